@@ -1,0 +1,76 @@
+//! Timestamps as the format writes them: RFC 3339, UTC, whole seconds
+//! (`2026-11-24T19:13:28Z`).
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// The current time in entry format. `CLAIMTRAIL_NOW` (an RFC 3339 UTC
+/// time) overrides the clock, for reproducible demos and tests.
+pub fn now() -> String {
+    if let Ok(fixed) = std::env::var("CLAIMTRAIL_NOW") {
+        if check_utc(&fixed).is_ok() {
+            return fixed;
+        }
+    }
+    format_utc(OffsetDateTime::now_utc())
+}
+
+pub fn format_utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    let f = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(f).unwrap_or_default()
+}
+
+/// Checks an entry time: RFC 3339, UTC (`Z`), whole seconds, in the form
+/// [`format_utc`] writes (one spelling per instant).
+pub fn check_utc(s: &str) -> Result<OffsetDateTime, String> {
+    let t = OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|_| format!("`{s}` is not an RFC 3339 time like 2026-11-24T19:13:28Z"))?;
+    if format_utc(t) != s {
+        return Err(format!(
+            "`{s}` is not in UTC whole-second form like 2026-11-24T19:13:28Z"
+        ));
+    }
+    Ok(t)
+}
+
+/// Checks a publication date as a source states it: `YYYY-MM-DD` or an
+/// RFC 3339 date-time (any offset).
+pub fn check_published(s: &str) -> Result<(), String> {
+    let date = format_description!("[year]-[month]-[day]");
+    if Date::parse(s, date).is_ok() || OffsetDateTime::parse(s, &Rfc3339).is_ok() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_times_have_one_spelling() {
+        assert!(check_utc("2026-11-24T19:13:28Z").is_ok());
+        for bad in [
+            "2026-11-24T19:13:28+00:00",
+            "2026-11-24T19:13:28.5Z",
+            "2026-11-24 19:13:28Z",
+            "2026-13-01T00:00:00Z",
+            "yesterday",
+        ] {
+            assert!(check_utc(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn published_dates() {
+        assert!(check_published("2022-07-22").is_ok());
+        assert!(check_published("2022-07-22T09:30:00+03:00").is_ok());
+        assert!(check_published("22/07/2022").is_err());
+        assert!(check_published("2022-02-30").is_err());
+    }
+}

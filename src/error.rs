@@ -1,0 +1,92 @@
+//! The one error type of the library. Every variant says what happened
+//! ([`std::fmt::Display`]) and what to do about it ([`Error::hint`]); the
+//! binary prints both on one line and exits 2 (see `main.rs`).
+
+use crate::model::{Fingerprint, ItemId, Kind, Role};
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no claimtrail database at {0}")]
+    NoDatabase(PathBuf),
+    #[error("{path} is not a claimtrail database ({reason})")]
+    NotADatabase { path: PathBuf, reason: String },
+    #[error("{path} was made by a newer claimtrail (schema version {found}; this one knows up to {supported})")]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{0} already exists")]
+    Exists(PathBuf),
+    #[error("no {} {id} in this log (the last is {}{last})", id.kind.noun(), id.kind.letter())]
+    UnknownId { id: ItemId, last: u64 },
+    #[error("cannot read {path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("cannot use key {path}: {reason}")]
+    KeyFile { path: PathBuf, reason: String },
+    #[error("key file {path} is readable by others (mode {mode:03o})")]
+    KeyPermissions { path: PathBuf, mode: u32 },
+    #[error("no signing key given")]
+    NoKey,
+    #[error("key {0} is passphrase-protected and no passphrase was given")]
+    PassphraseNeeded(PathBuf),
+    #[error("wrong passphrase for key {0}")]
+    WrongPassphrase(PathBuf),
+    #[error("key {0} is not enrolled in this log")]
+    NotEnrolled(Fingerprint),
+    #[error("key {fingerprint} was revoked at entry {seq}")]
+    Revoked { fingerprint: Fingerprint, seq: u64 },
+    #[error("key {fingerprint} has role {role}, which may not sign {kind} entries (allowed: {allowed})")]
+    Role {
+        fingerprint: Fingerprint,
+        role: Role,
+        kind: Kind,
+        allowed: String,
+    },
+    /// Bad input from the user: what is wrong, and what to do.
+    #[error("{what}")]
+    Invalid { what: String, hint: String },
+    #[error("the database is busy: another claimtrail process held the write lock for more than {0} s")]
+    Busy(u64),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(what: impl Into<String>, hint: impl Into<String>) -> Error {
+        Error::Invalid {
+            what: what.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// What the user should do next.
+    pub fn hint(&self) -> String {
+        match self {
+            Error::NoDatabase(_) => "run `claimtrail init --origin NAME --key KEY` first, or point --db / CLAIMTRAIL_DB at an existing log".into(),
+            Error::NotADatabase { .. } => "check the --db path; a claimtrail log is made by `claimtrail init`".into(),
+            Error::NewerSchema { .. } => "use a newer claimtrail to open this log".into(),
+            Error::Exists(_) => "choose another path, or move the existing file away".into(),
+            Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),
+            Error::Io { .. } => "check the path and its permissions".into(),
+            Error::KeyFile { .. } => "give the private key file (not .pub) with --key or CLAIMTRAIL_KEY; make one with `claimtrail key new PATH`".into(),
+            Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),
+            Error::NoKey => "pass --key PATH or set CLAIMTRAIL_KEY to your OpenSSH ed25519 private key".into(),
+            Error::PassphraseNeeded(_) => "set CLAIMTRAIL_PASSPHRASE, or run the command from a terminal to be asked".into(),
+            Error::WrongPassphrase(_) => "check CLAIMTRAIL_PASSPHRASE (or what you typed) and try again".into(),
+            Error::NotEnrolled(_) => "ask an admin to run `claimtrail key add YOUR_KEY.pub --role analyst`".into(),
+            Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
+            Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
+            Error::Invalid { hint, .. } => hint.clone(),
+            Error::Busy(_) => "try again when the other writer has finished".into(),
+            Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
+            Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

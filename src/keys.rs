@@ -1,0 +1,373 @@
+//! OpenSSH ed25519 keys, fingerprints and SSHSIG signatures.
+//!
+//! Keys are the files `ssh-keygen -t ed25519` writes, so analysts can use keys
+//! they already have, and every entry signature is an SSHSIG blob that
+//! `ssh-keygen -Y verify -n claimtrail` accepts (PROTOCOL.sshsig).
+
+use crate::error::Error;
+use crate::model::Fingerprint;
+use ed25519_dalek::{Signature, VerifyingKey};
+use ssh_encoding::{Decode, Encode};
+use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey as SshPublicKey, SshSig};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// SSHSIG namespace of every entry signature (DESIGN).
+pub const NAMESPACE: &str = "claimtrail";
+
+/// Environment variable holding the passphrase of a protected key.
+pub const PASSPHRASE_ENV: &str = "CLAIMTRAIL_PASSPHRASE";
+
+/// An enrolled ed25519 public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey {
+    ssh: SshPublicKey,
+    fingerprint: Fingerprint,
+}
+
+impl PublicKey {
+    /// Parses an OpenSSH public key line (`ssh-ed25519 AAAA… [comment]`).
+    /// Only ed25519 is accepted: the format signs with Ed25519 alone.
+    /// Small-order ("weak") points are refused, because the answer of a
+    /// signature check on them depends on which Ed25519 rule is applied.
+    pub fn from_openssh(line: &str) -> Result<PublicKey, String> {
+        let ssh = SshPublicKey::from_openssh(line.trim())
+            .map_err(|e| format!("not an OpenSSH public key ({e})"))?;
+        PublicKey::from_ssh(ssh)
+    }
+
+    fn from_ssh(mut ssh: SshPublicKey) -> Result<PublicKey, String> {
+        if ssh.algorithm() != Algorithm::Ed25519 {
+            return Err(format!(
+                "{} keys are not supported: claimtrail signs with ssh-ed25519 only",
+                ssh.algorithm()
+            ));
+        }
+        ssh.set_comment("");
+        let pk = PublicKey {
+            fingerprint: fingerprint_of(&ssh),
+            ssh,
+        };
+        if pk.verifying_key()?.is_weak() {
+            return Err("the key is a small-order (weak) Ed25519 point and cannot be enrolled".into());
+        }
+        Ok(pk)
+    }
+
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+
+    /// `ssh-ed25519 AAAA…` without a comment: the form written into entries.
+    pub fn to_openssh(&self) -> String {
+        // Encoding an ed25519 key we parsed cannot fail.
+        self.ssh.to_openssh().unwrap_or_default()
+    }
+
+    pub fn ssh(&self) -> &SshPublicKey {
+        &self.ssh
+    }
+
+    pub fn verifying_key(&self) -> Result<VerifyingKey, String> {
+        let ed = self
+            .ssh
+            .key_data()
+            .ed25519()
+            .ok_or_else(|| "not an ed25519 key".to_string())?;
+        VerifyingKey::from_bytes(&ed.0).map_err(|_| "not a valid Ed25519 point".to_string())
+    }
+}
+
+fn fingerprint_of(ssh: &SshPublicKey) -> Fingerprint {
+    let s = ssh.fingerprint(HashAlg::Sha256).to_string();
+    // ssh-key prints exactly `SHA256:` + 43 base64 chars for a SHA-256 fingerprint.
+    s.parse().unwrap_or_else(|_| unreachable_fingerprint(&s))
+}
+
+#[cold]
+fn unreachable_fingerprint(s: &str) -> Fingerprint {
+    // Keep the type's invariant even if ssh-key ever changed its format.
+    format!("SHA256:{:A<43}", s.len()).parse().unwrap_or_else(|_| std::process::abort())
+}
+
+/// A decoded SSHSIG blob whose fixed fields were checked: ed25519, namespace
+/// `claimtrail`, hash `sha512`, no reserved data, nothing after the blob.
+/// It does *not* say that the signature is valid: see [`verify`].
+pub struct ParsedSig {
+    pub key: VerifyingKey,
+    pub key_bytes: [u8; 32],
+    pub signature: Signature,
+}
+
+/// Decodes and checks the fixed fields of a binary SSHSIG blob.
+pub fn parse_sig(blob: &[u8]) -> Result<ParsedSig, String> {
+    let mut reader = blob;
+    let sig = SshSig::decode(&mut reader).map_err(|e| format!("not an SSHSIG blob ({e})"))?;
+    if !reader.is_empty() {
+        return Err(format!("{} bytes follow the SSHSIG blob", reader.len()));
+    }
+    if sig.namespace() != NAMESPACE {
+        return Err(format!("namespace is `{}`, not `{NAMESPACE}`", sig.namespace()));
+    }
+    if sig.hash_alg() != HashAlg::Sha512 {
+        return Err(format!("hash is {}, not sha512", sig.hash_alg()));
+    }
+    if !sig.reserved().is_empty() {
+        return Err("reserved field is not empty".into());
+    }
+    if sig.algorithm() != Algorithm::Ed25519 {
+        return Err(format!("signature algorithm is {}, not ssh-ed25519", sig.algorithm()));
+    }
+    let key_bytes = sig
+        .public_key()
+        .ed25519()
+        .ok_or("the SSHSIG key is not ed25519")?
+        .0;
+    let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| "invalid Ed25519 key in SSHSIG")?;
+    let signature = Signature::from_slice(sig.signature_bytes())
+        .map_err(|_| "the signature is not 64 bytes")?;
+    Ok(ParsedSig {
+        key,
+        key_bytes,
+        signature,
+    })
+}
+
+/// The bytes Ed25519 actually signs for an SSHSIG over `msg`
+/// (the "SSHSIG" preamble, namespace, reserved, hash algorithm, SHA-512(msg)).
+pub fn signed_data(msg: &[u8]) -> Vec<u8> {
+    // Only fails on an empty namespace, which NAMESPACE is not.
+    SshSig::signed_data(NAMESPACE, HashAlg::Sha512, msg).unwrap_or_default()
+}
+
+/// Checks an SSHSIG signature over `msg` by `expected` with RFC 8032's
+/// strict rule (`verify_strict`: canonical S, no small-order R or A).
+/// This proves the holder of that key signed these bytes; it does not say
+/// whether the key was allowed to (that is the log's authorization check).
+pub fn verify(expected: &VerifyingKey, msg: &[u8], sig: &ParsedSig) -> Result<(), String> {
+    if sig.key_bytes != expected.to_bytes() {
+        return Err("signed by a different key than the entry's signer".into());
+    }
+    expected
+        .verify_strict(&signed_data(msg), &sig.signature)
+        .map_err(|_| "Ed25519 signature does not verify".to_string())
+}
+
+/// A private key ready to sign.
+pub struct Signer {
+    private: PrivateKey,
+    public: PublicKey,
+}
+
+impl Signer {
+    /// Loads an OpenSSH private key, refusing files that others can read
+    /// (as ssh does), and decrypting it with the passphrase from
+    /// `CLAIMTRAIL_PASSPHRASE` or a terminal prompt.
+    pub fn load(path: &Path) -> Result<Signer, Error> {
+        let key_err = |reason: String| Error::KeyFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| key_err(io_reason(&e)))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(Error::KeyPermissions {
+                    path: path.to_path_buf(),
+                    mode,
+                });
+            }
+        }
+        let _ = meta;
+        let text = Zeroizing::new(std::fs::read(path).map_err(|e| key_err(io_reason(&e)))?);
+        let key = PrivateKey::from_openssh(&*text).map_err(|e| {
+            key_err(format!("not an OpenSSH private key ({e}); is this the .pub file?"))
+        })?;
+        if key.algorithm() != Algorithm::Ed25519 {
+            return Err(key_err(format!(
+                "{} keys are not supported; make one with `claimtrail key new` or `ssh-keygen -t ed25519`",
+                key.algorithm()
+            )));
+        }
+        let key = if key.is_encrypted() {
+            let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()))
+                .ok_or_else(|| Error::PassphraseNeeded(path.to_path_buf()))?;
+            key.decrypt(pass.as_bytes())
+                .map_err(|_| Error::WrongPassphrase(path.to_path_buf()))?
+        } else {
+            key
+        };
+        let public = PublicKey::from_ssh(key.public_key().clone()).map_err(key_err)?;
+        Ok(Signer {
+            private: key,
+            public,
+        })
+    }
+
+    /// Generates a new ed25519 key (not written anywhere).
+    pub fn generate(comment: &str) -> Result<Signer, Error> {
+        let mut key = PrivateKey::random(&mut rand_core::OsRng, Algorithm::Ed25519)
+            .map_err(|e| Error::Internal(format!("key generation failed: {e}")))?;
+        key.set_comment(comment);
+        let public = PublicKey::from_ssh(key.public_key().clone()).map_err(Error::Internal)?;
+        Ok(Signer {
+            private: key,
+            public,
+        })
+    }
+
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
+    pub fn fingerprint(&self) -> &Fingerprint {
+        self.public.fingerprint()
+    }
+
+    /// The key's comment (used as the default enrolment name).
+    pub fn comment(&self) -> &str {
+        self.private.comment()
+    }
+
+    /// Signs `msg` and returns the binary SSHSIG blob stored in `entries.sig`.
+    pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, Error> {
+        let sig = self
+            .private
+            .sign(NAMESPACE, HashAlg::Sha512, msg)
+            .map_err(|e| Error::Internal(format!("signing failed: {e}")))?;
+        let mut out = Vec::with_capacity(128);
+        sig.encode(&mut out)
+            .map_err(|e| Error::Internal(format!("encoding SSHSIG failed: {e}")))?;
+        Ok(out)
+    }
+
+    /// The Ed25519 signing key, for C2SP signed notes (checkpoints).
+    pub fn ed25519(&self) -> Option<ed25519_dalek::SigningKey> {
+        let kp = self.private.key_data().ed25519()?;
+        Some(ed25519_dalek::SigningKey::from_bytes(&kp.private.to_bytes()))
+    }
+
+    /// Writes the key as an OpenSSH private key file (mode 0600, never
+    /// replacing an existing file) and `PATH.pub`, encrypted with
+    /// `passphrase` when one is given.
+    pub fn write(&self, path: &Path, passphrase: Option<&str>) -> Result<PathBuf, Error> {
+        let pub_path = PathBuf::from(format!("{}.pub", path.display()));
+        for p in [path, pub_path.as_path()] {
+            if p.exists() {
+                return Err(Error::Exists(p.to_path_buf()));
+            }
+        }
+        let key = match passphrase {
+            Some(p) => self
+                .private
+                .encrypt(&mut rand_core::OsRng, p.as_bytes())
+                .map_err(|e| Error::Internal(format!("encrypting the key failed: {e}")))?,
+            None => self.private.clone(),
+        };
+        let text = key
+            .to_openssh(LineEnding::LF)
+            .map_err(|e| Error::Internal(format!("encoding the key failed: {e}")))?;
+        let mut public_line = self.public.to_openssh();
+        if !self.comment().is_empty() {
+            public_line.push(' ');
+            public_line.push_str(self.comment());
+        }
+        public_line.push('\n');
+        write_new(path, text.as_bytes(), 0o600)?;
+        if let Err(e) = write_new(&pub_path, public_line.as_bytes(), 0o644) {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(pub_path)
+    }
+}
+
+fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    let _ = mode;
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let mut f = opts.open(path).map_err(io)?;
+    f.write_all(data).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// The passphrase from `CLAIMTRAIL_PASSPHRASE`, else a prompt on a terminal,
+/// else `None`.
+pub fn read_passphrase(prompt: &str) -> Option<Zeroizing<String>> {
+    if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
+        return Some(Zeroizing::new(p));
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt).ok().map(Zeroizing::new);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_then_verify_and_reject_changes() {
+        let s = Signer::generate("t").unwrap();
+        let sig = s.sign(b"payload").unwrap();
+        let parsed = parse_sig(&sig).unwrap();
+        let vk = s.public().verifying_key().unwrap();
+        verify(&vk, b"payload", &parsed).unwrap();
+        assert!(verify(&vk, b"payloaD", &parsed).is_err());
+        let other = Signer::generate("o").unwrap();
+        assert!(verify(&other.public().verifying_key().unwrap(), b"payload", &parsed).is_err());
+        let mut trailing = sig.clone();
+        trailing.push(0);
+        assert!(parse_sig(&trailing).is_err());
+    }
+
+    #[test]
+    fn public_key_round_trip_and_fingerprint_shape() {
+        let s = Signer::generate("c").unwrap();
+        let line = s.public().to_openssh();
+        assert!(line.starts_with("ssh-ed25519 "));
+        let back = PublicKey::from_openssh(&format!("{line} some comment")).unwrap();
+        assert_eq!(back.fingerprint(), s.fingerprint());
+        assert!(s.fingerprint().as_str().starts_with("SHA256:"));
+    }
+
+    #[test]
+    fn weak_keys_are_refused() {
+        // The identity point (small order), encoded as an OpenSSH key line.
+        let mut blob = Vec::new();
+        for part in [&b"ssh-ed25519"[..], &{
+            let mut p = [0u8; 32];
+            p[0] = 1;
+            p
+        }[..]] {
+            blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            blob.extend_from_slice(part);
+        }
+        use base64::Engine;
+        let line = format!("ssh-ed25519 {}", base64::engine::general_purpose::STANDARD.encode(blob));
+        let err = PublicKey::from_openssh(&line).unwrap_err();
+        assert!(err.contains("weak"), "{err}");
+    }
+}

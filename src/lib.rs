@@ -1,0 +1,22 @@
+//! claimtrail: a tamper-evident audit trail of claims taken from news
+//! sources. See README.md for the tool and docs/FORMAT.md for the format.
+//!
+//! The library is usable without the CLI: [`log`] is the one path that
+//! appends entries, [`verify`] the one path that checks them.
+
+pub mod canonical;
+pub mod clock;
+pub mod entry;
+pub mod error;
+pub mod hash;
+pub mod keys;
+pub mod log;
+pub mod model;
+pub mod projection;
+pub mod query;
+pub mod rules;
+pub mod store;
+pub mod text;
+pub mod verify;
+
+pub use error::{Error, Result};

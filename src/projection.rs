@@ -1,0 +1,258 @@
+//! Projection tables: the rows each entry implies.
+//!
+//! The append path inserts exactly these rows in the entry's transaction;
+//! verify recomputes them from the entry and compares them with what the
+//! tables hold, then checks that the tables hold nothing else. Projection
+//! rows are insert-only, so the set of rows an entry implies never changes.
+
+use crate::entry::Header;
+use crate::error::Result;
+use crate::model::Body;
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
+
+/// One projection row: its table, its columns (the first `key` of them
+/// identify the row) and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub table: &'static str,
+    pub cols: &'static [&'static str],
+    pub key: usize,
+    pub values: Vec<Value>,
+}
+
+/// Every projection table, for the final row-count check.
+pub const TABLES: &[&str] = &[
+    "log_meta",
+    "keys",
+    "revocations",
+    "sources",
+    "source_links",
+    "redactions",
+    "claims",
+    "annotations",
+    "relations",
+];
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+fn opt_text(s: &Option<String>) -> Value {
+    s.as_ref().map_or(Value::Null, |s| text(s))
+}
+fn int(n: u64) -> Value {
+    Value::Integer(n as i64)
+}
+
+/// The rows implied by an entry. `n` is the friendly-id number the entry
+/// gets (for sources, claims and annotations).
+pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
+    let seq = int(header.seq.0);
+    let signer = text(header.signer.as_str());
+    let time = text(&header.time);
+    let n = int(n.unwrap_or(0));
+    let mut out = Vec::new();
+    match body {
+        Body::LogInit(b) => {
+            out.push(Row {
+                table: "log_meta",
+                cols: &["seq", "origin"],
+                key: 1,
+                values: vec![seq.clone(), text(&b.origin)],
+            });
+            out.push(key_row(seq, header.signer.as_str(), &b.key, &b.name, "admin"));
+        }
+        Body::KeyAdd(b) => {
+            let fp = crate::keys::PublicKey::from_openssh(&b.key)
+                .map(|k| k.fingerprint().to_string())
+                .unwrap_or_default();
+            out.push(key_row(seq, &fp, &b.key, &b.name, b.role.as_str()));
+        }
+        Body::KeyRevoke(b) => out.push(Row {
+            table: "revocations",
+            cols: &["seq", "fingerprint", "reason", "signer"],
+            key: 1,
+            values: vec![seq, text(b.fingerprint.as_str()), text(&b.reason), signer],
+        }),
+        Body::SourceAdd(b) => {
+            out.push(Row {
+                table: "sources",
+                cols: &[
+                    "id", "seq", "sha256", "length", "kind", "title", "publisher", "author", "url",
+                    "published", "retrieved", "media_type", "signer", "time",
+                ],
+                key: 1,
+                values: vec![
+                    n.clone(),
+                    seq,
+                    Value::Blob(b.sha256.0.to_vec()),
+                    int(b.length),
+                    text(b.kind.as_str()),
+                    opt_text(&b.title),
+                    opt_text(&b.publisher),
+                    opt_text(&b.author),
+                    opt_text(&b.url),
+                    opt_text(&b.published),
+                    text(&b.retrieved),
+                    text(&b.media_type),
+                    signer,
+                    time,
+                ],
+            });
+            for r in &b.derived_from {
+                out.push(Row {
+                    table: "source_links",
+                    cols: &["source_id", "derived_from"],
+                    key: 2,
+                    values: vec![n.clone(), int(r.id.n)],
+                });
+            }
+        }
+        Body::SourceRedact(b) => out.push(Row {
+            table: "redactions",
+            cols: &["seq", "source_id", "reason", "signer", "time"],
+            key: 1,
+            values: vec![seq, int(b.source.id.n), text(&b.reason), signer, time],
+        }),
+        Body::ClaimAdd(b) => out.push(Row {
+            table: "claims",
+            cols: &[
+                "id", "seq", "source_id", "start", "\"end\"", "quote_sha256", "prefix", "suffix",
+                "speaker", "provenance", "paraphrase", "signer", "time",
+            ],
+            key: 1,
+            values: vec![
+                n,
+                seq,
+                int(b.source.id.n),
+                int(b.start),
+                int(b.end),
+                Value::Blob(b.quote_sha256.0.to_vec()),
+                text(&b.prefix),
+                text(&b.suffix),
+                text(&b.speaker),
+                text(b.provenance.as_str()),
+                opt_text(&b.text),
+                signer,
+                time,
+            ],
+        }),
+        Body::AnnotationAdd(b) => {
+            out.push(Row {
+                table: "annotations",
+                cols: &[
+                    "id", "seq", "claim_id", "signer", "time", "verdict", "reliability",
+                    "credibility", "note", "supersedes",
+                ],
+                key: 1,
+                values: vec![
+                    n.clone(),
+                    seq,
+                    int(b.claim.id.n),
+                    signer,
+                    time,
+                    text(b.verdict.as_str()),
+                    b.reliability.map_or(Value::Null, |r| text(r.as_str())),
+                    b.credibility.map_or(Value::Null, |c| int(c.get() as u64)),
+                    opt_text(&b.note),
+                    b.supersedes.map_or(Value::Null, |r| int(r.id.n)),
+                ],
+            });
+            for (rel, refs) in [("corroborates", &b.corroborates), ("contradicts", &b.contradicts)] {
+                for r in refs {
+                    out.push(Row {
+                        table: "relations",
+                        cols: &["annotation_id", "relation", "other_claim"],
+                        key: 3,
+                        values: vec![n.clone(), text(rel), int(r.id.n)],
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn key_row(seq: Value, fp: &str, key: &str, name: &str, role: &str) -> Row {
+    Row {
+        table: "keys",
+        cols: &["fingerprint", "seq", "public_key", "name", "role"],
+        key: 1,
+        values: vec![text(fp), seq, text(key), text(name), text(role)],
+    }
+}
+
+/// Inserts a row (append path only).
+pub fn insert(conn: &Connection, row: &Row) -> Result<()> {
+    let placeholders = vec!["?"; row.cols.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({placeholders})",
+        row.table,
+        row.cols.join(", ")
+    );
+    conn.prepare_cached(&sql)?
+        .execute(params_from_iter(row.values.iter()))?;
+    Ok(())
+}
+
+/// Compares a row with the table. `None` when equal; otherwise what differs.
+pub fn compare(conn: &Connection, row: &Row) -> Result<Option<String>> {
+    let cond = row.cols[..row.key]
+        .iter()
+        .map(|c| format!("{c} = ?"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let sql = format!("SELECT {} FROM {} WHERE {cond}", row.cols.join(", "), row.table);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let found: Option<Vec<Value>> = stmt
+        .query_row(params_from_iter(row.values[..row.key].iter()), |r| {
+            (0..row.cols.len()).map(|i| r.get::<_, Value>(i)).collect()
+        })
+        .optional()?;
+    let key_desc = || {
+        row.cols[..row.key]
+            .iter()
+            .zip(&row.values)
+            .map(|(c, v)| format!("{}={}", c.trim_matches('"'), show(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(match found {
+        None => Some(format!("table {} has no row {}", row.table, key_desc())),
+        Some(vals) => row
+            .cols
+            .iter()
+            .zip(vals.iter().zip(&row.values))
+            .find(|(_, (got, want))| got != want)
+            .map(|(col, (got, want))| {
+                format!(
+                    "table {} row {}: column {} is {} but the entry implies {}",
+                    row.table,
+                    key_desc(),
+                    col.trim_matches('"'),
+                    show(got),
+                    show(want)
+                )
+            }),
+    })
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(s) => {
+            let s: String = s.chars().take(40).collect();
+            format!("{:?}", s)
+        }
+        Value::Blob(b) => format!("x'{}'", hex::encode(&b[..b.len().min(8)])),
+    }
+}
+
+/// Number of rows a projection table holds.
+pub fn count(conn: &Connection, table: &str) -> Result<u64> {
+    let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+    Ok(n as u64)
+}
+

@@ -1,0 +1,389 @@
+//! The rules an entry must satisfy given the log before it: authorization
+//! (DESIGN "Trust and authorization") and the meaning of each body.
+//!
+//! The append path and verify apply the same functions, each through its own
+//! [`History`]: append reads the projection tables; verify replays the
+//! entries themselves, so a tampered projection cannot make verify accept
+//! an entry that append would have refused.
+
+use crate::entry::Header;
+use crate::error::Result;
+use crate::hash::Hash;
+use crate::keys::PublicKey;
+use crate::model::*;
+use crate::text;
+
+/// A named check of verify; append errors map to the same names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The payload is RFC 8785 canonical JSON.
+    Canonical,
+    /// Header fields: version, origin, kind column, time, signer.
+    Header,
+    /// `seq` is contiguous from 0 and equals the row's seq.
+    Sequence,
+    /// `prev` is the previous entry's hash.
+    Chain,
+    /// The stored hash is the entry hash of payload and signature.
+    Hash,
+    /// The SSHSIG signature verifies with the signer's key.
+    Signature,
+    /// The signer is enrolled, not revoked, and holds a role for the kind.
+    Authorization,
+    /// The body follows its kind's schema and rules.
+    Body,
+    /// References point at earlier entries of the right kind and hash.
+    Reference,
+    /// Source texts are present (unless redacted) and match hash and length.
+    Blob,
+    /// Quotes equal the source bytes at their span, with their context.
+    Quote,
+    /// Projection tables equal what the entries imply.
+    Projection,
+    /// Checkpoints stored in the database are consistent with the log.
+    Checkpoint,
+}
+
+impl Check {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Canonical => "canonical",
+            Check::Header => "header",
+            Check::Sequence => "sequence",
+            Check::Chain => "chain",
+            Check::Hash => "hash",
+            Check::Signature => "signature",
+            Check::Authorization => "authorization",
+            Check::Body => "body",
+            Check::Reference => "reference",
+            Check::Blob => "blob",
+            Check::Quote => "quote",
+            Check::Projection => "projection",
+            Check::Checkpoint => "checkpoint",
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A broken rule: which check, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub check: Check,
+    pub detail: String,
+}
+
+fn v(check: Check, detail: impl Into<String>) -> Violation {
+    Violation {
+        check,
+        detail: detail.into(),
+    }
+}
+
+/// What the rules need to know about an enrolled key.
+#[derive(Clone, Debug)]
+pub struct KeyInfo {
+    pub public: PublicKey,
+    pub name: String,
+    pub role: Role,
+    pub enrolled: Seq,
+    pub revoked: Option<Seq>,
+}
+
+/// What the rules need to know about an earlier source.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    pub sha256: Hash,
+    pub length: u64,
+    pub redacted: bool,
+}
+
+/// The log before the entry being checked.
+pub trait History {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>>;
+    /// Admin keys enrolled and not revoked.
+    fn active_admins(&self) -> Result<u64>;
+    /// Seq and entry hash of an earlier item.
+    fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>>;
+    fn source(&self, n: u64) -> Result<Option<SourceInfo>>;
+    /// An earlier source with these exact bytes.
+    fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>>;
+    /// Claim number and signer of an earlier annotation.
+    fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>>;
+    /// Claim's source number.
+    fn claim_source(&self, n: u64) -> Result<Option<u64>>;
+    /// Stored text of a source, if present.
+    fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>>;
+}
+
+/// The media type of every source text (claimtrail stores UTF-8 text).
+pub const MEDIA_TYPE: &str = "text/plain; charset=utf-8";
+
+/// Checks that the signer may sign this entry at this point of the log.
+pub fn authorize(h: &dyn History, header: &Header, body: &Body) -> Result<Result<KeyInfo, Violation>> {
+    if let Body::LogInit(b) = body {
+        let key = match PublicKey::from_openssh(&b.key) {
+            Ok(k) => k,
+            Err(e) => return Ok(Err(v(Check::Body, format!("log.init key: {e}")))),
+        };
+        if key.fingerprint() != &header.signer {
+            return Ok(Err(v(
+                Check::Authorization,
+                "log.init is not signed by the key it enrolls",
+            )));
+        }
+        return Ok(Ok(KeyInfo {
+            public: key,
+            name: b.name.clone(),
+            role: Role::Admin,
+            enrolled: header.seq,
+            revoked: None,
+        }));
+    }
+    let Some(key) = h.key(&header.signer)? else {
+        return Ok(Err(v(
+            Check::Authorization,
+            format!("signer {} is not enrolled", header.signer),
+        )));
+    };
+    if let Some(r) = key.revoked {
+        return Ok(Err(v(
+            Check::Authorization,
+            format!("signer {} was revoked at entry {r}", header.signer),
+        )));
+    }
+    let kind = body.kind();
+    if !kind.allowed_roles().contains(&key.role) {
+        return Ok(Err(v(
+            Check::Authorization,
+            format!(
+                "signer {} has role {}, which may not sign {kind}",
+                header.signer, key.role
+            ),
+        )));
+    }
+    Ok(Ok(key))
+}
+
+fn check_ref(h: &dyn History, what: &str, r: &Ref, want: IdKind) -> Result<Result<Seq, Violation>> {
+    if r.id.kind != want {
+        return Ok(Err(v(
+            Check::Reference,
+            format!("{what} refers to {}, which is not a {}", r.id, want.noun()),
+        )));
+    }
+    Ok(match h.item(r.id)? {
+        None => Err(v(
+            Check::Reference,
+            format!("{what} refers to {}, which does not exist before this entry", r.id),
+        )),
+        Some((_, hash)) if hash != r.hash => Err(v(
+            Check::Reference,
+            format!("{what} refers to {} with hash {}, but that entry's hash is {}", r.id, short(&r.hash), short(&hash)),
+        )),
+        Some((seq, _)) => Ok(seq),
+    })
+}
+
+fn short(h: &Hash) -> String {
+    h.to_hex()[..12].to_string()
+}
+
+/// Checks a body's meaning against the history. Authorization is separate
+/// ([`authorize`]); blob contents are checked here only where a claim needs
+/// the source's text (`quote`), and only if the text is still stored.
+pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Result<(), Violation>> {
+    if (header.seq.0 == 0) != matches!(body, Body::LogInit(_)) {
+        return Ok(Err(v(
+            Check::Body,
+            "log.init must be the first entry, and only the first",
+        )));
+    }
+    match body {
+        Body::LogInit(b) => {
+            if b.origin != header.log {
+                return Ok(Err(v(Check::Body, "log.init origin differs from the header's log")));
+            }
+            if let Err(e) = check_origin(&b.origin) {
+                return Ok(Err(v(Check::Body, e)));
+            }
+            if b.name.trim().is_empty() {
+                return Ok(Err(v(Check::Body, "key name is empty")));
+            }
+        }
+        Body::KeyAdd(b) => {
+            let key = match PublicKey::from_openssh(&b.key) {
+                Ok(k) => k,
+                Err(e) => return Ok(Err(v(Check::Body, format!("key.add key: {e}")))),
+            };
+            if key.to_openssh() != b.key {
+                return Ok(Err(v(Check::Body, "key.add key is not written as `ssh-ed25519 BASE64` without comment")));
+            }
+            if b.name.trim().is_empty() {
+                return Ok(Err(v(Check::Body, "key name is empty")));
+            }
+            if let Some(k) = h.key(key.fingerprint())? {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("key {} is already enrolled (entry {}) as {}", key.fingerprint(), k.enrolled, k.name),
+                )));
+            }
+        }
+        Body::KeyRevoke(b) => {
+            let Some(k) = h.key(&b.fingerprint)? else {
+                return Ok(Err(v(Check::Reference, format!("key {} is not enrolled", b.fingerprint))));
+            };
+            if let Some(r) = k.revoked {
+                return Ok(Err(v(Check::Body, format!("key {} was already revoked at entry {r}", b.fingerprint))));
+            }
+            if k.role == Role::Admin && h.active_admins()? <= 1 {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("key {} is the last admin key; revoking it would leave nobody able to enroll keys", b.fingerprint),
+                )));
+            }
+            if b.reason.trim().is_empty() {
+                return Ok(Err(v(Check::Body, "a revocation needs a reason")));
+            }
+        }
+        Body::SourceAdd(b) => {
+            if b.length == 0 {
+                return Ok(Err(v(Check::Body, "source length is 0")));
+            }
+            if b.media_type != MEDIA_TYPE {
+                return Ok(Err(v(Check::Body, format!("media type `{}` is not `{MEDIA_TYPE}`", b.media_type))));
+            }
+            if let Err(e) = crate::clock::check_utc(&b.retrieved) {
+                return Ok(Err(v(Check::Body, format!("retrieved: {e}"))));
+            }
+            if let Some(p) = &b.published {
+                if let Err(e) = crate::clock::check_published(p) {
+                    return Ok(Err(v(Check::Body, format!("published: {e}"))));
+                }
+            }
+            if let Some(n) = h.source_with_sha(&b.sha256)? {
+                return Ok(Err(v(Check::Body, format!("S{n} already has these exact bytes"))));
+            }
+            for r in &b.derived_from {
+                if let Err(e) = check_ref(h, "derived_from", r, IdKind::Source)? {
+                    return Ok(Err(e));
+                }
+            }
+            if has_duplicates(&b.derived_from) {
+                return Ok(Err(v(Check::Body, "derived_from lists a source twice")));
+            }
+        }
+        Body::SourceRedact(b) => {
+            if let Err(e) = check_ref(h, "source", &b.source, IdKind::Source)? {
+                return Ok(Err(e));
+            }
+            if h.source(b.source.id.n)?.is_some_and(|s| s.redacted) {
+                return Ok(Err(v(Check::Body, format!("{} is already redacted", b.source.id))));
+            }
+            if b.reason.trim().is_empty() {
+                return Ok(Err(v(Check::Body, "a redaction needs a reason")));
+            }
+        }
+        Body::ClaimAdd(b) => {
+            if let Err(e) = check_ref(h, "source", &b.source, IdKind::Source)? {
+                return Ok(Err(e));
+            }
+            let Some(src) = h.source(b.source.id.n)? else {
+                return Ok(Err(v(Check::Reference, format!("{} is unknown", b.source.id))));
+            };
+            if src.redacted {
+                return Ok(Err(v(Check::Reference, format!("{} was redacted before this claim", b.source.id))));
+            }
+            if b.start >= b.end || b.end > src.length {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("span {}..{} is empty or outside the source's {} bytes", b.start, b.end, src.length),
+                )));
+            }
+            if b.speaker.trim().is_empty() {
+                return Ok(Err(v(Check::Body, "speaker is empty")));
+            }
+            if let Some(bytes) = h.blob(&src.sha256)? {
+                if let Err(e) = check_quote(&bytes, b) {
+                    return Ok(Err(v(Check::Quote, e)));
+                }
+            }
+        }
+        Body::AnnotationAdd(b) => {
+            if let Err(e) = check_ref(h, "claim", &b.claim, IdKind::Claim)? {
+                return Ok(Err(e));
+            }
+            for (what, refs) in [("corroborates", &b.corroborates), ("contradicts", &b.contradicts)] {
+                for r in refs {
+                    if let Err(e) = check_ref(h, what, r, IdKind::Claim)? {
+                        return Ok(Err(e));
+                    }
+                    if r.id == b.claim.id {
+                        return Ok(Err(v(Check::Body, format!("{what} links {} to itself", r.id))));
+                    }
+                }
+            }
+            let mut all: Vec<Ref> = b.corroborates.clone();
+            all.extend(&b.contradicts);
+            if has_duplicates(&all) {
+                return Ok(Err(v(Check::Body, "a claim is listed twice in corroborates/contradicts")));
+            }
+            if let Some(s) = &b.supersedes {
+                if let Err(e) = check_ref(h, "supersedes", s, IdKind::Annotation)? {
+                    return Ok(Err(e));
+                }
+                match h.annotation(s.id.n)? {
+                    Some((claim, signer)) if claim == b.claim.id.n && signer == header.signer => {}
+                    Some(_) => {
+                        return Ok(Err(v(
+                            Check::Body,
+                            format!("{} is not an annotation of {} by the same signer, so it cannot be superseded by this one", s.id, b.claim.id),
+                        )))
+                    }
+                    None => return Ok(Err(v(Check::Reference, format!("{} is unknown", s.id)))),
+                }
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn has_duplicates(refs: &[Ref]) -> bool {
+    let mut ids: Vec<ItemId> = refs.iter().map(|r| r.id).collect();
+    ids.sort_by_key(|i| i.n);
+    ids.windows(2).any(|w| w[0] == w[1])
+}
+
+/// Checks that the claim's span, quote hash and context match the source text.
+pub fn check_quote(source: &[u8], b: &ClaimAdd) -> std::result::Result<(), String> {
+    let text = std::str::from_utf8(source).map_err(|_| "source text is not UTF-8".to_string())?;
+    let (start, end) = (b.start as usize, b.end as usize);
+    let quote = text::span(text, start, end)?;
+    if Hash::sha256(quote.as_bytes()) != b.quote_sha256 {
+        return Err(format!("the text at {start}..{end} does not match quote_sha256"));
+    }
+    if text::prefix(text, start) != b.prefix {
+        return Err(format!("prefix does not match the text before {start}"));
+    }
+    if text::suffix(text, end) != b.suffix {
+        return Err(format!("suffix does not match the text after {end}"));
+    }
+    Ok(())
+}
+
+/// An origin is one line of printable text: it is the first line of every
+/// checkpoint (C2SP tlog-checkpoint).
+pub fn check_origin(origin: &str) -> std::result::Result<(), String> {
+    if origin.is_empty() || origin.len() > 256 {
+        return Err("the origin must be 1 to 256 bytes, e.g. newsroom.example/idlib-2022".into());
+    }
+    if origin.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!("the origin `{}` must not contain spaces or control characters; use e.g. newsroom.example/idlib-2022", text::escape(origin)));
+    }
+    Ok(())
+}

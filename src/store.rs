@@ -1,0 +1,191 @@
+//! SQLite storage: opening and creating logs, schema migrations, and small
+//! reads shared by the append path, verify and the CLI. Nothing here writes
+//! `entries`: that is `log::append`'s job alone.
+
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::model::Seq;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `PRAGMA application_id` of a claimtrail log ("ClmT"), so that another
+/// SQLite file is recognised as not ours before anything is read from it.
+pub const APPLICATION_ID: i64 = 0x436c_6d54;
+
+/// Migrations in order; `PRAGMA user_version` = how many have been applied.
+pub const MIGRATIONS: &[&str] = &[include_str!("../schema/0001_log.sql")];
+
+/// How long a writer waits for another writer's lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens an existing log for reading and appending. Refuses a missing
+    /// file (without creating one), a file that is not SQLite or not a
+    /// claimtrail log, and a log made by a newer claimtrail.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(Error::NoDatabase(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        let mut store = Store::configure(conn, path)?;
+        let app_id: i64 = store
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| open_error(path, e))?;
+        if app_id != APPLICATION_ID {
+            return Err(Error::NotADatabase {
+                path: path.to_path_buf(),
+                reason: "it is an SQLite file of another application".into(),
+            });
+        }
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Creates a new log at `path` and runs `init` on it; the file appears
+    /// at `path` only if `init` succeeds (it is built under a temporary name
+    /// in the same directory and renamed, never replacing a file).
+    pub fn create<T>(path: &Path, init: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        if path.exists() {
+            return Err(Error::Exists(path.to_path_buf()));
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".claimtrail-init-")
+            .suffix(".db")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::Io {
+                path: dir.clone(),
+                reason: crate::keys::io_reason(&e),
+            })?;
+        let value = {
+            let conn = Connection::open(tmp.path())?;
+            let mut store = Store::configure(conn, tmp.path())?;
+            store
+                .conn
+                .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))?;
+            store.migrate()?;
+            let value = init(&mut store)?;
+            store.conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
+            value
+        };
+        tmp.persist_noclobber(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            reason: crate::keys::io_reason(&e.error),
+        })?;
+        Ok(value)
+    }
+
+    fn configure(conn: Connection, path: &Path) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL: readers see a consistent snapshot while a writer appends.
+        // `synchronous=FULL`: a committed entry survives a power cut.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
+            .map_err(|e| open_error(path, e))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(Error::NewerSchema {
+                path: self.path.clone(),
+                found: version,
+                supported,
+            });
+        }
+        if version == supported {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Re-read inside the write lock: another process may have migrated.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The last entry's seq and hash, or `None` for an empty log.
+    pub fn head(&self) -> Result<Option<(Seq, Hash)>> {
+        head(&self.conn)
+    }
+
+    /// The log's origin, from the `log.init` projection.
+    pub fn origin(&self) -> Result<String> {
+        self.conn
+            .query_row("SELECT origin FROM log_meta WHERE seq = 0", [], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotADatabase {
+                path: self.path.clone(),
+                reason: "it has no log.init entry".into(),
+            })
+    }
+}
+
+pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((seq, hash)) => {
+            let hash = Hash::from_slice(&hash)
+                .ok_or_else(|| Error::Internal(format!("entry {seq} has a malformed hash; run `claimtrail verify`")))?;
+            Ok(Some((Seq(seq as u64), hash)))
+        }
+    }
+}
+
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => Error::NotADatabase {
+            path: path.to_path_buf(),
+            reason: "it is not an SQLite file".into(),
+        },
+        Some(rusqlite::ErrorCode::CannotOpen) | Some(rusqlite::ErrorCode::PermissionDenied) => {
+            Error::Io {
+                path: path.to_path_buf(),
+                reason: "cannot open it (check permissions)".into(),
+            }
+        }
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+            Error::Busy(BUSY_TIMEOUT.as_secs())
+        }
+        _ => Error::Sqlite(e),
+    }
+}

@@ -304,7 +304,7 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
     f.sync_all().map_err(io)
 }
 
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

@@ -6,6 +6,7 @@
 
 pub mod canonical;
 pub mod clock;
+pub mod demo;
 pub mod entry;
 pub mod error;
 pub mod hash;

@@ -1,0 +1,489 @@
+//! Read-side views of the log for people and scripts (`list`, `show`,
+//! `log`). They read the projection tables, which `verify` proves equal to
+//! what the entries imply; they never write.
+
+use crate::entry::Payload;
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::model::*;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyView {
+    pub fingerprint: String,
+    pub name: String,
+    pub role: String,
+    pub public_key: String,
+    pub enrolled_seq: u64,
+    pub revoked_seq: Option<u64>,
+    pub revoke_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Signed {
+    pub seq: u64,
+    pub signer: String,
+    pub signer_name: String,
+    pub time: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Redaction {
+    pub seq: u64,
+    pub reason: String,
+    pub signer: String,
+    pub signer_name: String,
+    pub time: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceView {
+    pub id: String,
+    pub kind: String,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub retrieved: String,
+    pub sha256: String,
+    pub length: u64,
+    pub media_type: String,
+    pub derived_from: Vec<String>,
+    pub claims: u64,
+    pub redaction: Option<Redaction>,
+    pub signed: Signed,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimView {
+    pub id: String,
+    pub source: String,
+    pub start: u64,
+    pub end: u64,
+    /// The quoted text, or `None` when the source was redacted.
+    pub quote: Option<String>,
+    pub prefix: String,
+    pub suffix: String,
+    pub quote_sha256: String,
+    pub speaker: String,
+    pub provenance: String,
+    pub paraphrase: Option<String>,
+    pub signed: Signed,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnotationView {
+    pub id: String,
+    pub claim: String,
+    pub verdict: String,
+    pub reliability: Option<String>,
+    pub credibility: Option<u8>,
+    pub note: Option<String>,
+    pub corroborates: Vec<String>,
+    pub contradicts: Vec<String>,
+    pub supersedes: Option<String>,
+    pub superseded_by: Option<String>,
+    pub signed: Signed,
+}
+
+/// One entry of `claimtrail log`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogLine {
+    pub seq: u64,
+    pub kind: String,
+    pub id: Option<String>,
+    pub time: String,
+    pub signer: String,
+    pub signer_name: String,
+    pub hash: String,
+    pub summary: String,
+}
+
+fn signed(conn: &Connection, seq: u64, signer: String, time: String) -> Result<Signed> {
+    Ok(Signed {
+        seq,
+        signer_name: key_name(conn, &signer)?,
+        signer,
+        time,
+    })
+}
+
+/// The enrolment name of a key, or `?` for an unknown one.
+pub fn key_name(conn: &Connection, fp: &str) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT name FROM keys WHERE fingerprint = ?")?
+        .query_row([fp], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| "?".into()))
+}
+
+pub fn keys(conn: &Connection) -> Result<Vec<KeyView>> {
+    let mut stmt = conn.prepare(
+        "SELECT k.fingerprint, k.name, k.role, k.public_key, k.seq, r.seq, r.reason
+         FROM keys k LEFT JOIN revocations r ON r.fingerprint = k.fingerprint ORDER BY k.seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(KeyView {
+            fingerprint: r.get(0)?,
+            name: r.get(1)?,
+            role: r.get(2)?,
+            public_key: r.get(3)?,
+            enrolled_seq: r.get::<_, i64>(4)? as u64,
+            revoked_seq: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
+            revoke_reason: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Checks that an id exists, with the "last id" in the error when it does not.
+pub fn require(conn: &Connection, id: ItemId) -> Result<()> {
+    let table = crate::log::table_of(id.kind);
+    let last: i64 = conn.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get(0))?;
+    if id.n == 0 || id.n > last as u64 {
+        return Err(Error::UnknownId { id, last: last as u64 });
+    }
+    Ok(())
+}
+
+/// A reference (id and entry hash) to an existing item, for a new body.
+pub fn reference(conn: &Connection, id: ItemId) -> Result<Ref> {
+    require(conn, id)?;
+    let sql = format!(
+        "SELECT e.hash FROM {} t JOIN entries e ON e.seq = t.seq WHERE t.id = ?",
+        crate::log::table_of(id.kind)
+    );
+    let hash: Vec<u8> = conn.query_row(&sql, [id.n as i64], |r| r.get(0))?;
+    let hash = Hash::from_slice(&hash).ok_or_else(|| Error::Internal(format!("{id} has a malformed entry hash; run `claimtrail verify`")))?;
+    Ok(Ref { id, hash })
+}
+
+const SOURCE_COLS: &str = "s.id, s.kind, s.title, s.publisher, s.author, s.url, s.published, s.retrieved,
+    s.sha256, s.length, s.media_type, s.seq, s.signer, s.time,
+    (SELECT COUNT(*) FROM claims c WHERE c.source_id = s.id)";
+
+fn source_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<(SourceView, u64)> {
+    let id: i64 = r.get(0)?;
+    let sha: Vec<u8> = r.get(8)?;
+    Ok((
+        SourceView {
+            id: format!("S{id}"),
+            kind: r.get(1)?,
+            title: r.get(2)?,
+            publisher: r.get(3)?,
+            author: r.get(4)?,
+            url: r.get(5)?,
+            published: r.get(6)?,
+            retrieved: r.get(7)?,
+            sha256: hex::encode(sha),
+            length: r.get::<_, i64>(9)? as u64,
+            media_type: r.get(10)?,
+            derived_from: Vec::new(),
+            claims: r.get::<_, i64>(14)? as u64,
+            redaction: None,
+            signed: Signed {
+                seq: r.get::<_, i64>(11)? as u64,
+                signer: r.get(12)?,
+                signer_name: String::new(),
+                time: r.get(13)?,
+            },
+        },
+        { let _ = conn; id as u64 },
+    ))
+}
+
+fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<SourceView> {
+    s.signed = signed(conn, s.signed.seq, s.signed.signer.clone(), s.signed.time.clone())?;
+    let mut stmt = conn.prepare_cached("SELECT derived_from FROM source_links WHERE source_id = ? ORDER BY derived_from")?;
+    s.derived_from = stmt
+        .query_map([n as i64], |r| Ok(format!("S{}", r.get::<_, i64>(0)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    let red: Option<(i64, String, String, String)> = conn
+        .prepare_cached("SELECT seq, reason, signer, time FROM redactions WHERE source_id = ?")?
+        .query_row([n as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    if let Some((seq, reason, signer, time)) = red {
+        s.redaction = Some(Redaction {
+            seq: seq as u64,
+            reason,
+            signer_name: key_name(conn, &signer)?,
+            signer,
+            time,
+        });
+    }
+    Ok(s)
+}
+
+pub fn sources(conn: &Connection) -> Result<Vec<SourceView>> {
+    let mut stmt = conn.prepare(&format!("SELECT {SOURCE_COLS} FROM sources s ORDER BY s.id"))?;
+    let rows: Vec<(SourceView, u64)> = stmt
+        .query_map([], |r| source_row(conn, r))?
+        .collect::<std::result::Result<_, _>>()?;
+    rows.into_iter().map(|(s, n)| complete_source(conn, s, n)).collect()
+}
+
+pub fn source(conn: &Connection, n: u64) -> Result<SourceView> {
+    require(conn, ItemId::source(n))?;
+    let (s, n) = conn.query_row(&format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"), [n as i64], |r| {
+        source_row(conn, r)
+    })?;
+    complete_source(conn, s, n)
+}
+
+/// The stored text of a source (`None` once redacted).
+pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
+    require(conn, ItemId::source(n))?;
+    Ok(conn
+        .query_row(
+            "SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = ?",
+            [n as i64],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The source that already holds these exact bytes, if any.
+pub fn source_by_sha(conn: &Connection, sha: &Hash) -> Result<Option<ItemId>> {
+    Ok(conn
+        .query_row("SELECT id FROM sources WHERE sha256 = ?", [&sha.0[..]], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(|n| ItemId::source(n as u64)))
+}
+
+const CLAIM_COLS: &str = "c.id, c.source_id, c.start, c.\"end\", c.prefix, c.suffix, c.quote_sha256,
+    c.speaker, c.provenance, c.paraphrase, c.seq, c.signer, c.time,
+    (SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id)";
+
+fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
+    let start = r.get::<_, i64>(2)? as u64;
+    let end = r.get::<_, i64>(3)? as u64;
+    let data: Option<Vec<u8>> = r.get(13)?;
+    let quote = data.and_then(|d| {
+        std::str::from_utf8(&d)
+            .ok()
+            .and_then(|t| t.get(start as usize..end as usize))
+            .map(str::to_string)
+    });
+    Ok(ClaimView {
+        id: format!("C{}", r.get::<_, i64>(0)?),
+        source: format!("S{}", r.get::<_, i64>(1)?),
+        start,
+        end,
+        quote,
+        prefix: r.get(4)?,
+        suffix: r.get(5)?,
+        quote_sha256: hex::encode(r.get::<_, Vec<u8>>(6)?),
+        speaker: r.get(7)?,
+        provenance: r.get(8)?,
+        paraphrase: r.get(9)?,
+        signed: Signed {
+            seq: r.get::<_, i64>(10)? as u64,
+            signer: r.get(11)?,
+            signer_name: String::new(),
+            time: r.get(12)?,
+        },
+    })
+}
+
+pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {CLAIM_COLS} FROM claims c WHERE ?1 IS NULL OR c.source_id = ?1 ORDER BY c.id"
+    ))?;
+    let rows: Vec<ClaimView> = stmt
+        .query_map([source.map(|s| s as i64)], claim_row)?
+        .collect::<std::result::Result<_, _>>()?;
+    rows.into_iter()
+        .map(|mut c| {
+            c.signed = signed(conn, c.signed.seq, c.signed.signer.clone(), c.signed.time.clone())?;
+            Ok(c)
+        })
+        .collect()
+}
+
+pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
+    require(conn, ItemId::claim(n))?;
+    let mut c = conn.query_row(&format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"), [n as i64], claim_row)?;
+    c.signed = signed(conn, c.signed.seq, c.signed.signer.clone(), c.signed.time.clone())?;
+    Ok(c)
+}
+
+fn annotation_row(r: &Row<'_>) -> rusqlite::Result<(AnnotationView, u64)> {
+    let id: i64 = r.get(0)?;
+    Ok((
+        AnnotationView {
+            id: format!("A{id}"),
+            claim: format!("C{}", r.get::<_, i64>(1)?),
+            verdict: r.get(2)?,
+            reliability: r.get(3)?,
+            credibility: r.get::<_, Option<i64>>(4)?.map(|c| c as u8),
+            note: r.get(5)?,
+            corroborates: Vec::new(),
+            contradicts: Vec::new(),
+            supersedes: r.get::<_, Option<i64>>(6)?.map(|n| format!("A{n}")),
+            superseded_by: r.get::<_, Option<i64>>(10)?.map(|n| format!("A{n}")),
+            signed: Signed {
+                seq: r.get::<_, i64>(7)? as u64,
+                signer: r.get(8)?,
+                signer_name: String::new(),
+                time: r.get(9)?,
+            },
+        },
+        id as u64,
+    ))
+}
+
+const ANNOTATION_COLS: &str = "a.id, a.claim_id, a.verdict, a.reliability, a.credibility, a.note, a.supersedes,
+    a.seq, a.signer, a.time, (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id)";
+
+/// Annotations, of one claim or all, in id order.
+pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<AnnotationView>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ANNOTATION_COLS} FROM annotations a WHERE ?1 IS NULL OR a.claim_id = ?1 ORDER BY a.id"
+    ))?;
+    let rows: Vec<(AnnotationView, u64)> = stmt
+        .query_map([claim.map(|c| c as i64)], annotation_row)?
+        .collect::<std::result::Result<_, _>>()?;
+    rows.into_iter().map(|(a, n)| complete_annotation(conn, a, n)).collect()
+}
+
+pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
+    require(conn, ItemId::annotation(n))?;
+    let (a, n) = conn.query_row(
+        &format!("SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.id = ?"),
+        [n as i64],
+        annotation_row,
+    )?;
+    complete_annotation(conn, a, n)
+}
+
+fn complete_annotation(conn: &Connection, mut a: AnnotationView, n: u64) -> Result<AnnotationView> {
+    a.signed = signed(conn, a.signed.seq, a.signed.signer.clone(), a.signed.time.clone())?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT relation, other_claim FROM relations WHERE annotation_id = ? ORDER BY other_claim",
+    )?;
+    let rels: Vec<(String, i64)> = stmt
+        .query_map([n as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    for (rel, c) in rels {
+        let id = format!("C{c}");
+        if rel == "corroborates" {
+            a.corroborates.push(id);
+        } else {
+            a.contradicts.push(id);
+        }
+    }
+    Ok(a)
+}
+
+/// Every reliability grade given to a speaker, across all their claims:
+/// the speaker's record, kept apart from any one claim's credibility.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpeakerGrade {
+    pub annotation: String,
+    pub claim: String,
+    pub reliability: String,
+    pub signer_name: String,
+    pub time: String,
+}
+
+pub fn speaker_history(conn: &Connection, speaker: &str) -> Result<Vec<SpeakerGrade>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time
+         FROM annotations a JOIN claims c ON c.id = a.claim_id
+         LEFT JOIN keys k ON k.fingerprint = a.signer
+         WHERE c.speaker = ? AND a.reliability IS NOT NULL ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([speaker], |r| {
+        Ok(SpeakerGrade {
+            annotation: format!("A{}", r.get::<_, i64>(0)?),
+            claim: format!("C{}", r.get::<_, i64>(1)?),
+            reliability: r.get(2)?,
+            signer_name: r.get(3)?,
+            time: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The entries of the log, newest last, with a one-line summary each.
+pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> {
+    let total: i64 = conn.query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
+    let skip = limit.map_or(0, |l| (total as u64).saturating_sub(l));
+    let mut stmt = conn.prepare("SELECT seq, kind, payload, hash FROM entries WHERE seq >= ? ORDER BY seq")?;
+    let mut rows = stmt.query([skip as i64])?;
+    let mut out = Vec::new();
+    let mut counters = ids_before(conn, skip)?;
+    while let Some(r) = rows.next()? {
+        let seq = r.get::<_, i64>(0)? as u64;
+        let kind: String = r.get(1)?;
+        let payload: Vec<u8> = r.get(2)?;
+        let hash: Vec<u8> = r.get(3)?;
+        let (id, time, signer, summary) = match Payload::parse(&payload) {
+            Ok(p) => {
+                let id = p.body.creates().map(|k| {
+                    let slot = &mut counters[k as usize];
+                    *slot += 1;
+                    ItemId::new(k, *slot).to_string()
+                });
+                (id, p.header.time.clone(), p.header.signer.to_string(), summarize(&p.body))
+            }
+            Err(_) => (None, String::new(), String::new(), "(unreadable payload: run `claimtrail verify`)".into()),
+        };
+        out.push(LogLine {
+            seq,
+            kind,
+            id,
+            time,
+            signer_name: key_name(conn, &signer)?,
+            signer,
+            hash: hex::encode(hash),
+            summary,
+        });
+    }
+    Ok(out)
+}
+
+fn ids_before(conn: &Connection, seq: u64) -> Result<[u64; 3]> {
+    let mut out = [0u64; 3];
+    for (i, t) in ["sources", "claims", "annotations"].iter().enumerate() {
+        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {t} WHERE seq < ?"), [seq as i64], |r| r.get(0))?;
+        out[i] = n as u64;
+    }
+    Ok(out)
+}
+
+fn summarize(body: &Body) -> String {
+    fn cut(s: &str, n: usize) -> String {
+        let mut out: String = s.chars().take(n).collect();
+        if s.chars().count() > n {
+            out.push('…');
+        }
+        out
+    }
+    match body {
+        Body::LogInit(b) => format!("log {} created; {} enrolled as admin", b.origin, b.name),
+        Body::KeyAdd(b) => format!("{} enrolled as {}", b.name, b.role),
+        Body::KeyRevoke(b) => format!("{} revoked: {}", b.fingerprint, cut(&b.reason, 40)),
+        Body::SourceAdd(b) => format!(
+            "{} {}",
+            b.kind,
+            cut(b.title.as_deref().unwrap_or("(untitled)"), 50)
+        ),
+        Body::SourceRedact(b) => format!("{} redacted: {}", b.source.id, cut(&b.reason, 40)),
+        Body::ClaimAdd(b) => format!("{} via {} in {}", cut(&b.speaker, 30), b.provenance, b.source.id),
+        Body::AnnotationAdd(b) => {
+            let mut s = format!("{} {}", b.claim.id, b.verdict);
+            if !b.contradicts.is_empty() {
+                let ids: Vec<String> = b.contradicts.iter().map(|r| r.id.to_string()).collect();
+                s.push_str(&format!(", contradicts {}", ids.join(" ")));
+            }
+            if !b.corroborates.is_empty() {
+                let ids: Vec<String> = b.corroborates.iter().map(|r| r.id.to_string()).collect();
+                s.push_str(&format!(", corroborates {}", ids.join(" ")));
+            }
+            s
+        }
+    }
+}

@@ -1,0 +1,109 @@
+use super::{output, parse_id, Ctx, Outcome};
+use claimtrail::error::{Error, Result};
+use claimtrail::log::{append, NewEntry};
+use claimtrail::model::{AnnotationAdd, Body, Credibility, IdKind, Reliability, Verdict};
+use claimtrail::query;
+
+/// Record your signed judgment of a claim; prints A<n>.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The claim, e.g. C3.
+    pub claim: String,
+    /// confirmed, corroborated, unverified, disputed, misleading, false.
+    #[arg(long)]
+    pub verdict: Verdict,
+    /// Admiralty reliability of the claim's speaker, A (completely reliable)
+    /// to E (unreliable); F = cannot be judged.
+    #[arg(long)]
+    pub reliability: Option<Reliability>,
+    /// Admiralty credibility of this information, 1 (confirmed) to 5
+    /// (improbable); 6 = cannot be judged.
+    #[arg(long)]
+    pub credibility: Option<Credibility>,
+    /// A note (use --edit for a long one).
+    #[arg(long, conflicts_with = "edit")]
+    pub note: Option<String>,
+    /// Write the note in $EDITOR.
+    #[arg(long)]
+    pub edit: bool,
+    /// Claims this one corroborates (agrees with).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub corroborates: Vec<String>,
+    /// Claims this one contradicts.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub contradicts: Vec<String>,
+    /// An earlier annotation of yours on this claim that this one replaces.
+    #[arg(long)]
+    pub supersedes: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let claim_id = parse_id(&a.claim, IdKind::Claim)?;
+    let mut store = ctx.open()?;
+    let conn = store.conn();
+    let claim = query::reference(conn, claim_id)?;
+    let refs = |ids: &[String]| -> Result<Vec<_>> {
+        ids.iter().map(|s| query::reference(conn, parse_id(s, IdKind::Claim)?)).collect()
+    };
+    let corroborates = refs(&a.corroborates)?;
+    let contradicts = refs(&a.contradicts)?;
+    let supersedes = match &a.supersedes {
+        Some(s) => Some(query::reference(conn, parse_id(s, IdKind::Annotation)?)?),
+        None => None,
+    };
+    let signer = ctx.signer()?;
+    let note = if a.edit { Some(edit_note(&claim_id.to_string())?) } else { a.note };
+    let body = Body::AnnotationAdd(AnnotationAdd {
+        claim,
+        verdict: a.verdict,
+        reliability: a.reliability,
+        credibility: a.credibility,
+        note,
+        corroborates,
+        contradicts,
+        supersedes,
+    });
+    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    let id = e.id.map(|i| i.to_string()).unwrap_or_default();
+    if ctx.json {
+        output::json(&serde_json::json!({"id": id, "entry": e}))?;
+    } else {
+        println!("{id}");
+    }
+    Ok(Outcome::Done)
+}
+
+/// Opens $EDITOR (then $VISUAL, then `vi`) on a temporary file and returns
+/// the note without `#` comment lines; an empty note aborts.
+fn edit_note(claim: &str) -> Result<String> {
+    let editor = std::env::var("EDITOR")
+        .or_else(|_| std::env::var("VISUAL"))
+        .unwrap_or_else(|_| "vi".into());
+    let file = tempfile::Builder::new()
+        .prefix("claimtrail-note-")
+        .suffix(".md")
+        .tempfile()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(
+        file.path(),
+        format!("\n# Write your note on {claim} above. Lines starting with # are ignored.\n# An empty note cancels the annotation.\n"),
+    )
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(file.path())
+        .status()
+        .map_err(|e| Error::invalid(format!("cannot run the editor `{editor}`: {e}"), "set EDITOR, or use --note"))?;
+    if !status.success() {
+        return Err(Error::invalid(format!("the editor `{editor}` failed ({status})"), "nothing was written; try again or use --note"));
+    }
+    let text = std::fs::read_to_string(file.path()).map_err(|e| Error::Internal(e.to_string()))?;
+    let note: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let note = note.join("\n").trim().to_string();
+    if note.is_empty() {
+        return Err(Error::invalid("the note is empty", "nothing was written; write a note or use --note"));
+    }
+    Ok(note)
+}

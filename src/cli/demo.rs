@@ -1,0 +1,50 @@
+use super::{output, Ctx, Outcome};
+use claimtrail::error::{Error, Result};
+use claimtrail::store::Store;
+use std::path::PathBuf;
+
+/// Build a complete example trail from the bundled Idlib article (three
+/// keys, the article, eight claims, annotations that record the disputed
+/// casualty counts), verify it, and show what to try next.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Where to build it (a new or empty directory; default: a fresh
+    /// temporary directory, which is kept).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let dir = match a.dir {
+        Some(d) => d,
+        None => tempfile::Builder::new()
+            .prefix("claimtrail-demo-")
+            .tempdir()
+            .map_err(|e| Error::Internal(format!("cannot make a temporary directory: {e}")))?
+            .into_path(),
+    };
+    let demo = claimtrail::demo::build(&dir)?;
+    let store = Store::open(&demo.db)?;
+    let report = claimtrail::verify::verify(&store)?;
+    if ctx.json {
+        output::json(&serde_json::json!({"demo": demo, "verify": report}))?;
+        return Ok(if report.ok { Outcome::Done } else { Outcome::ProblemsFound });
+    }
+    println!("Built a claimtrail log from the Idlib article of 22 July 2022 in {}\n", demo.dir.display());
+    println!("  log       {}", demo.db.display());
+    println!("  keys      {} (admin), {} (analyst), {} (auditor); unencrypted, for the demo only", demo.admin_key.display(), demo.analyst_key.display(), demo.auditor_key.display());
+    let c = &report.counts;
+    println!("  contents  {} entries: {} keys, {} source, {} claims, {} annotations", report.entries, c.keys, c.sources, c.claims, c.annotations);
+    println!("  verify    {}", if report.ok { "OK: every entry, signature, quote and table checks out".to_string() } else { format!("FAILED with {} problems", report.problems.len()) });
+    let db = demo.db.display();
+    println!("\nTry next:");
+    println!("  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}", demo.analyst_key.display());
+    println!("  claimtrail list claims");
+    println!("  claimtrail show C1          # the White Helmets tweet, in context, with its annotations");
+    println!("  claimtrail show C2          # UNICEF's count, which contradicts it");
+    println!("  claimtrail log");
+    println!("  claimtrail verify");
+    println!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'");
+    println!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify");
+    Ok(if report.ok { Outcome::Done } else { Outcome::ProblemsFound })
+}

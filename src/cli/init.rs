@@ -1,0 +1,41 @@
+use super::{Ctx, Outcome};
+use claimtrail::error::Result;
+
+/// Create a new log at --db, signed by --key, which becomes its first admin.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The log's name, fixed for ever: the first line of every checkpoint
+    /// (e.g. newsroom.example/idlib-2022).
+    #[arg(long)]
+    pub origin: String,
+    /// Your name as the admin (default: the key's comment).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let signer = ctx.signer()?;
+    let name = a.name.unwrap_or_else(|| default_name(signer.comment()));
+    let e = claimtrail::log::init(&ctx.db, &signer, &a.origin, &name)?;
+    if ctx.json {
+        super::output::json(&serde_json::json!({
+            "db": ctx.db, "origin": a.origin, "admin": name,
+            "fingerprint": signer.fingerprint().as_str(), "entry": e,
+        }))?;
+    } else {
+        println!(
+            "created log {} at {}\nadmin: {} ({})",
+            a.origin,
+            ctx.db.display(),
+            name,
+            signer.fingerprint()
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+/// A key comment as a default name; `admin` if there is none.
+pub fn default_name(comment: &str) -> String {
+    let c = comment.trim();
+    if c.is_empty() { "admin".into() } else { c.to_string() }
+}

@@ -1,0 +1,201 @@
+use super::output;
+use super::{Ctx, Outcome};
+use claimtrail::error::{Error, Result};
+use claimtrail::keys::{self, PublicKey, Signer};
+use claimtrail::log::{append, NewEntry};
+use claimtrail::model::{Body, Fingerprint, KeyAdd, KeyRevoke, Role};
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Make a new OpenSSH ed25519 key: PATH (mode 0600) and PATH.pub.
+    New {
+        path: PathBuf,
+        /// Comment stored in the key (default: the file name).
+        #[arg(long)]
+        comment: Option<String>,
+        /// Write the private key unencrypted (otherwise it is protected by
+        /// the passphrase from CLAIMTRAIL_PASSPHRASE or a prompt).
+        #[arg(long)]
+        no_passphrase: bool,
+    },
+    /// Enroll a public key (admin only).
+    Add {
+        /// The .pub file (OpenSSH `ssh-ed25519 AAAA… comment`).
+        pubkey_file: PathBuf,
+        #[arg(long)]
+        role: Role,
+        /// Name shown in reports (default: the key's comment).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke a key from now on (admin only); what it signed before stays valid.
+    Revoke {
+        fingerprint: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List enrolled keys.
+    List,
+    /// Print an OpenSSH allowed_signers file for `ssh-keygen -Y verify`.
+    AllowedSigners,
+}
+
+pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
+    match c {
+        KeyCommand::New { path, comment, no_passphrase } => new(ctx, path, comment, no_passphrase),
+        KeyCommand::Add { pubkey_file, role, name } => add(ctx, pubkey_file, role, name),
+        KeyCommand::Revoke { fingerprint, reason } => revoke(ctx, fingerprint, reason),
+        KeyCommand::List => list(ctx),
+        KeyCommand::AllowedSigners => allowed_signers(ctx),
+    }
+}
+
+fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -> Result<Outcome> {
+    if path.exists() {
+        return Err(Error::Exists(path));
+    }
+    let passphrase = if no_passphrase {
+        None
+    } else {
+        let p = keys::read_passphrase("New passphrase: ").ok_or_else(|| {
+            Error::invalid(
+                "no passphrase for the new key",
+                "set CLAIMTRAIL_PASSPHRASE, run from a terminal, or pass --no-passphrase",
+            )
+        })?;
+        if std::env::var(keys::PASSPHRASE_ENV).is_err() {
+            let again = keys::read_passphrase("Same passphrase again: ").unwrap_or_default();
+            if *again != *p {
+                return Err(Error::invalid("the passphrases differ", "run the command again"));
+            }
+        }
+        if p.is_empty() {
+            return Err(Error::invalid("the passphrase is empty", "choose a passphrase, or pass --no-passphrase"));
+        }
+        Some(p)
+    };
+    let comment = comment.unwrap_or_else(|| {
+        path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+    });
+    let signer = Signer::generate(&comment)?;
+    let pub_path = signer.write(&path, passphrase.as_ref().map(|p| p.as_str()))?;
+    if ctx.json {
+        output::json(&serde_json::json!({
+            "private_key": path, "public_key": pub_path,
+            "fingerprint": signer.fingerprint().as_str(), "encrypted": passphrase.is_some(),
+        }))?;
+    } else {
+        println!("wrote {} and {}", path.display(), pub_path.display());
+        println!("fingerprint: {}", signer.fingerprint());
+        if passphrase.is_none() {
+            println!("note: the private key is not passphrase-protected");
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+fn read_pubkey(path: &PathBuf) -> Result<PublicKey> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.clone(),
+        reason: keys::io_reason(&e),
+    })?;
+    PublicKey::from_openssh(&text).map_err(|e| {
+        Error::invalid(
+            format!("{}: {e}", path.display()),
+            "give the .pub file of an ed25519 key (ssh-keygen -t ed25519, or claimtrail key new)",
+        )
+    })
+}
+
+fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
+    let pk = read_pubkey(&file)?;
+    let comment = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| t.split_whitespace().nth(2).map(str::to_string));
+    let name = name
+        .or(comment)
+        .ok_or_else(|| Error::invalid("the key has no comment to use as a name", "pass --name NAME"))?;
+    let mut store = ctx.open()?;
+    let signer = ctx.signer()?;
+    let body = Body::KeyAdd(KeyAdd { key: pk.to_openssh(), name: name.clone(), role });
+    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    if ctx.json {
+        output::json(&serde_json::json!({"fingerprint": pk.fingerprint().as_str(), "name": name, "role": role.as_str(), "entry": e}))?;
+    } else {
+        println!("enrolled {} ({}) as {role} at entry {}", name, pk.fingerprint(), e.seq);
+    }
+    Ok(Outcome::Done)
+}
+
+fn revoke(ctx: &Ctx, fingerprint: String, reason: String) -> Result<Outcome> {
+    let fp: Fingerprint = fingerprint
+        .parse()
+        .map_err(|e: claimtrail::model::BadFingerprint| Error::invalid(e.to_string(), "copy the fingerprint from `claimtrail key list`"))?;
+    let mut store = ctx.open()?;
+    let signer = ctx.signer()?;
+    let body = Body::KeyRevoke(KeyRevoke { fingerprint: fp.clone(), reason });
+    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    if ctx.json {
+        output::json(&serde_json::json!({"revoked": fp.as_str(), "entry": e}))?;
+    } else {
+        println!("revoked {fp} at entry {}; what it signed before stays valid", e.seq);
+    }
+    Ok(Outcome::Done)
+}
+
+pub fn list(ctx: &Ctx) -> Result<Outcome> {
+    let store = ctx.open()?;
+    let keys = claimtrail::query::keys(store.conn())?;
+    if ctx.json {
+        output::json(&keys)?;
+        return Ok(Outcome::Done);
+    }
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.name.clone(),
+                k.role.clone(),
+                k.fingerprint.clone(),
+                k.enrolled_seq.to_string(),
+                k.revoked_seq.map_or("-".into(), |s| format!("revoked at {s}: {}", k.revoke_reason.clone().unwrap_or_default())),
+            ]
+        })
+        .collect();
+    output::table(&["NAME", "ROLE", "FINGERPRINT", "ENROLLED", "STATUS"], &rows);
+    Ok(Outcome::Done)
+}
+
+/// A principal for allowed_signers: the name with anything but
+/// `[A-Za-z0-9._@-]` replaced by `_` (allowed_signers principals are
+/// comma-separated patterns, so spaces, commas, `*` and `?` cannot appear).
+pub fn principal(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._@-".contains(c) { c } else { '_' })
+        .collect()
+}
+
+fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
+    let store = ctx.open()?;
+    let keys = claimtrail::query::keys(store.conn())?;
+    if ctx.json {
+        let v: Vec<_> = keys
+            .iter()
+            .map(|k| serde_json::json!({"principal": principal(&k.name), "key": k.public_key, "fingerprint": k.fingerprint, "revoked_seq": k.revoked_seq}))
+            .collect();
+        output::json(&v)?;
+        return Ok(Outcome::Done);
+    }
+    println!("# allowed_signers for claimtrail log {} (ssh-keygen -Y verify -n {})", store.origin()?, keys::NAMESPACE);
+    for k in keys {
+        let status = match k.revoked_seq {
+            Some(s) => format!("revoked at entry {s}: entries it signed before {s} remain valid"),
+            None => "active".into(),
+        };
+        println!("# {} {} {}: {}", k.name.replace('\n', " "), k.role, k.fingerprint, status);
+        println!("{} namespaces=\"{}\" {}", principal(&k.name), keys::NAMESPACE, k.public_key);
+    }
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,122 @@
+//! The command line: clap definitions and printing only. Every command is a
+//! module with its `Args` and a `run()`; the work is done by the library.
+
+pub mod annotate;
+pub mod claim;
+pub mod demo;
+pub mod init;
+pub mod key;
+pub mod list;
+pub mod log;
+pub mod output;
+pub mod show;
+pub mod source;
+pub mod verify;
+
+use claimtrail::error::{Error, Result};
+use claimtrail::keys::Signer;
+use claimtrail::store::Store;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// claimtrail: a tamper-evident audit trail of claims taken from news sources.
+#[derive(Parser, Debug)]
+#[command(name = "claimtrail", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The log's SQLite file.
+    #[arg(long, global = true, env = "CLAIMTRAIL_DB", default_value = "claimtrail.db")]
+    pub db: PathBuf,
+    /// Your OpenSSH ed25519 private key (for commands that sign).
+    #[arg(long, global = true, env = "CLAIMTRAIL_KEY")]
+    pub key: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Make, enroll, revoke and list keys.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Create a new log, with your key as its first admin.
+    Init(init::Args),
+    /// Add or redact sources.
+    #[command(subcommand)]
+    Source(source::SourceCommand),
+    /// Add claims (exact quotes of a source).
+    #[command(subcommand)]
+    Claim(claim::ClaimCommand),
+    /// Record your signed judgment of a claim.
+    Annotate(annotate::Args),
+    /// List sources, claims, annotations or keys.
+    List(list::Args),
+    /// Show one source, claim or annotation in full.
+    Show(show::Args),
+    /// The entries of the log, oldest first.
+    Log(log::Args),
+    /// Check every entry, signature, reference, text and table of the log.
+    Verify(verify::Args),
+    /// Build a complete example trail from the bundled Idlib article.
+    Demo(demo::Args),
+}
+
+/// What a successful command found: verify's "problems" exit with 1.
+pub enum Outcome {
+    Done,
+    ProblemsFound,
+}
+
+/// Global options every command can use.
+pub struct Ctx {
+    pub db: PathBuf,
+    pub key: Option<PathBuf>,
+    pub json: bool,
+}
+
+impl Ctx {
+    pub fn open(&self) -> Result<Store> {
+        Store::open(&self.db)
+    }
+
+    pub fn signer(&self) -> Result<Signer> {
+        let path = self.key.as_ref().ok_or(Error::NoKey)?;
+        Signer::load(path)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    let ctx = Ctx {
+        db: cli.db,
+        key: cli.key,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Key(c) => key::run(&ctx, c),
+        Command::Init(a) => init::run(&ctx, a),
+        Command::Source(c) => source::run(&ctx, c),
+        Command::Claim(c) => claim::run(&ctx, c),
+        Command::Annotate(a) => annotate::run(&ctx, a),
+        Command::List(a) => list::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
+        Command::Log(a) => log::run(&ctx, a),
+        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Demo(a) => demo::run(&ctx, a),
+    }
+}
+
+/// Parses an id of the expected kind from the command line.
+pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::model::ItemId> {
+    let id: claimtrail::model::ItemId = s
+        .parse()
+        .map_err(|e: claimtrail::model::BadId| Error::invalid(e.to_string(), "see `claimtrail list` for the ids in this log"))?;
+    if id.kind != want {
+        return Err(Error::invalid(
+            format!("{id} is not a {} id", want.noun()),
+            format!("{} ids start with {}", want.noun(), want.letter()),
+        ));
+    }
+    Ok(id)
+}

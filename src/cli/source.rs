@@ -1,0 +1,146 @@
+use super::{output, parse_id, Ctx, Outcome};
+use claimtrail::error::{Error, Result};
+use claimtrail::hash::Hash;
+use claimtrail::log::{append, NewEntry};
+use claimtrail::model::{Body, IdKind, SourceAdd, SourceKind, SourceRedact};
+use claimtrail::{clock, query, rules};
+use clap::Subcommand;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Largest source text accepted (bytes). A source is one article, tweet,
+/// statement or transcript; 16 MiB is far beyond any of them, and it keeps a
+/// mistaken `source add` of a video or a disk image from being loaded whole.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
+#[derive(Subcommand, Debug)]
+pub enum SourceCommand {
+    /// Store a source's exact text and sign its provenance; prints S<n>.
+    Add(AddArgs),
+    /// Remove a source's stored text (admin only); its hash stays signed.
+    Redact {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AddArgs {
+    /// The text file, or - for standard input. Must be UTF-8.
+    pub file: PathBuf,
+    /// tweet, statement, interview, news_agency, article, report, video, other.
+    #[arg(long)]
+    pub kind: SourceKind,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub publisher: Option<String>,
+    #[arg(long)]
+    pub author: Option<String>,
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Publication date: YYYY-MM-DD or RFC 3339.
+    #[arg(long)]
+    pub published: Option<String>,
+    /// Sources this one was derived from (e.g. the tweet an article quotes).
+    #[arg(long = "derived-from", value_delimiter = ',', num_args = 1..)]
+    pub derived_from: Vec<String>,
+}
+
+pub fn run(ctx: &Ctx, c: SourceCommand) -> Result<Outcome> {
+    match c {
+        SourceCommand::Add(a) => add(ctx, a),
+        SourceCommand::Redact { id, reason } => redact(ctx, id, reason),
+    }
+}
+
+/// Reads a source text, refusing what is too large, empty or not UTF-8.
+pub fn read_text(file: &PathBuf) -> Result<Vec<u8>> {
+    let name = if file.as_os_str() == "-" { PathBuf::from("standard input") } else { file.clone() };
+    let io = |e: std::io::Error| Error::Io { path: name.clone(), reason: claimtrail::keys::io_reason(&e) };
+    let mut data = Vec::new();
+    if file.as_os_str() == "-" {
+        std::io::stdin().lock().take(MAX_SOURCE_BYTES + 1).read_to_end(&mut data).map_err(io)?;
+    } else {
+        let f = std::fs::File::open(file).map_err(io)?;
+        if f.metadata().map_err(io)?.is_dir() {
+            return Err(Error::invalid(format!("{} is a directory", file.display()), "give a text file, or - for standard input"));
+        }
+        f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut data).map_err(io)?;
+    }
+    if data.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(Error::invalid(
+            format!("{} is larger than {} MiB", name.display(), MAX_SOURCE_BYTES >> 20),
+            "a source is one text (article, statement, transcript); split it or store a document's extracted text",
+        ));
+    }
+    if data.is_empty() {
+        return Err(Error::invalid(format!("{} is empty", name.display()), "give the source's text"));
+    }
+    if let Err(e) = std::str::from_utf8(&data) {
+        return Err(Error::invalid(
+            format!("{} is not UTF-8 text (invalid byte at offset {})", name.display(), e.valid_up_to()),
+            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
+        ));
+    }
+    Ok(data)
+}
+
+fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
+    if let Some(p) = &a.published {
+        clock::check_published(p).map_err(|e| Error::invalid(e, "fix --published"))?;
+    }
+    let data = read_text(&a.file)?;
+    let mut store = ctx.open()?;
+    let sha256 = Hash::sha256(&data);
+    if let Some(existing) = query::source_by_sha(store.conn(), &sha256)? {
+        return Err(Error::invalid(
+            format!("{existing} already has these exact bytes (sha256 {sha256})"),
+            format!("use {existing}; see `claimtrail show {existing}`"),
+        ));
+    }
+    let mut derived_from = Vec::new();
+    for d in &a.derived_from {
+        let id = parse_id(d, IdKind::Source)?;
+        derived_from.push(query::reference(store.conn(), id)?);
+    }
+    let signer = ctx.signer()?;
+    let body = Body::SourceAdd(SourceAdd {
+        kind: a.kind,
+        title: a.title,
+        publisher: a.publisher,
+        author: a.author,
+        url: a.url,
+        published: a.published,
+        retrieved: clock::now(),
+        sha256,
+        length: data.len() as u64,
+        media_type: rules::MEDIA_TYPE.into(),
+        derived_from,
+    });
+    let e = append(&mut store, &signer, NewEntry { body, blob: Some(data) })?;
+    let id = e.id.map(|i| i.to_string()).unwrap_or_default();
+    if ctx.json {
+        output::json(&serde_json::json!({"id": id, "sha256": sha256.to_hex(), "entry": e}))?;
+    } else {
+        println!("{id}");
+    }
+    Ok(Outcome::Done)
+}
+
+fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
+    let id = parse_id(&id, IdKind::Source)?;
+    let mut store = ctx.open()?;
+    let source = query::reference(store.conn(), id)?;
+    let signer = ctx.signer()?;
+    let e = append(&mut store, &signer, NewEntry::new(Body::SourceRedact(SourceRedact { source, reason })))?;
+    // Rebuild the file so no free page keeps a copy of the text.
+    store.conn().execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    if ctx.json {
+        output::json(&serde_json::json!({"redacted": id.to_string(), "entry": e}))?;
+    } else {
+        println!("{id} redacted at entry {}: its text is gone, its hash and provenance stay signed", e.seq);
+    }
+    Ok(Outcome::Done)
+}

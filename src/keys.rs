@@ -154,6 +154,20 @@ pub fn verify(expected: &VerifyingKey, msg: &[u8], sig: &ParsedSig) -> Result<()
         .map_err(|_| "Ed25519 signature does not verify".to_string())
 }
 
+/// Armors a binary SSHSIG blob as the PEM text `ssh-keygen -Y` reads
+/// (`-----BEGIN SSH SIGNATURE-----`, base64 in lines of 70).
+pub fn armor(blob: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
+    let mut out = String::from("-----BEGIN SSH SIGNATURE-----\n");
+    for chunk in b64.as_bytes().chunks(70) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str("-----END SSH SIGNATURE-----\n");
+    out
+}
+
 /// A private key ready to sign.
 pub struct Signer {
     private: PrivateKey,

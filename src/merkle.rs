@@ -91,7 +91,9 @@ pub enum ProofError {
         size: TreeSize,
     },
     /// A consistency proof was asked from a larger tree to a smaller one.
-    #[error("old tree size {old} is larger than new tree size {new}: an append-only log cannot shrink")]
+    #[error(
+        "old tree size {old} is larger than new tree size {new}: an append-only log cannot shrink"
+    )]
     OldLargerThanNew {
         /// The first (older) tree size.
         old: TreeSize,
@@ -235,8 +237,11 @@ fn split_point(n: u64) -> u64 {
 }
 
 fn read<S: NodeSource>(src: &S, level: u32, index: u64) -> Result<Hash, TreeError<S::Error>> {
-    src.node(level, index)
-        .map_err(|source| TreeError::Node { level, index, source })
+    src.node(level, index).map_err(|source| TreeError::Node {
+        level,
+        index,
+        source,
+    })
 }
 
 /// MTH of an aligned leaf range, from its perfect-subtree decomposition: one
@@ -376,6 +381,10 @@ pub fn consistency_proof<S: NodeSource>(
         .collect()
 }
 
+/// A stored tree node: `(level, index, hash)` of a complete subtree (see
+/// [`NodeSource`]).
+pub type NodeEntry = (u32, u64, Hash);
+
 /// The complete nodes of level ≥ 1 that come into existence when leaf `index`
 /// (with hash `leaf_hash`) is appended to a tree of `index` leaves, as
 /// `(level, index, hash)`, lowest level first.
@@ -389,7 +398,7 @@ pub fn nodes_after_append<S: NodeSource>(
     src: &S,
     index: LeafIndex,
     leaf_hash: Hash,
-) -> Result<Vec<(u32, u64, Hash)>, TreeError<S::Error>> {
+) -> Result<Vec<NodeEntry>, TreeError<S::Error>> {
     if index.0 == u64::MAX {
         return Err(ProofError::TreeFull(index).into());
     }
@@ -411,8 +420,11 @@ pub fn nodes_after_append<S: NodeSource>(
 /// is `root`.
 ///
 /// What it does *not* prove: that `root` is the log's real root (check the
-/// signed checkpoint that carries it), or that the leaf hash belongs to any
-/// particular entry (recompute it from the entry bytes with [`leaf_hash`]).
+/// signed checkpoint that carries it); that `size` is the size of the tree
+/// with that root (a proof can also pass with another size paired with the
+/// same root, so take size and root from the same verified checkpoint); or
+/// that the leaf hash belongs to any particular entry (recompute it from the
+/// entry bytes with [`leaf_hash`]).
 pub fn verify_inclusion(
     leaf_hash: &Hash,
     index: LeafIndex,
@@ -480,7 +492,9 @@ pub fn verify_inclusion(
 /// old root against [`empty_root`] instead).
 ///
 /// What it does *not* prove: that either root is the log's (check the
-/// signatures on the checkpoints), or anything about leaves after `old`.
+/// signatures on the checkpoints), that each size belongs with its root (take
+/// both from the same verified checkpoint), or anything about the leaves
+/// after `old`.
 pub fn verify_consistency(
     old: TreeSize,
     new: TreeSize,
@@ -671,7 +685,7 @@ impl MemTree {
 
     /// Every complete node as `(level, index, hash)`, level 0 (the leaves)
     /// included, level by level.
-    pub fn complete_nodes(&self) -> impl Iterator<Item = (u32, u64, Hash)> + '_ {
+    pub fn complete_nodes(&self) -> impl Iterator<Item = NodeEntry> + '_ {
         self.levels.iter().enumerate().flat_map(|(level, row)| {
             row.iter()
                 .enumerate()
@@ -917,7 +931,11 @@ mod tests {
     }
 
     fn vector_dir(kind: &str) -> PathBuf {
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/rfc6962")).join(kind)
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/rfc6962"
+        ))
+        .join(kind)
     }
 
     fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -943,7 +961,10 @@ mod tests {
     }
 
     fn rel(p: &Path) -> String {
-        p.strip_prefix(vector_dir("")).unwrap().display().to_string()
+        p.strip_prefix(vector_dir(""))
+            .unwrap()
+            .display()
+            .to_string()
     }
 
     #[test]
@@ -987,14 +1008,10 @@ mod tests {
             let v: ConsistencyVector =
                 serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
             let result = match (h64(&v.root1), h64(&v.root2), hashes(&v.proof)) {
-                (Some(r1), Some(r2), Some(proof)) => verify_consistency(
-                    TreeSize(v.size1),
-                    TreeSize(v.size2),
-                    &r1,
-                    &r2,
-                    &proof,
-                )
-                .map_err(|e| e.to_string()),
+                (Some(r1), Some(r2), Some(proof)) => {
+                    verify_consistency(TreeSize(v.size1), TreeSize(v.size2), &r1, &r2, &proof)
+                        .map_err(|e| e.to_string())
+                }
                 _ => Err("not a 32-byte hash".to_string()),
             };
             match (v.want_err, result) {
@@ -1014,7 +1031,10 @@ mod tests {
             ["consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"]
         );
         let r = leaf_hash(b"x");
-        assert_eq!(verify_consistency(TreeSize(1), TreeSize(1), &r, &r, &[]), Ok(()));
+        assert_eq!(
+            verify_consistency(TreeSize(1), TreeSize(1), &r, &r, &[]),
+            Ok(())
+        );
     }
 
     // ---- special cases of the verifiers ----
@@ -1049,7 +1069,11 @@ mod tests {
         ));
         assert!(matches!(
             verify_consistency(s(3), s(7), &r(3), &r(7), &[]),
-            Err(ConsistencyProofLength { got: 0, expected: 4, .. })
+            Err(ConsistencyProofLength {
+                got: 0,
+                expected: 4,
+                ..
+            })
         ));
         let leaf = t.leaf(LeafIndex(0)).unwrap();
         assert!(matches!(
@@ -1058,7 +1082,11 @@ mod tests {
         ));
         assert!(matches!(
             verify_inclusion(&leaf, LeafIndex(0), s(8), &[], &r(8)),
-            Err(InclusionProofLength { got: 0, expected: 3, .. })
+            Err(InclusionProofLength {
+                got: 0,
+                expected: 3,
+                ..
+            })
         ));
         // Generation refuses the same requests, without panicking.
         assert!(matches!(
@@ -1099,11 +1127,14 @@ mod tests {
     fn generated_proofs_match_the_rfc_definitions_for_small_trees() {
         let (a, _) = trees();
         let leaves = leaves_a();
-        for n in 1..=70usize {
+        for n in (1..=40usize).chain([64, 65, 129]) {
             let size = TreeSize(n as u64);
             let want_root = ref_mth(&leaves[..n]);
             assert_eq!(root(a, size).unwrap(), want_root);
-            assert_eq!(leaves[..n].iter().copied().collect::<MemTree>().root(), want_root);
+            assert_eq!(
+                leaves[..n].iter().copied().collect::<MemTree>().root(),
+                want_root
+            );
             for m in 0..n {
                 let p = inclusion_proof(a, LeafIndex(m as u64), size).unwrap();
                 assert_eq!(p, ref_path(m, &leaves[..n]), "PATH({m}, {n})");
@@ -1155,7 +1186,10 @@ mod tests {
             assert_eq!(counted.calls.get(), new.len());
             store.insert((0, i as u64), *h);
             for (l, idx, hash) in new {
-                assert!(store.insert((l, idx), hash).is_none(), "node ({l},{idx}) twice");
+                assert!(
+                    store.insert((l, idx), hash).is_none(),
+                    "node ({l},{idx}) twice"
+                );
             }
         }
         let mem: MemTree = leaves[..n].iter().copied().collect();
@@ -1168,7 +1202,15 @@ mod tests {
     #[test]
     fn huge_trees_use_few_node_reads() {
         let u = Uniform::new();
-        for size in [1u64, 2, 3, (1 << 40) + 12345, u64::MAX / 3, u64::MAX - 1, u64::MAX] {
+        for size in [
+            1u64,
+            2,
+            3,
+            (1 << 40) + 12345,
+            u64::MAX / 3,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
             let c = Counting {
                 inner: &u,
                 calls: Cell::new(0),

@@ -487,3 +487,10 @@ fn summarize(body: &Body) -> String {
         }
     }
 }
+
+/// The exact payload and signature bytes of entry `seq`.
+pub fn entry_bytes(conn: &Connection, seq: u64) -> Result<(Vec<u8>, Vec<u8>)> {
+    conn.query_row("SELECT payload, sig FROM entries WHERE seq = ?", [seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| Error::invalid(format!("there is no entry {seq}"), "see `claimtrail log` for the entries"))
+}

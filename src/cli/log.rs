@@ -7,10 +7,21 @@ pub struct Args {
     /// Only the last N entries.
     #[arg(long, short = 'n')]
     pub limit: Option<u64>,
+    /// One entry: with --payload, print its exact signed payload bytes;
+    /// with --signature, its SSHSIG signature armored for `ssh-keygen -Y verify`.
+    #[arg(long)]
+    pub seq: Option<u64>,
+    #[arg(long, requires = "seq", conflicts_with = "signature")]
+    pub payload: bool,
+    #[arg(long, requires = "seq")]
+    pub signature: bool,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let store = ctx.open()?;
+    if let Some(seq) = a.seq {
+        return one(&store, seq, &a);
+    }
     let lines = claimtrail::query::log_lines(store.conn(), a.limit)?;
     if ctx.json {
         output::json(&lines)?;
@@ -31,5 +42,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         })
         .collect();
     output::table(&["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"], &rows);
+    Ok(Outcome::Done)
+}
+
+fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> {
+    use std::io::Write;
+    let (payload, sig) = claimtrail::query::entry_bytes(store.conn(), seq)?;
+    let mut out = std::io::stdout().lock();
+    let io = |e: std::io::Error| claimtrail::Error::Internal(format!("writing to stdout: {e}"));
+    if a.signature {
+        out.write_all(claimtrail::keys::armor(&sig).as_bytes()).map_err(io)?;
+    } else if a.payload {
+        out.write_all(&payload).map_err(io)?;
+    } else {
+        let line = claimtrail::query::log_lines(store.conn(), None)?.into_iter().find(|l| l.seq == seq);
+        output::json(&serde_json::json!({
+            "entry": line,
+            "payload": String::from_utf8_lossy(&payload),
+            "signature": claimtrail::keys::armor(&sig),
+        }))?;
+    }
     Ok(Outcome::Done)
 }

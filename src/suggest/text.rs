@@ -1,0 +1,136 @@
+//! Small, panic-free text helpers shared by the suggester's passes.
+
+/// `text[a..b]`, or `""` when the range is out of bounds or not on char
+/// boundaries. Every slice in this module goes through here so that no input
+/// can make `suggest` panic.
+pub(super) fn slice(text: &str, a: usize, b: usize) -> &str {
+    text.get(a..b).unwrap_or("")
+}
+
+/// Collapses every run of whitespace (line breaks included) into one space
+/// and trims the ends: speakers and cues are shown on one line.
+pub(super) fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Number of whitespace-separated words.
+pub(super) fn word_count(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+/// Byte range of `text[a..b]` with surrounding whitespace removed.
+pub(super) fn trim_range(text: &str, a: usize, b: usize) -> (usize, usize) {
+    let s = slice(text, a, b);
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    if lead + trail >= s.len() {
+        return (a, a);
+    }
+    (a + lead, b - trail)
+}
+
+/// The paragraphs of `text` as trimmed byte ranges.
+///
+/// A paragraph ends at a blank line, so a quotation that runs over a single
+/// line break (hard-wrapped copy) stays in one paragraph. Text without any
+/// blank line but with long lines (over 100 bytes, i.e. not hard-wrapped) is
+/// taken to use one line per paragraph. Not caught: hard-wrapped text with no
+/// blank lines between paragraphs is read as a single paragraph, so an
+/// unclosed quotation there runs on until the end of the text.
+pub(super) fn paragraphs(text: &str) -> Vec<(usize, usize)> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            lines.push((start, i));
+            start = i + 1;
+        }
+    }
+    lines.push((start, text.len()));
+    let blank = |&(a, b): &(usize, usize)| slice(text, a, b).trim().is_empty();
+    let first = lines.iter().position(|l| !blank(l));
+    let last = lines.iter().rposition(|l| !blank(l));
+    let (Some(first), Some(last)) = (first, last) else {
+        return Vec::new();
+    };
+    let inner_blank = lines
+        .get(first..=last)
+        .is_some_and(|ls| ls.iter().any(|l| blank(l)));
+    let one_per_line = !inner_blank && lines.iter().any(|&(a, b)| b - a > 100);
+    let mut out = Vec::new();
+    let mut cur: Option<(usize, usize)> = None;
+    for l in &lines {
+        if blank(l) {
+            if let Some(p) = cur.take() {
+                out.push(p);
+            }
+            continue;
+        }
+        cur = match cur {
+            Some((a, _)) if !one_per_line => Some((a, l.1)),
+            Some(p) => {
+                out.push(p);
+                Some(*l)
+            }
+            None => Some(*l),
+        };
+    }
+    if let Some(p) = cur {
+        out.push(p);
+    }
+    out.into_iter()
+        .map(|(a, b)| trim_range(text, a, b))
+        .filter(|(a, b)| b > a)
+        .collect()
+}
+
+/// True when `hay` (already lowercased) contains `needle` as whole words:
+/// the characters either side of the match are not alphanumeric.
+pub(super) fn has_phrase(hay: &str, needle: &str) -> bool {
+    let mut from = 0;
+    while let Some(off) = hay.get(from..).and_then(|h| h.find(needle)) {
+        let at = from + off;
+        let end = at + needle.len();
+        let before_ok = hay
+            .get(..at)
+            .and_then(|h| h.chars().next_back())
+            .is_none_or_not_alnum();
+        let after_ok = hay
+            .get(end..)
+            .and_then(|h| h.chars().next())
+            .is_none_or_not_alnum();
+        if before_ok && after_ok {
+            return true;
+        }
+        from = at + needle.len().max(1);
+        while from < hay.len() && !hay.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
+trait NotAlnum {
+    fn is_none_or_not_alnum(self) -> bool;
+}
+
+impl NotAlnum for Option<char> {
+    fn is_none_or_not_alnum(self) -> bool {
+        match self {
+            None => true,
+            Some(c) => !c.is_alphanumeric(),
+        }
+    }
+}
+
+/// True when the word starts with an uppercase letter.
+pub(super) fn is_capitalised(w: &str) -> bool {
+    w.chars().next().is_some_and(char::is_uppercase)
+}

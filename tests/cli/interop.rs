@@ -1,0 +1,86 @@
+//! Interoperability with OpenSSH: ssh-keygen verifies claimtrail's entry
+//! signatures, and keys made by ssh-keygen work in claimtrail.
+
+use crate::common::*;
+use std::process::Command;
+
+fn ssh_keygen() -> Command {
+    Command::new("ssh-keygen")
+}
+
+#[test]
+fn ssh_keygen_verifies_every_entry_signature() {
+    let w = Work::with_claims();
+    let signers = w.run(None, &["key", "allowed-signers"]);
+    std::fs::write(w.path("allowed_signers"), signers.ok()).unwrap();
+    let log: serde_json::Value = serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
+    let names = [("Desk", "admin"), ("Rana", "Rana_Haddad")];
+    for entry in log.as_array().unwrap() {
+        let seq = entry["seq"].to_string();
+        let payload = w.run(None, &["log", "--seq", &seq, "--payload"]);
+        std::fs::write(w.path("payload"), payload.ok()).unwrap();
+        let sig = w.run(None, &["log", "--seq", &seq, "--signature"]);
+        std::fs::write(w.path("payload.sig"), sig.ok()).unwrap();
+        let name = entry["signer_name"].as_str().unwrap();
+        let principal = names.iter().find(|(n, _)| name.starts_with(n)).map(|(_, p)| *p).unwrap_or(name);
+        let out = ssh_keygen()
+            .args(["-Y", "verify", "-f"])
+            .arg(w.path("allowed_signers"))
+            .args(["-I", principal, "-n", "claimtrail", "-s"])
+            .arg(w.path("payload.sig"))
+            .stdin(std::fs::File::open(w.path("payload")).unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ssh-keygen rejected entry {seq}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Good \"claimtrail\" signature"));
+        // And rejects the same signature over a changed payload.
+        let mut changed = std::fs::read(w.path("payload")).unwrap();
+        changed[10] ^= 1;
+        std::fs::write(w.path("changed"), changed).unwrap();
+        let bad = ssh_keygen()
+            .args(["-Y", "verify", "-f"])
+            .arg(w.path("allowed_signers"))
+            .args(["-I", principal, "-n", "claimtrail", "-s"])
+            .arg(w.path("payload.sig"))
+            .stdin(std::fs::File::open(w.path("changed")).unwrap())
+            .output()
+            .unwrap();
+        assert!(!bad.status.success());
+    }
+}
+
+#[test]
+fn keys_made_by_ssh_keygen_work_unchanged() {
+    let w = Work::with_claims();
+    let st = ssh_keygen()
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "Samir Aziz", "-f"])
+        .arg(w.path("samir"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let st = ssh_keygen()
+        .args(["-q", "-t", "ed25519", "-N", "open sesame", "-C", "Lena", "-f"])
+        .arg(w.path("lena"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let added = w.run(Some("admin"), &["key", "add", "samir.pub", "--role", "analyst"]);
+    assert!(added.ok().contains("enrolled Samir Aziz (SHA256:"));
+    // Same fingerprint as ssh-keygen -l prints.
+    let l = ssh_keygen().arg("-lf").arg(w.path("samir.pub")).output().unwrap();
+    let fp = String::from_utf8_lossy(&l.stdout).split_whitespace().nth(1).unwrap().to_string();
+    assert!(added.stdout.contains(&fp), "{} vs {fp}", added.stdout);
+    assert_eq!(w.run(Some("samir"), &["annotate", "C2", "--verdict", "corroborated"]).ok().trim(), "A2");
+    w.run(Some("admin"), &["key", "add", "lena.pub", "--role", "analyst"]).ok();
+    w.run_with(Some("lena"), &[("CLAIMTRAIL_PASSPHRASE", "nope")], &["annotate", "C2", "--verdict", "false"], None).error("wrong passphrase");
+    let a3 = w.run_with(Some("lena"), &[("CLAIMTRAIL_PASSPHRASE", "open sesame")], &["annotate", "C2", "--verdict", "disputed"], None);
+    assert_eq!(a3.ok().trim(), "A3");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    // ssh-keygen can read claimtrail's own keys too.
+    let st = ssh_keygen().arg("-yf").arg(w.path("analyst")).output().unwrap();
+    assert!(st.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&st.stdout).split_whitespace().nth(1),
+        std::fs::read_to_string(w.path("analyst.pub")).unwrap().split_whitespace().nth(1)
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real `claimtrail` binary driven through users'
+//! sessions on the fixture article. One test binary, modules by theme.
+
+mod common;
+mod errors;
+mod interop;
+mod session;
+mod tamper;

@@ -1,0 +1,199 @@
+//! Tamper evidence, tested by tampering: each test edits the SQLite file
+//! directly and checks that verify exits 1 naming the entry and the check.
+
+use crate::common::*;
+use claimtrail::entry::{entry_hash, Header, Payload};
+use claimtrail::hash::Hash;
+use claimtrail::keys::Signer;
+use claimtrail::model::{Body, KeyAdd, Role, Seq};
+
+// Entries of `Work::with_claims()`: 0 log.init, 1-2 key.add, 3 source.add S1,
+// 4 claim.add C1, 5 claim.add C2, 6 annotation.add A1.
+
+#[test]
+fn clean_log_verifies() {
+    let w = Work::with_claims();
+    assert!(w.run(None, &["verify"]).ok().contains("OK: no problems found"));
+}
+
+#[test]
+fn flipped_payload_byte() {
+    let w = Work::with_claims();
+    // "Seven" -> "seven" is still canonical JSON: only the signature catches it.
+    w.sql("UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"speaker\":\"White Helmets\"', '\"speaker\":\"White Helmetz\"') AS BLOB) WHERE seq = 4");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 4 (claim.add C1)", "signature");
+    r.problem("entry 4 (claim.add C1)", "hash");
+    r.problem("entry 4 (claim.add C1)", "projection");
+}
+
+#[test]
+fn non_canonical_payload() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"v\":1', '\"v\": 1') AS BLOB) WHERE seq = 5");
+    w.run(None, &["verify"]).problem("entry 5 (claim.add)", "canonical");
+}
+
+#[test]
+fn flipped_signature_byte() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET sig = substr(sig, 1, length(sig) - 1) || x'00' WHERE seq = 6");
+    w.run(None, &["verify"]).problem("entry 6 (annotation.add A1)", "signature");
+}
+
+#[test]
+fn edited_hash_column() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET hash = zeroblob(32) WHERE seq = 2");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 2 (key.add)", "hash");
+}
+
+#[test]
+fn edited_kind_and_seq_columns() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET kind = 'claim.add' WHERE seq = 6");
+    w.run(None, &["verify"]).problem("entry 6 (claim.add A1)", "header");
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET seq = 60 WHERE seq = 6");
+    w.run(None, &["verify"]).problem("entry 60", "sequence");
+}
+
+#[test]
+fn deleted_entry() {
+    let w = Work::with_claims();
+    w.sql("DELETE FROM entries WHERE seq = 4");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 5 (claim.add", "sequence");
+    r.problem("entry 5 (claim.add", "chain");
+}
+
+#[test]
+fn deleted_last_entry_is_caught_by_the_projections() {
+    // Cutting the tail leaves a valid chain; the projection rows of the cut
+    // entry remain and give it away (a checkpoint kept outside catches the
+    // case where those are cut too).
+    let w = Work::with_claims();
+    w.sql("DELETE FROM entries WHERE seq = 6");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("PROBLEM log: projection: table annotations has 1 rows but the entries imply 0"), "{}", r.stdout);
+}
+
+#[test]
+fn swapped_entries() {
+    let w = Work::with_claims();
+    w.sql(
+        "UPDATE entries SET seq = -1 WHERE seq = 4;
+         UPDATE entries SET seq = 4 WHERE seq = 5;
+         UPDATE entries SET seq = 5 WHERE seq = -1;",
+    );
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 4 (claim.add", "sequence");
+    r.problem("entry 4 (claim.add", "chain");
+}
+
+#[test]
+fn edited_source_text() {
+    let w = Work::with_claims();
+    w.sql("UPDATE blobs SET data = CAST(replace(CAST(data AS TEXT), 'Seven civilians', 'Eight civilians') AS BLOB)");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 3 (source.add S1)", "blob");
+}
+
+#[test]
+fn deleted_source_text_without_redaction() {
+    let w = Work::with_claims();
+    w.sql("DELETE FROM blobs");
+    w.run(None, &["verify"]).problem("entry 3 (source.add S1)", "blob");
+}
+
+#[test]
+fn edited_projection_rows() {
+    let w = Work::with_claims();
+    w.sql("UPDATE claims SET speaker = 'Someone else' WHERE id = 1");
+    w.run(None, &["verify"]).problem("entry 4 (claim.add C1)", "projection");
+    let w = Work::with_claims();
+    w.sql("UPDATE annotations SET verdict = 'confirmed' WHERE id = 1");
+    w.run(None, &["verify"]).problem("entry 6 (annotation.add A1)", "projection");
+    let w = Work::with_claims();
+    w.sql("UPDATE keys SET role = 'admin' WHERE name = 'Rana Haddad'");
+    w.run(None, &["verify"]).problem("entry 1 (key.add)", "projection");
+    let w = Work::with_claims();
+    w.sql("DELETE FROM relations");
+    w.run(None, &["verify"]).problem("entry 6 (annotation.add A1)", "projection");
+    let w = Work::with_claims();
+    w.sql("INSERT INTO relations VALUES (1, 'corroborates', 2)");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("table relations has 2 rows but the entries imply 1"), "{}", r.stdout);
+}
+
+/// Appends a validly signed entry by hand, bypassing claimtrail's append path.
+fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let (seq, prev): (i64, Vec<u8>) = c
+        .query_row("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let payload = Payload {
+        header: Header {
+            log: "test.example/idlib".into(),
+            seq: Seq(seq as u64 + 1),
+            prev: Hash::from_slice(&prev).unwrap(),
+            time: "2026-11-25T10:00:00Z".into(),
+            signer: signer.fingerprint().clone(),
+            kind: body.kind(),
+        },
+        body,
+    };
+    let bytes = payload.to_bytes().unwrap();
+    let sig = signer.sign(&bytes).unwrap();
+    let hash = entry_hash(&bytes, &sig);
+    c.execute(
+        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
+        rusqlite::params![seq + 1, payload.header.kind.as_str(), bytes, sig, &hash.0[..]],
+    )
+    .unwrap();
+    (seq + 1) as u64
+}
+
+#[test]
+fn validly_signed_entry_from_an_unenrolled_key() {
+    let w = Work::with_claims();
+    let intruder = Signer::generate("intruder").unwrap();
+    // The intruder tries to enroll itself as admin.
+    let body = Body::KeyAdd(KeyAdd { key: intruder.public().to_openssh(), name: "intruder".into(), role: Role::Admin });
+    let seq = forge(&w, &intruder, body);
+    let r = w.run(None, &["verify"]);
+    r.problem(&format!("entry {seq} (key.add)"), "authorization");
+    assert!(r.stdout.contains("is not enrolled"), "{}", r.stdout);
+}
+
+#[test]
+fn entry_signed_by_a_revoked_key_after_its_revocation() {
+    let w = Work::with_claims();
+    let keys: serde_json::Value = serde_json::from_str(w.run(None, &["key", "list", "--json"]).ok()).unwrap();
+    let fp = keys[1]["fingerprint"].as_str().unwrap().to_string();
+    w.run(Some("admin"), &["key", "revoke", &fp, "--reason", "laptop stolen"]).ok();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let body = Body::KeyAdd(KeyAdd { key: Signer::generate("x").unwrap().public().to_openssh(), name: "x".into(), role: Role::Analyst });
+    let seq = forge(&w, &analyst, body);
+    let r = w.run(None, &["verify"]);
+    r.problem(&format!("entry {seq} (key.add)"), "authorization");
+    assert!(r.stdout.contains("was revoked at entry 7"), "{}", r.stdout);
+}
+
+#[test]
+fn verify_json_names_entry_and_check() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET sig = substr(sig, 1, length(sig) - 1) || x'00' WHERE seq = 4");
+    let r = w.run(None, &["verify", "--json"]);
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let p = &v["problems"][0];
+    assert_eq!(p["seq"], 4);
+    assert_eq!(p["kind"], "claim.add");
+    assert_eq!(p["id"], "C1");
+    assert_eq!(p["check"], "signature");
+}

@@ -184,6 +184,14 @@ impl Signer {
             reason,
         };
         let meta = std::fs::metadata(path).map_err(|e| key_err(io_reason(&e)))?;
+        if meta.is_file() && meta.len() < 16 << 10 {
+            // A public key given by mistake: say so before any permission check.
+            if let Ok(t) = std::fs::read_to_string(path) {
+                if t.starts_with("ssh-") {
+                    return Err(key_err("this is a public key; give the private key file (without .pub)".into()));
+                }
+            }
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

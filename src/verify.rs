@@ -146,10 +146,7 @@ impl<'c> Verifier<'c> {
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
-            let kind: String = row.get::<_, rusqlite::types::Value>(1).map(|v| match v {
-                rusqlite::types::Value::Text(s) => s,
-                other => format!("{other:?}"),
-            })?;
+            let kind = String::from_utf8_lossy(&blob_col(row, 1)?).into_owned();
             let payload = blob_col(row, 2)?;
             let sig = blob_col(row, 3)?;
             let hash = blob_col(row, 4)?;
@@ -175,10 +172,9 @@ impl<'c> Verifier<'c> {
         self.state.borrow_mut().current = seq;
 
         let computed = entry_hash(payload, sig);
-        if Hash::from_slice(stored_hash) != Some(computed) {
-            self.problem(s, k, None, Check::Hash, "stored hash is not SHA-256(0x00 || leaf) of the payload and signature");
-        }
+        let hash_ok = Hash::from_slice(stored_hash) == Some(computed);
         let prev = std::mem::replace(&mut self.prev, computed);
+        const HASH_DETAIL: &str = "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
 
         let parsed = match Payload::parse(payload) {
             Ok(p) => p,
@@ -189,6 +185,9 @@ impl<'c> Verifier<'c> {
                     PayloadError::Body(d) => (Check::Body, d),
                 };
                 self.problem(s, k, None, check, d);
+                if !hash_ok {
+                    self.problem(s, k, None, Check::Hash, HASH_DETAIL);
+                }
                 // The entry's id number is still taken, so later ids line up.
                 if let Some(i) = id_kind_of(row_kind) {
                     self.next_n[slot(i)] += 1;
@@ -202,6 +201,9 @@ impl<'c> Verifier<'c> {
             self.next_n[slot(i)] += 1;
             ItemId::new(i, n)
         });
+        if !hash_ok {
+            self.problem(s, k, id, Check::Hash, HASH_DETAIL);
+        }
         if h.seq.0 != seq {
             self.problem(s, k, id, Check::Sequence, format!("payload seq {} differs from the row's seq {seq}", h.seq));
         }
@@ -436,11 +438,16 @@ fn id_kind_of(kind: &str) -> Option<IdKind> {
     }
 }
 
+/// A column's bytes whatever its storage class: a tampered row may hold
+/// TEXT (even invalid UTF-8) where a BLOB belongs, and must be reported,
+/// not crash the verifier.
 fn blob_col(row: &rusqlite::Row<'_>, i: usize) -> Result<Vec<u8>> {
-    Ok(match row.get::<_, rusqlite::types::Value>(i)? {
-        rusqlite::types::Value::Blob(b) => b,
-        rusqlite::types::Value::Text(t) => t.into_bytes(),
-        _ => Vec::new(),
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(i)? {
+        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+        ValueRef::Integer(n) => n.to_string().into_bytes(),
+        ValueRef::Real(f) => f.to_string().into_bytes(),
+        ValueRef::Null => Vec::new(),
     })
 }
 

@@ -113,7 +113,11 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     let pk = read_pubkey(&file)?;
     let comment = std::fs::read_to_string(&file)
         .ok()
-        .and_then(|t| t.split_whitespace().nth(2).map(str::to_string));
+        .and_then(|t| {
+            let line = t.lines().next().unwrap_or("").trim().to_string();
+            let mut parts = line.splitn(3, char::is_whitespace);
+            parts.nth(2).map(|c| c.trim().to_string()).filter(|c| !c.is_empty())
+        });
     let name = name
         .or(comment)
         .ok_or_else(|| Error::invalid("the key has no comment to use as a name", "pass --name NAME"))?;

@@ -53,7 +53,7 @@ fn analyst_session_on_the_idlib_article() {
     assert!(v.ok().contains("OK: no problems found"), "{}", v.stdout);
     let vj: serde_json::Value = serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(vj["ok"], true);
-    assert_eq!(vj["entries"], 12);
+    assert_eq!(vj["entries"], 11);
     assert_eq!(vj["counts"]["claims"], 4);
 }
 

@@ -191,7 +191,7 @@ fn verify_json_names_entry_and_check() {
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["ok"], false);
-    let p = &v["problems"][0];
+    let p = v["problems"].as_array().unwrap().iter().find(|p| p["check"] == "signature").unwrap();
     assert_eq!(p["seq"], 4);
     assert_eq!(p["kind"], "claim.add");
     assert_eq!(p["id"], "C1");

@@ -37,7 +37,7 @@ fn non_canonical_payload() {
 #[test]
 fn flipped_signature_byte() {
     let w = Work::with_claims();
-    w.sql("UPDATE entries SET sig = substr(sig, 1, length(sig) - 1) || x'00' WHERE seq = 6");
+    w.sql("UPDATE entries SET sig = CAST(substr(sig, 1, length(sig) - 1) || CASE WHEN substr(sig, -1) = x'00' THEN x'01' ELSE x'00' END AS BLOB) WHERE seq = 6");
     w.run(None, &["verify"]).problem("entry 6 (annotation.add A1)", "signature");
 }
 
@@ -186,7 +186,7 @@ fn entry_signed_by_a_revoked_key_after_its_revocation() {
 #[test]
 fn verify_json_names_entry_and_check() {
     let w = Work::with_claims();
-    w.sql("UPDATE entries SET sig = substr(sig, 1, length(sig) - 1) || x'00' WHERE seq = 4");
+    w.sql("UPDATE entries SET sig = substr(sig, 1, length(sig) - 1) || CASE WHEN substr(sig, -1) = x'00' THEN x'01' ELSE x'00' END WHERE seq = 4");
     let r = w.run(None, &["verify", "--json"]);
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

@@ -88,26 +88,47 @@ const CLAIMS: &[ClaimSpec] = &[
 
 /// Builds the demo trail in `dir` (created; it must not exist or be empty).
 pub fn build(dir: &Path) -> Result<Demo> {
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
         return Err(Error::invalid(
             format!("{} already exists and is not empty", dir.display()),
             "give a new directory with --dir, or leave --dir out to use a fresh temporary one",
         ));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), reason: crate::keys::io_reason(&e) })?;
-    let dir = &dir.canonicalize().map_err(|e| Error::Io { path: dir.to_path_buf(), reason: crate::keys::io_reason(&e) })?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        reason: crate::keys::io_reason(&e),
+    })?;
+    let dir = &dir.canonicalize().map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        reason: crate::keys::io_reason(&e),
+    })?;
     let key_path = |n: &str| dir.join(n);
     let admin = Signer::generate("Desk admin")?;
     let analyst = Signer::generate("Rana Haddad (analyst)")?;
     let auditor = Signer::generate("Independent auditor")?;
-    for (k, n) in [(&admin, "admin"), (&analyst, "analyst"), (&auditor, "auditor")] {
+    for (k, n) in [
+        (&admin, "admin"),
+        (&analyst, "analyst"),
+        (&auditor, "auditor"),
+    ] {
         k.write(&key_path(n), None)?;
     }
     let db = dir.join("claimtrail.db");
     let mut entries = vec![log::init(&db, &admin, ORIGIN, "Desk admin")?];
     let mut store = Store::open(&db)?;
-    for (k, name, role) in [(&analyst, "Rana Haddad", Role::Analyst), (&auditor, "Independent auditor", Role::Auditor)] {
-        let body = Body::KeyAdd(KeyAdd { key: k.public().to_openssh(), name: name.into(), role });
+    for (k, name, role) in [
+        (&analyst, "Rana Haddad", Role::Analyst),
+        (&auditor, "Independent auditor", Role::Auditor),
+    ] {
+        let body = Body::KeyAdd(KeyAdd {
+            key: k.public().to_openssh(),
+            name: name.into(),
+            role,
+        });
         entries.push(append(&mut store, &admin, NewEntry::new(body))?);
     }
     let data = ARTICLE.as_bytes().to_vec();
@@ -124,13 +145,25 @@ pub fn build(dir: &Path) -> Result<Demo> {
         media_type: rules::MEDIA_TYPE.into(),
         derived_from: vec![],
     };
-    let s = append(&mut store, &analyst, NewEntry { body: Body::SourceAdd(source), blob: Some(data) })?;
-    let s_ref = Ref { id: s.id.unwrap_or(ItemId::source(1)), hash: s.hash };
+    let s = append(
+        &mut store,
+        &analyst,
+        NewEntry {
+            body: Body::SourceAdd(source),
+            blob: Some(data),
+        },
+    )?;
+    let s_ref = Ref {
+        id: s.id.unwrap_or(ItemId::source(1)),
+        hash: s.hash,
+    };
     entries.push(s);
     let mut claims = Vec::new();
     for c in CLAIMS {
         let at = text::occurrences(ARTICLE, c.quote);
-        let start = *at.first().ok_or_else(|| Error::Internal(format!("demo quote not in the article: {}", c.quote)))?;
+        let start = *at.first().ok_or_else(|| {
+            Error::Internal(format!("demo quote not in the article: {}", c.quote))
+        })?;
         let end = start + c.quote.len();
         let body = Body::ClaimAdd(ClaimAdd {
             source: s_ref,
@@ -144,10 +177,20 @@ pub fn build(dir: &Path) -> Result<Demo> {
             text: (!c.paraphrase.is_empty()).then(|| c.paraphrase.to_string()),
         });
         let e = append(&mut store, &analyst, NewEntry::new(body))?;
-        claims.push(Ref { id: e.id.unwrap_or(ItemId::claim(1)), hash: e.hash });
+        claims.push(Ref {
+            id: e.id.unwrap_or(ItemId::claim(1)),
+            hash: e.hash,
+        });
         entries.push(e);
     }
-    let ann = |claim: usize, verdict, rel, cred, note: &str, corr: &[usize], contra: &[usize], sup: Option<Ref>| {
+    let ann = |claim: usize,
+               verdict,
+               rel,
+               cred,
+               note: &str,
+               corr: &[usize],
+               contra: &[usize],
+               sup: Option<Ref>| {
         Body::AnnotationAdd(AnnotationAdd {
             claim: claims[claim],
             verdict,
@@ -176,7 +219,10 @@ pub fn build(dir: &Path) -> Result<Demo> {
     let mut anns = Vec::new();
     for b in bodies {
         let e = append(&mut store, &analyst, NewEntry::new(b))?;
-        anns.push(Ref { id: e.id.unwrap_or(ItemId::annotation(1)), hash: e.hash });
+        anns.push(Ref {
+            id: e.id.unwrap_or(ItemId::annotation(1)),
+            hash: e.hash,
+        });
         entries.push(e);
     }
     // A second thought: the analyst supersedes their own annotation.

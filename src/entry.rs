@@ -103,13 +103,15 @@ impl Payload {
         }
         let prev = Hash::from_hex(&raw.prev)
             .ok_or_else(|| PayloadError::Header("prev is not 64 lowercase hex digits".into()))?;
-        crate::clock::check_utc(&raw.time).map_err(|e| PayloadError::Header(format!("time: {e}")))?;
+        crate::clock::check_utc(&raw.time)
+            .map_err(|e| PayloadError::Header(format!("time: {e}")))?;
         let signer: Fingerprint = raw
             .signer
             .parse()
             .map_err(|e: crate::model::BadFingerprint| PayloadError::Header(e.to_string()))?;
         let kind: Kind = raw.kind.parse().map_err(PayloadError::Header)?;
-        let body = Body::from_value(kind, raw.body).map_err(|e| PayloadError::Body(e.to_string()))?;
+        let body =
+            Body::from_value(kind, raw.body).map_err(|e| PayloadError::Body(e.to_string()))?;
         Ok(Payload {
             header: Header {
                 log: raw.log,
@@ -174,11 +176,15 @@ mod tests {
                 seq: Seq(3),
                 prev: Hash::ZERO,
                 time: "2026-11-24T19:13:28Z".into(),
-                signer: "SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                signer: "SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    .parse()
+                    .unwrap(),
                 kind: Kind::KeyRevoke,
             },
             body: Body::KeyRevoke(KeyRevoke {
-                fingerprint: "SHA256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap(),
+                fingerprint: "SHA256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+                    .parse()
+                    .unwrap(),
                 reason: "laptop lost — «urgent»\n".into(),
             }),
         };
@@ -191,9 +197,19 @@ mod tests {
         assert_eq!(String::from_utf8(bytes.clone()).unwrap(), expected);
         assert_eq!(Payload::parse(&bytes).unwrap(), p);
 
-        let spaced = String::from_utf8(bytes.clone()).unwrap().replace("\"v\":1", "\"v\": 1");
-        assert!(matches!(Payload::parse(spaced.as_bytes()), Err(PayloadError::Canonical(_))));
-        let extra = String::from_utf8(bytes).unwrap().replace("\"v\":1", "\"v\":1,\"w\":2");
-        assert!(matches!(Payload::parse(extra.as_bytes()), Err(PayloadError::Header(_))));
+        let spaced = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replace("\"v\":1", "\"v\": 1");
+        assert!(matches!(
+            Payload::parse(spaced.as_bytes()),
+            Err(PayloadError::Canonical(_))
+        ));
+        let extra = String::from_utf8(bytes)
+            .unwrap()
+            .replace("\"v\":1", "\"v\":1,\"w\":2");
+        assert!(matches!(
+            Payload::parse(extra.as_bytes()),
+            Err(PayloadError::Header(_))
+        ));
     }
 }

@@ -37,7 +37,9 @@ pub enum Error {
     NotEnrolled(Fingerprint),
     #[error("key {fingerprint} was revoked at entry {seq}")]
     Revoked { fingerprint: Fingerprint, seq: u64 },
-    #[error("key {fingerprint} has role {role}, which may not sign {kind} entries (allowed: {allowed})")]
+    #[error(
+        "key {fingerprint} has role {role}, which may not sign {kind} entries (allowed: {allowed})"
+    )]
     Role {
         fingerprint: Fingerprint,
         role: Role,
@@ -47,7 +49,9 @@ pub enum Error {
     /// Bad input from the user: what is wrong, and what to do.
     #[error("{what}")]
     Invalid { what: String, hint: String },
-    #[error("the database is busy: another claimtrail process held the write lock for more than {0} s")]
+    #[error(
+        "the database is busy: another claimtrail process held the write lock for more than {0} s"
+    )]
     Busy(u64),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -50,7 +50,9 @@ impl PublicKey {
             ssh,
         };
         if pk.verifying_key()?.is_weak() {
-            return Err("the key is a small-order (weak) Ed25519 point and cannot be enrolled".into());
+            return Err(
+                "the key is a small-order (weak) Ed25519 point and cannot be enrolled".into(),
+            );
         }
         Ok(pk)
     }
@@ -88,7 +90,9 @@ fn fingerprint_of(ssh: &SshPublicKey) -> Fingerprint {
 #[cold]
 fn unreachable_fingerprint(s: &str) -> Fingerprint {
     // Keep the type's invariant even if ssh-key ever changed its format.
-    format!("SHA256:{:A<43}", s.len()).parse().unwrap_or_else(|_| std::process::abort())
+    format!("SHA256:{:A<43}", s.len())
+        .parse()
+        .unwrap_or_else(|_| std::process::abort())
 }
 
 /// A decoded SSHSIG blob whose fixed fields were checked: ed25519, namespace
@@ -108,7 +112,10 @@ pub fn parse_sig(blob: &[u8]) -> Result<ParsedSig, String> {
         return Err(format!("{} bytes follow the SSHSIG blob", reader.len()));
     }
     if sig.namespace() != NAMESPACE {
-        return Err(format!("namespace is `{}`, not `{NAMESPACE}`", sig.namespace()));
+        return Err(format!(
+            "namespace is `{}`, not `{NAMESPACE}`",
+            sig.namespace()
+        ));
     }
     if sig.hash_alg() != HashAlg::Sha512 {
         return Err(format!("hash is {}, not sha512", sig.hash_alg()));
@@ -117,7 +124,10 @@ pub fn parse_sig(blob: &[u8]) -> Result<ParsedSig, String> {
         return Err("reserved field is not empty".into());
     }
     if sig.algorithm() != Algorithm::Ed25519 {
-        return Err(format!("signature algorithm is {}, not ssh-ed25519", sig.algorithm()));
+        return Err(format!(
+            "signature algorithm is {}, not ssh-ed25519",
+            sig.algorithm()
+        ));
     }
     let key_bytes = sig
         .public_key()
@@ -188,7 +198,9 @@ impl Signer {
             // A public key given by mistake: say so before any permission check.
             if let Ok(t) = std::fs::read_to_string(path) {
                 if t.starts_with("ssh-") {
-                    return Err(key_err("this is a public key; give the private key file (without .pub)".into()));
+                    return Err(key_err(
+                        "this is a public key; give the private key file (without .pub)".into(),
+                    ));
                 }
             }
         }
@@ -206,7 +218,9 @@ impl Signer {
         let _ = meta;
         let text = Zeroizing::new(std::fs::read(path).map_err(|e| key_err(io_reason(&e)))?);
         let key = PrivateKey::from_openssh(&*text).map_err(|e| {
-            key_err(format!("not an OpenSSH private key ({e}); is this the .pub file?"))
+            key_err(format!(
+                "not an OpenSSH private key ({e}); is this the .pub file?"
+            ))
         })?;
         if key.algorithm() != Algorithm::Ed25519 {
             return Err(key_err(format!(
@@ -269,7 +283,9 @@ impl Signer {
     /// The Ed25519 signing key, for C2SP signed notes (checkpoints).
     pub fn ed25519(&self) -> Option<ed25519_dalek::SigningKey> {
         let kp = self.private.key_data().ed25519()?;
-        Some(ed25519_dalek::SigningKey::from_bytes(&kp.private.to_bytes()))
+        Some(ed25519_dalek::SigningKey::from_bytes(
+            &kp.private.to_bytes(),
+        ))
     }
 
     /// Writes the key as an OpenSSH private key file (mode 0600, never
@@ -359,7 +375,12 @@ mod tests {
         verify(&vk, b"payload", &parsed).unwrap();
         assert!(verify(&vk, b"payloaD", &parsed).is_err());
         let other = Signer::generate("o").unwrap();
-        assert!(verify(&other.public().verifying_key().unwrap(), b"payload", &parsed).is_err());
+        assert!(verify(
+            &other.public().verifying_key().unwrap(),
+            b"payload",
+            &parsed
+        )
+        .is_err());
         let mut trailing = sig.clone();
         trailing.push(0);
         assert!(parse_sig(&trailing).is_err());
@@ -379,16 +400,22 @@ mod tests {
     fn weak_keys_are_refused() {
         // The identity point (small order), encoded as an OpenSSH key line.
         let mut blob = Vec::new();
-        for part in [&b"ssh-ed25519"[..], &{
-            let mut p = [0u8; 32];
-            p[0] = 1;
-            p
-        }[..]] {
+        for part in [
+            &b"ssh-ed25519"[..],
+            &{
+                let mut p = [0u8; 32];
+                p[0] = 1;
+                p
+            }[..],
+        ] {
             blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
             blob.extend_from_slice(part);
         }
         use base64::Engine;
-        let line = format!("ssh-ed25519 {}", base64::engine::general_purpose::STANDARD.encode(blob));
+        let line = format!(
+            "ssh-ed25519 {}",
+            base64::engine::general_purpose::STANDARD.encode(blob)
+        );
         let err = PublicKey::from_openssh(&line).unwrap_err();
         assert!(err.contains("weak"), "{err}");
     }

@@ -5,6 +5,7 @@
 //! appends entries, [`verify`] the one path that checks them.
 
 pub mod canonical;
+pub mod checkpoint;
 pub mod clock;
 pub mod demo;
 pub mod entry;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod hash;
 pub mod keys;
 pub mod log;
+pub mod merkle;
 pub mod model;
 pub mod projection;
 pub mod query;

@@ -38,7 +38,8 @@ pub struct Appended {
 /// Creates a new log at `path`: the `log.init` entry, signed by `signer`,
 /// who becomes its first admin.
 pub fn init(path: &Path, signer: &Signer, origin: &str, name: &str) -> Result<Appended> {
-    rules::check_origin(origin).map_err(|e| Error::invalid(e, "pick an origin like newsroom.example/idlib-2022"))?;
+    rules::check_origin(origin)
+        .map_err(|e| Error::invalid(e, "pick an origin like newsroom.example/idlib-2022"))?;
     let body = Body::LogInit(LogInit {
         origin: origin.to_string(),
         key: signer.public().to_openssh(),
@@ -46,19 +47,27 @@ pub fn init(path: &Path, signer: &Signer, origin: &str, name: &str) -> Result<Ap
     });
     Store::create(path, |store| {
         let mut out = append_batch(store, signer, vec![NewEntry::new(body)])?;
-        out.pop().ok_or_else(|| Error::Internal("init appended nothing".into()))
+        out.pop()
+            .ok_or_else(|| Error::Internal("init appended nothing".into()))
     })
 }
 
 /// Appends one entry.
 pub fn append(store: &mut Store, signer: &Signer, entry: NewEntry) -> Result<Appended> {
     let mut out = append_batch(store, signer, vec![entry])?;
-    out.pop().ok_or_else(|| Error::Internal("append appended nothing".into()))
+    out.pop()
+        .ok_or_else(|| Error::Internal("append appended nothing".into()))
 }
 
 /// Appends entries in order in one transaction: all of them or none.
-pub fn append_batch(store: &mut Store, signer: &Signer, entries: Vec<NewEntry>) -> Result<Vec<Appended>> {
-    let redacting = entries.iter().any(|e| matches!(e.body, Body::SourceRedact(_)));
+pub fn append_batch(
+    store: &mut Store,
+    signer: &Signer,
+    entries: Vec<NewEntry>,
+) -> Result<Vec<Appended>> {
+    let redacting = entries
+        .iter()
+        .any(|e| matches!(e.body, Body::SourceRedact(_)));
     let conn = store.conn_mut();
     if redacting {
         // Overwrite freed pages with zeros, so the redacted text does not
@@ -99,7 +108,9 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     let log = match &e.body {
         Body::LogInit(b) => b.origin.clone(),
         _ => conn
-            .query_row("SELECT origin FROM log_meta WHERE seq = 0", [], |r| r.get(0))
+            .query_row("SELECT origin FROM log_meta WHERE seq = 0", [], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or_else(|| Error::Internal("the log has no log.init entry".into()))?,
     };
@@ -115,7 +126,9 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     if !matches!(e.body, Body::LogInit(_)) {
         match history.key(signer.fingerprint())? {
             None => return Err(Error::NotEnrolled(signer.fingerprint().clone())),
-            Some(KeyInfo { revoked: Some(r), .. }) => {
+            Some(KeyInfo {
+                revoked: Some(r), ..
+            }) => {
                 return Err(Error::Revoked {
                     fingerprint: signer.fingerprint().clone(),
                     seq: r.0,
@@ -126,7 +139,13 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
                     fingerprint: signer.fingerprint().clone(),
                     role: k.role,
                     kind: header.kind,
-                    allowed: header.kind.allowed_roles().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                    allowed: header
+                        .kind
+                        .allowed_roles()
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 })
             }
             Some(_) => {}
@@ -135,9 +154,14 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     rules::authorize(&history, &header, &e.body)?.map_err(refused)?;
     // A new source's text goes in first, so the quote rules can see it.
     if let Body::SourceAdd(b) = &e.body {
-        let blob = e.blob.as_deref().ok_or_else(|| Error::Internal("source.add without its text".into()))?;
+        let blob = e
+            .blob
+            .as_deref()
+            .ok_or_else(|| Error::Internal("source.add without its text".into()))?;
         if Hash::sha256(blob) != b.sha256 || blob.len() as u64 != b.length {
-            return Err(Error::Internal("source.add body does not match its text".into()));
+            return Err(Error::Internal(
+                "source.add body does not match its text".into(),
+            ));
         }
     }
     rules::check_body(&history, &header, &e.body)?.map_err(refused)?;
@@ -145,30 +169,54 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     let n = match e.body.creates() {
         Some(kind) => {
             let table = table_of(kind);
-            let max: i64 = conn.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get(0))?;
+            let max: i64 = conn.query_row(
+                &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )?;
             Some(max as u64 + 1)
         }
         None => None,
     };
-    let payload = Payload { header, body: e.body };
-    let bytes = payload
-        .to_bytes()
-        .map_err(|err| Error::invalid(format!("cannot encode the entry: {err}"), "check the values given"))?;
+    let payload = Payload {
+        header,
+        body: e.body,
+    };
+    let bytes = payload.to_bytes().map_err(|err| {
+        Error::invalid(
+            format!("cannot encode the entry: {err}"),
+            "check the values given",
+        )
+    })?;
     let sig = signer.sign(&bytes)?;
     let hash = entry_hash(&bytes, &sig);
-    conn.prepare_cached("INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)")?
-        .execute(params![seq.0 as i64, payload.header.kind.as_str(), bytes, sig, &hash.0[..]])?;
+    conn.prepare_cached(
+        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        seq.0 as i64,
+        payload.header.kind.as_str(),
+        bytes,
+        sig,
+        &hash.0[..]
+    ])?;
     for row in projection::rows(&payload.header, &payload.body, n) {
         projection::insert(conn, &row)?;
     }
     match &payload.body {
         Body::SourceAdd(b) => {
             conn.prepare_cached("INSERT INTO blobs (sha256, data) VALUES (?, ?)")?
-                .execute(params![&b.sha256.0[..], e.blob.as_deref().unwrap_or_default()])?;
+                .execute(params![
+                    &b.sha256.0[..],
+                    e.blob.as_deref().unwrap_or_default()
+                ])?;
         }
         Body::SourceRedact(b) => {
             if let Some(src) = history.source(b.source.id.n)? {
-                conn.execute("DELETE FROM blobs WHERE sha256 = ?", params![&src.sha256.0[..]])?;
+                conn.execute(
+                    "DELETE FROM blobs WHERE sha256 = ?",
+                    params![&src.sha256.0[..]],
+                )?;
             }
         }
         _ => {}
@@ -177,7 +225,9 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         seq,
         kind: payload.header.kind,
         hash,
-        id: n.zip(payload.body.creates()).map(|(n, k)| ItemId::new(k, n)),
+        id: n
+            .zip(payload.body.creates())
+            .map(|(n, k)| ItemId::new(k, n)),
     })
 }
 
@@ -213,12 +263,15 @@ impl History for StoreHistory<'_> {
                 "SELECT k.public_key, k.name, k.role, k.seq, r.seq FROM keys k
                  LEFT JOIN revocations r ON r.fingerprint = k.fingerprint WHERE k.fingerprint = ?",
             )?
-            .query_row([fp.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_row([fp.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()?;
         let Some((key, name, role, seq, revoked)) = row else {
             return Ok(None);
         };
-        let public = PublicKey::from_openssh(&key).map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
+        let public = PublicKey::from_openssh(&key)
+            .map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
         let role = role.parse().map_err(Error::Internal)?;
         Ok(Some(KeyInfo {
             public,

@@ -125,7 +125,9 @@ impl<'de> Deserialize<'de> for ItemId {
         // In a signed body the id must have its one canonical spelling.
         let id: ItemId = s.parse().map_err(de::Error::custom)?;
         if id.to_string() != s {
-            return Err(de::Error::custom(format!("id `{s}` is not in canonical form")));
+            return Err(de::Error::custom(format!(
+                "id `{s}` is not in canonical form"
+            )));
         }
         Ok(id)
     }
@@ -551,7 +553,16 @@ mod tests {
     fn ids_parse_and_print_one_way() {
         assert_eq!("S3".parse::<ItemId>().unwrap(), ItemId::source(3));
         assert_eq!("c12".parse::<ItemId>().unwrap().to_string(), "C12");
-        for bad in ["", "S", "S0", "S03", "X1", "S-1", "S1x", "S99999999999999999999"] {
+        for bad in [
+            "",
+            "S",
+            "S0",
+            "S03",
+            "X1",
+            "S-1",
+            "S1x",
+            "S99999999999999999999",
+        ] {
             assert!(bad.parse::<ItemId>().is_err(), "{bad}");
         }
         // Lowercase is accepted on the command line but not inside a signed body.

@@ -60,7 +60,13 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
                 key: 1,
                 values: vec![seq.clone(), text(&b.origin)],
             });
-            out.push(key_row(seq, header.signer.as_str(), &b.key, &b.name, "admin"));
+            out.push(key_row(
+                seq,
+                header.signer.as_str(),
+                &b.key,
+                &b.name,
+                "admin",
+            ));
         }
         Body::KeyAdd(b) => {
             let fp = crate::keys::PublicKey::from_openssh(&b.key)
@@ -78,8 +84,20 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
             out.push(Row {
                 table: "sources",
                 cols: &[
-                    "id", "seq", "sha256", "length", "kind", "title", "publisher", "author", "url",
-                    "published", "retrieved", "media_type", "signer", "time",
+                    "id",
+                    "seq",
+                    "sha256",
+                    "length",
+                    "kind",
+                    "title",
+                    "publisher",
+                    "author",
+                    "url",
+                    "published",
+                    "retrieved",
+                    "media_type",
+                    "signer",
+                    "time",
                 ],
                 key: 1,
                 values: vec![
@@ -117,8 +135,19 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
         Body::ClaimAdd(b) => out.push(Row {
             table: "claims",
             cols: &[
-                "id", "seq", "source_id", "start", "\"end\"", "quote_sha256", "prefix", "suffix",
-                "speaker", "provenance", "paraphrase", "signer", "time",
+                "id",
+                "seq",
+                "source_id",
+                "start",
+                "\"end\"",
+                "quote_sha256",
+                "prefix",
+                "suffix",
+                "speaker",
+                "provenance",
+                "paraphrase",
+                "signer",
+                "time",
             ],
             key: 1,
             values: vec![
@@ -141,8 +170,16 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
             out.push(Row {
                 table: "annotations",
                 cols: &[
-                    "id", "seq", "claim_id", "signer", "time", "verdict", "reliability",
-                    "credibility", "note", "supersedes",
+                    "id",
+                    "seq",
+                    "claim_id",
+                    "signer",
+                    "time",
+                    "verdict",
+                    "reliability",
+                    "credibility",
+                    "note",
+                    "supersedes",
                 ],
                 key: 1,
                 values: vec![
@@ -158,7 +195,10 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
                     b.supersedes.map_or(Value::Null, |r| int(r.id.n)),
                 ],
             });
-            for (rel, refs) in [("corroborates", &b.corroborates), ("contradicts", &b.contradicts)] {
+            for (rel, refs) in [
+                ("corroborates", &b.corroborates),
+                ("contradicts", &b.contradicts),
+            ] {
                 for r in refs {
                     out.push(Row {
                         table: "relations",
@@ -202,7 +242,11 @@ pub fn compare(conn: &Connection, row: &Row) -> Result<Option<String>> {
         .map(|c| format!("{c} = ?"))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let sql = format!("SELECT {} FROM {} WHERE {cond}", row.cols.join(", "), row.table);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {cond}",
+        row.cols.join(", "),
+        row.table
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let found: Option<Vec<Value>> = stmt
         .query_row(params_from_iter(row.values[..row.key].iter()), |r| {
@@ -255,4 +299,3 @@ pub fn count(conn: &Connection, table: &str) -> Result<u64> {
     let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
     Ok(n as u64)
 }
-

@@ -141,9 +141,16 @@ pub fn keys(conn: &Connection) -> Result<Vec<KeyView>> {
 /// Checks that an id exists, with the "last id" in the error when it does not.
 pub fn require(conn: &Connection, id: ItemId) -> Result<()> {
     let table = crate::log::table_of(id.kind);
-    let last: i64 = conn.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get(0))?;
+    let last: i64 = conn.query_row(
+        &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+        [],
+        |r| r.get(0),
+    )?;
     if id.n == 0 || id.n > last as u64 {
-        return Err(Error::UnknownId { id, last: last as u64 });
+        return Err(Error::UnknownId {
+            id,
+            last: last as u64,
+        });
     }
     Ok(())
 }
@@ -156,11 +163,16 @@ pub fn reference(conn: &Connection, id: ItemId) -> Result<Ref> {
         crate::log::table_of(id.kind)
     );
     let hash: Vec<u8> = conn.query_row(&sql, [id.n as i64], |r| r.get(0))?;
-    let hash = Hash::from_slice(&hash).ok_or_else(|| Error::Internal(format!("{id} has a malformed entry hash; run `claimtrail verify`")))?;
+    let hash = Hash::from_slice(&hash).ok_or_else(|| {
+        Error::Internal(format!(
+            "{id} has a malformed entry hash; run `claimtrail verify`"
+        ))
+    })?;
     Ok(Ref { id, hash })
 }
 
-const SOURCE_COLS: &str = "s.id, s.kind, s.title, s.publisher, s.author, s.url, s.published, s.retrieved,
+const SOURCE_COLS: &str =
+    "s.id, s.kind, s.title, s.publisher, s.author, s.url, s.published, s.retrieved,
     s.sha256, s.length, s.media_type, s.seq, s.signer, s.time,
     (SELECT COUNT(*) FROM claims c WHERE c.source_id = s.id)";
 
@@ -190,19 +202,31 @@ fn source_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<(SourceView, u
                 time: r.get(13)?,
             },
         },
-        { let _ = conn; id as u64 },
+        {
+            let _ = conn;
+            id as u64
+        },
     ))
 }
 
 fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<SourceView> {
-    s.signed = signed(conn, s.signed.seq, s.signed.signer.clone(), s.signed.time.clone())?;
-    let mut stmt = conn.prepare_cached("SELECT derived_from FROM source_links WHERE source_id = ? ORDER BY derived_from")?;
+    s.signed = signed(
+        conn,
+        s.signed.seq,
+        s.signed.signer.clone(),
+        s.signed.time.clone(),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT derived_from FROM source_links WHERE source_id = ? ORDER BY derived_from",
+    )?;
     s.derived_from = stmt
         .query_map([n as i64], |r| Ok(format!("S{}", r.get::<_, i64>(0)?)))?
         .collect::<std::result::Result<_, _>>()?;
     let red: Option<(i64, String, String, String)> = conn
         .prepare_cached("SELECT seq, reason, signer, time FROM redactions WHERE source_id = ?")?
-        .query_row([n as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row([n as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     if let Some((seq, reason, signer, time)) = red {
         s.redaction = Some(Redaction {
@@ -217,18 +241,24 @@ fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<Sourc
 }
 
 pub fn sources(conn: &Connection) -> Result<Vec<SourceView>> {
-    let mut stmt = conn.prepare(&format!("SELECT {SOURCE_COLS} FROM sources s ORDER BY s.id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SOURCE_COLS} FROM sources s ORDER BY s.id"
+    ))?;
     let rows: Vec<(SourceView, u64)> = stmt
         .query_map([], |r| source_row(conn, r))?
         .collect::<std::result::Result<_, _>>()?;
-    rows.into_iter().map(|(s, n)| complete_source(conn, s, n)).collect()
+    rows.into_iter()
+        .map(|(s, n)| complete_source(conn, s, n))
+        .collect()
 }
 
 pub fn source(conn: &Connection, n: u64) -> Result<SourceView> {
     require(conn, ItemId::source(n))?;
-    let (s, n) = conn.query_row(&format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"), [n as i64], |r| {
-        source_row(conn, r)
-    })?;
+    let (s, n) = conn.query_row(
+        &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"),
+        [n as i64],
+        |r| source_row(conn, r),
+    )?;
     complete_source(conn, s, n)
 }
 
@@ -247,12 +277,17 @@ pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
 /// The source that already holds these exact bytes, if any.
 pub fn source_by_sha(conn: &Connection, sha: &Hash) -> Result<Option<ItemId>> {
     Ok(conn
-        .query_row("SELECT id FROM sources WHERE sha256 = ?", [&sha.0[..]], |r| r.get::<_, i64>(0))
+        .query_row(
+            "SELECT id FROM sources WHERE sha256 = ?",
+            [&sha.0[..]],
+            |r| r.get::<_, i64>(0),
+        )
         .optional()?
         .map(|n| ItemId::source(n as u64)))
 }
 
-const CLAIM_COLS: &str = "c.id, c.source_id, c.start, c.\"end\", c.prefix, c.suffix, c.quote_sha256,
+const CLAIM_COLS: &str =
+    "c.id, c.source_id, c.start, c.\"end\", c.prefix, c.suffix, c.quote_sha256,
     c.speaker, c.provenance, c.paraphrase, c.seq, c.signer, c.time,
     (SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id)";
 
@@ -296,7 +331,12 @@ pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> 
         .collect::<std::result::Result<_, _>>()?;
     rows.into_iter()
         .map(|mut c| {
-            c.signed = signed(conn, c.signed.seq, c.signed.signer.clone(), c.signed.time.clone())?;
+            c.signed = signed(
+                conn,
+                c.signed.seq,
+                c.signed.signer.clone(),
+                c.signed.time.clone(),
+            )?;
             Ok(c)
         })
         .collect()
@@ -304,8 +344,17 @@ pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> 
 
 pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
     require(conn, ItemId::claim(n))?;
-    let mut c = conn.query_row(&format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"), [n as i64], claim_row)?;
-    c.signed = signed(conn, c.signed.seq, c.signed.signer.clone(), c.signed.time.clone())?;
+    let mut c = conn.query_row(
+        &format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"),
+        [n as i64],
+        claim_row,
+    )?;
+    c.signed = signed(
+        conn,
+        c.signed.seq,
+        c.signed.signer.clone(),
+        c.signed.time.clone(),
+    )?;
     Ok(c)
 }
 
@@ -334,7 +383,8 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<(AnnotationView, u64)> {
     ))
 }
 
-const ANNOTATION_COLS: &str = "a.id, a.claim_id, a.verdict, a.reliability, a.credibility, a.note, a.supersedes,
+const ANNOTATION_COLS: &str =
+    "a.id, a.claim_id, a.verdict, a.reliability, a.credibility, a.note, a.supersedes,
     a.seq, a.signer, a.time, (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id)";
 
 /// Annotations, of one claim or all, in id order.
@@ -345,7 +395,9 @@ pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<Annotati
     let rows: Vec<(AnnotationView, u64)> = stmt
         .query_map([claim.map(|c| c as i64)], annotation_row)?
         .collect::<std::result::Result<_, _>>()?;
-    rows.into_iter().map(|(a, n)| complete_annotation(conn, a, n)).collect()
+    rows.into_iter()
+        .map(|(a, n)| complete_annotation(conn, a, n))
+        .collect()
 }
 
 pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
@@ -359,7 +411,12 @@ pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
 }
 
 fn complete_annotation(conn: &Connection, mut a: AnnotationView, n: u64) -> Result<AnnotationView> {
-    a.signed = signed(conn, a.signed.seq, a.signed.signer.clone(), a.signed.time.clone())?;
+    a.signed = signed(
+        conn,
+        a.signed.seq,
+        a.signed.signer.clone(),
+        a.signed.time.clone(),
+    )?;
     let mut stmt = conn.prepare_cached(
         "SELECT relation, other_claim FROM relations WHERE annotation_id = ? ORDER BY other_claim",
     )?;
@@ -411,7 +468,8 @@ pub fn speaker_history(conn: &Connection, speaker: &str) -> Result<Vec<SpeakerGr
 pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> {
     let total: i64 = conn.query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
     let skip = limit.map_or(0, |l| (total as u64).saturating_sub(l));
-    let mut stmt = conn.prepare("SELECT seq, kind, payload, hash FROM entries WHERE seq >= ? ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare("SELECT seq, kind, payload, hash FROM entries WHERE seq >= ? ORDER BY seq")?;
     let mut rows = stmt.query([skip as i64])?;
     let mut out = Vec::new();
     let mut counters = ids_before(conn, skip)?;
@@ -427,9 +485,19 @@ pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> 
                     *slot += 1;
                     ItemId::new(k, *slot).to_string()
                 });
-                (id, p.header.time.clone(), p.header.signer.to_string(), summarize(&p.body))
+                (
+                    id,
+                    p.header.time.clone(),
+                    p.header.signer.to_string(),
+                    summarize(&p.body),
+                )
             }
-            Err(_) => (None, String::new(), String::new(), "(unreadable payload: run `claimtrail verify`)".into()),
+            Err(_) => (
+                None,
+                String::new(),
+                String::new(),
+                "(unreadable payload: run `claimtrail verify`)".into(),
+            ),
         };
         out.push(LogLine {
             seq,
@@ -448,7 +516,11 @@ pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> 
 fn ids_before(conn: &Connection, seq: u64) -> Result<[u64; 3]> {
     let mut out = [0u64; 3];
     for (i, t) in ["sources", "claims", "annotations"].iter().enumerate() {
-        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {t} WHERE seq < ?"), [seq as i64], |r| r.get(0))?;
+        let n: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM {t} WHERE seq < ?"),
+            [seq as i64],
+            |r| r.get(0),
+        )?;
         out[i] = n as u64;
     }
     Ok(out)
@@ -472,7 +544,12 @@ fn summarize(body: &Body) -> String {
             cut(b.title.as_deref().unwrap_or("(untitled)"), 50)
         ),
         Body::SourceRedact(b) => format!("{} redacted: {}", b.source.id, cut(&b.reason, 40)),
-        Body::ClaimAdd(b) => format!("{} via {} in {}", cut(&b.speaker, 30), b.provenance, b.source.id),
+        Body::ClaimAdd(b) => format!(
+            "{} via {} in {}",
+            cut(&b.speaker, 30),
+            b.provenance,
+            b.source.id
+        ),
         Body::AnnotationAdd(b) => {
             let mut s = format!("{} {}", b.claim.id, b.verdict);
             if !b.contradicts.is_empty() {
@@ -490,7 +567,16 @@ fn summarize(body: &Body) -> String {
 
 /// The exact payload and signature bytes of entry `seq`.
 pub fn entry_bytes(conn: &Connection, seq: u64) -> Result<(Vec<u8>, Vec<u8>)> {
-    conn.query_row("SELECT payload, sig FROM entries WHERE seq = ?", [seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .ok_or_else(|| Error::invalid(format!("there is no entry {seq}"), "see `claimtrail log` for the entries"))
+    conn.query_row(
+        "SELECT payload, sig FROM entries WHERE seq = ?",
+        [seq as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        Error::invalid(
+            format!("there is no entry {seq}"),
+            "see `claimtrail log` for the entries",
+        )
+    })
 }

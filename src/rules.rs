@@ -125,7 +125,11 @@ pub trait History {
 pub const MEDIA_TYPE: &str = "text/plain; charset=utf-8";
 
 /// Checks that the signer may sign this entry at this point of the log.
-pub fn authorize(h: &dyn History, header: &Header, body: &Body) -> Result<Result<KeyInfo, Violation>> {
+pub fn authorize(
+    h: &dyn History,
+    header: &Header,
+    body: &Body,
+) -> Result<Result<KeyInfo, Violation>> {
     if let Body::LogInit(b) = body {
         let key = match PublicKey::from_openssh(&b.key) {
             Ok(k) => k,
@@ -180,11 +184,19 @@ fn check_ref(h: &dyn History, what: &str, r: &Ref, want: IdKind) -> Result<Resul
     Ok(match h.item(r.id)? {
         None => Err(v(
             Check::Reference,
-            format!("{what} refers to {}, which does not exist before this entry", r.id),
+            format!(
+                "{what} refers to {}, which does not exist before this entry",
+                r.id
+            ),
         )),
         Some((_, hash)) if hash != r.hash => Err(v(
             Check::Reference,
-            format!("{what} refers to {} with hash {}, but that entry's hash is {}", r.id, short(&r.hash), short(&hash)),
+            format!(
+                "{what} refers to {} with hash {}, but that entry's hash is {}",
+                r.id,
+                short(&r.hash),
+                short(&hash)
+            ),
         )),
         Some((seq, _)) => Ok(seq),
     })
@@ -207,7 +219,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
     match body {
         Body::LogInit(b) => {
             if b.origin != header.log {
-                return Ok(Err(v(Check::Body, "log.init origin differs from the header's log")));
+                return Ok(Err(v(
+                    Check::Body,
+                    "log.init origin differs from the header's log",
+                )));
             }
             if let Err(e) = check_origin(&b.origin) {
                 return Ok(Err(v(Check::Body, e)));
@@ -222,7 +237,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 Err(e) => return Ok(Err(v(Check::Body, format!("key.add key: {e}")))),
             };
             if key.to_openssh() != b.key {
-                return Ok(Err(v(Check::Body, "key.add key is not written as `ssh-ed25519 BASE64` without comment")));
+                return Ok(Err(v(
+                    Check::Body,
+                    "key.add key is not written as `ssh-ed25519 BASE64` without comment",
+                )));
             }
             if b.name.trim().is_empty() {
                 return Ok(Err(v(Check::Body, "key name is empty")));
@@ -230,16 +248,27 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if let Some(k) = h.key(key.fingerprint())? {
                 return Ok(Err(v(
                     Check::Body,
-                    format!("key {} is already enrolled (entry {}) as {}", key.fingerprint(), k.enrolled, k.name),
+                    format!(
+                        "key {} is already enrolled (entry {}) as {}",
+                        key.fingerprint(),
+                        k.enrolled,
+                        k.name
+                    ),
                 )));
             }
         }
         Body::KeyRevoke(b) => {
             let Some(k) = h.key(&b.fingerprint)? else {
-                return Ok(Err(v(Check::Reference, format!("key {} is not enrolled", b.fingerprint))));
+                return Ok(Err(v(
+                    Check::Reference,
+                    format!("key {} is not enrolled", b.fingerprint),
+                )));
             };
             if let Some(r) = k.revoked {
-                return Ok(Err(v(Check::Body, format!("key {} was already revoked at entry {r}", b.fingerprint))));
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("key {} was already revoked at entry {r}", b.fingerprint),
+                )));
             }
             if k.role == Role::Admin && h.active_admins()? <= 1 {
                 return Ok(Err(v(
@@ -256,7 +285,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(v(Check::Body, "source length is 0")));
             }
             if b.media_type != MEDIA_TYPE {
-                return Ok(Err(v(Check::Body, format!("media type `{}` is not `{MEDIA_TYPE}`", b.media_type))));
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("media type `{}` is not `{MEDIA_TYPE}`", b.media_type),
+                )));
             }
             if let Err(e) = crate::clock::check_utc(&b.retrieved) {
                 return Ok(Err(v(Check::Body, format!("retrieved: {e}"))));
@@ -267,7 +299,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 }
             }
             if let Some(n) = h.source_with_sha(&b.sha256)? {
-                return Ok(Err(v(Check::Body, format!("S{n} already has these exact bytes"))));
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("S{n} already has these exact bytes"),
+                )));
             }
             for r in &b.derived_from {
                 if let Err(e) = check_ref(h, "derived_from", r, IdKind::Source)? {
@@ -283,7 +318,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(e));
             }
             if h.source(b.source.id.n)?.is_some_and(|s| s.redacted) {
-                return Ok(Err(v(Check::Body, format!("{} is already redacted", b.source.id))));
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("{} is already redacted", b.source.id),
+                )));
             }
             if b.reason.trim().is_empty() {
                 return Ok(Err(v(Check::Body, "a redaction needs a reason")));
@@ -294,15 +332,24 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(e));
             }
             let Some(src) = h.source(b.source.id.n)? else {
-                return Ok(Err(v(Check::Reference, format!("{} is unknown", b.source.id))));
+                return Ok(Err(v(
+                    Check::Reference,
+                    format!("{} is unknown", b.source.id),
+                )));
             };
             if src.redacted {
-                return Ok(Err(v(Check::Reference, format!("{} was redacted before this claim", b.source.id))));
+                return Ok(Err(v(
+                    Check::Reference,
+                    format!("{} was redacted before this claim", b.source.id),
+                )));
             }
             if b.start >= b.end || b.end > src.length {
                 return Ok(Err(v(
                     Check::Body,
-                    format!("span {}..{} is empty or outside the source's {} bytes", b.start, b.end, src.length),
+                    format!(
+                        "span {}..{} is empty or outside the source's {} bytes",
+                        b.start, b.end, src.length
+                    ),
                 )));
             }
             if b.speaker.trim().is_empty() {
@@ -318,20 +365,29 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if let Err(e) = check_ref(h, "claim", &b.claim, IdKind::Claim)? {
                 return Ok(Err(e));
             }
-            for (what, refs) in [("corroborates", &b.corroborates), ("contradicts", &b.contradicts)] {
+            for (what, refs) in [
+                ("corroborates", &b.corroborates),
+                ("contradicts", &b.contradicts),
+            ] {
                 for r in refs {
                     if let Err(e) = check_ref(h, what, r, IdKind::Claim)? {
                         return Ok(Err(e));
                     }
                     if r.id == b.claim.id {
-                        return Ok(Err(v(Check::Body, format!("{what} links {} to itself", r.id))));
+                        return Ok(Err(v(
+                            Check::Body,
+                            format!("{what} links {} to itself", r.id),
+                        )));
                     }
                 }
             }
             let mut all: Vec<Ref> = b.corroborates.clone();
             all.extend(&b.contradicts);
             if has_duplicates(&all) {
-                return Ok(Err(v(Check::Body, "a claim is listed twice in corroborates/contradicts")));
+                return Ok(Err(v(
+                    Check::Body,
+                    "a claim is listed twice in corroborates/contradicts",
+                )));
             }
             if let Some(s) = &b.supersedes {
                 if let Err(e) = check_ref(h, "supersedes", s, IdKind::Annotation)? {
@@ -365,7 +421,9 @@ pub fn check_quote(source: &[u8], b: &ClaimAdd) -> std::result::Result<(), Strin
     let (start, end) = (b.start as usize, b.end as usize);
     let quote = text::span(text, start, end)?;
     if Hash::sha256(quote.as_bytes()) != b.quote_sha256 {
-        return Err(format!("the text at {start}..{end} does not match quote_sha256"));
+        return Err(format!(
+            "the text at {start}..{end} does not match quote_sha256"
+        ));
     }
     if text::prefix(text, start) != b.prefix {
         return Err(format!("prefix does not match the text before {start}"));

@@ -90,8 +90,10 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL: readers see a consistent snapshot while a writer appends.
         // `synchronous=FULL`: a committed entry survives a power cut.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
-            .map_err(|e| open_error(path, e))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;",
+        )
+        .map_err(|e| open_error(path, e))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -113,7 +115,9 @@ impl Store {
         if version == supported {
             return Ok(());
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // Re-read inside the write lock: another process may have migrated.
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
@@ -144,7 +148,9 @@ impl Store {
     /// The log's origin, from the `log.init` projection.
     pub fn origin(&self) -> Result<String> {
         self.conn
-            .query_row("SELECT origin FROM log_meta WHERE seq = 0", [], |r| r.get(0))
+            .query_row("SELECT origin FROM log_meta WHERE seq = 0", [], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or_else(|| Error::NotADatabase {
                 path: self.path.clone(),
@@ -164,8 +170,11 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
     match row {
         None => Ok(None),
         Some((seq, hash)) => {
-            let hash = Hash::from_slice(&hash)
-                .ok_or_else(|| Error::Internal(format!("entry {seq} has a malformed hash; run `claimtrail verify`")))?;
+            let hash = Hash::from_slice(&hash).ok_or_else(|| {
+                Error::Internal(format!(
+                    "entry {seq} has a malformed hash; run `claimtrail verify`"
+                ))
+            })?;
             Ok(Some((Seq(seq as u64), hash)))
         }
     }

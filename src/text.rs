@@ -27,7 +27,10 @@ pub fn span(text: &str, start: usize, end: usize) -> Result<&str, String> {
 }
 
 fn boundaries_around(text: &str, at: usize) -> (usize, usize) {
-    let before = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let before = (0..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
     let after = (at..=text.len())
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(text.len());
@@ -43,7 +46,11 @@ pub fn prefix(text: &str, start: usize) -> String {
 
 /// Up to [`CONTEXT_CHARS`] characters after byte `end` (a boundary).
 pub fn suffix(text: &str, end: usize) -> String {
-    text.get(end..).unwrap_or("").chars().take(CONTEXT_CHARS).collect()
+    text.get(end..)
+        .unwrap_or("")
+        .chars()
+        .take(CONTEXT_CHARS)
+        .collect()
 }
 
 /// Byte offsets of every occurrence of `needle` (overlapping ones included).
@@ -91,7 +98,10 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 
 /// Like [`escape`] but keeps newlines, for multi-line display (notes, quotes).
 pub fn escape_keep_newlines(s: &str) -> String {
-    s.split('\n').map(|l| escape(l).into_owned()).collect::<Vec<_>>().join("\n")
+    s.split('\n')
+        .map(|l| escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn needs_escape(c: char) -> bool {
@@ -108,7 +118,10 @@ mod tests {
         let t = "Syria’s north";
         assert_eq!(span(t, 0, 5).unwrap(), "Syria");
         let err = span(t, 0, 6).unwrap_err();
-        assert!(err.contains("multi-byte") && err.contains("5 and 8"), "{err}");
+        assert!(
+            err.contains("multi-byte") && err.contains("5 and 8"),
+            "{err}"
+        );
         assert!(span(t, 3, 3).is_err());
         assert!(span(t, 0, 99).is_err());
     }

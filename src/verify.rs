@@ -125,7 +125,14 @@ impl<'c> Verifier<'c> {
         }
     }
 
-    fn problem(&mut self, seq: Option<u64>, kind: Option<&str>, id: Option<ItemId>, check: Check, detail: impl Into<String>) {
+    fn problem(
+        &mut self,
+        seq: Option<u64>,
+        kind: Option<&str>,
+        id: Option<ItemId>,
+        check: Check,
+        detail: impl Into<String>,
+    ) {
         if self.problems.len() >= MAX_LISTED {
             self.more += 1;
             return;
@@ -155,16 +162,31 @@ impl<'c> Verifier<'c> {
         Ok(())
     }
 
-    fn entry(&mut self, row_seq: i64, row_kind: &str, payload: &[u8], sig: &[u8], stored_hash: &[u8]) -> Result<()> {
+    fn entry(
+        &mut self,
+        row_seq: i64,
+        row_kind: &str,
+        payload: &[u8],
+        sig: &[u8],
+        stored_hash: &[u8],
+    ) -> Result<()> {
         self.entries += 1;
         let seq = row_seq.max(0) as u64;
         let s = Some(seq);
         let k = Some(row_kind);
         if row_seq < 0 || seq != self.next_seq {
             let detail = if row_seq < 0 || seq < self.next_seq {
-                format!("row seq {row_seq} is out of order (expected {})", self.next_seq)
+                format!(
+                    "row seq {row_seq} is out of order (expected {})",
+                    self.next_seq
+                )
             } else {
-                format!("entries {}..{} are missing (expected seq {}, found {seq})", self.next_seq, seq - 1, self.next_seq)
+                format!(
+                    "entries {}..{} are missing (expected seq {}, found {seq})",
+                    self.next_seq,
+                    seq - 1,
+                    self.next_seq
+                )
             };
             self.problem(s, k, None, Check::Sequence, detail);
         }
@@ -174,7 +196,8 @@ impl<'c> Verifier<'c> {
         let computed = entry_hash(payload, sig);
         let hash_ok = Hash::from_slice(stored_hash) == Some(computed);
         let prev = std::mem::replace(&mut self.prev, computed);
-        const HASH_DETAIL: &str = "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
+        const HASH_DETAIL: &str =
+            "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
 
         let parsed = match Payload::parse(payload) {
             Ok(p) => p,
@@ -205,10 +228,26 @@ impl<'c> Verifier<'c> {
             self.problem(s, k, id, Check::Hash, HASH_DETAIL);
         }
         if h.seq.0 != seq {
-            self.problem(s, k, id, Check::Sequence, format!("payload seq {} differs from the row's seq {seq}", h.seq));
+            self.problem(
+                s,
+                k,
+                id,
+                Check::Sequence,
+                format!("payload seq {} differs from the row's seq {seq}", h.seq),
+            );
         }
         if h.kind.as_str() != row_kind {
-            self.problem(s, k, id, Check::Header, format!("kind column `{}` differs from the payload kind {}", crate::text::escape(row_kind), h.kind));
+            self.problem(
+                s,
+                k,
+                id,
+                Check::Header,
+                format!(
+                    "kind column `{}` differs from the payload kind {}",
+                    crate::text::escape(row_kind),
+                    h.kind
+                ),
+            );
         }
         if let Body::LogInit(b) = &parsed.body {
             if seq == 0 {
@@ -217,12 +256,26 @@ impl<'c> Verifier<'c> {
         }
         if let Some(origin) = &self.origin {
             if &h.log != origin {
-                let d = format!("log `{}` is not this log's origin `{origin}`", crate::text::escape(&h.log));
+                let d = format!(
+                    "log `{}` is not this log's origin `{origin}`",
+                    crate::text::escape(&h.log)
+                );
                 self.problem(s, k, id, Check::Header, d);
             }
         }
         if h.prev != prev {
-            self.problem(s, k, id, Check::Chain, format!("prev {} is not the hash of entry {} ({})", &h.prev.to_hex()[..12], seq.wrapping_sub(1), &prev.to_hex()[..12]));
+            self.problem(
+                s,
+                k,
+                id,
+                Check::Chain,
+                format!(
+                    "prev {} is not the hash of entry {} ({})",
+                    &h.prev.to_hex()[..12],
+                    seq.wrapping_sub(1),
+                    &prev.to_hex()[..12]
+                ),
+            );
         }
 
         // Signature: by the enrolled key of the signer (for log.init, by the
@@ -231,7 +284,12 @@ impl<'c> Verifier<'c> {
         let auth = rules::authorize(self, h, &parsed.body)?;
         let key = match (&auth, &parsed.body) {
             (Ok(info), _) => Some(info.public.clone()),
-            (Err(_), _) => self.state.borrow().keys.get(&h.signer).map(|k| k.public.clone()),
+            (Err(_), _) => self
+                .state
+                .borrow()
+                .keys
+                .get(&h.signer)
+                .map(|k| k.public.clone()),
         };
         match keys::parse_sig(sig) {
             Err(e) => self.problem(s, k, id, Check::Signature, e),
@@ -241,7 +299,13 @@ impl<'c> Verifier<'c> {
                     None => Some(ps.key),
                 };
                 match vk {
-                    None => self.problem(s, k, id, Check::Signature, "the signer's key is not a valid Ed25519 key"),
+                    None => self.problem(
+                        s,
+                        k,
+                        id,
+                        Check::Signature,
+                        "the signer's key is not a valid Ed25519 key",
+                    ),
                     Some(vk) => {
                         if let Err(e) = keys::verify(&vk, payload, &ps) {
                             self.problem(s, k, id, Check::Signature, e);
@@ -270,9 +334,21 @@ impl<'c> Verifier<'c> {
                     }
                     Some(data) => {
                         if Hash::sha256(&data) != b.sha256 {
-                            self.problem(s, k, id, Check::Blob, "stored text does not match the signed SHA-256");
+                            self.problem(
+                                s,
+                                k,
+                                id,
+                                Check::Blob,
+                                "stored text does not match the signed SHA-256",
+                            );
                         } else if data.len() as u64 != b.length {
-                            self.problem(s, k, id, Check::Blob, "stored text length differs from the signed length");
+                            self.problem(
+                                s,
+                                k,
+                                id,
+                                Check::Blob,
+                                "stored text length differs from the signed length",
+                            );
                         }
                     }
                 }
@@ -281,7 +357,13 @@ impl<'c> Verifier<'c> {
                 self.missing.remove(&b.source.id.n);
                 if let Some(info) = self.source(b.source.id.n)? {
                     if self.blob(&info.sha256)?.is_some() {
-                        self.problem(s, k, id, Check::Blob, format!("{} was redacted but its text is still stored", b.source.id));
+                        self.problem(
+                            s,
+                            k,
+                            id,
+                            Check::Blob,
+                            format!("{} was redacted but its text is still stored", b.source.id),
+                        );
                     }
                 }
             }
@@ -309,7 +391,13 @@ impl<'c> Verifier<'c> {
                     if let Ok(pk) = keys::PublicKey::from_openssh(&b.key) {
                         st.keys.insert(
                             pk.fingerprint().clone(),
-                            KeyInfo { public: pk, name: b.name.clone(), role: b.role, enrolled: h.seq, revoked: None },
+                            KeyInfo {
+                                public: pk,
+                                name: b.name.clone(),
+                                role: b.role,
+                                enrolled: h.seq,
+                                revoked: None,
+                            },
                         );
                     }
                 }
@@ -329,17 +417,35 @@ impl<'c> Verifier<'c> {
 
     fn finish(mut self) -> Result<Report> {
         if self.entries == 0 {
-            self.problem(None, None, None, Check::Sequence, "the log has no entries (no log.init)");
+            self.problem(
+                None,
+                None,
+                None,
+                Check::Sequence,
+                "the log has no entries (no log.init)",
+            );
         }
         let missing: Vec<(u64, u64)> = self.missing.iter().map(|(n, s)| (*n, *s)).collect();
         for (n, seq) in missing {
-            self.problem(Some(seq), Some("source.add"), Some(ItemId::source(n)), Check::Blob, "the source's text is missing and no source.redact entry removed it");
+            self.problem(
+                Some(seq),
+                Some("source.add"),
+                Some(ItemId::source(n)),
+                Check::Blob,
+                "the source's text is missing and no source.redact entry removed it",
+            );
         }
         for table in projection::TABLES {
             let want = self.expected_rows.get(table).copied().unwrap_or(0);
             let got = projection::count(self.conn, table)?;
             if got != want {
-                self.problem(None, None, None, Check::Projection, format!("table {table} has {got} rows but the entries imply {want}"));
+                self.problem(
+                    None,
+                    None,
+                    None,
+                    Check::Projection,
+                    format!("table {table} has {got} rows but the entries imply {want}"),
+                );
             }
         }
         let st = self.state.borrow();
@@ -351,11 +457,24 @@ impl<'c> Verifier<'c> {
         self.counts.annotations = self.next_n[2] - 1;
         drop(st);
         let blobs = projection::count(self.conn, "blobs")?;
-        let want_blobs = self.counts.sources.saturating_sub(self.counts.redacted_sources);
+        let want_blobs = self
+            .counts
+            .sources
+            .saturating_sub(self.counts.redacted_sources);
         if blobs > want_blobs {
-            self.problem(None, None, None, Check::Blob, format!("{} stored texts belong to no source", blobs - want_blobs));
+            self.problem(
+                None,
+                None,
+                None,
+                Check::Blob,
+                format!("{} stored texts belong to no source", blobs - want_blobs),
+            );
         }
-        let head = if self.entries > 0 { Some(self.prev) } else { None };
+        let head = if self.entries > 0 {
+            Some(self.prev)
+        } else {
+            None
+        };
         Ok(Report {
             origin: self.origin,
             entries: self.entries,
@@ -386,14 +505,20 @@ impl<'c> Verifier<'c> {
         let row: Option<(i64, Vec<u8>, Vec<u8>)> = self
             .conn
             .prepare_cached(&sql)?
-            .query_row([id.n as i64, current as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([id.n as i64, current as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
-        let Some((seq, hash, payload)) = row else { return Ok(None) };
+        let Some((seq, hash, payload)) = row else {
+            return Ok(None);
+        };
         let seq = seq as u64;
         if let Some(body) = self.state.borrow().cache.get(&seq) {
             return Ok(Hash::from_slice(&hash).map(|h| (Seq(seq), h, body.clone())));
         }
-        let Ok(p) = Payload::parse(&payload) else { return Ok(None) };
+        let Ok(p) = Payload::parse(&payload) else {
+            return Ok(None);
+        };
         if p.body.creates() != Some(id.kind) {
             return Ok(None);
         }
@@ -458,7 +583,13 @@ impl History for Verifier<'_> {
         Ok(self.state.borrow().keys.get(fp).cloned())
     }
     fn active_admins(&self) -> Result<u64> {
-        Ok(self.state.borrow().keys.values().filter(|k| k.role == Role::Admin && k.revoked.is_none()).count() as u64)
+        Ok(self
+            .state
+            .borrow()
+            .keys
+            .values()
+            .filter(|k| k.role == Role::Admin && k.revoked.is_none())
+            .count() as u64)
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
         Ok(self.body_of(id)?.map(|(s, h, _)| (s, h)))
@@ -466,7 +597,11 @@ impl History for Verifier<'_> {
     fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
         let redacted = self.state.borrow().redacted.contains(&n);
         Ok(match self.body_of(ItemId::source(n))? {
-            Some((_, _, Body::SourceAdd(b))) => Some(SourceInfo { sha256: b.sha256, length: b.length, redacted }),
+            Some((_, _, Body::SourceAdd(b))) => Some(SourceInfo {
+                sha256: b.sha256,
+                length: b.length,
+                redacted,
+            }),
             _ => None,
         })
     }
@@ -474,8 +609,12 @@ impl History for Verifier<'_> {
         let current = self.state.borrow().current;
         Ok(self
             .conn
-            .prepare_cached("SELECT id FROM sources WHERE sha256 = ? AND seq < ? ORDER BY id LIMIT 1")?
-            .query_row(rusqlite::params![&sha.0[..], current as i64], |r| r.get::<_, i64>(0))
+            .prepare_cached(
+                "SELECT id FROM sources WHERE sha256 = ? AND seq < ? ORDER BY id LIMIT 1",
+            )?
+            .query_row(rusqlite::params![&sha.0[..], current as i64], |r| {
+                r.get::<_, i64>(0)
+            })
             .optional()?
             .map(|n| n as u64))
     }
@@ -487,7 +626,9 @@ impl History for Verifier<'_> {
             .prepare_cached("SELECT e.payload FROM annotations t JOIN entries e ON e.seq = t.seq WHERE t.id = ? AND t.seq < ?")?
             .query_row([n as i64, current as i64], |r| r.get(0))
             .optional()?;
-        let signer = signer.and_then(|p| Payload::parse(&p).ok()).map(|p| p.header.signer);
+        let signer = signer
+            .and_then(|p| Payload::parse(&p).ok())
+            .map(|p| p.header.signer);
         Ok(match (self.body_of(id)?, signer) {
             (Some((_, _, Body::AnnotationAdd(b))), Some(fp)) => Some((b.claim.id.n, fp)),
             _ => None,
@@ -507,14 +648,30 @@ impl History for Verifier<'_> {
 /// An empty history, for re-deriving what `log.init` enrolls.
 struct NoHistory;
 impl History for NoHistory {
-    fn key(&self, _: &Fingerprint) -> Result<Option<KeyInfo>> { Ok(None) }
-    fn active_admins(&self) -> Result<u64> { Ok(0) }
-    fn item(&self, _: ItemId) -> Result<Option<(Seq, Hash)>> { Ok(None) }
-    fn source(&self, _: u64) -> Result<Option<SourceInfo>> { Ok(None) }
-    fn source_with_sha(&self, _: &Hash) -> Result<Option<u64>> { Ok(None) }
-    fn annotation(&self, _: u64) -> Result<Option<(u64, Fingerprint)>> { Ok(None) }
-    fn claim_source(&self, _: u64) -> Result<Option<u64>> { Ok(None) }
-    fn blob(&self, _: &Hash) -> Result<Option<Vec<u8>>> { Ok(None) }
+    fn key(&self, _: &Fingerprint) -> Result<Option<KeyInfo>> {
+        Ok(None)
+    }
+    fn active_admins(&self) -> Result<u64> {
+        Ok(0)
+    }
+    fn item(&self, _: ItemId) -> Result<Option<(Seq, Hash)>> {
+        Ok(None)
+    }
+    fn source(&self, _: u64) -> Result<Option<SourceInfo>> {
+        Ok(None)
+    }
+    fn source_with_sha(&self, _: &Hash) -> Result<Option<u64>> {
+        Ok(None)
+    }
+    fn annotation(&self, _: u64) -> Result<Option<(u64, Fingerprint)>> {
+        Ok(None)
+    }
+    fn claim_source(&self, _: u64) -> Result<Option<u64>> {
+        Ok(None)
+    }
+    fn blob(&self, _: &Hash) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 }
 
 /// Keeps `Error` in scope for callers matching on it.

@@ -43,7 +43,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let conn = store.conn();
     let claim = query::reference(conn, claim_id)?;
     let refs = |ids: &[String]| -> Result<Vec<_>> {
-        ids.iter().map(|s| query::reference(conn, parse_id(s, IdKind::Claim)?)).collect()
+        ids.iter()
+            .map(|s| query::reference(conn, parse_id(s, IdKind::Claim)?))
+            .collect()
     };
     let corroborates = refs(&a.corroborates)?;
     let contradicts = refs(&a.contradicts)?;
@@ -52,7 +54,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         None => None,
     };
     let signer = ctx.signer()?;
-    let note = if a.edit { Some(edit_note(&claim_id.to_string())?) } else { a.note };
+    let note = if a.edit {
+        Some(edit_note(&claim_id.to_string())?)
+    } else {
+        a.note
+    };
     let body = Body::AnnotationAdd(AnnotationAdd {
         claim,
         verdict: a.verdict,
@@ -95,15 +101,26 @@ fn edit_note(claim: &str) -> Result<String> {
         .arg("sh")
         .arg(file.path())
         .status()
-        .map_err(|e| Error::invalid(format!("cannot run the editor `{editor}`: {e}"), "set EDITOR, or use --note"))?;
+        .map_err(|e| {
+            Error::invalid(
+                format!("cannot run the editor `{editor}`: {e}"),
+                "set EDITOR, or use --note",
+            )
+        })?;
     if !status.success() {
-        return Err(Error::invalid(format!("the editor `{editor}` failed ({status})"), "nothing was written; try again or use --note"));
+        return Err(Error::invalid(
+            format!("the editor `{editor}` failed ({status})"),
+            "nothing was written; try again or use --note",
+        ));
     }
     let text = std::fs::read_to_string(file.path()).map_err(|e| Error::Internal(e.to_string()))?;
     let note: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     let note = note.join("\n").trim().to_string();
     if note.is_empty() {
-        return Err(Error::invalid("the note is empty", "nothing was written; write a note or use --note"));
+        return Err(Error::invalid(
+            "the note is empty",
+            "nothing was written; write a note or use --note",
+        ));
     }
     Ok(note)
 }

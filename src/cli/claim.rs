@@ -45,7 +45,12 @@ pub fn run(ctx: &Ctx, c: ClaimCommand) -> Result<Outcome> {
 }
 
 fn parse_span(s: &str) -> Result<(usize, usize)> {
-    let bad = || Error::invalid(format!("`{s}` is not a span"), "write --span START..END with byte offsets, e.g. --span 120..187");
+    let bad = || {
+        Error::invalid(
+            format!("`{s}` is not a span"),
+            "write --span START..END with byte offsets, e.g. --span 120..187",
+        )
+    };
     let (a, b) = s.split_once("..").ok_or_else(bad)?;
     let a: usize = a.trim().parse().map_err(|_| bad())?;
     let b: usize = b.trim().parse().map_err(|_| bad())?;
@@ -56,44 +61,58 @@ fn parse_span(s: &str) -> Result<(usize, usize)> {
 fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
     if let Some(span) = &a.span {
         let (s, e) = parse_span(span)?;
-        text::span(src, s, e).map_err(|e| Error::invalid(e, format!("see `claimtrail show {id} --text` for the text and its offsets")))?;
+        text::span(src, s, e).map_err(|e| {
+            Error::invalid(
+                e,
+                format!("see `claimtrail show {id} --text` for the text and its offsets"),
+            )
+        })?;
         return Ok((s, e));
     }
     let quote = a.quote.as_deref().unwrap_or_default();
     if quote.is_empty() {
-        return Err(Error::invalid("--quote is empty", "give the exact text of the claim"));
+        return Err(Error::invalid(
+            "--quote is empty",
+            "give the exact text of the claim",
+        ));
     }
     let found = text::occurrences(src, quote);
-    let pick = match (found.len(), a.occurrence) {
-        (0, _) => {
-            return Err(Error::invalid(
+    let pick =
+        match (found.len(), a.occurrence) {
+            (0, _) => return Err(Error::invalid(
                 format!("the quote does not occur in {id}"),
                 "copy the text exactly (quotes, apostrophes and dashes included), or use --span",
-            ))
-        }
-        (_, Some(k)) if k == 0 || k > found.len() => {
-            return Err(Error::invalid(
-                format!("--occurrence {k}: the quote occurs {} times in {id}", found.len()),
-                format!("use --occurrence 1 to {}", found.len()),
-            ))
-        }
-        (_, Some(k)) => found[k - 1],
-        (1, None) => found[0],
-        (n, None) => {
-            let list: Vec<String> = found
-                .iter()
-                .enumerate()
-                .map(|(i, &at)| {
-                    let (l, c) = text::line_col(src, at);
-                    format!("{}: line {l} col {c} (bytes {at}..{})", i + 1, at + quote.len())
-                })
-                .collect();
-            return Err(Error::invalid(
-                format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
-                "choose one with --occurrence K, or use --span",
-            ));
-        }
-    };
+            )),
+            (_, Some(k)) if k == 0 || k > found.len() => {
+                return Err(Error::invalid(
+                    format!(
+                        "--occurrence {k}: the quote occurs {} times in {id}",
+                        found.len()
+                    ),
+                    format!("use --occurrence 1 to {}", found.len()),
+                ))
+            }
+            (_, Some(k)) => found[k - 1],
+            (1, None) => found[0],
+            (n, None) => {
+                let list: Vec<String> = found
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &at)| {
+                        let (l, c) = text::line_col(src, at);
+                        format!(
+                            "{}: line {l} col {c} (bytes {at}..{})",
+                            i + 1,
+                            at + quote.len()
+                        )
+                    })
+                    .collect();
+                return Err(Error::invalid(
+                    format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
+                    "choose one with --occurrence K, or use --span",
+                ));
+            }
+        };
     Ok((pick, pick + quote.len()))
 }
 
@@ -102,12 +121,19 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
     let data = query::source_text(store.conn(), id.n)?.ok_or_else(|| {
-        Error::invalid(format!("{id} was redacted: its text is gone and cannot be quoted"), "quote another source")
+        Error::invalid(
+            format!("{id} was redacted: its text is gone and cannot be quoted"),
+            "quote another source",
+        )
     })?;
-    let src = std::str::from_utf8(&data).map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
+    let src = std::str::from_utf8(&data)
+        .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
     let (start, end) = locate(src, &a, &id.to_string())?;
     if a.speaker.trim().is_empty() {
-        return Err(Error::invalid("--speaker is empty", "give who said it, as the source names them"));
+        return Err(Error::invalid(
+            "--speaker is empty",
+            "give who said it, as the source names them",
+        ));
     }
     let signer = ctx.signer()?;
     let body = Body::ClaimAdd(ClaimAdd {

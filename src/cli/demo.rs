@@ -28,23 +28,54 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let report = claimtrail::verify::verify(&store)?;
     if ctx.json {
         output::json(&serde_json::json!({"demo": demo, "verify": report}))?;
-        return Ok(if report.ok { Outcome::Done } else { Outcome::ProblemsFound });
+        return Ok(if report.ok {
+            Outcome::Done
+        } else {
+            Outcome::ProblemsFound
+        });
     }
-    println!("Built a claimtrail log from the Idlib article of 22 July 2022 in {}\n", demo.dir.display());
+    println!(
+        "Built a claimtrail log from the Idlib article of 22 July 2022 in {}\n",
+        demo.dir.display()
+    );
     println!("  log       {}", demo.db.display());
-    println!("  keys      {} (admin), {} (analyst), {} (auditor); unencrypted, for the demo only", demo.admin_key.display(), demo.analyst_key.display(), demo.auditor_key.display());
+    println!(
+        "  keys      {} (admin), {} (analyst), {} (auditor); unencrypted, for the demo only",
+        demo.admin_key.display(),
+        demo.analyst_key.display(),
+        demo.auditor_key.display()
+    );
     let c = &report.counts;
-    println!("  contents  {} entries: {} keys, {} source, {} claims, {} annotations", report.entries, c.keys, c.sources, c.claims, c.annotations);
-    println!("  verify    {}", if report.ok { "OK: every entry, signature, quote and table checks out".to_string() } else { format!("FAILED with {} problems", report.problems.len()) });
+    println!(
+        "  contents  {} entries: {} keys, {} source, {} claims, {} annotations",
+        report.entries, c.keys, c.sources, c.claims, c.annotations
+    );
+    println!(
+        "  verify    {}",
+        if report.ok {
+            "OK: every entry, signature, quote and table checks out".to_string()
+        } else {
+            format!("FAILED with {} problems", report.problems.len())
+        }
+    );
     let db = demo.db.display();
     println!("\nTry next:");
-    println!("  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}", demo.analyst_key.display());
+    println!(
+        "  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}",
+        demo.analyst_key.display()
+    );
     println!("  claimtrail list claims");
-    println!("  claimtrail show C1          # the White Helmets tweet, in context, with its annotations");
+    println!(
+        "  claimtrail show C1          # the White Helmets tweet, in context, with its annotations"
+    );
     println!("  claimtrail show C2          # UNICEF's count, which contradicts it");
     println!("  claimtrail log");
     println!("  claimtrail verify");
     println!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'");
     println!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify");
-    Ok(if report.ok { Outcome::Done } else { Outcome::ProblemsFound })
+    Ok(if report.ok {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
 }

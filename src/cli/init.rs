@@ -37,5 +37,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 /// A key comment as a default name; `admin` if there is none.
 pub fn default_name(comment: &str) -> String {
     let c = comment.trim();
-    if c.is_empty() { "admin".into() } else { c.to_string() }
+    if c.is_empty() {
+        "admin".into()
+    } else {
+        c.to_string()
+    }
 }

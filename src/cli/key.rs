@@ -44,9 +44,20 @@ pub enum KeyCommand {
 
 pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
     match c {
-        KeyCommand::New { path, comment, no_passphrase } => new(ctx, path, comment, no_passphrase),
-        KeyCommand::Add { pubkey_file, role, name } => add(ctx, pubkey_file, role, name),
-        KeyCommand::Revoke { fingerprint, reason } => revoke(ctx, fingerprint, reason),
+        KeyCommand::New {
+            path,
+            comment,
+            no_passphrase,
+        } => new(ctx, path, comment, no_passphrase),
+        KeyCommand::Add {
+            pubkey_file,
+            role,
+            name,
+        } => add(ctx, pubkey_file, role, name),
+        KeyCommand::Revoke {
+            fingerprint,
+            reason,
+        } => revoke(ctx, fingerprint, reason),
         KeyCommand::List => list(ctx),
         KeyCommand::AllowedSigners => allowed_signers(ctx),
     }
@@ -68,16 +79,24 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         if std::env::var(keys::PASSPHRASE_ENV).is_err() {
             let again = keys::read_passphrase("Same passphrase again: ").unwrap_or_default();
             if *again != *p {
-                return Err(Error::invalid("the passphrases differ", "run the command again"));
+                return Err(Error::invalid(
+                    "the passphrases differ",
+                    "run the command again",
+                ));
             }
         }
         if p.is_empty() {
-            return Err(Error::invalid("the passphrase is empty", "choose a passphrase, or pass --no-passphrase"));
+            return Err(Error::invalid(
+                "the passphrase is empty",
+                "choose a passphrase, or pass --no-passphrase",
+            ));
         }
         Some(p)
     };
     let comment = comment.unwrap_or_else(|| {
-        path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+        path.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
     });
     let signer = Signer::generate(&comment)?;
     let pub_path = signer.write(&path, passphrase.as_ref().map(|p| p.as_str()))?;
@@ -111,24 +130,39 @@ fn read_pubkey(path: &PathBuf) -> Result<PublicKey> {
 
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
     let pk = read_pubkey(&file)?;
-    let comment = std::fs::read_to_string(&file)
-        .ok()
-        .and_then(|t| {
-            let line = t.lines().next().unwrap_or("").trim().to_string();
-            let mut parts = line.splitn(3, char::is_whitespace);
-            parts.nth(2).map(|c| c.trim().to_string()).filter(|c| !c.is_empty())
-        });
-    let name = name
-        .or(comment)
-        .ok_or_else(|| Error::invalid("the key has no comment to use as a name", "pass --name NAME"))?;
+    let comment = std::fs::read_to_string(&file).ok().and_then(|t| {
+        let line = t.lines().next().unwrap_or("").trim().to_string();
+        let mut parts = line.splitn(3, char::is_whitespace);
+        parts
+            .nth(2)
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+    });
+    let name = name.or(comment).ok_or_else(|| {
+        Error::invalid(
+            "the key has no comment to use as a name",
+            "pass --name NAME",
+        )
+    })?;
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
-    let body = Body::KeyAdd(KeyAdd { key: pk.to_openssh(), name: name.clone(), role });
+    let body = Body::KeyAdd(KeyAdd {
+        key: pk.to_openssh(),
+        name: name.clone(),
+        role,
+    });
     let e = append(&mut store, &signer, NewEntry::new(body))?;
     if ctx.json {
-        output::json(&serde_json::json!({"fingerprint": pk.fingerprint().as_str(), "name": name, "role": role.as_str(), "entry": e}))?;
+        output::json(
+            &serde_json::json!({"fingerprint": pk.fingerprint().as_str(), "name": name, "role": role.as_str(), "entry": e}),
+        )?;
     } else {
-        println!("enrolled {} ({}) as {role} at entry {}", name, pk.fingerprint(), e.seq);
+        println!(
+            "enrolled {} ({}) as {role} at entry {}",
+            name,
+            pk.fingerprint(),
+            e.seq
+        );
     }
     Ok(Outcome::Done)
 }
@@ -136,15 +170,26 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
 fn revoke(ctx: &Ctx, fingerprint: String, reason: String) -> Result<Outcome> {
     let fp: Fingerprint = fingerprint
         .parse()
-        .map_err(|e: claimtrail::model::BadFingerprint| Error::invalid(e.to_string(), "copy the fingerprint from `claimtrail key list`"))?;
+        .map_err(|e: claimtrail::model::BadFingerprint| {
+            Error::invalid(
+                e.to_string(),
+                "copy the fingerprint from `claimtrail key list`",
+            )
+        })?;
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
-    let body = Body::KeyRevoke(KeyRevoke { fingerprint: fp.clone(), reason });
+    let body = Body::KeyRevoke(KeyRevoke {
+        fingerprint: fp.clone(),
+        reason,
+    });
     let e = append(&mut store, &signer, NewEntry::new(body))?;
     if ctx.json {
         output::json(&serde_json::json!({"revoked": fp.as_str(), "entry": e}))?;
     } else {
-        println!("revoked {fp} at entry {}; what it signed before stays valid", e.seq);
+        println!(
+            "revoked {fp} at entry {}; what it signed before stays valid",
+            e.seq
+        );
     }
     Ok(Outcome::Done)
 }
@@ -164,11 +209,19 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
                 k.role.clone(),
                 k.fingerprint.clone(),
                 k.enrolled_seq.to_string(),
-                k.revoked_seq.map_or("-".into(), |s| format!("revoked at {s}: {}", k.revoke_reason.clone().unwrap_or_default())),
+                k.revoked_seq.map_or("-".into(), |s| {
+                    format!(
+                        "revoked at {s}: {}",
+                        k.revoke_reason.clone().unwrap_or_default()
+                    )
+                }),
             ]
         })
         .collect();
-    output::table(&["NAME", "ROLE", "FINGERPRINT", "ENROLLED", "STATUS"], &rows);
+    output::table(
+        &["NAME", "ROLE", "FINGERPRINT", "ENROLLED", "STATUS"],
+        &rows,
+    );
     Ok(Outcome::Done)
 }
 
@@ -177,7 +230,13 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
 /// comma-separated patterns, so spaces, commas, `*` and `?` cannot appear).
 pub fn principal(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._@-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._@-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -192,14 +251,29 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
         output::json(&v)?;
         return Ok(Outcome::Done);
     }
-    println!("# allowed_signers for claimtrail log {} (ssh-keygen -Y verify -n {})", store.origin()?, keys::NAMESPACE);
+    println!(
+        "# allowed_signers for claimtrail log {} (ssh-keygen -Y verify -n {})",
+        store.origin()?,
+        keys::NAMESPACE
+    );
     for k in keys {
         let status = match k.revoked_seq {
             Some(s) => format!("revoked at entry {s}: entries it signed before {s} remain valid"),
             None => "active".into(),
         };
-        println!("# {} {} {}: {}", k.name.replace('\n', " "), k.role, k.fingerprint, status);
-        println!("{} namespaces=\"{}\" {}", principal(&k.name), keys::NAMESPACE, k.public_key);
+        println!(
+            "# {} {} {}: {}",
+            k.name.replace('\n', " "),
+            k.role,
+            k.fingerprint,
+            status
+        );
+        println!(
+            "{} namespaces=\"{}\" {}",
+            principal(&k.name),
+            keys::NAMESPACE,
+            k.public_key
+        );
     }
     Ok(Outcome::Done)
 }

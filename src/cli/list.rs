@@ -34,12 +34,27 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         output::opt(&s.publisher),
                         output::opt(&s.title),
                         s.claims.to_string(),
-                        if s.redaction.is_some() { "redacted".into() } else { format!("{} bytes", s.length) },
+                        if s.redaction.is_some() {
+                            "redacted".into()
+                        } else {
+                            format!("{} bytes", s.length)
+                        },
                         s.sha256[..16].to_string(),
                     ]
                 })
                 .collect();
-            output::table(&["ID", "KIND", "PUBLISHER", "TITLE", "CLAIMS", "TEXT", "SHA256"], &rows);
+            output::table(
+                &[
+                    "ID",
+                    "KIND",
+                    "PUBLISHER",
+                    "TITLE",
+                    "CLAIMS",
+                    "TEXT",
+                    "SHA256",
+                ],
+                &rows,
+            );
         }
         What::Claims => {
             let v = query::claims(conn, None)?;
@@ -54,7 +69,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         c.source.clone(),
                         c.speaker.clone(),
                         c.provenance.clone(),
-                        c.quote.clone().unwrap_or_else(|| "(source redacted)".into()),
+                        c.quote
+                            .clone()
+                            .unwrap_or_else(|| "(source redacted)".into()),
                     ]
                 })
                 .collect();
@@ -82,14 +99,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         a.id.clone(),
                         a.claim.clone(),
                         a.verdict.clone(),
-                        format!("{}{}", a.reliability.clone().unwrap_or_else(|| "-".into()), a.credibility.map_or("-".into(), |c| c.to_string())),
+                        format!(
+                            "{}{}",
+                            a.reliability.clone().unwrap_or_else(|| "-".into()),
+                            a.credibility.map_or("-".into(), |c| c.to_string())
+                        ),
                         a.signed.signer_name.clone(),
                         links.join("; "),
                         a.note.clone().unwrap_or_default(),
                     ]
                 })
                 .collect();
-            output::table(&["ID", "CLAIM", "VERDICT", "GRADE", "BY", "LINKS", "NOTE"], &rows);
+            output::table(
+                &["ID", "CLAIM", "VERDICT", "GRADE", "BY", "LINKS", "NOTE"],
+                &rows,
+            );
         }
         What::Keys => return super::key::list(ctx),
     }

@@ -41,7 +41,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             ]
         })
         .collect();
-    output::table(&["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"], &rows);
+    output::table(
+        &["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"],
+        &rows,
+    );
     Ok(Outcome::Done)
 }
 
@@ -51,11 +54,14 @@ fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> 
     let mut out = std::io::stdout().lock();
     let io = |e: std::io::Error| claimtrail::Error::Internal(format!("writing to stdout: {e}"));
     if a.signature {
-        out.write_all(claimtrail::keys::armor(&sig).as_bytes()).map_err(io)?;
+        out.write_all(claimtrail::keys::armor(&sig).as_bytes())
+            .map_err(io)?;
     } else if a.payload {
         out.write_all(&payload).map_err(io)?;
     } else {
-        let line = claimtrail::query::log_lines(store.conn(), None)?.into_iter().find(|l| l.seq == seq);
+        let line = claimtrail::query::log_lines(store.conn(), None)?
+            .into_iter()
+            .find(|l| l.seq == seq);
         output::json(&serde_json::json!({
             "entry": line,
             "payload": String::from_utf8_lossy(&payload),

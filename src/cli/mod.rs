@@ -24,7 +24,12 @@ use std::path::PathBuf;
 #[command(name = "claimtrail", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
     /// The log's SQLite file.
-    #[arg(long, global = true, env = "CLAIMTRAIL_DB", default_value = "claimtrail.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMTRAIL_DB",
+        default_value = "claimtrail.db"
+    )]
     pub db: PathBuf,
     /// Your OpenSSH ed25519 private key (for commands that sign).
     #[arg(long, global = true, env = "CLAIMTRAIL_KEY")]
@@ -109,9 +114,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 
 /// Parses an id of the expected kind from the command line.
 pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::model::ItemId> {
-    let id: claimtrail::model::ItemId = s
-        .parse()
-        .map_err(|e: claimtrail::model::BadId| Error::invalid(e.to_string(), "see `claimtrail list` for the ids in this log"))?;
+    let id: claimtrail::model::ItemId = s.parse().map_err(|e: claimtrail::model::BadId| {
+        Error::invalid(
+            e.to_string(),
+            "see `claimtrail list` for the ids in this log",
+        )
+    })?;
     if id.kind != want {
         return Err(Error::invalid(
             format!("{id} is not a {} id", want.noun()),

@@ -15,16 +15,19 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let id: ItemId = a
-        .id
-        .parse()
-        .map_err(|e: claimtrail::model::BadId| Error::invalid(e.to_string(), "see `claimtrail list` for ids"))?;
+    let id: ItemId = a.id.parse().map_err(|e: claimtrail::model::BadId| {
+        Error::invalid(e.to_string(), "see `claimtrail list` for ids")
+    })?;
     let store = ctx.open()?;
     let conn = store.conn();
     match id.kind {
         IdKind::Source if a.text => {
-            let data = query::source_text(conn, id.n)?
-                .ok_or_else(|| Error::invalid(format!("{id} was redacted; its text is gone"), format!("`claimtrail show {id}` shows who redacted it and why")))?;
+            let data = query::source_text(conn, id.n)?.ok_or_else(|| {
+                Error::invalid(
+                    format!("{id} was redacted; its text is gone"),
+                    format!("`claimtrail show {id}` shows who redacted it and why"),
+                )
+            })?;
             let text = String::from_utf8_lossy(&data);
             if ctx.json {
                 output::json(&serde_json::json!({"id": id.to_string(), "text": text}))?;
@@ -39,9 +42,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 output::json(&serde_json::json!({"source": s, "claims": claims}))?;
                 return Ok(Outcome::Done);
             }
-            println!("{}  {}", s.id, escape(s.title.as_deref().unwrap_or("(untitled)")));
+            println!(
+                "{}  {}",
+                s.id,
+                escape(s.title.as_deref().unwrap_or("(untitled)"))
+            );
             field("kind", &s.kind);
-            for (k, v) in [("publisher", &s.publisher), ("author", &s.author), ("url", &s.url), ("published", &s.published)] {
+            for (k, v) in [
+                ("publisher", &s.publisher),
+                ("author", &s.author),
+                ("url", &s.url),
+                ("published", &s.published),
+            ] {
                 if let Some(v) = v {
                     field(k, v);
                 }
@@ -52,13 +64,31 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             if !s.derived_from.is_empty() {
                 field("derived from", &s.derived_from.join(", "));
             }
-            field("added by", &format!("{} ({}) at entry {}, {}", s.signed.signer_name, s.signed.signer, s.signed.seq, s.signed.time));
+            field(
+                "added by",
+                &format!(
+                    "{} ({}) at entry {}, {}",
+                    s.signed.signer_name, s.signed.signer, s.signed.seq, s.signed.time
+                ),
+            );
             if let Some(r) = &s.redaction {
-                field("REDACTED", &format!("by {} ({}) at entry {}, {}: {}", r.signer_name, r.signer, r.seq, r.time, r.reason));
+                field(
+                    "REDACTED",
+                    &format!(
+                        "by {} ({}) at entry {}, {}: {}",
+                        r.signer_name, r.signer, r.seq, r.time, r.reason
+                    ),
+                );
             }
             println!("\n{} claim(s):", claims.len());
             for c in &claims {
-                println!("  {}  {} via {}: “{}”", c.id, escape(&c.speaker), c.provenance, escape(&output::cut(c.quote.as_deref().unwrap_or("(redacted)"), 70)));
+                println!(
+                    "  {}  {} via {}: “{}”",
+                    c.id,
+                    escape(&c.speaker),
+                    c.provenance,
+                    escape(&output::cut(c.quote.as_deref().unwrap_or("(redacted)"), 70))
+                );
             }
         }
         IdKind::Claim => {
@@ -67,20 +97,38 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let anns = query::annotations(conn, Some(id.n))?;
             let history = query::speaker_history(conn, &c.speaker)?;
             if ctx.json {
-                output::json(&serde_json::json!({"claim": c, "source": s, "annotations": anns, "speaker_reliability": history}))?;
+                output::json(
+                    &serde_json::json!({"claim": c, "source": s, "annotations": anns, "speaker_reliability": history}),
+                )?;
                 return Ok(Outcome::Done);
             }
             println!("{}  {} via {}", c.id, escape(&c.speaker), c.provenance);
             match &c.quote {
-                Some(q) => println!("\n  …{}[{}]{}…\n", escape(&c.prefix), escape_keep_newlines(q), escape(&c.suffix)),
+                Some(q) => println!(
+                    "\n  …{}[{}]{}…\n",
+                    escape(&c.prefix),
+                    escape_keep_newlines(q),
+                    escape(&c.suffix)
+                ),
                 None => println!("\n  (the source was redacted; the quote's hash stays signed)\n"),
             }
-            field("span", &format!("bytes {}..{} of {}", c.start, c.end, c.source));
+            field(
+                "span",
+                &format!("bytes {}..{} of {}", c.start, c.end, c.source),
+            );
             field("quote sha256", &c.quote_sha256);
             if let Some(p) = &c.paraphrase {
                 field("paraphrase", p);
             }
-            field("source", &format!("{} {} — {}", s.id, s.kind, s.title.as_deref().unwrap_or("(untitled)")));
+            field(
+                "source",
+                &format!(
+                    "{} {} — {}",
+                    s.id,
+                    s.kind,
+                    s.title.as_deref().unwrap_or("(untitled)")
+                ),
+            );
             if let Some(p) = &s.publisher {
                 field("publisher", p);
             }
@@ -88,9 +136,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 field("url", u);
             }
             field("source sha256", &s.sha256);
-            field("added by", &format!("{} ({}) at entry {}, {}", c.signed.signer_name, c.signed.signer, c.signed.seq, c.signed.time));
+            field(
+                "added by",
+                &format!(
+                    "{} ({}) at entry {}, {}",
+                    c.signed.signer_name, c.signed.signer, c.signed.seq, c.signed.time
+                ),
+            );
             if !history.is_empty() {
-                let grades: Vec<String> = history.iter().map(|g| format!("{} ({} on {})", g.reliability, g.signer_name, g.claim)).collect();
+                let grades: Vec<String> = history
+                    .iter()
+                    .map(|g| format!("{} ({} on {})", g.reliability, g.signer_name, g.claim))
+                    .collect();
                 field("speaker reliability", &grades.join(", "));
             }
             println!("\n{} annotation(s):", anns.len());
@@ -122,9 +179,22 @@ fn print_annotation(a: &AnnotationView) {
     if let Some(c) = a.credibility {
         grade.push_str(&format!(" credibility {c}"));
     }
-    let superseded = a.superseded_by.as_ref().map(|s| format!(" (superseded by {s})")).unwrap_or_default();
-    println!("  {} on {}: {}{grade}{superseded}", a.id, a.claim, a.verdict);
-    println!("      by {} ({}) at entry {}, {}", escape(&a.signed.signer_name), a.signed.signer, a.signed.seq, a.signed.time);
+    let superseded = a
+        .superseded_by
+        .as_ref()
+        .map(|s| format!(" (superseded by {s})"))
+        .unwrap_or_default();
+    println!(
+        "  {} on {}: {}{grade}{superseded}",
+        a.id, a.claim, a.verdict
+    );
+    println!(
+        "      by {} ({}) at entry {}, {}",
+        escape(&a.signed.signer_name),
+        a.signed.signer,
+        a.signed.seq,
+        a.signed.time
+    );
     if !a.corroborates.is_empty() {
         println!("      corroborates {}", a.corroborates.join(", "));
     }

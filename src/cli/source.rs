@@ -57,17 +57,33 @@ pub fn run(ctx: &Ctx, c: SourceCommand) -> Result<Outcome> {
 
 /// Reads a source text, refusing what is too large, empty or not UTF-8.
 pub fn read_text(file: &PathBuf) -> Result<Vec<u8>> {
-    let name = if file.as_os_str() == "-" { PathBuf::from("standard input") } else { file.clone() };
-    let io = |e: std::io::Error| Error::Io { path: name.clone(), reason: claimtrail::keys::io_reason(&e) };
+    let name = if file.as_os_str() == "-" {
+        PathBuf::from("standard input")
+    } else {
+        file.clone()
+    };
+    let io = |e: std::io::Error| Error::Io {
+        path: name.clone(),
+        reason: claimtrail::keys::io_reason(&e),
+    };
     let mut data = Vec::new();
     if file.as_os_str() == "-" {
-        std::io::stdin().lock().take(MAX_SOURCE_BYTES + 1).read_to_end(&mut data).map_err(io)?;
+        std::io::stdin()
+            .lock()
+            .take(MAX_SOURCE_BYTES + 1)
+            .read_to_end(&mut data)
+            .map_err(io)?;
     } else {
         let f = std::fs::File::open(file).map_err(io)?;
         if f.metadata().map_err(io)?.is_dir() {
-            return Err(Error::invalid(format!("{} is a directory", file.display()), "give a text file, or - for standard input"));
+            return Err(Error::invalid(
+                format!("{} is a directory", file.display()),
+                "give a text file, or - for standard input",
+            ));
         }
-        f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut data).map_err(io)?;
+        f.take(MAX_SOURCE_BYTES + 1)
+            .read_to_end(&mut data)
+            .map_err(io)?;
     }
     if data.len() as u64 > MAX_SOURCE_BYTES {
         return Err(Error::invalid(
@@ -76,11 +92,18 @@ pub fn read_text(file: &PathBuf) -> Result<Vec<u8>> {
         ));
     }
     if data.is_empty() {
-        return Err(Error::invalid(format!("{} is empty", name.display()), "give the source's text"));
+        return Err(Error::invalid(
+            format!("{} is empty", name.display()),
+            "give the source's text",
+        ));
     }
     if let Err(e) = std::str::from_utf8(&data) {
         return Err(Error::invalid(
-            format!("{} is not UTF-8 text (invalid byte at offset {})", name.display(), e.valid_up_to()),
+            format!(
+                "{} is not UTF-8 text (invalid byte at offset {})",
+                name.display(),
+                e.valid_up_to()
+            ),
             "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
         ));
     }
@@ -119,7 +142,14 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         media_type: rules::MEDIA_TYPE.into(),
         derived_from,
     });
-    let e = append(&mut store, &signer, NewEntry { body, blob: Some(data) })?;
+    let e = append(
+        &mut store,
+        &signer,
+        NewEntry {
+            body,
+            blob: Some(data),
+        },
+    )?;
     let id = e.id.map(|i| i.to_string()).unwrap_or_default();
     if ctx.json {
         output::json(&serde_json::json!({"id": id, "sha256": sha256.to_hex(), "entry": e}))?;
@@ -134,13 +164,22 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
     let signer = ctx.signer()?;
-    let e = append(&mut store, &signer, NewEntry::new(Body::SourceRedact(SourceRedact { source, reason })))?;
+    let e = append(
+        &mut store,
+        &signer,
+        NewEntry::new(Body::SourceRedact(SourceRedact { source, reason })),
+    )?;
     // Rebuild the file so no free page keeps a copy of the text.
-    store.conn().execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    store
+        .conn()
+        .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
     if ctx.json {
         output::json(&serde_json::json!({"redacted": id.to_string(), "entry": e}))?;
     } else {
-        println!("{id} redacted at entry {}: its text is gone, its hash and provenance stay signed", e.seq);
+        println!(
+            "{id} redacted at entry {}: its text is gone, its hash and provenance stay signed",
+            e.seq
+        );
     }
     Ok(Outcome::Done)
 }

@@ -31,7 +31,11 @@ pub fn run(ctx: &Ctx, _a: Args) -> Result<Outcome> {
         } else {
             for p in &report.problems {
                 let at = match (p.seq, &p.kind) {
-                    (Some(s), Some(k)) => format!("entry {s} ({}{})", escape(k), p.id.as_ref().map(|i| format!(" {i}")).unwrap_or_default()),
+                    (Some(s), Some(k)) => format!(
+                        "entry {s} ({}{})",
+                        escape(k),
+                        p.id.as_ref().map(|i| format!(" {i}")).unwrap_or_default()
+                    ),
                     _ => "log".into(),
                 };
                 println!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail));
@@ -39,8 +43,15 @@ pub fn run(ctx: &Ctx, _a: Args) -> Result<Outcome> {
             if report.more_problems > 0 {
                 println!("… and {} more problems", report.more_problems);
             }
-            println!("FAILED: {} problem(s) found", report.problems.len() as u64 + report.more_problems);
+            println!(
+                "FAILED: {} problem(s) found",
+                report.problems.len() as u64 + report.more_problems
+            );
         }
     }
-    Ok(if report.ok { Outcome::Done } else { Outcome::ProblemsFound })
+    Ok(if report.ok {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
 }

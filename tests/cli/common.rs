@@ -1,7 +1,7 @@
 //! A scratch workspace per test: its own directory, database and keys, and
 //! a `run` that captures stdout, stderr and the exit code together.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/idlib-2022-07-22.txt");
@@ -23,31 +23,55 @@ impl Run {
     /// Asserts success and returns stdout.
     #[track_caller]
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         assert!(self.stderr.is_empty(), "unexpected stderr: {}", self.stderr);
         &self.stdout
     }
     /// Asserts an error: exit 2, nothing on stdout, one `error: … (hint: …)` line on stderr.
     #[track_caller]
     pub fn error(&self, contains: &str) {
-        assert_eq!(self.code, 2, "expected exit 2\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 2,
+            "expected exit 2\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         assert!(self.stdout.is_empty(), "stdout on error: {}", self.stdout);
-        assert_eq!(self.stderr.lines().count(), 1, "not one line: {}", self.stderr);
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "not one line: {}",
+            self.stderr
+        );
         assert!(self.stderr.starts_with("error: "), "{}", self.stderr);
         assert!(self.stderr.contains("(hint: "), "no hint: {}", self.stderr);
-        assert!(self.stderr.contains(contains), "stderr lacks {contains:?}: {}", self.stderr);
+        assert!(
+            self.stderr.contains(contains),
+            "stderr lacks {contains:?}: {}",
+            self.stderr
+        );
         assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
     }
     /// Asserts verify found problems: exit 1, and a PROBLEM line naming
     /// `entry` (e.g. "entry 4 (claim.add C1)") and `check`.
     #[track_caller]
     pub fn problem(&self, entry: &str, check: &str) {
-        assert_eq!(self.code, 1, "expected exit 1\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
-        let hit = self
-            .stdout
-            .lines()
-            .any(|l| l.starts_with("PROBLEM ") && l.contains(entry) && l.contains(&format!(": {check}: ")));
-        assert!(hit, "no PROBLEM naming {entry:?} and {check:?} in:\n{}", self.stdout);
+        assert_eq!(
+            self.code, 1,
+            "expected exit 1\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        let hit = self.stdout.lines().any(|l| {
+            l.starts_with("PROBLEM ") && l.contains(entry) && l.contains(&format!(": {check}: "))
+        });
+        assert!(
+            hit,
+            "no PROBLEM naming {entry:?} and {check:?} in:\n{}",
+            self.stdout
+        );
         assert!(self.stdout.contains("FAILED"), "{}", self.stdout);
     }
 }
@@ -70,7 +94,13 @@ impl Work {
 
     /// Runs claimtrail with this workspace's database, signing with `key`
     /// (a file name in the workspace) when given.
-    pub fn run_with(&self, key: Option<&str>, env: &[(&str, &str)], args: &[&str], stdin: Option<&[u8]>) -> Run {
+    pub fn run_with(
+        &self,
+        key: Option<&str>,
+        env: &[(&str, &str)],
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> Run {
         let mut c = assert_cmd::Command::cargo_bin("claimtrail").unwrap();
         c.current_dir(self.dir.path())
             .env_remove("CLAIMTRAIL_KEY")
@@ -96,7 +126,18 @@ impl Work {
     /// An unencrypted key `name` in the workspace.
     pub fn key(&self, name: &str) -> String {
         let p = self.path(name);
-        self.run(None, &["key", "new", p.to_str().unwrap(), "--no-passphrase", "--comment", name]).ok();
+        self.run(
+            None,
+            &[
+                "key",
+                "new",
+                p.to_str().unwrap(),
+                "--no-passphrase",
+                "--comment",
+                name,
+            ],
+        )
+        .ok();
         name.to_string()
     }
 
@@ -106,22 +147,96 @@ impl Work {
         w.key("admin");
         w.key("analyst");
         w.key("auditor");
-        w.run(Some("admin"), &["init", "--origin", "test.example/idlib"]).ok();
-        w.run(Some("admin"), &["key", "add", "analyst.pub", "--role", "analyst", "--name", "Rana Haddad"]).ok();
-        w.run(Some("admin"), &["key", "add", "auditor.pub", "--role", "auditor"]).ok();
+        w.run(Some("admin"), &["init", "--origin", "test.example/idlib"])
+            .ok();
+        w.run(
+            Some("admin"),
+            &[
+                "key",
+                "add",
+                "analyst.pub",
+                "--role",
+                "analyst",
+                "--name",
+                "Rana Haddad",
+            ],
+        )
+        .ok();
+        w.run(
+            Some("admin"),
+            &["key", "add", "auditor.pub", "--role", "auditor"],
+        )
+        .ok();
         w
     }
 
     /// The team log with the fixture as S1 and two claims C1, C2.
     pub fn with_claims() -> Work {
         let w = Work::with_team();
-        let out = w.run(Some("analyst"), &["source", "add", FIXTURE, "--kind", "article", "--publisher", "Al-Monitor", "--published", "2022-07-22"]);
+        let out = w.run(
+            Some("analyst"),
+            &[
+                "source",
+                "add",
+                FIXTURE,
+                "--kind",
+                "article",
+                "--publisher",
+                "Al-Monitor",
+                "--published",
+                "2022-07-22",
+            ],
+        );
         assert_eq!(out.ok().trim(), "S1");
-        let c1 = w.run(Some("analyst"), &["claim", "add", "--source", "S1", "--quote", "Seven civilians, including four children from one family, were killed", "--speaker", "White Helmets", "--provenance", "tweet"]);
+        let c1 = w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--quote",
+                "Seven civilians, including four children from one family, were killed",
+                "--speaker",
+                "White Helmets",
+                "--provenance",
+                "tweet",
+            ],
+        );
         assert_eq!(c1.ok().trim(), "C1");
-        let c2 = w.run(Some("analyst"), &["claim", "add", "--source", "S1", "--quote", "At least five children were killed and nine injured", "--speaker", "Adele Khodr, UNICEF", "--provenance", "statement"]);
+        let c2 = w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--quote",
+                "At least five children were killed and nine injured",
+                "--speaker",
+                "Adele Khodr, UNICEF",
+                "--provenance",
+                "statement",
+            ],
+        );
         assert_eq!(c2.ok().trim(), "C2");
-        let a1 = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "disputed", "--reliability", "B", "--credibility", "3", "--contradicts", "C2", "--note", "counts differ"]);
+        let a1 = w.run(
+            Some("analyst"),
+            &[
+                "annotate",
+                "C1",
+                "--verdict",
+                "disputed",
+                "--reliability",
+                "B",
+                "--credibility",
+                "3",
+                "--contradicts",
+                "C2",
+                "--note",
+                "counts differ",
+            ],
+        );
         assert_eq!(a1.ok().trim(), "A1");
         w
     }
@@ -134,12 +249,10 @@ impl Work {
     pub fn db_bytes(&self) -> Vec<u8> {
         // Fold the WAL in first, so the main file is the whole database.
         let c = rusqlite::Connection::open(&self.db).unwrap();
-        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
         drop(c);
         std::fs::read(&self.db).unwrap()
     }
 }
 
-pub fn exists(p: &Path) -> bool {
-    p.exists()
-}

@@ -9,19 +9,30 @@ use crate::common::*;
 fn refused(w: &Work, key: Option<&str>, args: &[&str], msg: &str) {
     let before = w.db_bytes();
     w.run(key, args).error(msg);
-    assert!(before == w.db_bytes(), "the database changed after a refused {args:?}");
+    assert!(
+        before == w.db_bytes(),
+        "the database changed after a refused {args:?}"
+    );
 }
 
 #[test]
 fn no_database_and_not_a_database() {
     let w = Work::new();
-    w.run(None, &["list", "claims"]).error("no claimtrail database at");
+    w.run(None, &["list", "claims"])
+        .error("no claimtrail database at");
     assert!(!w.db.exists(), "a refused command must not create the file");
-    std::fs::write(&w.db, b"this is a text file, not SQLite, and long enough to be read as a header....").unwrap();
+    std::fs::write(
+        &w.db,
+        b"this is a text file, not SQLite, and long enough to be read as a header....",
+    )
+    .unwrap();
     w.run(None, &["verify"]).error("not a claimtrail database");
     std::fs::remove_file(&w.db).unwrap();
     // An SQLite file of another application.
-    rusqlite::Connection::open(&w.db).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
+    rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x)")
+        .unwrap();
     w.run(None, &["log"]).error("another application");
 }
 
@@ -36,13 +47,23 @@ fn newer_schema_is_refused() {
 fn init_errors() {
     let w = Work::new();
     w.key("admin");
-    w.run(None, &["init", "--origin", "x.example/a"]).error("no signing key");
-    w.run(Some("missing"), &["init", "--origin", "x.example/a"]).error("cannot use key");
-    w.run(Some("admin.pub"), &["init", "--origin", "x.example/a"]).error("this is a public key");
-    w.run(Some("admin"), &["init", "--origin", "has space"]).error("must not contain spaces");
+    w.run(None, &["init", "--origin", "x.example/a"])
+        .error("no signing key");
+    w.run(Some("missing"), &["init", "--origin", "x.example/a"])
+        .error("cannot use key");
+    w.run(Some("admin.pub"), &["init", "--origin", "x.example/a"])
+        .error("this is a public key");
+    w.run(Some("admin"), &["init", "--origin", "has space"])
+        .error("must not contain spaces");
     assert!(!w.db.exists());
-    w.run(Some("admin"), &["init", "--origin", "x.example/a"]).ok();
-    refused(&w, Some("admin"), &["init", "--origin", "x.example/a"], "already exists");
+    w.run(Some("admin"), &["init", "--origin", "x.example/a"])
+        .ok();
+    refused(
+        &w,
+        Some("admin"),
+        &["init", "--origin", "x.example/a"],
+        "already exists",
+    );
 }
 
 #[test]
@@ -51,40 +72,268 @@ fn bad_input_leaves_the_log_unchanged() {
     let p = |n: &str| w.path(n).to_str().unwrap().to_string();
     std::fs::write(w.path("latin1.txt"), b"caf\xe9 au lait").unwrap();
     std::fs::write(w.path("empty.txt"), b"").unwrap();
-    refused(&w, Some("analyst"), &["source", "add", &p("latin1.txt"), "--kind", "article"], "not UTF-8 text (invalid byte at offset 3)");
-    refused(&w, Some("analyst"), &["source", "add", &p("empty.txt"), "--kind", "article"], "is empty");
-    refused(&w, Some("analyst"), &["source", "add", &p("nope.txt"), "--kind", "article"], "no such file");
-    refused(&w, Some("analyst"), &["source", "add", FIXTURE, "--kind", "article"], "S1 already has these exact bytes");
-    refused(&w, Some("analyst"), &["source", "add", &p("latin1.txt"), "--kind", "article", "--published", "22/07/2022"], "is not a date");
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "S9", "--quote", "x", "--speaker", "x", "--provenance", "tweet"], "no source S9 in this log (the last is S1)");
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "C1", "--quote", "x", "--speaker", "x", "--provenance", "tweet"], "C1 is not a source id");
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "S1", "--quote", "eight civilians", "--speaker", "x", "--provenance", "tweet"], "the quote does not occur in S1");
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "S1", "--quote", "Idlib", "--speaker", "x", "--provenance", "tweet"], "times in S1");
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "S1", "--quote", "Idlib", "--occurrence", "99", "--speaker", "x", "--provenance", "tweet"], "--occurrence 99");
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("latin1.txt"), "--kind", "article"],
+        "not UTF-8 text (invalid byte at offset 3)",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("empty.txt"), "--kind", "article"],
+        "is empty",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("nope.txt"), "--kind", "article"],
+        "no such file",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+        "S1 already has these exact bytes",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            &p("latin1.txt"),
+            "--kind",
+            "article",
+            "--published",
+            "22/07/2022",
+        ],
+        "is not a date",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S9",
+            "--quote",
+            "x",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "no source S9 in this log (the last is S1)",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "C1",
+            "--quote",
+            "x",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "C1 is not a source id",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "eight civilians",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "the quote does not occur in S1",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Idlib",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "times in S1",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Idlib",
+            "--occurrence",
+            "99",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "--occurrence 99",
+    );
     // Byte 6 is inside the em dash of "ALEPPO —".
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "S1", "--span", "0..8", "--speaker", "x", "--provenance", "tweet"], "inside a multi-byte UTF-8 character");
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "S1", "--span", "10..5", "--speaker", "x", "--provenance", "tweet"], "is empty or outside");
-    refused(&w, Some("analyst"), &["claim", "add", "--source", "S1", "--span", "ten..20", "--speaker", "x", "--provenance", "tweet"], "is not a span");
-    refused(&w, Some("analyst"), &["annotate", "C7", "--verdict", "false"], "no claim C7");
-    refused(&w, Some("analyst"), &["annotate", "C1", "--verdict", "false", "--contradicts", "C1"], "links C1 to itself");
-    refused(&w, Some("admin"), &["annotate", "C2", "--verdict", "false", "--supersedes", "A1"], "by the same signer");
-    refused(&w, Some("auditor"), &["claim", "add", "--source", "S1", "--quote", "UNICEF", "--speaker", "x", "--provenance", "statement"], "has role auditor, which may not sign claim.add");
-    refused(&w, Some("analyst"), &["key", "add", "auditor.pub", "--role", "analyst"], "may not sign key.add");
-    refused(&w, Some("admin"), &["key", "add", "analyst.pub", "--role", "analyst"], "already enrolled");
-    refused(&w, Some("admin"), &["key", "revoke", "SHA256:nope", "--reason", "x"], "not an OpenSSH SHA256 fingerprint");
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "0..8",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "inside a multi-byte UTF-8 character",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "10..5",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "is empty or outside",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "ten..20",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "is not a span",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["annotate", "C7", "--verdict", "false"],
+        "no claim C7",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--contradicts",
+            "C1",
+        ],
+        "links C1 to itself",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["annotate", "C2", "--verdict", "false", "--supersedes", "A1"],
+        "by the same signer",
+    );
+    refused(
+        &w,
+        Some("auditor"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "UNICEF",
+            "--speaker",
+            "x",
+            "--provenance",
+            "statement",
+        ],
+        "has role auditor, which may not sign claim.add",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["key", "add", "auditor.pub", "--role", "analyst"],
+        "may not sign key.add",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "analyst.pub", "--role", "analyst"],
+        "already enrolled",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "SHA256:nope", "--reason", "x"],
+        "not an OpenSSH SHA256 fingerprint",
+    );
     refused(&w, None, &["show", "X1"], "is not an id");
     refused(&w, None, &["show", "A5"], "no annotation A5");
     // clap validates closed sets: exit 2 as well.
     let before = w.db_bytes();
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "maybe"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("confirmed") && r.stderr.contains("misleading"), "{}", r.stderr);
-    let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false", "--credibility", "7"]);
+    assert!(
+        r.stderr.contains("confirmed") && r.stderr.contains("misleading"),
+        "{}",
+        r.stderr
+    );
+    let r = w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "false", "--credibility", "7"],
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("1 to 6"), "{}", r.stderr);
     assert!(before == w.db_bytes());
     // A key that is not enrolled.
     w.key("stranger");
-    refused(&w, Some("stranger"), &["annotate", "C1", "--verdict", "false"], "is not enrolled in this log");
+    refused(
+        &w,
+        Some("stranger"),
+        &["annotate", "C1", "--verdict", "false"],
+        "is not enrolled in this log",
+    );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }

@@ -13,7 +13,8 @@ fn ssh_keygen_verifies_every_entry_signature() {
     let w = Work::with_claims();
     let signers = w.run(None, &["key", "allowed-signers"]);
     std::fs::write(w.path("allowed_signers"), signers.ok()).unwrap();
-    let log: serde_json::Value = serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
+    let log: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
     let names = [("Desk", "admin"), ("Rana", "Rana_Haddad")];
     for entry in log.as_array().unwrap() {
         let seq = entry["seq"].to_string();
@@ -22,7 +23,11 @@ fn ssh_keygen_verifies_every_entry_signature() {
         let sig = w.run(None, &["log", "--seq", &seq, "--signature"]);
         std::fs::write(w.path("payload.sig"), sig.ok()).unwrap();
         let name = entry["signer_name"].as_str().unwrap();
-        let principal = names.iter().find(|(n, _)| name.starts_with(n)).map(|(_, p)| *p).unwrap_or(name);
+        let principal = names
+            .iter()
+            .find(|(n, _)| name.starts_with(n))
+            .map(|(_, p)| *p)
+            .unwrap_or(name);
         let out = ssh_keygen()
             .args(["-Y", "verify", "-f"])
             .arg(w.path("allowed_signers"))
@@ -31,7 +36,11 @@ fn ssh_keygen_verifies_every_entry_signature() {
             .stdin(std::fs::File::open(w.path("payload")).unwrap())
             .output()
             .unwrap();
-        assert!(out.status.success(), "ssh-keygen rejected entry {seq}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "ssh-keygen rejected entry {seq}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("Good \"claimtrail\" signature"));
         // And rejects the same signature over a changed payload.
         let mut changed = std::fs::read(w.path("payload")).unwrap();
@@ -59,28 +68,80 @@ fn keys_made_by_ssh_keygen_work_unchanged() {
         .unwrap();
     assert!(st.success());
     let st = ssh_keygen()
-        .args(["-q", "-t", "ed25519", "-N", "open sesame", "-C", "Lena", "-f"])
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "open sesame",
+            "-C",
+            "Lena",
+            "-f",
+        ])
         .arg(w.path("lena"))
         .status()
         .unwrap();
     assert!(st.success());
-    let added = w.run(Some("admin"), &["key", "add", "samir.pub", "--role", "analyst"]);
+    let added = w.run(
+        Some("admin"),
+        &["key", "add", "samir.pub", "--role", "analyst"],
+    );
     assert!(added.ok().contains("enrolled Samir Aziz (SHA256:"));
     // Same fingerprint as ssh-keygen -l prints.
-    let l = ssh_keygen().arg("-lf").arg(w.path("samir.pub")).output().unwrap();
-    let fp = String::from_utf8_lossy(&l.stdout).split_whitespace().nth(1).unwrap().to_string();
+    let l = ssh_keygen()
+        .arg("-lf")
+        .arg(w.path("samir.pub"))
+        .output()
+        .unwrap();
+    let fp = String::from_utf8_lossy(&l.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
     assert!(added.stdout.contains(&fp), "{} vs {fp}", added.stdout);
-    assert_eq!(w.run(Some("samir"), &["annotate", "C2", "--verdict", "corroborated"]).ok().trim(), "A2");
-    w.run(Some("admin"), &["key", "add", "lena.pub", "--role", "analyst"]).ok();
-    w.run_with(Some("lena"), &[("CLAIMTRAIL_PASSPHRASE", "nope")], &["annotate", "C2", "--verdict", "false"], None).error("wrong passphrase");
-    let a3 = w.run_with(Some("lena"), &[("CLAIMTRAIL_PASSPHRASE", "open sesame")], &["annotate", "C2", "--verdict", "disputed"], None);
+    assert_eq!(
+        w.run(
+            Some("samir"),
+            &["annotate", "C2", "--verdict", "corroborated"]
+        )
+        .ok()
+        .trim(),
+        "A2"
+    );
+    w.run(
+        Some("admin"),
+        &["key", "add", "lena.pub", "--role", "analyst"],
+    )
+    .ok();
+    w.run_with(
+        Some("lena"),
+        &[("CLAIMTRAIL_PASSPHRASE", "nope")],
+        &["annotate", "C2", "--verdict", "false"],
+        None,
+    )
+    .error("wrong passphrase");
+    let a3 = w.run_with(
+        Some("lena"),
+        &[("CLAIMTRAIL_PASSPHRASE", "open sesame")],
+        &["annotate", "C2", "--verdict", "disputed"],
+        None,
+    );
     assert_eq!(a3.ok().trim(), "A3");
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // ssh-keygen can read claimtrail's own keys too.
-    let st = ssh_keygen().arg("-yf").arg(w.path("analyst")).output().unwrap();
+    let st = ssh_keygen()
+        .arg("-yf")
+        .arg(w.path("analyst"))
+        .output()
+        .unwrap();
     assert!(st.status.success());
     assert_eq!(
-        String::from_utf8_lossy(&st.stdout).split_whitespace().nth(1),
-        std::fs::read_to_string(w.path("analyst.pub")).unwrap().split_whitespace().nth(1)
+        String::from_utf8_lossy(&st.stdout)
+            .split_whitespace()
+            .nth(1),
+        std::fs::read_to_string(w.path("analyst.pub"))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
     );
 }

@@ -6,52 +6,145 @@ use crate::common::*;
 fn analyst_session_on_the_idlib_article() {
     let w = Work::with_claims();
     // A quote that occurs twice needs --occurrence; the error lists both places.
-    let twice = w.run(Some("analyst"), &["claim", "add", "--source", "S1", "--quote", "Tehran summit", "--speaker", "x", "--provenance", "interview"]);
+    let twice = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Tehran summit",
+            "--speaker",
+            "x",
+            "--provenance",
+            "interview",
+        ],
+    );
     twice.error("occurs 3 times in S1");
     assert!(twice.stderr.contains("line ") && twice.stderr.contains("--occurrence"));
-    let c3 = w.run(Some("analyst"), &["claim", "add", "--source", "S1", "--quote", "Tehran summit", "--occurrence", "2", "--speaker", "Col. Mustafa Bakour", "--provenance", "interview"]);
+    let c3 = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Tehran summit",
+            "--occurrence",
+            "2",
+            "--speaker",
+            "Col. Mustafa Bakour",
+            "--provenance",
+            "interview",
+        ],
+    );
     assert_eq!(c3.ok().trim(), "C3");
     // A span in bytes, across multi-byte characters (the curly quotes).
     let text = std::fs::read_to_string(FIXTURE).unwrap();
     let q = "This cruel war on children needs to stop.";
     let start = text.find(q).unwrap();
     let span = format!("{}..{}", start, start + q.len());
-    let c4 = w.run(Some("analyst"), &["claim", "add", "--source", "S1", "--span", &span, "--speaker", "Tamer Kirolos", "--provenance", "statement", "--text", "condemnation"]);
+    let c4 = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            &span,
+            "--speaker",
+            "Tamer Kirolos",
+            "--provenance",
+            "statement",
+            "--text",
+            "condemnation",
+        ],
+    );
     assert_eq!(c4.ok().trim(), "C4");
     // Supersede my own annotation.
-    let a2 = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "corroborated", "--supersedes", "A1", "--corroborates", "C4"]);
+    let a2 = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "corroborated",
+            "--supersedes",
+            "A1",
+            "--corroborates",
+            "C4",
+        ],
+    );
     assert_eq!(a2.ok().trim(), "A2");
     // An auditor may add an audit note; an auditor may not add claims.
-    w.run(Some("auditor"), &["annotate", "C2", "--verdict", "unverified", "--note", "audit: not checked against UNICEF's site"]).ok();
+    w.run(
+        Some("auditor"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "unverified",
+            "--note",
+            "audit: not checked against UNICEF's site",
+        ],
+    )
+    .ok();
 
     let show = w.run(None, &["show", "C1"]);
     let out = show.ok();
-    assert!(out.contains("[Seven civilians, including four children from one family, were killed]"), "{out}");
+    assert!(
+        out.contains("[Seven civilians, including four children from one family, were killed]"),
+        "{out}"
+    );
     assert!(out.contains("tweeted July 22, “["), "prefix shown: {out}");
     assert!(out.contains("White Helmets via tweet"));
     assert!(out.contains("source sha256:"));
-    assert!(out.contains("A1 on C1: disputed reliability B credibility 3 (superseded by A2)"), "{out}");
+    assert!(
+        out.contains("A1 on C1: disputed reliability B credibility 3 (superseded by A2)"),
+        "{out}"
+    );
     assert!(out.contains("by Rana Haddad (SHA256:"), "{out}");
-    assert!(out.contains("speaker reliability: B (Rana Haddad on C1)"), "{out}");
+    assert!(
+        out.contains("speaker reliability: B (Rana Haddad on C1)"),
+        "{out}"
+    );
 
-    let json: serde_json::Value = serde_json::from_str(w.run(None, &["show", "C1", "--json"]).ok()).unwrap();
-    assert_eq!(json["claim"]["quote"], "Seven civilians, including four children from one family, were killed");
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "C1", "--json"]).ok()).unwrap();
+    assert_eq!(
+        json["claim"]["quote"],
+        "Seven civilians, including four children from one family, were killed"
+    );
     assert_eq!(json["annotations"].as_array().unwrap().len(), 2);
     assert_eq!(json["annotations"][0]["contradicts"][0], "C2");
 
-    let claims: serde_json::Value = serde_json::from_str(w.run(None, &["list", "claims", "--json"]).ok()).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_str(w.run(None, &["list", "claims", "--json"]).ok()).unwrap();
     assert_eq!(claims.as_array().unwrap().len(), 4);
     assert_eq!(claims[3]["paraphrase"], "condemnation");
     let table = w.run(None, &["list", "annotations"]);
-    assert!(table.ok().lines().next().unwrap().starts_with("ID  CLAIM  VERDICT"));
+    assert!(table
+        .ok()
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("ID  CLAIM  VERDICT"));
     let log = w.run(None, &["log"]);
     assert!(log.ok().contains("annotation.add  A3"), "{}", log.stdout);
     let keys = w.run(None, &["key", "list"]);
-    assert!(keys.ok().contains("Rana Haddad  analyst"), "{}", keys.stdout);
+    assert!(
+        keys.ok().contains("Rana Haddad  analyst"),
+        "{}",
+        keys.stdout
+    );
 
     let v = w.run(None, &["verify"]);
     assert!(v.ok().contains("OK: no problems found"), "{}", v.stdout);
-    let vj: serde_json::Value = serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+    let vj: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(vj["ok"], true);
     assert_eq!(vj["entries"], 11);
     assert_eq!(vj["counts"]["claims"], 4);
@@ -66,40 +159,124 @@ fn demo_builds_a_trail_that_verifies() {
     assert!(s.contains("OK: every entry"), "{s}");
     assert!(s.contains("8 claims"), "{s}");
     let db = dir.join("claimtrail.db");
-    let claims = w.run_with(None, &[("CLAIMTRAIL_DB", db.to_str().unwrap())], &["list", "claims", "--json"], None);
+    let claims = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", db.to_str().unwrap())],
+        &["list", "claims", "--json"],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_str(claims.ok()).unwrap();
-    let kinds: std::collections::BTreeSet<&str> = v.as_array().unwrap().iter().map(|c| c["provenance"].as_str().unwrap()).collect();
+    let kinds: std::collections::BTreeSet<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["provenance"].as_str().unwrap())
+        .collect();
     for k in ["tweet", "statement", "interview", "news_agency"] {
         assert!(kinds.contains(k), "{kinds:?}");
     }
-    let anns = w.run_with(None, &[("CLAIMTRAIL_DB", db.to_str().unwrap())], &["show", "C1", "--json"], None);
+    let anns = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", db.to_str().unwrap())],
+        &["show", "C1", "--json"],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_str(anns.ok()).unwrap();
     assert_eq!(v["annotations"][0]["contradicts"][0], "C2");
     // The demo refuses a non-empty directory.
-    w.run(None, &["demo", "--dir", dir.to_str().unwrap()]).error("not empty");
+    w.run(None, &["demo", "--dir", dir.to_str().unwrap()])
+        .error("not empty");
 }
 
 #[test]
 fn source_from_stdin_with_derivation_and_redaction() {
     let w = Work::with_claims();
-    let tweet = "Seven civilians, including four children from one family, were killed — @SyriaCivilDef";
-    let s2 = w.run_with(Some("analyst"), &[], &["source", "add", "-", "--kind", "tweet", "--author", "Syrian Civil Defense"], Some(tweet.as_bytes()));
+    let tweet =
+        "Seven civilians, including four children from one family, were killed — @SyriaCivilDef";
+    let s2 = w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "tweet",
+            "--author",
+            "Syrian Civil Defense",
+        ],
+        Some(tweet.as_bytes()),
+    );
     assert_eq!(s2.ok().trim(), "S2");
-    let s3 = w.run_with(Some("analyst"), &[], &["source", "add", "-", "--kind", "article", "--derived-from", "S1,S2"], Some("A rewrite of the wire.".as_bytes()));
+    let s3 = w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "article",
+            "--derived-from",
+            "S1,S2",
+        ],
+        Some("A rewrite of the wire.".as_bytes()),
+    );
     assert_eq!(s3.ok().trim(), "S3");
     let show = w.run(None, &["show", "S3"]);
-    assert!(show.ok().contains("derived from:   S1, S2"), "{}", show.stdout);
+    assert!(
+        show.ok().contains("derived from:   S1, S2"),
+        "{}",
+        show.stdout
+    );
     // Only an admin may redact.
-    w.run(Some("analyst"), &["source", "redact", "S2", "--reason", "x"]).error("may not sign source.redact");
-    let r = w.run(Some("admin"), &["source", "redact", "S2", "--reason", "protects a named minor"]);
+    w.run(
+        Some("analyst"),
+        &["source", "redact", "S2", "--reason", "x"],
+    )
+    .error("may not sign source.redact");
+    let r = w.run(
+        Some("admin"),
+        &[
+            "source",
+            "redact",
+            "S2",
+            "--reason",
+            "protects a named minor",
+        ],
+    );
     assert!(r.ok().contains("S2 redacted"));
     let show = w.run(None, &["show", "S2"]);
-    assert!(show.ok().contains("REDACTED:") && show.stdout.contains("protects a named minor"), "{}", show.stdout);
+    assert!(
+        show.ok().contains("REDACTED:") && show.stdout.contains("protects a named minor"),
+        "{}",
+        show.stdout
+    );
     w.run(None, &["show", "S2", "--text"]).error("was redacted");
-    w.run(Some("analyst"), &["claim", "add", "--source", "S2", "--quote", "Seven", "--speaker", "x", "--provenance", "tweet"]).error("was redacted");
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S2",
+            "--quote",
+            "Seven",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+    )
+    .error("was redacted");
     // The text is gone from the file itself, WAL included.
     let bytes = w.db_bytes();
-    assert!(!bytes.windows(tweet.len()).any(|win| win == tweet.as_bytes()), "redacted text still in the file");
+    assert!(
+        !bytes
+            .windows(tweet.len())
+            .any(|win| win == tweet.as_bytes()),
+        "redacted text still in the file"
+    );
     assert!(w.run(None, &["verify"]).ok().contains("1 redacted"));
 }
 
@@ -110,34 +287,98 @@ fn key_rotation_keeps_old_entries_valid() {
     let keys: serde_json::Value = serde_json::from_str(fp.ok()).unwrap();
     let analyst_fp = keys[1]["fingerprint"].as_str().unwrap().to_string();
     w.key("analyst2");
-    w.run(Some("admin"), &["key", "add", "analyst2.pub", "--role", "analyst", "--name", "Rana Haddad (new laptop)"]).ok();
-    w.run(Some("admin"), &["key", "revoke", &analyst_fp, "--reason", "laptop stolen"]).ok();
-    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"]).error("was revoked at entry");
-    assert_eq!(w.run(Some("analyst2"), &["annotate", "C2", "--verdict", "unverified"]).ok().trim(), "A2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "analyst2.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Rana Haddad (new laptop)",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &["key", "revoke", &analyst_fp, "--reason", "laptop stolen"],
+    )
+    .ok();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error("was revoked at entry");
+    assert_eq!(
+        w.run(
+            Some("analyst2"),
+            &["annotate", "C2", "--verdict", "unverified"]
+        )
+        .ok()
+        .trim(),
+        "A2"
+    );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // The last admin cannot be revoked.
     let admin_fp = keys[0]["fingerprint"].as_str().unwrap().to_string();
-    w.run(Some("admin"), &["key", "revoke", &admin_fp, "--reason", "x"]).error("last admin");
+    w.run(
+        Some("admin"),
+        &["key", "revoke", &admin_fp, "--reason", "x"],
+    )
+    .error("last admin");
 }
 
 #[test]
 fn passphrase_protected_keys() {
     let w = Work::new();
     let p = w.path("secret");
-    let made = w.run_with(None, &[("CLAIMTRAIL_PASSPHRASE", "correct horse")], &["key", "new", p.to_str().unwrap()], None);
+    let made = w.run_with(
+        None,
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &["key", "new", p.to_str().unwrap()],
+        None,
+    );
     assert!(made.ok().contains("fingerprint: SHA256:"));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-    assert!(std::fs::read_to_string(&p).unwrap().contains("BEGIN OPENSSH PRIVATE KEY"));
-    w.run_with(Some("secret"), &[("CLAIMTRAIL_PASSPHRASE", "wrong")], &["init", "--origin", "x.example/log"], None).error("wrong passphrase");
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(std::fs::read_to_string(&p)
+        .unwrap()
+        .contains("BEGIN OPENSSH PRIVATE KEY"));
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "wrong")],
+        &["init", "--origin", "x.example/log"],
+        None,
+    )
+    .error("wrong passphrase");
     assert!(!w.db.exists());
-    w.run(Some("secret"), &["init", "--origin", "x.example/log"]).error("passphrase-protected");
-    w.run_with(Some("secret"), &[("CLAIMTRAIL_PASSPHRASE", "correct horse")], &["init", "--origin", "x.example/log"], None).ok();
+    w.run(Some("secret"), &["init", "--origin", "x.example/log"])
+        .error("passphrase-protected");
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &["init", "--origin", "x.example/log"],
+        None,
+    )
+    .ok();
     // Without a passphrase and without a terminal, key new refuses.
-    w.run(None, &["key", "new", w.path("k2").to_str().unwrap()]).error("no passphrase");
+    w.run(None, &["key", "new", w.path("k2").to_str().unwrap()])
+        .error("no passphrase");
     // A key readable by others is refused, as ssh does.
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-    w.run_with(Some("secret"), &[("CLAIMTRAIL_PASSPHRASE", "correct horse")], &["log"], None).ok();
-    w.run_with(Some("secret"), &[("CLAIMTRAIL_PASSPHRASE", "correct horse")], &["source", "add", FIXTURE, "--kind", "article"], None)
-        .error("readable by others");
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &["log"],
+        None,
+    )
+    .ok();
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &["source", "add", FIXTURE, "--kind", "article"],
+        None,
+    )
+    .error("readable by others");
 }

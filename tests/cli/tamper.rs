@@ -13,7 +13,10 @@ use claimtrail::model::{Body, KeyAdd, Role, Seq};
 #[test]
 fn clean_log_verifies() {
     let w = Work::with_claims();
-    assert!(w.run(None, &["verify"]).ok().contains("OK: no problems found"));
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
 }
 
 #[test]
@@ -31,14 +34,16 @@ fn flipped_payload_byte() {
 fn non_canonical_payload() {
     let w = Work::with_claims();
     w.sql("UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"v\":1', '\"v\": 1') AS BLOB) WHERE seq = 5");
-    w.run(None, &["verify"]).problem("entry 5 (claim.add)", "canonical");
+    w.run(None, &["verify"])
+        .problem("entry 5 (claim.add)", "canonical");
 }
 
 #[test]
 fn flipped_signature_byte() {
     let w = Work::with_claims();
     w.sql("UPDATE entries SET sig = CAST(substr(sig, 1, length(sig) - 1) || CASE WHEN substr(sig, -1) = x'00' THEN x'01' ELSE x'00' END AS BLOB) WHERE seq = 6");
-    w.run(None, &["verify"]).problem("entry 6 (annotation.add A1)", "signature");
+    w.run(None, &["verify"])
+        .problem("entry 6 (annotation.add A1)", "signature");
 }
 
 #[test]
@@ -53,7 +58,8 @@ fn edited_hash_column() {
 fn edited_kind_and_seq_columns() {
     let w = Work::with_claims();
     w.sql("UPDATE entries SET kind = 'claim.add' WHERE seq = 6");
-    w.run(None, &["verify"]).problem("entry 6 (claim.add A1)", "header");
+    w.run(None, &["verify"])
+        .problem("entry 6 (claim.add A1)", "header");
     let w = Work::with_claims();
     w.sql("UPDATE entries SET seq = 60 WHERE seq = 6");
     w.run(None, &["verify"]).problem("entry 60", "sequence");
@@ -77,7 +83,13 @@ fn deleted_last_entry_is_caught_by_the_projections() {
     w.sql("DELETE FROM entries WHERE seq = 6");
     let r = w.run(None, &["verify"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(r.stdout.contains("PROBLEM log: projection: table annotations has 1 rows but the entries imply 0"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "PROBLEM log: projection: table annotations has 1 rows but the entries imply 0"
+        ),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -105,35 +117,49 @@ fn edited_source_text() {
 fn deleted_source_text_without_redaction() {
     let w = Work::with_claims();
     w.sql("DELETE FROM blobs");
-    w.run(None, &["verify"]).problem("entry 3 (source.add S1)", "blob");
+    w.run(None, &["verify"])
+        .problem("entry 3 (source.add S1)", "blob");
 }
 
 #[test]
 fn edited_projection_rows() {
     let w = Work::with_claims();
     w.sql("UPDATE claims SET speaker = 'Someone else' WHERE id = 1");
-    w.run(None, &["verify"]).problem("entry 4 (claim.add C1)", "projection");
+    w.run(None, &["verify"])
+        .problem("entry 4 (claim.add C1)", "projection");
     let w = Work::with_claims();
     w.sql("UPDATE annotations SET verdict = 'confirmed' WHERE id = 1");
-    w.run(None, &["verify"]).problem("entry 6 (annotation.add A1)", "projection");
+    w.run(None, &["verify"])
+        .problem("entry 6 (annotation.add A1)", "projection");
     let w = Work::with_claims();
     w.sql("UPDATE keys SET role = 'admin' WHERE name = 'Rana Haddad'");
-    w.run(None, &["verify"]).problem("entry 1 (key.add)", "projection");
+    w.run(None, &["verify"])
+        .problem("entry 1 (key.add)", "projection");
     let w = Work::with_claims();
     w.sql("DELETE FROM relations");
-    w.run(None, &["verify"]).problem("entry 6 (annotation.add A1)", "projection");
+    w.run(None, &["verify"])
+        .problem("entry 6 (annotation.add A1)", "projection");
     let w = Work::with_claims();
     w.sql("INSERT INTO relations VALUES (1, 'corroborates', 2)");
     let r = w.run(None, &["verify"]);
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("table relations has 2 rows but the entries imply 1"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("table relations has 2 rows but the entries imply 1"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// Appends a validly signed entry by hand, bypassing claimtrail's append path.
 fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
     let c = rusqlite::Connection::open(&w.db).unwrap();
     let (seq, prev): (i64, Vec<u8>) = c
-        .query_row("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     let payload = Payload {
         header: Header {
@@ -151,7 +177,13 @@ fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
     let hash = entry_hash(&bytes, &sig);
     c.execute(
         "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
-        rusqlite::params![seq + 1, payload.header.kind.as_str(), bytes, sig, &hash.0[..]],
+        rusqlite::params![
+            seq + 1,
+            payload.header.kind.as_str(),
+            bytes,
+            sig,
+            &hash.0[..]
+        ],
     )
     .unwrap();
     (seq + 1) as u64
@@ -162,7 +194,11 @@ fn validly_signed_entry_from_an_unenrolled_key() {
     let w = Work::with_claims();
     let intruder = Signer::generate("intruder").unwrap();
     // The intruder tries to enroll itself as admin.
-    let body = Body::KeyAdd(KeyAdd { key: intruder.public().to_openssh(), name: "intruder".into(), role: Role::Admin });
+    let body = Body::KeyAdd(KeyAdd {
+        key: intruder.public().to_openssh(),
+        name: "intruder".into(),
+        role: Role::Admin,
+    });
     let seq = forge(&w, &intruder, body);
     let r = w.run(None, &["verify"]);
     r.problem(&format!("entry {seq} (key.add)"), "authorization");
@@ -172,11 +208,20 @@ fn validly_signed_entry_from_an_unenrolled_key() {
 #[test]
 fn entry_signed_by_a_revoked_key_after_its_revocation() {
     let w = Work::with_claims();
-    let keys: serde_json::Value = serde_json::from_str(w.run(None, &["key", "list", "--json"]).ok()).unwrap();
+    let keys: serde_json::Value =
+        serde_json::from_str(w.run(None, &["key", "list", "--json"]).ok()).unwrap();
     let fp = keys[1]["fingerprint"].as_str().unwrap().to_string();
-    w.run(Some("admin"), &["key", "revoke", &fp, "--reason", "laptop stolen"]).ok();
+    w.run(
+        Some("admin"),
+        &["key", "revoke", &fp, "--reason", "laptop stolen"],
+    )
+    .ok();
     let analyst = Signer::load(&w.path("analyst")).unwrap();
-    let body = Body::KeyAdd(KeyAdd { key: Signer::generate("x").unwrap().public().to_openssh(), name: "x".into(), role: Role::Analyst });
+    let body = Body::KeyAdd(KeyAdd {
+        key: Signer::generate("x").unwrap().public().to_openssh(),
+        name: "x".into(),
+        role: Role::Analyst,
+    });
     let seq = forge(&w, &analyst, body);
     let r = w.run(None, &["verify"]);
     r.problem(&format!("entry {seq} (key.add)"), "authorization");
@@ -191,7 +236,12 @@ fn verify_json_names_entry_and_check() {
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["ok"], false);
-    let p = v["problems"].as_array().unwrap().iter().find(|p| p["check"] == "signature").unwrap();
+    let p = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["check"] == "signature")
+        .unwrap();
     assert_eq!(p["seq"], 4);
     assert_eq!(p["kind"], "claim.add");
     assert_eq!(p["id"], "C1");

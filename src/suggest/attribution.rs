@@ -405,7 +405,7 @@ impl<'t> Builder<'t> {
                     let n = toks.len();
                     if n >= 2
                         && toks.get(n - 1) == Some(last)
-                        && toks.get(n - 2).is_some_and(|t| is_capitalised(t))
+                        && toks.first().is_some_and(|t| is_capitalised(t))
                         && c.speaker != raw
                     {
                         return c.speaker.clone();
@@ -599,13 +599,7 @@ impl<'t> Builder<'t> {
             && (class == VerbClass::SayLike || class == VerbClass::Quoted)
             && !inverted
         {
-            let mut c = after;
-            while self.lower(items, c).is_some_and(|w| {
-                lexicon::is_time_word(&w)
-                    || (w == "on" && self.lower(items, c + 1).is_some_and(|n| lexicon::is_time_word(&n)))
-            }) {
-                c += 1;
-            }
+            let c = self.skip_time(items, after);
             let starts_clause = self.lower(items, c).is_some_and(|w| {
                 !lexicon::is_preposition(&w) && !matches!(w.as_str(), "and" | "but" | "or" | "so")
             }) || (class == VerbClass::Quoted
@@ -662,11 +656,19 @@ impl<'t> Builder<'t> {
             channel_end = s1;
         }
 
-        let channel = self.span_text(items, k, channel_end.min(s1));
+        let channel = if inverted {
+            format!("{} {}", self.span_text(items, k, k + verb_len), subject.context)
+        } else {
+            self.span_text(items, k, channel_end.min(s1))
+        };
         let channel = channel
             .trim_end_matches(|c: char| matches!(c, ',' | ':' | '.' | ';') || c.is_whitespace())
             .to_string();
-        let channel_only = self.span_text(items, k + verb_len, channel_end.min(s1));
+        let channel_only = if inverted {
+            String::new()
+        } else {
+            self.span_text(items, k + verb_len, channel_end.min(s1))
+        };
         let context = format!("{} {}", subject.context, channel_only);
         let kind = decide_kind(verb, &context, subject.via.as_deref(), subject.report);
         let cue_text = match &subject.via {
@@ -752,6 +754,27 @@ impl<'t> Builder<'t> {
             target,
             short_sentence: false,
         })
+    }
+
+    /// Skips time words after a verb: `Wednesday`, `on Monday`, `July 22`,
+    /// `late Tuesday`.
+    fn skip_time(&self, items: &[Item], mut c: usize) -> usize {
+        let mut prev_month = false;
+        while let Some(w) = self.lower(items, c) {
+            let digits = !w.is_empty() && w.chars().all(|ch| ch.is_ascii_digit());
+            let timeish = lexicon::is_time_word(&w)
+                || (digits && prev_month)
+                || (w == "on"
+                    && self
+                        .lower(items, c + 1)
+                        .is_some_and(|n| lexicon::is_time_word(&n)));
+            if !timeish {
+                break;
+            }
+            prev_month = lexicon::is_month(&w);
+            c += 1;
+        }
+        c
     }
 
     /// Skips the object of "told": `Al-Monitor`, `the Ledger`, `reporters`,
@@ -884,14 +907,20 @@ impl<'t> Builder<'t> {
         let mut context: Vec<String> = Vec::new();
         let mut role: Option<String> = None;
         let mut trailing_comma = None;
-        let is_intro = |fw: &str| lexicon::INTRO_WORDS.contains(&fw);
+        let is_intro_seg = |x: usize, y: usize| {
+            let fw = self.first_word(items, x, y).unwrap_or_default();
+            let second = (x..y).filter_map(|j| self.lower(items, j)).nth(1);
+            lexicon::INTRO_WORDS.contains(&fw.as_str())
+                && Self::count_words(items, x, y) <= 12
+                && !(fw == "at" && matches!(second.as_deref(), Some("least" | "most")))
+        };
         if ends_with_comma {
             let mut leading = true;
             let mut after_intro = false;
             for &(x, y) in segs.iter().take(n - 1) {
                 let fw = self.first_word(items, x, y).unwrap_or_default();
                 let text = self.span_text(items, x, y);
-                if leading && (is_intro(&fw) || (after_intro && matches!(fw.as_str(), "which" | "who" | "whose"))) {
+                if leading && (is_intro_seg(x, y) || (after_intro && matches!(fw.as_str(), "which" | "who" | "whose"))) {
                     if text.to_lowercase().starts_with("speaking for") || text.to_lowercase().starts_with("speaking on behalf of") {
                         role = Some(lowercase_first(&text));
                     }
@@ -917,8 +946,7 @@ impl<'t> Builder<'t> {
             let idx = segs.iter().position(|s| *s == last).unwrap_or(0);
             if idx > 0 {
                 let (fx, fy) = segs.first().copied().unwrap_or(last);
-                let fw = self.first_word(items, fx, fy).unwrap_or_default();
-                if is_intro(&fw) {
+                if is_intro_seg(fx, fy) {
                     for &(x, y) in segs.iter().take(idx) {
                         let text = self.span_text(items, x, y);
                         let l = text.to_lowercase();

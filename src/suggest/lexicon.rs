@@ -81,7 +81,18 @@ pub(super) fn is_time_word(lower: &str) -> bool {
             | "january" | "february" | "march" | "april" | "may" | "june" | "july"
             | "august" | "september" | "october" | "november" | "december" | "jan" | "feb"
             | "mar" | "apr" | "jun" | "jul" | "aug" | "sep" | "sept" | "oct" | "nov" | "dec"
-    ) || lower.chars().all(|c| c.is_ascii_digit())
+    )
+}
+
+/// Month names: a number after one of these is a date ("July 22"), not the
+/// start of a clause ("said 61 people").
+pub(super) fn is_month(lower: &str) -> bool {
+    matches!(
+        lower,
+        "january" | "february" | "march" | "april" | "may" | "june" | "july" | "august"
+            | "september" | "october" | "november" | "december" | "jan" | "feb" | "mar"
+            | "apr" | "jun" | "jul" | "aug" | "sep" | "sept" | "oct" | "nov" | "dec"
+    )
 }
 
 /// Prepositions: after "said", one of these starts a channel phrase ("said in

@@ -17,6 +17,7 @@ pub mod merkle;
 pub mod model;
 pub mod projection;
 pub mod query;
+pub mod report;
 pub mod rules;
 pub mod store;
 pub mod text;

@@ -9,6 +9,7 @@ pub mod key;
 pub mod list;
 pub mod log;
 pub mod output;
+pub mod report;
 pub mod show;
 pub mod source;
 pub mod verify;
@@ -62,6 +63,8 @@ pub enum Command {
     Show(show::Args),
     /// The entries of the log, oldest first.
     Log(log::Args),
+    /// Provenance reports for readers without the database.
+    Report(report::Args),
     /// Check every entry, signature, reference, text and table of the log.
     Verify(verify::Args),
     /// Build a complete example trail from the bundled Idlib article.
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::List(a) => list::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Report(a) => report::run(&ctx, a),
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Demo(a) => demo::run(&ctx, a),
     }

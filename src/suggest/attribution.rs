@@ -44,7 +44,7 @@
 //! and reported speech spanning several sentences (only the first is taken).
 
 use super::lexicon::{self, VerbClass};
-use super::quotes::Quote;
+use super::quotes::Ending;
 use super::sentence::{self, Item, Kind, Para};
 use super::text::{collapse_ws, has_phrase, is_capitalised, paragraphs, slice, word_count};
 use super::Candidate;
@@ -130,6 +130,7 @@ enum Draft {
         cue: Option<(String, Option<&'static str>, String)>,
         mode: Mode,
         first_in_para: bool,
+        note: &'static str,
     },
     Clause {
         start: usize,
@@ -256,12 +257,19 @@ impl<'t> Builder<'t> {
                         }
                     }
                 };
+                let note = match quote.ending {
+                    Ending::Closed => "",
+                    Ending::Unclosed => " (no closing quotation mark)",
+                    Ending::Implicit => " (closing quotation mark missing)",
+                    Ending::Orphan => " (no opening quotation mark)",
+                };
                 drafts.push(Draft::Quote {
                     start: quote.start,
                     end: quote.end,
                     cue: cue.map(|c| (c.speaker.clone(), c.kind, c.cue_text.clone())),
                     mode,
                     first_in_para,
+                    note,
                 });
             }
             drafts.sort_by_key(Draft::start);
@@ -286,8 +294,10 @@ impl<'t> Builder<'t> {
                         cue,
                         mode,
                         first_in_para,
+                        note,
                     } => {
                         let words = word_count(slice(self.text, start, end));
+                        let before = self.out.len();
                         let added = match cue {
                             Some((speaker, kind, cue_text)) => {
                                 let min = if mode == Mode::Direct { 1 } else { 4 };
@@ -298,10 +308,14 @@ impl<'t> Builder<'t> {
                                 end,
                                 words,
                                 para_start_out,
+                                last_was_quote,
                                 if first_in_para { prev_para_quote } else { None },
                             ),
                         };
-                        if added {
+                        if added && self.out.len() > before {
+                            if let Some(c) = self.out.last_mut() {
+                                c.cue.push_str(note);
+                            }
                             last_was_quote = Some(self.out.len() - 1);
                         }
                     }
@@ -311,24 +325,30 @@ impl<'t> Builder<'t> {
         last_was_quote
     }
 
-    /// A quotation without a cue: it continues the paragraph's last speaker,
-    /// or the previous paragraph's last quotation; long ones are kept with
-    /// no speaker.
+    /// A quotation without a cue. It continues the speaker of the
+    /// paragraph's last candidate (4+ words if that was a quotation, 6+ if a
+    /// reported clause), or, when it opens the paragraph, the previous
+    /// paragraph's closing quotation (4+ words). Otherwise quotations of 8+
+    /// words are kept with no speaker and shorter ones (scare quotes, titles)
+    /// are dropped.
     fn continuation(
         &mut self,
         start: usize,
         end: usize,
         words: usize,
         para_start_out: usize,
+        last_quote_in_para: Option<usize>,
         prev_para_quote: Option<usize>,
     ) -> bool {
-        let source = if self.out.len() > para_start_out {
-            self.out.len().checked_sub(1)
-        } else {
-            prev_para_quote
+        let last = self.out.len().checked_sub(1).filter(|&i| i >= para_start_out);
+        let source = match (last, prev_para_quote) {
+            (Some(i), _) if last_quote_in_para == Some(i) && words >= 4 => Some(i),
+            (Some(i), _) if words >= 6 => Some(i),
+            (None, Some(i)) if words >= 4 => Some(i),
+            _ => None,
         };
         if let Some(prev) = source.and_then(|i| self.out.get(i)).cloned() {
-            if words >= 3 && !prev.speaker.is_empty() {
+            if !prev.speaker.is_empty() {
                 let cue = format!("continues the quotation of {}", prev.speaker);
                 return self.add(start, end, &prev.speaker, Some(prev.provenance), cue);
             }

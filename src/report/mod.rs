@@ -1,0 +1,1 @@
+//! Provenance reports (issue 5). Owned by the report work in progress.

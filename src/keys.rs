@@ -164,6 +164,27 @@ pub fn verify(expected: &VerifyingKey, msg: &[u8], sig: &ParsedSig) -> Result<()
         .map_err(|_| "Ed25519 signature does not verify".to_string())
 }
 
+/// A principal (allowed_signers) and signed-note key name for a key's
+/// enrolled name: anything but `[A-Za-z0-9._@-]` becomes `_` (principals
+/// are comma-separated patterns; note key names exclude spaces and `+`).
+pub fn principal(name: &str) -> String {
+    let p: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._@-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if p.is_empty() {
+        "_".into()
+    } else {
+        p
+    }
+}
+
 /// Armors a binary SSHSIG blob as the PEM text `ssh-keygen -Y` reads
 /// (`-----BEGIN SSH SIGNATURE-----`, base64 in lines of 70).
 pub fn armor(blob: &[u8]) -> String {

@@ -21,6 +21,7 @@ pub mod report;
 pub mod rules;
 pub mod store;
 pub mod text;
+pub mod tree;
 pub mod verify;
 
 pub use error::{Error, Result};

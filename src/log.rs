@@ -90,6 +90,49 @@ pub fn append_batch(
     Ok(out)
 }
 
+/// Appends one entry whose body depends on the log's state at the moment of
+/// appending (a checkpoint of the current tree): `build` runs inside the
+/// write transaction, with the `seq` the entry will get.
+pub fn append_with(
+    store: &mut Store,
+    signer: &Signer,
+    build: impl FnOnce(&Connection, Seq) -> Result<NewEntry>,
+) -> Result<Appended> {
+    let conn = store.conn_mut();
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(busy)?;
+    let seq = crate::store::head(&tx)?.map_or(Seq(0), |(s, _)| Seq(s.0 + 1));
+    let entry = build(&tx, seq)?;
+    let out = append_one(&tx, signer, entry)?;
+    tx.commit().map_err(busy)?;
+    Ok(out)
+}
+
+/// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`
+/// entry) and returns the entry and the signed note.
+pub fn checkpoint(
+    store: &mut Store,
+    signer: &Signer,
+) -> Result<(Appended, crate::checkpoint::SignedNote)> {
+    let origin = store.origin()?;
+    let mut note = None;
+    let e = append_with(store, signer, |conn, seq| {
+        let size = crate::merkle::TreeSize(seq.0);
+        let root = crate::tree::root(conn, size)?;
+        let signed = crate::tree::sign_note(&origin, size, root, signer)?;
+        let body = Body::CheckpointAdd(CheckpointAdd {
+            size: seq.0,
+            root,
+            note: signed.to_string(),
+        });
+        note = Some(signed);
+        Ok(NewEntry::new(body))
+    })?;
+    let note = note.ok_or_else(|| Error::Internal("checkpoint note missing".into()))?;
+    Ok((e, note))
+}
+
 fn busy(e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
@@ -203,6 +246,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     for row in projection::rows(&payload.header, &payload.body, n) {
         projection::insert(conn, &row)?;
     }
+    crate::tree::append_leaf(conn, crate::merkle::LeafIndex(seq.0), hash)?;
     match &payload.body {
         Body::SourceAdd(b) => {
             conn.prepare_cached("INSERT INTO blobs (sha256, data) VALUES (?, ?)")?
@@ -356,5 +400,12 @@ impl History for StoreHistory<'_> {
             .prepare_cached("SELECT data FROM blobs WHERE sha256 = ?")?
             .query_row([&sha.0[..]], |r| r.get(0))
             .optional()?)
+    }
+
+    fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
+        if size > crate::tree::size(self.conn)?.0 {
+            return Ok(None);
+        }
+        crate::tree::root(self.conn, crate::merkle::TreeSize(size)).map(Some)
     }
 }

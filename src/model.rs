@@ -240,6 +240,7 @@ wire_enum!(
         SourceRedact = "source.redact",
         ClaimAdd = "claim.add",
         AnnotationAdd = "annotation.add",
+        CheckpointAdd = "checkpoint.add",
     }
 );
 
@@ -451,6 +452,18 @@ pub struct AnnotationAdd {
     pub supersedes: Option<Ref>,
 }
 
+/// `checkpoint.add`: an admin's signed C2SP checkpoint of the log as it
+/// stood before this entry (`size` = this entry's `seq`).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointAdd {
+    pub size: u64,
+    #[serde(with = "hex_hash")]
+    pub root: Hash,
+    /// The whole signed note (C2SP signed-note text and signature lines).
+    pub note: String,
+}
+
 /// A typed entry body.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Body {
@@ -461,6 +474,7 @@ pub enum Body {
     SourceRedact(SourceRedact),
     ClaimAdd(ClaimAdd),
     AnnotationAdd(AnnotationAdd),
+    CheckpointAdd(CheckpointAdd),
 }
 
 impl Body {
@@ -473,6 +487,7 @@ impl Body {
             Body::SourceRedact(_) => Kind::SourceRedact,
             Body::ClaimAdd(_) => Kind::ClaimAdd,
             Body::AnnotationAdd(_) => Kind::AnnotationAdd,
+            Body::CheckpointAdd(_) => Kind::CheckpointAdd,
         }
     }
 
@@ -485,6 +500,7 @@ impl Body {
             Body::SourceRedact(b) => serde_json::to_value(b),
             Body::ClaimAdd(b) => serde_json::to_value(b),
             Body::AnnotationAdd(b) => serde_json::to_value(b),
+            Body::CheckpointAdd(b) => serde_json::to_value(b),
         };
         // Serialising these plain structs cannot fail (no maps with non-string keys).
         v.unwrap_or(serde_json::Value::Null)
@@ -499,6 +515,7 @@ impl Body {
             Kind::SourceRedact => Body::SourceRedact(serde_json::from_value(v)?),
             Kind::ClaimAdd => Body::ClaimAdd(serde_json::from_value(v)?),
             Kind::AnnotationAdd => Body::AnnotationAdd(serde_json::from_value(v)?),
+            Kind::CheckpointAdd => Body::CheckpointAdd(serde_json::from_value(v)?),
         })
     }
 
@@ -538,7 +555,11 @@ impl Kind {
     /// sources or claims.
     pub fn allowed_roles(self) -> &'static [Role] {
         match self {
-            Kind::LogInit | Kind::KeyAdd | Kind::KeyRevoke | Kind::SourceRedact => &[Role::Admin],
+            Kind::LogInit
+            | Kind::KeyAdd
+            | Kind::KeyRevoke
+            | Kind::SourceRedact
+            | Kind::CheckpointAdd => &[Role::Admin],
             Kind::SourceAdd | Kind::ClaimAdd => &[Role::Admin, Role::Analyst],
             Kind::AnnotationAdd => &[Role::Admin, Role::Analyst, Role::Auditor],
         }

@@ -32,6 +32,7 @@ pub const TABLES: &[&str] = &[
     "claims",
     "annotations",
     "relations",
+    "checkpoints",
 ];
 
 fn text(s: &str) -> Value {
@@ -209,6 +210,19 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
                 }
             }
         }
+        Body::CheckpointAdd(b) => out.push(Row {
+            table: "checkpoints",
+            cols: &["seq", "size", "root", "note", "signer", "time"],
+            key: 1,
+            values: vec![
+                seq,
+                int(b.size),
+                Value::Blob(b.root.0.to_vec()),
+                text(&b.note),
+                signer,
+                time,
+            ],
+        }),
     }
     out
 }

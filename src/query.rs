@@ -550,6 +550,11 @@ fn summarize(body: &Body) -> String {
             b.provenance,
             b.source.id
         ),
+        Body::CheckpointAdd(b) => format!(
+            "checkpoint of {} entries, root {}",
+            b.size,
+            &b.root.to_hex()[..12]
+        ),
         Body::AnnotationAdd(b) => {
             let mut s = format!("{} {}", b.claim.id, b.verdict);
             if !b.contradicts.is_empty() {
@@ -579,4 +584,50 @@ pub fn entry_bytes(conn: &Connection, seq: u64) -> Result<(Vec<u8>, Vec<u8>)> {
             "see `claimtrail log` for the entries",
         )
     })
+}
+
+/// A checkpoint stored in the log.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointView {
+    pub seq: u64,
+    pub size: u64,
+    pub root: String,
+    pub note: String,
+    pub signer: String,
+    pub signer_name: String,
+    pub time: String,
+}
+
+pub fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointView>> {
+    let mut stmt =
+        conn.prepare("SELECT seq, size, root, note, signer, time FROM checkpoints ORDER BY seq")?;
+    let rows: Vec<CheckpointView> = stmt
+        .query_map([], |r| {
+            Ok(CheckpointView {
+                seq: r.get::<_, i64>(0)? as u64,
+                size: r.get::<_, i64>(1)? as u64,
+                root: hex::encode(r.get::<_, Vec<u8>>(2)?),
+                note: r.get(3)?,
+                signer: r.get(4)?,
+                signer_name: String::new(),
+                time: r.get(5)?,
+            })
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    rows.into_iter()
+        .map(|mut c| {
+            c.signer_name = key_name(conn, &c.signer)?;
+            Ok(c)
+        })
+        .collect()
+}
+
+/// The seq of the entry with this hash.
+pub fn seq_of_hash(conn: &Connection, hash: &Hash) -> Result<u64> {
+    let seq: i64 = conn.query_row(
+        "SELECT seq FROM entries WHERE hash = ?",
+        [&hash.0[..]],
+        |r| r.get(0),
+    )?;
+    Ok(seq as u64)
 }

@@ -119,6 +119,9 @@ pub trait History {
     fn claim_source(&self, n: u64) -> Result<Option<u64>>;
     /// Stored text of a source, if present.
     fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>>;
+    /// Root of the tree over the first `size` entries, if `size` is at most
+    /// the number of entries before the one being checked.
+    fn tree_root(&self, size: u64) -> Result<Option<Hash>>;
 }
 
 /// The media type of every source text (claimtrail stores UTF-8 text).
@@ -405,8 +408,71 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 }
             }
         }
+        Body::CheckpointAdd(b) => {
+            if b.size != header.seq.0 {
+                return Ok(Err(v(
+                    Check::Checkpoint,
+                    format!(
+                        "checkpoint size {} is not the number of entries before it ({})",
+                        b.size, header.seq
+                    ),
+                )));
+            }
+            match h.tree_root(b.size)? {
+                Some(root) if root == b.root => {}
+                Some(root) => {
+                    return Ok(Err(v(
+                        Check::Checkpoint,
+                        format!(
+                            "checkpoint root {} is not the tree root {} of the first {} entries",
+                            short(&b.root),
+                            short(&root),
+                            b.size
+                        ),
+                    )))
+                }
+                None => return Ok(Err(v(Check::Checkpoint, "no tree of that size"))),
+            }
+            if let Err(e) = check_note(h, header, b)? {
+                return Ok(Err(v(Check::Checkpoint, e)));
+            }
+        }
     }
     Ok(Ok(()))
+}
+
+/// The stored note must be a checkpoint of this log, size and root, signed
+/// under the origin by the entry's own signer.
+fn check_note(
+    h: &dyn History,
+    header: &Header,
+    b: &CheckpointAdd,
+) -> Result<std::result::Result<(), String>> {
+    use crate::checkpoint::{verify_note, Checkpoint, SignedNote};
+    let note = match SignedNote::parse(b.note.as_bytes()) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(format!("stored note: {e}"))),
+    };
+    let cp = match Checkpoint::parse(note.text()) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(format!("stored note: {e}"))),
+    };
+    if cp.origin != header.log || cp.size.0 != b.size || cp.root != b.root {
+        return Ok(Err(
+            "stored note's origin, size or root differs from the entry".into(),
+        ));
+    }
+    let Some(key) = h.key(&header.signer)? else {
+        return Ok(Err("the signer is not enrolled".into()));
+    };
+    let vkey = crate::tree::log_vkey(&header.log, &key.public)?;
+    match verify_note(&note, std::slice::from_ref(&vkey)) {
+        Ok(v) if v.verified_by(&vkey) => Ok(Ok(())),
+        Ok(_) => Ok(Err(
+            "the note is not signed by the entry's signer under the origin".into(),
+        )),
+        Err(e) => Ok(Err(format!("note signature: {e}"))),
+    }
 }
 
 fn has_duplicates(refs: &[Ref]) -> bool {
@@ -440,8 +506,16 @@ pub fn check_origin(origin: &str) -> std::result::Result<(), String> {
     if origin.is_empty() || origin.len() > 256 {
         return Err("the origin must be 1 to 256 bytes, e.g. newsroom.example/idlib-2022".into());
     }
-    if origin.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(format!("the origin `{}` must not contain spaces or control characters; use e.g. newsroom.example/idlib-2022", text::escape(origin)));
+    if origin
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '+')
+    {
+        return Err(format!("the origin `{}` must not contain spaces, `+` or control characters (it names the log's checkpoint key); use e.g. newsroom.example/idlib-2022", text::escape(origin)));
+    }
+    if origin.starts_with("cosignature/") {
+        return Err(
+            "the origin must not start with `cosignature/` (reserved by C2SP cosignatures)".into(),
+        );
     }
     Ok(())
 }

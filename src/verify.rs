@@ -58,6 +58,12 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Problems found beyond those listed (the list is capped).
     pub more_problems: u64,
+    /// Tree size and root of the log as verified.
+    pub tree_size: u64,
+    #[serde(with = "crate::model::hex_hash")]
+    pub tree_root: Hash,
+    /// Kept checkpoints checked against the log (`verify --checkpoint`).
+    pub checkpoints: Vec<CheckpointCheck>,
 }
 
 fn opt_hex<S: serde::Serializer>(h: &Option<Hash>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -73,13 +79,181 @@ pub const MAX_LISTED: usize = 1000;
 /// Verifies the whole log. Errors only when it cannot run at all (the
 /// file cannot be read); everything wrong *in* the log is a [`Problem`].
 pub fn verify(store: &Store) -> Result<Report> {
+    verify_with(store, &[])
+}
+
+/// A checkpoint an auditor kept outside the database: a name for reports
+/// (e.g. its file name) and its bytes.
+pub struct KeptCheckpoint {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What verify concluded about one kept checkpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointCheck {
+    pub name: String,
+    pub size: u64,
+    #[serde(with = "crate::model::hex_hash")]
+    pub root: Hash,
+    /// `consistent`, `truncated`, `forked`, `unsigned` or `foreign`.
+    pub status: &'static str,
+    /// Who signed it (names of keys that verified).
+    pub signed_by: Vec<String>,
+    pub detail: String,
+}
+
+/// Verifies the log and, for each kept checkpoint, that a key enrolled
+/// (admin, or auditor cosigning) at that size signed it and that the log
+/// still contains that tree: a consistency proof from its size to the
+/// current size is made from the store and checked (RFC 9162 §2.1.4.2).
+/// A checkpoint larger than the log means the log was truncated; a root
+/// that the log no longer reproduces means its history was rewritten.
+pub fn verify_with(store: &Store, kept: &[KeptCheckpoint]) -> Result<Report> {
     let conn = store.conn();
     let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
     let mut v = Verifier::new(&tx);
     v.run()?;
-    let report = v.finish()?;
+    let mut report = v.finish()?;
+    if !kept.is_empty() {
+        check_kept(&tx, &mut report, kept)?;
+    }
     tx.finish()?;
     Ok(report)
+}
+
+fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -> Result<()> {
+    use crate::checkpoint::{verify_note, Checkpoint, KeyType, SignedNote, VerifierKey};
+    let origin = report.origin.clone().unwrap_or_default();
+    let current = crate::tree::size(conn)?;
+    let current_root = crate::tree::root(conn, current)?;
+    let mut checks = Vec::new();
+    for k in kept {
+        let bad = |e: String| {
+            Error::invalid(
+                format!("{}: {e}", k.name),
+                "give a checkpoint file written by `claimtrail checkpoint`",
+            )
+        };
+        let note = SignedNote::parse(&k.bytes).map_err(|e| bad(e.to_string()))?;
+        let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
+        let mut check = CheckpointCheck {
+            name: k.name.clone(),
+            size: cp.size.0,
+            root: cp.root,
+            status: "consistent",
+            signed_by: vec![],
+            detail: String::new(),
+        };
+        if cp.origin != origin {
+            check.status = "foreign";
+            check.detail = format!(
+                "it is a checkpoint of `{}`, not of this log `{origin}`",
+                crate::text::escape(&cp.origin)
+            );
+            checks.push(check);
+            continue;
+        }
+        // Keys enrolled, and not revoked, when the log had `size` entries.
+        let mut vkeys: Vec<(VerifierKey, String)> = Vec::new();
+        for key in crate::query::keys(conn)? {
+            let live = key.enrolled_seq < cp.size.0.max(1)
+                && key.revoked_seq.is_none_or(|r| r >= cp.size.0);
+            let Ok(pk) = crate::keys::PublicKey::from_openssh(&key.public_key) else {
+                continue;
+            };
+            let Ok(vk) = pk.verifying_key() else { continue };
+            let made = match key.role.as_str() {
+                "admin" => VerifierKey::new(&origin, KeyType::Ed25519, vk),
+                "auditor" => VerifierKey::new(
+                    &crate::keys::principal(&key.name),
+                    KeyType::CosignatureV1,
+                    vk,
+                ),
+                _ => continue,
+            };
+            if let (true, Ok(v)) = (live, made) {
+                vkeys.push((v, key.name.clone()));
+            }
+        }
+        let keys: Vec<VerifierKey> = vkeys.iter().map(|(v, _)| v.clone()).collect();
+        match verify_note(&note, &keys) {
+            Ok(v) => {
+                check.signed_by = vkeys
+                    .iter()
+                    .filter(|(k, _)| v.verified_by(k))
+                    .map(|(_, n)| n.clone())
+                    .collect()
+            }
+            Err(e) => {
+                check.status = "unsigned";
+                check.detail = format!("not signed by a key enrolled at size {}: {e}", cp.size);
+            }
+        }
+        if check.status == "consistent" {
+            if cp.size > current {
+                check.status = "truncated";
+                let cut = if cp.size.0 - current.0 == 1 {
+                    format!("entry {current} was removed")
+                } else {
+                    format!("entries {current}..{} were removed", cp.size.0 - 1)
+                };
+                check.detail = format!(
+                    "the log has {current} entries but this checkpoint commits to {}: {cut}",
+                    cp.size
+                );
+            } else {
+                let proof_ok = if cp.size.0 == 0 {
+                    cp.root == crate::merkle::empty_root()
+                } else {
+                    let proof = crate::tree::consistency_proof(conn, cp.size, current)?;
+                    crate::merkle::verify_consistency(
+                        cp.size,
+                        current,
+                        &cp.root,
+                        &current_root,
+                        &proof,
+                    )
+                    .is_ok()
+                };
+                if !proof_ok {
+                    check.status = "forked";
+                    check.detail = format!("the log's first {} entries no longer hash to this checkpoint's root: its history was rewritten", cp.size);
+                } else {
+                    check.detail = format!("the log still contains this tree (consistency proof from size {} to {} verified)", cp.size, current);
+                }
+            }
+        }
+        checks.push(check);
+    }
+    // The first point of divergence the kept checkpoints can prove: the
+    // largest consistent size below each forked one.
+    let good: Vec<u64> = checks
+        .iter()
+        .filter(|c| c.status == "consistent")
+        .map(|c| c.size)
+        .collect();
+    for c in checks.iter_mut().filter(|c| c.status == "forked") {
+        match good.iter().filter(|&&g| g < c.size).max() {
+            Some(&g) if g + 1 == c.size => c.detail.push_str(&format!("; entry {g} differs (the checkpoint of size {g} still matches)")),
+            Some(&g) => c.detail.push_str(&format!("; the first difference lies in entries {g}..{} (the checkpoint of size {g} still matches)", c.size - 1)),
+            None => c.detail.push_str(&format!("; the first difference lies in entries 0..{}", c.size - 1)),
+        }
+    }
+    for c in &checks {
+        if c.status != "consistent" {
+            report.problems.push(Problem {
+                seq: None,
+                kind: None,
+                id: Some(c.name.clone()),
+                check: Check::Checkpoint,
+                detail: format!("{}: {}", c.status, c.detail),
+            });
+            report.ok = false;
+        }
+    }
+    report.checkpoints = checks;
+    Ok(())
 }
 
 struct Verifier<'c> {
@@ -97,6 +271,9 @@ struct Verifier<'c> {
     missing: HashMap<u64, u64>,
     /// n of the next source, claim and annotation.
     next_n: [u64; 3],
+    /// The tree re-derived from the entries' computed hashes.
+    frontier: crate::tree::Frontier,
+    last_kind: String,
 }
 
 #[derive(Default)]
@@ -122,6 +299,8 @@ impl<'c> Verifier<'c> {
             entries: 0,
             missing: HashMap::new(),
             next_n: [1, 1, 1],
+            frontier: crate::tree::Frontier::default(),
+            last_kind: String::new(),
         }
     }
 
@@ -172,6 +351,7 @@ impl<'c> Verifier<'c> {
     ) -> Result<()> {
         self.entries += 1;
         let seq = row_seq.max(0) as u64;
+        self.last_kind = row_kind.to_string();
         let s = Some(seq);
         let k = Some(row_kind);
         if row_seq < 0 || seq != self.next_seq {
@@ -196,6 +376,7 @@ impl<'c> Verifier<'c> {
         let computed = entry_hash(payload, sig);
         let hash_ok = Hash::from_slice(stored_hash) == Some(computed);
         let prev = std::mem::replace(&mut self.prev, computed);
+        let tree_nodes = self.frontier.clone().push(computed);
         const HASH_DETAIL: &str =
             "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
 
@@ -215,6 +396,7 @@ impl<'c> Verifier<'c> {
                 if let Some(i) = id_kind_of(row_kind) {
                     self.next_n[slot(i)] += 1;
                 }
+                self.tree_nodes(seq, None, tree_nodes, computed)?;
                 return Ok(());
             }
         };
@@ -378,6 +560,8 @@ impl<'c> Verifier<'c> {
             }
         }
 
+        self.tree_nodes(seq, id, tree_nodes, computed)?;
+
         // State, only from entries that passed.
         if valid {
             let mut st = self.state.borrow_mut();
@@ -415,6 +599,40 @@ impl<'c> Verifier<'c> {
         Ok(())
     }
 
+    /// Adds the entry's leaf to the re-derived tree and compares the nodes
+    /// it completes with `merkle_nodes`.
+    fn tree_nodes(
+        &mut self,
+        seq: u64,
+        id: Option<ItemId>,
+        nodes: Vec<(u32, u64, Hash)>,
+        leaf: Hash,
+    ) -> Result<()> {
+        self.frontier.push(leaf);
+        for (level, idx, hash) in nodes {
+            *self.expected_rows.entry("merkle_nodes").or_default() += 1;
+            let got: Option<Vec<u8>> = self
+                .conn
+                .prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")?
+                .query_row(rusqlite::params![level, idx as i64], |r| r.get(0))
+                .optional()?;
+            if got.as_deref() != Some(&hash.0[..]) {
+                let what = if got.is_some() {
+                    "differs from"
+                } else {
+                    "is missing; expected"
+                };
+                let d = format!(
+                    "tree node (level {level}, index {idx}) {what} {}",
+                    &hash.to_hex()[..12]
+                );
+                let kind = self.last_kind.clone();
+                self.problem(Some(seq), Some(&kind), id, Check::Projection, d);
+            }
+        }
+        Ok(())
+    }
+
     fn finish(mut self) -> Result<Report> {
         if self.entries == 0 {
             self.problem(
@@ -435,7 +653,7 @@ impl<'c> Verifier<'c> {
                 "the source's text is missing and no source.redact entry removed it",
             );
         }
-        for table in projection::TABLES {
+        for table in projection::TABLES.iter().chain(&["merkle_nodes"]) {
             let want = self.expected_rows.get(table).copied().unwrap_or(0);
             let got = projection::count(self.conn, table)?;
             if got != want {
@@ -484,6 +702,9 @@ impl<'c> Verifier<'c> {
             ok: self.problems.is_empty() && self.more == 0,
             problems: self.problems,
             more_problems: self.more,
+            tree_size: self.frontier.size().0,
+            tree_root: self.frontier.root(),
+            checkpoints: Vec::new(),
         })
     }
 
@@ -544,6 +765,7 @@ const ALL_CHECKS: &[Check] = &[
     Check::Blob,
     Check::Quote,
     Check::Projection,
+    Check::Checkpoint,
 ];
 
 fn slot(k: IdKind) -> usize {
@@ -643,6 +865,10 @@ impl History for Verifier<'_> {
     fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>> {
         Verifier::blob(self, sha)
     }
+    fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
+        let f = &self.frontier;
+        Ok((f.size().0 == size).then(|| f.root()))
+    }
 }
 
 /// An empty history, for re-deriving what `log.init` enrolls.
@@ -672,7 +898,7 @@ impl History for NoHistory {
     fn blob(&self, _: &Hash) -> Result<Option<Vec<u8>>> {
         Ok(None)
     }
+    fn tree_root(&self, _: u64) -> Result<Option<Hash>> {
+        Ok(None)
+    }
 }
-
-/// Keeps `Error` in scope for callers matching on it.
-pub type VerifyError = Error;

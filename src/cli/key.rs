@@ -40,6 +40,9 @@ pub enum KeyCommand {
     List,
     /// Print an OpenSSH allowed_signers file for `ssh-keygen -Y verify`.
     AllowedSigners,
+    /// Print the log's C2SP verifier keys (admins: checkpoint signers under
+    /// the origin; auditors: cosigners), for `checkpoint verify` and tlog tools.
+    Vkey,
 }
 
 pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
@@ -60,6 +63,7 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
         } => revoke(ctx, fingerprint, reason),
         KeyCommand::List => list(ctx),
         KeyCommand::AllowedSigners => allowed_signers(ctx),
+        KeyCommand::Vkey => super::checkpoint::vkeys(ctx),
     }
 }
 
@@ -225,28 +229,13 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// A principal for allowed_signers: the name with anything but
-/// `[A-Za-z0-9._@-]` replaced by `_` (allowed_signers principals are
-/// comma-separated patterns, so spaces, commas, `*` and `?` cannot appear).
-pub fn principal(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._@-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
     let store = ctx.open()?;
     let keys = claimtrail::query::keys(store.conn())?;
     if ctx.json {
         let v: Vec<_> = keys
             .iter()
-            .map(|k| serde_json::json!({"principal": principal(&k.name), "key": k.public_key, "fingerprint": k.fingerprint, "revoked_seq": k.revoked_seq}))
+            .map(|k| serde_json::json!({"principal": keys::principal(&k.name), "key": k.public_key, "fingerprint": k.fingerprint, "revoked_seq": k.revoked_seq}))
             .collect();
         output::json(&v)?;
         return Ok(Outcome::Done);
@@ -270,7 +259,7 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
         );
         println!(
             "{} namespaces=\"{}\" {}",
-            principal(&k.name),
+            keys::principal(&k.name),
             keys::NAMESPACE,
             k.public_key
         );

@@ -2,6 +2,7 @@
 //! module with its `Args` and a `run()`; the work is done by the library.
 
 pub mod annotate;
+pub mod checkpoint;
 pub mod claim;
 pub mod demo;
 pub mod init;
@@ -9,6 +10,7 @@ pub mod key;
 pub mod list;
 pub mod log;
 pub mod output;
+pub mod prove;
 pub mod report;
 pub mod show;
 pub mod source;
@@ -67,6 +69,10 @@ pub enum Command {
     Report(report::Args),
     /// Check every entry, signature, reference, text and table of the log.
     Verify(verify::Args),
+    /// Sign a checkpoint of the log; cosign, verify or list checkpoints.
+    Checkpoint(checkpoint::Args),
+    /// Inclusion and consistency proofs (RFC 9162).
+    Prove(prove::Args),
     /// Build a complete example trail from the bundled Idlib article.
     Demo(demo::Args),
 }
@@ -112,6 +118,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Log(a) => log::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
         Command::Verify(a) => verify::run(&ctx, a),
+        Command::Checkpoint(a) => checkpoint::run(&ctx, a),
+        Command::Prove(a) => prove::run(&ctx, a),
         Command::Demo(a) => demo::run(&ctx, a),
     }
 }

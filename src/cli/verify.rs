@@ -6,11 +6,27 @@ use claimtrail::text::escape;
 /// Exit 0: everything holds. Exit 1: problems found (each listed).
 /// Exit 2: the check could not run.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Checkpoint files you kept: prove the log still contains each one
+    /// (catches truncation, rollback and rewritten history).
+    #[arg(long, num_args = 1..)]
+    pub checkpoint: Vec<std::path::PathBuf>,
+}
 
-pub fn run(ctx: &Ctx, _a: Args) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let mut kept = Vec::new();
+    for p in &a.checkpoint {
+        let bytes = std::fs::read(p).map_err(|e| claimtrail::Error::Io {
+            path: p.clone(),
+            reason: claimtrail::keys::io_reason(&e),
+        })?;
+        kept.push(claimtrail::verify::KeptCheckpoint {
+            name: p.display().to_string(),
+            bytes,
+        });
+    }
     let store = ctx.open()?;
-    let report = claimtrail::verify::verify(&store)?;
+    let report = claimtrail::verify::verify_with(&store, &kept)?;
     if ctx.json {
         output::json(&report)?;
     } else {
@@ -25,17 +41,32 @@ pub fn run(ctx: &Ctx, _a: Args) -> Result<Outcome> {
             "{} keys ({} revoked), {} sources ({} redacted), {} claims, {} annotations",
             c.keys, c.revoked_keys, c.sources, c.redacted_sources, c.claims, c.annotations
         );
+        println!("tree: size {}, root {}", report.tree_size, report.tree_root);
         println!("checks: {}", report.checks.join(", "));
+        for c in &report.checkpoints {
+            println!(
+                "checkpoint {} (size {}): {}{}",
+                escape(&c.name),
+                c.size,
+                c.status,
+                if c.status == "consistent" {
+                    format!(", signed by {}", c.signed_by.join(", "))
+                } else {
+                    String::new()
+                }
+            );
+        }
         if report.ok {
             println!("OK: no problems found");
         } else {
             for p in &report.problems {
-                let at = match (p.seq, &p.kind) {
-                    (Some(s), Some(k)) => format!(
+                let at = match (p.seq, &p.kind, &p.id) {
+                    (Some(s), Some(k), _) => format!(
                         "entry {s} ({}{})",
                         escape(k),
                         p.id.as_ref().map(|i| format!(" {i}")).unwrap_or_default()
                     ),
+                    (None, None, Some(name)) => format!("checkpoint {}", escape(name)),
                     _ => "log".into(),
                 };
                 println!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail));

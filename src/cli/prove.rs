@@ -1,0 +1,223 @@
+use super::{checkpoint::read_note, output, Ctx, Outcome};
+use claimtrail::error::{Error, Result};
+use claimtrail::hash::Hash;
+use claimtrail::merkle::{self, LeafIndex, TreeSize};
+use claimtrail::model::ItemId;
+use claimtrail::{query, tree};
+use std::path::{Path, PathBuf};
+
+/// Print the inclusion proof of an entry in a checkpoint's tree, or the
+/// consistency proof between two checkpoints (RFC 9162). Each proof is
+/// verified before it is printed.
+#[derive(clap::Args, Debug)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["id", "consistency"]))]
+pub struct Args {
+    /// The entry: S<n>, C<n>, A<n>, or its seq number.
+    pub id: Option<String>,
+    /// The checkpoint file to prove against (default: the latest checkpoint
+    /// stored in the log, else the current tree).
+    #[arg(long, conflicts_with = "consistency")]
+    pub checkpoint: Option<PathBuf>,
+    /// Two checkpoint files, OLD and NEW.
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
+    pub consistency: Vec<PathBuf>,
+}
+
+#[derive(serde::Serialize)]
+struct Inclusion {
+    entry: u64,
+    id: Option<String>,
+    leaf_index: u64,
+    tree_size: u64,
+    #[serde(with = "claimtrail::model::hex_hash")]
+    leaf_hash: Hash,
+    #[serde(with = "claimtrail::model::hex_hash")]
+    root: Hash,
+    against: String,
+    proof: Vec<String>,
+    verified: bool,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let store = ctx.open()?;
+    let conn = store.conn();
+    if !a.consistency.is_empty() {
+        return consistency(ctx, conn, &a.consistency[0], &a.consistency[1]);
+    }
+    let id = a.id.unwrap_or_default();
+    let (seq, item) = match id.parse::<u64>() {
+        Ok(n) => (n, None),
+        Err(_) => {
+            let item: ItemId = id.parse().map_err(|e: claimtrail::model::BadId| {
+                Error::invalid(e.to_string(), "give S<n>, C<n>, A<n> or an entry number")
+            })?;
+            let r = query::reference(conn, item)?;
+            let seq = query::seq_of_hash(conn, &r.hash)?;
+            (seq, Some(item.to_string()))
+        }
+    };
+    let current = tree::size(conn)?;
+    let (size, root, against) = match &a.checkpoint {
+        Some(path) => {
+            let (_, cp) = read_note(path)?;
+            if cp.origin != store.origin()? {
+                return Err(Error::invalid(
+                    format!(
+                        "{} is a checkpoint of another log ({})",
+                        path.display(),
+                        cp.origin
+                    ),
+                    "give a checkpoint of this log",
+                ));
+            }
+            if cp.size > current {
+                return Err(Error::invalid(
+                    format!(
+                        "the checkpoint commits to {} entries but the log has only {current}",
+                        cp.size
+                    ),
+                    "run `claimtrail verify --checkpoint FILE`: the log may have been truncated",
+                ));
+            }
+            (cp.size, cp.root, path.display().to_string())
+        }
+        None => match query::checkpoints(conn)?
+            .into_iter()
+            .rfind(|c| c.size > seq)
+        {
+            Some(c) => (
+                TreeSize(c.size),
+                Hash::from_hex(&c.root).unwrap_or_default(),
+                format!("checkpoint stored at entry {}", c.seq),
+            ),
+            None => (
+                current,
+                tree::root(conn, current)?,
+                "the current tree (no checkpoint covers this entry yet)".into(),
+            ),
+        },
+    };
+    if seq >= size.0 {
+        return Err(Error::invalid(
+            format!("entry {seq} is not in the tree of size {size}"),
+            "make a newer checkpoint with `claimtrail checkpoint`",
+        ));
+    }
+    let leaf = tree::StoreNodes(conn);
+    let leaf_hash = merkle::NodeSource::node(&leaf, 0, seq)?;
+    let proof = tree::inclusion_proof(conn, LeafIndex(seq), size)?;
+    let verified =
+        merkle::verify_inclusion(&leaf_hash, LeafIndex(seq), size, &proof, &root).is_ok();
+    let out = Inclusion {
+        entry: seq,
+        id: item,
+        leaf_index: seq,
+        tree_size: size.0,
+        leaf_hash,
+        root,
+        against,
+        proof: proof.iter().map(Hash::to_hex).collect(),
+        verified,
+    };
+    if ctx.json {
+        output::json(&out)?;
+    } else {
+        println!(
+            "inclusion of entry {}{} in the tree of size {} ({})",
+            out.entry,
+            out.id
+                .as_ref()
+                .map(|i| format!(" ({i})"))
+                .unwrap_or_default(),
+            out.tree_size,
+            out.against
+        );
+        println!(
+            "leaf hash {}\nroot      {}\nproof ({} hashes, RFC 9162 §2.1.3):",
+            out.leaf_hash,
+            out.root,
+            out.proof.len()
+        );
+        for p in &out.proof {
+            println!("  {p}");
+        }
+        println!(
+            "{}",
+            if verified {
+                "verified: the proof leads from the entry to the root"
+            } else {
+                "FAILED: the proof does not lead to this root (the log differs from the checkpoint)"
+            }
+        );
+    }
+    Ok(if verified {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
+}
+
+fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -> Result<Outcome> {
+    let (_, a) = read_note(old)?;
+    let (_, b) = read_note(new)?;
+    if a.origin != b.origin {
+        return Err(Error::invalid(
+            "the two checkpoints are of different logs",
+            "give two checkpoints of the same log",
+        ));
+    }
+    if a.size > b.size {
+        return Err(Error::invalid(
+            format!("OLD has {} entries, more than NEW's {}", a.size, b.size),
+            "give the older checkpoint first",
+        ));
+    }
+    let current = tree::size(conn)?;
+    if b.size > current {
+        return Err(Error::invalid(
+            format!(
+                "NEW commits to {} entries but the log has only {current}",
+                b.size
+            ),
+            "run `claimtrail verify --checkpoint FILE`",
+        ));
+    }
+    let proof = if a.size.0 == 0 || a.size == b.size {
+        vec![]
+    } else {
+        tree::consistency_proof(conn, a.size, b.size)?
+    };
+    let verified = if a.size.0 == 0 {
+        a.root == merkle::empty_root()
+    } else {
+        merkle::verify_consistency(a.size, b.size, &a.root, &b.root, &proof).is_ok()
+    };
+    let hexes: Vec<String> = proof.iter().map(Hash::to_hex).collect();
+    if ctx.json {
+        output::json(
+            &serde_json::json!({"old_size": a.size.0, "old_root": a.root.to_hex(), "new_size": b.size.0, "new_root": b.root.to_hex(), "proof": hexes, "verified": verified}),
+        )?;
+    } else {
+        println!(
+            "consistency of the tree of size {} (root {}) with size {} (root {})",
+            a.size, a.root, b.size, b.root
+        );
+        println!("proof ({} hashes, RFC 9162 §2.1.4):", hexes.len());
+        for p in &hexes {
+            println!("  {p}");
+        }
+        println!(
+            "{}",
+            if verified {
+                "verified: NEW extends OLD"
+            } else {
+                "FAILED: NEW does not extend OLD (the log forked or was rewritten)"
+            }
+        );
+    }
+    Ok(if verified {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
+}

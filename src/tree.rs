@@ -1,0 +1,164 @@
+//! The log's RFC 6962 tree in SQLite: node reads for proofs, and the node
+//! rows each append adds. Level 0 is `entries.hash`; complete nodes of
+//! higher levels live in `merkle_nodes` (a projection, re-derived by verify).
+
+use crate::checkpoint::{Checkpoint, KeyType, SignedNote, VerifierKey};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::merkle::{self, LeafIndex, NodeSource, TreeError, TreeSize};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Reads tree nodes from the store.
+pub struct StoreNodes<'c>(pub &'c Connection);
+
+impl NodeSource for StoreNodes<'_> {
+    type Error = Error;
+    fn node(&self, level: u32, index: u64) -> Result<Hash> {
+        let row: Option<Vec<u8>> = if level == 0 {
+            self.0
+                .prepare_cached("SELECT hash FROM entries WHERE seq = ?")?
+                .query_row([index as i64], |r| r.get(0))
+                .optional()?
+        } else {
+            self.0
+                .prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")?
+                .query_row(params![level, index as i64], |r| r.get(0))
+                .optional()?
+        };
+        row.and_then(|h| Hash::from_slice(&h)).ok_or_else(|| {
+            Error::Internal(format!(
+                "tree node (level {level}, index {index}) is missing or malformed; run `claimtrail verify`"
+            ))
+        })
+    }
+}
+
+fn tree_err(e: TreeError<Error>) -> Error {
+    match e {
+        TreeError::Node { source, .. } => source,
+        TreeError::Proof(p) => Error::invalid(p.to_string(), "check the sizes and ids given"),
+    }
+}
+
+/// Number of entries (the current tree size).
+pub fn size(conn: &Connection) -> Result<TreeSize> {
+    Ok(TreeSize(
+        crate::store::head(conn)?.map_or(0, |(s, _)| s.0 + 1),
+    ))
+}
+
+pub fn root(conn: &Connection, size: TreeSize) -> Result<Hash> {
+    merkle::root(&StoreNodes(conn), size).map_err(tree_err)
+}
+
+pub fn inclusion_proof(conn: &Connection, index: LeafIndex, size: TreeSize) -> Result<Vec<Hash>> {
+    merkle::inclusion_proof(&StoreNodes(conn), index, size).map_err(tree_err)
+}
+
+pub fn consistency_proof(conn: &Connection, old: TreeSize, new: TreeSize) -> Result<Vec<Hash>> {
+    merkle::consistency_proof(&StoreNodes(conn), old, new).map_err(tree_err)
+}
+
+/// Inserts the nodes that leaf `index` completes (append path only).
+pub fn append_leaf(conn: &Connection, index: LeafIndex, leaf: Hash) -> Result<()> {
+    let nodes = merkle::nodes_after_append(&StoreNodes(conn), index, leaf).map_err(tree_err)?;
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")?;
+    for (level, idx, hash) in nodes {
+        stmt.execute(params![level, idx as i64, &hash.0[..]])?;
+    }
+    Ok(())
+}
+
+/// The complete nodes of a tree built leaf by leaf, kept as the "frontier"
+/// (the roots of the perfect subtrees of a size's binary decomposition):
+/// O(log n) memory, for verify to re-derive every node as it streams.
+#[derive(Default, Clone)]
+pub struct Frontier {
+    size: u64,
+    /// (level, hash), levels strictly decreasing.
+    stack: Vec<(u32, Hash)>,
+}
+
+impl Frontier {
+    /// Adds a leaf; returns the nodes of level ≥ 1 it completes.
+    pub fn push(&mut self, leaf: Hash) -> Vec<(u32, u64, Hash)> {
+        let index = self.size;
+        let mut out = Vec::new();
+        let mut cur = leaf;
+        let mut level = 0u32;
+        while (index >> level) & 1 == 1 {
+            let Some((_, left)) = self.stack.pop() else {
+                break;
+            };
+            cur = merkle::node_hash(&left, &cur);
+            level += 1;
+            out.push((level, index >> level, cur));
+        }
+        self.stack.push((level, cur));
+        self.size += 1;
+        out
+    }
+
+    pub fn size(&self) -> TreeSize {
+        TreeSize(self.size)
+    }
+
+    /// The RFC 6962 root of the leaves pushed so far.
+    pub fn root(&self) -> Hash {
+        let mut it = self.stack.iter().rev();
+        match it.next() {
+            None => merkle::empty_root(),
+            Some((_, last)) => it.fold(*last, |acc, (_, left)| merkle::node_hash(left, &acc)),
+        }
+    }
+}
+
+/// The verifier key under which the log signs checkpoints: name = origin,
+/// Ed25519 (signed-note type 0x01), the admin's key.
+pub fn log_vkey(origin: &str, key: &crate::keys::PublicKey) -> Result<VerifierKey> {
+    let vk = key.verifying_key().map_err(Error::Internal)?;
+    VerifierKey::new(origin, KeyType::Ed25519, vk).map_err(|e| {
+        Error::invalid(
+            format!("cannot make a verifier key: {e}"),
+            "the origin must be a valid note key name",
+        )
+    })
+}
+
+/// Signs a checkpoint note of the tree at `size` with `root`.
+pub fn sign_note(
+    origin: &str,
+    size: TreeSize,
+    root: Hash,
+    signer: &crate::keys::Signer,
+) -> Result<SignedNote> {
+    let key = signer
+        .ed25519()
+        .ok_or_else(|| Error::Internal("the key is not ed25519".into()))?;
+    crate::checkpoint::sign_checkpoint(&Checkpoint::new(origin, size, root), origin, &key)
+        .map_err(|e| Error::Internal(format!("signing the checkpoint failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merkle::MemTree;
+
+    #[test]
+    fn frontier_matches_memtree_roots_and_nodes() {
+        let mut f = Frontier::default();
+        let mut mem = MemTree::new();
+        let mut nodes = Vec::new();
+        for i in 0..300u32 {
+            let leaf = merkle::leaf_hash(&i.to_be_bytes());
+            nodes.extend(f.push(leaf));
+            mem.push(leaf);
+            assert_eq!(f.root(), mem.root(), "size {}", i + 1);
+        }
+        for (level, idx, h) in nodes {
+            assert_eq!(mem.node(level, idx).unwrap(), h);
+        }
+        assert_eq!(Frontier::default().root(), merkle::empty_root());
+    }
+}

@@ -1,0 +1,342 @@
+//! Checkpoints, proofs, truncation and forks, through the binary; and the
+//! published tessera-log checkpoints checked with `checkpoint verify`.
+
+use crate::common::*;
+
+const TESSERA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/tessera-log");
+/// The tessera test log's published verifier key (tests/vectors/README.md).
+const TESSERA_VKEY: &str =
+    "example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx";
+
+#[test]
+fn kept_checkpoint_catches_truncation() {
+    let w = Work::with_claims();
+    let cp = w.path("cp7.txt");
+    let out = w.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp.to_str().unwrap()],
+    );
+    assert!(
+        out.ok().contains("checkpoint of 7 entries"),
+        "{}",
+        out.stdout
+    );
+    let note = std::fs::read_to_string(&cp).unwrap();
+    assert!(note.starts_with("test.example/idlib\n7\n"), "{note}");
+    assert!(note.contains("\n— test.example/idlib "), "{note}");
+    // More entries: the kept checkpoint still holds.
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    let v = w.run(None, &["verify", "--checkpoint", cp.to_str().unwrap()]);
+    assert!(
+        v.ok().contains("checkpoint") && v.stdout.contains("(size 7): consistent, signed by admin"),
+        "{}",
+        v.stdout
+    );
+    // Cut the tail, projections and tree nodes included: only the kept checkpoint can tell.
+    w.sql(
+        "DELETE FROM entries WHERE seq >= 6; DELETE FROM annotations; DELETE FROM relations;
+         DELETE FROM checkpoints; DELETE FROM merkle_nodes WHERE (idx + 1) << level > 6;",
+    );
+    assert!(
+        w.run(None, &["verify"]).ok().contains("OK"),
+        "the cut log is self-consistent"
+    );
+    let v = w.run(None, &["verify", "--checkpoint", cp.to_str().unwrap()]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(v.stdout.contains("PROBLEM checkpoint") && v.stdout.contains("checkpoint: truncated: the log has 6 entries but this checkpoint commits to 7: entry 6 was removed"), "{}", v.stdout);
+}
+
+#[test]
+fn a_rewritten_history_is_named_at_its_first_provable_divergence() {
+    // Two logs by the same admin key and origin, built at the same instant,
+    // identical until entry 6.
+    let w = Work::new();
+    w.key("admin");
+    w.key("analyst");
+    let now = [("CLAIMTRAIL_NOW", "2026-11-25T09:00:00Z")];
+    let build = |db: &str, second_claim: &str| -> Vec<String> {
+        let env = |extra: &[(&'static str, &'static str)]| {
+            let mut v: Vec<(&str, &str)> = now.to_vec();
+            v.extend_from_slice(extra);
+            v
+        };
+        let dbp = w.path(db);
+        let dbs = dbp.to_str().unwrap().to_string();
+        let e = env(&[]);
+        let mut e2: Vec<(&str, &str)> = e.clone();
+        e2.push(("CLAIMTRAIL_DB", &dbs));
+        let run = |key: &str, args: &[&str]| w.run_with(Some(key), &e2, args, None);
+        run("admin", &["init", "--origin", "test.example/fork"]).ok();
+        run("admin", &["key", "add", "analyst.pub", "--role", "analyst"]).ok();
+        run("analyst", &["source", "add", FIXTURE, "--kind", "article"]).ok();
+        let mut kept = Vec::new();
+        let mut cp = |name: &str| {
+            let p = w.path(&format!("{db}-{name}.txt"));
+            run("admin", &["checkpoint", "--out", p.to_str().unwrap()]).ok();
+            kept.push(p.to_str().unwrap().to_string());
+        };
+        cp("a"); // size 3
+        run(
+            "analyst",
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--quote",
+                "Seven civilians",
+                "--speaker",
+                "White Helmets",
+                "--provenance",
+                "tweet",
+            ],
+        )
+        .ok();
+        cp("b"); // size 5
+        run(
+            "analyst",
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--quote",
+                second_claim,
+                "--speaker",
+                "UNICEF",
+                "--provenance",
+                "statement",
+            ],
+        )
+        .ok();
+        cp("c"); // size 7
+        kept
+    };
+    let a = build("a.db", "At least five children");
+    let _ = build("b.db", "nine injured");
+    let b_db = w.path("b.db");
+    let mut args = vec!["verify", "--checkpoint"];
+    args.extend(a.iter().map(String::as_str));
+    let v = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", b_db.to_str().unwrap())],
+        &args,
+        None,
+    );
+    assert_eq!(v.code, 1, "{}\n{}", v.stdout, v.stderr);
+    assert!(
+        v.stdout.contains("(size 3): consistent") && v.stdout.contains("(size 5): consistent"),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        v.stdout.contains("checkpoint: forked: the log's first 7 entries no longer hash to this checkpoint's root")
+            && v.stdout.contains("the first difference lies in entries 5..6 (the checkpoint of size 5 still matches)"),
+        "{}",
+        v.stdout
+    );
+    // Log A itself passes with its own checkpoints.
+    let a_db = w.path("a.db");
+    assert!(w
+        .run_with(
+            None,
+            &[("CLAIMTRAIL_DB", a_db.to_str().unwrap())],
+            &args,
+            None
+        )
+        .ok()
+        .contains("OK"));
+}
+
+#[test]
+fn cosign_vkeys_and_checkpoint_verify() {
+    let w = Work::with_claims();
+    let cp = w.path("cp.txt");
+    let cps = cp.to_str().unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", cps]).ok();
+    w.run(Some("analyst"), &["checkpoint", "cosign", cps])
+        .error("cosignatures are made by auditors");
+    assert!(w
+        .run(Some("auditor"), &["checkpoint", "cosign", cps])
+        .ok()
+        .contains("cosigned the checkpoint of 7 entries as auditor"));
+    let vkeys = w.run(None, &["key", "vkey"]);
+    let lines: Vec<&str> = vkeys.ok().lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("test.example/idlib+") && lines[1].starts_with("auditor+"));
+    for k in &lines {
+        let v = w.run(None, &["checkpoint", "verify", cps, "--vkey", k]);
+        assert!(v.ok().contains("OK: signed by"), "{}", v.stdout);
+    }
+    // A cosignature alone does not make a checkpoint valid under the log's key if the note changes.
+    let text = std::fs::read_to_string(&cp)
+        .unwrap()
+        .replacen("\n7\n", "\n8\n", 1);
+    std::fs::write(w.path("bad.txt"), text).unwrap();
+    let v = w.run(
+        None,
+        &[
+            "checkpoint",
+            "verify",
+            w.path("bad.txt").to_str().unwrap(),
+            "--vkey",
+            lines[0],
+        ],
+    );
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(v.stdout.contains("FAILED"));
+    w.run(None, &["checkpoint", "verify", cps, "--vkey", "not-a-key"])
+        .error("is not a verifier key");
+    // Stored checkpoints are listed, and a tampered stored note fails verify.
+    assert!(w.run(None, &["checkpoint", "list"]).ok().contains("admin"));
+    w.sql("UPDATE checkpoints SET size = 6");
+    w.run(None, &["verify"])
+        .problem("entry 7 (checkpoint.add)", "projection");
+    let w2 = Work::with_claims();
+    w2.run(Some("admin"), &["checkpoint"]).ok();
+    w2.sql("UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"size\":7', '\"size\":6') AS BLOB) WHERE seq = 7");
+    w2.run(None, &["verify"])
+        .problem("entry 7 (checkpoint.add)", "checkpoint");
+}
+
+#[test]
+fn proofs_verify_and_render_as_json() {
+    let w = Work::with_claims();
+    let old = w.path("old.txt");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", old.to_str().unwrap()],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "disputed",
+            "--contradicts",
+            "C1",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "unverified"],
+    )
+    .ok();
+    let new = w.path("new.txt");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", new.to_str().unwrap()],
+    )
+    .ok();
+    let p: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &[
+                "prove",
+                "C1",
+                "--checkpoint",
+                new.to_str().unwrap(),
+                "--json",
+            ],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(p["verified"], true);
+    assert_eq!(p["entry"], 4);
+    assert_eq!(p["tree_size"], 10);
+    assert!(!p["proof"].as_array().unwrap().is_empty());
+    let text = w.run(None, &["prove", "A1"]);
+    assert!(
+        text.ok()
+            .contains("verified: the proof leads from the entry to the root"),
+        "{}",
+        text.stdout
+    );
+    let c: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &[
+                "prove",
+                "--consistency",
+                old.to_str().unwrap(),
+                new.to_str().unwrap(),
+                "--json",
+            ],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(c["verified"], true);
+    assert_eq!(
+        (c["old_size"].as_u64(), c["new_size"].as_u64()),
+        (Some(7), Some(10))
+    );
+    w.run(
+        None,
+        &[
+            "prove",
+            "--consistency",
+            new.to_str().unwrap(),
+            old.to_str().unwrap(),
+        ],
+    )
+    .error("give the older checkpoint first");
+    w.run(None, &["prove", "99"]).error("not in the tree");
+}
+
+#[test]
+fn tessera_checkpoints_verify_with_the_published_key() {
+    let w = Work::new();
+    let mut n = 0;
+    for entry in std::fs::read_dir(TESSERA).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.starts_with("checkpoint") {
+            continue;
+        }
+        n += 1;
+        let v = w.run(
+            None,
+            &[
+                "checkpoint",
+                "verify",
+                p.to_str().unwrap(),
+                "--vkey",
+                TESSERA_VKEY,
+            ],
+        );
+        assert!(
+            v.ok().contains("OK: signed by example.com/log/testdata"),
+            "{name}: {}",
+            v.stdout
+        );
+    }
+    assert_eq!(n, 17, "checkpoint.0..15 and checkpoint");
+    // Any one-byte change to a note is rejected.
+    let note = std::fs::read(format!("{TESSERA}/checkpoint.15")).unwrap();
+    for i in 0..note.len() {
+        let mut bad = note.clone();
+        bad[i] ^= 0x01;
+        std::fs::write(w.path("bad"), &bad).unwrap();
+        let v = w.run(
+            None,
+            &[
+                "checkpoint",
+                "verify",
+                w.path("bad").to_str().unwrap(),
+                "--vkey",
+                TESSERA_VKEY,
+            ],
+        );
+        assert_ne!(v.code, 0, "byte {i} changed and still verified");
+        assert!(!v.stderr.contains("panicked"));
+    }
+}

@@ -255,4 +255,3 @@ impl Work {
         std::fs::read(&self.db).unwrap()
     }
 }
-

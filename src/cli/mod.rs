@@ -2,9 +2,11 @@
 //! module with its `Args` and a `run()`; the work is done by the library.
 
 pub mod annotate;
+pub mod bench;
 pub mod checkpoint;
 pub mod claim;
 pub mod demo;
+pub mod import;
 pub mod init;
 pub mod key;
 pub mod list;
@@ -75,6 +77,10 @@ pub enum Command {
     Prove(prove::Args),
     /// Build a complete example trail from the bundled Idlib article.
     Demo(demo::Args),
+    /// Bulk-append sources, claims and annotations from a JSON Lines file.
+    Import(import::Args),
+    /// Measure claimtrail against the machine's raw limits.
+    Bench(bench::Args),
 }
 
 /// What a successful command found: verify's "problems" exit with 1.
@@ -121,6 +127,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Checkpoint(a) => checkpoint::run(&ctx, a),
         Command::Prove(a) => prove::run(&ctx, a),
         Command::Demo(a) => demo::run(&ctx, a),
+        Command::Import(a) => import::run(&ctx, a),
+        Command::Bench(a) => bench::run(&ctx, a),
     }
 }
 

@@ -9,5 +9,8 @@ pub struct Args {
 }
 
 pub fn run(_ctx: &Ctx, _a: Args) -> Result<Outcome> {
-    Err(Error::invalid("reports are not available in this build yet", "use `claimtrail show` and `list --json`"))
+    Err(Error::invalid(
+        "reports are not available in this build yet",
+        "use `claimtrail show` and `list --json`",
+    ))
 }

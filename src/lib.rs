@@ -4,6 +4,7 @@
 //! The library is usable without the CLI: [`log`] is the one path that
 //! appends entries, [`verify`] the one path that checks them.
 
+pub mod bench;
 pub mod canonical;
 pub mod checkpoint;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod demo;
 pub mod entry;
 pub mod error;
 pub mod hash;
+pub mod import;
 pub mod keys;
 pub mod log;
 pub mod merkle;
@@ -19,6 +21,7 @@ pub mod projection;
 pub mod query;
 pub mod report;
 pub mod rules;
+pub mod sigcheck;
 pub mod store;
 pub mod text;
 pub mod tree;

@@ -165,17 +165,8 @@ pub fn build(dir: &Path) -> Result<Demo> {
             Error::Internal(format!("demo quote not in the article: {}", c.quote))
         })?;
         let end = start + c.quote.len();
-        let body = Body::ClaimAdd(ClaimAdd {
-            source: s_ref,
-            start: start as u64,
-            end: end as u64,
-            quote_sha256: Hash::sha256(c.quote.as_bytes()),
-            prefix: text::prefix(ARTICLE, start),
-            suffix: text::suffix(ARTICLE, end),
-            speaker: c.speaker.into(),
-            provenance: c.provenance,
-            text: (!c.paraphrase.is_empty()).then(|| c.paraphrase.to_string()),
-        });
+        let paraphrase = (!c.paraphrase.is_empty()).then(|| c.paraphrase.to_string());
+        let body = log::claim_body(s_ref, ARTICLE, (start, end), c.speaker, c.provenance, paraphrase)?;
         let e = append(&mut store, &analyst, NewEntry::new(body))?;
         claims.push(Ref {
             id: e.id.unwrap_or(ItemId::claim(1)),

@@ -50,7 +50,7 @@ pub enum Error {
     #[error("{what}")]
     Invalid { what: String, hint: String },
     #[error(
-        "the database is busy: another claimtrail process held the write lock for more than {0} s"
+        "the database is busy: another process held its write lock for more than {0} s"
     )]
     Busy(u64),
     #[error("database error: {0}")]
@@ -86,7 +86,7 @@ impl Error {
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),
-            Error::Busy(_) => "try again when the other writer has finished".into(),
+            Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }

@@ -238,10 +238,21 @@ impl Signer {
         }
         let _ = meta;
         let text = Zeroizing::new(std::fs::read(path).map_err(|e| key_err(io_reason(&e)))?);
-        let key = PrivateKey::from_openssh(&*text).map_err(|e| {
-            key_err(format!(
-                "not an OpenSSH private key ({e}); is this the .pub file?"
-            ))
+        Signer::parse(&text, path)
+    }
+
+    /// Parses an OpenSSH private key file's bytes (`path` only names it in
+    /// errors), decrypting it if needed. Never panics on arbitrary input.
+    pub fn parse(text: &[u8], path: &Path) -> Result<Signer, Error> {
+        let key_err = |reason: String| Error::KeyFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if text.len() > 64 << 10 {
+            return Err(key_err("the file is too large to be a private key".into()));
+        }
+        let key = PrivateKey::from_openssh(text).map_err(|e| {
+            key_err(format!("not an OpenSSH private key ({e}); is this the .pub file?"))
         })?;
         if key.algorithm() != Algorithm::Ed25519 {
             return Err(key_err(format!(

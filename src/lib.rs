@@ -11,6 +11,8 @@ pub mod clock;
 pub mod demo;
 pub mod entry;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod hash;
 pub mod import;
 pub mod keys;
@@ -23,6 +25,7 @@ pub mod report;
 pub mod rules;
 pub mod sigcheck;
 pub mod store;
+pub mod suggest;
 pub mod text;
 pub mod tree;
 pub mod verify;

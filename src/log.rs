@@ -52,6 +52,35 @@ pub fn init(path: &Path, signer: &Signer, origin: &str, name: &str) -> Result<Ap
     })
 }
 
+/// Builds a `claim.add` body for the span `start..end` of a source's text:
+/// checks the span, hashes the quote and takes its context. The one
+/// builder used by `claim add`, `claim suggest --add`, `import` and the demo.
+pub fn claim_body(
+    source: Ref,
+    source_text: &str,
+    (start, end): (usize, usize),
+    speaker: &str,
+    provenance: SourceKind,
+    paraphrase: Option<String>,
+) -> Result<Body> {
+    let quote = crate::text::span(source_text, start, end)
+        .map_err(|e| Error::invalid(e, format!("see `claimtrail show {} --text` for the text", source.id)))?;
+    if speaker.trim().is_empty() {
+        return Err(Error::invalid("the speaker is empty", "give who said it, as the source names them"));
+    }
+    Ok(Body::ClaimAdd(ClaimAdd {
+        source,
+        start: start as u64,
+        end: end as u64,
+        quote_sha256: Hash::sha256(quote.as_bytes()),
+        prefix: crate::text::prefix(source_text, start),
+        suffix: crate::text::suffix(source_text, end),
+        speaker: speaker.to_string(),
+        provenance,
+        text: paraphrase,
+    }))
+}
+
 /// Appends one entry.
 pub fn append(store: &mut Store, signer: &Signer, entry: NewEntry) -> Result<Appended> {
     let mut out = append_batch(store, signer, vec![entry])?;
@@ -136,7 +165,7 @@ pub fn checkpoint(
 fn busy(e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
-            Error::Busy(crate::store::BUSY_TIMEOUT.as_secs())
+            Error::Busy(crate::store::busy_timeout().as_secs())
         }
         _ => Error::Sqlite(e),
     }

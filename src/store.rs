@@ -16,8 +16,17 @@ pub const APPLICATION_ID: i64 = 0x436c_6d54;
 /// Migrations in order; `PRAGMA user_version` = how many have been applied.
 pub const MIGRATIONS: &[&str] = &[include_str!("../schema/0001_log.sql")];
 
-/// How long a writer waits for another writer's lock before giving up.
+/// How long a writer waits for another writer's lock before giving up,
+/// unless `CLAIMTRAIL_BUSY_TIMEOUT` (seconds) says otherwise.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The lock timeout in force.
+pub fn busy_timeout() -> Duration {
+    std::env::var("CLAIMTRAIL_BUSY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(BUSY_TIMEOUT, Duration::from_secs)
+}
 
 pub struct Store {
     conn: Connection,
@@ -87,7 +96,7 @@ impl Store {
     }
 
     fn configure(conn: Connection, path: &Path) -> Result<Store> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(busy_timeout())?;
         // WAL: readers see a consistent snapshot while a writer appends.
         // `synchronous=FULL`: a committed entry survives a power cut.
         conn.execute_batch(
@@ -125,6 +134,32 @@ impl Store {
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes a consistent copy of the log to `dest` with SQLite's online
+    /// backup, while other processes may keep appending (they are not
+    /// blocked; the copy is of one committed state). Refuses to overwrite.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::Exists(dest.to_path_buf()));
+        }
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let io = |e: std::io::Error| Error::Io { path: dest.to_path_buf(), reason: crate::keys::io_reason(&e) };
+        let tmp = tempfile::Builder::new().prefix(".claimtrail-backup-").suffix(".db").tempfile_in(&dir).map_err(io)?;
+        {
+            let mut out = Connection::open(tmp.path())?;
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
+            backup.run_to_completion(256, Duration::from_millis(5), None)?;
+            drop(backup);
+            // One self-contained file: no -wal beside the copy.
+            out.execute_batch("PRAGMA journal_mode = DELETE;")?;
+            out.close().map_err(|(_, e)| Error::Sqlite(e))?;
+        }
+        tmp.persist_noclobber(dest).map_err(|e| io(e.error))?;
         Ok(())
     }
 
@@ -193,7 +228,7 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
             }
         }
         Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
-            Error::Busy(BUSY_TIMEOUT.as_secs())
+            Error::Busy(busy_timeout().as_secs())
         }
         _ => Error::Sqlite(e),
     }

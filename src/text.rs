@@ -37,6 +37,15 @@ fn boundaries_around(text: &str, at: usize) -> (usize, usize) {
     (before, after)
 }
 
+/// Parses `START..END` (byte offsets) as given to `claim add --span`.
+pub fn parse_span(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{}` is not a span: write START..END with byte offsets, e.g. 120..187", escape(s));
+    let (a, b) = s.split_once("..").ok_or_else(bad)?;
+    let a: usize = a.trim().parse().map_err(|_| bad())?;
+    let b: usize = b.trim().parse().map_err(|_| bad())?;
+    Ok((a, b))
+}
+
 /// Up to [`CONTEXT_CHARS`] characters before byte `start` (a boundary).
 pub fn prefix(text: &str, start: usize) -> String {
     let before = text.get(..start).unwrap_or("");

@@ -1,8 +1,7 @@
 use super::{output, parse_id, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
-use claimtrail::hash::Hash;
 use claimtrail::log::{append, NewEntry};
-use claimtrail::model::{Body, ClaimAdd, IdKind, SourceKind};
+use claimtrail::model::{IdKind, SourceKind};
 use claimtrail::{query, text};
 use clap::Subcommand;
 
@@ -10,6 +9,18 @@ use clap::Subcommand;
 pub enum ClaimCommand {
     /// Record an exact quote of a source as a claim; prints C<n>.
     Add(AddArgs),
+    /// Propose the quoted and reported claims of a source (speaker,
+    /// provenance, exact span); `--add` signs the ones you pick.
+    Suggest(SuggestArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SuggestArgs {
+    /// The source, e.g. S1.
+    pub source: String,
+    /// Append these candidates as claims: numbers as listed (`1,3,5`) or `all`.
+    #[arg(long)]
+    pub add: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -41,26 +52,14 @@ pub struct AddArgs {
 pub fn run(ctx: &Ctx, c: ClaimCommand) -> Result<Outcome> {
     match c {
         ClaimCommand::Add(a) => add(ctx, a),
+        ClaimCommand::Suggest(a) => suggest(ctx, a),
     }
-}
-
-fn parse_span(s: &str) -> Result<(usize, usize)> {
-    let bad = || {
-        Error::invalid(
-            format!("`{s}` is not a span"),
-            "write --span START..END with byte offsets, e.g. --span 120..187",
-        )
-    };
-    let (a, b) = s.split_once("..").ok_or_else(bad)?;
-    let a: usize = a.trim().parse().map_err(|_| bad())?;
-    let b: usize = b.trim().parse().map_err(|_| bad())?;
-    Ok((a, b))
 }
 
 /// Finds where the claim lies in the source text.
 fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
     if let Some(span) = &a.span {
-        let (s, e) = parse_span(span)?;
+        let (s, e) = text::parse_span(span).map_err(|e| Error::invalid(e, "write --span START..END, e.g. --span 120..187"))?;
         text::span(src, s, e).map_err(|e| {
             Error::invalid(
                 e,
@@ -129,30 +128,74 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let src = std::str::from_utf8(&data)
         .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
     let (start, end) = locate(src, &a, &id.to_string())?;
-    if a.speaker.trim().is_empty() {
-        return Err(Error::invalid(
-            "--speaker is empty",
-            "give who said it, as the source names them",
-        ));
-    }
     let signer = ctx.signer()?;
-    let body = Body::ClaimAdd(ClaimAdd {
-        source,
-        start: start as u64,
-        end: end as u64,
-        quote_sha256: Hash::sha256(&data[start..end]),
-        prefix: text::prefix(src, start),
-        suffix: text::suffix(src, end),
-        speaker: a.speaker,
-        provenance: a.provenance,
-        text: a.text,
-    });
+    let body = claimtrail::log::claim_body(source, src, (start, end), &a.speaker, a.provenance, a.text)?;
     let e = append(&mut store, &signer, NewEntry::new(body))?;
     let cid = e.id.map(|i| i.to_string()).unwrap_or_default();
     if ctx.json {
         output::json(&serde_json::json!({"id": cid, "start": start, "end": end, "entry": e}))?;
     } else {
         println!("{cid}");
+    }
+    Ok(Outcome::Done)
+}
+
+fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
+    let id = parse_id(&a.source, IdKind::Source)?;
+    let mut store = ctx.open()?;
+    let source = query::reference(store.conn(), id)?;
+    let data = query::source_text(store.conn(), id.n)?
+        .ok_or_else(|| Error::invalid(format!("{id} was redacted: there is no text to read"), "suggest claims from another source"))?;
+    let src = std::str::from_utf8(&data).map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
+    let found = claimtrail::suggest::suggest(src);
+    let Some(pick) = a.add else {
+        if ctx.json {
+            let v: Vec<_> = found
+                .iter()
+                .enumerate()
+                .map(|(i, c)| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue}))
+                .collect();
+            output::json(&v)?;
+        } else {
+            for (i, c) in found.iter().enumerate() {
+                println!("{:>3}. {} via {} (bytes {}..{})", i + 1, text::escape(&c.speaker), c.provenance, c.start, c.end);
+                println!("     “{}”", text::escape(&output::cut(c.quote(src), 200)));
+                println!("     cue: {}", text::escape(&c.cue));
+            }
+            println!("{} candidate(s) in {id}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`", found.len());
+        }
+        return Ok(Outcome::Done);
+    };
+    let chosen: Vec<usize> = if pick.trim() == "all" {
+        (0..found.len()).collect()
+    } else {
+        pick.split(',')
+            .map(|p| match p.trim().parse::<usize>() {
+                Ok(n) if n >= 1 && n <= found.len() => Ok(n - 1),
+                _ => Err(Error::invalid(
+                    format!("`{}` is not a candidate number (there are {} in {id})", text::escape(p.trim()), found.len()),
+                    "give numbers from the list, e.g. --add 1,3,5, or --add all",
+                )),
+            })
+            .collect::<Result<_>>()?
+    };
+    if chosen.is_empty() {
+        return Err(Error::invalid(format!("no candidates in {id} to add"), "add claims by hand with `claimtrail claim add`"));
+    }
+    let signer = ctx.signer()?;
+    let mut entries = Vec::new();
+    for &i in &chosen {
+        let c = &found[i];
+        let kind: SourceKind = c.provenance.parse().map_err(Error::Internal)?;
+        let body = claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
+        entries.push(NewEntry::new(body));
+    }
+    let added = claimtrail::log::append_batch(&mut store, &signer, entries)?;
+    let ids: Vec<String> = added.iter().filter_map(|e| e.id.map(|i| i.to_string())).collect();
+    if ctx.json {
+        output::json(&serde_json::json!({"added": ids}))?;
+    } else {
+        println!("{}", ids.join("\n"));
     }
     Ok(Outcome::Done)
 }

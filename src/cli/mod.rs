@@ -2,6 +2,7 @@
 //! module with its `Args` and a `run()`; the work is done by the library.
 
 pub mod annotate;
+pub mod backup;
 pub mod bench;
 pub mod checkpoint;
 pub mod claim;
@@ -81,6 +82,8 @@ pub enum Command {
     Import(import::Args),
     /// Measure claimtrail against the machine's raw limits.
     Bench(bench::Args),
+    /// Write a consistent copy of the log, even while others append.
+    Backup(backup::Args),
 }
 
 /// What a successful command found: verify's "problems" exit with 1.
@@ -129,6 +132,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Demo(a) => demo::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),
+        Command::Backup(a) => backup::run(&ctx, a),
     }
 }
 

@@ -22,14 +22,14 @@ pub(super) fn verb_class(lower: &str) -> Option<VerbClass> {
     use VerbClass::*;
     Some(match lower {
         "said" | "says" | "say" | "told" | "tells" | "added" | "adds" => SayLike,
-        "reported" | "reports" | "announced" | "announces" | "confirmed" | "confirms"
-        | "noted" | "notes" | "warned" | "warns" | "tweeted" | "tweets" | "wrote"
-        | "writes" | "stated" | "states" | "claimed" | "claims" | "posted" => ThatTrailing,
-        "declared" | "insisted" | "insists" | "explained" | "argued" | "argues"
-        | "stressed" | "emphasised" | "emphasized" | "acknowledged" | "acknowledges"
-        | "denied" | "denies" | "alleged" | "alleges" | "recalled" | "predicted"
-        | "estimated" | "found" | "finds" | "concluded" | "concludes" | "promised"
-        | "pledged" | "vowed" | "urged" | "admitted" | "revealed" | "disclosed" => ThatOnly,
+        "reported" | "reports" | "announced" | "announces" | "confirmed" | "confirms" | "noted"
+        | "notes" | "warned" | "warns" | "tweeted" | "tweets" | "wrote" | "writes" | "stated"
+        | "states" | "claimed" | "claims" | "posted" => ThatTrailing,
+        "declared" | "insisted" | "insists" | "explained" | "argued" | "argues" | "stressed"
+        | "emphasised" | "emphasized" | "acknowledged" | "acknowledges" | "denied" | "denies"
+        | "alleged" | "alleges" | "recalled" | "predicted" | "estimated" | "found" | "finds"
+        | "concluded" | "concludes" | "promised" | "pledged" | "vowed" | "urged" | "admitted"
+        | "revealed" | "disclosed" => ThatOnly,
         "continued" | "asked" | "replied" | "quipped" | "shouted" | "wondered" | "joked" => {
             DirectOnly
         }
@@ -50,37 +50,143 @@ pub(super) const PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i"];
 
 /// Words that start an introductory phrase, not a speaker ("On July 20, …").
 pub(super) const INTRO_WORDS: &[&str] = &[
-    "on", "in", "at", "after", "before", "during", "since", "while", "when", "following",
-    "hours", "days", "weeks", "months", "earlier", "later", "meanwhile", "however",
-    "separately", "last", "this", "today", "yesterday", "also", "and", "but", "so", "then",
-    "still", "yet", "moreover", "furthermore", "speaking", "writing", "asked", "responding",
-    "addressing", "talking", "reacting", "echoing", "appearing", "instead", "overnight",
+    "on",
+    "in",
+    "at",
+    "after",
+    "before",
+    "during",
+    "since",
+    "while",
+    "when",
+    "following",
+    "hours",
+    "days",
+    "weeks",
+    "months",
+    "earlier",
+    "later",
+    "meanwhile",
+    "however",
+    "separately",
+    "last",
+    "this",
+    "today",
+    "yesterday",
+    "also",
+    "and",
+    "but",
+    "so",
+    "then",
+    "still",
+    "yet",
+    "moreover",
+    "furthermore",
+    "speaking",
+    "writing",
+    "asked",
+    "responding",
+    "addressing",
+    "talking",
+    "reacting",
+    "echoing",
+    "appearing",
+    "instead",
+    "overnight",
 ];
 
 /// Participles that open a descriptive aside about how someone spoke.
 pub(super) const PARTICIPLES: &[&str] = &[
-    "speaking", "writing", "addressing", "appearing", "talking", "responding", "asked",
-    "reacting", "echoing", "posting",
+    "speaking",
+    "writing",
+    "addressing",
+    "appearing",
+    "talking",
+    "responding",
+    "asked",
+    "reacting",
+    "echoing",
+    "posting",
 ];
 
 /// Leading words stripped from a speaker.
 pub(super) const LEAD_STRIP: &[&str] = &[
-    "and", "but", "so", "also", "however", "meanwhile", "later", "earlier", "then", "yet",
-    "still", "separately", "now", "instead",
+    "and",
+    "but",
+    "so",
+    "also",
+    "however",
+    "meanwhile",
+    "later",
+    "earlier",
+    "then",
+    "yet",
+    "still",
+    "separately",
+    "now",
+    "instead",
 ];
 
 /// Words after a verb or a name that say when, not what.
 pub(super) fn is_time_word(lower: &str) -> bool {
     matches!(
         lower,
-        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
-            | "today" | "tonight" | "yesterday" | "earlier" | "later" | "late" | "early"
-            | "morning" | "afternoon" | "evening" | "night" | "again" | "also" | "previously"
-            | "recently" | "ago" | "week" | "month" | "year" | "weekend" | "overnight"
-            | "separately" | "then" | "once" | "first"
-            | "january" | "february" | "march" | "april" | "may" | "june" | "july"
-            | "august" | "september" | "october" | "november" | "december" | "jan" | "feb"
-            | "mar" | "apr" | "jun" | "jul" | "aug" | "sep" | "sept" | "oct" | "nov" | "dec"
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "today"
+            | "tonight"
+            | "yesterday"
+            | "earlier"
+            | "later"
+            | "late"
+            | "early"
+            | "morning"
+            | "afternoon"
+            | "evening"
+            | "night"
+            | "again"
+            | "also"
+            | "previously"
+            | "recently"
+            | "ago"
+            | "week"
+            | "month"
+            | "year"
+            | "weekend"
+            | "overnight"
+            | "separately"
+            | "then"
+            | "once"
+            | "first"
+            | "january"
+            | "february"
+            | "march"
+            | "april"
+            | "may"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+            | "jan"
+            | "feb"
+            | "mar"
+            | "apr"
+            | "jun"
+            | "jul"
+            | "aug"
+            | "sep"
+            | "sept"
+            | "oct"
+            | "nov"
+            | "dec"
     )
 }
 
@@ -89,9 +195,30 @@ pub(super) fn is_time_word(lower: &str) -> bool {
 pub(super) fn is_month(lower: &str) -> bool {
     matches!(
         lower,
-        "january" | "february" | "march" | "april" | "may" | "june" | "july" | "august"
-            | "september" | "october" | "november" | "december" | "jan" | "feb" | "mar"
-            | "apr" | "jun" | "jul" | "aug" | "sep" | "sept" | "oct" | "nov" | "dec"
+        "january"
+            | "february"
+            | "march"
+            | "april"
+            | "may"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+            | "jan"
+            | "feb"
+            | "mar"
+            | "apr"
+            | "jun"
+            | "jul"
+            | "aug"
+            | "sep"
+            | "sept"
+            | "oct"
+            | "nov"
+            | "dec"
     )
 }
 
@@ -100,19 +227,70 @@ pub(super) fn is_month(lower: &str) -> bool {
 pub(super) fn is_preposition(lower: &str) -> bool {
     matches!(
         lower,
-        "in" | "at" | "on" | "to" | "during" | "with" | "via" | "through" | "from" | "after"
-            | "before" | "about" | "for" | "by" | "while" | "as" | "of" | "into" | "over"
-            | "under" | "when" | "since" | "outside" | "inside" | "near" | "without"
-            | "against" | "among" | "amid" | "upon" | "following" | "per" | "late"
+        "in" | "at"
+            | "on"
+            | "to"
+            | "during"
+            | "with"
+            | "via"
+            | "through"
+            | "from"
+            | "after"
+            | "before"
+            | "about"
+            | "for"
+            | "by"
+            | "while"
+            | "as"
+            | "of"
+            | "into"
+            | "over"
+            | "under"
+            | "when"
+            | "since"
+            | "outside"
+            | "inside"
+            | "near"
+            | "without"
+            | "against"
+            | "among"
+            | "amid"
+            | "upon"
+            | "following"
+            | "per"
+            | "late"
     )
 }
 
 /// Objects of "told" that are not capitalised ("told reporters").
 pub(super) const TOLD_OBJECTS: &[&str] = &[
-    "reporters", "journalists", "me", "us", "him", "her", "them", "you", "lawmakers",
-    "parliament", "legislators", "senators", "colleagues", "supporters", "residents",
-    "investigators", "police", "officials", "listeners", "viewers", "readers", "delegates",
-    "students", "workers", "the", "a", "an",
+    "reporters",
+    "journalists",
+    "me",
+    "us",
+    "him",
+    "her",
+    "them",
+    "you",
+    "lawmakers",
+    "parliament",
+    "legislators",
+    "senators",
+    "colleagues",
+    "supporters",
+    "residents",
+    "investigators",
+    "police",
+    "officials",
+    "listeners",
+    "viewers",
+    "readers",
+    "delegates",
+    "students",
+    "workers",
+    "the",
+    "a",
+    "an",
 ];
 
 /// Abbreviations after which a full stop does not end a sentence.
@@ -122,21 +300,91 @@ pub(super) fn is_abbreviation(w: &str) -> bool {
         || w.contains('.')
         || matches!(
             w,
-            "Mr" | "Mrs" | "Ms" | "Dr" | "Prof" | "Gen" | "Col" | "Capt" | "Lt" | "Sgt" | "Maj"
-                | "Cpl" | "Adm" | "Gov" | "Sen" | "Rep" | "Rev" | "St" | "Mt" | "Jr" | "Sr"
-                | "Inc" | "Corp" | "Co" | "Ltd" | "No" | "Jan" | "Feb" | "Mar" | "Apr"
-                | "Aug" | "Sept" | "Sep" | "Oct" | "Nov" | "Dec" | "vs" | "etc" | "Brig"
-                | "Cmdr" | "Pres" | "Gens" | "Fr" | "Hon" | "Pvt" | "Ave" | "approx"
+            "Mr" | "Mrs"
+                | "Ms"
+                | "Dr"
+                | "Prof"
+                | "Gen"
+                | "Col"
+                | "Capt"
+                | "Lt"
+                | "Sgt"
+                | "Maj"
+                | "Cpl"
+                | "Adm"
+                | "Gov"
+                | "Sen"
+                | "Rep"
+                | "Rev"
+                | "St"
+                | "Mt"
+                | "Jr"
+                | "Sr"
+                | "Inc"
+                | "Corp"
+                | "Co"
+                | "Ltd"
+                | "No"
+                | "Jan"
+                | "Feb"
+                | "Mar"
+                | "Apr"
+                | "Aug"
+                | "Sept"
+                | "Sep"
+                | "Oct"
+                | "Nov"
+                | "Dec"
+                | "vs"
+                | "etc"
+                | "Brig"
+                | "Cmdr"
+                | "Pres"
+                | "Gens"
+                | "Fr"
+                | "Hon"
+                | "Pvt"
+                | "Ave"
+                | "approx"
         )
 }
 
 /// News agencies. A claim that reached the source through one of these is of
 /// kind `news_agency`.
 const AGENCIES: &[&str] = &[
-    "AFP", "Reuters", "AP", "Sputnik", "TASS", "Tass", "RIA", "Interfax", "Xinhua",
-    "Anadolu", "SANA", "dpa", "DPA", "EFE", "ANSA", "Kyodo", "Yonhap", "IRNA", "BTA", "PAP",
-    "UNIAN", "Ukrinform", "Bernama", "Antara", "PTI", "ANI", "Tasnim", "WAFA", "QNA", "KCNA",
-    "BelTA", "Novosti", "France-Presse",
+    "AFP",
+    "Reuters",
+    "AP",
+    "Sputnik",
+    "TASS",
+    "Tass",
+    "RIA",
+    "Interfax",
+    "Xinhua",
+    "Anadolu",
+    "SANA",
+    "dpa",
+    "DPA",
+    "EFE",
+    "ANSA",
+    "Kyodo",
+    "Yonhap",
+    "IRNA",
+    "BTA",
+    "PAP",
+    "UNIAN",
+    "Ukrinform",
+    "Bernama",
+    "Antara",
+    "PTI",
+    "ANI",
+    "Tasnim",
+    "WAFA",
+    "QNA",
+    "KCNA",
+    "BelTA",
+    "Novosti",
+    "France-Presse",
 ];
 
 /// True when `s` names a news agency: one of the known agencies as a word,
@@ -160,10 +408,31 @@ pub(super) fn is_agency(s: &str) -> bool {
 pub(super) fn is_outlet(s: &str) -> bool {
     let lower = s.to_lowercase();
     [
-        "newspaper", "daily", "weekly", "magazine", "times", "post", "journal", "gazette",
-        "courier", "herald", "tribune", "guardian", "telegraph", "independent", "ledger",
-        "chronicle", "observer", "monitor", "news site", "website", "outlet", "tabloid",
-        "broadsheet", "blog", "al-monitor",
+        "newspaper",
+        "daily",
+        "weekly",
+        "magazine",
+        "times",
+        "post",
+        "journal",
+        "gazette",
+        "courier",
+        "herald",
+        "tribune",
+        "guardian",
+        "telegraph",
+        "independent",
+        "ledger",
+        "chronicle",
+        "observer",
+        "monitor",
+        "news site",
+        "website",
+        "outlet",
+        "tabloid",
+        "broadsheet",
+        "blog",
+        "al-monitor",
     ]
     .iter()
     .any(|w| super::text::has_phrase(&lower, w))
@@ -171,6 +440,60 @@ pub(super) fn is_outlet(s: &str) -> bool {
 
 /// Nouns for documents whose findings are claims of kind `report`.
 pub(super) const REPORT_NOUNS: &[&str] = &[
-    "report", "study", "survey", "audit", "analysis", "review", "assessment", "records",
-    "findings", "data", "figures", "document", "documents", "census", "inquiry", "paper",
+    "report",
+    "study",
+    "survey",
+    "audit",
+    "analysis",
+    "review",
+    "assessment",
+    "records",
+    "findings",
+    "data",
+    "figures",
+    "document",
+    "documents",
+    "census",
+    "inquiry",
+    "paper",
+    "lawsuit",
+    "filing",
+    "complaint",
+    "indictment",
+    "ruling",
+    "judgment",
+    "affidavit",
+];
+
+/// Nouns that name an organisation: `the agency said` refers back to the
+/// latest speaker such as `the State Health Authority`.
+pub(super) const ORG_NOUNS: &[&str] = &[
+    "agency",
+    "authority",
+    "ministry",
+    "department",
+    "office",
+    "service",
+    "company",
+    "group",
+    "council",
+    "commission",
+    "committee",
+    "government",
+    "organization",
+    "organisation",
+    "institute",
+    "army",
+    "police",
+    "administration",
+    "firm",
+    "operator",
+    "board",
+    "bureau",
+    "foundation",
+    "charity",
+    "union",
+    "party",
+    "military",
+    "embassy",
 ];

@@ -31,9 +31,15 @@
 //! (see [`evaluate`] for the matching rule). What the rules do not catch is
 //! listed in each submodule's documentation.
 //!
-//! Cost: linear in the text apart from speaker look-ups over earlier
-//! candidates; a 10,000-word source takes a few milliseconds in a release
-//! build.
+//! Cost: linear in the text (look-backs over earlier candidates and the
+//! words around a verb are bounded). Measured in a release build: about 4 ms
+//! for a 10,000-word news text, at most about 15 ms for adversarial layouts
+//! (thousands of quotations or speech verbs in one paragraph).
+//!
+//! The fixtures besides the seed article are invented (their editor's notes
+//! say so). `harlow-measles-heldout` and `brightwater-recall-blind` were
+//! scored once with the rules frozen before any rule was changed for them;
+//! the figures of that first run are recorded in the tests module.
 
 mod attribution;
 mod eval;

@@ -127,9 +127,7 @@ struct OpenMark {
 fn opener_context(prev: Option<char>, next: Option<char>) -> bool {
     let prev_ok = match prev {
         None => true,
-        Some(c) => {
-            c.is_whitespace() || is_quote_mark(c) || "([{<—–-/:;".contains(c)
-        }
+        Some(c) => c.is_whitespace() || is_quote_mark(c) || "([{<—–-/:;".contains(c),
     };
     prev_ok && next.is_some_and(|c| !c.is_whitespace())
 }
@@ -268,7 +266,15 @@ pub(super) fn scan(text: &str, pstart: usize, pend: usize) -> Vec<Quote> {
                     let o = stack.get(j).copied();
                     stack.truncate(j);
                     if let (0, Some(o)) = (j, o) {
-                        push_quote(text, o.pos, o.len, pos, c.len_utf8(), Ending::Closed, &mut out);
+                        push_quote(
+                            text,
+                            o.pos,
+                            o.len,
+                            pos,
+                            c.len_utf8(),
+                            Ending::Closed,
+                            &mut out,
+                        );
                     }
                 } else if stack.is_empty() && family != Family::Single {
                     finish_orphan(text, pstart, pos, c.len_utf8(), &mut out);
@@ -306,7 +312,10 @@ fn push_quote(
     if b <= a {
         return;
     }
-    let last_char = slice(text, open + open_len, close).trim_end().chars().next_back();
+    let last_char = slice(text, open + open_len, close)
+        .trim_end()
+        .chars()
+        .next_back();
     out.push(Quote {
         region_start: open,
         region_end: close + close_len,

@@ -9,7 +9,8 @@
 //! that really ends with a dotted word (`… in the U.S. The …`) is merged with
 //! the next one.
 //!
-//! A dateline (`ALEPPO —`, `KHERVANE, Aug 14 (AFP) —`, `MILLBROOK --`) is
+//! A dateline (`ALEPPO —`, `KHERVANE, Aug 14 (AFP) —`, `MILLBROOK --`,
+//! `CHICAGO, March 4 (Reuters) -`) is
 //! skipped at the start of a paragraph so that it is not read as a speaker or
 //! as part of a claim.
 
@@ -76,10 +77,7 @@ pub(super) fn build(text: &str, pstart: usize, pend: usize) -> Para {
         let next_region = quotes.get(qi).map(|q| q.region_start);
         if c.is_alphanumeric() {
             let mut j = k;
-            loop {
-                let Some(&(p1, c1)) = chars.get(j + 1) else {
-                    break;
-                };
+            while let Some(&(p1, c1)) = chars.get(j + 1) {
                 if Some(p1) == next_region {
                     break;
                 }
@@ -88,9 +86,8 @@ pub(super) fn build(text: &str, pstart: usize, pend: usize) -> Para {
                     continue;
                 }
                 let after = chars.get(j + 2);
-                let after_ok = after.is_some_and(|&(p2, c2)| {
-                    c2.is_alphanumeric() && Some(p2) != next_region
-                });
+                let after_ok =
+                    after.is_some_and(|&(p2, c2)| c2.is_alphanumeric() && Some(p2) != next_region);
                 let digits_comma = c1 == ','
                     && chars.get(j).is_some_and(|x| x.1.is_ascii_digit())
                     && after.is_some_and(|x| x.1.is_ascii_digit());
@@ -100,9 +97,7 @@ pub(super) fn build(text: &str, pstart: usize, pend: usize) -> Para {
                 }
                 break;
             }
-            let e = chars
-                .get(j)
-                .map_or(pend, |&(p, cj)| p + cj.len_utf8());
+            let e = chars.get(j).map_or(pend, |&(p, cj)| p + cj.len_utf8());
             items.push(Item {
                 kind: Kind::Word,
                 s: pos,
@@ -122,8 +117,9 @@ pub(super) fn build(text: &str, pstart: usize, pend: usize) -> Para {
     }
 
     let mut sentences = Vec::new();
-    let mut start = skip_dateline(text, &items);
-    for k in start..items.len() {
+    let first = skip_dateline(text, &items);
+    let mut start = first;
+    for k in first..items.len() {
         let Some(item) = items.get(k) else { continue };
         let ends = match item.kind {
             Kind::Punct(c) if matches!(c, '.' | '!' | '?' | '…') => {
@@ -184,11 +180,11 @@ fn skip_dateline(text: &str, items: &[Item]) -> usize {
     for k in 1..items.len().min(14) {
         let Some(it) = items.get(k) else { break };
         if let Kind::Punct(c) = it.kind {
-            let dash = matches!(c, '—' | '–')
-                || (c == '-'
-                    && items
-                        .get(k + 1)
-                        .is_some_and(|n| n.kind == Kind::Punct('-')));
+            // "—", "–", "--", or a lone "-" with spaces around it (Reuters).
+            let spaced = items.get(k - 1).is_some_and(|p| p.e < it.s)
+                && items.get(k + 1).is_some_and(|n| n.s > it.e);
+            let double = items.get(k + 1).is_some_and(|n| n.kind == Kind::Punct('-'));
+            let dash = matches!(c, '—' | '–') || (c == '-' && (spaced || double));
             if dash {
                 let mut j = k + 1;
                 while items.get(j).is_some_and(|n| n.kind == Kind::Punct('-')) {

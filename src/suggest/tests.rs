@@ -1,6 +1,12 @@
 use super::*;
 
-const ARTICLES: [&str; 3] = ["idlib-2022-07-22", "velna-dam-wire", "millbrook-fire-local"];
+const ARTICLES: [&str; 5] = [
+    "idlib-2022-07-22",
+    "velna-dam-wire",
+    "millbrook-fire-local",
+    "harlow-measles-heldout",
+    "brightwater-recall-blind",
+];
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -19,14 +25,45 @@ fn gold_files_are_sane() {
         let gold = gold(name);
         assert!(!gold.is_empty(), "{name}: empty gold");
         for g in &gold {
-            assert_eq!(text.get(g.start..g.end), Some(g.quote.as_str()), "{name}: span of {:?}", g.quote);
-            assert!(PROVENANCE_KINDS.contains(&g.provenance.as_str()), "{name}: kind {}", g.provenance);
-            assert!(!g.speaker.trim().is_empty(), "{name}: no speaker for {:?}", g.quote);
+            assert_eq!(
+                text.get(g.start..g.end),
+                Some(g.quote.as_str()),
+                "{name}: span of {:?}",
+                g.quote
+            );
+            assert!(
+                PROVENANCE_KINDS.contains(&g.provenance.as_str()),
+                "{name}: kind {}",
+                g.provenance
+            );
+            assert!(
+                !g.speaker.trim().is_empty(),
+                "{name}: no speaker for {:?}",
+                g.quote
+            );
         }
-        assert!(gold.windows(2).all(|w| w[0].start <= w[1].start), "{name}: gold not sorted");
+        assert!(
+            gold.windows(2).all(|w| w[0].start <= w[1].start),
+            "{name}: gold not sorted"
+        );
     }
 }
 
+/// Scores every fixture against its hand-written gold file and asserts the
+/// targets of issue 8 (span recall ≥ 0.9, span precision ≥ 0.8, speaker and
+/// kind precision and recall ≥ 0.8). `cargo test gold -- --nocapture` prints
+/// the figures and every disagreement.
+///
+/// The gold files were written by hand before the rules. The last two
+/// articles were held out: their first runs, before any rule was changed for
+/// them, scored (spans P/R, speakers P/R, kinds P/R)
+/// - harlow-measles-heldout: 1.00/0.95, 0.81/0.77, 0.90/0.86;
+/// - brightwater-recall-blind: 1.00/1.00, 0.94/0.94, 0.69/0.69.
+///
+/// General rules were then added for what they exposed (a participle after
+/// a mid-sentence attribution, `Marsh disagreed. … she said`, `the agency
+/// said`, conference calls and lawsuits as channels, a verb running into the
+/// next cue), so they are no longer blind.
 #[test]
 fn gold_evaluation_meets_targets() {
     let mut failures = Vec::new();
@@ -37,20 +74,31 @@ fn gold_evaluation_meets_targets() {
         let s = evaluate(&found, &gold);
         eprintln!("{name:22} {s}");
         for g in &gold {
-            let hit = found.iter().find(|f| span_overlap((f.start, f.end), (g.start, g.end)) >= 0.8);
+            let hit = found
+                .iter()
+                .find(|f| span_overlap((f.start, f.end), (g.start, g.end)) >= 0.8);
             match hit {
                 None => eprintln!("    missed: {:?} ({})", g.quote, g.speaker),
                 Some(f) if !speaker_matches(&f.speaker, &g.speaker) => {
-                    eprintln!("    speaker: {:?} for {:?} (gold {:?})", f.speaker, g.quote, g.speaker)
+                    eprintln!(
+                        "    speaker: {:?} for {:?} (gold {:?})",
+                        f.speaker, g.quote, g.speaker
+                    )
                 }
                 Some(f) if f.provenance != g.provenance => {
-                    eprintln!("    kind: {} for {:?} (gold {})", f.provenance, g.quote, g.provenance)
+                    eprintln!(
+                        "    kind: {} for {:?} (gold {})",
+                        f.provenance, g.quote, g.provenance
+                    )
                 }
                 _ => {}
             }
         }
         for f in &found {
-            if !gold.iter().any(|g| span_overlap((f.start, f.end), (g.start, g.end)) >= 0.8) {
+            if !gold
+                .iter()
+                .any(|g| span_overlap((f.start, f.end), (g.start, g.end)) >= 0.8)
+            {
                 eprintln!("    extra: {:?} ({}, {})", f.quote(&text), f.speaker, f.cue);
             }
         }
@@ -69,4 +117,463 @@ fn gold_evaluation_meets_targets() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Checks the invariants every result must keep, whatever the input.
+fn check_invariants(text: &str, found: &[Candidate]) {
+    for c in found {
+        assert!(
+            c.start < c.end && c.end <= text.len(),
+            "bad span {c:?} in {text:?}"
+        );
+        assert!(
+            text.is_char_boundary(c.start) && text.is_char_boundary(c.end),
+            "{c:?} in {text:?}"
+        );
+        assert!(PROVENANCE_KINDS.contains(&c.provenance), "{c:?}");
+        assert!(!c.quote(text).trim().is_empty(), "{c:?} in {text:?}");
+    }
+    assert!(
+        found.windows(2).all(|w| w[0].start <= w[1].start),
+        "not sorted: {found:?}"
+    );
+}
+
+fn only(text: &str) -> Candidate {
+    let found = suggest(text);
+    check_invariants(text, &found);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one candidate in {text:?}, got {found:#?}"
+    );
+    found.into_iter().next().unwrap_or_else(|| unreachable!())
+}
+
+#[test]
+fn all_fixture_spans_are_clean() {
+    for name in ARTICLES {
+        let text = fixture(&format!("{name}.txt"));
+        let found = suggest(&text);
+        check_invariants(&text, &found);
+        for c in &found {
+            let q = c.quote(&text);
+            assert_eq!(q, q.trim(), "untrimmed span {q:?}");
+        }
+    }
+}
+
+#[test]
+fn empty_and_quote_free_text() {
+    assert!(suggest("").is_empty());
+    assert!(suggest(" \n\n\t \r\n").is_empty());
+    assert!(suggest("The sun rose over the hills. Birds sang in the trees.").is_empty());
+    // Apostrophes are not quotation marks.
+    let text = "It's the farmers' market, isn't it? Syria’s rock ’n’ roll of the '90s. Don’t.";
+    assert!(suggest(text).is_empty(), "{:#?}", suggest(text));
+}
+
+#[test]
+fn quote_across_a_line_break() {
+    let text = "The mayor said on Monday, \"We will\nrebuild every house on this\nstreet.\"\n";
+    let c = only(text);
+    assert_eq!(
+        c.quote(text),
+        "We will\nrebuild every house on this\nstreet."
+    );
+    assert_eq!(c.speaker, "The mayor");
+    assert_eq!(c.provenance, "other");
+}
+
+#[test]
+fn trailing_comma_and_marks_are_excluded() {
+    let text = "“We will rebuild,” Mayor Ana Diaz told reporters.";
+    let c = only(text);
+    assert_eq!(c.quote(text), "We will rebuild");
+    assert_eq!(c.speaker, "Mayor Ana Diaz");
+    assert_eq!(c.provenance, "interview");
+}
+
+#[test]
+fn unbalanced_marks() {
+    // Opened, never closed: runs to the end of the paragraph, not beyond.
+    let text = "The minister said in a statement, “We will not negotiate under fire.\n\nThe talks are off.";
+    let c = only(text);
+    assert_eq!(c.quote(text), "We will not negotiate under fire.");
+    assert_eq!(c.provenance, "statement");
+    assert!(c.cue.contains("no closing"), "{}", c.cue);
+
+    // A closing mark forgotten before "she said", then a new quotation.
+    let text = "\"The plant is unsafe, she said. \"Nobody listened to the workers.\"";
+    let found = suggest(text);
+    check_invariants(text, &found);
+    let quotes: Vec<&str> = found.iter().map(|c| c.quote(text)).collect();
+    assert_eq!(
+        quotes,
+        ["The plant is unsafe", "Nobody listened to the workers."]
+    );
+
+    // Mixed styles close each other.
+    let text = "The agency tweeted, “Seven people were killed in the strike.\"";
+    assert_eq!(
+        only(text).quote(text),
+        "Seven people were killed in the strike."
+    );
+    assert_eq!(only(text).provenance, "tweet");
+
+    // A closing mark with no opening one: the quotation starts after the colon.
+    let text = "The mayor later added on Twitter: Crews will stay on site all week.\"";
+    let c = only(text);
+    assert_eq!(c.quote(text), "Crews will stay on site all week.");
+    assert_eq!(c.provenance, "tweet");
+
+    // A stray mark in a sentence without any cue does not invent a claim.
+    let found = suggest("He bought a 5\" pipe and a 3\" valve.");
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn multi_paragraph_quotation() {
+    let text = "\"We lost everything in one night,\" Ana Ruiz said. \"Our house, our car.\n\n\"Now we sleep in the school gym with forty other families.\"";
+    let found = suggest(text);
+    check_invariants(text, &found);
+    let quotes: Vec<&str> = found.iter().map(|c| c.quote(text)).collect();
+    assert_eq!(
+        quotes,
+        [
+            "We lost everything in one night",
+            "Our house, our car.",
+            "Now we sleep in the school gym with forty other families."
+        ]
+    );
+    assert!(found.iter().all(|c| c.speaker == "Ana Ruiz"), "{found:#?}");
+}
+
+#[test]
+fn nested_quotations() {
+    // Single inside double: one claim, the inner quotation kept inside it.
+    let text = "\"They told us, 'Leave now or you will die,' and we ran,\" said Omar Haddad.";
+    let c = only(text);
+    assert_eq!(
+        c.quote(text),
+        "They told us, 'Leave now or you will die,' and we ran"
+    );
+    assert_eq!(c.speaker, "Omar Haddad");
+
+    // Double inside single (British style).
+    let text = "‘The letter said everything was “within normal limits”,’ he said.";
+    let c = only(text);
+    assert_eq!(
+        c.quote(text),
+        "The letter said everything was “within normal limits”"
+    );
+
+    // “Curly” inside «guillemets».
+    let text = "Le Monde quoted the minister as saying «the so-called “reform” is dead».";
+    let c = only(text);
+    assert_eq!(c.quote(text), "the so-called “reform” is dead");
+    assert_eq!(c.speaker, "the minister");
+    assert_eq!(c.provenance, "article");
+}
+
+#[test]
+fn guillemets_and_other_styles() {
+    let text = "«The water came in ten minutes,» said Leyla Ostrova.";
+    assert_eq!(only(text).quote(text), "The water came in ten minutes");
+    // French spacing.
+    let text = "The mayor said: « We will stay here. »";
+    assert_eq!(only(text).quote(text), "We will stay here.");
+    // Reversed guillemets and German marks.
+    let text = "The chancellor said in a statement: »We stand together.«";
+    assert_eq!(only(text).quote(text), "We stand together.");
+    let text = "The chancellor told reporters: „We stand together.“";
+    assert_eq!(only(text).quote(text), "We stand together.");
+    // Corner brackets.
+    let text = "The minister said, 「We will respond firmly.」";
+    assert_eq!(only(text).quote(text), "We will respond firmly.");
+    // British single quotes with apostrophes and a possessive inside.
+    let text = "‘We can’t promise anything. The villagers’ houses are gone,’ Lazko said.";
+    assert_eq!(
+        only(text).quote(text),
+        "We can’t promise anything. The villagers’ houses are gone"
+    );
+}
+
+#[test]
+fn reported_speech() {
+    let text = "According to the UN, about 4,000 people have fled the town.";
+    let c = only(text);
+    assert_eq!(c.quote(text), "about 4,000 people have fled the town");
+    assert_eq!((c.speaker.as_str(), c.provenance), ("the UN", "other"));
+
+    let text = "Power was cut to 12,000 homes, according to Reuters.";
+    let c = only(text);
+    assert_eq!(c.quote(text), "Power was cut to 12,000 homes");
+    assert_eq!(c.provenance, "news_agency");
+
+    let text = "Interfax, citing a police source, reported that two suspects had been detained.";
+    let c = only(text);
+    assert_eq!(c.quote(text), "two suspects had been detained");
+    assert_eq!(
+        (c.speaker.as_str(), c.provenance),
+        ("a police source", "news_agency")
+    );
+
+    let text = "Three bridges collapsed overnight, officials said Wednesday.";
+    let c = only(text);
+    assert_eq!(c.quote(text), "Three bridges collapsed overnight");
+    assert_eq!(c.speaker, "officials");
+    // Datelines are not part of the claim.
+    for text in [
+        "CHICAGO, March 4 (Reuters) - Three bridges collapsed overnight, officials said.",
+        "ALEPPO — Three bridges collapsed overnight, officials said.",
+        "MILLBROOK -- Three bridges collapsed overnight, officials said.",
+    ] {
+        assert_eq!(
+            only(text).quote(text),
+            "Three bridges collapsed overnight",
+            "{text}"
+        );
+    }
+
+    // Scare quotes and titles alone are not claims.
+    let found =
+        suggest("Locals call the dam “the old lady” and the “Know Your Exits” signs are new.");
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn speakers_are_resolved() {
+    let text = "Col. Mustafa Bakour, an FSA commander, told Al-Monitor, “The front is quiet.”\n\nBakour added, “We are ready.”\n\nHe went on, “Nobody wants a new war.”";
+    let found = suggest(text);
+    check_invariants(text, &found);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    for c in &found {
+        assert_eq!(c.speaker, "Col. Mustafa Bakour, an FSA commander");
+        assert_eq!(c.provenance, "interview");
+    }
+}
+
+#[test]
+fn matching_rule() {
+    assert!(span_overlap((0, 100), (0, 99)) >= 0.8);
+    assert!(span_overlap((0, 100), (50, 100)) < 0.8);
+    assert_eq!(span_overlap((0, 0), (0, 0)), 0.0);
+    assert!(speaker_matches(
+        "the head of the emergency service, Dmitri Lazko",
+        "Dmitri Lazko"
+    ));
+    assert!(speaker_matches(
+        "Sukari",
+        "Muhammad al-Sukari, a researcher"
+    ));
+    assert!(speaker_matches(
+        "UNICEF's MENA representative Adele Khodr",
+        "Adele Khodr"
+    ));
+    assert!(!speaker_matches(
+        "Syria",
+        "Tamer Kirolos, director of Save the Children in Syria"
+    ));
+    assert!(!speaker_matches("the", "the ministry"));
+    assert!(!speaker_matches("", "officials"));
+
+    let gold = vec![GoldClaim {
+        start: 0,
+        end: 10,
+        quote: "0123456789".into(),
+        speaker: "Ana Ruiz".into(),
+        provenance: "tweet".into(),
+    }];
+    let cand = |start, end, speaker: &str, provenance| Candidate {
+        start,
+        end,
+        speaker: speaker.into(),
+        provenance,
+        cue: String::new(),
+    };
+    let s = evaluate(
+        &[cand(0, 9, "Ruiz", "tweet"), cand(0, 10, "X", "other")],
+        &gold,
+    );
+    assert_eq!(
+        (s.span_matches, s.speaker_matches, s.kind_matches),
+        (1, 0, 0)
+    );
+    assert_eq!((s.span_precision, s.span_recall), (0.5, 1.0));
+    let s = evaluate(&[], &gold);
+    assert_eq!((s.span_precision, s.span_recall), (0.0, 0.0));
+    let s = evaluate(&[], &[]);
+    assert_eq!((s.span_precision, s.span_recall), (1.0, 1.0));
+}
+
+/// xorshift64*: a tiny deterministic generator, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[test]
+fn never_panics_on_arbitrary_text() {
+    const PIECES: &[&str] = &[
+        "\"",
+        "'",
+        "“",
+        "”",
+        "‘",
+        "’",
+        "«",
+        "»",
+        "„",
+        "‹",
+        "›",
+        "「",
+        "」",
+        "『",
+        "』",
+        " ",
+        " ",
+        " ",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\u{a0}",
+        "\u{202f}",
+        ",",
+        ".",
+        ":",
+        ";",
+        "—",
+        "--",
+        "-",
+        "(",
+        ")",
+        "?",
+        "!",
+        "…",
+        "said",
+        "told",
+        "tweeted",
+        "according",
+        "to",
+        "that",
+        "citing",
+        "quoted",
+        "as",
+        "saying",
+        "he",
+        "she",
+        "The",
+        "the",
+        "agency",
+        "Reuters",
+        "Ana",
+        "Ruiz",
+        "in",
+        "a",
+        "statement",
+        "video",
+        "went",
+        "on",
+        "added",
+        "é",
+        "中文",
+        "😀",
+        "e\u{301}",
+        "Capt.",
+        "U.S.",
+        "'90s",
+        "don't",
+        "x",
+        "ALEPPO",
+        "7",
+        "2,000",
+        "\t",
+    ];
+    // SUGGEST_FUZZ_ITERS=1000000 for a longer run by hand.
+    let iters = std::env::var("SUGGEST_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..iters {
+        let len = rng.below(120);
+        let mut text = String::new();
+        for _ in 0..len {
+            text.push_str(PIECES[rng.below(PIECES.len())]);
+            if rng.below(3) == 0 {
+                text.push(' ');
+            }
+        }
+        let found = suggest(&text);
+        check_invariants(&text, &found);
+        let _ = evaluate(&found, &[]);
+    }
+    // Real articles, cut and spliced at random char boundaries, with quotation
+    // marks and line breaks inserted or removed: reaches the deep paths.
+    let texts: Vec<String> = ARTICLES
+        .iter()
+        .map(|n| fixture(&format!("{n}.txt")))
+        .collect();
+    for _ in 0..iters / 4 {
+        let Some(base) = texts.get(rng.below(texts.len())) else {
+            continue;
+        };
+        let bounds: Vec<usize> = (0..=base.len())
+            .filter(|&i| base.is_char_boundary(i))
+            .collect();
+        let a = bounds[rng.below(bounds.len())];
+        let b = bounds[rng.below(bounds.len())];
+        let (a, b) = (a.min(b), a.max(b));
+        let mut text = base[a..b].to_string();
+        for _ in 0..rng.below(12) {
+            let cut: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let at = cut[rng.below(cut.len())];
+            if rng.below(2) == 0 {
+                text.insert_str(at, PIECES[rng.below(17)]);
+            } else if let Some(c) = text[at..].chars().next() {
+                text.replace_range(at..at + c.len_utf8(), "");
+            }
+        }
+        let found = suggest(&text);
+        check_invariants(&text, &found);
+    }
+    // Raw bytes made valid UTF-8 the lossy way.
+    for _ in 0..1000 {
+        let len = rng.below(200);
+        let bytes: Vec<u8> = (0..len).map(|_| (rng.next() >> 56) as u8).collect();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        check_invariants(&text, &suggest(&text));
+    }
+}
+
+#[test]
+#[ignore]
+fn dump() {
+    for name in ARTICLES {
+        let text = fixture(&format!("{name}.txt"));
+        eprintln!("== {name}");
+        for c in suggest(&text) {
+            eprintln!(
+                "{}..{} [{}] <{}> ({}) {:?}",
+                c.start,
+                c.end,
+                c.provenance,
+                c.speaker,
+                c.cue,
+                c.quote(&text)
+            );
+        }
+    }
 }

@@ -62,7 +62,7 @@ pub(super) fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     };
     let inner_blank = lines
         .get(first..=last)
-        .is_some_and(|ls| ls.iter().any(|l| blank(l)));
+        .is_some_and(|ls| ls.iter().any(blank));
     let one_per_line = !inner_blank && lines.iter().any(|&(a, b)| b - a > 100);
     let mut out = Vec::new();
     let mut cur: Option<(usize, usize)> = None;
@@ -98,14 +98,9 @@ pub(super) fn has_phrase(hay: &str, needle: &str) -> bool {
     while let Some(off) = hay.get(from..).and_then(|h| h.find(needle)) {
         let at = from + off;
         let end = at + needle.len();
-        let before_ok = hay
-            .get(..at)
-            .and_then(|h| h.chars().next_back())
-            .is_none_or_not_alnum();
-        let after_ok = hay
-            .get(end..)
-            .and_then(|h| h.chars().next())
-            .is_none_or_not_alnum();
+        let not_alnum = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
+        let before_ok = not_alnum(hay.get(..at).and_then(|h| h.chars().next_back()));
+        let after_ok = not_alnum(hay.get(end..).and_then(|h| h.chars().next()));
         if before_ok && after_ok {
             return true;
         }
@@ -115,19 +110,6 @@ pub(super) fn has_phrase(hay: &str, needle: &str) -> bool {
         }
     }
     false
-}
-
-trait NotAlnum {
-    fn is_none_or_not_alnum(self) -> bool;
-}
-
-impl NotAlnum for Option<char> {
-    fn is_none_or_not_alnum(self) -> bool {
-        match self {
-            None => true,
-            Some(c) => !c.is_alphanumeric(),
-        }
-    }
 }
 
 /// True when the word starts with an uppercase letter.

@@ -5,5 +5,6 @@ mod checkpoints;
 mod common;
 mod errors;
 mod interop;
+mod reliability;
 mod session;
 mod tamper;

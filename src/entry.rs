@@ -110,8 +110,16 @@ impl Payload {
             .parse()
             .map_err(|e: crate::model::BadFingerprint| PayloadError::Header(e.to_string()))?;
         let kind: Kind = raw.kind.parse().map_err(PayloadError::Header)?;
-        let body =
-            Body::from_value(kind, raw.body).map_err(|e| PayloadError::Body(e.to_string()))?;
+        let body = Body::from_value(kind, raw.body.clone())
+            .map_err(|e| PayloadError::Body(e.to_string()))?;
+        // One spelling per meaning: optional fields are written as null,
+        // never left out.
+        if body.to_value() != raw.body {
+            return Err(PayloadError::Body(
+                "the body is not in its one written form (a field is missing or spelled differently)"
+                    .into(),
+            ));
+        }
         Ok(Payload {
             header: Header {
                 log: raw.log,

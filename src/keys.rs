@@ -111,6 +111,17 @@ pub fn parse_sig(blob: &[u8]) -> Result<ParsedSig, String> {
     if !reader.is_empty() {
         return Err(format!("{} bytes follow the SSHSIG blob", reader.len()));
     }
+    if sig.version() != 1 {
+        return Err(format!("SSHSIG version {} is not 1", sig.version()));
+    }
+    // One encoding only: fields the signature does not cover (version,
+    // length prefixes, padding inside the key and signature blobs) must be
+    // exactly what re-encoding gives, or the blob -- and so the entry hash --
+    // could be changed without the key.
+    let mut canonical = Vec::with_capacity(blob.len());
+    if sig.encode(&mut canonical).is_err() || canonical != blob {
+        return Err("the SSHSIG blob is not in its canonical encoding".into());
+    }
     if sig.namespace() != NAMESPACE {
         return Err(format!(
             "namespace is `{}`, not `{NAMESPACE}`",
@@ -252,7 +263,9 @@ impl Signer {
             return Err(key_err("the file is too large to be a private key".into()));
         }
         let key = PrivateKey::from_openssh(text).map_err(|e| {
-            key_err(format!("not an OpenSSH private key ({e}); is this the .pub file?"))
+            key_err(format!(
+                "not an OpenSSH private key ({e}); is this the .pub file?"
+            ))
         })?;
         if key.algorithm() != Algorithm::Ed25519 {
             return Err(key_err(format!(
@@ -416,6 +429,10 @@ mod tests {
         let mut trailing = sig.clone();
         trailing.push(0);
         assert!(parse_sig(&trailing).is_err());
+        // Version 0 (not covered by the Ed25519 signature) is refused.
+        let mut v0 = sig.clone();
+        v0[9] = 0;
+        assert!(parse_sig(&v0).is_err());
     }
 
     #[test]

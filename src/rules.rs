@@ -221,6 +221,17 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
     }
     match body {
         Body::LogInit(b) => {
+            if PublicKey::from_openssh(&b.key)
+                .map(|k| k.to_openssh())
+                .ok()
+                .as_deref()
+                != Some(b.key.as_str())
+            {
+                return Ok(Err(v(
+                    Check::Body,
+                    "log.init key is not written as `ssh-ed25519 BASE64` without comment",
+                )));
+            }
             if b.origin != header.log {
                 return Ok(Err(v(
                     Check::Body,

@@ -13,8 +13,34 @@ use std::time::Duration;
 /// SQLite file is recognised as not ours before anything is read from it.
 pub const APPLICATION_ID: i64 = 0x436c_6d54;
 
+/// A migration: its SQL, and work SQL cannot do (run in the same transaction).
+type Migration = (&'static str, Option<fn(&Connection) -> Result<()>>);
+
 /// Migrations in order; `PRAGMA user_version` = how many have been applied.
-pub const MIGRATIONS: &[&str] = &[include_str!("../schema/0001_log.sql")];
+pub const MIGRATIONS: &[Migration] = &[
+    (include_str!("../schema/0001_log.sql"), None),
+    (include_str!("../schema/0002_tree.sql"), Some(backfill_tree)),
+];
+
+/// Version 2 keeps the Merkle tree's nodes: compute them for the entries a
+/// version-1 log already holds.
+fn backfill_tree(conn: &Connection) -> Result<()> {
+    let mut frontier = crate::tree::Frontier::default();
+    let mut read = conn.prepare("SELECT hash FROM entries ORDER BY seq")?;
+    let mut insert =
+        conn.prepare("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let h: Vec<u8> = r.get(0)?;
+        let leaf = Hash::from_slice(&h).ok_or_else(|| {
+            Error::Internal("an entry has a malformed hash; run `claimtrail verify`".into())
+        })?;
+        for (level, idx, node) in frontier.push(leaf) {
+            insert.execute(rusqlite::params![level, idx as i64, &node.0[..]])?;
+        }
+    }
+    Ok(())
+}
 
 /// How long a writer waits for another writer's lock before giving up,
 /// unless `CLAIMTRAIL_BUSY_TIMEOUT` (seconds) says otherwise.
@@ -129,8 +155,11 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // Re-read inside the write lock: another process may have migrated.
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
             tx.execute_batch(sql)?;
+            if let Some(step) = step {
+                step(&tx)?;
+            }
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
         tx.commit()?;
@@ -148,8 +177,15 @@ impl Store {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let io = |e: std::io::Error| Error::Io { path: dest.to_path_buf(), reason: crate::keys::io_reason(&e) };
-        let tmp = tempfile::Builder::new().prefix(".claimtrail-backup-").suffix(".db").tempfile_in(&dir).map_err(io)?;
+        let io = |e: std::io::Error| Error::Io {
+            path: dest.to_path_buf(),
+            reason: crate::keys::io_reason(&e),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".claimtrail-backup-")
+            .suffix(".db")
+            .tempfile_in(&dir)
+            .map_err(io)?;
         {
             let mut out = Connection::open(tmp.path())?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)?;

@@ -133,7 +133,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
             seq,
         });
     }
-    if me.role != "auditor" && me.role != "admin" {
+    if me.role != "auditor" {
         return Err(Error::invalid(
             format!(
                 "key {} has role {}; cosignatures are made by auditors",

@@ -677,9 +677,8 @@ impl<'t> Builder<'t> {
         } else if after_quote
             && window_words <= 2
             && (ws..k).all(|j| {
-                self.lower(items, j).map_or(true, |w| {
-                    matches!(w.as_str(), "and" | "but" | "then" | "also")
-                })
+                self.lower(items, j)
+                    .is_none_or(|w| matches!(w.as_str(), "and" | "but" | "then" | "also"))
             })
         {
             // "promised «…» and said …": the subject of the previous verb.

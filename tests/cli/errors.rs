@@ -337,3 +337,24 @@ fn bad_input_leaves_the_log_unchanged() {
     );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
+
+#[test]
+fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
+    let w = Work::with_claims();
+    let root_before = {
+        let v: serde_json::Value =
+            serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+        v["tree_root"].as_str().unwrap().to_string()
+    };
+    // Make it look like a log written by schema version 1.
+    w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; PRAGMA user_version = 1;");
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["tree_root"].as_str().unwrap(), root_before);
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let version: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}

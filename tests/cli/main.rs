@@ -7,4 +7,5 @@ mod errors;
 mod interop;
 mod reliability;
 mod session;
+mod suggest;
 mod tamper;

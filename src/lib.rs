@@ -5,6 +5,7 @@
 //! appends entries, [`verify`] the one path that checks them.
 
 pub mod bench;
+pub mod bundle;
 pub mod canonical;
 pub mod checkpoint;
 pub mod clock;

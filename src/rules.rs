@@ -43,6 +43,8 @@ pub enum Check {
     Projection,
     /// Checkpoints stored in the database are consistent with the log.
     Checkpoint,
+    /// A bundle's entry is in its checkpoint's tree (inclusion proof).
+    Inclusion,
 }
 
 impl Check {
@@ -61,6 +63,7 @@ impl Check {
             Check::Quote => "quote",
             Check::Projection => "projection",
             Check::Checkpoint => "checkpoint",
+            Check::Inclusion => "inclusion",
         }
     }
 }

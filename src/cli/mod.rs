@@ -7,6 +7,7 @@ pub mod bench;
 pub mod checkpoint;
 pub mod claim;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod init;
 pub mod key;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod show;
 pub mod source;
 pub mod verify;
+pub mod verify_bundle;
 
 use claimtrail::error::{Error, Result};
 use claimtrail::keys::Signer;
@@ -76,6 +78,10 @@ pub enum Command {
     Checkpoint(checkpoint::Args),
     /// Inclusion and consistency proofs (RFC 9162).
     Prove(prove::Args),
+    /// Write a bundle that can be checked offline, without the database.
+    Export(export::Args),
+    /// Check a bundle with no database.
+    VerifyBundle(verify_bundle::Args),
     /// Build a complete example trail from the bundled Idlib article.
     Demo(demo::Args),
     /// Bulk-append sources, claims and annotations from a JSON Lines file.
@@ -129,6 +135,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Checkpoint(a) => checkpoint::run(&ctx, a),
         Command::Prove(a) => prove::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
+        Command::VerifyBundle(a) => verify_bundle::run(&ctx, a),
         Command::Demo(a) => demo::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),

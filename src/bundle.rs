@@ -1,0 +1,620 @@
+//! Offline-verifiable bundles: the entries behind some claims, the key
+//! entries of their signers, the source texts, a signed checkpoint and an
+//! inclusion proof of every entry in it, in one JSON file that can be
+//! checked with no database (docs/FORMAT.md §12).
+//!
+//! Verifying a bundle proves that every entry in it was signed by a key its
+//! bundled key entries enrolled, that every entry is in the tree the
+//! checkpoint commits to, and that texts and quotes match their hashes. It
+//! does not prove that the bundle holds *every* annotation of a claim (an
+//! exporter can leave some out), and without `--vkey` it does not prove whose
+//! log it is: anyone can make a self-consistent log, so check the checkpoint
+//! against the log's published verifier key.
+
+use crate::checkpoint::{verify_note, Checkpoint, KeyType, SignedNote, VerifierKey};
+use crate::entry::{entry_hash, Header, Payload, PayloadError};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::keys::{self, PublicKey, Signer};
+use crate::merkle::{self, LeafIndex};
+use crate::model::*;
+use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
+use crate::store::Store;
+use crate::verify::Problem;
+use crate::{query, tree};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+pub const FORMAT: &str = "claimtrail-bundle";
+pub const VERSION: u64 = 1;
+/// Largest bundle accepted: a bound for hostile input.
+pub const MAX_BUNDLE_BYTES: usize = 256 << 20;
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    pub format: String,
+    pub version: u64,
+    pub origin: String,
+    /// The signed checkpoint (C2SP signed note) every entry is proven in.
+    pub checkpoint: String,
+    pub entries: Vec<BundleEntry>,
+    pub sources: Vec<BundleSource>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct BundleEntry {
+    pub seq: u64,
+    /// Friendly id (S/C/A), when the entry creates one; the signed
+    /// references of other entries name it with its hash.
+    pub id: Option<String>,
+    /// The payload bytes, base64.
+    pub payload: String,
+    /// The SSHSIG blob, base64.
+    pub signature: String,
+    /// RFC 9162 inclusion proof in the checkpoint's tree, hex hashes.
+    pub inclusion_proof: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct BundleSource {
+    pub id: String,
+    pub sha256: String,
+    /// The exact text, or null when the source was redacted.
+    pub text: Option<String>,
+}
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Builds a bundle for `ids`. Uses the latest stored checkpoint that covers
+/// every entry; if there is none and `signer` (an admin) is given, signs a
+/// new one first.
+pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Result<Bundle> {
+    let origin = store.origin()?;
+    let seqs = closure(store.conn(), ids)?;
+    let last = seqs.iter().next_back().copied().unwrap_or(0);
+    let stored = query::checkpoints(store.conn())?
+        .into_iter()
+        .rfind(|c| c.size > last);
+    let note =
+        match (stored, signer) {
+            (Some(c), _) => c.note,
+            (None, Some(s)) => crate::log::checkpoint(store, s)?.1.to_string(),
+            (None, None) => return Err(Error::invalid(
+                "no checkpoint covers these entries yet",
+                "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
+            )),
+        };
+    let cp = Checkpoint::parse(
+        SignedNote::parse(note.as_bytes())
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .text(),
+    )
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let conn = store.conn();
+    let mut entries = Vec::new();
+    let mut sources = Vec::new();
+    for &seq in &seqs {
+        let (payload, sig) = query::entry_bytes(conn, seq)?;
+        let p = Payload::parse(&payload)
+            .map_err(|e| Error::Internal(format!("entry {seq}: {e:?}; run `claimtrail verify`")))?;
+        let id = item_id_of(conn, seq, &p.body)?;
+        if let (Body::SourceAdd(b), Some(id)) = (&p.body, id) {
+            let text =
+                query::source_text(conn, id.n)?.map(|t| String::from_utf8_lossy(&t).into_owned());
+            sources.push(BundleSource {
+                id: id.to_string(),
+                sha256: b.sha256.to_hex(),
+                text,
+            });
+        }
+        let proof = tree::inclusion_proof(conn, LeafIndex(seq), cp.size)?;
+        entries.push(BundleEntry {
+            seq,
+            id: id.map(|i| i.to_string()),
+            payload: B64.encode(&payload),
+            signature: B64.encode(&sig),
+            inclusion_proof: proof.iter().map(Hash::to_hex).collect(),
+        });
+    }
+    Ok(Bundle {
+        format: FORMAT.into(),
+        version: VERSION,
+        origin,
+        checkpoint: note,
+        entries,
+        sources,
+    })
+}
+
+fn item_id_of(conn: &rusqlite::Connection, seq: u64, body: &Body) -> Result<Option<ItemId>> {
+    let Some(kind) = body.creates() else {
+        return Ok(None);
+    };
+    let table = crate::log::table_of(kind);
+    let n: i64 = conn.query_row(
+        &format!("SELECT id FROM {table} WHERE seq = ?"),
+        [seq as i64],
+        |r| r.get(0),
+    )?;
+    Ok(Some(ItemId::new(kind, n as u64)))
+}
+
+/// The entries a bundle for `ids` needs: the items, a claim's annotations,
+/// a source's claims, everything they reference, redactions of included
+/// sources, and the key entries (enrolment, revocation) of every signer.
+fn closure(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<BTreeSet<u64>> {
+    let mut todo: Vec<u64> = vec![0];
+    for &id in ids {
+        let r = query::reference(conn, id)?;
+        todo.push(query::seq_of_hash(conn, &r.hash)?);
+        match id.kind {
+            IdKind::Claim => {
+                for a in query::annotations(conn, Some(id.n))? {
+                    todo.push(a.signed.seq);
+                }
+            }
+            IdKind::Source => {
+                for c in query::claims(conn, Some(id.n))? {
+                    todo.push(c.signed.seq);
+                    let n: u64 = c.id[1..].parse().unwrap_or(0);
+                    for a in query::annotations(conn, Some(n))? {
+                        todo.push(a.signed.seq);
+                    }
+                }
+            }
+            IdKind::Annotation => {}
+        }
+    }
+    let mut done = BTreeSet::new();
+    while let Some(seq) = todo.pop() {
+        if !done.insert(seq) {
+            continue;
+        }
+        let (payload, _) = query::entry_bytes(conn, seq)?;
+        let p = Payload::parse(&payload)
+            .map_err(|e| Error::Internal(format!("entry {seq}: {e:?}; run `claimtrail verify`")))?;
+        for (_, r) in p.body.refs() {
+            todo.push(query::seq_of_hash(conn, &r.hash)?);
+        }
+        // The signer's enrolment and revocation.
+        let fp = p.header.signer.as_str();
+        let key_seqs: Vec<i64> = conn
+            .prepare_cached("SELECT seq FROM keys WHERE fingerprint = ?1 UNION SELECT seq FROM revocations WHERE fingerprint = ?1")?
+            .query_map([fp], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        todo.extend(key_seqs.into_iter().map(|s| s as u64));
+        match &p.body {
+            Body::SourceAdd(_) => {
+                let red: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
+                    "SELECT r.seq FROM redactions r JOIN sources s ON s.id = r.source_id WHERE s.seq = ?",
+                    [seq as i64],
+                    |r| r.get(0),
+                ))?;
+                todo.extend(red.map(|s| s as u64));
+            }
+            Body::KeyRevoke(b) => {
+                let k: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
+                    "SELECT seq FROM keys WHERE fingerprint = ?",
+                    [b.fingerprint.as_str()],
+                    |r| r.get(0),
+                ))?;
+                todo.extend(k.map(|s| s as u64));
+            }
+            _ => {}
+        }
+    }
+    Ok(done)
+}
+
+/// The verdict on a bundle.
+#[derive(Debug, Serialize)]
+pub struct BundleReport {
+    pub origin: String,
+    pub checkpoint_size: u64,
+    #[serde(with = "crate::model::hex_hash")]
+    pub checkpoint_root: Hash,
+    /// The checkpoint verified against a verifier key given by the caller
+    /// (not only against keys the bundle itself enrolls).
+    pub anchored: bool,
+    pub signed_by: Vec<String>,
+    pub entries: u64,
+    pub sources: u64,
+    pub redacted_sources: u64,
+    pub claims: Vec<String>,
+    pub ok: bool,
+    pub problems: Vec<Problem>,
+}
+
+/// Checks a bundle with no database. `Err` only when it is not a bundle at
+/// all (exit 2); everything wrong inside it is a [`Problem`] (exit 1).
+pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport> {
+    let bad = |what: String| Error::invalid(what, "give a bundle written by `claimtrail export`");
+    if bytes.len() > MAX_BUNDLE_BYTES {
+        return Err(bad(format!(
+            "the file is larger than {} MiB",
+            MAX_BUNDLE_BYTES >> 20
+        )));
+    }
+    let b: Bundle =
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("not a claimtrail bundle ({e})")))?;
+    if b.format != FORMAT || b.version != VERSION {
+        return Err(bad(format!(
+            "format `{}` version {} is not {FORMAT} version {VERSION}",
+            crate::text::escape(&b.format),
+            b.version
+        )));
+    }
+    let note = SignedNote::parse(b.checkpoint.as_bytes())
+        .map_err(|e| bad(format!("its checkpoint: {e}")))?;
+    let cp = Checkpoint::parse(note.text()).map_err(|e| bad(format!("its checkpoint: {e}")))?;
+    let mut v = BundleCheck {
+        h: BundleHistory::default(),
+        problems: Vec::new(),
+    };
+    if cp.origin != b.origin {
+        v.log_problem(
+            Check::Checkpoint,
+            format!(
+                "the checkpoint is of `{}`, not of `{}`",
+                crate::text::escape(&cp.origin),
+                crate::text::escape(&b.origin)
+            ),
+        );
+    }
+    for s in &b.sources {
+        if let (Some(t), Some(sha)) = (&s.text, Hash::from_hex(&s.sha256)) {
+            v.h.texts.insert(sha, t.as_bytes().to_vec());
+        }
+    }
+    let mut last: Option<u64> = None;
+    let mut counts = (0u64, 0u64);
+    let mut claims = Vec::new();
+    for e in &b.entries {
+        if last.is_some_and(|l| e.seq <= l) {
+            v.problem(
+                e,
+                None,
+                Check::Sequence,
+                "entries are not in increasing seq order".into(),
+            );
+        }
+        last = Some(e.seq);
+        v.entry(e, &b.origin, &cp, &mut counts, &mut claims);
+    }
+    if b.entries.first().map(|e| e.seq) != Some(0) {
+        v.log_problem(
+            Check::Reference,
+            "the bundle lacks the log.init entry (seq 0) that roots its keys".into(),
+        );
+    }
+    // Texts: present and matching, or removed by a bundled redaction.
+    let mut redacted = 0;
+    for (n, info) in v.h.sources.clone() {
+        let id = ItemId::source(n);
+        match v.h.texts.get(&info.sha256) {
+            Some(t) if Hash::sha256(t) == info.sha256 && t.len() as u64 == info.length => {}
+            Some(_) => v.log_problem(
+                Check::Blob,
+                format!("{id}: the text does not match its signed SHA-256 and length"),
+            ),
+            None if info.redacted => redacted += 1,
+            None => v.log_problem(
+                Check::Blob,
+                format!(
+                    "{id}: the text is missing and no source.redact entry in the bundle removed it"
+                ),
+            ),
+        }
+    }
+    // The checkpoint: signed by the given verifier keys, else by an admin
+    // the bundle enrolled before that size.
+    let (anchored, signed_by) = if vkeys.is_empty() {
+        let admins: Vec<(VerifierKey, String)> =
+            v.h.keys
+                .values()
+                .filter(|k| {
+                    k.role == Role::Admin
+                        && k.enrolled.0 < cp.size.0
+                        && k.revoked.is_none_or(|r| r.0 >= cp.size.0)
+                })
+                .filter_map(|k| {
+                    k.public
+                        .verifying_key()
+                        .ok()
+                        .and_then(|vk| VerifierKey::new(&b.origin, KeyType::Ed25519, vk).ok())
+                        .map(|v| (v, k.name.clone()))
+                })
+                .collect();
+        let keys: Vec<VerifierKey> = admins.iter().map(|(k, _)| k.clone()).collect();
+        match verify_note(&note, &keys) {
+            Ok(res) => (
+                false,
+                admins
+                    .iter()
+                    .filter(|(k, _)| res.verified_by(k))
+                    .map(|(_, n)| n.clone())
+                    .collect(),
+            ),
+            Err(e) => {
+                v.log_problem(
+                    Check::Checkpoint,
+                    format!("the checkpoint is not signed by an admin the bundle enrolls: {e}"),
+                );
+                (false, vec![])
+            }
+        }
+    } else {
+        match verify_note(&note, vkeys) {
+            Ok(res) => (
+                true,
+                res.signatures.iter().map(|s| s.name.clone()).collect(),
+            ),
+            Err(e) => {
+                v.log_problem(
+                    Check::Checkpoint,
+                    format!("the checkpoint is not signed by the given verifier key: {e}"),
+                );
+                (false, vec![])
+            }
+        }
+    };
+    let ok = v.problems.is_empty();
+    Ok(BundleReport {
+        origin: b.origin,
+        checkpoint_size: cp.size.0,
+        checkpoint_root: cp.root,
+        anchored: anchored && ok,
+        signed_by,
+        entries: b.entries.len() as u64,
+        sources: counts.0,
+        redacted_sources: redacted,
+        claims,
+        ok,
+        problems: v.problems,
+    })
+}
+
+struct BundleCheck {
+    h: BundleHistory,
+    problems: Vec<Problem>,
+}
+
+impl BundleCheck {
+    fn problem(&mut self, e: &BundleEntry, kind: Option<Kind>, check: Check, detail: String) {
+        self.problems.push(Problem {
+            seq: Some(e.seq),
+            kind: Some(kind.map_or("?".into(), |k| k.to_string())),
+            id: e.id.clone(),
+            check,
+            detail,
+        });
+    }
+    fn log_problem(&mut self, check: Check, detail: String) {
+        self.problems.push(Problem {
+            seq: None,
+            kind: None,
+            id: None,
+            check,
+            detail,
+        });
+    }
+
+    fn entry(
+        &mut self,
+        e: &BundleEntry,
+        origin: &str,
+        cp: &Checkpoint,
+        counts: &mut (u64, u64),
+        claims: &mut Vec<String>,
+    ) {
+        let (Ok(payload), Ok(sig)) = (B64.decode(&e.payload), B64.decode(&e.signature)) else {
+            return self.problem(
+                e,
+                None,
+                Check::Body,
+                "payload or signature is not base64".into(),
+            );
+        };
+        let hash = entry_hash(&payload, &sig);
+        let proof: Option<Vec<Hash>> = e
+            .inclusion_proof
+            .iter()
+            .map(|h| Hash::from_hex(h))
+            .collect();
+        let included = match proof {
+            None => Err("the inclusion proof is not hex hashes".to_string()),
+            Some(proof) => {
+                merkle::verify_inclusion(&hash, LeafIndex(e.seq), cp.size, &proof, &cp.root)
+                    .map_err(|err| format!("not in the checkpoint's tree: {err}"))
+            }
+        };
+        let parsed = Payload::parse(&payload);
+        let kind = parsed.as_ref().ok().map(|p| p.header.kind);
+        if let Err(d) = included {
+            self.problem(e, kind, Check::Inclusion, d);
+        }
+        let p = match parsed {
+            Ok(p) => p,
+            Err(PayloadError::Canonical(d)) => return self.problem(e, None, Check::Canonical, d),
+            Err(PayloadError::Header(d)) => return self.problem(e, None, Check::Header, d),
+            Err(PayloadError::Body(d)) => return self.problem(e, None, Check::Body, d),
+        };
+        if p.header.seq.0 != e.seq || p.header.log != origin {
+            self.problem(
+                e,
+                kind,
+                Check::Header,
+                "the payload's seq or log differs from the bundle".into(),
+            );
+        }
+        let id = p.body.creates().and_then(|k| {
+            let id: Option<ItemId> = e.id.as_deref().and_then(|s| s.parse().ok());
+            id.filter(|i| i.kind == k)
+        });
+        if p.body.creates().is_some() && id.is_none() {
+            self.problem(
+                e,
+                kind,
+                Check::Reference,
+                "the entry's friendly id is missing or of the wrong kind".into(),
+            );
+        }
+        self.h.current = e.seq;
+        let auth = match rules::authorize(&self.h, &p.header, &p.body) {
+            Ok(a) => a,
+            Err(err) => return self.problem(e, kind, Check::Body, err.to_string()),
+        };
+        match (&auth, keys::parse_sig(&sig)) {
+            (_, Err(err)) => self.problem(e, kind, Check::Signature, err),
+            (Ok(info), Ok(ps)) => {
+                if let Err(err) = info
+                    .public
+                    .verifying_key()
+                    .and_then(|vk| keys::verify(&vk, &payload, &ps))
+                {
+                    self.problem(e, kind, Check::Signature, err);
+                }
+            }
+            (Err(_), Ok(_)) => {}
+        }
+        let mut valid = true;
+        if let Err(Violation { check, detail }) = auth {
+            self.problem(e, kind, check, detail);
+            valid = false;
+        }
+        match rules::check_body(&self.h, &p.header, &p.body) {
+            Ok(Ok(())) => {}
+            Ok(Err(Violation { check, detail })) => {
+                self.problem(e, kind, check, detail);
+                valid = false;
+            }
+            Err(err) => self.problem(e, kind, Check::Body, err.to_string()),
+        }
+        if valid {
+            self.h.apply(&p.header, &p.body, id, hash, counts, claims);
+        }
+    }
+}
+
+/// The history as far as the bundle shows it. Checks that need the whole
+/// log (a duplicate source elsewhere, the number of admins) are not made.
+#[derive(Default)]
+struct BundleHistory {
+    keys: HashMap<Fingerprint, KeyInfo>,
+    items: HashMap<ItemId, (Seq, Hash, Body, Fingerprint)>,
+    sources: HashMap<u64, SourceInfo>,
+    texts: HashMap<Hash, Vec<u8>>,
+    current: u64,
+}
+
+impl BundleHistory {
+    fn apply(
+        &mut self,
+        h: &Header,
+        body: &Body,
+        id: Option<ItemId>,
+        hash: Hash,
+        counts: &mut (u64, u64),
+        claims: &mut Vec<String>,
+    ) {
+        match body {
+            Body::LogInit(_) => {
+                if let Ok(Ok(info)) = rules::authorize(&BundleHistory::default(), h, body) {
+                    self.keys.insert(h.signer.clone(), info);
+                }
+            }
+            Body::KeyAdd(b) => {
+                if let Ok(pk) = PublicKey::from_openssh(&b.key) {
+                    self.keys.insert(
+                        pk.fingerprint().clone(),
+                        KeyInfo {
+                            public: pk,
+                            name: b.name.clone(),
+                            role: b.role,
+                            enrolled: h.seq,
+                            revoked: None,
+                        },
+                    );
+                }
+            }
+            Body::KeyRevoke(b) => {
+                if let Some(k) = self.keys.get_mut(&b.fingerprint) {
+                    k.revoked = Some(h.seq);
+                }
+            }
+            Body::SourceAdd(b) => {
+                counts.0 += 1;
+                if let Some(id) = id {
+                    self.sources.insert(
+                        id.n,
+                        SourceInfo {
+                            sha256: b.sha256,
+                            length: b.length,
+                            redacted: false,
+                        },
+                    );
+                }
+            }
+            Body::SourceRedact(b) => {
+                if let Some(s) = self.sources.get_mut(&b.source.id.n) {
+                    s.redacted = true;
+                }
+            }
+            Body::ClaimAdd(_) => {
+                counts.1 += 1;
+                if let Some(id) = id {
+                    claims.push(id.to_string());
+                }
+            }
+            _ => {}
+        }
+        if let Some(id) = id {
+            self.items
+                .insert(id, (h.seq, hash, body.clone(), h.signer.clone()));
+        }
+    }
+}
+
+impl History for BundleHistory {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
+        Ok(self.keys.get(fp).cloned())
+    }
+    fn active_admins(&self) -> Result<u64> {
+        Ok(u64::MAX)
+    }
+    fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
+        Ok(self
+            .items
+            .get(&id)
+            .filter(|(s, ..)| s.0 < self.current)
+            .map(|(s, h, ..)| (*s, *h)))
+    }
+    fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
+        Ok(self.sources.get(&n).cloned())
+    }
+    fn source_with_sha(&self, _: &Hash) -> Result<Option<u64>> {
+        Ok(None)
+    }
+    fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
+        Ok(match self.items.get(&ItemId::annotation(n)) {
+            Some((_, _, Body::AnnotationAdd(b), signer)) => Some((b.claim.id.n, signer.clone())),
+            _ => None,
+        })
+    }
+    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
+        Ok(match self.items.get(&ItemId::claim(n)) {
+            Some((_, _, Body::ClaimAdd(b), _)) => Some(b.source.id.n),
+            _ => None,
+        })
+    }
+    fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>> {
+        Ok(self.texts.get(sha).cloned())
+    }
+    fn tree_root(&self, _: u64) -> Result<Option<Hash>> {
+        Ok(None)
+    }
+}

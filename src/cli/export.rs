@@ -1,0 +1,61 @@
+use super::{output, Ctx, Outcome};
+use claimtrail::error::{Error, Result};
+use claimtrail::model::ItemId;
+use std::path::PathBuf;
+
+/// Write a self-contained bundle for checking these items offline: their
+/// entries, sources and annotations, their signers' key entries, the source
+/// texts (unless redacted), a signed checkpoint and inclusion proofs.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// S<n>, C<n> or A<n> (a source brings its claims, a claim its annotations).
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    /// The bundle file to write (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let ids: Vec<ItemId> = a
+        .ids
+        .iter()
+        .map(|s| {
+            s.parse().map_err(|e: claimtrail::model::BadId| {
+                Error::invalid(e.to_string(), "see `claimtrail list` for ids")
+            })
+        })
+        .collect::<Result<_>>()?;
+    if a.out.exists() {
+        return Err(Error::Exists(a.out));
+    }
+    let mut store = ctx.open()?;
+    // An admin key, if given, lets export sign a checkpoint when none covers the entries.
+    let signer = match &ctx.key {
+        Some(_) => Some(ctx.signer()?),
+        None => None,
+    };
+    let bundle = claimtrail::bundle::export(&mut store, &ids, signer.as_ref())?;
+    let text = serde_json::to_string_pretty(&bundle).map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(&a.out, text + "\n").map_err(|e| Error::Io {
+        path: a.out.clone(),
+        reason: claimtrail::keys::io_reason(&e),
+    })?;
+    if ctx.json {
+        output::json(
+            &serde_json::json!({"out": a.out, "entries": bundle.entries.len(), "sources": bundle.sources.len()}),
+        )?;
+    } else {
+        println!(
+            "wrote {} ({} entries, {} source texts, with a checkpoint and an inclusion proof for each entry)",
+            a.out.display(),
+            bundle.entries.len(),
+            bundle.sources.iter().filter(|s| s.text.is_some()).count()
+        );
+        println!(
+            "check it anywhere with `claimtrail verify-bundle {}`",
+            a.out.display()
+        );
+    }
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,84 @@
+use super::{output, Ctx, Outcome};
+use claimtrail::checkpoint::VerifierKey;
+use claimtrail::error::{Error, Result};
+use claimtrail::text::escape;
+use std::path::PathBuf;
+
+/// Check a bundle with no database: signatures, enrolment of signers,
+/// inclusion proofs against its checkpoint, the checkpoint's signature,
+/// source hashes and quotes. Exit 0 ok, 1 problems, 2 could not run.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    pub bundle: PathBuf,
+    /// The log's verifier key(s) (from `claimtrail key vkey`), obtained
+    /// independently: without one, the bundle is only checked against
+    /// keys it enrolls itself.
+    #[arg(long, num_args = 1..)]
+    pub vkey: Vec<String>,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let vkeys: Vec<VerifierKey> = a
+        .vkey
+        .iter()
+        .map(|v| {
+            v.parse().map_err(|e| {
+                Error::invalid(
+                    format!("`{v}` is not a verifier key: {e}"),
+                    "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    let bytes = std::fs::read(&a.bundle).map_err(|e| Error::Io {
+        path: a.bundle.clone(),
+        reason: claimtrail::keys::io_reason(&e),
+    })?;
+    let r = claimtrail::bundle::verify_bundle(&bytes, &vkeys)?;
+    if ctx.json {
+        output::json(&r)?;
+    } else {
+        println!(
+            "bundle of log {}: {} entries, {} sources ({} redacted), claims {}",
+            escape(&r.origin),
+            r.entries,
+            r.sources,
+            r.redacted_sources,
+            r.claims.join(", ")
+        );
+        println!(
+            "checkpoint: size {}, root {}, signed by {}",
+            r.checkpoint_size,
+            r.checkpoint_root,
+            if r.signed_by.is_empty() {
+                "-".into()
+            } else {
+                r.signed_by.join(", ")
+            }
+        );
+        for p in &r.problems {
+            let at = match (p.seq, &p.kind) {
+                (Some(s), Some(k)) => format!(
+                    "entry {s} ({}{})",
+                    escape(k),
+                    p.id.as_ref().map(|i| format!(" {i}")).unwrap_or_default()
+                ),
+                _ => "bundle".into(),
+            };
+            println!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail));
+        }
+        if r.ok {
+            println!("OK: every signature, proof, text and quote checks out");
+            if !r.anchored {
+                println!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is");
+            }
+        } else {
+            println!("FAILED: {} problem(s) found", r.problems.len());
+        }
+    }
+    Ok(if r.ok {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
+}

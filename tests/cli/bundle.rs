@@ -1,0 +1,275 @@
+//! Bundles: exported, checked with no database, and caught when any part
+//! of them is edited.
+
+use crate::common::*;
+use base64::Engine;
+use serde_json::Value;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn exported(w: &Work, ids: &[&str]) -> (std::path::PathBuf, Value) {
+    let out = w.path("bundle.json");
+    let _ = std::fs::remove_file(&out);
+    let mut args = vec!["export"];
+    args.extend_from_slice(ids);
+    args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    assert!(w.run(Some("admin"), &args).ok().contains("wrote"));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    (out, v)
+}
+
+fn check(w: &Work, bundle: &Value, vkey: Option<&str>) -> Run {
+    let p = w.path("edited.json");
+    std::fs::write(&p, serde_json::to_string(bundle).unwrap()).unwrap();
+    // No database at all: point CLAIMTRAIL_DB somewhere empty.
+    let mut args = vec!["verify-bundle", p.to_str().unwrap()];
+    if let Some(k) = vkey {
+        args.extend_from_slice(&["--vkey", k]);
+    }
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &args,
+        None,
+    )
+}
+
+#[test]
+fn round_trip_with_and_without_the_published_key() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1"]);
+    assert_eq!(b["format"], "claimtrail-bundle");
+    let seqs: Vec<u64> = b["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    // log.init, analyst's key.add, S1, C1, C2 (contradicted), A1, checkpoint covers all.
+    assert_eq!(seqs, vec![0, 1, 3, 4, 5, 6], "{seqs:?}");
+    let r = check(&w, &b, None);
+    assert!(
+        r.ok()
+            .contains("OK: every signature, proof, text and quote checks out"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("pass --vkey"), "{}", r.stdout);
+    let vkeys = w.run(None, &["key", "vkey"]);
+    let log_key = vkeys.ok().lines().next().unwrap().to_string();
+    let r = check(&w, &b, Some(&log_key));
+    assert!(
+        r.ok().contains("OK") && !r.stdout.contains("pass --vkey"),
+        "{}",
+        r.stdout
+    );
+    let j: Value = serde_json::from_str(&{
+        let p = w.path("edited.json");
+        w.run_with(
+            None,
+            &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+            &[
+                "verify-bundle",
+                p.to_str().unwrap(),
+                "--vkey",
+                &log_key,
+                "--json",
+            ],
+            None,
+        )
+        .stdout
+    })
+    .unwrap();
+    assert_eq!(j["anchored"], true);
+    assert_eq!(j["claims"], serde_json::json!(["C1", "C2"]));
+    // Another log's key does not anchor it.
+    let other = Work::with_claims();
+    let other_key = other
+        .run(None, &["key", "vkey"])
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let r = check(&w, &b, Some(&other_key));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("checkpoint: the checkpoint is not signed by the given verifier key"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn every_part_of_a_bundle_is_tamper_evident() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1"]);
+    let entry = |b: &Value, seq: u64| {
+        b["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|e| e["seq"] == seq)
+            .unwrap()
+    };
+    let flip_b64 = |s: &str, at: usize| {
+        let mut bytes = B64.decode(s).unwrap();
+        let i = at.min(bytes.len() - 1);
+        bytes[i] ^= 0x01;
+        B64.encode(bytes)
+    };
+    // A payload byte (inside the speaker's name): signature, hash and proof all fail.
+    let mut t = b.clone();
+    let i = entry(&t, 4);
+    let p = t["entries"][i]["payload"].as_str().unwrap().to_string();
+    let text = String::from_utf8(B64.decode(&p).unwrap())
+        .unwrap()
+        .replace("White Helmets", "White Helmetz");
+    t["entries"][i]["payload"] = Value::String(B64.encode(text));
+    let r = check(&w, &t, None);
+    r.problem("entry 4 (claim.add C1)", "inclusion");
+    r.problem("entry 4 (claim.add C1)", "signature");
+    // A signature byte.
+    let mut t = b.clone();
+    let i = entry(&t, 6);
+    let s = t["entries"][i]["signature"].as_str().unwrap().to_string();
+    t["entries"][i]["signature"] = Value::String(flip_b64(&s, 170));
+    check(&w, &t, None).problem("entry 6 (annotation.add A1)", "signature");
+    // A hash of an inclusion proof.
+    let mut t = b.clone();
+    let i = entry(&t, 5);
+    let h = t["entries"][i]["inclusion_proof"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let flipped = format!("{}{}", if h.starts_with('0') { "1" } else { "0" }, &h[1..]);
+    t["entries"][i]["inclusion_proof"][0] = Value::String(flipped);
+    check(&w, &t, None).problem("entry 5 (claim.add C2)", "inclusion");
+    // The checkpoint's root.
+    let mut t = b.clone();
+    let note = t["checkpoint"].as_str().unwrap().to_string();
+    let mut lines: Vec<String> = note.split('\n').map(str::to_string).collect();
+    lines[2] = B64.encode([7u8; 32]);
+    t["checkpoint"] = Value::String(lines.join("\n"));
+    let r = check(&w, &t, None);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(": inclusion: ") && r.stdout.contains("PROBLEM bundle: checkpoint:"),
+        "{}",
+        r.stdout
+    );
+    // The source text.
+    let mut t = b.clone();
+    let src = t["sources"][0]["text"]
+        .as_str()
+        .unwrap()
+        .replace("Seven civilians", "Eight civilians");
+    t["sources"][0]["text"] = Value::String(src);
+    let r = check(&w, &t, None);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("PROBLEM bundle: blob: S1: the text does not match"),
+        "{}",
+        r.stdout
+    );
+    // A missing text, with no redaction.
+    let mut t = b.clone();
+    t["sources"][0]["text"] = Value::Null;
+    let r = check(&w, &t, None);
+    assert!(
+        r.stdout
+            .contains("the text is missing and no source.redact entry"),
+        "{}",
+        r.stdout
+    );
+    // A removed entry: the claim's source.
+    let mut t = b.clone();
+    let i = entry(&t, 3);
+    t["entries"].as_array_mut().unwrap().remove(i);
+    check(&w, &t, None).problem("entry 4 (claim.add C1)", "reference");
+    // A removed key entry: the analyst is no longer enrolled.
+    let mut t = b.clone();
+    let i = entry(&t, 1);
+    t["entries"].as_array_mut().unwrap().remove(i);
+    check(&w, &t, None).problem("entry 3 (source.add S1)", "authorization");
+    // Not a bundle: exit 2.
+    std::fs::write(w.path("junk.json"), b"{\"format\": 1}").unwrap();
+    w.run(
+        None,
+        &["verify-bundle", w.path("junk.json").to_str().unwrap()],
+    )
+    .error("not a claimtrail bundle");
+    w.run(
+        None,
+        &["verify-bundle", w.path("none.json").to_str().unwrap()],
+    )
+    .error("no such file");
+    w.run(
+        None,
+        &[
+            "verify-bundle",
+            w.path("junk.json").to_str().unwrap(),
+            "--vkey",
+            "x",
+        ],
+    )
+    .error("is not a verifier key");
+}
+
+#[test]
+fn redacted_sources_export_and_verify_as_redacted() {
+    let w = Work::with_claims();
+    let tweet = "Seven civilians were killed, @SyriaCivilDef says";
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "tweet"],
+        Some(tweet.as_bytes()),
+    )
+    .ok();
+    assert_eq!(
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S2",
+                "--quote",
+                "Seven civilians were killed",
+                "--speaker",
+                "White Helmets",
+                "--provenance",
+                "tweet"
+            ]
+        )
+        .ok()
+        .trim(),
+        "C3"
+    );
+    w.run(
+        Some("admin"),
+        &["source", "redact", "S2", "--reason", "names a minor"],
+    )
+    .ok();
+    let (path, b) = exported(&w, &["C3"]);
+    assert!(b["sources"][0]["text"].is_null());
+    assert!(!std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("@SyriaCivilDef"));
+    let r = check(&w, &b, None);
+    assert!(r.ok().contains("1 sources (1 redacted)"), "{}", r.stdout);
+    // export refuses to overwrite, and an unknown id.
+    w.run(
+        Some("admin"),
+        &["export", "C3", "--out", path.to_str().unwrap()],
+    )
+    .error("already exists");
+    w.run(
+        Some("admin"),
+        &["export", "C9", "--out", w.path("x.json").to_str().unwrap()],
+    )
+    .error("no claim C9");
+}

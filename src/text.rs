@@ -39,11 +39,84 @@ fn boundaries_around(text: &str, at: usize) -> (usize, usize) {
 
 /// Parses `START..END` (byte offsets) as given to `claim add --span`.
 pub fn parse_span(s: &str) -> Result<(usize, usize), String> {
-    let bad = || format!("`{}` is not a span: write START..END with byte offsets, e.g. 120..187", escape(s));
+    let bad = || {
+        format!(
+            "`{}` is not a span: write START..END with byte offsets, e.g. 120..187",
+            escape(s)
+        )
+    };
     let (a, b) = s.split_once("..").ok_or_else(bad)?;
     let a: usize = a.trim().parse().map_err(|_| bad())?;
     let b: usize = b.trim().parse().map_err(|_| bad())?;
     Ok((a, b))
+}
+
+/// Checks a `START..END` span given by a user against a source's text
+/// (`id` names the source in errors).
+pub fn locate_span(src: &str, span: &str, id: &str) -> crate::error::Result<(usize, usize)> {
+    use crate::error::Error;
+    let (s, e) = parse_span(span)
+        .map_err(|e| Error::invalid(e, "write --span START..END, e.g. --span 120..187"))?;
+    self::span(src, s, e).map_err(|e| {
+        Error::invalid(
+            e,
+            format!("see `claimtrail show {id} --text` for the text and its offsets"),
+        )
+    })?;
+    Ok((s, e))
+}
+
+/// Finds the one place a quote occurs in a source's text; when it occurs
+/// more than once, `occurrence` (1-based) picks one, and without it the
+/// error lists every place (line, column, bytes).
+pub fn locate_quote(
+    src: &str,
+    quote: &str,
+    occurrence: Option<usize>,
+    id: &str,
+) -> crate::error::Result<(usize, usize)> {
+    use crate::error::Error;
+    if quote.is_empty() {
+        return Err(Error::invalid(
+            "the quote is empty",
+            "give the exact text of the claim",
+        ));
+    }
+    let found = occurrences(src, quote);
+    let pick =
+        match (found.len(), occurrence) {
+            (0, _) => return Err(Error::invalid(
+                format!("the quote does not occur in {id}"),
+                "copy the text exactly (quotes, apostrophes and dashes included), or use --span",
+            )),
+            (n, Some(k)) if k == 0 || k > n => {
+                return Err(Error::invalid(
+                    format!("--occurrence {k}: the quote occurs {n} times in {id}"),
+                    format!("use --occurrence 1 to {n}"),
+                ))
+            }
+            (_, Some(k)) => found[k - 1],
+            (1, None) => found[0],
+            (n, None) => {
+                let list: Vec<String> = found
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &at)| {
+                        let (l, c) = line_col(src, at);
+                        format!(
+                            "{}: line {l} col {c} (bytes {at}..{})",
+                            i + 1,
+                            at + quote.len()
+                        )
+                    })
+                    .collect();
+                return Err(Error::invalid(
+                    format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
+                    "choose one with --occurrence K, or use --span",
+                ));
+            }
+        };
+    Ok((pick, pick + quote.len()))
 }
 
 /// Up to [`CONTEXT_CHARS`] characters before byte `start` (a boundary).

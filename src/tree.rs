@@ -162,3 +162,126 @@ mod tests {
         assert_eq!(Frontier::default().root(), merkle::empty_root());
     }
 }
+
+/// A C2SP verifier key of the log and the enrolled key behind it.
+pub struct LogVerifierKey {
+    pub vkey: VerifierKey,
+    pub key: crate::query::KeyView,
+}
+
+/// The log's verifier keys: every admin's key under the origin (signed-note
+/// type 0x01: checkpoint signers) and every auditor's key under its
+/// principal (type 0x04: cosigners). With `at_size`, only the keys that were
+/// enrolled before entry `at_size` and not revoked by then (the keys that
+/// could sign a checkpoint of that size); otherwise the keys active now.
+pub fn verifier_keys(
+    conn: &Connection,
+    origin: &str,
+    at_size: Option<u64>,
+) -> Result<Vec<LogVerifierKey>> {
+    let mut out = Vec::new();
+    for key in crate::query::keys(conn)? {
+        let live = match at_size {
+            Some(size) => {
+                key.enrolled_seq < size.max(1) && key.revoked_seq.is_none_or(|r| r >= size)
+            }
+            None => key.revoked_seq.is_none(),
+        };
+        if !live {
+            continue;
+        }
+        let Ok(pk) = crate::keys::PublicKey::from_openssh(&key.public_key) else {
+            continue;
+        };
+        let Ok(vk) = pk.verifying_key() else { continue };
+        let made = match key.role.as_str() {
+            "admin" => VerifierKey::new(origin, KeyType::Ed25519, vk),
+            "auditor" => VerifierKey::new(
+                &crate::keys::principal(&key.name),
+                KeyType::CosignatureV1,
+                vk,
+            ),
+            _ => continue,
+        };
+        if let Ok(vkey) = made {
+            out.push(LogVerifierKey { vkey, key });
+        }
+    }
+    Ok(out)
+}
+
+/// An auditor's cosignature of a checkpoint note of this log. It is made
+/// only after checking that an admin of the log signed the note and that
+/// the log contains exactly that tree; the cosignature then says "the
+/// auditor saw this tree in this log at this time".
+pub fn cosign(
+    conn: &Connection,
+    origin: &str,
+    signer: &crate::keys::Signer,
+    note: &mut SignedNote,
+) -> Result<(String, u64)> {
+    let cp = Checkpoint::parse(note.text())
+        .map_err(|e| Error::invalid(e.to_string(), "give a checkpoint file"))?;
+    if cp.origin != origin {
+        return Err(Error::invalid(
+            format!(
+                "the checkpoint is of `{}`, not of this log `{origin}`",
+                crate::text::escape(&cp.origin)
+            ),
+            "cosign it against its own log (--db)",
+        ));
+    }
+    let me = crate::query::keys(conn)?
+        .into_iter()
+        .find(|k| k.fingerprint == signer.fingerprint().as_str())
+        .ok_or_else(|| Error::NotEnrolled(signer.fingerprint().clone()))?;
+    if let Some(seq) = me.revoked_seq {
+        return Err(Error::Revoked {
+            fingerprint: signer.fingerprint().clone(),
+            seq,
+        });
+    }
+    if me.role != "auditor" {
+        return Err(Error::invalid(
+            format!(
+                "key {} has role {}; cosignatures are made by auditors",
+                me.fingerprint, me.role
+            ),
+            "sign with an auditor key",
+        ));
+    }
+    let admins: Vec<VerifierKey> = verifier_keys(conn, origin, None)?
+        .into_iter()
+        .filter(|k| k.key.role == "admin")
+        .map(|k| k.vkey)
+        .collect();
+    let verified = crate::checkpoint::verify_note(note, &admins).map_err(|e| {
+        Error::invalid(
+            format!("the checkpoint is not signed by an admin of this log ({e})"),
+            "cosign only checkpoints the log itself signed",
+        )
+    })?;
+    if !admins.iter().any(|k| verified.verified_by(k)) {
+        return Err(Error::invalid(
+            "the checkpoint is not signed by an admin of this log",
+            "cosign only checkpoints the log itself signed",
+        ));
+    }
+    if cp.size > size(conn)? || root(conn, cp.size)? != cp.root {
+        return Err(Error::invalid(
+            format!(
+                "this log does not contain the tree of {} entries with root {}",
+                cp.size, cp.root
+            ),
+            "run `claimtrail verify --checkpoint FILE` to see how they differ; do not cosign",
+        ));
+    }
+    let name = crate::keys::principal(&me.name);
+    let key = signer
+        .ed25519()
+        .ok_or_else(|| Error::Internal("not an ed25519 key".into()))?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    note.add_cosignature(&name, &key, now)
+        .map_err(|e| Error::invalid(format!("cannot cosign: {e}"), "check the key's name"))?;
+    Ok((name, now))
+}

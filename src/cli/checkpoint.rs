@@ -1,8 +1,8 @@
 use super::{output, Ctx, Outcome};
-use claimtrail::checkpoint::{verify_note, Checkpoint, KeyType, SignedNote, VerifierKey};
+use claimtrail::checkpoint::{verify_note, Checkpoint, SignedNote, VerifierKey};
 use claimtrail::error::{Error, Result};
-use claimtrail::keys::{self, PublicKey};
-use claimtrail::{query, tree};
+use claimtrail::keys;
+use claimtrail::tree;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
@@ -110,77 +110,8 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
 fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let (mut note, cp) = read_note(file)?;
     let store = ctx.open()?;
-    let conn = store.conn();
-    let origin = store.origin()?;
-    if cp.origin != origin {
-        return Err(Error::invalid(
-            format!(
-                "{} is a checkpoint of `{}`, not of this log `{origin}`",
-                file.display(),
-                cp.origin
-            ),
-            "cosign it against its own log (--db)",
-        ));
-    }
     let signer = ctx.signer()?;
-    let me = query::keys(conn)?
-        .into_iter()
-        .find(|k| k.fingerprint == signer.fingerprint().as_str())
-        .ok_or_else(|| Error::NotEnrolled(signer.fingerprint().clone()))?;
-    if let Some(seq) = me.revoked_seq {
-        return Err(Error::Revoked {
-            fingerprint: signer.fingerprint().clone(),
-            seq,
-        });
-    }
-    if me.role != "auditor" {
-        return Err(Error::invalid(
-            format!(
-                "key {} has role {}; cosignatures are made by auditors",
-                me.fingerprint, me.role
-            ),
-            "sign with an auditor key",
-        ));
-    }
-    // Cosign only what this log really contains, signed by one of its admins.
-    let admins: Vec<VerifierKey> = query::keys(conn)?
-        .iter()
-        .filter(|k| k.role == "admin")
-        .filter_map(|k| PublicKey::from_openssh(&k.public_key).ok())
-        .filter_map(|pk| tree::log_vkey(&origin, &pk).ok())
-        .collect();
-    let verified = verify_note(&note, &admins).map_err(|e| {
-        Error::invalid(
-            format!(
-                "{}: not signed by an admin of this log ({e})",
-                file.display()
-            ),
-            "cosign only checkpoints the log itself signed",
-        )
-    })?;
-    if !admins.iter().any(|k| verified.verified_by(k)) {
-        return Err(Error::invalid(
-            "the checkpoint is not signed by an admin of this log",
-            "cosign only checkpoints the log itself signed",
-        ));
-    }
-    let size = tree::size(conn)?;
-    if cp.size > size || tree::root(conn, cp.size)? != cp.root {
-        return Err(Error::invalid(
-            format!(
-                "this log does not contain the tree of {} entries with root {}",
-                cp.size, cp.root
-            ),
-            "run `claimtrail verify --checkpoint FILE` to see how they differ; do not cosign",
-        ));
-    }
-    let name = keys::principal(&me.name);
-    let key = signer
-        .ed25519()
-        .ok_or_else(|| Error::Internal("not an ed25519 key".into()))?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    note.add_cosignature(&name, &key, now)
-        .map_err(|e| Error::invalid(format!("cannot cosign: {e}"), "check the key name"))?;
+    let (name, now) = tree::cosign(store.conn(), &store.origin()?, &signer, &mut note)?;
     let target = out.unwrap_or_else(|| file.to_path_buf());
     write_out(&target, &note.to_string())?;
     if ctx.json {
@@ -269,35 +200,19 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// Verifier keys of the log: each admin's key under the origin (type
-/// 0x01), and each auditor's cosigner key under its principal (0x04).
+/// Prints the log's verifier keys (see `tree::verifier_keys`).
 pub fn vkeys(ctx: &Ctx) -> Result<Outcome> {
     let store = ctx.open()?;
-    let origin = store.origin()?;
-    let mut out = Vec::new();
-    for k in query::keys(store.conn())? {
-        if k.revoked_seq.is_some() {
-            continue;
-        }
-        let Ok(pk) = PublicKey::from_openssh(&k.public_key) else {
-            continue;
-        };
-        let Ok(vk) = pk.verifying_key() else { continue };
-        let v = match k.role.as_str() {
-            "admin" => VerifierKey::new(&origin, KeyType::Ed25519, vk),
-            "auditor" => VerifierKey::new(&keys::principal(&k.name), KeyType::CosignatureV1, vk),
-            _ => continue,
-        };
-        if let Ok(v) = v {
-            out.push((v.to_string(), k));
-        }
-    }
+    let keys = tree::verifier_keys(store.conn(), &store.origin()?, None)?;
     if ctx.json {
-        let v: Vec<_> = out.iter().map(|(v, k)| serde_json::json!({"vkey": v, "name": k.name, "role": k.role, "fingerprint": k.fingerprint})).collect();
+        let v: Vec<_> = keys
+            .iter()
+            .map(|k| serde_json::json!({"vkey": k.vkey.to_string(), "name": k.key.name, "role": k.key.role, "fingerprint": k.key.fingerprint}))
+            .collect();
         output::json(&v)?;
     } else {
-        for (v, _) in out {
-            println!("{v}");
+        for k in keys {
+            println!("{}", k.vkey);
         }
     }
     Ok(Outcome::Done)

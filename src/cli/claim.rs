@@ -58,61 +58,15 @@ pub fn run(ctx: &Ctx, c: ClaimCommand) -> Result<Outcome> {
 
 /// Finds where the claim lies in the source text.
 fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
-    if let Some(span) = &a.span {
-        let (s, e) = text::parse_span(span).map_err(|e| Error::invalid(e, "write --span START..END, e.g. --span 120..187"))?;
-        text::span(src, s, e).map_err(|e| {
-            Error::invalid(
-                e,
-                format!("see `claimtrail show {id} --text` for the text and its offsets"),
-            )
-        })?;
-        return Ok((s, e));
+    match &a.span {
+        Some(span) => claimtrail::text::locate_span(src, span, id),
+        None => claimtrail::text::locate_quote(
+            src,
+            a.quote.as_deref().unwrap_or_default(),
+            a.occurrence,
+            id,
+        ),
     }
-    let quote = a.quote.as_deref().unwrap_or_default();
-    if quote.is_empty() {
-        return Err(Error::invalid(
-            "--quote is empty",
-            "give the exact text of the claim",
-        ));
-    }
-    let found = text::occurrences(src, quote);
-    let pick =
-        match (found.len(), a.occurrence) {
-            (0, _) => return Err(Error::invalid(
-                format!("the quote does not occur in {id}"),
-                "copy the text exactly (quotes, apostrophes and dashes included), or use --span",
-            )),
-            (_, Some(k)) if k == 0 || k > found.len() => {
-                return Err(Error::invalid(
-                    format!(
-                        "--occurrence {k}: the quote occurs {} times in {id}",
-                        found.len()
-                    ),
-                    format!("use --occurrence 1 to {}", found.len()),
-                ))
-            }
-            (_, Some(k)) => found[k - 1],
-            (1, None) => found[0],
-            (n, None) => {
-                let list: Vec<String> = found
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &at)| {
-                        let (l, c) = text::line_col(src, at);
-                        format!(
-                            "{}: line {l} col {c} (bytes {at}..{})",
-                            i + 1,
-                            at + quote.len()
-                        )
-                    })
-                    .collect();
-                return Err(Error::invalid(
-                    format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
-                    "choose one with --occurrence K, or use --span",
-                ));
-            }
-        };
-    Ok((pick, pick + quote.len()))
 }
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
@@ -129,7 +83,8 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
     let (start, end) = locate(src, &a, &id.to_string())?;
     let signer = ctx.signer()?;
-    let body = claimtrail::log::claim_body(source, src, (start, end), &a.speaker, a.provenance, a.text)?;
+    let body =
+        claimtrail::log::claim_body(source, src, (start, end), &a.speaker, a.provenance, a.text)?;
     let e = append(&mut store, &signer, NewEntry::new(body))?;
     let cid = e.id.map(|i| i.to_string()).unwrap_or_default();
     if ctx.json {
@@ -144,9 +99,14 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     let id = parse_id(&a.source, IdKind::Source)?;
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
-    let data = query::source_text(store.conn(), id.n)?
-        .ok_or_else(|| Error::invalid(format!("{id} was redacted: there is no text to read"), "suggest claims from another source"))?;
-    let src = std::str::from_utf8(&data).map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
+    let data = query::source_text(store.conn(), id.n)?.ok_or_else(|| {
+        Error::invalid(
+            format!("{id} was redacted: there is no text to read"),
+            "suggest claims from another source",
+        )
+    })?;
+    let src = std::str::from_utf8(&data)
+        .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
     let found = claimtrail::suggest::suggest(src);
     let Some(pick) = a.add else {
         if ctx.json {
@@ -158,7 +118,14 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             output::json(&v)?;
         } else {
             for (i, c) in found.iter().enumerate() {
-                println!("{:>3}. {} via {} (bytes {}..{})", i + 1, text::escape(&c.speaker), c.provenance, c.start, c.end);
+                println!(
+                    "{:>3}. {} via {} (bytes {}..{})",
+                    i + 1,
+                    text::escape(&c.speaker),
+                    c.provenance,
+                    c.start,
+                    c.end
+                );
                 println!("     “{}”", text::escape(&output::cut(c.quote(src), 200)));
                 println!("     cue: {}", text::escape(&c.cue));
             }
@@ -173,25 +140,36 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             .map(|p| match p.trim().parse::<usize>() {
                 Ok(n) if n >= 1 && n <= found.len() => Ok(n - 1),
                 _ => Err(Error::invalid(
-                    format!("`{}` is not a candidate number (there are {} in {id})", text::escape(p.trim()), found.len()),
+                    format!(
+                        "`{}` is not a candidate number (there are {} in {id})",
+                        text::escape(p.trim()),
+                        found.len()
+                    ),
                     "give numbers from the list, e.g. --add 1,3,5, or --add all",
                 )),
             })
             .collect::<Result<_>>()?
     };
     if chosen.is_empty() {
-        return Err(Error::invalid(format!("no candidates in {id} to add"), "add claims by hand with `claimtrail claim add`"));
+        return Err(Error::invalid(
+            format!("no candidates in {id} to add"),
+            "add claims by hand with `claimtrail claim add`",
+        ));
     }
     let signer = ctx.signer()?;
     let mut entries = Vec::new();
     for &i in &chosen {
         let c = &found[i];
         let kind: SourceKind = c.provenance.parse().map_err(Error::Internal)?;
-        let body = claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
+        let body =
+            claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
         entries.push(NewEntry::new(body));
     }
     let added = claimtrail::log::append_batch(&mut store, &signer, entries)?;
-    let ids: Vec<String> = added.iter().filter_map(|e| e.id.map(|i| i.to_string())).collect();
+    let ids: Vec<String> = added
+        .iter()
+        .filter_map(|e| e.id.map(|i| i.to_string()))
+        .collect();
     if ctx.json {
         output::json(&serde_json::json!({"added": ids}))?;
     } else {

@@ -166,7 +166,14 @@ pub fn build(dir: &Path) -> Result<Demo> {
         })?;
         let end = start + c.quote.len();
         let paraphrase = (!c.paraphrase.is_empty()).then(|| c.paraphrase.to_string());
-        let body = log::claim_body(s_ref, ARTICLE, (start, end), c.speaker, c.provenance, paraphrase)?;
+        let body = log::claim_body(
+            s_ref,
+            ARTICLE,
+            (start, end),
+            c.speaker,
+            c.provenance,
+            paraphrase,
+        )?;
         let e = append(&mut store, &analyst, NewEntry::new(body))?;
         claims.push(Ref {
             id: e.id.unwrap_or(ItemId::claim(1)),

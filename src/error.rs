@@ -49,9 +49,7 @@ pub enum Error {
     /// Bad input from the user: what is wrong, and what to do.
     #[error("{what}")]
     Invalid { what: String, hint: String },
-    #[error(
-        "the database is busy: another process held its write lock for more than {0} s"
-    )]
+    #[error("the database is busy: another process held its write lock for more than {0} s")]
     Busy(u64),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -63,10 +63,17 @@ pub fn claim_body(
     provenance: SourceKind,
     paraphrase: Option<String>,
 ) -> Result<Body> {
-    let quote = crate::text::span(source_text, start, end)
-        .map_err(|e| Error::invalid(e, format!("see `claimtrail show {} --text` for the text", source.id)))?;
+    let quote = crate::text::span(source_text, start, end).map_err(|e| {
+        Error::invalid(
+            e,
+            format!("see `claimtrail show {} --text` for the text", source.id),
+        )
+    })?;
     if speaker.trim().is_empty() {
-        return Err(Error::invalid("the speaker is empty", "give who said it, as the source names them"));
+        return Err(Error::invalid(
+            "the speaker is empty",
+            "give who said it, as the source names them",
+        ));
     }
     Ok(Body::ClaimAdd(ClaimAdd {
         source,

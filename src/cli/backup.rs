@@ -17,10 +17,19 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let size = claimtrail::tree::size(copy.conn())?;
     let root = claimtrail::tree::root(copy.conn(), size)?;
     if ctx.json {
-        output::json(&serde_json::json!({"path": a.path, "entries": size.0, "root": root.to_hex()}))?;
+        output::json(
+            &serde_json::json!({"path": a.path, "entries": size.0, "root": root.to_hex()}),
+        )?;
     } else {
-        println!("backed up {} entries (tree root {root}) to {}", size, a.path.display());
-        println!("check it with `claimtrail --db {} verify`", a.path.display());
+        println!(
+            "backed up {} entries (tree root {root}) to {}",
+            size,
+            a.path.display()
+        );
+        println!(
+            "check it with `claimtrail --db {} verify`",
+            a.path.display()
+        );
     }
     Ok(Outcome::Done)
 }

@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 
 fn bin() -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin("claimtrail"));
-    c.env_remove("CLAIMTRAIL_PASSPHRASE").env_remove("CLAIMTRAIL_NOW");
+    c.env_remove("CLAIMTRAIL_PASSPHRASE")
+        .env_remove("CLAIMTRAIL_NOW");
     c
 }
 
@@ -16,9 +17,14 @@ fn four_concurrent_writers_and_readers_leave_one_linear_chain() {
     let w = Work::with_claims();
     for i in 0..3 {
         w.key(&format!("w{i}"));
-        w.run(Some("admin"), &["key", "add", &format!("w{i}.pub"), "--role", "analyst"]).ok();
+        w.run(
+            Some("admin"),
+            &["key", "add", &format!("w{i}.pub"), "--role", "analyst"],
+        )
+        .ok();
     }
-    let before: serde_json::Value = serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+    let before: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     let start = before["entries"].as_u64().unwrap();
     let keys = ["analyst", "w0", "w1", "w2"];
     let writers: Vec<_> = keys
@@ -43,7 +49,11 @@ fn four_concurrent_writers_and_readers_leave_one_linear_chain() {
     while reads < 15 {
         for args in [&["verify"][..], &["list", "annotations", "--json"][..]] {
             let r = w.run(None, args);
-            assert_eq!(r.code, 0, "{args:?} during writes: {}{}", r.stdout, r.stderr);
+            assert_eq!(
+                r.code, 0,
+                "{args:?} during writes: {}{}",
+                r.stdout, r.stderr
+            );
             reads += 1;
         }
     }
@@ -53,12 +63,23 @@ fn four_concurrent_writers_and_readers_leave_one_linear_chain() {
         assert!(out.status.success(), "a writer failed: {err}");
         assert!(!err.contains("locked"), "{err}");
     }
-    let after: serde_json::Value = serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+    let after: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(after["ok"], true);
     assert_eq!(after["entries"].as_u64().unwrap(), start + 1000);
-    let anns: serde_json::Value = serde_json::from_str(w.run(None, &["list", "annotations", "--json"]).ok()).unwrap();
+    let anns: serde_json::Value =
+        serde_json::from_str(w.run(None, &["list", "annotations", "--json"]).ok()).unwrap();
     for k in keys {
-        let n = anns.as_array().unwrap().iter().filter(|a| a["note"].as_str().is_some_and(|s| s.starts_with(&format!("{k} ")))).count();
+        let n = anns
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| {
+                a["note"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(&format!("{k} ")))
+            })
+            .count();
         assert_eq!(n, 250, "{k}");
     }
 }
@@ -69,7 +90,12 @@ fn a_lock_held_past_the_timeout_is_a_clear_error() {
     let before = w.db_bytes();
     let holder = rusqlite::Connection::open(&w.db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let r = w.run_with(Some("analyst"), &[("CLAIMTRAIL_BUSY_TIMEOUT", "1")], &["annotate", "C1", "--verdict", "false"], None);
+    let r = w.run_with(
+        Some("analyst"),
+        &[("CLAIMTRAIL_BUSY_TIMEOUT", "1")],
+        &["annotate", "C1", "--verdict", "false"],
+        None,
+    );
     r.error("the database is busy: another process held its write lock for more than 1 s");
     // Readers are not blocked by a writer.
     assert!(w.run(None, &["list", "claims"]).ok().contains("C2"));
@@ -86,7 +112,8 @@ fn as_nobody(w: &Work, key: &str, args: &[&str]) -> Option<Run> {
     }
     let mut c = if unsafe_is_root() {
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(assert_cmd::cargo::cargo_bin("claimtrail"));
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(assert_cmd::cargo::cargo_bin("claimtrail"));
         c
     } else {
         bin()
@@ -115,7 +142,9 @@ fn read_only_database_and_directory() {
     use std::os::unix::fs::PermissionsExt;
     let w = Work::with_claims();
     let before = w.db_bytes();
-    let set = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    let set = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
     // The key must be readable by the unprivileged user; the database must not be writable.
     let key = w.path("analyst");
     if unsafe_is_root() {
@@ -129,7 +158,11 @@ fn read_only_database_and_directory() {
         return;
     };
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.starts_with("error: ") && r.stderr.contains("hint:"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: ") && r.stderr.contains("hint:"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("panicked"));
     // A read-only directory (no room for the -wal/-shm files) with a writable file.
     set(&w.db, 0o666);
@@ -152,14 +185,23 @@ fn a_full_disk_is_a_clear_error_and_loses_nothing() {
     let big = w.path("big.txt");
     std::fs::write(&big, "A long wire story. ".repeat(200_000)).unwrap(); // ~3.8 MB
     let mut c = bin();
-    c.args(["source", "add", big.to_str().unwrap(), "--kind", "news_agency"])
-        .env("CLAIMTRAIL_DB", &w.db)
-        .env("CLAIMTRAIL_KEY", w.path("analyst"));
+    c.args([
+        "source",
+        "add",
+        big.to_str().unwrap(),
+        "--kind",
+        "news_agency",
+    ])
+    .env("CLAIMTRAIL_DB", &w.db)
+    .env("CLAIMTRAIL_KEY", w.path("analyst"));
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         c.pre_exec(|| {
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let lim = libc::rlimit { rlim_cur: 600_000, rlim_max: 600_000 };
+            let lim = libc::rlimit {
+                rlim_cur: 600_000,
+                rlim_max: 600_000,
+            };
             libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
             Ok(())
         });
@@ -167,40 +209,104 @@ fn a_full_disk_is_a_clear_error_and_loses_nothing() {
     let out = c.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.starts_with("error: ") && err.lines().count() == 1, "{err}");
-    assert!(before == w.db_bytes(), "a failed write must leave the log as it was");
+    assert!(
+        err.starts_with("error: ") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(
+        before == w.db_bytes(),
+        "a failed write must leave the log as it was"
+    );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
 
 #[test]
 fn hostile_text_is_stored_exactly_and_shown_safely() {
     let w = Work::with_team();
-    let hostile = "Robert'); DROP TABLE entries;--\u{0}\u{1b}[31mRED\u{1b}]0;pwned\u{7}\u{202e}txet.exe\n".to_string()
-        + &"x".repeat(100_000)
-        + "\n";
+    let hostile =
+        "Robert'); DROP TABLE entries;--\u{0}\u{1b}[31mRED\u{1b}]0;pwned\u{7}\u{202e}txet.exe\n"
+            .to_string()
+            + &"x".repeat(100_000)
+            + "\n";
     std::fs::write(w.path("hostile.txt"), &hostile).unwrap();
-    let s = w.run(Some("analyst"), &["source", "add", "hostile.txt", "--kind", "other", "--title", "\u{1b}[2J<script>alert(1)</script>\u{202e}", "--json"]);
+    let s = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "hostile.txt",
+            "--kind",
+            "other",
+            "--title",
+            "\u{1b}[2J<script>alert(1)</script>\u{202e}",
+            "--json",
+        ],
+    );
     let v: serde_json::Value = serde_json::from_str(s.ok()).unwrap();
-    assert_eq!(v["sha256"].as_str().unwrap(), claimtrail::hash::Hash::sha256(hostile.as_bytes()).to_hex());
-    let c = w.run(Some("analyst"), &["claim", "add", "--source", "S1", "--span", "0..37", "--speaker", "\u{1b}[1mBobby\u{9b}31m", "--provenance", "other"]);
+    assert_eq!(
+        v["sha256"].as_str().unwrap(),
+        claimtrail::hash::Hash::sha256(hostile.as_bytes()).to_hex()
+    );
+    let c = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "0..37",
+            "--speaker",
+            "\u{1b}[1mBobby\u{9b}31m",
+            "--provenance",
+            "other",
+        ],
+    );
     assert_eq!(c.ok().trim(), "C1");
-    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false", "--note", "note \u{1b}]8;;http://evil\u{7}link"]).ok();
-    for args in [&["list", "sources"][..], &["list", "claims"], &["show", "S1"], &["show", "C1"], &["log"], &["show", "S1", "--text"], &["list", "annotations"]] {
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--note",
+            "note \u{1b}]8;;http://evil\u{7}link",
+        ],
+    )
+    .ok();
+    for args in [
+        &["list", "sources"][..],
+        &["list", "claims"],
+        &["show", "S1"],
+        &["show", "C1"],
+        &["log"],
+        &["show", "S1", "--text"],
+        &["list", "annotations"],
+    ] {
         let out = w.run(None, args);
         let s = out.ok();
         for bad in ['\u{1b}', '\u{9b}', '\u{202e}', '\u{7}', '\u{0}'] {
             assert!(!s.contains(bad), "{args:?} printed a raw {:?}: {s}", bad);
         }
     }
-    assert!(w.run(None, &["show", "C1"]).ok().contains("\\u{1b}[1mBobby"));
+    assert!(w
+        .run(None, &["show", "C1"])
+        .ok()
+        .contains("\\u{1b}[1mBobby"));
     // Stored byte-exact: the text round-trips through --json.
-    let t: serde_json::Value = serde_json::from_str(w.run(None, &["show", "S1", "--text", "--json"]).ok()).unwrap();
+    let t: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "S1", "--text", "--json"]).ok()).unwrap();
     assert_eq!(t["text"].as_str().unwrap(), hostile);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // Larger than the documented limit: refused before it is loaded whole.
     let f = std::fs::File::create(w.path("huge.txt")).unwrap();
     f.set_len((16 << 20) + 1).unwrap();
-    w.run(Some("analyst"), &["source", "add", "huge.txt", "--kind", "other"]).error("larger than 16 MiB");
+    w.run(
+        Some("analyst"),
+        &["source", "add", "huge.txt", "--kind", "other"],
+    )
+    .error("larger than 16 MiB");
 }
 
 #[test]
@@ -219,7 +325,13 @@ fn online_backup_while_writers_write() {
     let b = w.run(None, &["backup", copy.to_str().unwrap()]);
     assert!(b.ok().contains("backed up"), "{}", b.stdout);
     assert!(writer.wait_with_output().unwrap().status.success());
-    let v = w.run_with(None, &[("CLAIMTRAIL_DB", copy.to_str().unwrap())], &["verify"], None);
+    let v = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", copy.to_str().unwrap())],
+        &["verify"],
+        None,
+    );
     assert!(v.ok().contains("OK"), "{}", v.stdout);
-    w.run(None, &["backup", copy.to_str().unwrap()]).error("already exists");
+    w.run(None, &["backup", copy.to_str().unwrap()])
+        .error("already exists");
 }

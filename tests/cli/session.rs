@@ -388,16 +388,25 @@ fn long_notes_are_written_in_the_editor() {
     let w = Work::with_claims();
     let a = w.run_with(
         Some("analyst"),
-        &[("EDITOR", "sed -i '1i Checked against the UNICEF site.\\nSecond line.'")],
+        &[(
+            "EDITOR",
+            "sed -i '1i Checked against the UNICEF site.\\nSecond line.'",
+        )],
         &["annotate", "C2", "--verdict", "corroborated", "--edit"],
         None,
     );
     assert_eq!(a.ok().trim(), "A2");
-    let v: serde_json::Value = serde_json::from_str(w.run(None, &["show", "A2", "--json"]).ok()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "A2", "--json"]).ok()).unwrap();
     assert_eq!(v["note"], "Checked against the UNICEF site.\nSecond line.");
     // Leaving the note empty cancels, and nothing is written.
     let before = w.db_bytes();
-    w.run_with(Some("analyst"), &[("EDITOR", "true")], &["annotate", "C2", "--verdict", "false", "--edit"], None)
-        .error("the note is empty");
+    w.run_with(
+        Some("analyst"),
+        &[("EDITOR", "true")],
+        &["annotate", "C2", "--verdict", "false", "--edit"],
+        None,
+    )
+    .error("the note is empty");
     assert!(before == w.db_bytes());
 }

@@ -5,30 +5,67 @@ use crate::common::*;
 #[test]
 fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
     let w = Work::with_team();
-    w.run(Some("analyst"), &["source", "add", FIXTURE, "--kind", "article"]).ok();
+    w.run(
+        Some("analyst"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+    )
+    .ok();
     let list = w.run(None, &["claim", "suggest", "S1"]);
     let out = list.ok();
-    assert!(out.contains("Tamer Kirolos, director of Save the Children in Syria via statement"), "{out}");
+    assert!(
+        out.contains("Tamer Kirolos, director of Save the Children in Syria via statement"),
+        "{out}"
+    );
     assert!(out.contains("via tweet"), "{out}");
     assert!(out.contains("via news_agency"), "{out}");
     assert!(out.contains("via interview"), "{out}");
-    let json: serde_json::Value = serde_json::from_str(w.run(None, &["claim", "suggest", "S1", "--json"]).ok()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["claim", "suggest", "S1", "--json"]).ok()).unwrap();
     let cands = json.as_array().unwrap();
     assert!(cands.len() >= 8, "{json}");
     let text = std::fs::read_to_string(FIXTURE).unwrap();
     for c in cands {
-        let (s, e) = (c["start"].as_u64().unwrap() as usize, c["end"].as_u64().unwrap() as usize);
+        let (s, e) = (
+            c["start"].as_u64().unwrap() as usize,
+            c["end"].as_u64().unwrap() as usize,
+        );
         assert_eq!(&text[s..e], c["quote"].as_str().unwrap());
     }
-    let tweet = cands.iter().position(|c| c["provenance"] == "tweet").unwrap() + 1;
-    let unicef = cands.iter().position(|c| c["speaker"].as_str().unwrap().contains("Khodr")).unwrap() + 1;
-    let added = w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", &format!("{tweet},{unicef}")]);
+    let tweet = cands
+        .iter()
+        .position(|c| c["provenance"] == "tweet")
+        .unwrap()
+        + 1;
+    let unicef = cands
+        .iter()
+        .position(|c| c["speaker"].as_str().unwrap().contains("Khodr"))
+        .unwrap()
+        + 1;
+    let added = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "suggest",
+            "S1",
+            "--add",
+            &format!("{tweet},{unicef}"),
+        ],
+    );
     assert_eq!(added.ok(), "C1\nC2\n");
-    let c1: serde_json::Value = serde_json::from_str(w.run(None, &["show", "C1", "--json"]).ok()).unwrap();
+    let c1: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "C1", "--json"]).ok()).unwrap();
     assert_eq!(c1["claim"]["provenance"], "tweet");
-    assert!(c1["claim"]["quote"].as_str().unwrap().starts_with("Seven civilians"));
-    w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "0"]).error("is not a candidate number");
-    w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "1,999"]).error("is not a candidate number");
+    assert!(c1["claim"]["quote"]
+        .as_str()
+        .unwrap()
+        .starts_with("Seven civilians"));
+    w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "0"])
+        .error("is not a candidate number");
+    w.run(
+        Some("analyst"),
+        &["claim", "suggest", "S1", "--add", "1,999"],
+    )
+    .error("is not a candidate number");
     let all = w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "all"]);
     assert_eq!(all.ok().lines().count(), cands.len());
     assert!(w.run(None, &["verify"]).ok().contains("OK"));

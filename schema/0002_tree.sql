@@ -12,6 +12,9 @@ CREATE TABLE merkle_nodes (
   PRIMARY KEY (level, idx)
 ) WITHOUT ROWID;
 
+-- Which annotation supersedes which (reports and `show` look this up).
+CREATE INDEX annotations_by_supersedes ON annotations(supersedes);
+
 -- checkpoint.add entries: signed C2SP checkpoints of the log by an admin.
 CREATE TABLE checkpoints (
   seq    INTEGER PRIMARY KEY,           -- the checkpoint.add entry

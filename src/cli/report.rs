@@ -1,16 +1,141 @@
+//! `claimtrail report`: parse the ids and format, gather, render, write.
 use super::{Ctx, Outcome};
 use claimtrail::error::{Error, Result};
+use claimtrail::keys::io_reason;
+use claimtrail::model::{BadId, ItemId};
+use claimtrail::report::{self, Format};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Provenance reports: md, html, json, csv, claimreview, prov, wa.
+///
+/// Every report says first whether `verify` passed on the whole log, and
+/// which checkpoint it is anchored to. The report is written even when
+/// verify fails; the exit code is then 1, as for `verify`. See
+/// docs/REPORTS.md.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Ids to report on (default: everything).
+    /// Sources, claims or annotations to report on (S<n>, C<n>, A<n>);
+    /// default: everything.
     pub ids: Vec<String>,
+    /// Output format.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
+    pub format: String,
+    /// Write the report to FILE (replaced whole, never half-written)
+    /// instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
-pub fn run(_ctx: &Ctx, _a: Args) -> Result<Outcome> {
-    Err(Error::invalid(
-        "reports are not available in this build yet",
-        "use `claimtrail show` and `list --json`",
-    ))
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let format: Format = a.format.parse()?;
+    let ids = a
+        .ids
+        .iter()
+        .map(|s| {
+            s.parse::<ItemId>().map_err(|e: BadId| {
+                Error::invalid(
+                    e.to_string(),
+                    "see `claimtrail list sources|claims|annotations` for the ids in this log",
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(out) = &a.out {
+        check_out(out, &ctx.db)?;
+    }
+    let store = ctx.open()?;
+    let data = report::gather_at_latest_checkpoint(&store, &ids)?;
+    let text = report::render(&data, format)?;
+    match &a.out {
+        Some(path) => write_file(path, text.as_bytes())?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .map_err(|e| Error::Io {
+                    path: PathBuf::from("standard output"),
+                    reason: io_reason(&e),
+                })?;
+        }
+    }
+    // The report is written either way; like `verify`, exit 1 tells a
+    // script that the log failed verification (the report says so first).
+    Ok(if data.verify.ok {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
+}
+
+/// Refuses an output path that cannot become the report file, before any
+/// work is done.
+fn check_out(path: &Path, db: &Path) -> Result<()> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    let db_files = ["", "-wal", "-shm", "-journal"].map(|s| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(s);
+        PathBuf::from(p)
+    });
+    if db_files.iter().any(|f| same(path, f)) {
+        return Err(Error::invalid(
+            format!("--out {} is the log's database", path.display()),
+            "write the report to another file",
+        ));
+    }
+    if path.is_dir() {
+        return Err(Error::invalid(
+            format!("--out {} is a directory", path.display()),
+            "give a file name, e.g. --out report.html",
+        ));
+    }
+    let dir = parent(path);
+    if !dir.is_dir() {
+        return Err(Error::invalid(
+            format!("the directory of --out {} does not exist", path.display()),
+            "create the directory first, or write the report elsewhere",
+        ));
+    }
+    Ok(())
+}
+
+fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Writes through a temporary file in the same directory and renames it
+/// into place, so the file is either the whole report or untouched. The
+/// file gets the usual permissions (0666 less the umask), like any file a
+/// user creates.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = parent(path).join(format!(".{name}.claimtrail-{}.tmp", std::process::id()));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
 }

@@ -1,1 +1,291 @@
-//! Provenance reports (issue 5). Owned by the report work in progress.
+//! Provenance reports for readers without the database: one module per
+//! format, all rendered from the same [`data::Report`] that [`data::gather`]
+//! builds (the projection views of [`crate::query`], the exact signed
+//! entries, and a [`crate::verify`] run over the whole log).
+//!
+//! Every format states the log it was made from, whether verify passed
+//! (a failure is said first, before anything else), and the checkpoint the
+//! report is anchored to (or that there is none yet). Text from the log is
+//! treated as hostile everywhere: HTML-escaped in `html`, markup-escaped in
+//! `md`, formula-neutralised in `csv`, JSON-escaped in the JSON formats.
+//! docs/REPORTS.md documents every format.
+
+pub mod claimreview;
+pub mod csv;
+pub mod data;
+pub mod html;
+pub mod json;
+pub mod md;
+pub mod prov;
+pub mod wa;
+
+pub use data::{gather, gather_at_latest_checkpoint, gather_unanchored, CheckpointInfo, Report};
+
+use crate::error::{Error, Result};
+use std::fmt;
+use std::str::FromStr;
+
+/// The output formats of `claimtrail report`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// Readable Markdown.
+    Md,
+    /// One self-contained HTML file with an inline SVG provenance graph.
+    Html,
+    /// The versioned `claimtrail-report` JSON document, for programs.
+    Json,
+    /// One row per claim, RFC 4180, for spreadsheets.
+    Csv,
+    /// schema.org ClaimReview JSON-LD.
+    ClaimReview,
+    /// W3C PROV-JSON.
+    Prov,
+    /// W3C Web Annotation JSON-LD.
+    Wa,
+}
+
+impl Format {
+    pub const ALL: &'static [Format] = &[
+        Format::Md,
+        Format::Html,
+        Format::Json,
+        Format::Csv,
+        Format::ClaimReview,
+        Format::Prov,
+        Format::Wa,
+    ];
+
+    /// The format's name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::ClaimReview => "claimreview",
+            Format::Prov => "prov",
+            Format::Wa => "wa",
+        }
+    }
+
+    /// Every format name, for help texts and parsers.
+    pub fn names() -> Vec<&'static str> {
+        Format::ALL.iter().map(|f| f.as_str()).collect()
+    }
+
+    /// The usual file extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::ClaimReview | Format::Wa => "jsonld",
+            Format::Prov => "provjson",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Format> {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("`{s}` is not a report format"),
+                    format!("use --format {}", Format::names().join("|")),
+                )
+            })
+    }
+}
+
+/// Renders a gathered report in one format.
+pub fn render(report: &Report, format: Format) -> Result<String> {
+    match format {
+        Format::Md => Ok(md::render(report)),
+        Format::Html => Ok(html::render(report)),
+        Format::Json => json::render(report),
+        Format::Csv => Ok(csv::render(report)),
+        Format::ClaimReview => claimreview::render(report),
+        Format::Prov => prov::render(report),
+        Format::Wa => wa::render(report),
+    }
+}
+
+/// Pretty JSON text of a value, ending with a newline.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Internal(format!("cannot serialise the report: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Makes hostile characters visible for human-readable formats: control
+/// characters (NUL, ESC of ANSI sequences, C1) and bidirectional controls
+/// (e.g. U+202E) become `\u{…}`, tabs `\t`; newlines are kept.
+pub(crate) fn visible(s: &str) -> String {
+    crate::text::escape_keep_newlines(s)
+}
+
+/// The first `max` characters of `s`, with `…` when cut.
+pub(crate) fn cut(s: &str, max: usize) -> String {
+    let mut out: String = s.chars().take(max).collect();
+    if s.chars().nth(max).is_some() {
+        out.pop();
+        out.push('…');
+    }
+    out
+}
+
+/// A `urn:claimtrail:` IRI for an item of this log, used as the `@id` /
+/// `id` of nodes in the JSON-LD and PROV formats. The origin is
+/// percent-encoded so that the IRI has no spaces or reserved characters
+/// other than `/`, `.`, `-`, `_` and `~`.
+pub(crate) fn item_iri(origin: &str, id: &str) -> String {
+    format!("{}{id}", namespace_iri(origin))
+}
+
+/// The namespace of [`item_iri`]: `urn:claimtrail:<origin>:`.
+pub(crate) fn namespace_iri(origin: &str) -> String {
+    let mut out = String::from("urn:claimtrail:");
+    for b in origin.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.push(':');
+    out
+}
+
+/// An RFC 6920 `ni:` URI for a SHA-256 given in hex: names the exact bytes
+/// of a source text independently of where it was published.
+pub(crate) fn ni_sha256(hex_digest: &str) -> String {
+    use base64::Engine;
+    let bytes = hex::decode(hex_digest).unwrap_or_default();
+    format!(
+        "ni:///sha-256;{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The schema.org ClaimReview rating of a verdict (README "Verdicts"):
+/// (ratingValue on 1 worst … 5 best, alternateName).
+pub fn rating(verdict: &str) -> (u8, &'static str) {
+    match verdict {
+        "confirmed" => (5, "True"),
+        "corroborated" => (4, "Mostly true"),
+        "unverified" => (3, "Unproven"),
+        "disputed" => (3, "Disputed"),
+        "misleading" => (2, "Misleading"),
+        "false" => (1, "False"),
+        _ => (3, "Unproven"),
+    }
+}
+
+/// The meaning of an Admiralty reliability grade.
+pub(crate) fn reliability_meaning(grade: &str) -> &'static str {
+    grade
+        .parse::<crate::model::Reliability>()
+        .map(|r| r.meaning())
+        .unwrap_or("unknown grade")
+}
+
+/// The meaning of an Admiralty credibility grade.
+pub(crate) fn credibility_meaning(grade: u8) -> &'static str {
+    crate::model::Credibility::new(grade)
+        .map(|c| c.meaning())
+        .unwrap_or("unknown grade")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_round_trip_their_names() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>().unwrap(), *f);
+        }
+        assert!("pdf".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn iris_and_ni_uris() {
+        assert_eq!(
+            item_iri("newsroom.example/idlib 2022", "C1"),
+            "urn:claimtrail:newsroom.example/idlib%202022:C1"
+        );
+        // RFC 6920 §8.1 example: sha-256 of "Hello World!".
+        let h = crate::hash::Hash::sha256(b"Hello World!").to_hex();
+        assert_eq!(
+            ni_sha256(&h),
+            "ni:///sha-256;f4OxZX_x_FO5LcGBSKHWXfwtSx-j1ncoSt3SABJtkGk"
+        );
+    }
+
+    #[test]
+    fn an_anchored_report_states_its_checkpoint_and_proofs() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = crate::demo::build(&dir.path().join("demo")).unwrap();
+        let store = crate::store::Store::open(&demo.db).unwrap();
+        let cp = CheckpointInfo {
+            size: 18,
+            root: "ab".repeat(32),
+            note: "newsroom.example/idlib-2022\n18\nq83vq83v\n\n— x y\n".into(),
+        };
+        let proof = |seq: u64| -> Result<Option<Vec<String>>> {
+            Ok((seq < 18).then(|| vec![format!("{seq:064x}")]))
+        };
+        let ids = ["C1".parse().unwrap()];
+        let r = gather(&store, &ids, Some(cp.clone()), &proof).unwrap();
+        assert!(r
+            .checkpoint_line()
+            .starts_with("made at checkpoint: tree size 18, root abab"));
+        let doc: serde_json::Value =
+            serde_json::from_str(&render(&r, Format::Json).unwrap()).unwrap();
+        assert_eq!(doc["checkpoint"]["size"], 18);
+        assert_eq!(doc["checkpoint"]["note"], cp.note.as_str());
+        for e in doc["entries"].as_array().unwrap() {
+            let seq = e["seq"].as_u64().unwrap();
+            assert_eq!(e["inclusion_proof"][0], format!("{seq:064x}").as_str());
+        }
+        for f in Format::ALL {
+            let out = render(&r, *f).unwrap();
+            assert!(
+                out.contains("made at checkpoint: tree size 18") || *f == Format::Csv,
+                "{f}"
+            );
+            assert!(!out.contains("no checkpoint yet"), "{f}");
+        }
+        assert!(render(&r, Format::Csv)
+            .unwrap()
+            .contains(&format!("size 18 root {}", cp.root)));
+        // Unanchored: says so.
+        let r = gather_unanchored(&store, &[]).unwrap();
+        for f in Format::ALL {
+            let out = render(&r, *f).unwrap();
+            assert!(
+                out.contains("no checkpoint yet") || out.contains("none yet"),
+                "{f}"
+            );
+        }
+    }
+
+    #[test]
+    fn cut_marks_the_cut() {
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("abc", 4), "abc");
+        assert_eq!(cut("abcd", 4), "abcd");
+    }
+}

@@ -7,6 +7,7 @@ mod common;
 mod errors;
 mod interop;
 mod reliability;
+mod report;
 mod session;
 mod suggest;
 mod tamper;

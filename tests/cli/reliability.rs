@@ -47,7 +47,11 @@ fn four_concurrent_writers_and_readers_leave_one_linear_chain() {
     // Readers run while the writers write, and see a consistent snapshot.
     let mut reads = 0;
     while reads < 15 {
-        for args in [&["verify"][..], &["list", "annotations", "--json"][..]] {
+        for args in [
+            &["verify"][..],
+            &["list", "annotations", "--json"][..],
+            &["report", "--format", "json"][..],
+        ] {
             let r = w.run(None, args);
             assert_eq!(
                 r.code, 0,
@@ -334,4 +338,97 @@ fn online_backup_while_writers_write() {
     assert!(v.ok().contains("OK"), "{}", v.stdout);
     w.run(None, &["backup", copy.to_str().unwrap()])
         .error("already exists");
+}
+
+#[test]
+fn a_script_in_a_source_never_runs_in_the_html_report() {
+    // Opened in a real headless browser: if any of these ran, the title
+    // or the body would say PWNED.
+    let Ok(chromium) = which("chromium") else {
+        panic!("chromium is needed for this test (apt-get install chromium; .ci/run installs it)");
+    };
+    let w = Work::with_team();
+    let attack = "<script>document.title='PWNED'</script><img src=x onerror=\"document.body.innerHTML='PWNED'\">";
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "article", "--title", attack],
+        Some(format!("Text with {attack} inside.").as_bytes()),
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "<script>",
+            "--speaker",
+            attack,
+            "--provenance",
+            "other",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "false", "--note", attack],
+    )
+    .ok();
+    let html = w.path("r.html");
+    w.run(
+        None,
+        &[
+            "report",
+            "--format",
+            "html",
+            "--out",
+            html.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<svg"),
+        "the browser rendered nothing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !dom.contains("<title>PWNED") && !dom.contains(">PWNED<"),
+        "a script ran: {dom}"
+    );
+    assert!(
+        dom.contains("&lt;script&gt;document.title='PWNED'&lt;/script&gt;"),
+        "the text is shown escaped"
+    );
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .find(|c| c.is_file())
+        })
+        .ok_or(())
 }

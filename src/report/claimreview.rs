@@ -1,0 +1,170 @@
+//! schema.org ClaimReview JSON-LD (the markup of Google's Fact Check
+//! tools). One `ClaimReview` per analyst per claim: for each claim, each
+//! analyst's latest annotation that no later one supersedes (see
+//! [`Report::current`]). Verdicts map to ratings as README "Verdicts" says
+//! (5 True … 1 False). The document is a JSON-LD `@graph` whose first node
+//! is a `Dataset` describing the log, the verify result and the checkpoint;
+//! every review points at it with `isBasedOn`.
+//!
+//! `url` (the page that publishes the fact check) is not known to
+//! claimtrail; a site that publishes a review adds it (docs/REPORTS.md).
+
+use super::data::Report;
+use super::{item_iri, rating};
+use crate::error::Result;
+use crate::query::{AnnotationView, ClaimView, SourceView};
+use serde_json::{json, Map, Value};
+
+pub fn render(r: &Report) -> Result<String> {
+    let log_id = format!("{}log", super::namespace_iri(&r.origin));
+    let mut graph = vec![json!({
+        "@type": "Dataset",
+        "@id": log_id,
+        "name": format!("claimtrail log {}", r.origin),
+        "description": format!("{}. {}.", r.verify_line(), r.checkpoint_line()),
+        "identifier": r.verify.head.clone().map(|h| format!("sha256:{h}")),
+        "dateModified": r.generated,
+    })];
+    for c in &r.claims {
+        for a in r.current(&c.id) {
+            graph.push(review(r, c, a, &log_id));
+        }
+    }
+    super::to_json(&json!({
+        "@context": "https://schema.org",
+        "@graph": graph,
+    }))
+}
+
+fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value {
+    let (value, name) = rating(&a.verdict);
+    let mut m = Map::new();
+    m.insert("@type".into(), json!("ClaimReview"));
+    m.insert("@id".into(), json!(item_iri(&r.origin, &a.id)));
+    m.insert("identifier".into(), json!(a.id));
+    m.insert(
+        "claimReviewed".into(),
+        json!(c.quote.clone().unwrap_or_else(|| c
+            .paraphrase
+            .clone()
+            .unwrap_or_else(|| "(quote unavailable: the source was redacted)".into()))),
+    );
+    let mut rating = json!({
+        "@type": "Rating",
+        "ratingValue": value,
+        "bestRating": 5,
+        "worstRating": 1,
+        "alternateName": name,
+    });
+    if let (Some(n), Some(obj)) = (&a.note, rating.as_object_mut()) {
+        obj.insert("ratingExplanation".into(), json!(n));
+    }
+    m.insert("reviewRating".into(), rating);
+    m.insert(
+        "author".into(),
+        json!({
+            "@type": "Person",
+            "name": a.signed.signer_name,
+            "identifier": a.signed.signer,
+        }),
+    );
+    m.insert("datePublished".into(), json!(a.signed.time));
+    if let Some(n) = &a.note {
+        m.insert("reviewBody".into(), json!(n));
+    }
+    let mut item = Map::new();
+    item.insert("@type".into(), json!("Claim"));
+    item.insert("@id".into(), json!(item_iri(&r.origin, &c.id)));
+    item.insert(
+        "author".into(),
+        json!({"@type": speaker_type(r, c), "name": c.speaker}),
+    );
+    let appearances = appearances(r, c);
+    if let Some(first) = appearances.first() {
+        if let Some(d) = &first.published {
+            item.insert("datePublished".into(), json!(d));
+        }
+        item.insert("firstAppearance".into(), work(r, first));
+    }
+    item.insert(
+        "appearance".into(),
+        Value::Array(appearances.iter().map(|s| work(r, s)).collect()),
+    );
+    m.insert("itemReviewed".into(), Value::Object(item));
+    m.insert("isBasedOn".into(), json!({"@id": log_id}));
+    Value::Object(m)
+}
+
+/// Where the claim's exact words appear: every reported source holding a
+/// claim with the same quote hash, earliest publication first.
+fn appearances<'a>(r: &'a Report, c: &ClaimView) -> Vec<&'a SourceView> {
+    let mut out: Vec<&SourceView> = Vec::new();
+    for other in r.claims.iter().filter(|o| o.quote_sha256 == c.quote_sha256) {
+        if let Some(s) = r.source(&other.source) {
+            if !out.iter().any(|x| x.id == s.id) {
+                out.push(s);
+            }
+        }
+    }
+    // Sources with a publication date first, earliest first; then the rest.
+    out.sort_by(|a, b| match (&a.published, &b.published) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.signed.seq.cmp(&b.signed.seq),
+    });
+    out
+}
+
+/// claimtrail does not record whether a speaker is a person or an
+/// organisation: the source's publisher speaking in its own name is an
+/// Organization, anyone else a Person.
+fn speaker_type(r: &Report, c: &ClaimView) -> &'static str {
+    let publisher = r.source(&c.source).and_then(|s| s.publisher.as_deref());
+    if publisher == Some(c.speaker.as_str()) {
+        "Organization"
+    } else {
+        "Person"
+    }
+}
+
+/// A source as a schema.org CreativeWork (of the closest subtype).
+fn work(r: &Report, s: &SourceView) -> Value {
+    let kind = match s.kind.as_str() {
+        "article" | "news_agency" => "NewsArticle",
+        "tweet" => "SocialMediaPosting",
+        "report" => "Report",
+        "video" => "VideoObject",
+        _ => "CreativeWork",
+    };
+    let mut m = Map::new();
+    m.insert("@type".into(), json!(kind));
+    m.insert("@id".into(), json!(item_iri(&r.origin, &s.id)));
+    if let Some(u) = &s.url {
+        m.insert("url".into(), json!(u));
+    }
+    if let Some(t) = &s.title {
+        m.insert("headline".into(), json!(t));
+        m.insert("name".into(), json!(t));
+    }
+    if let Some(p) = &s.publisher {
+        m.insert(
+            "publisher".into(),
+            json!({"@type": "Organization", "name": p}),
+        );
+    }
+    if let Some(a) = &s.author {
+        m.insert("author".into(), json!({"@type": "Person", "name": a}));
+    }
+    if let Some(d) = &s.published {
+        m.insert("datePublished".into(), json!(d));
+    }
+    m.insert("identifier".into(), json!(format!("sha256:{}", s.sha256)));
+    if s.redaction.is_some() {
+        m.insert(
+            "description".into(),
+            json!("The text of this source was redacted from the log; its hash stays signed."),
+        );
+    }
+    Value::Object(m)
+}

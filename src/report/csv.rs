@@ -1,0 +1,146 @@
+//! CSV for spreadsheets: one row per claim, RFC 4180 (CRLF line ends,
+//! fields with `,` `"` CR or LF quoted, `"` doubled), UTF-8 without BOM.
+//! A cell a spreadsheet would run as a formula (starting with `=`, `+`,
+//! `-`, `@`, tab or CR) gets a leading `'`, so it shows as text.
+
+use super::data::Report;
+
+/// The header row, in column order (docs/REPORTS.md "csv").
+pub const COLUMNS: &[&str] = &[
+    "log_verify",
+    "claim",
+    "source",
+    "source_title",
+    "source_publisher",
+    "source_sha256",
+    "source_redacted",
+    "speaker",
+    "provenance",
+    "quote",
+    "paraphrase",
+    "span_start",
+    "span_end",
+    "quote_sha256",
+    "claim_entry_seq",
+    "claim_entry_hash",
+    "latest_verdicts",
+    "reliability",
+    "credibility",
+    "annotations",
+    "checkpoint",
+];
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    row(&mut out, COLUMNS.iter().map(|c| c.to_string()));
+    let verify = if r.verify.ok {
+        "ok".to_string()
+    } else {
+        format!("FAILED: {} problem(s)", r.verify.problem_count())
+    };
+    let checkpoint = match &r.checkpoint {
+        Some(c) => format!("size {} root {}", c.size, c.root),
+        None => "none yet".to_string(),
+    };
+    for c in &r.claims {
+        let s = r.source(&c.source);
+        let current = r.current(&c.id);
+        let per = |f: &dyn Fn(&crate::query::AnnotationView) -> Option<String>| {
+            current
+                .iter()
+                .filter_map(|a| f(a).map(|v| format!("{}: {v}", a.signed.signer_name)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let redacted = s
+            .and_then(|s| s.redaction.as_ref())
+            .map(|red| {
+                format!(
+                    "yes: by {} at {}: {}",
+                    red.signer_name, red.time, red.reason
+                )
+            })
+            .unwrap_or_else(|| "no".into());
+        let cells = vec![
+            verify.clone(),
+            c.id.clone(),
+            c.source.clone(),
+            s.and_then(|s| s.title.clone()).unwrap_or_default(),
+            s.and_then(|s| s.publisher.clone()).unwrap_or_default(),
+            s.map(|s| s.sha256.clone()).unwrap_or_default(),
+            redacted,
+            c.speaker.clone(),
+            c.provenance.clone(),
+            c.quote
+                .clone()
+                .unwrap_or_else(|| "(unavailable: source redacted)".into()),
+            c.paraphrase.clone().unwrap_or_default(),
+            c.start.to_string(),
+            c.end.to_string(),
+            c.quote_sha256.clone(),
+            c.signed.seq.to_string(),
+            r.entry(c.signed.seq)
+                .map(|e| e.hash.clone())
+                .unwrap_or_default(),
+            per(&|a| Some(format!("{} ({})", a.verdict, a.id))),
+            per(&|a| a.reliability.clone()),
+            per(&|a| a.credibility.map(|c| c.to_string())),
+            r.annotations_on(&c.id)
+                .map(|a| a.id.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+            checkpoint.clone(),
+        ];
+        row(&mut out, cells.into_iter());
+    }
+    out
+}
+
+fn row(out: &mut String, cells: impl Iterator<Item = String>) {
+    let cells: Vec<String> = cells.map(|c| field(&c)).collect();
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+/// One field: formula-neutralised, then quoted when RFC 4180 requires it.
+pub fn field(s: &str) -> String {
+    let s = neutralise(s);
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Prefixes `'` to text a spreadsheet would evaluate as a formula.
+pub fn neutralise(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_and_neutralised() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(
+            field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        for bad in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(
+                field(bad).trim_start_matches('"').starts_with('\''),
+                "{bad}"
+            );
+        }
+        assert_eq!(field(""), "");
+    }
+}

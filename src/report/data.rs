@@ -1,0 +1,589 @@
+//! Gathering what a report shows: the selected sources, claims and
+//! annotations (from the read-side views of [`crate::query`]), the exact
+//! signed entries behind them, the verdict of a full [`crate::verify`] run,
+//! and the checkpoint the report is anchored to. Every format renders this
+//! one value, so they all show the same thing.
+
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::model::{IdKind, ItemId};
+use crate::query::{self, AnnotationView, ClaimView, KeyView, SourceView, SpeakerGrade};
+use crate::store::Store;
+use crate::verify::{self, Problem};
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The signed checkpoint a report is anchored to (C2SP tlog-checkpoint).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CheckpointInfo {
+    /// Tree size: the checkpoint commits to entries `0..size`.
+    pub size: u64,
+    /// The RFC 6962 root hash at that size, lowercase hex.
+    pub root: String,
+    /// The signed note, exactly as stored.
+    pub note: String,
+}
+
+/// What verify said about the whole log when the report was made.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifySummary {
+    pub ok: bool,
+    /// Entries in the log.
+    pub entries: u64,
+    /// Hash of the last entry (lowercase hex).
+    pub head: Option<String>,
+    /// The checks that were run.
+    pub checks: Vec<&'static str>,
+    pub problems: Vec<Problem>,
+    /// Problems found beyond those listed.
+    pub more_problems: u64,
+}
+
+impl VerifySummary {
+    /// Number of problems found in total.
+    pub fn problem_count(&self) -> u64 {
+        self.problems.len() as u64 + self.more_problems
+    }
+}
+
+/// Which items were asked for.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scope {
+    /// The ids given on the command line (empty: everything).
+    pub requested: Vec<String>,
+    /// True when the report covers the whole log.
+    pub complete: bool,
+}
+
+/// One signed entry of the log, as an independent checker needs it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EntryRecord {
+    pub seq: u64,
+    pub kind: String,
+    /// The friendly id the entry creates (`S1`, `C3`, `A2`), if any.
+    pub id: Option<String>,
+    pub time: String,
+    pub signer: String,
+    pub signer_name: String,
+    /// Entry hash `SHA-256(0x00 || leaf)`, lowercase hex.
+    pub hash: String,
+    /// `prev` of the payload (the previous entry's hash).
+    pub prev: Option<String>,
+    /// The exact signed payload bytes as text (canonical JSON, UTF-8);
+    /// `None` when the stored bytes are not UTF-8 (see `payload_base64`).
+    pub payload: Option<String>,
+    /// The payload bytes in base64, only when they are not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload_base64: Option<String>,
+    /// The payload parsed as JSON (`None` when it does not parse).
+    pub content: Option<serde_json::Value>,
+    /// The SSHSIG signature, armored as `ssh-keygen -Y verify` reads it.
+    pub signature: String,
+    /// RFC 6962 inclusion proof of this entry in [`Report::checkpoint`]
+    /// (hex node hashes, leaf to root), when the report is anchored.
+    pub inclusion_proof: Option<Vec<String>>,
+}
+
+/// A "corroborates" or "contradicts" link made by an annotation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Relation {
+    pub annotation: String,
+    /// The annotated claim.
+    pub claim: String,
+    /// `corroborates` or `contradicts`.
+    pub relation: &'static str,
+    /// The claim it corroborates or contradicts.
+    pub other: String,
+    pub verdict: String,
+    pub signer: String,
+    pub signer_name: String,
+    pub time: String,
+    /// True when a later annotation by the same analyst replaced this one.
+    pub superseded: bool,
+}
+
+/// Everything a report shows. Built by [`gather`]; rendered by the formats.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub origin: String,
+    /// When the report was made (RFC 3339 UTC; `CLAIMTRAIL_NOW` overrides).
+    pub generated: String,
+    pub verify: VerifySummary,
+    /// The checkpoint the report is anchored to; `None`: no checkpoint yet.
+    pub checkpoint: Option<CheckpointInfo>,
+    pub scope: Scope,
+    /// Every enrolled key (signers of the entries below).
+    pub keys: Vec<KeyView>,
+    pub sources: Vec<SourceView>,
+    pub claims: Vec<ClaimView>,
+    pub annotations: Vec<AnnotationView>,
+    pub relations: Vec<Relation>,
+    /// For each speaker of a reported claim: every reliability grade the
+    /// speaker received, across all claims of the log.
+    pub speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
+    /// For each claim whose source text is available: its span in Unicode
+    /// code points `[start, end)` (claimtrail's spans count UTF-8 bytes;
+    /// W3C TextPositionSelector counts characters).
+    pub char_spans: BTreeMap<String, [u64; 2]>,
+    /// The signed entries behind the reported items (and every key entry).
+    pub entries: Vec<EntryRecord>,
+}
+
+/// The number in an id such as `C12` (0 for anything malformed).
+pub(crate) fn id_number(id: &str) -> u64 {
+    id.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// Gathers a report of `ids` (empty: the whole log), anchored to
+/// `checkpoint` when given, with `inclusion_proof(seq)` giving each
+/// entry's proof in that checkpoint. Runs verify over the whole log.
+pub fn gather(
+    store: &Store,
+    ids: &[ItemId],
+    checkpoint: Option<CheckpointInfo>,
+    inclusion_proof: &dyn Fn(u64) -> Result<Option<Vec<String>>>,
+) -> Result<Report> {
+    let conn = store.conn();
+    for id in ids {
+        query::require(conn, *id)?;
+    }
+    let v = verify::verify(store)?;
+    let origin = store
+        .origin()
+        .ok()
+        .or_else(|| v.origin.clone())
+        .unwrap_or_default();
+
+    let all_sources = query::sources(conn)?;
+    let all_claims = query::claims(conn, None)?;
+    let all_annotations = query::annotations(conn, None)?;
+    let sel = select(ids, &all_sources, &all_claims, &all_annotations);
+
+    let sources: Vec<SourceView> = all_sources
+        .into_iter()
+        .filter(|s| sel.sources.contains(&id_number(&s.id)))
+        .collect();
+    let claims: Vec<ClaimView> = all_claims
+        .into_iter()
+        .filter(|c| sel.claims.contains(&id_number(&c.id)))
+        .collect();
+    let annotations: Vec<AnnotationView> = all_annotations
+        .into_iter()
+        .filter(|a| sel.annotations.contains(&id_number(&a.id)))
+        .collect();
+
+    let mut relations = Vec::new();
+    for a in &annotations {
+        for (relation, others) in [
+            ("corroborates", &a.corroborates),
+            ("contradicts", &a.contradicts),
+        ] {
+            for other in others {
+                relations.push(Relation {
+                    annotation: a.id.clone(),
+                    claim: a.claim.clone(),
+                    relation,
+                    other: other.clone(),
+                    verdict: a.verdict.clone(),
+                    signer: a.signed.signer.clone(),
+                    signer_name: a.signed.signer_name.clone(),
+                    time: a.signed.time.clone(),
+                    superseded: a.superseded_by.is_some(),
+                });
+            }
+        }
+    }
+
+    let mut speaker_reliability = BTreeMap::new();
+    for c in &claims {
+        if !speaker_reliability.contains_key(&c.speaker) {
+            let grades = query::speaker_history(conn, &c.speaker)?;
+            speaker_reliability.insert(c.speaker.clone(), grades);
+        }
+    }
+
+    let mut char_spans = BTreeMap::new();
+    for s in &sources {
+        if s.redaction.is_some() {
+            continue;
+        }
+        let Some(text) = query::source_text(conn, id_number(&s.id))? else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&text);
+        for c in claims.iter().filter(|c| c.source == s.id) {
+            if let Some(span) = char_span(&text, c.start, c.end) {
+                char_spans.insert(c.id.clone(), span);
+            }
+        }
+    }
+
+    let mut wanted: BTreeSet<u64> = BTreeSet::new();
+    for s in &sources {
+        wanted.insert(s.signed.seq);
+        if let Some(r) = &s.redaction {
+            wanted.insert(r.seq);
+        }
+    }
+    wanted.extend(claims.iter().map(|c| c.signed.seq));
+    wanted.extend(annotations.iter().map(|a| a.signed.seq));
+    let entries = entries(store, ids.is_empty(), &wanted, inclusion_proof)?;
+
+    Ok(Report {
+        origin,
+        generated: crate::clock::now(),
+        verify: VerifySummary {
+            ok: v.ok,
+            entries: v.entries,
+            head: v.head.map(|h| h.to_hex()),
+            checks: v.checks,
+            problems: v.problems,
+            more_problems: v.more_problems,
+        },
+        checkpoint,
+        scope: Scope {
+            requested: ids.iter().map(|i| i.to_string()).collect(),
+            complete: ids.is_empty(),
+        },
+        keys: query::keys(conn)?,
+        sources,
+        claims,
+        annotations,
+        relations,
+        speaker_reliability,
+        char_spans,
+        entries,
+    })
+}
+
+/// The code-point offsets of the byte span `start..end` of `text`, when
+/// both lie on character boundaries.
+pub fn char_span(text: &str, start: u64, end: u64) -> Option<[u64; 2]> {
+    let (start, end) = (usize::try_from(start).ok()?, usize::try_from(end).ok()?);
+    let before = text.get(..start)?;
+    let quote = text.get(start..end)?;
+    let s = before.chars().count() as u64;
+    Some([s, s + quote.chars().count() as u64])
+}
+
+/// [`gather`] without a checkpoint: the report says "no checkpoint yet".
+pub fn gather_unanchored(store: &Store, ids: &[ItemId]) -> Result<Report> {
+    gather(store, ids, None, &|_| Ok(None))
+}
+
+/// Gathers a report anchored to the latest checkpoint stored in the log:
+/// every entry that checkpoint covers carries its RFC 9162 inclusion proof
+/// in the checkpoint's tree; newer entries carry none (the report says
+/// they are not yet covered). Without any checkpoint, as
+/// [`gather_unanchored`].
+pub fn gather_at_latest_checkpoint(store: &Store, ids: &[ItemId]) -> Result<Report> {
+    let conn = store.conn();
+    let Some(c) = query::checkpoints(conn)?.into_iter().next_back() else {
+        return gather_unanchored(store, ids);
+    };
+    let size = crate::merkle::TreeSize(c.size);
+    let info = CheckpointInfo {
+        size: c.size,
+        root: c.root.clone(),
+        note: c.note.clone(),
+    };
+    gather(store, ids, Some(info), &|seq| {
+        if seq >= size.0 {
+            return Ok(None);
+        }
+        let proof = crate::tree::inclusion_proof(conn, crate::merkle::LeafIndex(seq), size)?;
+        Ok(Some(proof.iter().map(crate::hash::Hash::to_hex).collect()))
+    })
+}
+
+#[derive(Default)]
+struct Selection {
+    sources: BTreeSet<u64>,
+    claims: BTreeSet<u64>,
+    annotations: BTreeSet<u64>,
+}
+
+/// Which items a report of `ids` shows (see docs/REPORTS.md "Scope"):
+/// a source brings its claims and their annotations; a claim its
+/// annotations and the annotations that corroborate or contradict it; an
+/// annotation itself. Then every shown annotation brings the claims it is
+/// about or links to, every claim its source, every source the sources it
+/// was derived from.
+fn select(
+    ids: &[ItemId],
+    sources: &[SourceView],
+    claims: &[ClaimView],
+    annotations: &[AnnotationView],
+) -> Selection {
+    let mut sel = Selection::default();
+    if ids.is_empty() {
+        sel.sources = sources.iter().map(|s| id_number(&s.id)).collect();
+        sel.claims = claims.iter().map(|c| id_number(&c.id)).collect();
+        sel.annotations = annotations.iter().map(|a| id_number(&a.id)).collect();
+        return sel;
+    }
+    let on_claim = |cid: &str| -> Vec<u64> {
+        annotations
+            .iter()
+            .filter(|a| {
+                a.claim == cid
+                    || a.corroborates.iter().any(|o| o == cid)
+                    || a.contradicts.iter().any(|o| o == cid)
+            })
+            .map(|a| id_number(&a.id))
+            .collect()
+    };
+    for id in ids {
+        match id.kind {
+            IdKind::Source => {
+                sel.sources.insert(id.n);
+                let sid = id.to_string();
+                for c in claims.iter().filter(|c| c.source == sid) {
+                    sel.claims.insert(id_number(&c.id));
+                    let anns: Vec<u64> = annotations
+                        .iter()
+                        .filter(|a| a.claim == c.id)
+                        .map(|a| id_number(&a.id))
+                        .collect();
+                    sel.annotations.extend(anns);
+                }
+            }
+            IdKind::Claim => {
+                sel.claims.insert(id.n);
+                sel.annotations.extend(on_claim(&id.to_string()));
+            }
+            IdKind::Annotation => {
+                sel.annotations.insert(id.n);
+            }
+        }
+    }
+    for a in annotations {
+        if sel.annotations.contains(&id_number(&a.id)) {
+            sel.claims.insert(id_number(&a.claim));
+            for o in a.corroborates.iter().chain(&a.contradicts) {
+                sel.claims.insert(id_number(o));
+            }
+        }
+    }
+    for c in claims {
+        if sel.claims.contains(&id_number(&c.id)) {
+            sel.sources.insert(id_number(&c.source));
+        }
+    }
+    // Derivation chains, to their roots.
+    let parents: HashMap<u64, Vec<u64>> = sources
+        .iter()
+        .map(|s| {
+            (
+                id_number(&s.id),
+                s.derived_from.iter().map(|d| id_number(d)).collect(),
+            )
+        })
+        .collect();
+    let mut todo: Vec<u64> = sel.sources.iter().copied().collect();
+    while let Some(n) = todo.pop() {
+        for p in parents.get(&n).into_iter().flatten() {
+            if sel.sources.insert(*p) {
+                todo.push(*p);
+            }
+        }
+    }
+    sel
+}
+
+/// The signed entries to include: all of them for a complete report, else
+/// those in `wanted` plus every key entry (so each signature can be checked).
+fn entries(
+    store: &Store,
+    all: bool,
+    wanted: &BTreeSet<u64>,
+    inclusion_proof: &dyn Fn(u64) -> Result<Option<Vec<String>>>,
+) -> Result<Vec<EntryRecord>> {
+    let conn = store.conn();
+    let lines = query::log_lines(conn, None)?;
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare("SELECT payload, sig FROM entries WHERE seq = ?")?;
+    for l in lines {
+        let key_entry = matches!(l.kind.as_str(), "log.init" | "key.add" | "key.revoke");
+        if !(all || key_entry || wanted.contains(&l.seq)) {
+            continue;
+        }
+        let row: Option<(Vec<u8>, Vec<u8>)> = stmt
+            .query_row([l.seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (payload, sig) =
+            row.ok_or_else(|| Error::Internal(format!("entry {} vanished while reading", l.seq)))?;
+        let content: Option<serde_json::Value> = serde_json::from_slice(&payload).ok();
+        let prev = content
+            .as_ref()
+            .and_then(|c| c.get("prev"))
+            .and_then(|p| p.as_str())
+            .map(str::to_string);
+        let (text, b64) = match String::from_utf8(payload) {
+            Ok(t) => (Some(t), None),
+            Err(e) => {
+                use base64::Engine;
+                let b = base64::engine::general_purpose::STANDARD.encode(e.as_bytes());
+                (None, Some(b))
+            }
+        };
+        out.push(EntryRecord {
+            seq: l.seq,
+            kind: l.kind,
+            id: l.id,
+            time: l.time,
+            signer: l.signer,
+            signer_name: l.signer_name,
+            hash: l.hash,
+            prev,
+            payload: text,
+            payload_base64: b64,
+            content,
+            signature: keys::armor(&sig),
+            inclusion_proof: inclusion_proof(l.seq)?,
+        });
+    }
+    Ok(out)
+}
+
+impl Report {
+    // The lists are in id (and seq) order, as gathered: binary search.
+
+    pub fn source(&self, id: &str) -> Option<&SourceView> {
+        find(&self.sources, id, |s| &s.id)
+    }
+
+    pub fn claim(&self, id: &str) -> Option<&ClaimView> {
+        find(&self.claims, id, |c| &c.id)
+    }
+
+    pub fn annotation(&self, id: &str) -> Option<&AnnotationView> {
+        find(&self.annotations, id, |a| &a.id)
+    }
+
+    pub fn entry(&self, seq: u64) -> Option<&EntryRecord> {
+        self.entries
+            .binary_search_by_key(&seq, |e| e.seq)
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    pub fn key(&self, fingerprint: &str) -> Option<&KeyView> {
+        self.keys.iter().find(|k| k.fingerprint == fingerprint)
+    }
+
+    /// The claims of a source, in id order.
+    pub fn claims_of<'a>(&'a self, source: &'a str) -> impl Iterator<Item = &'a ClaimView> + 'a {
+        self.claims.iter().filter(move |c| c.source == source)
+    }
+
+    /// Every shown annotation of a claim, in id order.
+    pub fn annotations_on<'a>(
+        &'a self,
+        claim: &'a str,
+    ) -> impl Iterator<Item = &'a AnnotationView> + 'a {
+        self.annotations.iter().filter(move |a| a.claim == claim)
+    }
+
+    /// The current judgment of each analyst on a claim: per signer, the
+    /// latest of their annotations that no later one supersedes.
+    pub fn current<'a>(&'a self, claim: &'a str) -> Vec<&'a AnnotationView> {
+        let mut latest: BTreeMap<&str, &AnnotationView> = BTreeMap::new();
+        for a in self.annotations_on(claim) {
+            if a.superseded_by.is_none() {
+                let slot = latest.entry(a.signed.signer.as_str()).or_insert(a);
+                if id_number(&a.id) > id_number(&slot.id) {
+                    *slot = a;
+                }
+            }
+        }
+        let mut out: Vec<&AnnotationView> = latest.into_values().collect();
+        out.sort_by_key(|a| id_number(&a.id));
+        out
+    }
+
+    /// The sources `source` was derived from, transitively, nearest first.
+    pub fn ancestors(&self, source: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut todo: Vec<String> = vec![source.to_string()];
+        while let Some(s) = todo.pop() {
+            if let Some(v) = self.source(&s) {
+                for p in &v.derived_from {
+                    if p != source && !out.contains(p) {
+                        out.push(p.clone());
+                        todo.insert(0, p.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// One line on verify: what a reader must know first.
+    pub fn verify_line(&self) -> String {
+        let v = &self.verify;
+        if v.ok {
+            format!(
+                "verify passed: all {} entries of the log check out (checks: {})",
+                v.entries,
+                v.checks.join(", ")
+            )
+        } else {
+            format!(
+                "VERIFY FAILED: {} problem(s) found in the log of {} entries; do not rely on this report until they are explained",
+                v.problem_count(),
+                v.entries
+            )
+        }
+    }
+
+    /// One line on the checkpoint the report is anchored to.
+    pub fn checkpoint_line(&self) -> String {
+        match &self.checkpoint {
+            Some(c) => format!(
+                "made at checkpoint: tree size {}, root {}",
+                c.size, c.root
+            ),
+            None => format!(
+                "no checkpoint yet: this report is anchored only to the log head {} (entry {}), not to a signed checkpoint",
+                self.verify.head.as_deref().unwrap_or("(empty log)"),
+                self.verify.entries.saturating_sub(1)
+            ),
+        }
+    }
+
+    /// A label for a claim: its paraphrase, else its quote, else its id.
+    pub fn claim_label(&self, c: &ClaimView) -> String {
+        c.paraphrase
+            .clone()
+            .or_else(|| c.quote.clone())
+            .unwrap_or_else(|| "(quote unavailable: source redacted)".into())
+    }
+}
+
+/// An item by id in a list sorted by id number (linear scan as a fallback,
+/// should the list ever not be sorted).
+fn find<'a, T>(items: &'a [T], id: &str, key: impl Fn(&T) -> &String) -> Option<&'a T> {
+    let n = id_number(id);
+    match items.binary_search_by_key(&n, |t| id_number(key(t))) {
+        Ok(i) if key(&items[i]) == id => Some(&items[i]),
+        _ => items.iter().find(|t| key(t) == id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_spans_count_code_points() {
+        let t = "Syria’s “north” é";
+        let q = "“north”";
+        let b = t.find(q).unwrap() as u64;
+        assert_eq!(b, 10); // ’ is 3 bytes
+        assert_eq!(char_span(t, b, b + q.len() as u64), Some([8, 15]));
+        assert_eq!(char_span(t, 6, 7), None); // inside ’
+        assert_eq!(char_span(t, 0, 999), None);
+    }
+}

@@ -1,0 +1,566 @@
+//! Readable Markdown (CommonMark with GFM tables). Text from the log is
+//! escaped so that it can never form markup or HTML: `<`, `>` and `&`
+//! become entities; `\` `` ` `` `*` `_` `[` `]` `|` `~` `$` get a
+//! backslash; block markers at the start of a line (`#`, `+`, `-`, `=`,
+//! `1.`) are escaped too, and leading spaces cannot open a code block.
+//! Control and bidirectional characters are shown as `\u{…}`.
+
+use super::data::Report;
+use super::{credibility_meaning, reliability_meaning, visible};
+use crate::query::{AnnotationView, ClaimView, SourceView};
+use crate::text::CONTEXT_CHARS;
+use std::fmt::Write;
+
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# Provenance report: {}\n", inline(&r.origin));
+    status(&mut o, r);
+    sources(&mut o, r);
+    claims(&mut o, r);
+    relations(&mut o, r);
+    signers(&mut o, r);
+    entries(&mut o, r);
+    o
+}
+
+fn status(o: &mut String, r: &Report) {
+    if r.verify.ok {
+        let _ = writeln!(o, "> **Verified.** {}.", inline(&r.verify_line()));
+    } else {
+        let _ = writeln!(o, "> **{}.**", inline(&r.verify_line()));
+    }
+    let _ = writeln!(o, ">");
+    let _ = writeln!(o, "> **Checkpoint:** {}.", inline(&r.checkpoint_line()));
+    let _ = writeln!(o, ">");
+    if let Some(c) = &r.checkpoint {
+        let _ = writeln!(o, "> The signed checkpoint note:\n>");
+        for line in block(c.note.trim_end()).lines() {
+            let _ = writeln!(o, "> > {line}  ");
+        }
+        let _ = writeln!(o, ">");
+    }
+    let scope = if r.scope.complete {
+        "the whole log".to_string()
+    } else {
+        format!(
+            "{} (with the sources, claims and annotations they involve)",
+            r.scope.requested.join(", ")
+        )
+    };
+    let _ = writeln!(
+        o,
+        "> Made {} from log {}; covers {}: {} source(s), {} claim(s), {} annotation(s).\n",
+        inline(&r.generated),
+        code(&r.origin),
+        inline(&scope),
+        r.sources.len(),
+        r.claims.len(),
+        r.annotations.len()
+    );
+    if !r.verify.ok {
+        let _ = writeln!(o, "## Problems found by verify\n");
+        for p in &r.verify.problems {
+            let entry = match (p.seq, &p.kind, &p.id) {
+                (Some(s), Some(k), Some(i)) => format!("entry {s} ({k} {i})"),
+                (Some(s), Some(k), None) => format!("entry {s} ({k})"),
+                (Some(s), _, _) => format!("entry {s}"),
+                _ => "log".into(),
+            };
+            let _ = writeln!(
+                o,
+                "- {}: {}: {}",
+                inline(&entry),
+                p.check,
+                inline(&p.detail)
+            );
+        }
+        if r.verify.more_problems > 0 {
+            let _ = writeln!(o, "- … and {} more", r.verify.more_problems);
+        }
+        o.push('\n');
+    }
+}
+
+fn sources(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "## Sources\n");
+    if r.sources.is_empty() {
+        let _ = writeln!(o, "(none)\n");
+    }
+    for s in &r.sources {
+        source(o, r, s);
+    }
+}
+
+fn source(o: &mut String, r: &Report, s: &SourceView) {
+    let _ = writeln!(
+        o,
+        "### {} — {}\n",
+        s.id,
+        inline(s.title.as_deref().unwrap_or("(untitled)"))
+    );
+    if let Some(red) = &s.redaction {
+        let _ = writeln!(
+            o,
+            "> **REDACTED** by {} ({}) at entry {}, {}: {}\n>\n> The text is gone from the database; its hash, length and provenance stay signed. Quotes of its claims are unavailable.\n",
+            inline(&red.signer_name),
+            code(&red.signer),
+            red.seq,
+            inline(&red.time),
+            inline(&red.reason)
+        );
+    }
+    let _ = writeln!(o, "| field | value |\n| --- | --- |");
+    let mut field = |k: &str, v: String| {
+        let _ = writeln!(o, "| {k} | {v} |");
+    };
+    field("kind", inline(&s.kind));
+    for (k, v) in [
+        ("publisher", &s.publisher),
+        ("author", &s.author),
+        ("url", &s.url),
+        ("published", &s.published),
+    ] {
+        if let Some(v) = v {
+            field(k, inline(v));
+        }
+    }
+    field("retrieved", inline(&s.retrieved));
+    field("sha256", code(&s.sha256));
+    field(
+        "length",
+        format!("{} bytes, {}", s.length, inline(&s.media_type)),
+    );
+    let chain = r.ancestors(&s.id);
+    if !chain.is_empty() {
+        field(
+            "derived from",
+            format!(
+                "{} (chain: {} ← {})",
+                inline(&s.derived_from.join(", ")),
+                s.id,
+                inline(&chain.join(" ← "))
+            ),
+        );
+    }
+    field(
+        "added by",
+        format!(
+            "{} ({}) at entry {}, {}",
+            inline(&s.signed.signer_name),
+            code(&s.signed.signer),
+            s.signed.seq,
+            inline(&s.signed.time)
+        ),
+    );
+    if let Some(e) = r.entry(s.signed.seq) {
+        field("entry hash", code(&e.hash));
+    }
+    let ids: Vec<String> = r.claims_of(&s.id).map(|c| c.id.clone()).collect();
+    field(
+        "claims",
+        if ids.is_empty() {
+            "none shown".into()
+        } else {
+            ids.join(", ")
+        },
+    );
+    o.push('\n');
+}
+
+fn claims(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "## Claims\n");
+    if r.claims.is_empty() {
+        let _ = writeln!(o, "(none)\n");
+    }
+    for c in &r.claims {
+        claim(o, r, c);
+    }
+}
+
+fn claim(o: &mut String, r: &Report, c: &ClaimView) {
+    let _ = writeln!(
+        o,
+        "### {} — {} ({})\n",
+        c.id,
+        inline(&c.speaker),
+        inline(&c.provenance)
+    );
+    match &c.quote {
+        Some(q) => {
+            let _ = writeln!(o, "{}\n", quote_in_context(&c.prefix, q, &c.suffix));
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "> *Quote unavailable: the source was redacted. The quote's SHA-256 stays signed: {}.*\n",
+                code(&c.quote_sha256)
+            );
+        }
+    }
+    let src = r.source(&c.source);
+    let _ = writeln!(
+        o,
+        "- **Speaker:** {} — **provenance:** {}",
+        inline(&c.speaker),
+        inline(&c.provenance)
+    );
+    let _ = writeln!(
+        o,
+        "- **Source:** {} {}, bytes {}..{}; quote SHA-256 {}",
+        c.source,
+        inline(
+            &src.and_then(|s| s.title.clone())
+                .map(|t| format!("“{t}”"))
+                .unwrap_or_default()
+        ),
+        c.start,
+        c.end,
+        code(&c.quote_sha256)
+    );
+    if let Some(p) = &c.paraphrase {
+        let _ = writeln!(o, "- **Paraphrase:** {}", inline(p));
+    }
+    let _ = writeln!(
+        o,
+        "- **Recorded by** {} ({}) at entry {}, {}{}",
+        inline(&c.signed.signer_name),
+        code(&c.signed.signer),
+        c.signed.seq,
+        inline(&c.signed.time),
+        r.entry(c.signed.seq)
+            .map(|e| format!("; entry hash {}", code(&e.hash)))
+            .unwrap_or_default()
+    );
+    if let Some(grades) = r.speaker_reliability.get(&c.speaker) {
+        if !grades.is_empty() {
+            let g: Vec<String> = grades
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} by {} on {} ({})",
+                        inline(&g.reliability),
+                        inline(&g.signer_name),
+                        g.claim,
+                        g.annotation
+                    )
+                })
+                .collect();
+            let _ = writeln!(o, "- **Speaker's reliability record:** {}", g.join("; "));
+        }
+    }
+    o.push('\n');
+    let anns: Vec<&AnnotationView> = r.annotations_on(&c.id).collect();
+    if anns.is_empty() {
+        let _ = writeln!(o, "No annotations.\n");
+        return;
+    }
+    let _ = writeln!(o, "#### Annotations of {}\n", c.id);
+    for a in anns {
+        annotation(o, a);
+    }
+}
+
+fn annotation(o: &mut String, a: &AnnotationView) {
+    let state = match &a.superseded_by {
+        Some(s) => format!(" (superseded by {s})"),
+        None => String::new(),
+    };
+    let mut grades = Vec::new();
+    if let Some(g) = &a.reliability {
+        grades.push(format!(
+            "reliability **{}** ({})",
+            inline(g),
+            reliability_meaning(g)
+        ));
+    }
+    if let Some(g) = a.credibility {
+        grades.push(format!("credibility **{g}** ({})", credibility_meaning(g)));
+    }
+    let grades = if grades.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", grades.join(", "))
+    };
+    let _ = writeln!(
+        o,
+        "- **{}**: verdict **{}**{grades}{state}",
+        a.id,
+        inline(&a.verdict)
+    );
+    let _ = writeln!(
+        o,
+        "  - by {} ({}) at entry {}, {}",
+        inline(&a.signed.signer_name),
+        code(&a.signed.signer),
+        a.signed.seq,
+        inline(&a.signed.time)
+    );
+    if !a.corroborates.is_empty() {
+        let _ = writeln!(o, "  - corroborates {}", a.corroborates.join(", "));
+    }
+    if !a.contradicts.is_empty() {
+        let _ = writeln!(o, "  - contradicts {}", a.contradicts.join(", "));
+    }
+    if let Some(s) = &a.supersedes {
+        let _ = writeln!(o, "  - supersedes {s}");
+    }
+    if let Some(n) = &a.note {
+        let _ = writeln!(o, "  - note:\n");
+        for line in block(n).lines() {
+            if line.is_empty() {
+                let _ = writeln!(o, "    >");
+            } else {
+                let _ = writeln!(o, "    > {line}");
+            }
+        }
+        o.push('\n');
+    }
+}
+
+fn relations(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "## Claims that corroborate or contradict each other\n");
+    if r.relations.is_empty() {
+        let _ = writeln!(o, "No annotation links claims to each other.\n");
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "| claim | speaker | says | relation | other claim | its speaker | it says | annotation | analyst | verdict |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for rel in &r.relations {
+        let describe = |id: &str| match r.claim(id) {
+            Some(c) => (
+                inline(&c.speaker),
+                inline(&super::cut(&r.claim_label(c), 90)),
+            ),
+            None => ("?".into(), "(not in this report)".into()),
+        };
+        let (sp1, says1) = describe(&rel.claim);
+        let (sp2, says2) = describe(&rel.other);
+        let state = if rel.superseded { " (superseded)" } else { "" };
+        let _ = writeln!(
+            o,
+            "| {} | {sp1} | {says1} | **{}** | {} | {sp2} | {says2} | {}{state} | {} | {} |",
+            rel.claim,
+            rel.relation,
+            rel.other,
+            rel.annotation,
+            inline(&rel.signer_name),
+            inline(&rel.verdict)
+        );
+    }
+    o.push('\n');
+}
+
+fn signers(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "## Signers\n");
+    let _ = writeln!(
+        o,
+        "| name | role | fingerprint | enrolled at entry | revoked |\n| --- | --- | --- | --- | --- |"
+    );
+    for k in &r.keys {
+        let revoked = match (k.revoked_seq, &k.revoke_reason) {
+            (Some(s), Some(why)) => format!("at entry {s}: {}", inline(why)),
+            (Some(s), None) => format!("at entry {s}"),
+            _ => "no".into(),
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {revoked} |",
+            inline(&k.name),
+            inline(&k.role),
+            code(&k.fingerprint),
+            k.enrolled_seq
+        );
+    }
+    o.push('\n');
+}
+
+fn entries(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "## Signed entries\n");
+    let _ = writeln!(
+        o,
+        "Each entry is signed (SSHSIG, namespace `claimtrail`) and chained by hash; the JSON report (`--format json`) carries every payload and signature. {}\n",
+        if r.checkpoint.is_some() {
+            "Inclusion proofs in the checkpoint are in the JSON report."
+        } else {
+            "No inclusion proofs: there is no checkpoint yet."
+        }
+    );
+    let _ = writeln!(
+        o,
+        "| seq | kind | id | time | signer | entry hash |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    for e in &r.entries {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} |",
+            e.seq,
+            inline(&e.kind),
+            e.id.as_deref().unwrap_or(""),
+            inline(&e.time),
+            inline(&e.signer_name),
+            code(&e.hash)
+        );
+    }
+}
+
+/// The quote in its signed context, as a blockquote with the quote in bold.
+fn quote_in_context(prefix: &str, quote: &str, suffix: &str) -> String {
+    let mut lines: Vec<String> = vec![String::new()];
+    let lead = if prefix.chars().count() >= CONTEXT_CHARS {
+        "…"
+    } else {
+        ""
+    };
+    let tail = if suffix.chars().count() >= CONTEXT_CHARS {
+        "…"
+    } else {
+        ""
+    };
+    let mut add = |text: &str, bold: bool| {
+        for (i, part) in text.split('\n').enumerate() {
+            if i > 0 {
+                lines.push(String::new());
+            }
+            let cur = lines.last_mut().map(|l| l.is_empty()).unwrap_or(true);
+            let piece = if bold && !part.trim().is_empty() {
+                let core = part.trim();
+                let start = part.len() - part.trim_start().len();
+                let lead_ws = &part[..start];
+                let trail_ws = &part[start + core.len()..];
+                format!(
+                    "{}**{}**{}",
+                    line_text(lead_ws, cur),
+                    line_text(core, false),
+                    line_text(trail_ws, false)
+                )
+            } else {
+                line_text(part, cur)
+            };
+            if let Some(l) = lines.last_mut() {
+                l.push_str(&piece);
+            }
+        }
+    };
+    add(&format!("{lead}{prefix}"), false);
+    add(quote, true);
+    add(&format!("{suffix}{tail}"), false);
+    lines
+        .iter()
+        .map(|l| {
+            if l.is_empty() {
+                ">".to_string()
+            } else {
+                format!("> {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Escapes one line of text. `at_start`: the text begins a line, so block
+/// markers and indentation are neutralised too.
+fn line_text(s: &str, at_start: bool) -> String {
+    let s = visible(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    if at_start {
+        while let Some(&c) = chars.peek() {
+            if c == ' ' {
+                out.push_str("&#32;");
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let rest: String = chars.clone().collect();
+        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+        let after = rest.chars().nth(digits);
+        if matches!(rest.chars().next(), Some('#' | '+' | '-' | '='))
+            || (digits > 0 && matches!(after, Some('.' | ')')))
+        {
+            // Escape the marker (for `1.` the dot after the digits).
+            if digits > 0 {
+                for _ in 0..digits {
+                    if let Some(d) = chars.next() {
+                        out.push(d);
+                    }
+                }
+            }
+            out.push('\\');
+        }
+    }
+    for c in chars {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for inline use (one line: newlines become spaces).
+pub fn inline(s: &str) -> String {
+    line_text(&s.replace(['\r', '\n'], " "), true)
+}
+
+/// Escapes multi-line text, line by line.
+pub fn block(s: &str) -> String {
+    s.split('\n')
+        .map(|l| line_text(l.trim_end_matches('\r'), true))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A hash or fingerprint as code when it is plain, else escaped text.
+fn code(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '+' | '/' | '=' | '.' | '-'))
+    {
+        format!("`{s}`")
+    } else {
+        inline(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_and_html_are_escaped() {
+        assert_eq!(
+            inline("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(
+            inline("a|b `c` *d* _e_ [f](g)"),
+            "a\\|b \\`c\\` \\*d\\* \\_e\\_ \\[f\\](g)"
+        );
+        assert_eq!(inline("# title"), "\\# title");
+        assert_eq!(inline("- item"), "\\- item");
+        assert_eq!(inline("12. item"), "12\\. item");
+        assert_eq!(inline("    code"), "&#32;&#32;&#32;&#32;code");
+        assert_eq!(
+            inline("x\u{202e}y\u{1b}[31m"),
+            "x\\\\u{202e}y\\\\u{1b}\\[31m"
+        );
+        assert_eq!(block("a\n# b"), "a\n\\# b");
+    }
+
+    #[test]
+    fn quote_is_bold_in_its_context() {
+        let q = quote_in_context("said: “", "Stop the *war*.", "” Then");
+        assert_eq!(q, "> said: “**Stop the \\*war\\*.**” Then");
+        let q = quote_in_context("a\n", "one\n\ntwo ", "\nb");
+        assert_eq!(q, "> a\n> **one**\n>\n> **two** \n> b");
+    }
+}

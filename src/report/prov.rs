@@ -1,0 +1,366 @@
+//! W3C PROV-JSON (the PROV-JSON member submission of 24 April 2013, for
+//! the PROV-DM data model).
+//!
+//! - Sources and claims are entities; a claim `wasDerivedFrom` its source
+//!   with `prov:type` `prov:Quotation` (PROV-DM's quotation, the
+//!   `wasQuotedFrom` of PROV-O) and `wasAttributedTo` its speaker; a source
+//!   `wasDerivedFrom` the sources it was derived from and `wasAttributedTo`
+//!   its publisher and author.
+//! - Speakers, publishers and authors (one agent per distinct name) and
+//!   the signing analysts (one agent per key) are agents.
+//! - Each annotation is an activity, `wasAssociatedWith` its signer, that
+//!   `used` the claim it assesses (and, with `prov:role`, the claims it says
+//!   corroborate or contradict it) and generated an assessment entity
+//!   (`wasGeneratedBy`, `wasAttributedTo` the signer); a superseding
+//!   assessment is a revision (`prov:Revision`) of the one it replaces.
+//! - The log itself is the entity `log:log`, carrying the verify result and
+//!   the checkpoint.
+//!
+//! Prefixes: `prov`, `xsd`, `ct` (claimtrail's vocabulary,
+//! `urn:claimtrail:vocab#`) and `log` (this log's items,
+//! `urn:claimtrail:<origin>:`).
+
+use super::data::Report;
+use crate::error::Result;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// claimtrail's vocabulary namespace (the `ct:` prefix).
+pub const VOCAB: &str = "urn:claimtrail:vocab#";
+
+fn qname(q: &str) -> Value {
+    json!({"$": q, "type": "xsd:QName"})
+}
+
+fn typed(v: &str, t: &str) -> Value {
+    json!({"$": v, "type": t})
+}
+
+struct Doc {
+    entity: Map<String, Value>,
+    agent: Map<String, Value>,
+    activity: Map<String, Value>,
+    relations: BTreeMap<&'static str, Map<String, Value>>,
+    counters: BTreeMap<&'static str, usize>,
+}
+
+impl Doc {
+    fn relation(&mut self, kind: &'static str, short: &'static str, attrs: Value) {
+        let n = self.counters.entry(short).or_insert(0);
+        *n += 1;
+        let id = format!("_:{short}{n}");
+        self.relations.entry(kind).or_default().insert(id, attrs);
+    }
+}
+
+pub fn render(r: &Report) -> Result<String> {
+    let mut d = Doc {
+        entity: Map::new(),
+        agent: Map::new(),
+        activity: Map::new(),
+        relations: BTreeMap::new(),
+        counters: BTreeMap::new(),
+    };
+
+    // The log, with what verify said and the checkpoint.
+    let mut log = Map::new();
+    log.insert("prov:type".into(), qname("ct:Log"));
+    log.insert(
+        "prov:label".into(),
+        json!(format!("claimtrail log {}", r.origin)),
+    );
+    log.insert("ct:origin".into(), json!(r.origin));
+    log.insert("ct:entries".into(), json!(r.verify.entries));
+    if let Some(h) = &r.verify.head {
+        log.insert("ct:head".into(), json!(h));
+    }
+    log.insert("ct:verified".into(), json!(r.verify.ok));
+    log.insert("ct:verify".into(), json!(r.verify_line()));
+    log.insert("ct:checkpoint".into(), json!(r.checkpoint_line()));
+    if let Some(c) = &r.checkpoint {
+        log.insert("ct:checkpointSize".into(), json!(c.size));
+        log.insert("ct:checkpointRoot".into(), json!(c.root));
+    }
+    log.insert(
+        "ct:reportGenerated".into(),
+        typed(&r.generated, "xsd:dateTime"),
+    );
+    d.entity.insert("log:log".into(), Value::Object(log));
+
+    // Agents: signers by key, people and organisations by name.
+    let mut signer_ids: BTreeMap<&str, String> = BTreeMap::new();
+    for (i, k) in r.keys.iter().enumerate() {
+        let id = format!("log:signer{}", i + 1);
+        d.agent.insert(
+            id.clone(),
+            json!({
+                "prov:type": qname("prov:Person"),
+                "prov:label": k.name,
+                "ct:fingerprint": k.fingerprint,
+                "ct:role": k.role,
+                "ct:publicKey": k.public_key,
+            }),
+        );
+        signer_ids.insert(k.fingerprint.as_str(), id);
+    }
+    let mut named: BTreeMap<String, String> = BTreeMap::new();
+    let mut agent_for = |d: &mut Doc, name: &str, ty: Option<&str>| -> String {
+        let next = named.len() + 1;
+        let id = named
+            .entry(name.to_string())
+            .or_insert_with(|| format!("log:agent{next}"))
+            .clone();
+        let entry = d
+            .agent
+            .entry(id.clone())
+            .or_insert_with(|| json!({"prov:label": name}));
+        if let (Some(t), Some(obj)) = (ty, entry.as_object_mut()) {
+            obj.insert("prov:type".into(), qname(t));
+        }
+        id
+    };
+    let signer = |d: &mut Doc, fp: &str, name: &str| -> String {
+        match signer_ids.get(fp) {
+            Some(id) => id.clone(),
+            None => {
+                // A signer missing from the keys table (a tampered log).
+                let id = format!("log:unknown-signer-{}", d.agent.len() + 1);
+                d.agent.insert(
+                    id.clone(),
+                    json!({"prov:label": name, "ct:fingerprint": fp}),
+                );
+                id
+            }
+        }
+    };
+
+    for s in &r.sources {
+        let id = format!("log:{}", s.id);
+        let mut e = Map::new();
+        e.insert("prov:type".into(), qname("ct:Source"));
+        if let Some(t) = &s.title {
+            e.insert("prov:label".into(), json!(t));
+        }
+        e.insert("ct:kind".into(), json!(s.kind));
+        if let Some(u) = &s.url {
+            e.insert("ct:url".into(), typed(u, "xsd:anyURI"));
+        }
+        if let Some(p) = &s.published {
+            e.insert("ct:published".into(), json!(p));
+        }
+        e.insert("ct:retrieved".into(), typed(&s.retrieved, "xsd:dateTime"));
+        e.insert("ct:sha256".into(), json!(s.sha256));
+        e.insert("ct:length".into(), json!(s.length));
+        e.insert("ct:mediaType".into(), json!(s.media_type));
+        e.insert("ct:entrySeq".into(), json!(s.signed.seq));
+        if let Some(en) = r.entry(s.signed.seq) {
+            e.insert("ct:entryHash".into(), json!(en.hash));
+        }
+        let rec = signer(&mut d, &s.signed.signer, &s.signed.signer_name);
+        e.insert("ct:recordedBy".into(), qname(&rec));
+        e.insert("ct:redacted".into(), json!(s.redaction.is_some()));
+        if let Some(red) = &s.redaction {
+            e.insert("ct:redactionReason".into(), json!(red.reason));
+            let by = signer(&mut d, &red.signer, &red.signer_name);
+            e.insert("ct:redactedBy".into(), qname(&by));
+            e.insert("ct:redactedAt".into(), typed(&red.time, "xsd:dateTime"));
+        }
+        d.entity.insert(id.clone(), Value::Object(e));
+        for p in &s.derived_from {
+            d.relation(
+                "wasDerivedFrom",
+                "wDF",
+                json!({"prov:generatedEntity": id, "prov:usedEntity": format!("log:{p}")}),
+            );
+        }
+        if let Some(p) = &s.publisher {
+            let ag = agent_for(&mut d, p, Some("prov:Organization"));
+            d.relation(
+                "wasAttributedTo",
+                "wAT",
+                json!({"prov:entity": id, "prov:agent": ag, "prov:role": qname("ct:publisher")}),
+            );
+        }
+        if let Some(a) = &s.author {
+            let ag = agent_for(&mut d, a, None);
+            d.relation(
+                "wasAttributedTo",
+                "wAT",
+                json!({"prov:entity": id, "prov:agent": ag, "prov:role": qname("ct:author")}),
+            );
+        }
+    }
+
+    for c in &r.claims {
+        let id = format!("log:{}", c.id);
+        let mut e = Map::new();
+        e.insert("prov:type".into(), qname("ct:Claim"));
+        match &c.quote {
+            Some(q) => {
+                e.insert("prov:value".into(), json!(q));
+            }
+            None => {
+                e.insert(
+                    "ct:quoteUnavailable".into(),
+                    json!("the source was redacted"),
+                );
+            }
+        }
+        e.insert("ct:speaker".into(), json!(c.speaker));
+        e.insert("ct:provenance".into(), json!(c.provenance));
+        if let Some(p) = &c.paraphrase {
+            e.insert("ct:paraphrase".into(), json!(p));
+        }
+        e.insert("ct:start".into(), json!(c.start));
+        e.insert("ct:end".into(), json!(c.end));
+        e.insert("ct:quoteSha256".into(), json!(c.quote_sha256));
+        e.insert("ct:entrySeq".into(), json!(c.signed.seq));
+        if let Some(en) = r.entry(c.signed.seq) {
+            e.insert("ct:entryHash".into(), json!(en.hash));
+        }
+        let rec = signer(&mut d, &c.signed.signer, &c.signed.signer_name);
+        e.insert("ct:recordedBy".into(), qname(&rec));
+        d.entity.insert(id.clone(), Value::Object(e));
+        if r.source(&c.source).is_some() {
+            d.relation(
+                "wasDerivedFrom",
+                "wDF",
+                json!({
+                    "prov:generatedEntity": id,
+                    "prov:usedEntity": format!("log:{}", c.source),
+                    "prov:type": qname("prov:Quotation"),
+                }),
+            );
+        }
+        let ag = agent_for(&mut d, &c.speaker, None);
+        d.relation(
+            "wasAttributedTo",
+            "wAT",
+            json!({"prov:entity": id, "prov:agent": ag, "prov:role": qname("ct:speaker")}),
+        );
+    }
+
+    for a in &r.annotations {
+        let act = format!("log:{}", a.id);
+        let out = format!("log:{}-assessment", a.id);
+        d.activity.insert(
+            act.clone(),
+            json!({
+                "prov:type": qname("ct:Annotation"),
+                "prov:label": format!("{}: {} assesses {}", a.id, a.signed.signer_name, a.claim),
+                "prov:startTime": a.signed.time,
+                "prov:endTime": a.signed.time,
+            }),
+        );
+        let (value, name) = super::rating(&a.verdict);
+        let mut e = Map::new();
+        e.insert("prov:type".into(), qname("ct:Assessment"));
+        e.insert(
+            "prov:label".into(),
+            json!(format!("{} {}", a.claim, a.verdict)),
+        );
+        e.insert("ct:verdict".into(), json!(a.verdict));
+        e.insert("ct:claimReviewRating".into(), json!(value));
+        e.insert("ct:claimReviewRatingName".into(), json!(name));
+        if let Some(g) = &a.reliability {
+            e.insert("ct:reliability".into(), json!(g));
+        }
+        if let Some(g) = a.credibility {
+            e.insert("ct:credibility".into(), json!(g));
+        }
+        if let Some(n) = &a.note {
+            e.insert("ct:note".into(), json!(n));
+        }
+        e.insert("ct:superseded".into(), json!(a.superseded_by.is_some()));
+        e.insert("ct:entrySeq".into(), json!(a.signed.seq));
+        if let Some(en) = r.entry(a.signed.seq) {
+            e.insert("ct:entryHash".into(), json!(en.hash));
+        }
+        d.entity.insert(out.clone(), Value::Object(e));
+        let ag = signer(&mut d, &a.signed.signer, &a.signed.signer_name);
+        let role = r
+            .key(&a.signed.signer)
+            .map(|k| format!("ct:{}", k.role))
+            .unwrap_or_else(|| "ct:signer".into());
+        d.relation(
+            "wasAssociatedWith",
+            "wAW",
+            json!({"prov:activity": act, "prov:agent": ag, "prov:role": qname(&role)}),
+        );
+        d.relation(
+            "wasGeneratedBy",
+            "wGB",
+            json!({"prov:entity": out, "prov:activity": act, "prov:time": a.signed.time}),
+        );
+        d.relation(
+            "wasAttributedTo",
+            "wAT",
+            json!({"prov:entity": out, "prov:agent": ag, "prov:role": qname("ct:analyst")}),
+        );
+        if r.claim(&a.claim).is_some() {
+            d.relation(
+                "used",
+                "u",
+                json!({
+                    "prov:activity": act,
+                    "prov:entity": format!("log:{}", a.claim),
+                    "prov:time": a.signed.time,
+                    "prov:role": qname("ct:assessed"),
+                }),
+            );
+        }
+        for (role, ids) in [
+            ("ct:corroborates", &a.corroborates),
+            ("ct:contradicts", &a.contradicts),
+        ] {
+            for other in ids {
+                if r.claim(other).is_some() {
+                    d.relation(
+                        "used",
+                        "u",
+                        json!({
+                            "prov:activity": act,
+                            "prov:entity": format!("log:{other}"),
+                            "prov:time": a.signed.time,
+                            "prov:role": qname(role),
+                        }),
+                    );
+                }
+            }
+        }
+        if let Some(prev) = &a.supersedes {
+            if r.annotation(prev).is_some() {
+                d.relation(
+                    "wasDerivedFrom",
+                    "wDF",
+                    json!({
+                        "prov:generatedEntity": out,
+                        "prov:usedEntity": format!("log:{prev}-assessment"),
+                        "prov:activity": act,
+                        "prov:type": qname("prov:Revision"),
+                    }),
+                );
+            }
+        }
+    }
+
+    let mut doc = Map::new();
+    doc.insert(
+        "prefix".into(),
+        json!({
+            "prov": "http://www.w3.org/ns/prov#",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "ct": VOCAB,
+            "log": super::namespace_iri(&r.origin),
+        }),
+    );
+    doc.insert("entity".into(), Value::Object(d.entity));
+    doc.insert("agent".into(), Value::Object(d.agent));
+    if !d.activity.is_empty() {
+        doc.insert("activity".into(), Value::Object(d.activity));
+    }
+    for (k, v) in d.relations {
+        doc.insert(k.into(), Value::Object(v));
+    }
+    super::to_json(&Value::Object(doc))
+}

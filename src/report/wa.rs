@@ -1,0 +1,185 @@
+//! W3C Web Annotation Data Model, JSON-LD (`http://www.w3.org/ns/anno.jsonld`).
+//!
+//! The document is an `AnnotationCollection` whose `label` states the log,
+//! the verify result and the checkpoint, with one embedded
+//! `AnnotationPage` holding:
+//!
+//! - one annotation per claim, motivation `highlighting`: its target is the
+//!   source's exact text (a `SpecificResource` whose `source` is the RFC
+//!   6920 `ni:///sha-256;…` URI of those bytes, `scope` the published URL
+//!   when known) with a `TextQuoteSelector` {exact, prefix, suffix} and a
+//!   `TextPositionSelector` {start, end}; bodies tag the speaker and the
+//!   provenance kind, and describe the paraphrase;
+//! - one annotation per analyst annotation, motivation `assessing`: its
+//!   target is the claim's annotation, its bodies the verdict (purpose
+//!   `assessing`), the Admiralty grades (`classifying`), the note
+//!   (`commenting`) and links to the claims it corroborates or contradicts
+//!   (`linking`).
+//!
+//! Positions count Unicode code points, as the model requires, not the
+//! UTF-8 byte offsets claimtrail stores; a claim of a redacted source keeps
+//! only its signed context (prefix, suffix) and no exact text or positions.
+
+use super::data::Report;
+use super::item_iri;
+use crate::error::Result;
+use crate::query::ClaimView;
+use serde_json::{json, Value};
+
+/// The JSON-LD context of the Web Annotation model.
+pub const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
+
+pub fn render(r: &Report) -> Result<String> {
+    let mut items = Vec::new();
+    for c in &r.claims {
+        items.push(claim_annotation(r, c));
+    }
+    for a in &r.annotations {
+        let target = item_iri(&r.origin, &a.claim);
+        let mut body = vec![json!({
+            "type": "TextualBody",
+            "purpose": "assessing",
+            "value": a.verdict,
+            "format": "text/plain",
+        })];
+        let mut grades = Vec::new();
+        if let Some(g) = &a.reliability {
+            grades.push(format!(
+                "Admiralty reliability {g} ({})",
+                super::reliability_meaning(g)
+            ));
+        }
+        if let Some(g) = a.credibility {
+            grades.push(format!(
+                "Admiralty credibility {g} ({})",
+                super::credibility_meaning(g)
+            ));
+        }
+        for g in grades {
+            body.push(json!({"type": "TextualBody", "purpose": "classifying", "value": g, "format": "text/plain"}));
+        }
+        if let Some(n) = &a.note {
+            body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": n, "format": "text/plain"}));
+        }
+        for (rel, ids) in [
+            ("corroborates", &a.corroborates),
+            ("contradicts", &a.contradicts),
+        ] {
+            for other in ids {
+                body.push(json!({
+                    "type": "SpecificResource",
+                    "purpose": "linking",
+                    "source": item_iri(&r.origin, other),
+                }));
+                body.push(json!({
+                    "type": "TextualBody",
+                    "purpose": "tagging",
+                    "value": format!("{rel} {other}"),
+                }));
+            }
+        }
+        if let Some(s) = &a.supersedes {
+            body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": format!("supersedes {s}")}));
+        }
+        let anno = json!({
+            "id": item_iri(&r.origin, &a.id),
+            "type": "Annotation",
+            "motivation": "assessing",
+            "created": a.signed.time,
+            "creator": {
+                "id": format!("{}key/{}", super::namespace_iri(&r.origin), fingerprint_iri(&a.signed.signer)),
+                "type": "Person",
+                "name": a.signed.signer_name,
+                "nickname": a.signed.signer,
+            },
+            "body": body,
+            "target": target,
+        });
+        items.push(anno);
+    }
+    let total = items.len();
+    super::to_json(&json!({
+        "@context": CONTEXT,
+        "id": format!("{}annotations", super::namespace_iri(&r.origin)),
+        "type": "AnnotationCollection",
+        "label": format!("claimtrail log {} — {}. {}.", r.origin, r.verify_line(), r.checkpoint_line()),
+        "generator": {"type": "Software", "name": "claimtrail"},
+        "generated": r.generated,
+        "total": total,
+        "first": {
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": items,
+        },
+    }))
+}
+
+/// The fingerprint as an IRI path segment (`SHA256:ab+/…` → percent-encoded).
+fn fingerprint_iri(fp: &str) -> String {
+    let mut out = String::new();
+    for b in fp.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
+    let source = r.source(&c.source);
+    let mut quote_sel = json!({
+        "type": "TextQuoteSelector",
+        "prefix": c.prefix,
+        "suffix": c.suffix,
+    });
+    let mut selectors = Vec::new();
+    if let Some(q) = &c.quote {
+        if let Some(obj) = quote_sel.as_object_mut() {
+            obj.insert("exact".into(), json!(q));
+        }
+        selectors.push(quote_sel);
+        if let Some([start, end]) = r.char_spans.get(&c.id) {
+            selectors.push(json!({"type": "TextPositionSelector", "start": start, "end": end}));
+        }
+    } else {
+        selectors.push(quote_sel);
+    }
+    let mut target = json!({
+        "type": "SpecificResource",
+        "source": {
+            "id": source.map(|s| super::ni_sha256(&s.sha256)).unwrap_or_default(),
+            "type": "Text",
+            "format": "text/plain",
+        },
+        "selector": if selectors.len() == 1 { selectors.remove(0) } else { Value::Array(selectors) },
+    });
+    if let (Some(url), Some(obj)) = (source.and_then(|s| s.url.clone()), target.as_object_mut()) {
+        obj.insert("scope".into(), json!(url));
+    }
+    let mut body = vec![
+        json!({"type": "TextualBody", "purpose": "identifying", "value": format!("speaker: {}", c.speaker), "format": "text/plain"}),
+        json!({"type": "TextualBody", "purpose": "tagging", "value": c.provenance}),
+    ];
+    if let Some(p) = &c.paraphrase {
+        body.push(json!({"type": "TextualBody", "purpose": "describing", "value": p, "format": "text/plain"}));
+    }
+    if c.quote.is_none() {
+        body.push(json!({"type": "TextualBody", "purpose": "describing", "value": "quote unavailable: the source was redacted", "format": "text/plain"}));
+    }
+    json!({
+        "id": item_iri(&r.origin, &c.id),
+        "type": "Annotation",
+        "motivation": "highlighting",
+        "created": c.signed.time,
+        "creator": {
+            "id": format!("{}key/{}", super::namespace_iri(&r.origin), fingerprint_iri(&c.signed.signer)),
+            "type": "Person",
+            "name": c.signed.signer_name,
+            "nickname": c.signed.signer,
+        },
+        "body": body,
+        "target": target,
+    })
+}

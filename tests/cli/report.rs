@@ -1,0 +1,885 @@
+//! `claimtrail report` in every format, through the real binary, on the
+//! demo trail and on the team log: each output parsed back and checked
+//! against the log; hostile text, redaction, tampering and errors.
+
+use crate::common::*;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+const NOW: &str = "2026-12-01T10:00:00Z";
+
+/// The demo trail in a fresh workspace; returns it and its database path.
+fn demo() -> (Work, String) {
+    let w = Work::new();
+    let dir = w.path("demo");
+    w.run(None, &["demo", "--dir", dir.to_str().unwrap()]).ok();
+    let db = dir.join("claimtrail.db").to_str().unwrap().to_string();
+    (w, db)
+}
+
+/// Runs `report` with a fixed clock; `db` overrides the workspace's database.
+fn report(w: &Work, db: Option<&str>, args: &[&str]) -> Run {
+    let mut all: Vec<&str> = Vec::new();
+    if let Some(db) = db {
+        all.extend(["--db", db]);
+    }
+    all.push("report");
+    all.extend(args);
+    w.run_with(None, &[("CLAIMTRAIL_NOW", NOW)], &all, None)
+}
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
+}
+
+fn log_json(w: &Work, db: Option<&str>) -> Vec<Value> {
+    let mut args = vec!["--json"];
+    if let Some(db) = db {
+        args.extend(["--db", db]);
+    }
+    args.push("log");
+    json(w.run(None, &args).ok()).as_array().unwrap().clone()
+}
+
+/// A strict RFC 4180 parser: records end with CRLF, quoted fields may hold
+/// `,` `"` (doubled) CR and LF; anything else in quotes is an error.
+fn parse_csv(s: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut chars = s.chars().peekable();
+    let mut quoted_field = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if field.is_empty() && !quoted_field => {
+                quoted_field = true;
+                loop {
+                    match chars.next() {
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            field.push('"');
+                        }
+                        Some('"') => break,
+                        Some(c) => field.push(c),
+                        None => panic!("unterminated quoted field"),
+                    }
+                }
+                assert!(
+                    matches!(chars.peek(), Some(',') | Some('\r') | None),
+                    "text after a closing quote"
+                );
+            }
+            '"' => panic!("a quote inside an unquoted field: {field}"),
+            ',' => {
+                row.push(std::mem::take(&mut field));
+                quoted_field = false;
+            }
+            '\r' => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+                quoted_field = false;
+            }
+            '\n' => panic!("bare LF outside quotes"),
+            c => field.push(c),
+        }
+    }
+    assert!(
+        row.is_empty() && field.is_empty(),
+        "the last record does not end with CRLF"
+    );
+    rows
+}
+
+/// CSV rows as maps from the header names.
+fn csv_records(s: &str) -> Vec<HashMap<String, String>> {
+    let rows = parse_csv(s);
+    let header = rows[0].clone();
+    rows[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r.len(), header.len(), "ragged row {r:?}");
+            header.iter().cloned().zip(r.iter().cloned()).collect()
+        })
+        .collect()
+}
+
+fn de_armor(sig: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = sig.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+#[test]
+fn json_report_carries_every_entry_hash_and_signature() {
+    let (w, db) = demo();
+    let doc = json(report(&w, Some(&db), &["--format", "json"]).ok());
+    assert_eq!(doc["format"], "claimtrail-report");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["verify"]["ok"], true);
+    assert_eq!(doc["checkpoint"], Value::Null);
+    assert!(doc["summary"][1]
+        .as_str()
+        .unwrap()
+        .contains("no checkpoint yet"));
+    assert_eq!(doc["generated"], NOW);
+    assert_eq!(doc["scope"]["complete"], true);
+    assert_eq!(doc["sources"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["claims"].as_array().unwrap().len(), 8);
+    assert_eq!(doc["annotations"].as_array().unwrap().len(), 6);
+
+    let log = log_json(&w, Some(&db));
+    let entries = doc["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), log.len());
+    let keys: HashMap<String, String> = doc["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["fingerprint"].as_str().unwrap().to_string(),
+                k["public_key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut prev = "0".repeat(64);
+    for (e, l) in entries.iter().zip(&log) {
+        assert_eq!(e["seq"], l["seq"]);
+        assert_eq!(e["hash"], l["hash"], "entry {}", e["seq"]);
+        assert_eq!(e["inclusion_proof"], Value::Null);
+        let payload = e["payload"].as_str().unwrap().as_bytes();
+        assert_eq!(e["content"], json(e["payload"].as_str().unwrap()));
+        assert_eq!(e["prev"].as_str().unwrap(), prev);
+        // The entry hash, recomputed here: SHA-256(0x00 || string(payload) || string(sig)).
+        let sig = de_armor(e["signature"].as_str().unwrap());
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update([0u8]);
+        h.update((payload.len() as u32).to_be_bytes());
+        h.update(payload);
+        h.update((sig.len() as u32).to_be_bytes());
+        h.update(&sig);
+        assert_eq!(hex::encode(h.finalize()), e["hash"].as_str().unwrap());
+        // The signature verifies with the signer's enrolled key.
+        let signer = e["content"]["signer"].as_str().unwrap();
+        let key = claimtrail::keys::PublicKey::from_openssh(&keys[signer]).unwrap();
+        let parsed = claimtrail::keys::parse_sig(&sig).unwrap();
+        claimtrail::keys::verify(&key.verifying_key().unwrap(), payload, &parsed)
+            .unwrap_or_else(|err| panic!("entry {}: {err}", e["seq"]));
+        prev = e["hash"].as_str().unwrap().to_string();
+    }
+    // The disputed casualty counts are there as relations.
+    let rels: Vec<(String, String, String)> = doc["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["claim"].as_str().unwrap().into(),
+                r["relation"].as_str().unwrap().into(),
+                r["other"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(rels.contains(&("C1".into(), "contradicts".into(), "C2".into())));
+    assert!(rels.contains(&("C4".into(), "corroborates".into(), "C1".into())));
+    // Code-point spans: the quote at those characters of the source text.
+    let text: Vec<char> = std::fs::read_to_string(FIXTURE).unwrap().chars().collect();
+    for c in doc["claims"].as_array().unwrap() {
+        let span = &doc["char_spans"][c["id"].as_str().unwrap()];
+        let (s, e) = (
+            span[0].as_u64().unwrap() as usize,
+            span[1].as_u64().unwrap() as usize,
+        );
+        let q: String = text[s..e].iter().collect();
+        assert_eq!(q, c["quote"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn a_report_of_one_claim_brings_its_context() {
+    let (w, db) = demo();
+    let doc = json(report(&w, Some(&db), &["C2", "--format", "json"]).ok());
+    assert_eq!(doc["scope"]["complete"], false);
+    assert_eq!(doc["scope"]["requested"], serde_json::json!(["C2"]));
+    let ids = |k: &str| -> BTreeSet<String> {
+        doc[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // C2, its annotation A2, A1 (C1 contradicts C2) and A3 (C4 corroborates
+    // C2), the claims those are about, and their source.
+    assert_eq!(
+        ids("annotations"),
+        ["A1", "A2", "A3"].map(String::from).into()
+    );
+    assert_eq!(ids("claims"), ["C1", "C2", "C4"].map(String::from).into());
+    assert_eq!(ids("sources"), ["S1"].map(String::from).into());
+    // The entries of those items, and the key entries to check signatures.
+    let seqs: BTreeSet<u64> = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [0, 1, 2, 3, 4, 5, 7, 12, 13, 14].into());
+    // An annotation alone brings its claim and the claims it links.
+    let doc = json(report(&w, Some(&db), &["A5", "--format", "json"]).ok());
+    assert_eq!(doc["claims"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["annotations"][0]["id"], "A5");
+}
+
+#[test]
+fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
+    let (w, db) = demo();
+    let md = report(&w, Some(&db), &["--format", "md"]).ok().to_string();
+    assert!(md.starts_with("# Provenance report: newsroom.example/idlib-2022\n"));
+    let top: String = md.lines().take(4).collect::<Vec<_>>().join("\n");
+    assert!(top.contains("**Verified.** verify passed"), "{top}");
+    assert!(md.contains("no checkpoint yet"));
+    // Each quote, in bold, in its context.
+    assert!(md.contains("“**Seven civilians, including four children from one family, were killed, and 12 others, including eight children, were injured.** The Russian"));
+    assert!(
+        md.contains("**At least five children were killed and nine injured in the west of Idlib")
+    );
+    // Annotations with verdict, grades, signer, fingerprint, time, note.
+    assert!(md.contains("- **A1**: verdict **disputed** — reliability **B** (usually reliable), credibility **3** (possibly true)"));
+    assert!(md.contains("by Rana Haddad (`SHA256:"));
+    assert!(md.contains("(superseded by A5)"));
+    assert!(md.contains("> UNICEF counts at least five children killed"));
+    // The table of claims that corroborate or contradict each other.
+    let table: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("## Claims that corroborate or contradict"))
+        .filter(|l| l.starts_with("| C"))
+        .collect();
+    assert_eq!(table.len(), 4, "{table:?}");
+    assert!(table[0].starts_with("| C1 | Syrian Civil Defense (White Helmets) | 7 killed (4 children of one family), 12 injured (8 children) | **contradicts** | C2 |"));
+    assert!(table
+        .iter()
+        .any(|l| l.starts_with("| C4 |") && l.contains("**corroborates** | C2")));
+    // Derivation: the source's hash, and the signers.
+    assert!(md.contains("| sha256 | `3d1743578845"));
+    assert!(md.contains("| Independent auditor | auditor |"));
+}
+
+#[test]
+fn html_report_is_self_contained_with_an_svg_graph() {
+    let (w, db) = demo();
+    let out = w.path("report.html");
+    let run = report(
+        &w,
+        Some(&db),
+        &["--format", "html", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(run.ok(), "");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.to_lowercase().contains("<script"));
+    assert!(!html.contains(" src="), "no external or embedded assets");
+    assert!(!html.contains("@import") && !html.contains("url(http"));
+    // The only http reference is the link to the source's published URL.
+    let links: Vec<&str> = html
+        .match_indices("href=\"http")
+        .map(|(i, _)| &html[i..i + 40])
+        .collect();
+    assert_eq!(links, ["href=\"https://www.al-monitor.com/origina"]);
+    assert!(html.contains("<meta name=\"viewport\""));
+    assert!(html.contains("@media print") && html.contains("@media (max-width"));
+    // One node per source, claim and annotation; the legend; the edges.
+    assert_eq!(html.matches("<svg").count(), 1);
+    assert_eq!(html.matches("class=\"node source").count(), 1);
+    assert_eq!(html.matches("class=\"node claim").count(), 8);
+    assert_eq!(html.matches("class=\"node annotation").count(), 6);
+    assert_eq!(
+        html.matches("class=\"node annotation superseded").count(),
+        1
+    );
+    assert_eq!(html.matches("class=\"edge quote").count(), 8);
+    assert_eq!(html.matches("class=\"edge assesses").count(), 6);
+    assert_eq!(html.matches("class=\"edge contradicts").count(), 2);
+    assert_eq!(html.matches("class=\"edge corroborates").count(), 2);
+    assert!(html.contains("class=\"legend\"") && html.contains(">contradicts</text>"));
+    // Status first, then the content.
+    let status = html.find("class=\"status ok\"").unwrap();
+    assert!(status < html.find("<svg").unwrap());
+    assert!(html.contains("<mark>This cruel war on children needs to stop.</mark>"));
+    assert!(html.contains("Claims that corroborate or contradict each other"));
+}
+
+#[test]
+fn csv_report_is_rfc4180_with_one_row_per_claim() {
+    let (w, db) = demo();
+    let csv = report(&w, Some(&db), &["--format", "csv"]).ok().to_string();
+    assert!(csv.ends_with("\r\n") && !csv.starts_with('\u{feff}'));
+    let recs = csv_records(&csv);
+    assert_eq!(recs.len(), 8);
+    let c1 = &recs[0];
+    assert_eq!(c1["log_verify"], "ok");
+    assert_eq!(c1["claim"], "C1");
+    assert_eq!(c1["source"], "S1");
+    assert_eq!(c1["speaker"], "Syrian Civil Defense (White Helmets)");
+    assert_eq!(c1["provenance"], "tweet");
+    assert!(c1["quote"].starts_with("Seven civilians, including four children"));
+    assert_eq!(c1["latest_verdicts"], "Rana Haddad: disputed (A1)");
+    assert_eq!(c1["reliability"], "Rana Haddad: B");
+    assert_eq!(c1["credibility"], "Rana Haddad: 3");
+    assert_eq!(c1["checkpoint"], "none yet");
+    // The latest, not the superseded, verdict of C3; every annotation listed.
+    assert_eq!(recs[2]["latest_verdicts"], "Rana Haddad: confirmed (A5)");
+    assert_eq!(recs[2]["annotations"], "A4 A5");
+    assert_eq!(recs[4]["latest_verdicts"], "");
+    // Hashes equal the log's.
+    let log = log_json(&w, Some(&db));
+    for r in &recs {
+        let seq: usize = r["claim_entry_seq"].parse().unwrap();
+        assert_eq!(r["claim_entry_hash"], log[seq]["hash"].as_str().unwrap());
+        assert_eq!(r["quote_sha256"].len(), 64);
+    }
+}
+
+#[test]
+fn claimreview_has_the_fields_fact_check_tools_need() {
+    let (w, db) = demo();
+    let doc = json(report(&w, Some(&db), &["--format", "claimreview"]).ok());
+    assert_eq!(doc["@context"], "https://schema.org");
+    let graph = doc["@graph"].as_array().unwrap();
+    assert_eq!(graph[0]["@type"], "Dataset");
+    assert!(graph[0]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("verify passed"));
+    let reviews: Vec<&Value> = graph
+        .iter()
+        .filter(|n| n["@type"] == "ClaimReview")
+        .collect();
+    // One per analyst per annotated claim: C1, C2, C3 (A5, not the superseded A4), C4, C8.
+    let ids: Vec<&str> = reviews
+        .iter()
+        .map(|r| r["identifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["A1", "A2", "A5", "A3", "A6"]);
+    for r in &reviews {
+        assert!(!r["claimReviewed"].as_str().unwrap().is_empty());
+        let rating = &r["reviewRating"];
+        assert_eq!(rating["@type"], "Rating");
+        assert_eq!(rating["bestRating"], 5);
+        assert_eq!(rating["worstRating"], 1);
+        assert!(rating["ratingValue"].as_u64().unwrap() >= 1);
+        assert!(rating["alternateName"].is_string());
+        assert_eq!(r["author"]["@type"], "Person");
+        assert_eq!(r["author"]["name"], "Rana Haddad");
+        assert!(r["datePublished"].is_string());
+        let item = &r["itemReviewed"];
+        assert_eq!(item["@type"], "Claim");
+        assert!(item["author"]["name"].is_string());
+        assert_eq!(item["datePublished"], "2022-07-22");
+        let first = &item["firstAppearance"];
+        assert_eq!(first["@type"], "NewsArticle");
+        assert!(first["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://www.al-monitor.com/"));
+        assert_eq!(first["publisher"]["name"], "Al-Monitor");
+        assert_eq!(first["datePublished"], "2022-07-22");
+        assert!(item["appearance"].is_array());
+    }
+    let by_id = |id: &str| reviews.iter().find(|r| r["identifier"] == id).unwrap();
+    assert_eq!(by_id("A1")["reviewRating"]["ratingValue"], 3);
+    assert_eq!(by_id("A1")["reviewRating"]["alternateName"], "Disputed");
+    assert_eq!(by_id("A5")["reviewRating"]["alternateName"], "True");
+    assert_eq!(by_id("A3")["reviewRating"]["ratingValue"], 4);
+    assert_eq!(by_id("A6")["reviewRating"]["alternateName"], "Unproven");
+    // The publisher speaking in its own name is an organisation.
+    assert_eq!(
+        by_id("A3")["itemReviewed"]["author"]["@type"],
+        "Organization"
+    );
+}
+
+#[test]
+fn prov_json_relations_reference_declared_ids() {
+    let (w, db) = demo();
+    let doc = json(report(&w, Some(&db), &["--format", "prov"]).ok());
+    let prefix = doc["prefix"].as_object().unwrap();
+    for p in ["prov", "xsd", "ct", "log"] {
+        assert!(prefix.contains_key(p), "prefix {p}");
+    }
+    let ids =
+        |k: &str| -> BTreeSet<String> { doc[k].as_object().unwrap().keys().cloned().collect() };
+    let (entities, agents, activities) = (ids("entity"), ids("agent"), ids("activity"));
+    assert!(
+        entities.contains("log:S1")
+            && entities.contains("log:C8")
+            && entities.contains("log:A1-assessment")
+    );
+    assert_eq!(activities.len(), 6);
+    assert_eq!(doc["entity"]["log:log"]["ct:verified"], true);
+    assert_eq!(doc["entity"]["log:C1"]["prov:type"]["$"], "ct:Claim");
+    // Every relation names declared ids in its PROV-JSON roles.
+    type Fields<'a> = &'a [(&'a str, &'a BTreeSet<String>)];
+    let roles: &[(&str, Fields)] = &[
+        (
+            "wasDerivedFrom",
+            &[
+                ("prov:generatedEntity", &entities),
+                ("prov:usedEntity", &entities),
+            ],
+        ),
+        (
+            "wasAttributedTo",
+            &[("prov:entity", &entities), ("prov:agent", &agents)],
+        ),
+        (
+            "wasGeneratedBy",
+            &[("prov:entity", &entities), ("prov:activity", &activities)],
+        ),
+        (
+            "used",
+            &[("prov:activity", &activities), ("prov:entity", &entities)],
+        ),
+        (
+            "wasAssociatedWith",
+            &[("prov:activity", &activities), ("prov:agent", &agents)],
+        ),
+    ];
+    for (rel, fields) in roles {
+        let items = doc[*rel].as_object().unwrap_or_else(|| panic!("no {rel}"));
+        assert!(!items.is_empty());
+        for (id, r) in items {
+            assert!(id.starts_with("_:"));
+            for (field, declared) in *fields {
+                let v = r[*field]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{rel} {id} lacks {field}"));
+                assert!(
+                    declared.contains(v),
+                    "{rel} {id}: {field} {v} is not declared"
+                );
+                assert!(prefix.contains_key(v.split(':').next().unwrap()));
+            }
+        }
+    }
+    // Claims are quotations of their source, attributed to their speaker.
+    let quoted = doc["wasDerivedFrom"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["prov:type"]["$"] == "prov:Quotation" && r["prov:usedEntity"] == "log:S1")
+        .count();
+    assert_eq!(quoted, 8);
+    let revision = doc["wasDerivedFrom"]
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|r| {
+            r["prov:type"]["$"] == "prov:Revision"
+                && r["prov:generatedEntity"] == "log:A5-assessment"
+                && r["prov:usedEntity"] == "log:A4-assessment"
+        });
+    assert!(revision);
+    let contradicts = doc["used"].as_object().unwrap().values().any(|u| {
+        u["prov:activity"] == "log:A1"
+            && u["prov:entity"] == "log:C2"
+            && u["prov:role"]["$"] == "ct:contradicts"
+    });
+    assert!(contradicts);
+}
+
+#[test]
+fn web_annotations_select_quotes_by_code_points() {
+    let (w, db) = demo();
+    let doc = json(report(&w, Some(&db), &["--format", "wa"]).ok());
+    assert_eq!(doc["@context"], "http://www.w3.org/ns/anno.jsonld");
+    assert_eq!(doc["type"], "AnnotationCollection");
+    assert!(doc["label"].as_str().unwrap().contains("verify passed"));
+    let items = doc["first"]["items"].as_array().unwrap();
+    assert_eq!(doc["total"], items.len());
+    let text: Vec<char> = std::fs::read_to_string(FIXTURE).unwrap().chars().collect();
+    let claims: Vec<&Value> = items
+        .iter()
+        .filter(|a| a["motivation"] == "highlighting")
+        .collect();
+    assert_eq!(claims.len(), 8);
+    let mut ids = BTreeSet::new();
+    for a in &claims {
+        assert_eq!(a["type"], "Annotation");
+        ids.insert(a["id"].as_str().unwrap().to_string());
+        let t = &a["target"];
+        assert!(t["source"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("ni:///sha-256;"));
+        assert!(t["scope"].as_str().unwrap().starts_with("https://"));
+        let sel = t["selector"].as_array().unwrap();
+        let quote = sel
+            .iter()
+            .find(|s| s["type"] == "TextQuoteSelector")
+            .unwrap();
+        let pos = sel
+            .iter()
+            .find(|s| s["type"] == "TextPositionSelector")
+            .unwrap();
+        let (s, e) = (
+            pos["start"].as_u64().unwrap() as usize,
+            pos["end"].as_u64().unwrap() as usize,
+        );
+        let exact: String = text[s..e].iter().collect();
+        assert_eq!(exact, quote["exact"].as_str().unwrap());
+        let prefix: String = text[s - quote["prefix"].as_str().unwrap().chars().count()..s]
+            .iter()
+            .collect();
+        assert_eq!(prefix, quote["prefix"].as_str().unwrap());
+        let suffix = quote["suffix"].as_str().unwrap();
+        let after: String = text[e..e + suffix.chars().count()].iter().collect();
+        assert_eq!(after, suffix);
+    }
+    // The fixture has multi-byte characters before the quotes: positions
+    // in code points differ from claimtrail's byte offsets.
+    let c2 = json(
+        &w.run(None, &["--db", &db, "--json", "show", "C2"])
+            .ok()
+            .to_string(),
+    );
+    let c2_wa = claims
+        .iter()
+        .find(|a| a["id"].as_str().unwrap().ends_with(":C2"))
+        .unwrap();
+    let pos = c2_wa["target"]["selector"][1]["start"].as_u64().unwrap();
+    assert!(pos < c2["claim"]["start"].as_u64().unwrap());
+    let assessing: Vec<&Value> = items
+        .iter()
+        .filter(|a| a["motivation"] == "assessing")
+        .collect();
+    assert_eq!(assessing.len(), 6);
+    for a in &assessing {
+        assert!(
+            ids.contains(a["target"].as_str().unwrap()),
+            "targets a claim annotation"
+        );
+        let body = a["body"].as_array().unwrap();
+        assert!(body
+            .iter()
+            .any(|b| b["purpose"] == "assessing" && b["type"] == "TextualBody"));
+        assert!(a["creator"]["name"].is_string() && a["created"].is_string());
+    }
+    let a1 = assessing
+        .iter()
+        .find(|a| a["id"].as_str().unwrap().ends_with(":A1"))
+        .unwrap();
+    assert!(a1["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["purpose"] == "linking" && b["source"].as_str().unwrap().ends_with(":C2")));
+}
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+const FORMULA: &str = "=HYPERLINK(\"http://evil.example\",\"click\")";
+
+#[test]
+fn hostile_text_is_escaped_or_neutralised_in_every_format() {
+    let w = Work::with_claims();
+    let text = format!("Breaking: {SCRIPT} says the minister. `code` | pipe\n");
+    let title = format!("{SCRIPT} & <b>bold</b>");
+    let out = w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "tweet",
+            "--title",
+            &title,
+            "--publisher",
+            FORMULA,
+        ],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(out.ok().trim(), "S2");
+    let speaker = "\u{1b}[31mThe \u{202e}minister\u{1b}[0m";
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S2",
+            "--quote",
+            SCRIPT,
+            "--speaker",
+            speaker,
+            "--provenance",
+            "tweet",
+        ],
+    )
+    .ok();
+    let note = format!("{SCRIPT}\n{FORMULA}\n# not a heading\n| not | a table |");
+    w.run(
+        Some("analyst"),
+        &["annotate", "C3", "--verdict", "false", "--note", &note],
+    )
+    .ok();
+
+    let html = report(&w, None, &["--format", "html"]).ok().to_string();
+    assert!(
+        !html.to_lowercase().contains("<script"),
+        "a script tag got through"
+    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;b&gt;bold&lt;/b&gt;"));
+    assert!(!html.contains('\u{1b}') && !html.contains('\u{202e}'));
+    assert!(html.contains("\\u{202e}minister"));
+    assert!(html.contains("Content-Security-Policy"));
+
+    let md = report(&w, None, &["--format", "md"]).ok().to_string();
+    assert!(!md.contains("<script") && !md.contains("<b>"));
+    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(md.contains("> \\# not a heading"));
+    assert!(md.contains("\\| not \\| a table \\|"));
+    assert!(md.contains("\\`code\\` \\| pi"));
+    assert!(!md.contains('\u{1b}') && !md.contains('\u{202e}'));
+
+    let csv = report(&w, None, &["--format", "csv"]).ok().to_string();
+    let recs = csv_records(&csv);
+    let c3 = recs.iter().find(|r| r["claim"] == "C3").unwrap();
+    assert_eq!(c3["source_publisher"], format!("'{FORMULA}"));
+    assert_eq!(c3["quote"], SCRIPT);
+    assert_eq!(c3["latest_verdicts"], "Rana Haddad: false (A2)");
+    for r in &recs {
+        for (k, v) in r {
+            assert!(
+                !v.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{k} = {v:?} would run as a formula"
+            );
+        }
+    }
+
+    // JSON formats keep the exact text, escaped only as JSON.
+    let doc = json(report(&w, None, &["--format", "json"]).ok());
+    let s2 = doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "S2")
+        .unwrap();
+    assert_eq!(s2["title"], title);
+    assert_eq!(s2["publisher"], FORMULA);
+    let c3 = doc["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "C3")
+        .unwrap();
+    assert_eq!(c3["speaker"], speaker);
+    for f in ["claimreview", "prov", "wa"] {
+        let out = report(&w, None, &["--format", f]).ok().to_string();
+        let v = json(&out);
+        assert!(out.contains("\\u001b"), "{f}: ESC must be JSON-escaped");
+        assert!(v.to_string().contains(SCRIPT), "{f}: the text is kept");
+    }
+}
+
+#[test]
+fn redacted_source_renders_as_redacted() {
+    let w = Work::with_claims();
+    w.run(
+        Some("admin"),
+        &[
+            "source",
+            "redact",
+            "S1",
+            "--reason",
+            "protects a named minor",
+        ],
+    )
+    .ok();
+    let md = report(&w, None, &["--format", "md"]).ok().to_string();
+    assert!(md.contains("> **REDACTED** by"));
+    assert!(md.contains("protects a named minor"));
+    assert!(md.contains("*Quote unavailable: the source was redacted."));
+    assert!(!md.contains("At least five children were killed and nine injured"));
+    let html = report(&w, None, &["--format", "html"]).ok().to_string();
+    assert!(html.contains("<strong>REDACTED</strong>") && html.contains("protects a named minor"));
+    assert!(html.contains("class=\"node source redacted\""));
+    assert!(!html.contains("At least five children were killed and nine injured"));
+    let csv = report(&w, None, &["--format", "csv"]).ok().to_string();
+    for r in csv_records(&csv) {
+        assert_eq!(r["quote"], "(unavailable: source redacted)");
+        assert!(r["source_redacted"].starts_with("yes: by"));
+    }
+    let doc = json(report(&w, None, &["--format", "json"]).ok());
+    let s1 = &doc["sources"][0];
+    assert_eq!(s1["redaction"]["reason"], "protects a named minor");
+    assert_eq!(s1["sha256"].as_str().unwrap().len(), 64);
+    assert!(doc["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["quote"].is_null()));
+    assert!(doc["char_spans"].as_object().unwrap().is_empty());
+    let wa = json(report(&w, None, &["--format", "wa"]).ok());
+    for a in wa["first"]["items"].as_array().unwrap() {
+        if a["motivation"] == "highlighting" {
+            let sel = &a["target"]["selector"];
+            assert_eq!(sel["type"], "TextQuoteSelector");
+            assert!(sel.get("exact").is_none());
+        }
+    }
+    let prov = json(report(&w, None, &["--format", "prov"]).ok());
+    assert_eq!(prov["entity"]["log:S1"]["ct:redacted"], true);
+    assert!(prov["entity"]["log:C1"].get("prov:value").is_none());
+}
+
+#[test]
+fn a_tampered_log_is_reported_as_failing_verify_first() {
+    let w = Work::with_claims();
+    w.sql("UPDATE claims SET speaker = 'x' WHERE id = 1");
+    let md = report(&w, None, &["--format", "md"]);
+    assert_eq!(md.code, 1, "{}", md.stderr);
+    let second = md.stdout.lines().nth(2).unwrap();
+    assert!(
+        second.starts_with("> **VERIFY FAILED: 1 problem(s)"),
+        "{second}"
+    );
+    assert!(md.stdout.contains("## Problems found by verify"));
+    assert!(md.stdout.contains("entry 4 (claim.add C1): projection:"));
+    let html = report(&w, None, &["--format", "html"]);
+    assert_eq!(html.code, 1);
+    let status = html.stdout.find("class=\"status failed\"").unwrap();
+    assert!(status < html.stdout.find("<svg").unwrap());
+    assert!(html.stdout.contains("VERIFY FAILED"));
+    let doc = json(&report(&w, None, &["--format", "json"]).stdout);
+    assert_eq!(doc["verify"]["ok"], false);
+    assert!(doc["summary"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("VERIFY FAILED"));
+    assert_eq!(doc["verify"]["problems"][0]["check"], "projection");
+    let csv = report(&w, None, &["--format", "csv"]);
+    assert_eq!(csv.code, 1);
+    for r in csv_records(&csv.stdout) {
+        assert_eq!(r["log_verify"], "FAILED: 1 problem(s)");
+    }
+    for f in ["claimreview", "prov", "wa"] {
+        let run = report(&w, None, &["--format", f]);
+        assert_eq!(run.code, 1);
+        assert!(run.stdout.contains("VERIFY FAILED"), "{f}");
+    }
+}
+
+#[test]
+fn report_errors_exit_2_with_one_line() {
+    let w = Work::with_claims();
+    report(&w, None, &["C9", "--format", "md"]).error("no claim C9");
+    report(&w, None, &["S1", "X1", "--format", "md"]).error("`X1` is not an id");
+    let dir = w.path("reports");
+    std::fs::create_dir(&dir).unwrap();
+    report(
+        &w,
+        None,
+        &["--format", "html", "--out", dir.to_str().unwrap()],
+    )
+    .error("is a directory");
+    let missing = w.path("nowhere/report.md");
+    report(
+        &w,
+        None,
+        &["--format", "md", "--out", missing.to_str().unwrap()],
+    )
+    .error("does not exist");
+    assert!(!missing.exists());
+    let db = w.db.to_str().unwrap().to_string();
+    let before = w.db_bytes();
+    report(&w, None, &["--format", "md", "--out", &db]).error("is the log's database");
+    assert_eq!(w.db_bytes(), before);
+    let bad = report(&w, None, &["--format", "pdf"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stdout.is_empty());
+    let none = report(&w, None, &[]);
+    assert_eq!(none.code, 2);
+    assert!(none.stderr.contains("--format"));
+    // Nothing half-written: the directory holds no temporary file.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}
+
+#[test]
+fn out_file_holds_exactly_what_stdout_would() {
+    let w = Work::with_claims();
+    for f in ["md", "html", "json", "csv", "claimreview", "prov", "wa"] {
+        let stdout = report(&w, None, &["--format", f]).ok().to_string();
+        let path = w.path(&format!("r.{f}"));
+        std::fs::write(&path, "old contents").unwrap();
+        assert_eq!(
+            report(&w, None, &["--format", f, "--out", path.to_str().unwrap()]).ok(),
+            ""
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), stdout, "{f}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+    // A new report file gets the permissions any new file gets (umask), not 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let probe = w.path("probe");
+        std::fs::write(&probe, "x").unwrap();
+        let fresh = w.path("fresh.html");
+        report(
+            &w,
+            None,
+            &["--format", "html", "--out", fresh.to_str().unwrap()],
+        )
+        .ok();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&fresh), mode(&probe));
+    }
+}
+
+#[test]
+fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
+    use claimtrail::hash::Hash;
+    use claimtrail::merkle::{verify_inclusion, LeafIndex, TreeSize};
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    let r: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "--format", "json"]).ok()).unwrap();
+    let size = r["checkpoint"]["size"].as_u64().unwrap();
+    assert_eq!(size, 7);
+    let root = Hash::from_hex(r["checkpoint"]["root"].as_str().unwrap()).unwrap();
+    let mut proven = 0;
+    for e in r["entries"].as_array().unwrap() {
+        let seq = e["seq"].as_u64().unwrap();
+        let leaf = Hash::from_hex(e["hash"].as_str().unwrap()).unwrap();
+        match e["inclusion_proof"].as_array() {
+            Some(p) => {
+                let proof: Vec<Hash> = p
+                    .iter()
+                    .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
+                    .collect();
+                verify_inclusion(&leaf, LeafIndex(seq), TreeSize(size), &proof, &root).unwrap();
+                proven += 1;
+            }
+            None => assert!(seq >= size, "entry {seq} is covered but has no proof"),
+        }
+    }
+    assert!(proven >= 6, "{proven}");
+    let md = w.run(None, &["report", "--format", "md"]);
+    assert!(md.ok().contains("tree size 7"), "{}", md.stdout);
+}

@@ -76,6 +76,21 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn bundle_parser_never_panics(b in prop::collection::vec(any::<u8>(), 0..400), s in near_miss()) {
+        let _ = crate::bundle::verify_bundle(&b, &[]);
+        let _ = crate::bundle::verify_bundle(s.as_bytes(), &[]);
+        let shaped = format!(
+            r#"{{"format":"claimtrail-bundle","version":1,"origin":"o","checkpoint":{:?},"entries":[{{"seq":0,"id":null,"payload":{:?},"signature":{:?},"inclusion_proof":[{:?}]}}],"sources":[]}}"#,
+            s, s, s, s
+        );
+        let _ = crate::bundle::verify_bundle(shaped.as_bytes(), &[]);
+    }
+}
+
 #[test]
 fn a_real_sshsig_with_any_one_byte_changed_never_panics() {
     let s = Signer::generate("fuzz").unwrap();

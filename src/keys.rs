@@ -214,6 +214,9 @@ pub fn armor(blob: &[u8]) -> String {
 pub struct Signer {
     private: PrivateKey,
     public: PublicKey,
+    /// The expanded Ed25519 key, derived once (deriving it costs a scalar
+    /// multiplication, as much as a signature).
+    signing: Option<ed25519_dalek::SigningKey>,
 }
 
 impl Signer {
@@ -282,9 +285,14 @@ impl Signer {
             key
         };
         let public = PublicKey::from_ssh(key.public_key().clone()).map_err(key_err)?;
+        let signing = key
+            .key_data()
+            .ed25519()
+            .map(|kp| ed25519_dalek::SigningKey::from_bytes(&kp.private.to_bytes()));
         Ok(Signer {
             private: key,
             public,
+            signing,
         })
     }
 
@@ -294,9 +302,14 @@ impl Signer {
             .map_err(|e| Error::Internal(format!("key generation failed: {e}")))?;
         key.set_comment(comment);
         let public = PublicKey::from_ssh(key.public_key().clone()).map_err(Error::Internal)?;
+        let signing = key
+            .key_data()
+            .ed25519()
+            .map(|kp| ed25519_dalek::SigningKey::from_bytes(&kp.private.to_bytes()));
         Ok(Signer {
             private: key,
             public,
+            signing,
         })
     }
 
@@ -315,10 +328,20 @@ impl Signer {
 
     /// Signs `msg` and returns the binary SSHSIG blob stored in `entries.sig`.
     pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, Error> {
-        let sig = self
-            .private
-            .sign(NAMESPACE, HashAlg::Sha512, msg)
+        let signing = self
+            .signing
+            .as_ref()
+            .ok_or_else(|| Error::Internal("not an ed25519 key".into()))?;
+        let raw = ed25519_dalek::Signer::sign(signing, &signed_data(msg));
+        let raw = ssh_key::Signature::new(Algorithm::Ed25519, raw.to_bytes().to_vec())
             .map_err(|e| Error::Internal(format!("signing failed: {e}")))?;
+        let sig = SshSig::new(
+            self.private.public_key().key_data().clone(),
+            NAMESPACE,
+            HashAlg::Sha512,
+            raw,
+        )
+        .map_err(|e| Error::Internal(format!("signing failed: {e}")))?;
         let mut out = Vec::with_capacity(128);
         sig.encode(&mut out)
             .map_err(|e| Error::Internal(format!("encoding SSHSIG failed: {e}")))?;
@@ -327,10 +350,7 @@ impl Signer {
 
     /// The Ed25519 signing key, for C2SP signed notes (checkpoints).
     pub fn ed25519(&self) -> Option<ed25519_dalek::SigningKey> {
-        let kp = self.private.key_data().ed25519()?;
-        Some(ed25519_dalek::SigningKey::from_bytes(
-            &kp.private.to_bytes(),
-        ))
+        self.signing.clone()
     }
 
     /// Writes the key as an OpenSSH private key file (mode 0600, never

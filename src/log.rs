@@ -187,7 +187,8 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     let log = match &e.body {
         Body::LogInit(b) => b.origin.clone(),
         _ => conn
-            .query_row("SELECT origin FROM log_meta WHERE seq = 0", [], |r| {
+            .prepare_cached("SELECT origin FROM log_meta WHERE seq = 0")?
+            .query_row([], |r| {
                 r.get(0)
             })
             .optional()?
@@ -248,11 +249,9 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     let n = match e.body.creates() {
         Some(kind) => {
             let table = table_of(kind);
-            let max: i64 = conn.query_row(
-                &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
-                [],
-                |r| r.get(0),
-            )?;
+            let max: i64 = conn
+                .prepare_cached(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))?
+                .query_row([], |r| r.get(0))?;
             Some(max as u64 + 1)
         }
         None => None,
@@ -350,8 +349,7 @@ impl History for StoreHistory<'_> {
         let Some((key, name, role, seq, revoked)) = row else {
             return Ok(None);
         };
-        let public = PublicKey::from_openssh(&key)
-            .map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
+        let public = parsed_key(&key).map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
         let role = role.parse().map_err(Error::Internal)?;
         Ok(Some(KeyInfo {
             public,
@@ -444,4 +442,18 @@ impl History for StoreHistory<'_> {
         }
         crate::tree::root(self.conn, crate::merkle::TreeSize(size)).map(Some)
     }
+}
+
+thread_local! {
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, PublicKey>> = Default::default();
+}
+
+/// Parses an enrolled key once per process (parsing decompresses the point).
+fn parsed_key(line: &str) -> std::result::Result<PublicKey, String> {
+    if let Some(k) = PARSED.with(|m| m.borrow().get(line).cloned()) {
+        return Ok(k);
+    }
+    let k = PublicKey::from_openssh(line)?;
+    PARSED.with(|m| m.borrow_mut().insert(line.to_string(), k.clone()));
+    Ok(k)
 }

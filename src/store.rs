@@ -232,11 +232,8 @@ impl Store {
 
 pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
     let row: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
         None => Ok(None),

@@ -1,10 +1,140 @@
-use super::{Ctx, Outcome};
+use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
+use claimtrail::import::{self, Options, Progress, Summary, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
 
-/// Placeholder until the import work lands.
+/// Bulk-append sources, claims and annotations from a JSON Lines file.
+///
+/// One JSON object a line, with the fields of `source add`, `claim add` and
+/// `annotate` (docs/IMPORT.md). Lines refer to items the file creates as
+/// @label and to existing items by id. Running the same file again, after an
+/// interruption or not, appends only what is missing.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The JSON Lines file, or - for standard input.
+    pub file: PathBuf,
+    /// Entries appended per transaction (all or none of a batch is kept if
+    /// the import is interrupted).
+    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE as u64,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_BATCH_SIZE as u64))]
+    pub batch_size: u64,
+}
 
-pub fn run(_ctx: &Ctx, _a: Args) -> Result<Outcome> {
-    Err(Error::invalid("`import` is not available in this build yet", "see README"))
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let stdin = a.file.as_os_str() == "-";
+    let (mut input, size, base_dir): (Box<dyn BufRead>, Option<u64>, PathBuf) = if stdin {
+        (
+            Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
+            None,
+            PathBuf::from("."),
+        )
+    } else {
+        let f = std::fs::File::open(&a.file).map_err(|e| Error::Io {
+            path: a.file.clone(),
+            reason: claimtrail::keys::io_reason(&e),
+        })?;
+        let meta = f.metadata().map_err(|e| Error::Io {
+            path: a.file.clone(),
+            reason: claimtrail::keys::io_reason(&e),
+        })?;
+        if meta.is_dir() {
+            return Err(Error::invalid(
+                format!("{} is a directory", a.file.display()),
+                "give a JSON Lines file (docs/IMPORT.md), or - for standard input",
+            ));
+        }
+        let dir = match a.file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        (
+            Box::new(BufReader::with_capacity(1 << 16, f)),
+            meta.is_file().then_some(meta.len()),
+            dir,
+        )
+    };
+    let mut store = ctx.open()?;
+    let signer = ctx.signer()?;
+    let opts = Options {
+        batch_size: a.batch_size as usize,
+        base_dir,
+    };
+    let bar = progress_bar(size);
+    let mut report = |p: &Progress| {
+        if let Some(b) = &bar {
+            if size.is_some() {
+                b.set_position(p.bytes);
+            } else {
+                b.set_position(p.lines);
+            }
+            b.set_message(format!("{} appended, {} skipped", p.appended, p.skipped));
+        }
+    };
+    let result = import::import(&mut store, &signer, &mut input, &opts, &mut report);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let summary = result?;
+    if ctx.json {
+        output::json(&summary)?;
+    } else {
+        print_summary(&a.file, &summary);
+    }
+    Ok(Outcome::Done)
+}
+
+/// A progress bar on stderr when it is a terminal (by bytes of a file, by
+/// lines of stdin); nothing otherwise, so logs and pipes stay clean.
+fn progress_bar(size: Option<u64>) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match size {
+        Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta}) {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} lines {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    Some(bar)
+}
+
+fn print_summary(file: &Path, s: &Summary) {
+    let name = if file.as_os_str() == "-" {
+        "standard input".to_string()
+    } else {
+        file.display().to_string()
+    };
+    let name = claimtrail::text::escape(&name).into_owned();
+    println!(
+        "read {} lines from {name} ({} blank)",
+        s.lines, s.blank_lines
+    );
+    println!(
+        "appended {} entries ({} sources, {} claims, {} annotations) in {} batches of up to {}",
+        s.appended.total(),
+        s.appended.sources,
+        s.appended.claims,
+        s.appended.annotations,
+        s.batches,
+        s.batch_size
+    );
+    println!(
+        "skipped {} lines already in the log ({} sources, {} claims, {} annotations)",
+        s.skipped.total(),
+        s.skipped.sources,
+        s.skipped.claims,
+        s.skipped.annotations
+    );
+    println!(
+        "took {:.2} s ({:.0} entries/s)",
+        s.seconds, s.entries_per_second
+    );
 }

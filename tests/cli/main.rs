@@ -5,6 +5,7 @@ mod bundle;
 mod checkpoints;
 mod common;
 mod errors;
+mod import;
 mod interop;
 mod reliability;
 mod report;

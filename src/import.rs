@@ -1,0 +1,1750 @@
+//! Bulk import: sources, claims and annotations from JSON Lines, one object
+//! a line (the format is documented in `docs/IMPORT.md`).
+//!
+//! Each line is checked and turned into exactly the body the single command
+//! (`source add`, `claim add`, `annotate`) would build from the same values,
+//! and the bodies are appended through [`crate::log::append_batch`] in
+//! transactions of [`Options::batch_size`] entries: the append path stays
+//! the only writer of `entries`, and every batch is all-or-nothing.
+//!
+//! # Labels
+//!
+//! A line may name the item it creates (`"label": "idlib"`) so that later
+//! lines refer to it as `@idlib`; ids (`S1`, `C3`) refer to items that were
+//! in the log before the import started, so a file means the same on every
+//! run.
+//!
+//! # Waiting lines
+//!
+//! A reference carries the entry hash of its target, which exists only once
+//! that entry is signed, so a line cannot go into the batch of an item it
+//! refers to. Such a line waits in a queue (checked as far as it can be at
+//! once) and goes into the next batch, while the lines after it that do not
+//! depend on the open batch keep filling it: a file that interleaves claims
+//! and their annotations still goes in full batches, not in batches of two.
+//! The price is that entries may be appended in another order than the
+//! lines; a line never goes before one it depends on, and identical lines
+//! (which have identical dependencies) keep their order, which the re-run
+//! rule below relies on. The queue holds at most a batch of lines. Source
+//! lines never wait: one derived from a source of the open batch has that
+//! batch appended first (rare, and it keeps every name of a source ready at
+//! the same time).
+//!
+//! # Re-running
+//!
+//! Progress is not recorded anywhere but in the log itself: a line counts as
+//! already imported when the log holds what it would create.
+//!
+//! * A source line is skipped when a source with the same bytes (SHA-256)
+//!   exists, whoever added it; its label names that source.
+//! * A claim or annotation line is skipped when the log held, before this
+//!   run started, a `claim.add` / `annotation.add` entry signed by the same
+//!   key whose body is identical to the body the line builds (same source,
+//!   span, speaker, provenance, paraphrase; same claim, verdict, grades,
+//!   note, links). Identical lines are matched one to one, in order: the
+//!   k-th identical line of the file matches the k-th identical entry, so a
+//!   file that deliberately repeats a line still gets every copy once.
+//!
+//! So an import interrupted at any point (Ctrl-C, a crash, `kill -9`: the
+//! batch in flight is rolled back by SQLite) is completed by running the
+//! same import again, without duplicates.
+
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::keys::Signer;
+use crate::log::{append_batch, claim_body, NewEntry, StoreHistory};
+use crate::model::*;
+use crate::rules::{self, History, KeyInfo, SourceInfo};
+use crate::store::Store;
+use crate::{clock, entry::Header, query, text};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Instant;
+
+/// Entries appended per transaction unless `--batch-size` says otherwise.
+/// Each commit costs an fsync (`synchronous = FULL`), so bigger batches are
+/// faster; 1000 keeps a batch's memory small (bodies are a few hundred
+/// bytes) while making the fsync cost negligible per entry.
+pub const DEFAULT_BATCH_SIZE: usize = 1000;
+
+/// Upper bound of `--batch-size`: a batch is held in memory and in one
+/// transaction, and nothing is gained beyond this size.
+pub const MAX_BATCH_SIZE: usize = 100_000;
+
+/// Largest source text accepted (bytes), as `source add` (16 MiB): a source
+/// is one article, tweet, statement or transcript.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
+/// Longest line read: an inline source text of the largest size with room
+/// for JSON escapes. Anything longer is refused before it fills memory.
+pub const MAX_LINE_BYTES: usize = 4 * MAX_SOURCE_BYTES as usize + (1 << 20);
+
+/// A batch also closes when the source texts it holds reach this size, so
+/// that a file of large sources does not hold `batch_size` of them in memory.
+pub const MAX_BATCH_TEXT_BYTES: usize = 64 << 20;
+
+/// Source texts kept in memory for claims that quote them; the cache is
+/// emptied when it would grow beyond this.
+const TEXT_CACHE_BYTES: usize = 256 << 20;
+
+/// Items whose seq and hash the checks keep at most (then start afresh).
+const ITEM_CACHE: usize = 1 << 20;
+
+/// Longest label (bytes).
+pub const MAX_LABEL_BYTES: usize = 128;
+
+/// How an import runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Entries appended per transaction. A batch closes earlier when its
+    /// source texts reach [`MAX_BATCH_TEXT_BYTES`], when as many lines wait
+    /// for it as it may hold, when a source line is derived from a source
+    /// in it, and at the end of the input.
+    pub batch_size: usize,
+    /// Directory that relative `file` paths of source lines start from (the
+    /// JSONL file's own directory; the current directory for stdin).
+    pub base_dir: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            batch_size: DEFAULT_BATCH_SIZE,
+            base_dir: PathBuf::from("."),
+        }
+    }
+}
+
+/// Where an import stands, for a progress display.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// Bytes of input consumed.
+    pub bytes: u64,
+    pub lines: u64,
+    /// Entries committed so far.
+    pub appended: u64,
+    pub skipped: u64,
+}
+
+/// Lines per kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub sources: u64,
+    pub claims: u64,
+    pub annotations: u64,
+}
+
+impl Counts {
+    pub fn total(&self) -> u64 {
+        self.sources + self.claims + self.annotations
+    }
+    fn add(&mut self, kind: IdKind) {
+        match kind {
+            IdKind::Source => self.sources += 1,
+            IdKind::Claim => self.claims += 1,
+            IdKind::Annotation => self.annotations += 1,
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Lines read, blank ones included.
+    pub lines: u64,
+    pub blank_lines: u64,
+    /// Entries appended, per kind.
+    pub appended: Counts,
+    /// Lines skipped because the log already held what they create.
+    pub skipped: Counts,
+    /// Transactions committed.
+    pub batches: u64,
+    pub batch_size: usize,
+    pub seconds: f64,
+    /// Entries appended per second of the whole run.
+    pub entries_per_second: f64,
+}
+
+// ---------------------------------------------------------------------------
+// The line format
+
+/// One line of an import file. Fields have the names of the single
+/// commands' options (`--derived-from` is `derived_from`); unknown fields are
+/// an error, so a misspelt optional field is not silently dropped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Line {
+    Source(SourceLine),
+    Claim(ClaimLine),
+    Annotation(AnnotationLine),
+}
+
+/// `{"type":"source", …}`: what `source add` takes, with the text inline
+/// (`text`) or from a file (`file`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceLine {
+    pub label: Option<String>,
+    pub text: Option<String>,
+    pub file: Option<String>,
+    pub kind: SourceKind,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    #[serde(default)]
+    pub derived_from: Vec<String>,
+}
+
+/// `{"type":"claim", …}`: what `claim add` takes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimLine {
+    pub label: Option<String>,
+    pub source: String,
+    pub quote: Option<String>,
+    pub occurrence: Option<usize>,
+    pub span: Option<String>,
+    pub speaker: String,
+    pub provenance: SourceKind,
+    /// The analyst's paraphrase (`--text`).
+    pub text: Option<String>,
+}
+
+/// `{"type":"annotation", …}`: what `annotate` takes (`note` for `--note`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnotationLine {
+    pub label: Option<String>,
+    pub claim: String,
+    pub verdict: Verdict,
+    pub reliability: Option<Reliability>,
+    pub credibility: Option<Credibility>,
+    pub note: Option<String>,
+    #[serde(default)]
+    pub corroborates: Vec<String>,
+    #[serde(default)]
+    pub contradicts: Vec<String>,
+    pub supersedes: Option<String>,
+}
+
+impl ClaimLine {
+    /// Where the claim lies: exactly one of `quote` (with `occurrence`) and
+    /// `span`, as `claim add` requires.
+    fn place(&self) -> Result<Where<'_>> {
+        match (&self.quote, &self.span, self.occurrence) {
+            (Some(q), None, occurrence) => Ok(Where::Quote {
+                quote: q,
+                occurrence,
+            }),
+            (None, Some(s), None) => Ok(Where::Span(s)),
+            (None, Some(_), Some(_)) => Err(Error::invalid(
+                "\"occurrence\" goes with \"quote\", not \"span\"",
+                "drop \"occurrence\", or give \"quote\" instead of \"span\"",
+            )),
+            _ => Err(Error::invalid(
+                "a claim line needs exactly one of \"quote\" and \"span\"",
+                "give the exact text with \"quote\", or byte offsets with \"span\": \"START..END\"",
+            )),
+        }
+    }
+}
+
+impl Line {
+    fn label(&self) -> Option<&str> {
+        match self {
+            Line::Source(l) => l.label.as_deref(),
+            Line::Claim(l) => l.label.as_deref(),
+            Line::Annotation(l) => l.label.as_deref(),
+        }
+    }
+    fn kind(&self) -> IdKind {
+        match self {
+            Line::Source(_) => IdKind::Source,
+            Line::Claim(_) => IdKind::Claim,
+            Line::Annotation(_) => IdKind::Annotation,
+        }
+    }
+    /// Every reference the line makes, as written, with its field and the
+    /// kind of item it must name.
+    fn typed_references(&self) -> Vec<(&'static str, &str, IdKind)> {
+        match self {
+            Line::Source(l) => l
+                .derived_from
+                .iter()
+                .map(|s| ("derived_from", s.as_str(), IdKind::Source))
+                .collect(),
+            Line::Claim(l) => vec![("source", l.source.as_str(), IdKind::Source)],
+            Line::Annotation(l) => {
+                let mut out = vec![("claim", l.claim.as_str(), IdKind::Claim)];
+                for (field, list) in [
+                    ("corroborates", &l.corroborates),
+                    ("contradicts", &l.contradicts),
+                ] {
+                    out.extend(list.iter().map(|s| (field, s.as_str(), IdKind::Claim)));
+                }
+                out.extend(
+                    l.supersedes
+                        .as_deref()
+                        .map(|s| ("supersedes", s, IdKind::Annotation)),
+                );
+                out
+            }
+        }
+    }
+
+    /// Every reference the line makes, as written (`S1`, `@idlib`).
+    fn references(&self) -> Vec<&str> {
+        self.typed_references()
+            .into_iter()
+            .map(|(_, r, _)| r)
+            .collect()
+    }
+}
+
+/// A bad line, before it is given its number: what is wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub what: String,
+    pub hint: String,
+}
+
+fn line_err(what: impl Into<String>, hint: impl Into<String>) -> LineError {
+    LineError {
+        what: what.into(),
+        hint: hint.into(),
+    }
+}
+
+const FORMAT_HINT: &str = "see docs/IMPORT.md for the fields of each type";
+
+/// Parses one line (without its newline). `Ok(None)` for a blank line.
+/// Never panics, whatever the bytes.
+pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let s = std::str::from_utf8(bytes).map_err(|e| {
+        line_err(
+            format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
+            "save the file as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
+        )
+    })?;
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    if !s.trim_start().starts_with('{') {
+        return Err(line_err(
+            "not a JSON object",
+            r#"each line is one JSON object, e.g. {"type":"claim","source":"S1",…}"#,
+        ));
+    }
+    serde_json::from_str::<Line>(s).map(Some).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Syntax | Category::Eof | Category::Io => line_err(
+                format!("malformed JSON: {}", strip_position(&e)),
+                r#"each line is one complete JSON object, e.g. {"type":"claim","source":"S1",…}"#,
+            ),
+            Category::Data => data_error(&e),
+        }
+    })
+}
+
+/// serde's message without serde_json's " at line 1 column N" suffix, which
+/// only adds noise for a one-line document whose type check ran at its end.
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => match e.classify() {
+            serde_json::error::Category::Data => s[..i].to_string(),
+            _ => format!("{} (column {})", &s[..i], e.column()),
+        },
+        None => s,
+    }
+}
+
+fn data_error(e: &serde_json::Error) -> LineError {
+    let msg = strip_position(e);
+    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        let found = rest.split(',').next().unwrap_or(rest);
+        return line_err(
+            format!("unknown type {found}"),
+            "use \"type\": \"source\", \"claim\" or \"annotation\"",
+        );
+    }
+    if msg == "missing field `type`" {
+        return line_err(
+            "no \"type\" field",
+            "give \"type\": \"source\", \"claim\" or \"annotation\"",
+        );
+    }
+    line_err(msg, FORMAT_HINT)
+}
+
+/// A label is 1 to [`MAX_LABEL_BYTES`] letters, digits and `_ - . : /`, so
+/// that `@label` is unambiguous and safe to print.
+pub fn check_label(label: &str) -> std::result::Result<(), LineError> {
+    let ok = !label.is_empty()
+        && label.len() <= MAX_LABEL_BYTES
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.:/".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(line_err(
+            format!("label `{}` is not a label", text::escape(label)),
+            format!("use 1 to {MAX_LABEL_BYTES} letters, digits, _ - . : / (and no @ in the definition)"),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Checks shared with the single commands
+
+/// Checks a source text as `source add` does: at most [`MAX_SOURCE_BYTES`],
+/// not empty, UTF-8. `name` says where it came from, for the message.
+pub fn check_source_text(name: &str, data: &[u8]) -> Result<()> {
+    if data.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(Error::invalid(
+            format!("{name} is larger than {} MiB", MAX_SOURCE_BYTES >> 20),
+            "a source is one text (article, statement, transcript); split it or store a document's extracted text",
+        ));
+    }
+    if data.is_empty() {
+        return Err(Error::invalid(
+            format!("{name} is empty"),
+            "give the source's text",
+        ));
+    }
+    if let Err(e) = std::str::from_utf8(data) {
+        return Err(Error::invalid(
+            format!(
+                "{name} is not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a source file, refusing a directory and anything
+/// [`check_source_text`] refuses, without reading more than the limit.
+pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        reason: crate::keys::io_reason(&e),
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    if f.metadata().map_err(io)?.is_dir() {
+        return Err(Error::invalid(
+            format!("{} is a directory", path.display()),
+            "give a text file",
+        ));
+    }
+    let mut data = Vec::new();
+    f.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    check_source_text(&path.display().to_string(), &data)?;
+    Ok(data)
+}
+
+/// Where a claim lies in its source: an exact quote (and which occurrence),
+/// or a byte span `START..END`.
+#[derive(Clone, Copy, Debug)]
+pub enum Where<'a> {
+    Quote {
+        quote: &'a str,
+        occurrence: Option<usize>,
+    },
+    Span(&'a str),
+}
+
+/// How the fields are called in messages: `--quote` on the command line,
+/// `quote` in an import file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spelling {
+    Cli,
+    Import,
+}
+
+impl Spelling {
+    fn name(self, field: &str) -> String {
+        match self {
+            Spelling::Cli => format!("--{field}"),
+            Spelling::Import => format!("\"{field}\""),
+        }
+    }
+}
+
+/// Finds the claim's `[start, end)` in the source text `src` of `id`, as
+/// `claim add` does: a span must lie on character boundaries; a quote must
+/// occur, and when it occurs more than once the occurrence must be chosen
+/// (the error lists where each one is).
+pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<(usize, usize)> {
+    let quote = match at {
+        Where::Span(span) => {
+            let (s, e) = text::parse_span(span).map_err(|e| {
+                Error::invalid(
+                    e,
+                    match spelling {
+                        Spelling::Cli => "write --span START..END, e.g. --span 120..187",
+                        Spelling::Import => {
+                            "write \"span\": \"START..END\", e.g. \"span\": \"120..187\""
+                        }
+                    },
+                )
+            })?;
+            text::span(src, s, e).map_err(|e| {
+                let hint = if id.starts_with('@') {
+                    "count byte offsets in the source's UTF-8 text".to_string()
+                } else {
+                    format!("see `claimtrail show {id} --text` for the text and its offsets")
+                };
+                Error::invalid(e, hint)
+            })?;
+            return Ok((s, e));
+        }
+        Where::Quote { quote, .. } => quote,
+    };
+    let occurrence = match at {
+        Where::Quote { occurrence, .. } => occurrence,
+        Where::Span(_) => None,
+    };
+    if quote.is_empty() {
+        return Err(Error::invalid(
+            format!("{} is empty", spelling.name("quote")),
+            "give the exact text of the claim",
+        ));
+    }
+    let found = text::occurrences(src, quote);
+    let occ = spelling.name("occurrence");
+    let pick = match (found.len(), occurrence) {
+        (0, _) => {
+            return Err(Error::invalid(
+                format!("the quote does not occur in {id}"),
+                format!(
+                    "copy the text exactly (quotes, apostrophes and dashes included), or use {}",
+                    spelling.name("span")
+                ),
+            ))
+        }
+        (n, Some(k)) if k == 0 || k > n => {
+            return Err(Error::invalid(
+                format!("{occ} {k}: the quote occurs {n} times in {id}"),
+                format!("use {occ} 1 to {n}"),
+            ))
+        }
+        (_, Some(k)) => found.get(k - 1).copied().unwrap_or_default(),
+        (1, None) => found.first().copied().unwrap_or_default(),
+        (n, None) => {
+            let list: Vec<String> = found
+                .iter()
+                .enumerate()
+                .map(|(i, &at)| {
+                    let (l, c) = text::line_col(src, at);
+                    format!(
+                        "{}: line {l} col {c} (bytes {at}..{})",
+                        i + 1,
+                        at + quote.len()
+                    )
+                })
+                .collect();
+            return Err(Error::invalid(
+                format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
+                format!("choose one with {occ} K, or use {}", spelling.name("span")),
+            ));
+        }
+    };
+    Ok((pick, pick + quote.len()))
+}
+
+// ---------------------------------------------------------------------------
+// The import
+
+/// Imports `input` into the log, signing with `signer`. `progress` is called
+/// every 1024 lines and after every batch.
+///
+/// On error, the batches committed before the bad line stay (a re-run skips
+/// them); the error names the line and says how much was committed.
+pub fn import(
+    store: &mut Store,
+    signer: &Signer,
+    input: &mut dyn BufRead,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary> {
+    let started = Instant::now();
+    let mut imp = Importer::new(store, signer, opts)?;
+    let mut buf = Vec::new();
+    let mut reported = 0;
+    let result = (|| -> Result<()> {
+        while read_line(input, &mut buf, imp.line + 1)? {
+            imp.line += 1;
+            imp.progress.lines = imp.line;
+            imp.progress.bytes += buf.len() as u64;
+            match parse_line(trim_newline(&buf)) {
+                Ok(None) => imp.blank += 1,
+                Ok(Some(line)) => imp.read(line)?,
+                Err(e) => return Err(at(imp.line, Error::invalid(e.what, e.hint))),
+            }
+            if imp.line % 1024 == 0 || imp.batches != reported {
+                reported = imp.batches;
+                progress(&imp.progress);
+            }
+        }
+        imp.finish(progress)
+    })();
+    if let Err(e) = result {
+        return Err(imp.failed(e));
+    }
+    progress(&imp.progress);
+    let seconds = started.elapsed().as_secs_f64();
+    let appended = imp.appended.total();
+    Ok(Summary {
+        lines: imp.line,
+        blank_lines: imp.blank,
+        appended: imp.appended,
+        skipped: imp.skipped,
+        batches: imp.batches,
+        batch_size: opts.batch_size,
+        seconds,
+        entries_per_second: if seconds > 0.0 {
+            appended as f64 / seconds
+        } else {
+            0.0
+        },
+    })
+}
+
+fn trim_newline(b: &[u8]) -> &[u8] {
+    b.strip_suffix(b"\n").unwrap_or(b)
+}
+
+/// Reads one line (with its `\n`, if any) into `buf`, refusing lines longer
+/// than [`MAX_LINE_BYTES`]. `false` at the end of the input.
+fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, n: u64) -> Result<bool> {
+    buf.clear();
+    let io = |e: std::io::Error| Error::Io {
+        path: PathBuf::from("the import file"),
+        reason: crate::keys::io_reason(&e),
+    };
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        if chunk.is_empty() {
+            return Ok(!buf.is_empty());
+        }
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if buf.len() + take > MAX_LINE_BYTES + 1 {
+            return Err(Error::invalid(
+                format!("line {n}: longer than {} MiB", MAX_LINE_BYTES >> 20),
+                "give a large source text with \"file\" instead of \"text\"",
+            ));
+        }
+        buf.extend_from_slice(&chunk[..take]);
+        input.consume(take);
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// A label's definition: the kind of item, the line that defined it, and
+/// the item (still in the open batch, or committed).
+struct Label {
+    kind: IdKind,
+    line: u64,
+    state: LabelState,
+}
+
+#[derive(Clone, Copy)]
+enum LabelState {
+    /// Its line is queued, waiting for an item it refers to.
+    Waiting,
+    /// Position of the entry in the open batch.
+    Pending(usize),
+    Done(Ref),
+}
+
+/// Entries of the log from before this run that lines may turn out to be:
+/// body digest → the items with that body, oldest first.
+type Existing = HashMap<[u8; 32], VecDeque<Ref>>;
+
+/// The batch being filled.
+#[derive(Default)]
+struct Batch {
+    entries: Vec<NewEntry>,
+    /// Kind of item each entry creates.
+    kinds: Vec<IdKind>,
+    /// Labels defined by lines of this batch (pointing at entries of it).
+    labels: Vec<String>,
+    /// Source texts in this batch, so a repeated text within it is caught.
+    shas: HashMap<Hash, usize>,
+    text_bytes: usize,
+    /// First and last line with an entry in the batch (0 when empty).
+    first_line: u64,
+    last_line: u64,
+}
+
+struct Importer<'a> {
+    store: &'a mut Store,
+    signer: &'a Signer,
+    opts: &'a Options,
+    origin: String,
+    key: KeyInfo,
+    /// Kinds the key's role was checked for.
+    allowed: Vec<Kind>,
+    /// Highest S, C and A number before this run: ids above were created
+    /// by it, and only items up to them can be "already imported".
+    start: Counts,
+    labels: HashMap<String, Label>,
+    /// References resolved from ids, so repeated ids cost one lookup.
+    ids: HashMap<ItemId, Ref>,
+    /// Seq and hash of items the checks looked up (see [`WithoutTexts`]).
+    items: RefCell<HashMap<ItemId, (Seq, Hash)>>,
+    texts: HashMap<u64, Rc<str>>,
+    text_bytes: usize,
+    /// This key's claims, per source, and annotations, per claim.
+    claims_of: HashMap<u64, Existing>,
+    annotations_of: HashMap<u64, Existing>,
+    batch: Batch,
+    /// Lines (number, content) waiting for an item they refer to.
+    queue: VecDeque<(u64, Line)>,
+    line: u64,
+    blank: u64,
+    appended: Counts,
+    skipped: Counts,
+    batches: u64,
+    progress: Progress,
+}
+
+impl<'a> Importer<'a> {
+    fn new(store: &'a mut Store, signer: &'a Signer, opts: &'a Options) -> Result<Importer<'a>> {
+        if opts.batch_size == 0 || opts.batch_size > MAX_BATCH_SIZE {
+            return Err(Error::invalid(
+                format!("batch size {} is out of range", opts.batch_size),
+                format!("use 1 to {MAX_BATCH_SIZE}"),
+            ));
+        }
+        let origin = store.origin()?;
+        let fp = signer.fingerprint().clone();
+        let key = StoreHistory { conn: store.conn() }
+            .key(&fp)?
+            .ok_or_else(|| Error::NotEnrolled(fp.clone()))?;
+        if let Some(r) = key.revoked {
+            return Err(Error::Revoked {
+                fingerprint: fp,
+                seq: r.0,
+            });
+        }
+        let conn = store.conn();
+        let start = Counts {
+            sources: max_id(conn, "sources")?,
+            claims: max_id(conn, "claims")?,
+            annotations: max_id(conn, "annotations")?,
+        };
+        Ok(Importer {
+            store,
+            signer,
+            opts,
+            origin,
+            key,
+            allowed: Vec::new(),
+            start,
+            labels: HashMap::new(),
+            ids: HashMap::new(),
+            items: RefCell::new(HashMap::new()),
+            texts: HashMap::new(),
+            text_bytes: 0,
+            claims_of: HashMap::new(),
+            annotations_of: HashMap::new(),
+            batch: Batch::default(),
+            queue: VecDeque::new(),
+            line: 0,
+            blank: 0,
+            appended: Counts::default(),
+            skipped: Counts::default(),
+            batches: 0,
+            progress: Progress::default(),
+        })
+    }
+
+    /// Adds to an error what stays committed, and how to finish.
+    fn failed(&self, e: Error) -> Error {
+        let (what, hint) = match e {
+            Error::Invalid { what, hint } => (what, hint),
+            e => return e,
+        };
+        let hint = if self.batches == 0 {
+            format!("{hint}; nothing was imported")
+        } else {
+            format!(
+                "{hint}; {} entries were appended in {} batches before the error: fix the line and run the same import again, it skips what is already in the log",
+                self.appended.total(),
+                self.batches,
+            )
+        };
+        Error::invalid(what, hint)
+    }
+
+    /// Takes the next line of the file: checks what can be checked on its
+    /// own, then processes it now, or queues it while it refers to an item
+    /// that is not appended yet.
+    fn read(&mut self, line: Line) -> Result<()> {
+        let n = self.line;
+        let kind = line.kind();
+        if let Some(label) = line.label() {
+            check_label(label).map_err(|e| at(n, Error::invalid(e.what, e.hint)))?;
+            if line.references().contains(&format!("@{label}").as_str()) {
+                return Err(at(
+                    n,
+                    Error::invalid(
+                        format!("@{label} refers to the item this line creates"),
+                        "refer to items of earlier lines",
+                    ),
+                ));
+            }
+            if let Some(l) = self.labels.get(label) {
+                return Err(at(
+                    n,
+                    Error::invalid(
+                        format!("label `{label}` is already defined by line {}", l.line),
+                        "give every item its own label",
+                    ),
+                ));
+            }
+            self.labels.insert(
+                label.to_string(),
+                Label {
+                    kind,
+                    line: n,
+                    state: LabelState::Waiting,
+                },
+            );
+        }
+        self.check_role(kind.entry_kind()).map_err(|e| at(n, e))?;
+        if self.waits(&line) {
+            if matches!(line, Line::Source(_)) {
+                // A source derived from one of the open batch does not
+                // wait: the batch is appended first. So a source is never
+                // queued, and every label naming a source (two lines with
+                // the same text name one source) is ready at the same time,
+                // which keeps identical claims in order (see the module doc).
+                self.commit()?;
+            } else {
+                self.precheck(&line).map_err(|e| at(n, e))?;
+                self.queue.push_back((n, line));
+                if self.queue.len() >= self.opts.batch_size {
+                    self.commit()?;
+                }
+                return Ok(());
+            }
+        }
+        self.process(n, line)?;
+        if self.batch_full() {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Checks a line that must wait for an earlier batch as far as it can
+    /// be checked now, so that most bad lines are reported before anything
+    /// of the batch they wait for is committed: its references, its fields,
+    /// and a claim's quote or span when its source is in the open batch.
+    /// The rest is checked when its entry is built.
+    fn precheck(&mut self, line: &Line) -> Result<()> {
+        for (field, r, want) in line.typed_references() {
+            match r.strip_prefix('@') {
+                Some(name) => {
+                    self.label(field, name, want)?;
+                }
+                None => {
+                    self.resolve_id(field, r, want)?;
+                }
+            }
+        }
+        match line {
+            // Sources never wait (see `read`).
+            Line::Source(_) => {}
+            Line::Claim(l) => {
+                let at = l.place()?;
+                let pending = l
+                    .source
+                    .strip_prefix('@')
+                    .and_then(|name| self.labels.get(name))
+                    .and_then(|label| match label.state {
+                        LabelState::Pending(pos) => self.batch.entries.get(pos),
+                        _ => None,
+                    })
+                    .and_then(|e| e.blob.as_deref())
+                    .and_then(|b| std::str::from_utf8(b).ok());
+                if let Some(src) = pending {
+                    locate(src, at, &l.source, Spelling::Import)?;
+                }
+                if l.speaker.trim().is_empty() {
+                    return Err(Error::invalid(
+                        "the speaker is empty",
+                        "give who said it, as the source names them",
+                    ));
+                }
+            }
+            Line::Annotation(l) => {
+                let mut seen = vec![l.claim.as_str()];
+                for (what, list) in [
+                    ("corroborates", &l.corroborates),
+                    ("contradicts", &l.contradicts),
+                ] {
+                    for r in list {
+                        if *r == l.claim {
+                            return Err(Error::invalid(
+                                format!("{what} links {r} to itself"),
+                                "fix the value and run the import again",
+                            ));
+                        }
+                        if seen.contains(&r.as_str()) {
+                            return Err(Error::invalid(
+                                "a claim is listed twice in corroborates/contradicts",
+                                "fix the value and run the import again",
+                            ));
+                        }
+                        seen.push(r);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a line refers to an item that has no entry hash yet: one of
+    /// the open batch, or of a line still queued.
+    fn waits(&self, line: &Line) -> bool {
+        line.references().iter().any(|r| {
+            r.strip_prefix('@')
+                .and_then(|l| self.labels.get(l))
+                .is_some_and(|l| !matches!(l.state, LabelState::Done(_)))
+        })
+    }
+
+    fn batch_full(&self) -> bool {
+        self.batch.entries.len() >= self.opts.batch_size
+            || self.batch.text_bytes >= MAX_BATCH_TEXT_BYTES
+    }
+
+    /// Builds and checks line `n`'s entry and puts it in the open batch, or
+    /// finds it already in the log.
+    fn process(&mut self, n: u64, line: Line) -> Result<()> {
+        let kind = line.kind();
+        let label = line.label().map(str::to_string);
+        let outcome = match line {
+            Line::Source(l) => self.source(l),
+            Line::Claim(l) => self.claim(l),
+            Line::Annotation(l) => self.annotation(l),
+        }
+        .map_err(|e| at(n, e))?;
+        let state = match outcome {
+            Outcome::Skipped(state) => {
+                self.skipped.add(kind);
+                self.progress.skipped += 1;
+                state
+            }
+            Outcome::Append(entry) => {
+                let b = &mut self.batch;
+                b.first_line = if b.entries.is_empty() {
+                    n
+                } else {
+                    b.first_line.min(n)
+                };
+                b.last_line = b.last_line.max(n);
+                let pos = b.entries.len();
+                b.entries.push(*entry);
+                b.kinds.push(kind);
+                LabelState::Pending(pos)
+            }
+        };
+        if let Some(label) = label {
+            if matches!(state, LabelState::Pending(_)) {
+                self.batch.labels.push(label.clone());
+            }
+            if let Some(l) = self.labels.get_mut(&label) {
+                l.state = state;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_role(&mut self, kind: Kind) -> Result<()> {
+        if self.allowed.contains(&kind) {
+            return Ok(());
+        }
+        if !kind.allowed_roles().contains(&self.key.role) {
+            return Err(Error::Role {
+                fingerprint: self.signer.fingerprint().clone(),
+                role: self.key.role,
+                kind,
+                allowed: kind
+                    .allowed_roles()
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        self.allowed.push(kind);
+        Ok(())
+    }
+
+    /// Resolves a reference as written in the file: `@label` (defined by an
+    /// earlier line) or an id that existed before the import started.
+    fn resolve(&mut self, field: &str, s: &str, want: IdKind) -> Result<Ref> {
+        if let Some(name) = s.strip_prefix('@') {
+            let l = self.label(field, name, want)?;
+            return match l.state {
+                LabelState::Done(r) => Ok(r),
+                _ => Err(Error::Internal(format!(
+                    "@{name} has no entry yet when it is referred to"
+                ))),
+            };
+        }
+        self.resolve_id(field, s, want)
+    }
+
+    /// The definition of a label used in `field`, which needs a `want`.
+    fn label(&self, field: &str, name: &str, want: IdKind) -> Result<&Label> {
+        {
+            let Some(l) = self.labels.get(name) else {
+                return Err(Error::invalid(
+                    format!(
+                        "{field}: label @{} is not defined by an earlier line",
+                        text::escape(name)
+                    ),
+                    format!("define it with \"label\": \"{}\" on a line before this one, or give an id like {}1", text::escape(name), want.letter()),
+                ));
+            };
+            if l.kind != want {
+                return Err(Error::invalid(
+                    format!(
+                        "{field}: @{name} is {} (line {}), not {}",
+                        a_noun(l.kind),
+                        l.line,
+                        a_noun(want)
+                    ),
+                    format!("refer to {} here", a_noun(want)),
+                ));
+            }
+            Ok(l)
+        }
+    }
+
+    /// A reference by id: to an item that existed before the import started.
+    fn resolve_id(&mut self, field: &str, s: &str, want: IdKind) -> Result<Ref> {
+        let id: ItemId = s.parse().map_err(|e: BadId| {
+            Error::invalid(
+                format!("{field}: {e}"),
+                "give an id from `claimtrail list`, or @label for an item this file creates",
+            )
+        })?;
+        if id.kind != want {
+            return Err(Error::invalid(
+                format!("{field}: {id} is not {} id", a_noun(want)),
+                format!("{} ids start with {}", want.noun(), want.letter()),
+            ));
+        }
+        if let Some(r) = self.ids.get(&id) {
+            return Ok(*r);
+        }
+        let before = match want {
+            IdKind::Source => self.start.sources,
+            IdKind::Claim => self.start.claims,
+            IdKind::Annotation => self.start.annotations,
+        };
+        if id.n > before {
+            let last = max_id(self.store.conn(), crate::log::table_of(want))?;
+            if id.n > last {
+                let e = Error::UnknownId { id, last };
+                let what = if last == 0 {
+                    format!(
+                        "{field}: no {} {id} in this log (it has none yet)",
+                        want.noun()
+                    )
+                } else {
+                    format!("{field}: {e}")
+                };
+                return Err(Error::invalid(what, e.hint()));
+            }
+            return Err(Error::invalid(
+                format!("{field}: {id} was created by this import"),
+                "refer to items the file creates by their @label, so that the file means the same on every run",
+            ));
+        }
+        let r = query::reference(self.store.conn(), id)?;
+        self.ids.insert(id, r);
+        Ok(r)
+    }
+
+    fn resolve_all(&mut self, field: &str, list: &[String], want: IdKind) -> Result<Vec<Ref>> {
+        list.iter().map(|s| self.resolve(field, s, want)).collect()
+    }
+
+    fn source(&mut self, l: SourceLine) -> Result<Outcome> {
+        if let Some(p) = &l.published {
+            clock::check_published(p).map_err(|e| Error::invalid(e, "fix \"published\""))?;
+        }
+        let data = match (&l.text, &l.file) {
+            (Some(t), None) => {
+                check_source_text("\"text\"", t.as_bytes())?;
+                t.as_bytes().to_vec()
+            }
+            (None, Some(f)) => read_source_file(&self.opts.base_dir.join(f))?,
+            _ => return Err(source_needs_one()),
+        };
+        let derived_from = self.resolve_all("derived_from", &l.derived_from, IdKind::Source)?;
+        let sha256 = Hash::sha256(&data);
+        if let Some(&pos) = self.batch.shas.get(&sha256) {
+            return Ok(Outcome::Skipped(LabelState::Pending(pos)));
+        }
+        if let Some(id) = query::source_by_sha(self.store.conn(), &sha256)? {
+            return Ok(Outcome::Skipped(LabelState::Done(query::reference(
+                self.store.conn(),
+                id,
+            )?)));
+        }
+        let body = Body::SourceAdd(SourceAdd {
+            kind: l.kind,
+            title: l.title,
+            publisher: l.publisher,
+            author: l.author,
+            url: l.url,
+            published: l.published,
+            retrieved: clock::now(),
+            sha256,
+            length: data.len() as u64,
+            media_type: rules::MEDIA_TYPE.into(),
+            derived_from,
+        });
+        self.check(&body)?;
+        self.batch.shas.insert(sha256, self.batch.entries.len());
+        self.batch.text_bytes += data.len();
+        Ok(Outcome::Append(Box::new(NewEntry {
+            body,
+            blob: Some(data),
+        })))
+    }
+
+    fn claim(&mut self, l: ClaimLine) -> Result<Outcome> {
+        let source = self.resolve("source", &l.source, IdKind::Source)?;
+        let at = l.place()?;
+        let src = self.text(source.id)?;
+        let range = locate(&src, at, &source.id.to_string(), Spelling::Import)?;
+        let body = claim_body(source, &src, range, &l.speaker, l.provenance, l.text)?;
+        let Body::ClaimAdd(b) = &body else {
+            return Err(Error::Internal("claim_body built another kind".into()));
+        };
+        if source.id.n <= self.start.sources {
+            let n = source.id.n;
+            if !self.claims_of.contains_key(&n) {
+                let e = self.existing(ExistingOf::Claims, n)?;
+                self.claims_of.insert(n, e);
+            }
+            if let Some(r) = take_existing(self.claims_of.get_mut(&n), b)? {
+                return Ok(Outcome::Skipped(LabelState::Done(r)));
+            }
+        }
+        self.check(&body)?;
+        Ok(Outcome::Append(Box::new(NewEntry::new(body))))
+    }
+
+    fn annotation(&mut self, l: AnnotationLine) -> Result<Outcome> {
+        let claim = self.resolve("claim", &l.claim, IdKind::Claim)?;
+        let corroborates = self.resolve_all("corroborates", &l.corroborates, IdKind::Claim)?;
+        let contradicts = self.resolve_all("contradicts", &l.contradicts, IdKind::Claim)?;
+        let supersedes = match &l.supersedes {
+            Some(s) => Some(self.resolve("supersedes", s, IdKind::Annotation)?),
+            None => None,
+        };
+        let b = AnnotationAdd {
+            claim,
+            verdict: l.verdict,
+            reliability: l.reliability,
+            credibility: l.credibility,
+            note: l.note,
+            corroborates,
+            contradicts,
+            supersedes,
+        };
+        if claim.id.n <= self.start.claims {
+            let n = claim.id.n;
+            if !self.annotations_of.contains_key(&n) {
+                let e = self.existing(ExistingOf::Annotations, n)?;
+                self.annotations_of.insert(n, e);
+            }
+            if let Some(r) = take_existing(self.annotations_of.get_mut(&n), &b)? {
+                return Ok(Outcome::Skipped(LabelState::Done(r)));
+            }
+        }
+        let body = Body::AnnotationAdd(b);
+        self.check(&body)?;
+        Ok(Outcome::Append(Box::new(NewEntry::new(body))))
+    }
+
+    /// Applies the append path's rules ([`rules::check_body`]) to the body
+    /// now, so that a bad line is reported with its number before its
+    /// batch is sent. Bodies of one batch never refer to each other, so the
+    /// committed log is exactly what the append path will check them against.
+    fn check(&self, body: &Body) -> Result<()> {
+        let header = Header {
+            log: self.origin.clone(),
+            // Any seq but 0 (which only log.init may have).
+            seq: Seq(u64::MAX),
+            prev: Hash::ZERO,
+            time: String::new(),
+            signer: self.signer.fingerprint().clone(),
+            kind: body.kind(),
+        };
+        let h = WithoutTexts {
+            log: StoreHistory {
+                conn: self.store.conn(),
+            },
+            items: &self.items,
+        };
+        rules::check_body(&h, &header, body)?.map_err(|v| {
+            let hint = match v.check {
+                rules::Check::Reference => "check the ids with `claimtrail list`",
+                _ => "fix the value and run the import again",
+            };
+            Error::invalid(v.detail, hint)
+        })
+    }
+
+    /// The text of a source, from the cache or the database.
+    fn text(&mut self, id: ItemId) -> Result<Rc<str>> {
+        if let Some(t) = self.texts.get(&id.n) {
+            return Ok(t.clone());
+        }
+        let data = query::source_text(self.store.conn(), id.n)?.ok_or_else(|| {
+            Error::invalid(
+                format!("{id} was redacted: its text is gone and cannot be quoted"),
+                "quote another source",
+            )
+        })?;
+        let s = String::from_utf8(data)
+            .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
+        if self.text_bytes + s.len() > TEXT_CACHE_BYTES {
+            self.texts.clear();
+            self.text_bytes = 0;
+        }
+        self.text_bytes += s.len();
+        let t: Rc<str> = Rc::from(s);
+        self.texts.insert(id.n, t.clone());
+        Ok(t)
+    }
+
+    /// This key's claims of source `n`, or annotations of claim `n`, from
+    /// before this run, by body digest.
+    fn existing(&self, of: ExistingOf, n: u64) -> Result<Existing> {
+        let (sql, kind, before) = match of {
+            ExistingOf::Claims => (
+                "SELECT t.id, e.hash, e.payload FROM claims t JOIN entries e ON e.seq = t.seq
+                 WHERE t.source_id = ?1 AND t.signer = ?2 AND t.id <= ?3 ORDER BY t.id",
+                IdKind::Claim,
+                self.start.claims,
+            ),
+            ExistingOf::Annotations => (
+                "SELECT t.id, e.hash, e.payload FROM annotations t JOIN entries e ON e.seq = t.seq
+                 WHERE t.claim_id = ?1 AND t.signer = ?2 AND t.id <= ?3 ORDER BY t.id",
+                IdKind::Annotation,
+                self.start.annotations,
+            ),
+        };
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params![
+            n as i64,
+            self.signer.fingerprint().as_str(),
+            before as i64
+        ])?;
+        let mut out = Existing::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let hash: Vec<u8> = row.get(1)?;
+            let payload: Vec<u8> = row.get(2)?;
+            let Some(hash) = Hash::from_slice(&hash) else {
+                continue;
+            };
+            // An entry that does not parse is verify's business; it is
+            // simply not a match.
+            let digest = match of {
+                ExistingOf::Claims => serde_json::from_slice::<Envelope<ClaimAdd>>(&payload)
+                    .ok()
+                    .map(|e| digest(&e.body)),
+                ExistingOf::Annotations => {
+                    serde_json::from_slice::<Envelope<AnnotationAdd>>(&payload)
+                        .ok()
+                        .map(|e| digest(&e.body))
+                }
+            };
+            if let Some(Ok(d)) = digest {
+                out.entry(d).or_default().push_back(Ref {
+                    id: ItemId::new(kind, id as u64),
+                    hash,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends the open batch, if any, in one transaction, then takes the
+    /// queued lines that no longer wait, in order, into the next batch
+    /// (appending again whenever it fills up).
+    fn commit(&mut self) -> Result<()> {
+        loop {
+            self.append()?;
+            let queued = std::mem::take(&mut self.queue);
+            let mut rest = queued.into_iter();
+            for (n, line) in rest.by_ref() {
+                if self.waits(&line) {
+                    self.queue.push_back((n, line));
+                    continue;
+                }
+                self.process(n, line)?;
+                if self.batch_full() {
+                    break;
+                }
+            }
+            self.queue.extend(rest);
+            if !self.batch_full() && self.queue.len() < self.opts.batch_size {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Appends the open batch through the append path and gives its labels
+    /// their references.
+    fn append(&mut self) -> Result<()> {
+        if self.batch.entries.is_empty() {
+            return Ok(());
+        }
+        let (first, last) = (self.batch.first_line, self.batch.last_line);
+        let entries = std::mem::take(&mut self.batch.entries);
+        let out = append_batch(self.store, self.signer, entries).map_err(|e| match e {
+            Error::Invalid { what, hint } => Error::invalid(
+                format!("in the batch of lines {first} to {last}: {what}"),
+                hint,
+            ),
+            e => e,
+        })?;
+        let batch = std::mem::take(&mut self.batch);
+        for label in batch.labels {
+            if let Some(l) = self.labels.get_mut(&label) {
+                if let LabelState::Pending(pos) = l.state {
+                    let a = out.get(pos).ok_or_else(|| {
+                        Error::Internal("append returned fewer entries than given".into())
+                    })?;
+                    let id = a.id.ok_or_else(|| {
+                        Error::Internal(format!("entry {} created no item", a.seq))
+                    })?;
+                    l.state = LabelState::Done(Ref { id, hash: a.hash });
+                }
+            }
+        }
+        for kind in &batch.kinds {
+            self.appended.add(*kind);
+        }
+        self.batches += 1;
+        self.progress.appended = self.appended.total();
+        Ok(())
+    }
+
+    /// At the end of the input: appends until the batch and the queue are
+    /// empty. Each round makes progress: after an append, the first queued
+    /// line can only wait on lines before it, and none of those is queued.
+    fn finish(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<()> {
+        while !self.batch.entries.is_empty() || !self.queue.is_empty() {
+            let before = (self.queue.len(), self.batches);
+            self.commit()?;
+            if self.batch.entries.is_empty() && (self.queue.len(), self.batches) == before {
+                return Err(Error::Internal("queued lines wait on nothing".into()));
+            }
+        }
+        progress(&self.progress);
+        Ok(())
+    }
+}
+
+/// "a source", "a claim", "an annotation".
+fn a_noun(kind: IdKind) -> String {
+    match kind {
+        IdKind::Annotation => "an annotation".into(),
+        k => format!("a {}", k.noun()),
+    }
+}
+
+fn source_needs_one() -> Error {
+    Error::invalid(
+        "a source line needs exactly one of \"text\" and \"file\"",
+        "give the text inline with \"text\", or a path with \"file\" (relative to the import file's directory)",
+    )
+}
+
+/// Names the line in an error about it.
+fn at(n: u64, e: Error) -> Error {
+    match e {
+        Error::Invalid { what, hint } if what.starts_with("line ") => Error::Invalid { what, hint },
+        Error::Invalid { what, hint } => Error::invalid(format!("line {n}: {what}"), hint),
+        Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_) => e,
+        other => Error::invalid(format!("line {n}: {other}"), other.hint()),
+    }
+}
+
+enum Outcome {
+    /// The log already holds the line's item (or the open batch does).
+    Skipped(LabelState),
+    Append(Box<NewEntry>),
+}
+
+#[derive(Clone, Copy)]
+enum ExistingOf {
+    Claims,
+    Annotations,
+}
+
+/// The body of a stored payload (the rest is not needed here).
+#[derive(Deserialize)]
+struct Envelope<T> {
+    body: T,
+}
+
+/// Identity of a body: SHA-256 of its JSON (serde's field order, the same
+/// for the line's body and a stored one).
+fn digest<T: Serialize>(body: &T) -> Result<[u8; 32]> {
+    let bytes = serde_json::to_vec(body).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(Hash::sha256(&bytes).0)
+}
+
+/// The next unmatched earlier item with this body, if any.
+fn take_existing<T: Serialize>(existing: Option<&mut Existing>, body: &T) -> Result<Option<Ref>> {
+    match existing {
+        Some(e) if !e.is_empty() => {
+            let d = digest(body)?;
+            Ok(e.get_mut(&d).and_then(VecDeque::pop_front))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn max_id(conn: &Connection, table: &str) -> Result<u64> {
+    let n: Option<i64> = conn
+        .query_row(&format!("SELECT MAX(id) FROM {table}"), [], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
+/// The append path's view of the log for checking a line before its batch
+/// is sent, made cheap: without source texts (the quote of a claim built
+/// here comes from the very text the append path checks it against again),
+/// and with the seq and hash of items already looked up kept (an entry
+/// never changes once appended), so that 1000 annotations of one claim do
+/// not look it up 1000 times.
+struct WithoutTexts<'c> {
+    log: StoreHistory<'c>,
+    items: &'c RefCell<HashMap<ItemId, (Seq, Hash)>>,
+}
+
+impl History for WithoutTexts<'_> {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
+        self.log.key(fp)
+    }
+    fn active_admins(&self) -> Result<u64> {
+        self.log.active_admins()
+    }
+    fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
+        if let Some(found) = self.items.borrow().get(&id) {
+            return Ok(Some(*found));
+        }
+        let found = self.log.item(id)?;
+        if let Some(f) = found {
+            let mut items = self.items.borrow_mut();
+            if items.len() >= ITEM_CACHE {
+                items.clear();
+            }
+            items.insert(id, f);
+        }
+        Ok(found)
+    }
+    fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
+        self.log.source(n)
+    }
+    fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>> {
+        self.log.source_with_sha(sha)
+    }
+    fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
+        self.log.annotation(n)
+    }
+    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
+        self.log.claim_source(n)
+    }
+    fn blob(&self, _sha: &Hash) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+    fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
+        self.log.tree_root(size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn err(s: &str) -> LineError {
+        parse_line(s.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn parses_each_type() {
+        let l = parse_line(br#"{"type":"source","text":"x","kind":"tweet","label":"t"}"#)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(l, Line::Source(_)));
+        assert_eq!(l.label(), Some("t"));
+        let l = parse_line(
+            br#"{"source":"@t","type":"claim","quote":"x","speaker":"A","provenance":"tweet"}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(l.references(), vec!["@t"]);
+        let l = parse_line(
+            b"{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\",\"credibility\":6,\"contradicts\":[\"C2\"]}\r",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(l.references(), vec!["C1", "C2"]);
+        assert!(parse_line(b"  \t").unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        assert!(err(r#"{"type":"quote"}"#)
+            .what
+            .contains("unknown type `quote`"));
+        assert!(err(r#"{"kind":"tweet"}"#).what.contains("no \"type\""));
+        let e = err(r#"{"type":"source","text":"x","kind":"tweet","titel":"y"}"#);
+        assert!(e.what.contains("unknown field `titel`"), "{e:?}");
+        let e = err(r#"{"type":"annotation","claim":"C1","verdict":"maybe"}"#);
+        assert!(e.what.contains("`maybe` is not a verdict"), "{e:?}");
+        let e = err(r#"{"type":"annotation","claim":"C1","verdict":"false","credibility":7}"#);
+        assert!(e.what.contains("1 to 6"), "{e:?}");
+        let e = err(r#"{"type":"source","text":"x","text":"y","kind":"tweet"}"#);
+        assert!(e.what.contains("duplicate field"), "{e:?}");
+        assert!(err(r#"{"type":"source""#)
+            .what
+            .starts_with("malformed JSON"));
+        assert!(err("[1,2]").what.contains("not a JSON object"));
+        assert!(parse_line(b"{\"type\":\"source\xff\"}")
+            .unwrap_err()
+            .what
+            .contains("not UTF-8"));
+    }
+
+    #[test]
+    fn labels_are_plain() {
+        assert!(check_label("idlib-2022/c1.a:b_c").is_ok());
+        for bad in ["", "@x", "a b", "é", &"x".repeat(129)] {
+            assert!(check_label(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn locate_matches_the_command() {
+        let src = "one two one";
+        let id = "S1";
+        let q = |quote, occurrence| Where::Quote { quote, occurrence };
+        assert_eq!(
+            locate(src, q("two", None), id, Spelling::Import).unwrap(),
+            (4, 7)
+        );
+        assert_eq!(
+            locate(src, q("one", Some(2)), id, Spelling::Import).unwrap(),
+            (8, 11)
+        );
+        let e = locate(src, q("one", None), id, Spelling::Import).unwrap_err();
+        assert!(e.to_string().contains("occurs 2 times in S1"), "{e}");
+        assert!(e.hint().contains("\"occurrence\""), "{}", e.hint());
+        let e = locate(src, q("one", Some(3)), id, Spelling::Cli).unwrap_err();
+        assert!(e.to_string().contains("--occurrence 3"), "{e}");
+        assert!(locate(src, q("zzz", None), id, Spelling::Import).is_err());
+        assert!(locate(src, q("", None), id, Spelling::Import).is_err());
+        assert_eq!(
+            locate(src, Where::Span(" 4..7"), id, Spelling::Import).unwrap(),
+            (4, 7)
+        );
+        assert!(locate(src, Where::Span("7..4"), id, Spelling::Import).is_err());
+        assert!(locate(src, Where::Span("x"), id, Spelling::Import).is_err());
+    }
+
+    /// A log with an admin key, a source S1 ("one two one three"), a
+    /// claim C1 and an annotation A1, imported by the admin.
+    fn small_log() -> (tempfile::TempDir, Store, Signer) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let signer = Signer::generate("admin").unwrap();
+        crate::log::init(&db, &signer, "test.example/import", "Admin").unwrap();
+        let mut store = Store::open(&db).unwrap();
+        let seed = concat!(
+            r#"{"type":"source","label":"s","text":"one two one three","kind":"tweet"}"#,
+            "\n",
+            r#"{"type":"claim","label":"c","source":"@s","quote":"two","speaker":"A","provenance":"tweet"}"#,
+            "\n",
+            r#"{"type":"annotation","claim":"@c","verdict":"false"}"#,
+            "\n"
+        );
+        import(
+            &mut store,
+            &signer,
+            &mut seed.as_bytes(),
+            &Options::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        (dir, store, signer)
+    }
+
+    /// A reference to an item of kind `letter`: mostly one that exists
+    /// (an id from [`small_log`] or a label the lines may define), sometimes
+    /// anything.
+    fn reference(letter: &'static str) -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => Just(format!("{letter}1")),
+            3 => prop_oneof![Just("@a"), Just("@b"), Just("@c")].prop_map(str::to_string),
+            1 => "[@SCA]?[0-9a-z]{0,3}",
+        ]
+    }
+
+    /// Lines that are mostly well-formed, with values that are sometimes
+    /// wrong, and now and then arbitrary bytes.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        let label = proptest::option::of(prop_oneof![
+            4 => prop_oneof![Just("a"), Just("b"), Just("c")].prop_map(str::to_string),
+            1 => "[a-z@ ]{0,3}"
+        ]);
+        let source = (label.clone(), "[a-z ]{0,12}", proptest::collection::vec(reference("S"), 0..2))
+            .prop_map(|(label, text, derived)| {
+                serde_json::json!({"type":"source","label":label,"text":text,"kind":"tweet","derived_from":derived})
+            });
+        let place = prop_oneof![
+            4 => (prop_oneof![Just("one"), Just("two"), Just("three"), Just("one two"), Just("four")],
+                  proptest::option::of(0usize..4))
+                .prop_map(|(q, o)| serde_json::json!({"quote": q, "occurrence": o})),
+            2 => (0usize..20, 0usize..20).prop_map(|(a, b)| serde_json::json!({"span": format!("{a}..{b}")})),
+            1 => Just(serde_json::json!({})),
+        ];
+        let claim = (
+            label.clone(),
+            reference("S"),
+            place,
+            prop_oneof![4 => Just("A"), 1 => Just(" ")],
+        )
+            .prop_map(|(label, source, place, speaker)| {
+                let mut v = serde_json::json!({"type":"claim","label":label,"source":source,
+                    "speaker":speaker,"provenance":"interview"});
+                if let (Some(v), Some(p)) = (v.as_object_mut(), place.as_object()) {
+                    v.extend(p.clone());
+                }
+                v
+            });
+        let annotation = (
+            label,
+            reference("C"),
+            proptest::collection::vec(reference("C"), 0..2),
+            proptest::collection::vec(reference("C"), 0..2),
+            proptest::option::of(reference("A")),
+            prop_oneof![4 => Just("false"), 4 => Just("disputed"), 1 => Just("maybe")],
+        )
+            .prop_map(|(label, claim, corroborates, contradicts, supersedes, verdict)| {
+                serde_json::json!({"type":"annotation","label":label,"claim":claim,"verdict":verdict,
+                    "corroborates":corroborates,"contradicts":contradicts,"supersedes":supersedes})
+            });
+        prop_oneof![
+            12 => prop_oneof![source, claim, annotation].prop_map(|v| v.to_string().into_bytes()),
+            1 => proptest::collection::vec(any::<u8>(), 0..40),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(64) })]
+
+        /// Whatever the lines, an import appends whole batches or fails with
+        /// an error naming a line, and the log still verifies.
+        #[test]
+        fn any_import_leaves_a_log_that_verifies(
+            lines in proptest::collection::vec(line(), 1..8),
+            batch_size in 1usize..4,
+        ) {
+            let (_dir, mut store, signer) = small_log();
+            let mut input = Vec::new();
+            for l in &lines {
+                input.extend_from_slice(l);
+                input.push(b'\n');
+            }
+            let opts = Options { batch_size, base_dir: PathBuf::from(".") };
+            match import(&mut store, &signer, &mut input.as_slice(), &opts, &mut |_| {}) {
+                Ok(_) => {}
+                Err(Error::Invalid { what, .. }) => prop_assert!(what.starts_with("line "), "{what}"),
+                Err(e) => prop_assert!(false, "unexpected error: {e}"),
+            }
+            let report = crate::verify::verify(&store).unwrap();
+            prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+            // A second run appends nothing new after a complete first run.
+            if let Ok(first) = import(&mut store, &signer, &mut input.as_slice(), &opts, &mut |_| {}) {
+                prop_assert_eq!(first.appended.total(), 0, "{:?}", first);
+            }
+        }
+    }
+
+    proptest! {
+        // No regression files in the source tree: failures print their case.
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parse_line_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse_line(&bytes);
+        }
+
+        #[test]
+        fn parse_line_never_panics_on_near_json(
+            ty in prop_oneof![Just("source".to_string()), Just("claim".to_string()), Just("annotation".to_string()), ".{0,8}"],
+            key in "[a-z_]{1,12}",
+            val in prop_oneof![Just("null".to_string()), Just("[]".to_string()), Just("7".to_string()), "\"[^\"\\\\]{0,12}\""],
+        ) {
+            let s = format!(r#"{{"type":"{ty}","{key}":{val}}}"#);
+            let _ = parse_line(s.as_bytes());
+        }
+
+        #[test]
+        fn locate_never_panics(src in ".{1,40}", quote in ".{0,6}", a in 0usize..60, b in 0usize..60, k in proptest::option::of(0usize..4)) {
+            let id = "S1";
+            if let Ok((s, e)) = locate(&src, Where::Quote { quote: &quote, occurrence: k }, id, Spelling::Import) {
+                prop_assert_eq!(src.get(s..e), Some(quote.as_str()));
+            }
+            let span = format!("{a}..{b}");
+            if let Ok((s, e)) = locate(&src, Where::Span(&span), id, Spelling::Import) {
+                prop_assert!(src.get(s..e).is_some());
+            }
+        }
+    }
+}

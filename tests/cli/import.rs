@@ -1,0 +1,984 @@
+//! `claimtrail import`: bulk JSON Lines through the real binary, on the
+//! fixture article: what it appends, that it builds the very entries the
+//! single commands build, its errors, re-runs, and SIGKILL at random points.
+
+use crate::common::*;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SEVEN: &str = "Seven civilians, including four children from one family, were killed";
+const FIVE: &str = "At least five children were killed and nine injured";
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut s = lines.join("\n");
+    s.push('\n');
+    std::fs::write(path, s).unwrap();
+}
+
+fn count(w: &Work, table: &str) -> i64 {
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+fn summary(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+/// Byte offsets of `needle` in the fixture (its only occurrence).
+fn fixture_span(needle: &str) -> String {
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let at = text.find(needle).unwrap();
+    assert_eq!(text.matches(needle).count(), 1, "{needle}");
+    format!("{}..{}", at, at + needle.len())
+}
+
+#[test]
+fn imports_sources_claims_and_annotations_of_the_fixture() {
+    let w = Work::with_team();
+    // An existing source and claim, to refer to by id.
+    let tweet = "Seven civilians were killed in al-Jadida, say the White Helmets.";
+    let s1 = w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "tweet"],
+        Some(tweet.as_bytes()),
+    );
+    assert_eq!(s1.ok().trim(), "S1");
+    let c1 = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Seven civilians were killed",
+            "--speaker",
+            "White Helmets",
+            "--provenance",
+            "tweet",
+        ],
+    );
+    assert_eq!(c1.ok().trim(), "C1");
+    let lines = vec![
+        json!({"type":"source","label":"idlib","file":FIXTURE,"kind":"article","publisher":"Al-Monitor",
+               "published":"2022-07-22","title":"Russia resumes bombing of northwest Syria","derived_from":["S1"]})
+        .to_string(),
+        String::new(),
+        json!({"type":"claim","label":"seven","source":"@idlib","quote":SEVEN,"speaker":"Syrian Civil Defense (White Helmets)","provenance":"tweet"}).to_string(),
+        json!({"type":"claim","label":"five","source":"@idlib","span":fixture_span(FIVE),"speaker":"Adele Khodr, UNICEF","provenance":"statement","text":"five children killed, nine injured"}).to_string(),
+        json!({"type":"claim","label":"tehran","source":"@idlib","quote":"Tehran summit","occurrence":2,"speaker":"Col. Mustafa Bakour","provenance":"interview"}).to_string(),
+        json!({"type":"claim","source":"S1","quote":"al-Jadida","speaker":"White Helmets","provenance":"tweet"}).to_string(),
+        json!({"type":"annotation","label":"first","claim":"@seven","verdict":"disputed","reliability":"B","credibility":3,
+               "contradicts":["@five"],"corroborates":["C1"],"note":"UNICEF counts at least five children killed, nine injured"}).to_string(),
+        json!({"type":"annotation","claim":"@seven","verdict":"misleading","credibility":6,"supersedes":"@first","note":"counts differ by source"}).to_string(),
+        json!({"type":"annotation","claim":"C1","verdict":"corroborated","corroborates":["@seven"]}).to_string(),
+        json!({"type":"annotation","claim":"@tehran","verdict":"unverified","reliability":"F","note":null,"corroborates":[],"contradicts":[]}).to_string(),
+    ];
+    write_lines(&w.path("idlib.jsonl"), &lines);
+    let out = w.run(Some("analyst"), &["import", "idlib.jsonl"]);
+    let text = out.ok();
+    assert!(
+        text.contains("read 10 lines from idlib.jsonl (1 blank)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("appended 9 entries (1 sources, 4 claims, 4 annotations)"),
+        "{text}"
+    );
+    assert!(text.contains("skipped 0 lines"), "{text}");
+    assert!(text.contains("entries/s"), "{text}");
+    w.run(None, &["verify"]).ok();
+
+    // Claims by quote: lines that wait for their source's batch may be
+    // appended after later lines, so ids follow the order of appending.
+    let claims: Value = summary(w.run(None, &["--json", "list", "claims"]).ok());
+    let by_quote = |q: &str| -> Value {
+        claims
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["quote"] == q)
+            .unwrap_or_else(|| panic!("no claim quoting {q}: {claims}"))
+            .clone()
+    };
+    assert_eq!(claims.as_array().unwrap().len(), 5);
+    let (seven, five, tehran) = (by_quote(SEVEN), by_quote(FIVE), by_quote("Tehran summit"));
+    assert_eq!(by_quote("al-Jadida")["source"], "S1");
+    assert_eq!(by_quote("Seven civilians were killed")["id"], "C1");
+    for c in [&seven, &five, &tehran] {
+        assert_eq!(c["source"], "S2", "{c}");
+    }
+    assert_eq!(five["paraphrase"], "five children killed, nine injured");
+    // The second occurrence of "Tehran summit" (README: bytes 4118..4131).
+    assert_eq!(
+        (tehran["start"].as_u64(), tehran["end"].as_u64()),
+        (Some(4118), Some(4131))
+    );
+    let anns: Value = summary(w.run(None, &["--json", "list", "annotations"]).ok());
+    let a = anns.as_array().unwrap();
+    assert_eq!(a.len(), 4);
+    let on = |c: &Value| -> Vec<Value> {
+        a.iter()
+            .filter(|x| x["claim"] == c["id"])
+            .cloned()
+            .collect()
+    };
+    let on_seven = on(&seven);
+    assert_eq!(on_seven.len(), 2);
+    let (first, second) = (&on_seven[0], &on_seven[1]);
+    assert_eq!(first["verdict"], "disputed");
+    assert_eq!(first["contradicts"], Value::Array(vec![five["id"].clone()]));
+    assert_eq!(first["corroborates"], json!(["C1"]));
+    assert_eq!(first["superseded_by"], second["id"]);
+    assert_eq!(second["supersedes"], first["id"]);
+    let on_c1 = on(&json!({"id": "C1"}));
+    assert_eq!(
+        on_c1[0]["corroborates"],
+        Value::Array(vec![seven["id"].clone()])
+    );
+    assert_eq!(on(&tehran)[0]["reliability"], "F");
+    let s2 = summary(w.run(None, &["--json", "show", "S2"]).ok());
+    assert_eq!(s2["source"]["derived_from"], json!(["S1"]), "{s2}");
+
+    // A re-run finds everything in the log and appends nothing.
+    let entries = count(&w, "entries");
+    let again = summary(
+        w.run(Some("analyst"), &["--json", "import", "idlib.jsonl"])
+            .ok(),
+    );
+    assert_eq!(
+        again["appended"],
+        json!({"sources":0,"claims":0,"annotations":0})
+    );
+    assert_eq!(
+        again["skipped"],
+        json!({"sources":1,"claims":4,"annotations":4})
+    );
+    assert_eq!(again["batches"], 0);
+    assert_eq!(count(&w, "entries"), entries);
+    w.run(None, &["verify"]).ok();
+}
+
+/// Copies a workspace's keys and database into a new one, so that two logs
+/// start identical.
+fn twin(w: &Work) -> Work {
+    let t = Work::new();
+    for k in ["admin", "analyst", "auditor"] {
+        for ext in ["", ".pub"] {
+            let name = format!("{k}{ext}");
+            std::fs::copy(w.path(&name), t.path(&name)).unwrap();
+        }
+    }
+    std::fs::write(&t.db, w.db_bytes()).unwrap();
+    t
+}
+
+#[test]
+fn import_signs_the_same_entries_as_the_commands() {
+    let a = Work::with_team();
+    let b = twin(&a);
+    let now = [("CLAIMTRAIL_NOW", "2026-11-24T19:13:28Z")];
+    let tweet = "Seven civilians, including four children, killed in al-Jadida. #Idlib";
+    let cmd = |args: &[&str], stdin: Option<&[u8]>| {
+        a.run_with(Some("analyst"), &now, args, stdin)
+            .ok()
+            .trim()
+            .to_string()
+    };
+    let s1 = cmd(
+        &[
+            "source",
+            "add",
+            FIXTURE,
+            "--kind",
+            "article",
+            "--title",
+            "Russia resumes bombing",
+            "--publisher",
+            "Al-Monitor",
+            "--author",
+            "Sultan al-Kanj",
+            "--url",
+            "https://www.al-monitor.com/originals/2022/07/russia-resumes-bombing",
+            "--published",
+            "2022-07-22",
+        ],
+        None,
+    );
+    let s2 = cmd(
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "tweet",
+            "--derived-from",
+            "S1",
+        ],
+        Some(tweet.as_bytes()),
+    );
+    let c1 = cmd(
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            SEVEN,
+            "--speaker",
+            "White Helmets",
+            "--provenance",
+            "tweet",
+        ],
+        None,
+    );
+    let c2 = cmd(
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Tehran summit",
+            "--occurrence",
+            "2",
+            "--speaker",
+            "Col. Mustafa Bakour",
+            "--provenance",
+            "interview",
+            "--text",
+            "the summit changed nothing",
+        ],
+        None,
+    );
+    let c3 = cmd(
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S2",
+            "--span",
+            "0..15",
+            "--speaker",
+            "White Helmets",
+            "--provenance",
+            "tweet",
+        ],
+        None,
+    );
+    let a1 = cmd(
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "disputed",
+            "--reliability",
+            "B",
+            "--credibility",
+            "3",
+            "--contradicts",
+            "C2",
+            "--corroborates",
+            "C3",
+            "--note",
+            "counts differ",
+        ],
+        None,
+    );
+    let a2 = cmd(
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+        None,
+    );
+    assert_eq!(
+        [s1, s2, c1, c2, c3, a1, a2].join(" "),
+        "S1 S2 C1 C2 C3 A1 A2"
+    );
+
+    std::fs::write(b.path("tweet.txt"), tweet).unwrap();
+    let lines = [
+        json!({"type":"source","label":"art","file":FIXTURE,"kind":"article","title":"Russia resumes bombing",
+               "publisher":"Al-Monitor","author":"Sultan al-Kanj",
+               "url":"https://www.al-monitor.com/originals/2022/07/russia-resumes-bombing","published":"2022-07-22"}),
+        json!({"type":"source","label":"tw","file":"tweet.txt","kind":"tweet","derived_from":["@art"]}),
+        json!({"type":"claim","label":"seven","source":"@art","quote":SEVEN,"speaker":"White Helmets","provenance":"tweet"}),
+        json!({"type":"claim","label":"bakour","source":"@art","quote":"Tehran summit","occurrence":2,
+               "speaker":"Col. Mustafa Bakour","provenance":"interview","text":"the summit changed nothing"}),
+        json!({"type":"claim","label":"tw-claim","source":"@tw","span":"0..15","speaker":"White Helmets","provenance":"tweet"}),
+        json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed","reliability":"B","credibility":3,
+               "contradicts":["@bakour"],"corroborates":["@tw-claim"],"note":"counts differ"}),
+        json!({"type":"annotation","claim":"@seven","verdict":"false","supersedes":"@a"}),
+    ]
+    .map(|v| v.to_string());
+    write_lines(&b.path("same.jsonl"), &lines);
+    b.run_with(Some("analyst"), &now, &["import", "same.jsonl"], None)
+        .ok();
+
+    let entries = |w: &Work| -> Vec<(i64, Vec<u8>, Vec<u8>)> {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        let mut s = c
+            .prepare("SELECT seq, payload, sig FROM entries ORDER BY seq")
+            .unwrap();
+        let rows = s
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let (ea, eb) = (entries(&a), entries(&b));
+    assert_eq!(ea.len(), eb.len());
+    for (x, y) in ea.iter().zip(&eb) {
+        assert_eq!(
+            String::from_utf8_lossy(&x.1),
+            String::from_utf8_lossy(&y.1),
+            "entry {} differs",
+            x.0
+        );
+        assert_eq!(x.2, y.2, "signature of entry {} differs", x.0);
+    }
+    b.run(None, &["verify"]).ok();
+}
+
+#[test]
+fn repeated_lines_are_each_imported_once() {
+    let w = Work::with_claims();
+    let ann = json!({"type":"annotation","claim":"C2","verdict":"unverified"}).to_string();
+    let claim =
+        json!({"type":"claim","source":"S1","quote":"Tehran summit","occurrence":1,"speaker":"Bakour","provenance":"interview"})
+            .to_string();
+    // The first claim line is C1 exactly as `with_claims` added it: already imported.
+    let c1 = json!({"type":"claim","source":"S1","quote":SEVEN,"speaker":"White Helmets","provenance":"tweet"})
+        .to_string();
+    let lines = vec![
+        c1.clone(),
+        c1,
+        claim.clone(),
+        claim,
+        ann.clone(),
+        ann.clone(),
+        ann,
+    ];
+    write_lines(&w.path("rep.jsonl"), &lines);
+    let (claims, anns) = (count(&w, "claims"), count(&w, "annotations"));
+    let first = summary(
+        w.run(Some("analyst"), &["--json", "import", "rep.jsonl"])
+            .ok(),
+    );
+    assert_eq!(
+        first["appended"],
+        json!({"sources":0,"claims":3,"annotations":3})
+    );
+    assert_eq!(
+        first["skipped"],
+        json!({"sources":0,"claims":1,"annotations":0})
+    );
+    assert_eq!(count(&w, "claims"), claims + 3);
+    assert_eq!(count(&w, "annotations"), anns + 3);
+    let again = summary(
+        w.run(Some("analyst"), &["--json", "import", "rep.jsonl"])
+            .ok(),
+    );
+    assert_eq!(
+        again["appended"],
+        json!({"sources":0,"claims":0,"annotations":0})
+    );
+    assert_eq!(
+        again["skipped"],
+        json!({"sources":0,"claims":4,"annotations":3})
+    );
+    // One more copy of the line is one more annotation.
+    let mut more = lines.clone();
+    more.push(lines[4].clone());
+    write_lines(&w.path("rep.jsonl"), &more);
+    let third = summary(
+        w.run(Some("analyst"), &["--json", "import", "rep.jsonl"])
+            .ok(),
+    );
+    assert_eq!(
+        third["appended"],
+        json!({"sources":0,"claims":0,"annotations":1})
+    );
+    // The same annotation signed by another key is another annotation.
+    write_lines(&w.path("aud.jsonl"), &[lines[4].clone()]);
+    let aud = summary(
+        w.run(Some("auditor"), &["--json", "import", "aud.jsonl"])
+            .ok(),
+    );
+    assert_eq!(aud["appended"]["annotations"], 1);
+    w.run(None, &["verify"]).ok();
+}
+
+/// Runs an import of `good` lines then `bad`, expecting exit 2 naming the
+/// bad line with `msg`, and the database unchanged byte for byte.
+#[track_caller]
+fn refused(w: &Work, bad: &[u8], msg: &str) {
+    let good = [
+        json!({"type":"claim","label":"x","source":"S1","quote":"Tehran summit","occurrence":3,"speaker":"Bakour","provenance":"interview"}),
+        json!({"type":"annotation","label":"y","claim":"@x","verdict":"unverified"}),
+    ];
+    let mut file = Vec::new();
+    for g in good {
+        file.extend_from_slice(g.to_string().as_bytes());
+        file.push(b'\n');
+    }
+    file.extend_from_slice(bad);
+    file.push(b'\n');
+    std::fs::write(w.path("bad.jsonl"), &file).unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "bad.jsonl"])
+        .error(&format!("line 3: {msg}"));
+    assert!(before == w.db_bytes(), "the database changed: {msg}");
+}
+
+#[test]
+fn bad_lines_are_named_and_change_nothing() {
+    let w = Work::with_claims();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (br#"{"type":"quote","source":"S1"}"#.to_vec(), "unknown type `quote`"),
+        (br#"{"source":"S1"}"#.to_vec(), "no \"type\" field"),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Idlib","speakr":"X","provenance":"tweet"}"#.to_vec(),
+            "unknown field `speakr`",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"not in the text","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "the quote does not occur in S1",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "the quote occurs 3 times in S1: 1: line 33 col 160 (bytes 3782..3795)",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":4,"speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "\"occurrence\" 4: the quote occurs 3 times in S1",
+        ),
+        (
+            br#"{"type":"annotation","claim":"@x","verdict":"maybe"}"#.to_vec(),
+            "`maybe` is not a verdict",
+        ),
+        (
+            br#"{"type":"annotation","claim":"C1","verdict":"false","credibility":9}"#.to_vec(),
+            "credibility must be 1 to 6",
+        ),
+        (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
+        (br#"{"type":"claim","source":"S1","#.to_vec(), "malformed JSON"),
+        (br#"["type","claim"]"#.to_vec(), "not a JSON object"),
+        (
+            br#"{"type":"annotation","claim":"@nope","verdict":"false"}"#.to_vec(),
+            "claim: label @nope is not defined by an earlier line",
+        ),
+        (
+            br#"{"type":"claim","source":"@x","quote":"Idlib","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "source: @x is a claim (line 1), not a source",
+        ),
+        (
+            br#"{"type":"claim","source":"S9","quote":"Idlib","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "source: no source S9 in this log (the last is S1)",
+        ),
+        (
+            br#"{"type":"annotation","claim":"S1","verdict":"false"}"#.to_vec(),
+            "claim: S1 is not a claim id",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Idlib","span":"0..5","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "a claim line needs exactly one of \"quote\" and \"span\"",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","span":"0..8","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "span end 8 falls inside a multi-byte UTF-8 character",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":1,"speaker":" ","provenance":"tweet"}"#.to_vec(),
+            "the speaker is empty",
+        ),
+        (
+            br#"{"type":"annotation","label":"x","claim":"C1","verdict":"false"}"#.to_vec(),
+            "label `x` is already defined by line 1",
+        ),
+        (
+            br#"{"type":"annotation","claim":"C1","verdict":"false","contradicts":["C1"]}"#.to_vec(),
+            "contradicts links C1 to itself",
+        ),
+        (
+            br#"{"type":"annotation","claim":"C2","verdict":"false","supersedes":"A1"}"#.to_vec(),
+            "A1 is not an annotation of C2 by the same signer",
+        ),
+        (
+            br#"{"type":"source","text":"","kind":"tweet"}"#.to_vec(),
+            "\"text\" is empty",
+        ),
+        (
+            br#"{"type":"source","file":"missing.txt","kind":"tweet"}"#.to_vec(),
+            "cannot read",
+        ),
+        (
+            br#"{"type":"source","text":"x","kind":"tweet","published":"22/07/2022"}"#.to_vec(),
+            "`22/07/2022` is not a date",
+        ),
+    ];
+    for (bad, msg) in &cases {
+        refused(&w, bad, msg);
+    }
+    // Lines that wait for the batch of the item they refer to are checked
+    // as far as possible before that batch is committed.
+    let waiting = [
+        (
+            br#"{"type":"annotation","claim":"@x","verdict":"false","contradicts":["@x"]}"#
+                .to_vec(),
+            "contradicts links @x to itself",
+        ),
+        (
+            br#"{"type":"annotation","claim":"@x","verdict":"false","supersedes":"@x"}"#.to_vec(),
+            "supersedes: @x is a claim (line 1), not an annotation",
+        ),
+    ];
+    for (bad, msg) in &waiting {
+        refused(&w, bad, msg);
+    }
+    let before = w.db_bytes();
+    write_lines(
+        &w.path("new.jsonl"),
+        &[
+            json!({"type":"source","label":"n","text":"A brand new text.","kind":"tweet"}).to_string(),
+            json!({"type":"claim","source":"@n","quote":"brand old","speaker":"X","provenance":"tweet"}).to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", "new.jsonl"])
+        .error("line 2: the quote does not occur in @n");
+    assert!(before == w.db_bytes());
+    w.run(None, &["verify"]).ok();
+}
+
+#[test]
+fn an_error_in_a_later_batch_keeps_the_earlier_ones_and_a_rerun_completes() {
+    let w = Work::with_claims();
+    let mut lines: Vec<String> = (0..5)
+        .map(|i| {
+            json!({"type":"annotation","claim":"C2","verdict":"unverified","note":format!("n{i}")})
+                .to_string()
+        })
+        .collect();
+    lines.push(json!({"type":"annotation","claim":"C2","verdict":"probably"}).to_string());
+    write_lines(&w.path("late.jsonl"), &lines);
+    let anns = count(&w, "annotations");
+    let out = w.run(
+        Some("analyst"),
+        &["import", "late.jsonl", "--batch-size", "2"],
+    );
+    out.error("line 6: `probably` is not a verdict");
+    assert!(
+        out.stderr
+            .contains("4 entries were appended in 2 batches before the error"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(count(&w, "annotations"), anns + 4);
+    w.run(None, &["verify"]).ok();
+    lines[5] = json!({"type":"annotation","claim":"C2","verdict":"disputed"}).to_string();
+    write_lines(&w.path("late.jsonl"), &lines);
+    let s = summary(
+        w.run(
+            Some("analyst"),
+            &["--json", "import", "late.jsonl", "--batch-size", "2"],
+        )
+        .ok(),
+    );
+    assert_eq!(s["appended"]["annotations"], 2);
+    assert_eq!(s["skipped"]["annotations"], 4);
+    assert_eq!(count(&w, "annotations"), anns + 6);
+    w.run(None, &["verify"]).ok();
+}
+
+#[test]
+fn lines_that_refer_to_the_open_batch_wait_for_it() {
+    let w = Work::with_claims();
+    // Each annotation refers to the claim just before it: interleaved, the
+    // file still goes in full batches.
+    let mut lines = Vec::new();
+    for i in 0..10 {
+        lines.push(
+            json!({"type":"claim","label":format!("c{i}"),"source":"S1","quote":"Tehran summit","occurrence":1 + i % 3,
+                   "speaker":format!("Speaker {i}"),"provenance":"interview"})
+            .to_string(),
+        );
+        lines.push(
+            json!({"type":"annotation","label":format!("a{i}"),"claim":format!("@c{i}"),"verdict":"unverified"})
+                .to_string(),
+        );
+    }
+    // A chain: each supersedes the one before.
+    for i in 0..3 {
+        let prev = if i == 0 {
+            "@a9".to_string()
+        } else {
+            format!("@s{}", i - 1)
+        };
+        lines.push(
+            json!({"type":"annotation","label":format!("s{i}"),"claim":"@c9","verdict":"false","supersedes":prev})
+                .to_string(),
+        );
+    }
+    write_lines(&w.path("inter.jsonl"), &lines);
+    let s = summary(
+        w.run(
+            Some("analyst"),
+            &["--json", "import", "inter.jsonl", "--batch-size", "4"],
+        )
+        .ok(),
+    );
+    assert_eq!(
+        s["appended"],
+        json!({"sources":0,"claims":10,"annotations":13})
+    );
+    // 23 entries: 6 batches if every batch were full; waiting costs a few more.
+    let batches = s["batches"].as_u64().unwrap();
+    assert!((6..=10).contains(&batches), "{s}");
+    w.run(None, &["verify"]).ok();
+    let a = summary(w.run(None, &["--json", "show", "C12"]).ok());
+    assert_eq!(a["claim"]["speaker"], "Speaker 9", "{a}");
+    let anns = summary(w.run(None, &["--json", "list", "annotations"]).ok());
+    let last = anns.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["claim"], "C12");
+    assert!(last["supersedes"].is_string(), "{last}");
+    let again = summary(
+        w.run(Some("analyst"), &["--json", "import", "inter.jsonl"])
+            .ok(),
+    );
+    assert_eq!(
+        again["appended"],
+        json!({"sources":0,"claims":0,"annotations":0})
+    );
+}
+
+#[test]
+fn stdin_relative_files_and_roles() {
+    let w = Work::with_team();
+    std::fs::create_dir(w.path("in")).unwrap();
+    std::fs::write(w.path("in/tweet.txt"), "A tweet about Idlib.").unwrap();
+    std::fs::write(w.path("statement.txt"), "A statement about Idlib.").unwrap();
+    // A file's `file` paths start from the file's directory...
+    write_lines(
+        &w.path("in/data.jsonl"),
+        &[json!({"type":"source","label":"t","file":"tweet.txt","kind":"tweet"}).to_string()],
+    );
+    w.run(Some("analyst"), &["import", "in/data.jsonl"]).ok();
+    // ...standard input's from the current directory.
+    let stdin = format!(
+        "{}\n{}\n",
+        json!({"type":"source","label":"s","file":"statement.txt","kind":"statement"}),
+        json!({"type":"claim","source":"@s","quote":"statement","speaker":"Ministry","provenance":"statement"})
+    );
+    let out = w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(stdin.as_bytes()),
+    );
+    assert!(out.ok().contains("from standard input"), "{}", out.stdout);
+    assert_eq!(count(&w, "sources"), 2);
+    // An auditor may annotate but not add sources.
+    let before = w.db_bytes();
+    let src = json!({"type":"source","text":"Another text.","kind":"other"}).to_string();
+    w.run_with(Some("auditor"), &[], &["import", "-"], Some(src.as_bytes()))
+        .error("line 1: key SHA256:");
+    assert!(before == w.db_bytes());
+    let ann =
+        json!({"type":"annotation","claim":"C1","verdict":"unverified","note":"audit"}).to_string();
+    w.run_with(Some("auditor"), &[], &["import", "-"], Some(ann.as_bytes()))
+        .ok();
+    // No key, no file, a directory, a bad batch size.
+    w.run(None, &["import", "in/data.jsonl"])
+        .error("no signing key");
+    w.run(Some("analyst"), &["import", "nope.jsonl"])
+        .error("cannot read nope.jsonl");
+    w.run(Some("analyst"), &["import", "in"])
+        .error("is a directory");
+    let r = w.run(
+        Some("analyst"),
+        &["import", "in/data.jsonl", "--batch-size", "0"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    w.run(None, &["verify"]).ok();
+}
+
+/// xorshift64*: pseudo-random delays without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+const TOWNS: [&str; 5] = ["al-Jadida", "Ariha", "Sarmada", "Binnish", "Kafr Takharim"];
+
+/// The crash test's file: 50 new sources, 950 claims (by quote and by span,
+/// on them and on the fixture, one identical to C1, some repeated), 1000
+/// annotations (on @labels and on C2, some repeated, some contradicting).
+fn crash_file() -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut texts = Vec::new();
+    let kinds = ["article", "tweet", "report"];
+    for i in 0..50 {
+        let town = TOWNS[i % TOWNS.len()];
+        let sentences = [
+            format!(
+                "The shelling of {town} killed {} civilians, witness {i} said.",
+                3 + i % 7
+            ),
+            format!("Rescue teams counted {} injured in dispatch {i}.", 10 + i),
+            format!("Officials in {town} denied any attack on day {i}."),
+        ];
+        let text = format!("Dispatch {i}.\n{}\n", sentences.join("\n"));
+        lines.push(
+            json!({"type":"source","label":format!("s{i}"),"text":text,"kind":kinds[i % 3],
+                   "title":format!("Dispatch {i}")})
+            .to_string(),
+        );
+        texts.push((text, sentences));
+    }
+    for j in 0..950usize {
+        let line = if j % 100 == 0 {
+            json!({"type":"claim","label":format!("c{j}"),"source":"S1","quote":SEVEN,"speaker":"White Helmets","provenance":"tweet"})
+        } else if j % 10 == 5 {
+            // The same claim as the line before, under another label.
+            let mut v: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+            v["label"] = json!(format!("c{j}"));
+            v
+        } else {
+            let (text, sentences) = &texts[j % 50];
+            let sentence = &sentences[(j / 50) % 3];
+            let mut v = json!({"type":"claim","label":format!("c{j}"),"source":format!("@s{}", j % 50),
+                               "speaker":format!("Witness {j}"),"provenance":"interview"});
+            if j % 2 == 0 {
+                v["quote"] = json!(sentence);
+            } else {
+                let at = text.find(sentence.as_str()).unwrap();
+                v["span"] = json!(format!("{}..{}", at, at + sentence.len()));
+                v["text"] = json!(format!("paraphrase {j}"));
+            }
+            v
+        };
+        lines.push(line.to_string());
+    }
+    let verdicts = [
+        "confirmed",
+        "corroborated",
+        "unverified",
+        "disputed",
+        "misleading",
+        "false",
+    ];
+    for k in 0..1000usize {
+        if k % 7 == 6 {
+            let mut v: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+            v.as_object_mut().unwrap().remove("label");
+            lines.push(v.to_string());
+            continue;
+        }
+        let claim = if k % 97 == 0 {
+            "C2".to_string()
+        } else {
+            format!("@c{}", k % 950)
+        };
+        let mut v = json!({"type":"annotation","label":format!("a{k}"),"claim":claim,"verdict":verdicts[k % 6],
+                           "note":format!("note {k}")});
+        if k % 3 == 0 {
+            v["reliability"] = json!(&"ABCDEF"[k % 6..k % 6 + 1]);
+            v["credibility"] = json!(1 + k % 6);
+        }
+        if k % 5 == 0 && k % 97 != 0 {
+            v["contradicts"] = json!([format!("@c{}", (k + 1) % 950)]);
+        }
+        lines.push(v.to_string());
+    }
+    lines
+}
+
+/// What the log holds, independent of ids and times: every claim and
+/// annotation by content, sorted.
+fn contents(db: &Path) -> (Vec<String>, Vec<String>) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut claim = std::collections::HashMap::new();
+    let mut claims = Vec::new();
+    let mut s = c
+        .prepare(
+            "SELECT c.id, hex(s.sha256), c.start, c.\"end\", c.speaker, c.provenance, c.paraphrase
+             FROM claims c JOIN sources s ON s.id = c.source_id",
+        )
+        .unwrap();
+    let mut rows = s.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let id: i64 = r.get(0).unwrap();
+        let text = format!(
+            "{}:{}..{} {} {} {:?}",
+            r.get::<_, String>(1).unwrap(),
+            r.get::<_, i64>(2).unwrap(),
+            r.get::<_, i64>(3).unwrap(),
+            r.get::<_, String>(4).unwrap(),
+            r.get::<_, String>(5).unwrap(),
+            r.get::<_, Option<String>>(6).unwrap()
+        );
+        claim.insert(id, text.clone());
+        claims.push(text);
+    }
+    let mut s = c
+        .prepare(
+            "SELECT a.id, a.claim_id, a.verdict, a.reliability, a.credibility, a.note,
+                    (SELECT group_concat(relation || ' ' || other_claim) FROM relations r WHERE r.annotation_id = a.id)
+             FROM annotations a",
+        )
+        .unwrap();
+    let mut anns = Vec::new();
+    let mut rows = s.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let rel: Option<String> = r.get(6).unwrap();
+        let rel = rel.map(|r| {
+            let (kind, other) = r.split_once(' ').unwrap();
+            format!("{kind} {}", claim[&other.parse::<i64>().unwrap()])
+        });
+        anns.push(format!(
+            "{} | {} {:?} {:?} {:?} | {:?}",
+            claim[&r.get::<_, i64>(1).unwrap()],
+            r.get::<_, String>(2).unwrap(),
+            r.get::<_, Option<String>>(3).unwrap(),
+            r.get::<_, Option<i64>>(4).unwrap(),
+            r.get::<_, Option<String>>(5).unwrap(),
+            rel
+        ));
+    }
+    claims.sort();
+    anns.sort();
+    (claims, anns)
+}
+
+/// A fresh workspace holding a copy of `setup` (its keys and database).
+fn copy_of(w: &Work, db: &[u8]) -> Work {
+    let t = Work::new();
+    for name in ["analyst", "analyst.pub"] {
+        std::fs::copy(w.path(name), t.path(name)).unwrap();
+    }
+    std::fs::write(&t.db, db).unwrap();
+    t
+}
+
+fn import_command(t: &Work, file: &Path) -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("claimtrail"));
+    c.current_dir(t.dir.path())
+        .env_remove("CLAIMTRAIL_PASSPHRASE")
+        .env_remove("CLAIMTRAIL_NOW")
+        .env("CLAIMTRAIL_DB", &t.db)
+        .env("CLAIMTRAIL_KEY", t.path("analyst"))
+        .args(["import", "--batch-size", "50"])
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+#[test]
+fn killed_at_random_points_then_rerun_completes_without_duplicates() {
+    const BATCH: i64 = 50;
+    const TRIALS: usize = 20;
+    let w = Work::with_claims();
+    let file: PathBuf = w.path("crash.jsonl");
+    write_lines(&file, &crash_file());
+    let setup = w.db_bytes();
+    let setup_entries = count(&w, "entries");
+
+    // An uninterrupted run: how long it takes, and what it makes.
+    let reference = copy_of(&w, &setup);
+    let started = Instant::now();
+    let out = reference.run(
+        Some("analyst"),
+        &[
+            "--json",
+            "import",
+            file.to_str().unwrap(),
+            "--batch-size",
+            "50",
+        ],
+    );
+    let took = started.elapsed();
+    let s = summary(out.ok());
+    let total = s["appended"]["sources"].as_i64().unwrap()
+        + s["appended"]["claims"].as_i64().unwrap()
+        + s["appended"]["annotations"].as_i64().unwrap();
+    assert_eq!(
+        s["appended"],
+        json!({"sources":50,"claims":949,"annotations":1000}),
+        "{s}"
+    );
+    assert_eq!(
+        s["skipped"],
+        json!({"sources":0,"claims":1,"annotations":0}),
+        "{s}"
+    );
+    assert_eq!(
+        s["batches"].as_i64().unwrap(),
+        (total + BATCH - 1) / BATCH,
+        "{s}"
+    );
+    assert_eq!(count(&reference, "entries") - setup_entries, total);
+    reference.run(None, &["verify"]).ok();
+    let want = contents(&reference.db);
+
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let span = took.as_millis().max(20) as u64;
+    let mut cut = Vec::new();
+    for trial in 0..TRIALS {
+        let t = copy_of(&w, &setup);
+        let delay = Duration::from_millis(rng.next() % span);
+        let mut child = import_command(&t, &file).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL; fails only if it already exited
+        child.wait().unwrap();
+
+        let v = t.run(None, &["verify"]);
+        assert_eq!(v.code, 0, "trial {trial} ({delay:?}): {}", v.stdout);
+        let n = count(&t, "entries") - setup_entries;
+        assert!(
+            n % BATCH == 0 || n == total,
+            "trial {trial} ({delay:?}): {n} entries after the setup is not a whole number of batches"
+        );
+        cut.push(n);
+
+        let again = summary(
+            t.run(
+                Some("analyst"),
+                &[
+                    "--json",
+                    "import",
+                    file.to_str().unwrap(),
+                    "--batch-size",
+                    "50",
+                ],
+            )
+            .ok(),
+        );
+        let appended = again["appended"]["sources"].as_i64().unwrap()
+            + again["appended"]["claims"].as_i64().unwrap()
+            + again["appended"]["annotations"].as_i64().unwrap();
+        assert_eq!(n + appended, total, "trial {trial}: {again}");
+        assert_eq!(count(&t, "entries") - setup_entries, total, "trial {trial}");
+        assert!(
+            contents(&t.db) == want,
+            "trial {trial}: the log differs from an uninterrupted import"
+        );
+        if trial % 5 == 4 {
+            t.run(None, &["verify"]).ok();
+        }
+    }
+    eprintln!("entries after the setup when killed: {cut:?} of {total}");
+    // The kills must have landed inside the import, not only before or after it.
+    assert!(
+        cut.iter().any(|&n| n > 0 && n < total),
+        "no kill interrupted the import: {cut:?}"
+    );
+}

@@ -25,6 +25,7 @@ pub mod query;
 pub mod report;
 pub mod rules;
 pub mod sigcheck;
+pub mod sources;
 pub mod store;
 pub mod suggest;
 pub mod text;

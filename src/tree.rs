@@ -140,29 +140,6 @@ pub fn sign_note(
         .map_err(|e| Error::Internal(format!("signing the checkpoint failed: {e}")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::merkle::MemTree;
-
-    #[test]
-    fn frontier_matches_memtree_roots_and_nodes() {
-        let mut f = Frontier::default();
-        let mut mem = MemTree::new();
-        let mut nodes = Vec::new();
-        for i in 0..300u32 {
-            let leaf = merkle::leaf_hash(&i.to_be_bytes());
-            nodes.extend(f.push(leaf));
-            mem.push(leaf);
-            assert_eq!(f.root(), mem.root(), "size {}", i + 1);
-        }
-        for (level, idx, h) in nodes {
-            assert_eq!(mem.node(level, idx).unwrap(), h);
-        }
-        assert_eq!(Frontier::default().root(), merkle::empty_root());
-    }
-}
-
 /// A C2SP verifier key of the log and the enrolled key behind it.
 pub struct LogVerifierKey {
     pub vkey: VerifierKey,
@@ -284,4 +261,27 @@ pub fn cosign(
     note.add_cosignature(&name, &key, now)
         .map_err(|e| Error::invalid(format!("cannot cosign: {e}"), "check the key's name"))?;
     Ok((name, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merkle::MemTree;
+
+    #[test]
+    fn frontier_matches_memtree_roots_and_nodes() {
+        let mut f = Frontier::default();
+        let mut mem = MemTree::new();
+        let mut nodes = Vec::new();
+        for i in 0..300u32 {
+            let leaf = merkle::leaf_hash(&i.to_be_bytes());
+            nodes.extend(f.push(leaf));
+            mem.push(leaf);
+            assert_eq!(f.root(), mem.root(), "size {}", i + 1);
+        }
+        for (level, idx, h) in nodes {
+            assert_eq!(mem.node(level, idx).unwrap(), h);
+        }
+        assert_eq!(Frontier::default().root(), merkle::empty_root());
+    }
 }

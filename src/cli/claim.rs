@@ -58,15 +58,15 @@ pub fn run(ctx: &Ctx, c: ClaimCommand) -> Result<Outcome> {
 
 /// Finds where the claim lies in the source text.
 fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
-    match &a.span {
-        Some(span) => claimtrail::text::locate_span(src, span, id),
-        None => claimtrail::text::locate_quote(
-            src,
-            a.quote.as_deref().unwrap_or_default(),
-            a.occurrence,
-            id,
-        ),
-    }
+    use claimtrail::sources::{locate, Spelling, Where};
+    let at = match &a.span {
+        Some(span) => Where::Span(span),
+        None => Where::Quote {
+            quote: a.quote.as_deref().unwrap_or_default(),
+            occurrence: a.occurrence,
+        },
+    };
+    locate(src, at, id, Spelling::Cli)
 }
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {

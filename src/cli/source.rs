@@ -5,13 +5,7 @@ use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{Body, IdKind, SourceAdd, SourceKind, SourceRedact};
 use claimtrail::{clock, query, rules};
 use clap::Subcommand;
-use std::io::Read;
 use std::path::PathBuf;
-
-/// Largest source text accepted (bytes). A source is one article, tweet,
-/// statement or transcript; 16 MiB is far beyond any of them, and it keeps a
-/// mistaken `source add` of a video or a disk image from being loaded whole.
-pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
 
 #[derive(Subcommand, Debug)]
 pub enum SourceCommand {
@@ -56,58 +50,12 @@ pub fn run(ctx: &Ctx, c: SourceCommand) -> Result<Outcome> {
 }
 
 /// Reads a source text, refusing what is too large, empty or not UTF-8.
-pub fn read_text(file: &PathBuf) -> Result<Vec<u8>> {
-    let name = if file.as_os_str() == "-" {
-        PathBuf::from("standard input")
-    } else {
-        file.clone()
-    };
-    let io = |e: std::io::Error| Error::Io {
-        path: name.clone(),
-        reason: claimtrail::keys::io_reason(&e),
-    };
-    let mut data = Vec::new();
+fn read_text(file: &PathBuf) -> Result<Vec<u8>> {
     if file.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_SOURCE_BYTES + 1)
-            .read_to_end(&mut data)
-            .map_err(io)?;
+        claimtrail::sources::read_source_stdin()
     } else {
-        let f = std::fs::File::open(file).map_err(io)?;
-        if f.metadata().map_err(io)?.is_dir() {
-            return Err(Error::invalid(
-                format!("{} is a directory", file.display()),
-                "give a text file, or - for standard input",
-            ));
-        }
-        f.take(MAX_SOURCE_BYTES + 1)
-            .read_to_end(&mut data)
-            .map_err(io)?;
+        claimtrail::sources::read_source_file(file)
     }
-    if data.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(Error::invalid(
-            format!("{} is larger than {} MiB", name.display(), MAX_SOURCE_BYTES >> 20),
-            "a source is one text (article, statement, transcript); split it or store a document's extracted text",
-        ));
-    }
-    if data.is_empty() {
-        return Err(Error::invalid(
-            format!("{} is empty", name.display()),
-            "give the source's text",
-        ));
-    }
-    if let Err(e) = std::str::from_utf8(&data) {
-        return Err(Error::invalid(
-            format!(
-                "{} is not UTF-8 text (invalid byte at offset {})",
-                name.display(),
-                e.valid_up_to()
-            ),
-            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
-        ));
-    }
-    Ok(data)
 }
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {

@@ -1,0 +1,188 @@
+//! Source texts and claim locations as users give them, checked the same
+//! way by the single commands (`source add`, `claim add`) and by `import`.
+
+use crate::error::{Error, Result};
+use crate::text;
+use std::path::Path;
+
+/// Largest source text accepted (bytes): a source is one article, tweet,
+/// statement or transcript; 16 MiB is far beyond any of them, and it keeps
+/// a mistaken `source add` of a video or a disk image from being loaded
+/// whole.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
+/// Reads standard input as a source text, with the same checks.
+pub fn read_source_stdin() -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut data = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| Error::Io {
+            path: "standard input".into(),
+            reason: crate::keys::io_reason(&e),
+        })?;
+    check_source_text("standard input", &data)?;
+    Ok(data)
+}
+
+/// Checks a source text as `source add` does: at most [`MAX_SOURCE_BYTES`],
+/// not empty, UTF-8. `name` says where it came from, for the message.
+pub fn check_source_text(name: &str, data: &[u8]) -> Result<()> {
+    if data.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(Error::invalid(
+            format!("{name} is larger than {} MiB", MAX_SOURCE_BYTES >> 20),
+            "a source is one text (article, statement, transcript); split it or store a document's extracted text",
+        ));
+    }
+    if data.is_empty() {
+        return Err(Error::invalid(
+            format!("{name} is empty"),
+            "give the source's text",
+        ));
+    }
+    if let Err(e) = std::str::from_utf8(data) {
+        return Err(Error::invalid(
+            format!(
+                "{name} is not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a source file, refusing a directory and anything
+/// [`check_source_text`] refuses, without reading more than the limit.
+pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        reason: crate::keys::io_reason(&e),
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    if f.metadata().map_err(io)?.is_dir() {
+        return Err(Error::invalid(
+            format!("{} is a directory", path.display()),
+            "give a text file",
+        ));
+    }
+    let mut data = Vec::new();
+    f.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    check_source_text(&path.display().to_string(), &data)?;
+    Ok(data)
+}
+
+/// Where a claim lies in its source: an exact quote (and which occurrence),
+/// or a byte span `START..END`.
+#[derive(Clone, Copy, Debug)]
+pub enum Where<'a> {
+    Quote {
+        quote: &'a str,
+        occurrence: Option<usize>,
+    },
+    Span(&'a str),
+}
+
+/// How the fields are called in messages: `--quote` on the command line,
+/// `quote` in an import file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spelling {
+    Cli,
+    Import,
+}
+
+impl Spelling {
+    fn name(self, field: &str) -> String {
+        match self {
+            Spelling::Cli => format!("--{field}"),
+            Spelling::Import => format!("\"{field}\""),
+        }
+    }
+}
+
+/// Finds the claim's `[start, end)` in the source text `src` of `id`, as
+/// `claim add` does: a span must lie on character boundaries; a quote must
+/// occur, and when it occurs more than once the occurrence must be chosen
+/// (the error lists where each one is).
+pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<(usize, usize)> {
+    let quote = match at {
+        Where::Span(span) => {
+            let (s, e) = text::parse_span(span).map_err(|e| {
+                Error::invalid(
+                    e,
+                    match spelling {
+                        Spelling::Cli => "write --span START..END, e.g. --span 120..187",
+                        Spelling::Import => {
+                            "write \"span\": \"START..END\", e.g. \"span\": \"120..187\""
+                        }
+                    },
+                )
+            })?;
+            text::span(src, s, e).map_err(|e| {
+                let hint = if id.starts_with('@') {
+                    "count byte offsets in the source's UTF-8 text".to_string()
+                } else {
+                    format!("see `claimtrail show {id} --text` for the text and its offsets")
+                };
+                Error::invalid(e, hint)
+            })?;
+            return Ok((s, e));
+        }
+        Where::Quote { quote, .. } => quote,
+    };
+    let occurrence = match at {
+        Where::Quote { occurrence, .. } => occurrence,
+        Where::Span(_) => None,
+    };
+    if quote.is_empty() {
+        return Err(Error::invalid(
+            format!("{} is empty", spelling.name("quote")),
+            "give the exact text of the claim",
+        ));
+    }
+    let found = text::occurrences(src, quote);
+    let occ = spelling.name("occurrence");
+    let pick = match (found.len(), occurrence) {
+        (0, _) => {
+            return Err(Error::invalid(
+                format!("the quote does not occur in {id}"),
+                format!(
+                    "copy the text exactly (quotes, apostrophes and dashes included), or use {}",
+                    spelling.name("span")
+                ),
+            ))
+        }
+        (n, Some(k)) if k == 0 || k > n => {
+            return Err(Error::invalid(
+                format!("{occ} {k}: the quote occurs {n} times in {id}"),
+                format!("use {occ} 1 to {n}"),
+            ))
+        }
+        (_, Some(k)) => found.get(k - 1).copied().unwrap_or_default(),
+        (1, None) => found.first().copied().unwrap_or_default(),
+        (n, None) => {
+            let list: Vec<String> = found
+                .iter()
+                .enumerate()
+                .map(|(i, &at)| {
+                    let (l, c) = text::line_col(src, at);
+                    format!(
+                        "{}: line {l} col {c} (bytes {at}..{})",
+                        i + 1,
+                        at + quote.len()
+                    )
+                })
+                .collect();
+            return Err(Error::invalid(
+                format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
+                format!("choose one with {occ} K, or use {}", spelling.name("span")),
+            ));
+        }
+    };
+    Ok((pick, pick + quote.len()))
+}

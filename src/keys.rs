@@ -162,17 +162,23 @@ pub fn signed_data(msg: &[u8]) -> Vec<u8> {
     SshSig::signed_data(NAMESPACE, HashAlg::Sha512, msg).unwrap_or_default()
 }
 
-/// Checks an SSHSIG signature over `msg` by `expected` with RFC 8032's
-/// strict rule (`verify_strict`: canonical S, no small-order R or A).
-/// This proves the holder of that key signed these bytes; it does not say
-/// whether the key was allowed to (that is the log's authorization check).
+/// Checks an SSHSIG signature over `msg` by `expected` under claimtrail's
+/// one Ed25519 rule (see [`crate::sigcheck`]: canonical S, R and A not of
+/// small order, the cofactored equation), the same rule `verify` applies in
+/// its batches. This proves the holder of that key signed these bytes; it
+/// does not say whether the key was allowed to (that is the log's
+/// authorization check).
 pub fn verify(expected: &VerifyingKey, msg: &[u8], sig: &ParsedSig) -> Result<(), String> {
     if sig.key_bytes != expected.to_bytes() {
         return Err("signed by a different key than the entry's signer".into());
     }
-    expected
-        .verify_strict(&signed_data(msg), &sig.signature)
-        .map_err(|_| "Ed25519 signature does not verify".to_string())
+    let data = signed_data(msg);
+    crate::sigcheck::verify_one(&crate::sigcheck::Item {
+        key: expected,
+        signature: &sig.signature,
+        msg: &data,
+    })
+    .map_err(|e| format!("Ed25519 signature does not verify ({e})"))
 }
 
 /// A principal (allowed_signers) and signed-note key name for a key's

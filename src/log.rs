@@ -188,9 +188,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         Body::LogInit(b) => b.origin.clone(),
         _ => conn
             .prepare_cached("SELECT origin FROM log_meta WHERE seq = 0")?
-            .query_row([], |r| {
-                r.get(0)
-            })
+            .query_row([], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::Internal("the log has no log.init entry".into()))?,
     };
@@ -349,7 +347,8 @@ impl History for StoreHistory<'_> {
         let Some((key, name, role, seq, revoked)) = row else {
             return Ok(None);
         };
-        let public = parsed_key(&key).map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
+        let public =
+            parsed_key(&key).map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
         let role = role.parse().map_err(Error::Internal)?;
         Ok(Some(KeyInfo {
             public,

@@ -9,6 +9,26 @@
 //! what the entries imply. What it cannot prove on its own: that the log
 //! was not truncated or rewritten wholesale by someone holding an admin key
 //! — only a checkpoint kept outside the database can show that.
+//!
+//! # How it runs (docs/PERFORMANCE.md has the figures)
+//!
+//! Rows stream from one read transaction in chunks of [`CHUNK`], so memory
+//! stays flat whatever the log's size. Each chunk goes through two stages:
+//!
+//! 1. in parallel on all cores (rayon), in groups of [`sigcheck::GROUP`]:
+//!    the entry hash, the payload's canonical form and parse, the SSHSIG
+//!    parse, and the Ed25519 check of the signature against the key
+//!    *inside* the SSHSIG, batched ([`sigcheck`] has the rule, the same for
+//!    a batch and for one signature);
+//! 2. in order, on the calling thread: everything that depends on the log
+//!    before the entry — sequence, chain, header, whether the SSHSIG key
+//!    is the signer's enrolled key (a byte comparison), authorization, body
+//!    rules and references, source texts, projection rows, tree nodes.
+//!
+//! While stage 2 runs on one chunk, stage 1 already works on the next.
+//! Items referred to by later entries are kept in a bounded cache; a miss
+//! reads the entry back from `entries` and derives the same answer, so the
+//! cache changes the speed, never the result.
 
 use crate::entry::{entry_hash, Payload, PayloadError};
 use crate::error::{Error, Result};
@@ -18,11 +38,13 @@ use crate::log::table_of;
 use crate::model::*;
 use crate::projection;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
+use crate::sigcheck::{self, SigError};
 use crate::store::Store;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One problem found: the entry (when there is one), the check, and what.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -76,6 +98,11 @@ fn opt_hex<S: serde::Serializer>(h: &Option<Hash>, s: S) -> std::result::Result<
 /// How many problems are listed in full.
 pub const MAX_LISTED: usize = 1000;
 
+/// Rows read from SQLite per chunk: enough to keep every core busy with
+/// whole signature batches, small enough that memory stays flat (a few MB
+/// per chunk in flight, at most three chunks).
+pub const CHUNK: usize = 4096;
+
 /// Verifies the whole log. Errors only when it cannot run at all (the
 /// file cannot be read); everything wrong *in* the log is a [`Problem`].
 pub fn verify(store: &Store) -> Result<Report> {
@@ -110,10 +137,20 @@ pub struct CheckpointCheck {
 /// A checkpoint larger than the log means the log was truncated; a root
 /// that the log no longer reproduces means its history was rewritten.
 pub fn verify_with(store: &Store, kept: &[KeptCheckpoint]) -> Result<Report> {
+    verify_with_progress(store, kept, &mut |_, _| {})
+}
+
+/// [`verify_with`], calling `progress(entries_done, entries_total)` after
+/// each chunk (the total is the last seq + 1, read at the start).
+pub fn verify_with_progress(
+    store: &Store,
+    kept: &[KeptCheckpoint],
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report> {
     let conn = store.conn();
     let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
-    let mut v = Verifier::new(&tx);
-    v.run()?;
+    let mut v = Verifier::new(&tx, Caches::DEFAULT);
+    v.run(progress)?;
     let mut report = v.finish()?;
     if !kept.is_empty() {
         check_kept(&tx, &mut report, kept)?;
@@ -256,9 +293,225 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
     Ok(())
 }
 
+/// An `entries` row as read: every column as bytes, whatever its storage
+/// class (see [`blob_ref`]).
+struct RawRow {
+    seq: i64,
+    kind: String,
+    payload: Vec<u8>,
+    sig: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl RawRow {
+    fn read(row: &rusqlite::Row<'_>) -> Result<RawRow> {
+        Ok(RawRow {
+            seq: match row.get_ref(0)? {
+                ValueRef::Integer(n) => n,
+                _ => -1, // `seq` is the rowid: always an integer
+            },
+            kind: String::from_utf8_lossy(&blob_ref(row.get_ref(1)?)).into_owned(),
+            payload: blob_ref(row.get_ref(2)?).into_owned(),
+            sig: blob_ref(row.get_ref(3)?).into_owned(),
+            hash: blob_ref(row.get_ref(4)?).into_owned(),
+        })
+    }
+}
+
+/// What stage 1 found about one entry, without looking at any other.
+struct Prepared {
+    seq: i64,
+    kind: String,
+    computed: Hash,
+    hash_ok: bool,
+    parsed: std::result::Result<Payload, PayloadError>,
+    /// The SSHSIG's key and the Ed25519 verdict against it, or why the
+    /// blob could not be read.
+    sig: std::result::Result<([u8; 32], std::result::Result<(), SigError>), String>,
+}
+
+/// Stage 1 of a chunk, on the rayon pool; the result comes back on the
+/// returned channel. Called from a thread of the pool itself (a library
+/// user's parallel code), it runs stage 1 before returning instead: the
+/// caller then blocking on the channel cannot starve the pool.
+fn launch(rows: Vec<RawRow>) -> std::sync::mpsc::Receiver<Vec<Prepared>> {
+    use rayon::prelude::*;
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let job = move || {
+        let out: Vec<Prepared> = rows
+            .into_par_iter()
+            .chunks(sigcheck::GROUP)
+            .flat_map_iter(prepare_group)
+            .collect();
+        let _ = tx.send(out); // the receiver is gone only if verify stopped
+    };
+    if rayon::current_thread_index().is_some() {
+        job();
+    } else {
+        rayon::spawn(job);
+    }
+    rx
+}
+
+/// Stage 1 for one group: everything per entry, then one batch check of
+/// the group's signatures.
+fn prepare_group(rows: Vec<RawRow>) -> Vec<Prepared> {
+    let mut keys = sigcheck::KeyCache::default();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut to_check = Vec::with_capacity(rows.len());
+    for (i, r) in rows.into_iter().enumerate() {
+        let computed = entry_hash(&r.payload, &r.sig);
+        let sig = match sigcheck::parse_sshsig(&r.sig) {
+            Err(e) => Err(e),
+            Ok(parts) => match keys.get(&parts.key_bytes) {
+                None => Err("invalid Ed25519 key in SSHSIG".to_string()),
+                Some(vk) => {
+                    to_check.push((i, vk, parts.signature, sigcheck::signed_data(&r.payload)));
+                    Ok((parts.key_bytes, Ok(())))
+                }
+            },
+        };
+        out.push(Prepared {
+            seq: r.seq,
+            kind: r.kind,
+            computed,
+            hash_ok: Hash::from_slice(&r.hash) == Some(computed),
+            parsed: Payload::parse(&r.payload),
+            sig,
+        });
+    }
+    let items: Vec<sigcheck::Item> = to_check
+        .iter()
+        .map(|(_, key, signature, msg)| sigcheck::Item {
+            key,
+            signature,
+            msg,
+        })
+        .collect();
+    let verdicts = sigcheck::verify_many(&items);
+    for ((i, ..), verdict) in to_check.iter().zip(verdicts) {
+        if let Ok((_, v)) = &mut out[*i].sig {
+            *v = verdict;
+        }
+    }
+    out
+}
+
+/// What later entries need to know about an item (a source, claim or
+/// annotation): where it is, its entry hash, and the facts the rules ask.
+#[derive(Clone, Debug)]
+struct ItemInfo {
+    seq: u64,
+    hash: Hash,
+    what: What,
+}
+
+#[derive(Clone, Debug)]
+enum What {
+    Source { sha256: Hash, length: u64 },
+    Claim { source: u64 },
+    Annotation { claim: u64, signer: Fingerprint },
+}
+
+impl ItemInfo {
+    /// The item an entry creates, from its computed hash and parsed payload.
+    fn of(seq: u64, hash: Hash, p: &Payload) -> Option<ItemInfo> {
+        let what = match &p.body {
+            Body::SourceAdd(b) => What::Source {
+                sha256: b.sha256,
+                length: b.length,
+            },
+            Body::ClaimAdd(b) => What::Claim {
+                source: b.source.id.n,
+            },
+            Body::AnnotationAdd(b) => What::Annotation {
+                claim: b.claim.id.n,
+                signer: p.header.signer.clone(),
+            },
+            _ => return None,
+        };
+        Some(ItemInfo { seq, hash, what })
+    }
+}
+
+/// A bounded map that keeps roughly the most recently used entries: two
+/// generations of at most `cap` each; a hit in the old one moves the entry
+/// to the young one, and when the young one is full it becomes the old.
+struct TwoGen<K, V> {
+    young: HashMap<K, V>,
+    old: HashMap<K, V>,
+    cap: usize,
+}
+
+impl<K: std::hash::Hash + Eq + Copy, V: Clone> TwoGen<K, V> {
+    fn new(cap: usize) -> Self {
+        TwoGen {
+            young: HashMap::new(),
+            old: HashMap::new(),
+            cap,
+        }
+    }
+    fn get(&mut self, k: &K) -> Option<V> {
+        if self.cap == 0 {
+            return None;
+        }
+        if let Some(v) = self.young.get(k) {
+            return Some(v.clone());
+        }
+        let v = self.old.remove(k)?;
+        self.insert(*k, v.clone());
+        Some(v)
+    }
+    fn insert(&mut self, k: K, v: V) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.young.len() >= self.cap && !self.young.contains_key(&k) {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(k, v);
+    }
+}
+
+/// Lookups of earlier items and texts, cached within fixed bounds.
+struct Lookups {
+    /// Sources and claims (what most entries refer to).
+    items: TwoGen<ItemId, Option<ItemInfo>>,
+    /// Annotations (referred to only by `supersedes`).
+    annotations: TwoGen<ItemId, Option<ItemInfo>>,
+    /// The last source texts read, most recent last, at most
+    /// `blob_bytes` in all (but always the last one).
+    blobs: Vec<(Hash, std::rc::Rc<Vec<u8>>)>,
+    blob_bytes: usize,
+}
+
+/// Sizes of the lookup caches. They change the speed, never the result
+/// (a test verifies tampered logs with caches of one item).
+#[derive(Clone, Copy)]
+struct Caches {
+    items: usize,
+    annotations: usize,
+    blob_bytes: usize,
+}
+
+impl Caches {
+    const DEFAULT: Caches = Caches {
+        items: ITEM_CACHE,
+        annotations: ANNOTATION_CACHE,
+        blob_bytes: BLOB_CACHE_BYTES,
+    };
+}
+
+/// Items kept per generation of the caches: 7/8 of a power of two, so a
+/// generation's hash table never grows past 2¹⁷ (or 2¹⁵) buckets of about
+/// 105 bytes — some 28 MB for the two generations of sources and claims,
+/// 9 MB for annotations (with their signers' fingerprints).
+const ITEM_CACHE: usize = (1 << 17) / 8 * 7;
+const ANNOTATION_CACHE: usize = (1 << 15) / 8 * 7;
+const BLOB_CACHE_BYTES: usize = 8 << 20;
+
 struct Verifier<'c> {
     conn: &'c Connection,
-    state: RefCell<State>,
     problems: Vec<Problem>,
     more: u64,
     expected_rows: BTreeMap<&'static str, u64>,
@@ -267,28 +520,33 @@ struct Verifier<'c> {
     next_seq: u64,
     prev: Hash,
     entries: u64,
+    /// Seq of the entry being checked, and the item it creates.
+    current: u64,
+    current_id: Option<ItemId>,
+    /// Keys enrolled by the entries that passed, as of `current`.
+    keys: HashMap<Fingerprint, KeyInfo>,
+    /// Sources redacted by entries that passed.
+    redacted: HashSet<u64>,
     /// Sources whose text is missing, waiting for a redaction: (n, seq).
     missing: HashMap<u64, u64>,
     /// n of the next source, claim and annotation.
     next_n: [u64; 3],
+    /// Items whose row in their projection table is missing or wrong (or
+    /// whose entry does not parse), with the seq of the entry that created
+    /// them. For every other item, the table's `id → seq` was checked
+    /// equal to the entries' numbering, so a cache miss can use it.
+    misplaced: HashMap<ItemId, u64>,
+    lookups: RefCell<Lookups>,
+    /// SELECT statements of the projection comparisons, by table.
+    compare_sql: HashMap<&'static str, String>,
     /// The tree re-derived from the entries' computed hashes.
     frontier: crate::tree::Frontier,
-    last_kind: String,
-}
-
-#[derive(Default)]
-struct State {
-    keys: HashMap<Fingerprint, KeyInfo>,
-    redacted: std::collections::HashSet<u64>,
-    current: u64,
-    cache: HashMap<u64, Body>,
 }
 
 impl<'c> Verifier<'c> {
-    fn new(conn: &'c Connection) -> Self {
+    fn new(conn: &'c Connection, caches: Caches) -> Self {
         Verifier {
             conn,
-            state: RefCell::new(State::default()),
             problems: Vec::new(),
             more: 0,
             expected_rows: BTreeMap::new(),
@@ -297,10 +555,21 @@ impl<'c> Verifier<'c> {
             next_seq: 0,
             prev: Hash::ZERO,
             entries: 0,
+            current: 0,
+            current_id: None,
+            keys: HashMap::new(),
+            redacted: HashSet::new(),
             missing: HashMap::new(),
             next_n: [1, 1, 1],
+            misplaced: HashMap::new(),
+            lookups: RefCell::new(Lookups {
+                items: TwoGen::new(caches.items),
+                annotations: TwoGen::new(caches.annotations),
+                blobs: Vec::new(),
+                blob_bytes: caches.blob_bytes,
+            }),
+            compare_sql: HashMap::new(),
             frontier: crate::tree::Frontier::default(),
-            last_kind: String::new(),
         }
     }
 
@@ -325,33 +594,47 @@ impl<'c> Verifier<'c> {
         });
     }
 
-    fn run(&mut self) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, kind, payload, sig, hash FROM entries ORDER BY seq")?;
+    /// Streams the rows through the two stages (see the module doc).
+    fn run(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        let conn = self.conn;
+        let total: Option<i64> =
+            conn.query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))?;
+        let total = total.map_or(0, |s| s.max(-1) + 1) as u64;
+        let mut stmt =
+            conn.prepare("SELECT seq, kind, payload, sig, hash FROM entries ORDER BY seq")?;
         let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            let kind = String::from_utf8_lossy(&blob_col(row, 1)?).into_owned();
-            let payload = blob_col(row, 2)?;
-            let sig = blob_col(row, 3)?;
-            let hash = blob_col(row, 4)?;
-            self.entry(seq, &kind, &payload, &sig, &hash)?;
+        let mut pending: Option<std::sync::mpsc::Receiver<Vec<Prepared>>> = None;
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while chunk.len() < CHUNK {
+                match rows.next()? {
+                    Some(row) => chunk.push(RawRow::read(row)?),
+                    None => break,
+                }
+            }
+            let next = (!chunk.is_empty()).then(|| launch(chunk));
+            if let Some(rx) = pending.take() {
+                let prepared: Vec<Prepared> = rx
+                    .recv()
+                    .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
+                for p in prepared {
+                    self.entry(p)?;
+                }
+                progress(self.entries, total);
+            }
+            match next {
+                Some(rx) => pending = Some(rx),
+                None => return Ok(()),
+            }
         }
-        Ok(())
     }
 
-    fn entry(
-        &mut self,
-        row_seq: i64,
-        row_kind: &str,
-        payload: &[u8],
-        sig: &[u8],
-        stored_hash: &[u8],
-    ) -> Result<()> {
+    /// Stage 2 for one entry: every check that needs the log before it.
+    fn entry(&mut self, p: Prepared) -> Result<()> {
         self.entries += 1;
+        let row_seq = p.seq;
+        let row_kind = p.kind.as_str();
         let seq = row_seq.max(0) as u64;
-        self.last_kind = row_kind.to_string();
         let s = Some(seq);
         let k = Some(row_kind);
         if row_seq < 0 || seq != self.next_seq {
@@ -371,17 +654,16 @@ impl<'c> Verifier<'c> {
             self.problem(s, k, None, Check::Sequence, detail);
         }
         self.next_seq = seq + 1;
-        self.state.borrow_mut().current = seq;
+        self.current = seq;
+        self.current_id = None;
 
-        let computed = entry_hash(payload, sig);
-        let hash_ok = Hash::from_slice(stored_hash) == Some(computed);
+        let computed = p.computed;
         let prev = std::mem::replace(&mut self.prev, computed);
-        let tree_nodes = self.frontier.clone().push(computed);
         const HASH_DETAIL: &str =
             "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
 
-        let parsed = match Payload::parse(payload) {
-            Ok(p) => p,
+        let parsed = match p.parsed {
+            Ok(parsed) => parsed,
             Err(e) => {
                 let (check, d) = match e {
                     PayloadError::Canonical(d) => (Check::Canonical, d),
@@ -389,15 +671,18 @@ impl<'c> Verifier<'c> {
                     PayloadError::Body(d) => (Check::Body, d),
                 };
                 self.problem(s, k, None, check, d);
-                if !hash_ok {
+                if !p.hash_ok {
                     self.problem(s, k, None, Check::Hash, HASH_DETAIL);
                 }
-                // The entry's id number is still taken, so later ids line up.
+                // The entry's id number is still taken, so later ids line up;
+                // references to it find nothing.
                 if let Some(i) = id_kind_of(row_kind) {
+                    let id = ItemId::new(i, self.next_n[slot(i)]);
                     self.next_n[slot(i)] += 1;
+                    self.misplaced.insert(id, seq);
+                    self.remember(id, None);
                 }
-                self.tree_nodes(seq, None, tree_nodes, computed)?;
-                return Ok(());
+                return self.tree_nodes(seq, row_kind, None, computed);
             }
         };
         let h = &parsed.header;
@@ -406,7 +691,8 @@ impl<'c> Verifier<'c> {
             self.next_n[slot(i)] += 1;
             ItemId::new(i, n)
         });
-        if !hash_ok {
+        self.current_id = id;
+        if !p.hash_ok {
             self.problem(s, k, id, Check::Hash, HASH_DETAIL);
         }
         if h.seq.0 != seq {
@@ -460,41 +746,33 @@ impl<'c> Verifier<'c> {
             );
         }
 
-        // Signature: by the enrolled key of the signer (for log.init, by the
-        // key it enrolls). An unknown signer's signature is still checked
-        // against the key inside the SSHSIG, so the report says both.
+        // Signature: stage 1 checked it against the key inside the SSHSIG;
+        // here that key must be the signer's enrolled key (for log.init, the
+        // key it enrolls). An unknown signer's signature is still reported
+        // on, so the report says both what and who is wrong.
         let auth = rules::authorize(self, h, &parsed.body)?;
-        let key = match (&auth, &parsed.body) {
-            (Ok(info), _) => Some(info.public.clone()),
-            (Err(_), _) => self
-                .state
-                .borrow()
-                .keys
-                .get(&h.signer)
-                .map(|k| k.public.clone()),
+        let expected: Option<Option<[u8; 32]>> = match &auth {
+            Ok(info) => Some(key_bytes(&info.public)),
+            Err(_) => self.keys.get(&h.signer).map(|k| key_bytes(&k.public)),
         };
-        match keys::parse_sig(sig) {
-            Err(e) => self.problem(s, k, id, Check::Signature, e),
-            Ok(ps) => {
-                let vk = match &key {
-                    Some(pk) => pk.verifying_key().ok(),
-                    None => Some(ps.key),
-                };
-                match vk {
-                    None => self.problem(
-                        s,
-                        k,
-                        id,
-                        Check::Signature,
-                        "the signer's key is not a valid Ed25519 key",
-                    ),
-                    Some(vk) => {
-                        if let Err(e) = keys::verify(&vk, payload, &ps) {
-                            self.problem(s, k, id, Check::Signature, e);
-                        }
-                    }
-                }
-            }
+        match (p.sig, expected) {
+            (Err(e), _) => self.problem(s, k, id, Check::Signature, e),
+            (Ok(_), Some(None)) => self.problem(
+                s,
+                k,
+                id,
+                Check::Signature,
+                "the signer's key is not a valid Ed25519 key",
+            ),
+            (Ok((inside, _)), Some(Some(enrolled))) if inside != enrolled => self.problem(
+                s,
+                k,
+                id,
+                Check::Signature,
+                "signed by a different key than the entry's signer",
+            ),
+            (Ok((_, Err(e))), _) => self.problem(s, k, id, Check::Signature, e.to_string()),
+            (Ok((_, Ok(()))), _) => {}
         }
         let mut valid = true;
         if let Err(Violation { check, detail }) = auth {
@@ -510,7 +788,7 @@ impl<'c> Verifier<'c> {
         match &parsed.body {
             Body::SourceAdd(b) => {
                 let n = id.map_or(0, |i| i.n);
-                match self.blob(&b.sha256)? {
+                match self.blob_cached(&b.sha256)? {
                     None => {
                         self.missing.insert(n, seq);
                     }
@@ -538,7 +816,7 @@ impl<'c> Verifier<'c> {
             Body::SourceRedact(b) if valid => {
                 self.missing.remove(&b.source.id.n);
                 if let Some(info) = self.source(b.source.id.n)? {
-                    if self.blob(&info.sha256)?.is_some() {
+                    if self.blob_cached(&info.sha256)?.is_some() {
                         self.problem(
                             s,
                             k,
@@ -555,25 +833,30 @@ impl<'c> Verifier<'c> {
         // Projection rows.
         for row in projection::rows(h, &parsed.body, id.map(|i| i.n)) {
             *self.expected_rows.entry(row.table).or_default() += 1;
-            if let Some(d) = projection::compare(self.conn, &row)? {
+            if let Some(d) = self.compare(&row)? {
+                if let Some(i) = id.filter(|i| table_of(i.kind) == row.table) {
+                    self.misplaced.insert(i, seq);
+                }
                 self.problem(s, k, id, Check::Projection, d);
             }
         }
 
-        self.tree_nodes(seq, id, tree_nodes, computed)?;
+        self.tree_nodes(seq, row_kind, id, computed)?;
+        if let Some(i) = id {
+            self.remember(i, ItemInfo::of(seq, computed, &parsed));
+        }
 
         // State, only from entries that passed.
         if valid {
-            let mut st = self.state.borrow_mut();
             match &parsed.body {
                 Body::LogInit(_) => {
                     if let Ok(info) = rules::authorize(&NoHistory, h, &parsed.body)? {
-                        st.keys.insert(h.signer.clone(), info);
+                        self.keys.insert(h.signer.clone(), info);
                     }
                 }
                 Body::KeyAdd(b) => {
                     if let Ok(pk) = keys::PublicKey::from_openssh(&b.key) {
-                        st.keys.insert(
+                        self.keys.insert(
                             pk.fingerprint().clone(),
                             KeyInfo {
                                 public: pk,
@@ -586,12 +869,12 @@ impl<'c> Verifier<'c> {
                     }
                 }
                 Body::KeyRevoke(b) => {
-                    if let Some(info) = st.keys.get_mut(&b.fingerprint) {
+                    if let Some(info) = self.keys.get_mut(&b.fingerprint) {
                         info.revoked = Some(h.seq);
                     }
                 }
                 Body::SourceRedact(b) => {
-                    st.redacted.insert(b.source.id.n);
+                    self.redacted.insert(b.source.id.n);
                 }
                 _ => {}
             }
@@ -601,23 +884,19 @@ impl<'c> Verifier<'c> {
 
     /// Adds the entry's leaf to the re-derived tree and compares the nodes
     /// it completes with `merkle_nodes`.
-    fn tree_nodes(
-        &mut self,
-        seq: u64,
-        id: Option<ItemId>,
-        nodes: Vec<(u32, u64, Hash)>,
-        leaf: Hash,
-    ) -> Result<()> {
-        self.frontier.push(leaf);
-        for (level, idx, hash) in nodes {
+    fn tree_nodes(&mut self, seq: u64, kind: &str, id: Option<ItemId>, leaf: Hash) -> Result<()> {
+        for (level, idx, hash) in self.frontier.push(leaf) {
             *self.expected_rows.entry("merkle_nodes").or_default() += 1;
-            let got: Option<Vec<u8>> = self
+            let mut stmt = self
                 .conn
-                .prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")?
-                .query_row(rusqlite::params![level, idx as i64], |r| r.get(0))
-                .optional()?;
-            if got.as_deref() != Some(&hash.0[..]) {
-                let what = if got.is_some() {
+                .prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")?;
+            let mut rows = stmt.query(rusqlite::params![level, idx as i64])?;
+            let same = match rows.next()? {
+                None => None,
+                Some(r) => Some(matches!(r.get_ref(0)?, ValueRef::Blob(b) if b == &hash.0[..])),
+            };
+            if same != Some(true) {
+                let what = if same.is_some() {
                     "differs from"
                 } else {
                     "is missing; expected"
@@ -626,11 +905,60 @@ impl<'c> Verifier<'c> {
                     "tree node (level {level}, index {idx}) {what} {}",
                     &hash.to_hex()[..12]
                 );
-                let kind = self.last_kind.clone();
-                self.problem(Some(seq), Some(&kind), id, Check::Projection, d);
+                self.problem(Some(seq), Some(kind), id, Check::Projection, d);
             }
         }
         Ok(())
+    }
+
+    /// Compares a projection row with its table, like
+    /// [`projection::compare`] and with the same messages, but without
+    /// allocating when the row is equal, and without failing on a column
+    /// that holds invalid UTF-8 (it is reported, as any other difference).
+    fn compare(&mut self, row: &projection::Row) -> Result<Option<String>> {
+        let sql = self.compare_sql.entry(row.table).or_insert_with(|| {
+            let cond = row.cols[..row.key]
+                .iter()
+                .map(|c| format!("{c} = ?"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            format!(
+                "SELECT {} FROM {} WHERE {cond}",
+                row.cols.join(", "),
+                row.table
+            )
+        });
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(row.values[..row.key].iter()))?;
+        let key_desc = || {
+            row.cols[..row.key]
+                .iter()
+                .zip(&row.values)
+                .map(|(c, v)| format!("{}={}", c.trim_matches('"'), show(v.into())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Some(found) = rows.next()? else {
+            return Ok(Some(format!(
+                "table {} has no row {}",
+                row.table,
+                key_desc()
+            )));
+        };
+        for (i, (col, want)) in row.cols.iter().zip(&row.values).enumerate() {
+            let got = found.get_ref(i)?;
+            if !same_value(got, want) {
+                return Ok(Some(format!(
+                    "table {} row {}: column {} is {} but the entry implies {}",
+                    row.table,
+                    key_desc(),
+                    col.trim_matches('"'),
+                    show(got),
+                    show(want.into())
+                )));
+            }
+        }
+        Ok(None)
     }
 
     fn finish(mut self) -> Result<Report> {
@@ -643,7 +971,8 @@ impl<'c> Verifier<'c> {
                 "the log has no entries (no log.init)",
             );
         }
-        let missing: Vec<(u64, u64)> = self.missing.iter().map(|(n, s)| (*n, *s)).collect();
+        let mut missing: Vec<(u64, u64)> = self.missing.iter().map(|(n, s)| (*n, *s)).collect();
+        missing.sort_unstable();
         for (n, seq) in missing {
             self.problem(
                 Some(seq),
@@ -666,14 +995,13 @@ impl<'c> Verifier<'c> {
                 );
             }
         }
-        let st = self.state.borrow();
-        self.counts.keys = st.keys.len() as u64;
-        self.counts.revoked_keys = st.keys.values().filter(|k| k.revoked.is_some()).count() as u64;
+        self.counts.keys = self.keys.len() as u64;
+        self.counts.revoked_keys =
+            self.keys.values().filter(|k| k.revoked.is_some()).count() as u64;
         self.counts.sources = self.next_n[0] - 1;
-        self.counts.redacted_sources = st.redacted.len() as u64;
+        self.counts.redacted_sources = self.redacted.len() as u64;
         self.counts.claims = self.next_n[1] - 1;
         self.counts.annotations = self.next_n[2] - 1;
-        drop(st);
         let blobs = projection::count(self.conn, "blobs")?;
         let want_blobs = self
             .counts
@@ -708,47 +1036,139 @@ impl<'c> Verifier<'c> {
         })
     }
 
-    fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>> {
-        Ok(self
+    /// A source text, from the small cache of recent texts or the store
+    /// (a source's claims usually follow it closely).
+    fn blob_cached(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+        let mut l = self.lookups.borrow_mut();
+        if let Some(pos) = l.blobs.iter().position(|(h, _)| h == sha) {
+            let hit = l.blobs.remove(pos);
+            let data = hit.1.clone();
+            l.blobs.push(hit);
+            return Ok(Some(data));
+        }
+        drop(l);
+        let data: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT data FROM blobs WHERE sha256 = ?")?
-            .query_row([&sha.0[..]], |r| r.get(0))
-            .optional()?)
+            .query_row([&sha.0[..]], |r| Ok(blob_ref(r.get_ref(0)?).into_owned()))
+            .optional()?;
+        let Some(data) = data else { return Ok(None) };
+        let data = std::rc::Rc::new(data);
+        let mut l = self.lookups.borrow_mut();
+        l.blobs.push((*sha, data.clone()));
+        while l.blobs.len() > 1
+            && l.blobs.iter().map(|(_, d)| d.len()).sum::<usize>() > l.blob_bytes
+        {
+            l.blobs.remove(0);
+        }
+        Ok(Some(data))
     }
 
-    /// The body of the earlier entry that created `id`, read from `entries`.
-    fn body_of(&self, id: ItemId) -> Result<Option<(Seq, Hash, Body)>> {
-        let current = self.state.borrow().current;
-        let sql = format!(
-            "SELECT e.seq, e.hash, e.payload FROM {} t JOIN entries e ON e.seq = t.seq WHERE t.id = ? AND t.seq < ?",
-            table_of(id.kind)
-        );
-        let row: Option<(i64, Vec<u8>, Vec<u8>)> = self
+    fn remember(&self, id: ItemId, info: Option<ItemInfo>) {
+        let mut l = self.lookups.borrow_mut();
+        match id.kind {
+            IdKind::Annotation => l.annotations.insert(id, info),
+            _ => l.items.insert(id, info),
+        }
+    }
+
+    /// The earlier item `id`, as its creating entry says: from the cache,
+    /// or read back from `entries` (same answer either way).
+    fn item_info(&self, id: ItemId) -> Result<Option<ItemInfo>> {
+        if id.n == 0 || id.n >= self.next_n[slot(id.kind)] || Some(id) == self.current_id {
+            return Ok(None); // not created before this entry
+        }
+        let cached = {
+            let mut l = self.lookups.borrow_mut();
+            match id.kind {
+                IdKind::Annotation => l.annotations.get(&id),
+                _ => l.items.get(&id),
+            }
+        };
+        let info = match cached {
+            Some(info) => info,
+            None => {
+                let info = self.fetch(id)?;
+                self.remember(id, info.clone());
+                info
+            }
+        };
+        Ok(info.filter(|i| i.seq < self.current))
+    }
+
+    /// Reads item `id`'s entry back: its seq from the projection table
+    /// (checked equal to the entries' numbering when the item was verified,
+    /// or else recorded in `misplaced`), then the entry itself.
+    fn fetch(&self, id: ItemId) -> Result<Option<ItemInfo>> {
+        let seq = match self.misplaced.get(&id) {
+            Some(&s) => Some(s as i64),
+            None => {
+                let sql = format!("SELECT seq FROM {} WHERE id = ?", table_of(id.kind));
+                self.conn
+                    .prepare_cached(&sql)?
+                    .query_row([id.n as i64], |r| {
+                        Ok(match r.get_ref(0)? {
+                            ValueRef::Integer(n) => Some(n),
+                            _ => None,
+                        })
+                    })
+                    .optional()?
+                    .flatten()
+            }
+        };
+        let Some(seq) = seq else { return Ok(None) };
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
             .conn
-            .prepare_cached(&sql)?
-            .query_row([id.n as i64, current as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            .prepare_cached("SELECT payload, sig FROM entries WHERE seq = ?")?
+            .query_row([seq], |r| {
+                Ok((
+                    blob_ref(r.get_ref(0)?).into_owned(),
+                    blob_ref(r.get_ref(1)?).into_owned(),
+                ))
             })
             .optional()?;
-        let Some((seq, hash, payload)) = row else {
+        let Some((payload, sig)) = row else {
             return Ok(None);
         };
-        let seq = seq as u64;
-        if let Some(body) = self.state.borrow().cache.get(&seq) {
-            return Ok(Hash::from_slice(&hash).map(|h| (Seq(seq), h, body.clone())));
-        }
         let Ok(p) = Payload::parse(&payload) else {
             return Ok(None);
         };
         if p.body.creates() != Some(id.kind) {
             return Ok(None);
         }
-        let mut st = self.state.borrow_mut();
-        if st.cache.len() > 4096 {
-            st.cache.clear();
+        Ok(ItemInfo::of(seq as u64, entry_hash(&payload, &sig), &p))
+    }
+}
+
+/// The 32 bytes of an enrolled ed25519 key (`None` if it is not ed25519,
+/// which enrolment refuses).
+fn key_bytes(pk: &keys::PublicKey) -> Option<[u8; 32]> {
+    pk.ssh().key_data().ed25519().map(|k| k.0)
+}
+
+/// `ValueRef` equality with a `Value`, as `Value`'s own `==` would say.
+fn same_value(got: ValueRef<'_>, want: &Value) -> bool {
+    match (got, want) {
+        (ValueRef::Null, Value::Null) => true,
+        (ValueRef::Integer(a), Value::Integer(b)) => a == *b,
+        (ValueRef::Real(a), Value::Real(b)) => a == *b,
+        (ValueRef::Text(a), Value::Text(b)) => a == b.as_bytes(),
+        (ValueRef::Blob(a), Value::Blob(b)) => a == &b[..],
+        _ => false,
+    }
+}
+
+/// A value for a problem's detail, as `projection::compare` shows it.
+fn show(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(s) => {
+            let s: String = String::from_utf8_lossy(s).chars().take(40).collect();
+            format!("{:?}", s)
         }
-        st.cache.insert(seq, p.body.clone());
-        Ok(Hash::from_slice(&hash).map(|h| (Seq(seq), h, p.body)))
+        ValueRef::Blob(b) => format!("x'{}'", hex::encode(&b[..b.len().min(8)])),
     }
 }
 
@@ -788,82 +1208,77 @@ fn id_kind_of(kind: &str) -> Option<IdKind> {
 /// A column's bytes whatever its storage class: a tampered row may hold
 /// TEXT (even invalid UTF-8) where a BLOB belongs, and must be reported,
 /// not crash the verifier.
-fn blob_col(row: &rusqlite::Row<'_>, i: usize) -> Result<Vec<u8>> {
-    use rusqlite::types::ValueRef;
-    Ok(match row.get_ref(i)? {
-        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
-        ValueRef::Integer(n) => n.to_string().into_bytes(),
-        ValueRef::Real(f) => f.to_string().into_bytes(),
-        ValueRef::Null => Vec::new(),
-    })
+fn blob_ref(v: ValueRef<'_>) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    match v {
+        ValueRef::Blob(b) | ValueRef::Text(b) => Cow::Borrowed(b),
+        ValueRef::Integer(n) => Cow::Owned(n.to_string().into_bytes()),
+        ValueRef::Real(f) => Cow::Owned(f.to_string().into_bytes()),
+        ValueRef::Null => Cow::Borrowed(&[]),
+    }
 }
 
 /// Verify's view of the history: keys and redactions replayed from the
-/// entries; earlier items read back from `entries` by their hash.
+/// entries; earlier items as their own entries say (see `item_info`).
 impl History for Verifier<'_> {
     fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
-        Ok(self.state.borrow().keys.get(fp).cloned())
+        Ok(self.keys.get(fp).cloned())
     }
     fn active_admins(&self) -> Result<u64> {
         Ok(self
-            .state
-            .borrow()
             .keys
             .values()
             .filter(|k| k.role == Role::Admin && k.revoked.is_none())
             .count() as u64)
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
-        Ok(self.body_of(id)?.map(|(s, h, _)| (s, h)))
+        Ok(self.item_info(id)?.map(|i| (Seq(i.seq), i.hash)))
     }
     fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
-        let redacted = self.state.borrow().redacted.contains(&n);
-        Ok(match self.body_of(ItemId::source(n))? {
-            Some((_, _, Body::SourceAdd(b))) => Some(SourceInfo {
-                sha256: b.sha256,
-                length: b.length,
-                redacted,
+        Ok(match self.item_info(ItemId::source(n))? {
+            Some(ItemInfo {
+                what: What::Source { sha256, length },
+                ..
+            }) => Some(SourceInfo {
+                sha256,
+                length,
+                redacted: self.redacted.contains(&n),
             }),
             _ => None,
         })
     }
     fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>> {
-        let current = self.state.borrow().current;
         Ok(self
             .conn
             .prepare_cached(
                 "SELECT id FROM sources WHERE sha256 = ? AND seq < ? ORDER BY id LIMIT 1",
             )?
-            .query_row(rusqlite::params![&sha.0[..], current as i64], |r| {
+            .query_row(rusqlite::params![&sha.0[..], self.current as i64], |r| {
                 r.get::<_, i64>(0)
             })
             .optional()?
             .map(|n| n as u64))
     }
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
-        let id = ItemId::annotation(n);
-        let current = self.state.borrow().current;
-        let signer: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT e.payload FROM annotations t JOIN entries e ON e.seq = t.seq WHERE t.id = ? AND t.seq < ?")?
-            .query_row([n as i64, current as i64], |r| r.get(0))
-            .optional()?;
-        let signer = signer
-            .and_then(|p| Payload::parse(&p).ok())
-            .map(|p| p.header.signer);
-        Ok(match (self.body_of(id)?, signer) {
-            (Some((_, _, Body::AnnotationAdd(b))), Some(fp)) => Some((b.claim.id.n, fp)),
+        Ok(match self.item_info(ItemId::annotation(n))? {
+            Some(ItemInfo {
+                what: What::Annotation { claim, signer },
+                ..
+            }) => Some((claim, signer)),
             _ => None,
         })
     }
     fn claim_source(&self, n: u64) -> Result<Option<u64>> {
-        Ok(match self.body_of(ItemId::claim(n))? {
-            Some((_, _, Body::ClaimAdd(b))) => Some(b.source.id.n),
+        Ok(match self.item_info(ItemId::claim(n))? {
+            Some(ItemInfo {
+                what: What::Claim { source },
+                ..
+            }) => Some(source),
             _ => None,
         })
     }
     fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>> {
-        Verifier::blob(self, sha)
+        Ok(self.blob_cached(sha)?.map(|d| (*d).clone()))
     }
     fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
         let f = &self.frontier;
@@ -900,5 +1315,62 @@ impl History for NoHistory {
     }
     fn tree_root(&self, _: u64) -> Result<Option<Hash>> {
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(store: &Store, caches: Caches) -> Report {
+        let tx = store.conn().unchecked_transaction().unwrap();
+        let mut v = Verifier::new(&tx, caches);
+        v.run(&mut |_, _| {}).unwrap();
+        v.finish().unwrap()
+    }
+
+    /// The caches change the speed, never the result: with no cache every
+    /// reference is read back from the store, through the projection
+    /// tables' `id → seq` where it was checked and `misplaced` where not,
+    /// and the report is the same, problem for problem.
+    #[test]
+    fn caches_do_not_change_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = crate::bench::build_log(dir.path(), 400, &mut |_, _| {}).unwrap();
+        let store = Store::open(&built.db).unwrap();
+        let none = Caches {
+            items: 0,
+            annotations: 0,
+            blob_bytes: 0,
+        };
+        let clean = run(&store, Caches::DEFAULT);
+        assert!(clean.ok, "{:?}", clean.problems);
+        assert_eq!(run(&store, none).problems, clean.problems);
+        // Tamper with what references resolve through: a projection row's
+        // seq, a missing projection row, an entry that no longer parses,
+        // a referenced entry's hash column, and a source text.
+        store
+            .conn()
+            .execute_batch(
+                "UPDATE claims SET seq = seq + 1000000 WHERE id = 2;
+                 DELETE FROM claims WHERE id = 4;
+                 UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"v\":1', '\"v\": 1') AS BLOB)
+                   WHERE seq = (SELECT seq FROM claims WHERE id = 3);
+                 UPDATE entries SET hash = zeroblob(32) WHERE seq = (SELECT seq FROM claims WHERE id = 5);
+                 UPDATE annotations SET seq = seq + 1000000 WHERE id = 7;
+                 UPDATE blobs SET data = CAST('x' AS BLOB) WHERE rowid = 2;",
+            )
+            .unwrap();
+        let cached = run(&store, Caches::DEFAULT);
+        assert!(!cached.ok);
+        let uncached = run(&store, none);
+        assert_eq!(uncached.problems, cached.problems);
+        for check in ["reference", "canonical", "projection", "hash", "blob"] {
+            assert!(
+                cached.problems.iter().any(|p| p.check.as_str() == check),
+                "no {check} problem in {:#?}",
+                cached.problems
+            );
+        }
     }
 }

@@ -1,10 +1,190 @@
-use super::{Ctx, Outcome};
+//! `claimtrail bench`: runs the library's bench and prints its figures.
+use super::{output, Ctx, Outcome};
+use claimtrail::bench::{self, Bench};
 use claimtrail::error::{Error, Result};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
 
-/// Placeholder until the bench work lands.
+/// Measure claimtrail on this machine: build a log of N entries in a
+/// temporary directory, verify it, make proofs, run `annotate`, and compare
+/// each step with the machine's raw limits measured in the same run
+/// (Ed25519, SHA-256, SQLite). Takes minutes for a million entries.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Entries in the log to build.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(3..))]
+    pub entries: u64,
+    /// Internal: run one heavy step in this process (build, proofs), for
+    /// the parent to measure its memory.
+    #[arg(long, hide = true)]
+    pub child: Option<String>,
+    /// Internal: the bench directory of a child step.
+    #[arg(long, hide = true)]
+    pub dir: Option<PathBuf>,
+}
 
-pub fn run(_ctx: &Ctx, _a: Args) -> Result<Outcome> {
-    Err(Error::invalid("`bench` is not available in this build yet", "see README"))
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    if let Some(step) = &a.child {
+        return child(step, &a);
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::Io {
+        path: PathBuf::from("the current executable"),
+        reason: e.to_string(),
+    })?;
+    let terminal = std::io::stderr().is_terminal();
+    let opts = bench::Options {
+        entries: a.entries,
+        exe,
+        show_progress: terminal,
+        min_time: Duration::from_millis(if a.entries < 10_000 { 300 } else { 2000 }),
+    };
+    let b = bench::run(&opts, &mut |what| {
+        if terminal {
+            eprintln!("bench: {what}…");
+        }
+    })?;
+    if ctx.json {
+        output::json(&b)?;
+    } else {
+        print(&b);
+    }
+    Ok(Outcome::Done)
+}
+
+/// A heavy step in a child process: prints its result as JSON.
+fn child(step: &str, a: &Args) -> Result<Outcome> {
+    let dir = a
+        .dir
+        .clone()
+        .ok_or_else(|| Error::invalid("--child needs --dir", "this option is internal to bench"))?;
+    match step {
+        "build" => {
+            let bar = progress_bar(a.entries);
+            let built = bench::build_log(&dir, a.entries, &mut |done, _| {
+                if let Some(b) = &bar {
+                    b.set_position(done);
+                }
+            })?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            output::json(&built)?;
+        }
+        "proofs" => output::json(&bench::proofs(&dir.join(bench::DB_FILE))?)?,
+        _ => {
+            return Err(Error::invalid(
+                format!("unknown bench step `{step}`"),
+                "this option is internal to bench",
+            ))
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "building {pos}/{len} entries [{bar:30}] {per_sec}, {eta} left",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+/// Thousands separators, for rates people read.
+fn num(x: f64) -> String {
+    if x >= 100.0 {
+        let s = format!("{:.0}", x);
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn print(b: &Bench) {
+    let c = &b.counts;
+    println!(
+        "{}: {} entries ({} sources, {} claims, {} annotations, {} checkpoints)",
+        b.command, b.entries, c.sources, c.claims, c.annotations, c.checkpoints
+    );
+    println!("machine: {} cores, {}", b.machine.cores, b.machine.cpu);
+    println!();
+    println!("raw limits (this machine, this run):");
+    let rows: Vec<Vec<String>> = b
+        .limits
+        .iter()
+        .map(|l| vec![l.name.clone(), format!("{} {}/s", num(l.rate), l.unit)])
+        .collect();
+    output::table(&["limit", "rate"], &rows);
+    println!();
+    let rows: Vec<Vec<String>> = b
+        .steps
+        .iter()
+        .map(|s| {
+            let time = if s.count > 1 {
+                format!(
+                    "{:.3} s ({:.3} ms each)",
+                    s.seconds,
+                    s.seconds * 1e3 / s.count as f64
+                )
+            } else {
+                format!("{:.3} s", s.seconds)
+            };
+            vec![
+                s.name.clone(),
+                time,
+                format!("{} {}/s", num(s.rate), s.unit),
+                s.peak_rss.map_or("-".into(), mb),
+                s.limit_rate
+                    .map_or("-".into(), |r| format!("{} /s", num(r))),
+                s.ratio.map_or("-".into(), |r| format!("{r:.2}")),
+                s.target.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    output::table(
+        &[
+            "step", "time", "rate", "peak RSS", "limit", "ratio", "target",
+        ],
+        &rows,
+    );
+    println!();
+    let d = &b.database;
+    println!(
+        "database: {} ({:.0} bytes/entry); entries' payload+signature {:.0} bytes/entry; source texts {}; (file − texts) ÷ (payload+signature) = {:.2} (target ≤ 2)",
+        mb(d.file_bytes),
+        d.file_per_entry,
+        d.payload_sig_per_entry,
+        mb(d.text_bytes),
+        d.ratio
+    );
+    let a = &b.annotate;
+    println!(
+        "annotate: median {:.1} ms over {} runs (min {:.1}, max {:.1}; target < 10 ms)",
+        a.median_ms, a.runs, a.min_ms, a.max_ms
+    );
+    if let Some(g) = &b.git_commit {
+        println!(
+            "git commit -S (ssh): median {:.1} ms over {} runs (min {:.1}, max {:.1})",
+            g.median_ms, g.runs, g.min_ms, g.max_ms
+        );
+    }
+    for n in &b.notes {
+        println!("note: {n}");
+    }
 }

@@ -50,7 +50,7 @@ pub fn run(ctx: &Ctx, c: SourceCommand) -> Result<Outcome> {
 }
 
 /// Reads a source text, refusing what is too large, empty or not UTF-8.
-fn read_text(file: &PathBuf) -> Result<Vec<u8>> {
+fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
     if file.as_os_str() == "-" {
         claimtrail::sources::read_source_stdin()
     } else {

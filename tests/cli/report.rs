@@ -541,11 +541,7 @@ fn web_annotations_select_quotes_by_code_points() {
     }
     // The fixture has multi-byte characters before the quotes: positions
     // in code points differ from claimtrail's byte offsets.
-    let c2 = json(
-        &w.run(None, &["--db", &db, "--json", "show", "C2"])
-            .ok()
-            .to_string(),
-    );
+    let c2 = json(w.run(None, &["--db", &db, "--json", "show", "C2"]).ok());
     let c2_wa = claims
         .iter()
         .find(|a| a["id"].as_str().unwrap().ends_with(":C2"))

@@ -1,0 +1,1425 @@
+//! `claimtrail bench`: the cost of claimtrail, measured on this machine
+//! against this machine's own limits.
+//!
+//! It builds a realistic log in a temporary directory (sources with their
+//! texts, claims quoting them, and mostly annotations, some linking or
+//! superseding), then times each step a user runs — verify, inclusion and
+//! consistency proofs, a report and a bundle when the build has them, one
+//! `annotate` — and, in the same run, the raw rates the steps are bounded
+//! by: Ed25519 signing on one core, single and batch verification on all
+//! cores, SHA-256, SQLite bulk inserts and point reads. Each step's rate is
+//! given as a ratio of its limit, so a figure means the same on a faster
+//! machine. Heavy steps run as child processes of the current executable,
+//! so their peak memory (max RSS) is theirs alone.
+//!
+//! What it does not measure: cold-cache disk reads (the log was just
+//! written, so it is in the page cache), or logs with many keys or large
+//! source texts (the bench has two keys and texts of a few KB).
+
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::keys::Signer;
+use crate::log::{self, NewEntry};
+use crate::model::*;
+use crate::store::Store;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The log's origin in the bench.
+pub const ORIGIN: &str = "bench.example/log";
+/// The database's file name inside the bench directory.
+pub const DB_FILE: &str = "bench.db";
+/// Entries appended per transaction when building the log.
+pub const BATCH: usize = 1000;
+/// An admin checkpoint is appended every this many entries.
+pub const CHECKPOINT_EVERY: u64 = 100_000;
+/// Runs of the interactive commands (median taken).
+pub const RUNS: usize = 20;
+/// Proofs made per kind.
+pub const PROOFS: usize = 1000;
+/// Report, bundle and annotate runs are stopped after this long (they are
+/// other features' code; a slow one must not hold the bench up forever).
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Everything one bench run measured.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Bench {
+    /// The command that produced these figures.
+    pub command: String,
+    pub machine: Machine,
+    /// Entries in the built log (before the annotate runs).
+    pub entries: u64,
+    pub counts: Counts,
+    /// Raw rates of this machine, measured in this run.
+    pub limits: Vec<Limit>,
+    pub steps: Vec<Step>,
+    pub database: DbSize,
+    /// Wall time of one `claimtrail annotate` (spawn to exit).
+    pub annotate: Timing,
+    /// Wall time of one `git commit -S` with an SSH key, for comparison.
+    pub git_commit: Option<Timing>,
+    /// Why something was not measured.
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub cpu: String,
+}
+
+/// What the built log holds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Counts {
+    pub keys: u64,
+    pub sources: u64,
+    pub claims: u64,
+    pub annotations: u64,
+    pub checkpoints: u64,
+}
+
+/// A raw rate: `rate` `unit`s per second.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Limit {
+    pub name: String,
+    pub rate: f64,
+    pub unit: String,
+}
+
+/// One step: `count` `unit`s in `seconds`, and how that compares with the
+/// raw limit named `limit` (`ratio` = rate ÷ limit rate).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub count: u64,
+    pub unit: String,
+    pub seconds: f64,
+    pub rate: f64,
+    /// Peak resident memory of the child process that ran the step
+    /// (bytes; see `wait_child` for how it is measured).
+    pub peak_rss: Option<u64>,
+    pub limit: Option<String>,
+    pub limit_rate: Option<f64>,
+    pub ratio: Option<f64>,
+    pub target: Option<String>,
+}
+
+/// The database's size against the bytes it must hold.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DbSize {
+    /// The SQLite file (after a WAL checkpoint).
+    pub file_bytes: u64,
+    /// Sum of `length(payload) + length(sig)` over the entries.
+    pub payload_sig_bytes: u64,
+    /// Sum of the stored source texts.
+    pub text_bytes: u64,
+    pub file_per_entry: f64,
+    pub payload_sig_per_entry: f64,
+    /// (file − texts) ÷ (payload + signature): the overhead of the tables,
+    /// indexes and tree on top of the entries themselves. Target ≤ 2.
+    pub ratio: f64,
+}
+
+/// Wall times of repeated runs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Timing {
+    pub runs: usize,
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub target_ms: Option<f64>,
+}
+
+impl Timing {
+    fn of(mut ms: Vec<f64>, target_ms: Option<f64>) -> Timing {
+        ms.sort_by(f64::total_cmp);
+        let median = if ms.is_empty() {
+            0.0
+        } else if ms.len() % 2 == 1 {
+            ms[ms.len() / 2]
+        } else {
+            (ms[ms.len() / 2 - 1] + ms[ms.len() / 2]) / 2.0
+        };
+        Timing {
+            runs: ms.len(),
+            median_ms: median,
+            min_ms: ms.first().copied().unwrap_or(0.0),
+            max_ms: ms.last().copied().unwrap_or(0.0),
+            target_ms,
+        }
+    }
+}
+
+/// What building the log produced (printed as JSON by the child process).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Built {
+    pub db: PathBuf,
+    pub admin_key: PathBuf,
+    pub analyst_key: PathBuf,
+    pub entries: u64,
+    pub counts: Counts,
+    pub seconds: f64,
+}
+
+/// Times of the proof step (printed as JSON by the child process).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProofTimes {
+    pub size: u64,
+    pub inclusion: u64,
+    pub inclusion_seconds: f64,
+    pub consistency: u64,
+    pub consistency_seconds: f64,
+    /// Node reads of the largest proof at this size (⌈log₂ size⌉).
+    pub reads_per_proof: u64,
+}
+
+// ---------------------------------------------------------------------------
+// Synthetic but realistic content.
+
+/// SplitMix64: the bench's data only need to be varied and reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "council",
+    "said",
+    "on",
+    "Tuesday",
+    "that",
+    "water",
+    "supplies",
+    "in",
+    "the",
+    "district",
+    "had",
+    "been",
+    "restored",
+    "after",
+    "three",
+    "days",
+    "of",
+    "outages",
+    "residents",
+    "reported",
+    "long",
+    "queues",
+    "at",
+    "distribution",
+    "points",
+    "while",
+    "officials",
+    "blamed",
+    "a",
+    "damaged",
+    "pipeline",
+    "near",
+    "the",
+    "river",
+    "crossing",
+    "hospital",
+    "staff",
+    "described",
+    "conditions",
+    "as",
+    "difficult",
+    "but",
+    "stable",
+    "according",
+    "to",
+    "figures",
+    "released",
+    "by",
+    "the",
+    "ministry",
+    "at",
+    "least",
+    "forty",
+    "families",
+    "were",
+    "moved",
+    "to",
+    "temporary",
+    "shelters",
+    "aid",
+    "agencies",
+    "warned",
+    "that",
+    "prices",
+    "for",
+    "fuel",
+    "and",
+    "bread",
+    "rose",
+    "sharply",
+    "last",
+    "week",
+    "the",
+    "mayor's",
+    "office",
+    "denied",
+    "any",
+    "delay",
+    "café",
+    "owners",
+    "near",
+    "the",
+    "square",
+    "closed",
+    "early",
+    "witnesses",
+    "said",
+    "—",
+    "a",
+    "claim",
+    "that",
+    "could",
+    "not",
+    "be",
+    "independently",
+    "verified",
+];
+
+const SPEAKERS: &[&str] = &[
+    "the health ministry",
+    "Dr Amira Saleh, director of the regional hospital",
+    "a police spokesperson",
+    "UNICEF's regional office",
+    "Mayor Tomás Ibáñez",
+    "a resident who asked not to be named",
+    "the water authority",
+    "Jean-Luc Brémond, an aid coordinator",
+    "the interior ministry",
+    "a local council member",
+];
+
+/// A sentence of `n` words from `rng`, capitalised, without the stop.
+fn sentence(rng: &mut Rng, n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        if i > 0 {
+            s.push(' ');
+        }
+        let word: &&str = rng.pick(WORDS);
+        s.push_str(word);
+    }
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => s,
+    }
+}
+
+/// A quoted statement in an article: its byte span and who said it.
+type Quote = (usize, usize, &'static str);
+
+/// An article of a few KB, unique by `n`, and its quoted statements (at
+/// least four).
+fn article(rng: &mut Rng, n: u64) -> (String, Vec<Quote>) {
+    let words = 6 + rng.below(5) as usize;
+    let mut text = format!("Report {n}: {}\n\n", sentence(rng, words));
+    let mut quotes = Vec::new();
+    let paragraphs = 4 + rng.below(3);
+    for p in 0..paragraphs {
+        let sentences = 3 + rng.below(4);
+        for s in 0..sentences {
+            let words = 10 + rng.below(16) as usize;
+            if s == 1 || (p == 0 && s == 2) || rng.chance(15) {
+                let speaker = *rng.pick(SPEAKERS);
+                text.push('“');
+                let start = text.len();
+                text.push_str(&sentence(rng, words));
+                quotes.push((start, text.len(), speaker));
+                text.push_str(",” said ");
+                text.push_str(speaker);
+                text.push_str(". ");
+            } else {
+                text.push_str(&sentence(rng, words));
+                text.push_str(". ");
+            }
+        }
+        text.push_str("\n\n");
+    }
+    (text, quotes)
+}
+
+fn note(rng: &mut Rng) -> Option<String> {
+    if !rng.chance(50) {
+        return None;
+    }
+    let words = 6 + rng.below(30) as usize;
+    Some(format!("{}.", sentence(rng, words)))
+}
+
+// ---------------------------------------------------------------------------
+// Building the log.
+
+/// Builds a log of exactly `entries` entries (at least 3) in `dir`: an
+/// admin and an analyst key (unencrypted files `admin`, `analyst`), then
+/// stories of one source, four claims quoting it and twenty annotations
+/// (four on each claim, one on an older claim, sometimes superseding an
+/// earlier annotation; one in ten links another claim), and an admin
+/// checkpoint every [`CHECKPOINT_EVERY`] entries. `progress(done, total)`
+/// is called after each batch.
+///
+/// Every entry goes through [`log::append_batch`], the one append path, in
+/// transactions of [`BATCH`] entries; an entry never refers to one of its
+/// own batch (its hash is not known until the batch is signed), so a
+/// story's source, claims and annotations go into three successive batches.
+pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<Built> {
+    // TODO(import): build through `claimtrail import` (crate::import) once
+    // it lands, so the bench measures the bulk path users take; until then
+    // this appends through log::append_batch, the path import also uses.
+    let entries = entries.max(3);
+    let start = Instant::now();
+    let db = dir.join(DB_FILE);
+    let admin = Signer::generate("bench-admin")?;
+    let analyst = Signer::generate("bench-analyst")?;
+    let admin_key = dir.join("admin");
+    let analyst_key = dir.join("analyst");
+    admin.write(&admin_key, None)?;
+    analyst.write(&analyst_key, None)?;
+    log::init(&db, &admin, ORIGIN, "Bench Admin")?;
+    let mut store = Store::open(&db)?;
+    log::append(
+        &mut store,
+        &admin,
+        NewEntry::new(Body::KeyAdd(KeyAdd {
+            key: analyst.public().to_openssh(),
+            name: "Bench Analyst".into(),
+            role: Role::Analyst,
+        })),
+    )?;
+    let mut done = 2u64;
+    let mut counts = Counts {
+        keys: 2,
+        ..Counts::default()
+    };
+    let mut rng = Rng(0x636c_6169_6d74_7261);
+    // Stories per batch: 25 entries each, so a batch is about BATCH
+    // entries; fewer for a small log, so that it still has every kind.
+    let stories = ((entries / 25 / 8) as usize).clamp(1, BATCH / 25);
+    // Sources appended in the previous batch, with their text and quotes:
+    // this batch quotes them.
+    let mut sources_ready: Vec<(Ref, String, Vec<Quote>)> = Vec::new();
+    // Claims appended in the previous batch: this batch annotates them.
+    let mut claims_ready: Vec<Ref> = Vec::new();
+    let mut all_claims: Vec<Ref> = Vec::new();
+    // Each claim's latest annotation (all by the analyst), for supersedes.
+    let mut last_annotation: std::collections::HashMap<u64, Ref> = Default::default();
+    let mut next_checkpoint = CHECKPOINT_EVERY;
+    let mut source_no = 0u64;
+    while done < entries {
+        let room = (entries - done) as usize;
+        let mut batch: Vec<NewEntry> = Vec::new();
+        let mut texts = Vec::new();
+        // The claim of each annotation, in batch order.
+        let mut annotated = Vec::new();
+        // Annotations first, so that the last (partial) batch is mostly
+        // annotations, like the rest of the log.
+        for claim in &claims_ready {
+            for i in 0..5 {
+                if batch.len() >= room {
+                    break;
+                }
+                let (target, old) = if i < 4 || all_claims.len() < 2 {
+                    (*claim, false)
+                } else {
+                    (*rng.pick(&all_claims), true)
+                };
+                let mut links = Vec::new();
+                if rng.chance(10) && all_claims.len() > 1 {
+                    let other = *rng.pick(&all_claims);
+                    if other.id != target.id {
+                        links.push(other);
+                    }
+                }
+                let contradict = rng.chance(40);
+                let supersedes = if old && rng.chance(50) {
+                    last_annotation.get(&target.id.n).copied()
+                } else {
+                    None
+                };
+                annotated.push(target.id.n);
+                batch.push(NewEntry::new(Body::AnnotationAdd(AnnotationAdd {
+                    claim: target,
+                    verdict: *rng.pick(Verdict::ALL),
+                    reliability: rng.chance(70).then(|| *rng.pick(Reliability::ALL)),
+                    credibility: rng
+                        .chance(70)
+                        .then(|| Credibility::new(1 + rng.below(6) as u8))
+                        .flatten(),
+                    note: note(&mut rng),
+                    corroborates: if contradict { vec![] } else { links.clone() },
+                    contradicts: if contradict { links } else { vec![] },
+                    supersedes,
+                })));
+            }
+        }
+        for (source, text, quotes) in &sources_ready {
+            for &(start, end, speaker) in quotes.iter().take(4) {
+                if batch.len() >= room {
+                    break;
+                }
+                let provenance = *rng.pick(SourceKind::ALL);
+                let paraphrase = rng
+                    .chance(30)
+                    .then(|| format!("{}.", sentence(&mut rng, 8)));
+                batch.push(NewEntry::new(log::claim_body(
+                    *source,
+                    text,
+                    (start, end),
+                    speaker,
+                    provenance,
+                    paraphrase,
+                )?));
+            }
+        }
+        for _ in 0..stories {
+            if batch.len() >= room {
+                break;
+            }
+            source_no += 1;
+            let (text, quotes) = article(&mut rng, source_no);
+            let body = Body::SourceAdd(SourceAdd {
+                kind: *rng.pick(SourceKind::ALL),
+                title: Some(format!("Report {source_no}")),
+                publisher: Some(
+                    (*rng.pick(&["Reuters", "AFP", "Al-Monitor", "local radio"])).into(),
+                ),
+                author: rng.chance(60).then(|| (*rng.pick(SPEAKERS)).to_string()),
+                url: Some(format!("https://news.example/report/{source_no}")),
+                published: Some("2026-11-20".into()),
+                retrieved: crate::clock::now(),
+                sha256: Hash::sha256(text.as_bytes()),
+                length: text.len() as u64,
+                media_type: crate::rules::MEDIA_TYPE.into(),
+                derived_from: Vec::new(),
+            });
+            batch.push(NewEntry {
+                body,
+                blob: Some(text.clone().into_bytes()),
+            });
+            texts.push((text, quotes));
+        }
+        if batch.is_empty() {
+            // Nothing left to annotate or quote and no room for a source:
+            // cannot happen while room > 0, but never loop forever.
+            break;
+        }
+        let appended = log::append_batch(&mut store, &analyst, batch)?;
+        done += appended.len() as u64;
+        let mut new_sources = Vec::new();
+        let mut new_claims = Vec::new();
+        let mut texts = texts.into_iter();
+        let mut annotated = annotated.into_iter();
+        for a in &appended {
+            let Some(id) = a.id else { continue };
+            let r = Ref { id, hash: a.hash };
+            match id.kind {
+                IdKind::Source => {
+                    counts.sources += 1;
+                    if let Some((text, quotes)) = texts.next() {
+                        new_sources.push((r, text, quotes));
+                    }
+                }
+                IdKind::Claim => {
+                    counts.claims += 1;
+                    new_claims.push(r);
+                }
+                IdKind::Annotation => {
+                    counts.annotations += 1;
+                    if let Some(claim) = annotated.next() {
+                        last_annotation.insert(claim, r);
+                    }
+                }
+            }
+        }
+        all_claims.extend(&new_claims);
+        sources_ready = new_sources;
+        claims_ready = new_claims;
+        if done >= next_checkpoint && done < entries {
+            log::checkpoint(&mut store, &admin)?;
+            done += 1;
+            counts.checkpoints += 1;
+            next_checkpoint += CHECKPOINT_EVERY;
+        }
+        progress(done, entries);
+    }
+    drop(store);
+    Ok(Built {
+        db,
+        admin_key,
+        analyst_key,
+        entries: done,
+        counts,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Proofs.
+
+/// Makes [`PROOFS`] inclusion proofs (random leaves) and as many
+/// consistency proofs (random older sizes) at the log's current size, and
+/// checks each against the root, timing only the making.
+pub fn proofs(db: &Path) -> Result<ProofTimes> {
+    use crate::merkle::{verify_consistency, verify_inclusion, LeafIndex, TreeSize};
+    let store = Store::open(db)?;
+    let conn = store.conn();
+    let size = crate::tree::size(conn)?;
+    let root = crate::tree::root(conn, size)?;
+    let mut rng = Rng(7);
+    let bad = |what: &str| Error::Internal(format!("bench: a {what} proof did not verify"));
+    let mut inclusion = Duration::ZERO;
+    let mut consistency = Duration::ZERO;
+    let (mut n_inc, mut n_con) = (0u64, 0u64);
+    for _ in 0..PROOFS {
+        if size.0 == 0 {
+            break;
+        }
+        let index = LeafIndex(rng.below(size.0));
+        let t = Instant::now();
+        let proof = crate::tree::inclusion_proof(conn, index, size)?;
+        inclusion += t.elapsed();
+        n_inc += 1;
+        let (payload, sig) = crate::query::entry_bytes(conn, index.0)?;
+        let leaf = crate::entry::entry_hash(&payload, &sig);
+        verify_inclusion(&leaf, index, size, &proof, &root).map_err(|_| bad("inclusion"))?;
+        let old = TreeSize(1 + rng.below(size.0));
+        let t = Instant::now();
+        let proof = crate::tree::consistency_proof(conn, old, size)?;
+        let old_root = crate::tree::root(conn, old)?;
+        consistency += t.elapsed();
+        n_con += 1;
+        verify_consistency(old, size, &old_root, &root, &proof).map_err(|_| bad("consistency"))?;
+    }
+    Ok(ProofTimes {
+        size: size.0,
+        inclusion: n_inc,
+        inclusion_seconds: inclusion.as_secs_f64(),
+        consistency: n_con,
+        consistency_seconds: consistency.as_secs_f64(),
+        reads_per_proof: 64 - size.0.saturating_sub(1).leading_zeros() as u64,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Raw limits.
+
+/// Runs `f` (which does `n` units of work) until `min` has passed; returns
+/// units per second.
+fn rate(min: Duration, mut f: impl FnMut() -> u64) -> f64 {
+    let start = Instant::now();
+    let mut units = 0u64;
+    loop {
+        units += f();
+        let t = start.elapsed();
+        if t >= min {
+            return units as f64 / t.as_secs_f64();
+        }
+    }
+}
+
+/// Signatures over SSHSIG signed data of a typical payload, by a few keys.
+fn signatures(
+    n: usize,
+) -> (
+    Vec<ed25519_dalek::VerifyingKey>,
+    Vec<ed25519_dalek::Signature>,
+    Vec<Vec<u8>>,
+) {
+    use ed25519_dalek::Signer as _;
+    let keys: Vec<ed25519_dalek::SigningKey> = (1..=4u8)
+        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[i; 32]))
+        .collect();
+    let msgs: Vec<Vec<u8>> = (0..n)
+        .map(|i| crate::keys::signed_data(format!("{{\"payload\":{i}}}").as_bytes()))
+        .collect();
+    let sigs = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| keys[i % keys.len()].sign(m))
+        .collect();
+    let vks = (0..n)
+        .map(|i| keys[i % keys.len()].verifying_key())
+        .collect();
+    (vks, sigs, msgs)
+}
+
+/// The raw limits that do not need the built log.
+pub fn raw_limits(dir: &Path, min: Duration) -> Result<Vec<Limit>> {
+    use ed25519_dalek::Signer as _;
+    use rayon::prelude::*;
+    let mut out = Vec::new();
+    let mut push = |name: &str, rate: f64, unit: &str| {
+        out.push(Limit {
+            name: name.into(),
+            rate,
+            unit: unit.into(),
+        })
+    };
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let msg = crate::keys::signed_data(b"{\"a typical payload\":1}");
+    push(
+        "Ed25519 sign, 1 core",
+        rate(min, || {
+            for _ in 0..256 {
+                std::hint::black_box(sk.sign(std::hint::black_box(&msg)));
+            }
+            256
+        }),
+        "signatures",
+    );
+    let (vks, sigs, msgs) = signatures(8 * crate::sigcheck::GROUP);
+    let n = msgs.len() as u64;
+    push(
+        "Ed25519 verify, single, all cores",
+        rate(min, || {
+            let ok = (0..msgs.len())
+                .into_par_iter()
+                .all(|i| vks[i].verify_strict(&msgs[i], &sigs[i]).is_ok());
+            std::hint::black_box(ok);
+            n
+        }),
+        "signatures",
+    );
+    let refs: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
+    let g = crate::sigcheck::GROUP;
+    push(
+        "Ed25519 verify, batch, all cores",
+        rate(min, || {
+            let ok = (0..msgs.len().div_ceil(g)).into_par_iter().all(|c| {
+                let r = c * g..((c + 1) * g).min(msgs.len());
+                ed25519_dalek::verify_batch(&refs[r.clone()], &sigs[r.clone()], &vks[r]).is_ok()
+            });
+            std::hint::black_box(ok);
+            n
+        }),
+        "signatures",
+    );
+    let data = vec![0x5au8; 1 << 20];
+    push(
+        "SHA-256, 1 core",
+        rate(min, || {
+            for piece in data.chunks(4096) {
+                std::hint::black_box(Hash::sha256(piece));
+            }
+            1
+        }),
+        "MiB",
+    );
+    push(
+        "SQLite bulk insert, 1 core",
+        sqlite_insert_rate(dir, min)?,
+        "rows",
+    );
+    Ok(out)
+}
+
+/// Rows of entry size (a 700-byte payload, a 150-byte signature and a
+/// unique 32-byte hash) inserted per second in large transactions, with
+/// the store's settings (WAL, synchronous=FULL).
+fn sqlite_insert_rate(dir: &Path, min: Duration) -> Result<f64> {
+    let path = dir.join("raw-insert.db");
+    let conn = rusqlite::Connection::open(&path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+         CREATE TABLE t (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL, sig BLOB NOT NULL, hash BLOB NOT NULL UNIQUE);",
+    )?;
+    let payload = vec![b'x'; 700];
+    let sig = vec![7u8; 150];
+    let mut seq = 0i64;
+    let r = rate(min, || {
+        let mut run = || -> rusqlite::Result<()> {
+            let tx = conn.unchecked_transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO t (seq, payload, sig, hash) VALUES (?, ?, ?, ?)",
+                )?;
+                for _ in 0..10_000 {
+                    let hash = Hash::sha256(&seq.to_le_bytes());
+                    stmt.execute(rusqlite::params![seq, payload, sig, &hash.0[..]])?;
+                    seq += 1;
+                }
+            }
+            tx.commit()
+        };
+        if run().is_ok() {
+            10_000
+        } else {
+            0
+        }
+    });
+    drop(conn);
+    for p in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{p}", path.display()));
+    }
+    if seq == 0 {
+        return Err(Error::Internal("bench: SQLite inserts failed".into()));
+    }
+    Ok(r)
+}
+
+/// Random tree-node reads by primary key from the built log, per second:
+/// the operation proofs are made of.
+pub fn sqlite_read_rate(db: &Path, min: Duration) -> Result<f64> {
+    let store = Store::open(db)?;
+    let conn = store.conn();
+    let size = crate::tree::size(conn)?.0.max(2);
+    let mut rng = Rng(11);
+    let mut stmt = conn.prepare("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")?;
+    Ok(rate(min, || {
+        for _ in 0..1000 {
+            let level = 1 + rng.below(8) as u32;
+            let idx = rng.below((size >> level).max(1)) as i64;
+            let _ = std::hint::black_box(
+                stmt.query_row(rusqlite::params![level, idx], |r| r.get::<_, Vec<u8>>(0)),
+            );
+        }
+        1000
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// Child processes.
+
+/// A finished child process.
+pub struct ChildRun {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub seconds: f64,
+    /// Peak resident memory (bytes), if it could be sampled.
+    pub max_rss: Option<u64>,
+}
+
+/// Runs `cmd` to completion, capturing stdout (and stderr unless
+/// `show_stderr`), and returns its wall time and peak memory. A child
+/// still running after `timeout` is killed (exit code -1).
+pub fn run_child(
+    cmd: &mut Command,
+    show_stderr: bool,
+    timeout: Option<Duration>,
+) -> Result<ChildRun> {
+    use std::io::Read;
+    let what = format!("{:?}", cmd.get_program());
+    let io = |e: std::io::Error| Error::Io {
+        path: PathBuf::from(&what),
+        reason: e.to_string(),
+    };
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(if show_stderr {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
+        .spawn()
+        .map_err(io)?;
+    let readers = [
+        child
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|e| Box::new(e) as Box<dyn Read + Send>),
+    ]
+    .map(|pipe| {
+        pipe.map(|mut p| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let _ = p.read_to_end(&mut buf);
+                buf
+            })
+        })
+    });
+    let (code, max_rss) = wait_child(child.id(), timeout).map_err(io)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let [stdout, stderr] = readers.map(|r| r.and_then(|h| h.join().ok()).unwrap_or_default());
+    Ok(ChildRun {
+        code,
+        stdout,
+        stderr,
+        seconds,
+        max_rss,
+    })
+}
+
+/// Waits for child `pid` and returns its exit code (-1 if killed by a
+/// signal) and its peak resident memory in bytes.
+///
+/// The peak is the child's `VmHWM` (/proc/PID/status), sampled every few
+/// milliseconds while it runs: `wait4`'s `ru_maxrss` would not do, because
+/// Linux carries the RSS high-water mark of the pre-`exec` process — a
+/// copy of this one — into the child's. The last few milliseconds of the
+/// child's life may be missed; `VmHWM` never decreases, so the figure is
+/// the peak unless memory grew in that last sample period.
+///
+/// With a timeout, a watchdog kills the child when it expires. The exit is
+/// first observed without reaping (`waitid` with `WNOWAIT`), so the pid is
+/// still this child's whenever the watchdog or the sampler use it.
+fn wait_child(pid: u32, timeout: Option<Duration>) -> std::io::Result<(i32, Option<u64>)> {
+    use std::sync::{Arc, Condvar, Mutex};
+    let pid = pid as libc::pid_t;
+    let exited = Arc::new((Mutex::new(false), Condvar::new()));
+    let watchdog = timeout.map(|limit| {
+        let exited = exited.clone();
+        std::thread::spawn(move || {
+            let (lock, cvar) = &*exited;
+            let Ok(guard) = lock.lock() else { return };
+            let Ok((guard, _)) = cvar.wait_timeout_while(guard, limit, |done| !*done) else {
+                return;
+            };
+            if !*guard {
+                // SAFETY: a plain syscall; `pid` is our child, not yet
+                // reaped (the waiter takes this lock before reaping).
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        })
+    });
+    let sampler = {
+        let exited = exited.clone();
+        std::thread::spawn(move || {
+            let status = format!("/proc/{pid}/status");
+            let mut peak: Option<u64> = None;
+            let (lock, cvar) = &*exited;
+            loop {
+                if let Some(kb) = std::fs::read_to_string(&status).ok().and_then(|t| {
+                    t.lines()
+                        .find_map(|l| l.strip_prefix("VmHWM:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                }) {
+                    peak = Some(peak.unwrap_or(0).max(kb * 1024));
+                }
+                let Ok(guard) = lock.lock() else { break };
+                match cvar.wait_timeout(guard, Duration::from_millis(2)) {
+                    Ok((done, _)) if !*done => {}
+                    _ => break,
+                }
+            }
+            peak
+        })
+    };
+    loop {
+        // SAFETY: siginfo_t is plain old data; waitid writes into it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer for the call; WNOWAIT leaves the child
+        // waitable (a zombie), so its pid stays ours.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    {
+        let (lock, cvar) = &*exited;
+        if let Ok(mut done) = lock.lock() {
+            *done = true;
+        }
+        cvar.notify_all();
+    }
+    if let Some(w) = watchdog {
+        let _ = w.join();
+    }
+    let peak = sampler.join().ok().flatten();
+    let mut status: libc::c_int = 0;
+    loop {
+        // SAFETY: waitpid writes only to `status`, valid for the call;
+        // `pid` is our own unreaped child.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r >= 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((code, peak))
+}
+
+/// The current executable, with the environment a bench child needs.
+fn exe_command(exe: &Path, db: &Path) -> Command {
+    let mut c = Command::new(exe);
+    c.env("CLAIMTRAIL_DB", db)
+        .env_remove("CLAIMTRAIL_KEY")
+        .env_remove("CLAIMTRAIL_PASSPHRASE")
+        .env_remove("CLAIMTRAIL_NOW")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn child_failed(what: &str, run: &ChildRun) -> Error {
+    Error::Internal(format!(
+        "bench: {what} exited with {}: {}",
+        run.code,
+        String::from_utf8_lossy(&run.stderr).trim()
+    ))
+}
+
+/// Whether the executable knows `command` (features land at different
+/// times; the bench measures what this build has).
+fn has_command(exe: &Path, command: &str) -> bool {
+    Command::new(exe)
+        .args(["help", command])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+// ---------------------------------------------------------------------------
+// The whole bench.
+
+/// What to run.
+pub struct Options {
+    pub entries: u64,
+    /// The claimtrail executable to run steps with (the current one).
+    pub exe: PathBuf,
+    /// Let children draw their progress on this terminal.
+    pub show_progress: bool,
+    /// Minimum time of each raw-limit measurement.
+    pub min_time: Duration,
+}
+
+fn step(name: &str, count: u64, unit: &str, seconds: f64, peak_rss: Option<u64>) -> Step {
+    Step {
+        name: name.into(),
+        count,
+        unit: unit.into(),
+        seconds,
+        rate: if seconds > 0.0 {
+            count as f64 / seconds
+        } else {
+            0.0
+        },
+        peak_rss,
+        limit: None,
+        limit_rate: None,
+        ratio: None,
+        target: None,
+    }
+}
+
+impl Step {
+    fn against(mut self, limit: &Limit, per_unit: f64, target: Option<&str>) -> Step {
+        let limit_rate = limit.rate / per_unit;
+        self.limit = Some(if per_unit == 1.0 {
+            limit.name.clone()
+        } else {
+            format!("{} ÷ {per_unit}", limit.name)
+        });
+        self.limit_rate = Some(limit_rate);
+        self.ratio = (limit_rate > 0.0).then(|| self.rate / limit_rate);
+        self.target = target.map(str::to_string);
+        self
+    }
+}
+
+/// Runs the whole bench in a fresh temporary directory (removed after).
+/// `say` gets a line before each step, for a progress display.
+pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
+    let tmp = tempfile::Builder::new()
+        .prefix("claimtrail-bench-")
+        .tempdir()
+        .map_err(|e| Error::Io {
+            path: std::env::temp_dir(),
+            reason: e.to_string(),
+        })?;
+    let dir = tmp.path();
+    let mut notes = Vec::new();
+
+    say(&format!("building a log of {} entries", opts.entries));
+    let run = run_child(
+        Command::new(&opts.exe)
+            .args(["bench", "--child", "build", "--entries"])
+            .arg(opts.entries.to_string())
+            .arg("--dir")
+            .arg(dir),
+        opts.show_progress,
+        None,
+    )?;
+    if run.code != 0 {
+        return Err(child_failed("building the log", &run));
+    }
+    let built: Built = serde_json::from_slice(&run.stdout)
+        .map_err(|e| Error::Internal(format!("bench: the build step's output: {e}")))?;
+    // The raw limits, measured now, just before the steps they bound (the
+    // machine may be shared: measuring them next to verify keeps the ratio
+    // honest if the load changes during the build).
+    say("raw limits");
+    let mut limits = raw_limits(dir, opts.min_time)?;
+    let find = |limits: &[Limit], name: &str| limits.iter().find(|l| l.name == name).cloned();
+
+    let mut steps = Vec::new();
+    if let Some(sign) = find(&limits, "Ed25519 sign, 1 core") {
+        steps.push(
+            step(
+                "build (append_batch)",
+                built.entries,
+                "entries",
+                built.seconds,
+                run.max_rss,
+            )
+            .against(&sign, 1.0, None),
+        );
+    }
+
+    say("verify");
+    let run = run_child(
+        exe_command(&opts.exe, &built.db).args(["verify", "--json"]),
+        false,
+        None,
+    )?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&run.stdout).map_err(|_| child_failed("verify", &run))?;
+    if run.code != 0 || report["ok"] != true {
+        return Err(Error::Internal(format!(
+            "bench: the built log does not verify: {}",
+            report["problems"]
+        )));
+    }
+    if let Some(batch) = find(&limits, "Ed25519 verify, batch, all cores") {
+        steps.push(
+            step("verify", built.entries, "entries", run.seconds, run.max_rss).against(
+                &batch,
+                1.0,
+                Some("≥ 0.70 of the batch rate, < 150 MB"),
+            ),
+        );
+    }
+
+    say("proofs");
+    let read_rate = sqlite_read_rate(&built.db, opts.min_time)?;
+    limits.push(Limit {
+        name: "SQLite point read, 1 core".into(),
+        rate: read_rate,
+        unit: "reads".into(),
+    });
+    let run = run_child(
+        Command::new(&opts.exe)
+            .args(["bench", "--child", "proofs", "--dir"])
+            .arg(dir),
+        false,
+        None,
+    )?;
+    if run.code != 0 {
+        return Err(child_failed("the proofs", &run));
+    }
+    let p: ProofTimes = serde_json::from_slice(&run.stdout)
+        .map_err(|e| Error::Internal(format!("bench: the proof step's output: {e}")))?;
+    if let Some(reads) = find(&limits, "SQLite point read, 1 core") {
+        let per = p.reads_per_proof.max(1) as f64;
+        steps.push(
+            step(
+                "inclusion proof",
+                p.inclusion,
+                "proofs",
+                p.inclusion_seconds,
+                run.max_rss,
+            )
+            .against(&reads, per, None),
+        );
+        // A consistency proof and the old root: up to twice the reads.
+        steps.push(
+            step(
+                "consistency proof + old root",
+                p.consistency,
+                "proofs",
+                p.consistency_seconds,
+                run.max_rss,
+            )
+            .against(&reads, 2.0 * per, None),
+        );
+    }
+
+    // Reports and bundles, if this build has them.
+    let first_claim = "C1";
+    let mut optional = |name: &str, cmd: &mut Command, notes: &mut Vec<String>| -> Result<bool> {
+        let run = run_child(cmd, false, Some(STEP_TIMEOUT))?;
+        if run.code == 0 {
+            steps.push(step(name, 1, "runs", run.seconds, run.max_rss));
+            return Ok(true);
+        }
+        let why = if run.code == -1 {
+            format!("stopped after {} s", STEP_TIMEOUT.as_secs())
+        } else {
+            String::from_utf8_lossy(&run.stderr).trim().to_string()
+        };
+        notes.push(format!("{name}: not measured ({why})"));
+        Ok(false)
+    };
+    if has_command(&opts.exe, "report") {
+        say("report");
+        optional(
+            "report (one claim, html)",
+            exe_command(&opts.exe, &built.db)
+                .args(["report", first_claim, "--format", "html", "--out"])
+                .arg(dir.join("report.html")),
+            &mut notes,
+        )?;
+    } else {
+        notes.push("report: not in this build".into());
+    }
+    if has_command(&opts.exe, "export") && has_command(&opts.exe, "verify-bundle") {
+        say("bundle");
+        let bundle = dir.join("bundle.json");
+        let exported = optional(
+            "export bundle (one claim)",
+            exe_command(&opts.exe, &built.db)
+                .env("CLAIMTRAIL_KEY", &built.admin_key)
+                .args(["export", first_claim, "--out"])
+                .arg(&bundle),
+            &mut notes,
+        )?;
+        if exported {
+            optional(
+                "verify-bundle",
+                exe_command(&opts.exe, &built.db)
+                    .arg("verify-bundle")
+                    .arg(&bundle),
+                &mut notes,
+            )?;
+        }
+    } else {
+        notes.push("bundle: not in this build".into());
+    }
+
+    say("database size");
+    let database = db_size(&built.db, built.entries)?;
+
+    say("annotate");
+    let mut ms = Vec::new();
+    for i in 0..RUNS {
+        let claim = format!("C{}", 1 + (i as u64 * 7919) % built.counts.claims.max(1));
+        let run = run_child(
+            exe_command(&opts.exe, &built.db)
+                .env("CLAIMTRAIL_KEY", &built.analyst_key)
+                .args([
+                    "annotate",
+                    &claim,
+                    "--verdict",
+                    "unverified",
+                    "--note",
+                    "bench",
+                ]),
+            false,
+            Some(STEP_TIMEOUT),
+        )?;
+        if run.code != 0 {
+            return Err(child_failed("annotate", &run));
+        }
+        ms.push(run.seconds * 1e3);
+    }
+    let annotate = Timing::of(ms, Some(10.0));
+
+    say("git commit -S");
+    let git_commit = match git_commit_times(dir) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            notes.push(format!("git commit -S: not measured ({why})"));
+            None
+        }
+    };
+
+    Ok(Bench {
+        command: format!("claimtrail bench --entries {}", opts.entries),
+        machine: machine(),
+        entries: built.entries,
+        counts: built.counts,
+        limits,
+        steps,
+        database,
+        annotate,
+        git_commit,
+        notes,
+    })
+}
+
+/// The database file against its contents (after folding in the WAL).
+pub fn db_size(db: &Path, entries: u64) -> Result<DbSize> {
+    let store = Store::open(db)?;
+    let conn = store.conn();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let (payload_sig, texts): (i64, i64) = conn.query_row(
+        "SELECT (SELECT COALESCE(SUM(length(payload) + length(sig)), 0) FROM entries),
+                (SELECT COALESCE(SUM(length(data)), 0) FROM blobs)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let page_count: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    let file = (page_count * page_size).max(0) as u64;
+    let (payload_sig, texts) = (payload_sig.max(0) as u64, texts.max(0) as u64);
+    let n = entries.max(1) as f64;
+    Ok(DbSize {
+        file_bytes: file,
+        payload_sig_bytes: payload_sig,
+        text_bytes: texts,
+        file_per_entry: file as f64 / n,
+        payload_sig_per_entry: payload_sig as f64 / n,
+        ratio: file.saturating_sub(texts) as f64 / payload_sig.max(1) as f64,
+    })
+}
+
+/// Median wall time of `git commit -S` signing with an SSH key, in a
+/// scratch repository under `dir`, isolated from the user's git config.
+fn git_commit_times(dir: &Path) -> std::result::Result<Timing, String> {
+    let repo = dir.join("git");
+    std::fs::create_dir_all(&repo).map_err(|e| e.to_string())?;
+    let key = dir.join("git-key");
+    let keygen = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f"])
+        .arg(&key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("ssh-keygen: {e}"))?;
+    if !keygen.success() {
+        return Err("ssh-keygen failed".into());
+    }
+    let git = |args: &[&str]| {
+        let mut c = Command::new("git");
+        c.current_dir(&repo)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args([
+                "-c",
+                "user.name=bench",
+                "-c",
+                "user.email=bench@example.invalid",
+                "-c",
+                "gpg.format=ssh",
+            ])
+            .arg("-c")
+            .arg(format!("user.signingkey={}", key.display()))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    let ok = |mut c: Command| -> std::result::Result<(), String> {
+        let s = c.status().map_err(|e| format!("git: {e}"))?;
+        if s.success() {
+            Ok(())
+        } else {
+            Err(format!("git exited with {s}"))
+        }
+    };
+    ok(git(&["init", "-q"]))?;
+    let mut ms = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        ok(git(&["commit", "-q", "-S", "--allow-empty", "-m", "x"]))?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(Timing::of(ms, None))
+}
+
+/// Cores and CPU model of this machine.
+pub fn machine() -> Machine {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    Machine {
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_built_log_verifies_and_has_every_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = build_log(dir.path(), 200, &mut |_, _| {}).unwrap();
+        assert_eq!(built.entries, 200);
+        let c = &built.counts;
+        assert!(
+            c.sources > 0 && c.claims > c.sources && c.annotations > c.claims,
+            "{c:?}"
+        );
+        let store = Store::open(&built.db).unwrap();
+        let report = crate::verify::verify(&store).unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+        assert_eq!(report.entries, 200);
+        assert_eq!(report.counts.annotations, c.annotations);
+        let p = proofs(&built.db).unwrap();
+        assert_eq!(p.inclusion, PROOFS as u64);
+    }
+
+    #[test]
+    fn articles_quote_on_char_boundaries() {
+        let mut rng = Rng(1);
+        for n in 0..50 {
+            let (text, quotes) = article(&mut rng, n);
+            assert!(quotes.len() >= 4, "{n}");
+            for (s, e, _) in quotes {
+                assert!(crate::text::span(&text, s, e).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn timing_median() {
+        let t = Timing::of(vec![3.0, 1.0, 2.0, 10.0], None);
+        assert_eq!(t.median_ms, 2.5);
+        assert_eq!((t.min_ms, t.max_ms), (1.0, 10.0));
+    }
+}

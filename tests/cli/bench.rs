@@ -1,0 +1,57 @@
+//! `claimtrail bench`, as a smoke test: a tiny run completes and its JSON
+//! has every step and limit (the figures themselves are for people).
+
+use crate::common::*;
+
+#[test]
+fn bench_json_has_every_step() {
+    let w = Work::new();
+    let r = w.run(None, &["bench", "--entries", "300", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(r.ok()).expect("bench prints JSON");
+    assert_eq!(v["entries"], 300);
+    assert!(v["counts"]["annotations"].as_u64().unwrap() > v["counts"]["claims"].as_u64().unwrap());
+    let names: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for step in [
+        "build (append_batch)",
+        "verify",
+        "inclusion proof",
+        "consistency proof + old root",
+    ] {
+        assert!(names.contains(&step), "no step {step:?} in {names:?}");
+    }
+    for s in v["steps"].as_array().unwrap() {
+        assert!(s["seconds"].as_f64().unwrap() > 0.0, "{s}");
+        assert!(s["peak_rss"].as_u64().unwrap() > 0, "{s}");
+    }
+    let verify = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "verify")
+        .unwrap();
+    assert!(verify["ratio"].as_f64().unwrap() > 0.0);
+    let limits: Vec<&str> = v["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    for limit in [
+        "Ed25519 sign, 1 core",
+        "Ed25519 verify, single, all cores",
+        "Ed25519 verify, batch, all cores",
+        "SHA-256, 1 core",
+        "SQLite bulk insert, 1 core",
+        "SQLite point read, 1 core",
+    ] {
+        assert!(limits.contains(&limit), "no limit {limit:?} in {limits:?}");
+    }
+    assert_eq!(v["annotate"]["runs"], 20);
+    assert!(v["database"]["ratio"].as_f64().unwrap() > 0.0);
+    assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+}

@@ -84,15 +84,22 @@ impl Payload {
                 bytes.len()
             )));
         }
-        match canonical::canonicalize(bytes) {
-            Ok(c) if c == bytes => {}
-            Ok(_) => {
-                return Err(PayloadError::Canonical(
-                    "payload is not in RFC 8785 canonical form".into(),
-                ))
-            }
-            Err(e) => return Err(PayloadError::Canonical(e.to_string())),
+        // Fast path (verify parses every entry): read the typed payload
+        // once, write it back, and require the very same bytes. Equality
+        // proves the bytes are canonical JSON *and* the one written form
+        // of their meaning (no omitted null, no other spelling). Only when
+        // something is wrong is the slower diagnosis run, so that the
+        // reported check is the first that fails.
+        match Payload::parse_typed(bytes) {
+            Ok(p) => match p.to_bytes() {
+                Ok(written) if written == bytes => Ok(p),
+                _ => Err(diagnose(bytes, None)),
+            },
+            Err(e) => Err(diagnose(bytes, Some(e))),
         }
+    }
+
+    fn parse_typed(bytes: &[u8]) -> Result<Payload, PayloadError> {
         let raw: RawPayload =
             serde_json::from_slice(bytes).map_err(|e| PayloadError::Header(e.to_string()))?;
         if raw.v != FORMAT_VERSION {
@@ -110,16 +117,8 @@ impl Payload {
             .parse()
             .map_err(|e: crate::model::BadFingerprint| PayloadError::Header(e.to_string()))?;
         let kind: Kind = raw.kind.parse().map_err(PayloadError::Header)?;
-        let body = Body::from_value(kind, raw.body.clone())
-            .map_err(|e| PayloadError::Body(e.to_string()))?;
-        // One spelling per meaning: optional fields are written as null,
-        // never left out.
-        if body.to_value() != raw.body {
-            return Err(PayloadError::Body(
-                "the body is not in its one written form (a field is missing or spelled differently)"
-                    .into(),
-            ));
-        }
+        let body =
+            Body::from_value(kind, raw.body).map_err(|e| PayloadError::Body(e.to_string()))?;
         Ok(Payload {
             header: Header {
                 log: raw.log,
@@ -132,6 +131,25 @@ impl Payload {
             body,
         })
     }
+}
+
+/// Why bytes that did not round-trip were refused: not canonical JSON
+/// first; else the typed parse's own error; else a body that is not in its
+/// one written form.
+fn diagnose(bytes: &[u8], typed: Option<PayloadError>) -> PayloadError {
+    match canonical::canonicalize(bytes) {
+        Ok(c) if c == bytes => {}
+        Ok(_) => {
+            return PayloadError::Canonical("payload is not in RFC 8785 canonical form".into())
+        }
+        Err(e) => return PayloadError::Canonical(e.to_string()),
+    }
+    typed.unwrap_or_else(|| {
+        PayloadError::Body(
+            "the body is not in its one written form (a field is missing or spelled differently)"
+                .into(),
+        )
+    })
 }
 
 /// `string(payload) || string(sig)`: SSH wire framing, a big-endian u32
@@ -219,5 +237,48 @@ mod tests {
             Payload::parse(extra.as_bytes()),
             Err(PayloadError::Header(_))
         ));
+    }
+
+    #[test]
+    fn one_written_form_per_meaning() {
+        use crate::model::{AnnotationAdd, ItemId, Ref, Verdict};
+        let ann = Payload {
+            header: Header {
+                log: "newsroom.example/idlib-2022".into(),
+                seq: Seq(9),
+                prev: Hash::ZERO,
+                time: "2026-11-24T19:13:28Z".into(),
+                signer: "SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    .parse()
+                    .unwrap(),
+                kind: Kind::AnnotationAdd,
+            },
+            body: Body::AnnotationAdd(AnnotationAdd {
+                claim: Ref {
+                    id: ItemId::claim(1),
+                    hash: Hash::ZERO,
+                },
+                verdict: Verdict::Disputed,
+                reliability: None,
+                credibility: None,
+                note: None,
+                corroborates: vec![],
+                contradicts: vec![],
+                supersedes: None,
+            }),
+        };
+        let good = ann.to_bytes().unwrap();
+        assert_eq!(Payload::parse(&good).unwrap(), ann);
+        // The same meaning with an optional member left out instead of null.
+        let omitted = String::from_utf8(good)
+            .unwrap()
+            .replace("\"note\":null,", "");
+        assert!(
+            matches!(
+                Payload::parse(omitted.as_bytes()),
+                Err(PayloadError::Body(_))
+            ),
+            "{omitted}"
+        );
     }
 }

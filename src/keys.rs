@@ -7,7 +7,7 @@
 use crate::error::Error;
 use crate::model::Fingerprint;
 use ed25519_dalek::{Signature, VerifyingKey};
-use ssh_encoding::{Decode, Encode};
+use ssh_encoding::Encode;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey as SshPublicKey, SshSig};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -106,52 +106,13 @@ pub struct ParsedSig {
 
 /// Decodes and checks the fixed fields of a binary SSHSIG blob.
 pub fn parse_sig(blob: &[u8]) -> Result<ParsedSig, String> {
-    let mut reader = blob;
-    let sig = SshSig::decode(&mut reader).map_err(|e| format!("not an SSHSIG blob ({e})"))?;
-    if !reader.is_empty() {
-        return Err(format!("{} bytes follow the SSHSIG blob", reader.len()));
-    }
-    if sig.version() != 1 {
-        return Err(format!("SSHSIG version {} is not 1", sig.version()));
-    }
-    // One encoding only: fields the signature does not cover (version,
-    // length prefixes, padding inside the key and signature blobs) must be
-    // exactly what re-encoding gives, or the blob -- and so the entry hash --
-    // could be changed without the key.
-    let mut canonical = Vec::with_capacity(blob.len());
-    if sig.encode(&mut canonical).is_err() || canonical != blob {
-        return Err("the SSHSIG blob is not in its canonical encoding".into());
-    }
-    if sig.namespace() != NAMESPACE {
-        return Err(format!(
-            "namespace is `{}`, not `{NAMESPACE}`",
-            sig.namespace()
-        ));
-    }
-    if sig.hash_alg() != HashAlg::Sha512 {
-        return Err(format!("hash is {}, not sha512", sig.hash_alg()));
-    }
-    if !sig.reserved().is_empty() {
-        return Err("reserved field is not empty".into());
-    }
-    if sig.algorithm() != Algorithm::Ed25519 {
-        return Err(format!(
-            "signature algorithm is {}, not ssh-ed25519",
-            sig.algorithm()
-        ));
-    }
-    let key_bytes = sig
-        .public_key()
-        .ed25519()
-        .ok_or("the SSHSIG key is not ed25519")?
-        .0;
-    let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| "invalid Ed25519 key in SSHSIG")?;
-    let signature = Signature::from_slice(sig.signature_bytes())
-        .map_err(|_| "the signature is not 64 bytes")?;
+    let parts = crate::sigcheck::parse_sshsig(blob)?;
+    let key =
+        VerifyingKey::from_bytes(&parts.key_bytes).map_err(|_| "invalid Ed25519 key in SSHSIG")?;
     Ok(ParsedSig {
         key,
-        key_bytes,
-        signature,
+        key_bytes: parts.key_bytes,
+        signature: parts.signature,
     })
 }
 

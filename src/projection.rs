@@ -9,7 +9,7 @@ use crate::entry::Header;
 use crate::error::Result;
 use crate::model::Body;
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params_from_iter, Connection};
 
 /// One projection row: its table, its columns (the first `key` of them
 /// identify the row) and its values.
@@ -247,65 +247,6 @@ pub fn insert(conn: &Connection, row: &Row) -> Result<()> {
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(row.values.iter()))?;
     Ok(())
-}
-
-/// Compares a row with the table. `None` when equal; otherwise what differs.
-pub fn compare(conn: &Connection, row: &Row) -> Result<Option<String>> {
-    let cond = row.cols[..row.key]
-        .iter()
-        .map(|c| format!("{c} = ?"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let sql = format!(
-        "SELECT {} FROM {} WHERE {cond}",
-        row.cols.join(", "),
-        row.table
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let found: Option<Vec<Value>> = stmt
-        .query_row(params_from_iter(row.values[..row.key].iter()), |r| {
-            (0..row.cols.len()).map(|i| r.get::<_, Value>(i)).collect()
-        })
-        .optional()?;
-    let key_desc = || {
-        row.cols[..row.key]
-            .iter()
-            .zip(&row.values)
-            .map(|(c, v)| format!("{}={}", c.trim_matches('"'), show(v)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    Ok(match found {
-        None => Some(format!("table {} has no row {}", row.table, key_desc())),
-        Some(vals) => row
-            .cols
-            .iter()
-            .zip(vals.iter().zip(&row.values))
-            .find(|(_, (got, want))| got != want)
-            .map(|(col, (got, want))| {
-                format!(
-                    "table {} row {}: column {} is {} but the entry implies {}",
-                    row.table,
-                    key_desc(),
-                    col.trim_matches('"'),
-                    show(got),
-                    show(want)
-                )
-            }),
-    })
-}
-
-fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "NULL".into(),
-        Value::Integer(i) => i.to_string(),
-        Value::Real(f) => f.to_string(),
-        Value::Text(s) => {
-            let s: String = s.chars().take(40).collect();
-            format!("{:?}", s)
-        }
-        Value::Blob(b) => format!("x'{}'", hex::encode(&b[..b.len().min(8)])),
-    }
 }
 
 /// Number of rows a projection table holds.

@@ -278,12 +278,13 @@ pub struct SshsigParts {
     pub signature: Signature,
 }
 
-/// Decodes a binary SSHSIG blob with exactly the checks of
-/// [`crate::keys::parse_sig`] (version 1, canonical encoding, ed25519,
-/// namespace `claimtrail`, sha512, no reserved data, nothing after the
-/// blob) and the same messages, except that the key's point is not
-/// decoded. A unit test holds the two to the same answers: keep them in
-/// step (or give `keys` a variant without the decoding and call it here).
+/// Decodes a binary SSHSIG blob and checks its fixed fields: version 1,
+/// canonical encoding (the fields Ed25519 does not sign -- version, length
+/// prefixes -- must be exactly what re-encoding gives, or the blob and so
+/// the entry hash could be changed without the key), ed25519, namespace
+/// `claimtrail`, sha512, no reserved data, nothing after the blob. The
+/// key's point is not decoded ([`crate::keys::parse_sig`] does that on top
+/// of this). It does *not* say that the signature is valid.
 pub fn parse_sshsig(blob: &[u8]) -> Result<SshsigParts, String> {
     let mut reader = blob;
     let sig = SshSig::decode(&mut reader).map_err(|e| format!("not an SSHSIG blob ({e})"))?;

@@ -911,10 +911,10 @@ impl<'c> Verifier<'c> {
         Ok(())
     }
 
-    /// Compares a projection row with its table, like
-    /// [`projection::compare`] and with the same messages, but without
-    /// allocating when the row is equal, and without failing on a column
-    /// that holds invalid UTF-8 (it is reported, as any other difference).
+    /// Compares a projection row with its table: `None` when equal,
+    /// otherwise which row or column differs. It does not allocate when the
+    /// row is equal, and a column holding invalid UTF-8 is reported like
+    /// any other difference, never a failure.
     fn compare(&mut self, row: &projection::Row) -> Result<Option<String>> {
         let sql = self.compare_sql.entry(row.table).or_insert_with(|| {
             let cond = row.cols[..row.key]
@@ -1158,7 +1158,7 @@ fn same_value(got: ValueRef<'_>, want: &Value) -> bool {
     }
 }
 
-/// A value for a problem's detail, as `projection::compare` shows it.
+/// A value as a problem's detail shows it (text cut at 40 characters, blobs as hex).
 fn show(v: ValueRef<'_>) -> String {
     match v {
         ValueRef::Null => "NULL".into(),

@@ -125,12 +125,8 @@ impl Store {
         conn.busy_timeout(busy_timeout())?;
         // WAL: readers see a consistent snapshot while a writer appends.
         // `synchronous=FULL`: a committed entry survives a power cut.
-        // A 64 MiB page cache (SQLite's default is 2 MiB) keeps the upper
-        // levels of the indexes of a million-entry log in memory; it is
-        // filled only as pages are read, so small commands do not pay.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;
-             PRAGMA cache_size = -65536;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;",
         )
         .map_err(|e| open_error(path, e))?;
         Ok(Store {

@@ -15,7 +15,7 @@ use crate::checkpoint::{verify_note, Checkpoint, KeyType, SignedNote, VerifierKe
 use crate::entry::{entry_hash, Header, Payload, PayloadError};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
-use crate::keys::{self, PublicKey, Signer};
+use crate::keys::{self, Signer};
 use crate::merkle::{self, LeafIndex};
 use crate::model::*;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
@@ -522,29 +522,8 @@ impl BundleHistory {
         claims: &mut Vec<String>,
     ) {
         match body {
-            Body::LogInit(_) => {
-                if let Ok(Ok(info)) = rules::authorize(&BundleHistory::default(), h, body) {
-                    self.keys.insert(h.signer.clone(), info);
-                }
-            }
-            Body::KeyAdd(b) => {
-                if let Ok(pk) = PublicKey::from_openssh(&b.key) {
-                    self.keys.insert(
-                        pk.fingerprint().clone(),
-                        KeyInfo {
-                            public: pk,
-                            name: b.name.clone(),
-                            role: b.role,
-                            enrolled: h.seq,
-                            revoked: None,
-                        },
-                    );
-                }
-            }
-            Body::KeyRevoke(b) => {
-                if let Some(k) = self.keys.get_mut(&b.fingerprint) {
-                    k.revoked = Some(h.seq);
-                }
+            Body::LogInit(_) | Body::KeyAdd(_) | Body::KeyRevoke(_) => {
+                rules::apply_key_change(&mut self.keys, h, body);
             }
             Body::SourceAdd(b) => {
                 counts.0 += 1;

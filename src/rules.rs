@@ -127,6 +127,52 @@ pub trait History {
     fn tree_root(&self, size: u64) -> Result<Option<Hash>>;
 }
 
+/// What an entry that passed its checks does to the set of enrolled keys:
+/// `log.init` and `key.add` enroll, `key.revoke` ends a key from that entry
+/// on. Verify and bundle verification replay keys with this one function.
+pub fn apply_key_change(
+    keys: &mut std::collections::HashMap<Fingerprint, KeyInfo>,
+    header: &Header,
+    body: &Body,
+) {
+    match body {
+        Body::LogInit(b) => {
+            if let Ok(public) = PublicKey::from_openssh(&b.key) {
+                keys.insert(
+                    header.signer.clone(),
+                    KeyInfo {
+                        public,
+                        name: b.name.clone(),
+                        role: Role::Admin,
+                        enrolled: header.seq,
+                        revoked: None,
+                    },
+                );
+            }
+        }
+        Body::KeyAdd(b) => {
+            if let Ok(public) = PublicKey::from_openssh(&b.key) {
+                keys.insert(
+                    public.fingerprint().clone(),
+                    KeyInfo {
+                        public,
+                        name: b.name.clone(),
+                        role: b.role,
+                        enrolled: header.seq,
+                        revoked: None,
+                    },
+                );
+            }
+        }
+        Body::KeyRevoke(b) => {
+            if let Some(k) = keys.get_mut(&b.fingerprint) {
+                k.revoked = Some(header.seq);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The media type of every source text (claimtrail stores UTF-8 text).
 pub const MEDIA_TYPE: &str = "text/plain; charset=utf-8";
 

@@ -849,29 +849,8 @@ impl<'c> Verifier<'c> {
         // State, only from entries that passed.
         if valid {
             match &parsed.body {
-                Body::LogInit(_) => {
-                    if let Ok(info) = rules::authorize(&NoHistory, h, &parsed.body)? {
-                        self.keys.insert(h.signer.clone(), info);
-                    }
-                }
-                Body::KeyAdd(b) => {
-                    if let Ok(pk) = keys::PublicKey::from_openssh(&b.key) {
-                        self.keys.insert(
-                            pk.fingerprint().clone(),
-                            KeyInfo {
-                                public: pk,
-                                name: b.name.clone(),
-                                role: b.role,
-                                enrolled: h.seq,
-                                revoked: None,
-                            },
-                        );
-                    }
-                }
-                Body::KeyRevoke(b) => {
-                    if let Some(info) = self.keys.get_mut(&b.fingerprint) {
-                        info.revoked = Some(h.seq);
-                    }
+                Body::LogInit(_) | Body::KeyAdd(_) | Body::KeyRevoke(_) => {
+                    rules::apply_key_change(&mut self.keys, h, &parsed.body);
                 }
                 Body::SourceRedact(b) => {
                     self.redacted.insert(b.source.id.n);
@@ -1283,38 +1262,6 @@ impl History for Verifier<'_> {
     fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
         let f = &self.frontier;
         Ok((f.size().0 == size).then(|| f.root()))
-    }
-}
-
-/// An empty history, for re-deriving what `log.init` enrolls.
-struct NoHistory;
-impl History for NoHistory {
-    fn key(&self, _: &Fingerprint) -> Result<Option<KeyInfo>> {
-        Ok(None)
-    }
-    fn active_admins(&self) -> Result<u64> {
-        Ok(0)
-    }
-    fn item(&self, _: ItemId) -> Result<Option<(Seq, Hash)>> {
-        Ok(None)
-    }
-    fn source(&self, _: u64) -> Result<Option<SourceInfo>> {
-        Ok(None)
-    }
-    fn source_with_sha(&self, _: &Hash) -> Result<Option<u64>> {
-        Ok(None)
-    }
-    fn annotation(&self, _: u64) -> Result<Option<(u64, Fingerprint)>> {
-        Ok(None)
-    }
-    fn claim_source(&self, _: u64) -> Result<Option<u64>> {
-        Ok(None)
-    }
-    fn blob(&self, _: &Hash) -> Result<Option<Vec<u8>>> {
-        Ok(None)
-    }
-    fn tree_root(&self, _: u64) -> Result<Option<Hash>> {
-        Ok(None)
     }
 }
 

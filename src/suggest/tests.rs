@@ -557,23 +557,3 @@ fn never_panics_on_arbitrary_text() {
         check_invariants(&text, &suggest(&text));
     }
 }
-
-#[test]
-#[ignore]
-fn dump() {
-    for name in ARTICLES {
-        let text = fixture(&format!("{name}.txt"));
-        eprintln!("== {name}");
-        for c in suggest(&text) {
-            eprintln!(
-                "{}..{} [{}] <{}> ({}) {:?}",
-                c.start,
-                c.end,
-                c.provenance,
-                c.speaker,
-                c.cue,
-                c.quote(&text)
-            );
-        }
-    }
-}

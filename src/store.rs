@@ -69,17 +69,27 @@ impl Store {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
-        let mut store = Store::configure(conn, path)?;
-        let app_id: i64 = store
-            .conn
+        conn.busy_timeout(busy_timeout())?;
+        // Recognise the file before anything could write to it: switching
+        // another application's database to WAL would change it.
+        let app_id: i64 = conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .map_err(|e| open_error(path, e))?;
         if app_id != APPLICATION_ID {
+            let reason = if std::fs::metadata(path)
+                .map(|m| m.len() == 0)
+                .unwrap_or(false)
+            {
+                "it is an empty file"
+            } else {
+                "it is an SQLite file of another application"
+            };
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),
-                reason: "it is an SQLite file of another application".into(),
+                reason: reason.into(),
             });
         }
+        let mut store = Store::configure(conn, path)?;
         store.migrate()?;
         Ok(store)
     }

@@ -33,7 +33,16 @@ fn no_database_and_not_a_database() {
         .unwrap()
         .execute_batch("CREATE TABLE t(x)")
         .unwrap();
+    let before = std::fs::read(&w.db).unwrap();
     w.run(None, &["log"]).error("another application");
+    assert!(
+        before == std::fs::read(&w.db).unwrap(),
+        "another application's file was changed"
+    );
+    // An empty file: refused, and left empty.
+    std::fs::write(&w.db, b"").unwrap();
+    w.run(None, &["verify"]).error("it is an empty file");
+    assert_eq!(std::fs::metadata(&w.db).unwrap().len(), 0);
 }
 
 #[test]

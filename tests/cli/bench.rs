@@ -26,7 +26,12 @@ fn bench_json_has_every_step() {
     }
     for s in v["steps"].as_array().unwrap() {
         assert!(s["seconds"].as_f64().unwrap() > 0.0, "{s}");
-        assert!(s["peak_rss"].as_u64().unwrap() > 0, "{s}");
+        // Peak memory is sampled every 2 ms: a step of a tiny log can end
+        // before the first sample, and then says so with null, never 0.
+        assert!(
+            s["peak_rss"].is_null() || s["peak_rss"].as_u64().unwrap() > 0,
+            "{s}"
+        );
     }
     let verify = v["steps"]
         .as_array()

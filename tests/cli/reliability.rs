@@ -345,7 +345,13 @@ fn a_script_in_a_source_never_runs_in_the_html_report() {
     // Opened in a real headless browser: if any of these ran, the title
     // or the body would say PWNED.
     let Ok(chromium) = which("chromium") else {
-        panic!("chromium is needed for this test (apt-get install chromium; .ci/run installs it)");
+        // CI (which sets CI=true) must run it: .ci/run installs chromium.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is needed for this test in CI (apt-get install chromium)"
+        );
+        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium to run this test)");
+        return;
     };
     let w = Work::with_team();
     let attack = "<script>document.title='PWNED'</script><img src=x onerror=\"document.body.innerHTML='PWNED'\">";

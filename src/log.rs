@@ -201,35 +201,12 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         kind: e.body.kind(),
     };
     let history = StoreHistory { conn };
-    if !matches!(e.body, Body::LogInit(_)) {
-        match history.key(signer.fingerprint())? {
-            None => return Err(Error::NotEnrolled(signer.fingerprint().clone())),
-            Some(KeyInfo {
-                revoked: Some(r), ..
-            }) => {
-                return Err(Error::Revoked {
-                    fingerprint: signer.fingerprint().clone(),
-                    seq: r.0,
-                })
-            }
-            Some(k) if !header.kind.allowed_roles().contains(&k.role) => {
-                return Err(Error::Role {
-                    fingerprint: signer.fingerprint().clone(),
-                    role: k.role,
-                    kind: header.kind,
-                    allowed: header
-                        .kind
-                        .allowed_roles()
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-            }
-            Some(_) => {}
-        }
+    if let Err(v) = rules::authorize(&history, &header, &e.body)? {
+        // Only on refusal: say which of enrolment, revocation or role failed.
+        return Err(
+            authorization_error(&history, signer, header.kind)?.unwrap_or_else(|| refused(v))
+        );
     }
-    rules::authorize(&history, &header, &e.body)?.map_err(refused)?;
     // A new source's text goes in first, so the quote rules can see it.
     if let Body::SourceAdd(b) = &e.body {
         let blob = e
@@ -305,6 +282,37 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         id: n
             .zip(payload.body.creates())
             .map(|(n, k)| ItemId::new(k, n)),
+    })
+}
+
+/// The typed error for a signer that `rules::authorize` refused, if the
+/// refusal was about the key (not enrolled, revoked, wrong role).
+fn authorization_error(
+    history: &StoreHistory<'_>,
+    signer: &Signer,
+    kind: Kind,
+) -> Result<Option<Error>> {
+    let fingerprint = signer.fingerprint().clone();
+    Ok(match history.key(&fingerprint)? {
+        None => Some(Error::NotEnrolled(fingerprint)),
+        Some(KeyInfo {
+            revoked: Some(r), ..
+        }) => Some(Error::Revoked {
+            fingerprint,
+            seq: r.0,
+        }),
+        Some(k) if !kind.allowed_roles().contains(&k.role) => Some(Error::Role {
+            fingerprint,
+            role: k.role,
+            kind,
+            allowed: kind
+                .allowed_roles()
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+        Some(_) => None,
     })
 }
 

@@ -590,8 +590,8 @@ impl History for BundleHistory {
             _ => None,
         })
     }
-    fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>> {
-        Ok(self.texts.get(sha).cloned())
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+        Ok(self.texts.get(sha).cloned().map(std::rc::Rc::new))
     }
     fn tree_root(&self, _: u64) -> Result<Option<Hash>> {
         Ok(None)

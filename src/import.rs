@@ -1344,7 +1344,7 @@ impl History for WithoutTexts<'_> {
     fn claim_source(&self, n: u64) -> Result<Option<u64>> {
         self.log.claim_source(n)
     }
-    fn blob(&self, _sha: &Hash) -> Result<Option<Vec<u8>>> {
+    fn blob(&self, _sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
         Ok(None)
     }
     fn tree_root(&self, size: u64) -> Result<Option<Hash>> {

@@ -113,10 +113,15 @@ pub fn append_batch(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy)?;
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        out.push(append_one(&tx, signer, e)?);
-    }
+    let out = if pipelined(&tx, &entries)? {
+        append_pipelined(&tx, signer, entries)?
+    } else {
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            out.push(append_one(&tx, signer, e)?);
+        }
+        out
+    };
     tx.commit().map_err(busy)?;
     if redacting {
         // Move everything out of the WAL and truncate it, so no old copy
@@ -169,6 +174,337 @@ pub fn checkpoint(
     Ok((e, note))
 }
 
+/// Whether a batch can be signed on a second thread while this one checks
+/// and stores it ([`append_pipelined`]): only when no entry of the batch can
+/// change how another is checked. Key changes, redactions, checkpoints and
+/// `log.init` change the state the rules read, and a reference to an item
+/// created in the same batch (possible only in principle: its hash is not
+/// known before it is signed) would need the item stored first; batches
+/// with any of these take the entry-by-entry path.
+fn pipelined(conn: &Connection, entries: &[NewEntry]) -> Result<bool> {
+    if entries.len() < 2 {
+        return Ok(false);
+    }
+    let mut next = [0u64; 3];
+    for (i, kind) in [IdKind::Source, IdKind::Claim, IdKind::Annotation]
+        .into_iter()
+        .enumerate()
+    {
+        next[i] = max_id(conn, kind)? + 1;
+    }
+    let slot = |k: IdKind| match k {
+        IdKind::Source => 0,
+        IdKind::Claim => 1,
+        IdKind::Annotation => 2,
+    };
+    Ok(entries.iter().all(|e| {
+        matches!(
+            e.body,
+            Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_)
+        ) && e
+            .body
+            .refs()
+            .iter()
+            .all(|(_, r)| r.id.n < next[slot(r.id.kind)])
+    }))
+}
+
+fn max_id(conn: &Connection, kind: IdKind) -> Result<u64> {
+    let max: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT COALESCE(MAX(id), 0) FROM {}",
+            table_of(kind)
+        ))?
+        .query_row([], |r| r.get(0))?;
+    Ok(max as u64)
+}
+
+/// A batch of sources, claims and annotations that refer only to items
+/// already stored ([`pipelined`]), appended in two threads: this one checks
+/// every entry against the rules exactly as [`append_one`] does and stores
+/// the signed entries with their projection rows and tree nodes; a second
+/// one builds each payload with the hash of the entry before it, signs it
+/// and hashes it. The chain makes signing sequential, so overlapping it with
+/// the checks and the SQLite writes is what bounds a bulk import by the
+/// signing rate. Within such a batch the only way one entry bears on the
+/// check of another is a second `source.add` of the same bytes, which
+/// [`BatchHistory`] sees; the result is the entry-by-entry path's, entry for
+/// entry and error for error.
+fn append_pipelined(
+    conn: &Connection,
+    signer: &Signer,
+    entries: Vec<NewEntry>,
+) -> Result<Vec<Appended>> {
+    let (first, prev) = match crate::store::head(conn)? {
+        None => return Err(Error::Internal("a batch before log.init".into())),
+        Some((s, h)) => (s.0 + 1, h),
+    };
+    let log: String = conn
+        .prepare_cached("SELECT origin FROM log_meta WHERE seq = 0")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::Internal("the log has no log.init entry".into()))?;
+    let mut next_n = [0u64; 3];
+    for (i, kind) in [IdKind::Source, IdKind::Claim, IdKind::Annotation]
+        .into_iter()
+        .enumerate()
+    {
+        next_n[i] = max_id(conn, kind)? + 1;
+    }
+    let history = BatchHistory::new(conn);
+    let count = entries.len();
+    std::thread::scope(|scope| -> Result<Vec<Appended>> {
+        let (to_sign, signing) = std::sync::mpsc::channel::<Payload>();
+        let (signed_tx, signed) = std::sync::mpsc::channel::<Result<Signed>>();
+        scope.spawn(move || {
+            let mut prev = prev;
+            for mut payload in signing {
+                payload.header.prev = prev;
+                let out = payload
+                    .to_bytes()
+                    .map_err(|err| {
+                        Error::invalid(
+                            format!("cannot encode the entry: {err}"),
+                            "check the values given",
+                        )
+                    })
+                    .and_then(|bytes| {
+                        let sig = signer.sign(&bytes)?;
+                        let hash = entry_hash(&bytes, &sig);
+                        prev = hash;
+                        Ok(Signed {
+                            payload,
+                            bytes,
+                            sig,
+                            hash,
+                        })
+                    });
+                let failed = out.is_err();
+                if signed_tx.send(out).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        // Check every entry (the signing thread starts on the first at once).
+        let mut blobs = Vec::with_capacity(count);
+        let mut ns = Vec::with_capacity(count);
+        for (i, e) in entries.into_iter().enumerate() {
+            let header = Header {
+                log: log.clone(),
+                seq: Seq(first + i as u64),
+                prev: Hash::ZERO, // set by the signing thread
+                time: crate::clock::now(),
+                signer: signer.fingerprint().clone(),
+                kind: e.body.kind(),
+            };
+            check_entry(&history, signer, &header, &e)?;
+            if let Body::SourceAdd(b) = &e.body {
+                history.added_source(b.sha256, next_n[0]);
+            }
+            let n = e.body.creates().map(|k| {
+                let slot = match k {
+                    IdKind::Source => 0,
+                    IdKind::Claim => 1,
+                    IdKind::Annotation => 2,
+                };
+                next_n[slot] += 1;
+                next_n[slot] - 1
+            });
+            ns.push(n);
+            blobs.push(e.blob);
+            if to_sign
+                .send(Payload {
+                    header,
+                    body: e.body,
+                })
+                .is_err()
+            {
+                break; // the signing thread stopped: its error comes next
+            }
+        }
+        drop(to_sign);
+        // Store them in order as they come back signed.
+        let mut out = Vec::with_capacity(count);
+        for (n, blob) in ns.into_iter().zip(blobs) {
+            let s = signed
+                .recv()
+                .map_err(|_| Error::Internal("the signing thread stopped".into()))??;
+            out.push(store_entry(conn, &history, s, n, blob)?);
+        }
+        Ok(out)
+    })
+}
+
+/// The history a pipelined batch is checked against: the store as it was
+/// before the batch, plus the sources the batch adds (the one fact in which
+/// its entries bear on each other). The signer's key is read once (keys
+/// cannot change within such a batch) and the last source text is kept
+/// (a source's claims usually come together).
+struct BatchHistory<'c> {
+    store: StoreHistory<'c>,
+    keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<KeyInfo>>>,
+    last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<Vec<u8>>)>>,
+    added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
+}
+
+impl<'c> BatchHistory<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        BatchHistory {
+            store: StoreHistory { conn },
+            keys: Default::default(),
+            last_blob: Default::default(),
+            added: Default::default(),
+        }
+    }
+
+    /// Source `n` of the batch has these bytes.
+    fn added_source(&self, sha: Hash, n: u64) {
+        self.added.borrow_mut().entry(sha).or_insert(n);
+    }
+}
+
+impl History for BatchHistory<'_> {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
+        if let Some(k) = self.keys.borrow().get(fp) {
+            return Ok(k.clone());
+        }
+        let k = self.store.key(fp)?;
+        self.keys.borrow_mut().insert(fp.clone(), k.clone());
+        Ok(k)
+    }
+    fn active_admins(&self) -> Result<u64> {
+        self.store.active_admins()
+    }
+    fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
+        self.store.item(id)
+    }
+    fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
+        self.store.source(n)
+    }
+    fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>> {
+        match self.store.source_with_sha(sha)? {
+            Some(n) => Ok(Some(n)),
+            None => Ok(self.added.borrow().get(sha).copied()),
+        }
+    }
+    fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
+        self.store.annotation(n)
+    }
+    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
+        self.store.claim_source(n)
+    }
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+        if let Some((h, data)) = &*self.last_blob.borrow() {
+            if h == sha {
+                return Ok(Some(data.clone()));
+            }
+        }
+        let data = self.store.blob(sha)?;
+        if let Some(d) = &data {
+            *self.last_blob.borrow_mut() = Some((*sha, d.clone()));
+        }
+        Ok(data)
+    }
+    fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
+        self.store.tree_root(size)
+    }
+}
+
+/// An entry signed by the signing thread of [`append_pipelined`].
+struct Signed {
+    payload: Payload,
+    bytes: Vec<u8>,
+    sig: Vec<u8>,
+    hash: Hash,
+}
+
+/// The rules an entry must pass before it is signed: the signer's
+/// authorization, the source text given with a `source.add`, and the body.
+fn check_entry(
+    history: &dyn History,
+    signer: &Signer,
+    header: &Header,
+    e: &NewEntry,
+) -> Result<()> {
+    if let Err(v) = rules::authorize(history, header, &e.body)? {
+        // Only on refusal: say which of enrolment, revocation or role failed.
+        return Err(
+            authorization_error(history, signer, header.kind)?.unwrap_or_else(|| refused(v))
+        );
+    }
+    if let Body::SourceAdd(b) = &e.body {
+        let blob = e
+            .blob
+            .as_deref()
+            .ok_or_else(|| Error::Internal("source.add without its text".into()))?;
+        if Hash::sha256(blob) != b.sha256 || blob.len() as u64 != b.length {
+            return Err(Error::Internal(
+                "source.add body does not match its text".into(),
+            ));
+        }
+    }
+    rules::check_body(history, header, &e.body)?.map_err(refused)?;
+    Ok(())
+}
+
+/// Writes a signed entry: its row, its projection rows, its tree nodes and
+/// (for `source.add`) its text, or (for `source.redact`) removes the text.
+fn store_entry(
+    conn: &Connection,
+    history: &dyn History,
+    s: Signed,
+    n: Option<u64>,
+    blob: Option<Vec<u8>>,
+) -> Result<Appended> {
+    let Signed {
+        payload,
+        bytes,
+        sig,
+        hash,
+    } = s;
+    let seq = payload.header.seq;
+    conn.prepare_cached(
+        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        seq.0 as i64,
+        payload.header.kind.as_str(),
+        bytes,
+        sig,
+        &hash.0[..]
+    ])?;
+    for row in projection::rows(&payload.header, &payload.body, n) {
+        projection::insert(conn, &row)?;
+    }
+    crate::tree::append_leaf(conn, crate::merkle::LeafIndex(seq.0), hash)?;
+    match &payload.body {
+        Body::SourceAdd(b) => {
+            conn.prepare_cached("INSERT INTO blobs (sha256, data) VALUES (?, ?)")?
+                .execute(params![
+                    &b.sha256.0[..],
+                    blob.as_deref().unwrap_or_default()
+                ])?;
+        }
+        Body::SourceRedact(b) => {
+            if let Some(src) = history.source(b.source.id.n)? {
+                conn.execute(
+                    "DELETE FROM blobs WHERE sha256 = ?",
+                    params![&src.sha256.0[..]],
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(Appended {
+        seq,
+        kind: payload.header.kind,
+        hash,
+        id: n
+            .zip(payload.body.creates())
+            .map(|(n, k)| ItemId::new(k, n)),
+    })
+}
+
 fn busy(e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
@@ -201,34 +537,9 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         kind: e.body.kind(),
     };
     let history = StoreHistory { conn };
-    if let Err(v) = rules::authorize(&history, &header, &e.body)? {
-        // Only on refusal: say which of enrolment, revocation or role failed.
-        return Err(
-            authorization_error(&history, signer, header.kind)?.unwrap_or_else(|| refused(v))
-        );
-    }
-    // A new source's text goes in first, so the quote rules can see it.
-    if let Body::SourceAdd(b) = &e.body {
-        let blob = e
-            .blob
-            .as_deref()
-            .ok_or_else(|| Error::Internal("source.add without its text".into()))?;
-        if Hash::sha256(blob) != b.sha256 || blob.len() as u64 != b.length {
-            return Err(Error::Internal(
-                "source.add body does not match its text".into(),
-            ));
-        }
-    }
-    rules::check_body(&history, &header, &e.body)?.map_err(refused)?;
-
+    check_entry(&history, signer, &header, &e)?;
     let n = match e.body.creates() {
-        Some(kind) => {
-            let table = table_of(kind);
-            let max: i64 = conn
-                .prepare_cached(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))?
-                .query_row([], |r| r.get(0))?;
-            Some(max as u64 + 1)
-        }
+        Some(kind) => Some(max_id(conn, kind)? + 1),
         None => None,
     };
     let payload = Payload {
@@ -243,52 +554,19 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     })?;
     let sig = signer.sign(&bytes)?;
     let hash = entry_hash(&bytes, &sig);
-    conn.prepare_cached(
-        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        seq.0 as i64,
-        payload.header.kind.as_str(),
+    let signed = Signed {
+        payload,
         bytes,
         sig,
-        &hash.0[..]
-    ])?;
-    for row in projection::rows(&payload.header, &payload.body, n) {
-        projection::insert(conn, &row)?;
-    }
-    crate::tree::append_leaf(conn, crate::merkle::LeafIndex(seq.0), hash)?;
-    match &payload.body {
-        Body::SourceAdd(b) => {
-            conn.prepare_cached("INSERT INTO blobs (sha256, data) VALUES (?, ?)")?
-                .execute(params![
-                    &b.sha256.0[..],
-                    e.blob.as_deref().unwrap_or_default()
-                ])?;
-        }
-        Body::SourceRedact(b) => {
-            if let Some(src) = history.source(b.source.id.n)? {
-                conn.execute(
-                    "DELETE FROM blobs WHERE sha256 = ?",
-                    params![&src.sha256.0[..]],
-                )?;
-            }
-        }
-        _ => {}
-    }
-    Ok(Appended {
-        seq,
-        kind: payload.header.kind,
         hash,
-        id: n
-            .zip(payload.body.creates())
-            .map(|(n, k)| ItemId::new(k, n)),
-    })
+    };
+    store_entry(conn, &history, signed, n, e.blob)
 }
 
 /// The typed error for a signer that `rules::authorize` refused, if the
 /// refusal was about the key (not enrolled, revoked, wrong role).
 fn authorization_error(
-    history: &StoreHistory<'_>,
+    history: &dyn History,
     signer: &Signer,
     kind: Kind,
 ) -> Result<Option<Error>> {
@@ -435,12 +713,13 @@ impl History for StoreHistory<'_> {
             .map(|n| n as u64))
     }
 
-    fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>> {
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
         Ok(self
             .conn
             .prepare_cached("SELECT data FROM blobs WHERE sha256 = ?")?
             .query_row([&sha.0[..]], |r| r.get(0))
-            .optional()?)
+            .optional()?
+            .map(std::rc::Rc::new))
     }
 
     fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
@@ -463,4 +742,133 @@ fn parsed_key(line: &str) -> std::result::Result<PublicKey, String> {
     let k = PublicKey::from_openssh(line)?;
     PARSED.with(|m| m.borrow_mut().insert(line.to_string(), k.clone()));
     Ok(k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::verify;
+
+    fn source(text: &str) -> NewEntry {
+        let data = text.as_bytes().to_vec();
+        NewEntry {
+            body: Body::SourceAdd(SourceAdd {
+                kind: SourceKind::Statement,
+                title: None,
+                publisher: None,
+                author: None,
+                url: None,
+                published: None,
+                retrieved: crate::clock::now(),
+                sha256: Hash::sha256(&data),
+                length: data.len() as u64,
+                media_type: rules::MEDIA_TYPE.into(),
+                derived_from: vec![],
+            }),
+            blob: Some(data),
+        }
+    }
+
+    fn new_log(dir: &Path) -> (Store, Signer) {
+        let admin = Signer::generate("admin").unwrap();
+        let db = dir.join("log.db");
+        init(&db, &admin, "test.example/log", "Admin").unwrap();
+        (Store::open(&db).unwrap(), admin)
+    }
+
+    fn rows(store: &Store) -> i64 {
+        store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// A batch signed on the second thread is the log the entry-by-entry
+    /// path makes: ids, chain, tree, projections, all verified.
+    #[test]
+    fn a_pipelined_batch_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, admin) = new_log(dir.path());
+        let batch: Vec<NewEntry> = (0..50).map(|i| source(&format!("text {i}"))).collect();
+        assert!(pipelined(store.conn(), &batch).unwrap());
+        let out = append_batch(&mut store, &admin, batch).unwrap();
+        assert_eq!(out.len(), 50);
+        for (i, a) in out.iter().enumerate() {
+            assert_eq!(a.seq, Seq(1 + i as u64));
+            assert_eq!(a.id, Some(ItemId::source(1 + i as u64)));
+        }
+        let s1 = Ref {
+            id: ItemId::source(1),
+            hash: out[0].hash,
+        };
+        let claims: Vec<NewEntry> = (0..3)
+            .map(|_| {
+                NewEntry::new(
+                    claim_body(s1, "text 0", (0, 4), "someone", SourceKind::Statement, None)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let out = append_batch(&mut store, &admin, claims).unwrap();
+        assert_eq!(out[2].id, Some(ItemId::claim(3)));
+        let report = verify(&store).unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+        assert_eq!(report.entries, 54);
+    }
+
+    /// The one way entries of a pipelined batch bear on each other: the
+    /// second source of the same bytes is refused as the sequential path
+    /// refuses it, and nothing of the batch is written.
+    #[test]
+    fn a_pipelined_batch_refuses_what_the_sequential_path_refuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, admin) = new_log(dir.path());
+        append(&mut store, &admin, source("first")).unwrap();
+        let twice = || vec![source("a"), source("b"), source("a")];
+        assert!(pipelined(store.conn(), &twice()).unwrap());
+        let before = rows(&store);
+        let piped = append_batch(&mut store, &admin, twice()).unwrap_err();
+        assert_eq!(rows(&store), before);
+        // The same entries one at a time: the same refusal of the third.
+        append(&mut store, &admin, source("a")).unwrap();
+        append(&mut store, &admin, source("b")).unwrap();
+        let one = append(&mut store, &admin, source("a")).unwrap_err();
+        assert_eq!(piped.to_string(), one.to_string());
+        assert!(
+            one.to_string().contains("S2 already has these exact bytes"),
+            "{one}"
+        );
+        // A source already stored, and a claim on a source that is not.
+        let stored = append_batch(&mut store, &admin, vec![source("c"), source("first")]);
+        assert!(stored.unwrap_err().to_string().contains("S1 already"));
+        let missing = Ref {
+            id: ItemId::source(99),
+            hash: Hash::ZERO,
+        };
+        let claim = |r| {
+            NewEntry::new(claim_body(r, "first", (0, 5), "x", SourceKind::Statement, None).unwrap())
+        };
+        let batch = vec![source("d"), claim(missing)];
+        assert!(
+            !pipelined(store.conn(), &batch).unwrap(),
+            "refers past the stored ids"
+        );
+        let err = append_batch(&mut store, &admin, batch).unwrap_err();
+        assert!(err.to_string().contains("S99"), "{err}");
+        assert!(verify(&store).unwrap().ok);
+    }
+
+    /// Batches whose entries change the rules for the next ones take the
+    /// entry-by-entry path.
+    #[test]
+    fn state_changes_are_not_pipelined() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, admin) = new_log(dir.path());
+        let revoke = NewEntry::new(Body::KeyRevoke(KeyRevoke {
+            fingerprint: admin.fingerprint().clone(),
+            reason: "lost".into(),
+        }));
+        assert!(!pipelined(store.conn(), &[source("a"), revoke]).unwrap());
+        assert!(!pipelined(store.conn(), &[source("a")]).unwrap());
+    }
 }

@@ -21,19 +21,98 @@ pub struct Row {
     pub values: Vec<Value>,
 }
 
+/// A projection table: its name and columns; the first `key` columns
+/// identify a row, and the first column grows with the log (a row's first
+/// column never goes down from one entry to the next), except in `keys`.
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub cols: &'static [&'static str],
+    pub key: usize,
+    /// The `INSERT` of one row (append path).
+    insert_sql: &'static str,
+}
+
+macro_rules! table {
+    ($konst:ident, $name:literal, key $key:literal, [$($col:literal),+ $(,)?]) => {
+        pub const $konst: Table = Table {
+            name: $name,
+            cols: &[$($col),+],
+            key: $key,
+            insert_sql: concat!(
+                "INSERT INTO ", $name, " (", table!(@join $($col),+), ") VALUES (",
+                table!(@marks $($col),+), ")"
+            ),
+        };
+    };
+    (@join $first:literal $(, $rest:literal)*) => { concat!($first $(, ", ", $rest)*) };
+    (@marks $first:literal $(, $rest:literal)*) => { concat!("?" $(, table!(@mark $rest))*) };
+    (@mark $x:literal) => { ", ?" };
+}
+
+table!(LOG_META, "log_meta", key 1, ["seq", "origin"]);
+table!(KEYS, "keys", key 1, ["fingerprint", "seq", "public_key", "name", "role"]);
+table!(REVOCATIONS, "revocations", key 1, ["seq", "fingerprint", "reason", "signer"]);
+table!(SOURCES, "sources", key 1, [
+    "id", "seq", "sha256", "length", "kind", "title", "publisher", "author", "url",
+    "published", "retrieved", "media_type", "signer", "time",
+]);
+table!(SOURCE_LINKS, "source_links", key 2, ["source_id", "derived_from"]);
+table!(REDACTIONS, "redactions", key 1, ["seq", "source_id", "reason", "signer", "time"]);
+table!(CLAIMS, "claims", key 1, [
+    "id", "seq", "source_id", "start", "\"end\"", "quote_sha256", "prefix", "suffix",
+    "speaker", "provenance", "paraphrase", "signer", "time",
+]);
+table!(ANNOTATIONS, "annotations", key 1, [
+    "id", "seq", "claim_id", "signer", "time", "verdict", "reliability", "credibility",
+    "note", "supersedes",
+]);
+table!(RELATIONS, "relations", key 3, ["annotation_id", "relation", "other_claim"]);
+table!(CHECKPOINTS, "checkpoints", key 1, ["seq", "size", "root", "note", "signer", "time"]);
+
 /// Every projection table, for the final row-count check.
-pub const TABLES: &[&str] = &[
-    "log_meta",
-    "keys",
-    "revocations",
-    "sources",
-    "source_links",
-    "redactions",
-    "claims",
-    "annotations",
-    "relations",
-    "checkpoints",
+pub const ALL: &[&Table] = &[
+    &LOG_META,
+    &KEYS,
+    &REVOCATIONS,
+    &SOURCES,
+    &SOURCE_LINKS,
+    &REDACTIONS,
+    &CLAIMS,
+    &ANNOTATIONS,
+    &RELATIONS,
+    &CHECKPOINTS,
 ];
+
+/// Every projection table's name.
+pub const TABLES: &[&str] = &[
+    LOG_META.name,
+    KEYS.name,
+    REVOCATIONS.name,
+    SOURCES.name,
+    SOURCE_LINKS.name,
+    REDACTIONS.name,
+    CLAIMS.name,
+    ANNOTATIONS.name,
+    RELATIONS.name,
+    CHECKPOINTS.name,
+];
+
+impl Table {
+    fn row(&'static self, values: Vec<Value>) -> Row {
+        Row {
+            table: self.name,
+            cols: self.cols,
+            key: self.key,
+            values,
+        }
+    }
+
+    /// The table by name.
+    pub fn named(name: &str) -> Option<&'static Table> {
+        ALL.iter().copied().find(|t| t.name == name)
+    }
+}
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_string())
@@ -55,12 +134,7 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
     let mut out = Vec::new();
     match body {
         Body::LogInit(b) => {
-            out.push(Row {
-                table: "log_meta",
-                cols: &["seq", "origin"],
-                key: 1,
-                values: vec![seq.clone(), text(&b.origin)],
-            });
+            out.push(LOG_META.row(vec![seq.clone(), text(&b.origin)]));
             out.push(key_row(
                 seq,
                 header.signer.as_str(),
@@ -75,176 +149,94 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
                 .unwrap_or_default();
             out.push(key_row(seq, &fp, &b.key, &b.name, b.role.as_str()));
         }
-        Body::KeyRevoke(b) => out.push(Row {
-            table: "revocations",
-            cols: &["seq", "fingerprint", "reason", "signer"],
-            key: 1,
-            values: vec![seq, text(b.fingerprint.as_str()), text(&b.reason), signer],
-        }),
+        Body::KeyRevoke(b) => out.push(REVOCATIONS.row(vec![
+            seq,
+            text(b.fingerprint.as_str()),
+            text(&b.reason),
+            signer,
+        ])),
         Body::SourceAdd(b) => {
-            out.push(Row {
-                table: "sources",
-                cols: &[
-                    "id",
-                    "seq",
-                    "sha256",
-                    "length",
-                    "kind",
-                    "title",
-                    "publisher",
-                    "author",
-                    "url",
-                    "published",
-                    "retrieved",
-                    "media_type",
-                    "signer",
-                    "time",
-                ],
-                key: 1,
-                values: vec![
-                    n.clone(),
-                    seq,
-                    Value::Blob(b.sha256.0.to_vec()),
-                    int(b.length),
-                    text(b.kind.as_str()),
-                    opt_text(&b.title),
-                    opt_text(&b.publisher),
-                    opt_text(&b.author),
-                    opt_text(&b.url),
-                    opt_text(&b.published),
-                    text(&b.retrieved),
-                    text(&b.media_type),
-                    signer,
-                    time,
-                ],
-            });
-            for r in &b.derived_from {
-                out.push(Row {
-                    table: "source_links",
-                    cols: &["source_id", "derived_from"],
-                    key: 2,
-                    values: vec![n.clone(), int(r.id.n)],
-                });
-            }
-        }
-        Body::SourceRedact(b) => out.push(Row {
-            table: "redactions",
-            cols: &["seq", "source_id", "reason", "signer", "time"],
-            key: 1,
-            values: vec![seq, int(b.source.id.n), text(&b.reason), signer, time],
-        }),
-        Body::ClaimAdd(b) => out.push(Row {
-            table: "claims",
-            cols: &[
-                "id",
-                "seq",
-                "source_id",
-                "start",
-                "\"end\"",
-                "quote_sha256",
-                "prefix",
-                "suffix",
-                "speaker",
-                "provenance",
-                "paraphrase",
-                "signer",
-                "time",
-            ],
-            key: 1,
-            values: vec![
-                n,
+            out.push(SOURCES.row(vec![
+                n.clone(),
                 seq,
-                int(b.source.id.n),
-                int(b.start),
-                int(b.end),
-                Value::Blob(b.quote_sha256.0.to_vec()),
-                text(&b.prefix),
-                text(&b.suffix),
-                text(&b.speaker),
-                text(b.provenance.as_str()),
-                opt_text(&b.text),
+                Value::Blob(b.sha256.0.to_vec()),
+                int(b.length),
+                text(b.kind.as_str()),
+                opt_text(&b.title),
+                opt_text(&b.publisher),
+                opt_text(&b.author),
+                opt_text(&b.url),
+                opt_text(&b.published),
+                text(&b.retrieved),
+                text(&b.media_type),
                 signer,
                 time,
-            ],
-        }),
+            ]));
+            for r in &b.derived_from {
+                out.push(SOURCE_LINKS.row(vec![n.clone(), int(r.id.n)]));
+            }
+        }
+        Body::SourceRedact(b) => {
+            out.push(REDACTIONS.row(vec![seq, int(b.source.id.n), text(&b.reason), signer, time]))
+        }
+        Body::ClaimAdd(b) => out.push(CLAIMS.row(vec![
+            n,
+            seq,
+            int(b.source.id.n),
+            int(b.start),
+            int(b.end),
+            Value::Blob(b.quote_sha256.0.to_vec()),
+            text(&b.prefix),
+            text(&b.suffix),
+            text(&b.speaker),
+            text(b.provenance.as_str()),
+            opt_text(&b.text),
+            signer,
+            time,
+        ])),
         Body::AnnotationAdd(b) => {
-            out.push(Row {
-                table: "annotations",
-                cols: &[
-                    "id",
-                    "seq",
-                    "claim_id",
-                    "signer",
-                    "time",
-                    "verdict",
-                    "reliability",
-                    "credibility",
-                    "note",
-                    "supersedes",
-                ],
-                key: 1,
-                values: vec![
-                    n.clone(),
-                    seq,
-                    int(b.claim.id.n),
-                    signer,
-                    time,
-                    text(b.verdict.as_str()),
-                    b.reliability.map_or(Value::Null, |r| text(r.as_str())),
-                    b.credibility.map_or(Value::Null, |c| int(c.get() as u64)),
-                    opt_text(&b.note),
-                    b.supersedes.map_or(Value::Null, |r| int(r.id.n)),
-                ],
-            });
+            out.push(ANNOTATIONS.row(vec![
+                n.clone(),
+                seq,
+                int(b.claim.id.n),
+                signer,
+                time,
+                text(b.verdict.as_str()),
+                b.reliability.map_or(Value::Null, |r| text(r.as_str())),
+                b.credibility.map_or(Value::Null, |c| int(c.get() as u64)),
+                opt_text(&b.note),
+                b.supersedes.map_or(Value::Null, |r| int(r.id.n)),
+            ]));
             for (rel, refs) in [
                 ("corroborates", &b.corroborates),
                 ("contradicts", &b.contradicts),
             ] {
                 for r in refs {
-                    out.push(Row {
-                        table: "relations",
-                        cols: &["annotation_id", "relation", "other_claim"],
-                        key: 3,
-                        values: vec![n.clone(), text(rel), int(r.id.n)],
-                    });
+                    out.push(RELATIONS.row(vec![n.clone(), text(rel), int(r.id.n)]));
                 }
             }
         }
-        Body::CheckpointAdd(b) => out.push(Row {
-            table: "checkpoints",
-            cols: &["seq", "size", "root", "note", "signer", "time"],
-            key: 1,
-            values: vec![
-                seq,
-                int(b.size),
-                Value::Blob(b.root.0.to_vec()),
-                text(&b.note),
-                signer,
-                time,
-            ],
-        }),
+        Body::CheckpointAdd(b) => out.push(CHECKPOINTS.row(vec![
+            seq,
+            int(b.size),
+            Value::Blob(b.root.0.to_vec()),
+            text(&b.note),
+            signer,
+            time,
+        ])),
     }
     out
 }
 
 fn key_row(seq: Value, fp: &str, key: &str, name: &str, role: &str) -> Row {
-    Row {
-        table: "keys",
-        cols: &["fingerprint", "seq", "public_key", "name", "role"],
-        key: 1,
-        values: vec![text(fp), seq, text(key), text(name), text(role)],
-    }
+    KEYS.row(vec![text(fp), seq, text(key), text(name), text(role)])
 }
 
 /// Inserts a row (append path only).
 pub fn insert(conn: &Connection, row: &Row) -> Result<()> {
-    let placeholders = vec!["?"; row.cols.len()].join(", ");
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES ({placeholders})",
-        row.table,
-        row.cols.join(", ")
-    );
-    conn.prepare_cached(&sql)?
+    let table = Table::named(row.table)
+        .ok_or_else(|| crate::error::Error::Internal(format!("no table {}", row.table)))?;
+    conn.prepare_cached(table.insert_sql)?
         .execute(params_from_iter(row.values.iter()))?;
     Ok(())
 }

@@ -120,8 +120,9 @@ pub trait History {
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>>;
     /// Claim's source number.
     fn claim_source(&self, n: u64) -> Result<Option<u64>>;
-    /// Stored text of a source, if present.
-    fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>>;
+    /// Stored text of a source, if present (shared: verify reads a text
+    /// once for all the claims that quote it).
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>>;
     /// Root of the tree over the first `size` entries, if `size` is at most
     /// the number of entries before the one being checked.
     fn tree_root(&self, size: u64) -> Result<Option<Hash>>;

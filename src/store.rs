@@ -70,6 +70,10 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
         conn.busy_timeout(busy_timeout())?;
+        // The append path and verify use a few dozen distinct statements;
+        // rusqlite's default cache of 16 would prepare some of them again
+        // for every entry.
+        conn.set_prepared_statement_cache_capacity(64);
         // Recognise the file before anything could write to it: switching
         // another application's database to WAL would change it.
         let app_id: i64 = conn

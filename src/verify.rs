@@ -40,6 +40,7 @@ use crate::projection;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::sigcheck::{self, SigError};
 use crate::store::Store;
+use fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -492,6 +493,9 @@ struct Caches {
     items: usize,
     annotations: usize,
     blob_bytes: usize,
+    /// Read projection tables and tree levels as merge-join cursors
+    /// ([`Scans`]) rather than by a lookup per row.
+    scans: bool,
 }
 
 impl Caches {
@@ -499,6 +503,7 @@ impl Caches {
         items: ITEM_CACHE,
         annotations: ANNOTATION_CACHE,
         blob_bytes: BLOB_CACHE_BYTES,
+        scans: true,
     };
 }
 
@@ -537,6 +542,7 @@ struct Verifier<'c> {
     /// equal to the entries' numbering, so a cache miss can use it.
     misplaced: HashMap<ItemId, u64>,
     lookups: RefCell<Lookups>,
+    scans: bool,
     /// SELECT statements of the projection comparisons, by table.
     compare_sql: HashMap<&'static str, String>,
     /// The tree re-derived from the entries' computed hashes.
@@ -568,6 +574,7 @@ impl<'c> Verifier<'c> {
                 blobs: Vec::new(),
                 blob_bytes: caches.blob_bytes,
             }),
+            scans: caches.scans,
             compare_sql: HashMap::new(),
             frontier: crate::tree::Frontier::default(),
         }
@@ -600,9 +607,52 @@ impl<'c> Verifier<'c> {
         let total: Option<i64> =
             conn.query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))?;
         let total = total.map_or(0, |s| s.max(-1) + 1) as u64;
+        let count: i64 = conn.query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
         let mut stmt =
             conn.prepare("SELECT seq, kind, payload, sig, hash FROM entries ORDER BY seq")?;
         let mut rows = stmt.query([])?;
+        // The merge-join cursors (see `Scans`): their statements first, then
+        // the cursors that borrow them.
+        let mut table_stmts = Vec::new();
+        for t in projection::ALL
+            .iter()
+            .filter(|t| t.name != projection::KEYS.name)
+        {
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                t.cols.join(", "),
+                t.name,
+                t.cols[..t.key].join(", ")
+            );
+            table_stmts.push((*t, conn.prepare(&sql)?));
+        }
+        // Nodes of level L exist once the tree has 2^L leaves.
+        let leaves = total.max(count.max(0) as u64);
+        let levels = 64 - leaves.leading_zeros() as usize;
+        let mut level_stmts = Vec::new();
+        for _ in 1..levels {
+            level_stmts.push(
+                conn.prepare("SELECT idx, hash FROM merkle_nodes WHERE level = ? ORDER BY idx")?,
+            );
+        }
+        let mut scans = Scans {
+            tables: Vec::new(),
+            levels: Vec::new(),
+        };
+        if !self.scans {
+            table_stmts.clear();
+            level_stmts.clear();
+        }
+        for (t, stmt) in table_stmts.iter_mut() {
+            let mut rows = stmt.query([])?;
+            rows.advance()?;
+            scans.tables.push((*t, rows));
+        }
+        for (i, stmt) in level_stmts.iter_mut().enumerate() {
+            let mut rows = stmt.query([i as i64 + 1])?;
+            rows.advance()?;
+            scans.levels.push(rows);
+        }
         let mut pending: Option<std::sync::mpsc::Receiver<Vec<Prepared>>> = None;
         loop {
             let mut chunk = Vec::with_capacity(CHUNK);
@@ -618,7 +668,7 @@ impl<'c> Verifier<'c> {
                     .recv()
                     .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
                 for p in prepared {
-                    self.entry(p)?;
+                    self.entry(p, &mut scans)?;
                 }
                 progress(self.entries, total);
             }
@@ -630,7 +680,7 @@ impl<'c> Verifier<'c> {
     }
 
     /// Stage 2 for one entry: every check that needs the log before it.
-    fn entry(&mut self, p: Prepared) -> Result<()> {
+    fn entry(&mut self, p: Prepared, scans: &mut Scans<'_>) -> Result<()> {
         self.entries += 1;
         let row_seq = p.seq;
         let row_kind = p.kind.as_str();
@@ -682,7 +732,7 @@ impl<'c> Verifier<'c> {
                     self.misplaced.insert(id, seq);
                     self.remember(id, None);
                 }
-                return self.tree_nodes(seq, row_kind, None, computed);
+                return self.tree_nodes(scans, seq, row_kind, None, computed);
             }
         };
         let h = &parsed.header;
@@ -830,18 +880,36 @@ impl<'c> Verifier<'c> {
             _ => {}
         }
 
-        // Projection rows.
-        for row in projection::rows(h, &parsed.body, id.map(|i| i.n)) {
-            *self.expected_rows.entry(row.table).or_default() += 1;
-            if let Some(d) = self.compare(&row)? {
-                if let Some(i) = id.filter(|i| table_of(i.kind) == row.table) {
+        // Projection rows, table by table (an entry's rows of one table
+        // are next to each other).
+        let rows = projection::rows(h, &parsed.body, id.map(|i| i.n));
+        let mut rest = &rows[..];
+        while let Some(first) = rest.first() {
+            let len = rest.iter().take_while(|r| r.table == first.table).count();
+            let (group, after) = rest.split_at(len);
+            rest = after;
+            *self.expected_rows.entry(first.table).or_default() += len as u64;
+            let details = match scans.table(first.table) {
+                Some(scan) => compare_group(scan, group)?,
+                None => {
+                    let mut out = Vec::new();
+                    for row in group {
+                        out.extend(self.compare(row)?);
+                    }
+                    out
+                }
+            };
+            if !details.is_empty() {
+                if let Some(i) = id.filter(|i| table_of(i.kind) == first.table) {
                     self.misplaced.insert(i, seq);
                 }
+            }
+            for d in details {
                 self.problem(s, k, id, Check::Projection, d);
             }
         }
 
-        self.tree_nodes(seq, row_kind, id, computed)?;
+        self.tree_nodes(scans, seq, row_kind, id, computed)?;
         if let Some(i) = id {
             self.remember(i, ItemInfo::of(seq, computed, &parsed));
         }
@@ -863,16 +931,30 @@ impl<'c> Verifier<'c> {
 
     /// Adds the entry's leaf to the re-derived tree and compares the nodes
     /// it completes with `merkle_nodes`.
-    fn tree_nodes(&mut self, seq: u64, kind: &str, id: Option<ItemId>, leaf: Hash) -> Result<()> {
+    fn tree_nodes(
+        &mut self,
+        scans: &mut Scans<'_>,
+        seq: u64,
+        kind: &str,
+        id: Option<ItemId>,
+        leaf: Hash,
+    ) -> Result<()> {
         for (level, idx, hash) in self.frontier.push(leaf) {
             *self.expected_rows.entry("merkle_nodes").or_default() += 1;
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")?;
-            let mut rows = stmt.query(rusqlite::params![level, idx as i64])?;
-            let same = match rows.next()? {
-                None => None,
-                Some(r) => Some(matches!(r.get_ref(0)?, ValueRef::Blob(b) if b == &hash.0[..])),
+            let same = match scans.levels.get_mut(level as usize - 1) {
+                Some(cursor) => node_at(cursor, idx, &hash)?,
+                None => {
+                    let mut stmt = self.conn.prepare_cached(
+                        "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?",
+                    )?;
+                    let mut rows = stmt.query(rusqlite::params![level, idx as i64])?;
+                    match rows.next()? {
+                        None => None,
+                        Some(r) => {
+                            Some(matches!(r.get_ref(0)?, ValueRef::Blob(b) if b == &hash.0[..]))
+                        }
+                    }
+                }
             };
             if same != Some(true) {
                 let what = if same.is_some() {
@@ -909,35 +991,10 @@ impl<'c> Verifier<'c> {
         });
         let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(row.values[..row.key].iter()))?;
-        let key_desc = || {
-            row.cols[..row.key]
-                .iter()
-                .zip(&row.values)
-                .map(|(c, v)| format!("{}={}", c.trim_matches('"'), show(v.into())))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let Some(found) = rows.next()? else {
-            return Ok(Some(format!(
-                "table {} has no row {}",
-                row.table,
-                key_desc()
-            )));
-        };
-        for (i, (col, want)) in row.cols.iter().zip(&row.values).enumerate() {
-            let got = found.get_ref(i)?;
-            if !same_value(got, want) {
-                return Ok(Some(format!(
-                    "table {} row {}: column {} is {} but the entry implies {}",
-                    row.table,
-                    key_desc(),
-                    col.trim_matches('"'),
-                    show(got),
-                    show(want.into())
-                )));
-            }
+        match rows.next()? {
+            None => Ok(Some(no_row(row))),
+            Some(found) => column_difference(found, row),
         }
-        Ok(None)
     }
 
     fn finish(mut self) -> Result<Report> {
@@ -1019,10 +1076,13 @@ impl<'c> Verifier<'c> {
     /// (a source's claims usually follow it closely).
     fn blob_cached(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
         let mut l = self.lookups.borrow_mut();
-        if let Some(pos) = l.blobs.iter().position(|(h, _)| h == sha) {
-            let hit = l.blobs.remove(pos);
-            let data = hit.1.clone();
-            l.blobs.push(hit);
+        // Most recent first: a claim's source is usually the last one read.
+        if let Some(pos) = l.blobs.iter().rposition(|(h, _)| h == sha) {
+            let data = l.blobs[pos].1.clone();
+            if pos + 1 != l.blobs.len() {
+                let hit = l.blobs.remove(pos);
+                l.blobs.push(hit);
+            }
             return Ok(Some(data));
         }
         drop(l);
@@ -1035,11 +1095,13 @@ impl<'c> Verifier<'c> {
         let data = std::rc::Rc::new(data);
         let mut l = self.lookups.borrow_mut();
         l.blobs.push((*sha, data.clone()));
-        while l.blobs.len() > 1
-            && l.blobs.iter().map(|(_, d)| d.len()).sum::<usize>() > l.blob_bytes
-        {
-            l.blobs.remove(0);
+        let mut total: usize = l.blobs.iter().map(|(_, d)| d.len()).sum();
+        let mut drop = 0;
+        while l.blobs.len() - drop > 1 && total > l.blob_bytes {
+            total -= l.blobs[drop].1.len();
+            drop += 1;
         }
+        l.blobs.drain(..drop);
         Ok(Some(data))
     }
 
@@ -1117,6 +1179,143 @@ impl<'c> Verifier<'c> {
         }
         Ok(ItemInfo::of(seq as u64, entry_hash(&payload, &sig), &p))
     }
+}
+
+/// Projection tables and tree levels read in key order beside the entries:
+/// a merge join, one sequential pass over each table instead of a lookup
+/// per row. Every table but `keys` grows in the order of its first column
+/// (ids and seqs are handed out in log order), and the nodes of each tree
+/// level are completed in index order. A row no entry implies is skipped
+/// here and counted by the final row-count check; a row out of place is
+/// reported as missing where it belongs. The answer is the one a lookup
+/// per row would give (a test compares them on tampered logs).
+struct Scans<'s> {
+    tables: Vec<(&'static projection::Table, rusqlite::Rows<'s>)>,
+    /// `levels[L - 1]`: the nodes of level L, by index.
+    levels: Vec<rusqlite::Rows<'s>>,
+}
+
+impl<'s> Scans<'s> {
+    fn table(&mut self, name: &str) -> Option<&mut rusqlite::Rows<'s>> {
+        self.tables
+            .iter_mut()
+            .find(|(t, _)| t.name == name)
+            .map(|(_, rows)| rows)
+    }
+}
+
+/// Where a key value falls against the integer `k`, in SQLite's order
+/// (NULL first, numbers by value, text and blobs after all numbers).
+fn order(v: ValueRef<'_>, k: i64) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match v {
+        ValueRef::Null => Ordering::Less,
+        ValueRef::Integer(n) => n.cmp(&k),
+        ValueRef::Real(f) => f.partial_cmp(&(k as f64)).unwrap_or(Ordering::Less),
+        ValueRef::Text(_) | ValueRef::Blob(_) => Ordering::Greater,
+    }
+}
+
+/// Compares the rows an entry implies in one table (all with the same
+/// first column) with the table's rows under that first column, read from
+/// the cursor: what differs, in the order of `group`.
+fn compare_group(
+    cursor: &mut rusqlite::Rows<'_>,
+    group: &[projection::Row],
+) -> Result<Vec<String>> {
+    let Some(Value::Integer(k)) = group.first().map(|r| &r.values[0]) else {
+        return Err(Error::Internal(
+            "a projection row without an integer key".into(),
+        ));
+    };
+    let mut found: Vec<Option<Option<String>>> = vec![None; group.len()];
+    loop {
+        let Some(r) = cursor.get() else { break };
+        match order(r.get_ref(0)?, *k) {
+            std::cmp::Ordering::Greater => break,
+            std::cmp::Ordering::Less => {} // implied by no entry: counted at the end
+            std::cmp::Ordering::Equal => {
+                let mut at = None;
+                for (i, want) in group.iter().enumerate() {
+                    let mut same = found[i].is_none();
+                    for c in 0..want.key {
+                        same = same && same_value(r.get_ref(c)?, &want.values[c]);
+                    }
+                    if same {
+                        at = Some(i);
+                        break;
+                    }
+                }
+                if let Some(i) = at {
+                    found[i] = Some(column_difference(r, &group[i])?);
+                }
+            }
+        }
+        cursor.advance()?;
+    }
+    Ok(found
+        .into_iter()
+        .zip(group)
+        .filter_map(|(f, row)| match f {
+            None => Some(no_row(row)),
+            Some(d) => d,
+        })
+        .collect())
+}
+
+/// Whether the cursor over one tree level holds node `idx` with this hash
+/// (`None`: it has no such node).
+fn node_at(cursor: &mut rusqlite::Rows<'_>, idx: u64, hash: &Hash) -> Result<Option<bool>> {
+    loop {
+        let Some(r) = cursor.get() else {
+            return Ok(None);
+        };
+        match order(r.get_ref(0)?, idx as i64) {
+            std::cmp::Ordering::Less => {} // not implied: counted at the end
+            std::cmp::Ordering::Greater => return Ok(None),
+            std::cmp::Ordering::Equal => {
+                let same = matches!(r.get_ref(1)?, ValueRef::Blob(b) if b == &hash.0[..]);
+                cursor.advance()?;
+                return Ok(Some(same));
+            }
+        }
+        cursor.advance()?;
+    }
+}
+
+/// A projection row's key, as problems name it: `id=3` or
+/// `annotation_id=2, relation="corroborates", other_claim=1`.
+fn key_desc(row: &projection::Row) -> String {
+    row.cols[..row.key]
+        .iter()
+        .zip(&row.values)
+        .map(|(c, v)| format!("{}={}", c.trim_matches('"'), show(v.into())))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn no_row(row: &projection::Row) -> String {
+    format!("table {} has no row {}", row.table, key_desc(row))
+}
+
+/// The first column in which a table's row differs from the row an entry
+/// implies. It does not allocate when they are equal, and a column holding
+/// invalid UTF-8 is reported like any other difference, never a failure.
+fn column_difference(found: &rusqlite::Row<'_>, row: &projection::Row) -> Result<Option<String>> {
+    for (i, (col, want)) in row.cols.iter().zip(&row.values).enumerate() {
+        let got = found.get_ref(i)?;
+        if !same_value(got, want) {
+            return Ok(Some(format!(
+                "table {} row {}: column {} is {} but the entry implies {}",
+                row.table,
+                key_desc(row),
+                col.trim_matches('"'),
+                show(got),
+                show(want.into())
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// The 32 bytes of an enrolled ed25519 key (`None` if it is not ed25519,
@@ -1256,8 +1455,8 @@ impl History for Verifier<'_> {
             _ => None,
         })
     }
-    fn blob(&self, sha: &Hash) -> Result<Option<Vec<u8>>> {
-        Ok(self.blob_cached(sha)?.map(|d| (*d).clone()))
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+        self.blob_cached(sha)
     }
     fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
         let f = &self.frontier;
@@ -1289,6 +1488,7 @@ mod tests {
             items: 0,
             annotations: 0,
             blob_bytes: 0,
+            scans: false,
         };
         let clean = run(&store, Caches::DEFAULT);
         assert!(clean.ok, "{:?}", clean.problems);
@@ -1312,11 +1512,73 @@ mod tests {
         assert!(!cached.ok);
         let uncached = run(&store, none);
         assert_eq!(uncached.problems, cached.problems);
+        let unscanned = run(
+            &store,
+            Caches {
+                scans: false,
+                ..Caches::DEFAULT
+            },
+        );
+        assert_eq!(unscanned.problems, cached.problems);
         for check in ["reference", "canonical", "projection", "hash", "blob"] {
             assert!(
                 cached.problems.iter().any(|p| p.check.as_str() == check),
                 "no {check} problem in {:#?}",
                 cached.problems
+            );
+        }
+    }
+
+    /// The merge-join cursors give the answer a lookup per row gives, on
+    /// every kind of edit to the projection tables and the tree's nodes:
+    /// rows deleted, edited, added, moved to another key, keys swapped.
+    #[test]
+    fn scans_find_what_lookups_find() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = crate::bench::build_log(dir.path(), 300, &mut |_, _| {}).unwrap();
+        let store = Store::open(&built.db).unwrap();
+        let lookups = Caches {
+            scans: false,
+            ..Caches::DEFAULT
+        };
+        store
+            .conn()
+            .execute_batch(
+                "DELETE FROM annotations WHERE id = 3;
+                 UPDATE annotations SET note = 'edited' WHERE id = 9;
+                 UPDATE annotations SET id = 1000 WHERE id = 12;
+                 UPDATE claims SET id = -claims.id WHERE id IN (5, 6);
+                 UPDATE claims SET id = 5 WHERE id = -6;
+                 UPDATE claims SET id = 6 WHERE id = -5;
+                 INSERT INTO source_links VALUES (2, 1);
+                 DELETE FROM relations WHERE annotation_id = (SELECT MIN(annotation_id) FROM relations);
+                 UPDATE relations SET annotation_id = 'x'
+                   WHERE annotation_id = (SELECT MAX(annotation_id) FROM relations);
+                 DELETE FROM merkle_nodes WHERE level = 1 AND idx = 4;
+                 UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 7;
+                 INSERT INTO merkle_nodes VALUES (3, 5000, zeroblob(32));
+                 UPDATE merkle_nodes SET idx = 100000 WHERE level = 4 AND idx = 2;",
+            )
+            .unwrap();
+        let scanned = run(&store, Caches::DEFAULT);
+        assert!(!scanned.ok);
+        assert_eq!(run(&store, lookups).problems, scanned.problems);
+        for needle in [
+            "table annotations has no row id=3",
+            "table annotations row id=9: column note",
+            "table annotations has no row id=12",
+            "table claims row id=5: column seq",
+            "table source_links has 1 rows but the entries imply 0",
+            "tree node (level 1, index 4) is missing",
+            "tree node (level 2, index 7) differs",
+            "tree node (level 4, index 2) is missing",
+            "table relations has no row annotation_id=6",
+            "table relations has 29 rows but the entries imply 30",
+        ] {
+            assert!(
+                scanned.problems.iter().any(|p| p.detail.contains(needle)),
+                "no {needle:?} in {:#?}",
+                scanned.problems
             );
         }
     }

@@ -325,11 +325,12 @@ fn append_pipelined(
         drop(to_sign);
         // Store them in order as they come back signed.
         let mut out = Vec::with_capacity(count);
+        let mut tree = crate::tree::TreeWriter::default();
         for (n, blob) in ns.into_iter().zip(blobs) {
             let s = signed
                 .recv()
                 .map_err(|_| Error::Internal("the signing thread stopped".into()))??;
-            out.push(store_entry(conn, &history, s, n, blob)?);
+            out.push(store_entry(conn, &history, &mut tree, s, n, blob)?);
         }
         Ok(out)
     })
@@ -452,6 +453,7 @@ fn check_entry(
 fn store_entry(
     conn: &Connection,
     history: &dyn History,
+    tree: &mut crate::tree::TreeWriter,
     s: Signed,
     n: Option<u64>,
     blob: Option<Vec<u8>>,
@@ -476,7 +478,7 @@ fn store_entry(
     for row in projection::rows(&payload.header, &payload.body, n) {
         projection::insert(conn, &row)?;
     }
-    crate::tree::append_leaf(conn, crate::merkle::LeafIndex(seq.0), hash)?;
+    tree.append(conn, crate::merkle::LeafIndex(seq.0), hash)?;
     match &payload.body {
         Body::SourceAdd(b) => {
             conn.prepare_cached("INSERT INTO blobs (sha256, data) VALUES (?, ?)")?
@@ -560,7 +562,8 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         sig,
         hash,
     };
-    store_entry(conn, &history, signed, n, e.blob)
+    let mut tree = crate::tree::TreeWriter::default();
+    store_entry(conn, &history, &mut tree, signed, n, e.blob)
 }
 
 /// The typed error for a signer that `rules::authorize` refused, if the

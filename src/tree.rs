@@ -59,15 +59,61 @@ pub fn consistency_proof(conn: &Connection, old: TreeSize, new: TreeSize) -> Res
     merkle::consistency_proof(&StoreNodes(conn), old, new).map_err(tree_err)
 }
 
-/// Inserts the nodes that leaf `index` completes (append path only).
-pub fn append_leaf(conn: &Connection, index: LeafIndex, leaf: Hash) -> Result<()> {
-    let nodes = merkle::nodes_after_append(&StoreNodes(conn), index, leaf).map_err(tree_err)?;
-    let mut stmt =
-        conn.prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")?;
-    for (level, idx, hash) in nodes {
-        stmt.execute(params![level, idx as i64, &hash.0[..]])?;
+/// The append path's writer of tree nodes. An append needs the left
+/// siblings of the nodes it completes, and each is the last node completed
+/// at its level: the writer remembers those, so a batch of appends reads
+/// the store only for its first entry.
+#[derive(Default)]
+pub struct TreeWriter {
+    /// `last[level]`: the index and hash of the last node completed there.
+    last: Vec<Option<(u64, Hash)>>,
+}
+
+impl TreeWriter {
+    /// Inserts the nodes that leaf `index` completes.
+    pub fn append(&mut self, conn: &Connection, index: LeafIndex, leaf: Hash) -> Result<()> {
+        let nodes = merkle::nodes_after_append(
+            &Remembered {
+                last: &self.last,
+                store: StoreNodes(conn),
+            },
+            index,
+            leaf,
+        )
+        .map_err(tree_err)?;
+        let mut stmt =
+            conn.prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")?;
+        self.remember(0, index.0, leaf);
+        for (level, idx, hash) in nodes {
+            stmt.execute(params![level, idx as i64, &hash.0[..]])?;
+            self.remember(level, idx, hash);
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn remember(&mut self, level: u32, idx: u64, hash: Hash) {
+        let level = level as usize;
+        if self.last.len() <= level {
+            self.last.resize(level + 1, None);
+        }
+        self.last[level] = Some((idx, hash));
+    }
+}
+
+/// The nodes a [`TreeWriter`] remembers, else the store's.
+struct Remembered<'a, 'c> {
+    last: &'a [Option<(u64, Hash)>],
+    store: StoreNodes<'c>,
+}
+
+impl NodeSource for Remembered<'_, '_> {
+    type Error = Error;
+    fn node(&self, level: u32, index: u64) -> Result<Hash> {
+        match self.last.get(level as usize) {
+            Some(Some((i, h))) if *i == index => Ok(*h),
+            _ => self.store.node(level, index),
+        }
+    }
 }
 
 /// The complete nodes of a tree built leaf by leaf, kept as the "frontier"

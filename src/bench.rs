@@ -32,7 +32,7 @@ pub const ORIGIN: &str = "bench.example/log";
 /// The database's file name inside the bench directory.
 pub const DB_FILE: &str = "bench.db";
 /// Entries appended per transaction when building the log.
-pub const BATCH: usize = 1000;
+pub const BATCH: usize = crate::import::DEFAULT_BATCH_SIZE;
 /// Runs of the interactive commands (median taken).
 pub const RUNS: usize = 20;
 /// Proofs made per kind.
@@ -1046,7 +1046,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     if let Some(sign) = find(&limits, "Ed25519 sign, 1 core") {
         steps.push(
             step(
-                "import (JSONL, 1,000 entries per transaction)",
+                &format!("import (JSONL, {BATCH} entries per transaction)"),
                 built.entries,
                 "entries",
                 built.seconds,

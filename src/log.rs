@@ -339,13 +339,16 @@ fn append_pipelined(
 /// The history a pipelined batch is checked against: the store as it was
 /// before the batch, plus the sources the batch adds (the one fact in which
 /// its entries bear on each other). The signer's key is read once (keys
-/// cannot change within such a batch) and the last source text is kept
-/// (a source's claims usually come together).
+/// cannot change within such a batch), so is each stored item referred to
+/// (items never change once stored), and the last source text is kept (a
+/// source's claims usually come together).
 struct BatchHistory<'c> {
     store: StoreHistory<'c>,
     keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<KeyInfo>>>,
     last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<Vec<u8>>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
+    /// Stored items referred to (many annotations of one claim).
+    items: std::cell::RefCell<std::collections::HashMap<ItemId, Option<(Seq, Hash)>>>,
 }
 
 impl<'c> BatchHistory<'c> {
@@ -355,6 +358,7 @@ impl<'c> BatchHistory<'c> {
             keys: Default::default(),
             last_blob: Default::default(),
             added: Default::default(),
+            items: Default::default(),
         }
     }
 
@@ -377,7 +381,12 @@ impl History for BatchHistory<'_> {
         self.store.active_admins()
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
-        self.store.item(id)
+        if let Some(found) = self.items.borrow().get(&id) {
+            return Ok(*found);
+        }
+        let found = self.store.item(id)?;
+        self.items.borrow_mut().insert(id, found);
+        Ok(found)
     }
     fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
         self.store.source(n)

@@ -5,8 +5,11 @@
 use crate::canonical;
 use crate::hash::Hash;
 use crate::model::{Body, Fingerprint, Kind, Seq};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// `payload.v` of this format.
 pub const FORMAT_VERSION: u64 = 1;
@@ -44,34 +47,110 @@ pub enum PayloadError {
     Body(String),
 }
 
+/// A payload as read, before its fields are checked. The body is kept as
+/// raw JSON text and deserialised once, straight into the struct of its
+/// kind, when the kind is known (it comes after `body` in canonical order).
+/// Fields that are only checked, not kept, are borrowed from the input.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPayload {
+struct RawPayload<'a> {
     v: u64,
     log: String,
     seq: u64,
-    prev: String,
+    #[serde(borrow)]
+    prev: Cow<'a, str>,
     time: String,
-    signer: String,
-    kind: String,
-    body: serde_json::Value,
+    #[serde(borrow)]
+    signer: Cow<'a, str>,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+/// The payload as written: the members in RFC 8785 order (so the canonical
+/// writer never has to reorder them), borrowing everything from a [`Payload`].
+#[derive(Serialize)]
+struct WirePayload<'a> {
+    body: WireBody<'a>,
+    kind: &'static str,
+    log: &'a str,
+    prev: &'a str,
+    seq: u64,
+    signer: &'a str,
+    time: &'a str,
+    v: u64,
+}
+
+/// A body serialised as its kind's struct, i.e. as [`Body::to_value`] does.
+struct WireBody<'a>(&'a Body);
+
+impl Serialize for WireBody<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Body::LogInit(b) => b.serialize(s),
+            Body::KeyAdd(b) => b.serialize(s),
+            Body::KeyRevoke(b) => b.serialize(s),
+            Body::SourceAdd(b) => b.serialize(s),
+            Body::SourceRedact(b) => b.serialize(s),
+            Body::ClaimAdd(b) => b.serialize(s),
+            Body::AnnotationAdd(b) => b.serialize(s),
+            Body::CheckpointAdd(b) => b.serialize(s),
+        }
+    }
+}
+
+thread_local! {
+    /// [`Payload::parse`]'s write-back buffer, reused across calls.
+    static WRITE_BACK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Payload {
-    /// The canonical JSON bytes that are signed.
+    /// The canonical JSON bytes that are signed: the RFC 8785 form of
+    /// `{"body": <body>, "kind", "log", "prev", "seq", "signer", "time",
+    /// "v": 1}`, written directly by [`canonical::write_into`] (the same
+    /// bytes and errors as [`canonical::to_canonical`] of that object built
+    /// as a `serde_json::Value`, without building it).
     pub fn to_bytes(&self) -> Result<Vec<u8>, canonical::CanonicalError> {
+        let mut out = Vec::with_capacity(1024);
+        self.write_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends [`Payload::to_bytes`] to `out` (left as it was on error).
+    fn write_into(&self, out: &mut Vec<u8>) -> Result<(), canonical::CanonicalError> {
         let h = &self.header;
-        let v = serde_json::json!({
-            "v": FORMAT_VERSION,
-            "log": h.log,
-            "seq": h.seq.0,
-            "prev": h.prev.to_hex(),
-            "time": h.time,
-            "signer": h.signer.as_str(),
-            "kind": h.kind.as_str(),
-            "body": self.body.to_value(),
-        });
-        canonical::to_canonical(&v)
+        let mut prev = [0u8; 64];
+        hex::encode_to_slice(h.prev.as_bytes(), &mut prev).expect("64 hex digits for 32 bytes");
+        let wire = WirePayload {
+            body: WireBody(&self.body),
+            kind: h.kind.as_str(),
+            log: &h.log,
+            prev: std::str::from_utf8(&prev).expect("hex digits are ASCII"),
+            seq: h.seq.0,
+            signer: h.signer.as_str(),
+            time: &h.time,
+            v: FORMAT_VERSION,
+        };
+        canonical::write_into(&wire, out)
+    }
+
+    /// True iff this payload is written as exactly `bytes`. Writes into a
+    /// reused per-thread buffer rather than a new one per entry.
+    fn writes_back_as(&self, bytes: &[u8]) -> bool {
+        let compare = |buf: &mut Vec<u8>| {
+            buf.clear();
+            let same = self.write_into(buf).is_ok() && buf[..] == *bytes;
+            if buf.capacity() > 1 << 16 {
+                *buf = Vec::new(); // a rare huge payload does not pin memory
+            }
+            same
+        };
+        WRITE_BACK
+            .try_with(|cell| cell.try_borrow_mut().ok().map(|mut buf| compare(&mut buf)))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| compare(&mut Vec::new()))
     }
 
     /// Parses payload bytes, checking in order: size and canonical form,
@@ -86,51 +165,231 @@ impl Payload {
         }
         // Fast path (verify parses every entry): read the typed payload
         // once, write it back, and require the very same bytes. Equality
-        // proves the bytes are canonical JSON *and* the one written form
-        // of their meaning (no omitted null, no other spelling). Only when
-        // something is wrong is the slower diagnosis run, so that the
-        // reported check is the first that fails.
+        // proves the bytes are canonical JSON (the writer writes nothing
+        // else) *and* the one written form of their meaning (no omitted
+        // null, no other spelling, no array in place of an object); and as
+        // different payloads are written differently, it also proves that
+        // the payload read is the one the bytes mean, however it was read.
+        // So a reader that only understands the layout the writer produces
+        // is enough here, and any byte it misreads fails the comparison.
+        //
+        // What the fast path does not do is explain a refusal: whenever it
+        // fails, the general typed parse runs, and then the diagnosis, so
+        // that the reported check is the first that fails (canonical form
+        // before header before body), exactly as without the fast path.
+        if let Some(p) = Payload::parse_laid_out(bytes) {
+            if p.writes_back_as(bytes) {
+                return Ok(p);
+            }
+        }
         match Payload::parse_typed(bytes) {
-            Ok(p) => match p.to_bytes() {
-                Ok(written) if written == bytes => Ok(p),
-                _ => Err(diagnose(bytes, None)),
-            },
+            Ok(p) if p.writes_back_as(bytes) => Ok(p),
+            Ok(_) => Err(diagnose(bytes, None)),
             Err(e) => Err(diagnose(bytes, Some(e))),
         }
     }
 
+    /// Reads a payload laid out as [`Payload::to_bytes`] lays one out:
+    /// `{"body":…,"kind":"…","log":"…","prev":"…","seq":…,"signer":"…",
+    /// "time":"…","v":…}`, without whitespace. `None` at the first thing
+    /// that is not so, or that fails a header or body check.
+    ///
+    /// The kind is needed to read the body, and comes after it: it is the
+    /// last `,"kind":"` of the bytes (in canonical JSON none of the members
+    /// after it can hold those bytes, since a string cannot hold a bare
+    /// `"`). The body is then deserialised once, straight from its bytes.
+    /// On bytes that are not canonical this can misread anything; the
+    /// write-back comparison in [`Payload::parse`] catches that.
+    fn parse_laid_out(bytes: &[u8]) -> Option<Payload> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let kind_at = last_kind_member(bytes)?;
+        let body = text.get(..kind_at)?.strip_prefix("{\"body\":")?;
+        let mut r = Reader(text.get(kind_at + ",\"kind\":".len()..)?);
+        let kind = r.string()?;
+        r.literal(",\"log\":")?;
+        let log = r.string()?;
+        r.literal(",\"prev\":")?;
+        let prev = r.string()?;
+        r.literal(",\"seq\":")?;
+        let seq = r.integer()?;
+        r.literal(",\"signer\":")?;
+        let signer = r.string()?;
+        r.literal(",\"time\":")?;
+        let time = r.string()?;
+        r.literal(",\"v\":")?;
+        let v = r.integer()?;
+        r.literal("}")?;
+        if !r.0.is_empty() {
+            return None;
+        }
+        let log = log.into_owned();
+        let time = time.into_owned();
+        let header = check_header(v, log, seq, &prev, time, &signer, &kind).ok()?;
+        let body = parse_body_str(header.kind, body).ok()?;
+        Some(Payload { header, body })
+    }
+
+    /// The general typed parse: any JSON layout, with serde_json's own
+    /// errors (the first check that fails is reported).
     fn parse_typed(bytes: &[u8]) -> Result<Payload, PayloadError> {
         let raw: RawPayload =
             serde_json::from_slice(bytes).map_err(|e| PayloadError::Header(e.to_string()))?;
-        if raw.v != FORMAT_VERSION {
-            return Err(PayloadError::Header(format!(
-                "format version {} is not {FORMAT_VERSION}",
-                raw.v
-            )));
-        }
-        let prev = Hash::from_hex(&raw.prev)
-            .ok_or_else(|| PayloadError::Header("prev is not 64 lowercase hex digits".into()))?;
-        crate::clock::check_utc(&raw.time)
-            .map_err(|e| PayloadError::Header(format!("time: {e}")))?;
-        let signer: Fingerprint = raw
-            .signer
-            .parse()
-            .map_err(|e: crate::model::BadFingerprint| PayloadError::Header(e.to_string()))?;
-        let kind: Kind = raw.kind.parse().map_err(PayloadError::Header)?;
-        let body =
-            Body::from_value(kind, raw.body).map_err(|e| PayloadError::Body(e.to_string()))?;
-        Ok(Payload {
-            header: Header {
-                log: raw.log,
-                seq: Seq(raw.seq),
-                prev,
-                time: raw.time,
-                signer,
-                kind,
-            },
-            body,
-        })
+        let header = check_header(
+            raw.v,
+            raw.log,
+            raw.seq,
+            &raw.prev,
+            raw.time,
+            &raw.signer,
+            &raw.kind,
+        )?;
+        let body = parse_body(header.kind, raw.body)?;
+        Ok(Payload { header, body })
     }
+}
+
+/// Checks the header fields, in this order: format version, prev, time,
+/// signer, kind.
+fn check_header(
+    v: u64,
+    log: String,
+    seq: u64,
+    prev: &str,
+    time: String,
+    signer: &str,
+    kind: &str,
+) -> Result<Header, PayloadError> {
+    if v != FORMAT_VERSION {
+        return Err(PayloadError::Header(format!(
+            "format version {v} is not {FORMAT_VERSION}"
+        )));
+    }
+    let prev = Hash::from_hex(prev)
+        .ok_or_else(|| PayloadError::Header("prev is not 64 lowercase hex digits".into()))?;
+    crate::clock::check_utc(&time).map_err(|e| PayloadError::Header(format!("time: {e}")))?;
+    let signer: Fingerprint = signer
+        .parse()
+        .map_err(|e: crate::model::BadFingerprint| PayloadError::Header(e.to_string()))?;
+    let kind: Kind = kind.parse().map_err(PayloadError::Header)?;
+    Ok(Header {
+        log,
+        seq: Seq(seq),
+        prev,
+        time,
+        signer,
+        kind,
+    })
+}
+
+/// Where the last `,"kind":"` of `bytes` starts. Looked for from the end
+/// by its `k` (rare in the members after it), 16 bytes at a time (the test
+/// compiles to a few vector instructions).
+fn last_kind_member(bytes: &[u8]) -> Option<usize> {
+    const MEMBER: &[u8] = b",\"kind\":\"";
+    let at = |k: usize| k >= 2 && bytes[k - 2..].starts_with(MEMBER);
+    let mut end = bytes.len();
+    for block in bytes.rchunks_exact(16) {
+        let block: &[u8; 16] = block.try_into().expect("16 bytes");
+        let start = end - 16;
+        if block.iter().fold(false, |any, &b| any | (b == b'k')) {
+            if let Some(k) = (start..end).rev().find(|&k| bytes[k] == b'k' && at(k)) {
+                return Some(k - 2);
+            }
+        }
+        end = start;
+    }
+    (0..end)
+        .rev()
+        .find(|&k| bytes[k] == b'k' && at(k))
+        .map(|k| k - 2)
+}
+
+/// A cursor over payload bytes for [`Payload::parse_laid_out`].
+struct Reader<'a>(&'a str);
+
+impl<'a> Reader<'a> {
+    fn literal(&mut self, lit: &str) -> Option<()> {
+        self.0 = self.0.strip_prefix(lit)?;
+        Some(())
+    }
+
+    /// A JSON string, borrowed when it has no escape.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        let all = self.0;
+        let inner = all.strip_prefix('"')?;
+        let end = quote_or_backslash(inner.as_bytes())?;
+        if inner.as_bytes()[end] == b'"' {
+            self.0 = inner.get(end + 1..)?;
+            return Some(Cow::Borrowed(inner.get(..end)?));
+        }
+        // An escape: find the closing quote, skipping escaped characters,
+        // and let serde_json decode the string.
+        let mut i = end;
+        loop {
+            match *inner.as_bytes().get(i)? {
+                b'"' => break,
+                b'\\' => i += 2,
+                _ => i += 1,
+            }
+        }
+        let decoded = serde_json::from_str(all.get(..i + 2)?).ok()?;
+        self.0 = inner.get(i + 1..)?;
+        Some(Cow::Owned(decoded))
+    }
+
+    /// Decimal digits that fit a u64.
+    fn integer(&mut self) -> Option<u64> {
+        let n = self.0.bytes().take_while(u8::is_ascii_digit).count();
+        let value = self.0.get(..n)?.parse().ok()?;
+        self.0 = self.0.get(n..)?;
+        Some(value)
+    }
+}
+
+/// Where the first `"` or `\` of `bytes` is: looked for 16 bytes at a time
+/// (the test compiles to a few vector instructions), as header strings are
+/// mostly long runs of plain characters (hashes, fingerprints).
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    let is_special = |b: u8| b == b'"' || b == b'\\';
+    let mut at = 0;
+    for block in bytes.chunks_exact(16) {
+        if block.iter().fold(false, |any, &b| any | is_special(b)) {
+            break;
+        }
+        at += 16;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| is_special(b))
+        .map(|i| at + i)
+}
+
+/// Deserialises a body of `kind` from its JSON text.
+fn parse_body_str(kind: Kind, json: &str) -> Result<Body, serde_json::Error> {
+    Ok(match kind {
+        Kind::LogInit => Body::LogInit(serde_json::from_str(json)?),
+        Kind::KeyAdd => Body::KeyAdd(serde_json::from_str(json)?),
+        Kind::KeyRevoke => Body::KeyRevoke(serde_json::from_str(json)?),
+        Kind::SourceAdd => Body::SourceAdd(serde_json::from_str(json)?),
+        Kind::SourceRedact => Body::SourceRedact(serde_json::from_str(json)?),
+        Kind::ClaimAdd => Body::ClaimAdd(serde_json::from_str(json)?),
+        Kind::AnnotationAdd => Body::AnnotationAdd(serde_json::from_str(json)?),
+        Kind::CheckpointAdd => Body::CheckpointAdd(serde_json::from_str(json)?),
+    })
+}
+
+/// Deserialises a body straight into its kind's struct. Only if that fails
+/// is it read as a `serde_json::Value` and converted with
+/// [`Body::from_value`], as before this fast path existed: whichever result
+/// that gives (the value or the error, with its message) is the one
+/// returned, so the slow conversion stays the definition and rejected
+/// bodies are reported word for word as before.
+fn parse_body(kind: Kind, raw: &RawValue) -> Result<Body, PayloadError> {
+    let json = raw.get();
+    parse_body_str(kind, json).or_else(|_| {
+        let value = serde_json::from_str(json).map_err(|e| PayloadError::Body(e.to_string()))?;
+        Body::from_value(kind, value).map_err(|e| PayloadError::Body(e.to_string()))
+    })
 }
 
 /// Why bytes that did not round-trip were refused: not canonical JSON
@@ -280,5 +539,634 @@ mod tests {
             ),
             "{omitted}"
         );
+    }
+
+    // --- The fast paths against the implementation they replaced -------------
+
+    /// `to_bytes`, `parse_typed` and `parse` as they were before the direct
+    /// writer and the laid-out reader: the reference for what is accepted,
+    /// what is refused, with which error, and which bytes are written.
+    mod before {
+        use super::super::*;
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawPayload {
+            v: u64,
+            log: String,
+            seq: u64,
+            prev: String,
+            time: String,
+            signer: String,
+            kind: String,
+            body: serde_json::Value,
+        }
+
+        pub fn to_bytes(p: &Payload) -> Result<Vec<u8>, canonical::CanonicalError> {
+            let h = &p.header;
+            let v = serde_json::json!({
+                "v": FORMAT_VERSION,
+                "log": h.log,
+                "seq": h.seq.0,
+                "prev": h.prev.to_hex(),
+                "time": h.time,
+                "signer": h.signer.as_str(),
+                "kind": h.kind.as_str(),
+                "body": p.body.to_value(),
+            });
+            canonical::to_canonical(&v)
+        }
+
+        pub fn parse(bytes: &[u8]) -> Result<Payload, PayloadError> {
+            if bytes.len() > MAX_PAYLOAD {
+                return Err(PayloadError::Canonical(format!(
+                    "payload is {} bytes, more than the {MAX_PAYLOAD} allowed",
+                    bytes.len()
+                )));
+            }
+            match parse_typed(bytes) {
+                Ok(p) => match to_bytes(&p) {
+                    Ok(written) if written == bytes => Ok(p),
+                    _ => Err(diagnose(bytes, None)),
+                },
+                Err(e) => Err(diagnose(bytes, Some(e))),
+            }
+        }
+
+        fn parse_typed(bytes: &[u8]) -> Result<Payload, PayloadError> {
+            let raw: RawPayload =
+                serde_json::from_slice(bytes).map_err(|e| PayloadError::Header(e.to_string()))?;
+            if raw.v != FORMAT_VERSION {
+                return Err(PayloadError::Header(format!(
+                    "format version {} is not {FORMAT_VERSION}",
+                    raw.v
+                )));
+            }
+            let prev = Hash::from_hex(&raw.prev).ok_or_else(|| {
+                PayloadError::Header("prev is not 64 lowercase hex digits".into())
+            })?;
+            crate::clock::check_utc(&raw.time)
+                .map_err(|e| PayloadError::Header(format!("time: {e}")))?;
+            let signer: Fingerprint = raw
+                .signer
+                .parse()
+                .map_err(|e: crate::model::BadFingerprint| PayloadError::Header(e.to_string()))?;
+            let kind: Kind = raw.kind.parse().map_err(PayloadError::Header)?;
+            let body =
+                Body::from_value(kind, raw.body).map_err(|e| PayloadError::Body(e.to_string()))?;
+            Ok(Payload {
+                header: Header {
+                    log: raw.log,
+                    seq: Seq(raw.seq),
+                    prev,
+                    time: raw.time,
+                    signer,
+                    kind,
+                },
+                body,
+            })
+        }
+    }
+
+    mod arb {
+        use super::super::*;
+        use crate::model::*;
+        use proptest::prelude::*;
+
+        /// Characters that stress escaping and key order: controls, quotes,
+        /// backslashes, the BMP above the surrogates, outside the BMP.
+        pub fn char_() -> impl Strategy<Value = char> {
+            prop_oneof![
+                3 => prop::char::range('a', 'z'),
+                1 => prop::char::range('\0', '\u{7f}'),
+                1 => prop::sample::select(vec!['"', '\\', '/', '\n', '\u{1f}', '\u{7f}', '\u{2028}', 'é', '—', '«']),
+                1 => prop::char::range('\u{e000}', '\u{ffff}'),
+                1 => prop::char::range('\u{10000}', '\u{10ffff}'),
+                1 => any::<char>(),
+            ]
+        }
+
+        pub fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::collection::vec(char_(), 0..12).prop_map(String::from_iter),
+                1 => prop::collection::vec(char_(), 12..80).prop_map(String::from_iter),
+                1 => Just(",\"kind\":\"annotation.add\",\"log\":\"x".to_string()),
+            ]
+        }
+
+        pub fn number() -> impl Strategy<Value = u64> {
+            prop_oneof![
+                40 => 0..100_000u64,
+                2 => Just(canonical::MAX_SAFE_INTEGER as u64),
+                1 => Just(canonical::MAX_SAFE_INTEGER as u64 + 1),
+                1 => any::<u64>(),
+            ]
+        }
+
+        pub fn hash() -> impl Strategy<Value = Hash> {
+            any::<[u8; 32]>().prop_map(Hash)
+        }
+
+        pub fn fingerprint() -> impl Strategy<Value = Fingerprint> {
+            "SHA256:[A-Za-z0-9+/]{43}".prop_map(|s| s.parse().unwrap())
+        }
+
+        pub fn id() -> impl Strategy<Value = ItemId> {
+            (
+                prop::sample::select(vec![IdKind::Source, IdKind::Claim, IdKind::Annotation]),
+                prop_oneof![1..100u64, 1..1_000_000_000_000_000_000u64],
+            )
+                .prop_map(|(k, n)| ItemId::new(k, n))
+        }
+
+        pub fn ref_() -> impl Strategy<Value = Ref> {
+            (id(), hash()).prop_map(|(id, hash)| Ref { id, hash })
+        }
+
+        fn refs() -> impl Strategy<Value = Vec<Ref>> {
+            prop::collection::vec(ref_(), 0..3)
+        }
+
+        pub fn time() -> impl Strategy<Value = String> {
+            prop_oneof![
+                8 => (1970..2100u32, 1..=12u32, 1..=28u32, 0..24u32, 0..60u32, 0..60u32).prop_map(
+                    |(y, mo, d, h, mi, s)| format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+                ),
+                1 => Just("2026-11-24T19:13:28+00:00".to_string()),
+                1 => text(),
+            ]
+        }
+
+        pub fn body() -> BoxedStrategy<Body> {
+            let opt = || prop::option::of(text());
+            prop_oneof![
+                (text(), text(), text()).prop_map(|(origin, key, name)| Body::LogInit(LogInit {
+                    origin,
+                    key,
+                    name
+                })),
+                (text(), text(), prop::sample::select(Role::ALL))
+                    .prop_map(|(key, name, role)| Body::KeyAdd(KeyAdd { key, name, role })),
+                (fingerprint(), text()).prop_map(|(fingerprint, reason)| {
+                    Body::KeyRevoke(KeyRevoke {
+                        fingerprint,
+                        reason,
+                    })
+                }),
+                (
+                    prop::sample::select(SourceKind::ALL),
+                    (opt(), opt(), opt(), opt(), opt()),
+                    text(),
+                    hash(),
+                    number(),
+                    text(),
+                    refs()
+                )
+                    .prop_map(
+                        |(
+                            kind,
+                            (title, publisher, author, url, published),
+                            retrieved,
+                            sha256,
+                            length,
+                            media_type,
+                            derived_from,
+                        )| {
+                            Body::SourceAdd(SourceAdd {
+                                kind,
+                                title,
+                                publisher,
+                                author,
+                                url,
+                                published,
+                                retrieved,
+                                sha256,
+                                length,
+                                media_type,
+                                derived_from,
+                            })
+                        }
+                    ),
+                (ref_(), text()).prop_map(|(source, reason)| Body::SourceRedact(SourceRedact {
+                    source,
+                    reason
+                })),
+                (
+                    ref_(),
+                    number(),
+                    number(),
+                    hash(),
+                    (text(), text(), text()),
+                    prop::sample::select(SourceKind::ALL),
+                    opt()
+                )
+                    .prop_map(
+                        |(
+                            source,
+                            start,
+                            end,
+                            quote_sha256,
+                            (prefix, suffix, speaker),
+                            provenance,
+                            text,
+                        )| {
+                            Body::ClaimAdd(ClaimAdd {
+                                source,
+                                start,
+                                end,
+                                quote_sha256,
+                                prefix,
+                                suffix,
+                                speaker,
+                                provenance,
+                                text,
+                            })
+                        }
+                    ),
+                (
+                    ref_(),
+                    prop::sample::select(Verdict::ALL),
+                    prop::option::of(prop::sample::select(Reliability::ALL)),
+                    prop::option::of(1..=6u8),
+                    opt(),
+                    refs(),
+                    refs(),
+                    prop::option::of(ref_())
+                )
+                    .prop_map(
+                        |(
+                            claim,
+                            verdict,
+                            reliability,
+                            credibility,
+                            note,
+                            corroborates,
+                            contradicts,
+                            supersedes,
+                        )| {
+                            Body::AnnotationAdd(AnnotationAdd {
+                                claim,
+                                verdict,
+                                reliability,
+                                credibility: credibility.and_then(Credibility::new),
+                                note,
+                                corroborates,
+                                contradicts,
+                                supersedes,
+                            })
+                        }
+                    ),
+                (number(), hash(), text()).prop_map(|(size, root, note)| Body::CheckpointAdd(
+                    CheckpointAdd { size, root, note }
+                )),
+            ]
+            .boxed()
+        }
+
+        pub fn payload() -> BoxedStrategy<Payload> {
+            (
+                prop_oneof![3 => Just("newsroom.example/idlib-2022".to_string()), 1 => text()],
+                number(),
+                hash(),
+                time(),
+                fingerprint(),
+                prop::option::weighted(0.1, prop::sample::select(Kind::ALL)),
+                body(),
+            )
+                .prop_map(|(log, seq, prev, time, signer, other_kind, body)| Payload {
+                    header: Header {
+                        log,
+                        seq: Seq(seq),
+                        prev,
+                        time,
+                        signer,
+                        // Mostly the body's kind; sometimes another one.
+                        kind: other_kind.unwrap_or(body.kind()),
+                    },
+                    body,
+                })
+                .boxed()
+        }
+
+        /// A JSON value to put somewhere it may or may not belong.
+        pub fn stray() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::json;
+            prop_oneof![
+                Just(json!(null)),
+                Just(json!(true)),
+                Just(json!(0)),
+                Just(json!(-1)),
+                Just(json!(7)),
+                Just(json!(1u64 << 53)),
+                Just(json!(u64::MAX)),
+                Just(json!(1.5)),
+                Just(json!("")),
+                Just(json!("C1")),
+                Just(json!("c1")),
+                Just(json!("annotation.add")),
+                Just(json!("SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")),
+                Just(json!(
+                    "0000000000000000000000000000000000000000000000000000000000000000"
+                )),
+                Just(json!("2026-11-24T19:13:28Z")),
+                Just(json!({})),
+                Just(json!([])),
+                Just(
+                    json!({"id": "C1", "hash": "0000000000000000000000000000000000000000000000000000000000000000"})
+                ),
+                text().prop_map(serde_json::Value::String),
+            ]
+        }
+    }
+
+    /// Applies one edit to the `pick`-th node (in pre-order) of `v`.
+    fn mutate(
+        v: &mut serde_json::Value,
+        pick: &mut usize,
+        op: u8,
+        stray: &serde_json::Value,
+    ) -> bool {
+        use serde_json::Value;
+        if *pick == 0 {
+            match (op % 5, &mut *v) {
+                (0, _) => *v = stray.clone(),
+                (1, Value::Object(m)) if !m.is_empty() => {
+                    let key = m.keys().nth(usize::from(op) % m.len()).unwrap().clone();
+                    m.remove(&key);
+                }
+                (1, Value::Array(a)) if !a.is_empty() => {
+                    a.remove(usize::from(op) % a.len());
+                }
+                (2, Value::Object(m)) => {
+                    let key = ["zz", "kind", "v", "note", "body", ""][usize::from(op) % 6];
+                    m.insert(key.into(), stray.clone());
+                }
+                (2, Value::Array(a)) => a.push(stray.clone()),
+                (3, Value::Object(m)) if !m.is_empty() => {
+                    let key = m.keys().nth(usize::from(op) % m.len()).unwrap().clone();
+                    let item = m.remove(&key).unwrap();
+                    m.insert(format!("{key}x"), item);
+                }
+                (4, _) => *v = Value::Array(vec![v.take()]),
+                _ => *v = stray.clone(),
+            }
+            return true;
+        }
+        *pick -= 1;
+        match v {
+            Value::Object(m) => m.values_mut().any(|item| mutate(item, pick, op, stray)),
+            Value::Array(a) => a.iter_mut().any(|item| mutate(item, pick, op, stray)),
+            _ => false,
+        }
+    }
+
+    fn same_outcome(bytes: &[u8]) -> Result<(), proptest::test_runner::TestCaseError> {
+        let new = Payload::parse(bytes);
+        let old = before::parse(bytes);
+        proptest::prop_assert_eq!(&new, &old, "{}", String::from_utf8_lossy(bytes));
+        Ok(())
+    }
+
+    fn same_bytes(p: &Payload) -> Result<Option<Vec<u8>>, proptest::test_runner::TestCaseError> {
+        let new = p.to_bytes().map_err(|e| format!("{e:?}"));
+        let old = before::to_bytes(p).map_err(|e| format!("{e:?}"));
+        proptest::prop_assert_eq!(&new, &old);
+        Ok(new.ok())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn to_bytes_and_parse_agree_with_before(p in arb::payload()) {
+            if let Some(bytes) = same_bytes(&p)? {
+                same_outcome(&bytes)?;
+                let valid = crate::clock::check_utc(&p.header.time).is_ok() && p.header.kind == p.body.kind();
+                if valid {
+                    proptest::prop_assert_eq!(Payload::parse(&bytes), Ok(p));
+                }
+                // The writer appends, and the write-back buffer is reused.
+                let mut out = b"x".to_vec();
+                Payload::parse(&bytes).map(|q| q.write_into(&mut out).unwrap()).ok();
+                if valid {
+                    proptest::prop_assert_eq!(&out[1..], &bytes[..]);
+                }
+            }
+        }
+
+        #[test]
+        fn edited_bytes_are_judged_as_before(
+            p in arb::payload(),
+            edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), 0..5u8, proptest::prelude::any::<u8>()), 1..4),
+        ) {
+            let Some(mut bytes) = p.to_bytes().ok() else { return Ok(()) };
+            for (at, op, byte) in edits {
+                let byte = match byte % 4 {
+                    0 => byte,
+                    _ => b"\"\\,:{}[] 0123456789anlu-e\n"[usize::from(byte) % 26],
+                };
+                let i = at.index(bytes.len() + 1);
+                match op {
+                    0 if i < bytes.len() => bytes[i] = byte,
+                    1 if i < bytes.len() => { bytes.remove(i); }
+                    2 => bytes.insert(i, byte),
+                    3 if i < bytes.len() => { let tail = bytes.split_off(i); bytes.extend_from_slice(&tail[tail.len() / 2..]); }
+                    _ => bytes.truncate(i),
+                }
+                same_outcome(&bytes)?;
+            }
+        }
+
+        #[test]
+        fn edited_json_is_judged_as_before(
+            p in arb::payload(),
+            pick in proptest::prop_oneof![0..3usize, 0..64usize],
+            op in proptest::prelude::any::<u8>(),
+            stray in arb::stray(),
+            layout in 0..4u8,
+        ) {
+            let Some(bytes) = p.to_bytes().ok() else { return Ok(()) };
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let mut at = pick;
+            mutate(&mut v, &mut at, op, &stray);
+            let edited = match layout {
+                0 => serde_json::to_vec_pretty(&v).unwrap(),
+                1 => serde_json::to_vec(&v).unwrap(),
+                _ => match canonical::to_canonical(&v) {
+                    Ok(c) => c,
+                    Err(_) => serde_json::to_vec(&v).unwrap(),
+                },
+            };
+            same_outcome(&edited)?;
+        }
+    }
+
+    /// Whether byte `i` of canonical JSON `bytes` is inside a string.
+    fn in_string(bytes: &[u8], i: usize) -> bool {
+        let (mut inside, mut escaped) = (false, false);
+        for &b in &bytes[..i] {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => inside = !inside,
+                _ => {}
+            }
+        }
+        inside && !escaped
+    }
+
+    /// Spells canonical payload bytes differently: the same JSON meaning,
+    /// or nearly (`how` 4, 5), in another form.
+    fn respell(bytes: &[u8], at: proptest::sample::Index, how: u8) -> Option<Vec<u8>> {
+        let positions = |f: &dyn Fn(usize) -> bool| -> Vec<usize> {
+            (0..bytes.len()).filter(|&i| f(i)).collect()
+        };
+        let pick = |candidates: Vec<usize>| -> Option<usize> {
+            (!candidates.is_empty()).then(|| candidates[at.index(candidates.len())])
+        };
+        let mut out = bytes.to_vec();
+        match how {
+            // Whitespace after a member name.
+            0 => {
+                let i = pick(positions(&|i| {
+                    bytes[i..].starts_with(b"\":") && !in_string(bytes, i + 1)
+                }))?;
+                out.insert(i + 2, b' ');
+            }
+            // A letter as a \u escape.
+            1 => {
+                let i = pick(positions(&|i| {
+                    bytes[i].is_ascii_alphabetic() && in_string(bytes, i)
+                }))?;
+                out.splice(i..i + 1, format!("\\u{:04x}", bytes[i]).bytes());
+            }
+            // "/" as "\/".
+            2 => {
+                let i = pick(positions(&|i| bytes[i] == b'/' && in_string(bytes, i)))?;
+                out.insert(i, b'\\');
+            }
+            // A null member left out.
+            3 => {
+                let i = pick(positions(&|i| {
+                    bytes[i..].starts_with(b":null") && !in_string(bytes, i)
+                }))?;
+                let start = bytes[..i - 1].iter().rposition(|&b| b == b'"')?;
+                let end = i + ":null".len();
+                if bytes[end] == b',' {
+                    out.drain(start..end + 1);
+                } else {
+                    out.drain(start - 1..end);
+                }
+            }
+            // An integer as a float.
+            4 => {
+                let i = pick(positions(&|i| {
+                    bytes[i] == b':' && bytes[i + 1].is_ascii_digit() && !in_string(bytes, i)
+                }))?;
+                let digits = bytes[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                out.splice(i + 1 + digits..i + 1 + digits, *b".0");
+            }
+            // A hex digit in upper case.
+            _ => {
+                let i = pick(positions(&|i| {
+                    matches!(bytes[i], b'a'..=b'f') && in_string(bytes, i)
+                }))?;
+                out[i] = bytes[i].to_ascii_uppercase();
+            }
+        }
+        Some(out)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn respelled_bytes_are_judged_as_before(
+            p in arb::payload(),
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            how in 0..6u8,
+        ) {
+            let Some(bytes) = p.to_bytes().ok() else { return Ok(()) };
+            let Some(respelled) = respell(&bytes, at, how) else { return Ok(()) };
+            same_outcome(&respelled)?;
+            if how < 5 {
+                proptest::prop_assert!(Payload::parse(&respelled).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn odd_but_valid_layouts_are_judged_as_before() {
+        use crate::model::*;
+        let source = Payload {
+            header: Header {
+                log: "a \"quoted\" \\ log, with ,\"kind\":\"x\" in it\n".into(),
+                seq: Seq(0),
+                prev: Hash::ZERO,
+                time: "2026-11-24T19:13:28Z".into(),
+                signer: "SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    .parse()
+                    .unwrap(),
+                kind: Kind::SourceAdd,
+            },
+            // A body with a member named "kind" of its own.
+            body: Body::SourceAdd(SourceAdd {
+                kind: SourceKind::Tweet,
+                title: Some(",\"kind\":\"annotation.add\"".into()),
+                publisher: None,
+                author: None,
+                url: None,
+                published: None,
+                retrieved: "2026-11-24T19:13:28Z".into(),
+                sha256: Hash::ZERO,
+                length: 3,
+                media_type: "text/plain".into(),
+                derived_from: vec![],
+            }),
+        };
+        let bytes = source.to_bytes().unwrap();
+        assert_eq!(before::to_bytes(&source).unwrap(), bytes);
+        assert_eq!(Payload::parse(&bytes), Ok(source.clone()));
+        assert!(Payload::parse_laid_out(&bytes).is_some());
+
+        // The same payload as a JSON array (serde accepts a struct as an
+        // array: canonical JSON, read, then refused as not the one written
+        // form) and with its members in another order (not canonical).
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let m = v.as_object().unwrap();
+        let array = canonical::to_canonical(&serde_json::Value::Array(
+            ["v", "log", "seq", "prev", "time", "signer", "kind", "body"]
+                .map(|k| m[k].clone())
+                .to_vec(),
+        ))
+        .unwrap();
+        let got = Payload::parse(&array);
+        assert!(matches!(got, Err(PayloadError::Body(_))), "{got:?}");
+        assert_eq!(got, before::parse(&array));
+        let reordered = format!(
+            "{{\"v\":1,{}",
+            std::str::from_utf8(&bytes[1..])
+                .unwrap()
+                .replace(",\"v\":1}", "}")
+        );
+        let got = Payload::parse(reordered.as_bytes());
+        assert!(matches!(got, Err(PayloadError::Canonical(_))), "{got:?}");
+        assert_eq!(got, before::parse(reordered.as_bytes()));
+
+        // Too big a seq cannot be written, with the same error as before.
+        let mut big = source;
+        big.header.seq = Seq(1 << 53);
+        let e = big.to_bytes().unwrap_err().to_string();
+        assert_eq!(e, before::to_bytes(&big).unwrap_err().to_string());
+        assert!(e.contains("\"/seq\""), "{e}");
+        if let Body::SourceAdd(b) = &mut big.body {
+            b.length = u64::MAX;
+        }
+        let e = big.to_bytes().unwrap_err().to_string();
+        assert_eq!(e, before::to_bytes(&big).unwrap_err().to_string());
+        assert!(e.contains("\"/body/length\""), "{e}");
     }
 }

@@ -137,11 +137,22 @@ impl<'de> Deserialize<'de> for ItemId {
 pub mod hex_hash {
     use super::*;
     pub fn serialize<S: Serializer>(h: &Hash, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&h.to_hex())
+        let digits = h.hex_digits();
+        s.serialize_str(std::str::from_utf8(&digits).map_err(serde::ser::Error::custom)?)
     }
+    /// Reads the hex digits where they are (no `String` per hash).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
-        let s = String::deserialize(d)?;
-        Hash::from_hex(&s).ok_or_else(|| de::Error::custom("expected 64 lowercase hex digits"))
+        struct Digits;
+        impl de::Visitor<'_> for Digits {
+            type Value = Hash;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Hash, E> {
+                Hash::from_hex(s).ok_or_else(|| E::custom("expected 64 lowercase hex digits"))
+            }
+        }
+        d.deserialize_str(Digits)
     }
 }
 

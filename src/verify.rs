@@ -1229,8 +1229,7 @@ fn compare_group(
         ));
     };
     let mut found: Vec<Option<Option<String>>> = vec![None; group.len()];
-    loop {
-        let Some(r) = cursor.get() else { break };
+    while let Some(r) = cursor.get() {
         match order(r.get_ref(0)?, *k) {
             std::cmp::Ordering::Greater => break,
             std::cmp::Ordering::Less => {} // implied by no entry: counted at the end

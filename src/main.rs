@@ -6,12 +6,6 @@ mod cli;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc rather than the system allocator: verify parses every entry on
-/// worker threads and drops it on the main one, and glibc's malloc spent
-/// some 15% of verify's CPU on that (docs/PERFORMANCE.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Die quietly on a closed pipe (`claimtrail log | head`), as Unix tools do,
     // instead of failing on the next write.

@@ -318,8 +318,7 @@ fn write_string_contents(s: &str, out: &mut Vec<u8>) {
     // Most text needs no escape at all: test 16 bytes at a time (a test the
     // compiler turns into a few vector instructions; the last, partial
     // block is tested as the overlapping last 16 bytes), and go byte by
-    // byte only through a block that has something to escape. Short
-    // strings (member names, ids) are tested as one or two machine words.
+    // byte only through a block that has something to escape.
     let bytes = s.as_bytes();
     let n = bytes.len();
     let mut start = 0; // first byte not yet copied to `out`
@@ -334,7 +333,7 @@ fn write_string_contents(s: &str, out: &mut Vec<u8>) {
         if at < n && block_needs_escape(&bytes[n - 16..]) {
             escape_bytes(bytes, at..n, &mut start, out);
         }
-    } else if short_needs_escape(bytes) {
+    } else if bytes.iter().any(|&b| byte_needs_escape(b)) {
         escape_bytes(bytes, 0..n, &mut start, out);
     }
     out.extend_from_slice(&bytes[start..]);
@@ -354,34 +353,6 @@ fn block_needs_escape(block: &[u8]) -> bool {
     block.iter().fold(false, |any, &b| {
         any | (b < 0x20) | (b == b'"') | (b == b'\\')
     })
-}
-
-/// [`byte_needs_escape`] for any byte of fewer than 16: as one or two
-/// (overlapping) machine words.
-fn short_needs_escape(bytes: &[u8]) -> bool {
-    let n = bytes.len();
-    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-    let half = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
-    if n >= 8 {
-        word_needs_escape(word(0)) || word_needs_escape(word(n - 8))
-    } else if n >= 4 {
-        word_needs_escape(u64::from(half(0)) | u64::from(half(n - 4)) << 32)
-    } else {
-        bytes.iter().any(|&b| byte_needs_escape(b))
-    }
-}
-
-/// [`byte_needs_escape`] for any of the eight bytes of `word` (the classic
-/// "has a byte less than n" bit trick, exact as a yes/no answer; "equal
-/// to c" is "less than 1" after xor with c).
-fn word_needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
-    (below(word, 0x20)
-        | below(word ^ (ONES * u64::from(b'"')), 1)
-        | below(word ^ (ONES * u64::from(b'\\')), 1))
-        != 0
 }
 
 /// Escapes the bytes of `range` that need it: copies `bytes[*start..]` up
@@ -1977,20 +1948,10 @@ mod tests {
     }
 
     #[test]
-    fn word_tests_are_exact() {
+    fn escape_tests_are_exact() {
         for b in 0..=255u8 {
             let expected = b < 0x20 || b == b'"' || b == b'\\';
-            for at in 0..8 {
-                for filler in [b' ', b'a', 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']'] {
-                    let mut bytes = [filler; 8];
-                    bytes[at] = b;
-                    assert_eq!(
-                        word_needs_escape(u64::from_le_bytes(bytes)),
-                        expected,
-                        "{b:#x} at {at} among {filler:#x}"
-                    );
-                }
-            }
+            assert_eq!(byte_needs_escape(b), expected, "{b:#x}");
             let mut block = [b'x'; 16];
             block[b as usize % 16] = b;
             assert_eq!(block_needs_escape(&block), expected, "{b:#x}");

@@ -75,7 +75,8 @@ struct WirePayload<'a> {
     body: WireBody<'a>,
     kind: &'static str,
     log: &'a str,
-    prev: &'a str,
+    #[serde(with = "crate::model::hex_hash")]
+    prev: Hash,
     seq: u64,
     signer: &'a str,
     time: &'a str,
@@ -120,13 +121,11 @@ impl Payload {
     /// Appends [`Payload::to_bytes`] to `out` (left as it was on error).
     fn write_into(&self, out: &mut Vec<u8>) -> Result<(), canonical::CanonicalError> {
         let h = &self.header;
-        let mut prev = [0u8; 64];
-        hex::encode_to_slice(h.prev.as_bytes(), &mut prev).expect("64 hex digits for 32 bytes");
         let wire = WirePayload {
             body: WireBody(&self.body),
             kind: h.kind.as_str(),
             log: &h.log,
-            prev: std::str::from_utf8(&prev).expect("hex digits are ASCII"),
+            prev: h.prev,
             seq: h.seq.0,
             signer: h.signer.as_str(),
             time: &h.time,
@@ -169,64 +168,17 @@ impl Payload {
         // else) *and* the one written form of their meaning (no omitted
         // null, no other spelling, no array in place of an object); and as
         // different payloads are written differently, it also proves that
-        // the payload read is the one the bytes mean, however it was read.
-        // So a reader that only understands the layout the writer produces
-        // is enough here, and any byte it misreads fails the comparison.
+        // the payload read is the one the bytes mean.
         //
         // What the fast path does not do is explain a refusal: whenever it
         // fails, the general typed parse runs, and then the diagnosis, so
         // that the reported check is the first that fails (canonical form
         // before header before body), exactly as without the fast path.
-        if let Some(p) = Payload::parse_laid_out(bytes) {
-            if p.writes_back_as(bytes) {
-                return Ok(p);
-            }
-        }
         match Payload::parse_typed(bytes) {
             Ok(p) if p.writes_back_as(bytes) => Ok(p),
             Ok(_) => Err(diagnose(bytes, None)),
             Err(e) => Err(diagnose(bytes, Some(e))),
         }
-    }
-
-    /// Reads a payload laid out as [`Payload::to_bytes`] lays one out:
-    /// `{"body":…,"kind":"…","log":"…","prev":"…","seq":…,"signer":"…",
-    /// "time":"…","v":…}`, without whitespace. `None` at the first thing
-    /// that is not so, or that fails a header or body check.
-    ///
-    /// The kind is needed to read the body, and comes after it: it is the
-    /// last `,"kind":"` of the bytes (in canonical JSON none of the members
-    /// after it can hold those bytes, since a string cannot hold a bare
-    /// `"`). The body is then deserialised once, straight from its bytes.
-    /// On bytes that are not canonical this can misread anything; the
-    /// write-back comparison in [`Payload::parse`] catches that.
-    fn parse_laid_out(bytes: &[u8]) -> Option<Payload> {
-        let text = std::str::from_utf8(bytes).ok()?;
-        let kind_at = last_kind_member(bytes)?;
-        let body = text.get(..kind_at)?.strip_prefix("{\"body\":")?;
-        let mut r = Reader(text.get(kind_at + ",\"kind\":".len()..)?);
-        let kind = r.string()?;
-        r.literal(",\"log\":")?;
-        let log = r.string()?;
-        r.literal(",\"prev\":")?;
-        let prev = r.string()?;
-        r.literal(",\"seq\":")?;
-        let seq = r.integer()?;
-        r.literal(",\"signer\":")?;
-        let signer = r.string()?;
-        r.literal(",\"time\":")?;
-        let time = r.string()?;
-        r.literal(",\"v\":")?;
-        let v = r.integer()?;
-        r.literal("}")?;
-        if !r.0.is_empty() {
-            return None;
-        }
-        let log = log.into_owned();
-        let time = time.into_owned();
-        let header = check_header(v, log, seq, &prev, time, &signer, &kind).ok()?;
-        let body = parse_body_str(header.kind, body).ok()?;
-        Some(Payload { header, body })
     }
 
     /// The general typed parse: any JSON layout, with serde_json's own
@@ -281,101 +233,12 @@ fn check_header(
     })
 }
 
-/// Where the last `,"kind":"` of `bytes` starts. Looked for from the end
-/// by its `k` (rare in the members after it), 16 bytes at a time (the test
-/// compiles to a few vector instructions).
-fn last_kind_member(bytes: &[u8]) -> Option<usize> {
-    const MEMBER: &[u8] = b",\"kind\":\"";
-    let at = |k: usize| k >= 2 && bytes[k - 2..].starts_with(MEMBER);
-    let mut end = bytes.len();
-    for block in bytes.rchunks_exact(16) {
-        let block: &[u8; 16] = block.try_into().expect("16 bytes");
-        let start = end - 16;
-        if block.iter().fold(false, |any, &b| any | (b == b'k')) {
-            if let Some(k) = (start..end).rev().find(|&k| bytes[k] == b'k' && at(k)) {
-                return Some(k - 2);
-            }
-        }
-        end = start;
-    }
-    (0..end)
-        .rev()
-        .find(|&k| bytes[k] == b'k' && at(k))
-        .map(|k| k - 2)
-}
-
-/// A cursor over payload bytes for [`Payload::parse_laid_out`].
-struct Reader<'a>(&'a str);
-
-impl<'a> Reader<'a> {
-    fn literal(&mut self, lit: &str) -> Option<()> {
-        self.0 = self.0.strip_prefix(lit)?;
-        Some(())
-    }
-
-    /// A JSON string, borrowed when it has no escape.
-    fn string(&mut self) -> Option<Cow<'a, str>> {
-        let all = self.0;
-        let inner = all.strip_prefix('"')?;
-        let end = quote_or_backslash(inner.as_bytes())?;
-        if inner.as_bytes()[end] == b'"' {
-            self.0 = inner.get(end + 1..)?;
-            return Some(Cow::Borrowed(inner.get(..end)?));
-        }
-        // An escape: find the closing quote, skipping escaped characters,
-        // and let serde_json decode the string.
-        let mut i = end;
-        loop {
-            match *inner.as_bytes().get(i)? {
-                b'"' => break,
-                b'\\' => i += 2,
-                _ => i += 1,
-            }
-        }
-        let decoded = serde_json::from_str(all.get(..i + 2)?).ok()?;
-        self.0 = inner.get(i + 1..)?;
-        Some(Cow::Owned(decoded))
-    }
-
-    /// Decimal digits that fit a u64.
-    fn integer(&mut self) -> Option<u64> {
-        let n = self.0.bytes().take_while(u8::is_ascii_digit).count();
-        let value = self.0.get(..n)?.parse().ok()?;
-        self.0 = self.0.get(n..)?;
-        Some(value)
-    }
-}
-
-/// Where the first `"` or `\` of `bytes` is: looked for 16 bytes at a time
-/// (the test compiles to a few vector instructions), as header strings are
-/// mostly long runs of plain characters (hashes, fingerprints).
-fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    let is_special = |b: u8| b == b'"' || b == b'\\';
-    let mut at = 0;
-    for block in bytes.chunks_exact(16) {
-        if block.iter().fold(false, |any, &b| any | is_special(b)) {
-            break;
-        }
-        at += 16;
-    }
-    bytes[at..]
-        .iter()
-        .position(|&b| is_special(b))
-        .map(|i| at + i)
-}
-
 /// Deserialises a body of `kind` from its JSON text.
 fn parse_body_str(kind: Kind, json: &str) -> Result<Body, serde_json::Error> {
-    Ok(match kind {
-        Kind::LogInit => Body::LogInit(serde_json::from_str(json)?),
-        Kind::KeyAdd => Body::KeyAdd(serde_json::from_str(json)?),
-        Kind::KeyRevoke => Body::KeyRevoke(serde_json::from_str(json)?),
-        Kind::SourceAdd => Body::SourceAdd(serde_json::from_str(json)?),
-        Kind::SourceRedact => Body::SourceRedact(serde_json::from_str(json)?),
-        Kind::ClaimAdd => Body::ClaimAdd(serde_json::from_str(json)?),
-        Kind::AnnotationAdd => Body::AnnotationAdd(serde_json::from_str(json)?),
-        Kind::CheckpointAdd => Body::CheckpointAdd(serde_json::from_str(json)?),
-    })
+    let mut de = serde_json::Deserializer::from_str(json);
+    let body = Body::deserialize_kind(kind, &mut de)?;
+    de.end()?;
+    Ok(body)
 }
 
 /// Deserialises a body straight into its kind's struct. Only if that fails
@@ -544,7 +407,7 @@ mod tests {
     // --- The fast paths against the implementation they replaced -------------
 
     /// `to_bytes`, `parse_typed` and `parse` as they were before the direct
-    /// writer and the laid-out reader: the reference for what is accepted,
+    /// writer and the single typed parse: the reference for what is accepted,
     /// what is refused, with which error, and which bytes are written.
     mod before {
         use super::super::*;
@@ -1130,7 +993,7 @@ mod tests {
         let bytes = source.to_bytes().unwrap();
         assert_eq!(before::to_bytes(&source).unwrap(), bytes);
         assert_eq!(Payload::parse(&bytes), Ok(source.clone()));
-        assert!(Payload::parse_laid_out(&bytes).is_some());
+        assert!(source.writes_back_as(&bytes));
 
         // The same payload as a JSON array (serde accepts a struct as an
         // array: canonical JSON, read, then refused as not the one written

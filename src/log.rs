@@ -113,8 +113,8 @@ pub fn append_batch(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy)?;
-    let out = if pipelined(&tx, &entries)? {
-        append_pipelined(&tx, signer, entries)?
+    let out = if let Some(next_ids) = pipelined(&tx, &entries)? {
+        append_pipelined(&tx, signer, entries, next_ids)?
     } else {
         let mut out = Vec::with_capacity(entries.len());
         for e in entries {
@@ -180,24 +180,17 @@ pub fn checkpoint(
 /// `log.init` change the state the rules read, and a reference to an item
 /// created in the same batch (possible only in principle: its hash is not
 /// known before it is signed) would need the item stored first; batches
-/// with any of these take the entry-by-entry path.
-fn pipelined(conn: &Connection, entries: &[NewEntry]) -> Result<bool> {
+/// with any of these take the entry-by-entry path. `Some` gives the next
+/// id of each item kind ([`IdKind::index`]), which the batch starts from.
+fn pipelined(conn: &Connection, entries: &[NewEntry]) -> Result<Option<[u64; 3]>> {
     if entries.len() < 2 {
-        return Ok(false);
+        return Ok(None);
     }
     let mut next = [0u64; 3];
-    for (i, kind) in [IdKind::Source, IdKind::Claim, IdKind::Annotation]
-        .into_iter()
-        .enumerate()
-    {
-        next[i] = max_id(conn, kind)? + 1;
+    for kind in IdKind::ALL {
+        next[kind.index()] = max_id(conn, kind)? + 1;
     }
-    let slot = |k: IdKind| match k {
-        IdKind::Source => 0,
-        IdKind::Claim => 1,
-        IdKind::Annotation => 2,
-    };
-    Ok(entries.iter().all(|e| {
+    let independent = entries.iter().all(|e| {
         matches!(
             e.body,
             Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_)
@@ -205,8 +198,9 @@ fn pipelined(conn: &Connection, entries: &[NewEntry]) -> Result<bool> {
             .body
             .refs()
             .iter()
-            .all(|(_, r)| r.id.n < next[slot(r.id.kind)])
-    }))
+            .all(|(_, r)| r.id.n < next[r.id.kind.index()])
+    });
+    Ok(independent.then_some(next))
 }
 
 fn max_id(conn: &Connection, kind: IdKind) -> Result<u64> {
@@ -234,23 +228,13 @@ fn append_pipelined(
     conn: &Connection,
     signer: &Signer,
     entries: Vec<NewEntry>,
+    mut next_n: [u64; 3],
 ) -> Result<Vec<Appended>> {
     let (first, prev) = match crate::store::head(conn)? {
         None => return Err(Error::Internal("a batch before log.init".into())),
         Some((s, h)) => (s.0 + 1, h),
     };
-    let log: String = conn
-        .prepare_cached("SELECT origin FROM log_meta WHERE seq = 0")?
-        .query_row([], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::Internal("the log has no log.init entry".into()))?;
-    let mut next_n = [0u64; 3];
-    for (i, kind) in [IdKind::Source, IdKind::Claim, IdKind::Annotation]
-        .into_iter()
-        .enumerate()
-    {
-        next_n[i] = max_id(conn, kind)? + 1;
-    }
+    let log = origin(conn)?;
     let history = BatchHistory::new(conn);
     let count = entries.len();
     std::thread::scope(|scope| -> Result<Vec<Appended>> {
@@ -260,25 +244,10 @@ fn append_pipelined(
             let mut prev = prev;
             for mut payload in signing {
                 payload.header.prev = prev;
-                let out = payload
-                    .to_bytes()
-                    .map_err(|err| {
-                        Error::invalid(
-                            format!("cannot encode the entry: {err}"),
-                            "check the values given",
-                        )
-                    })
-                    .and_then(|bytes| {
-                        let sig = signer.sign(&bytes)?;
-                        let hash = entry_hash(&bytes, &sig);
-                        prev = hash;
-                        Ok(Signed {
-                            payload,
-                            bytes,
-                            sig,
-                            hash,
-                        })
-                    });
+                let out = sign(signer, payload);
+                if let Ok(s) = &out {
+                    prev = s.hash;
+                }
                 let failed = out.is_err();
                 if signed_tx.send(out).is_err() || failed {
                     return;
@@ -298,18 +267,13 @@ fn append_pipelined(
                 kind: e.body.kind(),
             };
             check_entry(&history, signer, &header, &e)?;
-            if let Body::SourceAdd(b) = &e.body {
-                history.added_source(b.sha256, next_n[0]);
-            }
             let n = e.body.creates().map(|k| {
-                let slot = match k {
-                    IdKind::Source => 0,
-                    IdKind::Claim => 1,
-                    IdKind::Annotation => 2,
-                };
-                next_n[slot] += 1;
-                next_n[slot] - 1
+                next_n[k.index()] += 1;
+                next_n[k.index()] - 1
             });
+            if let (Body::SourceAdd(b), Some(n)) = (&e.body, n) {
+                history.added_source(b.sha256, n);
+            }
             ns.push(n);
             blobs.push(e.blob);
             if to_sign
@@ -428,6 +392,30 @@ struct Signed {
     hash: Hash,
 }
 
+/// Writes the payload, signs it and hashes the entry.
+fn sign(signer: &Signer, payload: Payload) -> Result<Signed> {
+    let bytes = payload.to_bytes().map_err(|err| {
+        Error::invalid(
+            format!("cannot encode the entry: {err}"),
+            "check the values given",
+        )
+    })?;
+    let sig = signer.sign(&bytes)?;
+    let hash = entry_hash(&bytes, &sig);
+    Ok(Signed {
+        payload,
+        bytes,
+        sig,
+        hash,
+    })
+}
+
+/// The log's origin (the append path runs only on a log that has one).
+fn origin(conn: &Connection) -> Result<String> {
+    crate::store::origin(conn)?
+        .ok_or_else(|| Error::Internal("the log has no log.init entry".into()))
+}
+
 /// The rules an entry must pass before it is signed: the signer's
 /// authorization, the source text given with a `source.add`, and the body.
 fn check_entry(
@@ -533,11 +521,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     };
     let log = match &e.body {
         Body::LogInit(b) => b.origin.clone(),
-        _ => conn
-            .prepare_cached("SELECT origin FROM log_meta WHERE seq = 0")?
-            .query_row([], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::Internal("the log has no log.init entry".into()))?,
+        _ => origin(conn)?,
     };
     let header = Header {
         log,
@@ -553,24 +537,13 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         Some(kind) => Some(max_id(conn, kind)? + 1),
         None => None,
     };
-    let payload = Payload {
-        header,
-        body: e.body,
-    };
-    let bytes = payload.to_bytes().map_err(|err| {
-        Error::invalid(
-            format!("cannot encode the entry: {err}"),
-            "check the values given",
-        )
-    })?;
-    let sig = signer.sign(&bytes)?;
-    let hash = entry_hash(&bytes, &sig);
-    let signed = Signed {
-        payload,
-        bytes,
-        sig,
-        hash,
-    };
+    let signed = sign(
+        signer,
+        Payload {
+            header,
+            body: e.body,
+        },
+    )?;
     let mut tree = crate::tree::TreeWriter::default();
     store_entry(conn, &history, &mut tree, signed, n, e.blob)
 }
@@ -802,7 +775,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, admin) = new_log(dir.path());
         let batch: Vec<NewEntry> = (0..50).map(|i| source(&format!("text {i}"))).collect();
-        assert!(pipelined(store.conn(), &batch).unwrap());
+        assert!(pipelined(store.conn(), &batch).unwrap().is_some());
         let out = append_batch(&mut store, &admin, batch).unwrap();
         assert_eq!(out.len(), 50);
         for (i, a) in out.iter().enumerate() {
@@ -837,7 +810,7 @@ mod tests {
         let (mut store, admin) = new_log(dir.path());
         append(&mut store, &admin, source("first")).unwrap();
         let twice = || vec![source("a"), source("b"), source("a")];
-        assert!(pipelined(store.conn(), &twice()).unwrap());
+        assert!(pipelined(store.conn(), &twice()).unwrap().is_some());
         let before = rows(&store);
         let piped = append_batch(&mut store, &admin, twice()).unwrap_err();
         assert_eq!(rows(&store), before);
@@ -862,7 +835,7 @@ mod tests {
         };
         let batch = vec![source("d"), claim(missing)];
         assert!(
-            !pipelined(store.conn(), &batch).unwrap(),
+            pipelined(store.conn(), &batch).unwrap().is_none(),
             "refers past the stored ids"
         );
         let err = append_batch(&mut store, &admin, batch).unwrap_err();
@@ -880,7 +853,9 @@ mod tests {
             fingerprint: admin.fingerprint().clone(),
             reason: "lost".into(),
         }));
-        assert!(!pipelined(store.conn(), &[source("a"), revoke]).unwrap());
-        assert!(!pipelined(store.conn(), &[source("a")]).unwrap());
+        assert!(pipelined(store.conn(), &[source("a"), revoke])
+            .unwrap()
+            .is_none());
+        assert!(pipelined(store.conn(), &[source("a")]).unwrap().is_none());
     }
 }

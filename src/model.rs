@@ -29,6 +29,18 @@ pub enum IdKind {
 }
 
 impl IdKind {
+    /// Every kind, in the order of [`IdKind::index`].
+    pub const ALL: [IdKind; 3] = [IdKind::Source, IdKind::Claim, IdKind::Annotation];
+
+    /// 0, 1, 2: where this kind's counter sits in a `[_; 3]`.
+    pub fn index(self) -> usize {
+        match self {
+            IdKind::Source => 0,
+            IdKind::Claim => 1,
+            IdKind::Annotation => 2,
+        }
+    }
+
     pub fn letter(self) -> char {
         match self {
             IdKind::Source => 'S',
@@ -518,15 +530,21 @@ impl Body {
     }
 
     pub fn from_value(kind: Kind, v: serde_json::Value) -> Result<Body, serde_json::Error> {
+        Body::deserialize_kind(kind, v)
+    }
+
+    /// Reads the body of an entry of `kind` from any deserializer: a
+    /// `serde_json::Value`, or the body's JSON text as verify reads it.
+    pub fn deserialize_kind<'de, D: Deserializer<'de>>(kind: Kind, d: D) -> Result<Body, D::Error> {
         Ok(match kind {
-            Kind::LogInit => Body::LogInit(serde_json::from_value(v)?),
-            Kind::KeyAdd => Body::KeyAdd(serde_json::from_value(v)?),
-            Kind::KeyRevoke => Body::KeyRevoke(serde_json::from_value(v)?),
-            Kind::SourceAdd => Body::SourceAdd(serde_json::from_value(v)?),
-            Kind::SourceRedact => Body::SourceRedact(serde_json::from_value(v)?),
-            Kind::ClaimAdd => Body::ClaimAdd(serde_json::from_value(v)?),
-            Kind::AnnotationAdd => Body::AnnotationAdd(serde_json::from_value(v)?),
-            Kind::CheckpointAdd => Body::CheckpointAdd(serde_json::from_value(v)?),
+            Kind::LogInit => Body::LogInit(Deserialize::deserialize(d)?),
+            Kind::KeyAdd => Body::KeyAdd(Deserialize::deserialize(d)?),
+            Kind::KeyRevoke => Body::KeyRevoke(Deserialize::deserialize(d)?),
+            Kind::SourceAdd => Body::SourceAdd(Deserialize::deserialize(d)?),
+            Kind::SourceRedact => Body::SourceRedact(Deserialize::deserialize(d)?),
+            Kind::ClaimAdd => Body::ClaimAdd(Deserialize::deserialize(d)?),
+            Kind::AnnotationAdd => Body::AnnotationAdd(Deserialize::deserialize(d)?),
+            Kind::CheckpointAdd => Body::CheckpointAdd(Deserialize::deserialize(d)?),
         })
     }
 

@@ -232,16 +232,19 @@ impl Store {
 
     /// The log's origin, from the `log.init` projection.
     pub fn origin(&self) -> Result<String> {
-        self.conn
-            .query_row("SELECT origin FROM log_meta WHERE seq = 0", [], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or_else(|| Error::NotADatabase {
-                path: self.path.clone(),
-                reason: "it has no log.init entry".into(),
-            })
+        origin(&self.conn)?.ok_or_else(|| Error::NotADatabase {
+            path: self.path.clone(),
+            reason: "it has no log.init entry".into(),
+        })
     }
+}
+
+/// The log's origin, from the `log.init` projection (`None` before it).
+pub(crate) fn origin(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT origin FROM log_meta WHERE seq = 0")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
 }
 
 pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {

@@ -617,10 +617,11 @@ impl<'c> Verifier<'c> {
         // The merge-join cursors (see `Scans`): their statements first, then
         // the cursors that borrow them.
         let mut table_stmts = Vec::new();
-        for t in projection::ALL
+        let mut level_stmts = Vec::new();
+        let scanned = projection::ALL
             .iter()
-            .filter(|t| t.name != projection::KEYS.name)
-        {
+            .filter(|t| self.scans && t.name != projection::KEYS.name);
+        for t in scanned {
             let sql = format!(
                 "SELECT {} FROM {} ORDER BY {}",
                 t.cols.join(", "),
@@ -631,8 +632,11 @@ impl<'c> Verifier<'c> {
         }
         // Nodes of level L exist once the tree has 2^L leaves.
         let leaves = total.max(count.max(0) as u64);
-        let levels = 64 - leaves.leading_zeros() as usize;
-        let mut level_stmts = Vec::new();
+        let levels = if self.scans {
+            64 - leaves.leading_zeros() as usize
+        } else {
+            0
+        };
         for _ in 1..levels {
             level_stmts.push(
                 conn.prepare("SELECT idx, hash FROM merkle_nodes WHERE level = ? ORDER BY idx")?,
@@ -642,10 +646,6 @@ impl<'c> Verifier<'c> {
             tables: Vec::new(),
             levels: Vec::new(),
         };
-        if !self.scans {
-            table_stmts.clear();
-            level_stmts.clear();
-        }
         for (t, stmt) in table_stmts.iter_mut() {
             let mut rows = stmt.query([])?;
             rows.advance()?;
@@ -730,8 +730,8 @@ impl<'c> Verifier<'c> {
                 // The entry's id number is still taken, so later ids line up;
                 // references to it find nothing.
                 if let Some(i) = id_kind_of(row_kind) {
-                    let id = ItemId::new(i, self.next_n[slot(i)]);
-                    self.next_n[slot(i)] += 1;
+                    let id = ItemId::new(i, self.next_n[i.index()]);
+                    self.next_n[i.index()] += 1;
                     self.misplaced.insert(id, seq);
                     self.remember(id, None);
                 }
@@ -740,8 +740,8 @@ impl<'c> Verifier<'c> {
         };
         let h = &parsed.header;
         let id = parsed.body.creates().map(|i| {
-            let n = self.next_n[slot(i)];
-            self.next_n[slot(i)] += 1;
+            let n = self.next_n[i.index()];
+            self.next_n[i.index()] += 1;
             ItemId::new(i, n)
         });
         self.current_id = id;
@@ -1119,7 +1119,7 @@ impl<'c> Verifier<'c> {
     /// The earlier item `id`, as its creating entry says: from the cache,
     /// or read back from `entries` (same answer either way).
     fn item_info(&self, id: ItemId) -> Result<Option<ItemInfo>> {
-        if id.n == 0 || id.n >= self.next_n[slot(id.kind)] || Some(id) == self.current_id {
+        if id.n == 0 || id.n >= self.next_n[id.kind.index()] || Some(id) == self.current_id {
             return Ok(None); // not created before this entry
         }
         let cached = {
@@ -1367,14 +1367,6 @@ const ALL_CHECKS: &[Check] = &[
     Check::Projection,
     Check::Checkpoint,
 ];
-
-fn slot(k: IdKind) -> usize {
-    match k {
-        IdKind::Source => 0,
-        IdKind::Claim => 1,
-        IdKind::Annotation => 2,
-    }
-}
 
 fn id_kind_of(kind: &str) -> Option<IdKind> {
     match kind.parse::<Kind>().ok()? {

@@ -286,6 +286,92 @@ pub struct SshsigParts {
 /// key's point is not decoded ([`crate::keys::parse_sig`] does that on top
 /// of this). It does *not* say that the signature is valid.
 pub fn parse_sshsig(blob: &[u8]) -> Result<SshsigParts, String> {
+    match layout::split(blob) {
+        Some(parts) => Ok(parts),
+        None => decode_sshsig(blob),
+    }
+}
+
+/// The one byte layout that [`decode_sshsig`] accepts, checked without
+/// decoding.
+///
+/// With every field fixed (version 1, ssh-ed25519, namespace `claimtrail`,
+/// no reserved data, sha512) and the encoding canonical, the blob is one
+/// 180-byte template with the key's 32 bytes and the signature's 64 in
+/// fixed places. Matching the template is thus the same test as decoding
+/// and re-encoding, at a fraction of the cost, and verify makes it for
+/// every entry. A blob that does not match goes through the decoder, which
+/// refuses it and says why (a test holds the two paths equal on valid
+/// blobs and on every single-bit change of one).
+mod layout {
+    use super::SshsigParts;
+    use ed25519_dalek::Signature;
+
+    const NS: &[u8] = crate::keys::NAMESPACE.as_bytes();
+    const ALG: &[u8] = b"ssh-ed25519";
+    /// Where the key's and the signature's bytes sit.
+    pub(super) const KEY_AT: usize = 6 + 4 + 4 + (4 + ALG.len()) + 4;
+    const AFTER_KEY: usize = KEY_AT + 32;
+    const SIG_AT: usize = AFTER_KEY + (4 + NS.len()) + 4 + (4 + 6) + 4 + (4 + ALG.len()) + 4;
+    pub(super) const LEN: usize = SIG_AT + 64;
+
+    /// `PROTOCOL.sshsig`'s blob with zeros for the key and the signature.
+    pub(super) const TEMPLATE: [u8; LEN] = {
+        let mut t = [0u8; LEN];
+        let mut at = 0;
+        at = raw(&mut t, at, b"SSHSIG");
+        at = int(&mut t, at, 1); // version
+        at = int(&mut t, at, (4 + ALG.len() + 4 + 32) as u32); // public key
+        at = string(&mut t, at, ALG);
+        at = int(&mut t, at, 32);
+        at += 32;
+        at = string(&mut t, at, NS);
+        at = string(&mut t, at, b""); // reserved
+        at = string(&mut t, at, b"sha512");
+        at = int(&mut t, at, (4 + ALG.len() + 4 + 64) as u32); // signature
+        at = string(&mut t, at, ALG);
+        at = int(&mut t, at, 64);
+        assert!(at == SIG_AT && at + 64 == LEN);
+        t
+    };
+
+    const fn raw(t: &mut [u8; LEN], mut at: usize, bytes: &[u8]) -> usize {
+        let mut i = 0;
+        while i < bytes.len() {
+            t[at] = bytes[i];
+            at += 1;
+            i += 1;
+        }
+        at
+    }
+
+    const fn int(t: &mut [u8; LEN], at: usize, n: u32) -> usize {
+        raw(t, at, &n.to_be_bytes())
+    }
+
+    const fn string(t: &mut [u8; LEN], at: usize, s: &[u8]) -> usize {
+        let at = int(t, at, s.len() as u32);
+        raw(t, at, s)
+    }
+
+    /// The key and signature of a blob in the template's layout.
+    pub(super) fn split(blob: &[u8]) -> Option<SshsigParts> {
+        if blob.len() != LEN
+            || blob[..KEY_AT] != TEMPLATE[..KEY_AT]
+            || blob[AFTER_KEY..SIG_AT] != TEMPLATE[AFTER_KEY..SIG_AT]
+        {
+            return None;
+        }
+        Some(SshsigParts {
+            key_bytes: blob[KEY_AT..AFTER_KEY].try_into().ok()?,
+            signature: Signature::from_bytes(blob[SIG_AT..].try_into().ok()?),
+        })
+    }
+}
+
+/// [`parse_sshsig`] by decoding with `ssh-key`: the reference, and the
+/// path that explains what is wrong with a blob.
+fn decode_sshsig(blob: &[u8]) -> Result<SshsigParts, String> {
     let mut reader = blob;
     let sig = SshSig::decode(&mut reader).map_err(|e| format!("not an SSHSIG blob ({e})"))?;
     if !reader.is_empty() {
@@ -335,18 +421,25 @@ pub fn parse_sshsig(blob: &[u8]) -> Result<SshsigParts, String> {
 /// ‖ string("sha512") ‖ string(SHA-512(payload))`): the same bytes as
 /// [`crate::keys::signed_data`] (a test holds them equal), written
 /// directly into one buffer because verify needs them for every entry.
-pub fn signed_data(payload: &[u8]) -> Vec<u8> {
-    let ns = crate::keys::NAMESPACE.as_bytes();
-    let mut out = Vec::with_capacity(6 + 4 + ns.len() + 4 + 4 + 6 + 4 + 64);
-    out.extend_from_slice(b"SSHSIG");
-    for part in [ns, b"", b"sha512"] {
-        out.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        out.extend_from_slice(part);
+pub fn signed_data(payload: &[u8]) -> [u8; SIGNED_LEN] {
+    let mut out = [0u8; SIGNED_LEN];
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        out[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    put(b"SSHSIG");
+    for part in [crate::keys::NAMESPACE.as_bytes(), b"", b"sha512"] {
+        put(&(part.len() as u32).to_be_bytes());
+        put(part);
     }
-    out.extend_from_slice(&64u32.to_be_bytes());
-    out.extend_from_slice(&Sha512::digest(payload));
+    put(&64u32.to_be_bytes());
+    put(&Sha512::digest(payload));
     out
 }
+
+/// The length of [`signed_data`]: fixed, since every part but the digest is.
+pub const SIGNED_LEN: usize = 6 + 4 + crate::keys::NAMESPACE.len() + 4 + 4 + 6 + 4 + 64;
 
 /// Decoded keys by their bytes. A log has a handful of keys, so this stays
 /// tiny; it is cleared if it ever holds [`KeyCache::MAX`] (a hostile log
@@ -743,7 +836,28 @@ mod tests {
     #[test]
     fn signed_data_is_the_sshsig_signed_data() {
         for payload in [&b""[..], b"{}", &[0xffu8; 1000][..], "é—“".as_bytes()] {
-            assert_eq!(signed_data(payload), crate::keys::signed_data(payload));
+            assert_eq!(&signed_data(payload)[..], crate::keys::signed_data(payload));
+        }
+    }
+
+    proptest::proptest! {
+        /// Any key and signature bytes in the template's layout decode to
+        /// the same parts through `ssh-key` (the template is not only
+        /// right for keys and signatures that happen to be valid).
+        #[test]
+        fn the_template_is_what_ssh_key_decodes(
+            key in proptest::array::uniform32(proptest::num::u8::ANY),
+            sig in proptest::collection::vec(proptest::num::u8::ANY, 64),
+        ) {
+            let mut blob = layout::TEMPLATE.to_vec();
+            blob[layout::LEN - 64..].copy_from_slice(&sig);
+            blob[layout::KEY_AT..layout::KEY_AT + 32].copy_from_slice(&key);
+            let fast = layout::split(&blob).expect("the template's layout");
+            let slow = decode_sshsig(&blob).expect("ssh-key decodes it");
+            proptest::prop_assert_eq!(fast.key_bytes, key);
+            proptest::prop_assert_eq!(fast.key_bytes, slow.key_bytes);
+            proptest::prop_assert_eq!(fast.signature, slow.signature);
+            proptest::prop_assert_eq!(&fast.signature.to_bytes()[..], &sig[..]);
         }
     }
 
@@ -761,6 +875,15 @@ mod tests {
             }
         }
         for (n, b) in variants.iter().enumerate() {
+            // The template and the decoder agree: same parts, or both refuse.
+            match (layout::split(b), decode_sshsig(b)) {
+                (Some(t), Ok(d)) => {
+                    assert_eq!(t.key_bytes, d.key_bytes, "{n}");
+                    assert_eq!(t.signature, d.signature, "{n}");
+                }
+                (None, Err(_)) => {}
+                (t, d) => panic!("variant {n}: template {:?}, decoder {:?}", t.is_some(), d.is_ok()),
+            }
             let theirs = crate::keys::parse_sig(b);
             let ours = parse_sshsig(b);
             match (&theirs, &ours) {
@@ -777,6 +900,7 @@ mod tests {
                 (Ok(_), Err(o)) => panic!("variant {n}: only ours refuses: {o}"),
             }
         }
+        assert!(layout::split(&blob).is_some(), "a real blob has the template's layout");
         let ok = parse_sshsig(&blob).unwrap();
         let vk = cache.get(&ok.key_bytes).unwrap();
         let msg = signed_data(b"payload");

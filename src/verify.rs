@@ -483,10 +483,70 @@ struct Lookups {
     items: TwoGen<ItemId, Option<ItemInfo>>,
     /// Annotations (referred to only by `supersedes`).
     annotations: TwoGen<ItemId, Option<ItemInfo>>,
-    /// The last source texts read, most recent last, at most
-    /// `blob_bytes` in all (but always the last one).
-    blobs: Vec<(Hash, std::rc::Rc<Vec<u8>>)>,
-    blob_bytes: usize,
+    blobs: TextCache,
+}
+
+/// The source texts used last, at most `max_bytes` in all (but always the
+/// last one), least recently used dropped first.
+struct TextCache {
+    /// Each text and the tick of its last use.
+    map: HashMap<Hash, (std::rc::Rc<Vec<u8>>, u64)>,
+    /// Uses, oldest first; a use older than its text's last is stale.
+    uses: std::collections::VecDeque<(Hash, u64)>,
+    bytes: usize,
+    max_bytes: usize,
+    tick: u64,
+}
+
+impl TextCache {
+    fn new(max_bytes: usize) -> Self {
+        TextCache {
+            map: HashMap::new(),
+            uses: Default::default(),
+            bytes: 0,
+            max_bytes,
+            tick: 0,
+        }
+    }
+
+    fn get(&mut self, sha: &Hash) -> Option<std::rc::Rc<Vec<u8>>> {
+        let (data, used) = self.map.get_mut(sha)?;
+        self.tick += 1;
+        *used = self.tick;
+        let data = data.clone();
+        self.uses.push_back((*sha, self.tick));
+        self.drop_stale();
+        Some(data)
+    }
+
+    fn insert(&mut self, sha: Hash, data: std::rc::Rc<Vec<u8>>) {
+        self.tick += 1;
+        self.bytes += data.len();
+        if let Some((old, _)) = self.map.insert(sha, (data, self.tick)) {
+            self.bytes -= old.len();
+        }
+        self.uses.push_back((sha, self.tick));
+        while self.bytes > self.max_bytes && self.map.len() > 1 {
+            let Some((h, t)) = self.uses.pop_front() else {
+                break;
+            };
+            if self.map.get(&h).is_some_and(|(_, used)| *used == t) {
+                if let Some((d, _)) = self.map.remove(&h) {
+                    self.bytes -= d.len();
+                }
+            }
+        }
+        self.drop_stale();
+    }
+
+    /// Keeps `uses` within a few times the texts held.
+    fn drop_stale(&mut self) {
+        if self.uses.len() > 2 * self.map.len() + 64 {
+            let map = &self.map;
+            self.uses
+                .retain(|(h, t)| map.get(h).is_some_and(|(_, used)| used == t));
+        }
+    }
 }
 
 /// Sizes of the lookup caches. They change the speed, never the result
@@ -574,8 +634,7 @@ impl<'c> Verifier<'c> {
             lookups: RefCell::new(Lookups {
                 items: TwoGen::new(caches.items),
                 annotations: TwoGen::new(caches.annotations),
-                blobs: Vec::new(),
-                blob_bytes: caches.blob_bytes,
+                blobs: TextCache::new(caches.blob_bytes),
             }),
             scans: caches.scans,
             compare_sql: HashMap::new(),
@@ -1078,17 +1137,9 @@ impl<'c> Verifier<'c> {
     /// A source text, from the small cache of recent texts or the store
     /// (a source's claims usually follow it closely).
     fn blob_cached(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
-        let mut l = self.lookups.borrow_mut();
-        // Most recent first: a claim's source is usually the last one read.
-        if let Some(pos) = l.blobs.iter().rposition(|(h, _)| h == sha) {
-            let data = l.blobs[pos].1.clone();
-            if pos + 1 != l.blobs.len() {
-                let hit = l.blobs.remove(pos);
-                l.blobs.push(hit);
-            }
+        if let Some(data) = self.lookups.borrow_mut().blobs.get(sha) {
             return Ok(Some(data));
         }
-        drop(l);
         let data: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT data FROM blobs WHERE sha256 = ?")?
@@ -1096,15 +1147,7 @@ impl<'c> Verifier<'c> {
             .optional()?;
         let Some(data) = data else { return Ok(None) };
         let data = std::rc::Rc::new(data);
-        let mut l = self.lookups.borrow_mut();
-        l.blobs.push((*sha, data.clone()));
-        let mut total: usize = l.blobs.iter().map(|(_, d)| d.len()).sum();
-        let mut drop = 0;
-        while l.blobs.len() - drop > 1 && total > l.blob_bytes {
-            total -= l.blobs[drop].1.len();
-            drop += 1;
-        }
-        l.blobs.drain(..drop);
+        self.lookups.borrow_mut().blobs.insert(*sha, data.clone());
         Ok(Some(data))
     }
 

@@ -25,7 +25,7 @@
 //!    is the signer's enrolled key (a byte comparison), authorization, body
 //!    rules and references, source texts, projection rows, tree nodes.
 //!
-//! While stage 2 runs on one chunk, stage 1 already works on the next.
+//! While stage 2 runs on one chunk, stage 1 already works on the next ones.
 //! Items referred to by later entries are kept in a bounded cache; a miss
 //! reads the entry back from `entries` and derives the same answer, so the
 //! cache changes the speed, never the result. Projection tables and tree
@@ -103,9 +103,14 @@ pub const MAX_LISTED: usize = 1000;
 
 /// Rows read from SQLite per chunk: one signature batch per core on this
 /// 2-core machine, and small enough that memory stays flat (about 3 MB per
-/// chunk in flight, at most three chunks; 4,096 cost 20 MB more at the
+/// chunk in flight, at most [`IN_FLIGHT`] + 1 chunks; 4,096 cost 20 MB more at the
 /// peak and no speed).
 pub const CHUNK: usize = 2 * sigcheck::GROUP;
+
+/// Chunks handed to stage 1 ahead of stage 2: with more than one, a core
+/// that finishes its group early starts on the next chunk's instead of
+/// waiting for stage 2 to catch up.
+const IN_FLIGHT: usize = 3;
 
 /// Verifies the whole log. Errors only when it cannot run at all (the
 /// file cannot be read); everything wrong *in* the log is a [`Problem`].
@@ -715,29 +720,32 @@ impl<'c> Verifier<'c> {
             rows.advance()?;
             scans.levels.push(rows);
         }
-        let mut pending: Option<std::sync::mpsc::Receiver<Vec<Prepared>>> = None;
+        let mut pending = std::collections::VecDeque::with_capacity(IN_FLIGHT);
+        let mut more = true;
         loop {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            while chunk.len() < CHUNK {
-                match rows.next()? {
-                    Some(row) => chunk.push(RawRow::read(row)?),
-                    None => break,
+            while more && pending.len() < IN_FLIGHT {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                while chunk.len() < CHUNK {
+                    match rows.next()? {
+                        Some(row) => chunk.push(RawRow::read(row)?),
+                        None => break,
+                    }
+                }
+                more = chunk.len() == CHUNK;
+                if !chunk.is_empty() {
+                    pending.push_back(launch(chunk));
                 }
             }
-            let next = (!chunk.is_empty()).then(|| launch(chunk));
-            if let Some(rx) = pending.take() {
-                let prepared: Vec<Prepared> = rx
-                    .recv()
-                    .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
-                for p in prepared {
-                    self.entry(p, &mut scans)?;
-                }
-                progress(self.entries, total);
+            let Some(rx) = pending.pop_front() else {
+                return Ok(());
+            };
+            let prepared: Vec<Prepared> = rx
+                .recv()
+                .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
+            for p in prepared {
+                self.entry(p, &mut scans)?;
             }
-            match next {
-                Some(rx) => pending = Some(rx),
-                None => return Ok(()),
-            }
+            progress(self.entries, total);
         }
     }
 

@@ -322,33 +322,24 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
     })
 }
 
+/// Claims, of one source (through its index) or all, in id order.
 pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {CLAIM_COLS} FROM claims c WHERE ?1 IS NULL OR c.source_id = ?1 ORDER BY c.id"
-    ))?;
-    let rows: Vec<ClaimView> = stmt
-        .query_map([source.map(|s| s as i64)], claim_row)?
-        .collect::<std::result::Result<_, _>>()?;
-    rows.into_iter()
-        .map(|mut c| {
-            c.signed = signed(
-                conn,
-                c.signed.seq,
-                c.signed.signer.clone(),
-                c.signed.time.clone(),
-            )?;
-            Ok(c)
-        })
-        .collect()
+    let rows: Vec<ClaimView> = match source {
+        Some(n) => conn
+            .prepare(&format!(
+                "SELECT {CLAIM_COLS} FROM claims c WHERE c.source_id = ? ORDER BY c.id"
+            ))?
+            .query_map([n as i64], claim_row)?
+            .collect::<std::result::Result<_, _>>()?,
+        None => conn
+            .prepare(&format!("SELECT {CLAIM_COLS} FROM claims c ORDER BY c.id"))?
+            .query_map([], claim_row)?
+            .collect::<std::result::Result<_, _>>()?,
+    };
+    rows.into_iter().map(|c| complete_claim(conn, c)).collect()
 }
 
-pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
-    require(conn, ItemId::claim(n))?;
-    let mut c = conn.query_row(
-        &format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"),
-        [n as i64],
-        claim_row,
-    )?;
+fn complete_claim(conn: &Connection, mut c: ClaimView) -> Result<ClaimView> {
     c.signed = signed(
         conn,
         c.signed.seq,
@@ -356,6 +347,59 @@ pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
         c.signed.time.clone(),
     )?;
     Ok(c)
+}
+
+/// The sources, claims and annotations with these numbers, in id order;
+/// a number with no row is skipped. For views of a few items of a large
+/// log (a report of one claim), where reading every row would not do.
+pub fn items_with_ids(
+    conn: &Connection,
+    sources: &std::collections::BTreeSet<u64>,
+    claims: &std::collections::BTreeSet<u64>,
+    annotations: &std::collections::BTreeSet<u64>,
+) -> Result<(Vec<SourceView>, Vec<ClaimView>, Vec<AnnotationView>)> {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    let sql = format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?");
+    for n in sources {
+        let row = conn
+            .prepare_cached(&sql)?
+            .query_row([*n as i64], |r| source_row(conn, r))
+            .optional()?;
+        if let Some((s, n)) = row {
+            out.0.push(complete_source(conn, s, n)?);
+        }
+    }
+    let sql = format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?");
+    for n in claims {
+        let row = conn
+            .prepare_cached(&sql)?
+            .query_row([*n as i64], claim_row)
+            .optional()?;
+        if let Some(c) = row {
+            out.1.push(complete_claim(conn, c)?);
+        }
+    }
+    let sql = format!("SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.id = ?");
+    for n in annotations {
+        let row = conn
+            .prepare_cached(&sql)?
+            .query_row([*n as i64], annotation_row)
+            .optional()?;
+        if let Some((a, n)) = row {
+            out.2.push(complete_annotation(conn, a, n)?);
+        }
+    }
+    Ok(out)
+}
+
+pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
+    require(conn, ItemId::claim(n))?;
+    let c = conn.query_row(
+        &format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"),
+        [n as i64],
+        claim_row,
+    )?;
+    complete_claim(conn, c)
 }
 
 fn annotation_row(r: &Row<'_>) -> rusqlite::Result<(AnnotationView, u64)> {
@@ -387,14 +431,22 @@ const ANNOTATION_COLS: &str =
     "a.id, a.claim_id, a.verdict, a.reliability, a.credibility, a.note, a.supersedes,
     a.seq, a.signer, a.time, (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id)";
 
-/// Annotations, of one claim or all, in id order.
+/// Annotations, of one claim (through its index) or all, in id order.
 pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<AnnotationView>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {ANNOTATION_COLS} FROM annotations a WHERE ?1 IS NULL OR a.claim_id = ?1 ORDER BY a.id"
-    ))?;
-    let rows: Vec<(AnnotationView, u64)> = stmt
-        .query_map([claim.map(|c| c as i64)], annotation_row)?
-        .collect::<std::result::Result<_, _>>()?;
+    let rows: Vec<(AnnotationView, u64)> = match claim {
+        Some(n) => conn
+            .prepare(&format!(
+                "SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
+            ))?
+            .query_map([n as i64], annotation_row)?
+            .collect::<std::result::Result<_, _>>()?,
+        None => conn
+            .prepare(&format!(
+                "SELECT {ANNOTATION_COLS} FROM annotations a ORDER BY a.id"
+            ))?
+            .query_map([], annotation_row)?
+            .collect::<std::result::Result<_, _>>()?,
+    };
     rows.into_iter()
         .map(|(a, n)| complete_annotation(conn, a, n))
         .collect()

@@ -155,23 +155,16 @@ pub fn gather(
         .or_else(|| v.origin.clone())
         .unwrap_or_default();
 
-    let all_sources = query::sources(conn)?;
-    let all_claims = query::claims(conn, None)?;
-    let all_annotations = query::annotations(conn, None)?;
-    let sel = select(ids, &all_sources, &all_claims, &all_annotations);
-
-    let sources: Vec<SourceView> = all_sources
-        .into_iter()
-        .filter(|s| sel.sources.contains(&id_number(&s.id)))
-        .collect();
-    let claims: Vec<ClaimView> = all_claims
-        .into_iter()
-        .filter(|c| sel.claims.contains(&id_number(&c.id)))
-        .collect();
-    let annotations: Vec<AnnotationView> = all_annotations
-        .into_iter()
-        .filter(|a| sel.annotations.contains(&id_number(&a.id)))
-        .collect();
+    let (sources, claims, annotations) = if ids.is_empty() {
+        (
+            query::sources(conn)?,
+            query::claims(conn, None)?,
+            query::annotations(conn, None)?,
+        )
+    } else {
+        let sel = select(conn, ids)?;
+        query::items_with_ids(conn, &sel.sources, &sel.claims, &sel.annotations)?
+    };
 
     let mut relations = Vec::new();
     for a in &annotations {
@@ -310,86 +303,76 @@ struct Selection {
 /// annotation itself. Then every shown annotation brings the claims it is
 /// about or links to, every claim its source, every source the sources it
 /// was derived from.
-fn select(
-    ids: &[ItemId],
-    sources: &[SourceView],
-    claims: &[ClaimView],
-    annotations: &[AnnotationView],
-) -> Selection {
-    let mut sel = Selection::default();
-    if ids.is_empty() {
-        sel.sources = sources.iter().map(|s| id_number(&s.id)).collect();
-        sel.claims = claims.iter().map(|c| id_number(&c.id)).collect();
-        sel.annotations = annotations.iter().map(|a| id_number(&a.id)).collect();
-        return sel;
-    }
-    let on_claim = |cid: &str| -> Vec<u64> {
-        annotations
-            .iter()
-            .filter(|a| {
-                a.claim == cid
-                    || a.corroborates.iter().any(|o| o == cid)
-                    || a.contradicts.iter().any(|o| o == cid)
-            })
-            .map(|a| id_number(&a.id))
-            .collect()
+///
+/// Found through the projection tables' indexes, so a report of one claim
+/// reads that claim's neighbourhood, not the whole log (a test holds the
+/// answer equal to filtering every item, the way it was first written).
+fn select(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<Selection> {
+    let numbers = |sql: &str, n: u64| -> Result<Vec<u64>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([n as i64], |r| r.get::<_, i64>(0))?;
+        Ok(rows
+            .collect::<std::result::Result<Vec<_>, _>>()?
+            .into_iter()
+            .map(|n| n as u64)
+            .collect())
     };
+    let annotations_of = "SELECT id FROM annotations WHERE claim_id = ?";
+    let mut sel = Selection::default();
     for id in ids {
         match id.kind {
             IdKind::Source => {
                 sel.sources.insert(id.n);
-                let sid = id.to_string();
-                for c in claims.iter().filter(|c| c.source == sid) {
-                    sel.claims.insert(id_number(&c.id));
-                    let anns: Vec<u64> = annotations
-                        .iter()
-                        .filter(|a| a.claim == c.id)
-                        .map(|a| id_number(&a.id))
-                        .collect();
-                    sel.annotations.extend(anns);
+                for c in numbers("SELECT id FROM claims WHERE source_id = ?", id.n)? {
+                    sel.claims.insert(c);
+                    sel.annotations.extend(numbers(annotations_of, c)?);
                 }
             }
             IdKind::Claim => {
                 sel.claims.insert(id.n);
-                sel.annotations.extend(on_claim(&id.to_string()));
+                sel.annotations.extend(numbers(annotations_of, id.n)?);
+                sel.annotations.extend(numbers(
+                    "SELECT annotation_id FROM relations WHERE other_claim = ?",
+                    id.n,
+                )?);
             }
             IdKind::Annotation => {
                 sel.annotations.insert(id.n);
             }
         }
     }
-    for a in annotations {
-        if sel.annotations.contains(&id_number(&a.id)) {
-            sel.claims.insert(id_number(&a.claim));
-            for o in a.corroborates.iter().chain(&a.contradicts) {
-                sel.claims.insert(id_number(o));
-            }
+    // Only annotations with a row are shown, and only they bring claims.
+    let mut shown = BTreeSet::new();
+    for a in &sel.annotations {
+        let about = numbers("SELECT claim_id FROM annotations WHERE id = ?", *a)?;
+        if about.is_empty() {
+            continue;
         }
+        shown.insert(*a);
+        sel.claims.extend(about);
+        sel.claims.extend(numbers(
+            "SELECT other_claim FROM relations WHERE annotation_id = ?",
+            *a,
+        )?);
     }
-    for c in claims {
-        if sel.claims.contains(&id_number(&c.id)) {
-            sel.sources.insert(id_number(&c.source));
-        }
+    sel.annotations = shown;
+    for c in &sel.claims {
+        sel.sources
+            .extend(numbers("SELECT source_id FROM claims WHERE id = ?", *c)?);
     }
     // Derivation chains, to their roots.
-    let parents: HashMap<u64, Vec<u64>> = sources
-        .iter()
-        .map(|s| {
-            (
-                id_number(&s.id),
-                s.derived_from.iter().map(|d| id_number(d)).collect(),
-            )
-        })
-        .collect();
     let mut todo: Vec<u64> = sel.sources.iter().copied().collect();
     while let Some(n) = todo.pop() {
-        for p in parents.get(&n).into_iter().flatten() {
-            if sel.sources.insert(*p) {
-                todo.push(*p);
+        for p in numbers(
+            "SELECT derived_from FROM source_links WHERE source_id = ?",
+            n,
+        )? {
+            if sel.sources.insert(p) {
+                todo.push(p);
             }
         }
     }
-    sel
+    Ok(sel)
 }
 
 /// The signed entries to include: all of them for a complete report, else
@@ -575,6 +558,164 @@ fn find<'a, T>(items: &'a [T], id: &str, key: impl Fn(&T) -> &String) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn select_reads_what_filtering_every_item_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = crate::demo::build(&dir.path().join("demo")).unwrap();
+        let mut store = Store::open(&demo.db).unwrap();
+        // A derived source with a claim, which the demo does not have.
+        let analyst = crate::keys::Signer::load(&demo.analyst_key).unwrap();
+        let text = "Seven civilians were killed, the White Helmets said.";
+        let parent = query::reference(store.conn(), ItemId::source(1)).unwrap();
+        let derived = crate::log::append(
+            &mut store,
+            &analyst,
+            crate::log::NewEntry {
+                body: crate::model::Body::SourceAdd(crate::model::SourceAdd {
+                    kind: crate::model::SourceKind::Statement,
+                    title: None,
+                    publisher: None,
+                    author: None,
+                    url: None,
+                    published: None,
+                    retrieved: crate::clock::now(),
+                    sha256: crate::hash::Hash::sha256(text.as_bytes()),
+                    length: text.len() as u64,
+                    media_type: crate::rules::MEDIA_TYPE.into(),
+                    derived_from: vec![parent],
+                }),
+                blob: Some(text.as_bytes().to_vec()),
+            },
+        )
+        .unwrap();
+        let source = crate::model::Ref {
+            id: derived.id.unwrap(),
+            hash: derived.hash,
+        };
+        let body = crate::log::claim_body(
+            source,
+            text,
+            (0, 28),
+            "White Helmets",
+            crate::model::SourceKind::Statement,
+            None,
+        )
+        .unwrap();
+        crate::log::append(&mut store, &analyst, crate::log::NewEntry::new(body)).unwrap();
+        let conn = store.conn();
+        let sources = query::sources(conn).unwrap();
+        let claims = query::claims(conn, None).unwrap();
+        let annotations = query::annotations(conn, None).unwrap();
+        let mut all: Vec<ItemId> = Vec::new();
+        all.extend(sources.iter().map(|s| s.id.parse::<ItemId>().unwrap()));
+        all.extend(claims.iter().map(|c| c.id.parse::<ItemId>().unwrap()));
+        all.extend(annotations.iter().map(|a| a.id.parse::<ItemId>().unwrap()));
+        assert!(all.len() > 10, "the demo has sources, claims and annotations");
+        let linked = annotations
+            .iter()
+            .any(|a| !a.corroborates.is_empty() || !a.contradicts.is_empty());
+        assert!(linked && sources.iter().any(|s| !s.derived_from.is_empty()));
+        let mut cases: Vec<Vec<ItemId>> = all.iter().map(|i| vec![*i]).collect();
+        cases.push(vec![all[0], all[all.len() - 1]]);
+        cases.push(vec![all[1], all[all.len() / 2]]);
+        for ids in cases {
+            let fast = select(conn, &ids).unwrap();
+            let slow = select_by_filtering(&ids, &sources, &claims, &annotations);
+            assert_eq!(fast.sources, slow.sources, "{ids:?}");
+            assert_eq!(fast.claims, slow.claims, "{ids:?}");
+            assert_eq!(fast.annotations, slow.annotations, "{ids:?}");
+        }
+    }
+
+/// The first `select`: every item read, then filtered (see docs/REPORTS.md "Scope"):
+/// a source brings its claims and their annotations; a claim its
+/// annotations and the annotations that corroborate or contradict it; an
+/// annotation itself. Then every shown annotation brings the claims it is
+/// about or links to, every claim its source, every source the sources it
+/// was derived from.
+fn select_by_filtering(
+    ids: &[ItemId],
+    sources: &[SourceView],
+    claims: &[ClaimView],
+    annotations: &[AnnotationView],
+) -> Selection {
+    let mut sel = Selection::default();
+    if ids.is_empty() {
+        sel.sources = sources.iter().map(|s| id_number(&s.id)).collect();
+        sel.claims = claims.iter().map(|c| id_number(&c.id)).collect();
+        sel.annotations = annotations.iter().map(|a| id_number(&a.id)).collect();
+        return sel;
+    }
+    let on_claim = |cid: &str| -> Vec<u64> {
+        annotations
+            .iter()
+            .filter(|a| {
+                a.claim == cid
+                    || a.corroborates.iter().any(|o| o == cid)
+                    || a.contradicts.iter().any(|o| o == cid)
+            })
+            .map(|a| id_number(&a.id))
+            .collect()
+    };
+    for id in ids {
+        match id.kind {
+            IdKind::Source => {
+                sel.sources.insert(id.n);
+                let sid = id.to_string();
+                for c in claims.iter().filter(|c| c.source == sid) {
+                    sel.claims.insert(id_number(&c.id));
+                    let anns: Vec<u64> = annotations
+                        .iter()
+                        .filter(|a| a.claim == c.id)
+                        .map(|a| id_number(&a.id))
+                        .collect();
+                    sel.annotations.extend(anns);
+                }
+            }
+            IdKind::Claim => {
+                sel.claims.insert(id.n);
+                sel.annotations.extend(on_claim(&id.to_string()));
+            }
+            IdKind::Annotation => {
+                sel.annotations.insert(id.n);
+            }
+        }
+    }
+    for a in annotations {
+        if sel.annotations.contains(&id_number(&a.id)) {
+            sel.claims.insert(id_number(&a.claim));
+            for o in a.corroborates.iter().chain(&a.contradicts) {
+                sel.claims.insert(id_number(o));
+            }
+        }
+    }
+    for c in claims {
+        if sel.claims.contains(&id_number(&c.id)) {
+            sel.sources.insert(id_number(&c.source));
+        }
+    }
+    // Derivation chains, to their roots.
+    let parents: HashMap<u64, Vec<u64>> = sources
+        .iter()
+        .map(|s| {
+            (
+                id_number(&s.id),
+                s.derived_from.iter().map(|d| id_number(d)).collect(),
+            )
+        })
+        .collect();
+    let mut todo: Vec<u64> = sel.sources.iter().copied().collect();
+    while let Some(n) = todo.pop() {
+        for p in parents.get(&n).into_iter().flatten() {
+            if sel.sources.insert(*p) {
+                todo.push(*p);
+            }
+        }
+    }
+    sel
+}
+
 
     #[test]
     fn char_spans_count_code_points() {

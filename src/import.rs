@@ -3,9 +3,12 @@
 //!
 //! Each line is checked and turned into exactly the body the single command
 //! (`source add`, `claim add`, `annotate`) would build from the same values,
-//! and the bodies are appended through [`crate::log::append_batch`] in
-//! transactions of [`Options::batch_size`] entries: the append path stays
-//! the only writer of `entries`, and every batch is all-or-nothing.
+//! and the bodies are appended through the append path's bulk form
+//! ([`crate::log::Bulk`]) in transactions of [`Options::batch_size`]
+//! entries: the append path stays the only writer of `entries`, and every
+//! batch is all-or-nothing. Each entry is handed to the append path as soon
+//! as its line is processed, so it is signed (on a second thread) while the
+//! next lines are read.
 //!
 //! # Labels
 //!
@@ -52,7 +55,7 @@
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys::Signer;
-use crate::log::{append_batch, claim_body, NewEntry, StoreHistory};
+use crate::log::{claim_body, Bulk, NewEntry, StoreHistory};
 use crate::model::*;
 use crate::rules::{self, History, KeyInfo, SourceInfo};
 use crate::store::Store;
@@ -437,7 +440,27 @@ pub fn import(
     store.conn().execute_batch(
         "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 16384; PRAGMA synchronous = NORMAL;",
     )?;
-    let mut imp = Importer::new(store, signer, opts)?;
+    let store: &Store = store;
+    std::thread::scope(|scope| {
+        let bulk = Bulk::new(scope, store, signer);
+        run(
+            Importer::new(store, signer, opts, bulk)?,
+            input,
+            opts,
+            progress,
+            started,
+        )
+    })
+}
+
+/// The import proper, with its importer (see [`import`]).
+fn run(
+    mut imp: Importer<'_>,
+    input: &mut dyn BufRead,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+    started: Instant,
+) -> Result<Summary> {
     let mut buf = Vec::new();
     let mut reported = 0;
     let result = (|| -> Result<()> {
@@ -542,7 +565,11 @@ type Existing = HashMap<[u8; 32], VecDeque<Ref>>;
 /// The batch being filled.
 #[derive(Default)]
 struct Batch {
-    entries: Vec<NewEntry>,
+    /// Entries handed to the append path.
+    len: usize,
+    /// Texts of the batch's sources, by position (a waiting claim's quote
+    /// is checked against them at once).
+    texts: HashMap<usize, Vec<u8>>,
     /// Kind of item each entry creates.
     kinds: Vec<IdKind>,
     /// Labels defined by lines of this batch (pointing at entries of it).
@@ -556,7 +583,9 @@ struct Batch {
 }
 
 struct Importer<'a> {
-    store: &'a mut Store,
+    store: &'a Store,
+    /// The append path, which each batch's entries go to as they are made.
+    bulk: Bulk<'a>,
     signer: &'a Signer,
     opts: &'a Options,
     origin: String,
@@ -588,7 +617,12 @@ struct Importer<'a> {
 }
 
 impl<'a> Importer<'a> {
-    fn new(store: &'a mut Store, signer: &'a Signer, opts: &'a Options) -> Result<Importer<'a>> {
+    fn new(
+        store: &'a Store,
+        signer: &'a Signer,
+        opts: &'a Options,
+        bulk: Bulk<'a>,
+    ) -> Result<Importer<'a>> {
         if opts.batch_size == 0 || opts.batch_size > MAX_BATCH_SIZE {
             return Err(Error::invalid(
                 format!("batch size {} is out of range", opts.batch_size),
@@ -614,6 +648,7 @@ impl<'a> Importer<'a> {
         };
         Ok(Importer {
             store,
+            bulk,
             signer,
             opts,
             origin,
@@ -742,10 +777,9 @@ impl<'a> Importer<'a> {
                     .strip_prefix('@')
                     .and_then(|name| self.labels.get(name))
                     .and_then(|label| match label.state {
-                        LabelState::Pending(pos) => self.batch.entries.get(pos),
+                        LabelState::Pending(pos) => self.batch.texts.get(&pos),
                         _ => None,
                     })
-                    .and_then(|e| e.blob.as_deref())
                     .and_then(|b| std::str::from_utf8(b).ok());
                 if let Some(src) = pending {
                     locate(src, at, &l.source, Spelling::Import)?;
@@ -795,8 +829,7 @@ impl<'a> Importer<'a> {
     }
 
     fn batch_full(&self) -> bool {
-        self.batch.entries.len() >= self.opts.batch_size
-            || self.batch.text_bytes >= MAX_BATCH_TEXT_BYTES
+        self.batch.len >= self.opts.batch_size || self.batch.text_bytes >= MAX_BATCH_TEXT_BYTES
     }
 
     /// Builds and checks line `n`'s entry and puts it in the open batch, or
@@ -818,15 +851,18 @@ impl<'a> Importer<'a> {
             }
             Outcome::Append(entry) => {
                 let b = &mut self.batch;
-                b.first_line = if b.entries.is_empty() {
-                    n
-                } else {
-                    b.first_line.min(n)
-                };
+                b.first_line = if b.len == 0 { n } else { b.first_line.min(n) };
                 b.last_line = b.last_line.max(n);
-                let pos = b.entries.len();
-                b.entries.push(*entry);
-                b.kinds.push(kind);
+                let pos = b.len;
+                if let Some(text) = &entry.blob {
+                    b.texts.insert(pos, text.clone());
+                }
+                let (first, last) = (b.first_line, b.last_line);
+                self.bulk
+                    .push(*entry)
+                    .map_err(|e| in_batch(first, last, e))?;
+                self.batch.len += 1;
+                self.batch.kinds.push(kind);
                 LabelState::Pending(pos)
             }
         };
@@ -927,7 +963,11 @@ impl<'a> Importer<'a> {
             IdKind::Annotation => self.start.annotations,
         };
         if id.n > before {
-            let last = max_id(self.store.conn(), crate::log::table_of(want))?;
+            // The log before the open batch, whatever of it is stored yet.
+            let last = match self.bulk.before_batch(want) {
+                Some(last) => last,
+                None => max_id(self.store.conn(), crate::log::table_of(want))?,
+            };
             if id.n > last {
                 let e = Error::UnknownId { id, last };
                 let what = if last == 0 {
@@ -991,7 +1031,7 @@ impl<'a> Importer<'a> {
             derived_from,
         });
         self.check(&body)?;
-        self.batch.shas.insert(sha256, self.batch.entries.len());
+        self.batch.shas.insert(sha256, self.batch.len);
         self.batch.text_bytes += data.len();
         Ok(Outcome::Append(Box::new(NewEntry {
             body,
@@ -1189,18 +1229,11 @@ impl<'a> Importer<'a> {
     /// Appends the open batch through the append path and gives its labels
     /// their references.
     fn append(&mut self) -> Result<()> {
-        if self.batch.entries.is_empty() {
+        if self.batch.len == 0 {
             return Ok(());
         }
         let (first, last) = (self.batch.first_line, self.batch.last_line);
-        let entries = std::mem::take(&mut self.batch.entries);
-        let out = append_batch(self.store, self.signer, entries).map_err(|e| match e {
-            Error::Invalid { what, hint } => Error::invalid(
-                format!("in the batch of lines {first} to {last}: {what}"),
-                hint,
-            ),
-            e => e,
-        })?;
+        let out = self.bulk.commit().map_err(|e| in_batch(first, last, e))?;
         let batch = std::mem::take(&mut self.batch);
         for label in batch.labels {
             if let Some(l) = self.labels.get_mut(&label) {
@@ -1227,15 +1260,26 @@ impl<'a> Importer<'a> {
     /// empty. Each round makes progress: after an append, the first queued
     /// line can only wait on lines before it, and none of those is queued.
     fn finish(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<()> {
-        while !self.batch.entries.is_empty() || !self.queue.is_empty() {
+        while self.batch.len > 0 || !self.queue.is_empty() {
             let before = (self.queue.len(), self.batches);
             self.commit()?;
-            if self.batch.entries.is_empty() && (self.queue.len(), self.batches) == before {
+            if self.batch.len == 0 && (self.queue.len(), self.batches) == before {
                 return Err(Error::Internal("queued lines wait on nothing".into()));
             }
         }
         progress(&self.progress);
         Ok(())
+    }
+}
+
+/// An error of the append path, which takes a batch's entries together.
+fn in_batch(first: u64, last: u64, e: Error) -> Error {
+    match e {
+        Error::Invalid { what, hint } => Error::invalid(
+            format!("in the batch of lines {first} to {last}: {what}"),
+            hint,
+        ),
+        e => e,
     }
 }
 

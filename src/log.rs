@@ -214,35 +214,78 @@ fn max_id(conn: &Connection, kind: IdKind) -> Result<u64> {
 }
 
 /// A batch of sources, claims and annotations that refer only to items
-/// already stored ([`pipelined`]), appended in two threads: this one checks
-/// every entry against the rules exactly as [`append_one`] does and stores
-/// the signed entries with their projection rows and tree nodes; a second
-/// one builds each payload with the hash of the entry before it, signs it
-/// and hashes it. The chain makes signing sequential, so overlapping it with
-/// the checks and the SQLite writes is what bounds a bulk import by the
-/// signing rate. Within such a batch the only way one entry bears on the
-/// check of another is a second `source.add` of the same bytes, which
-/// [`BatchHistory`] sees; the result is the entry-by-entry path's, entry for
-/// entry and error for error.
+/// already stored ([`pipelined`]), appended through a [`Pipeline`].
 fn append_pipelined(
     conn: &Connection,
     signer: &Signer,
     entries: Vec<NewEntry>,
-    mut next_n: [u64; 3],
+    next_n: [u64; 3],
 ) -> Result<Vec<Appended>> {
-    let (first, prev) = match crate::store::head(conn)? {
-        None => return Err(Error::Internal("a batch before log.init".into())),
-        Some((s, h)) => (s.0 + 1, h),
-    };
-    let log = origin(conn)?;
-    let history = BatchHistory::new(conn);
-    let count = entries.len();
-    std::thread::scope(|scope| -> Result<Vec<Appended>> {
-        let (to_sign, signing) = std::sync::mpsc::channel::<Payload>();
+    std::thread::scope(|scope| {
+        let mut p = Pipeline::new(scope, signer);
+        p.start(conn, next_n)?;
+        for e in entries {
+            p.push(conn, e)?;
+        }
+        p.finish(conn)
+    })
+}
+
+/// Appends sources, claims and annotations that refer only to items stored
+/// before their batch, in two threads: the caller's checks every entry
+/// against the rules exactly as [`append_one`] does and stores the signed
+/// entries with their projection rows and tree nodes; a second one builds
+/// each payload with the hash of the entry before it, signs it and hashes
+/// it. The chain makes signing sequential, so overlapping it with the
+/// checks, the SQLite writes and whatever the caller does between entries
+/// (an import reads its next lines) is what bounds a bulk append by the
+/// signing rate.
+///
+/// Within a batch the only way one entry bears on the check of another is
+/// a second `source.add` of the same bytes, which [`BatchHistory`] sees
+/// (from the store, or before it is stored from its own list); entries that
+/// could bear on others in any other way (key changes, redactions,
+/// checkpoints, references into the batch) are refused here, and
+/// [`append_batch`] takes them entry by entry. The result is the
+/// entry-by-entry path's, entry for entry and error for error.
+struct Pipeline<'s> {
+    signer: &'s Signer,
+    /// To the signing thread: each payload, with the hash of the entry
+    /// before it for a batch's first.
+    to_sign: std::sync::mpsc::Sender<(Option<Hash>, Payload)>,
+    signed: std::sync::mpsc::Receiver<Result<Signed>>,
+    open: Option<OpenBatch>,
+}
+
+/// A batch in progress, within the caller's write transaction.
+struct OpenBatch {
+    log: String,
+    next_seq: u64,
+    /// The head's hash, until the batch's first entry is sent.
+    prev: Option<Hash>,
+    /// The next id of each item kind when the batch started ([`IdKind::index`]),
+    /// and now.
+    start_n: [u64; 3],
+    next_n: [u64; 3],
+    caches: BatchCaches,
+    tree: crate::tree::TreeWriter,
+    /// Entries sent to be signed and not stored yet: their item number
+    /// and source text.
+    in_flight: std::collections::VecDeque<(Option<u64>, Option<Vec<u8>>)>,
+    out: Vec<Appended>,
+}
+
+impl<'s> Pipeline<'s> {
+    /// Starts the signing thread, which ends when the pipeline is dropped.
+    fn new<'scope>(scope: &'scope std::thread::Scope<'scope, 's>, signer: &'s Signer) -> Self {
+        let (to_sign, signing) = std::sync::mpsc::channel::<(Option<Hash>, Payload)>();
         let (signed_tx, signed) = std::sync::mpsc::channel::<Result<Signed>>();
         scope.spawn(move || {
-            let mut prev = prev;
-            for mut payload in signing {
+            let mut prev = Hash::ZERO;
+            for (first, mut payload) in signing {
+                if let Some(p) = first {
+                    prev = p;
+                }
                 payload.header.prev = prev;
                 let out = sign(signer, payload);
                 if let Ok(s) = &out {
@@ -254,60 +297,210 @@ fn append_pipelined(
                 }
             }
         });
-        // Check every entry (the signing thread starts on the first at once).
-        let mut blobs = Vec::with_capacity(count);
-        let mut ns = Vec::with_capacity(count);
-        for (i, e) in entries.into_iter().enumerate() {
-            let header = Header {
-                log: log.clone(),
-                seq: Seq(first + i as u64),
-                prev: Hash::ZERO, // set by the signing thread
-                time: crate::clock::now(),
-                signer: signer.fingerprint().clone(),
-                kind: e.body.kind(),
+        Pipeline {
+            signer,
+            to_sign,
+            signed,
+            open: None,
+        }
+    }
+
+    /// Starts a batch in the write transaction open on `conn`, whose next
+    /// item ids are `next_n`.
+    fn start(&mut self, conn: &Connection, next_n: [u64; 3]) -> Result<()> {
+        if self.open.is_some() {
+            return Err(Error::Internal("a batch started inside another".into()));
+        }
+        let (next_seq, prev) = match crate::store::head(conn)? {
+            None => return Err(Error::Internal("a batch before log.init".into())),
+            Some((s, h)) => (s.0 + 1, h),
+        };
+        self.open = Some(OpenBatch {
+            log: origin(conn)?,
+            next_seq,
+            prev: Some(prev),
+            start_n: next_n,
+            next_n,
+            caches: BatchCaches::default(),
+            tree: crate::tree::TreeWriter::default(),
+            in_flight: Default::default(),
+            out: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Checks the entry and hands it to the signing thread; stores the
+    /// entries signed meanwhile.
+    fn push(&mut self, conn: &Connection, e: NewEntry) -> Result<()> {
+        let open = self
+            .open
+            .as_mut()
+            .ok_or_else(|| Error::Internal("an entry pushed outside a batch".into()))?;
+        let independent = matches!(
+            e.body,
+            Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_)
+        ) && e
+            .body
+            .refs()
+            .iter()
+            .all(|(_, r)| r.id.n < open.start_n[r.id.kind.index()]);
+        if !independent {
+            return Err(Error::Internal(format!(
+                "a {} entry that the pipelined append cannot take",
+                e.body.kind()
+            )));
+        }
+        let header = Header {
+            log: open.log.clone(),
+            seq: Seq(open.next_seq),
+            prev: Hash::ZERO, // set by the signing thread
+            time: crate::clock::now(),
+            signer: self.signer.fingerprint().clone(),
+            kind: e.body.kind(),
+        };
+        let history = BatchHistory {
+            store: StoreHistory { conn },
+            caches: &open.caches,
+        };
+        check_entry(&history, self.signer, &header, &e)?;
+        let n = e.body.creates().map(|k| {
+            open.next_n[k.index()] += 1;
+            open.next_n[k.index()] - 1
+        });
+        if let (Body::SourceAdd(b), Some(n)) = (&e.body, n) {
+            open.caches.added.borrow_mut().entry(b.sha256).or_insert(n);
+        }
+        open.next_seq += 1;
+        open.in_flight.push_back((n, e.blob));
+        let payload = Payload {
+            header,
+            body: e.body,
+        };
+        if self.to_sign.send((open.prev.take(), payload)).is_err() {
+            // The signing thread stopped after an error, which comes next.
+            return self.store_signed(conn, true);
+        }
+        self.store_signed(conn, false)
+    }
+
+    /// Stores the entries that are signed, in order; with `wait`, all of
+    /// those in flight.
+    fn store_signed(&mut self, conn: &Connection, wait: bool) -> Result<()> {
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        while !open.in_flight.is_empty() {
+            let s = if wait {
+                self.signed
+                    .recv()
+                    .map_err(|_| Error::Internal("the signing thread stopped".into()))?
+            } else {
+                match self.signed.try_recv() {
+                    Ok(s) => s,
+                    Err(std::sync::mpsc::TryRecvError::Empty) => return Ok(()),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        return Err(Error::Internal("the signing thread stopped".into()))
+                    }
+                }
+            }?;
+            let Some((n, blob)) = open.in_flight.pop_front() else {
+                break;
             };
-            check_entry(&history, signer, &header, &e)?;
-            let n = e.body.creates().map(|k| {
-                next_n[k.index()] += 1;
-                next_n[k.index()] - 1
-            });
-            if let (Body::SourceAdd(b), Some(n)) = (&e.body, n) {
-                history.added_source(b.sha256, n);
-            }
-            ns.push(n);
-            blobs.push(e.blob);
-            if to_sign
-                .send(Payload {
-                    header,
-                    body: e.body,
-                })
-                .is_err()
-            {
-                break; // the signing thread stopped: its error comes next
-            }
+            let history = BatchHistory {
+                store: StoreHistory { conn },
+                caches: &open.caches,
+            };
+            let a = store_entry(conn, &history, &mut open.tree, s, n, blob)?;
+            open.out.push(a);
         }
-        drop(to_sign);
-        // Store them in order as they come back signed.
-        let mut out = Vec::with_capacity(count);
-        let mut tree = crate::tree::TreeWriter::default();
-        for (n, blob) in ns.into_iter().zip(blobs) {
-            let s = signed
-                .recv()
-                .map_err(|_| Error::Internal("the signing thread stopped".into()))??;
-            out.push(store_entry(conn, &history, &mut tree, s, n, blob)?);
-        }
-        Ok(out)
-    })
+        Ok(())
+    }
+
+    /// Stores the rest of the batch and ends it (the caller commits).
+    fn finish(&mut self, conn: &Connection) -> Result<Vec<Appended>> {
+        self.store_signed(conn, true)?;
+        Ok(self.open.take().map(|o| o.out).unwrap_or_default())
+    }
 }
 
-/// The history a pipelined batch is checked against: the store as it was
-/// before the batch, plus the sources the batch adds (the one fact in which
-/// its entries bear on each other). The signer's key is read once (keys
-/// cannot change within such a batch), so is each stored item referred to
-/// (items never change once stored), and the last source text is kept (a
-/// source's claims usually come together).
+/// A bulk append of sources, claims and annotations that refer only to
+/// items stored before their batch (what `import` appends): entries are
+/// pushed one at a time, each batch is one transaction, begun by its first
+/// entry and ended by [`Bulk::commit`], and the entries are signed on a
+/// second thread while the caller prepares the next ones ([`Pipeline`]).
+/// Dropping it with a batch open rolls the batch back.
+pub struct Bulk<'s> {
+    conn: &'s Connection,
+    pipeline: Pipeline<'s>,
+}
+
+impl<'s> Bulk<'s> {
+    pub fn new<'scope>(
+        scope: &'scope std::thread::Scope<'scope, 's>,
+        store: &'s Store,
+        signer: &'s Signer,
+    ) -> Self {
+        Bulk {
+            conn: store.conn(),
+            pipeline: Pipeline::new(scope, signer),
+        }
+    }
+
+    /// Checks the entry and appends it to the open batch (beginning one).
+    pub fn push(&mut self, e: NewEntry) -> Result<()> {
+        if self.pipeline.open.is_none() {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
+            let mut next = [0u64; 3];
+            for kind in IdKind::ALL {
+                next[kind.index()] = max_id(self.conn, kind)? + 1;
+            }
+            self.pipeline.start(self.conn, next)?;
+        }
+        self.pipeline.push(self.conn, e)
+    }
+
+    /// Stores the rest of the open batch and commits it.
+    pub fn commit(&mut self) -> Result<Vec<Appended>> {
+        if self.pipeline.open.is_none() {
+            return Ok(Vec::new());
+        }
+        let out = self.pipeline.finish(self.conn)?;
+        self.conn.execute_batch("COMMIT").map_err(busy)?;
+        Ok(out)
+    }
+
+    /// The highest id of `kind` stored before the open batch (`None` when
+    /// no batch is open): what the log held, whatever of the batch is
+    /// stored yet.
+    pub fn before_batch(&self, kind: IdKind) -> Option<u64> {
+        self.pipeline
+            .open
+            .as_ref()
+            .map(|o| o.start_n[kind.index()] - 1)
+    }
+}
+
+impl Drop for Bulk<'_> {
+    fn drop(&mut self) {
+        if self.pipeline.open.is_some() || !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// The history a pipelined batch is checked against: the store, plus the
+/// sources the batch adds that may not be stored yet (the one fact in
+/// which its entries bear on each other). The signer's key is read once
+/// (keys cannot change within such a batch), so is each stored item
+/// referred to (items never change once stored), and the last source text
+/// is kept (a source's claims usually come together).
 struct BatchHistory<'c> {
     store: StoreHistory<'c>,
+    caches: &'c BatchCaches,
+}
+
+#[derive(Default)]
+struct BatchCaches {
     keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<KeyInfo>>>,
     last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<Vec<u8>>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
@@ -315,41 +508,24 @@ struct BatchHistory<'c> {
     items: std::cell::RefCell<std::collections::HashMap<ItemId, Option<(Seq, Hash)>>>,
 }
 
-impl<'c> BatchHistory<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        BatchHistory {
-            store: StoreHistory { conn },
-            keys: Default::default(),
-            last_blob: Default::default(),
-            added: Default::default(),
-            items: Default::default(),
-        }
-    }
-
-    /// Source `n` of the batch has these bytes.
-    fn added_source(&self, sha: Hash, n: u64) {
-        self.added.borrow_mut().entry(sha).or_insert(n);
-    }
-}
-
 impl History for BatchHistory<'_> {
     fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
-        if let Some(k) = self.keys.borrow().get(fp) {
+        if let Some(k) = self.caches.keys.borrow().get(fp) {
             return Ok(k.clone());
         }
         let k = self.store.key(fp)?;
-        self.keys.borrow_mut().insert(fp.clone(), k.clone());
+        self.caches.keys.borrow_mut().insert(fp.clone(), k.clone());
         Ok(k)
     }
     fn active_admins(&self) -> Result<u64> {
         self.store.active_admins()
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
-        if let Some(found) = self.items.borrow().get(&id) {
+        if let Some(found) = self.caches.items.borrow().get(&id) {
             return Ok(*found);
         }
         let found = self.store.item(id)?;
-        self.items.borrow_mut().insert(id, found);
+        self.caches.items.borrow_mut().insert(id, found);
         Ok(found)
     }
     fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
@@ -358,7 +534,7 @@ impl History for BatchHistory<'_> {
     fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>> {
         match self.store.source_with_sha(sha)? {
             Some(n) => Ok(Some(n)),
-            None => Ok(self.added.borrow().get(sha).copied()),
+            None => Ok(self.caches.added.borrow().get(sha).copied()),
         }
     }
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
@@ -368,14 +544,14 @@ impl History for BatchHistory<'_> {
         self.store.claim_source(n)
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
-        if let Some((h, data)) = &*self.last_blob.borrow() {
+        if let Some((h, data)) = &*self.caches.last_blob.borrow() {
             if h == sha {
                 return Ok(Some(data.clone()));
             }
         }
         let data = self.store.blob(sha)?;
         if let Some(d) = &data {
-            *self.last_blob.borrow_mut() = Some((*sha, d.clone()));
+            *self.caches.last_blob.borrow_mut() = Some((*sha, d.clone()));
         }
         Ok(data)
     }
@@ -840,6 +1016,98 @@ mod tests {
         );
         let err = append_batch(&mut store, &admin, batch).unwrap_err();
         assert!(err.to_string().contains("S99"), "{err}");
+        assert!(verify(&store).unwrap().ok);
+    }
+
+    /// The bulk form: batches of entries pushed one at a time, each its own
+    /// transaction, chained across batches; a batch dropped before its
+    /// commit leaves nothing, even once its entries are stored.
+    #[test]
+    fn bulk_batches_chain_and_an_uncommitted_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, admin) = new_log(dir.path());
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            assert_eq!(bulk.before_batch(IdKind::Source), None);
+            for i in 0..5 {
+                bulk.push(source(&format!("one {i}"))).unwrap();
+            }
+            assert_eq!(bulk.before_batch(IdKind::Source), Some(0));
+            let out = bulk.commit().unwrap();
+            assert_eq!(out.len(), 5);
+            assert_eq!(out[4].id, Some(ItemId::source(5)));
+            let s1 = Ref {
+                id: ItemId::source(1),
+                hash: out[0].hash,
+            };
+            let claim = NewEntry::new(
+                claim_body(s1, "one 0", (0, 3), "x", SourceKind::Statement, None).unwrap(),
+            );
+            bulk.push(claim).unwrap();
+            bulk.push(source("two")).unwrap();
+            assert_eq!(bulk.before_batch(IdKind::Source), Some(5));
+            let out = bulk.commit().unwrap();
+            assert_eq!(out[0].seq, Seq(6));
+            assert_eq!(out[1].id, Some(ItemId::source(6)));
+            assert!(bulk.commit().unwrap().is_empty(), "no batch open");
+        });
+        assert!(verify(&store).unwrap().ok);
+        let before = rows(&store);
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            for i in 0..20 {
+                bulk.push(source(&format!("three {i}"))).unwrap();
+            }
+            // Wait until the whole batch is stored, not yet committed.
+            bulk.pipeline.store_signed(store.conn(), true).unwrap();
+            assert!(bulk.pipeline.open.as_ref().unwrap().in_flight.is_empty());
+        });
+        assert_eq!(rows(&store), before);
+        let report = verify(&store).unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+        assert_eq!(report.entries as i64, before);
+    }
+
+    /// The bulk form refuses what would need the entry-by-entry path: a
+    /// reference into its own batch, a state change; and the rules' own
+    /// refusals are the single append's.
+    #[test]
+    fn bulk_refuses_what_it_cannot_pipeline() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, admin) = new_log(dir.path());
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            bulk.push(source("a")).unwrap();
+            let ahead = Ref {
+                id: ItemId::source(1),
+                hash: Hash::ZERO,
+            };
+            let claim = NewEntry::new(
+                claim_body(ahead, "a", (0, 1), "x", SourceKind::Statement, None).unwrap(),
+            );
+            let err = bulk.push(claim).unwrap_err();
+            assert!(matches!(err, Error::Internal(_)), "{err}");
+        });
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            let revoke = NewEntry::new(Body::KeyRevoke(KeyRevoke {
+                fingerprint: admin.fingerprint().clone(),
+                reason: "lost".into(),
+            }));
+            assert!(matches!(bulk.push(revoke), Err(Error::Internal(_))));
+        });
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            bulk.push(source("b")).unwrap();
+            let twice = bulk.push(source("b")).unwrap_err();
+            assert!(
+                twice
+                    .to_string()
+                    .contains("S1 already has these exact bytes"),
+                "{twice}"
+            );
+        });
+        assert_eq!(rows(&store), 1, "only log.init");
         assert!(verify(&store).unwrap().ok);
     }
 

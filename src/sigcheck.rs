@@ -882,7 +882,11 @@ mod tests {
                     assert_eq!(t.signature, d.signature, "{n}");
                 }
                 (None, Err(_)) => {}
-                (t, d) => panic!("variant {n}: template {:?}, decoder {:?}", t.is_some(), d.is_ok()),
+                (t, d) => panic!(
+                    "variant {n}: template {:?}, decoder {:?}",
+                    t.is_some(),
+                    d.is_ok()
+                ),
             }
             let theirs = crate::keys::parse_sig(b);
             let ours = parse_sshsig(b);
@@ -900,7 +904,10 @@ mod tests {
                 (Ok(_), Err(o)) => panic!("variant {n}: only ours refuses: {o}"),
             }
         }
-        assert!(layout::split(&blob).is_some(), "a real blob has the template's layout");
+        assert!(
+            layout::split(&blob).is_some(),
+            "a real blob has the template's layout"
+        );
         let ok = parse_sshsig(&blob).unwrap();
         let vk = cache.get(&ok.key_bytes).unwrap();
         let msg = signed_data(b"payload");

@@ -12,7 +12,7 @@ use crate::store::Store;
 use crate::verify::{self, Problem};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The signed checkpoint a report is anchored to (C2SP tlog-checkpoint).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -558,6 +558,7 @@ fn find<'a, T>(items: &'a [T], id: &str, key: impl Fn(&T) -> &String) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn select_reads_what_filtering_every_item_finds() {
@@ -611,7 +612,10 @@ mod tests {
         all.extend(sources.iter().map(|s| s.id.parse::<ItemId>().unwrap()));
         all.extend(claims.iter().map(|c| c.id.parse::<ItemId>().unwrap()));
         all.extend(annotations.iter().map(|a| a.id.parse::<ItemId>().unwrap()));
-        assert!(all.len() > 10, "the demo has sources, claims and annotations");
+        assert!(
+            all.len() > 10,
+            "the demo has sources, claims and annotations"
+        );
         let linked = annotations
             .iter()
             .any(|a| !a.corroborates.is_empty() || !a.contradicts.is_empty());
@@ -628,94 +632,93 @@ mod tests {
         }
     }
 
-/// The first `select`: every item read, then filtered (see docs/REPORTS.md "Scope"):
-/// a source brings its claims and their annotations; a claim its
-/// annotations and the annotations that corroborate or contradict it; an
-/// annotation itself. Then every shown annotation brings the claims it is
-/// about or links to, every claim its source, every source the sources it
-/// was derived from.
-fn select_by_filtering(
-    ids: &[ItemId],
-    sources: &[SourceView],
-    claims: &[ClaimView],
-    annotations: &[AnnotationView],
-) -> Selection {
-    let mut sel = Selection::default();
-    if ids.is_empty() {
-        sel.sources = sources.iter().map(|s| id_number(&s.id)).collect();
-        sel.claims = claims.iter().map(|c| id_number(&c.id)).collect();
-        sel.annotations = annotations.iter().map(|a| id_number(&a.id)).collect();
-        return sel;
-    }
-    let on_claim = |cid: &str| -> Vec<u64> {
-        annotations
-            .iter()
-            .filter(|a| {
-                a.claim == cid
-                    || a.corroborates.iter().any(|o| o == cid)
-                    || a.contradicts.iter().any(|o| o == cid)
-            })
-            .map(|a| id_number(&a.id))
-            .collect()
-    };
-    for id in ids {
-        match id.kind {
-            IdKind::Source => {
-                sel.sources.insert(id.n);
-                let sid = id.to_string();
-                for c in claims.iter().filter(|c| c.source == sid) {
-                    sel.claims.insert(id_number(&c.id));
-                    let anns: Vec<u64> = annotations
-                        .iter()
-                        .filter(|a| a.claim == c.id)
-                        .map(|a| id_number(&a.id))
-                        .collect();
-                    sel.annotations.extend(anns);
+    /// The first `select`: every item read, then filtered (see docs/REPORTS.md "Scope"):
+    /// a source brings its claims and their annotations; a claim its
+    /// annotations and the annotations that corroborate or contradict it; an
+    /// annotation itself. Then every shown annotation brings the claims it is
+    /// about or links to, every claim its source, every source the sources it
+    /// was derived from.
+    fn select_by_filtering(
+        ids: &[ItemId],
+        sources: &[SourceView],
+        claims: &[ClaimView],
+        annotations: &[AnnotationView],
+    ) -> Selection {
+        let mut sel = Selection::default();
+        if ids.is_empty() {
+            sel.sources = sources.iter().map(|s| id_number(&s.id)).collect();
+            sel.claims = claims.iter().map(|c| id_number(&c.id)).collect();
+            sel.annotations = annotations.iter().map(|a| id_number(&a.id)).collect();
+            return sel;
+        }
+        let on_claim = |cid: &str| -> Vec<u64> {
+            annotations
+                .iter()
+                .filter(|a| {
+                    a.claim == cid
+                        || a.corroborates.iter().any(|o| o == cid)
+                        || a.contradicts.iter().any(|o| o == cid)
+                })
+                .map(|a| id_number(&a.id))
+                .collect()
+        };
+        for id in ids {
+            match id.kind {
+                IdKind::Source => {
+                    sel.sources.insert(id.n);
+                    let sid = id.to_string();
+                    for c in claims.iter().filter(|c| c.source == sid) {
+                        sel.claims.insert(id_number(&c.id));
+                        let anns: Vec<u64> = annotations
+                            .iter()
+                            .filter(|a| a.claim == c.id)
+                            .map(|a| id_number(&a.id))
+                            .collect();
+                        sel.annotations.extend(anns);
+                    }
+                }
+                IdKind::Claim => {
+                    sel.claims.insert(id.n);
+                    sel.annotations.extend(on_claim(&id.to_string()));
+                }
+                IdKind::Annotation => {
+                    sel.annotations.insert(id.n);
                 }
             }
-            IdKind::Claim => {
-                sel.claims.insert(id.n);
-                sel.annotations.extend(on_claim(&id.to_string()));
-            }
-            IdKind::Annotation => {
-                sel.annotations.insert(id.n);
-            }
         }
-    }
-    for a in annotations {
-        if sel.annotations.contains(&id_number(&a.id)) {
-            sel.claims.insert(id_number(&a.claim));
-            for o in a.corroborates.iter().chain(&a.contradicts) {
-                sel.claims.insert(id_number(o));
+        for a in annotations {
+            if sel.annotations.contains(&id_number(&a.id)) {
+                sel.claims.insert(id_number(&a.claim));
+                for o in a.corroborates.iter().chain(&a.contradicts) {
+                    sel.claims.insert(id_number(o));
+                }
             }
         }
-    }
-    for c in claims {
-        if sel.claims.contains(&id_number(&c.id)) {
-            sel.sources.insert(id_number(&c.source));
-        }
-    }
-    // Derivation chains, to their roots.
-    let parents: HashMap<u64, Vec<u64>> = sources
-        .iter()
-        .map(|s| {
-            (
-                id_number(&s.id),
-                s.derived_from.iter().map(|d| id_number(d)).collect(),
-            )
-        })
-        .collect();
-    let mut todo: Vec<u64> = sel.sources.iter().copied().collect();
-    while let Some(n) = todo.pop() {
-        for p in parents.get(&n).into_iter().flatten() {
-            if sel.sources.insert(*p) {
-                todo.push(*p);
+        for c in claims {
+            if sel.claims.contains(&id_number(&c.id)) {
+                sel.sources.insert(id_number(&c.source));
             }
         }
+        // Derivation chains, to their roots.
+        let parents: HashMap<u64, Vec<u64>> = sources
+            .iter()
+            .map(|s| {
+                (
+                    id_number(&s.id),
+                    s.derived_from.iter().map(|d| id_number(d)).collect(),
+                )
+            })
+            .collect();
+        let mut todo: Vec<u64> = sel.sources.iter().copied().collect();
+        while let Some(n) = todo.pop() {
+            for p in parents.get(&n).into_iter().flatten() {
+                if sel.sources.insert(*p) {
+                    todo.push(*p);
+                }
+            }
+        }
+        sel
     }
-    sel
-}
-
 
     #[test]
     fn char_spans_count_code_points() {

@@ -141,11 +141,10 @@ pub fn keys(conn: &Connection) -> Result<Vec<KeyView>> {
 /// Checks that an id exists, with the "last id" in the error when it does not.
 pub fn require(conn: &Connection, id: ItemId) -> Result<()> {
     let table = crate::log::table_of(id.kind);
-    let last: i64 = conn.query_row(
-        &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
-        [],
-        |r| r.get(0),
-    )?;
+    // Cached statements: an import asks this for every line.
+    let last: i64 = conn
+        .prepare_cached(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))?
+        .query_row([], |r| r.get(0))?;
     if id.n == 0 || id.n > last as u64 {
         return Err(Error::UnknownId {
             id,
@@ -162,7 +161,9 @@ pub fn reference(conn: &Connection, id: ItemId) -> Result<Ref> {
         "SELECT e.hash FROM {} t JOIN entries e ON e.seq = t.seq WHERE t.id = ?",
         crate::log::table_of(id.kind)
     );
-    let hash: Vec<u8> = conn.query_row(&sql, [id.n as i64], |r| r.get(0))?;
+    let hash: Vec<u8> = conn
+        .prepare_cached(&sql)?
+        .query_row([id.n as i64], |r| r.get(0))?;
     let hash = Hash::from_slice(&hash).ok_or_else(|| {
         Error::Internal(format!(
             "{id} has a malformed entry hash; run `claimtrail verify`"
@@ -266,22 +267,18 @@ pub fn source(conn: &Connection, n: u64) -> Result<SourceView> {
 pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
     require(conn, ItemId::source(n))?;
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = ?",
-            [n as i64],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([n as i64], |r| r.get(0))
         .optional()?)
 }
 
 /// The source that already holds these exact bytes, if any.
 pub fn source_by_sha(conn: &Connection, sha: &Hash) -> Result<Option<ItemId>> {
     Ok(conn
-        .query_row(
-            "SELECT id FROM sources WHERE sha256 = ?",
-            [&sha.0[..]],
-            |r| r.get::<_, i64>(0),
-        )
+        .prepare_cached("SELECT id FROM sources WHERE sha256 = ?")?
+        .query_row([&sha.0[..]], |r| r.get::<_, i64>(0))
         .optional()?
         .map(|n| ItemId::source(n as u64)))
 }

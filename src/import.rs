@@ -65,7 +65,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -428,8 +428,9 @@ pub fn import(
 ) -> Result<Summary> {
     let started = Instant::now();
     // A bulk load touches every index of the log: give this connection a
-    // larger page cache and checkpoint the WAL less often (SQLite's defaults,
-    // 2 MiB and every 1,000 pages, suit the single commands). The cache is
+    // larger page cache (SQLite's default, 2 MiB, suits the single
+    // commands), and checkpoint the WAL on another thread (see
+    // `Checkpointer`) instead of inside this one's commits. The cache is
     // 256 MiB because the random-keyed indexes (entries.hash above all)
     // outgrow a smaller one: building a 300,000-entry log took 22.0 s with
     // 64 MiB, 19.6 s with 128 MiB and 17.8 s with 256 MiB, for about 200 MB
@@ -438,13 +439,14 @@ pub fn import(
     // then lose the last batches (never corrupt the log, never break the
     // chain), and re-running the import completes them.
     store.conn().execute_batch(
-        "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 16384; PRAGMA synchronous = NORMAL;",
+        "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0; PRAGMA synchronous = NORMAL;",
     )?;
     let store: &Store = store;
     std::thread::scope(|scope| {
         let bulk = Bulk::new(scope, store, signer);
+        let checkpointer = Checkpointer::start(scope, store.path());
         run(
-            Importer::new(store, signer, opts, bulk)?,
+            Importer::new(store, signer, opts, bulk, checkpointer)?,
             input,
             opts,
             progress,
@@ -586,6 +588,7 @@ struct Importer<'a> {
     store: &'a Store,
     /// The append path, which each batch's entries go to as they are made.
     bulk: Bulk<'a>,
+    checkpointer: Checkpointer,
     signer: &'a Signer,
     opts: &'a Options,
     origin: String,
@@ -622,6 +625,7 @@ impl<'a> Importer<'a> {
         signer: &'a Signer,
         opts: &'a Options,
         bulk: Bulk<'a>,
+        checkpointer: Checkpointer,
     ) -> Result<Importer<'a>> {
         if opts.batch_size == 0 || opts.batch_size > MAX_BATCH_SIZE {
             return Err(Error::invalid(
@@ -649,6 +653,7 @@ impl<'a> Importer<'a> {
         Ok(Importer {
             store,
             bulk,
+            checkpointer,
             signer,
             opts,
             origin,
@@ -1253,6 +1258,7 @@ impl<'a> Importer<'a> {
         }
         self.batches += 1;
         self.progress.appended = self.appended.total();
+        self.checkpointer.committed(self.batches);
         Ok(())
     }
 
@@ -1267,8 +1273,70 @@ impl<'a> Importer<'a> {
                 return Err(Error::Internal("queued lines wait on nothing".into()));
             }
         }
+        self.checkpointer.wait();
         progress(&self.progress);
         Ok(())
+    }
+}
+
+/// Copies committed batches from the WAL into the database file on a
+/// thread of its own, with its own connection, while the import goes on
+/// with the next batch. SQLite's automatic checkpoint would copy them, and
+/// sync the file, inside the import's commits, on the thread that bounds
+/// the import's rate: building a 1,000,000-entry log took 78.3 s that way
+/// and 66.6 s this way (no difference at 200,000 entries, where a batch
+/// touches fewer pages).
+///
+/// A `PASSIVE` checkpoint never blocks the importing connection, and the
+/// WAL can start over from its beginning only once a checkpoint has copied
+/// every frame while no transaction is open; so after every
+/// [`Checkpointer::WAIT_EVERY`]-th batch, and at the end, the import waits
+/// for one, which bounds the WAL at about that many batches. Errors of the
+/// checkpointer are ignored: the frames stay in the WAL, which is part of
+/// the database all the same, and the next command's automatic checkpoint
+/// copies them.
+struct Checkpointer {
+    /// Requests: `Some(done)` is answered when the checkpoint is over.
+    wake: Option<std::sync::mpsc::Sender<Option<std::sync::mpsc::SyncSender<()>>>>,
+}
+
+impl Checkpointer {
+    const WAIT_EVERY: u64 = 8;
+
+    fn start<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, path: &Path) -> Checkpointer {
+        let Ok(conn) = Connection::open(path) else {
+            return Checkpointer { wake: None };
+        };
+        let _ = conn.busy_timeout(crate::store::busy_timeout());
+        let (wake, requests) =
+            std::sync::mpsc::channel::<Option<std::sync::mpsc::SyncSender<()>>>();
+        scope.spawn(move || {
+            for done in requests {
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                if let Some(done) = done {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Checkpointer { wake: Some(wake) }
+    }
+
+    /// After the commit of batch `n` (counted from 1).
+    fn committed(&self, n: u64) {
+        if n % Self::WAIT_EVERY == 0 {
+            self.wait();
+        } else if let Some(wake) = &self.wake {
+            let _ = wake.send(None);
+        }
+    }
+
+    /// Waits for a checkpoint of everything committed.
+    fn wait(&self) {
+        let Some(wake) = &self.wake else { return };
+        let (done, over) = std::sync::mpsc::sync_channel(1);
+        if wake.send(Some(done)).is_ok() {
+            let _ = over.recv();
+        }
     }
 }
 

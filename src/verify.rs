@@ -352,7 +352,11 @@ impl RawChunk {
     }
 
     fn kind(&self, i: usize) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(self.column(i, 0))
+        let bytes = self.column(i, 0);
+        match std::str::from_utf8(bytes) {
+            Ok(kind) => std::borrow::Cow::Borrowed(kind),
+            Err(_) => String::from_utf8_lossy(bytes), // a tampered column
+        }
     }
 }
 

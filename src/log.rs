@@ -427,7 +427,7 @@ impl<'s> Pipeline<'s> {
 /// items stored before their batch (what `import` appends): entries are
 /// pushed one at a time, each batch is one transaction, begun by its first
 /// entry and ended by [`Bulk::commit`], and the entries are signed on a
-/// second thread while the caller prepares the next ones ([`Pipeline`]).
+/// second thread while the caller prepares the next ones (`Pipeline`).
 /// Dropping it with a batch open rolls the batch back.
 pub struct Bulk<'s> {
     conn: &'s Connection,

@@ -145,7 +145,7 @@ impl<'de> Deserialize<'de> for ItemId {
     }
 }
 
-/// Serde for [`Hash`] as 64 lowercase hex digits.
+/// Serde for [`struct@Hash`] as 64 lowercase hex digits.
 pub mod hex_hash {
     use super::*;
     pub fn serialize<S: Serializer>(h: &Hash, s: S) -> Result<S::Ok, S::Error> {

@@ -29,7 +29,7 @@
 //! Items referred to by later entries are kept in a bounded cache; a miss
 //! reads the entry back from `entries` and derives the same answer, so the
 //! cache changes the speed, never the result. Projection tables and tree
-//! levels are read beside the entries as merge-join cursors ([`Scans`]),
+//! levels are read beside the entries as merge-join cursors (`Scans`),
 //! one sequential pass each instead of a lookup per row.
 
 use crate::entry::{entry_hash, Payload, PayloadError};
@@ -103,7 +103,7 @@ pub const MAX_LISTED: usize = 1000;
 
 /// Rows read from SQLite per chunk: one signature batch per core on this
 /// 2-core machine, and small enough that memory stays flat (about 3 MB per
-/// chunk in flight, at most [`IN_FLIGHT`] + 1 chunks; 4,096 cost 20 MB more at the
+/// chunk in flight, at most `IN_FLIGHT` + 1 chunks; 4,096 cost 20 MB more at the
 /// peak and no speed).
 pub const CHUNK: usize = 2 * sigcheck::GROUP;
 

@@ -5,16 +5,16 @@
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum VerbClass {
     /// "said", "told": a reported clause may follow with or without "that",
-    /// and "<claim>, officials said." works.
+    /// and "`<claim>`, officials said." works.
     SayLike,
     /// "announced", "tweeted": a reported clause needs "that"; may also end a
     /// sentence ("…, the ministry announced.").
     ThatTrailing,
-    /// "insisted", "found": only "<verb> that <clause>" or a quotation.
+    /// "insisted", "found": only "`<verb> that <clause>`" or a quotation.
     ThatOnly,
     /// "went on", "asked": only attributes an adjacent quotation.
     DirectOnly,
-    /// "quoted <speaker> as saying".
+    /// "quoted `<speaker>` as saying".
     Quoted,
 }
 

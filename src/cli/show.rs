@@ -144,11 +144,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ),
             );
             if !history.is_empty() {
-                let grades: Vec<String> = history
-                    .iter()
-                    .map(|g| format!("{} ({} on {})", g.reliability, g.signer_name, g.claim))
-                    .collect();
-                field("speaker reliability", &grades.join(", "));
+                let record = claimtrail::report::record_summary(&history, |g| {
+                    format!("{} ({} on {})", g.reliability, g.signer_name, g.claim)
+                });
+                field("speaker reliability", &record);
             }
             println!("\n{} annotation(s):", anns.len());
             for a in &anns {

@@ -415,19 +415,16 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     if let Some(grades) = r.speaker_reliability.get(&c.speaker) {
         if !grades.is_empty() {
-            let g: Vec<String> = grades
-                .iter()
-                .map(|g| {
-                    format!(
-                        "{} by {} on {} ({})",
-                        esc(&g.reliability),
-                        esc(&g.signer_name),
-                        esc(&g.claim),
-                        esc(&g.annotation)
-                    )
-                })
-                .collect();
-            rows.push(("speaker's reliability record", g.join("; ")));
+            let record = super::record_summary(grades, |g| {
+                format!(
+                    "{} by {} on {} ({})",
+                    esc(&g.reliability),
+                    esc(&g.signer_name),
+                    esc(&g.claim),
+                    esc(&g.annotation)
+                )
+            });
+            rows.push(("speaker's reliability record", record));
         }
     }
     fields(o, &rows);

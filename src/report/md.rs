@@ -233,19 +233,16 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     );
     if let Some(grades) = r.speaker_reliability.get(&c.speaker) {
         if !grades.is_empty() {
-            let g: Vec<String> = grades
-                .iter()
-                .map(|g| {
-                    format!(
-                        "{} by {} on {} ({})",
-                        inline(&g.reliability),
-                        inline(&g.signer_name),
-                        g.claim,
-                        g.annotation
-                    )
-                })
-                .collect();
-            let _ = writeln!(o, "- **Speaker's reliability record:** {}", g.join("; "));
+            let record = crate::report::record_summary(grades, |g| {
+                format!(
+                    "{} by {} on {} ({})",
+                    inline(&g.reliability),
+                    inline(&g.signer_name),
+                    g.claim,
+                    g.annotation
+                )
+            });
+            let _ = writeln!(o, "- **Speaker's reliability record:** {record}");
         }
     }
     o.push('\n');

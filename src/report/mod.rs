@@ -193,6 +193,36 @@ pub fn rating(verdict: &str) -> (u8, &'static str) {
     }
 }
 
+/// Grades of a speaker's reliability record listed one by one; a longer
+/// record is summed up.
+pub const RECORD_IN_FULL: usize = 10;
+
+/// A speaker's reliability record as people read it (reports in HTML and
+/// Markdown, `show`): every grade when there are at most
+/// [`RECORD_IN_FULL`], otherwise how many of each grade and the five
+/// latest, so that a speaker graded thousands of times across a large log
+/// does not fill a one-claim report. The JSON forms keep every grade.
+pub fn record_summary(
+    grades: &[crate::query::SpeakerGrade],
+    one: impl Fn(&crate::query::SpeakerGrade) -> String,
+) -> String {
+    if grades.len() <= RECORD_IN_FULL {
+        return grades.iter().map(one).collect::<Vec<_>>().join("; ");
+    }
+    let mut counts = std::collections::BTreeMap::new();
+    for g in grades {
+        *counts.entry(g.reliability.as_str()).or_insert(0usize) += 1;
+    }
+    let counts: Vec<String> = counts.iter().map(|(g, n)| format!("{g} ×{n}")).collect();
+    let latest: Vec<String> = grades.iter().rev().take(5).map(one).collect();
+    format!(
+        "{} grades: {}; the latest: {}",
+        grades.len(),
+        counts.join(", "),
+        latest.join("; ")
+    )
+}
+
 /// The meaning of an Admiralty reliability grade.
 pub(crate) fn reliability_meaning(grade: &str) -> &'static str {
     grade
@@ -280,6 +310,29 @@ mod tests {
                 "{f}"
             );
         }
+    }
+
+    #[test]
+    fn a_long_reliability_record_is_summed_up() {
+        let grade = |i: usize, r: &str| crate::query::SpeakerGrade {
+            annotation: format!("A{i}"),
+            claim: format!("C{i}"),
+            reliability: r.into(),
+            signer_name: "Rana".into(),
+            time: String::new(),
+        };
+        let one = |g: &crate::query::SpeakerGrade| format!("{} on {}", g.reliability, g.claim);
+        let few: Vec<_> = (1..=RECORD_IN_FULL).map(|i| grade(i, "B")).collect();
+        let listed = record_summary(&few, one);
+        assert!(listed.starts_with("B on C1; B on C2; "), "{listed}");
+        assert!(listed.ends_with("B on C10"), "{listed}");
+        let many: Vec<_> = (1..=50)
+            .map(|i| grade(i, if i % 5 == 0 { "C" } else { "B" }))
+            .collect();
+        assert_eq!(
+            record_summary(&many, one),
+            "50 grades: B ×40, C ×10; the latest: C on C50; B on C49; B on C48; B on C47; B on C46"
+        );
     }
 
     #[test]

@@ -879,3 +879,48 @@ fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
     let md = w.run(None, &["report", "--format", "md"]);
     assert!(md.ok().contains("tree size 7"), "{}", md.stdout);
 }
+
+/// A speaker graded many times: `show` and the readable reports sum the
+/// record up (how many of each grade, the latest five), the JSON report
+/// keeps every grade.
+#[test]
+fn a_long_reliability_record_is_summed_up_for_readers() {
+    let w = Work::with_claims();
+    let lines: Vec<String> = (0..14)
+        .map(|i| {
+            serde_json::json!({"type":"annotation","claim":"C1","verdict":"unverified",
+                "reliability": if i % 7 == 0 { "C" } else { "B" }, "note": format!("n{i}")})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(w.path("grades.jsonl"), lines.join("\n") + "\n").unwrap();
+    w.run(Some("analyst"), &["import", "grades.jsonl"]).ok();
+    // A1 (B, from the team log) and the 14 imported: A2..A15.
+    let summary = "15 grades: B ×13, C ×2; the latest: ";
+    let show = w.run(None, &["show", "C1"]);
+    let out = show.ok();
+    assert!(
+        out.contains(&format!("speaker reliability: {summary}B (")),
+        "{out}"
+    );
+    assert!(out.contains("on C1); B ("), "{out}");
+    let md = report(&w, None, &["C1", "--format", "md"]);
+    assert!(
+        md.ok()
+            .contains(&format!("**Speaker's reliability record:** {summary}")),
+        "{}",
+        md.ok()
+    );
+    assert!(md.ok().contains("(A15)"), "the latest is listed");
+    assert!(!md.ok().contains("(A3)"), "an older one is not");
+    let html = report(&w, None, &["C1", "--format", "html"]);
+    assert!(html.ok().contains(summary), "{}", html.ok());
+    let doc = json(report(&w, None, &["C1", "--format", "json"]).ok());
+    assert_eq!(
+        doc["speaker_reliability"]["White Helmets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        15
+    );
+}

@@ -523,43 +523,81 @@ pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> 
     let mut out = Vec::new();
     let mut counters = ids_before(conn, skip)?;
     while let Some(r) = rows.next()? {
-        let seq = r.get::<_, i64>(0)? as u64;
-        let kind: String = r.get(1)?;
-        let payload: Vec<u8> = r.get(2)?;
-        let hash: Vec<u8> = r.get(3)?;
-        let (id, time, signer, summary) = match Payload::parse(&payload) {
-            Ok(p) => {
-                let id = p.body.creates().map(|k| {
-                    let slot = &mut counters[k as usize];
-                    *slot += 1;
-                    ItemId::new(k, *slot).to_string()
-                });
-                (
-                    id,
-                    p.header.time.clone(),
-                    p.header.signer.to_string(),
-                    summarize(&p.body),
-                )
-            }
-            Err(_) => (
-                None,
-                String::new(),
-                String::new(),
-                "(unreadable payload: run `claimtrail verify`)".into(),
-            ),
-        };
-        out.push(LogLine {
-            seq,
-            kind,
-            id,
-            time,
-            signer_name: key_name(conn, &signer)?,
-            signer,
-            hash: hex::encode(hash),
-            summary,
-        });
+        out.push(log_line_of(conn, r, |k| {
+            let slot = &mut counters[k.index()];
+            *slot += 1;
+            Ok(*slot)
+        })?);
     }
     Ok(out)
+}
+
+/// The log line of entry `seq` alone (`None` if there is none). The item
+/// it creates is numbered by its projection table's row (which verify
+/// checks), where [`log_lines`] counts the entries before it: the same
+/// number in a log that verifies, without reading the entries before.
+pub fn log_line(conn: &Connection, seq: u64) -> Result<Option<LogLine>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, kind, payload, hash FROM entries WHERE seq = ?")?;
+    let mut rows = stmt.query([seq as i64])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let line = log_line_of(conn, r, |k| {
+        let table = crate::log::table_of(k);
+        let id: Option<i64> = conn
+            .prepare_cached(&format!("SELECT id FROM {table} WHERE seq = ?"))?
+            .query_row([seq as i64], |r| r.get(0))
+            .optional()?;
+        match id {
+            Some(n) => Ok(n as u64),
+            None => Ok(ids_before(conn, seq)?[k.index()] + 1),
+        }
+    })?;
+    Ok(Some(line))
+}
+
+/// A `SELECT seq, kind, payload, hash` row as a log line; `number` gives
+/// the number of the item the entry creates.
+fn log_line_of(
+    conn: &Connection,
+    r: &Row<'_>,
+    mut number: impl FnMut(IdKind) -> Result<u64>,
+) -> Result<LogLine> {
+    let seq = r.get::<_, i64>(0)? as u64;
+    let kind: String = r.get(1)?;
+    let payload: Vec<u8> = r.get(2)?;
+    let hash: Vec<u8> = r.get(3)?;
+    let (id, time, signer, summary) = match Payload::parse(&payload) {
+        Ok(p) => {
+            let id = match p.body.creates() {
+                Some(k) => Some(ItemId::new(k, number(k)?).to_string()),
+                None => None,
+            };
+            (
+                id,
+                p.header.time.clone(),
+                p.header.signer.to_string(),
+                summarize(&p.body),
+            )
+        }
+        Err(_) => (
+            None,
+            String::new(),
+            String::new(),
+            "(unreadable payload: run `claimtrail verify`)".into(),
+        ),
+    };
+    Ok(LogLine {
+        seq,
+        kind,
+        id,
+        time,
+        signer_name: key_name(conn, &signer)?,
+        signer,
+        hash: hex::encode(hash),
+        summary,
+    })
 }
 
 fn ids_before(conn: &Connection, seq: u64) -> Result<[u64; 3]> {

@@ -384,7 +384,24 @@ fn entries(
     inclusion_proof: &dyn Fn(u64) -> Result<Option<Vec<String>>>,
 ) -> Result<Vec<EntryRecord>> {
     let conn = store.conn();
-    let lines = query::log_lines(conn, None)?;
+    let lines = if all {
+        query::log_lines(conn, None)?
+    } else {
+        // Only the entries shown, and every key entry: their lines alone,
+        // rather than a line for every entry of the log.
+        let mut seqs = wanted.clone();
+        let mut stmt = conn.prepare(
+            "SELECT seq FROM entries WHERE kind IN ('log.init', 'key.add', 'key.revoke')",
+        )?;
+        for seq in stmt.query_map([], |r| r.get::<_, i64>(0))? {
+            seqs.insert(seq? as u64);
+        }
+        let mut lines = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            lines.extend(query::log_line(conn, seq)?);
+        }
+        lines
+    };
     let mut out = Vec::new();
     let mut stmt = conn.prepare("SELECT payload, sig FROM entries WHERE seq = ?")?;
     for l in lines {
@@ -561,7 +578,7 @@ mod tests {
     use std::collections::HashMap;
 
     #[test]
-    fn select_reads_what_filtering_every_item_finds() {
+    fn select_and_log_line_read_what_reading_everything_finds() {
         let dir = tempfile::tempdir().unwrap();
         let demo = crate::demo::build(&dir.path().join("demo")).unwrap();
         let mut store = Store::open(&demo.db).unwrap();
@@ -623,6 +640,17 @@ mod tests {
         let mut cases: Vec<Vec<ItemId>> = all.iter().map(|i| vec![*i]).collect();
         cases.push(vec![all[0], all[all.len() - 1]]);
         cases.push(vec![all[1], all[all.len() / 2]]);
+        // Each entry's line alone is its line in the whole log.
+        let lines = query::log_lines(conn, None).unwrap();
+        assert!(lines.len() > 15, "{}", lines.len());
+        for line in &lines {
+            let alone = query::log_line(conn, line.seq).unwrap().unwrap();
+            assert_eq!(
+                serde_json::to_value(&alone).unwrap(),
+                serde_json::to_value(line).unwrap()
+            );
+        }
+        assert!(query::log_line(conn, lines.len() as u64).unwrap().is_none());
         for ids in cases {
             let fast = select(conn, &ids).unwrap();
             let slow = select_by_filtering(&ids, &sources, &claims, &annotations);

@@ -83,8 +83,9 @@ use std::time::Instant;
 /// one batch.
 pub const DEFAULT_BATCH_SIZE: usize = 25_000;
 
-/// Upper bound of `--batch-size`: a batch is held in memory and in one
-/// transaction, and nothing is gained beyond this size.
+/// Upper bound of `--batch-size`: a batch is one transaction, holding the
+/// write lock (and its waiting lines, up to as many, in memory), and
+/// little is gained beyond 25,000 (above).
 pub const MAX_BATCH_SIZE: usize = 100_000;
 
 use crate::sources::{

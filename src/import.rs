@@ -450,6 +450,12 @@ pub fn import(
     std::thread::scope(|scope| {
         let bulk = Bulk::new(scope, store, signer);
         let checkpointer = Checkpointer::start(scope, store.path());
+        if checkpointer.wake.is_none() {
+            // No second connection: SQLite checkpoints inside the commits.
+            store
+                .conn()
+                .execute_batch("PRAGMA wal_autocheckpoint = 16384;")?;
+        }
         run(
             Importer::new(store, signer, opts, bulk, checkpointer)?,
             input,

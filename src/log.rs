@@ -186,21 +186,34 @@ fn pipelined(conn: &Connection, entries: &[NewEntry]) -> Result<Option<[u64; 3]>
     if entries.len() < 2 {
         return Ok(None);
     }
+    let next = next_ids(conn)?;
+    Ok(entries
+        .iter()
+        .all(|e| independent(e, &next))
+        .then_some(next))
+}
+
+/// The next id of each item kind ([`IdKind::index`]).
+fn next_ids(conn: &Connection) -> Result<[u64; 3]> {
     let mut next = [0u64; 3];
     for kind in IdKind::ALL {
         next[kind.index()] = max_id(conn, kind)? + 1;
     }
-    let independent = entries.iter().all(|e| {
-        matches!(
-            e.body,
-            Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_)
-        ) && e
-            .body
-            .refs()
-            .iter()
-            .all(|(_, r)| r.id.n < next[r.id.kind.index()])
-    });
-    Ok(independent.then_some(next))
+    Ok(next)
+}
+
+/// Whether the entry can go in a pipelined batch whose first new items
+/// get the ids `next`: a source, claim or annotation that refers only to
+/// items stored before the batch.
+fn independent(e: &NewEntry, next: &[u64; 3]) -> bool {
+    matches!(
+        e.body,
+        Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_)
+    ) && e
+        .body
+        .refs()
+        .iter()
+        .all(|(_, r)| r.id.n < next[r.id.kind.index()])
 }
 
 fn max_id(conn: &Connection, kind: IdKind) -> Result<u64> {
@@ -336,15 +349,7 @@ impl<'s> Pipeline<'s> {
             .open
             .as_mut()
             .ok_or_else(|| Error::Internal("an entry pushed outside a batch".into()))?;
-        let independent = matches!(
-            e.body,
-            Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_)
-        ) && e
-            .body
-            .refs()
-            .iter()
-            .all(|(_, r)| r.id.n < open.start_n[r.id.kind.index()]);
-        if !independent {
+        if !independent(&e, &open.start_n) {
             return Err(Error::Internal(format!(
                 "a {} entry that the pipelined append cannot take",
                 e.body.kind()
@@ -450,11 +455,7 @@ impl<'s> Bulk<'s> {
     pub fn push(&mut self, e: NewEntry) -> Result<()> {
         if self.pipeline.open.is_none() {
             self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
-            let mut next = [0u64; 3];
-            for kind in IdKind::ALL {
-                next[kind.index()] = max_id(self.conn, kind)? + 1;
-            }
-            self.pipeline.start(self.conn, next)?;
+            self.pipeline.start(self.conn, next_ids(self.conn)?)?;
         }
         self.pipeline.push(self.conn, e)
     }
@@ -905,29 +906,35 @@ fn parsed_key(line: &str) -> std::result::Result<PublicKey, String> {
     Ok(k)
 }
 
+/// A statement source with this text, for tests.
+#[cfg(test)]
+pub(crate) fn source_entry(text: &str, derived_from: Vec<Ref>) -> NewEntry {
+    let data = text.as_bytes().to_vec();
+    NewEntry {
+        body: Body::SourceAdd(SourceAdd {
+            kind: SourceKind::Statement,
+            title: None,
+            publisher: None,
+            author: None,
+            url: None,
+            published: None,
+            retrieved: crate::clock::now(),
+            sha256: Hash::sha256(&data),
+            length: data.len() as u64,
+            media_type: rules::MEDIA_TYPE.into(),
+            derived_from,
+        }),
+        blob: Some(data),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::verify::verify;
 
     fn source(text: &str) -> NewEntry {
-        let data = text.as_bytes().to_vec();
-        NewEntry {
-            body: Body::SourceAdd(SourceAdd {
-                kind: SourceKind::Statement,
-                title: None,
-                publisher: None,
-                author: None,
-                url: None,
-                published: None,
-                retrieved: crate::clock::now(),
-                sha256: Hash::sha256(&data),
-                length: data.len() as u64,
-                media_type: rules::MEDIA_TYPE.into(),
-                derived_from: vec![],
-            }),
-            blob: Some(data),
-        }
+        source_entry(text, vec![])
     }
 
     fn new_log(dir: &Path) -> (Store, Signer) {

@@ -319,20 +319,26 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
     })
 }
 
+/// The parameter of an optional `WHERE column = ?`: one id, or none. (The
+/// condition is left out rather than written `?1 IS NULL OR column = ?1`,
+/// which keeps SQLite from using the column's index.)
+fn id_param(n: Option<u64>) -> rusqlite::ParamsFromIter<Option<i64>> {
+    rusqlite::params_from_iter(n.map(|n| n as i64))
+}
+
 /// Claims, of one source (through its index) or all, in id order.
 pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> {
-    let rows: Vec<ClaimView> = match source {
-        Some(n) => conn
-            .prepare(&format!(
-                "SELECT {CLAIM_COLS} FROM claims c WHERE c.source_id = ? ORDER BY c.id"
-            ))?
-            .query_map([n as i64], claim_row)?
-            .collect::<std::result::Result<_, _>>()?,
-        None => conn
-            .prepare(&format!("SELECT {CLAIM_COLS} FROM claims c ORDER BY c.id"))?
-            .query_map([], claim_row)?
-            .collect::<std::result::Result<_, _>>()?,
+    let filter = if source.is_some() {
+        "WHERE c.source_id = ?"
+    } else {
+        ""
     };
+    let rows: Vec<ClaimView> = conn
+        .prepare(&format!(
+            "SELECT {CLAIM_COLS} FROM claims c {filter} ORDER BY c.id"
+        ))?
+        .query_map(id_param(source), claim_row)?
+        .collect::<std::result::Result<_, _>>()?;
     rows.into_iter().map(|c| complete_claim(conn, c)).collect()
 }
 
@@ -430,20 +436,17 @@ const ANNOTATION_COLS: &str =
 
 /// Annotations, of one claim (through its index) or all, in id order.
 pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<AnnotationView>> {
-    let rows: Vec<(AnnotationView, u64)> = match claim {
-        Some(n) => conn
-            .prepare(&format!(
-                "SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
-            ))?
-            .query_map([n as i64], annotation_row)?
-            .collect::<std::result::Result<_, _>>()?,
-        None => conn
-            .prepare(&format!(
-                "SELECT {ANNOTATION_COLS} FROM annotations a ORDER BY a.id"
-            ))?
-            .query_map([], annotation_row)?
-            .collect::<std::result::Result<_, _>>()?,
+    let filter = if claim.is_some() {
+        "WHERE a.claim_id = ?"
+    } else {
+        ""
     };
+    let rows: Vec<(AnnotationView, u64)> = conn
+        .prepare(&format!(
+            "SELECT {ANNOTATION_COLS} FROM annotations a {filter} ORDER BY a.id"
+        ))?
+        .query_map(id_param(claim), annotation_row)?
+        .collect::<std::result::Result<_, _>>()?;
     rows.into_iter()
         .map(|(a, n)| complete_annotation(conn, a, n))
         .collect()

@@ -589,22 +589,7 @@ mod tests {
         let derived = crate::log::append(
             &mut store,
             &analyst,
-            crate::log::NewEntry {
-                body: crate::model::Body::SourceAdd(crate::model::SourceAdd {
-                    kind: crate::model::SourceKind::Statement,
-                    title: None,
-                    publisher: None,
-                    author: None,
-                    url: None,
-                    published: None,
-                    retrieved: crate::clock::now(),
-                    sha256: crate::hash::Hash::sha256(text.as_bytes()),
-                    length: text.len() as u64,
-                    media_type: crate::rules::MEDIA_TYPE.into(),
-                    derived_from: vec![parent],
-                }),
-                blob: Some(text.as_bytes().to_vec()),
-            },
+            crate::log::source_entry(text, vec![parent]),
         )
         .unwrap();
         let source = crate::model::Ref {

@@ -528,65 +528,42 @@ struct Lookups {
     blobs: TextCache,
 }
 
-/// The source texts used last, at most `max_bytes` in all (but always the
-/// last one), least recently used dropped first.
+/// The source texts read last, at most `max_bytes` in all (but always the
+/// last one), the oldest read dropped first: a source's claims usually
+/// follow it closely.
 struct TextCache {
-    /// Each text and the tick of its last use.
-    map: HashMap<Hash, (std::rc::Rc<Vec<u8>>, u64)>,
-    /// Uses, oldest first; a use older than its text's last is stale.
-    uses: std::collections::VecDeque<(Hash, u64)>,
+    map: HashMap<Hash, std::rc::Rc<Vec<u8>>>,
+    /// The texts held, oldest first.
+    order: std::collections::VecDeque<Hash>,
     bytes: usize,
     max_bytes: usize,
-    tick: u64,
 }
 
 impl TextCache {
     fn new(max_bytes: usize) -> Self {
         TextCache {
             map: HashMap::new(),
-            uses: Default::default(),
+            order: Default::default(),
             bytes: 0,
             max_bytes,
-            tick: 0,
         }
     }
 
-    fn get(&mut self, sha: &Hash) -> Option<std::rc::Rc<Vec<u8>>> {
-        let (data, used) = self.map.get_mut(sha)?;
-        self.tick += 1;
-        *used = self.tick;
-        let data = data.clone();
-        self.uses.push_back((*sha, self.tick));
-        self.drop_stale();
-        Some(data)
+    fn get(&self, sha: &Hash) -> Option<std::rc::Rc<Vec<u8>>> {
+        self.map.get(sha).cloned()
     }
 
     fn insert(&mut self, sha: Hash, data: std::rc::Rc<Vec<u8>>) {
-        self.tick += 1;
         self.bytes += data.len();
-        if let Some((old, _)) = self.map.insert(sha, (data, self.tick)) {
+        if let Some(old) = self.map.insert(sha, data) {
             self.bytes -= old.len();
+        } else {
+            self.order.push_back(sha);
         }
-        self.uses.push_back((sha, self.tick));
-        while self.bytes > self.max_bytes && self.map.len() > 1 {
-            let Some((h, t)) = self.uses.pop_front() else {
-                break;
-            };
-            if self.map.get(&h).is_some_and(|(_, used)| *used == t) {
-                if let Some((d, _)) = self.map.remove(&h) {
-                    self.bytes -= d.len();
-                }
+        while self.bytes > self.max_bytes && self.order.len() > 1 {
+            if let Some(old) = self.order.pop_front().and_then(|h| self.map.remove(&h)) {
+                self.bytes -= old.len();
             }
-        }
-        self.drop_stale();
-    }
-
-    /// Keeps `uses` within a few times the texts held.
-    fn drop_stale(&mut self) {
-        if self.uses.len() > 2 * self.map.len() + 64 {
-            let map = &self.map;
-            self.uses
-                .retain(|(h, t)| map.get(h).is_some_and(|(_, used)| used == t));
         }
     }
 }
@@ -1182,7 +1159,7 @@ impl<'c> Verifier<'c> {
     /// A source text, from the small cache of recent texts or the store
     /// (a source's claims usually follow it closely).
     fn blob_cached(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
-        if let Some(data) = self.lookups.borrow_mut().blobs.get(sha) {
+        if let Some(data) = self.lookups.borrow().blobs.get(sha) {
             return Ok(Some(data));
         }
         let data: Option<Vec<u8>> = self

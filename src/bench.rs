@@ -502,7 +502,7 @@ pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -
     let summary = crate::import::import(
         &mut store,
         &analyst,
-        &mut std::io::BufReader::new(file),
+        Box::new(std::io::BufReader::new(file)),
         &opts,
         &mut |p| progress(2 + p.appended, total),
     )?;

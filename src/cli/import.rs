@@ -24,7 +24,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let stdin = a.file.as_os_str() == "-";
-    let (mut input, size, base_dir): (Box<dyn BufRead>, Option<u64>, PathBuf) = if stdin {
+    let (input, size, base_dir): (Box<dyn BufRead + Send>, Option<u64>, PathBuf) = if stdin {
         (
             Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
             None,
@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             b.set_message(format!("{} appended, {} skipped", p.appended, p.skipped));
         }
     };
-    let result = import::import(&mut store, &signer, &mut input, &opts, &mut report);
+    let result = import::import(&mut store, &signer, input, &opts, &mut report);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

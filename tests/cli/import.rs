@@ -463,6 +463,8 @@ fn bad_lines_are_named_and_change_nothing() {
             "credibility must be 1 to 6",
         ),
         (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
+        // Read on the reading thread: the lines before it are checked first.
+        (vec![b' '; (65 << 20) + 1], "longer than 65 MiB"),
         (br#"{"type":"claim","source":"S1","#.to_vec(), "malformed JSON"),
         (br#"["type","claim"]"#.to_vec(), "not a JSON object"),
         (

@@ -268,6 +268,19 @@ struct Pipeline<'s> {
     to_sign: std::sync::mpsc::Sender<(Option<Hash>, Payload)>,
     signed: std::sync::mpsc::Receiver<Result<Signed>>,
     open: Option<OpenBatch>,
+    /// Stored items referred to, kept from batch to batch: a pipelined
+    /// entry refers only to items stored before its batch, and a stored
+    /// item never changes. Only items found are kept.
+    items: ItemCache,
+}
+
+/// Seq and hash of stored items, up to [`ItemCache::MAX`] of them (then
+/// emptied): about 80 bytes each.
+#[derive(Default)]
+struct ItemCache(std::cell::RefCell<std::collections::HashMap<ItemId, (Seq, Hash)>>);
+
+impl ItemCache {
+    const MAX: usize = 1 << 20;
 }
 
 /// A batch in progress, within the caller's write transaction.
@@ -315,6 +328,7 @@ impl<'s> Pipeline<'s> {
             to_sign,
             signed,
             open: None,
+            items: ItemCache::default(),
         }
     }
 
@@ -366,6 +380,7 @@ impl<'s> Pipeline<'s> {
         let history = BatchHistory {
             store: StoreHistory { conn },
             caches: &open.caches,
+            items: &self.items,
         };
         check_entry(&history, self.signer, &header, &e)?;
         let n = e.body.creates().map(|k| {
@@ -414,6 +429,7 @@ impl<'s> Pipeline<'s> {
             let history = BatchHistory {
                 store: StoreHistory { conn },
                 caches: &open.caches,
+                items: &self.items,
             };
             let a = store_entry(conn, &history, &mut open.tree, s, n, blob)?;
             open.out.push(a);
@@ -498,6 +514,7 @@ impl Drop for Bulk<'_> {
 struct BatchHistory<'c> {
     store: StoreHistory<'c>,
     caches: &'c BatchCaches,
+    items: &'c ItemCache,
 }
 
 #[derive(Default)]
@@ -505,8 +522,6 @@ struct BatchCaches {
     keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<KeyInfo>>>,
     last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<Vec<u8>>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
-    /// Stored items referred to (many annotations of one claim).
-    items: std::cell::RefCell<std::collections::HashMap<ItemId, Option<(Seq, Hash)>>>,
 }
 
 impl History for BatchHistory<'_> {
@@ -522,11 +537,17 @@ impl History for BatchHistory<'_> {
         self.store.active_admins()
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
-        if let Some(found) = self.caches.items.borrow().get(&id) {
-            return Ok(*found);
+        if let Some(found) = self.items.0.borrow().get(&id) {
+            return Ok(Some(*found));
         }
         let found = self.store.item(id)?;
-        self.caches.items.borrow_mut().insert(id, found);
+        if let Some(f) = found {
+            let mut items = self.items.0.borrow_mut();
+            if items.len() >= ItemCache::MAX {
+                items.clear();
+            }
+            items.insert(id, f);
+        }
         Ok(found)
     }
     fn source(&self, n: u64) -> Result<Option<SourceInfo>> {

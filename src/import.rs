@@ -75,17 +75,18 @@ use std::time::Instant;
 /// entries of a batch is written once, not ten times, so bigger batches
 /// are faster, the more so as the log grows. Importing the bench's
 /// 1,000,000 lines into a new log (`claimtrail import --batch-size`) took
-/// 72.1 s in batches of 10,000, 62.8 s of 25,000, 61.5 s of 50,000 and
-/// 60.2 s of 100,000. Entries are stored as they are signed, so a batch
-/// holds little memory (texts are capped per batch, below); 25,000 entries
-/// hold the write lock for about two seconds (other commands wait for it,
-/// up to the 30 s busy timeout), and an interruption loses at most that
-/// one batch.
-pub const DEFAULT_BATCH_SIZE: usize = 25_000;
+/// 63.2–66.5 s in batches of 25,000 and 56.2–59.9 s of 100,000 (2026-11-30,
+/// with the reading thread and the append path's item cache; the runs
+/// before those gave 72.1 s at 10,000, 62.8 s at 25,000, 61.5 s at 50,000,
+/// 60.2 s at 100,000). Entries are stored as they are signed, so a batch
+/// holds little memory (texts are capped per batch, below): 100,000 cost
+/// about 50 MB more at the peak than 25,000. A batch holds the write lock
+/// for about six seconds (other commands wait for it, up to the 30 s busy
+/// timeout), and an interruption loses at most that one batch.
+pub const DEFAULT_BATCH_SIZE: usize = 100_000;
 
 /// Upper bound of `--batch-size`: a batch is one transaction, holding the
-/// write lock (and its waiting lines, up to as many, in memory), and
-/// little is gained beyond 25,000 (above).
+/// write lock (and its waiting lines, up to as many, in memory).
 pub const MAX_BATCH_SIZE: usize = 100_000;
 
 use crate::sources::{
@@ -1365,7 +1366,9 @@ impl<'a> Importer<'a> {
 /// WAL can start over from its beginning only once a checkpoint has copied
 /// every frame while no transaction is open; so after every
 /// [`Checkpointer::WAIT_EVERY`]-th batch, and at the end, the import waits
-/// for one, which bounds the WAL at about that many batches. Errors of the
+/// for one, which bounds the WAL at about that many batches (two: at most
+/// 270 MB while importing the bench's 1,000,000 lines in batches of
+/// 100,000, in 57.6 s). Errors of the
 /// checkpointer are ignored: the frames stay in the WAL, which is part of
 /// the database all the same, and the next command's automatic checkpoint
 /// copies them.
@@ -1375,7 +1378,7 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    const WAIT_EVERY: u64 = 8;
+    const WAIT_EVERY: u64 = 2;
 
     fn start<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, path: &Path) -> Checkpointer {
         let Ok(conn) = Connection::open(path) else {

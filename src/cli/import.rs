@@ -118,12 +118,13 @@ fn print_summary(file: &Path, s: &Summary) {
         s.lines, s.blank_lines
     );
     println!(
-        "appended {} entries ({} sources, {} claims, {} annotations) in {} batches of up to {}",
+        "appended {} entries ({} sources, {} claims, {} annotations) in {} {} of up to {}",
         s.appended.total(),
         s.appended.sources,
         s.appended.claims,
         s.appended.annotations,
         s.batches,
+        if s.batches == 1 { "batch" } else { "batches" },
         s.batch_size
     );
     println!(

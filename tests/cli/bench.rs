@@ -17,7 +17,7 @@ fn bench_json_has_every_step() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     for step in [
-        "import (JSONL, 25000 entries per transaction)",
+        "import (JSONL, 100000 entries per transaction)",
         "verify",
         "inclusion proof",
         "consistency proof + old root",

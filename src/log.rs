@@ -1096,6 +1096,43 @@ mod tests {
         assert_eq!(report.entries as i64, before);
     }
 
+    /// The items a bulk append has looked up are kept from batch to batch;
+    /// a reference is still checked against them (its hash), in every batch.
+    #[test]
+    fn bulk_checks_references_against_the_items_it_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, admin) = new_log(dir.path());
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            bulk.push(source("a source")).unwrap();
+            let s1 = Ref {
+                id: ItemId::source(1),
+                hash: bulk.commit().unwrap()[0].hash,
+            };
+            let claim = |r: Ref| {
+                NewEntry::new(
+                    claim_body(r, "a source", (0, 1), "x", SourceKind::Statement, None).unwrap(),
+                )
+            };
+            for _ in 0..2 {
+                bulk.push(claim(s1)).unwrap();
+                let forged = Ref {
+                    id: s1.id,
+                    hash: Hash::sha256(b"not S1"),
+                };
+                let err = bulk.push(claim(forged)).unwrap_err();
+                assert!(
+                    err.to_string().contains("but that entry's hash is"),
+                    "{err}"
+                );
+                bulk.commit().unwrap();
+            }
+        });
+        let report = verify(&store).unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+        assert_eq!(report.entries, 4, "log.init, the source and two claims");
+    }
+
     /// The bulk form refuses what would need the entry-by-entry path: a
     /// reference into its own batch, a state change; and the rules' own
     /// refusals are the single append's.

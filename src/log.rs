@@ -508,9 +508,10 @@ impl Drop for Bulk<'_> {
 /// The history a pipelined batch is checked against: the store, plus the
 /// sources the batch adds that may not be stored yet (the one fact in
 /// which its entries bear on each other). The signer's key is read once
-/// (keys cannot change within such a batch), so is each stored item
-/// referred to (items never change once stored), and the last source text
-/// is kept (a source's claims usually come together).
+/// per batch (keys cannot change within such a batch), each stored item
+/// referred to once per pipeline ([`ItemCache`]: items never change once
+/// stored), and the last source text is kept (a source's claims usually
+/// come together).
 struct BatchHistory<'c> {
     store: StoreHistory<'c>,
     caches: &'c BatchCaches,

@@ -477,8 +477,10 @@ fn run(
 ) -> Result<Summary> {
     let mut reported = 0;
     let result = (|| -> Result<()> {
-        for group in input.groups {
-            for (bytes, parsed) in group? {
+        while let Some(group) = input.next() {
+            let group = group?;
+            let size = group.iter().map(|(bytes, _)| bytes).sum();
+            for (bytes, parsed) in group {
                 imp.line += 1;
                 imp.progress.lines = imp.line;
                 imp.progress.bytes += bytes;
@@ -492,6 +494,7 @@ fn run(
                     progress(&imp.progress);
                 }
             }
+            input.done(size);
         }
         imp.finish(progress)
     })();
@@ -524,27 +527,69 @@ fn run(
 /// after). Lines come in groups of up to [`Reader::GROUP`] lines and
 /// [`Reader::GROUP_BYTES`], each with its length in bytes; a group is an
 /// error where reading failed (nothing after it is read).
+///
+/// The lines read and not yet imported are bounded by bytes, not only by
+/// count: a source line may carry 64 MiB of inline text, and sixteen of
+/// them waiting would be a gigabyte.
 struct Reader {
     groups: std::sync::mpsc::Receiver<Result<Vec<ReadLine>>>,
+    budget: std::sync::Arc<Budget>,
 }
 
 /// A line's length in bytes (with its newline) and what it parsed to.
 type ReadLine = (u64, std::result::Result<Option<Line>, LineError>);
 
+/// Bytes of lines read and not yet imported, and whether the import is
+/// over (the reading thread then stops instead of waiting).
+#[derive(Default)]
+struct Budget {
+    state: std::sync::Mutex<(u64, bool)>,
+    freed: std::sync::Condvar,
+}
+
+impl Budget {
+    /// Waits until fewer than `max` bytes are waiting, then counts `n`
+    /// more. `false` once the import is over.
+    fn take(&self, n: u64, max: u64) -> bool {
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
+        while s.0 >= max && !s.1 {
+            s = match self.freed.wait(s) {
+                Ok(s) => s,
+                Err(_) => return false,
+            };
+        }
+        s.0 += n;
+        !s.1
+    }
+
+    fn give(&self, n: u64, over: bool) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 = s.0.saturating_sub(n);
+            s.1 |= over;
+        }
+        self.freed.notify_all();
+    }
+}
+
 impl Reader {
     const GROUP: usize = 256;
     const GROUP_BYTES: u64 = 1 << 20;
-    /// Groups read ahead of the importer: with the group's bounds, a bound
-    /// on the memory of lines waiting (16 MiB and one line), whatever the
-    /// speed of either side.
-    const AHEAD: usize = 16;
+    /// Bytes read ahead of the importer, at most (plus one group): enough
+    /// that the importer does not wait for the reading thread, whatever
+    /// the speed of either side.
+    const AHEAD_BYTES: u64 = 16 << 20;
 
     /// Starts the reading thread. It is detached rather than scoped: if the
     /// import stops at a bad line, it must not wait for a reader blocked on
     /// an input that stays open (a pipe). The thread ends at the end of the
-    /// input, at a read error, or at its next send once the import is over.
+    /// input, at a read error, or once the import is over (dropping the
+    /// `Reader` says so).
     fn start(mut input: Box<dyn BufRead + Send>) -> Reader {
-        let (tx, groups) = std::sync::mpsc::sync_channel(Self::AHEAD);
+        let (tx, groups) = std::sync::mpsc::channel();
+        let budget = std::sync::Arc::new(Budget::default());
+        let ours = budget.clone();
         std::thread::spawn(move || {
             let mut buf = Vec::new();
             let mut n = 0;
@@ -570,12 +615,28 @@ impl Reader {
                         }
                     }
                 }
-                if tx.send(Ok(group)).is_err() || end {
+                if !ours.take(bytes, Self::AHEAD_BYTES) || tx.send(Ok(group)).is_err() || end {
                     return;
                 }
             }
         });
-        Reader { groups }
+        Reader { groups, budget }
+    }
+
+    /// The next group, `None` at the end of the input.
+    fn next(&self) -> Option<Result<Vec<ReadLine>>> {
+        self.groups.recv().ok()
+    }
+
+    /// A group's lines (`size` bytes) are imported: they no longer count.
+    fn done(&self, size: u64) {
+        self.budget.give(size, false);
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.budget.give(0, true);
     }
 }
 
@@ -1556,6 +1617,112 @@ mod tests {
 
     fn err(s: &str) -> LineError {
         parse_line(s.as_bytes()).unwrap_err()
+    }
+
+    /// An input that counts the bytes taken from it and says when it is
+    /// dropped (when the reading thread has ended).
+    struct Counted {
+        inner: std::io::Cursor<Vec<u8>>,
+        taken: std::sync::Arc<std::sync::atomic::AtomicU64>,
+        dropped: std::sync::mpsc::Sender<()>,
+    }
+
+    impl std::io::Read for Counted {
+        fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(b)?;
+            self.taken
+                .fetch_add(n as u64, std::sync::atomic::Ordering::SeqCst);
+            Ok(n)
+        }
+    }
+
+    impl BufRead for Counted {
+        fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+            self.inner.fill_buf()
+        }
+        fn consume(&mut self, n: usize) {
+            self.taken
+                .fetch_add(n as u64, std::sync::atomic::Ordering::SeqCst);
+            self.inner.consume(n)
+        }
+    }
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            let _ = self.dropped.send(());
+        }
+    }
+
+    fn counted(
+        lines: usize,
+        len: usize,
+    ) -> (Reader, impl Fn() -> u64, std::sync::mpsc::Receiver<()>) {
+        let mut text = Vec::new();
+        for _ in 0..lines {
+            text.extend(std::iter::repeat_n(b' ', len - 1));
+            text.push(b'\n');
+        }
+        let taken = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (dropped, ended) = std::sync::mpsc::channel();
+        let input = Counted {
+            inner: std::io::Cursor::new(text),
+            taken: taken.clone(),
+            dropped,
+        };
+        let reader = Reader::start(Box::new(input));
+        (
+            reader,
+            move || taken.load(std::sync::atomic::Ordering::SeqCst),
+            ended,
+        )
+    }
+
+    /// Waits until the reading thread has read `Reader::AHEAD_BYTES` (it
+    /// must get that far without the importer), then a little longer, and
+    /// says how far it got: no further than one more group.
+    fn read_ahead(taken: &impl Fn() -> u64) -> u64 {
+        let start = std::time::Instant::now();
+        while taken() < Reader::AHEAD_BYTES {
+            assert!(
+                start.elapsed().as_secs() < 60,
+                "the reader stalled at {}",
+                taken()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        taken()
+    }
+
+    #[test]
+    fn the_reader_reads_ahead_a_bounded_number_of_bytes() {
+        // 32 MiB in lines of 64 KiB: sixteen lines a group.
+        let (reader, taken, ended) = counted(512, 64 << 10);
+        let ahead = read_ahead(&taken);
+        assert!(
+            ahead <= Reader::AHEAD_BYTES + Reader::GROUP_BYTES,
+            "read {ahead} bytes ahead"
+        );
+        let mut lines = 0;
+        while let Some(group) = reader.next() {
+            let group = group.unwrap();
+            lines += group.len();
+            reader.done(group.iter().map(|(b, _)| b).sum());
+        }
+        assert_eq!(lines, 512);
+        assert_eq!(taken(), 32 << 20);
+        ended.recv().unwrap();
+    }
+
+    #[test]
+    fn a_reader_dropped_early_stops_its_thread() {
+        let (reader, taken, ended) = counted(512, 64 << 10);
+        read_ahead(&taken);
+        drop(reader);
+        ended
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the reading thread ended");
+        assert!(taken() < 32 << 20);
     }
 
     #[test]

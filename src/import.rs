@@ -57,12 +57,11 @@ use crate::hash::Hash;
 use crate::keys::Signer;
 use crate::log::{claim_body, Bulk, NewEntry, StoreHistory};
 use crate::model::*;
-use crate::rules::{self, History, KeyInfo, SourceInfo};
+use crate::rules::{self, History, KeyInfo};
 use crate::store::Store;
-use crate::{clock, entry::Header, query, text};
+use crate::{clock, query, text};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -104,9 +103,6 @@ pub const MAX_BATCH_TEXT_BYTES: usize = 64 << 20;
 /// Source texts kept in memory for claims that quote them; the cache is
 /// emptied when it would grow beyond this.
 const TEXT_CACHE_BYTES: usize = 256 << 20;
-
-/// Items whose seq and hash the checks keep at most (then start afresh).
-const ITEM_CACHE: usize = 1 << 20;
 
 /// Longest label (bytes).
 pub const MAX_LABEL_BYTES: usize = 128;
@@ -727,7 +723,6 @@ struct Importer<'a> {
     checkpointer: Checkpointer,
     signer: &'a Signer,
     opts: &'a Options,
-    origin: String,
     key: KeyInfo,
     /// Kinds the key's role was checked for.
     allowed: Vec<Kind>,
@@ -737,8 +732,6 @@ struct Importer<'a> {
     labels: HashMap<String, Label>,
     /// References resolved from ids, so repeated ids cost one lookup.
     ids: HashMap<ItemId, Ref>,
-    /// Seq and hash of items the checks looked up (see [`WithoutTexts`]).
-    items: RefCell<HashMap<ItemId, (Seq, Hash)>>,
     texts: HashMap<u64, Rc<str>>,
     text_bytes: usize,
     /// This key's claims, per source, and annotations, per claim.
@@ -769,7 +762,8 @@ impl<'a> Importer<'a> {
                 format!("use 1 to {MAX_BATCH_SIZE}"),
             ));
         }
-        let origin = store.origin()?;
+        // A log without its log.init entry is refused here, before any line.
+        store.origin()?;
         let fp = signer.fingerprint().clone();
         let key = StoreHistory { conn: store.conn() }
             .key(&fp)?
@@ -792,13 +786,11 @@ impl<'a> Importer<'a> {
             checkpointer,
             signer,
             opts,
-            origin,
             key,
             allowed: Vec::new(),
             start,
             labels: HashMap::new(),
             ids: HashMap::new(),
-            items: RefCell::new(HashMap::new()),
             texts: HashMap::new(),
             text_bytes: 0,
             claims_of: HashMap::new(),
@@ -999,9 +991,12 @@ impl<'a> Importer<'a> {
                     b.texts.insert(pos, text.clone());
                 }
                 let (first, last) = (b.first_line, b.last_line);
+                // The append path's check is the line's only check: its
+                // refusal is the line's error.
                 self.bulk
-                    .push(*entry)
-                    .map_err(|e| in_batch(first, last, e))?;
+                    .try_push(*entry)
+                    .map_err(|e| in_batch(first, last, e))?
+                    .map_err(|e| at(n, for_import(e)))?;
                 self.batch.len += 1;
                 self.batch.kinds.push(kind);
                 LabelState::Pending(pos)
@@ -1171,7 +1166,6 @@ impl<'a> Importer<'a> {
             media_type: rules::MEDIA_TYPE.into(),
             derived_from,
         });
-        self.check(&body)?;
         self.batch.shas.insert(sha256, self.batch.len);
         self.batch.text_bytes += data.len();
         Ok(Outcome::Append(Box::new(NewEntry {
@@ -1199,7 +1193,6 @@ impl<'a> Importer<'a> {
                 return Ok(Outcome::Skipped(LabelState::Done(r)));
             }
         }
-        self.check(&body)?;
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
@@ -1232,37 +1225,7 @@ impl<'a> Importer<'a> {
             }
         }
         let body = Body::AnnotationAdd(b);
-        self.check(&body)?;
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
-    }
-
-    /// Applies the append path's rules ([`rules::check_body`]) to the body
-    /// now, so that a bad line is reported with its number before its
-    /// batch is sent. Bodies of one batch never refer to each other, so the
-    /// committed log is exactly what the append path will check them against.
-    fn check(&self, body: &Body) -> Result<()> {
-        let header = Header {
-            log: self.origin.clone(),
-            // Any seq but 0 (which only log.init may have).
-            seq: Seq(u64::MAX),
-            prev: Hash::ZERO,
-            time: String::new(),
-            signer: self.signer.fingerprint().clone(),
-            kind: body.kind(),
-        };
-        let h = WithoutTexts {
-            log: StoreHistory {
-                conn: self.store.conn(),
-            },
-            items: &self.items,
-        };
-        rules::check_body(&h, &header, body)?.map_err(|v| {
-            let hint = match v.check {
-                rules::Check::Reference => "check the ids with `claimtrail list`",
-                _ => "fix the value and run the import again",
-            };
-            Error::invalid(v.detail, hint)
-        })
     }
 
     /// The text of a source, from the cache or the database.
@@ -1478,6 +1441,16 @@ impl Checkpointer {
     }
 }
 
+/// A refusal of the append path, with the hint said for an import.
+fn for_import(e: Error) -> Error {
+    match e {
+        Error::Invalid { what, hint } if hint == crate::log::FIX_AND_RUN_AGAIN => {
+            Error::invalid(what, "fix the value and run the import again")
+        }
+        e => e,
+    }
+}
+
 /// An error of the append path, which takes a batch's entries together.
 fn in_batch(first: u64, last: u64, e: Error) -> Error {
     match e {
@@ -1556,58 +1529,6 @@ fn max_id(conn: &Connection, table: &str) -> Result<u64> {
         .optional()?
         .flatten();
     Ok(n.unwrap_or(0).max(0) as u64)
-}
-
-/// The append path's view of the log for checking a line before its batch
-/// is sent, made cheap: without source texts (the quote of a claim built
-/// here comes from the very text the append path checks it against again),
-/// and with the seq and hash of items already looked up kept (an entry
-/// never changes once appended), so that 1000 annotations of one claim do
-/// not look it up 1000 times.
-struct WithoutTexts<'c> {
-    log: StoreHistory<'c>,
-    items: &'c RefCell<HashMap<ItemId, (Seq, Hash)>>,
-}
-
-impl History for WithoutTexts<'_> {
-    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
-        self.log.key(fp)
-    }
-    fn active_admins(&self) -> Result<u64> {
-        self.log.active_admins()
-    }
-    fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
-        if let Some(found) = self.items.borrow().get(&id) {
-            return Ok(Some(*found));
-        }
-        let found = self.log.item(id)?;
-        if let Some(f) = found {
-            let mut items = self.items.borrow_mut();
-            if items.len() >= ITEM_CACHE {
-                items.clear();
-            }
-            items.insert(id, f);
-        }
-        Ok(found)
-    }
-    fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
-        self.log.source(n)
-    }
-    fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>> {
-        self.log.source_with_sha(sha)
-    }
-    fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
-        self.log.annotation(n)
-    }
-    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
-        self.log.claim_source(n)
-    }
-    fn blob(&self, _sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
-        Ok(None)
-    }
-    fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
-        self.log.tree_root(size)
-    }
 }
 
 #[cfg(test)]

@@ -238,7 +238,7 @@ fn append_pipelined(
         let mut p = Pipeline::new(scope, signer);
         p.start(conn, next_n)?;
         for e in entries {
-            p.push(conn, e)?;
+            p.push(conn, e)??;
         }
         p.finish(conn)
     })
@@ -357,8 +357,9 @@ impl<'s> Pipeline<'s> {
     }
 
     /// Checks the entry and hands it to the signing thread; stores the
-    /// entries signed meanwhile.
-    fn push(&mut self, conn: &Connection, e: NewEntry) -> Result<()> {
+    /// entries signed meanwhile. The inner error is the entry's refusal
+    /// (nothing of it was sent); the outer one, a failure of the batch.
+    fn push(&mut self, conn: &Connection, e: NewEntry) -> Result<Result<()>> {
         let open = self
             .open
             .as_mut()
@@ -382,7 +383,11 @@ impl<'s> Pipeline<'s> {
             caches: &open.caches,
             items: &self.items,
         };
-        check_entry(&history, self.signer, &header, &e)?;
+        match check_entry(&history, self.signer, &header, &e) {
+            Ok(()) => {}
+            Err(e @ (Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_))) => return Err(e),
+            Err(refusal) => return Ok(Err(refusal)),
+        }
         let n = e.body.creates().map(|k| {
             open.next_n[k.index()] += 1;
             open.next_n[k.index()] - 1
@@ -398,9 +403,9 @@ impl<'s> Pipeline<'s> {
         };
         if self.to_sign.send((open.prev.take(), payload)).is_err() {
             // The signing thread stopped after an error, which comes next.
-            return self.store_signed(conn, true);
+            return self.store_signed(conn, true).map(Ok);
         }
-        self.store_signed(conn, false)
+        self.store_signed(conn, false).map(Ok)
     }
 
     /// Stores the entries that are signed, in order; with `wait`, all of
@@ -469,6 +474,14 @@ impl<'s> Bulk<'s> {
 
     /// Checks the entry and appends it to the open batch (beginning one).
     pub fn push(&mut self, e: NewEntry) -> Result<()> {
+        self.try_push(e)?
+    }
+
+    /// [`Bulk::push`], telling apart the entry's refusal (the inner error:
+    /// the batch goes on without it) from a failure of the batch (the outer
+    /// one: drop it). `import` reports a refusal as its line's error: the
+    /// append path's check is then the only check of the line.
+    pub fn try_push(&mut self, e: NewEntry) -> Result<Result<()>> {
         if self.pipeline.open.is_none() {
             self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
             self.pipeline.start(self.conn, next_ids(self.conn)?)?;
@@ -778,12 +791,15 @@ fn authorization_error(
     })
 }
 
+/// The hint of a refusal that no more specific hint fits.
+pub(crate) const FIX_AND_RUN_AGAIN: &str = "fix the value and run the command again";
+
 fn refused(v: Violation) -> Error {
     let hint = match v.check {
         Check::Reference => "check the ids with `claimtrail list`",
         Check::Quote => "check --span against `claimtrail show S<n>`",
         Check::Authorization => "sign with an enrolled key that has the role",
-        _ => "fix the value and run the command again",
+        _ => FIX_AND_RUN_AGAIN,
     };
     Error::invalid(v.detail, hint)
 }

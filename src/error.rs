@@ -66,6 +66,12 @@ impl Error {
         }
     }
 
+    /// An error of the database, its lock or claimtrail itself, not of
+    /// what was asked: it says nothing about the line or entry at hand.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_))
+    }
+
     /// What the user should do next.
     pub fn hint(&self) -> String {
         match self {

@@ -1482,7 +1482,7 @@ fn at(n: u64, e: Error) -> Error {
     match e {
         Error::Invalid { what, hint } if what.starts_with("line ") => Error::Invalid { what, hint },
         Error::Invalid { what, hint } => Error::invalid(format!("line {n}: {what}"), hint),
-        Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_) => e,
+        e if e.is_failure() => e,
         other => Error::invalid(format!("line {n}: {other}"), other.hint()),
     }
 }

@@ -385,7 +385,7 @@ impl<'s> Pipeline<'s> {
         };
         match check_entry(&history, self.signer, &header, &e) {
             Ok(()) => {}
-            Err(e @ (Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_))) => return Err(e),
+            Err(e) if e.is_failure() => return Err(e),
             Err(refusal) => return Ok(Err(refusal)),
         }
         let n = e.body.creates().map(|k| {
@@ -473,14 +473,10 @@ impl<'s> Bulk<'s> {
     }
 
     /// Checks the entry and appends it to the open batch (beginning one).
-    pub fn push(&mut self, e: NewEntry) -> Result<()> {
-        self.try_push(e)?
-    }
-
-    /// [`Bulk::push`], telling apart the entry's refusal (the inner error:
-    /// the batch goes on without it) from a failure of the batch (the outer
-    /// one: drop it). `import` reports a refusal as its line's error: the
-    /// append path's check is then the only check of the line.
+    /// The inner error is the entry's refusal (the batch goes on without
+    /// it), the outer one a failure of the batch (drop it). `import`
+    /// reports a refusal as its line's error: the append path's check is
+    /// the only check of the line.
     pub fn try_push(&mut self, e: NewEntry) -> Result<Result<()>> {
         if self.pipeline.open.is_none() {
             self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
@@ -1075,7 +1071,7 @@ mod tests {
             let mut bulk = Bulk::new(scope, &store, &admin);
             assert_eq!(bulk.before_batch(IdKind::Source), None);
             for i in 0..5 {
-                bulk.push(source(&format!("one {i}"))).unwrap();
+                bulk.try_push(source(&format!("one {i}"))).unwrap().unwrap();
             }
             assert_eq!(bulk.before_batch(IdKind::Source), Some(0));
             let out = bulk.commit().unwrap();
@@ -1088,8 +1084,8 @@ mod tests {
             let claim = NewEntry::new(
                 claim_body(s1, "one 0", (0, 3), "x", SourceKind::Statement, None).unwrap(),
             );
-            bulk.push(claim).unwrap();
-            bulk.push(source("two")).unwrap();
+            bulk.try_push(claim).unwrap().unwrap();
+            bulk.try_push(source("two")).unwrap().unwrap();
             assert_eq!(bulk.before_batch(IdKind::Source), Some(5));
             let out = bulk.commit().unwrap();
             assert_eq!(out[0].seq, Seq(6));
@@ -1101,7 +1097,9 @@ mod tests {
         std::thread::scope(|scope| {
             let mut bulk = Bulk::new(scope, &store, &admin);
             for i in 0..20 {
-                bulk.push(source(&format!("three {i}"))).unwrap();
+                bulk.try_push(source(&format!("three {i}")))
+                    .unwrap()
+                    .unwrap();
             }
             // Wait until the whole batch is stored, not yet committed.
             bulk.pipeline.store_signed(store.conn(), true).unwrap();
@@ -1121,7 +1119,7 @@ mod tests {
         let (store, admin) = new_log(dir.path());
         std::thread::scope(|scope| {
             let mut bulk = Bulk::new(scope, &store, &admin);
-            bulk.push(source("a source")).unwrap();
+            bulk.try_push(source("a source")).unwrap().unwrap();
             let s1 = Ref {
                 id: ItemId::source(1),
                 hash: bulk.commit().unwrap()[0].hash,
@@ -1132,12 +1130,12 @@ mod tests {
                 )
             };
             for _ in 0..2 {
-                bulk.push(claim(s1)).unwrap();
+                bulk.try_push(claim(s1)).unwrap().unwrap();
                 let forged = Ref {
                     id: s1.id,
                     hash: Hash::sha256(b"not S1"),
                 };
-                let err = bulk.push(claim(forged)).unwrap_err();
+                let err = bulk.try_push(claim(forged)).unwrap().unwrap_err();
                 assert!(
                     err.to_string().contains("but that entry's hash is"),
                     "{err}"
@@ -1159,7 +1157,7 @@ mod tests {
         let (store, admin) = new_log(dir.path());
         std::thread::scope(|scope| {
             let mut bulk = Bulk::new(scope, &store, &admin);
-            bulk.push(source("a")).unwrap();
+            bulk.try_push(source("a")).unwrap().unwrap();
             let ahead = Ref {
                 id: ItemId::source(1),
                 hash: Hash::ZERO,
@@ -1167,7 +1165,7 @@ mod tests {
             let claim = NewEntry::new(
                 claim_body(ahead, "a", (0, 1), "x", SourceKind::Statement, None).unwrap(),
             );
-            let err = bulk.push(claim).unwrap_err();
+            let err = bulk.try_push(claim).unwrap_err();
             assert!(matches!(err, Error::Internal(_)), "{err}");
         });
         std::thread::scope(|scope| {
@@ -1176,12 +1174,12 @@ mod tests {
                 fingerprint: admin.fingerprint().clone(),
                 reason: "lost".into(),
             }));
-            assert!(matches!(bulk.push(revoke), Err(Error::Internal(_))));
+            assert!(matches!(bulk.try_push(revoke), Err(Error::Internal(_))));
         });
         std::thread::scope(|scope| {
             let mut bulk = Bulk::new(scope, &store, &admin);
-            bulk.push(source("b")).unwrap();
-            let twice = bulk.push(source("b")).unwrap_err();
+            bulk.try_push(source("b")).unwrap().unwrap();
+            let twice = bulk.try_push(source("b")).unwrap().unwrap_err();
             assert!(
                 twice
                     .to_string()

@@ -693,14 +693,15 @@ pub fn raw_limits(dir: &Path, min: Duration) -> Result<Vec<Limit>> {
 
 /// Rows of entry size (a 700-byte payload, a 150-byte signature and a
 /// unique 32-byte hash) inserted per second in large transactions, with
-/// the store's settings (WAL, synchronous=FULL).
+/// the store's settings (page size, WAL, synchronous=FULL).
 fn sqlite_insert_rate(dir: &Path, min: Duration) -> Result<f64> {
     let path = dir.join("raw-insert.db");
     let conn = rusqlite::Connection::open(&path)?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+    conn.execute_batch(&format!(
+        "PRAGMA page_size = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
          CREATE TABLE t (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL, sig BLOB NOT NULL, hash BLOB NOT NULL UNIQUE);",
-    )?;
+        crate::store::PAGE_SIZE
+    ))?;
     let payload = vec![b'x'; 700];
     let sig = vec![7u8; 150];
     let mut seq = 0i64;

@@ -7,13 +7,30 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 /// The current time in entry format. `CLAIMTRAIL_NOW` (an RFC 3339 UTC
 /// time) overrides the clock, for reproducible demos and tests.
+/// The environment is read once per process, and the string is made once
+/// per second per thread: an import asks for the time of every entry.
 pub fn now() -> String {
-    if let Ok(fixed) = std::env::var("CLAIMTRAIL_NOW") {
-        if check_utc(&fixed).is_ok() {
-            return fixed;
-        }
+    static FIXED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let fixed = FIXED.get_or_init(|| {
+        std::env::var("CLAIMTRAIL_NOW")
+            .ok()
+            .filter(|f| check_utc(f).is_ok())
+    });
+    if let Some(fixed) = fixed {
+        return fixed.clone();
     }
-    format_utc(OffsetDateTime::now_utc())
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let t = OffsetDateTime::now_utc();
+    let second = t.unix_timestamp();
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != second {
+            *last = (second, format_utc(t));
+        }
+        last.1.clone()
+    })
 }
 
 pub fn format_utc(t: OffsetDateTime) -> String {

@@ -62,7 +62,11 @@ use crate::store::Store;
 use crate::{clock, query, text};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+/// Import's maps (labels, ids, texts, existing items) are looked up a few
+/// times per line; SipHash was 2 % of the importing thread's time.
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -789,12 +793,12 @@ impl<'a> Importer<'a> {
             key,
             allowed: Vec::new(),
             start,
-            labels: HashMap::new(),
-            ids: HashMap::new(),
-            texts: HashMap::new(),
+            labels: HashMap::default(),
+            ids: HashMap::default(),
+            texts: HashMap::default(),
             text_bytes: 0,
-            claims_of: HashMap::new(),
-            annotations_of: HashMap::new(),
+            claims_of: HashMap::default(),
+            annotations_of: HashMap::default(),
             batch: Batch::default(),
             queue: VecDeque::new(),
             line: 0,
@@ -1275,7 +1279,7 @@ impl<'a> Importer<'a> {
             self.signer.fingerprint().as_str(),
             before as i64
         ])?;
-        let mut out = Existing::new();
+        let mut out = Existing::default();
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let hash: Vec<u8> = row.get(1)?;

@@ -51,6 +51,11 @@ pub enum Error {
     Invalid { what: String, hint: String },
     #[error("the database is busy: another process held its write lock for more than {0} s")]
     Busy(u64),
+    #[error("the log changed during this command: another process wrote after entry {expected} (the last entry is now {})", found.map_or("none".to_string(), |s| s.to_string()))]
+    LogMoved {
+        expected: crate::model::Seq,
+        found: Option<crate::model::Seq>,
+    },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("internal error: {0}")]
@@ -69,7 +74,10 @@ impl Error {
     /// An error of the database, its lock or claimtrail itself, not of
     /// what was asked: it says nothing about the line or entry at hand.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_))
+        matches!(
+            self,
+            Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_) | Error::LogMoved { .. }
+        )
     }
 
     /// What the user should do next.
@@ -91,6 +99,7 @@ impl Error {
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
+            Error::LogMoved { .. } => "run the command again when the other writer has finished (an import skips the lines already in the log)".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }

@@ -749,6 +749,8 @@ struct Importer<'a> {
     appended: Counts,
     skipped: Counts,
     batches: u64,
+    /// Lines (first, last) of the batch settled and not yet committed.
+    settled: Option<(u64, u64)>,
     progress: Progress,
 }
 
@@ -806,12 +808,18 @@ impl<'a> Importer<'a> {
             appended: Counts::default(),
             skipped: Counts::default(),
             batches: 0,
+            settled: None,
             progress: Progress::default(),
         })
     }
 
-    /// Adds to an error what stays committed, and how to finish.
-    fn failed(&self, e: Error) -> Error {
+    /// Commits the batch settled before the error (it is complete, and the
+    /// lines before the bad one are in it or before it), then adds to the
+    /// error what stays committed, and how to finish.
+    fn failed(&mut self, e: Error) -> Error {
+        if let Err(c) = self.committed() {
+            return c;
+        }
         let (what, hint) = match e {
             Error::Invalid { what, hint } => (what, hint),
             e => return e,
@@ -1312,6 +1320,11 @@ impl<'a> Importer<'a> {
     /// Appends the open batch, if any, in one transaction, then takes the
     /// queued lines that no longer wait, in order, into the next batch
     /// (appending again whenever it fills up).
+    ///
+    /// The batch is settled first (its entries stored, their hashes known)
+    /// and committed only after the queued lines that waited for it are
+    /// handed to the append path: so the signing thread has them to sign
+    /// during the commit and the checkpoint after it, instead of waiting.
     fn commit(&mut self) -> Result<()> {
         loop {
             self.append()?;
@@ -1328,20 +1341,22 @@ impl<'a> Importer<'a> {
                 }
             }
             self.queue.extend(rest);
+            self.committed()?;
             if !self.batch_full() && self.queue.len() < self.opts.batch_size {
                 return Ok(());
             }
         }
     }
 
-    /// Appends the open batch through the append path and gives its labels
-    /// their references.
+    /// Settles the open batch in the append path (see [`Bulk::settle`]) and
+    /// gives its labels their references; [`Importer::committed`] commits it.
     fn append(&mut self) -> Result<()> {
         if self.batch.len == 0 {
             return Ok(());
         }
         let (first, last) = (self.batch.first_line, self.batch.last_line);
-        let out = self.bulk.commit().map_err(|e| in_batch(first, last, e))?;
+        let out = self.bulk.settle().map_err(|e| in_batch(first, last, e))?;
+        self.settled = Some((first, last));
         let batch = std::mem::take(&mut self.batch);
         for label in batch.labels {
             if let Some(l) = self.labels.get_mut(&label) {
@@ -1359,6 +1374,15 @@ impl<'a> Importer<'a> {
         for kind in &batch.kinds {
             self.appended.add(*kind);
         }
+        Ok(())
+    }
+
+    /// Commits the settled batch, if any, and counts it.
+    fn committed(&mut self) -> Result<()> {
+        let Some((first, last)) = self.settled.take() else {
+            return Ok(());
+        };
+        self.bulk.commit().map_err(|e| in_batch(first, last, e))?;
         self.batches += 1;
         self.progress.appended = self.appended.total();
         self.checkpointer.committed(self.batches);

@@ -238,7 +238,7 @@ fn append_pipelined(
         let mut p = Pipeline::new(scope, signer);
         p.start(conn, next_n)?;
         for e in entries {
-            p.push(conn, e)??;
+            p.push(conn, e, true)??;
         }
         p.finish(conn)
     })
@@ -298,6 +298,10 @@ struct OpenBatch {
     /// Entries sent to be signed and not stored yet: their item number
     /// and source text.
     in_flight: std::collections::VecDeque<(Option<u64>, Option<Vec<u8>>)>,
+    /// The last entry stored (the head when the batch started): what the
+    /// log's head must still be when a later transaction takes the entries
+    /// in flight ([`Bulk::commit`]).
+    stored: (Seq, Hash),
     out: Vec<Appended>,
 }
 
@@ -338,10 +342,11 @@ impl<'s> Pipeline<'s> {
         if self.open.is_some() {
             return Err(Error::Internal("a batch started inside another".into()));
         }
-        let (next_seq, prev) = match crate::store::head(conn)? {
+        let (head, prev) = match crate::store::head(conn)? {
             None => return Err(Error::Internal("a batch before log.init".into())),
-            Some((s, h)) => (s.0 + 1, h),
+            Some(head) => head,
         };
+        let next_seq = head.0 + 1;
         self.open = Some(OpenBatch {
             log: origin(conn)?,
             next_seq,
@@ -351,15 +356,17 @@ impl<'s> Pipeline<'s> {
             caches: BatchCaches::default(),
             tree: crate::tree::TreeWriter::default(),
             in_flight: Default::default(),
+            stored: (head, prev),
             out: Vec::new(),
         });
         Ok(())
     }
 
-    /// Checks the entry and hands it to the signing thread; stores the
-    /// entries signed meanwhile. The inner error is the entry's refusal
-    /// (nothing of it was sent); the outer one, a failure of the batch.
-    fn push(&mut self, conn: &Connection, e: NewEntry) -> Result<Result<()>> {
+    /// Checks the entry and hands it to the signing thread; with `store`,
+    /// stores the entries signed meanwhile. The inner error is the entry's
+    /// refusal (nothing of it was sent); the outer one, a failure of the
+    /// batch.
+    fn push(&mut self, conn: &Connection, e: NewEntry, store: bool) -> Result<Result<()>> {
         let open = self
             .open
             .as_mut()
@@ -403,9 +410,26 @@ impl<'s> Pipeline<'s> {
         };
         if self.to_sign.send((open.prev.take(), payload)).is_err() {
             // The signing thread stopped after an error, which comes next.
+            if !store {
+                return Err(self.signing_error());
+            }
             return self.store_signed(conn, true).map(Ok);
         }
+        if !store {
+            return Ok(Ok(()));
+        }
         self.store_signed(conn, false).map(Ok)
+    }
+
+    /// The error that stopped the signing thread, without storing what it
+    /// signed before.
+    fn signing_error(&mut self) -> Error {
+        for s in self.signed.iter() {
+            if let Err(e) = s {
+                return e;
+            }
+        }
+        Error::Internal("the signing thread stopped".into())
     }
 
     /// Stores the entries that are signed, in order; with `wait`, all of
@@ -437,6 +461,7 @@ impl<'s> Pipeline<'s> {
                 items: &self.items,
             };
             let a = store_entry(conn, &history, &mut open.tree, s, n, blob)?;
+            open.stored = (a.seq, a.hash);
             open.out.push(a);
         }
         Ok(())
@@ -447,17 +472,43 @@ impl<'s> Pipeline<'s> {
         self.store_signed(conn, true)?;
         Ok(self.open.take().map(|o| o.out).unwrap_or_default())
     }
+
+    /// Stores every entry in flight and returns the entries stored since
+    /// the last settle; the entries pushed from now on form a new batch,
+    /// which may refer to the items of this one (they are stored).
+    fn settle(&mut self, conn: &Connection) -> Result<Vec<Appended>> {
+        self.store_signed(conn, true)?;
+        let Some(open) = self.open.as_mut() else {
+            return Ok(Vec::new());
+        };
+        open.start_n = open.next_n;
+        open.caches.added.borrow_mut().clear();
+        Ok(std::mem::take(&mut open.out))
+    }
 }
 
 /// A bulk append of sources, claims and annotations that refer only to
 /// items stored before their batch (what `import` appends): entries are
-/// pushed one at a time, each batch is one transaction, begun by its first
-/// entry and ended by [`Bulk::commit`], and the entries are signed on a
-/// second thread while the caller prepares the next ones (`Pipeline`).
-/// Dropping it with a batch open rolls the batch back.
+/// pushed one at a time and signed on a second thread while the caller
+/// prepares the next ones (`Pipeline`); each batch is one transaction.
+///
+/// A batch ends in two steps, so that the signing thread never waits for
+/// the commit: [`Bulk::settle`] stores the batch's last entries and gives
+/// their hashes (the caller's next lines may refer to them), and the
+/// entries pushed after it are checked and signed but not stored until
+/// [`Bulk::commit`] has committed the batch. The next transaction begins
+/// with the next push, and takes those entries only if the log's head is
+/// still the batch's last entry: they were numbered and chained after it,
+/// so if another process appended in between they are refused whole
+/// ([`Error::LogMoved`]). Dropping it rolls back whatever is not committed.
 pub struct Bulk<'s> {
     conn: &'s Connection,
     pipeline: Pipeline<'s>,
+    /// Whether this connection's write transaction is open.
+    txn: bool,
+    /// Whether the open transaction holds a settled batch that awaits its
+    /// commit: entries pushed since are not stored in it.
+    settled: bool,
 }
 
 impl<'s> Bulk<'s> {
@@ -469,6 +520,8 @@ impl<'s> Bulk<'s> {
         Bulk {
             conn: store.conn(),
             pipeline: Pipeline::new(scope, signer),
+            txn: false,
+            settled: false,
         }
     }
 
@@ -478,21 +531,76 @@ impl<'s> Bulk<'s> {
     /// reports a refusal as its line's error: the append path's check is
     /// the only check of the line.
     pub fn try_push(&mut self, e: NewEntry) -> Result<Result<()>> {
+        if !self.settled {
+            self.begin()?;
+        }
         if self.pipeline.open.is_none() {
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
             self.pipeline.start(self.conn, next_ids(self.conn)?)?;
         }
-        self.pipeline.push(self.conn, e)
+        self.pipeline.push(self.conn, e, !self.settled)
     }
 
-    /// Stores the rest of the open batch and commits it.
-    pub fn commit(&mut self) -> Result<Vec<Appended>> {
+    /// Stores every entry of the open batch and returns them, in the order
+    /// pushed; the transaction stays open until [`Bulk::commit`]. Entries
+    /// pushed from now on form the next batch and may refer to these.
+    pub fn settle(&mut self) -> Result<Vec<Appended>> {
+        if self.settled {
+            return Err(Error::Internal("a batch settled twice".into()));
+        }
         if self.pipeline.open.is_none() {
             return Ok(Vec::new());
         }
-        let out = self.pipeline.finish(self.conn)?;
-        self.conn.execute_batch("COMMIT").map_err(busy)?;
+        self.begin()?;
+        let out = self.pipeline.settle(self.conn)?;
+        self.settled = true;
         Ok(out)
+    }
+
+    /// Commits the settled batch (settling the open one first if it was
+    /// not) and returns the entries settled by this call. Entries pushed
+    /// after the settle stay in flight, for the next transaction.
+    pub fn commit(&mut self) -> Result<Vec<Appended>> {
+        let out = if self.settled {
+            Vec::new()
+        } else {
+            self.settle()?
+        };
+        if self.txn {
+            self.conn.execute_batch("COMMIT").map_err(busy)?;
+            self.txn = false;
+        }
+        self.settled = false;
+        if self
+            .pipeline
+            .open
+            .as_ref()
+            .is_some_and(|o| o.in_flight.is_empty())
+        {
+            // Nothing in flight: the next batch starts from the log as it
+            // is then.
+            self.pipeline.open = None;
+        }
+        Ok(out)
+    }
+
+    /// Opens the write transaction if it is not open. With entries in
+    /// flight, the log must still end where the pipeline left it.
+    fn begin(&mut self) -> Result<()> {
+        if self.txn {
+            return Ok(());
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
+        self.txn = true;
+        if let Some(open) = &self.pipeline.open {
+            let head = crate::store::head(self.conn)?;
+            if head != Some(open.stored) {
+                return Err(Error::LogMoved {
+                    expected: open.stored.0,
+                    found: head.map(|(s, _)| s),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The highest id of `kind` stored before the open batch (`None` when
@@ -508,7 +616,7 @@ impl<'s> Bulk<'s> {
 
 impl Drop for Bulk<'_> {
     fn drop(&mut self) {
-        if self.pipeline.open.is_some() || !self.conn.is_autocommit() {
+        if self.txn || !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
@@ -1109,6 +1217,61 @@ mod tests {
         let report = verify(&store).unwrap();
         assert!(report.ok, "{:?}", report.problems);
         assert_eq!(report.entries as i64, before);
+    }
+
+    /// A settled batch is committed while the next batch's entries are
+    /// signed: they go into the next transaction, or, if another process
+    /// appended in between, are refused whole and never stored.
+    #[test]
+    fn entries_pushed_after_a_settle_go_into_the_next_transaction_unless_the_log_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, admin) = new_log(dir.path());
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            for i in 0..3 {
+                bulk.try_push(source(&format!("one {i}"))).unwrap().unwrap();
+            }
+            let out = bulk.settle().unwrap();
+            assert_eq!(out.len(), 3);
+            // The next batch may refer to the settled one.
+            assert_eq!(bulk.before_batch(IdKind::Source), Some(3));
+            let s1 = Ref {
+                id: ItemId::source(1),
+                hash: out[0].hash,
+            };
+            let claim = NewEntry::new(
+                claim_body(s1, "one 0", (0, 3), "x", SourceKind::Statement, None).unwrap(),
+            );
+            bulk.try_push(claim).unwrap().unwrap();
+            let settled = rows(&store); // this connection sees its transaction
+            assert!(bulk.commit().unwrap().is_empty());
+            assert_eq!(rows(&store), settled, "the claim is not in that batch");
+            bulk.try_push(source("two")).unwrap().unwrap();
+            let out = bulk.commit().unwrap();
+            assert_eq!(out.len(), 2);
+            assert_eq!(out[0].id, Some(ItemId::claim(1)));
+            assert_eq!(out[1].id, Some(ItemId::source(4)));
+        });
+        assert!(verify(&store).unwrap().ok);
+        let before = rows(&store);
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            bulk.try_push(source("three")).unwrap().unwrap();
+            bulk.settle().unwrap();
+            bulk.try_push(source("four")).unwrap().unwrap();
+            bulk.commit().unwrap();
+            let mut other = Store::open(store.path()).unwrap();
+            append(&mut other, &admin, source("five")).unwrap();
+            let e = bulk.try_push(source("six")).unwrap_err();
+            assert!(
+                matches!(e, Error::LogMoved { expected, found: Some(found) }
+                    if expected == Seq(before as u64) && found == Seq(before as u64 + 1)),
+                "{e}"
+            );
+        });
+        let report = verify(&store).unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+        assert_eq!(report.entries as i64, before + 2, "three and five only");
     }
 
     /// The items a bulk append has looked up are kept from batch to batch;

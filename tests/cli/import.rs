@@ -984,3 +984,84 @@ fn killed_at_random_points_then_rerun_completes_without_duplicates() {
         "no kill interrupted the import: {cut:?}"
     );
 }
+
+/// An import commits a batch while the lines that waited for it are
+/// already being signed, and takes them in its next transaction only if
+/// nobody appended in between (they are numbered and chained after its
+/// batch). Here another writer does, while the import waits for input.
+#[test]
+fn another_writer_between_batches_stops_the_import_and_a_rerun_completes() {
+    let w = Work::with_claims();
+    let claim = |label: &str, occurrence: u64| {
+        json!({"type":"claim","label":label,"source":"S1","quote":"Tehran summit","occurrence":occurrence,
+               "speaker":"Speaker","provenance":"interview"})
+        .to_string()
+    };
+    let lines = [
+        claim("c0", 1),
+        // Waits for c0's batch, and is signed while that batch commits.
+        json!({"type":"annotation","claim":"@c0","verdict":"unverified"}).to_string(),
+        claim("c1", 2),
+    ];
+    let claims = count(&w, "claims");
+    let annotations = count(&w, "annotations");
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("claimtrail"))
+        .current_dir(w.dir.path())
+        .env_remove("CLAIMTRAIL_PASSPHRASE")
+        .env_remove("CLAIMTRAIL_NOW")
+        .env("CLAIMTRAIL_DB", &w.db)
+        .env("CLAIMTRAIL_KEY", w.path("analyst"))
+        .args(["import", "-", "--batch-size", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    use std::io::Write;
+    // Blank lines after them fill the reader's group of 256 lines.
+    let mut head = lines.join("\n");
+    head.push_str(&"\n".repeat(300));
+    stdin.write_all(head.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // The batch of c0 and c1 is committed; the import waits for more input.
+    let started = Instant::now();
+    while count(&w, "claims") < claims + 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the batch never came"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    stdin.write_all(b"\n").unwrap();
+    drop(stdin);
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.error("the log changed during this command: another process wrote after entry");
+    assert!(
+        run.stderr.contains("run the command again"),
+        "{}",
+        run.stderr
+    );
+    // The committed batch and the other writer's annotation, nothing else.
+    assert_eq!(count(&w, "claims"), claims + 2);
+    assert_eq!(count(&w, "annotations"), annotations + 1);
+    w.run(None, &["verify"]).ok();
+
+    write_lines(&w.path("again.jsonl"), &lines);
+    let s = summary(
+        w.run(Some("analyst"), &["--json", "import", "again.jsonl"])
+            .ok(),
+    );
+    assert_eq!(
+        s["appended"],
+        json!({"sources":0,"claims":0,"annotations":1})
+    );
+    assert_eq!(s["skipped"]["claims"], 2);
+    w.run(None, &["verify"]).ok();
+}

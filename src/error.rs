@@ -51,10 +51,11 @@ pub enum Error {
     Invalid { what: String, hint: String },
     #[error("the database is busy: another process held its write lock for more than {0} s")]
     Busy(u64),
-    #[error("the log changed during this command: another process wrote after entry {expected} (the last entry is now {})", found.map_or("none".to_string(), |s| s.to_string()))]
+    #[error("the log changed during this command: another process wrote after entry {expected} (the last entry is now {}), and an entry prepared before no longer passes: {refusal}", found.map_or("none".to_string(), |s| s.to_string()))]
     LogMoved {
         expected: crate::model::Seq,
         found: Option<crate::model::Seq>,
+        refusal: String,
     },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -99,7 +100,7 @@ impl Error {
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
-            Error::LogMoved { .. } => "run the command again when the other writer has finished (an import skips the lines already in the log)".into(),
+            Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }

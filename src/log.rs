@@ -473,6 +473,41 @@ impl<'s> Pipeline<'s> {
         Ok(self.open.take().map(|o| o.out).unwrap_or_default())
     }
 
+    /// After another process appended to the log (the open batch's entries
+    /// in flight were numbered and chained after an entry that is no longer
+    /// the head): takes back the entries in flight, unsigned, and pushes
+    /// them again on the log as it is now, in the same order, checked
+    /// again. Nothing of them was stored. The inner error is a refusal of
+    /// one of them under the new log (the rest are dropped).
+    fn restart(&mut self, conn: &Connection) -> Result<Result<()>> {
+        let Some(open) = self.open.take() else {
+            return Ok(Ok(()));
+        };
+        if !open.out.is_empty() {
+            return Err(Error::Internal(
+                "a restart after entries were stored".into(),
+            ));
+        }
+        let mut entries = Vec::with_capacity(open.in_flight.len());
+        for (_, blob) in open.in_flight {
+            let s = self
+                .signed
+                .recv()
+                .map_err(|_| Error::Internal("the signing thread stopped".into()))??;
+            entries.push(NewEntry {
+                body: s.payload.body,
+                blob,
+            });
+        }
+        self.start(conn, next_ids(conn)?)?;
+        for e in entries {
+            if let Err(refusal) = self.push(conn, e, true)? {
+                return Ok(Err(refusal));
+            }
+        }
+        Ok(Ok(()))
+    }
+
     /// Stores every entry in flight and returns the entries stored since
     /// the last settle; the entries pushed from now on form a new batch,
     /// which may refer to the items of this one (they are stored).
@@ -497,9 +532,11 @@ impl<'s> Pipeline<'s> {
 /// their hashes (the caller's next lines may refer to them), and the
 /// entries pushed after it are checked and signed but not stored until
 /// [`Bulk::commit`] has committed the batch. The next transaction begins
-/// with the next push, and takes those entries only if the log's head is
-/// still the batch's last entry: they were numbered and chained after it,
-/// so if another process appended in between they are refused whole
+/// with the next push. Those entries were numbered and chained after the
+/// committed batch, so if another process appended in between (a single
+/// command waiting for the lock takes it then), they are taken back
+/// unsigned, checked again and signed again after the new head; only if
+/// one of them no longer passes does the append stop
 /// ([`Error::LogMoved`]). Dropping it rolls back whatever is not committed.
 pub struct Bulk<'s> {
     conn: &'s Connection,
@@ -594,10 +631,14 @@ impl<'s> Bulk<'s> {
         if let Some(open) = &self.pipeline.open {
             let head = crate::store::head(self.conn)?;
             if head != Some(open.stored) {
-                return Err(Error::LogMoved {
-                    expected: open.stored.0,
-                    found: head.map(|(s, _)| s),
-                });
+                let (expected, found) = (open.stored.0, head.map(|(s, _)| s));
+                self.pipeline
+                    .restart(self.conn)?
+                    .map_err(|refusal| Error::LogMoved {
+                        expected,
+                        found,
+                        refusal: refusal.to_string(),
+                    })?;
             }
         }
         Ok(())
@@ -1220,10 +1261,11 @@ mod tests {
     }
 
     /// A settled batch is committed while the next batch's entries are
-    /// signed: they go into the next transaction, or, if another process
-    /// appended in between, are refused whole and never stored.
+    /// signed: they go into the next transaction. If another process
+    /// appended in between, they are checked and signed again after its
+    /// entries, or refused whole if one no longer passes.
     #[test]
-    fn entries_pushed_after_a_settle_go_into_the_next_transaction_unless_the_log_moved() {
+    fn entries_pushed_after_a_settle_go_into_the_next_transaction_after_any_other_writer() {
         let dir = tempfile::tempdir().unwrap();
         let (store, admin) = new_log(dir.path());
         std::thread::scope(|scope| {
@@ -1253,7 +1295,7 @@ mod tests {
             assert_eq!(out[1].id, Some(ItemId::source(4)));
         });
         assert!(verify(&store).unwrap().ok);
-        let before = rows(&store);
+        let before = rows(&store) as u64;
         std::thread::scope(|scope| {
             let mut bulk = Bulk::new(scope, &store, &admin);
             bulk.try_push(source("three")).unwrap().unwrap();
@@ -1261,17 +1303,50 @@ mod tests {
             bulk.try_push(source("four")).unwrap().unwrap();
             bulk.commit().unwrap();
             let mut other = Store::open(store.path()).unwrap();
-            append(&mut other, &admin, source("five")).unwrap();
-            let e = bulk.try_push(source("six")).unwrap_err();
+            let five = append(&mut other, &admin, source("five")).unwrap();
+            assert_eq!(five.seq, Seq(before + 1));
+            bulk.try_push(source("six")).unwrap().unwrap();
+            let out = bulk.commit().unwrap();
+            let got: Vec<_> = out.iter().map(|a| (a.seq, a.id)).collect();
+            assert_eq!(
+                got,
+                [
+                    (Seq(before + 2), Some(ItemId::source(7))),
+                    (Seq(before + 3), Some(ItemId::source(8)))
+                ],
+                "four and six after five"
+            );
+        });
+        let report = verify(&store).unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+        assert_eq!(report.entries as u64, before + 4);
+        // The other writer adds the very text in flight: that entry is
+        // refused now, and none of those in flight is stored.
+        let before = rows(&store) as u64;
+        std::thread::scope(|scope| {
+            let mut bulk = Bulk::new(scope, &store, &admin);
+            bulk.try_push(source("seven")).unwrap().unwrap();
+            bulk.settle().unwrap();
+            bulk.try_push(source("eight")).unwrap().unwrap();
+            bulk.try_push(source("nine")).unwrap().unwrap();
+            bulk.commit().unwrap();
+            let mut other = Store::open(store.path()).unwrap();
+            append(&mut other, &admin, source("nine")).unwrap();
+            let e = bulk.try_push(source("ten")).unwrap_err();
             assert!(
-                matches!(e, Error::LogMoved { expected, found: Some(found) }
-                    if expected == Seq(before as u64) && found == Seq(before as u64 + 1)),
+                matches!(&e, Error::LogMoved { expected, found: Some(found), refusal }
+                    if *expected == Seq(before) && *found == Seq(before + 1)
+                        && refusal.contains("already")),
                 "{e}"
             );
         });
         let report = verify(&store).unwrap();
         assert!(report.ok, "{:?}", report.problems);
-        assert_eq!(report.entries as i64, before + 2, "three and five only");
+        assert_eq!(
+            report.entries as u64,
+            before + 2,
+            "seven and the other nine"
+        );
     }
 
     /// The items a bulk append has looked up are kept from batch to batch;

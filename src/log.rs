@@ -1127,6 +1127,15 @@ mod tests {
         (Store::open(&db).unwrap(), admin)
     }
 
+    /// A claim quoting S1 ("one 0"), the first entry of `out`.
+    fn claim_on_first(out: &[Appended]) -> NewEntry {
+        let s1 = Ref {
+            id: ItemId::source(1),
+            hash: out[0].hash,
+        };
+        NewEntry::new(claim_body(s1, "one 0", (0, 3), "x", SourceKind::Statement, None).unwrap())
+    }
+
     fn rows(store: &Store) -> i64 {
         store
             .conn()
@@ -1226,14 +1235,7 @@ mod tests {
             let out = bulk.commit().unwrap();
             assert_eq!(out.len(), 5);
             assert_eq!(out[4].id, Some(ItemId::source(5)));
-            let s1 = Ref {
-                id: ItemId::source(1),
-                hash: out[0].hash,
-            };
-            let claim = NewEntry::new(
-                claim_body(s1, "one 0", (0, 3), "x", SourceKind::Statement, None).unwrap(),
-            );
-            bulk.try_push(claim).unwrap().unwrap();
+            bulk.try_push(claim_on_first(&out)).unwrap().unwrap();
             bulk.try_push(source("two")).unwrap().unwrap();
             assert_eq!(bulk.before_batch(IdKind::Source), Some(5));
             let out = bulk.commit().unwrap();
@@ -1277,14 +1279,7 @@ mod tests {
             assert_eq!(out.len(), 3);
             // The next batch may refer to the settled one.
             assert_eq!(bulk.before_batch(IdKind::Source), Some(3));
-            let s1 = Ref {
-                id: ItemId::source(1),
-                hash: out[0].hash,
-            };
-            let claim = NewEntry::new(
-                claim_body(s1, "one 0", (0, 3), "x", SourceKind::Statement, None).unwrap(),
-            );
-            bulk.try_push(claim).unwrap().unwrap();
+            bulk.try_push(claim_on_first(&out)).unwrap().unwrap();
             let settled = rows(&store); // this connection sees its transaction
             assert!(bulk.commit().unwrap().is_empty());
             assert_eq!(rows(&store), settled, "the claim is not in that batch");

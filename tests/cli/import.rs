@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use serde_json::{json, Value};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -985,27 +986,10 @@ fn killed_at_random_points_then_rerun_completes_without_duplicates() {
     );
 }
 
-/// An import commits a batch while the lines that waited for it are
-/// already being signed; they were numbered and chained after that batch.
-/// Here another writer appends in between (while the import waits for
-/// input): the import signs them again after its entry and goes on.
-#[test]
-fn another_writer_between_batches_is_taken_in_stride() {
-    let w = Work::with_claims();
-    let claim = |label: &str, occurrence: u64| {
-        json!({"type":"claim","label":label,"source":"S1","quote":"Tehran summit","occurrence":occurrence,
-               "speaker":"Speaker","provenance":"interview"})
-        .to_string()
-    };
-    let lines = [
-        claim("c0", 1),
-        // Waits for c0's batch, and is signed while that batch commits.
-        json!({"type":"annotation","claim":"@c0","verdict":"unverified"}).to_string(),
-        claim("c1", 2),
-    ];
-    let claims = count(&w, "claims");
-    let annotations = count(&w, "annotations");
-
+/// `import -` of `lines` with batches of 2, its input left open after
+/// them (blank lines fill the reader's group of 256 lines, so the lines
+/// are imported while it waits for more).
+fn paused_import(w: &Work, lines: &[String]) -> std::process::Child {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("claimtrail"))
         .current_dir(w.dir.path())
         .env_remove("CLAIMTRAIL_PASSPHRASE")
@@ -1018,33 +1002,65 @@ fn another_writer_between_batches_is_taken_in_stride() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    use std::io::Write;
-    // Blank lines after them fill the reader's group of 256 lines.
     let mut head = lines.join("\n");
     head.push_str(&"\n".repeat(300));
+    let stdin = child.stdin.as_mut().unwrap();
     stdin.write_all(head.as_bytes()).unwrap();
     stdin.flush().unwrap();
-    // The batch of c0 and c1 is committed; the import waits for more input.
+    child
+}
+
+/// Waits (up to 30 s) until `table` has `n` rows.
+fn until_rows(w: &Work, table: &str, n: i64) {
     let started = Instant::now();
-    while count(&w, "claims") < claims + 2 {
+    while count(w, table) < n {
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "the batch never came"
+            "{table} never reached {n} rows"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Sends the last line to a paused import and waits for its end.
+fn resume(mut child: std::process::Child, last: &str) -> Run {
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{last}\n").as_bytes()).unwrap();
+    drop(stdin);
+    Run::from(child.wait_with_output().unwrap())
+}
+
+fn claim_on(source: &str, label: &str, occurrence: u64) -> String {
+    json!({"type":"claim","label":label,"source":source,"quote":"Tehran summit","occurrence":occurrence,
+           "speaker":"Speaker","provenance":"interview"})
+    .to_string()
+}
+
+/// An import commits a batch while the lines that waited for it are
+/// already being signed; they were numbered and chained after that batch.
+/// Here another writer appends in between (while the import waits for
+/// input): the import signs them again after its entry and goes on.
+#[test]
+fn another_writer_between_batches_is_taken_in_stride() {
+    let w = Work::with_claims();
+    let lines = [
+        claim_on("S1", "c0", 1),
+        // Waits for c0's batch, and is signed while that batch commits.
+        json!({"type":"annotation","claim":"@c0","verdict":"unverified"}).to_string(),
+        claim_on("S1", "c1", 2),
+    ];
+    let claims = count(&w, "claims");
+    let annotations = count(&w, "annotations");
+    let child = paused_import(&w, &lines);
+    // The batch of c0 and c1 is committed; the import waits for more input.
+    until_rows(&w, "claims", claims + 2);
     assert_eq!(count(&w, "annotations"), annotations);
     w.run(
         Some("analyst"),
         &["annotate", "C2", "--verdict", "disputed"],
     )
     .ok();
-    stdin
-        .write_all(format!("{}\n", claim("c2", 3)).as_bytes())
-        .unwrap();
-    drop(stdin);
-    let run = Run::from(child.wait_with_output().unwrap());
+    let run = resume(child, &claim_on("S1", "c2", 3));
     let s = summary(run.ok());
     assert_eq!(
         s["appended"],
@@ -1059,4 +1075,39 @@ fn another_writer_between_batches_is_taken_in_stride() {
     let anns = anns.as_array().unwrap();
     let last: Vec<&Value> = anns[anns.len() - 2..].iter().map(|a| &a["claim"]).collect();
     assert_eq!(last, [&json!("C2"), &json!("C3")], "{anns:?}");
+}
+
+/// If what the other writer did makes an entry signed meanwhile invalid
+/// (here: an admin redacts the source of a waiting claim), the import stops
+/// without storing any of them; the batches before stay, and a re-run
+/// names the line.
+#[test]
+fn another_writer_that_invalidates_a_waiting_line_stops_the_import() {
+    let w = Work::with_claims();
+    let text = "Dispatch 1. The Tehran summit ended without a statement.\n";
+    let lines = [
+        json!({"type":"source","label":"d1","text":text,"kind":"article"}).to_string(),
+        // Waits for d1's batch, and is signed while that batch commits.
+        claim_on("@d1", "c0", 1),
+        claim_on("S1", "c1", 1),
+    ];
+    let (sources, claims) = (count(&w, "sources"), count(&w, "claims"));
+    let child = paused_import(&w, &lines);
+    until_rows(&w, "sources", sources + 1);
+    w.run(Some("admin"), &["source", "redact", "S2", "--reason", "x"])
+        .ok();
+    let run = resume(child, &claim_on("S1", "c2", 2));
+    run.error("the log changed during this command: another process wrote after entry");
+    assert!(
+        run.stderr
+            .contains("no longer passes: S2 was redacted before this claim"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(count(&w, "sources"), sources + 1);
+    assert_eq!(count(&w, "claims"), claims + 1, "c1 only");
+    w.run(None, &["verify"]).ok();
+    write_lines(&w.path("again.jsonl"), &lines);
+    w.run(Some("analyst"), &["import", "again.jsonl"])
+        .error("line 2: S2 was redacted: its text is gone and cannot be quoted");
 }

@@ -7,6 +7,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 /// The current time in entry format. `CLAIMTRAIL_NOW` (an RFC 3339 UTC
 /// time) overrides the clock, for reproducible demos and tests.
+///
 /// The environment is read once per process, and the string is made once
 /// per second per thread: an import asks for the time of every entry.
 pub fn now() -> String {

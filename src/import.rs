@@ -63,14 +63,14 @@ use crate::{clock, query, text};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-
-/// Import's maps (labels, ids, texts, existing items) are looked up a few
-/// times per line; SipHash was 2 % of the importing thread's time.
-type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Instant;
+
+/// Import's maps (labels, ids, texts, existing items) are looked up a few
+/// times per line; SipHash was 2 % of the importing thread's time.
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 /// Entries appended per transaction unless `--batch-size` says otherwise.
 /// Each commit writes every page the batch touched to the WAL, and the

@@ -469,8 +469,9 @@ impl<'s> Pipeline<'s> {
 
     /// Stores the rest of the batch and ends it (the caller commits).
     fn finish(&mut self, conn: &Connection) -> Result<Vec<Appended>> {
-        self.store_signed(conn, true)?;
-        Ok(self.open.take().map(|o| o.out).unwrap_or_default())
+        let out = self.settle(conn)?;
+        self.open = None;
+        Ok(out)
     }
 
     /// After another process appended to the log (the open batch's entries
@@ -593,15 +594,9 @@ impl<'s> Bulk<'s> {
         Ok(out)
     }
 
-    /// Commits the settled batch (settling the open one first if it was
-    /// not) and returns the entries settled by this call. Entries pushed
-    /// after the settle stay in flight, for the next transaction.
-    pub fn commit(&mut self) -> Result<Vec<Appended>> {
-        let out = if self.settled {
-            Vec::new()
-        } else {
-            self.settle()?
-        };
+    /// Commits what is stored (after [`Bulk::settle`], the whole batch).
+    /// Entries still in flight stay so, for the next transaction.
+    pub fn commit(&mut self) -> Result<()> {
         if self.txn {
             self.conn.execute_batch("COMMIT").map_err(busy)?;
             self.txn = false;
@@ -617,7 +612,7 @@ impl<'s> Bulk<'s> {
             // is then.
             self.pipeline.open = None;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Opens the write transaction if it is not open. With entries in
@@ -1136,6 +1131,13 @@ mod tests {
         NewEntry::new(claim_body(s1, "one 0", (0, 3), "x", SourceKind::Statement, None).unwrap())
     }
 
+    /// Ends the open batch: stores it, commits it, and returns its entries.
+    fn settle_and_commit(bulk: &mut Bulk<'_>) -> Vec<Appended> {
+        let out = bulk.settle().unwrap();
+        bulk.commit().unwrap();
+        out
+    }
+
     fn rows(store: &Store) -> i64 {
         store
             .conn()
@@ -1232,16 +1234,16 @@ mod tests {
                 bulk.try_push(source(&format!("one {i}"))).unwrap().unwrap();
             }
             assert_eq!(bulk.before_batch(IdKind::Source), Some(0));
-            let out = bulk.commit().unwrap();
+            let out = settle_and_commit(&mut bulk);
             assert_eq!(out.len(), 5);
             assert_eq!(out[4].id, Some(ItemId::source(5)));
             bulk.try_push(claim_on_first(&out)).unwrap().unwrap();
             bulk.try_push(source("two")).unwrap().unwrap();
             assert_eq!(bulk.before_batch(IdKind::Source), Some(5));
-            let out = bulk.commit().unwrap();
+            let out = settle_and_commit(&mut bulk);
             assert_eq!(out[0].seq, Seq(6));
             assert_eq!(out[1].id, Some(ItemId::source(6)));
-            assert!(bulk.commit().unwrap().is_empty(), "no batch open");
+            assert!(settle_and_commit(&mut bulk).is_empty(), "no batch open");
         });
         assert!(verify(&store).unwrap().ok);
         let before = rows(&store);
@@ -1281,10 +1283,16 @@ mod tests {
             assert_eq!(bulk.before_batch(IdKind::Source), Some(3));
             bulk.try_push(claim_on_first(&out)).unwrap().unwrap();
             let settled = rows(&store); // this connection sees its transaction
-            assert!(bulk.commit().unwrap().is_empty());
+            bulk.commit().unwrap();
+            let in_flight = bulk.pipeline.open.as_ref().map(|o| o.in_flight.len());
+            assert_eq!(
+                in_flight,
+                Some(1),
+                "the claim waits for the next transaction"
+            );
             assert_eq!(rows(&store), settled, "the claim is not in that batch");
             bulk.try_push(source("two")).unwrap().unwrap();
-            let out = bulk.commit().unwrap();
+            let out = settle_and_commit(&mut bulk);
             assert_eq!(out.len(), 2);
             assert_eq!(out[0].id, Some(ItemId::claim(1)));
             assert_eq!(out[1].id, Some(ItemId::source(4)));
@@ -1301,7 +1309,7 @@ mod tests {
             let five = append(&mut other, &admin, source("five")).unwrap();
             assert_eq!(five.seq, Seq(before + 1));
             bulk.try_push(source("six")).unwrap().unwrap();
-            let out = bulk.commit().unwrap();
+            let out = settle_and_commit(&mut bulk);
             let got: Vec<_> = out.iter().map(|a| (a.seq, a.id)).collect();
             assert_eq!(
                 got,
@@ -1355,7 +1363,7 @@ mod tests {
             bulk.try_push(source("a source")).unwrap().unwrap();
             let s1 = Ref {
                 id: ItemId::source(1),
-                hash: bulk.commit().unwrap()[0].hash,
+                hash: settle_and_commit(&mut bulk)[0].hash,
             };
             let claim = |r: Ref| {
                 NewEntry::new(
@@ -1373,7 +1381,7 @@ mod tests {
                     err.to_string().contains("but that entry's hash is"),
                     "{err}"
                 );
-                bulk.commit().unwrap();
+                settle_and_commit(&mut bulk);
             }
         });
         let report = verify(&store).unwrap();

@@ -107,6 +107,13 @@ pub const MAX_LISTED: usize = 1000;
 /// at the peak and no speed).
 pub const CHUNK: usize = 2 * sigcheck::GROUP;
 
+/// A chunk also ends once it holds this many bytes, so that the chunks in
+/// flight stay a few megabytes whatever the rows hold: an honest entry is
+/// about 900 bytes (a chunk of [`CHUNK`] rows is about 2 MB), but verify
+/// reads files it does not trust, and a payload may be up to a megabyte
+/// ([`crate::entry::MAX_PAYLOAD`]; a longer one is read, then refused).
+pub const CHUNK_BYTES: usize = 4 << 20;
+
 /// Chunks handed to stage 1 ahead of stage 2: with more than one, a core
 /// that finishes its group early starts on the next chunk's instead of
 /// waiting for stage 2 to catch up. Stage 2's time per chunk varies (a
@@ -346,6 +353,18 @@ impl RawChunk {
         }
         self.rows.push(RawRow { seq, start, ends });
         Ok(())
+    }
+
+    /// Reads rows until the chunk holds [`CHUNK`] rows or [`CHUNK_BYTES`]
+    /// bytes, or the rows end; false when they have ended.
+    fn fill(&mut self, rows: &mut rusqlite::Rows<'_>) -> Result<bool> {
+        while self.rows.len() < CHUNK && self.bytes.len() < CHUNK_BYTES {
+            match rows.next()? {
+                Some(row) => self.push(row)?,
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 
     /// Column `c` (0 kind, 1 payload, 2 sig, 3 hash) of row `i`.
@@ -743,13 +762,7 @@ impl<'c> Verifier<'c> {
         loop {
             while more && pending.len() < IN_FLIGHT {
                 let mut chunk = RawChunk::new();
-                while chunk.rows.len() < CHUNK {
-                    match rows.next()? {
-                        Some(row) => chunk.push(row)?,
-                        None => break,
-                    }
-                }
-                more = chunk.rows.len() == CHUNK;
+                more = chunk.fill(&mut rows)?;
                 if !chunk.rows.is_empty() {
                     let chunk = std::sync::Arc::new(chunk);
                     pending.push_back((chunk.clone(), launch(chunk)));
@@ -1530,6 +1543,46 @@ impl History for Verifier<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Chunks end at [`CHUNK`] rows or [`CHUNK_BYTES`] bytes, whichever
+    /// comes first, and every row is read exactly once, in order.
+    #[test]
+    fn a_chunk_ends_at_its_row_or_byte_bound() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind, payload, sig, hash)",
+        )
+        .unwrap();
+        let big = vec![b'x'; 3 << 20];
+        let mut insert = conn
+            .prepare("INSERT INTO entries VALUES (?, 'k', ?, x'01', x'02')")
+            .unwrap();
+        for seq in 0..3 {
+            insert.execute(rusqlite::params![seq, &big[..]]).unwrap();
+        }
+        for seq in 3..(4 + CHUNK as i64) {
+            insert.execute(rusqlite::params![seq, &b"{}"[..]]).unwrap();
+        }
+        let mut read = conn
+            .prepare("SELECT seq, kind, payload, sig, hash FROM entries ORDER BY seq")
+            .unwrap();
+        let mut rows = read.query([]).unwrap();
+        let mut sizes = Vec::new();
+        let mut seqs = Vec::new();
+        loop {
+            let mut chunk = RawChunk::new();
+            let more = chunk.fill(&mut rows).unwrap();
+            sizes.push(chunk.rows.len());
+            seqs.extend(chunk.rows.iter().map(|r| r.seq));
+            if !more {
+                break;
+            }
+        }
+        // 3 MiB, then 6 MiB: the bound is passed after two big rows; the
+        // third and the small ones fill the next chunk up to CHUNK rows.
+        assert_eq!(sizes, [2, CHUNK, 2]);
+        assert_eq!(seqs, (0..(4 + CHUNK as i64)).collect::<Vec<_>>());
+    }
 
     fn run(store: &Store, caches: Caches) -> Report {
         let tx = store.conn().unchecked_transaction().unwrap();

@@ -39,6 +39,31 @@ fn non_canonical_payload() {
 }
 
 #[test]
+fn oversized_payloads_are_refused_and_the_rest_verified() {
+    let w = Work::with_claims();
+    // A crafted file: three entries padded far past the 1 MiB payload limit.
+    // verify reads them (in chunks bounded in bytes, not only in rows),
+    // names each one, and goes on to the entries after them.
+    w.sql("UPDATE entries SET payload = payload || zeroblob(3000000) WHERE seq IN (3, 4, 5)");
+    let r = w.run(None, &["verify"]);
+    for entry in [
+        "entry 3 (source.add",
+        "entry 4 (claim.add",
+        "entry 5 (claim.add",
+    ] {
+        r.problem(entry, "canonical");
+    }
+    assert!(
+        r.stdout.contains("more than the 1048576 allowed"),
+        "{}",
+        r.stdout
+    );
+    // The entry after them is still checked: its link to entry 5, whose
+    // bytes (and so hash) changed, is reported.
+    r.problem("entry 6 (annotation.add A1)", "chain");
+}
+
+#[test]
 fn flipped_signature_byte() {
     let w = Work::with_claims();
     w.sql("UPDATE entries SET sig = CAST(substr(sig, 1, length(sig) - 1) || CASE WHEN substr(sig, -1) = x'00' THEN x'01' ELSE x'00' END AS BLOB) WHERE seq = 6");

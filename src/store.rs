@@ -24,6 +24,35 @@ type Migration = (&'static str, Option<fn(&Connection) -> Result<()>>);
 /// smaller, with no change to `verify` (23.1–23.6 s against 23.0–24.9 s).
 pub const PAGE_SIZE: u32 = 8192;
 
+/// Refuses to create a log at `path` when `<path>-wal` or `<path>-journal`
+/// holds data: it is what an earlier database of that name (deleted after a
+/// crash, say) had not yet written back, and SQLite applies such a file to
+/// whatever database it finds at `path` — here the new log, whose pages it
+/// would overwrite with the old database's. An empty file (what a cleanly
+/// closed WAL database may leave) is harmless; so is a `-shm`, which SQLite
+/// rebuilds.
+fn refuse_leftover_journal(path: &Path) -> Result<()> {
+    for suffix in ["-wal", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let leftover = PathBuf::from(name);
+        if std::fs::metadata(&leftover).is_ok_and(|m| m.len() > 0) {
+            return Err(Error::invalid(
+                format!(
+                    "{} holds unsaved writes of an earlier database named {}; SQLite would apply them to the new log",
+                    leftover.display(),
+                    path.display()
+                ),
+                format!(
+                    "if that database is gone, delete {}; if not, put it back and open it once with claimtrail; or choose another path for the new log",
+                    leftover.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Migrations in order; `PRAGMA user_version` = how many have been applied.
 pub const MIGRATIONS: &[Migration] = &[
     (include_str!("../schema/0001_log.sql"), None),
@@ -113,6 +142,7 @@ impl Store {
         if path.exists() {
             return Err(Error::Exists(path.to_path_buf()));
         }
+        refuse_leftover_journal(path)?;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),

@@ -76,6 +76,38 @@ fn init_errors() {
 }
 
 #[test]
+fn init_refuses_the_leftover_wal_of_an_earlier_database() {
+    let w = Work::new();
+    w.key("admin");
+    // An earlier log of the same name crashed with writes still in its WAL,
+    // and only the database file was deleted afterwards.
+    let wal = std::path::PathBuf::from(format!("{}-wal", w.db.display()));
+    {
+        w.run(Some("admin"), &["init", "--origin", "x.example/old"])
+            .ok();
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        c.execute_batch("PRAGMA wal_autocheckpoint = 0; DELETE FROM log_meta;")
+            .unwrap();
+        std::fs::copy(&wal, w.path("crashed-wal")).unwrap();
+    }
+    std::fs::remove_file(&w.db).unwrap();
+    std::fs::rename(w.path("crashed-wal"), &wal).unwrap();
+    w.run(Some("admin"), &["init", "--origin", "x.example/new"])
+        .error("-wal holds unsaved writes of an earlier database named");
+    assert!(!w.db.exists());
+    // Without the check, SQLite would have applied the old log's page to
+    // the new one, and verify would fail on a log just created.
+    std::fs::remove_file(&wal).unwrap();
+    std::fs::write(&wal, b"").unwrap(); // an empty one is harmless
+    w.run(Some("admin"), &["init", "--origin", "x.example/new"])
+        .ok();
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
+}
+
+#[test]
 fn bad_input_leaves_the_log_unchanged() {
     let w = Work::with_claims();
     let p = |n: &str| w.path(n).to_str().unwrap().to_string();

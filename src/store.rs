@@ -24,11 +24,12 @@ type Migration = (&'static str, Option<fn(&Connection) -> Result<()>>);
 /// smaller, with no change to `verify` (23.1–23.6 s against 23.0–24.9 s).
 pub const PAGE_SIZE: u32 = 8192;
 
-/// Refuses to create a log at `path` when `<path>-wal` or `<path>-journal`
-/// holds data: it is what an earlier database of that name (deleted after a
-/// crash, say) had not yet written back, and SQLite applies such a file to
-/// whatever database it finds at `path` — here the new log, whose pages it
-/// would overwrite with the old database's. An empty file (what a cleanly
+/// Refuses to create a database at `path` (a new log, or a backup) when
+/// `<path>-wal` or `<path>-journal` holds data: it is what an earlier
+/// database of that name (deleted after a crash, say) had not yet written
+/// back, and SQLite applies such a file to whatever database it finds at
+/// `path` — here the new one, whose pages it would overwrite with the old
+/// database's. An empty file (what a cleanly
 /// closed WAL database may leave) is harmless; so is a `-shm`, which SQLite
 /// rebuilds.
 fn refuse_leftover_journal(path: &Path) -> Result<()> {
@@ -39,12 +40,12 @@ fn refuse_leftover_journal(path: &Path) -> Result<()> {
         if std::fs::metadata(&leftover).is_ok_and(|m| m.len() > 0) {
             return Err(Error::invalid(
                 format!(
-                    "{} holds unsaved writes of an earlier database named {}; SQLite would apply them to the new log",
+                    "{} holds unsaved writes of an earlier database named {}; SQLite would apply them to the new one",
                     leftover.display(),
                     path.display()
                 ),
                 format!(
-                    "if that database is gone, delete {}; if not, put it back and open it once with claimtrail; or choose another path for the new log",
+                    "if that database is gone, delete {}; if not, put it back and open it once with claimtrail; or choose another path",
                     leftover.display()
                 ),
             ));
@@ -226,6 +227,7 @@ impl Store {
         if dest.exists() {
             return Err(Error::Exists(dest.to_path_buf()));
         }
+        refuse_leftover_journal(dest)?;
         let dir = match dest.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),

@@ -341,6 +341,38 @@ fn online_backup_while_writers_write() {
 }
 
 #[test]
+fn backup_refuses_the_leftover_wal_of_an_earlier_database() {
+    let w = Work::with_claims();
+    // copy.db was a log that crashed with writes in its WAL; only the
+    // database file was deleted.
+    let copy = w.path("copy.db");
+    let wal = w.path("copy.db-wal");
+    w.run(None, &["backup", copy.to_str().unwrap()]).ok();
+    {
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        c.execute_batch("PRAGMA wal_autocheckpoint = 0; DELETE FROM log_meta;")
+            .unwrap();
+        std::fs::copy(&wal, w.path("crashed-wal")).unwrap();
+    }
+    std::fs::remove_file(&copy).unwrap();
+    std::fs::rename(w.path("crashed-wal"), &wal).unwrap();
+    w.run(None, &["backup", copy.to_str().unwrap()])
+        .error("copy.db-wal holds unsaved writes of an earlier database named");
+    assert!(!copy.exists());
+    // Gone, the backup is made, and it verifies (with the stale WAL,
+    // SQLite would have put the old page into it, and it would not).
+    std::fs::remove_file(&wal).unwrap();
+    w.run(None, &["backup", copy.to_str().unwrap()]).ok();
+    let v = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", copy.to_str().unwrap())],
+        &["verify"],
+        None,
+    );
+    assert!(v.ok().contains("OK"), "{}", v.stdout);
+}
+
+#[test]
 fn a_script_in_a_source_never_runs_in_the_html_report() {
     // Opened in a real headless browser: if any of these ran, the title
     // or the body would say PWNED.

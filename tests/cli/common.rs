@@ -1,7 +1,7 @@
 //! A scratch workspace per test: its own directory, database and keys, and
 //! a `run` that captures stdout, stderr and the exit code together.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/idlib-2022-07-22.txt");
@@ -254,4 +254,23 @@ impl Work {
         drop(c);
         std::fs::read(&self.db).unwrap()
     }
+}
+
+/// Leaves `<db>-wal` as a crash would (holding a write the database file
+/// does not have yet), then deletes `db`, as a user might afterwards.
+/// Returns the WAL's path.
+pub fn delete_leaving_its_wal(db: &Path) -> PathBuf {
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let kept = PathBuf::from(format!("{}-crashed", db.display()));
+    {
+        let c = rusqlite::Connection::open(db).unwrap();
+        c.execute_batch("PRAGMA wal_autocheckpoint = 0; DELETE FROM log_meta;")
+            .unwrap();
+        // Copied while the connection is open: closing it would fold the
+        // WAL into the database and delete it.
+        std::fs::copy(&wal, &kept).unwrap();
+    }
+    std::fs::remove_file(db).unwrap();
+    std::fs::rename(&kept, &wal).unwrap();
+    wal
 }

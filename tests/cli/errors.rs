@@ -81,17 +81,9 @@ fn init_refuses_the_leftover_wal_of_an_earlier_database() {
     w.key("admin");
     // An earlier log of the same name crashed with writes still in its WAL,
     // and only the database file was deleted afterwards.
-    let wal = std::path::PathBuf::from(format!("{}-wal", w.db.display()));
-    {
-        w.run(Some("admin"), &["init", "--origin", "x.example/old"])
-            .ok();
-        let c = rusqlite::Connection::open(&w.db).unwrap();
-        c.execute_batch("PRAGMA wal_autocheckpoint = 0; DELETE FROM log_meta;")
-            .unwrap();
-        std::fs::copy(&wal, w.path("crashed-wal")).unwrap();
-    }
-    std::fs::remove_file(&w.db).unwrap();
-    std::fs::rename(w.path("crashed-wal"), &wal).unwrap();
+    w.run(Some("admin"), &["init", "--origin", "x.example/old"])
+        .ok();
+    let wal = delete_leaving_its_wal(&w.db);
     w.run(Some("admin"), &["init", "--origin", "x.example/new"])
         .error("-wal holds unsaved writes of an earlier database named");
     assert!(!w.db.exists());

@@ -313,6 +313,17 @@ fn hostile_text_is_stored_exactly_and_shown_safely() {
     .error("larger than 16 MiB");
 }
 
+/// `verify` of the log at `path` passes.
+fn verifies(w: &Work, path: &std::path::Path) {
+    let v = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", path.to_str().unwrap())],
+        &["verify"],
+        None,
+    );
+    assert!(v.ok().contains("OK"), "{}", v.stdout);
+}
+
 #[test]
 fn online_backup_while_writers_write() {
     let w = Work::with_claims();
@@ -329,13 +340,7 @@ fn online_backup_while_writers_write() {
     let b = w.run(None, &["backup", copy.to_str().unwrap()]);
     assert!(b.ok().contains("backed up"), "{}", b.stdout);
     assert!(writer.wait_with_output().unwrap().status.success());
-    let v = w.run_with(
-        None,
-        &[("CLAIMTRAIL_DB", copy.to_str().unwrap())],
-        &["verify"],
-        None,
-    );
-    assert!(v.ok().contains("OK"), "{}", v.stdout);
+    verifies(&w, &copy);
     w.run(None, &["backup", copy.to_str().unwrap()])
         .error("already exists");
 }
@@ -346,16 +351,8 @@ fn backup_refuses_the_leftover_wal_of_an_earlier_database() {
     // copy.db was a log that crashed with writes in its WAL; only the
     // database file was deleted.
     let copy = w.path("copy.db");
-    let wal = w.path("copy.db-wal");
     w.run(None, &["backup", copy.to_str().unwrap()]).ok();
-    {
-        let c = rusqlite::Connection::open(&copy).unwrap();
-        c.execute_batch("PRAGMA wal_autocheckpoint = 0; DELETE FROM log_meta;")
-            .unwrap();
-        std::fs::copy(&wal, w.path("crashed-wal")).unwrap();
-    }
-    std::fs::remove_file(&copy).unwrap();
-    std::fs::rename(w.path("crashed-wal"), &wal).unwrap();
+    let wal = delete_leaving_its_wal(&copy);
     w.run(None, &["backup", copy.to_str().unwrap()])
         .error("copy.db-wal holds unsaved writes of an earlier database named");
     assert!(!copy.exists());
@@ -363,13 +360,7 @@ fn backup_refuses_the_leftover_wal_of_an_earlier_database() {
     // SQLite would have put the old page into it, and it would not).
     std::fs::remove_file(&wal).unwrap();
     w.run(None, &["backup", copy.to_str().unwrap()]).ok();
-    let v = w.run_with(
-        None,
-        &[("CLAIMTRAIL_DB", copy.to_str().unwrap())],
-        &["verify"],
-        None,
-    );
-    assert!(v.ok().contains("OK"), "{}", v.stdout);
+    verifies(&w, &copy);
 }
 
 #[test]

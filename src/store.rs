@@ -24,13 +24,28 @@ type Migration = (&'static str, Option<fn(&Connection) -> Result<()>>);
 /// smaller, with no change to `verify` (23.1–23.6 s against 23.0–24.9 s).
 pub const PAGE_SIZE: u32 = 8192;
 
-/// Refuses to create a database at `path` (a new log, or a backup) when
-/// `<path>-wal` or `<path>-journal` holds data: it is what an earlier
-/// database of that name (deleted after a crash, say) had not yet written
-/// back, and SQLite applies such a file to whatever database it finds at
-/// `path` — here the new one, whose pages it would overwrite with the old
-/// database's. An empty file (what a cleanly
-/// closed WAL database may leave) is harmless; so is a `-shm`, which SQLite
+/// Where a new database for `path` (a new log, or a backup) is built under
+/// a temporary name before it is renamed to `path`: the directory of
+/// `path`. Refuses a `path` that exists (nothing is ever replaced), and
+/// one beside which an earlier database left unsaved writes (see
+/// [`refuse_leftover_journal`]).
+fn dir_for_new_database(path: &Path) -> Result<PathBuf> {
+    if path.exists() {
+        return Err(Error::Exists(path.to_path_buf()));
+    }
+    refuse_leftover_journal(path)?;
+    Ok(match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
+}
+
+/// Refuses `path` when `<path>-wal` or `<path>-journal` holds data: it is
+/// what an earlier database of that name (deleted after a crash, say) had
+/// not yet written back, and SQLite applies such a file to whatever
+/// database it finds at `path` — here the new one, whose pages it would
+/// overwrite with the old database's. An empty file (what a cleanly closed
+/// WAL database may leave) is harmless; so is a `-shm`, which SQLite
 /// rebuilds.
 fn refuse_leftover_journal(path: &Path) -> Result<()> {
     for suffix in ["-wal", "-journal"] {
@@ -140,14 +155,7 @@ impl Store {
     /// at `path` only if `init` succeeds (it is built under a temporary name
     /// in the same directory and renamed, never replacing a file).
     pub fn create<T>(path: &Path, init: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        if path.exists() {
-            return Err(Error::Exists(path.to_path_buf()));
-        }
-        refuse_leftover_journal(path)?;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = dir_for_new_database(path)?;
         let tmp = tempfile::Builder::new()
             .prefix(".claimtrail-init-")
             .suffix(".db")
@@ -224,14 +232,7 @@ impl Store {
     /// backup, while other processes may keep appending (they are not
     /// blocked; the copy is of one committed state). Refuses to overwrite.
     pub fn backup(&self, dest: &Path) -> Result<()> {
-        if dest.exists() {
-            return Err(Error::Exists(dest.to_path_buf()));
-        }
-        refuse_leftover_journal(dest)?;
-        let dir = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = dir_for_new_database(dest)?;
         let io = |e: std::io::Error| Error::Io {
             path: dest.to_path_buf(),
             reason: crate::keys::io_reason(&e),

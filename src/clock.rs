@@ -42,7 +42,26 @@ pub fn format_utc(t: OffsetDateTime) -> String {
 
 /// Checks an entry time: RFC 3339, UTC (`Z`), whole seconds, in the form
 /// [`format_utc`] writes (one spelling per instant).
+///
+/// The last time accepted is remembered per thread: entries written in the
+/// same second share their time, and verify checks every entry's.
 pub fn check_utc(s: &str) -> Result<OffsetDateTime, String> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, OffsetDateTime)>> = const { std::cell::RefCell::new(None) };
+    }
+    let seen = LAST.with(|last| match &*last.borrow() {
+        Some((text, t)) if text == s => Some(*t),
+        _ => None,
+    });
+    if let Some(t) = seen {
+        return Ok(t);
+    }
+    let t = check_utc_uncached(s)?;
+    LAST.with(|last| *last.borrow_mut() = Some((s.to_string(), t)));
+    Ok(t)
+}
+
+fn check_utc_uncached(s: &str) -> Result<OffsetDateTime, String> {
     let t = OffsetDateTime::parse(s, &Rfc3339)
         .map_err(|_| format!("`{s}` is not an RFC 3339 time like 2026-11-24T19:13:28Z"))?;
     if format_utc(t) != s {
@@ -73,6 +92,11 @@ mod tests {
     #[test]
     fn entry_times_have_one_spelling() {
         assert!(check_utc("2026-11-24T19:13:28Z").is_ok());
+        // Again, as remembered, then a bad time right after a good one.
+        assert_eq!(
+            check_utc("2026-11-24T19:13:28Z"),
+            check_utc_uncached("2026-11-24T19:13:28Z")
+        );
         for bad in [
             "2026-11-24T19:13:28+00:00",
             "2026-11-24T19:13:28.5Z",
@@ -80,6 +104,7 @@ mod tests {
             "2026-13-01T00:00:00Z",
             "yesterday",
         ] {
+            assert!(check_utc("2026-11-24T19:13:28Z").is_ok());
             assert!(check_utc(bad).is_err(), "{bad}");
         }
     }

@@ -4,6 +4,23 @@
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+/// The value of each lowercase hex digit, 0xff for every other byte: one
+/// lookup a digit (verify reads several hashes in every payload).
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// A SHA-256 digest. Displayed and parsed as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Hash(pub [u8; 32]);
@@ -34,11 +51,15 @@ impl Hash {
     /// Parses exactly 64 lowercase hex digits; anything else is `None`
     /// (uppercase is refused so that a hash has one spelling only).
     pub fn from_hex(s: &str) -> Option<Hash> {
-        if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return None;
-        }
+        let digits: &[u8; 64] = s.as_bytes().try_into().ok()?;
         let mut out = [0u8; 32];
-        hex::decode_to_slice(s, &mut out).ok()?;
+        for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            let (hi, lo) = (HEX_VALUE[pair[0] as usize], HEX_VALUE[pair[1] as usize]);
+            if (hi | lo) > 0xf {
+                return None;
+            }
+            *byte = hi << 4 | lo;
+        }
         Some(Hash(out))
     }
 
@@ -82,6 +103,31 @@ mod tests {
         assert_eq!(Hash::from_hex(&h.to_hex()), Some(h));
         assert_eq!(Hash::from_hex(&h.to_hex().to_uppercase()), None);
         assert_eq!(Hash::from_hex("00"), None);
+    }
+
+    /// `from_hex` takes exactly the 64-character strings of lowercase
+    /// digits that the hex crate decodes, every other byte in any place
+    /// refused.
+    #[test]
+    fn from_hex_takes_lowercase_digits_only() {
+        let good = Hash::sha256(b"claimtrail").to_hex();
+        for at in [0, 1, 31, 62, 63] {
+            for b in 0..=255u8 {
+                let mut s = good.clone().into_bytes();
+                s[at] = b;
+                let Ok(s) = String::from_utf8(s) else {
+                    continue;
+                };
+                let mut want = [0u8; 32];
+                let want = (b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                    .then(|| hex::decode_to_slice(&s, &mut want).map(|_| Hash(want)).ok())
+                    .flatten();
+                assert_eq!(Hash::from_hex(&s), want, "byte {b:#x} at {at}");
+            }
+        }
+        assert_eq!(Hash::from_hex(&good[..62]), None);
+        assert_eq!(Hash::from_hex(&format!("{good}0")), None);
+        assert_eq!(Hash::from_hex(&format!("é{}", &good[2..])), None);
     }
 
     /// The stack digits spell a hash exactly as `to_hex` does, and

@@ -131,17 +131,34 @@ impl Serialize for ItemId {
     }
 }
 
+impl ItemId {
+    /// True iff `s`, which parses as this id, is its one canonical spelling
+    /// (`id.to_string()`). Parsing already refuses leading zeros, so the
+    /// digits are canonical and only the letter's case can differ; this
+    /// says so without writing the id out (verify reads ids in every entry).
+    fn spelled_canonically(&self, s: &str) -> bool {
+        s.as_bytes().first() == Some(&(self.kind.letter() as u8))
+    }
+}
+
 impl<'de> Deserialize<'de> for ItemId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ItemId, D::Error> {
-        let s = String::deserialize(d)?;
-        // In a signed body the id must have its one canonical spelling.
-        let id: ItemId = s.parse().map_err(de::Error::custom)?;
-        if id.to_string() != s {
-            return Err(de::Error::custom(format!(
-                "id `{s}` is not in canonical form"
-            )));
+        struct Spelling;
+        impl de::Visitor<'_> for Spelling {
+            type Value = ItemId;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<ItemId, E> {
+                // In a signed body the id must have its one canonical spelling.
+                let id: ItemId = s.parse().map_err(E::custom)?;
+                if !id.spelled_canonically(s) {
+                    return Err(E::custom(format!("id `{s}` is not in canonical form")));
+                }
+                Ok(id)
+            }
         }
-        Ok(id)
+        d.deserialize_str(Spelling)
     }
 }
 
@@ -617,6 +634,28 @@ mod tests {
         }
         // Lowercase is accepted on the command line but not inside a signed body.
         assert!(serde_json::from_str::<ItemId>("\"c1\"").is_err());
+        // A body takes exactly the spellings `to_string` writes.
+        for s in [
+            "S3",
+            "s3",
+            "C12",
+            "c12",
+            "A7",
+            "a7",
+            "A1234567890",
+            "a1234567890",
+        ] {
+            let id: ItemId = s.parse().unwrap();
+            assert_eq!(id.spelled_canonically(s), id.to_string() == s, "{s}");
+            let json = serde_json::to_string(s).unwrap();
+            let read = serde_json::from_str::<ItemId>(&json).ok();
+            assert_eq!(read, (id.to_string() == s).then_some(id), "{s}");
+        }
+        // Escaped, the same spelling is the same id.
+        assert_eq!(
+            serde_json::from_str::<ItemId>("\"\\u0043\\u0031\"").unwrap(),
+            ItemId::claim(1)
+        );
     }
 
     #[test]

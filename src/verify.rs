@@ -395,11 +395,11 @@ struct Prepared {
 }
 
 /// Stage 1 of a chunk, on the rayon pool; the result, one [`Prepared`] per
-/// row in order, comes back on the returned channel. Called from a thread
+/// row in order (in one vector per group), comes back on the returned channel. Called from a thread
 /// of the pool itself (a library user's parallel code), it runs stage 1
 /// before returning instead: the caller then blocking on the channel cannot
 /// starve the pool.
-fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Prepared>> {
+fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<Prepared>>> {
     use rayon::prelude::*;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let job = move || {
@@ -408,9 +408,11 @@ fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Prep
             .step_by(sigcheck::GROUP)
             .map(|from| from..(from + sigcheck::GROUP).min(n))
             .collect();
-        let out: Vec<Prepared> = groups
+        // One vector per group, not flattened: a `Prepared` is large, and
+        // flattening would move each once more.
+        let out: Vec<Vec<Prepared>> = groups
             .into_par_iter()
-            .flat_map_iter(|rows| prepare_group(&chunk, rows))
+            .map(|rows| prepare_group(&chunk, rows))
             .collect();
         let _ = tx.send(out); // the receiver is gone only if verify stopped
     };
@@ -503,51 +505,47 @@ impl ItemInfo {
     }
 }
 
-/// A bounded map that keeps roughly the most recently used entries: two
-/// generations of at most `cap` each; a hit in the old one moves the entry
-/// to the young one, and when the young one is full it becomes the old.
-struct TwoGen<K, V> {
-    young: HashMap<K, V>,
-    old: HashMap<K, V>,
-    cap: usize,
+/// A direct-mapped cache of items by number: item `n` sits in slot
+/// `n mod cap` (a power of two). Items are created in order of `n`, so the
+/// last `cap` items created are all held; a lookup is an index and one
+/// comparison, with no hashing and no allocation; and the memory is fixed
+/// when verify starts. A miss is no error: the caller reads the item back.
+struct Recent<V> {
+    slots: Vec<Option<(u64, V)>>,
 }
 
-impl<K: std::hash::Hash + Eq + Copy, V: Clone> TwoGen<K, V> {
+impl<V: Clone> Recent<V> {
+    /// `cap` is rounded up to a power of two; 0 holds nothing.
     fn new(cap: usize) -> Self {
-        TwoGen {
-            young: HashMap::new(),
-            old: HashMap::new(),
-            cap,
+        let len = if cap == 0 { 0 } else { cap.next_power_of_two() };
+        Recent {
+            slots: vec![None; len],
         }
     }
-    fn get(&mut self, k: &K) -> Option<V> {
-        if self.cap == 0 {
-            return None;
-        }
-        if let Some(v) = self.young.get(k) {
-            return Some(v.clone());
-        }
-        let v = self.old.remove(k)?;
-        self.insert(*k, v.clone());
-        Some(v)
+
+    fn slot(&self, n: u64) -> Option<usize> {
+        let len = self.slots.len() as u64;
+        (len > 0).then(|| (n & (len - 1)) as usize)
     }
-    fn insert(&mut self, k: K, v: V) {
-        if self.cap == 0 {
-            return;
+
+    fn get(&self, n: u64) -> Option<V> {
+        match &self.slots[self.slot(n)?] {
+            Some((held, v)) if *held == n => Some(v.clone()),
+            _ => None,
         }
-        if self.young.len() >= self.cap && !self.young.contains_key(&k) {
-            self.old = std::mem::take(&mut self.young);
+    }
+
+    fn insert(&mut self, n: u64, v: V) {
+        if let Some(i) = self.slot(n) {
+            self.slots[i] = Some((n, v));
         }
-        self.young.insert(k, v);
     }
 }
 
 /// Lookups of earlier items and texts, cached within fixed bounds.
 struct Lookups {
-    /// Sources and claims (what most entries refer to).
-    items: TwoGen<ItemId, Option<ItemInfo>>,
-    /// Annotations (referred to only by `supersedes`).
-    annotations: TwoGen<ItemId, Option<ItemInfo>>,
+    /// Sources, claims and annotations, by [`IdKind::index`].
+    items: [Recent<Option<ItemInfo>>; 3],
     blobs: TextCache,
 }
 
@@ -592,10 +590,11 @@ impl TextCache {
 }
 
 /// Sizes of the lookup caches. They change the speed, never the result
-/// (a test verifies tampered logs with caches of one item).
+/// (a test verifies tampered logs with no caches and with two slots a kind).
 #[derive(Clone, Copy)]
 struct Caches {
-    items: usize,
+    sources: usize,
+    claims: usize,
     annotations: usize,
     blob_bytes: usize,
     /// Read projection tables and tree levels as merge-join cursors
@@ -605,19 +604,18 @@ struct Caches {
 
 impl Caches {
     const DEFAULT: Caches = Caches {
-        items: ITEM_CACHE,
+        sources: SOURCE_CACHE,
+        claims: CLAIM_CACHE,
         annotations: ANNOTATION_CACHE,
         blob_bytes: BLOB_CACHE_BYTES,
         scans: true,
     };
 }
 
-/// Items kept per generation of the caches: 7/8 of a power of two, so a
-/// generation's hash table never grows past 2¹⁷ (or 2¹⁵) buckets of about
-/// 105 bytes — some 28 MB for the two generations of sources and claims,
-/// 9 MB for annotations (with their signers' fingerprints).
-const ITEM_CACHE: usize = (1 << 17) / 8 * 7;
-const ANNOTATION_CACHE: usize = (1 << 15) / 8 * 7;
+/// Items held of each kind, the last created (a slot is 96 bytes).
+const SOURCE_CACHE: usize = 1 << 16;
+const CLAIM_CACHE: usize = 1 << 18;
+const ANNOTATION_CACHE: usize = 1 << 15;
 const BLOB_CACHE_BYTES: usize = 8 << 20;
 
 struct Verifier<'c> {
@@ -674,8 +672,11 @@ impl<'c> Verifier<'c> {
             next_n: [1, 1, 1],
             misplaced: HashMap::new(),
             lookups: RefCell::new(Lookups {
-                items: TwoGen::new(caches.items),
-                annotations: TwoGen::new(caches.annotations),
+                items: [
+                    Recent::new(caches.sources),
+                    Recent::new(caches.claims),
+                    Recent::new(caches.annotations),
+                ],
                 blobs: TextCache::new(caches.blob_bytes),
             }),
             scans: caches.scans,
@@ -771,10 +772,10 @@ impl<'c> Verifier<'c> {
             let Some((chunk, rx)) = pending.pop_front() else {
                 return Ok(());
             };
-            let prepared: Vec<Prepared> = rx
+            let prepared: Vec<Vec<Prepared>> = rx
                 .recv()
                 .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
-            for (i, p) in prepared.into_iter().enumerate() {
+            for (i, p) in prepared.into_iter().flatten().enumerate() {
                 self.entry(p, &chunk.kind(i), &mut scans)?;
             }
             progress(self.entries, total);
@@ -1191,11 +1192,7 @@ impl<'c> Verifier<'c> {
     }
 
     fn remember(&self, id: ItemId, info: Option<ItemInfo>) {
-        let mut l = self.lookups.borrow_mut();
-        match id.kind {
-            IdKind::Annotation => l.annotations.insert(id, info),
-            _ => l.items.insert(id, info),
-        }
+        self.lookups.borrow_mut().items[id.kind.index()].insert(id.n, info);
     }
 
     /// The earlier item `id`, as its creating entry says: from the cache,
@@ -1204,13 +1201,7 @@ impl<'c> Verifier<'c> {
         if id.n == 0 || id.n >= self.next_n[id.kind.index()] || Some(id) == self.current_id {
             return Ok(None); // not created before this entry
         }
-        let cached = {
-            let mut l = self.lookups.borrow_mut();
-            match id.kind {
-                IdKind::Annotation => l.annotations.get(&id),
-                _ => l.items.get(&id),
-            }
-        };
+        let cached = self.lookups.borrow().items[id.kind.index()].get(id.n);
         let info = match cached {
             Some(info) => info,
             None => {
@@ -1601,7 +1592,8 @@ mod tests {
         let built = crate::bench::build_log(dir.path(), 400, &mut |_, _| {}).unwrap();
         let store = Store::open(&built.db).unwrap();
         let none = Caches {
-            items: 0,
+            sources: 0,
+            claims: 0,
             annotations: 0,
             blob_bytes: 0,
             scans: false,
@@ -1628,6 +1620,14 @@ mod tests {
         assert!(!cached.ok);
         let uncached = run(&store, none);
         assert_eq!(uncached.problems, cached.problems);
+        // Two slots a kind: items keep displacing each other.
+        let tiny = Caches {
+            sources: 2,
+            claims: 2,
+            annotations: 2,
+            ..Caches::DEFAULT
+        };
+        assert_eq!(run(&store, tiny).problems, cached.problems);
         let unscanned = run(
             &store,
             Caches {

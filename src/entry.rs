@@ -174,6 +174,19 @@ impl Payload {
         // fails, the general typed parse runs, and then the diagnosis, so
         // that the reported check is the first that fails (canonical form
         // before header before body), exactly as without the fast path.
+        //
+        // Before it, a faster way to the same typed payload: the kind the
+        // bytes seem to have (see `kind_guess`) lets the body be read
+        // straight into its struct in the one pass over the bytes, instead
+        // of being scanned once as raw JSON and then read. What it returns
+        // passes the same write-back test, so it is the payload the general
+        // parse would return; when it returns nothing, the general parse
+        // decides.
+        if let Some(p) = kind_guess(bytes).and_then(|kind| parse_known(bytes, kind)) {
+            if p.writes_back_as(bytes) {
+                return Ok(p);
+            }
+        }
         match Payload::parse_typed(bytes) {
             Ok(p) if p.writes_back_as(bytes) => Ok(p),
             Ok(_) => Err(diagnose(bytes, None)),
@@ -198,6 +211,69 @@ impl Payload {
         let body = parse_body(header.kind, raw.body)?;
         Ok(Payload { header, body })
     }
+}
+
+/// The kind a canonical payload's bytes name. In canonical order `kind` is
+/// the member after `body`, and no member after it holds an object, so the
+/// last `,"kind":"` is the payload's own (a `"` inside a JSON string is
+/// escaped, so these bytes cannot be inside one). Only a guess: any bytes
+/// may come in, and [`parse_known`] checks it.
+fn kind_guess(bytes: &[u8]) -> Option<Kind> {
+    const KEY: &[u8] = b",\"kind\":\"";
+    let at = bytes.windows(KEY.len()).rposition(|w| w == KEY)? + KEY.len();
+    let len = bytes[at..].iter().position(|&b| b == b'"')?;
+    std::str::from_utf8(&bytes[at..at + len]).ok()?.parse().ok()
+}
+
+/// A payload whose body is read as the struct of one kind, `B`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnownPayload<'a, B> {
+    body: B,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    log: String,
+    #[serde(borrow)]
+    prev: Cow<'a, str>,
+    seq: u64,
+    #[serde(borrow)]
+    signer: Cow<'a, str>,
+    time: String,
+    v: u64,
+}
+
+/// The payload read in one pass with its body as `kind`'s struct, and its
+/// header checked; `None` on any failure or if the payload's kind is not
+/// `kind` (the general parse then decides, and says why).
+fn parse_known(bytes: &[u8], kind: Kind) -> Option<Payload> {
+    fn read<'a, B: Deserialize<'a>>(bytes: &'a [u8], wrap: fn(B) -> Body) -> Option<Payload> {
+        let raw: KnownPayload<'a, B> = serde_json::from_slice(bytes).ok()?;
+        let header = check_header(
+            raw.v,
+            raw.log,
+            raw.seq,
+            &raw.prev,
+            raw.time,
+            &raw.signer,
+            &raw.kind,
+        )
+        .ok()?;
+        Some(Payload {
+            header,
+            body: wrap(raw.body),
+        })
+    }
+    let p = match kind {
+        Kind::LogInit => read(bytes, Body::LogInit),
+        Kind::KeyAdd => read(bytes, Body::KeyAdd),
+        Kind::KeyRevoke => read(bytes, Body::KeyRevoke),
+        Kind::SourceAdd => read(bytes, Body::SourceAdd),
+        Kind::SourceRedact => read(bytes, Body::SourceRedact),
+        Kind::ClaimAdd => read(bytes, Body::ClaimAdd),
+        Kind::AnnotationAdd => read(bytes, Body::AnnotationAdd),
+        Kind::CheckpointAdd => read(bytes, Body::CheckpointAdd),
+    }?;
+    (p.header.kind == kind).then_some(p)
 }
 
 /// Checks the header fields, in this order: format version, prev, time,
@@ -352,13 +428,30 @@ mod tests {
             Payload::parse(spaced.as_bytes()),
             Err(PayloadError::Canonical(_))
         ));
-        let extra = String::from_utf8(bytes)
+        let extra = String::from_utf8(bytes.clone())
             .unwrap()
             .replace("\"v\":1", "\"v\":1,\"w\":2");
         assert!(matches!(
             Payload::parse(extra.as_bytes()),
             Err(PayloadError::Header(_))
         ));
+
+        // The one-pass read: it finds the payload's own kind, and reads the
+        // payload only as that kind (the proptests below hold `parse` equal
+        // to the parse it speeds up on any bytes).
+        assert_eq!(kind_guess(&bytes), Some(Kind::KeyRevoke));
+        assert_eq!(parse_known(&bytes, Kind::KeyRevoke), Some(p));
+        assert_eq!(parse_known(&bytes, Kind::KeyAdd), None);
+        let source = br#"{"body":{"kind":"interview"},"kind":"source.add","log":"x"}"#;
+        assert_eq!(kind_guess(source), Some(Kind::SourceAdd));
+        for odd in [
+            &b""[..],
+            b",\"kind\":\"",
+            b",\"kind\":\"tweet\"",
+            b"{\"kind\":\"key.add\"}",
+        ] {
+            assert_eq!(kind_guess(odd), None, "{}", String::from_utf8_lossy(odd));
+        }
     }
 
     #[test]

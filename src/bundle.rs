@@ -504,7 +504,7 @@ impl BundleCheck {
 /// log (a duplicate source elsewhere, the number of admins) are not made.
 #[derive(Default)]
 struct BundleHistory {
-    keys: HashMap<Fingerprint, KeyInfo>,
+    keys: HashMap<Fingerprint, std::rc::Rc<KeyInfo>>,
     items: HashMap<ItemId, (Seq, Hash, Body, Fingerprint)>,
     sources: HashMap<u64, SourceInfo>,
     texts: HashMap<Hash, Vec<u8>>,
@@ -559,7 +559,7 @@ impl BundleHistory {
 }
 
 impl History for BundleHistory {
-    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<std::rc::Rc<KeyInfo>>> {
         Ok(self.keys.get(fp).cloned())
     }
     fn active_admins(&self) -> Result<u64> {

@@ -737,7 +737,7 @@ struct Importer<'a> {
     checkpointer: Checkpointer,
     signer: &'a Signer,
     opts: &'a Options,
-    key: KeyInfo,
+    key: std::rc::Rc<KeyInfo>,
     /// Kinds the key's role was checked for.
     allowed: Vec<Kind>,
     /// Highest S, C and A number before this run: ids above were created

@@ -673,13 +673,13 @@ struct BatchHistory<'c> {
 
 #[derive(Default)]
 struct BatchCaches {
-    keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<KeyInfo>>>,
+    keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<std::rc::Rc<KeyInfo>>>>,
     last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<Vec<u8>>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
 }
 
 impl History for BatchHistory<'_> {
-    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<std::rc::Rc<KeyInfo>>> {
         if let Some(k) = self.caches.keys.borrow().get(fp) {
             return Ok(k.clone());
         }
@@ -908,7 +908,7 @@ fn authorization_error(
     kind: Kind,
 ) -> Result<Option<Error>> {
     let fingerprint = signer.fingerprint().clone();
-    Ok(match history.key(&fingerprint)? {
+    Ok(match history.key(&fingerprint)?.as_deref() {
         None => Some(Error::NotEnrolled(fingerprint)),
         Some(KeyInfo {
             revoked: Some(r), ..
@@ -959,7 +959,7 @@ pub struct StoreHistory<'c> {
 }
 
 impl History for StoreHistory<'_> {
-    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<std::rc::Rc<KeyInfo>>> {
         let row: Option<(String, String, String, i64, Option<i64>)> = self
             .conn
             .prepare_cached(
@@ -976,13 +976,13 @@ impl History for StoreHistory<'_> {
         let public =
             parsed_key(&key).map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
         let role = role.parse().map_err(Error::Internal)?;
-        Ok(Some(KeyInfo {
+        Ok(Some(std::rc::Rc::new(KeyInfo {
             public,
             name,
             role,
             enrolled: Seq(seq as u64),
             revoked: revoked.map(|s| Seq(s as u64)),
-        }))
+        })))
     }
 
     fn active_admins(&self) -> Result<u64> {

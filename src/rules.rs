@@ -12,6 +12,7 @@ use crate::hash::Hash;
 use crate::keys::PublicKey;
 use crate::model::*;
 use crate::text;
+use std::rc::Rc;
 
 /// A named check of verify; append errors map to the same names.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize)]
@@ -108,7 +109,8 @@ pub struct SourceInfo {
 
 /// The log before the entry being checked.
 pub trait History {
-    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>>;
+    /// An enrolled key (shared, not copied: it is asked for every entry).
+    fn key(&self, fp: &Fingerprint) -> Result<Option<Rc<KeyInfo>>>;
     /// Admin keys enrolled and not revoked.
     fn active_admins(&self) -> Result<u64>;
     /// Seq and entry hash of an earlier item.
@@ -132,7 +134,7 @@ pub trait History {
 /// `log.init` and `key.add` enroll, `key.revoke` ends a key from that entry
 /// on. Verify and bundle verification replay keys with this one function.
 pub fn apply_key_change(
-    keys: &mut std::collections::HashMap<Fingerprint, KeyInfo>,
+    keys: &mut std::collections::HashMap<Fingerprint, Rc<KeyInfo>>,
     header: &Header,
     body: &Body,
 ) {
@@ -141,13 +143,13 @@ pub fn apply_key_change(
             if let Ok(public) = PublicKey::from_openssh(&b.key) {
                 keys.insert(
                     header.signer.clone(),
-                    KeyInfo {
+                    Rc::new(KeyInfo {
                         public,
                         name: b.name.clone(),
                         role: Role::Admin,
                         enrolled: header.seq,
                         revoked: None,
-                    },
+                    }),
                 );
             }
         }
@@ -155,19 +157,19 @@ pub fn apply_key_change(
             if let Ok(public) = PublicKey::from_openssh(&b.key) {
                 keys.insert(
                     public.fingerprint().clone(),
-                    KeyInfo {
+                    Rc::new(KeyInfo {
                         public,
                         name: b.name.clone(),
                         role: b.role,
                         enrolled: header.seq,
                         revoked: None,
-                    },
+                    }),
                 );
             }
         }
         Body::KeyRevoke(b) => {
             if let Some(k) = keys.get_mut(&b.fingerprint) {
-                k.revoked = Some(header.seq);
+                Rc::make_mut(k).revoked = Some(header.seq);
             }
         }
         _ => {}
@@ -182,7 +184,7 @@ pub fn authorize(
     h: &dyn History,
     header: &Header,
     body: &Body,
-) -> Result<Result<KeyInfo, Violation>> {
+) -> Result<Result<Rc<KeyInfo>, Violation>> {
     if let Body::LogInit(b) = body {
         let key = match PublicKey::from_openssh(&b.key) {
             Ok(k) => k,
@@ -194,13 +196,13 @@ pub fn authorize(
                 "log.init is not signed by the key it enrolls",
             )));
         }
-        return Ok(Ok(KeyInfo {
+        return Ok(Ok(Rc::new(KeyInfo {
             public: key,
             name: b.name.clone(),
             role: Role::Admin,
             enrolled: header.seq,
             revoked: None,
-        }));
+        })));
     }
     let Some(key) = h.key(&header.signer)? else {
         return Ok(Err(v(

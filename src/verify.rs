@@ -639,7 +639,7 @@ struct Verifier<'c> {
     current: u64,
     current_id: Option<ItemId>,
     /// Keys enrolled by the entries that passed, as of `current`.
-    keys: HashMap<Fingerprint, KeyInfo>,
+    keys: HashMap<Fingerprint, std::rc::Rc<KeyInfo>>,
     /// Sources redacted by entries that passed.
     redacted: HashSet<u64>,
     /// Sources whose text is missing, waiting for a redaction: (n, seq).
@@ -1480,7 +1480,7 @@ fn blob_ref(v: ValueRef<'_>) -> std::borrow::Cow<'_, [u8]> {
 /// Verify's view of the history: keys and redactions replayed from the
 /// entries; earlier items as their own entries say (see `item_info`).
 impl History for Verifier<'_> {
-    fn key(&self, fp: &Fingerprint) -> Result<Option<KeyInfo>> {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<std::rc::Rc<KeyInfo>>> {
         Ok(self.keys.get(fp).cloned())
     }
     fn active_admins(&self) -> Result<u64> {

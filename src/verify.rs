@@ -785,9 +785,13 @@ impl<'c> Verifier<'c> {
             let prepared: Vec<Vec<Prepared>> = rx
                 .recv()
                 .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
-            for (i, p) in prepared.into_iter().flatten().enumerate() {
+            for (i, p) in prepared.iter().flatten().enumerate() {
                 self.entry(p, &chunk.kind(i), &mut scans)?;
             }
+            // Freed on the pool, whose threads allocated the payloads: freed
+            // here, each went back to the allocator through its slow path
+            // (the profile showed about 7 % of the CPU in that drop).
+            rayon::spawn(move || drop(prepared));
             if let Ok(mut done) = std::sync::Arc::try_unwrap(chunk) {
                 done.clear();
                 spare.push(done);
@@ -797,7 +801,7 @@ impl<'c> Verifier<'c> {
     }
 
     /// Stage 2 for one entry: every check that needs the log before it.
-    fn entry(&mut self, p: Prepared, row_kind: &str, scans: &mut Scans<'_>) -> Result<()> {
+    fn entry(&mut self, p: &Prepared, row_kind: &str, scans: &mut Scans<'_>) -> Result<()> {
         self.entries += 1;
         let row_seq = p.seq;
         let seq = row_seq.max(0) as u64;
@@ -828,7 +832,7 @@ impl<'c> Verifier<'c> {
         const HASH_DETAIL: &str =
             "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
 
-        let parsed = match p.parsed {
+        let parsed = match &p.parsed {
             Ok(parsed) => parsed,
             Err(e) => {
                 let (check, d) = match e {
@@ -836,7 +840,7 @@ impl<'c> Verifier<'c> {
                     PayloadError::Header(d) => (Check::Header, d),
                     PayloadError::Body(d) => (Check::Body, d),
                 };
-                self.problem(s, k, None, check, d);
+                self.problem(s, k, None, check, d.as_str());
                 if !p.hash_ok {
                     self.problem(s, k, None, Check::Hash, HASH_DETAIL);
                 }
@@ -921,8 +925,8 @@ impl<'c> Verifier<'c> {
             Ok(info) => Some(key_bytes(&info.public)),
             Err(_) => self.keys.get(&h.signer).map(|k| key_bytes(&k.public)),
         };
-        match (p.sig, expected) {
-            (Err(e), _) => self.problem(s, k, id, Check::Signature, e),
+        match (&p.sig, expected) {
+            (Err(e), _) => self.problem(s, k, id, Check::Signature, e.as_str()),
             (Ok(_), Some(None)) => self.problem(
                 s,
                 k,
@@ -930,7 +934,7 @@ impl<'c> Verifier<'c> {
                 Check::Signature,
                 "the signer's key is not a valid Ed25519 key",
             ),
-            (Ok((inside, _)), Some(Some(enrolled))) if inside != enrolled => self.problem(
+            (Ok((inside, _)), Some(Some(enrolled))) if *inside != enrolled => self.problem(
                 s,
                 k,
                 id,

@@ -1031,7 +1031,7 @@ impl<'c> Verifier<'c> {
 
         self.tree_nodes(scans, seq, row_kind, id, computed)?;
         if let Some(i) = id {
-            self.remember(i, ItemInfo::of(seq, computed, &parsed));
+            self.remember(i, ItemInfo::of(seq, computed, parsed));
         }
 
         // State, only from entries that passed.

@@ -220,7 +220,12 @@ impl Payload {
 /// may come in, and [`parse_known`] checks it.
 fn kind_guess(bytes: &[u8]) -> Option<Kind> {
     const KEY: &[u8] = b",\"kind\":\"";
-    let at = bytes.windows(KEY.len()).rposition(|w| w == KEY)? + KEY.len();
+    // Searched from the end (the kind is a few hundred bytes before it),
+    // one byte tested before the whole key.
+    let at = bytes
+        .windows(KEY.len())
+        .rposition(|w| w[2] == b'k' && w == KEY)?
+        + KEY.len();
     let len = bytes[at..].iter().position(|&b| b == b'"')?;
     std::str::from_utf8(&bytes[at..at + len]).ok()?.parse().ok()
 }

@@ -621,6 +621,27 @@ fn signatures(
     (vks, sigs, msgs)
 }
 
+/// The name of the limit that verify is measured against.
+const BATCH_VERIFY: &str = "Ed25519 verify, batch, all cores";
+
+/// Signatures per second through `verify_batch` in groups of
+/// [`crate::sigcheck::GROUP`], the groups spread over all cores.
+fn batch_verify_rate(min: Duration) -> f64 {
+    use rayon::prelude::*;
+    let (vks, sigs, msgs) = signatures(8 * crate::sigcheck::GROUP);
+    let n = msgs.len() as u64;
+    let refs: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
+    let g = crate::sigcheck::GROUP;
+    rate(min, || {
+        let ok = (0..msgs.len().div_ceil(g)).into_par_iter().all(|c| {
+            let r = c * g..((c + 1) * g).min(msgs.len());
+            ed25519_dalek::verify_batch(&refs[r.clone()], &sigs[r.clone()], &vks[r]).is_ok()
+        });
+        std::hint::black_box(ok);
+        n
+    })
+}
+
 /// The raw limits that do not need the built log.
 pub fn raw_limits(dir: &Path, min: Duration) -> Result<Vec<Limit>> {
     use ed25519_dalek::Signer as _;
@@ -658,20 +679,7 @@ pub fn raw_limits(dir: &Path, min: Duration) -> Result<Vec<Limit>> {
         }),
         "signatures",
     );
-    let refs: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
-    let g = crate::sigcheck::GROUP;
-    push(
-        "Ed25519 verify, batch, all cores",
-        rate(min, || {
-            let ok = (0..msgs.len().div_ceil(g)).into_par_iter().all(|c| {
-                let r = c * g..((c + 1) * g).min(msgs.len());
-                ed25519_dalek::verify_batch(&refs[r.clone()], &sigs[r.clone()], &vks[r]).is_ok()
-            });
-            std::hint::black_box(ok);
-            n
-        }),
-        "signatures",
-    );
+    push(BATCH_VERIFY, batch_verify_rate(min), "signatures");
     let data = vec![0x5au8; 1 << 20];
     push(
         "SHA-256, 1 core",
@@ -1076,10 +1084,25 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             report["problems"]
         )));
     }
-    if let Some(batch) = find(&limits, "Ed25519 verify, batch, all cores") {
+    // The batch rate again, right after verify: on this shared machine one
+    // 2-second measure moved by ±10 % from run to run, which moved verify's
+    // ratio as much. Verify is measured against the mean of the measures
+    // on either side of it; both are listed.
+    if let Some(before) = find(&limits, BATCH_VERIFY) {
+        let after = batch_verify_rate(opts.min_time);
+        limits.push(Limit {
+            name: format!("{BATCH_VERIFY}, after verify"),
+            rate: after,
+            unit: before.unit.clone(),
+        });
+        let around = Limit {
+            name: format!("{BATCH_VERIFY}, mean before and after"),
+            rate: (before.rate + after) / 2.0,
+            unit: before.unit,
+        };
         steps.push(
             step("verify", built.entries, "entries", run.seconds, run.max_rss).against(
-                &batch,
+                &around,
                 1.0,
                 Some("≥ 0.70 of the batch rate, < 150 MB"),
             ),

@@ -163,6 +163,14 @@ fn print(b: &Bench) {
         ],
         &rows,
     );
+    // A limit that is not one of the rows above (a derived one) is named.
+    for s in &b.steps {
+        if let Some(limit) = &s.limit {
+            if !b.limits.iter().any(|l| &l.name == limit) {
+                println!("{}'s limit: {limit}", s.name);
+            }
+        }
+    }
     println!();
     let d = &b.database;
     println!(

@@ -40,6 +40,28 @@ fn bench_json_has_every_step() {
         .find(|s| s["name"] == "verify")
         .unwrap();
     assert!(verify["ratio"].as_f64().unwrap() > 0.0);
+    // Verify's limit is the mean of the batch rate measured before it and
+    // after it, and both measures are listed.
+    let rate = |name: &str| {
+        v["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .and_then(|l| l["rate"].as_f64())
+            .unwrap_or_else(|| panic!("no limit {name:?} in {}", v["limits"]))
+    };
+    let before = rate("Ed25519 verify, batch, all cores");
+    let after = rate("Ed25519 verify, batch, all cores, after verify");
+    assert_eq!(
+        verify["limit"],
+        "Ed25519 verify, batch, all cores, mean before and after"
+    );
+    let mean = verify["limit_rate"].as_f64().unwrap();
+    assert!(
+        (mean - (before + after) / 2.0).abs() < 1e-6 * mean,
+        "{verify}"
+    );
     let limits: Vec<&str> = v["limits"]
         .as_array()
         .unwrap()

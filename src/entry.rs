@@ -47,13 +47,14 @@ pub enum PayloadError {
     Body(String),
 }
 
-/// A payload as read, before its fields are checked. The body is kept as
-/// raw JSON text and deserialised once, straight into the struct of its
-/// kind, when the kind is known (it comes after `body` in canonical order).
-/// Fields that are only checked, not kept, are borrowed from the input.
+/// A payload as read, before its header fields are checked, with its body
+/// read as `B`. Fields that are only checked, not kept, are borrowed from
+/// the input. (The fields' order is the order in which serde reports a
+/// missing one, and serde's messages name the struct: verify reports them
+/// word for word.)
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPayload<'a> {
+struct RawPayload<'a, B> {
     v: u64,
     log: String,
     seq: u64,
@@ -64,9 +65,29 @@ struct RawPayload<'a> {
     signer: Cow<'a, str>,
     #[serde(borrow)]
     kind: Cow<'a, str>,
-    #[serde(borrow)]
-    body: &'a RawValue,
+    body: B,
 }
+
+impl<B> RawPayload<'_, B> {
+    /// The checked header, and the body as read.
+    fn checked(self) -> Result<(Header, B), PayloadError> {
+        let header = check_header(
+            self.v,
+            self.log,
+            self.seq,
+            &self.prev,
+            self.time,
+            &self.signer,
+            &self.kind,
+        )?;
+        Ok((header, self.body))
+    }
+}
+
+/// The general read: the body kept as raw JSON text and deserialised once,
+/// straight into the struct of its kind, when the kind is known (it comes
+/// after `body` in canonical order).
+type RawBodyPayload<'a> = RawPayload<'a, &'a RawValue>;
 
 /// The payload as written: the members in RFC 8785 order (so the canonical
 /// writer never has to reorder them), borrowing everything from a [`Payload`].
@@ -197,18 +218,10 @@ impl Payload {
     /// The general typed parse: any JSON layout, with serde_json's own
     /// errors (the first check that fails is reported).
     fn parse_typed(bytes: &[u8]) -> Result<Payload, PayloadError> {
-        let raw: RawPayload =
+        let raw: RawBodyPayload =
             serde_json::from_slice(bytes).map_err(|e| PayloadError::Header(e.to_string()))?;
-        let header = check_header(
-            raw.v,
-            raw.log,
-            raw.seq,
-            &raw.prev,
-            raw.time,
-            &raw.signer,
-            &raw.kind,
-        )?;
-        let body = parse_body(header.kind, raw.body)?;
+        let (header, body) = raw.checked()?;
+        let body = parse_body(header.kind, body)?;
         Ok(Payload { header, body })
     }
 }
@@ -230,42 +243,16 @@ fn kind_guess(bytes: &[u8]) -> Option<Kind> {
     std::str::from_utf8(&bytes[at..at + len]).ok()?.parse().ok()
 }
 
-/// A payload whose body is read as the struct of one kind, `B`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KnownPayload<'a, B> {
-    body: B,
-    #[serde(borrow)]
-    kind: Cow<'a, str>,
-    log: String,
-    #[serde(borrow)]
-    prev: Cow<'a, str>,
-    seq: u64,
-    #[serde(borrow)]
-    signer: Cow<'a, str>,
-    time: String,
-    v: u64,
-}
-
 /// The payload read in one pass with its body as `kind`'s struct, and its
 /// header checked; `None` on any failure or if the payload's kind is not
 /// `kind` (the general parse then decides, and says why).
 fn parse_known(bytes: &[u8], kind: Kind) -> Option<Payload> {
     fn read<'a, B: Deserialize<'a>>(bytes: &'a [u8], wrap: fn(B) -> Body) -> Option<Payload> {
-        let raw: KnownPayload<'a, B> = serde_json::from_slice(bytes).ok()?;
-        let header = check_header(
-            raw.v,
-            raw.log,
-            raw.seq,
-            &raw.prev,
-            raw.time,
-            &raw.signer,
-            &raw.kind,
-        )
-        .ok()?;
+        let raw: RawPayload<'a, B> = serde_json::from_slice(bytes).ok()?;
+        let (header, body) = raw.checked().ok()?;
         Some(Payload {
             header,
-            body: wrap(raw.body),
+            body: wrap(body),
         })
     }
     let p = match kind {

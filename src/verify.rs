@@ -401,10 +401,10 @@ struct Prepared {
 }
 
 /// Stage 1 of a chunk, on the rayon pool; the result, one [`Prepared`] per
-/// row in order (in one vector per group), comes back on the returned channel. Called from a thread
-/// of the pool itself (a library user's parallel code), it runs stage 1
-/// before returning instead: the caller then blocking on the channel cannot
-/// starve the pool.
+/// row in order (in one vector per group), comes back on the returned
+/// channel. Called from a thread of the pool itself (a library user's
+/// parallel code), it runs stage 1 before returning instead: the caller
+/// then blocking on the channel cannot starve the pool.
 fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<Prepared>>> {
     use rayon::prelude::*;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);

@@ -234,10 +234,10 @@ impl Payload {
 fn kind_guess(bytes: &[u8]) -> Option<Kind> {
     const KEY: &[u8] = b",\"kind\":\"";
     // Searched from the end (the kind is a few hundred bytes before it),
-    // one byte tested before the whole key.
+    // the key's rarest byte tested before the whole key.
     let at = bytes
         .windows(KEY.len())
-        .rposition(|w| w[2] == b'k' && w == KEY)?
+        .rposition(|w| w[2] == KEY[2] && w == KEY)?
         + KEY.len();
     let len = bytes[at..].iter().position(|&b| b == b'"')?;
     std::str::from_utf8(&bytes[at..at + len]).ok()?.parse().ok()

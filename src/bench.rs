@@ -502,6 +502,7 @@ pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -
     let opts = crate::import::Options {
         batch_size: BATCH,
         base_dir: dir.to_path_buf(),
+        input_bytes: Some(file.metadata().map_err(io)?.len()),
     };
     let total = entries;
     let summary = crate::import::import(

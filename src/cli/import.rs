@@ -60,6 +60,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let opts = Options {
         batch_size: a.batch_size as usize,
         base_dir,
+        input_bytes: size,
     };
     let bar = progress_bar(size);
     let mut report = |p: &Progress| {

@@ -625,6 +625,23 @@ fn signatures(
 /// The name of the limit that verify is measured against.
 const BATCH_VERIFY: &str = "Ed25519 verify, batch, all cores";
 
+/// The name of the limit that import is measured against.
+const SIGN: &str = "Ed25519 sign, 1 core";
+
+/// Ed25519 signatures per second on one core, over the signed data of an
+/// SSHSIG (what the import's signing thread signs).
+fn sign_rate(min: Duration) -> f64 {
+    use ed25519_dalek::Signer as _;
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let msg = crate::keys::signed_data(b"{\"a typical payload\":1}");
+    rate(min, || {
+        for _ in 0..256 {
+            std::hint::black_box(sk.sign(std::hint::black_box(&msg)));
+        }
+        256
+    })
+}
+
 /// Signatures per second through `verify_batch` in groups of
 /// [`crate::sigcheck::GROUP`], the groups spread over all cores.
 fn batch_verify_rate(min: Duration) -> f64 {
@@ -645,7 +662,6 @@ fn batch_verify_rate(min: Duration) -> f64 {
 
 /// The raw limits that do not need the built log.
 pub fn raw_limits(dir: &Path, min: Duration) -> Result<Vec<Limit>> {
-    use ed25519_dalek::Signer as _;
     use rayon::prelude::*;
     let mut out = Vec::new();
     let mut push = |name: &str, rate: f64, unit: &str| {
@@ -655,18 +671,7 @@ pub fn raw_limits(dir: &Path, min: Duration) -> Result<Vec<Limit>> {
             unit: unit.into(),
         })
     };
-    let sk = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-    let msg = crate::keys::signed_data(b"{\"a typical payload\":1}");
-    push(
-        "Ed25519 sign, 1 core",
-        rate(min, || {
-            for _ in 0..256 {
-                std::hint::black_box(sk.sign(std::hint::black_box(&msg)));
-            }
-            256
-        }),
-        "signatures",
-    );
+    push(SIGN, sign_rate(min), "signatures");
     let (vks, sigs, msgs) = signatures(8 * crate::sigcheck::GROUP);
     let n = msgs.len() as u64;
     push(
@@ -1035,6 +1040,11 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     let dir = tmp.path();
     let mut notes = Vec::new();
 
+    // One core's signing rate on either side of the import, as verify's
+    // batch rate on either side of verify (below): on this shared machine
+    // it moved by 16 % between runs of the same binary.
+    say("raw limits (signing, before the import)");
+    let sign_before = sign_rate(opts.min_time);
     say(&format!("building a log of {} entries", opts.entries));
     let run = run_child(
         Command::new(&opts.exe)
@@ -1058,7 +1068,24 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     let find = |limits: &[Limit], name: &str| limits.iter().find(|l| l.name == name).cloned();
 
     let mut steps = Vec::new();
-    if let Some(sign) = find(&limits, "Ed25519 sign, 1 core") {
+    if let Some(after) = find(&limits, SIGN) {
+        let at = limits
+            .iter()
+            .position(|l| l.name == SIGN)
+            .map_or(0, |i| i + 1);
+        limits.insert(
+            at,
+            Limit {
+                name: format!("{SIGN}, before import"),
+                rate: sign_before,
+                unit: after.unit.clone(),
+            },
+        );
+        let sign = Limit {
+            name: format!("{SIGN}, mean before and after import"),
+            rate: (sign_before + after.rate) / 2.0,
+            unit: after.unit,
+        };
         steps.push(
             step(
                 &format!("import (JSONL, {BATCH} entries per transaction)"),

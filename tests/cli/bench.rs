@@ -62,6 +62,27 @@ fn bench_json_has_every_step() {
         (mean - (before + after) / 2.0).abs() < 1e-6 * mean,
         "{verify}"
     );
+    // So is import's: one core's signing rate, measured before the import
+    // and after it.
+    let import = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "import (JSONL, 100000 entries per transaction)")
+        .unwrap();
+    assert_eq!(
+        import["limit"],
+        "Ed25519 sign, 1 core, mean before and after import"
+    );
+    let (before, after) = (
+        rate("Ed25519 sign, 1 core, before import"),
+        rate("Ed25519 sign, 1 core"),
+    );
+    let mean = import["limit_rate"].as_f64().unwrap();
+    assert!(
+        (mean - (before + after) / 2.0).abs() < 1e-6 * mean,
+        "{import}"
+    );
     let limits: Vec<&str> = v["limits"]
         .as_array()
         .unwrap()

@@ -1921,7 +1921,7 @@ mod tests {
                 input.extend_from_slice(l);
                 input.push(b'\n');
             }
-            let opts = Options { batch_size, base_dir: PathBuf::from("."), input_bytes: None };
+            let opts = Options { batch_size, base_dir: PathBuf::from("."), input_bytes: Some(input.len() as u64) };
             match import(&mut store, &signer, Box::new(std::io::Cursor::new(input.clone())), &opts, &mut |_| {}) {
                 Ok(_) => {}
                 Err(Error::Invalid { what, .. }) => prop_assert!(what.starts_with("line "), "{what}"),

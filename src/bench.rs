@@ -86,6 +86,24 @@ pub struct Limit {
     pub unit: String,
 }
 
+impl Limit {
+    /// The same limit measured again as `rate`, named `name`.
+    fn again(&self, name: String, rate: f64) -> Limit {
+        Limit {
+            name,
+            rate,
+            unit: self.unit.clone(),
+        }
+    }
+
+    /// The mean of this measure and `other`, taken on the other side of a
+    /// step: on this shared machine one measure moved by 10–16 % from run
+    /// to run, and the step's ratio with it.
+    fn mean_with(&self, other: &Limit, name: String) -> Limit {
+        self.again(name, (self.rate + other.rate) / 2.0)
+    }
+}
+
 /// One step: `count` `unit`s in `seconds`, and how that compares with the
 /// raw limit named `limit` (`ratio` = rate ÷ limit rate).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -1041,8 +1059,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     let mut notes = Vec::new();
 
     // One core's signing rate on either side of the import, as verify's
-    // batch rate on either side of verify (below): on this shared machine
-    // it moved by 16 % between runs of the same binary.
+    // batch rate on either side of verify (see `Limit::mean_with`).
     say("raw limits (signing, before the import)");
     let sign_before = sign_rate(opts.min_time);
     say(&format!("building a log of {} entries", opts.entries));
@@ -1068,24 +1085,10 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     let find = |limits: &[Limit], name: &str| limits.iter().find(|l| l.name == name).cloned();
 
     let mut steps = Vec::new();
-    if let Some(after) = find(&limits, SIGN) {
-        let at = limits
-            .iter()
-            .position(|l| l.name == SIGN)
-            .map_or(0, |i| i + 1);
-        limits.insert(
-            at,
-            Limit {
-                name: format!("{SIGN}, before import"),
-                rate: sign_before,
-                unit: after.unit.clone(),
-            },
-        );
-        let sign = Limit {
-            name: format!("{SIGN}, mean before and after import"),
-            rate: (sign_before + after.rate) / 2.0,
-            unit: after.unit,
-        };
+    if let Some(i) = limits.iter().position(|l| l.name == SIGN) {
+        let before = limits[i].again(format!("{SIGN}, before import"), sign_before);
+        let sign = limits[i].mean_with(&before, format!("{SIGN}, mean before and after import"));
+        limits.insert(i + 1, before);
         steps.push(
             step(
                 &format!("import (JSONL, {BATCH} entries per transaction)"),
@@ -1112,22 +1115,15 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             report["problems"]
         )));
     }
-    // The batch rate again, right after verify: on this shared machine one
-    // 2-second measure moved by ±10 % from run to run, which moved verify's
-    // ratio as much. Verify is measured against the mean of the measures
-    // on either side of it; both are listed.
+    // The batch rate again, right after verify: verify is measured against
+    // the mean of the measures on either side of it; both are listed.
     if let Some(before) = find(&limits, BATCH_VERIFY) {
-        let after = batch_verify_rate(opts.min_time);
-        limits.push(Limit {
-            name: format!("{BATCH_VERIFY}, after verify"),
-            rate: after,
-            unit: before.unit.clone(),
-        });
-        let around = Limit {
-            name: format!("{BATCH_VERIFY}, mean before and after"),
-            rate: (before.rate + after) / 2.0,
-            unit: before.unit,
-        };
+        let after = before.again(
+            format!("{BATCH_VERIFY}, after verify"),
+            batch_verify_rate(opts.min_time),
+        );
+        let around = before.mean_with(&after, format!("{BATCH_VERIFY}, mean before and after"));
+        limits.push(after);
         steps.push(
             step("verify", built.entries, "entries", run.seconds, run.max_rss).against(
                 &around,

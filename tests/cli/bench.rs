@@ -33,15 +33,14 @@ fn bench_json_has_every_step() {
             "{s}"
         );
     }
-    let verify = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "verify")
-        .unwrap();
-    assert!(verify["ratio"].as_f64().unwrap() > 0.0);
-    // Verify's limit is the mean of the batch rate measured before it and
-    // after it, and both measures are listed.
+    let step = |name: &str| {
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no step {name:?}"))
+    };
     let rate = |name: &str| {
         v["limits"]
             .as_array()
@@ -51,37 +50,28 @@ fn bench_json_has_every_step() {
             .and_then(|l| l["rate"].as_f64())
             .unwrap_or_else(|| panic!("no limit {name:?} in {}", v["limits"]))
     };
-    let before = rate("Ed25519 verify, batch, all cores");
-    let after = rate("Ed25519 verify, batch, all cores, after verify");
-    assert_eq!(
-        verify["limit"],
-        "Ed25519 verify, batch, all cores, mean before and after"
+    // A step's limit is `mean`, the mean of the limits measured `before`
+    // and `after` it, and both measures are listed.
+    let measured_around = |s: &serde_json::Value, mean: &str, before: &str, after: &str| {
+        assert_eq!(s["limit"], mean, "{s}");
+        let (before, after) = (rate(before), rate(after));
+        let got = s["limit_rate"].as_f64().unwrap();
+        assert!((got - (before + after) / 2.0).abs() < 1e-6 * got, "{s}");
+    };
+    let verify = step("verify");
+    assert!(verify["ratio"].as_f64().unwrap() > 0.0);
+    measured_around(
+        verify,
+        "Ed25519 verify, batch, all cores, mean before and after",
+        "Ed25519 verify, batch, all cores",
+        "Ed25519 verify, batch, all cores, after verify",
     );
-    let mean = verify["limit_rate"].as_f64().unwrap();
-    assert!(
-        (mean - (before + after) / 2.0).abs() < 1e-6 * mean,
-        "{verify}"
-    );
-    // So is import's: one core's signing rate, measured before the import
-    // and after it.
-    let import = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "import (JSONL, 100000 entries per transaction)")
-        .unwrap();
-    assert_eq!(
-        import["limit"],
-        "Ed25519 sign, 1 core, mean before and after import"
-    );
-    let (before, after) = (
-        rate("Ed25519 sign, 1 core, before import"),
-        rate("Ed25519 sign, 1 core"),
-    );
-    let mean = import["limit_rate"].as_f64().unwrap();
-    assert!(
-        (mean - (before + after) / 2.0).abs() < 1e-6 * mean,
-        "{import}"
+    // So is import's: one core's signing rate.
+    measured_around(
+        step("import (JSONL, 100000 entries per transaction)"),
+        "Ed25519 sign, 1 core, mean before and after import",
+        "Ed25519 sign, 1 core, before import",
+        "Ed25519 sign, 1 core",
     );
     let limits: Vec<&str> = v["limits"]
         .as_array()

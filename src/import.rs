@@ -63,10 +63,10 @@ use crate::{clock, query, text};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Import's maps (labels, ids, texts, existing items) are looked up a few
 /// times per line; SipHash was 2 % of the importing thread's time.
@@ -126,7 +126,21 @@ pub struct Options {
     /// the label map is then sized once, for the lines the input is
     /// expected to hold (see [`Importer::expect`]).
     pub input_bytes: Option<u64>,
+    /// When the input pauses this long (a pipe from a program that is
+    /// still producing lines), the lines read so far are committed, and a
+    /// slow, steady input has its lines committed at least every
+    /// [`STEADY_FLUSHES`] times this. `None`: only full batches and the end
+    /// of the input commit.
+    pub flush_after: Option<Duration>,
 }
+
+/// Default of [`Options::flush_after`].
+pub const DEFAULT_FLUSH_AFTER: Duration = Duration::from_secs(1);
+
+/// A line read from a slow input that never pauses for
+/// [`Options::flush_after`] waits at most this many times that for its
+/// commit.
+pub const STEADY_FLUSHES: u32 = 10;
 
 impl Default for Options {
     fn default() -> Options {
@@ -134,6 +148,7 @@ impl Default for Options {
             batch_size: DEFAULT_BATCH_SIZE,
             base_dir: PathBuf::from("."),
             input_bytes: None,
+            flush_after: Some(DEFAULT_FLUSH_AFTER),
         }
     }
 }
@@ -433,7 +448,7 @@ pub fn check_label(label: &str) -> std::result::Result<(), LineError> {
 pub fn import(
     store: &mut Store,
     signer: &Signer,
-    input: Box<dyn BufRead + Send>,
+    input: Box<dyn Read + Send>,
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary> {
@@ -481,9 +496,26 @@ fn run(
     started: Instant,
 ) -> Result<Summary> {
     let mut reported = 0;
+    // When the oldest line read and not yet committed was read.
+    let mut oldest: Option<Instant> = None;
     let result = (|| -> Result<()> {
-        while let Some(group) = input.next() {
-            let group = group?;
+        loop {
+            let deadline = opts
+                .flush_after
+                .zip(oldest)
+                .map(|(after, t)| (t + after * STEADY_FLUSHES).min(Instant::now() + after));
+            let group = match input.next(deadline) {
+                Next::End => break,
+                Next::Quiet => {
+                    imp.flush()?;
+                    oldest = None;
+                    reported = imp.batches;
+                    progress(&imp.progress);
+                    continue;
+                }
+                Next::Group(group) => group?,
+            };
+            let batches = imp.batches;
             let size = group.iter().map(|(bytes, _)| bytes).sum();
             if imp.line == 0 {
                 imp.expect(opts.input_bytes, size, group.len());
@@ -503,6 +535,11 @@ fn run(
                 }
             }
             input.done(size);
+            oldest = match imp.uncommitted() {
+                false => None,
+                true if imp.batches != batches => Some(Instant::now()),
+                true => oldest.or_else(|| Some(Instant::now())),
+            };
         }
         imp.finish(progress)
     })();
@@ -544,7 +581,10 @@ fn run(
 /// import waits for (1,000,000 entries: 69.5–72.8 s before, 67.1–68.9 s
 /// after). Lines come in groups of up to [`Reader::GROUP`] lines and
 /// [`Reader::GROUP_BYTES`], each with its length in bytes; a group is an
-/// error where reading failed (nothing after it is read).
+/// error where reading failed (nothing after it is read). A group also ends
+/// when the input holds no further line for now (see [`Lines::ready`]), so
+/// that the lines of a program still writing reach the importer at once
+/// instead of waiting for the group to fill.
 ///
 /// The lines read and not yet imported are bounded by bytes, not only by
 /// count: a source line may carry 64 MiB of inline text, and sixteen of
@@ -604,22 +644,26 @@ impl Reader {
     /// an input that stays open (a pipe). The thread ends at the end of the
     /// input, at a read error, or once the import is over (dropping the
     /// `Reader` says so).
-    fn start(mut input: Box<dyn BufRead + Send>) -> Reader {
+    fn start(input: Box<dyn Read + Send>) -> Reader {
         let (tx, groups) = std::sync::mpsc::channel();
         let budget = std::sync::Arc::new(Budget::default());
         let ours = budget.clone();
         std::thread::spawn(move || {
+            let mut input = Lines::new(input);
             let mut buf = Vec::new();
             let mut n = 0;
             loop {
                 let mut group = Vec::with_capacity(Self::GROUP);
                 let (mut bytes, mut end) = (0, false);
                 while group.len() < Self::GROUP && bytes < Self::GROUP_BYTES {
-                    match read_line(&mut input, &mut buf, n + 1) {
+                    match input.read_line(&mut buf, n + 1) {
                         Ok(true) => {
                             n += 1;
                             bytes += buf.len() as u64;
                             group.push((buf.len() as u64, parse_line(trim_newline(&buf))));
+                            if !input.ready() {
+                                break;
+                            }
                         }
                         Ok(false) => {
                             end = true;
@@ -641,9 +685,23 @@ impl Reader {
         Reader { groups, budget }
     }
 
-    /// The next group, `None` at the end of the input.
-    fn next(&self) -> Option<Result<Vec<ReadLine>>> {
-        self.groups.recv().ok()
+    /// The next group; [`Next::Quiet`] if none comes before `deadline`.
+    fn next(&self, deadline: Option<Instant>) -> Next {
+        use std::sync::mpsc::RecvTimeoutError;
+        let got = match deadline {
+            None => self
+                .groups
+                .recv()
+                .map_err(|_| RecvTimeoutError::Disconnected),
+            Some(d) => self
+                .groups
+                .recv_timeout(d.saturating_duration_since(Instant::now())),
+        };
+        match got {
+            Ok(group) => Next::Group(group),
+            Err(RecvTimeoutError::Timeout) => Next::Quiet,
+            Err(RecvTimeoutError::Disconnected) => Next::End,
+        }
     }
 
     /// A group's lines (`size` bytes) are imported: they no longer count.
@@ -662,37 +720,87 @@ fn trim_newline(b: &[u8]) -> &[u8] {
     b.strip_suffix(b"\n").unwrap_or(b)
 }
 
-/// Reads one line (with its `\n`, if any) into `buf`, refusing lines longer
-/// than [`MAX_LINE_BYTES`]. `false` at the end of the input.
-fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, n: u64) -> Result<bool> {
-    buf.clear();
-    let io = |e: std::io::Error| Error::Io {
-        path: PathBuf::from("the import file"),
-        reason: crate::keys::io_reason(&e),
-    };
-    loop {
-        let chunk = match input.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io(e)),
-        };
-        if chunk.is_empty() {
-            return Ok(!buf.is_empty());
+/// What [`Reader::next`] gives.
+enum Next {
+    Group(Result<Vec<ReadLine>>),
+    /// No line came before the deadline: the input pauses.
+    Quiet,
+    /// The input has ended (or failed, which the last group says).
+    End,
+}
+
+/// The input, read in blocks into a buffer of its own, so that the reading
+/// thread knows when it has handed over every line the input holds for now
+/// (a `BufRead` would block to find out).
+struct Lines {
+    input: Box<dyn Read + Send>,
+    block: Vec<u8>,
+    /// The part of `block` not consumed yet.
+    start: usize,
+    end: usize,
+    /// Whether the last read returned less than it asked for: a pipe or a
+    /// terminal that held no more for now, or the end of a file.
+    short: bool,
+}
+
+impl Lines {
+    const BLOCK: usize = 1 << 16;
+
+    fn new(input: Box<dyn Read + Send>) -> Lines {
+        Lines {
+            input,
+            block: vec![0; Self::BLOCK],
+            start: 0,
+            end: 0,
+            short: false,
         }
-        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
-        if buf.len() + take > MAX_LINE_BYTES + 1 {
-            return Err(Error::invalid(
-                format!("line {n}: longer than {} MiB", MAX_LINE_BYTES >> 20),
-                "give a large source text with \"file\" instead of \"text\"",
-            ));
-        }
-        buf.extend_from_slice(&chunk[..take]);
-        input.consume(take);
-        if done {
-            return Ok(true);
+    }
+
+    /// Whether the next line can be read without waiting for the input: it
+    /// is already in the buffer, or the last read filled the buffer (a file
+    /// being read, a producer ahead of the import).
+    fn ready(&self) -> bool {
+        !self.short || self.block[self.start..self.end].contains(&b'\n')
+    }
+
+    /// Reads one line (with its `\n`, if any) into `buf`, refusing lines
+    /// longer than [`MAX_LINE_BYTES`]. `false` at the end of the input.
+    fn read_line(&mut self, buf: &mut Vec<u8>, n: u64) -> Result<bool> {
+        buf.clear();
+        loop {
+            let chunk = &self.block[self.start..self.end];
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if buf.len() + take > MAX_LINE_BYTES + 1 {
+                return Err(Error::invalid(
+                    format!("line {n}: longer than {} MiB", MAX_LINE_BYTES >> 20),
+                    "give a large source text with \"file\" instead of \"text\"",
+                ));
+            }
+            buf.extend_from_slice(&chunk[..take]);
+            self.start += take;
+            if done {
+                return Ok(true);
+            }
+            let read = loop {
+                match self.input.read(&mut self.block) {
+                    Ok(read) => break read,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        return Err(Error::Io {
+                            path: PathBuf::from("the import file"),
+                            reason: crate::keys::io_reason(&e),
+                        })
+                    }
+                }
+            };
+            (self.start, self.end) = (0, read);
+            self.short = read < self.block.len();
+            if read == 0 {
+                return Ok(!buf.is_empty());
+            }
         }
     }
 }
@@ -1420,19 +1528,33 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// At the end of the input: appends until the batch and the queue are
-    /// empty. Each round makes progress: after an append, the first queued
-    /// line can only wait on lines before it, and none of those is queued.
+    /// At the end of the input: commits every line read ([`Importer::flush`])
+    /// and waits for the last checkpoint.
     fn finish(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<()> {
-        while self.batch.len > 0 || !self.queue.is_empty() {
+        self.flush()?;
+        self.checkpointer.wait();
+        progress(&self.progress);
+        Ok(())
+    }
+
+    /// Whether lines were read whose entries are not committed yet.
+    fn uncommitted(&self) -> bool {
+        self.batch.len > 0 || !self.queue.is_empty()
+    }
+
+    /// Appends until the batch and the queue are empty, so that every line
+    /// read so far is committed (at the end of the input, and when it
+    /// pauses). Each round makes progress: after an append, the first
+    /// queued line can only wait on lines before it, and none of those is
+    /// queued.
+    fn flush(&mut self) -> Result<()> {
+        while self.uncommitted() {
             let before = (self.queue.len(), self.batches);
             self.commit()?;
             if self.batch.len == 0 && (self.queue.len(), self.batches) == before {
                 return Err(Error::Internal("queued lines wait on nothing".into()));
             }
         }
-        self.checkpointer.wait();
-        progress(&self.progress);
         Ok(())
     }
 }
@@ -1646,17 +1768,6 @@ mod tests {
         }
     }
 
-    impl BufRead for Counted {
-        fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-            self.inner.fill_buf()
-        }
-        fn consume(&mut self, n: usize) {
-            self.taken
-                .fetch_add(n as u64, std::sync::atomic::Ordering::SeqCst);
-            self.inner.consume(n)
-        }
-    }
-
     impl Drop for Counted {
         fn drop(&mut self) {
             let _ = self.dropped.send(());
@@ -1709,12 +1820,13 @@ mod tests {
         // 32 MiB in lines of 64 KiB: sixteen lines a group.
         let (reader, taken, ended) = counted(512, 64 << 10);
         let ahead = read_ahead(&taken);
+        // At most one group past the budget, and the block it reads into.
         assert!(
-            ahead <= Reader::AHEAD_BYTES + Reader::GROUP_BYTES,
+            ahead <= Reader::AHEAD_BYTES + Reader::GROUP_BYTES + Lines::BLOCK as u64,
             "read {ahead} bytes ahead"
         );
         let mut lines = 0;
-        while let Some(group) = reader.next() {
+        while let Next::Group(group) = reader.next(None) {
             let group = group.unwrap();
             lines += group.len();
             reader.done(group.iter().map(|(b, _)| b).sum());
@@ -1722,6 +1834,60 @@ mod tests {
         assert_eq!(lines, 512);
         assert_eq!(taken(), 32 << 20);
         ended.recv().unwrap();
+    }
+
+    /// An input that gives what it is sent, as a pipe does: a read returns
+    /// what has come, and waits only when nothing has.
+    struct Pipe(std::sync::mpsc::Receiver<Vec<u8>>, Vec<u8>);
+
+    impl std::io::Read for Pipe {
+        fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+            if self.1.is_empty() {
+                match self.0.recv() {
+                    Ok(bytes) => self.1 = bytes,
+                    Err(_) => return Ok(0), // the writer closed it
+                }
+            }
+            let n = b.len().min(self.1.len());
+            b[..n].copy_from_slice(&self.1[..n]);
+            self.1.drain(..n);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_reach_the_importer_while_the_input_waits_for_more() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = Reader::start(Box::new(Pipe(rx, Vec::new())));
+        let soon = || Some(Instant::now() + Duration::from_secs(10));
+        // Two lines and the start of a third: the two come as a group,
+        // without waiting for the group to fill or the input to end.
+        tx.send(b"{}\n\n{\"ty".to_vec()).unwrap();
+        let Next::Group(group) = reader.next(soon()) else {
+            panic!("the lines written did not come")
+        };
+        let group = group.unwrap();
+        assert_eq!(
+            group.iter().map(|(bytes, _)| *bytes).collect::<Vec<_>>(),
+            [3, 1]
+        );
+        // Nothing more is there: the importer hears that the input pauses.
+        let quiet = Instant::now() + Duration::from_millis(50);
+        assert!(matches!(reader.next(Some(quiet)), Next::Quiet));
+        // The rest of the third line, then the end.
+        tx.send(b"pe\":\"x\"}\n".to_vec()).unwrap();
+        drop(tx);
+        let Next::Group(group) = reader.next(soon()) else {
+            panic!("the last line did not come")
+        };
+        assert_eq!(group.unwrap().len(), 1);
+        loop {
+            match reader.next(soon()) {
+                Next::Group(g) => assert!(g.unwrap().is_empty()),
+                Next::End => break,
+                Next::Quiet => panic!("the end of the input did not come"),
+            }
+        }
     }
 
     #[test]
@@ -1921,7 +2087,7 @@ mod tests {
                 input.extend_from_slice(l);
                 input.push(b'\n');
             }
-            let opts = Options { batch_size, base_dir: PathBuf::from("."), input_bytes: Some(input.len() as u64) };
+            let opts = Options { batch_size, base_dir: PathBuf::from("."), input_bytes: Some(input.len() as u64), ..Options::default() };
             match import(&mut store, &signer, Box::new(std::io::Cursor::new(input.clone())), &opts, &mut |_| {}) {
                 Ok(_) => {}
                 Err(Error::Invalid { what, .. }) => prop_assert!(what.starts_with("line "), "{what}"),

@@ -2,7 +2,7 @@ use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::import::{self, Options, Progress, Summary, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 /// Bulk-append sources, claims and annotations from a JSON Lines file.
@@ -20,16 +20,30 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_BATCH_SIZE as u64,
           value_parser = clap::value_parser!(u64).range(1..=MAX_BATCH_SIZE as u64))]
     pub batch_size: u64,
+    /// Commit the lines read so far once the input pauses this many seconds
+    /// (standard input fed by a program still at work); a slow input that
+    /// never pauses has its lines committed at least every ten times this.
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
+    pub flush_after: std::time::Duration,
+}
+
+/// `--flush-after`: a number of seconds from 0.01 to a day.
+fn seconds(s: &str) -> std::result::Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.01..=86_400.0).contains(&x) => Ok(std::time::Duration::from_secs_f64(x)),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds from 0.01 to 86400"
+        )),
+    }
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let stdin = a.file.as_os_str() == "-";
-    let (input, size, base_dir): (Box<dyn BufRead + Send>, Option<u64>, PathBuf) = if stdin {
-        (
-            Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
-            None,
-            PathBuf::from("."),
-        )
+    // Unbuffered: the import reads in blocks of its own, and needs to know
+    // when a read gets less than it asked for (a pipe with no more lines
+    // for now).
+    let (input, size, base_dir): (Box<dyn Read + Send>, Option<u64>, PathBuf) = if stdin {
+        (Box::new(std::io::stdin()), None, PathBuf::from("."))
     } else {
         let f = std::fs::File::open(&a.file).map_err(|e| Error::Io {
             path: a.file.clone(),
@@ -49,11 +63,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        (
-            Box::new(BufReader::with_capacity(1 << 16, f)),
-            meta.is_file().then_some(meta.len()),
-            dir,
-        )
+        (Box::new(f), meta.is_file().then_some(meta.len()), dir)
     };
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
@@ -61,6 +71,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         batch_size: a.batch_size as usize,
         base_dir,
         input_bytes: size,
+        flush_after: Some(a.flush_after),
     };
     let bar = progress_bar(size);
     let mut report = |p: &Progress| {

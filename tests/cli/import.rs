@@ -986,27 +986,40 @@ fn killed_at_random_points_then_rerun_completes_without_duplicates() {
     );
 }
 
-/// `import -` of `lines` with batches of 2, its input left open after
-/// them (blank lines fill the reader's group of 256 lines, so the lines
-/// are imported while it waits for more).
-fn paused_import(w: &Work, lines: &[String]) -> std::process::Child {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("claimtrail"))
+/// `claimtrail --json import - ARGS…` as the analyst, its input a pipe
+/// left open.
+fn piped_import(w: &Work, args: &[&str]) -> std::process::Child {
+    Command::new(assert_cmd::cargo::cargo_bin("claimtrail"))
         .current_dir(w.dir.path())
         .env_remove("CLAIMTRAIL_PASSPHRASE")
         .env_remove("CLAIMTRAIL_NOW")
         .env("CLAIMTRAIL_DB", &w.db)
         .env("CLAIMTRAIL_KEY", w.path("analyst"))
-        .args(["--json", "import", "-", "--batch-size", "2"])
+        .args(["--json", "import", "-"])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
-    let mut head = lines.join("\n");
-    head.push_str(&"\n".repeat(300));
+        .unwrap()
+}
+
+/// Writes `lines` to an import's standard input, leaving it open.
+fn feed(child: &mut std::process::Child, lines: &[String]) {
     let stdin = child.stdin.as_mut().unwrap();
-    stdin.write_all(head.as_bytes()).unwrap();
+    for line in lines {
+        writeln!(stdin, "{line}").unwrap();
+    }
     stdin.flush().unwrap();
+}
+
+/// `import -` of `lines` with batches of 2, its input left open after
+/// them: full batches are committed while it waits for more, and the
+/// entries of a batch not full stay in flight (no pause is long enough to
+/// commit them).
+fn paused_import(w: &Work, lines: &[String]) -> std::process::Child {
+    let mut child = piped_import(w, &["--batch-size", "2", "--flush-after", "3600"]);
+    feed(&mut child, lines);
     child
 }
 
@@ -1028,6 +1041,90 @@ fn resume(mut child: std::process::Child, last: &str) -> Run {
     stdin.write_all(format!("{last}\n").as_bytes()).unwrap();
     drop(stdin);
     Run::from(child.wait_with_output().unwrap())
+}
+
+/// A program that writes lines now and then into `import -`: when it
+/// pauses, what it wrote is in the log, without waiting for a batch to
+/// fill or for the end of the input.
+#[test]
+fn a_piped_input_is_committed_when_it_pauses() {
+    let w = Work::with_claims();
+    let (sources, claims) = (count(&w, "sources"), count(&w, "claims"));
+    let text = "Dispatch 1. The Tehran summit ended without a statement.\n";
+    let mut child = piped_import(&w, &[]);
+    feed(
+        &mut child,
+        &[json!({"type":"source","label":"d1","text":text,"kind":"article"}).to_string()],
+    );
+    until_rows(&w, "sources", sources + 1);
+    assert!(child.try_wait().unwrap().is_none(), "the import went on");
+    // A claim on it, then one that waits for the claim's batch.
+    feed(
+        &mut child,
+        &[
+            claim_on("@d1", "c0", 1),
+            json!({"type":"annotation","claim":"@c0","verdict":"unverified"}).to_string(),
+        ],
+    );
+    until_rows(&w, "annotations", count(&w, "annotations") + 1);
+    assert_eq!(count(&w, "claims"), claims + 1);
+    assert!(child.try_wait().unwrap().is_none(), "the import went on");
+    drop(child.stdin.take());
+    let run = Run::from(child.wait_with_output().unwrap());
+    let s = summary(run.ok());
+    assert_eq!(
+        s["appended"],
+        json!({"sources":1,"claims":1,"annotations":1}),
+        "{s}"
+    );
+    assert_eq!(s["batches"], json!(3), "{s}");
+    w.run(None, &["verify"]).ok();
+}
+
+/// A slow input that never pauses for `--flush-after` still has its lines
+/// committed, at least every ten times that.
+#[test]
+fn a_steady_slow_input_is_committed_as_it_goes() {
+    let w = Work::with_claims();
+    let annotations = count(&w, "annotations");
+    let mut child = piped_import(&w, &["--flush-after", "0.3"]);
+    let line = json!({"type":"annotation","claim":"C1","verdict":"unverified"}).to_string();
+    let started = Instant::now();
+    let mut written = 0;
+    // A line every 50 ms for up to 10 s, until some are in the log.
+    while count(&w, "annotations") == annotations {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nothing was committed"
+        );
+        feed(&mut child, std::slice::from_ref(&line));
+        written += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the import went on");
+    drop(child.stdin.take());
+    let run = Run::from(child.wait_with_output().unwrap());
+    let s = summary(run.ok());
+    assert_eq!(s["appended"]["annotations"], json!(written), "{s}");
+    assert_eq!(count(&w, "annotations"), annotations + written);
+}
+
+/// `--flush-after` takes seconds; anything else is refused before reading.
+#[test]
+fn flush_after_must_be_a_number_of_seconds() {
+    let w = Work::with_claims();
+    for bad in ["0", "-1", "soon", "1e9"] {
+        let arg = format!("--flush-after={bad}");
+        let r = w.run(Some("analyst"), &["import", "-", &arg]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+        let why = format!("`{bad}` is not a number of seconds from 0.01 to 86400");
+        assert!(
+            r.stderr.starts_with("error: ") && r.stderr.contains(&why),
+            "{}",
+            r.stderr
+        );
+    }
 }
 
 fn claim_on(source: &str, label: &str, occurrence: u64) -> String {

@@ -765,6 +765,92 @@ fn sqlite_insert_rate(dir: &Path, min: Duration) -> Result<f64> {
     Ok(r)
 }
 
+/// Entries of the built log that [`signature_path_rate`] checks.
+pub const SIGNATURE_PATH_ENTRIES: u64 = 200_000;
+
+/// Entries per second through the part of verify that no entry can skip
+/// and that comes before any other check: reading its payload and
+/// signature from SQLite, decoding the SSHSIG, hashing the payload (the
+/// SSHSIG signed data holds its SHA-512) and the batch check under
+/// [`crate::sigcheck`]'s rule, on all cores, with the reading overlapped
+/// as verify overlaps it; over the first `max` entries of the log at `db`.
+///
+/// Verify does all of this and everything else DESIGN asks of an entry
+/// (canonical form, chain, entry hash, authorization, rules, references,
+/// projections, tree). So this rate ÷ the batch rate is as far as verify
+/// could get with every other check free, and verify's rate ÷ this one is
+/// what those checks cost. It is not a faster verify: it proves only that
+/// the signatures are valid for *some* key, not the enrolled one.
+pub fn signature_path_rate(db: &Path, max: u64) -> Result<f64> {
+    use crate::sigcheck::{self, Item, KeyCache};
+    use rayon::prelude::*;
+    type Chunk = Vec<(Vec<u8>, Vec<u8>)>;
+    let check = |group: &[(Vec<u8>, Vec<u8>)]| -> usize {
+        let mut keys = KeyCache::default();
+        let parsed: Vec<_> = group
+            .iter()
+            .filter_map(|(payload, sig)| {
+                let parts = sigcheck::parse_sshsig(sig).ok()?;
+                let key = keys.get(&parts.key_bytes)?;
+                Some((key, parts.signature, sigcheck::signed_data(payload)))
+            })
+            .collect();
+        let items: Vec<Item> = parsed
+            .iter()
+            .map(|(key, signature, msg)| Item {
+                key,
+                signature,
+                msg,
+            })
+            .collect();
+        let bad = sigcheck::verify_many(&items);
+        group.len() - parsed.len() + bad.iter().filter(|r| r.is_err()).count()
+    };
+    let start = Instant::now();
+    let (entries, bad) = std::thread::scope(|scope| -> Result<(u64, usize)> {
+        let (tx, chunks) = std::sync::mpsc::sync_channel::<Chunk>(4);
+        let reader = scope.spawn(move || -> Result<()> {
+            let store = Store::open(db)?;
+            let mut stmt = store
+                .conn()
+                .prepare("SELECT payload, sig FROM entries ORDER BY seq LIMIT ?")?;
+            let mut rows = stmt.query([max.min(i64::MAX as u64) as i64])?;
+            let mut chunk = Chunk::with_capacity(crate::verify::CHUNK);
+            while let Some(row) = rows.next()? {
+                chunk.push((row.get(0)?, row.get(1)?));
+                if chunk.len() == crate::verify::CHUNK {
+                    let full =
+                        std::mem::replace(&mut chunk, Chunk::with_capacity(crate::verify::CHUNK));
+                    if tx.send(full).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            let _ = tx.send(chunk);
+            Ok(())
+        });
+        let (mut entries, mut bad) = (0u64, 0usize);
+        for chunk in chunks {
+            entries += chunk.len() as u64;
+            bad += chunk
+                .par_chunks(crate::sigcheck::GROUP)
+                .map(check)
+                .sum::<usize>();
+        }
+        reader
+            .join()
+            .map_err(|_| Error::Internal("bench: the reading thread panicked".into()))??;
+        Ok((entries, bad))
+    })?;
+    let seconds = start.elapsed().as_secs_f64();
+    if bad > 0 || entries == 0 {
+        return Err(Error::Internal(format!(
+            "bench: {bad} of the built log's first {entries} signatures do not verify"
+        )));
+    }
+    Ok(entries as f64 / seconds)
+}
+
 /// Random tree-node reads by primary key from the built log, per second:
 /// the operation proofs are made of.
 pub fn sqlite_read_rate(db: &Path, min: Duration) -> Result<f64> {
@@ -1128,6 +1214,19 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
                 Some("≥ 0.70 of the batch rate, < 150 MB"),
             ),
         );
+        say("verify's signature path alone");
+        let n = built.entries.min(SIGNATURE_PATH_ENTRIES);
+        let rate = signature_path_rate(&built.db, n)?;
+        steps.push(
+            step(
+                &format!("verify's signature path alone ({n} entries)"),
+                n,
+                "entries",
+                n as f64 / rate,
+                None,
+            )
+            .against(&around, 1.0, None),
+        );
     }
 
     say("proofs");
@@ -1397,6 +1496,33 @@ mod tests {
         assert_eq!(report.counts.annotations, c.annotations);
         let p = proofs(&built.db).unwrap();
         assert_eq!(p.inclusion, PROOFS as u64);
+    }
+
+    /// The signature path checks every signature it reads: one changed
+    /// byte of one signature (entry 1057, in the second batch group of the
+    /// first chunk) and it refuses to give a rate.
+    #[test]
+    fn the_signature_path_checks_the_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = build_log(dir.path(), 3000, &mut |_, _| {}).unwrap();
+        assert!(signature_path_rate(&built.db, 3000).unwrap() > 0.0);
+        let conn = rusqlite::Connection::open(&built.db).unwrap();
+        let sig: Vec<u8> = conn
+            .query_row("SELECT sig FROM entries WHERE seq = 1057", [], |r| r.get(0))
+            .unwrap();
+        let mut bad = sig.clone();
+        let last = bad.len() - 1; // inside S
+        bad[last] ^= 1;
+        conn.execute("UPDATE entries SET sig = ? WHERE seq = 1057", [&bad])
+            .unwrap();
+        let err = signature_path_rate(&built.db, 3000).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("1 of the built log's first 3000 signatures do not verify"),
+            "{err}"
+        );
+        // Entries after `max` are not read.
+        assert!(signature_path_rate(&built.db, 1000).unwrap() > 0.0);
     }
 
     #[test]

@@ -16,10 +16,14 @@ fn main() -> ExitCode {
     }
     let args = match cli::Cli::try_parse() {
         Ok(a) => a,
+        Err(e) if e.use_stderr() => {
+            eprintln!("{}", usage_error(&e));
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            // --help and --version print and succeed; usage errors exit 2.
+            // --help and --version print and succeed.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
         }
     };
     match cli::run(args) {
@@ -31,4 +35,38 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A usage error as the one line every other error is, `error: what (hint:
+/// what to do)`, instead of clap's block (message, possible values, tip,
+/// usage, "For more information…"): what clap says is wrong, its lines
+/// joined, then its tip or the usage.
+fn usage_error(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim);
+    let what: Vec<&str> = lines.by_ref().take_while(|l| !l.is_empty()).collect();
+    let what = what.join(" ");
+    let what = what.strip_prefix("error: ").unwrap_or(&what);
+    let rest: Vec<&str> = lines.collect();
+    let tip = rest.iter().find_map(|l| l.strip_prefix("tip: "));
+    let usage = rest.iter().find_map(|l| l.strip_prefix("Usage: "));
+    // `claimtrail CMD --help` for the subcommand given, if any.
+    let top = <cli::Cli as clap::CommandFactory>::command();
+    let help = match std::env::args()
+        .skip(1)
+        .find(|a| top.find_subcommand(a).is_some())
+    {
+        Some(cmd) => format!("`claimtrail {cmd} --help`"),
+        None => "`claimtrail --help`".to_string(),
+    };
+    let hint = match (tip, usage) {
+        (Some(tip), _) => tip.to_string(),
+        (None, Some(usage)) => format!("usage: {usage}; more in {help}"),
+        (None, None) => format!("{help} lists what it takes"),
+    };
+    let (what, hint) = (
+        claimtrail::text::escape(what),
+        claimtrail::text::escape(&hint),
+    );
+    format!("error: {what} (hint: {hint})")
 }

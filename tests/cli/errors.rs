@@ -344,21 +344,15 @@ fn bad_input_leaves_the_log_unchanged() {
     );
     refused(&w, None, &["show", "X1"], "is not an id");
     refused(&w, None, &["show", "A5"], "no annotation A5");
-    // clap validates closed sets: exit 2 as well.
+    // clap validates closed sets: the same one-line error, exit 2.
     let before = w.db_bytes();
-    let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "maybe"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("confirmed") && r.stderr.contains("misleading"),
-        "{}",
-        r.stderr
-    );
-    let r = w.run(
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "maybe"])
+        .error("`maybe` is not a verdict: use one of confirmed, corroborated, unverified, disputed, misleading, false (hint: `claimtrail annotate --help` lists what it takes)");
+    w.run(
         Some("analyst"),
         &["annotate", "C1", "--verdict", "false", "--credibility", "7"],
-    );
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("1 to 6"), "{}", r.stderr);
+    )
+    .error("use 1 to 6");
     assert!(before == w.db_bytes());
     // A key that is not enrolled.
     w.key("stranger");
@@ -390,4 +384,31 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, 2);
+}
+
+/// A mistyped command line gets the one-line error every other error gets
+/// (what is wrong, then what to do), not clap's block of lines; `--help`
+/// and `--version` still print and succeed.
+#[test]
+fn usage_errors_are_one_line_with_a_hint() {
+    let w = Work::with_claims();
+    let r = w.run(None, &["import"]);
+    r.error("the following required arguments were not provided: <FILE> (hint: usage: claimtrail import ");
+    assert!(
+        r.stderr
+            .ends_with("<FILE>; more in `claimtrail import --help`)\n"),
+        "{}",
+        r.stderr
+    );
+    w.run(None, &["verfy"])
+        .error("unrecognized subcommand 'verfy' (hint: some similar subcommands exist");
+    w.run(None, &["show", "C1", "--bogus"])
+        .error("unexpected argument '--bogus' found (hint: ");
+    let help = w.run(None, &["show", "--help"]);
+    assert!(
+        help.ok().contains("Usage: claimtrail show"),
+        "{}",
+        help.stdout
+    );
+    assert!(w.run(None, &["--version"]).ok().starts_with("claimtrail "));
 }

@@ -23,14 +23,15 @@ pub struct Args {
     /// Commit the lines read so far once the input pauses this many seconds
     /// (standard input fed by a program still at work); a slow input that
     /// never pauses has its lines committed at least every ten times this.
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
-    pub flush_after: std::time::Duration,
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = import::DEFAULT_FLUSH_AFTER.as_secs_f64())]
+    pub flush_after: f64,
 }
 
 /// `--flush-after`: a number of seconds from 0.01 to a day.
-fn seconds(s: &str) -> std::result::Result<std::time::Duration, String> {
+fn seconds(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(x) if (0.01..=86_400.0).contains(&x) => Ok(std::time::Duration::from_secs_f64(x)),
+        Ok(x) if (0.01..=86_400.0).contains(&x) => Ok(x),
         _ => Err(format!(
             "`{s}` is not a number of seconds from 0.01 to 86400"
         )),
@@ -71,7 +72,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         batch_size: a.batch_size as usize,
         base_dir,
         input_bytes: size,
-        flush_after: Some(a.flush_after),
+        flush_after: Some(std::time::Duration::from_secs_f64(a.flush_after)),
     };
     let bar = progress_bar(size);
     let mut report = |p: &Progress| {

@@ -16,6 +16,11 @@ fn main() -> ExitCode {
     }
     let args = match cli::Cli::try_parse() {
         Ok(a) => a,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `claimtrail` or `claimtrail key` alone: the help, on stderr, exit 2.
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
         Err(e) if e.use_stderr() => {
             eprintln!("{}", usage_error(&e));
             return ExitCode::from(2);

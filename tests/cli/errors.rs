@@ -404,6 +404,10 @@ fn usage_errors_are_one_line_with_a_hint() {
         .error("unrecognized subcommand 'verfy' (hint: some similar subcommands exist");
     w.run(None, &["show", "C1", "--bogus"])
         .error("unexpected argument '--bogus' found (hint: ");
+    // A command without its subcommand names the ones it has.
+    w.run(None, &["key"]).error(
+        "'claimtrail key' requires a subcommand but one was not provided [subcommands: new, add, revoke",
+    );
     let help = w.run(None, &["show", "--help"]);
     assert!(
         help.ok().contains("Usage: claimtrail show"),

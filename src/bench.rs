@@ -1174,7 +1174,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         limits.insert(i + 1, before);
         steps.push(
             step(
-                &format!("import (JSONL, {BATCH} entries per transaction)"),
+                &format!("import (JSONL, transactions of up to {BATCH} entries)"),
                 built.entries,
                 "entries",
                 built.seconds,

@@ -17,7 +17,7 @@ fn bench_json_has_every_step() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     for step in [
-        "import (JSONL, 100000 entries per transaction)",
+        "import (JSONL, transactions of up to 100000 entries)",
         "verify",
         "inclusion proof",
         "consistency proof + old root",
@@ -78,7 +78,7 @@ fn bench_json_has_every_step() {
     );
     // So is import's: one core's signing rate.
     measured_around(
-        step("import (JSONL, 100000 entries per transaction)"),
+        step("import (JSONL, transactions of up to 100000 entries)"),
         "Ed25519 sign, 1 core, mean before and after import",
         "Ed25519 sign, 1 core, before import",
         "Ed25519 sign, 1 core",

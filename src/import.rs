@@ -129,9 +129,8 @@ pub struct Options {
     /// When the input pauses this long (a pipe from a program that is
     /// still producing lines), the lines read so far are committed, and a
     /// slow, steady input has its lines committed at least every
-    /// [`STEADY_FLUSHES`] times this. `None`: only full batches and the end
-    /// of the input commit.
-    pub flush_after: Option<Duration>,
+    /// [`STEADY_FLUSHES`] times this. A file never pauses.
+    pub flush_after: Duration,
 }
 
 /// Default of [`Options::flush_after`].
@@ -148,7 +147,7 @@ impl Default for Options {
             batch_size: DEFAULT_BATCH_SIZE,
             base_dir: PathBuf::from("."),
             input_bytes: None,
-            flush_after: Some(DEFAULT_FLUSH_AFTER),
+            flush_after: DEFAULT_FLUSH_AFTER,
         }
     }
 }
@@ -500,10 +499,8 @@ fn run(
     let mut oldest: Option<Instant> = None;
     let result = (|| -> Result<()> {
         loop {
-            let deadline = opts
-                .flush_after
-                .zip(oldest)
-                .map(|(after, t)| (t + after * STEADY_FLUSHES).min(Instant::now() + after));
+            let after = opts.flush_after;
+            let deadline = oldest.map(|t| (t + after * STEADY_FLUSHES).min(Instant::now() + after));
             let group = match input.next(deadline) {
                 Next::End => break,
                 Next::Quiet => {

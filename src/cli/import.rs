@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         batch_size: a.batch_size as usize,
         base_dir,
         input_bytes: size,
-        flush_after: Some(std::time::Duration::from_secs_f64(a.flush_after)),
+        flush_after: std::time::Duration::from_secs_f64(a.flush_after),
     };
     let bar = progress_bar(size);
     let mut report = |p: &Progress| {

@@ -64,6 +64,8 @@ proptest! {
         let _ = text::prefix(&t, a % (t.len() + 1));
         let _ = text::suffix(&t, z % (t.len() + 1));
         let _ = text::occurrences(&t, &s);
+        let _ = text::near_matches(&t, &s);
+        let _ = text::near_matches(&s, &t);
         let _ = text::escape(&t);
     }
 

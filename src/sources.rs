@@ -148,15 +148,7 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     let found = text::occurrences(src, quote);
     let occ = spelling.name("occurrence");
     let pick = match (found.len(), occurrence) {
-        (0, _) => {
-            return Err(Error::invalid(
-                format!("the quote does not occur in {id}"),
-                format!(
-                    "copy the text exactly (quotes, apostrophes and dashes included), or use {}",
-                    spelling.name("span")
-                ),
-            ))
-        }
+        (0, _) => return Err(not_found(src, quote, id, spelling)),
         (n, Some(k)) if k == 0 || k > n => {
             return Err(Error::invalid(
                 format!("{occ} {k}: the quote occurs {n} times in {id}"),
@@ -185,4 +177,98 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
         }
     };
     Ok((pick, pick + quote.len()))
+}
+
+/// Near matches shown in a "does not occur" error; the rest are counted.
+const NEAR_MATCHES_SHOWN: usize = 3;
+
+/// Longest piece of the source's text quoted in that error (characters).
+const NEAR_MATCH_CHARS: usize = 80;
+
+/// The error for a quote that does not occur in the source. When it occurs
+/// once typography and case are set aside ([`text::near_matches`]: text
+/// copied from a browser or a PDF often has straight quotes for curly ones,
+/// a hyphen for a dash, other line breaks), the error says where and in
+/// what it differs, and the hint gives the span of the source's own text:
+/// the claim is still only ever the exact bytes, chosen by the analyst.
+fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
+    let span = spelling.name("span");
+    let near = text::near_matches(src, quote);
+    let Some(first) = near.first() else {
+        return Error::invalid(
+            format!("the quote does not occur in {id}"),
+            format!(
+                "copy the text exactly (quotes, apostrophes and dashes included), or use {span}"
+            ),
+        );
+    };
+    let shown = |m: &text::NearMatch| {
+        let (l, c) = text::line_col(src, m.start);
+        let piece = &src[m.start..m.end];
+        let piece = if piece.chars().count() > NEAR_MATCH_CHARS {
+            let head: String = piece.chars().take(NEAR_MATCH_CHARS - 1).collect();
+            format!("{head}…")
+        } else {
+            piece.to_string()
+        };
+        format!(
+            "line {l} col {c} (bytes {}..{}): `{}`",
+            m.start,
+            m.end,
+            text::escape(&piece)
+        )
+    };
+    let use_span = |m: &text::NearMatch| match spelling {
+        Spelling::Cli => format!("{span} {}..{}", m.start, m.end),
+        Spelling::Import => format!("{span}: \"{}..{}\" instead of \"quote\"", m.start, m.end),
+    };
+    if let [only] = &near[..] {
+        return Error::invalid(
+            format!(
+                "the quote does not occur in {id} as given, but with other {} it does, at {}",
+                differences(src, only, quote),
+                shown(only)
+            ),
+            format!("to claim the source's own text, use {}", use_span(only)),
+        );
+    }
+    let mut list: Vec<String> = near
+        .iter()
+        .take(NEAR_MATCHES_SHOWN)
+        .enumerate()
+        .map(|(i, m)| {
+            format!(
+                "{}: other {}, {}",
+                i + 1,
+                differences(src, m, quote),
+                shown(m)
+            )
+        })
+        .collect();
+    if near.len() > NEAR_MATCHES_SHOWN {
+        list.push(format!("and {} more", near.len() - NEAR_MATCHES_SHOWN));
+    }
+    Error::invalid(
+        format!(
+            "the quote does not occur in {id} as given, but {} near matches do: {}",
+            near.len(),
+            list.join("; ")
+        ),
+        format!(
+            "to claim the source's own text, use the span of the one you mean, e.g. {}",
+            use_span(first)
+        ),
+    )
+}
+
+/// What `m` differs in from the quote: "quotation marks or apostrophes,
+/// dashes and letter case".
+fn differences(src: &str, m: &text::NearMatch, quote: &str) -> String {
+    let ds = text::Difference::between(&src[m.start..m.end], quote);
+    let names: Vec<&str> = ds.iter().map(|d| d.name()).collect();
+    match names.as_slice() {
+        [] => "typography".into(),
+        [one] => (*one).into(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }

@@ -82,6 +82,188 @@ pub fn occurrences(text: &str, needle: &str) -> Vec<usize> {
     out
 }
 
+/// Ways a quote may differ from the source's text and still be what the
+/// analyst meant: text copied from a browser, a PDF or a chat app often
+/// comes with straight quotes for curly ones (or the reverse), a hyphen for
+/// a dash, other spaces or line breaks, three dots for an ellipsis, or
+/// other capitals. A claim is always the source's exact bytes; these only
+/// help find them ([`near_matches`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Difference {
+    /// Quotation marks and apostrophes: `"` `“` `”` `„` `«` `»`, `'` `‘` `’` `ʼ` ….
+    QuoteMarks,
+    /// Hyphens and dashes: `-` `‐` `–` `—` `−` ….
+    Dashes,
+    /// Runs of white space (spaces, no-break spaces, tabs, line breaks).
+    Spacing,
+    /// `…` against `...`.
+    Ellipsis,
+    /// Upper against lower case.
+    Case,
+}
+
+impl Difference {
+    pub const ALL: [Difference; 5] = [
+        Difference::QuoteMarks,
+        Difference::Dashes,
+        Difference::Spacing,
+        Difference::Ellipsis,
+        Difference::Case,
+    ];
+
+    /// How a message names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Difference::QuoteMarks => "quotation marks or apostrophes",
+            Difference::Dashes => "dashes",
+            Difference::Spacing => "spacing",
+            Difference::Ellipsis => "an ellipsis",
+            Difference::Case => "letter case",
+        }
+    }
+}
+
+/// A place where a quote occurs up to [`Difference`]s: byte offsets of the
+/// source's own text, on character boundaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NearMatch {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Difference {
+    /// The differences between `found` (a [`NearMatch`]'s text) and
+    /// `needle`: each one without which they would not match. Empty for
+    /// the same text, and in the unlikely case that a match starts or ends
+    /// inside one folded character (within a `…`).
+    pub fn between(found: &str, needle: &str) -> Vec<Difference> {
+        Difference::ALL
+            .into_iter()
+            .filter(|&d| {
+                let others: Vec<Difference> =
+                    Difference::ALL.into_iter().filter(|&o| o != d).collect();
+                fold(found, &others) != fold(needle, &others)
+            })
+            .collect()
+    }
+}
+
+/// Calls `each(start, end, folded)` for every unit of `original` in order:
+/// a character, or a run of white space when [`Difference::Spacing`] is
+/// allowed, with `[start, end)` its bytes in `original` and `folded` what it
+/// becomes once the `allow`ed differences are set aside.
+fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, usize, &str)) {
+    let [quotes, dashes, spacing, ellipsis, case] = Difference::ALL.map(|d| allow.contains(&d));
+    let mut buf = [0u8; 16];
+    let mut chars = original.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let mut end = at + c.len_utf8();
+        let folded: &str = if spacing && c.is_whitespace() {
+            while let Some(&(i, w)) = chars.peek() {
+                if !w.is_whitespace() {
+                    break;
+                }
+                end = i + w.len_utf8();
+                chars.next();
+            }
+            " "
+        } else if c.is_ascii_alphanumeric() {
+            // Most of a text: no table lookups.
+            let c = if case { c.to_ascii_lowercase() } else { c };
+            c.encode_utf8(&mut buf)
+        } else if quotes && is_double_quote(c) {
+            "\""
+        } else if quotes && is_single_quote(c) {
+            "'"
+        } else if dashes && is_dash(c) {
+            "-"
+        } else if ellipsis && c == '…' {
+            "..."
+        } else if case {
+            // At most three characters of at most four bytes.
+            let mut n = 0;
+            for l in c.to_lowercase() {
+                n += l.encode_utf8(&mut buf[n..]).len();
+            }
+            std::str::from_utf8(&buf[..n]).unwrap_or("")
+        } else {
+            c.encode_utf8(&mut buf)
+        };
+        each(at, end, folded);
+    }
+}
+
+/// `original` with the `allow`ed differences set aside.
+fn fold(original: &str, allow: &[Difference]) -> String {
+    let mut out = String::with_capacity(original.len());
+    fold_units(original, allow, |_, _, f| out.push_str(f));
+    out
+}
+
+/// The `[start, end)` in `original` of the unit that each of the sorted
+/// byte offsets `at` of its folded form (under every difference) falls in.
+fn units_at(original: &str, at: &[usize]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(at.len());
+    let mut folded = 0;
+    fold_units(original, &Difference::ALL, |start, end, f| {
+        folded += f.len();
+        while out.len() < at.len() && at[out.len()] < folded {
+            out.push((start, end));
+        }
+    });
+    out
+}
+
+fn is_double_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '“' | '”' | '„' | '‟' | '″' | '«' | '»' | '〝' | '〞' | '＂'
+    )
+}
+
+fn is_single_quote(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '‘' | '’' | '‚' | '‛' | '′' | '‹' | '›' | 'ʼ' | '`' | '´' | '＇'
+    )
+}
+
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '⁃' | '﹘' | '﹣' | '－'
+    )
+}
+
+/// Where `needle` occurs in `text` once quotation marks, dashes, white
+/// space, ellipses and letter case are set aside (see [`Difference`];
+/// [`Difference::between`] says which ones a match has). Exact occurrences
+/// are included; [`occurrences`] is the cheaper way to find those. A
+/// needle of white space alone matches nothing.
+///
+/// It does not decide anything: it is for telling an analyst where the
+/// text they meant is, so that they can claim the source's own bytes.
+pub fn near_matches(text: &str, needle: &str) -> Vec<NearMatch> {
+    if needle.trim().is_empty() {
+        return Vec::new();
+    }
+    let quote = fold(needle, &Difference::ALL);
+    let found = occurrences(&fold(text, &Difference::ALL), &quote);
+    // The units where each match begins and ends, found in one pass over
+    // the text (a source may be 16 MiB: no map of every byte is kept).
+    // Both lists are sorted, as every match has the same length.
+    let last: Vec<usize> = found.iter().map(|&at| at + quote.len() - 1).collect();
+    let (starts, ends) = (units_at(text, &found), units_at(text, &last));
+    let mut out: Vec<NearMatch> = Vec::new();
+    for (&(start, _), &(_, end)) in starts.iter().zip(&ends) {
+        if out.last().is_some_and(|m| m.start == start && m.end == end) {
+            continue; // the same text found again from inside a folded unit
+        }
+        out.push(NearMatch { start, end });
+    }
+    out
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     let before = text.get(..at).unwrap_or(text);
@@ -155,6 +337,113 @@ mod tests {
         assert_eq!(occurrences("x “Seven” y “Seven”", "Seven").len(), 2);
         assert!(occurrences("abc", "").is_empty());
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn near_matches_set_typography_and_case_aside() {
+        let t = "ALEPPO — Russia has resumed airstrikes in Syria’s\nnorthwestern  province. “Seven civilians…”";
+        let m = near_matches(t, "Syria's northwestern province");
+        assert_eq!(m.len(), 1);
+        assert_eq!(&t[m[0].start..m[0].end], "Syria’s\nnorthwestern  province");
+        let diff = |m: &NearMatch, q| Difference::between(&t[m.start..m.end], q);
+        assert_eq!(
+            diff(&m[0], "Syria's northwestern province"),
+            [Difference::QuoteMarks, Difference::Spacing]
+        );
+        let m = near_matches(t, "aleppo - russia");
+        assert_eq!(&t[m[0].start..m[0].end], "ALEPPO — Russia");
+        assert_eq!(
+            diff(&m[0], "aleppo - russia"),
+            [Difference::Dashes, Difference::Case]
+        );
+        let m = near_matches(t, "\"Seven civilians...\"");
+        assert_eq!(&t[m[0].start..m[0].end], "“Seven civilians…”");
+        assert_eq!(
+            diff(&m[0], "\"Seven civilians...\""),
+            [Difference::QuoteMarks, Difference::Ellipsis]
+        );
+        // An exact occurrence is a near match with no differences.
+        let m = near_matches(t, "Russia");
+        assert_eq!((m.len(), diff(&m[0], "Russia").len()), (1, 0));
+        // Letters are never set aside, and an empty quote matches nothing.
+        assert!(near_matches(t, "Syria’z").is_empty());
+        assert!(near_matches(t, "").is_empty());
+        // White space alone would match every gap between two words.
+        assert!(near_matches(t, " \n ").is_empty());
+    }
+
+    #[test]
+    fn near_matches_are_on_character_boundaries() {
+        // Lower case may be longer than upper case (İ → i̇), and a match may
+        // begin inside a folded `…`: the span still covers whole characters.
+        let t = "İstanbul… x…y";
+        for q in ["i̇stanbul", "..", ". x", "x..", "İSTANBUL..."] {
+            for m in near_matches(t, q) {
+                assert!(
+                    t.is_char_boundary(m.start) && t.is_char_boundary(m.end),
+                    "{q}"
+                );
+                assert!(m.start < m.end);
+            }
+        }
+        assert_eq!(near_matches(t, "x...y")[0].start, t.find('x').unwrap());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Words of a text, retyped as a browser's copy or a keyboard
+        /// would give them, are found exactly where they were.
+        #[test]
+        fn a_retyped_quote_is_found_where_it_was(
+            words in proptest::collection::vec(proptest::prop_oneof![
+                "[a-zA-Zé0-9]{1,6}",
+                proptest::strategy::Just("Syria’s".to_string()),
+                proptest::strategy::Just("“Seven”".to_string()),
+                proptest::strategy::Just("wait…".to_string()),
+                proptest::strategy::Just("İstanbul".to_string()),
+            ], 1..10),
+            seps in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(" "),
+                proptest::strategy::Just("\n"),
+                proptest::strategy::Just(" — "),
+                proptest::strategy::Just("  "),
+                proptest::strategy::Just("\u{a0}"),
+            ], 10),
+            pick in (0usize..10, 1usize..10),
+        ) {
+            let mut t = String::new();
+            let mut bounds = Vec::new();
+            for (i, w) in words.iter().enumerate() {
+                if i > 0 {
+                    t.push_str(seps[i]);
+                }
+                bounds.push((t.len(), t.len() + w.len()));
+                t.push_str(w);
+            }
+            let first = pick.0 % words.len();
+            let last = (first + pick.1).min(words.len()) - 1;
+            let (s, e) = (bounds[first].0, bounds[last].1);
+            let retyped: String = t[s..e]
+                .chars()
+                .map(|c| match c {
+                    '’' => "'".to_string(),
+                    '“' | '”' => "\"".to_string(),
+                    '—' => "-".to_string(),
+                    '…' => "...".to_string(),
+                    c if c.is_whitespace() => " ".to_string(),
+                    c => c.to_ascii_lowercase().to_string(),
+                })
+                .collect();
+            let found = near_matches(&t, &retyped);
+            proptest::prop_assert!(
+                found.iter().any(|m| (m.start, m.end) == (s, e)),
+                "{:?} in {:?}: {:?}", retyped, t, found
+            );
+            for m in &found {
+                proptest::prop_assert!(t.is_char_boundary(m.start) && t.is_char_boundary(m.end));
+            }
+        }
     }
 
     #[test]

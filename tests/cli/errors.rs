@@ -366,6 +366,46 @@ fn bad_input_leaves_the_log_unchanged() {
 }
 
 #[test]
+fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
+    let w = Work::with_claims();
+    let claim = |how: &[&str]| {
+        let mut args = vec!["claim", "add", "--source", "S1"];
+        args.extend_from_slice(how);
+        args.extend_from_slice(&["--speaker", "Al-Monitor", "--provenance", "article"]);
+        w.run(Some("analyst"), &args)
+    };
+    // Typed with a straight apostrophe; the article has a curly one.
+    let before = w.db_bytes();
+    claim(&["--quote", "Syria's northwestern province of Idlib"]).error(
+        "the quote does not occur in S1 as given, but with other quotation marks or apostrophes \
+         it does, at line 1 col 74 (bytes 75..115): `Syria’s northwestern province of Idlib` \
+         (hint: to claim the source's own text, use --span 75..115)",
+    );
+    assert!(before == w.db_bytes());
+    // A hyphen for the em dash, and lower case.
+    claim(&["--quote", "aleppo - russia has resumed"]).error(
+        "but with other dashes and letter case it does, at line 1 col 1 (bytes 0..29): \
+         `ALEPPO — Russia has resumed` (hint: to claim the source's own text, use --span 0..29)",
+    );
+    // Several near matches are listed, with the span of the first.
+    claim(&["--quote", "tehran summit"]).error(
+        "but 3 near matches do: 1: other letter case, line 33 col 160 (bytes 3782..3795): \
+         `Tehran summit`; 2: other letter case,",
+    );
+    // Letters that differ are not set aside.
+    claim(&["--quote", "Syria's northeastern province"])
+        .error("the quote does not occur in S1 (hint: copy the text exactly");
+    assert!(before == w.db_bytes());
+    // The span the hint gave claims the source's exact bytes.
+    assert_eq!(claim(&["--span", "75..115"]).ok().trim(), "C3");
+    let shown = w.run(None, &["show", "C3"]);
+    assert!(shown
+        .ok()
+        .contains("[Syria’s northwestern province of Idlib]"));
+    w.run(None, &["verify"]).ok();
+}
+
+#[test]
 fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
     let w = Work::with_claims();
     let root_before = {

@@ -342,6 +342,55 @@ pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> 
     rows.into_iter().map(|c| complete_claim(conn, c)).collect()
 }
 
+/// Which claims `list claims` shows: those that meet every condition
+/// given (all of them when none is).
+#[derive(Clone, Debug, Default)]
+pub struct ClaimFilter {
+    /// Claims of this source.
+    pub source: Option<u64>,
+    /// Claims whose speaker contains this text, with quotation marks,
+    /// dashes, spacing and case set aside ([`crate::text::near_matches`]):
+    /// "white helmets" finds "Syrian Civil Defense (White Helmets)".
+    pub speaker: Option<String>,
+    /// Only the last (newest) this many of those.
+    pub last: Option<u64>,
+}
+
+/// The claims `filter` selects, in id order. Speakers are matched on a
+/// scan of ids and speakers alone; only the claims selected are read whole
+/// (with their source's text, for the quote).
+pub fn claims_where(conn: &Connection, filter: &ClaimFilter) -> Result<Vec<ClaimView>> {
+    if filter.speaker.is_none() && filter.last.is_none() {
+        return claims(conn, filter.source);
+    }
+    let cond = if filter.source.is_some() {
+        "WHERE c.source_id = ?"
+    } else {
+        ""
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT c.id, c.speaker FROM claims c {cond} ORDER BY c.id"
+    ))?;
+    let mut rows = stmt.query(id_param(filter.source))?;
+    let mut ids = Vec::new();
+    while let Some(r) = rows.next()? {
+        let speaker = r.get_ref(1)?.as_str().unwrap_or("");
+        let wanted = filter
+            .speaker
+            .as_deref()
+            .is_none_or(|s| !crate::text::near_matches(speaker, s).is_empty());
+        if wanted {
+            ids.push(r.get::<_, i64>(0)? as u64);
+        }
+    }
+    if let Some(n) = filter.last {
+        ids.drain(..ids.len().saturating_sub(n as usize));
+    }
+    let none = std::collections::BTreeSet::new();
+    let (_, claims, _) = items_with_ids(conn, &none, &ids.into_iter().collect(), &none)?;
+    Ok(claims)
+}
+
 fn complete_claim(conn: &Connection, mut c: ClaimView) -> Result<ClaimView> {
     c.signed = signed(
         conn,
@@ -450,6 +499,112 @@ pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<Annotati
     rows.into_iter()
         .map(|(a, n)| complete_annotation(conn, a, n))
         .collect()
+}
+
+/// Which annotations `list annotations` shows: those that meet every
+/// condition given (all of them when none is).
+#[derive(Clone, Debug, Default)]
+pub struct AnnotationFilter {
+    /// Annotations of this claim.
+    pub claim: Option<u64>,
+    /// Annotations with this verdict (superseded ones included: they are
+    /// marked so).
+    pub verdict: Option<Verdict>,
+    /// Annotations signed by the key with this fingerprint.
+    pub signer: Option<String>,
+    /// Only the last (newest) this many of those.
+    pub last: Option<u64>,
+}
+
+/// The annotations `filter` selects, in id order.
+pub fn annotations_where(
+    conn: &Connection,
+    filter: &AnnotationFilter,
+) -> Result<Vec<AnnotationView>> {
+    let mut conds: Vec<&str> = Vec::new();
+    let mut params: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(c) = filter.claim {
+        conds.push("a.claim_id = ?");
+        params.push((c as i64).into());
+    }
+    if let Some(v) = filter.verdict {
+        conds.push("a.verdict = ?");
+        params.push(v.as_str().to_string().into());
+    }
+    if let Some(fp) = &filter.signer {
+        conds.push("a.signer = ?");
+        params.push(fp.clone().into());
+    }
+    let cond = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    // The newest first when only the last few are wanted, so that SQLite
+    // stops after them; put back in id order below.
+    let (order, limit) = match filter.last {
+        Some(n) => ("DESC", format!("LIMIT {n}")),
+        None => ("", String::new()),
+    };
+    let mut rows: Vec<(AnnotationView, u64)> = conn
+        .prepare(&format!(
+            "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id {order} {limit}"
+        ))?
+        .query_map(rusqlite::params_from_iter(params), annotation_row)?
+        .collect::<std::result::Result<_, _>>()?;
+    if filter.last.is_some() {
+        rows.reverse();
+    }
+    rows.into_iter()
+        .map(|(a, n)| complete_annotation(conn, a, n))
+        .collect()
+}
+
+/// The fingerprint of the key that `who` names: a fingerprint
+/// (`SHA256:…`), or the name a key was enrolled with or part of it (as
+/// `--speaker` matches: case, quotation marks and dashes aside; a name
+/// that is whole wins over names that contain it). An error when no key,
+/// or more than one, answers to it.
+pub fn key_named(conn: &Connection, who: &str) -> Result<String> {
+    let keys = keys(conn)?;
+    if let Some(k) = keys.iter().find(|k| k.fingerprint == who) {
+        return Ok(k.fingerprint.clone());
+    }
+    let named: Vec<&KeyView> = keys
+        .iter()
+        .filter(|k| !crate::text::near_matches(&k.name, who).is_empty())
+        .collect();
+    let whole: Vec<&KeyView> = named
+        .iter()
+        .copied()
+        .filter(|k| {
+            crate::text::near_matches(&k.name, who)
+                .iter()
+                .any(|m| m.start == 0 && m.end == k.name.len())
+        })
+        .collect();
+    match (named.as_slice(), whole.as_slice()) {
+        ([k], _) | (_, [k]) => Ok(k.fingerprint.clone()),
+        ([], _) => Err(Error::invalid(
+            format!(
+                "no key in this log has a name with `{}` in it, or that fingerprint",
+                crate::text::escape(who)
+            ),
+            "see `claimtrail list keys` for the keys' names and fingerprints",
+        )),
+        (many, _) => Err(Error::invalid(
+            format!(
+                "{} keys answer to `{}`: {}",
+                many.len(),
+                crate::text::escape(who),
+                many.iter()
+                    .map(|k| format!("{} ({})", crate::text::escape(&k.name), k.fingerprint))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "give more of the name, or the fingerprint of the one you mean",
+        )),
+    }
 }
 
 pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {

@@ -1,8 +1,9 @@
-use super::{output, Ctx, Outcome};
-use claimtrail::error::Result;
-use claimtrail::query;
+use super::{output, parse_id, Ctx, Outcome};
+use claimtrail::error::{Error, Result};
+use claimtrail::model::{IdKind, Verdict};
+use claimtrail::query::{self, AnnotationFilter, ClaimFilter};
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum What {
     Sources,
     Claims,
@@ -10,13 +11,84 @@ pub enum What {
     Keys,
 }
 
-/// List sources, claims, annotations or keys.
+impl What {
+    fn as_str(self) -> &'static str {
+        match self {
+            What::Sources => "sources",
+            What::Claims => "claims",
+            What::Annotations => "annotations",
+            What::Keys => "keys",
+        }
+    }
+}
+
+/// List sources, claims, annotations or keys; claims and annotations can
+/// be narrowed down (every condition given must hold).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     pub what: What,
+    /// Claims of this source, e.g. S1.
+    #[arg(long, value_name = "S<n>")]
+    pub source: Option<String>,
+    /// Claims whose speaker contains TEXT; case, quotation marks, dashes
+    /// and spacing do not matter ("white helmets").
+    #[arg(long, value_name = "TEXT")]
+    pub speaker: Option<String>,
+    /// Annotations of this claim, e.g. C3.
+    #[arg(long, value_name = "C<n>")]
+    pub claim: Option<String>,
+    /// Annotations with this verdict (superseded ones are marked so).
+    #[arg(long)]
+    pub verdict: Option<Verdict>,
+    /// Annotations signed by this key: its enrolled name or fingerprint.
+    #[arg(long, value_name = "KEY")]
+    pub by: Option<String>,
+    /// Only the last N of the claims or annotations listed (the newest).
+    #[arg(long, value_name = "N")]
+    pub last: Option<u64>,
+}
+
+/// The options given that do not apply to what is listed.
+fn check_options(a: &Args) -> Result<()> {
+    let given = [
+        ("--source", a.source.is_some(), What::Claims),
+        ("--speaker", a.speaker.is_some(), What::Claims),
+        ("--claim", a.claim.is_some(), What::Annotations),
+        ("--verdict", a.verdict.is_some(), What::Annotations),
+        ("--by", a.by.is_some(), What::Annotations),
+    ];
+    for (name, is_given, applies) in given {
+        if is_given && a.what != applies {
+            return Err(Error::invalid(
+                format!(
+                    "{name} narrows down {}, not {}",
+                    applies.as_str(),
+                    a.what.as_str()
+                ),
+                format!("use `claimtrail list {} {name} …`", applies.as_str()),
+            ));
+        }
+    }
+    if a.last.is_some() && !matches!(a.what, What::Claims | What::Annotations) {
+        return Err(Error::invalid(
+            format!(
+                "--last applies to claims and annotations, not {}",
+                a.what.as_str()
+            ),
+            "leave --last out to list them all",
+        ));
+    }
+    if a.speaker.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(Error::invalid(
+            "--speaker is empty",
+            "give part of the speaker's name, e.g. --speaker \"white helmets\"",
+        ));
+    }
+    Ok(())
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    check_options(&a)?;
     let store = ctx.open()?;
     let conn = store.conn();
     match a.what {
@@ -57,7 +129,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             );
         }
         What::Claims => {
-            let v = query::claims(conn, None)?;
+            let source = a
+                .source
+                .as_deref()
+                .map(|s| parse_id(s, IdKind::Source))
+                .transpose()?;
+            if let Some(id) = source {
+                query::require(conn, id)?;
+            }
+            let filter = ClaimFilter {
+                source: source.map(|id| id.n),
+                speaker: a.speaker,
+                last: a.last,
+            };
+            let v = query::claims_where(conn, &filter)?;
             if ctx.json {
                 return output::json(&v).map(|_| Outcome::Done);
             }
@@ -78,7 +163,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             output::table(&["ID", "SOURCE", "SPEAKER", "VIA", "QUOTE"], &rows);
         }
         What::Annotations => {
-            let v = query::annotations(conn, None)?;
+            let claim = a
+                .claim
+                .as_deref()
+                .map(|s| parse_id(s, IdKind::Claim))
+                .transpose()?;
+            if let Some(id) = claim {
+                query::require(conn, id)?;
+            }
+            let filter = AnnotationFilter {
+                claim: claim.map(|id| id.n),
+                verdict: a.verdict,
+                signer: a
+                    .by
+                    .as_deref()
+                    .map(|k| query::key_named(conn, k))
+                    .transpose()?,
+                last: a.last,
+            };
+            let v = query::annotations_where(conn, &filter)?;
             if ctx.json {
                 return output::json(&v).map(|_| Outcome::Done);
             }

@@ -410,3 +410,71 @@ fn long_notes_are_written_in_the_editor() {
     .error("the note is empty");
     assert!(before == w.db_bytes());
 }
+
+#[test]
+fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
+    let w = Work::with_claims();
+    assert_eq!(
+        w.run(
+            Some("analyst"),
+            &["annotate", "C2", "--verdict", "corroborated"]
+        )
+        .ok()
+        .trim(),
+        "A2"
+    );
+    // The ids in the first column of `list`'s table, header left out.
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["list"];
+        all.extend_from_slice(args);
+        let run = w.run(None, &all);
+        let out = run.ok();
+        let mut lines = out.lines();
+        assert!(lines.next().unwrap().starts_with("ID "), "{out}");
+        lines
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&["claims"]), ["C1", "C2"]);
+    // A speaker is found by part of its name, case and typography aside.
+    assert_eq!(ids(&["claims", "--speaker", "white helmets"]), ["C1"]);
+    assert_eq!(ids(&["claims", "--speaker", "KHODR, unicef"]), ["C2"]);
+    assert!(ids(&["claims", "--speaker", "Save the Children"]).is_empty());
+    assert_eq!(ids(&["claims", "--source", "S1", "--last", "1"]), ["C2"]);
+    assert_eq!(ids(&["annotations", "--verdict", "disputed"]), ["A1"]);
+    assert_eq!(ids(&["annotations", "--claim", "C2"]), ["A2"]);
+    assert_eq!(ids(&["annotations", "--by", "rana"]), ["A1", "A2"]);
+    assert_eq!(
+        ids(&["annotations", "--by", "Rana Haddad", "--last", "1"]),
+        ["A2"]
+    );
+    assert!(ids(&["annotations", "--claim", "C1", "--verdict", "confirmed"]).is_empty());
+    // The same selection in JSON.
+    let json: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &["list", "annotations", "--verdict", "corroborated", "--json"],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(json[0]["id"], "A2");
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    // What does not apply, or names nothing, is refused.
+    w.run(None, &["list", "sources", "--speaker", "x"])
+        .error("--speaker narrows down claims, not sources (hint: use `claimtrail list claims --speaker …`)");
+    w.run(None, &["list", "claims", "--verdict", "false"])
+        .error("--verdict narrows down annotations, not claims");
+    w.run(None, &["list", "keys", "--last", "1"])
+        .error("--last applies to claims and annotations, not keys");
+    w.run(None, &["list", "claims", "--speaker", " "])
+        .error("--speaker is empty");
+    w.run(None, &["list", "claims", "--source", "C1"])
+        .error("C1 is not a source id");
+    w.run(None, &["list", "annotations", "--claim", "C9"])
+        .error("no claim C9 in this log (the last is C2)");
+    w.run(None, &["list", "annotations", "--by", "nobody"])
+        .error("no key in this log has a name with `nobody` in it, or that fingerprint");
+    w.run(None, &["list", "annotations", "--by", "a"])
+        .error("keys answer to `a`:");
+}

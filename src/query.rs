@@ -356,18 +356,30 @@ pub struct ClaimFilter {
     pub last: Option<u64>,
 }
 
-/// The claims `filter` selects, in id order. Speakers are matched on a
-/// scan of ids and speakers alone; only the claims selected are read whole
-/// (with their source's text, for the quote).
-pub fn claims_where(conn: &Connection, filter: &ClaimFilter) -> Result<Vec<ClaimView>> {
-    if filter.speaker.is_none() && filter.last.is_none() {
-        return claims(conn, filter.source);
-    }
+/// The claims `filter` selects, in id order, one at a time (a list of
+/// every claim of a large log is not held in memory). Speakers are matched
+/// on a scan of ids and speakers alone; only the claims selected are read
+/// whole (with their source's text, for the quote).
+pub fn for_each_claim(
+    conn: &Connection,
+    filter: &ClaimFilter,
+    each: &mut dyn FnMut(ClaimView) -> Result<()>,
+) -> Result<()> {
     let cond = if filter.source.is_some() {
         "WHERE c.source_id = ?"
     } else {
         ""
     };
+    if filter.speaker.is_none() && filter.last.is_none() {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
+        ))?;
+        let mut rows = stmt.query(id_param(filter.source))?;
+        while let Some(r) = rows.next()? {
+            each(complete_claim(conn, claim_row(r)?)?)?;
+        }
+        return Ok(());
+    }
     let mut stmt = conn.prepare(&format!(
         "SELECT c.id, c.speaker FROM claims c {cond} ORDER BY c.id"
     ))?;
@@ -380,15 +392,18 @@ pub fn claims_where(conn: &Connection, filter: &ClaimFilter) -> Result<Vec<Claim
             .as_deref()
             .is_none_or(|s| !crate::text::near_matches(speaker, s).is_empty());
         if wanted {
-            ids.push(r.get::<_, i64>(0)? as u64);
+            ids.push(r.get::<_, i64>(0)?);
         }
     }
     if let Some(n) = filter.last {
         ids.drain(..ids.len().saturating_sub(n as usize));
     }
-    let none = std::collections::BTreeSet::new();
-    let (_, claims, _) = items_with_ids(conn, &none, &ids.into_iter().collect(), &none)?;
-    Ok(claims)
+    let mut stmt = conn.prepare(&format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"))?;
+    for id in ids {
+        let c = stmt.query_row([id], claim_row)?;
+        each(complete_claim(conn, c)?)?;
+    }
+    Ok(())
 }
 
 fn complete_claim(conn: &Connection, mut c: ClaimView) -> Result<ClaimView> {
@@ -516,11 +531,13 @@ pub struct AnnotationFilter {
     pub last: Option<u64>,
 }
 
-/// The annotations `filter` selects, in id order.
-pub fn annotations_where(
+/// The annotations `filter` selects, in id order, one at a time (a list
+/// of every annotation of a large log is not held in memory).
+pub fn for_each_annotation(
     conn: &Connection,
     filter: &AnnotationFilter,
-) -> Result<Vec<AnnotationView>> {
+    each: &mut dyn FnMut(AnnotationView) -> Result<()>,
+) -> Result<()> {
     let mut conds: Vec<&str> = Vec::new();
     let mut params: Vec<rusqlite::types::Value> = Vec::new();
     if let Some(c) = filter.claim {
@@ -540,24 +557,31 @@ pub fn annotations_where(
     } else {
         format!("WHERE {}", conds.join(" AND "))
     };
-    // The newest first when only the last few are wanted, so that SQLite
-    // stops after them; put back in id order below.
-    let (order, limit) = match filter.last {
-        Some(n) => ("DESC", format!("LIMIT {n}")),
-        None => ("", String::new()),
-    };
-    let mut rows: Vec<(AnnotationView, u64)> = conn
-        .prepare(&format!(
-            "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id {order} {limit}"
-        ))?
-        .query_map(rusqlite::params_from_iter(params), annotation_row)?
-        .collect::<std::result::Result<_, _>>()?;
-    if filter.last.is_some() {
+    let params = rusqlite::params_from_iter(params);
+    if let Some(n) = filter.last {
+        // The newest first, so that SQLite stops after them; then put
+        // back in id order (at most `n` held).
+        let mut rows: Vec<(AnnotationView, u64)> = conn
+            .prepare(&format!(
+                "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id DESC LIMIT {n}"
+            ))?
+            .query_map(params, annotation_row)?
+            .collect::<std::result::Result<_, _>>()?;
         rows.reverse();
+        for (a, n) in rows {
+            each(complete_annotation(conn, a, n)?)?;
+        }
+        return Ok(());
     }
-    rows.into_iter()
-        .map(|(a, n)| complete_annotation(conn, a, n))
-        .collect()
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id"
+    ))?;
+    let mut rows = stmt.query(params)?;
+    while let Some(r) = rows.next()? {
+        let (a, n) = annotation_row(r)?;
+        each(complete_annotation(conn, a, n)?)?;
+    }
+    Ok(())
 }
 
 /// The fingerprint of the key that `who` names: a fingerprint
@@ -673,21 +697,35 @@ pub fn speaker_history(conn: &Connection, speaker: &str) -> Result<Vec<SpeakerGr
 
 /// The entries of the log, newest last, with a one-line summary each.
 pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> {
+    let mut out = Vec::new();
+    for_each_log_line(conn, limit, &mut |l| {
+        out.push(l);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`log_lines`] one at a time, for printing a large log without holding
+/// all of it (a million lines took 1.3 GB as one `Vec`).
+pub fn for_each_log_line(
+    conn: &Connection,
+    limit: Option<u64>,
+    each: &mut dyn FnMut(LogLine) -> Result<()>,
+) -> Result<()> {
     let total: i64 = conn.query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
     let skip = limit.map_or(0, |l| (total as u64).saturating_sub(l));
     let mut stmt =
         conn.prepare("SELECT seq, kind, payload, hash FROM entries WHERE seq >= ? ORDER BY seq")?;
     let mut rows = stmt.query([skip as i64])?;
-    let mut out = Vec::new();
     let mut counters = ids_before(conn, skip)?;
     while let Some(r) = rows.next()? {
-        out.push(log_line_of(conn, r, |k| {
+        each(log_line_of(conn, r, |k| {
             let slot = &mut counters[k.index()];
             *slot += 1;
             Ok(*slot)
-        })?);
+        })?)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The log line of entry `seq` alone (`None` if there is none). The item

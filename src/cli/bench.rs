@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if ctx.json {
         output::json(&b)?;
     } else {
-        print(&b);
+        print(&b)?;
     }
     Ok(Outcome::Done)
 }
@@ -116,7 +116,7 @@ fn num(x: f64) -> String {
     }
 }
 
-fn print(b: &Bench) {
+fn print(b: &Bench) -> Result<()> {
     let c = &b.counts;
     println!(
         "{}: {} entries ({} sources, {} claims, {} annotations, {} checkpoints)",
@@ -130,7 +130,7 @@ fn print(b: &Bench) {
         .iter()
         .map(|l| vec![l.name.clone(), format!("{} {}/s", num(l.rate), l.unit)])
         .collect();
-    output::table(&["limit", "rate"], &rows);
+    output::table(&["limit", "rate"], &rows)?;
     println!();
     let rows: Vec<Vec<String>> = b
         .steps
@@ -162,7 +162,7 @@ fn print(b: &Bench) {
             "step", "time", "rate", "peak RSS", "limit", "ratio", "target",
         ],
         &rows,
-    );
+    )?;
     // A limit that is not one of the rows above (a derived one) is named.
     for s in &b.steps {
         if let Some(limit) = &s.limit {
@@ -195,4 +195,5 @@ fn print(b: &Bench) {
     for n in &b.notes {
         println!("note: {n}");
     }
+    Ok(())
 }

@@ -196,7 +196,7 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
             ]
         })
         .collect();
-    output::table(&["ENTRY", "SIZE", "ROOT", "SIGNER", "TIME"], &table);
+    output::table(&["ENTRY", "SIZE", "ROOT", "SIGNER", "TIME"], &table)?;
     Ok(Outcome::Done)
 }
 

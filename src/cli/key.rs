@@ -225,7 +225,7 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
     output::table(
         &["NAME", "ROLE", "FINGERPRINT", "ENROLLED", "STATUS"],
         &rows,
-    );
+    )?;
     Ok(Outcome::Done)
 }
 

@@ -126,7 +126,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "SHA256",
                 ],
                 &rows,
-            );
+            )?;
         }
         What::Claims => {
             let source = a
@@ -142,13 +142,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 speaker: a.speaker,
                 last: a.last,
             };
-            let v = query::claims_where(conn, &filter)?;
-            if ctx.json {
-                return output::json(&v).map(|_| Outcome::Done);
-            }
-            let rows: Vec<Vec<String>> = v
-                .iter()
-                .map(|c| {
+            output::listing(
+                ctx.json,
+                &["ID", "SOURCE", "SPEAKER", "VIA", "QUOTE"],
+                |c: &query::ClaimView| {
                     vec![
                         c.id.clone(),
                         c.source.clone(),
@@ -158,9 +155,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                             .clone()
                             .unwrap_or_else(|| "(source redacted)".into()),
                     ]
-                })
-                .collect();
-            output::table(&["ID", "SOURCE", "SPEAKER", "VIA", "QUOTE"], &rows);
+                },
+                |each| query::for_each_claim(conn, &filter, each),
+            )?;
         }
         What::Annotations => {
             let claim = a
@@ -181,13 +178,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     .transpose()?,
                 last: a.last,
             };
-            let v = query::annotations_where(conn, &filter)?;
-            if ctx.json {
-                return output::json(&v).map(|_| Outcome::Done);
-            }
-            let rows: Vec<Vec<String>> = v
-                .iter()
-                .map(|a| {
+            output::listing(
+                ctx.json,
+                &["ID", "CLAIM", "VERDICT", "GRADE", "BY", "LINKS", "NOTE"],
+                |a: &query::AnnotationView| {
                     let mut links = Vec::new();
                     if !a.corroborates.is_empty() {
                         links.push(format!("corroborates {}", a.corroborates.join(",")));
@@ -211,12 +205,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         links.join("; "),
                         a.note.clone().unwrap_or_default(),
                     ]
-                })
-                .collect();
-            output::table(
-                &["ID", "CLAIM", "VERDICT", "GRADE", "BY", "LINKS", "NOTE"],
-                &rows,
-            );
+                },
+                |each| query::for_each_annotation(conn, &filter, each),
+            )?;
         }
         What::Keys => return super::key::list(ctx),
     }

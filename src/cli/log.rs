@@ -22,14 +22,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if let Some(seq) = a.seq {
         return one(&store, seq, &a);
     }
-    let lines = claimtrail::query::log_lines(store.conn(), a.limit)?;
-    if ctx.json {
-        output::json(&lines)?;
-        return Ok(Outcome::Done);
-    }
-    let rows: Vec<Vec<String>> = lines
-        .iter()
-        .map(|l| {
+    output::listing(
+        ctx.json,
+        &["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"],
+        |l: &claimtrail::query::LogLine| {
             vec![
                 l.seq.to_string(),
                 l.time.clone(),
@@ -39,12 +35,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 l.hash[..12].to_string(),
                 l.summary.clone(),
             ]
-        })
-        .collect();
-    output::table(
-        &["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"],
-        &rows,
-    );
+        },
+        |each| claimtrail::query::for_each_log_line(store.conn(), a.limit, each),
+    )?;
     Ok(Outcome::Done)
 }
 
@@ -59,9 +52,7 @@ fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> 
     } else if a.payload {
         out.write_all(&payload).map_err(io)?;
     } else {
-        let line = claimtrail::query::log_lines(store.conn(), None)?
-            .into_iter()
-            .find(|l| l.seq == seq);
+        let line = claimtrail::query::log_line(store.conn(), seq)?;
         output::json(&serde_json::json!({
             "entry": line,
             "payload": String::from_utf8_lossy(&payload),

@@ -134,6 +134,26 @@ fn analyst_session_on_the_idlib_article() {
         .starts_with("ID  CLAIM  VERDICT"));
     let log = w.run(None, &["log"]);
     assert!(log.ok().contains("annotation.add  A3"), "{}", log.stdout);
+    // The JSON log (printed an entry at a time) and one entry of it.
+    let all: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 11);
+    let last: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "-n", "1", "--json"]).ok()).unwrap();
+    assert_eq!(last.as_array().unwrap()[..], all.as_array().unwrap()[10..]);
+    let one: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--seq", "7"]).ok()).unwrap();
+    assert_eq!(one["entry"], all[7]);
+    assert_eq!(all[7]["seq"], 7);
+    let none: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &["list", "annotations", "--verdict", "false", "--json"],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(none, serde_json::json!([]));
     let keys = w.run(None, &["key", "list"]);
     assert!(
         keys.ok().contains("Rana Haddad  analyst"),

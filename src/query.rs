@@ -328,18 +328,16 @@ fn id_param(n: Option<u64>) -> rusqlite::ParamsFromIter<Option<i64>> {
 
 /// Claims, of one source (through its index) or all, in id order.
 pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> {
-    let filter = if source.is_some() {
-        "WHERE c.source_id = ?"
-    } else {
-        ""
+    let mut out = Vec::new();
+    let filter = ClaimFilter {
+        source,
+        ..ClaimFilter::default()
     };
-    let rows: Vec<ClaimView> = conn
-        .prepare(&format!(
-            "SELECT {CLAIM_COLS} FROM claims c {filter} ORDER BY c.id"
-        ))?
-        .query_map(id_param(source), claim_row)?
-        .collect::<std::result::Result<_, _>>()?;
-    rows.into_iter().map(|c| complete_claim(conn, c)).collect()
+    for_each_claim(conn, &filter, &mut |c| {
+        out.push(c);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Which claims `list claims` shows: those that meet every condition
@@ -500,20 +498,16 @@ const ANNOTATION_COLS: &str =
 
 /// Annotations, of one claim (through its index) or all, in id order.
 pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<AnnotationView>> {
-    let filter = if claim.is_some() {
-        "WHERE a.claim_id = ?"
-    } else {
-        ""
+    let mut out = Vec::new();
+    let filter = AnnotationFilter {
+        claim,
+        ..AnnotationFilter::default()
     };
-    let rows: Vec<(AnnotationView, u64)> = conn
-        .prepare(&format!(
-            "SELECT {ANNOTATION_COLS} FROM annotations a {filter} ORDER BY a.id"
-        ))?
-        .query_map(id_param(claim), annotation_row)?
-        .collect::<std::result::Result<_, _>>()?;
-    rows.into_iter()
-        .map(|(a, n)| complete_annotation(conn, a, n))
-        .collect()
+    for_each_annotation(conn, &filter, &mut |a| {
+        out.push(a);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Which annotations `list annotations` shows: those that meet every

@@ -87,6 +87,18 @@ fn check_options(a: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The number of an id given to narrow a list down, once it is known to
+/// name an item of this log.
+fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> Result<Option<u64>> {
+    given
+        .map(|s| {
+            let id = parse_id(s, kind)?;
+            query::require(conn, id)?;
+            Ok(id.n)
+        })
+        .transpose()
+}
+
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     check_options(&a)?;
     let store = ctx.open()?;
@@ -129,16 +141,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             )?;
         }
         What::Claims => {
-            let source = a
-                .source
-                .as_deref()
-                .map(|s| parse_id(s, IdKind::Source))
-                .transpose()?;
-            if let Some(id) = source {
-                query::require(conn, id)?;
-            }
             let filter = ClaimFilter {
-                source: source.map(|id| id.n),
+                source: existing(conn, a.source.as_deref(), IdKind::Source)?,
                 speaker: a.speaker,
                 last: a.last,
             };
@@ -160,16 +164,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             )?;
         }
         What::Annotations => {
-            let claim = a
-                .claim
-                .as_deref()
-                .map(|s| parse_id(s, IdKind::Claim))
-                .transpose()?;
-            if let Some(id) = claim {
-                query::require(conn, id)?;
-            }
             let filter = AnnotationFilter {
-                claim: claim.map(|id| id.n),
+                claim: existing(conn, a.claim.as_deref(), IdKind::Claim)?,
                 verdict: a.verdict,
                 signer: a
                     .by

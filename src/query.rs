@@ -670,23 +670,50 @@ pub struct SpeakerGrade {
     pub time: String,
 }
 
+/// The speaker's record: every reliability grade given on a claim of this
+/// speaker, in annotation order. Speakers are typed by hand, so every
+/// spelling that is the same name up to case and typography
+/// ([`crate::text::same_name`]: "White Helmets", "white helmets") counts as
+/// the same speaker. It does not join different names for one speaker
+/// ("White Helmets", "Syrian Civil Defense").
 pub fn speaker_history(conn: &Connection, speaker: &str) -> Result<Vec<SpeakerGrade>> {
-    let mut stmt = conn.prepare(
+    // The distinct spellings, through the speakers' index.
+    let mut spellings = Vec::new();
+    let mut stmt = conn.prepare_cached("SELECT DISTINCT speaker FROM claims")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let s = r.get_ref(0)?.as_str().unwrap_or("");
+        if crate::text::same_name(s, speaker) {
+            spellings.push(s.to_string());
+        }
+    }
+    let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time
          FROM annotations a JOIN claims c ON c.id = a.claim_id
          LEFT JOIN keys k ON k.fingerprint = a.signer
          WHERE c.speaker = ? AND a.reliability IS NOT NULL ORDER BY a.id",
     )?;
-    let rows = stmt.query_map([speaker], |r| {
-        Ok(SpeakerGrade {
-            annotation: format!("A{}", r.get::<_, i64>(0)?),
-            claim: format!("C{}", r.get::<_, i64>(1)?),
-            reliability: r.get(2)?,
-            signer_name: r.get(3)?,
-            time: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let mut out: Vec<(i64, SpeakerGrade)> = Vec::new();
+    for spelling in &spellings {
+        let rows = stmt.query_map([spelling], |r| {
+            let id: i64 = r.get(0)?;
+            Ok((
+                id,
+                SpeakerGrade {
+                    annotation: format!("A{id}"),
+                    claim: format!("C{}", r.get::<_, i64>(1)?),
+                    reliability: r.get(2)?,
+                    signer_name: r.get(3)?,
+                    time: r.get(4)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    out.sort_by_key(|(id, _)| *id);
+    Ok(out.into_iter().map(|(_, g)| g).collect())
 }
 
 /// The entries of the log, newest last, with a one-line summary each.

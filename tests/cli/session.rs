@@ -498,3 +498,65 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     w.run(None, &["list", "annotations", "--by", "a"])
         .error("keys answer to `a`:");
 }
+
+#[test]
+fn a_speakers_record_counts_every_spelling_of_the_name() {
+    let w = Work::with_claims();
+    // C1's speaker is "White Helmets", graded B in A1; the same speaker
+    // typed another way is the same record; another name is not.
+    let claim = |quote: &str, speaker: &str| {
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--quote",
+                quote,
+                "--speaker",
+                speaker,
+                "--provenance",
+                "tweet",
+            ],
+        )
+        .ok()
+        .trim()
+        .to_string()
+    };
+    assert_eq!(
+        claim("Russia has resumed heavy airstrikes", " white  HELMETS"),
+        "C3"
+    );
+    assert_eq!(claim("opposition-held areas", "Syrian Civil Defense"), "C4");
+    for (c, grade) in [("C3", "D"), ("C4", "A")] {
+        w.run(
+            Some("analyst"),
+            &[
+                "annotate",
+                c,
+                "--verdict",
+                "unverified",
+                "--reliability",
+                grade,
+            ],
+        )
+        .ok();
+    }
+    for c in ["C1", "C3"] {
+        let out = w.run(None, &["show", c]);
+        assert!(
+            out.ok()
+                .contains("speaker reliability: B (Rana Haddad on C1); D (Rana Haddad on C3)\n"),
+            "{}",
+            out.stdout
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "C3", "--json"]).ok()).unwrap();
+    assert_eq!(json["speaker_reliability"].as_array().unwrap().len(), 2);
+    let out = w.run(None, &["show", "C4"]);
+    assert!(out
+        .ok()
+        .contains("speaker reliability: A (Rana Haddad on C4)\n"));
+}

@@ -1,6 +1,8 @@
 //! Working with source text: spans on UTF-8 boundaries, the context around
-//! a quote (W3C TextQuoteSelector prefix/suffix), finding a quote, and
-//! showing hostile text safely on a terminal.
+//! a quote (W3C TextQuoteSelector prefix/suffix), finding a quote (exactly,
+//! or with typography and case set aside to tell the analyst where the
+//! exact text is), comparing names typed by hand, and showing hostile text
+//! safely on a terminal.
 
 use std::borrow::Cow;
 
@@ -121,17 +123,7 @@ impl Difference {
             Difference::Case => "letter case",
         }
     }
-}
 
-/// A place where a quote occurs up to [`Difference`]s: byte offsets of the
-/// source's own text, on character boundaries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NearMatch {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Difference {
     /// The differences between `found` (a [`NearMatch`]'s text) and
     /// `needle`: each one without which they would not match. Empty for
     /// the same text, and in the unlikely case that a match starts or ends
@@ -146,6 +138,14 @@ impl Difference {
             })
             .collect()
     }
+}
+
+/// A place where a quote occurs up to [`Difference`]s: byte offsets of the
+/// source's own text, on character boundaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NearMatch {
+    pub start: usize,
+    pub end: usize,
 }
 
 /// Calls `each(start, end, folded)` for every unit of `original` in order:

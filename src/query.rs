@@ -554,7 +554,8 @@ pub fn for_each_annotation(
     let params = rusqlite::params_from_iter(params);
     if let Some(n) = filter.last {
         // The newest first, so that SQLite stops after them; then put
-        // back in id order (at most `n` held).
+        // back in id order (at most `n` held). SQLite's LIMIT is an i64.
+        let n = n.min(i64::MAX as u64);
         let mut rows: Vec<(AnnotationView, u64)> = conn
             .prepare(&format!(
                 "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id DESC LIMIT {n}"

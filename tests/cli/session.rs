@@ -469,6 +469,11 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         ["A2"]
     );
     assert!(ids(&["annotations", "--claim", "C1", "--verdict", "confirmed"]).is_empty());
+    assert!(ids(&["annotations", "--last", "0"]).is_empty());
+    for huge in ["9223372036854775808", "18446744073709551615"] {
+        assert_eq!(ids(&["annotations", "--last", huge]), ["A1", "A2"]);
+        assert_eq!(ids(&["claims", "--last", huge]), ["C1", "C2"]);
+    }
     // The same selection in JSON.
     let json: serde_json::Value = serde_json::from_str(
         w.run(

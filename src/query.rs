@@ -242,15 +242,66 @@ fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<Sourc
 }
 
 pub fn sources(conn: &Connection) -> Result<Vec<SourceView>> {
+    let mut out = Vec::new();
+    for_each_source(conn, &SourceFilter::default(), &mut |s| {
+        out.push(s);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Which sources `list sources` shows: those that meet every condition
+/// given (all of them when none is).
+#[derive(Clone, Debug, Default)]
+pub struct SourceFilter {
+    /// Sources of this kind.
+    pub kind: Option<SourceKind>,
+    /// Sources whose publisher contains this text, as
+    /// [`ClaimFilter::speaker`] matches speakers.
+    pub publisher: Option<String>,
+    /// Only the last (newest) this many of those.
+    pub last: Option<u64>,
+}
+
+/// The sources `filter` selects, in id order, one at a time.
+pub fn for_each_source(
+    conn: &Connection,
+    filter: &SourceFilter,
+    each: &mut dyn FnMut(SourceView) -> Result<()>,
+) -> Result<()> {
+    let kind = filter.kind.map(|k| k.as_str());
+    let cond = if kind.is_some() {
+        "WHERE s.kind = ?"
+    } else {
+        ""
+    };
+    let mut ids = Vec::new();
     let mut stmt = conn.prepare(&format!(
-        "SELECT {SOURCE_COLS} FROM sources s ORDER BY s.id"
+        "SELECT s.id, s.publisher FROM sources s {cond} ORDER BY s.id"
     ))?;
-    let rows: Vec<(SourceView, u64)> = stmt
-        .query_map([], |r| source_row(conn, r))?
-        .collect::<std::result::Result<_, _>>()?;
-    rows.into_iter()
-        .map(|(s, n)| complete_source(conn, s, n))
-        .collect()
+    let mut rows = stmt.query(rusqlite::params_from_iter(kind))?;
+    while let Some(r) = rows.next()? {
+        let publisher = r.get_ref(1)?.as_str_or_null().ok().flatten();
+        let wanted = match (filter.publisher.as_deref(), publisher) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(want), Some(p)) => !crate::text::near_matches(p, want).is_empty(),
+        };
+        if wanted {
+            ids.push(r.get::<_, i64>(0)?);
+        }
+    }
+    if let Some(n) = filter.last {
+        ids.drain(..ids.len().saturating_sub(n.min(usize::MAX as u64) as usize));
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"
+    ))?;
+    for id in ids {
+        let (s, n) = stmt.query_row([id], |r| source_row(conn, r))?;
+        each(complete_source(conn, s, n)?)?;
+    }
+    Ok(())
 }
 
 pub fn source(conn: &Connection, n: u64) -> Result<SourceView> {

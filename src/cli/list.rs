@@ -1,7 +1,7 @@
 use super::{output, parse_id, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
-use claimtrail::model::{IdKind, Verdict};
-use claimtrail::query::{self, AnnotationFilter, ClaimFilter};
+use claimtrail::model::{IdKind, SourceKind, Verdict};
+use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum What {
@@ -27,6 +27,14 @@ impl What {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     pub what: What,
+    /// Sources of this kind: tweet, statement, interview, news_agency,
+    /// article, report, video, other.
+    #[arg(long)]
+    pub kind: Option<SourceKind>,
+    /// Sources whose publisher contains TEXT; case, quotation marks,
+    /// dashes and spacing do not matter ("al-monitor").
+    #[arg(long, value_name = "TEXT")]
+    pub publisher: Option<String>,
     /// Claims of this source, e.g. S1.
     #[arg(long, value_name = "S<n>")]
     pub source: Option<String>,
@@ -43,7 +51,8 @@ pub struct Args {
     /// Annotations signed by this key: its enrolled name or fingerprint.
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
-    /// Only the last N of the claims or annotations listed (the newest).
+    /// Only the last N of the sources, claims or annotations listed (the
+    /// newest).
     #[arg(long, value_name = "N")]
     pub last: Option<u64>,
 }
@@ -51,6 +60,8 @@ pub struct Args {
 /// The options given that do not apply to what is listed.
 fn check_options(a: &Args) -> Result<()> {
     let given = [
+        ("--kind", a.kind.is_some(), What::Sources),
+        ("--publisher", a.publisher.is_some(), What::Sources),
         ("--source", a.source.is_some(), What::Claims),
         ("--speaker", a.speaker.is_some(), What::Claims),
         ("--claim", a.claim.is_some(), What::Annotations),
@@ -69,20 +80,22 @@ fn check_options(a: &Args) -> Result<()> {
             ));
         }
     }
-    if a.last.is_some() && !matches!(a.what, What::Claims | What::Annotations) {
+    if a.last.is_some() && a.what == What::Keys {
         return Err(Error::invalid(
-            format!(
-                "--last applies to claims and annotations, not {}",
-                a.what.as_str()
-            ),
+            "--last applies to sources, claims and annotations, not keys",
             "leave --last out to list them all",
         ));
     }
-    if a.speaker.as_deref().is_some_and(|s| s.trim().is_empty()) {
-        return Err(Error::invalid(
-            "--speaker is empty",
-            "give part of the speaker's name, e.g. --speaker \"white helmets\"",
-        ));
+    for (name, text, example) in [
+        ("--speaker", &a.speaker, "white helmets"),
+        ("--publisher", &a.publisher, "al-monitor"),
+    ] {
+        if text.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            return Err(Error::invalid(
+                format!("{name} is empty"),
+                format!("give part of the name, e.g. {name} \"{example}\""),
+            ));
+        }
     }
     Ok(())
 }
@@ -105,13 +118,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let conn = store.conn();
     match a.what {
         What::Sources => {
-            let v = query::sources(conn)?;
-            if ctx.json {
-                return output::json(&v).map(|_| Outcome::Done);
-            }
-            let rows: Vec<Vec<String>> = v
-                .iter()
-                .map(|s| {
+            let filter = SourceFilter {
+                kind: a.kind,
+                publisher: a.publisher,
+                last: a.last,
+            };
+            output::listing(
+                ctx.json,
+                &[
+                    "ID",
+                    "KIND",
+                    "PUBLISHER",
+                    "TITLE",
+                    "CLAIMS",
+                    "TEXT",
+                    "SHA256",
+                ],
+                |s: &query::SourceView| {
                     vec![
                         s.id.clone(),
                         s.kind.clone(),
@@ -125,19 +148,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         },
                         s.sha256[..16].to_string(),
                     ]
-                })
-                .collect();
-            output::table(
-                &[
-                    "ID",
-                    "KIND",
-                    "PUBLISHER",
-                    "TITLE",
-                    "CLAIMS",
-                    "TEXT",
-                    "SHA256",
-                ],
-                &rows,
+                },
+                |each| query::for_each_source(conn, &filter, each),
             )?;
         }
         What::Claims => {

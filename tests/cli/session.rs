@@ -456,6 +456,27 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
             .collect()
     };
     assert_eq!(ids(&["claims"]), ["C1", "C2"]);
+    // Sources by kind and by part of the publisher's name.
+    let tweet = w.path("tweet.txt");
+    std::fs::write(&tweet, "Seven civilians killed in Jisr al-Shughur.").unwrap();
+    let s2 = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            tweet.to_str().unwrap(),
+            "--kind",
+            "tweet",
+            "--publisher",
+            "Syrian Civil Defense",
+        ],
+    );
+    assert_eq!(s2.ok().trim(), "S2");
+    assert_eq!(ids(&["sources"]), ["S1", "S2"]);
+    assert_eq!(ids(&["sources", "--kind", "tweet"]), ["S2"]);
+    assert_eq!(ids(&["sources", "--publisher", "AL–MONITOR"]), ["S1"]);
+    assert!(ids(&["sources", "--publisher", "al-monitor", "--kind", "tweet"]).is_empty());
+    assert_eq!(ids(&["sources", "--last", "1"]), ["S2"]);
     // A speaker is found by part of its name, case and typography aside.
     assert_eq!(ids(&["claims", "--speaker", "white helmets"]), ["C1"]);
     assert_eq!(ids(&["claims", "--speaker", "KHODR, unicef"]), ["C2"]);
@@ -491,7 +512,11 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     w.run(None, &["list", "claims", "--verdict", "false"])
         .error("--verdict narrows down annotations, not claims");
     w.run(None, &["list", "keys", "--last", "1"])
-        .error("--last applies to claims and annotations, not keys");
+        .error("--last applies to sources, claims and annotations, not keys");
+    w.run(None, &["list", "claims", "--kind", "article"])
+        .error("--kind narrows down sources, not claims");
+    w.run(None, &["list", "sources", "--publisher", ""])
+        .error("--publisher is empty");
     w.run(None, &["list", "claims", "--speaker", " "])
         .error("--speaker is empty");
     w.run(None, &["list", "claims", "--source", "C1"])

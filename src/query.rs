@@ -401,14 +401,17 @@ pub struct ClaimFilter {
     /// dashes, spacing and case set aside ([`crate::text::near_matches`]):
     /// "white helmets" finds "Syrian Civil Defense (White Helmets)".
     pub speaker: Option<String>,
+    /// Claims whose quote or paraphrase contains this text, matched as
+    /// speakers are ("five children").
+    pub contains: Option<String>,
     /// Only the last (newest) this many of those.
     pub last: Option<u64>,
 }
 
 /// The claims `filter` selects, in id order, one at a time (a list of
-/// every claim of a large log is not held in memory). Speakers are matched
-/// on a scan of ids and speakers alone; only the claims selected are read
-/// whole (with their source's text, for the quote).
+/// every claim of a large log is not held in memory). Speakers alone are
+/// matched on a scan of ids and speakers; quotes need each claim's source
+/// text. Only the claims selected are then read whole.
 pub fn for_each_claim(
     conn: &Connection,
     filter: &ClaimFilter,
@@ -419,7 +422,7 @@ pub fn for_each_claim(
     } else {
         ""
     };
-    if filter.speaker.is_none() && filter.last.is_none() {
+    if filter.speaker.is_none() && filter.contains.is_none() && filter.last.is_none() {
         let mut stmt = conn.prepare(&format!(
             "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
         ))?;
@@ -429,19 +432,35 @@ pub fn for_each_claim(
         }
         return Ok(());
     }
-    let mut stmt = conn.prepare(&format!(
-        "SELECT c.id, c.speaker FROM claims c {cond} ORDER BY c.id"
-    ))?;
-    let mut rows = stmt.query(id_param(filter.source))?;
+    let has = |text: Option<&str>, want: Option<&str>| match (want, text) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(w), Some(t)) => !crate::text::near_matches(t, w).is_empty(),
+    };
     let mut ids = Vec::new();
-    while let Some(r) = rows.next()? {
-        let speaker = r.get_ref(1)?.as_str().unwrap_or("");
-        let wanted = filter
-            .speaker
-            .as_deref()
-            .is_none_or(|s| !crate::text::near_matches(speaker, s).is_empty());
-        if wanted {
-            ids.push(r.get::<_, i64>(0)?);
+    if filter.contains.is_none() {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT c.id, c.speaker FROM claims c {cond} ORDER BY c.id"
+        ))?;
+        let mut rows = stmt.query(id_param(filter.source))?;
+        while let Some(r) = rows.next()? {
+            if has(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
+                ids.push(r.get::<_, i64>(0)?);
+            }
+        }
+    } else {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
+        ))?;
+        let mut rows = stmt.query(id_param(filter.source))?;
+        let want = filter.contains.as_deref();
+        while let Some(r) = rows.next()? {
+            let c = claim_row(r)?;
+            if has(Some(&c.speaker), filter.speaker.as_deref())
+                && (has(c.quote.as_deref(), want) || has(c.paraphrase.as_deref(), want))
+            {
+                ids.push(r.get::<_, i64>(0)?);
+            }
         }
     }
     if let Some(n) = filter.last {

@@ -42,6 +42,10 @@ pub struct Args {
     /// and spacing do not matter ("white helmets").
     #[arg(long, value_name = "TEXT")]
     pub speaker: Option<String>,
+    /// Claims whose quote or paraphrase contains TEXT; case, quotation
+    /// marks, dashes and spacing do not matter ("five children").
+    #[arg(long, value_name = "TEXT")]
+    pub contains: Option<String>,
     /// Annotations of this claim, e.g. C3.
     #[arg(long, value_name = "C<n>")]
     pub claim: Option<String>,
@@ -64,6 +68,7 @@ fn check_options(a: &Args) -> Result<()> {
         ("--publisher", a.publisher.is_some(), What::Sources),
         ("--source", a.source.is_some(), What::Claims),
         ("--speaker", a.speaker.is_some(), What::Claims),
+        ("--contains", a.contains.is_some(), What::Claims),
         ("--claim", a.claim.is_some(), What::Annotations),
         ("--verdict", a.verdict.is_some(), What::Annotations),
         ("--by", a.by.is_some(), What::Annotations),
@@ -89,11 +94,12 @@ fn check_options(a: &Args) -> Result<()> {
     for (name, text, example) in [
         ("--speaker", &a.speaker, "white helmets"),
         ("--publisher", &a.publisher, "al-monitor"),
+        ("--contains", &a.contains, "five children"),
     ] {
         if text.as_deref().is_some_and(|s| s.trim().is_empty()) {
             return Err(Error::invalid(
                 format!("{name} is empty"),
-                format!("give part of the name, e.g. {name} \"{example}\""),
+                format!("give some text to look for, e.g. {name} \"{example}\""),
             ));
         }
     }
@@ -156,6 +162,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let filter = ClaimFilter {
                 source: existing(conn, a.source.as_deref(), IdKind::Source)?,
                 speaker: a.speaker,
+                contains: a.contains,
                 last: a.last,
             };
             output::listing(

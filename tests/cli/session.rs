@@ -482,6 +482,17 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     assert_eq!(ids(&["claims", "--speaker", "KHODR, unicef"]), ["C2"]);
     assert!(ids(&["claims", "--speaker", "Save the Children"]).is_empty());
     assert_eq!(ids(&["claims", "--source", "S1", "--last", "1"]), ["C2"]);
+    // Quotes by part of their text, typography and case aside.
+    assert_eq!(ids(&["claims", "--contains", "five children"]), ["C2"]);
+    assert_eq!(ids(&["claims", "--contains", "CHILDREN"]), ["C1", "C2"]);
+    assert_eq!(
+        ids(&["claims", "--contains", "children", "--speaker", "unicef"]),
+        ["C2"]
+    );
+    assert_eq!(
+        ids(&["claims", "--contains", "children", "--last", "1"]),
+        ["C2"]
+    );
     assert_eq!(ids(&["annotations", "--verdict", "disputed"]), ["A1"]);
     assert_eq!(ids(&["annotations", "--claim", "C2"]), ["A2"]);
     assert_eq!(ids(&["annotations", "--by", "rana"]), ["A1", "A2"]);
@@ -517,6 +528,8 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("--kind narrows down sources, not claims");
     w.run(None, &["list", "sources", "--publisher", ""])
         .error("--publisher is empty");
+    w.run(None, &["list", "claims", "--contains", " "])
+        .error("--contains is empty (hint: give some text to look for");
     w.run(None, &["list", "claims", "--speaker", " "])
         .error("--speaker is empty");
     w.run(None, &["list", "claims", "--source", "C1"])

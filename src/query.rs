@@ -242,12 +242,7 @@ fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<Sourc
 }
 
 pub fn sources(conn: &Connection) -> Result<Vec<SourceView>> {
-    let mut out = Vec::new();
-    for_each_source(conn, &SourceFilter::default(), &mut |s| {
-        out.push(s);
-        Ok(())
-    })?;
-    Ok(out)
+    collect(|each| for_each_source(conn, &SourceFilter::default(), each))
 }
 
 /// Which sources `list sources` shows: those that meet every condition
@@ -282,12 +277,7 @@ pub fn for_each_source(
     let mut rows = stmt.query(rusqlite::params_from_iter(kind))?;
     while let Some(r) = rows.next()? {
         let publisher = r.get_ref(1)?.as_str_or_null().ok().flatten();
-        let wanted = match (filter.publisher.as_deref(), publisher) {
-            (None, _) => true,
-            (Some(_), None) => false,
-            (Some(want), Some(p)) => !crate::text::near_matches(p, want).is_empty(),
-        };
-        if wanted {
+        if wanted(publisher, filter.publisher.as_deref()) {
             ids.push(r.get::<_, i64>(0)?);
         }
     }
@@ -370,6 +360,24 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
     })
 }
 
+/// Whether a list's condition on `text` holds: none given, or `text`
+/// holds the part asked for ([`crate::text::holds`]).
+fn wanted(text: Option<&str>, part: Option<&str>) -> bool {
+    part.is_none_or(|p| crate::text::holds(text, p))
+}
+
+/// What a `for_each_…` function hands over, as a `Vec`.
+fn collect<T>(
+    for_each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for_each(&mut |item| {
+        out.push(item);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// The parameter of an optional `WHERE column = ?`: one id, or none. (The
 /// condition is left out rather than written `?1 IS NULL OR column = ?1`,
 /// which keeps SQLite from using the column's index.)
@@ -379,16 +387,11 @@ fn id_param(n: Option<u64>) -> rusqlite::ParamsFromIter<Option<i64>> {
 
 /// Claims, of one source (through its index) or all, in id order.
 pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> {
-    let mut out = Vec::new();
     let filter = ClaimFilter {
         source,
         ..ClaimFilter::default()
     };
-    for_each_claim(conn, &filter, &mut |c| {
-        out.push(c);
-        Ok(())
-    })?;
-    Ok(out)
+    collect(|each| for_each_claim(conn, &filter, each))
 }
 
 /// Which claims `list claims` shows: those that meet every condition
@@ -432,11 +435,6 @@ pub fn for_each_claim(
         }
         return Ok(());
     }
-    let has = |text: Option<&str>, want: Option<&str>| match (want, text) {
-        (None, _) => true,
-        (Some(_), None) => false,
-        (Some(w), Some(t)) => !crate::text::near_matches(t, w).is_empty(),
-    };
     let mut ids = Vec::new();
     if filter.contains.is_none() {
         let mut stmt = conn.prepare(&format!(
@@ -444,7 +442,7 @@ pub fn for_each_claim(
         ))?;
         let mut rows = stmt.query(id_param(filter.source))?;
         while let Some(r) = rows.next()? {
-            if has(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
+            if wanted(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
                 ids.push(r.get::<_, i64>(0)?);
             }
         }
@@ -456,8 +454,8 @@ pub fn for_each_claim(
         let want = filter.contains.as_deref();
         while let Some(r) = rows.next()? {
             let c = claim_row(r)?;
-            if has(Some(&c.speaker), filter.speaker.as_deref())
-                && (has(c.quote.as_deref(), want) || has(c.paraphrase.as_deref(), want))
+            if wanted(Some(&c.speaker), filter.speaker.as_deref())
+                && (wanted(c.quote.as_deref(), want) || wanted(c.paraphrase.as_deref(), want))
             {
                 ids.push(r.get::<_, i64>(0)?);
             }
@@ -568,16 +566,11 @@ const ANNOTATION_COLS: &str =
 
 /// Annotations, of one claim (through its index) or all, in id order.
 pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<AnnotationView>> {
-    let mut out = Vec::new();
     let filter = AnnotationFilter {
         claim,
         ..AnnotationFilter::default()
     };
-    for_each_annotation(conn, &filter, &mut |a| {
-        out.push(a);
-        Ok(())
-    })?;
-    Ok(out)
+    collect(|each| for_each_annotation(conn, &filter, each))
 }
 
 /// Which annotations `list annotations` shows: those that meet every
@@ -661,16 +654,12 @@ pub fn key_named(conn: &Connection, who: &str) -> Result<String> {
     }
     let named: Vec<&KeyView> = keys
         .iter()
-        .filter(|k| !crate::text::near_matches(&k.name, who).is_empty())
+        .filter(|k| crate::text::holds(Some(&k.name), who))
         .collect();
     let whole: Vec<&KeyView> = named
         .iter()
         .copied()
-        .filter(|k| {
-            crate::text::near_matches(&k.name, who)
-                .iter()
-                .any(|m| m.start == 0 && m.end == k.name.len())
-        })
+        .filter(|k| crate::text::same_name(&k.name, who))
         .collect();
     match (named.as_slice(), whole.as_slice()) {
         ([k], _) | (_, [k]) => Ok(k.fingerprint.clone()),
@@ -742,59 +731,78 @@ pub struct SpeakerGrade {
 }
 
 /// The speaker's record: every reliability grade given on a claim of this
-/// speaker, in annotation order. Speakers are typed by hand, so every
-/// spelling that is the same name up to case and typography
-/// ([`crate::text::same_name`]: "White Helmets", "white helmets") counts as
-/// the same speaker. It does not join different names for one speaker
-/// ("White Helmets", "Syrian Civil Defense").
+/// speaker, in annotation order (see [`Speakers::history`]).
 pub fn speaker_history(conn: &Connection, speaker: &str) -> Result<Vec<SpeakerGrade>> {
-    // The distinct spellings, through the speakers' index.
-    let mut spellings = Vec::new();
-    let mut stmt = conn.prepare_cached("SELECT DISTINCT speaker FROM claims")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let s = r.get_ref(0)?.as_str().unwrap_or("");
-        if crate::text::same_name(s, speaker) {
-            spellings.push(s.to_string());
+    Speakers::load(conn)?.history(conn, speaker)
+}
+
+/// The speakers of the log's claims, each name with its spellings.
+/// Speakers are typed by hand, so every spelling that is the same name up
+/// to case and typography ([`crate::text::same_name`]: "White Helmets",
+/// "white helmets") is the same speaker. Different names for one speaker
+/// ("White Helmets", "Syrian Civil Defense") are not joined. Loaded once
+/// for a report of many claims, not once per speaker.
+pub struct Speakers {
+    spellings: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl Speakers {
+    /// Reads the distinct spellings, through the speakers' index.
+    pub fn load(conn: &Connection) -> Result<Speakers> {
+        let mut spellings: std::collections::HashMap<String, Vec<String>> = Default::default();
+        let mut stmt = conn.prepare_cached("SELECT DISTINCT speaker FROM claims")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let s = r.get_ref(0)?.as_str().unwrap_or("");
+            spellings
+                .entry(crate::text::name_key(s))
+                .or_default()
+                .push(s.to_string());
         }
+        Ok(Speakers { spellings })
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time
-         FROM annotations a JOIN claims c ON c.id = a.claim_id
-         LEFT JOIN keys k ON k.fingerprint = a.signer
-         WHERE c.speaker = ? AND a.reliability IS NOT NULL ORDER BY a.id",
-    )?;
-    let mut out: Vec<(i64, SpeakerGrade)> = Vec::new();
-    for spelling in &spellings {
-        let rows = stmt.query_map([spelling], |r| {
-            let id: i64 = r.get(0)?;
-            Ok((
-                id,
-                SpeakerGrade {
-                    annotation: format!("A{id}"),
-                    claim: format!("C{}", r.get::<_, i64>(1)?),
-                    reliability: r.get(2)?,
-                    signer_name: r.get(3)?,
-                    time: r.get(4)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            out.push(row?);
+
+    /// Every reliability grade given on a claim of `speaker`, under any
+    /// of its spellings, in annotation order.
+    pub fn history(&self, conn: &Connection, speaker: &str) -> Result<Vec<SpeakerGrade>> {
+        let none = Vec::new();
+        let spellings = self
+            .spellings
+            .get(&crate::text::name_key(speaker))
+            .unwrap_or(&none);
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time
+             FROM annotations a JOIN claims c ON c.id = a.claim_id
+             LEFT JOIN keys k ON k.fingerprint = a.signer
+             WHERE c.speaker = ? AND a.reliability IS NOT NULL ORDER BY a.id",
+        )?;
+        let mut out: Vec<(i64, SpeakerGrade)> = Vec::new();
+        for spelling in spellings {
+            let rows = stmt.query_map([spelling], |r| {
+                let id: i64 = r.get(0)?;
+                Ok((
+                    id,
+                    SpeakerGrade {
+                        annotation: format!("A{id}"),
+                        claim: format!("C{}", r.get::<_, i64>(1)?),
+                        reliability: r.get(2)?,
+                        signer_name: r.get(3)?,
+                        time: r.get(4)?,
+                    },
+                ))
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
         }
+        out.sort_by_key(|(id, _)| *id);
+        Ok(out.into_iter().map(|(_, g)| g).collect())
     }
-    out.sort_by_key(|(id, _)| *id);
-    Ok(out.into_iter().map(|(_, g)| g).collect())
 }
 
 /// The entries of the log, newest last, with a one-line summary each.
 pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> {
-    let mut out = Vec::new();
-    for_each_log_line(conn, limit, &mut |l| {
-        out.push(l);
-        Ok(())
-    })?;
-    Ok(out)
+    collect(|each| for_each_log_line(conn, limit, each))
 }
 
 /// [`log_lines`] one at a time, for printing a large log without holding

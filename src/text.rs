@@ -270,7 +270,20 @@ pub fn near_matches(text: &str, needle: &str) -> Vec<NearMatch> {
 /// office" and "Unicef's office". For grouping what analysts typed by
 /// hand (speakers); it never changes what is stored.
 pub fn same_name(a: &str, b: &str) -> bool {
-    fold(a.trim(), &Difference::ALL) == fold(b.trim(), &Difference::ALL)
+    name_key(a) == name_key(b)
+}
+
+/// What [`same_name`] compares: equal keys, the same name. For grouping
+/// many names at once without comparing every pair.
+pub fn name_key(name: &str) -> String {
+    fold(name.trim(), &Difference::ALL)
+}
+
+/// Whether `text` holds `part` once typography and case are set aside (as
+/// [`near_matches`] finds it): how lists are narrowed down by part of a
+/// name or a quote. A missing text holds nothing.
+pub fn holds(text: Option<&str>, part: &str) -> bool {
+    text.is_some_and(|t| !near_matches(t, part).is_empty())
 }
 
 /// 1-based line and column (in characters) of a byte offset.

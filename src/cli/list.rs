@@ -12,18 +12,17 @@ pub enum What {
 }
 
 impl What {
-    fn as_str(self) -> &'static str {
-        match self {
-            What::Sources => "sources",
-            What::Claims => "claims",
-            What::Annotations => "annotations",
-            What::Keys => "keys",
-        }
+    /// Its name on the command line, as clap derives it.
+    fn name(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
     }
 }
 
-/// List sources, claims, annotations or keys; claims and annotations can
-/// be narrowed down (every condition given must hold).
+/// List sources, claims, annotations or keys; sources, claims and
+/// annotations can be narrowed down (every condition given must hold).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     pub what: What,
@@ -78,10 +77,10 @@ fn check_options(a: &Args) -> Result<()> {
             return Err(Error::invalid(
                 format!(
                     "{name} narrows down {}, not {}",
-                    applies.as_str(),
-                    a.what.as_str()
+                    applies.name(),
+                    a.what.name()
                 ),
-                format!("use `claimtrail list {} {name} …`", applies.as_str()),
+                format!("use `claimtrail list {} {name} …`", applies.name()),
             ));
         }
     }

@@ -189,9 +189,10 @@ pub fn gather(
     }
 
     let mut speaker_reliability = BTreeMap::new();
+    let speakers = query::Speakers::load(conn)?;
     for c in &claims {
         if !speaker_reliability.contains_key(&c.speaker) {
-            let grades = query::speaker_history(conn, &c.speaker)?;
+            let grades = speakers.history(conn, &c.speaker)?;
             speaker_reliability.insert(c.speaker.clone(), grades);
         }
     }

@@ -241,6 +241,15 @@ impl Work {
         w
     }
 
+    /// `claim add --source S1` as the analyst, the claim found by `how`
+    /// (`--quote …`, `--span …`), said by `speaker` in a tweet.
+    pub fn claim_on_s1(&self, how: &[&str], speaker: &str) -> Run {
+        let mut args = vec!["claim", "add", "--source", "S1"];
+        args.extend_from_slice(how);
+        args.extend_from_slice(&["--speaker", speaker, "--provenance", "tweet"]);
+        self.run(Some("analyst"), &args)
+    }
+
     pub fn sql(&self, sql: &str) {
         let c = rusqlite::Connection::open(&self.db).unwrap();
         c.execute_batch(sql).unwrap();

@@ -368,12 +368,7 @@ fn bad_input_leaves_the_log_unchanged() {
 #[test]
 fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
     let w = Work::with_claims();
-    let claim = |how: &[&str]| {
-        let mut args = vec!["claim", "add", "--source", "S1"];
-        args.extend_from_slice(how);
-        args.extend_from_slice(&["--speaker", "Al-Monitor", "--provenance", "article"]);
-        w.run(Some("analyst"), &args)
-    };
+    let claim = |how: &[&str]| w.claim_on_s1(how, "Al-Monitor");
     // Typed with a straight apostrophe; the article has a curly one.
     let before = w.db_bytes();
     claim(&["--quote", "Syria's northwestern province of Idlib"]).error(

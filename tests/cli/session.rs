@@ -548,24 +548,10 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     // C1's speaker is "White Helmets", graded B in A1; the same speaker
     // typed another way is the same record; another name is not.
     let claim = |quote: &str, speaker: &str| {
-        w.run(
-            Some("analyst"),
-            &[
-                "claim",
-                "add",
-                "--source",
-                "S1",
-                "--quote",
-                quote,
-                "--speaker",
-                speaker,
-                "--provenance",
-                "tweet",
-            ],
-        )
-        .ok()
-        .trim()
-        .to_string()
+        w.claim_on_s1(&["--quote", quote], speaker)
+            .ok()
+            .trim()
+            .to_string()
     };
     assert_eq!(
         claim("Russia has resumed heavy airstrikes", " white  HELMETS"),

@@ -244,6 +244,8 @@ macro_rules! wire_enum {
         pub enum $name { $($var),+ }
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$var),+];
+            /// The wire names, in the order of [`Self::ALL`].
+            pub const NAMES: &'static [&'static str] = &[$($s),+];
             pub fn as_str(self) -> &'static str { match self { $($name::$var => $s),+ } }
         }
         impl fmt::Display for $name {
@@ -363,6 +365,11 @@ impl Credibility {
             _ => "truth cannot be judged",
         }
     }
+}
+
+impl Credibility {
+    /// The grades as typed: `1` to `6`.
+    pub const NAMES: &'static [&'static str] = &["1", "2", "3", "4", "5", "6"];
 }
 
 impl FromStr for Credibility {

@@ -1,4 +1,4 @@
-use super::{output, parse_id, Ctx, Outcome};
+use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{AnnotationAdd, Body, Credibility, IdKind, Reliability, Verdict};
@@ -9,16 +9,16 @@ use claimtrail::query;
 pub struct Args {
     /// The claim, e.g. C3.
     pub claim: String,
-    /// confirmed, corroborated, unverified, disputed, misleading, false.
-    #[arg(long)]
+    /// Your verdict on the claim (the README's table says what each means).
+    #[arg(long, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
     pub verdict: Verdict,
     /// Admiralty reliability of the claim's speaker, A (completely reliable)
     /// to E (unreliable); F = cannot be judged.
-    #[arg(long)]
+    #[arg(long, value_parser = values::one_of::<Reliability>(Reliability::NAMES))]
     pub reliability: Option<Reliability>,
     /// Admiralty credibility of this information, 1 (confirmed) to 5
     /// (improbable); 6 = cannot be judged.
-    #[arg(long)]
+    #[arg(long, value_parser = values::one_of::<Credibility>(Credibility::NAMES))]
     pub credibility: Option<Credibility>,
     /// A note (use --edit for a long one).
     #[arg(long, conflicts_with = "edit")]

@@ -1,4 +1,4 @@
-use super::{output, parse_id, Ctx, Outcome};
+use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{IdKind, SourceKind};
@@ -41,8 +41,8 @@ pub struct AddArgs {
     /// Who said it, as the source gives it.
     #[arg(long)]
     pub speaker: String,
-    /// How it reached the source: tweet, statement, interview, news_agency, article, report, video, other.
-    #[arg(long)]
+    /// How it reached the source.
+    #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub provenance: SourceKind,
     /// Your paraphrase of the claim.
     #[arg(long)]

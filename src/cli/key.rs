@@ -1,5 +1,5 @@
 use super::output;
-use super::{Ctx, Outcome};
+use super::{values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::keys::{self, PublicKey, Signer};
 use claimtrail::log::{append, NewEntry};
@@ -24,7 +24,8 @@ pub enum KeyCommand {
     Add {
         /// The .pub file (OpenSSH `ssh-ed25519 AAAA… comment`).
         pubkey_file: PathBuf,
-        #[arg(long)]
+        /// What the key may sign.
+        #[arg(long, value_parser = values::one_of::<Role>(Role::NAMES))]
         role: Role,
         /// Name shown in reports (default: the key's comment).
         #[arg(long)]

@@ -1,4 +1,4 @@
-use super::{output, parse_id, Ctx, Outcome};
+use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::model::{IdKind, SourceKind, Verdict};
 use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
@@ -26,9 +26,8 @@ impl What {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     pub what: What,
-    /// Sources of this kind: tweet, statement, interview, news_agency,
-    /// article, report, video, other.
-    #[arg(long)]
+    /// Sources of this kind.
+    #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub kind: Option<SourceKind>,
     /// Sources whose publisher contains TEXT; case, quotation marks,
     /// dashes and spacing do not matter ("al-monitor").
@@ -49,7 +48,7 @@ pub struct Args {
     #[arg(long, value_name = "C<n>")]
     pub claim: Option<String>,
     /// Annotations with this verdict (superseded ones are marked so).
-    #[arg(long)]
+    #[arg(long, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
     pub verdict: Option<Verdict>,
     /// Annotations signed by this key: its enrolled name or fingerprint.
     #[arg(long, value_name = "KEY")]

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod bench;
 pub mod checkpoint;
 pub mod claim;
+pub mod completions;
 pub mod demo;
 pub mod export;
 pub mod import;
@@ -18,6 +19,7 @@ pub mod prove;
 pub mod report;
 pub mod show;
 pub mod source;
+pub mod values;
 pub mod verify;
 pub mod verify_bundle;
 
@@ -90,6 +92,8 @@ pub enum Command {
     Bench(bench::Args),
     /// Write a consistent copy of the log, even while others append.
     Backup(backup::Args),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::Args),
 }
 
 /// What a successful command found: verify's "problems" exit with 1.
@@ -141,6 +145,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Import(a) => import::run(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),
         Command::Backup(a) => backup::run(&ctx, a),
+        Command::Completions(a) => completions::run(&ctx, a),
     }
 }
 

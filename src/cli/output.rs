@@ -138,6 +138,15 @@ pub fn listing<T: Serialize>(
     }
 }
 
+/// Writes bytes as they are to stdout (a script, a file's contents).
+pub fn raw(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)
+}
+
 fn stdout_error(e: std::io::Error) -> Error {
     Error::Internal(format!("writing to standard output: {e}"))
 }

@@ -1,4 +1,4 @@
-use super::{output, parse_id, Ctx, Outcome};
+use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::hash::Hash;
 use claimtrail::log::{append, NewEntry};
@@ -23,8 +23,8 @@ pub enum SourceCommand {
 pub struct AddArgs {
     /// The text file, or - for standard input. Must be UTF-8.
     pub file: PathBuf,
-    /// tweet, statement, interview, news_agency, article, report, video, other.
-    #[arg(long)]
+    /// What the source is.
+    #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub kind: SourceKind,
     #[arg(long)]
     pub title: Option<String>,

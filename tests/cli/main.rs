@@ -5,6 +5,7 @@ mod bench;
 mod bundle;
 mod checkpoints;
 mod common;
+mod completions;
 mod errors;
 mod import;
 mod interop;

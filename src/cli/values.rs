@@ -1,0 +1,52 @@
+//! Values the command line takes from a closed set (verdicts, grades,
+//! kinds, roles): parsed by the library's own `FromStr`, so the error names
+//! the set as everywhere else, and listed to clap, so `--help` and the
+//! shell completions (`claimtrail completions`) offer them.
+
+use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
+use std::ffi::OsStr;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+/// A clap value parser for one of `names`, read with `T`'s `FromStr`.
+pub fn one_of<T>(names: &'static [&'static str]) -> OneOf<T> {
+    OneOf {
+        names,
+        value: PhantomData,
+    }
+}
+
+/// See [`one_of`].
+pub struct OneOf<T> {
+    names: &'static [&'static str],
+    value: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for OneOf<T> {
+    fn clone(&self) -> Self {
+        one_of(self.names)
+    }
+}
+
+impl<T> TypedValueParser for OneOf<T>
+where
+    T: FromStr<Err = String> + Clone + Send + Sync + 'static,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        // The same parse (and so the same message) as a `FromStr` field.
+        StringValueParser::new()
+            .try_map(|s| s.parse::<T>())
+            .parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.names.iter().map(PossibleValue::new)))
+    }
+}

@@ -378,13 +378,6 @@ fn collect<T>(
     Ok(out)
 }
 
-/// The parameter of an optional `WHERE column = ?`: one id, or none. (The
-/// condition is left out rather than written `?1 IS NULL OR column = ?1`,
-/// which keeps SQLite from using the column's index.)
-fn id_param(n: Option<u64>) -> rusqlite::ParamsFromIter<Option<i64>> {
-    rusqlite::params_from_iter(n.map(|n| n as i64))
-}
-
 /// Claims, of one source (through its index) or all, in id order.
 pub fn claims(conn: &Connection, source: Option<u64>) -> Result<Vec<ClaimView>> {
     let filter = ClaimFilter {
@@ -407,8 +400,37 @@ pub struct ClaimFilter {
     /// Claims whose quote or paraphrase contains this text, matched as
     /// speakers are ("five children").
     pub contains: Option<String>,
+    /// Claims with this verdict among their current ones (see
+    /// [`current_verdicts`]).
+    pub verdict: Option<crate::model::Verdict>,
+    /// Claims no one has annotated yet: a desk's queue.
+    pub unannotated: bool,
     /// Only the last (newest) this many of those.
     pub last: Option<u64>,
+}
+
+/// An annotation no later annotation supersedes: the analyst's current
+/// judgment (`a` is the annotations table's alias).
+const CURRENT: &str = "NOT EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)";
+
+/// A claim's current verdicts: those of its annotations that no later
+/// annotation supersedes, each once, in the order first given. Several
+/// when analysts disagree (each supersedes only their own); none when
+/// the claim has no annotation. What it does not say is which verdict is
+/// right: that is for the reader of the annotations and their notes.
+pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT a.verdict FROM annotations a WHERE a.claim_id = ? AND {CURRENT} ORDER BY a.id"
+    ))?;
+    let mut out: Vec<String> = Vec::new();
+    let mut rows = stmt.query([claim as i64])?;
+    while let Some(r) = rows.next()? {
+        let verdict: String = r.get(0)?;
+        if !out.contains(&verdict) {
+            out.push(verdict);
+        }
+    }
+    Ok(out)
 }
 
 /// The claims `filter` selects, in id order, one at a time (a list of
@@ -420,16 +442,35 @@ pub fn for_each_claim(
     filter: &ClaimFilter,
     each: &mut dyn FnMut(ClaimView) -> Result<()>,
 ) -> Result<()> {
-    let cond = if filter.source.is_some() {
-        "WHERE c.source_id = ?"
+    // The conditions SQLite can decide from the tables, and their values.
+    // A condition not given is left out rather than written `?1 IS NULL OR
+    // column = ?1`, which would keep SQLite from using the column's index.
+    let mut conds = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(n) = filter.source {
+        conds.push("c.source_id = ?".to_string());
+        values.push((n as i64).into());
+    }
+    if let Some(v) = filter.verdict {
+        conds.push(format!(
+            "c.id IN (SELECT a.claim_id FROM annotations a WHERE a.verdict = ? AND {CURRENT})"
+        ));
+        values.push(v.as_str().to_string().into());
+    }
+    if filter.unannotated {
+        conds.push("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)".into());
+    }
+    let cond = if conds.is_empty() {
+        String::new()
     } else {
-        ""
+        format!("WHERE {}", conds.join(" AND "))
     };
+    let params = || rusqlite::params_from_iter(values.iter());
     if filter.speaker.is_none() && filter.contains.is_none() && filter.last.is_none() {
         let mut stmt = conn.prepare(&format!(
             "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
         ))?;
-        let mut rows = stmt.query(id_param(filter.source))?;
+        let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
             each(complete_claim(conn, claim_row(r)?)?)?;
         }
@@ -440,7 +481,7 @@ pub fn for_each_claim(
         let mut stmt = conn.prepare(&format!(
             "SELECT c.id, c.speaker FROM claims c {cond} ORDER BY c.id"
         ))?;
-        let mut rows = stmt.query(id_param(filter.source))?;
+        let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
             if wanted(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
                 ids.push(r.get::<_, i64>(0)?);
@@ -450,7 +491,7 @@ pub fn for_each_claim(
         let mut stmt = conn.prepare(&format!(
             "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
         ))?;
-        let mut rows = stmt.query(id_param(filter.source))?;
+        let mut rows = stmt.query(params())?;
         let want = filter.contains.as_deref();
         while let Some(r) = rows.next()? {
             let c = claim_row(r)?;

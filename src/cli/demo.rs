@@ -64,7 +64,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         "  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}",
         demo.analyst_key.display()
     );
-    println!("  claimtrail list claims");
+    println!("  claimtrail list claims                # each claim and its current verdicts");
+    println!("  claimtrail list claims --unannotated  # the claims awaiting review");
     println!(
         "  claimtrail show C1          # the White Helmets tweet, in context, with its annotations"
     );

@@ -47,9 +47,14 @@ pub struct Args {
     /// Annotations of this claim, e.g. C3.
     #[arg(long, value_name = "C<n>")]
     pub claim: Option<String>,
-    /// Annotations with this verdict (superseded ones are marked so).
+    /// Claims whose current verdicts (those of annotations not superseded)
+    /// include this one; annotations with this verdict (superseded ones
+    /// are marked so).
     #[arg(long, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
     pub verdict: Option<Verdict>,
+    /// Claims no one has annotated yet.
+    #[arg(long, conflicts_with = "verdict")]
+    pub unannotated: bool,
     /// Annotations signed by this key: its enrolled name or fingerprint.
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
@@ -59,27 +64,39 @@ pub struct Args {
     pub last: Option<u64>,
 }
 
+/// A claim as `list claims` shows it: with its current verdicts, so that a
+/// desk sees where each claim stands.
+#[derive(serde::Serialize)]
+struct ListedClaim {
+    #[serde(flatten)]
+    claim: query::ClaimView,
+    verdicts: Vec<String>,
+}
+
 /// The options given that do not apply to what is listed.
 fn check_options(a: &Args) -> Result<()> {
-    let given = [
-        ("--kind", a.kind.is_some(), What::Sources),
-        ("--publisher", a.publisher.is_some(), What::Sources),
-        ("--source", a.source.is_some(), What::Claims),
-        ("--speaker", a.speaker.is_some(), What::Claims),
-        ("--contains", a.contains.is_some(), What::Claims),
-        ("--claim", a.claim.is_some(), What::Annotations),
-        ("--verdict", a.verdict.is_some(), What::Annotations),
-        ("--by", a.by.is_some(), What::Annotations),
+    use What::*;
+    let given: [(&str, bool, &[What]); 9] = [
+        ("--kind", a.kind.is_some(), &[Sources]),
+        ("--publisher", a.publisher.is_some(), &[Sources]),
+        ("--source", a.source.is_some(), &[Claims]),
+        ("--speaker", a.speaker.is_some(), &[Claims]),
+        ("--contains", a.contains.is_some(), &[Claims]),
+        ("--unannotated", a.unannotated, &[Claims]),
+        ("--claim", a.claim.is_some(), &[Annotations]),
+        ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
+        ("--by", a.by.is_some(), &[Annotations]),
     ];
     for (name, is_given, applies) in given {
-        if is_given && a.what != applies {
+        if is_given && !applies.contains(&a.what) {
+            let names: Vec<String> = applies.iter().map(|w| w.name()).collect();
             return Err(Error::invalid(
                 format!(
                     "{name} narrows down {}, not {}",
-                    applies.name(),
+                    names.join(" or "),
                     a.what.name()
                 ),
-                format!("use `claimtrail list {} {name} …`", applies.name()),
+                format!("use `claimtrail list {} {name} …`", names[0]),
             ));
         }
     }
@@ -161,23 +178,39 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 source: existing(conn, a.source.as_deref(), IdKind::Source)?,
                 speaker: a.speaker,
                 contains: a.contains,
+                verdict: a.verdict,
+                unannotated: a.unannotated,
                 last: a.last,
             };
             output::listing(
                 ctx.json,
-                &["ID", "SOURCE", "SPEAKER", "VIA", "QUOTE"],
-                |c: &query::ClaimView| {
+                &["ID", "SOURCE", "SPEAKER", "VIA", "VERDICT", "QUOTE"],
+                |l: &ListedClaim| {
+                    let c = &l.claim;
                     vec![
                         c.id.clone(),
                         c.source.clone(),
                         c.speaker.clone(),
                         c.provenance.clone(),
+                        if l.verdicts.is_empty() {
+                            "-".into()
+                        } else {
+                            l.verdicts.join(",")
+                        },
                         c.quote
                             .clone()
                             .unwrap_or_else(|| "(source redacted)".into()),
                     ]
                 },
-                |each| query::for_each_claim(conn, &filter, each),
+                |each| {
+                    query::for_each_claim(conn, &filter, &mut |claim| {
+                        let n = parse_id(&claim.id, IdKind::Claim)?.n;
+                        each(ListedClaim {
+                            verdicts: query::current_verdicts(conn, n)?,
+                            claim,
+                        })
+                    })
+                },
             )?;
         }
         What::Annotations => {

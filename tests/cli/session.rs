@@ -520,8 +520,10 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     // What does not apply, or names nothing, is refused.
     w.run(None, &["list", "sources", "--speaker", "x"])
         .error("--speaker narrows down claims, not sources (hint: use `claimtrail list claims --speaker …`)");
-    w.run(None, &["list", "claims", "--verdict", "false"])
-        .error("--verdict narrows down annotations, not claims");
+    w.run(None, &["list", "sources", "--verdict", "false"])
+        .error("--verdict narrows down claims or annotations, not sources");
+    w.run(None, &["list", "annotations", "--unannotated"])
+        .error("--unannotated narrows down claims, not annotations");
     w.run(None, &["list", "keys", "--last", "1"])
         .error("--last applies to sources, claims and annotations, not keys");
     w.run(None, &["list", "claims", "--kind", "article"])
@@ -540,6 +542,95 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("no key in this log has a name with `nobody` in it, or that fingerprint");
     w.run(None, &["list", "annotations", "--by", "a"])
         .error("keys answer to `a`:");
+}
+
+#[test]
+fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
+    let w = Work::with_claims();
+    // C1 is disputed (A1); C2 and C3 await review.
+    assert_eq!(
+        w.claim_on_s1(
+            &["--quote", "Russia has resumed heavy airstrikes"],
+            "Al-Monitor"
+        )
+        .ok()
+        .trim(),
+        "C3"
+    );
+    let table = w.run(None, &["list", "claims"]).ok().to_string();
+    let row = |id: &str| -> Vec<String> {
+        let t = w.run(None, &["list", "claims"]).ok().to_string();
+        let line = t
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no {id} in {t}"))
+            .to_string();
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(table.starts_with("ID  SOURCE  SPEAKER"), "{table}");
+    assert!(
+        table.lines().next().unwrap().contains("  VERDICT  "),
+        "{table}"
+    );
+    assert_eq!(row("C1")[4], "disputed");
+    assert_eq!(row("C2")[4], "-");
+    let queue = |args: &[&str]| -> String {
+        let mut all = vec!["list", "claims"];
+        all.extend_from_slice(args);
+        w.run(None, &all).ok().to_string()
+    };
+    let unannotated = queue(&["--unannotated"]);
+    assert!(unannotated.contains("\nC2 ") && unannotated.contains("\nC3 "));
+    assert!(!unannotated.contains("\nC1 "), "{unannotated}");
+
+    // The analyst changes their mind on C1: A2 supersedes A1, and only the
+    // current verdict counts.
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "corroborated",
+            "--supersedes",
+            "A1",
+        ],
+    )
+    .ok();
+    assert_eq!(row("C1")[4], "corroborated");
+    assert!(queue(&["--verdict", "disputed"]).lines().count() == 1);
+    // Another reviewer disagrees: both current verdicts show, and the
+    // claim is found under either.
+    w.run(
+        Some("auditor"),
+        &["annotate", "C1", "--verdict", "misleading"],
+    )
+    .ok();
+    assert_eq!(row("C1")[4], "corroborated,misleading");
+    for v in ["corroborated", "misleading"] {
+        let found = queue(&["--verdict", v]);
+        assert_eq!(found.lines().count(), 2, "{found}");
+        assert!(found.contains("\nC1 "), "{found}");
+    }
+    // The same in JSON: each claim carries its current verdicts.
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "claims"]).ok()).unwrap();
+    assert_eq!(json[0]["id"], "C1");
+    assert_eq!(
+        json[0]["verdicts"],
+        serde_json::json!(["corroborated", "misleading"])
+    );
+    assert_eq!(json[1]["verdicts"], serde_json::json!([]));
+    // The queue and a verdict exclude each other.
+    let both = w.run(
+        None,
+        &["list", "claims", "--unannotated", "--verdict", "false"],
+    );
+    both.error("'--unannotated' cannot be used with '--verdict <VERDICT>'");
 }
 
 #[test]

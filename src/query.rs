@@ -401,7 +401,7 @@ pub struct ClaimFilter {
     /// speakers are ("five children").
     pub contains: Option<String>,
     /// Claims with this verdict among their current ones (see
-    /// [`current_verdicts`]).
+    /// [`current`]).
     pub verdict: Option<crate::model::Verdict>,
     /// Claims no one has annotated yet: a desk's queue.
     pub unannotated: bool,
@@ -409,25 +409,79 @@ pub struct ClaimFilter {
     pub last: Option<u64>,
 }
 
-/// An annotation no later annotation supersedes: the analyst's current
-/// judgment (`a` is the annotations table's alias).
-const CURRENT: &str = "NOT EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)";
+/// What [`current`] needs to know of an annotation.
+pub trait Judgment {
+    /// The fingerprint of the key that signed it.
+    fn signer(&self) -> &str;
+    /// Whether a later annotation supersedes it.
+    fn superseded(&self) -> bool;
+}
 
-/// A claim's current verdicts: those of its annotations that no later
-/// annotation supersedes, each once, in the order first given. Several
-/// when analysts disagree (each supersedes only their own); none when
-/// the claim has no annotation. What it does not say is which verdict is
-/// right: that is for the reader of the annotations and their notes.
+impl Judgment for &AnnotationView {
+    fn signer(&self) -> &str {
+        &self.signed.signer
+    }
+    fn superseded(&self) -> bool {
+        self.superseded_by.is_some()
+    }
+}
+
+/// Where a claim stands: each analyst's current judgment of it, that is,
+/// per signer, the latest of their annotations that no later one
+/// supersedes. `annotations` are one claim's, in annotation order, and so
+/// is the result. Reports, `show` and `list claims` all go through here.
+///
+/// Several analysts may disagree, and all of them are kept: what this
+/// does not say is which judgment is right (that is for the reader of the
+/// annotations and their notes), nor whether the log verifies.
+pub fn current<T: Judgment>(annotations: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for a in annotations {
+        if a.superseded() {
+            continue;
+        }
+        if let Some(i) = out.iter().position(|b| b.signer() == a.signer()) {
+            out.remove(i);
+        }
+        out.push(a);
+    }
+    out
+}
+
+/// A claim's current verdicts ([`current`]), each once, in the order of
+/// the annotations that give them; none when no one has annotated it.
 pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT a.verdict FROM annotations a WHERE a.claim_id = ? AND {CURRENT} ORDER BY a.id"
-    ))?;
+    struct Row {
+        signer: String,
+        verdict: String,
+        superseded: bool,
+    }
+    impl Judgment for Row {
+        fn signer(&self) -> &str {
+            &self.signer
+        }
+        fn superseded(&self) -> bool {
+            self.superseded
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.signer, a.verdict,
+                EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)
+         FROM annotations a WHERE a.claim_id = ? ORDER BY a.id",
+    )?;
+    let rows = stmt
+        .query_map([claim as i64], |r| {
+            Ok(Row {
+                signer: r.get(0)?,
+                verdict: r.get(1)?,
+                superseded: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<Row>>>()?;
     let mut out: Vec<String> = Vec::new();
-    let mut rows = stmt.query([claim as i64])?;
-    while let Some(r) = rows.next()? {
-        let verdict: String = r.get(0)?;
-        if !out.contains(&verdict) {
-            out.push(verdict);
+    for a in current(rows) {
+        if !out.contains(&a.verdict) {
+            out.push(a.verdict);
         }
     }
     Ok(out)
@@ -451,12 +505,6 @@ pub fn for_each_claim(
         conds.push("c.source_id = ?".to_string());
         values.push((n as i64).into());
     }
-    if let Some(v) = filter.verdict {
-        conds.push(format!(
-            "c.id IN (SELECT a.claim_id FROM annotations a WHERE a.verdict = ? AND {CURRENT})"
-        ));
-        values.push(v.as_str().to_string().into());
-    }
     if filter.unannotated {
         conds.push("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)".into());
     }
@@ -466,7 +514,21 @@ pub fn for_each_claim(
         format!("WHERE {}", conds.join(" AND "))
     };
     let params = || rusqlite::params_from_iter(values.iter());
-    if filter.speaker.is_none() && filter.contains.is_none() && filter.last.is_none() {
+    // A claim's current verdicts are worked out as `current` says, claim
+    // by claim, so that the list agrees with `show` and the reports.
+    let has_verdict = |id: i64| -> Result<bool> {
+        Ok(match filter.verdict {
+            None => true,
+            Some(v) => current_verdicts(conn, id as u64)?
+                .iter()
+                .any(|x| x == v.as_str()),
+        })
+    };
+    if filter.speaker.is_none()
+        && filter.contains.is_none()
+        && filter.verdict.is_none()
+        && filter.last.is_none()
+    {
         let mut stmt = conn.prepare(&format!(
             "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
         ))?;
@@ -483,8 +545,9 @@ pub fn for_each_claim(
         ))?;
         let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
-            if wanted(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
-                ids.push(r.get::<_, i64>(0)?);
+            let id = r.get::<_, i64>(0)?;
+            if wanted(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) && has_verdict(id)? {
+                ids.push(id);
             }
         }
     } else {
@@ -495,10 +558,12 @@ pub fn for_each_claim(
         let want = filter.contains.as_deref();
         while let Some(r) = rows.next()? {
             let c = claim_row(r)?;
+            let id = r.get::<_, i64>(0)?;
             if wanted(Some(&c.speaker), filter.speaker.as_deref())
                 && (wanted(c.quote.as_deref(), want) || wanted(c.paraphrase.as_deref(), want))
+                && has_verdict(id)?
             {
-                ids.push(r.get::<_, i64>(0)?);
+                ids.push(id);
             }
         }
     }
@@ -1054,4 +1119,53 @@ pub fn seq_of_hash(conn: &Connection, hash: &Hash) -> Result<u64> {
         |r| r.get(0),
     )?;
     Ok(seq as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (signer, verdict, superseded)
+    impl Judgment for (&str, &str, bool) {
+        fn signer(&self) -> &str {
+            self.0
+        }
+        fn superseded(&self) -> bool {
+            self.2
+        }
+    }
+
+    fn verdicts(annotations: &[(&'static str, &'static str, bool)]) -> Vec<&'static str> {
+        current(annotations.iter().copied())
+            .into_iter()
+            .map(|a| a.1)
+            .collect()
+    }
+
+    #[test]
+    fn each_analysts_latest_judgment_not_superseded_counts() {
+        assert!(verdicts(&[]).is_empty());
+        // One analyst, who changed their mind by superseding.
+        assert_eq!(
+            verdicts(&[("rana", "disputed", true), ("rana", "false", false)]),
+            ["false"]
+        );
+        // ... or by annotating again: the latest is current.
+        assert_eq!(
+            verdicts(&[("rana", "disputed", false), ("rana", "false", false)]),
+            ["false"]
+        );
+        // Two analysts who disagree are both kept, in annotation order of
+        // their current judgments.
+        assert_eq!(
+            verdicts(&[
+                ("rana", "disputed", false),
+                ("omar", "confirmed", false),
+                ("rana", "misleading", false),
+            ]),
+            ["confirmed", "misleading"]
+        );
+        // A superseded annotation never counts, even as the only one.
+        assert!(verdicts(&[("rana", "disputed", true)]).is_empty());
+    }
 }

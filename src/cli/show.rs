@@ -96,9 +96,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let s = query::source(conn, c.source[1..].parse().unwrap_or(0))?;
             let anns = query::annotations(conn, Some(id.n))?;
             let history = query::speaker_history(conn, &c.speaker)?;
+            // Where the claim stands: the annotations no later one supersedes
+            // (as `list claims` shows it).
+            let current = query::current(&anns);
             if ctx.json {
+                let mut verdicts: Vec<&str> = Vec::new();
+                for a in &current {
+                    if !verdicts.contains(&a.verdict.as_str()) {
+                        verdicts.push(&a.verdict);
+                    }
+                }
                 output::json(
-                    &serde_json::json!({"claim": c, "source": s, "annotations": anns, "speaker_reliability": history}),
+                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "speaker_reliability": history}),
                 )?;
                 return Ok(Outcome::Done);
             }
@@ -142,6 +151,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "{} ({}) at entry {}, {}",
                     c.signed.signer_name, c.signed.signer, c.signed.seq, c.signed.time
                 ),
+            );
+            let standing: Vec<String> = current
+                .iter()
+                .map(|a| format!("{} ({} by {})", a.verdict, a.id, a.signed.signer_name))
+                .collect();
+            field(
+                "verdicts",
+                &if standing.is_empty() {
+                    "none yet (no annotation)".to_string()
+                } else {
+                    standing.join(", ")
+                },
             );
             if !history.is_empty() {
                 let record = claimtrail::report::record_summary(&history, |g| {

@@ -490,18 +490,7 @@ impl Report {
     /// The current judgment of each analyst on a claim: per signer, the
     /// latest of their annotations that no later one supersedes.
     pub fn current<'a>(&'a self, claim: &'a str) -> Vec<&'a AnnotationView> {
-        let mut latest: BTreeMap<&str, &AnnotationView> = BTreeMap::new();
-        for a in self.annotations_on(claim) {
-            if a.superseded_by.is_none() {
-                let slot = latest.entry(a.signed.signer.as_str()).or_insert(a);
-                if id_number(&a.id) > id_number(&slot.id) {
-                    *slot = a;
-                }
-            }
-        }
-        let mut out: Vec<&AnnotationView> = latest.into_values().collect();
-        out.sort_by_key(|a| id_number(&a.id));
-        out
+        crate::query::current(self.annotations_on(claim))
     }
 
     /// The sources `source` was derived from, transitively, nearest first.

@@ -616,6 +616,25 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
         assert_eq!(found.lines().count(), 2, "{found}");
         assert!(found.contains("\nC1 "), "{found}");
     }
+    // An analyst's latest annotation is their current judgment, whether
+    // or not it says it supersedes the one before (as in the reports).
+    for v in ["unverified", "false"] {
+        w.run(Some("analyst"), &["annotate", "C2", "--verdict", v])
+            .ok();
+    }
+    assert_eq!(row("C2")[4], "false");
+    assert!(!queue(&["--verdict", "unverified"]).contains("\nC2 "));
+    assert!(queue(&["--verdict", "false"]).contains("\nC2 "));
+    let show = w.run(None, &["show", "C2"]).ok().to_string();
+    assert!(
+        show.contains("verdicts:       false (A5 by Rana Haddad)"),
+        "{show}"
+    );
+    let csv = w
+        .run(None, &["report", "C2", "--format", "csv"])
+        .ok()
+        .to_string();
+    assert!(csv.contains("Rana Haddad: false (A5)"), "{csv}");
     // The same in JSON: each claim carries its current verdicts.
     let json: serde_json::Value =
         serde_json::from_str(w.run(None, &["--json", "list", "claims"]).ok()).unwrap();
@@ -624,7 +643,8 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
         json[0]["verdicts"],
         serde_json::json!(["corroborated", "misleading"])
     );
-    assert_eq!(json[1]["verdicts"], serde_json::json!([]));
+    assert_eq!(json[1]["verdicts"], serde_json::json!(["false"]));
+    assert_eq!(json[2]["verdicts"], serde_json::json!([]));
     // The queue and a verdict exclude each other.
     let both = w.run(
         None,

@@ -254,8 +254,22 @@ pub struct SourceFilter {
     /// Sources whose publisher contains this text, as
     /// [`ClaimFilter::speaker`] matches speakers.
     pub publisher: Option<String>,
+    /// Sources whose text or title contains this text, matched the same
+    /// way. A redacted source's text is gone, so only its title can match.
+    pub contains: Option<String>,
     /// Only the last (newest) this many of those.
     pub last: Option<u64>,
+}
+
+/// Column `i` as text, whether stored as text or as a blob (source texts
+/// are blobs); `None` for NULL or bytes that are not UTF-8.
+fn text_at<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+            std::str::from_utf8(t).ok()
+        }
+        _ => None,
+    })
 }
 
 /// The sources `filter` selects, in id order, one at a time.
@@ -271,13 +285,21 @@ pub fn for_each_source(
         ""
     };
     let mut ids = Vec::new();
+    // The texts are read only to look in them.
+    let texts = if filter.contains.is_some() {
+        "s.title, (SELECT b.data FROM blobs b WHERE b.sha256 = s.sha256)"
+    } else {
+        "NULL, NULL"
+    };
     let mut stmt = conn.prepare(&format!(
-        "SELECT s.id, s.publisher FROM sources s {cond} ORDER BY s.id"
+        "SELECT s.id, s.publisher, {texts} FROM sources s {cond} ORDER BY s.id"
     ))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(kind))?;
     while let Some(r) = rows.next()? {
-        let publisher = r.get_ref(1)?.as_str_or_null().ok().flatten();
-        if wanted(publisher, filter.publisher.as_deref()) {
+        let want = filter.contains.as_deref();
+        if wanted(text_at(r, 1)?, filter.publisher.as_deref())
+            && (wanted(text_at(r, 2)?, want) || wanted(text_at(r, 3)?, want))
+        {
             ids.push(r.get::<_, i64>(0)?);
         }
     }
@@ -400,6 +422,8 @@ pub struct ClaimFilter {
     /// Claims whose quote or paraphrase contains this text, matched as
     /// speakers are ("five children").
     pub contains: Option<String>,
+    /// Claims that reached their source this way (a tweet, a statement…).
+    pub provenance: Option<SourceKind>,
     /// Claims with this verdict among their current ones (see
     /// [`current`]).
     pub verdict: Option<crate::model::Verdict>,
@@ -487,6 +511,25 @@ pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// A claim with its current verdicts ([`current`]): how `list claims` and
+/// `show S<n>` give it, in `--json` too.
+#[derive(Clone, Debug, Serialize)]
+pub struct StandingClaim {
+    #[serde(flatten)]
+    pub claim: ClaimView,
+    pub verdicts: Vec<String>,
+}
+
+impl StandingClaim {
+    pub fn of(conn: &Connection, claim: ClaimView) -> Result<StandingClaim> {
+        let n = claim.id.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0);
+        Ok(StandingClaim {
+            verdicts: current_verdicts(conn, n)?,
+            claim,
+        })
+    }
+}
+
 /// The claims `filter` selects, in id order, one at a time (a list of
 /// every claim of a large log is not held in memory). Speakers alone are
 /// matched on a scan of ids and speakers; quotes need each claim's source
@@ -504,6 +547,10 @@ pub fn for_each_claim(
     if let Some(n) = filter.source {
         conds.push("c.source_id = ?".to_string());
         values.push((n as i64).into());
+    }
+    if let Some(p) = filter.provenance {
+        conds.push("c.provenance = ?".to_string());
+        values.push(p.as_str().to_string().into());
     }
     if filter.unannotated {
         conds.push("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)".into());

@@ -40,10 +40,14 @@ pub struct Args {
     /// and spacing do not matter ("white helmets").
     #[arg(long, value_name = "TEXT")]
     pub speaker: Option<String>,
-    /// Claims whose quote or paraphrase contains TEXT; case, quotation
-    /// marks, dashes and spacing do not matter ("five children").
+    /// Claims whose quote or paraphrase contains TEXT, sources whose text
+    /// or title does; case, quotation marks, dashes and spacing do not
+    /// matter ("five children").
     #[arg(long, value_name = "TEXT")]
     pub contains: Option<String>,
+    /// Claims that reached their source this way.
+    #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
+    pub provenance: Option<SourceKind>,
     /// Annotations of this claim, e.g. C3.
     #[arg(long, value_name = "C<n>")]
     pub claim: Option<String>,
@@ -64,24 +68,16 @@ pub struct Args {
     pub last: Option<u64>,
 }
 
-/// A claim as `list claims` shows it: with its current verdicts, so that a
-/// desk sees where each claim stands.
-#[derive(serde::Serialize)]
-struct ListedClaim {
-    #[serde(flatten)]
-    claim: query::ClaimView,
-    verdicts: Vec<String>,
-}
-
 /// The options given that do not apply to what is listed.
 fn check_options(a: &Args) -> Result<()> {
     use What::*;
-    let given: [(&str, bool, &[What]); 9] = [
+    let given: [(&str, bool, &[What]); 10] = [
         ("--kind", a.kind.is_some(), &[Sources]),
         ("--publisher", a.publisher.is_some(), &[Sources]),
         ("--source", a.source.is_some(), &[Claims]),
         ("--speaker", a.speaker.is_some(), &[Claims]),
-        ("--contains", a.contains.is_some(), &[Claims]),
+        ("--contains", a.contains.is_some(), &[Claims, Sources]),
+        ("--provenance", a.provenance.is_some(), &[Claims]),
         ("--unannotated", a.unannotated, &[Claims]),
         ("--claim", a.claim.is_some(), &[Annotations]),
         ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
@@ -142,6 +138,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let filter = SourceFilter {
                 kind: a.kind,
                 publisher: a.publisher,
+                contains: a.contains,
                 last: a.last,
             };
             output::listing(
@@ -178,6 +175,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 source: existing(conn, a.source.as_deref(), IdKind::Source)?,
                 speaker: a.speaker,
                 contains: a.contains,
+                provenance: a.provenance,
                 verdict: a.verdict,
                 unannotated: a.unannotated,
                 last: a.last,
@@ -185,7 +183,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             output::listing(
                 ctx.json,
                 &["ID", "SOURCE", "SPEAKER", "VIA", "VERDICT", "QUOTE"],
-                |l: &ListedClaim| {
+                |l: &query::StandingClaim| {
                     let c = &l.claim;
                     vec![
                         c.id.clone(),
@@ -204,11 +202,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 },
                 |each| {
                     query::for_each_claim(conn, &filter, &mut |claim| {
-                        let n = parse_id(&claim.id, IdKind::Claim)?.n;
-                        each(ListedClaim {
-                            verdicts: query::current_verdicts(conn, n)?,
-                            claim,
-                        })
+                        each(query::StandingClaim::of(conn, claim)?)
                     })
                 },
             )?;

@@ -37,7 +37,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         IdKind::Source => {
             let s = query::source(conn, id.n)?;
-            let claims = query::claims(conn, Some(id.n))?;
+            let claims = query::claims(conn, Some(id.n))?
+                .into_iter()
+                .map(|c| query::StandingClaim::of(conn, c))
+                .collect::<Result<Vec<_>>>()?;
             if ctx.json {
                 output::json(&serde_json::json!({"source": s, "claims": claims}))?;
                 return Ok(Outcome::Done);
@@ -81,9 +84,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 );
             }
             println!("\n{} claim(s):", claims.len());
-            for c in &claims {
+            for query::StandingClaim { claim: c, verdicts } in &claims {
+                let standing = if verdicts.is_empty() {
+                    "not annotated".to_string()
+                } else {
+                    verdicts.join(", ")
+                };
                 println!(
-                    "  {}  {} via {}: “{}”",
+                    "  {}  {} via {}: “{}” ({standing})",
                     c.id,
                     escape(&c.speaker),
                     c.provenance,

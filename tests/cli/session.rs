@@ -243,6 +243,16 @@ fn source_from_stdin_with_derivation_and_redaction() {
         Some("A rewrite of the wire.".as_bytes()),
     );
     assert_eq!(s3.ok().trim(), "S3");
+    let found = |text: &str| -> Vec<String> {
+        let out = w.run(None, &["--json", "list", "sources", "--contains", text]);
+        let json: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(found("@syriacivildef"), ["S2"]);
     let show = w.run(None, &["show", "S3"]);
     assert!(
         show.ok().contains("derived from:   S1, S2"),
@@ -273,6 +283,8 @@ fn source_from_stdin_with_derivation_and_redaction() {
         show.stdout
     );
     w.run(None, &["show", "S2", "--text"]).error("was redacted");
+    // Its text is gone, so a search of the texts no longer finds it.
+    assert!(found("@syriacivildef").is_empty());
     w.run(
         Some("analyst"),
         &[
@@ -477,11 +489,22 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     assert_eq!(ids(&["sources", "--publisher", "AL–MONITOR"]), ["S1"]);
     assert!(ids(&["sources", "--publisher", "al-monitor", "--kind", "tweet"]).is_empty());
     assert_eq!(ids(&["sources", "--last", "1"]), ["S2"]);
+    // Sources by their text or title, typography and case aside: the
+    // article writes "Jisr al-Shughur" with a plain hyphen.
+    assert_eq!(
+        ids(&["sources", "--contains", "JISR AL–SHUGHUR"]),
+        ["S1", "S2"]
+    );
+    assert_eq!(ids(&["sources", "--contains", "Sputnik"]), ["S1"]);
+    assert!(ids(&["sources", "--contains", "Aleppo airport"]).is_empty());
     // A speaker is found by part of its name, case and typography aside.
     assert_eq!(ids(&["claims", "--speaker", "white helmets"]), ["C1"]);
     assert_eq!(ids(&["claims", "--speaker", "KHODR, unicef"]), ["C2"]);
     assert!(ids(&["claims", "--speaker", "Save the Children"]).is_empty());
     assert_eq!(ids(&["claims", "--source", "S1", "--last", "1"]), ["C2"]);
+    // Claims by how they reached their source.
+    assert_eq!(ids(&["claims", "--provenance", "statement"]), ["C2"]);
+    assert!(ids(&["claims", "--provenance", "interview"]).is_empty());
     // Quotes by part of their text, typography and case aside.
     assert_eq!(ids(&["claims", "--contains", "five children"]), ["C2"]);
     assert_eq!(ids(&["claims", "--contains", "CHILDREN"]), ["C1", "C2"]);
@@ -524,6 +547,12 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("--verdict narrows down claims or annotations, not sources");
     w.run(None, &["list", "annotations", "--unannotated"])
         .error("--unannotated narrows down claims, not annotations");
+    w.run(None, &["list", "annotations", "--contains", "x"])
+        .error("--contains narrows down claims or sources, not annotations");
+    w.run(None, &["list", "sources", "--provenance", "tweet"])
+        .error("--provenance narrows down claims, not sources");
+    w.run(None, &["list", "claims", "--provenance", "rumour"])
+        .error("`rumour` is not a source or provenance kind");
     w.run(None, &["list", "keys", "--last", "1"])
         .error("--last applies to sources, claims and annotations, not keys");
     w.run(None, &["list", "claims", "--kind", "article"])
@@ -625,6 +654,18 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     assert_eq!(row("C2")[4], "false");
     assert!(!queue(&["--verdict", "unverified"]).contains("\nC2 "));
     assert!(queue(&["--verdict", "false"]).contains("\nC2 "));
+    let source = w.run(None, &["show", "S1"]).ok().to_string();
+    for (claim, standing) in [
+        ("C1", "(corroborated, misleading)"),
+        ("C2", "(false)"),
+        ("C3", "(not annotated)"),
+    ] {
+        let line = source
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{claim} ")))
+            .unwrap_or_else(|| panic!("no {claim} in {source}"));
+        assert!(line.ends_with(standing), "{line}");
+    }
     let show = w.run(None, &["show", "C2"]).ok().to_string();
     assert!(
         show.contains("verdicts:       false (A5 by Rana Haddad)"),

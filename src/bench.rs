@@ -1233,6 +1233,14 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             )
             .against(&around, 1.0, None),
         );
+        // The checks besides the signatures, as a ratio that does not
+        // depend on the limit measured: verify's rate over that of its own
+        // signature path (docs/PERFORMANCE.md, "Where verify's time goes").
+        let verify_rate = built.entries as f64 / run.seconds;
+        notes.push(format!(
+            "verify ÷ its signature path alone: {:.2} (what every check besides the signatures costs)",
+            verify_rate / rate
+        ));
     }
 
     say("proofs");

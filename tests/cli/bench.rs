@@ -66,6 +66,17 @@ fn bench_json_has_every_step() {
         path["ratio"].as_f64().unwrap() > verify["ratio"].as_f64().unwrap(),
         "{path} {verify}"
     );
+    // And verify over its signature path, which no limit enters.
+    let over_path = verify["rate"].as_f64().unwrap() / path["rate"].as_f64().unwrap();
+    const NOTE: &str = "verify ÷ its signature path alone: ";
+    let noted = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|n| n.as_str().unwrap().strip_prefix(NOTE))
+        .unwrap_or_else(|| panic!("no {NOTE:?} in {}", v["notes"]));
+    let noted: f64 = noted.split(' ').next().unwrap().parse().unwrap();
+    assert!((noted - over_path).abs() < 0.011, "{noted} {over_path}");
     // So is import's: one core's signing rate.
     measured_around(
         step("import (JSONL, transactions of up to 100000 entries)"),

@@ -848,6 +848,22 @@ pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
     complete_annotation(conn, a, n)
 }
 
+/// The annotations of other claims that link to `claim` (corroborate or
+/// contradict it), in annotation order, superseded ones included (each
+/// says so): what else in the log bears on the claim. A link says what an
+/// analyst judged, not that the two claims agree.
+pub fn links_to(conn: &Connection, claim: u64) -> Result<Vec<AnnotationView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT annotation_id FROM relations WHERE other_claim = ? ORDER BY annotation_id",
+    )?;
+    let ids: Vec<i64> = stmt
+        .query_map([claim as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.into_iter()
+        .map(|n| annotation(conn, n as u64))
+        .collect()
+}
+
 fn complete_annotation(conn: &Connection, mut a: AnnotationView, n: u64) -> Result<AnnotationView> {
     a.signed = signed(
         conn,

@@ -103,6 +103,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let c = query::claim(conn, id.n)?;
             let s = query::source(conn, c.source[1..].parse().unwrap_or(0))?;
             let anns = query::annotations(conn, Some(id.n))?;
+            let links = query::links_to(conn, id.n)?;
             let history = query::speaker_history(conn, &c.speaker)?;
             // Where the claim stands: the annotations no later one supersedes
             // (as `list claims` shows it).
@@ -115,7 +116,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     }
                 }
                 output::json(
-                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "speaker_reliability": history}),
+                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history}),
                 )?;
                 return Ok(Outcome::Done);
             }
@@ -181,6 +182,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             println!("\n{} annotation(s):", anns.len());
             for a in &anns {
                 print_annotation(a);
+            }
+            if !links.is_empty() {
+                println!(
+                    "\nlinked from {} annotation(s) of other claims:",
+                    links.len()
+                );
+                for a in &links {
+                    print_annotation(a);
+                }
             }
         }
         IdKind::Annotation => {

@@ -654,6 +654,25 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     assert_eq!(row("C2")[4], "false");
     assert!(!queue(&["--verdict", "unverified"]).contains("\nC2 "));
     assert!(queue(&["--verdict", "false"]).contains("\nC2 "));
+    // C2 shows what links to it from other claims: A1 contradicted it,
+    // and still says so, superseded.
+    let c2 = w.run(None, &["show", "C2"]).ok().to_string();
+    let linked = c2
+        .split("linked from 1 annotation(s) of other claims:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no links in {c2}"));
+    assert!(
+        linked.starts_with("  A1 on C1: disputed reliability B credibility 3 (superseded by A2)"),
+        "{linked}"
+    );
+    assert!(linked.contains("contradicts C2"), "{linked}");
+    let c2: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "C2"]).ok()).unwrap();
+    assert_eq!(c2["linked_from"][0]["id"], "A1");
+    assert_eq!(
+        c2["linked_from"][0]["contradicts"],
+        serde_json::json!(["C2"])
+    );
     let source = w.run(None, &["show", "S1"]).ok().to_string();
     for (claim, standing) in [
         ("C1", "(corroborated, misleading)"),

@@ -1134,6 +1134,12 @@ impl Step {
     }
 }
 
+/// The step a child `claimtrail bench` runs in its own process (`build`,
+/// `proofs`), so that its memory is measured apart from the parent's.
+pub const CHILD_STEP_ENV: &str = "CLAIMTRAIL_BENCH_STEP";
+/// The bench directory of a child step.
+pub const CHILD_DIR_ENV: &str = "CLAIMTRAIL_BENCH_DIR";
+
 /// Runs the whole bench in a fresh temporary directory (removed after).
 /// `say` gets a line before each step, for a progress display.
 pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
@@ -1154,10 +1160,10 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     say(&format!("building a log of {} entries", opts.entries));
     let run = run_child(
         Command::new(&opts.exe)
-            .args(["bench", "--child", "build", "--entries"])
+            .args(["bench", "--entries"])
             .arg(opts.entries.to_string())
-            .arg("--dir")
-            .arg(dir),
+            .env(CHILD_STEP_ENV, "build")
+            .env(CHILD_DIR_ENV, dir),
         opts.show_progress,
         None,
     )?;
@@ -1252,8 +1258,9 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     });
     let run = run_child(
         Command::new(&opts.exe)
-            .args(["bench", "--child", "proofs", "--dir"])
-            .arg(dir),
+            .arg("bench")
+            .env(CHILD_STEP_ENV, "proofs")
+            .env(CHILD_DIR_ENV, dir),
         false,
         None,
     )?;

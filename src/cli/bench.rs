@@ -15,18 +15,13 @@ pub struct Args {
     /// Entries in the log to build.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(3..))]
     pub entries: u64,
-    /// Internal: run one heavy step in this process (build, proofs), for
-    /// the parent to measure its memory.
-    #[arg(long, hide = true)]
-    pub child: Option<String>,
-    /// Internal: the bench directory of a child step.
-    #[arg(long, hide = true)]
-    pub dir: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    if let Some(step) = &a.child {
-        return child(step, &a);
+    // A child of a bench, told its step through the environment (not
+    // options, which the shell completions would offer to users).
+    if let Some(step) = std::env::var_os(bench::CHILD_STEP_ENV) {
+        return child(&step.to_string_lossy(), &a);
     }
     let exe = std::env::current_exe().map_err(|e| Error::Io {
         path: PathBuf::from("the current executable"),
@@ -54,10 +49,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 
 /// A heavy step in a child process: prints its result as JSON.
 fn child(step: &str, a: &Args) -> Result<Outcome> {
-    let dir = a
-        .dir
-        .clone()
-        .ok_or_else(|| Error::invalid("--child needs --dir", "this option is internal to bench"))?;
+    let internal = format!(
+        "{} and {} are internal to bench: unset them",
+        bench::CHILD_STEP_ENV,
+        bench::CHILD_DIR_ENV
+    );
+    let dir = std::env::var_os(bench::CHILD_DIR_ENV)
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            Error::invalid(
+                format!(
+                    "{} is set without {}",
+                    bench::CHILD_STEP_ENV,
+                    bench::CHILD_DIR_ENV
+                ),
+                internal.clone(),
+            )
+        })?;
     match step {
         "build" => {
             let bar = progress_bar(a.entries);
@@ -75,7 +83,7 @@ fn child(step: &str, a: &Args) -> Result<Outcome> {
         _ => {
             return Err(Error::invalid(
                 format!("unknown bench step `{step}`"),
-                "this option is internal to bench",
+                internal,
             ))
         }
     }

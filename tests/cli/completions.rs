@@ -69,6 +69,11 @@ fn bash_completes_commands_options_and_closed_values() {
     formats.sort();
     assert_eq!(formats, ["claimreview", "csv"]);
 
+    // Nothing internal is offered: bench tells its children their step
+    // through the environment, not through options.
+    let bench = bash_completes(&script, &["claimtrail", "bench", "--"]);
+    assert!(bench.contains(&"--entries".to_string()), "{bench:?}");
+    assert!(!script.contains("--child"), "an internal option is offered");
     // What the completions offer is what the command takes.
     for verdict in [
         "confirmed",

@@ -451,3 +451,24 @@ fn usage_errors_are_one_line_with_a_hint() {
     );
     assert!(w.run(None, &["--version"]).ok().starts_with("claimtrail "));
 }
+
+#[test]
+fn bench_steps_meant_for_its_children_are_refused_clearly() {
+    // `bench` runs its heavy steps in children, told their step through
+    // the environment; set by hand, the variables get a clear error.
+    let w = Work::new();
+    w.run_with(None, &[("CLAIMTRAIL_BENCH_STEP", "build")], &["bench"], None)
+        .error("CLAIMTRAIL_BENCH_STEP is set without CLAIMTRAIL_BENCH_DIR (hint: CLAIMTRAIL_BENCH_STEP and CLAIMTRAIL_BENCH_DIR are internal to bench: unset them)");
+    let dir = w.path("bench");
+    w.run_with(
+        None,
+        &[
+            ("CLAIMTRAIL_BENCH_STEP", "everything"),
+            ("CLAIMTRAIL_BENCH_DIR", dir.to_str().unwrap()),
+        ],
+        &["bench"],
+        None,
+    )
+    .error("unknown bench step `everything`");
+    assert!(!dir.exists());
+}

@@ -426,7 +426,7 @@ pub struct ClaimFilter {
     pub provenance: Option<SourceKind>,
     /// Claims with this verdict among their current ones (see
     /// [`current`]).
-    pub verdict: Option<crate::model::Verdict>,
+    pub verdict: Option<Verdict>,
     /// Claims no one has annotated yet: a desk's queue.
     pub unannotated: bool,
     /// Only the last (newest) this many of those.
@@ -480,7 +480,7 @@ pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
         verdict: String,
         superseded: bool,
     }
-    impl Judgment for Row {
+    impl Judgment for &Row {
         fn signer(&self) -> &str {
             &self.signer
         }
@@ -502,13 +502,20 @@ pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
             })
         })?
         .collect::<rusqlite::Result<Vec<Row>>>()?;
+    Ok(verdicts_of(
+        current(&rows).iter().map(|a| a.verdict.as_str()),
+    ))
+}
+
+/// The verdicts of a claim's current annotations, each once, in order.
+pub fn verdicts_of<'a>(current: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for a in current(rows) {
-        if !out.contains(&a.verdict) {
-            out.push(a.verdict);
+    for v in current {
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
         }
     }
-    Ok(out)
+    out
 }
 
 /// A claim with its current verdicts ([`current`]): how `list claims` and

@@ -109,12 +109,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // (as `list claims` shows it).
             let current = query::current(&anns);
             if ctx.json {
-                let mut verdicts: Vec<&str> = Vec::new();
-                for a in &current {
-                    if !verdicts.contains(&a.verdict.as_str()) {
-                        verdicts.push(&a.verdict);
-                    }
-                }
+                let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict.as_str()));
                 output::json(
                     &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history}),
                 )?;

@@ -529,9 +529,8 @@ pub struct StandingClaim {
 
 impl StandingClaim {
     pub fn of(conn: &Connection, claim: ClaimView) -> Result<StandingClaim> {
-        let n = claim.id.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0);
         Ok(StandingClaim {
-            verdicts: current_verdicts(conn, n)?,
+            verdicts: current_verdicts(conn, id_n(&claim.id))?,
             claim,
         })
     }
@@ -974,6 +973,90 @@ impl Speakers {
         out.sort_by_key(|(id, _)| *id);
         Ok(out.into_iter().map(|(_, g)| g).collect())
     }
+}
+
+/// One speaker of the log's claims, as `list speakers` shows it: every
+/// spelling of the name ([`Speakers`]), how many claims and the newest,
+/// and how many times each reliability grade was given on their claims
+/// (every grade, as in the speaker's record of `show` and the reports).
+#[derive(Clone, Debug, Serialize)]
+pub struct SpeakerSummary {
+    /// The spelling with the most claims (of those, the one used first).
+    pub speaker: String,
+    pub spellings: Vec<String>,
+    pub claims: u64,
+    pub last_claim: String,
+    /// Grade (`A`–`F`) → how many times it was given.
+    pub reliability: std::collections::BTreeMap<String, u64>,
+}
+
+/// The speakers of the log's claims whose name contains `part` (as
+/// `list claims --speaker` matches; all when `None`), the most quoted
+/// first. The grades say what analysts judged, not who is right.
+pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSummary>> {
+    let mut by_key: std::collections::HashMap<String, SpeakerSummary> = Default::default();
+    // (key, spelling, claims of that spelling, its first claim), for
+    // choosing the name shown.
+    let mut counts: Vec<(String, String, u64, i64)> = Vec::new();
+    let mut stmt =
+        conn.prepare("SELECT speaker, COUNT(*), MAX(id), MIN(id) FROM claims GROUP BY speaker")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let spelling: String = r.get(0)?;
+        if !wanted(Some(&spelling), part) {
+            continue;
+        }
+        let (n, last): (i64, i64) = (r.get(1)?, r.get(2)?);
+        let key = crate::text::name_key(&spelling);
+        let s = by_key.entry(key.clone()).or_insert_with(|| SpeakerSummary {
+            speaker: String::new(),
+            spellings: Vec::new(),
+            claims: 0,
+            last_claim: String::new(),
+            reliability: Default::default(),
+        });
+        s.spellings.push(spelling.clone());
+        s.claims += n as u64;
+        if s.last_claim.is_empty() || id_n(&s.last_claim) < last as u64 {
+            s.last_claim = format!("C{last}");
+        }
+        counts.push((key, spelling, n as u64, r.get(3)?));
+    }
+    counts.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.3.cmp(&b.3)));
+    for (key, spelling, ..) in counts {
+        let s = by_key.get_mut(&key).expect("every key was entered above");
+        if s.speaker.is_empty() {
+            s.speaker = spelling;
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT c.speaker, a.reliability, COUNT(*) FROM annotations a
+         JOIN claims c ON c.id = a.claim_id
+         WHERE a.reliability IS NOT NULL GROUP BY c.speaker, a.reliability",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let spelling = r.get_ref(0)?.as_str().unwrap_or("");
+        if let Some(s) = by_key.get_mut(&crate::text::name_key(spelling)) {
+            let grade: String = r.get(1)?;
+            *s.reliability.entry(grade).or_insert(0) += r.get::<_, i64>(2)? as u64;
+        }
+    }
+    let mut out: Vec<SpeakerSummary> = by_key.into_values().collect();
+    for s in &mut out {
+        s.spellings.sort();
+    }
+    out.sort_by(|a, b| {
+        b.claims
+            .cmp(&a.claims)
+            .then_with(|| a.speaker.cmp(&b.speaker))
+    });
+    Ok(out)
+}
+
+/// The number of an id as the views spell it (`C12` → 12).
+fn id_n(id: &str) -> u64 {
+    id.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
 /// The entries of the log, newest last, with a one-line summary each.

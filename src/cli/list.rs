@@ -9,6 +9,8 @@ pub enum What {
     Claims,
     Annotations,
     Keys,
+    /// The speakers of the claims, with their claims and reliability grades.
+    Speakers,
 }
 
 impl What {
@@ -36,8 +38,8 @@ pub struct Args {
     /// Claims of this source, e.g. S1.
     #[arg(long, value_name = "S<n>")]
     pub source: Option<String>,
-    /// Claims whose speaker contains TEXT; case, quotation marks, dashes
-    /// and spacing do not matter ("white helmets").
+    /// Claims (or speakers) whose speaker contains TEXT; case, quotation
+    /// marks, dashes and spacing do not matter ("white helmets").
     #[arg(long, value_name = "TEXT")]
     pub speaker: Option<String>,
     /// Claims whose quote or paraphrase contains TEXT, sources whose text
@@ -75,7 +77,7 @@ fn check_options(a: &Args) -> Result<()> {
         ("--kind", a.kind.is_some(), &[Sources]),
         ("--publisher", a.publisher.is_some(), &[Sources]),
         ("--source", a.source.is_some(), &[Claims]),
-        ("--speaker", a.speaker.is_some(), &[Claims]),
+        ("--speaker", a.speaker.is_some(), &[Claims, Speakers]),
         ("--contains", a.contains.is_some(), &[Claims, Sources]),
         ("--provenance", a.provenance.is_some(), &[Claims]),
         ("--unannotated", a.unannotated, &[Claims]),
@@ -96,9 +98,12 @@ fn check_options(a: &Args) -> Result<()> {
             ));
         }
     }
-    if a.last.is_some() && a.what == What::Keys {
+    if a.last.is_some() && matches!(a.what, Keys | Speakers) {
         return Err(Error::invalid(
-            "--last applies to sources, claims and annotations, not keys",
+            format!(
+                "--last applies to sources, claims and annotations, not {}",
+                a.what.name()
+            ),
             "leave --last out to list them all",
         ));
     }
@@ -250,6 +255,39 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             )?;
         }
         What::Keys => return super::key::list(ctx),
+        What::Speakers => {
+            let speakers = query::speakers(conn, a.speaker.as_deref())?;
+            if ctx.json {
+                output::json(&speakers)?;
+            } else {
+                let rows: Vec<Vec<String>> = speakers
+                    .iter()
+                    .map(|s| {
+                        let grades: Vec<String> = s
+                            .reliability
+                            .iter()
+                            .map(|(g, n)| format!("{g}×{n}"))
+                            .collect();
+                        vec![
+                            s.speaker.clone(),
+                            s.claims.to_string(),
+                            s.last_claim.clone(),
+                            if grades.is_empty() {
+                                "-".into()
+                            } else {
+                                grades.join(" ")
+                            },
+                            if s.spellings.len() > 1 {
+                                format!("{} spellings", s.spellings.len())
+                            } else {
+                                String::new()
+                            },
+                        ]
+                    })
+                    .collect();
+                output::table(&["SPEAKER", "CLAIMS", "NEWEST", "RELIABILITY", ""], &rows)?;
+            }
+        }
     }
     Ok(Outcome::Done)
 }

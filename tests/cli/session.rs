@@ -759,4 +759,42 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     assert!(out
         .ok()
         .contains("speaker reliability: A (Rana Haddad on C4)\n"));
+
+    // The speakers, the most quoted first: both spellings of the White
+    // Helmets are one speaker, with its two claims and two grades.
+    let table = w.run(None, &["list", "speakers"]).ok().to_string();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[0].starts_with("SPEAKER"), "{table}");
+    let cells = |line: &str| -> Vec<String> {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        cells(lines[1]),
+        ["White Helmets", "2", "C3", "B×1 D×1", "2 spellings"]
+    );
+    assert_eq!(cells(lines[2]), ["Adele Khodr, UNICEF", "1", "C2", "-"]);
+    assert_eq!(cells(lines[3]), ["Syrian Civil Defense", "1", "C4", "A×1"]);
+    let json: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &["--json", "list", "speakers", "--speaker", "helmets"],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(
+        json[0]["spellings"],
+        serde_json::json!([" white  HELMETS", "White Helmets"])
+    );
+    assert_eq!(json[0]["reliability"], serde_json::json!({"B": 1, "D": 1}));
+    w.run(None, &["list", "speakers", "--last", "1"])
+        .error("--last applies to sources, claims and annotations, not speakers");
+    w.run(None, &["list", "speakers", "--verdict", "false"])
+        .error("--verdict narrows down claims or annotations, not speakers");
 }

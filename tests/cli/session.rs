@@ -542,7 +542,7 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     assert_eq!(json.as_array().unwrap().len(), 1);
     // What does not apply, or names nothing, is refused.
     w.run(None, &["list", "sources", "--speaker", "x"])
-        .error("--speaker narrows down claims, not sources (hint: use `claimtrail list claims --speaker …`)");
+        .error("--speaker narrows down claims or speakers, not sources (hint: use `claimtrail list claims --speaker …`)");
     w.run(None, &["list", "sources", "--verdict", "false"])
         .error("--verdict narrows down claims or annotations, not sources");
     w.run(None, &["list", "annotations", "--unannotated"])

@@ -977,8 +977,10 @@ impl Speakers {
 
 /// One speaker of the log's claims, as `list speakers` shows it: every
 /// spelling of the name ([`Speakers`]), how many claims and the newest,
-/// and how many times each reliability grade was given on their claims
-/// (every grade, as in the speaker's record of `show` and the reports).
+/// and the reliability grades of the current annotations of those claims
+/// ([`current`]: each analyst's latest judgment of each claim). The
+/// speaker's record in `show` and the reports is the history instead:
+/// every grade ever given, superseded ones included.
 #[derive(Clone, Debug, Serialize)]
 pub struct SpeakerSummary {
     /// The spelling with the most claims (of those, the one used first).
@@ -986,7 +988,7 @@ pub struct SpeakerSummary {
     pub spellings: Vec<String>,
     pub claims: u64,
     pub last_claim: String,
-    /// Grade (`A`–`F`) → how many times it was given.
+    /// Grade (`A`–`F`) → how many current annotations give it.
     pub reliability: std::collections::BTreeMap<String, u64>,
 }
 
@@ -1029,18 +1031,57 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
             s.speaker = spelling;
         }
     }
+    // The current annotations, claim by claim, in one pass.
+    struct Graded {
+        signer: String,
+        grade: Option<String>,
+        superseded: bool,
+    }
+    impl Judgment for Graded {
+        fn signer(&self) -> &str {
+            &self.signer
+        }
+        fn superseded(&self) -> bool {
+            self.superseded
+        }
+    }
     let mut stmt = conn.prepare(
-        "SELECT c.speaker, a.reliability, COUNT(*) FROM annotations a
-         JOIN claims c ON c.id = a.claim_id
-         WHERE a.reliability IS NOT NULL GROUP BY c.speaker, a.reliability",
+        "SELECT a.claim_id, c.speaker, a.signer, a.reliability,
+                EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)
+         FROM annotations a JOIN claims c ON c.id = a.claim_id
+         ORDER BY a.claim_id, a.id",
     )?;
     let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let spelling = r.get_ref(0)?.as_str().unwrap_or("");
-        if let Some(s) = by_key.get_mut(&crate::text::name_key(spelling)) {
-            let grade: String = r.get(1)?;
-            *s.reliability.entry(grade).or_insert(0) += r.get::<_, i64>(2)? as u64;
+    let mut claim: Option<(i64, String)> = None;
+    let mut group: Vec<Graded> = Vec::new();
+    let mut tally = |speaker: &str, group: &mut Vec<Graded>| {
+        if let Some(s) = by_key.get_mut(&crate::text::name_key(speaker)) {
+            for a in current(group.drain(..)) {
+                if let Some(g) = a.grade {
+                    *s.reliability.entry(g).or_insert(0) += 1;
+                }
+            }
         }
+        group.clear();
+    };
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if claim.as_ref().is_some_and(|(c, _)| *c != id) {
+            if let Some((_, speaker)) = claim.take() {
+                tally(&speaker, &mut group);
+            }
+        }
+        if claim.is_none() {
+            claim = Some((id, r.get(1)?));
+        }
+        group.push(Graded {
+            signer: r.get(2)?,
+            grade: r.get(3)?,
+            superseded: r.get(4)?,
+        });
+    }
+    if let Some((_, speaker)) = claim {
+        tally(&speaker, &mut group);
     }
     let mut out: Vec<SpeakerSummary> = by_key.into_values().collect();
     for s in &mut out {

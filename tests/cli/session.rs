@@ -760,8 +760,33 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
         .ok()
         .contains("speaker reliability: A (Rana Haddad on C4)\n"));
 
+    // The analyst revises C3's grade: the record keeps the history, the
+    // speakers' list counts the current judgments.
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C3",
+            "--verdict",
+            "unverified",
+            "--reliability",
+            "E",
+            "--supersedes",
+            "A2",
+        ],
+    )
+    .ok();
+    let out = w.run(None, &["show", "C1"]);
+    assert!(
+        out.ok().contains(
+            "speaker reliability: B (Rana Haddad on C1); D (Rana Haddad on C3); E (Rana Haddad on C3)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+
     // The speakers, the most quoted first: both spellings of the White
-    // Helmets are one speaker, with its two claims and two grades.
+    // Helmets are one speaker, with its two claims and their current grades.
     let table = w.run(None, &["list", "speakers"]).ok().to_string();
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "{table}");
@@ -775,7 +800,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     };
     assert_eq!(
         cells(lines[1]),
-        ["White Helmets", "2", "C3", "B×1 D×1", "2 spellings"]
+        ["White Helmets", "2", "C3", "B×1 E×1", "2 spellings"]
     );
     assert_eq!(cells(lines[2]), ["Adele Khodr, UNICEF", "1", "C2", "-"]);
     assert_eq!(cells(lines[3]), ["Syrian Civil Defense", "1", "C4", "A×1"]);
@@ -792,7 +817,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
         json[0]["spellings"],
         serde_json::json!([" white  HELMETS", "White Helmets"])
     );
-    assert_eq!(json[0]["reliability"], serde_json::json!({"B": 1, "D": 1}));
+    assert_eq!(json[0]["reliability"], serde_json::json!({"B": 1, "E": 1}));
     w.run(None, &["list", "speakers", "--last", "1"])
         .error("--last applies to sources, claims and annotations, not speakers");
     w.run(None, &["list", "speakers", "--verdict", "false"])

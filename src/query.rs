@@ -903,6 +903,9 @@ pub struct SpeakerGrade {
     pub reliability: String,
     pub signer_name: String,
     pub time: String,
+    /// The annotation that replaced this one, if any: the record is the
+    /// history, and says which grades an analyst has since revised.
+    pub superseded_by: Option<String>,
 }
 
 /// The speaker's record: every reliability grade given on a claim of this
@@ -946,7 +949,8 @@ impl Speakers {
             .get(&crate::text::name_key(speaker))
             .unwrap_or(&none);
         let mut stmt = conn.prepare_cached(
-            "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time
+            "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time,
+                    (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id)
              FROM annotations a JOIN claims c ON c.id = a.claim_id
              LEFT JOIN keys k ON k.fingerprint = a.signer
              WHERE c.speaker = ? AND a.reliability IS NOT NULL ORDER BY a.id",
@@ -963,6 +967,7 @@ impl Speakers {
                         reliability: r.get(2)?,
                         signer_name: r.get(3)?,
                         time: r.get(4)?,
+                        superseded_by: r.get::<_, Option<i64>>(5)?.map(|n| format!("A{n}")),
                     },
                 ))
             })?;

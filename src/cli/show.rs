@@ -170,7 +170,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             );
             if !history.is_empty() {
                 let record = claimtrail::report::record_summary(&history, |g| {
-                    format!("{} ({} on {})", g.reliability, g.signer_name, g.claim)
+                    format!(
+                        "{} ({} on {}{})",
+                        g.reliability,
+                        g.signer_name,
+                        g.claim,
+                        claimtrail::report::superseded_note(g)
+                    )
                 });
                 field("speaker reliability", &record);
             }

@@ -417,11 +417,12 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         if !grades.is_empty() {
             let record = super::record_summary(grades, |g| {
                 format!(
-                    "{} by {} on {} ({})",
+                    "{} by {} on {} ({}{})",
                     esc(&g.reliability),
                     esc(&g.signer_name),
                     esc(&g.claim),
-                    esc(&g.annotation)
+                    esc(&g.annotation),
+                    esc(&super::superseded_note(g))
                 )
             });
             rows.push(("speaker's reliability record", record));

@@ -235,11 +235,12 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         if !grades.is_empty() {
             let record = crate::report::record_summary(grades, |g| {
                 format!(
-                    "{} by {} on {} ({})",
+                    "{} by {} on {} ({}{})",
                     inline(&g.reliability),
                     inline(&g.signer_name),
                     g.claim,
-                    g.annotation
+                    g.annotation,
+                    crate::report::superseded_note(g)
                 )
             });
             let _ = writeln!(o, "- **Speaker's reliability record:** {record}");

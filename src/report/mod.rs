@@ -209,6 +209,12 @@ pub fn record_summary(
     if grades.len() <= RECORD_IN_FULL {
         return grades.iter().map(one).collect::<Vec<_>>().join("; ");
     }
+    let revised = grades.iter().filter(|g| g.superseded_by.is_some()).count();
+    let revised = if revised > 0 {
+        format!(" ({revised} since superseded)")
+    } else {
+        String::new()
+    };
     let mut counts = std::collections::BTreeMap::new();
     for g in grades {
         *counts.entry(g.reliability.as_str()).or_insert(0usize) += 1;
@@ -216,11 +222,20 @@ pub fn record_summary(
     let counts: Vec<String> = counts.iter().map(|(g, n)| format!("{g} ×{n}")).collect();
     let latest: Vec<String> = grades.iter().rev().take(5).map(one).collect();
     format!(
-        "{} grades: {}; the latest: {}",
+        "{} grades{revised}: {}; the latest: {}",
         grades.len(),
         counts.join(", "),
         latest.join("; ")
     )
+}
+
+/// `, superseded by A<n>` for a grade of the record that its analyst has
+/// since revised; nothing otherwise.
+pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
+    g.superseded_by
+        .as_ref()
+        .map(|a| format!(", superseded by {a}"))
+        .unwrap_or_default()
 }
 
 /// The meaning of an Admiralty reliability grade.
@@ -320,6 +335,7 @@ mod tests {
             reliability: r.into(),
             signer_name: "Rana".into(),
             time: String::new(),
+            superseded_by: (i == 7).then(|| "A99".to_string()),
         };
         let one = |g: &crate::query::SpeakerGrade| format!("{} on {}", g.reliability, g.claim);
         let few: Vec<_> = (1..=RECORD_IN_FULL).map(|i| grade(i, "B")).collect();
@@ -331,7 +347,7 @@ mod tests {
             .collect();
         assert_eq!(
             record_summary(&many, one),
-            "50 grades: B ×40, C ×10; the latest: C on C50; B on C49; B on C48; B on C47; B on C46"
+            "50 grades (1 since superseded): B ×40, C ×10; the latest: C on C50; B on C49; B on C48; B on C47; B on C46"
         );
     }
 

@@ -108,7 +108,8 @@ fn analyst_session_on_the_idlib_article() {
     );
     assert!(out.contains("by Rana Haddad (SHA256:"), "{out}");
     assert!(
-        out.contains("speaker reliability: B (Rana Haddad on C1)"),
+        // A2 superseded A1 and gave no grade: the record keeps A1's, marked.
+        out.contains("speaker reliability: B (Rana Haddad on C1, superseded by A2)\n"),
         "{out}"
     );
 
@@ -779,11 +780,25 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     let out = w.run(None, &["show", "C1"]);
     assert!(
         out.ok().contains(
-            "speaker reliability: B (Rana Haddad on C1); D (Rana Haddad on C3); E (Rana Haddad on C3)\n"
+            "speaker reliability: B (Rana Haddad on C1); D (Rana Haddad on C3, superseded by A4); E (Rana Haddad on C3)\n"
         ),
         "{}",
         out.stdout
     );
+
+    let md = w
+        .run(None, &["report", "C1", "--format", "md"])
+        .ok()
+        .to_string();
+    assert!(
+        md.contains("D by Rana Haddad on C3 (A2, superseded by A4); E by Rana Haddad on C3 (A4)"),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "C1", "--format", "json"]).ok()).unwrap();
+    let record = &json["speaker_reliability"]["White Helmets"];
+    assert_eq!(record[1]["superseded_by"], "A4", "{record}");
+    assert!(record[2]["superseded_by"].is_null(), "{record}");
 
     // The speakers, the most quoted first: both spellings of the White
     // Helmets are one speaker, with its two claims and their current grades.

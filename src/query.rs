@@ -472,39 +472,44 @@ pub fn current<T: Judgment>(annotations: impl IntoIterator<Item = T>) -> Vec<T> 
     out
 }
 
+/// One thing an annotation says (its verdict, its grade), with what
+/// [`current`] needs to know of the annotation, as read from the table.
+struct Said<T> {
+    signer: String,
+    superseded: bool,
+    what: T,
+}
+
+impl<T> Judgment for Said<T> {
+    fn signer(&self) -> &str {
+        &self.signer
+    }
+    fn superseded(&self) -> bool {
+        self.superseded
+    }
+}
+
+/// Whether a later annotation supersedes annotation `a` (SQL, for the
+/// [`Said`] rows).
+const SUPERSEDED: &str = "EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)";
+
 /// A claim's current verdicts ([`current`]), each once, in the order of
 /// the annotations that give them; none when no one has annotated it.
 pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
-    struct Row {
-        signer: String,
-        verdict: String,
-        superseded: bool,
-    }
-    impl Judgment for &Row {
-        fn signer(&self) -> &str {
-            &self.signer
-        }
-        fn superseded(&self) -> bool {
-            self.superseded
-        }
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.signer, a.verdict,
-                EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)
-         FROM annotations a WHERE a.claim_id = ? ORDER BY a.id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT a.signer, {SUPERSEDED}, a.verdict
+         FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
+    ))?;
     let rows = stmt
         .query_map([claim as i64], |r| {
-            Ok(Row {
+            Ok(Said {
                 signer: r.get(0)?,
-                verdict: r.get(1)?,
-                superseded: r.get(2)?,
+                superseded: r.get(1)?,
+                what: r.get::<_, String>(2)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<Row>>>()?;
-    Ok(verdicts_of(
-        current(&rows).iter().map(|a| a.verdict.as_str()),
-    ))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(verdicts_of(current(rows).iter().map(|a| a.what.as_str())))
 }
 
 /// The verdicts of a claim's current annotations, each once, in order.
@@ -1031,40 +1036,23 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     }
     counts.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.3.cmp(&b.3)));
     for (key, spelling, ..) in counts {
-        let s = by_key.get_mut(&key).expect("every key was entered above");
-        if s.speaker.is_empty() {
+        if let Some(s) = by_key.get_mut(&key).filter(|s| s.speaker.is_empty()) {
             s.speaker = spelling;
         }
     }
     // The current annotations, claim by claim, in one pass.
-    struct Graded {
-        signer: String,
-        grade: Option<String>,
-        superseded: bool,
-    }
-    impl Judgment for Graded {
-        fn signer(&self) -> &str {
-            &self.signer
-        }
-        fn superseded(&self) -> bool {
-            self.superseded
-        }
-    }
-    let mut stmt = conn.prepare(
-        "SELECT a.claim_id, c.speaker, a.signer, a.reliability,
-                EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)
+    let mut stmt = conn.prepare(&format!(
+        "SELECT a.claim_id, c.speaker, a.signer, {SUPERSEDED}, a.reliability
          FROM annotations a JOIN claims c ON c.id = a.claim_id
-         ORDER BY a.claim_id, a.id",
-    )?;
+         ORDER BY a.claim_id, a.id"
+    ))?;
     let mut rows = stmt.query([])?;
     let mut claim: Option<(i64, String)> = None;
-    let mut group: Vec<Graded> = Vec::new();
-    let mut tally = |speaker: &str, group: &mut Vec<Graded>| {
+    let mut group: Vec<Said<Option<String>>> = Vec::new();
+    let mut tally = |speaker: &str, group: &mut Vec<Said<Option<String>>>| {
         if let Some(s) = by_key.get_mut(&crate::text::name_key(speaker)) {
-            for a in current(group.drain(..)) {
-                if let Some(g) = a.grade {
-                    *s.reliability.entry(g).or_insert(0) += 1;
-                }
+            for grade in current(group.drain(..)).into_iter().filter_map(|a| a.what) {
+                *s.reliability.entry(grade).or_insert(0) += 1;
             }
         }
         group.clear();
@@ -1079,10 +1067,10 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
         if claim.is_none() {
             claim = Some((id, r.get(1)?));
         }
-        group.push(Graded {
+        group.push(Said {
             signer: r.get(2)?,
-            grade: r.get(3)?,
-            superseded: r.get(4)?,
+            superseded: r.get(3)?,
+            what: r.get(4)?,
         });
     }
     if let Some((_, speaker)) = claim {

@@ -85,9 +85,54 @@ pub fn check_published(s: &str) -> Result<(), String> {
     }
 }
 
+/// One end of a period asked for on the command line (`--since`,
+/// `--until`), as an entry time to compare with: a date `YYYY-MM-DD`
+/// means the whole day in UTC (its first second for the start, its last
+/// for the end), an RFC 3339 time in any offset means that second in UTC.
+/// Entry times are one spelling per instant ([`check_utc`]), so the
+/// answer compares with them as text.
+pub fn period_end(s: &str, end_of_day: bool) -> Result<String, String> {
+    let date = format_description!("[year]-[month]-[day]");
+    if let Ok(d) = Date::parse(s, date) {
+        let t = if end_of_day {
+            d.with_hms(23, 59, 59)
+        } else {
+            d.with_hms(0, 0, 0)
+        };
+        return t
+            .map(|t| format_utc(t.assume_utc()))
+            .map_err(|e| e.to_string());
+    }
+    match OffsetDateTime::parse(s, &Rfc3339) {
+        Ok(t) => Ok(format_utc(t.replace_nanosecond(0).unwrap_or(t))),
+        Err(_) => Err(format!(
+            "`{s}` is not a date or time: use YYYY-MM-DD (2026-11-30, the whole day in UTC) or RFC 3339 (2026-11-30T09:30:00+03:00)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_end_is_an_entry_time() {
+        assert_eq!(
+            period_end("2026-11-30", false).unwrap(),
+            "2026-11-30T00:00:00Z"
+        );
+        assert_eq!(
+            period_end("2026-11-30", true).unwrap(),
+            "2026-11-30T23:59:59Z"
+        );
+        assert_eq!(
+            period_end("2026-11-30T09:30:00.75+03:00", false).unwrap(),
+            "2026-11-30T06:30:00Z"
+        );
+        for bad in ["2026-11-31", "last week", "2026-11-30 09:30", ""] {
+            assert!(period_end(bad, false).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn entry_times_have_one_spelling() {

@@ -257,8 +257,62 @@ pub struct SourceFilter {
     /// Sources whose text or title contains this text, matched the same
     /// way. A redacted source's text is gone, so only its title can match.
     pub contains: Option<String>,
+    /// Sources recorded in this period.
+    pub recorded: Period,
     /// Only the last (newest) this many of those.
     pub last: Option<u64>,
+}
+
+/// When items were recorded (their entry's time), both ends included, as
+/// [`crate::clock::period_end`] gives them; an end not given is open.
+#[derive(Clone, Debug, Default)]
+pub struct Period {
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+/// The conditions of a list's `WHERE`, and their values, in order. A
+/// condition not given is left out rather than written `?1 IS NULL OR
+/// column = ?1`, which would keep SQLite from using the column's index.
+#[derive(Default)]
+struct Where {
+    conds: Vec<String>,
+    values: Vec<rusqlite::types::Value>,
+}
+
+impl Where {
+    /// `cond`, with one `?` for `value`, when there is a value.
+    fn add<V: Into<rusqlite::types::Value>>(&mut self, cond: &str, value: Option<V>) {
+        if let Some(v) = value {
+            self.conds.push(cond.to_string());
+            self.values.push(v.into());
+        }
+    }
+
+    /// `cond`, which takes no value, when `on`.
+    fn flag(&mut self, cond: &str, on: bool) {
+        if on {
+            self.conds.push(cond.to_string());
+        }
+    }
+
+    /// The period, on the entry time column `time`.
+    fn period(&mut self, time: &str, p: &Period) {
+        self.add(&format!("{time} >= ?"), p.since.clone());
+        self.add(&format!("{time} <= ?"), p.until.clone());
+    }
+
+    fn sql(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conds.join(" AND "))
+        }
+    }
+
+    fn params(&self) -> rusqlite::ParamsFromIter<std::slice::Iter<'_, rusqlite::types::Value>> {
+        rusqlite::params_from_iter(self.values.iter())
+    }
 }
 
 /// Column `i` as text, whether stored as text or as a blob (source texts
@@ -278,12 +332,10 @@ pub fn for_each_source(
     filter: &SourceFilter,
     each: &mut dyn FnMut(SourceView) -> Result<()>,
 ) -> Result<()> {
-    let kind = filter.kind.map(|k| k.as_str());
-    let cond = if kind.is_some() {
-        "WHERE s.kind = ?"
-    } else {
-        ""
-    };
+    let mut w = Where::default();
+    w.add("s.kind = ?", filter.kind.map(|k| k.as_str().to_string()));
+    w.period("s.time", &filter.recorded);
+    let cond = w.sql();
     let mut ids = Vec::new();
     // The texts are read only to look in them.
     let texts = if filter.contains.is_some() {
@@ -294,7 +346,7 @@ pub fn for_each_source(
     let mut stmt = conn.prepare(&format!(
         "SELECT s.id, s.publisher, {texts} FROM sources s {cond} ORDER BY s.id"
     ))?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(kind))?;
+    let mut rows = stmt.query(w.params())?;
     while let Some(r) = rows.next()? {
         let want = filter.contains.as_deref();
         if wanted(text_at(r, 1)?, filter.publisher.as_deref())
@@ -429,6 +481,8 @@ pub struct ClaimFilter {
     pub verdict: Option<Verdict>,
     /// Claims no one has annotated yet: a desk's queue.
     pub unannotated: bool,
+    /// Claims recorded in this period.
+    pub recorded: Period,
     /// Only the last (newest) this many of those.
     pub last: Option<u64>,
 }
@@ -550,28 +604,20 @@ pub fn for_each_claim(
     filter: &ClaimFilter,
     each: &mut dyn FnMut(ClaimView) -> Result<()>,
 ) -> Result<()> {
-    // The conditions SQLite can decide from the tables, and their values.
-    // A condition not given is left out rather than written `?1 IS NULL OR
-    // column = ?1`, which would keep SQLite from using the column's index.
-    let mut conds = Vec::new();
-    let mut values: Vec<rusqlite::types::Value> = Vec::new();
-    if let Some(n) = filter.source {
-        conds.push("c.source_id = ?".to_string());
-        values.push((n as i64).into());
-    }
-    if let Some(p) = filter.provenance {
-        conds.push("c.provenance = ?".to_string());
-        values.push(p.as_str().to_string().into());
-    }
-    if filter.unannotated {
-        conds.push("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)".into());
-    }
-    let cond = if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
-    };
-    let params = || rusqlite::params_from_iter(values.iter());
+    // The conditions SQLite can decide from the tables.
+    let mut w = Where::default();
+    w.add("c.source_id = ?", filter.source.map(|n| n as i64));
+    w.add(
+        "c.provenance = ?",
+        filter.provenance.map(|p| p.as_str().to_string()),
+    );
+    w.flag(
+        "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)",
+        filter.unannotated,
+    );
+    w.period("c.time", &filter.recorded);
+    let cond = w.sql();
+    let params = || w.params();
     // A claim's current verdicts are worked out as `current` says, claim
     // by claim, so that the list agrees with `show` and the reports.
     let has_verdict = |id: i64| -> Result<bool> {
@@ -748,6 +794,8 @@ pub struct AnnotationFilter {
     pub verdict: Option<Verdict>,
     /// Annotations signed by the key with this fingerprint.
     pub signer: Option<String>,
+    /// Annotations recorded in this period.
+    pub recorded: Period,
     /// Only the last (newest) this many of those.
     pub last: Option<u64>,
 }
@@ -759,26 +807,16 @@ pub fn for_each_annotation(
     filter: &AnnotationFilter,
     each: &mut dyn FnMut(AnnotationView) -> Result<()>,
 ) -> Result<()> {
-    let mut conds: Vec<&str> = Vec::new();
-    let mut params: Vec<rusqlite::types::Value> = Vec::new();
-    if let Some(c) = filter.claim {
-        conds.push("a.claim_id = ?");
-        params.push((c as i64).into());
-    }
-    if let Some(v) = filter.verdict {
-        conds.push("a.verdict = ?");
-        params.push(v.as_str().to_string().into());
-    }
-    if let Some(fp) = &filter.signer {
-        conds.push("a.signer = ?");
-        params.push(fp.clone().into());
-    }
-    let cond = if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
-    };
-    let params = rusqlite::params_from_iter(params);
+    let mut w = Where::default();
+    w.add("a.claim_id = ?", filter.claim.map(|c| c as i64));
+    w.add(
+        "a.verdict = ?",
+        filter.verdict.map(|v| v.as_str().to_string()),
+    );
+    w.add("a.signer = ?", filter.signer.clone());
+    w.period("a.time", &filter.recorded);
+    let cond = w.sql();
+    let params = w.params();
     if let Some(n) = filter.last {
         // The newest first, so that SQLite stops after them; then put
         // back in id order (at most `n` held). SQLite's LIMIT is an i64.

@@ -1,4 +1,5 @@
 use super::{output, parse_id, values, Ctx, Outcome};
+use claimtrail::clock;
 use claimtrail::error::{Error, Result};
 use claimtrail::model::{IdKind, SourceKind, Verdict};
 use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
@@ -64,6 +65,14 @@ pub struct Args {
     /// Annotations signed by this key: its enrolled name or fingerprint.
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
+    /// Sources, claims or annotations recorded on or after this date
+    /// (YYYY-MM-DD, from the start of the day in UTC) or RFC 3339 time.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Sources, claims or annotations recorded on or before this date
+    /// (YYYY-MM-DD, to the end of the day in UTC) or RFC 3339 time.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
     /// Only the last N of the sources, claims or annotations listed (the
     /// newest).
     #[arg(long, value_name = "N")]
@@ -73,7 +82,7 @@ pub struct Args {
 /// The options given that do not apply to what is listed.
 fn check_options(a: &Args) -> Result<()> {
     use What::*;
-    let given: [(&str, bool, &[What]); 10] = [
+    let given: [(&str, bool, &[What]); 12] = [
         ("--kind", a.kind.is_some(), &[Sources]),
         ("--publisher", a.publisher.is_some(), &[Sources]),
         ("--source", a.source.is_some(), &[Claims]),
@@ -84,16 +93,27 @@ fn check_options(a: &Args) -> Result<()> {
         ("--claim", a.claim.is_some(), &[Annotations]),
         ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
         ("--by", a.by.is_some(), &[Annotations]),
+        (
+            "--since",
+            a.since.is_some(),
+            &[Sources, Claims, Annotations],
+        ),
+        (
+            "--until",
+            a.until.is_some(),
+            &[Sources, Claims, Annotations],
+        ),
     ];
     for (name, is_given, applies) in given {
         if is_given && !applies.contains(&a.what) {
             let names: Vec<String> = applies.iter().map(|w| w.name()).collect();
+            let these = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            };
             return Err(Error::invalid(
-                format!(
-                    "{name} narrows down {}, not {}",
-                    names.join(" or "),
-                    a.what.name()
-                ),
+                format!("{name} narrows down {these}, not {}", a.what.name()),
                 format!("use `claimtrail list {} {name} …`", names[0]),
             ));
         }
@@ -122,6 +142,32 @@ fn check_options(a: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The period of `--since` and `--until`, as entry times.
+fn period(a: &Args) -> Result<query::Period> {
+    let end = |given: &Option<String>, name: &str, end_of_day: bool| {
+        given
+            .as_deref()
+            .map(|s| {
+                clock::period_end(s, end_of_day)
+                    .map_err(|e| Error::invalid(format!("{name}: {e}"), format!("fix {name}")))
+            })
+            .transpose()
+    };
+    let p = query::Period {
+        since: end(&a.since, "--since", false)?,
+        until: end(&a.until, "--until", true)?,
+    };
+    if let (Some(s), Some(u)) = (&p.since, &p.until) {
+        if s > u {
+            return Err(Error::invalid(
+                format!("--since {s} is after --until {u}: no item can be in that period"),
+                "swap them, or widen the period",
+            ));
+        }
+    }
+    Ok(p)
+}
+
 /// The number of an id given to narrow a list down, once it is known to
 /// name an item of this log.
 fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> Result<Option<u64>> {
@@ -136,6 +182,7 @@ fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> R
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     check_options(&a)?;
+    let recorded = period(&a)?;
     let store = ctx.open()?;
     let conn = store.conn();
     match a.what {
@@ -144,6 +191,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 kind: a.kind,
                 publisher: a.publisher,
                 contains: a.contains,
+                recorded,
                 last: a.last,
             };
             output::listing(
@@ -183,6 +231,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 provenance: a.provenance,
                 verdict: a.verdict,
                 unannotated: a.unannotated,
+                recorded,
                 last: a.last,
             };
             output::listing(
@@ -221,6 +270,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     .as_deref()
                     .map(|k| query::key_named(conn, k))
                     .transpose()?,
+                recorded,
                 last: a.last,
             };
             output::listing(

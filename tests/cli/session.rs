@@ -575,6 +575,82 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
 }
 
 #[test]
+fn lists_of_what_was_recorded_in_a_period() {
+    let w = Work::with_claims();
+    // Three annotations of C2, recorded on three days.
+    for (day, verdict) in [
+        ("2026-11-28T23:30:00Z", "unverified"),
+        ("2026-11-29T08:00:00Z", "disputed"),
+        ("2026-11-30T00:00:00Z", "false"),
+    ] {
+        w.run_with(
+            Some("analyst"),
+            &[("CLAIMTRAIL_NOW", day)],
+            &["annotate", "C2", "--verdict", verdict],
+            None,
+        )
+        .ok();
+    }
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--json", "list", "annotations", "--claim", "C2"];
+        all.extend_from_slice(args);
+        let json: serde_json::Value = serde_json::from_str(w.run(None, &all).ok()).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A date is the whole day in UTC, at either end.
+    assert_eq!(
+        ids(&["--since", "2026-11-29", "--until", "2026-11-29"]),
+        ["A3"]
+    );
+    assert_eq!(ids(&["--until", "2026-11-29"]), ["A2", "A3"]);
+    assert_eq!(ids(&["--since", "2026-11-30"]), ["A4"]);
+    // A time in any offset is that instant: 01:30 in Beirut (+02:00) is
+    // 23:30 the day before in UTC.
+    assert_eq!(
+        ids(&[
+            "--since",
+            "2026-11-29T01:30:00+02:00",
+            "--until",
+            "2026-11-29T08:00:00Z"
+        ]),
+        ["A2", "A3"]
+    );
+    // Sources and claims by when they were recorded, too (these were
+    // recorded now, after the annotations' fixed times).
+    let claims = w
+        .run(None, &["list", "claims", "--until", "2026-11-30"])
+        .ok()
+        .to_string();
+    assert_eq!(claims.lines().count(), 1, "{claims}");
+    let sources = w
+        .run(None, &["list", "sources", "--since", "2026-11-30"])
+        .ok()
+        .to_string();
+    assert!(sources.contains("\nS1 "), "{sources}");
+    // What cannot be a period is refused.
+    w.run(None, &["list", "annotations", "--since", "last week"])
+        .error("--since: `last week` is not a date or time: use YYYY-MM-DD");
+    w.run(
+        None,
+        &[
+            "list",
+            "claims",
+            "--since",
+            "2026-12-02",
+            "--until",
+            "2026-12-01",
+        ],
+    )
+    .error("--since 2026-12-02T00:00:00Z is after --until 2026-12-01T23:59:59Z");
+    w.run(None, &["list", "keys", "--until", "2026-12-01"])
+        .error("--until narrows down sources, claims or annotations, not keys");
+}
+
+#[test]
 fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     let w = Work::with_claims();
     // C1 is disputed (A1); C2 and C3 await review.

@@ -96,10 +96,10 @@ fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(total);
     let style = indicatif::ProgressStyle::with_template(
-        "building {pos}/{len} entries [{bar:30}] {per_sec}, {eta} left",
+        "building {pos}/{len} entries [{bar:30}] {rate}, {eta} left",
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
+    bar.set_style(output::with_rate(style));
     Some(bar)
 }
 

@@ -138,6 +138,42 @@ pub fn listing<T: Serialize>(
     }
 }
 
+/// A progress bar for verify's pass over the log (`what`: "verifying"),
+/// on standard error, only when it is a terminal (never in pipes, files
+/// or tests); `progress` gives verify's callback for it.
+pub fn verify_progress(what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{what} {{pos}}/{{len}} entries [{{bar:30}}] {{rate}}, {{eta}} left"
+    )) {
+        bar.set_style(with_rate(style));
+    }
+    Some(bar)
+}
+
+/// `{rate}` in a progress bar's template: whole entries a second
+/// (indicatif's own `{per_sec}` prints four decimals).
+pub fn with_rate(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
+    style.with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", state.per_sec());
+        },
+    )
+}
+
+/// Moves `bar` (if any) to verify's progress: `done` of `total` entries.
+pub fn progress(bar: &Option<indicatif::ProgressBar>, done: u64, total: u64) {
+    if let Some(b) = bar {
+        b.set_length(total.max(done));
+        b.set_position(done);
+    }
+}
+
 /// Writes bytes as they are to stdout (a script, a file's contents).
 pub fn raw(bytes: &[u8]) -> Result<()> {
     use std::io::Write;

@@ -1,5 +1,5 @@
 //! `claimtrail report`: parse the ids and format, gather, render, write.
-use super::{Ctx, Outcome};
+use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::keys::io_reason;
 use claimtrail::model::{BadId, ItemId};
@@ -45,7 +45,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         check_out(out, &ctx.db)?;
     }
     let store = ctx.open()?;
-    let data = report::gather_at_latest_checkpoint(&store, &ids)?;
+    // Every report runs a full verify first: on a large log, seconds.
+    let bar = output::verify_progress("verifying the log for the report:");
+    let data = report::gather_at_latest_checkpoint(&store, &ids, &mut |done, total| {
+        output::progress(&bar, done, total)
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let data = data?;
     let text = report::render(&data, format)?;
     match &a.out {
         Some(path) => write_file(path, text.as_bytes())?,

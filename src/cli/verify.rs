@@ -26,12 +26,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         });
     }
     let store = ctx.open()?;
-    let bar = progress_bar();
+    let bar = output::verify_progress("verifying");
     let report = claimtrail::verify::verify_with_progress(&store, &kept, &mut |done, total| {
-        if let Some(b) = &bar {
-            b.set_length(total.max(done));
-            b.set_position(done);
-        }
+        output::progress(&bar, done, total)
     });
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -95,20 +92,4 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         Outcome::ProblemsFound
     })
-}
-
-/// A progress bar on standard error, only when it is a terminal (never in
-/// pipes, files or tests).
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "verifying {pos}/{len} entries [{bar:30}] {per_sec}, {eta} left",
-    ) {
-        bar.set_style(style);
-    }
-    Some(bar)
 }

@@ -137,18 +137,20 @@ pub(crate) fn id_number(id: &str) -> u64 {
 
 /// Gathers a report of `ids` (empty: the whole log), anchored to
 /// `checkpoint` when given, with `inclusion_proof(seq)` giving each
-/// entry's proof in that checkpoint. Runs verify over the whole log.
+/// entry's proof in that checkpoint. Runs verify over the whole log,
+/// telling `progress` (entries done, entries in all) as it goes.
 pub fn gather(
     store: &Store,
     ids: &[ItemId],
     checkpoint: Option<CheckpointInfo>,
     inclusion_proof: &dyn Fn(u64) -> Result<Option<Vec<String>>>,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
     let conn = store.conn();
     for id in ids {
         query::require(conn, *id)?;
     }
-    let v = verify::verify(store)?;
+    let v = verify::verify_with_progress(store, &[], progress)?;
     let origin = store
         .origin()
         .ok()
@@ -263,18 +265,22 @@ pub fn char_span(text: &str, start: u64, end: u64) -> Option<[u64; 2]> {
 
 /// [`gather`] without a checkpoint: the report says "no checkpoint yet".
 pub fn gather_unanchored(store: &Store, ids: &[ItemId]) -> Result<Report> {
-    gather(store, ids, None, &|_| Ok(None))
+    gather(store, ids, None, &|_| Ok(None), &mut |_, _| {})
 }
 
 /// Gathers a report anchored to the latest checkpoint stored in the log:
 /// every entry that checkpoint covers carries its RFC 9162 inclusion proof
 /// in the checkpoint's tree; newer entries carry none (the report says
 /// they are not yet covered). Without any checkpoint, as
-/// [`gather_unanchored`].
-pub fn gather_at_latest_checkpoint(store: &Store, ids: &[ItemId]) -> Result<Report> {
+/// [`gather_unanchored`]. `progress` is told how verify goes.
+pub fn gather_at_latest_checkpoint(
+    store: &Store,
+    ids: &[ItemId],
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report> {
     let conn = store.conn();
     let Some(c) = query::checkpoints(conn)?.into_iter().next_back() else {
-        return gather_unanchored(store, ids);
+        return gather(store, ids, None, &|_| Ok(None), progress);
     };
     let size = crate::merkle::TreeSize(c.size);
     let info = CheckpointInfo {
@@ -282,13 +288,14 @@ pub fn gather_at_latest_checkpoint(store: &Store, ids: &[ItemId]) -> Result<Repo
         root: c.root.clone(),
         note: c.note.clone(),
     };
-    gather(store, ids, Some(info), &|seq| {
+    let proof = |seq: u64| {
         if seq >= size.0 {
             return Ok(None);
         }
         let proof = crate::tree::inclusion_proof(conn, crate::merkle::LeafIndex(seq), size)?;
         Ok(Some(proof.iter().map(crate::hash::Hash::to_hex).collect()))
-    })
+    };
+    gather(store, ids, Some(info), &proof, progress)
 }
 
 #[derive(Default)]

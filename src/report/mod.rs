@@ -293,7 +293,7 @@ mod tests {
             Ok((seq < 18).then(|| vec![format!("{seq:064x}")]))
         };
         let ids = ["C1".parse().unwrap()];
-        let r = gather(&store, &ids, Some(cp.clone()), &proof).unwrap();
+        let r = gather(&store, &ids, Some(cp.clone()), &proof, &mut |_, _| {}).unwrap();
         assert!(r
             .checkpoint_line()
             .starts_with("made at checkpoint: tree size 18, root abab"));

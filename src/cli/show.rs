@@ -105,8 +105,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let anns = query::annotations(conn, Some(id.n))?;
             let links = query::links_to(conn, id.n)?;
             let history = query::speaker_history(conn, &c.speaker)?;
-            // Where the claim stands: the annotations no later one supersedes
-            // (as `list claims` shows it).
+            // Where the claim stands: each analyst's latest annotation of it
+            // (`query::current`, as `list claims` and the reports give it).
             let current = query::current(&anns);
             if ctx.json {
                 let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict.as_str()));

@@ -139,9 +139,18 @@ fn analyst_session_on_the_idlib_article() {
     let all: serde_json::Value =
         serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
     assert_eq!(all.as_array().unwrap().len(), 11);
-    let last: serde_json::Value =
-        serde_json::from_str(w.run(None, &["log", "-n", "1", "--json"]).ok()).unwrap();
-    assert_eq!(last.as_array().unwrap()[..], all.as_array().unwrap()[10..]);
+    // The last n entries are the tail of the whole log, items numbered
+    // alike, for every n (none, some, all, more than all).
+    for n in [0usize, 1, 2, 5, 10, 11, 12, 100] {
+        let last: serde_json::Value =
+            serde_json::from_str(w.run(None, &["log", "-n", &n.to_string(), "--json"]).ok())
+                .unwrap();
+        assert_eq!(
+            last.as_array().unwrap()[..],
+            all.as_array().unwrap()[11usize.saturating_sub(n)..],
+            "log -n {n}"
+        );
+    }
     let one: serde_json::Value =
         serde_json::from_str(w.run(None, &["log", "--seq", "7"]).ok()).unwrap();
     assert_eq!(one["entry"], all[7]);

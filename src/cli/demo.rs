@@ -66,10 +66,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     );
     println!("  claimtrail list claims                # each claim and its current verdicts");
     println!("  claimtrail list claims --unannotated  # the claims awaiting review");
+    println!("  claimtrail list speakers              # who said what, and the grades analysts gave them");
     println!(
-        "  claimtrail show C1          # the White Helmets tweet, in context, with its annotations"
+        "  claimtrail show C1                    # the White Helmets tweet, in context, with its annotations"
     );
-    println!("  claimtrail show C2          # UNICEF's count, which contradicts it");
+    println!("  claimtrail show C2                    # UNICEF's count, which contradicts it");
     println!("  claimtrail log");
     println!("  claimtrail verify");
     println!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'");

@@ -57,6 +57,8 @@ proptest! {
     fn date_id_and_span_parsers_never_panic(s in near_miss(), t in any::<String>(), a in any::<usize>(), z in any::<usize>()) {
         let _ = clock::check_utc(&s);
         let _ = clock::check_published(&s);
+        let _ = clock::period_end(&s, false);
+        let _ = clock::period_end(&s, true);
         let _ = s.parse::<ItemId>();
         let _ = text::parse_span(&s);
         let _ = text::span(&t, a % (t.len() + 2), z % (t.len() + 2));
@@ -66,6 +68,8 @@ proptest! {
         let _ = text::occurrences(&t, &s);
         let _ = text::near_matches(&t, &s);
         let _ = text::near_matches(&s, &t);
+        let _ = text::holds(Some(&t), &s);
+        let _ = text::holds(Some(&s), &t);
         let _ = text::escape(&t);
     }
 

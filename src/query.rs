@@ -604,6 +604,32 @@ pub fn for_each_claim(
     filter: &ClaimFilter,
     each: &mut dyn FnMut(ClaimView) -> Result<()>,
 ) -> Result<()> {
+    for_each_selected(conn, filter, &mut |claim, _| each(claim))
+}
+
+/// [`for_each_claim`] with each claim's current verdicts, as `list claims`
+/// shows them: looked up once per claim, by the `verdict` condition when
+/// there is one.
+pub fn for_each_standing_claim(
+    conn: &Connection,
+    filter: &ClaimFilter,
+    each: &mut dyn FnMut(StandingClaim) -> Result<()>,
+) -> Result<()> {
+    for_each_selected(conn, filter, &mut |claim, verdicts| {
+        each(match verdicts {
+            Some(verdicts) => StandingClaim { claim, verdicts },
+            None => StandingClaim::of(conn, claim)?,
+        })
+    })
+}
+
+/// The claims `filter` selects, with their current verdicts when the
+/// `verdict` condition looked them up.
+fn for_each_selected(
+    conn: &Connection,
+    filter: &ClaimFilter,
+    each: &mut dyn FnMut(ClaimView, Option<Vec<String>>) -> Result<()>,
+) -> Result<()> {
     // The conditions SQLite can decide from the tables.
     let mut w = Where::default();
     w.add("c.source_id = ?", filter.source.map(|n| n as i64));
@@ -619,14 +645,17 @@ pub fn for_each_claim(
     let cond = w.sql();
     let params = || w.params();
     // A claim's current verdicts are worked out as `current` says, claim
-    // by claim, so that the list agrees with `show` and the reports.
-    let has_verdict = |id: i64| -> Result<bool> {
-        Ok(match filter.verdict {
-            None => true,
-            Some(v) => current_verdicts(conn, id as u64)?
-                .iter()
-                .any(|x| x == v.as_str()),
-        })
+    // by claim, so that the list agrees with `show` and the reports: `None`
+    // when the claim is not wanted, `Some(None)` when no verdict is asked.
+    let verdict_wanted = |id: i64| -> Result<Option<Option<Vec<String>>>> {
+        let Some(v) = filter.verdict else {
+            return Ok(Some(None));
+        };
+        let verdicts = current_verdicts(conn, id as u64)?;
+        Ok(verdicts
+            .iter()
+            .any(|x| x == v.as_str())
+            .then_some(Some(verdicts)))
     };
     if filter.speaker.is_none()
         && filter.contains.is_none()
@@ -638,7 +667,7 @@ pub fn for_each_claim(
         ))?;
         let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
-            each(complete_claim(conn, claim_row(r)?)?)?;
+            each(complete_claim(conn, claim_row(r)?)?, None)?;
         }
         return Ok(());
     }
@@ -650,8 +679,10 @@ pub fn for_each_claim(
         let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
             let id = r.get::<_, i64>(0)?;
-            if wanted(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) && has_verdict(id)? {
-                ids.push(id);
+            if wanted(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
+                if let Some(verdicts) = verdict_wanted(id)? {
+                    ids.push((id, verdicts));
+                }
             }
         }
     } else {
@@ -665,9 +696,10 @@ pub fn for_each_claim(
             let id = r.get::<_, i64>(0)?;
             if wanted(Some(&c.speaker), filter.speaker.as_deref())
                 && (wanted(c.quote.as_deref(), want) || wanted(c.paraphrase.as_deref(), want))
-                && has_verdict(id)?
             {
-                ids.push(id);
+                if let Some(verdicts) = verdict_wanted(id)? {
+                    ids.push((id, verdicts));
+                }
             }
         }
     }
@@ -675,9 +707,9 @@ pub fn for_each_claim(
         ids.drain(..ids.len().saturating_sub(n as usize));
     }
     let mut stmt = conn.prepare(&format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"))?;
-    for id in ids {
+    for (id, verdicts) in ids {
         let c = stmt.query_row([id], claim_row)?;
-        each(complete_claim(conn, c)?)?;
+        each(complete_claim(conn, c)?, verdicts)?;
     }
     Ok(())
 }
@@ -1035,7 +1067,7 @@ pub struct SpeakerSummary {
     pub speaker: String,
     pub spellings: Vec<String>,
     pub claims: u64,
-    pub last_claim: String,
+    pub last_claim: ItemId,
     /// Grade (`A`–`F`) → how many current annotations give it.
     pub reliability: std::collections::BTreeMap<String, u64>,
 }
@@ -1062,14 +1094,12 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
             speaker: String::new(),
             spellings: Vec::new(),
             claims: 0,
-            last_claim: String::new(),
+            last_claim: ItemId::claim(last as u64),
             reliability: Default::default(),
         });
         s.spellings.push(spelling.clone());
         s.claims += n as u64;
-        if s.last_claim.is_empty() || id_n(&s.last_claim) < last as u64 {
-            s.last_claim = format!("C{last}");
-        }
+        s.last_claim.n = s.last_claim.n.max(last as u64);
         counts.push((key, spelling, n as u64, r.get(3)?));
     }
     counts.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.3.cmp(&b.3)));

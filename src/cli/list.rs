@@ -254,11 +254,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                             .unwrap_or_else(|| "(source redacted)".into()),
                     ]
                 },
-                |each| {
-                    query::for_each_claim(conn, &filter, &mut |claim| {
-                        each(query::StandingClaim::of(conn, claim)?)
-                    })
-                },
+                |each| query::for_each_standing_claim(conn, &filter, each),
             )?;
         }
         What::Annotations => {
@@ -321,7 +317,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         vec![
                             s.speaker.clone(),
                             s.claims.to_string(),
-                            s.last_claim.clone(),
+                            s.last_claim.to_string(),
                             if grades.is_empty() {
                                 "-".into()
                             } else {

@@ -76,6 +76,26 @@ impl Run {
     }
 }
 
+/// The cells of a row of a printed table (columns are two or more spaces
+/// apart; no cell of these tests holds two spaces).
+pub fn cells(line: &str) -> Vec<String> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `id` of every item of a JSON list (`--json list …`).
+pub fn json_ids(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("a JSON list");
+    v.as_array()
+        .expect("a JSON list")
+        .iter()
+        .map(|x| x["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
 pub struct Work {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,

@@ -253,14 +253,11 @@ fn source_from_stdin_with_derivation_and_redaction() {
         Some("A rewrite of the wire.".as_bytes()),
     );
     assert_eq!(s3.ok().trim(), "S3");
-    let found = |text: &str| -> Vec<String> {
-        let out = w.run(None, &["--json", "list", "sources", "--contains", text]);
-        let json: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
-        json.as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_string())
-            .collect()
+    let found = |text: &str| {
+        json_ids(
+            w.run(None, &["--json", "list", "sources", "--contains", text])
+                .ok(),
+        )
     };
     assert_eq!(found("@syriacivildef"), ["S2"]);
     let show = w.run(None, &["show", "S3"]);
@@ -603,12 +600,7 @@ fn lists_of_what_was_recorded_in_a_period() {
     let ids = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["--json", "list", "annotations", "--claim", "C2"];
         all.extend_from_slice(args);
-        let json: serde_json::Value = serde_json::from_str(w.run(None, &all).ok()).unwrap();
-        json.as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["id"].as_str().unwrap().to_string())
-            .collect()
+        json_ids(w.run(None, &all).ok())
     };
     // A date is the whole day in UTC, at either end.
     assert_eq!(
@@ -680,11 +672,7 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
             .find(|l| l.starts_with(&format!("{id} ")))
             .unwrap_or_else(|| panic!("no {id} in {t}"))
             .to_string();
-        line.split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect()
+        cells(&line)
     };
     assert!(table.starts_with("ID  SOURCE  SPEAKER"), "{table}");
     assert!(
@@ -891,13 +879,6 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "{table}");
     assert!(lines[0].starts_with("SPEAKER"), "{table}");
-    let cells = |line: &str| -> Vec<String> {
-        line.split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
     assert_eq!(
         cells(lines[1]),
         ["White Helmets", "2", "C3", "B×1 E×1", "2 spellings"]

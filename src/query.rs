@@ -1274,6 +1274,35 @@ fn log_line_of(
     })
 }
 
+/// The widest values of the columns a long listing shows, so that a table
+/// printed as it is read (`log` of a million entries) sets its widths
+/// before it has seen every row: the last seq, the last source, claim and
+/// annotation numbers, and the key names (display width not counted here).
+#[derive(Debug, Clone, Default)]
+pub struct Extent {
+    pub last_seq: Option<Seq>,
+    /// The last source, claim and annotation, in that order.
+    pub last_items: [Option<ItemId>; 3],
+    pub key_names: Vec<String>,
+}
+
+pub fn extent(conn: &Connection) -> Result<Extent> {
+    let last_seq: Option<i64> = conn.query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))?;
+    let mut last_items = [None; 3];
+    for (slot, kind) in last_items.iter_mut().zip(IdKind::ALL) {
+        let t = crate::log::table_of(kind);
+        let n: Option<i64> =
+            conn.query_row(&format!("SELECT MAX(id) FROM {t}"), [], |r| r.get(0))?;
+        *slot = n.map(|n| ItemId::new(kind, n.max(0) as u64));
+    }
+    let key_names = keys(conn)?.into_iter().map(|k| k.name).collect();
+    Ok(Extent {
+        last_seq: last_seq.map(|s| Seq(s.max(0) as u64)),
+        last_items,
+        key_names,
+    })
+}
+
 /// The number of the last source, claim and annotation created before
 /// entry `seq`, from their tables (an index seek each): in a log that
 /// verifies, the counts [`ids_before`] makes.

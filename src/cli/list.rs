@@ -185,6 +185,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let recorded = period(&a)?;
     let store = ctx.open()?;
     let conn = store.conn();
+    let e = query::extent(conn)?;
+    let last = |k: IdKind| output::widest(e.last_items[k.index()].map(|i| i.to_string()));
     match a.what {
         What::Sources => {
             let filter = SourceFilter {
@@ -205,6 +207,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "TEXT",
                     "SHA256",
                 ],
+                &[last(IdKind::Source), output::widest(SourceKind::NAMES)],
                 |s: &query::SourceView| {
                     vec![
                         s.id.clone(),
@@ -237,6 +240,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             output::listing(
                 ctx.json,
                 &["ID", "SOURCE", "SPEAKER", "VIA", "VERDICT", "QUOTE"],
+                &[
+                    last(IdKind::Claim),
+                    last(IdKind::Source),
+                    0,
+                    output::widest(SourceKind::NAMES),
+                    output::widest(Verdict::NAMES),
+                ],
                 |l: &query::StandingClaim| {
                     let c = &l.claim;
                     vec![
@@ -272,6 +282,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             output::listing(
                 ctx.json,
                 &["ID", "CLAIM", "VERDICT", "GRADE", "BY", "LINKS", "NOTE"],
+                &[
+                    last(IdKind::Annotation),
+                    last(IdKind::Claim),
+                    output::widest(Verdict::NAMES),
+                    2,
+                    output::widest(&e.key_names),
+                ],
                 |a: &query::AnnotationView| {
                     let mut links = Vec::new();
                     if !a.corroborates.is_empty() {

@@ -22,9 +22,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if let Some(seq) = a.seq {
         return one(&store, seq, &a);
     }
+    let e = claimtrail::query::extent(store.conn())?;
+    let hints = [
+        output::widest(e.last_seq.map(|s| s.to_string())),
+        0,
+        output::widest(claimtrail::model::Kind::NAMES),
+        output::widest(e.last_items.iter().flatten().map(|i| i.to_string())),
+        output::widest(e.key_names.iter().chain([&"?".to_string()])),
+    ];
     output::listing(
         ctx.json,
         &["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"],
+        &hints,
         |l: &claimtrail::query::LogLine| {
             vec![
                 l.seq.to_string(),

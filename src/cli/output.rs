@@ -17,7 +17,7 @@ pub fn json<T: Serialize>(value: &T) -> Result<()> {
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let mut t = Table::new(header);
     for r in rows {
-        t.push(r);
+        t.push(r)?;
     }
     t.print()
 }
@@ -27,30 +27,66 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
 const CELL_END: char = '\u{1f}';
 const ROW_END: char = '\u{1e}';
 
-/// A table filled a row at a time and printed at the end (a column is as
-/// wide as its widest cell, so every row must be in first). Rows are kept
-/// as their escaped, cut cells in one string, not as the items they come
-/// from: the million lines of a large log's `log` peak at about 100 MB,
-/// against 1.3 GB as a list of entries.
+/// A table filled a row at a time. A column is as wide as its widest cell,
+/// so the first [`Table::SETTLE`] rows are held until the widths are known
+/// (a table of no more rows prints as if every row had been seen first);
+/// past them the widths settle, at least as wide as the hints the command
+/// gave (`log`'s item ids grow), the held rows are printed and each later
+/// row is printed as it comes, so `log | less` on a million entries shows
+/// its first page at once and memory stays flat. A later cell wider than
+/// its column widens it from that row on. Held rows are kept as their
+/// escaped, cut cells in one string, not as the items they come from.
 pub struct Table {
     widths: Vec<usize>,
+    hints: Vec<usize>,
     cells: String,
+    rows: usize,
+    out: Option<std::io::BufWriter<std::io::StdoutLock<'static>>>,
+    line: String,
 }
 
 impl Table {
     /// Most display columns of a cell.
     const MAX: usize = 60;
+    /// Rows held before the widths settle and rows print as they come.
+    pub const SETTLE: usize = 1000;
 
     pub fn new(header: &[&str]) -> Table {
         let mut t = Table {
             widths: vec![0; header.len()],
+            hints: Vec::new(),
             cells: String::new(),
+            rows: 0,
+            out: None,
+            line: String::new(),
         };
-        t.push(header);
+        t.hold(header);
         t
     }
 
-    pub fn push<S: AsRef<str>>(&mut self, row: &[S]) {
+    /// Least widths, in display columns, for the columns of a table too
+    /// long to hold (a column with no hint is as wide as its widest held cell).
+    pub fn with_hints(mut self, hints: &[usize]) -> Table {
+        self.hints = hints.to_vec();
+        self
+    }
+
+    pub fn push<S: AsRef<str>>(&mut self, row: &[S]) -> Result<()> {
+        if self.out.is_none() {
+            self.hold(row);
+            if self.rows > Self::SETTLE {
+                self.settle(true)?;
+            }
+            return Ok(());
+        }
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| cut(&escape(c.as_ref()), Self::MAX))
+            .collect();
+        self.write_row(cells.iter().map(String::as_str))
+    }
+
+    fn hold<S: AsRef<str>>(&mut self, row: &[S]) {
         for (i, c) in row.iter().enumerate() {
             let c = cut(&escape(c.as_ref()), Self::MAX);
             if let Some(w) = self.widths.get_mut(i) {
@@ -60,26 +96,60 @@ impl Table {
             self.cells.push(CELL_END);
         }
         self.cells.push(ROW_END);
+        self.rows += 1;
     }
 
-    /// Prints every row, the header first.
-    pub fn print(self) -> Result<()> {
-        use std::io::Write;
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let mut line = String::new();
-        for row in self.cells.split_terminator(ROW_END) {
-            line.clear();
-            let cells: Vec<&str> = row.split_terminator(CELL_END).collect();
-            for (i, c) in cells.iter().enumerate() {
-                line.push_str(c);
-                if i + 1 < cells.len() {
-                    let w = self.widths.get(i).copied().unwrap_or(0);
-                    line.push_str(&" ".repeat(w.saturating_sub(c.width()) + 2));
-                }
+    /// Prints the held rows (with the widths widened to the hints if more
+    /// are to come) and streams from now on.
+    fn settle(&mut self, more: bool) -> Result<()> {
+        if more {
+            for (w, h) in self.widths.iter_mut().zip(&self.hints) {
+                *w = (*w).max(*h);
             }
-            writeln!(out, "{}", line.trim_end()).map_err(stdout_error)?;
         }
-        out.flush().map_err(stdout_error)
+        self.out = Some(std::io::BufWriter::new(std::io::stdout().lock()));
+        let held = std::mem::take(&mut self.cells);
+        for row in held.split_terminator(ROW_END) {
+            self.write_row(row.split_terminator(CELL_END))?;
+        }
+        Ok(())
+    }
+
+    fn write_row<'a>(&mut self, cells: impl Iterator<Item = &'a str>) -> Result<()> {
+        use std::io::Write;
+        let cells: Vec<&str> = cells.collect();
+        self.line.clear();
+        for (i, c) in cells.iter().enumerate() {
+            self.line.push_str(c);
+            if i + 1 < cells.len() {
+                let cw = c.width();
+                let w = match self.widths.get_mut(i) {
+                    Some(w) => {
+                        *w = (*w).max(cw);
+                        *w
+                    }
+                    None => cw,
+                };
+                self.line.extend(std::iter::repeat_n(' ', w - cw + 2));
+            }
+        }
+        let line = self.line.trim_end();
+        match &mut self.out {
+            Some(out) => writeln!(out, "{line}").map_err(stdout_error),
+            None => Ok(()),
+        }
+    }
+
+    /// Prints every row not printed yet, the header first if no row was.
+    pub fn print(mut self) -> Result<()> {
+        use std::io::Write;
+        if self.out.is_none() {
+            self.settle(false)?;
+        }
+        match &mut self.out {
+            Some(out) => out.flush().map_err(stdout_error),
+            None => Ok(()),
+        }
     }
 }
 
@@ -116,11 +186,27 @@ impl JsonArray {
     }
 }
 
+/// How wide `cell` prints in a [`Table`]: a hint for a column it may hold.
+pub fn width(cell: &str) -> usize {
+    cut(&escape(cell), Table::MAX).width()
+}
+
+/// The widest of `cells` (0 for none).
+pub fn widest<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> usize {
+    cells
+        .into_iter()
+        .map(|c| width(c.as_ref()))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Prints items as `fill` hands them over: a JSON array with `--json`,
-/// else a table of the cells `row` makes of each. Neither holds the items.
+/// else a table of the cells `row` makes of each, with `hints` for its
+/// widths (see [`Table`]). Neither holds the items.
 pub fn listing<T: Serialize>(
     json: bool,
     header: &[&str],
+    hints: &[usize],
     row: impl Fn(&T) -> Vec<String>,
     fill: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
 ) -> Result<()> {
@@ -129,11 +215,8 @@ pub fn listing<T: Serialize>(
         fill(&mut |item| out.push(&item))?;
         out.finish()
     } else {
-        let mut t = Table::new(header);
-        fill(&mut |item| {
-            t.push(&row(&item));
-            Ok(())
-        })?;
+        let mut t = Table::new(header).with_hints(hints);
+        fill(&mut |item| t.push(&row(&item)))?;
         t.print()
     }
 }

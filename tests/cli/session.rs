@@ -904,3 +904,73 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     w.run(None, &["list", "speakers", "--verdict", "false"])
         .error("--verdict narrows down claims or annotations, not speakers");
 }
+
+/// Where each header's column begins in a table's first line.
+fn column_starts(header: &str, names: &[&str]) -> Vec<usize> {
+    names
+        .iter()
+        .map(|n| {
+            header
+                .find(&format!("  {n}"))
+                .map(|i| i + 2)
+                .unwrap_or_else(|| panic!("no {n} in {header}"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_log_prints_as_it_is_read_and_stays_aligned() {
+    let w = Work::with_claims();
+    // 1,100 more annotations (A2 to A1101): more rows than a table holds
+    // before it prints (1,000), with ids that grow a digit (A999 -> A1000)
+    // only after it.
+    let lines: String = (0..1100)
+        .map(|i| {
+            let verdict = ["unverified", "corroborated", "disputed"][i % 3];
+            format!("{{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"{verdict}\"}}\n")
+        })
+        .collect();
+    std::fs::write(w.path("many.jsonl"), lines).unwrap();
+    w.run(Some("analyst"), &["import", "many.jsonl"]).ok();
+
+    let log = w.run(None, &["log"]);
+    let out = log.ok();
+    let rows: Vec<&str> = out.lines().collect();
+    let entries: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
+    assert_eq!(rows.len(), entries.as_array().unwrap().len() + 1);
+    // Every row's cells begin where their header does, before and after
+    // the first thousand, A1100's row included.
+    let starts = column_starts(rows[0], &["TIME", "KIND", "ID", "SIGNER", "HASH"]);
+    for row in &rows[1..] {
+        for (&at, name) in starts.iter().zip(["TIME", "KIND", "ID", "SIGNER", "HASH"]) {
+            let b = row.as_bytes();
+            // Two spaces before each cell; only an entry that makes no
+            // item (log.init, key.add) has an empty ID.
+            let begins = &b[at - 2..at] == b"  " && (b[at] != b' ' || name == "ID");
+            assert!(begins, "{name} misplaced in {row:?} (header {:?})", rows[0]);
+        }
+    }
+    let last = rows.last().unwrap();
+    assert_eq!(&last[starts[2]..starts[2] + 5], "A1101", "{last}");
+    assert_eq!(cells(last)[5].len(), 12, "{last}");
+
+    // The same for the annotations' list, whose ids and claims columns
+    // were set from the log's last items.
+    let list = w.run(None, &["list", "annotations"]);
+    let rows: Vec<&str> = list.ok().lines().collect();
+    assert_eq!(rows.len(), 1102);
+    let starts = column_starts(rows[0], &["CLAIM", "VERDICT", "GRADE", "BY"]);
+    for row in &rows[1..] {
+        for &at in &starts {
+            let b = row.as_bytes();
+            assert!(
+                &b[at - 2..at] == b"  " && b[at] != b' ',
+                "misaligned at {at}: {row:?} (header {:?})",
+                rows[0]
+            );
+        }
+    }
+    assert!(rows[1101].starts_with("A1101  C1  "), "{}", rows[1101]);
+    assert!(rows[999].starts_with("A999   C1  "), "{}", rows[999]);
+}

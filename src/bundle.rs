@@ -78,7 +78,7 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
     let last = seqs.iter().next_back().copied().unwrap_or(0);
     let stored = query::checkpoints(store.conn())?
         .into_iter()
-        .rfind(|c| c.size > last);
+        .rfind(|c| c.size.0 > last);
     let note =
         match (stored, signer) {
             (Some(c), _) => c.note,
@@ -154,15 +154,14 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<BTreeSet<u64>>
         match id.kind {
             IdKind::Claim => {
                 for a in query::annotations(conn, Some(id.n))? {
-                    todo.push(a.signed.seq);
+                    todo.push(a.signed.seq.0);
                 }
             }
             IdKind::Source => {
                 for c in query::claims(conn, Some(id.n))? {
-                    todo.push(c.signed.seq);
-                    let n: u64 = c.id[1..].parse().unwrap_or(0);
-                    for a in query::annotations(conn, Some(n))? {
-                        todo.push(a.signed.seq);
+                    todo.push(c.signed.seq.0);
+                    for a in query::annotations(conn, Some(c.id.n))? {
+                        todo.push(a.signed.seq.0);
                     }
                 }
             }

@@ -85,6 +85,24 @@ impl fmt::Debug for Hash {
     }
 }
 
+/// The tables hold hashes as 32-byte blobs; another length is a damaged row.
+impl rusqlite::types::FromSql for Hash {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let b = v.as_blob()?;
+        Hash::from_slice(b).ok_or(rusqlite::types::FromSqlError::InvalidBlobSize {
+            expected_size: 32,
+            blob_size: b.len(),
+        })
+    }
+}
+
+/// In every JSON claimtrail writes, a hash is its 64 lowercase hex digits.
+impl serde::Serialize for Hash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::model::hex_hash::serialize(self, s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,7 +34,8 @@ use std::fmt;
 pub struct LeafIndex(pub u64);
 
 /// Number of leaves in a tree; a tree of size `n` holds leaves `0..n`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct TreeSize(pub u64);
 
 impl fmt::Display for LeafIndex {

@@ -21,7 +21,7 @@ impl fmt::Display for Seq {
 }
 
 /// The three kinds of item that get a friendly id.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum IdKind {
     Source,
     Claim,
@@ -69,7 +69,7 @@ impl IdKind {
 /// the twelfth `claim.add`, `A7` the seventh `annotation.add` (1-based, in
 /// `seq` order). The numbering is a function of the log, so every copy of
 /// the log gives the same item the same id.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ItemId {
     pub kind: IdKind,
     pub n: u64,
@@ -94,6 +94,18 @@ impl fmt::Display for ItemId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.kind.letter(), self.n)
     }
+}
+
+/// Items (ids, verdicts…) written out with `sep` between them.
+pub fn join<T: fmt::Display>(items: impl IntoIterator<Item = T>, sep: &str) -> String {
+    let mut out = String::new();
+    for (i, t) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(&t.to_string());
+    }
+    out
 }
 
 /// Error for an id that is not `S<n>`, `C<n>` or `A<n>` with n ≥ 1.
@@ -240,7 +252,7 @@ impl<'de> Deserialize<'de> for Fingerprint {
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident, $what:literal { $($var:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
         pub enum $name { $($var),+ }
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$var),+];
@@ -680,5 +692,53 @@ mod tests {
             .is_ok());
         assert!("MD5:aa".parse::<Fingerprint>().is_err());
         assert!("SHA256:short".parse::<Fingerprint>().is_err());
+    }
+}
+
+/// The projection tables hold these types as their text (or, for a
+/// credibility, as its number); reading a column back checks it, so a
+/// damaged table gives a database error rather than a view of a value the
+/// log cannot hold (`verify` says which row).
+mod sql {
+    use super::*;
+    use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+
+    fn parsed<T: FromStr>(v: ValueRef<'_>) -> FromSqlResult<T>
+    where
+        T::Err: fmt::Display,
+    {
+        v.as_str()?
+            .parse()
+            .map_err(|e: T::Err| FromSqlError::Other(e.to_string().into()))
+    }
+
+    macro_rules! from_text {
+        ($($t:ty),+) => {$(
+            impl FromSql for $t {
+                fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+                    parsed(v)
+                }
+            }
+        )+};
+    }
+    from_text!(Fingerprint, Kind, SourceKind, Verdict, Role, Reliability);
+
+    impl FromSql for Credibility {
+        fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+            let n = v.as_i64()?;
+            u8::try_from(n)
+                .ok()
+                .and_then(Credibility::new)
+                .ok_or(FromSqlError::OutOfRange(n))
+        }
+    }
+
+    impl FromSql for Seq {
+        fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+            let n = v.as_i64()?;
+            u64::try_from(n)
+                .map(Seq)
+                .map_err(|_| FromSqlError::OutOfRange(n))
+        }
     }
 }

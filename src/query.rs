@@ -11,46 +11,51 @@ use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct KeyView {
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub public_key: String,
-    pub enrolled_seq: u64,
-    pub revoked_seq: Option<u64>,
+    pub enrolled_seq: Seq,
+    pub revoked_seq: Option<Seq>,
     pub revoke_reason: Option<String>,
 }
 
+/// Who signed an item's entry, and when.
 #[derive(Clone, Debug, Serialize)]
 pub struct Signed {
-    pub seq: u64,
-    pub signer: String,
+    pub seq: Seq,
+    pub signer: Fingerprint,
     pub signer_name: String,
+    /// The time the entry states (RFC 3339, as signed).
     pub time: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Redaction {
-    pub seq: u64,
+    pub seq: Seq,
     pub reason: String,
-    pub signer: String,
+    pub signer: Fingerprint,
     pub signer_name: String,
     pub time: String,
 }
 
+/// A source as its projection rows hold it (a log that verifies holds what
+/// the entries signed; the views never check that themselves).
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceView {
-    pub id: String,
-    pub kind: String,
+    pub id: ItemId,
+    pub kind: SourceKind,
     pub title: Option<String>,
     pub publisher: Option<String>,
     pub author: Option<String>,
     pub url: Option<String>,
     pub published: Option<String>,
     pub retrieved: String,
-    pub sha256: String,
+    #[serde(with = "hex_hash")]
+    pub sha256: Hash,
     pub length: u64,
     pub media_type: String,
-    pub derived_from: Vec<String>,
+    pub derived_from: Vec<ItemId>,
     pub claims: u64,
     pub redaction: Option<Redaction>,
     pub signed: Signed,
@@ -58,53 +63,58 @@ pub struct SourceView {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ClaimView {
-    pub id: String,
-    pub source: String,
+    pub id: ItemId,
+    pub source: ItemId,
     pub start: u64,
     pub end: u64,
     /// The quoted text, or `None` when the source was redacted.
     pub quote: Option<String>,
     pub prefix: String,
     pub suffix: String,
-    pub quote_sha256: String,
+    #[serde(with = "hex_hash")]
+    pub quote_sha256: Hash,
     pub speaker: String,
-    pub provenance: String,
+    pub provenance: SourceKind,
     pub paraphrase: Option<String>,
     pub signed: Signed,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AnnotationView {
-    pub id: String,
-    pub claim: String,
-    pub verdict: String,
-    pub reliability: Option<String>,
-    pub credibility: Option<u8>,
+    pub id: ItemId,
+    pub claim: ItemId,
+    pub verdict: Verdict,
+    pub reliability: Option<Reliability>,
+    pub credibility: Option<Credibility>,
     pub note: Option<String>,
-    pub corroborates: Vec<String>,
-    pub contradicts: Vec<String>,
-    pub supersedes: Option<String>,
-    pub superseded_by: Option<String>,
+    pub corroborates: Vec<ItemId>,
+    pub contradicts: Vec<ItemId>,
+    pub supersedes: Option<ItemId>,
+    pub superseded_by: Option<ItemId>,
     pub signed: Signed,
 }
 
-/// One entry of `claimtrail log`.
+/// One entry of `claimtrail log`, read without verifying it: the kind as
+/// the `entries` row names it, time and signer as the payload states them
+/// (empty when the payload does not parse), so that a damaged log can
+/// still be listed to find the entry `verify` names.
 #[derive(Clone, Debug, Serialize)]
 pub struct LogLine {
-    pub seq: u64,
+    pub seq: Seq,
     pub kind: String,
-    pub id: Option<String>,
+    pub id: Option<ItemId>,
     pub time: String,
     pub signer: String,
     pub signer_name: String,
-    pub hash: String,
+    #[serde(with = "hex_hash")]
+    pub hash: Hash,
     pub summary: String,
 }
 
-fn signed(conn: &Connection, seq: u64, signer: String, time: String) -> Result<Signed> {
+fn signed(conn: &Connection, seq: Seq, signer: Fingerprint, time: String) -> Result<Signed> {
     Ok(Signed {
         seq,
-        signer_name: key_name(conn, &signer)?,
+        signer_name: key_name(conn, signer.as_str())?,
         signer,
         time,
     })
@@ -130,8 +140,8 @@ pub fn keys(conn: &Connection) -> Result<Vec<KeyView>> {
             name: r.get(1)?,
             role: r.get(2)?,
             public_key: r.get(3)?,
-            enrolled_seq: r.get::<_, i64>(4)? as u64,
-            revoked_seq: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
+            enrolled_seq: r.get(4)?,
+            revoked_seq: r.get(5)?,
             revoke_reason: r.get(6)?,
         })
     })?;
@@ -179,10 +189,9 @@ const SOURCE_COLS: &str =
 
 fn source_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<(SourceView, u64)> {
     let id: i64 = r.get(0)?;
-    let sha: Vec<u8> = r.get(8)?;
     Ok((
         SourceView {
-            id: format!("S{id}"),
+            id: ItemId::source(id.max(0) as u64),
             kind: r.get(1)?,
             title: r.get(2)?,
             publisher: r.get(3)?,
@@ -190,14 +199,14 @@ fn source_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<(SourceView, u
             url: r.get(5)?,
             published: r.get(6)?,
             retrieved: r.get(7)?,
-            sha256: hex::encode(sha),
+            sha256: r.get(8)?,
             length: r.get::<_, i64>(9)? as u64,
             media_type: r.get(10)?,
             derived_from: Vec::new(),
             claims: r.get::<_, i64>(14)? as u64,
             redaction: None,
             signed: Signed {
-                seq: r.get::<_, i64>(11)? as u64,
+                seq: r.get(11)?,
                 signer: r.get(12)?,
                 signer_name: String::new(),
                 time: r.get(13)?,
@@ -221,9 +230,11 @@ fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<Sourc
         "SELECT derived_from FROM source_links WHERE source_id = ? ORDER BY derived_from",
     )?;
     s.derived_from = stmt
-        .query_map([n as i64], |r| Ok(format!("S{}", r.get::<_, i64>(0)?)))?
+        .query_map([n as i64], |r| {
+            Ok(ItemId::source(r.get::<_, i64>(0)?.max(0) as u64))
+        })?
         .collect::<std::result::Result<_, _>>()?;
-    let red: Option<(i64, String, String, String)> = conn
+    let red: Option<(Seq, String, Fingerprint, String)> = conn
         .prepare_cached("SELECT seq, reason, signer, time FROM redactions WHERE source_id = ?")?
         .query_row([n as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -231,9 +242,9 @@ fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<Sourc
         .optional()?;
     if let Some((seq, reason, signer, time)) = red {
         s.redaction = Some(Redaction {
-            seq: seq as u64,
+            seq,
             reason,
-            signer_name: key_name(conn, &signer)?,
+            signer_name: key_name(conn, signer.as_str())?,
             signer,
             time,
         });
@@ -414,19 +425,19 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
             .map(str::to_string)
     });
     Ok(ClaimView {
-        id: format!("C{}", r.get::<_, i64>(0)?),
-        source: format!("S{}", r.get::<_, i64>(1)?),
+        id: item(IdKind::Claim, r.get(0)?),
+        source: item(IdKind::Source, r.get(1)?),
         start,
         end,
         quote,
         prefix: r.get(4)?,
         suffix: r.get(5)?,
-        quote_sha256: hex::encode(r.get::<_, Vec<u8>>(6)?),
+        quote_sha256: r.get(6)?,
         speaker: r.get(7)?,
         provenance: r.get(8)?,
         paraphrase: r.get(9)?,
         signed: Signed {
-            seq: r.get::<_, i64>(10)? as u64,
+            seq: r.get(10)?,
             signer: r.get(11)?,
             signer_name: String::new(),
             time: r.get(12)?,
@@ -497,7 +508,7 @@ pub trait Judgment {
 
 impl Judgment for &AnnotationView {
     fn signer(&self) -> &str {
-        &self.signed.signer
+        self.signed.signer.as_str()
     }
     fn superseded(&self) -> bool {
         self.superseded_by.is_some()
@@ -549,7 +560,7 @@ const SUPERSEDED: &str = "EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes
 
 /// A claim's current verdicts ([`current`]), each once, in the order of
 /// the annotations that give them; none when no one has annotated it.
-pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
+pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT a.signer, {SUPERSEDED}, a.verdict
          FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
@@ -559,19 +570,19 @@ pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<String>> {
             Ok(Said {
                 signer: r.get(0)?,
                 superseded: r.get(1)?,
-                what: r.get::<_, String>(2)?,
+                what: r.get::<_, Verdict>(2)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(verdicts_of(current(rows).iter().map(|a| a.what.as_str())))
+    Ok(verdicts_of(current(rows).iter().map(|a| a.what)))
 }
 
 /// The verdicts of a claim's current annotations, each once, in order.
-pub fn verdicts_of<'a>(current: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+pub fn verdicts_of(current: impl IntoIterator<Item = Verdict>) -> Vec<Verdict> {
+    let mut out: Vec<Verdict> = Vec::new();
     for v in current {
-        if !out.iter().any(|o| o == v) {
-            out.push(v.to_string());
+        if !out.contains(&v) {
+            out.push(v);
         }
     }
     out
@@ -583,13 +594,13 @@ pub fn verdicts_of<'a>(current: impl IntoIterator<Item = &'a str>) -> Vec<String
 pub struct StandingClaim {
     #[serde(flatten)]
     pub claim: ClaimView,
-    pub verdicts: Vec<String>,
+    pub verdicts: Vec<Verdict>,
 }
 
 impl StandingClaim {
     pub fn of(conn: &Connection, claim: ClaimView) -> Result<StandingClaim> {
         Ok(StandingClaim {
-            verdicts: current_verdicts(conn, id_n(&claim.id))?,
+            verdicts: current_verdicts(conn, claim.id.n)?,
             claim,
         })
     }
@@ -628,7 +639,7 @@ pub fn for_each_standing_claim(
 fn for_each_selected(
     conn: &Connection,
     filter: &ClaimFilter,
-    each: &mut dyn FnMut(ClaimView, Option<Vec<String>>) -> Result<()>,
+    each: &mut dyn FnMut(ClaimView, Option<Vec<Verdict>>) -> Result<()>,
 ) -> Result<()> {
     // The conditions SQLite can decide from the tables.
     let mut w = Where::default();
@@ -647,15 +658,12 @@ fn for_each_selected(
     // A claim's current verdicts are worked out as `current` says, claim
     // by claim, so that the list agrees with `show` and the reports: `None`
     // when the claim is not wanted, `Some(None)` when no verdict is asked.
-    let verdict_wanted = |id: i64| -> Result<Option<Option<Vec<String>>>> {
+    let verdict_wanted = |id: i64| -> Result<Option<Option<Vec<Verdict>>>> {
         let Some(v) = filter.verdict else {
             return Ok(Some(None));
         };
         let verdicts = current_verdicts(conn, id as u64)?;
-        Ok(verdicts
-            .iter()
-            .any(|x| x == v.as_str())
-            .then_some(Some(verdicts)))
+        Ok(verdicts.contains(&v).then_some(Some(verdicts)))
     };
     if filter.speaker.is_none()
         && filter.contains.is_none()
@@ -781,18 +789,22 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<(AnnotationView, u64)> {
     let id: i64 = r.get(0)?;
     Ok((
         AnnotationView {
-            id: format!("A{id}"),
-            claim: format!("C{}", r.get::<_, i64>(1)?),
+            id: item(IdKind::Annotation, id),
+            claim: item(IdKind::Claim, r.get(1)?),
             verdict: r.get(2)?,
             reliability: r.get(3)?,
-            credibility: r.get::<_, Option<i64>>(4)?.map(|c| c as u8),
+            credibility: r.get(4)?,
             note: r.get(5)?,
             corroborates: Vec::new(),
             contradicts: Vec::new(),
-            supersedes: r.get::<_, Option<i64>>(6)?.map(|n| format!("A{n}")),
-            superseded_by: r.get::<_, Option<i64>>(10)?.map(|n| format!("A{n}")),
+            supersedes: r
+                .get::<_, Option<i64>>(6)?
+                .map(|n| item(IdKind::Annotation, n)),
+            superseded_by: r
+                .get::<_, Option<i64>>(10)?
+                .map(|n| item(IdKind::Annotation, n)),
             signed: Signed {
-                seq: r.get::<_, i64>(7)? as u64,
+                seq: r.get(7)?,
                 signer: r.get(8)?,
                 signer_name: String::new(),
                 time: r.get(9)?,
@@ -825,7 +837,7 @@ pub struct AnnotationFilter {
     /// marked so).
     pub verdict: Option<Verdict>,
     /// Annotations signed by the key with this fingerprint.
-    pub signer: Option<String>,
+    pub signer: Option<Fingerprint>,
     /// Annotations recorded in this period.
     pub recorded: Period,
     /// Only the last (newest) this many of those.
@@ -845,7 +857,10 @@ pub fn for_each_annotation(
         "a.verdict = ?",
         filter.verdict.map(|v| v.as_str().to_string()),
     );
-    w.add("a.signer = ?", filter.signer.clone());
+    w.add(
+        "a.signer = ?",
+        filter.signer.as_ref().map(|f| f.to_string()),
+    );
     w.period("a.time", &filter.recorded);
     let cond = w.sql();
     let params = w.params();
@@ -881,9 +896,9 @@ pub fn for_each_annotation(
 /// `--speaker` matches: case, quotation marks and dashes aside; a name
 /// that is whole wins over names that contain it). An error when no key,
 /// or more than one, answers to it.
-pub fn key_named(conn: &Connection, who: &str) -> Result<String> {
+pub fn key_named(conn: &Connection, who: &str) -> Result<Fingerprint> {
     let keys = keys(conn)?;
-    if let Some(k) = keys.iter().find(|k| k.fingerprint == who) {
+    if let Some(k) = keys.iter().find(|k| k.fingerprint.as_str() == who) {
         return Ok(k.fingerprint.clone());
     }
     let named: Vec<&KeyView> = keys
@@ -959,7 +974,7 @@ fn complete_annotation(conn: &Connection, mut a: AnnotationView, n: u64) -> Resu
         .query_map([n as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<std::result::Result<_, _>>()?;
     for (rel, c) in rels {
-        let id = format!("C{c}");
+        let id = item(IdKind::Claim, c);
         if rel == "corroborates" {
             a.corroborates.push(id);
         } else {
@@ -973,14 +988,14 @@ fn complete_annotation(conn: &Connection, mut a: AnnotationView, n: u64) -> Resu
 /// the speaker's record, kept apart from any one claim's credibility.
 #[derive(Clone, Debug, Serialize)]
 pub struct SpeakerGrade {
-    pub annotation: String,
-    pub claim: String,
-    pub reliability: String,
+    pub annotation: ItemId,
+    pub claim: ItemId,
+    pub reliability: Reliability,
     pub signer_name: String,
     pub time: String,
     /// The annotation that replaced this one, if any: the record is the
     /// history, and says which grades an analyst has since revised.
-    pub superseded_by: Option<String>,
+    pub superseded_by: Option<ItemId>,
 }
 
 /// The speaker's record: every reliability grade given on a claim of this
@@ -1037,12 +1052,14 @@ impl Speakers {
                 Ok((
                     id,
                     SpeakerGrade {
-                        annotation: format!("A{id}"),
-                        claim: format!("C{}", r.get::<_, i64>(1)?),
+                        annotation: item(IdKind::Annotation, id),
+                        claim: item(IdKind::Claim, r.get(1)?),
                         reliability: r.get(2)?,
                         signer_name: r.get(3)?,
                         time: r.get(4)?,
-                        superseded_by: r.get::<_, Option<i64>>(5)?.map(|n| format!("A{n}")),
+                        superseded_by: r
+                            .get::<_, Option<i64>>(5)?
+                            .map(|n| item(IdKind::Annotation, n)),
                     },
                 ))
             })?;
@@ -1069,7 +1086,7 @@ pub struct SpeakerSummary {
     pub claims: u64,
     pub last_claim: ItemId,
     /// Grade (`A`–`F`) → how many current annotations give it.
-    pub reliability: std::collections::BTreeMap<String, u64>,
+    pub reliability: std::collections::BTreeMap<Reliability, u64>,
 }
 
 /// The speakers of the log's claims whose name contains `part` (as
@@ -1116,8 +1133,8 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     ))?;
     let mut rows = stmt.query([])?;
     let mut claim: Option<(i64, String)> = None;
-    let mut group: Vec<Said<Option<String>>> = Vec::new();
-    let mut tally = |speaker: &str, group: &mut Vec<Said<Option<String>>>| {
+    let mut group: Vec<Said<Option<Reliability>>> = Vec::new();
+    let mut tally = |speaker: &str, group: &mut Vec<Said<Option<Reliability>>>| {
         if let Some(s) = by_key.get_mut(&crate::text::name_key(speaker)) {
             for grade in current(group.drain(..)).into_iter().filter_map(|a| a.what) {
                 *s.reliability.entry(grade).or_insert(0) += 1;
@@ -1156,9 +1173,11 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     Ok(out)
 }
 
-/// The number of an id as the views spell it (`C12` → 12).
-fn id_n(id: &str) -> u64 {
-    id.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0)
+/// The item with number `n` of a table of `kind` (ids are `INTEGER
+/// PRIMARY KEY`s from 1: a negative one, which only a damaged table holds,
+/// reads as 0, an id no item has).
+fn item(kind: IdKind, n: i64) -> ItemId {
+    ItemId::new(kind, n.max(0) as u64)
 }
 
 /// The entries of the log, newest last, with a one-line summary each.
@@ -1210,7 +1229,8 @@ pub fn for_each_log_line(
 /// it creates is numbered by its projection table's row (which verify
 /// checks), where [`log_lines`] counts the entries before it: the same
 /// number in a log that verifies, without reading the entries before.
-pub fn log_line(conn: &Connection, seq: u64) -> Result<Option<LogLine>> {
+pub fn log_line(conn: &Connection, seq: Seq) -> Result<Option<LogLine>> {
+    let seq = seq.0;
     let mut stmt =
         conn.prepare_cached("SELECT seq, kind, payload, hash FROM entries WHERE seq = ?")?;
     let mut rows = stmt.query([seq as i64])?;
@@ -1238,14 +1258,14 @@ fn log_line_of(
     r: &Row<'_>,
     mut number: impl FnMut(IdKind) -> Result<u64>,
 ) -> Result<LogLine> {
-    let seq = r.get::<_, i64>(0)? as u64;
+    let seq: Seq = r.get(0)?;
     let kind: String = r.get(1)?;
     let payload: Vec<u8> = r.get(2)?;
-    let hash: Vec<u8> = r.get(3)?;
+    let hash: Hash = r.get(3)?;
     let (id, time, signer, summary) = match Payload::parse(&payload) {
         Ok(p) => {
             let id = match p.body.creates() {
-                Some(k) => Some(ItemId::new(k, number(k)?).to_string()),
+                Some(k) => Some(ItemId::new(k, number(k)?)),
                 None => None,
             };
             (
@@ -1269,7 +1289,7 @@ fn log_line_of(
         time,
         signer_name: key_name(conn, &signer)?,
         signer,
-        hash: hex::encode(hash),
+        hash,
         summary,
     })
 }
@@ -1397,11 +1417,12 @@ pub fn entry_bytes(conn: &Connection, seq: u64) -> Result<(Vec<u8>, Vec<u8>)> {
 /// A checkpoint stored in the log.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckpointView {
-    pub seq: u64,
-    pub size: u64,
-    pub root: String,
+    /// The `checkpoint.add` entry.
+    pub seq: Seq,
+    pub size: crate::merkle::TreeSize,
+    pub root: Hash,
     pub note: String,
-    pub signer: String,
+    pub signer: Fingerprint,
     pub signer_name: String,
     pub time: String,
 }
@@ -1412,9 +1433,9 @@ pub fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointView>> {
     let rows: Vec<CheckpointView> = stmt
         .query_map([], |r| {
             Ok(CheckpointView {
-                seq: r.get::<_, i64>(0)? as u64,
-                size: r.get::<_, i64>(1)? as u64,
-                root: hex::encode(r.get::<_, Vec<u8>>(2)?),
+                seq: r.get(0)?,
+                size: crate::merkle::TreeSize(r.get::<_, i64>(1)? as u64),
+                root: r.get(2)?,
                 note: r.get(3)?,
                 signer: r.get(4)?,
                 signer_name: String::new(),
@@ -1424,7 +1445,7 @@ pub fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointView>> {
         .collect::<std::result::Result<_, _>>()?;
     rows.into_iter()
         .map(|mut c| {
-            c.signer_name = key_name(conn, &c.signer)?;
+            c.signer_name = key_name(conn, c.signer.as_str())?;
             Ok(c)
         })
         .collect()

@@ -206,7 +206,7 @@ pub fn verifier_keys(
     for key in crate::query::keys(conn)? {
         let live = match at_size {
             Some(size) => {
-                key.enrolled_seq < size.max(1) && key.revoked_seq.is_none_or(|r| r >= size)
+                key.enrolled_seq.0 < size.max(1) && key.revoked_seq.is_none_or(|r| r.0 >= size)
             }
             None => key.revoked_seq.is_none(),
         };
@@ -256,15 +256,15 @@ pub fn cosign(
     }
     let me = crate::query::keys(conn)?
         .into_iter()
-        .find(|k| k.fingerprint == signer.fingerprint().as_str())
+        .find(|k| k.fingerprint.as_str() == signer.fingerprint().as_str())
         .ok_or_else(|| Error::NotEnrolled(signer.fingerprint().clone()))?;
     if let Some(seq) = me.revoked_seq {
         return Err(Error::Revoked {
             fingerprint: signer.fingerprint().clone(),
-            seq,
+            seq: seq.0,
         });
     }
-    if me.role != "auditor" {
+    if me.role != crate::model::Role::Auditor {
         return Err(Error::invalid(
             format!(
                 "key {} has role {}; cosignatures are made by auditors",
@@ -275,7 +275,7 @@ pub fn cosign(
     }
     let admins: Vec<VerifierKey> = verifier_keys(conn, origin, None)?
         .into_iter()
-        .filter(|k| k.key.role == "admin")
+        .filter(|k| k.key.role == crate::model::Role::Admin)
         .map(|k| k.vkey)
         .collect();
     let verified = crate::checkpoint::verify_note(note, &admins).map_err(|e| {

@@ -214,8 +214,8 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
         // Keys enrolled, and not revoked, when the log had `size` entries.
         let mut vkeys: Vec<(VerifierKey, String)> = Vec::new();
         for key in crate::query::keys(conn)? {
-            let live = key.enrolled_seq < cp.size.0.max(1)
-                && key.revoked_seq.is_none_or(|r| r >= cp.size.0);
+            let live = key.enrolled_seq.0 < cp.size.0.max(1)
+                && key.revoked_seq.is_none_or(|r| r.0 >= cp.size.0);
             let Ok(pk) = crate::keys::PublicKey::from_openssh(&key.public_key) else {
                 continue;
             };

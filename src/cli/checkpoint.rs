@@ -190,7 +190,7 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
             vec![
                 c.seq.to_string(),
                 c.size.to_string(),
-                c.root.clone(),
+                c.root.to_hex(),
                 c.signer_name.clone(),
                 c.time.clone(),
             ]

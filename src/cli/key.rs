@@ -211,8 +211,8 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
         .map(|k| {
             vec![
                 k.name.clone(),
-                k.role.clone(),
-                k.fingerprint.clone(),
+                k.role.to_string(),
+                k.fingerprint.to_string(),
                 k.enrolled_seq.to_string(),
                 k.revoked_seq.map_or("-".into(), |s| {
                     format!(

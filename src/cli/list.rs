@@ -1,7 +1,7 @@
 use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::clock;
 use claimtrail::error::{Error, Result};
-use claimtrail::model::{IdKind, SourceKind, Verdict};
+use claimtrail::model::{self, IdKind, SourceKind, Verdict};
 use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,8 +210,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 &[last(IdKind::Source), output::widest(SourceKind::NAMES)],
                 |s: &query::SourceView| {
                     vec![
-                        s.id.clone(),
-                        s.kind.clone(),
+                        s.id.to_string(),
+                        s.kind.to_string(),
                         output::opt(&s.publisher),
                         output::opt(&s.title),
                         s.claims.to_string(),
@@ -220,7 +220,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         } else {
                             format!("{} bytes", s.length)
                         },
-                        s.sha256[..16].to_string(),
+                        s.sha256.to_hex()[..16].to_string(),
                     ]
                 },
                 |each| query::for_each_source(conn, &filter, each),
@@ -250,14 +250,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 |l: &query::StandingClaim| {
                     let c = &l.claim;
                     vec![
-                        c.id.clone(),
-                        c.source.clone(),
+                        c.id.to_string(),
+                        c.source.to_string(),
                         c.speaker.clone(),
-                        c.provenance.clone(),
+                        c.provenance.to_string(),
                         if l.verdicts.is_empty() {
                             "-".into()
                         } else {
-                            l.verdicts.join(",")
+                            model::join(&l.verdicts, ",")
                         },
                         c.quote
                             .clone()
@@ -292,21 +292,24 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 |a: &query::AnnotationView| {
                     let mut links = Vec::new();
                     if !a.corroborates.is_empty() {
-                        links.push(format!("corroborates {}", a.corroborates.join(",")));
+                        links.push(format!(
+                            "corroborates {}",
+                            model::join(&a.corroborates, ",")
+                        ));
                     }
                     if !a.contradicts.is_empty() {
-                        links.push(format!("contradicts {}", a.contradicts.join(",")));
+                        links.push(format!("contradicts {}", model::join(&a.contradicts, ",")));
                     }
                     if let Some(s) = &a.superseded_by {
                         links.push(format!("superseded by {s}"));
                     }
                     vec![
-                        a.id.clone(),
-                        a.claim.clone(),
-                        a.verdict.clone(),
+                        a.id.to_string(),
+                        a.claim.to_string(),
+                        a.verdict.to_string(),
                         format!(
                             "{}{}",
-                            a.reliability.clone().unwrap_or_else(|| "-".into()),
+                            a.reliability.map_or("-".into(), |g| g.to_string()),
                             a.credibility.map_or("-".into(), |c| c.to_string())
                         ),
                         a.signed.signer_name.clone(),

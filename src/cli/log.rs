@@ -39,9 +39,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 l.seq.to_string(),
                 l.time.clone(),
                 l.kind.clone(),
-                l.id.clone().unwrap_or_default(),
+                l.id.map(|i| i.to_string()).unwrap_or_default(),
                 l.signer_name.clone(),
-                l.hash[..12].to_string(),
+                l.hash.to_hex()[..12].to_string(),
                 l.summary.clone(),
             ]
         },
@@ -61,7 +61,7 @@ fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> 
     } else if a.payload {
         out.write_all(&payload).map_err(io)?;
     } else {
-        let line = claimtrail::query::log_line(store.conn(), seq)?;
+        let line = claimtrail::query::log_line(store.conn(), claimtrail::model::Seq(seq))?;
         output::json(&serde_json::json!({
             "entry": line,
             "payload": String::from_utf8_lossy(&payload),

@@ -1,7 +1,7 @@
 use super::{checkpoint::read_note, output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::hash::Hash;
-use claimtrail::merkle::{self, LeafIndex, TreeSize};
+use claimtrail::merkle::{self, LeafIndex};
 use claimtrail::model::ItemId;
 use claimtrail::{query, tree};
 use std::path::{Path, PathBuf};
@@ -83,11 +83,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         None => match query::checkpoints(conn)?
             .into_iter()
-            .rfind(|c| c.size > seq)
+            .rfind(|c| c.size.0 > seq)
         {
             Some(c) => (
-                TreeSize(c.size),
-                Hash::from_hex(&c.root).unwrap_or_default(),
+                c.size,
+                c.root,
                 format!("checkpoint stored at entry {}", c.seq),
             ),
             None => (

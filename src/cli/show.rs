@@ -1,6 +1,6 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
-use claimtrail::model::{IdKind, ItemId};
+use claimtrail::model::{self, IdKind, ItemId};
 use claimtrail::query::{self, AnnotationView};
 use claimtrail::text::{escape, escape_keep_newlines};
 
@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             field("sha256", &s.sha256);
             field("length", &format!("{} bytes, {}", s.length, s.media_type));
             if !s.derived_from.is_empty() {
-                field("derived from", &s.derived_from.join(", "));
+                field("derived from", &model::join(&s.derived_from, ", "));
             }
             field(
                 "added by",
@@ -88,7 +88,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 let standing = if verdicts.is_empty() {
                     "not annotated".to_string()
                 } else {
-                    verdicts.join(", ")
+                    model::join(verdicts, ", ")
                 };
                 println!(
                     "  {}  {} via {}: “{}” ({standing})",
@@ -101,7 +101,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         IdKind::Claim => {
             let c = query::claim(conn, id.n)?;
-            let s = query::source(conn, c.source[1..].parse().unwrap_or(0))?;
+            let s = query::source(conn, c.source.n)?;
             let anns = query::annotations(conn, Some(id.n))?;
             let links = query::links_to(conn, id.n)?;
             let history = query::speaker_history(conn, &c.speaker)?;
@@ -109,7 +109,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // (`query::current`, as `list claims` and the reports give it).
             let current = query::current(&anns);
             if ctx.json {
-                let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict.as_str()));
+                let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict));
                 output::json(
                     &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history}),
                 )?;
@@ -206,8 +206,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn field(name: &str, value: &str) {
-    println!("  {:<15} {}", format!("{name}:"), escape(value));
+fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) {
+    println!(
+        "  {:<15} {}",
+        format!("{name}:"),
+        escape(&value.to_string())
+    );
 }
 
 fn print_annotation(a: &AnnotationView) {
@@ -235,10 +239,10 @@ fn print_annotation(a: &AnnotationView) {
         a.signed.time
     );
     if !a.corroborates.is_empty() {
-        println!("      corroborates {}", a.corroborates.join(", "));
+        println!("      corroborates {}", model::join(&a.corroborates, ", "));
     }
     if !a.contradicts.is_empty() {
-        println!("      contradicts {}", a.contradicts.join(", "));
+        println!("      contradicts {}", model::join(&a.contradicts, ", "));
     }
     if let Some(s) = &a.supersedes {
         println!("      supersedes {s}");

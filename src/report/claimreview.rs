@@ -26,7 +26,7 @@ pub fn render(r: &Report) -> Result<String> {
         "dateModified": r.generated,
     })];
     for c in &r.claims {
-        for a in r.current(&c.id) {
+        for a in r.current(c.id) {
             graph.push(review(r, c, a, &log_id));
         }
     }
@@ -37,10 +37,10 @@ pub fn render(r: &Report) -> Result<String> {
 }
 
 fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value {
-    let (value, name) = rating(&a.verdict);
+    let (value, name) = rating(a.verdict);
     let mut m = Map::new();
     m.insert("@type".into(), json!("ClaimReview"));
-    m.insert("@id".into(), json!(item_iri(&r.origin, &a.id)));
+    m.insert("@id".into(), json!(item_iri(&r.origin, a.id)));
     m.insert("identifier".into(), json!(a.id));
     m.insert(
         "claimReviewed".into(),
@@ -74,7 +74,7 @@ fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value 
     }
     let mut item = Map::new();
     item.insert("@type".into(), json!("Claim"));
-    item.insert("@id".into(), json!(item_iri(&r.origin, &c.id)));
+    item.insert("@id".into(), json!(item_iri(&r.origin, c.id)));
     item.insert(
         "author".into(),
         json!({"@type": speaker_type(r, c), "name": c.speaker}),
@@ -100,7 +100,7 @@ fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value 
 fn appearances<'a>(r: &'a Report, c: &ClaimView) -> Vec<&'a SourceView> {
     let mut out: Vec<&SourceView> = Vec::new();
     for other in r.claims.iter().filter(|o| o.quote_sha256 == c.quote_sha256) {
-        if let Some(s) = r.source(&other.source) {
+        if let Some(s) = r.source(other.source) {
             if !out.iter().any(|x| x.id == s.id) {
                 out.push(s);
             }
@@ -120,7 +120,7 @@ fn appearances<'a>(r: &'a Report, c: &ClaimView) -> Vec<&'a SourceView> {
 /// organisation: the source's publisher speaking in its own name is an
 /// Organization, anyone else a Person.
 fn speaker_type(r: &Report, c: &ClaimView) -> &'static str {
-    let publisher = r.source(&c.source).and_then(|s| s.publisher.as_deref());
+    let publisher = r.source(c.source).and_then(|s| s.publisher.as_deref());
     if publisher == Some(c.speaker.as_str()) {
         "Organization"
     } else {
@@ -139,7 +139,7 @@ fn work(r: &Report, s: &SourceView) -> Value {
     };
     let mut m = Map::new();
     m.insert("@type".into(), json!(kind));
-    m.insert("@id".into(), json!(item_iri(&r.origin, &s.id)));
+    m.insert("@id".into(), json!(item_iri(&r.origin, s.id)));
     if let Some(u) = &s.url {
         m.insert("url".into(), json!(u));
     }

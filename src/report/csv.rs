@@ -43,8 +43,8 @@ pub fn render(r: &Report) -> String {
         None => "none yet".to_string(),
     };
     for c in &r.claims {
-        let s = r.source(&c.source);
-        let current = r.current(&c.id);
+        let s = r.source(c.source);
+        let current = r.current(c.id);
         let per = |f: &dyn Fn(&crate::query::AnnotationView) -> Option<String>| {
             current
                 .iter()
@@ -63,30 +63,30 @@ pub fn render(r: &Report) -> String {
             .unwrap_or_else(|| "no".into());
         let cells = vec![
             verify.clone(),
-            c.id.clone(),
-            c.source.clone(),
+            c.id.to_string(),
+            c.source.to_string(),
             s.and_then(|s| s.title.clone()).unwrap_or_default(),
             s.and_then(|s| s.publisher.clone()).unwrap_or_default(),
-            s.map(|s| s.sha256.clone()).unwrap_or_default(),
+            s.map(|s| s.sha256.to_hex()).unwrap_or_default(),
             redacted,
             c.speaker.clone(),
-            c.provenance.clone(),
+            c.provenance.to_string(),
             c.quote
                 .clone()
                 .unwrap_or_else(|| "(unavailable: source redacted)".into()),
             c.paraphrase.clone().unwrap_or_default(),
             c.start.to_string(),
             c.end.to_string(),
-            c.quote_sha256.clone(),
+            c.quote_sha256.to_hex(),
             c.signed.seq.to_string(),
             r.entry(c.signed.seq)
-                .map(|e| e.hash.clone())
+                .map(|e| e.hash.to_hex())
                 .unwrap_or_default(),
             per(&|a| Some(format!("{} ({})", a.verdict, a.id))),
-            per(&|a| a.reliability.clone()),
+            per(&|a| a.reliability.map(|g| g.to_string())),
             per(&|a| a.credibility.map(|c| c.to_string())),
-            r.annotations_on(&c.id)
-                .map(|a| a.id.clone())
+            r.annotations_on(c.id)
+                .map(|a| a.id.to_string())
                 .collect::<Vec<_>>()
                 .join(" "),
             checkpoint.clone(),

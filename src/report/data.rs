@@ -5,8 +5,9 @@
 //! one value, so they all show the same thing.
 
 use crate::error::{Error, Result};
+use crate::hash::Hash;
 use crate::keys;
-use crate::model::{IdKind, ItemId};
+use crate::model::{hex_hash, Fingerprint, IdKind, ItemId, Seq, Verdict};
 use crate::query::{self, AnnotationView, ClaimView, KeyView, SourceView, SpeakerGrade};
 use crate::store::Store;
 use crate::verify::{self, Problem};
@@ -18,9 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct CheckpointInfo {
     /// Tree size: the checkpoint commits to entries `0..size`.
-    pub size: u64,
-    /// The RFC 6962 root hash at that size, lowercase hex.
-    pub root: String,
+    pub size: crate::merkle::TreeSize,
+    /// The RFC 6962 root hash at that size (lowercase hex in JSON).
+    pub root: Hash,
     /// The signed note, exactly as stored.
     pub note: String,
 }
@@ -59,15 +60,18 @@ pub struct Scope {
 /// One signed entry of the log, as an independent checker needs it.
 #[derive(Clone, Debug, Serialize)]
 pub struct EntryRecord {
-    pub seq: u64,
+    pub seq: Seq,
+    /// As [`query::LogLine`]: read, not verified, so a damaged entry can
+    /// be shown.
     pub kind: String,
     /// The friendly id the entry creates (`S1`, `C3`, `A2`), if any.
-    pub id: Option<String>,
+    pub id: Option<ItemId>,
     pub time: String,
     pub signer: String,
     pub signer_name: String,
     /// Entry hash `SHA-256(0x00 || leaf)`, lowercase hex.
-    pub hash: String,
+    #[serde(with = "hex_hash")]
+    pub hash: Hash,
     /// `prev` of the payload (the previous entry's hash).
     pub prev: Option<String>,
     /// The exact signed payload bytes as text (canonical JSON, UTF-8);
@@ -88,15 +92,15 @@ pub struct EntryRecord {
 /// A "corroborates" or "contradicts" link made by an annotation.
 #[derive(Clone, Debug, Serialize)]
 pub struct Relation {
-    pub annotation: String,
+    pub annotation: ItemId,
     /// The annotated claim.
-    pub claim: String,
+    pub claim: ItemId,
     /// `corroborates` or `contradicts`.
     pub relation: &'static str,
     /// The claim it corroborates or contradicts.
-    pub other: String,
-    pub verdict: String,
-    pub signer: String,
+    pub other: ItemId,
+    pub verdict: Verdict,
+    pub signer: Fingerprint,
     pub signer_name: String,
     pub time: String,
     /// True when a later annotation by the same analyst replaced this one.
@@ -125,14 +129,9 @@ pub struct Report {
     /// For each claim whose source text is available: its span in Unicode
     /// code points `[start, end)` (claimtrail's spans count UTF-8 bytes;
     /// W3C TextPositionSelector counts characters).
-    pub char_spans: BTreeMap<String, [u64; 2]>,
+    pub char_spans: BTreeMap<ItemId, [u64; 2]>,
     /// The signed entries behind the reported items (and every key entry).
     pub entries: Vec<EntryRecord>,
-}
-
-/// The number in an id such as `C12` (0 for anything malformed).
-pub(crate) fn id_number(id: &str) -> u64 {
-    id.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
 /// Gathers a report of `ids` (empty: the whole log), anchored to
@@ -143,7 +142,7 @@ pub fn gather(
     store: &Store,
     ids: &[ItemId],
     checkpoint: Option<CheckpointInfo>,
-    inclusion_proof: &dyn Fn(u64) -> Result<Option<Vec<String>>>,
+    inclusion_proof: &dyn Fn(Seq) -> Result<Option<Vec<String>>>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
     let conn = store.conn();
@@ -176,11 +175,11 @@ pub fn gather(
         ] {
             for other in others {
                 relations.push(Relation {
-                    annotation: a.id.clone(),
-                    claim: a.claim.clone(),
+                    annotation: a.id,
+                    claim: a.claim,
                     relation,
-                    other: other.clone(),
-                    verdict: a.verdict.clone(),
+                    other: *other,
+                    verdict: a.verdict,
                     signer: a.signed.signer.clone(),
                     signer_name: a.signed.signer_name.clone(),
                     time: a.signed.time.clone(),
@@ -204,18 +203,18 @@ pub fn gather(
         if s.redaction.is_some() {
             continue;
         }
-        let Some(text) = query::source_text(conn, id_number(&s.id))? else {
+        let Some(text) = query::source_text(conn, s.id.n)? else {
             continue;
         };
         let text = String::from_utf8_lossy(&text);
         for c in claims.iter().filter(|c| c.source == s.id) {
             if let Some(span) = char_span(&text, c.start, c.end) {
-                char_spans.insert(c.id.clone(), span);
+                char_spans.insert(c.id, span);
             }
         }
     }
 
-    let mut wanted: BTreeSet<u64> = BTreeSet::new();
+    let mut wanted: BTreeSet<Seq> = BTreeSet::new();
     for s in &sources {
         wanted.insert(s.signed.seq);
         if let Some(r) = &s.redaction {
@@ -282,17 +281,17 @@ pub fn gather_at_latest_checkpoint(
     let Some(c) = query::checkpoints(conn)?.into_iter().next_back() else {
         return gather(store, ids, None, &|_| Ok(None), progress);
     };
-    let size = crate::merkle::TreeSize(c.size);
+    let size = c.size;
     let info = CheckpointInfo {
         size: c.size,
-        root: c.root.clone(),
+        root: c.root,
         note: c.note.clone(),
     };
-    let proof = |seq: u64| {
-        if seq >= size.0 {
+    let proof = |seq: Seq| {
+        if seq.0 >= size.0 {
             return Ok(None);
         }
-        let proof = crate::tree::inclusion_proof(conn, crate::merkle::LeafIndex(seq), size)?;
+        let proof = crate::tree::inclusion_proof(conn, crate::merkle::LeafIndex(seq.0), size)?;
         Ok(Some(proof.iter().map(crate::hash::Hash::to_hex).collect()))
     };
     gather(store, ids, Some(info), &proof, progress)
@@ -388,8 +387,8 @@ fn select(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<Selection> {
 fn entries(
     store: &Store,
     all: bool,
-    wanted: &BTreeSet<u64>,
-    inclusion_proof: &dyn Fn(u64) -> Result<Option<Vec<String>>>,
+    wanted: &BTreeSet<Seq>,
+    inclusion_proof: &dyn Fn(Seq) -> Result<Option<Vec<String>>>,
 ) -> Result<Vec<EntryRecord>> {
     let conn = store.conn();
     let lines = if all {
@@ -401,8 +400,8 @@ fn entries(
         let mut stmt = conn.prepare(
             "SELECT seq FROM entries WHERE kind IN ('log.init', 'key.add', 'key.revoke')",
         )?;
-        for seq in stmt.query_map([], |r| r.get::<_, i64>(0))? {
-            seqs.insert(seq? as u64);
+        for seq in stmt.query_map([], |r| r.get::<_, Seq>(0))? {
+            seqs.insert(seq?);
         }
         let mut lines = Vec::with_capacity(seqs.len());
         for seq in seqs {
@@ -418,7 +417,7 @@ fn entries(
             continue;
         }
         let row: Option<(Vec<u8>, Vec<u8>)> = stmt
-            .query_row([l.seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([l.seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let (payload, sig) =
             row.ok_or_else(|| Error::Internal(format!("entry {} vanished while reading", l.seq)))?;
@@ -458,58 +457,55 @@ fn entries(
 impl Report {
     // The lists are in id (and seq) order, as gathered: binary search.
 
-    pub fn source(&self, id: &str) -> Option<&SourceView> {
-        find(&self.sources, id, |s| &s.id)
+    pub fn source(&self, id: ItemId) -> Option<&SourceView> {
+        find(&self.sources, id, |s| s.id)
     }
 
-    pub fn claim(&self, id: &str) -> Option<&ClaimView> {
-        find(&self.claims, id, |c| &c.id)
+    pub fn claim(&self, id: ItemId) -> Option<&ClaimView> {
+        find(&self.claims, id, |c| c.id)
     }
 
-    pub fn annotation(&self, id: &str) -> Option<&AnnotationView> {
-        find(&self.annotations, id, |a| &a.id)
+    pub fn annotation(&self, id: ItemId) -> Option<&AnnotationView> {
+        find(&self.annotations, id, |a| a.id)
     }
 
-    pub fn entry(&self, seq: u64) -> Option<&EntryRecord> {
+    pub fn entry(&self, seq: Seq) -> Option<&EntryRecord> {
         self.entries
             .binary_search_by_key(&seq, |e| e.seq)
             .ok()
             .map(|i| &self.entries[i])
     }
 
-    pub fn key(&self, fingerprint: &str) -> Option<&KeyView> {
-        self.keys.iter().find(|k| k.fingerprint == fingerprint)
+    pub fn key(&self, fingerprint: &Fingerprint) -> Option<&KeyView> {
+        self.keys.iter().find(|k| &k.fingerprint == fingerprint)
     }
 
     /// The claims of a source, in id order.
-    pub fn claims_of<'a>(&'a self, source: &'a str) -> impl Iterator<Item = &'a ClaimView> + 'a {
+    pub fn claims_of(&self, source: ItemId) -> impl Iterator<Item = &ClaimView> + '_ {
         self.claims.iter().filter(move |c| c.source == source)
     }
 
     /// Every shown annotation of a claim, in id order.
-    pub fn annotations_on<'a>(
-        &'a self,
-        claim: &'a str,
-    ) -> impl Iterator<Item = &'a AnnotationView> + 'a {
+    pub fn annotations_on(&self, claim: ItemId) -> impl Iterator<Item = &AnnotationView> + '_ {
         self.annotations.iter().filter(move |a| a.claim == claim)
     }
 
     /// The current judgment of each analyst on a claim: per signer, the
     /// latest of their annotations that no later one supersedes.
-    pub fn current<'a>(&'a self, claim: &'a str) -> Vec<&'a AnnotationView> {
+    pub fn current(&self, claim: ItemId) -> Vec<&AnnotationView> {
         crate::query::current(self.annotations_on(claim))
     }
 
     /// The sources `source` was derived from, transitively, nearest first.
-    pub fn ancestors(&self, source: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut todo: Vec<String> = vec![source.to_string()];
+    pub fn ancestors(&self, source: ItemId) -> Vec<ItemId> {
+        let mut out: Vec<ItemId> = Vec::new();
+        let mut todo: Vec<ItemId> = vec![source];
         while let Some(s) = todo.pop() {
-            if let Some(v) = self.source(&s) {
-                for p in &v.derived_from {
-                    if p != source && !out.contains(p) {
-                        out.push(p.clone());
-                        todo.insert(0, p.clone());
+            if let Some(v) = self.source(s) {
+                for &p in &v.derived_from {
+                    if p != source && !out.contains(&p) {
+                        out.push(p);
+                        todo.insert(0, p);
                     }
                 }
             }
@@ -561,10 +557,9 @@ impl Report {
 
 /// An item by id in a list sorted by id number (linear scan as a fallback,
 /// should the list ever not be sorted).
-fn find<'a, T>(items: &'a [T], id: &str, key: impl Fn(&T) -> &String) -> Option<&'a T> {
-    let n = id_number(id);
-    match items.binary_search_by_key(&n, |t| id_number(key(t))) {
-        Ok(i) if key(&items[i]) == id => Some(&items[i]),
+fn find<T>(items: &[T], id: ItemId, key: impl Fn(&T) -> ItemId) -> Option<&T> {
+    match items.binary_search_by_key(&id, &key) {
+        Ok(i) => Some(&items[i]),
         _ => items.iter().find(|t| key(t) == id),
     }
 }
@@ -608,9 +603,9 @@ mod tests {
         let claims = query::claims(conn, None).unwrap();
         let annotations = query::annotations(conn, None).unwrap();
         let mut all: Vec<ItemId> = Vec::new();
-        all.extend(sources.iter().map(|s| s.id.parse::<ItemId>().unwrap()));
-        all.extend(claims.iter().map(|c| c.id.parse::<ItemId>().unwrap()));
-        all.extend(annotations.iter().map(|a| a.id.parse::<ItemId>().unwrap()));
+        all.extend(sources.iter().map(|s| s.id));
+        all.extend(claims.iter().map(|c| c.id));
+        all.extend(annotations.iter().map(|a| a.id));
         assert!(
             all.len() > 10,
             "the demo has sources, claims and annotations"
@@ -632,7 +627,9 @@ mod tests {
                 serde_json::to_value(line).unwrap()
             );
         }
-        assert!(query::log_line(conn, lines.len() as u64).unwrap().is_none());
+        assert!(query::log_line(conn, Seq(lines.len() as u64))
+            .unwrap()
+            .is_none());
         for ids in cases {
             let fast = select(conn, &ids).unwrap();
             let slow = select_by_filtering(&ids, &sources, &claims, &annotations);
@@ -656,40 +653,37 @@ mod tests {
     ) -> Selection {
         let mut sel = Selection::default();
         if ids.is_empty() {
-            sel.sources = sources.iter().map(|s| id_number(&s.id)).collect();
-            sel.claims = claims.iter().map(|c| id_number(&c.id)).collect();
-            sel.annotations = annotations.iter().map(|a| id_number(&a.id)).collect();
+            sel.sources = sources.iter().map(|s| s.id.n).collect();
+            sel.claims = claims.iter().map(|c| c.id.n).collect();
+            sel.annotations = annotations.iter().map(|a| a.id.n).collect();
             return sel;
         }
-        let on_claim = |cid: &str| -> Vec<u64> {
+        let on_claim = |cid: ItemId| -> Vec<u64> {
             annotations
                 .iter()
                 .filter(|a| {
-                    a.claim == cid
-                        || a.corroborates.iter().any(|o| o == cid)
-                        || a.contradicts.iter().any(|o| o == cid)
+                    a.claim == cid || a.corroborates.contains(&cid) || a.contradicts.contains(&cid)
                 })
-                .map(|a| id_number(&a.id))
+                .map(|a| a.id.n)
                 .collect()
         };
         for id in ids {
             match id.kind {
                 IdKind::Source => {
                     sel.sources.insert(id.n);
-                    let sid = id.to_string();
-                    for c in claims.iter().filter(|c| c.source == sid) {
-                        sel.claims.insert(id_number(&c.id));
+                    for c in claims.iter().filter(|c| c.source == *id) {
+                        sel.claims.insert(c.id.n);
                         let anns: Vec<u64> = annotations
                             .iter()
                             .filter(|a| a.claim == c.id)
-                            .map(|a| id_number(&a.id))
+                            .map(|a| a.id.n)
                             .collect();
                         sel.annotations.extend(anns);
                     }
                 }
                 IdKind::Claim => {
                     sel.claims.insert(id.n);
-                    sel.annotations.extend(on_claim(&id.to_string()));
+                    sel.annotations.extend(on_claim(*id));
                 }
                 IdKind::Annotation => {
                     sel.annotations.insert(id.n);
@@ -697,27 +691,22 @@ mod tests {
             }
         }
         for a in annotations {
-            if sel.annotations.contains(&id_number(&a.id)) {
-                sel.claims.insert(id_number(&a.claim));
+            if sel.annotations.contains(&a.id.n) {
+                sel.claims.insert(a.claim.n);
                 for o in a.corroborates.iter().chain(&a.contradicts) {
-                    sel.claims.insert(id_number(o));
+                    sel.claims.insert(o.n);
                 }
             }
         }
         for c in claims {
-            if sel.claims.contains(&id_number(&c.id)) {
-                sel.sources.insert(id_number(&c.source));
+            if sel.claims.contains(&c.id.n) {
+                sel.sources.insert(c.source.n);
             }
         }
         // Derivation chains, to their roots.
         let parents: HashMap<u64, Vec<u64>> = sources
             .iter()
-            .map(|s| {
-                (
-                    id_number(&s.id),
-                    s.derived_from.iter().map(|d| id_number(d)).collect(),
-                )
-            })
+            .map(|s| (s.id.n, s.derived_from.iter().map(|d| d.n).collect()))
             .collect();
         let mut todo: Vec<u64> = sel.sources.iter().copied().collect();
         while let Some(n) = todo.pop() {

@@ -6,15 +6,17 @@
 //! if something slipped through.
 
 use super::data::Report;
-use super::{credibility_meaning, cut, reliability_meaning, visible};
+use super::{cut, visible};
+use crate::model::{Fingerprint, ItemId, Seq, Verdict};
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::CONTEXT_CHARS;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let s = visible(s);
+/// Escapes text (or an id, a verdict…) for HTML element content and
+/// quoted attribute values.
+pub fn esc(s: &(impl std::fmt::Display + ?Sized)) -> String {
+    let s = visible(&s.to_string());
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
         match c {
@@ -30,26 +32,16 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The colour of a verdict (graph, badges, legend).
-pub fn verdict_color(verdict: &str) -> &'static str {
+pub fn verdict_color(verdict: Verdict) -> &'static str {
     match verdict {
-        "confirmed" => "#1a7f37",
-        "corroborated" => "#0f766e",
-        "unverified" => "#6e7781",
-        "disputed" => "#9a6700",
-        "misleading" => "#bc4c00",
-        "false" => "#cf222e",
-        _ => "#6e7781",
+        Verdict::Confirmed => "#1a7f37",
+        Verdict::Corroborated => "#0f766e",
+        Verdict::Unverified => "#6e7781",
+        Verdict::Disputed => "#9a6700",
+        Verdict::Misleading => "#bc4c00",
+        Verdict::False => "#cf222e",
     }
 }
-
-const VERDICTS: &[&str] = &[
-    "confirmed",
-    "corroborated",
-    "unverified",
-    "disputed",
-    "misleading",
-    "false",
-];
 
 const CSS: &str = r#"
 :root{--fg:#1f2328;--muted:#59636e;--bg:#fff;--card:#f6f8fa;--line:#d1d9e0;--ok:#1a7f37;--bad:#cf222e}
@@ -244,7 +236,7 @@ fn sources(o: &mut String, r: &Report) {
     }
 }
 
-fn signed_by(name: &str, fp: &str, seq: u64, time: &str) -> String {
+fn signed_by(name: &str, fp: &Fingerprint, seq: Seq, time: &str) -> String {
     format!(
         "{} (<code>{}</code>) at entry {seq}, {}",
         esc(name),
@@ -290,7 +282,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
         "length",
         format!("{} bytes, {}", s.length, esc(&s.media_type)),
     ));
-    let chain = r.ancestors(&s.id);
+    let chain = r.ancestors(s.id);
     if !chain.is_empty() {
         let links: Vec<String> = chain
             .iter()
@@ -314,7 +306,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
     }
     let claims: Vec<String> = r
-        .claims_of(&s.id)
+        .claims_of(s.id)
         .map(|c| format!("<a href=\"#{}\">{}</a>", esc(&c.id), esc(&c.id)))
         .collect();
     rows.push((
@@ -375,7 +367,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             );
         }
     }
-    let src = r.source(&c.source);
+    let src = r.source(c.source);
     let mut rows: Vec<(&str, String)> = vec![
         ("speaker", esc(&c.speaker)),
         ("provenance", esc(&c.provenance)),
@@ -429,7 +421,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         }
     }
     fields(o, &rows);
-    let anns: Vec<&AnnotationView> = r.annotations_on(&c.id).collect();
+    let anns: Vec<&AnnotationView> = r.annotations_on(c.id).collect();
     if anns.is_empty() {
         let _ = writeln!(o, "<p class=\"meta\">No annotations.</p>");
     }
@@ -446,12 +438,12 @@ fn annotation(o: &mut String, a: &AnnotationView) {
         "<div class=\"ann{}\" id=\"{}\" style=\"border-left-color:{}\">",
         if superseded { " superseded" } else { "" },
         esc(&a.id),
-        verdict_color(&a.verdict)
+        verdict_color(a.verdict)
     );
     let mut head = format!(
         "<strong>{}</strong> <span class=\"badge verdict\" style=\"background:{}\">{}</span>",
         esc(&a.id),
-        verdict_color(&a.verdict),
+        verdict_color(a.verdict),
         esc(&a.verdict)
     );
     if let Some(g) = &a.reliability {
@@ -459,14 +451,14 @@ fn annotation(o: &mut String, a: &AnnotationView) {
             head,
             " reliability <strong>{}</strong> ({})",
             esc(g),
-            reliability_meaning(g)
+            g.meaning()
         );
     }
     if let Some(g) = a.credibility {
         let _ = write!(
             head,
             " · credibility <strong>{g}</strong> ({})",
-            credibility_meaning(g)
+            g.meaning()
         );
     }
     if let Some(s) = &a.superseded_by {
@@ -525,21 +517,21 @@ fn relations(o: &mut String, r: &Report) {
         o,
         "<div class=\"table-wrap\"><table>\n<thead><tr><th>claim</th><th>says</th><th>relation</th><th>other claim</th><th>it says</th><th>annotation</th></tr></thead>\n<tbody>"
     );
-    let describe = |id: &str| match r.claim(id) {
+    let describe = |id: ItemId| match r.claim(id) {
         Some(c) => (
             format!(
                 "<a href=\"#{}\">{}</a> {}",
-                esc(id),
-                esc(id),
+                esc(&id),
+                esc(&id),
                 esc(&c.speaker)
             ),
             esc(&cut(&r.claim_label(c), 120)),
         ),
-        None => (esc(id), "(not in this report)".into()),
+        None => (esc(&id), "(not in this report)".into()),
     };
     for rel in &r.relations {
-        let (c1, s1) = describe(&rel.claim);
-        let (c2, s2) = describe(&rel.other);
+        let (c1, s1) = describe(rel.claim);
+        let (c2, s2) = describe(rel.other);
         let _ = writeln!(
             o,
             "<tr><td>{c1}</td><td>{s1}</td><td class=\"rel-{}\">{}</td><td>{c2}</td><td>{s2}</td><td><a href=\"#{}\">{}</a> {} by {}{}</td></tr>",
@@ -600,7 +592,7 @@ fn entries(o: &mut String, r: &Report) {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td><code>{}</code></td></tr>",
             e.seq,
             esc(&e.kind),
-            esc(e.id.as_deref().unwrap_or("")),
+            esc(&e.id.map(|i| i.to_string()).unwrap_or_default()),
             esc(&e.time),
             esc(&e.signer_name),
             esc(&e.hash)
@@ -644,45 +636,45 @@ fn graph(o: &mut String, r: &Report) {
     // Claims grouped by source (in source order), annotations beside their claim.
     let mut claim_order: Vec<&ClaimView> = Vec::new();
     for s in &r.sources {
-        claim_order.extend(r.claims_of(&s.id));
+        claim_order.extend(r.claims_of(s.id));
     }
     for c in &r.claims {
         if !claim_order.iter().any(|x| x.id == c.id) {
             claim_order.push(c);
         }
     }
-    let mut claims: HashMap<&str, Node> = HashMap::new();
-    let mut anns: HashMap<&str, Node> = HashMap::new();
+    let mut claims: HashMap<ItemId, Node> = HashMap::new();
+    let mut anns: HashMap<ItemId, Node> = HashMap::new();
     let mut y = TOP;
-    let mut group_of: HashMap<&str, (f64, f64)> = HashMap::new();
+    let mut group_of: HashMap<ItemId, (f64, f64)> = HashMap::new();
     for c in &claim_order {
-        let on: Vec<&AnnotationView> = r.annotations_on(&c.id).collect();
+        let on: Vec<&AnnotationView> = r.annotations_on(c.id).collect();
         let slots = on.len().max(1) as f64;
         let cy = y + (slots - 1.0) * PITCH / 2.0;
-        claims.insert(c.id.as_str(), Node { y: cy });
+        claims.insert(c.id, Node { y: cy });
         for (i, a) in on.iter().enumerate() {
             anns.insert(
-                a.id.as_str(),
+                a.id,
                 Node {
                     y: y + i as f64 * PITCH,
                 },
             );
         }
-        let g = group_of.entry(c.source.as_str()).or_insert((cy, cy));
+        let g = group_of.entry(c.source).or_insert((cy, cy));
         g.0 = g.0.min(cy);
         g.1 = g.1.max(cy);
         y += slots * PITCH + 10.0;
     }
     let claims_bottom = y;
-    let mut sources: HashMap<&str, Node> = HashMap::new();
+    let mut sources: HashMap<ItemId, Node> = HashMap::new();
     let mut next = TOP;
     for s in &r.sources {
         let want = group_of
-            .get(s.id.as_str())
+            .get(&s.id)
             .map(|(a, b)| (a + b) / 2.0)
             .unwrap_or(next);
         let sy = want.max(next);
-        sources.insert(s.id.as_str(), Node { y: sy });
+        sources.insert(s.id, Node { y: sy });
         next = sy + PITCH + 10.0;
     }
     let height = claims_bottom.max(next).max(TOP + PITCH) + 10.0;
@@ -696,7 +688,7 @@ fn graph(o: &mut String, r: &Report) {
     // Arrowheads, one per colour.
     let _ = writeln!(o, "<defs>");
     let mut colours: Vec<&str> = vec!["#8c959f", "#8250df", "#1a7f37", "#cf222e"];
-    colours.extend(VERDICTS.iter().map(|v| verdict_color(v)));
+    colours.extend(Verdict::ALL.iter().map(|&v| verdict_color(v)));
     colours.dedup();
     for c in &colours {
         let _ = writeln!(
@@ -729,9 +721,7 @@ fn graph(o: &mut String, r: &Report) {
     // Derived-from: parent → child, curving left of the sources column.
     for s in &r.sources {
         for p in &s.derived_from {
-            if let (Some(child), Some(parent)) =
-                (sources.get(s.id.as_str()), sources.get(p.as_str()))
-            {
+            if let (Some(child), Some(parent)) = (sources.get(&s.id), sources.get(p)) {
                 let (y1, y2) = (parent.y + mid, child.y + mid);
                 let d = format!(
                     "M{SX},{y1} C{},{y1} {},{y2} {SX},{y2}",
@@ -751,7 +741,7 @@ fn graph(o: &mut String, r: &Report) {
     }
     // Quoted from: source → claim.
     for c in &claim_order {
-        if let (Some(s), Some(n)) = (sources.get(c.source.as_str()), claims.get(c.id.as_str())) {
+        if let (Some(s), Some(n)) = (sources.get(&c.source), claims.get(&c.id)) {
             let (x1, y1, x2, y2) = (SX + SW, s.y + mid, CX, n.y + mid);
             let d = format!(
                 "M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}",
@@ -771,10 +761,10 @@ fn graph(o: &mut String, r: &Report) {
     // Assesses: claim → annotation, in the verdict's colour; and the
     // corroborates / contradicts links from an annotation to other claims.
     for a in &r.annotations {
-        let Some(an) = anns.get(a.id.as_str()) else {
+        let Some(an) = anns.get(&a.id) else {
             continue;
         };
-        if let Some(c) = claims.get(a.claim.as_str()) {
+        if let Some(c) = claims.get(&a.claim) {
             let (x1, y1, x2, y2) = (CX + CW, c.y + mid, AX, an.y + mid);
             let d = format!(
                 "M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}",
@@ -785,7 +775,7 @@ fn graph(o: &mut String, r: &Report) {
                 o,
                 "assesses",
                 d,
-                verdict_color(&a.verdict),
+                verdict_color(a.verdict),
                 "",
                 format!("{} assesses {}: {}", a.id, a.claim, a.verdict),
             );
@@ -795,7 +785,7 @@ fn graph(o: &mut String, r: &Report) {
             ("contradicts", "#cf222e", &a.contradicts, -10.0),
         ] {
             for other in ids {
-                if let Some(c) = claims.get(other.as_str()) {
+                if let Some(c) = claims.get(other) {
                     let (x1, y1, x2, y2) = (AX, an.y + mid + off / 2.0, CX + CW, c.y + mid + off);
                     let d = format!(
                         "M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}",
@@ -816,7 +806,7 @@ fn graph(o: &mut String, r: &Report) {
     }
     // Nodes.
     for s in &r.sources {
-        let Some(n) = sources.get(s.id.as_str()) else {
+        let Some(n) = sources.get(&s.id) else {
             continue;
         };
         let redacted = s.redaction.is_some();
@@ -838,7 +828,7 @@ fn graph(o: &mut String, r: &Report) {
         node(
             o,
             &format!("node source{}", if redacted { " redacted" } else { "" }),
-            &s.id,
+            s.id,
             (SX, n.y, SW),
             (fill, stroke, dash, "#1f2328"),
             &line1,
@@ -852,18 +842,18 @@ fn graph(o: &mut String, r: &Report) {
         );
     }
     for c in &claim_order {
-        let Some(n) = claims.get(c.id.as_str()) else {
+        let Some(n) = claims.get(&c.id) else {
             continue;
         };
-        let current = r.current(&c.id);
+        let current = r.current(c.id);
         let stroke = current
             .last()
-            .map(|a| verdict_color(&a.verdict))
+            .map(|a| verdict_color(a.verdict))
             .unwrap_or("#8c959f");
         node(
             o,
             "node claim",
-            &c.id,
+            c.id,
             (CX, n.y, CW),
             ("#ffffff", stroke, "", "#1f2328"),
             &format!("{} · {} · {}", c.id, c.provenance, c.speaker),
@@ -881,14 +871,14 @@ fn graph(o: &mut String, r: &Report) {
         );
     }
     for a in &r.annotations {
-        let Some(n) = anns.get(a.id.as_str()) else {
+        let Some(n) = anns.get(&a.id) else {
             continue;
         };
-        let colour = verdict_color(&a.verdict);
+        let colour = verdict_color(a.verdict);
         let superseded = a.superseded_by.is_some();
         let mut grades = String::new();
         if let Some(g) = &a.reliability {
-            grades.push_str(g);
+            grades.push_str(g.as_str());
         }
         if let Some(g) = a.credibility {
             grades.push_str(&g.to_string());
@@ -902,7 +892,7 @@ fn graph(o: &mut String, r: &Report) {
             format!(
                 "{} (superseded by {})",
                 a.signed.signer_name,
-                a.superseded_by.as_deref().unwrap_or("")
+                a.superseded_by.map(|s| s.to_string()).unwrap_or_default()
             )
         } else {
             a.signed.signer_name.clone()
@@ -913,7 +903,7 @@ fn graph(o: &mut String, r: &Report) {
                 "node annotation{}",
                 if superseded { " superseded" } else { "" }
             ),
-            &a.id,
+            a.id,
             (AX, n.y, AW),
             (
                 colour,
@@ -955,7 +945,7 @@ fn graph(o: &mut String, r: &Report) {
 fn node(
     o: &mut String,
     class: &str,
-    id: &str,
+    id: ItemId,
     (x, y, w): (f64, f64, f64),
     (fill, stroke, extra, text): (&str, &str, &str, &str),
     line1: &str,
@@ -974,11 +964,11 @@ fn node(
          <g clip-path=\"url(#clip-{})\">\
          <text x=\"{}\" y=\"{}\" font-weight=\"700\" fill=\"{text}\">{}</text>\
          <text x=\"{}\" y=\"{}\" fill=\"{text}\">{}</text></g></g>",
-        esc(id),
+        esc(&id),
         esc(title),
-        esc(id),
+        esc(&id),
         w - 6.0,
-        esc(id),
+        esc(&id),
         x + 9.0,
         y + 18.0,
         esc(&cut(&line1.replace('\n', " "), bold)),
@@ -996,7 +986,7 @@ fn legend(o: &mut String, y: f64) {
         y + 12.0
     );
     let mut x = SX + 62.0;
-    for v in VERDICTS {
+    for &v in Verdict::ALL {
         let _ = writeln!(
             o,
             "<rect x=\"{x}\" y=\"{}\" width=\"14\" height=\"14\" rx=\"3\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{v}</text>",
@@ -1005,7 +995,7 @@ fn legend(o: &mut String, y: f64) {
             x + 19.0,
             y + 12.0
         );
-        x += 24.0 + v.len() as f64 * 6.6 + 12.0;
+        x += 24.0 + v.as_str().len() as f64 * 6.6 + 12.0;
     }
     let y2 = y + 36.0;
     let _ = writeln!(

@@ -6,7 +6,8 @@
 //! Control and bidirectional characters are shown as `\u{…}`.
 
 use super::data::Report;
-use super::{credibility_meaning, reliability_meaning, visible};
+use super::visible;
+use crate::model::ItemId;
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::CONTEXT_CHARS;
 use std::fmt::Write;
@@ -130,15 +131,15 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
         "length",
         format!("{} bytes, {}", s.length, inline(&s.media_type)),
     );
-    let chain = r.ancestors(&s.id);
+    let chain = r.ancestors(s.id);
     if !chain.is_empty() {
         field(
             "derived from",
             format!(
                 "{} (chain: {} ← {})",
-                inline(&s.derived_from.join(", ")),
+                inline(&crate::model::join(&s.derived_from, ", ")),
                 s.id,
-                inline(&chain.join(" ← "))
+                inline(&crate::model::join(&chain, " ← "))
             ),
         );
     }
@@ -155,13 +156,13 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     if let Some(e) = r.entry(s.signed.seq) {
         field("entry hash", code(&e.hash));
     }
-    let ids: Vec<String> = r.claims_of(&s.id).map(|c| c.id.clone()).collect();
+    let ids: Vec<ItemId> = r.claims_of(s.id).map(|c| c.id).collect();
     field(
         "claims",
         if ids.is_empty() {
             "none shown".into()
         } else {
-            ids.join(", ")
+            crate::model::join(&ids, ", ")
         },
     );
     o.push('\n');
@@ -197,7 +198,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             );
         }
     }
-    let src = r.source(&c.source);
+    let src = r.source(c.source);
     let _ = writeln!(
         o,
         "- **Speaker:** {} — **provenance:** {}",
@@ -247,7 +248,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         }
     }
     o.push('\n');
-    let anns: Vec<&AnnotationView> = r.annotations_on(&c.id).collect();
+    let anns: Vec<&AnnotationView> = r.annotations_on(c.id).collect();
     if anns.is_empty() {
         let _ = writeln!(o, "No annotations.\n");
         return;
@@ -265,14 +266,10 @@ fn annotation(o: &mut String, a: &AnnotationView) {
     };
     let mut grades = Vec::new();
     if let Some(g) = &a.reliability {
-        grades.push(format!(
-            "reliability **{}** ({})",
-            inline(g),
-            reliability_meaning(g)
-        ));
+        grades.push(format!("reliability **{}** ({})", inline(g), g.meaning()));
     }
     if let Some(g) = a.credibility {
-        grades.push(format!("credibility **{g}** ({})", credibility_meaning(g)));
+        grades.push(format!("credibility **{g}** ({})", g.meaning()));
     }
     let grades = if grades.is_empty() {
         String::new()
@@ -294,10 +291,18 @@ fn annotation(o: &mut String, a: &AnnotationView) {
         inline(&a.signed.time)
     );
     if !a.corroborates.is_empty() {
-        let _ = writeln!(o, "  - corroborates {}", a.corroborates.join(", "));
+        let _ = writeln!(
+            o,
+            "  - corroborates {}",
+            crate::model::join(&a.corroborates, ", ")
+        );
     }
     if !a.contradicts.is_empty() {
-        let _ = writeln!(o, "  - contradicts {}", a.contradicts.join(", "));
+        let _ = writeln!(
+            o,
+            "  - contradicts {}",
+            crate::model::join(&a.contradicts, ", ")
+        );
     }
     if let Some(s) = &a.supersedes {
         let _ = writeln!(o, "  - supersedes {s}");
@@ -326,15 +331,15 @@ fn relations(o: &mut String, r: &Report) {
         "| claim | speaker | says | relation | other claim | its speaker | it says | annotation | analyst | verdict |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for rel in &r.relations {
-        let describe = |id: &str| match r.claim(id) {
+        let describe = |id: ItemId| match r.claim(id) {
             Some(c) => (
                 inline(&c.speaker),
                 inline(&super::cut(&r.claim_label(c), 90)),
             ),
             None => ("?".into(), "(not in this report)".into()),
         };
-        let (sp1, says1) = describe(&rel.claim);
-        let (sp2, says2) = describe(&rel.other);
+        let (sp1, says1) = describe(rel.claim);
+        let (sp2, says2) = describe(rel.other);
         let state = if rel.superseded { " (superseded)" } else { "" };
         let _ = writeln!(
             o,
@@ -395,7 +400,7 @@ fn entries(o: &mut String, r: &Report) {
             "| {} | {} | {} | {} | {} | {} |",
             e.seq,
             inline(&e.kind),
-            e.id.as_deref().unwrap_or(""),
+            e.id.map(|i| i.to_string()).unwrap_or_default(),
             inline(&e.time),
             inline(&e.signer_name),
             code(&e.hash)
@@ -504,9 +509,10 @@ fn line_text(s: &str, at_start: bool) -> String {
     out
 }
 
-/// Escapes text for inline use (one line: newlines become spaces).
-pub fn inline(s: &str) -> String {
-    line_text(&s.replace(['\r', '\n'], " "), true)
+/// Escapes text (or an id, a verdict…) for inline use (one line:
+/// newlines become spaces).
+pub fn inline(s: &(impl std::fmt::Display + ?Sized)) -> String {
+    line_text(&s.to_string().replace(['\r', '\n'], " "), true)
 }
 
 /// Escapes multi-line text, line by line.
@@ -518,14 +524,15 @@ pub fn block(s: &str) -> String {
 }
 
 /// A hash or fingerprint as code when it is plain, else escaped text.
-fn code(s: &str) -> String {
+fn code(s: &(impl std::fmt::Display + ?Sized)) -> String {
+    let s = s.to_string();
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '+' | '/' | '=' | '.' | '-'))
     {
         format!("`{s}`")
     } else {
-        inline(s)
+        inline(&s)
     }
 }
 

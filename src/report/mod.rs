@@ -22,6 +22,8 @@ pub mod wa;
 pub use data::{gather, gather_at_latest_checkpoint, gather_unanchored, CheckpointInfo, Report};
 
 use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::model::{ItemId, Verdict};
 use std::fmt;
 use std::str::FromStr;
 
@@ -150,7 +152,7 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
 /// `id` of nodes in the JSON-LD and PROV formats. The origin is
 /// percent-encoded so that the IRI has no spaces or reserved characters
 /// other than `/`, `.`, `-`, `_` and `~`.
-pub(crate) fn item_iri(origin: &str, id: &str) -> String {
+pub(crate) fn item_iri(origin: &str, id: ItemId) -> String {
     format!("{}{id}", namespace_iri(origin))
 }
 
@@ -168,28 +170,26 @@ pub(crate) fn namespace_iri(origin: &str) -> String {
     out
 }
 
-/// An RFC 6920 `ni:` URI for a SHA-256 given in hex: names the exact bytes
-/// of a source text independently of where it was published.
-pub(crate) fn ni_sha256(hex_digest: &str) -> String {
+/// An RFC 6920 `ni:` URI for a SHA-256: names the exact bytes of a source
+/// text independently of where it was published.
+pub(crate) fn ni_sha256(digest: &Hash) -> String {
     use base64::Engine;
-    let bytes = hex::decode(hex_digest).unwrap_or_default();
     format!(
         "ni:///sha-256;{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_bytes())
     )
 }
 
 /// The schema.org ClaimReview rating of a verdict (README "Verdicts"):
 /// (ratingValue on 1 worst … 5 best, alternateName).
-pub fn rating(verdict: &str) -> (u8, &'static str) {
+pub fn rating(verdict: Verdict) -> (u8, &'static str) {
     match verdict {
-        "confirmed" => (5, "True"),
-        "corroborated" => (4, "Mostly true"),
-        "unverified" => (3, "Unproven"),
-        "disputed" => (3, "Disputed"),
-        "misleading" => (2, "Misleading"),
-        "false" => (1, "False"),
-        _ => (3, "Unproven"),
+        Verdict::Confirmed => (5, "True"),
+        Verdict::Corroborated => (4, "Mostly true"),
+        Verdict::Unverified => (3, "Unproven"),
+        Verdict::Disputed => (3, "Disputed"),
+        Verdict::Misleading => (2, "Misleading"),
+        Verdict::False => (1, "False"),
     }
 }
 
@@ -238,21 +238,6 @@ pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
         .unwrap_or_default()
 }
 
-/// The meaning of an Admiralty reliability grade.
-pub(crate) fn reliability_meaning(grade: &str) -> &'static str {
-    grade
-        .parse::<crate::model::Reliability>()
-        .map(|r| r.meaning())
-        .unwrap_or("unknown grade")
-}
-
-/// The meaning of an Admiralty credibility grade.
-pub(crate) fn credibility_meaning(grade: u8) -> &'static str {
-    crate::model::Credibility::new(grade)
-        .map(|c| c.meaning())
-        .unwrap_or("unknown grade")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,11 +253,11 @@ mod tests {
     #[test]
     fn iris_and_ni_uris() {
         assert_eq!(
-            item_iri("newsroom.example/idlib 2022", "C1"),
+            item_iri("newsroom.example/idlib 2022", ItemId::claim(1)),
             "urn:claimtrail:newsroom.example/idlib%202022:C1"
         );
         // RFC 6920 §8.1 example: sha-256 of "Hello World!".
-        let h = crate::hash::Hash::sha256(b"Hello World!").to_hex();
+        let h = crate::hash::Hash::sha256(b"Hello World!");
         assert_eq!(
             ni_sha256(&h),
             "ni:///sha-256;f4OxZX_x_FO5LcGBSKHWXfwtSx-j1ncoSt3SABJtkGk"
@@ -285,12 +270,12 @@ mod tests {
         let demo = crate::demo::build(&dir.path().join("demo")).unwrap();
         let store = crate::store::Store::open(&demo.db).unwrap();
         let cp = CheckpointInfo {
-            size: 18,
-            root: "ab".repeat(32),
+            size: crate::merkle::TreeSize(18),
+            root: Hash([0xab; 32]),
             note: "newsroom.example/idlib-2022\n18\nq83vq83v\n\n— x y\n".into(),
         };
-        let proof = |seq: u64| -> Result<Option<Vec<String>>> {
-            Ok((seq < 18).then(|| vec![format!("{seq:064x}")]))
+        let proof = |seq: crate::model::Seq| -> Result<Option<Vec<String>>> {
+            Ok((seq.0 < 18).then(|| vec![format!("{:064x}", seq.0)]))
         };
         let ids = ["C1".parse().unwrap()];
         let r = gather(&store, &ids, Some(cp.clone()), &proof, &mut |_, _| {}).unwrap();
@@ -330,12 +315,12 @@ mod tests {
     #[test]
     fn a_long_reliability_record_is_summed_up() {
         let grade = |i: usize, r: &str| crate::query::SpeakerGrade {
-            annotation: format!("A{i}"),
-            claim: format!("C{i}"),
-            reliability: r.into(),
+            annotation: ItemId::annotation(i as u64),
+            claim: ItemId::claim(i as u64),
+            reliability: r.parse().unwrap(),
             signer_name: "Rana".into(),
             time: String::new(),
-            superseded_by: (i == 7).then(|| "A99".to_string()),
+            superseded_by: (i == 7).then(|| ItemId::annotation(99)),
         };
         let one = |g: &crate::query::SpeakerGrade| format!("{} on {}", g.reliability, g.claim);
         let few: Vec<_> = (1..=RECORD_IN_FULL).map(|i| grade(i, "B")).collect();

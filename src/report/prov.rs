@@ -22,6 +22,7 @@
 
 use super::data::Report;
 use crate::error::Result;
+use crate::model::Fingerprint;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -119,8 +120,8 @@ pub fn render(r: &Report) -> Result<String> {
         }
         id
     };
-    let signer = |d: &mut Doc, fp: &str, name: &str| -> String {
-        match signer_ids.get(fp) {
+    let signer = |d: &mut Doc, fp: &Fingerprint, name: &str| -> String {
+        match signer_ids.get(fp.as_str()) {
             Some(id) => id.clone(),
             None => {
                 // A signer missing from the keys table (a tampered log).
@@ -221,7 +222,7 @@ pub fn render(r: &Report) -> Result<String> {
         let rec = signer(&mut d, &c.signed.signer, &c.signed.signer_name);
         e.insert("ct:recordedBy".into(), qname(&rec));
         d.entity.insert(id.clone(), Value::Object(e));
-        if r.source(&c.source).is_some() {
+        if r.source(c.source).is_some() {
             d.relation(
                 "wasDerivedFrom",
                 "wDF",
@@ -252,7 +253,7 @@ pub fn render(r: &Report) -> Result<String> {
                 "prov:endTime": a.signed.time,
             }),
         );
-        let (value, name) = super::rating(&a.verdict);
+        let (value, name) = super::rating(a.verdict);
         let mut e = Map::new();
         e.insert("prov:type".into(), qname("ct:Assessment"));
         e.insert(
@@ -297,7 +298,7 @@ pub fn render(r: &Report) -> Result<String> {
             "wAT",
             json!({"prov:entity": out, "prov:agent": ag, "prov:role": qname("ct:analyst")}),
         );
-        if r.claim(&a.claim).is_some() {
+        if r.claim(a.claim).is_some() {
             d.relation(
                 "used",
                 "u",
@@ -314,7 +315,7 @@ pub fn render(r: &Report) -> Result<String> {
             ("ct:contradicts", &a.contradicts),
         ] {
             for other in ids {
-                if r.claim(other).is_some() {
+                if r.claim(*other).is_some() {
                     d.relation(
                         "used",
                         "u",
@@ -329,7 +330,7 @@ pub fn render(r: &Report) -> Result<String> {
             }
         }
         if let Some(prev) = &a.supersedes {
-            if r.annotation(prev).is_some() {
+            if r.annotation(*prev).is_some() {
                 d.relation(
                     "wasDerivedFrom",
                     "wDF",

@@ -23,6 +23,7 @@
 use super::data::Report;
 use super::item_iri;
 use crate::error::Result;
+use crate::model::Fingerprint;
 use crate::query::ClaimView;
 use serde_json::{json, Value};
 
@@ -35,7 +36,7 @@ pub fn render(r: &Report) -> Result<String> {
         items.push(claim_annotation(r, c));
     }
     for a in &r.annotations {
-        let target = item_iri(&r.origin, &a.claim);
+        let target = item_iri(&r.origin, a.claim);
         let mut body = vec![json!({
             "type": "TextualBody",
             "purpose": "assessing",
@@ -44,16 +45,10 @@ pub fn render(r: &Report) -> Result<String> {
         })];
         let mut grades = Vec::new();
         if let Some(g) = &a.reliability {
-            grades.push(format!(
-                "Admiralty reliability {g} ({})",
-                super::reliability_meaning(g)
-            ));
+            grades.push(format!("Admiralty reliability {g} ({})", g.meaning()));
         }
         if let Some(g) = a.credibility {
-            grades.push(format!(
-                "Admiralty credibility {g} ({})",
-                super::credibility_meaning(g)
-            ));
+            grades.push(format!("Admiralty credibility {g} ({})", g.meaning()));
         }
         for g in grades {
             body.push(json!({"type": "TextualBody", "purpose": "classifying", "value": g, "format": "text/plain"}));
@@ -69,7 +64,7 @@ pub fn render(r: &Report) -> Result<String> {
                 body.push(json!({
                     "type": "SpecificResource",
                     "purpose": "linking",
-                    "source": item_iri(&r.origin, other),
+                    "source": item_iri(&r.origin, *other),
                 }));
                 body.push(json!({
                     "type": "TextualBody",
@@ -82,7 +77,7 @@ pub fn render(r: &Report) -> Result<String> {
             body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": format!("supersedes {s}")}));
         }
         let anno = json!({
-            "id": item_iri(&r.origin, &a.id),
+            "id": item_iri(&r.origin, a.id),
             "type": "Annotation",
             "motivation": "assessing",
             "created": a.signed.time,
@@ -115,9 +110,9 @@ pub fn render(r: &Report) -> Result<String> {
 }
 
 /// The fingerprint as an IRI path segment (`SHA256:ab+/…` → percent-encoded).
-fn fingerprint_iri(fp: &str) -> String {
+fn fingerprint_iri(fp: &Fingerprint) -> String {
     let mut out = String::new();
-    for b in fp.bytes() {
+    for b in fp.as_str().bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
@@ -128,7 +123,7 @@ fn fingerprint_iri(fp: &str) -> String {
 }
 
 fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
-    let source = r.source(&c.source);
+    let source = r.source(c.source);
     let mut quote_sel = json!({
         "type": "TextQuoteSelector",
         "prefix": c.prefix,
@@ -169,7 +164,7 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
         body.push(json!({"type": "TextualBody", "purpose": "describing", "value": "quote unavailable: the source was redacted", "format": "text/plain"}));
     }
     json!({
-        "id": item_iri(&r.origin, &c.id),
+        "id": item_iri(&r.origin, c.id),
         "type": "Annotation",
         "motivation": "highlighting",
         "created": c.signed.time,

@@ -385,9 +385,12 @@ struct BundleCheck {
 impl BundleCheck {
     fn problem(&mut self, e: &BundleEntry, kind: Option<Kind>, check: Check, detail: String) {
         self.problems.push(Problem {
-            seq: Some(e.seq),
+            seq: Some(Seq(e.seq)),
             kind: Some(kind.map_or("?".into(), |k| k.to_string())),
-            id: e.id.clone(),
+            // The bundle's own word for the id; one that does not parse is
+            // not repeated (the entry's seq still names it).
+            id: e.id.as_deref().and_then(|i| i.parse().ok()),
+            checkpoint: None,
             check,
             detail,
         });
@@ -397,6 +400,7 @@ impl BundleCheck {
             seq: None,
             kind: None,
             id: None,
+            checkpoint: None,
             check,
             detail,
         });

@@ -52,9 +52,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// One problem found: the entry (when there is one), the check, and what.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Problem {
-    pub seq: Option<u64>,
+    pub seq: Option<Seq>,
+    /// The entry's kind as its row names it (which may be what is wrong).
     pub kind: Option<String>,
-    pub id: Option<String>,
+    /// The item the entry makes, if any.
+    pub id: Option<ItemId>,
+    /// For a problem with a kept checkpoint (`verify --checkpoint`): its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
     pub check: Check,
     pub detail: String,
 }
@@ -302,7 +307,8 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
             report.problems.push(Problem {
                 seq: None,
                 kind: None,
-                id: Some(c.name.clone()),
+                id: None,
+                checkpoint: Some(c.name.clone()),
                 check: Check::Checkpoint,
                 detail: format!("{}: {}", c.status, c.detail),
             });
@@ -721,9 +727,10 @@ impl<'c> Verifier<'c> {
             return;
         }
         self.problems.push(Problem {
-            seq,
+            seq: seq.map(Seq),
             kind: kind.map(str::to_string),
-            id: id.map(|i| i.to_string()),
+            id,
+            checkpoint: None,
             check,
             detail: detail.into(),
         });

@@ -67,13 +67,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             println!("OK: no problems found");
         } else {
             for p in &report.problems {
-                let at = match (p.seq, &p.kind, &p.id) {
+                let at = match (p.seq, &p.kind, &p.checkpoint) {
                     (Some(s), Some(k), _) => format!(
                         "entry {s} ({}{})",
                         escape(k),
-                        p.id.as_ref().map(|i| format!(" {i}")).unwrap_or_default()
+                        p.id.map(|i| format!(" {i}")).unwrap_or_default()
                     ),
-                    (None, None, Some(name)) => format!("checkpoint {}", escape(name)),
+                    (None, _, Some(name)) => format!("checkpoint {}", escape(name)),
                     _ => "log".into(),
                 };
                 println!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail));

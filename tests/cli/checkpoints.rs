@@ -48,6 +48,17 @@ fn kept_checkpoint_catches_truncation() {
     let v = w.run(None, &["verify", "--checkpoint", cp.to_str().unwrap()]);
     assert_eq!(v.code, 1, "{}", v.stdout);
     assert!(v.stdout.contains("PROBLEM checkpoint") && v.stdout.contains("checkpoint: truncated: the log has 6 entries but this checkpoint commits to 7: entry 6 was removed"), "{}", v.stdout);
+    // In JSON the problem names the kept checkpoint, and no entry or item.
+    let v = w.run(
+        None,
+        &["--json", "verify", "--checkpoint", cp.to_str().unwrap()],
+    );
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&v.stdout).unwrap();
+    let p = &doc["problems"][0];
+    assert_eq!(p["check"], "checkpoint", "{p}");
+    assert_eq!(p["checkpoint"], cp.to_str().unwrap(), "{p}");
+    assert!(p["seq"].is_null() && p["id"].is_null(), "{p}");
 }
 
 #[test]

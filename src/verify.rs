@@ -37,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys;
 use crate::log::table_of;
+use crate::merkle::TreeSize;
 use crate::model::*;
 use crate::projection;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
@@ -89,7 +90,7 @@ pub struct Report {
     /// Problems found beyond those listed (the list is capped).
     pub more_problems: u64,
     /// Tree size and root of the log as verified.
-    pub tree_size: u64,
+    pub tree_size: TreeSize,
     #[serde(with = "crate::model::hex_hash")]
     pub tree_root: Hash,
     /// Kept checkpoints checked against the log (`verify --checkpoint`).
@@ -141,15 +142,44 @@ pub struct KeptCheckpoint {
     pub bytes: Vec<u8>,
 }
 
+/// What a kept checkpoint says of the log, worst last: a forked log was
+/// rewritten, a truncated one cut short; an unsigned or foreign checkpoint
+/// proves nothing about this log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckpointStatus {
+    /// Signed by a key enrolled at its size, and the log still holds its tree.
+    Consistent,
+    /// Of another log (its origin differs).
+    Foreign,
+    /// No key enrolled at its size signed it.
+    Unsigned,
+    /// It commits to more entries than the log has.
+    Truncated,
+    /// The log's first `size` entries no longer hash to its root.
+    Forked,
+}
+
+impl std::fmt::Display for CheckpointStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CheckpointStatus::Consistent => "consistent",
+            CheckpointStatus::Foreign => "foreign",
+            CheckpointStatus::Unsigned => "unsigned",
+            CheckpointStatus::Truncated => "truncated",
+            CheckpointStatus::Forked => "forked",
+        })
+    }
+}
+
 /// What verify concluded about one kept checkpoint.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckpointCheck {
     pub name: String,
-    pub size: u64,
+    pub size: TreeSize,
     #[serde(with = "crate::model::hex_hash")]
     pub root: Hash,
-    /// `consistent`, `truncated`, `forked`, `unsigned` or `foreign`.
-    pub status: &'static str,
+    pub status: CheckpointStatus,
     /// Who signed it (names of keys that verified).
     pub signed_by: Vec<String>,
     pub detail: String,
@@ -201,14 +231,14 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
         let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
         let mut check = CheckpointCheck {
             name: k.name.clone(),
-            size: cp.size.0,
+            size: cp.size,
             root: cp.root,
-            status: "consistent",
+            status: CheckpointStatus::Consistent,
             signed_by: vec![],
             detail: String::new(),
         };
         if cp.origin != origin {
-            check.status = "foreign";
+            check.status = CheckpointStatus::Foreign;
             check.detail = format!(
                 "it is a checkpoint of `{}`, not of this log `{origin}`",
                 crate::text::escape(&cp.origin)
@@ -225,9 +255,9 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
                 continue;
             };
             let Ok(vk) = pk.verifying_key() else { continue };
-            let made = match key.role.as_str() {
-                "admin" => VerifierKey::new(&origin, KeyType::Ed25519, vk),
-                "auditor" => VerifierKey::new(
+            let made = match key.role {
+                Role::Admin => VerifierKey::new(&origin, KeyType::Ed25519, vk),
+                Role::Auditor => VerifierKey::new(
                     &crate::keys::principal(&key.name),
                     KeyType::CosignatureV1,
                     vk,
@@ -248,13 +278,13 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
                     .collect()
             }
             Err(e) => {
-                check.status = "unsigned";
+                check.status = CheckpointStatus::Unsigned;
                 check.detail = format!("not signed by a key enrolled at size {}: {e}", cp.size);
             }
         }
-        if check.status == "consistent" {
+        if check.status == CheckpointStatus::Consistent {
             if cp.size > current {
-                check.status = "truncated";
+                check.status = CheckpointStatus::Truncated;
                 let cut = if cp.size.0 - current.0 == 1 {
                     format!("entry {current} was removed")
                 } else {
@@ -279,7 +309,7 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
                     .is_ok()
                 };
                 if !proof_ok {
-                    check.status = "forked";
+                    check.status = CheckpointStatus::Forked;
                     check.detail = format!("the log's first {} entries no longer hash to this checkpoint's root: its history was rewritten", cp.size);
                 } else {
                     check.detail = format!("the log still contains this tree (consistency proof from size {} to {} verified)", cp.size, current);
@@ -292,18 +322,22 @@ fn check_kept(conn: &Connection, report: &mut Report, kept: &[KeptCheckpoint]) -
     // largest consistent size below each forked one.
     let good: Vec<u64> = checks
         .iter()
-        .filter(|c| c.status == "consistent")
-        .map(|c| c.size)
+        .filter(|c| c.status == CheckpointStatus::Consistent)
+        .map(|c| c.size.0)
         .collect();
-    for c in checks.iter_mut().filter(|c| c.status == "forked") {
-        match good.iter().filter(|&&g| g < c.size).max() {
-            Some(&g) if g + 1 == c.size => c.detail.push_str(&format!("; entry {g} differs (the checkpoint of size {g} still matches)")),
-            Some(&g) => c.detail.push_str(&format!("; the first difference lies in entries {g}..{} (the checkpoint of size {g} still matches)", c.size - 1)),
-            None => c.detail.push_str(&format!("; the first difference lies in entries 0..{}", c.size - 1)),
+    for c in checks
+        .iter_mut()
+        .filter(|c| c.status == CheckpointStatus::Forked)
+    {
+        let size = c.size.0;
+        match good.iter().filter(|&&g| g < size).max() {
+            Some(&g) if g + 1 == size => c.detail.push_str(&format!("; entry {g} differs (the checkpoint of size {g} still matches)")),
+            Some(&g) => c.detail.push_str(&format!("; the first difference lies in entries {g}..{} (the checkpoint of size {g} still matches)", size - 1)),
+            None => c.detail.push_str(&format!("; the first difference lies in entries 0..{}", size - 1)),
         }
     }
     for c in &checks {
-        if c.status != "consistent" {
+        if c.status != CheckpointStatus::Consistent {
             report.problems.push(Problem {
                 seq: None,
                 kind: None,
@@ -1212,7 +1246,7 @@ impl<'c> Verifier<'c> {
             ok: self.problems.is_empty() && self.more == 0,
             problems: self.problems,
             more_problems: self.more,
-            tree_size: self.frontier.size().0,
+            tree_size: self.frontier.size(),
             tree_root: self.frontier.root(),
             checkpoints: Vec::new(),
         })

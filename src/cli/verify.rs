@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 escape(&c.name),
                 c.size,
                 c.status,
-                if c.status == "consistent" {
+                if c.status == claimtrail::verify::CheckpointStatus::Consistent {
                     format!(", signed by {}", c.signed_by.join(", "))
                 } else {
                     String::new()

@@ -57,7 +57,7 @@ pub enum Error {
         found: Option<crate::model::Seq>,
         refusal: String,
     },
-    #[error("database error: {0}")]
+    #[error("database error: {}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("internal error: {0}")]
     Internal(String),
@@ -108,3 +108,15 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// SQLite's message, except for a column that does not read back as its
+/// type (a projection row edited outside claimtrail): rusqlite's "Conversion
+/// error from type Text at index: 2" says less than the value itself.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, inner) => {
+            format!("a table holds a value that no entry can imply: {inner}")
+        }
+        e => e.to_string(),
+    }
+}

@@ -703,25 +703,34 @@ mod sql {
     use super::*;
     use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
-    fn parsed<T: FromStr>(v: ValueRef<'_>) -> FromSqlResult<T>
-    where
-        T::Err: fmt::Display,
-    {
-        v.as_str()?
-            .parse()
-            .map_err(|e: T::Err| FromSqlError::Other(e.to_string().into()))
+    /// Parses a stored value; the error names the value and what it should
+    /// be (the `FromStr` messages are for people typing, with choices).
+    fn parsed<T: FromStr>(v: ValueRef<'_>, what: &str) -> FromSqlResult<T> {
+        let s = v.as_str()?;
+        s.parse().map_err(|_| {
+            let head: String = s.chars().take(80).collect();
+            let shown = crate::text::escape(&head);
+            FromSqlError::Other(format!("the stored value `{shown}` is not {what}").into())
+        })
     }
 
     macro_rules! from_text {
-        ($($t:ty),+) => {$(
+        ($($t:ty => $what:literal),+ $(,)?) => {$(
             impl FromSql for $t {
                 fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
-                    parsed(v)
+                    parsed(v, $what)
                 }
             }
         )+};
     }
-    from_text!(Fingerprint, Kind, SourceKind, Verdict, Role, Reliability);
+    from_text!(
+        Fingerprint => "a key fingerprint",
+        Kind => "an entry kind",
+        SourceKind => "a source or provenance kind",
+        Verdict => "a verdict",
+        Role => "a role",
+        Reliability => "a reliability grade",
+    );
 
     impl FromSql for Credibility {
         fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {

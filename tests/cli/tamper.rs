@@ -156,6 +156,17 @@ fn edited_projection_rows() {
     w.sql("UPDATE annotations SET verdict = 'confirmed' WHERE id = 1");
     w.run(None, &["verify"])
         .problem("entry 6 (annotation.add A1)", "projection");
+    // A value no entry can hold: the views refuse to show it, in one line
+    // that sends the user to verify, which names the entry.
+    let w = Work::with_claims();
+    w.sql("UPDATE annotations SET verdict = 'bogus' WHERE id = 1");
+    w.run(None, &["list", "annotations"]).error(
+        "a table holds a value that no entry can imply: the stored value `bogus` is not a verdict",
+    );
+    w.run(None, &["show", "C1"])
+        .error("`bogus` is not a verdict");
+    w.run(None, &["verify"])
+        .problem("entry 6 (annotation.add A1)", "projection");
     let w = Work::with_claims();
     w.sql("UPDATE keys SET role = 'admin' WHERE name = 'Rana Haddad'");
     w.run(None, &["verify"])

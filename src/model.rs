@@ -631,6 +631,63 @@ impl Kind {
     }
 }
 
+/// The projection tables hold these types as their text (or, for a
+/// credibility, as its number); reading a column back checks it, so a
+/// damaged table gives a database error rather than a view of a value the
+/// log cannot hold (`verify` says which row).
+mod sql {
+    use super::*;
+    use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+
+    /// Parses a stored value; the error names the value and what it should
+    /// be (the `FromStr` messages are for people typing, with choices).
+    fn parsed<T: FromStr>(v: ValueRef<'_>, what: &str) -> FromSqlResult<T> {
+        let s = v.as_str()?;
+        s.parse().map_err(|_| {
+            let head: String = s.chars().take(80).collect();
+            let shown = crate::text::escape(&head);
+            FromSqlError::Other(format!("the stored value `{shown}` is not {what}").into())
+        })
+    }
+
+    macro_rules! from_text {
+        ($($t:ty => $what:literal),+ $(,)?) => {$(
+            impl FromSql for $t {
+                fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+                    parsed(v, $what)
+                }
+            }
+        )+};
+    }
+    from_text!(
+        Fingerprint => "a key fingerprint",
+        Kind => "an entry kind",
+        SourceKind => "a source or provenance kind",
+        Verdict => "a verdict",
+        Role => "a role",
+        Reliability => "a reliability grade",
+    );
+
+    impl FromSql for Credibility {
+        fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+            let n = v.as_i64()?;
+            u8::try_from(n)
+                .ok()
+                .and_then(Credibility::new)
+                .ok_or(FromSqlError::OutOfRange(n))
+        }
+    }
+
+    impl FromSql for Seq {
+        fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+            let n = v.as_i64()?;
+            u64::try_from(n)
+                .map(Seq)
+                .map_err(|_| FromSqlError::OutOfRange(n))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -692,62 +749,5 @@ mod tests {
             .is_ok());
         assert!("MD5:aa".parse::<Fingerprint>().is_err());
         assert!("SHA256:short".parse::<Fingerprint>().is_err());
-    }
-}
-
-/// The projection tables hold these types as their text (or, for a
-/// credibility, as its number); reading a column back checks it, so a
-/// damaged table gives a database error rather than a view of a value the
-/// log cannot hold (`verify` says which row).
-mod sql {
-    use super::*;
-    use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
-
-    /// Parses a stored value; the error names the value and what it should
-    /// be (the `FromStr` messages are for people typing, with choices).
-    fn parsed<T: FromStr>(v: ValueRef<'_>, what: &str) -> FromSqlResult<T> {
-        let s = v.as_str()?;
-        s.parse().map_err(|_| {
-            let head: String = s.chars().take(80).collect();
-            let shown = crate::text::escape(&head);
-            FromSqlError::Other(format!("the stored value `{shown}` is not {what}").into())
-        })
-    }
-
-    macro_rules! from_text {
-        ($($t:ty => $what:literal),+ $(,)?) => {$(
-            impl FromSql for $t {
-                fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
-                    parsed(v, $what)
-                }
-            }
-        )+};
-    }
-    from_text!(
-        Fingerprint => "a key fingerprint",
-        Kind => "an entry kind",
-        SourceKind => "a source or provenance kind",
-        Verdict => "a verdict",
-        Role => "a role",
-        Reliability => "a reliability grade",
-    );
-
-    impl FromSql for Credibility {
-        fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
-            let n = v.as_i64()?;
-            u8::try_from(n)
-                .ok()
-                .and_then(Credibility::new)
-                .ok_or(FromSqlError::OutOfRange(n))
-        }
-    }
-
-    impl FromSql for Seq {
-        fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
-            let n = v.as_i64()?;
-            u64::try_from(n)
-                .map(Seq)
-                .map_err(|_| FromSqlError::OutOfRange(n))
-        }
     }
 }

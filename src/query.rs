@@ -51,7 +51,6 @@ pub struct SourceView {
     pub url: Option<String>,
     pub published: Option<String>,
     pub retrieved: String,
-    #[serde(with = "hex_hash")]
     pub sha256: Hash,
     pub length: u64,
     pub media_type: String,
@@ -71,7 +70,6 @@ pub struct ClaimView {
     pub quote: Option<String>,
     pub prefix: String,
     pub suffix: String,
-    #[serde(with = "hex_hash")]
     pub quote_sha256: Hash,
     pub speaker: String,
     pub provenance: SourceKind,
@@ -106,7 +104,6 @@ pub struct LogLine {
     pub time: String,
     pub signer: String,
     pub signer_name: String,
-    #[serde(with = "hex_hash")]
     pub hash: Hash,
     pub summary: String,
 }

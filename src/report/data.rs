@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys;
-use crate::model::{hex_hash, Fingerprint, IdKind, ItemId, Seq, Verdict};
+use crate::model::{Fingerprint, IdKind, ItemId, Seq, Verdict};
 use crate::query::{self, AnnotationView, ClaimView, KeyView, SourceView, SpeakerGrade};
 use crate::store::Store;
 use crate::verify::{self, Problem};
@@ -70,7 +70,6 @@ pub struct EntryRecord {
     pub signer: String,
     pub signer_name: String,
     /// Entry hash `SHA-256(0x00 || leaf)`, lowercase hex.
-    #[serde(with = "hex_hash")]
     pub hash: Hash,
     /// `prev` of the payload (the previous entry's hash).
     pub prev: Option<String>,

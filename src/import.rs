@@ -124,7 +124,8 @@ pub struct Options {
     pub base_dir: PathBuf,
     /// The input's length in bytes, when it is known (a file, not a pipe):
     /// the label map is then sized once, for the lines the input is
-    /// expected to hold (see [`Importer::expect`]).
+    /// expected to hold (from the bytes per line of the first group of
+    /// lines), instead of growing and rehashing as labels come.
     pub input_bytes: Option<u64>,
     /// When the input pauses this long (a pipe from a program that is
     /// still producing lines), the lines read so far are committed, and a

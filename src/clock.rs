@@ -86,14 +86,34 @@ pub fn check_published(s: &str) -> Result<(), String> {
 }
 
 /// One end of a period asked for on the command line (`--since`,
-/// `--until`), as an entry time to compare with: a date `YYYY-MM-DD`
-/// means the whole day in UTC (its first second for the start, its last
-/// for the end), an RFC 3339 time in any offset means that second in UTC.
+/// `--until`), as an entry time to compare with:
+/// - a date `YYYY-MM-DD`, `today` or `yesterday` means the whole day in
+///   UTC (its first second for the start, its last for the end);
+/// - an RFC 3339 time in any offset means that second in UTC;
+/// - `N` days or hours ago (`7d`, `36h`) is that instant, counted back
+///   from [`now`] (so `CLAIMTRAIL_NOW` fixes it too).
+///
 /// Entry times are one spelling per instant ([`check_utc`]), so the
 /// answer compares with them as text.
 pub fn period_end(s: &str, end_of_day: bool) -> Result<String, String> {
+    let now = check_utc(&now())?;
+    period_end_at(s, end_of_day, now)
+}
+
+/// [`period_end`], with "now" given.
+fn period_end_at(s: &str, end_of_day: bool, now: OffsetDateTime) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "`{s}` is not a date or time: use YYYY-MM-DD (2026-11-30, the whole day in UTC), today, yesterday, RFC 3339 (2026-11-30T09:30:00+03:00), or a number of days or hours ago (7d, 36h)"
+        )
+    };
     let date = format_description!("[year]-[month]-[day]");
-    if let Ok(d) = Date::parse(s, date) {
+    let day = match s {
+        "today" => Some(now.date()),
+        "yesterday" => now.date().previous_day(),
+        _ => Date::parse(s, date).ok(),
+    };
+    if let Some(d) = day {
         let t = if end_of_day {
             d.with_hms(23, 59, 59)
         } else {
@@ -103,11 +123,26 @@ pub fn period_end(s: &str, end_of_day: bool) -> Result<String, String> {
             .map(|t| format_utc(t.assume_utc()))
             .map_err(|e| e.to_string());
     }
+    if let Some((n, unit)) = s
+        .strip_suffix('d')
+        .map(|n| (n, 86_400))
+        .or_else(|| s.strip_suffix('h').map(|n| (n, 3_600)))
+    {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            let back = n
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| n.checked_mul(unit))
+                .map(time::Duration::seconds)
+                .and_then(|d| now.checked_sub(d))
+                .ok_or_else(|| format!("`{s}` reaches back before any date this tool can write"))?;
+            return Ok(format_utc(back));
+        }
+        return Err(bad());
+    }
     match OffsetDateTime::parse(s, &Rfc3339) {
         Ok(t) => Ok(format_utc(t.replace_nanosecond(0).unwrap_or(t))),
-        Err(_) => Err(format!(
-            "`{s}` is not a date or time: use YYYY-MM-DD (2026-11-30, the whole day in UTC) or RFC 3339 (2026-11-30T09:30:00+03:00)"
-        )),
+        Err(_) => Err(bad()),
     }
 }
 
@@ -132,6 +167,25 @@ mod tests {
         for bad in ["2026-11-31", "last week", "2026-11-30 09:30", ""] {
             assert!(period_end(bad, false).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_period_end_can_count_back_from_now() {
+        let now = check_utc("2026-12-01T05:30:00Z").unwrap();
+        let at = |s: &str, end| period_end_at(s, end, now);
+        assert_eq!(at("today", false).unwrap(), "2026-12-01T00:00:00Z");
+        assert_eq!(at("today", true).unwrap(), "2026-12-01T23:59:59Z");
+        assert_eq!(at("yesterday", false).unwrap(), "2026-11-30T00:00:00Z");
+        assert_eq!(at("yesterday", true).unwrap(), "2026-11-30T23:59:59Z");
+        assert_eq!(at("7d", false).unwrap(), "2026-11-24T05:30:00Z");
+        assert_eq!(at("36h", true).unwrap(), "2026-11-29T17:30:00Z");
+        assert_eq!(at("0h", false).unwrap(), "2026-12-01T05:30:00Z");
+        for bad in ["d", "7", "-7d", "7 d", "7w", "1.5d", "Today"] {
+            assert!(at(bad, false).unwrap_err().contains("7d, 36h"), "{bad}");
+        }
+        assert!(at("99999999999999d", false)
+            .unwrap_err()
+            .contains("reaches back"));
     }
 
     #[test]

@@ -66,11 +66,13 @@ pub struct Args {
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
     /// Sources, claims or annotations recorded on or after this date
-    /// (YYYY-MM-DD, from the start of the day in UTC) or RFC 3339 time.
+    /// (YYYY-MM-DD, today or yesterday: from the start of the day in UTC),
+    /// RFC 3339 time, or time ago (7d, 36h).
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
     /// Sources, claims or annotations recorded on or before this date
-    /// (YYYY-MM-DD, to the end of the day in UTC) or RFC 3339 time.
+    /// (YYYY-MM-DD, today or yesterday: to the end of the day in UTC),
+    /// RFC 3339 time, or time ago (7d, 36h).
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
     /// Only the last N of the sources, claims or annotations listed (the

@@ -620,6 +620,22 @@ fn lists_of_what_was_recorded_in_a_period() {
         ]),
         ["A2", "A3"]
     );
+    // Days and hours counted back from now (here fixed at noon on the
+    // 30th): yesterday is the whole 29th; 36 hours back is the 29th at
+    // midnight, 37 hours back the 28th at 23:00; a day back, the 29th at
+    // noon.
+    let back = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--json", "list", "annotations", "--claim", "C2"];
+        all.extend_from_slice(args);
+        let now = [("CLAIMTRAIL_NOW", "2026-11-30T12:00:00Z")];
+        json_ids(w.run_with(None, &now, &all, None).ok())
+    };
+    assert_eq!(back(&["--since", "yesterday"]), ["A3", "A4"]);
+    assert_eq!(back(&["--until", "yesterday"]), ["A2", "A3"]);
+    assert_eq!(back(&["--since", "today"]), ["A4"]);
+    assert_eq!(back(&["--since", "36h"]), ["A3", "A4"]);
+    assert_eq!(back(&["--since", "37h", "--until", "1d"]), ["A2", "A3"]);
+    assert_eq!(back(&["--until", "2d"]), Vec::<String>::new());
     // Sources and claims by when they were recorded, too (these were
     // recorded now, after the annotations' fixed times).
     let claims = w
@@ -635,6 +651,8 @@ fn lists_of_what_was_recorded_in_a_period() {
     // What cannot be a period is refused.
     w.run(None, &["list", "annotations", "--since", "last week"])
         .error("--since: `last week` is not a date or time: use YYYY-MM-DD");
+    w.run(None, &["list", "annotations", "--until", "2w"])
+        .error("a number of days or hours ago (7d, 36h)");
     w.run(
         None,
         &[

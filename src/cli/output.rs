@@ -272,6 +272,23 @@ fn stdout_error(e: std::io::Error) -> Error {
 
 /// Cuts a string to `max` display columns, marking the cut with `…`.
 pub fn cut(s: &str, max: usize) -> String {
+    // Printable ASCII (most cells) is one column a byte: cut by length,
+    // as `cut_measured` would (a quote of a million-claim list was
+    // measured again for every character it kept).
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        if s.len() <= max {
+            return s.to_string();
+        }
+        let mut out = s[..max.saturating_sub(1)].to_string();
+        out.push('…');
+        return out;
+    }
+    cut_measured(s, max)
+}
+
+/// [`cut`] for any text: measured prefix by prefix, as wide characters
+/// and combining sequences need.
+fn cut_measured(s: &str, max: usize) -> String {
     if s.width() <= max {
         return s.to_string();
     }
@@ -289,4 +306,25 @@ pub fn cut(s: &str, max: usize) -> String {
 /// `Some(x)` shown as x, `None` as `-`.
 pub fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "-".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ascii_is_cut_as_measured(s in "[ -~]{0,90}", max in 0usize..70) {
+            prop_assert_eq!(cut(&s, max), cut_measured(&s, max));
+        }
+    }
+
+    #[test]
+    fn wide_text_is_measured() {
+        assert_eq!(cut("سبعة مدنيين قتلوا", 60), "سبعة مدنيين قتلوا");
+        assert_eq!(cut("日本語のテキスト", 7), "日本語…");
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "ab…");
+    }
 }

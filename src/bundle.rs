@@ -214,7 +214,6 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<BTreeSet<u64>>
 pub struct BundleReport {
     pub origin: String,
     pub checkpoint_size: u64,
-    #[serde(with = "crate::model::hex_hash")]
     pub checkpoint_root: Hash,
     /// The checkpoint verified against a verifier key given by the caller
     /// (not only against keys the bundle itself enrolls).

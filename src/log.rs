@@ -30,7 +30,6 @@ impl NewEntry {
 pub struct Appended {
     pub seq: Seq,
     pub kind: Kind,
-    #[serde(with = "crate::model::hex_hash")]
     pub hash: Hash,
     pub id: Option<ItemId>,
 }

@@ -108,13 +108,11 @@ pub struct LogLine {
     pub summary: String,
 }
 
-fn signed(conn: &Connection, seq: Seq, signer: Fingerprint, time: String) -> Result<Signed> {
-    Ok(Signed {
-        seq,
-        signer_name: key_name(conn, signer.as_str())?,
-        signer,
-        time,
-    })
+/// Fills in the enrolment name of the key that signed (rows give only
+/// its fingerprint).
+fn name_signer(conn: &Connection, s: &mut Signed) -> Result<()> {
+    s.signer_name = key_name(conn, s.signer.as_str())?;
+    Ok(())
 }
 
 /// The enrolment name of a key, or `?` for an unknown one.
@@ -184,52 +182,39 @@ const SOURCE_COLS: &str =
     s.sha256, s.length, s.media_type, s.seq, s.signer, s.time,
     (SELECT COUNT(*) FROM claims c WHERE c.source_id = s.id)";
 
-fn source_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<(SourceView, u64)> {
-    let id: i64 = r.get(0)?;
-    Ok((
-        SourceView {
-            id: ItemId::source(id.max(0) as u64),
-            kind: r.get(1)?,
-            title: r.get(2)?,
-            publisher: r.get(3)?,
-            author: r.get(4)?,
-            url: r.get(5)?,
-            published: r.get(6)?,
-            retrieved: r.get(7)?,
-            sha256: r.get(8)?,
-            length: r.get::<_, i64>(9)? as u64,
-            media_type: r.get(10)?,
-            derived_from: Vec::new(),
-            claims: r.get::<_, i64>(14)? as u64,
-            redaction: None,
-            signed: Signed {
-                seq: r.get(11)?,
-                signer: r.get(12)?,
-                signer_name: String::new(),
-                time: r.get(13)?,
-            },
+fn source_row(r: &Row<'_>) -> rusqlite::Result<SourceView> {
+    Ok(SourceView {
+        id: item(IdKind::Source, r.get(0)?),
+        kind: r.get(1)?,
+        title: r.get(2)?,
+        publisher: r.get(3)?,
+        author: r.get(4)?,
+        url: r.get(5)?,
+        published: r.get(6)?,
+        retrieved: r.get(7)?,
+        sha256: r.get(8)?,
+        length: r.get::<_, i64>(9)? as u64,
+        media_type: r.get(10)?,
+        derived_from: Vec::new(),
+        claims: r.get::<_, i64>(14)? as u64,
+        redaction: None,
+        signed: Signed {
+            seq: r.get(11)?,
+            signer: r.get(12)?,
+            signer_name: String::new(),
+            time: r.get(13)?,
         },
-        {
-            let _ = conn;
-            id as u64
-        },
-    ))
+    })
 }
 
-fn complete_source(conn: &Connection, mut s: SourceView, n: u64) -> Result<SourceView> {
-    s.signed = signed(
-        conn,
-        s.signed.seq,
-        s.signed.signer.clone(),
-        s.signed.time.clone(),
-    )?;
+fn complete_source(conn: &Connection, mut s: SourceView) -> Result<SourceView> {
+    name_signer(conn, &mut s.signed)?;
+    let n = s.id.n;
     let mut stmt = conn.prepare_cached(
         "SELECT derived_from FROM source_links WHERE source_id = ? ORDER BY derived_from",
     )?;
     s.derived_from = stmt
-        .query_map([n as i64], |r| {
-            Ok(ItemId::source(r.get::<_, i64>(0)?.max(0) as u64))
-        })?
+        .query_map([n as i64], |r| Ok(item(IdKind::Source, r.get(0)?)))?
         .collect::<std::result::Result<_, _>>()?;
     let red: Option<(Seq, String, Fingerprint, String)> = conn
         .prepare_cached("SELECT seq, reason, signer, time FROM redactions WHERE source_id = ?")?
@@ -370,20 +355,20 @@ pub fn for_each_source(
         "SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"
     ))?;
     for id in ids {
-        let (s, n) = stmt.query_row([id], |r| source_row(conn, r))?;
-        each(complete_source(conn, s, n)?)?;
+        let s = stmt.query_row([id], source_row)?;
+        each(complete_source(conn, s)?)?;
     }
     Ok(())
 }
 
 pub fn source(conn: &Connection, n: u64) -> Result<SourceView> {
     require(conn, ItemId::source(n))?;
-    let (s, n) = conn.query_row(
+    let s = conn.query_row(
         &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"),
         [n as i64],
-        |r| source_row(conn, r),
+        source_row,
     )?;
-    complete_source(conn, s, n)
+    complete_source(conn, s)
 }
 
 /// The stored text of a source (`None` once redacted).
@@ -720,12 +705,7 @@ fn for_each_selected(
 }
 
 fn complete_claim(conn: &Connection, mut c: ClaimView) -> Result<ClaimView> {
-    c.signed = signed(
-        conn,
-        c.signed.seq,
-        c.signed.signer.clone(),
-        c.signed.time.clone(),
-    )?;
+    name_signer(conn, &mut c.signed)?;
     Ok(c)
 }
 
@@ -743,10 +723,10 @@ pub fn items_with_ids(
     for n in sources {
         let row = conn
             .prepare_cached(&sql)?
-            .query_row([*n as i64], |r| source_row(conn, r))
+            .query_row([*n as i64], source_row)
             .optional()?;
-        if let Some((s, n)) = row {
-            out.0.push(complete_source(conn, s, n)?);
+        if let Some(s) = row {
+            out.0.push(complete_source(conn, s)?);
         }
     }
     let sql = format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?");
@@ -765,8 +745,8 @@ pub fn items_with_ids(
             .prepare_cached(&sql)?
             .query_row([*n as i64], annotation_row)
             .optional()?;
-        if let Some((a, n)) = row {
-            out.2.push(complete_annotation(conn, a, n)?);
+        if let Some(a) = row {
+            out.2.push(complete_annotation(conn, a)?);
         }
     }
     Ok(out)
@@ -782,33 +762,29 @@ pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
     complete_claim(conn, c)
 }
 
-fn annotation_row(r: &Row<'_>) -> rusqlite::Result<(AnnotationView, u64)> {
-    let id: i64 = r.get(0)?;
-    Ok((
-        AnnotationView {
-            id: item(IdKind::Annotation, id),
-            claim: item(IdKind::Claim, r.get(1)?),
-            verdict: r.get(2)?,
-            reliability: r.get(3)?,
-            credibility: r.get(4)?,
-            note: r.get(5)?,
-            corroborates: Vec::new(),
-            contradicts: Vec::new(),
-            supersedes: r
-                .get::<_, Option<i64>>(6)?
-                .map(|n| item(IdKind::Annotation, n)),
-            superseded_by: r
-                .get::<_, Option<i64>>(10)?
-                .map(|n| item(IdKind::Annotation, n)),
-            signed: Signed {
-                seq: r.get(7)?,
-                signer: r.get(8)?,
-                signer_name: String::new(),
-                time: r.get(9)?,
-            },
+fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationView> {
+    Ok(AnnotationView {
+        id: item(IdKind::Annotation, r.get(0)?),
+        claim: item(IdKind::Claim, r.get(1)?),
+        verdict: r.get(2)?,
+        reliability: r.get(3)?,
+        credibility: r.get(4)?,
+        note: r.get(5)?,
+        corroborates: Vec::new(),
+        contradicts: Vec::new(),
+        supersedes: r
+            .get::<_, Option<i64>>(6)?
+            .map(|n| item(IdKind::Annotation, n)),
+        superseded_by: r
+            .get::<_, Option<i64>>(10)?
+            .map(|n| item(IdKind::Annotation, n)),
+        signed: Signed {
+            seq: r.get(7)?,
+            signer: r.get(8)?,
+            signer_name: String::new(),
+            time: r.get(9)?,
         },
-        id as u64,
-    ))
+    })
 }
 
 const ANNOTATION_COLS: &str =
@@ -865,15 +841,15 @@ pub fn for_each_annotation(
         // The newest first, so that SQLite stops after them; then put
         // back in id order (at most `n` held). SQLite's LIMIT is an i64.
         let n = n.min(i64::MAX as u64);
-        let mut rows: Vec<(AnnotationView, u64)> = conn
+        let mut rows: Vec<AnnotationView> = conn
             .prepare(&format!(
                 "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id DESC LIMIT {n}"
             ))?
             .query_map(params, annotation_row)?
             .collect::<std::result::Result<_, _>>()?;
         rows.reverse();
-        for (a, n) in rows {
-            each(complete_annotation(conn, a, n)?)?;
+        for a in rows {
+            each(complete_annotation(conn, a)?)?;
         }
         return Ok(());
     }
@@ -882,8 +858,7 @@ pub fn for_each_annotation(
     ))?;
     let mut rows = stmt.query(params)?;
     while let Some(r) = rows.next()? {
-        let (a, n) = annotation_row(r)?;
-        each(complete_annotation(conn, a, n)?)?;
+        each(complete_annotation(conn, annotation_row(r)?)?)?;
     }
     Ok(())
 }
@@ -933,12 +908,12 @@ pub fn key_named(conn: &Connection, who: &str) -> Result<Fingerprint> {
 
 pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
     require(conn, ItemId::annotation(n))?;
-    let (a, n) = conn.query_row(
+    let a = conn.query_row(
         &format!("SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.id = ?"),
         [n as i64],
         annotation_row,
     )?;
-    complete_annotation(conn, a, n)
+    complete_annotation(conn, a)
 }
 
 /// The annotations of other claims that link to `claim` (corroborate or
@@ -957,13 +932,9 @@ pub fn links_to(conn: &Connection, claim: u64) -> Result<Vec<AnnotationView>> {
         .collect()
 }
 
-fn complete_annotation(conn: &Connection, mut a: AnnotationView, n: u64) -> Result<AnnotationView> {
-    a.signed = signed(
-        conn,
-        a.signed.seq,
-        a.signed.signer.clone(),
-        a.signed.time.clone(),
-    )?;
+fn complete_annotation(conn: &Connection, mut a: AnnotationView) -> Result<AnnotationView> {
+    name_signer(conn, &mut a.signed)?;
+    let n = a.id.n;
     let mut stmt = conn.prepare_cached(
         "SELECT relation, other_claim FROM relations WHERE annotation_id = ? ORDER BY other_claim",
     )?;
@@ -1310,7 +1281,7 @@ pub fn extent(conn: &Connection) -> Result<Extent> {
         let t = crate::log::table_of(kind);
         let n: Option<i64> =
             conn.query_row(&format!("SELECT MAX(id) FROM {t}"), [], |r| r.get(0))?;
-        *slot = n.map(|n| ItemId::new(kind, n.max(0) as u64));
+        *slot = n.map(|n| item(kind, n));
     }
     let key_names = keys(conn)?.into_iter().map(|k| k.name).collect();
     Ok(Extent {
@@ -1325,7 +1296,7 @@ pub fn extent(conn: &Connection) -> Result<Extent> {
 /// verifies, the counts [`ids_before`] makes.
 fn last_ids_before(conn: &Connection, seq: u64) -> Result<[u64; 3]> {
     let mut out = [0u64; 3];
-    for (i, t) in ["sources", "claims", "annotations"].iter().enumerate() {
+    for (i, t) in IdKind::ALL.map(crate::log::table_of).iter().enumerate() {
         let n: Option<i64> = conn
             .query_row(
                 &format!("SELECT id FROM {t} WHERE seq < ? ORDER BY seq DESC LIMIT 1"),

@@ -81,7 +81,6 @@ pub struct Counts {
 pub struct Report {
     pub origin: Option<String>,
     pub entries: u64,
-    #[serde(serialize_with = "opt_hex")]
     pub head: Option<Hash>,
     pub counts: Counts,
     pub checks: Vec<&'static str>,
@@ -91,17 +90,9 @@ pub struct Report {
     pub more_problems: u64,
     /// Tree size and root of the log as verified.
     pub tree_size: TreeSize,
-    #[serde(with = "crate::model::hex_hash")]
     pub tree_root: Hash,
     /// Kept checkpoints checked against the log (`verify --checkpoint`).
     pub checkpoints: Vec<CheckpointCheck>,
-}
-
-fn opt_hex<S: serde::Serializer>(h: &Option<Hash>, s: S) -> std::result::Result<S::Ok, S::Error> {
-    match h {
-        Some(h) => s.serialize_str(&h.to_hex()),
-        None => s.serialize_none(),
-    }
 }
 
 /// How many problems are listed in full.
@@ -177,7 +168,6 @@ impl std::fmt::Display for CheckpointStatus {
 pub struct CheckpointCheck {
     pub name: String,
     pub size: TreeSize,
-    #[serde(with = "crate::model::hex_hash")]
     pub root: Hash,
     pub status: CheckpointStatus,
     /// Who signed it (names of keys that verified).

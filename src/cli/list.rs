@@ -187,7 +187,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let recorded = period(&a)?;
     let store = ctx.open()?;
     let conn = store.conn();
-    let e = query::extent(conn)?;
+    // Widths for a table printed as it is read; JSON and the short lists
+    // (keys, speakers) need none.
+    let e = match a.what {
+        What::Sources | What::Claims | What::Annotations if !ctx.json => query::extent(conn)?,
+        _ => query::Extent::default(),
+    };
     let last = |k: IdKind| output::widest(e.last_items[k.index()].map(|i| i.to_string()));
     match a.what {
         What::Sources => {

@@ -22,7 +22,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if let Some(seq) = a.seq {
         return one(&store, seq, &a);
     }
-    let e = claimtrail::query::extent(store.conn())?;
+    // Widths for a table printed as it is read; JSON needs none.
+    let e = if ctx.json {
+        claimtrail::query::Extent::default()
+    } else {
+        claimtrail::query::extent(store.conn())?
+    };
     let hints = [
         output::widest(e.last_seq.map(|s| s.to_string())),
         0,

@@ -49,7 +49,7 @@ impl Table {
     /// Most display columns of a cell.
     const MAX: usize = 60;
     /// Rows held before the widths settle and rows print as they come.
-    pub const SETTLE: usize = 1000;
+    const SETTLE: usize = 1000;
 
     pub fn new(header: &[&str]) -> Table {
         let mut t = Table {

@@ -29,9 +29,7 @@ struct Inclusion {
     id: Option<String>,
     leaf_index: u64,
     tree_size: u64,
-    #[serde(with = "claimtrail::model::hex_hash")]
     leaf_hash: Hash,
-    #[serde(with = "claimtrail::model::hex_hash")]
     root: Hash,
     against: String,
     proof: Vec<String>,

@@ -597,11 +597,14 @@ fn lists_of_what_was_recorded_in_a_period() {
         )
         .ok();
     }
-    let ids = |args: &[&str]| -> Vec<String> {
+    // The annotations of C2 listed with `args`, "now" being `now` if given.
+    let ids_at = |now: Option<&str>, args: &[&str]| -> Vec<String> {
         let mut all = vec!["--json", "list", "annotations", "--claim", "C2"];
         all.extend_from_slice(args);
-        json_ids(w.run(None, &all).ok())
+        let env: Vec<(&str, &str)> = now.map(|t| ("CLAIMTRAIL_NOW", t)).into_iter().collect();
+        json_ids(w.run_with(None, &env, &all, None).ok())
     };
+    let ids = |args: &[&str]| ids_at(None, args);
     // A date is the whole day in UTC, at either end.
     assert_eq!(
         ids(&["--since", "2026-11-29", "--until", "2026-11-29"]),
@@ -624,12 +627,7 @@ fn lists_of_what_was_recorded_in_a_period() {
     // 30th): yesterday is the whole 29th; 36 hours back is the 29th at
     // midnight, 37 hours back the 28th at 23:00; a day back, the 29th at
     // noon.
-    let back = |args: &[&str]| -> Vec<String> {
-        let mut all = vec!["--json", "list", "annotations", "--claim", "C2"];
-        all.extend_from_slice(args);
-        let now = [("CLAIMTRAIL_NOW", "2026-11-30T12:00:00Z")];
-        json_ids(w.run_with(None, &now, &all, None).ok())
-    };
+    let back = |args: &[&str]| ids_at(Some("2026-11-30T12:00:00Z"), args);
     assert_eq!(back(&["--since", "yesterday"]), ["A3", "A4"]);
     assert_eq!(back(&["--until", "yesterday"]), ["A2", "A3"]);
     assert_eq!(back(&["--since", "today"]), ["A4"]);

@@ -484,13 +484,13 @@ impl BundleCheck {
             (Err(_), Ok(_)) => {}
         }
         let mut valid = true;
-        if let Err(Violation { check, detail }) = auth {
+        if let Err(Violation { check, detail, .. }) = auth {
             self.problem(e, kind, check, detail);
             valid = false;
         }
         match rules::check_body(&self.h, &p.header, &p.body) {
             Ok(Ok(())) => {}
-            Ok(Err(Violation { check, detail })) => {
+            Ok(Err(Violation { check, detail, .. })) => {
                 self.problem(e, kind, check, detail);
                 valid = false;
             }

@@ -1083,13 +1083,13 @@ impl<'a> Importer<'a> {
                         if *r == l.claim {
                             return Err(Error::invalid(
                                 format!("{what} links {r} to itself"),
-                                "fix the value and run the import again",
+                                "a claim corroborates or contradicts other claims: name another one",
                             ));
                         }
                         if seen.contains(&r.as_str()) {
                             return Err(Error::invalid(
                                 "a claim is listed twice in corroborates/contradicts",
-                                "fix the value and run the import again",
+                                "list each claim once, as corroborated or as contradicted",
                             ));
                         }
                         seen.push(r);

@@ -37,6 +37,16 @@ impl PublicKey {
         PublicKey::from_ssh(ssh)
     }
 
+    /// The public key of an OpenSSH key file, public (`.pub`) or private:
+    /// a private key file holds its public half in clear, so this asks for
+    /// no passphrase and reads nothing secret.
+    pub fn from_key_file(text: &str) -> Result<PublicKey, String> {
+        match PrivateKey::from_openssh(text.trim().as_bytes()) {
+            Ok(private) => PublicKey::from_ssh(private.public_key().clone()),
+            Err(_) => PublicKey::from_openssh(text),
+        }
+    }
+
     fn from_ssh(mut ssh: SshPublicKey) -> Result<PublicKey, String> {
         if ssh.algorithm() != Algorithm::Ed25519 {
             return Err(format!(

@@ -934,12 +934,15 @@ fn authorization_error(
 pub(crate) const FIX_AND_RUN_AGAIN: &str = "fix the value and run the command again";
 
 fn refused(v: Violation) -> Error {
-    let hint = match v.check {
-        Check::Reference => "check the ids with `claimtrail list`",
-        Check::Quote => "check --span against `claimtrail show S<n>`",
-        Check::Authorization => "sign with an enrolled key that has the role",
-        _ => FIX_AND_RUN_AGAIN,
-    };
+    let hint = v.hint.unwrap_or_else(|| {
+        match v.check {
+            Check::Reference => "check the ids with `claimtrail list`",
+            Check::Quote => "check --span against `claimtrail show S<n>`",
+            Check::Authorization => "sign with an enrolled key that has the role",
+            _ => FIX_AND_RUN_AGAIN,
+        }
+        .to_string()
+    });
     Error::invalid(v.detail, hint)
 }
 

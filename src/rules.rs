@@ -80,12 +80,25 @@ impl std::fmt::Display for Check {
 pub struct Violation {
     pub check: Check,
     pub detail: String,
+    /// What the person appending the entry can do about it, where the rule
+    /// knows better than the check's general advice (the append path says
+    /// it; verify and verify-bundle, which report entries already signed,
+    /// do not).
+    pub hint: Option<String>,
 }
 
 fn v(check: Check, detail: impl Into<String>) -> Violation {
     Violation {
         check,
         detail: detail.into(),
+        hint: None,
+    }
+}
+
+impl Violation {
+    fn hint(mut self, hint: impl Into<String>) -> Violation {
+        self.hint = Some(hint.into());
+        self
     }
 }
 
@@ -320,6 +333,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                         k.enrolled,
                         k.name
                     ),
+                )
+                .hint(
+                    "a key is enrolled once, as `claimtrail key list` shows; for another role, \
+                     make a new key and enroll that",
                 )));
             }
         }
@@ -328,22 +345,27 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(v(
                     Check::Reference,
                     format!("key {} is not enrolled", b.fingerprint),
-                )));
+                )
+                .hint("see `claimtrail key list` for the enrolled keys")));
             };
             if let Some(r) = k.revoked {
                 return Ok(Err(v(
                     Check::Body,
                     format!("key {} was already revoked at entry {r}", b.fingerprint),
-                )));
+                )
+                .hint("nothing to do: see `claimtrail key list`")));
             }
             if k.role == Role::Admin && h.active_admins()? <= 1 {
                 return Ok(Err(v(
                     Check::Body,
                     format!("key {} is the last admin key; revoking it would leave nobody able to enroll keys", b.fingerprint),
-                )));
+                )
+                .hint("enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key")));
             }
             if b.reason.trim().is_empty() {
-                return Ok(Err(v(Check::Body, "a revocation needs a reason")));
+                return Ok(Err(v(Check::Body, "a revocation needs a reason").hint(
+                    "say why with --reason: it is signed, and `claimtrail key list` shows it",
+                )));
             }
         }
         Body::SourceAdd(b) => {
@@ -376,7 +398,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 }
             }
             if has_duplicates(&b.derived_from) {
-                return Ok(Err(v(Check::Body, "derived_from lists a source twice")));
+                return Ok(Err(v(Check::Body, "derived_from lists a source twice")
+                    .hint("list each source once")));
             }
         }
         Body::SourceRedact(b) => {
@@ -387,10 +410,13 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(v(
                     Check::Body,
                     format!("{} is already redacted", b.source.id),
-                )));
+                )
+                .hint("nothing to do: its text is already gone")));
             }
             if b.reason.trim().is_empty() {
-                return Ok(Err(v(Check::Body, "a redaction needs a reason")));
+                return Ok(Err(v(Check::Body, "a redaction needs a reason").hint(
+                    "say why with --reason: it is signed, and `claimtrail show` shows it",
+                )));
             }
         }
         Body::ClaimAdd(b) => {
@@ -443,6 +469,9 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                         return Ok(Err(v(
                             Check::Body,
                             format!("{what} links {} to itself", r.id),
+                        )
+                        .hint(
+                            "a claim corroborates or contradicts other claims: name another one",
                         )));
                     }
                 }
@@ -453,7 +482,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(v(
                     Check::Body,
                     "a claim is listed twice in corroborates/contradicts",
-                )));
+                )
+                .hint("list each claim once, as corroborated or as contradicted")));
             }
             if let Some(s) = &b.supersedes {
                 if let Err(e) = check_ref(h, "supersedes", s, IdKind::Annotation)? {
@@ -465,7 +495,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                         return Ok(Err(v(
                             Check::Body,
                             format!("{} is not an annotation of {} by the same signer, so it cannot be superseded by this one", s.id, b.claim.id),
-                        )))
+                        )
+                        .hint(format!("supersede one of your own annotations of {0}, which `claimtrail list annotations --claim {0}` lists, or none, to annotate beside the others", b.claim.id))))
                     }
                     None => return Ok(Err(v(Check::Reference, format!("{} is unknown", s.id)))),
                 }

@@ -995,11 +995,11 @@ impl<'c> Verifier<'c> {
             (Ok((_, Ok(()))), _) => {}
         }
         let mut valid = true;
-        if let Err(Violation { check, detail }) = auth {
+        if let Err(Violation { check, detail, .. }) = auth {
             self.problem(s, k, id, check, detail);
             valid = false;
         }
-        if let Err(Violation { check, detail }) = rules::check_body(self, h, &parsed.body)? {
+        if let Err(Violation { check, detail, .. }) = rules::check_body(self, h, &parsed.body)? {
             self.problem(s, k, id, check, detail);
             valid = false;
         }

@@ -24,6 +24,7 @@ pub enum CheckpointCommand {
     /// Add your cosignature (C2SP tlog-cosignature) to a checkpoint file,
     /// after checking that this log contains that tree (auditor key).
     Cosign {
+        /// The checkpoint file (a C2SP signed note), as `checkpoint` writes it.
         file: PathBuf,
         /// Write the cosigned note here (default: update FILE in place).
         #[arg(long)]
@@ -31,6 +32,7 @@ pub enum CheckpointCommand {
     },
     /// Check a checkpoint file against C2SP verifier keys (no database needed).
     Verify {
+        /// The checkpoint file (a C2SP signed note).
         file: PathBuf,
         /// Verifier keys `name+keyid+base64`, e.g. from `claimtrail key vkey`.
         #[arg(long, required = true, num_args = 1..)]

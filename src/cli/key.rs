@@ -11,6 +11,7 @@ use std::path::PathBuf;
 pub enum KeyCommand {
     /// Make a new OpenSSH ed25519 key: PATH (mode 0600) and PATH.pub.
     New {
+        /// Where to write the private key (PATH.pub gets the public key).
         path: PathBuf,
         /// Comment stored in the key (default: the file name).
         #[arg(long)]
@@ -33,7 +34,13 @@ pub enum KeyCommand {
     },
     /// Revoke a key from now on (admin only); what it signed before stays valid.
     Revoke {
-        fingerprint: String,
+        /// The key: its fingerprint (`SHA256:…`), its .pub file (or private
+        /// key file), or the whole name it was enrolled with, as `claimtrail
+        /// key list` shows.
+        #[arg(value_name = "KEY")]
+        which: String,
+        /// Why (a lost laptop, someone leaving): signed with the revocation,
+        /// and shown by `key list`.
         #[arg(long)]
         reason: String,
     },
@@ -58,10 +65,7 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
             role,
             name,
         } => add(ctx, pubkey_file, role, name),
-        KeyCommand::Revoke {
-            fingerprint,
-            reason,
-        } => revoke(ctx, fingerprint, reason),
+        KeyCommand::Revoke { which, reason } => revoke(ctx, which, reason),
         KeyCommand::List => list(ctx),
         KeyCommand::AllowedSigners => allowed_signers(ctx),
         KeyCommand::Vkey => super::checkpoint::vkeys(ctx),
@@ -172,31 +176,87 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     Ok(Outcome::Done)
 }
 
-fn revoke(ctx: &Ctx, fingerprint: String, reason: String) -> Result<Outcome> {
-    let fp: Fingerprint = fingerprint
-        .parse()
-        .map_err(|e: claimtrail::model::BadFingerprint| {
-            Error::invalid(
-                e.to_string(),
-                "copy the fingerprint from `claimtrail key list`",
-            )
-        })?;
+fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
     let mut store = ctx.open()?;
+    let fp = key_to_revoke(store.conn(), &key)?;
     let signer = ctx.signer()?;
     let body = Body::KeyRevoke(KeyRevoke {
         fingerprint: fp.clone(),
         reason,
     });
     let e = append(&mut store, &signer, NewEntry::new(body))?;
+    let name = claimtrail::query::key_name(store.conn(), fp.as_str())?;
     if ctx.json {
-        output::json(&serde_json::json!({"revoked": fp.as_str(), "entry": e}))?;
+        output::json(&serde_json::json!({"revoked": fp.as_str(), "name": name, "entry": e}))?;
     } else {
         println!(
-            "revoked {fp} at entry {}; what it signed before stays valid",
+            "revoked {name} ({fp}) at entry {}; what it signed before stays valid",
             e.seq
         );
     }
     Ok(Outcome::Done)
+}
+
+/// The fingerprint of the key `key revoke` is given: a fingerprint, a
+/// key file (public, or private: its public half), or a key's whole
+/// enrolled name (case and typography aside; of several keys so named, the
+/// one not revoked). Not part of a name, as `list --by` takes: a revocation cannot
+/// be taken back, so the key must be named without doubt.
+fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> {
+    if key.starts_with("SHA256:") {
+        return key.parse().map_err(|e: claimtrail::model::BadFingerprint| {
+            Error::invalid(
+                e.to_string(),
+                "copy the fingerprint from `claimtrail key list`",
+            )
+        });
+    }
+    let path = PathBuf::from(key);
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+            path: path.clone(),
+            reason: keys::io_reason(&e),
+        })?;
+        return PublicKey::from_key_file(&text)
+            .map(|k| k.fingerprint().clone())
+            .map_err(|e| {
+                Error::invalid(
+                    format!("{}: {e}", path.display()),
+                    "give the key's .pub file or private key file, its fingerprint, or its name",
+                )
+            });
+    }
+    let keys = claimtrail::query::keys(conn)?;
+    let mut named: Vec<_> = keys
+        .iter()
+        .filter(|k| claimtrail::text::same_name(&k.name, key))
+        .collect();
+    if named.len() > 1 && named.iter().any(|k| k.revoked_seq.is_none()) {
+        // A name reused for a new key: the old one is revoked already.
+        named.retain(|k| k.revoked_seq.is_none());
+    }
+    match named.as_slice() {
+        [k] => Ok(k.fingerprint.clone()),
+        [] => Err(Error::invalid(
+            format!(
+                "no key file `{0}`, and no key in this log is named `{0}`",
+                claimtrail::text::escape(key)
+            ),
+            "give the key's fingerprint, its .pub file or its whole name, as `claimtrail key list` shows them",
+        )),
+        many => Err(Error::invalid(
+            format!(
+                "{} keys are named `{}`: {}",
+                many.len(),
+                claimtrail::text::escape(key),
+                many.iter()
+                    .map(|k| k.fingerprint.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "give the fingerprint of the one you mean",
+        )),
+    }
 }
 
 pub fn list(ctx: &Ctx) -> Result<Outcome> {

@@ -6,9 +6,13 @@ use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum What {
+    /// The sources, with their kind, publisher and title.
     Sources,
+    /// The claims, with their speakers and current verdicts.
     Claims,
+    /// The analysts' annotations, superseded ones included.
     Annotations,
+    /// The enrolled keys, as `key list`.
     Keys,
     /// The speakers of the claims, with their claims and reliability grades.
     Speakers,
@@ -24,7 +28,7 @@ impl What {
     }
 }
 
-/// List sources, claims, annotations or keys; sources, claims and
+/// List sources, claims, annotations, keys or speakers; sources, claims and
 /// annotations can be narrowed down (every condition given must hold).
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -66,7 +66,7 @@ pub enum Command {
     Claim(claim::ClaimCommand),
     /// Record your signed judgment of a claim.
     Annotate(annotate::Args),
-    /// List sources, claims, annotations or keys.
+    /// List sources, claims, annotations, keys or speakers.
     List(list::Args),
     /// Show one source, claim or annotation in full.
     Show(show::Args),

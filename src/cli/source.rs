@@ -13,7 +13,10 @@ pub enum SourceCommand {
     Add(AddArgs),
     /// Remove a source's stored text (admin only); its hash stays signed.
     Redact {
+        /// The source, e.g. S1.
         id: String,
+        /// Why (a court order, a person's safety): signed with the
+        /// redaction, and shown by `show`.
         #[arg(long)]
         reason: String,
     },

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 /// source hashes and quotes. Exit 0 ok, 1 problems, 2 could not run.
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The bundle file, as `claimtrail export` writes it.
     pub bundle: PathBuf,
     /// The log's verifier key(s) (from `claimtrail key vkey`), obtained
     /// independently: without one, the bundle is only checked against

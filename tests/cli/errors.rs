@@ -299,13 +299,28 @@ fn bad_input_leaves_the_log_unchanged() {
             "--contradicts",
             "C1",
         ],
-        "links C1 to itself",
+        "links C1 to itself (hint: a claim corroborates or contradicts other claims: name another one)",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--contradicts",
+            "C2",
+            "--corroborates",
+            "C2",
+        ],
+        "a claim is listed twice in corroborates/contradicts (hint: list each claim once, as corroborated or as contradicted)",
     );
     refused(
         &w,
         Some("admin"),
         &["annotate", "C2", "--verdict", "false", "--supersedes", "A1"],
-        "by the same signer",
+        "A1 is not an annotation of C2 by the same signer, so it cannot be superseded by this one (hint: supersede one of your own annotations of C2, which `claimtrail list annotations --claim C2` lists, or none, to annotate beside the others)",
     );
     refused(
         &w,
@@ -334,7 +349,7 @@ fn bad_input_leaves_the_log_unchanged() {
         &w,
         Some("admin"),
         &["key", "add", "analyst.pub", "--role", "analyst"],
-        "already enrolled",
+        "already enrolled (entry 1) as Rana Haddad (hint: a key is enrolled once, as `claimtrail key list` shows; for another role, make a new key and enroll that)",
     );
     refused(
         &w,
@@ -471,4 +486,104 @@ fn bench_steps_meant_for_its_children_are_refused_clearly() {
     )
     .error("unknown bench step `everything`");
     assert!(!dir.exists());
+}
+
+#[test]
+fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
+    let w = Work::with_claims();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "admin.pub", "--reason", "x"],
+        "is the last admin key; revoking it would leave nobody able to enroll keys (hint: enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key)",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "nobody", "--reason", "x"],
+        "no key file `nobody`, and no key in this log is named `nobody` (hint: give the key's fingerprint, its .pub file or its whole name, as `claimtrail key list` shows them)",
+    );
+    // Part of a name is not enough to revoke (it cannot be taken back).
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "Rana", "--reason", "x"],
+        "no key in this log is named `Rana`",
+    );
+    std::fs::write(w.path("junk"), "not a key\n").unwrap();
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "revoke",
+            w.path("junk").to_str().unwrap(),
+            "--reason",
+            "x",
+        ],
+        "not an OpenSSH public key",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "auditor.pub", "--reason", " "],
+        "a revocation needs a reason (hint: say why with --reason: it is signed, and `claimtrail key list` shows it)",
+    );
+    // The .pub file, as `key add` took it.
+    let out = w.run(
+        Some("admin"),
+        &["key", "revoke", "auditor.pub", "--reason", "left the desk"],
+    );
+    assert!(
+        out.ok().starts_with("revoked auditor (SHA256:") && out.ok().contains(") at entry 7;"),
+        "{}",
+        out.ok()
+    );
+    // The private key file names the same key (its public half is in clear).
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "auditor", "--reason", "x"],
+        "was already revoked at entry 7 (hint: nothing to do: see `claimtrail key list`)",
+    );
+    // The whole enrolled name, case and spacing aside.
+    let out = w.run(
+        Some("admin"),
+        &[
+            "--json",
+            "key",
+            "revoke",
+            "rana  HADDAD",
+            "--reason",
+            "laptop stolen",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(json["name"], "Rana Haddad");
+    assert_eq!(json["entry"]["seq"], 8);
+    let listed = w.run(None, &["key", "list"]);
+    assert!(
+        listed.ok().contains("revoked at 8: laptop stolen"),
+        "{}",
+        listed.ok()
+    );
+
+    refused(
+        &w,
+        Some("admin"),
+        &["source", "redact", "S1", "--reason", ""],
+        "a redaction needs a reason (hint: say why with --reason: it is signed, and `claimtrail show` shows it)",
+    );
+    w.run(
+        Some("admin"),
+        &["source", "redact", "S1", "--reason", "court order"],
+    )
+    .ok();
+    refused(
+        &w,
+        Some("admin"),
+        &["source", "redact", "S1", "--reason", "again"],
+        "S1 is already redacted (hint: nothing to do: its text is already gone)",
+    );
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }

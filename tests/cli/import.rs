@@ -510,7 +510,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"annotation","claim":"C2","verdict":"false","supersedes":"A1"}"#.to_vec(),
-            "A1 is not an annotation of C2 by the same signer",
+            "A1 is not an annotation of C2 by the same signer, so it cannot be superseded by this one (hint: supersede one of your own annotations of C2, which `claimtrail list annotations --claim C2` lists, or none, to annotate beside the others; nothing was imported)",
         ),
         (
             br#"{"type":"source","text":"","kind":"tweet"}"#.to_vec(),
@@ -534,7 +534,7 @@ fn bad_lines_are_named_and_change_nothing() {
         (
             br#"{"type":"annotation","claim":"@x","verdict":"false","contradicts":["@x"]}"#
                 .to_vec(),
-            "contradicts links @x to itself",
+            "contradicts links @x to itself (hint: a claim corroborates or contradicts other claims: name another one; nothing was imported)",
         ),
         (
             br#"{"type":"annotation","claim":"@x","verdict":"false","supersedes":"@x"}"#.to_vec(),

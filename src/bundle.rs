@@ -70,8 +70,9 @@ pub struct BundleSource {
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// Builds a bundle for `ids`. Uses the latest stored checkpoint that covers
-/// every entry; if there is none and `signer` (an admin) is given, signs a
-/// new one first.
+/// every entry; if there is none and `signer` is an active admin key, signs
+/// a new one first. Any other key is not asked to sign (an analyst's
+/// export would only be refused by the rules, in terms of entry kinds).
 pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Result<Bundle> {
     let origin = store.origin()?;
     let seqs = closure(store.conn(), ids)?;
@@ -79,15 +80,38 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
     let stored = query::checkpoints(store.conn())?
         .into_iter()
         .rfind(|c| c.size.0 > last);
-    let note =
-        match (stored, signer) {
-            (Some(c), _) => c.note,
-            (None, Some(s)) => crate::log::checkpoint(store, s)?.1.to_string(),
-            (None, None) => return Err(Error::invalid(
+    let note = match (stored, signer) {
+        (Some(c), _) => c.note,
+        (None, Some(s)) => {
+            let history = crate::log::StoreHistory { conn: store.conn() };
+            match history.key(s.fingerprint())?.as_deref() {
+                Some(k) if k.role == Role::Admin && k.revoked.is_none() => {
+                    crate::log::checkpoint(store, s)?.1.to_string()
+                }
+                k => {
+                    let whose = match k {
+                        None => format!("your key {} is not enrolled", s.fingerprint()),
+                        Some(k) if k.revoked.is_some() => {
+                            format!("your key ({}) is revoked", k.name)
+                        }
+                        Some(k) => format!("your key ({}) is an {} key", k.name, k.role),
+                    };
+                    return Err(Error::invalid(
+                        format!(
+                            "no checkpoint covers these entries yet, and only an admin may sign one: {whose}"
+                        ),
+                        "ask an admin to run `claimtrail checkpoint`, then export again",
+                    ));
+                }
+            }
+        }
+        (None, None) => {
+            return Err(Error::invalid(
                 "no checkpoint covers these entries yet",
                 "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
-            )),
-        };
+            ))
+        }
+    };
     let cp = Checkpoint::parse(
         SignedNote::parse(note.as_bytes())
             .map_err(|e| Error::Internal(e.to_string()))?

@@ -54,15 +54,27 @@ fn usage_error(e: &clap::Error) -> String {
     let what = what.strip_prefix("error: ").unwrap_or(&what);
     let rest: Vec<&str> = lines.collect();
     let tip = rest.iter().find_map(|l| l.strip_prefix("tip: "));
-    let usage = rest.iter().find_map(|l| l.strip_prefix("Usage: "));
+    // The usage of the (sub)command given: not clap's usage line, which
+    // lists the options given as if they were required, --db and --key
+    // among them when they come from the environment.
+    let mut cmd = <cli::Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let mut path = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if let Some(sub) = cmd.find_subcommand_mut(&arg) {
+            path.push(arg);
+            cmd = sub.clone();
+        }
+    }
+    let usage = rest
+        .iter()
+        .any(|l| l.starts_with("Usage: "))
+        .then(|| cmd.render_usage().to_string())
+        .map(|u| u.trim().trim_start_matches("Usage: ").to_string());
     // `claimtrail CMD --help` for the subcommand given, if any.
-    let top = <cli::Cli as clap::CommandFactory>::command();
-    let help = match std::env::args()
-        .skip(1)
-        .find(|a| top.find_subcommand(a).is_some())
-    {
-        Some(cmd) => format!("`claimtrail {cmd} --help`"),
-        None => "`claimtrail --help`".to_string(),
+    let help = match path.is_empty() {
+        false => format!("`claimtrail {} --help`", path.join(" ")),
+        true => "`claimtrail --help`".to_string(),
     };
     let hint = match (tip, usage) {
         (Some(tip), _) => tip.to_string(),

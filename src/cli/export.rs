@@ -46,11 +46,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             &serde_json::json!({"out": a.out, "entries": bundle.entries.len(), "sources": bundle.sources.len()}),
         )?;
     } else {
+        let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
         println!(
-            "wrote {} ({} entries, {} source texts, with a checkpoint and an inclusion proof for each entry)",
+            "wrote {} ({} entries, {texts} source text{}, with a checkpoint and an inclusion proof for each entry)",
             a.out.display(),
             bundle.entries.len(),
-            bundle.sources.iter().filter(|s| s.text.is_some()).count()
+            if texts == 1 { "" } else { "s" },
         );
         println!(
             "check it anywhere with `claimtrail verify-bundle {}`",

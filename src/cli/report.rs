@@ -18,8 +18,8 @@ pub struct Args {
     /// Sources, claims or annotations to report on (S<n>, C<n>, A<n>);
     /// default: everything.
     pub ids: Vec<String>,
-    /// Output format.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
+    /// Output format (md, the readable Markdown report, unless told).
+    #[arg(long, default_value = "md", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
     pub format: String,
     /// Write the report to FILE (replaced whole, never half-written)
     /// instead of standard output.

@@ -273,3 +273,41 @@ fn redacted_sources_export_and_verify_as_redacted() {
     )
     .error("no claim C9");
 }
+
+/// An analyst hands a claim on: export needs a signed checkpoint covering
+/// its entries, which only an admin signs. Without one, the analyst is told
+/// so (not refused in terms of entry kinds), and nothing is written.
+#[test]
+fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
+    let w = Work::with_claims();
+    let out = w.path("c1.bundle");
+    let args = ["export", "C1", "--out", out.to_str().unwrap()];
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &args).error(
+        "no checkpoint covers these entries yet, and only an admin may sign one: your key (Rana Haddad) is an analyst key (hint: ask an admin to run `claimtrail checkpoint`, then export again)",
+    );
+    w.run(None, &args).error(
+        "no checkpoint covers these entries yet (hint: make one with `claimtrail checkpoint` (admin), or pass an admin --key to export)",
+    );
+    assert!(before == w.db_bytes() && !out.exists());
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", w.path("cp").to_str().unwrap()],
+    )
+    .ok();
+    let wrote = w.run(Some("analyst"), &args);
+    assert!(
+        wrote.ok().starts_with("wrote ")
+            && wrote
+                .stdout
+                .contains("(6 entries, 1 source text, with a checkpoint"),
+        "{}",
+        wrote.stdout
+    );
+    let checked = w.run(None, &["verify-bundle", out.to_str().unwrap()]);
+    assert!(
+        checked.ok().contains("OK: every signature"),
+        "{}",
+        checked.stdout
+    );
+}

@@ -450,6 +450,14 @@ fn usage_errors_are_one_line_with_a_hint() {
         "{}",
         r.stderr
     );
+    // The usage is the command's own: the options that the environment
+    // gives (CLAIMTRAIL_DB, CLAIMTRAIL_KEY) are not listed as if required.
+    w.run(Some("admin"), &["export", "C1"]).error(
+        "the following required arguments were not provided: --out <OUT> (hint: usage: claimtrail export [OPTIONS] --out <OUT> <IDS>...; more in `claimtrail export --help`)",
+    );
+    w.run(Some("admin"), &["key", "revoke", "analyst.pub"]).error(
+        "(hint: usage: claimtrail key revoke [OPTIONS] --reason <REASON> <KEY>; more in `claimtrail key revoke --help`)",
+    );
     w.run(None, &["verfy"])
         .error("unrecognized subcommand 'verfy' (hint: some similar subcommands exist");
     w.run(None, &["show", "C1", "--bogus"])

@@ -47,8 +47,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     );
     let c = &report.counts;
     println!(
-        "  contents  {} entries: {} keys, {} source, {} claims, {} annotations",
-        report.entries, c.keys, c.sources, c.claims, c.annotations
+        "  contents  {}: {}, {}, {}, {}",
+        output::count(report.entries, "entry"),
+        output::count(c.keys, "key"),
+        output::count(c.sources, "source"),
+        output::count(c.claims, "claim"),
+        output::count(c.annotations, "annotation")
     );
     println!(
         "  verify    {}",

@@ -126,26 +126,30 @@ fn print_summary(file: &Path, s: &Summary) {
         file.display().to_string()
     };
     let name = claimtrail::text::escape(&name).into_owned();
+    let kinds = |c: &claimtrail::import::Counts| {
+        format!(
+            "{}, {}, {}",
+            output::count(c.sources, "source"),
+            output::count(c.claims, "claim"),
+            output::count(c.annotations, "annotation")
+        )
+    };
     println!(
-        "read {} lines from {name} ({} blank)",
-        s.lines, s.blank_lines
+        "read {} from {name} ({} blank)",
+        output::count(s.lines, "line"),
+        s.blank_lines
     );
     println!(
-        "appended {} entries ({} sources, {} claims, {} annotations) in {} {} of up to {}",
-        s.appended.total(),
-        s.appended.sources,
-        s.appended.claims,
-        s.appended.annotations,
-        s.batches,
-        if s.batches == 1 { "batch" } else { "batches" },
+        "appended {} ({}) in {} of up to {}",
+        output::count(s.appended.total(), "entry"),
+        kinds(&s.appended),
+        output::count(s.batches, "batch"),
         s.batch_size
     );
     println!(
-        "skipped {} lines already in the log ({} sources, {} claims, {} annotations)",
-        s.skipped.total(),
-        s.skipped.sources,
-        s.skipped.claims,
-        s.skipped.annotations
+        "skipped {} already in the log ({})",
+        output::count(s.skipped.total(), "line"),
+        kinds(&s.skipped)
     );
     println!(
         "took {:.2} s ({:.0} entries/s)",

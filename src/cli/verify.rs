@@ -45,8 +45,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             report.head.map_or("-".into(), |h| h.to_hex())
         );
         println!(
-            "{} keys ({} revoked), {} sources ({} redacted), {} claims, {} annotations",
-            c.keys, c.revoked_keys, c.sources, c.redacted_sources, c.claims, c.annotations
+            "{} ({} revoked), {} ({} redacted), {}, {}",
+            output::count(c.keys, "key"),
+            c.revoked_keys,
+            output::count(c.sources, "source"),
+            c.redacted_sources,
+            output::count(c.claims, "claim"),
+            output::count(c.annotations, "annotation")
         );
         println!("tree: size {}, root {}", report.tree_size, report.tree_root);
         println!("checks: {}", report.checks.join(", "));

@@ -40,10 +40,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::json(&r)?;
     } else {
         println!(
-            "bundle of log {}: {} entries, {} sources ({} redacted), claims {}",
+            "bundle of log {}: {}, {} ({} redacted), claims {}",
             escape(&r.origin),
-            r.entries,
-            r.sources,
+            output::count(r.entries as u64, "entry"),
+            output::count(r.sources as u64, "source"),
             r.redacted_sources,
             r.claims.join(", ")
         );

@@ -260,7 +260,7 @@ fn redacted_sources_export_and_verify_as_redacted() {
         .unwrap()
         .contains("@SyriaCivilDef"));
     let r = check(&w, &b, None);
-    assert!(r.ok().contains("1 sources (1 redacted)"), "{}", r.stdout);
+    assert!(r.ok().contains("1 source (1 redacted)"), "{}", r.stdout);
     // export refuses to overwrite, and an unknown id.
     w.run(
         Some("admin"),

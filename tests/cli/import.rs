@@ -87,7 +87,7 @@ fn imports_sources_claims_and_annotations_of_the_fixture() {
         "{text}"
     );
     assert!(
-        text.contains("appended 9 entries (1 sources, 4 claims, 4 annotations)"),
+        text.contains("appended 9 entries (1 source, 4 claims, 4 annotations)"),
         "{text}"
     );
     assert!(text.contains("skipped 0 lines"), "{text}");

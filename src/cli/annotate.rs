@@ -23,7 +23,7 @@ pub struct Args {
     /// A note (use --edit for a long one).
     #[arg(long, conflicts_with = "edit")]
     pub note: Option<String>,
-    /// Write the note in $EDITOR.
+    /// Write the note in your editor ($VISUAL, else $EDITOR, else vi).
     #[arg(long)]
     pub edit: bool,
     /// Claims this one corroborates (agrees with).
@@ -79,12 +79,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// Opens $EDITOR (then $VISUAL, then `vi`) on a temporary file and returns
-/// the note without `#` comment lines; an empty note aborts.
+/// Opens the user's editor on a temporary file and returns the note
+/// without `#` comment lines; an empty note aborts. The editor is $VISUAL,
+/// else $EDITOR, else `vi`, as git and most Unix tools choose it (a
+/// variable set but empty counts as unset).
 fn edit_note(claim: &str) -> Result<String> {
-    let editor = std::env::var("EDITOR")
-        .or_else(|_| std::env::var("VISUAL"))
-        .unwrap_or_else(|_| "vi".into());
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".into());
     let file = tempfile::Builder::new()
         .prefix("claimtrail-note-")
         .suffix(".md")
@@ -104,7 +108,7 @@ fn edit_note(claim: &str) -> Result<String> {
         .map_err(|e| {
             Error::invalid(
                 format!("cannot run the editor `{editor}`: {e}"),
-                "set EDITOR, or use --note",
+                "set VISUAL or EDITOR to your editor, or use --note",
             )
         })?;
     if !status.success() {

@@ -126,6 +126,8 @@ impl Work {
             .env_remove("CLAIMTRAIL_KEY")
             .env_remove("CLAIMTRAIL_PASSPHRASE")
             .env_remove("CLAIMTRAIL_NOW")
+            .env_remove("VISUAL")
+            .env_remove("EDITOR")
             .env("CLAIMTRAIL_DB", &self.db)
             .env("NO_COLOR", "1");
         if let Some(k) = key {

@@ -448,6 +448,35 @@ fn long_notes_are_written_in_the_editor() {
     )
     .error("the note is empty");
     assert!(before == w.db_bytes());
+    // $VISUAL comes before $EDITOR, as in git; one set but empty is skipped.
+    let a = w.run_with(
+        Some("analyst"),
+        &[("VISUAL", "sed -i '1i From VISUAL.'"), ("EDITOR", "false")],
+        &["annotate", "C2", "--verdict", "corroborated", "--edit"],
+        None,
+    );
+    assert_eq!(a.ok().trim(), "A3");
+    let a = w.run_with(
+        Some("analyst"),
+        &[("VISUAL", " "), ("EDITOR", "sed -i '1i From EDITOR.'")],
+        &["annotate", "C1", "--verdict", "disputed", "--edit"],
+        None,
+    );
+    assert_eq!(a.ok().trim(), "A4");
+    for (id, note) in [("A3", "From VISUAL."), ("A4", "From EDITOR.")] {
+        let v: serde_json::Value =
+            serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
+        assert_eq!(v["note"], note);
+    }
+    // An editor that fails writes nothing, and says so.
+    w.run_with(
+        Some("analyst"),
+        &[("EDITOR", "false")],
+        &["annotate", "C2", "--verdict", "false", "--edit"],
+        None,
+    )
+    .error("the editor `false` failed (exit status: 1) (hint: nothing was written; try again or use --note)");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
 
 #[test]

@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     ),
                 );
             }
-            println!("\n{} claim(s):", claims.len());
+            println!("\n{}:", output::count(claims.len() as u64, "claim"));
             for query::StandingClaim { claim: c, verdicts } in &claims {
                 let standing = if verdicts.is_empty() {
                     "not annotated".to_string()
@@ -180,14 +180,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 });
                 field("speaker reliability", &record);
             }
-            println!("\n{} annotation(s):", anns.len());
+            println!("\n{}:", output::count(anns.len() as u64, "annotation"));
             for a in &anns {
                 print_annotation(a);
             }
             if !links.is_empty() {
                 println!(
-                    "\nlinked from {} annotation(s) of other claims:",
-                    links.len()
+                    "\nlinked from {} of other claims:",
+                    output::count(links.len() as u64, "annotation")
                 );
                 for a in &links {
                     print_annotation(a);

@@ -87,8 +87,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 println!("… and {} more problems", report.more_problems);
             }
             println!(
-                "FAILED: {} problem(s) found",
-                report.problems.len() as u64 + report.more_problems
+                "FAILED: {} found",
+                output::count(report.problems.len() as u64 + report.more_problems, "problem")
             );
         }
     }

@@ -74,7 +74,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 println!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is");
             }
         } else {
-            println!("FAILED: {} problem(s) found", r.problems.len());
+            println!(
+                "FAILED: {} found",
+                output::count(r.problems.len() as u64, "problem")
+            );
         }
     }
     Ok(if r.ok {

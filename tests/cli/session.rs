@@ -777,7 +777,7 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     // and still says so, superseded.
     let c2 = w.run(None, &["show", "C2"]).ok().to_string();
     let linked = c2
-        .split("linked from 1 annotation(s) of other claims:\n")
+        .split("linked from 1 annotation of other claims:\n")
         .nth(1)
         .unwrap_or_else(|| panic!("no links in {c2}"));
     assert!(

@@ -863,6 +863,11 @@ impl<'c> Verifier<'c> {
                     "row seq {row_seq} is out of order (expected {})",
                     self.next_seq
                 )
+            } else if seq - 1 == self.next_seq {
+                format!(
+                    "entry {0} is missing (expected seq {0}, found {seq})",
+                    self.next_seq
+                )
             } else {
                 format!(
                     "entries {}..{} are missing (expected seq {}, found {seq})",

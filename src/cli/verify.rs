@@ -88,7 +88,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             }
             println!(
                 "FAILED: {} found",
-                output::count(report.problems.len() as u64 + report.more_problems, "problem")
+                output::count(
+                    report.problems.len() as u64 + report.more_problems,
+                    "problem"
+                )
             );
         }
     }

@@ -87,7 +87,14 @@ fn edited_kind_and_seq_columns() {
         .problem("entry 6 (claim.add A1)", "header");
     let w = Work::with_claims();
     w.sql("UPDATE entries SET seq = 60 WHERE seq = 6");
-    w.run(None, &["verify"]).problem("entry 60", "sequence");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 60", "sequence");
+    assert!(
+        r.stdout
+            .contains("sequence: entries 6..59 are missing (expected seq 6, found 60)"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -96,6 +103,12 @@ fn deleted_entry() {
     w.sql("DELETE FROM entries WHERE seq = 4");
     let r = w.run(None, &["verify"]);
     r.problem("entry 5 (claim.add", "sequence");
+    assert!(
+        r.stdout
+            .contains("sequence: entry 4 is missing (expected seq 4, found 5)"),
+        "{}",
+        r.stdout
+    );
     r.problem("entry 5 (claim.add", "chain");
 }
 

@@ -98,10 +98,7 @@ pub fn build(dir: &Path) -> Result<Demo> {
             "give a new directory with --dir, or leave --dir out to use a fresh temporary one",
         ));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-        path: dir.to_path_buf(),
-        reason: crate::keys::io_reason(&e),
-    })?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir.to_path_buf(), &e))?;
     let dir = &dir.canonicalize().map_err(|e| Error::Io {
         path: dir.to_path_buf(),
         reason: crate::keys::io_reason(&e),

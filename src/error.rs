@@ -19,10 +19,12 @@ pub enum Error {
     },
     #[error("{0} already exists")]
     Exists(PathBuf),
-    #[error("no {} {id} in this log (the last is {}{last})", id.kind.noun(), id.kind.letter())]
+    #[error("no {} {id} in this log ({})", id.kind.noun(), the_last(*id, *last))]
     UnknownId { id: ItemId, last: u64 },
     #[error("cannot read {path}: {reason}")]
     Io { path: PathBuf, reason: String },
+    #[error("cannot write {path}: {reason}")]
+    Write { path: PathBuf, reason: String },
     #[error("cannot use key {path}: {reason}")]
     KeyFile { path: PathBuf, reason: String },
     #[error("key file {path} is readable by others (mode {mode:03o})")]
@@ -63,7 +65,28 @@ pub enum Error {
     Internal(String),
 }
 
+/// What an unknown id's error says of the ids there are.
+fn the_last(id: ItemId, last: u64) -> String {
+    match last {
+        0 => format!("it has no {} yet", crate::log::table_of(id.kind)),
+        n => format!("the last is {}{n}", id.kind.letter()),
+    }
+}
+
 impl Error {
+    /// A file or directory that could not be written; a missing directory
+    /// is said as such (the OS says "no such file" of the file being made).
+    pub fn write(path: impl Into<PathBuf>, e: &std::io::Error) -> Error {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "its directory does not exist".into(),
+            _ => crate::keys::io_reason(e),
+        };
+        Error::Write {
+            path: path.into(),
+            reason,
+        }
+    }
+
     /// Shorthand for [`Error::Invalid`].
     pub fn invalid(what: impl Into<String>, hint: impl Into<String>) -> Error {
         Error::Invalid {
@@ -90,6 +113,7 @@ impl Error {
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
             Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),
             Error::Io { .. } => "check the path and its permissions".into(),
+            Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             Error::KeyFile { .. } => "give the private key file (not .pub) with --key or CLAIMTRAIL_KEY; make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),
             Error::NoKey => "pass --key PATH or set CLAIMTRAIL_KEY to your OpenSSH ed25519 private key".into(),

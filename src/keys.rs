@@ -375,10 +375,7 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
         opts.mode(mode);
     }
     let _ = mode;
-    let io = |e: std::io::Error| Error::Io {
-        path: path.to_path_buf(),
-        reason: io_reason(&e),
-    };
+    let io = |e: std::io::Error| Error::write(path.to_path_buf(), &e);
     let mut f = opts.open(path).map_err(io)?;
     f.write_all(data).map_err(io)?;
     f.sync_all().map_err(io)

@@ -160,10 +160,7 @@ impl Store {
             .prefix(".claimtrail-init-")
             .suffix(".db")
             .tempfile_in(&dir)
-            .map_err(|e| Error::Io {
-                path: dir.clone(),
-                reason: crate::keys::io_reason(&e),
-            })?;
+            .map_err(|e| Error::write(path, &e))?;
         let value = {
             let conn = Connection::open(tmp.path())?;
             conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))?;
@@ -176,10 +173,8 @@ impl Store {
             store.conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
             value
         };
-        tmp.persist_noclobber(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            reason: crate::keys::io_reason(&e.error),
-        })?;
+        tmp.persist_noclobber(path)
+            .map_err(|e| Error::write(path.to_path_buf(), &e.error))?;
         Ok(value)
     }
 
@@ -233,10 +228,7 @@ impl Store {
     /// blocked; the copy is of one committed state). Refuses to overwrite.
     pub fn backup(&self, dest: &Path) -> Result<()> {
         let dir = dir_for_new_database(dest)?;
-        let io = |e: std::io::Error| Error::Io {
-            path: dest.to_path_buf(),
-            reason: crate::keys::io_reason(&e),
-        };
+        let io = |e: std::io::Error| Error::write(dest.to_path_buf(), &e);
         let tmp = tempfile::Builder::new()
             .prefix(".claimtrail-backup-")
             .suffix(".db")

@@ -64,13 +64,6 @@ pub fn read_note(path: &Path) -> Result<(SignedNote, Checkpoint)> {
     Ok((note, cp))
 }
 
-fn write_out(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        reason: keys::io_reason(&e),
-    })
-}
-
 fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     if let Some(o) = &out {
         if o.is_dir() {
@@ -82,11 +75,15 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     }
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
+    // Made before the checkpoint is signed: see `output::Staged`.
+    let staged = out.as_deref().map(output::Staged::new).transpose()?;
     let (e, note) = claimtrail::log::checkpoint(&mut store, &signer)?;
     let text = note.to_string();
     match &out {
         Some(path) => {
-            write_out(path, &text)?;
+            staged
+                .ok_or_else(|| Error::Internal("checkpoint file not staged".into()))?
+                .finish(text.as_bytes(), true)?;
             if ctx.json {
                 output::json(
                     &serde_json::json!({"file": path, "size": e.seq.0, "entry": e, "note": text}),
@@ -115,7 +112,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let signer = ctx.signer()?;
     let (name, now) = tree::cosign(store.conn(), &store.origin()?, &signer, &mut note)?;
     let target = out.unwrap_or_else(|| file.to_path_buf());
-    write_out(&target, &note.to_string())?;
+    output::Staged::new(&target)?.finish(note.to_string().as_bytes(), true)?;
     if ctx.json {
         output::json(
             &serde_json::json!({"file": target, "cosigner": name, "timestamp": now, "size": cp.size.0}),

@@ -269,6 +269,61 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
+/// A file that a command will write at `path` once it has signed what goes
+/// in it, made first under a temporary name in the same directory: a path
+/// that cannot be written is refused before anything is signed, and the
+/// file gets its name only when whole ([`Staged::finish`]). It gets the
+/// usual permissions, 0666 less the umask (a temporary file is made 0600),
+/// since what claimtrail writes out (checkpoints, bundles) is meant to be
+/// shared.
+pub struct Staged {
+    path: std::path::PathBuf,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl Staged {
+    pub fn new(path: &std::path::Path) -> Result<Staged> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder
+            .prefix(".claimtrail-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::write(path, &e))?;
+        Ok(Staged {
+            path: path.to_path_buf(),
+            tmp,
+        })
+    }
+
+    /// Writes `bytes` and gives the file its name: replacing a file there,
+    /// or refusing to ([`Error::Exists`]) when `replace` is false.
+    pub fn finish(mut self, bytes: &[u8], replace: bool) -> Result<()> {
+        use std::io::Write;
+        let path = self.path;
+        self.tmp
+            .write_all(bytes)
+            .and_then(|_| self.tmp.as_file().sync_all())
+            .map_err(|e| Error::write(&path, &e))?;
+        let done = match replace {
+            true => self.tmp.persist(&path).map(drop),
+            false => self.tmp.persist_noclobber(&path).map(drop),
+        };
+        done.map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::Exists(path.clone()),
+            _ => Error::write(&path, &e.error),
+        })
+    }
+}
+
 pub fn raw(bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

@@ -1,7 +1,6 @@
 //! `claimtrail report`: parse the ids and format, gather, render, write.
 use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
-use claimtrail::keys::io_reason;
 use claimtrail::model::{BadId, ItemId};
 use claimtrail::report::{self, Format};
 use std::io::Write;
@@ -62,10 +61,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             stdout
                 .write_all(text.as_bytes())
                 .and_then(|_| stdout.flush())
-                .map_err(|e| Error::Io {
-                    path: PathBuf::from("standard output"),
-                    reason: io_reason(&e),
-                })?;
+                .map_err(|e| Error::write(PathBuf::from("standard output"), &e))?;
         }
     }
     // The report is written either way; like `verify`, exit 1 tells a
@@ -123,10 +119,7 @@ fn parent(path: &Path) -> PathBuf {
 /// file gets the usual permissions (0666 less the umask), like any file a
 /// user creates.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |e: std::io::Error| Error::Io {
-        path: path.to_path_buf(),
-        reason: io_reason(&e),
-    };
+    let io = |e: std::io::Error| Error::write(path.to_path_buf(), &e);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

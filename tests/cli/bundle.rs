@@ -290,6 +290,15 @@ fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
         "no checkpoint covers these entries yet (hint: make one with `claimtrail checkpoint` (admin), or pass an admin --key to export)",
     );
     assert!(before == w.db_bytes() && !out.exists());
+    // An admin's export would sign a checkpoint, but not before the bundle
+    // is known to be writable.
+    let nowhere = w.path("no-such-dir").join("c1.bundle");
+    w.run(
+        Some("admin"),
+        &["export", "C1", "--out", nowhere.to_str().unwrap()],
+    )
+    .error("its directory does not exist");
+    assert!(before == w.db_bytes());
     w.run(
         Some("admin"),
         &["checkpoint", "--out", w.path("cp").to_str().unwrap()],

@@ -595,3 +595,69 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
+
+/// A file that cannot be written is said as such ("cannot write", and a
+/// missing directory named), and a command that would sign something
+/// first checks that it can write the result: the log stays unchanged.
+#[test]
+fn unwritable_outputs_are_refused_before_anything_is_signed() {
+    let w = Work::with_team();
+    let missing = w.path("no-such-dir");
+    let at = |f: &str| missing.join(f).to_str().unwrap().to_string();
+    refused(
+        &w,
+        None,
+        &["key", "new", &at("k"), "--no-passphrase"],
+        &format!(
+            "cannot write {}: its directory does not exist (hint: check that the directory exists and that you may write there)",
+            at("k")
+        ),
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["checkpoint", "--out", &at("cp")],
+        &format!("cannot write {}: its directory does not exist", at("cp")),
+    );
+    refused(
+        &w,
+        None,
+        &["backup", &at("copy.db")],
+        &format!(
+            "cannot write {}: its directory does not exist",
+            at("copy.db")
+        ),
+    );
+    w.run_with(
+        Some("admin"),
+        &[("CLAIMTRAIL_DB", &at("new.db"))],
+        &["init", "--origin", "test.example/other"],
+        None,
+    )
+    .error(&format!(
+        "cannot write {}: its directory does not exist",
+        at("new.db")
+    ));
+    assert!(!missing.exists());
+    // Ids of a kind the log has none of yet.
+    refused(
+        &w,
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "false"],
+        "no claim C1 in this log (it has no claims yet)",
+    );
+    // The checkpoint file, once written, is public: not a 0600 temporary.
+    let cp = w.path("cp");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp.to_str().unwrap()],
+    )
+    .ok();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&cp).unwrap().permissions().mode() & 0o777;
+    assert_ne!(mode & 0o044, 0, "mode {mode:o}");
+    assert!(w
+        .run(None, &["verify", "--checkpoint", cp.to_str().unwrap()])
+        .ok()
+        .contains("OK"));
+}

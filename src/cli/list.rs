@@ -32,6 +32,7 @@ impl What {
 /// annotations can be narrowed down (every condition given must hold).
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// What to list.
     pub what: What,
     /// Sources of this kind.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]

@@ -11,8 +11,10 @@ pub struct Args {
     /// with --signature, its SSHSIG signature armored for `ssh-keygen -Y verify`.
     #[arg(long)]
     pub seq: Option<u64>,
+    /// Print the entry's exact signed payload bytes (with --seq).
     #[arg(long, requires = "seq", conflicts_with = "signature")]
     pub payload: bool,
+    /// Print the entry's SSHSIG signature, armored (with --seq).
     #[arg(long, requires = "seq")]
     pub signature: bool,
 }

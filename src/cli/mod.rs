@@ -165,3 +165,33 @@ pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::
     }
     Ok(id)
 }
+
+#[cfg(test)]
+mod tests {
+    /// `--help` is the manual a desk reads first: every command and every
+    /// argument of it says what it is (clap's own --help and --version
+    /// aside), and clap's checks of the definitions pass.
+    #[test]
+    fn every_command_and_argument_says_what_it_is() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() {
+                missing.push(path.clone());
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &path, missing);
+            }
+        }
+        let cmd = <super::Cli as clap::CommandFactory>::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cmd, "", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+}

@@ -29,12 +29,16 @@ pub struct AddArgs {
     /// What the source is.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub kind: SourceKind,
+    /// Its headline or title, as the publisher gives it.
     #[arg(long)]
     pub title: Option<String>,
+    /// Who published it (a news site, an agency, an NGO).
     #[arg(long)]
     pub publisher: Option<String>,
+    /// Who wrote it, or the account that posted it.
     #[arg(long)]
     pub author: Option<String>,
+    /// Where it was retrieved from (recorded as given, not fetched).
     #[arg(long)]
     pub url: Option<String>,
     /// Publication date: YYYY-MM-DD or RFC 3339.

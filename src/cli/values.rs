@@ -40,9 +40,28 @@ where
         arg: Option<&clap::Arg>,
         value: &OsStr,
     ) -> Result<T, clap::Error> {
-        // The same parse (and so the same message) as a `FromStr` field.
+        // The same parse (and so the same message) as a `FromStr` field,
+        // of the name as typed or else of the one name it spells with
+        // other capitals or `-` for `_` (`--reliability b`, `--verdict
+        // False`, `--kind news-agency`): a person types these, and the
+        // entry records the name itself. (An import line is read strictly:
+        // it is written by a program.)
+        let names = self.names;
         StringValueParser::new()
-            .try_map(|s| s.parse::<T>())
+            .try_map(move |s| {
+                s.parse::<T>().or_else(|e| {
+                    let spelled = |n: &&&str| {
+                        n.len() == s.len()
+                            && n.bytes().zip(s.bytes()).all(|(a, b)| {
+                                a.eq_ignore_ascii_case(&b) || (a == b'_' && b == b'-')
+                            })
+                    };
+                    match names.iter().find(spelled) {
+                        Some(name) => name.parse::<T>(),
+                        None => Err(e),
+                    }
+                })
+            })
             .parse_ref(cmd, arg, value)
     }
 

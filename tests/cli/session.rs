@@ -1019,3 +1019,59 @@ fn a_long_log_prints_as_it_is_read_and_stays_aligned() {
     assert!(rows[1101].starts_with("A1101  C1  "), "{}", rows[1101]);
     assert!(rows[999].starts_with("A999   C1  "), "{}", rows[999]);
 }
+
+/// Closed sets typed as people type them: other capitals, `-` for `_`.
+/// The entry records the set's own name; a word outside the set is still
+/// refused with the set listed.
+#[test]
+fn grades_verdicts_and_kinds_typed_in_other_capitals() {
+    let w = Work::with_claims();
+    let a = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "Corroborated",
+            "--reliability",
+            "b",
+            "--credibility",
+            "2",
+        ],
+    );
+    assert_eq!(a.ok().trim(), "A2");
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--seq", "7", "--payload"]).ok()).unwrap();
+    assert_eq!(v["body"]["verdict"], "corroborated");
+    assert_eq!(v["body"]["reliability"], "B");
+    let c = w.claim_on_s1(
+        &["--quote", "Tehran summit", "--occurrence", "1"],
+        "Al-Monitor",
+    );
+    assert_eq!(c.ok().trim(), "C3");
+    let listed = w.run(
+        None,
+        &[
+            "list",
+            "claims",
+            "--provenance",
+            "TWEET",
+            "--verdict",
+            "DISPUTED",
+        ],
+    );
+    assert!(listed.ok().contains("C1 "), "{}", listed.stdout);
+    let s = w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "News-Agency"],
+        Some(b"AFP wire copy"),
+    );
+    assert_eq!(s.ok().trim(), "S2");
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "S2", "--json"]).ok()).unwrap();
+    assert_eq!(v["source"]["kind"], "news_agency");
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "fals"])
+        .error("`fals` is not a verdict: use one of confirmed, corroborated, unverified, disputed, misleading, false");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+}

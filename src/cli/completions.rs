@@ -11,6 +11,7 @@ use clap::CommandFactory;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The shell to complete in.
+    #[arg(ignore_case = true)]
     pub shell: clap_complete::Shell,
 }
 

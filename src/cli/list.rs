@@ -33,6 +33,7 @@ impl What {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// What to list.
+    #[arg(ignore_case = true)]
     pub what: What,
     /// Sources of this kind.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]

@@ -18,7 +18,7 @@ pub struct Args {
     /// default: everything.
     pub ids: Vec<String>,
     /// Output format (md, the readable Markdown report, unless told).
-    #[arg(long, default_value = "md", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
+    #[arg(long, default_value = "md", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
     pub format: String,
     /// Write the report to FILE (replaced whole, never half-written)
     /// instead of standard output.
@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let format: Format = a.format.parse()?;
+    let format: Format = a.format.to_ascii_lowercase().parse()?;
     let ids = a
         .ids
         .iter()

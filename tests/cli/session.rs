@@ -1073,5 +1073,12 @@ fn grades_verdicts_and_kinds_typed_in_other_capitals() {
     assert_eq!(v["source"]["kind"], "news_agency");
     w.run(Some("analyst"), &["annotate", "C1", "--verdict", "fals"])
         .error("`fals` is not a verdict: use one of confirmed, corroborated, unverified, disputed, misleading, false");
+    // The command line's own sets too: what to list, report formats.
+    assert_eq!(
+        w.run(None, &["list", "Claims"]).ok(),
+        w.run(None, &["list", "claims"]).ok()
+    );
+    let html = w.run(None, &["report", "C1", "--format", "HTML"]);
+    assert!(html.ok().starts_with("<!DOCTYPE html>"), "{}", html.stdout);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }

@@ -382,6 +382,21 @@ pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
         .optional()?)
 }
 
+/// The byte spans of a source's claims, in claim order: what `claim
+/// suggest` compares its candidates with.
+pub fn claim_spans(conn: &Connection, source: u64) -> Result<Vec<(ItemId, u64, u64)>> {
+    let mut stmt = conn
+        .prepare_cached(r#"SELECT id, start, "end" FROM claims WHERE source_id = ? ORDER BY id"#)?;
+    let rows = stmt.query_map([source as i64], |r| {
+        Ok((
+            ItemId::claim(r.get::<_, i64>(0)?.max(0) as u64),
+            r.get::<_, i64>(1)?.max(0) as u64,
+            r.get::<_, i64>(2)?.max(0) as u64,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The source that already holds these exact bytes, if any.
 pub fn source_by_sha(conn: &Connection, sha: &Hash) -> Result<Option<ItemId>> {
     Ok(conn

@@ -1,7 +1,7 @@
 use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::log::{append, NewEntry};
-use claimtrail::model::{IdKind, SourceKind};
+use claimtrail::model::{IdKind, ItemId, SourceKind};
 use claimtrail::{query, text};
 use clap::Subcommand;
 
@@ -108,16 +108,37 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     let src = std::str::from_utf8(&data)
         .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
     let found = claimtrail::suggest::suggest(src);
+    // The source's claims that each candidate overlaps: a candidate a desk
+    // has already claimed (by hand, or from an earlier suggestion) is
+    // marked, and `--add all` leaves it out.
+    let spans = query::claim_spans(store.conn(), id.n)?;
+    let claimed: Vec<Vec<ItemId>> = found
+        .iter()
+        .map(|c| {
+            spans
+                .iter()
+                .filter(|(_, start, end)| *start < c.end as u64 && (c.start as u64) < *end)
+                .map(|(claim, ..)| *claim)
+                .collect()
+        })
+        .collect();
+    let names = |ids: &[ItemId]| {
+        ids.iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let Some(pick) = a.add else {
         if ctx.json {
             let v: Vec<_> = found
                 .iter()
+                .zip(&claimed)
                 .enumerate()
-                .map(|(i, c)| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue}))
+                .map(|(i, (c, claims))| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue, "claimed": claims}))
                 .collect();
             output::json(&v)?;
         } else {
-            for (i, c) in found.iter().enumerate() {
+            for (i, (c, claims)) in found.iter().zip(&claimed).enumerate() {
                 println!(
                     "{:>3}. {} via {} (bytes {}..{})",
                     i + 1,
@@ -128,13 +149,37 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 );
                 println!("     “{}”", text::escape(&output::cut(c.quote(src), 200)));
                 println!("     cue: {}", text::escape(&c.cue));
+                if !claims.is_empty() {
+                    println!("     already claimed: {} overlaps it", names(claims));
+                }
             }
-            println!("{} candidate(s) in {id}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`", found.len());
+            let taken = claimed.iter().filter(|c| !c.is_empty()).count();
+            println!(
+                "{} in {id}{}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`",
+                output::count(found.len() as u64, "candidate"),
+                match taken {
+                    0 => String::new(),
+                    n => format!(" ({n} already claimed: `--add all` leaves them out)"),
+                }
+            );
         }
         return Ok(Outcome::Done);
     };
     let chosen: Vec<usize> = if pick.trim() == "all" {
-        (0..found.len()).collect()
+        let new: Vec<usize> = (0..found.len())
+            .filter(|&i| claimed[i].is_empty())
+            .collect();
+        if new.is_empty() && !found.is_empty() {
+            let all: Vec<ItemId> = claimed.iter().flatten().copied().collect();
+            return Err(Error::invalid(
+                format!(
+                    "every candidate in {id} is already claimed ({})",
+                    names(&all)
+                ),
+                "to claim one again anyway, give its number, e.g. --add 1",
+            ));
+        }
+        new
     } else {
         pick.split(',')
             .map(|p| match p.trim().parse::<usize>() {

@@ -66,7 +66,44 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
         &["claim", "suggest", "S1", "--add", "1,999"],
     )
     .error("is not a candidate number");
+    // The two claimed are marked, and `--add all` adds the others only.
+    let list = w.run(None, &["claim", "suggest", "S1"]);
+    assert!(
+        list.ok().contains("already claimed: C1 overlaps it")
+            && list.stdout.contains("already claimed: C2 overlaps it")
+            && list.stdout.contains(&format!(
+                "{} candidates in S1 (2 already claimed: `--add all` leaves them out)",
+                cands.len()
+            )),
+        "{}",
+        list.stdout
+    );
     let all = w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "all"]);
-    assert_eq!(all.ok().lines().count(), cands.len());
+    assert_eq!(all.ok().lines().count(), cands.len() - 2);
+    assert_eq!(all.stdout.lines().next(), Some("C3"));
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["claim", "suggest", "S1", "--json"]).ok()).unwrap();
+    let claimed: Vec<String> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["claimed"].as_array().unwrap().iter())
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(claimed.len(), cands.len(), "{json}");
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "all"])
+        .error("every candidate in S1 is already claimed (C");
+    assert!(before == w.db_bytes());
+    // A number still adds what it names, claimed or not.
+    assert_eq!(
+        w.run(
+            Some("analyst"),
+            &["claim", "suggest", "S1", "--add", &tweet.to_string()]
+        )
+        .ok()
+        .trim(),
+        format!("C{}", cands.len() + 1)
+    );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }

@@ -85,6 +85,33 @@ pub fn check_published(s: &str) -> Result<(), String> {
     }
 }
 
+/// Checks a publication date given for a source retrieved at `retrieved`
+/// (an entry time): its form, as [`check_published`], and that it is not
+/// after the retrieval, which would make it a typo (2062 for 2026). A day
+/// of slack: a date alone is the publisher's local date, and a time may
+/// come from a clock a little ahead.
+///
+/// This is a check of what a person or a program gives the command line
+/// and `import`, not a rule of the log: verify does not apply it, so a log
+/// holding such a date stays valid.
+pub fn check_published_by(s: &str, retrieved: &str) -> Result<(), String> {
+    check_published(s)?;
+    let retrieved = check_utc(retrieved)?;
+    let latest = retrieved + time::Duration::days(1);
+    let date = format_description!("[year]-[month]-[day]");
+    let after = match Date::parse(s, date) {
+        Ok(d) => d > latest.date(),
+        Err(_) => OffsetDateTime::parse(s, &Rfc3339).is_ok_and(|t| t > latest),
+    };
+    if after {
+        return Err(format!(
+            "the publication date `{s}` is after the source was retrieved ({}): a source cannot be published after it was read",
+            format_utc(retrieved)
+        ));
+    }
+    Ok(())
+}
+
 /// One end of a period asked for on the command line (`--since`,
 /// `--until`), as an entry time to compare with:
 /// - a date `YYYY-MM-DD`, `today` or `yesterday` means the whole day in
@@ -214,5 +241,29 @@ mod tests {
         assert!(check_published("2022-07-22T09:30:00+03:00").is_ok());
         assert!(check_published("22/07/2022").is_err());
         assert!(check_published("2022-02-30").is_err());
+    }
+
+    #[test]
+    fn a_source_is_not_published_after_it_is_retrieved() {
+        let at = "2026-12-01T08:30:00Z";
+        for ok in [
+            "2022-07-22",
+            "2026-12-01",
+            "2026-12-02", // a day ahead: the publisher's local date
+            "2026-12-02T08:30:00Z",
+            "2026-12-02T10:30:00+02:00",
+        ] {
+            assert!(check_published_by(ok, at).is_ok(), "{ok}");
+        }
+        for late in ["2026-12-03", "2062-12-01", "2026-12-02T08:30:01Z"] {
+            let e = check_published_by(late, at).unwrap_err();
+            assert!(
+                e.contains("is after the source was retrieved (2026-12-01T08:30:00Z)"),
+                "{e}"
+            );
+        }
+        assert!(check_published_by("22/07/2022", at)
+            .unwrap_err()
+            .contains("is not a date"));
     }
 }

@@ -1280,8 +1280,10 @@ impl<'a> Importer<'a> {
     }
 
     fn source(&mut self, l: SourceLine) -> Result<Outcome> {
+        let retrieved = clock::now();
         if let Some(p) = &l.published {
-            clock::check_published(p).map_err(|e| Error::invalid(e, "fix \"published\""))?;
+            clock::check_published_by(p, &retrieved)
+                .map_err(|e| Error::invalid(e, "fix \"published\""))?;
         }
         let data = match (&l.text, &l.file) {
             (Some(t), None) => {
@@ -1309,7 +1311,7 @@ impl<'a> Importer<'a> {
             author: l.author,
             url: l.url,
             published: l.published,
-            retrieved: clock::now(),
+            retrieved,
             sha256,
             length: data.len() as u64,
             media_type: rules::MEDIA_TYPE.into(),

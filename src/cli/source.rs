@@ -66,8 +66,10 @@ fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
 }
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
+    let retrieved = clock::now();
     if let Some(p) = &a.published {
-        clock::check_published(p).map_err(|e| Error::invalid(e, "fix --published"))?;
+        clock::check_published_by(p, &retrieved)
+            .map_err(|e| Error::invalid(e, "fix --published"))?;
     }
     let data = read_text(&a.file)?;
     let mut store = ctx.open()?;
@@ -91,7 +93,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         author: a.author,
         url: a.url,
         published: a.published,
-        retrieved: clock::now(),
+        retrieved,
         sha256,
         length: data.len() as u64,
         media_type: rules::MEDIA_TYPE.into(),

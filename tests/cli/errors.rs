@@ -123,6 +123,16 @@ fn bad_input_leaves_the_log_unchanged() {
         &["source", "add", &p("nope.txt"), "--kind", "article"],
         "no such file",
     );
+    std::fs::write(w.path("wire.txt"), "AFP wire copy").unwrap();
+    let before = w.db_bytes();
+    w.run_with(
+        Some("analyst"),
+        &[("CLAIMTRAIL_NOW", "2026-12-01T08:30:00Z")],
+        &["source", "add", &p("wire.txt"), "--kind", "news_agency", "--published", "2062-12-01"],
+        None,
+    )
+    .error("the publication date `2062-12-01` is after the source was retrieved (2026-12-01T08:30:00Z): a source cannot be published after it was read (hint: fix --published)");
+    assert!(before == w.db_bytes());
     refused(
         &w,
         Some("analyst"),

@@ -524,6 +524,10 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"source","text":"x","kind":"tweet","published":"22/07/2022"}"#.to_vec(),
             "`22/07/2022` is not a date",
         ),
+        (
+            br#"{"type":"source","text":"x","kind":"tweet","published":"2922-07-22"}"#.to_vec(),
+            "the publication date `2922-07-22` is after the source was retrieved (",
+        ),
     ];
     for (bad, msg) in &cases {
         refused(&w, bad, msg);

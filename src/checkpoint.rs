@@ -82,7 +82,7 @@ pub enum CheckpointError {
     #[error("checkpoint text does not end with a newline")]
     MissingFinalNewline,
     /// Origin, tree size and root hash are mandatory.
-    #[error("checkpoint text has {0} line(s); it needs at least 3 (origin, tree size, root hash)")]
+    #[error("checkpoint text has {}; it needs at least 3 (origin, tree size, root hash)", crate::text::count(*.0 as u64, "line"))]
     TooFewLines(usize),
     /// The origin (line 1) is empty.
     #[error("checkpoint origin (line 1) is empty")]
@@ -390,7 +390,10 @@ pub enum NoteError {
         reason: &'static str,
     },
     /// None of the signature lines is from a known key.
-    #[error("none of the note's {lines} signature line(s) is from a known key")]
+    #[error("{}", match lines {
+        1 => "the note's one signature line is not from a known key".to_string(),
+        n => format!("none of the note's {n} signature lines is from a known key"),
+    })]
     NoKnownSignature {
         /// Signature lines in the note.
         lines: usize,

@@ -334,9 +334,38 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
 }
 
+/// `n` and the noun, singular for one: "1 source", "3 sources"; `noun` is
+/// the singular, and the plural adds an s unless the noun is in the list.
+pub fn count(n: u64, noun: &str) -> String {
+    match (n, noun) {
+        (1, _) => format!("1 {noun}"),
+        (_, "entry") => format!("{n} entries"),
+        (_, "batch") => format!("{n} batches"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(count(1, "entry"), "1 entry");
+        assert_eq!(count(2, "entry"), "2 entries");
+        assert_eq!(count(0, "claim"), "0 claims");
+        assert_eq!(count(3, "batch"), "3 batches");
+        let one = crate::checkpoint::NoteError::NoKnownSignature { lines: 1 };
+        assert_eq!(
+            one.to_string(),
+            "the note's one signature line is not from a known key"
+        );
+        let two = crate::checkpoint::NoteError::NoKnownSignature { lines: 2 };
+        assert_eq!(
+            two.to_string(),
+            "none of the note's 2 signature lines is from a known key"
+        );
+    }
 
     #[test]
     fn spans_respect_char_boundaries() {

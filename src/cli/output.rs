@@ -258,16 +258,7 @@ pub fn progress(bar: &Option<indicatif::ProgressBar>, done: u64, total: u64) {
 }
 
 /// Writes bytes as they are to stdout (a script, a file's contents).
-/// `n` and the noun, singular for one: "1 source", "3 sources"; `noun` is
-/// the singular, and the plural adds an s unless the noun is in the list.
-pub fn count(n: u64, noun: &str) -> String {
-    match (n, noun) {
-        (1, _) => format!("1 {noun}"),
-        (_, "entry") => format!("{n} entries"),
-        (_, "batch") => format!("{n} batches"),
-        _ => format!("{n} {noun}s"),
-    }
-}
+pub use claimtrail::text::count;
 
 /// A file that a command will write at `path` once it has signed what goes
 /// in it, made first under a temporary name in the same directory: a path

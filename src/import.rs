@@ -70,7 +70,34 @@ use std::time::{Duration, Instant};
 
 /// Import's maps (labels, ids, texts, existing items) are looked up a few
 /// times per line; SipHash was 2 % of the importing thread's time.
-type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+type HashMap<K, V> = std::collections::HashMap<K, V, Keyed>;
+
+/// ahash, keyed with random seeds drawn once per process, so that labels
+/// chosen by whoever wrote the input cannot be made to collide. The seeds
+/// come from std's `RandomState` (itself keyed from the OS), not from
+/// ahash's own random source, which would put a second version of
+/// `getrandom` in the tree.
+#[derive(Clone)]
+struct Keyed(ahash::RandomState);
+
+impl Default for Keyed {
+    fn default() -> Self {
+        static SEEDS: std::sync::OnceLock<[u64; 4]> = std::sync::OnceLock::new();
+        let s = SEEDS.get_or_init(|| {
+            use std::hash::BuildHasher;
+            let std_keyed = std::collections::hash_map::RandomState::new();
+            [0u64, 1, 2, 3].map(|i| std_keyed.hash_one(i))
+        });
+        Keyed(ahash::RandomState::with_seeds(s[0], s[1], s[2], s[3]))
+    }
+}
+
+impl std::hash::BuildHasher for Keyed {
+    type Hasher = ahash::AHasher;
+    fn build_hasher(&self) -> ahash::AHasher {
+        self.0.build_hasher()
+    }
+}
 
 /// Entries appended per transaction unless `--batch-size` says otherwise.
 /// Each commit writes every page the batch touched to the WAL, and the

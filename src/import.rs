@@ -685,7 +685,14 @@ impl Reader {
                         Ok(true) => {
                             n += 1;
                             bytes += buf.len() as u64;
-                            group.push((buf.len() as u64, parse_line(trim_newline(&buf))));
+                            // A byte order mark, as Windows editors and
+                            // PowerShell write them, opens the file, not the
+                            // first object.
+                            let line = match n {
+                                1 => buf.strip_prefix(UTF8_BOM).unwrap_or(&buf),
+                                _ => &buf,
+                            };
+                            group.push((buf.len() as u64, parse_line(trim_newline(line))));
                             if !input.ready() {
                                 break;
                             }
@@ -740,6 +747,9 @@ impl Drop for Reader {
         self.budget.give(0, true);
     }
 }
+
+/// U+FEFF in UTF-8.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 fn trim_newline(b: &[u8]) -> &[u8] {
     b.strip_suffix(b"\n").unwrap_or(b)

@@ -1211,3 +1211,31 @@ fn another_writer_that_invalidates_a_waiting_line_stops_the_import() {
     w.run(Some("analyst"), &["import", "again.jsonl"])
         .error("line 2: S2 was redacted: its text is gone and cannot be quoted");
 }
+
+/// A file saved by a Windows editor: a byte order mark, CRLF line ends.
+#[test]
+fn a_byte_order_mark_and_crlf_lines_are_read() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("windows.jsonl"),
+        b"\xef\xbb\xbf{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"unverified\"}\r\n{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\"}\r\n",
+    )
+    .unwrap();
+    let out = w.run(Some("analyst"), &["import", "windows.jsonl"]);
+    assert!(
+        out.ok()
+            .contains("appended 2 entries (0 sources, 0 claims, 2 annotations)"),
+        "{}",
+        out.stdout
+    );
+    // Only the file's first bytes may be a mark: one inside is refused.
+    std::fs::write(
+        w.path("joined.jsonl"),
+        b"{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\n\xef\xbb\xbf{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "joined.jsonl"])
+        .error("line 2: not a JSON object");
+    assert!(before == w.db_bytes());
+}

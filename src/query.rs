@@ -921,6 +921,44 @@ pub fn key_named(conn: &Connection, who: &str) -> Result<Fingerprint> {
     }
 }
 
+/// The fingerprint of the key enrolled with the whole name `name` (case,
+/// quotation marks and dashes aside, as [`key_named`] compares); of
+/// several keys so named, the one not revoked (a name given again to a new
+/// key). Unlike [`key_named`], part of a name is not enough: `key revoke`
+/// asks, and a revocation cannot be taken back.
+pub fn key_with_whole_name(conn: &Connection, name: &str) -> Result<Fingerprint> {
+    let keys = keys(conn)?;
+    let mut named: Vec<&KeyView> = keys
+        .iter()
+        .filter(|k| crate::text::same_name(&k.name, name))
+        .collect();
+    if named.len() > 1 && named.iter().any(|k| k.revoked_seq.is_none()) {
+        named.retain(|k| k.revoked_seq.is_none());
+    }
+    match named.as_slice() {
+        [k] => Ok(k.fingerprint.clone()),
+        [] => Err(Error::invalid(
+            format!(
+                "no key in this log is named `{}`",
+                crate::text::escape(name)
+            ),
+            "give the key's whole name or its fingerprint, as `claimtrail key list` shows them, or its .pub file",
+        )),
+        many => Err(Error::invalid(
+            format!(
+                "{} keys are named `{}`: {}",
+                many.len(),
+                crate::text::escape(name),
+                many.iter()
+                    .map(|k| k.fingerprint.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "give the fingerprint of the one you mean",
+        )),
+    }
+}
+
 pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
     require(conn, ItemId::annotation(n))?;
     let a = conn.query_row(

@@ -199,9 +199,7 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
 
 /// The fingerprint of the key `key revoke` is given: a fingerprint, a
 /// key file (public, or private: its public half), or a key's whole
-/// enrolled name (case and typography aside; of several keys so named, the
-/// one not revoked). Not part of a name, as `list --by` takes: a revocation cannot
-/// be taken back, so the key must be named without doubt.
+/// enrolled name ([`claimtrail::query::key_with_whole_name`]).
 fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> {
     if key.starts_with("SHA256:") {
         return key.parse().map_err(|e: claimtrail::model::BadFingerprint| {
@@ -226,37 +224,7 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
                 )
             });
     }
-    let keys = claimtrail::query::keys(conn)?;
-    let mut named: Vec<_> = keys
-        .iter()
-        .filter(|k| claimtrail::text::same_name(&k.name, key))
-        .collect();
-    if named.len() > 1 && named.iter().any(|k| k.revoked_seq.is_none()) {
-        // A name reused for a new key: the old one is revoked already.
-        named.retain(|k| k.revoked_seq.is_none());
-    }
-    match named.as_slice() {
-        [k] => Ok(k.fingerprint.clone()),
-        [] => Err(Error::invalid(
-            format!(
-                "no key file `{0}`, and no key in this log is named `{0}`",
-                claimtrail::text::escape(key)
-            ),
-            "give the key's fingerprint, its .pub file or its whole name, as `claimtrail key list` shows them",
-        )),
-        many => Err(Error::invalid(
-            format!(
-                "{} keys are named `{}`: {}",
-                many.len(),
-                claimtrail::text::escape(key),
-                many.iter()
-                    .map(|k| k.fingerprint.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            "give the fingerprint of the one you mean",
-        )),
-    }
+    claimtrail::query::key_with_whole_name(conn, key)
 }
 
 pub fn list(ctx: &Ctx) -> Result<Outcome> {

@@ -519,7 +519,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         &w,
         Some("admin"),
         &["key", "revoke", "nobody", "--reason", "x"],
-        "no key file `nobody`, and no key in this log is named `nobody` (hint: give the key's fingerprint, its .pub file or its whole name, as `claimtrail key list` shows them)",
+        "no key in this log is named `nobody` (hint: give the key's whole name or its fingerprint, as `claimtrail key list` shows them, or its .pub file)",
     );
     // Part of a name is not enough to revoke (it cannot be taken back).
     refused(

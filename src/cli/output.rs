@@ -257,7 +257,6 @@ pub fn progress(bar: &Option<indicatif::ProgressBar>, done: u64, total: u64) {
     }
 }
 
-/// Writes bytes as they are to stdout (a script, a file's contents).
 pub use claimtrail::text::count;
 
 /// A file that a command will write at `path` once it has signed what goes
@@ -315,6 +314,7 @@ impl Staged {
     }
 }
 
+/// Writes bytes as they are to stdout (a script, a file's contents).
 pub fn raw(bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

@@ -170,7 +170,9 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             .filter(|&i| claimed[i].is_empty())
             .collect();
         if new.is_empty() && !found.is_empty() {
-            let all: Vec<ItemId> = claimed.iter().flatten().copied().collect();
+            let mut all: Vec<ItemId> = claimed.iter().flatten().copied().collect();
+            all.sort_by_key(|i| i.n);
+            all.dedup();
             return Err(Error::invalid(
                 format!(
                     "every candidate in {id} is already claimed ({})",

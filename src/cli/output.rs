@@ -264,48 +264,76 @@ pub use claimtrail::text::count;
 /// that cannot be written is refused before anything is signed, and the
 /// file gets its name only when whole ([`Staged::finish`]). It gets the
 /// usual permissions, 0666 less the umask (a temporary file is made 0600),
-/// since what claimtrail writes out (checkpoints, bundles) is meant to be
-/// shared.
+/// since what claimtrail writes out (checkpoints, bundles, reports) is
+/// meant to be shared.
+///
+/// A path that already names something other than a regular file (a
+/// terminal, a pipe, `/dev/stdout`) is opened and written in place: a
+/// rename would replace that device or link with a file.
 pub struct Staged {
     path: std::path::PathBuf,
-    tmp: tempfile::NamedTempFile,
+    to: Target,
+}
+
+enum Target {
+    Temporary(tempfile::NamedTempFile),
+    InPlace(std::fs::File),
 }
 
 impl Staged {
     pub fn new(path: &std::path::Path) -> Result<Staged> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => std::path::Path::new("."),
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let to = if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::write(path, &e))?;
+            Target::InPlace(file)
+        } else {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => std::path::Path::new("."),
+            };
+            let mut builder = tempfile::Builder::new();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(std::fs::Permissions::from_mode(0o666));
+            }
+            let tmp = builder
+                .prefix(".claimtrail-")
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .map_err(|e| Error::write(path, &e))?;
+            Target::Temporary(tmp)
         };
-        let mut builder = tempfile::Builder::new();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let tmp = builder
-            .prefix(".claimtrail-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::write(path, &e))?;
         Ok(Staged {
             path: path.to_path_buf(),
-            tmp,
+            to,
         })
     }
 
     /// Writes `bytes` and gives the file its name: replacing a file there,
     /// or refusing to ([`Error::Exists`]) when `replace` is false.
-    pub fn finish(mut self, bytes: &[u8], replace: bool) -> Result<()> {
+    pub fn finish(self, bytes: &[u8], replace: bool) -> Result<()> {
         use std::io::Write;
         let path = self.path;
-        self.tmp
-            .write_all(bytes)
-            .and_then(|_| self.tmp.as_file().sync_all())
+        let mut tmp = match self.to {
+            Target::InPlace(_) if !replace => return Err(Error::Exists(path)),
+            Target::InPlace(mut file) => {
+                return file
+                    .write_all(bytes)
+                    .and_then(|_| file.flush())
+                    .map_err(|e| Error::write(&path, &e));
+            }
+            Target::Temporary(tmp) => tmp,
+        };
+        tmp.write_all(bytes)
+            .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| Error::write(&path, &e))?;
         let done = match replace {
-            true => self.tmp.persist(&path).map(drop),
-            false => self.tmp.persist_noclobber(&path).map(drop),
+            true => tmp.persist(&path).map(drop),
+            false => tmp.persist_noclobber(&path).map(drop),
         };
         done.map_err(|e| match e.error.kind() {
             std::io::ErrorKind::AlreadyExists => Error::Exists(path.clone()),

@@ -115,28 +115,9 @@ fn parent(path: &Path) -> PathBuf {
 }
 
 /// Writes through a temporary file in the same directory and renames it
-/// into place, so the file is either the whole report or untouched. The
-/// file gets the usual permissions (0666 less the umask), like any file a
-/// user creates.
+/// into place, so the file is either the whole report or untouched (a
+/// terminal or pipe given as FILE is written in place): see
+/// [`output::Staged`].
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |e: std::io::Error| Error::write(path.to_path_buf(), &e);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let tmp = parent(path).join(format!(".{name}.claimtrail-{}.tmp", std::process::id()));
-    let result = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    Ok(())
+    output::Staged::new(path)?.finish(bytes, true)
 }

@@ -461,3 +461,51 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         })
         .ok_or(())
 }
+
+/// An output path that names a pipe (or a terminal, `/dev/stdout`) is
+/// written in place, not replaced by a file renamed over it (which, run as
+/// root with `--out /dev/stdout`, would have replaced the device link).
+#[test]
+fn outputs_to_a_pipe_are_written_through_it() {
+    let w = Work::with_claims();
+    let fifo = w.path("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: no mkfifo");
+        return;
+    }
+    for args in [
+        vec!["report", "C1", "--format", "csv", "--out"],
+        vec!["checkpoint", "--out"],
+    ] {
+        // Read on a thread of its own; a build that replaced the pipe would
+        // leave it waiting for a writer, so the answer has a deadline.
+        let (tx, got) = std::sync::mpsc::channel();
+        {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || tx.send(std::fs::read_to_string(fifo).unwrap()));
+        }
+        let mut args = args.clone();
+        args.push(fifo.to_str().unwrap());
+        let run = w.run(Some("admin"), &args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+            "{args:?} replaced the pipe"
+        );
+        let got = got
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("nothing came through the pipe");
+        assert!(
+            got.starts_with("log_verify,claim,") || got.starts_with("test.example/idlib\n"),
+            "{args:?}: {got}"
+        );
+    }
+    // A bundle is never written over anything that exists.
+    w.run(
+        Some("admin"),
+        &["export", "C1", "--out", fifo.to_str().unwrap()],
+    )
+    .error("already exists");
+}

@@ -269,14 +269,17 @@ pub use claimtrail::text::count;
 ///
 /// A path that already names something other than a regular file (a
 /// terminal, a pipe, `/dev/stdout`) is opened and written in place: a
-/// rename would replace that device or link with a file.
+/// rename would replace that device or link with a file. A symbolic link
+/// to a file keeps pointing at it: the file it names is the one replaced.
 pub struct Staged {
+    /// The path as given, for messages.
     path: std::path::PathBuf,
     to: Target,
 }
 
 enum Target {
-    Temporary(tempfile::NamedTempFile),
+    /// The file and the path it takes when whole (a link's target).
+    Temporary(tempfile::NamedTempFile, std::path::PathBuf),
     InPlace(std::fs::File),
 }
 
@@ -290,9 +293,14 @@ impl Staged {
                 .map_err(|e| Error::write(path, &e))?;
             Target::InPlace(file)
         } else {
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => std::path::Path::new("."),
+            let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            let target = match linked {
+                true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                false => path.to_path_buf(),
+            };
+            let dir = match target.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
             };
             let mut builder = tempfile::Builder::new();
             #[cfg(unix)]
@@ -303,9 +311,9 @@ impl Staged {
             let tmp = builder
                 .prefix(".claimtrail-")
                 .suffix(".tmp")
-                .tempfile_in(dir)
+                .tempfile_in(&dir)
                 .map_err(|e| Error::write(path, &e))?;
-            Target::Temporary(tmp)
+            Target::Temporary(tmp, target)
         };
         Ok(Staged {
             path: path.to_path_buf(),
@@ -318,7 +326,7 @@ impl Staged {
     pub fn finish(self, bytes: &[u8], replace: bool) -> Result<()> {
         use std::io::Write;
         let path = self.path;
-        let mut tmp = match self.to {
+        let (mut tmp, target) = match self.to {
             Target::InPlace(_) if !replace => return Err(Error::Exists(path)),
             Target::InPlace(mut file) => {
                 return file
@@ -326,14 +334,14 @@ impl Staged {
                     .and_then(|_| file.flush())
                     .map_err(|e| Error::write(&path, &e));
             }
-            Target::Temporary(tmp) => tmp,
+            Target::Temporary(tmp, target) => (tmp, target),
         };
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| Error::write(&path, &e))?;
         let done = match replace {
-            true => tmp.persist(&path).map(drop),
-            false => tmp.persist_noclobber(&path).map(drop),
+            true => tmp.persist(&target).map(drop),
+            false => tmp.persist_noclobber(&target).map(drop),
         };
         done.map_err(|e| match e.error.kind() {
             std::io::ErrorKind::AlreadyExists => Error::Exists(path.clone()),

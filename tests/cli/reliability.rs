@@ -464,9 +464,10 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
 
 /// An output path that names a pipe (or a terminal, `/dev/stdout`) is
 /// written in place, not replaced by a file renamed over it (which, run as
-/// root with `--out /dev/stdout`, would have replaced the device link).
+/// root with `--out /dev/stdout`, would have replaced the device link); a
+/// symbolic link to a file stays a link, and the file it names is updated.
 #[test]
-fn outputs_to_a_pipe_are_written_through_it() {
+fn outputs_through_pipes_and_links_keep_them() {
     let w = Work::with_claims();
     let fifo = w.path("pipe");
     let made = Command::new("mkfifo").arg(&fifo).status();
@@ -508,4 +509,26 @@ fn outputs_to_a_pipe_are_written_through_it() {
         &["export", "C1", "--out", fifo.to_str().unwrap()],
     )
     .error("already exists");
+    // A link to a file stays a link: the file it names is replaced.
+    let kept = w.path("kept");
+    std::fs::create_dir(&kept).unwrap();
+    let real = kept.join("2026-12-01.cp");
+    let link = w.path("current.cp");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", real.to_str().unwrap()],
+    )
+    .ok();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", link.to_str().unwrap()],
+    )
+    .ok();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let cosigned = std::fs::read_to_string(&real).unwrap();
+    assert_eq!(cosigned.matches("\n— ").count(), 2, "{cosigned}");
 }

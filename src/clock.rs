@@ -72,17 +72,32 @@ fn check_utc_uncached(s: &str) -> Result<OffsetDateTime, String> {
     Ok(t)
 }
 
+/// A publication date as a source states it: a day, or an instant.
+enum Published {
+    Day(Date),
+    Instant(OffsetDateTime),
+}
+
+/// Reads a publication date: `YYYY-MM-DD` or an RFC 3339 date-time (any
+/// offset).
+fn published(s: &str) -> Result<Published, String> {
+    let date = format_description!("[year]-[month]-[day]");
+    if let Ok(d) = Date::parse(s, date) {
+        return Ok(Published::Day(d));
+    }
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map(Published::Instant)
+        .map_err(|_| {
+            format!(
+                "`{s}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"
+            )
+        })
+}
+
 /// Checks a publication date as a source states it: `YYYY-MM-DD` or an
 /// RFC 3339 date-time (any offset).
 pub fn check_published(s: &str) -> Result<(), String> {
-    let date = format_description!("[year]-[month]-[day]");
-    if Date::parse(s, date).is_ok() || OffsetDateTime::parse(s, &Rfc3339).is_ok() {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{s}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"
-        ))
-    }
+    published(s).map(drop)
 }
 
 /// Checks a publication date given for a source retrieved at `retrieved`
@@ -95,13 +110,12 @@ pub fn check_published(s: &str) -> Result<(), String> {
 /// and `import`, not a rule of the log: verify does not apply it, so a log
 /// holding such a date stays valid.
 pub fn check_published_by(s: &str, retrieved: &str) -> Result<(), String> {
-    check_published(s)?;
+    let when = published(s)?;
     let retrieved = check_utc(retrieved)?;
     let latest = retrieved + time::Duration::days(1);
-    let date = format_description!("[year]-[month]-[day]");
-    let after = match Date::parse(s, date) {
-        Ok(d) => d > latest.date(),
-        Err(_) => OffsetDateTime::parse(s, &Rfc3339).is_ok_and(|t| t > latest),
+    let after = match when {
+        Published::Day(d) => d > latest.date(),
+        Published::Instant(t) => t > latest,
     };
     if after {
         return Err(format!(

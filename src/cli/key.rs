@@ -125,16 +125,25 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
 }
 
 fn read_pubkey(path: &PathBuf) -> Result<PublicKey> {
+    read_key(
+        path,
+        PublicKey::from_openssh,
+        "give the .pub file of an ed25519 key (ssh-keygen -t ed25519, or claimtrail key new)",
+    )
+}
+
+/// The public key in the file at `path`, as `parse` reads its text; `hint`
+/// says what to give instead when it is not one.
+fn read_key(
+    path: &PathBuf,
+    parse: fn(&str) -> std::result::Result<PublicKey, String>,
+    hint: &str,
+) -> Result<PublicKey> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
         path: path.clone(),
         reason: keys::io_reason(&e),
     })?;
-    PublicKey::from_openssh(&text).map_err(|e| {
-        Error::invalid(
-            format!("{}: {e}", path.display()),
-            "give the .pub file of an ed25519 key (ssh-keygen -t ed25519, or claimtrail key new)",
-        )
-    })
+    parse(&text).map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))
 }
 
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
@@ -211,18 +220,12 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
     }
     let path = PathBuf::from(key);
     if path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            reason: keys::io_reason(&e),
-        })?;
-        return PublicKey::from_key_file(&text)
-            .map(|k| k.fingerprint().clone())
-            .map_err(|e| {
-                Error::invalid(
-                    format!("{}: {e}", path.display()),
-                    "give the key's .pub file or private key file, its fingerprint, or its name",
-                )
-            });
+        let key = read_key(
+            &path,
+            PublicKey::from_key_file,
+            "give the key's .pub file or private key file, its fingerprint, or its name",
+        )?;
+        return Ok(key.fingerprint().clone());
     }
     claimtrail::query::key_with_whole_name(conn, key)
 }

@@ -187,7 +187,7 @@ impl JsonArray {
 }
 
 /// How wide `cell` prints in a [`Table`]: a hint for a column it may hold.
-pub fn width(cell: &str) -> usize {
+fn width(cell: &str) -> usize {
     cut(&escape(cell), Table::MAX).width()
 }
 
@@ -259,6 +259,14 @@ pub fn progress(bar: &Option<indicatif::ProgressBar>, done: u64, total: u64) {
 
 pub use claimtrail::text::count;
 
+/// The directory a file at `path` is in (`.` for a bare file name).
+pub fn dir_of(path: &std::path::Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
+}
+
 /// A file that a command will write at `path` once it has signed what goes
 /// in it, made first under a temporary name in the same directory: a path
 /// that cannot be written is refused before anything is signed, and the
@@ -298,10 +306,7 @@ impl Staged {
                 true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
                 false => path.to_path_buf(),
             };
-            let dir = match target.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => std::path::PathBuf::from("."),
-            };
+            let dir = dir_of(&target);
             let mut builder = tempfile::Builder::new();
             #[cfg(unix)]
             {

@@ -97,7 +97,7 @@ fn check_out(path: &Path, db: &Path) -> Result<()> {
             "give a file name, e.g. --out report.html",
         ));
     }
-    let dir = parent(path);
+    let dir = output::dir_of(path);
     if !dir.is_dir() {
         return Err(Error::invalid(
             format!("the directory of --out {} does not exist", path.display()),
@@ -105,13 +105,6 @@ fn check_out(path: &Path, db: &Path) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn parent(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// Writes through a temporary file in the same directory and renames it

@@ -586,6 +586,16 @@ impl FromStr for VerifierKey {
     }
 }
 
+/// A signature made elsewhere that does not verify with the key it is to be
+/// added under.
+fn unverified(name: &str, key_id: KeyId) -> NoteError {
+    NoteError::BadSignature {
+        name: name.to_string(),
+        key_id,
+        reason: "the signature to be added does not verify",
+    }
+}
+
 fn type_and_key(t: KeyType, key: &VerifyingKey) -> Vec<u8> {
     let mut v = Vec::with_capacity(33);
     v.push(t.type_byte());
@@ -742,24 +752,45 @@ impl SignedNote {
     /// `text` must be non-empty, end with `\n` and contain no control
     /// character but `\n`.
     pub fn sign(text: &str, name: &str, key: &SigningKey) -> Result<SignedNote, NoteError> {
-        check_note_text(text)?;
-        let mut note = SignedNote {
-            text: text.to_string(),
-            signatures: Vec::new(),
-        };
+        let mut note = SignedNote::unsigned(text)?;
         note.add_signature(name, key)?;
         Ok(note)
+    }
+
+    /// A note of `text` with no signature yet, to be signed elsewhere and
+    /// given its line with [`SignedNote::add_signed`]. Same rules for `text`
+    /// as [`SignedNote::sign`].
+    pub fn unsigned(text: &str) -> Result<SignedNote, NoteError> {
+        check_note_text(text)?;
+        Ok(SignedNote {
+            text: text.to_string(),
+            signatures: Vec::new(),
+        })
     }
 
     /// Adds an Ed25519 (`0x01`) signature of the text by `key` under `name`,
     /// replacing an earlier signature line with the same name and key ID.
     pub fn add_signature(&mut self, name: &str, key: &SigningKey) -> Result<(), NoteError> {
-        check_key_name(name)?;
-        let vk = key.verifying_key();
         let sig = key.sign(self.text.as_bytes());
+        self.add_signed(name, &key.verifying_key(), &sig)
+    }
+
+    /// Adds an Ed25519 (`0x01`) signature of the text made elsewhere (by an
+    /// ssh-agent) by `key` under `name`. The signature is checked first, so
+    /// a note never carries a line that does not verify.
+    pub fn add_signed(
+        &mut self,
+        name: &str,
+        key: &VerifyingKey,
+        sig: &Signature,
+    ) -> Result<(), NoteError> {
+        check_key_name(name)?;
+        let key_id = key_id(name, &type_and_key(KeyType::Ed25519, key));
+        key.verify_strict(self.text.as_bytes(), sig)
+            .map_err(|_| unverified(name, key_id))?;
         self.put(NoteSignature {
             name: name.to_string(),
-            key_id: key_id(name, &type_and_key(KeyType::Ed25519, &vk)),
+            key_id,
             signature: sig.to_bytes().to_vec(),
         })
     }
@@ -779,19 +810,34 @@ impl SignedNote {
         key: &SigningKey,
         timestamp: u64,
     ) -> Result<(), NoteError> {
+        let sig = key.sign(&cosignature_message(&self.text, timestamp));
+        self.add_cosigned(name, &key.verifying_key(), timestamp, &sig)
+    }
+
+    /// Adds a cosignature made elsewhere: `sig` signs
+    /// [`cosignature_message`] of this note at `timestamp`. Checked as
+    /// [`SignedNote::add_signed`] is.
+    pub fn add_cosigned(
+        &mut self,
+        name: &str,
+        key: &VerifyingKey,
+        timestamp: u64,
+        sig: &Signature,
+    ) -> Result<(), NoteError> {
         check_key_name(name)?;
         Checkpoint::parse(&self.text)?;
         if timestamp > i64::MAX as u64 {
             return Err(NoteError::TimestampTooLarge(timestamp));
         }
-        let vk = key.verifying_key();
-        let sig = key.sign(&cosignature_message(&self.text, timestamp));
+        let key_id = key_id(name, &type_and_key(KeyType::CosignatureV1, key));
+        key.verify_strict(&cosignature_message(&self.text, timestamp), sig)
+            .map_err(|_| unverified(name, key_id))?;
         let mut bytes = Vec::with_capacity(COSIG_LEN);
         bytes.extend_from_slice(&timestamp.to_be_bytes());
         bytes.extend_from_slice(&sig.to_bytes());
         self.put(NoteSignature {
             name: name.to_string(),
-            key_id: key_id(name, &type_and_key(KeyType::CosignatureV1, &vk)),
+            key_id,
             signature: bytes,
         })
     }

@@ -35,6 +35,9 @@ pub enum Error {
     PassphraseNeeded(PathBuf),
     #[error("wrong passphrase for key {0}")]
     WrongPassphrase(PathBuf),
+    /// The ssh-agent named by `SSH_AUTH_SOCK` could not sign.
+    #[error("{what}")]
+    Agent { what: String, hint: String },
     #[error("key {0} is not enrolled in this log")]
     NotEnrolled(Fingerprint),
     #[error("key {fingerprint} was revoked at entry {seq}")]
@@ -117,12 +120,12 @@ impl Error {
             Error::KeyFile { .. } => "give the private key file (not .pub) with --key or CLAIMTRAIL_KEY; make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),
             Error::NoKey => "pass --key PATH or set CLAIMTRAIL_KEY to your OpenSSH ed25519 private key".into(),
-            Error::PassphraseNeeded(_) => "set CLAIMTRAIL_PASSPHRASE, or run the command from a terminal to be asked".into(),
+            Error::PassphraseNeeded(_) => "run the command from a terminal to be asked, `ssh-add` the key to your ssh-agent, or set CLAIMTRAIL_PASSPHRASE".into(),
             Error::WrongPassphrase(_) => "check CLAIMTRAIL_PASSPHRASE (or what you typed) and try again".into(),
             Error::NotEnrolled(_) => "ask an admin to run `claimtrail key add YOUR_KEY.pub --role analyst`".into(),
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
-            Error::Invalid { hint, .. } => hint.clone(),
+            Error::Invalid { hint, .. } | Error::Agent { hint, .. } => hint.clone(),
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),

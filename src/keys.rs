@@ -187,34 +187,85 @@ pub fn armor(blob: &[u8]) -> String {
     out
 }
 
-/// A private key ready to sign.
+/// A key ready to sign: its private half read from its file, or held by an
+/// ssh-agent ([`crate::agent`]). Both sign the same bytes the same way
+/// (Ed25519 is deterministic), so an entry does not record which was used.
 pub struct Signer {
-    private: PrivateKey,
     public: PublicKey,
-    /// The expanded Ed25519 key, derived once (deriving it costs a scalar
-    /// multiplication, as much as a signature).
-    signing: Option<ed25519_dalek::SigningKey>,
+    /// The key's comment, the default enrolment name.
+    comment: String,
+    how: How,
+}
+
+enum How {
+    File {
+        private: Box<PrivateKey>,
+        /// The expanded Ed25519 key, derived once (deriving it costs a
+        /// scalar multiplication, as much as a signature).
+        signing: ed25519_dalek::SigningKey,
+    },
+    Agent {
+        agent: crate::agent::Agent,
+        /// The key's wire encoding, as the agent names it.
+        blob: Vec<u8>,
+        verifying: VerifyingKey,
+    },
 }
 
 impl Signer {
-    /// Loads an OpenSSH private key, refusing files that others can read
-    /// (as ssh does), and decrypting it with the passphrase from
-    /// `CLAIMTRAIL_PASSPHRASE` or a terminal prompt.
+    /// The key at `path` (the `--key` given): through the ssh-agent of
+    /// `SSH_AUTH_SOCK` when it holds that key, else from the file, which is
+    /// refused when others can read it (as ssh does) and decrypted with the
+    /// passphrase from `CLAIMTRAIL_PASSPHRASE` or a terminal prompt.
+    ///
+    /// `path` may be the `.pub` file when the agent holds the key, as with
+    /// `ssh-keygen -Y sign -f KEY.pub`. For a passphrase-protected private
+    /// key file, the agent is asked first; an agent that cannot be reached,
+    /// or does not hold the key, is passed over for the passphrase. An
+    /// unprotected file signs by itself, without the agent's round trips.
     pub fn load(path: &Path) -> Result<Signer, Error> {
         let key_err = |reason: String| Error::KeyFile {
             path: path.to_path_buf(),
             reason,
         };
         let meta = std::fs::metadata(path).map_err(|e| key_err(io_reason(&e)))?;
-        if meta.is_file() && meta.len() < 16 << 10 {
-            // A public key given by mistake: say so before any permission check.
-            if let Ok(t) = std::fs::read_to_string(path) {
-                if t.starts_with("ssh-") {
-                    return Err(key_err(
-                        "this is a public key; give the private key file (without .pub)".into(),
-                    ));
-                }
-            }
+        let public_text = if meta.is_file() && meta.len() < 16 << 10 {
+            std::fs::read_to_string(path)
+                .ok()
+                .filter(|t| t.starts_with("ssh-"))
+        } else {
+            None
+        };
+        let agent = crate::agent::Agent::from_env();
+        if let Some(text) = public_text {
+            // A public key: only an agent can sign with it.
+            let public = PublicKey::from_openssh(&text).map_err(key_err)?;
+            let comment = comment_of(&text);
+            let Some(agent) = agent else {
+                return Err(Error::Agent {
+                    what: format!(
+                        "cannot use key {}: it is a public key, and no ssh-agent is running to sign with it (SSH_AUTH_SOCK is not set)",
+                        path.display()
+                    ),
+                    hint: "give the private key file (without .pub), or start `ssh-agent` and `ssh-add` the key".into(),
+                });
+            };
+            return match agent.holds(&key_blob(&public)) {
+                Ok(true) => Ok(Signer::through(agent, public, comment)),
+                Ok(false) => Err(Error::Agent {
+                    what: format!(
+                        "the ssh-agent at {} does not hold key {} ({})",
+                        agent.path().display(),
+                        public.fingerprint(),
+                        path.display()
+                    ),
+                    hint: "add it with `ssh-add PRIVATE_KEY_FILE` (`ssh-add -l` lists what the agent holds), or give the private key file".into(),
+                }),
+                Err(e) => Err(Error::Agent {
+                    what: format!("cannot use the ssh-agent at {}: {e}", agent.path().display()),
+                    hint: "start one and `ssh-add` the key, set SSH_AUTH_SOCK to its socket, or give the private key file".into(),
+                }),
+            };
         }
         #[cfg(unix)]
         {
@@ -229,6 +280,19 @@ impl Signer {
         }
         let _ = meta;
         let text = Zeroizing::new(std::fs::read(path).map_err(|e| key_err(io_reason(&e)))?);
+        if let Some(agent) = agent {
+            // Only an encrypted key is worth an agent's round trips: the
+            // public half is in clear in the file, and the agent spares the
+            // passphrase.
+            let held = PrivateKey::from_openssh(text.as_slice())
+                .ok()
+                .filter(|k| k.is_encrypted())
+                .and_then(|k| PublicKey::from_ssh(k.public_key().clone()).ok())
+                .filter(|public| agent.holds(&key_blob(public)) == Ok(true));
+            if let Some(public) = held {
+                return Ok(Signer::through(agent, public, sibling_comment(path)));
+            }
+        }
         Signer::parse(&text, path)
     }
 
@@ -261,16 +325,7 @@ impl Signer {
         } else {
             key
         };
-        let public = PublicKey::from_ssh(key.public_key().clone()).map_err(key_err)?;
-        let signing = key
-            .key_data()
-            .ed25519()
-            .map(|kp| ed25519_dalek::SigningKey::from_bytes(&kp.private.to_bytes()));
-        Ok(Signer {
-            private: key,
-            public,
-            signing,
-        })
+        Signer::from_private(key).map_err(key_err)
     }
 
     /// Generates a new ed25519 key (not written anywhere).
@@ -278,16 +333,41 @@ impl Signer {
         let mut key = PrivateKey::random(&mut rand_core::OsRng, Algorithm::Ed25519)
             .map_err(|e| Error::Internal(format!("key generation failed: {e}")))?;
         key.set_comment(comment);
-        let public = PublicKey::from_ssh(key.public_key().clone()).map_err(Error::Internal)?;
+        Signer::from_private(key).map_err(Error::Internal)
+    }
+
+    fn from_private(key: PrivateKey) -> Result<Signer, String> {
+        let public = PublicKey::from_ssh(key.public_key().clone())?;
         let signing = key
             .key_data()
             .ed25519()
-            .map(|kp| ed25519_dalek::SigningKey::from_bytes(&kp.private.to_bytes()));
+            .map(|kp| ed25519_dalek::SigningKey::from_bytes(&kp.private.to_bytes()))
+            .ok_or("not an ed25519 key")?;
         Ok(Signer {
-            private: key,
             public,
-            signing,
+            comment: key.comment().to_string(),
+            how: How::File {
+                private: Box::new(key),
+                signing,
+            },
         })
+    }
+
+    fn through(agent: crate::agent::Agent, public: PublicKey, comment: String) -> Signer {
+        let blob = key_blob(&public);
+        // A key that parsed as a PublicKey is a valid, strong point.
+        let verifying = public
+            .verifying_key()
+            .unwrap_or_else(|_| std::process::abort());
+        Signer {
+            public,
+            comment,
+            how: How::Agent {
+                agent,
+                blob,
+                verifying,
+            },
+        }
     }
 
     pub fn public(&self) -> &PublicKey {
@@ -300,20 +380,21 @@ impl Signer {
 
     /// The key's comment (used as the default enrolment name).
     pub fn comment(&self) -> &str {
-        self.private.comment()
+        &self.comment
+    }
+
+    /// Whether an ssh-agent signs for this key.
+    pub fn is_agent(&self) -> bool {
+        matches!(self.how, How::Agent { .. })
     }
 
     /// Signs `msg` and returns the binary SSHSIG blob stored in `entries.sig`.
     pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, Error> {
-        let signing = self
-            .signing
-            .as_ref()
-            .ok_or_else(|| Error::Internal("not an ed25519 key".into()))?;
-        let raw = ed25519_dalek::Signer::sign(signing, &signed_data(msg));
+        let raw = self.sign_raw(&signed_data(msg))?;
         let raw = ssh_key::Signature::new(Algorithm::Ed25519, raw.to_bytes().to_vec())
             .map_err(|e| Error::Internal(format!("signing failed: {e}")))?;
         let sig = SshSig::new(
-            self.private.public_key().key_data().clone(),
+            self.public.ssh().key_data().clone(),
             NAMESPACE,
             HashAlg::Sha512,
             raw,
@@ -325,15 +406,59 @@ impl Signer {
         Ok(out)
     }
 
-    /// The Ed25519 signing key, for C2SP signed notes (checkpoints).
-    pub fn ed25519(&self) -> Option<ed25519_dalek::SigningKey> {
-        self.signing.clone()
+    /// A plain Ed25519 signature of `data` (C2SP signed notes sign the note
+    /// text itself). A signature from an agent is checked under verify's
+    /// rule before it is returned, so what is stored always verifies.
+    pub fn sign_raw(&self, data: &[u8]) -> Result<Signature, Error> {
+        match &self.how {
+            How::File { signing, .. } => Ok(ed25519_dalek::Signer::sign(signing, data)),
+            How::Agent {
+                agent,
+                blob,
+                verifying,
+            } => {
+                let failed = |e: String| {
+                    Error::Agent {
+                    what: format!(
+                        "the ssh-agent at {} did not sign with {}: {e}",
+                        agent.path().display(),
+                        self.fingerprint()
+                    ),
+                    hint: "check the agent (`ssh-add -l`), or unset SSH_AUTH_SOCK to sign with the private key file".into(),
+                }
+                };
+                let bytes = agent
+                    .sign_ed25519(blob, data)
+                    .map_err(|e| failed(e.to_string()))?;
+                let sig = Signature::from_bytes(&bytes);
+                crate::sigcheck::verify_one(&crate::sigcheck::Item {
+                    key: verifying,
+                    signature: &sig,
+                    msg: data,
+                })
+                .map_err(|_| failed("it returned a signature that does not verify".into()))?;
+                Ok(sig)
+            }
+        }
+    }
+
+    /// The Ed25519 public key, for C2SP signed notes (checkpoints).
+    pub fn verifying_key(&self) -> VerifyingKey {
+        match &self.how {
+            How::File { signing, .. } => signing.verifying_key(),
+            How::Agent { verifying, .. } => *verifying,
+        }
     }
 
     /// Writes the key as an OpenSSH private key file (mode 0600, never
     /// replacing an existing file) and `PATH.pub`, encrypted with
     /// `passphrase` when one is given.
     pub fn write(&self, path: &Path, passphrase: Option<&str>) -> Result<PathBuf, Error> {
+        let How::File { private, .. } = &self.how else {
+            return Err(Error::Internal(
+                "a key held by an ssh-agent cannot be written".into(),
+            ));
+        };
         let pub_path = PathBuf::from(format!("{}.pub", path.display()));
         for p in [path, pub_path.as_path()] {
             if p.exists() {
@@ -341,11 +466,10 @@ impl Signer {
             }
         }
         let key = match passphrase {
-            Some(p) => self
-                .private
+            Some(p) => private
                 .encrypt(&mut rand_core::OsRng, p.as_bytes())
                 .map_err(|e| Error::Internal(format!("encrypting the key failed: {e}")))?,
-            None => self.private.clone(),
+            None => PrivateKey::clone(private),
         };
         let text = key
             .to_openssh(LineEnding::LF)
@@ -363,6 +487,30 @@ impl Signer {
         }
         Ok(pub_path)
     }
+}
+
+/// A public key's wire encoding (`string "ssh-ed25519" ‖ string key`), the
+/// form the agent protocol names keys in.
+fn key_blob(public: &PublicKey) -> Vec<u8> {
+    let mut blob = Vec::with_capacity(51);
+    // Encoding an ed25519 key into a Vec cannot fail.
+    let _ = public.ssh().key_data().encode(&mut blob);
+    blob
+}
+
+/// The comment of a public key line (`ssh-ed25519 AAAA… comment`).
+fn comment_of(line: &str) -> String {
+    SshPublicKey::from_openssh(line.trim())
+        .map(|k| k.comment().to_string())
+        .unwrap_or_default()
+}
+
+/// The comment of `PATH.pub` beside a private key file: an encrypted
+/// private key keeps its comment inside the encrypted part.
+fn sibling_comment(path: &Path) -> String {
+    std::fs::read_to_string(format!("{}.pub", path.display()))
+        .map(|t| comment_of(&t))
+        .unwrap_or_default()
 }
 
 fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {

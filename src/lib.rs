@@ -4,6 +4,7 @@
 //! The library is usable without the CLI: [`log`] is the one path that
 //! appends entries, [`verify`] the one path that checks them.
 
+pub mod agent;
 pub mod bench;
 pub mod bundle;
 pub mod canonical;

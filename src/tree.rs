@@ -179,11 +179,19 @@ pub fn sign_note(
     root: Hash,
     signer: &crate::keys::Signer,
 ) -> Result<SignedNote> {
-    let key = signer
-        .ed25519()
-        .ok_or_else(|| Error::Internal("the key is not ed25519".into()))?;
-    crate::checkpoint::sign_checkpoint(&Checkpoint::new(origin, size, root), origin, &key)
-        .map_err(|e| Error::Internal(format!("signing the checkpoint failed: {e}")))
+    let failed = |e: crate::checkpoint::NoteError| {
+        Error::Internal(format!("signing the checkpoint failed: {e}"))
+    };
+    let checkpoint = Checkpoint::new(origin, size, root);
+    checkpoint
+        .validate()
+        .map_err(|e| failed(crate::checkpoint::NoteError::from(e)))?;
+    let text = checkpoint.to_note_text();
+    let sig = signer.sign_raw(text.as_bytes())?;
+    let mut note = SignedNote::unsigned(&text).map_err(failed)?;
+    note.add_signed(origin, &signer.verifying_key(), &sig)
+        .map_err(failed)?;
+    Ok(note)
 }
 
 /// A C2SP verifier key of the log and the enrolled key behind it.
@@ -300,11 +308,9 @@ pub fn cosign(
         ));
     }
     let name = crate::keys::principal(&me.name);
-    let key = signer
-        .ed25519()
-        .ok_or_else(|| Error::Internal("not an ed25519 key".into()))?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    note.add_cosignature(&name, &key, now)
+    let sig = signer.sign_raw(&crate::checkpoint::cosignature_message(note.text(), now))?;
+    note.add_cosigned(&name, &signer.verifying_key(), now, &sig)
         .map_err(|e| Error::invalid(format!("cannot cosign: {e}"), "check the key's name"))?;
     Ok((name, now))
 }

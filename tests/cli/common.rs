@@ -125,6 +125,7 @@ impl Work {
         c.current_dir(self.dir.path())
             .env_remove("CLAIMTRAIL_KEY")
             .env_remove("CLAIMTRAIL_PASSPHRASE")
+            .env_remove("SSH_AUTH_SOCK")
             .env_remove("CLAIMTRAIL_NOW")
             .env_remove("VISUAL")
             .env_remove("EDITOR")

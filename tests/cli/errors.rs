@@ -61,7 +61,7 @@ fn init_errors() {
     w.run(Some("missing"), &["init", "--origin", "x.example/a"])
         .error("cannot use key");
     w.run(Some("admin.pub"), &["init", "--origin", "x.example/a"])
-        .error("this is a public key");
+        .error("it is a public key, and no ssh-agent is running");
     w.run(Some("admin"), &["init", "--origin", "has space"])
         .error("must not contain spaces");
     assert!(!w.db.exists());

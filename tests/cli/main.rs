@@ -1,6 +1,7 @@
 //! Integration tests: the real `claimtrail` binary driven through users'
 //! sessions on the fixture article. One test binary, modules by theme.
 
+mod agent;
 mod bench;
 mod bundle;
 mod checkpoints;

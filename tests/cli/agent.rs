@@ -1,0 +1,317 @@
+//! Signing through an ssh-agent: a passphrase-protected key unlocked once
+//! with `ssh-add` signs entries, checkpoints and cosignatures without its
+//! passphrase, and what it signs verifies with claimtrail and OpenSSH. An
+//! agent that is missing, lacks the key, refuses or lies gives one clear
+//! error and changes nothing.
+
+use crate::common::*;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+/// OpenSSH's `ssh-agent`, in the foreground on a socket of the workspace,
+/// killed when dropped.
+struct SshAgent {
+    child: Child,
+    sock: PathBuf,
+}
+
+impl SshAgent {
+    fn start(w: &Work) -> SshAgent {
+        let sock = w.path("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent (Debian's openssh-client)");
+        for _ in 0..500 {
+            if sock.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(sock.exists(), "ssh-agent did not make its socket");
+        SshAgent { child, sock }
+    }
+
+    fn sock(&self) -> &str {
+        self.sock.to_str().unwrap()
+    }
+
+    /// `ssh-add FILE`.
+    fn add(&self, key: &Path) {
+        let out = Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &self.sock)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for SshAgent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Encrypts a key file in place with `ssh-keygen -p`.
+fn protect(key: &Path, passphrase: &str) {
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-p", "-N", passphrase, "-f"])
+        .arg(key)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// The `seq` of the last entry.
+fn last_seq(w: &Work) -> String {
+    let log: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--json", "-n", "1"]).ok()).unwrap();
+    log[0]["seq"].to_string()
+}
+
+#[test]
+fn a_key_in_ssh_agent_signs_without_its_passphrase() {
+    let w = Work::with_claims();
+    let agent = SshAgent::start(&w);
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "Lena Okafor", "-f"])
+        .arg(w.path("lena"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // Unlocked once in the morning; the file on disk stays protected.
+    agent.add(&w.path("lena"));
+    protect(&w.path("lena"), "open sesame");
+    w.run(
+        Some("admin"),
+        &["key", "add", "lena.pub", "--role", "analyst"],
+    )
+    .ok();
+    let env = [("SSH_AUTH_SOCK", agent.sock())];
+
+    // Without the agent, the protected key needs its passphrase; the hint
+    // names the agent.
+    let no_agent = w.run(Some("lena"), &["annotate", "C2", "--verdict", "false"]);
+    no_agent.error("key ");
+    assert!(no_agent.stderr.contains("passphrase-protected"));
+    assert!(no_agent.stderr.contains("ssh-add"), "{}", no_agent.stderr);
+
+    // With it, the private key file or the .pub file signs, no passphrase.
+    let a2 = w.run_with(
+        Some("lena"),
+        &env,
+        &["annotate", "C2", "--verdict", "corroborated"],
+        None,
+    );
+    assert_eq!(a2.ok().trim(), "A2");
+    let a3 = w.run_with(
+        Some("lena.pub"),
+        &env,
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "disputed",
+            "--supersedes",
+            "A1",
+        ],
+        None,
+    );
+    // A1 is the analyst's: the rules still apply to an agent's key.
+    a3.error("A1");
+    let a3 = w.run_with(
+        Some("lena.pub"),
+        &env,
+        &["annotate", "C1", "--verdict", "disputed"],
+        None,
+    );
+    assert_eq!(a3.ok().trim(), "A3");
+    let show = w.run(None, &["show", "A3"]);
+    assert!(show.ok().contains("Lena Okafor"), "{}", show.stdout);
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
+
+    // OpenSSH accepts what the agent signed.
+    std::fs::write(
+        w.path("allowed_signers"),
+        w.run(None, &["key", "allowed-signers"]).ok(),
+    )
+    .unwrap();
+    let seq = last_seq(&w);
+    std::fs::write(
+        w.path("a3.json"),
+        w.run(None, &["log", "--seq", &seq, "--payload"]).ok(),
+    )
+    .unwrap();
+    std::fs::write(
+        w.path("a3.sig"),
+        w.run(None, &["log", "--seq", &seq, "--signature"]).ok(),
+    )
+    .unwrap();
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(w.path("allowed_signers"))
+        .args(["-I", "Lena_Okafor", "-n", "claimtrail", "-s"])
+        .arg(w.path("a3.sig"))
+        .stdin(std::fs::File::open(w.path("a3.json")).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The admin's and the auditor's keys in the agent sign a checkpoint and
+    // a cosignature, which verify with the log's verifier keys.
+    agent.add(&w.path("admin"));
+    agent.add(&w.path("auditor"));
+    protect(&w.path("admin"), "admin pass");
+    protect(&w.path("auditor"), "auditor pass");
+    let cp = w.run_with(
+        Some("admin.pub"),
+        &env,
+        &["checkpoint", "--out", "cp.txt"],
+        None,
+    );
+    assert!(cp.ok().contains("written to cp.txt"), "{}", cp.stdout);
+    w.run_with(
+        Some("auditor"),
+        &env,
+        &["checkpoint", "cosign", "cp.txt"],
+        None,
+    )
+    .ok();
+    let vkeys = w.run(None, &["key", "vkey"]);
+    let vkeys: Vec<&str> = vkeys
+        .ok()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(vkeys.len(), 2, "{vkeys:?}");
+    for vkey in vkeys {
+        let checked = w.run(None, &["checkpoint", "verify", "cp.txt", "--vkey", vkey]);
+        assert!(checked.ok().contains("OK: signed by"), "{}", checked.stdout);
+    }
+    let v = w.run(None, &["verify", "--checkpoint", "cp.txt"]);
+    assert!(v.ok().contains("OK: no problems found"), "{}", v.stdout);
+}
+
+/// What a stand-in agent does when asked to sign.
+#[derive(Clone, Copy)]
+enum Answer {
+    Refuse,
+    WrongSignature,
+}
+
+/// A stand-in agent on `sock` that holds the key of `pub_file` and answers
+/// every signing request as `answer` says, until its client goes away.
+fn stand_in(sock: &Path, pub_file: &Path, answer: Answer) -> std::thread::JoinHandle<()> {
+    use base64::Engine as _;
+    let line = std::fs::read_to_string(pub_file).unwrap();
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(line.split_whitespace().nth(1).unwrap())
+        .unwrap();
+    let listener = UnixListener::bind(sock).unwrap();
+    let string = |b: &[u8]| [(b.len() as u32).to_be_bytes().as_slice(), b].concat();
+    std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        loop {
+            let mut len = [0u8; 4];
+            if s.read_exact(&mut len).is_err() {
+                return;
+            }
+            let mut msg = vec![0u8; u32::from_be_bytes(len) as usize];
+            s.read_exact(&mut msg).unwrap();
+            let reply = match (msg[0], answer) {
+                (11, _) => [vec![12, 0, 0, 0, 1], string(&blob), string(b"stand-in")].concat(),
+                (13, Answer::Refuse) => vec![5],
+                (13, Answer::WrongSignature) => [
+                    vec![14],
+                    string(&[string(b"ssh-ed25519"), string(&[7; 64])].concat()),
+                ]
+                .concat(),
+                _ => vec![5],
+            };
+            s.write_all(&(reply.len() as u32).to_be_bytes()).unwrap();
+            s.write_all(&reply).unwrap();
+        }
+    })
+}
+
+#[test]
+fn agent_errors_are_clear_and_change_nothing() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    let annotate = ["annotate", "C2", "--verdict", "false"];
+
+    let r = w.run(Some("analyst.pub"), &annotate);
+    r.error("it is a public key, and no ssh-agent is running to sign with it");
+    assert!(
+        r.stderr.contains("give the private key file"),
+        "{}",
+        r.stderr
+    );
+
+    let gone = w.path("gone.sock");
+    let r = w.run_with(
+        Some("analyst.pub"),
+        &[("SSH_AUTH_SOCK", gone.to_str().unwrap())],
+        &annotate,
+        None,
+    );
+    r.error("cannot use the ssh-agent at");
+    assert!(r.stderr.contains("cannot reach it"), "{}", r.stderr);
+
+    let agent = SshAgent::start(&w);
+    let r = w.run_with(
+        Some("analyst.pub"),
+        &[("SSH_AUTH_SOCK", agent.sock())],
+        &annotate,
+        None,
+    );
+    r.error("does not hold key SHA256:");
+    assert!(r.stderr.contains("ssh-add"), "{}", r.stderr);
+    drop(agent);
+
+    for (answer, says) in [
+        (Answer::Refuse, "it refused to sign"),
+        (
+            Answer::WrongSignature,
+            "it returned a signature that does not verify",
+        ),
+    ] {
+        let sock = w.path("stand-in.sock");
+        let _ = std::fs::remove_file(&sock);
+        let h = stand_in(&sock, &w.path("analyst.pub"), answer);
+        let r = w.run_with(
+            Some("analyst.pub"),
+            &[("SSH_AUTH_SOCK", sock.to_str().unwrap())],
+            &annotate,
+            None,
+        );
+        r.error(says);
+        assert!(
+            r.stderr.contains("did not sign with SHA256:"),
+            "{}",
+            r.stderr
+        );
+        h.join().unwrap();
+    }
+    assert!(before == w.db_bytes(), "an agent's failure changed the log");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+}

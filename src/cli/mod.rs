@@ -41,7 +41,8 @@ pub struct Cli {
         default_value = "claimtrail.db"
     )]
     pub db: PathBuf,
-    /// Your OpenSSH ed25519 private key (for commands that sign).
+    /// Your OpenSSH ed25519 private key (for commands that sign); its .pub
+    /// file when your ssh-agent (SSH_AUTH_SOCK) holds the key.
     #[arg(long, global = true, env = "CLAIMTRAIL_KEY")]
     pub key: Option<PathBuf>,
     /// Machine-readable JSON output.

@@ -19,6 +19,9 @@ pub enum Error {
     },
     #[error("{0} already exists")]
     Exists(PathBuf),
+    /// A directory where a file is to be made.
+    #[error("{0} is a directory")]
+    IsDirectory(PathBuf),
     #[error("no {} {id} in this log ({})", id.kind.noun(), the_last(*id, *last))]
     UnknownId { id: ItemId, last: u64 },
     #[error("cannot read {path}: {reason}")]
@@ -90,6 +93,17 @@ impl Error {
         }
     }
 
+    /// A path that is taken: [`Error::IsDirectory`] when a directory holds
+    /// it (the file's name was left out), else [`Error::Exists`].
+    pub fn exists(path: impl Into<PathBuf>) -> Error {
+        let path = path.into();
+        if path.is_dir() {
+            Error::IsDirectory(path)
+        } else {
+            Error::Exists(path)
+        }
+    }
+
     /// Shorthand for [`Error::Invalid`].
     pub fn invalid(what: impl Into<String>, hint: impl Into<String>) -> Error {
         Error::Invalid {
@@ -114,6 +128,7 @@ impl Error {
             Error::NotADatabase { .. } => "check the --db path; a claimtrail log is made by `claimtrail init`".into(),
             Error::NewerSchema { .. } => "use a newer claimtrail to open this log".into(),
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
+            Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
             Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),
             Error::Io { .. } => "check the path and its permissions".into(),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),

@@ -229,6 +229,9 @@ impl Signer {
             reason,
         };
         let meta = std::fs::metadata(path).map_err(|e| key_err(io_reason(&e)))?;
+        if meta.is_dir() {
+            return Err(key_err("it is a directory".into()));
+        }
         let public_text = if meta.is_file() && meta.len() < 16 << 10 {
             std::fs::read_to_string(path)
                 .ok()
@@ -462,7 +465,7 @@ impl Signer {
         let pub_path = PathBuf::from(format!("{}.pub", path.display()));
         for p in [path, pub_path.as_path()] {
             if p.exists() {
-                return Err(Error::Exists(p.to_path_buf()));
+                return Err(Error::exists(p.to_path_buf()));
             }
         }
         let key = match passphrase {

@@ -31,7 +31,7 @@ pub const PAGE_SIZE: u32 = 8192;
 /// [`refuse_leftover_journal`]).
 fn dir_for_new_database(path: &Path) -> Result<PathBuf> {
     if path.exists() {
-        return Err(Error::Exists(path.to_path_buf()));
+        return Err(Error::exists(path.to_path_buf()));
     }
     refuse_leftover_journal(path)?;
     Ok(match path.parent() {
@@ -300,6 +300,12 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
 }
 
 fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    if path.is_dir() {
+        return Error::NotADatabase {
+            path: path.to_path_buf(),
+            reason: "it is a directory".into(),
+        };
+    }
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => Error::NotADatabase {
             path: path.to_path_buf(),

@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         })
         .collect::<Result<_>>()?;
     if a.out.exists() {
-        return Err(Error::Exists(a.out));
+        return Err(Error::exists(a.out));
     }
     let mut store = ctx.open()?;
     // An admin key, if given, lets export sign a checkpoint when none covers the entries.

@@ -74,7 +74,7 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
 
 fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -> Result<Outcome> {
     if path.exists() {
-        return Err(Error::Exists(path));
+        return Err(Error::exists(path));
     }
     let passphrase = if no_passphrase {
         None

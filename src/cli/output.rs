@@ -332,7 +332,7 @@ impl Staged {
         use std::io::Write;
         let path = self.path;
         let (mut tmp, target) = match self.to {
-            Target::InPlace(_) if !replace => return Err(Error::Exists(path)),
+            Target::InPlace(_) if !replace => return Err(Error::exists(path)),
             Target::InPlace(mut file) => {
                 return file
                     .write_all(bytes)
@@ -349,7 +349,7 @@ impl Staged {
             false => tmp.persist_noclobber(&target).map(drop),
         };
         done.map_err(|e| match e.error.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::Exists(path.clone()),
+            std::io::ErrorKind::AlreadyExists => Error::exists(path.clone()),
             _ => Error::write(&path, &e.error),
         })
     }

@@ -269,6 +269,11 @@ fn redacted_sources_export_and_verify_as_redacted() {
     .error("already exists");
     w.run(
         Some("admin"),
+        &["export", "C3", "--out", w.dir.path().to_str().unwrap()],
+    )
+    .error("is a directory");
+    w.run(
+        Some("admin"),
         &["export", "C9", "--out", w.path("x.json").to_str().unwrap()],
     )
     .error("no claim C9");

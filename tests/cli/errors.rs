@@ -43,6 +43,9 @@ fn no_database_and_not_a_database() {
     std::fs::write(&w.db, b"").unwrap();
     w.run(None, &["verify"]).error("it is an empty file");
     assert_eq!(std::fs::metadata(&w.db).unwrap().len(), 0);
+    // A directory given as the database.
+    w.run(None, &["verify", "--db", w.dir.path().to_str().unwrap()])
+        .error("is not a claimtrail database (it is a directory)");
 }
 
 #[test]
@@ -60,6 +63,10 @@ fn init_errors() {
         .error("no signing key");
     w.run(Some("missing"), &["init", "--origin", "x.example/a"])
         .error("cannot use key");
+    // A directory is not a key (not a key "readable by others").
+    std::fs::create_dir(w.path("keys")).unwrap();
+    w.run(Some("keys"), &["init", "--origin", "x.example/a"])
+        .error("keys: it is a directory");
     w.run(Some("admin.pub"), &["init", "--origin", "x.example/a"])
         .error("it is a public key, and no ssh-agent is running");
     w.run(Some("admin"), &["init", "--origin", "has space"])

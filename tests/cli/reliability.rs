@@ -343,6 +343,10 @@ fn online_backup_while_writers_write() {
     verifies(&w, &copy);
     w.run(None, &["backup", copy.to_str().unwrap()])
         .error("already exists");
+    // A directory: the file's name was left out.
+    let r = w.run(None, &["backup", w.dir.path().to_str().unwrap()]);
+    r.error("is a directory");
+    assert!(r.stderr.contains("e.g. "), "{}", r.stderr);
 }
 
 #[test]

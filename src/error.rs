@@ -132,7 +132,7 @@ impl Error {
             Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),
             Error::Io { .. } => "check the path and its permissions".into(),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
-            Error::KeyFile { .. } => "give the private key file (not .pub) with --key or CLAIMTRAIL_KEY; make one with `claimtrail key new PATH`".into(),
+            Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),
             Error::NoKey => "pass --key PATH or set CLAIMTRAIL_KEY to your OpenSSH ed25519 private key".into(),
             Error::PassphraseNeeded(_) => "run the command from a terminal to be asked, `ssh-add` the key to your ssh-agent, or set CLAIMTRAIL_PASSPHRASE".into(),

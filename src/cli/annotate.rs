@@ -20,9 +20,13 @@ pub struct Args {
     /// (improbable); 6 = cannot be judged.
     #[arg(long, value_parser = values::one_of::<Credibility>(Credibility::NAMES))]
     pub credibility: Option<Credibility>,
-    /// A note (use --edit for a long one).
-    #[arg(long, conflicts_with = "edit")]
+    /// A note (use --edit or --note-file for a long one).
+    #[arg(long, conflicts_with_all = ["edit", "note_file"])]
     pub note: Option<String>,
+    /// Read the note from FILE, or from standard input with `-` (a note a
+    /// script wrote); its trailing newline is not part of the note.
+    #[arg(long, value_name = "FILE", conflicts_with = "edit")]
+    pub note_file: Option<std::path::PathBuf>,
     /// Write the note in your editor ($VISUAL, else $EDITOR, else vi).
     #[arg(long)]
     pub edit: bool,
@@ -39,6 +43,16 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let claim_id = parse_id(&a.claim, IdKind::Claim)?;
+    if a.note.as_deref() == Some("-") {
+        return Err(Error::invalid(
+            "`--note -` would record a note of one dash",
+            "to read the note from standard input, use --note-file -",
+        ));
+    }
+    let note_file = match &a.note_file {
+        Some(path) => Some(read_note(path)?),
+        None => None,
+    };
     let mut store = ctx.open()?;
     let conn = store.conn();
     let claim = query::reference(conn, claim_id)?;
@@ -57,7 +71,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let note = if a.edit {
         Some(edit_note(&claim_id.to_string())?)
     } else {
-        a.note
+        note_file.or(a.note)
     };
     let body = Body::AnnotationAdd(AnnotationAdd {
         claim,
@@ -77,6 +91,61 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         println!("{id}");
     }
     Ok(Outcome::Done)
+}
+
+/// The note of `--note-file`: a file's text, or standard input's for `-`,
+/// without its trailing newline and spaces. Refused when it cannot fit in
+/// an entry, is not UTF-8 or is empty, before the log is opened.
+fn read_note(path: &std::path::Path) -> Result<String> {
+    use std::io::Read;
+    let limit = claimtrail::entry::MAX_PAYLOAD as u64;
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let io = |e: std::io::Error| Error::Io {
+        path: name.clone().into(),
+        reason: claimtrail::keys::io_reason(&e),
+    };
+    let mut data = Vec::new();
+    if stdin {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut data)
+    } else {
+        let f = std::fs::File::open(path).map_err(io)?;
+        if f.metadata().map_err(io)?.is_dir() {
+            return Err(Error::IsDirectory(path.to_path_buf()));
+        }
+        f.take(limit + 1).read_to_end(&mut data)
+    }
+    .map_err(io)?;
+    if data.len() as u64 > limit {
+        return Err(Error::invalid(
+            format!("the note in {name} is larger than 1 MiB, more than an entry holds"),
+            "keep the note to the judgment; store a long analysis as a source (`claimtrail source add`)",
+        ));
+    }
+    let text = String::from_utf8(data).map_err(|e| {
+        Error::invalid(
+            format!(
+                "the note in {name} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
+        )
+    })?;
+    let note = text.trim_end();
+    if note.trim().is_empty() {
+        return Err(Error::invalid(
+            format!("the note in {name} is empty"),
+            "write the note there, or leave out --note-file",
+        ));
+    }
+    Ok(note.to_string())
 }
 
 /// Opens the user's editor on a temporary file and returns the note

@@ -678,3 +678,54 @@ fn unwritable_outputs_are_refused_before_anything_is_signed() {
         .ok()
         .contains("OK"));
 }
+
+#[test]
+fn a_note_that_cannot_be_read_is_refused() {
+    let w = Work::with_claims();
+    let annotate = |more: &[&'static str]| {
+        let mut args = vec!["annotate", "C2", "--verdict", "false"];
+        args.extend_from_slice(more);
+        args
+    };
+    refused(
+        &w,
+        Some("analyst"),
+        &annotate(&["--note", "-"]),
+        "`--note -` would record a note of one dash (hint: to read the note from standard input, use --note-file -)",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &annotate(&["--note-file", "missing.md"]),
+        "cannot read missing.md: no such file",
+    );
+    std::fs::create_dir(w.path("notes")).unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &annotate(&["--note-file", "notes"]),
+        "notes is a directory",
+    );
+    for (bytes, says) in [
+        (vec![b' ', b'\n'], "the note in note.txt is empty"),
+        (
+            vec![b'o', b'k', 0xe9],
+            "not UTF-8 text (invalid byte at offset 2)",
+        ),
+        (vec![b'x'; (1 << 20) + 1], "larger than 1 MiB"),
+    ] {
+        std::fs::write(w.path("note.txt"), bytes).unwrap();
+        refused(
+            &w,
+            Some("analyst"),
+            &annotate(&["--note-file", "note.txt"]),
+            says,
+        );
+    }
+    refused(
+        &w,
+        Some("analyst"),
+        &annotate(&["--note-file", "note.txt", "--note", "short"]),
+        "cannot be used with",
+    );
+}

@@ -480,6 +480,53 @@ fn long_notes_are_written_in_the_editor() {
 }
 
 #[test]
+fn a_note_is_read_from_a_file_or_standard_input() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("note.md"),
+        "Checked against UNICEF’s statement of 22 July.\nSame figures.\n\n",
+    )
+    .unwrap();
+    let a = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "confirmed",
+            "--note-file",
+            "note.md",
+        ],
+    );
+    assert_eq!(a.ok().trim(), "A2");
+    let a = w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "disputed",
+            "--note-file",
+            "-",
+        ],
+        Some("Written by the desk's script.\n".as_bytes()),
+    );
+    assert_eq!(a.ok().trim(), "A3");
+    for (id, note) in [
+        (
+            "A2",
+            "Checked against UNICEF’s statement of 22 July.\nSame figures.",
+        ),
+        ("A3", "Written by the desk's script."),
+    ] {
+        let v: serde_json::Value =
+            serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
+        assert_eq!(v["note"], note);
+    }
+}
+
+#[test]
 fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     let w = Work::with_claims();
     assert_eq!(

@@ -174,6 +174,16 @@ fn every_part_of_a_bundle_is_tamper_evident() {
         "{}",
         r.stdout
     );
+    // The claim on the changed words fails its quote check, and is still a
+    // claim: A1, which refers to it, is not reported too (as in `verify`).
+    r.problem("entry 4 (claim.add C1)", "quote");
+    assert_eq!(
+        r.stdout.matches("PROBLEM ").count(),
+        2,
+        "only the text and the quote: {}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("claims C1, C2\n"), "{}", r.stdout);
     // A missing text, with no redaction.
     let mut t = b.clone();
     t["sources"][0]["text"] = Value::Null;

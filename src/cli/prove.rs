@@ -158,6 +158,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -> Result<Outcome> {
     let (_, a) = read_note(old)?;
     let (_, b) = read_note(new)?;
+    let (old_name, new_name) = (old.display(), new.display());
     if a.origin != b.origin {
         return Err(Error::invalid(
             "the two checkpoints are of different logs",
@@ -166,18 +167,21 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
     }
     if a.size > b.size {
         return Err(Error::invalid(
-            format!("OLD has {} entries, more than NEW's {}", a.size, b.size),
-            "give the older checkpoint first",
+            format!(
+                "{old_name} has {} entries, more than {new_name}'s {}",
+                a.size, b.size
+            ),
+            format!("give the older checkpoint first: `claimtrail prove --consistency {new_name} {old_name}`"),
         ));
     }
     let current = tree::size(conn)?;
     if b.size > current {
         return Err(Error::invalid(
             format!(
-                "NEW commits to {} entries but the log has only {current}",
+                "{new_name} commits to {} entries but the log has only {current}",
                 b.size
             ),
-            "run `claimtrail verify --checkpoint FILE`",
+            format!("run `claimtrail verify --checkpoint {new_name}` to see how the log differs"),
         ));
     }
     let proof = if a.size.0 == 0 || a.size == b.size {
@@ -204,14 +208,13 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
         for p in &hexes {
             println!("  {p}");
         }
-        println!(
-            "{}",
-            if verified {
-                "verified: NEW extends OLD"
-            } else {
-                "FAILED: NEW does not extend OLD (the log forked or was rewritten)"
-            }
-        );
+        if verified {
+            println!("verified: {new_name} extends {old_name}");
+        } else {
+            println!(
+                "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
+            );
+        }
     }
     Ok(if verified {
         Outcome::Done

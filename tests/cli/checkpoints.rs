@@ -290,6 +290,13 @@ fn proofs_verify_and_render_as_json() {
         (c["old_size"].as_u64(), c["new_size"].as_u64()),
         (Some(7), Some(10))
     );
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let text = w.run(None, &["prove", "--consistency", o, n]);
+    assert!(
+        text.ok().ends_with(&format!("verified: {n} extends {o}\n")),
+        "{}",
+        text.stdout
+    );
     w.run(
         None,
         &[
@@ -299,7 +306,7 @@ fn proofs_verify_and_render_as_json() {
             old.to_str().unwrap(),
         ],
     )
-    .error("give the older checkpoint first");
+    .error("give the older checkpoint first: `claimtrail prove --consistency ");
     w.run(None, &["prove", "99"]).error("not in the tree");
 }
 

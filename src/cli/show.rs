@@ -83,7 +83,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     ),
                 );
             }
-            println!("\n{}:", output::count(claims.len() as u64, "claim"));
+            if claims.is_empty() {
+                println!("\nno claims yet");
+            } else {
+                println!("\n{}:", output::count(claims.len() as u64, "claim"));
+            }
             for query::StandingClaim { claim: c, verdicts } in &claims {
                 let standing = if verdicts.is_empty() {
                     "not annotated".to_string()
@@ -180,7 +184,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 });
                 field("speaker reliability", &record);
             }
-            println!("\n{}:", output::count(anns.len() as u64, "annotation"));
+            if anns.is_empty() {
+                println!("\nnot annotated yet");
+            } else {
+                println!("\n{}:", output::count(anns.len() as u64, "annotation"));
+            }
             for a in &anns {
                 print_annotation(a);
             }

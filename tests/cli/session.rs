@@ -64,6 +64,12 @@ fn analyst_session_on_the_idlib_article() {
         ],
     );
     assert_eq!(c4.ok().trim(), "C4");
+    let fresh = w.run(None, &["show", "C4"]);
+    assert!(
+        fresh.ok().ends_with("\nnot annotated yet\n"),
+        "{}",
+        fresh.stdout
+    );
     // Supersede my own annotation.
     let a2 = w.run(
         Some("analyst"),
@@ -263,6 +269,11 @@ fn source_from_stdin_with_derivation_and_redaction() {
     let show = w.run(None, &["show", "S3"]);
     assert!(
         show.ok().contains("derived from:   S1, S2"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        show.stdout.ends_with("\nno claims yet\n"),
         "{}",
         show.stdout
     );

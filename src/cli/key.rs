@@ -120,6 +120,16 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         if passphrase.is_none() {
             println!("note: the private key is not passphrase-protected");
         }
+        println!(
+            "next: an admin enrolls it with `claimtrail key add {} --role analyst`",
+            pub_path.display()
+        );
+        if passphrase.is_some() {
+            println!(
+                "      `ssh-add {}` unlocks it once for the day (claimtrail signs through ssh-agent)",
+                path.display()
+            );
+        }
     }
     Ok(Outcome::Done)
 }

@@ -387,6 +387,12 @@ fn passphrase_protected_keys() {
         None,
     );
     assert!(made.ok().contains("fingerprint: SHA256:"));
+    let next = format!(
+        "next: an admin enrolls it with `claimtrail key add {}.pub --role analyst`\n      `ssh-add {}` unlocks it once for the day",
+        p.display(),
+        p.display()
+    );
+    assert!(made.stdout.contains(&next), "{}", made.stdout);
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,

@@ -523,9 +523,9 @@ impl Report {
             )
         } else {
             format!(
-                "VERIFY FAILED: {} problem(s) found in the log of {} entries; do not rely on this report until they are explained",
-                v.problem_count(),
-                v.entries
+                "VERIFY FAILED: {} found in the log of {}; do not rely on this report until they are explained",
+                crate::text::count(v.problem_count() as u64, "problem"),
+                crate::text::count(v.entries, "entry")
             )
         }
     }

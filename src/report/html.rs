@@ -9,6 +9,7 @@ use super::data::Report;
 use super::{cut, visible};
 use crate::model::{Fingerprint, ItemId, Seq, Verdict};
 use crate::query::{AnnotationView, ClaimView, SourceView};
+use crate::text::count;
 use crate::text::CONTEXT_CHARS;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -191,13 +192,13 @@ fn status(o: &mut String, r: &Report) {
     };
     let _ = writeln!(
         o,
-        "<p>Covers {}: {} source(s), {} claim(s), {} annotation(s); log head <code>{}</code> after {} entries.</p>\n</section>",
+        "<p>Covers {}: {}, {}, {}; log head <code>{}</code> after {}.</p>\n</section>",
         esc(&scope),
-        r.sources.len(),
-        r.claims.len(),
-        r.annotations.len(),
+        count(r.sources.len() as u64, "source"),
+        count(r.claims.len() as u64, "claim"),
+        count(r.annotations.len() as u64, "annotation"),
         esc(r.verify.head.as_deref().unwrap_or("-")),
-        r.verify.entries
+        count(r.verify.entries, "entry")
     );
 }
 

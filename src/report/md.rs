@@ -9,7 +9,7 @@ use super::data::Report;
 use super::visible;
 use crate::model::ItemId;
 use crate::query::{AnnotationView, ClaimView, SourceView};
-use crate::text::CONTEXT_CHARS;
+use crate::text::{count, CONTEXT_CHARS};
 use std::fmt::Write;
 
 pub fn render(r: &Report) -> String {
@@ -50,13 +50,13 @@ fn status(o: &mut String, r: &Report) {
     };
     let _ = writeln!(
         o,
-        "> Made {} from log {}; covers {}: {} source(s), {} claim(s), {} annotation(s).\n",
+        "> Made {} from log {}; covers {}: {}, {}, {}.\n",
         inline(&r.generated),
         code(&r.origin),
         inline(&scope),
-        r.sources.len(),
-        r.claims.len(),
-        r.annotations.len()
+        count(r.sources.len() as u64, "source"),
+        count(r.claims.len() as u64, "claim"),
+        count(r.annotations.len() as u64, "annotation")
     );
     if !r.verify.ok {
         let _ = writeln!(o, "## Problems found by verify\n");

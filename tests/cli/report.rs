@@ -242,6 +242,10 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
     let top: String = md.lines().take(4).collect::<Vec<_>>().join("\n");
     assert!(top.contains("**Verified.** verify passed"), "{top}");
     assert!(md.contains("no checkpoint yet"));
+    assert!(
+        md.contains("covers the whole log: 1 source, 8 claims, 6 annotations."),
+        "{top}"
+    );
     // Each quote, in bold, in its context.
     assert!(md.contains("“**Seven civilians, including four children from one family, were killed, and 12 others, including eight children, were injured.** The Russian"));
     assert!(
@@ -742,7 +746,7 @@ fn a_tampered_log_is_reported_as_failing_verify_first() {
     assert_eq!(md.code, 1, "{}", md.stderr);
     let second = md.stdout.lines().nth(2).unwrap();
     assert!(
-        second.starts_with("> **VERIFY FAILED: 1 problem(s)"),
+        second.starts_with("> **VERIFY FAILED: 1 problem found in the log of "),
         "{second}"
     );
     assert!(md.stdout.contains("## Problems found by verify"));

@@ -524,7 +524,7 @@ impl Report {
         } else {
             format!(
                 "VERIFY FAILED: {} found in the log of {}; do not rely on this report until they are explained",
-                crate::text::count(v.problem_count() as u64, "problem"),
+                crate::text::count(v.problem_count(), "problem"),
                 crate::text::count(v.entries, "entry")
             )
         }

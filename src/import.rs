@@ -1322,6 +1322,11 @@ impl<'a> Importer<'a> {
             clock::check_published_by(p, &retrieved)
                 .map_err(|e| Error::invalid(e, "fix \"published\""))?;
         }
+        if let Some(u) = &l.url {
+            crate::sources::check_url(u).map_err(|e| {
+                Error::invalid(e, "fix \"url\": an absolute address, e.g. https://…")
+            })?;
+        }
         let data = match (&l.text, &l.file) {
             (Some(t), None) => {
                 check_source_text("\"text\"", t.as_bytes())?;

@@ -77,6 +77,41 @@ pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+/// Checks a source's URL as given on input (`--url`, an import line's
+/// `url`): an absolute URI (RFC 3986: a scheme, then `:`), without spaces or
+/// control characters, and with a host after `http://` or `https://`. It is
+/// a check of input, not a rule of the log: it catches a title or a note
+/// pasted into the wrong field, and an address without its scheme, which the
+/// HTML report could not link. It does not say the address exists.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let not = |why: &str| Err(format!("`{url}` is not a URL: {why}"));
+    if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return not(&if c == ' ' {
+            "it contains a space (a browser writes %20)".to_string()
+        } else {
+            format!("it contains the character U+{:04X}", c as u32)
+        });
+    }
+    let scheme = url.split_once(':').map(|(s, _)| s).filter(|s| {
+        let mut c = s.chars();
+        c.next().is_some_and(|f| f.is_ascii_alphabetic())
+            && c.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    let Some(scheme) = scheme else {
+        return not("it does not start with a scheme such as https://");
+    };
+    if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
+        let rest = &url[scheme.len() + 1..];
+        let host = rest
+            .strip_prefix("//")
+            .map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+        if host.is_none_or(|h| h.is_empty()) {
+            return not(&format!("{scheme}: must be followed by // and a host"));
+        }
+    }
+    Ok(())
+}
+
 /// Where a claim lies in its source: an exact quote (and which occurrence),
 /// or a byte span `START..END`.
 #[derive(Clone, Copy, Debug)]
@@ -270,5 +305,42 @@ fn differences(src: &str, m: &text::NearMatch, quote: &str) -> String {
         [] => "typography".into(),
         [one] => (*one).into(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_people_paste_are_accepted_and_other_text_is_not() {
+        for ok in [
+            "https://www.al-monitor.com/originals/2022/07/five-children-dead-russia-resumes-bombing-northwest-syria",
+            "http://example.org",
+            "HTTPS://example.org/a?b=c#d",
+            "https://web.archive.org/web/20220722/https://twitter.com/SyriaCivilDef/status/1",
+            "https://example.org/%20spaced",
+            "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
+            "mailto:desk@example.org",
+            "doi:10.1000/182",
+        ] {
+            assert_eq!(check_url(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("not a url", "it contains a space"),
+            ("www.al-monitor.com/x", "does not start with a scheme"),
+            ("al-monitor.com", "does not start with a scheme"),
+            ("", "does not start with a scheme"),
+            (
+                "https:/example.org",
+                "https: must be followed by // and a host",
+            ),
+            ("https:///path", "must be followed by // and a host"),
+            ("https://example.org/\nx", "U+000A"),
+            ("1http://x", "does not start with a scheme"),
+        ] {
+            let e = check_url(bad).unwrap_err();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
     }
 }

@@ -71,6 +71,14 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         clock::check_published_by(p, &retrieved)
             .map_err(|e| Error::invalid(e, "fix --published"))?;
     }
+    if let Some(u) = &a.url {
+        claimtrail::sources::check_url(u).map_err(|e| {
+            Error::invalid(
+                e,
+                "give the address as the browser shows it, e.g. --url https://…",
+            )
+        })?;
+    }
     let data = read_text(&a.file)?;
     let mut store = ctx.open()?;
     let sha256 = Hash::sha256(&data);

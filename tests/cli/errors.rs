@@ -140,6 +140,32 @@ fn bad_input_leaves_the_log_unchanged() {
     )
     .error("the publication date `2062-12-01` is after the source was retrieved (2026-12-01T08:30:00Z): a source cannot be published after it was read (hint: fix --published)");
     assert!(before == w.db_bytes());
+    // A title pasted where the URL belongs, and an address without its scheme.
+    for (url, why) in [
+        (
+            "Russia resumes bombing",
+            "it contains a space (a browser writes %20)",
+        ),
+        (
+            "al-monitor.com/originals/2022/07",
+            "it does not start with a scheme such as https://",
+        ),
+    ] {
+        refused(
+            &w,
+            Some("analyst"),
+            &[
+                "source",
+                "add",
+                &p("wire.txt"),
+                "--kind",
+                "news_agency",
+                "--url",
+                url,
+            ],
+            &format!("`{url}` is not a URL: {why} (hint: give the address as the browser shows it"),
+        );
+    }
     refused(
         &w,
         Some("analyst"),

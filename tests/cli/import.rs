@@ -528,6 +528,10 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"source","text":"x","kind":"tweet","published":"2922-07-22"}"#.to_vec(),
             "the publication date `2922-07-22` is after the source was retrieved (",
         ),
+        (
+            br#"{"type":"source","text":"x","kind":"tweet","url":"www.example.org/a"}"#.to_vec(),
+            "`www.example.org/a` is not a URL: it does not start with a scheme such as https:// (hint: fix \"url\"",
+        ),
     ];
     for (bad, msg) in &cases {
         refused(&w, bad, msg);

@@ -154,14 +154,25 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 }
             }
             let taken = claimed.iter().filter(|c| !c.is_empty()).count();
-            println!(
-                "{} in {id}{}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`",
-                output::count(found.len() as u64, "candidate"),
-                match taken {
-                    0 => String::new(),
-                    n => format!(" ({n} already claimed: `--add all` leaves them out)"),
-                }
-            );
+            if found.is_empty() {
+                println!(
+                    "no candidates in {id}: no quotation or reported statement was found; claim by hand with `claimtrail claim add --source {id} --quote …` (see `claimtrail show {id} --text`)"
+                );
+            } else if taken == found.len() {
+                println!(
+                    "{} in {id}, all already claimed",
+                    output::count(found.len() as u64, "candidate")
+                );
+            } else {
+                println!(
+                    "{} in {id}{}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`",
+                    output::count(found.len() as u64, "candidate"),
+                    match taken {
+                        0 => String::new(),
+                        n => format!(" ({n} already claimed: `--add all` leaves them out)"),
+                    }
+                );
+            }
         }
         return Ok(Outcome::Done);
     };

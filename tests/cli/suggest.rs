@@ -91,6 +91,27 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
         .map(|c| c.as_str().unwrap().to_string())
         .collect();
     assert_eq!(claimed.len(), cands.len(), "{json}");
+    let list = w.run(None, &["claim", "suggest", "S1"]);
+    assert!(
+        list.ok().ends_with(&format!(
+            "{} candidates in S1, all already claimed\n",
+            cands.len()
+        )),
+        "{}",
+        list.stdout
+    );
+    // A text with no quotation says so, and how to claim by hand.
+    let tweet_src = w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "tweet"],
+        Some(b"Shelling resumed near Ariha this morning.\n"),
+    );
+    let s = tweet_src.ok().trim().to_string();
+    assert_eq!(
+        w.run(None, &["claim", "suggest", &s]).ok(),
+        format!("no candidates in {s}: no quotation or reported statement was found; claim by hand with `claimtrail claim add --source {s} --quote …` (see `claimtrail show {s} --text`)\n")
+    );
     let before = w.db_bytes();
     w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "all"])
         .error("every candidate in S1 is already claimed (C");

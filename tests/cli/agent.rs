@@ -162,14 +162,12 @@ fn a_key_in_ssh_agent_signs_without_its_passphrase() {
         w.run(None, &["log", "--seq", &seq, "--signature"]).ok(),
     )
     .unwrap();
-    let out = Command::new("ssh-keygen")
-        .args(["-Y", "verify", "-f"])
-        .arg(w.path("allowed_signers"))
-        .args(["-I", "Lena_Okafor", "-n", "claimtrail", "-s"])
-        .arg(w.path("a3.sig"))
-        .stdin(std::fs::File::open(w.path("a3.json")).unwrap())
-        .output()
-        .unwrap();
+    let out = ssh_keygen_verify(
+        &w.path("allowed_signers"),
+        "Lena_Okafor",
+        &w.path("a3.sig"),
+        &w.path("a3.json"),
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -288,6 +288,25 @@ impl Work {
     }
 }
 
+/// `ssh-keygen -Y verify` of the SSHSIG in `sig` over the bytes of
+/// `payload`, by `principal` of the `allowed_signers` file, in claimtrail's
+/// namespace: OpenSSH's own answer on an entry signature.
+pub fn ssh_keygen_verify(
+    allowed_signers: &Path,
+    principal: &str,
+    sig: &Path,
+    payload: &Path,
+) -> Output {
+    std::process::Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(allowed_signers)
+        .args(["-I", principal, "-n", "claimtrail", "-s"])
+        .arg(sig)
+        .stdin(std::fs::File::open(payload).unwrap())
+        .output()
+        .unwrap()
+}
+
 /// Leaves `<db>-wal` as a crash would (holding a write the database file
 /// does not have yet), then deletes `db`, as a user might afterwards.
 /// Returns the WAL's path.

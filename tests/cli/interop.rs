@@ -28,14 +28,12 @@ fn ssh_keygen_verifies_every_entry_signature() {
             .find(|(n, _)| name.starts_with(n))
             .map(|(_, p)| *p)
             .unwrap_or(name);
-        let out = ssh_keygen()
-            .args(["-Y", "verify", "-f"])
-            .arg(w.path("allowed_signers"))
-            .args(["-I", principal, "-n", "claimtrail", "-s"])
-            .arg(w.path("payload.sig"))
-            .stdin(std::fs::File::open(w.path("payload")).unwrap())
-            .output()
-            .unwrap();
+        let out = ssh_keygen_verify(
+            &w.path("allowed_signers"),
+            principal,
+            &w.path("payload.sig"),
+            &w.path("payload"),
+        );
         assert!(
             out.status.success(),
             "ssh-keygen rejected entry {seq}: {}",
@@ -46,14 +44,12 @@ fn ssh_keygen_verifies_every_entry_signature() {
         let mut changed = std::fs::read(w.path("payload")).unwrap();
         changed[10] ^= 1;
         std::fs::write(w.path("changed"), changed).unwrap();
-        let bad = ssh_keygen()
-            .args(["-Y", "verify", "-f"])
-            .arg(w.path("allowed_signers"))
-            .args(["-I", principal, "-n", "claimtrail", "-s"])
-            .arg(w.path("payload.sig"))
-            .stdin(std::fs::File::open(w.path("changed")).unwrap())
-            .output()
-            .unwrap();
+        let bad = ssh_keygen_verify(
+            &w.path("allowed_signers"),
+            principal,
+            &w.path("payload.sig"),
+            &w.path("changed"),
+        );
         assert!(!bad.status.success());
     }
 }

@@ -254,7 +254,7 @@ impl Signer {
                 });
             };
             return match agent.holds(&key_blob(&public)) {
-                Ok(true) => Ok(Signer::through(agent, public, comment)),
+                Ok(true) => Signer::through(agent, public, comment),
                 Ok(false) => Err(Error::Agent {
                     what: format!(
                         "the ssh-agent at {} does not hold key {} ({})",
@@ -293,7 +293,7 @@ impl Signer {
                 .and_then(|k| PublicKey::from_ssh(k.public_key().clone()).ok())
                 .filter(|public| agent.holds(&key_blob(public)) == Ok(true));
             if let Some(public) = held {
-                return Ok(Signer::through(agent, public, sibling_comment(path)));
+                return Signer::through(agent, public, sibling_comment(path));
             }
         }
         Signer::parse(&text, path)
@@ -356,13 +356,14 @@ impl Signer {
         })
     }
 
-    fn through(agent: crate::agent::Agent, public: PublicKey, comment: String) -> Signer {
+    fn through(
+        agent: crate::agent::Agent,
+        public: PublicKey,
+        comment: String,
+    ) -> Result<Signer, Error> {
         let blob = key_blob(&public);
-        // A key that parsed as a PublicKey is a valid, strong point.
-        let verifying = public
-            .verifying_key()
-            .unwrap_or_else(|_| std::process::abort());
-        Signer {
+        let verifying = public.verifying_key().map_err(Error::Internal)?;
+        Ok(Signer {
             public,
             comment,
             how: How::Agent {
@@ -370,7 +371,7 @@ impl Signer {
                 blob,
                 verifying,
             },
-        }
+        })
     }
 
     pub fn public(&self) -> &PublicKey {

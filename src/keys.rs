@@ -428,7 +428,7 @@ impl Signer {
                         agent.path().display(),
                         self.fingerprint()
                     ),
-                    hint: "check the agent (`ssh-add -l`), or unset SSH_AUTH_SOCK to sign with the private key file".into(),
+                    hint: "check the agent (`ssh-add -l`; a key added with `ssh-add -c` needs each use confirmed), or set SSH_AUTH_SOCK= to sign with the private key file".into(),
                 }
                 };
                 let bytes = agent

@@ -317,6 +317,23 @@ impl ClaimLine {
 }
 
 impl Line {
+    /// The optional texts of the line, each given or left out, never empty
+    /// ([`crate::sources::check_given`], as the commands check them).
+    fn check_given(&self) -> Result<()> {
+        let fields: Vec<(&str, Option<&str>)> = match self {
+            Line::Source(l) => vec![
+                ("title", l.title.as_deref()),
+                ("publisher", l.publisher.as_deref()),
+                ("author", l.author.as_deref()),
+            ],
+            Line::Claim(l) => vec![("text", l.text.as_deref())],
+            Line::Annotation(l) => vec![("note", l.note.as_deref())],
+        };
+        for (field, value) in fields {
+            crate::sources::check_given(field, value, Spelling::Import)?;
+        }
+        Ok(())
+    }
     fn label(&self) -> Option<&str> {
         match self {
             Line::Source(l) => l.label.as_deref(),
@@ -1016,6 +1033,7 @@ impl<'a> Importer<'a> {
     fn read(&mut self, line: Line) -> Result<()> {
         let n = self.line;
         let kind = line.kind();
+        line.check_given().map_err(|e| at(n, e))?;
         if let Some(label) = line.label() {
             check_label(label).map_err(|e| at(n, Error::invalid(e.what, e.hint)))?;
             if line.references().contains(&format!("@{label}").as_str()) {

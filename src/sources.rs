@@ -140,6 +140,22 @@ impl Spelling {
     }
 }
 
+/// Checks an optional text as given (a title, publisher, author,
+/// paraphrase or note): when given, it must say something. An empty or
+/// blank value is almost always a script's unset variable; a field left out
+/// is recorded as absent, and lists show `-` for it. A check of input, not
+/// a rule of the log: verify accepts entries signed with one.
+pub fn check_given(field: &str, value: Option<&str>, spelling: Spelling) -> Result<()> {
+    if value.is_some_and(|v| v.trim().is_empty()) {
+        let f = spelling.name(field);
+        return Err(Error::invalid(
+            format!("{f} is empty"),
+            format!("leave {f} out, or give its value"),
+        ));
+    }
+    Ok(())
+}
+
 /// Finds the claim's `[start, end)` in the source text `src` of `id`, as
 /// `claim add` does: a span must lie on character boundaries; a quote must
 /// occur, and when it occurs more than once the occurrence must be chosen

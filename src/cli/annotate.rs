@@ -3,6 +3,7 @@ use claimtrail::error::{Error, Result};
 use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{AnnotationAdd, Body, Credibility, IdKind, Reliability, Verdict};
 use claimtrail::query;
+use claimtrail::sources::{check_given, Spelling};
 
 /// Record your signed judgment of a claim; prints A<n>.
 #[derive(clap::Args, Debug)]
@@ -43,6 +44,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let claim_id = parse_id(&a.claim, IdKind::Claim)?;
+    check_given("note", a.note.as_deref(), Spelling::Cli)?;
     if a.note.as_deref() == Some("-") {
         return Err(Error::invalid(
             "`--note -` would record a note of one dash",

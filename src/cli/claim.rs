@@ -2,6 +2,7 @@ use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{IdKind, ItemId, SourceKind};
+use claimtrail::sources::{check_given, Spelling};
 use claimtrail::{query, text};
 use clap::Subcommand;
 
@@ -58,7 +59,7 @@ pub fn run(ctx: &Ctx, c: ClaimCommand) -> Result<Outcome> {
 
 /// Finds where the claim lies in the source text.
 fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
-    use claimtrail::sources::{locate, Spelling, Where};
+    use claimtrail::sources::{locate, Where};
     let at = match &a.span {
         Some(span) => Where::Span(span),
         None => Where::Quote {
@@ -71,6 +72,7 @@ fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let id = parse_id(&a.source, IdKind::Source)?;
+    check_given("text", a.text.as_deref(), Spelling::Cli)?;
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
     let data = query::source_text(store.conn(), id.n)?.ok_or_else(|| {

@@ -3,6 +3,7 @@ use claimtrail::error::{Error, Result};
 use claimtrail::hash::Hash;
 use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{Body, IdKind, SourceAdd, SourceKind, SourceRedact};
+use claimtrail::sources::{check_given, Spelling};
 use claimtrail::{clock, query, rules};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -67,6 +68,13 @@ fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let retrieved = clock::now();
+    for (field, value) in [
+        ("title", &a.title),
+        ("publisher", &a.publisher),
+        ("author", &a.author),
+    ] {
+        check_given(field, value.as_deref(), Spelling::Cli)?;
+    }
     if let Some(p) = &a.published {
         clock::check_published_by(p, &retrieved)
             .map_err(|e| Error::invalid(e, "fix --published"))?;

@@ -140,6 +140,60 @@ fn bad_input_leaves_the_log_unchanged() {
     )
     .error("the publication date `2062-12-01` is after the source was retrieved (2026-12-01T08:30:00Z): a source cannot be published after it was read (hint: fix --published)");
     assert!(before == w.db_bytes());
+    // An optional text given empty (a script's unset variable) is refused,
+    // not recorded as an empty title.
+    for (field, args) in [
+        (
+            "--title",
+            vec!["source", "add", FIXTURE, "--kind", "article", "--title", ""],
+        ),
+        (
+            "--publisher",
+            vec![
+                "source",
+                "add",
+                FIXTURE,
+                "--kind",
+                "article",
+                "--publisher",
+                " ",
+            ],
+        ),
+        (
+            "--author",
+            vec![
+                "source", "add", FIXTURE, "--kind", "article", "--author", "",
+            ],
+        ),
+        (
+            "--text",
+            vec![
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--span",
+                "0..4",
+                "--speaker",
+                "X",
+                "--provenance",
+                "article",
+                "--text",
+                "",
+            ],
+        ),
+        (
+            "--note",
+            vec!["annotate", "C1", "--verdict", "false", "--note", "\t"],
+        ),
+    ] {
+        refused(
+            &w,
+            Some("analyst"),
+            &args,
+            &format!("{field} is empty (hint: leave {field} out, or give its value)"),
+        );
+    }
     // A title pasted where the URL belongs, and an address without its scheme.
     for (url, why) in [
         (

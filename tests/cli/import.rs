@@ -529,6 +529,14 @@ fn bad_lines_are_named_and_change_nothing() {
             "the publication date `2922-07-22` is after the source was retrieved (",
         ),
         (
+            br#"{"type":"source","text":"x","kind":"tweet","title":""}"#.to_vec(),
+            "\"title\" is empty (hint: leave \"title\" out, or give its value",
+        ),
+        (
+            br#"{"type":"annotation","claim":"C1","verdict":"false","note":" "}"#.to_vec(),
+            "\"note\" is empty",
+        ),
+        (
             br#"{"type":"source","text":"x","kind":"tweet","url":"www.example.org/a"}"#.to_vec(),
             "`www.example.org/a` is not a URL: it does not start with a scheme such as https:// (hint: fix \"url\"",
         ),

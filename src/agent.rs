@@ -58,7 +58,7 @@ impl std::fmt::Display for AgentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AgentError::Unreachable(why) => write!(f, "cannot reach it ({why})"),
-            AgentError::Refused => f.write_str("it refused to sign"),
+            AgentError::Refused => f.write_str("it refused the request"),
             AgentError::Timeout => write!(f, "it did not answer within {} s", TIMEOUT.as_secs()),
             AgentError::Garbled(why) => write!(f, "its answer is not valid ({why})"),
         }

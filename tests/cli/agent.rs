@@ -287,7 +287,7 @@ fn agent_errors_are_clear_and_change_nothing() {
     drop(agent);
 
     for (answer, says) in [
-        (Answer::Refuse, "it refused to sign"),
+        (Answer::Refuse, "it refused the request"),
         (
             Answer::WrongSignature,
             "it returned a signature that does not verify",

@@ -48,7 +48,8 @@ pub enum AgentError {
     /// The agent answered `SSH_AGENT_FAILURE` (it refused, or a
     /// confirmation was declined).
     Refused,
-    /// The agent did not answer within [`TIMEOUT`].
+    /// The agent did not answer within 60 s (it may have been waiting for
+    /// its user to confirm a signature).
     Timeout,
     /// The answer was not what the protocol allows.
     Garbled(String),

@@ -121,8 +121,9 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             println!("note: the private key is not passphrase-protected");
         }
         println!(
-            "next: an admin enrolls it with `claimtrail key add {} --role analyst`",
-            pub_path.display()
+            "next: an admin enrolls it with `claimtrail key add {} --role analyst`, or it starts a log: `claimtrail --key {} init --origin NAME`",
+            pub_path.display(),
+            path.display()
         );
         if passphrase.is_some() {
             println!(

@@ -388,7 +388,8 @@ fn passphrase_protected_keys() {
     );
     assert!(made.ok().contains("fingerprint: SHA256:"));
     let next = format!(
-        "next: an admin enrolls it with `claimtrail key add {}.pub --role analyst`\n      `ssh-add {}` unlocks it once for the day",
+        "next: an admin enrolls it with `claimtrail key add {}.pub --role analyst`, or it starts a log: `claimtrail --key {} init --origin NAME`\n      `ssh-add {}` unlocks it once for the day",
+        p.display(),
         p.display(),
         p.display()
     );

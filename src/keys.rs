@@ -239,36 +239,8 @@ impl Signer {
         } else {
             None
         };
-        let agent = crate::agent::Agent::from_env();
         if let Some(text) = public_text {
-            // A public key: only an agent can sign with it.
-            let public = PublicKey::from_openssh(&text).map_err(key_err)?;
-            let comment = comment_of(&text);
-            let Some(agent) = agent else {
-                return Err(Error::Agent {
-                    what: format!(
-                        "cannot use key {}: it is a public key, and no ssh-agent is running to sign with it (SSH_AUTH_SOCK is not set)",
-                        path.display()
-                    ),
-                    hint: "give the private key file (without .pub), or start `ssh-agent` and `ssh-add` the key".into(),
-                });
-            };
-            return match agent.holds(&key_blob(&public)) {
-                Ok(true) => Signer::through(agent, public, comment),
-                Ok(false) => Err(Error::Agent {
-                    what: format!(
-                        "the ssh-agent at {} does not hold key {} ({})",
-                        agent.path().display(),
-                        public.fingerprint(),
-                        path.display()
-                    ),
-                    hint: "add it with `ssh-add PRIVATE_KEY_FILE` (`ssh-add -l` lists what the agent holds), or give the private key file".into(),
-                }),
-                Err(e) => Err(Error::Agent {
-                    what: format!("cannot use the ssh-agent at {}: {e}", agent.path().display()),
-                    hint: "start one and `ssh-add` the key, set SSH_AUTH_SOCK to its socket, or give the private key file".into(),
-                }),
-            };
+            return Signer::for_public_key(path, &text);
         }
         #[cfg(unix)]
         {
@@ -283,7 +255,7 @@ impl Signer {
         }
         let _ = meta;
         let text = Zeroizing::new(std::fs::read(path).map_err(|e| key_err(io_reason(&e)))?);
-        if let Some(agent) = agent {
+        if let Some(agent) = crate::agent::Agent::from_env() {
             // Only an encrypted key is worth an agent's round trips: the
             // public half is in clear in the file, and the agent spares the
             // passphrase.
@@ -297,6 +269,40 @@ impl Signer {
             }
         }
         Signer::parse(&text, path)
+    }
+
+    /// The signer for a public key file (`text` is its line): only an agent
+    /// that holds the key can sign with it.
+    fn for_public_key(path: &Path, text: &str) -> Result<Signer, Error> {
+        let public = PublicKey::from_openssh(text).map_err(|reason| Error::KeyFile {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        let Some(agent) = crate::agent::Agent::from_env() else {
+            return Err(Error::Agent {
+                what: format!(
+                    "cannot use key {}: it is a public key, and no ssh-agent is running to sign with it (SSH_AUTH_SOCK is not set)",
+                    path.display()
+                ),
+                hint: "give the private key file (without .pub), or start `ssh-agent` and `ssh-add` the key".into(),
+            });
+        };
+        match agent.holds(&key_blob(&public)) {
+            Ok(true) => Signer::through(agent, public, comment_of(text)),
+            Ok(false) => Err(Error::Agent {
+                what: format!(
+                    "the ssh-agent at {} does not hold key {} ({})",
+                    agent.path().display(),
+                    public.fingerprint(),
+                    path.display()
+                ),
+                hint: "add it with `ssh-add PRIVATE_KEY_FILE` (`ssh-add -l` lists what the agent holds), or give the private key file".into(),
+            }),
+            Err(e) => Err(Error::Agent {
+                what: format!("cannot use the ssh-agent at {}: {e}", agent.path().display()),
+                hint: "start one and `ssh-add` the key, set SSH_AUTH_SOCK to its socket, or give the private key file".into(),
+            }),
+        }
     }
 
     /// Parses an OpenSSH private key file's bytes (`path` only names it in

@@ -145,7 +145,7 @@ fn read_pubkey(path: &PathBuf) -> Result<PublicKey> {
 
 /// The public key in the file at `path`, as `parse` reads its text; `hint`
 /// says what to give instead when it is not one.
-fn read_key(
+pub(super) fn read_key(
     path: &PathBuf,
     parse: fn(&str) -> std::result::Result<PublicKey, String>,
     hint: &str,

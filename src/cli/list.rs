@@ -71,6 +71,10 @@ pub struct Args {
     /// Annotations signed by this key: its enrolled name or fingerprint.
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
+    /// Annotations signed by your key (--key or CLAIMTRAIL_KEY; read
+    /// without its passphrase).
+    #[arg(long, conflicts_with = "by")]
+    pub mine: bool,
     /// Sources, claims or annotations recorded on or after this date
     /// (YYYY-MM-DD, today or yesterday: from the start of the day in UTC),
     /// RFC 3339 time, or time ago (7d, 36h).
@@ -90,7 +94,7 @@ pub struct Args {
 /// The options given that do not apply to what is listed.
 fn check_options(a: &Args) -> Result<()> {
     use What::*;
-    let given: [(&str, bool, &[What]); 12] = [
+    let given: [(&str, bool, &[What]); 13] = [
         ("--kind", a.kind.is_some(), &[Sources]),
         ("--publisher", a.publisher.is_some(), &[Sources]),
         ("--source", a.source.is_some(), &[Claims]),
@@ -101,6 +105,7 @@ fn check_options(a: &Args) -> Result<()> {
         ("--claim", a.claim.is_some(), &[Annotations]),
         ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
         ("--by", a.by.is_some(), &[Annotations]),
+        ("--mine", a.mine, &[Annotations]),
         (
             "--since",
             a.since.is_some(),
@@ -284,11 +289,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let filter = AnnotationFilter {
                 claim: existing(conn, a.claim.as_deref(), IdKind::Claim)?,
                 verdict: a.verdict,
-                signer: a
-                    .by
-                    .as_deref()
-                    .map(|k| query::key_named(conn, k))
-                    .transpose()?,
+                signer: match (&a.by, a.mine) {
+                    (Some(k), _) => Some(query::key_named(conn, k)?),
+                    (None, true) => Some(enrolled(conn, ctx.public_key()?)?),
+                    (None, false) => None,
+                },
                 recorded,
                 last: a.last,
             };
@@ -369,4 +374,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Done)
+}
+
+/// The fingerprint of `key`, refused when the log has never enrolled it
+/// (an empty list would not say that the key is the wrong one).
+fn enrolled(
+    conn: &rusqlite::Connection,
+    key: claimtrail::keys::PublicKey,
+) -> Result<model::Fingerprint> {
+    let fp = key.fingerprint().clone();
+    if query::keys(conn)?.iter().any(|k| k.fingerprint == fp) {
+        Ok(fp)
+    } else {
+        Err(Error::NotEnrolled(fp))
+    }
 }

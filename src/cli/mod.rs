@@ -119,6 +119,23 @@ impl Ctx {
         let path = self.key.as_ref().ok_or(Error::NoKey)?;
         Signer::load(path)
     }
+
+    /// The public half of your key (`--key`, its `.pub` or the private key
+    /// file), read without a passphrase: for commands that ask who you are
+    /// without signing.
+    pub fn public_key(&self) -> Result<claimtrail::keys::PublicKey> {
+        let path = self.key.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "no key given to say who you are",
+                "pass --key PATH or set CLAIMTRAIL_KEY (your key, or its .pub)",
+            )
+        })?;
+        key::read_key(
+            path,
+            claimtrail::keys::PublicKey::from_key_file,
+            "give your OpenSSH ed25519 key (or its .pub) with --key or CLAIMTRAIL_KEY",
+        )
+    }
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {

@@ -624,6 +624,32 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         ids(&["annotations", "--by", "Rana Haddad", "--last", "1"]),
         ["A2"]
     );
+    // Your own annotations: the key given, read without its passphrase
+    // (its .pub does too).
+    for key in ["analyst", "analyst.pub"] {
+        assert_eq!(
+            json_ids(
+                w.run(Some(key), &["--json", "list", "annotations", "--mine"])
+                    .ok()
+            ),
+            ["A1", "A2"]
+        );
+    }
+    assert!(json_ids(
+        w.run(
+            Some("auditor"),
+            &["--json", "list", "annotations", "--mine"]
+        )
+        .ok()
+    )
+    .is_empty());
+    w.key("stranger");
+    w.run(Some("stranger"), &["list", "annotations", "--mine"])
+        .error("is not enrolled in this log");
+    w.run(None, &["list", "annotations", "--mine"])
+        .error("no key given to say who you are (hint: pass --key PATH or set CLAIMTRAIL_KEY");
+    w.run(Some("analyst"), &["list", "claims", "--mine"])
+        .error("--mine narrows down annotations, not claims");
     assert!(ids(&["annotations", "--claim", "C1", "--verdict", "confirmed"]).is_empty());
     assert!(ids(&["annotations", "--last", "0"]).is_empty());
     for huge in ["9223372036854775808", "18446744073709551615"] {

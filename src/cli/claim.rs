@@ -165,6 +165,10 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     "{} in {id}, all already claimed",
                     output::count(found.len() as u64, "candidate")
                 );
+            } else if found.len() == 1 {
+                println!(
+                    "1 candidate in {id}; add it with `claimtrail claim suggest {id} --add 1`"
+                );
             } else {
                 println!(
                     "{} in {id}{}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`",

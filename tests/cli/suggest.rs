@@ -100,6 +100,22 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
         "{}",
         list.stdout
     );
+    // One candidate is one.
+    let one = w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "statement"],
+        Some("The minister said: “We will rebuild the bridge by June.”\n".as_bytes()),
+    );
+    let s1 = one.ok().trim().to_string();
+    let listed = w.run(None, &["claim", "suggest", &s1]);
+    assert!(
+        listed.ok().ends_with(&format!(
+            "1 candidate in {s1}; add it with `claimtrail claim suggest {s1} --add 1`\n"
+        )),
+        "{}",
+        listed.stdout
+    );
     // A text with no quotation says so, and how to claim by hand.
     let tweet_src = w.run_with(
         Some("analyst"),

@@ -545,6 +545,15 @@ impl Report {
         }
     }
 
+    /// [`Report::checkpoint_line`] after a "Checkpoint:" label (Markdown,
+    /// HTML): the tree alone, not "made at checkpoint" again.
+    pub fn checkpoint_after_label(&self) -> String {
+        match &self.checkpoint {
+            Some(c) => format!("tree size {}, root {}", c.size, c.root),
+            None => self.checkpoint_line(),
+        }
+    }
+
     /// A label for a claim: its paraphrase, else its quote, else its id.
     pub fn claim_label(&self, c: &ClaimView) -> String {
         c.paraphrase

@@ -176,7 +176,7 @@ fn status(o: &mut String, r: &Report) {
     let _ = writeln!(
         o,
         "<p><strong>Checkpoint:</strong> {}</p>",
-        esc(&r.checkpoint_line())
+        esc(&r.checkpoint_after_label())
     );
     if let Some(c) = &r.checkpoint {
         let _ = writeln!(

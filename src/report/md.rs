@@ -31,7 +31,11 @@ fn status(o: &mut String, r: &Report) {
         let _ = writeln!(o, "> **{}.**", inline(&r.verify_line()));
     }
     let _ = writeln!(o, ">");
-    let _ = writeln!(o, "> **Checkpoint:** {}.", inline(&r.checkpoint_line()));
+    let _ = writeln!(
+        o,
+        "> **Checkpoint:** {}.",
+        inline(&r.checkpoint_after_label())
+    );
     let _ = writeln!(o, ">");
     if let Some(c) = &r.checkpoint {
         let _ = writeln!(o, "> The signed checkpoint note:\n>");

@@ -292,10 +292,15 @@ mod tests {
         }
         for f in Format::ALL {
             let out = render(&r, *f).unwrap();
-            assert!(
-                out.contains("made at checkpoint: tree size 18") || *f == Format::Csv,
-                "{f}"
-            );
+            // After a "Checkpoint:" label the tree alone, not "made at
+            // checkpoint" again.
+            let said = match f {
+                Format::Md => "**Checkpoint:** tree size 18, root abab",
+                Format::Html => "<strong>Checkpoint:</strong> tree size 18, root abab",
+                _ => "made at checkpoint: tree size 18",
+            };
+            assert!(out.contains(said) || *f == Format::Csv, "{f}");
+            assert!(!out.contains("Checkpoint:** made at"), "{f}");
             assert!(!out.contains("no checkpoint yet"), "{f}");
         }
         assert!(render(&r, Format::Csv)

@@ -64,6 +64,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     );
     let db = demo.db.display();
     println!("\nTry next:");
+    if let Some(exe) = not_on_path() {
+        // Run as `cargo run -- demo`: the commands below need the binary.
+        println!(
+            "  alias claimtrail={}   # or `cargo install --path .`",
+            exe.display()
+        );
+    }
     println!(
         "  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}",
         demo.analyst_key.display()
@@ -84,4 +91,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         Outcome::ProblemsFound
     })
+}
+
+/// This binary's path, when no `claimtrail` on the PATH would run it.
+fn not_on_path() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join("claimtrail").is_file())
+    });
+    (!on_path).then_some(exe)
 }

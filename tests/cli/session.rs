@@ -194,6 +194,32 @@ fn demo_builds_a_trail_that_verifies() {
     let s = out.ok();
     assert!(s.contains("OK: every entry"), "{s}");
     assert!(s.contains("8 claims"), "{s}");
+    // Run from cargo's target directory, not the PATH: its "try next"
+    // commands say how to reach the binary; on the PATH they need nothing.
+    let exe = assert_cmd::cargo::cargo_bin("claimtrail");
+    let alias = format!(
+        "  alias claimtrail={}   # or `cargo install --path .`",
+        exe.display()
+    );
+    let bare = w.run_with(
+        None,
+        &[("PATH", "/usr/bin:/bin")],
+        &["demo", "--dir", w.path("demo2").to_str().unwrap()],
+        None,
+    );
+    assert!(bare.ok().contains(&alias), "{}", bare.stdout);
+    let bin_dir = exe.parent().unwrap().to_str().unwrap().to_string();
+    let on_path = w.run_with(
+        None,
+        &[("PATH", &format!("{bin_dir}:/usr/bin:/bin"))],
+        &["demo", "--dir", w.path("demo3").to_str().unwrap()],
+        None,
+    );
+    assert!(
+        !on_path.ok().contains("alias claimtrail="),
+        "{}",
+        on_path.stdout
+    );
     let db = dir.join("claimtrail.db");
     let claims = w.run_with(
         None,

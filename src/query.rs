@@ -878,6 +878,18 @@ pub fn for_each_annotation(
     Ok(())
 }
 
+/// The fingerprint of `key`, refused ([`Error::NotEnrolled`]) when the log
+/// has never enrolled it: a list narrowed down to an unknown key would be
+/// empty without saying that the key is the wrong one.
+pub fn enrolled(conn: &Connection, key: &crate::keys::PublicKey) -> Result<Fingerprint> {
+    let fp = key.fingerprint().clone();
+    if keys(conn)?.iter().any(|k| k.fingerprint == fp) {
+        Ok(fp)
+    } else {
+        Err(Error::NotEnrolled(fp))
+    }
+}
+
 /// The fingerprint of the key that `who` names: a fingerprint
 /// (`SHA256:…`), or the name a key was enrolled with or part of it (as
 /// `--speaker` matches: case, quotation marks and dashes aside; a name

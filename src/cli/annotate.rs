@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         ));
     }
     let note_file = match &a.note_file {
-        Some(path) => Some(read_note(path)?),
+        Some(path) => Some(claimtrail::sources::read_note(path)?),
         None => None,
     };
     let mut store = ctx.open()?;
@@ -93,61 +93,6 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         println!("{id}");
     }
     Ok(Outcome::Done)
-}
-
-/// The note of `--note-file`: a file's text, or standard input's for `-`,
-/// without its trailing newline and spaces. Refused when it cannot fit in
-/// an entry, is not UTF-8 or is empty, before the log is opened.
-fn read_note(path: &std::path::Path) -> Result<String> {
-    use std::io::Read;
-    let limit = claimtrail::entry::MAX_PAYLOAD as u64;
-    let stdin = path.as_os_str() == "-";
-    let name = if stdin {
-        "standard input".to_string()
-    } else {
-        path.display().to_string()
-    };
-    let io = |e: std::io::Error| Error::Io {
-        path: name.clone().into(),
-        reason: claimtrail::keys::io_reason(&e),
-    };
-    let mut data = Vec::new();
-    if stdin {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut data)
-    } else {
-        let f = std::fs::File::open(path).map_err(io)?;
-        if f.metadata().map_err(io)?.is_dir() {
-            return Err(Error::IsDirectory(path.to_path_buf()));
-        }
-        f.take(limit + 1).read_to_end(&mut data)
-    }
-    .map_err(io)?;
-    if data.len() as u64 > limit {
-        return Err(Error::invalid(
-            format!("the note in {name} is larger than 1 MiB, more than an entry holds"),
-            "keep the note to the judgment; store a long analysis as a source (`claimtrail source add`)",
-        ));
-    }
-    let text = String::from_utf8(data).map_err(|e| {
-        Error::invalid(
-            format!(
-                "the note in {name} is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
-        )
-    })?;
-    let note = text.trim_end();
-    if note.trim().is_empty() {
-        return Err(Error::invalid(
-            format!("the note in {name} is empty"),
-            "write the note there, or leave out --note-file",
-        ));
-    }
-    Ok(note.to_string())
 }
 
 /// Opens the user's editor on a temporary file and returns the note

@@ -291,7 +291,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 verdict: a.verdict,
                 signer: match (&a.by, a.mine) {
                     (Some(k), _) => Some(query::key_named(conn, k)?),
-                    (None, true) => Some(enrolled(conn, ctx.public_key()?)?),
+                    (None, true) => Some(query::enrolled(conn, &ctx.public_key()?)?),
                     (None, false) => None,
                 },
                 recorded,
@@ -374,18 +374,4 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Done)
-}
-
-/// The fingerprint of `key`, refused when the log has never enrolled it
-/// (an empty list would not say that the key is the wrong one).
-fn enrolled(
-    conn: &rusqlite::Connection,
-    key: claimtrail::keys::PublicKey,
-) -> Result<model::Fingerprint> {
-    let fp = key.fingerprint().clone();
-    if query::keys(conn)?.iter().any(|k| k.fingerprint == fp) {
-        Ok(fp)
-    } else {
-        Err(Error::NotEnrolled(fp))
-    }
 }

@@ -250,6 +250,8 @@ pub struct SourceFilter {
     /// Sources whose text or title contains this text, matched the same
     /// way. A redacted source's text is gone, so only its title can match.
     pub contains: Option<String>,
+    /// Sources added by the key with this fingerprint.
+    pub signer: Option<Fingerprint>,
     /// Sources recorded in this period.
     pub recorded: Period,
     /// Only the last (newest) this many of those.
@@ -327,6 +329,10 @@ pub fn for_each_source(
 ) -> Result<()> {
     let mut w = Where::default();
     w.add("s.kind = ?", filter.kind.map(|k| k.as_str().to_string()));
+    w.add(
+        "s.signer = ?",
+        filter.signer.as_ref().map(|f| f.to_string()),
+    );
     w.period("s.time", &filter.recorded);
     let cond = w.sql();
     let mut ids = Vec::new();
@@ -489,6 +495,8 @@ pub struct ClaimFilter {
     pub verdict: Option<Verdict>,
     /// Claims no one has annotated yet: a desk's queue.
     pub unannotated: bool,
+    /// Claims added by the key with this fingerprint.
+    pub signer: Option<Fingerprint>,
     /// Claims recorded in this period.
     pub recorded: Period,
     /// Only the last (newest) this many of those.
@@ -648,6 +656,10 @@ fn for_each_selected(
     w.flag(
         "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)",
         filter.unannotated,
+    );
+    w.add(
+        "c.signer = ?",
+        filter.signer.as_ref().map(|f| f.to_string()),
     );
     w.period("c.time", &filter.recorded);
     let cond = w.sql();

@@ -68,11 +68,12 @@ pub struct Args {
     /// Claims no one has annotated yet.
     #[arg(long, conflicts_with = "verdict")]
     pub unannotated: bool,
-    /// Annotations signed by this key: its enrolled name or fingerprint.
+    /// Sources, claims or annotations signed by this key: its enrolled
+    /// name, part of it, or its fingerprint.
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
-    /// Annotations signed by your key (--key or CLAIMTRAIL_KEY; read
-    /// without its passphrase).
+    /// Sources, claims or annotations signed by your key (--key or
+    /// CLAIMTRAIL_KEY; read without its passphrase).
     #[arg(long, conflicts_with = "by")]
     pub mine: bool,
     /// Sources, claims or annotations recorded on or after this date
@@ -104,8 +105,8 @@ fn check_options(a: &Args) -> Result<()> {
         ("--unannotated", a.unannotated, &[Claims]),
         ("--claim", a.claim.is_some(), &[Annotations]),
         ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
-        ("--by", a.by.is_some(), &[Annotations]),
-        ("--mine", a.mine, &[Annotations]),
+        ("--by", a.by.is_some(), &[Sources, Claims, Annotations]),
+        ("--mine", a.mine, &[Sources, Claims, Annotations]),
         (
             "--since",
             a.since.is_some(),
@@ -198,6 +199,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let recorded = period(&a)?;
     let store = ctx.open()?;
     let conn = store.conn();
+    let signer = match (&a.by, a.mine) {
+        (Some(k), _) => Some(query::key_named(conn, k)?),
+        (None, true) => Some(query::enrolled(conn, &ctx.public_key()?)?),
+        (None, false) => None,
+    };
     // Widths for a table printed as it is read; JSON and the short lists
     // (keys, speakers) need none.
     let e = match a.what {
@@ -211,6 +217,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 kind: a.kind,
                 publisher: a.publisher,
                 contains: a.contains,
+                signer,
                 recorded,
                 last: a.last,
             };
@@ -252,6 +259,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 provenance: a.provenance,
                 verdict: a.verdict,
                 unannotated: a.unannotated,
+                signer,
                 recorded,
                 last: a.last,
             };
@@ -289,11 +297,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let filter = AnnotationFilter {
                 claim: existing(conn, a.claim.as_deref(), IdKind::Claim)?,
                 verdict: a.verdict,
-                signer: match (&a.by, a.mine) {
-                    (Some(k), _) => Some(query::key_named(conn, k)?),
-                    (None, true) => Some(query::enrolled(conn, &ctx.public_key()?)?),
-                    (None, false) => None,
-                },
+                signer,
                 recorded,
                 last: a.last,
             };

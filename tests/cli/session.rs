@@ -674,8 +674,30 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("is not enrolled in this log");
     w.run(None, &["list", "annotations", "--mine"])
         .error("no key given to say who you are (hint: pass --key PATH or set CLAIMTRAIL_KEY");
-    w.run(Some("analyst"), &["list", "claims", "--mine"])
-        .error("--mine narrows down annotations, not claims");
+    // Sources and claims by who added them, too.
+    let s3 = w.run_with(
+        Some("admin"),
+        &[],
+        &["source", "add", "-", "--kind", "statement"],
+        Some(b"A statement the admin recorded."),
+    );
+    assert_eq!(s3.ok().trim(), "S3");
+    for (what, mine, admins) in [
+        ("sources", vec!["S1", "S2"], vec!["S3"]),
+        ("claims", vec!["C1", "C2"], vec![]),
+    ] {
+        assert_eq!(
+            json_ids(
+                w.run(Some("analyst"), &["--json", "list", what, "--mine"])
+                    .ok()
+            ),
+            mine
+        );
+        assert_eq!(ids(&[what, "--by", "rana"]), mine);
+        assert_eq!(ids(&[what, "--by", "admin"]), admins);
+    }
+    w.run(Some("analyst"), &["list", "keys", "--mine"])
+        .error("--mine narrows down sources, claims or annotations, not keys");
     assert!(ids(&["annotations", "--claim", "C1", "--verdict", "confirmed"]).is_empty());
     assert!(ids(&["annotations", "--last", "0"]).is_empty());
     for huge in ["9223372036854775808", "18446744073709551615"] {

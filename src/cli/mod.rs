@@ -103,6 +103,20 @@ pub enum Outcome {
     ProblemsFound,
 }
 
+/// A path from the environment as a user writes it in a shell profile:
+/// `export CLAIMTRAIL_KEY="~/.ssh/id_ed25519"` keeps the `~` (the shell does
+/// not expand it inside quotes), so a leading `~/` is your home directory,
+/// as ssh reads `IdentityFile ~/.ssh/…`. A path that exists as written is
+/// left as it is.
+fn home(path: PathBuf) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) if !path.exists() && !home.is_empty() => {
+            PathBuf::from(home).join(rest)
+        }
+        _ => path,
+    }
+}
+
 /// Global options every command can use.
 pub struct Ctx {
     pub db: PathBuf,
@@ -140,8 +154,8 @@ impl Ctx {
 
 pub fn run(cli: Cli) -> Result<Outcome> {
     let ctx = Ctx {
-        db: cli.db,
-        key: cli.key,
+        db: home(cli.db),
+        key: cli.key.map(home),
         json: cli.json,
     };
     match cli.command {

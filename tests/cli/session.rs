@@ -524,6 +524,32 @@ fn long_notes_are_written_in_the_editor() {
 }
 
 #[test]
+fn a_quoted_tilde_in_the_environment_is_the_home_directory() {
+    // `export CLAIMTRAIL_KEY="~/…"` in a shell profile keeps the `~`.
+    let w = Work::with_claims();
+    let home = w.dir.path().to_str().unwrap();
+    let a2 = w.run_with(
+        None,
+        &[
+            ("HOME", home),
+            ("CLAIMTRAIL_KEY", "~/analyst"),
+            ("CLAIMTRAIL_DB", "~/trail.db"),
+        ],
+        &["annotate", "C2", "--verdict", "corroborated"],
+        None,
+    );
+    assert_eq!(a2.ok().trim(), "A2");
+    // A missing file is named as it was read, with the home directory.
+    w.run_with(
+        None,
+        &[("HOME", home), ("CLAIMTRAIL_DB", "~/nothing.db")],
+        &["verify"],
+        None,
+    )
+    .error(&format!("no claimtrail database at {home}/nothing.db"));
+}
+
+#[test]
 fn a_note_is_read_from_a_file_or_standard_input() {
     let w = Work::with_claims();
     std::fs::write(

@@ -405,6 +405,12 @@ const FORMAT_HINT: &str = "see docs/IMPORT.md for the fields of each type";
 /// Never panics, whatever the bytes.
 pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if crate::text::utf16_bom(bytes) {
+        return Err(line_err(
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8",
+            "save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 FILE`",
+        ));
+    }
     let s = std::str::from_utf8(bytes).map_err(|e| {
         line_err(
             format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),

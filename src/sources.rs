@@ -44,16 +44,29 @@ pub fn check_source_text(name: &str, data: &[u8]) -> Result<()> {
             "give the source's text",
         ));
     }
-    if let Err(e) = std::str::from_utf8(data) {
+    utf8(name, data)?;
+    Ok(())
+}
+
+/// `data` as text, or why it is not UTF-8: `what` names it in the message.
+/// A UTF-16 file (Windows editors' "Unicode") is said to be one, so that
+/// the hint converts from the right encoding.
+fn utf8<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
+    if crate::text::utf16_bom(data) {
         return Err(Error::invalid(
+            format!("{what} is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8"),
+            "convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE`",
+        ));
+    }
+    std::str::from_utf8(data).map_err(|e| {
+        Error::invalid(
             format!(
-                "{name} is not UTF-8 text (invalid byte at offset {})",
+                "{what} is not UTF-8 text (invalid byte at offset {})",
                 e.valid_up_to()
             ),
             "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// Reads a source file, refusing a directory and anything
@@ -115,15 +128,7 @@ pub fn read_note(path: &Path) -> Result<String> {
             "keep the note to the judgment; store a long analysis as a source (`claimtrail source add`)",
         ));
     }
-    let text = String::from_utf8(data).map_err(|e| {
-        Error::invalid(
-            format!(
-                "the note in {name} is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
-        )
-    })?;
+    let text = utf8(&format!("the note in {name}"), &data)?;
     let note = text.trim_end();
     if note.trim().is_empty() {
         return Err(Error::invalid(

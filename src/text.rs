@@ -334,6 +334,14 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
 }
 
+/// Whether `bytes` start with a UTF-16 byte order mark (`FF FE` or
+/// `FE FF`): what Windows editors write when told "Unicode". Such a file is
+/// not UTF-8 from its first byte, and saying which encoding it is tells the
+/// user what to convert from.
+pub fn utf16_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
 /// `n` and the noun, singular for one: "1 source", "3 sources"; `noun` is
 /// the singular, and the plural adds an s unless the noun is in the list.
 pub fn count(n: u64, noun: &str) -> String {

@@ -118,6 +118,31 @@ fn bad_input_leaves_the_log_unchanged() {
         &["source", "add", &p("latin1.txt"), "--kind", "article"],
         "not UTF-8 text (invalid byte at offset 3)",
     );
+    // What Notepad saves as "Unicode": the hint converts from UTF-16.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("A statement.".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(w.path("utf16.txt"), &utf16).unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("utf16.txt"), "--kind", "statement"],
+        "utf16.txt is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8 (hint: convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE`)",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--note-file",
+            &p("utf16.txt"),
+        ],
+        "the note in",
+    );
     refused(
         &w,
         Some("analyst"),

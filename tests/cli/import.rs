@@ -468,6 +468,10 @@ fn bad_lines_are_named_and_change_nothing() {
             "credibility must be 1 to 6",
         ),
         (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
+        (
+            b"\xff\xfe{\x00\"\x00".to_vec(),
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 FILE`",
+        ),
         // Read on the reading thread: the lines before it are checked first.
         (vec![b' '; (65 << 20) + 1], "longer than 65 MiB"),
         (br#"{"type":"claim","source":"S1","#.to_vec(), "malformed JSON"),

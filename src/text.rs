@@ -102,15 +102,22 @@ pub enum Difference {
     Ellipsis,
     /// Upper against lower case.
     Case,
+    /// The same text in another Unicode form (compatibility composition,
+    /// NFKC): an accent typed as a separate combining mark (as macOS and
+    /// some PDFs give it) or composed, a ligature (`ﬁ` from a PDF) or its
+    /// letters, full-width forms, Arabic presentation forms and the letters
+    /// they draw. Letters that differ (`cafe` and `café`) still differ.
+    UnicodeForm,
 }
 
 impl Difference {
-    pub const ALL: [Difference; 5] = [
+    pub const ALL: [Difference; 6] = [
         Difference::QuoteMarks,
         Difference::Dashes,
         Difference::Spacing,
         Difference::Ellipsis,
         Difference::Case,
+        Difference::UnicodeForm,
     ];
 
     /// How a message names it.
@@ -121,6 +128,9 @@ impl Difference {
             Difference::Spacing => "spacing",
             Difference::Ellipsis => "an ellipsis",
             Difference::Case => "letter case",
+            Difference::UnicodeForm => {
+                "Unicode forms (accents typed apart, ligatures, presentation forms)"
+            }
         }
     }
 
@@ -153,11 +163,30 @@ pub struct NearMatch {
 /// allowed, with `[start, end)` its bytes in `original` and `folded` what it
 /// becomes once the `allow`ed differences are set aside.
 fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, usize, &str)) {
-    let [quotes, dashes, spacing, ellipsis, case] = Difference::ALL.map(|d| allow.contains(&d));
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::{char::is_combining_mark, is_nfkc_quick, IsNormalized};
+    let [quotes, dashes, spacing, ellipsis, case, form] =
+        Difference::ALL.map(|d| allow.contains(&d));
     let mut buf = [0u8; 16];
+    let (mut unit, mut composed) = (String::new(), String::new());
+    // Whether a character is its own NFKC form, for the last characters
+    // seen by their low byte: a text uses few distinct letters, and the
+    // lookup is most of the cost of folding a non-Latin text.
+    let mut nfkc_cache = [('\0', true); 256];
+    let mut is_own_nfkc = |c: char| {
+        let slot = &mut nfkc_cache[(c as u32 & 0xFF) as usize];
+        if slot.0 != c {
+            *slot = (c, is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes);
+        }
+        slot.1
+    };
     let mut chars = original.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         let mut end = at + c.len_utf8();
+        let marks_follow = form
+            && chars
+                .peek()
+                .is_some_and(|&(_, m)| !m.is_ascii() && is_combining_mark(m));
         let folded: &str = if spacing && c.is_whitespace() {
             while let Some(&(i, w)) = chars.peek() {
                 if !w.is_whitespace() {
@@ -167,7 +196,7 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
                 chars.next();
             }
             " "
-        } else if c.is_ascii_alphanumeric() {
+        } else if c.is_ascii_alphanumeric() && !marks_follow {
             // Most of a text: no table lookups.
             let c = if case { c.to_ascii_lowercase() } else { c };
             c.encode_utf8(&mut buf)
@@ -179,6 +208,34 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             "-"
         } else if ellipsis && c == '…' {
             "..."
+        } else if form
+            && (marks_follow || !(c.is_ascii() || is_own_nfkc(c)))
+            && !(c.is_whitespace() || c == '…' || is_double_quote(c))
+            && !(is_single_quote(c) || is_dash(c))
+        {
+            // The character with the combining marks after it, composed
+            // (NFKC): "e" + U+0301 and "é", "ﬁ" and "fi". White space,
+            // quotation marks, dashes and the ellipsis are left to their
+            // own differences, so that a message names the right one.
+            unit.clear();
+            unit.push(c);
+            while let Some(&(i, m)) = chars.peek() {
+                if !is_combining_mark(m) {
+                    break;
+                }
+                unit.push(m);
+                end = i + m.len_utf8();
+                chars.next();
+            }
+            composed.clear();
+            for n in unit.nfkc() {
+                if case {
+                    composed.extend(n.to_lowercase());
+                } else {
+                    composed.push(n);
+                }
+            }
+            &composed
         } else if case {
             // At most three characters of at most four bytes.
             let mut n = 0;
@@ -445,6 +502,44 @@ mod tests {
         assert!(same_name("Jean-Luc Brémond", "JEAN–LUC BRÉMOND"));
         assert!(!same_name("White Helmets", "White Helmet"));
         assert!(!same_name("Brémond", "Bremond"));
+    }
+
+    #[test]
+    fn near_matches_set_unicode_forms_aside_but_not_letters() {
+        let diff = |t: &str, m: &NearMatch, q| Difference::between(&t[m.start..m.end], q);
+        // An accent typed as a combining mark (macOS, some PDFs) against a
+        // composed one, both ways; the match covers the whole character.
+        let t = "The mayor said the caf\u{e9} will reopen.";
+        let m = near_matches(t, "the cafe\u{301} will");
+        assert_eq!(&t[m[0].start..m[0].end], "the caf\u{e9} will");
+        assert_eq!(
+            diff(t, &m[0], "the cafe\u{301} will"),
+            [Difference::UnicodeForm]
+        );
+        let nfd = "the cafe\u{301} will";
+        let m = near_matches(nfd, "THE CAF\u{c9}");
+        assert_eq!(&nfd[m[0].start..m[0].end], "the cafe\u{301}");
+        // Ligatures and full-width letters from a PDF.
+        let t = "signi\u{fb01}cant \u{fb02}aws, \u{ff21}\u{ff22}";
+        let m = near_matches(t, "significant flaws, AB");
+        assert_eq!(m.len(), 1);
+        assert_eq!((m[0].start, m[0].end), (0, t.len()));
+        // Arabic presentation forms (as PDFs draw them) and the letters.
+        let m = near_matches(
+            "\u{fee1}\u{fef3}\u{fe8e}\u{fe97}",
+            "\u{645}\u{64a}\u{627}\u{62a}",
+        );
+        assert_eq!(m.len(), 1);
+        // Letters that differ still differ, and an ellipsis is still named
+        // as one (NFKC would make it three dots too).
+        assert!(near_matches("the caf\u{e9}", "the cafe").is_empty());
+        assert!(near_matches("the cafe", "the caf\u{e9}").is_empty());
+        assert!(near_matches("na\u{ef}ve", "nai\u{308}ve").len() == 1);
+        let t = "wait\u{2026}";
+        let m = near_matches(t, "wait...");
+        assert_eq!(diff(t, &m[0], "wait..."), [Difference::Ellipsis]);
+        // Speakers' names typed either way are one name.
+        assert!(same_name("Caf\u{e9} Owner", "cafe\u{301} owner"));
     }
 
     #[test]

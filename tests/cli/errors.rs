@@ -534,6 +534,53 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
     assert!(shown
         .ok()
         .contains("[Syria’s northwestern province of Idlib]"));
+    // A quote whose accents were typed apart (as macOS and some PDFs give
+    // them) is found in a text that has them composed; the hint's span
+    // claims the source's own bytes.
+    let s2 = w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "statement"],
+        Some("Le maire a déclaré que le café rouvrira lundi.".as_bytes()),
+    );
+    assert_eq!(s2.ok().trim(), "S2");
+    let decomposed = "le cafe\u{301} rouvrira";
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S2",
+            "--quote",
+            decomposed,
+            "--speaker",
+            "le maire",
+            "--provenance",
+            "statement",
+        ],
+    )
+    .error(
+        "but with other Unicode forms (accents typed apart, ligatures, presentation forms) it \
+         does, at line 1 col 24 (bytes 25..42): `le café rouvrira` (hint: to claim the source's \
+         own text, use --span 25..42)",
+    );
+    let c = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S2",
+            "--span",
+            "25..42",
+            "--speaker",
+            "le maire",
+            "--provenance",
+            "statement",
+        ],
+    );
+    assert_eq!(c.ok().trim(), "C4");
     w.run(None, &["verify"]).ok();
 }
 

@@ -59,6 +59,14 @@ pub fn run(ctx: &Ctx, c: SourceCommand) -> Result<Outcome> {
 
 /// Reads a source text, refusing what is too large, empty or not UTF-8.
 fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
+    let given = file.to_string_lossy();
+    if (given.starts_with("http://") || given.starts_with("https://")) && !file.exists() {
+        // No network: a source is the text the analyst read, saved.
+        return Err(Error::invalid(
+            format!("`{given}` is an address, not a file: claimtrail does not fetch pages"),
+            format!("save the text you read to a file and give that, with --url {given}"),
+        ));
+    }
     if file.as_os_str() == "-" {
         claimtrail::sources::read_source_stdin()
     } else {

@@ -155,6 +155,12 @@ fn bad_input_leaves_the_log_unchanged() {
         &["source", "add", &p("nope.txt"), "--kind", "article"],
         "no such file",
     );
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", "https://www.al-monitor.com/originals/2022/07/x", "--kind", "article"],
+        "`https://www.al-monitor.com/originals/2022/07/x` is an address, not a file: claimtrail does not fetch pages (hint: save the text you read to a file and give that, with --url https://www.al-monitor.com/originals/2022/07/x)",
+    );
     std::fs::write(w.path("wire.txt"), "AFP wire copy").unwrap();
     let before = w.db_bytes();
     w.run_with(

@@ -13,7 +13,8 @@ use std::time::Duration;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Entries in the log to build.
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(3..))]
+    #[arg(long, default_value_t = 100_000, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u64).range(3..))]
     pub entries: u64,
 }
 

@@ -34,8 +34,9 @@ pub struct AddArgs {
     #[arg(long)]
     pub quote: Option<String>,
     /// Which occurrence of --quote, when it appears more than once (1-based).
-    #[arg(long, requires = "quote")]
-    pub occurrence: Option<usize>,
+    #[arg(long, requires = "quote", allow_negative_numbers = true,
+          value_parser = values::whole)]
+    pub occurrence: Option<u64>,
     /// Byte offsets START..END into the source (on UTF-8 boundaries).
     #[arg(long)]
     pub span: Option<String>,
@@ -64,7 +65,9 @@ fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
         Some(span) => Where::Span(span),
         None => Where::Quote {
             quote: a.quote.as_deref().unwrap_or_default(),
-            occurrence: a.occurrence,
+            occurrence: a
+                .occurrence
+                .map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
         },
     };
     locate(src, at, id, Spelling::Cli)

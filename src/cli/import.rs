@@ -17,7 +17,7 @@ pub struct Args {
     pub file: PathBuf,
     /// Entries appended per transaction (all or none of a batch is kept if
     /// the import is interrupted).
-    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE as u64,
+    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE as u64, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u64).range(1..=MAX_BATCH_SIZE as u64))]
     pub batch_size: u64,
     /// Commit the lines read so far once the input pauses this many seconds

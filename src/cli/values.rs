@@ -69,3 +69,13 @@ where
         Some(Box::new(self.names.iter().map(PossibleValue::new)))
     }
 }
+
+/// A whole number of 0 or more (`--last`, `-n`, `--seq`, `--occurrence`).
+/// Those arguments accept a leading `-`, so that `--last -2` reaches this
+/// parser and is refused for what it is, rather than taken for an unknown
+/// option with clap's advice to write `-- -2`.
+pub fn whole(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("`{s}` is not a whole number of 0 or more"))
+}

@@ -756,6 +756,14 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("`rumour` is not a source or provenance kind");
     w.run(None, &["list", "keys", "--last", "1"])
         .error("--last applies to sources, claims and annotations, not keys");
+    // A negative count is refused as one, not taken for an unknown option
+    // (clap's advice was to write `-- -2`).
+    w.run(None, &["list", "claims", "--last", "-2"])
+        .error("invalid value '-2' for '--last <N>': `-2` is not a whole number of 0 or more");
+    w.run(None, &["log", "-n", "-1"])
+        .error("`-1` is not a whole number of 0 or more");
+    w.claim_on_s1(&["--quote", "Tehran summit", "--occurrence", "-1"], "X")
+        .error("`-1` is not a whole number of 0 or more");
     w.run(None, &["list", "claims", "--kind", "article"])
         .error("--kind narrows down sources, not claims");
     w.run(None, &["list", "sources", "--publisher", ""])

@@ -273,6 +273,21 @@ impl Work {
         self.run(Some("analyst"), &args)
     }
 
+    /// `source add - --kind KIND` of `text` (standard input), signed by
+    /// `key`; returns the new source's id.
+    #[track_caller]
+    pub fn source_from_stdin(&self, key: &str, kind: &str, text: &str) -> String {
+        self.run_with(
+            Some(key),
+            &[],
+            &["source", "add", "-", "--kind", kind],
+            Some(text.as_bytes()),
+        )
+        .ok()
+        .trim()
+        .to_string()
+    }
+
     pub fn sql(&self, sql: &str) {
         let c = rusqlite::Connection::open(&self.db).unwrap();
         c.execute_batch(sql).unwrap();

@@ -543,13 +543,12 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
     // A quote whose accents were typed apart (as macOS and some PDFs give
     // them) is found in a text that has them composed; the hint's span
     // claims the source's own bytes.
-    let s2 = w.run_with(
-        Some("analyst"),
-        &[],
-        &["source", "add", "-", "--kind", "statement"],
-        Some("Le maire a déclaré que le café rouvrira lundi.".as_bytes()),
+    let s2 = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "Le maire a déclaré que le café rouvrira lundi.",
     );
-    assert_eq!(s2.ok().trim(), "S2");
+    assert_eq!(s2, "S2");
     let decomposed = "le cafe\u{301} rouvrira";
     w.run(
         Some("analyst"),

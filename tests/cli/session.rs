@@ -701,13 +701,8 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     w.run(None, &["list", "annotations", "--mine"])
         .error("no key given to say who you are (hint: pass --key PATH or set CLAIMTRAIL_KEY");
     // Sources and claims by who added them, too.
-    let s3 = w.run_with(
-        Some("admin"),
-        &[],
-        &["source", "add", "-", "--kind", "statement"],
-        Some(b"A statement the admin recorded."),
-    );
-    assert_eq!(s3.ok().trim(), "S3");
+    let s3 = w.source_from_stdin("admin", "statement", "A statement the admin recorded.");
+    assert_eq!(s3, "S3");
     for (what, mine, admins) in [
         ("sources", vec!["S1", "S2"], vec!["S3"]),
         ("claims", vec!["C1", "C2"], vec![]),

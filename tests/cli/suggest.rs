@@ -101,13 +101,11 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
         list.stdout
     );
     // One candidate is one.
-    let one = w.run_with(
-        Some("analyst"),
-        &[],
-        &["source", "add", "-", "--kind", "statement"],
-        Some("The minister said: “We will rebuild the bridge by June.”\n".as_bytes()),
+    let s1 = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "The minister said: “We will rebuild the bridge by June.”\n",
     );
-    let s1 = one.ok().trim().to_string();
     let listed = w.run(None, &["claim", "suggest", &s1]);
     assert!(
         listed.ok().ends_with(&format!(
@@ -117,13 +115,11 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
         listed.stdout
     );
     // A text with no quotation says so, and how to claim by hand.
-    let tweet_src = w.run_with(
-        Some("analyst"),
-        &[],
-        &["source", "add", "-", "--kind", "tweet"],
-        Some(b"Shelling resumed near Ariha this morning.\n"),
+    let s = w.source_from_stdin(
+        "analyst",
+        "tweet",
+        "Shelling resumed near Ariha this morning.\n",
     );
-    let s = tweet_src.ok().trim().to_string();
     assert_eq!(
         w.run(None, &["claim", "suggest", &s]).ok(),
         format!("no candidates in {s}: no quotation or reported statement was found; claim by hand with `claimtrail claim add --source {s} --quote …` (see `claimtrail show {s} --text`)\n")

@@ -69,10 +69,34 @@ pub struct BundleSource {
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// The append path's refusal of the checkpoint an export would sign, said
+/// in the export's terms ("only an admin may sign one", not "may not sign
+/// checkpoint.add entries"); any other error as it is.
+fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
+    let whose = match &e {
+        Error::NotEnrolled(fp) => format!("your key {fp} is not enrolled"),
+        Error::Revoked { fingerprint, .. } => format!(
+            "your key ({}) is revoked",
+            query::key_name(conn, fingerprint.as_str())?
+        ),
+        Error::Role {
+            fingerprint, role, ..
+        } => format!(
+            "your key ({}) is an {role} key",
+            query::key_name(conn, fingerprint.as_str())?
+        ),
+        _ => return Ok(e),
+    };
+    Ok(Error::invalid(
+        format!("no checkpoint covers these entries yet, and only an admin may sign one: {whose}"),
+        "ask an admin to run `claimtrail checkpoint`, then export again",
+    ))
+}
+
 /// Builds a bundle for `ids`. Uses the latest stored checkpoint that covers
-/// every entry; if there is none and `signer` is an active admin key, signs
-/// a new one first. Any other key is not asked to sign (an analyst's
-/// export would only be refused by the rules, in terms of entry kinds).
+/// every entry; if there is none, `signer` signs a new one first, through
+/// the append path, which refuses any key but an active admin's before the
+/// note is signed ([`only_an_admin_signs`] says so in the export's terms).
 pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Result<Bundle> {
     let origin = store.origin()?;
     let seqs = closure(store.conn(), ids)?;
@@ -80,38 +104,18 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
     let stored = query::checkpoints(store.conn())?
         .into_iter()
         .rfind(|c| c.size.0 > last);
-    let note = match (stored, signer) {
-        (Some(c), _) => c.note,
-        (None, Some(s)) => {
-            let history = crate::log::StoreHistory { conn: store.conn() };
-            match history.key(s.fingerprint())?.as_deref() {
-                Some(k) if k.role == Role::Admin && k.revoked.is_none() => {
-                    crate::log::checkpoint(store, s)?.1.to_string()
-                }
-                k => {
-                    let whose = match k {
-                        None => format!("your key {} is not enrolled", s.fingerprint()),
-                        Some(k) if k.revoked.is_some() => {
-                            format!("your key ({}) is revoked", k.name)
-                        }
-                        Some(k) => format!("your key ({}) is an {} key", k.name, k.role),
-                    };
-                    return Err(Error::invalid(
-                        format!(
-                            "no checkpoint covers these entries yet, and only an admin may sign one: {whose}"
-                        ),
-                        "ask an admin to run `claimtrail checkpoint`, then export again",
-                    ));
-                }
-            }
-        }
-        (None, None) => {
-            return Err(Error::invalid(
+    let note =
+        match (stored, signer) {
+            (Some(c), _) => c.note,
+            (None, Some(s)) => match crate::log::checkpoint(store, s) {
+                Ok((_, note)) => note.to_string(),
+                Err(e) => return Err(only_an_admin_signs(store.conn(), e)?),
+            },
+            (None, None) => return Err(Error::invalid(
                 "no checkpoint covers these entries yet",
                 "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
-            ))
-        }
-    };
+            )),
+        };
     let cp = Checkpoint::parse(
         SignedNote::parse(note.as_bytes())
             .map_err(|e| Error::Internal(e.to_string()))?

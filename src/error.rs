@@ -38,9 +38,6 @@ pub enum Error {
     PassphraseNeeded(PathBuf),
     #[error("wrong passphrase for key {0}")]
     WrongPassphrase(PathBuf),
-    /// The ssh-agent named by `SSH_AUTH_SOCK` could not sign.
-    #[error("{what}")]
-    Agent { what: String, hint: String },
     #[error("key {0} is not enrolled in this log")]
     NotEnrolled(Fingerprint),
     #[error("key {fingerprint} was revoked at entry {seq}")]
@@ -140,7 +137,7 @@ impl Error {
             Error::NotEnrolled(_) => "ask an admin to run `claimtrail key add YOUR_KEY.pub --role analyst`".into(),
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
-            Error::Invalid { hint, .. } | Error::Agent { hint, .. } => hint.clone(),
+            Error::Invalid { hint, .. } => hint.clone(),
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),

@@ -320,19 +320,18 @@ impl Line {
     /// The optional texts of the line, each given or left out, never empty
     /// ([`crate::sources::check_given`], as the commands check them).
     fn check_given(&self) -> Result<()> {
-        let fields: Vec<(&str, Option<&str>)> = match self {
-            Line::Source(l) => vec![
-                ("title", l.title.as_deref()),
-                ("publisher", l.publisher.as_deref()),
-                ("author", l.author.as_deref()),
-            ],
-            Line::Claim(l) => vec![("text", l.text.as_deref())],
-            Line::Annotation(l) => vec![("note", l.note.as_deref())],
+        let given = |field, value: &Option<String>| {
+            crate::sources::check_given(field, value.as_deref(), Spelling::Import)
         };
-        for (field, value) in fields {
-            crate::sources::check_given(field, value, Spelling::Import)?;
+        match self {
+            Line::Source(l) => {
+                given("title", &l.title)?;
+                given("publisher", &l.publisher)?;
+                given("author", &l.author)
+            }
+            Line::Claim(l) => given("text", &l.text),
+            Line::Annotation(l) => given("note", &l.note),
         }
-        Ok(())
     }
     fn label(&self) -> Option<&str> {
         match self {

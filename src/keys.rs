@@ -16,6 +16,10 @@ use zeroize::Zeroizing;
 /// SSHSIG namespace of every entry signature (DESIGN).
 pub const NAMESPACE: &str = "claimtrail";
 
+/// The largest key file read: an OpenSSH ed25519 key file is a few hundred
+/// bytes.
+const MAX_KEY_FILE: u64 = 64 << 10;
+
 /// Environment variable holding the passphrase of a protected key.
 pub const PASSPHRASE_ENV: &str = "CLAIMTRAIL_PASSPHRASE";
 
@@ -232,15 +236,22 @@ impl Signer {
         if meta.is_dir() {
             return Err(key_err("it is a directory".into()));
         }
-        let public_text = if meta.is_file() && meta.len() < 16 << 10 {
-            std::fs::read_to_string(path)
-                .ok()
-                .filter(|t| t.starts_with("ssh-"))
-        } else {
-            None
-        };
-        if let Some(text) = public_text {
-            return Signer::for_public_key(path, &text);
+        // Read once, and no more than a key file can be: the public key
+        // given by mistake, or meant for an agent, is told apart by its text
+        // before any permission check (a .pub file is readable by all).
+        // Sized up front, so that no copy of the key's bytes is left behind
+        // in a buffer that grew (only this one is zeroized).
+        let mut text = Zeroizing::new(Vec::with_capacity(
+            meta.len().min(MAX_KEY_FILE) as usize + 1,
+        ));
+        std::fs::File::open(path)
+            .and_then(|f| {
+                use std::io::Read;
+                f.take(MAX_KEY_FILE + 1).read_to_end(&mut text)
+            })
+            .map_err(|e| key_err(io_reason(&e)))?;
+        if text.starts_with(b"ssh-") {
+            return Signer::for_public_key(path, &String::from_utf8_lossy(&text));
         }
         #[cfg(unix)]
         {
@@ -254,7 +265,6 @@ impl Signer {
             }
         }
         let _ = meta;
-        let text = Zeroizing::new(std::fs::read(path).map_err(|e| key_err(io_reason(&e)))?);
         if let Some(agent) = crate::agent::Agent::from_env() {
             // Only an encrypted key is worth an agent's round trips: the
             // public half is in clear in the file, and the agent spares the
@@ -279,7 +289,7 @@ impl Signer {
             reason,
         })?;
         let Some(agent) = crate::agent::Agent::from_env() else {
-            return Err(Error::Agent {
+            return Err(Error::Invalid {
                 what: format!(
                     "cannot use key {}: it is a public key, and no ssh-agent is running to sign with it (SSH_AUTH_SOCK is not set)",
                     path.display()
@@ -289,7 +299,7 @@ impl Signer {
         };
         match agent.holds(&key_blob(&public)) {
             Ok(true) => Signer::through(agent, public, comment_of(text)),
-            Ok(false) => Err(Error::Agent {
+            Ok(false) => Err(Error::Invalid {
                 what: format!(
                     "the ssh-agent at {} does not hold key {} ({})",
                     agent.path().display(),
@@ -298,7 +308,7 @@ impl Signer {
                 ),
                 hint: "add it with `ssh-add PRIVATE_KEY_FILE` (`ssh-add -l` lists what the agent holds), or give the private key file".into(),
             }),
-            Err(e) => Err(Error::Agent {
+            Err(e) => Err(Error::Invalid {
                 what: format!("cannot use the ssh-agent at {}: {e}", agent.path().display()),
                 hint: "start one and `ssh-add` the key, set SSH_AUTH_SOCK to its socket, or give the private key file".into(),
             }),
@@ -312,7 +322,7 @@ impl Signer {
             path: path.to_path_buf(),
             reason,
         };
-        if text.len() > 64 << 10 {
+        if text.len() > MAX_KEY_FILE as usize {
             return Err(key_err("the file is too large to be a private key".into()));
         }
         let key = PrivateKey::from_openssh(text).map_err(|e| {
@@ -428,7 +438,7 @@ impl Signer {
                 verifying,
             } => {
                 let failed = |e: String| {
-                    Error::Agent {
+                    Error::Invalid {
                     what: format!(
                         "the ssh-agent at {} did not sign with {}: {e}",
                         agent.path().display(),

@@ -158,6 +158,12 @@ pub fn checkpoint(
     let origin = store.origin()?;
     let mut note = None;
     let e = append_with(store, signer, |conn, seq| {
+        // Refused before the note is signed, not after: a key that may not
+        // sign checkpoints is not asked to (an ssh-agent may ask its user
+        // to confirm each signature).
+        if let Some(e) = authorization_error(&StoreHistory { conn }, signer, Kind::CheckpointAdd)? {
+            return Err(e);
+        }
         let size = crate::merkle::TreeSize(seq.0);
         let root = crate::tree::root(conn, size)?;
         let signed = crate::tree::sign_note(&origin, size, root, signer)?;

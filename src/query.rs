@@ -388,19 +388,35 @@ pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
         .optional()?)
 }
 
-/// The byte spans of a source's claims, in claim order: what `claim
-/// suggest` compares its candidates with.
-pub fn claim_spans(conn: &Connection, source: u64) -> Result<Vec<(ItemId, u64, u64)>> {
+/// For each byte span `[start, end)` of a source's text, the source's
+/// claims that overlap it, in claim order: what `claim suggest` marks as
+/// already claimed.
+pub fn claims_overlapping(
+    conn: &Connection,
+    source: u64,
+    spans: &[(usize, usize)],
+) -> Result<Vec<Vec<ItemId>>> {
     let mut stmt = conn
         .prepare_cached(r#"SELECT id, start, "end" FROM claims WHERE source_id = ? ORDER BY id"#)?;
-    let rows = stmt.query_map([source as i64], |r| {
-        Ok((
-            ItemId::claim(r.get::<_, i64>(0)?.max(0) as u64),
-            r.get::<_, i64>(1)?.max(0) as u64,
-            r.get::<_, i64>(2)?.max(0) as u64,
-        ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let claims: Vec<(ItemId, u64, u64)> = stmt
+        .query_map([source as i64], |r| {
+            Ok((
+                ItemId::claim(r.get::<_, i64>(0)?.max(0) as u64),
+                r.get::<_, i64>(1)?.max(0) as u64,
+                r.get::<_, i64>(2)?.max(0) as u64,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(spans
+        .iter()
+        .map(|&(start, end)| {
+            claims
+                .iter()
+                .filter(|&&(_, s, e)| s < end as u64 && (start as u64) < e)
+                .map(|&(id, ..)| id)
+                .collect()
+        })
+        .collect())
 }
 
 /// The source that already holds these exact bytes, if any.

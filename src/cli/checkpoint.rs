@@ -65,18 +65,10 @@ pub fn read_note(path: &Path) -> Result<(SignedNote, Checkpoint)> {
 }
 
 fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
-    if let Some(o) = &out {
-        if o.is_dir() {
-            return Err(Error::invalid(
-                format!("{} is a directory", o.display()),
-                "give a file name for the checkpoint",
-            ));
-        }
-    }
-    let mut store = ctx.open()?;
-    let signer = ctx.signer()?;
     // Made before the checkpoint is signed: see `output::Staged`.
     let staged = out.as_deref().map(output::Staged::new).transpose()?;
+    let mut store = ctx.open()?;
+    let signer = ctx.signer()?;
     let (e, note) = claimtrail::log::checkpoint(&mut store, &signer)?;
     let text = note.to_string();
     match &out {

@@ -35,8 +35,8 @@ pub struct AddArgs {
     pub quote: Option<String>,
     /// Which occurrence of --quote, when it appears more than once (1-based).
     #[arg(long, requires = "quote", allow_negative_numbers = true,
-          value_parser = values::whole)]
-    pub occurrence: Option<u64>,
+          value_parser = values::whole::<usize>)]
+    pub occurrence: Option<usize>,
     /// Byte offsets START..END into the source (on UTF-8 boundaries).
     #[arg(long)]
     pub span: Option<String>,
@@ -65,9 +65,7 @@ fn locate(src: &str, a: &AddArgs, id: &str) -> Result<(usize, usize)> {
         Some(span) => Where::Span(span),
         None => Where::Quote {
             quote: a.quote.as_deref().unwrap_or_default(),
-            occurrence: a
-                .occurrence
-                .map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
+            occurrence: a.occurrence,
         },
     };
     locate(src, at, id, Spelling::Cli)
@@ -116,17 +114,8 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // The source's claims that each candidate overlaps: a candidate a desk
     // has already claimed (by hand, or from an earlier suggestion) is
     // marked, and `--add all` leaves it out.
-    let spans = query::claim_spans(store.conn(), id.n)?;
-    let claimed: Vec<Vec<ItemId>> = found
-        .iter()
-        .map(|c| {
-            spans
-                .iter()
-                .filter(|(_, start, end)| *start < c.end as u64 && (c.start as u64) < *end)
-                .map(|(claim, ..)| *claim)
-                .collect()
-        })
-        .collect();
+    let spans: Vec<(usize, usize)> = found.iter().map(|c| (c.start, c.end)).collect();
+    let claimed = query::claims_overlapping(store.conn(), id.n, &spans)?;
     let names = |ids: &[ItemId]| {
         ids.iter()
             .map(|i| i.to_string())

@@ -47,10 +47,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
         println!(
-            "wrote {} ({} entries, {texts} source text{}, with a checkpoint and an inclusion proof for each entry)",
+            "wrote {} ({}, {}, with a checkpoint and an inclusion proof for each entry)",
             a.out.display(),
-            bundle.entries.len(),
-            if texts == 1 { "" } else { "s" },
+            output::count(bundle.entries.len() as u64, "entry"),
+            output::count(texts as u64, "source text"),
         );
         println!(
             "check it anywhere with `claimtrail verify-bundle {}`",

@@ -88,7 +88,7 @@ pub struct Args {
     pub until: Option<String>,
     /// Only the last N of the sources, claims or annotations listed (the
     /// newest).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = values::whole)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = values::whole::<u64>)]
     pub last: Option<u64>,
 }
 

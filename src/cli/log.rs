@@ -5,11 +5,11 @@ use claimtrail::error::Result;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Only the last N entries.
-    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = super::values::whole)]
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = super::values::whole::<u64>)]
     pub limit: Option<u64>,
     /// One entry: with --payload, print its exact signed payload bytes;
     /// with --signature, its SSHSIG signature armored for `ssh-keygen -Y verify`.
-    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole::<u64>)]
     pub seq: Option<u64>,
     /// Print the entry's exact signed payload bytes (with --seq).
     #[arg(long, requires = "seq", conflicts_with = "signature")]

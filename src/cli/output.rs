@@ -293,6 +293,9 @@ enum Target {
 
 impl Staged {
     pub fn new(path: &std::path::Path) -> Result<Staged> {
+        if path.is_dir() {
+            return Err(Error::IsDirectory(path.to_path_buf()));
+        }
         let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let to = if special {
             let file = std::fs::OpenOptions::new()

@@ -74,8 +74,8 @@ where
 /// Those arguments accept a leading `-`, so that `--last -2` reaches this
 /// parser and is refused for what it is, rather than taken for an unknown
 /// option with clap's advice to write `-- -2`.
-pub fn whole(s: &str) -> Result<u64, String> {
+pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
     s.trim()
-        .parse::<u64>()
+        .parse::<T>()
         .map_err(|_| format!("`{s}` is not a whole number of 0 or more"))
 }

@@ -267,9 +267,15 @@ impl Work {
     /// `claim add --source S1` as the analyst, the claim found by `how`
     /// (`--quote …`, `--span …`), said by `speaker` in a tweet.
     pub fn claim_on_s1(&self, how: &[&str], speaker: &str) -> Run {
-        let mut args = vec!["claim", "add", "--source", "S1"];
+        self.claim_on("S1", how, speaker, "tweet")
+    }
+
+    /// `claim add --source SOURCE` as the analyst, the claim found by `how`,
+    /// said by `speaker` and reached the source as `provenance`.
+    pub fn claim_on(&self, source: &str, how: &[&str], speaker: &str, provenance: &str) -> Run {
+        let mut args = vec!["claim", "add", "--source", source];
         args.extend_from_slice(how);
-        args.extend_from_slice(&["--speaker", speaker, "--provenance", "tweet"]);
+        args.extend_from_slice(&["--speaker", speaker, "--provenance", provenance]);
         self.run(Some("analyst"), &args)
     }
 

@@ -173,58 +173,42 @@ fn bad_input_leaves_the_log_unchanged() {
     assert!(before == w.db_bytes());
     // An optional text given empty (a script's unset variable) is refused,
     // not recorded as an empty title.
-    for (field, args) in [
-        (
-            "--title",
-            vec!["source", "add", FIXTURE, "--kind", "article", "--title", ""],
-        ),
-        (
-            "--publisher",
-            vec![
-                "source",
-                "add",
-                FIXTURE,
-                "--kind",
-                "article",
-                "--publisher",
-                " ",
-            ],
-        ),
-        (
-            "--author",
-            vec![
-                "source", "add", FIXTURE, "--kind", "article", "--author", "",
-            ],
-        ),
-        (
-            "--text",
-            vec![
-                "claim",
-                "add",
-                "--source",
-                "S1",
-                "--span",
-                "0..4",
-                "--speaker",
-                "X",
-                "--provenance",
-                "article",
-                "--text",
-                "",
-            ],
-        ),
-        (
-            "--note",
-            vec!["annotate", "C1", "--verdict", "false", "--note", "\t"],
-        ),
+    let source: &[&str] = &["source", "add", FIXTURE, "--kind", "article"];
+    let claim: &[&str] = &[
+        "claim",
+        "add",
+        "--source",
+        "S1",
+        "--span",
+        "0..4",
+        "--speaker",
+        "X",
+        "--provenance",
+        "article",
+    ];
+    let annotate: &[&str] = &["annotate", "C1", "--verdict", "false"];
+    for (command, field, value) in [
+        (source, "--title", ""),
+        (source, "--publisher", " "),
+        (source, "--author", ""),
+        (claim, "--text", ""),
+        (annotate, "--note", "\t"),
     ] {
         refused(
             &w,
             Some("analyst"),
-            &args,
+            &[command, &[field, value]].concat(),
             &format!("{field} is empty (hint: leave {field} out, or give its value)"),
         );
     }
+    // A directory given where the checkpoint file goes: refused before
+    // anything is signed (a file's path is asked for).
+    refused(
+        &w,
+        Some("admin"),
+        &["checkpoint", "--out", w.dir.path().to_str().unwrap()],
+        "is a directory (hint: give a file's path, e.g. ",
+    );
     // A title pasted where the URL belongs, and an address without its scheme.
     for (url, why) in [
         (
@@ -550,41 +534,13 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
     );
     assert_eq!(s2, "S2");
     let decomposed = "le cafe\u{301} rouvrira";
-    w.run(
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S2",
-            "--quote",
-            decomposed,
-            "--speaker",
-            "le maire",
-            "--provenance",
-            "statement",
-        ],
-    )
-    .error(
-        "but with other Unicode forms (accents typed apart, ligatures, presentation forms) it \
-         does, at line 1 col 24 (bytes 25..42): `le café rouvrira` (hint: to claim the source's \
-         own text, use --span 25..42)",
-    );
-    let c = w.run(
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S2",
-            "--span",
-            "25..42",
-            "--speaker",
-            "le maire",
-            "--provenance",
-            "statement",
-        ],
-    );
+    w.claim_on("S2", &["--quote", decomposed], "le maire", "statement")
+        .error(
+            "but with other Unicode forms (accents typed apart, ligatures, presentation forms) it \
+             does, at line 1 col 24 (bytes 25..42): `le café rouvrira` (hint: to claim the source's \
+             own text, use --span 25..42)",
+        );
+    let c = w.claim_on("S2", &["--span", "25..42"], "le maire", "statement");
     assert_eq!(c.ok().trim(), "C4");
     w.run(None, &["verify"]).ok();
 }

@@ -173,7 +173,7 @@ fn item_id_of(conn: &rusqlite::Connection, seq: u64, body: &Body) -> Result<Opti
 
 /// The entries a bundle for `ids` needs: the items, a claim's annotations,
 /// a source's claims, everything they reference, redactions of included
-/// sources, and the key entries (enrolment, revocation) of every signer.
+/// sources, retractions of included claims, and the key entries (enrolment, revocation) of every signer.
 fn closure(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<BTreeSet<u64>> {
     let mut todo: Vec<u64> = vec![0];
     for &id in ids {
@@ -223,6 +223,16 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<BTreeSet<u64>>
                 ))?;
                 todo.extend(red.map(|s| s as u64));
             }
+            Body::ClaimAdd(_) => {
+                // A bundle of a retracted claim carries its retraction, so
+                // the reader sees that it was withdrawn (and by what claim).
+                let retracted: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
+                    "SELECT r.seq FROM retractions r JOIN claims c ON c.id = r.claim_id WHERE c.seq = ?",
+                    [seq as i64],
+                    |r| r.get(0),
+                ))?;
+                todo.extend(retracted.map(|s| s as u64));
+            }
             Body::KeyRevoke(b) => {
                 let k: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
                     "SELECT seq FROM keys WHERE fingerprint = ?",
@@ -251,8 +261,19 @@ pub struct BundleReport {
     pub sources: u64,
     pub redacted_sources: u64,
     pub claims: Vec<String>,
+    /// The claims that the bundle's entries retract.
+    pub retracted: Vec<BundleRetraction>,
     pub ok: bool,
     pub problems: Vec<Problem>,
+}
+
+/// A `claim.retract` entry of a bundle that verified.
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleRetraction {
+    pub claim: ItemId,
+    pub seq: Seq,
+    pub reason: String,
+    pub replaced_by: Option<ItemId>,
 }
 
 /// Checks a bundle with no database. `Err` only when it is not a bundle at
@@ -399,6 +420,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
         sources: counts.0,
         redacted_sources: redacted,
         claims,
+        retracted: v.h.retractions,
         ok,
         problems: v.problems,
     })
@@ -541,6 +563,9 @@ struct BundleHistory {
     items: HashMap<ItemId, (Seq, Hash, Body, Fingerprint)>,
     sources: HashMap<u64, SourceInfo>,
     texts: HashMap<Hash, Vec<u8>>,
+    /// Claims retracted by the bundle's entries, and by which entry.
+    retracted: HashMap<u64, Seq>,
+    retractions: Vec<BundleRetraction>,
     current: u64,
 }
 
@@ -575,6 +600,15 @@ impl BundleHistory {
                 if let Some(s) = self.sources.get_mut(&b.source.id.n) {
                     s.redacted = true;
                 }
+            }
+            Body::ClaimRetract(b) => {
+                self.retracted.insert(b.claim.id.n, h.seq);
+                self.retractions.push(BundleRetraction {
+                    claim: b.claim.id,
+                    seq: h.seq,
+                    reason: b.reason.clone(),
+                    replaced_by: b.replaced_by.map(|r| r.id),
+                });
             }
             Body::ClaimAdd(_) => {
                 counts.1 += 1;
@@ -617,11 +651,14 @@ impl History for BundleHistory {
             _ => None,
         })
     }
-    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
+    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
         Ok(match self.items.get(&ItemId::claim(n)) {
-            Some((_, _, Body::ClaimAdd(b), _)) => Some(b.source.id.n),
+            Some((_, _, Body::ClaimAdd(_), signer)) => Some(signer.clone()),
             _ => None,
         })
+    }
+    fn retraction(&self, n: u64) -> Result<Option<Seq>> {
+        Ok(self.retracted.get(&n).copied())
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
         Ok(self.texts.get(sha).cloned().map(std::rc::Rc::new))

@@ -116,6 +116,7 @@ impl Serialize for WireBody<'_> {
             Body::SourceAdd(b) => b.serialize(s),
             Body::SourceRedact(b) => b.serialize(s),
             Body::ClaimAdd(b) => b.serialize(s),
+            Body::ClaimRetract(b) => b.serialize(s),
             Body::AnnotationAdd(b) => b.serialize(s),
             Body::CheckpointAdd(b) => b.serialize(s),
         }
@@ -262,6 +263,7 @@ fn parse_known(bytes: &[u8], kind: Kind) -> Option<Payload> {
         Kind::SourceAdd => read(bytes, Body::SourceAdd),
         Kind::SourceRedact => read(bytes, Body::SourceRedact),
         Kind::ClaimAdd => read(bytes, Body::ClaimAdd),
+        Kind::ClaimRetract => read(bytes, Body::ClaimRetract),
         Kind::AnnotationAdd => read(bytes, Body::AnnotationAdd),
         Kind::CheckpointAdd => read(bytes, Body::CheckpointAdd),
     }?;
@@ -699,6 +701,13 @@ mod tests {
                     source,
                     reason
                 })),
+                (ref_(), text(), prop::option::of(ref_())).prop_map(
+                    |(claim, reason, replaced_by)| Body::ClaimRetract(ClaimRetract {
+                        claim,
+                        reason,
+                        replaced_by
+                    })
+                ),
                 (
                     ref_(),
                     number(),

@@ -681,6 +681,7 @@ struct BatchCaches {
     keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<std::rc::Rc<KeyInfo>>>>,
     last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<Vec<u8>>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
+    retracted: std::cell::RefCell<Option<std::collections::HashMap<u64, Seq>>>,
 }
 
 impl History for BatchHistory<'_> {
@@ -721,8 +722,29 @@ impl History for BatchHistory<'_> {
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
         self.store.annotation(n)
     }
-    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
-        self.store.claim_source(n)
+    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        self.store.claim_signer(n)
+    }
+    fn retraction(&self, n: u64) -> Result<Option<Seq>> {
+        // A pipelined batch retracts nothing (see `independent`), so the
+        // retractions stored when it started are all there are: read once.
+        if self.caches.retracted.borrow().is_none() {
+            let all = self
+                .store
+                .conn
+                .prepare_cached("SELECT claim_id, seq FROM retractions")?
+                .query_map([], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, Seq(r.get::<_, i64>(1)? as u64)))
+                })?
+                .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
+            *self.caches.retracted.borrow_mut() = Some(all);
+        }
+        Ok(self
+            .caches
+            .retracted
+            .borrow()
+            .as_ref()
+            .and_then(|all| all.get(&n).copied()))
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
         if let Some((h, data)) = &*self.caches.last_blob.borrow() {
@@ -1052,13 +1074,22 @@ impl History for StoreHistory<'_> {
         Ok(row.and_then(|(c, s)| s.parse().ok().map(|fp| (c as u64, fp))))
     }
 
-    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
+    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        let signer: Option<String> = self
+            .conn
+            .prepare_cached("SELECT signer FROM claims WHERE id = ?")?
+            .query_row([n as i64], |r| r.get(0))
+            .optional()?;
+        Ok(signer.and_then(|s| s.parse().ok()))
+    }
+
+    fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT source_id FROM claims WHERE id = ?")?
+            .prepare_cached("SELECT seq FROM retractions WHERE claim_id = ?")?
             .query_row([n as i64], |r| r.get::<_, i64>(0))
             .optional()?
-            .map(|n| n as u64))
+            .map(|s| Seq(s as u64)))
     }
 
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {

@@ -293,6 +293,7 @@ wire_enum!(
         SourceAdd = "source.add",
         SourceRedact = "source.redact",
         ClaimAdd = "claim.add",
+        ClaimRetract = "claim.retract",
         AnnotationAdd = "annotation.add",
         CheckpointAdd = "checkpoint.add",
     }
@@ -495,6 +496,21 @@ pub struct ClaimAdd {
     pub text: Option<String>,
 }
 
+/// `claim.retract`: a claim recorded in error (the wrong speaker or
+/// provenance, a span that is not a claim) is withdrawn. Its entry stays in
+/// the log, signed and verified like any other: a retraction takes the
+/// claim out of the current view (lists, verdicts, reports mark it) and
+/// stops new annotations of it, never out of the history.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRetract {
+    pub claim: Ref,
+    pub reason: String,
+    /// The claim that records it correctly, if there is one (added before
+    /// the retraction, so its hash can be signed here).
+    pub replaced_by: Option<Ref>,
+}
+
 /// `annotation.add`: an analyst's signed judgment of a claim.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -532,6 +548,7 @@ pub enum Body {
     SourceAdd(SourceAdd),
     SourceRedact(SourceRedact),
     ClaimAdd(ClaimAdd),
+    ClaimRetract(ClaimRetract),
     AnnotationAdd(AnnotationAdd),
     CheckpointAdd(CheckpointAdd),
 }
@@ -545,6 +562,7 @@ impl Body {
             Body::SourceAdd(_) => Kind::SourceAdd,
             Body::SourceRedact(_) => Kind::SourceRedact,
             Body::ClaimAdd(_) => Kind::ClaimAdd,
+            Body::ClaimRetract(_) => Kind::ClaimRetract,
             Body::AnnotationAdd(_) => Kind::AnnotationAdd,
             Body::CheckpointAdd(_) => Kind::CheckpointAdd,
         }
@@ -558,6 +576,7 @@ impl Body {
             Body::SourceAdd(b) => serde_json::to_value(b),
             Body::SourceRedact(b) => serde_json::to_value(b),
             Body::ClaimAdd(b) => serde_json::to_value(b),
+            Body::ClaimRetract(b) => serde_json::to_value(b),
             Body::AnnotationAdd(b) => serde_json::to_value(b),
             Body::CheckpointAdd(b) => serde_json::to_value(b),
         };
@@ -579,6 +598,7 @@ impl Body {
             Kind::SourceAdd => Body::SourceAdd(Deserialize::deserialize(d)?),
             Kind::SourceRedact => Body::SourceRedact(Deserialize::deserialize(d)?),
             Kind::ClaimAdd => Body::ClaimAdd(Deserialize::deserialize(d)?),
+            Kind::ClaimRetract => Body::ClaimRetract(Deserialize::deserialize(d)?),
             Kind::AnnotationAdd => Body::AnnotationAdd(Deserialize::deserialize(d)?),
             Kind::CheckpointAdd => Body::CheckpointAdd(Deserialize::deserialize(d)?),
         })
@@ -592,6 +612,10 @@ impl Body {
             Body::SourceAdd(b) => out.extend(b.derived_from.iter().map(|r| ("derived_from", *r))),
             Body::SourceRedact(b) => out.push(("source", b.source)),
             Body::ClaimAdd(b) => out.push(("source", b.source)),
+            Body::ClaimRetract(b) => {
+                out.push(("claim", b.claim));
+                out.extend(b.replaced_by.iter().map(|r| ("replaced_by", *r)));
+            }
             Body::AnnotationAdd(b) => {
                 out.push(("claim", b.claim));
                 out.extend(b.corroborates.iter().map(|r| ("corroborates", *r)));
@@ -625,7 +649,8 @@ impl Kind {
             | Kind::KeyRevoke
             | Kind::SourceRedact
             | Kind::CheckpointAdd => &[Role::Admin],
-            Kind::SourceAdd | Kind::ClaimAdd => &[Role::Admin, Role::Analyst],
+            // An analyst retracts only their own claims (`rules::check_body`).
+            Kind::SourceAdd | Kind::ClaimAdd | Kind::ClaimRetract => &[Role::Admin, Role::Analyst],
             Kind::AnnotationAdd => &[Role::Admin, Role::Analyst, Role::Auditor],
         }
     }

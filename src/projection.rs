@@ -63,6 +63,9 @@ table!(CLAIMS, "claims", key 1, [
     "id", "seq", "source_id", "start", "\"end\"", "quote_sha256", "prefix", "suffix",
     "speaker", "provenance", "paraphrase", "signer", "time",
 ]);
+table!(RETRACTIONS, "retractions", key 1, [
+    "seq", "claim_id", "reason", "replaced_by", "signer", "time",
+]);
 table!(ANNOTATIONS, "annotations", key 1, [
     "id", "seq", "claim_id", "signer", "time", "verdict", "reliability", "credibility",
     "note", "supersedes",
@@ -79,6 +82,7 @@ pub const ALL: &[&Table] = &[
     &SOURCE_LINKS,
     &REDACTIONS,
     &CLAIMS,
+    &RETRACTIONS,
     &ANNOTATIONS,
     &RELATIONS,
     &CHECKPOINTS,
@@ -93,6 +97,7 @@ pub const TABLES: &[&str] = &[
     SOURCE_LINKS.name,
     REDACTIONS.name,
     CLAIMS.name,
+    RETRACTIONS.name,
     ANNOTATIONS.name,
     RELATIONS.name,
     CHECKPOINTS.name,
@@ -191,6 +196,14 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
             text(&b.speaker),
             text(b.provenance.as_str()),
             opt_text(&b.text),
+            signer,
+            time,
+        ])),
+        Body::ClaimRetract(b) => out.push(RETRACTIONS.row(vec![
+            seq,
+            int(b.claim.id.n),
+            text(&b.reason),
+            b.replaced_by.map_or(Value::Null, |r| int(r.id.n)),
             signer,
             time,
         ])),

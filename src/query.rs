@@ -39,6 +39,18 @@ pub struct Redaction {
     pub time: String,
 }
 
+/// A claim's retraction (`claim.retract`): who withdrew it, why, and the
+/// claim that records it correctly, if one was named.
+#[derive(Clone, Debug, Serialize)]
+pub struct Retraction {
+    pub seq: Seq,
+    pub reason: String,
+    pub replaced_by: Option<ItemId>,
+    pub signer: Fingerprint,
+    pub signer_name: String,
+    pub time: String,
+}
+
 /// A source as its projection rows hold it (a log that verifies holds what
 /// the entries signed; the views never check that themselves).
 #[derive(Clone, Debug, Serialize)]
@@ -75,6 +87,9 @@ pub struct ClaimView {
     pub provenance: SourceKind,
     pub paraphrase: Option<String>,
     pub signed: Signed,
+    /// Set when the claim was retracted: it stays in the log, out of the
+    /// current view.
+    pub retraction: Option<Retraction>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -390,14 +405,16 @@ pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
 
 /// For each byte span `[start, end)` of a source's text, the source's
 /// claims that overlap it, in claim order: what `claim suggest` marks as
-/// already claimed.
+/// already claimed. A retracted claim no longer claims its span.
 pub fn claims_overlapping(
     conn: &Connection,
     source: u64,
     spans: &[(usize, usize)],
 ) -> Result<Vec<Vec<ItemId>>> {
-    let mut stmt = conn
-        .prepare_cached(r#"SELECT id, start, "end" FROM claims WHERE source_id = ? ORDER BY id"#)?;
+    let mut stmt = conn.prepare_cached(
+        r#"SELECT id, start, "end" FROM claims c WHERE source_id = ?
+           AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id) ORDER BY id"#,
+    )?;
     let claims: Vec<(ItemId, u64, u64)> = stmt
         .query_map([source as i64], |r| {
             Ok((
@@ -431,7 +448,12 @@ pub fn source_by_sha(conn: &Connection, sha: &Hash) -> Result<Option<ItemId>> {
 const CLAIM_COLS: &str =
     "c.id, c.source_id, c.start, c.\"end\", c.prefix, c.suffix, c.quote_sha256,
     c.speaker, c.provenance, c.paraphrase, c.seq, c.signer, c.time,
-    (SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id)";
+    (SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id),
+    (SELECT r.seq FROM retractions r WHERE r.claim_id = c.id),
+    (SELECT r.reason FROM retractions r WHERE r.claim_id = c.id),
+    (SELECT r.replaced_by FROM retractions r WHERE r.claim_id = c.id),
+    (SELECT r.signer FROM retractions r WHERE r.claim_id = c.id),
+    (SELECT r.time FROM retractions r WHERE r.claim_id = c.id)";
 
 fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
     let start = r.get::<_, i64>(2)? as u64;
@@ -460,6 +482,17 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
             signer: r.get(11)?,
             signer_name: String::new(),
             time: r.get(12)?,
+        },
+        retraction: match r.get::<_, Option<Seq>>(14)? {
+            None => None,
+            Some(seq) => Some(Retraction {
+                seq,
+                reason: r.get(15)?,
+                replaced_by: r.get::<_, Option<i64>>(16)?.map(|n| item(IdKind::Claim, n)),
+                signer: r.get(17)?,
+                signer_name: String::new(),
+                time: r.get(18)?,
+            }),
         },
     })
 }
@@ -670,8 +703,14 @@ fn for_each_selected(
         filter.provenance.map(|p| p.as_str().to_string()),
     );
     w.flag(
-        "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)",
+        "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)
+         AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)",
         filter.unannotated,
+    );
+    // A retracted claim has no current verdict: it is out of the current view.
+    w.flag(
+        "NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)",
+        filter.verdict.is_some(),
     );
     w.add(
         "c.signer = ?",
@@ -749,6 +788,9 @@ fn for_each_selected(
 
 fn complete_claim(conn: &Connection, mut c: ClaimView) -> Result<ClaimView> {
     name_signer(conn, &mut c.signed)?;
+    if let Some(r) = &mut c.retraction {
+        r.signer_name = key_name(conn, r.signer.as_str())?;
+    }
     Ok(c)
 }
 
@@ -793,6 +835,18 @@ pub fn items_with_ids(
         }
     }
     Ok(out)
+}
+
+/// The retracted claims that name claim `n` as their replacement.
+pub fn replaces(conn: &Connection, n: u64) -> Result<Vec<ItemId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT claim_id FROM retractions WHERE replaced_by = ? ORDER BY claim_id",
+    )?;
+    let ids = stmt
+        .query_map([n as i64], |r| r.get::<_, i64>(0))?
+        .map(|n| n.map(|n| item(IdKind::Claim, n)))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ids)
 }
 
 pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
@@ -1439,6 +1493,7 @@ fn summarize(body: &Body) -> String {
             b.provenance,
             b.source.id
         ),
+        Body::ClaimRetract(b) => format!("{} retracted: {}", b.claim.id, cut(&b.reason, 40)),
         Body::CheckpointAdd(b) => format!(
             "checkpoint of {} entries, root {}",
             b.size,

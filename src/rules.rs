@@ -133,8 +133,10 @@ pub trait History {
     fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>>;
     /// Claim number and signer of an earlier annotation.
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>>;
-    /// Claim's source number.
-    fn claim_source(&self, n: u64) -> Result<Option<u64>>;
+    /// Who signed claim `n` (asked only of a retraction, so it may be slow).
+    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>>;
+    /// The entry that retracted claim `n`, if one did.
+    fn retraction(&self, n: u64) -> Result<Option<Seq>>;
     /// Stored text of a source, if present (shared: verify reads a text
     /// once for all the claims that quote it).
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>>;
@@ -453,9 +455,85 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 }
             }
         }
+        Body::ClaimRetract(b) => {
+            if let Err(e) = check_ref(h, "claim", &b.claim, IdKind::Claim)? {
+                return Ok(Err(e));
+            }
+            if let Some(at) = h.retraction(b.claim.id.n)? {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("{} was already retracted at entry {at}", b.claim.id),
+                )
+                .hint(format!(
+                    "nothing to do: `claimtrail show {}` shows the retraction",
+                    b.claim.id
+                ))));
+            }
+            let analyst = h
+                .key(&header.signer)?
+                .is_some_and(|k| k.role == Role::Analyst);
+            if analyst {
+                let added_by = h.claim_signer(b.claim.id.n)?;
+                if added_by.as_ref() != Some(&header.signer) {
+                    return Ok(Err(v(
+                        Check::Authorization,
+                        format!(
+                            "{} was added by another key{}; an analyst retracts only their own claims",
+                            b.claim.id,
+                            added_by.map(|f| format!(" ({f})")).unwrap_or_default()
+                        ),
+                    )
+                    .hint("ask an admin to retract it, or annotate it with your judgment")));
+                }
+            }
+            if b.reason.trim().is_empty() {
+                return Ok(Err(v(Check::Body, "a retraction needs a reason").hint(
+                    "say why with --reason: it is signed, and `claimtrail show` shows it",
+                )));
+            }
+            if let Some(r) = &b.replaced_by {
+                if let Err(e) = check_ref(h, "replaced_by", r, IdKind::Claim)? {
+                    return Ok(Err(e));
+                }
+                if r.id == b.claim.id {
+                    return Ok(Err(v(
+                        Check::Body,
+                        format!("{} cannot replace itself", r.id),
+                    )
+                    .hint(
+                        "name the claim that records it correctly, or leave --replaced-by out",
+                    )));
+                }
+                if let Some(at) = h.retraction(r.id.n)? {
+                    return Ok(Err(v(
+                        Check::Reference,
+                        format!(
+                            "replaced_by refers to {}, which was retracted at entry {at}",
+                            r.id
+                        ),
+                    )
+                    .hint("name a claim that stands")));
+                }
+            }
+        }
         Body::AnnotationAdd(b) => {
             if let Err(e) = check_ref(h, "claim", &b.claim, IdKind::Claim)? {
                 return Ok(Err(e));
+            }
+            for r in std::iter::once(&b.claim)
+                .chain(&b.corroborates)
+                .chain(&b.contradicts)
+            {
+                if let Some(at) = h.retraction(r.id.n)? {
+                    return Ok(Err(v(
+                        Check::Reference,
+                        format!("{} was retracted at entry {at}", r.id),
+                    )
+                    .hint(format!(
+                        "`claimtrail show {}` says why, and which claim replaces it",
+                        r.id
+                    ))));
+                }
             }
             for (what, refs) in [
                 ("corroborates", &b.corroborates),

@@ -73,6 +73,7 @@ fn refuse_leftover_journal(path: &Path) -> Result<()> {
 pub const MIGRATIONS: &[Migration] = &[
     (include_str!("../schema/0001_log.sql"), None),
     (include_str!("../schema/0002_tree.sql"), Some(backfill_tree)),
+    (include_str!("../schema/0003_retractions.sql"), None),
 ];
 
 /// Version 2 keeps the Merkle tree's nodes: compute them for the entries a

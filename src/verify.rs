@@ -73,6 +73,7 @@ pub struct Counts {
     pub sources: u64,
     pub redacted_sources: u64,
     pub claims: u64,
+    pub retracted_claims: u64,
     pub annotations: u64,
 }
 
@@ -517,7 +518,7 @@ struct ItemInfo {
 #[derive(Clone, Debug)]
 enum What {
     Source { sha256: Hash, length: u64 },
-    Claim { source: u64 },
+    Claim,
     Annotation { claim: u64, signer: Fingerprint },
 }
 
@@ -529,9 +530,7 @@ impl ItemInfo {
                 sha256: b.sha256,
                 length: b.length,
             },
-            Body::ClaimAdd(b) => What::Claim {
-                source: b.source.id.n,
-            },
+            Body::ClaimAdd(_) => What::Claim,
             Body::AnnotationAdd(b) => What::Annotation {
                 claim: b.claim.id.n,
                 signer: p.header.signer.clone(),
@@ -688,6 +687,8 @@ struct Verifier<'c> {
     keys: HashMap<Fingerprint, std::rc::Rc<KeyInfo>>,
     /// Sources redacted by entries that passed.
     redacted: HashSet<u64>,
+    /// Claims retracted by entries that passed, and the seq of each retraction.
+    retracted: HashMap<u64, u64>,
     /// Sources whose text is missing, waiting for a redaction: (n, seq).
     missing: HashMap<u64, u64>,
     /// n of the next source, claim and annotation.
@@ -721,6 +722,7 @@ impl<'c> Verifier<'c> {
             current_id: None,
             keys: HashMap::new(),
             redacted: HashSet::new(),
+            retracted: HashMap::new(),
             missing: HashMap::new(),
             next_n: [1, 1, 1],
             misplaced: HashMap::new(),
@@ -1098,6 +1100,9 @@ impl<'c> Verifier<'c> {
                 Body::SourceRedact(b) => {
                     self.redacted.insert(b.source.id.n);
                 }
+                Body::ClaimRetract(b) => {
+                    self.retracted.insert(b.claim.id.n, seq);
+                }
                 _ => {}
             }
         }
@@ -1212,6 +1217,7 @@ impl<'c> Verifier<'c> {
         self.counts.sources = self.next_n[0] - 1;
         self.counts.redacted_sources = self.redacted.len() as u64;
         self.counts.claims = self.next_n[1] - 1;
+        self.counts.retracted_claims = self.retracted.len() as u64;
         self.counts.annotations = self.next_n[2] - 1;
         let blobs = projection::count(self.conn, "blobs")?;
         let want_blobs = self
@@ -1586,14 +1592,25 @@ impl History for Verifier<'_> {
             _ => None,
         })
     }
-    fn claim_source(&self, n: u64) -> Result<Option<u64>> {
-        Ok(match self.item_info(ItemId::claim(n))? {
-            Some(ItemInfo {
-                what: What::Claim { source },
-                ..
-            }) => Some(source),
-            _ => None,
-        })
+    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        // Asked only of a retraction: the claim's entry is read back rather
+        // than its signer kept for every claim.
+        let Some(info) = self.item_info(ItemId::claim(n))? else {
+            return Ok(None);
+        };
+        let payload: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT payload FROM entries WHERE seq = ?")?
+            .query_row([info.seq as i64], |r| {
+                Ok(blob_ref(r.get_ref(0)?).into_owned())
+            })
+            .optional()?;
+        Ok(payload
+            .and_then(|p| Payload::parse(&p).ok())
+            .map(|p| p.header.signer))
+    }
+    fn retraction(&self, n: u64) -> Result<Option<Seq>> {
+        Ok(self.retracted.get(&n).map(|&s| Seq(s)))
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
         self.blob_cached(sha)

@@ -1,7 +1,7 @@
 use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::log::{append, NewEntry};
-use claimtrail::model::{IdKind, ItemId, SourceKind};
+use claimtrail::model::{Body, ClaimRetract, IdKind, ItemId, SourceKind};
 use claimtrail::sources::{check_given, Spelling};
 use claimtrail::{query, text};
 use clap::Subcommand;
@@ -13,6 +13,22 @@ pub enum ClaimCommand {
     /// Propose the quoted and reported claims of a source (speaker,
     /// provenance, exact span); `--add` signs the ones you pick.
     Suggest(SuggestArgs),
+    /// Withdraw a claim recorded in error (your own; an admin's, any):
+    /// it stays in the log, marked retracted, and takes no new annotations.
+    Retract(RetractArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RetractArgs {
+    /// The claim, e.g. C3.
+    pub claim: String,
+    /// Why (the wrong speaker, not a claim at all): signed with the
+    /// retraction, and shown by `show` and the reports.
+    #[arg(long)]
+    pub reason: String,
+    /// The claim that records it correctly, added first with `claim add`.
+    #[arg(long = "replaced-by")]
+    pub replaced_by: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,7 +71,44 @@ pub fn run(ctx: &Ctx, c: ClaimCommand) -> Result<Outcome> {
     match c {
         ClaimCommand::Add(a) => add(ctx, a),
         ClaimCommand::Suggest(a) => suggest(ctx, a),
+        ClaimCommand::Retract(a) => retract(ctx, a),
     }
+}
+
+fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
+    let id = parse_id(&a.claim, IdKind::Claim)?;
+    let replaced = a
+        .replaced_by
+        .as_deref()
+        .map(|r| parse_id(r, IdKind::Claim))
+        .transpose()?;
+    let mut store = ctx.open()?;
+    let claim = query::reference(store.conn(), id)?;
+    let replaced_by = replaced
+        .map(|r| query::reference(store.conn(), r))
+        .transpose()?;
+    let signer = ctx.signer()?;
+    let e = append(
+        &mut store,
+        &signer,
+        NewEntry::new(Body::ClaimRetract(ClaimRetract {
+            claim,
+            reason: a.reason,
+            replaced_by,
+        })),
+    )?;
+    if ctx.json {
+        output::json(&serde_json::json!({"retracted": id.to_string(), "entry": e}))?;
+    } else {
+        let by = replaced
+            .map(|r| format!(", replaced by {r}"))
+            .unwrap_or_default();
+        println!(
+            "{id} retracted at entry {}{by}: it stays in the log, marked retracted",
+            e.seq
+        );
+    }
+    Ok(Outcome::Done)
 }
 
 /// Finds where the claim lies in the source text.

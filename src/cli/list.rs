@@ -280,7 +280,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         c.source.to_string(),
                         c.speaker.clone(),
                         c.provenance.to_string(),
-                        if l.verdicts.is_empty() {
+                        if c.retraction.is_some() {
+                            "retracted".into()
+                        } else if l.verdicts.is_empty() {
                             "-".into()
                         } else {
                             model::join(&l.verdicts, ",")

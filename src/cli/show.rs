@@ -89,7 +89,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 println!("\n{}:", output::count(claims.len() as u64, "claim"));
             }
             for query::StandingClaim { claim: c, verdicts } in &claims {
-                let standing = if verdicts.is_empty() {
+                let standing = if c.retraction.is_some() {
+                    "retracted".to_string()
+                } else if verdicts.is_empty() {
                     "not annotated".to_string()
                 } else {
                     model::join(verdicts, ", ")
@@ -112,14 +114,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // Where the claim stands: each analyst's latest annotation of it
             // (`query::current`, as `list claims` and the reports give it).
             let current = query::current(&anns);
+            let replaces = query::replaces(conn, id.n)?;
             if ctx.json {
                 let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict));
                 output::json(
-                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history}),
+                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces}),
                 )?;
                 return Ok(Outcome::Done);
             }
-            println!("{}  {} via {}", c.id, escape(&c.speaker), c.provenance);
+            println!(
+                "{}  {} via {}{}",
+                c.id,
+                escape(&c.speaker),
+                c.provenance,
+                if c.retraction.is_some() {
+                    "  (RETRACTED)"
+                } else {
+                    ""
+                }
+            );
             match &c.quote {
                 Some(q) => println!(
                     "\n  …{}[{}]{}…\n",
@@ -160,6 +173,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     c.signed.signer_name, c.signed.signer, c.signed.seq, c.signed.time
                 ),
             );
+            if let Some(r) = &c.retraction {
+                let by = r
+                    .replaced_by
+                    .map(|n| format!("; replaced by {n}"))
+                    .unwrap_or_default();
+                field(
+                    "retracted",
+                    &format!(
+                        "by {} ({}) at entry {}, {}: {}{by}",
+                        r.signer_name, r.signer, r.seq, r.time, r.reason
+                    ),
+                );
+            }
+            if !replaces.is_empty() {
+                field(
+                    "replaces",
+                    &format!("{} (retracted)", model::join(&replaces, ", ")),
+                );
+            }
             let standing: Vec<String> = current
                 .iter()
                 .map(|a| format!("{} ({} by {})", a.verdict, a.id, a.signed.signer_name))

@@ -44,8 +44,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             report.entries,
             report.head.map_or("-".into(), |h| h.to_hex())
         );
+        // Retractions are rare: counted only when there are some.
+        let retracted = match c.retracted_claims {
+            0 => String::new(),
+            n => format!(" ({n} retracted)"),
+        };
         println!(
-            "{} ({} revoked), {} ({} redacted), {}, {}",
+            "{} ({} revoked), {} ({} redacted), {}{retracted}, {}",
             output::count(c.keys, "key"),
             c.revoked_keys,
             output::count(c.sources, "source"),

@@ -47,6 +47,17 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             r.redacted_sources,
             r.claims.join(", ")
         );
+        for rt in &r.retracted {
+            println!(
+                "{} retracted at entry {}{}: {}",
+                rt.claim,
+                rt.seq,
+                rt.replaced_by
+                    .map(|n| format!(", replaced by {n}"))
+                    .unwrap_or_default(),
+                escape(&rt.reason)
+            );
+        }
         println!(
             "checkpoint: size {}, root {}, signed by {}",
             r.checkpoint_size,

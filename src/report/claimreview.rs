@@ -25,7 +25,9 @@ pub fn render(r: &Report) -> Result<String> {
         "identifier": r.verify.head.clone().map(|h| format!("sha256:{h}")),
         "dateModified": r.generated,
     })];
-    for c in &r.claims {
+    // A retracted claim was recorded in error: nothing about it is
+    // published as a review (the JSON and HTML reports show the retraction).
+    for c in r.claims.iter().filter(|c| c.retraction.is_none()) {
         for a in r.current(c.id) {
             graph.push(review(r, c, a, &log_id));
         }

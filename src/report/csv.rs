@@ -28,6 +28,7 @@ pub const COLUMNS: &[&str] = &[
     "credibility",
     "annotations",
     "checkpoint",
+    "claim_retracted",
 ];
 
 pub fn render(r: &Report) -> String {
@@ -90,6 +91,19 @@ pub fn render(r: &Report) -> String {
                 .collect::<Vec<_>>()
                 .join(" "),
             checkpoint.clone(),
+            c.retraction
+                .as_ref()
+                .map(|rt| {
+                    let by = rt
+                        .replaced_by
+                        .map(|n| format!("; replaced by {n}"))
+                        .unwrap_or_default();
+                    format!(
+                        "yes: by {} at {}: {}{by}",
+                        rt.signer_name, rt.time, rt.reason
+                    )
+                })
+                .unwrap_or_else(|| "no".into()),
         ];
         row(&mut out, cells.into_iter());
     }

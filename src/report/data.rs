@@ -221,6 +221,12 @@ pub fn gather(
         }
     }
     wanted.extend(claims.iter().map(|c| c.signed.seq));
+    wanted.extend(
+        claims
+            .iter()
+            .filter_map(|c| c.retraction.as_ref())
+            .map(|r| r.seq),
+    );
     wanted.extend(annotations.iter().map(|a| a.signed.seq));
     let entries = entries(store, ids.is_empty(), &wanted, inclusion_proof)?;
 

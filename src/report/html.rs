@@ -341,6 +341,19 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         esc(&c.speaker),
         esc(&c.provenance)
     );
+    if let Some(rt) = &c.retraction {
+        let by = rt
+            .replaced_by
+            .map(|n| format!(" Replaced by <a href=\"#{0}\">{0}</a>.", esc(&n)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "<div class=\"redacted-box\"><strong>RETRACTED</strong> by {}: {}<br>\
+             The claim was withdrawn as recorded in error; its entry stays signed in the log.{by}</div>",
+            signed_by(&rt.signer_name, &rt.signer, rt.seq, &rt.time),
+            esc(&rt.reason)
+        );
+    }
     match &c.quote {
         Some(q) => {
             let lead = if c.prefix.chars().count() >= CONTEXT_CHARS {

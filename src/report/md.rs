@@ -185,11 +185,30 @@ fn claims(o: &mut String, r: &Report) {
 fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     let _ = writeln!(
         o,
-        "### {} — {} ({})\n",
+        "### {} — {} ({}){}\n",
         c.id,
         inline(&c.speaker),
-        inline(&c.provenance)
+        inline(&c.provenance),
+        if c.retraction.is_some() {
+            " — RETRACTED"
+        } else {
+            ""
+        }
     );
+    if let Some(rt) = &c.retraction {
+        let _ = writeln!(
+            o,
+            "> **Retracted** by {} ({}) at entry {}, {}: {}{}\n",
+            inline(&rt.signer_name),
+            code(&rt.signer),
+            rt.seq,
+            inline(&rt.time),
+            inline(&rt.reason),
+            rt.replaced_by
+                .map(|n| format!(" (replaced by {n})"))
+                .unwrap_or_default()
+        );
+    }
     match &c.quote {
         Some(q) => {
             let _ = writeln!(o, "{}\n", quote_in_context(&c.prefix, q, &c.suffix));

@@ -13,6 +13,9 @@
 //!   corroborate or contradict it) and generated an assessment entity
 //!   (`wasGeneratedBy`, `wasAttributedTo` the signer); a superseding
 //!   assessment is a revision (`prov:Revision`) of the one it replaces.
+//! - A retracted claim `wasInvalidatedBy` its retraction (an activity
+//!   `wasAssociatedWith` the signer); the claim that replaces it is a
+//!   revision of it (`prov:Revision`).
 //! - The log itself is the entity `log:log`, carrying the verify result and
 //!   the checkpoint.
 //!
@@ -239,6 +242,45 @@ pub fn render(r: &Report) -> Result<String> {
             "wAT",
             json!({"prov:entity": id, "prov:agent": ag, "prov:role": qname("ct:speaker")}),
         );
+        if let Some(rt) = &c.retraction {
+            // The retraction ends the claim as a record: PROV's invalidation,
+            // by an activity of the analyst who signed it.
+            let act = format!("log:{}-retraction", c.id);
+            let mut attrs = json!({
+                "prov:type": qname("ct:Retraction"),
+                "prov:label": format!("{} retracted by {}", c.id, rt.signer_name),
+                "prov:startTime": rt.time,
+                "prov:endTime": rt.time,
+                "ct:reason": rt.reason,
+                "ct:entrySeq": rt.seq,
+            });
+            if let (Some(en), Some(m)) = (r.entry(rt.seq), attrs.as_object_mut()) {
+                m.insert("ct:entryHash".into(), json!(en.hash));
+            }
+            d.activity.insert(act.clone(), attrs);
+            let by = signer(&mut d, &rt.signer, &rt.signer_name);
+            d.relation(
+                "wasAssociatedWith",
+                "wAW",
+                json!({"prov:activity": act, "prov:agent": by}),
+            );
+            d.relation(
+                "wasInvalidatedBy",
+                "wIB",
+                json!({"prov:entity": id, "prov:activity": act, "prov:time": rt.time}),
+            );
+            if let Some(n) = rt.replaced_by {
+                d.relation(
+                    "wasDerivedFrom",
+                    "wDF",
+                    json!({
+                        "prov:generatedEntity": format!("log:{n}"),
+                        "prov:usedEntity": id,
+                        "prov:type": qname("prov:Revision"),
+                    }),
+                );
+            }
+        }
     }
 
     for a in &r.annotations {

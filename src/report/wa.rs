@@ -16,6 +16,8 @@
 //!   (`commenting`) and links to the claims it corroborates or contradicts
 //!   (`linking`).
 //!
+//! A retracted claim's annotation is tagged `retracted`, with the reason.
+//!
 //! Positions count Unicode code points, as the model requires, not the
 //! UTF-8 byte offsets claimtrail stores; a claim of a redacted source keeps
 //! only its signed context (prefix, suffix) and no exact text or positions.
@@ -162,6 +164,14 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
     }
     if c.quote.is_none() {
         body.push(json!({"type": "TextualBody", "purpose": "describing", "value": "quote unavailable: the source was redacted", "format": "text/plain"}));
+    }
+    if let Some(rt) = &c.retraction {
+        let by = rt
+            .replaced_by
+            .map(|n| format!("; replaced by {n}"))
+            .unwrap_or_default();
+        body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "retracted"}));
+        body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": format!("retracted by {} at {}: {}{by}", rt.signer_name, rt.time, rt.reason), "format": "text/plain"}));
     }
     json!({
         "id": item_iri(&r.origin, c.id),

@@ -12,6 +12,7 @@ mod import;
 mod interop;
 mod reliability;
 mod report;
+mod retract;
 mod session;
 mod suggest;
 mod tamper;

@@ -5,7 +5,9 @@ use crate::common::*;
 use claimtrail::entry::{entry_hash, Header, Payload};
 use claimtrail::hash::Hash;
 use claimtrail::keys::Signer;
-use claimtrail::model::{Body, KeyAdd, Role, Seq};
+use claimtrail::model::{
+    AnnotationAdd, Body, ClaimRetract, ItemId, KeyAdd, Ref, Role, Seq, Verdict,
+};
 
 // Entries of `Work::with_claims()`: 0 log.init, 1-2 key.add, 3 source.add S1,
 // 4 claim.add C1, 5 claim.add C2, 6 annotation.add A1.
@@ -295,4 +297,131 @@ fn verify_json_names_entry_and_check() {
     assert_eq!(p["kind"], "claim.add");
     assert_eq!(p["id"], "C1");
     assert_eq!(p["check"], "signature");
+}
+
+/// `Work::with_claims()` with C2 retracted by the analyst at entry 7.
+fn with_retraction() -> Work {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "wrong speaker"],
+    )
+    .ok();
+    w
+}
+
+/// The reference to an item as a signed body holds it: id and entry hash.
+fn reference(w: &Work, id: ItemId, seq: u64) -> Ref {
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let hash: Vec<u8> = c
+        .query_row("SELECT hash FROM entries WHERE seq = ?", [seq], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    Ref {
+        id,
+        hash: Hash::from_slice(&hash).unwrap(),
+    }
+}
+
+#[test]
+fn edited_deleted_or_added_retraction_rows() {
+    // Without its row, C2 would be listed as standing: verify says so.
+    let w = with_retraction();
+    w.sql("DELETE FROM retractions");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 7 (claim.retract)", "projection");
+    assert!(
+        r.stdout
+            .contains("table retractions has 0 rows but the entries imply 1"),
+        "{}",
+        r.stdout
+    );
+    let w = with_retraction();
+    w.sql("UPDATE retractions SET reason = 'a nicer reason'");
+    w.run(None, &["verify"])
+        .problem("entry 7 (claim.retract)", "projection");
+    // A retraction that no entry signed.
+    let w = Work::with_claims();
+    w.sql("INSERT INTO retractions VALUES (5, 2, 'made up', NULL, 'SHA256:x', '2026-11-25T10:00:00Z')");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("table retractions has 1 rows but the entries imply 0"),
+        "{}",
+        r.stdout
+    );
+    // The retraction entry removed, its row left: caught by the count.
+    let w = with_retraction();
+    w.sql("DELETE FROM entries WHERE seq = 7; DELETE FROM merkle_nodes WHERE idx * (1 << level) + (1 << level) > 7");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("table retractions has 1 rows but the entries imply 0"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn forged_retraction_of_another_analysts_claim() {
+    let w = Work::with_claims();
+    // C3 is the admin's; the analyst's key signs its retraction by hand.
+    w.run(
+        Some("admin"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "0..10",
+            "--speaker",
+            "Al-Monitor",
+            "--provenance",
+            "article",
+        ],
+    )
+    .ok();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let body = Body::ClaimRetract(ClaimRetract {
+        claim: reference(&w, ItemId::claim(3), 7),
+        reason: "I prefer it gone".into(),
+        replaced_by: None,
+    });
+    let seq = forge(&w, &analyst, body);
+    let r = w.run(None, &["verify"]);
+    r.problem(&format!("entry {seq} (claim.retract)"), "authorization");
+    assert!(
+        r.stdout
+            .contains("an analyst retracts only their own claims"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn forged_annotation_of_a_retracted_claim() {
+    let w = with_retraction();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let body = Body::AnnotationAdd(AnnotationAdd {
+        claim: reference(&w, ItemId::claim(2), 5),
+        verdict: Verdict::False,
+        reliability: None,
+        credibility: None,
+        note: None,
+        corroborates: vec![],
+        contradicts: vec![],
+        supersedes: None,
+    });
+    let seq = forge(&w, &analyst, body);
+    let r = w.run(None, &["verify"]);
+    r.problem(&format!("entry {seq} (annotation.add"), "reference");
+    assert!(
+        r.stdout.contains("C2 was retracted at entry 7"),
+        "{}",
+        r.stdout
+    );
 }

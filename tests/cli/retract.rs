@@ -1,0 +1,316 @@
+//! Retracting a claim recorded in error: the claim stays in the log, marked
+//! retracted everywhere it is shown, and takes no new annotations.
+
+use crate::common::*;
+
+// Entries of `Work::with_claims()`: 0 log.init, 1-2 key.add, 3 source.add S1,
+// 4 claim.add C1, 5 claim.add C2, 6 annotation.add A1. `retracted()` adds
+// 7 annotation.add A2 of C2, 8 claim.add C3 (C2 with the speaker's full
+// title) and 9 claim.retract of C2.
+
+const REASON: &str = "speaker recorded without her title; see C3";
+
+fn retracted() -> Work {
+    let w = Work::with_claims();
+    let a2 = w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "unverified"],
+    );
+    assert_eq!(a2.ok(), "A2\n");
+    let c3 = w.claim_on(
+        "S1",
+        &[
+            "--quote",
+            "At least five children were killed and nine injured",
+        ],
+        "Adele Khodr, UNICEF MENA representative",
+        "statement",
+    );
+    assert_eq!(c3.ok(), "C3\n");
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "retract",
+            "C2",
+            "--reason",
+            REASON,
+            "--replaced-by",
+            "C3",
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "C2 retracted at entry 9, replaced by C3: it stays in the log, marked retracted\n"
+    );
+    w
+}
+
+#[test]
+fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
+    let w = retracted();
+
+    let list = w.run(None, &["list", "claims"]);
+    let rows: Vec<Vec<String>> = list.ok().lines().skip(1).map(cells).collect();
+    assert_eq!(rows[1][0], "C2");
+    assert_eq!(rows[1][4], "retracted", "{}", list.stdout);
+    assert_eq!(rows[2][0], "C3");
+    assert_eq!(rows[2][4], "-");
+    // It has no current verdict any more: A2 judged it unverified.
+    let unverified = w.run(
+        None,
+        &["list", "claims", "--verdict", "unverified", "--json"],
+    );
+    assert!(
+        json_ids(unverified.ok()).is_empty(),
+        "{}",
+        unverified.stdout
+    );
+
+    let show = w.run(None, &["show", "C2"]);
+    let out = show.ok();
+    assert!(
+        out.starts_with("C2  Adele Khodr, UNICEF via statement  (RETRACTED)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("at entry 9, ") && out.contains(&format!(": {REASON}; replaced by C3\n")),
+        "{out}"
+    );
+    assert!(w
+        .run(None, &["show", "C3"])
+        .ok()
+        .contains("replaces:       C2 (retracted)\n"));
+    assert!(w.run(None, &["show", "S1"]).ok().contains("(retracted)\n"));
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "C2", "--json"]).ok()).unwrap();
+    assert_eq!(json["claim"]["retraction"]["reason"], REASON);
+    assert_eq!(json["claim"]["retraction"]["replaced_by"], "C3");
+    assert_eq!(json["claim"]["retraction"]["seq"], 9);
+
+    let log = w.run(None, &["log", "--seq", "9"]);
+    assert!(log.ok().contains("claim.retract"), "{}", log.stdout);
+    assert!(
+        log.stdout.contains("C2 retracted: speaker recorded"),
+        "{}",
+        log.stdout
+    );
+
+    let verify = w.run(None, &["verify"]);
+    assert!(
+        verify
+            .ok()
+            .contains("3 claims (1 retracted), 2 annotations\n"),
+        "{}",
+        verify.stdout
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+    assert_eq!(v["counts"]["retracted_claims"], 1);
+
+    // OpenSSH accepts the retraction's signature like any entry's.
+    let signers = w.run(None, &["key", "allowed-signers"]);
+    std::fs::write(w.path("allowed_signers"), signers.ok()).unwrap();
+    let payload = w.run(None, &["log", "--seq", "9", "--payload"]);
+    let sig = w.run(None, &["log", "--seq", "9", "--signature"]);
+    std::fs::write(w.path("e9.payload"), payload.ok()).unwrap();
+    std::fs::write(w.path("e9.sig"), sig.ok()).unwrap();
+    let out = ssh_keygen_verify(
+        &w.path("allowed_signers"),
+        "Rana_Haddad",
+        &w.path("e9.sig"),
+        &w.path("e9.payload"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A span no longer claimed is offered again by `claim suggest`.
+    let suggest = w.run(None, &["claim", "suggest", "S1"]);
+    assert!(
+        suggest.ok().contains("already claimed: C3 overlaps it"),
+        "{}",
+        suggest.stdout
+    );
+    assert!(
+        !suggest.stdout.contains("C2 overlaps"),
+        "{}",
+        suggest.stdout
+    );
+}
+
+#[test]
+fn what_a_retraction_refuses_leaves_the_log_unchanged() {
+    let w = retracted();
+    // The admin's own claim, which an analyst may not retract.
+    let c4 = w.run(
+        Some("admin"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Tehran summit",
+            "--occurrence",
+            "1",
+            "--speaker",
+            "Al-Monitor",
+            "--provenance",
+            "article",
+        ],
+    );
+    assert_eq!(c4.ok(), "C4\n");
+    let before = w.db_bytes();
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "analyst",
+            &["annotate", "C2", "--verdict", "false"],
+            "C2 was retracted at entry 9 (hint: `claimtrail show C2` says why, and which claim replaces it)",
+        ),
+        (
+            "analyst",
+            &["annotate", "C1", "--verdict", "disputed", "--corroborates", "C2"],
+            "C2 was retracted at entry 9",
+        ),
+        (
+            "analyst",
+            &["claim", "retract", "C2", "--reason", "again"],
+            "C2 was already retracted at entry 9 (hint: nothing to do",
+        ),
+        (
+            "analyst",
+            &["claim", "retract", "C1", "--reason", " "],
+            "a retraction needs a reason (hint: say why with --reason",
+        ),
+        (
+            "analyst",
+            &["claim", "retract", "C1", "--reason", "x", "--replaced-by", "C1"],
+            "C1 cannot replace itself",
+        ),
+        (
+            "analyst",
+            &["claim", "retract", "C1", "--reason", "x", "--replaced-by", "C2"],
+            "replaced_by refers to C2, which was retracted at entry 9",
+        ),
+        (
+            "analyst",
+            &["claim", "retract", "C1", "--reason", "x", "--replaced-by", "A1"],
+            "A1 is not a claim id",
+        ),
+        (
+            "analyst",
+            &["claim", "retract", "C9", "--reason", "x"],
+            "no claim C9 in this log",
+        ),
+        (
+            "analyst",
+            &["claim", "retract", "C4", "--reason", "x"],
+            "C4 was added by another key",
+        ),
+        (
+            "auditor",
+            &["claim", "retract", "C1", "--reason", "x"],
+            "has role auditor, which may not sign claim.retract entries",
+        ),
+    ];
+    for (key, args, message) in cases {
+        w.run(Some(key), args).error(message);
+        assert!(w.db_bytes() == before, "{args:?} changed the database");
+    }
+    // An admin may retract anyone's claim; a retracted claim leaves the
+    // desk's queue of claims awaiting review.
+    let queue = || {
+        json_ids(
+            w.run(None, &["list", "claims", "--unannotated", "--json"])
+                .ok(),
+        )
+    };
+    assert_eq!(queue(), ["C3", "C4"]);
+    let out = w.run(
+        Some("admin"),
+        &[
+            "claim",
+            "retract",
+            "C4",
+            "--reason",
+            "not a claim: the article's own words",
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "C4 retracted at entry 11: it stays in the log, marked retracted\n"
+    );
+    assert_eq!(queue(), ["C3"]);
+    assert!(w.run(None, &["verify"]).ok().contains("(2 retracted)"));
+}
+
+#[test]
+fn reports_and_bundles_carry_the_retraction() {
+    let w = retracted();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+
+    let md = w.run(None, &["report", "C2", "--format", "md"]);
+    assert!(
+        md.ok()
+            .contains("### C2 — Adele Khodr, UNICEF (statement) — RETRACTED"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains(&format!("{REASON} (replaced by C3)")),
+        "{}",
+        md.stdout
+    );
+    let html = w.run(None, &["report", "C2", "--format", "html"]);
+    assert!(html.ok().contains("<strong>RETRACTED</strong>"));
+    let csv = w.run(None, &["report", "--format", "csv"]);
+    let rows: Vec<&str> = csv.ok().lines().collect();
+    assert!(
+        rows[0].ends_with(",checkpoint,claim_retracted"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[1].ends_with(",no"), "{}", rows[1]);
+    assert!(
+        rows[2].contains(&format!(": {REASON}; replaced by C3")),
+        "{}",
+        rows[2]
+    );
+    // A retracted claim is not published as a review.
+    let cr: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "--format", "claimreview"]).ok()).unwrap();
+    let reviewed: Vec<&str> = cr["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["itemReviewed"]["@id"].as_str())
+        .map(|iri| iri.rsplit(':').next().unwrap())
+        .collect();
+    assert_eq!(reviewed, ["C1"]);
+    let prov: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "--format", "prov"]).ok()).unwrap();
+    let invalidated = prov["wasInvalidatedBy"].as_object().unwrap();
+    assert_eq!(invalidated.len(), 1);
+    assert_eq!(
+        invalidated.values().next().unwrap()["prov:entity"],
+        "log:C2"
+    );
+
+    // The bundle of C2 carries its retraction and the claim that replaces it.
+    w.run(None, &["export", "C2", "--out", "c2.json"]).ok();
+    let check = w.run(None, &["verify-bundle", "c2.json"]);
+    let out = check.ok();
+    assert!(out.contains("claims C2, C3\n"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "C2 retracted at entry 9, replaced by C3: {REASON}\n"
+        )),
+        "{out}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify-bundle", "c2.json", "--json"]).ok()).unwrap();
+    assert_eq!(v["retracted"][0]["claim"], "C2");
+}

@@ -544,6 +544,8 @@ pub struct ClaimFilter {
     pub verdict: Option<Verdict>,
     /// Claims no one has annotated yet: a desk's queue.
     pub unannotated: bool,
+    /// Claims withdrawn by a `claim.retract` entry.
+    pub retracted: bool,
     /// Claims added by the key with this fingerprint.
     pub signer: Option<Fingerprint>,
     /// Claims recorded in this period.
@@ -706,6 +708,10 @@ fn for_each_selected(
         "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)
          AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)",
         filter.unannotated,
+    );
+    w.flag(
+        "EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)",
+        filter.retracted,
     );
     // A retracted claim has no current verdict: it is out of the current view.
     w.flag(

@@ -244,6 +244,22 @@ pub fn authorize(
     Ok(Ok(key))
 }
 
+/// A claim an annotation names (as its subject or as evidence) must not
+/// have been retracted: a retracted claim is out of the current view.
+fn not_retracted(h: &dyn History, claim: &Ref) -> Result<Result<(), Violation>> {
+    Ok(match h.retraction(claim.id.n)? {
+        None => Ok(()),
+        Some(at) => Err(v(
+            Check::Reference,
+            format!("{} was retracted at entry {at}", claim.id),
+        )
+        .hint(format!(
+            "`claimtrail show {}` says why, and which claim replaces it",
+            claim.id
+        ))),
+    })
+}
+
 fn check_ref(h: &dyn History, what: &str, r: &Ref, want: IdKind) -> Result<Result<Seq, Violation>> {
     if r.id.kind != want {
         return Ok(Err(v(
@@ -520,20 +536,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if let Err(e) = check_ref(h, "claim", &b.claim, IdKind::Claim)? {
                 return Ok(Err(e));
             }
-            for r in std::iter::once(&b.claim)
-                .chain(&b.corroborates)
-                .chain(&b.contradicts)
-            {
-                if let Some(at) = h.retraction(r.id.n)? {
-                    return Ok(Err(v(
-                        Check::Reference,
-                        format!("{} was retracted at entry {at}", r.id),
-                    )
-                    .hint(format!(
-                        "`claimtrail show {}` says why, and which claim replaces it",
-                        r.id
-                    ))));
-                }
+            if let Err(e) = not_retracted(h, &b.claim)? {
+                return Ok(Err(e));
             }
             for (what, refs) in [
                 ("corroborates", &b.corroborates),
@@ -541,6 +545,9 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             ] {
                 for r in refs {
                     if let Err(e) = check_ref(h, what, r, IdKind::Claim)? {
+                        return Ok(Err(e));
+                    }
+                    if let Err(e) = not_retracted(h, r)? {
                         return Ok(Err(e));
                     }
                     if r.id == b.claim.id {

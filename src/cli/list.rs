@@ -68,6 +68,9 @@ pub struct Args {
     /// Claims no one has annotated yet.
     #[arg(long, conflicts_with = "verdict")]
     pub unannotated: bool,
+    /// Claims withdrawn by `claim retract`.
+    #[arg(long, conflicts_with_all = ["verdict", "unannotated"])]
+    pub retracted: bool,
     /// Sources, claims or annotations signed by this key: its enrolled
     /// name, part of it, or its fingerprint.
     #[arg(long, value_name = "KEY")]
@@ -95,7 +98,7 @@ pub struct Args {
 /// The options given that do not apply to what is listed.
 fn check_options(a: &Args) -> Result<()> {
     use What::*;
-    let given: [(&str, bool, &[What]); 13] = [
+    let given: [(&str, bool, &[What]); 14] = [
         ("--kind", a.kind.is_some(), &[Sources]),
         ("--publisher", a.publisher.is_some(), &[Sources]),
         ("--source", a.source.is_some(), &[Claims]),
@@ -103,6 +106,7 @@ fn check_options(a: &Args) -> Result<()> {
         ("--contains", a.contains.is_some(), &[Claims, Sources]),
         ("--provenance", a.provenance.is_some(), &[Claims]),
         ("--unannotated", a.unannotated, &[Claims]),
+        ("--retracted", a.retracted, &[Claims]),
         ("--claim", a.claim.is_some(), &[Annotations]),
         ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
         ("--by", a.by.is_some(), &[Sources, Claims, Annotations]),
@@ -259,6 +263,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 provenance: a.provenance,
                 verdict: a.verdict,
                 unannotated: a.unannotated,
+                retracted: a.retracted,
                 signer,
                 recorded,
                 last: a.last,

@@ -244,6 +244,8 @@ fn what_a_retraction_refuses_leaves_the_log_unchanged() {
         "C4 retracted at entry 11: it stays in the log, marked retracted\n"
     );
     assert_eq!(queue(), ["C3"]);
+    let retracted = w.run(None, &["list", "claims", "--retracted", "--json"]);
+    assert_eq!(json_ids(retracted.ok()), ["C2", "C4"]);
     assert!(w.run(None, &["verify"]).ok().contains("(2 retracted)"));
 }
 

@@ -864,13 +864,30 @@ fn graph(o: &mut String, r: &Report) {
             .last()
             .map(|a| verdict_color(a.verdict))
             .unwrap_or("#8c959f");
+        // A retracted claim is drawn faded and dashed, as a superseded
+        // annotation is: still in the record, out of the current view.
+        let retracted = c.retraction.is_some();
         node(
             o,
-            "node claim",
+            if retracted {
+                "node claim retracted"
+            } else {
+                "node claim"
+            },
             c.id,
             (CX, n.y, CW),
-            ("#ffffff", stroke, "", "#1f2328"),
-            &format!("{} · {} · {}", c.id, c.provenance, c.speaker),
+            if retracted {
+                ("#f6f8fa", "#8c959f", " stroke-dasharray=\"5 3\"", "#57606a")
+            } else {
+                ("#ffffff", stroke, "", "#1f2328")
+            },
+            &format!(
+                "{} · {} · {}{}",
+                c.id,
+                c.provenance,
+                c.speaker,
+                if retracted { " · RETRACTED" } else { "" }
+            ),
             &c.quote
                 .clone()
                 .map(|q| format!("“{q}”"))

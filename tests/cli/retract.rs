@@ -268,6 +268,10 @@ fn reports_and_bundles_carry_the_retraction() {
     );
     let html = w.run(None, &["report", "C2", "--format", "html"]);
     assert!(html.ok().contains("<strong>RETRACTED</strong>"));
+    assert!(
+        html.stdout.contains("class=\"node claim retracted\""),
+        "the graph does not mark C2"
+    );
     let csv = w.run(None, &["report", "--format", "csv"]);
     let rows: Vec<&str> = csv.ok().lines().collect();
     assert!(

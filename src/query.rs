@@ -914,6 +914,9 @@ pub struct AnnotationFilter {
     pub verdict: Option<Verdict>,
     /// Annotations signed by the key with this fingerprint.
     pub signer: Option<Fingerprint>,
+    /// Annotations whose note contains this text, matched as a claim's
+    /// quote is ([`crate::text::holds`]): "sputnik".
+    pub contains: Option<String>,
     /// Annotations recorded in this period.
     pub recorded: Period,
     /// Only the last (newest) this many of those.
@@ -940,6 +943,34 @@ pub fn for_each_annotation(
     w.period("a.time", &filter.recorded);
     let cond = w.sql();
     let params = w.params();
+    if let Some(part) = filter.contains.as_deref() {
+        // Notes are matched here, not by SQLite: every selected row is read,
+        // and of those that match only the last `n` are held.
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id"
+        ))?;
+        let mut rows = stmt.query(params)?;
+        let mut newest = std::collections::VecDeque::new();
+        while let Some(r) = rows.next()? {
+            let a = annotation_row(r)?;
+            if !wanted(a.note.as_deref(), Some(part)) {
+                continue;
+            }
+            match filter.last {
+                None => each(complete_annotation(conn, a)?)?,
+                Some(n) => {
+                    newest.push_back(a);
+                    if newest.len() as u64 > n {
+                        newest.pop_front();
+                    }
+                }
+            }
+        }
+        for a in newest {
+            each(complete_annotation(conn, a)?)?;
+        }
+        return Ok(());
+    }
     if let Some(n) = filter.last {
         // The newest first, so that SQLite stops after them; then put
         // back in id order (at most `n` held). SQLite's LIMIT is an i64.

@@ -50,8 +50,8 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub speaker: Option<String>,
     /// Claims whose quote or paraphrase contains TEXT, sources whose text
-    /// or title does; case, quotation marks, dashes and spacing do not
-    /// matter ("five children").
+    /// or title does, annotations whose note does; case, quotation marks,
+    /// dashes and spacing do not matter ("five children").
     #[arg(long, value_name = "TEXT")]
     pub contains: Option<String>,
     /// Claims that reached their source this way.
@@ -103,7 +103,11 @@ fn check_options(a: &Args) -> Result<()> {
         ("--publisher", a.publisher.is_some(), &[Sources]),
         ("--source", a.source.is_some(), &[Claims]),
         ("--speaker", a.speaker.is_some(), &[Claims, Speakers]),
-        ("--contains", a.contains.is_some(), &[Claims, Sources]),
+        (
+            "--contains",
+            a.contains.is_some(),
+            &[Claims, Sources, Annotations],
+        ),
         ("--provenance", a.provenance.is_some(), &[Claims]),
         ("--unannotated", a.unannotated, &[Claims]),
         ("--retracted", a.retracted, &[Claims]),
@@ -305,6 +309,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 claim: existing(conn, a.claim.as_deref(), IdKind::Claim)?,
                 verdict: a.verdict,
                 signer,
+                contains: a.contains,
                 recorded,
                 last: a.last,
             };

@@ -671,6 +671,16 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     );
     assert_eq!(ids(&["annotations", "--verdict", "disputed"]), ["A1"]);
     assert_eq!(ids(&["annotations", "--claim", "C2"]), ["A2"]);
+    // Notes by part of their text, as quotes are (A2 has no note).
+    assert_eq!(
+        ids(&["annotations", "--contains", "COUNTS  differ"]),
+        ["A1"]
+    );
+    assert_eq!(
+        ids(&["annotations", "--contains", "counts", "--last", "1"]),
+        ["A1"]
+    );
+    assert!(ids(&["annotations", "--contains", "differ", "--claim", "C2"]).is_empty());
     assert_eq!(ids(&["annotations", "--by", "rana"]), ["A1", "A2"]);
     assert_eq!(
         ids(&["annotations", "--by", "Rana Haddad", "--last", "1"]),
@@ -743,8 +753,8 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("--verdict narrows down claims or annotations, not sources");
     w.run(None, &["list", "annotations", "--unannotated"])
         .error("--unannotated narrows down claims, not annotations");
-    w.run(None, &["list", "annotations", "--contains", "x"])
-        .error("--contains narrows down claims or sources, not annotations");
+    w.run(None, &["list", "speakers", "--contains", "x"])
+        .error("--contains narrows down claims, sources or annotations, not speakers");
     w.run(None, &["list", "sources", "--provenance", "tweet"])
         .error("--provenance narrows down claims, not sources");
     w.run(None, &["list", "claims", "--provenance", "rumour"])

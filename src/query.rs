@@ -449,11 +449,11 @@ const CLAIM_COLS: &str =
     "c.id, c.source_id, c.start, c.\"end\", c.prefix, c.suffix, c.quote_sha256,
     c.speaker, c.provenance, c.paraphrase, c.seq, c.signer, c.time,
     (SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id),
-    (SELECT r.seq FROM retractions r WHERE r.claim_id = c.id),
-    (SELECT r.reason FROM retractions r WHERE r.claim_id = c.id),
-    (SELECT r.replaced_by FROM retractions r WHERE r.claim_id = c.id),
-    (SELECT r.signer FROM retractions r WHERE r.claim_id = c.id),
-    (SELECT r.time FROM retractions r WHERE r.claim_id = c.id)";
+    r.seq, r.reason, r.replaced_by, r.signer, r.time";
+
+/// What [`CLAIM_COLS`] selects from: a claim and its retraction, if any
+/// (one index probe a claim; five subqueries made `list claims` 8 % slower).
+const CLAIMS: &str = "claims c LEFT JOIN retractions r ON r.claim_id = c.id";
 
 fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
     let start = r.get::<_, i64>(2)? as u64;
@@ -706,16 +706,16 @@ fn for_each_selected(
     );
     w.flag(
         "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)
-         AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)",
+         AND NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)",
         filter.unannotated,
     );
     w.flag(
-        "EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)",
+        "EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)",
         filter.retracted,
     );
     // A retracted claim has no current verdict: it is out of the current view.
     w.flag(
-        "NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)",
+        "NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)",
         filter.verdict.is_some(),
     );
     w.add(
@@ -741,7 +741,7 @@ fn for_each_selected(
         && filter.last.is_none()
     {
         let mut stmt = conn.prepare(&format!(
-            "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
+            "SELECT {CLAIM_COLS} FROM {CLAIMS} {cond} ORDER BY c.id"
         ))?;
         let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
@@ -765,7 +765,7 @@ fn for_each_selected(
         }
     } else {
         let mut stmt = conn.prepare(&format!(
-            "SELECT {CLAIM_COLS} FROM claims c {cond} ORDER BY c.id"
+            "SELECT {CLAIM_COLS} FROM {CLAIMS} {cond} ORDER BY c.id"
         ))?;
         let mut rows = stmt.query(params())?;
         let want = filter.contains.as_deref();
@@ -784,7 +784,7 @@ fn for_each_selected(
     if let Some(n) = filter.last {
         ids.drain(..ids.len().saturating_sub(n as usize));
     }
-    let mut stmt = conn.prepare(&format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"))?;
+    let mut stmt = conn.prepare(&format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?"))?;
     for (id, verdicts) in ids {
         let c = stmt.query_row([id], claim_row)?;
         each(complete_claim(conn, c)?, verdicts)?;
@@ -820,7 +820,7 @@ pub fn items_with_ids(
             out.0.push(complete_source(conn, s)?);
         }
     }
-    let sql = format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?");
+    let sql = format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?");
     for n in claims {
         let row = conn
             .prepare_cached(&sql)?
@@ -858,7 +858,7 @@ pub fn replaces(conn: &Connection, n: u64) -> Result<Vec<ItemId>> {
 pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
     require(conn, ItemId::claim(n))?;
     let c = conn.query_row(
-        &format!("SELECT {CLAIM_COLS} FROM claims c WHERE c.id = ?"),
+        &format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?"),
         [n as i64],
         claim_row,
     )?;

@@ -14,7 +14,14 @@ fn retracted() -> Work {
     let w = Work::with_claims();
     let a2 = w.run(
         Some("analyst"),
-        &["annotate", "C2", "--verdict", "unverified"],
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "unverified",
+            "--reliability",
+            "C",
+        ],
     );
     assert_eq!(a2.ok(), "A2\n");
     let c3 = w.claim_on(
@@ -56,6 +63,32 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
     assert_eq!(rows[1][4], "retracted", "{}", list.stdout);
     assert_eq!(rows[2][0], "C3");
     assert_eq!(rows[2][4], "-");
+    // Its speaker, as recorded, is withdrawn with it: "Adele Khodr, UNICEF"
+    // no longer counts C2 nor A2's grade C.
+    let speakers: serde_json::Value =
+        serde_json::from_str(w.run(None, &["list", "speakers", "--json"]).ok()).unwrap();
+    let names: Vec<(&str, u64, usize)> = speakers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["speaker"].as_str().unwrap(),
+                s["claims"].as_u64().unwrap(),
+                s["reliability"].as_object().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Adele Khodr, UNICEF MENA representative", 1, 0),
+            ("White Helmets", 1, 1)
+        ]
+    );
+    let c3: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "C3", "--json"]).ok()).unwrap();
+    assert_eq!(c3["speaker_reliability"], serde_json::json!([]));
     // It has no current verdict any more: A2 judged it unverified.
     let unverified = w.run(
         None,

@@ -13,8 +13,9 @@ pub enum ClaimCommand {
     /// Propose the quoted and reported claims of a source (speaker,
     /// provenance, exact span); `--add` signs the ones you pick.
     Suggest(SuggestArgs),
-    /// Withdraw a claim recorded in error (your own; an admin's, any):
-    /// it stays in the log, marked retracted, and takes no new annotations.
+    /// Withdraw a claim recorded in error (your own; an admin may withdraw
+    /// any): it stays in the log, marked retracted, and takes no new
+    /// annotations.
     Retract(RetractArgs),
 }
 
@@ -27,7 +28,7 @@ pub struct RetractArgs {
     #[arg(long)]
     pub reason: String,
     /// The claim that records it correctly, added first with `claim add`.
-    #[arg(long = "replaced-by")]
+    #[arg(long = "replaced-by", value_name = "C<n>")]
     pub replaced_by: Option<String>,
 }
 

@@ -961,6 +961,13 @@ fn authorization_error(
 /// The hint of a refusal that no more specific hint fits.
 pub(crate) const FIX_AND_RUN_AGAIN: &str = "fix the value and run the command again";
 
+/// The checks of `body` that need neither the log nor the key (the reason
+/// a revocation, redaction or retraction gives), for a command to make
+/// before it unlocks the key; [`append`] makes them again, with the rest.
+pub fn precheck(body: &Body) -> Result<()> {
+    rules::reason_given(body).map_err(refused)
+}
+
 fn refused(v: Violation) -> Error {
     let hint = v.hint.unwrap_or_else(|| {
         match v.check {

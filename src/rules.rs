@@ -380,10 +380,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 )
                 .hint("enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key")));
             }
-            if b.reason.trim().is_empty() {
-                return Ok(Err(v(Check::Body, "a revocation needs a reason").hint(
-                    "say why with --reason: it is signed, and `claimtrail key list` shows it",
-                )));
+            if let Err(e) = reason_given(body) {
+                return Ok(Err(e));
             }
         }
         Body::SourceAdd(b) => {
@@ -431,10 +429,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 )
                 .hint("nothing to do: its text is already gone")));
             }
-            if b.reason.trim().is_empty() {
-                return Ok(Err(v(Check::Body, "a redaction needs a reason").hint(
-                    "say why with --reason: it is signed, and `claimtrail show` shows it",
-                )));
+            if let Err(e) = reason_given(body) {
+                return Ok(Err(e));
             }
         }
         Body::ClaimAdd(b) => {
@@ -502,10 +498,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                     .hint("ask an admin to retract it, or annotate it with your judgment")));
                 }
             }
-            if b.reason.trim().is_empty() {
-                return Ok(Err(v(Check::Body, "a retraction needs a reason").hint(
-                    "say why with --reason: it is signed, and `claimtrail show` shows it",
-                )));
+            if let Err(e) = reason_given(body) {
+                return Ok(Err(e));
             }
             if let Some(r) = &b.replaced_by {
                 if let Err(e) = check_ref(h, "replaced_by", r, IdKind::Claim)? {
@@ -618,6 +612,28 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
         }
     }
     Ok(Ok(()))
+}
+
+/// The reason that a revocation, redaction or retraction must give. It is
+/// checked by [`check_body`] in its place among the body rules, and by
+/// the commands before the signer's key is unlocked
+/// ([`crate::log::precheck`]), so that nobody types a passphrase for a
+/// refusal.
+pub fn reason_given(body: &Body) -> std::result::Result<(), Violation> {
+    let (reason, what, shown_by) = match body {
+        Body::KeyRevoke(b) => (&b.reason, "revocation", "`claimtrail key list`"),
+        Body::SourceRedact(b) => (&b.reason, "redaction", "`claimtrail show`"),
+        Body::ClaimRetract(b) => (&b.reason, "retraction", "`claimtrail show`"),
+        _ => return Ok(()),
+    };
+    if reason.trim().is_empty() {
+        return Err(
+            v(Check::Body, format!("a {what} needs a reason")).hint(format!(
+                "say why with --reason: it is signed, and {shown_by} shows it"
+            )),
+        );
+    }
+    Ok(())
 }
 
 /// The stored note must be a checkpoint of this log, size and root, signed

@@ -88,16 +88,14 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
     let replaced_by = replaced
         .map(|r| query::reference(store.conn(), r))
         .transpose()?;
+    let body = Body::ClaimRetract(ClaimRetract {
+        claim,
+        reason: a.reason,
+        replaced_by,
+    });
+    claimtrail::log::precheck(&body)?;
     let signer = ctx.signer()?;
-    let e = append(
-        &mut store,
-        &signer,
-        NewEntry::new(Body::ClaimRetract(ClaimRetract {
-            claim,
-            reason: a.reason,
-            replaced_by,
-        })),
-    )?;
+    let e = append(&mut store, &signer, NewEntry::new(body))?;
     if ctx.json {
         output::json(&serde_json::json!({"retracted": id.to_string(), "entry": e}))?;
     } else {

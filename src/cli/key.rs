@@ -199,11 +199,12 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
 fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
     let mut store = ctx.open()?;
     let fp = key_to_revoke(store.conn(), &key)?;
-    let signer = ctx.signer()?;
     let body = Body::KeyRevoke(KeyRevoke {
         fingerprint: fp.clone(),
         reason,
     });
+    claimtrail::log::precheck(&body)?;
+    let signer = ctx.signer()?;
     let e = append(&mut store, &signer, NewEntry::new(body))?;
     let name = claimtrail::query::key_name(store.conn(), fp.as_str())?;
     if ctx.json {

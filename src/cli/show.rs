@@ -240,6 +240,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 output::json(&a)?;
             } else {
                 print_annotation(&a);
+                // The judgment stands in the record; its claim may not.
+                if let Some(r) = query::claim(conn, a.claim.n)?.retraction {
+                    println!(
+                        "\n{} was retracted at entry {}: {}",
+                        a.claim,
+                        r.seq,
+                        escape(&r.reason)
+                    );
+                }
             }
         }
     }

@@ -144,12 +144,10 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     let id = parse_id(&id, IdKind::Source)?;
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
+    let body = Body::SourceRedact(SourceRedact { source, reason });
+    claimtrail::log::precheck(&body)?;
     let signer = ctx.signer()?;
-    let e = append(
-        &mut store,
-        &signer,
-        NewEntry::new(Body::SourceRedact(SourceRedact { source, reason })),
-    )?;
+    let e = append(&mut store, &signer, NewEntry::new(body))?;
     // Rebuild the file so no free page keeps a copy of the text.
     store
         .conn()

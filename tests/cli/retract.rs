@@ -115,6 +115,13 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
         .ok()
         .contains("replaces:       C2 (retracted)\n"));
     assert!(w.run(None, &["show", "S1"]).ok().contains("(retracted)\n"));
+    let a2 = w.run(None, &["show", "A2"]);
+    assert!(
+        a2.ok()
+            .ends_with(&format!("\nC2 was retracted at entry 9: {REASON}\n")),
+        "{}",
+        a2.stdout
+    );
     let json: serde_json::Value =
         serde_json::from_str(w.run(None, &["show", "C2", "--json"]).ok()).unwrap();
     assert_eq!(json["claim"]["retraction"]["reason"], REASON);
@@ -352,4 +359,49 @@ fn reports_and_bundles_carry_the_retraction() {
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["verify-bundle", "c2.json", "--json"]).ok()).unwrap();
     assert_eq!(v["retracted"][0]["claim"], "C2");
+}
+
+/// A reason left empty is refused before a protected key asks for its
+/// passphrase: nobody types a passphrase for a refusal. The same holds for
+/// a redaction's and a revocation's reason.
+#[test]
+fn an_empty_reason_is_refused_before_the_passphrase_is_asked() {
+    let w = Work::with_claims();
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &["key", "new", "editor", "--comment", "Editor"],
+        None,
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &["key", "add", "editor.pub", "--role", "admin"],
+    )
+    .ok();
+    let before = w.db_bytes();
+    for (args, message) in [
+        (
+            &["claim", "retract", "C1", "--reason", " "][..],
+            "a retraction needs a reason (hint: say why with --reason",
+        ),
+        (
+            &["source", "redact", "S1", "--reason", ""][..],
+            "a redaction needs a reason",
+        ),
+        (
+            &["key", "revoke", "analyst.pub", "--reason", ""][..],
+            "a revocation needs a reason (hint: say why with --reason: it is signed, and `claimtrail key list` shows it)",
+        ),
+    ] {
+        w.run(Some("editor"), args).error(message);
+    }
+    // With a reason, the key is what stops it: it is protected, and no
+    // passphrase was given.
+    w.run(
+        Some("editor"),
+        &["claim", "retract", "C1", "--reason", "duplicate"],
+    )
+    .error("passphrase");
+    assert!(w.db_bytes() == before);
 }

@@ -311,10 +311,11 @@ struct Selection {
 
 /// Which items a report of `ids` shows (see docs/REPORTS.md "Scope"):
 /// a source brings its claims and their annotations; a claim its
-/// annotations and the annotations that corroborate or contradict it; an
-/// annotation itself. Then every shown annotation brings the claims it is
-/// about or links to, every claim its source, every source the sources it
-/// was derived from.
+/// annotations and the annotations that corroborate or contradict it (and,
+/// when it was retracted, the claim that replaces it); an annotation
+/// itself. Then every shown annotation brings the claims it is about or
+/// links to, every claim its source, every source the sources it was
+/// derived from.
 ///
 /// Found through the projection tables' indexes, so a report of one claim
 /// reads that claim's neighbourhood, not the whole log (a test holds the
@@ -345,6 +346,11 @@ fn select(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<Selection> {
                 sel.annotations.extend(numbers(annotations_of, id.n)?);
                 sel.annotations.extend(numbers(
                     "SELECT annotation_id FROM relations WHERE other_claim = ?",
+                    id.n,
+                )?);
+                // A retracted claim brings the claim that replaces it.
+                sel.claims.extend(numbers(
+                    "SELECT replaced_by FROM retractions WHERE claim_id = ? AND replaced_by IS NOT NULL",
                     id.n,
                 )?);
             }
@@ -698,6 +704,11 @@ mod tests {
                 IdKind::Claim => {
                     sel.claims.insert(id.n);
                     sel.annotations.extend(on_claim(*id));
+                    let replaced = claims
+                        .iter()
+                        .filter(|c| c.id == *id)
+                        .filter_map(|c| c.retraction.as_ref()?.replaced_by);
+                    sel.claims.extend(replaced.map(|r| r.n));
                 }
                 IdKind::Annotation => {
                     sel.annotations.insert(id.n);

@@ -306,6 +306,8 @@ fn reports_and_bundles_carry_the_retraction() {
         "{}",
         md.stdout
     );
+    // The report of C2 shows the claim that replaces it, where its link points.
+    assert!(md.stdout.contains("\n### C3 — "), "{}", md.stdout);
     let html = w.run(None, &["report", "C2", "--format", "html"]);
     assert!(html.ok().contains("<strong>RETRACTED</strong>"));
     assert!(

@@ -311,11 +311,10 @@ struct Selection {
 
 /// Which items a report of `ids` shows (see docs/REPORTS.md "Scope"):
 /// a source brings its claims and their annotations; a claim its
-/// annotations and the annotations that corroborate or contradict it (and,
-/// when it was retracted, the claim that replaces it); an annotation
-/// itself. Then every shown annotation brings the claims it is about or
-/// links to, every claim its source, every source the sources it was
-/// derived from.
+/// annotations and the annotations that corroborate or contradict it; an
+/// annotation itself. Then every shown annotation brings the claims it is
+/// about or links to, every retracted claim the claim that replaces it,
+/// every claim its source, every source the sources it was derived from.
 ///
 /// Found through the projection tables' indexes, so a report of one claim
 /// reads that claim's neighbourhood, not the whole log (a test holds the
@@ -348,11 +347,6 @@ fn select(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<Selection> {
                     "SELECT annotation_id FROM relations WHERE other_claim = ?",
                     id.n,
                 )?);
-                // A retracted claim brings the claim that replaces it.
-                sel.claims.extend(numbers(
-                    "SELECT replaced_by FROM retractions WHERE claim_id = ? AND replaced_by IS NOT NULL",
-                    id.n,
-                )?);
             }
             IdKind::Annotation => {
                 sel.annotations.insert(id.n);
@@ -374,6 +368,19 @@ fn select(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<Selection> {
         )?);
     }
     sel.annotations = shown;
+    // A retracted claim brings the claim that replaces it (to the end of
+    // a chain of replacements).
+    let mut todo: Vec<u64> = sel.claims.iter().copied().collect();
+    while let Some(c) = todo.pop() {
+        for r in numbers(
+            "SELECT replaced_by FROM retractions WHERE claim_id = ? AND replaced_by IS NOT NULL",
+            c,
+        )? {
+            if sel.claims.insert(r) {
+                todo.push(r);
+            }
+        }
+    }
     for c in &sel.claims {
         sel.sources
             .extend(numbers("SELECT source_id FROM claims WHERE id = ?", *c)?);
@@ -704,11 +711,6 @@ mod tests {
                 IdKind::Claim => {
                     sel.claims.insert(id.n);
                     sel.annotations.extend(on_claim(*id));
-                    let replaced = claims
-                        .iter()
-                        .filter(|c| c.id == *id)
-                        .filter_map(|c| c.retraction.as_ref()?.replaced_by);
-                    sel.claims.extend(replaced.map(|r| r.n));
                 }
                 IdKind::Annotation => {
                     sel.annotations.insert(id.n);
@@ -720,6 +722,18 @@ mod tests {
                 sel.claims.insert(a.claim.n);
                 for o in a.corroborates.iter().chain(&a.contradicts) {
                     sel.claims.insert(o.n);
+                }
+            }
+        }
+        let replacement: HashMap<u64, u64> = claims
+            .iter()
+            .filter_map(|c| Some((c.id.n, c.retraction.as_ref()?.replaced_by?.n)))
+            .collect();
+        let mut todo: Vec<u64> = sel.claims.iter().copied().collect();
+        while let Some(c) = todo.pop() {
+            if let Some(&r) = replacement.get(&c) {
+                if sel.claims.insert(r) {
+                    todo.push(r);
                 }
             }
         }

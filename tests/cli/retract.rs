@@ -306,8 +306,11 @@ fn reports_and_bundles_carry_the_retraction() {
         "{}",
         md.stdout
     );
-    // The report of C2 shows the claim that replaces it, where its link points.
+    // The report of C2, or of A2 (which brings C2), shows the claim that
+    // replaces it, where its link points.
     assert!(md.stdout.contains("\n### C3 — "), "{}", md.stdout);
+    let a2 = w.run(None, &["report", "A2", "--format", "md"]);
+    assert!(a2.ok().contains("\n### C3 — "), "{}", a2.stdout);
     let html = w.run(None, &["report", "C2", "--format", "html"]);
     assert!(html.ok().contains("<strong>RETRACTED</strong>"));
     assert!(

@@ -624,8 +624,22 @@ mod tests {
             None,
         )
         .unwrap();
-        crate::log::append(&mut store, &analyst, crate::log::NewEntry::new(body)).unwrap();
+        let added = crate::log::append(&mut store, &analyst, crate::log::NewEntry::new(body))
+            .unwrap()
+            .id
+            .unwrap();
+        // And a retracted claim that the new one replaces.
+        let retract = crate::model::Body::ClaimRetract(crate::model::ClaimRetract {
+            claim: query::reference(store.conn(), ItemId::claim(5)).unwrap(),
+            reason: "attributed to the wrong speaker".into(),
+            replaced_by: Some(query::reference(store.conn(), added).unwrap()),
+        });
+        crate::log::append(&mut store, &analyst, crate::log::NewEntry::new(retract)).unwrap();
         let conn = store.conn();
+        assert_eq!(
+            select(conn, &[ItemId::claim(5)]).unwrap().claims,
+            BTreeSet::from([5, added.n])
+        );
         let sources = query::sources(conn).unwrap();
         let claims = query::claims(conn, None).unwrap();
         let annotations = query::annotations(conn, None).unwrap();

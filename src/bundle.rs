@@ -214,33 +214,28 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<BTreeSet<u64>>
             .query_map([fp], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         todo.extend(key_seqs.into_iter().map(|s| s as u64));
+        // The entry that one SQL query names for this one, if any.
+        let seq_of = |sql: &str, param: &dyn rusqlite::ToSql| -> Result<Option<u64>> {
+            let found: Option<i64> = rusqlite::OptionalExtension::optional(
+                conn.prepare_cached(sql)?.query_row([param], |r| r.get(0)),
+            )?;
+            Ok(found.map(|s| s as u64))
+        };
         match &p.body {
-            Body::SourceAdd(_) => {
-                let red: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
-                    "SELECT r.seq FROM redactions r JOIN sources s ON s.id = r.source_id WHERE s.seq = ?",
-                    [seq as i64],
-                    |r| r.get(0),
-                ))?;
-                todo.extend(red.map(|s| s as u64));
-            }
-            Body::ClaimAdd(_) => {
-                // A bundle of a retracted claim carries its retraction, so
-                // the reader sees that it was withdrawn (and by what claim).
-                let retracted: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
-                    "SELECT r.seq FROM retractions r JOIN claims c ON c.id = r.claim_id WHERE c.seq = ?",
-                    [seq as i64],
-                    |r| r.get(0),
-                ))?;
-                todo.extend(retracted.map(|s| s as u64));
-            }
-            Body::KeyRevoke(b) => {
-                let k: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
-                    "SELECT seq FROM keys WHERE fingerprint = ?",
-                    [b.fingerprint.as_str()],
-                    |r| r.get(0),
-                ))?;
-                todo.extend(k.map(|s| s as u64));
-            }
+            Body::SourceAdd(_) => todo.extend(seq_of(
+                "SELECT r.seq FROM redactions r JOIN sources s ON s.id = r.source_id WHERE s.seq = ?",
+                &(seq as i64),
+            )?),
+            // A bundle of a retracted claim carries its retraction, so the
+            // reader sees that it was withdrawn (and by what claim).
+            Body::ClaimAdd(_) => todo.extend(seq_of(
+                "SELECT r.seq FROM retractions r JOIN claims c ON c.id = r.claim_id WHERE c.seq = ?",
+                &(seq as i64),
+            )?),
+            Body::KeyRevoke(b) => todo.extend(seq_of(
+                "SELECT seq FROM keys WHERE fingerprint = ?",
+                &b.fingerprint.as_str(),
+            )?),
             _ => {}
         }
     }

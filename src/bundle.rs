@@ -96,7 +96,7 @@ fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
 /// Builds a bundle for `ids`. Uses the latest stored checkpoint that covers
 /// every entry; if there is none, `signer` signs a new one first, through
 /// the append path, which refuses any key but an active admin's before the
-/// note is signed ([`only_an_admin_signs`] says so in the export's terms).
+/// note is signed (`only_an_admin_signs` says so in the export's terms).
 pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Result<Bundle> {
     let origin = store.origin()?;
     let seqs = closure(store.conn(), ids)?;

@@ -882,11 +882,11 @@ fn graph(o: &mut String, r: &Report) {
                 ("#ffffff", stroke, "", "#1f2328")
             },
             &format!(
-                "{} · {} · {}{}",
+                "{}{} · {} · {}",
                 c.id,
+                if retracted { " · RETRACTED" } else { "" },
                 c.provenance,
-                c.speaker,
-                if retracted { " · RETRACTED" } else { "" }
+                c.speaker
             ),
             &c.quote
                 .clone()
@@ -1055,6 +1055,14 @@ fn legend(o: &mut String, y: f64) {
     let _ = writeln!(
         o,
         "<rect x=\"{x}\" y=\"{}\" width=\"18\" height=\"14\" rx=\"3\" fill=\"#ffebe9\" stroke=\"#cf222e\" stroke-dasharray=\"4 2\"/><text x=\"{}\" y=\"{}\" fill=\"#1f2328\">redacted source</text>",
+        y2 - 7.0,
+        x + 24.0,
+        y2 + 4.0
+    );
+    let x = x + 24.0 + "redacted source".len() as f64 * 6.6 + 16.0;
+    let _ = writeln!(
+        o,
+        "<rect x=\"{x}\" y=\"{}\" width=\"18\" height=\"14\" rx=\"3\" fill=\"#f6f8fa\" stroke=\"#8c959f\" stroke-dasharray=\"5 3\"/><text x=\"{}\" y=\"{}\" fill=\"#1f2328\">retracted claim</text>",
         y2 - 7.0,
         x + 24.0,
         y2 + 4.0

@@ -140,6 +140,7 @@ impl Error {
             Error::Invalid { hint, .. } => hint.clone(),
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
+            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, or its directory, is read-only here: claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }

@@ -76,6 +76,29 @@ pub const MIGRATIONS: &[Migration] = &[
     (include_str!("../schema/0003_retractions.sql"), None),
 ];
 
+/// A migration's statements rewritten for a read-only log: each `CREATE
+/// TABLE` as `CREATE TEMP TABLE`, indexes left out (they only make reads
+/// faster); `None` when it holds any other statement, which could not be
+/// applied without writing the file.
+fn temporary_schema(sql: &str) -> Option<String> {
+    let code: String = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = String::new();
+    for statement in code.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(rest) = statement.strip_prefix("CREATE TABLE ") {
+            out.push_str("CREATE TEMP TABLE ");
+            out.push_str(rest);
+            out.push_str(";\n");
+        } else if !statement.starts_with("CREATE INDEX ") {
+            return None;
+        }
+    }
+    Some(out)
+}
+
 /// Version 2 keeps the Merkle tree's nodes: compute them for the entries a
 /// version-1 log already holds.
 fn backfill_tree(conn: &Connection) -> Result<()> {
@@ -123,6 +146,21 @@ impl Store {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        let conn = match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
+                // A log in a directory nobody may write to (a read-only
+                // mount, an archive): SQLite cannot make the -shm file that
+                // reading a WAL-mode database needs, unless told that the
+                // file cannot change. That is true of such a copy, and its
+                // file holds every commit when no -wal file is beside it.
+                if has_pending_wal(path) {
+                    return Err(Error::Sqlite(e));
+                }
+                drop(conn);
+                immutable(path)?
+            }
+            _ => conn,
+        };
         conn.busy_timeout(busy_timeout())?;
         // The append path and verify use a few dozen distinct statements;
         // rusqlite's default cache of 16 would prepare some of them again
@@ -181,6 +219,14 @@ impl Store {
 
     fn configure(conn: Connection, path: &Path) -> Result<Store> {
         conn.busy_timeout(busy_timeout())?;
+        if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+            // Nothing to set: the journal mode is stored in the file, and
+            // a read-only connection commits nothing to make durable.
+            return Ok(Store {
+                conn,
+                path: path.to_path_buf(),
+            });
+        }
         // WAL: readers see a consistent snapshot while a writer appends.
         // `synchronous=FULL`: a committed entry survives a power cut.
         conn.execute_batch(
@@ -206,6 +252,29 @@ impl Store {
             });
         }
         if version == supported {
+            return Ok(());
+        }
+        if self.conn.is_readonly(rusqlite::DatabaseName::Main)? {
+            // An auditor's read-only copy of a log made by an older
+            // claimtrail: nothing may be written to it, so the tables the
+            // missing migrations add are made in this connection's TEMP
+            // schema instead (`temporary_schema`), where queries find them.
+            // Their rows are what the old entries imply: an older log holds
+            // no entry of a newer kind, and a step (the tree's backfill)
+            // fills in what it derives.
+            for (sql, step) in MIGRATIONS.iter().skip(version.max(0) as usize) {
+                let temp = temporary_schema(sql).ok_or_else(|| Error::Invalid {
+                    what: format!(
+                        "{} is read-only and was made by an older claimtrail (schema version {version})",
+                        self.path.display()
+                    ),
+                    hint: "copy it to a place you can write to and open the copy".into(),
+                })?;
+                self.conn.execute_batch(&temp)?;
+                if let Some(step) = step {
+                    step(&self.conn)?;
+                }
+            }
             return Ok(());
         }
         let tx = self
@@ -300,6 +369,32 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
     }
 }
 
+/// Whether `<path>-wal` holds commits not yet copied into the file.
+fn has_pending_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// Opens `path` read-only as an immutable file (SQLite's `immutable=1`: no
+/// locks, no -shm), for a log in a directory that cannot be written to.
+fn immutable(path: &Path) -> Result<Connection> {
+    let mut uri = String::from("file:");
+    for b in path.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(char::from(*b))
+            }
+            _ => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(&uri, flags).map_err(|e| open_error(path, e))
+}
+
 fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     if path.is_dir() {
         return Error::NotADatabase {
@@ -328,6 +423,32 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every migration can be made in a read-only connection's TEMP
+    /// schema: its tables as TEMP tables, its indexes left out; anything
+    /// else (which would write the file) cannot.
+    #[test]
+    fn migrations_have_a_temporary_form() {
+        for (sql, _) in MIGRATIONS {
+            let temp = temporary_schema(sql).unwrap();
+            let tables = sql.matches("CREATE TABLE ").count();
+            assert_eq!(temp.matches("CREATE TEMP TABLE ").count(), tables);
+            assert!(!temp.contains("INDEX"), "{temp}");
+            Connection::open_in_memory()
+                .unwrap()
+                .execute_batch(&temp)
+                .unwrap();
+        }
+        assert_eq!(
+            temporary_schema("-- a; comment\nCREATE TABLE t (a INTEGER); CREATE INDEX i ON t(a);")
+                .as_deref(),
+            Some("CREATE TEMP TABLE t (a INTEGER);\n")
+        );
+        assert_eq!(
+            temporary_schema("CREATE TABLE t (a); UPDATE x SET a = 1;"),
+            None
+        );
+    }
 
     #[test]
     fn a_new_log_has_the_chosen_page_size() {

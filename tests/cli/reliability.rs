@@ -179,6 +179,56 @@ fn read_only_database_and_directory() {
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
 
+/// An auditor's copy on a read-only mount (file and directory read-only,
+/// no -shm beside it), made by the previous claimtrail (schema version 2,
+/// before retractions): it is read and verified without a byte written,
+/// and a command that would add to it says that it is read-only.
+#[test]
+fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    w.sql("DROP TABLE retractions; PRAGMA user_version = 2;");
+    let before = w.db_bytes();
+    let set = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    if unsafe_is_root() {
+        std::os::unix::fs::chown(w.path("analyst"), Some(65534), Some(65534)).unwrap();
+    }
+    for leftover in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{leftover}", w.db.display()));
+    }
+    set(&w.db, 0o444);
+    set(w.dir.path(), 0o555);
+    let runs: Option<Vec<Run>> = [
+        &["verify"][..],
+        &["list", "claims", "--json"],
+        &["annotate", "C2", "--verdict", "false"],
+    ]
+    .iter()
+    .map(|args| as_nobody(&w, "analyst", args))
+    .collect();
+    set(w.dir.path(), 0o755);
+    set(&w.db, 0o644);
+    let Some(runs) = runs else {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    };
+    let out = runs[0].ok();
+    assert!(out.contains("2 claims, 1 annotation\n"), "{out}");
+    assert!(out.ends_with("OK: no problems found\n"), "{out}");
+    assert_eq!(json_ids(runs[1].ok()), ["C1", "C2"]);
+    runs[2].error("attempt to write a readonly database (hint: the log, or its directory, is read-only here: claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy)");
+    assert!(w.db_bytes() == before, "a read-only log was written to");
+    // Writable again, it is migrated when opened, and still verifies.
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let version: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+}
+
 #[test]
 fn a_full_disk_is_a_clear_error_and_loses_nothing() {
     // RLIMIT_FSIZE makes writes past the limit fail as a full disk would

@@ -146,6 +146,7 @@ impl Store {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        conn.busy_timeout(busy_timeout())?;
         let conn = match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
                 // A log in a directory nobody may write to (a read-only

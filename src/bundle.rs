@@ -558,8 +558,7 @@ struct BundleHistory {
     items: HashMap<ItemId, (Seq, Hash, Body, Fingerprint)>,
     sources: HashMap<u64, SourceInfo>,
     texts: HashMap<Hash, Vec<u8>>,
-    /// Claims retracted by the bundle's entries, and by which entry.
-    retracted: HashMap<u64, Seq>,
+    /// The retractions of the bundle's entries that passed.
     retractions: Vec<BundleRetraction>,
     current: u64,
 }
@@ -597,7 +596,6 @@ impl BundleHistory {
                 }
             }
             Body::ClaimRetract(b) => {
-                self.retracted.insert(b.claim.id.n, h.seq);
                 self.retractions.push(BundleRetraction {
                     claim: b.claim.id,
                     seq: h.seq,
@@ -653,7 +651,12 @@ impl History for BundleHistory {
         })
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
-        Ok(self.retracted.get(&n).copied())
+        // A bundle holds a few retractions at most: a scan.
+        Ok(self
+            .retractions
+            .iter()
+            .find(|r| r.claim.n == n)
+            .map(|r| r.seq))
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
         Ok(self.texts.get(sha).cloned().map(std::rc::Rc::new))

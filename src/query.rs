@@ -411,10 +411,9 @@ pub fn claims_overlapping(
     source: u64,
     spans: &[(usize, usize)],
 ) -> Result<Vec<Vec<ItemId>>> {
-    let mut stmt = conn.prepare_cached(
-        r#"SELECT id, start, "end" FROM claims c WHERE source_id = ?
-           AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id) ORDER BY id"#,
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        r#"SELECT id, start, "end" FROM claims c WHERE source_id = ? AND {STANDING} ORDER BY id"#
+    ))?;
     let claims: Vec<(ItemId, u64, u64)> = stmt
         .query_map([source as i64], |r| {
             Ok((
@@ -705,19 +704,13 @@ fn for_each_selected(
         filter.provenance.map(|p| p.as_str().to_string()),
     );
     w.flag(
-        "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)
-         AND NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)",
+        "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)",
         filter.unannotated,
     );
-    w.flag(
-        "EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)",
-        filter.retracted,
-    );
-    // A retracted claim has no current verdict: it is out of the current view.
-    w.flag(
-        "NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)",
-        filter.verdict.is_some(),
-    );
+    w.flag(&format!("NOT {STANDING}"), filter.retracted);
+    // A retracted claim has no current verdict, and awaits no review: it
+    // is out of the current view.
+    w.flag(STANDING, filter.verdict.is_some() || filter.unannotated);
     w.add(
         "c.signer = ?",
         filter.signer.as_ref().map(|f| f.to_string()),
@@ -1152,8 +1145,9 @@ pub struct SpeakerGrade {
 
 /// The condition on a claim `c` that it stands: no `claim.retract` withdrew
 /// it. A retracted claim was recorded in error (often under the wrong
-/// speaker), so it no longer counts for its speaker: neither among the
-/// speaker's claims nor in the speaker's reliability record.
+/// speaker), so it is out of the current view: the verdict lists, the
+/// review queue, `claim suggest`'s claimed spans, and its speaker's claims
+/// and reliability record.
 const STANDING: &str = "NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)";
 
 /// [`STANDING`], or no condition at all while nothing was ever retracted

@@ -1313,20 +1313,7 @@ impl<'c> Verifier<'c> {
             }
         };
         let Some(seq) = seq else { return Ok(None) };
-        let row: Option<(Vec<u8>, Vec<u8>)> = self
-            .conn
-            .prepare_cached("SELECT payload, sig FROM entries WHERE seq = ?")?
-            .query_row([seq], |r| {
-                Ok((
-                    blob_ref(r.get_ref(0)?).into_owned(),
-                    blob_ref(r.get_ref(1)?).into_owned(),
-                ))
-            })
-            .optional()?;
-        let Some((payload, sig)) = row else {
-            return Ok(None);
-        };
-        let Ok(p) = Payload::parse(&payload) else {
+        let Some((payload, sig, p)) = self.read_back(seq as u64)? else {
             return Ok(None);
         };
         if p.body.creates() != Some(id.kind) {
@@ -1334,7 +1321,30 @@ impl<'c> Verifier<'c> {
         }
         Ok(ItemInfo::of(seq as u64, entry_hash(&payload, &sig), &p))
     }
+
+    /// An earlier entry read back by seq: its payload, signature and
+    /// parsed payload; `None` when the row is gone or does not parse.
+    fn read_back(&self, seq: u64) -> Result<Option<ReadBack>> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT payload, sig FROM entries WHERE seq = ?")?
+            .query_row([seq as i64], |r| {
+                Ok((
+                    blob_ref(r.get_ref(0)?).into_owned(),
+                    blob_ref(r.get_ref(1)?).into_owned(),
+                ))
+            })
+            .optional()?;
+        Ok(row.and_then(|(payload, sig)| {
+            let p = Payload::parse(&payload).ok()?;
+            Some((payload, sig, p))
+        }))
+    }
 }
+
+/// An entry read back ([`Verifier::read_back`]): payload bytes, signature
+/// bytes, and the payload parsed.
+type ReadBack = (Vec<u8>, Vec<u8>, Payload);
 
 /// Projection tables and tree levels read in key order beside the entries:
 /// a merge join, one sequential pass over each table instead of a lookup
@@ -1598,16 +1608,7 @@ impl History for Verifier<'_> {
         let Some(info) = self.item_info(ItemId::claim(n))? else {
             return Ok(None);
         };
-        let payload: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT payload FROM entries WHERE seq = ?")?
-            .query_row([info.seq as i64], |r| {
-                Ok(blob_ref(r.get_ref(0)?).into_owned())
-            })
-            .optional()?;
-        Ok(payload
-            .and_then(|p| Payload::parse(&p).ok())
-            .map(|p| p.header.signer))
+        Ok(self.read_back(info.seq)?.map(|(.., p)| p.header.signer))
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted.get(&n).map(|&s| Seq(s)))

@@ -146,33 +146,7 @@ fn a_key_in_ssh_agent_signs_without_its_passphrase() {
         .contains("OK: no problems found"));
 
     // OpenSSH accepts what the agent signed.
-    std::fs::write(
-        w.path("allowed_signers"),
-        w.run(None, &["key", "allowed-signers"]).ok(),
-    )
-    .unwrap();
-    let seq = last_seq(&w);
-    std::fs::write(
-        w.path("a3.json"),
-        w.run(None, &["log", "--seq", &seq, "--payload"]).ok(),
-    )
-    .unwrap();
-    std::fs::write(
-        w.path("a3.sig"),
-        w.run(None, &["log", "--seq", &seq, "--signature"]).ok(),
-    )
-    .unwrap();
-    let out = ssh_keygen_verify(
-        &w.path("allowed_signers"),
-        "Lena_Okafor",
-        &w.path("a3.sig"),
-        &w.path("a3.json"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    w.ssh_keygen_accepts(&last_seq(&w), "Lena_Okafor");
 
     // The admin's and the auditor's keys in the agent sign a checkpoint and
     // a cosignature, which verify with the log's verifier keys.

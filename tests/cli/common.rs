@@ -299,6 +299,32 @@ impl Work {
         c.execute_batch(sql).unwrap();
     }
 
+    /// Asserts that OpenSSH's `ssh-keygen -Y verify` accepts entry `seq`'s
+    /// signature as `principal`'s, given the log's `key allowed-signers`
+    /// and the payload and signature that `log --seq` prints.
+    #[track_caller]
+    pub fn ssh_keygen_accepts(&self, seq: &str, principal: &str) {
+        let files = [
+            ("allowed_signers", vec!["key", "allowed-signers"]),
+            ("entry.payload", vec!["log", "--seq", seq, "--payload"]),
+            ("entry.sig", vec!["log", "--seq", seq, "--signature"]),
+        ];
+        for (name, args) in &files {
+            std::fs::write(self.path(name), self.run(None, args).ok()).unwrap();
+        }
+        let out = ssh_keygen_verify(
+            &self.path("allowed_signers"),
+            principal,
+            &self.path("entry.sig"),
+            &self.path("entry.payload"),
+        );
+        assert!(
+            out.status.success(),
+            "ssh-keygen rejected entry {seq}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn db_bytes(&self) -> Vec<u8> {
         // Fold the WAL in first, so the main file is the whole database.
         let c = rusqlite::Connection::open(&self.db).unwrap();

@@ -149,23 +149,7 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
     assert_eq!(v["counts"]["retracted_claims"], 1);
 
     // OpenSSH accepts the retraction's signature like any entry's.
-    let signers = w.run(None, &["key", "allowed-signers"]);
-    std::fs::write(w.path("allowed_signers"), signers.ok()).unwrap();
-    let payload = w.run(None, &["log", "--seq", "9", "--payload"]);
-    let sig = w.run(None, &["log", "--seq", "9", "--signature"]);
-    std::fs::write(w.path("e9.payload"), payload.ok()).unwrap();
-    std::fs::write(w.path("e9.sig"), sig.ok()).unwrap();
-    let out = ssh_keygen_verify(
-        &w.path("allowed_signers"),
-        "Rana_Haddad",
-        &w.path("e9.sig"),
-        &w.path("e9.payload"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    w.ssh_keygen_accepts("9", "Rana_Haddad");
 
     // A span no longer claimed is offered again by `claim suggest`.
     let suggest = w.run(None, &["claim", "suggest", "S1"]);

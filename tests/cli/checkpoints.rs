@@ -61,6 +61,84 @@ fn kept_checkpoint_catches_truncation() {
     assert!(p["seq"].is_null() && p["id"].is_null(), "{p}");
 }
 
+/// A kept checkpoint is judged by the entries, never by the tables derived
+/// from them: the stored tree (`merkle_nodes`) and the `keys` table are
+/// projections an editor of the file can leave or change at will.
+#[test]
+fn a_kept_checkpoint_is_judged_by_the_entries_not_the_stored_tree() {
+    let w = Work::with_claims();
+    let cp = w.path("cp7.txt");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp.to_str().unwrap()],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    let cp = cp.to_str().unwrap();
+    let pristine = w.db_bytes();
+    let restore = |w: &Work| {
+        for ext in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", w.db.display()));
+        }
+        std::fs::write(&w.db, &pristine).unwrap();
+    };
+    let verify = |w: &Work| w.run(None, &["verify", "--checkpoint", cp]);
+
+    // An entry removed from the middle, the stored tree left as it was: the
+    // log's first 7 entries are no longer those the checkpoint signed.
+    w.sql("DELETE FROM entries WHERE seq = 4");
+    let v = verify(&w);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(
+        v.stdout.contains("(size 7): forked")
+            && v.stdout.contains("PROBLEM checkpoint")
+            && v.stdout.contains("checkpoint: forked: the log's first 7 entries no longer hash to this checkpoint's root"),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        v.stdout.contains("sequence: entry 4 is missing"),
+        "{}",
+        v.stdout
+    );
+    assert!(v.stderr.is_empty(), "{}", v.stderr);
+
+    // The stored tree edited, the entries intact: the history is the
+    // checkpoint's, and the edited node is a projection problem.
+    restore(&w);
+    w.sql("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 1");
+    let v = verify(&w);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(
+        v.stdout.contains("(size 7): consistent, signed by admin"),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        v.stdout
+            .contains("projection: tree node (level 1, index 1) differs from")
+            && !v.stdout.contains("checkpoint: forked"),
+        "{}",
+        v.stdout
+    );
+
+    // The admin's row removed from `keys`: the entries still enrolled it.
+    restore(&w);
+    w.sql("DELETE FROM keys WHERE role = 'admin'");
+    let v = verify(&w);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(
+        v.stdout.contains("(size 7): consistent, signed by admin")
+            && v.stdout.contains("projection: table keys"),
+        "{}",
+        v.stdout
+    );
+}
+
 #[test]
 fn a_rewritten_history_is_named_at_its_first_provable_divergence() {
     // Two logs by the same admin key and origin, built at the same instant,

@@ -9,6 +9,7 @@ mod common;
 mod completions;
 mod errors;
 mod import;
+mod independent;
 mod interop;
 mod reliability;
 mod report;

@@ -203,7 +203,7 @@ fn edited_projection_rows() {
 }
 
 /// Appends a validly signed entry by hand, bypassing claimtrail's append path.
-fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
+pub(crate) fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
     let c = rusqlite::Connection::open(&w.db).unwrap();
     let (seq, prev): (i64, Vec<u8>) = c
         .query_row(

@@ -1,0 +1,319 @@
+//! `tools/independent_verify.py`, a second implementation of FORMAT.md's
+//! checks (Python's standard library, and OpenSSH's `ssh-keygen -Y verify`
+//! for the signatures), run beside `claimtrail verify` on the same logs:
+//! they must agree on good logs (down to the Merkle root) and on tampered
+//! ones (which entry, which check). It caught a real difference once:
+//! claimtrail judged kept checkpoints by the stored tree.
+
+use crate::common::*;
+use claimtrail::keys::Signer;
+use claimtrail::model::{Body, KeyAdd, Role};
+use std::collections::BTreeSet;
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/independent_verify.py");
+
+/// Runs the independent verifier on `db` with `args`.
+fn independent(db: &std::path::Path, args: &[&str]) -> Run {
+    let out = std::process::Command::new("python3")
+        .arg(SCRIPT)
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("python3 runs (the CI installs it)");
+    Run::from(out)
+}
+
+/// (seq, check) of every problem in a `--json` report, projection aside.
+fn named(json: &str) -> BTreeSet<(Option<u64>, String)> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["check"] != "projection")
+        .map(|p| (p["seq"].as_u64(), p["check"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Puts back the bytes `Work::db_bytes` took (the WAL folded in).
+fn restore(w: &Work, bytes: &[u8]) {
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", w.db.display()));
+    }
+    std::fs::write(&w.db, bytes).unwrap();
+}
+
+#[test]
+fn the_independent_verifier_agrees_on_the_demo_log() {
+    let w = Work::new();
+    let dir = w.path("demo");
+    w.run(None, &["demo", "--dir", dir.to_str().unwrap()]).ok();
+    let db = dir.join("claimtrail.db");
+    let theirs = independent(&db, &[]);
+    assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
+    assert!(
+        theirs
+            .stdout
+            .starts_with("log newsroom.example/idlib-2022: 18 entries, tree root ")
+            && theirs.stdout.ends_with("OK: no problems found\n"),
+        "{}",
+        theirs.stdout
+    );
+    assert!(theirs.stderr.is_empty(), "{}", theirs.stderr);
+    let ours = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", db.to_str().unwrap())],
+        &["--json", "verify"],
+        None,
+    );
+    let ours: serde_json::Value = serde_json::from_str(ours.ok()).unwrap();
+    let theirs: serde_json::Value =
+        serde_json::from_str(independent(&db, &["--json"]).ok()).unwrap();
+    assert_eq!(theirs["tree_root"], ours["tree_root"]);
+    assert_eq!(theirs["entries"], ours["entries"]);
+    assert_eq!(theirs["origin"], ours["origin"]);
+}
+
+/// A log with every kind of entry and rule: redaction, retraction with a
+/// replacement, supersession, an auditor's annotation, a checkpoint, a
+/// revoked admin; both verifiers pass it, with the same root, and both
+/// hold a kept checkpoint consistent.
+fn full_log() -> (Work, String) {
+    let w = Work::with_claims();
+    w.key("admin2");
+    let run = |key: &str, args: &str| {
+        let args: Vec<&str> = args.split('|').collect();
+        w.run(Some(key), &args).ok().to_string()
+    };
+    run("admin", "key|add|admin2.pub|--role|admin");
+    let s2 = w.source_from_stdin(
+        "analyst",
+        "tweet",
+        "Seven civilians were killed, the White Helmets said.",
+    );
+    w.claim_on(
+        &s2,
+        &["--quote", "Seven civilians were killed"],
+        "White Helmets",
+        "tweet",
+    )
+    .ok();
+    run(
+        "analyst",
+        "annotate|C1|--verdict|false|--supersedes|A1|--corroborates|C3",
+    );
+    run(
+        "auditor",
+        "annotate|C2|--verdict|confirmed|--reliability|A|--credibility|2",
+    );
+    run(
+        "analyst",
+        "claim|retract|C2|--reason|wrong speaker|--replaced-by|C3",
+    );
+    run(
+        "admin",
+        &format!("source|redact|{s2}|--reason|the author asked"),
+    );
+    run("admin", "checkpoint");
+    let keys: serde_json::Value =
+        serde_json::from_str(w.run(None, &["key", "list", "--json"]).ok()).unwrap();
+    let admin2 = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "admin2")
+        .unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    run(
+        "admin",
+        &format!("key|revoke|{admin2}|--reason|left the desk"),
+    );
+    run("analyst", "annotate|C3|--verdict|corroborated");
+    let cp = w.path("cp.txt");
+    run("admin", &format!("checkpoint|--out|{}", cp.display()));
+    (w, cp.to_str().unwrap().to_string())
+}
+
+#[test]
+fn the_independent_verifier_agrees_on_every_kind_of_entry() {
+    let (w, cp) = full_log();
+    let ours = w.run(None, &["--json", "verify", "--checkpoint", &cp]);
+    let ours: serde_json::Value = serde_json::from_str(ours.ok()).unwrap();
+    let theirs = independent(&w.db, &["--json", "--checkpoint", &cp]);
+    assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
+    let theirs: serde_json::Value = serde_json::from_str(&theirs.stdout).unwrap();
+    assert_eq!(theirs["ok"], true);
+    assert_eq!(theirs["tree_root"], ours["tree_root"]);
+    assert_eq!(theirs["entries"], ours["entries"]);
+    assert_eq!(ours["counts"]["redacted_sources"], 1);
+    assert_eq!(ours["counts"]["retracted_claims"], 1);
+    assert_eq!(ours["counts"]["revoked_keys"], 1);
+}
+
+#[test]
+fn both_verifiers_name_the_same_entries_and_checks_in_a_tampered_log() {
+    let (w, cp) = full_log();
+    let pristine = w.db_bytes();
+    // Entries of `full_log`: 0 log.init, 1-2 key.add, 3 S1, 4 C1, 5 C2,
+    // 6 A1, 7 key.add, 8 S2, 9 C3, 10 A2, 11 A3, 12 claim.retract,
+    // 13 source.redact, 14 checkpoint.add, 15 key.revoke, 16 A4,
+    // 17 checkpoint.add (the kept `cp`, of entries 0..16).
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "a payload edited",
+            "UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"speaker\":\"White Helmets\"', '\"speaker\":\"White Helmetz\"') AS BLOB) WHERE seq = 4",
+            "entry 4 (claim.add C1): signature: ",
+        ),
+        (
+            "a payload made non-canonical",
+            "UPDATE entries SET payload = CAST(CAST(payload AS TEXT) || ' ' AS BLOB) WHERE seq = 6",
+            "entry 6 (annotation.add): canonical: ",
+        ),
+        (
+            "a signature byte flipped",
+            "UPDATE entries SET sig = substr(sig, 1, 179) || CASE WHEN substr(sig, 180) = x'00' THEN x'01' ELSE x'00' END WHERE seq = 11",
+            "entry 11 (annotation.add A3): signature: ",
+        ),
+        (
+            "the hash column edited",
+            "UPDATE entries SET hash = zeroblob(32) WHERE seq = 3",
+            "entry 3 (source.add S1): hash: ",
+        ),
+        (
+            "an entry deleted",
+            "DELETE FROM entries WHERE seq = 8",
+            "entry 9 (claim.add): sequence: ",
+        ),
+        (
+            "two entries swapped",
+            "UPDATE entries SET seq = -1 WHERE seq = 4; UPDATE entries SET seq = 4 WHERE seq = 5; UPDATE entries SET seq = 5 WHERE seq = -1",
+            "entry 4 (claim.add C1): chain: ",
+        ),
+        (
+            "the kind column edited",
+            "UPDATE entries SET kind = 'claim.add' WHERE seq = 12",
+            "entry 12 (claim.add): header: ",
+        ),
+        (
+            "a source text edited",
+            "UPDATE blobs SET data = CAST(replace(CAST(data AS TEXT), 'Idlib', 'Idleb') AS BLOB)",
+            "entry 3 (source.add S1): blob: ",
+        ),
+        (
+            "a source text deleted without a redaction",
+            "DELETE FROM blobs",
+            "entry 3 (source.add S1): blob: ",
+        ),
+    ];
+    for (what, sql, line) in cases {
+        restore(&w, &pristine);
+        w.sql(sql);
+        let ours = w.run(None, &["verify"]);
+        let theirs = independent(&w.db, &[]);
+        assert_eq!(
+            (ours.code, theirs.code),
+            (1, 1),
+            "{what}:\n{}\n{}",
+            ours.stdout,
+            theirs.stdout
+        );
+        assert!(
+            ours.stdout.contains(&format!("PROBLEM {line}")),
+            "{what}: claimtrail:\n{}",
+            ours.stdout
+        );
+        assert!(
+            theirs.stdout.lines().any(|l| l.starts_with(line)),
+            "{what}: independent:\n{}",
+            theirs.stdout
+        );
+        // Every problem the independent verifier names, claimtrail names
+        // too (claimtrail also checks the projection tables).
+        let ours = named(&w.run(None, &["--json", "verify"]).stdout);
+        let theirs = named(&independent(&w.db, &["--json", "--no-signatures"]).stdout);
+        assert!(
+            theirs.is_subset(&ours),
+            "{what}: only the independent verifier names {:?}",
+            theirs.difference(&ours).collect::<Vec<_>>()
+        );
+    }
+
+    // A validly signed entry from a key nobody enrolled.
+    restore(&w, &pristine);
+    let intruder = Signer::generate("intruder").unwrap();
+    let body = Body::KeyAdd(KeyAdd {
+        key: intruder.public().to_openssh(),
+        name: "intruder".into(),
+        role: Role::Admin,
+    });
+    let seq = crate::tamper::forge(&w, &intruder, body);
+    let line = format!("entry {seq} (key.add): authorization: ");
+    w.run(None, &["verify"])
+        .problem(&format!("entry {seq} (key.add)"), "authorization");
+    let theirs = independent(&w.db, &[]);
+    assert_eq!(theirs.code, 1, "{}", theirs.stdout);
+    assert!(
+        theirs.stdout.lines().any(|l| l.starts_with(&line)),
+        "{}",
+        theirs.stdout
+    );
+
+    // The tail cut off: only the kept checkpoint can tell, for both.
+    restore(&w, &pristine);
+    w.sql("DELETE FROM entries WHERE seq >= 15");
+    let theirs = independent(&w.db, &["--checkpoint", &cp]);
+    assert_eq!(theirs.code, 1, "{}", theirs.stdout);
+    assert!(
+        theirs.stdout.contains(": checkpoint: ")
+            && theirs
+                .stdout
+                .contains("truncated: entries 15..16 were removed"),
+        "{}",
+        theirs.stdout
+    );
+    assert!(independent(&w.db, &[])
+        .ok()
+        .contains("OK: no problems found"));
+    let ours = w.run(None, &["verify", "--checkpoint", &cp]);
+    assert_eq!(ours.code, 1, "{}", ours.stdout);
+    assert!(
+        ours.stdout.contains("checkpoint: truncated: the log has 15 entries but this checkpoint commits to 17: entries 15..16 were removed"),
+        "{}",
+        ours.stdout
+    );
+}
+
+#[test]
+fn the_independent_verifier_leaves_the_projection_tables_to_claimtrail() {
+    // Its documented limit: it reads `entries` and `blobs` only.
+    let w = Work::with_claims();
+    w.sql("UPDATE claims SET speaker = 'UNICEF' WHERE id = 1");
+    w.run(None, &["verify"])
+        .problem("entry 4 (claim.add C1)", "projection");
+    assert!(independent(&w.db, &[])
+        .ok()
+        .contains("OK: no problems found"));
+}
+
+#[test]
+fn the_independent_verifier_refuses_a_file_that_is_not_a_log() {
+    let w = Work::new();
+    let other = w.path("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let r = independent(&other, &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.stderr, "error: not a claimtrail log (application_id)\n");
+    assert!(r.stdout.is_empty());
+    let r = independent(&w.path("missing.db"), &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error: no such file: "),
+        "{}",
+        r.stderr
+    );
+}

@@ -1,0 +1,650 @@
+#!/usr/bin/env python3
+"""Check a claimtrail log without claimtrail.
+
+A second implementation of the checks in docs/FORMAT.md, written from that
+document alone, for an auditor who will not take claimtrail's word for its
+own log. It needs Python 3 (standard library only) and, for the Ed25519
+signatures, OpenSSH's `ssh-keygen -Y verify`: the signatures are checked by
+OpenSSH's code, the rest by this file, and nothing by claimtrail's.
+
+    python3 tools/independent_verify.py LOG.db [--checkpoint FILE ...]
+                                               [--no-signatures] [--json]
+
+Exit 0: no problems; 1: problems (each printed as "entry SEQ (KIND ID):
+CHECK: detail"); 2: the file could not be read as a claimtrail log.
+
+What it checks (FORMAT §7.2): sequence, canonical (RFC 8785), header, chain,
+hash, signature (the 180-byte SSHSIG layout, the key binding, strict S, no
+small-order A or R, then OpenSSH), authorization (§4), the body rules that
+bind entries to each other (references and their hashes, duplicates,
+redactions, retractions, supersession, the last admin), blob (§5), quote
+(§3.6), checkpoint entries (size, root, the note's text) and kept checkpoint
+files (truncated or forked), and the Merkle root (§9.1).
+
+What it does not check, and why:
+- the projection tables (§6.3): they are claimtrail's derived copies of the
+  entries; this script reads only `entries` and `blobs`, so an edited
+  projection misleads claimtrail's lists, never this script;
+- the Ed25519 signature lines of checkpoint notes (type 0x01 and
+  cosignatures): the standard library has no Ed25519 and OpenSSH cannot
+  check a bare signature. A checkpoint.add entry's own SSHSIG is checked;
+- the shape rules of each body (its exact members, non-empty names and
+  reasons, origin characters, dates, enumerations): they make entries
+  tidy, and an entry cannot be changed without its signature failing.
+Where OpenSSH's Ed25519 and claimtrail's strict rule could differ (edge
+cases no honest signer produces), this script applies the strict parts it
+can check by itself before calling OpenSSH.
+"""
+
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+APPLICATION_ID = 0x436C6D54
+KINDS = {
+    "log.init", "key.add", "key.revoke", "source.add", "source.redact",
+    "claim.add", "claim.retract", "annotation.add", "checkpoint.add",
+}
+ID_KIND = {"source.add": "S", "claim.add": "C", "annotation.add": "A"}
+MAY_SIGN = {  # FORMAT §4: which roles may sign each kind
+    "key.add": {"admin"}, "key.revoke": {"admin"}, "source.redact": {"admin"},
+    "checkpoint.add": {"admin"}, "source.add": {"admin", "analyst"},
+    "claim.add": {"admin", "analyst"}, "claim.retract": {"admin", "analyst"},
+    "annotation.add": {"admin", "analyst", "auditor"},
+}
+HEADER = {"body", "kind", "log", "prev", "seq", "signer", "time", "v"}
+MAX_INT = 2**53 - 1
+P = 2**255 - 19  # the field of Curve25519: an encoding's y must be below it
+L = 2**252 + 27742317777372353535851937790883648493  # the group order: S < L
+# The encodings of the eight points of small order (the points whose order
+# divides 8), as listed in "Taming the many EdDSAs" (Chalkias et al., 2020),
+# table 6: an A or R among them is refused (FORMAT §2.3).
+SMALL_ORDER = {bytes.fromhex(h) for h in (
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+)}
+HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}\Z")
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+ITEM_ID = re.compile(r"([SCA])([1-9][0-9]{0,17})\Z")
+PUBLIC_KEY = re.compile(r"ssh-ed25519 (AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43})\Z")
+
+
+class Rejected(Exception):
+    """One failed check of one entry."""
+
+    def __init__(self, check, detail):
+        super().__init__(detail)
+        self.check = check
+        self.detail = detail
+
+
+def string(b):
+    """SSH wire `string`: a big-endian uint32 length, then the bytes."""
+    return len(b).to_bytes(4, "big") + b
+
+
+def column_bytes(v):
+    """A column's bytes whatever its storage class (FORMAT §6.2)."""
+    if v is None:
+        return b""
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogatepass")
+    return str(v).encode()
+
+
+# --- canonical JSON (FORMAT §2.2) -------------------------------------------
+
+def no_duplicates(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise ValueError(f"member {k!r} given twice")
+        obj[k] = v
+    return obj
+
+
+def refuse_float(s):
+    raise ValueError(f"number {s} is not an integer")
+
+
+def refuse_constant(s):
+    raise ValueError(f"{s} is not JSON")
+
+
+def jcs_string(s):
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif o < 0x20:
+            out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(o, "\\u%04x" % o))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def jcs(v, depth=0):
+    if depth > 127:
+        raise ValueError("nested more than 127 deep")
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        if abs(v) > MAX_INT:
+            raise ValueError(f"integer {v} is beyond 2^53 - 1")
+        return str(v)
+    if isinstance(v, str):
+        return jcs_string(v)
+    if isinstance(v, list):
+        return "[" + ",".join(jcs(x, depth + 1) for x in v) + "]"
+    keys = sorted(v, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+    return "{" + ",".join(jcs_string(k) + ":" + jcs(v[k], depth + 1) for k in keys) + "}"
+
+
+def parse_canonical(payload):
+    if len(payload) > 1 << 20:
+        raise Rejected("canonical", "payload larger than 1 MiB")
+    try:
+        value = json.loads(payload.decode("utf-8"), object_pairs_hook=no_duplicates,
+                           parse_float=refuse_float, parse_constant=refuse_constant)
+        again = jcs(value).encode("utf-8")
+    except (UnicodeError, ValueError) as e:
+        raise Rejected("canonical", f"not canonical JSON: {e}")
+    if again != payload:
+        raise Rejected("canonical", "payload bytes are not the RFC 8785 form of their value")
+    return value
+
+
+# --- keys and SSHSIG (FORMAT §2.3, §3.0) -------------------------------------
+
+def key_blob(a):
+    """K, the wire encoding of an Ed25519 public key A."""
+    return string(b"ssh-ed25519") + string(a)
+
+
+def fingerprint(a):
+    return "SHA256:" + base64.b64encode(hashlib.sha256(key_blob(a)).digest()).decode().rstrip("=")
+
+
+def key_from_text(text):
+    """The 32 bytes A of `ssh-ed25519 BASE64`, written exactly so."""
+    m = PUBLIC_KEY.match(text) if isinstance(text, str) else None
+    if not m:
+        raise Rejected("body", "key is not written exactly as `ssh-ed25519 <base64>`")
+    k = base64.b64decode(m.group(1))
+    if len(k) != 51 or k[:19] != key_blob(b"\0" * 32)[:19]:
+        raise Rejected("body", "key is not an Ed25519 key")
+    a = k[19:]
+    if not good_point(a):
+        raise Rejected("body", "key is a small-order or non-canonical point")
+    return a
+
+
+def good_point(enc):
+    """A canonical encoding (y < p) of a point not of small order."""
+    y = int.from_bytes(enc, "little") & ((1 << 255) - 1)
+    return y < P and enc not in SMALL_ORDER
+
+
+def sshsig_template(a, s):
+    return (b"SSHSIG" + (1).to_bytes(4, "big") + string(key_blob(a)) + string(b"claimtrail")
+            + string(b"") + string(b"sha512") + string(string(b"ssh-ed25519") + string(s)))
+
+
+def split_sshsig(sig):
+    """(A, S) of the one 180-byte layout claimtrail writes (FORMAT §2.3)."""
+    if len(sig) != 180 or sshsig_template(sig[33:65], sig[116:180]) != sig:
+        raise Rejected("signature", "the signature is not the 180-byte SSHSIG layout of FORMAT §2.3")
+    return sig[33:65], sig[116:180]
+
+
+class OpenSsh:
+    """Ed25519 checks by `ssh-keygen -Y verify`, one entry at a time."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+
+    def verify(self, a, payload, sig):
+        signers = os.path.join(self.tmp, "allowed_signers")
+        with open(signers, "w") as f:
+            f.write('signer namespaces="claimtrail" ssh-ed25519 '
+                    + base64.b64encode(key_blob(a)).decode() + "\n")
+        armored = os.path.join(self.tmp, "entry.sig")
+        b64 = base64.b64encode(sig).decode()
+        with open(armored, "w") as f:
+            f.write("-----BEGIN SSH SIGNATURE-----\n")
+            f.write("".join(b64[i:i + 70] + "\n" for i in range(0, len(b64), 70)))
+            f.write("-----END SSH SIGNATURE-----\n")
+        try:
+            run = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", signers, "-I", "signer",
+                                  "-n", "claimtrail", "-s", armored],
+                                 input=payload, capture_output=True)
+        except FileNotFoundError:
+            raise OSError("ssh-keygen is not installed (hint: install OpenSSH's client, "
+                          "or give --no-signatures to leave the Ed25519 checks out)")
+        return run.returncode == 0
+
+
+# --- the Merkle tree (FORMAT §9.1) -------------------------------------------
+
+def tree_root(leaves):
+    """MTH of RFC 6962 over leaf hashes (entry hashes are leaf hashes)."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + tree_root(leaves[:k]) + tree_root(leaves[k:])).digest()
+
+
+def checkpoint_text(note):
+    """(origin, size, root) of a signed note's checkpoint text (§9.2-9.3)."""
+    if not isinstance(note, str) or "\n\n" not in note:
+        raise ValueError("not a signed note")
+    lines = note[:note.rindex("\n\n")].split("\n")
+    if len(lines) < 3 or not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
+        raise ValueError("its text is not a checkpoint")
+    root = base64.b64decode(lines[2], validate=True)
+    if len(root) != 32:
+        raise ValueError("its root is not 32 bytes")
+    return lines[0], int(lines[1]), root
+
+
+# --- the log -----------------------------------------------------------------
+
+class Log:
+    def __init__(self, db, openssh):
+        self.db = db
+        self.openssh = openssh
+        self.problems = []
+        self.leaves = []
+        self.origin = None
+        self.keys = {}  # fingerprint -> {"a", "role", "name", "revoked"}
+        self.items = {}  # "C3" -> {"seq", "hash", ...facts}
+        self.counters = {"S": 0, "C": 0, "A": 0}
+        self.sha256s = set()  # source texts' hashes signed so far
+        self.redacted = {}  # "S2" -> seq of its valid redaction
+        self.retracted = {}  # "C2" -> seq of its valid retraction
+        self.missing = {}  # "S2" -> seq of a source.add whose text is absent
+
+    def problem(self, seq, kind, item, check, detail):
+        self.problems.append({"seq": seq, "kind": kind, "id": item, "check": check, "detail": detail})
+
+    def run(self):
+        expected = 0
+        prev = bytes(32)
+        rows = self.db.execute("SELECT seq, kind, payload, sig, hash FROM entries ORDER BY seq")
+        for row_seq, row_kind, payload, sig, stored in rows:
+            row_kind = column_bytes(row_kind).decode("utf-8", "replace")
+            payload, sig, stored = column_bytes(payload), column_bytes(sig), column_bytes(stored)
+            if row_seq != expected:
+                what = f"entries {expected}..{row_seq - 1} are missing" if row_seq > expected else "out of order"
+                self.problem(row_seq, row_kind, None, "sequence", what)
+            expected = row_seq + 1
+            h = hashlib.sha256(b"\x00" + string(payload) + string(sig)).digest()
+            self.entry(row_seq, row_kind, payload, sig, stored, h, prev)
+            prev = h
+            self.leaves.append(h)
+        if not self.leaves:
+            self.problem(None, None, None, "sequence", "the log has no entries (no log.init)")
+        for item, seq in self.missing.items():
+            self.problem(seq, "source.add", item, "blob",
+                         "the source's text is missing and no source.redact entry removed it")
+        live = sum(1 for k in self.items if k[0] == "S") - len(self.redacted)
+        (blobs,) = self.db.execute("SELECT COUNT(*) FROM blobs").fetchone()
+        if blobs > live:
+            self.problem(None, None, None, "blob", f"{blobs - live} stored texts belong to no source")
+
+    def entry(self, seq, row_kind, payload, sig, stored, h, prev):
+        item = None
+        try:
+            p = parse_canonical(payload)
+            self.header(p)
+        except Rejected as e:
+            if row_kind in ID_KIND:  # ids still line up (FORMAT §3.0)
+                self.counters[ID_KIND[row_kind]] += 1
+            self.problem(seq, row_kind, None, e.check, e.detail)
+            if stored != h:
+                self.problem(seq, row_kind, None, "hash", "entries.hash is not the hash of payload and sig")
+            return
+        kind, body = p["kind"], p["body"]
+        if kind in ID_KIND:
+            self.counters[ID_KIND[kind]] += 1
+            item = f"{ID_KIND[kind]}{self.counters[ID_KIND[kind]]}"
+
+        def report(check, detail):  # named by its row, as the auditor finds it
+            self.problem(seq, row_kind, item, check, detail)
+
+        if stored != h:
+            report("hash", "entries.hash is not the hash of payload and sig")
+        if p["seq"] != seq:
+            report("sequence", f"payload seq {p['seq']} in row {seq}")
+        if kind != row_kind:
+            report("header", f"the kind column says {row_kind}")
+        if seq == 0 and kind == "log.init" and isinstance(body, dict):
+            self.origin = body.get("origin")
+        if self.origin is not None and p["log"] != self.origin:
+            report("header", "log is not the log's origin")
+        if p["prev"] != prev.hex():
+            report("chain", "prev is not the hash of the entry before")
+        try:
+            self.signature(p, payload, sig)
+        except Rejected as e:
+            report(e.check, e.detail)
+        try:
+            signer = self.authorize(seq, p)
+            self.rules(seq, p, signer)
+            valid = True
+        except Rejected as e:
+            report(e.check, e.detail)
+            valid = False
+        if item:  # later entries may refer to it, whether or not it is valid
+            claim = body.get("claim")
+            self.items[item] = {"seq": seq, "hash": h.hex(), "signer": p["signer"],
+                                "length": body.get("length"), "sha256": body.get("sha256"),
+                                "claim": claim.get("id") if isinstance(claim, dict) else None}
+        try:
+            if kind == "source.add":
+                self.blob(seq, item, body)
+            if valid:
+                self.apply(seq, p)
+        except Rejected as e:
+            report(e.check, e.detail)
+
+    def header(self, p):
+        if not isinstance(p, dict) or set(p) != HEADER:
+            raise Rejected("header", "the payload does not have exactly the eight members")
+        if p["v"] != 1 or isinstance(p["v"], bool):
+            raise Rejected("header", "v is not 1")
+        if p["kind"] not in KINDS:
+            raise Rejected("header", f"unknown kind {p['kind']!r}")
+        ok = (isinstance(p["prev"], str) and HEX64.match(p["prev"])
+              and isinstance(p["signer"], str) and FINGERPRINT.match(p["signer"])
+              and isinstance(p["time"], str) and TIME.match(p["time"])
+              and isinstance(p["log"], str) and type(p["seq"]) is int and p["seq"] >= 0
+              and isinstance(p["body"], dict))
+        if not ok:
+            raise Rejected("header", "a header member is malformed")
+        try:
+            datetime.datetime.strptime(p["time"], "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise Rejected("header", "time is not a real instant")
+
+    def signature(self, p, payload, sig):
+        a, s = split_sshsig(sig)
+        if p["kind"] == "log.init":
+            want = key_from_text(p["body"].get("key"))
+        elif p["signer"] in self.keys:
+            want = self.keys[p["signer"]]["a"]
+        else:
+            want = a  # an unknown signer fails authorization; say whether its signature holds
+        if a != want:
+            raise Rejected("signature", "the SSHSIG's key is not the signer's enrolled key")
+        if int.from_bytes(s[32:], "little") >= L:
+            raise Rejected("signature", "S is not below the group order")
+        if not good_point(a) or not good_point(s[:32]):
+            raise Rejected("signature", "A or R is a small-order or non-canonical point")
+        if self.openssh and not self.openssh.verify(a, payload, sig):
+            raise Rejected("signature", "ssh-keygen -Y verify rejects the signature")
+
+    def authorize(self, seq, p):
+        kind, signer = p["kind"], p["signer"]
+        if kind == "log.init":
+            if seq != 0:
+                raise Rejected("body", "log.init is not entry 0")
+            if fingerprint(key_from_text(p["body"].get("key"))) != signer:
+                raise Rejected("authorization", "log.init is not signed by the key it enrolls")
+            return None
+        if seq == 0:
+            raise Rejected("body", "entry 0 is not a log.init")
+        key = self.keys.get(signer)
+        if key is None:
+            raise Rejected("authorization", f"{signer} is not enrolled")
+        if key["revoked"] is not None:
+            raise Rejected("authorization", f"{signer} was revoked at entry {key['revoked']}")
+        if key["role"] not in MAY_SIGN[kind]:
+            raise Rejected("authorization", f"a key with role {key['role']} may not sign {kind}")
+        return key
+
+    def ref(self, r, want):
+        """The item a Ref names, after checking its id and hash (FORMAT §3.0)."""
+        if not isinstance(r, dict) or set(r) != {"hash", "id"}:
+            raise Rejected("body", "a reference is not {hash, id}")
+        m = ITEM_ID.match(r["id"]) if isinstance(r["id"], str) else None
+        if not m or m.group(1) != want:
+            raise Rejected("body", f"reference {r['id']!r} is not a {want} id")
+        item = self.items.get(r["id"])
+        if item is None:
+            raise Rejected("reference", f"{r['id']} does not exist before this entry")
+        if item["hash"] != r["hash"]:
+            raise Rejected("reference", f"{r['id']}'s hash is not the hash of its entry")
+        return item
+
+    def not_retracted(self, r):
+        if r["id"] in self.retracted:
+            raise Rejected("reference", f"{r['id']} was retracted at entry {self.retracted[r['id']]}")
+
+    def rules(self, seq, p, signer):
+        kind, b = p["kind"], p["body"]
+        if kind == "log.init":
+            if b.get("origin") != p["log"]:
+                raise Rejected("body", "origin is not the payload's log")
+        elif kind == "key.add":
+            a = key_from_text(b.get("key"))
+            if fingerprint(a) in self.keys:
+                raise Rejected("body", "the key was enrolled before")
+            if b.get("role") not in ("admin", "analyst", "auditor"):
+                raise Rejected("body", "unknown role")
+        elif kind == "key.revoke":
+            target = self.keys.get(b.get("fingerprint"))
+            if target is None:
+                raise Rejected("reference", "the revoked key is not enrolled")
+            if target["revoked"] is not None:
+                raise Rejected("body", "the key is already revoked")
+            admins = [k for k in self.keys.values() if k["role"] == "admin" and k["revoked"] is None]
+            if target["role"] == "admin" and len(admins) < 2:
+                raise Rejected("body", "the last admin key cannot be revoked")
+        elif kind == "source.add":
+            if not isinstance(b.get("sha256"), str) or not HEX64.match(b["sha256"]):
+                raise Rejected("body", "sha256 is not 64 hex digits")
+            if type(b.get("length")) is not int or b["length"] < 1:
+                raise Rejected("body", "length is not a positive integer")
+            if b["sha256"] in self.sha256s:
+                raise Rejected("body", "an earlier source has the same text")
+            derived = [r.get("id") for r in b.get("derived_from", []) if isinstance(r, dict)]
+            for r in b.get("derived_from", []):
+                self.ref(r, "S")
+            if len(set(derived)) != len(derived):
+                raise Rejected("body", "derived_from lists a source twice")
+        elif kind == "source.redact":
+            self.ref(b.get("source"), "S")
+            if b["source"]["id"] in self.redacted:
+                raise Rejected("body", "the source is already redacted")
+        elif kind == "claim.add":
+            source = self.ref(b.get("source"), "S")
+            sid = b["source"]["id"]
+            if sid in self.redacted:
+                raise Rejected("reference", f"{sid} was redacted at entry {self.redacted[sid]}")
+            start, end = b.get("start"), b.get("end")
+            length = source["length"] if type(source["length"]) is int else 0
+            if type(start) is not int or type(end) is not int or not 0 <= start < end <= length:
+                raise Rejected("body", "the span is not within the source")
+            self.quote(b, source)
+        elif kind == "claim.retract":
+            claim = self.ref(b.get("claim"), "C")
+            if b["claim"]["id"] in self.retracted:
+                raise Rejected("body", "the claim is already retracted")
+            if signer["role"] == "analyst" and claim["signer"] != p["signer"]:
+                raise Rejected("authorization", "an analyst may retract only their own claims")
+            if b.get("replaced_by") is not None:
+                self.ref(b["replaced_by"], "C")
+                if b["replaced_by"]["id"] == b["claim"]["id"]:
+                    raise Rejected("body", "a claim cannot replace itself")
+                self.not_retracted(b["replaced_by"])
+        elif kind == "annotation.add":
+            self.ref(b.get("claim"), "C")
+            claim_id = b["claim"]["id"]
+            self.not_retracted(b["claim"])
+            linked = []
+            for field in ("corroborates", "contradicts"):
+                for r in b.get(field, []):
+                    self.ref(r, "C")
+                    self.not_retracted(r)
+                    if r["id"] == claim_id:
+                        raise Rejected("body", f"{field} names the annotated claim itself")
+                    linked.append(r["id"])
+            if len(set(linked)) != len(linked):
+                raise Rejected("body", "a claim is linked twice")
+            if b.get("supersedes") is not None:
+                old = self.ref(b["supersedes"], "A")
+                if old["claim"] != claim_id or old["signer"] != p["signer"]:
+                    raise Rejected("body", "it supersedes an annotation of another claim or signer")
+        elif kind == "checkpoint.add":
+            if b.get("size") != seq:
+                raise Rejected("checkpoint", "size is not the entry's seq")
+            root = tree_root(self.leaves)
+            if b.get("root") != root.hex():
+                raise Rejected("checkpoint", "root is not the tree root of the entries before it")
+            try:
+                origin, size, note_root = checkpoint_text(b.get("note"))
+            except ValueError as e:
+                raise Rejected("checkpoint", f"note: {e}")
+            if (origin, size, note_root) != (p["log"], seq, root):
+                raise Rejected("checkpoint", "the note's text is not this log's checkpoint")
+
+    def blob(self, seq, item, b):
+        """The stored text of a source.add (FORMAT §5); its absence is settled at the end."""
+        if not isinstance(b.get("sha256"), str) or not HEX64.match(b["sha256"]):
+            return  # a body problem, reported by the rules
+        row = self.db.execute("SELECT data FROM blobs WHERE sha256 = ?",
+                              (bytes.fromhex(b["sha256"]),)).fetchone()
+        if row is None:
+            self.missing[item] = seq
+            return
+        data = column_bytes(row[0])
+        if hashlib.sha256(data).hexdigest() != b["sha256"] or len(data) != b["length"]:
+            raise Rejected("blob", "the stored text does not match its signed hash and length")
+
+    def quote(self, b, source):
+        if not isinstance(source["sha256"], str) or not HEX64.match(source["sha256"]):
+            return
+        row = self.db.execute("SELECT data FROM blobs WHERE sha256 = ?",
+                              (bytes.fromhex(source["sha256"]),)).fetchone()
+        if row is None:
+            return  # the text is absent: quotes cannot be checked (FORMAT §5)
+        data = column_bytes(row[0])
+        try:
+            before, quoted, after = (data[:b["start"]].decode(), data[b["start"]:b["end"]].decode(),
+                                     data[b["end"]:].decode())
+        except UnicodeError:
+            raise Rejected("quote", "the span does not fall on character boundaries of UTF-8 text")
+        if hashlib.sha256(quoted.encode()).hexdigest() != b.get("quote_sha256"):
+            raise Rejected("quote", "quote_sha256 is not the hash of the span")
+        if b.get("prefix") != before[-32:] or b.get("suffix") != after[:32]:
+            raise Rejected("quote", "prefix or suffix is not the text around the span")
+
+    def apply(self, seq, p):
+        """The effects of a valid entry (FORMAT §7.2 step 16)."""
+        kind, b = p["kind"], p["body"]
+        if kind == "log.init":
+            self.keys[p["signer"]] = {"a": key_from_text(b["key"]), "role": "admin", "revoked": None}
+        elif kind == "key.add":
+            a = key_from_text(b["key"])
+            self.keys[fingerprint(a)] = {"a": a, "role": b["role"], "revoked": None}
+        elif kind == "key.revoke":
+            self.keys[b["fingerprint"]]["revoked"] = seq
+        elif kind == "source.add":
+            self.sha256s.add(b["sha256"])
+        elif kind == "source.redact":
+            sid = b["source"]["id"]
+            self.redacted[sid] = seq
+            self.missing.pop(sid, None)
+            sha = self.items[sid]["sha256"]
+            if isinstance(sha, str) and HEX64.match(sha) and self.db.execute(
+                    "SELECT 1 FROM blobs WHERE sha256 = ?", (bytes.fromhex(sha),)).fetchone():
+                raise Rejected("blob", "the redacted text is still stored")
+        elif kind == "claim.retract":
+            self.retracted[b["claim"]["id"]] = seq
+
+
+def kept(log, path):
+    """A kept checkpoint file against the log's tree (FORMAT §9.6, unsigned)."""
+    with open(path, encoding="utf-8") as f:
+        origin, size, root = checkpoint_text(f.read())
+    n = len(log.leaves)
+    if origin != log.origin:
+        return "foreign", f"of log {origin}"
+    if size > n:
+        return "truncated", f"entries {n}..{size - 1} were removed"
+    if tree_root(log.leaves[:size]) != root:
+        return "forked", f"the log's first {size} entries no longer hash to its root"
+    return "consistent", f"size {size}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Check a claimtrail log without claimtrail (docs/FORMAT.md).")
+    ap.add_argument("db")
+    ap.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
+                    help="a checkpoint kept outside the log (its signatures are not checked)")
+    ap.add_argument("--no-signatures", action="store_true",
+                    help="skip the ssh-keygen call per entry (every other signature check stays)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    try:
+        if not os.path.isfile(args.db):
+            raise sqlite3.Error(f"no such file: {args.db}")
+        db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+        db.text_factory = bytes  # a tampered TEXT cell is read as its bytes, not decoded
+        (app,) = db.execute("PRAGMA application_id").fetchone()
+        if app != APPLICATION_ID:
+            raise sqlite3.Error("not a claimtrail log (application_id)")
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Log(db, None if args.no_signatures else OpenSsh(tmp))
+            log.run()
+        for path in args.checkpoint:
+            status, detail = kept(log, path)
+            if status != "consistent":
+                log.problem(None, None, None, "checkpoint", f"{path}: {status}: {detail}")
+    except (sqlite3.Error, OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    root = tree_root(log.leaves).hex()
+    if args.json:
+        print(json.dumps({"origin": log.origin, "entries": len(log.leaves), "tree_root": root,
+                          "ok": not log.problems, "problems": log.problems}, indent=2))
+    else:
+        print(f"log {log.origin}: {len(log.leaves)} entries, tree root {root}")
+        for pr in log.problems:
+            where = "log" if pr["seq"] is None else f"entry {pr['seq']} ({pr['kind']}" + (
+                f" {pr['id']})" if pr["id"] else ")")
+            print(f"{where}: {pr['check']}: {pr['detail']}")
+        print("OK: no problems found" if not log.problems else f"FAILED: {len(log.problems)} problem(s)")
+    return 0 if not log.problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

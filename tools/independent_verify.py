@@ -28,9 +28,12 @@ What it does not check, and why:
 - the Ed25519 signature lines of checkpoint notes (type 0x01 and
   cosignatures): the standard library has no Ed25519 and OpenSSH cannot
   check a bare signature. A checkpoint.add entry's own SSHSIG is checked;
-- the shape rules of each body (its exact members, non-empty names and
-  reasons, origin characters, dates, enumerations): they make entries
-  tidy, and an entry cannot be changed without its signature failing.
+- the finer shape rules of a body (non-empty names and reasons, the
+  origin's characters, dates, the types of free-text members): they make
+  entries tidy, and an entry cannot be changed without its signature
+  failing. A body's members and its closed sets (kinds, verdicts, grades,
+  roles) are checked, because claimtrail stops at an entry whose body does
+  not parse, and so does this script.
 Where OpenSSH's Ed25519 and claimtrail's strict rule could differ (edge
 cases no honest signer produces), this script applies the strict parts it
 can check by itself before calling OpenSSH.
@@ -61,6 +64,31 @@ MAY_SIGN = {  # FORMAT §4: which roles may sign each kind
     "annotation.add": {"admin", "analyst", "auditor"},
 }
 HEADER = {"body", "kind", "log", "prev", "seq", "signer", "time", "v"}
+BODY = {  # FORMAT §3: exactly these members, for each kind
+    "log.init": {"key", "name", "origin"},
+    "key.add": {"key", "name", "role"},
+    "key.revoke": {"fingerprint", "reason"},
+    "source.add": {"author", "derived_from", "kind", "length", "media_type", "published",
+                   "publisher", "retrieved", "sha256", "title", "url"},
+    "source.redact": {"reason", "source"},
+    "claim.add": {"end", "prefix", "provenance", "quote_sha256", "source", "speaker", "start",
+                  "suffix", "text"},
+    "claim.retract": {"claim", "reason", "replaced_by"},
+    "annotation.add": {"claim", "contradicts", "corroborates", "credibility", "note",
+                       "reliability", "supersedes", "verdict"},
+    "checkpoint.add": {"note", "root", "size"},
+}
+SOURCE_KINDS = {"tweet", "statement", "interview", "news_agency", "article", "report", "video",
+                "other"}
+ENUMS = {  # FORMAT §3.0: (kind, member) -> the values it may take
+    ("key.add", "role"): {"admin", "analyst", "auditor"},
+    ("source.add", "kind"): SOURCE_KINDS,
+    ("claim.add", "provenance"): SOURCE_KINDS,
+    ("annotation.add", "verdict"): {"confirmed", "corroborated", "unverified", "disputed",
+                                    "misleading", "false"},
+    ("annotation.add", "reliability"): {None, "A", "B", "C", "D", "E", "F"},
+    ("annotation.add", "credibility"): {None, 1, 2, 3, 4, 5, 6},
+}
 MAX_INT = 2**53 - 1
 P = 2**255 - 19  # the field of Curve25519: an encoding's y must be below it
 L = 2**252 + 27742317777372353535851937790883648493  # the group order: S < L
@@ -205,9 +233,18 @@ def key_from_text(text):
 
 
 def good_point(enc):
-    """A canonical encoding (y < p) of a point not of small order."""
+    """A canonical encoding (y < p) of a point on the curve, not of small
+    order. On the curve (RFC 8032 §5.1.3): x² = (y² − 1) / (d·y² + 1) must
+    be a square mod p (Euler's criterion), and x = 0 must not carry the
+    sign bit."""
     y = int.from_bytes(enc, "little") & ((1 << 255) - 1)
-    return y < P and enc not in SMALL_ORDER
+    if y >= P or enc in SMALL_ORDER:
+        return False
+    d = -121665 * pow(121666, P - 2, P) % P
+    x2 = (y * y - 1) * pow(d * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return enc[31] >> 7 == 0
+    return pow(x2, (P - 1) // 2, P) == 1
 
 
 def sshsig_template(a, s):
@@ -314,7 +351,7 @@ class Log:
         for item, seq in self.missing.items():
             self.problem(seq, "source.add", item, "blob",
                          "the source's text is missing and no source.redact entry removed it")
-        live = sum(1 for k in self.items if k[0] == "S") - len(self.redacted)
+        live = self.counters["S"] - len(self.redacted)  # every source.add counts (FORMAT §5)
         (blobs,) = self.db.execute("SELECT COUNT(*) FROM blobs").fetchone()
         if blobs > live:
             self.problem(None, None, None, "blob", f"{blobs - live} stored texts belong to no source")
@@ -324,6 +361,7 @@ class Log:
         try:
             p = parse_canonical(payload)
             self.header(p)
+            self.shape(p)
         except Rejected as e:
             if row_kind in ID_KIND:  # ids still line up (FORMAT §3.0)
                 self.counters[ID_KIND[row_kind]] += 1
@@ -394,6 +432,18 @@ class Log:
         except ValueError:
             raise Rejected("header", "time is not a real instant")
 
+    def shape(self, p):
+        """The body's members and closed sets (FORMAT §3): an entry whose
+        body does not parse is checked no further (FORMAT §7.2 step 3)."""
+        kind, b = p["kind"], p["body"]
+        if set(b) != BODY[kind]:
+            raise Rejected("body", f"the body of a {kind} does not have exactly its members")
+        for (k, member), allowed in ENUMS.items():
+            v = b[member] if k == kind else None
+            if k == kind and not (isinstance(v, (str, int, type(None)))
+                                  and not isinstance(v, bool) and v in allowed):
+                raise Rejected("body", f"{member} {v!r} is not one of its values")
+
     def signature(self, p, payload, sig):
         a, s = split_sshsig(sig)
         if p["kind"] == "log.init":
@@ -413,13 +463,16 @@ class Log:
 
     def authorize(self, seq, p):
         kind, signer = p["kind"], p["signer"]
+        # "An entry is log.init if and only if its payload seq is 0" (FORMAT
+        # §3): the payload's seq, whose difference from the row's is a
+        # `sequence` problem of its own.
         if kind == "log.init":
-            if seq != 0:
+            if p["seq"] != 0:
                 raise Rejected("body", "log.init is not entry 0")
             if fingerprint(key_from_text(p["body"].get("key"))) != signer:
                 raise Rejected("authorization", "log.init is not signed by the key it enrolls")
             return None
-        if seq == 0:
+        if p["seq"] == 0:
             raise Rejected("body", "entry 0 is not a log.init")
         key = self.keys.get(signer)
         if key is None:
@@ -432,8 +485,9 @@ class Log:
 
     def ref(self, r, want):
         """The item a Ref names, after checking its id and hash (FORMAT §3.0)."""
-        if not isinstance(r, dict) or set(r) != {"hash", "id"}:
-            raise Rejected("body", "a reference is not {hash, id}")
+        if not isinstance(r, dict) or set(r) != {"hash", "id"} or not (
+                isinstance(r["hash"], str) and HEX64.match(r["hash"])):
+            raise Rejected("body", "a reference is not {hash: 64 hex digits, id}")
         m = ITEM_ID.match(r["id"]) if isinstance(r["id"], str) else None
         if not m or m.group(1) != want:
             raise Rejected("body", f"reference {r['id']!r} is not a {want} id")

@@ -320,7 +320,7 @@ class Log:
         self.problems = []
         self.leaves = []
         self.origin = None
-        self.keys = {}  # fingerprint -> {"a", "role", "name", "revoked"}
+        self.keys = {}  # fingerprint -> {"a": key bytes, "role", "revoked": seq or None}
         self.items = {}  # "C3" -> {"seq", "hash", ...facts}
         self.counters = {"S": 0, "C": 0, "A": 0}
         self.sha256s = set()  # source texts' hashes signed so far

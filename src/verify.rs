@@ -926,6 +926,21 @@ impl<'c> Verifier<'c> {
                 if !p.hash_ok {
                     self.problem(s, k, None, Check::Hash, HASH_DETAIL);
                 }
+                // Its signer cannot be known, but whether its bytes are still
+                // those signed can: a signature that fails says the payload
+                // was changed after signing, one that holds says a key holder
+                // signed an entry that does not parse.
+                match &p.sig {
+                    Err(e) => self.problem(s, k, None, Check::Signature, e.as_str()),
+                    Ok((_, Err(e))) => self.problem(
+                        s,
+                        k,
+                        None,
+                        Check::Signature,
+                        format!("{e} against the key in its SSHSIG: the payload was changed after it was signed"),
+                    ),
+                    Ok((_, Ok(()))) => {}
+                }
                 // The entry's id number is still taken, so later ids line up;
                 // references to it find nothing.
                 if let Some(i) = id_kind_of(row_kind) {

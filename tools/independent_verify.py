@@ -80,6 +80,7 @@ BODY = {  # FORMAT §3: exactly these members, for each kind
 }
 SOURCE_KINDS = {"tweet", "statement", "interview", "news_agency", "article", "report", "video",
                 "other"}
+HASHES = [("source.add", "sha256"), ("claim.add", "quote_sha256"), ("checkpoint.add", "root")]
 ENUMS = {  # FORMAT §3.0: (kind, member) -> the values it may take
     ("key.add", "role"): {"admin", "analyst", "auditor"},
     ("source.add", "kind"): SOURCE_KINDS,
@@ -368,6 +369,10 @@ class Log:
             self.problem(seq, row_kind, None, e.check, e.detail)
             if stored != h:
                 self.problem(seq, row_kind, None, "hash", "entries.hash is not the hash of payload and sig")
+            try:  # the signer is unknown, but not whether the bytes are those signed
+                self.ed25519(*split_sshsig(sig), payload, sig)
+            except Rejected as e:
+                self.problem(seq, row_kind, None, "signature", e.detail)
             return
         kind, body = p["kind"], p["body"]
         if kind in ID_KIND:
@@ -438,6 +443,9 @@ class Log:
         kind, b = p["kind"], p["body"]
         if set(b) != BODY[kind]:
             raise Rejected("body", f"the body of a {kind} does not have exactly its members")
+        for k, member in HASHES:
+            if k == kind and not (isinstance(b[member], str) and HEX64.match(b[member])):
+                raise Rejected("body", f"{member} is not 64 lowercase hex digits")
         for (k, member), allowed in ENUMS.items():
             v = b[member] if k == kind else None
             if k == kind and not (isinstance(v, (str, int, type(None)))
@@ -454,6 +462,10 @@ class Log:
             want = a  # an unknown signer fails authorization; say whether its signature holds
         if a != want:
             raise Rejected("signature", "the SSHSIG's key is not the signer's enrolled key")
+        self.ed25519(a, s, payload, sig)
+
+    def ed25519(self, a, s, payload, sig):
+        """FORMAT §2.3 condition 5, under the key `a` in the blob."""
         if int.from_bytes(s[32:], "little") >= L:
             raise Rejected("signature", "S is not below the group order")
         if not good_point(a) or not good_point(s[:32]):
@@ -489,8 +501,10 @@ class Log:
                 isinstance(r["hash"], str) and HEX64.match(r["hash"])):
             raise Rejected("body", "a reference is not {hash: 64 hex digits, id}")
         m = ITEM_ID.match(r["id"]) if isinstance(r["id"], str) else None
-        if not m or m.group(1) != want:
-            raise Rejected("body", f"reference {r['id']!r} is not a {want} id")
+        if not m:  # one spelling of an id (body); the wrong kind of item (reference)
+            raise Rejected("body", f"reference {r['id']!r} is not an id")
+        if m.group(1) != want:
+            raise Rejected("reference", f"{r['id']} is not a {want} id")
         item = self.items.get(r["id"])
         if item is None:
             raise Rejected("reference", f"{r['id']} does not exist before this entry")

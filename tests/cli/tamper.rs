@@ -36,8 +36,44 @@ fn flipped_payload_byte() {
 fn non_canonical_payload() {
     let w = Work::with_claims();
     w.sql("UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"v\":1', '\"v\": 1') AS BLOB) WHERE seq = 5");
-    w.run(None, &["verify"])
-        .problem("entry 5 (claim.add)", "canonical");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 5 (claim.add)", "canonical");
+    // The payload no longer parses, so its signer is unknown; its signature
+    // still tells that the bytes were changed after signing.
+    assert!(
+        r.stdout.contains("PROBLEM entry 5 (claim.add): signature: Ed25519 signature does not verify against the key in its SSHSIG: the payload was changed after it was signed"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The other side of that distinction: a key holder signed a payload that
+/// does not parse. It is reported, and not as a changed payload.
+#[test]
+fn validly_signed_payload_that_does_not_parse() {
+    let w = Work::with_claims();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let prev: Vec<u8> = c
+        .query_row("SELECT hash FROM entries WHERE seq = 6", [], |r| r.get(0))
+        .unwrap();
+    let payload = format!(
+        "{{\"body\": {{}}, \"kind\":\"annotation.add\",\"log\":\"test.example/idlib\",\"prev\":\"{}\",\"seq\":7,\"signer\":\"{}\",\"time\":\"2026-11-25T10:00:00Z\",\"v\":1}}",
+        Hash::from_slice(&prev).unwrap().to_hex(),
+        analyst.fingerprint()
+    );
+    let sig = analyst.sign(payload.as_bytes()).unwrap();
+    let hash = entry_hash(payload.as_bytes(), &sig);
+    c.execute(
+        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (7, 'annotation.add', ?, ?, ?)",
+        rusqlite::params![payload.as_bytes(), sig, &hash.0[..]],
+    )
+    .unwrap();
+    drop(c);
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 7 (annotation.add)", "canonical");
+    assert!(!r.stdout.contains(": signature: "), "{}", r.stdout);
+    w.ssh_keygen_accepts("7", "Rana_Haddad");
 }
 
 #[test]

@@ -486,9 +486,25 @@ impl BundleCheck {
         }
         let p = match parsed {
             Ok(p) => p,
-            Err(PayloadError::Canonical(d)) => return self.problem(e, None, Check::Canonical, d),
-            Err(PayloadError::Header(d)) => return self.problem(e, None, Check::Header, d),
-            Err(PayloadError::Body(d)) => return self.problem(e, None, Check::Body, d),
+            Err(err) => {
+                let (check, d) = match err {
+                    PayloadError::Canonical(d) => (Check::Canonical, d),
+                    PayloadError::Header(d) => (Check::Header, d),
+                    PayloadError::Body(d) => (Check::Body, d),
+                };
+                self.problem(e, None, check, d);
+                // As `verify` does: the signer is unknown, but whether these
+                // are the bytes that were signed is not.
+                match keys::parse_sig(&sig) {
+                    Err(err) => self.problem(e, None, Check::Signature, err),
+                    Ok(ps) => {
+                        if let Err(err) = keys::verify(&ps.key, &payload, &ps) {
+                            self.problem(e, None, Check::Signature, format!("{err}, against the key in its SSHSIG: the payload was changed after it was signed"));
+                        }
+                    }
+                }
+                return;
+            }
         };
         if p.header.seq.0 != e.seq || p.header.log != origin {
             self.problem(

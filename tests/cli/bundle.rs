@@ -130,6 +130,23 @@ fn every_part_of_a_bundle_is_tamper_evident() {
     let r = check(&w, &t, None);
     r.problem("entry 4 (claim.add C1)", "inclusion");
     r.problem("entry 4 (claim.add C1)", "signature");
+    // A payload made non-canonical: it no longer parses, and its signature
+    // says it was changed after signing.
+    let mut t = b.clone();
+    let i = entry(&t, 5);
+    let p = t["entries"][i]["payload"].as_str().unwrap().to_string();
+    let text = String::from_utf8(B64.decode(&p).unwrap())
+        .unwrap()
+        .replacen("{", "{ ", 1);
+    t["entries"][i]["payload"] = Value::String(B64.encode(text));
+    let r = check(&w, &t, None);
+    r.problem("entry 5", "canonical");
+    assert!(
+        r.stdout
+            .contains("against the key in its SSHSIG: the payload was changed after it was signed"),
+        "{}",
+        r.stdout
+    );
     // A signature byte.
     let mut t = b.clone();
     let i = entry(&t, 6);

@@ -242,15 +242,18 @@ pub fn verifier_keys(
 }
 
 /// An auditor's cosignature of a checkpoint note of this log. It is made
-/// only after checking that an admin of the log signed the note and that
-/// the log contains exactly that tree; the cosignature then says "the
-/// auditor saw this tree in this log at this time".
+/// only after the whole log verifies and contains exactly that tree (the
+/// tree verify re-derives from the entries, not the stored one) and an
+/// admin of the log signed the note; the cosignature then says "the
+/// auditor saw this tree in this log, which verified, at this time".
 pub fn cosign(
-    conn: &Connection,
-    origin: &str,
+    store: &crate::store::Store,
     signer: &crate::keys::Signer,
     note: &mut SignedNote,
 ) -> Result<(String, u64)> {
+    let conn = store.conn();
+    let origin = store.origin()?;
+    let origin = origin.as_str();
     let cp = Checkpoint::parse(note.text())
         .map_err(|e| Error::invalid(e.to_string(), "give a checkpoint file"))?;
     if cp.origin != origin {
@@ -298,13 +301,29 @@ pub fn cosign(
             "cosign only checkpoints the log itself signed",
         ));
     }
-    if cp.size > size(conn)? || root(conn, cp.size)? != cp.root {
+    let kept = crate::verify::KeptCheckpoint {
+        name: "the checkpoint".into(),
+        bytes: note.to_string().into_bytes(),
+    };
+    let report = crate::verify::verify_with(store, &[kept])?;
+    let status = report.checkpoints.first().map(|c| c.status);
+    if status != Some(crate::verify::CheckpointStatus::Consistent) {
         return Err(Error::invalid(
             format!(
                 "this log does not contain the tree of {} entries with root {}",
                 cp.size, cp.root
             ),
             "run `claimtrail verify --checkpoint FILE` to see how they differ; do not cosign",
+        ));
+    }
+    if !report.ok {
+        let n = report.problems.len() as u64 + report.more_problems;
+        return Err(Error::invalid(
+            format!(
+                "this log does not verify ({}): a cosignature would vouch for it",
+                crate::text::count(n, "problem")
+            ),
+            "run `claimtrail verify` to see them; do not cosign",
         ));
     }
     let name = crate::keys::principal(&me.name);

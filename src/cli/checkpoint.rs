@@ -102,7 +102,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let (mut note, cp) = read_note(file)?;
     let store = ctx.open()?;
     let signer = ctx.signer()?;
-    let (name, now) = tree::cosign(store.conn(), &store.origin()?, &signer, &mut note)?;
+    let (name, now) = tree::cosign(&store, &signer, &mut note)?;
     let target = out.unwrap_or_else(|| file.to_path_buf());
     output::Staged::new(&target)?.finish(note.to_string().as_bytes(), true)?;
     if ctx.json {

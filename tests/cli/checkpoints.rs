@@ -139,6 +139,50 @@ fn a_kept_checkpoint_is_judged_by_the_entries_not_the_stored_tree() {
     );
 }
 
+/// An auditor's cosignature vouches for the log: it is refused unless the
+/// whole log verifies and, re-derived from the entries, contains the tree.
+#[test]
+fn an_auditor_cosigns_only_a_log_that_verifies() {
+    let w = Work::with_claims();
+    let cp = w.path("cp.txt");
+    let cps = cp.to_str().unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", cps]).ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    let note = std::fs::read(&cp).unwrap();
+    let pristine = w.db_bytes();
+    // An entry deleted from the middle, the stored tree left as it was:
+    // the stored tree still holds the checkpoint's root, the entries do not.
+    w.sql("DELETE FROM entries WHERE seq = 4");
+    w.run(Some("auditor"), &["checkpoint", "cosign", cps])
+        .error("this log does not contain the tree of 7 entries with root");
+    assert_eq!(std::fs::read(&cp).unwrap(), note, "the file is unchanged");
+    // The tree intact, a projection row edited: the log does not verify.
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", w.db.display()));
+    }
+    std::fs::write(&w.db, &pristine).unwrap();
+    w.sql("UPDATE claims SET speaker = 'UNICEF' WHERE id = 1");
+    let r = w.run(Some("auditor"), &["checkpoint", "cosign", cps]);
+    r.error("this log does not verify (1 problem): a cosignature would vouch for it");
+    assert!(
+        r.stderr
+            .contains("run `claimtrail verify` to see them; do not cosign"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&cp).unwrap(), note, "the file is unchanged");
+    // Put right, the log verifies and the auditor cosigns.
+    w.sql("UPDATE claims SET speaker = 'White Helmets' WHERE id = 1");
+    assert!(w
+        .run(Some("auditor"), &["checkpoint", "cosign", cps])
+        .ok()
+        .contains("cosigned the checkpoint of 7 entries as auditor"));
+}
+
 #[test]
 fn a_rewritten_history_is_named_at_its_first_provable_divergence() {
     // Two logs by the same admin key and origin, built at the same instant,

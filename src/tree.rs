@@ -246,10 +246,12 @@ pub fn verifier_keys(
 /// tree verify re-derives from the entries, not the stored one) and an
 /// admin of the log signed the note; the cosignature then says "the
 /// auditor saw this tree in this log, which verified, at this time".
+/// `progress(done, total)` follows the verify, as for [`crate::verify::verify_with_progress`].
 pub fn cosign(
     store: &crate::store::Store,
     signer: &crate::keys::Signer,
     note: &mut SignedNote,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(String, u64)> {
     let conn = store.conn();
     let origin = store.origin()?;
@@ -305,7 +307,7 @@ pub fn cosign(
         name: "the checkpoint".into(),
         bytes: note.to_string().into_bytes(),
     };
-    let report = crate::verify::verify_with(store, &[kept])?;
+    let report = crate::verify::verify_with_progress(store, &[kept], progress)?;
     let status = report.checkpoints.first().map(|c| c.status);
     if status != Some(crate::verify::CheckpointStatus::Consistent) {
         return Err(Error::invalid(

@@ -499,7 +499,12 @@ impl BundleCheck {
                     Err(err) => self.problem(e, None, Check::Signature, err),
                     Ok(ps) => {
                         if let Err(err) = keys::verify(&ps.key, &payload, &ps) {
-                            self.problem(e, None, Check::Signature, format!("{err}, against the key in its SSHSIG: the payload was changed after it was signed"));
+                            self.problem(
+                                e,
+                                None,
+                                Check::Signature,
+                                format!("{err} {}", crate::sigcheck::CHANGED_AFTER_SIGNING),
+                            );
                         }
                     }
                 }

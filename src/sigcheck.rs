@@ -438,6 +438,12 @@ pub fn signed_data(payload: &[u8]) -> [u8; SIGNED_LEN] {
     out
 }
 
+/// Said after the failure of an entry's signature checked under the key in
+/// its own SSHSIG, when its payload does not parse (so its signer is
+/// unknown): by verify and by bundle verification alike.
+pub const CHANGED_AFTER_SIGNING: &str =
+    "against the key in its SSHSIG: the payload was changed after it was signed";
+
 /// The length of [`signed_data`]: fixed, since every part but the digest is.
 pub const SIGNED_LEN: usize = 6 + 4 + crate::keys::NAMESPACE.len() + 4 + 4 + 6 + 4 + 64;
 

@@ -937,7 +937,7 @@ impl<'c> Verifier<'c> {
                         k,
                         None,
                         Check::Signature,
-                        format!("{e} against the key in its SSHSIG: the payload was changed after it was signed"),
+                        format!("{e} {}", sigcheck::CHANGED_AFTER_SIGNING),
                     ),
                     Ok((_, Ok(()))) => {}
                 }

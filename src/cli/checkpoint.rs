@@ -103,14 +103,9 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let store = ctx.open()?;
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.
-    let bar = output::verify_progress("verifying the log before cosigning:");
-    let cosigned = tree::cosign(&store, &signer, &mut note, &mut |done, total| {
-        output::progress(&bar, done, total)
-    });
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let (name, now) = cosigned?;
+    let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {
+        tree::cosign(&store, &signer, &mut note, progress)
+    })?;
     let target = out.unwrap_or_else(|| file.to_path_buf());
     output::Staged::new(&target)?.finish(note.to_string().as_bytes(), true)?;
     if ctx.json {

@@ -221,10 +221,21 @@ pub fn listing<T: Serialize>(
     }
 }
 
-/// A progress bar for verify's pass over the log (`what`: "verifying"),
-/// on standard error, only when it is a terminal (never in pipes, files
-/// or tests); `progress` gives verify's callback for it.
-pub fn verify_progress(what: &str) -> Option<indicatif::ProgressBar> {
+/// Runs `f`, which walks the log with verify and reports through the
+/// callback it is given, behind a progress bar (`what`: "verifying") on
+/// standard error when that is a terminal (never in pipes, files or tests).
+/// The bar is cleared however `f` ends.
+pub fn while_verifying<T>(what: &str, f: impl FnOnce(&mut dyn FnMut(u64, u64)) -> T) -> T {
+    let bar = verify_progress(what);
+    let out = f(&mut |done, total| progress(&bar, done, total));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    out
+}
+
+/// The bar of [`while_verifying`], when standard error is a terminal.
+fn verify_progress(what: &str) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
@@ -250,7 +261,7 @@ pub fn with_rate(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
 }
 
 /// Moves `bar` (if any) to verify's progress: `done` of `total` entries.
-pub fn progress(bar: &Option<indicatif::ProgressBar>, done: u64, total: u64) {
+fn progress(bar: &Option<indicatif::ProgressBar>, done: u64, total: u64) {
     if let Some(b) = bar {
         b.set_length(total.max(done));
         b.set_position(done);

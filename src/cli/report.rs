@@ -45,14 +45,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     let store = ctx.open()?;
     // Every report runs a full verify first: on a large log, seconds.
-    let bar = output::verify_progress("verifying the log for the report:");
-    let data = report::gather_at_latest_checkpoint(&store, &ids, &mut |done, total| {
-        output::progress(&bar, done, total)
-    });
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let data = data?;
+    let data = output::while_verifying("verifying the log for the report:", |progress| {
+        report::gather_at_latest_checkpoint(&store, &ids, progress)
+    })?;
     let text = report::render(&data, format)?;
     match &a.out {
         Some(path) => write_file(path, text.as_bytes())?,

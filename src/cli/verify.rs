@@ -26,14 +26,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         });
     }
     let store = ctx.open()?;
-    let bar = output::verify_progress("verifying");
-    let report = claimtrail::verify::verify_with_progress(&store, &kept, &mut |done, total| {
-        output::progress(&bar, done, total)
-    });
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let report = report?;
+    let report = output::while_verifying("verifying", |progress| {
+        claimtrail::verify::verify_with_progress(&store, &kept, progress)
+    })?;
     if ctx.json {
         output::json(&report)?;
     } else {

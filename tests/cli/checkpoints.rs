@@ -80,12 +80,6 @@ fn a_kept_checkpoint_is_judged_by_the_entries_not_the_stored_tree() {
     .ok();
     let cp = cp.to_str().unwrap();
     let pristine = w.db_bytes();
-    let restore = |w: &Work| {
-        for ext in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", w.db.display()));
-        }
-        std::fs::write(&w.db, &pristine).unwrap();
-    };
     let verify = |w: &Work| w.run(None, &["verify", "--checkpoint", cp]);
 
     // An entry removed from the middle, the stored tree left as it was: the
@@ -109,7 +103,7 @@ fn a_kept_checkpoint_is_judged_by_the_entries_not_the_stored_tree() {
 
     // The stored tree edited, the entries intact: the history is the
     // checkpoint's, and the edited node is a projection problem.
-    restore(&w);
+    w.restore(&pristine);
     w.sql("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 1");
     let v = verify(&w);
     assert_eq!(v.code, 1, "{}", v.stdout);
@@ -127,7 +121,7 @@ fn a_kept_checkpoint_is_judged_by_the_entries_not_the_stored_tree() {
     );
 
     // The admin's row removed from `keys`: the entries still enrolled it.
-    restore(&w);
+    w.restore(&pristine);
     w.sql("DELETE FROM keys WHERE role = 'admin'");
     let v = verify(&w);
     assert_eq!(v.code, 1, "{}", v.stdout);
@@ -161,10 +155,7 @@ fn an_auditor_cosigns_only_a_log_that_verifies() {
         .error("this log does not contain the tree of 7 entries with root");
     assert_eq!(std::fs::read(&cp).unwrap(), note, "the file is unchanged");
     // The tree intact, a projection row edited: the log does not verify.
-    for ext in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", w.db.display()));
-    }
-    std::fs::write(&w.db, &pristine).unwrap();
+    w.restore(&pristine);
     w.sql("UPDATE claims SET speaker = 'UNICEF' WHERE id = 1");
     let r = w.run(Some("auditor"), &["checkpoint", "cosign", cps]);
     r.error("this log does not verify (1 problem): a cosignature would vouch for it");

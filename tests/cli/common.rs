@@ -333,6 +333,15 @@ impl Work {
         drop(c);
         std::fs::read(&self.db).unwrap()
     }
+
+    /// Puts back the bytes [`Work::db_bytes`] took, with no WAL or shared
+    /// memory file beside them that SQLite would apply to them.
+    pub fn restore(&self, bytes: &[u8]) {
+        for ext in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", self.db.display()));
+        }
+        std::fs::write(&self.db, bytes).unwrap();
+    }
 }
 
 /// `ssh-keygen -Y verify` of the SSHSIG in `sig` over the bytes of

@@ -82,12 +82,23 @@ enum Published {
 /// offset).
 fn published(s: &str) -> Result<Published, String> {
     let date = format_description!("[year]-[month]-[day]");
-    if let Ok(d) = Date::parse(s, date) {
+    // `[year]` also reads a signed year (`+2022-07-22`, `-0001-01-01`);
+    // FORMAT §3.4 says `YYYY-MM-DD`, four digits.
+    let four_digits = s
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|y| y.iter().all(u8::is_ascii_digit));
+    if let Some(d) = Date::parse(s, date).ok().filter(|_| four_digits) {
         return Ok(Published::Day(d));
     }
+    // The `time` crate reads any character between the date and the time;
+    // RFC 3339 §5.6 has `T`, and its note allows `t` and a space.
+    let separator = s.as_bytes().get(10).is_some_and(|b| b"Tt ".contains(b));
     OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .filter(|_| four_digits && separator)
         .map(Published::Instant)
-        .map_err(|_| {
+        .ok_or_else(|| {
             format!(
                 "`{s}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"
             )
@@ -255,6 +266,23 @@ mod tests {
         assert!(check_published("2022-07-22T09:30:00+03:00").is_ok());
         assert!(check_published("22/07/2022").is_err());
         assert!(check_published("2022-02-30").is_err());
+        assert!(check_published("0000-01-01").is_ok()); // RFC 3339's 4DIGIT
+        assert!(check_published("+2022-07-22").is_err());
+        assert!(check_published("-0001-07-22").is_err());
+        for ok in [
+            "2022-07-22t09:30:00z",
+            "2022-07-22 09:30:00Z",
+            "2022-12-31T23:59:60Z",
+        ] {
+            assert!(check_published(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "2022-07-22X09:30:00Z",
+            "2022-07-22\t09:30:00Z",
+            "2022-07-22T23:59:60Z",
+        ] {
+            assert!(check_published(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -255,6 +255,16 @@ fn bad_input_leaves_the_log_unchanged() {
         ],
         "is not a date",
     );
+    // RFC 3339 has `T` (or `t`, or a space) between date and time, and a
+    // year of four digits; the date-time reader claimtrail uses takes more.
+    for loose in ["2022-07-22X09:30:00Z", "+2022-07-22"] {
+        refused(
+            &w,
+            Some("analyst"),
+            &["source", "add", &p("wire.txt"), "--kind", "news_agency", "--published", loose],
+            &format!("`{loose}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"),
+        );
+    }
     refused(
         &w,
         Some("analyst"),

@@ -129,7 +129,8 @@ pub trait History {
     /// Seq and entry hash of an earlier item.
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>>;
     fn source(&self, n: u64) -> Result<Option<SourceInfo>>;
-    /// An earlier source with these exact bytes.
+    /// An earlier source with these exact bytes, added by an entry that
+    /// passed (on the append path every entry did).
     fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>>;
     /// Claim number and signer of an earlier annotation.
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>>;

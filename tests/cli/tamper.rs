@@ -197,6 +197,55 @@ fn deleted_source_text_without_redaction() {
         .problem("entry 3 (source.add S1)", "blob");
 }
 
+/// "One source per distinct text" is judged from the entries. It was read
+/// from the `sources` table: an edited row there made verify call S1 its
+/// own duplicate, and hid a real duplicate (found by re-chaining forged
+/// logs beside `tools/independent_verify.py`, which disagreed).
+#[test]
+fn a_duplicate_text_is_judged_from_the_entries_not_the_sources_table() {
+    let w = Work::with_claims();
+    w.sql("UPDATE sources SET seq = 1 WHERE id = 1");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 3 (source.add S1)", "projection");
+    assert!(
+        !r.stdout.contains("already has these exact bytes"),
+        "{}",
+        r.stdout
+    );
+
+    // A second source.add of S1's very text, validly signed by the analyst
+    // and slipped into the table, with S1's row in `sources` edited so that
+    // no row has that text's hash.
+    let w = Work::with_claims();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let text = std::fs::read(FIXTURE).unwrap();
+    let seq = forge(
+        &w,
+        &analyst,
+        Body::SourceAdd(claimtrail::model::SourceAdd {
+            kind: claimtrail::model::SourceKind::Article,
+            title: None,
+            publisher: None,
+            author: None,
+            url: None,
+            published: None,
+            retrieved: "2026-11-25T10:00:00Z".into(),
+            sha256: Hash::sha256(&text),
+            length: text.len() as u64,
+            media_type: "text/plain; charset=utf-8".into(),
+            derived_from: Vec::new(),
+        }),
+    );
+    w.sql("UPDATE sources SET sha256 = zeroblob(32) WHERE id = 1");
+    let r = w.run(None, &["verify"]);
+    r.problem(&format!("entry {seq} (source.add S2)"), "body");
+    assert!(
+        r.stdout.contains("body: S1 already has these exact bytes"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn edited_projection_rows() {
     let w = Work::with_claims();

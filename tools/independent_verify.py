@@ -28,12 +28,15 @@ What it does not check, and why:
 - the Ed25519 signature lines of checkpoint notes (type 0x01 and
   cosignatures): the standard library has no Ed25519 and OpenSSH cannot
   check a bare signature. A checkpoint.add entry's own SSHSIG is checked;
-- the finer shape rules of a body (non-empty names and reasons, the
-  origin's characters, dates, the types of free-text members): they make
-  entries tidy, and an entry cannot be changed without its signature
-  failing. A body's members and its closed sets (kinds, verdicts, grades,
-  roles) are checked, because claimtrail stops at an entry whose body does
-  not parse, and so does this script.
+- corner cases of RFC 3339 in a source's `published` date that no
+  honest signer writes (a leap second, years beyond 9999): it applies the
+  grammar of RFC 3339 §5.6 and Python's calendar.
+Every body rule of FORMAT §3 is checked, in FORMAT's order, from the body's
+members and their types (an entry whose body does not parse is checked no
+further, by claimtrail and by this script) to non-empty names and reasons,
+the origin's characters and the dates: an entry that breaks one is invalid
+and changes no state, so leaving one out would change the verdicts on the
+entries after it.
 Where OpenSSH's Ed25519 and claimtrail's strict rule could differ (edge
 cases no honest signer produces), this script applies the strict parts it
 can check by itself before calling OpenSSH.
@@ -51,6 +54,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 APPLICATION_ID = 0x436C6D54
 KINDS = {
@@ -78,6 +82,28 @@ BODY = {  # FORMAT §3: exactly these members, for each kind
     "annotation.add": {"claim", "contradicts", "corroborates", "credibility", "note",
                        "reliability", "supersedes", "verdict"},
     "checkpoint.add": {"note", "root", "size"},
+}
+# FORMAT §3: each member's JSON type. "?" after a type: or null. "int" is a
+# non-negative integer (claimtrail reads them as unsigned 64-bit integers),
+# "ref" a Ref of §3.0 (its id spelled as §3.0 says: which kind of item it
+# must name is a `reference` rule), "refs" an array of them, "fp" an OpenSSH
+# fingerprint. A member of the wrong type means the body does not parse.
+TYPES = {
+    "log.init": {"key": "str", "name": "str", "origin": "str"},
+    "key.add": {"key": "str", "name": "str", "role": "str"},
+    "key.revoke": {"fingerprint": "fp", "reason": "str"},
+    "source.add": {"author": "str?", "derived_from": "refs", "kind": "str", "length": "int",
+                   "media_type": "str", "published": "str?", "publisher": "str?",
+                   "retrieved": "str", "sha256": "str", "title": "str?", "url": "str?"},
+    "source.redact": {"reason": "str", "source": "ref"},
+    "claim.add": {"end": "int", "prefix": "str", "provenance": "str", "quote_sha256": "str",
+                  "source": "ref", "speaker": "str", "start": "int", "suffix": "str",
+                  "text": "str?"},
+    "claim.retract": {"claim": "ref", "reason": "str", "replaced_by": "ref?"},
+    "annotation.add": {"claim": "ref", "contradicts": "refs", "corroborates": "refs",
+                       "credibility": "int?", "note": "str?", "reliability": "str?",
+                       "supersedes": "ref?", "verdict": "str"},
+    "checkpoint.add": {"note": "str", "root": "str", "size": "int"},
 }
 SOURCE_KINDS = {"tweet", "statement", "interview", "news_agency", "article", "report", "video",
                 "other"}
@@ -112,6 +138,104 @@ FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}\Z")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 ITEM_ID = re.compile(r"([SCA])([1-9][0-9]{0,17})\Z")
 PUBLIC_KEY = re.compile(r"ssh-ed25519 (AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43})\Z")
+
+
+def has_type(v, t):
+    """Whether a body member's value `v` has the type `t` of TYPES."""
+    if t.endswith("?"):
+        return v is None or has_type(v, t[:-1])
+    if t == "str":
+        return isinstance(v, str)
+    if t == "int":
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**64
+    if t == "fp":
+        return isinstance(v, str) and FINGERPRINT.match(v) is not None
+    if t == "refs":
+        return isinstance(v, list) and all(has_type(r, "ref") for r in v)
+    return (isinstance(v, dict) and set(v) == {"hash", "id"}  # "ref"
+            and isinstance(v["hash"], str) and HEX64.match(v["hash"]) is not None
+            and isinstance(v["id"], str) and ITEM_ID.match(v["id"]) is not None)
+
+
+# Unicode's White_Space property, which Rust's `char::is_whitespace` and
+# `str::trim` use (Python's `str.isspace` also takes U+001C..U+001F).
+WHITE_SPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | {
+    chr(c) for c in range(0x2000, 0x200B)}
+MEDIA_TYPE = "text/plain; charset=utf-8"
+DAY = re.compile(r"(\d{4})-(\d\d)-(\d\d)\Z")
+# RFC 3339 §5.6 date-time; its note allows "t", "z" and a space for the "T".
+DATE_TIME = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?"
+                       r"(?:[Zz]|([+-])(\d\d):(\d\d))\Z")
+
+
+def nonempty(text):
+    """FORMAT §3.0 "non-empty": a character that is not white space."""
+    return any(c not in WHITE_SPACE for c in text)
+
+
+def month_days(year, month):
+    """Days in a month of the proleptic Gregorian calendar (year 0000 too)."""
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+
+
+def calendar_day(text):
+    """(year, month, day) of a real `YYYY-MM-DD`, or None."""
+    m = DAY.match(text)
+    y, mo, d = (int(g) for g in m.groups()) if m else (0, 0, 0)
+    return (y, mo, d) if m and 1 <= mo <= 12 and 1 <= d <= month_days(y, mo) else None
+
+
+def published_date(text):
+    """FORMAT §3.4: `YYYY-MM-DD`, or an RFC 3339 date-time with any offset.
+    A leap second (:60) is read as RFC 3339 §5.7 allows it: 23:59:60 UTC,
+    on the last day of a month."""
+    if DAY.match(text):
+        return calendar_day(text) is not None
+    m = DATE_TIME.match(text)
+    day = calendar_day(m.group(1)) if m else None
+    if day is None:
+        return False
+    hour, minute, second = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    off_h, off_m = int(m.group(7) or 0), int(m.group(8) or 0)
+    if hour > 23 or minute > 59 or second > 60 or off_h > 23 or off_m > 59:
+        return False
+    if second == 60:
+        sign = -1 if m.group(6) == "-" else 1
+        utc = (hour * 60 + minute - sign * (off_h * 60 + off_m)) % (24 * 60)
+        shift = (hour * 60 + minute - sign * (off_h * 60 + off_m)) // (24 * 60)
+        y, mo, d = day
+        d += shift  # the UTC day is the day before, the same or the day after
+        if d < 1:
+            mo, y = (mo - 1, y) if mo > 1 else (12, y - 1)
+            d = month_days(y, mo)
+        elif d > month_days(y, mo):
+            d = 1
+            mo, y = (mo + 1, y) if mo < 12 else (1, y + 1)
+        return utc == 23 * 60 + 59 and d == month_days(y, mo)
+    return True
+
+
+def utc_time(text):
+    """The entry time's form (FORMAT §2.1): `YYYY-MM-DDTHH:MM:SSZ`, a real instant."""
+    if not TIME.match(text):
+        return False
+    try:
+        datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        return True
+    except ValueError:
+        return False
+
+
+def origin_problem(origin):
+    """Why `origin` cannot name a log (FORMAT §3.1), or None."""
+    if not 1 <= len(origin.encode()) <= 256:
+        return "the origin is not 1 to 256 bytes"
+    if any(c in WHITE_SPACE or c == "+" or unicodedata.category(c) == "Cc" for c in origin):
+        return "the origin contains white space, a control character or +"
+    if origin.startswith("cosignature/"):
+        return "the origin starts with cosignature/"
+    return None
 
 
 class Rejected(Exception):
@@ -408,13 +532,15 @@ class Log:
             self.signature(p, payload, sig)
         except Rejected as e:
             report(e.check, e.detail)
-        try:
-            signer = self.authorize(seq, p)
-            self.rules(seq, p, signer)
-            valid = True
-        except Rejected as e:
-            report(e.check, e.detail)
-            valid = False
+        valid = True
+        # Authorization (step 11) and the body rules (step 12) are both
+        # checked: an entry from the wrong key is also judged on what it says.
+        for check in (self.authorize, self.rules):
+            try:
+                check(seq, p)
+            except Rejected as e:
+                report(e.check, e.detail)
+                valid = False
         if item:  # later entries may refer to it, whether or not it is valid
             claim = body.get("claim")
             self.items[item] = {"seq": seq, "hash": h.hex(), "signer": p["signer"],
@@ -442,9 +568,7 @@ class Log:
               and isinstance(p["body"], dict))
         if not ok:
             raise Rejected("header", "a header member is malformed")
-        try:
-            datetime.datetime.strptime(p["time"], "%Y-%m-%dT%H:%M:%SZ")
-        except ValueError:
+        if not utc_time(p["time"]):
             raise Rejected("header", "time is not a real instant")
 
     def shape(self, p):
@@ -453,6 +577,9 @@ class Log:
         kind, b = p["kind"], p["body"]
         if set(b) != BODY[kind]:
             raise Rejected("body", f"the body of a {kind} does not have exactly its members")
+        for member, t in TYPES[kind].items():
+            if not has_type(b[member], t):
+                raise Rejected("body", f"{member} is not of its type ({t})")
         for k, member in HASHES:
             if k == kind and not (isinstance(b[member], str) and HEX64.match(b[member])):
                 raise Rejected("body", f"{member} is not 64 lowercase hex digits")
@@ -505,17 +632,17 @@ class Log:
             raise Rejected("authorization", f"{signer} was revoked at entry {key['revoked']}")
         if key["role"] not in MAY_SIGN[kind]:
             raise Rejected("authorization", f"a key with role {key['role']} may not sign {kind}")
-        return key
+
+    @staticmethod
+    def reason(b):
+        if not nonempty(b["reason"]):
+            raise Rejected("body", "the reason is empty")
 
     def ref(self, r, want):
-        """The item a Ref names, after checking its id and hash (FORMAT §3.0)."""
-        if not isinstance(r, dict) or set(r) != {"hash", "id"} or not (
-                isinstance(r["hash"], str) and HEX64.match(r["hash"])):
-            raise Rejected("body", "a reference is not {hash: 64 hex digits, id}")
-        m = ITEM_ID.match(r["id"]) if isinstance(r["id"], str) else None
-        if not m:  # one spelling of an id (body); the wrong kind of item (reference)
-            raise Rejected("body", f"reference {r['id']!r} is not an id")
-        if m.group(1) != want:
+        """The item a Ref names, after checking it names an earlier item of
+        the kind `want` with that item's hash (FORMAT §3.0; its shape was
+        checked with the body's)."""
+        if r["id"][0] != want:
             raise Rejected("reference", f"{r['id']} is not a {want} id")
         item = self.items.get(r["id"])
         if item is None:
@@ -528,17 +655,21 @@ class Log:
         if r["id"] in self.retracted:
             raise Rejected("reference", f"{r['id']} was retracted at entry {self.retracted[r['id']]}")
 
-    def rules(self, seq, p, signer):
+    def rules(self, seq, p):
         kind, b = p["kind"], p["body"]
         if kind == "log.init":
-            if b.get("origin") != p["log"]:
+            if b["origin"] != p["log"]:
                 raise Rejected("body", "origin is not the payload's log")
+            if origin_problem(b["origin"]):
+                raise Rejected("body", origin_problem(b["origin"]))
+            if not nonempty(b["name"]):
+                raise Rejected("body", "the name is empty")
         elif kind == "key.add":
-            a = key_from_text(b.get("key"))
+            a = key_from_text(b["key"])
+            if not nonempty(b["name"]):
+                raise Rejected("body", "the name is empty")
             if fingerprint(a) in self.keys:
                 raise Rejected("body", "the key was enrolled before")
-            if b.get("role") not in ("admin", "analyst", "auditor"):
-                raise Rejected("body", "unknown role")
         elif kind == "key.revoke":
             target = self.keys.get(b.get("fingerprint"))
             if target is None:
@@ -548,11 +679,16 @@ class Log:
             admins = [k for k in self.keys.values() if k["role"] == "admin" and k["revoked"] is None]
             if target["role"] == "admin" and len(admins) < 2:
                 raise Rejected("body", "the last admin key cannot be revoked")
+            self.reason(b)
         elif kind == "source.add":
-            if not isinstance(b.get("sha256"), str) or not HEX64.match(b["sha256"]):
-                raise Rejected("body", "sha256 is not 64 hex digits")
-            if type(b.get("length")) is not int or b["length"] < 1:
-                raise Rejected("body", "length is not a positive integer")
+            if b["length"] < 1:
+                raise Rejected("body", "length is 0")
+            if b["media_type"] != MEDIA_TYPE:
+                raise Rejected("body", f"media_type is not {MEDIA_TYPE}")
+            if not utc_time(b["retrieved"]):
+                raise Rejected("body", "retrieved is not a UTC time YYYY-MM-DDTHH:MM:SSZ")
+            if b["published"] is not None and not published_date(b["published"]):
+                raise Rejected("body", "published is not YYYY-MM-DD or an RFC 3339 date-time")
             if b["sha256"] in self.sha256s:
                 raise Rejected("body", "an earlier source has the same text")
             derived = [r.get("id") for r in b.get("derived_from", []) if isinstance(r, dict)]
@@ -564,6 +700,7 @@ class Log:
             self.ref(b.get("source"), "S")
             if b["source"]["id"] in self.redacted:
                 raise Rejected("body", "the source is already redacted")
+            self.reason(b)
         elif kind == "claim.add":
             source = self.ref(b.get("source"), "S")
             sid = b["source"]["id"]
@@ -573,13 +710,17 @@ class Log:
             length = source["length"] if type(source["length"]) is int else 0
             if type(start) is not int or type(end) is not int or not 0 <= start < end <= length:
                 raise Rejected("body", "the span is not within the source")
+            if not nonempty(b["speaker"]):
+                raise Rejected("body", "the speaker is empty")
             self.quote(b, source)
         elif kind == "claim.retract":
             claim = self.ref(b.get("claim"), "C")
             if b["claim"]["id"] in self.retracted:
                 raise Rejected("body", "the claim is already retracted")
-            if signer["role"] == "analyst" and claim["signer"] != p["signer"]:
+            signer = self.keys.get(p["signer"])  # enrolled, revoked or not (FORMAT §4)
+            if signer and signer["role"] == "analyst" and claim["signer"] != p["signer"]:
                 raise Rejected("authorization", "an analyst may retract only their own claims")
+            self.reason(b)
             if b.get("replaced_by") is not None:
                 self.ref(b["replaced_by"], "C")
                 if b["replaced_by"]["id"] == b["claim"]["id"]:

@@ -422,3 +422,173 @@ fn both_verifiers_agree_on_random_damage() {
         named_by_claimtrail_too(&ours.stdout, &theirs.stdout, &what);
     }
 }
+
+/// Entries a key holder could sign and slip into the table by hand: each
+/// validly signed, each breaking a rule (or the body's shape) in its own way.
+/// Both verifiers must name the same checks for it. Differences found by
+/// appending randomly mutated bodies this way, and fixed:
+/// - the independent verifier stopped at a failed authorization, where
+///   FORMAT §7.2 checks the body too;
+/// - it judged a member of the wrong type (a fingerprint, a negative
+///   offset) by the body rules, not as a body that does not parse;
+/// - it left out the finer rules (a blank reason), so it took an invalid
+///   redaction as valid and judged the log after it differently;
+/// - claimtrail took publication dates that RFC 3339 does not write (any
+///   character between date and time, a signed year).
+#[test]
+fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
+    use serde_json::{json, Value};
+    let (w, _) = full_log();
+    let pristine = w.db_bytes();
+    // Entries as in `full_log`: S1 at 3, C1 at 4, C2 at 5 (retracted at 12),
+    // S2 at 8 (redacted at 13), A1 at 6; admin2 revoked at 15; 18 entries.
+    let hash_of = |seq: i64| -> String {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        let h: Vec<u8> = c
+            .query_row("SELECT hash FROM entries WHERE seq = ?", [seq], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        claimtrail::hash::Hash::from_slice(&h).unwrap().to_hex()
+    };
+    let r = |id: &str, seq: i64| json!({"hash": hash_of(seq), "id": id});
+    let annotation = |claim: Value, supersedes: Value| {
+        json!({"claim": claim, "contradicts": [], "corroborates": [], "credibility": null,
+               "note": null, "reliability": null, "supersedes": supersedes,
+               "verdict": "disputed"})
+    };
+    let claim = |start: i64, end: i64| {
+        json!({"end": end, "prefix": "", "provenance": "tweet", "quote_sha256": "00".repeat(32),
+               "source": r("S1", 3), "speaker": "UNICEF", "start": start, "suffix": "",
+               "text": null})
+    };
+    let cases: Vec<(&str, &str, &str, Value, &[&str])> = vec![
+        (
+            "an auditor redacts a source already redacted",
+            "auditor",
+            "source.redact",
+            json!({"reason": "again", "source": r("S2", 8)}),
+            &["authorization", "body"],
+        ),
+        (
+            "a revoked admin annotates",
+            "admin2",
+            "annotation.add",
+            annotation(r("C1", 4), Value::Null),
+            &["authorization"],
+        ),
+        (
+            "an analyst annotates a retracted claim",
+            "analyst",
+            "annotation.add",
+            annotation(r("C2", 5), Value::Null),
+            &["reference"],
+        ),
+        (
+            "an auditor names a claim as the annotation it supersedes",
+            "auditor",
+            "annotation.add",
+            annotation(r("C1", 4), r("C1", 4)),
+            &["reference"],
+        ),
+        (
+            "an analyst revokes something that is not a fingerprint",
+            "analyst",
+            "key.revoke",
+            json!({"fingerprint": "White Helmets", "reason": "x"}),
+            &["body"],
+        ),
+        (
+            "an annotation supersedes a number",
+            "auditor",
+            "annotation.add",
+            annotation(r("C1", 4), json!(1)),
+            &["body"],
+        ),
+        (
+            "a revoked admin's claim ends at -1",
+            "admin2",
+            "claim.add",
+            claim(0, -1),
+            &["body"],
+        ),
+        (
+            "an auditor's claim outside the source",
+            "auditor",
+            "claim.add",
+            claim(0, 9_999_999),
+            &["authorization", "body"],
+        ),
+        (
+            "an admin's claim whose quote hash is wrong",
+            "admin",
+            "claim.add",
+            claim(0, 5),
+            &["quote"],
+        ),
+        (
+            "an admin redacts a source with a blank reason",
+            "admin",
+            "source.redact",
+            json!({"reason": " \u{3000}", "source": r("S1", 3)}),
+            &["body"],
+        ),
+        (
+            "a source published on a date RFC 3339 does not write",
+            "analyst",
+            "source.add",
+            json!({"author": null, "derived_from": [], "kind": "tweet", "length": 5,
+                   "media_type": "text/plain; charset=utf-8",
+                   "published": "2022-07-22X09:30:00Z", "publisher": null,
+                   "retrieved": "2026-11-25T10:00:00Z", "sha256": "11".repeat(32),
+                   "title": null, "url": null}),
+            &["body", "blob"],
+        ),
+        (
+            "an admin's checkpoint of the wrong size",
+            "admin",
+            "checkpoint.add",
+            json!({"note": "x", "root": "00".repeat(32), "size": 5}),
+            &["checkpoint"],
+        ),
+    ];
+    for (what, key, kind, body, expected) in cases {
+        w.restore(&pristine);
+        let signer = Signer::load(&w.path(key)).unwrap();
+        let payload = json!({"body": body, "kind": kind, "log": "test.example/idlib",
+                             "prev": hash_of(17), "seq": 18,
+                             "signer": signer.fingerprint().to_string(),
+                             "time": "2026-11-25T10:00:00Z", "v": 1});
+        let bytes = claimtrail::canonical::to_canonical(&payload).unwrap();
+        let sig = signer.sign(&bytes).unwrap();
+        let hash = claimtrail::entry::entry_hash(&bytes, &sig);
+        w.sql(&format!(
+            "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (18, '{kind}', x'{}', x'{}', x'{}')",
+            hex(&bytes),
+            hex(&sig),
+            hash.to_hex()
+        ));
+        let ours = w.run(None, &["--json", "verify"]);
+        let theirs = independent(&w.db, &["--json"]);
+        assert_eq!((ours.code, theirs.code), (1, 1), "{what}");
+        let at_18 = |json: &str| -> BTreeSet<String> {
+            named(json)
+                .into_iter()
+                .filter(|(seq, _)| *seq == Some(18))
+                .map(|(_, check)| check)
+                .collect()
+        };
+        let expected: BTreeSet<String> = expected.iter().map(|c| c.to_string()).collect();
+        assert_eq!(at_18(&ours.stdout), expected, "{what}: {}", ours.stdout);
+        assert_eq!(
+            named(&theirs.stdout),
+            named(&ours.stdout),
+            "{what}: {}",
+            theirs.stdout
+        );
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -2,8 +2,10 @@
 //! checks (Python's standard library, and OpenSSH's `ssh-keygen -Y verify`
 //! for the signatures), run beside `claimtrail verify` on the same logs:
 //! they must agree on good logs (down to the Merkle root) and on tampered
-//! ones (which entry, which check). It caught a real difference once:
-//! claimtrail judged kept checkpoints by the stored tree.
+//! ones (which entry, which check). It caught real differences in
+//! claimtrail: kept checkpoints judged by the stored tree, duplicate source
+//! texts judged by the `sources` table, publication dates RFC 3339 does not
+//! write.
 
 use crate::common::*;
 use claimtrail::keys::Signer;

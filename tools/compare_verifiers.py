@@ -11,7 +11,8 @@ and a revocation), then runs random cases on copies of it, half of each:
   the tail cut;
 - signed entries: a body taken from the log and mutated (a member's value
   changed to another of its type or to anything at all, removed, or one
-  added), signed with one of the log's own keys by `ssh-keygen -Y sign`,
+  added), signed with one of the log's own keys or a key it never enrolled
+  by `ssh-keygen -Y sign`,
   and appended, or inserted with every later entry re-chained and re-signed
   by its own signer.
 
@@ -46,7 +47,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INDEPENDENT = os.path.join(HERE, "independent_verify.py")
-KEYS = ("admin", "analyst", "auditor", "admin2")
+KEYS = ("admin", "analyst", "auditor", "admin2", "intruder")  # the last never enrolled
 
 
 def string(b):
@@ -76,9 +77,10 @@ class Workspace:
 
     def build(self):
         subprocess.run([self.ct, "demo", "--dir", self.dir], check=True, capture_output=True)
+        for name in ("admin2", "intruder"):
+            subprocess.run([self.ct, "key", "new", os.path.join(self.dir, name),
+                            "--no-passphrase", "--comment", name], check=True, capture_output=True)
         a2 = os.path.join(self.dir, "admin2")
-        subprocess.run([self.ct, "key", "new", a2, "--no-passphrase", "--comment", "admin2"],
-                       check=True, capture_output=True)
         self.run("admin", "key", "add", a2 + ".pub", "--role", "admin", "--name", "Second admin")
         s2 = self.run("analyst", "source", "add", "-", "--kind", "tweet",
                       stdin="Seven civilians were killed, the White Helmets said.")

@@ -3,43 +3,44 @@
 
 A second implementation of the checks in docs/FORMAT.md, written from that
 document alone, for an auditor who will not take claimtrail's word for its
-own log. It needs Python 3 (standard library only) and, for the Ed25519
-signatures, OpenSSH's `ssh-keygen -Y verify`: the signatures are checked by
-OpenSSH's code, the rest by this file, and nothing by claimtrail's.
+own log. It needs Python 3 (standard library only) and, for the entries'
+signatures, OpenSSH's `ssh-keygen -Y verify`: the SSHSIG signatures are
+checked by OpenSSH's code, the rest by this file, and nothing by
+claimtrail's.
 
     python3 tools/independent_verify.py LOG.db [--checkpoint FILE ...]
                                                [--no-signatures] [--json]
+    python3 tools/independent_verify.py --self-test
 
 Exit 0: no problems; 1: problems (each printed as "entry SEQ (KIND ID):
 CHECK: detail"); 2: the file could not be read as a claimtrail log.
 
 What it checks (FORMAT §7.2): sequence, canonical (RFC 8785), header, chain,
 hash, signature (the 180-byte SSHSIG layout, the key binding, strict S, no
-small-order A or R, then OpenSSH), authorization (§4), the body rules that
-bind entries to each other (references and their hashes, duplicates,
-redactions, retractions, supersession, the last admin), blob (§5), quote
-(§3.6), checkpoint entries (size, root, the note's text) and kept checkpoint
-files (truncated or forked), and the Merkle root (§9.1).
+small-order A or R, then OpenSSH), authorization (§4), every body rule of
+§3 in FORMAT's order (the body's members and their types, names, reasons,
+the origin, dates, references and their hashes, duplicates, redactions,
+retractions, supersession, the last admin), blob (§5), quote (§3.6),
+checkpoint entries (size, root, the note's text and its Ed25519 signature
+by the entry's signer), kept checkpoint files (foreign, unsigned,
+truncated or forked, §9.6, cosignatures included), and the Merkle root
+(§9.1).
 
-What it does not check, and why:
-- the projection tables (§6.3): they are claimtrail's derived copies of the
-  entries; this script reads only `entries` and `blobs`, so an edited
-  projection misleads claimtrail's lists, never this script;
-- the Ed25519 signature lines of checkpoint notes (type 0x01 and
-  cosignatures): the standard library has no Ed25519 and OpenSSH cannot
-  check a bare signature. A checkpoint.add entry's own SSHSIG is checked;
-- corner cases of RFC 3339 in a source's `published` date that no
-  honest signer writes (a leap second, years beyond 9999): it applies the
-  grammar of RFC 3339 §5.6 and Python's calendar.
-Every body rule of FORMAT §3 is checked, in FORMAT's order, from the body's
-members and their types (an entry whose body does not parse is checked no
-further, by claimtrail and by this script) to non-empty names and reasons,
-the origin's characters and the dates: an entry that breaks one is invalid
-and changes no state, so leaving one out would change the verdicts on the
-entries after it.
-Where OpenSSH's Ed25519 and claimtrail's strict rule could differ (edge
-cases no honest signer produces), this script applies the strict parts it
-can check by itself before calling OpenSSH.
+The signature lines of checkpoint notes are bare Ed25519 signatures, which
+OpenSSH cannot check, so this file has the curve's arithmetic as RFC 8032
+§5.1 states it (slow and plain: a log has few checkpoints); `--self-test`
+checks it on two real signed notes, and that it refuses them changed.
+
+What it does not check, and why: the projection tables (§6.3). They are
+claimtrail's derived copies of the entries; this script reads only
+`entries` and `blobs`, so an edited projection misleads claimtrail's lists,
+never this script.
+
+Every rule that decides whether an entry is valid is checked: an invalid
+entry changes no state, so leaving a rule out would change the verdicts on
+the entries after it. Where OpenSSH's Ed25519 and claimtrail's strict rule
+could differ (edge cases no honest signer produces), this script applies
+the strict parts it can check by itself before calling OpenSSH.
 """
 
 import argparse
@@ -433,17 +434,193 @@ def tree_root(leaves):
     return hashlib.sha256(b"\x01" + tree_root(leaves[:k]) + tree_root(leaves[k:])).digest()
 
 
+# --- Ed25519 (RFC 8032 §5.1), for the signature lines of checkpoint notes ------
+# OpenSSH checks every entry's SSHSIG, but it cannot check a bare Ed25519
+# signature, which is what a C2SP note carries; so this is the curve's
+# arithmetic as RFC 8032 §5.1 states it, in extended coordinates
+# (x, y, z, t) with x·y = t/z, slow and plain. Known answers: --self-test.
+
+def ed_add(p1, p2):
+    """RFC 8032 §5.1.4: the sum of two points (the formula is complete)."""
+    x1, y1, z1, t1 = p1
+    x2, y2, z2, t2 = p2
+    a, b = (y1 - x1) * (y2 - x2) % P, (y1 + x1) * (y2 + x2) % P
+    c, d = 2 * D * t1 * t2 % P, 2 * z1 * z2 % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return e * f % P, g * h % P, f * g % P, e * h % P
+
+
+def ed_mul(n, point):
+    result = (0, 1, 1, 0)  # the neutral element
+    while n:
+        if n & 1:
+            result = ed_add(result, point)
+        point = ed_add(point, point)
+        n >>= 1
+    return result
+
+
+def ed_decode(enc):
+    """RFC 8032 §5.1.3: the point a 32-byte encoding names, or None."""
+    y = int.from_bytes(enc, "little") & ((1 << 255) - 1)
+    sign = enc[31] >> 7
+    if y >= P:
+        return None
+    u, v = (y * y - 1) % P, (D * y * y + 1) % P
+    x = u * pow(v, 3, P) * pow(u * pow(v, 7, P), (P - 5) // 8, P) % P
+    if v * x * x % P == (-u) % P:
+        x = x * pow(2, (P - 1) // 4, P) % P
+    if v * x * x % P != u:
+        return None
+    if x == 0 and sign:
+        return None
+    if x & 1 != sign:
+        x = P - x
+    return x, y, 1, x * y % P
+
+
+def ed_encode(point):
+    x, y, z, _ = point
+    zi = pow(z, P - 2, P)
+    x, y = x * zi % P, y * zi % P
+    return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
+ED_B = ed_decode((4 * pow(5, P - 2, P) % P).to_bytes(32, "little"))  # the base point, x even
+
+
+def ed25519_verify(a, msg, sig):
+    """The strict rule of FORMAT §2.3: S < L; A and R canonical, on the
+    curve and not of small order; and [S]B = R + [k]A, with R compared as
+    encoded bytes (so a non-canonical R fails)."""
+    if len(sig) != 64 or int.from_bytes(sig[32:], "little") >= L:
+        return False
+    r_enc, s = sig[:32], int.from_bytes(sig[32:], "little")
+    point_a = ed_decode(a)
+    if point_a is None or ed_decode(r_enc) is None:
+        return False
+    if not canonical_not_small(a) or not canonical_not_small(r_enc):
+        return False
+    k = int.from_bytes(hashlib.sha512(r_enc + a + msg).digest(), "little") % L
+    x, y, z, t = ed_mul(k, point_a)
+    return ed_encode(ed_add(ed_mul(s, ED_B), ((-x) % P, y, z, (-t) % P))) == r_enc
+
+
+# --- C2SP signed notes and checkpoints (FORMAT §9.2-9.3) ----------------------
+
+NOTE_NAME = re.compile(r"[^\s+\x00-\x1f\x7f]+\Z")
+
+
+def signed_note(note):
+    """(text, [(name, key ID, signature bytes)]) of a C2SP signed note,
+    parsed as FORMAT §9.3 says; ValueError when it is not one."""
+    if not isinstance(note, str) or len(note.encode()) > 1 << 20:
+        raise ValueError("not a signed note of at most 1 MiB")
+    if any(unicodedata.category(c) == "Cc" and c != "\n" for c in note):
+        raise ValueError("a control character other than a newline")
+    cut = note.rfind("\n\n")
+    if cut < 0:
+        raise ValueError("no blank line before the signatures")
+    text, block = note[:cut + 1], note[cut + 2:]
+    if not block.endswith("\n"):
+        raise ValueError("a signature line does not end in a newline")
+    lines = block[:-1].split("\n")
+    if not 1 <= len(lines) <= 100:
+        raise ValueError("not 1 to 100 signature lines")
+    signatures = []
+    for line in lines:
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != "\u2014" or not NOTE_NAME.match(parts[1]) or any(
+                c in WHITE_SPACE for c in parts[1]):
+            raise ValueError("a signature line is not `\u2014 NAME BASE64`")
+        try:
+            raw = base64.b64decode(parts[2], validate=True)
+        except ValueError:
+            raise ValueError("a signature line's base64 is malformed")
+        if base64.b64encode(raw).decode() != parts[2] or len(raw) < 5:
+            raise ValueError("a signature line's base64 is not canonical, or under 5 bytes")
+        signatures.append((parts[1], raw[:4], raw[4:]))
+    return text, signatures
+
+
+def note_key_id(name, key_type, key):
+    """FORMAT §9.3: the first 4 bytes of SHA-256(name || "\n" || type || key)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + key).digest()[:4]
+
+
+def note_signed_by(note, name, a):
+    """None when the note carries a valid Ed25519 signature line of key `a`
+    under `name`, and every line of that key verifies (FORMAT §9.3
+    "Acceptance"); else why not."""
+    text, signatures = signed_note(note)
+    key_id = note_key_id(name, 0x01, a)
+    mine = [sig for n, kid, sig in signatures if n == name and kid == key_id]
+    if not mine:
+        return "no signature line of the entry's signer under the origin"
+    if not all(ed25519_verify(a, text.encode(), sig) for sig in mine):
+        return "a signature line of the entry's signer does not verify"
+    return None
+
+
 def checkpoint_text(note):
-    """(origin, size, root) of a signed note's checkpoint text (§9.2-9.3)."""
-    if not isinstance(note, str) or "\n\n" not in note:
-        raise ValueError("not a signed note")
-    lines = note[:note.rindex("\n\n")].split("\n")
-    if len(lines) < 3 or not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
+    """(origin, size, root) of a signed note's checkpoint text (§9.2)."""
+    text, _ = signed_note(note)
+    lines = text[:-1].split("\n")
+    if len(lines) < 3 or not lines[0] or not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
         raise ValueError("its text is not a checkpoint")
-    root = base64.b64decode(lines[2], validate=True)
-    if len(root) != 32:
-        raise ValueError("its root is not 32 bytes")
+    if "" in lines[3:]:
+        raise ValueError("an empty extension line")
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+    except ValueError:
+        raise ValueError("its root is not base64")
+    if len(root) != 32 or base64.b64encode(root).decode() != lines[2]:
+        raise ValueError("its root is not the canonical base64 of 32 bytes")
     return lines[0], int(lines[1]), root
+
+
+# Known answers for --self-test: real signed notes and their verifier keys
+# (C2SP signed-note verifier key: name + hex key ID + base64(0x01 || key)).
+NOTE_VECTORS = [
+    # golang.org/x/mod, sumdb/note/note_test.go
+    ("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+     "If you think cryptography is the answer to your problem,\n"
+     "then you don't know what your problem is.\n\n"
+     "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotp"
+     "RZb6KE6RyyBwJnAM=\n"),
+    # transparency-dev/tessera, testdata/log/checkpoint (size 15)
+    ("example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx",
+     "example.com/log/testdata\n15\nrKbDipCvhuX1GZ7g5BBe8sA6BbJ7ja/1nk427v383cs=\n\n"
+     "\u2014 example.com/log/testdata M9e0luh4jTG+UMBqOUo9/q+yAEvx1ilBEniMvjf1zfcBOhg+CKubMt53MvIt/"
+     "uEWP6zdkdIQzd/fmwlM/dlPWF74ewI=\n"),
+]
+
+
+def self_test():
+    """Checks the note verification above on NOTE_VECTORS, and that it
+    refuses each of them changed: a flipped bit in the text, in R, in S, or
+    S + L (the same signature with a non-canonical S). Returns the failures."""
+    failures = []
+    for vkey, note in NOTE_VECTORS:
+        name, key_id, key = vkey.split("+", 2)
+        raw = base64.b64decode(key)
+        a = raw[1:]
+        if note_key_id(name, raw[0], a).hex() != key_id:
+            failures.append(f"{name}: key ID")
+        if note_signed_by(note, name, a) is not None:
+            failures.append(f"{name}: the signature does not verify")
+        text, [(_, _, sig)] = signed_note(note)
+        r, s_int = sig[:32], int.from_bytes(sig[32:], "little")
+        changed = {
+            "text": (text.replace("\n", " \n", 1), sig),
+            "R": (text, bytes([r[0] ^ 1]) + r[1:] + sig[32:]),
+            "S": (text, r + (s_int ^ 1).to_bytes(32, "little")),
+            "S + L": (text, r + (s_int + L).to_bytes(32, "little")),
+        }
+        for what, (t, bad) in changed.items():
+            if ed25519_verify(a, t.encode(), bad):
+                failures.append(f"{name}: accepted with {what} changed")
+    return failures
 
 
 # --- the log -----------------------------------------------------------------
@@ -756,6 +933,12 @@ class Log:
                 raise Rejected("checkpoint", f"note: {e}")
             if (origin, size, note_root) != (p["log"], seq, root):
                 raise Rejected("checkpoint", "the note's text is not this log's checkpoint")
+            signer = self.keys.get(p["signer"])  # enrolled, revoked or not
+            if signer is None:
+                raise Rejected("checkpoint", "the signer is not enrolled")
+            why = note_signed_by(b["note"], p["log"], signer["a"])
+            if why:
+                raise Rejected("checkpoint", f"note: {why}")
 
     def blob(self, seq, item, b):
         """The stored text of a source.add (FORMAT §5); its absence is settled at the end."""
@@ -792,10 +975,12 @@ class Log:
         """The effects of a valid entry (FORMAT §7.2 step 16)."""
         kind, b = p["kind"], p["body"]
         if kind == "log.init":
-            self.keys[p["signer"]] = {"a": key_from_text(b["key"]), "role": "admin", "revoked": None}
+            self.keys[p["signer"]] = {"a": key_from_text(b["key"]), "role": "admin",
+                                      "revoked": None, "seq": seq, "name": b["name"]}
         elif kind == "key.add":
             a = key_from_text(b["key"])
-            self.keys[fingerprint(a)] = {"a": a, "role": b["role"], "revoked": None}
+            self.keys[fingerprint(a)] = {"a": a, "role": b["role"], "revoked": None,
+                                         "seq": seq, "name": b["name"]}
         elif kind == "key.revoke":
             self.keys[b["fingerprint"]]["revoked"] = seq
         elif kind == "source.add":
@@ -812,13 +997,54 @@ class Log:
             self.retracted[b["claim"]["id"]] = seq
 
 
+def principal(name):
+    """FORMAT §8: the enrolled name as an allowed-signers principal."""
+    return re.sub(r"[^A-Za-z0-9._@-]", "_", name) or "_"
+
+
+def kept_signed(log, note, size):
+    """Whether a kept checkpoint is signed as FORMAT §9.6 step 2 asks: by a
+    key live at that size, an admin's type 0x01 line under the origin or an
+    auditor's cosignature (type 0x04, §9.5) under its principal; every line
+    of such a key must verify, and at least one must."""
+    text, signatures = signed_note(note)
+    expected = {}  # (name, key ID) -> (type, key)
+    for key in log.keys.values():
+        if not (key["seq"] < max(size, 1) and (key["revoked"] is None or key["revoked"] >= size)):
+            continue
+        if key["role"] == "admin":
+            expected[(log.origin, note_key_id(log.origin, 0x01, key["a"]))] = (0x01, key["a"])
+        elif key["role"] == "auditor":
+            name = principal(key["name"])
+            expected[(name, note_key_id(name, 0x04, key["a"]))] = (0x04, key["a"])
+    verified = 0
+    for name, key_id, payload in signatures:
+        if (name, key_id) not in expected:
+            continue  # a line of a key it does not know: ignored (§9.3)
+        key_type, a = expected[(name, key_id)]
+        if key_type == 0x01:
+            ok = len(payload) == 64 and ed25519_verify(a, text.encode(), payload)
+        else:
+            stamp = int.from_bytes(payload[:8], "big")
+            message = f"cosignature/v1\ntime {stamp}\n{text}".encode()
+            ok = (len(payload) == 72 and stamp <= 2**63 - 1
+                  and ed25519_verify(a, message, payload[8:]))
+        if not ok:
+            return False
+        verified += 1
+    return verified > 0
+
+
 def kept(log, path):
-    """A kept checkpoint file against the log's tree (FORMAT §9.6, unsigned)."""
+    """A kept checkpoint file against the log's tree (FORMAT §9.6)."""
     with open(path, encoding="utf-8") as f:
-        origin, size, root = checkpoint_text(f.read())
+        note = f.read()
+    origin, size, root = checkpoint_text(note)
     n = len(log.leaves)
     if origin != log.origin:
         return "foreign", f"of log {origin}"
+    if not kept_signed(log, note, size):
+        return "unsigned", "no key of the log that was live at that size signed it"
     if size > n:
         return "truncated", f"entries {n}..{size - 1} were removed"
     if tree_root(log.leaves[:size]) != root:
@@ -828,13 +1054,24 @@ def kept(log, path):
 
 def main():
     ap = argparse.ArgumentParser(description="Check a claimtrail log without claimtrail (docs/FORMAT.md).")
-    ap.add_argument("db")
+    ap.add_argument("db", nargs="?")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the Ed25519 and signed-note code on known answers, and exit")
     ap.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
-                    help="a checkpoint kept outside the log (its signatures are not checked)")
+                    help="a checkpoint kept outside the log")
     ap.add_argument("--no-signatures", action="store_true",
                     help="skip the ssh-keygen call per entry (every other signature check stays)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.self_test:
+        failures = self_test()
+        for f in failures:
+            print(f"self-test: {f}")
+        print(f"self-test: {len(NOTE_VECTORS)} signed notes, "
+              + ("FAILED" if failures else "each verified, and refused when changed"))
+        return 1 if failures else 0
+    if args.db is None:
+        ap.error("the log's file is required")
     try:
         if not os.path.isfile(args.db):
             raise sqlite3.Error(f"no such file: {args.db}")

@@ -556,20 +556,7 @@ fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
     ];
     for (what, key, kind, body, expected) in cases {
         w.restore(&pristine);
-        let signer = Signer::load(&w.path(key)).unwrap();
-        let payload = json!({"body": body, "kind": kind, "log": "test.example/idlib",
-                             "prev": hash_of(17), "seq": 18,
-                             "signer": signer.fingerprint().to_string(),
-                             "time": "2026-11-25T10:00:00Z", "v": 1});
-        let bytes = claimtrail::canonical::to_canonical(&payload).unwrap();
-        let sig = signer.sign(&bytes).unwrap();
-        let hash = claimtrail::entry::entry_hash(&bytes, &sig);
-        w.sql(&format!(
-            "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (18, '{kind}', x'{}', x'{}', x'{}')",
-            hex(&bytes),
-            hex(&sig),
-            hash.to_hex()
-        ));
+        sign_in(&w, key, 18, kind, body);
         let ours = w.run(None, &["--json", "verify"]);
         let theirs = independent(&w.db, &["--json"]);
         assert_eq!((ours.code, theirs.code), (1, 1), "{what}");
@@ -591,6 +578,126 @@ fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
     }
 }
 
+/// Puts an entry of `kind` with `body` at `seq` of `w`'s log (in place of
+/// the row there, if any), chained to the row before it and validly signed
+/// by `key`: what a key holder with write access to the file could do.
+fn sign_in(w: &Work, key: &str, seq: i64, kind: &str, body: serde_json::Value) {
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let prev: Vec<u8> = c
+        .query_row("SELECT hash FROM entries WHERE seq = ?", [seq - 1], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let signer = Signer::load(&w.path(key)).unwrap();
+    let payload = serde_json::json!({"body": body, "kind": kind, "log": "test.example/idlib",
+        "prev": hex(&prev), "seq": seq, "signer": signer.fingerprint().to_string(),
+        "time": "2026-11-25T10:00:00Z", "v": 1});
+    let bytes = claimtrail::canonical::to_canonical(&payload).unwrap();
+    let sig = signer.sign(&bytes).unwrap();
+    let hash = claimtrail::entry::entry_hash(&bytes, &sig);
+    c.execute("DELETE FROM entries WHERE seq = ?", [seq])
+        .unwrap();
+    c.execute(
+        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
+        rusqlite::params![seq, kind, bytes, sig, &hash.0[..]],
+    )
+    .unwrap();
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `note` with one base64 character of its last signature line changed,
+/// inside the signature (past the 4-byte key ID): the line still parses.
+fn with_a_bad_signature(note: &str) -> String {
+    let line = note[..note.len() - 1].rfind('\n').unwrap() + 1;
+    let b64 = line + note[line..].rfind(' ').unwrap() + 1 + 20;
+    let new = if note.as_bytes()[b64] == b'A' {
+        'B'
+    } else {
+        'A'
+    };
+    format!("{}{new}{}", &note[..b64], &note[b64 + 1..])
+}
+
+/// The Ed25519 signature lines of checkpoint notes, which OpenSSH cannot
+/// check: the independent verifier has RFC 8032's arithmetic for them, and
+/// must agree with claimtrail on a stored note, on kept files and on an
+/// auditor's cosignature.
+#[test]
+fn both_verifiers_check_the_signatures_of_checkpoint_notes() {
+    let r = std::process::Command::new("python3")
+        .args([SCRIPT, "--self-test"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        "self-test: 2 signed notes, each verified, and refused when changed\n"
+    );
+    assert!(r.status.success());
+
+    let (w, cp) = full_log();
+    let pristine = w.db_bytes();
+    let note = std::fs::read_to_string(&cp).unwrap();
+    // An auditor's cosignature counts for both.
+    w.run(Some("auditor"), &["checkpoint", "cosign", &cp]).ok();
+    let cosigned = std::fs::read_to_string(&cp).unwrap();
+    assert!(cosigned.lines().count() == note.lines().count() + 1);
+    let theirs = independent(&w.db, &["--checkpoint", &cp]);
+    assert_eq!(theirs.code, 0, "{}", theirs.stdout);
+    assert!(w
+        .run(None, &["verify", "--checkpoint", &cp])
+        .ok()
+        .contains("consistent"));
+    // A kept file whose admin line, or whose auditor's line beside a good
+    // admin line, does not verify: `unsigned` (every line of a known key
+    // must verify).
+    let cases = [
+        ("the admin's line changed", with_a_bad_signature(&note)),
+        (
+            "the auditor's line changed",
+            with_a_bad_signature(&cosigned),
+        ),
+    ];
+    for (what, text) in cases {
+        std::fs::write(&cp, &text).unwrap();
+        let ours = w.run(None, &["verify", "--checkpoint", &cp]);
+        let theirs = independent(&w.db, &["--checkpoint", &cp]);
+        assert_eq!(
+            (ours.code, theirs.code),
+            (1, 1),
+            "{what}: {}",
+            theirs.stdout
+        );
+        assert!(
+            ours.stdout.contains(": unsigned"),
+            "{what}: {}",
+            ours.stdout
+        );
+        assert!(
+            theirs.stdout.contains(": unsigned: "),
+            "{what}: {}",
+            theirs.stdout
+        );
+    }
+
+    // The stored note of the last checkpoint.add (entry 17) with a bad
+    // signature line, the entry itself signed again by the admin.
+    w.restore(&pristine);
+    let payload: Vec<u8> = rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .query_row("SELECT payload FROM entries WHERE seq = 17", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut body = serde_json::from_slice::<serde_json::Value>(&payload).unwrap()["body"].take();
+    body["note"] = with_a_bad_signature(body["note"].as_str().unwrap()).into();
+    sign_in(&w, "admin", 17, "checkpoint.add", body);
+    let ours = w.run(None, &["--json", "verify"]);
+    let theirs = independent(&w.db, &["--json"]);
+    assert_eq!((ours.code, theirs.code), (1, 1), "{}", theirs.stdout);
+    let at_17 = BTreeSet::from([(Some(17), "checkpoint".to_string())]);
+    assert_eq!(named(&ours.stdout), at_17, "{}", ours.stdout);
+    assert_eq!(named(&theirs.stdout), at_17, "{}", theirs.stdout);
 }

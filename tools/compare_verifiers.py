@@ -4,11 +4,14 @@
 Builds a log with every kind of entry (the demo, then a second admin, a
 source given on standard input, a retraction with its replacement, an
 auditor's annotation, a superseding annotation, a redaction, a checkpoint
-and a revocation), then runs random cases on copies of it, half of each:
+and a revocation, and a checkpoint kept in a file, cosigned by the auditor),
+then runs random cases on copies of it, half of each, half of them with the
+kept checkpoint (`--checkpoint`):
 
 - damage: a bit flipped in a payload, a signature or an entry hash; a row
   deleted; two rows swapped; a kind column rewritten; a source text changed;
-  the tail cut;
+  the tail cut; sometimes also the kept checkpoint file, a character of it
+  changed;
 - signed entries: a body taken from the log and mutated (a member's value
   changed to another of its type or to anything at all, removed, or one
   added), signed with one of the log's own keys or a key it never enrolled
@@ -96,6 +99,10 @@ class Workspace:
         self.run("admin", "checkpoint")
         self.run("admin", "key", "revoke", self.fingerprint("admin2"), "--reason", "left")
         self.run("analyst", "annotate", "C4", "--verdict", "corroborated")
+        self.kept = os.path.join(self.dir, "kept.txt")  # a checkpoint kept outside, cosigned
+        self.run("admin", "checkpoint", "--out", self.kept)
+        self.run("auditor", "checkpoint", "cosign", self.kept)
+        self.run("analyst", "annotate", "C5", "--verdict", "unverified")
         c = sqlite3.connect(self.db)
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # so that copying the file copies the log
         c.close()
@@ -178,6 +185,17 @@ class Cases:
         c.commit()
         c.close()
         return what
+
+    def damaged_kept(self, path):
+        """A copy of the kept checkpoint with one character changed."""
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        i = self.rng.randrange(len(text) - 1)
+        c = self.rng.choice("AB0+/= \n\u2014x")
+        out = os.path.join(self.tmp, "kept-damaged.txt")
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(text[:i] + c + text[i + 1:])
+        return out
 
     # -- signed entries ---------------------------------------------------
 
@@ -305,10 +323,16 @@ def main():
             shutil.copy(ws.db, copy_db)
             signed = n % 2 == 1
             what = cases.signed(copy_db) if signed else cases.damage(copy_db)
-            ours = subprocess.run([ws.ct, "--db", copy_db, "--json", "verify"],
+            kept = ["--checkpoint", ws.kept] if rng.random() < 0.5 else []
+            if kept and not signed and rng.random() < 0.3:
+                kept = ["--checkpoint", cases.damaged_kept(ws.kept)]
+                what = f"the kept checkpoint damaged ({what})"
+            ours = subprocess.run([ws.ct, "--db", copy_db, "--json", "verify"] + kept,
                                   capture_output=True, text=True)
-            theirs = subprocess.run([sys.executable, INDEPENDENT, copy_db, "--json"],
+            theirs = subprocess.run([sys.executable, INDEPENDENT, copy_db, "--json"] + kept,
                                     capture_output=True, text=True)
+            if ours.returncode == theirs.returncode == 2:
+                continue  # both refuse the kept file (or the log) as unreadable
             try:
                 o, t = json.loads(ours.stdout), json.loads(theirs.stdout)
             except ValueError:

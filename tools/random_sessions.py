@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Random command-line sessions against claimtrail's one append path.
+
+Each session makes a log (an admin, an analyst and an auditor enrolled, and
+two keys the log does not know yet), then runs random commands through the
+binary, signed by random keys, with arguments that are often wrong: sources
+of random text (real article text, words, nothing), claims by quote or span,
+annotations with verdicts, grades and links, retractions, redactions, key
+enrolments and revocations, checkpoints, and ids, dates, kinds and reasons
+that do not exist or are blank. It checks the contract of every command:
+
+- exit 0 appends exactly one entry;
+- exit 2 leaves the entries exactly as they were, with one line on stderr
+  (`error: ...`, its hint on the same line) and no panic;
+- no other exit code;
+
+and, after each session, that `claimtrail verify` and
+tools/independent_verify.py both find no problem: whatever the append path
+accepts, both verifiers accept.
+
+    python3 tools/random_sessions.py [--claimtrail target/release/claimtrail]
+                                     [--sessions 25] [--steps 150] [--seed 1]
+
+Exit 0 when every command and session kept the contract, 1 otherwise (each
+breach printed). Run by hand; 25 sessions of 150 commands take about
+90 seconds on two cores.
+"""
+
+import argparse
+import collections
+import hashlib
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INDEPENDENT = os.path.join(HERE, "independent_verify.py")
+ARTICLE = os.path.join(HERE, "..", "fixtures", "idlib-2022-07-22.txt")
+WORDS = ["Seven civilians", "killed", "UNICEF", "children", "\u201cwe\u201d", "Idlib", "five", " ",
+         "", "\u00e9"]
+
+
+def entries(db):
+    """(count, a digest of every entry hash in order): what a refusal must not change."""
+    c = sqlite3.connect(db)
+    count = c.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+    digest = hashlib.sha256(b"".join(h for (h,) in c.execute(
+        "SELECT hash FROM entries ORDER BY seq"))).hexdigest()
+    c.close()
+    return count, digest
+
+
+class Session:
+    def __init__(self, claimtrail, rng, article):
+        self.ct, self.rng, self.article = claimtrail, rng, article
+        self.dir = tempfile.mkdtemp()
+        self.db = os.path.join(self.dir, "log.db")
+        self.n = {"S": 0, "C": 0, "A": 0}
+        self.texts = {}
+        self.breaches = []
+        for k in ("admin", "analyst", "auditor", "admin2", "intruder"):
+            subprocess.run([self.ct, "key", "new", self.key(k), "--no-passphrase",
+                            "--comment", k], check=True, capture_output=True)
+        for key, args in [("admin", ["init", "--origin", "t.example/random"]),
+                          ("admin", ["key", "add", self.key("analyst") + ".pub", "--role",
+                                     "analyst"]),
+                          ("admin", ["key", "add", self.key("auditor") + ".pub", "--role",
+                                     "auditor"])]:
+            if self.run(key, args).returncode != 0:
+                raise RuntimeError(f"claimtrail {' '.join(args)} failed")
+
+    def key(self, name):
+        return os.path.join(self.dir, name)
+
+    def run(self, key, args, stdin=None):
+        return subprocess.run([self.ct, "--db", self.db, "--key", self.key(key)] + args,
+                              input=stdin, capture_output=True, text=True)
+
+    def some_id(self, kind):
+        """Mostly an id that exists, sometimes one that does not or is misspelt."""
+        r, n = self.rng.random(), self.n[kind]
+        if r < 0.8 and n:
+            return f"{kind}{self.rng.randint(1, n)}"
+        if r < 0.9:
+            return f"{kind}{self.rng.randint(0, n + 1)}"
+        return self.rng.choice(["S1", "c1", "A01", "X", ""])
+
+    def command(self):
+        """A random command: (what it adds, its arguments, its standard input)."""
+        rng = self.rng
+        op = rng.choice(["source"] * 2 + ["claim"] * 3 + ["annotate"] * 3
+                        + ["retract", "redact", "keyadd", "revoke", "checkpoint"])
+        if op == "source":
+            text = rng.choice([self.article[rng.randint(0, 3000):],
+                               self.article[:rng.randint(0, 400)],
+                               " ".join(rng.choices(WORDS, k=rng.randint(0, 12))),
+                               "x" * rng.randint(0, 3)])
+            args = ["source", "add", "-", "--kind",
+                    rng.choice(["tweet", "article", "statement", "bogus"])]
+            if rng.random() < 0.3:
+                args += ["--published", rng.choice([
+                    "2022-07-22", "2022-07-22T09:30:00+03:00", "2062-01-01", "22/07/2022",
+                    "2022-07-22X09:30:00Z", "2022-07-22 09:30:00Z", "+2022-07-22"])]
+            if rng.random() < 0.3:
+                args += ["--title", rng.choice(["t", "", " "])]
+            if rng.random() < 0.3 and self.n["S"]:
+                args += ["--derived-from"] + [self.some_id("S") for _ in range(rng.randint(1, 2))]
+            return "S", args, text
+        if op == "claim":
+            source = self.some_id("S")
+            args = ["claim", "add", "--source", source,
+                    "--speaker", rng.choice(["White Helmets", "", " ", "UNICEF"]),
+                    "--provenance", rng.choice(["tweet", "statement", "interview"])]
+            text = self.texts.get(source, self.article)
+            if rng.random() < 0.7 and text:
+                i = rng.randrange(len(text))
+                args += ["--quote", text[i:i + rng.randint(0, 40)]]
+            else:
+                a = rng.randint(0, 60)
+                args += ["--span", f"{a}..{a + rng.randint(-2, 30)}"]
+            if rng.random() < 0.2:
+                args += ["--occurrence", str(rng.randint(0, 3))]
+            return "C", args, None
+        if op == "annotate":
+            args = ["annotate", self.some_id("C"), "--verdict",
+                    rng.choice(["confirmed", "false", "disputed", "unverified", "nope"])]
+            if rng.random() < 0.3:
+                args += ["--reliability", rng.choice(["A", "F", "G"])]
+            if rng.random() < 0.3:
+                args += ["--credibility", rng.choice(["1", "6", "7", "0"])]
+            for links in ("--corroborates", "--contradicts"):
+                if rng.random() < 0.3:
+                    args += [links] + [self.some_id("C") for _ in range(rng.randint(1, 3))]
+            if rng.random() < 0.3:
+                args += ["--supersedes", self.some_id("A")]
+            if rng.random() < 0.2:
+                args += ["--note", rng.choice(["n", "", "line\nline"])]
+            return "A", args, None
+        if op == "retract":
+            args = ["claim", "retract", self.some_id("C"), "--reason",
+                    rng.choice(["wrong", "", " "])]
+            if rng.random() < 0.5:
+                args += ["--replaced-by", self.some_id("C")]
+            return None, args, None
+        if op == "redact":
+            return None, ["source", "redact", self.some_id("S"), "--reason",
+                          rng.choice(["court order", ""])], None
+        if op == "keyadd":
+            return None, ["key", "add", self.key(rng.choice(["admin2", "intruder", "analyst"]))
+                          + ".pub", "--role", rng.choice(["admin", "analyst", "auditor"])], None
+        if op == "revoke":
+            return None, ["key", "revoke",
+                          self.key(rng.choice(["admin", "admin2", "analyst", "intruder"]))
+                          + ".pub", "--reason", rng.choice(["left", ""])], None
+        return None, ["checkpoint"], None
+
+    def step(self, refusals):
+        key = self.rng.choice(["admin"] + ["analyst"] * 5 + ["auditor", "admin2", "intruder"])
+        adds, args, stdin = self.command()
+        before = entries(self.db)
+        r = self.run(key, args, stdin)
+        after = entries(self.db)
+        what = f"{key}: claimtrail {' '.join(repr(a) if ' ' in a or not a else a for a in args)}"
+        if r.returncode == 0:
+            if after[0] != before[0] + 1:
+                self.breaches.append(f"{what}: exit 0 appended {after[0] - before[0]} entries")
+            out = r.stdout.strip()
+            if adds and out.startswith(adds):
+                self.n[adds] += 1
+                if adds == "S":
+                    self.texts[out] = stdin
+        elif r.returncode == 2:
+            refusals[r.stderr.split(":")[0] + ": " + r.stderr[7:50]] += 1
+            if after != before:
+                self.breaches.append(f"{what}: refused, but the entries changed")
+            if not r.stderr.startswith("error: ") or r.stderr.count("\n") != 1 \
+                    or "panicked" in r.stderr:
+                self.breaches.append(f"{what}: stderr is not one error line: {r.stderr!r}")
+        else:
+            self.breaches.append(f"{what}: exit {r.returncode}: {r.stderr[:300]}")
+
+    def verify(self):
+        ours = subprocess.run([self.ct, "--db", self.db, "verify"], capture_output=True, text=True)
+        theirs = subprocess.run([sys.executable, INDEPENDENT, self.db], capture_output=True,
+                                text=True)
+        if ours.returncode != 0:
+            self.breaches.append(f"claimtrail verify exits {ours.returncode}:\n{ours.stdout}")
+        if theirs.returncode != 0:
+            self.breaches.append(f"the independent verifier exits {theirs.returncode}:\n"
+                                 f"{theirs.stdout}{theirs.stderr}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claimtrail", default=os.path.join(HERE, "..", "target", "release",
+                                                         "claimtrail"))
+    ap.add_argument("--sessions", type=int, default=25)
+    ap.add_argument("--steps", type=int, default=150)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    with open(ARTICLE, encoding="utf-8") as f:
+        article = f.read()
+    breaches, appended, refusals = 0, 0, collections.Counter()
+    for n in range(args.sessions):
+        try:
+            s = Session(os.path.abspath(args.claimtrail), rng, article)
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+            print(f"error: could not start a session: {e}", file=sys.stderr)
+            return 2
+        for _ in range(args.steps):
+            s.step(refusals)
+        s.verify()
+        appended += entries(s.db)[0]
+        for b in s.breaches:
+            print(f"session {n}: {b}")
+        breaches += len(s.breaches)
+        shutil.rmtree(s.dir)
+    print(f"{args.sessions} sessions of {args.steps} commands (seed {args.seed}): "
+          f"{appended} entries appended and verified, "
+          f"{sum(refusals.values())} commands refused; {breaches} breaches")
+    return 1 if breaches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

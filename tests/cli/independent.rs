@@ -701,3 +701,32 @@ fn both_verifiers_check_the_signatures_of_checkpoint_notes() {
     assert_eq!(named(&ours.stdout), at_17, "{}", ours.stdout);
     assert_eq!(named(&theirs.stdout), at_17, "{}", theirs.stdout);
 }
+
+/// The two differential tools run by hand (README, "Checking a log without
+/// claimtrail") keep working: a few cases of each, on this build.
+#[test]
+fn the_comparison_tools_run() {
+    let tool = |name: &str, args: &[&str]| {
+        let out = std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tools/").to_string() + name)
+            .args(["--claimtrail", env!("CARGO_BIN_EXE_claimtrail")])
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(out)
+    };
+    let r = tool("compare_verifiers.py", &["--cases", "6", "--seed", "7"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout, "6 cases (seed 7): 0 differed\n");
+    let r = tool(
+        "random_sessions.py",
+        &["--sessions", "2", "--steps", "40", "--seed", "7"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with("2 sessions of 40 commands (seed 7): ")
+            && r.stdout.ends_with("; 0 breaches\n"),
+        "{}",
+        r.stdout
+    );
+}

@@ -13,7 +13,9 @@
 //! # How it runs (docs/PERFORMANCE.md has the figures)
 //!
 //! Rows stream from one read transaction in chunks of [`CHUNK`], so memory
-//! stays flat whatever the log's size. Each chunk goes through two stages:
+//! stays flat whatever the log's size, but for what the rules must remember
+//! of every valid entry: keys, redactions, retractions, and the text hash of
+//! each source (about 50 bytes a source). Each chunk goes through two stages:
 //!
 //! 1. in parallel on all cores (rayon), in groups of [`sigcheck::GROUP`]:
 //!    the entry hash, the payload's canonical form and parse, the SSHSIG

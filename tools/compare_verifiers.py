@@ -67,9 +67,22 @@ def canonical(value):
 
 
 class Workspace:
-    def __init__(self, claimtrail, tmp):
-        self.ct, self.dir = claimtrail, os.path.join(tmp, "log")
+    def __init__(self, claimtrail, tmp, log=None):
+        """The log to build in `tmp`, or an existing one: `log`, a directory
+        with the log (its one `.db` file) and the keys of KEYS, as
+        tools/random_sessions.py --keep leaves them (with `kept.txt`, a
+        kept checkpoint, when there is one)."""
+        self.ct = claimtrail
+        self.dir = log or os.path.join(tmp, "log")
         self.db = os.path.join(self.dir, "claimtrail.db")
+        self.kept = None
+        if log:
+            dbs = [f for f in os.listdir(log) if f.endswith(".db")]
+            if len(dbs) != 1:
+                raise RuntimeError(f"{log} does not hold one .db file")
+            self.db = os.path.join(log, dbs[0])
+            if os.path.exists(os.path.join(log, "kept.txt")):
+                self.kept = os.path.join(log, "kept.txt")
 
     def run(self, key, *args, stdin=None):
         cmd = [self.ct, "--db", self.db] + (["--key", os.path.join(self.dir, key)] if key else [])
@@ -309,21 +322,30 @@ def main():
                                                          "claimtrail"))
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--log", metavar="DIR",
+                    help="start from this log instead of building one (random_sessions.py --keep)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Workspace(os.path.abspath(args.claimtrail), tmp)
         try:
-            ws.build()
-        except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
-            print(f"error: could not build the log: {e}", file=sys.stderr)
+            ws = Workspace(os.path.abspath(args.claimtrail), tmp, args.log)
+            if args.log:
+                c = sqlite3.connect(ws.db)
+                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                c.close()
+            else:
+                ws.build()
+            cases = Cases(ws, tmp, rng)
+        except (OSError, RuntimeError, sqlite3.Error, subprocess.CalledProcessError) as e:
+            print(f"error: could not build or read the log (and its keys {', '.join(KEYS)}): "
+                  f"{e}", file=sys.stderr)
             return 2
-        cases, copy_db, differ = Cases(ws, tmp, rng), os.path.join(tmp, "case.db"), 0
+        copy_db, differ = os.path.join(tmp, "case.db"), 0
         for n in range(args.cases):
             shutil.copy(ws.db, copy_db)
             signed = n % 2 == 1
             what = cases.signed(copy_db) if signed else cases.damage(copy_db)
-            kept = ["--checkpoint", ws.kept] if rng.random() < 0.5 else []
+            kept = ["--checkpoint", ws.kept] if ws.kept and rng.random() < 0.5 else []
             if kept and not signed and rng.random() < 0.3:
                 kept = ["--checkpoint", cases.damaged_kept(ws.kept)]
                 what = f"the kept checkpoint damaged ({what})"

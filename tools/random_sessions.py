@@ -242,6 +242,18 @@ class Session:
         else:
             self.breaches.append(f"{what}: exit {r.returncode}: {r.stderr[:300]}")
 
+    def keep(self, where):
+        """The session's directory copied to `where`, with a checkpoint kept
+        in `kept.txt` (and cosigned) when the admin and auditor still may."""
+        shutil.copytree(self.dir, where)
+        kept = os.path.join(where, "kept.txt")
+        for key, args in [("admin", ["checkpoint", "--out", kept]),
+                          ("auditor", ["checkpoint", "cosign", kept])]:
+            r = subprocess.run([self.ct, "--db", os.path.join(where, "log.db"), "--key",
+                                os.path.join(where, key)] + args, capture_output=True, text=True)
+            if r.returncode != 0:
+                break
+
     def verify(self):
         ours = subprocess.run([self.ct, "--db", self.db, "verify"], capture_output=True, text=True)
         theirs = subprocess.run([sys.executable, INDEPENDENT, self.db], capture_output=True,
@@ -289,6 +301,9 @@ def main():
     ap.add_argument("--sessions", type=int, default=25)
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", metavar="DIR",
+                    help="keep the last session's log and keys in DIR (new), with a kept "
+                         "checkpoint when the log verifies; compare_verifiers.py --log DIR")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     with open(ARTICLE, encoding="utf-8") as f:
@@ -307,6 +322,8 @@ def main():
         for b in s.breaches:
             print(f"session {n}: {b}")
         breaches += len(s.breaches)
+        if args.keep and n == args.sessions - 1:
+            s.keep(args.keep)
         shutil.rmtree(s.dir)
     print(f"{args.sessions} sessions of {args.steps} commands (seed {args.seed}): "
           f"{appended} entries appended and verified, "

@@ -81,28 +81,39 @@ enum Published {
 /// Reads a publication date: `YYYY-MM-DD` or an RFC 3339 date-time (any
 /// offset).
 fn published(s: &str) -> Result<Published, String> {
-    let date = format_description!("[year]-[month]-[day]");
-    // `[year]` also reads a signed year (`+2022-07-22`, `-0001-01-01`);
-    // FORMAT §3.4 says `YYYY-MM-DD`, four digits.
-    let four_digits = s
-        .as_bytes()
-        .get(..4)
-        .is_some_and(|y| y.iter().all(u8::is_ascii_digit));
-    if let Some(d) = Date::parse(s, date).ok().filter(|_| four_digits) {
+    if let Some(d) = day(s) {
         return Ok(Published::Day(d));
     }
-    // The `time` crate reads any character between the date and the time;
-    // RFC 3339 §5.6 has `T`, and its note allows `t` and a space.
-    let separator = s.as_bytes().get(10).is_some_and(|b| b"Tt ".contains(b));
-    OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .filter(|_| four_digits && separator)
+    date_time(s)
         .map(Published::Instant)
         .ok_or_else(|| {
             format!(
                 "`{s}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"
             )
         })
+}
+
+/// A `YYYY-MM-DD` day. The `time` crate's `[year]` also reads a signed year
+/// (`+2022-07-22`, `-0001-01-01`), which RFC 3339 does not write.
+fn day(s: &str) -> Option<Date> {
+    let date = format_description!("[year]-[month]-[day]");
+    Date::parse(s, date).ok().filter(|_| four_digit_year(s))
+}
+
+fn four_digit_year(s: &str) -> bool {
+    s.as_bytes()
+        .get(..4)
+        .is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+}
+
+/// An RFC 3339 date-time in any offset. The `time` crate reads any
+/// character between the date and the time; RFC 3339 §5.6 has `T`, and its
+/// note allows `t` and a space.
+fn date_time(s: &str) -> Option<OffsetDateTime> {
+    let separator = s.as_bytes().get(10).is_some_and(|b| b"Tt ".contains(b));
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .filter(|_| four_digit_year(s) && separator)
 }
 
 /// Checks a publication date as a source states it: `YYYY-MM-DD` or an
@@ -159,11 +170,10 @@ fn period_end_at(s: &str, end_of_day: bool, now: OffsetDateTime) -> Result<Strin
             "`{s}` is not a date or time: use YYYY-MM-DD (2026-11-30, the whole day in UTC), today, yesterday, RFC 3339 (2026-11-30T09:30:00+03:00), or a number of days or hours ago (7d, 36h)"
         )
     };
-    let date = format_description!("[year]-[month]-[day]");
     let day = match s {
         "today" => Some(now.date()),
         "yesterday" => now.date().previous_day(),
-        _ => Date::parse(s, date).ok(),
+        _ => day(s),
     };
     if let Some(d) = day {
         let t = if end_of_day {
@@ -192,9 +202,9 @@ fn period_end_at(s: &str, end_of_day: bool, now: OffsetDateTime) -> Result<Strin
         }
         return Err(bad());
     }
-    match OffsetDateTime::parse(s, &Rfc3339) {
-        Ok(t) => Ok(format_utc(t.replace_nanosecond(0).unwrap_or(t))),
-        Err(_) => Err(bad()),
+    match date_time(s) {
+        Some(t) => Ok(format_utc(t.replace_nanosecond(0).unwrap_or(t))),
+        None => Err(bad()),
     }
 }
 
@@ -216,7 +226,14 @@ mod tests {
             period_end("2026-11-30T09:30:00.75+03:00", false).unwrap(),
             "2026-11-30T06:30:00Z"
         );
-        for bad in ["2026-11-31", "last week", "2026-11-30 09:30", ""] {
+        for bad in [
+            "2026-11-31",
+            "last week",
+            "2026-11-30 09:30",
+            "",
+            "+2026-11-30",
+            "2026-11-30X09:30:00Z",
+        ] {
             assert!(period_end(bad, false).is_err(), "{bad}");
         }
     }

@@ -858,6 +858,12 @@ fn lists_of_what_was_recorded_in_a_period() {
         .error("--since: `last week` is not a date or time: use YYYY-MM-DD");
     w.run(None, &["list", "annotations", "--until", "2w"])
         .error("a number of days or hours ago (7d, 36h)");
+    // RFC 3339 as it is written: `T` between date and time, a four-digit year.
+    w.run(
+        None,
+        &["list", "annotations", "--since", "2026-11-30X09:30:00Z"],
+    )
+    .error("--since: `2026-11-30X09:30:00Z` is not a date or time");
     w.run(
         None,
         &[

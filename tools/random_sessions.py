@@ -22,8 +22,10 @@ summary says; exit 2 changes nothing and names line 1, unless the key is
 what is wrong);
 
 and, after each session, that `claimtrail verify` and
-tools/independent_verify.py both find no problem: whatever the append path
-accepts, both verifiers accept.
+tools/independent_verify.py both find no problem (whatever the append path
+accepts, both verifiers accept), and that bundles of a random source, claim
+and annotation, written by `export`, pass `verify-bundle`, with the log's
+verifier keys and without.
 
     python3 tools/random_sessions.py [--claimtrail target/release/claimtrail]
                                      [--sessions 25] [--steps 150] [--seed 1]
@@ -69,6 +71,7 @@ class Session:
         self.db = os.path.join(self.dir, "log.db")
         self.n = {"S": 0, "C": 0, "A": 0}
         self.careful = False
+        self.bundles_verified = 0
         self.texts = {}
         self.breaches = []
         for k in ("admin", "analyst", "auditor", "admin2", "intruder"):
@@ -254,7 +257,36 @@ class Session:
             if r.returncode != 0:
                 break
 
+    def bundles(self):
+        """Bundles of a few random items: `export` writes them and `verify-bundle`
+        accepts them, with and without the log's verifier keys."""
+        vkeys = subprocess.run([self.ct, "--db", self.db, "key", "vkey"], capture_output=True,
+                               text=True).stdout.split()
+        for kind in ("S", "C", "A"):
+            if not self.n[kind]:
+                continue
+            item = f"{kind}{self.rng.randint(1, self.n[kind])}"
+            out = os.path.join(self.dir, f"{item}.bundle")
+            # The admin's key, for the checkpoint that export makes when
+            # none covers the item yet.
+            r = subprocess.run([self.ct, "--db", self.db, "--key", self.key("admin"), "export",
+                                item, "--out", out], capture_output=True, text=True)
+            if r.returncode == 2 and "revoked" in r.stderr:
+                continue  # a careless command revoked the admin, who may no longer checkpoint
+            if r.returncode != 0:
+                self.breaches.append(f"claimtrail export {item}: exit {r.returncode}: {r.stderr}")
+                continue
+            for vkey in ([], ["--vkey"] + vkeys if vkeys else []):
+                r = subprocess.run([self.ct, "verify-bundle", out] + vkey, capture_output=True,
+                                   text=True)
+                if r.returncode != 0:
+                    self.breaches.append(f"claimtrail verify-bundle of {item} {' '.join(vkey)}: "
+                                         f"exit {r.returncode}: {r.stdout[-600:]}{r.stderr}")
+                else:
+                    self.bundles_verified += 1
+
     def verify(self):
+        self.bundles()
         ours = subprocess.run([self.ct, "--db", self.db, "verify"], capture_output=True, text=True)
         theirs = subprocess.run([sys.executable, INDEPENDENT, self.db], capture_output=True,
                                 text=True)
@@ -308,7 +340,7 @@ def main():
     rng = random.Random(args.seed)
     with open(ARTICLE, encoding="utf-8") as f:
         article = f.read()
-    breaches, appended, refusals = 0, 0, collections.Counter()
+    breaches, appended, bundles, refusals = 0, 0, 0, collections.Counter()
     for n in range(args.sessions):
         try:
             s = Session(os.path.abspath(args.claimtrail), rng, article)
@@ -319,6 +351,7 @@ def main():
             s.step(refusals)
         s.verify()
         appended += entries(s.db)[0]
+        bundles += s.bundles_verified
         for b in s.breaches:
             print(f"session {n}: {b}")
         breaches += len(s.breaches)
@@ -327,7 +360,8 @@ def main():
         shutil.rmtree(s.dir)
     print(f"{args.sessions} sessions of {args.steps} commands (seed {args.seed}): "
           f"{appended} entries appended and verified, "
-          f"{sum(refusals.values())} commands refused; {breaches} breaches")
+          f"{sum(refusals.values())} commands refused, {bundles} bundle checks passed; "
+          f"{breaches} breaches")
     return 1 if breaches else 0
 
 

@@ -170,12 +170,12 @@ fn period_end_at(s: &str, end_of_day: bool, now: OffsetDateTime) -> Result<Strin
             "`{s}` is not a date or time: use YYYY-MM-DD (2026-11-30, the whole day in UTC), today, yesterday, RFC 3339 (2026-11-30T09:30:00+03:00), or a number of days or hours ago (7d, 36h)"
         )
     };
-    let day = match s {
+    let whole_day = match s {
         "today" => Some(now.date()),
         "yesterday" => now.date().previous_day(),
         _ => day(s),
     };
-    if let Some(d) = day {
+    if let Some(d) = whole_day {
         let t = if end_of_day {
             d.with_hms(23, 59, 59)
         } else {

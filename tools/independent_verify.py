@@ -557,23 +557,38 @@ def note_key_id(name, key_type, key):
     return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + key).digest()[:4]
 
 
-def note_signed_by(note, name, a):
-    """None when the note carries a valid Ed25519 signature line of key `a`
-    under `name`, and every line of that key verifies (FORMAT §9.3
-    "Acceptance"); else why not."""
-    text, signatures = signed_note(note)
-    key_id = note_key_id(name, 0x01, a)
-    mine = [sig for n, kid, sig in signatures if n == name and kid == key_id]
-    if not mine:
-        return "no signature line of the entry's signer under the origin"
-    if not all(ed25519_verify(a, text.encode(), sig) for sig in mine):
-        return "a signature line of the entry's signer does not verify"
-    return None
+def line_verifies(text, key_type, a, payload):
+    """A signature line's payload (after its key ID) under key `a`: a note
+    signature (type 0x01, §9.3) or a cosignature (type 0x04, §9.5)."""
+    if key_type == 0x01:
+        return ed25519_verify(a, text.encode(), payload)
+    stamp = int.from_bytes(payload[:8], "big")
+    message = f"cosignature/v1\ntime {stamp}\n{text}".encode()
+    return len(payload) == 72 and stamp <= 2**63 - 1 and ed25519_verify(a, message, payload[8:])
 
 
-def checkpoint_text(note):
-    """(origin, size, root) of a signed note's checkpoint text (§9.2)."""
-    text, _ = signed_note(note)
+def note_verdict(text, signatures, known):
+    """FORMAT §9.3 "Acceptance" of a parsed note (`signed_note`) against the
+    `known` keys, {(name, key ID): (type, key)}: None when a line of a known
+    key verifies and none fails; "unsigned" when no line is of a known key;
+    "bad" when one of them does not verify."""
+    verified = 0
+    for name, key_id, payload in signatures:
+        if (name, key_id) not in known:
+            continue  # a line of a key it does not know: ignored
+        if not line_verifies(text, *known[(name, key_id)], payload):
+            return "bad"
+        verified += 1
+    return None if verified else "unsigned"
+
+
+def log_key(origin, a):
+    """An admin key as the log's checkpoints name it (§9.3): {(origin, key ID): (0x01, a)}."""
+    return {(origin, note_key_id(origin, 0x01, a)): (0x01, a)}
+
+
+def checkpoint_text(text):
+    """(origin, size, root) of a note's checkpoint text (§9.2)."""
     lines = text[:-1].split("\n")
     if len(lines) < 3 or not lines[0] or not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
         raise ValueError("its text is not a checkpoint")
@@ -616,9 +631,10 @@ def self_test():
         a = raw[1:]
         if note_key_id(name, raw[0], a).hex() != key_id:
             failures.append(f"{name}: key ID")
-        if note_signed_by(note, name, a) is not None:
+        text, signatures = signed_note(note)
+        if note_verdict(text, signatures, log_key(name, a)) is not None:
             failures.append(f"{name}: the signature does not verify")
-        text, [(_, _, sig)] = signed_note(note)
+        [(_, _, sig)] = signatures
         r, s_int = sig[:32], int.from_bytes(sig[32:], "little")
         changed = {
             "text": (text.replace("\n", " \n", 1), sig),
@@ -937,7 +953,8 @@ class Log:
             if b.get("root") != root.hex():
                 raise Rejected("checkpoint", "root is not the tree root of the entries before it")
             try:
-                origin, size, note_root = checkpoint_text(b.get("note"))
+                text, signatures = signed_note(b.get("note"))
+                origin, size, note_root = checkpoint_text(text)
             except ValueError as e:
                 raise Rejected("checkpoint", f"note: {e}")
             if (origin, size, note_root) != (p["log"], seq, root):
@@ -945,9 +962,13 @@ class Log:
             signer = self.keys.get(p["signer"])  # enrolled, revoked or not
             if signer is None:
                 raise Rejected("checkpoint", "the signer is not enrolled")
-            why = note_signed_by(b["note"], p["log"], signer["a"])
-            if why:
-                raise Rejected("checkpoint", f"note: {why}")
+            why = note_verdict(text, signatures, log_key(p["log"], signer["a"]))
+            if why == "unsigned":
+                raise Rejected("checkpoint", "note: no signature line of the entry's signer "
+                                             "under the origin")
+            if why == "bad":
+                raise Rejected("checkpoint", "note: a signature line of the entry's signer does "
+                                             "not verify")
 
     def blob(self, seq, item, b):
         """The stored text of a source.add (FORMAT §5); its absence is settled at the end."""
@@ -1011,48 +1032,32 @@ def principal(name):
     return re.sub(r"[^A-Za-z0-9._@-]", "_", name) or "_"
 
 
-def kept_signed(log, note, size):
-    """Whether a kept checkpoint is signed as FORMAT §9.6 step 2 asks: by a
-    key live at that size, an admin's type 0x01 line under the origin or an
-    auditor's cosignature (type 0x04, §9.5) under its principal; every line
-    of such a key must verify, and at least one must."""
-    text, signatures = signed_note(note)
-    expected = {}  # (name, key ID) -> (type, key)
+def kept_signers(log, size):
+    """The keys that may sign a kept checkpoint of `size` (FORMAT §9.6 step
+    2), as `note_verdict` takes them: those live at that size, an admin's as
+    a type 0x01 line under the origin, an auditor's as a cosignature (type
+    0x04, §9.5) under its principal."""
+    known = {}
     for key in log.keys.values():
         if not (key["seq"] < max(size, 1) and (key["revoked"] is None or key["revoked"] >= size)):
             continue
         if key["role"] == "admin":
-            expected[(log.origin, note_key_id(log.origin, 0x01, key["a"]))] = (0x01, key["a"])
+            known.update(log_key(log.origin, key["a"]))
         elif key["role"] == "auditor":
             name = principal(key["name"])
-            expected[(name, note_key_id(name, 0x04, key["a"]))] = (0x04, key["a"])
-    verified = 0
-    for name, key_id, payload in signatures:
-        if (name, key_id) not in expected:
-            continue  # a line of a key it does not know: ignored (§9.3)
-        key_type, a = expected[(name, key_id)]
-        if key_type == 0x01:
-            ok = len(payload) == 64 and ed25519_verify(a, text.encode(), payload)
-        else:
-            stamp = int.from_bytes(payload[:8], "big")
-            message = f"cosignature/v1\ntime {stamp}\n{text}".encode()
-            ok = (len(payload) == 72 and stamp <= 2**63 - 1
-                  and ed25519_verify(a, message, payload[8:]))
-        if not ok:
-            return False
-        verified += 1
-    return verified > 0
+            known[(name, note_key_id(name, 0x04, key["a"]))] = (0x04, key["a"])
+    return known
 
 
 def kept(log, path):
     """A kept checkpoint file against the log's tree (FORMAT §9.6)."""
     with open(path, encoding="utf-8") as f:
-        note = f.read()
-    origin, size, root = checkpoint_text(note)
+        text, signatures = signed_note(f.read())
+    origin, size, root = checkpoint_text(text)
     n = len(log.leaves)
     if origin != log.origin:
         return "foreign", f"of log {origin}"
-    if not kept_signed(log, note, size):
+    if note_verdict(text, signatures, kept_signers(log, size)) is not None:
         return "unsigned", "no key of the log that was live at that size signed it"
     if size > n:
         return "truncated", f"entries {n}..{size - 1} were removed"

@@ -444,16 +444,7 @@ fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
     let pristine = w.db_bytes();
     // Entries as in `full_log`: S1 at 3, C1 at 4, C2 at 5 (retracted at 12),
     // S2 at 8 (redacted at 13), A1 at 6; admin2 revoked at 15; 18 entries.
-    let hash_of = |seq: i64| -> String {
-        let c = rusqlite::Connection::open(&w.db).unwrap();
-        let h: Vec<u8> = c
-            .query_row("SELECT hash FROM entries WHERE seq = ?", [seq], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        claimtrail::hash::Hash::from_slice(&h).unwrap().to_hex()
-    };
-    let r = |id: &str, seq: i64| json!({"hash": hash_of(seq), "id": id});
+    let r = |id: &str, seq: i64| json!({"hash": w.entry_hash_at(seq).to_hex(), "id": id});
     let annotation = |claim: Value, supersedes: Value| {
         json!({"claim": claim, "contradicts": [], "corroborates": [], "credibility": null,
                "note": null, "reliability": null, "supersedes": supersedes,
@@ -582,30 +573,12 @@ fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
 /// the row there, if any), chained to the row before it and validly signed
 /// by `key`: what a key holder with write access to the file could do.
 fn sign_in(w: &Work, key: &str, seq: i64, kind: &str, body: serde_json::Value) {
-    let c = rusqlite::Connection::open(&w.db).unwrap();
-    let prev: Vec<u8> = c
-        .query_row("SELECT hash FROM entries WHERE seq = ?", [seq - 1], |r| {
-            r.get(0)
-        })
-        .unwrap();
     let signer = Signer::load(&w.path(key)).unwrap();
     let payload = serde_json::json!({"body": body, "kind": kind, "log": "test.example/idlib",
-        "prev": hex(&prev), "seq": seq, "signer": signer.fingerprint().to_string(),
-        "time": "2026-11-25T10:00:00Z", "v": 1});
+        "prev": w.entry_hash_at(seq - 1).to_hex(), "seq": seq,
+        "signer": signer.fingerprint().to_string(), "time": "2026-11-25T10:00:00Z", "v": 1});
     let bytes = claimtrail::canonical::to_canonical(&payload).unwrap();
-    let sig = signer.sign(&bytes).unwrap();
-    let hash = claimtrail::entry::entry_hash(&bytes, &sig);
-    c.execute("DELETE FROM entries WHERE seq = ?", [seq])
-        .unwrap();
-    c.execute(
-        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
-        rusqlite::params![seq, kind, bytes, sig, &hash.0[..]],
-    )
-    .unwrap();
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    w.put_signed(seq, kind, &bytes, &signer);
 }
 
 /// `note` with one base64 character of its last signature line changed,

@@ -2,7 +2,7 @@
 //! directly and checks that verify exits 1 naming the entry and the check.
 
 use crate::common::*;
-use claimtrail::entry::{entry_hash, Header, Payload};
+use claimtrail::entry::{Header, Payload};
 use claimtrail::hash::Hash;
 use claimtrail::keys::Signer;
 use claimtrail::model::{
@@ -53,23 +53,12 @@ fn non_canonical_payload() {
 fn validly_signed_payload_that_does_not_parse() {
     let w = Work::with_claims();
     let analyst = Signer::load(&w.path("analyst")).unwrap();
-    let c = rusqlite::Connection::open(&w.db).unwrap();
-    let prev: Vec<u8> = c
-        .query_row("SELECT hash FROM entries WHERE seq = 6", [], |r| r.get(0))
-        .unwrap();
     let payload = format!(
         "{{\"body\": {{}}, \"kind\":\"annotation.add\",\"log\":\"test.example/idlib\",\"prev\":\"{}\",\"seq\":7,\"signer\":\"{}\",\"time\":\"2026-11-25T10:00:00Z\",\"v\":1}}",
-        Hash::from_slice(&prev).unwrap().to_hex(),
+        w.entry_hash_at(6).to_hex(),
         analyst.fingerprint()
     );
-    let sig = analyst.sign(payload.as_bytes()).unwrap();
-    let hash = entry_hash(payload.as_bytes(), &sig);
-    c.execute(
-        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (7, 'annotation.add', ?, ?, ?)",
-        rusqlite::params![payload.as_bytes(), sig, &hash.0[..]],
-    )
-    .unwrap();
-    drop(c);
+    w.put_signed(7, "annotation.add", payload.as_bytes(), &analyst);
     let r = w.run(None, &["verify"]);
     r.problem("entry 7 (annotation.add)", "canonical");
     assert!(!r.stdout.contains(": signature: "), "{}", r.stdout);
@@ -289,19 +278,15 @@ fn edited_projection_rows() {
 
 /// Appends a validly signed entry by hand, bypassing claimtrail's append path.
 pub(crate) fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
-    let c = rusqlite::Connection::open(&w.db).unwrap();
-    let (seq, prev): (i64, Vec<u8>) = c
-        .query_row(
-            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let seq: i64 = rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))
         .unwrap();
     let payload = Payload {
         header: Header {
             log: "test.example/idlib".into(),
             seq: Seq(seq as u64 + 1),
-            prev: Hash::from_slice(&prev).unwrap(),
+            prev: w.entry_hash_at(seq),
             time: "2026-11-25T10:00:00Z".into(),
             signer: signer.fingerprint().clone(),
             kind: body.kind(),
@@ -309,19 +294,7 @@ pub(crate) fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
         body,
     };
     let bytes = payload.to_bytes().unwrap();
-    let sig = signer.sign(&bytes).unwrap();
-    let hash = entry_hash(&bytes, &sig);
-    c.execute(
-        "INSERT INTO entries (seq, kind, payload, sig, hash) VALUES (?, ?, ?, ?, ?)",
-        rusqlite::params![
-            seq + 1,
-            payload.header.kind.as_str(),
-            bytes,
-            sig,
-            &hash.0[..]
-        ],
-    )
-    .unwrap();
+    w.put_signed(seq + 1, payload.header.kind.as_str(), &bytes, signer);
     (seq + 1) as u64
 }
 
@@ -397,15 +370,9 @@ fn with_retraction() -> Work {
 
 /// The reference to an item as a signed body holds it: id and entry hash.
 fn reference(w: &Work, id: ItemId, seq: u64) -> Ref {
-    let c = rusqlite::Connection::open(&w.db).unwrap();
-    let hash: Vec<u8> = c
-        .query_row("SELECT hash FROM entries WHERE seq = ?", [seq], |r| {
-            r.get(0)
-        })
-        .unwrap();
     Ref {
         id,
-        hash: Hash::from_slice(&hash).unwrap(),
+        hash: w.entry_hash_at(seq as i64),
     }
 }
 

@@ -98,7 +98,12 @@ pub struct Report {
     pub checkpoints: Vec<CheckpointCheck>,
 }
 
-/// How many problems are listed in full.
+/// How many problems are listed in full unless the caller asks for another
+/// limit ([`verify_listing`]); the rest are only counted
+/// ([`Report::more_problems`]), so that the report of a badly damaged
+/// million-entry log stays small. Which problems are listed is the order
+/// verify finds them in: entry by entry, then what can only be judged at
+/// the end (source texts no entry accounts for, rows no entry implies).
 pub const MAX_LISTED: usize = 1000;
 
 /// Rows read from SQLite per chunk: one signature batch per core on this
@@ -201,6 +206,20 @@ pub fn verify_with_progress(
     kept: &[KeptCheckpoint],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
+    verify_listing(store, kept, Some(MAX_LISTED), progress)
+}
+
+/// [`verify_with_progress`], listing at most `listed` problems in full
+/// (`None`: all of them; the report then grows with the damage, about 200
+/// bytes a problem, where the default keeps it under a megabyte). The
+/// limit changes what is listed, never what is checked: `ok` and the
+/// number of problems are the same whatever it is.
+pub fn verify_listing(
+    store: &Store,
+    kept: &[KeptCheckpoint],
+    listed: Option<usize>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report> {
     use crate::checkpoint::{Checkpoint, SignedNote};
     // Read before the log, so that a file that is not a checkpoint stops
     // verify at once (exit 2) rather than after the whole log.
@@ -219,6 +238,7 @@ pub fn verify_with_progress(
     let conn = store.conn();
     let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
     let mut v = Verifier::new(&tx, Caches::DEFAULT);
+    v.listed = listed.unwrap_or(usize::MAX);
     v.roots_at = notes.iter().map(|(_, _, cp)| (cp.size.0, None)).collect();
     if let Some(slot) = v.roots_at.get_mut(&0) {
         *slot = Some(crate::merkle::empty_root());
@@ -696,6 +716,8 @@ const BLOB_CACHE_BYTES: usize = 8 << 20;
 struct Verifier<'c> {
     conn: &'c Connection,
     problems: Vec<Problem>,
+    /// How many problems to list in full; the rest are counted in `more`.
+    listed: usize,
     more: u64,
     expected_rows: BTreeMap<&'static str, u64>,
     counts: Counts,
@@ -743,6 +765,7 @@ impl<'c> Verifier<'c> {
         Verifier {
             conn,
             problems: Vec::new(),
+            listed: MAX_LISTED,
             more: 0,
             expected_rows: BTreeMap::new(),
             counts: Counts::default(),
@@ -782,7 +805,7 @@ impl<'c> Verifier<'c> {
         check: Check,
         detail: impl Into<String>,
     ) {
-        if self.problems.len() >= MAX_LISTED {
+        if self.problems.len() >= self.listed {
             self.more += 1;
             return;
         }

@@ -50,7 +50,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INDEPENDENT = os.path.join(HERE, "independent_verify.py")
-KEYS = ("admin", "analyst", "auditor", "admin2", "intruder")  # the last never enrolled
+# The keys of the log it builds (the last never enrolled); with --log, every
+# key pair in the directory (random_sessions.py also keeps "analyst2").
+KEYS = ("admin", "analyst", "auditor", "admin2", "intruder")
 
 
 def string(b):
@@ -69,7 +71,8 @@ def canonical(value):
 class Workspace:
     def __init__(self, claimtrail, tmp, log=None):
         """The log to build in `tmp`, or an existing one: `log`, a directory
-        with the log (its one `.db` file) and the keys of KEYS, as
+        with the log (its one `.db` file) and key pairs (at least those of
+        KEYS), as
         tools/random_sessions.py --keep leaves them (with `kept.txt`, a
         kept checkpoint, when there is one)."""
         self.ct = claimtrail
@@ -143,10 +146,12 @@ class Cases:
         db = sqlite3.connect(ws.db)
         self.rows = db.execute("SELECT seq, kind, payload, hash FROM entries ORDER BY seq").fetchall()
         db.close()
-        self.fps = {k: ws.fingerprint(k) for k in KEYS}
+        self.keys = sorted(set(KEYS) | {f[:-4] for f in os.listdir(ws.dir) if f.endswith(".pub")
+                                        and os.path.exists(os.path.join(ws.dir, f[:-4]))})
+        self.fps = {k: ws.fingerprint(k) for k in self.keys}
         self.by_fp = {v: k for k, v in self.fps.items()}
         self.pubs = {k: " ".join(open(os.path.join(ws.dir, k + ".pub")).read().split()[:2])
-                     for k in KEYS}
+                     for k in self.keys}
         self.hashes = [r[3].hex() for r in self.rows]
         self.refs, counters = [], {"source.add": 0, "claim.add": 0, "annotation.add": 0}
         for _, kind, _, h in self.rows:
@@ -232,9 +237,9 @@ class Cases:
             "published": [None, "2022-07-22", "2022-02-30", "2022-07-22T09:30:00+03:00"],
         }
         if member == "fingerprint":
-            return self.fps[rng.choice(KEYS)]
+            return self.fps[rng.choice(self.keys)]
         if member == "key":
-            return self.pubs[rng.choice(KEYS)]
+            return self.pubs[rng.choice(self.keys)]
         if member in ("supersedes", "replaced_by"):
             return rng.choice([None, self.ref()])
         if member in choices:
@@ -259,7 +264,7 @@ class Cases:
         if isinstance(v, str):
             return rng.choice(["", "x", v + "x", v[:-1], "\u00e9" + v, rng.choice(self.hashes),
                                "A", "confirmed", "admin", "tweet", "S1", "2026-12-01",
-                               self.fps[rng.choice(KEYS)], "ssh-ed25519 AAAA"])
+                               self.fps[rng.choice(self.keys)], "ssh-ed25519 AAAA"])
         if isinstance(v, list):
             return rng.choice([[], v + v, v + [self.ref()], [self.ref()], v[:1]])
         return rng.choice([self.ref(), "x", 1, "A", [], rng.choice(self.hashes)])
@@ -282,7 +287,7 @@ class Cases:
         rng, rows = self.rng, self.rows
         template = json.loads(rng.choice(rows[1:])[2])
         last = json.loads(rows[-1][2])
-        key = rng.choice(KEYS)
+        key = rng.choice(self.keys)
         body = self.mutate(template["body"])
         kind = template["kind"] if rng.random() < 0.9 else rng.choice(
             ["claim.add", "annotation.add", "key.add", "source.redact", "claim.retract",
@@ -324,6 +329,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--log", metavar="DIR",
                     help="start from this log instead of building one (random_sessions.py --keep)")
+    ap.add_argument("--save", metavar="DIR",
+                    help="copy each case that differs to DIR/case-N.db (DIR is made)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -349,7 +356,10 @@ def main():
             if kept and not signed and rng.random() < 0.3:
                 kept = ["--checkpoint", cases.damaged_kept(ws.kept)]
                 what = f"the kept checkpoint damaged ({what})"
-            ours = subprocess.run([ws.ct, "--db", copy_db, "--json", "verify"] + kept,
+            # Every problem listed: with the default 1,000 a badly damaged
+            # log's list stops short of some the independent verifier names.
+            ours = subprocess.run([ws.ct, "--db", copy_db, "--json", "verify", "--max-problems",
+                                   "0"] + kept,
                                   capture_output=True, text=True)
             theirs = subprocess.run([sys.executable, INDEPENDENT, copy_db, "--json"] + kept,
                                     capture_output=True, text=True)
@@ -368,6 +378,9 @@ def main():
                 print(f"case {n}, {what}: exit {ours.returncode} and {theirs.returncode}")
                 print(f"  only claimtrail: {sorted(named(o) - named(t), key=str)}")
                 print(f"  only independent: {sorted(named(t) - named(o), key=str)}")
+                if args.save:
+                    os.makedirs(args.save, exist_ok=True)
+                    shutil.copy(copy_db, os.path.join(args.save, f"case-{n}.db"))
         print(f"{args.cases} cases (seed {args.seed}): {differ} differed")
         return 1 if differ else 0
 

@@ -2,10 +2,15 @@
 """Random command-line sessions against claimtrail's one append path.
 
 Each session makes a log (an admin, an analyst and an auditor enrolled, and
-two keys the log does not know yet), then runs random commands through the
+three keys the log does not know yet), then runs random commands through the
 binary, half of them careless (signed by random keys, with arguments that
 are often wrong) and half careful (the key whose role may sign it, values
-that could be right), so that sessions reach deep states: sources
+that could be right; a careful annotation mostly supersedes the newest
+annotation not yet superseded, by its own signer, and a careful retraction
+is mostly signed by the claim's own signer; a second analyst signs some
+careful commands and careful revocations may revoke it), so that sessions
+reach deep states, and it prints how deep (the longest supersession chain,
+revoked keys that had signed, retractions, redactions): sources
 of random text (real article text, words, nothing), claims by quote or span,
 annotations with verdicts, grades and links, retractions, redactions, key
 enrolments and revocations, checkpoints, and ids, dates, kinds and reasons
@@ -54,6 +59,28 @@ WORDS = ["Seven civilians", "killed", "UNICEF", "children", "\u201cwe\u201d", "I
          "", "\u00e9"]
 
 
+def states(db):
+    """How deep a session's log went: (the longest supersession chain,
+    revoked keys that had signed entries, retracted claims, redacted
+    sources), read from the projection tables of a log that verifies."""
+    c = sqlite3.connect(db)
+    sup = dict(c.execute("SELECT id, supersedes FROM annotations WHERE supersedes IS NOT NULL"))
+    longest = 0
+    for a in sup:
+        n = 1
+        while sup.get(a) is not None and n <= len(sup):
+            a, n = sup[a], n + 1
+        longest = max(longest, n)
+    q = lambda sql: c.execute(sql).fetchone()[0]
+    revoked = q("SELECT COUNT(*) FROM revocations r WHERE EXISTS (SELECT 1 FROM (SELECT seq, "
+                "signer FROM sources UNION ALL SELECT seq, signer FROM claims UNION ALL SELECT "
+                "seq, signer FROM annotations) e WHERE e.signer = r.fingerprint AND e.seq < r.seq)")
+    counts = (longest, revoked, q("SELECT COUNT(*) FROM retractions"),
+              q("SELECT COUNT(*) FROM entries WHERE kind = 'source.redact'"))
+    c.close()
+    return counts
+
+
 def entries(db):
     """(count, a digest of every entry hash in order): what a refusal must not change."""
     c = sqlite3.connect(db)
@@ -70,11 +97,19 @@ class Session:
         self.dir = tempfile.mkdtemp()
         self.db = os.path.join(self.dir, "log.db")
         self.n = {"S": 0, "C": 0, "A": 0}
+        # Who signed each claim and annotation, and each annotation's claim:
+        # careful commands supersede an annotation by its own signer, and
+        # retract a claim by its own, so that supersession chains, and
+        # revoked keys that have signed, are common rather than rare.
+        self.signers = {}
+        self.claim_of = {}
+        self.heads = set()  # annotations not yet superseded
         self.careful = False
+        self.want_key = None
         self.bundles_verified = 0
         self.texts = {}
         self.breaches = []
-        for k in ("admin", "analyst", "auditor", "admin2", "intruder"):
+        for k in ("admin", "analyst", "auditor", "admin2", "analyst2", "intruder"):
             subprocess.run([self.ct, "key", "new", self.key(k), "--no-passphrase",
                             "--comment", k], check=True, capture_output=True)
         for key, args in [("admin", ["init", "--origin", "t.example/random"]),
@@ -151,13 +186,28 @@ class Session:
             for links in ("--corroborates", "--contradicts"):
                 if rng.random() < (0.3 if not self.careful else 0.15):
                     args += [links] + [self.some_id("C") for _ in range(rng.randint(1, 3))]
-            if rng.random() < 0.3:
+            if self.careful and self.claim_of and rng.random() < 0.6:
+                # The next link of a chain: the newest annotation of a claim
+                # by its signer is superseded by that signer.
+                # Mostly the newest chain's head, so that chains grow long;
+                # sometimes any head, or an annotation already superseded.
+                heads = sorted(self.heads, key=lambda i: int(i[1:])) or sorted(self.claim_of)
+                r = rng.random()
+                a = heads[-1] if r < 0.8 else rng.choice(heads) if r < 0.9 \
+                    else rng.choice(sorted(self.claim_of))
+                args[1] = self.claim_of[a]
+                args += ["--supersedes", a]
+                self.want_key = self.signers[a]
+            elif not self.careful and rng.random() < 0.3:
                 args += ["--supersedes", self.some_id("A")]
             if rng.random() < 0.2:
                 args += ["--note", pick(["n", "line\nline"], [""])]
             return "A", args, None
         if op == "retract":
-            args = ["claim", "retract", self.some_id("C"), "--reason", pick(["wrong"], ["", " "])]
+            claim = self.some_id("C")
+            args = ["claim", "retract", claim, "--reason", pick(["wrong"], ["", " "])]
+            if self.careful and claim in self.signers and rng.random() < 0.7:
+                self.want_key = self.signers[claim]
             if rng.random() < 0.5:
                 args += ["--replaced-by", self.some_id("C")]
             return None, args, None
@@ -165,12 +215,18 @@ class Session:
             return None, ["source", "redact", self.some_id("S"), "--reason",
                           pick(["court order"], [""])], None
         if op == "keyadd":
-            return None, ["key", "add", self.key(rng.choice(["admin2", "intruder", "analyst"]))
-                          + ".pub", "--role", rng.choice(["admin", "analyst", "auditor"])], None
+            if self.careful:
+                key, role = rng.choice([("admin2", "admin"), ("analyst2", "analyst"),
+                                        ("analyst2", "analyst"), ("intruder", "auditor")])
+            else:
+                key = rng.choice(["admin2", "analyst2", "intruder", "analyst"])
+                role = rng.choice(["admin", "analyst", "auditor"])
+            return None, ["key", "add", self.key(key) + ".pub", "--role", role], None
         if op == "revoke":
             # A careful revocation spares the analyst and the first admin,
-            # whom the careful commands sign with.
-            return None, ["key", "revoke", self.key(pick(["admin2", "intruder"],
+            # whom most careful commands sign with; it may revoke the second
+            # analyst, who has signed claims and annotations that stay valid.
+            return None, ["key", "revoke", self.key(pick(["admin2", "analyst2", "intruder"],
                                                          ["admin", "analyst"])) + ".pub",
                           "--reason", pick(["left"], [""])], None
         return None, ["checkpoint"], None
@@ -179,14 +235,19 @@ class Session:
         # Half the commands careful (the key whose role may sign it, values
         # that could be right), so that sessions reach deeper states.
         self.careful = self.rng.random() < 0.5
+        self.want_key = None
         adds, args, stdin = self.command()
-        if self.careful:
-            key = {"S": "analyst", "C": "analyst", "A": self.rng.choice(["analyst", "auditor"]),
+        if self.want_key:
+            key = self.want_key
+        elif self.careful:
+            analyst = self.rng.choice(["analyst"] * 3 + ["analyst2"])
+            key = {"S": analyst, "C": analyst, "A": self.rng.choice([analyst, "auditor"]),
                    None: "admin"}[adds]
             if args[:2] == ["claim", "retract"]:
-                key = self.rng.choice(["analyst", "admin"])
+                key = self.rng.choice([analyst, "admin"])
         else:
-            key = self.rng.choice(["admin"] + ["analyst"] * 5 + ["auditor", "admin2", "intruder"])
+            key = self.rng.choice(["admin"] + ["analyst"] * 5
+                                  + ["auditor", "admin2", "analyst2", "intruder"])
         if adds and self.rng.random() < 0.25:
             return self.step_import(key, args, stdin, refusals)
         before = entries(self.db)
@@ -199,8 +260,7 @@ class Session:
             out = r.stdout.strip()
             if adds and out.startswith(adds):
                 self.n[adds] += 1
-                if adds == "S":
-                    self.texts[out] = stdin
+                self.created(out, key, args, stdin)
         elif r.returncode == 2:
             refusals[r.stderr.split(":")[0] + ": " + r.stderr[7:50]] += 1
             if after != before:
@@ -230,8 +290,7 @@ class Session:
             if appended:
                 kind = {"source": "S", "claim": "C", "annotation": "A"}[json.loads(line)["type"]]
                 self.n[kind] += 1
-                if kind == "S":
-                    self.texts[f"S{self.n['S']}"] = stdin
+                self.created(f"{kind}{self.n[kind]}", key, args, stdin)
         elif r.returncode == 2:
             refusals["import: " + r.stderr[7:50]] += 1
             if after != before:
@@ -244,6 +303,18 @@ class Session:
                                      f"{r.stderr!r}")
         else:
             self.breaches.append(f"{what}: exit {r.returncode}: {r.stderr[:300]}")
+
+    def created(self, item, key, args, stdin):
+        """Remembers what a command that appended made, and who signed it."""
+        if item.startswith("S"):
+            self.texts[item] = stdin
+        else:
+            self.signers[item] = key
+        if item.startswith("A"):
+            self.claim_of[item] = args[1]
+            self.heads.add(item)
+            if "--supersedes" in args:
+                self.heads.discard(args[args.index("--supersedes") + 1])
 
     def keep(self, where):
         """The session's directory copied to `where`, with a checkpoint kept
@@ -341,6 +412,7 @@ def main():
     with open(ARTICLE, encoding="utf-8") as f:
         article = f.read()
     breaches, appended, bundles, refusals = 0, 0, 0, collections.Counter()
+    deepest, revoked, retracted, redacted = 0, 0, 0, 0
     for n in range(args.sessions):
         try:
             s = Session(os.path.abspath(args.claimtrail), rng, article)
@@ -351,6 +423,9 @@ def main():
             s.step(refusals)
         s.verify()
         appended += entries(s.db)[0]
+        chain, rev, ret, red = states(s.db)
+        deepest, revoked, retracted, redacted = (max(deepest, chain), revoked + rev,
+                                                 retracted + ret, redacted + red)
         bundles += s.bundles_verified
         for b in s.breaches:
             print(f"session {n}: {b}")
@@ -362,6 +437,8 @@ def main():
           f"{appended} entries appended and verified, "
           f"{sum(refusals.values())} commands refused, {bundles} bundle checks passed; "
           f"{breaches} breaches")
+    print(f"states reached: {revoked} revoked keys that had signed, {retracted} claims retracted, "
+          f"{redacted} sources redacted, supersession chains up to {deepest} annotations")
     return 1 if breaches else 0
 
 

@@ -11,6 +11,11 @@ pub struct Args {
     /// (catches truncation, rollback and rewritten history).
     #[arg(long, num_args = 1..)]
     pub checkpoint: Vec<std::path::PathBuf>,
+
+    /// List at most N problems in full, the rest only counted; 0 lists every
+    /// one (the whole damage of a badly damaged log, e.g. for --json)
+    #[arg(long, value_name = "N", default_value_t = claimtrail::verify::MAX_LISTED)]
+    pub max_problems: usize,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
@@ -27,7 +32,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     let store = ctx.open()?;
     let report = output::while_verifying("verifying", |progress| {
-        claimtrail::verify::verify_with_progress(&store, &kept, progress)
+        let listed = (a.max_problems > 0).then_some(a.max_problems);
+        claimtrail::verify::verify_listing(&store, &kept, listed, progress)
     })?;
     if ctx.json {
         output::json(&report)?;

@@ -696,9 +696,12 @@ fn the_comparison_tools_run() {
         &["--sessions", "2", "--steps", "40", "--seed", "7"],
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
     assert!(
-        r.stdout.starts_with("2 sessions of 40 commands (seed 7): ")
-            && r.stdout.ends_with("; 0 breaches\n"),
+        lines.len() == 2
+            && lines[0].starts_with("2 sessions of 40 commands (seed 7): ")
+            && lines[0].ends_with("; 0 breaches")
+            && lines[1].starts_with("states reached: "),
         "{}",
         r.stdout
     );

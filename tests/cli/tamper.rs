@@ -186,6 +186,64 @@ fn deleted_source_text_without_redaction() {
         .problem("entry 3 (source.add S1)", "blob");
 }
 
+/// A badly damaged log lists its first problems and counts the rest
+/// (1,000 by default); `--max-problems` sets how many, 0 every one. The
+/// limit changes the listing only: the total, the exit code and what the
+/// JSON report counts stay the same. A missing text is judged after the
+/// last entry, so a short listing leaves it out but still counts it.
+#[test]
+fn a_long_list_of_problems_is_cut_where_asked_and_counted_whole() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET sig = CAST(sig || x'00' AS BLOB) WHERE seq > 0; DELETE FROM blobs");
+    let total = |r: &Run| -> usize {
+        let last = r.stdout.lines().last().unwrap_or_default();
+        let n = last
+            .strip_prefix("FAILED: ")
+            .and_then(|l| l.split(' ').next());
+        n.and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{}", r.stdout))
+    };
+    let listed = |r: &Run| {
+        r.stdout
+            .lines()
+            .filter(|l| l.starts_with("PROBLEM "))
+            .count()
+    };
+
+    let all = w.run(None, &["verify", "--max-problems", "0"]);
+    all.problem("entry 3 (source.add S1)", "blob");
+    all.problem("entry 4 (claim.add C1)", "signature");
+    let n = total(&all);
+    assert!(n > 3, "{}", all.stdout);
+    assert_eq!(listed(&all), n, "{}", all.stdout);
+    assert!(!all.stdout.contains("more problems"), "{}", all.stdout);
+
+    let two = w.run(None, &["verify", "--max-problems", "2"]);
+    assert_eq!(two.code, 1, "{}", two.stderr);
+    assert_eq!(listed(&two), 2, "{}", two.stdout);
+    assert!(
+        two.stdout
+            .contains(&format!("\n… and {} more problems\n", n - 2)),
+        "{}",
+        two.stdout
+    );
+    assert_eq!(total(&two), n);
+    assert!(!two.stdout.contains(": blob: "), "{}", two.stdout);
+
+    // The default lists up to 1,000: all of these.
+    assert_eq!(w.run(None, &["verify"]).stdout, all.stdout);
+
+    let json = w.run(None, &["--json", "verify", "--max-problems", "2"]);
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["problems"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["more_problems"], n as u64 - 2);
+    assert_eq!(v["ok"], false);
+
+    w.run(None, &["verify", "--max-problems", "some"])
+        .error("invalid value 'some' for '--max-problems <N>'");
+}
+
 /// "One source per distinct text" is judged from the entries. It was read
 /// from the `sources` table: an edited row there made verify call S1 its
 /// own duplicate, and hid a real duplicate (found by re-chaining forged

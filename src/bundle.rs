@@ -99,16 +99,23 @@ fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
 /// note is signed (`only_an_admin_signs` says so in the export's terms).
 pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Result<Bundle> {
     let origin = store.origin()?;
-    let seqs = closure(store.conn(), ids)?;
-    let last = seqs.iter().next_back().copied().unwrap_or(0);
-    let stored = query::checkpoints(store.conn())?
-        .into_iter()
-        .rfind(|c| c.size.0 > last);
-    let note =
-        match (stored, signer) {
-            (Some(c), _) => c.note,
+    // The checkpoint's signer is enrolled in the bundle too, or a reader
+    // without verifier keys cannot check the checkpoint against an admin the
+    // bundle enrolls (a second admin's checkpoint failed `verify-bundle`).
+    // Its enrolment brings the entries behind it, which a later checkpoint
+    // may have to cover, so the choice is made again until it holds; each
+    // round adds an enrolment, so it ends.
+    let mut also = Vec::new();
+    let (seqs, note) = loop {
+        let seqs = closure(store.conn(), ids, &also)?;
+        let last = seqs.iter().next_back().copied().unwrap_or(0);
+        let stored = query::checkpoints(store.conn())?
+            .into_iter()
+            .rfind(|c| c.size.0 > last);
+        let (note, by) = match (stored, signer) {
+            (Some(c), _) => (c.note, c.signer),
             (None, Some(s)) => match crate::log::checkpoint(store, s) {
-                Ok((_, note)) => note.to_string(),
+                Ok((_, note)) => (note.to_string(), s.fingerprint().clone()),
                 Err(e) => return Err(only_an_admin_signs(store.conn(), e)?),
             },
             (None, None) => return Err(Error::invalid(
@@ -116,6 +123,21 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
                 "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
             )),
         };
+        let enrolled: Vec<i64> = store
+            .conn()
+            .prepare_cached("SELECT seq FROM keys WHERE fingerprint = ?")?
+            .query_map([by.as_str()], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        let missing: Vec<u64> = enrolled
+            .into_iter()
+            .map(|s| s as u64)
+            .filter(|s| !seqs.contains(s))
+            .collect();
+        if missing.is_empty() {
+            break (seqs, note);
+        }
+        also.extend(missing);
+    };
     let cp = Checkpoint::parse(
         SignedNote::parse(note.as_bytes())
             .map_err(|e| Error::Internal(e.to_string()))?
@@ -173,9 +195,13 @@ fn item_id_of(conn: &rusqlite::Connection, seq: u64, body: &Body) -> Result<Opti
 
 /// The entries a bundle for `ids` needs: the items, a claim's annotations,
 /// a source's claims, everything they reference, redactions of included
-/// sources, retractions of included claims, and the key entries (enrolment, revocation) of every signer.
-fn closure(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<BTreeSet<u64>> {
+/// sources, retractions of included claims, and the key entries (enrolment,
+/// revocation) of every signer.
+/// `also`: more entries to include with theirs (the checkpoint signer's
+/// enrolment).
+fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<BTreeSet<u64>> {
     let mut todo: Vec<u64> = vec![0];
+    todo.extend_from_slice(also);
     for &id in ids {
         let r = query::reference(conn, id)?;
         todo.push(query::seq_of_hash(conn, &r.hash)?);

@@ -352,3 +352,54 @@ fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
         checked.stdout
     );
 }
+
+/// A checkpoint signed by a second admin: the bundle carries that admin's
+/// enrolment, so `verify-bundle` without verifier keys can check the
+/// checkpoint against an admin the bundle enrolls. Export left it out
+/// (only the items' own signers were enrolled) and the bundle failed its
+/// check; `tools/random_sessions.py` found it. (When the first admin was
+/// revoked by the second, the revocation brought the second's enrolment in.)
+#[test]
+fn a_checkpoint_by_a_second_admin_carries_that_admins_enrolment() {
+    let w = Work::with_claims();
+    w.key("admin2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "admin2.pub",
+            "--role",
+            "admin",
+            "--name",
+            "Night editor",
+        ],
+    )
+    .ok();
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    let out = w.path("c1.bundle");
+    w.run(None, &["export", "C1", "--out", out.to_str().unwrap()])
+        .ok();
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let seqs: Vec<u64> = b["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    // log.init, the analyst's key.add, S1, C1, C2, A1, and the second
+    // admin's key.add (7), signed by the first admin.
+    assert_eq!(seqs, vec![0, 1, 3, 4, 5, 6, 7], "{seqs:?}");
+    let r = check(&w, &b, None);
+    assert!(
+        r.ok()
+            .contains("OK: every signature, proof, text and quote checks out"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("Night editor"), "{}", r.stdout);
+    // The log's verifier keys, in enrolment order: the second admin's last.
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let r = check(&w, &b, Some(vkeys.lines().last().unwrap()));
+    assert!(r.ok().contains("OK: every signature"), "{}", r.stdout);
+}

@@ -1338,10 +1338,15 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     for s in &mut out {
         s.spellings.sort();
     }
-    out.sort_by(|a, b| {
-        b.claims
-            .cmp(&a.claims)
-            .then_with(|| a.speaker.cmp(&b.speaker))
+    // The most quoted first; then in the order a reader looks a name up in,
+    // case and typography set aside ("a spokesperson" among the A's, not
+    // after "Z"), the spelling itself last so that the order is total.
+    out.sort_by_cached_key(|s| {
+        (
+            std::cmp::Reverse(s.claims),
+            crate::text::name_key(&s.speaker),
+            s.speaker.clone(),
+        )
     });
     Ok(out)
 }

@@ -1016,6 +1016,31 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     both.error("'--unannotated' cannot be used with '--verdict <VERDICT>'");
 }
 
+/// Speakers quoted as often are listed alphabetically as a reader looks a
+/// name up, whatever its case (word by word: "a spokesperson" before
+/// "Adele"): the unnamed spokesperson of a wire story among the A's, where
+/// byte order put it after every capital.
+#[test]
+fn speakers_quoted_as_often_are_in_alphabetical_order_whatever_their_case() {
+    let w = Work::with_claims();
+    w.claim_on_s1(
+        &["--quote", "the drones came from the northeast"],
+        "a spokesperson for the Russian forces",
+    )
+    .ok();
+    let table = w.run(None, &["list", "speakers"]).ok().to_string();
+    let names: Vec<String> = table.lines().skip(1).map(|l| cells(l)[0].clone()).collect();
+    assert_eq!(
+        names,
+        [
+            "a spokesperson for the Russian forces",
+            "Adele Khodr, UNICEF",
+            "White Helmets"
+        ],
+        "{table}"
+    );
+}
+
 #[test]
 fn a_speakers_record_counts_every_spelling_of_the_name() {
     let w = Work::with_claims();

@@ -141,7 +141,9 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
             true,
             v.signatures
                 .iter()
-                .map(|s| format!("{} ({})", s.name, s.key_type))
+                // name+keyid, as `key vkey` begins each key: every admin's
+                // key has the origin as its name, so the ID tells which signed.
+                .map(|s| format!("{}+{} ({})", s.name, s.key_id, s.key_type))
                 .collect::<Vec<_>>(),
             String::new(),
         ),

@@ -294,7 +294,14 @@ fn cosign_vkeys_and_checkpoint_verify() {
     assert!(lines[0].starts_with("test.example/idlib+") && lines[1].starts_with("auditor+"));
     for k in &lines {
         let v = w.run(None, &["checkpoint", "verify", cps, "--vkey", k]);
-        assert!(v.ok().contains("OK: signed by"), "{}", v.stdout);
+        // Named as `key vkey` begins the key (name+keyid): every admin's key
+        // is named after the origin, so the key ID says which one signed.
+        let name_and_id = &k[..k.rfind('+').unwrap()];
+        assert!(
+            v.ok().contains(&format!("OK: signed by {name_and_id} (")),
+            "{}",
+            v.stdout
+        );
     }
     // A cosignature alone does not make a checkpoint valid under the log's key if the note changes.
     let text = std::fs::read_to_string(&cp)

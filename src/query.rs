@@ -67,7 +67,10 @@ pub struct SourceView {
     pub length: u64,
     pub media_type: String,
     pub derived_from: Vec<ItemId>,
+    /// Every claim of the source, retracted ones included (they stay in
+    /// the log): `retracted_claims` says how many of them are.
     pub claims: u64,
+    pub retracted_claims: u64,
     pub redaction: Option<Redaction>,
     pub signed: Signed,
 }
@@ -195,7 +198,9 @@ pub fn reference(conn: &Connection, id: ItemId) -> Result<Ref> {
 const SOURCE_COLS: &str =
     "s.id, s.kind, s.title, s.publisher, s.author, s.url, s.published, s.retrieved,
     s.sha256, s.length, s.media_type, s.seq, s.signer, s.time,
-    (SELECT COUNT(*) FROM claims c WHERE c.source_id = s.id)";
+    (SELECT COUNT(*) FROM claims c WHERE c.source_id = s.id),
+    (SELECT COUNT(*) FROM claims c JOIN retractions r ON r.claim_id = c.id
+     WHERE c.source_id = s.id)";
 
 fn source_row(r: &Row<'_>) -> rusqlite::Result<SourceView> {
     Ok(SourceView {
@@ -212,6 +217,7 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<SourceView> {
         media_type: r.get(10)?,
         derived_from: Vec::new(),
         claims: r.get::<_, i64>(14)? as u64,
+        retracted_claims: r.get::<_, i64>(15)? as u64,
         redaction: None,
         signed: Signed {
             seq: r.get(11)?,

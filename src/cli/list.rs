@@ -247,7 +247,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         s.kind.to_string(),
                         output::opt(&s.publisher),
                         output::opt(&s.title),
-                        s.claims.to_string(),
+                        match s.retracted_claims {
+                            0 => s.claims.to_string(),
+                            n => format!("{} ({n} retracted)", s.claims),
+                        },
                         if s.redaction.is_some() {
                             "redacted".into()
                         } else {

@@ -115,6 +115,16 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
         .ok()
         .contains("replaces:       C2 (retracted)\n"));
     assert!(w.run(None, &["show", "S1"]).ok().contains("(retracted)\n"));
+    // The source's claims count the retracted one, and say so.
+    let sources = w.run(None, &["list", "sources"]);
+    let row = cells(sources.ok().lines().nth(1).unwrap());
+    assert_eq!((&*row[0], &*row[4]), ("S1", "3 (1 retracted)"), "{row:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "sources"]).ok()).unwrap();
+    assert_eq!(
+        (&json[0]["claims"], &json[0]["retracted_claims"]),
+        (&3.into(), &1.into())
+    );
     let a2 = w.run(None, &["show", "A2"]);
     assert!(
         a2.ok()

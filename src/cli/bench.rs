@@ -125,6 +125,11 @@ fn num(x: f64) -> String {
     }
 }
 
+/// A share of CPU time stolen by the hypervisor, as a percentage.
+fn stolen(share: Option<f64>) -> String {
+    share.map_or("-".into(), |s| format!("{:.0} %", s * 100.0))
+}
+
 fn print(b: &Bench) -> Result<()> {
     let c = &b.counts;
     println!(
@@ -162,13 +167,14 @@ fn print(b: &Bench) -> Result<()> {
                 s.limit_rate
                     .map_or("-".into(), |r| format!("{} /s", num(r))),
                 s.ratio.map_or("-".into(), |r| format!("{r:.2}")),
+                stolen(s.stolen),
                 s.target.clone().unwrap_or_default(),
             ]
         })
         .collect();
     output::table(
         &[
-            "step", "time", "rate", "peak RSS", "limit", "ratio", "target",
+            "step", "time", "rate", "peak RSS", "limit", "ratio", "stolen", "target",
         ],
         &rows,
     )?;
@@ -192,15 +198,27 @@ fn print(b: &Bench) -> Result<()> {
     );
     let a = &b.annotate;
     println!(
-        "annotate: median {:.1} ms over {} runs (min {:.1}, max {:.1}; target < 10 ms)",
-        a.median_ms, a.runs, a.min_ms, a.max_ms
+        "annotate: median {:.1} ms over {} runs (min {:.1}, max {:.1}; target < 10 ms; {} stolen)",
+        a.median_ms,
+        a.runs,
+        a.min_ms,
+        a.max_ms,
+        stolen(a.stolen)
     );
     if let Some(g) = &b.git_commit {
         println!(
-            "git commit -S (ssh): median {:.1} ms over {} runs (min {:.1}, max {:.1})",
-            g.median_ms, g.runs, g.min_ms, g.max_ms
+            "git commit -S (ssh): median {:.1} ms over {} runs (min {:.1}, max {:.1}; {} stolen)",
+            g.median_ms,
+            g.runs,
+            g.min_ms,
+            g.max_ms,
+            stolen(g.stolen)
         );
     }
+    println!(
+        "stolen: {} of the CPU time over the whole run (the hypervisor's steal, /proc/stat): a step that ran under steal is slower for reasons that are not claimtrail's",
+        stolen(b.stolen)
+    );
     for n in &b.notes {
         println!("note: {n}");
     }

@@ -5,6 +5,15 @@ use crate::common::*;
 
 #[test]
 fn bench_json_has_every_step() {
+    // The CPU time the hypervisor stole (`bench::Steal`): a share on Linux,
+    // where /proc/stat counts it; null elsewhere.
+    let share = |x: &serde_json::Value| {
+        let linux = std::path::Path::new("/proc/stat").exists();
+        assert!(
+            x.as_f64().is_some_and(|s| (0.0..=1.0).contains(&s)) == linux && (linux || x.is_null()),
+            "{x}"
+        );
+    };
     let w = Work::new();
     let r = w.run(None, &["bench", "--entries", "300", "--json"]);
     let v: serde_json::Value = serde_json::from_str(r.ok()).expect("bench prints JSON");
@@ -39,6 +48,7 @@ fn bench_json_has_every_step() {
             s["peak_rss"].is_null() || s["peak_rss"].as_u64().unwrap() > 0,
             "{s}"
         );
+        share(&s["stolen"]);
     }
     // A step's limit is `mean`, the mean of the limits measured `before`
     // and `after` it, and both measures are listed.
@@ -95,6 +105,8 @@ fn bench_json_has_every_step() {
         assert!(rate(name) > 0.0, "{name}");
     }
     assert_eq!(v["annotate"]["runs"], 20);
+    share(&v["annotate"]["stolen"]);
+    share(&v["stolen"]);
     assert!(v["database"]["ratio"].as_f64().unwrap() > 0.0);
     assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
 }

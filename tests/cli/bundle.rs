@@ -34,26 +34,27 @@ fn check(w: &Work, bundle: &Value, vkey: Option<&str>) -> Run {
     )
 }
 
-#[test]
-fn round_trip_with_and_without_the_published_key() {
-    let w = Work::with_claims();
-    let (_, b) = exported(&w, &["C1"]);
-    assert_eq!(b["format"], "claimtrail-bundle");
-    let seqs: Vec<u64> = b["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["seq"].as_u64().unwrap())
-        .collect();
-    // log.init, analyst's key.add, S1, C1, C2 (contradicted), A1, checkpoint covers all.
-    assert_eq!(seqs, vec![0, 1, 3, 4, 5, 6], "{seqs:?}");
-    let r = check(&w, &b, None);
+/// Asserts that `verify-bundle` found nothing wrong.
+#[track_caller]
+fn checks_out(r: &Run) {
     assert!(
         r.ok()
             .contains("OK: every signature, proof, text and quote checks out"),
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn round_trip_with_and_without_the_published_key() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1"]);
+    assert_eq!(b["format"], "claimtrail-bundle");
+    let seqs = entry_seqs(&b);
+    // log.init, analyst's key.add, S1, C1, C2 (contradicted), A1, checkpoint covers all.
+    assert_eq!(seqs, vec![0, 1, 3, 4, 5, 6], "{seqs:?}");
+    let r = check(&w, &b, None);
+    checks_out(&r);
     assert!(r.stdout.contains("pass --vkey"), "{}", r.stdout);
     let vkeys = w.run(None, &["key", "vkey"]);
     let log_key = vkeys.ok().lines().next().unwrap().to_string();
@@ -381,22 +382,12 @@ fn a_checkpoint_by_a_second_admin_carries_that_admins_enrolment() {
     w.run(None, &["export", "C1", "--out", out.to_str().unwrap()])
         .ok();
     let b: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let seqs: Vec<u64> = b["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["seq"].as_u64().unwrap())
-        .collect();
+    let seqs = entry_seqs(&b);
     // log.init, the analyst's key.add, S1, C1, C2, A1, and the second
     // admin's key.add (7), signed by the first admin.
     assert_eq!(seqs, vec![0, 1, 3, 4, 5, 6, 7], "{seqs:?}");
     let r = check(&w, &b, None);
-    assert!(
-        r.ok()
-            .contains("OK: every signature, proof, text and quote checks out"),
-        "{}",
-        r.stdout
-    );
+    checks_out(&r);
     assert!(r.stdout.contains("Night editor"), "{}", r.stdout);
     // The log's verifier keys, in enrolment order: the second admin's last.
     let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();

@@ -76,6 +76,17 @@ impl Run {
     }
 }
 
+/// The `seq` of each member of `doc["entries"]` (a bundle or a JSON
+/// report), in order.
+pub fn entry_seqs(doc: &serde_json::Value) -> Vec<u64> {
+    doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect()
+}
+
 /// The cells of a row of a printed table (columns are two or more spaces
 /// apart; no cell of these tests holds two spaces).
 pub fn cells(line: &str) -> Vec<String> {

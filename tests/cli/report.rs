@@ -221,12 +221,7 @@ fn a_report_of_one_claim_brings_its_context() {
     assert_eq!(ids("claims"), ["C1", "C2", "C4"].map(String::from).into());
     assert_eq!(ids("sources"), ["S1"].map(String::from).into());
     // The entries of those items, and the key entries to check signatures.
-    let seqs: BTreeSet<u64> = doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["seq"].as_u64().unwrap())
-        .collect();
+    let seqs: BTreeSet<u64> = entry_seqs(&doc).into_iter().collect();
     assert_eq!(seqs, [0, 1, 2, 3, 4, 5, 7, 12, 13, 14].into());
     // An annotation alone brings its claim and the claims it links.
     let doc = json(report(&w, Some(&db), &["A5", "--format", "json"]).ok());

@@ -933,12 +933,12 @@ impl Steal {
         })
     }
 
-    /// The share of all `cores`' time since `self` that was stolen (0 to 1).
-    pub fn share_since(self, cores: usize) -> Option<f64> {
+    /// The share of all cores' time since `self` that was stolen (0 to 1).
+    pub fn share_since(self) -> Option<f64> {
         let now = Steal::now()?;
         // SAFETY: sysconf reads a constant of the system; no memory is touched.
         let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-        let seconds = now.at.duration_since(self.at).as_secs_f64() * cores.max(1) as f64;
+        let seconds = now.at.duration_since(self.at).as_secs_f64() * cores() as f64;
         (hz > 0 && seconds > 0.0).then(|| {
             let stolen = now.ticks.saturating_sub(self.ticks) as f64 / hz as f64;
             (stolen / seconds).min(1.0)
@@ -997,7 +997,7 @@ pub fn run_child(
     });
     let (code, max_rss) = wait_child(child.id(), timeout).map_err(io)?;
     let seconds = start.elapsed().as_secs_f64();
-    let stolen = steal.and_then(|s| s.share_since(cores()));
+    let stolen = steal.and_then(Steal::share_since);
     let [stdout, stderr] = readers.map(|r| r.and_then(|h| h.join().ok()).unwrap_or_default());
     Ok(ChildRun {
         code,
@@ -1300,7 +1300,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         let n = built.entries.min(SIGNATURE_PATH_ENTRIES);
         let steal = Steal::now();
         let rate = signature_path_rate(&built.db, n)?;
-        let stolen = steal.and_then(|s| s.share_since(cores()));
+        let stolen = steal.and_then(Steal::share_since);
         steps.push(
             step(
                 &format!("verify's signature path alone ({n} entries)"),
@@ -1449,13 +1449,13 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         ms.push(run.seconds * 1e3);
     }
     let mut annotate = Timing::of(ms, Some(10.0));
-    annotate.stolen = steal.and_then(|s| s.share_since(cores()));
+    annotate.stolen = steal.and_then(Steal::share_since);
 
     say("git commit -S");
     let steal = Steal::now();
     let git_commit = match git_commit_times(dir) {
         Ok(mut t) => {
-            t.stolen = steal.and_then(|s| s.share_since(cores()));
+            t.stolen = steal.and_then(Steal::share_since);
             Some(t)
         }
         Err(why) => {
@@ -1475,7 +1475,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         annotate,
         git_commit,
         notes,
-        stolen: whole_run.and_then(|s| s.share_since(cores())),
+        stolen: whole_run.and_then(Steal::share_since),
     })
 }
 

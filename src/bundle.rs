@@ -123,20 +123,17 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
                 "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
             )),
         };
-        let enrolled: Vec<i64> = store
-            .conn()
-            .prepare_cached("SELECT seq FROM keys WHERE fingerprint = ?")?
-            .query_map([by.as_str()], |r| r.get(0))?
-            .collect::<std::result::Result<_, _>>()?;
-        let missing: Vec<u64> = enrolled
-            .into_iter()
-            .map(|s| s as u64)
-            .filter(|s| !seqs.contains(s))
-            .collect();
-        if missing.is_empty() {
-            break (seqs, note);
+        // `fingerprint` is the `keys` table's key: one enrolment at most.
+        let enrolled: Option<i64> = rusqlite::OptionalExtension::optional(
+            store
+                .conn()
+                .prepare_cached("SELECT seq FROM keys WHERE fingerprint = ?")?
+                .query_row([by.as_str()], |r| r.get(0)),
+        )?;
+        match enrolled.map(|s| s as u64).filter(|s| !seqs.contains(s)) {
+            None => break (seqs, note),
+            Some(seq) => also.push(seq),
         }
-        also.extend(missing);
     };
     let cp = Checkpoint::parse(
         SignedNote::parse(note.as_bytes())

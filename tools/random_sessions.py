@@ -187,10 +187,9 @@ class Session:
                 if rng.random() < (0.3 if not self.careful else 0.15):
                     args += [links] + [self.some_id("C") for _ in range(rng.randint(1, 3))]
             if self.careful and self.claim_of and rng.random() < 0.6:
-                # The next link of a chain: the newest annotation of a claim
-                # by its signer is superseded by that signer.
-                # Mostly the newest chain's head, so that chains grow long;
-                # sometimes any head, or an annotation already superseded.
+                # The next link of a chain, by the superseded annotation's
+                # signer: mostly the newest chain's head, so that chains grow
+                # long; sometimes any head, or one already superseded.
                 heads = sorted(self.heads, key=lambda i: int(i[1:])) or sorted(self.claim_of)
                 r = rng.random()
                 a = heads[-1] if r < 0.8 else rng.choice(heads) if r < 0.9 \

@@ -1,11 +1,12 @@
-//! Bulk import: sources, claims and annotations from JSON Lines, one object
-//! a line (the format is documented in `docs/IMPORT.md`).
+//! Bulk import: sources, claims, annotations and claim retractions from
+//! JSON Lines, one object a line (the format is documented in
+//! `docs/IMPORT.md`).
 //!
 //! Each line is checked and turned into exactly the body the single command
-//! (`source add`, `claim add`, `annotate`) would build from the same values,
-//! and the bodies are appended through the append path's bulk form
-//! ([`crate::log::Bulk`]) in transactions of [`Options::batch_size`]
-//! entries: the append path stays the only writer of `entries`, and every
+//! (`source add`, `claim add`, `annotate`, `claim retract`) would build from
+//! the same values, and the bodies are appended through the append path's
+//! bulk form ([`crate::log::Bulk`]) in transactions of
+//! [`Options::batch_size`] entries: the append path stays the only writer of `entries`, and every
 //! batch is all-or-nothing. Each entry is handed to the append path as soon
 //! as its line is processed, so it is signed (on a second thread) while the
 //! next lines are read.
@@ -31,7 +32,9 @@
 //! rule below relies on. The queue holds at most a batch of lines. Source
 //! lines never wait: one derived from a source of the open batch has that
 //! batch appended first (rare, and it keeps every name of a source ready at
-//! the same time).
+//! the same time). Retraction lines are never reordered: everything before
+//! one is committed first, and it is appended alone
+//! ([`Bulk::append_alone`]), because it changes how later lines are checked.
 //!
 //! # Re-running
 //!
@@ -47,6 +50,8 @@
 //!   note, links). Identical lines are matched one to one, in order: the
 //!   k-th identical line of the file matches the k-th identical entry, so a
 //!   file that deliberately repeats a line still gets every copy once.
+//! * A retraction line is skipped when the claim's retraction was in the log
+//!   before this run, signed by the same key, with the same body.
 //!
 //! So an import interrupted at any point (Ctrl-C, a crash, `kill -9`: the
 //! batch in flight is rolled back by SQLite) is completed by running the
@@ -197,11 +202,13 @@ pub struct Counts {
     pub sources: u64,
     pub claims: u64,
     pub annotations: u64,
+    /// `claim.retract` entries (retraction lines), which create no item.
+    pub retractions: u64,
 }
 
 impl Counts {
     pub fn total(&self) -> u64 {
-        self.sources + self.claims + self.annotations
+        self.sources + self.claims + self.annotations + self.retractions
     }
     fn add(&mut self, kind: IdKind) {
         match kind {
@@ -242,6 +249,7 @@ pub enum Line {
     Source(SourceLine),
     Claim(ClaimLine),
     Annotation(AnnotationLine),
+    Retraction(RetractionLine),
 }
 
 /// `{"type":"source", …}`: what `source add` takes, with the text inline
@@ -294,6 +302,16 @@ pub struct AnnotationLine {
     pub supersedes: Option<String>,
 }
 
+/// `{"type":"retraction", …}`: what `claim retract` takes. It creates no
+/// item, so it has no label.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetractionLine {
+    pub claim: String,
+    pub reason: String,
+    pub replaced_by: Option<String>,
+}
+
 impl ClaimLine {
     /// Where the claim lies: exactly one of `quote` (with `occurrence`) and
     /// `span`, as `claim add` requires.
@@ -331,6 +349,14 @@ impl Line {
             }
             Line::Claim(l) => given("text", &l.text),
             Line::Annotation(l) => given("note", &l.note),
+            // Required, and it must say something, as `claim retract`
+            // requires (checked here, before the lines before it are
+            // committed, as well as by the append path).
+            Line::Retraction(l) if l.reason.trim().is_empty() => Err(Error::invalid(
+                "a retraction needs a reason",
+                "say why in \"reason\": it is signed, and `claimtrail show` shows it",
+            )),
+            Line::Retraction(_) => Ok(()),
         }
     }
     fn label(&self) -> Option<&str> {
@@ -338,13 +364,23 @@ impl Line {
             Line::Source(l) => l.label.as_deref(),
             Line::Claim(l) => l.label.as_deref(),
             Line::Annotation(l) => l.label.as_deref(),
+            Line::Retraction(_) => None,
         }
     }
-    fn kind(&self) -> IdKind {
+    /// The kind of item the line creates (a retraction creates none).
+    fn creates(&self) -> Option<IdKind> {
         match self {
-            Line::Source(_) => IdKind::Source,
-            Line::Claim(_) => IdKind::Claim,
-            Line::Annotation(_) => IdKind::Annotation,
+            Line::Source(_) => Some(IdKind::Source),
+            Line::Claim(_) => Some(IdKind::Claim),
+            Line::Annotation(_) => Some(IdKind::Annotation),
+            Line::Retraction(_) => None,
+        }
+    }
+    /// The kind of entry the line appends.
+    fn entry_kind(&self) -> Kind {
+        match self.creates() {
+            Some(kind) => kind.entry_kind(),
+            None => Kind::ClaimRetract,
         }
     }
     /// Every reference the line makes, as written, with its field and the
@@ -369,6 +405,15 @@ impl Line {
                     l.supersedes
                         .as_deref()
                         .map(|s| ("supersedes", s, IdKind::Annotation)),
+                );
+                out
+            }
+            Line::Retraction(l) => {
+                let mut out = vec![("claim", l.claim.as_str(), IdKind::Claim)];
+                out.extend(
+                    l.replaced_by
+                        .as_deref()
+                        .map(|s| ("replaced_by", s, IdKind::Claim)),
                 );
                 out
             }
@@ -456,13 +501,13 @@ fn data_error(e: &serde_json::Error) -> LineError {
         let found = rest.split(',').next().unwrap_or(rest);
         return line_err(
             format!("unknown type {found}"),
-            "use \"type\": \"source\", \"claim\" or \"annotation\"",
+            "use \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"",
         );
     }
     if msg == "missing field `type`" {
         return line_err(
             "no \"type\" field",
-            "give \"type\": \"source\", \"claim\" or \"annotation\"",
+            "give \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"",
         );
     }
     line_err(msg, FORMAT_HINT)
@@ -921,6 +966,11 @@ struct Importer<'a> {
     ids: HashMap<ItemId, Ref>,
     texts: HashMap<u64, Rc<str>>,
     text_bytes: usize,
+    /// The last entry before this run (a retraction at or before it may
+    /// be the one a retraction line re-imports).
+    start_seq: u64,
+    /// Claims whose retraction from before this run a line has matched.
+    matched_retractions: std::collections::HashSet<u64>,
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
@@ -968,7 +1018,9 @@ impl<'a> Importer<'a> {
             sources: max_id(conn, "sources")?,
             claims: max_id(conn, "claims")?,
             annotations: max_id(conn, "annotations")?,
+            retractions: 0,
         };
+        let start_seq = crate::store::head(conn)?.map_or(0, |(s, _)| s.0);
         Ok(Importer {
             store,
             bulk,
@@ -982,6 +1034,8 @@ impl<'a> Importer<'a> {
             ids: HashMap::default(),
             texts: HashMap::default(),
             text_bytes: 0,
+            start_seq,
+            matched_retractions: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
             batch: Batch::default(),
@@ -1037,9 +1091,8 @@ impl<'a> Importer<'a> {
     /// that is not appended yet.
     fn read(&mut self, line: Line) -> Result<()> {
         let n = self.line;
-        let kind = line.kind();
         line.check_given().map_err(|e| at(n, e))?;
-        if let Some(label) = line.label() {
+        if let (Some(label), Some(kind)) = (line.label(), line.creates()) {
             check_label(label).map_err(|e| at(n, Error::invalid(e.what, e.hint)))?;
             if line.references().contains(&format!("@{label}").as_str()) {
                 return Err(at(
@@ -1068,7 +1121,10 @@ impl<'a> Importer<'a> {
                 },
             );
         }
-        self.check_role(kind.entry_kind()).map_err(|e| at(n, e))?;
+        self.check_role(line.entry_kind()).map_err(|e| at(n, e))?;
+        if let Line::Retraction(l) = line {
+            return self.retract(n, l);
+        }
         if self.waits(&line) {
             if matches!(line, Line::Source(_)) {
                 // A source derived from one of the open batch does not
@@ -1110,8 +1166,9 @@ impl<'a> Importer<'a> {
             }
         }
         match line {
-            // Sources never wait (see `read`).
-            Line::Source(_) => {}
+            // Sources never wait (see `read`); retractions are appended
+            // alone, and the append path checks the rest.
+            Line::Source(_) | Line::Retraction(_) => {}
             Line::Claim(l) => {
                 let at = l.place()?;
                 let pending = l
@@ -1177,12 +1234,19 @@ impl<'a> Importer<'a> {
     /// Builds and checks line `n`'s entry and puts it in the open batch, or
     /// finds it already in the log.
     fn process(&mut self, n: u64, line: Line) -> Result<()> {
-        let kind = line.kind();
+        let Some(kind) = line.creates() else {
+            return Err(Error::Internal(
+                "a retraction line reached the batch".into(),
+            ));
+        };
         let label = line.label().map(str::to_string);
         let outcome = match line {
             Line::Source(l) => self.source(l),
             Line::Claim(l) => self.claim(l),
             Line::Annotation(l) => self.annotation(l),
+            Line::Retraction(_) => Err(Error::Internal(
+                "a retraction line reached the batch".into(),
+            )),
         }
         .map_err(|e| at(n, e))?;
         let state = match outcome {
@@ -1442,6 +1506,97 @@ impl<'a> Importer<'a> {
         }
         let body = Body::AnnotationAdd(b);
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
+    }
+
+    /// Line `n`, a retraction: appended alone, after every line before it.
+    ///
+    /// A retraction changes how later entries are checked (the claim takes
+    /// no new annotation, no annotation may cite it), so it cannot go into
+    /// a pipelined batch, and the lines around it must not be reordered
+    /// across it the way waiting lines are: everything read before it is
+    /// committed first, then it is appended in a transaction of its own
+    /// (counted as a batch), and the lines after it go into new batches,
+    /// checked against a log in which the claim is retracted. Retractions
+    /// are rare, so the extra commits cost little.
+    ///
+    /// Re-running: the line is skipped when the claim's retraction was in
+    /// the log before this run, signed by this key, with the very body the
+    /// line builds (a claim is retracted once, so at most one line of the
+    /// file matches it; a second identical line is refused as `claim
+    /// retract` would refuse it, on the first run and on every re-run).
+    fn retract(&mut self, n: u64, l: RetractionLine) -> Result<()> {
+        let line = Line::Retraction(l);
+        self.precheck(&line).map_err(|e| at(n, e))?;
+        let Line::Retraction(l) = line else {
+            return Err(Error::Internal("a retraction line changed kind".into()));
+        };
+        self.flush()?;
+        let body = (|| -> Result<ClaimRetract> {
+            let claim = self.resolve("claim", &l.claim, IdKind::Claim)?;
+            let replaced_by = match &l.replaced_by {
+                Some(r) => Some(self.resolve("replaced_by", r, IdKind::Claim)?),
+                None => None,
+            };
+            let body = ClaimRetract {
+                claim,
+                reason: l.reason,
+                replaced_by,
+            };
+            crate::log::precheck(&Body::ClaimRetract(body.clone()))?;
+            Ok(body)
+        })()
+        .map_err(|e| at(n, e))?;
+        if self.retracted_before(&body)? {
+            self.skipped.retractions += 1;
+            self.progress.skipped += 1;
+            return Ok(());
+        }
+        let entry = NewEntry::new(Body::ClaimRetract(body));
+        self.bulk
+            .append_alone(entry)?
+            .map_err(|e| at(n, for_import(e)))?;
+        self.appended.retractions += 1;
+        self.batches += 1;
+        self.progress.appended = self.appended.total();
+        self.checkpointer.committed(self.batches);
+        Ok(())
+    }
+
+    /// Whether the log held, before this run, this very retraction signed
+    /// by this key, not yet matched by an earlier line.
+    fn retracted_before(&mut self, body: &ClaimRetract) -> Result<bool> {
+        let n = body.claim.id.n;
+        if n > self.start.claims || self.matched_retractions.contains(&n) {
+            return Ok(false);
+        }
+        let found = self
+            .store
+            .conn()
+            .prepare_cached(
+                "SELECT r.seq, r.signer, e.payload FROM retractions r
+                 JOIN entries e ON e.seq = r.seq WHERE r.claim_id = ?1",
+            )?
+            .query_row([n as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .optional()?;
+        let Some((seq, signer, payload)) = found else {
+            return Ok(false);
+        };
+        // An entry that does not parse is verify's business; it is simply
+        // not a match, and the append path then refuses the line.
+        let same = seq as u64 <= self.start_seq
+            && signer == self.signer.fingerprint().as_str()
+            && serde_json::from_slice::<Envelope<ClaimRetract>>(&payload)
+                .is_ok_and(|e| e.body == *body);
+        if same {
+            self.matched_retractions.insert(n);
+        }
+        Ok(same)
     }
 
     /// The text of a source, from the cache or the database.

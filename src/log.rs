@@ -644,6 +644,42 @@ impl<'s> Bulk<'s> {
         Ok(())
     }
 
+    /// Appends one entry that a pipelined batch cannot take (a claim
+    /// retraction, which changes how later entries are checked) in a
+    /// transaction of its own, through the entry-by-entry path. Every batch
+    /// must be committed and nothing in flight: the entry goes after all of
+    /// them, and the next batch starts from the log as it is then. The
+    /// inner error is the entry's refusal (nothing was written).
+    pub fn append_alone(&mut self, e: NewEntry) -> Result<Result<Appended>> {
+        if self.txn
+            || self.settled
+            || self
+                .pipeline
+                .open
+                .as_ref()
+                .is_some_and(|o| !o.in_flight.is_empty())
+        {
+            return Err(Error::Internal(
+                "an entry appended alone while a batch is open".into(),
+            ));
+        }
+        self.pipeline.open = None;
+        self.begin()?;
+        match append_one(self.conn, self.pipeline.signer, e) {
+            Ok(a) => {
+                self.conn.execute_batch("COMMIT").map_err(busy)?;
+                self.txn = false;
+                Ok(Ok(a))
+            }
+            Err(e) if e.is_failure() => Err(e),
+            Err(refusal) => {
+                self.conn.execute_batch("ROLLBACK")?;
+                self.txn = false;
+                Ok(Err(refusal))
+            }
+        }
+    }
+
     /// The highest id of `kind` stored before the open batch (`None` when
     /// no batch is open): what the log held, whatever of the batch is
     /// stored yet.

@@ -21,10 +21,10 @@ that do not exist or are blank. It checks the contract of every command:
   (`error: ...`, its hint on the same line) and no panic;
 - no other exit code;
 
-a quarter of the sources, claims and annotations go through `import -` as
-one JSON line instead, with import's own contract (exit 0 appends what its
-summary says; exit 2 changes nothing and names line 1, unless the key is
-what is wrong);
+a quarter of the sources, claims, annotations and retractions go through
+`import -` as one JSON line instead, with import's own contract (exit 0
+appends what its summary says; exit 2 changes nothing and names line 1,
+unless the key is what is wrong);
 
 and, after each session, that `claimtrail verify` and
 tools/independent_verify.py both find no problem (whatever the append path
@@ -247,7 +247,7 @@ class Session:
         else:
             key = self.rng.choice(["admin"] + ["analyst"] * 5
                                   + ["auditor", "admin2", "analyst2", "intruder"])
-        if adds and self.rng.random() < 0.25:
+        if (adds or args[:2] == ["claim", "retract"]) and self.rng.random() < 0.25:
             return self.step_import(key, args, stdin, refusals)
         before = entries(self.db)
         r = self.run(key, args, stdin)
@@ -286,8 +286,8 @@ class Session:
             if after[0] != before[0] + appended or appended + sum(summary["skipped"].values()) != 1:
                 self.breaches.append(f"{what}: exit 0, {after[0] - before[0]} entries appended, "
                                      f"summary {summary['appended']} {summary['skipped']}")
-            if appended:
-                kind = {"source": "S", "claim": "C", "annotation": "A"}[json.loads(line)["type"]]
+            kind = {"source": "S", "claim": "C", "annotation": "A"}.get(json.loads(line)["type"])
+            if appended and kind:
                 self.n[kind] += 1
                 self.created(f"{kind}{self.n[kind]}", key, args, stdin)
         elif r.returncode == 2:
@@ -368,14 +368,18 @@ class Session:
 
 
 def as_import_line(args, stdin):
-    """The JSON Lines form (docs/IMPORT.md) of a `source add`, `claim add` or
-    `annotate` command line."""
+    """The JSON Lines form (docs/IMPORT.md) of a `source add`, `claim add`,
+    `annotate` or `claim retract` command line."""
     kind = {"source": "source", "claim": "claim", "annotate": "annotation"}[args[0]]
-    line, rest = {"type": kind}, args[2:] if kind != "annotation" else args[2:]
+    if args[:2] == ["claim", "retract"]:
+        kind = "retraction"
+    line, rest = {"type": kind}, args[2:] if kind != "retraction" else args[3:]
     if kind == "source":
         line["text"] = stdin
     elif kind == "annotation":
         line["claim"] = args[1]
+    elif kind == "retraction":
+        line["claim"] = args[2]
     lists = {"--derived-from", "--corroborates", "--contradicts"}
     i = 0
     while i < len(rest):

@@ -5,10 +5,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-/// Bulk-append sources, claims and annotations from a JSON Lines file.
+/// Bulk-append sources, claims, annotations and retractions from a JSON Lines file.
 ///
-/// One JSON object a line, with the fields of `source add`, `claim add` and
-/// `annotate` (docs/IMPORT.md). Lines refer to items the file creates as
+/// One JSON object a line, with the fields of `source add`, `claim add`,
+/// `annotate` and `claim retract` (docs/IMPORT.md). Lines refer to items the file creates as
 /// @label and to existing items by id. Running the same file again, after an
 /// interruption or not, appends only what is missing.
 #[derive(clap::Args, Debug)]
@@ -126,9 +126,14 @@ fn print_summary(file: &Path, s: &Summary) {
         file.display().to_string()
     };
     let name = claimtrail::text::escape(&name).into_owned();
+    // Retractions are rare: named only when there are some.
     let kinds = |c: &claimtrail::import::Counts| {
+        let retractions = match c.retractions {
+            0 => String::new(),
+            n => format!(", {}", output::count(n, "retraction")),
+        };
         format!(
-            "{}, {}, {}",
+            "{}, {}, {}{retractions}",
             output::count(c.sources, "source"),
             output::count(c.claims, "claim"),
             output::count(c.annotations, "annotation")

@@ -153,11 +153,11 @@ fn imports_sources_claims_and_annotations_of_the_fixture() {
     );
     assert_eq!(
         again["appended"],
-        json!({"sources":0,"claims":0,"annotations":0})
+        json!({"sources":0,"claims":0,"annotations":0,"retractions":0})
     );
     assert_eq!(
         again["skipped"],
-        json!({"sources":1,"claims":4,"annotations":4})
+        json!({"sources":1,"claims":4,"annotations":4,"retractions":0})
     );
     assert_eq!(again["batches"], 0);
     assert_eq!(count(&w, "entries"), entries);
@@ -294,9 +294,30 @@ fn import_signs_the_same_entries_as_the_commands() {
         &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
         None,
     );
+    let r = a
+        .run_with(
+            Some("analyst"),
+            &now,
+            &[
+                "claim",
+                "retract",
+                "C3",
+                "--reason",
+                "the tweet's first words, not a claim",
+                "--replaced-by",
+                "C1",
+            ],
+            None,
+        )
+        .ok()
+        .to_string();
     assert_eq!(
         [s1, s2, c1, c2, c3, a1, a2].join(" "),
         "S1 S2 C1 C2 C3 A1 A2"
+    );
+    assert!(
+        r.starts_with("C3 retracted at entry 10, replaced by C1"),
+        "{r}"
     );
 
     std::fs::write(b.path("tweet.txt"), tweet).unwrap();
@@ -312,6 +333,8 @@ fn import_signs_the_same_entries_as_the_commands() {
         json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed","reliability":"B","credibility":3,
                "contradicts":["@bakour"],"corroborates":["@tw-claim"],"note":"counts differ"}),
         json!({"type":"annotation","claim":"@seven","verdict":"false","supersedes":"@a"}),
+        json!({"type":"retraction","claim":"@tw-claim","reason":"the tweet's first words, not a claim",
+               "replaced_by":"@seven"}),
     ]
     .map(|v| v.to_string());
     write_lines(&b.path("same.jsonl"), &lines);
@@ -369,11 +392,11 @@ fn repeated_lines_are_each_imported_once() {
     );
     assert_eq!(
         first["appended"],
-        json!({"sources":0,"claims":3,"annotations":3})
+        json!({"sources":0,"claims":3,"annotations":3,"retractions":0})
     );
     assert_eq!(
         first["skipped"],
-        json!({"sources":0,"claims":1,"annotations":0})
+        json!({"sources":0,"claims":1,"annotations":0,"retractions":0})
     );
     assert_eq!(count(&w, "claims"), claims + 3);
     assert_eq!(count(&w, "annotations"), anns + 3);
@@ -383,11 +406,11 @@ fn repeated_lines_are_each_imported_once() {
     );
     assert_eq!(
         again["appended"],
-        json!({"sources":0,"claims":0,"annotations":0})
+        json!({"sources":0,"claims":0,"annotations":0,"retractions":0})
     );
     assert_eq!(
         again["skipped"],
-        json!({"sources":0,"claims":4,"annotations":3})
+        json!({"sources":0,"claims":4,"annotations":3,"retractions":0})
     );
     // One more copy of the line is one more annotation.
     let mut more = lines.clone();
@@ -399,7 +422,7 @@ fn repeated_lines_are_each_imported_once() {
     );
     assert_eq!(
         third["appended"],
-        json!({"sources":0,"claims":0,"annotations":1})
+        json!({"sources":0,"claims":0,"annotations":1,"retractions":0})
     );
     // The same annotation signed by another key is another annotation.
     write_lines(&w.path("aud.jsonl"), &[lines[4].clone()]);
@@ -657,7 +680,7 @@ fn lines_that_refer_to_the_open_batch_wait_for_it() {
     );
     assert_eq!(
         s["appended"],
-        json!({"sources":0,"claims":10,"annotations":13})
+        json!({"sources":0,"claims":10,"annotations":13,"retractions":0})
     );
     // 23 entries: 6 batches if every batch were full; waiting costs a few more.
     let batches = s["batches"].as_u64().unwrap();
@@ -675,7 +698,7 @@ fn lines_that_refer_to_the_open_batch_wait_for_it() {
     );
     assert_eq!(
         again["appended"],
-        json!({"sources":0,"claims":0,"annotations":0})
+        json!({"sources":0,"claims":0,"annotations":0,"retractions":0})
     );
 }
 
@@ -939,12 +962,12 @@ fn killed_at_random_points_then_rerun_completes_without_duplicates() {
         + s["appended"]["annotations"].as_i64().unwrap();
     assert_eq!(
         s["appended"],
-        json!({"sources":50,"claims":949,"annotations":1000}),
+        json!({"sources":50,"claims":949,"annotations":1000,"retractions":0}),
         "{s}"
     );
     assert_eq!(
         s["skipped"],
-        json!({"sources":0,"claims":1,"annotations":0}),
+        json!({"sources":0,"claims":1,"annotations":0,"retractions":0}),
         "{s}"
     );
     assert_eq!(
@@ -1098,7 +1121,7 @@ fn a_piped_input_is_committed_when_it_pauses() {
     let s = summary(run.ok());
     assert_eq!(
         s["appended"],
-        json!({"sources":1,"claims":1,"annotations":1}),
+        json!({"sources":1,"claims":1,"annotations":1,"retractions":0}),
         "{s}"
     );
     assert_eq!(s["batches"], json!(3), "{s}");
@@ -1180,7 +1203,7 @@ fn another_writer_between_batches_is_taken_in_stride() {
     let s = summary(run.ok());
     assert_eq!(
         s["appended"],
-        json!({"sources":0,"claims":3,"annotations":1}),
+        json!({"sources":0,"claims":3,"annotations":1,"retractions":0}),
         "{s}"
     );
     assert_eq!(count(&w, "claims"), claims + 3);
@@ -1254,4 +1277,170 @@ fn a_byte_order_mark_and_crlf_lines_are_read() {
     w.run(Some("analyst"), &["import", "joined.jsonl"])
         .error("line 2: not a JSON object");
     assert!(before == w.db_bytes());
+}
+
+#[test]
+fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
+    let w = Work::with_claims();
+    let massacre = "The massacre committed by the Russian planes in the Idlib countryside is a message to Turkey after the failed Tehran summit.";
+    let lines = [
+        json!({"type":"claim","label":"bak","source":"S1","quote":"Tehran summit","occurrence":1,
+               "speaker":"Col. Mustafa Bakour","provenance":"interview"}),
+        json!({"type":"claim","label":"bak2","source":"S1","quote":massacre,
+               "speaker":"Col. Mustafa Bakour","provenance":"interview"}),
+        json!({"type":"annotation","claim":"@bak","verdict":"unverified"}),
+        json!({"type":"retraction","claim":"@bak","reason":"two words, not a claim","replaced_by":"@bak2"}),
+        json!({"type":"retraction","claim":"C2","reason":"not UNICEF's words"}),
+        json!({"type":"annotation","claim":"@bak2","verdict":"disputed","contradicts":["C1"]}),
+    ]
+    .map(|v| v.to_string());
+    write_lines(&w.path("retract.jsonl"), &lines);
+    let out = w.run(Some("analyst"), &["import", "retract.jsonl"]);
+    let text: Vec<&str> = out.ok().lines().collect();
+    // The claims go in one batch, the annotation that waited for them in a
+    // second (committed before the retraction line is appended), each
+    // retraction in one of its own, and the last annotation in a fifth.
+    assert_eq!(
+        text[..3],
+        [
+            "read 6 lines from retract.jsonl (0 blank)",
+            "appended 6 entries (0 sources, 2 claims, 2 annotations, 2 retractions) in 5 batches of up to 100000",
+            "skipped 0 lines already in the log (0 sources, 0 claims, 0 annotations)",
+        ]
+    );
+    // In file order: the annotation of C3 before C3's retraction.
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let kinds: Vec<String> = c
+        .prepare("SELECT kind FROM entries WHERE seq > 6 ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "claim.add",
+            "claim.add",
+            "annotation.add",
+            "claim.retract",
+            "claim.retract",
+            "annotation.add"
+        ]
+    );
+    drop(c);
+    let retracted = w.run(None, &["list", "claims", "--retracted"]);
+    let ids: Vec<String> = retracted
+        .ok()
+        .lines()
+        .skip(1)
+        .map(|l| cells(l)[0].clone())
+        .collect();
+    assert_eq!(ids, ["C2", "C3"]);
+    let show = w.run(None, &["show", "C3"]);
+    assert!(
+        show.ok().contains("two words, not a claim"),
+        "{}",
+        show.stdout
+    );
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("4 claims (2 retracted)"));
+
+    // Again: every line is in the log, the retractions included.
+    let before = count(&w, "entries");
+    let again = w.run(Some("analyst"), &["--json", "import", "retract.jsonl"]);
+    let s = summary(again.ok());
+    assert_eq!(s["appended"]["retractions"], 0);
+    assert_eq!(s["skipped"]["retractions"], 2);
+    assert_eq!(s["skipped"]["claims"], 2);
+    assert_eq!(count(&w, "entries"), before);
+
+    // The same claim retracted again, for another reason: refused, as
+    // `claim retract` refuses it, and nothing is written.
+    write_lines(
+        &w.path("twice.jsonl"),
+        &[json!({"type":"retraction","claim":"C2","reason":"another reason"}).to_string()],
+    );
+    let db = w.db_bytes();
+    w.run(Some("analyst"), &["import", "twice.jsonl"])
+        .error("line 1: C2 was already retracted at entry 11");
+    assert!(db == w.db_bytes());
+
+    // A line after a retraction is checked against the retracted claim:
+    // it is not moved before the retraction the way waiting lines move.
+    let lines = [
+        json!({"type":"annotation","claim":"C1","verdict":"unverified","note":"before"}),
+        json!({"type":"retraction","claim":"C1","reason":"the count is Al-Monitor's"}),
+        json!({"type":"annotation","claim":"C1","verdict":"false"}),
+    ]
+    .map(|v| v.to_string());
+    write_lines(&w.path("after.jsonl"), &lines);
+    let out = w.run(Some("analyst"), &["import", "after.jsonl"]);
+    out.error("line 3: C1 was retracted at entry 14");
+    assert!(
+        out.stderr
+            .contains("2 entries were appended in 2 batches before the error"),
+        "{}",
+        out.stderr
+    );
+    w.run(None, &["verify"]).ok();
+
+    // An analyst retracts only their own claims.
+    let c5 = w.run(
+        Some("admin"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "This cruel war on children needs to stop.",
+            "--speaker",
+            "Tamer Kirolos",
+            "--provenance",
+            "statement",
+        ],
+    );
+    assert_eq!(c5.ok().trim(), "C5");
+    write_lines(
+        &w.path("other.jsonl"),
+        &[json!({"type":"retraction","claim":"C5","reason":"wrong speaker"}).to_string()],
+    );
+    let db = w.db_bytes();
+    w.run(Some("analyst"), &["import", "other.jsonl"])
+        .error("line 1: C5 was added by another key");
+    assert!(db == w.db_bytes());
+    w.run(Some("admin"), &["import", "other.jsonl"]).ok();
+    w.run(None, &["verify"]).ok();
+}
+
+#[test]
+fn bad_retraction_lines_are_refused_before_the_lines_before_them_are_committed() {
+    let w = Work::with_claims();
+    for (bad, msg) in [
+        (
+            json!({"type":"retraction","claim":"C1","reason":"  "}),
+            "a retraction needs a reason (hint: say why in \"reason\"",
+        ),
+        (
+            json!({"type":"retraction","claim":"C1"}),
+            "missing field `reason`",
+        ),
+        (
+            json!({"type":"retraction","label":"r","claim":"C1","reason":"r"}),
+            "unknown field `label`",
+        ),
+        (
+            json!({"type":"retraction","claim":"S1","reason":"r"}),
+            "claim: S1 is not a claim id",
+        ),
+        (
+            json!({"type":"retraction","claim":"C1","reason":"r","replaced_by":"@nowhere"}),
+            "replaced_by: label @nowhere is not defined by an earlier line",
+        ),
+    ] {
+        refused(&w, bad.to_string().as_bytes(), msg);
+    }
 }

@@ -32,9 +32,9 @@
 //! rule below relies on. The queue holds at most a batch of lines. Source
 //! lines never wait: one derived from a source of the open batch has that
 //! batch appended first (rare, and it keeps every name of a source ready at
-//! the same time). Retraction lines are never reordered: everything before
-//! one is committed first, and it is appended alone
-//! ([`Bulk::append_alone`]), because it changes how later lines are checked.
+//! the same time). Retraction lines are never reordered, because they
+//! change how later lines are checked: everything before one is committed
+//! first, and it opens the next batch.
 //!
 //! # Re-running
 //!
@@ -210,11 +210,13 @@ impl Counts {
     pub fn total(&self) -> u64 {
         self.sources + self.claims + self.annotations + self.retractions
     }
-    fn add(&mut self, kind: IdKind) {
+    fn add(&mut self, kind: Kind) {
         match kind {
-            IdKind::Source => self.sources += 1,
-            IdKind::Claim => self.claims += 1,
-            IdKind::Annotation => self.annotations += 1,
+            Kind::SourceAdd => self.sources += 1,
+            Kind::ClaimAdd => self.claims += 1,
+            Kind::AnnotationAdd => self.annotations += 1,
+            // Import appends no other kind.
+            _ => self.retractions += 1,
         }
     }
 }
@@ -937,7 +939,7 @@ struct Batch {
     /// is checked against them at once).
     texts: HashMap<usize, Vec<u8>>,
     /// Kind of item each entry creates.
-    kinds: Vec<IdKind>,
+    kinds: Vec<Kind>,
     /// Labels defined by lines of this batch (pointing at entries of it).
     labels: Vec<String>,
     /// Source texts in this batch, so a repeated text within it is caught.
@@ -1077,10 +1079,12 @@ impl<'a> Importer<'a> {
         let hint = if self.batches == 0 {
             format!("{hint}; nothing was imported")
         } else {
+            let n = self.appended.total();
             format!(
-                "{hint}; {} entries were appended in {} batches before the error: fix the line and run the same import again, it skips what is already in the log",
-                self.appended.total(),
-                self.batches,
+                "{hint}; {} {} appended in {} before the error: fix the line and run the same import again, it skips what is already in the log",
+                text::count(n, "entry"),
+                if n == 1 { "was" } else { "were" },
+                text::count(self.batches, "batch"),
             )
         };
         Error::invalid(what, hint)
@@ -1122,8 +1126,8 @@ impl<'a> Importer<'a> {
             );
         }
         self.check_role(line.entry_kind()).map_err(|e| at(n, e))?;
-        if let Line::Retraction(l) = line {
-            return self.retract(n, l);
+        if matches!(line, Line::Retraction(_)) {
+            return self.retract(n, line);
         }
         if self.waits(&line) {
             if matches!(line, Line::Source(_)) {
@@ -1234,19 +1238,13 @@ impl<'a> Importer<'a> {
     /// Builds and checks line `n`'s entry and puts it in the open batch, or
     /// finds it already in the log.
     fn process(&mut self, n: u64, line: Line) -> Result<()> {
-        let Some(kind) = line.creates() else {
-            return Err(Error::Internal(
-                "a retraction line reached the batch".into(),
-            ));
-        };
+        let kind = line.entry_kind();
         let label = line.label().map(str::to_string);
         let outcome = match line {
             Line::Source(l) => self.source(l),
             Line::Claim(l) => self.claim(l),
             Line::Annotation(l) => self.annotation(l),
-            Line::Retraction(_) => Err(Error::Internal(
-                "a retraction line reached the batch".into(),
-            )),
+            Line::Retraction(l) => self.retraction(l),
         }
         .map_err(|e| at(n, e))?;
         let state = match outcome {
@@ -1254,6 +1252,11 @@ impl<'a> Importer<'a> {
                 self.skipped.add(kind);
                 self.progress.skipped += 1;
                 state
+            }
+            Outcome::SkippedEntry => {
+                self.skipped.add(kind);
+                self.progress.skipped += 1;
+                return Ok(());
             }
             Outcome::Append(entry) => {
                 let b = &mut self.batch;
@@ -1508,58 +1511,49 @@ impl<'a> Importer<'a> {
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
-    /// Line `n`, a retraction: appended alone, after every line before it.
+    /// Line `n`, a retraction: it goes after every line before it.
     ///
     /// A retraction changes how later entries are checked (the claim takes
-    /// no new annotation, no annotation may cite it), so it cannot go into
-    /// a pipelined batch, and the lines around it must not be reordered
-    /// across it the way waiting lines are: everything read before it is
-    /// committed first, then it is appended in a transaction of its own
-    /// (counted as a batch), and the lines after it go into new batches,
-    /// checked against a log in which the claim is retracted. Retractions
-    /// are rare, so the extra commits cost little.
+    /// no new annotation, no annotation may cite it), so the lines around it
+    /// must not be reordered across it the way waiting lines are:
+    /// everything read before it is committed first, then it opens the next
+    /// batch, whose later entries are checked against the claim as retracted
+    /// (the append path keeps a batch's retractions, [`Bulk::try_push`]).
+    /// Retractions are rare, so the extra commit costs little.
+    fn retract(&mut self, n: u64, line: Line) -> Result<()> {
+        self.precheck(&line).map_err(|e| at(n, e))?;
+        self.flush()?;
+        self.process(n, line)?;
+        if self.batch_full() {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// A retraction line's entry, unless the log already holds it.
     ///
     /// Re-running: the line is skipped when the claim's retraction was in
     /// the log before this run, signed by this key, with the very body the
     /// line builds (a claim is retracted once, so at most one line of the
     /// file matches it; a second identical line is refused as `claim
     /// retract` would refuse it, on the first run and on every re-run).
-    fn retract(&mut self, n: u64, l: RetractionLine) -> Result<()> {
-        let line = Line::Retraction(l);
-        self.precheck(&line).map_err(|e| at(n, e))?;
-        let Line::Retraction(l) = line else {
-            return Err(Error::Internal("a retraction line changed kind".into()));
+    fn retraction(&mut self, l: RetractionLine) -> Result<Outcome> {
+        let claim = self.resolve("claim", &l.claim, IdKind::Claim)?;
+        let replaced_by = match &l.replaced_by {
+            Some(r) => Some(self.resolve("replaced_by", r, IdKind::Claim)?),
+            None => None,
         };
-        self.flush()?;
-        let body = (|| -> Result<ClaimRetract> {
-            let claim = self.resolve("claim", &l.claim, IdKind::Claim)?;
-            let replaced_by = match &l.replaced_by {
-                Some(r) => Some(self.resolve("replaced_by", r, IdKind::Claim)?),
-                None => None,
-            };
-            let body = ClaimRetract {
-                claim,
-                reason: l.reason,
-                replaced_by,
-            };
-            crate::log::precheck(&Body::ClaimRetract(body.clone()))?;
-            Ok(body)
-        })()
-        .map_err(|e| at(n, e))?;
+        let body = ClaimRetract {
+            claim,
+            reason: l.reason,
+            replaced_by,
+        };
         if self.retracted_before(&body)? {
-            self.skipped.retractions += 1;
-            self.progress.skipped += 1;
-            return Ok(());
+            return Ok(Outcome::SkippedEntry);
         }
-        let entry = NewEntry::new(Body::ClaimRetract(body));
-        self.bulk
-            .append_alone(entry)?
-            .map_err(|e| at(n, for_import(e)))?;
-        self.appended.retractions += 1;
-        self.batches += 1;
-        self.progress.appended = self.appended.total();
-        self.checkpointer.committed(self.batches);
-        Ok(())
+        let body = Body::ClaimRetract(body);
+        crate::log::precheck(&body)?;
+        Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
     /// Whether the log held, before this run, this very retraction signed
@@ -1909,6 +1903,9 @@ fn at(n: u64, e: Error) -> Error {
 enum Outcome {
     /// The log already holds the line's item (or the open batch does).
     Skipped(LabelState),
+    /// The log already holds the line's entry, which creates no item (a
+    /// retraction).
+    SkippedEntry,
     Append(Box<NewEntry>),
 }
 

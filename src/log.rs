@@ -181,8 +181,10 @@ pub fn checkpoint(
 
 /// Whether a batch can be signed on a second thread while this one checks
 /// and stores it ([`append_pipelined`]): only when no entry of the batch can
-/// change how another is checked. Key changes, redactions, checkpoints and
-/// `log.init` change the state the rules read, and a reference to an item
+/// change how another is checked, but through what the batch's history
+/// keeps up to date as entries are pushed (the sources added, the claims
+/// retracted). Key changes, redactions, checkpoints and `log.init` change
+/// the state the rules read in other ways, and a reference to an item
 /// created in the same batch (possible only in principle: its hash is not
 /// known before it is signed) would need the item stored first; batches
 /// with any of these take the entry-by-entry path. `Some` gives the next
@@ -208,12 +210,12 @@ fn next_ids(conn: &Connection) -> Result<[u64; 3]> {
 }
 
 /// Whether the entry can go in a pipelined batch whose first new items
-/// get the ids `next`: a source, claim or annotation that refers only to
-/// items stored before the batch.
+/// get the ids `next`: a source, claim, annotation or claim retraction that
+/// refers only to items stored before the batch.
 fn independent(e: &NewEntry, next: &[u64; 3]) -> bool {
     matches!(
         e.body,
-        Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_)
+        Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_) | Body::ClaimRetract(_)
     ) && e
         .body
         .refs()
@@ -249,7 +251,7 @@ fn append_pipelined(
     })
 }
 
-/// Appends sources, claims and annotations that refer only to items stored
+/// Appends sources, claims, annotations and retractions that refer only to items stored
 /// before their batch, in two threads: the caller's checks every entry
 /// against the rules exactly as [`append_one`] does and stores the signed
 /// entries with their projection rows and tree nodes; a second one builds
@@ -400,6 +402,14 @@ impl<'s> Pipeline<'s> {
             Err(e) if e.is_failure() => return Err(e),
             Err(refusal) => return Ok(Err(refusal)),
         }
+        if let Body::ClaimRetract(b) = &e.body {
+            // The entries after it in the batch are checked against the
+            // claim as retracted.
+            history.retraction(b.claim.id.n)?; // loads the map
+            if let Some(all) = open.caches.retracted.borrow_mut().as_mut() {
+                all.insert(b.claim.id.n, header.seq);
+            }
+        }
         let n = e.body.creates().map(|k| {
             open.next_n[k.index()] += 1;
             open.next_n[k.index()] - 1
@@ -407,6 +417,7 @@ impl<'s> Pipeline<'s> {
         if let (Body::SourceAdd(b), Some(n)) = (&e.body, n) {
             open.caches.added.borrow_mut().entry(b.sha256).or_insert(n);
         }
+
         open.next_seq += 1;
         open.in_flight.push_back((n, e.blob));
         let payload = Payload {
@@ -528,7 +539,7 @@ impl<'s> Pipeline<'s> {
     }
 }
 
-/// A bulk append of sources, claims and annotations that refer only to
+/// A bulk append of sources, claims, annotations and retractions that refer only to
 /// items stored before their batch (what `import` appends): entries are
 /// pushed one at a time and signed on a second thread while the caller
 /// prepares the next ones (`Pipeline`); each batch is one transaction.
@@ -644,42 +655,6 @@ impl<'s> Bulk<'s> {
         Ok(())
     }
 
-    /// Appends one entry that a pipelined batch cannot take (a claim
-    /// retraction, which changes how later entries are checked) in a
-    /// transaction of its own, through the entry-by-entry path. Every batch
-    /// must be committed and nothing in flight: the entry goes after all of
-    /// them, and the next batch starts from the log as it is then. The
-    /// inner error is the entry's refusal (nothing was written).
-    pub fn append_alone(&mut self, e: NewEntry) -> Result<Result<Appended>> {
-        if self.txn
-            || self.settled
-            || self
-                .pipeline
-                .open
-                .as_ref()
-                .is_some_and(|o| !o.in_flight.is_empty())
-        {
-            return Err(Error::Internal(
-                "an entry appended alone while a batch is open".into(),
-            ));
-        }
-        self.pipeline.open = None;
-        self.begin()?;
-        match append_one(self.conn, self.pipeline.signer, e) {
-            Ok(a) => {
-                self.conn.execute_batch("COMMIT").map_err(busy)?;
-                self.txn = false;
-                Ok(Ok(a))
-            }
-            Err(e) if e.is_failure() => Err(e),
-            Err(refusal) => {
-                self.conn.execute_batch("ROLLBACK")?;
-                self.txn = false;
-                Ok(Err(refusal))
-            }
-        }
-    }
-
     /// The highest id of `kind` stored before the open batch (`None` when
     /// no batch is open): what the log held, whatever of the batch is
     /// stored yet.
@@ -700,8 +675,9 @@ impl Drop for Bulk<'_> {
 }
 
 /// The history a pipelined batch is checked against: the store, plus the
-/// sources the batch adds that may not be stored yet (the one fact in
-/// which its entries bear on each other). The signer's key is read once
+/// sources the batch adds that may not be stored yet and the claims it
+/// retracts (the two facts in which its entries bear on each other). The
+/// signer's key is read once
 /// per batch (keys cannot change within such a batch), each stored item
 /// referred to once per pipeline ([`ItemCache`]: items never change once
 /// stored), and the last source text is kept (a source's claims usually
@@ -762,8 +738,8 @@ impl History for BatchHistory<'_> {
         self.store.claim_signer(n)
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
-        // A pipelined batch retracts nothing (see `independent`), so the
-        // retractions stored when it started are all there are: read once.
+        // Read once per batch: the retractions stored when it started, to
+        // which `Pipeline::push` adds the batch's own as they are checked.
         if self.caches.retracted.borrow().is_none() {
             let all = self
                 .store

@@ -1298,13 +1298,13 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
     let out = w.run(Some("analyst"), &["import", "retract.jsonl"]);
     let text: Vec<&str> = out.ok().lines().collect();
     // The claims go in one batch, the annotation that waited for them in a
-    // second (committed before the retraction line is appended), each
-    // retraction in one of its own, and the last annotation in a fifth.
+    // second (committed before the retraction line is taken), each
+    // retraction opens a batch, and the last annotation follows the second.
     assert_eq!(
         text[..3],
         [
             "read 6 lines from retract.jsonl (0 blank)",
-            "appended 6 entries (0 sources, 2 claims, 2 annotations, 2 retractions) in 5 batches of up to 100000",
+            "appended 6 entries (0 sources, 2 claims, 2 annotations, 2 retractions) in 4 batches of up to 100000",
             "skipped 0 lines already in the log (0 sources, 0 claims, 0 annotations)",
         ]
     );
@@ -1377,14 +1377,18 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
     ]
     .map(|v| v.to_string());
     write_lines(&w.path("after.jsonl"), &lines);
+    // The line before the retraction is committed before it; the
+    // retraction's batch, which the refused line is in, is not.
     let out = w.run(Some("analyst"), &["import", "after.jsonl"]);
     out.error("line 3: C1 was retracted at entry 14");
     assert!(
         out.stderr
-            .contains("2 entries were appended in 2 batches before the error"),
+            .contains("1 entry was appended in 1 batch before the error"),
         "{}",
         out.stderr
     );
+    assert_eq!(count(&w, "retractions"), 2);
+    assert_eq!(count(&w, "entries"), before + 1);
     w.run(None, &["verify"]).ok();
 
     // An analyst retracts only their own claims.

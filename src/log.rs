@@ -1278,6 +1278,74 @@ mod tests {
         assert!(verify(&store).unwrap().ok);
     }
 
+    /// A retraction in a pipelined batch closes its claim for the entries
+    /// after it in the batch, with the refusals of the sequential path.
+    #[test]
+    fn a_pipelined_retraction_closes_the_claim_for_the_rest_of_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, admin) = new_log(dir.path());
+        let s1 = append(&mut store, &admin, source("one 0")).unwrap();
+        let mut claims = Vec::new();
+        for _ in 0..3 {
+            let c = append(&mut store, &admin, claim_on_first(&[s1.clone()])).unwrap();
+            claims.push(Ref {
+                id: c.id.unwrap(),
+                hash: c.hash,
+            });
+        }
+        let retract = |c: Ref| {
+            NewEntry::new(Body::ClaimRetract(ClaimRetract {
+                claim: c,
+                reason: "wrong speaker".into(),
+                replaced_by: None,
+            }))
+        };
+        let annotate = |c: Ref, corroborates: Vec<Ref>| {
+            NewEntry::new(Body::AnnotationAdd(AnnotationAdd {
+                claim: c,
+                verdict: Verdict::Unverified,
+                reliability: None,
+                credibility: None,
+                note: None,
+                corroborates,
+                contradicts: vec![],
+                supersedes: None,
+            }))
+        };
+        let refused = |store: &mut Store, batch: Vec<NewEntry>| {
+            assert!(pipelined(store.conn(), &batch).unwrap().is_some());
+            let before = rows(store);
+            let err = append_batch(store, &admin, batch).unwrap_err().to_string();
+            assert_eq!(rows(store), before);
+            err
+        };
+        let (c1, c2, c3) = (claims[0], claims[1], claims[2]);
+        // Next entry: 5, so the retraction in the batch is entry 6.
+        let err = refused(
+            &mut store,
+            vec![annotate(c1, vec![]), retract(c1), annotate(c1, vec![])],
+        );
+        assert_eq!(err, "C1 was retracted at entry 6");
+        let cited = refused(&mut store, vec![retract(c2), annotate(c3, vec![c2])]);
+        assert_eq!(cited, "C2 was retracted at entry 5");
+        let err = refused(&mut store, vec![retract(c2), retract(c2)]);
+        assert_eq!(err, "C2 was already retracted at entry 5");
+        // The same refusal, one entry at a time.
+        append(&mut store, &admin, retract(c2)).unwrap();
+        let one = append(&mut store, &admin, annotate(c3, vec![c2])).unwrap_err();
+        assert_eq!(one.to_string(), cited);
+        // A batch that passes verifies.
+        let out = append_batch(
+            &mut store,
+            &admin,
+            vec![annotate(c1, vec![]), retract(c1), annotate(c3, vec![])],
+        )
+        .unwrap();
+        assert_eq!(out.len(), 3);
+        let report = verify(&store).unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+    }
+
     /// The bulk form: batches of entries pushed one at a time, each its own
     /// transaction, chained across batches; a batch dropped before its
     /// commit leaves nothing, even once its entries are stored.

@@ -1287,7 +1287,12 @@ mod tests {
         let s1 = append(&mut store, &admin, source("one 0")).unwrap();
         let mut claims = Vec::new();
         for _ in 0..3 {
-            let c = append(&mut store, &admin, claim_on_first(&[s1.clone()])).unwrap();
+            let c = append(
+                &mut store,
+                &admin,
+                claim_on_first(std::slice::from_ref(&s1)),
+            )
+            .unwrap();
             claims.push(Ref {
                 id: c.id.unwrap(),
                 hash: c.hash,

@@ -708,8 +708,11 @@ fn the_comparison_tools_run() {
     let r = tool("random_imports.py", &["--sessions", "2", "--seed", "7"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.starts_with("2 sessions (seed 7): ") && r.stdout.ends_with("; 0 breaches
-"),
+        r.stdout.starts_with("2 sessions (seed 7): ")
+            && r.stdout.ends_with(
+                "; 0 breaches
+"
+            ),
         "{}",
         r.stdout
     );

@@ -6,10 +6,10 @@
 //! (`source add`, `claim add`, `annotate`, `claim retract`) would build from
 //! the same values, and the bodies are appended through the append path's
 //! bulk form ([`crate::log::Bulk`]) in transactions of
-//! [`Options::batch_size`] entries: the append path stays the only writer of `entries`, and every
-//! batch is all-or-nothing. Each entry is handed to the append path as soon
-//! as its line is processed, so it is signed (on a second thread) while the
-//! next lines are read.
+//! [`Options::batch_size`] entries: the append path stays the only writer
+//! of `entries`, and every batch is all-or-nothing. Each entry is handed to
+//! the append path as soon as its line is processed, so it is signed (on a
+//! second thread) while the next lines are read.
 //!
 //! # Labels
 //!
@@ -938,7 +938,7 @@ struct Batch {
     /// Texts of the batch's sources, by position (a waiting claim's quote
     /// is checked against them at once).
     texts: HashMap<usize, Vec<u8>>,
-    /// Kind of item each entry creates.
+    /// Kind of each entry.
     kinds: Vec<Kind>,
     /// Labels defined by lines of this batch (pointing at entries of it).
     labels: Vec<String>,
@@ -1170,8 +1170,8 @@ impl<'a> Importer<'a> {
             }
         }
         match line {
-            // Sources never wait (see `read`); retractions are appended
-            // alone, and the append path checks the rest.
+            // Sources never wait (see `read`); a retraction is checked
+            // against the log by the append path, in its batch.
             Line::Source(_) | Line::Retraction(_) => {}
             Line::Claim(l) => {
                 let at = l.place()?;

@@ -251,8 +251,8 @@ fn append_pipelined(
     })
 }
 
-/// Appends sources, claims, annotations and retractions that refer only to items stored
-/// before their batch, in two threads: the caller's checks every entry
+/// Appends sources, claims, annotations and retractions that refer only to
+/// items stored before their batch, in two threads: the caller's checks every entry
 /// against the rules exactly as [`append_one`] does and stores the signed
 /// entries with their projection rows and tree nodes; a second one builds
 /// each payload with the hash of the entry before it, signs it and hashes
@@ -417,7 +417,6 @@ impl<'s> Pipeline<'s> {
         if let (Body::SourceAdd(b), Some(n)) = (&e.body, n) {
             open.caches.added.borrow_mut().entry(b.sha256).or_insert(n);
         }
-
         open.next_seq += 1;
         open.in_flight.push_back((n, e.blob));
         let payload = Payload {
@@ -539,8 +538,8 @@ impl<'s> Pipeline<'s> {
     }
 }
 
-/// A bulk append of sources, claims, annotations and retractions that refer only to
-/// items stored before their batch (what `import` appends): entries are
+/// A bulk append of sources, claims, annotations and retractions that refer
+/// only to items stored before their batch (what `import` appends): entries are
 /// pushed one at a time and signed on a second thread while the caller
 /// prepares the next ones (`Pipeline`); each batch is one transaction.
 ///
@@ -677,8 +676,8 @@ impl Drop for Bulk<'_> {
 /// The history a pipelined batch is checked against: the store, plus the
 /// sources the batch adds that may not be stored yet and the claims it
 /// retracts (the two facts in which its entries bear on each other). The
-/// signer's key is read once
-/// per batch (keys cannot change within such a batch), each stored item
+/// signer's key is read once per batch (keys cannot change within such a
+/// batch), each stored item
 /// referred to once per pipeline ([`ItemCache`]: items never change once
 /// stored), and the last source text is kept (a source's claims usually
 /// come together).

@@ -109,19 +109,38 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
     let (seqs, note) = loop {
         let seqs = closure(store.conn(), ids, &also)?;
         let last = seqs.iter().next_back().copied().unwrap_or(0);
-        let stored = query::checkpoints(store.conn())?
+        let covering: Vec<_> = query::checkpoints(store.conn())?
             .into_iter()
-            .rfind(|c| c.size.0 > last);
-        let (note, by) = match (stored, signer) {
+            .filter(|c| c.size.0 > last)
+            .collect();
+        // The newest whose signer has not been revoked since: an auditor
+        // checks the checkpoint with the log's verifier keys as they are
+        // now (`key vkey`), which leave a revoked admin out. Failing that,
+        // one signed now by `signer`, or else the newest there is (its
+        // signer was an admin when it signed, and the bundle enrolls them).
+        let mut current = None;
+        for c in covering.iter().rev() {
+            if !query::is_revoked(store.conn(), &c.signer)? {
+                current = Some(c.clone());
+                break;
+            }
+        }
+        let newest = covering.last().map(|c| (c.note.clone(), c.signer.clone()));
+        let (note, by) = match (current, signer) {
             (Some(c), _) => (c.note, c.signer),
             (None, Some(s)) => match crate::log::checkpoint(store, s) {
                 Ok((_, note)) => (note.to_string(), s.fingerprint().clone()),
-                Err(e) => return Err(only_an_admin_signs(store.conn(), e)?),
+                Err(e) => match newest {
+                    Some(n) => n,
+                    None => return Err(only_an_admin_signs(store.conn(), e)?),
+                },
             },
-            (None, None) => return Err(Error::invalid(
-                "no checkpoint covers these entries yet",
-                "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
-            )),
+            (None, None) => newest.ok_or_else(|| {
+                Error::invalid(
+                    "no checkpoint covers these entries yet",
+                    "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
+                )
+            })?,
         };
         // `fingerprint` is the `keys` table's key: one enrolment at most.
         let enrolled: Option<i64> = rusqlite::OptionalExtension::optional(

@@ -118,9 +118,10 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
         // now (`key vkey`), which leave a revoked admin out. Failing that,
         // one signed now by `signer`, or else the newest there is (its
         // signer was an admin when it signed, and the bundle enrolls them).
+        let history = crate::log::StoreHistory { conn: store.conn() };
         let mut current = None;
         for c in covering.iter().rev() {
-            if !query::is_revoked(store.conn(), &c.signer)? {
+            if history.key(&c.signer)?.is_none_or(|k| k.revoked.is_none()) {
                 current = Some(c.clone());
                 break;
             }

@@ -1486,10 +1486,11 @@ impl<'a> Importer<'a> {
         let claim = self.resolve("claim", &l.claim, IdKind::Claim)?;
         let corroborates = self.resolve_all("corroborates", &l.corroborates, IdKind::Claim)?;
         let contradicts = self.resolve_all("contradicts", &l.contradicts, IdKind::Claim)?;
-        let supersedes = match &l.supersedes {
-            Some(s) => Some(self.resolve("supersedes", s, IdKind::Annotation)?),
-            None => None,
-        };
+        let supersedes = l
+            .supersedes
+            .as_deref()
+            .map(|s| self.resolve("supersedes", s, IdKind::Annotation))
+            .transpose()?;
         let b = AnnotationAdd {
             claim,
             verdict: l.verdict,
@@ -1542,10 +1543,11 @@ impl<'a> Importer<'a> {
     /// retract` would refuse it, on the first run and on every re-run).
     fn retraction(&mut self, l: RetractionLine) -> Result<Outcome> {
         let claim = self.resolve("claim", &l.claim, IdKind::Claim)?;
-        let replaced_by = match &l.replaced_by {
-            Some(r) => Some(self.resolve("replaced_by", r, IdKind::Claim)?),
-            None => None,
-        };
+        let replaced_by = l
+            .replaced_by
+            .as_deref()
+            .map(|r| self.resolve("replaced_by", r, IdKind::Claim))
+            .transpose()?;
         let body = ClaimRetract {
             claim,
             reason: l.reason,

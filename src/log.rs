@@ -405,7 +405,7 @@ impl<'s> Pipeline<'s> {
         if let Body::ClaimRetract(b) = &e.body {
             // The entries after it in the batch are checked against the
             // claim as retracted.
-            history.retraction(b.claim.id.n)?; // loads the map
+            history.load_retractions()?;
             if let Some(all) = open.caches.retracted.borrow_mut().as_mut() {
                 all.insert(b.claim.id.n, header.seq);
             }
@@ -695,6 +695,25 @@ struct BatchCaches {
     retracted: std::cell::RefCell<Option<std::collections::HashMap<u64, Seq>>>,
 }
 
+impl BatchHistory<'_> {
+    /// Reads the retractions stored when the batch started, once per batch;
+    /// `Pipeline::push` adds the batch's own as they are checked.
+    fn load_retractions(&self) -> Result<()> {
+        if self.caches.retracted.borrow().is_none() {
+            let all = self
+                .store
+                .conn
+                .prepare_cached("SELECT claim_id, seq FROM retractions")?
+                .query_map([], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, Seq(r.get::<_, i64>(1)? as u64)))
+                })?
+                .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
+            *self.caches.retracted.borrow_mut() = Some(all);
+        }
+        Ok(())
+    }
+}
+
 impl History for BatchHistory<'_> {
     fn key(&self, fp: &Fingerprint) -> Result<Option<std::rc::Rc<KeyInfo>>> {
         if let Some(k) = self.caches.keys.borrow().get(fp) {
@@ -737,19 +756,7 @@ impl History for BatchHistory<'_> {
         self.store.claim_signer(n)
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
-        // Read once per batch: the retractions stored when it started, to
-        // which `Pipeline::push` adds the batch's own as they are checked.
-        if self.caches.retracted.borrow().is_none() {
-            let all = self
-                .store
-                .conn
-                .prepare_cached("SELECT claim_id, seq FROM retractions")?
-                .query_map([], |r| {
-                    Ok((r.get::<_, i64>(0)? as u64, Seq(r.get::<_, i64>(1)? as u64)))
-                })?
-                .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
-            *self.caches.retracted.borrow_mut() = Some(all);
-        }
+        self.load_retractions()?;
         Ok(self
             .caches
             .retracted

@@ -1599,13 +1599,6 @@ pub fn entry_bytes(conn: &Connection, seq: u64) -> Result<(Vec<u8>, Vec<u8>)> {
     })
 }
 
-/// Whether the key has been revoked (its `revocations` row).
-pub fn is_revoked(conn: &Connection, fp: &Fingerprint) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM revocations WHERE fingerprint = ?)")?
-        .query_row([fp.as_str()], |r| r.get(0))?)
-}
-
 /// A checkpoint stored in the log.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckpointView {

@@ -5,7 +5,9 @@ use claimtrail::model::{AnnotationAdd, Body, Credibility, IdKind, Reliability, V
 use claimtrail::query;
 use claimtrail::sources::{check_given, Spelling};
 
-/// Record your signed judgment of a claim; prints A<n>.
+/// Record your signed judgment of a claim.
+///
+/// Prints the new annotation's id, A<n>.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The claim, e.g. C3.

@@ -2,8 +2,9 @@ use super::{output, Ctx, Outcome};
 use claimtrail::error::Result;
 use std::path::PathBuf;
 
-/// Write a consistent copy of the log (SQLite online backup), even while
-/// others are appending. The copy verifies on its own.
+/// Write a consistent copy of the log, even while others append.
+///
+/// Uses SQLite's online backup; the copy verifies on its own.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Where to write the copy (must not exist).

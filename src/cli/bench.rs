@@ -6,10 +6,12 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Measure claimtrail on this machine: build a log of N entries in a
-/// temporary directory, verify it, make proofs, run `annotate`, and compare
-/// each step with the machine's raw limits measured in the same run
-/// (Ed25519, SHA-256, SQLite). Takes minutes for a million entries.
+/// Measure claimtrail against the machine's raw limits.
+///
+/// Builds a log of N entries in a temporary directory, verifies it, makes
+/// proofs, runs `annotate`, and compares each step with the machine's raw
+/// limits measured in the same run (Ed25519, SHA-256, SQLite). Takes minutes
+/// for a million entries.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Entries in the log to build.

@@ -6,9 +6,11 @@ use claimtrail::tree;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
-/// Sign a checkpoint of the log (admin): stored in the log as a
-/// `checkpoint.add` entry and written as a C2SP signed note that auditors
-/// keep outside the database.
+/// Sign a checkpoint of the log; cosign, verify or list checkpoints.
+///
+/// Without a subcommand (admin): signs a checkpoint of the log as it is,
+/// stores it in the log as a `checkpoint.add` entry and writes it as a C2SP
+/// signed note, which auditors keep outside the database.
 #[derive(clap::Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Args {

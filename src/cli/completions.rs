@@ -2,12 +2,16 @@ use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use clap::CommandFactory;
 
-/// Print a completion script for your shell: commands, options, and the
-/// values of verdicts, grades, kinds, roles and formats.
+/// Print a completion script for bash, zsh, fish, elvish or PowerShell.
 ///
-/// bash: `claimtrail completions bash > ~/.local/share/bash-completion/completions/claimtrail`;
-/// zsh: `claimtrail completions zsh > "${fpath[1]}/_claimtrail"`;
-/// fish: `claimtrail completions fish > ~/.config/fish/completions/claimtrail.fish`.
+/// The script completes commands, options, and the values of verdicts,
+/// grades, kinds, roles and formats.
+///
+/// bash: `claimtrail completions bash > ~/.local/share/bash-completion/completions/claimtrail`
+///
+/// zsh: `claimtrail completions zsh > "${fpath[1]}/_claimtrail"`
+///
+/// fish: `claimtrail completions fish > ~/.config/fish/completions/claimtrail.fish`
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The shell to complete in.

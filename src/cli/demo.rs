@@ -3,9 +3,11 @@ use claimtrail::error::{Error, Result};
 use claimtrail::store::Store;
 use std::path::PathBuf;
 
-/// Build a complete example trail from the bundled Idlib article (three
-/// keys, the article, eight claims, annotations that record the disputed
-/// casualty counts), verify it, and show what to try next.
+/// Build a complete example trail from the bundled Idlib article.
+///
+/// Three keys, the article, eight claims and annotations that record the
+/// disputed casualty counts; then verifies the log and shows what to try
+/// next.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Where to build it (a new or empty directory; default: a fresh

@@ -3,9 +3,11 @@ use claimtrail::error::{Error, Result};
 use claimtrail::model::ItemId;
 use std::path::PathBuf;
 
-/// Write a self-contained bundle for checking these items offline: their
-/// entries, sources and annotations, their signers' key entries, the source
-/// texts (unless redacted), a signed checkpoint and inclusion proofs.
+/// Write a bundle that can be checked offline, without the database.
+///
+/// The bundle holds these items' entries, sources and annotations, their
+/// signers' key entries, the source texts (unless redacted), a signed
+/// checkpoint and inclusion proofs; `verify-bundle` checks it.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// S<n>, C<n> or A<n> (a source brings its claims, a claim its annotations).

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 /// Bulk-append sources, claims, annotations and retractions from a JSON Lines file.
 ///
 /// One JSON object a line, with the fields of `source add`, `claim add`,
-/// `annotate` and `claim retract` (docs/IMPORT.md). Lines refer to items the file creates as
-/// @label and to existing items by id. Running the same file again, after an
-/// interruption or not, appends only what is missing.
+/// `annotate` and `claim retract` (docs/IMPORT.md). Lines refer to items the
+/// file creates as @label and to existing items by id. Running the same file
+/// again, after an interruption or not, appends only what is missing.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The JSON Lines file, or - for standard input.

@@ -1,7 +1,10 @@
 use super::{Ctx, Outcome};
 use claimtrail::error::Result;
 
-/// Create a new log at --db, signed by --key, which becomes its first admin.
+/// Create a new log, with your key as its first admin.
+///
+/// The log is created at --db; its first entry, signed by --key, enrolls
+/// that key as the log's first admin.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The log's name, fixed for ever: the first line of every checkpoint

@@ -28,8 +28,10 @@ impl What {
     }
 }
 
-/// List sources, claims, annotations, keys or speakers; sources, claims and
-/// annotations can be narrowed down (every condition given must hold).
+/// List sources, claims, annotations, keys or speakers.
+///
+/// Sources, claims and annotations can be narrowed down: every condition
+/// given must hold.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// What to list.

@@ -57,7 +57,6 @@ pub enum Command {
     /// Make, enroll, revoke and list keys.
     #[command(subcommand)]
     Key(key::KeyCommand),
-    /// Create a new log, with your key as its first admin.
     Init(init::Args),
     /// Add or redact sources.
     #[command(subcommand)]
@@ -65,35 +64,22 @@ pub enum Command {
     /// Add claims (exact quotes of a source).
     #[command(subcommand)]
     Claim(claim::ClaimCommand),
-    /// Record your signed judgment of a claim.
     Annotate(annotate::Args),
-    /// List sources, claims, annotations, keys or speakers.
     List(list::Args),
     /// Show one source, claim or annotation in full.
     Show(show::Args),
     /// The entries of the log, oldest first.
     Log(log::Args),
-    /// Provenance reports for readers without the database.
     Report(report::Args),
-    /// Check every entry, signature, reference, text and table of the log.
     Verify(verify::Args),
-    /// Sign a checkpoint of the log; cosign, verify or list checkpoints.
     Checkpoint(checkpoint::Args),
-    /// Inclusion and consistency proofs (RFC 9162).
     Prove(prove::Args),
-    /// Write a bundle that can be checked offline, without the database.
     Export(export::Args),
-    /// Check a bundle with no database.
     VerifyBundle(verify_bundle::Args),
-    /// Build a complete example trail from the bundled Idlib article.
     Demo(demo::Args),
-    /// Bulk-append sources, claims and annotations from a JSON Lines file.
     Import(import::Args),
-    /// Measure claimtrail against the machine's raw limits.
     Bench(bench::Args),
-    /// Write a consistent copy of the log, even while others append.
     Backup(backup::Args),
-    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
     Completions(completions::Args),
 }
 

@@ -6,9 +6,11 @@ use claimtrail::model::ItemId;
 use claimtrail::{query, tree};
 use std::path::{Path, PathBuf};
 
-/// Print the inclusion proof of an entry in a checkpoint's tree, or the
-/// consistency proof between two checkpoints (RFC 9162). Each proof is
-/// verified before it is printed.
+/// Inclusion and consistency proofs (RFC 9162).
+///
+/// Prints the inclusion proof of an entry in a checkpoint's tree, or the
+/// consistency proof between two checkpoints. Each proof is verified before
+/// it is printed.
 #[derive(clap::Args, Debug)]
 #[command(group = clap::ArgGroup::new("what").required(true).args(["id", "consistency"]))]
 pub struct Args {

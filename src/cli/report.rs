@@ -6,12 +6,12 @@ use claimtrail::report::{self, Format};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Provenance reports: md, html, json, csv, claimreview, prov, wa.
+/// Provenance reports for readers without the database.
 ///
-/// Every report says first whether `verify` passed on the whole log, and
-/// which checkpoint it is anchored to. The report is written even when
-/// verify fails; the exit code is then 1, as for `verify`. See
-/// docs/REPORTS.md.
+/// Formats: md, html, json, csv, claimreview, prov, wa. Every report says
+/// first whether `verify` passed on the whole log, and which checkpoint it
+/// is anchored to. The report is written even when verify fails; the exit
+/// code is then 1, as for `verify`. See docs/REPORTS.md.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Sources, claims or annotations to report on (S<n>, C<n>, A<n>);

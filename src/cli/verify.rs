@@ -2,9 +2,10 @@ use super::{output, Ctx, Outcome};
 use claimtrail::error::Result;
 use claimtrail::text::escape;
 
-/// Check every entry, signature, reference, source text and table.
-/// Exit 0: everything holds. Exit 1: problems found (each listed).
-/// Exit 2: the check could not run.
+/// Check every entry, signature, reference, text and table of the log.
+///
+/// Exit 0: everything holds. Exit 1: problems found (each listed, with its
+/// entry and check). Exit 2: the check could not run.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Checkpoint files you kept: prove the log still contains each one

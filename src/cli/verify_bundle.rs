@@ -4,9 +4,12 @@ use claimtrail::error::{Error, Result};
 use claimtrail::text::escape;
 use std::path::PathBuf;
 
-/// Check a bundle with no database: signatures, enrolment of signers,
-/// inclusion proofs against its checkpoint, the checkpoint's signature,
-/// source hashes and quotes. Exit 0 ok, 1 problems, 2 could not run.
+/// Check a bundle with no database.
+///
+/// Checks the signatures, the enrolment of the signers, the inclusion
+/// proofs against the bundle's checkpoint, the checkpoint's signature, the
+/// source hashes and the quotes. Exit 0: everything holds. Exit 1: problems
+/// found. Exit 2: the check could not run.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The bundle file, as `claimtrail export` writes it.

@@ -615,6 +615,44 @@ fn usage_errors_are_one_line_with_a_hint() {
     assert!(w.run(None, &["--version"]).ok().starts_with("claimtrail "));
 }
 
+/// `claimtrail --help` lists each command in one line; the command's own
+/// `--help` goes on with what the line leaves out: verify's exit codes,
+/// where to install a completion script. (clap shows a subcommand's details
+/// only when the enum variant has no doc comment of its own: they were
+/// hidden behind the one-line summaries until 2026-12-01.)
+#[test]
+fn a_commands_help_says_more_than_its_line_in_the_list() {
+    let w = Work::new();
+    let list = w.run(None, &["--help"]).ok().to_owned();
+    assert!(
+        list.contains(
+            "  verify         Check every entry, signature, reference, text and table of the log\n"
+        ),
+        "{list}"
+    );
+    assert!(!list.contains("Exit 0"), "{list}");
+
+    let verify = w.run(None, &["verify", "--help"]).ok().to_owned();
+    assert!(verify.starts_with("Check every entry, signature, reference, text and table of the log.\n\nExit 0: everything holds. Exit 1: problems found"), "{verify}");
+    assert!(verify.contains("Exit 2:"), "{verify}");
+    // -h keeps to the line.
+    let short = w.run(None, &["verify", "-h"]).ok().to_owned();
+    assert!(!short.contains("Exit 0"), "{short}");
+
+    let completions = w.run(None, &["completions", "--help"]).ok().to_owned();
+    assert!(completions.contains("\nbash: `claimtrail completions bash > ~/.local/share/bash-completion/completions/claimtrail`\n"), "{completions}");
+    let bundle = w.run(None, &["verify-bundle", "--help"]).ok().to_owned();
+    assert!(
+        bundle.starts_with("Check a bundle with no database.\n\nChecks the signatures"),
+        "{bundle}"
+    );
+    let import = w.run(None, &["import", "--help"]).ok().to_owned();
+    assert!(
+        import.contains("Running the same file again, after an interruption or not, appends only what is missing."),
+        "{import}"
+    );
+}
+
 #[test]
 fn bench_steps_meant_for_its_children_are_refused_clearly() {
     // `bench` runs its heavy steps in children, told their step through

@@ -33,6 +33,9 @@ pub enum CheckpointCommand {
         out: Option<PathBuf>,
     },
     /// Check a checkpoint file against C2SP verifier keys (no database needed).
+    ///
+    /// Exit 0: the note is signed by one of these keys. Exit 1: it does not
+    /// verify against them. Exit 2: the file or a key could not be read.
     Verify {
         /// The checkpoint file (a C2SP signed note).
         file: PathBuf,

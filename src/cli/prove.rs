@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 ///
 /// Prints the inclusion proof of an entry in a checkpoint's tree, or the
 /// consistency proof between two checkpoints. Each proof is verified before
-/// it is printed.
+/// it is printed: exit 0 when it holds, 1 when it does not (the log differs
+/// from the checkpoint), 2 when no proof could be made.
 #[derive(clap::Args, Debug)]
 #[command(group = clap::ArgGroup::new("what").required(true).args(["id", "consistency"]))]
 pub struct Args {

@@ -429,6 +429,23 @@ fn proofs_verify_and_render_as_json() {
     )
     .error("give the older checkpoint first: `claimtrail prove --consistency ");
     w.run(None, &["prove", "99"]).error("not in the tree");
+
+    // A proof made from a tampered tree does not lead to the checkpoint's
+    // root: prove prints it, says FAILED and exits 1, as verify would.
+    w.sql("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1");
+    let failed = w.run(None, &["prove", "A1"]);
+    assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
+    assert!(failed.stderr.is_empty(), "{}", failed.stderr);
+    assert!(
+        failed.stdout.ends_with(
+            "FAILED: the proof does not lead to this root (the log differs from the checkpoint)\n"
+        ),
+        "{}",
+        failed.stdout
+    );
+    let failed = w.run(None, &["prove", "--consistency", o, n]);
+    assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
+    assert!(failed.stdout.contains("FAILED"), "{}", failed.stdout);
 }
 
 #[test]

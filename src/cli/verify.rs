@@ -6,6 +6,11 @@ use claimtrail::text::escape;
 ///
 /// Exit 0: everything holds. Exit 1: problems found (each listed, with its
 /// entry and check). Exit 2: the check could not run.
+///
+/// What verify alone cannot prove: that the log was not cut short, or
+/// rewritten wholesale and re-signed, by someone holding an admin key and
+/// every copy of the file. Checkpoint files kept outside the database catch
+/// that: give them with --checkpoint.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Checkpoint files you kept: prove the log still contains each one

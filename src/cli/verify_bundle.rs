@@ -10,6 +10,10 @@ use std::path::PathBuf;
 /// proofs against the bundle's checkpoint, the checkpoint's signature, the
 /// source hashes and the quotes. Exit 0: everything holds. Exit 1: problems
 /// found. Exit 2: the check could not run.
+///
+/// What a bundle cannot prove: that it holds every annotation of its claims,
+/// or a claim's retraction (whoever made it can leave some out), or anything
+/// appended after its checkpoint; and, without --vkey, whose log it is.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The bundle file, as `claimtrail export` writes it.

@@ -635,6 +635,10 @@ fn a_commands_help_says_more_than_its_line_in_the_list() {
     let verify = w.run(None, &["verify", "--help"]).ok().to_owned();
     assert!(verify.starts_with("Check every entry, signature, reference, text and table of the log.\n\nExit 0: everything holds. Exit 1: problems found"), "{verify}");
     assert!(verify.contains("Exit 2:"), "{verify}");
+    assert!(
+        verify.contains("What verify alone cannot prove: that the log was not cut short"),
+        "{verify}"
+    );
     // -h keeps to the line.
     let short = w.run(None, &["verify", "-h"]).ok().to_owned();
     assert!(!short.contains("Exit 0"), "{short}");
@@ -644,6 +648,10 @@ fn a_commands_help_says_more_than_its_line_in_the_list() {
     let bundle = w.run(None, &["verify-bundle", "--help"]).ok().to_owned();
     assert!(
         bundle.starts_with("Check a bundle with no database.\n\nChecks the signatures"),
+        "{bundle}"
+    );
+    assert!(
+        bundle.contains("What a bundle cannot prove: that it holds every annotation"),
         "{bundle}"
     );
     let import = w.run(None, &["import", "--help"]).ok().to_owned();

@@ -52,6 +52,12 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The commands. One that takes `Args` is described by the doc comment of
+/// its `Args` struct: the first paragraph is its line in `claimtrail --help`
+/// (and all of `-h`), the rest is for its own `--help`. A doc comment on the
+/// variant would replace that whole text with the variant's line, as it did
+/// until 2026-12-01, so those variants have none. The groups of subcommands
+/// (key, source, claim) keep theirs: clap takes a group's line from there.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Make, enroll, revoke and list keys.

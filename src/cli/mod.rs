@@ -72,9 +72,7 @@ pub enum Command {
     Claim(claim::ClaimCommand),
     Annotate(annotate::Args),
     List(list::Args),
-    /// Show one source, claim or annotation in full.
     Show(show::Args),
-    /// The entries of the log, oldest first.
     Log(log::Args),
     Report(report::Args),
     Verify(verify::Args),

@@ -408,6 +408,15 @@ impl fmt::Display for Credibility {
     }
 }
 
+// The structs written into signed bodies (`Ref` and the bodies below)
+// declare their fields in canonical order (RFC 8785: by UTF-16 code units),
+// so that the canonical writer writes their members as they come instead
+// of sorting them afterwards. The signed bytes are the same either way;
+// verify, which writes every payload back to check its form, took about
+// 6 % less CPU (the bench's million-entry log, four alternated runs).
+// Serde reads the fields in any order; `body_fields_are_declared_in_canonical_order`
+// keeps the declarations sorted.
+
 /// A reference from one entry's body to an earlier entry: its friendly id
 /// and its entry hash. The hash binds the reference to the exact signed
 /// entry, so a bundle holding both can check the link without the rest of
@@ -415,19 +424,19 @@ impl fmt::Display for Credibility {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ref {
-    pub id: ItemId,
     #[serde(with = "hex_hash")]
     pub hash: Hash,
+    pub id: ItemId,
 }
 
 /// `log.init`: names the origin and enrolls the creator's key as admin.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogInit {
-    pub origin: String,
     /// OpenSSH public key line without comment (`ssh-ed25519 AAAA…`).
     pub key: String,
     pub name: String,
+    pub origin: String,
 }
 
 /// `key.add`: enrolls a public key with a role.
@@ -452,46 +461,46 @@ pub struct KeyRevoke {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceAdd {
-    pub kind: SourceKind,
-    pub title: Option<String>,
-    pub publisher: Option<String>,
     pub author: Option<String>,
-    pub url: Option<String>,
+    pub derived_from: Vec<Ref>,
+    pub kind: SourceKind,
+    pub length: u64,
+    pub media_type: String,
     /// `YYYY-MM-DD` or RFC 3339, as the source states it.
     pub published: Option<String>,
+    pub publisher: Option<String>,
     /// When the analyst retrieved the text (RFC 3339 UTC).
     pub retrieved: String,
     #[serde(with = "hex_hash")]
     pub sha256: Hash,
-    pub length: u64,
-    pub media_type: String,
-    pub derived_from: Vec<Ref>,
+    pub title: Option<String>,
+    pub url: Option<String>,
 }
 
 /// `source.redact`: the stored text is removed; hash and length stay signed.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRedact {
-    pub source: Ref,
     pub reason: String,
+    pub source: Ref,
 }
 
 /// `claim.add`: an exact span `[start, end)` of the source's bytes.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimAdd {
-    pub source: Ref,
-    pub start: u64,
     pub end: u64,
-    #[serde(with = "hex_hash")]
-    pub quote_sha256: Hash,
     /// Up to [`crate::text::CONTEXT_CHARS`] characters before the quote
     /// (W3C TextQuoteSelector `prefix`).
     pub prefix: String,
+    pub provenance: SourceKind,
+    #[serde(with = "hex_hash")]
+    pub quote_sha256: Hash,
+    pub source: Ref,
+    pub speaker: String,
+    pub start: u64,
     /// Up to that many characters after it (`suffix`).
     pub suffix: String,
-    pub speaker: String,
-    pub provenance: SourceKind,
     /// The analyst's paraphrase, if any.
     pub text: Option<String>,
 }
@@ -516,15 +525,15 @@ pub struct ClaimRetract {
 #[serde(deny_unknown_fields)]
 pub struct AnnotationAdd {
     pub claim: Ref,
-    pub verdict: Verdict,
-    pub reliability: Option<Reliability>,
+    pub contradicts: Vec<Ref>,
+    pub corroborates: Vec<Ref>,
     pub credibility: Option<Credibility>,
     pub note: Option<String>,
-    pub corroborates: Vec<Ref>,
-    pub contradicts: Vec<Ref>,
+    pub reliability: Option<Reliability>,
     /// An earlier annotation by the same signer on the same claim that this
     /// one replaces (the earlier one is never edited).
     pub supersedes: Option<Ref>,
+    pub verdict: Verdict,
 }
 
 /// `checkpoint.add`: an admin's signed C2SP checkpoint of the log as it
@@ -532,11 +541,11 @@ pub struct AnnotationAdd {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckpointAdd {
-    pub size: u64,
-    #[serde(with = "hex_hash")]
-    pub root: Hash,
     /// The whole signed note (C2SP signed-note text and signature lines).
     pub note: String,
+    #[serde(with = "hex_hash")]
+    pub root: Hash,
+    pub size: u64,
 }
 
 /// A typed entry body.
@@ -716,6 +725,106 @@ mod sql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_fields_are_declared_in_canonical_order() {
+        // serde_json writes fields in declaration order; the canonical
+        // writer sorts them. With every optional field present and plain
+        // ASCII strings, the two agree only if the declarations are sorted.
+        let h = Hash::sha256(b"x");
+        let r = Ref {
+            hash: h,
+            id: ItemId::claim(2),
+        };
+        let fp: Fingerprint = "SHA256:p12oj3OJ4yvV34fzwsM/l32UQOWeaoKfhr3ZmRmHNlU"
+            .parse()
+            .unwrap();
+        let bodies = [
+            Body::LogInit(LogInit {
+                key: "ssh-ed25519 AAAA".into(),
+                name: "n".into(),
+                origin: "o".into(),
+            }),
+            Body::KeyAdd(KeyAdd {
+                key: "ssh-ed25519 AAAA".into(),
+                name: "n".into(),
+                role: Role::Analyst,
+            }),
+            Body::KeyRevoke(KeyRevoke {
+                fingerprint: fp,
+                reason: "r".into(),
+            }),
+            Body::SourceAdd(SourceAdd {
+                author: Some("a".into()),
+                derived_from: vec![r],
+                kind: SourceKind::Tweet,
+                length: 1,
+                media_type: "text/plain".into(),
+                published: Some("2022-07-22".into()),
+                publisher: Some("p".into()),
+                retrieved: "2026-12-02T00:00:00Z".into(),
+                sha256: h,
+                title: Some("t".into()),
+                url: Some("https://example.org/".into()),
+            }),
+            Body::SourceRedact(SourceRedact {
+                reason: "r".into(),
+                source: r,
+            }),
+            Body::ClaimAdd(ClaimAdd {
+                end: 2,
+                prefix: "p".into(),
+                provenance: SourceKind::Statement,
+                quote_sha256: h,
+                source: r,
+                speaker: "s".into(),
+                start: 1,
+                suffix: "s".into(),
+                text: Some("t".into()),
+            }),
+            Body::ClaimRetract(ClaimRetract {
+                claim: r,
+                reason: "r".into(),
+                replaced_by: Some(r),
+            }),
+            Body::AnnotationAdd(AnnotationAdd {
+                claim: r,
+                contradicts: vec![r],
+                corroborates: vec![r],
+                credibility: Credibility::new(3),
+                note: Some("n".into()),
+                reliability: Some(Reliability::B),
+                supersedes: Some(r),
+                verdict: Verdict::Disputed,
+            }),
+            Body::CheckpointAdd(CheckpointAdd {
+                note: "n".into(),
+                root: h,
+                size: 1,
+            }),
+        ];
+        for body in &bodies {
+            let declared = match body {
+                Body::LogInit(b) => serde_json::to_vec(b),
+                Body::KeyAdd(b) => serde_json::to_vec(b),
+                Body::KeyRevoke(b) => serde_json::to_vec(b),
+                Body::SourceAdd(b) => serde_json::to_vec(b),
+                Body::SourceRedact(b) => serde_json::to_vec(b),
+                Body::ClaimAdd(b) => serde_json::to_vec(b),
+                Body::ClaimRetract(b) => serde_json::to_vec(b),
+                Body::AnnotationAdd(b) => serde_json::to_vec(b),
+                Body::CheckpointAdd(b) => serde_json::to_vec(b),
+            }
+            .unwrap();
+            let canonical = crate::canonical::to_vec(&body.to_value()).unwrap();
+            assert_eq!(
+                String::from_utf8(declared).unwrap(),
+                String::from_utf8(canonical).unwrap(),
+                "{:?}",
+                body.kind()
+            );
+        }
+    }
 
     #[test]
     fn ids_parse_and_print_one_way() {

@@ -415,7 +415,9 @@ impl fmt::Display for Credibility {
 // verify, which writes every payload back to check its form, took about
 // 6 % less CPU (the bench's million-entry log, four alternated runs).
 // Serde reads the fields in any order; `body_fields_are_declared_in_canonical_order`
-// keeps the declarations sorted.
+// keeps the declarations sorted. (Serde names the first missing field in
+// declaration order, so a body that lacks several is reported by the first
+// of them in canonical order, as it is written.)
 
 /// A reference from one entry's body to an earlier entry: its friendly id
 /// and its entry hash. The hash binds the reference to the exact signed

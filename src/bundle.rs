@@ -20,6 +20,7 @@ use crate::merkle::{self, LeafIndex};
 use crate::model::*;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::store::Store;
+use crate::text::SourceText;
 use crate::verify::Problem;
 use crate::{query, tree};
 use base64::Engine;
@@ -722,8 +723,11 @@ impl History for BundleHistory {
             .find(|r| r.claim.n == n)
             .map(|r| r.seq))
     }
-    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
-        Ok(self.texts.get(sha).cloned().map(std::rc::Rc::new))
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
+        Ok(self
+            .texts
+            .get(sha)
+            .map(|bytes| std::rc::Rc::new(SourceText::new(bytes.clone()))))
     }
     fn tree_root(&self, _: u64) -> Result<Option<Hash>> {
         Ok(None)

@@ -9,6 +9,7 @@ use crate::model::*;
 use crate::projection;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::store::Store;
+use crate::text::SourceText;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use std::path::Path;
@@ -79,8 +80,8 @@ pub fn claim_body(
         start: start as u64,
         end: end as u64,
         quote_sha256: Hash::sha256(quote.as_bytes()),
-        prefix: crate::text::prefix(source_text, start),
-        suffix: crate::text::suffix(source_text, end),
+        prefix: crate::text::prefix(source_text, start).to_string(),
+        suffix: crate::text::suffix(source_text, end).to_string(),
         speaker: speaker.to_string(),
         provenance,
         text: paraphrase,
@@ -690,7 +691,7 @@ struct BatchHistory<'c> {
 #[derive(Default)]
 struct BatchCaches {
     keys: std::cell::RefCell<std::collections::HashMap<Fingerprint, Option<std::rc::Rc<KeyInfo>>>>,
-    last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<Vec<u8>>)>>,
+    last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<SourceText>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
     retracted: std::cell::RefCell<Option<std::collections::HashMap<u64, Seq>>>,
 }
@@ -764,7 +765,7 @@ impl History for BatchHistory<'_> {
             .as_ref()
             .and_then(|all| all.get(&n).copied()))
     }
-    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         if let Some((h, data)) = &*self.caches.last_blob.borrow() {
             if h == sha {
                 return Ok(Some(data.clone()));
@@ -1117,13 +1118,13 @@ impl History for StoreHistory<'_> {
             .map(|s| Seq(s as u64)))
     }
 
-    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         Ok(self
             .conn
             .prepare_cached("SELECT data FROM blobs WHERE sha256 = ?")?
             .query_row([&sha.0[..]], |r| r.get(0))
             .optional()?
-            .map(std::rc::Rc::new))
+            .map(|bytes| std::rc::Rc::new(SourceText::new(bytes))))
     }
 
     fn tree_root(&self, size: u64) -> Result<Option<Hash>> {

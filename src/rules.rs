@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::hash::Hash;
 use crate::keys::PublicKey;
 use crate::model::*;
-use crate::text;
+use crate::text::{self, SourceText};
 use std::rc::Rc;
 
 /// A named check of verify; append errors map to the same names.
@@ -140,7 +140,7 @@ pub trait History {
     fn retraction(&self, n: u64) -> Result<Option<Seq>>;
     /// Stored text of a source, if present (shared: verify reads a text
     /// once for all the claims that quote it).
-    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>>;
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>>;
     /// Root of the tree over the first `size` entries, if `size` is at most
     /// the number of entries before the one being checked.
     fn tree_root(&self, size: u64) -> Result<Option<Hash>>;
@@ -462,8 +462,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if b.speaker.trim().is_empty() {
                 return Ok(Err(v(Check::Body, "speaker is empty")));
             }
-            if let Some(bytes) = h.blob(&src.sha256)? {
-                if let Err(e) = check_quote(&bytes, b) {
+            if let Some(text) = h.blob(&src.sha256)? {
+                if let Err(e) = check_quote(&text, b) {
                     return Ok(Err(v(Check::Quote, e)));
                 }
             }
@@ -678,8 +678,10 @@ fn has_duplicates(refs: &[Ref]) -> bool {
 }
 
 /// Checks that the claim's span, quote hash and context match the source text.
-pub fn check_quote(source: &[u8], b: &ClaimAdd) -> std::result::Result<(), String> {
-    let text = std::str::from_utf8(source).map_err(|_| "source text is not UTF-8".to_string())?;
+pub fn check_quote(source: &SourceText, b: &ClaimAdd) -> std::result::Result<(), String> {
+    let text = source
+        .text()
+        .ok_or_else(|| "source text is not UTF-8".to_string())?;
     let (start, end) = (b.start as usize, b.end as usize);
     let quote = text::span(text, start, end)?;
     if Hash::sha256(quote.as_bytes()) != b.quote_sha256 {

@@ -54,19 +54,52 @@ pub fn parse_span(s: &str) -> Result<(usize, usize), String> {
 }
 
 /// Up to [`CONTEXT_CHARS`] characters before byte `start` (a boundary).
-pub fn prefix(text: &str, start: usize) -> String {
+/// Walks back from `start` only: verify takes the context of every claim,
+/// and a long source's quotes are far from its start.
+pub fn prefix(text: &str, start: usize) -> &str {
     let before = text.get(..start).unwrap_or("");
-    let skip = before.chars().count().saturating_sub(CONTEXT_CHARS);
-    before.chars().skip(skip).collect()
+    let from = before
+        .char_indices()
+        .rev()
+        .nth(CONTEXT_CHARS - 1)
+        .map_or(0, |(i, _)| i);
+    &before[from..]
 }
 
 /// Up to [`CONTEXT_CHARS`] characters after byte `end` (a boundary).
-pub fn suffix(text: &str, end: usize) -> String {
-    text.get(end..)
-        .unwrap_or("")
-        .chars()
-        .take(CONTEXT_CHARS)
-        .collect()
+pub fn suffix(text: &str, end: usize) -> &str {
+    let after = text.get(end..).unwrap_or("");
+    let to = after
+        .char_indices()
+        .nth(CONTEXT_CHARS)
+        .map_or(after.len(), |(i, _)| i);
+    &after[..to]
+}
+
+/// A source's stored text, checked as UTF-8 once when it is read: verify
+/// checks every claim's quote against its source's text, and a source has
+/// several claims. A text that is not UTF-8 is kept as bytes (its hash and
+/// length are still checked; no quote can be found in it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceText(Result<String, Vec<u8>>);
+
+impl SourceText {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        SourceText(String::from_utf8(bytes).map_err(|e| e.into_bytes()))
+    }
+
+    /// The exact bytes stored.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.0 {
+            Ok(text) => text.as_bytes(),
+            Err(bytes) => bytes,
+        }
+    }
+
+    /// The text, if it is UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        self.0.as_deref().ok()
+    }
 }
 
 /// Byte offsets of every occurrence of `needle` (overlapping ones included).
@@ -452,6 +485,33 @@ mod tests {
         assert_eq!(prefix(&t, start), "é".repeat(32));
         assert_eq!(suffix(&t, start + 1), "ü".repeat(32));
         assert_eq!(prefix("ab", 0), "");
+    }
+
+    /// The context walks out from the quote; it must be the same as taking
+    /// the last (first) 32 characters of everything before (after) it, at
+    /// every boundary of a text of mixed widths, short and long.
+    #[test]
+    fn context_is_the_nearest_characters_at_every_boundary() {
+        let t = "a “Seven” é 𝄞 civilians’ x".repeat(3);
+        for at in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+            let before: Vec<char> = t[..at].chars().collect();
+            let want: String = before[before.len().saturating_sub(CONTEXT_CHARS)..]
+                .iter()
+                .collect();
+            assert_eq!(prefix(&t, at), want, "prefix at {at}");
+            let want: String = t[at..].chars().take(CONTEXT_CHARS).collect();
+            assert_eq!(suffix(&t, at), want, "suffix at {at}");
+        }
+    }
+
+    #[test]
+    fn a_source_text_keeps_its_bytes_either_way() {
+        let t = SourceText::new("Idlib’s".as_bytes().to_vec());
+        assert_eq!(t.text(), Some("Idlib’s"));
+        assert_eq!(t.bytes(), "Idlib’s".as_bytes());
+        let t = SourceText::new(vec![b'a', 0xff, b'b']);
+        assert_eq!(t.text(), None);
+        assert_eq!(t.bytes(), &[b'a', 0xff, b'b']);
     }
 
     #[test]

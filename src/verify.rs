@@ -45,6 +45,7 @@ use crate::projection;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::sigcheck::{self, SigError};
 use crate::store::Store;
+use crate::text::SourceText;
 use fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension};
@@ -648,7 +649,7 @@ struct Lookups {
 /// last one), the oldest read dropped first: a source's claims usually
 /// follow it closely.
 struct TextCache {
-    map: HashMap<Hash, std::rc::Rc<Vec<u8>>>,
+    map: HashMap<Hash, std::rc::Rc<SourceText>>,
     /// The texts held, oldest first.
     order: std::collections::VecDeque<Hash>,
     bytes: usize,
@@ -665,20 +666,20 @@ impl TextCache {
         }
     }
 
-    fn get(&self, sha: &Hash) -> Option<std::rc::Rc<Vec<u8>>> {
+    fn get(&self, sha: &Hash) -> Option<std::rc::Rc<SourceText>> {
         self.map.get(sha).cloned()
     }
 
-    fn insert(&mut self, sha: Hash, data: std::rc::Rc<Vec<u8>>) {
-        self.bytes += data.len();
+    fn insert(&mut self, sha: Hash, data: std::rc::Rc<SourceText>) {
+        self.bytes += data.bytes().len();
         if let Some(old) = self.map.insert(sha, data) {
-            self.bytes -= old.len();
+            self.bytes -= old.bytes().len();
         } else {
             self.order.push_back(sha);
         }
         while self.bytes > self.max_bytes && self.order.len() > 1 {
             if let Some(old) = self.order.pop_front().and_then(|h| self.map.remove(&h)) {
-                self.bytes -= old.len();
+                self.bytes -= old.bytes().len();
             }
         }
     }
@@ -1092,7 +1093,7 @@ impl<'c> Verifier<'c> {
                         self.missing.insert(n, seq);
                     }
                     Some(data) => {
-                        if Hash::sha256(&data) != b.sha256 {
+                        if Hash::sha256(data.bytes()) != b.sha256 {
                             self.problem(
                                 s,
                                 k,
@@ -1100,7 +1101,7 @@ impl<'c> Verifier<'c> {
                                 Check::Blob,
                                 "stored text does not match the signed SHA-256",
                             );
-                        } else if data.len() as u64 != b.length {
+                        } else if data.bytes().len() as u64 != b.length {
                             self.problem(
                                 s,
                                 k,
@@ -1335,7 +1336,7 @@ impl<'c> Verifier<'c> {
 
     /// A source text, from the small cache of recent texts or the store
     /// (a source's claims usually follow it closely).
-    fn blob_cached(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+    fn blob_cached(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         if let Some(data) = self.lookups.borrow().blobs.get(sha) {
             return Ok(Some(data));
         }
@@ -1345,7 +1346,7 @@ impl<'c> Verifier<'c> {
             .query_row([&sha.0[..]], |r| Ok(blob_ref(r.get_ref(0)?).into_owned()))
             .optional()?;
         let Some(data) = data else { return Ok(None) };
-        let data = std::rc::Rc::new(data);
+        let data = std::rc::Rc::new(SourceText::new(data));
         self.lookups.borrow_mut().blobs.insert(*sha, data.clone());
         Ok(Some(data))
     }
@@ -1684,7 +1685,7 @@ impl History for Verifier<'_> {
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted.get(&n).map(|&s| Seq(s)))
     }
-    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
+    fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         self.blob_cached(sha)
     }
     fn tree_root(&self, size: u64) -> Result<Option<Hash>> {

@@ -353,7 +353,10 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     }
     for s in &b.sources {
         if let (Some(t), Some(sha)) = (&s.text, Hash::from_hex(&s.sha256)) {
-            v.h.texts.insert(sha, t.as_bytes().to_vec());
+            v.h.texts.insert(
+                sha,
+                std::rc::Rc::new(SourceText::new(t.as_bytes().to_vec())),
+            );
         }
     }
     let mut last: Option<u64> = None;
@@ -382,7 +385,9 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     for (n, info) in v.h.sources.clone() {
         let id = ItemId::source(n);
         match v.h.texts.get(&info.sha256) {
-            Some(t) if Hash::sha256(t) == info.sha256 && t.len() as u64 == info.length => {}
+            Some(t)
+                if Hash::sha256(t.bytes()) == info.sha256
+                    && t.bytes().len() as u64 == info.length => {}
             Some(_) => v.log_problem(
                 Check::Blob,
                 format!("{id}: the text does not match its signed SHA-256 and length"),
@@ -622,7 +627,7 @@ struct BundleHistory {
     keys: HashMap<Fingerprint, std::rc::Rc<KeyInfo>>,
     items: HashMap<ItemId, (Seq, Hash, Body, Fingerprint)>,
     sources: HashMap<u64, SourceInfo>,
-    texts: HashMap<Hash, Vec<u8>>,
+    texts: HashMap<Hash, std::rc::Rc<SourceText>>,
     /// The retractions of the bundle's entries that passed.
     retractions: Vec<BundleRetraction>,
     current: u64,
@@ -724,10 +729,7 @@ impl History for BundleHistory {
             .map(|r| r.seq))
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
-        Ok(self
-            .texts
-            .get(sha)
-            .map(|bytes| std::rc::Rc::new(SourceText::new(bytes.clone()))))
+        Ok(self.texts.get(sha).cloned())
     }
     fn tree_root(&self, _: u64) -> Result<Option<Hash>> {
         Ok(None)

@@ -178,6 +178,27 @@ fn edited_source_text() {
     r.problem("entry 3 (source.add S1)", "blob");
 }
 
+/// A stored text edited into bytes that are not UTF-8 (same length): the
+/// source's entry fails its hash, and each claim that quotes it is named
+/// too, since no quote can be found in it.
+#[test]
+fn source_text_edited_into_invalid_utf8() {
+    let w = Work::with_claims();
+    w.sql("UPDATE blobs SET data = x'ff' || substr(data, 2)");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 3 (source.add S1)", "blob");
+    for claim in ["(claim.add C1)", "(claim.add C2)"] {
+        r.problem(claim, "quote");
+        assert!(
+            r.stdout
+                .lines()
+                .any(|l| l.contains(claim) && l.contains("source text is not UTF-8")),
+            "{}",
+            r.stdout
+        );
+    }
+}
+
 #[test]
 fn deleted_source_text_without_redaction() {
     let w = Work::with_claims();

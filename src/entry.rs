@@ -373,7 +373,97 @@ pub fn entry_hash(payload: &[u8], sig: &[u8]) -> Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::KeyRevoke;
+    use crate::model::*;
+
+    #[test]
+    fn body_fields_are_declared_in_canonical_order() {
+        // serde_json writes fields in declaration order (through the
+        // same `WireBody` the signed payload is written with); the
+        // canonical writer sorts them. With every optional field present and plain
+        // ASCII strings, the two agree only if the declarations are sorted.
+        let h = Hash::sha256(b"x");
+        let r = Ref {
+            hash: h,
+            id: ItemId::claim(2),
+        };
+        let fp: Fingerprint = "SHA256:p12oj3OJ4yvV34fzwsM/l32UQOWeaoKfhr3ZmRmHNlU"
+            .parse()
+            .unwrap();
+        let bodies = [
+            Body::LogInit(LogInit {
+                key: "ssh-ed25519 AAAA".into(),
+                name: "n".into(),
+                origin: "o".into(),
+            }),
+            Body::KeyAdd(KeyAdd {
+                key: "ssh-ed25519 AAAA".into(),
+                name: "n".into(),
+                role: Role::Analyst,
+            }),
+            Body::KeyRevoke(KeyRevoke {
+                fingerprint: fp,
+                reason: "r".into(),
+            }),
+            Body::SourceAdd(SourceAdd {
+                author: Some("a".into()),
+                derived_from: vec![r],
+                kind: SourceKind::Tweet,
+                length: 1,
+                media_type: "text/plain".into(),
+                published: Some("2022-07-22".into()),
+                publisher: Some("p".into()),
+                retrieved: "2026-12-02T00:00:00Z".into(),
+                sha256: h,
+                title: Some("t".into()),
+                url: Some("https://example.org/".into()),
+            }),
+            Body::SourceRedact(SourceRedact {
+                reason: "r".into(),
+                source: r,
+            }),
+            Body::ClaimAdd(ClaimAdd {
+                end: 2,
+                prefix: "p".into(),
+                provenance: SourceKind::Statement,
+                quote_sha256: h,
+                source: r,
+                speaker: "s".into(),
+                start: 1,
+                suffix: "s".into(),
+                text: Some("t".into()),
+            }),
+            Body::ClaimRetract(ClaimRetract {
+                claim: r,
+                reason: "r".into(),
+                replaced_by: Some(r),
+            }),
+            Body::AnnotationAdd(AnnotationAdd {
+                claim: r,
+                contradicts: vec![r],
+                corroborates: vec![r],
+                credibility: Credibility::new(3),
+                note: Some("n".into()),
+                reliability: Some(Reliability::B),
+                supersedes: Some(r),
+                verdict: Verdict::Disputed,
+            }),
+            Body::CheckpointAdd(CheckpointAdd {
+                note: "n".into(),
+                root: h,
+                size: 1,
+            }),
+        ];
+        for body in &bodies {
+            let declared = serde_json::to_vec(&WireBody(body)).unwrap();
+            let canonical = crate::canonical::to_vec(&body.to_value()).unwrap();
+            assert_eq!(
+                String::from_utf8(declared).unwrap(),
+                String::from_utf8(canonical).unwrap(),
+                "{:?}",
+                body.kind()
+            );
+        }
+    }
 
     #[test]
     fn leaf_framing_is_pinned() {

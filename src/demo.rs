@@ -25,6 +25,8 @@ pub struct Demo {
     pub admin_key: PathBuf,
     pub analyst_key: PathBuf,
     pub auditor_key: PathBuf,
+    /// The checkpoint that ends the demo, as a C2SP signed note.
+    pub checkpoint: PathBuf,
     pub entries: Vec<Appended>,
 }
 
@@ -229,12 +231,50 @@ pub fn build(dir: &Path) -> Result<Demo> {
         "Second-hand: Sputnik quotes an unnamed spokesperson; no independent confirmation of the drones' origin.",
         &[], &[], None);
     entries.push(append(&mut store, &analyst, NewEntry::new(b))?);
+    // A mistake and its correction: the analyst first gives Al-Monitor's
+    // own summary to the White Helmets, then retracts that claim in favour
+    // of C4, which quotes the same words as Al-Monitor's. The claim stays
+    // in the log, marked retracted.
+    let c = &CLAIMS[3];
+    let start = *text::occurrences(ARTICLE, c.quote)
+        .first()
+        .ok_or_else(|| Error::Internal(format!("demo quote not in the article: {}", c.quote)))?;
+    let body = log::claim_body(
+        s_ref,
+        ARTICLE,
+        (start, start + c.quote.len()),
+        CLAIMS[0].speaker,
+        SourceKind::Tweet,
+        None,
+    )?;
+    let wrong = append(&mut store, &analyst, NewEntry::new(body))?;
+    let wrong_ref = Ref {
+        id: wrong.id.unwrap_or(ItemId::claim(1)),
+        hash: wrong.hash,
+    };
+    entries.push(wrong);
+    let body = Body::ClaimRetract(ClaimRetract {
+        claim: wrong_ref,
+        reason: "Misattributed: these are Al-Monitor's own words, not the White Helmets' tweet."
+            .into(),
+        replaced_by: Some(claims[3]),
+    });
+    entries.push(append(&mut store, &analyst, NewEntry::new(body))?);
+    // The admin signs a checkpoint, so that reports are anchored to it and
+    // claims can be exported as bundles; auditors keep the note outside
+    // the database.
+    let (e, note) = log::checkpoint(&mut store, &admin)?;
+    entries.push(e);
+    let checkpoint = dir.join("checkpoint.txt");
+    std::fs::write(&checkpoint, note.to_string())
+        .map_err(|e| Error::write(checkpoint.clone(), &e))?;
     Ok(Demo {
         dir: dir.to_path_buf(),
         db,
         admin_key: key_path("admin"),
         analyst_key: key_path("analyst"),
         auditor_key: key_path("auditor"),
+        checkpoint,
         entries,
     })
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 /// Build a complete example trail from the bundled Idlib article.
 ///
 /// Three keys, the article, eight claims and annotations that record the
-/// disputed casualty counts; then verifies the log and shows what to try
-/// next.
+/// disputed casualty counts, a misattributed claim retracted, and a signed
+/// checkpoint; then verifies the log and shows what to try next.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Where to build it (a new or empty directory; default: a fresh
@@ -84,9 +84,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         "  claimtrail show C1                    # the White Helmets tweet, in context, with its annotations"
     );
     println!("  claimtrail show C2                    # UNICEF's count, which contradicts it");
+    println!("  claimtrail show C9                    # a claim retracted as misattributed, and what replaced it");
     println!("  claimtrail log");
-    println!("  claimtrail verify");
+    println!(
+        "  claimtrail verify --checkpoint {}",
+        demo.checkpoint.display()
+    );
     println!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'");
+    println!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs");
+    println!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle   # for auditors, offline");
     println!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify");
     Ok(if report.ok {
         Outcome::Done

@@ -60,7 +60,7 @@ fn the_independent_verifier_agrees_on_the_demo_log() {
     assert!(
         theirs
             .stdout
-            .starts_with("log newsroom.example/idlib-2022: 18 entries, tree root ")
+            .starts_with("log newsroom.example/idlib-2022: 21 entries, tree root ")
             && theirs.stdout.ends_with("OK: no problems found\n"),
         "{}",
         theirs.stdout

@@ -114,20 +114,24 @@ fn de_armor(sig: &str) -> Vec<u8> {
 
 #[test]
 fn json_report_carries_every_entry_hash_and_signature() {
+    use claimtrail::hash::Hash;
+    use claimtrail::merkle::{verify_inclusion, LeafIndex, TreeSize};
     let (w, db) = demo();
     let doc = json(report(&w, Some(&db), &["--format", "json"]).ok());
     assert_eq!(doc["format"], "claimtrail-report");
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["verify"]["ok"], true);
-    assert_eq!(doc["checkpoint"], Value::Null);
+    // The demo ends with the admin's checkpoint of the 20 entries before it.
+    assert_eq!(doc["checkpoint"]["size"], 20);
+    let root = Hash::from_hex(doc["checkpoint"]["root"].as_str().unwrap()).unwrap();
     assert!(doc["summary"][1]
         .as_str()
         .unwrap()
-        .contains("no checkpoint yet"));
+        .starts_with("made at checkpoint: tree size 20, root "));
     assert_eq!(doc["generated"], NOW);
     assert_eq!(doc["scope"]["complete"], true);
     assert_eq!(doc["sources"].as_array().unwrap().len(), 1);
-    assert_eq!(doc["claims"].as_array().unwrap().len(), 8);
+    assert_eq!(doc["claims"].as_array().unwrap().len(), 9);
     assert_eq!(doc["annotations"].as_array().unwrap().len(), 6);
 
     let log = log_json(&w, Some(&db));
@@ -148,7 +152,21 @@ fn json_report_carries_every_entry_hash_and_signature() {
     for (e, l) in entries.iter().zip(&log) {
         assert_eq!(e["seq"], l["seq"]);
         assert_eq!(e["hash"], l["hash"], "entry {}", e["seq"]);
-        assert_eq!(e["inclusion_proof"], Value::Null);
+        // Each entry the checkpoint covers is proven in it; the checkpoint's
+        // own entry is not covered.
+        let seq = e["seq"].as_u64().unwrap();
+        match e["inclusion_proof"].as_array() {
+            Some(p) => {
+                let proof: Vec<Hash> = p
+                    .iter()
+                    .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
+                    .collect();
+                let leaf = Hash::from_hex(e["hash"].as_str().unwrap()).unwrap();
+                verify_inclusion(&leaf, LeafIndex(seq), TreeSize(20), &proof, &root)
+                    .unwrap_or_else(|err| panic!("entry {seq}: {err:?}"));
+            }
+            None => assert_eq!(seq, 20),
+        }
         let payload = e["payload"].as_str().unwrap().as_bytes();
         assert_eq!(e["content"], json(e["payload"].as_str().unwrap()));
         assert_eq!(e["prev"].as_str().unwrap(), prev);
@@ -236,11 +254,14 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
     assert!(md.starts_with("# Provenance report: newsroom.example/idlib-2022\n"));
     let top: String = md.lines().take(4).collect::<Vec<_>>().join("\n");
     assert!(top.contains("**Verified.** verify passed"), "{top}");
-    assert!(md.contains("no checkpoint yet"));
+    assert!(md.contains("> **Checkpoint:** tree size 20, root "));
     assert!(
-        md.contains("covers the whole log: 1 source, 8 claims, 6 annotations."),
+        md.contains("covers the whole log: 1 source, 9 claims, 6 annotations."),
         "{top}"
     );
+    // The misattributed claim, retracted, and what replaced it.
+    assert!(md.contains("### C9 — Syrian Civil Defense (White Helmets) (tweet) — RETRACTED\n"));
+    assert!(md.contains("Misattributed: these are Al-Monitor's own words, not the White Helmets' tweet. (replaced by C4)"));
     // Each quote, in bold, in its context.
     assert!(md.contains("“**Seven civilians, including four children from one family, were killed, and 12 others, including eight children, were injured.** The Russian"));
     assert!(
@@ -293,13 +314,14 @@ fn html_report_is_self_contained_with_an_svg_graph() {
     // One node per source, claim and annotation; the legend; the edges.
     assert_eq!(html.matches("<svg").count(), 1);
     assert_eq!(html.matches("class=\"node source").count(), 1);
-    assert_eq!(html.matches("class=\"node claim").count(), 8);
+    assert_eq!(html.matches("class=\"node claim").count(), 9);
+    assert_eq!(html.matches("class=\"node claim retracted\"").count(), 1);
     assert_eq!(html.matches("class=\"node annotation").count(), 6);
     assert_eq!(
         html.matches("class=\"node annotation superseded").count(),
         1
     );
-    assert_eq!(html.matches("class=\"edge quote").count(), 8);
+    assert_eq!(html.matches("class=\"edge quote").count(), 9);
     assert_eq!(html.matches("class=\"edge assesses").count(), 6);
     assert_eq!(html.matches("class=\"edge contradicts").count(), 2);
     assert_eq!(html.matches("class=\"edge corroborates").count(), 2);
@@ -317,7 +339,7 @@ fn csv_report_is_rfc4180_with_one_row_per_claim() {
     let csv = report(&w, Some(&db), &["--format", "csv"]).ok().to_string();
     assert!(csv.ends_with("\r\n") && !csv.starts_with('\u{feff}'));
     let recs = csv_records(&csv);
-    assert_eq!(recs.len(), 8);
+    assert_eq!(recs.len(), 9);
     let c1 = &recs[0];
     assert_eq!(c1["log_verify"], "ok");
     assert_eq!(c1["claim"], "C1");
@@ -328,7 +350,18 @@ fn csv_report_is_rfc4180_with_one_row_per_claim() {
     assert_eq!(c1["latest_verdicts"], "Rana Haddad: disputed (A1)");
     assert_eq!(c1["reliability"], "Rana Haddad: B");
     assert_eq!(c1["credibility"], "Rana Haddad: 3");
-    assert_eq!(c1["checkpoint"], "none yet");
+    assert!(
+        c1["checkpoint"].starts_with("size 20 root "),
+        "{}",
+        c1["checkpoint"]
+    );
+    assert_eq!(c1["claim_retracted"], "no");
+    assert!(
+        recs[8]["claim_retracted"].starts_with("yes: by Rana Haddad at ")
+            && recs[8]["claim_retracted"].ends_with("; replaced by C4"),
+        "{}",
+        recs[8]["claim_retracted"]
+    );
     // The latest, not the superseded, verdict of C3; every annotation listed.
     assert_eq!(recs[2]["latest_verdicts"], "Rana Haddad: confirmed (A5)");
     assert_eq!(recs[2]["annotations"], "A4 A5");
@@ -417,7 +450,9 @@ fn prov_json_relations_reference_declared_ids() {
             && entities.contains("log:C8")
             && entities.contains("log:A1-assessment")
     );
-    assert_eq!(activities.len(), 6);
+    // Six assessments and the retraction of C9.
+    assert_eq!(activities.len(), 7);
+    assert!(activities.contains("log:C9-retraction"));
     assert_eq!(doc["entity"]["log:log"]["ct:verified"], true);
     assert_eq!(doc["entity"]["log:C1"]["prov:type"]["$"], "ct:Claim");
     // Every relation names declared ids in its PROV-JSON roles.
@@ -471,7 +506,7 @@ fn prov_json_relations_reference_declared_ids() {
         .values()
         .filter(|r| r["prov:type"]["$"] == "prov:Quotation" && r["prov:usedEntity"] == "log:S1")
         .count();
-    assert_eq!(quoted, 8);
+    assert_eq!(quoted, 9);
     let revision = doc["wasDerivedFrom"]
         .as_object()
         .unwrap()
@@ -504,7 +539,7 @@ fn web_annotations_select_quotes_by_code_points() {
         .iter()
         .filter(|a| a["motivation"] == "highlighting")
         .collect();
-    assert_eq!(claims.len(), 8);
+    assert_eq!(claims.len(), 9);
     let mut ids = BTreeSet::new();
     for a in &claims {
         assert_eq!(a["type"], "Annotation");
@@ -847,6 +882,24 @@ fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
     use claimtrail::hash::Hash;
     use claimtrail::merkle::{verify_inclusion, LeafIndex, TreeSize};
     let w = Work::with_claims();
+    // Before any checkpoint, every format says so.
+    let r: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "--format", "json"]).ok()).unwrap();
+    assert_eq!(r["checkpoint"], Value::Null);
+    assert!(r["summary"][1]
+        .as_str()
+        .unwrap()
+        .contains("no checkpoint yet"));
+    assert!(r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["inclusion_proof"].is_null()));
+    assert!(w.run(None, &["report"]).ok().contains("no checkpoint yet"));
+    let csv = w.run(None, &["report", "--format", "csv"]).ok().to_string();
+    assert!(csv_records(&csv)
+        .iter()
+        .all(|r| r["checkpoint"] == "none yet"));
     w.run(Some("admin"), &["checkpoint"]).ok();
     w.run(
         Some("analyst"),

@@ -107,7 +107,7 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
         "{out}"
     );
     assert!(
-        out.contains("at entry 9, ") && out.contains(&format!(": {REASON}; replaced by C3\n")),
+        out.contains("at entry 9, ") && out.contains(&format!(": {REASON} (replaced by C3)\n")),
         "{out}"
     );
     assert!(w

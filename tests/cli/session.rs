@@ -193,7 +193,10 @@ fn demo_builds_a_trail_that_verifies() {
     let out = w.run(None, &["demo", "--dir", dir.to_str().unwrap()]);
     let s = out.ok();
     assert!(s.contains("OK: every entry"), "{s}");
-    assert!(s.contains("8 claims"), "{s}");
+    assert!(
+        s.contains("21 entries: 3 keys, 1 source, 9 claims, 6 annotations"),
+        "{s}"
+    );
     // Run from cargo's target directory, not the PATH: its "try next"
     // commands say how to reach the binary; on the PATH they need nothing.
     let exe = assert_cmd::cargo::cargo_bin("claimtrail");
@@ -245,6 +248,66 @@ fn demo_builds_a_trail_that_verifies() {
     );
     let v: serde_json::Value = serde_json::from_str(anns.ok()).unwrap();
     assert_eq!(v["annotations"][0]["contradicts"][0], "C2");
+    // What it suggests trying next works as printed: the retracted claim,
+    // the checkpoint it wrote, a bundle for auditors.
+    let checkpoint = dir.join("checkpoint.txt");
+    for line in [
+        "  claimtrail show C9 ".to_string(),
+        format!(
+            "  claimtrail verify --checkpoint {}\n",
+            checkpoint.display()
+        ),
+        "  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle ".into(),
+    ] {
+        assert!(s.contains(&line), "{line:?} not in:\n{s}");
+    }
+    let analyst = dir.join("analyst");
+    let env = [
+        ("CLAIMTRAIL_DB", db.to_str().unwrap()),
+        ("CLAIMTRAIL_KEY", analyst.to_str().unwrap()),
+    ];
+    let c9 = w.run_with(None, &env, &["show", "C9"], None);
+    assert!(
+        c9.ok()
+            .starts_with("C9  Syrian Civil Defense (White Helmets) via tweet  (RETRACTED)\n"),
+        "{}",
+        c9.stdout
+    );
+    assert!(c9.stdout.contains("Misattributed: these are Al-Monitor's own words, not the White Helmets' tweet. (replaced by C4)\n"), "{}", c9.stdout);
+    let verified = w.run_with(
+        None,
+        &env,
+        &["verify", "--checkpoint", checkpoint.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        verified
+            .ok()
+            .contains(": consistent, signed by Desk admin\n"),
+        "{}",
+        verified.stdout
+    );
+    let bundle = w.path("c1.bundle");
+    w.run_with(
+        None,
+        &env,
+        &["export", "C1", "--out", bundle.to_str().unwrap()],
+        None,
+    )
+    .ok();
+    let checked = w.run_with(
+        None,
+        &env,
+        &["verify-bundle", bundle.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        checked
+            .ok()
+            .contains("\nOK: every signature, proof, text and quote checks out\n"),
+        "{}",
+        checked.stdout
+    );
     // The demo refuses a non-empty directory.
     w.run(None, &["demo", "--dir", dir.to_str().unwrap()])
         .error("not empty");

@@ -104,6 +104,27 @@ fn csv_records(s: &str) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
+/// Whether a JSON report's entry carries an inclusion proof, which must
+/// verify in the checkpoint of `size` and `root`; an entry without one must
+/// be one the checkpoint does not cover.
+fn proven_in(e: &Value, size: u64, root: &claimtrail::hash::Hash) -> bool {
+    use claimtrail::hash::Hash;
+    use claimtrail::merkle::{verify_inclusion, LeafIndex, TreeSize};
+    let seq = e["seq"].as_u64().unwrap();
+    let Some(p) = e["inclusion_proof"].as_array() else {
+        assert!(seq >= size, "entry {seq} is covered but has no proof");
+        return false;
+    };
+    let proof: Vec<Hash> = p
+        .iter()
+        .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
+        .collect();
+    let leaf = Hash::from_hex(e["hash"].as_str().unwrap()).unwrap();
+    verify_inclusion(&leaf, LeafIndex(seq), TreeSize(size), &proof, root)
+        .unwrap_or_else(|err| panic!("entry {seq}: {err:?}"));
+    true
+}
+
 fn de_armor(sig: &str) -> Vec<u8> {
     use base64::Engine;
     let body: String = sig.lines().filter(|l| !l.starts_with("-----")).collect();
@@ -115,7 +136,6 @@ fn de_armor(sig: &str) -> Vec<u8> {
 #[test]
 fn json_report_carries_every_entry_hash_and_signature() {
     use claimtrail::hash::Hash;
-    use claimtrail::merkle::{verify_inclusion, LeafIndex, TreeSize};
     let (w, db) = demo();
     let doc = json(report(&w, Some(&db), &["--format", "json"]).ok());
     assert_eq!(doc["format"], "claimtrail-report");
@@ -154,19 +174,7 @@ fn json_report_carries_every_entry_hash_and_signature() {
         assert_eq!(e["hash"], l["hash"], "entry {}", e["seq"]);
         // Each entry the checkpoint covers is proven in it; the checkpoint's
         // own entry is not covered.
-        let seq = e["seq"].as_u64().unwrap();
-        match e["inclusion_proof"].as_array() {
-            Some(p) => {
-                let proof: Vec<Hash> = p
-                    .iter()
-                    .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
-                    .collect();
-                let leaf = Hash::from_hex(e["hash"].as_str().unwrap()).unwrap();
-                verify_inclusion(&leaf, LeafIndex(seq), TreeSize(20), &proof, &root)
-                    .unwrap_or_else(|err| panic!("entry {seq}: {err:?}"));
-            }
-            None => assert_eq!(seq, 20),
-        }
+        assert_eq!(proven_in(e, 20, &root), e["seq"] != 20);
         let payload = e["payload"].as_str().unwrap().as_bytes();
         assert_eq!(e["content"], json(e["payload"].as_str().unwrap()));
         assert_eq!(e["prev"].as_str().unwrap(), prev);
@@ -880,7 +888,6 @@ fn out_file_holds_exactly_what_stdout_would() {
 #[test]
 fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
     use claimtrail::hash::Hash;
-    use claimtrail::merkle::{verify_inclusion, LeafIndex, TreeSize};
     let w = Work::with_claims();
     // Before any checkpoint, every format says so.
     let r: serde_json::Value =
@@ -911,22 +918,12 @@ fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
     let size = r["checkpoint"]["size"].as_u64().unwrap();
     assert_eq!(size, 7);
     let root = Hash::from_hex(r["checkpoint"]["root"].as_str().unwrap()).unwrap();
-    let mut proven = 0;
-    for e in r["entries"].as_array().unwrap() {
-        let seq = e["seq"].as_u64().unwrap();
-        let leaf = Hash::from_hex(e["hash"].as_str().unwrap()).unwrap();
-        match e["inclusion_proof"].as_array() {
-            Some(p) => {
-                let proof: Vec<Hash> = p
-                    .iter()
-                    .map(|h| Hash::from_hex(h.as_str().unwrap()).unwrap())
-                    .collect();
-                verify_inclusion(&leaf, LeafIndex(seq), TreeSize(size), &proof, &root).unwrap();
-                proven += 1;
-            }
-            None => assert!(seq >= size, "entry {seq} is covered but has no proof"),
-        }
-    }
+    let proven = r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| proven_in(e, size, &root))
+        .count();
     assert!(proven >= 6, "{proven}");
     let md = w.run(None, &["report", "--format", "md"]);
     assert!(md.ok().contains("tree size 7"), "{}", md.stdout);

@@ -93,6 +93,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     println!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'");
     println!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs");
     println!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle   # for auditors, offline");
+    println!(
+        "  claimtrail --key {} checkpoint cosign {} --out cosigned.txt   # the auditor vouches for the log",
+        demo.auditor_key.display(),
+        demo.checkpoint.display()
+    );
     println!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify");
     Ok(if report.ok {
         Outcome::Done

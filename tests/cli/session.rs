@@ -308,6 +308,32 @@ fn demo_builds_a_trail_that_verifies() {
         "{}",
         checked.stdout
     );
+    let auditor = dir.join("auditor");
+    let line = format!(
+        "  claimtrail --key {} checkpoint cosign {} --out cosigned.txt ",
+        auditor.display(),
+        checkpoint.display()
+    );
+    assert!(s.contains(&line), "{line:?} not in:\n{s}");
+    let cosigned = w.path("cosigned.txt");
+    w.run_with(
+        None,
+        &env,
+        &[
+            "--key",
+            auditor.to_str().unwrap(),
+            "checkpoint",
+            "cosign",
+            checkpoint.to_str().unwrap(),
+            "--out",
+            cosigned.to_str().unwrap(),
+        ],
+        None,
+    )
+    .ok();
+    let note = std::fs::read_to_string(&cosigned).unwrap();
+    assert_eq!(note.matches("\n— ").count(), 2, "{note}");
+    assert!(note.contains("\n— Independent_auditor "), "{note}");
     // The demo refuses a non-empty directory.
     w.run(None, &["demo", "--dir", dir.to_str().unwrap()])
         .error("not empty");

@@ -216,9 +216,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 });
                 field("speaker reliability", &record);
             }
-            if anns.is_empty() {
-                println!("\nnot annotated yet");
-            } else {
+            // Without annotations, the verdicts line has said so.
+            if !anns.is_empty() {
                 println!("\n{}:", output::count(anns.len() as u64, "annotation"));
             }
             for a in &anns {

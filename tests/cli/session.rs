@@ -66,7 +66,9 @@ fn analyst_session_on_the_idlib_article() {
     assert_eq!(c4.ok().trim(), "C4");
     let fresh = w.run(None, &["show", "C4"]);
     assert!(
-        fresh.ok().ends_with("\nnot annotated yet\n"),
+        fresh
+            .ok()
+            .ends_with("\n  verdicts:       none yet (no annotation)\n"),
         "{}",
         fresh.stdout
     );

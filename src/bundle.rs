@@ -353,10 +353,8 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     }
     for s in &b.sources {
         if let (Some(t), Some(sha)) = (&s.text, Hash::from_hex(&s.sha256)) {
-            v.h.texts.insert(
-                sha,
-                std::rc::Rc::new(SourceText::new(t.as_bytes().to_vec())),
-            );
+            v.h.texts
+                .insert(sha, std::rc::Rc::new(SourceText::from_string(t.clone())));
         }
     }
     let mut last: Option<u64> = None;

@@ -158,12 +158,14 @@ pub fn build(dir: &Path) -> Result<Demo> {
     };
     entries.push(s);
     let mut claims = Vec::new();
+    let mut spans = Vec::new();
     for c in CLAIMS {
         let at = text::occurrences(ARTICLE, c.quote);
         let start = *at.first().ok_or_else(|| {
             Error::Internal(format!("demo quote not in the article: {}", c.quote))
         })?;
         let end = start + c.quote.len();
+        spans.push((start, end));
         let paraphrase = (!c.paraphrase.is_empty()).then(|| c.paraphrase.to_string());
         let body = log::claim_body(
             s_ref,
@@ -235,14 +237,10 @@ pub fn build(dir: &Path) -> Result<Demo> {
     // own summary to the White Helmets, then retracts that claim in favour
     // of C4, which quotes the same words as Al-Monitor's. The claim stays
     // in the log, marked retracted.
-    let c = &CLAIMS[3];
-    let start = *text::occurrences(ARTICLE, c.quote)
-        .first()
-        .ok_or_else(|| Error::Internal(format!("demo quote not in the article: {}", c.quote)))?;
     let body = log::claim_body(
         s_ref,
         ARTICLE,
-        (start, start + c.quote.len()),
+        spans[3],
         CLAIMS[0].speaker,
         SourceKind::Tweet,
         None,

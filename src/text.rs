@@ -88,6 +88,11 @@ impl SourceText {
         SourceText(String::from_utf8(bytes).map_err(|e| e.into_bytes()))
     }
 
+    /// A text known to be UTF-8 (a bundle's texts are JSON strings).
+    pub fn from_string(text: String) -> Self {
+        SourceText(Ok(text))
+    }
+
     /// The exact bytes stored.
     pub fn bytes(&self) -> &[u8] {
         match &self.0 {
@@ -509,6 +514,7 @@ mod tests {
         let t = SourceText::new("Idlib’s".as_bytes().to_vec());
         assert_eq!(t.text(), Some("Idlib’s"));
         assert_eq!(t.bytes(), "Idlib’s".as_bytes());
+        assert_eq!(SourceText::from_string("Idlib’s".into()), t);
         let t = SourceText::new(vec![b'a', 0xff, b'b']);
         assert_eq!(t.text(), None);
         assert_eq!(t.bytes(), &[b'a', 0xff, b'b']);

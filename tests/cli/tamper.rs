@@ -192,7 +192,7 @@ fn source_text_edited_into_invalid_utf8() {
         assert!(
             r.stdout
                 .lines()
-                .any(|l| l.contains(claim) && l.contains("source text is not UTF-8")),
+                .any(|l| l.contains(claim) && l.contains(": quote: source text is not UTF-8")),
             "{}",
             r.stdout
         );

@@ -254,9 +254,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
+/// One `name: value` line of a claim's fields, the values in one column
+/// wide enough for the longest name ("speaker reliability").
 fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) {
     println!(
-        "  {:<15} {}",
+        "  {:<20} {}",
         format!("{name}:"),
         escape(&value.to_string())
     );

@@ -113,7 +113,7 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
     assert!(w
         .run(None, &["show", "C3"])
         .ok()
-        .contains("replaces:       C2 (retracted)\n"));
+        .contains("replaces:            C2 (retracted)\n"));
     assert!(w.run(None, &["show", "S1"]).ok().contains("(retracted)\n"));
     // The source's claims count the retracted one, and say so.
     let sources = w.run(None, &["list", "sources"]);

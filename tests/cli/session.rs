@@ -68,7 +68,7 @@ fn analyst_session_on_the_idlib_article() {
     assert!(
         fresh
             .ok()
-            .ends_with("\n  verdicts:       none yet (no annotation)\n"),
+            .ends_with("\n  verdicts:            none yet (no annotation)\n"),
         "{}",
         fresh.stdout
     );
@@ -385,7 +385,7 @@ fn source_from_stdin_with_derivation_and_redaction() {
     assert_eq!(found("@syriacivildef"), ["S2"]);
     let show = w.run(None, &["show", "S3"]);
     assert!(
-        show.ok().contains("derived from:   S1, S2"),
+        show.ok().contains("derived from:        S1, S2"),
         "{}",
         show.stdout
     );
@@ -1081,7 +1081,7 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     }
     let show = w.run(None, &["show", "C2"]).ok().to_string();
     assert!(
-        show.contains("verdicts:       false (A5 by Rana Haddad)"),
+        show.contains("verdicts:            false (A5 by Rana Haddad)"),
         "{show}"
     );
     let csv = w

@@ -276,6 +276,25 @@ fn demo_builds_a_trail_that_verifies() {
         c9.stdout
     );
     assert!(c9.stdout.contains("Misattributed: these are Al-Monitor's own words, not the White Helmets' tweet. (replaced by C4)\n"), "{}", c9.stdout);
+    // Its fields' values start in one column, the longest name's included.
+    let fields: Vec<(&str, usize)> = c9
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("  …"))
+        .filter_map(|l| {
+            let (name, rest) = l[2..].split_once(": ")?;
+            Some((name, l.len() - rest.trim_start().len()))
+        })
+        .collect();
+    let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
+    for name in ["span", "retracted", "verdicts", "speaker reliability"] {
+        assert!(names.contains(&name), "{name} not in {names:?}");
+    }
+    assert!(
+        fields.iter().all(|f| f.1 == fields[0].1),
+        "{fields:?}\n{}",
+        c9.stdout
+    );
     let verified = w.run_with(
         None,
         &env,

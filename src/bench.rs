@@ -128,6 +128,13 @@ pub struct Step {
     /// the step ran ([`Steal`]); `None` where it was not measured.
     #[serde(default)]
     pub stolen: Option<f64>,
+    /// CPU time (user and system, all threads) the step took, where it ran
+    /// in a process of its own: over `seconds`, how many cores it kept
+    /// busy. A step that cannot keep every core busy has idle time to
+    /// gain; one that does is bound by its CPU work. `None` where it was
+    /// not measured apart (steps run inside the bench's own process).
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
 }
 
 /// The database's size against the bytes it must hold.
@@ -189,6 +196,9 @@ pub struct Built {
     pub entries: u64,
     pub counts: Counts,
     pub seconds: f64,
+    /// The build process's CPU time (user and system) during the import.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
 }
 
 /// Times of the proof step (printed as JSON by the child process).
@@ -528,6 +538,7 @@ pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -
         .sync_all()
         .map_err(io)?;
     let start = Instant::now();
+    let cpu_before = process_cpu_seconds();
     let file = std::fs::File::open(&jsonl).map_err(io)?;
     let opts = crate::import::Options {
         batch_size: BATCH,
@@ -541,6 +552,9 @@ pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -
     })?;
     log::checkpoint(&mut store, &admin)?;
     let seconds = start.elapsed().as_secs_f64();
+    let cpu_seconds = process_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     drop(store);
     let a = summary.appended;
     Ok(Built {
@@ -556,7 +570,22 @@ pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -
             checkpoints: 1,
         },
         seconds,
+        cpu_seconds,
     })
+}
+
+/// This process's CPU time so far, user and system, all its threads.
+fn process_cpu_seconds() -> Option<f64> {
+    // SAFETY: rusage is plain old data; getrusage writes into it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes only into `usage`, valid for the call.
+    let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    (r == 0).then(|| rusage_seconds(&usage))
+}
+
+fn rusage_seconds(u: &libc::rusage) -> f64 {
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(u.ru_utime) + tv(u.ru_stime)
 }
 
 // ---------------------------------------------------------------------------
@@ -902,6 +931,9 @@ pub struct ChildRun {
     pub max_rss: Option<u64>,
     /// CPU time stolen by the hypervisor while it ran ([`Steal`]).
     pub stolen: Option<f64>,
+    /// The child's CPU time, user and system (`wait4`'s usage: unlike its
+    /// peak memory, not carried over from before `exec`).
+    pub cpu_seconds: Option<f64>,
 }
 
 /// The hypervisor's "steal" counter (`/proc/stat`, all CPUs): time this
@@ -995,7 +1027,7 @@ pub fn run_child(
             })
         })
     });
-    let (code, max_rss) = wait_child(child.id(), timeout).map_err(io)?;
+    let (code, max_rss, cpu_seconds) = wait_child(child.id(), timeout).map_err(io)?;
     let seconds = start.elapsed().as_secs_f64();
     let stolen = steal.and_then(Steal::share_since);
     let [stdout, stderr] = readers.map(|r| r.and_then(|h| h.join().ok()).unwrap_or_default());
@@ -1006,11 +1038,12 @@ pub fn run_child(
         seconds,
         max_rss,
         stolen,
+        cpu_seconds,
     })
 }
 
 /// Waits for child `pid` and returns its exit code (-1 if killed by a
-/// signal) and its peak resident memory in bytes.
+/// signal), its peak resident memory in bytes and its CPU time.
 ///
 /// The peak is the child's `VmHWM` (/proc/PID/status), sampled while it
 /// runs: `wait4`'s `ru_maxrss` would not do, because Linux carries the RSS
@@ -1024,7 +1057,10 @@ pub fn run_child(
 /// With a timeout, a watchdog kills the child when it expires. The exit is
 /// first observed without reaping (`waitid` with `WNOWAIT`), so the pid is
 /// still this child's whenever the watchdog or the sampler use it.
-fn wait_child(pid: u32, timeout: Option<Duration>) -> std::io::Result<(i32, Option<u64>)> {
+fn wait_child(
+    pid: u32,
+    timeout: Option<Duration>,
+) -> std::io::Result<(i32, Option<u64>, Option<f64>)> {
     use std::sync::{Arc, Condvar, Mutex};
     let pid = pid as libc::pid_t;
     let exited = Arc::new((Mutex::new(false), Condvar::new()));
@@ -1105,10 +1141,12 @@ fn wait_child(pid: u32, timeout: Option<Duration>) -> std::io::Result<(i32, Opti
     }
     let peak = sampler.join().ok().flatten();
     let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data; wait4 writes into it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
-        // SAFETY: waitpid writes only to `status`, valid for the call;
-        // `pid` is our own unreaped child.
-        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        // SAFETY: wait4 writes only to `status` and `usage`, valid for the
+        // call; `pid` is our own unreaped child.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         if r >= 0 {
             break;
         }
@@ -1122,7 +1160,7 @@ fn wait_child(pid: u32, timeout: Option<Duration>) -> std::io::Result<(i32, Opti
     } else {
         -1
     };
-    Ok((code, peak))
+    Ok((code, peak, Some(rusage_seconds(&usage))))
 }
 
 /// The current executable, with the environment a bench child needs.
@@ -1188,6 +1226,7 @@ fn step(name: &str, count: u64, unit: &str, seconds: f64, peak_rss: Option<u64>)
         ratio: None,
         target: None,
         stolen: None,
+        cpu_seconds: None,
     }
 }
 
@@ -1195,6 +1234,12 @@ impl Step {
     /// With the share of CPU time stolen while it ran ([`Steal`]).
     fn under(mut self, stolen: Option<f64>) -> Step {
         self.stolen = stolen;
+        self
+    }
+
+    /// With the CPU time its process took.
+    fn cpu(mut self, seconds: Option<f64>) -> Step {
+        self.cpu_seconds = seconds;
         self
     }
 
@@ -1272,7 +1317,8 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
                 run.max_rss,
             )
             .against(&sign, 1.0, Some("≥ 0.5 and ≥ 20,000 entries/s"))
-            .under(run.stolen),
+            .under(run.stolen)
+            .cpu(built.cpu_seconds),
         );
     }
 
@@ -1302,7 +1348,8 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         steps.push(
             step("verify", built.entries, "entries", run.seconds, run.max_rss)
                 .against(&around, 1.0, Some("≥ 0.70 of the batch rate, < 150 MB"))
-                .under(run.stolen),
+                .under(run.stolen)
+                .cpu(run.cpu_seconds),
         );
         say("verify's signature path alone");
         let n = built.entries.min(SIGNATURE_PATH_ENTRIES);
@@ -1382,7 +1429,11 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     let mut optional = |name: &str, cmd: &mut Command, notes: &mut Vec<String>| -> Result<bool> {
         let run = run_child(cmd, false, Some(STEP_TIMEOUT))?;
         if run.code == 0 {
-            steps.push(step(name, 1, "runs", run.seconds, run.max_rss).under(run.stolen));
+            steps.push(
+                step(name, 1, "runs", run.seconds, run.max_rss)
+                    .under(run.stolen)
+                    .cpu(run.cpu_seconds),
+            );
             return Ok(true);
         }
         let why = if run.code == -1 {

@@ -166,6 +166,9 @@ fn print(b: &Bench) -> Result<()> {
                 time,
                 format!("{} {}/s", num(s.rate), s.unit),
                 s.peak_rss.map_or("-".into(), mb),
+                s.cpu_seconds
+                    .filter(|_| s.seconds > 0.0)
+                    .map_or("-".into(), |c| format!("{:.2}", c / s.seconds)),
                 s.limit_rate
                     .map_or("-".into(), |r| format!("{} /s", num(r))),
                 s.ratio.map_or("-".into(), |r| format!("{r:.2}")),
@@ -176,7 +179,7 @@ fn print(b: &Bench) -> Result<()> {
         .collect();
     output::table(
         &[
-            "step", "time", "rate", "peak RSS", "limit", "ratio", "stolen", "target",
+            "step", "time", "rate", "peak RSS", "cores", "limit", "ratio", "stolen", "target",
         ],
         &rows,
     )?;

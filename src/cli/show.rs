@@ -254,11 +254,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// One `name: value` line of a claim's fields, the values in one column
-/// wide enough for the longest name ("speaker reliability").
+/// The longest field name `show` prints, colon included: every value
+/// starts one space after a column this wide.
+const NAME_WIDTH: usize = "speaker reliability:".len();
+
+/// One `name: value` line of a claim's or a source's fields, the values in
+/// one column.
 fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) {
     println!(
-        "  {:<20} {}",
+        "  {:<NAME_WIDTH$} {}",
         format!("{name}:"),
         escape(&value.to_string())
     );

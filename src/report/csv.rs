@@ -96,7 +96,7 @@ pub fn render(r: &Report) -> String {
                 .map(|rt| {
                     let by = rt
                         .replaced_by
-                        .map(|n| format!("; replaced by {n}"))
+                        .map(|n| format!(" (replaced by {n})"))
                         .unwrap_or_default();
                     format!(
                         "yes: by {} at {}: {}{by}",

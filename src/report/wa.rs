@@ -168,7 +168,7 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
     if let Some(rt) = &c.retraction {
         let by = rt
             .replaced_by
-            .map(|n| format!("; replaced by {n}"))
+            .map(|n| format!(" (replaced by {n})"))
             .unwrap_or_default();
         body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "retracted"}));
         body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": format!("retracted by {} at {}: {}{by}", rt.signer_name, rt.time, rt.reason), "format": "text/plain"}));

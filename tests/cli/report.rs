@@ -366,7 +366,7 @@ fn csv_report_is_rfc4180_with_one_row_per_claim() {
     assert_eq!(c1["claim_retracted"], "no");
     assert!(
         recs[8]["claim_retracted"].starts_with("yes: by Rana Haddad at ")
-            && recs[8]["claim_retracted"].ends_with("; replaced by C4"),
+            && recs[8]["claim_retracted"].ends_with(" (replaced by C4)"),
         "{}",
         recs[8]["claim_retracted"]
     );

@@ -320,7 +320,7 @@ fn reports_and_bundles_carry_the_retraction() {
     );
     assert!(rows[1].ends_with(",no"), "{}", rows[1]);
     assert!(
-        rows[2].contains(&format!(": {REASON}; replaced by C3")),
+        rows[2].contains(&format!(": {REASON} (replaced by C3)")),
         "{}",
         rows[2]
     );
@@ -335,6 +335,28 @@ fn reports_and_bundles_carry_the_retraction() {
         .map(|iri| iri.rsplit(':').next().unwrap())
         .collect();
     assert_eq!(reviewed, ["C1"]);
+    // The W3C Web Annotation of C2 is tagged and says why, in the words
+    // that `show`, Markdown and CSV use.
+    let wa: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "C2", "--format", "wa"]).ok()).unwrap();
+    let c2 = wa["first"]["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{wa}"))
+        .iter()
+        .find(|a| a["id"].as_str().is_some_and(|id| id.ends_with(":C2")))
+        .unwrap_or_else(|| panic!("{wa}"));
+    let bodies: Vec<&str> = c2["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["value"].as_str())
+        .collect();
+    assert!(bodies.contains(&"retracted"), "{bodies:?}");
+    assert!(
+        bodies.iter().any(|b| b.starts_with("retracted by ")
+            && b.ends_with(&format!(": {REASON} (replaced by C3)"))),
+        "{bodies:?}"
+    );
     let prov: serde_json::Value =
         serde_json::from_str(w.run(None, &["report", "--format", "prov"]).ok()).unwrap();
     let invalidated = prov["wasInvalidatedBy"].as_object().unwrap();

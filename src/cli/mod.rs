@@ -29,6 +29,11 @@ use claimtrail::store::Store;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+/// The heading of the options every command takes, so that a command's
+/// `--help` lists its own options apart from them (as jj does): `--db` and
+/// `--key` are there for every command, whether it opens a log or signs.
+const GLOBAL: &str = "Global Options";
+
 /// claimtrail: a tamper-evident audit trail of claims taken from news sources.
 #[derive(Parser, Debug)]
 #[command(name = "claimtrail", version, about, long_about = None, max_term_width = 100)]
@@ -37,16 +42,17 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         env = "CLAIMTRAIL_DB",
         default_value = "claimtrail.db"
     )]
     pub db: PathBuf,
     /// Your OpenSSH ed25519 private key (for commands that sign); its .pub
     /// file when your ssh-agent (SSH_AUTH_SOCK) holds the key.
-    #[arg(long, global = true, env = "CLAIMTRAIL_KEY")]
+    #[arg(long, global = true, help_heading = GLOBAL, env = "CLAIMTRAIL_KEY")]
     pub key: Option<PathBuf>,
     /// Machine-readable JSON output.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     #[command(subcommand)]
     pub command: Command,

@@ -654,6 +654,16 @@ fn a_commands_help_says_more_than_its_line_in_the_list() {
         bundle.contains("What a bundle cannot prove: that it holds every annotation"),
         "{bundle}"
     );
+    // The command's own options come first; --db, --key and --json, which
+    // every command takes, are listed apart, after them.
+    let own = bundle.find("\nOptions:\n").expect(&bundle);
+    let global = bundle.find("\nGlobal Options:\n").expect(&bundle);
+    assert!(own < global, "{bundle}");
+    assert!(bundle[own..global].contains("--vkey <VKEY>"), "{bundle}");
+    for flag in ["--db <DB>", "--key <KEY>", "--json"] {
+        assert!(bundle[global..].contains(flag), "{flag}: {bundle}");
+        assert!(!bundle[own..global].contains(flag), "{flag}: {bundle}");
+    }
     let import = w.run(None, &["import", "--help"]).ok().to_owned();
     assert!(
         import.contains("Running the same file again, after an interruption or not, appends only what is missing."),

@@ -933,7 +933,7 @@ pub struct ChildRun {
     pub stolen: Option<f64>,
     /// The child's CPU time, user and system (`wait4`'s usage: unlike its
     /// peak memory, not carried over from before `exec`).
-    pub cpu_seconds: Option<f64>,
+    pub cpu_seconds: f64,
 }
 
 /// The hypervisor's "steal" counter (`/proc/stat`, all CPUs): time this
@@ -1057,10 +1057,7 @@ pub fn run_child(
 /// With a timeout, a watchdog kills the child when it expires. The exit is
 /// first observed without reaping (`waitid` with `WNOWAIT`), so the pid is
 /// still this child's whenever the watchdog or the sampler use it.
-fn wait_child(
-    pid: u32,
-    timeout: Option<Duration>,
-) -> std::io::Result<(i32, Option<u64>, Option<f64>)> {
+fn wait_child(pid: u32, timeout: Option<Duration>) -> std::io::Result<(i32, Option<u64>, f64)> {
     use std::sync::{Arc, Condvar, Mutex};
     let pid = pid as libc::pid_t;
     let exited = Arc::new((Mutex::new(false), Condvar::new()));
@@ -1160,7 +1157,7 @@ fn wait_child(
     } else {
         -1
     };
-    Ok((code, peak, Some(rusage_seconds(&usage))))
+    Ok((code, peak, rusage_seconds(&usage)))
 }
 
 /// The current executable, with the environment a bench child needs.
@@ -1349,7 +1346,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             step("verify", built.entries, "entries", run.seconds, run.max_rss)
                 .against(&around, 1.0, Some("≥ 0.70 of the batch rate, < 150 MB"))
                 .under(run.stolen)
-                .cpu(run.cpu_seconds),
+                .cpu(Some(run.cpu_seconds)),
         );
         say("verify's signature path alone");
         let n = built.entries.min(SIGNATURE_PATH_ENTRIES);
@@ -1432,7 +1429,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             steps.push(
                 step(name, 1, "runs", run.seconds, run.max_rss)
                     .under(run.stolen)
-                    .cpu(run.cpu_seconds),
+                    .cpu(Some(run.cpu_seconds)),
             );
             return Ok(true);
         }

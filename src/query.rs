@@ -51,6 +51,17 @@ pub struct Retraction {
     pub time: String,
 }
 
+impl Retraction {
+    /// " (replaced by C<n>)" after the reason, or nothing: how every
+    /// readable output (`show`, Markdown, CSV, Web Annotation) names the
+    /// claim that records it correctly.
+    pub fn replaced_by_note(&self) -> String {
+        self.replaced_by
+            .map(|n| format!(" (replaced by {n})"))
+            .unwrap_or_default()
+    }
+}
+
 /// A source as its projection rows hold it (a log that verifies holds what
 /// the entries signed; the views never check that themselves).
 #[derive(Clone, Debug, Serialize)]

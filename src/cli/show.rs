@@ -174,10 +174,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ),
             );
             if let Some(r) = &c.retraction {
-                let by = r
-                    .replaced_by
-                    .map(|n| format!(" (replaced by {n})"))
-                    .unwrap_or_default();
+                let by = r.replaced_by_note();
                 field(
                     "retracted",
                     &format!(

@@ -94,10 +94,7 @@ pub fn render(r: &Report) -> String {
             c.retraction
                 .as_ref()
                 .map(|rt| {
-                    let by = rt
-                        .replaced_by
-                        .map(|n| format!(" (replaced by {n})"))
-                        .unwrap_or_default();
+                    let by = rt.replaced_by_note();
                     format!(
                         "yes: by {} at {}: {}{by}",
                         rt.signer_name, rt.time, rt.reason

@@ -204,9 +204,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             rt.seq,
             inline(&rt.time),
             inline(&rt.reason),
-            rt.replaced_by
-                .map(|n| format!(" (replaced by {n})"))
-                .unwrap_or_default()
+            rt.replaced_by_note()
         );
     }
     match &c.quote {

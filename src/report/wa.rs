@@ -166,10 +166,7 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
         body.push(json!({"type": "TextualBody", "purpose": "describing", "value": "quote unavailable: the source was redacted", "format": "text/plain"}));
     }
     if let Some(rt) = &c.retraction {
-        let by = rt
-            .replaced_by
-            .map(|n| format!(" (replaced by {n})"))
-            .unwrap_or_default();
+        let by = rt.replaced_by_note();
         body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "retracted"}));
         body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": format!("retracted by {} at {}: {}{by}", rt.signer_name, rt.time, rt.reason), "format": "text/plain"}));
     }

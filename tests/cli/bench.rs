@@ -51,11 +51,8 @@ fn bench_json_has_every_step() {
         share(&s["stolen"]);
         // CPU time, for the steps that ran in a process of their own (the
         // proofs share one; the signature path runs in the bench's).
-        let own = !s["name"].as_str().unwrap().contains("proof")
-            && !s["name"]
-                .as_str()
-                .unwrap()
-                .starts_with("verify's signature path");
+        let name = s["name"].as_str().unwrap();
+        let own = !name.contains("proof") && !name.starts_with("verify's signature path");
         assert_eq!(
             s["cpu_seconds"].as_f64().is_some_and(|c| c >= 0.0),
             own,

@@ -52,7 +52,7 @@ pub struct Retraction {
 }
 
 impl Retraction {
-    /// " (replaced by C<n>)" after the reason, or nothing: how every
+    /// ` (replaced by C<n>)` after the reason, or nothing: how every
     /// readable output (`show`, Markdown, CSV, Web Annotation) names the
     /// claim that records it correctly.
     pub fn replaced_by_note(&self) -> String {

@@ -106,7 +106,39 @@ impl Limit {
     fn mean_with(&self, other: &Limit, name: String) -> Limit {
         self.again(name, (self.rate + other.rate) / 2.0)
     }
+
+    /// A note when this measure and `other` (on either side of `step`,
+    /// whose rate is `rate`) differ by more than [`LIMIT_DRIFT`] of their
+    /// mean: the step's ratio against the mean is then only one point of
+    /// the range it spans against either measure, and the reader should
+    /// know how wide that range is. `None` when they agree that closely.
+    fn drift_note(&self, other: &Limit, step: &str, rate: f64) -> Option<String> {
+        let mean = (self.rate + other.rate) / 2.0;
+        if !(mean > 0.0 && self.rate > 0.0 && other.rate > 0.0) {
+            return None;
+        }
+        let drift = (self.rate - other.rate).abs() / mean;
+        if drift <= LIMIT_DRIFT {
+            return None;
+        }
+        let (low, high) = (self.rate.min(other.rate), self.rate.max(other.rate));
+        Some(format!(
+            "{step}'s limit moved {:.0} % during the run ({} and {} {}/s): its ratio is {:.2} against their mean, {:.2}–{:.2} against either",
+            drift * 100.0,
+            crate::text::thousands(self.rate),
+            crate::text::thousands(other.rate),
+            self.unit,
+            rate / mean,
+            rate / high,
+            rate / low,
+        ))
+    }
 }
+
+/// How far apart (as a share of their mean) the two measures of a limit
+/// taken on either side of a step may be before the bench says so: runs on
+/// these shared machines have seen them 13–24 % apart.
+const LIMIT_DRIFT: f64 = 0.10;
 
 /// One step: `count` `unit`s in `seconds`, and how that compares with the
 /// raw limit named `limit` (`ratio` = rate ÷ limit rate).
@@ -1304,6 +1336,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     if let Some(i) = limits.iter().position(|l| l.name == SIGN) {
         let before = limits[i].again(format!("{SIGN}, before import"), sign_before);
         let sign = limits[i].mean_with(&before, format!("{SIGN}, mean before and after import"));
+        notes.extend(before.drift_note(&limits[i], "import", built.entries as f64 / built.seconds));
         limits.insert(i + 1, before);
         steps.push(
             step(
@@ -1341,6 +1374,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             batch_verify_rate(opts.min_time),
         );
         let around = before.mean_with(&after, format!("{BATCH_VERIFY}, mean before and after"));
+        notes.extend(before.drift_note(&after, "verify", built.entries as f64 / run.seconds));
         limits.push(after);
         steps.push(
             step("verify", built.entries, "entries", run.seconds, run.max_rss)
@@ -1637,6 +1671,35 @@ pub fn machine() -> Machine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_limit_that_moved_during_its_step_is_noted_with_the_ratios_range() {
+        let limit = |rate| Limit {
+            name: BATCH_VERIFY.into(),
+            rate,
+            unit: "signatures".into(),
+        };
+        // The second run of 2026-12-02 14:01–14:33 UTC (docs/PERFORMANCE.md).
+        let (before, after) = (limit(180_737.0), limit(142_823.0));
+        assert_eq!(
+            before.drift_note(&after, "verify", 96_640.0).as_deref(),
+            Some(
+                "verify's limit moved 23 % during the run (180,737 and 142,823 signatures/s): \
+                 its ratio is 0.60 against their mean, 0.53–0.68 against either"
+            )
+        );
+        // 10 % apart or less: no note (182,145 and 183,581 in the first run).
+        assert_eq!(
+            limit(182_145.0).drift_note(&limit(183_581.0), "verify", 92_818.0),
+            None
+        );
+        assert_eq!(limit(100.0).drift_note(&limit(110.0), "verify", 50.0), None);
+        assert!(limit(100.0)
+            .drift_note(&limit(111.0), "verify", 50.0)
+            .is_some());
+        // A limit that could not be measured says nothing about drift.
+        assert_eq!(limit(0.0).drift_note(&limit(100.0), "verify", 50.0), None);
+    }
 
     #[test]
     fn a_small_built_log_verifies_and_has_every_kind() {

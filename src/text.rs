@@ -448,9 +448,36 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
+/// A rate or count people read: whole numbers with thousands separators
+/// from 100 up ("182,863"), two decimals below ("0.51").
+pub fn thousands(x: f64) -> String {
+    if x >= 100.0 {
+        let s = format!("{:.0}", x);
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    } else {
+        format!("{x:.2}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_groups_digits_and_keeps_small_rates_readable() {
+        assert_eq!(thousands(182_863.4), "182,863");
+        assert_eq!(thousands(1_000_000.0), "1,000,000");
+        assert_eq!(thousands(100.0), "100");
+        assert_eq!(thousands(999.6), "1,000");
+        assert_eq!(thousands(0.513), "0.51");
+    }
 
     #[test]
     fn counts_are_singular_for_one() {

@@ -2,6 +2,7 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::bench::{self, Bench};
 use claimtrail::error::{Error, Result};
+use claimtrail::text::thousands;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -110,23 +111,6 @@ fn mb(bytes: u64) -> String {
     format!("{:.0} MB", bytes as f64 / 1e6)
 }
 
-/// Thousands separators, for rates people read.
-fn num(x: f64) -> String {
-    if x >= 100.0 {
-        let s = format!("{:.0}", x);
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    } else {
-        format!("{x:.2}")
-    }
-}
-
 /// A share of CPU time stolen by the hypervisor, as a percentage.
 fn stolen(share: Option<f64>) -> String {
     share.map_or("-".into(), |s| format!("{:.0} %", s * 100.0))
@@ -144,7 +128,12 @@ fn print(b: &Bench) -> Result<()> {
     let rows: Vec<Vec<String>> = b
         .limits
         .iter()
-        .map(|l| vec![l.name.clone(), format!("{} {}/s", num(l.rate), l.unit)])
+        .map(|l| {
+            vec![
+                l.name.clone(),
+                format!("{} {}/s", thousands(l.rate), l.unit),
+            ]
+        })
         .collect();
     output::table(&["limit", "rate"], &rows)?;
     println!();
@@ -164,13 +153,13 @@ fn print(b: &Bench) -> Result<()> {
             vec![
                 s.name.clone(),
                 time,
-                format!("{} {}/s", num(s.rate), s.unit),
+                format!("{} {}/s", thousands(s.rate), s.unit),
                 s.peak_rss.map_or("-".into(), mb),
                 s.cpu_seconds
                     .filter(|_| s.seconds > 0.0)
                     .map_or("-".into(), |c| format!("{:.2}", c / s.seconds)),
                 s.limit_rate
-                    .map_or("-".into(), |r| format!("{} /s", num(r))),
+                    .map_or("-".into(), |r| format!("{} /s", thousands(r))),
                 s.ratio.map_or("-".into(), |r| format!("{r:.2}")),
                 stolen(s.stolen),
                 s.target.clone().unwrap_or_default(),

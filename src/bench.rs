@@ -113,10 +113,10 @@ impl Limit {
     /// the range it spans against either measure, and the reader should
     /// know how wide that range is. `None` when they agree that closely.
     fn drift_note(&self, other: &Limit, step: &str, rate: f64) -> Option<String> {
-        let mean = (self.rate + other.rate) / 2.0;
-        if !(mean > 0.0 && self.rate > 0.0 && other.rate > 0.0) {
+        if !(self.rate > 0.0 && other.rate > 0.0) {
             return None;
         }
+        let mean = (self.rate + other.rate) / 2.0;
         let drift = (self.rate - other.rate).abs() / mean;
         if drift <= LIMIT_DRIFT {
             return None;
@@ -1336,20 +1336,19 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     if let Some(i) = limits.iter().position(|l| l.name == SIGN) {
         let before = limits[i].again(format!("{SIGN}, before import"), sign_before);
         let sign = limits[i].mean_with(&before, format!("{SIGN}, mean before and after import"));
-        notes.extend(before.drift_note(&limits[i], "import", built.entries as f64 / built.seconds));
+        let import = step(
+            &format!("import (JSONL, transactions of up to {BATCH} entries)"),
+            built.entries,
+            "entries",
+            built.seconds,
+            run.max_rss,
+        )
+        .against(&sign, 1.0, Some("≥ 0.5 and ≥ 20,000 entries/s"))
+        .under(run.stolen)
+        .cpu(built.cpu_seconds);
+        notes.extend(before.drift_note(&limits[i], "import", import.rate));
         limits.insert(i + 1, before);
-        steps.push(
-            step(
-                &format!("import (JSONL, transactions of up to {BATCH} entries)"),
-                built.entries,
-                "entries",
-                built.seconds,
-                run.max_rss,
-            )
-            .against(&sign, 1.0, Some("≥ 0.5 and ≥ 20,000 entries/s"))
-            .under(run.stolen)
-            .cpu(built.cpu_seconds),
-        );
+        steps.push(import);
     }
 
     say("verify");
@@ -1374,14 +1373,14 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             batch_verify_rate(opts.min_time),
         );
         let around = before.mean_with(&after, format!("{BATCH_VERIFY}, mean before and after"));
-        notes.extend(before.drift_note(&after, "verify", built.entries as f64 / run.seconds));
+        let verify = step("verify", built.entries, "entries", run.seconds, run.max_rss)
+            .against(&around, 1.0, Some("≥ 0.70 of the batch rate, < 150 MB"))
+            .under(run.stolen)
+            .cpu(Some(run.cpu_seconds));
+        let verify_rate = verify.rate;
+        notes.extend(before.drift_note(&after, "verify", verify_rate));
         limits.push(after);
-        steps.push(
-            step("verify", built.entries, "entries", run.seconds, run.max_rss)
-                .against(&around, 1.0, Some("≥ 0.70 of the batch rate, < 150 MB"))
-                .under(run.stolen)
-                .cpu(Some(run.cpu_seconds)),
-        );
+        steps.push(verify);
         say("verify's signature path alone");
         let n = built.entries.min(SIGNATURE_PATH_ENTRIES);
         let steal = Steal::now();
@@ -1401,7 +1400,6 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         // The checks besides the signatures, as a ratio that does not
         // depend on the limit measured: verify's rate over that of its own
         // signature path (docs/PERFORMANCE.md, "Where verify's time goes").
-        let verify_rate = built.entries as f64 / run.seconds;
         notes.push(format!(
             "verify ÷ its signature path alone: {:.2} (what every check besides the signatures costs)",
             verify_rate / rate

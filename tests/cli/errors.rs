@@ -693,6 +693,17 @@ fn bench_steps_meant_for_its_children_are_refused_clearly() {
 }
 
 #[test]
+fn bench_refuses_a_log_too_small_to_build() {
+    let w = Work::new();
+    w.run(None, &["bench", "--entries", "2"])
+        .error("invalid value '2' for '--entries <ENTRIES>': the bench's log needs at least 3 entries (its log.init, key.add and checkpoint) (hint: `claimtrail bench --help` lists what it takes)");
+    w.run(None, &["bench", "--entries", "-5"])
+        .error("invalid value '-5' for '--entries <ENTRIES>': give a whole number of entries, such as 100000");
+    w.run(None, &["bench", "--entries", "1e6"])
+        .error("give a whole number of entries");
+}
+
+#[test]
 fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     let w = Work::with_claims();
     refused(

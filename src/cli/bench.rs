@@ -26,9 +26,7 @@ pub struct Args {
 /// besides the imported lines. (clap's own range parser would name the
 /// range's upper end, `u64::MAX`, in its error.)
 fn entry_count(s: &str) -> std::result::Result<u64, String> {
-    let n: u64 = s
-        .parse()
-        .map_err(|_| "give a whole number of entries, such as 100000".to_string())?;
+    let n: u64 = super::values::whole(s)?;
     if n < 3 {
         return Err(
             "the bench's log needs at least 3 entries (its log.init, key.add and checkpoint)"

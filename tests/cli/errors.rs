@@ -697,10 +697,11 @@ fn bench_refuses_a_log_too_small_to_build() {
     let w = Work::new();
     w.run(None, &["bench", "--entries", "2"])
         .error("invalid value '2' for '--entries <ENTRIES>': the bench's log needs at least 3 entries (its log.init, key.add and checkpoint) (hint: `claimtrail bench --help` lists what it takes)");
-    w.run(None, &["bench", "--entries", "-5"])
-        .error("invalid value '-5' for '--entries <ENTRIES>': give a whole number of entries, such as 100000");
+    w.run(None, &["bench", "--entries", "-5"]).error(
+        "invalid value '-5' for '--entries <ENTRIES>': `-5` is not a whole number of 0 or more",
+    );
     w.run(None, &["bench", "--entries", "1e6"])
-        .error("give a whole number of entries");
+        .error("`1e6` is not a whole number of 0 or more");
 }
 
 #[test]

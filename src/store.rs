@@ -220,7 +220,7 @@ impl Store {
 
     fn configure(conn: Connection, path: &Path) -> Result<Store> {
         conn.busy_timeout(busy_timeout())?;
-        if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
             // Nothing to set: the journal mode is stored in the file, and
             // a read-only connection commits nothing to make durable.
             return Ok(Store {
@@ -255,7 +255,7 @@ impl Store {
         if version == supported {
             return Ok(());
         }
-        if self.conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        if self.conn.is_readonly(rusqlite::MAIN_DB)? {
             // An auditor's read-only copy of a log made by an older
             // claimtrail: nothing may be written to it, so the tables the
             // missing migrations add are made in this connection's TEMP

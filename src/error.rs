@@ -17,6 +17,13 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    /// The file's schema is not the one claimtrail made (`schema::differences`).
+    #[error("{path} has been altered outside claimtrail: {difference}{}", match .more { 0 => String::new(), 1 => " (and 1 more difference)".into(), n => format!(" (and {n} more differences)") })]
+    ForeignSchema {
+        path: PathBuf,
+        difference: String,
+        more: usize,
+    },
     #[error("{0} already exists")]
     Exists(PathBuf),
     /// A directory where a file is to be made.
@@ -124,6 +131,7 @@ impl Error {
             Error::NoDatabase(_) => "run `claimtrail init --origin NAME --key KEY` first, or point --db / CLAIMTRAIL_DB at an existing log".into(),
             Error::NotADatabase { .. } => "check the --db path; a claimtrail log is made by `claimtrail init`".into(),
             Error::NewerSchema { .. } => "use a newer claimtrail to open this log".into(),
+            Error::ForeignSchema { .. } => "claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference, and restore the log from a backup".into(),
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
             Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),

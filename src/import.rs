@@ -623,7 +623,7 @@ fn run(
                     Ok(Some(line)) => imp.read(line)?,
                     Err(e) => return Err(at(imp.line, Error::invalid(e.what, e.hint))),
                 }
-                if imp.line % 1024 == 0 || imp.batches != reported {
+                if imp.line.is_multiple_of(1024) || imp.batches != reported {
                     reported = imp.batches;
                     progress(&imp.progress);
                 }
@@ -1841,6 +1841,7 @@ impl Checkpointer {
                 since_wait: Default::default(),
             };
         };
+        let _ = crate::schema::harden(&conn);
         let _ = conn.busy_timeout(crate::store::busy_timeout());
         let (wake, requests) =
             std::sync::mpsc::channel::<Option<std::sync::mpsc::SyncSender<()>>>();

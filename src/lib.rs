@@ -25,6 +25,7 @@ pub mod projection;
 pub mod query;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod sigcheck;
 pub mod sources;
 pub mod store;

@@ -104,6 +104,7 @@ pub fn append_batch(
     let redacting = entries
         .iter()
         .any(|e| matches!(e.body, Body::SourceRedact(_)));
+    let path = store.path().to_path_buf();
     let conn = store.conn_mut();
     if redacting {
         // Overwrite freed pages with zeros, so the redacted text does not
@@ -113,6 +114,7 @@ pub fn append_batch(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy)?;
+    crate::schema::require_own(&tx, &path)?;
     let out = if let Some(next_ids) = pipelined(&tx, &entries)? {
         append_pipelined(&tx, signer, entries, next_ids)?
     } else {
@@ -139,10 +141,12 @@ pub fn append_with(
     signer: &Signer,
     build: impl FnOnce(&Connection, Seq) -> Result<NewEntry>,
 ) -> Result<Appended> {
+    let path = store.path().to_path_buf();
     let conn = store.conn_mut();
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy)?;
+    crate::schema::require_own(&tx, &path)?;
     let seq = crate::store::head(&tx)?.map_or(Seq(0), |(s, _)| Seq(s.0 + 1));
     let entry = build(&tx, seq)?;
     let out = append_one(&tx, signer, entry)?;
@@ -557,6 +561,8 @@ impl<'s> Pipeline<'s> {
 /// ([`Error::LogMoved`]). Dropping it rolls back whatever is not committed.
 pub struct Bulk<'s> {
     conn: &'s Connection,
+    /// The log's file, named when its schema is refused.
+    path: &'s Path,
     pipeline: Pipeline<'s>,
     /// Whether this connection's write transaction is open.
     txn: bool,
@@ -573,6 +579,7 @@ impl<'s> Bulk<'s> {
     ) -> Self {
         Bulk {
             conn: store.conn(),
+            path: store.path(),
             pipeline: Pipeline::new(scope, signer),
             txn: false,
             settled: false,
@@ -639,6 +646,7 @@ impl<'s> Bulk<'s> {
         }
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
         self.txn = true;
+        crate::schema::require_own(self.conn, self.path)?;
         if let Some(open) = &self.pipeline.open {
             let head = crate::store::head(self.conn)?;
             if head != Some(open.stored) {

@@ -18,6 +18,9 @@ use std::rc::Rc;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
+    /// The file holds claimtrail's tables and indexes as its migrations
+    /// made them, and nothing else (no trigger, no view).
+    Schema,
     /// The payload is RFC 8785 canonical JSON.
     Canonical,
     /// Header fields: version, origin, kind column, time, signer.
@@ -51,6 +54,7 @@ pub enum Check {
 impl Check {
     pub fn as_str(self) -> &'static str {
         match self {
+            Check::Schema => "schema",
             Check::Canonical => "canonical",
             Check::Header => "header",
             Check::Sequence => "sequence",

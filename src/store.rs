@@ -219,6 +219,7 @@ impl Store {
     }
 
     fn configure(conn: Connection, path: &Path) -> Result<Store> {
+        crate::schema::harden(&conn)?;
         conn.busy_timeout(busy_timeout())?;
         if conn.is_readonly(rusqlite::MAIN_DB)? {
             // Nothing to set: the journal mode is stored in the file, and

@@ -244,14 +244,33 @@ pub fn verify_listing(
     if let Some(slot) = v.roots_at.get_mut(&0) {
         *slot = Some(crate::merkle::empty_root());
     }
-    v.run(progress)?;
+    // The schema first: an object added to the file (a trigger, a view)
+    // is a finding whatever the rows hold, and a table dropped or made
+    // otherwise can stop the reading below.
+    let schema = crate::schema::differences(&tx)?;
+    for d in &schema {
+        v.problem(None, None, None, Check::Schema, d.to_string());
+    }
+    match v.run(progress).and_then(|()| v.final_checks()) {
+        Ok(()) => {}
+        // What stopped the reading is that the tables are not claimtrail's:
+        // a finding (exit 1) like the differences that explain it.
+        Err(e) if !schema.is_empty() => v.problem(
+            None,
+            None,
+            None,
+            Check::Schema,
+            format!("verify stopped after {} entries: {e}", v.entries),
+        ),
+        Err(e) => return Err(e),
+    }
     let roots: BTreeMap<u64, Hash> = v
         .roots_at
         .iter()
         .filter_map(|(size, root)| root.map(|r| (*size, r)))
         .collect();
     let keys: Vec<std::rc::Rc<KeyInfo>> = v.keys.values().cloned().collect();
-    let mut report = v.finish()?;
+    let mut report = v.into_report();
     if !notes.is_empty() {
         check_kept(&mut report, &notes, &keys, &roots);
     }
@@ -1258,7 +1277,9 @@ impl<'c> Verifier<'c> {
         }
     }
 
-    fn finish(mut self) -> Result<Report> {
+    /// What can only be judged after the last entry: texts no entry
+    /// accounts for, rows no entry implies, an empty log.
+    fn final_checks(&mut self) -> Result<()> {
         if self.entries == 0 {
             self.problem(
                 None,
@@ -1292,19 +1313,8 @@ impl<'c> Verifier<'c> {
                 );
             }
         }
-        self.counts.keys = self.keys.len() as u64;
-        self.counts.revoked_keys =
-            self.keys.values().filter(|k| k.revoked.is_some()).count() as u64;
-        self.counts.sources = self.next_n[0] - 1;
-        self.counts.redacted_sources = self.redacted.len() as u64;
-        self.counts.claims = self.next_n[1] - 1;
-        self.counts.retracted_claims = self.retracted.len() as u64;
-        self.counts.annotations = self.next_n[2] - 1;
         let blobs = projection::count(self.conn, "blobs")?;
-        let want_blobs = self
-            .counts
-            .sources
-            .saturating_sub(self.counts.redacted_sources);
+        let want_blobs = (self.next_n[0] - 1).saturating_sub(self.redacted.len() as u64);
         if blobs > want_blobs {
             self.problem(
                 None,
@@ -1314,12 +1324,25 @@ impl<'c> Verifier<'c> {
                 format!("{} stored texts belong to no source", blobs - want_blobs),
             );
         }
+        Ok(())
+    }
+
+    /// The report of what was read and found.
+    fn into_report(mut self) -> Report {
+        self.counts.keys = self.keys.len() as u64;
+        self.counts.revoked_keys =
+            self.keys.values().filter(|k| k.revoked.is_some()).count() as u64;
+        self.counts.sources = self.next_n[0] - 1;
+        self.counts.redacted_sources = self.redacted.len() as u64;
+        self.counts.claims = self.next_n[1] - 1;
+        self.counts.retracted_claims = self.retracted.len() as u64;
+        self.counts.annotations = self.next_n[2] - 1;
         let head = if self.entries > 0 {
             Some(self.prev)
         } else {
             None
         };
-        Ok(Report {
+        Report {
             origin: self.origin,
             entries: self.entries,
             head,
@@ -1331,7 +1354,7 @@ impl<'c> Verifier<'c> {
             tree_size: self.frontier.size(),
             tree_root: self.frontier.root(),
             checkpoints: Vec::new(),
-        })
+        }
     }
 
     /// A source text, from the small cache of recent texts or the store
@@ -1596,6 +1619,7 @@ fn show(v: ValueRef<'_>) -> String {
 }
 
 const ALL_CHECKS: &[Check] = &[
+    Check::Schema,
     Check::Canonical,
     Check::Header,
     Check::Sequence,
@@ -1770,7 +1794,8 @@ mod tests {
         let tx = store.conn().unchecked_transaction().unwrap();
         let mut v = Verifier::new(&tx, caches);
         v.run(&mut |_, _| {}).unwrap();
-        v.finish().unwrap()
+        v.final_checks().unwrap();
+        v.into_report()
     }
 
     /// The caches change the speed, never the result: with no cache every

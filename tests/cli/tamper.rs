@@ -556,3 +556,116 @@ fn forged_annotation_of_a_retracted_claim() {
         r.stdout
     );
 }
+
+// The file's schema. SQLite keeps it in the file, so whoever can write the
+// file can add a trigger or a view there, which would run inside
+// claimtrail's own statements, or drop a table.
+
+/// A trigger that drops new annotations (entry and row): before, `annotate`
+/// printed a new id, nothing was stored, and the log still verified.
+#[test]
+fn a_trigger_added_to_the_file() {
+    let w = Work::with_claims();
+    w.sql(
+        "CREATE TRIGGER quiet BEFORE INSERT ON entries WHEN NEW.kind = 'annotation.add'
+           BEGIN SELECT RAISE(IGNORE); END;",
+    );
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "schema");
+    assert!(
+        r.stdout.contains("PROBLEM log: schema: trigger quiet on entries is not part of claimtrail's schema: CREATE TRIGGER quiet BEFORE INSERT ON entries WHEN NEW.kind = 'annotation.add' BEGIN SELECT RAISE(IGNORE); END\n"),
+        "{}",
+        r.stdout
+    );
+    // The entries themselves are sound: the schema is the only finding.
+    assert!(r.stdout.contains("FAILED: 1 problem found"), "{}", r.stdout);
+
+    // Nothing is added to such a log, by any of the append path's doors.
+    let before = w.db_bytes();
+    let lines = w.path("lines.jsonl");
+    std::fs::write(
+        &lines,
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"disputed\"}\n",
+    )
+    .unwrap();
+    for (key, args) in [
+        ("analyst", vec!["annotate", "C1", "--verdict", "disputed"]),
+        ("admin", vec!["checkpoint"]),
+        ("analyst", vec!["import", lines.to_str().unwrap()]),
+    ] {
+        let r = w.run(Some(key), &args);
+        r.error("has been altered outside claimtrail: trigger quiet on entries is not part of claimtrail's schema");
+        assert!(
+            r.stderr
+                .contains("hint: claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(before == w.db_bytes(), "a refused append changed the log");
+
+    // Taken out again, the log is claimtrail's, and appends work.
+    w.sql("DROP TRIGGER quiet;");
+    w.run(None, &["verify"]).ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed"],
+    )
+    .ok();
+}
+
+/// A projection table dropped: a finding (exit 1), not a database error.
+#[test]
+fn a_table_dropped_from_the_file() {
+    let w = Work::with_claims();
+    w.sql("DROP TABLE relations;");
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "schema");
+    for line in [
+        "PROBLEM log: schema: table relations is missing\n",
+        "PROBLEM log: schema: index relations_by_other on relations is missing\n",
+        "PROBLEM log: schema: verify stopped after 0 entries: database error: no such table: relations\n",
+    ] {
+        assert!(r.stdout.contains(line), "{line}\n{}", r.stdout);
+    }
+}
+
+/// A view in place of `entries` (which could show each reader what it
+/// liked) is named, and never read: views are off in claimtrail.
+#[test]
+fn a_view_in_place_of_the_entries_table() {
+    let w = Work::with_claims();
+    w.sql(
+        "ALTER TABLE entries RENAME TO kept;
+         CREATE VIEW entries AS SELECT * FROM kept;",
+    );
+    let r = w.run(None, &["--json", "verify"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let details: Vec<&str> = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["check"] == "schema" && p["seq"].is_null())
+        .map(|p| p["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        details.contains(
+            &"entries should be a table, and is a view: CREATE VIEW entries AS SELECT * FROM kept"
+        ),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("table kept is not part of claimtrail's schema")),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("verify stopped after 0 entries") && d.contains("entries")),
+        "{details:?}"
+    );
+    assert_eq!(doc["ok"], false);
+}

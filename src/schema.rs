@@ -1,0 +1,300 @@
+//! The database's own schema: what claimtrail's migrations make, and how a
+//! file's schema differs from it.
+//!
+//! Why this matters: SQLite keeps a database's schema in the file itself
+//! (`sqlite_schema`), so whoever can write the file can add to it, and what
+//! is added there runs inside claimtrail's own statements. A trigger that
+//! quietly drops new `annotations` and `entries` rows (`SELECT
+//! RAISE(IGNORE)`) made `annotate` print a new id while nothing was stored,
+//! and the log still verified; a view can stand in for a table; a dropped
+//! table stopped verify with a database error instead of a finding. So:
+//!
+//! - every connection to a log runs with triggers and views switched off,
+//!   with SQLite's defensive mode on and the schema untrusted ([`harden`]):
+//!   claimtrail itself uses neither, so nothing it does changes;
+//! - the append path refuses to write to a log whose schema is not
+//!   claimtrail's ([`require_own`]), before anything is written;
+//! - verify's `schema` check reports every object added, missing or
+//!   altered ([`differences`]), and then checks the entries as usual.
+//!
+//! What the check does not prove: anything about the rows (the other
+//! checks do that), or that the file was never altered and put back.
+//! SQLite's statistics tables (`sqlite_stat1`, `sqlite_stat4`, made by
+//! `ANALYZE` or `PRAGMA optimize`) are allowed: they steer query plans,
+//! never results.
+
+use crate::error::{Error, Result};
+use rusqlite::config::DbConfig;
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// Switches off what a database file can make SQLite run: triggers, views,
+/// and functions or virtual tables named in the schema that are not marked
+/// harmless (`trusted_schema`); and turns on defensive mode, which refuses
+/// the statements that can corrupt a file on purpose (`writable_schema`).
+/// Called on every connection claimtrail opens to a log.
+pub fn harden(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    Ok(())
+}
+
+/// One object of a schema, as `sqlite_schema` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    /// `table`, `index`, `view` or `trigger`.
+    pub kind: String,
+    pub name: String,
+    /// The table an index or trigger belongs to (a table's own name).
+    pub table: String,
+    /// The `CREATE` statement; none for the indexes SQLite makes itself
+    /// for a `UNIQUE` or `PRIMARY KEY` constraint.
+    pub sql: Option<String>,
+}
+
+impl Object {
+    /// "table claims", "index claims_by_source on claims".
+    fn describe(&self) -> String {
+        if self.kind == "table" || self.kind == "view" || self.table == self.name {
+            format!("{} {}", self.kind, self.name)
+        } else {
+            format!("{} {} on {}", self.kind, self.name, self.table)
+        }
+    }
+
+    /// The statement on one line (runs of white space made one space).
+    fn statement(&self) -> String {
+        self.sql
+            .as_deref()
+            .unwrap_or("(made by SQLite for a constraint)")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// How a file's schema differs from claimtrail's, object by object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Difference {
+    /// An object claimtrail's migrations do not make.
+    Added(Object),
+    /// An object they make that the file lacks.
+    Missing(Object),
+    /// An object of that name, made otherwise.
+    Altered { expected: Object, found: Object },
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Difference::Added(o) => write!(
+                f,
+                "{} is not part of claimtrail's schema: {}",
+                o.describe(),
+                o.statement()
+            ),
+            Difference::Missing(o) => write!(f, "{} is missing", o.describe()),
+            Difference::Altered { expected, found } if expected.kind != found.kind => write!(
+                f,
+                "{} should be a {}, and is a {}: {}",
+                found.name,
+                expected.kind,
+                found.kind,
+                found.statement()
+            ),
+            Difference::Altered { found, .. } => write!(
+                f,
+                "{} is not as claimtrail made it: {}",
+                found.describe(),
+                found.statement()
+            ),
+        }
+    }
+}
+
+/// The objects of a schema, by name (names are unique in a schema).
+fn objects(conn: &Connection, schema: &str) -> Result<BTreeMap<String, Object>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT type, name, tbl_name, sql FROM {schema}.sqlite_schema"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Object {
+            kind: r.get(0)?,
+            name: r.get(1)?,
+            table: r.get(2)?,
+            sql: r.get(3)?,
+        })
+    })?;
+    let mut out = BTreeMap::new();
+    for o in rows {
+        let o = o?;
+        out.insert(o.name.clone(), o);
+    }
+    Ok(out)
+}
+
+/// The schema claimtrail's first `version` migrations make, read back from
+/// a database in memory that they are applied to: the very text SQLite
+/// keeps, whatever it normalises.
+pub fn expected(version: usize) -> Result<BTreeMap<String, Object>> {
+    let conn = Connection::open_in_memory()?;
+    for (sql, _) in crate::store::MIGRATIONS.iter().take(version) {
+        conn.execute_batch(sql)?;
+    }
+    objects(&conn, "main")
+}
+
+/// Whether an object SQLite makes on its own may be in a log's file.
+fn allowed_extra(name: &str) -> bool {
+    matches!(name, "sqlite_stat1" | "sqlite_stat4")
+}
+
+/// Every way the `main` schema of `conn` differs from the one claimtrail's
+/// migrations make at the file's schema version (`PRAGMA user_version`; a
+/// read-only log made by an older claimtrail keeps the newer tables in
+/// the connection's TEMP schema, which is not the file's and not compared).
+/// Empty for a log claimtrail made and nobody altered.
+pub fn differences(conn: &Connection) -> Result<Vec<Difference>> {
+    let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+    let version = usize::try_from(version)
+        .unwrap_or(0)
+        .min(crate::store::MIGRATIONS.len());
+    let mut want = expected(version)?;
+    let mut out = Vec::new();
+    for (name, found) in objects(conn, "main")? {
+        match want.remove(&name) {
+            None if allowed_extra(&name) => {}
+            None => out.push(Difference::Added(found)),
+            Some(expected) if expected != found => {
+                out.push(Difference::Altered { expected, found })
+            }
+            Some(_) => {}
+        }
+    }
+    out.extend(want.into_values().map(Difference::Missing));
+    Ok(out)
+}
+
+/// Refuses a log whose schema is not claimtrail's (see [`differences`]):
+/// the append path calls it inside its write transaction, before it
+/// writes anything.
+pub fn require_own(conn: &Connection, path: &Path) -> Result<()> {
+    let found = differences(conn)?;
+    match found.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::ForeignSchema {
+            path: path.to_path_buf(),
+            difference: first.to_string(),
+            more: found.len() - 1,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new log's schema, as `Store::create` makes it.
+    fn log() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for (sql, _) in crate::store::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = {}",
+            crate::store::MIGRATIONS.len()
+        ))
+        .unwrap();
+        conn
+    }
+
+    fn found(conn: &Connection) -> Vec<String> {
+        differences(conn)
+            .unwrap()
+            .iter()
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_log_as_made_has_no_difference() {
+        let conn = log();
+        assert_eq!(found(&conn), Vec::<String>::new());
+        // SQLite's statistics are allowed.
+        conn.execute_batch("ANALYZE").unwrap();
+        assert!(objects(&conn, "main").unwrap().contains_key("sqlite_stat1"));
+        assert_eq!(found(&conn), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_kind_of_change_is_named() {
+        let conn = log();
+        conn.execute_batch(
+            "CREATE TRIGGER quiet BEFORE INSERT ON annotations BEGIN SELECT RAISE(IGNORE); END;
+             DROP INDEX claims_by_speaker;
+             DROP TABLE relations;
+             CREATE TABLE relations (claim_id, kind, other_claim);
+             CREATE VIEW v AS SELECT 1;",
+        )
+        .unwrap();
+        assert_eq!(
+            found(&conn),
+            vec![
+                "trigger quiet on annotations is not part of claimtrail's schema: CREATE TRIGGER quiet BEFORE INSERT ON annotations BEGIN SELECT RAISE(IGNORE); END",
+                "table relations is not as claimtrail made it: CREATE TABLE relations (claim_id, kind, other_claim)",
+                "view v is not part of claimtrail's schema: CREATE VIEW v AS SELECT 1",
+                "index claims_by_speaker on claims is missing",
+                "index relations_by_other on relations is missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_view_in_place_of_a_table_is_named() {
+        let conn = log();
+        conn.execute_batch(
+            "ALTER TABLE entries RENAME TO real_entries; CREATE VIEW entries AS SELECT * FROM real_entries;",
+        )
+        .unwrap();
+        let found = found(&conn);
+        assert!(
+            found.contains(&"entries should be a table, and is a view: CREATE VIEW entries AS SELECT * FROM real_entries".to_string()),
+            "{found:?}"
+        );
+        assert!(found
+            .iter()
+            .any(|d| d.starts_with("table real_entries is not part of")));
+    }
+
+    /// An older log is compared with the schema of its own version.
+    #[test]
+    fn an_older_log_is_compared_with_its_version() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::store::MIGRATIONS[0].0).unwrap();
+        conn.execute_batch("PRAGMA user_version = 1").unwrap();
+        assert_eq!(found(&conn), Vec::<String>::new());
+    }
+
+    /// With the connection hardened, a trigger the file holds does not
+    /// run, and a view cannot be read.
+    #[test]
+    fn a_hardened_connection_runs_no_trigger_and_reads_no_view() {
+        let conn = log();
+        conn.execute_batch(
+            "CREATE TABLE t (x); CREATE TRIGGER quiet BEFORE INSERT ON t BEGIN SELECT RAISE(IGNORE); END;
+             CREATE VIEW v AS SELECT 1;",
+        )
+        .unwrap();
+        harden(&conn).unwrap();
+        conn.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        assert!(conn.query_row("SELECT * FROM v", [], |_| Ok(())).is_err());
+    }
+}

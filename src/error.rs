@@ -125,6 +125,26 @@ impl Error {
         )
     }
 
+    /// A damaged database file (SQLite: "database disk image is
+    /// malformed"), as opposed to a lock, a full disk or a bug.
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            Error::Sqlite(e) if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            )
+        )
+    }
+
+    /// SQLite's own words, for an SQLite error; the whole message otherwise.
+    pub fn sqlite_message(&self) -> String {
+        match self {
+            Error::Sqlite(e) => sqlite_message(e),
+            e => e.to_string(),
+        }
+    }
+
     /// What the user should do next.
     pub fn hint(&self) -> String {
         match self {
@@ -149,6 +169,7 @@ impl Error {
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, or its directory, is read-only here: claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
+            e if e.is_damage() => "the file is damaged: restore the log from a backup, which `claimtrail backup` makes".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }

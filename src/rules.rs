@@ -21,6 +21,9 @@ pub enum Check {
     /// The file holds claimtrail's tables and indexes as its migrations
     /// made them, and nothing else (no trigger, no view).
     Schema,
+    /// SQLite reads the file to its end without finding a damaged page
+    /// (a damaged page stops verify, which then says after which entry).
+    File,
     /// The payload is RFC 8785 canonical JSON.
     Canonical,
     /// Header fields: version, origin, kind column, time, signer.
@@ -55,6 +58,7 @@ impl Check {
     pub fn as_str(self) -> &'static str {
         match self {
             Check::Schema => "schema",
+            Check::File => "file",
             Check::Canonical => "canonical",
             Check::Header => "header",
             Check::Sequence => "sequence",

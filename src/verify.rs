@@ -253,8 +253,17 @@ pub fn verify_listing(
     }
     match v.run(progress).and_then(|()| v.final_checks()) {
         Ok(()) => {}
-        // What stopped the reading is that the tables are not claimtrail's:
-        // a finding (exit 1) like the differences that explain it.
+        // A damaged page, or tables that are not claimtrail's, stopped the
+        // reading: a finding (exit 1), like the differences that explain
+        // it, not a failure to run.
+        Err(e) if e.is_damage() => {
+            let detail = format!(
+                "the file is damaged: SQLite stopped reading after {} entries ({}); restore the log from a backup",
+                v.entries,
+                e.sqlite_message()
+            );
+            v.problem(None, None, None, Check::File, detail)
+        }
         Err(e) if !schema.is_empty() => v.problem(
             None,
             None,
@@ -1620,6 +1629,7 @@ fn show(v: ValueRef<'_>) -> String {
 
 const ALL_CHECKS: &[Check] = &[
     Check::Schema,
+    Check::File,
     Check::Canonical,
     Check::Header,
     Check::Sequence,

@@ -669,3 +669,36 @@ fn a_view_in_place_of_the_entries_table() {
     );
     assert_eq!(doc["ok"], false);
 }
+
+/// A damaged page (here the first byte of the `entries` table's root page,
+/// its page type, which SQLite checks) is a finding, not a failure to run.
+#[test]
+fn a_damaged_page_of_the_entries_table() {
+    let w = Work::with_claims();
+    let mut bytes = w.db_bytes();
+    let (root, page_size): (i64, i64) = {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        let root = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'entries'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        (root, size)
+    };
+    assert!(root > 1);
+    bytes[((root - 1) * page_size) as usize] = 0x01; // no such page type
+    w.restore(&bytes);
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "file");
+    assert!(
+        r.stdout.contains("PROBLEM log: file: the file is damaged: SQLite stopped reading after 0 entries (database disk image is malformed); restore the log from a backup\n"),
+        "{}",
+        r.stdout
+    );
+    // Any other command says so in its error, and what to do.
+    w.run(None, &["list", "claims"])
+        .error("database disk image is malformed");
+}

@@ -18,7 +18,7 @@ pub enum Error {
         supported: i64,
     },
     /// The file's schema is not the one claimtrail made (`schema::differences`).
-    #[error("{path} has been altered outside claimtrail: {difference}{}", match .more { 0 => String::new(), 1 => " (and 1 more difference)".into(), n => format!(" (and {n} more differences)") })]
+    #[error("{path} has been altered outside claimtrail: {difference}{}", match .more { 0 => String::new(), n => format!(" (and {})", crate::text::count(*n as u64, "more difference")) })]
     ForeignSchema {
         path: PathBuf,
         difference: String,

@@ -66,7 +66,7 @@ pub struct Object {
 impl Object {
     /// "table claims", "index claims_by_source on claims".
     fn describe(&self) -> String {
-        if self.kind == "table" || self.kind == "view" || self.table == self.name {
+        if self.kind == "table" || self.kind == "view" {
             format!("{} {}", self.kind, self.name)
         } else {
             format!("{} {} on {}", self.kind, self.name, self.table)
@@ -123,11 +123,10 @@ impl fmt::Display for Difference {
     }
 }
 
-/// The objects of a schema, by name (names are unique in a schema).
-fn objects(conn: &Connection, schema: &str) -> Result<BTreeMap<String, Object>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT type, name, tbl_name, sql FROM {schema}.sqlite_schema"
-    ))?;
+/// The objects of the file's own schema (`main`, not the connection's
+/// TEMP schema), by name (names are unique in a schema).
+fn objects(conn: &Connection) -> Result<BTreeMap<String, Object>> {
+    let mut stmt = conn.prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema")?;
     let rows = stmt.query_map([], |r| {
         Ok(Object {
             kind: r.get(0)?,
@@ -152,7 +151,7 @@ pub fn expected(version: usize) -> Result<BTreeMap<String, Object>> {
     for (sql, _) in crate::store::MIGRATIONS.iter().take(version) {
         conn.execute_batch(sql)?;
     }
-    objects(&conn, "main")
+    objects(&conn)
 }
 
 /// Whether an object SQLite makes on its own may be in a log's file.
@@ -172,7 +171,7 @@ pub fn differences(conn: &Connection) -> Result<Vec<Difference>> {
         .min(crate::store::MIGRATIONS.len());
     let mut want = expected(version)?;
     let mut out = Vec::new();
-    for (name, found) in objects(conn, "main")? {
+    for (name, found) in objects(conn)? {
         match want.remove(&name) {
             None if allowed_extra(&name) => {}
             None => out.push(Difference::Added(found)),
@@ -233,7 +232,7 @@ mod tests {
         assert_eq!(found(&conn), Vec::<String>::new());
         // SQLite's statistics are allowed.
         conn.execute_batch("ANALYZE").unwrap();
-        assert!(objects(&conn, "main").unwrap().contains_key("sqlite_stat1"));
+        assert!(objects(&conn).unwrap().contains_key("sqlite_stat1"));
         assert_eq!(found(&conn), Vec::<String>::new());
     }
 
@@ -257,6 +256,16 @@ mod tests {
                 "index claims_by_speaker on claims is missing",
                 "index relations_by_other on relations is missing",
             ]
+        );
+        // The append path's refusal names the first and counts the rest.
+        let refusal = require_own(&conn, Path::new("log.db"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refusal.starts_with(
+                "log.db has been altered outside claimtrail: trigger quiet on annotations"
+            ) && refusal.ends_with("(and 4 more differences)"),
+            "{refusal}"
         );
     }
 

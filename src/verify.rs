@@ -258,8 +258,8 @@ pub fn verify_listing(
         // it, not a failure to run.
         Err(e) if e.is_damage() => {
             let detail = format!(
-                "the file is damaged: SQLite stopped reading after {} entries ({}); restore the log from a backup",
-                v.entries,
+                "the file is damaged: SQLite stopped reading after {} ({}); restore the log from a backup",
+                crate::text::count(v.entries, "entry"),
                 e.sqlite_message()
             );
             v.problem(None, None, None, Check::File, detail)
@@ -269,7 +269,10 @@ pub fn verify_listing(
             None,
             None,
             Check::Schema,
-            format!("verify stopped after {} entries: {e}", v.entries),
+            format!(
+                "verify stopped after {}: {e}",
+                crate::text::count(v.entries, "entry")
+            ),
         ),
         Err(e) => return Err(e),
     }

@@ -123,8 +123,28 @@ impl Serialize for WireBody<'_> {
     }
 }
 
+/// Appends the canonical bytes of the payload of `header` and `body` to `out`.
+fn write_parts(
+    h: &Header,
+    body: &Body,
+    out: &mut Vec<u8>,
+) -> Result<(), canonical::CanonicalError> {
+    let wire = WirePayload {
+        body: WireBody(body),
+        kind: h.kind.as_str(),
+        log: &h.log,
+        prev: h.prev,
+        seq: h.seq.0,
+        signer: h.signer.as_str(),
+        time: &h.time,
+        v: FORMAT_VERSION,
+    };
+    canonical::write_into(&wire, out)
+}
+
 thread_local! {
-    /// [`Payload::parse`]'s write-back buffer, reused across calls.
+    /// [`Payload::parse`]'s write-back buffer, reused across calls (and
+    /// [`Payload::encoded_len`]'s).
     static WRITE_BACK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -142,18 +162,28 @@ impl Payload {
 
     /// Appends [`Payload::to_bytes`] to `out` (left as it was on error).
     fn write_into(&self, out: &mut Vec<u8>) -> Result<(), canonical::CanonicalError> {
-        let h = &self.header;
-        let wire = WirePayload {
-            body: WireBody(&self.body),
-            kind: h.kind.as_str(),
-            log: &h.log,
-            prev: h.prev,
-            seq: h.seq.0,
-            signer: h.signer.as_str(),
-            time: &h.time,
-            v: FORMAT_VERSION,
+        write_parts(&self.header, &self.body, out)
+    }
+
+    /// The length of [`Payload::to_bytes`] for this header and body, without
+    /// owning them: what the append path checks against [`MAX_PAYLOAD`]
+    /// before it signs, because verify refuses a longer payload (its first
+    /// check, `canonical`) and an entry once appended stays in the log.
+    /// Writes into a reused per-thread buffer.
+    pub fn encoded_len(header: &Header, body: &Body) -> Result<usize, canonical::CanonicalError> {
+        let measure = |buf: &mut Vec<u8>| {
+            buf.clear();
+            let len = write_parts(header, body, buf).map(|()| buf.len());
+            if buf.capacity() > 1 << 16 {
+                *buf = Vec::new(); // a rare huge payload does not pin memory
+            }
+            len
         };
-        canonical::write_into(&wire, out)
+        WRITE_BACK
+            .try_with(|cell| cell.try_borrow_mut().ok().map(|mut buf| measure(&mut buf)))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| measure(&mut Vec::new()))
     }
 
     /// True iff this payload is written as exactly `bytes`. Writes into a

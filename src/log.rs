@@ -848,7 +848,43 @@ fn check_entry(
         }
     }
     rules::check_body(history, header, &e.body)?.map_err(refused)?;
+    let len = crate::entry::Payload::encoded_len(header, &e.body).map_err(|err| {
+        Error::invalid(
+            format!("cannot encode the entry: {err}"),
+            "check the values given",
+        )
+    })?;
+    if len > crate::entry::MAX_PAYLOAD {
+        return Err(too_large(header.kind, len));
+    }
     Ok(())
+}
+
+/// The refusal of an entry longer than verify accepts: appended, it would
+/// fail `canonical` for good. Only the free texts can make one that long,
+/// so the hint names those of its kind.
+fn too_large(kind: Kind, len: usize) -> Error {
+    let hint = match kind {
+        Kind::LogInit => "shorten the origin or the admin key's name",
+        Kind::KeyAdd => "give the key a shorter name with --name (its comment is the default)",
+        Kind::KeyRevoke | Kind::SourceRedact | Kind::ClaimRetract => "shorten the reason",
+        Kind::SourceAdd => {
+            "shorten the title, author, publisher or address; the text itself is stored apart and may be up to 16 MiB"
+        }
+        Kind::ClaimAdd => "shorten the speaker or the paraphrase",
+        Kind::AnnotationAdd => {
+            "shorten the note; a long analysis belongs in a source, which the note can name"
+        }
+        Kind::CheckpointAdd => "report this as a bug: a checkpoint is never this long",
+    };
+    Error::invalid(
+        format!(
+            "the {kind} entry would be {} bytes, more than the {} (1 MiB) an entry may hold",
+            crate::text::thousands(len as f64),
+            crate::text::thousands(crate::entry::MAX_PAYLOAD as f64),
+        ),
+        hint,
+    )
 }
 
 /// Writes a signed entry: its row, its projection rows, its tree nodes and

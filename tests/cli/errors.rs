@@ -920,3 +920,91 @@ fn a_note_that_cannot_be_read_is_refused() {
         "cannot be used with",
     );
 }
+
+/// An entry longer than verify accepts (1 MiB, its `canonical` check) is
+/// refused before it is signed: appended, it would fail verify for good.
+/// Only free texts make an entry that long: a key's comment read from its
+/// .pub file, a note read from a file, an import line's fields. The limit is
+/// exact: the refusal gives the entry's length, a note that makes it exactly
+/// 1 MiB is taken and verifies, and one byte more is refused.
+#[test]
+fn an_entry_longer_than_verify_accepts_is_refused_before_it_is_signed() {
+    const MAX: usize = 1 << 20;
+    let w = Work::with_claims();
+    // A key whose comment (the default name) is 2 MB long.
+    w.key("long");
+    let public = std::fs::read_to_string(w.path("long.pub")).unwrap();
+    let mut fields = public.split_whitespace();
+    let long_pub = format!(
+        "{} {} {}\n",
+        fields.next().unwrap(),
+        fields.next().unwrap(),
+        "c".repeat(2_000_000)
+    );
+    std::fs::write(w.path("long.pub"), long_pub).unwrap();
+    let before = w.db_bytes();
+    let run = w.run(
+        Some("admin"),
+        &["key", "add", "long.pub", "--role", "analyst"],
+    );
+    run.error("error: the key.add entry would be 2,000,");
+    run.error("bytes, more than the 1,048,576 (1 MiB) an entry may hold (hint: give the key a shorter name with --name (its comment is the default))");
+    assert!(before == w.db_bytes(), "a refused key.add changed the log");
+    w.run(
+        Some("admin"),
+        &[
+            "key", "add", "long.pub", "--role", "analyst", "--name", "Long",
+        ],
+    )
+    .ok();
+
+    // A note under the note file's own 1 MiB limit still makes the entry too long.
+    let note = |n: usize| std::fs::write(w.path("note.txt"), "n".repeat(n)).unwrap();
+    let note_path = w.path("note.txt");
+    let argv = [
+        "annotate",
+        "C1",
+        "--verdict",
+        "false",
+        "--note-file",
+        note_path.to_str().unwrap(),
+    ];
+    note(MAX - 100);
+    let before = w.db_bytes();
+    let run = w.run(Some("analyst"), &argv);
+    run.error("the annotation.add entry would be ");
+    run.error("(hint: shorten the note; a long analysis belongs in a source");
+    assert!(
+        before == w.db_bytes(),
+        "a refused annotation changed the log"
+    );
+    let stated: usize = run
+        .stderr
+        .split("would be ")
+        .nth(1)
+        .and_then(|s| s.split(" bytes").next())
+        .map(|s| s.replace(',', ""))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no length in {}", run.stderr));
+    assert!(stated > MAX, "{stated}");
+    // One byte more than fits, then exactly 1 MiB.
+    note(MAX - 100 - (stated - MAX) + 1);
+    refused(&w, Some("analyst"), &argv, "would be 1,048,577 bytes");
+    note(MAX - 100 - (stated - MAX));
+    w.run(Some("analyst"), &argv).ok();
+    let stored: i64 = rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .query_row(
+            "SELECT length(payload) FROM entries ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, MAX as i64);
+    let verify = w.run(None, &["verify"]);
+    assert!(
+        verify.ok().contains("OK: no problems found"),
+        "{}",
+        verify.stdout
+    );
+}

@@ -543,6 +543,19 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"source","text":"","kind":"tweet"}"#.to_vec(),
             "\"text\" is empty",
         ),
+        // Fields that would make an entry longer than verify accepts.
+        (
+            json!({"type":"annotation","claim":"C1","verdict":"false","note":"n".repeat(2 << 20)})
+                .to_string()
+                .into_bytes(),
+            "the annotation.add entry would be 2,097,",
+        ),
+        (
+            json!({"type":"source","text":"x","kind":"tweet","title":"t".repeat(1 << 20)})
+                .to_string()
+                .into_bytes(),
+            "the source.add entry would be 1,049,079 bytes, more than the 1,048,576 (1 MiB) an entry may hold (hint: shorten the title, author, publisher or address; the text itself is stored apart and may be up to 16 MiB; nothing was imported)",
+        ),
         (
             br#"{"type":"source","file":"missing.txt","kind":"tweet"}"#.to_vec(),
             "cannot read",

@@ -109,6 +109,12 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
     let mut also = Vec::new();
     let (seqs, note) = loop {
         let seqs = closure(store.conn(), ids, &also)?;
+        // Before a checkpoint may be signed for it: a bundle too large for
+        // `verify-bundle` is refused, not written.
+        let least = least_len(store.conn(), &seqs)?;
+        if least > MAX_BUNDLE_BYTES as u64 {
+            return Err(too_large("at least ", least));
+        }
         let last = seqs.iter().next_back().copied().unwrap_or(0);
         let covering: Vec<_> = query::checkpoints(store.conn())?
             .into_iter()
@@ -196,6 +202,50 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
         entries,
         sources,
     })
+}
+
+/// The bundle as `export` writes it: pretty-printed JSON and a newline.
+/// Refused when it is longer than [`verify_bundle`] reads, which
+/// [`export`]'s estimate did not foresee (it counts the entries and texts,
+/// not the proofs and the JSON around them).
+pub fn to_text(b: &Bundle) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(b).map_err(|e| Error::Internal(e.to_string()))?;
+    text.push('\n');
+    if text.len() > MAX_BUNDLE_BYTES {
+        return Err(too_large("", text.len() as u64));
+    }
+    Ok(text)
+}
+
+/// A lower bound of the length of the bundle of the entries `seqs`: their
+/// payloads and signatures in base64, and the source texts they add.
+fn least_len(conn: &rusqlite::Connection, seqs: &BTreeSet<u64>) -> Result<u64> {
+    let base64 = |n: u64| n.div_ceil(3) * 4;
+    let mut total = 0;
+    let mut entry = conn.prepare_cached(
+        "SELECT length(payload), length(sig), \
+         (SELECT length(b.data) FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.seq = e.seq) \
+         FROM entries e WHERE seq = ?",
+    )?;
+    for &seq in seqs {
+        let (payload, sig, text): (i64, i64, Option<i64>) =
+            entry.query_row([seq as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        total += base64(payload as u64) + base64(sig as u64) + text.unwrap_or(0) as u64;
+    }
+    Ok(total)
+}
+
+/// The refusal of a bundle longer than [`verify_bundle`] reads: written, it
+/// would reach its reader and fail there.
+fn too_large(qualifier: &str, len: u64) -> Error {
+    Error::invalid(
+        format!(
+            "the bundle would be {qualifier}{} MiB, more than the {} MiB `verify-bundle` reads",
+            len.div_ceil(1 << 20),
+            MAX_BUNDLE_BYTES >> 20
+        ),
+        "export the items in several bundles, with fewer long source texts in each",
+    )
 }
 
 fn item_id_of(conn: &rusqlite::Connection, seq: u64, body: &Body) -> Result<Option<ItemId>> {

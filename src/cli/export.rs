@@ -40,8 +40,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // Made before a checkpoint may be signed: see `output::Staged`.
     let file = output::Staged::new(&a.out)?;
     let bundle = claimtrail::bundle::export(&mut store, &ids, signer.as_ref())?;
-    let text = serde_json::to_string_pretty(&bundle).map_err(|e| Error::Internal(e.to_string()))?;
-    file.finish((text + "\n").as_bytes(), false)?;
+    let text = claimtrail::bundle::to_text(&bundle)?;
+    file.finish(text.as_bytes(), false)?;
     if ctx.json {
         output::json(
             &serde_json::json!({"out": a.out, "entries": bundle.entries.len(), "sources": bundle.sources.len()}),

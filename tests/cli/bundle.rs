@@ -424,3 +424,47 @@ fn a_checkpoint_by_a_second_admin_carries_that_admins_enrolment() {
     checks_out(&check(&w, &b, Some(first)));
     checks_out(&check(&w, &b, None));
 }
+
+/// `export` refuses a bundle that `verify-bundle` would refuse for its size
+/// (256 MiB), rather than write it and leave its reader with a file no one
+/// can check: before it signs a checkpoint when the entries and texts alone
+/// pass the limit, and after writing the JSON when escaped text and proofs
+/// push it over. Either way no file is written and the log is unchanged.
+#[test]
+fn a_bundle_too_large_for_verify_bundle_is_refused_not_written() {
+    const TEXT: usize = (16 << 20) - 100;
+    let w = Work::with_team();
+    // Seventeen reports of almost 16 MiB each: three are dumps whose
+    // control characters JSON writes as six bytes each (`\u0001`).
+    let mut lines = String::new();
+    for i in 0..17 {
+        let filler = if i < 3 { "\u{1}" } else { "A long report. " };
+        let text = format!("Report {i}. {}", filler.repeat(TEXT / filler.len()));
+        std::fs::write(w.path(&format!("r{i}.txt")), &text[..TEXT]).unwrap();
+        lines.push_str(&format!(
+            "{{\"type\":\"source\",\"file\":\"r{i}.txt\",\"kind\":\"report\"}}\n"
+        ));
+    }
+    std::fs::write(w.path("reports.jsonl"), lines).unwrap();
+    w.run(Some("analyst"), &["import", "reports.jsonl"]).ok();
+    let out = w.path("all.bundle");
+    let all: Vec<String> = (1..=17).map(|n| format!("S{n}")).collect();
+    let export = |ids: &[String], key: Option<&str>| {
+        let mut args = vec!["export"];
+        args.extend(ids.iter().map(String::as_str));
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let before = w.db_bytes();
+        let run = w.run(key, &args);
+        assert!(!out.exists(), "a refused bundle was written");
+        assert!(before == w.db_bytes(), "a refused export changed the log");
+        run
+    };
+    // The texts alone: refused before the admin's key signs a checkpoint.
+    export(&all, Some("admin")).error(
+        "error: the bundle would be at least 273 MiB, more than the 256 MiB `verify-bundle` reads (hint: export the items in several bundles, with fewer long source texts in each)",
+    );
+    // 48 MiB of text, written as 289 MiB of JSON.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    export(&all[..3], None)
+        .error("error: the bundle would be 289 MiB, more than the 256 MiB `verify-bundle` reads");
+}

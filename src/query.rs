@@ -1575,8 +1575,8 @@ fn summarize(body: &Body) -> String {
         ),
         Body::ClaimRetract(b) => format!("{} retracted: {}", b.claim.id, cut(&b.reason, 40)),
         Body::CheckpointAdd(b) => format!(
-            "checkpoint of {} entries, root {}",
-            b.size,
+            "checkpoint of {}, root {}",
+            crate::text::count(b.size, "entry"),
             &b.root.to_hex()[..12]
         ),
         Body::AnnotationAdd(b) => {

@@ -606,10 +606,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                     return Ok(Err(v(
                         Check::Checkpoint,
                         format!(
-                            "checkpoint root {} is not the tree root {} of the first {} entries",
+                            "checkpoint root {} is not the tree root {} of the first {}",
                             short(&b.root),
                             short(&root),
-                            b.size
+                            crate::text::count(b.size, "entry")
                         ),
                     )))
                 }

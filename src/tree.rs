@@ -312,8 +312,9 @@ pub fn cosign(
     if status != Some(crate::verify::CheckpointStatus::Consistent) {
         return Err(Error::invalid(
             format!(
-                "this log does not contain the tree of {} entries with root {}",
-                cp.size, cp.root
+                "this log does not contain the tree of {} with root {}",
+                crate::text::count(cp.size.0, "entry"),
+                cp.root
             ),
             "run `claimtrail verify --checkpoint FILE` to see how they differ; do not cosign",
         ));

@@ -375,11 +375,11 @@ fn check_kept(
                 );
             } else if roots.get(&cp.size.0) != Some(&cp.root) {
                 check.status = CheckpointStatus::Forked;
-                check.detail = format!("the log's first {} entries no longer hash to this checkpoint's root: its history was rewritten", cp.size);
+                check.detail = format!("the log's first {} no longer hash to this checkpoint's root: its history was rewritten", crate::text::count(cp.size.0, "entry"));
             } else {
                 check.detail = format!(
-                    "the log still contains this tree (its first {} entries hash to this root; the log has {current})",
-                    cp.size
+                    "the log still contains this tree (its first {} hash to this root; the log has {current})",
+                    crate::text::count(cp.size.0, "entry")
                 );
             }
         }

@@ -23,8 +23,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         )?;
     } else {
         println!(
-            "backed up {} entries (tree root {root}) to {}",
-            size,
+            "backed up {} (tree root {root}) to {}",
+            claimtrail::text::count(size.0, "entry"),
             a.path.display()
         );
         println!(

@@ -87,8 +87,8 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                 )?;
             } else {
                 println!(
-                    "checkpoint of {} entries signed at entry {} and written to {}",
-                    e.seq,
+                    "checkpoint of {} signed at entry {} and written to {}",
+                    claimtrail::text::count(e.seq.0, "entry"),
                     e.seq,
                     path.display()
                 );
@@ -119,8 +119,8 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
         )?;
     } else {
         println!(
-            "cosigned the checkpoint of {} entries as {name} in {}",
-            cp.size,
+            "cosigned the checkpoint of {} as {name} in {}",
+            claimtrail::text::count(cp.size.0, "entry"),
             target.display()
         );
     }

@@ -46,9 +46,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         let c = &report.counts;
         println!(
-            "log {}: {} entries, head {}",
+            "log {}: {}, head {}",
             escape(report.origin.as_deref().unwrap_or("?")),
-            report.entries,
+            claimtrail::text::count(report.entries, "entry"),
             report.head.map_or("-".into(), |h| h.to_hex())
         );
         // Retractions are rare: counted only when there are some.

@@ -496,3 +496,59 @@ fn tessera_checkpoints_verify_with_the_published_key() {
         assert!(!v.stderr.contains("panicked"));
     }
 }
+
+/// A log of one entry is said as one: "1 entry", in verify's header, the
+/// checkpoint's line, its log line and a cosignature.
+#[test]
+fn a_new_logs_first_checkpoint_counts_one_entry() {
+    let w = Work::new();
+    w.key("admin");
+    w.key("auditor");
+    w.run(Some("admin"), &["init", "--origin", "test.example/one"])
+        .ok();
+    let v = w.run(None, &["verify"]);
+    assert!(
+        v.ok().starts_with("log test.example/one: 1 entry, head "),
+        "{}",
+        v.stdout
+    );
+    let cp = w.path("cp1.txt");
+    let out = w.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp.to_str().unwrap()],
+    );
+    assert!(
+        out.ok()
+            .starts_with("checkpoint of 1 entry signed at entry 1 and written to "),
+        "{}",
+        out.stdout
+    );
+    let log = w.run(None, &["log"]);
+    assert!(
+        log.ok().contains("checkpoint of 1 entry, root "),
+        "{}",
+        log.stdout
+    );
+    w.run(
+        Some("admin"),
+        &["key", "add", "auditor.pub", "--role", "auditor"],
+    )
+    .ok();
+    let cosigned = w.path("cosigned.txt");
+    let out = w.run(
+        Some("auditor"),
+        &[
+            "checkpoint",
+            "cosign",
+            cp.to_str().unwrap(),
+            "--out",
+            cosigned.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.ok()
+            .starts_with("cosigned the checkpoint of 1 entry as auditor in "),
+        "{}",
+        out.stdout
+    );
+}

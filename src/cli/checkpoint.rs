@@ -119,8 +119,9 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
         )?;
     } else {
         println!(
-            "cosigned the checkpoint of {} as {name} in {}",
+            "cosigned the checkpoint of {} as {} in {}",
             claimtrail::text::count(cp.size.0, "entry"),
+            claimtrail::text::escape(&name),
             target.display()
         );
     }
@@ -166,9 +167,9 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
             cp.root
         );
         if ok {
-            println!("OK: signed by {}", by.join(", "));
+            println!("OK: signed by {}", claimtrail::text::escape(&by.join(", ")));
         } else {
-            println!("FAILED: {why}");
+            println!("FAILED: {}", claimtrail::text::escape(&why));
         }
     }
     Ok(if ok {

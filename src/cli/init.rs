@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "created log {} at {}\nadmin: {} ({})",
             a.origin,
             ctx.db.display(),
-            name,
+            claimtrail::text::escape(&name),
             signer.fingerprint()
         );
     }

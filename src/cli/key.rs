@@ -4,6 +4,7 @@ use claimtrail::error::{Error, Result};
 use claimtrail::keys::{self, PublicKey, Signer};
 use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{Body, Fingerprint, KeyAdd, KeyRevoke, Role};
+use claimtrail::text::escape;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -188,7 +189,7 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     } else {
         println!(
             "enrolled {} ({}) as {role} at entry {}",
-            name,
+            escape(&name),
             pk.fingerprint(),
             e.seq
         );
@@ -211,7 +212,8 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
         output::json(&serde_json::json!({"revoked": fp.as_str(), "name": name, "entry": e}))?;
     } else {
         println!(
-            "revoked {name} ({fp}) at entry {}; what it signed before stays valid",
+            "revoked {} ({fp}) at entry {}; what it signed before stays valid",
+            escape(&name),
             e.seq
         );
     }
@@ -296,7 +298,7 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
         };
         println!(
             "# {} {} {}: {}",
-            k.name.replace('\n', " "),
+            escape(&k.name),
             k.role,
             k.fingerprint,
             status

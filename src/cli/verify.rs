@@ -96,7 +96,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 println!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail));
             }
             if report.more_problems > 0 {
-                println!("… and {} more problems", report.more_problems);
+                println!(
+                    "… and {}",
+                    output::count(report.more_problems, "more problem")
+                );
             }
             println!(
                 "FAILED: {} found",

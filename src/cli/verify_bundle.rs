@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             if r.signed_by.is_empty() {
                 "-".into()
             } else {
-                r.signed_by.join(", ")
+                escape(&r.signed_by.join(", ")).into_owned()
             }
         );
         for p in &r.problems {

@@ -148,6 +148,25 @@ thread_local! {
     static WRITE_BACK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Runs `f` on this thread's write buffer, emptied first (on a new one when
+/// that is in use or gone). A buffer that a rare huge payload grew past
+/// 64 KiB is then dropped rather than kept for the thread's life.
+fn with_write_buffer<R>(f: impl Fn(&mut Vec<u8>) -> R) -> R {
+    let run = |buf: &mut Vec<u8>| {
+        buf.clear();
+        let out = f(buf);
+        if buf.capacity() > 1 << 16 {
+            *buf = Vec::new();
+        }
+        out
+    };
+    WRITE_BACK
+        .try_with(|cell| cell.try_borrow_mut().ok().map(|mut buf| run(&mut buf)))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| run(&mut Vec::new()))
+}
+
 impl Payload {
     /// The canonical JSON bytes that are signed: the RFC 8785 form of
     /// `{"body": <body>, "kind", "log", "prev", "seq", "signer", "time",
@@ -171,37 +190,13 @@ impl Payload {
     /// check, `canonical`) and an entry once appended stays in the log.
     /// Writes into a reused per-thread buffer.
     pub fn encoded_len(header: &Header, body: &Body) -> Result<usize, canonical::CanonicalError> {
-        let measure = |buf: &mut Vec<u8>| {
-            buf.clear();
-            let len = write_parts(header, body, buf).map(|()| buf.len());
-            if buf.capacity() > 1 << 16 {
-                *buf = Vec::new(); // a rare huge payload does not pin memory
-            }
-            len
-        };
-        WRITE_BACK
-            .try_with(|cell| cell.try_borrow_mut().ok().map(|mut buf| measure(&mut buf)))
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| measure(&mut Vec::new()))
+        with_write_buffer(|buf| write_parts(header, body, buf).map(|()| buf.len()))
     }
 
     /// True iff this payload is written as exactly `bytes`. Writes into a
     /// reused per-thread buffer rather than a new one per entry.
     fn writes_back_as(&self, bytes: &[u8]) -> bool {
-        let compare = |buf: &mut Vec<u8>| {
-            buf.clear();
-            let same = self.write_into(buf).is_ok() && buf[..] == *bytes;
-            if buf.capacity() > 1 << 16 {
-                *buf = Vec::new(); // a rare huge payload does not pin memory
-            }
-            same
-        };
-        WRITE_BACK
-            .try_with(|cell| cell.try_borrow_mut().ok().map(|mut buf| compare(&mut buf)))
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| compare(&mut Vec::new()))
+        with_write_buffer(|buf| self.write_into(buf).is_ok() && buf[..] == *bytes)
     }
 
     /// Parses payload bytes, checking in order: size and canonical form,

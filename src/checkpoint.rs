@@ -305,7 +305,7 @@ impl fmt::Display for KeyType {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoteError {
     /// The note exceeds [`MAX_NOTE_BYTES`].
-    #[error("signed note is {size} bytes; at most {max} are accepted")]
+    #[error("signed note is larger than the {max} bytes accepted")]
     TooLarge {
         /// Its size.
         size: usize,

@@ -18,7 +18,7 @@ pub const NAMESPACE: &str = "claimtrail";
 
 /// The largest key file read: an OpenSSH ed25519 key file is a few hundred
 /// bytes.
-const MAX_KEY_FILE: u64 = 64 << 10;
+pub const MAX_KEY_FILE: u64 = 64 << 10;
 
 /// Environment variable holding the passphrase of a protected key.
 pub const PASSPHRASE_ENV: &str = "CLAIMTRAIL_PASSPHRASE";
@@ -528,8 +528,10 @@ fn comment_of(line: &str) -> String {
 /// The comment of `PATH.pub` beside a private key file: an encrypted
 /// private key keeps its comment inside the encrypted part.
 fn sibling_comment(path: &Path) -> String {
-    std::fs::read_to_string(format!("{}.pub", path.display()))
-        .map(|t| comment_of(&t))
+    crate::files::read_capped(Path::new(&format!("{}.pub", path.display())), MAX_KEY_FILE)
+        .ok()
+        .filter(|t| t.len() as u64 <= MAX_KEY_FILE)
+        .map(|t| comment_of(&String::from_utf8_lossy(&t)))
         .unwrap_or_default()
 }
 

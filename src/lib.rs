@@ -13,6 +13,7 @@ pub mod clock;
 pub mod demo;
 pub mod entry;
 pub mod error;
+pub mod files;
 #[cfg(test)]
 mod fuzz;
 pub mod hash;

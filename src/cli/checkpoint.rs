@@ -1,7 +1,6 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::checkpoint::{verify_note, Checkpoint, SignedNote, VerifierKey};
 use claimtrail::error::{Error, Result};
-use claimtrail::keys;
 use claimtrail::tree;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -57,10 +56,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 }
 
 pub fn read_note(path: &Path) -> Result<(SignedNote, Checkpoint)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        reason: keys::io_reason(&e),
-    })?;
+    // A longer file is refused by the note's parser, which says so.
+    let bytes =
+        claimtrail::files::read_capped(path, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)?;
     let bad = |e: String| {
         Error::invalid(format!("{}: {e}", path.display()), "give a checkpoint file (a C2SP signed note), e.g. from `claimtrail checkpoint --out FILE`")
     };

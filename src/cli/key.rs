@@ -136,7 +136,7 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
     Ok(Outcome::Done)
 }
 
-fn read_pubkey(path: &PathBuf) -> Result<PublicKey> {
+fn read_pubkey(path: &std::path::Path) -> Result<PublicKey> {
     read_key(
         path,
         PublicKey::from_openssh,
@@ -147,20 +147,35 @@ fn read_pubkey(path: &PathBuf) -> Result<PublicKey> {
 /// The public key in the file at `path`, as `parse` reads its text; `hint`
 /// says what to give instead when it is not one.
 pub(super) fn read_key(
-    path: &PathBuf,
+    path: &std::path::Path,
     parse: fn(&str) -> std::result::Result<PublicKey, String>,
     hint: &str,
 ) -> Result<PublicKey> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.clone(),
-        reason: keys::io_reason(&e),
-    })?;
+    let text = read_key_text(path, hint)?;
     parse(&text).map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))
+}
+
+/// The text of a public key file, refused past [`keys::MAX_KEY_FILE`]
+/// (a key line is about a hundred bytes and its comment) or when not UTF-8.
+fn read_key_text(path: &std::path::Path, hint: &str) -> Result<String> {
+    let bytes = claimtrail::files::read_capped(path, keys::MAX_KEY_FILE)?;
+    if bytes.len() as u64 > keys::MAX_KEY_FILE {
+        return Err(Error::invalid(
+            format!(
+                "{} is larger than {} KiB, too large for a public key file",
+                path.display(),
+                keys::MAX_KEY_FILE >> 10
+            ),
+            hint,
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::invalid(format!("{} is not a text file", path.display()), hint))
 }
 
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
     let pk = read_pubkey(&file)?;
-    let comment = std::fs::read_to_string(&file).ok().and_then(|t| {
+    let comment = read_key_text(&file, "").ok().and_then(|t| {
         let line = t.lines().next().unwrap_or("").trim().to_string();
         let mut parts = line.splitn(3, char::is_whitespace);
         parts

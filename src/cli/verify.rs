@@ -27,10 +27,9 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let mut kept = Vec::new();
     for p in &a.checkpoint {
-        let bytes = std::fs::read(p).map_err(|e| claimtrail::Error::Io {
-            path: p.clone(),
-            reason: claimtrail::keys::io_reason(&e),
-        })?;
+        // A longer file is refused by the note's parser, which says so.
+        let bytes =
+            claimtrail::files::read_capped(p, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)?;
         kept.push(claimtrail::verify::KeptCheckpoint {
             name: p.display().to_string(),
             bytes,

@@ -38,10 +38,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             })
         })
         .collect::<Result<_>>()?;
-    let bytes = std::fs::read(&a.bundle).map_err(|e| Error::Io {
-        path: a.bundle.clone(),
-        reason: claimtrail::keys::io_reason(&e),
-    })?;
+    // A longer file is refused by `verify_bundle`, which says so.
+    let bytes =
+        claimtrail::files::read_capped(&a.bundle, claimtrail::bundle::MAX_BUNDLE_BYTES as u64)?;
     let r = claimtrail::bundle::verify_bundle(&bytes, &vkeys)?;
     if ctx.json {
         output::json(&r)?;

@@ -132,6 +132,29 @@ impl Work {
         args: &[&str],
         stdin: Option<&[u8]>,
     ) -> Run {
+        Run::from(self.command(key, env, args, stdin).output().unwrap())
+    }
+
+    /// As [`Work::run`], but the command is killed, and the test fails,
+    /// if it has not finished within `limit`: for input that a command
+    /// must stop reading (`/dev/zero`).
+    pub fn run_within(&self, limit: std::time::Duration, key: Option<&str>, args: &[&str]) -> Run {
+        let mut c = self.command(key, &[], args, None);
+        c.timeout(limit);
+        Run::from(
+            c.output()
+                .unwrap_or_else(|e| panic!("{args:?} did not finish within {limit:?}: {e}")),
+        )
+    }
+
+    /// The claimtrail binary in this workspace, with a clean environment.
+    fn command(
+        &self,
+        key: Option<&str>,
+        env: &[(&str, &str)],
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::cargo_bin("claimtrail").unwrap();
         c.current_dir(self.dir.path())
             .env_remove("CLAIMTRAIL_KEY")
@@ -150,7 +173,7 @@ impl Work {
         }
         c.args(args);
         c.write_stdin(stdin.unwrap_or(b"").to_vec());
-        Run::from(c.output().unwrap())
+        c
     }
 
     pub fn run(&self, key: Option<&str>, args: &[&str]) -> Run {

@@ -923,38 +923,36 @@ fn a_note_that_cannot_be_read_is_refused() {
 
 /// An entry longer than verify accepts (1 MiB, its `canonical` check) is
 /// refused before it is signed: appended, it would fail verify for good.
-/// Only free texts make an entry that long: a key's comment read from its
-/// .pub file, a note read from a file, an import line's fields. The limit is
-/// exact: the refusal gives the entry's length, a note that makes it exactly
-/// 1 MiB is taken and verifies, and one byte more is refused.
+/// Only free texts make an entry that long: a note read from a file, an
+/// import line's fields (`import.rs`); a key's comment could, before its
+/// .pub file was refused past 64 KiB. The limit is exact: the refusal gives
+/// the entry's length, a note that makes it exactly 1 MiB is taken and
+/// verifies, and one byte more is refused.
 #[test]
 fn an_entry_longer_than_verify_accepts_is_refused_before_it_is_signed() {
     const MAX: usize = 1 << 20;
     let w = Work::with_claims();
-    // A key whose comment (the default name) is 2 MB long.
+    // A key whose comment (the default name) is 2 MB long: its key.add
+    // entry was signed and stored, and failed verify.
     w.key("long");
     let public = std::fs::read_to_string(w.path("long.pub")).unwrap();
     let mut fields = public.split_whitespace();
-    let long_pub = format!(
-        "{} {} {}\n",
-        fields.next().unwrap(),
-        fields.next().unwrap(),
-        "c".repeat(2_000_000)
-    );
-    std::fs::write(w.path("long.pub"), long_pub).unwrap();
-    let before = w.db_bytes();
-    let run = w.run(
+    let (kind, blob) = (fields.next().unwrap(), fields.next().unwrap());
+    std::fs::write(
+        w.path("long.pub"),
+        format!("{kind} {blob} {}\n", "c".repeat(2_000_000)),
+    )
+    .unwrap();
+    refused(
+        &w,
         Some("admin"),
         &["key", "add", "long.pub", "--role", "analyst"],
+        "long.pub is larger than 64 KiB, too large for a public key file (hint: give the .pub file",
     );
-    run.error("error: the key.add entry would be 2,000,");
-    run.error("bytes, more than the 1,048,576 (1 MiB) an entry may hold (hint: give the key a shorter name with --name (its comment is the default))");
-    assert!(before == w.db_bytes(), "a refused key.add changed the log");
+    std::fs::write(w.path("long.pub"), format!("{kind} {blob} Long\n")).unwrap();
     w.run(
         Some("admin"),
-        &[
-            "key", "add", "long.pub", "--role", "analyst", "--name", "Long",
-        ],
+        &["key", "add", "long.pub", "--role", "analyst"],
     )
     .ok();
 
@@ -1007,4 +1005,66 @@ fn an_entry_longer_than_verify_accepts_is_refused_before_it_is_signed() {
         "{}",
         verify.stdout
     );
+}
+
+/// A file that never ends (`/dev/zero`, or a FIFO) or that is far too large
+/// (a video given by mistake), given where a key, a checkpoint or a bundle
+/// belongs, is read no further than the largest such file and refused, at
+/// once, with one line: no command reads it whole or forever.
+#[test]
+fn endless_input_files_are_refused_without_being_read_whole() {
+    let w = Work::with_claims();
+    let within = std::time::Duration::from_secs(30);
+    let before = w.db_bytes();
+    for (key, args, msg) in [
+        (
+            Some("admin"),
+            &["key", "add", "/dev/zero", "--role", "analyst"][..],
+            "/dev/zero is larger than 64 KiB, too large for a public key file (hint: give the .pub file",
+        ),
+        (
+            Some("/dev/zero"),
+            &["list", "claims", "--mine"][..],
+            "/dev/zero is larger than 64 KiB, too large for a public key file (hint: give your OpenSSH ed25519 key",
+        ),
+        (
+            None,
+            &["verify", "--checkpoint", "/dev/zero"],
+            "error: /dev/zero: signed note is larger than the 1048576 bytes accepted (hint: give a checkpoint file",
+        ),
+        (
+            None,
+            &[
+                "checkpoint",
+                "verify",
+                "/dev/zero",
+                "--vkey",
+                "example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx",
+            ],
+            "error: /dev/zero: signed note is larger than the 1048576 bytes accepted",
+        ),
+        (
+            Some("auditor"),
+            &["checkpoint", "cosign", "/dev/zero"],
+            "error: /dev/zero: signed note is larger than the 1048576 bytes accepted",
+        ),
+        (
+            None,
+            &["prove", "--consistency", "/dev/zero", "/dev/zero"],
+            "error: /dev/zero: signed note is larger than the 1048576 bytes accepted",
+        ),
+        (
+            None,
+            &["verify-bundle", "/dev/zero"],
+            "the file is larger than 256 MiB (hint: give a bundle written by `claimtrail export`)",
+        ),
+        (
+            Some("/dev/zero"),
+            &["annotate", "C1", "--verdict", "false"],
+            "error: key file /dev/zero is readable by others",
+        ),
+    ] {
+        w.run_within(within, key, args).error(msg);
+    }
+    assert!(before == w.db_bytes(), "a refused command changed the log");
 }

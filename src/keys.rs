@@ -156,9 +156,12 @@ pub fn verify(expected: &VerifyingKey, msg: &[u8], sig: &ParsedSig) -> Result<()
     .map_err(|e| format!("Ed25519 signature does not verify ({e})"))
 }
 
-/// A principal (allowed_signers) and signed-note key name for a key's
-/// enrolled name: anything but `[A-Za-z0-9._@-]` becomes `_` (principals
-/// are comma-separated patterns; note key names exclude spaces and `+`).
+/// The signed-note key name of an auditor's cosignatures and verifier key
+/// (FORMAT §8): anything but `[A-Za-z0-9._@-]` in the enrolled name becomes
+/// `_` (note key names exclude spaces and `+`). Part of the format: the
+/// key ID of a cosignature hashes it, so it cannot change without old
+/// cosignatures going unrecognised. The allowed_signers file, which is
+/// derived and never stored, uses [`allowed_signers_principals`].
 pub fn principal(name: &str) -> String {
     let p: String = name
         .chars()
@@ -175,6 +178,46 @@ pub fn principal(name: &str) -> String {
     } else {
         p
     }
+}
+
+/// The allowed_signers principal of each of `names` (the enrolled names,
+/// in enrolment order). Letters and digits of every script are kept, as
+/// OpenSSH matches UTF-8 principals byte for byte (an Arabic or Cyrillic
+/// name stays readable, where [`principal`] leaves only `_`); anything else
+/// becomes `_`, since principals are comma-separated patterns with `*`,
+/// `?` and `!`. Keys enrolled under the same name (a rotated key) share a
+/// principal; a different name that would map to a principal already
+/// taken gets `-2`, `-3`…, so `ssh-keygen -I` never accepts one person's
+/// signature as another's.
+pub fn allowed_signers_principals(names: &[&str]) -> Vec<String> {
+    let mut taken: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(names.len());
+    for &name in names {
+        let base: String = name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || "._@-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let base = if base.is_empty() {
+            "_".to_string()
+        } else {
+            base
+        };
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while taken.get(&candidate).is_some_and(|&other| other != name) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone(), name);
+        out.push(candidate);
+    }
+    out
 }
 
 /// Armors a binary SSHSIG blob as the PEM text `ssh-keygen -Y` reads
@@ -574,6 +617,35 @@ pub fn read_passphrase(prompt: &str) -> Option<Zeroizing<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowed_signers_principals_keep_letters_and_part_different_names() {
+        let names = [
+            "Rana Haddad",
+            "رنا حداد",
+            "Rana_Haddad",
+            "Rana Haddad",
+            "a*b,c!d?",
+            "",
+            "x\u{202e}y",
+            "Rana_Haddad-2",
+        ];
+        assert_eq!(
+            allowed_signers_principals(&names),
+            [
+                "Rana_Haddad",
+                "رنا_حداد",
+                "Rana_Haddad-2",
+                "Rana_Haddad",
+                "a_b_c_d_",
+                "_",
+                "x_y",
+                "Rana_Haddad-2-2",
+            ]
+        );
+        // The cosigner name of the format is unchanged.
+        assert_eq!(principal("رنا حداد"), "________");
+    }
 
     #[test]
     fn sign_then_verify_and_reject_changes() {

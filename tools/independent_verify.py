@@ -1028,7 +1028,7 @@ class Log:
 
 
 def principal(name):
-    """FORMAT §8: the enrolled name as an allowed-signers principal."""
+    """FORMAT §8: principal(name), the name an auditor cosigns under (§9)."""
     return re.sub(r"[^A-Za-z0-9._@-]", "_", name) or "_"
 
 

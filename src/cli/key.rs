@@ -293,10 +293,13 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
 fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
     let store = ctx.open()?;
     let keys = claimtrail::query::keys(store.conn())?;
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    let principals = keys::allowed_signers_principals(&names);
     if ctx.json {
         let v: Vec<_> = keys
             .iter()
-            .map(|k| serde_json::json!({"principal": keys::principal(&k.name), "key": k.public_key, "fingerprint": k.fingerprint, "revoked_seq": k.revoked_seq}))
+            .zip(&principals)
+            .map(|(k, p)| serde_json::json!({"principal": p, "key": k.public_key, "fingerprint": k.fingerprint, "revoked_seq": k.revoked_seq}))
             .collect();
         output::json(&v)?;
         return Ok(Outcome::Done);
@@ -306,7 +309,7 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
         store.origin()?,
         keys::NAMESPACE
     );
-    for k in keys {
+    for (k, principal) in keys.iter().zip(&principals) {
         let status = match k.revoked_seq {
             Some(s) => format!("revoked at entry {s}: entries it signed before {s} remain valid"),
             None => "active".into(),
@@ -320,7 +323,7 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
         );
         println!(
             "{} namespaces=\"{}\" {}",
-            keys::principal(&k.name),
+            principal,
             keys::NAMESPACE,
             k.public_key
         );

@@ -141,3 +141,73 @@ fn keys_made_by_ssh_keygen_work_unchanged() {
             .nth(1)
     );
 }
+
+/// Names in any script keep their letters as allowed_signers principals
+/// (OpenSSH matches UTF-8 principals byte for byte), so `ssh-keygen -I`
+/// names the analyst; and two different names that map to one principal
+/// (`Rana Haddad`, `Rana_Haddad`) get distinct ones, so ssh-keygen never
+/// takes one's signature for the other's.
+#[test]
+fn allowed_signers_principals_keep_arabic_names_and_never_merge_two_people() {
+    let w = Work::with_claims(); // "Rana Haddad" is the analyst
+    for (key, name) in [("rana2", "رنا حداد"), ("impostor", "Rana_Haddad")] {
+        w.key(key);
+        w.run(
+            Some("admin"),
+            &[
+                "key",
+                "add",
+                &format!("{key}.pub"),
+                "--role",
+                "analyst",
+                "--name",
+                name,
+            ],
+        )
+        .ok();
+    }
+    let a = w.run(Some("rana2"), &["annotate", "C1", "--verdict", "disputed"]);
+    a.ok();
+    let b = w.run(Some("impostor"), &["annotate", "C2", "--verdict", "false"]);
+    b.ok();
+    let signers = w.run(None, &["key", "allowed-signers"]);
+    let text = signers.ok();
+    assert!(
+        text.contains("\nرنا_حداد namespaces=\"claimtrail\" ssh-ed25519 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nRana_Haddad namespaces=\"claimtrail\" ssh-ed25519 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nRana_Haddad-2 namespaces=\"claimtrail\" ssh-ed25519 "),
+        "{text}"
+    );
+    let seqs: Vec<String> = w
+        .run(None, &["log", "--json"])
+        .ok()
+        .parse::<serde_json::Value>()
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| e["seq"].to_string())
+        .collect();
+    let (impostor_seq, rana2_seq) = (&seqs[0], &seqs[1]);
+    w.ssh_keygen_accepts(rana2_seq, "رنا_حداد");
+    w.ssh_keygen_accepts(impostor_seq, "Rana_Haddad-2");
+    // The impostor's signature is not Rana Haddad's.
+    let out = ssh_keygen_verify(
+        &w.path("allowed_signers"),
+        "Rana_Haddad",
+        &w.path("entry.sig"),
+        &w.path("entry.payload"),
+    );
+    assert!(
+        !out.status.success(),
+        "ssh-keygen took the impostor's signature for Rana Haddad's"
+    );
+}

@@ -163,10 +163,16 @@ pub fn verify(expected: &VerifyingKey, msg: &[u8], sig: &ParsedSig) -> Result<()
 /// cosignatures going unrecognised. The allowed_signers file, which is
 /// derived and never stored, uses [`allowed_signers_principals`].
 pub fn principal(name: &str) -> String {
+    name_with_only(name, |c| c.is_ascii_alphanumeric())
+}
+
+/// `name` with every character but those `keep` accepts and `._@-` made
+/// `_`; `_` for an empty name.
+fn name_with_only(name: &str, keep: fn(char) -> bool) -> String {
     let p: String = name
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || "._@-".contains(c) {
+            if keep(c) || "._@-".contains(c) {
                 c
             } else {
                 '_'
@@ -193,21 +199,7 @@ pub fn allowed_signers_principals(names: &[&str]) -> Vec<String> {
     let mut taken: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(names.len());
     for &name in names {
-        let base: String = name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || "._@-".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let base = if base.is_empty() {
-            "_".to_string()
-        } else {
-            base
-        };
+        let base = name_with_only(name, char::is_alphanumeric);
         let mut candidate = base.clone();
         let mut n = 2;
         while taken.get(&candidate).is_some_and(|&other| other != name) {

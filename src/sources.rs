@@ -72,22 +72,15 @@ fn utf8<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
 /// Reads a source file, refusing a directory and anything
 /// [`check_source_text`] refuses, without reading more than the limit.
 pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let io = |e: std::io::Error| Error::Io {
-        path: path.to_path_buf(),
-        reason: crate::keys::io_reason(&e),
+    let data = match crate::files::read_capped(path, MAX_SOURCE_BYTES) {
+        Err(Error::IsDirectory(_)) => {
+            return Err(Error::invalid(
+                format!("{} is a directory", path.display()),
+                "give a text file",
+            ))
+        }
+        read => read?,
     };
-    let f = std::fs::File::open(path).map_err(io)?;
-    if f.metadata().map_err(io)?.is_dir() {
-        return Err(Error::invalid(
-            format!("{} is a directory", path.display()),
-            "give a text file",
-        ));
-    }
-    let mut data = Vec::new();
-    f.take(MAX_SOURCE_BYTES + 1)
-        .read_to_end(&mut data)
-        .map_err(io)?;
     check_source_text(&path.display().to_string(), &data)?;
     Ok(data)
 }
@@ -108,20 +101,17 @@ pub fn read_note(path: &Path) -> Result<String> {
         path: name.clone().into(),
         reason: crate::keys::io_reason(&e),
     };
-    let mut data = Vec::new();
-    if stdin {
+    let data = if stdin {
+        let mut data = Vec::new();
         std::io::stdin()
             .lock()
             .take(limit + 1)
             .read_to_end(&mut data)
+            .map_err(io)?;
+        data
     } else {
-        let f = std::fs::File::open(path).map_err(io)?;
-        if f.metadata().map_err(io)?.is_dir() {
-            return Err(Error::IsDirectory(path.to_path_buf()));
-        }
-        f.take(limit + 1).read_to_end(&mut data)
-    }
-    .map_err(io)?;
+        crate::files::read_capped(path, limit)?
+    };
     if data.len() as u64 > limit {
         return Err(Error::invalid(
             format!("the note in {name} is larger than 1 MiB, more than an entry holds"),

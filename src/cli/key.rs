@@ -136,13 +136,9 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
     Ok(Outcome::Done)
 }
 
-fn read_pubkey(path: &std::path::Path) -> Result<PublicKey> {
-    read_key(
-        path,
-        PublicKey::from_openssh,
-        "give the .pub file of an ed25519 key (ssh-keygen -t ed25519, or claimtrail key new)",
-    )
-}
+/// What to give when `key add`'s file is not a public key.
+const PUBKEY_HINT: &str =
+    "give the .pub file of an ed25519 key (ssh-keygen -t ed25519, or claimtrail key new)";
 
 /// The public key in the file at `path`, as `parse` reads its text; `hint`
 /// says what to give instead when it is not one.
@@ -151,8 +147,17 @@ pub(super) fn read_key(
     parse: fn(&str) -> std::result::Result<PublicKey, String>,
     hint: &str,
 ) -> Result<PublicKey> {
-    let text = read_key_text(path, hint)?;
-    parse(&text).map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))
+    parse_key(path, &read_key_text(path, hint)?, parse, hint)
+}
+
+/// The public key in `text`, read from `path`, as `parse` reads it.
+fn parse_key(
+    path: &std::path::Path,
+    text: &str,
+    parse: fn(&str) -> std::result::Result<PublicKey, String>,
+    hint: &str,
+) -> Result<PublicKey> {
+    parse(text).map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))
 }
 
 /// The text of a public key file, refused past [`keys::MAX_KEY_FILE`]
@@ -174,15 +179,17 @@ fn read_key_text(path: &std::path::Path, hint: &str) -> Result<String> {
 }
 
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
-    let pk = read_pubkey(&file)?;
-    let comment = read_key_text(&file, "").ok().and_then(|t| {
-        let line = t.lines().next().unwrap_or("").trim().to_string();
+    // Read once: the key, then its comment as the default name.
+    let text = read_key_text(&file, PUBKEY_HINT)?;
+    let pk = parse_key(&file, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
+    let comment = {
+        let line = text.lines().next().unwrap_or("").trim().to_string();
         let mut parts = line.splitn(3, char::is_whitespace);
         parts
             .nth(2)
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty())
-    });
+    };
     let name = name.or(comment).ok_or_else(|| {
         Error::invalid(
             "the key has no comment to use as a name",

@@ -90,7 +90,7 @@ pub fn render(r: &Report) -> String {
                 .map(|a| a.id.to_string())
                 .collect::<Vec<_>>()
                 .join(" "),
-            checkpoint.clone(),
+            claim_checkpoint(r, c, &checkpoint),
             c.retraction
                 .as_ref()
                 .map(|rt| {
@@ -105,6 +105,31 @@ pub fn render(r: &Report) -> String {
         row(&mut out, cells.into_iter());
     }
     out
+}
+
+/// The checkpoint column of a claim's row: the checkpoint, and which of
+/// the row's entries (the claim, its retraction, its annotations) came
+/// after it and are not covered yet.
+fn claim_checkpoint(r: &Report, c: &crate::query::ClaimView, checkpoint: &str) -> String {
+    let Some(cp) = &r.checkpoint else {
+        return checkpoint.to_string();
+    };
+    let mut seqs = vec![c.signed.seq];
+    seqs.extend(c.retraction.as_ref().map(|rt| rt.seq));
+    seqs.extend(r.annotations_on(c.id).map(|a| a.signed.seq));
+    seqs.sort();
+    let after: Vec<_> = seqs
+        .into_iter()
+        .filter(|s| s.0 >= cp.size.0)
+        .filter_map(|s| r.entry(s))
+        .collect();
+    if after.is_empty() {
+        return checkpoint.to_string();
+    }
+    format!(
+        "{checkpoint}; not covered yet: {}",
+        crate::report::data::entry_names(&after)
+    )
 }
 
 fn row(out: &mut String, cells: impl Iterator<Item = String>) {

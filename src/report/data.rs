@@ -549,12 +549,74 @@ impl Report {
         }
     }
 
+    /// The entries shown that the checkpoint does not cover: appended after
+    /// it was signed, so they carry no inclusion proof and nothing signed
+    /// by the log's key vouches yet that they are in the log it committed
+    /// to. Empty when there is no checkpoint (the report says that instead).
+    ///
+    /// `checkpoint.add` entries are left out: the entry that records a
+    /// checkpoint comes after the entries it covers, so it can never be in
+    /// that checkpoint (verify checks it against the tree instead), and a
+    /// report made right after `claimtrail checkpoint` would otherwise warn
+    /// about it.
+    pub fn after_checkpoint(&self) -> Vec<&EntryRecord> {
+        let checkpoint_add = crate::model::Kind::CheckpointAdd.as_str();
+        match &self.checkpoint {
+            Some(c) => self
+                .entries
+                .iter()
+                .filter(|e| e.seq.0 >= c.size.0 && e.kind != checkpoint_add)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// What a reader must know about entries the checkpoint does not
+    /// cover, when there are any: which they are and how to cover them.
+    pub fn coverage_note(&self) -> Option<String> {
+        let after = self.after_checkpoint();
+        if after.is_empty() {
+            return None;
+        }
+        let total = self.entries.len();
+        let which = match (after.len(), total) {
+            (1, 1) => "the 1 entry shown".to_string(),
+            (n, t) if n == t => format!("all {t} entries shown"),
+            (n, t) => format!("{n} of the {} shown", crate::text::count(t as u64, "entry")),
+        };
+        Some(format!(
+            "{which} came after it and {} not covered by it: {}; sign a new checkpoint (`claimtrail checkpoint`) and make the report again to cover {}",
+            if after.len() == 1 { "is" } else { "are" },
+            entry_names(&after),
+            if after.len() == 1 { "it" } else { "them" },
+        ))
+    }
+
+    /// Where a report anchored to a checkpoint keeps its inclusion proofs,
+    /// and which entries have none because they came after it.
+    pub fn proofs_sentence(&self) -> String {
+        let after = self.after_checkpoint();
+        let mut s = String::from("Inclusion proofs in the checkpoint are in the JSON report.");
+        if !after.is_empty() {
+            s.push_str(&format!(
+                " {} came after the checkpoint and {} none yet.",
+                entry_names(&after),
+                if after.len() == 1 { "has" } else { "have" }
+            ));
+        }
+        s
+    }
+
     /// One line on the checkpoint the report is anchored to.
     pub fn checkpoint_line(&self) -> String {
         match &self.checkpoint {
             Some(c) => format!(
-                "made at checkpoint: tree size {}, root {}",
-                c.size, c.root
+                "made at checkpoint: tree size {}, root {}{}",
+                c.size,
+                c.root,
+                self.coverage_note()
+                    .map(|n| format!("; {n}"))
+                    .unwrap_or_default()
             ),
             None => format!(
                 "no checkpoint yet: this report is anchored only to the log head {} (entry {}), not to a signed checkpoint",
@@ -568,7 +630,14 @@ impl Report {
     /// HTML): the tree alone, not "made at checkpoint" again.
     pub fn checkpoint_after_label(&self) -> String {
         match &self.checkpoint {
-            Some(c) => format!("tree size {}, root {}", c.size, c.root),
+            Some(c) => format!(
+                "tree size {}, root {}{}",
+                c.size,
+                c.root,
+                self.coverage_note()
+                    .map(|n| format!(". {n}"))
+                    .unwrap_or_default()
+            ),
             None => self.checkpoint_line(),
         }
     }
@@ -580,6 +649,24 @@ impl Report {
             .or_else(|| c.quote.clone())
             .unwrap_or_else(|| "(quote unavailable: source redacted)".into())
     }
+}
+
+/// Entries named for a reader: `C10 (entry 51)`, or `entry 53 (key.add)`
+/// for an entry that creates no item; the first eight, then how many more.
+pub fn entry_names(entries: &[&EntryRecord]) -> String {
+    const SHOWN: usize = 8;
+    let mut names: Vec<String> = entries
+        .iter()
+        .take(SHOWN)
+        .map(|e| match e.id {
+            Some(id) => format!("{id} (entry {})", e.seq),
+            None => format!("entry {} ({})", e.seq, crate::text::escape(&e.kind)),
+        })
+        .collect();
+    if entries.len() > SHOWN {
+        names.push(format!("and {} more", entries.len() - SHOWN));
+    }
+    names.join(", ")
 }
 
 /// An item by id in a list sorted by id number (linear scan as a fallback,

@@ -591,9 +591,9 @@ fn entries(o: &mut String, r: &Report) {
         o,
         "<p>Each entry is signed (SSHSIG, namespace <code>claimtrail</code>) and chained to the one before by its hash. {}</p>",
         if r.checkpoint.is_some() {
-            "Inclusion proofs in the checkpoint are in the JSON report."
+            esc(&r.proofs_sentence())
         } else {
-            "There is no checkpoint yet, so no inclusion proofs."
+            "There is no checkpoint yet, so no inclusion proofs.".to_string()
         }
     );
     let _ = writeln!(

@@ -406,9 +406,9 @@ fn entries(o: &mut String, r: &Report) {
         o,
         "Each entry is signed (SSHSIG, namespace `claimtrail`) and chained by hash; the JSON report (`--format json`) carries every payload and signature. {}\n",
         if r.checkpoint.is_some() {
-            "Inclusion proofs in the checkpoint are in the JSON report."
+            inline(&r.proofs_sentence())
         } else {
-            "No inclusion proofs: there is no checkpoint yet."
+            "No inclusion proofs: there is no checkpoint yet.".to_string()
         }
     );
     let _ = writeln!(

@@ -908,11 +908,14 @@ fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
         .iter()
         .all(|r| r["checkpoint"] == "none yet"));
     w.run(Some("admin"), &["checkpoint"]).ok();
-    w.run(
-        Some("analyst"),
-        &["annotate", "C2", "--verdict", "disputed"],
-    )
-    .ok();
+    let later = w
+        .run(
+            Some("analyst"),
+            &["annotate", "C2", "--verdict", "disputed"],
+        )
+        .ok()
+        .trim()
+        .to_string();
     let r: serde_json::Value =
         serde_json::from_str(w.run(None, &["report", "--format", "json"]).ok()).unwrap();
     let size = r["checkpoint"]["size"].as_u64().unwrap();
@@ -925,8 +928,58 @@ fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
         .filter(|e| proven_in(e, size, &root))
         .count();
     assert!(proven >= 6, "{proven}");
+
+    // The annotation signed after the checkpoint has no proof in it, and
+    // every format tells the reader so, naming it, instead of letting the
+    // checkpoint line suggest that everything shown is anchored. (The
+    // checkpoint's own entry, 7, can never be in it: not named.)
+    let not_covered =
+        format!("came after it and is not covered by it: {later} (entry 8); sign a new checkpoint");
+    assert!(
+        r["summary"][1].as_str().unwrap().contains(&not_covered),
+        "{}",
+        r["summary"]
+    );
     let md = w.run(None, &["report", "--format", "md"]);
-    assert!(md.ok().contains("tree size 7"), "{}", md.stdout);
+    let out = md.ok();
+    assert!(out.contains("tree size 7"), "{out}");
+    assert!(out.contains(&not_covered), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{later} (entry 8) came after the checkpoint and has none yet"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("(entry 7)"), "{out}");
+    let html = w
+        .run(None, &["report", "--format", "html"])
+        .ok()
+        .to_string();
+    assert!(html.contains(&not_covered), "{html}");
+    let csv = w.run(None, &["report", "--format", "csv"]).ok().to_string();
+    for row in csv_records(&csv) {
+        let expected = if row["claim"] == "C2" {
+            format!("size 7 root {root}; not covered yet: {later} (entry 8)")
+        } else {
+            format!("size 7 root {root}")
+        };
+        assert_eq!(row["checkpoint"], expected, "{row:?}");
+    }
+
+    // A new checkpoint covers it: nothing is said to be left out.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    for format in ["md", "html", "csv", "json", "claimreview", "prov", "wa"] {
+        let out = w
+            .run(None, &["report", "--format", format])
+            .ok()
+            .to_string();
+        assert!(
+            out.contains("tree size 9") || out.contains("size 9 root"),
+            "{format}: {out}"
+        );
+        assert!(!out.contains("not covered"), "{format}: {out}");
+        assert!(!out.contains("came after"), "{format}: {out}");
+    }
 }
 
 /// A speaker graded many times: `show` and the readable reports sum the

@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             None => (
                 current,
                 tree::root(conn, current)?,
-                "the current tree (no checkpoint covers this entry yet)".into(),
+                "the current tree, which no signed checkpoint covers yet".into(),
             ),
         },
     };

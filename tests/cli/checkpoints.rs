@@ -392,6 +392,21 @@ fn proofs_verify_and_render_as_json() {
         "{}",
         text.stdout
     );
+    // An entry no checkpoint covers yet is proven in the current tree,
+    // and the first line says that nothing signed vouches for that root.
+    let later = w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed"],
+    );
+    let later = later.ok().trim().to_string();
+    let text = w.run(None, &["prove", &later]);
+    assert!(
+        text.ok().starts_with(&format!(
+            "inclusion of entry 11 ({later}) in the tree of size 12 (the current tree, which no signed checkpoint covers yet)\n"
+        )),
+        "{}",
+        text.stdout
+    );
     let c: serde_json::Value = serde_json::from_str(
         w.run(
             None,

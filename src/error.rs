@@ -156,6 +156,7 @@ impl Error {
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
             Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),
             Error::Io { .. } => "check the path and its permissions".into(),
+            Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; what the command did to the log is done all the same (`claimtrail log` lists the entries)".into(),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),
@@ -177,6 +178,10 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How errors name standard output, e.g. in [`Error::Write`] when a disk
+/// is full under a redirection.
+pub const STDOUT: &str = "standard output";
 
 /// SQLite's message, except for a column that does not read back as its
 /// type (a projection row edited outside claimtrail): rusqlite's "Conversion

@@ -586,10 +586,13 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
     f.sync_all().map_err(io)
 }
 
+/// An I/O error as the one-line messages say it: the common kinds in
+/// words, the rest as the system says them.
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::StorageFull => "no space left on the device".into(),
         _ => e.to_string(),
     }
 }

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         Err(e) if e.use_stderr() => {
-            eprintln!("{}", usage_error(&e));
+            say(&usage_error(&e));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -31,15 +31,25 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    match cli::run(args) {
+    // Output a full disk or a closed file refused at the very end is an
+    // error too, not lost without a word (and never a panic).
+    match cli::run(args).and_then(|o| cli::output::flush().map(|()| o)) {
         Ok(cli::Outcome::Done) => ExitCode::SUCCESS,
         Ok(cli::Outcome::ProblemsFound) => ExitCode::from(1),
         Err(e) => {
             let msg = claimtrail::text::escape(&e.to_string()).into_owned();
-            eprintln!("error: {msg} (hint: {})", e.hint());
+            say(&format!("error: {msg} (hint: {})", e.hint()));
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes the one error line to stderr. A stderr that cannot be written
+/// (`2>/dev/full`) loses the line but not the exit code: `eprintln!` would
+/// panic and exit 101.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A usage error as the one line every other error is, `error: what (hint:

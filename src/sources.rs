@@ -85,6 +85,19 @@ pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+/// The bytes of a note read from a file (`what` names it for the user):
+/// refused when they cannot fit in an entry or are not UTF-8. `data` may
+/// hold one byte past the limit, as [`crate::files::read_capped`] reads it.
+pub fn note_text<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
+    if data.len() > crate::entry::MAX_PAYLOAD {
+        return Err(Error::invalid(
+            format!("{what} is larger than 1 MiB, more than an entry holds"),
+            "keep the note to the judgment; store a long analysis as a source (`claimtrail source add`)",
+        ));
+    }
+    utf8(what, data)
+}
+
 /// The note of `annotate --note-file`: a file's text, or standard input's for `-`,
 /// without its trailing newline and spaces. Refused when it cannot fit in
 /// an entry, is not UTF-8 or is empty, before the log is opened.
@@ -112,14 +125,7 @@ pub fn read_note(path: &Path) -> Result<String> {
     } else {
         crate::files::read_capped(path, limit)?
     };
-    if data.len() as u64 > limit {
-        return Err(Error::invalid(
-            format!("the note in {name} is larger than 1 MiB, more than an entry holds"),
-            "keep the note to the judgment; store a long analysis as a source (`claimtrail source add`)",
-        ));
-    }
-    let text = utf8(&format!("the note in {name}"), &data)?;
-    let note = text.trim_end();
+    let note = note_text(&format!("the note in {name}"), &data)?.trim_end();
     if note.trim().is_empty() {
         return Err(Error::invalid(
             format!("the note in {name} is empty"),

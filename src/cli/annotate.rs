@@ -92,7 +92,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if ctx.json {
         output::json(&serde_json::json!({"id": id, "entry": e}))?;
     } else {
-        println!("{id}");
+        outln!("{id}")?;
     }
     Ok(Outcome::Done)
 }
@@ -107,16 +107,22 @@ fn edit_note(claim: &str) -> Result<String> {
         .filter_map(|v| std::env::var(v).ok())
         .find(|e| !e.trim().is_empty())
         .unwrap_or_else(|| "vi".into());
+    // Where the note is written is the user's environment (TMPDIR), not
+    // claimtrail's: a failure there is theirs to fix, not a bug.
+    let cannot_write = |path: std::path::PathBuf, e: std::io::Error| Error::Write {
+        path,
+        reason: claimtrail::keys::io_reason(&e),
+    };
     let file = tempfile::Builder::new()
         .prefix("claimtrail-note-")
         .suffix(".md")
         .tempfile()
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .map_err(|e| cannot_write(std::env::temp_dir(), e))?;
     std::fs::write(
         file.path(),
         format!("\n# Write your note on {claim} above. Lines starting with # are ignored.\n# An empty note cancels the annotation.\n"),
     )
-    .map_err(|e| Error::Internal(e.to_string()))?;
+    .map_err(|e| cannot_write(file.path().to_path_buf(), e))?;
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
@@ -135,7 +141,18 @@ fn edit_note(claim: &str) -> Result<String> {
             "nothing was written; try again or use --note",
         ));
     }
-    let text = std::fs::read_to_string(file.path()).map_err(|e| Error::Internal(e.to_string()))?;
+    // Read with the bound and checks of --note-file: an editor (or a
+    // command given as one) may write anything, of any length.
+    let data = claimtrail::files::read_capped(file.path(), claimtrail::entry::MAX_PAYLOAD as u64)?;
+    let text = claimtrail::sources::note_text("the note written in the editor", &data).map_err(
+        |e| match e {
+            Error::Invalid { what, .. } => Error::invalid(
+                what,
+                "nothing was written; save the note as UTF-8, under 1 MiB (a long analysis belongs in a source), or use --note-file",
+            ),
+            e => e,
+        },
+    )?;
     let note: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     let note = note.join("\n").trim().to_string();
     if note.is_empty() {

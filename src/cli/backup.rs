@@ -22,15 +22,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             &serde_json::json!({"path": a.path, "entries": size.0, "root": root.to_hex()}),
         )?;
     } else {
-        println!(
+        outln!(
             "backed up {} (tree root {root}) to {}",
             claimtrail::text::count(size.0, "entry"),
             a.path.display()
-        );
-        println!(
+        )?;
+        outln!(
             "check it with `claimtrail --db {} verify`",
             a.path.display()
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }

@@ -55,7 +55,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     };
     let b = bench::run(&opts, &mut |what| {
         if terminal {
-            eprintln!("bench: {what}…");
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "bench: {what}…");
         }
     })?;
     if ctx.json {
@@ -133,13 +134,18 @@ fn stolen(share: Option<f64>) -> String {
 
 fn print(b: &Bench) -> Result<()> {
     let c = &b.counts;
-    println!(
+    outln!(
         "{}: {} entries ({} sources, {} claims, {} annotations, {} checkpoints)",
-        b.command, b.entries, c.sources, c.claims, c.annotations, c.checkpoints
-    );
-    println!("machine: {} cores, {}", b.machine.cores, b.machine.cpu);
-    println!();
-    println!("raw limits (this machine, this run):");
+        b.command,
+        b.entries,
+        c.sources,
+        c.claims,
+        c.annotations,
+        c.checkpoints
+    )?;
+    outln!("machine: {} cores, {}", b.machine.cores, b.machine.cpu)?;
+    outln!()?;
+    outln!("raw limits (this machine, this run):")?;
     let rows: Vec<Vec<String>> = b
         .limits
         .iter()
@@ -151,7 +157,7 @@ fn print(b: &Bench) -> Result<()> {
         })
         .collect();
     output::table(&["limit", "rate"], &rows)?;
-    println!();
+    outln!()?;
     let rows: Vec<Vec<String>> = b
         .steps
         .iter()
@@ -191,45 +197,45 @@ fn print(b: &Bench) -> Result<()> {
     for s in &b.steps {
         if let Some(limit) = &s.limit {
             if !b.limits.iter().any(|l| &l.name == limit) {
-                println!("{}'s limit: {limit}", s.name);
+                outln!("{}'s limit: {limit}", s.name)?;
             }
         }
     }
-    println!();
+    outln!()?;
     let d = &b.database;
-    println!(
+    outln!(
         "database: {} ({:.0} bytes/entry); entries' payload+signature {:.0} bytes/entry; source texts {}; (file − texts) ÷ (payload+signature) = {:.2} (target ≤ 2)",
         mb(d.file_bytes),
         d.file_per_entry,
         d.payload_sig_per_entry,
         mb(d.text_bytes),
         d.ratio
-    );
+    )?;
     let a = &b.annotate;
-    println!(
+    outln!(
         "annotate: median {:.1} ms over {} runs (min {:.1}, max {:.1}; target < 10 ms; {} stolen)",
         a.median_ms,
         a.runs,
         a.min_ms,
         a.max_ms,
         stolen(a.stolen)
-    );
+    )?;
     if let Some(g) = &b.git_commit {
-        println!(
+        outln!(
             "git commit -S (ssh): median {:.1} ms over {} runs (min {:.1}, max {:.1}; {} stolen)",
             g.median_ms,
             g.runs,
             g.min_ms,
             g.max_ms,
             stolen(g.stolen)
-        );
+        )?;
     }
-    println!(
+    outln!(
         "stolen: {} of the CPU time over the whole run (the hypervisor's steal, /proc/stat): a step that ran under steal is slower for reasons that are not claimtrail's",
         stolen(b.stolen)
-    );
+    )?;
     for n in &b.notes {
-        println!("note: {n}");
+        outln!("note: {n}")?;
     }
     Ok(())
 }

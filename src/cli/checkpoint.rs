@@ -84,19 +84,19 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                     &serde_json::json!({"file": path, "size": e.seq.0, "entry": e, "note": text}),
                 )?;
             } else {
-                println!(
+                outln!(
                     "checkpoint of {} signed at entry {} and written to {}",
                     claimtrail::text::count(e.seq.0, "entry"),
                     e.seq,
                     path.display()
-                );
-                println!("keep a copy outside the database: `claimtrail verify --checkpoint {}` will prove the log still contains it", path.display());
+                )?;
+                outln!("keep a copy outside the database: `claimtrail verify --checkpoint {}` will prove the log still contains it", path.display())?;
             }
         }
         None if ctx.json => {
             output::json(&serde_json::json!({"size": e.seq.0, "entry": e, "note": text}))?
         }
-        None => print!("{text}"),
+        None => out!("{text}")?,
     }
     Ok(Outcome::Done)
 }
@@ -116,12 +116,12 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
             &serde_json::json!({"file": target, "cosigner": name, "timestamp": now, "size": cp.size.0}),
         )?;
     } else {
-        println!(
+        outln!(
             "cosigned the checkpoint of {} as {} in {}",
             claimtrail::text::count(cp.size.0, "entry"),
             claimtrail::text::escape(&name),
             target.display()
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }
@@ -158,16 +158,16 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
             &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": by, "error": why}),
         )?;
     } else {
-        println!(
+        outln!(
             "origin {}\nsize   {}\nroot   {}",
             claimtrail::text::escape(&cp.origin),
             cp.size,
             cp.root
-        );
+        )?;
         if ok {
-            println!("OK: signed by {}", claimtrail::text::escape(&by.join(", ")));
+            outln!("OK: signed by {}", claimtrail::text::escape(&by.join(", ")))?;
         } else {
-            println!("FAILED: {}", claimtrail::text::escape(&why));
+            outln!("FAILED: {}", claimtrail::text::escape(&why))?;
         }
     }
     Ok(if ok {
@@ -212,7 +212,7 @@ pub fn vkeys(ctx: &Ctx) -> Result<Outcome> {
         output::json(&v)?;
     } else {
         for k in keys {
-            println!("{}", k.vkey);
+            outln!("{}", k.vkey)?;
         }
     }
     Ok(Outcome::Done)

@@ -102,10 +102,10 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
         let by = replaced
             .map(|r| format!(", replaced by {r}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{id} retracted at entry {}{by}: it stays in the log, marked retracted",
             e.seq
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }
@@ -145,7 +145,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     if ctx.json {
         output::json(&serde_json::json!({"id": cid, "start": start, "end": end, "entry": e}))?;
     } else {
-        println!("{cid}");
+        outln!("{cid}")?;
     }
     Ok(Outcome::Done)
 }
@@ -185,43 +185,41 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             output::json(&v)?;
         } else {
             for (i, (c, claims)) in found.iter().zip(&claimed).enumerate() {
-                println!(
+                outln!(
                     "{:>3}. {} via {} (bytes {}..{})",
                     i + 1,
                     text::escape(&c.speaker),
                     c.provenance,
                     c.start,
                     c.end
-                );
-                println!("     “{}”", text::escape(&output::cut(c.quote(src), 200)));
-                println!("     cue: {}", text::escape(&c.cue));
+                )?;
+                outln!("     “{}”", text::escape(&output::cut(c.quote(src), 200)))?;
+                outln!("     cue: {}", text::escape(&c.cue))?;
                 if !claims.is_empty() {
-                    println!("     already claimed: {} overlaps it", names(claims));
+                    outln!("     already claimed: {} overlaps it", names(claims))?;
                 }
             }
             let taken = claimed.iter().filter(|c| !c.is_empty()).count();
             if found.is_empty() {
-                println!(
+                outln!(
                     "no candidates in {id}: no quotation or reported statement was found; claim by hand with `claimtrail claim add --source {id} --quote …` (see `claimtrail show {id} --text`)"
-                );
+                )?;
             } else if taken == found.len() {
-                println!(
+                outln!(
                     "{} in {id}, all already claimed",
                     output::count(found.len() as u64, "candidate")
-                );
+                )?;
             } else if found.len() == 1 {
-                println!(
-                    "1 candidate in {id}; add it with `claimtrail claim suggest {id} --add 1`"
-                );
+                outln!("1 candidate in {id}; add it with `claimtrail claim suggest {id} --add 1`")?;
             } else {
-                println!(
+                outln!(
                     "{} in {id}{}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`",
                     output::count(found.len() as u64, "candidate"),
                     match taken {
                         0 => String::new(),
                         n => format!(" ({n} already claimed: `--add all` leaves them out)"),
                     }
-                );
+                )?;
             }
         }
         return Ok(Outcome::Done);
@@ -281,7 +279,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     if ctx.json {
         output::json(&serde_json::json!({"added": ids}))?;
     } else {
-        println!("{}", ids.join("\n"));
+        outln!("{}", ids.join("\n"))?;
     }
     Ok(Outcome::Done)
 }

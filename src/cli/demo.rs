@@ -22,7 +22,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         None => tempfile::Builder::new()
             .prefix("claimtrail-demo-")
             .tempdir()
-            .map_err(|e| Error::Internal(format!("cannot make a temporary directory: {e}")))?
+            .map_err(|e| Error::Write {
+                path: std::env::temp_dir(),
+                reason: claimtrail::keys::io_reason(&e),
+            })?
             .into_path(),
     };
     let demo = claimtrail::demo::build(&dir)?;
@@ -36,69 +39,69 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             Outcome::ProblemsFound
         });
     }
-    println!(
+    outln!(
         "Built a claimtrail log from the Idlib article of 22 July 2022 in {}\n",
         demo.dir.display()
-    );
-    println!("  log       {}", demo.db.display());
-    println!(
+    )?;
+    outln!("  log       {}", demo.db.display())?;
+    outln!(
         "  keys      {} (admin), {} (analyst), {} (auditor); unencrypted, for the demo only",
         demo.admin_key.display(),
         demo.analyst_key.display(),
         demo.auditor_key.display()
-    );
+    )?;
     let c = &report.counts;
-    println!(
+    outln!(
         "  contents  {}: {}, {}, {}, {}",
         output::count(report.entries, "entry"),
         output::count(c.keys, "key"),
         output::count(c.sources, "source"),
         output::count(c.claims, "claim"),
         output::count(c.annotations, "annotation")
-    );
-    println!(
+    )?;
+    outln!(
         "  verify    {}",
         if report.ok {
             "OK: every entry, signature, quote and table checks out".to_string()
         } else {
             format!("FAILED with {} problems", report.problems.len())
         }
-    );
+    )?;
     let db = demo.db.display();
-    println!("\nTry next:");
+    outln!("\nTry next:")?;
     if let Some(exe) = not_on_path() {
         // Run as `cargo run -- demo`: the commands below need the binary.
-        println!(
+        outln!(
             "  alias claimtrail={}   # or `cargo install --path .`",
             exe.display()
-        );
+        )?;
     }
-    println!(
+    outln!(
         "  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}",
         demo.analyst_key.display()
-    );
-    println!("  claimtrail list claims                # each claim and its current verdicts");
-    println!("  claimtrail list claims --unannotated  # the claims awaiting review");
-    println!("  claimtrail list speakers              # who said what, and the grades analysts gave them");
-    println!(
+    )?;
+    outln!("  claimtrail list claims                # each claim and its current verdicts")?;
+    outln!("  claimtrail list claims --unannotated  # the claims awaiting review")?;
+    outln!("  claimtrail list speakers              # who said what, and the grades analysts gave them")?;
+    outln!(
         "  claimtrail show C1                    # the White Helmets tweet, in context, with its annotations"
-    );
-    println!("  claimtrail show C2                    # UNICEF's count, which contradicts it");
-    println!("  claimtrail show C9                    # a claim retracted as misattributed, and what replaced it");
-    println!("  claimtrail log");
-    println!(
+    )?;
+    outln!("  claimtrail show C2                    # UNICEF's count, which contradicts it")?;
+    outln!("  claimtrail show C9                    # a claim retracted as misattributed, and what replaced it")?;
+    outln!("  claimtrail log")?;
+    outln!(
         "  claimtrail verify --checkpoint {}",
         demo.checkpoint.display()
-    );
-    println!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'");
-    println!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs");
-    println!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle   # for auditors, offline");
-    println!(
+    )?;
+    outln!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'")?;
+    outln!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs")?;
+    outln!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle   # for auditors, offline")?;
+    outln!(
         "  claimtrail --key {} checkpoint cosign {} --out cosigned.txt   # the auditor vouches for the log",
         demo.auditor_key.display(),
         demo.checkpoint.display()
-    );
-    println!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify");
+    )?;
+    outln!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify")?;
     Ok(if report.ok {
         Outcome::Done
     } else {

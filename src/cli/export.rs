@@ -48,16 +48,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         )?;
     } else {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
-        println!(
+        outln!(
             "wrote {} ({}, {}, with a checkpoint and an inclusion proof for each entry)",
             a.out.display(),
             output::count(bundle.entries.len() as u64, "entry"),
             output::count(texts as u64, "source text"),
-        );
-        println!(
+        )?;
+        outln!(
             "check it anywhere with `claimtrail verify-bundle {}`",
             a.out.display()
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }

@@ -93,7 +93,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if ctx.json {
         output::json(&summary)?;
     } else {
-        print_summary(&a.file, &summary);
+        print_summary(&a.file, &summary)?;
     }
     Ok(Outcome::Done)
 }
@@ -119,7 +119,7 @@ fn progress_bar(size: Option<u64>) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn print_summary(file: &Path, s: &Summary) {
+fn print_summary(file: &Path, s: &Summary) -> Result<()> {
     let name = if file.as_os_str() == "-" {
         "standard input".to_string()
     } else {
@@ -139,25 +139,26 @@ fn print_summary(file: &Path, s: &Summary) {
             output::count(c.annotations, "annotation")
         )
     };
-    println!(
+    outln!(
         "read {} from {name} ({} blank)",
         output::count(s.lines, "line"),
         s.blank_lines
-    );
-    println!(
+    )?;
+    outln!(
         "appended {} ({}) in {} of up to {}",
         output::count(s.appended.total(), "entry"),
         kinds(&s.appended),
         output::count(s.batches, "batch"),
         s.batch_size
-    );
-    println!(
+    )?;
+    outln!(
         "skipped {} already in the log ({})",
         output::count(s.skipped.total(), "line"),
         kinds(&s.skipped)
-    );
-    println!(
+    )?;
+    outln!(
         "took {:.2} s ({:.0} entries/s)",
-        s.seconds, s.entries_per_second
-    );
+        s.seconds,
+        s.entries_per_second
+    )
 }

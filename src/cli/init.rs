@@ -26,13 +26,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "fingerprint": signer.fingerprint().as_str(), "entry": e,
         }))?;
     } else {
-        println!(
+        outln!(
             "created log {} at {}\nadmin: {} ({})",
             a.origin,
             ctx.db.display(),
             claimtrail::text::escape(&name),
             signer.fingerprint()
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }

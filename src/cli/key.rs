@@ -116,21 +116,21 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             "fingerprint": signer.fingerprint().as_str(), "encrypted": passphrase.is_some(),
         }))?;
     } else {
-        println!("wrote {} and {}", path.display(), pub_path.display());
-        println!("fingerprint: {}", signer.fingerprint());
+        outln!("wrote {} and {}", path.display(), pub_path.display())?;
+        outln!("fingerprint: {}", signer.fingerprint())?;
         if passphrase.is_none() {
-            println!("note: the private key is not passphrase-protected");
+            outln!("note: the private key is not passphrase-protected")?;
         }
-        println!(
+        outln!(
             "next: an admin enrolls it with `claimtrail key add {} --role analyst`, or it starts a log: `claimtrail --key {} init --origin NAME`",
             pub_path.display(),
             path.display()
-        );
+        )?;
         if passphrase.is_some() {
-            println!(
+            outln!(
                 "      `ssh-add {}` unlocks it once for the day (claimtrail signs through ssh-agent)",
                 path.display()
-            );
+            )?;
         }
     }
     Ok(Outcome::Done)
@@ -209,12 +209,12 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
             &serde_json::json!({"fingerprint": pk.fingerprint().as_str(), "name": name, "role": role.as_str(), "entry": e}),
         )?;
     } else {
-        println!(
+        outln!(
             "enrolled {} ({}) as {role} at entry {}",
             escape(&name),
             pk.fingerprint(),
             e.seq
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }
@@ -233,11 +233,11 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
     if ctx.json {
         output::json(&serde_json::json!({"revoked": fp.as_str(), "name": name, "entry": e}))?;
     } else {
-        println!(
+        outln!(
             "revoked {} ({fp}) at entry {}; what it signed before stays valid",
             escape(&name),
             e.seq
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }
@@ -311,29 +311,29 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
         output::json(&v)?;
         return Ok(Outcome::Done);
     }
-    println!(
+    outln!(
         "# allowed_signers for claimtrail log {} (ssh-keygen -Y verify -n {})",
         store.origin()?,
         keys::NAMESPACE
-    );
+    )?;
     for (k, principal) in keys.iter().zip(&principals) {
         let status = match k.revoked_seq {
             Some(s) => format!("revoked at entry {s}: entries it signed before {s} remain valid"),
             None => "active".into(),
         };
-        println!(
+        outln!(
             "# {} {} {}: {}",
             escape(&k.name),
             k.role,
             k.fingerprint,
             status
-        );
-        println!(
+        )?;
+        outln!(
             "{} namespaces=\"{}\" {}",
             principal,
             keys::NAMESPACE,
             k.public_key
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }

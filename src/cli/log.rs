@@ -61,7 +61,7 @@ fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> 
     use std::io::Write;
     let (payload, sig) = claimtrail::query::entry_bytes(store.conn(), seq)?;
     let mut out = std::io::stdout().lock();
-    let io = |e: std::io::Error| claimtrail::Error::Internal(format!("writing to stdout: {e}"));
+    let io = output::stdout_error;
     if a.signature {
         out.write_all(claimtrail::keys::armor(&sig).as_bytes())
             .map_err(io)?;

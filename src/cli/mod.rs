@@ -1,6 +1,25 @@
 //! The command line: clap definitions and printing only. Every command is a
 //! module with its `Args` and a `run()`; the work is done by the library.
 
+/// `println!` that returns the write's error instead of panicking: standard
+/// output may be a full disk or a closed file, and that is an error
+/// message and exit 2, not a panic with a backtrace. Use with `?`.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_fmt(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_fmt(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` as [`outln!`] makes `println!`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_fmt(format_args!($($arg)*))
+    };
+}
+
 pub mod annotate;
 pub mod backup;
 pub mod bench;

@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 /// Prints a value as pretty JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
-    println!("{s}");
+    outln!("{s}")?;
     Ok(())
 }
 
@@ -378,8 +378,28 @@ pub fn raw(bytes: &[u8]) -> Result<()> {
         .map_err(stdout_error)
 }
 
-fn stdout_error(e: std::io::Error) -> Error {
-    Error::Internal(format!("writing to standard output: {e}"))
+/// Writes to standard output for [`outln!`] and [`out!`].
+pub fn write_fmt(args: std::fmt::Arguments<'_>) -> Result<()> {
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(stdout_error)
+}
+
+/// Flushes standard output, so that a write that fails at the very end (a
+/// full disk) is an error too, not output lost without a word.
+pub fn flush() -> Result<()> {
+    use std::io::Write;
+    std::io::stdout().flush().map_err(stdout_error)
+}
+
+/// A failed write to standard output: the user's disk or pipe, not a bug.
+pub fn stdout_error(e: std::io::Error) -> Error {
+    Error::Write {
+        path: claimtrail::error::STDOUT.into(),
+        reason: claimtrail::keys::io_reason(&e),
+    }
 }
 
 /// Cuts a string to `max` display columns, marking the cut with `…`.

@@ -123,7 +123,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if ctx.json {
         output::json(&out)?;
     } else {
-        println!(
+        outln!(
             "inclusion of entry {}{} in the tree of size {} ({})",
             out.entry,
             out.id
@@ -132,24 +132,24 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 .unwrap_or_default(),
             out.tree_size,
             out.against
-        );
-        println!(
+        )?;
+        outln!(
             "leaf hash {}\nroot      {}\nproof ({} hashes, RFC 9162 §2.1.3):",
             out.leaf_hash,
             out.root,
             out.proof.len()
-        );
+        )?;
         for p in &out.proof {
-            println!("  {p}");
+            outln!("  {p}")?;
         }
-        println!(
+        outln!(
             "{}",
             if verified {
                 "verified: the proof leads from the entry to the root"
             } else {
                 "FAILED: the proof does not lead to this root (the log differs from the checkpoint)"
             }
-        );
+        )?;
     }
     Ok(if verified {
         Outcome::Done
@@ -203,20 +203,23 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
             &serde_json::json!({"old_size": a.size.0, "old_root": a.root.to_hex(), "new_size": b.size.0, "new_root": b.root.to_hex(), "proof": hexes, "verified": verified}),
         )?;
     } else {
-        println!(
+        outln!(
             "consistency of the tree of size {} (root {}) with size {} (root {})",
-            a.size, a.root, b.size, b.root
-        );
-        println!("proof ({} hashes, RFC 9162 §2.1.4):", hexes.len());
+            a.size,
+            a.root,
+            b.size,
+            b.root
+        )?;
+        outln!("proof ({} hashes, RFC 9162 §2.1.4):", hexes.len())?;
         for p in &hexes {
-            println!("  {p}");
+            outln!("  {p}")?;
         }
         if verified {
-            println!("verified: {new_name} extends {old_name}");
+            outln!("verified: {new_name} extends {old_name}")?;
         } else {
-            println!(
+            outln!(
                 "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
-            );
+            )?;
         }
     }
     Ok(if verified {

@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             stdout
                 .write_all(text.as_bytes())
                 .and_then(|_| stdout.flush())
-                .map_err(|e| Error::write(PathBuf::from("standard output"), &e))?;
+                .map_err(output::stdout_error)?;
         }
     }
     // The report is written either way; like `verify`, exit 1 tells a

@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             if ctx.json {
                 output::json(&serde_json::json!({"id": id.to_string(), "text": text}))?;
             } else {
-                println!("{}", escape_keep_newlines(&text));
+                outln!("{}", escape_keep_newlines(&text))?;
             }
         }
         IdKind::Source => {
@@ -45,12 +45,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 output::json(&serde_json::json!({"source": s, "claims": claims}))?;
                 return Ok(Outcome::Done);
             }
-            println!(
+            outln!(
                 "{}  {}",
                 s.id,
                 escape(s.title.as_deref().unwrap_or("(untitled)"))
-            );
-            field("kind", &s.kind);
+            )?;
+            field("kind", &s.kind)?;
             for (k, v) in [
                 ("publisher", &s.publisher),
                 ("author", &s.author),
@@ -58,14 +58,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ("published", &s.published),
             ] {
                 if let Some(v) = v {
-                    field(k, v);
+                    field(k, v)?;
                 }
             }
-            field("retrieved", &s.retrieved);
-            field("sha256", &s.sha256);
-            field("length", &format!("{} bytes, {}", s.length, s.media_type));
+            field("retrieved", &s.retrieved)?;
+            field("sha256", &s.sha256)?;
+            field("length", &format!("{} bytes, {}", s.length, s.media_type))?;
             if !s.derived_from.is_empty() {
-                field("derived from", &model::join(&s.derived_from, ", "));
+                field("derived from", &model::join(&s.derived_from, ", "))?;
             }
             field(
                 "added by",
@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "{} ({}) at entry {}, {}",
                     s.signed.signer_name, s.signed.signer, s.signed.seq, s.signed.time
                 ),
-            );
+            )?;
             if let Some(r) = &s.redaction {
                 field(
                     "REDACTED",
@@ -81,12 +81,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         "by {} ({}) at entry {}, {}: {}",
                         r.signer_name, r.signer, r.seq, r.time, r.reason
                     ),
-                );
+                )?;
             }
             if claims.is_empty() {
-                println!("\nno claims yet");
+                outln!("\nno claims yet")?;
             } else {
-                println!("\n{}:", output::count(claims.len() as u64, "claim"));
+                outln!("\n{}:", output::count(claims.len() as u64, "claim"))?;
             }
             for query::StandingClaim { claim: c, verdicts } in &claims {
                 let standing = if c.retraction.is_some() {
@@ -96,13 +96,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 } else {
                     model::join(verdicts, ", ")
                 };
-                println!(
+                outln!(
                     "  {}  {} via {}: “{}” ({standing})",
                     c.id,
                     escape(&c.speaker),
                     c.provenance,
                     escape(&output::cut(c.quote.as_deref().unwrap_or("(redacted)"), 70))
-                );
+                )?;
             }
         }
         IdKind::Claim => {
@@ -122,7 +122,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 )?;
                 return Ok(Outcome::Done);
             }
-            println!(
+            outln!(
                 "{}  {} via {}{}",
                 c.id,
                 escape(&c.speaker),
@@ -132,23 +132,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 } else {
                     ""
                 }
-            );
+            )?;
             match &c.quote {
-                Some(q) => println!(
+                Some(q) => outln!(
                     "\n  …{}[{}]{}…\n",
                     escape(&c.prefix),
                     escape_keep_newlines(q),
                     escape(&c.suffix)
-                ),
-                None => println!("\n  (the source was redacted; the quote's hash stays signed)\n"),
+                )?,
+                None => outln!("\n  (the source was redacted; the quote's hash stays signed)\n")?,
             }
             field(
                 "span",
                 &format!("bytes {}..{} of {}", c.start, c.end, c.source),
-            );
-            field("quote sha256", &c.quote_sha256);
+            )?;
+            field("quote sha256", &c.quote_sha256)?;
             if let Some(p) = &c.paraphrase {
-                field("paraphrase", p);
+                field("paraphrase", p)?;
             }
             field(
                 "source",
@@ -158,21 +158,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     s.kind,
                     s.title.as_deref().unwrap_or("(untitled)")
                 ),
-            );
+            )?;
             if let Some(p) = &s.publisher {
-                field("publisher", p);
+                field("publisher", p)?;
             }
             if let Some(u) = &s.url {
-                field("url", u);
+                field("url", u)?;
             }
-            field("source sha256", &s.sha256);
+            field("source sha256", &s.sha256)?;
             field(
                 "added by",
                 &format!(
                     "{} ({}) at entry {}, {}",
                     c.signed.signer_name, c.signed.signer, c.signed.seq, c.signed.time
                 ),
-            );
+            )?;
             if let Some(r) = &c.retraction {
                 let by = r.replaced_by_note();
                 field(
@@ -181,13 +181,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         "by {} ({}) at entry {}, {}: {}{by}",
                         r.signer_name, r.signer, r.seq, r.time, r.reason
                     ),
-                );
+                )?;
             }
             if !replaces.is_empty() {
                 field(
                     "replaces",
                     &format!("{} (retracted)", model::join(&replaces, ", ")),
-                );
+                )?;
             }
             let standing: Vec<String> = current
                 .iter()
@@ -200,7 +200,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 } else {
                     standing.join(", ")
                 },
-            );
+            )?;
             if !history.is_empty() {
                 let record = claimtrail::report::record_summary(&history, |g| {
                     format!(
@@ -211,22 +211,22 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         claimtrail::report::superseded_note(g)
                     )
                 });
-                field("speaker reliability", &record);
+                field("speaker reliability", &record)?;
             }
             // Without annotations, the verdicts line has said so.
             if !anns.is_empty() {
-                println!("\n{}:", output::count(anns.len() as u64, "annotation"));
+                outln!("\n{}:", output::count(anns.len() as u64, "annotation"))?;
             }
             for a in &anns {
-                print_annotation(a);
+                print_annotation(a)?;
             }
             if !links.is_empty() {
-                println!(
+                outln!(
                     "\nlinked from {} of other claims:",
                     output::count(links.len() as u64, "annotation")
-                );
+                )?;
                 for a in &links {
-                    print_annotation(a);
+                    print_annotation(a)?;
                 }
             }
         }
@@ -235,15 +235,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             if ctx.json {
                 output::json(&a)?;
             } else {
-                print_annotation(&a);
+                print_annotation(&a)?;
                 // The judgment stands in the record; its claim may not.
                 if let Some(r) = query::claim(conn, a.claim.n)?.retraction {
-                    println!(
+                    outln!(
                         "\n{} was retracted at entry {}: {}",
                         a.claim,
                         r.seq,
                         escape(&r.reason)
-                    );
+                    )?;
                 }
             }
         }
@@ -257,15 +257,15 @@ const NAME_WIDTH: usize = "speaker reliability:".len();
 
 /// One `name: value` line of a claim's or a source's fields, the values in
 /// one column.
-fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) {
-    println!(
+fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) -> Result<()> {
+    outln!(
         "  {:<NAME_WIDTH$} {}",
         format!("{name}:"),
         escape(&value.to_string())
-    );
+    )
 }
 
-fn print_annotation(a: &AnnotationView) {
+fn print_annotation(a: &AnnotationView) -> Result<()> {
     let mut grade = String::new();
     if let Some(r) = &a.reliability {
         grade.push_str(&format!(" reliability {r}"));
@@ -278,29 +278,32 @@ fn print_annotation(a: &AnnotationView) {
         .as_ref()
         .map(|s| format!(" (superseded by {s})"))
         .unwrap_or_default();
-    println!(
+    outln!(
         "  {} on {}: {}{grade}{superseded}",
-        a.id, a.claim, a.verdict
-    );
-    println!(
+        a.id,
+        a.claim,
+        a.verdict
+    )?;
+    outln!(
         "      by {} ({}) at entry {}, {}",
         escape(&a.signed.signer_name),
         a.signed.signer,
         a.signed.seq,
         a.signed.time
-    );
+    )?;
     if !a.corroborates.is_empty() {
-        println!("      corroborates {}", model::join(&a.corroborates, ", "));
+        outln!("      corroborates {}", model::join(&a.corroborates, ", "))?;
     }
     if !a.contradicts.is_empty() {
-        println!("      contradicts {}", model::join(&a.contradicts, ", "));
+        outln!("      contradicts {}", model::join(&a.contradicts, ", "))?;
     }
     if let Some(s) = &a.supersedes {
-        println!("      supersedes {s}");
+        outln!("      supersedes {s}")?;
     }
     if let Some(n) = &a.note {
         for line in escape_keep_newlines(n).lines() {
-            println!("      | {line}");
+            outln!("      | {line}")?;
         }
     }
+    Ok(())
 }

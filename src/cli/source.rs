@@ -135,7 +135,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     if ctx.json {
         output::json(&serde_json::json!({"id": id, "sha256": sha256.to_hex(), "entry": e}))?;
     } else {
-        println!("{id}");
+        outln!("{id}")?;
     }
     Ok(Outcome::Done)
 }
@@ -155,10 +155,10 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     if ctx.json {
         output::json(&serde_json::json!({"redacted": id.to_string(), "entry": e}))?;
     } else {
-        println!(
+        outln!(
             "{id} redacted at entry {}: its text is gone, its hash and provenance stay signed",
             e.seq
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }

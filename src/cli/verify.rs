@@ -44,18 +44,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::json(&report)?;
     } else {
         let c = &report.counts;
-        println!(
+        outln!(
             "log {}: {}, head {}",
             escape(report.origin.as_deref().unwrap_or("?")),
             claimtrail::text::count(report.entries, "entry"),
             report.head.map_or("-".into(), |h| h.to_hex())
-        );
+        )?;
         // Retractions are rare: counted only when there are some.
         let retracted = match c.retracted_claims {
             0 => String::new(),
             n => format!(" ({n} retracted)"),
         };
-        println!(
+        outln!(
             "{} ({} revoked), {} ({} redacted), {}{retracted}, {}",
             output::count(c.keys, "key"),
             c.revoked_keys,
@@ -63,11 +63,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             c.redacted_sources,
             output::count(c.claims, "claim"),
             output::count(c.annotations, "annotation")
-        );
-        println!("tree: size {}, root {}", report.tree_size, report.tree_root);
-        println!("checks: {}", report.checks.join(", "));
+        )?;
+        outln!("tree: size {}, root {}", report.tree_size, report.tree_root)?;
+        outln!("checks: {}", report.checks.join(", "))?;
         for c in &report.checkpoints {
-            println!(
+            outln!(
                 "checkpoint {} (size {}): {}{}",
                 escape(&c.name),
                 c.size,
@@ -77,10 +77,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 } else {
                     String::new()
                 }
-            );
+            )?;
         }
         if report.ok {
-            println!("OK: no problems found");
+            outln!("OK: no problems found")?;
         } else {
             for p in &report.problems {
                 let at = match (p.seq, &p.kind, &p.checkpoint) {
@@ -92,21 +92,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     (None, _, Some(name)) => format!("checkpoint {}", escape(name)),
                     _ => "log".into(),
                 };
-                println!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail));
+                outln!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail))?;
             }
             if report.more_problems > 0 {
-                println!(
+                outln!(
                     "… and {}",
                     output::count(report.more_problems, "more problem")
-                );
+                )?;
             }
-            println!(
+            outln!(
                 "FAILED: {} found",
                 output::count(
                     report.problems.len() as u64 + report.more_problems,
                     "problem"
                 )
-            );
+            )?;
         }
     }
     Ok(if report.ok {

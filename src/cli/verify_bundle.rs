@@ -45,16 +45,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if ctx.json {
         output::json(&r)?;
     } else {
-        println!(
+        outln!(
             "bundle of log {}: {}, {} ({} redacted), claims {}",
             escape(&r.origin),
             output::count(r.entries as u64, "entry"),
             output::count(r.sources as u64, "source"),
             r.redacted_sources,
             r.claims.join(", ")
-        );
+        )?;
         for rt in &r.retracted {
-            println!(
+            outln!(
                 "{} retracted at entry {}{}: {}",
                 rt.claim,
                 rt.seq,
@@ -62,9 +62,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     .map(|n| format!(", replaced by {n}"))
                     .unwrap_or_default(),
                 escape(&rt.reason)
-            );
+            )?;
         }
-        println!(
+        outln!(
             "checkpoint: size {}, root {}, signed by {}",
             r.checkpoint_size,
             r.checkpoint_root,
@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             } else {
                 escape(&r.signed_by.join(", ")).into_owned()
             }
-        );
+        )?;
         for p in &r.problems {
             let at = match (p.seq, &p.kind) {
                 (Some(s), Some(k)) => format!(
@@ -83,18 +83,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ),
                 _ => "bundle".into(),
             };
-            println!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail));
+            outln!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail))?;
         }
         if r.ok {
-            println!("OK: every signature, proof, text and quote checks out");
+            outln!("OK: every signature, proof, text and quote checks out")?;
             if !r.anchored {
-                println!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is");
+                outln!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is")?;
             }
         } else {
-            println!(
+            outln!(
                 "FAILED: {} found",
                 output::count(r.problems.len() as u64, "problem")
-            );
+            )?;
         }
     }
     Ok(if r.ok {

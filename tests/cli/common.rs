@@ -147,6 +147,31 @@ impl Work {
         )
     }
 
+    /// As [`Work::run`], with standard output and standard error going
+    /// where they are told (e.g. [`full_disk`]); what is not captured
+    /// reads as empty.
+    pub fn run_with_outputs(
+        &self,
+        key: Option<&str>,
+        args: &[&str],
+        stdout: std::process::Stdio,
+        stderr: std::process::Stdio,
+    ) -> Run {
+        let out = self
+            .std_command(key, &[], args)
+            .stdin(std::process::Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .output()
+            .unwrap();
+        Run::from(out)
+    }
+
+    /// As [`Work::run`], with standard output on a full disk.
+    pub fn run_to_full_disk(&self, key: Option<&str>, args: &[&str]) -> Run {
+        self.run_with_outputs(key, args, full_disk(), std::process::Stdio::piped())
+    }
+
     /// The claimtrail binary in this workspace, with a clean environment.
     fn command(
         &self,
@@ -155,7 +180,18 @@ impl Work {
         args: &[&str],
         stdin: Option<&[u8]>,
     ) -> assert_cmd::Command {
-        let mut c = assert_cmd::Command::cargo_bin("claimtrail").unwrap();
+        let mut c = assert_cmd::Command::from(self.std_command(key, env, args));
+        c.write_stdin(stdin.unwrap_or(b"").to_vec());
+        c
+    }
+
+    fn std_command(
+        &self,
+        key: Option<&str>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimtrail"));
         c.current_dir(self.dir.path())
             .env_remove("CLAIMTRAIL_KEY")
             .env_remove("CLAIMTRAIL_PASSPHRASE")
@@ -172,7 +208,6 @@ impl Work {
             c.env(k, v);
         }
         c.args(args);
-        c.write_stdin(stdin.unwrap_or(b"").to_vec());
         c
     }
 
@@ -447,4 +482,13 @@ pub fn delete_leaving_its_wal(db: &Path) -> PathBuf {
     std::fs::remove_file(db).unwrap();
     std::fs::rename(&kept, &wal).unwrap();
     wal
+}
+
+/// `/dev/full`, a disk with no space left: every write to it fails.
+pub fn full_disk() -> std::process::Stdio {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap()
+        .into()
 }

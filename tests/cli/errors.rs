@@ -1068,3 +1068,69 @@ fn endless_input_files_are_refused_without_being_read_whole() {
     }
     assert!(before == w.db_bytes(), "a refused command changed the log");
 }
+
+/// Standard output on a full disk (`> /dev/full`): every command says so
+/// in its one error line and exits 2. It used to panic with a backtrace
+/// (`show`, `verify`, `key allowed-signers`), call it a bug in claimtrail
+/// (`log`, `list`), or exit 0 with the bytes lost (`log --seq N
+/// --payload`, whose last write waited in a buffer).
+#[test]
+fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
+    let w = Work::with_claims();
+    let error = "error: cannot write standard output: no space left on the device (hint: make room where standard output goes";
+    let before = w.db_bytes();
+    for args in [
+        &["verify"][..],
+        &["verify", "--json"],
+        &["show", "C1"],
+        &["show", "S1"],
+        &["list", "claims"],
+        &["list", "claims", "--json"],
+        &["log"],
+        &["log", "--seq", "3", "--payload"],
+        &["log", "--seq", "3", "--signature"],
+        &["report", "--format", "html"],
+        &["key", "list"],
+        &["key", "allowed-signers"],
+        &["prove", "C1"],
+        &["completions", "bash"],
+    ] {
+        let r = w.run_to_full_disk(None, args);
+        r.error(error);
+        assert!(
+            !r.stderr.contains("internal error"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert!(
+        before == w.db_bytes(),
+        "a read-only command changed the log"
+    );
+    // A command that signs has signed before it prints the new id: the
+    // entry is in the log, and the hint says where to see it.
+    let entries = |w: &Work| -> Vec<serde_json::Value> {
+        serde_json::from_str::<serde_json::Value>(w.run(None, &["log", "--json"]).ok())
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let n = entries(&w).len();
+    let r = w.run_to_full_disk(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
+    r.error(
+        "what the command did to the log is done all the same (`claimtrail log` lists the entries)",
+    );
+    let after = entries(&w);
+    assert_eq!(after.len(), n + 1);
+    assert_eq!(after[n]["kind"], "annotation.add", "{}", after[n]);
+    // Nowhere to say an error: the line is lost, the exit code is not.
+    let r = w.run_with_outputs(
+        None,
+        &["show", "C99"],
+        std::process::Stdio::piped(),
+        full_disk(),
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+}

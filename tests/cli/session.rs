@@ -630,6 +630,34 @@ fn long_notes_are_written_in_the_editor() {
         None,
     )
     .error("the editor `false` failed (exit status: 1) (hint: nothing was written; try again or use --note)");
+    // What the editor saved is read with --note-file's bound and checks:
+    // not UTF-8, or more than an entry holds, is the user's to fix, and
+    // a temporary directory that does not exist is not a bug either.
+    let before = w.db_bytes();
+    for (env, error) in [
+        (
+            vec![("EDITOR", "printf 'caf\\351\\n' >")],
+            "error: the note written in the editor is not UTF-8 text (invalid byte at offset 3) (hint: nothing was written; save the note as UTF-8",
+        ),
+        (
+            vec![("EDITOR", "head -c 3000000 /dev/zero | tr '\\0' a >")],
+            "error: the note written in the editor is larger than 1 MiB, more than an entry holds (hint: nothing was written;",
+        ),
+        (
+            vec![("EDITOR", "true"), ("TMPDIR", "/nonexistent")],
+            "error: cannot write /nonexistent: no such file (hint: check that the directory exists",
+        ),
+    ] {
+        let r = w.run_with(
+            Some("analyst"),
+            &env,
+            &["annotate", "C2", "--verdict", "false", "--edit"],
+            None,
+        );
+        r.error(error);
+        assert!(!r.stderr.contains("internal error"), "{}", r.stderr);
+    }
+    assert!(before == w.db_bytes());
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
 

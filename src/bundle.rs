@@ -162,19 +162,21 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
             Some(seq) => also.push(seq),
         }
     };
+    let stored =
+        |e: String| Error::Damaged(format!("the stored checkpoint note does not parse ({e})"));
     let cp = Checkpoint::parse(
         SignedNote::parse(note.as_bytes())
-            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|e| stored(e.to_string()))?
             .text(),
     )
-    .map_err(|e| Error::Internal(e.to_string()))?;
+    .map_err(|e| stored(e.to_string()))?;
     let conn = store.conn();
     let mut entries = Vec::new();
     let mut sources = Vec::new();
     for &seq in &seqs {
         let (payload, sig) = query::entry_bytes(conn, seq)?;
         let p = Payload::parse(&payload)
-            .map_err(|e| Error::Internal(format!("entry {seq}: {e:?}; run `claimtrail verify`")))?;
+            .map_err(|e| Error::Damaged(format!("entry {seq} does not parse ({e:?})")))?;
         let id = item_id_of(conn, seq, &p.body)?;
         if let (Body::SourceAdd(b), Some(id)) = (&p.body, id) {
             let text =
@@ -297,7 +299,7 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
         }
         let (payload, _) = query::entry_bytes(conn, seq)?;
         let p = Payload::parse(&payload)
-            .map_err(|e| Error::Internal(format!("entry {seq}: {e:?}; run `claimtrail verify`")))?;
+            .map_err(|e| Error::Damaged(format!("entry {seq} does not parse ({e:?})")))?;
         for (_, r) in p.body.refs() {
             todo.push(query::seq_of_hash(conn, &r.hash)?);
         }

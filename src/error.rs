@@ -71,6 +71,12 @@ pub enum Error {
     },
     #[error("database error: {}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
+    /// What claimtrail read from the log's file is not what it writes
+    /// there: a projection row, a tree node, a stored key or hash altered
+    /// or damaged. Verify names every such problem; this error only stops
+    /// the command that met one.
+    #[error("{0}: the log's file is damaged or was altered outside claimtrail")]
+    Damaged(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -121,7 +127,11 @@ impl Error {
     pub fn is_failure(&self) -> bool {
         matches!(
             self,
-            Error::Sqlite(_) | Error::Busy(_) | Error::Internal(_) | Error::LogMoved { .. }
+            Error::Sqlite(_)
+                | Error::Busy(_)
+                | Error::Damaged(_)
+                | Error::Internal(_)
+                | Error::LogMoved { .. }
         )
     }
 
@@ -172,6 +182,7 @@ impl Error {
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, or its directory, is read-only here: claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
             e if e.is_damage() => "the file is damaged: restore the log from a backup, which `claimtrail backup` makes".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
+            Error::Damaged(_) => "run `claimtrail verify` to see every problem, and restore the log from a backup (`claimtrail backup` makes them)".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }
     }

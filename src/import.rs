@@ -1610,7 +1610,7 @@ impl<'a> Importer<'a> {
             )
         })?;
         let s = String::from_utf8(data)
-            .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
+            .map_err(|_| Error::Damaged(format!("the text of {id} is not UTF-8")))?;
         if self.text_bytes + s.len() > TEXT_CACHE_BYTES {
             self.texts.clear();
             self.text_bytes = 0;

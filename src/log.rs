@@ -819,7 +819,7 @@ fn sign(signer: &Signer, payload: Payload) -> Result<Signed> {
 /// The log's origin (the append path runs only on a log that has one).
 fn origin(conn: &Connection) -> Result<String> {
     crate::store::origin(conn)?
-        .ok_or_else(|| Error::Internal("the log has no log.init entry".into()))
+        .ok_or_else(|| Error::Damaged("the log's origin (table log_meta) is missing".into()))
 }
 
 /// The rules an entry must pass before it is signed: the signer's
@@ -1078,8 +1078,10 @@ impl History for StoreHistory<'_> {
             return Ok(None);
         };
         let public =
-            parsed_key(&key).map_err(|e| Error::Internal(format!("stored key {fp}: {e}")))?;
-        let role = role.parse().map_err(Error::Internal)?;
+            parsed_key(&key).map_err(|e| Error::Damaged(format!("stored key {fp}: {e}")))?;
+        let role = role
+            .parse()
+            .map_err(|e| Error::Damaged(format!("stored key {fp}: {e}")))?;
         Ok(Some(std::rc::Rc::new(KeyInfo {
             public,
             name,

@@ -198,11 +198,8 @@ pub fn reference(conn: &Connection, id: ItemId) -> Result<Ref> {
     let hash: Vec<u8> = conn
         .prepare_cached(&sql)?
         .query_row([id.n as i64], |r| r.get(0))?;
-    let hash = Hash::from_slice(&hash).ok_or_else(|| {
-        Error::Internal(format!(
-            "{id} has a malformed entry hash; run `claimtrail verify`"
-        ))
-    })?;
+    let hash = Hash::from_slice(&hash)
+        .ok_or_else(|| Error::Damaged(format!("{id} has a malformed entry hash")))?;
     Ok(Ref { id, hash })
 }
 

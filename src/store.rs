@@ -109,9 +109,8 @@ fn backfill_tree(conn: &Connection) -> Result<()> {
     let mut rows = read.query([])?;
     while let Some(r) = rows.next()? {
         let h: Vec<u8> = r.get(0)?;
-        let leaf = Hash::from_slice(&h).ok_or_else(|| {
-            Error::Internal("an entry has a malformed hash; run `claimtrail verify`".into())
-        })?;
+        let leaf = Hash::from_slice(&h)
+            .ok_or_else(|| Error::Damaged("an entry has a malformed hash".into()))?;
         for (level, idx, node) in frontier.push(leaf) {
             insert.execute(rusqlite::params![level, idx as i64, &node.0[..]])?;
         }
@@ -361,11 +360,8 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
     match row {
         None => Ok(None),
         Some((seq, hash)) => {
-            let hash = Hash::from_slice(&hash).ok_or_else(|| {
-                Error::Internal(format!(
-                    "entry {seq} has a malformed hash; run `claimtrail verify`"
-                ))
-            })?;
+            let hash = Hash::from_slice(&hash)
+                .ok_or_else(|| Error::Damaged(format!("entry {seq} has a malformed hash")))?;
             Ok(Some((Seq(seq as u64), hash)))
         }
     }

@@ -26,8 +26,8 @@ impl NodeSource for StoreNodes<'_> {
                 .optional()?
         };
         row.and_then(|h| Hash::from_slice(&h)).ok_or_else(|| {
-            Error::Internal(format!(
-                "tree node (level {level}, index {index}) is missing or malformed; run `claimtrail verify`"
+            Error::Damaged(format!(
+                "tree node (level {level}, index {index}) is missing or malformed"
             ))
         })
     }
@@ -183,9 +183,14 @@ pub fn sign_note(
         Error::Internal(format!("signing the checkpoint failed: {e}"))
     };
     let checkpoint = Checkpoint::new(origin, size, root);
-    checkpoint
-        .validate()
-        .map_err(|e| failed(crate::checkpoint::NoteError::from(e)))?;
+    // The origin was checked when the log was made: one that no longer
+    // passes was changed in the file since.
+    checkpoint.validate().map_err(|e| {
+        Error::Damaged(format!(
+            "the log's origin `{}` cannot name a checkpoint ({e})",
+            crate::text::escape(origin),
+        ))
+    })?;
     let text = checkpoint.to_note_text();
     let sig = signer.sign_raw(text.as_bytes())?;
     let mut note = SignedNote::unsigned(&text).map_err(failed)?;

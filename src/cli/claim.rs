@@ -135,7 +135,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         )
     })?;
     let src = std::str::from_utf8(&data)
-        .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
+        .map_err(|_| Error::Damaged(format!("the text of {id} is not UTF-8")))?;
     let (start, end) = locate(src, &a, &id.to_string())?;
     let signer = ctx.signer()?;
     let body =
@@ -161,7 +161,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         )
     })?;
     let src = std::str::from_utf8(&data)
-        .map_err(|_| Error::Internal(format!("{id} is not UTF-8; run `claimtrail verify`")))?;
+        .map_err(|_| Error::Damaged(format!("the text of {id} is not UTF-8")))?;
     let found = claimtrail::suggest::suggest(src);
     // The source's claims that each candidate overlaps: a candidate a desk
     // has already claimed (by hand, or from an earlier suggestion) is

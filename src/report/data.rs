@@ -228,7 +228,14 @@ pub fn gather(
             .map(|r| r.seq),
     );
     wanted.extend(annotations.iter().map(|a| a.signed.seq));
-    let entries = entries(store, ids.is_empty(), &wanted, inclusion_proof)?;
+    // A log that fails verify is still reported, its failure first; a
+    // proof that its damaged tree cannot give is left out (the entry shows
+    // no proof) instead of stopping the report.
+    let proof_or_none = |seq: Seq| match inclusion_proof(seq) {
+        Err(_) if !v.ok => Ok(None),
+        proof => proof,
+    };
+    let entries = entries(store, ids.is_empty(), &wanted, &proof_or_none)?;
 
     Ok(Report {
         origin,
@@ -438,7 +445,7 @@ fn entries(
             .query_row([l.seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let (payload, sig) =
-            row.ok_or_else(|| Error::Internal(format!("entry {} vanished while reading", l.seq)))?;
+            row.ok_or_else(|| Error::Damaged(format!("entry {} vanished while reading", l.seq)))?;
         let content: Option<serde_json::Value> = serde_json::from_slice(&payload).ok();
         let prev = content
             .as_ref()

@@ -702,3 +702,53 @@ fn a_damaged_page_of_the_entries_table() {
     w.run(None, &["list", "claims"])
         .error("database disk image is malformed");
 }
+
+/// Commands other than verify that meet an altered file stop with the
+/// error that says so (exit 2), not "internal error … a bug in
+/// claimtrail"; `report` still writes its report, verify's failure first.
+#[test]
+fn commands_that_meet_an_altered_file_say_so_and_report_still_reports() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let damaged = "the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem, and restore the log from a backup";
+
+    // A tree node that the proofs of entries 0 and 1 go through.
+    // (Node (1, 1) is made when entry 3 completes it.)
+    w.sql("UPDATE merkle_nodes SET hash = x'00ff' WHERE level = 1 AND idx = 1");
+    w.run(None, &["verify"])
+        .problem("entry 3 (source.add S1)", "projection");
+    w.run(None, &["prove", "0"]).error(&format!(
+        "error: tree node (level 1, index 1) is missing or malformed: {damaged}"
+    ));
+    let r = w.run(None, &["report", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(doc["summary"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("VERIFY FAILED"));
+    let unproven: Vec<u64> = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["inclusion_proof"].is_null())
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(unproven, [0, 1, 7], "7: the checkpoint's own entry");
+
+    // A stored key's role, and the log's origin, changed in the file.
+    let w = Work::with_claims();
+    w.sql("UPDATE keys SET role = 'boss' WHERE role = 'analyst'");
+    let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
+    r.error(damaged);
+    assert!(
+        r.stderr.starts_with("error: stored key SHA256:"),
+        "{}",
+        r.stderr
+    );
+    let w = Work::with_claims();
+    w.sql("UPDATE log_meta SET origin = ''");
+    w.run(Some("admin"), &["checkpoint"]).error(&format!(
+        "error: the log's origin `` cannot name a checkpoint (checkpoint origin (line 1) is empty): {damaged}"
+    ));
+}

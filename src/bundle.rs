@@ -392,6 +392,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     let mut v = BundleCheck {
         h: BundleHistory::default(),
         problems: Vec::new(),
+        last_ids: HashMap::new(),
     };
     if cp.origin != b.origin {
         v.log_problem(
@@ -429,6 +430,29 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
             Check::Reference,
             "the bundle lacks the log.init entry (seq 0) that roots its keys".into(),
         );
+    }
+    // Each bundled text under the id and hash of a bundled source entry:
+    // texts are found by hash, so a label that names another source (or
+    // none) would otherwise pass unread.
+    for s in &b.sources {
+        let named =
+            s.id.parse::<ItemId>()
+                .ok()
+                .and_then(|id| v.h.items.get(&id));
+        let matches = match named {
+            Some((_, _, Body::SourceAdd(add), _)) => add.sha256.to_hex() == s.sha256,
+            _ => false,
+        };
+        if !matches {
+            v.log_problem(
+                Check::Reference,
+                format!(
+                    "`sources` holds a text as `{}` with SHA-256 {}, but no source entry of the bundle has that id and hash",
+                    crate::text::escape(&s.id.chars().take(20).collect::<String>()),
+                    crate::text::escape(&s.sha256.chars().take(64).collect::<String>())
+                ),
+            );
+        }
     }
     // Texts: present and matching, or removed by a bundled redaction.
     let mut redacted = 0;
@@ -523,6 +547,8 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
 struct BundleCheck {
     h: BundleHistory,
     problems: Vec<Problem>,
+    /// The last friendly id of each kind the bundle gave, and its seq.
+    last_ids: HashMap<IdKind, (u64, u64)>,
 }
 
 impl BundleCheck {
@@ -530,14 +556,59 @@ impl BundleCheck {
         self.problems.push(Problem {
             seq: Some(Seq(e.seq)),
             kind: Some(kind.map_or("?".into(), |k| k.to_string())),
-            // The bundle's own word for the id; one that does not parse is
-            // not repeated (the entry's seq still names it).
-            id: e.id.as_deref().and_then(|i| i.parse().ok()),
+            // The bundle's own word for the id; one that does not parse, or
+            // that an entry of this kind cannot have, is not repeated (the
+            // entry's seq still names it).
+            id: e
+                .id
+                .as_deref()
+                .and_then(|i| i.parse::<ItemId>().ok())
+                .filter(|i| kind.map_or(Some(i.kind), Kind::creates) == Some(i.kind)),
             checkpoint: None,
             check,
             detail,
         });
     }
+    /// The friendly id is the bundle's word, not signed: it is bound to
+    /// the entry only where a bundled entry refers to it (a reference
+    /// carries id and hash). What the bundle can still show of every id is
+    /// its order: the log hands out `C1`, `C2`, … one per `claim.add`, in
+    /// seq order, so between two entries of one kind the number grows by
+    /// at least one and at most by the entries between them, and `Cn`
+    /// comes no earlier than entry `n`. Labels swapped, repeated or made
+    /// up beyond that are caught; a consistent relabelling of items nobody
+    /// refers to is not.
+    fn id_in_order(&mut self, e: &BundleEntry, kind: Option<Kind>, id: ItemId) {
+        let why = match self.last_ids.insert(id.kind, (id.n, e.seq)) {
+            None if id.n > e.seq => Some(format!(
+                "entry {} can create at most {}",
+                e.seq,
+                ItemId::new(id.kind, e.seq)
+            )),
+            Some((n, seq)) if id.n <= n || id.n - n > e.seq - seq => {
+                let before = ItemId::new(id.kind, n);
+                Some(if id.n <= n {
+                    format!("entry {seq} before it is {before}: ids grow in log order")
+                } else {
+                    format!(
+                        "entry {seq} is {before}, and the {} since can create at most {}",
+                        crate::text::count(e.seq - seq, "entry"),
+                        ItemId::new(id.kind, n + (e.seq - seq))
+                    )
+                })
+            }
+            _ => None,
+        };
+        if let Some(why) = why {
+            self.problem(
+                e,
+                kind,
+                Check::Reference,
+                format!("the bundle calls this entry {id}, but {why}"),
+            );
+        }
+    }
+
     fn log_problem(&mut self, check: Check, detail: String) {
         self.problems.push(Problem {
             seq: None,
@@ -622,13 +693,25 @@ impl BundleCheck {
             let id: Option<ItemId> = e.id.as_deref().and_then(|s| s.parse().ok());
             id.filter(|i| i.kind == k)
         });
-        if p.body.creates().is_some() && id.is_none() {
-            self.problem(
+        match (p.body.creates(), &e.id, id) {
+            (Some(_), _, None) => self.problem(
                 e,
                 kind,
                 Check::Reference,
                 "the entry's friendly id is missing or of the wrong kind".into(),
-            );
+            ),
+            (None, Some(label), _) => self.problem(
+                e,
+                kind,
+                Check::Reference,
+                format!(
+                    "the bundle gives this entry the id `{}`, but a {} entry creates no item",
+                    crate::text::escape(label),
+                    p.header.kind
+                ),
+            ),
+            (_, _, Some(id)) => self.id_in_order(e, kind, id),
+            (None, None, None) => {}
         }
         self.h.current = e.seq;
         let auth = match rules::authorize(&self.h, &p.header, &p.body) {

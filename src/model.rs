@@ -641,16 +641,21 @@ impl Body {
 
     /// The kind of friendly id this entry creates, if any.
     pub fn creates(&self) -> Option<IdKind> {
-        match self {
-            Body::SourceAdd(_) => Some(IdKind::Source),
-            Body::ClaimAdd(_) => Some(IdKind::Claim),
-            Body::AnnotationAdd(_) => Some(IdKind::Annotation),
-            _ => None,
-        }
+        self.kind().creates()
     }
 }
 
 impl Kind {
+    /// The kind of friendly id an entry of this kind creates, if any.
+    pub fn creates(self) -> Option<IdKind> {
+        match self {
+            Kind::SourceAdd => Some(IdKind::Source),
+            Kind::ClaimAdd => Some(IdKind::Claim),
+            Kind::AnnotationAdd => Some(IdKind::Annotation),
+            _ => None,
+        }
+    }
+
     /// Roles allowed to sign entries of this kind. Admins may also do an
     /// analyst's work; auditors may annotate (audit notes) but not add
     /// sources or claims.

@@ -468,3 +468,70 @@ fn a_bundle_too_large_for_verify_bundle_is_refused_not_written() {
     export(&all[..3], None)
         .error("error: the bundle would be 289 MiB, more than the 256 MiB `verify-bundle` reads");
 }
+
+/// A bundle's friendly ids (`C1`) are its own labels: a signature binds one
+/// to its entry only where another bundled entry refers to it. What every
+/// label must still respect is the log's order (one id per item, handed out
+/// in seq order), and a bundled text must sit under its source's id and
+/// hash. Swapped, made-up or misplaced labels were accepted before.
+#[test]
+fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1"]);
+    assert_eq!(entry_seqs(&b), vec![0, 1, 3, 4, 5, 6]);
+    let edited = |edit: &dyn Fn(&mut Value)| {
+        let mut x = b.clone();
+        edit(&mut x);
+        check(&w, &x, None)
+    };
+    // Entries 4 and 5 are C1 and C2; entry 1 is the analyst's key.add.
+    let r = edited(&|x| {
+        x["entries"][3]["id"] = "C2".into();
+        x["entries"][4]["id"] = "C1".into();
+    });
+    r.problem("entry 5 (claim.add C1)", "reference");
+    assert!(
+        r.stdout.contains(
+            "the bundle calls this entry C1, but entry 4 before it is C2: ids grow in log order"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = edited(&|x| x["entries"][3]["id"] = "C9".into());
+    r.problem("entry 4 (claim.add C9)", "reference");
+    assert!(
+        r.stdout
+            .contains("the bundle calls this entry C9, but entry 4 can create at most C4"),
+        "{}",
+        r.stdout
+    );
+    let r = edited(&|x| x["entries"][4]["id"] = "C3".into());
+    assert!(
+        r.stdout.contains(
+            "the bundle calls this entry C3, but entry 4 is C1, and the 1 entry since can create at most C2"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = edited(&|x| x["entries"][1]["id"] = "S1".into());
+    r.problem("entry 1 (key.add)", "reference");
+    assert!(
+        r.stdout.contains(
+            "the bundle gives this entry the id `S1`, but a key.add entry creates no item"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = edited(&|x| x["sources"][0]["id"] = "S2".into());
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("reference: `sources` holds a text as `S2` with SHA-256 ")
+            && r.stdout
+                .contains("but no source entry of the bundle has that id and hash"),
+        "{}",
+        r.stdout
+    );
+    // The bundle as written still checks out.
+    checks_out(&check(&w, &b, None));
+}

@@ -92,7 +92,7 @@ pub enum Command {
     /// Add or redact sources.
     #[command(subcommand)]
     Source(source::SourceCommand),
-    /// Add claims (exact quotes of a source).
+    /// Add, suggest or retract claims (exact quotes of a source).
     #[command(subcommand)]
     Claim(claim::ClaimCommand),
     Annotate(annotate::Args),

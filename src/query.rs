@@ -1644,6 +1644,61 @@ pub fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointView>> {
         .collect()
 }
 
+/// Whether a signed checkpoint stored in the log covers entry `seq`: the
+/// first one that does (from then on the entry has an inclusion proof that
+/// the log's key vouches for), or else the latest one there is, if any.
+/// Read from the `checkpoints` table: `verify` checks that table against
+/// the entries.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "covered", rename_all = "snake_case")]
+pub enum Coverage {
+    /// Covered since the checkpoint stored at entry `seq`, of tree `size`.
+    Since {
+        seq: Seq,
+        size: crate::merkle::TreeSize,
+    },
+    /// Not covered yet; the latest checkpoint (if any) came before it.
+    NotYet {
+        latest: Option<crate::merkle::TreeSize>,
+    },
+}
+
+pub fn coverage(conn: &Connection, seq: Seq) -> Result<Coverage> {
+    let first: Option<(i64, i64)> = conn
+        .prepare_cached("SELECT seq, size FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1")?
+        .query_row([seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((at, size)) = first {
+        return Ok(Coverage::Since {
+            seq: Seq(at as u64),
+            size: crate::merkle::TreeSize(size as u64),
+        });
+    }
+    let latest: Option<i64> = conn
+        .prepare_cached("SELECT max(size) FROM checkpoints")?
+        .query_row([], |r| r.get(0))?;
+    Ok(Coverage::NotYet {
+        latest: latest.map(|s| crate::merkle::TreeSize(s as u64)),
+    })
+}
+
+impl Coverage {
+    /// The one line `show` prints for an item, `id` naming it.
+    pub fn line(&self, id: ItemId) -> String {
+        match self {
+            Coverage::Since { seq, size } => format!(
+                "in the checkpoint of tree size {size} (entry {seq}) and every later one; `claimtrail prove {id}` gives the proof"
+            ),
+            Coverage::NotYet { latest: Some(size) } => format!(
+                "not in one yet (the latest, of tree size {size}, came before it); an admin's `claimtrail checkpoint` signs one"
+            ),
+            Coverage::NotYet { latest: None } => {
+                "no checkpoint yet; an admin's `claimtrail checkpoint` signs one".to_string()
+            }
+        }
+    }
+}
+
 /// The seq of the entry with this hash.
 pub fn seq_of_hash(conn: &Connection, hash: &Hash) -> Result<u64> {
     let seq: i64 = conn.query_row(

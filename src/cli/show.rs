@@ -41,8 +41,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 .into_iter()
                 .map(|c| query::StandingClaim::of(conn, c))
                 .collect::<Result<Vec<_>>>()?;
+            let coverage = query::coverage(conn, s.signed.seq)?;
             if ctx.json {
-                output::json(&serde_json::json!({"source": s, "claims": claims}))?;
+                output::json(
+                    &serde_json::json!({"source": s, "claims": claims, "checkpoint": coverage}),
+                )?;
                 return Ok(Outcome::Done);
             }
             outln!(
@@ -74,6 +77,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     s.signed.signer_name, s.signed.signer, s.signed.seq, s.signed.time
                 ),
             )?;
+            field("checkpoint", &coverage.line(s.id))?;
             if let Some(r) = &s.redaction {
                 field(
                     "REDACTED",
@@ -115,10 +119,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // (`query::current`, as `list claims` and the reports give it).
             let current = query::current(&anns);
             let replaces = query::replaces(conn, id.n)?;
+            let coverage = query::coverage(conn, c.signed.seq)?;
             if ctx.json {
                 let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict));
                 output::json(
-                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces}),
+                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces, "checkpoint": coverage}),
                 )?;
                 return Ok(Outcome::Done);
             }
@@ -173,6 +178,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     c.signed.signer_name, c.signed.signer, c.signed.seq, c.signed.time
                 ),
             )?;
+            field("checkpoint", &coverage.line(c.id))?;
             if let Some(r) = &c.retraction {
                 let by = r.replaced_by_note();
                 field(
@@ -236,6 +242,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 output::json(&a)?;
             } else {
                 print_annotation(&a)?;
+                let coverage = query::coverage(conn, a.signed.seq)?;
+                outln!("      checkpoint: {}", coverage.line(a.id))?;
                 // The judgment stands in the record; its claim may not.
                 if let Some(r) = query::claim(conn, a.claim.n)?.retraction {
                     outln!(

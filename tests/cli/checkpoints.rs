@@ -567,3 +567,58 @@ fn a_new_logs_first_checkpoint_counts_one_entry() {
         out.stdout
     );
 }
+
+/// `show` says whether a signed checkpoint covers the item yet, and which
+/// first did: what an analyst needs before citing it as anchored.
+#[test]
+fn show_says_which_checkpoint_first_covers_an_item() {
+    let w = Work::with_claims();
+    let line = |id: &str| -> String {
+        let out = w.run(None, &["show", id]);
+        out.ok()
+            .lines()
+            .find(|l| l.trim_start().starts_with("checkpoint:"))
+            .unwrap_or_else(|| panic!("no checkpoint line:\n{}", out.stdout))
+            .split_once("checkpoint:")
+            .unwrap()
+            .1
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        line("C1"),
+        "no checkpoint yet; an admin's `claimtrail checkpoint` signs one"
+    );
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let a2 = w
+        .run(
+            Some("analyst"),
+            &["annotate", "C1", "--verdict", "disputed"],
+        )
+        .ok()
+        .trim()
+        .to_string();
+    for id in ["S1", "C1", "A1"] {
+        assert_eq!(
+            line(id),
+            format!("in the checkpoint of tree size 7 (entry 7) and every later one; `claimtrail prove {id}` gives the proof")
+        );
+    }
+    assert_eq!(
+        line(&a2),
+        "not in one yet (the latest, of tree size 7, came before it); an admin's `claimtrail checkpoint` signs one"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "C1", "--json"]).ok()).unwrap();
+    assert_eq!(
+        json["checkpoint"],
+        serde_json::json!({"covered": "since", "seq": 7, "size": 7})
+    );
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    assert_eq!(
+        line(&a2),
+        format!("in the checkpoint of tree size 9 (entry 9) and every later one; `claimtrail prove {a2}` gives the proof")
+    );
+    // The first covering checkpoint stays the one named.
+    assert!(line("C1").starts_with("in the checkpoint of tree size 7 (entry 7)"));
+}

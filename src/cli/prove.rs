@@ -18,7 +18,8 @@ pub struct Args {
     /// The entry: S<n>, C<n>, A<n>, or its seq number.
     pub id: Option<String>,
     /// The checkpoint file to prove against (default: the latest checkpoint
-    /// stored in the log, else the current tree).
+    /// stored in the log, else the current tree). The first line says which
+    /// admin of this log signed it, or that none did.
     #[arg(long, conflicts_with = "consistency")]
     pub checkpoint: Option<PathBuf>,
     /// Two checkpoint files, OLD and NEW.
@@ -60,7 +61,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let current = tree::size(conn)?;
     let (size, root, against) = match &a.checkpoint {
         Some(path) => {
-            let (_, cp) = read_note(path)?;
+            let (note, cp) = read_note(path)?;
             if cp.origin != store.origin()? {
                 return Err(Error::invalid(
                     format!(
@@ -80,7 +81,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "run `claimtrail verify --checkpoint FILE`: the log may have been truncated",
                 ));
             }
-            (cp.size, cp.root, path.display().to_string())
+            (cp.size, cp.root, signed_by(conn, &note, &cp, path)?)
         }
         None => match query::checkpoints(conn)?
             .into_iter()
@@ -226,5 +227,39 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
         Outcome::Done
     } else {
         Outcome::ProblemsFound
+    })
+}
+
+/// Names a checkpoint file and who signed it: an admin of this log who
+/// could sign a checkpoint of that size (the `keys` table's keys, as `key
+/// vkey` gives them), or that none did. The proof holds against the file's
+/// root either way; whether that root is the log's is what the signature
+/// says (`verify --checkpoint` judges it from the entries themselves).
+fn signed_by(
+    conn: &rusqlite::Connection,
+    note: &claimtrail::checkpoint::SignedNote,
+    cp: &claimtrail::checkpoint::Checkpoint,
+    path: &Path,
+) -> Result<String> {
+    let admins: Vec<tree::LogVerifierKey> = tree::verifier_keys(conn, &cp.origin, Some(cp.size.0))?
+        .into_iter()
+        .filter(|k| k.key.role == claimtrail::model::Role::Admin)
+        .collect();
+    let vkeys: Vec<_> = admins.iter().map(|k| k.vkey.clone()).collect();
+    let names: Vec<String> = match claimtrail::checkpoint::verify_note(note, &vkeys) {
+        Ok(v) => admins
+            .iter()
+            .filter(|k| v.verified_by(&k.vkey))
+            .map(|k| claimtrail::text::escape(&k.key.name).into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    Ok(if names.is_empty() {
+        format!(
+            "{}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more",
+            path.display()
+        )
+    } else {
+        format!("{}, signed by {}", path.display(), names.join(", "))
     })
 }

@@ -384,6 +384,24 @@ fn proofs_verify_and_render_as_json() {
     assert_eq!(p["verified"], true);
     assert_eq!(p["entry"], 4);
     assert_eq!(p["tree_size"], 10);
+    let against = p["against"].as_str().unwrap();
+    assert!(against.ends_with("new.txt, signed by admin"), "{against}");
+    // The same root under a signature that does not verify: the proof
+    // still holds against the root, and the first line says whose it is not.
+    let note = std::fs::read_to_string(&new).unwrap();
+    let (text, sig) = note.split_at(note.rfind(' ').unwrap() + 1);
+    let forged = w.path("forged.txt");
+    let flipped = if sig.starts_with('A') { "B" } else { "A" };
+    std::fs::write(&forged, format!("{text}{flipped}{}", &sig[1..])).unwrap();
+    let r = w.run(
+        None,
+        &["prove", "C1", "--checkpoint", forged.to_str().unwrap()],
+    );
+    let first = r.ok().lines().next().unwrap();
+    assert!(
+        first.ends_with("forged.txt, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more)"),
+        "{first}"
+    );
     assert!(!p["proof"].as_array().unwrap().is_empty());
     let text = w.run(None, &["prove", "A1"]);
     assert!(

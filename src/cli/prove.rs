@@ -160,8 +160,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 }
 
 fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -> Result<Outcome> {
-    let (_, a) = read_note(old)?;
-    let (_, b) = read_note(new)?;
+    let (old_note, a) = read_note(old)?;
+    let (new_note, b) = read_note(new)?;
     let (old_name, new_name) = (old.display(), new.display());
     if a.origin != b.origin {
         return Err(Error::invalid(
@@ -199,9 +199,11 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
         merkle::verify_consistency(a.size, b.size, &a.root, &b.root, &proof).is_ok()
     };
     let hexes: Vec<String> = proof.iter().map(Hash::to_hex).collect();
+    let old_by = signed_by(conn, &old_note, &a, old)?;
+    let new_by = signed_by(conn, &new_note, &b, new)?;
     if ctx.json {
         output::json(
-            &serde_json::json!({"old_size": a.size.0, "old_root": a.root.to_hex(), "new_size": b.size.0, "new_root": b.root.to_hex(), "proof": hexes, "verified": verified}),
+            &serde_json::json!({"old_size": a.size.0, "old_root": a.root.to_hex(), "old_checkpoint": old_by, "new_size": b.size.0, "new_root": b.root.to_hex(), "new_checkpoint": new_by, "proof": hexes, "verified": verified}),
         )?;
     } else {
         outln!(
@@ -211,6 +213,7 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
             b.size,
             b.root
         )?;
+        outln!("old: {old_by}\nnew: {new_by}")?;
         outln!("proof ({} hashes, RFC 9162 §2.1.4):", hexes.len())?;
         for p in &hexes {
             outln!("  {p}")?;

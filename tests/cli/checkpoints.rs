@@ -451,6 +451,13 @@ fn proofs_verify_and_render_as_json() {
         "{}",
         text.stdout
     );
+    assert!(
+        text.stdout.contains(&format!(
+            "\nold: {o}, signed by admin\nnew: {n}, signed by admin\n"
+        )),
+        "{}",
+        text.stdout
+    );
     w.run(
         None,
         &[

@@ -479,50 +479,48 @@ fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
     let w = Work::with_claims();
     let (_, b) = exported(&w, &["C1"]);
     assert_eq!(entry_seqs(&b), vec![0, 1, 3, 4, 5, 6]);
-    let edited = |edit: &dyn Fn(&mut Value)| {
-        let mut x = b.clone();
-        edit(&mut x);
-        check(&w, &x, None)
-    };
     // Entries 4 and 5 are C1 and C2; entry 1 is the analyst's key.add.
-    let r = edited(&|x| {
-        x["entries"][3]["id"] = "C2".into();
-        x["entries"][4]["id"] = "C1".into();
-    });
-    r.problem("entry 5 (claim.add C1)", "reference");
-    assert!(
-        r.stdout.contains(
-            "the bundle calls this entry C1, but entry 4 before it is C2: ids grow in log order"
+    // Each case: the labels set (entry index, id), where the problem is
+    // reported, and what it says.
+    let cases: [(&[(usize, &str)], &str, &str); 4] = [
+        (
+            &[(3, "C2"), (4, "C1")],
+            "PROBLEM entry 5 (claim.add C1): reference: ",
+            "the bundle calls this entry C1, but entry 4 before it is C2: ids grow in log order",
         ),
-        "{}",
-        r.stdout
-    );
-    let r = edited(&|x| x["entries"][3]["id"] = "C9".into());
-    r.problem("entry 4 (claim.add C9)", "reference");
-    assert!(
-        r.stdout
-            .contains("the bundle calls this entry C9, but entry 4 can create at most C4"),
-        "{}",
-        r.stdout
-    );
-    let r = edited(&|x| x["entries"][4]["id"] = "C3".into());
-    assert!(
-        r.stdout.contains(
-            "the bundle calls this entry C3, but entry 4 is C1, and the 1 entry since can create at most C2"
+        (
+            &[(3, "C9")],
+            "PROBLEM entry 4 (claim.add C9): reference: ",
+            "the bundle calls this entry C9, but entry 4 can create at most C4",
         ),
-        "{}",
-        r.stdout
-    );
-    let r = edited(&|x| x["entries"][1]["id"] = "S1".into());
-    r.problem("entry 1 (key.add)", "reference");
-    assert!(
-        r.stdout.contains(
-            "the bundle gives this entry the id `S1`, but a key.add entry creates no item"
+        (
+            &[(4, "C3")],
+            "PROBLEM entry 5 (claim.add C3): reference: ",
+            "the bundle calls this entry C3, but entry 4 is C1, and the 1 entry since can create at most C2",
         ),
-        "{}",
-        r.stdout
-    );
-    let r = edited(&|x| x["sources"][0]["id"] = "S2".into());
+        (
+            &[(1, "S1")],
+            "PROBLEM entry 1 (key.add): reference: ",
+            "the bundle gives this entry the id `S1`, but a key.add entry creates no item",
+        ),
+    ];
+    for (labels, at, says) in cases {
+        let mut x = b.clone();
+        for (i, id) in labels {
+            x["entries"][*i]["id"] = (*id).into();
+        }
+        let r = check(&w, &x, None);
+        assert_eq!(r.code, 1, "{labels:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(&format!("{at}{says}\n")),
+            "{labels:?}: {}",
+            r.stdout
+        );
+    }
+    // A text filed under another source's id.
+    let mut x = b.clone();
+    x["sources"][0]["id"] = "S2".into();
+    let r = check(&w, &x, None);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout

@@ -482,7 +482,8 @@ fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
     // Entries 4 and 5 are C1 and C2; entry 1 is the analyst's key.add.
     // Each case: the labels set (entry index, id), where the problem is
     // reported, and what it says.
-    let cases: [(&[(usize, &str)], &str, &str); 4] = [
+    type Labels = &'static [(usize, &'static str)];
+    let cases: [(Labels, &str, &str); 4] = [
         (
             &[(3, "C2"), (4, "C1")],
             "PROBLEM entry 5 (claim.add C1): reference: ",

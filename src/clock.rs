@@ -34,6 +34,25 @@ pub fn now() -> String {
     })
 }
 
+/// Refuses a `CLAIMTRAIL_NOW` that [`now`] would ignore: a reproducible
+/// report or demo asked for with a mistyped time must not silently take
+/// the clock's.
+pub fn check_env() -> Result<(), crate::error::Error> {
+    match std::env::var("CLAIMTRAIL_NOW") {
+        Ok(v) => check_utc(&v).map(drop).map_err(|e| {
+            crate::error::Error::invalid(
+                format!("CLAIMTRAIL_NOW: {}", crate::text::escape(&e)),
+                "set it to a time like 2026-12-01T10:00:00Z, or unset it to use the clock",
+            )
+        }),
+        Err(std::env::VarError::NotPresent) => Ok(()),
+        Err(std::env::VarError::NotUnicode(_)) => Err(crate::error::Error::invalid(
+            "CLAIMTRAIL_NOW is not UTF-8 text",
+            "set it to a time like 2026-12-01T10:00:00Z, or unset it to use the clock",
+        )),
+    }
+}
+
 pub fn format_utc(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
     let f = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");

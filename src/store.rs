@@ -122,6 +122,21 @@ fn backfill_tree(conn: &Connection) -> Result<()> {
 /// unless `CLAIMTRAIL_BUSY_TIMEOUT` (seconds) says otherwise.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Refuses a `CLAIMTRAIL_BUSY_TIMEOUT` that [`busy_timeout`] would ignore
+/// (it would wait the default 30 s instead of what was meant).
+pub fn check_env() -> Result<()> {
+    match std::env::var_os("CLAIMTRAIL_BUSY_TIMEOUT") {
+        Some(v) if v.to_str().and_then(|s| s.parse::<u64>().ok()).is_none() => Err(Error::invalid(
+            format!(
+                "CLAIMTRAIL_BUSY_TIMEOUT=`{}` is not a whole number of seconds",
+                crate::text::escape(&v.to_string_lossy())
+            ),
+            "set it to e.g. 60, or unset it for the default of 30 s",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The lock timeout in force.
 pub fn busy_timeout() -> Duration {
     std::env::var("CLAIMTRAIL_BUSY_TIMEOUT")

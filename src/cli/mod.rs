@@ -168,6 +168,10 @@ impl Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {
+    // Settings from the environment that would otherwise be ignored when
+    // mistyped, before any work is done.
+    claimtrail::clock::check_env()?;
+    claimtrail::store::check_env()?;
     let ctx = Ctx {
         db: home(cli.db),
         key: cli.key.map(home),

@@ -1134,3 +1134,46 @@ fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
     assert_eq!((r.code, r.stdout.as_str()), (2, ""));
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
+
+/// A setting in the environment that claimtrail would ignore when mistyped
+/// is refused instead, before anything is done: a reproducible report
+/// asked for with `CLAIMTRAIL_NOW=2026-12-01` used to take the clock's
+/// time, and `CLAIMTRAIL_BUSY_TIMEOUT=1m` waited the default 30 s.
+#[test]
+fn mistyped_environment_settings_are_refused_not_ignored() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    for (env, error) in [
+        (
+            ("CLAIMTRAIL_NOW", "2026-12-01"),
+            "error: CLAIMTRAIL_NOW: `2026-12-01` is not an RFC 3339 time like 2026-11-24T19:13:28Z (hint: set it to a time like 2026-12-01T10:00:00Z, or unset it to use the clock)",
+        ),
+        (
+            ("CLAIMTRAIL_NOW", "2026-12-01T11:00:00+01:00"),
+            "error: CLAIMTRAIL_NOW: `2026-12-01T11:00:00+01:00` is not in UTC whole-second form",
+        ),
+        (
+            ("CLAIMTRAIL_BUSY_TIMEOUT", "1m"),
+            "error: CLAIMTRAIL_BUSY_TIMEOUT=`1m` is not a whole number of seconds (hint: set it to e.g. 60, or unset it for the default of 30 s)",
+        ),
+    ] {
+        for args in [&["verify"][..], &["annotate", "C1", "--verdict", "false"]] {
+            w.run_with(Some("analyst"), &[env], args, None).error(error);
+        }
+    }
+    assert!(before == w.db_bytes());
+    // Well-formed, they are used.
+    let r = w.run_with(
+        Some("analyst"),
+        &[
+            ("CLAIMTRAIL_NOW", "2026-12-01T10:00:00Z"),
+            ("CLAIMTRAIL_BUSY_TIMEOUT", "5"),
+        ],
+        &["annotate", "C1", "--verdict", "false"],
+        None,
+    );
+    let id = r.ok().trim().to_string();
+    let shown: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", &id, "--json"]).ok()).unwrap();
+    assert_eq!(shown["signed"]["time"], "2026-12-01T10:00:00Z", "{shown}");
+}

@@ -26,9 +26,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         Err(e) => {
-            // --help and --version print and succeed.
-            let _ = e.print();
-            return ExitCode::SUCCESS;
+            // --help and --version print and succeed, if they can print.
+            return match e.print() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(io) => fail(&cli::output::stdout_error(io)),
+            };
         }
     };
     // Output a full disk or a closed file refused at the very end is an
@@ -36,12 +38,15 @@ fn main() -> ExitCode {
     match cli::run(args).and_then(|o| cli::output::flush().map(|()| o)) {
         Ok(cli::Outcome::Done) => ExitCode::SUCCESS,
         Ok(cli::Outcome::ProblemsFound) => ExitCode::from(1),
-        Err(e) => {
-            let msg = claimtrail::text::escape(&e.to_string()).into_owned();
-            say(&format!("error: {msg} (hint: {})", e.hint()));
-            ExitCode::from(2)
-        }
+        Err(e) => fail(&e),
     }
+}
+
+/// The one error line, and exit 2.
+fn fail(e: &claimtrail::error::Error) -> ExitCode {
+    let msg = claimtrail::text::escape(&e.to_string()).into_owned();
+    say(&format!("error: {msg} (hint: {})", e.hint()));
+    ExitCode::from(2)
 }
 
 /// Writes the one error line to stderr. A stderr that cannot be written

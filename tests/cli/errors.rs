@@ -1094,6 +1094,9 @@ fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
         &["key", "allowed-signers"],
         &["prove", "C1"],
         &["completions", "bash"],
+        &["--help"],
+        &["verify", "--help"],
+        &["--version"],
     ] {
         let r = w.run_to_full_disk(None, args);
         r.error(error);

@@ -78,6 +78,11 @@ pub struct Counts {
     pub claims: u64,
     pub retracted_claims: u64,
     pub annotations: u64,
+    /// Valid `checkpoint.add` entries: checkpoints signed into the log.
+    pub checkpoints: u64,
+    /// The tree size of the latest of them: entries from there on are
+    /// covered by no checkpoint stored in the log yet.
+    pub latest_checkpoint: Option<TreeSize>,
 }
 
 /// The verdict of a verify run.
@@ -1210,6 +1215,10 @@ impl<'c> Verifier<'c> {
                 }
                 Body::ClaimRetract(b) => {
                     self.retracted.insert(b.claim.id.n, seq);
+                }
+                Body::CheckpointAdd(b) => {
+                    self.counts.checkpoints += 1;
+                    self.counts.latest_checkpoint = Some(TreeSize(b.size));
                 }
                 _ => {}
             }

@@ -238,11 +238,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         IdKind::Annotation => {
             let a = query::annotation(conn, id.n)?;
+            let coverage = query::coverage(conn, a.signed.seq)?;
             if ctx.json {
-                output::json(&a)?;
+                // The annotation's own members, as before, and `checkpoint`.
+                let mut v = serde_json::to_value(&a)
+                    .map_err(|e| Error::Internal(format!("cannot serialise {id}: {e}")))?;
+                if let Some(o) = v.as_object_mut() {
+                    o.insert(
+                        "checkpoint".into(),
+                        serde_json::to_value(&coverage)
+                            .map_err(|e| Error::Internal(e.to_string()))?,
+                    );
+                }
+                output::json(&v)?;
             } else {
                 print_annotation(&a)?;
-                let coverage = query::coverage(conn, a.signed.seq)?;
                 outln!("      checkpoint: {}", coverage.line(a.id))?;
                 // The judgment stands in the record; its claim may not.
                 if let Some(r) = query::claim(conn, a.claim.n)?.retraction {

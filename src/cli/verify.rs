@@ -65,6 +65,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             output::count(c.annotations, "annotation")
         )?;
         outln!("tree: size {}, root {}", report.tree_size, report.tree_root)?;
+        outln!("checkpoints: {}", checkpoints_line(&report))?;
         outln!("checks: {}", report.checks.join(", "))?;
         for c in &report.checkpoints {
             outln!(
@@ -114,4 +115,28 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         Outcome::ProblemsFound
     })
+}
+
+/// What the checkpoints signed into the log cover: the entries after the
+/// latest one's own entry are anchored by none of them yet.
+fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
+    let c = &report.counts;
+    match c.latest_checkpoint {
+        None => "none signed in the log yet; an admin's `claimtrail checkpoint` signs one".into(),
+        Some(size) => {
+            // The latest checkpoint's own entry is entry `size`.
+            let after = report.entries.saturating_sub(size.0 + 1);
+            let covers = match after {
+                0 => "covers every entry before its own".to_string(),
+                n => format!(
+                    "leaves the {} after its own uncovered",
+                    output::count(n, "entry")
+                ),
+            };
+            format!(
+                "{} signed in the log; the latest, of tree size {size}, {covers}",
+                c.checkpoints
+            )
+        }
+    }
 }

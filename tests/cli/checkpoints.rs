@@ -614,6 +614,19 @@ fn show_says_which_checkpoint_first_covers_an_item() {
         line("C1"),
         "no checkpoint yet; an admin's `claimtrail checkpoint` signs one"
     );
+    // verify says the same of the whole log.
+    let verify_line = || -> String {
+        let out = w.run(None, &["verify"]);
+        out.ok()
+            .lines()
+            .find(|l| l.starts_with("checkpoints: "))
+            .unwrap_or_else(|| panic!("{}", out.stdout))
+            .to_string()
+    };
+    assert_eq!(
+        verify_line(),
+        "checkpoints: none signed in the log yet; an admin's `claimtrail checkpoint` signs one"
+    );
     w.run(Some("admin"), &["checkpoint"]).ok();
     let a2 = w
         .run(
@@ -633,11 +646,28 @@ fn show_says_which_checkpoint_first_covers_an_item() {
         line(&a2),
         "not in one yet (the latest, of tree size 7, came before it); an admin's `claimtrail checkpoint` signs one"
     );
+    assert_eq!(
+        verify_line(),
+        "checkpoints: 1 signed in the log; the latest, of tree size 7, leaves the 1 entry after its own uncovered"
+    );
+    for id in ["S1", "C1", "A1"] {
+        let json: serde_json::Value =
+            serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
+        assert_eq!(
+            json["checkpoint"],
+            serde_json::json!({"covered": "since", "seq": 7, "size": 7}),
+            "{id}"
+        );
+    }
     let json: serde_json::Value =
-        serde_json::from_str(w.run(None, &["show", "C1", "--json"]).ok()).unwrap();
+        serde_json::from_str(w.run(None, &["show", &a2, "--json"]).ok()).unwrap();
     assert_eq!(
         json["checkpoint"],
-        serde_json::json!({"covered": "since", "seq": 7, "size": 7})
+        serde_json::json!({"covered": "not_yet", "latest": 7})
+    );
+    assert_eq!(
+        json["verdict"], "disputed",
+        "the annotation's own members stay"
     );
     w.run(Some("admin"), &["checkpoint"]).ok();
     assert_eq!(
@@ -646,4 +676,17 @@ fn show_says_which_checkpoint_first_covers_an_item() {
     );
     // The first covering checkpoint stays the one named.
     assert!(line("C1").starts_with("in the checkpoint of tree size 7 (entry 7)"));
+    assert_eq!(
+        verify_line(),
+        "checkpoints: 2 signed in the log; the latest, of tree size 9, covers every entry before its own"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+    assert_eq!(
+        (
+            &v["counts"]["checkpoints"],
+            &v["counts"]["latest_checkpoint"]
+        ),
+        (&serde_json::json!(2), &serde_json::json!(9))
+    );
 }

@@ -359,7 +359,32 @@ impl Line {
                 "say why in \"reason\": it is signed, and `claimtrail show` shows it",
             )),
             Line::Retraction(_) => Ok(()),
+        }?;
+        // The texts the entry will carry, as given: the entry can only be
+        // longer (escapes, the other members). Refused here, before the
+        // lines before it are committed, when even they pass the limit
+        // that the append path holds each entry to exactly.
+        let texts: usize = match self {
+            Line::Source(l) => [&l.title, &l.publisher, &l.author, &l.url]
+                .iter()
+                .filter_map(|t| t.as_ref().map(String::len))
+                .sum(),
+            Line::Claim(l) => l.speaker.len() + l.text.as_ref().map_or(0, String::len),
+            Line::Annotation(l) => l.note.as_ref().map_or(0, String::len),
+            Line::Retraction(l) => l.reason.len(),
+        };
+        if texts > crate::entry::MAX_PAYLOAD {
+            let kind = self.entry_kind();
+            return Err(Error::invalid(
+                format!(
+                    "the {kind} entry would be more than the {} (1 MiB) an entry may hold: its texts alone are {} bytes",
+                    crate::text::thousands(crate::entry::MAX_PAYLOAD as f64),
+                    crate::text::thousands(texts as f64)
+                ),
+                crate::log::too_large_hint(kind),
+            ));
         }
+        Ok(())
     }
     fn label(&self) -> Option<&str> {
         match self {

@@ -868,7 +868,19 @@ fn check_entry(
 /// fail `canonical` for good. Only the free texts can make one that long,
 /// so the hint names those of its kind.
 fn too_large(kind: Kind, len: usize) -> Error {
-    let hint = match kind {
+    Error::invalid(
+        format!(
+            "the {kind} entry would be {} bytes, more than the {} (1 MiB) an entry may hold",
+            crate::text::thousands(len as f64),
+            crate::text::thousands(crate::entry::MAX_PAYLOAD as f64),
+        ),
+        too_large_hint(kind),
+    )
+}
+
+/// What to shorten in an entry of `kind` that is too long.
+pub fn too_large_hint(kind: Kind) -> &'static str {
+    match kind {
         Kind::LogInit => "shorten the origin or the admin key's name",
         Kind::KeyAdd => "give the key a shorter name with --name (its comment is the default)",
         Kind::KeyRevoke | Kind::SourceRedact | Kind::ClaimRetract => "shorten the reason",
@@ -880,15 +892,7 @@ fn too_large(kind: Kind, len: usize) -> Error {
             "shorten the note; a long analysis belongs in a source, which the note can name"
         }
         Kind::CheckpointAdd => "report this as a bug: a checkpoint is never this long",
-    };
-    Error::invalid(
-        format!(
-            "the {kind} entry would be {} bytes, more than the {} (1 MiB) an entry may hold",
-            crate::text::thousands(len as f64),
-            crate::text::thousands(crate::entry::MAX_PAYLOAD as f64),
-        ),
-        hint,
-    )
+    }
 }
 
 /// Writes a signed entry: its row, its projection rows, its tree nodes and

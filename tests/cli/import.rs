@@ -548,7 +548,8 @@ fn bad_lines_are_named_and_change_nothing() {
             json!({"type":"annotation","claim":"C1","verdict":"false","note":"n".repeat(2 << 20)})
                 .to_string()
                 .into_bytes(),
-            "the annotation.add entry would be 2,097,",
+            // Its note alone passes the limit: refused as soon as it is read.
+            "the annotation.add entry would be more than the 1,048,576 (1 MiB) an entry may hold: its texts alone are 2,097,152 bytes (hint: shorten the note; a long analysis belongs in a source, which the note can name; nothing was imported)",
         ),
         (
             json!({"type":"source","text":"x","kind":"tweet","title":"t".repeat(1 << 20)})
@@ -595,6 +596,16 @@ fn bad_lines_are_named_and_change_nothing() {
         (
             br#"{"type":"annotation","claim":"@x","verdict":"false","supersedes":"@x"}"#.to_vec(),
             "supersedes: @x is a claim (line 1), not an annotation",
+        ),
+        // A note that alone passes the entry limit, on a line that waits:
+        // refused as it is read, before the batch of @x is committed (it
+        // was committed first, and stayed, when only the append path
+        // measured entries).
+        (
+            json!({"type":"annotation","claim":"@x","verdict":"false","note":"n".repeat(2 << 20)})
+                .to_string()
+                .into_bytes(),
+            "the annotation.add entry would be more than the 1,048,576 (1 MiB) an entry may hold: its texts alone are 2,097,152 bytes (hint: shorten the note; a long analysis belongs in a source, which the note can name; nothing was imported)",
         ),
     ];
     for (bad, msg) in &waiting {

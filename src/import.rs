@@ -358,6 +358,13 @@ impl Line {
                 "a retraction needs a reason",
                 "say why in \"reason\": it is signed, and `claimtrail show` shows it",
             )),
+            // Caught here too, before the lines before it are committed.
+            Line::Retraction(l) if l.replaced_by.as_deref() == Some(l.claim.as_str()) => {
+                Err(Error::invalid(
+                    format!("{} cannot replace itself", l.claim),
+                    "name the claim that records it correctly in \"replaced_by\", or leave it out",
+                ))
+            }
             Line::Retraction(_) => Ok(()),
         }?;
         // The texts the entry will carry, as given: the entry can only be

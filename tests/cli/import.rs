@@ -597,6 +597,10 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"annotation","claim":"@x","verdict":"false","supersedes":"@x"}"#.to_vec(),
             "supersedes: @x is a claim (line 1), not an annotation",
         ),
+        (
+            br#"{"type":"retraction","claim":"@x","reason":"wrong","replaced_by":"@x"}"#.to_vec(),
+            "@x cannot replace itself (hint: name the claim that records it correctly in \"replaced_by\", or leave it out; nothing was imported)",
+        ),
         // A note that alone passes the entry limit, on a line that waits:
         // refused as it is read, before the batch of @x is committed (it
         // was committed first, and stayed, when only the append path

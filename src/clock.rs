@@ -38,16 +38,17 @@ pub fn now() -> String {
 /// report or demo asked for with a mistyped time must not silently take
 /// the clock's.
 pub fn check_env() -> Result<(), crate::error::Error> {
-    match std::env::var("CLAIMTRAIL_NOW") {
-        Ok(v) => check_utc(&v).map(drop).map_err(|e| {
-            crate::error::Error::invalid(
-                format!("CLAIMTRAIL_NOW: {}", crate::text::escape(&e)),
-                "set it to a time like 2026-12-01T10:00:00Z, or unset it to use the clock",
-            )
-        }),
-        Err(std::env::VarError::NotPresent) => Ok(()),
-        Err(std::env::VarError::NotUnicode(_)) => Err(crate::error::Error::invalid(
-            "CLAIMTRAIL_NOW is not UTF-8 text",
+    let Some(v) = std::env::var_os("CLAIMTRAIL_NOW") else {
+        return Ok(());
+    };
+    let why = match v.to_str() {
+        Some(s) => check_utc(s).err(),
+        None => Some("it is not UTF-8 text".to_string()),
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(crate::error::Error::invalid(
+            format!("CLAIMTRAIL_NOW: {}", crate::text::escape(&why)),
             "set it to a time like 2026-12-01T10:00:00Z, or unset it to use the clock",
         )),
     }

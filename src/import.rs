@@ -337,8 +337,11 @@ impl ClaimLine {
 }
 
 impl Line {
-    /// The optional texts of the line, each given or left out, never empty
-    /// ([`crate::sources::check_given`], as the commands check them).
+    /// What the line alone decides, checked as it is read (before the
+    /// lines before it are committed): the optional texts, each given or
+    /// left out, never empty ([`crate::sources::check_given`], as the
+    /// commands check them); a retraction's reason and replacement; texts
+    /// that alone pass the entry limit.
     fn check_given(&self) -> Result<()> {
         let given = |field, value: &Option<String>| {
             crate::sources::check_given(field, value.as_deref(), Spelling::Import)

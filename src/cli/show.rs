@@ -241,16 +241,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let coverage = query::coverage(conn, a.signed.seq)?;
             if ctx.json {
                 // The annotation's own members, as before, and `checkpoint`.
-                let mut v = serde_json::to_value(&a)
-                    .map_err(|e| Error::Internal(format!("cannot serialise {id}: {e}")))?;
-                if let Some(o) = v.as_object_mut() {
-                    o.insert(
-                        "checkpoint".into(),
-                        serde_json::to_value(&coverage)
-                            .map_err(|e| Error::Internal(e.to_string()))?,
-                    );
+                #[derive(serde::Serialize)]
+                struct Shown<'a> {
+                    #[serde(flatten)]
+                    annotation: &'a AnnotationView,
+                    checkpoint: &'a query::Coverage,
                 }
-                output::json(&v)?;
+                output::json(&Shown {
+                    annotation: &a,
+                    checkpoint: &coverage,
+                })?;
             } else {
                 print_annotation(&a)?;
                 outln!("      checkpoint: {}", coverage.line(a.id))?;

@@ -617,14 +617,7 @@ impl Report {
     /// One line on the checkpoint the report is anchored to.
     pub fn checkpoint_line(&self) -> String {
         match &self.checkpoint {
-            Some(c) => format!(
-                "made at checkpoint: tree size {}, root {}{}",
-                c.size,
-                c.root,
-                self.coverage_note()
-                    .map(|n| format!("; {n}"))
-                    .unwrap_or_default()
-            ),
+            Some(c) => format!("made at checkpoint: {}", self.tree_and_coverage(c, "; ")),
             None => format!(
                 "no checkpoint yet: this report is anchored only to the log head {} (entry {}), not to a signed checkpoint",
                 self.verify.head.as_deref().unwrap_or("(empty log)"),
@@ -637,16 +630,19 @@ impl Report {
     /// HTML): the tree alone, not "made at checkpoint" again.
     pub fn checkpoint_after_label(&self) -> String {
         match &self.checkpoint {
-            Some(c) => format!(
-                "tree size {}, root {}{}",
-                c.size,
-                c.root,
-                self.coverage_note()
-                    .map(|n| format!(". {n}"))
-                    .unwrap_or_default()
-            ),
+            Some(c) => self.tree_and_coverage(c, ". "),
             None => self.checkpoint_line(),
         }
+    }
+
+    /// The checkpoint's tree, then `sep` and [`Report::coverage_note`]
+    /// when entries shown came after it.
+    fn tree_and_coverage(&self, c: &CheckpointInfo, sep: &str) -> String {
+        let note = self
+            .coverage_note()
+            .map(|n| format!("{sep}{n}"))
+            .unwrap_or_default();
+        format!("tree size {}, root {}{note}", c.size, c.root)
     }
 
     /// A label for a claim: its paraphrase, else its quote, else its id.

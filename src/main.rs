@@ -91,14 +91,42 @@ fn usage_error(e: &clap::Error) -> String {
         false => format!("`claimtrail {} --help`", path.join(" ")),
         true => "`claimtrail --help`".to_string(),
     };
-    let hint = match (tip, usage) {
-        (Some(tip), _) => tip.to_string(),
-        (None, Some(usage)) => format!("usage: {usage}; more in {help}"),
-        (None, None) => format!("{help} lists what it takes"),
+    let hint = match (repeated_value(e), tip, usage) {
+        (Some(hint), _, _) => hint,
+        (None, Some(tip), _) => tip.to_string(),
+        (None, None, Some(usage)) => format!("usage: {usage}; more in {help}"),
+        (None, None, None) => format!("{help} lists what it takes"),
     };
     let (what, hint) = (
         claimtrail::text::escape(what),
         claimtrail::text::escape(&hint),
     );
     format!("error: {what} (hint: {hint})")
+}
+
+/// The hint for a second value given to an option that takes one per use
+/// (`--vkey K1 K2`, `--derived-from S1 S2`: the form claimtrail once
+/// accepted, before such options stopped swallowing the file named after
+/// them): say how to give several.
+fn repeated_value(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == bad)?;
+    let option = args.get(at.checked_sub(2)?)?;
+    let ids = ["--derived-from", "--corroborates", "--contradicts"];
+    if option == "--vkey" {
+        Some("give each key with its own --vkey: --vkey K1 --vkey K2".into())
+    } else if ids.contains(&option.as_str()) {
+        Some(format!(
+            "give several ids separated by commas ({option} X1,X2), or repeat {option}"
+        ))
+    } else {
+        None
+    }
 }

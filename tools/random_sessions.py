@@ -159,7 +159,7 @@ class Session:
             if rng.random() < 0.3:
                 args += ["--title", pick(["t"], ["", " "])]
             if rng.random() < 0.3 and self.n["S"]:
-                args += ["--derived-from"] + [self.some_id("S") for _ in range(rng.randint(1, 2))]
+                args += ["--derived-from", ",".join(self.some_id("S") for _ in range(rng.randint(1, 2)))]
             return "S", args, text
         if op == "claim":
             source = self.some_id("S")
@@ -185,7 +185,7 @@ class Session:
                 args += ["--credibility", pick(["1", "6"], ["7", "0"])]
             for links in ("--corroborates", "--contradicts"):
                 if rng.random() < (0.3 if not self.careful else 0.15):
-                    args += [links] + [self.some_id("C") for _ in range(rng.randint(1, 3))]
+                    args += [links, ",".join(self.some_id("C") for _ in range(rng.randint(1, 3)))]
             if self.careful and self.claim_of and rng.random() < 0.6:
                 # The next link of a chain, by the superseded annotation's
                 # signer: mostly the newest chain's head, so that chains grow
@@ -346,7 +346,7 @@ class Session:
             if r.returncode != 0:
                 self.breaches.append(f"claimtrail export {item}: exit {r.returncode}: {r.stderr}")
                 continue
-            for vkey in ([], ["--vkey"] + vkeys if vkeys else []):
+            for vkey in ([], [a for k in vkeys for a in ("--vkey", k)]):
                 r = subprocess.run([self.ct, "verify-bundle", out] + vkey, capture_output=True,
                                    text=True)
                 if r.returncode != 0:
@@ -390,7 +390,7 @@ def as_import_line(args, stdin):
             i += 1
         field = name[2:].replace("-", "_")
         if name in lists:
-            line[field] = values
+            line[field] = [v for value in values for v in value.split(",")]
         elif name in ("--occurrence", "--credibility"):
             line[field] = int(values[0])
         elif name == "-":

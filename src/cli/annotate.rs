@@ -33,11 +33,12 @@ pub struct Args {
     /// Write the note in your editor ($VISUAL, else $EDITOR, else vi).
     #[arg(long)]
     pub edit: bool,
-    /// Claims this one corroborates (agrees with).
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    /// Claims this one corroborates (agrees with): C2,C3, or the option
+    /// repeated.
+    #[arg(long, value_name = "CLAIM", value_delimiter = ',')]
     pub corroborates: Vec<String>,
-    /// Claims this one contradicts.
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    /// Claims this one contradicts: C2,C3, or the option repeated.
+    #[arg(long, value_name = "CLAIM", value_delimiter = ',')]
     pub contradicts: Vec<String>,
     /// An earlier annotation of yours on this claim that this one replaces.
     #[arg(long)]

@@ -39,7 +39,8 @@ pub enum CheckpointCommand {
         /// The checkpoint file (a C2SP signed note).
         file: PathBuf,
         /// Verifier keys `name+keyid+base64`, e.g. from `claimtrail key vkey`.
-        #[arg(long, required = true, num_args = 1..)]
+        /// Repeat --vkey for each key.
+        #[arg(long, required = true)]
         vkey: Vec<String>,
     },
     /// List the checkpoints stored in the log.

@@ -45,8 +45,9 @@ pub struct AddArgs {
     /// Publication date: YYYY-MM-DD or RFC 3339.
     #[arg(long)]
     pub published: Option<String>,
-    /// Sources this one was derived from (e.g. the tweet an article quotes).
-    #[arg(long = "derived-from", value_delimiter = ',', num_args = 1..)]
+    /// Sources this one was derived from (e.g. the tweet an article
+    /// quotes): S1,S2, or the option repeated.
+    #[arg(long = "derived-from", value_name = "SOURCE", value_delimiter = ',')]
     pub derived_from: Vec<String>,
 }
 

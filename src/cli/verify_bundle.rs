@@ -20,8 +20,8 @@ pub struct Args {
     pub bundle: PathBuf,
     /// The log's verifier key(s) (from `claimtrail key vkey`), obtained
     /// independently: without one, the bundle is only checked against
-    /// keys it enrolls itself.
-    #[arg(long, num_args = 1..)]
+    /// keys it enrolls itself. Repeat --vkey for each key.
+    #[arg(long)]
     pub vkey: Vec<String>,
 }
 

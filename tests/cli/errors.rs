@@ -602,6 +602,24 @@ fn usage_errors_are_one_line_with_a_hint() {
         .error("unrecognized subcommand 'verfy' (hint: some similar subcommands exist");
     w.run(None, &["show", "C1", "--bogus"])
         .error("unexpected argument '--bogus' found (hint: ");
+    // Options that take several values take one per use; a second value
+    // after one is named, with how to give several.
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "false",
+            "--corroborates",
+            "C1",
+            "C3",
+        ],
+        "unexpected argument 'C3' found (hint: give several ids separated by commas (--corroborates X1,X2), or repeat --corroborates)",
+    );
+    w.run(None, &["verify-bundle", "b.json", "--vkey", "a+1+k", "b+2+k"])
+        .error("unexpected argument 'b+2+k' found (hint: give each key with its own --vkey: --vkey K1 --vkey K2)");
     // A command without its subcommand names the ones it has.
     w.run(None, &["key"]).error(
         "'claimtrail key' requires a subcommand but one was not provided [subcommands: new, add, revoke",

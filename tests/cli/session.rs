@@ -1429,3 +1429,79 @@ fn grades_verdicts_and_kinds_typed_in_other_capitals() {
     assert!(html.ok().starts_with("<!DOCTYPE html>"), "{}", html.stdout);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
+
+/// An option that takes several ids or keys takes one value per use (ids
+/// also comma-separated), so it never swallows the file or claim named
+/// after it: `--derived-from S1 wire.txt` once failed with "required
+/// arguments were not provided: <FILE>".
+#[test]
+fn list_options_do_not_swallow_the_argument_after_them() {
+    let w = Work::with_claims();
+    let wire = w.path("wire.txt");
+    std::fs::write(&wire, "A rewrite of the wire.").unwrap();
+    let wire = wire.to_str().unwrap();
+    let s2 = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "--kind",
+            "article",
+            "--derived-from",
+            "S1",
+            wire,
+        ],
+    );
+    assert_eq!(s2.ok().trim(), "S2");
+    let again = w.path("again.txt");
+    std::fs::write(&again, "Another rewrite.").unwrap();
+    let s3 = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "--kind",
+            "article",
+            "--derived-from",
+            "S1",
+            "--derived-from",
+            "S2",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(s3.ok().trim(), "S3");
+    let show = w.run(None, &["show", "S3"]);
+    assert!(
+        show.ok().contains("derived from:        S1, S2"),
+        "{}",
+        show.stdout
+    );
+    let a2 = w.run(
+        Some("admin"),
+        &[
+            "annotate",
+            "--verdict",
+            "disputed",
+            "--contradicts",
+            "C2",
+            "C1",
+        ],
+    );
+    assert_eq!(a2.ok().trim(), "A2");
+    let shown = w.run(None, &["--json", "show", "A2"]);
+    assert!(shown.ok().contains("\"C2\""), "{}", shown.stdout);
+
+    let cp = w.path("cp.txt");
+    let cp = cp.to_str().unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", cp]).ok();
+    let vkeys = w.run(None, &["key", "vkey"]);
+    let log_key = vkeys.ok().lines().next().unwrap();
+    let v = w.run(None, &["checkpoint", "verify", "--vkey", log_key, cp]);
+    assert!(v.ok().contains("OK: signed by"), "{}", v.stdout);
+    let bundle = w.path("c1.bundle");
+    let bundle = bundle.to_str().unwrap();
+    w.run(Some("admin"), &["export", "C1", "--out", bundle])
+        .ok();
+    let v = w.run(None, &["verify-bundle", "--vkey", log_key, bundle]);
+    assert!(v.ok().contains("OK"), "{}", v.stdout);
+}

@@ -180,6 +180,8 @@ impl Error {
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, or its directory, is read-only here: claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
+            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
+            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
             e if e.is_damage() => "the file is damaged: restore the log from a backup, which `claimtrail backup` makes".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
             Error::Damaged(_) => "run `claimtrail verify` to see every problem, and restore the log from a backup (`claimtrail backup` makes them)".into(),
@@ -189,6 +191,10 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a failed write to the log leaves: SQLite's transaction is undone
+/// whole, so nothing of it is in the log.
+const UNWRITTEN: &str = "what failed was not written to the log, and an import keeps the batches it committed and skips them when run again";
 
 /// How errors name standard output, e.g. in [`Error::Write`] when a disk
 /// is full under a redirection.

@@ -172,6 +172,27 @@ impl Work {
         self.run_with_outputs(key, args, full_disk(), std::process::Stdio::piped())
     }
 
+    /// Runs `wrapper` (a program and its arguments) with the claimtrail
+    /// binary's path and `args` after it, in this workspace and with the
+    /// environment of [`Work::run`]: `sh -c 'ulimit -f 8; exec "$@"' sh`
+    /// runs claimtrail under a limit.
+    pub fn run_wrapped(&self, key: Option<&str>, wrapper: &[&str], args: &[&str]) -> Run {
+        let claimtrail = self.std_command(key, &[], args);
+        let mut c = std::process::Command::new(wrapper[0]);
+        c.args(&wrapper[1..])
+            .arg(claimtrail.get_program())
+            .args(claimtrail.get_args())
+            .current_dir(self.dir.path())
+            .stdin(std::process::Stdio::null());
+        for (k, v) in claimtrail.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        Run::from(c.output().unwrap())
+    }
+
     /// The claimtrail binary in this workspace, with a clean environment.
     fn command(
         &self,

@@ -229,49 +229,121 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     assert_eq!(version, 3);
 }
 
+/// Forty sources of 50 KB as an import file (2 MB), and a 3.8 MB text.
+fn large_import(w: &Work) {
+    let lines: String = (0..40)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"source\",\"kind\":\"tweet\",\"text\":\"{i} {}\"}}\n",
+                "y".repeat(50_000)
+            )
+        })
+        .collect();
+    std::fs::write(w.path("big.jsonl"), lines).unwrap();
+    std::fs::write(w.path("big.txt"), "A long wire story. ".repeat(200_000)).unwrap();
+    // ~3.8 MB
+}
+
 #[test]
-fn a_full_disk_is_a_clear_error_and_loses_nothing() {
-    // RLIMIT_FSIZE makes writes past the limit fail as a full disk would
-    // (EFBIG), for root too.
+fn a_write_the_system_refuses_is_a_clear_error_and_loses_nothing() {
+    // RLIMIT_FSIZE makes writes past the limit fail (EFBIG, which SQLite
+    // reports as a disk I/O error), for root too, as a quota would.
     use std::os::unix::process::CommandExt;
     let w = Work::with_claims();
+    large_import(&w);
     let before = w.db_bytes();
-    let big = w.path("big.txt");
-    std::fs::write(&big, "A long wire story. ".repeat(200_000)).unwrap(); // ~3.8 MB
-    let mut c = bin();
-    c.args([
-        "source",
-        "add",
-        big.to_str().unwrap(),
-        "--kind",
-        "news_agency",
-    ])
-    .env("CLAIMTRAIL_DB", &w.db)
-    .env("CLAIMTRAIL_KEY", w.path("analyst"));
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        c.pre_exec(|| {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let lim = libc::rlimit {
-                rlim_cur: 600_000,
-                rlim_max: 600_000,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
-            Ok(())
-        });
+    let error = "error: database error: disk I/O error (hint: the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; what failed was not written to the log";
+    for args in [
+        &["source", "add", "big.txt", "--kind", "news_agency"][..],
+        &["import", "big.jsonl"],
+    ] {
+        let mut c = bin();
+        c.args(args)
+            .current_dir(w.dir.path())
+            .env("CLAIMTRAIL_DB", &w.db)
+            .env("CLAIMTRAIL_KEY", w.path("analyst"));
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let lim = libc::rlimit {
+                    rlim_cur: 600_000,
+                    rlim_max: 600_000,
+                };
+                libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+                Ok(())
+            });
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with(error) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+        assert!(
+            before == w.db_bytes(),
+            "{args:?}: a failed write must leave the log as it was"
+        );
     }
-    let out = c.output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.starts_with("error: ") && err.lines().count() == 1,
-        "{err}"
-    );
-    assert!(
-        before == w.db_bytes(),
-        "a failed write must leave the log as it was"
-    );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    // With room, the same import goes through.
+    let r = w.run(Some("analyst"), &["import", "big.jsonl"]);
+    assert!(
+        r.ok().contains("appended 40 entries (40 sources"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A full disk under the log (a 1 MiB tmpfs, mounted in a mount namespace
+/// of its own) is named as such, and the log stays as it was and verifies.
+/// Mounting needs root (CAP_SYS_ADMIN), which the CI machine has; where it
+/// is refused the test says so on stderr and checks nothing.
+#[test]
+fn a_full_disk_under_the_log_is_named_and_changes_nothing() {
+    let w = Work::with_claims();
+    large_import(&w);
+    w.db_bytes(); // the WAL folded in: the main file is the whole log
+    std::fs::create_dir(w.path("small")).unwrap();
+    let size = std::fs::metadata(&w.db).unwrap().len() + 512 * 1024;
+    let script = format!(
+        r#"ct="$1"
+mount -t tmpfs -o size={size} tmpfs small 2>/dev/null || {{ echo "cannot mount"; exit 0; }}
+cp trail.db small/ || exit 3
+export CLAIMTRAIL_DB=small/trail.db
+"$ct" import big.jsonl; echo "import exited $?"
+"$ct" source add big.txt --kind article; echo "source add exited $?"
+"$ct" verify; echo "verify exited $?"
+"$ct" --json list sources
+"#
+    );
+    let r = w.run_wrapped(
+        Some("analyst"),
+        &["unshare", "--mount", "sh", "-c", &script, "sh"],
+        &[],
+    );
+    if r.stdout.starts_with("cannot mount") {
+        eprintln!("skipped: a tmpfs cannot be mounted here (needs root)");
+        return;
+    }
+    let error = "error: database error: database or disk is full (hint: the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; what failed was not written to the log";
+    assert_eq!(
+        r.stderr.lines().filter(|l| l.starts_with(error)).count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    for said in [
+        "import exited 2\n",
+        "source add exited 2\n",
+        "OK: no problems found\nverify exited 0\n",
+    ] {
+        assert!(r.stdout.contains(said), "{said}: {}", r.stdout);
+    }
+    let sources = r.stdout.rsplit_once("verify exited 0\n").unwrap().1;
+    assert_eq!(json_ids(sources), ["S1"]);
 }
 
 #[test]

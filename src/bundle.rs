@@ -136,7 +136,7 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
         let newest = covering.last().map(|c| (c.note.clone(), c.signer.clone()));
         let (note, by) = match (current, signer) {
             (Some(c), _) => (c.note, c.signer),
-            (None, Some(s)) => match crate::log::checkpoint(store, s) {
+            (None, Some(s)) => match crate::log::checkpoint(store, s, |_| Ok(())) {
                 Ok((_, note)) => (note.to_string(), s.fingerprint().clone()),
                 Err(e) => match newest {
                     Some(n) => n,

@@ -33,8 +33,14 @@ pub enum Error {
     UnknownId { id: ItemId, last: u64 },
     #[error("cannot read {path}: {reason}")]
     Io { path: PathBuf, reason: String },
+    /// `kind` chooses the hint: a full disk is not fixed where a missing
+    /// directory is.
     #[error("cannot write {path}: {reason}")]
-    Write { path: PathBuf, reason: String },
+    Write {
+        path: PathBuf,
+        reason: String,
+        kind: std::io::ErrorKind,
+    },
     #[error("cannot use key {path}: {reason}")]
     KeyFile { path: PathBuf, reason: String },
     #[error("key file {path} is readable by others (mode {mode:03o})")]
@@ -100,6 +106,7 @@ impl Error {
         Error::Write {
             path: path.into(),
             reason,
+            kind: e.kind(),
         }
     }
 
@@ -167,6 +174,7 @@ impl Error {
             Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),
             Error::Io { .. } => "check the path and its permissions".into(),
             Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; what the command did to the log is done all the same (`claimtrail log` lists the entries)".into(),
+            Error::Write { kind: std::io::ErrorKind::StorageFull, .. } => "make room on that disk, or write the file to another one".into(),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),

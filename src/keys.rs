@@ -582,8 +582,12 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
     let _ = mode;
     let io = |e: std::io::Error| Error::write(path.to_path_buf(), &e);
     let mut f = opts.open(path).map_err(io)?;
-    f.write_all(data).map_err(io)?;
-    f.sync_all().map_err(io)
+    // A file this call made and could not fill (a full disk) is removed:
+    // left empty, it would make the next `key new PATH` say it exists.
+    f.write_all(data).and_then(|()| f.sync_all()).map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        io(e)
+    })
 }
 
 /// An I/O error as the one-line messages say it: the common kinds in

@@ -155,10 +155,13 @@ pub fn append_with(
 }
 
 /// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`
-/// entry) and returns the entry and the signed note.
+/// entry) and returns the entry and the signed note. `keep` is given the
+/// note before the entry is committed: where it fails (the file the note
+/// goes to is on a full disk), the log stays as it was.
 pub fn checkpoint(
     store: &mut Store,
     signer: &Signer,
+    keep: impl FnOnce(&crate::checkpoint::SignedNote) -> Result<()>,
 ) -> Result<(Appended, crate::checkpoint::SignedNote)> {
     let origin = store.origin()?;
     let mut note = None;
@@ -177,6 +180,7 @@ pub fn checkpoint(
             root,
             note: signed.to_string(),
         });
+        keep(&signed)?;
         note = Some(signed);
         Ok(NewEntry::new(body))
     })?;

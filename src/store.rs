@@ -320,14 +320,32 @@ impl Store {
             .suffix(".db")
             .tempfile_in(&dir)
             .map_err(io)?;
+        // What fails in writing the copy is said of the copy: a full disk
+        // there is not the log's.
+        let copy = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Error::Write {
+                path: dest.to_path_buf(),
+                reason: "no space left on the device".into(),
+                kind: std::io::ErrorKind::StorageFull,
+            },
+            Some(rusqlite::ErrorCode::SystemIoFailure) => Error::Write {
+                path: dest.to_path_buf(),
+                reason: format!("{e}"),
+                kind: std::io::ErrorKind::Other,
+            },
+            _ => Error::Sqlite(e),
+        };
         {
-            let mut out = Connection::open(tmp.path())?;
-            let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
-            backup.run_to_completion(256, Duration::from_millis(5), None)?;
+            let mut out = Connection::open(tmp.path()).map_err(copy)?;
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut out).map_err(copy)?;
+            backup
+                .run_to_completion(256, Duration::from_millis(5), None)
+                .map_err(copy)?;
             drop(backup);
             // One self-contained file: no -wal beside the copy.
-            out.execute_batch("PRAGMA journal_mode = DELETE;")?;
-            out.close().map_err(|(_, e)| Error::Sqlite(e))?;
+            out.execute_batch("PRAGMA journal_mode = DELETE;")
+                .map_err(copy)?;
+            out.close().map_err(|(_, e)| copy(e))?;
         }
         tmp.persist_noclobber(dest).map_err(|e| io(e.error))?;
         Ok(())

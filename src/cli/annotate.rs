@@ -113,6 +113,7 @@ fn edit_note(claim: &str) -> Result<String> {
     let cannot_write = |path: std::path::PathBuf, e: std::io::Error| Error::Write {
         path,
         reason: claimtrail::keys::io_reason(&e),
+        kind: e.kind(),
     };
     let file = tempfile::Builder::new()
         .prefix("claimtrail-note-")

@@ -70,16 +70,21 @@ pub fn read_note(path: &Path) -> Result<(SignedNote, Checkpoint)> {
 
 fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     // Made before the checkpoint is signed: see `output::Staged`.
-    let staged = out.as_deref().map(output::Staged::new).transpose()?;
+    let mut staged = out.as_deref().map(output::Staged::new).transpose()?;
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
-    let (e, note) = claimtrail::log::checkpoint(&mut store, &signer)?;
+    // The file is written before the entry is committed, so a full disk
+    // leaves neither; it takes its name once the entry is in the log.
+    let (e, note) = claimtrail::log::checkpoint(&mut store, &signer, |note| match &mut staged {
+        Some(file) => file.write(note.to_string().as_bytes()),
+        None => Ok(()),
+    })?;
     let text = note.to_string();
     match &out {
         Some(path) => {
             staged
                 .ok_or_else(|| Error::Internal("checkpoint file not staged".into()))?
-                .finish(text.as_bytes(), true)?;
+                .keep(true)?;
             if ctx.json {
                 output::json(
                     &serde_json::json!({"file": path, "size": e.seq.0, "entry": e, "note": text}),

@@ -25,6 +25,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             .map_err(|e| Error::Write {
                 path: std::env::temp_dir(),
                 reason: claimtrail::keys::io_reason(&e),
+                kind: e.kind(),
             })?
             .into_path(),
     };

@@ -281,7 +281,8 @@ pub fn dir_of(path: &std::path::Path) -> std::path::PathBuf {
 /// A file that a command will write at `path` once it has signed what goes
 /// in it, made first under a temporary name in the same directory: a path
 /// that cannot be written is refused before anything is signed, and the
-/// file gets its name only when whole ([`Staged::finish`]). It gets the
+/// file gets its name only when whole ([`Staged::finish`], or
+/// [`Staged::write`] then [`Staged::keep`]). It gets the
 /// usual permissions, 0666 less the umask (a temporary file is made 0600),
 /// since what claimtrail writes out (checkpoints, bundles, reports) is
 /// meant to be shared.
@@ -342,22 +343,38 @@ impl Staged {
 
     /// Writes `bytes` and gives the file its name: replacing a file there,
     /// or refusing to ([`Error::Exists`]) when `replace` is false.
-    pub fn finish(self, bytes: &[u8], replace: bool) -> Result<()> {
+    pub fn finish(mut self, bytes: &[u8], replace: bool) -> Result<()> {
+        if !replace && matches!(self.to, Target::InPlace(_)) {
+            return Err(Error::exists(self.path));
+        }
+        self.write(bytes)?;
+        self.keep(replace)
+    }
+
+    /// Writes `bytes` and makes sure they are on the disk, but does not
+    /// give the file its name yet ([`Staged::keep`]): a command writes its
+    /// file before it commits what the file records (`checkpoint --out`),
+    /// so that a full disk leaves neither. A device is written at once.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         use std::io::Write;
-        let path = self.path;
-        let (mut tmp, target) = match self.to {
-            Target::InPlace(_) if !replace => return Err(Error::exists(path)),
-            Target::InPlace(mut file) => {
-                return file
-                    .write_all(bytes)
-                    .and_then(|_| file.flush())
-                    .map_err(|e| Error::write(&path, &e));
+        let path = &self.path;
+        match &mut self.to {
+            Target::InPlace(file) => file.write_all(bytes).and_then(|_| file.flush()),
+            Target::Temporary(tmp, _) => {
+                tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all())
             }
+        }
+        .map_err(|e| Error::write(path, &e))
+    }
+
+    /// Gives the written file its name, replacing a file there or not (see
+    /// [`Staged::finish`]); a device was written in place already.
+    pub fn keep(self, replace: bool) -> Result<()> {
+        let path = self.path;
+        let (tmp, target) = match self.to {
+            Target::InPlace(_) => return Ok(()),
             Target::Temporary(tmp, target) => (tmp, target),
         };
-        tmp.write_all(bytes)
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| Error::write(&path, &e))?;
         let done = match replace {
             true => tmp.persist(&target).map(drop),
             false => tmp.persist_noclobber(&target).map(drop),
@@ -399,6 +416,7 @@ pub fn stdout_error(e: std::io::Error) -> Error {
     Error::Write {
         path: claimtrail::error::STDOUT.into(),
         reason: claimtrail::keys::io_reason(&e),
+        kind: e.kind(),
     }
 }
 

@@ -346,6 +346,45 @@ export CLAIMTRAIL_DB=small/trail.db
     assert_eq!(json_ids(sources), ["S1"]);
 }
 
+/// Every file claimtrail writes, written to a full disk (a tmpfs filled
+/// up, in a mount namespace of its own): the error names the file and says
+/// to make room, nothing is left half-written, and the log is as it was:
+/// `checkpoint --out` writes its file before it commits the checkpoint.
+#[test]
+fn files_written_to_a_full_disk_are_named_and_leave_nothing() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let before = w.db_bytes();
+    std::fs::create_dir(w.path("small")).unwrap();
+    let script = r#"ct="$1"
+mount -t tmpfs -o size=64k tmpfs small 2>/dev/null || { echo "cannot mount"; exit 0; }
+head -c 65536 /dev/zero > small/fill 2>/dev/null
+export CLAIMTRAIL_KEY=admin
+"$ct" checkpoint --out small/cp.txt
+"$ct" backup small/copy.db
+"$ct" key new small/k --no-passphrase
+"$ct" report C1 --format html --out small/r.html
+"$ct" export C1 --out small/c1.bundle
+ls small
+"#;
+    let r = w.run_wrapped(None, &["unshare", "--mount", "sh", "-c", script, "sh"], &[]);
+    if r.stdout.starts_with("cannot mount") {
+        eprintln!("skipped: a tmpfs cannot be mounted here (needs root)");
+        return;
+    }
+    let said: Vec<&str> = r.stderr.lines().collect();
+    let files = ["cp.txt", "copy.db", "k", "r.html", "c1.bundle"];
+    assert_eq!(said.len(), files.len(), "{}", r.stderr);
+    for (line, file) in said.iter().zip(files) {
+        assert_eq!(
+            *line,
+            format!("error: cannot write small/{file}: no space left on the device (hint: make room on that disk, or write the file to another one)")
+        );
+    }
+    assert_eq!(r.stdout, "fill\n", "only the filler is on the disk");
+    assert!(before == w.db_bytes(), "the log changed");
+}
+
 #[test]
 fn hostile_text_is_stored_exactly_and_shown_safely() {
     let w = Work::with_team();

@@ -17,19 +17,20 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let db = ctx.db()?;
     let signer = ctx.signer()?;
     let name = a.name.unwrap_or_else(|| default_name(signer.comment()));
-    let e = claimtrail::log::init(&ctx.db, &signer, &a.origin, &name)?;
+    let e = claimtrail::log::init(db, &signer, &a.origin, &name)?;
     if ctx.json {
         super::output::json(&serde_json::json!({
-            "db": ctx.db, "origin": a.origin, "admin": name,
+            "db": db, "origin": a.origin, "admin": name,
             "fingerprint": signer.fingerprint().as_str(), "entry": e,
         }))?;
     } else {
         outln!(
             "created log {} at {}\nadmin: {} ({})",
             a.origin,
-            ctx.db.display(),
+            db.display(),
             claimtrail::text::escape(&name),
             signer.fingerprint()
         )?;

@@ -45,8 +45,8 @@ pub mod verify_bundle;
 use claimtrail::error::{Error, Result};
 use claimtrail::keys::Signer;
 use claimtrail::store::Store;
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::path::{Path, PathBuf};
 
 /// The heading of the options every command takes, so that a command's
 /// `--help` lists its own options apart from them (as jj does): `--db` and
@@ -75,6 +75,30 @@ pub struct Cli {
     pub json: bool,
     #[command(subcommand)]
     pub command: Command,
+    /// CLAIMTRAIL_DB was set but empty and --db not given (see [`parse`]).
+    #[arg(skip)]
+    pub db_env_empty: bool,
+}
+
+/// Parses the command line. A variable of the environment set but empty
+/// (`CLAIMTRAIL_KEY=`, which a script leaves for an unset variable) counts
+/// as unset: clap took it as an empty value and refused every command,
+/// even `verify`, which signs nothing, and `--db x.db verify`. An empty
+/// CLAIMTRAIL_DB is not taken to mean `claimtrail.db`: the commands that
+/// open a log refuse it ([`Ctx::db`]).
+pub fn parse() -> std::result::Result<Cli, clap::Error> {
+    let empty = |var: &str| std::env::var_os(var).is_some_and(|v| v.is_empty());
+    let mut cmd = Cli::command();
+    for (arg, var) in [("db", "CLAIMTRAIL_DB"), ("key", "CLAIMTRAIL_KEY")] {
+        if empty(var) {
+            cmd = cmd.mut_arg(arg, |a| a.env(None));
+        }
+    }
+    let matches = cmd.try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    cli.db_env_empty = empty("CLAIMTRAIL_DB")
+        && matches.value_source("db") == Some(clap::parser::ValueSource::DefaultValue);
+    Ok(cli)
 }
 
 /// The commands. One that takes `Args` is described by the doc comment of
@@ -134,14 +158,25 @@ fn home(path: PathBuf) -> PathBuf {
 
 /// Global options every command can use.
 pub struct Ctx {
-    pub db: PathBuf,
+    /// `None` when CLAIMTRAIL_DB is set but empty and --db is not given.
+    db: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub json: bool,
 }
 
 impl Ctx {
+    /// The log's file, from --db, CLAIMTRAIL_DB or the default.
+    pub fn db(&self) -> Result<&Path> {
+        self.db.as_deref().ok_or_else(|| {
+            Error::invalid(
+                "CLAIMTRAIL_DB is set but empty",
+                "set it to the log's file, give --db, or unset it to use claimtrail.db here",
+            )
+        })
+    }
+
     pub fn open(&self) -> Result<Store> {
-        Store::open(&self.db)
+        Store::open(self.db()?)
     }
 
     pub fn signer(&self) -> Result<Signer> {
@@ -173,7 +208,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     claimtrail::clock::check_env()?;
     claimtrail::store::check_env()?;
     let ctx = Ctx {
-        db: home(cli.db),
+        db: (!cli.db_env_empty).then(|| home(cli.db)),
         key: cli.key.map(home),
         json: cli.json,
     };

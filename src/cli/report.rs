@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         })
         .collect::<Result<Vec<_>>>()?;
     if let Some(out) = &a.out {
-        check_out(out, &ctx.db)?;
+        check_out(out, ctx.db()?)?;
     }
     let store = ctx.open()?;
     // Every report runs a full verify first: on a large log, seconds.

@@ -1198,3 +1198,66 @@ fn mistyped_environment_settings_are_refused_not_ignored() {
         serde_json::from_str(w.run(None, &["show", &id, "--json"]).ok()).unwrap();
     assert_eq!(shown["signed"]["time"], "2026-12-01T10:00:00Z", "{shown}");
 }
+
+/// A variable of the environment set but empty, as a script leaves an
+/// unset one (`CLAIMTRAIL_KEY=$KEY`), counts as unset: it once made every
+/// command fail with "a value is required for '--key <KEY>'", `verify`
+/// and `--key K` included. An empty CLAIMTRAIL_DB is refused where a log
+/// is opened, rather than read as the default `claimtrail.db`.
+#[test]
+fn an_empty_variable_of_the_environment_counts_as_unset() {
+    let w = Work::with_claims();
+    let no_key = [("CLAIMTRAIL_KEY", "")];
+    let ok = w.run_with(None, &no_key, &["verify"], None);
+    assert!(
+        ok.ok().ends_with("OK: no problems found\n"),
+        "{}",
+        ok.stdout
+    );
+    let before = w.db_bytes();
+    w.run_with(
+        None,
+        &no_key,
+        &["annotate", "C1", "--verdict", "false"],
+        None,
+    )
+    .error("error: no signing key given (hint: pass --key PATH or set CLAIMTRAIL_KEY");
+    assert!(before == w.db_bytes());
+    let key = w.path("analyst");
+    let signed = w.run_with(
+        None,
+        &no_key,
+        &[
+            "--key",
+            key.to_str().unwrap(),
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+        ],
+        None,
+    );
+    assert_eq!(signed.ok(), "A2\n");
+
+    let no_db = [("CLAIMTRAIL_DB", "")];
+    let db = w.db.to_str().unwrap();
+    let ok = w.run_with(None, &no_db, &["verify", "--db", db], None);
+    assert!(
+        ok.ok().ends_with("OK: no problems found\n"),
+        "{}",
+        ok.stdout
+    );
+    for args in [
+        &["verify"][..],
+        &["list", "claims"],
+        &["init", "--origin", "x.example/log"],
+    ] {
+        w.run_with(Some("admin"), &no_db, args, None).error(
+            "error: CLAIMTRAIL_DB is set but empty (hint: set it to the log's file, give --db, or unset it to use claimtrail.db here)",
+        );
+    }
+    assert!(!w.path("claimtrail.db").exists());
+    // Commands that open no log do not mind.
+    let script = w.run_with(None, &no_db, &["completions", "bash"], None);
+    assert!(script.ok().contains("_claimtrail()"));
+}

@@ -75,7 +75,13 @@ where
 /// parser and is refused for what it is, rather than taken for an unknown
 /// option with clap's advice to write `-- -2`.
 pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.trim()
-        .parse::<T>()
-        .map_err(|_| format!("`{s}` is not a whole number of 0 or more"))
+    let t = s.trim();
+    t.parse::<T>().map_err(|_| {
+        // Digits that do not fit (`--seq 99999999999999999999`) are a
+        // whole number all the same: say what is wrong with it.
+        match !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            true => format!("`{s}` is too large"),
+            false => format!("`{s}` is not a whole number of 0 or more"),
+        }
+    })
 }

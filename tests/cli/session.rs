@@ -905,6 +905,9 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("invalid value '-2' for '--last <N>': `-2` is not a whole number of 0 or more");
     w.run(None, &["log", "-n", "-1"])
         .error("`-1` is not a whole number of 0 or more");
+    // Digits that do not fit are named as too large.
+    w.run(None, &["log", "--seq", "99999999999999999999"])
+        .error("invalid value '99999999999999999999' for '--seq <SEQ>': `99999999999999999999` is too large");
     w.claim_on_s1(&["--quote", "Tehran summit", "--occurrence", "-1"], "X")
         .error("`-1` is not a whole number of 0 or more");
     w.run(None, &["list", "claims", "--kind", "article"])

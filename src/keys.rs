@@ -36,6 +36,11 @@ impl PublicKey {
     /// Small-order ("weak") points are refused, because the answer of a
     /// signature check on them depends on which Ed25519 rule is applied.
     pub fn from_openssh(line: &str) -> Result<PublicKey, String> {
+        if line.trim_start().starts_with("-----BEGIN") && line.contains("PRIVATE KEY-----") {
+            return Err(
+                "this is a private key file, which stays with its owner: give its .pub".into(),
+            );
+        }
         let ssh = SshPublicKey::from_openssh(line.trim())
             .map_err(|e| format!("not an OpenSSH public key ({e})"))?;
         PublicKey::from_ssh(ssh)

@@ -744,6 +744,15 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         &["key", "revoke", "Rana", "--reason", "x"],
         "no key in this log is named `Rana`",
     );
+    // An admin given the private key file, which the analyst should never
+    // have sent: named as such (it was "Base64 encoding error").
+    w.key("newcomer");
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "newcomer", "--role", "analyst"],
+        "error: newcomer: this is a private key file, which stays with its owner: give its .pub (hint: give the .pub file of an ed25519 key",
+    );
     std::fs::write(w.path("junk"), "not a key\n").unwrap();
     refused(
         &w,

@@ -84,12 +84,12 @@ pub struct Args {
     /// Sources, claims or annotations recorded on or after this date
     /// (YYYY-MM-DD, today or yesterday: from the start of the day in UTC),
     /// RFC 3339 time, or time ago (7d, 36h).
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Sources, claims or annotations recorded on or before this date
     /// (YYYY-MM-DD, today or yesterday: to the end of the day in UTC),
     /// RFC 3339 time, or time ago (7d, 36h).
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Only the last N of the sources, claims or annotations listed (the
     /// newest).

@@ -999,6 +999,9 @@ fn lists_of_what_was_recorded_in_a_period() {
         .error("--since: `last week` is not a date or time: use YYYY-MM-DD");
     w.run(None, &["list", "annotations", "--until", "2w"])
         .error("a number of days or hours ago (7d, 36h)");
+    // A leading `-` reaches the parser (clap took `-1d` for options).
+    w.run(None, &["list", "annotations", "--since", "-1d"])
+        .error("--since: `-1d` is not a date or time");
     // RFC 3339 as it is written: `T` between date and time, a four-digit year.
     w.run(
         None,

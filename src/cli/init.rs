@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(long)]
     pub origin: String,
     /// Your name as the admin (default: the key's comment).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub name: Option<String>,
 }
 

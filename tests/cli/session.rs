@@ -1511,3 +1511,78 @@ fn list_options_do_not_swallow_the_argument_after_them() {
     let v = w.run(None, &["verify-bundle", "--vkey", log_key, bundle]);
     assert!(v.ok().contains("OK"), "{}", v.stdout);
 }
+
+/// A free text may begin with `-` (a note "-5 killed, not 7", a title
+/// "-30 degrees in Kyiv"): clap took such a value for an option and said
+/// "unexpected argument '-5' found".
+#[test]
+fn free_texts_may_begin_with_a_dash() {
+    let w = Work::with_claims();
+    let a2 = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "disputed",
+            "--note",
+            "-5 killed, not 7",
+        ],
+    );
+    assert_eq!(a2.ok(), "A2\n");
+    assert!(w
+        .run(None, &["show", "A2"])
+        .ok()
+        .contains("| -5 killed, not 7\n"));
+    let c3 = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Tehran summit",
+            "--occurrence",
+            "1",
+            "--speaker",
+            "-anonymous-",
+            "--provenance",
+            "interview",
+            "--text",
+            "- a summit, not a raid",
+        ],
+    );
+    assert_eq!(c3.ok(), "C3\n");
+    let listed = w.run(None, &["list", "claims", "--speaker", "-anonymous"]);
+    assert!(listed.ok().contains("\nC3 "), "{}", listed.stdout);
+    std::fs::write(w.path("cold.txt"), "Cold snap in Kyiv.").unwrap();
+    let s2 = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "cold.txt",
+            "--kind",
+            "article",
+            "--title",
+            "-30 degrees in Kyiv",
+        ],
+    );
+    assert_eq!(s2.ok(), "S2\n");
+    assert!(w
+        .run(None, &["--json", "show", "S2"])
+        .ok()
+        .contains("\"-30 degrees in Kyiv\""));
+    let r = w.run(
+        Some("admin"),
+        &[
+            "claim",
+            "retract",
+            "C3",
+            "--reason",
+            "-- not a claim: two words",
+        ],
+    );
+    assert!(r.ok().starts_with("C3 retracted"), "{}", r.stdout);
+}

@@ -99,13 +99,25 @@ impl Error {
     /// A file or directory that could not be written; a missing directory
     /// is said as such (the OS says "no such file" of the file being made).
     pub fn write(path: impl Into<PathBuf>, e: &std::io::Error) -> Error {
-        let reason = match e.kind() {
-            std::io::ErrorKind::NotFound => "its directory does not exist".into(),
-            _ => crate::keys::io_reason(e),
-        };
+        match Error::cannot_write(path, e) {
+            Error::Write { path, kind, .. } if kind == std::io::ErrorKind::NotFound => {
+                Error::Write {
+                    path,
+                    reason: "its directory does not exist".into(),
+                    kind,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// A path that could not be written, as the system says why: for a
+    /// directory itself (TMPDIR) or standard output, where [`Error::write`]'s
+    /// "its directory does not exist" would not be so.
+    pub fn cannot_write(path: impl Into<PathBuf>, e: &std::io::Error) -> Error {
         Error::Write {
             path: path.into(),
-            reason,
+            reason: crate::keys::io_reason(e),
             kind: e.kind(),
         }
     }

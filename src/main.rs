@@ -116,7 +116,9 @@ fn repeated_value(e: &clap::Error) -> Option<String> {
         return None;
     };
     let args: Vec<String> = std::env::args().collect();
-    let at = args.iter().position(|a| a == bad)?;
+    // The last one: the value may also stand earlier (`annotate C3
+    // --contradicts C2 C3`).
+    let at = args.iter().rposition(|a| a == bad)?;
     let option = args.get(at.checked_sub(2)?)?;
     let ids = ["--derived-from", "--corroborates", "--contradicts"];
     if option == "--vkey" {

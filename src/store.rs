@@ -323,16 +323,8 @@ impl Store {
         // What fails in writing the copy is said of the copy: a full disk
         // there is not the log's.
         let copy = |e: rusqlite::Error| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DiskFull) => Error::Write {
-                path: dest.to_path_buf(),
-                reason: "no space left on the device".into(),
-                kind: std::io::ErrorKind::StorageFull,
-            },
-            Some(rusqlite::ErrorCode::SystemIoFailure) => Error::Write {
-                path: dest.to_path_buf(),
-                reason: format!("{e}"),
-                kind: std::io::ErrorKind::Other,
-            },
+            Some(rusqlite::ErrorCode::DiskFull) => io(std::io::ErrorKind::StorageFull.into()),
+            Some(rusqlite::ErrorCode::SystemIoFailure) => io(std::io::Error::other(e)),
             _ => Error::Sqlite(e),
         };
         {

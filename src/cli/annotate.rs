@@ -110,21 +110,16 @@ fn edit_note(claim: &str) -> Result<String> {
         .unwrap_or_else(|| "vi".into());
     // Where the note is written is the user's environment (TMPDIR), not
     // claimtrail's: a failure there is theirs to fix, not a bug.
-    let cannot_write = |path: std::path::PathBuf, e: std::io::Error| Error::Write {
-        path,
-        reason: claimtrail::keys::io_reason(&e),
-        kind: e.kind(),
-    };
     let file = tempfile::Builder::new()
         .prefix("claimtrail-note-")
         .suffix(".md")
         .tempfile()
-        .map_err(|e| cannot_write(std::env::temp_dir(), e))?;
+        .map_err(|e| Error::cannot_write(std::env::temp_dir(), &e))?;
     std::fs::write(
         file.path(),
         format!("\n# Write your note on {claim} above. Lines starting with # are ignored.\n# An empty note cancels the annotation.\n"),
     )
-    .map_err(|e| cannot_write(file.path().to_path_buf(), e))?;
+    .map_err(|e| Error::cannot_write(file.path(), &e))?;
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))

@@ -22,11 +22,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         None => tempfile::Builder::new()
             .prefix("claimtrail-demo-")
             .tempdir()
-            .map_err(|e| Error::Write {
-                path: std::env::temp_dir(),
-                reason: claimtrail::keys::io_reason(&e),
-                kind: e.kind(),
-            })?
+            .map_err(|e| Error::cannot_write(std::env::temp_dir(), &e))?
             .into_path(),
     };
     let demo = claimtrail::demo::build(&dir)?;

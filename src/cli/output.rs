@@ -413,11 +413,7 @@ pub fn flush() -> Result<()> {
 
 /// A failed write to standard output: the user's disk or pipe, not a bug.
 pub fn stdout_error(e: std::io::Error) -> Error {
-    Error::Write {
-        path: claimtrail::error::STDOUT.into(),
-        reason: claimtrail::keys::io_reason(&e),
-        kind: e.kind(),
-    }
+    Error::cannot_write(claimtrail::error::STDOUT, &e)
 }
 
 /// Cuts a string to `max` display columns, marking the cut with `…`.

@@ -618,6 +618,12 @@ fn usage_errors_are_one_line_with_a_hint() {
         ],
         "unexpected argument 'C3' found (hint: give several ids separated by commas (--corroborates X1,X2), or repeat --corroborates)",
     );
+    // Named though the same value stands before it too.
+    w.run(
+        Some("admin"),
+        &["annotate", "C1", "--verdict", "false", "--contradicts", "C2", "C1"],
+    )
+    .error("unexpected argument 'C1' found (hint: give several ids separated by commas (--contradicts X1,X2), or repeat --contradicts)");
     w.run(None, &["verify-bundle", "b.json", "--vkey", "a+1+k", "b+2+k"])
         .error("unexpected argument 'b+2+k' found (hint: give each key with its own --vkey: --vkey K1 --vkey K2)");
     // A command without its subcommand names the ones it has.

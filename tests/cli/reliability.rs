@@ -296,37 +296,44 @@ fn a_write_the_system_refuses_is_a_clear_error_and_loses_nothing() {
     );
 }
 
-/// A full disk under the log (a 1 MiB tmpfs, mounted in a mount namespace
-/// of its own) is named as such, and the log stays as it was and verifies.
-/// Mounting needs root (CAP_SYS_ADMIN), which the CI machine has; where it
-/// is refused the test says so on stderr and checks nothing.
+/// Runs `script` with `sh` in the workspace, `$ct` the claimtrail binary,
+/// in a mount namespace of its own where `small/` is a tmpfs of `size`
+/// bytes: a small disk that fills up. Mounting needs root (CAP_SYS_ADMIN),
+/// which the CI machine has; where it is refused this says so on stderr
+/// and gives `None`, and the test checks nothing.
+fn on_a_small_disk(w: &Work, key: Option<&str>, size: u64, script: &str) -> Option<Run> {
+    std::fs::create_dir(w.path("small")).unwrap();
+    let script = format!(
+        r#"ct="$1"
+mount -t tmpfs -o size={size} tmpfs small 2>/dev/null || {{ echo "cannot mount"; exit 0; }}
+{script}"#
+    );
+    let r = w.run_wrapped(key, &["unshare", "--mount", "sh", "-c", &script, "sh"], &[]);
+    if r.stdout.starts_with("cannot mount") {
+        eprintln!("skipped: a tmpfs cannot be mounted here (needs root)");
+        return None;
+    }
+    Some(r)
+}
+
+/// A full disk under the log (a tmpfs just larger than the log) is named
+/// as such, and the log stays as it was and verifies.
 #[test]
 fn a_full_disk_under_the_log_is_named_and_changes_nothing() {
     let w = Work::with_claims();
     large_import(&w);
     w.db_bytes(); // the WAL folded in: the main file is the whole log
-    std::fs::create_dir(w.path("small")).unwrap();
     let size = std::fs::metadata(&w.db).unwrap().len() + 512 * 1024;
-    let script = format!(
-        r#"ct="$1"
-mount -t tmpfs -o size={size} tmpfs small 2>/dev/null || {{ echo "cannot mount"; exit 0; }}
-cp trail.db small/ || exit 3
+    let script = r#"cp trail.db small/ || exit 3
 export CLAIMTRAIL_DB=small/trail.db
 "$ct" import big.jsonl; echo "import exited $?"
 "$ct" source add big.txt --kind article; echo "source add exited $?"
 "$ct" verify; echo "verify exited $?"
 "$ct" --json list sources
-"#
-    );
-    let r = w.run_wrapped(
-        Some("analyst"),
-        &["unshare", "--mount", "sh", "-c", &script, "sh"],
-        &[],
-    );
-    if r.stdout.starts_with("cannot mount") {
-        eprintln!("skipped: a tmpfs cannot be mounted here (needs root)");
+"#;
+    let Some(r) = on_a_small_disk(&w, Some("analyst"), size, script) else {
         return;
-    }
+    };
     let error = "error: database error: database or disk is full (hint: the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; what failed was not written to the log";
     assert_eq!(
         r.stderr.lines().filter(|l| l.starts_with(error)).count(),
@@ -347,7 +354,7 @@ export CLAIMTRAIL_DB=small/trail.db
 }
 
 /// Every file claimtrail writes, written to a full disk (a tmpfs filled
-/// up, in a mount namespace of its own): the error names the file and says
+/// up): the error names the file and says
 /// to make room, nothing is left half-written, and the log is as it was:
 /// `checkpoint --out` writes its file before it commits the checkpoint.
 #[test]
@@ -355,10 +362,7 @@ fn files_written_to_a_full_disk_are_named_and_leave_nothing() {
     let w = Work::with_claims();
     w.run(Some("admin"), &["checkpoint"]).ok();
     let before = w.db_bytes();
-    std::fs::create_dir(w.path("small")).unwrap();
-    let script = r#"ct="$1"
-mount -t tmpfs -o size=64k tmpfs small 2>/dev/null || { echo "cannot mount"; exit 0; }
-head -c 65536 /dev/zero > small/fill 2>/dev/null
+    let script = r#"head -c 65536 /dev/zero > small/fill 2>/dev/null
 export CLAIMTRAIL_KEY=admin
 "$ct" checkpoint --out small/cp.txt
 "$ct" backup small/copy.db
@@ -367,11 +371,9 @@ export CLAIMTRAIL_KEY=admin
 "$ct" export C1 --out small/c1.bundle
 ls small
 "#;
-    let r = w.run_wrapped(None, &["unshare", "--mount", "sh", "-c", script, "sh"], &[]);
-    if r.stdout.starts_with("cannot mount") {
-        eprintln!("skipped: a tmpfs cannot be mounted here (needs root)");
+    let Some(r) = on_a_small_disk(&w, None, 65536, script) else {
         return;
-    }
+    };
     let said: Vec<&str> = r.stderr.lines().collect();
     let files = ["cp.txt", "copy.db", "k", "r.html", "c1.bundle"];
     assert_eq!(said.len(), files.len(), "{}", r.stderr);

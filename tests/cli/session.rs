@@ -1534,24 +1534,18 @@ fn free_texts_may_begin_with_a_dash() {
         .run(None, &["show", "A2"])
         .ok()
         .contains("| -5 killed, not 7\n"));
-    let c3 = w.run(
-        Some("analyst"),
+    let c3 = w.claim_on(
+        "S1",
         &[
-            "claim",
-            "add",
-            "--source",
-            "S1",
             "--quote",
             "Tehran summit",
             "--occurrence",
             "1",
-            "--speaker",
-            "-anonymous-",
-            "--provenance",
-            "interview",
             "--text",
             "- a summit, not a raid",
         ],
+        "-anonymous-",
+        "interview",
     );
     assert_eq!(c3.ok(), "C3\n");
     let listed = w.run(None, &["list", "claims", "--speaker", "-anonymous"]);

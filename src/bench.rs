@@ -1040,6 +1040,7 @@ pub fn run_child(
         })
         .spawn()
         .map_err(io)?;
+    let _interrupted = crate::interrupt::stop_on_interrupt(child.id());
     let readers = [
         child
             .stdout
@@ -1303,6 +1304,10 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             reason: e.to_string(),
         })?;
     let dir = tmp.path();
+    // Ctrl-C part-way would leave a log of up to a few GB in the
+    // temporary directory.
+    let _interrupted =
+        crate::interrupt::remove_on_interrupt(dir, crate::interrupt::Leftover::Directory);
     let mut notes = Vec::new();
     let whole_run = Steal::now();
 

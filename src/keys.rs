@@ -613,7 +613,10 @@ pub fn read_passphrase(prompt: &str) -> Option<Zeroizing<String>> {
         return Some(Zeroizing::new(p));
     }
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password(prompt).ok().map(Zeroizing::new);
+        // Echo is off while the user types: Ctrl-C there must not leave it off.
+        return crate::interrupt::with_terminal_restored(|| rpassword::prompt_password(prompt))
+            .ok()
+            .map(Zeroizing::new);
     }
     None
 }

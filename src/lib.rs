@@ -18,6 +18,7 @@ pub mod files;
 mod fuzz;
 pub mod hash;
 pub mod import;
+pub mod interrupt;
 pub mod keys;
 pub mod log;
 pub mod merkle;

@@ -13,6 +13,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Ctrl-C and the like undo what the command leaves half-done (a prompt's
+    // terminal settings, temporary files) before it dies. Without the
+    // thread (no pipe could be made) signals keep their default action.
+    let _ = claimtrail::interrupt::install();
     let args = match cli::parse() {
         Ok(a) => a,
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -43,6 +47,9 @@ fn main() -> ExitCode {
 
 /// The one error line, and exit 2.
 fn fail(e: &claimtrail::error::Error) -> ExitCode {
+    // An error that an interrupt caused (a prompt or a child cut short) is
+    // not reported: the process is about to die of the signal.
+    claimtrail::interrupt::wait_if_stopping();
     let msg = claimtrail::text::escape(&e.to_string()).into_owned();
     say(&format!("error: {msg} (hint: {})", e.hint()));
     ExitCode::from(2)

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::hash::Hash;
+use crate::interrupt::{self, Leftover};
 use crate::model::Seq;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -215,6 +216,7 @@ impl Store {
             .suffix(".db")
             .tempfile_in(&dir)
             .map_err(|e| Error::write(path, &e))?;
+        let interrupted = interrupt::remove_on_interrupt(tmp.path(), Leftover::Database);
         let value = {
             let conn = Connection::open(tmp.path())?;
             conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))?;
@@ -227,7 +229,8 @@ impl Store {
             store.conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
             value
         };
-        tmp.persist_noclobber(path)
+        interrupted
+            .disarm(|| tmp.persist_noclobber(path))
             .map_err(|e| Error::write(path.to_path_buf(), &e.error))?;
         Ok(value)
     }
@@ -320,6 +323,8 @@ impl Store {
             .suffix(".db")
             .tempfile_in(&dir)
             .map_err(io)?;
+        // A partial copy of a large log, hidden, is what Ctrl-C would leave.
+        let interrupted = interrupt::remove_on_interrupt(tmp.path(), Leftover::Database);
         // What fails in writing the copy is said of the copy: a full disk
         // there is not the log's.
         let copy = |e: rusqlite::Error| match e.sqlite_error_code() {
@@ -339,7 +344,9 @@ impl Store {
                 .map_err(copy)?;
             out.close().map_err(|(_, e)| copy(e))?;
         }
-        tmp.persist_noclobber(dest).map_err(|e| io(e.error))?;
+        interrupted
+            .disarm(|| tmp.persist_noclobber(dest))
+            .map_err(|e| io(e.error))?;
         Ok(())
     }
 

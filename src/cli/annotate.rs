@@ -1,5 +1,6 @@
 use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
+use claimtrail::interrupt;
 use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{AnnotationAdd, Body, Credibility, IdKind, Reliability, Verdict};
 use claimtrail::query;
@@ -120,18 +121,35 @@ fn edit_note(claim: &str) -> Result<String> {
         format!("\n# Write your note on {claim} above. Lines starting with # are ignored.\n# An empty note cancels the annotation.\n"),
     )
     .map_err(|e| Error::cannot_write(file.path(), &e))?;
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(file.path())
-        .status()
-        .map_err(|e| {
-            Error::invalid(
-                format!("cannot run the editor `{editor}`: {e}"),
-                "set VISUAL or EDITOR to your editor, or use --note",
-            )
-        })?;
+    // The note's file is removed on SIGTERM; Ctrl-C is the editor's.
+    let _interrupted = interrupt::remove_on_interrupt(file.path(), interrupt::Leftover::File);
+    // A plain command is run as it is, as git runs it: through `sh -c`, a
+    // Ctrl-C meant for the editor also stops the shell waiting for it.
+    // One with arguments or shell syntax (`code --wait`) needs the shell.
+    const SHELL_SYNTAX: &[char] = &[
+        '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', ' ', '\t', '\n', '*', '?',
+        '[', '#', '~', '=', '%',
+    ];
+    let mut command = match editor.contains(SHELL_SYNTAX) {
+        false => std::process::Command::new(&editor),
+        true => {
+            let mut sh = std::process::Command::new("sh");
+            sh.arg("-c").arg(format!("{editor} \"$1\"")).arg("sh");
+            sh
+        }
+    };
+    let status = interrupt::while_editing(|| {
+        let mut child = command.arg(file.path()).spawn()?;
+        // A SIGTERM sent to claimtrail alone stops the editor too.
+        let _interrupted = interrupt::stop_on_interrupt(child.id());
+        child.wait()
+    })
+    .map_err(|e| {
+        Error::invalid(
+            format!("cannot run the editor `{editor}`: {e}"),
+            "set VISUAL or EDITOR to your editor, or use --note",
+        )
+    })?;
     if !status.success() {
         return Err(Error::invalid(
             format!("the editor `{editor}` failed ({status})"),

@@ -1,5 +1,6 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
+use claimtrail::interrupt;
 use claimtrail::store::Store;
 use std::path::PathBuf;
 
@@ -17,15 +18,23 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let dir = match a.dir {
-        Some(d) => d,
-        None => tempfile::Builder::new()
-            .prefix("claimtrail-demo-")
-            .tempdir()
-            .map_err(|e| Error::cannot_write(std::env::temp_dir(), &e))?
-            .into_path(),
+    let (dir, made) = match a.dir {
+        Some(d) => (d, None),
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("claimtrail-demo-")
+                .tempdir()
+                .map_err(|e| Error::cannot_write(std::env::temp_dir(), &e))?
+                .into_path();
+            // Kept once built; a half-built one is removed on Ctrl-C.
+            let made = interrupt::remove_on_interrupt(&dir, interrupt::Leftover::Directory);
+            (dir, Some(made))
+        }
     };
     let demo = claimtrail::demo::build(&dir)?;
+    if let Some(made) = made {
+        made.disarm(|| ());
+    }
     let store = Store::open(&demo.db)?;
     let report = claimtrail::verify::verify(&store)?;
     if ctx.json {

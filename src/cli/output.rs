@@ -299,7 +299,12 @@ pub struct Staged {
 
 enum Target {
     /// The file and the path it takes when whole (a link's target).
-    Temporary(tempfile::NamedTempFile, std::path::PathBuf),
+    /// The registration removes the file if the command is interrupted.
+    Temporary(
+        tempfile::NamedTempFile,
+        std::path::PathBuf,
+        claimtrail::interrupt::Registration,
+    ),
     InPlace(std::fs::File),
 }
 
@@ -333,7 +338,11 @@ impl Staged {
                 .suffix(".tmp")
                 .tempfile_in(&dir)
                 .map_err(|e| Error::write(path, &e))?;
-            Target::Temporary(tmp, target)
+            let interrupted = claimtrail::interrupt::remove_on_interrupt(
+                tmp.path(),
+                claimtrail::interrupt::Leftover::File,
+            );
+            Target::Temporary(tmp, target, interrupted)
         };
         Ok(Staged {
             path: path.to_path_buf(),
@@ -360,7 +369,7 @@ impl Staged {
         let path = &self.path;
         match &mut self.to {
             Target::InPlace(file) => file.write_all(bytes).and_then(|_| file.flush()),
-            Target::Temporary(tmp, _) => {
+            Target::Temporary(tmp, ..) => {
                 tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all())
             }
         }
@@ -371,14 +380,14 @@ impl Staged {
     /// [`Staged::finish`]); a device was written in place already.
     pub fn keep(self, replace: bool) -> Result<()> {
         let path = self.path;
-        let (tmp, target) = match self.to {
+        let (tmp, target, interrupted) = match self.to {
             Target::InPlace(_) => return Ok(()),
-            Target::Temporary(tmp, target) => (tmp, target),
+            Target::Temporary(tmp, target, interrupted) => (tmp, target, interrupted),
         };
-        let done = match replace {
+        let done = interrupted.disarm(|| match replace {
             true => tmp.persist(&target).map(drop),
             false => tmp.persist_noclobber(&target).map(drop),
-        };
+        });
         done.map_err(|e| match e.error.kind() {
             std::io::ErrorKind::AlreadyExists => Error::exists(path.clone()),
             _ => Error::write(&path, &e.error),

@@ -206,7 +206,9 @@ impl Work {
         c
     }
 
-    fn std_command(
+    /// As [`Work::command`], as a `std::process::Command`: for a test that
+    /// spawns claimtrail itself (on a terminal, or to signal it).
+    pub fn std_command(
         &self,
         key: Option<&str>,
         env: &[(&str, &str)],

@@ -11,6 +11,7 @@ mod errors;
 mod import;
 mod independent;
 mod interop;
+mod interrupt;
 mod reliability;
 mod report;
 mod retract;

@@ -1,0 +1,351 @@
+//! What an interrupted command leaves behind, undone.
+//!
+//! A command stopped by Ctrl-C (SIGINT), SIGTERM, SIGHUP (its terminal
+//! closed) or SIGQUIT used to die where it stood. The log never depended on
+//! it: SQLite rolls back a transaction that was not committed, and an import
+//! keeps the batches it committed. But the rest did: stopped at a passphrase
+//! prompt, a command left the terminal without echo (the user's typing went
+//! invisible until `reset`); stopped while writing, it left its hidden
+//! temporary file (`.claimtrail-….tmp` beside a report or a checkpoint, a
+//! backup's partial copy, a whole million-entry bench log in `/tmp`); and
+//! Ctrl-C in the editor of `annotate --edit` killed claimtrail under the
+//! editor, which went on fighting the shell for the terminal.
+//!
+//! [`install`] starts a thread that waits for those signals. On one, it stops
+//! the child processes registered with [`stop_on_interrupt`], removes the
+//! files registered with [`remove_on_interrupt`], puts back the terminal
+//! that [`with_terminal_restored`] saved, and then dies of the signal, as the
+//! shell expects (exit status 128 + n). While [`while_editing`] runs, SIGINT
+//! and SIGQUIT are the editor's and ignored here. A signal that was ignored
+//! when claimtrail started (`nohup`, a script's background job) stays
+//! ignored.
+//!
+//! What it cannot do: SIGKILL, a crash or a power cut leave the temporary
+//! files (hidden, named `.claimtrail-…`, safe to delete); and a command
+//! interrupted after it committed an entry has still appended that entry.
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The signals that stop a command and are caught to clean up first.
+const CAUGHT: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
+
+/// What is left to undo, should a signal come now.
+static STATE: Mutex<State> = Mutex::new(State {
+    next: 0,
+    undo: Vec::new(),
+    terminal: None,
+});
+
+/// How many editors run now: while one does, SIGINT and SIGQUIT are its own.
+static EDITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Set in the signal handler itself, before the interrupted call returns
+/// to the command: a prompt cut short returns an error that the command
+/// must not go on to report while the clean-up thread ends the process.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+struct State {
+    next: u64,
+    undo: Vec<(u64, Undo)>,
+    /// `/dev/tty` and its settings before a prompt changed them.
+    terminal: Option<(libc::c_int, libc::termios)>,
+}
+
+/// What a registration undoes.
+enum Undo {
+    Remove(PathBuf, Leftover),
+    Stop(u32),
+}
+
+/// What kind of thing a temporary path is, which says how to remove it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leftover {
+    /// A file.
+    File,
+    /// An SQLite database: the file and its `-journal`, `-wal` and `-shm`.
+    Database,
+    /// A directory and all it holds.
+    Directory,
+}
+
+fn state() -> MutexGuard<'static, State> {
+    // A panic elsewhere must not keep the clean-up from running.
+    STATE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts the thread that waits for the signals and cleans up. Called once,
+/// by the binary, before anything is registered; a library user that does
+/// not call it keeps the default dispositions, and registrations do nothing.
+pub fn install() -> std::io::Result<()> {
+    let caught: Vec<i32> = CAUGHT.into_iter().filter(|&s| !ignored(s)).collect();
+    for &signal in &caught {
+        // SAFETY: the action only loads and stores atomics, which is
+        // async-signal-safe.
+        unsafe {
+            signal_hook::low_level::register(signal, move || {
+                if !is_editors(signal) {
+                    STOPPING.store(true, Ordering::SeqCst);
+                }
+            })?;
+        }
+    }
+    let mut signals = signal_hook::iterator::Signals::new(&caught)?;
+    std::thread::Builder::new()
+        .name("interrupt".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if is_editors(signal) {
+                    continue;
+                }
+                let mut state = state();
+                state.undo_all();
+                // Held until the process ends: nothing registers or gives a
+                // temporary file its name after this.
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                // Not reached: the default action ends the process.
+                std::process::exit(128 + signal);
+            }
+        })?;
+    Ok(())
+}
+
+/// Whether `signal` is the editor's to take ([`while_editing`]).
+fn is_editors(signal: i32) -> bool {
+    (signal == SIGINT || signal == SIGQUIT) && EDITING.load(Ordering::SeqCst) > 0
+}
+
+/// Whether the command is being stopped by a signal.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
+
+/// When the command is being stopped by a signal, waits for the clean-up
+/// to end the process: what the signal cut short (a prompt) is no error to
+/// report. Otherwise returns at once.
+pub fn wait_if_stopping() {
+    while stopping() {
+        std::thread::park_timeout(Duration::from_secs(1));
+    }
+}
+
+/// Whether `signal` was set to be ignored when this process started.
+fn ignored(signal: i32) -> bool {
+    // SAFETY: a query (null new action) into a zeroed sigaction.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+impl State {
+    fn register(&mut self, undo: Undo) -> Registration {
+        self.next += 1;
+        self.undo.push((self.next, undo));
+        Registration { id: self.next }
+    }
+
+    fn undo_all(&mut self) {
+        let stopped: Vec<u32> = self
+            .undo
+            .iter()
+            .filter_map(|(_, u)| match u {
+                Undo::Stop(pid) => Some(*pid),
+                Undo::Remove(..) => None,
+            })
+            .collect();
+        for &pid in &stopped {
+            // SAFETY: kill(2) on a pid this process spawned and still waits for.
+            unsafe { libc::kill(pid as libc::pid_t, SIGTERM) };
+        }
+        for (_, undo) in &self.undo {
+            if let Undo::Remove(path, what) = undo {
+                // A child being stopped may still write into a directory.
+                let patience = match (what, stopped.is_empty()) {
+                    (Leftover::Directory, false) => Duration::from_secs(2),
+                    _ => Duration::ZERO,
+                };
+                remove(path, *what, patience);
+            }
+        }
+        if let Some((fd, saved)) = self.terminal.take() {
+            // SAFETY: fd is the open /dev/tty, `saved` its own earlier settings.
+            unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+        }
+    }
+}
+
+fn remove(path: &Path, what: Leftover, patience: Duration) {
+    match what {
+        Leftover::File => {
+            let _ = std::fs::remove_file(path);
+        }
+        Leftover::Database => {
+            let _ = std::fs::remove_file(path);
+            for side in ["-journal", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(side);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        Leftover::Directory => {
+            let until = Instant::now() + patience;
+            while std::fs::remove_dir_all(path).is_err() && path.exists() && Instant::now() < until
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// A registration; dropped, it is forgotten (the command got past the point
+/// where an interrupt would have to undo it).
+#[must_use = "the registration lasts as long as this value"]
+#[derive(Debug)]
+pub struct Registration {
+    id: u64,
+}
+
+impl Registration {
+    /// Runs `f` — what gives a temporary file its name, say — with the
+    /// clean-up held off, then forgets the registration: an interrupt comes
+    /// before `f` (and removes the file) or after it (and finds nothing to
+    /// remove), never half-way.
+    pub fn disarm<T>(self, f: impl FnOnce() -> T) -> T {
+        let mut state = state();
+        let value = f();
+        state.undo.retain(|(id, _)| *id != self.id);
+        value
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        state().undo.retain(|(id, _)| *id != self.id);
+    }
+}
+
+/// Removes `path` if the command is interrupted before the registration is
+/// dropped or disarmed.
+pub fn remove_on_interrupt(path: &Path, what: Leftover) -> Registration {
+    state().register(Undo::Remove(path.to_path_buf(), what))
+}
+
+/// Stops (SIGTERM) child process `pid` if the command is interrupted before
+/// the registration is dropped. A child in the same process group as a
+/// terminal gets the terminal's Ctrl-C itself; this is for a SIGTERM or
+/// SIGHUP sent to claimtrail alone.
+pub fn stop_on_interrupt(pid: u32) -> Registration {
+    state().register(Undo::Stop(pid))
+}
+
+/// Runs `f`, which changes the terminal's settings (a prompt that turns
+/// echo off), and puts the settings back if the command is interrupted
+/// meanwhile. Without a terminal, runs `f` alone.
+pub fn with_terminal_restored<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: open/tcgetattr/close on a path and a zeroed termios.
+    let saved = unsafe {
+        let fd = libc::open(
+            c"/dev/tty".as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        );
+        let mut t: libc::termios = std::mem::zeroed();
+        match fd >= 0 && libc::tcgetattr(fd, &mut t) == 0 {
+            true => Some((fd, t)),
+            false => {
+                if fd >= 0 {
+                    libc::close(fd);
+                }
+                None
+            }
+        }
+    };
+    let Some(saved) = saved else { return f() };
+    state().terminal = Some(saved);
+    let value = f();
+    wait_if_stopping();
+    state().terminal = None;
+    // SAFETY: closing the descriptor opened above.
+    unsafe { libc::close(saved.0) };
+    value
+}
+
+/// Runs `f`, which runs the user's editor on the terminal: Ctrl-C and
+/// Ctrl-\ there are the editor's (vi cancels a command with them), so they
+/// do not stop claimtrail, as git does with its editor. SIGTERM and SIGHUP
+/// still do.
+pub fn while_editing<T>(f: impl FnOnce() -> T) -> T {
+    struct Editing;
+    impl Drop for Editing {
+        fn drop(&mut self) {
+            EDITING.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    EDITING.fetch_add(1, Ordering::SeqCst);
+    let _editing = Editing;
+    f()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn undoing_removes_files_databases_with_their_journals_and_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in ["a.tmp", "b.db", "b.db-journal", "b.db-wal", "kept"] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        std::fs::create_dir_all(d.join("c/d")).unwrap();
+        std::fs::write(d.join("c/d/e"), "x").unwrap();
+        let mut state = State {
+            next: 0,
+            undo: Vec::new(),
+            terminal: None,
+        };
+        let regs = [
+            state.register(Undo::Remove(d.join("a.tmp"), Leftover::File)),
+            state.register(Undo::Remove(d.join("b.db"), Leftover::Database)),
+            state.register(Undo::Remove(d.join("c"), Leftover::Directory)),
+            state.register(Undo::Remove(d.join("gone"), Leftover::File)),
+        ];
+        // Registrations made on a local state: forget them without touching
+        // the process's own.
+        regs.into_iter().for_each(std::mem::forget);
+        state.undo_all();
+        assert_eq!(names(d), ["kept"]);
+    }
+
+    #[test]
+    fn a_registration_lasts_until_it_is_dropped_or_disarmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let registered = |p: &Path| {
+            state()
+                .undo
+                .iter()
+                .any(|(_, u)| matches!(u, Undo::Remove(q, _) if q == p))
+        };
+        let ra = remove_on_interrupt(&a, Leftover::File);
+        let rb = remove_on_interrupt(&b, Leftover::File);
+        assert!(registered(&a) && registered(&b));
+        drop(ra);
+        assert!(!registered(&a) && registered(&b));
+        assert_eq!(rb.disarm(|| 7), 7);
+        assert!(!registered(&b));
+    }
+}

@@ -1,0 +1,303 @@
+//! Commands stopped part-way, as users stop them: Ctrl-C typed on the
+//! terminal (a pseudo-terminal the command controls, as in a shell), or a
+//! SIGTERM sent to claimtrail alone. What must hold: the terminal is as it
+//! was, no temporary file stays behind, the log is unchanged, and the
+//! process dies of the signal (what a shell or a script checks).
+
+use crate::common::Work;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A command on a terminal of its own: the slave side of a pseudo-terminal
+/// is its controlling terminal, so `^C` typed on the master side sends it
+/// SIGINT, and its prompts read `/dev/tty` as they do in a shell.
+struct Terminal {
+    master: std::fs::File,
+    /// Kept open: the terminal's settings are read after the command ends.
+    slave: OwnedFd,
+    child: Child,
+    screen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Terminal {
+    fn run(mut c: Command) -> Terminal {
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty fills two descriptors; no name, default settings.
+        let made = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(made, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors were just opened and are owned here.
+        let (master, slave) = unsafe {
+            (
+                std::fs::File::from_raw_fd(master),
+                OwnedFd::from_raw_fd(slave),
+            )
+        };
+        let io = || Stdio::from(slave.try_clone().unwrap());
+        c.stdin(io()).stdout(io()).stderr(io());
+        // SAFETY: only async-signal-safe calls between fork and exec: a new
+        // session whose controlling terminal is the pseudo-terminal, and
+        // Ctrl-C and Ctrl-\ as a terminal's shell leaves them (a test run
+        // in the background, `cargo test &`, has them ignored, and an
+        // ignored SIGINT stays ignored in claimtrail, as it should).
+        unsafe {
+            c.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = c.spawn().unwrap();
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = master.try_clone().unwrap();
+        let shown = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Terminal {
+            master,
+            slave,
+            child,
+            screen,
+        }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    #[track_caller]
+    fn wait_for(&self, text: &str) {
+        let until = Instant::now() + Duration::from_secs(60);
+        while !self.screen().contains(text) {
+            assert!(
+                Instant::now() < until,
+                "never showed {text:?}: {:?}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        self.master.write_all(keys.as_bytes()).unwrap();
+    }
+
+    /// Waits for the command to end (a minute at most).
+    fn end(&mut self) -> ExitStatus {
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // What it wrote last reaches the screen.
+                std::thread::sleep(Duration::from_millis(100));
+                return status;
+            }
+            if Instant::now() > until {
+                let _ = self.child.kill();
+                panic!("did not end: {:?}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether what is typed is shown: the setting a passphrase prompt
+    /// turns off while it reads.
+    fn echoes(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcgetattr on an open terminal into a zeroed termios.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(self.slave.as_raw_fd(), &mut t), 0);
+            t.c_lflag & libc::ECHO != 0
+        }
+    }
+}
+
+/// Files in `dir` whose names start with `.claimtrail-` or `claimtrail-`:
+/// the temporary files and directories claimtrail makes.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".claimtrail-") || n.starts_with("claimtrail-"))
+        .collect()
+}
+
+fn entries(w: &Work) -> usize {
+    w.run(None, &["log"]).ok().lines().count()
+}
+
+#[test]
+fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
+    let w = Work::new();
+    let pass = [("CLAIMTRAIL_PASSPHRASE", "correct horse")];
+    let key = w.path("admin");
+    w.run_with(None, &pass, &["key", "new", key.to_str().unwrap()], None)
+        .ok();
+    w.run_with(
+        Some("admin"),
+        &pass,
+        &["init", "--origin", "desk.example/log"],
+        None,
+    )
+    .ok();
+    let before = entries(&w);
+
+    // The admin starts a checkpoint, then thinks better of it at the prompt.
+    let mut t =
+        Terminal::run(w.std_command(Some("admin"), &[], &["checkpoint", "--out", "cp.txt"]));
+    t.wait_for("Passphrase for ");
+    assert!(!t.echoes(), "the prompt hides what is typed");
+    t.type_keys("\x03");
+    let status = t.end();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{:?}", t.screen());
+    assert!(t.echoes(), "the terminal shows what is typed again");
+    assert!(!t.screen().contains("error"), "{:?}", t.screen());
+    assert!(!w.path("cp.txt").exists());
+    assert_eq!(leftovers(w.dir.path()), Vec::<String>::new());
+    assert_eq!(entries(&w), before);
+
+    // A new log given up at the prompt is not created, not even hidden.
+    let other = w.path("other.db");
+    let mut t = Terminal::run(w.std_command(
+        Some("admin"),
+        &[("CLAIMTRAIL_DB", other.to_str().unwrap())],
+        &["init", "--origin", "desk.example/other"],
+    ));
+    t.wait_for("Passphrase for ");
+    t.type_keys("\x03");
+    assert_eq!(t.end().signal(), Some(libc::SIGINT), "{:?}", t.screen());
+    assert!(t.echoes());
+    assert!(!other.exists());
+    assert_eq!(leftovers(w.dir.path()), Vec::<String>::new());
+
+    // Typed on the terminal, the passphrase signs as it does from the
+    // environment.
+    let mut t =
+        Terminal::run(w.std_command(Some("admin"), &[], &["checkpoint", "--out", "cp.txt"]));
+    t.wait_for("Passphrase for ");
+    t.type_keys("correct horse\n");
+    assert_eq!(t.end().code(), Some(0), "{:?}", t.screen());
+    assert!(t.screen().contains("written to cp.txt"), "{:?}", t.screen());
+    assert!(t.echoes());
+    assert_eq!(entries(&w), before + 1);
+    w.run(None, &["verify", "--checkpoint", "cp.txt"]).ok();
+}
+
+#[test]
+fn ctrl_c_in_the_editor_is_the_editors() {
+    let w = Work::with_claims();
+    let tmp = w.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // An editor that, like vi, takes Ctrl-C itself and carries on: it says
+    // when it has started, and saves the note when the test says so.
+    let editor = w.path("editor");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\ntrap 'echo \"editor: interrupted, carrying on\"' INT\n: > '{started}'\nwhile [ ! -e '{save}' ]; do sleep 0.05; done\nprintf 'Counted again after the call.\\n' > \"$1\"\n",
+            started = w.path("started").display(),
+            save = w.path("save").display(),
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let mut t = Terminal::run(w.std_command(
+        Some("analyst"),
+        &[
+            ("EDITOR", editor.to_str().unwrap()),
+            ("TMPDIR", tmp.to_str().unwrap()),
+        ],
+        &["annotate", "C1", "--verdict", "disputed", "--edit"],
+    ));
+    let until = Instant::now() + Duration::from_secs(60);
+    while !w.path("started").exists() {
+        assert!(
+            Instant::now() < until,
+            "the editor never started: {:?}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    t.type_keys("\x03");
+    t.wait_for("editor: interrupted, carrying on");
+    std::fs::write(w.path("save"), "").unwrap();
+    let status = t.end();
+    assert_eq!(status.code(), Some(0), "{:?}", t.screen());
+    let screen = t.screen();
+    let id = screen.lines().last().unwrap().trim();
+    assert!(id.starts_with('A'), "{screen:?}");
+    let shown = w.run(None, &["show", id]);
+    assert!(
+        shown.ok().contains("Counted again after the call."),
+        "{}",
+        shown.stdout
+    );
+    assert_eq!(leftovers(&tmp), Vec::<String>::new());
+}
+
+#[test]
+fn a_bench_stopped_by_sigterm_removes_its_log_and_stops_its_child() {
+    let w = Work::new();
+    let tmp = w.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut c = w.std_command(
+        None,
+        &[("TMPDIR", tmp.to_str().unwrap())],
+        &["bench", "--entries", "20000"],
+    );
+    let mut bench = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stopped once the child building the log has written to the bench's
+    // directory.
+    let until = Instant::now() + Duration::from_secs(120);
+    let building = loop {
+        let dirs = leftovers(&tmp);
+        if let Some(d) = dirs.iter().find(|d| d.starts_with("claimtrail-bench-")) {
+            if std::fs::read_dir(tmp.join(d)).unwrap().next().is_some() {
+                break tmp.join(d);
+            }
+        }
+        assert!(Instant::now() < until, "the bench never built a log");
+        assert!(bench.try_wait().unwrap().is_none(), "the bench ended first");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // SAFETY: kill(2) on the child this test spawned and has not reaped.
+    unsafe { libc::kill(bench.id() as libc::pid_t, libc::SIGTERM) };
+    let status = bench.wait().unwrap();
+    let mut stderr = String::new();
+    bench
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(!building.exists(), "{} is left", building.display());
+    assert_eq!(leftovers(&tmp), Vec::<String>::new());
+}

@@ -82,23 +82,14 @@ fn state() -> MutexGuard<'static, State> {
 /// not call it keeps the default dispositions, and registrations do nothing.
 pub fn install() -> std::io::Result<()> {
     let caught: Vec<i32> = CAUGHT.into_iter().filter(|&s| !ignored(s)).collect();
-    for &signal in &caught {
-        // SAFETY: the action only loads and stores atomics, which is
-        // async-signal-safe.
-        unsafe {
-            signal_hook::low_level::register(signal, move || {
-                if !is_editors(signal) {
-                    STOPPING.store(true, Ordering::SeqCst);
-                }
-            })?;
-        }
-    }
     let mut signals = signal_hook::iterator::Signals::new(&caught)?;
     std::thread::Builder::new()
         .name("interrupt".into())
         .spawn(move || {
             for signal in signals.forever() {
                 if is_editors(signal) {
+                    // An editor started between the handler and here.
+                    STOPPING.store(false, Ordering::SeqCst);
                     continue;
                 }
                 let mut state = state();
@@ -110,6 +101,19 @@ pub fn install() -> std::io::Result<()> {
                 std::process::exit(128 + signal);
             }
         })?;
+    // Only once the thread runs: a flag that no thread acts on would keep
+    // [`wait_if_stopping`] waiting for ever.
+    for &signal in &caught {
+        // SAFETY: the action only loads and stores atomics, which is
+        // async-signal-safe.
+        unsafe {
+            signal_hook::low_level::register(signal, move || {
+                if !is_editors(signal) {
+                    STOPPING.store(true, Ordering::SeqCst);
+                }
+            })?;
+        }
+    }
     Ok(())
 }
 

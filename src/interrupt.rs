@@ -122,16 +122,11 @@ fn is_editors(signal: i32) -> bool {
     (signal == SIGINT || signal == SIGQUIT) && EDITING.load(Ordering::SeqCst) > 0
 }
 
-/// Whether the command is being stopped by a signal.
-pub fn stopping() -> bool {
-    STOPPING.load(Ordering::SeqCst)
-}
-
 /// When the command is being stopped by a signal, waits for the clean-up
 /// to end the process: what the signal cut short (a prompt) is no error to
 /// report. Otherwise returns at once.
 pub fn wait_if_stopping() {
-    while stopping() {
+    while STOPPING.load(Ordering::SeqCst) {
         std::thread::park_timeout(Duration::from_secs(1));
     }
 }
@@ -147,10 +142,11 @@ fn ignored(signal: i32) -> bool {
 }
 
 impl State {
-    fn register(&mut self, undo: Undo) -> Registration {
+    /// Adds `undo` and returns its id.
+    fn register(&mut self, undo: Undo) -> u64 {
         self.next += 1;
         self.undo.push((self.next, undo));
-        Registration { id: self.next }
+        self.next
     }
 
     fn undo_all(&mut self) {
@@ -220,9 +216,11 @@ impl Registration {
     /// before `f` (and removes the file) or after it (and finds nothing to
     /// remove), never half-way.
     pub fn disarm<T>(self, f: impl FnOnce() -> T) -> T {
-        let mut state = state();
+        let held = state();
         let value = f();
-        state.undo.retain(|(id, _)| *id != self.id);
+        drop(held);
+        // `self` is dropped on return, which forgets it; should an interrupt
+        // come first, what it removes is no longer there.
         value
     }
 }
@@ -236,7 +234,9 @@ impl Drop for Registration {
 /// Removes `path` if the command is interrupted before the registration is
 /// dropped or disarmed.
 pub fn remove_on_interrupt(path: &Path, what: Leftover) -> Registration {
-    state().register(Undo::Remove(path.to_path_buf(), what))
+    Registration {
+        id: state().register(Undo::Remove(path.to_path_buf(), what)),
+    }
 }
 
 /// Stops (SIGTERM) child process `pid` if the command is interrupted before
@@ -244,7 +244,9 @@ pub fn remove_on_interrupt(path: &Path, what: Leftover) -> Registration {
 /// terminal gets the terminal's Ctrl-C itself; this is for a SIGTERM or
 /// SIGHUP sent to claimtrail alone.
 pub fn stop_on_interrupt(pid: u32) -> Registration {
-    state().register(Undo::Stop(pid))
+    Registration {
+        id: state().register(Undo::Stop(pid)),
+    }
 }
 
 /// Runs `f`, which changes the terminal's settings (a prompt that turns
@@ -321,15 +323,10 @@ mod tests {
             undo: Vec::new(),
             terminal: None,
         };
-        let regs = [
-            state.register(Undo::Remove(d.join("a.tmp"), Leftover::File)),
-            state.register(Undo::Remove(d.join("b.db"), Leftover::Database)),
-            state.register(Undo::Remove(d.join("c"), Leftover::Directory)),
-            state.register(Undo::Remove(d.join("gone"), Leftover::File)),
-        ];
-        // Registrations made on a local state: forget them without touching
-        // the process's own.
-        regs.into_iter().for_each(std::mem::forget);
+        state.register(Undo::Remove(d.join("a.tmp"), Leftover::File));
+        state.register(Undo::Remove(d.join("b.db"), Leftover::Database));
+        state.register(Undo::Remove(d.join("c"), Leftover::Directory));
+        state.register(Undo::Remove(d.join("gone"), Leftover::File));
         state.undo_all();
         assert_eq!(names(d), ["kept"]);
     }

@@ -64,13 +64,15 @@ use crate::log::{claim_body, Bulk, NewEntry, StoreHistory};
 use crate::model::*;
 use crate::rules::{self, History, KeyInfo};
 use crate::store::Store;
-use crate::{clock, query, text};
+use crate::{clock, interrupt, query, text};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Import's maps (labels, ids, texts, existing items) are looked up a few
@@ -626,6 +628,8 @@ fn run(
     progress: &mut dyn FnMut(&Progress),
     started: Instant,
 ) -> Result<Summary> {
+    let committed = imp.committed.clone();
+    let _interrupted = interrupt::say_on_interrupt(move || committed.said());
     let mut reported = 0;
     // When the oldest line read and not yet committed was read.
     let mut oldest: Option<Instant> = None;
@@ -1024,6 +1028,37 @@ struct Importer<'a> {
     /// Its share of a full batch, for the checkpointer.
     settled_weight: u64,
     progress: Progress,
+    /// What is committed, for an interrupt to report.
+    committed: Arc<Committed>,
+}
+
+/// What an import has committed, kept where an interrupt can read it: the
+/// line an import stopped by Ctrl-C leaves says how much the log kept
+/// ([`interrupt::say_on_interrupt`]). Updated with the commit, both under
+/// [`interrupt::hold_off`], so the line is exact: a batch being committed
+/// when the signal comes is committed and counted first.
+#[derive(Debug, Default)]
+struct Committed {
+    entries: AtomicU64,
+    batches: AtomicU64,
+}
+
+impl Committed {
+    /// The line, in the one-line form of errors.
+    fn said(&self) -> String {
+        let entries = self.entries.load(Ordering::SeqCst);
+        let batches = self.batches.load(Ordering::SeqCst);
+        if batches == 0 {
+            return "import interrupted: nothing was appended (hint: run the same import again)"
+                .to_string();
+        }
+        format!(
+            "import interrupted: {} {} appended in {}, and the lines read after them were not (hint: run the same import again: it skips what is already in the log and appends the rest)",
+            text::count(entries, "entry"),
+            if entries == 1 { "was" } else { "were" },
+            text::count(batches, "batch"),
+        )
+    }
 }
 
 impl<'a> Importer<'a> {
@@ -1087,6 +1122,7 @@ impl<'a> Importer<'a> {
             settled: None,
             settled_weight: 0,
             progress: Progress::default(),
+            committed: Arc::default(),
         })
     }
 
@@ -1777,9 +1813,16 @@ impl<'a> Importer<'a> {
         let Some((first, last)) = self.settled.take() else {
             return Ok(());
         };
-        self.bulk.commit().map_err(|e| in_batch(first, last, e))?;
-        self.batches += 1;
-        self.progress.appended = self.appended.total();
+        interrupt::hold_off(|| {
+            self.bulk.commit().map_err(|e| in_batch(first, last, e))?;
+            self.batches += 1;
+            self.progress.appended = self.appended.total();
+            self.committed
+                .entries
+                .store(self.progress.appended, Ordering::SeqCst);
+            self.committed.batches.store(self.batches, Ordering::SeqCst);
+            Ok::<(), Error>(())
+        })?;
         self.checkpointer.committed(self.settled_weight);
         Ok(())
     }
@@ -2042,6 +2085,25 @@ mod tests {
     /// text) wait every second commit, as before commits were weighed;
     /// small commits wait after as many as make two full batches, and at
     /// least every 32nd.
+    #[test]
+    fn an_interrupted_import_says_what_it_committed() {
+        let c = Committed::default();
+        assert_eq!(
+            c.said(),
+            "import interrupted: nothing was appended (hint: run the same import again)"
+        );
+        c.entries.store(1, Ordering::SeqCst);
+        c.batches.store(1, Ordering::SeqCst);
+        assert!(c
+            .said()
+            .starts_with("import interrupted: 1 entry was appended in 1 batch,"));
+        c.entries.store(20_000, Ordering::SeqCst);
+        c.batches.store(2, Ordering::SeqCst);
+        assert!(c
+            .said()
+            .starts_with("import interrupted: 20000 entries were appended in 2 batches,"));
+    }
+
     #[test]
     fn the_import_waits_for_a_checkpoint_after_two_full_batches_worth_of_commits() {
         assert_eq!(Checkpointer::weight(100_000, 100_000, 0), 64);

@@ -15,7 +15,11 @@
 //! the child processes registered with [`stop_on_interrupt`], removes the
 //! files registered with [`remove_on_interrupt`], puts back the terminal
 //! that [`with_terminal_restored`] saved, and then dies of the signal, as the
-//! shell expects (exit status 128 + n). While [`while_editing`] runs, SIGINT
+//! shell expects (exit status 128 + n). Before it dies it erases a progress
+//! bar registered with [`erase_line_on_interrupt`] and writes what
+//! [`say_on_interrupt`] was given (an import says how much it kept); work
+//! run through [`hold_off`] (an import's commit) is finished first, so what
+//! it says is exact. While [`while_editing`] runs, SIGINT
 //! and SIGQUIT are the editor's and ignored here. A signal that was ignored
 //! when claimtrail started (`nohup`, a script's background job) stays
 //! ignored.
@@ -59,6 +63,10 @@ struct State {
 enum Undo {
     Remove(PathBuf, Leftover),
     Stop(u32),
+    /// A progress bar on standard error's last line, to erase.
+    Erase,
+    /// A line to write on standard error, made when the signal comes.
+    Say(Box<dyn Fn() -> String + Send>),
 }
 
 /// What kind of thing a temporary path is, which says how to remove it.
@@ -155,7 +163,7 @@ impl State {
             .iter()
             .filter_map(|(_, u)| match u {
                 Undo::Stop(pid) => Some(*pid),
-                Undo::Remove(..) => None,
+                _ => None,
             })
             .collect();
         for &pid in &stopped {
@@ -175,6 +183,33 @@ impl State {
         if let Some((fd, saved)) = self.terminal.take() {
             // SAFETY: fd is the open /dev/tty, `saved` its own earlier settings.
             unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+        }
+        let mut said = String::new();
+        if self.undo.iter().any(|(_, u)| matches!(u, Undo::Erase)) {
+            // Back to the start of the bar's line, and clear it.
+            said.push_str("\r\x1b[2K");
+        }
+        for (_, undo) in &self.undo {
+            if let Undo::Say(say) = undo {
+                said.push_str(&say());
+                said.push('\n');
+            }
+        }
+        write_stderr(said.as_bytes());
+    }
+}
+
+/// Writes `bytes` on standard error as they are, whatever they cost: with
+/// write(2) itself, not through the lock of Rust's `Stderr`, which the
+/// interrupted thread may hold; a stderr that is closed or full loses them.
+fn write_stderr(mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        // SAFETY: write(2) of a live buffer's bytes to descriptor 2.
+        let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+        match n {
+            1.. => bytes = &bytes[n as usize..],
+            _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return,
         }
     }
 }
@@ -216,9 +251,7 @@ impl Registration {
     /// before `f` (and removes the file) or after it (and finds nothing to
     /// remove), never half-way.
     pub fn disarm<T>(self, f: impl FnOnce() -> T) -> T {
-        let held = state();
-        let value = f();
-        drop(held);
+        let value = hold_off(f);
         // `self` is dropped on return, which forgets it; should an interrupt
         // come first, what it removes is no longer there.
         value
@@ -247,6 +280,39 @@ pub fn stop_on_interrupt(pid: u32) -> Registration {
     Registration {
         id: state().register(Undo::Stop(pid)),
     }
+}
+
+/// Erases the last line of standard error, which a progress bar is drawn
+/// on, if the command is interrupted before the registration is dropped:
+/// the shell's prompt then starts on a clean line. Registered only while a
+/// bar is drawn, which is only on a terminal.
+pub fn erase_line_on_interrupt() -> Registration {
+    Registration {
+        id: state().register(Undo::Erase),
+    }
+}
+
+/// Writes the line `say()` makes on standard error if the command is
+/// interrupted before the registration is dropped: what a user needs to
+/// know to carry on (how much an import kept). `say` runs on the clean-up
+/// thread while the command's own thread is stopped at no known point, so it
+/// must only read what [`hold_off`] keeps consistent (atomics updated in it).
+pub fn say_on_interrupt(say: impl Fn() -> String + Send + 'static) -> Registration {
+    Registration {
+        id: state().register(Undo::Say(Box::new(say))),
+    }
+}
+
+/// Runs `f` with the clean-up held off: a signal that comes meanwhile is
+/// acted on once `f` returns, so `f` is done whole before the process dies
+/// (an import's commit and the count of what it committed, which an
+/// interrupted import then reports exactly). For work of a fraction of a
+/// second: it delays Ctrl-C by as long.
+pub fn hold_off<T>(f: impl FnOnce() -> T) -> T {
+    let held = state();
+    let value = f();
+    drop(held);
+    value
 }
 
 /// Runs `f`, which changes the terminal's settings (a prompt that turns

@@ -2,6 +2,7 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::bench::{self, Bench};
 use claimtrail::error::{Error, Result};
+use claimtrail::interrupt;
 use claimtrail::text::thousands;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -89,6 +90,7 @@ fn child(step: &str, a: &Args) -> Result<Outcome> {
     match step {
         "build" => {
             let bar = progress_bar(a.entries);
+            let _erased = bar.as_ref().map(|_| interrupt::erase_line_on_interrupt());
             let built = bench::build_log(&dir, a.entries, &mut |done, _| {
                 if let Some(b) = &bar {
                     b.set_position(done);

@@ -75,6 +75,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         flush_after: std::time::Duration::from_secs_f64(a.flush_after),
     };
     let bar = progress_bar(size);
+    // Ctrl-C leaves the line an interrupted import prints, not the bar.
+    let _erased = bar
+        .as_ref()
+        .map(|_| claimtrail::interrupt::erase_line_on_interrupt());
     let mut report = |p: &Progress| {
         if let Some(b) = &bar {
             if size.is_some() {

@@ -227,6 +227,9 @@ pub fn listing<T: Serialize>(
 /// The bar is cleared however `f` ends.
 pub fn while_verifying<T>(what: &str, f: impl FnOnce(&mut dyn FnMut(u64, u64)) -> T) -> T {
     let bar = verify_progress(what);
+    let _erased = bar
+        .as_ref()
+        .map(|_| claimtrail::interrupt::erase_line_on_interrupt());
     let out = f(&mut |done, total| progress(&bar, done, total));
     if let Some(b) = bar {
         b.finish_and_clear();

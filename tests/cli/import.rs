@@ -5,6 +5,7 @@
 use crate::common::*;
 use serde_json::{json, Value};
 use std::io::Write;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -1064,8 +1065,8 @@ fn killed_at_random_points_then_rerun_completes_without_duplicates() {
 /// `claimtrail --json import - ARGS…` as the analyst, its input a pipe
 /// left open.
 fn piped_import(w: &Work, args: &[&str]) -> std::process::Child {
-    Command::new(assert_cmd::cargo::cargo_bin("claimtrail"))
-        .current_dir(w.dir.path())
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("claimtrail"));
+    c.current_dir(w.dir.path())
         .env_remove("CLAIMTRAIL_PASSPHRASE")
         .env_remove("CLAIMTRAIL_NOW")
         .env("CLAIMTRAIL_DB", &w.db)
@@ -1074,9 +1075,17 @@ fn piped_import(w: &Work, args: &[&str]) -> std::process::Child {
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::piped());
+    // SAFETY: only signal(2) between fork and exec: Ctrl-C's signal as a
+    // terminal's shell leaves it (`cargo test &` has it ignored, and
+    // claimtrail keeps an ignored SIGINT ignored).
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    c.spawn().unwrap()
 }
 
 /// Writes `lines` to an import's standard input, leaving it open.
@@ -1242,6 +1251,52 @@ fn another_writer_between_batches_is_taken_in_stride() {
     let anns = anns.as_array().unwrap();
     let last: Vec<&Value> = anns[anns.len() - 2..].iter().map(|a| &a["claim"]).collect();
     assert_eq!(last, [&json!("C2"), &json!("C3")], "{anns:?}");
+}
+
+/// Ctrl-C in an import: it says how much the log kept and how to finish,
+/// dies of the signal (what a shell or a script checks), and running the
+/// same lines again appends the rest.
+#[test]
+fn an_interrupted_import_says_what_it_kept() {
+    let w = Work::with_claims();
+    let sources = count(&w, "sources");
+    let lines: Vec<String> = (0..3)
+        .map(|i| {
+            let text = format!("Dispatch {i}. The Tehran summit ended without a statement.\n");
+            json!({"type":"source","label":format!("d{i}"),"text":text,"kind":"article"})
+                .to_string()
+        })
+        .collect();
+    // Batches of 2: d0 and d1 are committed, d2 waits for a second line.
+    let child = paused_import(&w, &lines);
+    until_rows(&w, "sources", sources + 2);
+    // SAFETY: kill(2) on the child this test spawned and has not reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "import interrupted: 2 entries were appended in 1 batch, and the lines read after them \
+         were not (hint: run the same import again: it skips what is already in the log and \
+         appends the rest)\n"
+    );
+    assert_eq!(out.stdout, b"", "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{stderr}");
+    assert_eq!(count(&w, "sources"), sources + 2);
+    w.run(None, &["verify"]).ok();
+
+    let file = w.path("dispatches.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let again = summary(
+        w.run(
+            Some("analyst"),
+            &["--json", "import", file.to_str().unwrap()],
+        )
+        .ok(),
+    );
+    assert_eq!(again["appended"]["sources"], 1, "{again}");
+    assert_eq!(again["skipped"]["sources"], 2, "{again}");
+    assert_eq!(count(&w, "sources"), sources + 3);
 }
 
 /// If what the other writer did makes an entry signed meanwhile invalid

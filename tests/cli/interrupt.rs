@@ -301,3 +301,36 @@ fn a_bench_stopped_by_sigterm_removes_its_log_and_stops_its_child() {
     assert!(!building.exists(), "{} is left", building.display());
     assert_eq!(leftovers(&tmp), Vec::<String>::new());
 }
+
+/// Lines typed (or pasted) into `import -` on a terminal, then Ctrl-C: the
+/// progress bar is erased rather than left half-drawn above the prompt,
+/// and the one line left says what the log kept.
+#[test]
+fn ctrl_c_in_an_import_on_a_terminal_erases_its_bar_and_says_what_it_kept() {
+    let w = Work::with_claims();
+    let before = entries(&w);
+    let mut t =
+        Terminal::run(w.std_command(Some("analyst"), &[], &["import", "-", "--batch-size", "1"]));
+    let line = serde_json::json!({
+        "type": "source",
+        "label": "d1",
+        "text": "Dispatch 1. The Tehran summit ended without a statement.\n",
+        "kind": "article",
+    });
+    t.type_keys(&format!("{line}\n"));
+    t.wait_for(" lines 1 appended");
+    assert_eq!(entries(&w), before + 1);
+    t.type_keys("\x03");
+    let status = t.end();
+    let screen = t.screen();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{screen:?}");
+    let last = screen.rsplit("\r\x1b[2K").next().unwrap();
+    assert_eq!(
+        last,
+        "import interrupted: 1 entry was appended in 1 batch, and the lines read after them \
+         were not (hint: run the same import again: it skips what is already in the log and \
+         appends the rest)\r\n",
+        "{screen:?}"
+    );
+    assert_eq!(entries(&w), before + 1);
+}

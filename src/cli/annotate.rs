@@ -158,7 +158,16 @@ fn edit_note(claim: &str) -> Result<String> {
     }
     // Read with the bound and checks of --note-file: an editor (or a
     // command given as one) may write anything, of any length.
-    let data = claimtrail::files::read_capped(file.path(), claimtrail::entry::MAX_PAYLOAD as u64)?;
+    let data = claimtrail::files::read_capped(file.path(), claimtrail::entry::MAX_PAYLOAD as u64)
+        .map_err(|e| match e {
+        // Not the user's path to check: the editor (or a command given
+        // as one) deleted or moved the note it was given.
+        Error::Io { .. } if !file.path().exists() => Error::invalid(
+            format!("the editor `{editor}` removed the note's file"),
+            "nothing was written; save the note in the file the editor opens, or use --note",
+        ),
+        e => e,
+    })?;
     let text = claimtrail::sources::note_text("the note written in the editor", &data).map_err(
         |e| match e {
             Error::Invalid { what, .. } => Error::invalid(

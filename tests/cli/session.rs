@@ -644,6 +644,10 @@ fn long_notes_are_written_in_the_editor() {
             "error: the note written in the editor is larger than 1 MiB, more than an entry holds (hint: nothing was written;",
         ),
         (
+            vec![("EDITOR", "rm")],
+            "error: the editor `rm` removed the note's file (hint: nothing was written; save the note in the file the editor opens, or use --note)",
+        ),
+        (
             vec![("EDITOR", "true"), ("TMPDIR", "/nonexistent")],
             "error: cannot write /nonexistent: no such file (hint: check that the directory exists",
         ),

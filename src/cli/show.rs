@@ -1,6 +1,6 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
-use claimtrail::model::{self, IdKind, ItemId};
+use claimtrail::model::{self, Fingerprint, IdKind, ItemId, Seq};
 use claimtrail::query::{self, AnnotationView};
 use claimtrail::text::{escape, escape_keep_newlines};
 
@@ -20,6 +20,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     })?;
     let store = ctx.open()?;
     let conn = store.conn();
+    let revoked = Revoked::load(conn)?;
     match id.kind {
         IdKind::Source if a.text => {
             let data = query::source_text(conn, id.n)?.ok_or_else(|| {
@@ -73,8 +74,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             field(
                 "added by",
                 &format!(
-                    "{} ({}) at entry {}, {}",
-                    s.signed.signer_name, s.signed.signer, s.signed.seq, s.signed.time
+                    "{} ({}) at entry {}, {}{}",
+                    s.signed.signer_name,
+                    s.signed.signer,
+                    s.signed.seq,
+                    s.signed.time,
+                    revoked.since(&s.signed.signer, "; key revoked later, at entry")
                 ),
             )?;
             field("checkpoint", &coverage.line(s.id))?;
@@ -174,8 +179,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             field(
                 "added by",
                 &format!(
-                    "{} ({}) at entry {}, {}",
-                    c.signed.signer_name, c.signed.signer, c.signed.seq, c.signed.time
+                    "{} ({}) at entry {}, {}{}",
+                    c.signed.signer_name,
+                    c.signed.signer,
+                    c.signed.seq,
+                    c.signed.time,
+                    revoked.since(&c.signed.signer, "; key revoked later, at entry")
                 ),
             )?;
             field("checkpoint", &coverage.line(c.id))?;
@@ -197,7 +206,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             }
             let standing: Vec<String> = current
                 .iter()
-                .map(|a| format!("{} ({} by {})", a.verdict, a.id, a.signed.signer_name))
+                .map(|a| {
+                    format!(
+                        "{} ({} by {}{})",
+                        a.verdict,
+                        a.id,
+                        a.signed.signer_name,
+                        revoked.since(&a.signed.signer, ", key revoked at entry")
+                    )
+                })
                 .collect();
             field(
                 "verdicts",
@@ -224,7 +241,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 outln!("\n{}:", output::count(anns.len() as u64, "annotation"))?;
             }
             for a in &anns {
-                print_annotation(a)?;
+                print_annotation(a, &revoked)?;
             }
             if !links.is_empty() {
                 outln!(
@@ -232,7 +249,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     output::count(links.len() as u64, "annotation")
                 )?;
                 for a in &links {
-                    print_annotation(a)?;
+                    print_annotation(a, &revoked)?;
                 }
             }
         }
@@ -252,7 +269,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     checkpoint: &coverage,
                 })?;
             } else {
-                print_annotation(&a)?;
+                print_annotation(&a, &revoked)?;
                 outln!("      checkpoint: {}", coverage.line(a.id))?;
                 // The judgment stands in the record; its claim may not.
                 if let Some(r) = query::claim(conn, a.claim.n)?.retraction {
@@ -283,7 +300,7 @@ fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) -> Result<()> {
     )
 }
 
-fn print_annotation(a: &AnnotationView) -> Result<()> {
+fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
     let mut grade = String::new();
     if let Some(r) = &a.reliability {
         grade.push_str(&format!(" reliability {r}"));
@@ -309,6 +326,12 @@ fn print_annotation(a: &AnnotationView) -> Result<()> {
         a.signed.seq,
         a.signed.time
     )?;
+    if let Some((seq, reason)) = revoked.0.get(&a.signed.signer) {
+        outln!(
+            "      key revoked later, at entry {seq}: {}",
+            escape(reason)
+        )?;
+    }
     if !a.corroborates.is_empty() {
         outln!("      corroborates {}", model::join(&a.corroborates, ", "))?;
     }
@@ -324,4 +347,33 @@ fn print_annotation(a: &AnnotationView) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The keys revoked, by fingerprint: the entry that revoked each, and why.
+/// What a key signed before its revocation stays valid (verify passes it),
+/// but a reader weighing a verdict needs to know that its signer's key was
+/// revoked since, and the reason ("laptop stolen" casts doubt further back
+/// than "left the desk"). `show` marks such signers; it does not judge them.
+struct Revoked(std::collections::HashMap<Fingerprint, (Seq, String)>);
+
+impl Revoked {
+    fn load(conn: &rusqlite::Connection) -> Result<Revoked> {
+        Ok(Revoked(
+            query::keys(conn)?
+                .into_iter()
+                .filter_map(|k| {
+                    let seq = k.revoked_seq?;
+                    Some((k.fingerprint, (seq, k.revoke_reason.unwrap_or_default())))
+                })
+                .collect(),
+        ))
+    }
+
+    /// `{lead} N` when `signer`'s key was revoked at entry N, else nothing.
+    fn since(&self, signer: &Fingerprint, lead: &str) -> String {
+        match self.0.get(signer) {
+            Some((seq, _)) => format!("{lead} {seq}"),
+            None => String::new(),
+        }
+    }
 }

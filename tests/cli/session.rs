@@ -487,12 +487,36 @@ fn key_rotation_keeps_old_entries_valid() {
     )
     .ok();
     w.run(
-        Some("admin"),
-        &["key", "revoke", &analyst_fp, "--reason", "laptop stolen"],
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
     )
     .ok();
+    let revoked = w.run(
+        Some("admin"),
+        &["key", "revoke", &analyst_fp, "--reason", "laptop stolen"],
+    );
+    let at = revoked.ok().split(" at entry ").nth(1).unwrap();
+    let at = at.split(';').next().unwrap().to_string();
     w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
         .error("was revoked at entry");
+    // What the old key signed stays valid, and `show` says its key was
+    // revoked since, and why: a reader weighs a verdict by it knowing that.
+    let shown = w.run(None, &["show", "C2"]);
+    let shown = shown.ok();
+    assert!(
+        shown.contains(&format!("; key revoked later, at entry {at}\n")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!(", key revoked at entry {at})")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!(
+            "\n      key revoked later, at entry {at}: laptop stolen\n"
+        )),
+        "{shown}"
+    );
     assert_eq!(
         w.run(
             Some("analyst2"),
@@ -500,8 +524,10 @@ fn key_rotation_keeps_old_entries_valid() {
         )
         .ok()
         .trim(),
-        "A2"
+        "A3"
     );
+    let a3 = w.run(None, &["show", "A3"]);
+    assert!(!a3.ok().contains("revoked"), "{}", a3.stdout);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // The last admin cannot be revoked.
     let admin_fp = keys[0]["fingerprint"].as_str().unwrap().to_string();

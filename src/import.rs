@@ -2101,7 +2101,7 @@ mod tests {
         c.batches.store(2, Ordering::SeqCst);
         assert!(c
             .said()
-            .starts_with("import interrupted: 20000 entries were appended in 2 batches,"));
+            .starts_with("import interrupted: 20,000 entries were appended in 2 batches,"));
     }
 
     #[test]

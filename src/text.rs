@@ -439,28 +439,36 @@ pub fn utf16_bom(bytes: &[u8]) -> bool {
 
 /// `n` and the noun, singular for one: "1 source", "3 sources"; `noun` is
 /// the singular, and the plural adds an s unless the noun is in the list.
+/// Digits are grouped from 1,000 up ("119,000 entries"), as an import's or
+/// verify's counts are read at a glance; `--json` gives the bare numbers.
 pub fn count(n: u64, noun: &str) -> String {
-    match (n, noun) {
-        (1, _) => format!("1 {noun}"),
+    let n = grouped(n);
+    match (n.as_str(), noun) {
+        ("1", _) => format!("1 {noun}"),
         (_, "entry") => format!("{n} entries"),
         (_, "batch") => format!("{n} batches"),
         _ => format!("{n} {noun}s"),
     }
 }
 
+/// `n` with its digits in groups of three from 1,000 up ("119,000").
+pub fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A rate or count people read: whole numbers with thousands separators
 /// from 100 up ("182,863"), two decimals below ("0.51").
 pub fn thousands(x: f64) -> String {
     if x >= 100.0 {
-        let s = format!("{:.0}", x);
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
+        grouped(x.round() as u64)
     } else {
         format!("{x:.2}")
     }
@@ -485,6 +493,9 @@ mod tests {
         assert_eq!(count(2, "entry"), "2 entries");
         assert_eq!(count(0, "claim"), "0 claims");
         assert_eq!(count(3, "batch"), "3 batches");
+        assert_eq!(count(999, "line"), "999 lines");
+        assert_eq!(count(119_000, "entry"), "119,000 entries");
+        assert_eq!(count(1_000_000, "source"), "1,000,000 sources");
         let one = crate::checkpoint::NoteError::NoKnownSignature { lines: 1 };
         assert_eq!(
             one.to_string(),

@@ -153,7 +153,7 @@ fn print_summary(file: &Path, s: &Summary) -> Result<()> {
         output::count(s.appended.total(), "entry"),
         kinds(&s.appended),
         output::count(s.batches, "batch"),
-        s.batch_size
+        claimtrail::text::grouped(s.batch_size as u64)
     )?;
     outln!(
         "skipped {} already in the log ({})",
@@ -161,8 +161,8 @@ fn print_summary(file: &Path, s: &Summary) -> Result<()> {
         kinds(&s.skipped)
     )?;
     outln!(
-        "took {:.2} s ({:.0} entries/s)",
+        "took {:.2} s ({} entries/s)",
         s.seconds,
-        s.entries_per_second
+        claimtrail::text::grouped(s.entries_per_second.round() as u64)
     )
 }

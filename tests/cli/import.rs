@@ -1387,7 +1387,7 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
         text[..3],
         [
             "read 6 lines from retract.jsonl (0 blank)",
-            "appended 6 entries (0 sources, 2 claims, 2 annotations, 2 retractions) in 4 batches of up to 100000",
+            "appended 6 entries (0 sources, 2 claims, 2 annotations, 2 retractions) in 4 batches of up to 100,000",
             "skipped 0 lines already in the log (0 sources, 0 claims, 0 annotations)",
         ]
     );

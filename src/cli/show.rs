@@ -44,8 +44,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 .collect::<Result<Vec<_>>>()?;
             let coverage = query::coverage(conn, s.signed.seq)?;
             if ctx.json {
+                let signers = std::iter::once(&s.signed.signer)
+                    .chain(claims.iter().map(|c| &c.claim.signed.signer));
                 output::json(
-                    &serde_json::json!({"source": s, "claims": claims, "checkpoint": coverage}),
+                    &serde_json::json!({"source": s, "claims": claims, "checkpoint": coverage, "revoked_signers": revoked.of(signers)}),
                 )?;
                 return Ok(Outcome::Done);
             }
@@ -127,8 +129,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let coverage = query::coverage(conn, c.signed.seq)?;
             if ctx.json {
                 let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict));
+                let signers = [&c.signed.signer, &s.signed.signer]
+                    .into_iter()
+                    .chain(anns.iter().chain(&links).map(|a| &a.signed.signer));
                 output::json(
-                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces, "checkpoint": coverage}),
+                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces, "checkpoint": coverage, "revoked_signers": revoked.of(signers)}),
                 )?;
                 return Ok(Outcome::Done);
             }
@@ -263,10 +268,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     #[serde(flatten)]
                     annotation: &'a AnnotationView,
                     checkpoint: &'a query::Coverage,
+                    revoked_signers: serde_json::Value,
                 }
                 output::json(&Shown {
                     annotation: &a,
                     checkpoint: &coverage,
+                    revoked_signers: revoked.of([&a.signed.signer]),
                 })?;
             } else {
                 print_annotation(&a, &revoked)?;
@@ -367,6 +374,21 @@ impl Revoked {
                 })
                 .collect(),
         ))
+    }
+
+    /// For `--json`: the signers among `signers` whose key was revoked, by
+    /// fingerprint, with the revoking entry and the reason (`{}` if none).
+    fn of<'a>(&self, signers: impl IntoIterator<Item = &'a Fingerprint>) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        for fp in signers {
+            if let Some((seq, reason)) = self.0.get(fp) {
+                out.insert(
+                    fp.to_string(),
+                    serde_json::json!({"revoked_at": seq, "reason": reason}),
+                );
+            }
+        }
+        serde_json::Value::Object(out)
     }
 
     /// `{lead} N` when `signer`'s key was revoked at entry N, else nothing.

@@ -528,6 +528,15 @@ fn key_rotation_keeps_old_entries_valid() {
     );
     let a3 = w.run(None, &["show", "A3"]);
     assert!(!a3.ok().contains("revoked"), "{}", a3.stdout);
+    // The same for scripts: the view's signers whose key was revoked.
+    let json = |id: &str| -> serde_json::Value {
+        serde_json::from_str(w.run(None, &["--json", "show", id]).ok()).unwrap()
+    };
+    assert_eq!(
+        json("C2")["revoked_signers"],
+        serde_json::json!({&analyst_fp: {"revoked_at": at.parse::<u64>().unwrap(), "reason": "laptop stolen"}})
+    );
+    assert_eq!(json("A3")["revoked_signers"], serde_json::json!({}));
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // The last admin cannot be revoked.
     let admin_fp = keys[0]["fingerprint"].as_str().unwrap().to_string();

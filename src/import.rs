@@ -2081,10 +2081,6 @@ mod tests {
         parse_line(s.as_bytes()).unwrap_err()
     }
 
-    /// Batches of a quarter of the batch size or more (by entries or by
-    /// text) wait every second commit, as before commits were weighed;
-    /// small commits wait after as many as make two full batches, and at
-    /// least every 32nd.
     #[test]
     fn an_interrupted_import_says_what_it_committed() {
         let c = Committed::default();
@@ -2104,6 +2100,10 @@ mod tests {
             .starts_with("import interrupted: 20,000 entries were appended in 2 batches,"));
     }
 
+    /// Batches of a quarter of the batch size or more (by entries or by
+    /// text) wait every second commit, as before commits were weighed;
+    /// small commits wait after as many as make two full batches, and at
+    /// least every 32nd.
     #[test]
     fn the_import_waits_for_a_checkpoint_after_two_full_batches_worth_of_commits() {
         assert_eq!(Checkpointer::weight(100_000, 100_000, 0), 64);

@@ -582,7 +582,7 @@ pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -
     let summary = crate::import::import(&mut store, &analyst, Box::new(file), &opts, &mut |p| {
         progress(2 + p.appended, total)
     })?;
-    log::checkpoint(&mut store, &admin, |_| Ok(()))?;
+    log::checkpoint(&mut store, &admin, |_, _| Ok(()))?;
     let seconds = start.elapsed().as_secs_f64();
     let cpu_seconds = process_cpu_seconds()
         .zip(cpu_before)

@@ -94,11 +94,20 @@ fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
     ))
 }
 
-/// Builds a bundle for `ids`. Uses the latest stored checkpoint that covers
-/// every entry; if there is none, `signer` signs a new one first, through
-/// the append path, which refuses any key but an active admin's before the
-/// note is signed (`only_an_admin_signs` says so in the export's terms).
-pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Result<Bundle> {
+/// Builds a bundle for `ids` and gives it to `keep` (which writes it out).
+/// Uses the latest stored checkpoint that covers every entry; if there is
+/// none, `signer` signs a new one, through the append path, which refuses
+/// any key but an active admin's before the note is signed
+/// (`only_an_admin_signs` says so in the export's terms). The bundle is
+/// then built and kept inside the transaction that appends the checkpoint,
+/// so a bundle that cannot be written (too large, a full disk) leaves the
+/// log as it was, with no checkpoint that nobody asked for.
+pub fn export(
+    store: &mut Store,
+    ids: &[ItemId],
+    signer: Option<&Signer>,
+    keep: impl FnOnce(&Bundle) -> Result<()>,
+) -> Result<Bundle> {
     let origin = store.origin()?;
     // The checkpoint's signer is enrolled in the bundle too, or a reader
     // without verifier keys cannot check the checkpoint against an admin the
@@ -133,12 +142,14 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
                 break;
             }
         }
-        let newest = covering.last().map(|c| (c.note.clone(), c.signer.clone()));
+        let newest = covering
+            .last()
+            .map(|c| (Proven::Stored(c.note.clone()), c.signer.clone()));
         let (note, by) = match (current, signer) {
-            (Some(c), _) => (c.note, c.signer),
-            (None, Some(s)) => match crate::log::checkpoint(store, s, |_| Ok(())) {
-                Ok((_, note)) => (note.to_string(), s.fingerprint().clone()),
-                Err(e) => match newest {
+            (Some(c), _) => (Proven::Stored(c.note), c.signer),
+            (None, Some(s)) => match crate::log::checkpoint_refusal(store.conn(), s)? {
+                None => (Proven::SignedNow(s), s.fingerprint().clone()),
+                Some(e) => match newest {
                     Some(n) => n,
                     None => return Err(only_an_admin_signs(store.conn(), e)?),
                 },
@@ -162,6 +173,40 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
             Some(seq) => also.push(seq),
         }
     };
+    match note {
+        Proven::Stored(note) => {
+            let bundle = assemble(store.conn(), origin, &seqs, note)?;
+            keep(&bundle)?;
+            Ok(bundle)
+        }
+        Proven::SignedNow(s) => {
+            let mut made = None;
+            crate::log::checkpoint(store, s, |conn, note| {
+                let bundle = assemble(conn, origin, &seqs, note.to_string())?;
+                keep(&bundle)?;
+                made = Some(bundle);
+                Ok(())
+            })?;
+            made.ok_or_else(|| Error::Internal("the bundle was not built".into()))
+        }
+    }
+}
+
+/// The checkpoint a bundle's entries are proven in.
+enum Proven<'a> {
+    /// A checkpoint the log holds (its signed note).
+    Stored(String),
+    /// One this key signs as the bundle is made.
+    SignedNow(&'a Signer),
+}
+
+/// The bundle of the entries `seqs`, proven in the checkpoint `note`.
+fn assemble(
+    conn: &rusqlite::Connection,
+    origin: String,
+    seqs: &BTreeSet<u64>,
+    note: String,
+) -> Result<Bundle> {
     let stored =
         |e: String| Error::Damaged(format!("the stored checkpoint note does not parse ({e})"));
     let cp = Checkpoint::parse(
@@ -170,10 +215,9 @@ pub fn export(store: &mut Store, ids: &[ItemId], signer: Option<&Signer>) -> Res
             .text(),
     )
     .map_err(|e| stored(e.to_string()))?;
-    let conn = store.conn();
     let mut entries = Vec::new();
     let mut sources = Vec::new();
-    for &seq in &seqs {
+    for &seq in seqs {
         let (payload, sig) = query::entry_bytes(conn, seq)?;
         let p = Payload::parse(&payload)
             .map_err(|e| Error::Damaged(format!("entry {seq} does not parse ({e:?})")))?;

@@ -261,7 +261,7 @@ pub fn build(dir: &Path) -> Result<Demo> {
     // The admin signs a checkpoint, so that reports are anchored to it and
     // claims can be exported as bundles; auditors keep the note outside
     // the database.
-    let (e, note) = log::checkpoint(&mut store, &admin, |_| Ok(()))?;
+    let (e, note) = log::checkpoint(&mut store, &admin, |_, _| Ok(()))?;
     entries.push(e);
     let checkpoint = dir.join("checkpoint.txt");
     std::fs::write(&checkpoint, note.to_string())

@@ -156,12 +156,14 @@ pub fn append_with(
 
 /// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`
 /// entry) and returns the entry and the signed note. `keep` is given the
-/// note before the entry is committed: where it fails (the file the note
-/// goes to is on a full disk), the log stays as it was.
+/// note, and the transaction's connection (the log as the note covers it),
+/// before the entry is committed: where it fails (the file the note goes
+/// to, or a bundle proven against it, is on a full disk), the log stays as
+/// it was.
 pub fn checkpoint(
     store: &mut Store,
     signer: &Signer,
-    keep: impl FnOnce(&crate::checkpoint::SignedNote) -> Result<()>,
+    keep: impl FnOnce(&Connection, &crate::checkpoint::SignedNote) -> Result<()>,
 ) -> Result<(Appended, crate::checkpoint::SignedNote)> {
     let origin = store.origin()?;
     let mut note = None;
@@ -180,7 +182,7 @@ pub fn checkpoint(
             root,
             note: signed.to_string(),
         });
-        keep(&signed)?;
+        keep(conn, &signed)?;
         note = Some(signed);
         Ok(NewEntry::new(body))
     })?;
@@ -1000,6 +1002,13 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
     )?;
     let mut tree = crate::tree::TreeWriter::default();
     store_entry(conn, &history, &mut tree, signed, n, e.blob)
+}
+
+/// Why `signer` may not sign a checkpoint of the log now (not enrolled,
+/// revoked, not an admin), or `None` if it may: asked before a command
+/// commits to signing one (`export`).
+pub fn checkpoint_refusal(conn: &Connection, signer: &Signer) -> Result<Option<Error>> {
+    authorization_error(&StoreHistory { conn }, signer, Kind::CheckpointAdd)
 }
 
 /// The typed error for a signer that `rules::authorize` refused, if the

@@ -75,10 +75,11 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     let signer = ctx.signer()?;
     // The file is written before the entry is committed, so a full disk
     // leaves neither; it takes its name once the entry is in the log.
-    let (e, note) = claimtrail::log::checkpoint(&mut store, &signer, |note| match &mut staged {
-        Some(file) => file.write(note.to_string().as_bytes()),
-        None => Ok(()),
-    })?;
+    let (e, note) =
+        claimtrail::log::checkpoint(&mut store, &signer, |_, note| match &mut staged {
+            Some(file) => file.write(note.to_string().as_bytes()),
+            None => Ok(()),
+        })?;
     let text = note.to_string();
     match &out {
         Some(path) => {

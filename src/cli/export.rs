@@ -38,10 +38,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         None => None,
     };
     // Made before a checkpoint may be signed: see `output::Staged`.
-    let file = output::Staged::new(&a.out)?;
-    let bundle = claimtrail::bundle::export(&mut store, &ids, signer.as_ref())?;
-    let text = claimtrail::bundle::to_text(&bundle)?;
-    file.finish(text.as_bytes(), false)?;
+    let mut file = output::Staged::new(&a.out)?;
+    // Written before a checkpoint signed for it is committed, so a bundle
+    // that cannot be written leaves the log as it was; named once it is.
+    let bundle = claimtrail::bundle::export(&mut store, &ids, signer.as_ref(), |b| {
+        file.write(claimtrail::bundle::to_text(b)?.as_bytes())
+    })?;
+    file.keep(false)?;
     if ctx.json {
         output::json(
             &serde_json::json!({"out": a.out, "entries": bundle.entries.len(), "sources": bundle.sources.len()}),

@@ -356,11 +356,19 @@ export CLAIMTRAIL_DB=small/trail.db
 /// Every file claimtrail writes, written to a full disk (a tmpfs filled
 /// up): the error names the file and says
 /// to make room, nothing is left half-written, and the log is as it was:
-/// `checkpoint --out` writes its file before it commits the checkpoint.
+/// `checkpoint --out` writes its file before it commits the checkpoint,
+/// and `export` with an admin key its bundle before it commits the
+/// checkpoint the bundle is proven in (C1's annotation, made after the
+/// stored checkpoint, needs a new one).
 #[test]
 fn files_written_to_a_full_disk_are_named_and_leave_nothing() {
     let w = Work::with_claims();
     w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed"],
+    )
+    .ok();
     let before = w.db_bytes();
     let script = r#"head -c 65536 /dev/zero > small/fill 2>/dev/null
 export CLAIMTRAIL_KEY=admin

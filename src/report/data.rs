@@ -505,6 +505,15 @@ impl Report {
         self.keys.iter().find(|k| &k.fingerprint == fingerprint)
     }
 
+    /// The entry that revoked this signer's key since, and the reason. What
+    /// the key signed before stays valid (verify passes it), but a reader
+    /// weighing a verdict should know the key was withdrawn (a stolen
+    /// laptop): every view of a signed item says so beside its signer.
+    pub fn revoked_since(&self, fingerprint: &Fingerprint) -> Option<(Seq, &str)> {
+        let k = self.key(fingerprint)?;
+        Some((k.revoked_seq?, k.revoke_reason.as_deref().unwrap_or("")))
+    }
+
     /// The claims of a source, in id order.
     pub fn claims_of(&self, source: ItemId) -> impl Iterator<Item = &ClaimView> + '_ {
         self.claims.iter().filter(move |c| c.source == source)

@@ -301,7 +301,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
             &s.signed.signer,
             s.signed.seq,
             &s.signed.time,
-        ),
+        ) + &revoked_later(r, &s.signed.signer),
     ));
     if let Some(e) = r.entry(s.signed.seq) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
@@ -414,7 +414,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             &c.signed.signer,
             c.signed.seq,
             &c.signed.time,
-        ),
+        ) + &revoked_later(r, &c.signed.signer),
     ));
     if let Some(e) = r.entry(c.signed.seq) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
@@ -440,12 +440,20 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         let _ = writeln!(o, "<p class=\"meta\">No annotations.</p>");
     }
     for a in anns {
-        annotation(o, a);
+        annotation(o, r, a);
     }
     let _ = writeln!(o, "</article>");
 }
 
-fn annotation(o: &mut String, a: &AnnotationView) {
+/// `; key revoked later, at entry N` after a signer whose key was revoked
+/// since (the reason is in the keys table and under each annotation).
+fn revoked_later(r: &Report, signer: &Fingerprint) -> String {
+    r.revoked_since(signer)
+        .map(|(seq, _)| format!("; key revoked later, at entry {seq}"))
+        .unwrap_or_default()
+}
+
+fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
     let superseded = a.superseded_by.is_some();
     let _ = writeln!(
         o,
@@ -508,7 +516,7 @@ fn annotation(o: &mut String, a: &AnnotationView) {
     }
     let _ = writeln!(
         o,
-        "<div class=\"meta\">by {}</div>\n</div>",
+        "<div class=\"meta\">by {}</div>",
         signed_by(
             &a.signed.signer_name,
             &a.signed.signer,
@@ -516,6 +524,14 @@ fn annotation(o: &mut String, a: &AnnotationView) {
             &a.signed.time
         )
     );
+    if let Some((seq, reason)) = r.revoked_since(&a.signed.signer) {
+        let _ = writeln!(
+            o,
+            "<div class=\"meta\">key revoked later, at entry {seq}: {}</div>",
+            esc(reason)
+        );
+    }
+    let _ = writeln!(o, "</div>");
 }
 
 fn relations(o: &mut String, r: &Report) {

@@ -7,7 +7,7 @@
 
 use super::data::Report;
 use super::visible;
-use crate::model::ItemId;
+use crate::model::{Fingerprint, ItemId};
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::{count, CONTEXT_CHARS};
 use std::fmt::Write;
@@ -150,11 +150,12 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     field(
         "added by",
         format!(
-            "{} ({}) at entry {}, {}",
+            "{} ({}) at entry {}, {}{}",
             inline(&s.signed.signer_name),
             code(&s.signed.signer),
             s.signed.seq,
-            inline(&s.signed.time)
+            inline(&s.signed.time),
+            revoked_later(r, &s.signed.signer)
         ),
     );
     if let Some(e) = r.entry(s.signed.seq) {
@@ -244,11 +245,12 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     let _ = writeln!(
         o,
-        "- **Recorded by** {} ({}) at entry {}, {}{}",
+        "- **Recorded by** {} ({}) at entry {}, {}{}{}",
         inline(&c.signed.signer_name),
         code(&c.signed.signer),
         c.signed.seq,
         inline(&c.signed.time),
+        revoked_later(r, &c.signed.signer),
         r.entry(c.signed.seq)
             .map(|e| format!("; entry hash {}", code(&e.hash)))
             .unwrap_or_default()
@@ -276,11 +278,19 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     let _ = writeln!(o, "#### Annotations of {}\n", c.id);
     for a in anns {
-        annotation(o, a);
+        annotation(o, r, a);
     }
 }
 
-fn annotation(o: &mut String, a: &AnnotationView) {
+/// `; key revoked later, at entry N` after a signer whose key was revoked
+/// since (the reason is in the keys table and under each annotation).
+fn revoked_later(r: &Report, signer: &Fingerprint) -> String {
+    r.revoked_since(signer)
+        .map(|(seq, _)| format!("; key revoked later, at entry {seq}"))
+        .unwrap_or_default()
+}
+
+fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
     let state = match &a.superseded_by {
         Some(s) => format!(" (superseded by {s})"),
         None => String::new(),
@@ -311,6 +321,13 @@ fn annotation(o: &mut String, a: &AnnotationView) {
         a.signed.seq,
         inline(&a.signed.time)
     );
+    if let Some((seq, reason)) = r.revoked_since(&a.signed.signer) {
+        let _ = writeln!(
+            o,
+            "  - key revoked later, at entry {seq}: {}",
+            inline(reason)
+        );
+    }
     if !a.corroborates.is_empty() {
         let _ = writeln!(
             o,

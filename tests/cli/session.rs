@@ -537,6 +537,33 @@ fn key_rotation_keeps_old_entries_valid() {
         serde_json::json!({&analyst_fp: {"revoked_at": at.parse::<u64>().unwrap(), "reason": "laptop stolen"}})
     );
     assert_eq!(json("A3")["revoked_signers"], serde_json::json!({}));
+    // And the reports, beside each item the revoked key signed, and not
+    // beside A3 (a report of C2 holds the analyst's C2, A2 and A3).
+    let md = w.run(None, &["report", "C2"]);
+    let md = md.ok();
+    assert!(
+        md.contains(&format!(
+            "\n  - key revoked later, at entry {at}: laptop stolen\n"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("; key revoked later, at entry {at}; entry hash ")),
+        "{md}"
+    );
+    let a3 = md.split("- **A3**").nth(1).unwrap();
+    assert!(
+        !a3.split("\n\n").next().unwrap().contains("revoked"),
+        "{md}"
+    );
+    let html = w.run(None, &["report", "C2", "--format", "html"]);
+    assert!(
+        html.ok().contains(&format!(
+            "<div class=\"meta\">key revoked later, at entry {at}: laptop stolen</div>"
+        )),
+        "{}",
+        html.stdout
+    );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // The last admin cannot be revoked.
     let admin_fp = keys[0]["fingerprint"].as_str().unwrap().to_string();

@@ -1268,11 +1268,16 @@ fn an_interrupted_import_says_what_it_kept() {
         })
         .collect();
     // Batches of 2: d0 and d1 are committed, d2 waits for a second line.
-    let child = paused_import(&w, &lines);
+    let mut child = paused_import(&w, &lines);
     until_rows(&w, "sources", sources + 2);
+    // Its input stays open until it has died: `wait_with_output` would
+    // close it first, and an import that reads the end of its input before
+    // the signal is acted on commits d2 as well (seen on a loaded machine).
+    let input = child.stdin.take();
     // SAFETY: kill(2) on the child this test spawned and has not reaped.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
+    drop(input);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr,

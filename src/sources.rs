@@ -259,10 +259,20 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     let pick = match (found.len(), occurrence) {
         (0, _) => return Err(not_found(src, quote, id, spelling)),
         (n, Some(k)) if k == 0 || k > n => {
-            return Err(Error::invalid(
-                format!("{occ} {k}: the quote occurs {n} times in {id}"),
-                format!("use {occ} 1 to {n}"),
-            ))
+            let from_one = match k {
+                0 => "occurrences count from 1, and ",
+                _ => "",
+            };
+            return Err(match n {
+                1 => Error::invalid(
+                    format!("{occ} {k}: {from_one}the quote occurs only once in {id}"),
+                    format!("leave out {occ}, or give 1"),
+                ),
+                _ => Error::invalid(
+                    format!("{occ} {k}: {from_one}the quote occurs {n} times in {id}"),
+                    format!("use {occ} 1 to {n}"),
+                ),
+            });
         }
         (_, Some(k)) => found.get(k - 1).copied().unwrap_or_default(),
         (1, None) => found.first().copied().unwrap_or_default(),

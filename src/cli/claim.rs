@@ -52,7 +52,7 @@ pub struct AddArgs {
     pub quote: Option<String>,
     /// Which occurrence of --quote, when it appears more than once (1-based).
     #[arg(long, requires = "quote", allow_negative_numbers = true,
-          value_parser = values::whole::<usize>)]
+          value_parser = values::counted)]
     pub occurrence: Option<usize>,
     /// Byte offsets START..END into the source (on UTF-8 boundaries).
     #[arg(long)]

@@ -70,7 +70,7 @@ where
     }
 }
 
-/// A whole number of 0 or more (`--last`, `-n`, `--seq`, `--occurrence`).
+/// A whole number of 0 or more (`--last`, `-n`, `--seq`, `--max-problems`).
 /// Those arguments accept a leading `-`, so that `--last -2` reaches this
 /// parser and is refused for what it is, rather than taken for an unknown
 /// option with clap's advice to write `-- -2`.
@@ -84,4 +84,26 @@ pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
             false => format!("`{s}` is not a whole number of 0 or more"),
         }
     })
+}
+
+/// A whole number of 1 or more (`--occurrence`, which counts from 1), as
+/// [`whole`] takes it.
+pub fn counted(s: &str) -> Result<usize, String> {
+    match whole::<usize>(s) {
+        Ok(n) if n > 0 => Ok(n),
+        Err(e) if e.ends_with("too large") => Err(e),
+        _ => Err(format!("`{s}` is not a whole number of 1 or more")),
+    }
+}
+
+/// A whole number from 1 to `max` (`--batch-size`), as [`whole`] takes it;
+/// clap's own range parser said "invalid digit found in string" of `-1`.
+pub fn from_one_to(max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
+    move |s| match whole::<u64>(s) {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a whole number from 1 to {}",
+            claimtrail::text::grouped(max)
+        )),
+    }
 }

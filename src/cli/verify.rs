@@ -20,7 +20,8 @@ pub struct Args {
 
     /// List at most N problems in full, the rest only counted; 0 lists every
     /// one (the whole damage of a badly damaged log, e.g. for --json)
-    #[arg(long, value_name = "N", default_value_t = claimtrail::verify::MAX_LISTED)]
+    #[arg(long, value_name = "N", default_value_t = claimtrail::verify::MAX_LISTED,
+          allow_negative_numbers = true, value_parser = super::values::whole::<usize>)]
     pub max_problems: usize,
 }
 

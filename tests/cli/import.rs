@@ -778,7 +778,17 @@ fn stdin_relative_files_and_roles() {
         Some("analyst"),
         &["import", "in/data.jsonl", "--batch-size", "0"],
     )
-    .error("invalid value '0' for '--batch-size <BATCH_SIZE>': 0 is not in 1..=100000");
+    .error("invalid value '0' for '--batch-size <BATCH_SIZE>': `0` is not a whole number from 1 to 100,000");
+    w.run(
+        Some("analyst"),
+        &["import", "in/data.jsonl", "--batch-size", "-1"],
+    )
+    .error("`-1` is not a whole number from 1 to 100,000");
+    w.run(
+        Some("analyst"),
+        &["import", "in/data.jsonl", "--flush-after", "-1"],
+    )
+    .error("`-1` is not a number of seconds from 0.01 to 86400");
     w.run(None, &["verify"]).ok();
 }
 

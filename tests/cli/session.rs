@@ -974,8 +974,18 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     // Digits that do not fit are named as too large.
     w.run(None, &["log", "--seq", "99999999999999999999"])
         .error("invalid value '99999999999999999999' for '--seq <SEQ>': `99999999999999999999` is too large");
+    // Occurrences count from 1.
     w.claim_on_s1(&["--quote", "Tehran summit", "--occurrence", "-1"], "X")
-        .error("`-1` is not a whole number of 0 or more");
+        .error("`-1` is not a whole number of 1 or more");
+    w.claim_on_s1(&["--quote", "Tehran summit", "--occurrence", "0"], "X")
+        .error("invalid value '0' for '--occurrence <OCCURRENCE>': `0` is not a whole number of 1 or more");
+    w.claim_on_s1(&["--quote", "Tehran summit", "--occurrence", "4"], "X")
+        .error("--occurrence 4: the quote occurs 3 times in S1 (hint: use --occurrence 1 to 3)");
+    w.claim_on_s1(&["--quote", "heavy airstrikes", "--occurrence", "2"], "X")
+        .error("--occurrence 2: the quote occurs only once in S1 (hint: leave out --occurrence, or give 1)");
+    w.run(None, &["verify", "--max-problems", "-1"]).error(
+        "invalid value '-1' for '--max-problems <N>': `-1` is not a whole number of 0 or more",
+    );
     w.run(None, &["list", "claims", "--kind", "article"])
         .error("--kind narrows down sources, not claims");
     w.run(None, &["list", "sources", "--publisher", ""])

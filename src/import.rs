@@ -281,6 +281,7 @@ pub struct ClaimLine {
     pub label: Option<String>,
     pub source: String,
     pub quote: Option<String>,
+    #[serde(default, deserialize_with = "occurrence")]
     pub occurrence: Option<usize>,
     pub span: Option<String>,
     pub speaker: String,
@@ -314,6 +315,40 @@ pub struct RetractionLine {
     pub claim: String,
     pub reason: String,
     pub replaced_by: Option<String>,
+}
+
+/// `"occurrence"`: absent, `null`, or a whole number from 1, refused in
+/// those words (serde's own message was "invalid value: integer `-1`,
+/// expected usize", which names neither the field nor what it takes).
+fn occurrence<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<usize>, D::Error> {
+    struct Counted;
+    impl<'de> serde::de::Visitor<'de> for Counted {
+        type Value = Option<usize>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("\"occurrence\" as a whole number of 1 or more")
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_u64(self)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            match usize::try_from(v) {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+            }
+        }
+    }
+    d.deserialize_option(Counted)
 }
 
 impl ClaimLine {

@@ -484,6 +484,14 @@ fn bad_lines_are_named_and_change_nothing() {
             "\"occurrence\" 4: the quote occurs 3 times in S1",
         ),
         (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":0,"speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "invalid value: integer `0`, expected \"occurrence\" as a whole number of 1 or more",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":-1,"speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "invalid type: integer `-1`, expected \"occurrence\" as a whole number of 1 or more",
+        ),
+        (
             br#"{"type":"annotation","claim":"@x","verdict":"maybe"}"#.to_vec(),
             "`maybe` is not a verdict",
         ),

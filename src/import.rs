@@ -327,7 +327,7 @@ fn occurrence<'de, D: serde::Deserializer<'de>>(
     impl<'de> serde::de::Visitor<'de> for Counted {
         type Value = Option<usize>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("\"occurrence\" as a whole number of 1 or more")
+            f.write_str("a whole number of 1 or more")
         }
         fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
             Ok(None)
@@ -551,7 +551,7 @@ pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> 
                 format!("malformed JSON: {}", strip_position(&e)),
                 r#"each line is one complete JSON object, e.g. {"type":"claim","source":"S1",…}"#,
             ),
-            Category::Data => data_error(&e),
+            Category::Data => data_error(&e, s),
         }
     })
 }
@@ -569,8 +569,12 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
-fn data_error(e: &serde_json::Error) -> LineError {
-    let msg = strip_position(e);
+fn data_error(e: &serde_json::Error, line: &str) -> LineError {
+    let said = strip_position(e);
+    let msg = match field_of(line) {
+        Some(field) if !said.starts_with("unknown field") => format!("{field}: {said}"),
+        _ => said,
+    };
     if let Some(rest) = msg.strip_prefix("unknown variant ") {
         let found = rest.split(',').next().unwrap_or(rest);
         return line_err(
@@ -585,6 +589,52 @@ fn data_error(e: &serde_json::Error) -> LineError {
         );
     }
     line_err(msg, FORMAT_HINT)
+}
+
+/// The field a line's value is wrong in (`"derived_from"`, item 2 of
+/// `"corroborates"`), for a message that does not name it: serde loses
+/// the path through the `"type"` tag (the line is buffered before its
+/// struct is read), so on that error only the line is read again, as the
+/// struct its type names, through `serde_path_to_error`. `None` when the
+/// message names its field already (unknown, missing or repeated fields)
+/// or the path cannot be told.
+fn field_of(line: &str) -> Option<String> {
+    let serde_json::Value::Object(mut map) = serde_json::from_str(line).ok()? else {
+        return None;
+    };
+    let kind = map.remove("type")?;
+    let value = serde_json::Value::Object(map);
+    let path = match kind.as_str()? {
+        "source" => serde_path_to_error::deserialize::<_, SourceLine>(value)
+            .err()?
+            .path()
+            .clone(),
+        "claim" => serde_path_to_error::deserialize::<_, ClaimLine>(value)
+            .err()?
+            .path()
+            .clone(),
+        "annotation" => serde_path_to_error::deserialize::<_, AnnotationLine>(value)
+            .err()?
+            .path()
+            .clone(),
+        "retraction" => serde_path_to_error::deserialize::<_, RetractionLine>(value)
+            .err()?
+            .path()
+            .clone(),
+        _ => return None,
+    };
+    let mut said = String::new();
+    for segment in path.iter() {
+        use serde_path_to_error::Segment;
+        match segment {
+            Segment::Map { key } if said.is_empty() => said = format!("\"{key}\""),
+            Segment::Seq { index } if !said.is_empty() => {
+                said = format!("{said}, item {}", index + 1)
+            }
+            _ => return None,
+        }
+    }
+    (!said.is_empty()).then_some(said)
 }
 
 /// A label is 1 to [`MAX_LABEL_BYTES`] letters, digits and `_ - . : /`, so
@@ -2365,6 +2415,26 @@ mod tests {
         assert!(e.what.contains("1 to 6"), "{e:?}");
         let e = err(r#"{"type":"source","text":"x","text":"y","kind":"tweet"}"#);
         assert!(e.what.contains("duplicate field"), "{e:?}");
+        // A wrong value names its field (and item), which serde alone
+        // does not through the "type" tag; a message that names its field
+        // already is left as it is.
+        let e = err(r#"{"type":"source","text":"x","kind":"tweet","title":5}"#);
+        assert_eq!(
+            e.what,
+            "\"title\": invalid type: integer `5`, expected a string"
+        );
+        let e = err(r#"{"type":"source","text":"x","kind":"tweet","derived_from":["S1",3]}"#);
+        assert_eq!(
+            e.what,
+            "\"derived_from\", item 2: invalid type: integer `3`, expected a string"
+        );
+        let e = err(r#"{"type":"retraction","claim":"C1","reason":["x"]}"#);
+        assert_eq!(
+            e.what,
+            "\"reason\": invalid type: sequence, expected a string"
+        );
+        let e = err(r#"{"type":"source","text":"x","kind":"tweet","titel":"y"}"#);
+        assert!(e.what.starts_with("unknown field `titel`"), "{e:?}");
         assert!(err(r#"{"type":"source""#)
             .what
             .starts_with("malformed JSON"));

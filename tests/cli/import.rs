@@ -485,19 +485,19 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":0,"speaker":"X","provenance":"tweet"}"#.to_vec(),
-            "invalid value: integer `0`, expected \"occurrence\" as a whole number of 1 or more",
+            "\"occurrence\": invalid value: integer `0`, expected a whole number of 1 or more",
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":-1,"speaker":"X","provenance":"tweet"}"#.to_vec(),
-            "invalid type: integer `-1`, expected \"occurrence\" as a whole number of 1 or more",
+            "\"occurrence\": invalid type: integer `-1`, expected a whole number of 1 or more",
         ),
         (
             br#"{"type":"annotation","claim":"@x","verdict":"maybe"}"#.to_vec(),
-            "`maybe` is not a verdict",
+            "\"verdict\": `maybe` is not a verdict",
         ),
         (
             br#"{"type":"annotation","claim":"C1","verdict":"false","credibility":9}"#.to_vec(),
-            "credibility must be 1 to 6",
+            "\"credibility\": credibility must be 1 to 6",
         ),
         (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
         (
@@ -654,7 +654,7 @@ fn an_error_in_a_later_batch_keeps_the_earlier_ones_and_a_rerun_completes() {
         Some("analyst"),
         &["import", "late.jsonl", "--batch-size", "2"],
     );
-    out.error("line 6: `probably` is not a verdict");
+    out.error("line 6: \"verdict\": `probably` is not a verdict");
     assert!(
         out.stderr
             .contains("4 entries were appended in 2 batches before the error"),

@@ -11,10 +11,16 @@ pub const CONTEXT_CHARS: usize = 32;
 
 /// The text at `start..end`, if both lie on character boundaries inside it.
 pub fn span(text: &str, start: usize, end: usize) -> Result<&str, String> {
-    if start >= end || end > text.len() {
+    if start > end {
+        return Err(format!("span {start}..{end} ends before it starts"));
+    }
+    if start == end {
+        return Err(format!("span {start}..{end} is empty"));
+    }
+    if end > text.len() {
         return Err(format!(
-            "span {start}..{end} is empty or outside the source's {} bytes",
-            text.len()
+            "span {start}..{end} ends past the source's {}",
+            count(text.len() as u64, "byte")
         ));
     }
     for (what, at) in [("start", start), ("end", end)] {

@@ -385,7 +385,24 @@ fn bad_input_leaves_the_log_unchanged() {
             "--provenance",
             "tweet",
         ],
-        "is empty or outside",
+        "span 10..5 ends before it starts (hint: see `claimtrail show S1 --text`",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "5000..99999",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+        "span 5000..99999 ends past the source's 5,228 bytes",
     );
     refused(
         &w,

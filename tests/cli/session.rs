@@ -556,6 +556,21 @@ fn key_rotation_keeps_old_entries_valid() {
         !a3.split("\n\n").next().unwrap().contains("revoked"),
         "{md}"
     );
+    // And `list annotations`, beside the signer's name.
+    let listed = w.run(None, &["list", "annotations", "--claim", "C2"]);
+    let rows: Vec<&str> = listed.ok().lines().collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("A2 ") && r.contains(" Rana Haddad (key revoked)")),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("A3 ") && !r.contains("revoked")),
+        "{}",
+        listed.stdout
+    );
     let html = w.run(None, &["report", "C2", "--format", "html"]);
     assert!(
         html.ok().contains(&format!(

@@ -604,23 +604,18 @@ fn field_of(line: &str) -> Option<String> {
     };
     let kind = map.remove("type")?;
     let value = serde_json::Value::Object(map);
+    /// Where reading `value` as a `T` fails, if it does.
+    fn failing<T: serde::de::DeserializeOwned>(
+        value: serde_json::Value,
+    ) -> Option<serde_path_to_error::Path> {
+        let e = serde_path_to_error::deserialize::<_, T>(value).err()?;
+        Some(e.path().clone())
+    }
     let path = match kind.as_str()? {
-        "source" => serde_path_to_error::deserialize::<_, SourceLine>(value)
-            .err()?
-            .path()
-            .clone(),
-        "claim" => serde_path_to_error::deserialize::<_, ClaimLine>(value)
-            .err()?
-            .path()
-            .clone(),
-        "annotation" => serde_path_to_error::deserialize::<_, AnnotationLine>(value)
-            .err()?
-            .path()
-            .clone(),
-        "retraction" => serde_path_to_error::deserialize::<_, RetractionLine>(value)
-            .err()?
-            .path()
-            .clone(),
+        "source" => failing::<SourceLine>(value)?,
+        "claim" => failing::<ClaimLine>(value)?,
+        "annotation" => failing::<AnnotationLine>(value)?,
+        "retraction" => failing::<RetractionLine>(value)?,
         _ => return None,
     };
     let mut said = String::new();

@@ -370,40 +370,22 @@ fn bad_input_leaves_the_log_unchanged() {
         ],
         "inside a multi-byte UTF-8 character",
     );
-    refused(
-        &w,
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S1",
-            "--span",
+    // Each way a span can miss the text is named as such.
+    for (span, said) in [
+        (
             "10..5",
-            "--speaker",
-            "x",
-            "--provenance",
-            "tweet",
-        ],
-        "span 10..5 ends before it starts (hint: see `claimtrail show S1 --text`",
-    );
-    refused(
-        &w,
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S1",
-            "--span",
+            "span 10..5 ends before it starts (hint: see `claimtrail show S1 --text`",
+        ),
+        ("7..7", "span 7..7 is empty"),
+        (
             "5000..99999",
-            "--speaker",
-            "x",
-            "--provenance",
-            "tweet",
-        ],
-        "span 5000..99999 ends past the source's 5,228 bytes",
-    );
+            "span 5000..99999 ends past the source's 5,228 bytes",
+        ),
+    ] {
+        let args = ["claim", "add", "--source", "S1", "--span", span];
+        let args = [&args[..], &["--speaker", "x", "--provenance", "tweet"]].concat();
+        refused(&w, Some("analyst"), &args, said);
+    }
     refused(
         &w,
         Some("analyst"),

@@ -46,10 +46,19 @@ pub fn render(r: &Report) -> String {
     for c in &r.claims {
         let s = r.source(c.source);
         let current = r.current(c.id);
+        // An analyst whose key was revoked since is marked, as in the
+        // other readable formats: the verdict stays valid, but a reader
+        // weighing it should know.
         let per = |f: &dyn Fn(&crate::query::AnnotationView) -> Option<String>| {
             current
                 .iter()
-                .filter_map(|a| f(a).map(|v| format!("{}: {v}", a.signed.signer_name)))
+                .filter_map(|a| {
+                    let revoked = match r.revoked_since(&a.signed.signer) {
+                        Some(_) => " (key revoked)",
+                        None => "",
+                    };
+                    f(a).map(|v| format!("{}{revoked}: {v}", a.signed.signer_name))
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };

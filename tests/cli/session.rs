@@ -556,6 +556,15 @@ fn key_rotation_keeps_old_entries_valid() {
         !a3.split("\n\n").next().unwrap().contains("revoked"),
         "{md}"
     );
+    // And the CSV report's current verdicts.
+    let csv = w.run(None, &["report", "C2", "--format", "csv"]);
+    assert!(
+        csv.ok().contains(
+            "Rana Haddad (key revoked): disputed (A2); Rana Haddad (new laptop): unverified (A3)"
+        ),
+        "{}",
+        csv.stdout
+    );
     // And `list annotations`, beside the signer's name.
     let listed = w.run(None, &["list", "annotations", "--claim", "C2"]);
     let rows: Vec<&str> = listed.ok().lines().collect();

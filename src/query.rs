@@ -172,6 +172,21 @@ pub fn keys(conn: &Connection) -> Result<Vec<KeyView>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// The keys revoked, by fingerprint: the entry that revoked each, and the
+/// reason. What such a key signed before stays valid (verify passes it);
+/// the views mark its signer so that a reader weighing a verdict knows.
+pub fn revocations(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<Fingerprint, (Seq, String)>> {
+    Ok(keys(conn)?
+        .into_iter()
+        .filter_map(|k| {
+            let seq = k.revoked_seq?;
+            Some((k.fingerprint, (seq, k.revoke_reason.unwrap_or_default())))
+        })
+        .collect())
+}
+
 /// Checks that an id exists, with the "last id" in the error when it does not.
 pub fn require(conn: &Connection, id: ItemId) -> Result<()> {
     let table = crate::log::table_of(id.kind);

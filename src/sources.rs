@@ -259,17 +259,14 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     let pick = match (found.len(), occurrence) {
         (0, _) => return Err(not_found(src, quote, id, spelling)),
         (n, Some(k)) if k == 0 || k > n => {
-            let from_one = match k {
-                0 => "occurrences count from 1, and ",
-                _ => "",
-            };
+            // 0 is refused before this by both commands and import.
             return Err(match n {
                 1 => Error::invalid(
-                    format!("{occ} {k}: {from_one}the quote occurs only once in {id}"),
+                    format!("{occ} {k}: the quote occurs only once in {id}"),
                     format!("leave out {occ}, or give 1"),
                 ),
                 _ => Error::invalid(
-                    format!("{occ} {k}: {from_one}the quote occurs {n} times in {id}"),
+                    format!("{occ} {k}: the quote occurs {n} times in {id}"),
                     format!("use {occ} 1 to {n}"),
                 ),
             });

@@ -314,11 +314,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // and the reports mark it: what it signed before stays valid,
             // but a desk reviewing verdicts should see it (`key list` says
             // when and why).
-            let revoked: std::collections::HashSet<_> = query::keys(conn)?
-                .into_iter()
-                .filter(|k| k.revoked_seq.is_some())
-                .map(|k| k.fingerprint)
-                .collect();
+            let revoked = query::revocations(conn)?;
             let filter = AnnotationFilter {
                 claim: existing(conn, a.claim.as_deref(), IdKind::Claim)?,
                 verdict: a.verdict,
@@ -360,7 +356,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                             a.reliability.map_or("-".into(), |g| g.to_string()),
                             a.credibility.map_or("-".into(), |c| c.to_string())
                         ),
-                        match revoked.contains(&a.signed.signer) {
+                        match revoked.contains_key(&a.signed.signer) {
                             true => format!("{} (key revoked)", a.signed.signer_name),
                             false => a.signed.signer_name.clone(),
                         },

@@ -365,15 +365,7 @@ struct Revoked(std::collections::HashMap<Fingerprint, (Seq, String)>);
 
 impl Revoked {
     fn load(conn: &rusqlite::Connection) -> Result<Revoked> {
-        Ok(Revoked(
-            query::keys(conn)?
-                .into_iter()
-                .filter_map(|k| {
-                    let seq = k.revoked_seq?;
-                    Some((k.fingerprint, (seq, k.revoke_reason.unwrap_or_default())))
-                })
-                .collect(),
-        ))
+        Ok(Revoked(query::revocations(conn)?))
     }
 
     /// For `--json`: the signers among `signers` whose key was revoked, by

@@ -301,7 +301,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
             &s.signed.signer,
             s.signed.seq,
             &s.signed.time,
-        ) + &revoked_later(r, &s.signed.signer),
+        ) + &super::revoked_later(r, &s.signed.signer),
     ));
     if let Some(e) = r.entry(s.signed.seq) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
@@ -414,7 +414,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             &c.signed.signer,
             c.signed.seq,
             &c.signed.time,
-        ) + &revoked_later(r, &c.signed.signer),
+        ) + &super::revoked_later(r, &c.signed.signer),
     ));
     if let Some(e) = r.entry(c.signed.seq) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
@@ -443,14 +443,6 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         annotation(o, r, a);
     }
     let _ = writeln!(o, "</article>");
-}
-
-/// `; key revoked later, at entry N` after a signer whose key was revoked
-/// since (the reason is in the keys table and under each annotation).
-fn revoked_later(r: &Report, signer: &Fingerprint) -> String {
-    r.revoked_since(signer)
-        .map(|(seq, _)| format!("; key revoked later, at entry {seq}"))
-        .unwrap_or_default()
 }
 
 fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {

@@ -7,7 +7,7 @@
 
 use super::data::Report;
 use super::visible;
-use crate::model::{Fingerprint, ItemId};
+use crate::model::ItemId;
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::{count, CONTEXT_CHARS};
 use std::fmt::Write;
@@ -155,7 +155,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
             code(&s.signed.signer),
             s.signed.seq,
             inline(&s.signed.time),
-            revoked_later(r, &s.signed.signer)
+            super::revoked_later(r, &s.signed.signer)
         ),
     );
     if let Some(e) = r.entry(s.signed.seq) {
@@ -250,7 +250,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         code(&c.signed.signer),
         c.signed.seq,
         inline(&c.signed.time),
-        revoked_later(r, &c.signed.signer),
+        super::revoked_later(r, &c.signed.signer),
         r.entry(c.signed.seq)
             .map(|e| format!("; entry hash {}", code(&e.hash)))
             .unwrap_or_default()
@@ -280,14 +280,6 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     for a in anns {
         annotation(o, r, a);
     }
-}
-
-/// `; key revoked later, at entry N` after a signer whose key was revoked
-/// since (the reason is in the keys table and under each annotation).
-fn revoked_later(r: &Report, signer: &Fingerprint) -> String {
-    r.revoked_since(signer)
-        .map(|(seq, _)| format!("; key revoked later, at entry {seq}"))
-        .unwrap_or_default()
 }
 
 fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {

@@ -231,6 +231,15 @@ pub fn record_summary(
 
 /// `, superseded by A<n>` for a grade of the record that its analyst has
 /// since revised; nothing otherwise.
+/// `; key revoked later, at entry N` after the signer of an item whose key
+/// was revoked since, for the readable reports (the reason is in the keys
+/// table and under each annotation); nothing otherwise.
+pub fn revoked_later(r: &data::Report, signer: &crate::model::Fingerprint) -> String {
+    r.revoked_since(signer)
+        .map(|(seq, _)| format!("; key revoked later, at entry {seq}"))
+        .unwrap_or_default()
+}
+
 pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
     g.superseded_by
         .as_ref()

@@ -28,6 +28,13 @@ pub struct Signed {
     pub signer_name: String,
     /// The time the entry states (RFC 3339, as signed).
     pub time: String,
+    /// The entry that revoked the signer's key, when it has been revoked
+    /// since (absent otherwise). What the key signed before stays valid;
+    /// this tells a reader weighing the item that its signer is no longer
+    /// trusted to sign. It is read from the `keys` projection, as the name
+    /// is: `verify` is what says the projection matches the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer_revoked_at: Option<Seq>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -138,9 +145,17 @@ pub struct LogLine {
 }
 
 /// Fills in the enrolment name of the key that signed (rows give only
-/// its fingerprint).
+/// its fingerprint), and the entry that revoked it, if one has.
 fn name_signer(conn: &Connection, s: &mut Signed) -> Result<()> {
-    s.signer_name = key_name(conn, s.signer.as_str())?;
+    let found = conn
+        .prepare_cached(
+            "SELECT k.name, r.seq FROM keys k
+             LEFT JOIN revocations r ON r.fingerprint = k.fingerprint
+             WHERE k.fingerprint = ?",
+        )?
+        .query_row([s.signer.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    (s.signer_name, s.signer_revoked_at) = found.unwrap_or_else(|| ("?".into(), None));
     Ok(())
 }
 
@@ -247,6 +262,7 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<SourceView> {
             signer: r.get(12)?,
             signer_name: String::new(),
             time: r.get(13)?,
+            signer_revoked_at: None,
         },
     })
 }
@@ -510,6 +526,7 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
             signer: r.get(11)?,
             signer_name: String::new(),
             time: r.get(12)?,
+            signer_revoked_at: None,
         },
         retraction: match r.get::<_, Option<Seq>>(14)? {
             None => None,
@@ -908,6 +925,7 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationView> {
             signer: r.get(8)?,
             signer_name: String::new(),
             time: r.get(9)?,
+            signer_revoked_at: None,
         },
     })
 }

@@ -313,8 +313,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // A signer whose key was revoked since is marked, as `show`
             // and the reports mark it: what it signed before stays valid,
             // but a desk reviewing verdicts should see it (`key list` says
-            // when and why).
-            let revoked = query::revocations(conn)?;
+            // when and why; `--json` has `signed.signer_revoked_at`).
             let filter = AnnotationFilter {
                 claim: existing(conn, a.claim.as_deref(), IdKind::Claim)?,
                 verdict: a.verdict,
@@ -356,9 +355,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                             a.reliability.map_or("-".into(), |g| g.to_string()),
                             a.credibility.map_or("-".into(), |c| c.to_string())
                         ),
-                        match revoked.contains_key(&a.signed.signer) {
-                            true => format!("{} (key revoked)", a.signed.signer_name),
-                            false => a.signed.signer_name.clone(),
+                        match a.signed.signer_revoked_at {
+                            Some(_) => format!("{} (key revoked)", a.signed.signer_name),
+                            None => a.signed.signer_name.clone(),
                         },
                         links.join("; "),
                         a.note.clone().unwrap_or_default(),

@@ -580,6 +580,28 @@ fn key_rotation_keeps_old_entries_valid() {
         "{}",
         listed.stdout
     );
+    // And `--json` listings, in each item's `signed`: present for the
+    // revoked key's A2 and its claim C2, absent for A3.
+    let listed = |what: &str| -> serde_json::Value {
+        let out = w.run(None, &["--json", "list", what]);
+        serde_json::from_str(out.ok()).unwrap()
+    };
+    let at_seq = serde_json::json!(at.parse::<u64>().unwrap());
+    let annotations = listed("annotations");
+    let signed = |id: &str| {
+        annotations
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()["signed"]
+            .clone()
+    };
+    assert_eq!(signed("A2")["signer_revoked_at"], at_seq);
+    assert_eq!(signed("A3").get("signer_revoked_at"), None);
+    let claims = listed("claims");
+    let c2 = claims.as_array().unwrap().iter().find(|c| c["id"] == "C2");
+    assert_eq!(c2.unwrap()["signed"]["signer_revoked_at"], at_seq);
     let html = w.run(None, &["report", "C2", "--format", "html"]);
     assert!(
         html.ok().contains(&format!(

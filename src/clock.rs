@@ -104,13 +104,39 @@ fn published(s: &str) -> Result<Published, String> {
     if let Some(d) = day(s) {
         return Ok(Published::Day(d));
     }
-    date_time(s)
-        .map(Published::Instant)
-        .ok_or_else(|| {
-            format!(
-                "`{s}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"
-            )
-        })
+    date_time(s).map(Published::Instant).ok_or_else(|| match no_such_day(s) {
+        Some(why) => format!("`{s}` is not a date: {why}"),
+        None => format!(
+            "`{s}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"
+        ),
+    })
+}
+
+/// Why text that begins in the form `YYYY-MM-DD` names no day of the
+/// calendar (`2026-02-30`, `2026-13-01`), or `None` when it is not in that
+/// form or the day exists: "use YYYY-MM-DD" would not help someone who did.
+fn no_such_day(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && b[4..].starts_with(b"-")
+        && digits(5..7)
+        && b[7..].starts_with(b"-")
+        && digits(8..10))
+    {
+        return None;
+    }
+    let year: i32 = s[..4].parse().ok()?;
+    let month: u8 = s[5..7].parse().ok()?;
+    let day: u8 = s[8..10].parse().ok()?;
+    let Ok(m) = time::Month::try_from(month) else {
+        return Some(format!(
+            "there is no month {month:02} (months run from 01 to 12)"
+        ));
+    };
+    let days = m.length(year);
+    (day == 0 || day > days).then(|| format!("{m} {year} has {days} days"))
 }
 
 /// A `YYYY-MM-DD` day. The `time` crate's `[year]` also reads a signed year
@@ -168,16 +194,20 @@ pub fn check_published_by(s: &str, retrieved: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What [`period_end`] reads, for a hint.
+pub const PERIOD_FORMS: &str = "YYYY-MM-DD (2026-11-30, the whole day in UTC), today, yesterday, an RFC 3339 time (2026-11-30T09:30:00+03:00), or a number of days, hours or weeks ago (7d, 36h, 2w)";
+
 /// One end of a period asked for on the command line (`--since`,
 /// `--until`), as an entry time to compare with:
 /// - a date `YYYY-MM-DD`, `today` or `yesterday` means the whole day in
 ///   UTC (its first second for the start, its last for the end);
 /// - an RFC 3339 time in any offset means that second in UTC;
-/// - `N` days or hours ago (`7d`, `36h`) is that instant, counted back
-///   from [`now`] (so `CLAIMTRAIL_NOW` fixes it too).
+/// - `N` days, hours or weeks ago (`7d`, `36h`, `2w`) is that instant,
+///   counted back from [`now`] (so `CLAIMTRAIL_NOW` fixes it too).
 ///
-/// Entry times are one spelling per instant ([`check_utc`]), so the
-/// answer compares with them as text.
+/// Spaces around it are ignored (a shell variable, a pasted date). Entry
+/// times are one spelling per instant ([`check_utc`]), so the answer
+/// compares with them as text.
 pub fn period_end(s: &str, end_of_day: bool) -> Result<String, String> {
     let now = check_utc(&now())?;
     period_end_at(s, end_of_day, now)
@@ -185,10 +215,10 @@ pub fn period_end(s: &str, end_of_day: bool) -> Result<String, String> {
 
 /// [`period_end`], with "now" given.
 fn period_end_at(s: &str, end_of_day: bool, now: OffsetDateTime) -> Result<String, String> {
-    let bad = || {
-        format!(
-            "`{s}` is not a date or time: use YYYY-MM-DD (2026-11-30, the whole day in UTC), today, yesterday, RFC 3339 (2026-11-30T09:30:00+03:00), or a number of days or hours ago (7d, 36h)"
-        )
+    let s = s.trim();
+    let bad = || match no_such_day(s) {
+        Some(why) => format!("`{s}` is not a day of the calendar: {why}"),
+        None => format!("`{s}` is not a date or time"),
     };
     let whole_day = match s {
         "today" => Some(now.date()),
@@ -209,6 +239,7 @@ fn period_end_at(s: &str, end_of_day: bool, now: OffsetDateTime) -> Result<Strin
         .strip_suffix('d')
         .map(|n| (n, 86_400))
         .or_else(|| s.strip_suffix('h').map(|n| (n, 3_600)))
+        .or_else(|| s.strip_suffix('w').map(|n| (n, 7 * 86_400)))
     {
         if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
             let back = n
@@ -269,9 +300,31 @@ mod tests {
         assert_eq!(at("7d", false).unwrap(), "2026-11-24T05:30:00Z");
         assert_eq!(at("36h", true).unwrap(), "2026-11-29T17:30:00Z");
         assert_eq!(at("0h", false).unwrap(), "2026-12-01T05:30:00Z");
-        for bad in ["d", "7", "-7d", "7 d", "7w", "1.5d", "Today"] {
-            assert!(at(bad, false).unwrap_err().contains("7d, 36h"), "{bad}");
+        assert_eq!(at("2w", false).unwrap(), "2026-11-17T05:30:00Z");
+        assert_eq!(at(" 7d\n", false).unwrap(), "2026-11-24T05:30:00Z");
+        for bad in ["d", "7", "-7d", "7 d", "7y", "1.5d", "Today", "w"] {
+            assert_eq!(
+                at(bad, false).unwrap_err(),
+                format!("`{}` is not a date or time", bad.trim()),
+            );
         }
+        // A date in the right form that the calendar lacks says why.
+        assert_eq!(
+            at("2026-02-29", false).unwrap_err(),
+            "`2026-02-29` is not a day of the calendar: February 2026 has 28 days"
+        );
+        assert!(at("2028-02-29", false).is_ok());
+        assert_eq!(
+            at("2026-13-01", true).unwrap_err(),
+            "`2026-13-01` is not a day of the calendar: there is no month 13 (months run from 01 to 12)"
+        );
+        assert_eq!(
+            at("2026-04-31T10:00:00Z", true).unwrap_err(),
+            "`2026-04-31T10:00:00Z` is not a day of the calendar: April 2026 has 30 days"
+        );
+        assert!(check_published("2022-06-31")
+            .unwrap_err()
+            .ends_with("is not a date: June 2022 has 30 days"));
         assert!(at("99999999999999d", false)
             .unwrap_err()
             .contains("reaches back"));

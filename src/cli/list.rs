@@ -83,12 +83,12 @@ pub struct Args {
     pub mine: bool,
     /// Sources, claims or annotations recorded on or after this date
     /// (YYYY-MM-DD, today or yesterday: from the start of the day in UTC),
-    /// RFC 3339 time, or time ago (7d, 36h).
+    /// RFC 3339 time, or time ago (7d, 36h, 2w).
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Sources, claims or annotations recorded on or before this date
     /// (YYYY-MM-DD, today or yesterday: to the end of the day in UTC),
-    /// RFC 3339 time, or time ago (7d, 36h).
+    /// RFC 3339 time, or time ago (7d, 36h, 2w).
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Only the last N of the sources, claims or annotations listed (the
@@ -172,8 +172,12 @@ fn period(a: &Args) -> Result<query::Period> {
         given
             .as_deref()
             .map(|s| {
-                clock::period_end(s, end_of_day)
-                    .map_err(|e| Error::invalid(format!("{name}: {e}"), format!("fix {name}")))
+                clock::period_end(s, end_of_day).map_err(|e| {
+                    Error::invalid(
+                        format!("{name}: {e}"),
+                        format!("give {name} as {}", clock::PERIOD_FORMS),
+                    )
+                })
             })
             .transpose()
     };

@@ -1118,9 +1118,13 @@ fn lists_of_what_was_recorded_in_a_period() {
     assert!(sources.contains("\nS1 "), "{sources}");
     // What cannot be a period is refused.
     w.run(None, &["list", "annotations", "--since", "last week"])
-        .error("--since: `last week` is not a date or time: use YYYY-MM-DD");
-    w.run(None, &["list", "annotations", "--until", "2w"])
-        .error("a number of days or hours ago (7d, 36h)");
+        .error("--since: `last week` is not a date or time (hint: give --since as YYYY-MM-DD");
+    w.run(None, &["list", "annotations", "--until", "2y"])
+        .error("a number of days, hours or weeks ago (7d, 36h, 2w))");
+    w.run(None, &["list", "annotations", "--until", "2026-02-29"])
+        .error("--until: `2026-02-29` is not a day of the calendar: February 2026 has 28 days (hint: give --until as YYYY-MM-DD");
+    // Weeks count back as seven days.
+    assert_eq!(back(&["--since", "1w"]), ["A2", "A3", "A4"]);
     // A leading `-` reaches the parser (clap took `-1d` for options).
     w.run(None, &["list", "annotations", "--since", "-1d"])
         .error("--since: `-1d` is not a date or time");

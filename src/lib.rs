@@ -30,6 +30,7 @@ pub mod rules;
 pub mod schema;
 pub mod sigcheck;
 pub mod sources;
+pub mod status;
 pub mod store;
 pub mod suggest;
 pub mod text;

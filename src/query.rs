@@ -1654,8 +1654,18 @@ pub struct CheckpointView {
 }
 
 pub fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointView>> {
-    let mut stmt =
-        conn.prepare("SELECT seq, size, root, note, signer, time FROM checkpoints ORDER BY seq")?;
+    checkpoints_where(conn, "ORDER BY seq")
+}
+
+/// The checkpoint stored last, if any (one index seek).
+pub fn latest_checkpoint(conn: &Connection) -> Result<Option<CheckpointView>> {
+    Ok(checkpoints_where(conn, "ORDER BY seq DESC LIMIT 1")?.pop())
+}
+
+fn checkpoints_where(conn: &Connection, order: &str) -> Result<Vec<CheckpointView>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT seq, size, root, note, signer, time FROM checkpoints {order}"
+    ))?;
     let rows: Vec<CheckpointView> = stmt
         .query_map([], |r| {
             Ok(CheckpointView {

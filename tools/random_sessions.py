@@ -30,7 +30,10 @@ and, after each session, that `claimtrail verify` and
 tools/independent_verify.py both find no problem (whatever the append path
 accepts, both verifiers accept), and that bundles of a random source, claim
 and annotation, written by `export`, pass `verify-bundle`, with the log's
-verifier keys and without.
+verifier keys and without; and that `status --json` counts what the log
+holds (entries, sources, claims, annotations, retractions, redactions, the
+claims awaiting review, the entries no checkpoint covers) as the entries
+and tables do.
 
     python3 tools/random_sessions.py [--claimtrail target/release/claimtrail]
                                      [--sessions 25] [--steps 150] [--seed 1]
@@ -365,6 +368,38 @@ class Session:
         if theirs.returncode != 0:
             self.breaches.append(f"the independent verifier exits {theirs.returncode}:\n"
                                  f"{theirs.stdout}{theirs.stderr}")
+        self.status()
+
+    def status(self):
+        """`status --json` against the log's entries, counted here: entries
+        by kind, the review queue (standing claims with no annotation), and
+        the entries after the latest checkpoint but its own."""
+        r = subprocess.run([self.ct, "--db", self.db, "--json", "status"], capture_output=True,
+                           text=True)
+        if r.returncode != 0:
+            self.breaches.append(f"status exits {r.returncode}: {r.stderr}")
+            return
+        got = json.loads(r.stdout)["status"]
+        c = sqlite3.connect(self.db)
+        q = lambda sql: c.execute(sql).fetchone()[0]
+        kinds = collections.Counter(k for (k,) in c.execute("SELECT kind FROM entries"))
+        claims = {n for (n,) in c.execute("SELECT id FROM claims")}
+        judged = {n for (n,) in c.execute("SELECT claim_id FROM annotations")}
+        retracted = {n for (n,) in c.execute("SELECT claim_id FROM retractions")}
+        last = c.execute("SELECT seq, size FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
+        total = q("SELECT COUNT(*) FROM entries")
+        c.close()
+        want = {
+            "entries": total,
+            "sources": {"total": kinds["source.add"], "redacted": kinds["source.redact"]},
+            "claims": {"total": kinds["claim.add"], "retracted": kinds["claim.retract"],
+                       "unannotated": len(claims - judged - retracted)},
+            "annotations": kinds["annotation.add"],
+            "uncovered": total if last is None else max(total - last[1] - 1, 0),
+        }
+        for k, v in want.items():
+            if got[k] != v:
+                self.breaches.append(f"status says {k} {got[k]}, the log has {v}")
 
 
 def as_import_line(args, stdin):

@@ -10,7 +10,7 @@ of every table sets the first row's cell to each of a set of hostile values
 id, 0, a large number) and runs each command on a fresh copy:
 
 - read commands: list, show, log, report in every format, prove, key list,
-  allowed-signers, verify;
+  allowed-signers, verify, status;
 - signing commands: annotate, claim add, source add, checkpoint, export,
   claim retract, key revoke, claim suggest, backup.
 
@@ -52,6 +52,7 @@ READS = [
     ["report", "C1", "--format", "csv"], ["report", "--format", "wa"],
     ["report", "--format", "prov"], ["report", "--format", "claimreview"],
     ["prove", "C1"], ["key", "list"], ["key", "allowed-signers"], ["verify"],
+    ["status"], ["status", "--json"],
 ]
 
 

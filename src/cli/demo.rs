@@ -84,6 +84,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         "  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}",
         demo.analyst_key.display()
     )?;
+    outln!(
+        "  claimtrail status                     # where the log stands, and who you are in it"
+    )?;
     outln!("  claimtrail list claims                # each claim and its current verdicts")?;
     outln!("  claimtrail list claims --unannotated  # the claims awaiting review")?;
     outln!("  claimtrail list speakers              # who said what, and the grades analysts gave them")?;

@@ -38,6 +38,7 @@ pub mod prove;
 pub mod report;
 pub mod show;
 pub mod source;
+pub mod status;
 pub mod values;
 pub mod verify;
 pub mod verify_bundle;
@@ -123,6 +124,7 @@ pub enum Command {
     List(list::Args),
     Show(show::Args),
     Log(log::Args),
+    Status(status::Args),
     Report(report::Args),
     Verify(verify::Args),
     Checkpoint(checkpoint::Args),
@@ -221,6 +223,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::List(a) => list::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Checkpoint(a) => checkpoint::run(&ctx, a),

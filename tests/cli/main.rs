@@ -16,5 +16,6 @@ mod reliability;
 mod report;
 mod retract;
 mod session;
+mod status;
 mod suggest;
 mod tamper;

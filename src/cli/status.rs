@@ -1,0 +1,143 @@
+use super::{output, Ctx, Outcome};
+use claimtrail::error::Result;
+use claimtrail::status::{Status, You};
+use claimtrail::text::{count, escape, grouped};
+
+/// Where the log stands: what it holds, the claims awaiting review, how far
+/// its latest checkpoint reaches, and who your key is in it.
+///
+/// Read from the log's tables: about 0.1 s at a million entries.
+/// It checks nothing: `claimtrail verify` is what proves the tables match
+/// the signed entries. With --key (or CLAIMTRAIL_KEY), it also says whom
+/// that key is enrolled as (read without its passphrase).
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
+    let store = ctx.open()?;
+    let conn = store.conn();
+    let you = match ctx.key {
+        Some(_) => Some(claimtrail::status::you(conn, &ctx.public_key()?)?),
+        None => None,
+    };
+    let s = claimtrail::status::status(conn)?;
+    if ctx.json {
+        output::json(&serde_json::json!({
+            "db": ctx.db()?,
+            "status": s,
+            "you": you,
+        }))?;
+        return Ok(Outcome::Done);
+    }
+    print(ctx, &s, you.as_ref())?;
+    Ok(Outcome::Done)
+}
+
+fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
+    let row = |name: &str, value: &str| outln!("{name:<12} {value}");
+    row(
+        "log",
+        &format!("{} (origin {})", ctx.db()?.display(), escape(&s.origin)),
+    )?;
+    row(
+        "entries",
+        &match &s.last {
+            None => "none".to_string(),
+            Some(l) => format!(
+                "{}; the last, entry {}, {}{} by {} at {}",
+                grouped(s.entries),
+                l.seq,
+                l.kind,
+                l.id.map(|id| format!(" {id}")).unwrap_or_default(),
+                escape(&l.signer_name),
+                l.time
+            ),
+        },
+    )?;
+    let mut sources = grouped(s.sources.total);
+    if s.sources.redacted > 0 {
+        sources += &format!(" ({} redacted)", grouped(s.sources.redacted));
+    }
+    row("sources", &sources)?;
+    let mut claims = grouped(s.claims.total);
+    if s.claims.retracted > 0 {
+        claims += &format!(" ({} retracted)", grouped(s.claims.retracted));
+    }
+    match s.claims.unannotated {
+        0 if s.claims.total > 0 => claims += "; every standing claim has an annotation",
+        0 => {}
+        n => {
+            claims += &format!(
+                "; {} awaiting review (`claimtrail list claims --unannotated`)",
+                grouped(n)
+            )
+        }
+    }
+    row("claims", &claims)?;
+    row("annotations", &grouped(s.annotations))?;
+    let k = &s.keys;
+    let mut keys = format!(
+        "{}, {}, {}",
+        count(k.admin, "admin"),
+        count(k.analyst, "analyst"),
+        count(k.auditor, "auditor")
+    );
+    if k.revoked > 0 {
+        keys += &format!(" ({} revoked)", grouped(k.revoked));
+    }
+    row("keys", &keys)?;
+    row(
+        "checkpoint",
+        &match &s.checkpoint {
+            None => format!(
+                "none yet: no signed checkpoint covers the {} (an admin's `claimtrail checkpoint` signs one)",
+                count(s.entries, "entry")
+            ),
+            Some(c) => {
+                let signed = format!(
+                    "entry {}, of tree size {}, signed by {} at {}",
+                    c.seq,
+                    grouped(c.size.0),
+                    escape(&c.signer_name),
+                    c.time
+                );
+                match s.uncovered {
+                    0 => format!("{signed}; it covers every entry before it"),
+                    n => format!(
+                        "{signed}; {} after it not covered yet (an admin's `claimtrail checkpoint` signs a new one)",
+                        count(n, "entry")
+                    ),
+                }
+            }
+        },
+    )?;
+    if let Some(you) = you {
+        row(
+            "you",
+            &match you {
+                You::Yes {
+                    fingerprint,
+                    name,
+                    role,
+                    revoked_seq: None,
+                } => format!("{}, {role} ({fingerprint})", escape(name)),
+                You::Yes {
+                    fingerprint,
+                    name,
+                    role,
+                    revoked_seq: Some(at),
+                } => format!(
+                    "{}, {role} ({fingerprint}), revoked at entry {at}: it can no longer sign",
+                    escape(name)
+                ),
+                You::No { fingerprint } => format!(
+                    "{fingerprint} is not enrolled in this log (an admin enrols it with `claimtrail key add`)"
+                ),
+            },
+        )?;
+    }
+    row(
+        "verified",
+        "not by this command: `claimtrail verify` checks every entry against these tables",
+    )
+}

@@ -1,0 +1,145 @@
+//! `claimtrail status`: where a log stands, at a glance, through a desk's day.
+
+use crate::common::*;
+
+/// The status's rows by name (`name  value`).
+fn rows(out: &str) -> std::collections::BTreeMap<String, String> {
+    out.lines()
+        .map(|l| {
+            let (name, value) = l.split_once(' ').unwrap();
+            (name.to_string(), value.trim_start().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn status_says_what_the_log_holds_and_what_awaits() {
+    let w = Work::with_claims();
+    let db = w.db.display().to_string();
+    // Without a key: the counts, the review queue, the checkpoint row.
+    let out = w.run(None, &["status"]);
+    let r = rows(out.ok());
+    assert_eq!(r["log"], format!("{db} (origin test.example/idlib)"));
+    assert!(
+        r["entries"].starts_with("7; the last, entry 6, annotation.add A1 by Rana Haddad at "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(r["sources"], "1");
+    assert_eq!(
+        r["claims"],
+        "2; 1 awaiting review (`claimtrail list claims --unannotated`)"
+    );
+    assert_eq!(r["annotations"], "1");
+    assert_eq!(r["keys"], "1 admin, 1 analyst, 1 auditor");
+    assert_eq!(
+        r["checkpoint"],
+        "none yet: no signed checkpoint covers the 7 entries (an admin's `claimtrail checkpoint` signs one)"
+    );
+    assert!(!r.contains_key("you"), "{}", out.stdout);
+    assert!(r["verified"].starts_with("not by this command"));
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+
+    // A checkpoint covers everything before its own entry.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let r = rows(w.run(None, &["status"]).ok());
+    assert!(
+        r["checkpoint"].starts_with("entry 7, of tree size 7, signed by admin at "),
+        "{r:?}"
+    );
+    assert!(r["checkpoint"].ends_with("; it covers every entry before it"));
+
+    // The analyst reviews C2 and retracts C1: the queue empties, and the
+    // two entries since are not covered yet.
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "unverified"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C1", "--reason", "misattributed"],
+    )
+    .ok();
+    let out = w.run(Some("analyst"), &["status"]);
+    let r = rows(out.ok());
+    assert_eq!(
+        r["claims"],
+        "2 (1 retracted); every standing claim has an annotation"
+    );
+    assert!(
+        r["checkpoint"].ends_with(
+            "; 2 entries after it not covered yet (an admin's `claimtrail checkpoint` signs a new one)"
+        ),
+        "{}",
+        out.stdout
+    );
+    let fp = |name: &str| {
+        let line = std::fs::read_to_string(w.path(&format!("{name}.pub"))).unwrap();
+        let key = ssh_key::PublicKey::from_openssh(&line).unwrap();
+        key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
+    };
+    assert_eq!(
+        r["you"],
+        format!("Rana Haddad, analyst ({})", fp("analyst"))
+    );
+
+    // The same for scripts, with the bare numbers.
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(Some("analyst"), &["--json", "status"]).ok()).unwrap();
+    let s = &json["status"];
+    assert_eq!(s["entries"], 10);
+    assert_eq!(s["uncovered"], 2);
+    assert_eq!(s["checkpoint"]["size"], 7);
+    assert_eq!(
+        s["claims"],
+        serde_json::json!({"total": 2, "retracted": 1, "unannotated": 0})
+    );
+    assert_eq!(s["last"]["kind"], "claim.retract");
+    assert_eq!(json["you"]["enrolled"], "yes");
+    assert_eq!(json["you"]["role"], "analyst");
+    assert_eq!(json["db"], db);
+
+    // A key the log does not know, and one revoked since.
+    w.key("stranger");
+    let r = rows(w.run(Some("stranger"), &["status"]).ok());
+    assert_eq!(
+        r["you"],
+        format!(
+            "{} is not enrolled in this log (an admin enrols it with `claimtrail key add`)",
+            fp("stranger")
+        )
+    );
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "analyst.pub", "--reason", "left the desk"],
+    )
+    .ok();
+    let r = rows(w.run(Some("analyst"), &["status"]).ok());
+    assert_eq!(
+        r["you"],
+        format!(
+            "Rana Haddad, analyst ({}), revoked at entry 10: it can no longer sign",
+            fp("analyst")
+        )
+    );
+    assert_eq!(r["keys"], "1 admin, 1 analyst, 1 auditor (1 revoked)");
+}
+
+#[test]
+fn status_refuses_what_it_cannot_read() {
+    let w = Work::with_team();
+    let before = w.db_bytes();
+    w.run(None, &["--db", "nope.db", "status"])
+        .error("no claimtrail database at nope.db");
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_KEY", "missing-key")],
+        &["status"],
+        None,
+    )
+    .error("missing-key");
+    std::fs::write(w.path("junk"), "not a key\n").unwrap();
+    w.run(Some("junk"), &["status"]).error("junk");
+    assert_eq!(w.db_bytes(), before, "status wrote to the log");
+}

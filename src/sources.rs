@@ -311,6 +311,24 @@ fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
     let span = spelling.name("span");
     let near = text::near_matches(src, quote);
     let Some(first) = near.first() else {
+        // Parts of a word or two are found almost anywhere, and parts far
+        // apart are not one passage quoted with words left out: the
+        // passage between them would mean nothing.
+        if let Some(parts) = text::elided_parts(src, quote).filter(|parts| {
+            let chars: usize = parts
+                .iter()
+                .map(|m| src[m.start..m.end].chars().count())
+                .sum();
+            let passage = parts[parts.len() - 1].end - parts[0].start;
+            chars >= PARTIAL_MIN_CHARS && passage <= ELIDED_PASSAGE_MAX.max(4 * quote.len())
+        }) {
+            return elided(src, id, &parts, spelling);
+        }
+        if let Some(e) =
+            text::partial_match(src, quote).and_then(|m| parted(src, quote, id, &m, spelling))
+        {
+            return e;
+        }
         return Error::invalid(
             format!("the quote does not occur in {id}"),
             format!(
@@ -318,26 +336,8 @@ fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
             ),
         );
     };
-    let shown = |m: &text::NearMatch| {
-        let (l, c) = text::line_col(src, m.start);
-        let piece = &src[m.start..m.end];
-        let piece = if piece.chars().count() > NEAR_MATCH_CHARS {
-            let head: String = piece.chars().take(NEAR_MATCH_CHARS - 1).collect();
-            format!("{head}…")
-        } else {
-            piece.to_string()
-        };
-        format!(
-            "line {l} col {c} (bytes {}..{}): `{}`",
-            m.start,
-            m.end,
-            text::escape(&piece)
-        )
-    };
-    let use_span = |m: &text::NearMatch| match spelling {
-        Spelling::Cli => format!("{span} {}..{}", m.start, m.end),
-        Spelling::Import => format!("{span}: \"{}..{}\" instead of \"quote\"", m.start, m.end),
-    };
+    let shown = |m: &text::NearMatch| shown(src, m);
+    let use_span = |m: &text::NearMatch| use_span(m.start, m.end, spelling);
     if let [only] = &near[..] {
         return Error::invalid(
             format!(
@@ -375,6 +375,151 @@ fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
             use_span(first)
         ),
     )
+}
+
+/// Where `m` is and the text it covers, for a message: "line 5 col 78
+/// (bytes 442..567): `Seven civilians…`".
+fn shown(src: &str, m: &text::NearMatch) -> String {
+    format!(
+        "{}: `{}`",
+        place(src, m),
+        text::escape(&cut(&src[m.start..m.end]))
+    )
+}
+
+/// "line 5 col 78 (bytes 442..567)".
+fn place(src: &str, m: &text::NearMatch) -> String {
+    let (l, c) = text::line_col(src, m.start);
+    format!("line {l} col {c} (bytes {}..{})", m.start, m.end)
+}
+
+/// `piece` cut to [`NEAR_MATCH_CHARS`] characters, `…` marking the cut.
+fn cut(piece: &str) -> String {
+    if piece.chars().count() > NEAR_MATCH_CHARS {
+        let head: String = piece.chars().take(NEAR_MATCH_CHARS - 1).collect();
+        format!("{head}…")
+    } else {
+        piece.to_string()
+    }
+}
+
+/// How to give the span `start..end` instead of the quote, as the command
+/// line or an import line says it.
+fn use_span(start: usize, end: usize, spelling: Spelling) -> String {
+    let span = spelling.name("span");
+    match spelling {
+        Spelling::Cli => format!("{span} {start}..{end}"),
+        Spelling::Import => format!("{span}: \"{start}..{end}\" instead of \"quote\""),
+    }
+}
+
+/// The error for a quote that leaves text out ("A … B"), whose parts were
+/// found in order: a claim is one exact span, so the hint offers the span
+/// from the first part's start to the last one's end, which holds the
+/// words left out too.
+fn elided(src: &str, id: &str, parts: &[text::NearMatch], spelling: Spelling) -> Error {
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    let places: Vec<String> = parts.iter().map(|m| place(src, m)).collect();
+    let found = match places.as_slice() {
+        [one] => format!("without the ellipsis it occurs at {one}"),
+        [rest @ .., last] => format!(
+            "its {} parts occur in order at {} and {last}",
+            parts.len(),
+            rest.join(", ")
+        ),
+        [] => String::new(),
+    };
+    let span = use_span(first.start, last.end, spelling);
+    Error::invalid(
+        format!(
+            "the quote leaves text out (an ellipsis), and a claim is one exact span of {id}: {found}"
+        ),
+        match parts.len() {
+            1 => format!("to claim that text, use {span}"),
+            _ => format!(
+                "claim the whole passage, the words left out included, with {span}, or each part as a claim of its own"
+            ),
+        },
+    )
+}
+
+/// Longest passage (bytes) offered for a quote with words left out, unless
+/// the quote itself is long: about a paragraph.
+const ELIDED_PASSAGE_MAX: usize = 1000;
+
+/// Shortest beginning or end of a quote worth showing where the rest
+/// parts from the source: shorter ones (a word or two) are found almost
+/// anywhere and say nothing about what the analyst meant.
+const PARTIAL_MIN_CHARS: usize = 12;
+
+/// The error for a quote whose beginning or end occurs in the source but
+/// not the whole: where the part is, and what the source and the quote
+/// each have where they part ways. `None` when the part is too short to
+/// tell anything.
+fn parted(
+    src: &str,
+    quote: &str,
+    id: &str,
+    m: &text::PartialMatch,
+    spelling: Spelling,
+) -> Option<Error> {
+    let chars = quote[m.quote.clone()].chars().count();
+    if chars < PARTIAL_MIN_CHARS || chars * 4 < quote.chars().count() {
+        return None;
+    }
+    const SHOWN: usize = 24;
+    let snippet = |s: &str| -> String {
+        if s.is_empty() {
+            return "nothing".into();
+        }
+        let mut out: String = s.chars().take(SHOWN).collect();
+        if s.chars().count() > SHOWN {
+            out.push('…');
+        }
+        format!("`{}`", text::escape(&out))
+    };
+    let tail = |s: &str| -> String {
+        if s.is_empty() {
+            return "nothing".into();
+        }
+        let n = s.chars().count();
+        let mut out: String = s.chars().skip(n.saturating_sub(SHOWN)).collect();
+        if n > SHOWN {
+            out.insert(0, '…');
+        }
+        format!("`{}`", text::escape(&out))
+    };
+    let others = match m.others {
+        0 => String::new(),
+        n => format!(" (and at {})", text::count(n as u64, "other place")),
+    };
+    let found = place(src, &m.found);
+    let (what, diverge) = if m.quote.start == 0 {
+        (
+            format!("its first {chars} characters do, at {found}{others}"),
+            format!(
+                "then the source has {} where the quote has {}",
+                snippet(&src[m.found.end..]),
+                snippet(&quote[m.quote.end..])
+            ),
+        )
+    } else {
+        (
+            format!("its last {chars} characters do, at {found}{others}"),
+            format!(
+                "before them the source has {} where the quote has {}",
+                tail(&src[..m.found.start]),
+                tail(&quote[..m.quote.start])
+            ),
+        )
+    };
+    Some(Error::invalid(
+        format!("the quote does not occur in {id}; {what}, and {diverge}"),
+        format!(
+            "copy the passage exactly from `claimtrail show {id} --text`, or use {}",
+            spelling.name("span")
+        ),
+    ))
 }
 
 /// What `m` differs in from the quote: "quotation marks or apostrophes,

@@ -365,6 +365,117 @@ pub fn near_matches(text: &str, needle: &str) -> Vec<NearMatch> {
     out
 }
 
+/// Marks with which a quotation leaves text out, longest first: "A … B",
+/// "A [...] B".
+const ELISIONS: [&str; 6] = ["[…]", "[...]", "(…)", "(...)", "…", "..."];
+
+/// The parts of a quote that leaves text out ("A … B", "A [...] B"), each
+/// where it first occurs in `text` after the one before, up to
+/// [`Difference`]s. `None` when the quote has no such mark, or a part is
+/// not found in order.
+///
+/// A claim is one exact span, so such a quote is never one: this is for
+/// telling the analyst where its parts are, and the span they lie in.
+pub fn elided_parts(text: &str, needle: &str) -> Option<Vec<NearMatch>> {
+    let mut marked = needle.to_string();
+    for mark in ELISIONS {
+        marked = marked.replace(mark, "\0");
+    }
+    if !marked.contains('\0') {
+        return None;
+    }
+    let mut found: Vec<NearMatch> = Vec::new();
+    for part in marked.split('\0').map(str::trim).filter(|p| !p.is_empty()) {
+        let after = found.last().map_or(0, |m| m.end);
+        found.push(
+            near_matches(text, part)
+                .into_iter()
+                .find(|m| m.start >= after)?,
+        );
+    }
+    (!found.is_empty()).then_some(found)
+}
+
+/// The longest beginning or end of a quote that occurs in a text, up to
+/// [`Difference`]s, when the whole quote does not ([`partial_match`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialMatch {
+    /// Where it first occurs in the text.
+    pub found: NearMatch,
+    /// The bytes of the quote it is: `0..k` (a beginning) or `k..len`
+    /// (an end).
+    pub quote: std::ops::Range<usize>,
+    /// Other places in the text where the same part occurs.
+    pub others: usize,
+}
+
+/// Where the longest beginning of `needle` occurs in `text`, or its
+/// longest end when that is more than twice as long (up to
+/// [`Difference`]s), when the whole of it does not occur there. `None` when it does, or when no beginning or
+/// end of it does.
+///
+/// A quote retyped or copied with one word changed (a dropped comma, a
+/// digit for a number word) is found up to the change, so that the
+/// message can show where the quote and the source part ways. It decides
+/// nothing: the analyst still claims the source's own bytes.
+pub fn partial_match(text: &str, needle: &str) -> Option<PartialMatch> {
+    let folded_text = fold(text, &Difference::ALL);
+    // The needle's units: its bytes, and where each ends in its folded form.
+    let mut folded = String::new();
+    let mut units: Vec<(usize, usize, usize)> = Vec::new();
+    fold_units(needle, &Difference::ALL, |start, end, f| {
+        folded.push_str(f);
+        units.push((start, end, folded.len()));
+    });
+    let n = units.len();
+    let occurs = |piece: &str| !piece.is_empty() && folded_text.contains(piece);
+    if n == 0 || occurs(&folded) {
+        return None;
+    }
+    // The folded needle from unit `j` on, and up to unit `k` excluded.
+    let from = |j: usize| &folded[if j == 0 { 0 } else { units[j - 1].2 }..];
+    let upto = |k: usize| &folded[..if k == 0 { 0 } else { units[k - 1].2 }];
+    // Longest beginning: units 0..k occur, 0..hi do not (hi = n at first).
+    let (mut k, mut hi) = (0, n);
+    while hi - k > 1 {
+        let mid = (k + hi) / 2;
+        if occurs(upto(mid)) {
+            k = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    // Longest end: units j.. occur, lo.. do not (lo = 0 at first).
+    let (mut lo, mut j) = (0, n);
+    while j - lo > 1 {
+        let mid = (lo + j) / 2;
+        if occurs(from(mid)) {
+            j = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    // The beginning reads best ("its first N characters occur, then the
+    // source has … where the quote has …"): the end only when the
+    // beginning is much shorter (the quote went wrong early).
+    let (piece, quote) = if 2 * upto(k).len() >= from(j).len() {
+        (upto(k), 0..if k == 0 { 0 } else { units[k - 1].1 })
+    } else {
+        (from(j), units[j].0..needle.len())
+    };
+    let at = occurrences(&folded_text, piece);
+    let first = *at.first()?;
+    let bounds = units_at(text, &[first, first + piece.len() - 1]);
+    let [(start, _), (_, end)] = bounds[..] else {
+        return None;
+    };
+    Some(PartialMatch {
+        found: NearMatch { start, end },
+        quote,
+        others: at.len() - 1,
+    })
+}
+
 /// Whether two names are the same once case, quotation marks, dashes,
 /// white space and ellipses are set aside (see [`Difference`]), and white
 /// space at either end: "White Helmets" and "white  helmets", "UNICEF’s
@@ -669,8 +780,96 @@ mod tests {
         assert_eq!(near_matches(t, "x...y")[0].start, t.find('x').unwrap());
     }
 
+    #[test]
+    fn an_elided_quote_is_found_in_parts_in_order() {
+        let t = "Seven civilians, including four children, were killed. Seven more were hurt.";
+        let at = |q: &str| {
+            elided_parts(t, q).map(|ms| ms.iter().map(|m| &t[m.start..m.end]).collect::<Vec<_>>())
+        };
+        let want = Some(vec!["Seven civilians", "were killed"]);
+        assert_eq!(at("Seven civilians … were killed"), want);
+        assert_eq!(at("Seven civilians [...] were killed"), want);
+        assert_eq!(at("seven civilians (…) WERE KILLED"), want);
+        // In order: "were killed" before "more" is found; "Seven" after it
+        // is the second one.
+        let ms = elided_parts(t, "were killed ... Seven").unwrap();
+        assert_eq!(ms[1].start, t.rfind("Seven").unwrap());
+        assert_eq!(at("were hurt … Seven civilians"), None);
+        // No mark, or a part not in the text: nothing to say.
+        assert_eq!(at("Seven civilians were killed"), None);
+        assert_eq!(at("Seven civilians … were shot"), None);
+        assert_eq!(at("… were killed"), Some(vec!["were killed"]));
+    }
+
+    #[test]
+    fn a_quote_that_parts_from_the_text_is_found_up_to_where_it_does() {
+        let t = "Seven civilians, including four children, were killed, and 12 injured.";
+        let m = partial_match(t, "Seven civilians, including four children were killed").unwrap();
+        assert_eq!(
+            &t[m.found.start..m.found.end],
+            "Seven civilians, including four children"
+        );
+        assert_eq!(m.quote, 0.."Seven civilians, including four children".len());
+        assert_eq!(m.others, 0);
+        // The beginning, unless the end is more than twice as long.
+        let q = "Seven civilians, including 4 children, were killed, and 12 injured.";
+        let m = partial_match(t, q).unwrap();
+        assert_eq!(&q[m.quote.clone()], "Seven civilians, including ");
+        let q = "Seven people, including four children, were killed, and 12 injured.";
+        let m = partial_match(t, q).unwrap();
+        assert_eq!(
+            &t[m.found.start..m.found.end],
+            ", including four children, were killed, and 12 injured."
+        );
+        assert_eq!(
+            &q[m.quote.clone()],
+            ", including four children, were killed, and 12 injured."
+        );
+        let m = partial_match(
+            "a “quoted” word, twice: a “quoted” thing",
+            "A \"QUOTED\" WORD!",
+        )
+        .unwrap();
+        assert_eq!(
+            m.found,
+            NearMatch {
+                start: 0,
+                end: "a “quoted” word".len()
+            }
+        );
+        assert_eq!(m.others, 0);
+        let m = partial_match("wait… wait… wait", "wait... no").unwrap();
+        assert_eq!((m.found.start, m.others), (0, 1));
+        // The whole quote occurs, or nothing of it: none.
+        assert_eq!(partial_match(t, "were killed"), None);
+        assert_eq!(partial_match(t, "xyz"), None);
+        assert_eq!(partial_match(t, ""), None);
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// A partial match covers whole characters of the text and of the
+        /// quote, and what it covers folds to what the quote's part folds to.
+        #[test]
+        fn partial_matches_are_on_character_boundaries(
+            t in "[aİ…’ x.\u{301}-]{0,24}",
+            q in "[aİ…’ x.\u{301}-]{1,12}",
+        ) {
+            if let Some(m) = partial_match(&t, &q) {
+                proptest::prop_assert!(t.is_char_boundary(m.found.start) && t.is_char_boundary(m.found.end));
+                proptest::prop_assert!(m.found.start < m.found.end);
+                proptest::prop_assert!(q.is_char_boundary(m.quote.start) && q.is_char_boundary(m.quote.end));
+                proptest::prop_assert!(m.quote.start == 0 || m.quote.end == q.len());
+                proptest::prop_assert!(m.quote.start < m.quote.end && m.quote.end - m.quote.start < q.len());
+            }
+            if let Some(ms) = elided_parts(&t, &q) {
+                for w in ms.windows(2) {
+                    proptest::prop_assert!(w[0].end <= w[1].start);
+                }
+            }
+        }
+
 
         /// Words of a text, retyped as a browser's copy or a keyboard
         /// would give them, are found exactly where they were.

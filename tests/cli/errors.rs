@@ -523,9 +523,51 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
         "but 3 near matches do: 1: other letter case, line 33 col 160 (bytes 3782..3795): \
          `Tehran summit`; 2: other letter case,",
     );
-    // Letters that differ are not set aside.
-    claim(&["--quote", "Syria's northeastern province"])
+    // Letters that differ are not set aside: the message shows where the
+    // quote parts from the text (its beginning, typography aside).
+    claim(&["--quote", "Syria's northeastern province"]).error(
+        "the quote does not occur in S1; its first 13 characters do, at line 1 col 74 \
+         (bytes 75..90), and then the source has `western province of Idli…` where the quote \
+         has `eastern province` (hint: copy the passage exactly from `claimtrail show S1 --text`, \
+         or use --span)",
+    );
+    // Or its end, when the quote went wrong early.
+    claim(&[
+        "--quote",
+        "Eight civilians, including four children from one family, were killed",
+    ])
+    .error(
+        "the quote does not occur in S1; its last 64 characters do, at line 5 col 83 \
+             (bytes 447..511), and before them the source has `… tweeted July 22, “Seven` where \
+             the quote has `Eight`",
+    );
+    // The first place of several, and how many others.
+    claim(&["--quote", "Tehran summit ended in failure"]).error(
+        "its first 14 characters do, at line 33 col 496 (bytes 4118..4132) (and at 1 other \
+         place), and then the source has `are evidence of the lack…` where the quote has \
+         `ended in failure`",
+    );
+    // Nothing of it: no place to show.
+    claim(&["--quote", "The market was struck at noon"])
         .error("the quote does not occur in S1 (hint: copy the text exactly");
+    // A quote with words left out (an ellipsis) is never one exact span:
+    // its parts are found in order, and the hint offers the passage.
+    claim(&["--quote", "Seven civilians … were killed"]).error(
+        "the quote leaves text out (an ellipsis), and a claim is one exact span of S1: its 2 \
+         parts occur in order at line 5 col 78 (bytes 442..457) and line 5 col 136 \
+         (bytes 500..511) (hint: claim the whole passage, the words left out included, with \
+         --span 442..511, or each part as a claim of its own)",
+    );
+    claim(&["--quote", "[...] were killed, and 12 others"]).error(
+        "without the ellipsis it occurs at line 5 col 136 (bytes 500..526) (hint: to claim \
+         that text, use --span 500..526)",
+    );
+    // Parts far apart are not one passage: the beginning is shown instead.
+    claim(&[
+        "--quote",
+        "At least five children were killed and nine injured … Tehran summit",
+    ])
+    .error("the quote does not occur in S1; its first 52 characters do");
     assert!(before == w.db_bytes());
     // The span the hint gave claims the source's exact bytes.
     assert_eq!(claim(&["--span", "75..115"]).ok().trim(), "C3");

@@ -476,6 +476,10 @@ fn bad_lines_are_named_and_change_nothing() {
             "the quote does not occur in S1 as given, but 3 near matches do: 1: other letter case, line 33 col 160 (bytes 3782..3795): `Tehran summit`; 2: other letter case, line 33 col 496 (bytes 4118..4131): `Tehran summit`; 3: other letter case, line 35 col 180 (bytes 4388..4401): `Tehran summit` (hint: to claim the source's own text, use the span of the one you mean, e.g. \"span\": \"3782..3795\" instead of \"quote\"",
         ),
         (
+            r#"{"type":"claim","source":"S1","quote":"Seven civilians … were killed","speaker":"X","provenance":"tweet"}"#.as_bytes().to_vec(),
+            "the quote leaves text out (an ellipsis), and a claim is one exact span of S1: its 2 parts occur in order at line 5 col 78 (bytes 442..457) and line 5 col 136 (bytes 500..511) (hint: claim the whole passage, the words left out included, with \"span\": \"442..511\" instead of \"quote\", or each part as a claim of its own",
+        ),
+        (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","speaker":"X","provenance":"tweet"}"#.to_vec(),
             "the quote occurs 3 times in S1: 1: line 33 col 160 (bytes 3782..3795)",
         ),

@@ -31,6 +31,25 @@ fn near_miss() -> impl Strategy<Value = String> {
     .prop_map(|v| v.concat())
 }
 
+/// Text of words, typography and elision marks, as quotes and sources have.
+fn quoted_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("Seven civilians".to_string()),
+            Just(" were killed".to_string()),
+            Just(" … ".to_string()),
+            Just("[...]".to_string()),
+            Just("...".to_string()),
+            Just("“İstanbul’s”".to_string()),
+            Just("e\u{301} \u{a0}\n".to_string()),
+            "[a-zA-Z ,.]{0,6}",
+            any::<String>(),
+        ],
+        0..10,
+    )
+    .prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -71,6 +90,25 @@ proptest! {
         let _ = text::holds(Some(&t), &s);
         let _ = text::holds(Some(&s), &t);
         let _ = text::escape(&t);
+        let _ = text::elided_parts(&t, &s);
+        let _ = text::partial_match(&t, &s);
+        let _ = text::partial_match(&s, &t);
+    }
+
+    /// Locating a quote or span a user gave, and every message made when it
+    /// is not there (near matches, an elided quote, a quote that parts from
+    /// the text), in text made of the pieces those look for.
+    #[test]
+    fn quote_locating_never_panics(
+        t in quoted_text(),
+        q in quoted_text(),
+        k in proptest::option::of(0usize..4),
+    ) {
+        use crate::sources::{locate, Spelling, Where};
+        for spelling in [Spelling::Cli, Spelling::Import] {
+            let _ = locate(&t, Where::Quote { quote: &q, occurrence: k }, "S1", spelling);
+            let _ = locate(&t, Where::Span(&q), "S1", spelling);
+        }
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     })?;
     let store = ctx.open()?;
     let conn = store.conn();
-    let revoked = Revoked::load(conn)?;
+    // Not for `--text`, which prints the source's text alone.
+    let revoked = || Revoked::load(conn);
     match id.kind {
         IdKind::Source if a.text => {
             let data = query::source_text(conn, id.n)?.ok_or_else(|| {
@@ -37,6 +38,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             }
         }
         IdKind::Source => {
+            let revoked = revoked()?;
             let s = query::source(conn, id.n)?;
             let claims = query::claims(conn, Some(id.n))?
                 .into_iter()
@@ -117,6 +119,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             }
         }
         IdKind::Claim => {
+            let revoked = revoked()?;
             let c = query::claim(conn, id.n)?;
             let s = query::source(conn, c.source.n)?;
             let anns = query::annotations(conn, Some(id.n))?;
@@ -259,6 +262,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             }
         }
         IdKind::Annotation => {
+            let revoked = revoked()?;
             let a = query::annotation(conn, id.n)?;
             let coverage = query::coverage(conn, a.signed.seq)?;
             if ctx.json {

@@ -513,10 +513,16 @@ fn parted(
             ),
         )
     };
+    // An import's source labelled `@name` is not in the log yet: `show`
+    // cannot print it.
+    let from = match id.starts_with('@') {
+        true => "the source's text".to_string(),
+        false => format!("`claimtrail show {id} --text`"),
+    };
     Some(Error::invalid(
         format!("the quote does not occur in {id}; {what}, and {diverge}"),
         format!(
-            "copy the passage exactly from `claimtrail show {id} --text`, or use {}",
+            "copy the passage exactly from {from}, or use {}",
             spelling.name("span")
         ),
     ))

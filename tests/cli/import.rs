@@ -639,6 +639,20 @@ fn bad_lines_are_named_and_change_nothing() {
     w.run(Some("analyst"), &["import", "new.jsonl"])
         .error("line 2: the quote does not occur in @n");
     assert!(before == w.db_bytes());
+    // Where a quote parts from a text not in the log yet: no `show` for it.
+    write_lines(
+        &w.path("new.jsonl"),
+        &[
+            json!({"type":"source","label":"n","text":"A brand new text.","kind":"tweet"}).to_string(),
+            json!({"type":"claim","source":"@n","quote":"A brand new text, indeed","speaker":"X","provenance":"tweet"}).to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", "new.jsonl"]).error(
+        "line 2: the quote does not occur in @n; its first 16 characters do, at line 1 col 1 \
+         (bytes 0..16), and then the source has `.` where the quote has `, indeed` (hint: copy \
+         the passage exactly from the source's text, or use \"span\"",
+    );
+    assert!(before == w.db_bytes());
     w.run(None, &["verify"]).ok();
 }
 

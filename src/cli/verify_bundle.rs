@@ -1,6 +1,8 @@
 use super::{output, Ctx, Outcome};
+use claimtrail::bundle::contents::{BundleContents, By};
 use claimtrail::checkpoint::VerifierKey;
 use claimtrail::error::{Error, Result};
+use claimtrail::model;
 use claimtrail::text::escape;
 use std::path::PathBuf;
 
@@ -23,6 +25,11 @@ pub struct Args {
     /// keys it enrolls itself. Repeat --vkey for each key.
     #[arg(long)]
     pub vkey: Vec<String>,
+    /// After the check, show what the bundle holds: its sources, the claims
+    /// with their quotes, and the annotations (`contents` in JSON output).
+    /// Only for a bundle that verified, and only from its checked entries.
+    #[arg(long)]
+    pub show: bool,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
@@ -41,8 +48,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // A longer file is refused by `verify_bundle`, which says so.
     let bytes =
         claimtrail::files::read_capped(&a.bundle, claimtrail::bundle::MAX_BUNDLE_BYTES as u64)?;
-    let r = claimtrail::bundle::verify_bundle(&bytes, &vkeys)?;
+    let mut r = claimtrail::bundle::verify_bundle(&bytes, &vkeys)?;
+    let contents = r.contents.take();
     if ctx.json {
+        r.contents = contents.filter(|_| a.show);
         output::json(&r)?;
     } else {
         outln!(
@@ -96,10 +105,130 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 output::count(r.problems.len() as u64, "problem")
             )?;
         }
+        match contents {
+            Some(c) if a.show => show(&c)?,
+            None if a.show => {
+                outln!("not shown: what a bundle holds is shown only when it verifies")?
+            }
+            _ => {}
+        }
     }
     Ok(if r.ok {
         Outcome::Done
     } else {
         Outcome::ProblemsFound
     })
+}
+
+/// What a bundle that verified holds, as `--show` prints it: each source,
+/// then each claim with its quote and its annotations.
+fn show(c: &BundleContents) -> Result<()> {
+    let by = |b: &By| {
+        format!(
+            "{} at entry {}, {}{}",
+            escape(&b.signer_name),
+            b.seq,
+            b.time,
+            b.signer_revoked_at
+                .map(|r| format!(" (key revoked later, at entry {r})"))
+                .unwrap_or_default()
+        )
+    };
+    outln!()?;
+    outln!("the bundle holds (from its checked entries; ids are the bundle's labels):")?;
+    for s in &c.sources {
+        outln!()?;
+        let mut what = vec![s.kind.to_string()];
+        what.extend(s.publisher.iter().map(|p| escape(p).into_owned()));
+        what.extend(s.author.iter().map(|a| format!("by {}", escape(a))));
+        what.extend(
+            s.published
+                .iter()
+                .map(|p| format!("published {}", escape(p))),
+        );
+        outln!(
+            "{}  {}",
+            s.id,
+            escape(s.title.as_deref().unwrap_or("(untitled)"))
+        )?;
+        outln!("    {}", what.join(", "))?;
+        if let Some(u) = &s.url {
+            outln!("    {}", escape(u))?;
+        }
+        if !s.derived_from.is_empty() {
+            outln!("    derived from {}", model::join(&s.derived_from, ", "))?;
+        }
+        outln!(
+            "    sha256 {}, {}; added by {}",
+            s.sha256,
+            output::count(s.length, "byte"),
+            by(&s.by)
+        )?;
+        if let Some(reason) = &s.redacted {
+            outln!(
+                "    redacted (its text is not in the bundle): {}",
+                escape(reason)
+            )?;
+        }
+    }
+    for claim in &c.claims {
+        outln!()?;
+        outln!(
+            "{}  {} via {}, in {} (bytes {}..{})",
+            claim.id,
+            escape(&claim.speaker),
+            claim.provenance,
+            claim.source,
+            claim.start,
+            claim.end
+        )?;
+        match &claim.quote {
+            Some(q) => outln!("    “{}”", escape(q))?,
+            None => outln!("    (the source's text was redacted)")?,
+        }
+        if let Some(p) = &claim.paraphrase {
+            outln!("    paraphrase: {}", escape(p))?;
+        }
+        outln!("    recorded by {}", by(&claim.by))?;
+        if let Some(rt) = &claim.retraction {
+            outln!(
+                "    RETRACTED by {}{}: {}",
+                by(&rt.by),
+                rt.replaced_by
+                    .map(|r| format!(", replaced by {r}"))
+                    .unwrap_or_default(),
+                escape(&rt.reason)
+            )?;
+        }
+        for an in c.annotations.iter().filter(|an| an.claim == claim.id) {
+            let mut judged = vec![an.verdict.to_string()];
+            judged.extend(an.reliability.map(|g| format!("reliability {g}")));
+            judged.extend(an.credibility.map(|g| format!("credibility {g}")));
+            if !an.corroborates.is_empty() {
+                judged.push(format!(
+                    "corroborates {}",
+                    model::join(&an.corroborates, ", ")
+                ));
+            }
+            if !an.contradicts.is_empty() {
+                judged.push(format!(
+                    "contradicts {}",
+                    model::join(&an.contradicts, ", ")
+                ));
+            }
+            if let Some(s) = an.supersedes {
+                judged.push(format!("supersedes {s}"));
+            }
+            if let Some(s) = an.superseded_by {
+                judged.push(format!("superseded by {s}"));
+            }
+            outln!("    {}  {}", an.id, judged.join("; "))?;
+            outln!("        by {}", by(&an.by))?;
+            if let Some(n) = &an.note {
+                outln!("        | {}", escape(n))?;
+            }
+        }
+    }
+    outln!()?;
+    outln!("a bundle may leave out annotations and retractions made elsewhere in the log, and whatever came after its checkpoint")
 }

@@ -534,3 +534,97 @@ fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
     // The bundle as written still checks out.
     checks_out(&check(&w, &b, None));
 }
+
+#[test]
+fn a_reader_sees_what_a_verified_bundle_holds() {
+    let w = Work::with_claims();
+    // A second judgment of C1 that replaces the first, and a retraction.
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--supersedes",
+            "A1",
+            "--note",
+            "the count was revised",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "wrong speaker"],
+    )
+    .ok();
+    let (path, b) = exported(&w, &["C1", "C2"]);
+    let show = |extra: &[&str]| {
+        let mut args = vec!["verify-bundle", path.to_str().unwrap(), "--show"];
+        args.extend_from_slice(extra);
+        w.run_with(
+            None,
+            &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+            &args,
+            None,
+        )
+    };
+    let r = show(&[]);
+    checks_out(&r);
+    let out = r.ok();
+    let held = out
+        .split("the bundle holds")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{out}"));
+    for want in [
+        "\nS1  (untitled)\n    article, Al-Monitor, published 2022-07-22\n",
+        "; added by Rana Haddad at entry 3, ",
+        "\nC1  White Helmets via tweet, in S1 (bytes 442..511)\n    “Seven civilians, including four children from one family, were killed”\n    recorded by Rana Haddad at entry 4, ",
+        "\n    A1  disputed; reliability B; credibility 3; contradicts C2; superseded by A2\n",
+        "\n        | counts differ\n",
+        "\n    A2  false; supersedes A1\n",
+        "\n        | the count was revised\n",
+        "\nC2  Adele Khodr, UNICEF via statement, in S1",
+        "\n    RETRACTED by Rana Haddad at entry 8, ",
+        ": wrong speaker\n",
+        "\na bundle may leave out annotations and retractions made elsewhere in the log",
+    ] {
+        assert!(held.contains(want), "{want:?} not in:\n{out}");
+    }
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // The same for scripts; without --show, no contents.
+    let json: Value = serde_json::from_str(show(&["--json"]).ok()).unwrap();
+    let c = &json["contents"];
+    assert_eq!(
+        c["claims"][0]["quote"],
+        "Seven civilians, including four children from one family, were killed"
+    );
+    assert_eq!(c["claims"][1]["retraction"]["reason"], "wrong speaker");
+    assert_eq!(c["annotations"][0]["superseded_by"], "A2");
+    assert_eq!(c["sources"][0]["sha256"], b["sources"][0]["sha256"]);
+    let plain = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &["--json", "verify-bundle", path.to_str().unwrap()],
+        None,
+    );
+    let plain: Value = serde_json::from_str(plain.ok()).unwrap();
+    assert_eq!(plain.get("contents"), None);
+    // A bundle that fails its checks shows nothing of what it claims.
+    let mut edited = b.clone();
+    let note = edited["entries"][3]["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bytes = B64.decode(note).unwrap();
+    let at = bytes.windows(5).position(|w| w == b"White").unwrap();
+    bytes[at] = b'w';
+    edited["entries"][3]["payload"] = Value::String(B64.encode(bytes));
+    std::fs::write(&path, serde_json::to_string(&edited).unwrap()).unwrap();
+    let r = show(&[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r
+        .stdout
+        .contains("not shown: what a bundle holds is shown only when it verifies"));
+    assert!(!r.stdout.contains("Seven civilians"), "{}", r.stdout);
+}

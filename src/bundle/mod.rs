@@ -27,6 +27,8 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
+pub mod contents;
+
 pub const FORMAT: &str = "claimtrail-bundle";
 pub const VERSION: u64 = 1;
 /// Largest bundle accepted: a bound for hostile input.
@@ -400,6 +402,11 @@ pub struct BundleReport {
     pub retracted: Vec<BundleRetraction>,
     pub ok: bool,
     pub problems: Vec<Problem>,
+    /// What the bundle holds, from its entries that passed: only when it
+    /// verified (`ok`), and only in the JSON when asked for
+    /// (`verify-bundle --show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents: Option<contents::BundleContents>,
 }
 
 /// A `claim.retract` entry of a bundle that verified.
@@ -572,6 +579,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
         }
     };
     let ok = v.problems.is_empty();
+    let contents = ok.then(|| contents::build(&v.h.passed, &v.h.keys, &v.h.texts));
     Ok(BundleReport {
         origin: b.origin,
         checkpoint_size: cp.size.0,
@@ -585,6 +593,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
         retracted: v.h.retractions,
         ok,
         problems: v.problems,
+        contents,
     })
 }
 
@@ -807,6 +816,8 @@ struct BundleHistory {
     texts: HashMap<Hash, std::rc::Rc<SourceText>>,
     /// The retractions of the bundle's entries that passed.
     retractions: Vec<BundleRetraction>,
+    /// Every entry that passed, in order, for [`contents::build`].
+    passed: Vec<(Header, Body, Option<ItemId>)>,
     current: u64,
 }
 
@@ -862,6 +873,7 @@ impl BundleHistory {
             self.items
                 .insert(id, (h.seq, hash, body.clone(), h.signer.clone()));
         }
+        self.passed.push((h.clone(), body.clone(), id));
     }
 }
 

@@ -13,89 +13,23 @@
 use crate::entry::Header;
 use crate::hash::Hash;
 use crate::model::*;
+use crate::query::{AnnotationView, ClaimView, Redaction, Retraction, Signed, SourceView};
 use crate::rules::KeyInfo;
 use crate::text::SourceText;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// The sources, claims and annotations of a bundle that verified.
+/// The sources, claims and annotations of a bundle that verified, in the
+/// shapes `show --json` and the JSON report give them ([`crate::query`]'s views),
+/// so that a script reads a bundle's items as it reads a log's. A source's
+/// `claims` and `retracted_claims` count what the bundle holds.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BundleContents {
-    pub sources: Vec<ShownSource>,
-    pub claims: Vec<ShownClaim>,
+    pub sources: Vec<SourceView>,
+    pub claims: Vec<ClaimView>,
     /// In log order; each names its claim.
-    pub annotations: Vec<ShownAnnotation>,
-}
-
-/// Who signed an entry, as the bundle's key entries name the key.
-#[derive(Clone, Debug, Serialize)]
-pub struct By {
-    pub seq: Seq,
-    pub signer: Fingerprint,
-    pub signer_name: String,
-    pub time: String,
-    /// The entry that revoked the signer's key, when the bundle holds one
-    /// (what the key signed before stays valid).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signer_revoked_at: Option<Seq>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ShownSource {
-    pub id: ItemId,
-    pub kind: SourceKind,
-    pub title: Option<String>,
-    pub publisher: Option<String>,
-    pub author: Option<String>,
-    pub url: Option<String>,
-    pub published: Option<String>,
-    pub sha256: Hash,
-    pub length: u64,
-    pub derived_from: Vec<ItemId>,
-    /// Why it was redacted, when a bundled entry redacted it (its text is
-    /// then not in the bundle).
-    pub redacted: Option<String>,
-    pub by: By,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ShownClaim {
-    pub id: ItemId,
-    pub source: ItemId,
-    /// UTF-8 byte offsets into the source's exact text.
-    pub start: u64,
-    pub end: u64,
-    /// The quoted text (`None` when the source's text was redacted).
-    pub quote: Option<String>,
-    pub speaker: String,
-    pub provenance: SourceKind,
-    pub paraphrase: Option<String>,
-    pub retraction: Option<ShownRetraction>,
-    pub by: By,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ShownRetraction {
-    pub reason: String,
-    pub replaced_by: Option<ItemId>,
-    pub by: By,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ShownAnnotation {
-    pub id: ItemId,
-    pub claim: ItemId,
-    pub verdict: Verdict,
-    pub reliability: Option<Reliability>,
-    pub credibility: Option<Credibility>,
-    pub note: Option<String>,
-    pub corroborates: Vec<ItemId>,
-    pub contradicts: Vec<ItemId>,
-    pub supersedes: Option<ItemId>,
-    /// A later annotation in the bundle that replaces this one.
-    pub superseded_by: Option<ItemId>,
-    pub by: By,
+    pub annotations: Vec<AnnotationView>,
 }
 
 /// Builds the contents from the entries that passed, in log order.
@@ -104,9 +38,9 @@ pub(super) fn build(
     keys: &HashMap<Fingerprint, Rc<KeyInfo>>,
     texts: &HashMap<Hash, Rc<SourceText>>,
 ) -> BundleContents {
-    let by = |h: &Header| {
+    let signed = |h: &Header| {
         let key = keys.get(&h.signer);
-        By {
+        Signed {
             seq: h.seq,
             signer: h.signer.clone(),
             signer_name: key.map_or_else(|| "?".into(), |k| k.name.clone()),
@@ -117,7 +51,7 @@ pub(super) fn build(
     let mut c = BundleContents::default();
     for (h, body, id) in passed {
         match (body, id) {
-            (Body::SourceAdd(b), Some(id)) => c.sources.push(ShownSource {
+            (Body::SourceAdd(b), Some(id)) => c.sources.push(SourceView {
                 id: *id,
                 kind: b.kind,
                 title: b.title.clone(),
@@ -125,47 +59,73 @@ pub(super) fn build(
                 author: b.author.clone(),
                 url: b.url.clone(),
                 published: b.published.clone(),
+                retrieved: b.retrieved.clone(),
                 sha256: b.sha256,
                 length: b.length,
+                media_type: b.media_type.clone(),
                 derived_from: b.derived_from.iter().map(|r| r.id).collect(),
-                redacted: None,
-                by: by(h),
+                claims: 0,
+                retracted_claims: 0,
+                redaction: None,
+                signed: signed(h),
             }),
             (Body::SourceRedact(b), _) => {
                 if let Some(s) = c.sources.iter_mut().find(|s| s.id == b.source.id) {
-                    s.redacted = Some(b.reason.clone());
+                    let by = signed(h);
+                    s.redaction = Some(Redaction {
+                        seq: by.seq,
+                        reason: b.reason.clone(),
+                        signer: by.signer,
+                        signer_name: by.signer_name,
+                        time: by.time,
+                    });
                 }
             }
             (Body::ClaimAdd(b), Some(id)) => {
-                let text = c
-                    .sources
-                    .iter()
-                    .find(|s| s.id == b.source.id)
-                    .and_then(|s| texts.get(&s.sha256));
+                let source = c.sources.iter_mut().find(|s| s.id == b.source.id);
+                let text = source.as_ref().and_then(|s| match s.redaction {
+                    // No quote from a redacted source, whatever text the
+                    // bundle holds under its hash (verify refuses one).
+                    Some(_) => None,
+                    None => texts.get(&s.sha256),
+                });
                 let quote = text
                     .and_then(|t| t.text())
                     .and_then(|t| t.get(b.start as usize..b.end as usize))
                     .map(str::to_string);
-                c.claims.push(ShownClaim {
+                if let Some(s) = source {
+                    s.claims += 1;
+                }
+                c.claims.push(ClaimView {
                     id: *id,
                     source: b.source.id,
                     start: b.start,
                     end: b.end,
                     quote,
+                    prefix: b.prefix.clone(),
+                    suffix: b.suffix.clone(),
+                    quote_sha256: b.quote_sha256,
                     speaker: b.speaker.clone(),
                     provenance: b.provenance,
                     paraphrase: b.text.clone(),
+                    signed: signed(h),
                     retraction: None,
-                    by: by(h),
                 });
             }
             (Body::ClaimRetract(b), _) => {
                 if let Some(claim) = c.claims.iter_mut().find(|x| x.id == b.claim.id) {
-                    claim.retraction = Some(ShownRetraction {
+                    let by = signed(h);
+                    claim.retraction = Some(Retraction {
+                        seq: by.seq,
                         reason: b.reason.clone(),
                         replaced_by: b.replaced_by.map(|r| r.id),
-                        by: by(h),
+                        signer: by.signer,
+                        signer_name: by.signer_name,
+                        time: by.time,
                     });
+                    if let Some(s) = c.sources.iter_mut().find(|s| s.id == claim.source) {
+                        s.retracted_claims += 1;
+                    }
                 }
             }
             (Body::AnnotationAdd(b), Some(id)) => {
@@ -175,7 +135,7 @@ pub(super) fn build(
                 {
                     old.superseded_by = Some(*id);
                 }
-                c.annotations.push(ShownAnnotation {
+                c.annotations.push(AnnotationView {
                     id: *id,
                     claim: b.claim.id,
                     verdict: b.verdict,
@@ -186,21 +146,10 @@ pub(super) fn build(
                     contradicts: b.contradicts.iter().map(|r| r.id).collect(),
                     supersedes,
                     superseded_by: None,
-                    by: by(h),
+                    signed: signed(h),
                 });
             }
             _ => {}
-        }
-    }
-    // No quote for a claim of a redacted source, whatever text the bundle
-    // holds under its hash (verify refuses a redacted text still there).
-    for claim in &mut c.claims {
-        let redacted = c
-            .sources
-            .iter()
-            .any(|s| s.id == claim.source && s.redacted.is_some());
-        if redacted {
-            claim.quote = None;
         }
     }
     c

@@ -1,8 +1,9 @@
 use super::{output, Ctx, Outcome};
-use claimtrail::bundle::contents::{BundleContents, By};
+use claimtrail::bundle::contents::BundleContents;
 use claimtrail::checkpoint::VerifierKey;
 use claimtrail::error::{Error, Result};
 use claimtrail::model;
+use claimtrail::query::Signed;
 use claimtrail::text::escape;
 use std::path::PathBuf;
 
@@ -123,7 +124,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 /// What a bundle that verified holds, as `--show` prints it: each source,
 /// then each claim with its quote and its annotations.
 fn show(c: &BundleContents) -> Result<()> {
-    let by = |b: &By| {
+    let by = |b: &Signed| {
         format!(
             "{} at entry {}, {}{}",
             escape(&b.signer_name),
@@ -162,12 +163,15 @@ fn show(c: &BundleContents) -> Result<()> {
             "    sha256 {}, {}; added by {}",
             s.sha256,
             output::count(s.length, "byte"),
-            by(&s.by)
+            by(&s.signed)
         )?;
-        if let Some(reason) = &s.redacted {
+        if let Some(r) = &s.redaction {
             outln!(
-                "    redacted (its text is not in the bundle): {}",
-                escape(reason)
+                "    REDACTED by {} at entry {}, {} (its text is not in the bundle): {}",
+                escape(&r.signer_name),
+                r.seq,
+                r.time,
+                escape(&r.reason)
             )?;
         }
     }
@@ -189,11 +193,13 @@ fn show(c: &BundleContents) -> Result<()> {
         if let Some(p) = &claim.paraphrase {
             outln!("    paraphrase: {}", escape(p))?;
         }
-        outln!("    recorded by {}", by(&claim.by))?;
+        outln!("    recorded by {}", by(&claim.signed))?;
         if let Some(rt) = &claim.retraction {
             outln!(
-                "    RETRACTED by {}{}: {}",
-                by(&rt.by),
+                "    RETRACTED by {} at entry {}, {}{}: {}",
+                escape(&rt.signer_name),
+                rt.seq,
+                rt.time,
                 rt.replaced_by
                     .map(|r| format!(", replaced by {r}"))
                     .unwrap_or_default(),
@@ -223,7 +229,7 @@ fn show(c: &BundleContents) -> Result<()> {
                 judged.push(format!("superseded by {s}"));
             }
             outln!("    {}  {}", an.id, judged.join("; "))?;
-            outln!("        by {}", by(&an.by))?;
+            outln!("        by {}", by(&an.signed))?;
             if let Some(n) = &an.note {
                 outln!("        | {}", escape(n))?;
             }

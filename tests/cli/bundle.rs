@@ -289,6 +289,24 @@ fn redacted_sources_export_and_verify_as_redacted() {
         .contains("@SyriaCivilDef"));
     let r = check(&w, &b, None);
     assert!(r.ok().contains("1 source (1 redacted)"), "{}", r.stdout);
+    // A reader is told the text was redacted, by whom and why.
+    let shown = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &["verify-bundle", path.to_str().unwrap(), "--show"],
+        None,
+    );
+    let shown = shown.ok();
+    assert!(
+        shown.contains("\n    REDACTED by admin at entry 9, "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(" (its text is not in the bundle): names a minor\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("\nC3  White Helmets via tweet, in S2 (bytes 0..27)\n    (the source's text was redacted)\n"), "{shown}");
+    assert!(!shown.contains("Seven civilians were killed"), "{shown}");
     // export refuses to overwrite, and an unknown id.
     w.run(
         Some("admin"),

@@ -30,7 +30,9 @@ and, after each session, that `claimtrail verify` and
 tools/independent_verify.py both find no problem (whatever the append path
 accepts, both verifiers accept), and that bundles of a random source, claim
 and annotation, written by `export`, pass `verify-bundle`, with the log's
-verifier keys and without; and that `status --json` counts what the log
+verifier keys and without, and that what `verify-bundle --show` says each
+bundle holds is what `show --json` says of the same items; and that
+`status --json` counts what the log
 holds (entries, sources, claims, annotations, retractions, redactions, the
 claims awaiting review, the entries no checkpoint covers) as the entries
 and tables do.
@@ -357,6 +359,48 @@ class Session:
                                          f"exit {r.returncode}: {r.stdout[-600:]}{r.stderr}")
                 else:
                     self.bundles_verified += 1
+            self.bundle_contents(item, out)
+
+    def bundle_contents(self, item, out):
+        """What `verify-bundle --show --json` says the bundle holds is what
+        the log's `show --json` says of the same items: each claim and
+        annotation whole, each source but for its claim counts (the
+        bundle's), and a signer's revocation only where the bundle holds it."""
+        r = subprocess.run([self.ct, "--json", "verify-bundle", out, "--show"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return  # reported above
+        contents = json.loads(r.stdout)["contents"]
+
+        def log_view(id_, key):
+            v = subprocess.run([self.ct, "--db", self.db, "--json", "show", id_],
+                               capture_output=True, text=True)
+            view = json.loads(v.stdout)
+            return view[key] if key else view
+
+        def same(mine, theirs):
+            for d in (mine, theirs):
+                d.get("signed", {}).pop("signer_revoked_at", None)
+            return mine == theirs
+
+        for c in contents["claims"]:
+            if not same(dict(c), log_view(c["id"], "claim")):
+                self.breaches.append(f"bundle of {item}: {c['id']} differs from show --json: "
+                                     f"{diff(c, log_view(c['id'], 'claim'))}")
+        for a in contents["annotations"]:
+            theirs = log_view(a["id"], None)
+            theirs.pop("checkpoint", None)
+            theirs.pop("revoked_signers", None)
+            if not same(dict(a), theirs):
+                self.breaches.append(f"bundle of {item}: {a['id']} differs from show --json: "
+                                     f"{diff(a, theirs)}")
+        for s in contents["sources"]:
+            theirs = log_view(s["id"], "source")
+            for k in ("claims", "retracted_claims"):
+                theirs[k] = s[k]
+            if not same(dict(s), theirs):
+                self.breaches.append(f"bundle of {item}: {s['id']} differs from show --json: "
+                                     f"{diff(s, theirs)}")
 
     def verify(self):
         self.bundles()
@@ -400,6 +444,12 @@ class Session:
         for k, v in want.items():
             if got[k] != v:
                 self.breaches.append(f"status says {k} {got[k]}, the log has {v}")
+
+
+def diff(mine, theirs):
+    """The fields of two views that differ, as (bundle, log)."""
+    return {k: (mine.get(k), theirs.get(k)) for k in sorted(set(mine) | set(theirs))
+            if mine.get(k) != theirs.get(k)}
 
 
 def as_import_line(args, stdin):

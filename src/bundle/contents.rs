@@ -63,7 +63,7 @@ pub(super) fn build(
                 sha256: b.sha256,
                 length: b.length,
                 media_type: b.media_type.clone(),
-                derived_from: b.derived_from.iter().map(|r| r.id).collect(),
+                derived_from: ids(&b.derived_from),
                 claims: 0,
                 retracted_claims: 0,
                 redaction: None,
@@ -133,7 +133,9 @@ pub(super) fn build(
                 if let Some(old) =
                     supersedes.and_then(|s| c.annotations.iter_mut().find(|a| a.id == s))
                 {
-                    old.superseded_by = Some(*id);
+                    // The first that supersedes it, as the log's views
+                    // say (an annotation superseded twice keeps the first).
+                    old.superseded_by.get_or_insert(*id);
                 }
                 c.annotations.push(AnnotationView {
                     id: *id,
@@ -142,8 +144,8 @@ pub(super) fn build(
                     reliability: b.reliability,
                     credibility: b.credibility,
                     note: b.note.clone(),
-                    corroborates: b.corroborates.iter().map(|r| r.id).collect(),
-                    contradicts: b.contradicts.iter().map(|r| r.id).collect(),
+                    corroborates: ids(&b.corroborates),
+                    contradicts: ids(&b.contradicts),
                     supersedes,
                     superseded_by: None,
                     signed: signed(h),
@@ -153,4 +155,12 @@ pub(super) fn build(
         }
     }
     c
+}
+
+/// The ids of references, in id order, as the log's views list them (a
+/// body keeps the order its author gave).
+fn ids(refs: &[Ref]) -> Vec<ItemId> {
+    let mut ids: Vec<ItemId> = refs.iter().map(|r| r.id).collect();
+    ids.sort_by_key(|id| id.n);
+    ids
 }

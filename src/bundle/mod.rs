@@ -378,6 +378,19 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
                 "SELECT seq FROM keys WHERE fingerprint = ?",
                 &b.fingerprint.as_str(),
             )?),
+            // A bundle of an annotation carries the ones that supersede it
+            // (and theirs, in turn), so the reader sees that its analyst
+            // replaced it, and with what.
+            Body::AnnotationAdd(_) => {
+                let later: Vec<i64> = conn
+                    .prepare_cached(
+                        "SELECT b.seq FROM annotations a JOIN annotations b ON b.supersedes = a.id
+                         WHERE a.seq = ?",
+                    )?
+                    .query_map([seq as i64], |r| r.get(0))?
+                    .collect::<std::result::Result<_, _>>()?;
+                todo.extend(later.into_iter().map(|s| s as u64));
+            }
             _ => {}
         }
     }

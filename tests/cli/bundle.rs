@@ -620,6 +620,27 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
     assert_eq!(c["claims"][1]["retraction"]["reason"], "wrong speaker");
     assert_eq!(c["annotations"][0]["superseded_by"], "A2");
     assert_eq!(c["sources"][0]["sha256"], b["sources"][0]["sha256"]);
+    // What the bundle's checked entries say is what the log's own views
+    // say of the same items (`show --json`): claims, retraction included,
+    // and annotations, supersession included; sources but for their claim
+    // counts, which are the bundle's.
+    let log = |id: &str| -> Value {
+        serde_json::from_str(w.run(None, &["--json", "show", id]).ok()).unwrap()
+    };
+    assert_eq!(c["claims"][0], log("C1")["claim"]);
+    assert_eq!(c["claims"][1], log("C2")["claim"]);
+    for (i, id) in ["A1", "A2"].iter().enumerate() {
+        let mut a = log(id);
+        let a = a.as_object_mut().unwrap();
+        a.remove("checkpoint");
+        a.remove("revoked_signers");
+        assert_eq!(c["annotations"][i], Value::Object(a.clone()), "{id}");
+    }
+    let mut s1 = log("S1")["source"].clone();
+    assert_eq!(s1["claims"], 2);
+    s1["claims"] = c["sources"][0]["claims"].clone();
+    s1["retracted_claims"] = c["sources"][0]["retracted_claims"].clone();
+    assert_eq!(c["sources"][0], s1);
     let plain = w.run_with(
         None,
         &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
@@ -628,6 +649,26 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
     );
     let plain: Value = serde_json::from_str(plain.ok()).unwrap();
     assert_eq!(plain.get("contents"), None);
+    // A bundle of the replaced annotation alone carries what replaced it.
+    let (path_a1, b_a1) = exported(&w, &["A1"]);
+    assert!(
+        entry_seqs(&b_a1).contains(&7),
+        "A2 (entry 7) is not in the bundle of A1"
+    );
+    let r = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &["verify-bundle", path_a1.to_str().unwrap(), "--show"],
+        None,
+    );
+    assert!(
+        r.ok().contains(
+            "\n    A1  disputed; reliability B; credibility 3; contradicts C2; superseded by A2\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let (path, b) = exported(&w, &["C1", "C2"]);
     // A bundle that fails its checks shows nothing of what it claims.
     let mut edited = b.clone();
     let note = edited["entries"][3]["payload"]

@@ -749,10 +749,7 @@ fn for_each_selected(
         "c.provenance = ?",
         filter.provenance.map(|p| p.as_str().to_string()),
     );
-    w.flag(
-        "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)",
-        filter.unannotated,
-    );
+    w.flag(UNANNOTATED, filter.unannotated);
     w.flag(&format!("NOT {STANDING}"), filter.retracted);
     // A retracted claim has no current verdict, and awaits no review: it
     // is out of the current view.
@@ -1196,6 +1193,17 @@ pub struct SpeakerGrade {
 /// review queue, `claim suggest`'s claimed spans, and its speaker's claims
 /// and reliability record.
 const STANDING: &str = "NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)";
+
+/// Claim `c` has no annotation yet (with [`STANDING`]: it awaits review).
+const UNANNOTATED: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)";
+
+/// How many claims await review: standing, and judged by no annotation
+/// yet (what `list claims --unannotated` lists).
+pub fn awaiting_review(conn: &Connection) -> Result<u64> {
+    let sql = format!("SELECT COUNT(*) FROM claims c WHERE {UNANNOTATED} AND {STANDING}");
+    let n: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+    Ok(n.max(0) as u64)
+}
 
 /// [`STANDING`], or no condition at all while nothing was ever retracted
 /// (the usual case: the probe for every row made `list speakers` on the

@@ -81,11 +81,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
     let claims = ClaimCounts {
         total: count("SELECT COUNT(*) FROM claims")?,
         retracted: count("SELECT COUNT(*) FROM retractions")?,
-        unannotated: count(
-            "SELECT COUNT(*) FROM claims c
-             WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)
-               AND NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)",
-        )?,
+        unannotated: query::awaiting_review(conn)?,
     };
     let annotations = count("SELECT COUNT(*) FROM annotations")?;
     let mut keys = KeyCounts::default();

@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     )?;
     outln!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'")?;
     outln!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs")?;
-    outln!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle   # for auditors, offline")?;
+    outln!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --show   # for auditors, offline: the check, then what it holds")?;
     outln!(
         "  claimtrail --key {} checkpoint cosign {} --out cosigned.txt   # the auditor vouches for the log",
         demo.auditor_key.display(),

@@ -259,7 +259,8 @@ fn demo_builds_a_trail_that_verifies() {
             "  claimtrail verify --checkpoint {}\n",
             checkpoint.display()
         ),
-        "  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle ".into(),
+        "  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --show "
+            .into(),
     ] {
         assert!(s.contains(&line), "{line:?} not in:\n{s}");
     }
@@ -319,13 +320,18 @@ fn demo_builds_a_trail_that_verifies() {
     let checked = w.run_with(
         None,
         &env,
-        &["verify-bundle", bundle.to_str().unwrap()],
+        &["verify-bundle", bundle.to_str().unwrap(), "--show"],
         None,
     );
     assert!(
         checked
             .ok()
             .contains("\nOK: every signature, proof, text and quote checks out\n"),
+        "{}",
+        checked.stdout
+    );
+    assert!(
+        checked.stdout.contains("\nC1  Syrian Civil Defense (White Helmets) via tweet, in S1 (bytes 442..567)\n    “Seven civilians, including four children from one family, were killed, and 12 others, including eight children, were injured.”\n"),
         "{}",
         checked.stdout
     );

@@ -467,28 +467,6 @@ fn parted(
     if chars < PARTIAL_MIN_CHARS || chars * 4 < quote.chars().count() {
         return None;
     }
-    const SHOWN: usize = 24;
-    let snippet = |s: &str| -> String {
-        if s.is_empty() {
-            return "nothing".into();
-        }
-        let mut out: String = s.chars().take(SHOWN).collect();
-        if s.chars().count() > SHOWN {
-            out.push('…');
-        }
-        format!("`{}`", text::escape(&out))
-    };
-    let tail = |s: &str| -> String {
-        if s.is_empty() {
-            return "nothing".into();
-        }
-        let n = s.chars().count();
-        let mut out: String = s.chars().skip(n.saturating_sub(SHOWN)).collect();
-        if n > SHOWN {
-            out.insert(0, '…');
-        }
-        format!("`{}`", text::escape(&out))
-    };
     let others = match m.others {
         0 => String::new(),
         n => format!(" (and at {})", text::count(n as u64, "other place")),
@@ -499,8 +477,8 @@ fn parted(
             format!("its first {chars} characters do, at {found}{others}"),
             format!(
                 "then the source has {} where the quote has {}",
-                snippet(&src[m.found.end..]),
-                snippet(&quote[m.quote.end..])
+                excerpt(&src[m.found.end..], false),
+                excerpt(&quote[m.quote.end..], false)
             ),
         )
     } else {
@@ -508,8 +486,8 @@ fn parted(
             format!("its last {chars} characters do, at {found}{others}"),
             format!(
                 "before them the source has {} where the quote has {}",
-                tail(&src[..m.found.start]),
-                tail(&quote[..m.quote.start])
+                excerpt(&src[..m.found.start], true),
+                excerpt(&quote[..m.quote.start], true)
             ),
         )
     };
@@ -526,6 +504,24 @@ fn parted(
             spelling.name("span")
         ),
     ))
+}
+
+/// Up to 24 characters of `s` for a message, its first or (`last`) its
+/// last ones, `…` marking what is cut; "nothing" for empty text.
+fn excerpt(s: &str, last: bool) -> String {
+    const SHOWN: usize = 24;
+    let n = s.chars().count();
+    if n == 0 {
+        return "nothing".into();
+    }
+    let cut = if n <= SHOWN {
+        s.to_string()
+    } else if last {
+        format!("…{}", s.chars().skip(n - SHOWN).collect::<String>())
+    } else {
+        format!("{}…", s.chars().take(SHOWN).collect::<String>())
+    };
+    format!("`{}`", text::escape(&cut))
 }
 
 /// What `m` differs in from the quote: "quotation marks or apostrophes,

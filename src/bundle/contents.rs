@@ -49,7 +49,21 @@ pub(super) fn build(
         }
     };
     let mut c = BundleContents::default();
+    // Where each item is in its list (sources, claims and annotations have
+    // ids of their own kinds): a bundle may hold hundreds of thousands of
+    // annotations, too many to search the list for each reference.
+    let mut at: HashMap<ItemId, usize> = HashMap::new();
     for (h, body, id) in passed {
+        if let Some(id) = id {
+            at.insert(
+                *id,
+                match id.kind {
+                    IdKind::Source => c.sources.len(),
+                    IdKind::Claim => c.claims.len(),
+                    IdKind::Annotation => c.annotations.len(),
+                },
+            );
+        }
         match (body, id) {
             (Body::SourceAdd(b), Some(id)) => c.sources.push(SourceView {
                 id: *id,
@@ -70,7 +84,7 @@ pub(super) fn build(
                 signed: signed(h),
             }),
             (Body::SourceRedact(b), _) => {
-                if let Some(s) = c.sources.iter_mut().find(|s| s.id == b.source.id) {
+                if let Some(s) = at.get(&b.source.id).map(|&i| &mut c.sources[i]) {
                     let by = signed(h);
                     s.redaction = Some(Redaction {
                         seq: by.seq,
@@ -82,7 +96,7 @@ pub(super) fn build(
                 }
             }
             (Body::ClaimAdd(b), Some(id)) => {
-                let source = c.sources.iter_mut().find(|s| s.id == b.source.id);
+                let source = at.get(&b.source.id).map(|&i| &mut c.sources[i]);
                 let text = source.as_ref().and_then(|s| match s.redaction {
                     // No quote from a redacted source, whatever text the
                     // bundle holds under its hash (verify refuses one).
@@ -113,7 +127,7 @@ pub(super) fn build(
                 });
             }
             (Body::ClaimRetract(b), _) => {
-                if let Some(claim) = c.claims.iter_mut().find(|x| x.id == b.claim.id) {
+                if let Some(claim) = at.get(&b.claim.id).map(|&i| &mut c.claims[i]) {
                     let by = signed(h);
                     claim.retraction = Some(Retraction {
                         seq: by.seq,
@@ -123,15 +137,16 @@ pub(super) fn build(
                         signer_name: by.signer_name,
                         time: by.time,
                     });
-                    if let Some(s) = c.sources.iter_mut().find(|s| s.id == claim.source) {
+                    if let Some(s) = at.get(&claim.source).map(|&i| &mut c.sources[i]) {
                         s.retracted_claims += 1;
                     }
                 }
             }
             (Body::AnnotationAdd(b), Some(id)) => {
                 let supersedes = b.supersedes.map(|r| r.id);
-                if let Some(old) =
-                    supersedes.and_then(|s| c.annotations.iter_mut().find(|a| a.id == s))
+                if let Some(old) = supersedes
+                    .and_then(|s| at.get(&s))
+                    .map(|&i| &mut c.annotations[i])
                 {
                     // The first that supersedes it, as the log's views
                     // say (an annotation superseded twice keeps the first).

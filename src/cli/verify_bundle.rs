@@ -124,6 +124,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 /// What a bundle that verified holds, as `--show` prints it: each source,
 /// then each claim with its quote and its annotations.
 fn show(c: &BundleContents) -> Result<()> {
+    // Each claim's annotations, found once (a bundle may hold many).
+    let mut of_claim: std::collections::HashMap<_, Vec<_>> = Default::default();
+    for an in &c.annotations {
+        of_claim.entry(an.claim).or_default().push(an);
+    }
     let by = |b: &Signed| {
         format!(
             "{} at entry {}, {}{}",
@@ -206,7 +211,7 @@ fn show(c: &BundleContents) -> Result<()> {
                 escape(&rt.reason)
             )?;
         }
-        for an in c.annotations.iter().filter(|an| an.claim == claim.id) {
+        for an in of_claim.get(&claim.id).into_iter().flatten() {
             let mut judged = vec![an.verdict.to_string()];
             judged.extend(an.reliability.map(|g| format!("reliability {g}")));
             judged.extend(an.credibility.map(|g| format!("credibility {g}")));

@@ -1415,12 +1415,150 @@ fn item(kind: IdKind, n: i64) -> ItemId {
 
 /// The entries of the log, newest last, with a one-line summary each.
 pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> {
-    collect(|each| for_each_log_line(conn, limit, each))
+    collect(|each| for_each_log_line(conn, &LogFilter::default(), limit, each))
+}
+
+/// Which entries `log` lists: every condition given must hold, and the
+/// default lists them all. An auditor's questions of the log itself:
+/// what did this key sign, what changed the keys, what was appended since
+/// the last checkpoint.
+#[derive(Clone, Debug, Default)]
+pub struct LogFilter {
+    /// Entries of these kinds (of any kind when empty).
+    pub kinds: Vec<Kind>,
+    /// Entries signed by this key.
+    pub signer: Option<Fingerprint>,
+    /// Entries whose header time is in this period. The header's time is
+    /// the signer's word: verify checks its form, not that it is true.
+    pub period: Period,
+    /// Only the entries that the latest checkpoint stored does not cover,
+    /// its own entry left out (only a later checkpoint can cover that
+    /// one): what `status` counts as not covered. Every entry when the log
+    /// has no checkpoint.
+    pub uncovered: bool,
+}
+
+impl LogFilter {
+    fn is_everything(&self) -> bool {
+        self.kinds.is_empty()
+            && self.signer.is_none()
+            && self.period.since.is_none()
+            && self.period.until.is_none()
+            && !self.uncovered
+    }
+
+    /// Whether the signer and time conditions may hold of a payload, by
+    /// what it ends with ([`Payload::signer_and_time`]): `false` only for
+    /// one that ends with another signer or a time out of the period, so
+    /// that the parse and [`LogFilter::holds`] are left for the few that
+    /// may (`log --by admin` of a million entries read in 0.6 s, not 4.6).
+    fn may_hold(&self, payload: &[u8]) -> bool {
+        if self.signer.is_none() && self.period.since.is_none() && self.period.until.is_none() {
+            return true;
+        }
+        match Payload::signer_and_time(payload) {
+            Some((signer, time)) => self.meets(signer, time),
+            None => true,
+        }
+    }
+
+    /// The signer and time conditions, of a parsed line.
+    fn holds(&self, l: &LogLine) -> bool {
+        self.meets(l.signer.as_bytes(), l.time.as_bytes())
+    }
+
+    fn meets(&self, signer: &[u8], time: &[u8]) -> bool {
+        let (since, until) = (&self.period.since, &self.period.until);
+        self.signer
+            .as_ref()
+            .is_none_or(|f| signer == f.as_str().as_bytes())
+            && since.as_ref().is_none_or(|s| time >= s.as_bytes())
+            && until.as_ref().is_none_or(|u| time <= u.as_bytes())
+    }
 }
 
 /// [`log_lines`] one at a time, for printing a large log without holding
-/// all of it (a million lines took 1.3 GB as one `Vec`).
+/// all of it (a million lines took 1.3 GB as one `Vec`): the entries that
+/// `filter` lets through, or the last `limit` of them.
 pub fn for_each_log_line(
+    conn: &Connection,
+    filter: &LogFilter,
+    limit: Option<u64>,
+    each: &mut dyn FnMut(LogLine) -> Result<()>,
+) -> Result<()> {
+    if filter.is_everything() {
+        return each_of_last(conn, limit, each);
+    }
+    let (start, own) = match filter.uncovered {
+        true => match latest_checkpoint(conn)? {
+            Some(c) => (c.size.0, Some(c.seq)),
+            None => (0, None),
+        },
+        false => (0, None),
+    };
+    let start = start.min(i64::MAX as u64) as i64;
+    // Whether a row may be listed, before its payload is parsed.
+    let wanted = |r: &Row<'_>, kind: Option<Kind>| -> Result<bool> {
+        Ok(own != Some(r.get(0)?)
+            && (filter.kinds.is_empty() || kind.is_some_and(|k| filter.kinds.contains(&k)))
+            && filter.may_hold(r.get_ref(2)?.as_blob().unwrap_or_default()))
+    };
+    let kind_of = |r: &Row<'_>| -> Result<Option<Kind>> {
+        Ok(r.get_ref(1)?.as_str().ok().and_then(|k| k.parse().ok()))
+    };
+    if let Some(n) = limit {
+        // The last `n` that pass: read from the end back, so that `log
+        // --by rana -n 20` stops at the 20th, and numbered as `log --seq`
+        // numbers one entry (the projection's id).
+        let mut stmt = conn.prepare(
+            "SELECT seq, kind, payload, hash FROM entries WHERE seq >= ? ORDER BY seq DESC",
+        )?;
+        let mut rows = stmt.query([start])?;
+        let mut found = Vec::new();
+        while found.len() as u64 != n {
+            let Some(r) = rows.next()? else { break };
+            if !wanted(r, kind_of(r)?)? {
+                continue;
+            }
+            let seq: Seq = r.get(0)?;
+            let line = log_line_of(conn, r, |k| number_of(conn, seq, k))?;
+            if filter.holds(&line) {
+                found.push(line);
+            }
+        }
+        return found.into_iter().rev().try_for_each(each);
+    }
+    let mut stmt =
+        conn.prepare("SELECT seq, kind, payload, hash FROM entries WHERE seq >= ? ORDER BY seq")?;
+    let mut rows = stmt.query([start])?;
+    let mut counters = match start {
+        0 => [0; 3],
+        s => last_ids_before(conn, s as u64)?,
+    };
+    while let Some(r) = rows.next()? {
+        let kind = kind_of(r)?;
+        if !wanted(r, kind)? {
+            // Not parsed: numbered by the kind its row names, which in a
+            // log that verifies is its payload's.
+            if let Some(k) = kind.and_then(Kind::creates) {
+                counters[k.index()] += 1;
+            }
+            continue;
+        }
+        let line = log_line_of(conn, r, |k| {
+            let slot = &mut counters[k.index()];
+            *slot += 1;
+            Ok(*slot)
+        })?;
+        if filter.holds(&line) {
+            each(line)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every entry, or the last `limit`.
+fn each_of_last(
     conn: &Connection,
     limit: Option<u64>,
     each: &mut dyn FnMut(LogLine) -> Result<()>,
@@ -1470,18 +1608,22 @@ pub fn log_line(conn: &Connection, seq: Seq) -> Result<Option<LogLine>> {
     let Some(r) = rows.next()? else {
         return Ok(None);
     };
-    let line = log_line_of(conn, r, |k| {
-        let table = crate::log::table_of(k);
-        let id: Option<i64> = conn
-            .prepare_cached(&format!("SELECT id FROM {table} WHERE seq = ?"))?
-            .query_row([seq as i64], |r| r.get(0))
-            .optional()?;
-        match id {
-            Some(n) => Ok(n as u64),
-            None => Ok(ids_before(conn, seq)?[k.index()] + 1),
-        }
-    })?;
+    let line = log_line_of(conn, r, |k| number_of(conn, Seq(seq), k))?;
     Ok(Some(line))
+}
+
+/// The number of the item of kind `k` that entry `seq` creates: its
+/// projection row's id, or else one more than the items before it.
+fn number_of(conn: &Connection, seq: Seq, k: IdKind) -> Result<u64> {
+    let table = crate::log::table_of(k);
+    let id: Option<i64> = conn
+        .prepare_cached(&format!("SELECT id FROM {table} WHERE seq = ?"))?
+        .query_row([seq.0 as i64], |r| r.get(0))
+        .optional()?;
+    match id {
+        Some(n) => Ok(n as u64),
+        None => Ok(ids_before(conn, seq.0)?[k.index()] + 1),
+    }
 }
 
 /// A `SELECT seq, kind, payload, hash` row as a log line; `number` gives

@@ -35,7 +35,9 @@ bundle holds is what `show --json` says of the same items; and that
 `status --json` counts what the log
 holds (entries, sources, claims, annotations, retractions, redactions, the
 claims awaiting review, the entries no checkpoint covers) as the entries
-and tables do.
+and tables do; and that `log` narrowed down (`--kind`, `--by`, `--since`,
+`--until`, `--uncovered`, `-n`) gives the lines of the whole `log --json`
+that meet the same conditions, items numbered alike.
 
     python3 tools/random_sessions.py [--claimtrail target/release/claimtrail]
                                      [--sessions 25] [--steps 150] [--seed 1]
@@ -413,6 +415,60 @@ class Session:
             self.breaches.append(f"the independent verifier exits {theirs.returncode}:\n"
                                  f"{theirs.stdout}{theirs.stderr}")
         self.status()
+        self.log_filters()
+
+    def log_filters(self):
+        """`log --json` with filters, against the whole log filtered here."""
+        def log(*args):
+            r = subprocess.run([self.ct, "--db", self.db, "--json", "log", *args],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                self.breaches.append(f"log {' '.join(args)} exits {r.returncode}: {r.stderr}")
+                return None
+            return json.loads(r.stdout)
+        whole = log()
+        if not whole:
+            return
+        c = sqlite3.connect(self.db)
+        last = c.execute("SELECT seq, size FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
+        c.close()
+        signers = sorted({l["signer"] for l in whole})
+        times = sorted({l["time"] for l in whole})
+        families = ["log", "key", "source", "claim", "annotation", "checkpoint"]
+        cases = []
+        for _ in range(6):
+            args, conds = [], []
+            if self.rng.random() < 0.5:
+                kinds = self.rng.sample(families + sorted({l["kind"] for l in whole}),
+                                      self.rng.randint(1, 3))
+                args += ["--kind", ",".join(kinds)]
+                conds.append(lambda l, k=kinds: any(l["kind"] == x or l["kind"].split(".")[0] == x
+                                                    for x in k))
+            if self.rng.random() < 0.4:
+                fp = self.rng.choice(signers)
+                args += ["--by", fp]
+                conds.append(lambda l, f=fp: l["signer"] == f)
+            since, until = sorted(self.rng.choice(times) for _ in range(2))
+            if self.rng.random() < 0.3:
+                args += ["--since", since]
+                conds.append(lambda l, t=since: l["time"] >= t)
+            if self.rng.random() < 0.3:
+                args += ["--until", until]
+                conds.append(lambda l, t=until: l["time"] <= t)
+            if self.rng.random() < 0.3:
+                args.append("--uncovered")
+                conds.append(lambda l: last is None or (l["seq"] >= last[1] and l["seq"] != last[0]))
+            want = [l for l in whole if all(f(l) for f in conds)]
+            if self.rng.random() < 0.4:
+                n = self.rng.choice([0, 1, 2, 5, 50])
+                args += ["-n", str(n)]
+                want = want[max(len(want) - n, 0):] if n else []
+            cases.append((args, want))
+        for args, want in cases:
+            got = log(*args)
+            if got is not None and got != want:
+                self.breaches.append(f"log {' '.join(args)} gives seqs {[l['seq'] for l in got]}, "
+                                     f"the whole log {[l['seq'] for l in want]}")
 
     def status(self):
         """`status --json` against the log's entries, counted here: entries

@@ -48,6 +48,8 @@ READS = [
     ["list", "claims", "--unannotated"],
     ["show", "S1"], ["show", "C1"], ["show", "C2"], ["show", "C9"], ["show", "A1"],
     ["log"], ["log", "--json"],
+    ["log", "--kind", "claim", "-n", "2"], ["log", "--by", "admin"], ["log", "--uncovered"],
+    ["log", "--json", "--kind", "annotation", "--since", "2020-01-01"],
     ["report", "--format", "json"], ["report", "--format", "html"],
     ["report", "C1", "--format", "csv"], ["report", "--format", "wa"],
     ["report", "--format", "prov"], ["report", "--format", "claimreview"],

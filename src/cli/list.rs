@@ -1,5 +1,4 @@
 use super::{output, parse_id, values, Ctx, Outcome};
-use claimtrail::clock;
 use claimtrail::error::{Error, Result};
 use claimtrail::model::{self, IdKind, SourceKind, Verdict};
 use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
@@ -166,36 +165,6 @@ fn check_options(a: &Args) -> Result<()> {
     Ok(())
 }
 
-/// The period of `--since` and `--until`, as entry times.
-fn period(a: &Args) -> Result<query::Period> {
-    let end = |given: &Option<String>, name: &str, end_of_day: bool| {
-        given
-            .as_deref()
-            .map(|s| {
-                clock::period_end(s, end_of_day).map_err(|e| {
-                    Error::invalid(
-                        format!("{name}: {e}"),
-                        format!("give {name} as {}", clock::PERIOD_FORMS),
-                    )
-                })
-            })
-            .transpose()
-    };
-    let p = query::Period {
-        since: end(&a.since, "--since", false)?,
-        until: end(&a.until, "--until", true)?,
-    };
-    if let (Some(s), Some(u)) = (&p.since, &p.until) {
-        if s > u {
-            return Err(Error::invalid(
-                format!("--since {s} is after --until {u}: no item can be in that period"),
-                "swap them, or widen the period",
-            ));
-        }
-    }
-    Ok(p)
-}
-
 /// The number of an id given to narrow a list down, once it is known to
 /// name an item of this log.
 fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> Result<Option<u64>> {
@@ -210,7 +179,7 @@ fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> R
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     check_options(&a)?;
-    let recorded = period(&a)?;
+    let recorded = values::period(&a.since, &a.until, "item")?;
     let store = ctx.open()?;
     let conn = store.conn();
     let signer = match (&a.by, a.mine) {

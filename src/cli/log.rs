@@ -1,15 +1,48 @@
-use super::{output, Ctx, Outcome};
+use super::{output, values, Ctx, Outcome};
 use claimtrail::error::Result;
+use claimtrail::model::Kind;
+use claimtrail::query::{self, LogFilter};
+use std::str::FromStr;
 
 /// The entries of the log, oldest first.
+///
+/// The entries can be narrowed down: every condition given must hold, and
+/// -n keeps the last N of those.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Only the last N entries.
-    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = super::values::whole::<u64>)]
+    /// Only the last N entries (of those the other options let through).
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = values::whole::<u64>)]
     pub limit: Option<u64>,
+    /// Entries of this kind (claim.retract), or of this family (key:
+    /// key.add and key.revoke); several separated by commas, or repeated.
+    #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = values::one_of::<Kinds>(Kinds::NAMES))]
+    pub kind: Vec<Kinds>,
+    /// Entries signed by this key: its enrolled name, part of it, or its
+    /// fingerprint.
+    #[arg(long, value_name = "KEY")]
+    pub by: Option<String>,
+    /// Entries signed by your key (--key or CLAIMTRAIL_KEY; read without
+    /// its passphrase).
+    #[arg(long, conflicts_with = "by")]
+    pub mine: bool,
+    /// Entries signed on or after this date (YYYY-MM-DD, today or
+    /// yesterday: from the start of the day in UTC), RFC 3339 time, or
+    /// time ago (7d, 36h, 2w); by the time each entry states.
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Entries signed on or before this date (YYYY-MM-DD, today or
+    /// yesterday: to the end of the day in UTC), RFC 3339 time, or time
+    /// ago (7d, 36h, 2w).
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Entries that the latest checkpoint does not cover yet (all of them
+    /// when there is none): what `claimtrail status` counts.
+    #[arg(long)]
+    pub uncovered: bool,
     /// One entry: with --payload, print its exact signed payload bytes;
     /// with --signature, its SSHSIG signature armored for `ssh-keygen -Y verify`.
-    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole::<u64>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = values::whole::<u64>,
+          conflicts_with_all = ["limit", "kind", "by", "mine", "since", "until", "uncovered"])]
     pub seq: Option<u64>,
     /// Print the entry's exact signed payload bytes (with --seq).
     #[arg(long, requires = "seq", conflicts_with = "signature")]
@@ -19,16 +52,80 @@ pub struct Args {
     pub signature: bool,
 }
 
+/// An entry kind, or all the kinds of a family (`key`: `key.add` and
+/// `key.revoke`), as `--kind` takes them.
+#[derive(Clone, Debug)]
+pub struct Kinds(Vec<Kind>);
+
+impl Kinds {
+    /// The kinds, then the families (the part of a kind before its dot).
+    const NAMES: &'static [&'static str] = &[
+        "log.init",
+        "key.add",
+        "key.revoke",
+        "source.add",
+        "source.redact",
+        "claim.add",
+        "claim.retract",
+        "annotation.add",
+        "checkpoint.add",
+        "log",
+        "key",
+        "source",
+        "claim",
+        "annotation",
+        "checkpoint",
+    ];
+}
+
+impl FromStr for Kinds {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Kinds, String> {
+        let t = s.trim();
+        if let Ok(k) = t.parse::<Kind>() {
+            return Ok(Kinds(vec![k]));
+        }
+        let family: Vec<Kind> = Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.as_str().split('.').next() == Some(t))
+            .collect();
+        match family.is_empty() {
+            false => Ok(Kinds(family)),
+            true => Err(format!(
+                "`{s}` is not an entry kind: use one of {}, or a family: {}",
+                Kind::NAMES.join(", "),
+                Kinds::NAMES[Kind::NAMES.len()..].join(", ")
+            )),
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let period = values::period(&a.since, &a.until, "entry")?;
     let store = ctx.open()?;
     if let Some(seq) = a.seq {
         return one(&store, seq, &a);
     }
+    let signer = match (&a.by, a.mine) {
+        (Some(k), _) => Some(query::key_named(store.conn(), k)?),
+        (None, true) => Some(query::enrolled(store.conn(), &ctx.public_key()?)?),
+        (None, false) => None,
+    };
+    let mut kinds: Vec<Kind> = a.kind.iter().flat_map(|k| k.0.iter().copied()).collect();
+    kinds.sort();
+    kinds.dedup();
+    let filter = LogFilter {
+        kinds,
+        signer,
+        period,
+        uncovered: a.uncovered,
+    };
     // Widths for a table printed as it is read; JSON needs none.
     let e = if ctx.json {
-        claimtrail::query::Extent::default()
+        query::Extent::default()
     } else {
-        claimtrail::query::extent(store.conn())?
+        query::extent(store.conn())?
     };
     let hints = [
         output::widest(e.last_seq.map(|s| s.to_string())),
@@ -41,7 +138,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         ctx.json,
         &["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"],
         &hints,
-        |l: &claimtrail::query::LogLine| {
+        |l: &query::LogLine| {
             vec![
                 l.seq.to_string(),
                 l.time.clone(),
@@ -52,7 +149,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 l.summary.clone(),
             ]
         },
-        |each| claimtrail::query::for_each_log_line(store.conn(), a.limit, each),
+        |each| query::for_each_log_line(store.conn(), &filter, a.limit, each),
     )?;
     Ok(Outcome::Done)
 }
@@ -76,4 +173,40 @@ fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> 
         }))?;
     }
     Ok(Outcome::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--kind` offers every kind and every family, and only those.
+    #[test]
+    fn kinds_are_the_entry_kinds_then_their_families() {
+        let n = Kind::NAMES.len();
+        assert_eq!(&Kinds::NAMES[..n], Kind::NAMES);
+        let mut families: Vec<&str> = Kind::NAMES
+            .iter()
+            .map(|k| k.split('.').next().unwrap())
+            .collect();
+        families.dedup();
+        assert_eq!(&Kinds::NAMES[n..], families.as_slice());
+        for name in Kinds::NAMES {
+            assert!(!name.parse::<Kinds>().unwrap().0.is_empty(), "{name}");
+        }
+        assert_eq!(
+            "key".parse::<Kinds>().unwrap().0,
+            vec![Kind::KeyAdd, Kind::KeyRevoke]
+        );
+        let e = "keys".parse::<Kinds>().unwrap_err();
+        assert!(
+            e.starts_with("`keys` is not an entry kind: use one of log.init, "),
+            "{e}"
+        );
+        assert!(
+            e.ends_with("or a family: log, key, source, claim, annotation, checkpoint"),
+            "{e}"
+        );
+        assert!("key.".parse::<Kinds>().is_err());
+        assert!("".parse::<Kinds>().is_err());
+    }
 }

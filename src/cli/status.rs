@@ -104,7 +104,7 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
                 match s.uncovered {
                     0 => format!("{signed}; it covers every entry before it"),
                     n => format!(
-                        "{signed}; {} after it not covered yet (an admin's `claimtrail checkpoint` signs a new one)",
+                        "{signed}; {} after it not covered yet (`claimtrail log --uncovered` lists them; an admin's `claimtrail checkpoint` signs a new one)",
                         count(n, "entry")
                     ),
                 }

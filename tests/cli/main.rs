@@ -12,6 +12,7 @@ mod import;
 mod independent;
 mod interop;
 mod interrupt;
+mod log;
 mod reliability;
 mod report;
 mod retract;

@@ -69,7 +69,7 @@ fn status_says_what_the_log_holds_and_what_awaits() {
     );
     assert!(
         r["checkpoint"].ends_with(
-            "; 2 entries after it not covered yet (an admin's `claimtrail checkpoint` signs a new one)"
+            "; 2 entries after it not covered yet (`claimtrail log --uncovered` lists them; an admin's `claimtrail checkpoint` signs a new one)"
         ),
         "{}",
         out.stdout

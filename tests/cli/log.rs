@@ -1,0 +1,216 @@
+//! `claimtrail log` narrowed down: an auditor's questions of the log itself
+//! (what did this key sign, what changed the keys, what was appended since
+//! the last checkpoint), each answered as the whole log filtered by hand.
+
+use crate::common::*;
+
+/// The log's lines as JSON, with `args` (and `key`, for `--mine`).
+fn lines(w: &Work, key: Option<&str>, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec!["--json", "log"];
+    all.extend_from_slice(args);
+    let v: serde_json::Value = serde_json::from_str(w.run(key, &all).ok()).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+/// The seqs of `lines`.
+fn seqs(lines: &[serde_json::Value]) -> Vec<u64> {
+    lines.iter().map(|l| l["seq"].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn an_auditor_narrows_the_log_down() {
+    let w = Work::with_claims();
+    // Entries 0–2 are the admin's (the log and two keys), 3–6 the
+    // analyst's (S1, C1, C2, A1); two more annotations on fixed days.
+    for (day, verdict) in [
+        ("2026-11-28T23:30:00Z", "unverified"),
+        ("2026-11-29T08:00:00Z", "disputed"),
+    ] {
+        w.run_with(
+            Some("analyst"),
+            &[("CLAIMTRAIL_NOW", day)],
+            &["annotate", "C2", "--verdict", verdict],
+            None,
+        )
+        .ok();
+    }
+    let all = lines(&w, None, &[]);
+    assert_eq!(seqs(&all), (0..9).collect::<Vec<_>>());
+    // Each filter gives the whole log's lines that meet it, items numbered
+    // as in the whole log.
+    let only = |keep: &dyn Fn(&serde_json::Value) -> bool| -> Vec<serde_json::Value> {
+        all.iter().filter(|l| keep(l)).cloned().collect()
+    };
+    let kind_in = |kinds: &'static [&'static str]| {
+        move |l: &serde_json::Value| kinds.contains(&l["kind"].as_str().unwrap())
+    };
+    assert_eq!(
+        lines(&w, None, &["--kind", "key"]),
+        only(&kind_in(&["key.add"]))
+    );
+    assert_eq!(seqs(&lines(&w, None, &["--kind", "key"])), [1, 2]);
+    assert_eq!(
+        lines(&w, None, &["--kind", "key.add,log.init"]),
+        only(&kind_in(&["key.add", "log.init"]))
+    );
+    let claims_and_annotations = lines(&w, None, &["--kind", "claim", "--kind", "annotation"]);
+    assert_eq!(
+        claims_and_annotations,
+        only(&kind_in(&["claim.add", "annotation.add"]))
+    );
+    let ids: Vec<&str> = claims_and_annotations
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["C1", "C2", "A1", "A2", "A3"]);
+    // A kind as a person types it.
+    assert_eq!(
+        lines(&w, None, &["--kind", "Claim.Add"]),
+        only(&kind_in(&["claim.add"]))
+    );
+
+    // By signer: a name, part of it, a fingerprint, or your own key.
+    let signed_by = |name: &'static str| move |l: &serde_json::Value| l["signer_name"] == name;
+    assert_eq!(
+        lines(&w, None, &["--by", "admin"]),
+        only(&signed_by("admin"))
+    );
+    assert_eq!(seqs(&lines(&w, None, &["--by", "admin"])), [0, 1, 2]);
+    let rana = lines(&w, None, &["--by", "rana"]);
+    assert_eq!(rana, only(&signed_by("Rana Haddad")));
+    assert_eq!(lines(&w, Some("analyst"), &["--mine"]), rana);
+    let fp = all[3]["signer"].as_str().unwrap();
+    assert_eq!(lines(&w, None, &["--by", fp]), rana);
+
+    // By the time each entry states: a whole day in UTC, or a period.
+    assert_eq!(
+        seqs(&lines(
+            &w,
+            None,
+            &["--since", "2026-11-29", "--until", "2026-11-29"]
+        )),
+        [8]
+    );
+    assert_eq!(seqs(&lines(&w, None, &["--until", "2026-11-29"])), [7, 8]);
+    assert_eq!(
+        seqs(&lines(
+            &w,
+            None,
+            &[
+                "--kind",
+                "annotation",
+                "--by",
+                "rana",
+                "--until",
+                "2026-11-28"
+            ]
+        )),
+        [7]
+    );
+    // -n keeps the last N of what the filters let through.
+    let last = lines(&w, None, &["--kind", "claim", "-n", "1"]);
+    assert_eq!(seqs(&last), [5]);
+    assert_eq!(last[0]["id"], "C2");
+    assert_eq!(
+        seqs(&lines(&w, None, &["--by", "admin", "-n", "2"])),
+        [1, 2]
+    );
+    assert!(lines(&w, None, &["--by", "admin", "-n", "0"]).is_empty());
+    assert_eq!(
+        seqs(&lines(&w, None, &["--by", "admin", "-n", "100"])),
+        [0, 1, 2]
+    );
+
+    // The table has the whole log's columns; nothing found is a header.
+    let table = w.run(None, &["log", "--kind", "key"]).ok().to_string();
+    let rows: Vec<Vec<String>> = table.lines().map(cells).collect();
+    assert_eq!(
+        rows[0],
+        ["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"]
+    );
+    assert_eq!(rows.len(), 3, "{table}");
+    assert_eq!(rows[1][2], "key.add");
+    assert!(
+        rows[1].contains(&"Rana Haddad enrolled as analyst".to_string()),
+        "{table}"
+    );
+    let none = w.run(None, &["log", "--kind", "source.redact"]);
+    assert_eq!(none.ok().lines().count(), 1, "{}", none.stdout);
+}
+
+#[test]
+fn the_log_lists_what_the_latest_checkpoint_does_not_cover() {
+    let w = Work::with_claims();
+    let uncovered = |w: &Work| seqs(&lines(w, None, &["--uncovered"]));
+    let status_count = |w: &Work| -> u64 {
+        let s: serde_json::Value =
+            serde_json::from_str(w.run(None, &["--json", "status"]).ok()).unwrap();
+        s["status"]["uncovered"].as_u64().unwrap()
+    };
+    // No checkpoint yet: nothing is covered.
+    assert_eq!(uncovered(&w), (0..7).collect::<Vec<_>>());
+    assert_eq!(status_count(&w), 7);
+    // A checkpoint covers every entry before it; its own entry waits for
+    // the next one, and is not listed (as `status` does not count it).
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    assert_eq!(uncovered(&w), Vec::<u64>::new());
+    assert_eq!(status_count(&w), 0);
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "unverified"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C1", "--reason", "misattributed"],
+    )
+    .ok();
+    let after = lines(&w, None, &["--uncovered"]);
+    assert_eq!(seqs(&after), [8, 9]);
+    assert_eq!(after[0]["id"], "A2");
+    assert_eq!(status_count(&w), 2);
+    // With the other filters, and -n.
+    assert_eq!(
+        seqs(&lines(&w, None, &["--uncovered", "--kind", "claim"])),
+        [9]
+    );
+    assert_eq!(seqs(&lines(&w, None, &["--uncovered", "-n", "1"])), [9]);
+    // A new checkpoint covers them, and the earlier checkpoint entry too.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    assert_eq!(uncovered(&w), Vec::<u64>::new());
+}
+
+#[test]
+fn a_filter_that_cannot_be_met_is_refused() {
+    let w = Work::with_claims();
+    let before = w.run(None, &["--json", "log"]).ok().to_string();
+    w.run(None, &["log", "--kind", "keys"]).error(
+        "`keys` is not an entry kind: use one of log.init, key.add, key.revoke, source.add, \
+         source.redact, claim.add, claim.retract, annotation.add, checkpoint.add, or a family: \
+         log, key, source, claim, annotation, checkpoint",
+    );
+    w.run(None, &["log", "--kind", "claim,"])
+        .error("`` is not an entry kind");
+    w.run(None, &["log", "--by", "nobody"]).error(
+        "no key in this log has a name with `nobody` in it, or that fingerprint \
+         (hint: see `claimtrail list keys`",
+    );
+    w.run(None, &["log", "--mine"])
+        .error("no key given to say who you are");
+    w.key("stranger");
+    w.run(Some("stranger"), &["log", "--mine"])
+        .error("is not enrolled in this log");
+    w.run(None, &["log", "--since", "last week"])
+        .error("--since: `last week` is not a date or time (hint: give --since as YYYY-MM-DD");
+    w.run(
+        None,
+        &["log", "--since", "2026-12-02", "--until", "2026-12-01"],
+    )
+    .error("--since 2026-12-02T00:00:00Z is after --until 2026-12-01T23:59:59Z: no entry can be in that period");
+    w.run(None, &["log", "--seq", "3", "--kind", "key"])
+        .error("the argument '--seq <SEQ>' cannot be used with '--kind <KIND>'");
+    w.run(None, &["log", "--by", "admin", "--mine"])
+        .error("cannot be used with");
+    // Nothing of it changed the log.
+    assert_eq!(w.run(None, &["--json", "log"]).ok(), before);
+}

@@ -72,24 +72,8 @@ pub struct Args {
     /// Claims withdrawn by `claim retract`.
     #[arg(long, conflicts_with_all = ["verdict", "unannotated"])]
     pub retracted: bool,
-    /// Sources, claims or annotations signed by this key: its enrolled
-    /// name, part of it, or its fingerprint.
-    #[arg(long, value_name = "KEY")]
-    pub by: Option<String>,
-    /// Sources, claims or annotations signed by your key (--key or
-    /// CLAIMTRAIL_KEY; read without its passphrase).
-    #[arg(long, conflicts_with = "by")]
-    pub mine: bool,
-    /// Sources, claims or annotations recorded on or after this date
-    /// (YYYY-MM-DD, today or yesterday: from the start of the day in UTC),
-    /// RFC 3339 time, or time ago (7d, 36h, 2w).
-    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
-    pub since: Option<String>,
-    /// Sources, claims or annotations recorded on or before this date
-    /// (YYYY-MM-DD, today or yesterday: to the end of the day in UTC),
-    /// RFC 3339 time, or time ago (7d, 36h, 2w).
-    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub signed: super::signed::Signed,
     /// Only the last N of the sources, claims or annotations listed (the
     /// newest).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = values::whole::<u64>)]
@@ -114,16 +98,20 @@ fn check_options(a: &Args) -> Result<()> {
         ("--retracted", a.retracted, &[Claims]),
         ("--claim", a.claim.is_some(), &[Annotations]),
         ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
-        ("--by", a.by.is_some(), &[Sources, Claims, Annotations]),
-        ("--mine", a.mine, &[Sources, Claims, Annotations]),
+        (
+            "--by",
+            a.signed.by.is_some(),
+            &[Sources, Claims, Annotations],
+        ),
+        ("--mine", a.signed.mine, &[Sources, Claims, Annotations]),
         (
             "--since",
-            a.since.is_some(),
+            a.signed.since.is_some(),
             &[Sources, Claims, Annotations],
         ),
         (
             "--until",
-            a.until.is_some(),
+            a.signed.until.is_some(),
             &[Sources, Claims, Annotations],
         ),
     ];
@@ -179,14 +167,10 @@ fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> R
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     check_options(&a)?;
-    let recorded = values::period(&a.since, &a.until, "item")?;
+    let recorded = a.signed.period("item")?;
     let store = ctx.open()?;
     let conn = store.conn();
-    let signer = match (&a.by, a.mine) {
-        (Some(k), _) => Some(query::key_named(conn, k)?),
-        (None, true) => Some(query::enrolled(conn, &ctx.public_key()?)?),
-        (None, false) => None,
-    };
+    let signer = a.signed.signer(ctx, conn)?;
     // Widths for a table printed as it is read; JSON and the short lists
     // (keys, speakers) need none.
     let e = match a.what {

@@ -17,24 +17,8 @@ pub struct Args {
     /// key.add and key.revoke); several separated by commas, or repeated.
     #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = values::one_of::<Kinds>(Kinds::NAMES))]
     pub kind: Vec<Kinds>,
-    /// Entries signed by this key: its enrolled name, part of it, or its
-    /// fingerprint.
-    #[arg(long, value_name = "KEY")]
-    pub by: Option<String>,
-    /// Entries signed by your key (--key or CLAIMTRAIL_KEY; read without
-    /// its passphrase).
-    #[arg(long, conflicts_with = "by")]
-    pub mine: bool,
-    /// Entries signed on or after this date (YYYY-MM-DD, today or
-    /// yesterday: from the start of the day in UTC), RFC 3339 time, or
-    /// time ago (7d, 36h, 2w); by the time each entry states.
-    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
-    pub since: Option<String>,
-    /// Entries signed on or before this date (YYYY-MM-DD, today or
-    /// yesterday: to the end of the day in UTC), RFC 3339 time, or time
-    /// ago (7d, 36h, 2w).
-    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub signed: super::signed::Signed,
     /// Entries that the latest checkpoint does not cover yet (all of them
     /// when there is none): what `claimtrail status` counts.
     #[arg(long)]
@@ -102,16 +86,12 @@ impl FromStr for Kinds {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let period = values::period(&a.since, &a.until, "entry")?;
+    let period = a.signed.period("entry")?;
     let store = ctx.open()?;
     if let Some(seq) = a.seq {
         return one(&store, seq, &a);
     }
-    let signer = match (&a.by, a.mine) {
-        (Some(k), _) => Some(query::key_named(store.conn(), k)?),
-        (None, true) => Some(query::enrolled(store.conn(), &ctx.public_key()?)?),
-        (None, false) => None,
-    };
+    let signer = a.signed.signer(ctx, store.conn())?;
     let mut kinds: Vec<Kind> = a.kind.iter().flat_map(|k| k.0.iter().copied()).collect();
     kinds.sort();
     kinds.dedup();

@@ -37,6 +37,7 @@ pub mod output;
 pub mod prove;
 pub mod report;
 pub mod show;
+pub mod signed;
 pub mod source;
 pub mod status;
 pub mod values;

@@ -107,39 +107,3 @@ pub fn from_one_to(max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + S
         )),
     }
 }
-
-/// The period of `--since` and `--until`, as entry times (`list`, `log`):
-/// `what` names what would be in it, for the message when it is empty.
-pub fn period(
-    since: &Option<String>,
-    until: &Option<String>,
-    what: &str,
-) -> claimtrail::error::Result<claimtrail::query::Period> {
-    use claimtrail::{clock, error::Error};
-    let end = |given: &Option<String>, name: &str, end_of_day: bool| {
-        given
-            .as_deref()
-            .map(|s| {
-                clock::period_end(s, end_of_day).map_err(|e| {
-                    Error::invalid(
-                        format!("{name}: {e}"),
-                        format!("give {name} as {}", clock::PERIOD_FORMS),
-                    )
-                })
-            })
-            .transpose()
-    };
-    let p = claimtrail::query::Period {
-        since: end(since, "--since", false)?,
-        until: end(until, "--until", true)?,
-    };
-    if let (Some(s), Some(u)) = (&p.since, &p.until) {
-        if s > u {
-            return Err(Error::invalid(
-                format!("--since {s} is after --until {u}: no {what} can be in that period"),
-                "swap them, or widen the period",
-            ));
-        }
-    }
-    Ok(p)
-}

@@ -238,6 +238,12 @@ impl Work {
         self.run_with(key, &[], args, None)
     }
 
+    /// As [`Work::run`], with the clock fixed at `now` (`CLAIMTRAIL_NOW`):
+    /// an entry signed then, or a period counted back from then.
+    pub fn run_at(&self, now: &str, key: Option<&str>, args: &[&str]) -> Run {
+        self.run_with(key, &[("CLAIMTRAIL_NOW", now)], args, None)
+    }
+
     /// An unencrypted key `name` in the workspace.
     pub fn key(&self, name: &str) -> String {
         let p = self.path(name);

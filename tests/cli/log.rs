@@ -26,11 +26,10 @@ fn an_auditor_narrows_the_log_down() {
         ("2026-11-28T23:30:00Z", "unverified"),
         ("2026-11-29T08:00:00Z", "disputed"),
     ] {
-        w.run_with(
+        w.run_at(
+            day,
             Some("analyst"),
-            &[("CLAIMTRAIL_NOW", day)],
             &["annotate", "C2", "--verdict", verdict],
-            None,
         )
         .ok();
     }

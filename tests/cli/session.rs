@@ -1065,11 +1065,10 @@ fn lists_of_what_was_recorded_in_a_period() {
         ("2026-11-29T08:00:00Z", "disputed"),
         ("2026-11-30T00:00:00Z", "false"),
     ] {
-        w.run_with(
+        w.run_at(
+            day,
             Some("analyst"),
-            &[("CLAIMTRAIL_NOW", day)],
             &["annotate", "C2", "--verdict", verdict],
-            None,
         )
         .ok();
     }

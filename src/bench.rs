@@ -576,7 +576,7 @@ pub fn build_log(dir: &Path, entries: u64, progress: &mut dyn FnMut(u64, u64)) -
         batch_size: BATCH,
         base_dir: dir.to_path_buf(),
         input_bytes: Some(file.metadata().map_err(io)?.len()),
-        flush_after: crate::import::DEFAULT_FLUSH_AFTER,
+        ..Default::default()
     };
     let total = entries;
     let summary = crate::import::import(&mut store, &analyst, Box::new(file), &opts, &mut |p| {

@@ -138,6 +138,8 @@ pub const MAX_LINE_BYTES: usize = 4 * MAX_SOURCE_BYTES as usize + (1 << 20);
 /// that a file of large sources does not hold `batch_size` of them in memory.
 pub const MAX_BATCH_TEXT_BYTES: usize = 64 << 20;
 
+mod spreadsheet;
+
 /// Source texts kept in memory for claims that quote them; the cache is
 /// emptied when it would grow beyond this.
 const TEXT_CACHE_BYTES: usize = 256 << 20;
@@ -166,6 +168,37 @@ pub struct Options {
     /// slow, steady input has its lines committed at least every
     /// [`STEADY_FLUSHES`] times this. A file never pauses.
     pub flush_after: Duration,
+    /// JSON Lines, or a spreadsheet's CSV export.
+    pub format: Format,
+}
+
+/// What an import reads: JSON Lines (one object a line), or CSV (a header
+/// row naming the fields, then one row a line: [`spreadsheet`]). Messages
+/// name a line of the one and a row of the other, by the number an editor
+/// or a spreadsheet shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    JsonLines,
+    Csv,
+}
+
+impl Format {
+    /// What a line of the input is called: "line" or "row".
+    pub fn unit(self) -> &'static str {
+        match self {
+            Format::JsonLines => "line",
+            Format::Csv => "row",
+        }
+    }
+
+    /// Lines before the first that can hold an item (CSV's header row).
+    fn header_lines(self) -> u64 {
+        match self {
+            Format::JsonLines => 0,
+            Format::Csv => 1,
+        }
+    }
 }
 
 /// Default of [`Options::flush_after`].
@@ -183,6 +216,7 @@ impl Default for Options {
             base_dir: PathBuf::from("."),
             input_bytes: None,
             flush_after: DEFAULT_FLUSH_AFTER,
+            format: Format::JsonLines,
         }
     }
 }
@@ -226,7 +260,8 @@ impl Counts {
 /// What an import did.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
-    /// Lines read, blank ones included.
+    /// Lines read (rows of a CSV input, its header left out), blank ones
+    /// included.
     pub lines: u64,
     pub blank_lines: u64,
     /// Entries appended, per kind.
@@ -692,7 +727,7 @@ pub fn import(
         }
         run(
             Importer::new(store, signer, opts, bulk, checkpointer)?,
-            Reader::start(input),
+            Reader::start(input, opts),
             opts,
             progress,
             started,
@@ -730,7 +765,7 @@ fn run(
             };
             let batches = imp.batches;
             let size = group.iter().map(|(bytes, _)| bytes).sum();
-            if imp.line == 0 {
+            if imp.line == opts.format.header_lines() {
                 imp.expect(opts.input_bytes, size, group.len());
             }
             for (bytes, parsed) in group {
@@ -740,7 +775,7 @@ fn run(
                 match parsed {
                     Ok(None) => imp.blank += 1,
                     Ok(Some(line)) => imp.read(line)?,
-                    Err(e) => return Err(at(imp.line, Error::invalid(e.what, e.hint))),
+                    Err(e) => return Err(at(imp.unit, imp.line, Error::invalid(e.what, e.hint))),
                 }
                 if imp.line.is_multiple_of(1024) || imp.batches != reported {
                     reported = imp.batches;
@@ -773,7 +808,7 @@ fn run(
     );
     std::thread::spawn(move || drop(maps));
     Ok(Summary {
-        lines: imp.line,
+        lines: imp.line - opts.format.header_lines(),
         blank_lines: imp.blank,
         appended: imp.appended,
         skipped: imp.skipped,
@@ -857,35 +892,38 @@ impl Reader {
     /// an input that stays open (a pipe). The thread ends at the end of the
     /// input, at a read error, or once the import is over (dropping the
     /// `Reader` says so).
-    fn start(input: Box<dyn Read + Send>) -> Reader {
+    fn start(input: Box<dyn Read + Send>, opts: &Options) -> Reader {
         let (tx, groups) = std::sync::mpsc::channel();
         let budget = std::sync::Arc::new(Budget::default());
         let ours = budget.clone();
+        let (format, whole) = (opts.format, opts.input_bytes.is_some());
         std::thread::spawn(move || {
-            let mut input = Lines::new(input);
-            let mut buf = Vec::new();
-            let mut n = 0;
+            let mut input: Box<dyn LineSource> = match format {
+                Format::JsonLines => Box::new(JsonLines::new(input)),
+                // A file is read in groups; rows from a pipe are handed on
+                // one at a time, since the reader cannot tell when the
+                // producer pauses (see `--flush-after`).
+                Format::Csv => match spreadsheet::Rows::new(input) {
+                    Ok(rows) => Box::new(CsvRows { rows, whole }),
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                },
+            };
             loop {
                 let mut group = Vec::with_capacity(Self::GROUP);
                 let (mut bytes, mut end) = (0, false);
                 while group.len() < Self::GROUP && bytes < Self::GROUP_BYTES {
-                    match input.read_line(&mut buf, n + 1) {
-                        Ok(true) => {
-                            n += 1;
-                            bytes += buf.len() as u64;
-                            // A byte order mark, as Windows editors and
-                            // PowerShell write them, opens the file, not the
-                            // first object.
-                            let line = match n {
-                                1 => buf.strip_prefix(UTF8_BOM).unwrap_or(&buf),
-                                _ => &buf,
-                            };
-                            group.push((buf.len() as u64, parse_line(trim_newline(line))));
+                    match input.next_line() {
+                        Ok(Some(line)) => {
+                            bytes += line.0;
+                            group.push(line);
                             if !input.ready() {
                                 break;
                             }
                         }
-                        Ok(false) => {
+                        Ok(None) => {
                             end = true;
                             break;
                         }
@@ -933,6 +971,80 @@ impl Reader {
 impl Drop for Reader {
     fn drop(&mut self) {
         self.budget.give(0, true);
+    }
+}
+
+/// Where the reading thread takes its lines from.
+trait LineSource: Send {
+    /// The next line, with its length in bytes and what it parsed to;
+    /// `None` at the end of the input.
+    fn next_line(&mut self) -> Result<Option<ReadLine>>;
+    /// Whether the next line can be had without waiting for the input.
+    fn ready(&self) -> bool;
+}
+
+/// JSON Lines: one object a line.
+struct JsonLines {
+    input: Lines,
+    buf: Vec<u8>,
+    /// Lines read so far.
+    n: u64,
+}
+
+impl JsonLines {
+    fn new(input: Box<dyn Read + Send>) -> JsonLines {
+        JsonLines {
+            input: Lines::new(input),
+            buf: Vec::new(),
+            n: 0,
+        }
+    }
+}
+
+impl LineSource for JsonLines {
+    fn next_line(&mut self) -> Result<Option<ReadLine>> {
+        if !self.input.read_line(&mut self.buf, self.n + 1)? {
+            return Ok(None);
+        }
+        self.n += 1;
+        // A byte order mark, as Windows editors and PowerShell write them,
+        // opens the file, not the first object.
+        let line = match self.n {
+            1 => self.buf.strip_prefix(UTF8_BOM).unwrap_or(&self.buf),
+            _ => &self.buf,
+        };
+        let mut parsed = parse_line(trim_newline(line));
+        if let (1, Err(e)) = (self.n, &mut parsed) {
+            // A spreadsheet's export given as JSON Lines (from standard
+            // input, or a file not named .csv).
+            if e.what == "not a JSON object" && line.contains(&b',') {
+                e.hint = "if this is CSV (a header row of field names), import it with \
+                          --format csv; JSON Lines hold one JSON object a line"
+                    .into();
+            }
+        }
+        Ok(Some((self.buf.len() as u64, parsed)))
+    }
+
+    fn ready(&self) -> bool {
+        self.input.ready()
+    }
+}
+
+/// A spreadsheet's rows ([`spreadsheet`]).
+struct CsvRows {
+    rows: spreadsheet::Rows<Box<dyn Read + Send>>,
+    /// Whether the input is a whole file (else rows go on one at a time).
+    whole: bool,
+}
+
+impl LineSource for CsvRows {
+    fn next_line(&mut self) -> Result<Option<ReadLine>> {
+        self.rows.next_row()
+    }
+
+    fn ready(&self) -> bool {
+        self.whole
     }
 }
 
@@ -1098,7 +1210,10 @@ struct Importer<'a> {
     batch: Batch,
     /// Lines (number, content) waiting for an item they refer to.
     queue: VecDeque<(u64, Line)>,
+    /// The number of the line read last (a CSV input's header is 1).
     line: u64,
+    /// What a line is called in messages: "line", or "row" of a CSV input.
+    unit: &'static str,
     blank: u64,
     appended: Counts,
     skipped: Counts,
@@ -1194,7 +1309,8 @@ impl<'a> Importer<'a> {
             annotations_of: HashMap::default(),
             batch: Batch::default(),
             queue: VecDeque::new(),
-            line: 0,
+            line: opts.format.header_lines(),
+            unit: opts.format.unit(),
             blank: 0,
             appended: Counts::default(),
             skipped: Counts::default(),
@@ -1235,10 +1351,11 @@ impl<'a> Importer<'a> {
         } else {
             let n = self.appended.total();
             format!(
-                "{hint}; {} {} appended in {} before the error: fix the line and run the same import again, it skips what is already in the log",
+                "{hint}; {} {} appended in {} before the error: fix the {} and run the same import again, it skips what is already in the log",
                 text::count(n, "entry"),
                 if n == 1 { "was" } else { "were" },
                 text::count(self.batches, "batch"),
+                self.unit,
             )
         };
         Error::invalid(what, hint)
@@ -1249,11 +1366,12 @@ impl<'a> Importer<'a> {
     /// that is not appended yet.
     fn read(&mut self, line: Line) -> Result<()> {
         let n = self.line;
-        line.check_given().map_err(|e| at(n, e))?;
+        line.check_given().map_err(|e| at(self.unit, n, e))?;
         if let (Some(label), Some(kind)) = (line.label(), line.creates()) {
-            check_label(label).map_err(|e| at(n, Error::invalid(e.what, e.hint)))?;
+            check_label(label).map_err(|e| at(self.unit, n, Error::invalid(e.what, e.hint)))?;
             if line.references().contains(&format!("@{label}").as_str()) {
                 return Err(at(
+                    self.unit,
                     n,
                     Error::invalid(
                         format!("@{label} refers to the item this line creates"),
@@ -1263,9 +1381,13 @@ impl<'a> Importer<'a> {
             }
             if let Some(l) = self.labels.get(label) {
                 return Err(at(
+                    self.unit,
                     n,
                     Error::invalid(
-                        format!("label `{label}` is already defined by line {}", l.line),
+                        format!(
+                            "label `{label}` is already defined by {} {}",
+                            self.unit, l.line
+                        ),
                         "give every item its own label",
                     ),
                 ));
@@ -1279,7 +1401,8 @@ impl<'a> Importer<'a> {
                 },
             );
         }
-        self.check_role(line.entry_kind()).map_err(|e| at(n, e))?;
+        self.check_role(line.entry_kind())
+            .map_err(|e| at(self.unit, n, e))?;
         if matches!(line, Line::Retraction(_)) {
             return self.retract(n, line);
         }
@@ -1292,7 +1415,7 @@ impl<'a> Importer<'a> {
                 // which keeps identical claims in order (see the module doc).
                 self.commit()?;
             } else {
-                self.precheck(&line).map_err(|e| at(n, e))?;
+                self.precheck(&line).map_err(|e| at(self.unit, n, e))?;
                 self.queue.push_back((n, line));
                 if self.queue.len() >= self.opts.batch_size {
                     self.commit()?;
@@ -1400,7 +1523,7 @@ impl<'a> Importer<'a> {
             Line::Annotation(l) => self.annotation(l),
             Line::Retraction(l) => self.retraction(l),
         }
-        .map_err(|e| at(n, e))?;
+        .map_err(|e| at(self.unit, n, e))?;
         let state = match outcome {
             Outcome::Skipped(state) => {
                 self.skipped.add(kind);
@@ -1425,8 +1548,8 @@ impl<'a> Importer<'a> {
                 // refusal is the line's error.
                 self.bulk
                     .try_push(*entry)
-                    .map_err(|e| in_batch(first, last, e))?
-                    .map_err(|e| at(n, for_import(e)))?;
+                    .map_err(|e| in_batch(self.unit, first, last, e))?
+                    .map_err(|e| at(self.unit, n, for_import(e)))?;
                 self.batch.len += 1;
                 self.batch.kinds.push(kind);
                 LabelState::Pending(pos)
@@ -1485,17 +1608,22 @@ impl<'a> Importer<'a> {
             let Some(l) = self.labels.get(name) else {
                 return Err(Error::invalid(
                     format!(
-                        "{field}: label @{} is not defined by an earlier line",
-                        text::escape(name)
+                        "{field}: label @{} is not defined by an earlier {}",
+                        text::escape(name),
+                        self.unit
                     ),
-                    format!("define it with \"label\": \"{}\" on a line before this one, or give an id like {}1", text::escape(name), want.letter()),
+                    match self.opts.format {
+                        Format::JsonLines => format!("define it with \"label\": \"{}\" on a line before this one, or give an id like {}1", text::escape(name), want.letter()),
+                        Format::Csv => format!("define it in the label column of a row above this one, or give an id like {}1", want.letter()),
+                    },
                 ));
             };
             if l.kind != want {
                 return Err(Error::invalid(
                     format!(
-                        "{field}: @{name} is {} (line {}), not {}",
+                        "{field}: @{name} is {} ({} {}), not {}",
                         a_noun(l.kind),
+                        self.unit,
                         l.line,
                         a_noun(want)
                     ),
@@ -1676,7 +1804,7 @@ impl<'a> Importer<'a> {
     /// (the append path keeps a batch's retractions, [`Bulk::try_push`]).
     /// Retractions are rare, so the extra commit costs little.
     fn retract(&mut self, n: u64, line: Line) -> Result<()> {
-        self.precheck(&line).map_err(|e| at(n, e))?;
+        self.precheck(&line).map_err(|e| at(self.unit, n, e))?;
         self.flush()?;
         self.process(n, line)?;
         if self.batch_full() {
@@ -1864,7 +1992,10 @@ impl<'a> Importer<'a> {
             return Ok(());
         }
         let (first, last) = (self.batch.first_line, self.batch.last_line);
-        let out = self.bulk.settle().map_err(|e| in_batch(first, last, e))?;
+        let out = self
+            .bulk
+            .settle()
+            .map_err(|e| in_batch(self.unit, first, last, e))?;
         self.settled = Some((first, last));
         self.settled_weight =
             Checkpointer::weight(self.batch.len, self.opts.batch_size, self.batch.text_bytes);
@@ -1894,7 +2025,9 @@ impl<'a> Importer<'a> {
             return Ok(());
         };
         interrupt::hold_off(|| {
-            self.bulk.commit().map_err(|e| in_batch(first, last, e))?;
+            self.bulk
+                .commit()
+                .map_err(|e| in_batch(self.unit, first, last, e))?;
             self.batches += 1;
             self.progress.appended = self.appended.total();
             self.committed
@@ -2052,10 +2185,10 @@ fn for_import(e: Error) -> Error {
 }
 
 /// An error of the append path, which takes a batch's entries together.
-fn in_batch(first: u64, last: u64, e: Error) -> Error {
+fn in_batch(unit: &str, first: u64, last: u64, e: Error) -> Error {
     match e {
         Error::Invalid { what, hint } => Error::invalid(
-            format!("in the batch of lines {first} to {last}: {what}"),
+            format!("in the batch of {unit}s {first} to {last}: {what}"),
             hint,
         ),
         e => e,
@@ -2096,12 +2229,14 @@ fn expected_lines(input_bytes: Option<u64>, group_bytes: u64, group_lines: usize
 }
 
 /// Names the line in an error about it.
-fn at(n: u64, e: Error) -> Error {
+fn at(unit: &str, n: u64, e: Error) -> Error {
     match e {
-        Error::Invalid { what, hint } if what.starts_with("line ") => Error::Invalid { what, hint },
-        Error::Invalid { what, hint } => Error::invalid(format!("line {n}: {what}"), hint),
+        Error::Invalid { what, hint } if what.starts_with(&format!("{unit} ")) => {
+            Error::Invalid { what, hint }
+        }
+        Error::Invalid { what, hint } => Error::invalid(format!("{unit} {n}: {what}"), hint),
         e if e.is_failure() => e,
-        other => Error::invalid(format!("line {n}: {other}"), other.hint()),
+        other => Error::invalid(format!("{unit} {n}: {other}"), other.hint()),
     }
 }
 
@@ -2263,7 +2398,7 @@ mod tests {
             taken: taken.clone(),
             dropped,
         };
-        let reader = Reader::start(Box::new(input));
+        let reader = Reader::start(Box::new(input), &Options::default());
         (
             reader,
             move || taken.load(std::sync::atomic::Ordering::SeqCst),
@@ -2331,7 +2466,7 @@ mod tests {
     #[test]
     fn lines_reach_the_importer_while_the_input_waits_for_more() {
         let (tx, rx) = std::sync::mpsc::channel();
-        let reader = Reader::start(Box::new(Pipe(rx, Vec::new())));
+        let reader = Reader::start(Box::new(Pipe(rx, Vec::new())), &Options::default());
         let soon = || Some(Instant::now() + Duration::from_secs(10));
         // Two lines and the start of a third: the two come as a group,
         // without waiting for the group to fill or the input to end.

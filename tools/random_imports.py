@@ -16,7 +16,12 @@ single commands would accept in file order; one in two hundred is careless
   accepted, in whatever order, is a valid log);
 - a file imported without error, imported again, appends nothing and exits 0
   (the re-run rule, retraction lines included);
-- after each session, tools/independent_verify.py accepts the log.
+- after each session, tools/independent_verify.py accepts the log;
+- each file, written as a spreadsheet's CSV export too (a header row of the
+  fields, lists joined by commas) and imported into a twin log with the same
+  key, time (`CLAIMTRAIL_NOW`) and batch size, gives the same exit code and
+  the very same entries, signatures included, or the same error with its
+  line N named as row N + 1 (the header is row 1).
 
     python3 tools/random_imports.py [--claimtrail target/release/claimtrail]
                                     [--sessions 20] [--seed 1]
@@ -26,7 +31,10 @@ printed). Run by hand; 40 sessions take about two minutes on two cores.
 """
 
 import argparse
+import csv
 import json
+import re
+import sqlite3
 import os
 import random
 import shutil
@@ -76,6 +84,34 @@ def session_file(rng, rnd, retracted):
     return lines
 
 
+def as_csv(lines, path):
+    """`lines` as a spreadsheet's CSV export: a column per field, in a
+    fixed order (type first), lists joined by commas."""
+    fields = sorted({k for line in lines for k in line}, key=lambda k: (k != "type", k))
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(fields)
+        for line in lines:
+            w.writerow([", ".join(v) if isinstance(v, list) else "" if v is None else str(v)
+                        for v in (line.get(k) for k in fields)])
+
+
+def as_rows(message):
+    """A JSON Lines error as the same CSV input's: line N is row N + 1."""
+    def row(m):
+        first = f"{m.group(1).replace('line', 'row')} {int(m.group(2)) + 1}"
+        return first + (f" to {int(m.group(3)) + 1}" if m.group(3) else "")
+    return re.sub(r"\b(lines?) (\d+)(?: to (\d+))?", row, message.split(" (hint:")[0])
+
+
+def signed_entries(db):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute("SELECT seq, payload, sig FROM entries ORDER BY seq").fetchall()
+    finally:
+        c.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--claimtrail", default=os.path.join(HERE, "..", "target", "release",
@@ -94,10 +130,11 @@ def main():
     for _ in range(args.sessions):
         d = tempfile.mkdtemp(prefix="claimtrail-imports-")
         try:
-            def run(key, cmd):
-                return subprocess.run([ct, "--db", os.path.join(d, "log.db"), "--key",
+            def run(key, cmd, db="log.db"):
+                env = dict(os.environ, CLAIMTRAIL_NOW="2026-12-03T12:00:00Z")
+                return subprocess.run([ct, "--db", os.path.join(d, db), "--key",
                                        os.path.join(d, key)] + cmd, capture_output=True,
-                                      text=True)
+                                      text=True, env=env)
             for key in ("admin", "analyst"):
                 subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f",
                                 os.path.join(d, key)], check=True)
@@ -108,15 +145,28 @@ def main():
                 if r.returncode != 0:
                     print(f"error: could not start a session: {r.stderr}", file=sys.stderr)
                     return 2
+            shutil.copy(os.path.join(d, "log.db"), os.path.join(d, "csv.db"))
             retracted = set()
             for rnd in range(4):
                 path = os.path.join(d, f"round{rnd}.jsonl")
+                lines = session_file(rng, rnd, retracted)
                 with open(path, "w", encoding="utf-8") as f:
-                    for line in session_file(rng, rnd, retracted):
+                    for line in lines:
                         f.write(json.dumps(line) + "\n")
+                as_csv(lines, path[:-len("jsonl")] + "csv")
                 batch = str(rng.choice([1, 2, 3, 7, 100000]))
                 what = f"import of {path} --batch-size {batch} (seed {args.seed})"
                 r = run("analyst", ["--json", "import", path, "--batch-size", batch])
+                rc = run("analyst", ["--json", "import", path[:-len("jsonl")] + "csv",
+                                     "--batch-size", batch], db="csv.db")
+                if rc.returncode != r.returncode:
+                    return breach(f"{what}: exit {r.returncode}, as CSV {rc.returncode}: "
+                                  f"{r.stderr}{rc.stderr}")
+                if r.returncode == 0 and signed_entries(os.path.join(d, "log.db")) != \
+                        signed_entries(os.path.join(d, "csv.db")):
+                    return breach(f"{what}: the CSV import made other entries")
+                if r.returncode == 2 and as_rows(r.stderr) != rc.stderr.split(" (hint:")[0]:
+                    return breach(f"{what}: as CSV, {rc.stderr!r} where {r.stderr!r}")
                 v = run("admin", ["verify"])
                 if v.returncode != 0:
                     return breach(f"verify fails after the {what}:\n{v.stdout[:2000]}")
@@ -141,7 +191,8 @@ def main():
         finally:
             shutil.rmtree(d, ignore_errors=True)
     print(f"{args.sessions} sessions (seed {args.seed}): {imported} files imported "
-          f"({entries} entries), {refused} refused, each verified, re-run and checked "
+          f"({entries} entries), {refused} refused, each verified, re-run, imported as CSV "
+          f"into a twin log with the same outcome, and checked "
           f"independently; 0 breaches")
     return 0
 

@@ -5,16 +5,22 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-/// Bulk-append sources, claims, annotations and retractions from a JSON Lines file.
+/// Bulk-append sources, claims, annotations and retractions from a JSON Lines or CSV file.
 ///
 /// One JSON object a line, with the fields of `source add`, `claim add`,
-/// `annotate` and `claim retract` (docs/IMPORT.md). Lines refer to items the
-/// file creates as @label and to existing items by id. Running the same file
-/// again, after an interruption or not, appends only what is missing.
+/// `annotate` and `claim retract` (docs/IMPORT.md); or a spreadsheet's CSV
+/// export, whose header row names those fields and whose rows are lines.
+/// Lines refer to items the file creates as @label and to existing items by
+/// id. Running the same file again, after an interruption or not, appends
+/// only what is missing.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The JSON Lines file, or - for standard input.
+    /// The JSON Lines or CSV file, or - for standard input.
     pub file: PathBuf,
+    /// What the file holds: jsonl, or csv (a header row of field names,
+    /// then a line a row); by default, csv for a name ending in .csv.
+    #[arg(long, ignore_case = true)]
+    pub format: Option<InputFormat>,
     /// Entries appended per transaction (all or none of a batch is kept if
     /// the import is interrupted).
     #[arg(long, default_value_t = DEFAULT_BATCH_SIZE as u64, allow_negative_numbers = true,
@@ -26,6 +32,15 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true,
           default_value_t = import::DEFAULT_FLUSH_AFTER.as_secs_f64())]
     pub flush_after: f64,
+}
+
+/// The formats `import` reads.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// JSON Lines: one JSON object a line.
+    Jsonl,
+    /// CSV, as spreadsheets export it: a header row naming the fields.
+    Csv,
 }
 
 /// `--flush-after`: a number of seconds from 0.01 to a day.
@@ -57,7 +72,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         if meta.is_dir() {
             return Err(Error::invalid(
                 format!("{} is a directory", a.file.display()),
-                "give a JSON Lines file (docs/IMPORT.md), or - for standard input",
+                "give a JSON Lines or CSV file (docs/IMPORT.md), or - for standard input",
             ));
         }
         let dir = match a.file.parent() {
@@ -66,9 +81,22 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         };
         (Box::new(f), meta.is_file().then_some(meta.len()), dir)
     };
+    let format = match a.format {
+        Some(InputFormat::Csv) => import::Format::Csv,
+        Some(InputFormat::Jsonl) => import::Format::JsonLines,
+        None if a
+            .file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv")) =>
+        {
+            import::Format::Csv
+        }
+        None => import::Format::JsonLines,
+    };
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
     let opts = Options {
+        format,
         batch_size: a.batch_size as usize,
         base_dir,
         input_bytes: size,
@@ -97,7 +125,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if ctx.json {
         output::json(&summary)?;
     } else {
-        print_summary(&a.file, &summary)?;
+        print_summary(&a.file, format, &summary)?;
     }
     Ok(Outcome::Done)
 }
@@ -123,7 +151,7 @@ fn progress_bar(size: Option<u64>) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn print_summary(file: &Path, s: &Summary) -> Result<()> {
+fn print_summary(file: &Path, format: import::Format, s: &Summary) -> Result<()> {
     let name = if file.as_os_str() == "-" {
         "standard input".to_string()
     } else {
@@ -145,7 +173,7 @@ fn print_summary(file: &Path, s: &Summary) -> Result<()> {
     };
     outln!(
         "read {} from {name} ({} blank)",
-        output::count(s.lines, "line"),
+        output::count(s.lines, format.unit()),
         s.blank_lines
     )?;
     outln!(
@@ -157,7 +185,7 @@ fn print_summary(file: &Path, s: &Summary) -> Result<()> {
     )?;
     outln!(
         "skipped {} already in the log ({})",
-        output::count(s.skipped.total(), "line"),
+        output::count(s.skipped.total(), format.unit()),
         kinds(&s.skipped)
     )?;
     outln!(

@@ -342,6 +342,13 @@ fn import_signs_the_same_entries_as_the_commands() {
     b.run_with(Some("analyst"), &now, &["import", "same.jsonl"], None)
         .ok();
 
+    same_entries(&a, &b);
+    b.run(None, &["verify"]).ok();
+}
+
+/// Asserts that two logs hold the same entries, byte for byte, signatures
+/// included.
+fn same_entries(a: &Work, b: &Work) {
     let entries = |w: &Work| -> Vec<(i64, Vec<u8>, Vec<u8>)> {
         let c = rusqlite::Connection::open(&w.db).unwrap();
         let mut s = c
@@ -352,7 +359,7 @@ fn import_signs_the_same_entries_as_the_commands() {
             .unwrap();
         rows.map(Result::unwrap).collect()
     };
-    let (ea, eb) = (entries(&a), entries(&b));
+    let (ea, eb) = (entries(a), entries(b));
     assert_eq!(ea.len(), eb.len());
     for (x, y) in ea.iter().zip(&eb) {
         assert_eq!(
@@ -363,7 +370,196 @@ fn import_signs_the_same_entries_as_the_commands() {
         );
         assert_eq!(x.2, y.2, "signature of entry {} differs", x.0);
     }
+}
+
+/// The columns of a spreadsheet with every field, as a desk might head
+/// them.
+const COLUMNS: [&str; 27] = [
+    "Type",
+    "Label",
+    "File",
+    "Kind",
+    "Title",
+    "Publisher",
+    "Author",
+    "URL",
+    "Published",
+    "Derived from",
+    "Source",
+    "Quote",
+    "Span",
+    "Occurrence",
+    "Speaker",
+    "Provenance",
+    "Text",
+    "Claim",
+    "Verdict",
+    "Reliability",
+    "Credibility",
+    "Corroborates",
+    "Contradicts",
+    "Supersedes",
+    "Note",
+    "Reason",
+    "Replaced by",
+];
+
+/// JSON lines as a spreadsheet's CSV export (Excel's "CSV UTF-8": a byte
+/// order mark, CRLF, every cell quoted that needs it), the type and
+/// verdict capitalised as people type them.
+fn as_csv(lines: &[Value]) -> Vec<u8> {
+    let cell = |v: Option<&Value>| -> String {
+        let s = match v {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(other) => other.to_string(),
+        };
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    };
+    let mut out = "\u{feff}".to_string() + &COLUMNS.join(",") + "\r\n";
+    for line in lines {
+        let cells: Vec<String> = COLUMNS
+            .iter()
+            .map(|c| {
+                let key = c.to_lowercase().replace(' ', "_");
+                let v = line.get(&key);
+                match (key.as_str(), v.and_then(Value::as_str)) {
+                    ("type" | "verdict", Some(s)) => s[..1].to_uppercase() + &s[1..],
+                    _ => cell(v),
+                }
+            })
+            .collect();
+        out += &(cells.join(",") + "\r\n");
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn a_spreadsheet_imports_as_its_json_lines() {
+    let a = Work::with_team();
+    let b = twin(&a);
+    let now = [("CLAIMTRAIL_NOW", "2026-11-24T19:13:28Z")];
+    for w in [&a, &b] {
+        std::fs::write(
+            w.path("tweet.txt"),
+            "Seven civilians killed in al-Jadida. #Idlib",
+        )
+        .unwrap();
+    }
+    let lines = [
+        json!({"type":"source","label":"art","file":FIXTURE,"kind":"article","title":"Russia resumes bombing",
+               "publisher":"Al-Monitor","author":"Sultan al-Kanj",
+               "url":"https://www.al-monitor.com/originals/2022/07/russia-resumes-bombing","published":"2022-07-22"}),
+        json!({"type":"source","label":"tw","file":"tweet.txt","kind":"tweet","derived_from":["@art"]}),
+        json!({"type":"claim","label":"seven","source":"@art","quote":SEVEN,"speaker":"White Helmets","provenance":"tweet"}),
+        json!({"type":"claim","label":"bakour","source":"@art","quote":"Tehran summit","occurrence":2,
+               "speaker":"Col. Mustafa Bakour","provenance":"interview","text":"the summit changed nothing"}),
+        json!({"type":"claim","label":"tw-claim","source":"@tw","span":"0..15","speaker":"White Helmets","provenance":"tweet"}),
+        json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed","reliability":"B","credibility":3,
+               "contradicts":["@bakour", "@tw-claim"],"note":"counts differ:\n\"seven\", says the tweet; five, UNICEF"}),
+        json!({"type":"annotation","claim":"@seven","verdict":"false","supersedes":"@a"}),
+        json!({"type":"retraction","claim":"@tw-claim","reason":"the tweet's first words, not a claim",
+               "replaced_by":"@seven"}),
+    ];
+    write_lines(&a.path("desk.jsonl"), &lines.clone().map(|v| v.to_string()));
+    std::fs::write(b.path("desk.csv"), as_csv(&lines)).unwrap();
+    a.run_with(Some("analyst"), &now, &["import", "desk.jsonl"], None)
+        .ok();
+    let out = b.run_with(Some("analyst"), &now, &["import", "desk.csv"], None);
+    assert!(
+        out.ok()
+            .starts_with("read 8 rows from desk.csv (0 blank)\n"),
+        "{}",
+        out.stdout
+    );
+    same_entries(&a, &b);
     b.run(None, &["verify"]).ok();
+    // Again: every row is in the log already.
+    let again = b.run(Some("analyst"), &["import", "desk.csv"]);
+    assert!(
+        again.ok().contains("skipped 8 rows already in the log"),
+        "{}",
+        again.stdout
+    );
+    // From standard input, told it is CSV.
+    let c = twin(&a);
+    std::fs::write(
+        c.path("tweet.txt"),
+        "Seven civilians killed in al-Jadida. #Idlib",
+    )
+    .unwrap();
+    c.run_with(
+        Some("analyst"),
+        &now,
+        &["import", "-", "--format", "csv"],
+        Some(&as_csv(&lines)),
+    )
+    .ok();
+    same_entries(&a, &c);
+}
+
+#[test]
+fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
+    let w = Work::with_claims();
+    let refused = |csv: &str, msg: &str| {
+        std::fs::write(w.path("bad.csv"), csv).unwrap();
+        let before = w.db_bytes();
+        w.run(Some("analyst"), &["import", "bad.csv"]).error(msg);
+        assert!(before == w.db_bytes(), "the database changed: {msg}");
+    };
+    refused(
+        "",
+        "row 1: the CSV input is empty (hint: its first row names the columns;",
+    );
+    refused(
+        "type,claim,verdct\n",
+        "row 1: column 3 is `verdct`, which is not a field of an import line (hint: name the columns after the fields of docs/IMPORT.md",
+    );
+    refused(
+        "claim,verdict\nC1,false\n",
+        "row 1: no type column (hint: add a column named type",
+    );
+    refused("type,claim,Claim\n", "row 1: two columns are named claim");
+    // A row is numbered as the spreadsheet shows it, blank lines and line
+    // breaks in cells counted as the file has them.
+    refused(
+        "type,claim,verdict,note\nannotation,C1,false,\"two\nlines\"\n\nannotation,C1,maybe,\n",
+        "row 4: \"verdict\": `maybe` is not a verdict: use one of confirmed,",
+    );
+    refused(
+        "type,claim,verdict\nannotation,@c,false\n",
+        "row 2: claim: label @c is not defined by an earlier row (hint: define it in the label column of a row above this one, or give an id like C1; nothing was imported)",
+    );
+    refused(
+        "type,label,source,quote,speaker,provenance\nclaim,c,S1,Tehran summit,x,interview\n",
+        "row 2: the quote occurs 3 times in S1",
+    );
+    refused(
+        "type,claim,verdict\nannotation,C1,false,true\n",
+        "row 2: 4 cells where the header names 3 columns (hint: a cell with a comma",
+    );
+    refused(
+        "type,claim,verdict\n,C1,false\n",
+        "row 2: no type (hint: write source, claim, annotation or retraction in the row's type column",
+    ); // A spreadsheet's export given as JSON Lines.
+    let before = w.db_bytes();
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(b"type,claim,verdict\nannotation,C1,false\n"),
+    )
+    .error("line 1: not a JSON object (hint: if this is CSV (a header row of field names), import it with --format csv");
+    assert!(before == w.db_bytes());
 }
 
 #[test]

@@ -1,0 +1,455 @@
+//! CSV input for `import`: a spreadsheet's rows as import lines.
+//!
+//! A desk that kept its claims in a spreadsheet exports it as CSV (RFC
+//! 4180: a cell with a comma, a quotation mark or a line break in it is in
+//! double quotes), with a header row that names the columns after the
+//! fields of a JSON line (docs/IMPORT.md): `type`, `source`, `quote`,
+//! `speaker`… Each row after it becomes the JSON object of its cells and
+//! goes through the very parse a JSON line goes through
+//! ([`super::parse_line`]), so its checks, its messages and the entries it
+//! makes are those of the same line in JSON. An empty cell is a field left
+//! out; `credibility` and `occurrence` are numbers; `derived_from`,
+//! `corroborates` and `contradicts` take ids or @labels separated by
+//! commas. Rows are numbered as a spreadsheet shows them: the header is
+//! row 1.
+//!
+//! People type spreadsheets, programs write JSON Lines: so a column's name
+//! may have other capitals, spaces or `-` for `_` (`Derived from`), and the
+//! closed sets (type, kind, provenance, verdict, reliability) other
+//! capitals and `-` for `_`, as on the command line; ids and labels are
+//! taken without the spaces around them. Free texts (a quote above all)
+//! are taken exactly as they are.
+
+use super::{line_err, parse_line, LineError, ReadLine, MAX_LINE_BYTES, UTF8_BOM};
+use crate::error::{Error, Result};
+use crate::model::{Reliability, SourceKind, Verdict};
+use serde_json::Value;
+use std::io::Read;
+
+/// Every field of every type of line (a test holds it to the line types).
+pub const FIELDS: &[&str] = &[
+    "type",
+    "label",
+    "text",
+    "file",
+    "kind",
+    "title",
+    "publisher",
+    "author",
+    "url",
+    "published",
+    "derived_from",
+    "source",
+    "quote",
+    "span",
+    "occurrence",
+    "speaker",
+    "provenance",
+    "claim",
+    "verdict",
+    "reliability",
+    "credibility",
+    "note",
+    "corroborates",
+    "contradicts",
+    "supersedes",
+    "reason",
+    "replaced_by",
+];
+
+/// Fields whose value is a whole number.
+const NUMBERS: &[&str] = &["credibility", "occurrence"];
+/// Fields whose value is a list (of ids or @labels).
+const LISTS: &[&str] = &["derived_from", "corroborates", "contradicts"];
+/// Fields that name an item or a label: taken without surrounding spaces.
+const NAMES: &[&str] = &[
+    "label",
+    "source",
+    "claim",
+    "supersedes",
+    "replaced_by",
+    "span",
+];
+
+/// The closed set a field's value comes from, if it has one.
+fn closed_set(field: &str) -> Option<&'static [&'static str]> {
+    match field {
+        "type" => Some(&["source", "claim", "annotation", "retraction"]),
+        "kind" | "provenance" => Some(SourceKind::NAMES),
+        "verdict" => Some(Verdict::NAMES),
+        "reliability" => Some(Reliability::NAMES),
+        _ => None,
+    }
+}
+
+const COLUMNS_HINT: &str = "name the columns after the fields of docs/IMPORT.md: type, label, \
+     source, quote, speaker, provenance, claim, verdict, note…";
+
+/// A CSV input's rows after its header, read one at a time.
+pub struct Rows<R: Read> {
+    csv: csv::Reader<R>,
+    /// The field each column holds.
+    columns: Vec<&'static str>,
+    record: csv::ByteRecord,
+    /// The number of the row read last (the header is 1).
+    row: u64,
+    /// Blank lines met before the row held, each given as an empty row
+    /// first, so that rows keep the numbers of the file's lines where a
+    /// file has blank ones (the CSV reader passes over them).
+    blank: u64,
+    held: Option<ReadLine>,
+}
+
+impl<R: Read> Rows<R> {
+    /// Reads the header row, which must name known fields, `type` among
+    /// them, each once.
+    pub fn new(input: R) -> Result<Rows<R>> {
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input);
+        let mut record = csv::ByteRecord::new();
+        if !csv.read_byte_record(&mut record).map_err(read_error)? {
+            return Err(Error::invalid(
+                "row 1: the CSV input is empty",
+                format!("its first row names the columns; {COLUMNS_HINT}"),
+            ));
+        }
+        let columns = header(&record)?;
+        Ok(Rows {
+            csv,
+            columns,
+            record,
+            row: 1,
+            blank: 0,
+            held: None,
+        })
+    }
+
+    /// The next row, with its length in bytes and what it reads as;
+    /// `None` after the last. An error here (the input cannot be read, a
+    /// row too long) stops the import; a bad row is the row's error.
+    pub fn next_row(&mut self) -> Result<Option<ReadLine>> {
+        if self.blank > 0 {
+            self.blank -= 1;
+            return Ok(Some((0, Ok(None))));
+        }
+        if let Some(row) = self.held.take() {
+            return Ok(Some(row));
+        }
+        let before = self.csv.position().clone();
+        if !self
+            .csv
+            .read_byte_record(&mut self.record)
+            .map_err(read_error)?
+        {
+            return Ok(None);
+        }
+        // The reader passes over blank lines before a record: the lines it
+        // went through, less the record's own (its end, and the line
+        // breaks in its quoted cells), are blank ones.
+        let own = 1 + self
+            .record
+            .iter()
+            .flatten()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        let skipped = (self.csv.position().line() - before.line()).saturating_sub(own);
+        self.row += 1 + skipped;
+        let bytes = self.csv.position().byte() - before.byte();
+        if bytes > MAX_LINE_BYTES as u64 {
+            return Err(Error::invalid(
+                format!("row {}: longer than {} MiB", self.row, MAX_LINE_BYTES >> 20),
+                "give a large source text in a file column (a path to it) instead of text",
+            ));
+        }
+        let row = (bytes, self.line());
+        if skipped == 0 {
+            return Ok(Some(row));
+        }
+        self.held = Some(row);
+        self.blank = skipped - 1;
+        Ok(Some((0, Ok(None))))
+    }
+
+    /// The row as the JSON line it stands for, parsed as one.
+    fn line(&self) -> std::result::Result<Option<super::Line>, LineError> {
+        let mut object = serde_json::Map::new();
+        for (i, cell) in self.record.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            let Some(&field) = self.columns.get(i) else {
+                return Err(line_err(
+                    format!(
+                        "{} cells where the header names {} columns",
+                        self.record.len(),
+                        self.columns.len()
+                    ),
+                    "a cell with a comma, a quotation mark or a line break in it is written in \
+                     double quotes (\"…\", a quotation mark in it doubled), as spreadsheets \
+                     export them",
+                ));
+            };
+            let text = std::str::from_utf8(cell).map_err(|e| {
+                line_err(
+                    format!(
+                        "{field}: not UTF-8 (invalid byte at byte {} of the cell)",
+                        e.valid_up_to() + 1
+                    ),
+                    "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert \
+                     it, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
+                )
+            })?;
+            object.insert(field.to_string(), value(field, text));
+        }
+        if object.is_empty() {
+            return Ok(None);
+        }
+        if !object.contains_key("type") {
+            return Err(line_err(
+                "no type",
+                "write source, claim, annotation or retraction in the row's type column",
+            ));
+        }
+        // Written by serde_json from strings, numbers and lists: valid
+        // JSON, and one line (line breaks in cells are escaped).
+        parse_line(Value::Object(object).to_string().as_bytes())
+    }
+}
+
+/// A cell's text as the value of `field`.
+fn value(field: &str, text: &str) -> Value {
+    if NUMBERS.contains(&field) {
+        if let Ok(n) = text.trim().parse::<u64>() {
+            return Value::from(n);
+        }
+    }
+    if LISTS.contains(&field) {
+        return Value::Array(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Value::from)
+                .collect(),
+        );
+    }
+    if NAMES.contains(&field) {
+        return Value::from(text.trim());
+    }
+    if let Some(names) = closed_set(field) {
+        if let Some(name) = names.iter().find(|n| spelled(n, text.trim())) {
+            return Value::from(*name);
+        }
+    }
+    Value::from(text)
+}
+
+/// Whether `typed` is `name` with other capitals or `-` (or a space) for
+/// `_`.
+fn spelled(name: &str, typed: &str) -> bool {
+    name.len() == typed.len()
+        && name
+            .bytes()
+            .zip(typed.bytes())
+            .all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'_' && (b == b'-' || b == b' ')))
+}
+
+/// The fields the header row's columns name.
+fn header(record: &csv::ByteRecord) -> Result<Vec<&'static str>> {
+    let bad = |what: String, hint: &str| Error::invalid(format!("row 1: {what}"), hint);
+    let mut columns = Vec::with_capacity(record.len());
+    for (i, cell) in record.iter().enumerate() {
+        let n = i + 1;
+        if i == 0 && crate::text::utf16_bom(cell) {
+            return Err(bad(
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8".into(),
+                "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it, \
+                 e.g. `iconv -f UTF-16 -t UTF-8 FILE`",
+            ));
+        }
+        let cell = match i {
+            0 => cell.strip_prefix(UTF8_BOM).unwrap_or(cell),
+            _ => cell,
+        };
+        let name = String::from_utf8_lossy(cell);
+        let key = name.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        if key.is_empty() {
+            return Err(bad(
+                format!("column {n} has no name"),
+                "name it after a field (docs/IMPORT.md), or delete the column",
+            ));
+        }
+        let Some(&field) = FIELDS.iter().find(|f| **f == key) else {
+            return Err(bad(
+                format!(
+                    "column {n} is `{}`, which is not a field of an import line",
+                    crate::text::escape(name.trim())
+                ),
+                COLUMNS_HINT,
+            ));
+        };
+        if columns.contains(&field) {
+            return Err(bad(
+                format!("two columns are named {field}"),
+                "keep one of them",
+            ));
+        }
+        columns.push(field);
+    }
+    if !columns.contains(&"type") {
+        return Err(bad(
+            "no type column".into(),
+            "add a column named type, with source, claim, annotation or retraction in each row",
+        ));
+    }
+    Ok(columns)
+}
+
+fn read_error(e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::Io {
+            path: std::path::PathBuf::from("the import file"),
+            reason: crate::keys::io_reason(&e),
+        },
+        other => Error::invalid(
+            format!("the CSV input cannot be read: {other:?}"),
+            "export it again from the spreadsheet as CSV",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parsed line, comparable (lines have no `PartialEq`).
+    fn same(l: &std::result::Result<Option<super::super::Line>, LineError>) -> String {
+        format!("{l:?}")
+    }
+
+    fn rows(csv: &str) -> Result<Vec<std::result::Result<Option<super::super::Line>, LineError>>> {
+        let mut r = Rows::new(csv.as_bytes())?;
+        let mut out = Vec::new();
+        while let Some((_, line)) = r.next_row()? {
+            out.push(line);
+        }
+        Ok(out)
+    }
+
+    /// `FIELDS` is every field of every type of line: each is accepted by
+    /// some type, and each type's fields (as serde lists them when it
+    /// meets an unknown one) are in it.
+    #[test]
+    fn fields_are_those_of_the_line_types() {
+        for t in ["source", "claim", "annotation", "retraction"] {
+            let e = parse_line(format!(r#"{{"type":"{t}","zz":1}}"#).as_bytes()).unwrap_err();
+            let listed = e.what.split("expected one of ").nth(1).unwrap();
+            for name in listed.split(", ") {
+                let name = name.trim_matches('`');
+                assert!(FIELDS.contains(&name), "{t}: {name} missing from FIELDS");
+            }
+        }
+        for f in FIELDS {
+            let known = ["source", "claim", "annotation", "retraction"]
+                .iter()
+                .any(|t| {
+                    let line = format!(r#"{{"type":"{t}","{f}":null}}"#);
+                    !parse_line(line.as_bytes())
+                        .err()
+                        .is_some_and(|e| e.what.starts_with("unknown field"))
+                });
+            assert!(known, "{f} is no line type's field");
+        }
+    }
+
+    #[test]
+    fn a_row_reads_as_its_json_line() {
+        let csv = "\u{feff}Type,Label,Source,Quote,Speaker,Provenance,Claim,Verdict,Credibility,Contradicts\n\
+                   claim, c1 ,S1,\"Seven civilians, \"\"four\"\" children\",White Helmets,News-Agency,,,,\n\
+                   ,,,,,,,,,\n\
+                   Annotation,,,,,,@c1,False, 3 ,\"C2, C3\"\n";
+        let got = rows(csv).unwrap();
+        let want = [
+            r#"{"type":"claim","label":"c1","source":"S1","quote":"Seven civilians, \"four\" children","speaker":"White Helmets","provenance":"news_agency"}"#,
+            r#"{"type":"annotation","claim":"@c1","verdict":"false","credibility":3,"contradicts":["C2","C3"]}"#,
+        ];
+        assert_eq!(got.len(), 3);
+        assert_eq!(same(&got[0]), same(&parse_line(want[0].as_bytes())));
+        assert!(matches!(got[1], Ok(None)));
+        assert_eq!(same(&got[2]), same(&parse_line(want[1].as_bytes())));
+    }
+
+    #[test]
+    fn a_cell_keeps_its_line_breaks_and_spaces() {
+        let got = rows("type,source,quote,speaker,provenance\nclaim,S1,\" two\nlines \",x,tweet\n")
+            .unwrap();
+        let want = r#"{"type":"claim","source":"S1","quote":" two\nlines ","speaker":"x","provenance":"tweet"}"#;
+        assert_eq!(got.len(), 1);
+        assert_eq!(same(&got[0]), same(&parse_line(want.as_bytes())));
+    }
+
+    #[test]
+    fn a_bad_header_or_row_says_what_is_wrong() {
+        let err = |csv: &str| match rows(csv) {
+            Err(Error::Invalid { what, .. }) => what,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(err(""), "row 1: the CSV input is empty");
+        assert_eq!(
+            err("type,quote,Qoute\n"),
+            "row 1: column 3 is `Qoute`, which is not a field of an import line"
+        );
+        assert_eq!(err("type,,quote\n"), "row 1: column 2 has no name");
+        assert_eq!(
+            err("type,Quote,quote\n"),
+            "row 1: two columns are named quote"
+        );
+        assert_eq!(err("quote,speaker\n"), "row 1: no type column");
+        match Rows::new(&b"\xff\xfet\x00y\x00"[..]) {
+            Err(Error::Invalid { what, .. }) => assert!(what.contains("UTF-16"), "{what}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        let row = |csv: &str| rows(csv).unwrap().remove(0).unwrap_err().what;
+        assert_eq!(
+            row("type,source\nclaim,S1,extra\n"),
+            "3 cells where the header names 2 columns"
+        );
+        assert_eq!(row("type,source\n,S1\n"), "no type");
+        assert!(row("type,verdict\nannotation,maybe\n").contains("maybe"));
+        let bytes = b"type,note\nannotation,caf\xe9\n";
+        let mut r = Rows::new(&bytes[..]).unwrap();
+        let (_, line) = r.next_row().unwrap().unwrap();
+        assert_eq!(
+            line.unwrap_err().what,
+            "note: not UTF-8 (invalid byte at byte 4 of the cell)"
+        );
+    }
+
+    /// Blank lines are empty rows, so rows keep the numbers of the file's
+    /// lines (a cell's line breaks aside).
+    #[test]
+    fn blank_lines_count_as_rows() {
+        let got = rows("type,claim,verdict\n\nannotation,C1,false\n\n\nannotation,C1,\"x\ny\"\nannotation,C1,z\n")
+            .unwrap();
+        let kinds: Vec<&str> = got
+            .iter()
+            .map(|l| match l {
+                Ok(None) => "blank",
+                Ok(Some(_)) => "line",
+                Err(_) => "error",
+            })
+            .collect();
+        assert_eq!(kinds, ["blank", "line", "blank", "blank", "error", "error"]);
+    }
+
+    /// A row with fewer cells than the header (some exports drop the
+    /// empty ones at its end) has them empty.
+    #[test]
+    fn missing_cells_at_the_end_are_empty() {
+        let got = rows("type,claim,verdict,note\nannotation,C1,false\n").unwrap();
+        let want = r#"{"type":"annotation","claim":"C1","verdict":"false"}"#;
+        assert_eq!(got.len(), 1);
+        assert_eq!(same(&got[0]), same(&parse_line(want.as_bytes())));
+    }
+}

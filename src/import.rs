@@ -173,7 +173,7 @@ pub struct Options {
 }
 
 /// What an import reads: JSON Lines (one object a line), or CSV (a header
-/// row naming the fields, then one row a line: [`spreadsheet`]). Messages
+/// row naming the fields, then one row a line: the `spreadsheet` module). Messages
 /// name a line of the one and a row of the other, by the number an editor
 /// or a spreadsheet shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -212,10 +212,49 @@ impl<R: Read> Rows<R> {
                 "write source, claim, annotation or retraction in the row's type column",
             ));
         }
+        let kind = object
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         // Written by serde_json from strings, numbers and lists: valid
         // JSON, and one line (line breaks in cells are escaped).
-        parse_line(Value::Object(object).to_string().as_bytes())
+        parse_line(Value::Object(object).to_string().as_bytes()).map_err(|e| in_cells(e, &kind))
     }
+}
+
+/// A JSON line's message about its fields, said of a row's cells: the
+/// field a row of that type does not take, or lacks, is a column's cell;
+/// the type is a cell too.
+fn in_cells(e: LineError, kind: &str) -> LineError {
+    if let Some(rest) = e.what.strip_prefix("unknown field `") {
+        if let Some((field, takes)) = rest.split_once("`, expected one of ") {
+            return line_err(
+                format!(
+                    "a {kind} row leaves its {field} cell empty: it takes {}",
+                    takes.replace('`', "")
+                ),
+                format!("empty the {field} cell, or move what it holds to its own column"),
+            );
+        }
+    }
+    if let Some(field) = e
+        .what
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        return line_err(
+            format!("no {field}: a {kind} row needs its {field} cell"),
+            e.hint,
+        );
+    }
+    if e.what.starts_with("unknown type ") {
+        return line_err(
+            e.what,
+            "write source, claim, annotation or retraction in the row's type column",
+        );
+    }
+    e
 }
 
 /// A cell's text as the value of `field`.
@@ -416,6 +455,24 @@ mod tests {
             "3 cells where the header names 2 columns"
         );
         assert_eq!(row("type,source\n,S1\n"), "no type");
+        let claim = "type,source,quote,speaker,provenance,verdict\nclaim,S1,q,x,tweet,false\n";
+        let e = rows(claim).unwrap().remove(0).unwrap_err();
+        assert_eq!(
+            e.what,
+            "a claim row leaves its verdict cell empty: it takes label, source, quote, \
+             occurrence, span, speaker, provenance, text"
+        );
+        assert_eq!(
+            e.hint,
+            "empty the verdict cell, or move what it holds to its own column"
+        );
+        assert_eq!(
+            row("type,source,quote,provenance\nclaim,S1,q,tweet\n"),
+            "no speaker: a claim row needs its speaker cell"
+        );
+        let e = rows("type\nclaimm\n").unwrap().remove(0).unwrap_err();
+        assert_eq!(e.what, "unknown type `claimm`");
+        assert!(e.hint.contains("the row's type column"), "{}", e.hint);
         assert!(row("type,verdict\nannotation,maybe\n").contains("maybe"));
         let bytes = b"type,note\nannotation,caf\xe9\n";
         let mut r = Rows::new(&bytes[..]).unwrap();

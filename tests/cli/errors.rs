@@ -729,9 +729,14 @@ fn a_commands_help_says_more_than_its_line_in_the_list() {
         assert!(bundle[global..].contains(flag), "{flag}: {bundle}");
         assert!(!bundle[own..global].contains(flag), "{flag}: {bundle}");
     }
-    let import = w.run(None, &["import", "--help"]).ok().to_owned();
+    // Paragraphs are wrapped to the terminal's width: read as one line.
+    let import = w.run(None, &["import", "--help"]).ok().replace('\n', " ");
     assert!(
         import.contains("Running the same file again, after an interruption or not, appends only what is missing."),
+        "{import}"
+    );
+    assert!(
+        import.contains("or a spreadsheet's CSV export, whose header row names those fields"),
         "{import}"
     );
 }

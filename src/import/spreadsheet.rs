@@ -3,7 +3,8 @@
 //! A desk that kept its claims in a spreadsheet exports it as CSV (RFC
 //! 4180: a cell with a comma, a quotation mark or a line break in it is in
 //! double quotes), with a header row that names the columns after the
-//! fields of a JSON line (docs/IMPORT.md): `type`, `source`, `quote`,
+//! fields of a JSON line (docs/IMPORT.md; cells separated by commas, or by
+//! semicolons or tabs where the header row has no comma): `type`, `source`, `quote`,
 //! `speaker`… Each row after it becomes the JSON object of its cells and
 //! goes through the very parse a JSON line goes through
 //! ([`super::parse_line`]), so its checks, its messages and the entries it
@@ -87,7 +88,7 @@ const COLUMNS_HINT: &str = "name the columns after the fields of docs/IMPORT.md:
 
 /// A CSV input's rows after its header, read one at a time.
 pub struct Rows<R: Read> {
-    csv: csv::Reader<R>,
+    csv: csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>,
     /// The field each column holds.
     columns: Vec<&'static str>,
     record: csv::ByteRecord,
@@ -103,11 +104,13 @@ pub struct Rows<R: Read> {
 impl<R: Read> Rows<R> {
     /// Reads the header row, which must name known fields, `type` among
     /// them, each once.
-    pub fn new(input: R) -> Result<Rows<R>> {
+    pub fn new(mut input: R) -> Result<Rows<R>> {
+        let first = first_line(&mut input)?;
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(input);
+            .delimiter(delimiter(&first))
+            .from_reader(std::io::Cursor::new(first).chain(input));
         let mut record = csv::ByteRecord::new();
         if !csv.read_byte_record(&mut record).map_err(read_error)? {
             return Err(Error::invalid(
@@ -292,6 +295,32 @@ fn spelled(name: &str, typed: &str) -> bool {
             .bytes()
             .zip(typed.bytes())
             .all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'_' && (b == b'-' || b == b' ')))
+}
+
+/// The input's first line (its `\n` included), read a byte at a time so
+/// that nothing after it is taken from the input; at most 64 KiB.
+fn first_line(input: &mut impl Read) -> Result<Vec<u8>> {
+    let mut line = Vec::new();
+    let mut byte = [0u8];
+    while line.len() < 1 << 16 && line.last() != Some(&b'\n') {
+        match input.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => line.push(byte[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_error(csv::Error::from(e))),
+        }
+    }
+    Ok(line)
+}
+
+/// What separates the cells, told by the header row: a comma, else a
+/// semicolon (Excel's "CSV" where the decimal separator is a comma: most
+/// of Europe), else a tab (a spreadsheet's "text" export).
+fn delimiter(header: &[u8]) -> u8 {
+    [b',', b';', b'\t']
+        .into_iter()
+        .find(|d| header.contains(d))
+        .unwrap_or(b',')
 }
 
 /// The fields the header row's columns name.
@@ -498,6 +527,22 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["blank", "line", "blank", "blank", "error", "error"]);
+    }
+
+    /// Excel's CSV in most of Europe separates cells with semicolons, a
+    /// text export with tabs: the header row tells which.
+    #[test]
+    fn semicolons_and_tabs_are_told_by_the_header() {
+        let want = r#"{"type":"annotation","claim":"C1","verdict":"false","note":"a, b"}"#;
+        for csv in [
+            "type;claim;verdict;note\r\nannotation;C1;false;a, b\r\n",
+            "type\tclaim\tverdict\tnote\nannotation\tC1\tfalse\ta, b\n",
+            "type,claim,verdict,note\nannotation,C1,false,\"a, b\"\n",
+        ] {
+            let got = rows(csv).unwrap();
+            assert_eq!(got.len(), 1, "{csv}");
+            assert_eq!(same(&got[0]), same(&parse_line(want.as_bytes())), "{csv}");
+        }
     }
 
     /// A row with fewer cells than the header (some exports drop the

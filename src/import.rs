@@ -170,6 +170,10 @@ pub struct Options {
     pub flush_after: Duration,
     /// JSON Lines, or a spreadsheet's CSV export.
     pub format: Format,
+    /// The log imported into is a copy, to be thrown away (`import
+    /// --dry-run`): messages then say that nothing was written, rather
+    /// than what the batches before an error or an interruption kept.
+    pub dry_run: bool,
 }
 
 /// What an import reads: JSON Lines (one object a line), or CSV (a header
@@ -217,6 +221,7 @@ impl Default for Options {
             input_bytes: None,
             flush_after: DEFAULT_FLUSH_AFTER,
             format: Format::JsonLines,
+            dry_run: false,
         }
     }
 }
@@ -274,6 +279,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Entries appended per second of the whole run.
     pub entries_per_second: f64,
+    /// Appended to a copy of the log, thrown away ([`Options::dry_run`]).
+    pub dry_run: bool,
 }
 
 // ---------------------------------------------------------------------------
@@ -820,6 +827,7 @@ fn run(
         } else {
             0.0
         },
+        dry_run: opts.dry_run,
     })
 }
 
@@ -1236,11 +1244,16 @@ struct Importer<'a> {
 struct Committed {
     entries: AtomicU64,
     batches: AtomicU64,
+    /// A dry run's batches go to a copy that is thrown away.
+    dry_run: bool,
 }
 
 impl Committed {
     /// The line, in the one-line form of errors.
     fn said(&self) -> String {
+        if self.dry_run {
+            return "import --dry-run interrupted: nothing was written to the log".to_string();
+        }
         let entries = self.entries.load(Ordering::SeqCst);
         let batches = self.batches.load(Ordering::SeqCst);
         if batches == 0 {
@@ -1318,7 +1331,10 @@ impl<'a> Importer<'a> {
             settled: None,
             settled_weight: 0,
             progress: Progress::default(),
-            committed: Arc::default(),
+            committed: Arc::new(Committed {
+                dry_run: opts.dry_run,
+                ..Committed::default()
+            }),
         })
     }
 
@@ -1346,7 +1362,9 @@ impl<'a> Importer<'a> {
             Error::Invalid { what, hint } => (what, hint),
             e => return e,
         };
-        let hint = if self.batches == 0 {
+        let hint = if self.opts.dry_run {
+            format!("{hint}; a dry run: nothing was written to the log")
+        } else if self.batches == 0 {
             format!("{hint}; nothing was imported")
         } else {
             let n = self.appended.total();
@@ -2308,6 +2326,15 @@ mod tests {
         assert!(c
             .said()
             .starts_with("import interrupted: 1 entry was appended in 1 batch,"));
+        let dry = Committed {
+            dry_run: true,
+            ..Committed::default()
+        };
+        dry.batches.store(2, Ordering::SeqCst);
+        assert_eq!(
+            dry.said(),
+            "import --dry-run interrupted: nothing was written to the log"
+        );
         c.entries.store(20_000, Ordering::SeqCst);
         c.batches.store(2, Ordering::SeqCst);
         assert!(c

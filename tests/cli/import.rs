@@ -1768,3 +1768,144 @@ fn bad_retraction_lines_are_refused_before_the_lines_before_them_are_committed()
         refused(&w, bad.to_string().as_bytes(), msg);
     }
 }
+
+/// The hidden copies of dry runs left in the workspace.
+fn dry_run_copies(w: &Work) -> Vec<PathBuf> {
+    std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".claimtrail-dry-run-"))
+        })
+        .collect()
+}
+
+/// `--dry-run`: a desk checks a spreadsheet before it signs it into the
+/// log. Every line is checked and signed as the import would, against a
+/// copy that is thrown away: the log is untouched, the summary says what
+/// would be appended, and then the real import appends exactly that.
+#[test]
+fn a_dry_run_checks_everything_and_writes_nothing() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    std::fs::write(
+        w.path("desk.csv"),
+        "type,label,source,quote,occurrence,speaker,provenance,claim,verdict\n\
+         claim,bakour,S1,Tehran summit,2,Col. Mustafa Bakour,interview,,\n\
+         annotation,,,,,,,@bakour,False\n",
+    )
+    .unwrap();
+    let out = w.run(Some("analyst"), &["import", "desk.csv", "--dry-run"]);
+    let text = out.ok();
+    assert!(
+        text.contains("\nwould append 2 entries (0 sources, 1 claim, 1 annotation) in 2 batches"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("nothing was written to the log (run it without --dry-run to append)\n"),
+        "{text}"
+    );
+    assert!(before == w.db_bytes(), "a dry run changed the log");
+    assert_eq!(dry_run_copies(&w), Vec::<PathBuf>::new());
+    let json = summary(
+        w.run(
+            Some("analyst"),
+            &["--json", "import", "desk.csv", "--dry-run"],
+        )
+        .ok(),
+    );
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["appended"]["claims"], 1);
+    // Then for real: what the dry run said.
+    let real = summary(
+        w.run(Some("analyst"), &["--json", "import", "desk.csv"])
+            .ok(),
+    );
+    assert_eq!(real["dry_run"], false);
+    assert_eq!(real["appended"], json["appended"]);
+    w.run(None, &["verify"]).ok();
+
+    // A bad row is named as the import would name it, and nothing is
+    // written, whatever the batches before it held.
+    let before = w.db_bytes();
+    std::fs::write(
+        w.path("bad.csv"),
+        "type,label,source,span,speaker,provenance,claim,verdict\n\
+         claim,ok,S1,0..15,x,interview,,\n\
+         annotation,,,,,,@ok,maybe\n",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["import", "bad.csv", "--dry-run", "--batch-size", "1"],
+    )
+    .error("row 3: \"verdict\": `maybe` is not a verdict");
+    let err = w
+        .run(Some("analyst"), &["import", "bad.csv", "--dry-run"])
+        .stderr;
+    assert!(
+        err.trim_end()
+            .ends_with("; a dry run: nothing was written to the log)"),
+        "{err}"
+    );
+    assert!(before == w.db_bytes(), "a failed dry run changed the log");
+    assert_eq!(dry_run_copies(&w), Vec::<PathBuf>::new());
+}
+
+/// Ctrl-C in a dry run: the copy is removed, the log untouched, and the
+/// line says so (not what the copy had kept).
+#[test]
+fn an_interrupted_dry_run_leaves_nothing() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    let lines: Vec<String> = (0..3)
+        .map(|i| {
+            let text = format!("Dispatch {i}. The Tehran summit ended without a statement.\n");
+            json!({"type":"source","text":text,"kind":"article"}).to_string()
+        })
+        .collect();
+    let mut child = piped_import(
+        &w,
+        &["--batch-size", "2", "--flush-after", "3600", "--dry-run"],
+    );
+    feed(&mut child, &lines);
+    // Until the copy holds the first batch.
+    let started = Instant::now();
+    loop {
+        let copied = dry_run_copies(&w).first().map(|d| d.join("log.db"));
+        let n = copied
+            .filter(|db| db.exists())
+            .and_then(|db| {
+                rusqlite::Connection::open(db)
+                    .ok()?
+                    .query_row("SELECT COUNT(*) FROM sources", [], |r| r.get::<_, i64>(0))
+                    .ok()
+            })
+            .unwrap_or(0);
+        if n == 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the dry run's copy never held the first batch"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let input = child.stdin.take();
+    // SAFETY: kill(2) on the child this test spawned and has not reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    drop(input);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "import --dry-run interrupted: nothing was written to the log\n"
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{stderr}");
+    assert!(
+        before == w.db_bytes(),
+        "an interrupted dry run changed the log"
+    );
+    assert_eq!(dry_run_copies(&w), Vec::<PathBuf>::new());
+}

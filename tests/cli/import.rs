@@ -322,7 +322,25 @@ fn import_signs_the_same_entries_as_the_commands() {
     );
 
     std::fs::write(b.path("tweet.txt"), tweet).unwrap();
-    let lines = [
+    let lines = desk_lines(
+        json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed",
+        "reliability":"B","credibility":3,"contradicts":["@bakour"],"corroborates":["@tw-claim"],
+        "note":"counts differ"}),
+    )
+    .map(|v| v.to_string());
+    write_lines(&b.path("same.jsonl"), &lines);
+    b.run_with(Some("analyst"), &now, &["import", "same.jsonl"], None)
+        .ok();
+
+    same_entries(&a, &b);
+    b.run(None, &["verify"]).ok();
+}
+
+/// A desk's file of every kind of line: two sources (the fixture, and
+/// `tweet.txt` derived from it), three claims, `annotation` (labelled
+/// `a`, on `@seven`) and one that supersedes it, and a retraction.
+fn desk_lines(annotation: Value) -> [Value; 8] {
+    [
         json!({"type":"source","label":"art","file":FIXTURE,"kind":"article","title":"Russia resumes bombing",
                "publisher":"Al-Monitor","author":"Sultan al-Kanj",
                "url":"https://www.al-monitor.com/originals/2022/07/russia-resumes-bombing","published":"2022-07-22"}),
@@ -331,19 +349,11 @@ fn import_signs_the_same_entries_as_the_commands() {
         json!({"type":"claim","label":"bakour","source":"@art","quote":"Tehran summit","occurrence":2,
                "speaker":"Col. Mustafa Bakour","provenance":"interview","text":"the summit changed nothing"}),
         json!({"type":"claim","label":"tw-claim","source":"@tw","span":"0..15","speaker":"White Helmets","provenance":"tweet"}),
-        json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed","reliability":"B","credibility":3,
-               "contradicts":["@bakour"],"corroborates":["@tw-claim"],"note":"counts differ"}),
+        annotation,
         json!({"type":"annotation","claim":"@seven","verdict":"false","supersedes":"@a"}),
         json!({"type":"retraction","claim":"@tw-claim","reason":"the tweet's first words, not a claim",
                "replaced_by":"@seven"}),
     ]
-    .map(|v| v.to_string());
-    write_lines(&b.path("same.jsonl"), &lines);
-    b.run_with(Some("analyst"), &now, &["import", "same.jsonl"], None)
-        .ok();
-
-    same_entries(&a, &b);
-    b.run(None, &["verify"]).ok();
 }
 
 /// Asserts that two logs hold the same entries, byte for byte, signatures
@@ -455,21 +465,11 @@ fn a_spreadsheet_imports_as_its_json_lines() {
         )
         .unwrap();
     }
-    let lines = [
-        json!({"type":"source","label":"art","file":FIXTURE,"kind":"article","title":"Russia resumes bombing",
-               "publisher":"Al-Monitor","author":"Sultan al-Kanj",
-               "url":"https://www.al-monitor.com/originals/2022/07/russia-resumes-bombing","published":"2022-07-22"}),
-        json!({"type":"source","label":"tw","file":"tweet.txt","kind":"tweet","derived_from":["@art"]}),
-        json!({"type":"claim","label":"seven","source":"@art","quote":SEVEN,"speaker":"White Helmets","provenance":"tweet"}),
-        json!({"type":"claim","label":"bakour","source":"@art","quote":"Tehran summit","occurrence":2,
-               "speaker":"Col. Mustafa Bakour","provenance":"interview","text":"the summit changed nothing"}),
-        json!({"type":"claim","label":"tw-claim","source":"@tw","span":"0..15","speaker":"White Helmets","provenance":"tweet"}),
-        json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed","reliability":"B","credibility":3,
-               "contradicts":["@bakour", "@tw-claim"],"note":"counts differ:\n\"seven\", says the tweet; five, UNICEF"}),
-        json!({"type":"annotation","claim":"@seven","verdict":"false","supersedes":"@a"}),
-        json!({"type":"retraction","claim":"@tw-claim","reason":"the tweet's first words, not a claim",
-               "replaced_by":"@seven"}),
-    ];
+    let lines = desk_lines(
+        json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed",
+        "reliability":"B","credibility":3,"contradicts":["@bakour", "@tw-claim"],
+        "note":"counts differ:\n\"seven\", says the tweet; five, UNICEF"}),
+    );
     write_lines(&a.path("desk.jsonl"), &lines.clone().map(|v| v.to_string()));
     std::fs::write(b.path("desk.csv"), as_csv(&lines)).unwrap();
     a.run_with(Some("analyst"), &now, &["import", "desk.jsonl"], None)

@@ -1485,6 +1485,20 @@ fn another_writer_between_batches_is_taken_in_stride() {
     assert_eq!(last, [&json!("C2"), &json!("C3")], "{anns:?}");
 }
 
+/// Ctrl-C (SIGINT) to an import reading `child`'s standard input; its
+/// output once it has died. The input stays open until then:
+/// `wait_with_output` would close it first, and an import that reads the
+/// end of its input before the signal is acted on commits what waited as
+/// well (seen on a loaded machine).
+fn interrupted(mut child: std::process::Child) -> std::process::Output {
+    let input = child.stdin.take();
+    // SAFETY: kill(2) on the child this test spawned and has not reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    drop(input);
+    out
+}
+
 /// Ctrl-C in an import: it says how much the log kept and how to finish,
 /// dies of the signal (what a shell or a script checks), and running the
 /// same lines again appends the rest.
@@ -1500,16 +1514,9 @@ fn an_interrupted_import_says_what_it_kept() {
         })
         .collect();
     // Batches of 2: d0 and d1 are committed, d2 waits for a second line.
-    let mut child = paused_import(&w, &lines);
+    let child = paused_import(&w, &lines);
     until_rows(&w, "sources", sources + 2);
-    // Its input stays open until it has died: `wait_with_output` would
-    // close it first, and an import that reads the end of its input before
-    // the signal is acted on commits d2 as well (seen on a loaded machine).
-    let input = child.stdin.take();
-    // SAFETY: kill(2) on the child this test spawned and has not reaped.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
-    drop(input);
+    let out = interrupted(child);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr,
@@ -1892,11 +1899,7 @@ fn an_interrupted_dry_run_leaves_nothing() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let input = child.stdin.take();
-    // SAFETY: kill(2) on the child this test spawned and has not reaped.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
-    drop(input);
+    let out = interrupted(child);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr,

@@ -782,7 +782,7 @@ fn run(
                 match parsed {
                     Ok(None) => imp.blank += 1,
                     Ok(Some(line)) => imp.read(line)?,
-                    Err(e) => return Err(at(imp.unit, imp.line, Error::invalid(e.what, e.hint))),
+                    Err(e) => return Err(at(imp.unit(), imp.line, Error::invalid(e.what, e.hint))),
                 }
                 if imp.line.is_multiple_of(1024) || imp.batches != reported {
                     reported = imp.batches;
@@ -1220,8 +1220,6 @@ struct Importer<'a> {
     queue: VecDeque<(u64, Line)>,
     /// The number of the line read last (a CSV input's header is 1).
     line: u64,
-    /// What a line is called in messages: "line", or "row" of a CSV input.
-    unit: &'static str,
     blank: u64,
     appended: Counts,
     skipped: Counts,
@@ -1323,7 +1321,6 @@ impl<'a> Importer<'a> {
             batch: Batch::default(),
             queue: VecDeque::new(),
             line: opts.format.header_lines(),
-            unit: opts.format.unit(),
             blank: 0,
             appended: Counts::default(),
             skipped: Counts::default(),
@@ -1354,6 +1351,11 @@ impl<'a> Importer<'a> {
     /// Commits the batch settled before the error (it is complete, and the
     /// lines before the bad one are in it or before it), then adds to the
     /// error what stays committed, and how to finish.
+    /// What a line is called in messages: "line", or "row" of a CSV input.
+    fn unit(&self) -> &'static str {
+        self.opts.format.unit()
+    }
+
     fn failed(&mut self, e: Error) -> Error {
         if let Err(c) = self.committed() {
             return c;
@@ -1373,7 +1375,7 @@ impl<'a> Importer<'a> {
                 text::count(n, "entry"),
                 if n == 1 { "was" } else { "were" },
                 text::count(self.batches, "batch"),
-                self.unit,
+                self.unit(),
             )
         };
         Error::invalid(what, hint)
@@ -1384,12 +1386,12 @@ impl<'a> Importer<'a> {
     /// that is not appended yet.
     fn read(&mut self, line: Line) -> Result<()> {
         let n = self.line;
-        line.check_given().map_err(|e| at(self.unit, n, e))?;
+        line.check_given().map_err(|e| at(self.unit(), n, e))?;
         if let (Some(label), Some(kind)) = (line.label(), line.creates()) {
-            check_label(label).map_err(|e| at(self.unit, n, Error::invalid(e.what, e.hint)))?;
+            check_label(label).map_err(|e| at(self.unit(), n, Error::invalid(e.what, e.hint)))?;
             if line.references().contains(&format!("@{label}").as_str()) {
                 return Err(at(
-                    self.unit,
+                    self.unit(),
                     n,
                     Error::invalid(
                         format!("@{label} refers to the item this line creates"),
@@ -1399,12 +1401,13 @@ impl<'a> Importer<'a> {
             }
             if let Some(l) = self.labels.get(label) {
                 return Err(at(
-                    self.unit,
+                    self.unit(),
                     n,
                     Error::invalid(
                         format!(
                             "label `{label}` is already defined by {} {}",
-                            self.unit, l.line
+                            self.unit(),
+                            l.line
                         ),
                         "give every item its own label",
                     ),
@@ -1420,7 +1423,7 @@ impl<'a> Importer<'a> {
             );
         }
         self.check_role(line.entry_kind())
-            .map_err(|e| at(self.unit, n, e))?;
+            .map_err(|e| at(self.unit(), n, e))?;
         if matches!(line, Line::Retraction(_)) {
             return self.retract(n, line);
         }
@@ -1433,7 +1436,7 @@ impl<'a> Importer<'a> {
                 // which keeps identical claims in order (see the module doc).
                 self.commit()?;
             } else {
-                self.precheck(&line).map_err(|e| at(self.unit, n, e))?;
+                self.precheck(&line).map_err(|e| at(self.unit(), n, e))?;
                 self.queue.push_back((n, line));
                 if self.queue.len() >= self.opts.batch_size {
                     self.commit()?;
@@ -1541,7 +1544,7 @@ impl<'a> Importer<'a> {
             Line::Annotation(l) => self.annotation(l),
             Line::Retraction(l) => self.retraction(l),
         }
-        .map_err(|e| at(self.unit, n, e))?;
+        .map_err(|e| at(self.unit(), n, e))?;
         let state = match outcome {
             Outcome::Skipped(state) => {
                 self.skipped.add(kind);
@@ -1566,8 +1569,8 @@ impl<'a> Importer<'a> {
                 // refusal is the line's error.
                 self.bulk
                     .try_push(*entry)
-                    .map_err(|e| in_batch(self.unit, first, last, e))?
-                    .map_err(|e| at(self.unit, n, for_import(e)))?;
+                    .map_err(|e| in_batch(self.unit(), first, last, e))?
+                    .map_err(|e| at(self.unit(), n, for_import(e)))?;
                 self.batch.len += 1;
                 self.batch.kinds.push(kind);
                 LabelState::Pending(pos)
@@ -1628,7 +1631,7 @@ impl<'a> Importer<'a> {
                     format!(
                         "{field}: label @{} is not defined by an earlier {}",
                         text::escape(name),
-                        self.unit
+                        self.unit()
                     ),
                     match self.opts.format {
                         Format::JsonLines => format!("define it with \"label\": \"{}\" on a line before this one, or give an id like {}1", text::escape(name), want.letter()),
@@ -1641,7 +1644,7 @@ impl<'a> Importer<'a> {
                     format!(
                         "{field}: @{name} is {} ({} {}), not {}",
                         a_noun(l.kind),
-                        self.unit,
+                        self.unit(),
                         l.line,
                         a_noun(want)
                     ),
@@ -1822,7 +1825,7 @@ impl<'a> Importer<'a> {
     /// (the append path keeps a batch's retractions, [`Bulk::try_push`]).
     /// Retractions are rare, so the extra commit costs little.
     fn retract(&mut self, n: u64, line: Line) -> Result<()> {
-        self.precheck(&line).map_err(|e| at(self.unit, n, e))?;
+        self.precheck(&line).map_err(|e| at(self.unit(), n, e))?;
         self.flush()?;
         self.process(n, line)?;
         if self.batch_full() {
@@ -2013,7 +2016,7 @@ impl<'a> Importer<'a> {
         let out = self
             .bulk
             .settle()
-            .map_err(|e| in_batch(self.unit, first, last, e))?;
+            .map_err(|e| in_batch(self.unit(), first, last, e))?;
         self.settled = Some((first, last));
         self.settled_weight =
             Checkpointer::weight(self.batch.len, self.opts.batch_size, self.batch.text_bytes);
@@ -2045,7 +2048,7 @@ impl<'a> Importer<'a> {
         interrupt::hold_off(|| {
             self.bulk
                 .commit()
-                .map_err(|e| in_batch(self.unit, first, last, e))?;
+                .map_err(|e| in_batch(self.unit(), first, last, e))?;
             self.batches += 1;
             self.progress.appended = self.appended.total();
             self.committed

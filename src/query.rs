@@ -1431,10 +1431,8 @@ pub struct LogFilter {
     /// Entries whose header time is in this period. The header's time is
     /// the signer's word: verify checks its form, not that it is true.
     pub period: Period,
-    /// Only the entries that the latest checkpoint stored does not cover,
-    /// its own entry left out (only a later checkpoint can cover that
-    /// one): what `status` counts as not covered. Every entry when the log
-    /// has no checkpoint.
+    /// Only the entries that the latest checkpoint stored does not cover
+    /// ([`Uncovered`]): what `status` counts as not covered.
     pub uncovered: bool,
 }
 
@@ -1489,17 +1487,14 @@ pub fn for_each_log_line(
     if filter.is_everything() {
         return each_of_last(conn, limit, each);
     }
-    let (start, own) = match filter.uncovered {
-        true => match latest_checkpoint(conn)? {
-            Some(c) => (c.size.0, Some(c.seq)),
-            None => (0, None),
-        },
-        false => (0, None),
+    let uncovered = match filter.uncovered {
+        true => Uncovered::after(latest_checkpoint(conn)?.as_ref()),
+        false => Uncovered::default(),
     };
-    let start = start.min(i64::MAX as u64) as i64;
+    let start = uncovered.from.min(i64::MAX as u64) as i64;
     // Whether a row may be listed, before its payload is parsed.
     let wanted = |r: &Row<'_>, kind: Option<Kind>| -> Result<bool> {
-        Ok(own != Some(r.get(0)?)
+        Ok(uncovered.holds(r.get(0)?)
             && (filter.kinds.is_empty() || kind.is_some_and(|k| filter.kinds.contains(&k)))
             && filter.may_hold(r.get_ref(2)?.as_blob().unwrap_or_default()))
     };
@@ -1805,6 +1800,42 @@ pub struct CheckpointView {
 
 pub fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointView>> {
     checkpoints_where(conn, "ORDER BY seq")
+}
+
+/// The entries that a checkpoint (the latest, in `status` and `log
+/// --uncovered`) does not cover: those from its tree size on, but for its
+/// own entry, which only a later checkpoint can cover (counting it would
+/// report one entry uncovered right after every `checkpoint`). Every
+/// entry when there is no checkpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Uncovered {
+    /// The first entry not covered.
+    pub from: u64,
+    /// The checkpoint's own entry, left out.
+    pub own: Option<Seq>,
+}
+
+impl Uncovered {
+    pub fn after(checkpoint: Option<&CheckpointView>) -> Uncovered {
+        match checkpoint {
+            Some(c) => Uncovered {
+                from: c.size.0,
+                own: Some(c.seq),
+            },
+            None => Uncovered::default(),
+        }
+    }
+
+    /// Whether entry `seq` is one of them.
+    pub fn holds(&self, seq: Seq) -> bool {
+        seq.0 >= self.from && self.own != Some(seq)
+    }
+
+    /// How many of a log of `entries` entries they are.
+    pub fn count(&self, entries: u64) -> u64 {
+        let own = self.own.is_some_and(|s| s.0 >= self.from && s.0 < entries);
+        entries.saturating_sub(self.from) - u64::from(own)
+    }
 }
 
 /// The checkpoint stored last, if any (one index seek).

@@ -28,11 +28,8 @@ pub struct Status {
     pub keys: KeyCounts,
     /// The latest signed checkpoint stored in the log, if any.
     pub checkpoint: Option<CheckpointView>,
-    /// Entries that no stored checkpoint covers yet: those at and after
-    /// the latest checkpoint's tree size, but for that checkpoint's own
-    /// entry, which only a later checkpoint can cover (counting it would
-    /// report one entry uncovered right after every `checkpoint`). Every
-    /// entry when there is no checkpoint.
+    /// Entries that no stored checkpoint covers yet
+    /// ([`query::Uncovered`] of the latest: `log --uncovered` lists them).
     pub uncovered: u64,
 }
 
@@ -94,10 +91,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
         keys.revoked += u64::from(k.revoked_seq.is_some());
     }
     let checkpoint = query::latest_checkpoint(conn)?;
-    let uncovered = match &checkpoint {
-        None => entries,
-        Some(c) => entries.saturating_sub(c.size.0 + 1),
-    };
+    let uncovered = query::Uncovered::after(checkpoint.as_ref()).count(entries);
     Ok(Status {
         origin,
         entries,

@@ -476,6 +476,18 @@ pub fn partial_match(text: &str, needle: &str) -> Option<PartialMatch> {
     })
 }
 
+/// Whether `typed` spells the wire name `name` (a verdict, a grade, a
+/// kind, a field) as a person types it: with other capitals, and with one
+/// of `for_underscore` where the name has `_` (`news-agency`). The command
+/// line takes `-`; a spreadsheet's cells and headers also a space.
+pub fn spells(name: &str, typed: &str, for_underscore: &[u8]) -> bool {
+    name.len() == typed.len()
+        && name
+            .bytes()
+            .zip(typed.bytes())
+            .all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'_' && for_underscore.contains(&b)))
+}
+
 /// Whether two names are the same once case, quotation marks, dashes,
 /// white space and ellipses are set aside (see [`Difference`]), and white
 /// space at either end: "White Helmets" and "white  helmets", "UNICEF’s

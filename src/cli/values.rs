@@ -50,13 +50,7 @@ where
         StringValueParser::new()
             .try_map(move |s| {
                 s.parse::<T>().or_else(|e| {
-                    let spelled = |n: &&&str| {
-                        n.len() == s.len()
-                            && n.bytes().zip(s.bytes()).all(|(a, b)| {
-                                a.eq_ignore_ascii_case(&b) || (a == b'_' && b == b'-')
-                            })
-                    };
-                    match names.iter().find(spelled) {
+                    match names.iter().find(|n| claimtrail::text::spells(n, &s, b"-")) {
                         Some(name) => name.parse::<T>(),
                         None => Err(e),
                     }

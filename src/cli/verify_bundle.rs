@@ -129,12 +129,15 @@ fn show(c: &BundleContents) -> Result<()> {
     for an in &c.annotations {
         of_claim.entry(an.claim).or_default().push(an);
     }
+    // Who signed an entry, where and when: a signed item's, a redaction's
+    // or a retraction's (which are not `Signed` items).
+    let at = |name: &str, seq: model::Seq, time: &str| {
+        format!("{} at entry {seq}, {time}", escape(name))
+    };
     let by = |b: &Signed| {
         format!(
-            "{} at entry {}, {}{}",
-            escape(&b.signer_name),
-            b.seq,
-            b.time,
+            "{}{}",
+            at(&b.signer_name, b.seq, &b.time),
             b.signer_revoked_at
                 .map(|r| format!(" (key revoked later, at entry {r})"))
                 .unwrap_or_default()
@@ -172,10 +175,8 @@ fn show(c: &BundleContents) -> Result<()> {
         )?;
         if let Some(r) = &s.redaction {
             outln!(
-                "    REDACTED by {} at entry {}, {} (its text is not in the bundle): {}",
-                escape(&r.signer_name),
-                r.seq,
-                r.time,
+                "    REDACTED by {} (its text is not in the bundle): {}",
+                at(&r.signer_name, r.seq, &r.time),
                 escape(&r.reason)
             )?;
         }
@@ -201,10 +202,8 @@ fn show(c: &BundleContents) -> Result<()> {
         outln!("    recorded by {}", by(&claim.signed))?;
         if let Some(rt) = &claim.retraction {
             outln!(
-                "    RETRACTED by {} at entry {}, {}{}: {}",
-                escape(&rt.signer_name),
-                rt.seq,
-                rt.time,
+                "    RETRACTED by {}{}: {}",
+                at(&rt.signer_name, rt.seq, &rt.time),
                 rt.replaced_by
                     .map(|r| format!(", replaced by {r}"))
                     .unwrap_or_default(),

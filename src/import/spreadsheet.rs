@@ -280,21 +280,14 @@ fn value(field: &str, text: &str) -> Value {
         return Value::from(text.trim());
     }
     if let Some(names) = closed_set(field) {
-        if let Some(name) = names.iter().find(|n| spelled(n, text.trim())) {
+        if let Some(name) = names
+            .iter()
+            .find(|n| crate::text::spells(n, text.trim(), b"- "))
+        {
             return Value::from(*name);
         }
     }
     Value::from(text)
-}
-
-/// Whether `typed` is `name` with other capitals or `-` (or a space) for
-/// `_`.
-fn spelled(name: &str, typed: &str) -> bool {
-    name.len() == typed.len()
-        && name
-            .bytes()
-            .zip(typed.bytes())
-            .all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'_' && (b == b'-' || b == b' ')))
 }
 
 /// The input's first line (its `\n` included), read a byte at a time so
@@ -341,14 +334,16 @@ fn header(record: &csv::ByteRecord) -> Result<Vec<&'static str>> {
             _ => cell,
         };
         let name = String::from_utf8_lossy(cell);
-        let key = name.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        if key.is_empty() {
+        if name.trim().is_empty() {
             return Err(bad(
                 format!("column {n} has no name"),
                 "name it after a field (docs/IMPORT.md), or delete the column",
             ));
         }
-        let Some(&field) = FIELDS.iter().find(|f| **f == key) else {
+        let Some(&field) = FIELDS
+            .iter()
+            .find(|f| crate::text::spells(f, name.trim(), b"- "))
+        else {
             return Err(bad(
                 format!(
                     "column {n} is `{}`, which is not a field of an import line",

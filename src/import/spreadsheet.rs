@@ -88,7 +88,7 @@ const COLUMNS_HINT: &str = "name the columns after the fields of docs/IMPORT.md:
 
 /// A CSV input's rows after its header, read one at a time.
 pub struct Rows<R: Read> {
-    csv: csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>,
+    csv: csv::Reader<Tail<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>>,
     /// The field each column holds.
     columns: Vec<&'static str>,
     record: csv::ByteRecord,
@@ -98,6 +98,10 @@ pub struct Rows<R: Read> {
     /// first, so that rows keep the numbers of the file's lines where a
     /// file has blank ones (the CSV reader passes over them).
     blank: u64,
+    /// Whether the line break that ends the row read last is still to
+    /// be read (it ended in the `\r` of a `\r\n`, or the input ended):
+    /// the reader counts a line at its `\n`.
+    open: bool,
     held: Option<ReadLine>,
 }
 
@@ -110,7 +114,7 @@ impl<R: Read> Rows<R> {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter(&first))
-            .from_reader(std::io::Cursor::new(first).chain(input));
+            .from_reader(Tail::new(std::io::Cursor::new(first).chain(input)));
         let mut record = csv::ByteRecord::new();
         if !csv.read_byte_record(&mut record).map_err(read_error)? {
             return Err(Error::invalid(
@@ -119,12 +123,14 @@ impl<R: Read> Rows<R> {
             ));
         }
         let columns = header(&record)?;
+        let open = csv.get_ref().open_at(csv.position().byte());
         Ok(Rows {
             csv,
             columns,
             record,
             row: 1,
             blank: 0,
+            open,
             held: None,
         })
     }
@@ -149,14 +155,19 @@ impl<R: Read> Rows<R> {
             return Ok(None);
         }
         // The reader passes over blank lines before a record: the lines it
-        // went through, less the record's own (its end, and the line
-        // breaks in its quoted cells), are blank ones.
-        let own = 1 + self
-            .record
-            .iter()
-            .flatten()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        // went through, less the record's own (the line breaks in its
+        // quoted cells, its end unless that is still to be read, and the
+        // end of the row before if that was), are blank ones.
+        let open = self.csv.get_ref().open_at(self.csv.position().byte());
+        let own = u64::from(self.open)
+            + u64::from(!open)
+            + self
+                .record
+                .iter()
+                .flatten()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+        self.open = open;
         let skipped = (self.csv.position().line() - before.line()).saturating_sub(own);
         self.row += 1 + skipped;
         let bytes = self.csv.position().byte() - before.byte();
@@ -288,6 +299,54 @@ fn value(field: &str, text: &str) -> Value {
         }
     }
     Value::from(text)
+}
+
+/// The input as the CSV reader takes it, keeping the bytes it handed on
+/// last, so that where a row ends can be told: the reader gives no way to
+/// tell a row ended by `\n` from one whose `\n` is still to come (the end
+/// of a `\r\n`) or that ends the input without one.
+struct Tail<R> {
+    input: R,
+    /// The last bytes handed on, and where they start in the input.
+    chunk: Vec<u8>,
+    start: u64,
+}
+
+impl<R: Read> Tail<R> {
+    fn new(input: R) -> Tail<R> {
+        Tail {
+            input,
+            chunk: Vec::new(),
+            start: 0,
+        }
+    }
+
+    /// Whether the byte before offset `taken` (where the reader stands
+    /// after a row) is other than `\n`: the row's line break is still to
+    /// be read, or there is none. The reader takes its bytes through a
+    /// buffer filled by one read at a time and stops a row in the bytes it
+    /// read last, so that byte is in `chunk`.
+    fn open_at(&self, taken: u64) -> bool {
+        let end = self.start + self.chunk.len() as u64;
+        match taken.checked_sub(1) {
+            Some(at) if at >= self.start && at < end => {
+                self.chunk[(at - self.start) as usize] != b'\n'
+            }
+            _ => false,
+        }
+    }
+}
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        if n > 0 {
+            self.start += self.chunk.len() as u64;
+            self.chunk.clear();
+            self.chunk.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 /// The input's first line (its `\n` included), read a byte at a time so
@@ -522,6 +581,31 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["blank", "line", "blank", "blank", "error", "error"]);
+    }
+
+    /// The last row keeps its number whether or not a line break ends the
+    /// input, after blank lines and cells with line breaks alike, with
+    /// `\n` or `\r\n` (or both) ending the lines.
+    #[test]
+    fn the_last_row_is_numbered_with_or_without_a_line_break() {
+        for end in ["", "\n", "\r\n", "\n\n"] {
+            // A long row makes the reader refill its buffer within a row.
+            let long = format!("annotation,C1,\"{}\nb\"\n\n\n", "a".repeat(20_000));
+            for (before, row) in [
+                ("", 2),
+                ("\n", 3),
+                ("\n\n\n", 5),
+                ("annotation,C1,\"a\nb\"\n\n", 4),
+                (&long, 5),
+            ] {
+                let lf = format!("type,claim,verdict\n{before}annotation,C1,false{end}");
+                for csv in [lf.clone(), lf.replace('\n', "\r\n")] {
+                    let got = rows(&csv).unwrap();
+                    assert!(matches!(got.last(), Some(Ok(Some(_)))), "{csv:?}");
+                    assert_eq!(got.len() + 1, row, "{csv:?}");
+                }
+            }
+        }
     }
 
     /// Excel's CSV in most of Europe separates cells with semicolons, a

@@ -34,6 +34,7 @@ pub mod status;
 pub mod store;
 pub mod suggest;
 pub mod text;
+pub mod tiles;
 pub mod tree;
 pub mod verify;
 

@@ -35,6 +35,7 @@ pub mod list;
 pub mod log;
 pub mod output;
 pub mod prove;
+pub mod publish;
 pub mod report;
 pub mod show;
 pub mod signed;
@@ -136,6 +137,7 @@ pub enum Command {
     Import(import::Args),
     Bench(bench::Args),
     Backup(backup::Args),
+    Publish(publish::Args),
     Completions(completions::Args),
 }
 
@@ -235,6 +237,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Import(a) => import::run(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),
         Command::Backup(a) => backup::run(&ctx, a),
+        Command::Publish(a) => publish::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a),
     }
 }

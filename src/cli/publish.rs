@@ -1,0 +1,100 @@
+use super::{output, Ctx, Outcome};
+use claimtrail::error::Result;
+use claimtrail::text::count;
+use claimtrail::tiles::{self, Options};
+use std::path::PathBuf;
+
+/// Write the log as static files for witnesses and monitors (C2SP tlog-tiles)
+///
+/// Writes the tree of the latest checkpoint into DIR in the C2SP
+/// tlog-tiles layout: `checkpoint` (the admin's signed note), `tile/<L>/<N>`
+/// (the tree's hashes, 256 a tile) and `tile/entries/<N>` (the entries'
+/// leaves, payload and SSHSIG, 256 a bundle). Serve DIR from any static
+/// web host: transparency-log witnesses cosign its checkpoint and monitors
+/// follow its entries with the tools they already have, without claimtrail
+/// or the database. Source texts are not in entries, so they are not
+/// published; quotes, speakers and notes are.
+///
+/// Run it again after each `claimtrail checkpoint` into the same DIR: only
+/// new tiles are written, and the directory's earlier checkpoint must be a
+/// prefix of the log (else nothing is written). Everything published is
+/// checked first: each entry against its stored hash, the tree against the
+/// checkpoint's root, the checkpoint against the admins' keys.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The directory to publish into: new, empty, or where this log was
+    /// published before.
+    pub dir: PathBuf,
+    /// Hash tiles and the checkpoint only, no entry bundles (all a witness
+    /// needs; entry bundles cannot hold an entry over 65,535 bytes).
+    #[arg(long)]
+    pub no_entries: bool,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let store = ctx.open()?;
+    let opts = Options {
+        entries: !a.no_entries,
+    };
+    let p = output::while_verifying("publishing", |progress| {
+        tiles::publish(&store, &a.dir, opts, progress)
+    })?;
+    if ctx.json {
+        output::json(&p)?;
+        return Ok(Outcome::Done);
+    }
+    outln!(
+        "published the tree of {} (the checkpoint at entry {}, signed by {} at {}) to {}",
+        count(p.size.0, "entry"),
+        p.checkpoint_entry,
+        if p.signer_name.is_empty() {
+            "an admin"
+        } else {
+            p.signer_name.as_str()
+        },
+        p.time,
+        p.dir.display()
+    )?;
+    let written = if p.entries {
+        format!(
+            "{} and {}",
+            count(p.tiles_written, "hash tile"),
+            count(p.bundles_written, "entry bundle")
+        )
+    } else {
+        format!(
+            "{} (no entries: --no-entries)",
+            count(p.tiles_written, "hash tile")
+        )
+    };
+    outln!(
+        "  wrote {written}, {} in all with the checkpoint",
+        size(p.bytes_written)
+    )?;
+    match p.previous {
+        Some(old) if old == p.size => outln!(
+            "  kept {}: the directory held this tree already",
+            count(p.kept, "tile")
+        )?,
+        Some(old) => outln!(
+            "  kept {} published before with the tree of {} (a prefix of this one)",
+            count(p.kept, "tile"),
+            count(old.0, "entry")
+        )?,
+        None => {}
+    }
+    outln!(
+        "serve {} as static files; tlog-tiles clients check it with the log's verifier key (`claimtrail key vkey`)",
+        p.dir.display()
+    )?;
+    Ok(Outcome::Done)
+}
+
+/// Bytes as people read them.
+fn size(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{} bytes", claimtrail::text::grouped(bytes))
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}

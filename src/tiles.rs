@@ -1,0 +1,653 @@
+//! The log published as static files in the C2SP tlog-tiles layout
+//! (<https://c2sp.org/tlog-tiles>): the latest checkpoint, the tree's hashes
+//! in tiles of 256, and the entries in bundles of 256.
+//!
+//! Why: a desk that wants outsiders to watch its log needs no server and no
+//! claimtrail on their side. The directory is served as it is (any static
+//! web host); witnesses cosign its checkpoint and monitors follow its
+//! entries with the tools they already run for transparency logs, because
+//! DESIGN's tree is RFC 6962 over `SHA-256(0x00 || leaf)` and its
+//! checkpoints are C2SP signed notes: the entry hash *is* the tlog-tiles
+//! record hash of the leaf, so an entry bundle holds the leaves as they are.
+//!
+//! What publishing does *not* prove: tiles carry the tree and the signed
+//! bytes, not the log's rules (roles, references, quotes). A reader of the
+//! tiles learns that the log's admin committed to exactly these entries at
+//! this size and, from later checkpoints, that the log only grew; whether
+//! each entry was allowed is `verify`'s question, which needs the database
+//! (or a bundle). Source texts are not in entries (only their hashes), so
+//! they are not published; quotes, speakers and notes are.
+//!
+//! Nothing is published that does not add up: every leaf is read from
+//! `entries`, hashed, and must match its stored hash; the tree the tiles
+//! make must have the checkpoint's root, and the checkpoint must verify
+//! under an admin key of the log. Files are written into a hidden staging
+//! directory first and moved into place only when all of that holds, the
+//! checkpoint last, so a reader never sees a checkpoint before its tiles.
+
+use crate::checkpoint::{Checkpoint, SignedNote};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::merkle::TreeSize;
+use crate::tree::Frontier;
+use std::path::{Path, PathBuf};
+
+/// Hashes in a full tile, and entries in a full bundle.
+pub const TILE_WIDTH: usize = 256;
+
+/// The largest entry (leaf) an entry bundle can hold: its length is a
+/// big-endian u16.
+pub const MAX_BUNDLED_LEAF: usize = u16::MAX as usize;
+
+/// Which tiles: the tree's hashes at a tile level (level L holds the tree's
+/// nodes of height 8·L), or the entries themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TileLevel {
+    Hashes(u8),
+    Entries,
+}
+
+/// A tile (or an entry bundle): its level, its index in that level and how
+/// many hashes or entries it holds (256 when it is full).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TileId {
+    pub level: TileLevel,
+    pub index: u64,
+    pub width: u16,
+}
+
+impl TileId {
+    /// Whether it holds all 256 hashes or entries it will ever hold.
+    pub fn is_full(&self) -> bool {
+        usize::from(self.width) == TILE_WIDTH
+    }
+
+    /// Its path under the published directory, as the spec names it:
+    /// `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`, with `<N>` in
+    /// groups of three digits, all but the last starting with `x`.
+    pub fn path(&self) -> String {
+        let mut groups = vec![format!("{:03}", self.index % 1000)];
+        let mut n = self.index / 1000;
+        while n > 0 {
+            groups.push(format!("x{:03}", n % 1000));
+            n /= 1000;
+        }
+        groups.reverse();
+        let level = match self.level {
+            TileLevel::Hashes(l) => l.to_string(),
+            TileLevel::Entries => "entries".to_string(),
+        };
+        let partial = if self.is_full() {
+            String::new()
+        } else {
+            format!(".p/{}", self.width)
+        };
+        format!("tile/{level}/{}{partial}", groups.join("/"))
+    }
+
+    /// The number of leaves its contents are a function of: a tree of at
+    /// least this size determines it. A directory published at that size or
+    /// later already holds it, byte for byte.
+    pub fn end(&self) -> u64 {
+        let height = match self.level {
+            TileLevel::Hashes(l) => 8 * u32::from(l),
+            TileLevel::Entries => 0,
+        };
+        (self.index * TILE_WIDTH as u64 + u64::from(self.width)) << height
+    }
+}
+
+/// Cuts a sequence of leaves into tiles and entry bundles as they come:
+/// memory is a few tiles, whatever the log's size.
+pub struct Tiler {
+    tree: Frontier,
+    /// Hashes waiting for their tile, by tile level.
+    hashes: Vec<Vec<u8>>,
+    /// Full tiles already made, by tile level.
+    made: Vec<u64>,
+    /// Entries waiting for their bundle; `None` when entries are left out.
+    bundle: Option<(Vec<u8>, u16)>,
+    bundles: u64,
+}
+
+impl Tiler {
+    /// With `entries`, bundles of the leaves too; without, hashes only.
+    pub fn new(entries: bool) -> Tiler {
+        Tiler {
+            tree: Frontier::default(),
+            hashes: Vec::new(),
+            made: Vec::new(),
+            bundle: entries.then(|| (Vec::new(), 0)),
+            bundles: 0,
+        }
+    }
+
+    pub fn size(&self) -> TreeSize {
+        self.tree.size()
+    }
+
+    /// The RFC 6962 root of the leaves pushed so far.
+    pub fn root(&self) -> Hash {
+        self.tree.root()
+    }
+
+    /// Adds the next leaf, given with its leaf hash; hands each tile it
+    /// completes to `full`. A leaf too long for a bundle is refused, naming
+    /// it, when bundles are made.
+    pub fn push(
+        &mut self,
+        leaf: &[u8],
+        hash: Hash,
+        full: &mut dyn FnMut(TileId, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let index = self.tree.size().0;
+        if let Some((bundle, count)) = &mut self.bundle {
+            let len = u16::try_from(leaf.len()).map_err(|_| {
+                Error::invalid(
+                    format!(
+                        "entry {index} is {} bytes: a tlog-tiles entry bundle holds entries of at most {} bytes",
+                        crate::text::grouped(leaf.len() as u64),
+                        crate::text::grouped(MAX_BUNDLED_LEAF as u64)
+                    ),
+                    "publish the tree without its entries (`--no-entries`): witnesses need only the checkpoint and the hash tiles",
+                )
+            })?;
+            bundle.extend_from_slice(&len.to_be_bytes());
+            bundle.extend_from_slice(leaf);
+            *count += 1;
+            if usize::from(*count) == TILE_WIDTH {
+                let id = TileId {
+                    level: TileLevel::Entries,
+                    index: self.bundles,
+                    width: *count,
+                };
+                full(id, bundle)?;
+                bundle.clear();
+                *count = 0;
+                self.bundles += 1;
+            }
+        }
+        let completed = self.tree.push(hash);
+        self.add(0, &hash, full)?;
+        for (height, _, node) in completed {
+            if height.is_multiple_of(8) {
+                self.add((height / 8) as u8, &node, full)?;
+            }
+        }
+        debug_assert_eq!(self.tree.size().0, index + 1);
+        Ok(())
+    }
+
+    fn add(
+        &mut self,
+        level: u8,
+        hash: &Hash,
+        full: &mut dyn FnMut(TileId, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let l = usize::from(level);
+        if self.hashes.len() <= l {
+            self.hashes.resize_with(l + 1, Vec::new);
+            self.made.resize(l + 1, 0);
+        }
+        self.hashes[l].extend_from_slice(&hash.0);
+        if self.hashes[l].len() == TILE_WIDTH * 32 {
+            let id = TileId {
+                level: TileLevel::Hashes(level),
+                index: self.made[l],
+                width: TILE_WIDTH as u16,
+            };
+            full(id, &self.hashes[l])?;
+            self.hashes[l].clear();
+            self.made[l] += 1;
+        }
+        Ok(())
+    }
+
+    /// The partial tiles of the tree as it stands (at most one per level,
+    /// and one bundle): the rest of what a reader of this size needs.
+    pub fn partial(&self) -> Vec<(TileId, &[u8])> {
+        let mut out = Vec::new();
+        for (l, hashes) in self.hashes.iter().enumerate() {
+            if !hashes.is_empty() {
+                let id = TileId {
+                    level: TileLevel::Hashes(l as u8),
+                    index: self.made[l],
+                    width: (hashes.len() / 32) as u16,
+                };
+                out.push((id, hashes.as_slice()));
+            }
+        }
+        if let Some((bundle, count)) = &self.bundle {
+            if *count > 0 {
+                let id = TileId {
+                    level: TileLevel::Entries,
+                    index: self.bundles,
+                    width: *count,
+                };
+                out.push((id, bundle.as_slice()));
+            }
+        }
+        out
+    }
+}
+
+/// What `publish` is asked to do.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Publish the entries (bundles) as well as the hash tiles.
+    pub entries: bool,
+}
+
+/// What a publish did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Published {
+    pub dir: PathBuf,
+    /// The tree published: the latest checkpoint's.
+    pub size: TreeSize,
+    pub root: Hash,
+    /// The `checkpoint.add` entry whose note is published.
+    pub checkpoint_entry: crate::model::Seq,
+    pub signer_name: String,
+    pub time: String,
+    /// The tree the directory held before, if any.
+    pub previous: Option<TreeSize>,
+    /// Hash tiles and entry bundles written, and their bytes.
+    pub tiles_written: u64,
+    pub bundles_written: u64,
+    pub bytes_written: u64,
+    /// Tiles and bundles already there from an earlier publish, left as
+    /// they are.
+    pub kept: u64,
+    pub entries: bool,
+}
+
+/// Publishes the tree of the log's latest checkpoint into `dir` (made if
+/// missing): new or empty, or where this log was published before, in
+/// which case only what changed is written. `progress(done, total)` follows
+/// the leaves.
+pub fn publish(
+    store: &crate::store::Store,
+    dir: &Path,
+    opts: Options,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Published> {
+    let conn = store.conn();
+    let origin = store.origin()?;
+    let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
+    let latest = crate::query::latest_checkpoint(&tx)?.ok_or_else(|| {
+        Error::invalid(
+            "the log has no checkpoint yet: there is no signed tree to publish",
+            "an admin signs one first: `claimtrail checkpoint`",
+        )
+    })?;
+    let size = latest.size;
+    let admins = |at: TreeSize| -> Result<Vec<crate::checkpoint::VerifierKey>> {
+        Ok(crate::tree::verifier_keys(&tx, &origin, Some(at.0))?
+            .into_iter()
+            .filter(|k| k.key.role == crate::model::Role::Admin)
+            .map(|k| k.vkey)
+            .collect())
+    };
+    // The stored note is a projection row: it is published only if it is
+    // an admin's signature of this log's tree at its size (the root is
+    // checked against the leaves below).
+    let note_bytes = latest.note.as_bytes();
+    let opened = crate::checkpoint::open_checkpoint(note_bytes, &admins(size)?)
+        .map_err(|e| e.to_string())
+        .and_then(|(cp, _)| {
+            if cp.origin != origin || cp.size != size || cp.root != latest.root {
+                Err("its text differs from the checkpoint's row".to_string())
+            } else {
+                Ok(cp)
+            }
+        });
+    if let Err(why) = opened {
+        return Err(Error::Damaged(format!(
+            "the checkpoint stored at entry {} does not verify as this log's ({why})",
+            latest.seq
+        )));
+    }
+    let previous = previous(dir, &origin, size, &admins)?;
+
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".claimtrail-publish-")
+        .tempdir_in(dir)
+        .map_err(|e| Error::write(dir, &e))?;
+    let _removed = crate::interrupt::remove_on_interrupt(
+        staging.path(),
+        crate::interrupt::Leftover::Directory,
+    );
+    let mut staged: Vec<(TileId, u64)> = Vec::new();
+    let mut kept = 0u64;
+    let old = previous.as_ref().map_or(0, |(cp, _)| cp.size.0);
+    let mut stage = |id: TileId, bytes: &[u8]| -> Result<()> {
+        // What the earlier publish wrote is a function of the tree up to its
+        // size, which was checked to be this one's prefix.
+        if id.end() <= old && dir.join(id.path()).is_file() {
+            kept += 1;
+            return Ok(());
+        }
+        let path = staging.path().join(id.path());
+        write_new(&path, bytes)?;
+        staged.push((id, bytes.len() as u64));
+        Ok(())
+    };
+
+    let mut tiler = Tiler::new(opts.entries);
+    let mut old_root = None;
+    let mut rows =
+        tx.prepare("SELECT seq, payload, sig, hash FROM entries WHERE seq < ? ORDER BY seq")?;
+    let mut rows = rows.query([size.0 as i64])?;
+    while let Some(r) = rows.next()? {
+        let n = tiler.size().0;
+        if n == old {
+            old_root = Some(tiler.root());
+        }
+        let seq: i64 = r.get(0)?;
+        if seq as u64 != n {
+            return Err(Error::Damaged(format!(
+                "entry {n} is missing from the entries table (the next is {seq})"
+            )));
+        }
+        let blob = |i: usize, column: &str| -> Result<&[u8]> {
+            r.get_ref(i)?
+                .as_blob()
+                .map_err(|_| Error::Damaged(format!("entry {n}: its {column} is not a blob")))
+        };
+        let leaf = crate::entry::leaf(blob(1, "payload")?, blob(2, "sig")?);
+        let hash = crate::merkle::leaf_hash(&leaf);
+        if blob(3, "hash")? != hash.0 {
+            return Err(Error::Damaged(format!(
+                "entry {n}: its stored hash is not the hash of its payload and signature"
+            )));
+        }
+        tiler.push(&leaf, hash, &mut stage)?;
+        if n.is_multiple_of(4096) {
+            progress(n, size.0);
+        }
+    }
+    drop(rows);
+    if tiler.size() != size {
+        return Err(Error::Damaged(format!(
+            "the checkpoint at entry {} commits to {size} entries but the log has {}",
+            latest.seq,
+            tiler.size()
+        )));
+    }
+    if tiler.size().0 == old {
+        old_root = Some(tiler.root());
+    }
+    progress(size.0, size.0);
+    if tiler.root() != latest.root {
+        return Err(Error::Damaged(format!(
+            "the entries do not add up to the root of the checkpoint at entry {}",
+            latest.seq
+        )));
+    }
+    if let Some((cp, path)) = &previous {
+        if old_root != Some(cp.root) {
+            return Err(Error::invalid(
+                format!(
+                    "{} holds a tree of {} entries that is not this log's first {}: the log or the directory was changed",
+                    path.display(),
+                    cp.size,
+                    cp.size
+                ),
+                format!(
+                    "run `claimtrail verify --checkpoint {}` to see which; publish into a new directory meanwhile",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    for (id, bytes) in tiler.partial() {
+        stage(id, bytes)?;
+    }
+
+    // Into place: tiles first, the checkpoint last, each by a rename.
+    for (id, _) in &staged {
+        let to = dir.join(id.path());
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
+        }
+        std::fs::rename(staging.path().join(id.path()), &to).map_err(|e| Error::write(&to, &e))?;
+    }
+    let note = staging.path().join("checkpoint");
+    write_new(&note, note_bytes)?;
+    let to = dir.join("checkpoint");
+    std::fs::rename(&note, &to).map_err(|e| Error::write(&to, &e))?;
+
+    let count = |entries: bool| {
+        staged
+            .iter()
+            .filter(|(id, _)| (id.level == TileLevel::Entries) == entries)
+            .count() as u64
+    };
+    let signer_name = crate::query::keys(&tx)?
+        .into_iter()
+        .find(|k| k.fingerprint == latest.signer)
+        .map(|k| k.name)
+        .unwrap_or_default();
+    Ok(Published {
+        dir: dir.to_path_buf(),
+        size,
+        root: latest.root,
+        checkpoint_entry: latest.seq,
+        signer_name,
+        time: latest.time.clone(),
+        previous: previous.map(|(cp, _)| cp.size),
+        tiles_written: count(false),
+        bundles_written: count(true),
+        bytes_written: staged.iter().map(|(_, b)| b).sum::<u64>() + note_bytes.len() as u64,
+        kept,
+        entries: opts.entries,
+    })
+}
+
+/// What `dir` holds now: nothing (it is missing or empty), or an earlier
+/// publish of this log, whose checkpoint an admin of the log signed, of a
+/// tree no larger than `size`. Anything else is refused before a file is
+/// written.
+fn previous(
+    dir: &Path,
+    origin: &str,
+    size: TreeSize,
+    admins: &dyn Fn(TreeSize) -> Result<Vec<crate::checkpoint::VerifierKey>>,
+) -> Result<Option<(Checkpoint, PathBuf)>> {
+    let listing = match std::fs::read_dir(dir) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::invalid(
+                format!("cannot read {}: {e}", dir.display()),
+                "give a directory to publish into (it is made if missing)",
+            ))
+        }
+    };
+    let path = dir.join("checkpoint");
+    if !path.is_file() {
+        let foreign = listing.filter_map(|e| e.ok()).any(|e| {
+            !e.file_name()
+                .to_string_lossy()
+                .starts_with(".claimtrail-publish-")
+        });
+        if foreign {
+            return Err(Error::invalid(
+                format!(
+                    "{} is not empty and holds no published checkpoint",
+                    dir.display()
+                ),
+                "publish into a new or empty directory, or the one this log was published to",
+            ));
+        }
+        return Ok(None);
+    }
+    let bytes = crate::files::read_capped(&path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
+    let bad = |what: String| {
+        Error::invalid(
+            format!("{}: {what}", path.display()),
+            "publish into a new or empty directory, or the one this log was published to",
+        )
+    };
+    let note = SignedNote::parse(&bytes).map_err(|e| bad(e.to_string()))?;
+    let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
+    if cp.origin != origin {
+        return Err(bad(format!(
+            "a checkpoint of another log (`{}`, not `{origin}`)",
+            crate::text::escape(&cp.origin)
+        )));
+    }
+    if cp.size > size {
+        return Err(Error::invalid(
+            format!(
+                "{} holds a tree of {} entries, more than this log's latest checkpoint ({size})",
+                path.display(),
+                cp.size
+            ),
+            format!(
+                "the log may have been rolled back: run `claimtrail verify --checkpoint {}`",
+                path.display()
+            ),
+        ));
+    }
+    crate::checkpoint::verify_note(&note, &admins(cp.size)?)
+        .map_err(|e| bad(format!("not signed by an admin of this log ({e})")))?;
+    Ok(Some((cp, path)))
+}
+
+/// Writes a new file, its directories made first.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::write(path, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merkle::leaf_hash;
+
+    fn tiles_of(leaves: &[Vec<u8>], entries: bool) -> Vec<(TileId, Vec<u8>)> {
+        let mut tiler = Tiler::new(entries);
+        let mut out = Vec::new();
+        for leaf in leaves {
+            tiler
+                .push(leaf, leaf_hash(leaf), &mut |id, b| {
+                    out.push((id, b.to_vec()));
+                    Ok(())
+                })
+                .unwrap();
+        }
+        out.extend(tiler.partial().into_iter().map(|(id, b)| (id, b.to_vec())));
+        out
+    }
+
+    /// The spec's examples of paths.
+    #[test]
+    fn paths_are_the_specs() {
+        let t = |level, index, width| {
+            TileId {
+                level,
+                index,
+                width,
+            }
+            .path()
+        };
+        assert_eq!(
+            t(TileLevel::Hashes(0), 1234067, 256),
+            "tile/0/x001/x234/067"
+        );
+        assert_eq!(
+            t(TileLevel::Hashes(0), 1234067, 8),
+            "tile/0/x001/x234/067.p/8"
+        );
+        assert_eq!(t(TileLevel::Hashes(2), 0, 1), "tile/2/000.p/1");
+        assert_eq!(t(TileLevel::Entries, 1000, 256), "tile/entries/x001/000");
+        assert_eq!(t(TileLevel::Hashes(1), 999, 256), "tile/1/999");
+    }
+
+    /// The tessera test log (tests/vectors/tessera-log, from
+    /// transparency-dev/tessera): its 15 entries cut into the very tile and
+    /// bundle that tessera wrote, byte for byte.
+    #[test]
+    fn the_tessera_log_tiles_alike() {
+        let words = [
+            "one", "two", "three", "four", "five", "six", "seven", "eit", "nain", "ten", "ileven",
+            "twelf", "threeten", "fourten", "fivten",
+        ];
+        let leaves: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+        let got = tiles_of(&leaves, true);
+        let vector = |p: &str| {
+            std::fs::read(format!(
+                "{}/tests/vectors/tessera-log/{p}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let paths: Vec<String> = got.iter().map(|(id, _)| id.path()).collect();
+        assert_eq!(paths, ["tile/0/000.p/15", "tile/entries/000.p/15"]);
+        for (id, bytes) in &got {
+            assert_eq!(bytes, &vector(&id.path()), "{}", id.path());
+        }
+    }
+
+    /// The spec's example: "a tree of size 70,000 will be represented by
+    /// 273 full level 0 tiles, one partial level 0 tile of width 112, one
+    /// full level 1 tile, one partial level 1 tile of width 17, and one
+    /// partial level 2 tile of width 1"; and each level-1 hash is the tree
+    /// hash of a full level-0 tile.
+    #[test]
+    fn a_tree_of_70000_has_the_specs_tiles() {
+        let leaves: Vec<Vec<u8>> = (0..70_000u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        let got = tiles_of(&leaves, false);
+        let count = |level, full: bool| {
+            got.iter()
+                .filter(|(id, _)| id.level == TileLevel::Hashes(level) && id.is_full() == full)
+                .count()
+        };
+        assert_eq!(count(0, true), 273);
+        assert_eq!(count(1, true), 1);
+        let partial: Vec<String> = got
+            .iter()
+            .filter(|(id, _)| !id.is_full())
+            .map(|(id, _)| id.path())
+            .collect();
+        assert_eq!(
+            partial,
+            ["tile/0/273.p/112", "tile/1/001.p/17", "tile/2/000.p/1"]
+        );
+        let mut first = crate::merkle::MemTree::new();
+        for leaf in &leaves[..256] {
+            first.push(leaf_hash(leaf));
+        }
+        let level1 = &got
+            .iter()
+            .find(|(id, _)| id.level == TileLevel::Hashes(1))
+            .unwrap()
+            .1;
+        assert_eq!(&level1[..32], &first.root().0);
+        for (id, bytes) in &got {
+            assert_eq!(bytes.len(), usize::from(id.width) * 32, "{}", id.path());
+            assert!(id.end() <= 70_000, "{}", id.path());
+        }
+    }
+
+    /// A leaf too long for a bundle is refused by number, and is fine
+    /// without bundles.
+    #[test]
+    fn a_leaf_too_long_for_a_bundle_is_named() {
+        let leaves = vec![vec![1u8; 10], vec![2u8; MAX_BUNDLED_LEAF + 1]];
+        let mut tiler = Tiler::new(true);
+        let mut sink = |_: TileId, _: &[u8]| Ok(());
+        tiler
+            .push(&leaves[0], leaf_hash(&leaves[0]), &mut sink)
+            .unwrap();
+        let e = tiler
+            .push(&leaves[1], leaf_hash(&leaves[1]), &mut sink)
+            .unwrap_err();
+        assert!(e.to_string().contains("entry 1 is 65,536 bytes"), "{e}");
+        assert_eq!(tiles_of(&leaves, false).len(), 1);
+    }
+}

@@ -1,0 +1,384 @@
+//! `publish`: the log as a C2SP tlog-tiles directory, read back by an
+//! independent implementation (the `tlog_tiles` crate, cloudflare/azul's
+//! port of golang.org/x/mod/sumdb/tlog): its tree hash, inclusion and
+//! consistency proofs computed from the published tiles must match the
+//! checkpoints, and its record hashes the entries.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+use tlog_tiles::{Hash, HashReader, Tile, TileHashReader, TileReader};
+
+/// Reads published tiles from a directory, as a tlog-tiles client reads
+/// them from a web server. `tlog_tiles` names tiles as the Go checksum
+/// database does (`tile/8/<L>/…`, `tile/8/data/…`); C2SP drops the height
+/// and calls data tiles `entries`.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn file(&self, tile: &Tile) -> PathBuf {
+        let go = tile.path();
+        let c2sp = go
+            .replacen("tile/8/data/", "tile/entries/", 1)
+            .replacen("tile/8/", "tile/", 1);
+        self.0.join(c2sp)
+    }
+
+    /// The published checkpoint's size and root, as tlog_tiles parses it.
+    fn checkpoint(&self) -> (u64, Hash) {
+        let note = std::fs::read(self.0.join("checkpoint")).unwrap();
+        let text_end = note.windows(2).position(|w| w == b"\n\n").unwrap() + 1;
+        let cp = tlog_tiles::Checkpoint::from_bytes(&note[..text_end]).unwrap();
+        (cp.size(), *cp.hash())
+    }
+
+    /// The leaves of entries `0..size`, from the entry bundles.
+    fn leaves(&self, size: u64) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for n in 0..size.div_ceil(256) {
+            let w = (size - n * 256).min(256) as u32;
+            let bundle = std::fs::read(self.file(&Tile::new(8, 0, n, w, true))).unwrap();
+            let mut rest = bundle.as_slice();
+            while let Some((len, tail)) = rest.split_first_chunk::<2>() {
+                let len = u16::from_be_bytes(*len) as usize;
+                out.push(tail[..len].to_vec());
+                rest = &tail[len..];
+            }
+        }
+        out
+    }
+}
+
+impl TileReader for Dir {
+    fn height(&self) -> u8 {
+        8
+    }
+    fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
+        tiles
+            .iter()
+            .map(|t| std::fs::read(self.file(t)).map_err(|_| tlog_tiles::Error::InvalidTile))
+            .collect()
+    }
+    fn save_tiles(&self, _: &[Tile], _: &[Vec<u8>]) {}
+}
+
+/// Checks the directory with tlog_tiles: the tree hash from the tiles is
+/// the checkpoint's; every entry's record hash is the tiles' leaf, with an
+/// inclusion proof to the root; and each leaf is claimtrail's entry `n`:
+/// its payload's seq and kind, and its hash as `log --json` gives it.
+#[track_caller]
+fn check_published(w: &Work, dir: &Path) -> (u64, Hash) {
+    let d = Dir(dir.to_path_buf());
+    let (size, root) = d.checkpoint();
+    let hr = TileHashReader::new(size, root, &d);
+    assert_eq!(tlog_tiles::tree_hash(size, &hr).unwrap(), root);
+    let leaves = d.leaves(size);
+    assert_eq!(leaves.len() as u64, size);
+    let log: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
+    for (n, leaf) in leaves.iter().enumerate() {
+        let n = n as u64;
+        let record = tlog_tiles::record_hash(leaf);
+        let stored = hr
+            .read_hashes(&[tlog_tiles::stored_hash_index(0, n)])
+            .unwrap();
+        assert_eq!(stored[0], record, "leaf {n}");
+        let proof = tlog_tiles::prove_record(size, n, &hr).unwrap();
+        tlog_tiles::check_record(&proof, size, root, n, record).unwrap();
+        // The leaf is string(payload) || string(sig), payload first.
+        let len = u32::from_be_bytes(leaf[..4].try_into().unwrap()) as usize;
+        let payload: serde_json::Value = serde_json::from_slice(&leaf[4..4 + len]).unwrap();
+        assert_eq!(payload["seq"], n);
+        let entry = &log[n as usize];
+        assert_eq!(payload["kind"], entry["kind"], "entry {n}");
+        let hex: String = record.0.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(entry["hash"], hex, "entry {n}");
+    }
+    (size, root)
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_published_log_reads_as_a_tlog_tiles_log() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp1.txt"])
+        .ok();
+    let site = w.path("site");
+    let out = w.run(None, &["publish", site.to_str().unwrap()]);
+    let text = out.ok();
+    assert!(
+        text.starts_with("published the tree of 7 entries (the checkpoint at entry 7, signed by "),
+        "{text}"
+    );
+    assert!(
+        text.contains("wrote 1 hash tile and 1 entry bundle"),
+        "{text}"
+    );
+    assert_eq!(
+        files(&site),
+        ["checkpoint", "tile/0/000.p/7", "tile/entries/000.p/7"]
+    );
+    // The published checkpoint is the one the log stored and `checkpoint`
+    // wrote, and verifies under the log's verifier key.
+    assert_eq!(
+        std::fs::read(site.join("checkpoint")).unwrap(),
+        std::fs::read(w.path("cp1.txt")).unwrap()
+    );
+    let vkey = w
+        .run(None, &["key", "vkey"])
+        .ok()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    w.run(
+        None,
+        &[
+            "checkpoint",
+            "verify",
+            site.join("checkpoint").to_str().unwrap(),
+            "--vkey",
+            &vkey,
+        ],
+    )
+    .ok();
+    let (old_size, old_root) = check_published(&w, &site);
+    assert_eq!(old_size, 7);
+
+    // The log grows past a full tile; published again into the same
+    // directory, only the new tiles are written, the old partial ones
+    // stay (a client of the old checkpoint may still ask for them), and the
+    // new tree is consistent with the old one, by tlog_tiles' proof.
+    for i in 0..300 {
+        w.run(
+            Some("analyst"),
+            &[
+                "annotate",
+                if i % 2 == 0 { "C1" } else { "C2" },
+                "--verdict",
+                "unverified",
+            ],
+        )
+        .ok();
+    }
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let text = w
+        .run(None, &["publish", site.to_str().unwrap()])
+        .ok()
+        .to_string();
+    assert!(text.contains("published the tree of 308 entries"), "{text}");
+    assert!(
+        text.contains("wrote 3 hash tiles and 2 entry bundles"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kept 0 tiles published before with the tree of 7 entries"),
+        "{text}"
+    );
+    assert_eq!(
+        files(&site),
+        [
+            "checkpoint",
+            "tile/0/000",
+            "tile/0/000.p/7",
+            "tile/0/001.p/52",
+            "tile/1/000.p/1",
+            "tile/entries/000",
+            "tile/entries/000.p/7",
+            "tile/entries/001.p/52",
+        ]
+    );
+    let d = Dir(site.clone());
+    let (size, root) = check_published(&w, &site);
+    assert_eq!(size, 308);
+    let hr = TileHashReader::new(size, root, &d);
+    let proof = tlog_tiles::prove_tree(size, old_size, &hr).unwrap();
+    tlog_tiles::check_tree(&proof, size, root, old_size, old_root).unwrap();
+    // And claimtrail agrees that the old checkpoint is a prefix.
+    w.run(None, &["verify", "--checkpoint", "cp1.txt"]).ok();
+
+    // Again at the same size: nothing new to write.
+    let text = w
+        .run(None, &["publish", site.to_str().unwrap()])
+        .ok()
+        .to_string();
+    assert!(
+        text.contains("wrote 0 hash tiles and 0 entry bundles"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kept 5 tiles: the directory held this tree already"),
+        "{text}"
+    );
+    // Once more after a few entries: the full tiles are kept.
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed"],
+    )
+    .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let text = w
+        .run(None, &["publish", site.to_str().unwrap()])
+        .ok()
+        .to_string();
+    assert!(
+        text.contains("kept 3 tiles published before with the tree of 308 entries"),
+        "{text}"
+    );
+    check_published(&w, &site);
+    // No staging directory is left behind.
+    assert!(!files(&site).iter().any(|f| f.contains(".claimtrail")));
+}
+
+#[test]
+fn publish_refuses_what_it_cannot_publish_and_writes_nothing() {
+    let w = Work::with_claims();
+    let site = w.path("site");
+    let s = site.to_str().unwrap();
+    // No checkpoint yet.
+    w.run(None, &["publish", s])
+        .error("the log has no checkpoint yet: there is no signed tree to publish");
+    assert!(!site.exists());
+    w.run(Some("admin"), &["checkpoint"]).ok();
+
+    // A directory that holds something else.
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(site.join("index.html"), "hello").unwrap();
+    w.run(None, &["publish", s])
+        .error("is not empty and holds no published checkpoint");
+    assert_eq!(files(&site), ["index.html"]);
+    std::fs::remove_file(site.join("index.html")).unwrap();
+
+    // Another log's directory; another log of the same origin (another
+    // admin key).
+    let other = Work::new();
+    other.key("admin");
+    other
+        .run(Some("admin"), &["init", "--origin", "other.example/log"])
+        .ok();
+    other.run(Some("admin"), &["checkpoint"]).ok();
+    other.run(None, &["publish", s]).ok();
+    let before = files(&site);
+    w.run(None, &["publish", s])
+        .error("a checkpoint of another log (`other.example/log`, not `test.example/idlib`)");
+    assert_eq!(files(&site), before);
+    std::fs::remove_dir_all(&site).unwrap();
+    let namesake = Work::with_team();
+    namesake.run(Some("admin"), &["checkpoint"]).ok();
+    namesake.run(None, &["publish", s]).ok();
+    w.run(None, &["publish", s])
+        .error("checkpoint: not signed by an admin of this log");
+    std::fs::remove_dir_all(&site).unwrap();
+
+    // A published tree that this log does not extend: a copy of the log
+    // that went another way (same origin, same admin) published first.
+    let fork = w.path("fork.db");
+    let f = fork.to_str().unwrap();
+    w.run(None, &["backup", f]).ok();
+    for verdict in ["false", "misleading", "disputed"] {
+        w.run(
+            Some("analyst"),
+            &["--db", f, "annotate", "C1", "--verdict", verdict],
+        )
+        .ok();
+    }
+    w.run(Some("admin"), &["--db", f, "checkpoint"]).ok();
+    w.run(None, &["--db", f, "publish", s]).ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "confirmed"],
+    )
+    .ok();
+    for _ in 0..3 {
+        w.run(
+            Some("analyst"),
+            &["annotate", "C1", "--verdict", "unverified"],
+        )
+        .ok();
+    }
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let before: Vec<Vec<u8>> = files(&site)
+        .iter()
+        .map(|f| std::fs::read(site.join(f)).unwrap())
+        .collect();
+    w.run(None, &["publish", s])
+        .error("holds a tree of 11 entries that is not this log's first 11");
+    let after: Vec<Vec<u8>> = files(&site)
+        .iter()
+        .map(|f| std::fs::read(site.join(f)).unwrap())
+        .collect();
+    assert_eq!(before, after);
+    // The fork's directory is ahead of an older copy of the log too.
+    std::fs::remove_dir_all(&site).unwrap();
+    w.run(None, &["publish", s]).ok();
+    w.run(None, &["--db", f, "publish", s])
+        .error("holds a tree of 12 entries, more than this log's latest checkpoint (11)");
+
+    // An entry too long for an entry bundle: named, and --no-entries
+    // publishes the hash tiles.
+    let long = "x".repeat(70_000);
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed", "--note", &long],
+    )
+    .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", s]).error("entry 13 is 70,");
+    let text = w
+        .run(None, &["publish", s, "--no-entries"])
+        .ok()
+        .to_string();
+    assert!(text.contains("(no entries: --no-entries)"), "{text}");
+    assert!(files(&site).contains(&"tile/0/000.p/14".to_string()));
+    assert!(!files(&site)
+        .iter()
+        .any(|f| f.starts_with("tile/entries/000.p/14")));
+}
+
+/// Publish checks what it publishes: a stored hash that is not its
+/// entry's, or a checkpoint row edited in the file, is refused, naming
+/// the entry, and nothing is written.
+#[test]
+fn publish_refuses_a_tampered_log() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    let s = site.to_str().unwrap();
+    let clean = w.db_bytes();
+
+    w.sql("UPDATE entries SET hash = randomblob(32) WHERE seq = 3");
+    w.run(None, &["publish", s])
+        .error("entry 3: its stored hash is not the hash of its payload and signature");
+    assert!(!site.exists() || files(&site).is_empty());
+
+    w.restore(&clean);
+    w.sql(
+        "UPDATE checkpoints SET note = replace(note, 'test.example/idlib', 'test.example/idlic')",
+    );
+    w.run(None, &["publish", s])
+        .error("the checkpoint stored at entry 7 does not verify as this log's");
+    assert!(!site.exists() || files(&site).is_empty());
+
+    w.restore(&clean);
+    w.sql("DELETE FROM entries WHERE seq = 2");
+    w.run(None, &["publish", s]).error("entry 2 is missing");
+    assert!(!site.exists() || files(&site).is_empty());
+
+    w.restore(&clean);
+    w.run(None, &["publish", s]).ok();
+}

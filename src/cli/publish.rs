@@ -73,13 +73,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     )?;
     match p.previous {
         Some(old) if old == p.size => outln!(
-            "  kept {}: the directory held this tree already",
+            "  the directory held this tree already: {} left as they were",
             count(p.kept, "tile")
         )?,
         Some(old) => outln!(
-            "  kept {} published before with the tree of {} (a prefix of this one)",
-            count(p.kept, "tile"),
-            count(old.0, "entry")
+            "  the directory held the tree of {} (a prefix of this one): {} of these were there already",
+            count(old.0, "entry"),
+            count(p.kept, "tile")
         )?,
         None => {}
     }

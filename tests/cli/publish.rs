@@ -187,7 +187,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         "{text}"
     );
     assert!(
-        text.contains("kept 0 tiles published before with the tree of 7 entries"),
+        text.contains("the directory held the tree of 7 entries (a prefix of this one): 0 tiles of these were there already"),
         "{text}"
     );
     assert_eq!(
@@ -222,7 +222,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         "{text}"
     );
     assert!(
-        text.contains("kept 5 tiles: the directory held this tree already"),
+        text.contains("the directory held this tree already: 5 tiles left as they were"),
         "{text}"
     );
     // Once more after a few entries: the full tiles are kept.
@@ -237,7 +237,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         .ok()
         .to_string();
     assert!(
-        text.contains("kept 3 tiles published before with the tree of 308 entries"),
+        text.contains("the directory held the tree of 308 entries (a prefix of this one): 3 tiles of these were there already"),
         "{text}"
     );
     check_published(&w, &site);

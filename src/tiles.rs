@@ -328,8 +328,11 @@ pub fn publish(
             kept += 1;
             return Ok(());
         }
+        // Held off, a signal's clean-up finds each file whole and the
+        // writing stopped: it removes the staging directory, not a
+        // directory that is still being written into.
         let path = staging.path().join(id.path());
-        write_new(&path, bytes)?;
+        crate::interrupt::hold_off(|| write_new(&path, bytes))?;
         staged.push((id, bytes.len() as u64));
         Ok(())
     };
@@ -445,7 +448,8 @@ pub fn publish(
     })
 }
 
-/// What `dir` holds now: nothing (it is missing or empty), or an earlier
+/// What `dir` holds now: nothing (it is missing or empty, or holds the
+/// tiles of a publish interrupted before its checkpoint), or an earlier
 /// publish of this log, whose checkpoint an admin of the log signed, of a
 /// tree no larger than `size`. Anything else is refused before a file is
 /// written.
@@ -467,10 +471,12 @@ fn previous(
     };
     let path = dir.join("checkpoint");
     if !path.is_file() {
+        // Tiles with no checkpoint are what an interrupted publish leaves
+        // (the checkpoint goes last): they are all written again.
         let foreign = listing.filter_map(|e| e.ok()).any(|e| {
-            !e.file_name()
-                .to_string_lossy()
-                .starts_with(".claimtrail-publish-")
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !(name == "tile" || name.starts_with(".claimtrail-publish-"))
         });
         if foreign {
             return Err(Error::invalid(

@@ -264,6 +264,14 @@ fn publish_refuses_what_it_cannot_publish_and_writes_nothing() {
     assert_eq!(files(&site), ["index.html"]);
     std::fs::remove_file(site.join("index.html")).unwrap();
 
+    // The tiles of a publish interrupted before its checkpoint (a tile of
+    // garbage among them): written again.
+    std::fs::create_dir_all(site.join("tile/0/000.p")).unwrap();
+    std::fs::write(site.join("tile/0/000.p/7"), "garbage").unwrap();
+    w.run(None, &["publish", s]).ok();
+    check_published(&w, &site);
+    std::fs::remove_dir_all(&site).unwrap();
+
     // Another log's directory; another log of the same origin (another
     // admin key).
     let other = Work::new();

@@ -459,6 +459,12 @@ fn previous(
     size: TreeSize,
     admins: &dyn Fn(TreeSize) -> Result<Vec<crate::checkpoint::VerifierKey>>,
 ) -> Result<Option<(Checkpoint, PathBuf)>> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::invalid(
+            format!("{} is a file, not a directory", dir.display()),
+            "give a directory to publish into (it is made if missing)",
+        ));
+    }
     let listing = match std::fs::read_dir(dir) {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

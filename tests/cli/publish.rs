@@ -96,6 +96,27 @@ fn check_published(w: &Work, dir: &Path) -> (u64, Hash) {
     (size, root)
 }
 
+/// `publish` into `site`, which must succeed; its stdout.
+fn publish(w: &Work, site: &Path) -> String {
+    w.run(None, &["publish", site.to_str().unwrap()])
+        .ok()
+        .to_string()
+}
+
+/// `n` annotations of C1 and C2 by the analyst, in one import.
+fn annotations(w: &Work, n: usize) {
+    let lines: String = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\"}}\n",
+                i % 2 + 1
+            )
+        })
+        .collect();
+    std::fs::write(w.path("more.jsonl"), lines).unwrap();
+    w.run(Some("analyst"), &["import", "more.jsonl"]).ok();
+}
+
 fn files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -119,8 +140,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
     w.run(Some("admin"), &["checkpoint", "--out", "cp1.txt"])
         .ok();
     let site = w.path("site");
-    let out = w.run(None, &["publish", site.to_str().unwrap()]);
-    let text = out.ok();
+    let text = publish(&w, &site);
     assert!(
         text.starts_with("published the tree of 7 entries (the checkpoint at entry 7, signed by "),
         "{text}"
@@ -164,23 +184,9 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
     // directory, only the new tiles are written, the old partial ones
     // stay (a client of the old checkpoint may still ask for them), and the
     // new tree is consistent with the old one, by tlog_tiles' proof.
-    for i in 0..300 {
-        w.run(
-            Some("analyst"),
-            &[
-                "annotate",
-                if i % 2 == 0 { "C1" } else { "C2" },
-                "--verdict",
-                "unverified",
-            ],
-        )
-        .ok();
-    }
+    annotations(&w, 300);
     w.run(Some("admin"), &["checkpoint"]).ok();
-    let text = w
-        .run(None, &["publish", site.to_str().unwrap()])
-        .ok()
-        .to_string();
+    let text = publish(&w, &site);
     assert!(text.contains("published the tree of 308 entries"), "{text}");
     assert!(
         text.contains("wrote 3 hash tiles and 2 entry bundles"),
@@ -213,10 +219,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
     w.run(None, &["verify", "--checkpoint", "cp1.txt"]).ok();
 
     // Again at the same size: nothing new to write.
-    let text = w
-        .run(None, &["publish", site.to_str().unwrap()])
-        .ok()
-        .to_string();
+    let text = publish(&w, &site);
     assert!(
         text.contains("wrote 0 hash tiles and 0 entry bundles"),
         "{text}"
@@ -226,16 +229,9 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         "{text}"
     );
     // Once more after a few entries: the full tiles are kept.
-    w.run(
-        Some("analyst"),
-        &["annotate", "C1", "--verdict", "disputed"],
-    )
-    .ok();
+    annotations(&w, 1);
     w.run(Some("admin"), &["checkpoint"]).ok();
-    let text = w
-        .run(None, &["publish", site.to_str().unwrap()])
-        .ok()
-        .to_string();
+    let text = publish(&w, &site);
     assert!(
         text.contains("the directory held the tree of 308 entries (a prefix of this one): 3 tiles of these were there already"),
         "{text}"
@@ -255,6 +251,11 @@ fn publish_refuses_what_it_cannot_publish_and_writes_nothing() {
         .error("the log has no checkpoint yet: there is no signed tree to publish");
     assert!(!site.exists());
     w.run(Some("admin"), &["checkpoint"]).ok();
+
+    // A file, not a directory.
+    std::fs::write(w.path("afile"), "x").unwrap();
+    w.run(None, &["publish", w.path("afile").to_str().unwrap()])
+        .error("afile is a file, not a directory");
 
     // A directory that holds something else.
     std::fs::create_dir(&site).unwrap();

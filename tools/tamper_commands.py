@@ -12,7 +12,8 @@ id, 0, a large number) and runs each command on a fresh copy:
 - read commands: list, show, log, report in every format, prove, key list,
   allowed-signers, verify, status;
 - signing commands: annotate, claim add, source add, checkpoint, export,
-  claim retract, key revoke, claim suggest, backup.
+  claim retract, key revoke, claim suggest, backup; publish (which writes
+  files, not entries).
 
 A run passes when it exits 0, 1 or 2, does not panic, does not call itself
 an internal error (a bug), and, when it exits 2, says so in one line. It
@@ -72,6 +73,7 @@ def writes(keys, work):
         ["--key", admin, "key", "revoke", os.path.join(keys, "auditor.pub"), "--reason", "x"],
         ["--key", analyst, "claim", "suggest", "S1"],
         ["--key", admin, "backup", os.path.join(work, "bk.db")],
+        ["publish", os.path.join(work, "site")],
     ]
 
 
@@ -120,6 +122,7 @@ def main():
                             p = os.path.join(work, f)
                             if os.path.exists(p):
                                 os.remove(p)
+                        shutil.rmtree(os.path.join(work, "site"), ignore_errors=True)
                         r = subprocess.run([ct, "--db", db] + cmd, capture_output=True,
                                            timeout=120, env=env)
                         runs += 1

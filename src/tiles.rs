@@ -232,10 +232,15 @@ impl Tiler {
 }
 
 /// What `publish` is asked to do.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Publish the entries (bundles) as well as the hash tiles.
     pub entries: bool,
+    /// A checkpoint note to publish instead of the latest stored one: one
+    /// of the log's checkpoints with auditors' cosignatures added
+    /// (`checkpoint cosign --out`), so that readers of the directory see
+    /// who vouched for the tree.
+    pub note: Option<Vec<u8>>,
 }
 
 /// What a publish did.
@@ -249,6 +254,8 @@ pub struct Published {
     pub checkpoint_entry: crate::model::Seq,
     pub signer_name: String,
     pub time: String,
+    /// Auditors' cosignatures on the published note, each verified.
+    pub cosignatures: usize,
     /// The tree the directory held before, if any.
     pub previous: Option<TreeSize>,
     /// Hash tiles and entry bundles written, and their bytes.
@@ -274,13 +281,6 @@ pub fn publish(
     let conn = store.conn();
     let origin = store.origin()?;
     let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
-    let latest = crate::query::latest_checkpoint(&tx)?.ok_or_else(|| {
-        Error::invalid(
-            "the log has no checkpoint yet: there is no signed tree to publish",
-            "an admin signs one first: `claimtrail checkpoint`",
-        )
-    })?;
-    let size = latest.size;
     let admins = |at: TreeSize| -> Result<Vec<crate::checkpoint::VerifierKey>> {
         Ok(crate::tree::verifier_keys(&tx, &origin, Some(at.0))?
             .into_iter()
@@ -288,25 +288,43 @@ pub fn publish(
             .map(|k| k.vkey)
             .collect())
     };
-    // The stored note is a projection row: it is published only if it is
-    // an admin's signature of this log's tree at its size (the root is
-    // checked against the leaves below).
-    let note_bytes = latest.note.as_bytes();
-    let opened = crate::checkpoint::open_checkpoint(note_bytes, &admins(size)?)
-        .map_err(|e| e.to_string())
-        .and_then(|(cp, _)| {
-            if cp.origin != origin || cp.size != size || cp.root != latest.root {
-                Err("its text differs from the checkpoint's row".to_string())
-            } else {
-                Ok(cp)
+    let (latest, note_bytes, cosignatures) = match &opts.note {
+        None => {
+            let latest = crate::query::latest_checkpoint(&tx)?.ok_or_else(|| {
+                Error::invalid(
+                    "the log has no checkpoint yet: there is no signed tree to publish",
+                    "an admin signs one first: `claimtrail checkpoint`",
+                )
+            })?;
+            // The stored note is a projection row: it is published only if
+            // it is an admin's signature of this log's tree at its size (the
+            // root is checked against the leaves below).
+            let opened =
+                crate::checkpoint::open_checkpoint(latest.note.as_bytes(), &admins(latest.size)?)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(cp, _)| {
+                        if cp.origin != origin || cp.size != latest.size || cp.root != latest.root {
+                            Err("its text differs from the checkpoint's row".to_string())
+                        } else {
+                            Ok(cp)
+                        }
+                    });
+            if let Err(why) = opened {
+                return Err(Error::Damaged(format!(
+                    "the checkpoint stored at entry {} does not verify as this log's ({why})",
+                    latest.seq
+                )));
             }
-        });
-    if let Err(why) = opened {
-        return Err(Error::Damaged(format!(
-            "the checkpoint stored at entry {} does not verify as this log's ({why})",
-            latest.seq
-        )));
-    }
+            let bytes = latest.note.clone().into_bytes();
+            (latest, bytes, 0)
+        }
+        Some(bytes) => {
+            let (latest, cosignatures) = given(&tx, &origin, bytes, &admins)?;
+            (latest, bytes.clone(), cosignatures)
+        }
+    };
+    let note_bytes = note_bytes.as_slice();
+    let size = latest.size;
     let previous = previous(dir, &origin, size, &admins)?;
 
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
@@ -445,7 +463,75 @@ pub fn publish(
         bytes_written: staged.iter().map(|(_, b)| b).sum::<u64>() + note_bytes.len() as u64,
         kept,
         entries: opts.entries,
+        cosignatures,
     })
+}
+
+/// A checkpoint note given to publish: one this log stored (its size and
+/// root), signed by an admin of the log at that size, with any
+/// cosignatures by the log's auditors verified too (a line by an enrolled
+/// key that does not verify is refused; lines by keys the log does not
+/// know are left as they are, as signed notes allow). Returns the stored
+/// checkpoint and the number of cosignatures.
+fn given(
+    tx: &rusqlite::Connection,
+    origin: &str,
+    bytes: &[u8],
+    admins: &dyn Fn(TreeSize) -> Result<Vec<crate::checkpoint::VerifierKey>>,
+) -> Result<(crate::query::CheckpointView, usize)> {
+    let bad = |what: String| {
+        Error::invalid(
+            format!("the checkpoint given {what}"),
+            "give a checkpoint of this log: the file `checkpoint --out` wrote, or its copy cosigned by `checkpoint cosign --out`",
+        )
+    };
+    let note = SignedNote::parse(bytes).map_err(|e| bad(format!("is not a signed note ({e})")))?;
+    let cp =
+        Checkpoint::parse(note.text()).map_err(|e| bad(format!("is not a checkpoint ({e})")))?;
+    if cp.origin != origin {
+        return Err(bad(format!(
+            "is of another log (`{}`, not `{origin}`)",
+            crate::text::escape(&cp.origin)
+        )));
+    }
+    let stored = crate::query::checkpoints(tx)?
+        .into_iter()
+        .find(|c| c.size == cp.size)
+        .ok_or_else(|| {
+            bad(format!(
+                "commits to {} entries, a tree this log stored no checkpoint of",
+                cp.size
+            ))
+        })?;
+    if stored.root != cp.root {
+        return Err(Error::invalid(
+            format!(
+                "the checkpoint given has another root than the one this log stored for its first {} entries",
+                cp.size
+            ),
+            "the file is of a fork of this log: run `claimtrail verify --checkpoint FILE`",
+        ));
+    }
+    let mut keys = admins(cp.size)?;
+    keys.extend(
+        crate::tree::verifier_keys(tx, origin, None)?
+            .into_iter()
+            .filter(|k| k.key.role == crate::model::Role::Auditor)
+            .map(|k| k.vkey),
+    );
+    let verified = crate::checkpoint::verify_note(&note, &keys)
+        .map_err(|e| bad(format!("does not verify ({e})")))?;
+    let by = |t| {
+        verified
+            .signatures
+            .iter()
+            .filter(|s| s.key_type == t)
+            .count()
+    };
+    if by(crate::checkpoint::KeyType::Ed25519) == 0 {
+        return Err(bad("is not signed by an admin of this log".into()));
+    }
+    Ok((stored, by(crate::checkpoint::KeyType::CosignatureV1)))
 }
 
 /// What `dir` holds now: nothing (it is missing or empty, or holds the

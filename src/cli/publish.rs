@@ -15,6 +15,10 @@ use std::path::PathBuf;
 /// or the database. Source texts are not in entries, so they are not
 /// published; quotes, speakers and notes are.
 ///
+/// `--checkpoint FILE` publishes a cosigned copy of one of the log's
+/// checkpoints instead (`checkpoint cosign --out`): each cosignature by an
+/// auditor of the log is verified first.
+///
 /// Run it again after each `claimtrail checkpoint` into the same DIR: only
 /// new tiles are written, and the directory's earlier checkpoint must be a
 /// prefix of the log (else nothing is written). Everything published is
@@ -29,12 +33,23 @@ pub struct Args {
     /// needs; entry bundles cannot hold an entry over 65,535 bytes).
     #[arg(long)]
     pub no_entries: bool,
+    /// Publish this checkpoint file instead of the latest stored one: a
+    /// checkpoint of this log with auditors' cosignatures (`checkpoint
+    /// cosign --out`), so that readers see who vouched for the tree.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let store = ctx.open()?;
+    let note = a
+        .checkpoint
+        .as_deref()
+        .map(|p| claimtrail::files::read_capped(p, claimtrail::checkpoint::MAX_NOTE_BYTES as u64))
+        .transpose()?;
     let opts = Options {
         entries: !a.no_entries,
+        note,
     };
     let p = output::while_verifying("publishing", |progress| {
         tiles::publish(&store, &a.dir, opts, progress)
@@ -43,8 +58,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::json(&p)?;
         return Ok(Outcome::Done);
     }
+    let cosigned = match p.cosignatures {
+        0 => String::new(),
+        n => format!(", with {}", count(n as u64, "cosignature")),
+    };
     outln!(
-        "published the tree of {} (the checkpoint at entry {}, signed by {} at {}) to {}",
+        "published the tree of {} (the checkpoint at entry {}, signed by {} at {}{cosigned}) to {}",
         count(p.size.0, "entry"),
         p.checkpoint_entry,
         if p.signer_name.is_empty() {

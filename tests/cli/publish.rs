@@ -391,3 +391,85 @@ fn publish_refuses_a_tampered_log() {
     w.restore(&clean);
     w.run(None, &["publish", s]).ok();
 }
+
+/// An auditor's cosigned copy of a checkpoint is published as it is, its
+/// cosignature checked first; a copy that is not one of the log's
+/// checkpoints, or whose cosignature does not verify, is refused.
+#[test]
+fn a_cosigned_checkpoint_is_published_with_its_cosignature() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", "cp.txt", "--out", "cosigned.txt"],
+    )
+    .ok();
+    let site = w.path("site");
+    let s = site.to_str().unwrap();
+    let cosigned = w.path("cosigned.txt");
+    let c = cosigned.to_str().unwrap();
+
+    // Tampered cosignature: the auditor is enrolled, so it must verify.
+    let good = std::fs::read(&cosigned).unwrap();
+    let mut bad = good.clone();
+    let at = bad.len() - 6;
+    bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(w.path("bad.txt"), &bad).unwrap();
+    w.run(None, &["publish", s, "--checkpoint", "bad.txt"])
+        .error("the checkpoint given does not verify");
+    assert!(!site.exists());
+    std::fs::write(w.path("junk.txt"), "not a note\n").unwrap();
+    w.run(None, &["publish", s, "--checkpoint", "junk.txt"])
+        .error("the checkpoint given is not a signed note");
+
+    let text = w
+        .run(None, &["publish", s, "--checkpoint", c])
+        .ok()
+        .to_string();
+    assert!(
+        text.contains("(the checkpoint at entry 7, signed by admin at ")
+            && text.contains(", with 1 cosignature) to "),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(site.join("checkpoint")).unwrap(), good);
+    let vkeys: Vec<String> = w
+        .run(None, &["key", "vkey"])
+        .ok()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut args = vec!["checkpoint", "verify", "site/checkpoint"];
+    for k in &vkeys {
+        args.extend(["--vkey", k]);
+    }
+    let verified = w.run(None, &args).ok().to_string();
+    assert_eq!(vkeys.len(), 2, "{vkeys:?}");
+    assert!(verified.contains("auditor"), "{verified}");
+    check_published(&w, &site);
+
+    // A checkpoint of a tree this log did not store one of: a copy of the
+    // log that went on, with the same admin.
+    let fork = w.path("fork.db");
+    let f = fork.to_str().unwrap();
+    w.run(None, &["backup", f]).ok();
+    w.run(
+        Some("analyst"),
+        &["--db", f, "annotate", "C1", "--verdict", "false"],
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &["--db", f, "checkpoint", "--out", "fork.txt"],
+    )
+    .ok();
+    w.run(None, &["publish", s, "--checkpoint", "fork.txt"])
+        .error("commits to 9 entries, a tree this log stored no checkpoint of");
+    // Of a tree of the same size as one this log stored, but another one.
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", s, "--checkpoint", "fork.txt"])
+        .error("has another root than the one this log stored for its first 9 entries");
+    assert_eq!(std::fs::read(site.join("checkpoint")).unwrap(), good);
+}

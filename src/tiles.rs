@@ -327,7 +327,7 @@ pub fn publish(
     let size = latest.size;
     let previous = previous(dir, &origin, size, &admins)?;
 
-    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
+    let mut made = MadeDir::make(dir)?;
     let staging = tempfile::Builder::new()
         .prefix(".claimtrail-publish-")
         .tempdir_in(dir)
@@ -438,6 +438,7 @@ pub fn publish(
     write_new(&note, note_bytes)?;
     let to = dir.join("checkpoint");
     std::fs::rename(&note, &to).map_err(|e| Error::write(&to, &e))?;
+    made.keep();
 
     let count = |entries: bool| {
         staged
@@ -612,6 +613,35 @@ fn previous(
     crate::checkpoint::verify_note(&note, &admins(cp.size)?)
         .map_err(|e| bad(format!("not signed by an admin of this log ({e})")))?;
     Ok(Some((cp, path)))
+}
+
+/// The directory published into, removed again (if still empty) when the
+/// publish fails before its checkpoint is in place and the directory did
+/// not exist before it: a refused publish leaves nothing behind.
+struct MadeDir<'a> {
+    path: &'a Path,
+    made: bool,
+}
+
+impl<'a> MadeDir<'a> {
+    fn make(path: &'a Path) -> Result<MadeDir<'a>> {
+        let made = !path.exists();
+        std::fs::create_dir_all(path).map_err(|e| Error::write(path, &e))?;
+        Ok(MadeDir { path, made })
+    }
+
+    fn keep(&mut self) {
+        self.made = false;
+    }
+}
+
+impl Drop for MadeDir<'_> {
+    fn drop(&mut self) {
+        if self.made {
+            // Fails, and so keeps it, if anything is in it.
+            let _ = std::fs::remove_dir(self.path);
+        }
+    }
 }
 
 /// Writes a new file, its directories made first.

@@ -356,15 +356,13 @@ pub fn publish(
     };
 
     let mut tiler = Tiler::new(opts.entries);
-    let mut old_root = None;
+    // The root of the tree the directory held, once the leaves reach it.
+    let mut old_root = (old == 0).then(|| tiler.root());
     let mut rows =
         tx.prepare("SELECT seq, payload, sig, hash FROM entries WHERE seq < ? ORDER BY seq")?;
     let mut rows = rows.query([size.0 as i64])?;
     while let Some(r) = rows.next()? {
         let n = tiler.size().0;
-        if n == old {
-            old_root = Some(tiler.root());
-        }
         let seq: i64 = r.get(0)?;
         if seq as u64 != n {
             return Err(Error::Damaged(format!(
@@ -384,6 +382,9 @@ pub fn publish(
             )));
         }
         tiler.push(&leaf, hash, &mut stage)?;
+        if tiler.size().0 == old {
+            old_root = Some(tiler.root());
+        }
         if n.is_multiple_of(4096) {
             progress(n, size.0);
         }
@@ -395,9 +396,6 @@ pub fn publish(
             latest.seq,
             tiler.size()
         )));
-    }
-    if tiler.size().0 == old {
-        old_root = Some(tiler.root());
     }
     progress(size.0, size.0);
     if tiler.root() != latest.root {
@@ -428,16 +426,11 @@ pub fn publish(
 
     // Into place: tiles first, the checkpoint last, each by a rename.
     for (id, _) in &staged {
-        let to = dir.join(id.path());
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
-        }
-        std::fs::rename(staging.path().join(id.path()), &to).map_err(|e| Error::write(&to, &e))?;
+        place(&staging.path().join(id.path()), &dir.join(id.path()))?;
     }
     let note = staging.path().join("checkpoint");
     write_new(&note, note_bytes)?;
-    let to = dir.join("checkpoint");
-    std::fs::rename(&note, &to).map_err(|e| Error::write(&to, &e))?;
+    place(&note, &dir.join("checkpoint"))?;
     made.keep();
 
     let count = |entries: bool| {
@@ -446,17 +439,12 @@ pub fn publish(
             .filter(|(id, _)| (id.level == TileLevel::Entries) == entries)
             .count() as u64
     };
-    let signer_name = crate::query::keys(&tx)?
-        .into_iter()
-        .find(|k| k.fingerprint == latest.signer)
-        .map(|k| k.name)
-        .unwrap_or_default();
     Ok(Published {
         dir: dir.to_path_buf(),
         size,
         root: latest.root,
         checkpoint_entry: latest.seq,
-        signer_name,
+        signer_name: latest.signer_name.clone(),
         time: latest.time.clone(),
         previous: previous.map(|(cp, _)| cp.size),
         tiles_written: count(false),
@@ -646,10 +634,21 @@ impl Drop for MadeDir<'_> {
 
 /// Writes a new file, its directories made first.
 fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
-    }
+    parent_made(path)?;
     std::fs::write(path, bytes).map_err(|e| Error::write(path, &e))
+}
+
+/// Moves a staged file to its place, its directories made first.
+fn place(from: &Path, to: &Path) -> Result<()> {
+    parent_made(to)?;
+    std::fs::rename(from, to).map_err(|e| Error::write(to, &e))
+}
+
+fn parent_made(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(parent) => std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -66,11 +66,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         "published the tree of {} (the checkpoint at entry {}, signed by {} at {}{cosigned}) to {}",
         count(p.size.0, "entry"),
         p.checkpoint_entry,
-        if p.signer_name.is_empty() {
-            "an admin"
-        } else {
-            p.signer_name.as_str()
-        },
+        p.signer_name,
         p.time,
         p.dir.display()
     )?;

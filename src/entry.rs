@@ -276,8 +276,10 @@ impl Payload {
 /// the member after `body`, and no member after it holds an object, so the
 /// last `,"kind":"` is the payload's own (a `"` inside a JSON string is
 /// escaped, so these bytes cannot be inside one). Only a guess: any bytes
-/// may come in, and [`parse_known`] checks it.
-fn kind_guess(bytes: &[u8]) -> Option<Kind> {
+/// may come in, and [`parse_known`] checks it. A reader with no `kind`
+/// column (published entries) also numbers the items of a payload that
+/// does not parse by it, as verify numbers them by the column.
+pub fn kind_guess(bytes: &[u8]) -> Option<Kind> {
     const KEY: &[u8] = b",\"kind\":\"";
     // Searched from the end (the kind is a few hundred bytes before it),
     // the key's rarest byte tested before the whole key.
@@ -403,6 +405,20 @@ pub fn leaf(payload: &[u8], sig: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The payload and signature of a leaf, if it is exactly
+/// `string(payload) || string(sig)`: what a reader of published entries
+/// (which are leaves) gets back. `None` for any other bytes.
+pub fn split_leaf(leaf: &[u8]) -> Option<(&[u8], &[u8])> {
+    fn string(b: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (len, rest) = b.split_first_chunk::<4>()?;
+        let len = u32::from_be_bytes(*len) as usize;
+        (rest.len() >= len).then(|| rest.split_at(len))
+    }
+    let (payload, rest) = string(leaf)?;
+    let (sig, rest) = string(rest)?;
+    rest.is_empty().then_some((payload, sig))
+}
+
 /// The entry hash: `SHA-256(0x00 || leaf)`, the RFC 6962 leaf hash, computed
 /// without building the leaf.
 pub fn entry_hash(payload: &[u8], sig: &[u8]) -> Hash {
@@ -522,6 +538,25 @@ mod tests {
             entry_hash(b"ab", b"c").to_hex(),
             "cc081c7b9d033c13d080d085f55e83ea76aadd31559dbcc0dad27c11dac1f7c2"
         );
+    }
+
+    /// A leaf splits back into exactly what made it; any other framing
+    /// (short, long, trailing bytes, a length past the end) is refused.
+    #[test]
+    fn split_leaf_inverts_leaf_and_nothing_else() {
+        for (p, s) in [
+            (&b"ab"[..], &b"c"[..]),
+            (b"", b""),
+            (b"{}", &[7u8; 300][..]),
+        ] {
+            assert_eq!(split_leaf(&leaf(p, s)), Some((p, s)));
+        }
+        let good = leaf(b"ab", b"c");
+        assert_eq!(split_leaf(&good[..good.len() - 1]), None);
+        assert_eq!(split_leaf(&[good.as_slice(), b"x"].concat()), None);
+        assert_eq!(split_leaf(&[0, 0, 0, 9, b'a']), None);
+        assert_eq!(split_leaf(&[0, 0, 0]), None);
+        assert_eq!(split_leaf(&[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), None);
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod log;
 pub mod merkle;
 pub mod model;
 pub mod projection;
+pub mod published;
 pub mod query;
 pub mod report;
 pub mod rules;

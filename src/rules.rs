@@ -52,6 +52,9 @@ pub enum Check {
     Checkpoint,
     /// A bundle's entry is in its checkpoint's tree (inclusion proof).
     Inclusion,
+    /// A published directory's tiles and entry bundles are present, well
+    /// formed, and hold the hashes of the tree its entries make.
+    Tile,
 }
 
 impl Check {
@@ -73,6 +76,7 @@ impl Check {
             Check::Projection => "projection",
             Check::Checkpoint => "checkpoint",
             Check::Inclusion => "inclusion",
+            Check::Tile => "tile",
         }
     }
 }

@@ -226,21 +226,9 @@ pub fn verify_listing(
     listed: Option<usize>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
-    use crate::checkpoint::{Checkpoint, SignedNote};
     // Read before the log, so that a file that is not a checkpoint stops
     // verify at once (exit 2) rather than after the whole log.
-    let mut notes = Vec::with_capacity(kept.len());
-    for k in kept {
-        let bad = |e: String| {
-            Error::invalid(
-                format!("{}: {e}", k.name),
-                "give a checkpoint file written by `claimtrail checkpoint`",
-            )
-        };
-        let note = SignedNote::parse(&k.bytes).map_err(|e| bad(e.to_string()))?;
-        let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
-        notes.push((k.name.clone(), note, cp));
-    }
+    let notes = parse_kept(kept)?;
     let conn = store.conn();
     let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
     let mut v = Verifier::new(&tx, Caches::DEFAULT);
@@ -297,7 +285,8 @@ pub fn verify_listing(
 
 /// Judges each kept checkpoint against the keys the entries enrolled and
 /// the roots of the tree re-derived from them (`roots`: size → root, for
-/// every checkpoint size the log reached).
+/// every checkpoint size the log reached), and adds what it finds to the
+/// report.
 fn check_kept(
     report: &mut Report,
     notes: &[(
@@ -308,9 +297,59 @@ fn check_kept(
     keys: &[std::rc::Rc<KeyInfo>],
     roots: &BTreeMap<u64, Hash>,
 ) {
-    use crate::checkpoint::{verify_note, KeyType, VerifierKey};
     let origin = report.origin.clone().unwrap_or_default();
-    let current = report.tree_size;
+    let (checks, problems) = judge_kept(&origin, report.tree_size, notes, keys, roots);
+    if !problems.is_empty() {
+        report.ok = false;
+    }
+    report.problems.extend(problems);
+    report.checkpoints = checks;
+}
+
+/// Reads kept checkpoint files as notes, before any log is read, so that a
+/// file that is not a checkpoint stops the check at once (exit 2).
+pub(crate) fn parse_kept(
+    kept: &[KeptCheckpoint],
+) -> Result<
+    Vec<(
+        String,
+        crate::checkpoint::SignedNote,
+        crate::checkpoint::Checkpoint,
+    )>,
+> {
+    use crate::checkpoint::{Checkpoint, SignedNote};
+    let mut notes = Vec::with_capacity(kept.len());
+    for k in kept {
+        let bad = |e: String| {
+            Error::invalid(
+                format!("{}: {e}", k.name),
+                "give a checkpoint file written by `claimtrail checkpoint`",
+            )
+        };
+        let note = SignedNote::parse(&k.bytes).map_err(|e| bad(e.to_string()))?;
+        let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
+        notes.push((k.name.clone(), note, cp));
+    }
+    Ok(notes)
+}
+
+/// The verdict on each kept checkpoint of the log `origin`, whose tree has
+/// `current` leaves: signed by a key the entries enrolled (an admin, or an
+/// auditor cosigning) and live at its size, and with its root among
+/// `roots`. Returns the verdicts and a problem for each that is not
+/// consistent. Shared by `verify` and the check of a published directory.
+pub(crate) fn judge_kept(
+    origin: &str,
+    current: TreeSize,
+    notes: &[(
+        String,
+        crate::checkpoint::SignedNote,
+        crate::checkpoint::Checkpoint,
+    )],
+    keys: &[std::rc::Rc<KeyInfo>],
+    roots: &BTreeMap<u64, Hash>,
+) -> (Vec<CheckpointCheck>, Vec<Problem>) {
+    use crate::checkpoint::{verify_note, KeyType, VerifierKey};
     let mut checks = Vec::new();
     for (name, note, cp) in notes {
         let mut check = CheckpointCheck {
@@ -339,7 +378,7 @@ fn check_kept(
                 continue;
             };
             let made = match key.role {
-                Role::Admin => VerifierKey::new(&origin, KeyType::Ed25519, vk),
+                Role::Admin => VerifierKey::new(origin, KeyType::Ed25519, vk),
                 Role::Auditor => VerifierKey::new(
                     &crate::keys::principal(&key.name),
                     KeyType::CosignatureV1,
@@ -408,20 +447,19 @@ fn check_kept(
             None => c.detail.push_str(&format!("; the first difference lies in entries 0..{}", size - 1)),
         }
     }
-    for c in &checks {
-        if c.status != CheckpointStatus::Consistent {
-            report.problems.push(Problem {
-                seq: None,
-                kind: None,
-                id: None,
-                checkpoint: Some(c.name.clone()),
-                check: Check::Checkpoint,
-                detail: format!("{}: {}", c.status, c.detail),
-            });
-            report.ok = false;
-        }
-    }
-    report.checkpoints = checks;
+    let problems = checks
+        .iter()
+        .filter(|c| c.status != CheckpointStatus::Consistent)
+        .map(|c| Problem {
+            seq: None,
+            kind: None,
+            id: None,
+            checkpoint: Some(c.name.clone()),
+            check: Check::Checkpoint,
+            detail: format!("{}: {}", c.status, c.detail),
+        })
+        .collect();
+    (checks, problems)
 }
 
 /// The `entries` rows of a chunk as read: every column as bytes, whatever

@@ -44,6 +44,7 @@ pub mod status;
 pub mod values;
 pub mod verify;
 pub mod verify_bundle;
+pub mod verify_published;
 
 use claimtrail::error::{Error, Result};
 use claimtrail::keys::Signer;
@@ -138,6 +139,7 @@ pub enum Command {
     Bench(bench::Args),
     Backup(backup::Args),
     Publish(publish::Args),
+    VerifyPublished(verify_published::Args),
     Completions(completions::Args),
 }
 
@@ -238,6 +240,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Bench(a) => bench::run(&ctx, a),
         Command::Backup(a) => backup::run(&ctx, a),
         Command::Publish(a) => publish::run(&ctx, a),
+        Command::VerifyPublished(a) => verify_published::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a),
     }
 }

@@ -1,0 +1,166 @@
+use super::{output, Ctx, Outcome};
+use claimtrail::checkpoint::VerifierKey;
+use claimtrail::error::{Error, Result};
+use claimtrail::published::PublishedReport;
+use claimtrail::text::escape;
+use std::path::PathBuf;
+
+/// Check a published directory (`claimtrail publish`) with no database.
+///
+/// Reads every entry bundle and hash tile the directory's checkpoint
+/// needs, rebuilds the tree and replays every entry through the rules that
+/// `verify` applies: payload, chain, signature, authorization, body and
+/// references, checkpoints. Then the directory's checkpoint: signed by an
+/// admin the entries enrolled (or by --vkey), with the entries' root.
+/// Exit 0: everything holds. Exit 1: problems found. Exit 2: the check
+/// could not run.
+///
+/// What it cannot check: the quotes (source texts are not published) and
+/// the database's tables; and, without --vkey, whose log it is. Keep the
+/// checkpoint files of earlier runs and give them with --checkpoint: the
+/// directory must still hold those trees (no rollback, no rewritten
+/// history).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The directory `claimtrail publish` wrote (or a copy of it).
+    pub dir: PathBuf,
+    /// The log's verifier key (from `claimtrail key vkey`), obtained
+    /// independently: the directory's checkpoint must be signed by it.
+    /// Repeat --vkey for each key.
+    #[arg(long)]
+    pub vkey: Vec<String>,
+    /// A checkpoint of this log you kept earlier (e.g. a copy of the
+    /// directory's `checkpoint` from your last run): the directory must
+    /// still hold its tree. Repeat for each.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let vkeys: Vec<VerifierKey> = a
+        .vkey
+        .iter()
+        .map(|v| {
+            v.parse().map_err(|e| {
+                Error::invalid(
+                    format!("`{}` is not a verifier key: {e}", escape(v)),
+                    "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut kept = Vec::new();
+    for p in &a.checkpoint {
+        let bytes =
+            claimtrail::files::read_capped(p, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)?;
+        kept.push(claimtrail::verify::KeptCheckpoint {
+            name: p.display().to_string(),
+            bytes,
+        });
+    }
+    let r = output::while_verifying("checking", |progress| {
+        claimtrail::published::verify_published(&a.dir, &vkeys, &kept, progress)
+    })?;
+    if ctx.json {
+        output::json(&r)?;
+    } else {
+        text(&r)?;
+    }
+    Ok(if r.ok {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
+}
+
+fn text(r: &PublishedReport) -> Result<()> {
+    let c = &r.counts;
+    outln!(
+        "published log {} in {}: checkpoint of {}, root {}, signed by {}",
+        escape(&r.origin),
+        escape(&r.dir.display().to_string()),
+        output::count(r.checkpoint_size.0, "entry"),
+        r.checkpoint_root,
+        if r.signed_by.is_empty() {
+            "-".into()
+        } else {
+            escape(&r.signed_by.join(", ")).into_owned()
+        }
+    )?;
+    if r.with_entries {
+        let retracted = match c.retracted_claims {
+            0 => String::new(),
+            n => format!(" ({n} retracted)"),
+        };
+        outln!(
+            "read {} in {} and {}; head {}",
+            output::count(r.entries, "entry"),
+            output::count(r.bundles, "bundle"),
+            output::count(r.tiles, "hash tile"),
+            r.head.map_or("-".into(), |h| h.to_hex())
+        )?;
+        outln!(
+            "{} ({} revoked), {} ({} redacted), {}{retracted}, {}",
+            output::count(c.keys, "key"),
+            c.revoked_keys,
+            output::count(c.sources, "source"),
+            c.redacted_sources,
+            output::count(c.claims, "claim"),
+            output::count(c.annotations, "annotation")
+        )?;
+    } else {
+        outln!(
+            "read {}; the directory holds no entries (published with --no-entries): the tree alone is checked",
+            output::count(r.tiles, "hash tile")
+        )?;
+    }
+    outln!("checks: {}", r.checks.join(", "))?;
+    outln!(
+        "not checked: {} (source texts and the database's tables are not published)",
+        r.not_checked.join(", ")
+    )?;
+    for k in &r.checkpoints {
+        outln!(
+            "checkpoint {} (size {}): {}{}",
+            escape(&k.name),
+            k.size,
+            k.status,
+            if k.status == claimtrail::verify::CheckpointStatus::Consistent {
+                format!(", signed by {}", k.signed_by.join(", "))
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    for p in &r.problems {
+        let at = match (p.seq, &p.kind, &p.checkpoint) {
+            (Some(s), Some(k), _) => format!(
+                "entry {s} ({}{})",
+                escape(k),
+                p.id.map(|i| format!(" {i}")).unwrap_or_default()
+            ),
+            (None, _, Some(name)) => format!("checkpoint {}", escape(name)),
+            _ => "directory".into(),
+        };
+        outln!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail))?;
+    }
+    if r.more_problems > 0 {
+        outln!("… and {}", output::count(r.more_problems, "more problem"))?;
+    }
+    if r.ok {
+        if r.with_entries {
+            outln!("OK: every published entry, signature and tile checks out")?;
+        } else {
+            outln!("OK: the tiles make the tree of the checkpoint, which the verifier key signed")?;
+        }
+        if !r.anchored {
+            outln!("note: checked against the admin keys the log itself enrolls; pass --vkey with the log's verifier key, obtained independently, to know whose log it is")?;
+        }
+    } else {
+        outln!(
+            "FAILED: {} found",
+            output::count(r.problems.len() as u64 + r.more_problems, "problem")
+        )?;
+    }
+    Ok(())
+}

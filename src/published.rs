@@ -1,0 +1,903 @@
+//! Checks a directory that `publish` wrote (C2SP tlog-tiles) with no
+//! database: what an outside monitor of the log runs.
+//!
+//! Why: the tiles let anyone follow the log with tlog tools, but those
+//! tools know the tree, not claimtrail's rules. This replays every published
+//! entry through the rules `verify` applies ([`crate::rules`], the same
+//! functions), so a reader of the directory learns what `verify` would say
+//! of those entries, without the database and without trusting whoever
+//! serves the files:
+//!
+//! - `tile`: every entry bundle the checkpoint's size needs is present and
+//!   well formed, and every hash tile (full and partial, at each level) is
+//!   present and holds exactly the hashes of the tree the entries make;
+//! - the entries, one by one, as `verify` checks them: canonical payload,
+//!   header, sequence, chain, signature (the same Ed25519 rule, batched on
+//!   all cores, see [`crate::sigcheck`]), authorization, body and
+//!   references, and each `checkpoint.add` against the tree before it;
+//! - `checkpoint`: the directory's checkpoint is signed by an admin the
+//!   entries enrolled and live at its size (or by the verifier keys given,
+//!   which anchors it to a key obtained elsewhere) and its root is the
+//!   entries' root; each kept checkpoint given is in the same tree, as
+//!   `verify --checkpoint` judges it (truncation, rollback, fork).
+//!
+//! What it does *not* prove: source texts are not published (entries hold
+//! only their hashes), so quotes are not checked against them (`blob`,
+//! `quote`); there are no projection tables to compare (`projection`); and
+//! a directory published without its entries (`publish --no-entries`)
+//! shows the tree alone. Nor, without `--vkey`, whose log it is: a forger
+//! can publish a log of his own that checks out. An item's friendly id
+//! (`C12`) is its place among the entries of its kind, as in the database.
+
+use crate::checkpoint::{Checkpoint, SignedNote, VerifierKey};
+use crate::entry::{split_leaf, Payload, PayloadError};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::merkle::TreeSize;
+use crate::model::*;
+use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
+use crate::sigcheck::{self, SigError};
+use crate::text::SourceText;
+use crate::tiles::{TileId, TileLevel, Tiler, MAX_BUNDLED_LEAF, TILE_WIDTH};
+use crate::verify::{CheckpointCheck, Counts, KeptCheckpoint, Problem, MAX_LISTED};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// The checks made on a directory with its entries, in the order `verify`
+/// lists its own.
+const CHECKS: &[Check] = &[
+    Check::Tile,
+    Check::Canonical,
+    Check::Header,
+    Check::Sequence,
+    Check::Chain,
+    Check::Signature,
+    Check::Authorization,
+    Check::Body,
+    Check::Reference,
+    Check::Checkpoint,
+];
+
+/// What a published directory cannot show, and so is not checked.
+const NOT_CHECKED: &[Check] = &[Check::Blob, Check::Quote, Check::Projection];
+
+/// Entries read and checked per chunk: one signature batch per core.
+const CHUNK: usize = 2 * sigcheck::GROUP;
+
+/// The verdict on a published directory.
+#[derive(Clone, Debug, Serialize)]
+pub struct PublishedReport {
+    pub dir: PathBuf,
+    /// The origin the directory's checkpoint names.
+    pub origin: String,
+    /// The tree of the directory's checkpoint, as the checkpoint states it.
+    pub checkpoint_size: TreeSize,
+    pub checkpoint_root: Hash,
+    /// Names of the enrolled admins and auditors whose signatures on the
+    /// checkpoint verified.
+    pub signed_by: Vec<String>,
+    /// The checkpoint verified under a verifier key the caller gave.
+    pub anchored: bool,
+    /// Whether the directory holds its entries (not `publish --no-entries`).
+    pub with_entries: bool,
+    /// Entries read and checked.
+    pub entries: u64,
+    /// Hash tiles and entry bundles read.
+    pub tiles: u64,
+    pub bundles: u64,
+    /// The hash of the last entry read.
+    pub head: Option<Hash>,
+    /// What the entries that passed hold (with entries only).
+    pub counts: Counts,
+    pub checks: Vec<&'static str>,
+    pub not_checked: Vec<&'static str>,
+    pub ok: bool,
+    pub problems: Vec<Problem>,
+    pub more_problems: u64,
+    /// Kept checkpoints judged against the directory's tree.
+    pub checkpoints: Vec<CheckpointCheck>,
+}
+
+/// Checks the directory `dir` as [the module](self) says. `vkeys`, if any,
+/// must sign its checkpoint; `kept` are checkpoints of the log kept
+/// earlier. `progress(done, total)` follows the entries. `Err` only when
+/// the check cannot run (no directory, no checkpoint, a kept file that is
+/// not a checkpoint); everything wrong inside the directory is a problem.
+pub fn verify_published(
+    dir: &Path,
+    vkeys: &[VerifierKey],
+    kept: &[KeptCheckpoint],
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PublishedReport> {
+    let kept = crate::verify::parse_kept(kept)?;
+    let not_published = |what: String| {
+        Error::invalid(
+            what,
+            "give the directory `claimtrail publish` wrote (it holds `checkpoint` and `tile/`)",
+        )
+    };
+    if !dir.is_dir() {
+        return Err(not_published(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
+    }
+    let note_path = dir.join("checkpoint");
+    if !note_path.is_file() {
+        return Err(not_published(format!(
+            "{} holds no checkpoint",
+            dir.display()
+        )));
+    }
+    let bytes = crate::files::read_capped(&note_path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
+    let note = SignedNote::parse(&bytes)
+        .map_err(|e| not_published(format!("{}: {e}", note_path.display())))?;
+    let cp = Checkpoint::parse(note.text())
+        .map_err(|e| not_published(format!("{}: {e}", note_path.display())))?;
+    let with_entries = dir.join("tile/entries").is_dir() || cp.size.0 == 0;
+    if !with_entries && vkeys.is_empty() {
+        // The admins' keys are enrolled by entries; with none to read, the
+        // checkpoint would be checked against nothing.
+        return Err(Error::invalid(
+            format!(
+                "{} holds no entries (published with --no-entries): its checkpoint can only be checked against the log's verifier key",
+                dir.display()
+            ),
+            "pass --vkey with the log's verifier key, obtained independently (`claimtrail key vkey` prints it)",
+        ));
+    }
+
+    let mut m = Monitor::new(dir, &cp, &kept, with_entries);
+    if with_entries {
+        m.replay(progress);
+    } else {
+        m.hashes_only(progress);
+    }
+    Ok(m.finish(note_path, &note, cp, vkeys, &kept, with_entries))
+}
+
+/// One entry read from a bundle, checked on its own (stage 1, in
+/// parallel): its leaf hash, the parsed payload and the signature against
+/// the key inside the SSHSIG.
+struct Prepared {
+    hash: Hash,
+    /// Why the leaf is not `string(payload) || string(sig)`, if it is not.
+    framing: bool,
+    parsed: std::result::Result<Payload, PayloadError>,
+    guessed: Option<Kind>,
+    sig: std::result::Result<([u8; 32], std::result::Result<(), SigError>), String>,
+}
+
+fn prepare(leaves: &[&[u8]]) -> Vec<Prepared> {
+    let mut keys = sigcheck::KeyCache::default();
+    let mut out = Vec::with_capacity(leaves.len());
+    let mut to_check = Vec::new();
+    for (i, leaf) in leaves.iter().enumerate() {
+        let hash = crate::merkle::leaf_hash(leaf);
+        let Some((payload, sig)) = split_leaf(leaf) else {
+            out.push(Prepared {
+                hash,
+                framing: false,
+                parsed: Err(PayloadError::Canonical(String::new())),
+                guessed: None,
+                sig: Err(String::new()),
+            });
+            continue;
+        };
+        let sig = match sigcheck::parse_sshsig(sig) {
+            Err(e) => Err(e),
+            Ok(parts) => match keys.get(&parts.key_bytes) {
+                None => Err("invalid Ed25519 key in SSHSIG".to_string()),
+                Some(vk) => {
+                    to_check.push((i, vk, parts.signature, sigcheck::signed_data(payload)));
+                    Ok((parts.key_bytes, Ok(())))
+                }
+            },
+        };
+        out.push(Prepared {
+            hash,
+            framing: true,
+            parsed: Payload::parse(payload),
+            guessed: crate::entry::kind_guess(payload),
+            sig,
+        });
+    }
+    let items: Vec<sigcheck::Item> = to_check
+        .iter()
+        .map(|(_, key, signature, msg)| sigcheck::Item {
+            key,
+            signature,
+            msg,
+        })
+        .collect();
+    for ((i, ..), verdict) in to_check.iter().zip(sigcheck::verify_many(&items)) {
+        if let Ok((_, v)) = &mut out[*i].sig {
+            *v = verdict;
+        }
+    }
+    out
+}
+
+/// The replay: the tree, the tiles, and what the rules must remember of
+/// the entries before the one being checked.
+struct Monitor<'d> {
+    dir: &'d Path,
+    size: u64,
+    tiler: Tiler,
+    tiles: u64,
+    bundles: u64,
+    problems: Vec<Problem>,
+    more: u64,
+    /// Set when a bundle is missing or unreadable: the entries after it
+    /// cannot be read, so the replay stops there.
+    stopped: bool,
+    origin: String,
+    next_seq: u64,
+    prev: Hash,
+    /// Whether the leaves come from entry bundles (else from level-0 tiles).
+    with_entries: bool,
+    /// Roots of the tree at the sizes the kept checkpoints need.
+    roots_at: BTreeMap<u64, Option<Hash>>,
+    h: Replayed,
+    counts: Counts,
+}
+
+/// What the rules ask of the entries replayed so far ([`History`]).
+/// Items are numbered densely per kind, so each kind is a vector; signers
+/// are kept once each and referred to by number. About 60 bytes an item.
+#[derive(Default)]
+struct Replayed {
+    keys: HashMap<Fingerprint, Rc<KeyInfo>>,
+    signers: Vec<Fingerprint>,
+    signer_numbers: HashMap<Fingerprint, u32>,
+    /// Per kind (source, claim, annotation), item n at index n − 1: its
+    /// seq and entry hash, or `None` for an entry that did not parse.
+    items: [Vec<Option<(Seq, Hash)>>; 3],
+    sources: HashMap<u64, (Hash, u64)>,
+    claim_signers: HashMap<u64, u32>,
+    annotations: HashMap<u64, (u64, u32)>,
+    source_shas: HashMap<Hash, u64>,
+    redacted: HashSet<u64>,
+    retracted: HashMap<u64, Seq>,
+    frontier_root: Option<(u64, Hash)>,
+}
+
+impl Replayed {
+    fn signer_number(&mut self, fp: &Fingerprint) -> u32 {
+        if let Some(n) = self.signer_numbers.get(fp) {
+            return *n;
+        }
+        let n = self.signers.len() as u32;
+        self.signers.push(fp.clone());
+        self.signer_numbers.insert(fp.clone(), n);
+        n
+    }
+}
+
+impl History for Replayed {
+    fn key(&self, fp: &Fingerprint) -> Result<Option<Rc<KeyInfo>>> {
+        Ok(self.keys.get(fp).cloned())
+    }
+    fn active_admins(&self) -> Result<u64> {
+        Ok(self
+            .keys
+            .values()
+            .filter(|k| k.role == Role::Admin && k.revoked.is_none())
+            .count() as u64)
+    }
+    fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
+        let list = &self.items[id.kind.index()];
+        Ok(id
+            .n
+            .checked_sub(1)
+            .and_then(|i| list.get(i as usize))
+            .copied()
+            .flatten())
+    }
+    fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
+        Ok(self.sources.get(&n).map(|&(sha256, length)| SourceInfo {
+            sha256,
+            length,
+            redacted: self.redacted.contains(&n),
+        }))
+    }
+    fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>> {
+        Ok(self.source_shas.get(sha).copied())
+    }
+    fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
+        Ok(self
+            .annotations
+            .get(&n)
+            .map(|&(claim, s)| (claim, self.signers[s as usize].clone())))
+    }
+    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        Ok(self
+            .claim_signers
+            .get(&n)
+            .map(|&s| self.signers[s as usize].clone()))
+    }
+    fn retraction(&self, n: u64) -> Result<Option<Seq>> {
+        Ok(self.retracted.get(&n).copied())
+    }
+    /// Source texts are not published.
+    fn blob(&self, _: &Hash) -> Result<Option<Rc<SourceText>>> {
+        Ok(None)
+    }
+    fn tree_root(&self, size: u64) -> Result<Option<Hash>> {
+        Ok(self
+            .frontier_root
+            .filter(|(s, _)| *s == size)
+            .map(|(_, root)| root))
+    }
+}
+
+impl<'d> Monitor<'d> {
+    fn new(
+        dir: &'d Path,
+        cp: &Checkpoint,
+        kept: &[(String, SignedNote, Checkpoint)],
+        with_entries: bool,
+    ) -> Self {
+        let mut roots_at: BTreeMap<u64, Option<Hash>> =
+            kept.iter().map(|(_, _, k)| (k.size.0, None)).collect();
+        roots_at.insert(cp.size.0, None);
+        if let Some(slot) = roots_at.get_mut(&0) {
+            *slot = Some(crate::merkle::empty_root());
+        }
+        Monitor {
+            dir,
+            size: cp.size.0,
+            tiler: Tiler::new(false),
+            tiles: 0,
+            bundles: 0,
+            problems: Vec::new(),
+            more: 0,
+            stopped: false,
+            origin: cp.origin.clone(),
+            next_seq: 0,
+            prev: Hash::ZERO,
+            with_entries,
+            roots_at,
+            h: Replayed::default(),
+            counts: Counts::default(),
+        }
+    }
+
+    fn problem(
+        &mut self,
+        seq: Option<u64>,
+        kind: Option<Kind>,
+        id: Option<ItemId>,
+        check: Check,
+        detail: impl Into<String>,
+    ) {
+        if self.problems.len() >= MAX_LISTED {
+            self.more += 1;
+            return;
+        }
+        self.problems.push(Problem {
+            seq: seq.map(Seq),
+            kind: seq.map(|_| kind.map_or("?".to_string(), |k| k.to_string())),
+            id,
+            checkpoint: None,
+            check,
+            detail: detail.into(),
+        });
+    }
+
+    fn tile_problem(&mut self, detail: String) {
+        self.problem(None, None, None, Check::Tile, detail);
+    }
+
+    /// Reads a tile or bundle; `None` (and a problem) if it is missing or
+    /// unreadable.
+    fn read(&mut self, id: TileId, cap: usize) -> Option<Vec<u8>> {
+        let path = self.dir.join(id.path());
+        match crate::files::read_capped(&path, cap as u64) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                let why = match std::fs::metadata(&path) {
+                    Err(_) => "is missing".to_string(),
+                    Ok(_) => format!("cannot be read ({e})"),
+                };
+                self.tile_problem(format!("{} {why}{}", id.path(), covering(id)));
+                None
+            }
+        }
+    }
+
+    /// Adds a leaf hash to the tree and compares each hash tile it
+    /// completes with the file of that name.
+    fn push(&mut self, hash: Hash) {
+        let mut full: Vec<(TileId, Vec<u8>)> = Vec::new();
+        let _ = self.tiler.push(&[], hash, &mut |id, bytes| {
+            full.push((id, bytes.to_vec()));
+            Ok(())
+        });
+        for (id, bytes) in full {
+            // Without entries, the level-0 tiles are what the tree is made
+            // of: read, not compared.
+            if self.with_entries || id.level != TileLevel::Hashes(0) {
+                self.compare_tile(id, &bytes);
+            }
+        }
+        let size = self.tiler.size().0;
+        if let Some(slot) = self.roots_at.get_mut(&size) {
+            *slot = Some(self.tiler.root());
+        }
+    }
+
+    fn compare_tile(&mut self, id: TileId, want: &[u8]) {
+        self.tiles += 1;
+        if let Some(got) = self.read(id, want.len()) {
+            if got != want {
+                self.tile_problem(format!(
+                    "{} does not hold the hashes of the tree its entries make{}",
+                    id.path(),
+                    covering(id)
+                ));
+            }
+        }
+    }
+
+    /// With entries: reads each bundle, checks each entry, builds the tree.
+    fn replay(&mut self, progress: &mut dyn FnMut(u64, u64)) {
+        use rayon::prelude::*;
+        let bundles = self.size.div_ceil(TILE_WIDTH as u64);
+        let per_chunk = (CHUNK / TILE_WIDTH) as u64;
+        let mut b = 0;
+        while b < bundles && !self.stopped {
+            let mut data = Vec::new();
+            for index in b..(b + per_chunk).min(bundles) {
+                let id = bundle_id(index, self.size);
+                self.bundles += 1;
+                let cap = usize::from(id.width) * (2 + MAX_BUNDLED_LEAF);
+                let Some(bytes) = self.read(id, cap) else {
+                    self.stopped = true;
+                    break;
+                };
+                if let Err(why) = split_bundle(&bytes, id.width) {
+                    self.tile_problem(format!("{} {why}{}", id.path(), covering(id)));
+                    self.stopped = true;
+                    break;
+                }
+                data.push((id, bytes));
+            }
+            b += per_chunk;
+            let leaves: Vec<&[u8]> = data
+                .iter()
+                .flat_map(|(id, bytes)| split_bundle(bytes, id.width).unwrap_or_default())
+                .collect();
+            let prepared: Vec<Prepared> = leaves
+                .par_chunks(sigcheck::GROUP)
+                .flat_map_iter(prepare)
+                .collect();
+            for p in &prepared {
+                self.entry(p);
+            }
+            progress(self.next_seq, self.size);
+        }
+        if self.stopped {
+            let done = self.next_seq;
+            self.problem(
+                None,
+                None,
+                None,
+                Check::Tile,
+                format!(
+                    "the check stopped at entry {done}: the {} after it could not be read",
+                    crate::text::count(self.size - done, "entry")
+                ),
+            );
+        }
+    }
+
+    /// Without entries: the tree from the level-0 tiles, compared with the
+    /// tiles above them.
+    fn hashes_only(&mut self, progress: &mut dyn FnMut(u64, u64)) {
+        let tiles = self.size.div_ceil(TILE_WIDTH as u64);
+        for index in 0..tiles {
+            let width = (self.size - index * TILE_WIDTH as u64).min(TILE_WIDTH as u64) as u16;
+            let id = TileId {
+                level: TileLevel::Hashes(0),
+                index,
+                width,
+            };
+            self.tiles += 1;
+            let Some(bytes) = self.read(id, usize::from(width) * 32) else {
+                self.stopped = true;
+                return;
+            };
+            if bytes.len() != usize::from(width) * 32 {
+                self.tile_problem(format!(
+                    "{} holds {} bytes, not {} hashes{}",
+                    id.path(),
+                    bytes.len(),
+                    width,
+                    covering(id)
+                ));
+                self.stopped = true;
+                return;
+            }
+            for h in bytes.chunks_exact(32) {
+                self.push(Hash::from_slice(h).unwrap_or(Hash::ZERO));
+            }
+            progress(self.tiler.size().0, self.size);
+        }
+    }
+
+    /// Stage 2 for one entry: every check that needs the entries before it.
+    fn entry(&mut self, p: &Prepared) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.h.frontier_root = Some((self.tiler.size().0, self.tiler.root()));
+        let prev = std::mem::replace(&mut self.prev, p.hash);
+        let s = Some(seq);
+        if !p.framing {
+            self.problem(
+                s,
+                None,
+                None,
+                Check::Canonical,
+                "the bundled entry is not string(payload) || string(signature)",
+            );
+            self.push(p.hash);
+            return;
+        }
+        let parsed = match &p.parsed {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let (check, d) = match e {
+                    PayloadError::Canonical(d) => (Check::Canonical, d),
+                    PayloadError::Header(d) => (Check::Header, d),
+                    PayloadError::Body(d) => (Check::Body, d),
+                };
+                self.problem(s, p.guessed, None, check, d.as_str());
+                match &p.sig {
+                    Err(e) => self.problem(s, p.guessed, None, Check::Signature, e.as_str()),
+                    Ok((_, Err(e))) => self.problem(
+                        s,
+                        p.guessed,
+                        None,
+                        Check::Signature,
+                        format!("{e} {}", sigcheck::CHANGED_AFTER_SIGNING),
+                    ),
+                    Ok((_, Ok(()))) => {}
+                }
+                // Its id number is still taken, as in verify (which goes by
+                // the kind column; here, by the kind the bytes name).
+                if let Some(k) = p.guessed.and_then(Kind::creates) {
+                    self.h.items[k.index()].push(None);
+                }
+                self.push(p.hash);
+                return;
+            }
+        };
+        let h = &parsed.header;
+        let kind = Some(h.kind);
+        let id = parsed.body.creates().map(|k| {
+            let list = &mut self.h.items[k.index()];
+            list.push(None);
+            ItemId::new(k, list.len() as u64)
+        });
+        if h.seq.0 != seq {
+            self.problem(
+                s,
+                kind,
+                id,
+                Check::Sequence,
+                format!("payload seq {} is not its place in the tree ({seq})", h.seq),
+            );
+        }
+        if h.log != self.origin {
+            let d = format!(
+                "log `{}` is not the checkpoint's origin `{}`",
+                crate::text::escape(&h.log),
+                crate::text::escape(&self.origin)
+            );
+            self.problem(s, kind, id, Check::Header, d);
+        }
+        if h.prev != prev {
+            self.problem(
+                s,
+                kind,
+                id,
+                Check::Chain,
+                format!(
+                    "prev {} is not the hash of entry {} ({})",
+                    &h.prev.to_hex()[..12],
+                    seq.wrapping_sub(1),
+                    &prev.to_hex()[..12]
+                ),
+            );
+        }
+        // As verify: the key inside the SSHSIG must be the signer's
+        // enrolled key.
+        let auth = match rules::authorize(&self.h, h, &parsed.body) {
+            Ok(a) => a,
+            Err(e) => Err(Violation {
+                check: Check::Authorization,
+                detail: e.to_string(),
+                hint: None,
+            }),
+        };
+        let enrolled: Option<Option<[u8; 32]>> = match &auth {
+            Ok(info) => Some(key_bytes(&info.public)),
+            Err(_) => self.h.keys.get(&h.signer).map(|k| key_bytes(&k.public)),
+        };
+        match (&p.sig, enrolled) {
+            (Err(e), _) => self.problem(s, kind, id, Check::Signature, e.as_str()),
+            (Ok(_), Some(None)) => self.problem(
+                s,
+                kind,
+                id,
+                Check::Signature,
+                "the signer's key is not a valid Ed25519 key",
+            ),
+            (Ok((inside, _)), Some(Some(key))) if *inside != key => self.problem(
+                s,
+                kind,
+                id,
+                Check::Signature,
+                "signed by a different key than the entry's signer",
+            ),
+            (Ok((_, Err(e))), _) => self.problem(s, kind, id, Check::Signature, e.to_string()),
+            (Ok((_, Ok(()))), _) => {}
+        }
+        let mut valid = true;
+        if let Err(Violation { check, detail, .. }) = auth {
+            self.problem(s, kind, id, check, detail);
+            valid = false;
+        }
+        match rules::check_body(&self.h, h, &parsed.body) {
+            Ok(Ok(())) => {}
+            Ok(Err(Violation { check, detail, .. })) => {
+                self.problem(s, kind, id, check, detail);
+                valid = false;
+            }
+            Err(e) => {
+                self.problem(s, kind, id, Check::Body, e.to_string());
+                valid = false;
+            }
+        }
+        self.push(p.hash);
+
+        // Every item is remembered (references to it are judged by seq and
+        // hash, as in verify); state changes only from entries that passed.
+        if let Some(id) = id {
+            self.h.items[id.kind.index()][id.n as usize - 1] = Some((Seq(seq), p.hash));
+            let signer = self.h.signer_number(&h.signer);
+            match &parsed.body {
+                Body::SourceAdd(b) => {
+                    self.h.sources.insert(id.n, (b.sha256, b.length));
+                }
+                Body::ClaimAdd(_) => {
+                    self.h.claim_signers.insert(id.n, signer);
+                }
+                Body::AnnotationAdd(b) => {
+                    self.h.annotations.insert(id.n, (b.claim.id.n, signer));
+                }
+                _ => {}
+            }
+        }
+        if valid {
+            match &parsed.body {
+                Body::LogInit(_) | Body::KeyAdd(_) | Body::KeyRevoke(_) => {
+                    rules::apply_key_change(&mut self.h.keys, h, &parsed.body);
+                }
+                Body::SourceAdd(b) => {
+                    let n = id.map_or(0, |i| i.n);
+                    self.h.source_shas.entry(b.sha256).or_insert(n);
+                }
+                Body::SourceRedact(b) => {
+                    self.h.redacted.insert(b.source.id.n);
+                }
+                Body::ClaimRetract(b) => {
+                    self.h.retracted.insert(b.claim.id.n, Seq(seq));
+                }
+                Body::CheckpointAdd(b) => {
+                    self.counts.checkpoints += 1;
+                    self.counts.latest_checkpoint = Some(TreeSize(b.size));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn finish(
+        mut self,
+        note_path: PathBuf,
+        note: &SignedNote,
+        cp: Checkpoint,
+        vkeys: &[VerifierKey],
+        kept: &[(String, SignedNote, Checkpoint)],
+        with_entries: bool,
+    ) -> PublishedReport {
+        // The partial tiles of this size (a full tile was compared when it
+        // was completed).
+        if !self.stopped {
+            let partial: Vec<(TileId, Vec<u8>)> = self
+                .tiler
+                .partial()
+                .into_iter()
+                .map(|(id, b)| (id, b.to_vec()))
+                .collect();
+            for (id, bytes) in partial {
+                if with_entries || id.level != TileLevel::Hashes(0) {
+                    self.compare_tile(id, &bytes);
+                }
+            }
+        }
+        let size = self.tiler.size();
+        // The directory's own checkpoint is judged as a kept one is: by a
+        // key the entries enrolled, live at its size, and by its root.
+        let name = note_path.display().to_string();
+        let mut notes = vec![(name.clone(), note.clone(), cp.clone())];
+        notes.extend(kept.iter().cloned());
+        let roots: BTreeMap<u64, Hash> = self
+            .roots_at
+            .iter()
+            .filter_map(|(s, r)| r.map(|r| (*s, r)))
+            .collect();
+        let keys: Vec<Rc<KeyInfo>> = self.h.keys.values().cloned().collect();
+        let mut signed_by = Vec::new();
+        let mut checkpoints = Vec::new();
+        if with_entries && !self.stopped {
+            let (mut checks, problems) =
+                crate::verify::judge_kept(&cp.origin, size, &notes, &keys, &roots);
+            self.problems.extend(problems);
+            let own = checks.remove(0);
+            signed_by = own.signed_by;
+            checkpoints = checks;
+        } else if !self.stopped && roots.get(&cp.size.0) != Some(&cp.root) {
+            self.problem(
+                None,
+                None,
+                None,
+                Check::Checkpoint,
+                format!("the tiles make a tree of {size} whose root is not the checkpoint's root"),
+            );
+        }
+        let mut anchored = false;
+        if !vkeys.is_empty() {
+            match crate::checkpoint::verify_note(note, vkeys) {
+                Ok(v) => {
+                    anchored = true;
+                    // Without entries there are no enrolled names to give:
+                    // the verifier keys' names are all there is.
+                    if !with_entries {
+                        signed_by = v.signatures.into_iter().map(|s| s.name).collect();
+                    }
+                }
+                Err(e) => self.problem(
+                    None,
+                    None,
+                    None,
+                    Check::Checkpoint,
+                    format!("{name} is not signed by the verifier key given: {e}"),
+                ),
+            }
+        }
+        let h = &self.h;
+        self.counts.keys = h.keys.len() as u64;
+        self.counts.revoked_keys = h.keys.values().filter(|k| k.revoked.is_some()).count() as u64;
+        self.counts.sources = h.items[0].len() as u64;
+        self.counts.redacted_sources = h.redacted.len() as u64;
+        self.counts.claims = h.items[1].len() as u64;
+        self.counts.retracted_claims = h.retracted.len() as u64;
+        self.counts.annotations = h.items[2].len() as u64;
+        let mut checks: Vec<&'static str> = CHECKS.iter().map(|c| c.as_str()).collect();
+        let mut not_checked: Vec<&'static str> = NOT_CHECKED.iter().map(|c| c.as_str()).collect();
+        if !with_entries {
+            checks = vec![Check::Tile.as_str(), Check::Checkpoint.as_str()];
+            not_checked = CHECKS[1..CHECKS.len() - 1]
+                .iter()
+                .chain(NOT_CHECKED)
+                .map(|c| c.as_str())
+                .collect();
+        }
+        let ok = self.problems.is_empty() && self.more == 0;
+        PublishedReport {
+            dir: self.dir.to_path_buf(),
+            origin: cp.origin,
+            checkpoint_size: cp.size,
+            checkpoint_root: cp.root,
+            signed_by,
+            anchored: anchored && ok,
+            with_entries,
+            entries: if with_entries { self.next_seq } else { 0 },
+            tiles: self.tiles,
+            bundles: self.bundles,
+            head: (with_entries && self.next_seq > 0).then_some(self.prev),
+            counts: self.counts,
+            checks,
+            not_checked,
+            ok,
+            problems: self.problems,
+            more_problems: self.more,
+            checkpoints,
+        }
+    }
+}
+
+/// The entry bundle `index` of a tree of `size` leaves.
+fn bundle_id(index: u64, size: u64) -> TileId {
+    TileId {
+        level: TileLevel::Entries,
+        index,
+        width: (size - index * TILE_WIDTH as u64).min(TILE_WIDTH as u64) as u16,
+    }
+}
+
+/// The entries a tile or bundle holds, for messages.
+fn covering(id: TileId) -> String {
+    match id.level {
+        TileLevel::Entries => {
+            let first = id.index * TILE_WIDTH as u64;
+            format!(" (entries {first}..{})", first + u64::from(id.width) - 1)
+        }
+        TileLevel::Hashes(_) => String::new(),
+    }
+}
+
+/// The entries of a bundle: `width` of them, each a big-endian u16 length
+/// and that many bytes, and nothing after them.
+fn split_bundle(bytes: &[u8], width: u16) -> std::result::Result<Vec<&[u8]>, String> {
+    let mut out = Vec::with_capacity(usize::from(width));
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let Some((len, after)) = rest.split_first_chunk::<2>() else {
+            return Err("ends inside an entry's length".into());
+        };
+        let len = usize::from(u16::from_be_bytes(*len));
+        if after.len() < len {
+            return Err(format!("ends inside entry {} of the bundle", out.len() + 1));
+        }
+        let (entry, after) = after.split_at(len);
+        out.push(entry);
+        rest = after;
+    }
+    if out.len() != usize::from(width) {
+        return Err(format!(
+            "holds {} where the checkpoint's size needs {width}",
+            crate::text::count(out.len() as u64, "entry")
+        ));
+    }
+    Ok(out)
+}
+
+fn key_bytes(pk: &crate::keys::PublicKey) -> Option<[u8; 32]> {
+    pk.verifying_key().ok().map(|k| k.to_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundles_split_into_exactly_their_entries() {
+        let b = [0, 2, b'a', b'b', 0, 0, 0, 1, b'c'];
+        assert_eq!(
+            split_bundle(&b, 3).unwrap(),
+            vec![&b"ab"[..], &b""[..], &b"c"[..]]
+        );
+        assert!(split_bundle(&b, 2).unwrap_err().contains("needs 2"));
+        assert!(split_bundle(&b[..8], 3)
+            .unwrap_err()
+            .contains("inside entry 3"));
+        assert!(split_bundle(&b[..5], 3)
+            .unwrap_err()
+            .contains("inside an entry's length"));
+        assert_eq!(split_bundle(&[], 0).unwrap(), Vec::<&[u8]>::new());
+    }
+
+    #[test]
+    fn bundle_ids_and_what_they_cover() {
+        assert_eq!(bundle_id(0, 300).width, 256);
+        assert_eq!(bundle_id(1, 300).width, 44);
+        assert_eq!(bundle_id(1, 300).path(), "tile/entries/001.p/44");
+        assert_eq!(covering(bundle_id(1, 300)), " (entries 256..299)");
+    }
+}

@@ -21,3 +21,4 @@ mod session;
 mod status;
 mod suggest;
 mod tamper;
+mod verify_published;

@@ -1,0 +1,402 @@
+//! `verify-published`: a monitor's check of a directory that `publish`
+//! wrote, with no database. The directory is what an outsider gets from a
+//! web server, so the tampering here is of the files, and of what an admin
+//! who went rogue could publish with tools of his own: a tree he signed
+//! that holds entries the log's rules refuse.
+
+use crate::common::*;
+use crate::tamper::forge;
+use claimtrail::keys::Signer;
+use claimtrail::model::{Body, KeyAdd, Role};
+use std::path::Path;
+
+// Entries of `Work::with_claims()`: 0 log.init, 1-2 key.add, 3 source.add S1,
+// 4 claim.add C1, 5 claim.add C2, 6 annotation.add A1.
+
+/// `verify-published DIR` plus `args`, run with no log at all: the `--db`
+/// given does not exist.
+fn check(w: &Work, dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec![
+        "--db",
+        "no-such.db",
+        "verify-published",
+        dir.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    w.run(None, &all)
+}
+
+fn vkey(w: &Work) -> String {
+    w.run(None, &["key", "vkey"])
+        .ok()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Publishes the log's entries `rows` (seq order as given) into `dir` as a
+/// tlog-tiles directory, with a checkpoint that `admin` signs over the
+/// tree they make: what a key holder with tools of his own can publish,
+/// whatever the rows hold.
+fn publish_by_hand(w: &Work, dir: &Path, rows: &[i64], admin: &Signer) {
+    use claimtrail::tiles::{TileId, Tiler};
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let mut tiler = Tiler::new(true);
+    let mut write = |id: TileId, bytes: &[u8]| -> claimtrail::error::Result<()> {
+        let p = dir.join(id.path());
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+        Ok(())
+    };
+    for seq in rows {
+        let (payload, sig): (Vec<u8>, Vec<u8>) = c
+            .query_row(
+                "SELECT payload, sig FROM entries WHERE seq = ?",
+                [seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let leaf = claimtrail::entry::leaf(&payload, &sig);
+        let hash = claimtrail::merkle::leaf_hash(&leaf);
+        tiler.push(&leaf, hash, &mut write).unwrap();
+    }
+    let partial: Vec<(TileId, Vec<u8>)> = tiler
+        .partial()
+        .into_iter()
+        .map(|(id, b)| (id, b.to_vec()))
+        .collect();
+    for (id, b) in partial {
+        write(id, &b).unwrap();
+    }
+    let note = claimtrail::tree::sign_note("test.example/idlib", tiler.size(), tiler.root(), admin)
+        .unwrap();
+    std::fs::write(dir.join("checkpoint"), note.to_bytes()).unwrap();
+}
+
+#[test]
+fn a_monitor_checks_the_published_log_without_the_database() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let out = check(&w, &site, &[]).ok().to_string();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("published log test.example/idlib in ")
+            && lines[0].contains(": checkpoint of 7 entries, root ")
+            && lines[0].ends_with(", signed by admin"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("read 7 entries in 1 bundle and 1 hash tile; head "),
+        "{out}"
+    );
+    assert_eq!(
+        lines[2],
+        "3 keys (0 revoked), 1 source (0 redacted), 2 claims, 1 annotation"
+    );
+    assert_eq!(lines[3], "checks: tile, canonical, header, sequence, chain, signature, authorization, body, reference, checkpoint");
+    assert_eq!(lines[4], "not checked: blob, quote, projection (source texts and the database's tables are not published)");
+    assert_eq!(
+        lines[5],
+        "OK: every published entry, signature and tile checks out"
+    );
+    assert!(lines[6]
+        .starts_with("note: checked against the admin keys the log itself enrolls; pass --vkey"));
+    // The head is the log's, as verify computes it from the database.
+    let head = w.entry_hash_at(6).to_hex();
+    assert!(lines[1].ends_with(&head), "{out}");
+
+    // Anchored to the log's verifier key, obtained from the desk: no note.
+    let v = vkey(&w);
+    let out = check(&w, &site, &["--vkey", &v]).ok().to_string();
+    assert!(
+        out.ends_with("OK: every published entry, signature and tile checks out\n"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(check(&w, &site, &["--vkey", &v, "--json"]).ok()).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["anchored"], true);
+    assert_eq!(json["entries"], 7);
+    assert_eq!(json["checkpoint_size"], 7);
+    assert_eq!(json["counts"]["claims"], 2);
+    assert_eq!(json["problems"], serde_json::json!([]));
+
+    // The monitor keeps the checkpoint it checked. The log grows past a full
+    // tile and is published again: the new tree still holds the old one.
+    std::fs::copy(site.join("checkpoint"), w.path("seen.txt")).unwrap();
+    let lines: String = (0..300)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\"}}\n",
+                i % 2 + 1
+            )
+        })
+        .collect();
+    std::fs::write(w.path("more.jsonl"), lines).unwrap();
+    w.run(Some("analyst"), &["import", "more.jsonl"]).ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let out = check(&w, &site, &["--checkpoint", "seen.txt"])
+        .ok()
+        .to_string();
+    assert!(
+        out.contains("read 308 entries in 2 bundles and 3 hash tiles"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3 keys (0 revoked), 1 source (0 redacted), 2 claims, 301 annotations\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("checkpoint seen.txt (size 7): consistent, signed by admin\n"),
+        "{out}"
+    );
+
+    // Rolled back: the server puts the old directory back. The monitor's
+    // kept checkpoint is larger than the tree served.
+    let old = w.path("old");
+    w.run(
+        None,
+        &["publish", old.to_str().unwrap(), "--checkpoint", "seen.txt"],
+    )
+    .ok();
+    std::fs::copy(site.join("checkpoint"), w.path("seen2.txt")).unwrap();
+    let r = check(&w, &old, &["--checkpoint", "seen2.txt"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("PROBLEM checkpoint seen2.txt: checkpoint: truncated: the log has 7 entries but this checkpoint commits to 308"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_directory_without_entries_is_checked_as_a_tree_under_the_vkey() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", "--no-entries", site.to_str().unwrap()])
+        .ok();
+    check(&w, &site, &[]).error(
+        "holds no entries (published with --no-entries): its checkpoint can only be checked against the log's verifier key",
+    );
+    let v = vkey(&w);
+    let out = check(&w, &site, &["--vkey", &v]).ok().to_string();
+    assert!(out.contains("signed by test.example/idlib\n"), "{out}");
+    assert!(
+        out.contains("read 1 hash tile; the directory holds no entries"),
+        "{out}"
+    );
+    assert!(out.contains("checks: tile, checkpoint\n"), "{out}");
+    assert!(out.ends_with(
+        "OK: the tiles make the tree of the checkpoint, which the verifier key signed\n"
+    ));
+    // A hash changed in the level-0 tile: the tree is not the checkpoint's.
+    let tile = site.join("tile/0/000.p/7");
+    let mut b = std::fs::read(&tile).unwrap();
+    b[40] ^= 1;
+    std::fs::write(&tile, b).unwrap();
+    let r = check(&w, &site, &["--vkey", &v]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("PROBLEM directory: checkpoint: the tiles make a tree of 7 whose root is not the checkpoint's root"), "{}", r.stdout);
+}
+
+#[test]
+fn what_cannot_be_checked_is_refused_with_exit_2() {
+    let w = Work::with_claims();
+    std::fs::create_dir(w.path("empty")).unwrap();
+    check(&w, &w.path("empty"), &[]).error("holds no checkpoint");
+    check(&w, &w.path("missing"), &[]).error("missing is not a directory");
+    std::fs::create_dir(w.path("odd")).unwrap();
+    std::fs::write(w.path("odd/checkpoint"), "not a note").unwrap();
+    check(&w, &w.path("odd"), &[]).error("odd/checkpoint: ");
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    check(&w, &site, &["--vkey", "nonsense"]).error("`nonsense` is not a verifier key");
+    check(&w, &site, &["--checkpoint", "nowhere.txt"]).error("nowhere.txt");
+    std::fs::write(w.path("junk.txt"), "junk").unwrap();
+    check(&w, &site, &["--checkpoint", "junk.txt"]).error("junk.txt: ");
+}
+
+#[test]
+fn tampered_files_fail_naming_the_entry_and_the_check() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let bundle = "tile/entries/000.p/7";
+    let copy = |name: &str| {
+        let d = w.path(name);
+        let status = std::process::Command::new("cp")
+            .args(["-r", site.to_str().unwrap(), d.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        d
+    };
+
+    // A speaker's name changed in the bundle (still canonical JSON): only
+    // the signature says so; the tree no longer has the checkpoint's root.
+    let d = copy("speaker");
+    let mut b = std::fs::read(d.join(bundle)).unwrap();
+    let at = b.windows(13).position(|w| w == b"White Helmets").unwrap();
+    b[at + 12] = b'z';
+    std::fs::write(d.join(bundle), b).unwrap();
+    let r = check(&w, &d, &[]);
+    r.problem("entry 4 (claim.add C1)", "signature");
+    r.problem("entry 5 (claim.add C2)", "chain");
+    r.problem("directory", "tile");
+    assert!(r.stdout.contains("checkpoint: forked: "), "{}", r.stdout);
+
+    // An entry bundle missing: the entries cannot be read.
+    let d = copy("nobundle");
+    std::fs::remove_file(d.join(bundle)).unwrap();
+    let r = check(&w, &d, &[]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout
+            .contains("tile/entries/000.p/7 is missing (entries 0..6)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("the check stopped at entry 0"),
+        "{}",
+        r.stdout
+    );
+
+    // A bundle cut short.
+    let d = copy("short");
+    let b = std::fs::read(d.join(bundle)).unwrap();
+    std::fs::write(d.join(bundle), &b[..b.len() - 10]).unwrap();
+    check(&w, &d, &[]).problem("directory", "tile");
+
+    // A hash tile zeroed: the entries are fine, the tile is not.
+    let d = copy("zeroed");
+    std::fs::write(d.join("tile/0/000.p/7"), [0u8; 7 * 32]).unwrap();
+    let r = check(&w, &d, &[]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout
+            .contains("tile/0/000.p/7 does not hold the hashes of the tree its entries make"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("PROBLEM entry"), "{}", r.stdout);
+
+    // The checkpoint's signature line altered.
+    let d = copy("badsig");
+    let note = std::fs::read_to_string(d.join("checkpoint")).unwrap();
+    let at = note.rfind(' ').unwrap() + 5;
+    let mut b = note.into_bytes();
+    b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(d.join("checkpoint"), b).unwrap();
+    let r = check(&w, &d, &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("checkpoint: unsigned: "), "{}", r.stdout);
+}
+
+#[test]
+fn a_tree_the_admin_signed_still_fails_the_logs_rules() {
+    let w = Work::with_claims();
+    let admin = Signer::load(&w.path("admin")).unwrap();
+
+    // Entries swapped, then one left out, each in a tree the admin signed:
+    // the tiles and the checkpoint agree, the chain does not.
+    let d = w.path("swapped");
+    publish_by_hand(&w, &d, &[0, 1, 2, 3, 5, 4, 6], &admin);
+    let r = check(&w, &d, &[]);
+    r.problem("entry 4 (claim.add C1)", "sequence");
+    r.problem("entry 4 (claim.add C1)", "chain");
+    assert!(!r.stdout.contains(": tile: "), "{}", r.stdout);
+    let d = w.path("gap");
+    publish_by_hand(&w, &d, &[0, 1, 2, 3, 5, 6], &admin);
+    // The claim in place 4 is the tree's first: C1 to a reader of it.
+    let r = check(&w, &d, &[]);
+    r.problem("entry 4 (claim.add C1)", "chain");
+    r.problem("entry 5 (annotation.add A1)", "reference");
+
+    // A validly signed entry by a key the log never enrolled.
+    let intruder = Signer::generate("intruder").unwrap();
+    let body = Body::KeyAdd(KeyAdd {
+        key: intruder.public().to_openssh(),
+        name: "intruder".into(),
+        role: Role::Admin,
+    });
+    let seq = forge(&w, &intruder, body);
+    let d = w.path("forged");
+    let rows: Vec<i64> = (0..=seq as i64).collect();
+    publish_by_hand(&w, &d, &rows, &admin);
+    let r = check(&w, &d, &[]);
+    r.problem(&format!("entry {seq} (key.add)"), "authorization");
+    assert!(r.stdout.contains("is not enrolled"), "{}", r.stdout);
+
+    // The same tree signed by the intruder instead: no admin of the log
+    // signed it, and the desk's verifier key says so too.
+    let d = w.path("intruders");
+    publish_by_hand(&w, &d, &rows, &intruder);
+    let r = check(&w, &d, &["--vkey", &vkey(&w)]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("checkpoint: unsigned: "), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("is not signed by the verifier key given"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// On the demo's log (three roles, a retraction, a checkpoint entry inside
+/// the published tree), the monitor agrees with `verify` on the database:
+/// the same counts and the same head, with nothing wrong.
+#[test]
+fn the_monitor_agrees_with_verify_on_the_demo_log() {
+    let w = Work::new();
+    let dir = w.path("demo");
+    w.run(None, &["demo", "--dir", dir.to_str().unwrap()]).ok();
+    let db = dir.join("claimtrail.db");
+    let db = db.to_str().unwrap();
+    let analyst = dir.join("analyst");
+    let admin = dir.join("admin");
+    w.run(
+        None,
+        &[
+            "--db",
+            db,
+            "--key",
+            analyst.to_str().unwrap(),
+            "annotate",
+            "C6",
+            "--verdict",
+            "unverified",
+        ],
+    )
+    .ok();
+    w.run(
+        None,
+        &["--db", db, "--key", admin.to_str().unwrap(), "checkpoint"],
+    )
+    .ok();
+    let site = w.path("site");
+    w.run(None, &["--db", db, "publish", site.to_str().unwrap()])
+        .ok();
+    let published: serde_json::Value =
+        serde_json::from_str(check(&w, &site, &["--json"]).ok()).unwrap();
+    let verified: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--db", db, "verify", "--json"]).ok()).unwrap();
+    assert_eq!(published["ok"], true);
+    // The tree published is the log less the last checkpoint's own entry.
+    assert_eq!(
+        published["entries"],
+        verified["entries"].as_u64().unwrap() - 1
+    );
+    let mut counts = verified["counts"].clone();
+    counts["checkpoints"] = 1.into();
+    counts["latest_checkpoint"] = 20.into();
+    assert_eq!(published["counts"], counts);
+    assert_eq!(published["counts"]["retracted_claims"], 1);
+    assert_eq!(published["signed_by"], serde_json::json!(["Desk admin"]));
+}

@@ -109,6 +109,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         demo.checkpoint.display()
     )?;
     outln!("  claimtrail publish site/   # the log as static files (C2SP tlog-tiles) for witnesses and monitors")?;
+    outln!("  claimtrail verify-published site/   # what a monitor runs on those files, with no database")?;
     outln!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify")?;
     Ok(if report.ok {
         Outcome::Done

@@ -87,6 +87,9 @@ pub struct PublishedReport {
     /// Hash tiles and entry bundles read.
     pub tiles: u64,
     pub bundles: u64,
+    /// Tiles and bundles of earlier sizes, kept for readers of earlier
+    /// checkpoints, each checked to be the start of its tile now.
+    pub earlier_tiles: u64,
     /// The hash of the last entry read.
     pub head: Option<Hash>,
     /// What the entries that passed hold (with entries only).
@@ -228,6 +231,7 @@ struct Monitor<'d> {
     tiler: Tiler,
     tiles: u64,
     bundles: u64,
+    earlier: u64,
     problems: Vec<Problem>,
     more: u64,
     /// Set when a bundle is missing or unreadable: the entries after it
@@ -352,6 +356,7 @@ impl<'d> Monitor<'d> {
             tiler: Tiler::new(false),
             tiles: 0,
             bundles: 0,
+            earlier: 0,
             problems: Vec::new(),
             more: 0,
             stopped: false,
@@ -440,6 +445,86 @@ impl<'d> Monitor<'d> {
                 ));
             }
         }
+    }
+
+    /// The tiles of earlier sizes that the directory still holds (publish
+    /// keeps them for clients of older checkpoints): each must be a prefix
+    /// of the tile at its place in this tree, which was checked above. A
+    /// tile past this tree's size belongs to a larger tree: the directory
+    /// was rolled back, or the file does not belong to it. Files that are
+    /// not named as tiles are left alone.
+    fn earlier_tiles(&mut self) {
+        let mut found = Vec::new();
+        let mut stack = vec![self.dir.join("tile")];
+        while let Some(d) = stack.pop() {
+            let Ok(listing) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in listing.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Some(id) = p
+                    .strip_prefix(self.dir)
+                    .ok()
+                    .and_then(|r| r.to_str())
+                    .and_then(tile_of_path)
+                {
+                    found.push(id);
+                }
+            }
+        }
+        // In the order of the paths, so that reports are the same each run.
+        found.sort_by_key(|id| id.path());
+        for id in found {
+            let now = self.current_width(id);
+            if now == Some(id.width) || (!self.with_entries && id.level == TileLevel::Entries) {
+                continue; // a tile of this tree, checked already
+            }
+            let Some(now) = now.filter(|&w| w > id.width) else {
+                self.tile_problem(format!(
+                    "{} belongs to a larger tree than the checkpoint's {}: the directory was rolled back, or the file is not this log's",
+                    id.path(),
+                    crate::text::count(self.size, "entry")
+                ));
+                continue;
+            };
+            self.earlier += 1;
+            let current = TileId { width: now, ..id };
+            let (Ok(old), Ok(cur)) = (
+                std::fs::read(self.dir.join(id.path())),
+                std::fs::read(self.dir.join(current.path())),
+            ) else {
+                continue; // the current one's absence is reported already
+            };
+            let prefix = match id.level {
+                TileLevel::Hashes(_) => cur.get(..usize::from(id.width) * 32),
+                TileLevel::Entries => split_bundle(&cur, now)
+                    .ok()
+                    .and_then(|e| e.get(usize::from(id.width)).copied())
+                    .map(|next| &cur[..next.as_ptr() as usize - cur.as_ptr() as usize - 2]),
+            };
+            if prefix != Some(&old[..]) {
+                self.tile_problem(format!(
+                    "{}, kept for readers of an earlier checkpoint, differs from the start of {}{}",
+                    id.path(),
+                    current.path(),
+                    covering(id)
+                ));
+            }
+        }
+    }
+
+    /// How wide the tile at `id`'s level and index is in this tree, if the
+    /// tree reaches it.
+    fn current_width(&self, id: TileId) -> Option<u16> {
+        let height = match id.level {
+            TileLevel::Hashes(l) => 8 * u32::from(l),
+            TileLevel::Entries => 0,
+        };
+        let nodes = self.size.checked_shr(height).unwrap_or(0);
+        let start = id.index.checked_mul(TILE_WIDTH as u64)?;
+        (nodes > start).then(|| (nodes - start).min(TILE_WIDTH as u64) as u16)
     }
 
     /// With entries: reads each bundle, checks each entry, builds the tree.
@@ -729,6 +814,7 @@ impl<'d> Monitor<'d> {
                     self.compare_tile(id, &bytes);
                 }
             }
+            self.earlier_tiles();
         }
         let size = self.tiler.size();
         // The directory's own checkpoint is judged as a kept one is: by a
@@ -810,6 +896,7 @@ impl<'d> Monitor<'d> {
             entries: if with_entries { self.next_seq } else { 0 },
             tiles: self.tiles,
             bundles: self.bundles,
+            earlier_tiles: self.earlier,
             head: (with_entries && self.next_seq > 0).then_some(self.prev),
             counts: self.counts,
             checks,
@@ -829,6 +916,49 @@ fn bundle_id(index: u64, size: u64) -> TileId {
         index,
         width: (size - index * TILE_WIDTH as u64).min(TILE_WIDTH as u64) as u16,
     }
+}
+
+/// The tile a path under the directory names (`tile/<L>/<N>[.p/<W>]` or
+/// `tile/entries/<N>[.p/<W>]`, as [`TileId::path`] writes them), if it
+/// names one.
+fn tile_of_path(path: &str) -> Option<TileId> {
+    let rest = path.strip_prefix("tile/")?;
+    let (level, rest) = rest.split_once('/')?;
+    let level = match level {
+        "entries" => TileLevel::Entries,
+        l => TileLevel::Hashes(l.parse().ok().filter(|_| !l.starts_with('+'))?),
+    };
+    let (index, width) = match rest.split_once(".p/") {
+        Some((i, w)) => {
+            let w: u16 = w
+                .parse()
+                .ok()
+                .filter(|w| (1..TILE_WIDTH as u16).contains(w))?;
+            (i, w)
+        }
+        None => (rest, TILE_WIDTH as u16),
+    };
+    let groups: Vec<&str> = index.split('/').collect();
+    let (last, first) = groups.split_last()?;
+    let mut n: u64 = 0;
+    for g in first {
+        n = n
+            .checked_mul(1000)?
+            .checked_add(three_digits(g.strip_prefix('x')?)?)?;
+    }
+    n = n.checked_mul(1000)?.checked_add(three_digits(last)?)?;
+    let id = TileId {
+        level,
+        index: n,
+        width,
+    };
+    (id.path() == path).then_some(id)
+}
+
+fn three_digits(s: &str) -> Option<u64> {
+    (s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
 /// The entries a tile or bundle holds, for messages.
@@ -891,6 +1021,40 @@ mod tests {
             .unwrap_err()
             .contains("inside an entry's length"));
         assert_eq!(split_bundle(&[], 0).unwrap(), Vec::<&[u8]>::new());
+    }
+
+    #[test]
+    fn tile_paths_read_back_as_the_tiles_they_name() {
+        for id in [
+            bundle_id(0, 300),
+            bundle_id(1, 300),
+            TileId {
+                level: TileLevel::Hashes(2),
+                index: 1_234_067,
+                width: 17,
+            },
+            TileId {
+                level: TileLevel::Hashes(0),
+                index: 999,
+                width: 256,
+            },
+        ] {
+            assert_eq!(tile_of_path(&id.path()), Some(id), "{}", id.path());
+        }
+        for bad in [
+            "tile/0/1",
+            "tile/0/001.p/256",
+            "tile/0/001.p/0",
+            "tile/0/001.p/07",
+            "tile/+1/001",
+            "tile/0/x1/000",
+            "tile/0/001/000",
+            "tile/0/x000/001",
+            "tile/data/000",
+            "checkpoint",
+        ] {
+            assert_eq!(tile_of_path(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -92,8 +92,15 @@ fn text(r: &PublishedReport) -> Result<()> {
             0 => String::new(),
             n => format!(" ({n} retracted)"),
         };
+        let earlier = match r.earlier_tiles {
+            0 => String::new(),
+            n => format!(
+                ", and {} kept for readers of earlier checkpoints",
+                output::count(n, "tile")
+            ),
+        };
         outln!(
-            "read {} in {} and {}; head {}",
+            "read {} in {} and {}{earlier}; head {}",
             output::count(r.entries, "entry"),
             output::count(r.bundles, "bundle"),
             output::count(r.tiles, "hash tile"),

@@ -143,7 +143,7 @@ fn a_monitor_checks_the_published_log_without_the_database() {
         .ok()
         .to_string();
     assert!(
-        out.contains("read 308 entries in 2 bundles and 3 hash tiles"),
+        out.contains("read 308 entries in 2 bundles and 3 hash tiles, and 2 tiles kept for readers of earlier checkpoints; head "),
         "{out}"
     );
     assert!(
@@ -154,6 +154,33 @@ fn a_monitor_checks_the_published_log_without_the_database() {
         out.contains("checkpoint seen.txt (size 7): consistent, signed by admin\n"),
         "{out}"
     );
+
+    // The tiles kept for readers of the 7-entry checkpoint are checked
+    // too: each must be the start of the tile at its place now.
+    let kept = site.join("tile/0/000.p/7");
+    let good = std::fs::read(&kept).unwrap();
+    let mut bad = good.clone();
+    bad[33] ^= 1;
+    std::fs::write(&kept, &bad).unwrap();
+    check(&w, &site, &[]).problem("directory", "tile");
+    let r = check(&w, &site, &[]);
+    assert!(
+        r.stdout.contains("PROBLEM directory: tile: tile/0/000.p/7, kept for readers of an earlier checkpoint, differs from the start of tile/0/000\n"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(&kept, &good).unwrap();
+    let bundle = site.join("tile/entries/000.p/7");
+    let good = std::fs::read(&bundle).unwrap();
+    std::fs::write(&bundle, &good[..good.len() - 1]).unwrap();
+    let r = check(&w, &site, &[]);
+    assert!(
+        r.stdout.contains("tile/entries/000.p/7, kept for readers of an earlier checkpoint, differs from the start of tile/entries/000 (entries 0..6)"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(&bundle, &good).unwrap();
+    check(&w, &site, &[]).ok();
 
     // Rolled back: the server puts the old directory back. The monitor's
     // kept checkpoint is larger than the tree served.
@@ -168,6 +195,14 @@ fn a_monitor_checks_the_published_log_without_the_database() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout.contains("PROBLEM checkpoint seen2.txt: checkpoint: truncated: the log has 7 entries but this checkpoint commits to 308"),
+        "{}",
+        r.stdout
+    );
+    // A tile of the larger tree left in the old directory says so too.
+    std::fs::copy(site.join("tile/0/000"), old.join("tile/0/000")).unwrap();
+    let r = check(&w, &old, &[]);
+    assert!(
+        r.stdout.contains("PROBLEM directory: tile: tile/0/000 belongs to a larger tree than the checkpoint's 7 entries: the directory was rolled back, or the file is not this log's"),
         "{}",
         r.stdout
     );

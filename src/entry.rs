@@ -276,7 +276,7 @@ impl Payload {
 /// the member after `body`, and no member after it holds an object, so the
 /// last `,"kind":"` is the payload's own (a `"` inside a JSON string is
 /// escaped, so these bytes cannot be inside one). Only a guess: any bytes
-/// may come in, and [`parse_known`] checks it. A reader with no `kind`
+/// may come in, and `parse_known` checks it. A reader with no `kind`
 /// column (published entries) also numbers the items of a payload that
 /// does not parse by it, as verify numbers them by the column.
 pub fn kind_guess(bytes: &[u8]) -> Option<Kind> {

@@ -174,9 +174,8 @@ struct Prepared {
 }
 
 fn prepare(leaves: &[&[u8]]) -> Vec<Prepared> {
-    let mut keys = sigcheck::KeyCache::default();
+    let mut checks = sigcheck::EntryChecks::default();
     let mut out = Vec::with_capacity(leaves.len());
-    let mut to_check = Vec::new();
     for (i, leaf) in leaves.iter().enumerate() {
         let hash = crate::merkle::leaf_hash(leaf);
         let Some((payload, sig)) = split_leaf(leaf) else {
@@ -189,16 +188,7 @@ fn prepare(leaves: &[&[u8]]) -> Vec<Prepared> {
             });
             continue;
         };
-        let sig = match sigcheck::parse_sshsig(sig) {
-            Err(e) => Err(e),
-            Ok(parts) => match keys.get(&parts.key_bytes) {
-                None => Err("invalid Ed25519 key in SSHSIG".to_string()),
-                Some(vk) => {
-                    to_check.push((i, vk, parts.signature, sigcheck::signed_data(payload)));
-                    Ok((parts.key_bytes, Ok(())))
-                }
-            },
-        };
+        let sig = checks.queue(i, payload, sig).map(|key| (key, Ok(())));
         out.push(Prepared {
             hash,
             framing: true,
@@ -207,16 +197,8 @@ fn prepare(leaves: &[&[u8]]) -> Vec<Prepared> {
             sig,
         });
     }
-    let items: Vec<sigcheck::Item> = to_check
-        .iter()
-        .map(|(_, key, signature, msg)| sigcheck::Item {
-            key,
-            signature,
-            msg,
-        })
-        .collect();
-    for ((i, ..), verdict) in to_check.iter().zip(sigcheck::verify_many(&items)) {
-        if let Ok((_, v)) = &mut out[*i].sig {
+    for (i, verdict) in checks.verdicts() {
+        if let Ok((_, v)) = &mut out[i].sig {
             *v = verdict;
         }
     }

@@ -447,6 +447,50 @@ pub const CHANGED_AFTER_SIGNING: &str =
 /// The length of [`signed_data`]: fixed, since every part but the digest is.
 pub const SIGNED_LEN: usize = 6 + 4 + crate::keys::NAMESPACE.len() + 4 + 4 + 6 + 4 + 64;
 
+/// The signature checks of a group of entries, as verify's first stage and
+/// `verify-published` make them: each entry's SSHSIG is read as it comes
+/// ([`EntryChecks::queue`]), and all the signatures that could be read are
+/// then checked in one batch ([`EntryChecks::verdicts`]) against the key
+/// inside each SSHSIG. Whether that key is the signer's enrolled key is
+/// the caller's question, asked in log order.
+#[derive(Default)]
+pub struct EntryChecks {
+    keys: KeyCache,
+    queued: Vec<(usize, VerifyingKey, Signature, [u8; SIGNED_LEN])>,
+}
+
+impl EntryChecks {
+    /// Reads entry `i`'s SSHSIG blob and queues its signature over
+    /// `payload`. Returns the key bytes inside the blob, or why the blob
+    /// cannot be read (then nothing is queued).
+    pub fn queue(&mut self, i: usize, payload: &[u8], blob: &[u8]) -> Result<[u8; 32], String> {
+        let parts = parse_sshsig(blob)?;
+        let vk = self
+            .keys
+            .get(&parts.key_bytes)
+            .ok_or_else(|| "invalid Ed25519 key in SSHSIG".to_string())?;
+        self.queued
+            .push((i, vk, parts.signature, signed_data(payload)));
+        Ok(parts.key_bytes)
+    }
+
+    /// Checks every queued signature under the rule, in batches; returns
+    /// each queued entry's `i` with its verdict, in the order queued.
+    pub fn verdicts(self) -> Vec<(usize, Result<(), SigError>)> {
+        let items: Vec<Item> = self
+            .queued
+            .iter()
+            .map(|(_, key, signature, msg)| Item {
+                key,
+                signature,
+                msg,
+            })
+            .collect();
+        let verdicts = verify_many(&items);
+        self.queued.iter().map(|(i, ..)| *i).zip(verdicts).collect()
+    }
+}
+
 /// Decoded keys by their bytes. A log has a handful of keys, so this stays
 /// tiny; it is cleared if it ever holds [`KeyCache::MAX`] (a hostile log
 /// with a key per entry), which bounds its memory.

@@ -583,22 +583,12 @@ fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<
 /// Stage 1 for one group of a chunk's rows: everything per entry, then one
 /// batch check of the group's signatures.
 fn prepare_group(chunk: &RawChunk, rows: std::ops::Range<usize>) -> Vec<Prepared> {
-    let mut keys = sigcheck::KeyCache::default();
+    let mut checks = sigcheck::EntryChecks::default();
     let mut out = Vec::with_capacity(rows.len());
-    let mut to_check = Vec::with_capacity(rows.len());
     for (i, r) in rows.enumerate() {
         let (payload, sig, hash) = (chunk.column(r, 1), chunk.column(r, 2), chunk.column(r, 3));
         let computed = entry_hash(payload, sig);
-        let sig = match sigcheck::parse_sshsig(sig) {
-            Err(e) => Err(e),
-            Ok(parts) => match keys.get(&parts.key_bytes) {
-                None => Err("invalid Ed25519 key in SSHSIG".to_string()),
-                Some(vk) => {
-                    to_check.push((i, vk, parts.signature, sigcheck::signed_data(payload)));
-                    Ok((parts.key_bytes, Ok(())))
-                }
-            },
-        };
+        let sig = checks.queue(i, payload, sig).map(|key| (key, Ok(())));
         out.push(Prepared {
             seq: chunk.rows[r].seq,
             computed,
@@ -607,17 +597,8 @@ fn prepare_group(chunk: &RawChunk, rows: std::ops::Range<usize>) -> Vec<Prepared
             sig,
         });
     }
-    let items: Vec<sigcheck::Item> = to_check
-        .iter()
-        .map(|(_, key, signature, msg)| sigcheck::Item {
-            key,
-            signature,
-            msg,
-        })
-        .collect();
-    let verdicts = sigcheck::verify_many(&items);
-    for ((i, ..), verdict) in to_check.iter().zip(verdicts) {
-        if let Ok((_, v)) = &mut out[*i].sig {
+    for (i, verdict) in checks.verdicts() {
+        if let Ok((_, v)) = &mut out[i].sig {
             *v = verdict;
         }
     }

@@ -68,34 +68,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         outln!("tree: size {}, root {}", report.tree_size, report.tree_root)?;
         outln!("checkpoints: {}", checkpoints_line(&report))?;
         outln!("checks: {}", report.checks.join(", "))?;
-        for c in &report.checkpoints {
-            outln!(
-                "checkpoint {} (size {}): {}{}",
-                escape(&c.name),
-                c.size,
-                c.status,
-                if c.status == claimtrail::verify::CheckpointStatus::Consistent {
-                    format!(", signed by {}", c.signed_by.join(", "))
-                } else {
-                    String::new()
-                }
-            )?;
-        }
+        kept_lines(&report.checkpoints)?;
         if report.ok {
             outln!("OK: no problems found")?;
         } else {
-            for p in &report.problems {
-                let at = match (p.seq, &p.kind, &p.checkpoint) {
-                    (Some(s), Some(k), _) => format!(
-                        "entry {s} ({}{})",
-                        escape(k),
-                        p.id.map(|i| format!(" {i}")).unwrap_or_default()
-                    ),
-                    (None, _, Some(name)) => format!("checkpoint {}", escape(name)),
-                    _ => "log".into(),
-                };
-                outln!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail))?;
-            }
+            problem_lines(&report.problems, "log")?;
             if report.more_problems > 0 {
                 outln!(
                     "… and {}",
@@ -140,4 +117,40 @@ fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
             )
         }
     }
+}
+
+/// One line per kept checkpoint judged: its name, size and verdict.
+pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> {
+    for c in checks {
+        outln!(
+            "checkpoint {} (size {}): {}{}",
+            escape(&c.name),
+            c.size,
+            c.status,
+            if c.status == claimtrail::verify::CheckpointStatus::Consistent {
+                format!(", signed by {}", c.signed_by.join(", "))
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(())
+}
+
+/// One `PROBLEM` line per problem, naming its entry, its kept checkpoint,
+/// or else `whole` (what the check was of: the log, a directory).
+pub fn problem_lines(problems: &[claimtrail::verify::Problem], whole: &str) -> Result<()> {
+    for p in problems {
+        let at = match (p.seq, &p.kind, &p.checkpoint) {
+            (Some(s), Some(k), _) => format!(
+                "entry {s} ({}{})",
+                escape(k),
+                p.id.map(|i| format!(" {i}")).unwrap_or_default()
+            ),
+            (None, _, Some(name)) => format!("checkpoint {}", escape(name)),
+            _ => whole.into(),
+        };
+        outln!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail))?;
+    }
+    Ok(())
 }

@@ -84,17 +84,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 escape(&r.signed_by.join(", ")).into_owned()
             }
         )?;
-        for p in &r.problems {
-            let at = match (p.seq, &p.kind) {
-                (Some(s), Some(k)) => format!(
-                    "entry {s} ({}{})",
-                    escape(k),
-                    p.id.as_ref().map(|i| format!(" {i}")).unwrap_or_default()
-                ),
-                _ => "bundle".into(),
-            };
-            outln!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail))?;
-        }
+        super::verify::problem_lines(&r.problems, "bundle")?;
         if r.ok {
             outln!("OK: every signature, proof, text and quote checks out")?;
             if !r.anchored {

@@ -126,31 +126,8 @@ fn text(r: &PublishedReport) -> Result<()> {
         "not checked: {} (source texts and the database's tables are not published)",
         r.not_checked.join(", ")
     )?;
-    for k in &r.checkpoints {
-        outln!(
-            "checkpoint {} (size {}): {}{}",
-            escape(&k.name),
-            k.size,
-            k.status,
-            if k.status == claimtrail::verify::CheckpointStatus::Consistent {
-                format!(", signed by {}", k.signed_by.join(", "))
-            } else {
-                String::new()
-            }
-        )?;
-    }
-    for p in &r.problems {
-        let at = match (p.seq, &p.kind, &p.checkpoint) {
-            (Some(s), Some(k), _) => format!(
-                "entry {s} ({}{})",
-                escape(k),
-                p.id.map(|i| format!(" {i}")).unwrap_or_default()
-            ),
-            (None, _, Some(name)) => format!("checkpoint {}", escape(name)),
-            _ => "directory".into(),
-        };
-        outln!("PROBLEM {at}: {}: {}", p.check, escape(&p.detail))?;
-    }
+    super::verify::kept_lines(&r.checkpoints)?;
+    super::verify::problem_lines(&r.problems, "directory")?;
     if r.more_problems > 0 {
         outln!("… and {}", output::count(r.more_problems, "more problem"))?;
     }

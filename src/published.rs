@@ -36,7 +36,7 @@ use crate::hash::Hash;
 use crate::merkle::TreeSize;
 use crate::model::*;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
-use crate::sigcheck::{self, SigError};
+use crate::sigcheck;
 use crate::text::SourceText;
 use crate::tiles::{TileId, TileLevel, Tiler, MAX_BUNDLED_LEAF, TILE_WIDTH};
 use crate::verify::{CheckpointCheck, Counts, KeptCheckpoint, Problem, MAX_LISTED};
@@ -170,7 +170,7 @@ struct Prepared {
     framing: bool,
     parsed: std::result::Result<Payload, PayloadError>,
     guessed: Option<Kind>,
-    sig: std::result::Result<([u8; 32], std::result::Result<(), SigError>), String>,
+    sig: sigcheck::Found,
 }
 
 fn prepare(leaves: &[&[u8]]) -> Vec<Prepared> {
@@ -694,24 +694,8 @@ impl<'d> Monitor<'d> {
             Ok(info) => Some(key_bytes(&info.public)),
             Err(_) => self.h.keys.get(&h.signer).map(|k| key_bytes(&k.public)),
         };
-        match (&p.sig, enrolled) {
-            (Err(e), _) => self.problem(s, kind, id, Check::Signature, e.as_str()),
-            (Ok(_), Some(None)) => self.problem(
-                s,
-                kind,
-                id,
-                Check::Signature,
-                "the signer's key is not a valid Ed25519 key",
-            ),
-            (Ok((inside, _)), Some(Some(key))) if *inside != key => self.problem(
-                s,
-                kind,
-                id,
-                Check::Signature,
-                "signed by a different key than the entry's signer",
-            ),
-            (Ok((_, Err(e))), _) => self.problem(s, kind, id, Check::Signature, e.to_string()),
-            (Ok((_, Ok(()))), _) => {}
+        if let Some(d) = sigcheck::judge(&p.sig, enrolled) {
+            self.problem(s, kind, id, Check::Signature, d);
         }
         let mut valid = true;
         if let Err(Violation { check, detail, .. }) = auth {

@@ -491,6 +491,29 @@ impl EntryChecks {
     }
 }
 
+/// What the first stage found of an entry's signature: the key inside its
+/// SSHSIG with the verdict against that key, or why the blob could not be
+/// read.
+pub type Found = Result<([u8; 32], Result<(), SigError>), String>;
+
+/// The `signature` problem of an entry, if it has one, from what the first
+/// stage found and the signer's enrolled key as the log before the entry
+/// has it (`None`: the signer is not enrolled, which authorization reports,
+/// and the signature is still judged against its own key; `Some(None)`: the
+/// enrolled key is not a valid Ed25519 key). The one judgement for verify
+/// and `verify-published`, so that they name the same problems.
+pub fn judge(found: &Found, enrolled: Option<Option<[u8; 32]>>) -> Option<String> {
+    match (found, enrolled) {
+        (Err(e), _) => Some(e.clone()),
+        (Ok(_), Some(None)) => Some("the signer's key is not a valid Ed25519 key".into()),
+        (Ok((inside, _)), Some(Some(key))) if *inside != key => {
+            Some("signed by a different key than the entry's signer".into())
+        }
+        (Ok((_, Err(e))), _) => Some(e.to_string()),
+        (Ok((_, Ok(()))), _) => None,
+    }
+}
+
 /// Decoded keys by their bytes. A log has a handful of keys, so this stays
 /// tiny; it is cleared if it ever holds [`KeyCache::MAX`] (a hostile log
 /// with a key per entry), which bounds its memory.

@@ -43,7 +43,7 @@ use crate::merkle::TreeSize;
 use crate::model::*;
 use crate::projection;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
-use crate::sigcheck::{self, SigError};
+use crate::sigcheck;
 use crate::store::Store;
 use crate::text::SourceText;
 use fallible_streaming_iterator::FallibleStreamingIterator;
@@ -546,7 +546,7 @@ struct Prepared {
     parsed: std::result::Result<Payload, PayloadError>,
     /// The SSHSIG's key and the Ed25519 verdict against it, or why the
     /// blob could not be read.
-    sig: std::result::Result<([u8; 32], std::result::Result<(), SigError>), String>,
+    sig: sigcheck::Found,
 }
 
 /// Stage 1 of a chunk, on the rayon pool; the result, one [`Prepared`] per
@@ -1110,24 +1110,8 @@ impl<'c> Verifier<'c> {
             Ok(info) => Some(key_bytes(&info.public)),
             Err(_) => self.keys.get(&h.signer).map(|k| key_bytes(&k.public)),
         };
-        match (&p.sig, expected) {
-            (Err(e), _) => self.problem(s, k, id, Check::Signature, e.as_str()),
-            (Ok(_), Some(None)) => self.problem(
-                s,
-                k,
-                id,
-                Check::Signature,
-                "the signer's key is not a valid Ed25519 key",
-            ),
-            (Ok((inside, _)), Some(Some(enrolled))) if *inside != enrolled => self.problem(
-                s,
-                k,
-                id,
-                Check::Signature,
-                "signed by a different key than the entry's signer",
-            ),
-            (Ok((_, Err(e))), _) => self.problem(s, k, id, Check::Signature, e.to_string()),
-            (Ok((_, Ok(()))), _) => {}
+        if let Some(d) = sigcheck::judge(&p.sig, expected) {
+            self.problem(s, k, id, Check::Signature, d);
         }
         let mut valid = true;
         if let Err(Violation { check, detail, .. }) = auth {

@@ -39,7 +39,7 @@ use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::sigcheck;
 use crate::text::SourceText;
 use crate::tiles::{TileId, TileLevel, Tiler, MAX_BUNDLED_LEAF, TILE_WIDTH};
-use crate::verify::{CheckpointCheck, Counts, KeptCheckpoint, Problem, MAX_LISTED};
+use crate::verify::{CheckpointCheck, Counts, KeptCheckpoint, KeptNote, Problem, MAX_LISTED};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -158,7 +158,7 @@ pub fn verify_published(
     } else {
         m.hashes_only(progress);
     }
-    Ok(m.finish(note_path, &note, cp, vkeys, &kept, with_entries))
+    Ok(m.finish(note_path, &note, cp, vkeys, &kept))
 }
 
 /// One entry read from a bundle, checked on its own (stage 1, in
@@ -267,11 +267,7 @@ impl History for Replayed {
         Ok(self.keys.get(fp).cloned())
     }
     fn active_admins(&self) -> Result<u64> {
-        Ok(self
-            .keys
-            .values()
-            .filter(|k| k.role == Role::Admin && k.revoked.is_none())
-            .count() as u64)
+        Ok(rules::active_admins(&self.keys))
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
         let list = &self.items[id.kind.index()];
@@ -320,12 +316,7 @@ impl History for Replayed {
 }
 
 impl<'d> Monitor<'d> {
-    fn new(
-        dir: &'d Path,
-        cp: &Checkpoint,
-        kept: &[(String, SignedNote, Checkpoint)],
-        with_entries: bool,
-    ) -> Self {
+    fn new(dir: &'d Path, cp: &Checkpoint, kept: &[KeptNote], with_entries: bool) -> Self {
         let mut roots_at: BTreeMap<u64, Option<Hash>> =
             kept.iter().map(|(_, _, k)| (k.size.0, None)).collect();
         roots_at.insert(cp.size.0, None);
@@ -519,24 +510,29 @@ impl<'d> Monitor<'d> {
             let mut data = Vec::new();
             for index in b..(b + per_chunk).min(bundles) {
                 let id = bundle_id(index, self.size);
-                self.bundles += 1;
                 let cap = usize::from(id.width) * (2 + MAX_BUNDLED_LEAF);
                 let Some(bytes) = self.read(id, cap) else {
+                    self.bundles += 1;
                     self.stopped = true;
                     break;
                 };
-                if let Err(why) = split_bundle(&bytes, id.width) {
-                    self.tile_problem(format!("{} {why}{}", id.path(), covering(id)));
-                    self.stopped = true;
-                    break;
-                }
                 data.push((id, bytes));
             }
             b += per_chunk;
-            let leaves: Vec<&[u8]> = data
-                .iter()
-                .flat_map(|(id, bytes)| split_bundle(bytes, id.width).unwrap_or_default())
-                .collect();
+            // Each bundle split once; the entries before a malformed one
+            // are still checked.
+            let mut leaves: Vec<&[u8]> = Vec::with_capacity(data.len() * TILE_WIDTH);
+            for (id, bytes) in &data {
+                self.bundles += 1;
+                match split_bundle(bytes, id.width) {
+                    Ok(entries) => leaves.extend(entries),
+                    Err(why) => {
+                        self.tile_problem(format!("{} {why}{}", id.path(), covering(*id)));
+                        self.stopped = true;
+                        break;
+                    }
+                }
+            }
             let prepared: Vec<Prepared> = leaves
                 .par_chunks(sigcheck::GROUP)
                 .flat_map_iter(prepare)
@@ -763,9 +759,9 @@ impl<'d> Monitor<'d> {
         note: &SignedNote,
         cp: Checkpoint,
         vkeys: &[VerifierKey],
-        kept: &[(String, SignedNote, Checkpoint)],
-        with_entries: bool,
+        kept: &[KeptNote],
     ) -> PublishedReport {
+        let with_entries = self.with_entries;
         // The partial tiles of this size (a full tile was compared when it
         // was completed).
         if !self.stopped {
@@ -859,11 +855,11 @@ impl<'d> Monitor<'d> {
             signed_by,
             anchored: anchored && ok,
             with_entries,
-            entries: if with_entries { self.next_seq } else { 0 },
+            entries: self.next_seq, // 0 without entries: none were read
             tiles: self.tiles,
             bundles: self.bundles,
             earlier_tiles: self.earlier,
-            head: (with_entries && self.next_seq > 0).then_some(self.prev),
+            head: (self.next_seq > 0).then_some(self.prev),
             counts: self.counts,
             checks,
             not_checked,

@@ -158,6 +158,15 @@ pub trait History {
     fn tree_root(&self, size: u64) -> Result<Option<Hash>>;
 }
 
+/// The admins of a replayed key set that are not revoked: what
+/// [`History::active_admins`] answers for verify and `verify-published`,
+/// which replay the keys with [`apply_key_change`].
+pub fn active_admins(keys: &std::collections::HashMap<Fingerprint, Rc<KeyInfo>>) -> u64 {
+    keys.values()
+        .filter(|k| k.role == Role::Admin && k.revoked.is_none())
+        .count() as u64
+}
+
 /// What an entry that passed its checks does to the set of enrolled keys:
 /// `log.init` and `key.add` enroll, `key.revoke` ends a key from that entry
 /// on. Verify and bundle verification replay keys with this one function.

@@ -147,6 +147,14 @@ pub struct KeptCheckpoint {
     pub bytes: Vec<u8>,
 }
 
+/// A kept checkpoint as read: its name, its note and the checkpoint the
+/// note's text states.
+pub(crate) type KeptNote = (
+    String,
+    crate::checkpoint::SignedNote,
+    crate::checkpoint::Checkpoint,
+);
+
 /// What a kept checkpoint says of the log, worst last: a forked log was
 /// rewritten, a truncated one cut short; an unsigned or foreign checkpoint
 /// proves nothing about this log.
@@ -289,11 +297,7 @@ pub fn verify_listing(
 /// report.
 fn check_kept(
     report: &mut Report,
-    notes: &[(
-        String,
-        crate::checkpoint::SignedNote,
-        crate::checkpoint::Checkpoint,
-    )],
+    notes: &[KeptNote],
     keys: &[std::rc::Rc<KeyInfo>],
     roots: &BTreeMap<u64, Hash>,
 ) {
@@ -308,15 +312,7 @@ fn check_kept(
 
 /// Reads kept checkpoint files as notes, before any log is read, so that a
 /// file that is not a checkpoint stops the check at once (exit 2).
-pub(crate) fn parse_kept(
-    kept: &[KeptCheckpoint],
-) -> Result<
-    Vec<(
-        String,
-        crate::checkpoint::SignedNote,
-        crate::checkpoint::Checkpoint,
-    )>,
-> {
+pub(crate) fn parse_kept(kept: &[KeptCheckpoint]) -> Result<Vec<KeptNote>> {
     use crate::checkpoint::{Checkpoint, SignedNote};
     let mut notes = Vec::with_capacity(kept.len());
     for k in kept {
@@ -341,11 +337,7 @@ pub(crate) fn parse_kept(
 pub(crate) fn judge_kept(
     origin: &str,
     current: TreeSize,
-    notes: &[(
-        String,
-        crate::checkpoint::SignedNote,
-        crate::checkpoint::Checkpoint,
-    )],
+    notes: &[KeptNote],
     keys: &[std::rc::Rc<KeyInfo>],
     roots: &BTreeMap<u64, Hash>,
 ) -> (Vec<CheckpointCheck>, Vec<Problem>) {
@@ -1689,11 +1681,7 @@ impl History for Verifier<'_> {
         Ok(self.keys.get(fp).cloned())
     }
     fn active_admins(&self) -> Result<u64> {
-        Ok(self
-            .keys
-            .values()
-            .filter(|k| k.role == Role::Admin && k.revoked.is_none())
-            .count() as u64)
+        Ok(rules::active_admins(&self.keys))
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
         Ok(self.item_info(id)?.map(|i| (Seq(i.seq), i.hash)))

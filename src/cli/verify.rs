@@ -51,20 +51,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             claimtrail::text::count(report.entries, "entry"),
             report.head.map_or("-".into(), |h| h.to_hex())
         )?;
-        // Retractions are rare: counted only when there are some.
-        let retracted = match c.retracted_claims {
-            0 => String::new(),
-            n => format!(" ({n} retracted)"),
-        };
-        outln!(
-            "{} ({} revoked), {} ({} redacted), {}{retracted}, {}",
-            output::count(c.keys, "key"),
-            c.revoked_keys,
-            output::count(c.sources, "source"),
-            c.redacted_sources,
-            output::count(c.claims, "claim"),
-            output::count(c.annotations, "annotation")
-        )?;
+        counts_line(c)?;
         outln!("tree: size {}, root {}", report.tree_size, report.tree_root)?;
         outln!("checkpoints: {}", checkpoints_line(&report))?;
         outln!("checks: {}", report.checks.join(", "))?;
@@ -117,6 +104,25 @@ fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
             )
         }
     }
+}
+
+/// What the entries that passed hold, in one line.
+pub fn counts_line(c: &claimtrail::verify::Counts) -> Result<()> {
+    // Retractions are rare: counted only when there are some.
+    let retracted = match c.retracted_claims {
+        0 => String::new(),
+        n => format!(" ({n} retracted)"),
+    };
+    outln!(
+        "{} ({} revoked), {} ({} redacted), {}{retracted}, {}",
+        output::count(c.keys, "key"),
+        c.revoked_keys,
+        output::count(c.sources, "source"),
+        c.redacted_sources,
+        output::count(c.claims, "claim"),
+        output::count(c.annotations, "annotation")
+    )?;
+    Ok(())
 }
 
 /// One line per kept checkpoint judged: its name, size and verdict.

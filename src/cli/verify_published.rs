@@ -74,7 +74,6 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 }
 
 fn text(r: &PublishedReport) -> Result<()> {
-    let c = &r.counts;
     outln!(
         "published log {} in {}: checkpoint of {}, root {}, signed by {}",
         escape(&r.origin),
@@ -88,10 +87,6 @@ fn text(r: &PublishedReport) -> Result<()> {
         }
     )?;
     if r.with_entries {
-        let retracted = match c.retracted_claims {
-            0 => String::new(),
-            n => format!(" ({n} retracted)"),
-        };
         let earlier = match r.earlier_tiles {
             0 => String::new(),
             n => format!(
@@ -106,15 +101,7 @@ fn text(r: &PublishedReport) -> Result<()> {
             output::count(r.tiles, "hash tile"),
             r.head.map_or("-".into(), |h| h.to_hex())
         )?;
-        outln!(
-            "{} ({} revoked), {} ({} redacted), {}{retracted}, {}",
-            output::count(c.keys, "key"),
-            c.revoked_keys,
-            output::count(c.sources, "source"),
-            c.redacted_sources,
-            output::count(c.claims, "claim"),
-            output::count(c.annotations, "annotation")
-        )?;
+        super::verify::counts_line(&r.counts)?;
     } else {
         outln!(
             "read {}; the directory holds no entries (published with --no-entries): the tree alone is checked",

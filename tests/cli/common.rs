@@ -262,6 +262,30 @@ impl Work {
         name.to_string()
     }
 
+    /// `n` annotations of C1 and C2 by the analyst, in one import.
+    pub fn annotations(&self, n: usize) {
+        let lines: String = (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\"}}\n",
+                    i % 2 + 1
+                )
+            })
+            .collect();
+        std::fs::write(self.path("more.jsonl"), lines).unwrap();
+        self.run(Some("analyst"), &["import", "more.jsonl"]).ok();
+    }
+
+    /// The log's verifier key (the first line of `key vkey`: the admin's).
+    pub fn vkey(&self) -> String {
+        self.run(None, &["key", "vkey"])
+            .ok()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
     /// A log with an admin, an analyst and an auditor enrolled.
     pub fn with_team() -> Work {
         let w = Work::new();

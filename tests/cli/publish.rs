@@ -103,20 +103,6 @@ fn publish(w: &Work, site: &Path) -> String {
         .to_string()
 }
 
-/// `n` annotations of C1 and C2 by the analyst, in one import.
-fn annotations(w: &Work, n: usize) {
-    let lines: String = (0..n)
-        .map(|i| {
-            format!(
-                "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\"}}\n",
-                i % 2 + 1
-            )
-        })
-        .collect();
-    std::fs::write(w.path("more.jsonl"), lines).unwrap();
-    w.run(Some("analyst"), &["import", "more.jsonl"]).ok();
-}
-
 fn files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -159,13 +145,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         std::fs::read(site.join("checkpoint")).unwrap(),
         std::fs::read(w.path("cp1.txt")).unwrap()
     );
-    let vkey = w
-        .run(None, &["key", "vkey"])
-        .ok()
-        .lines()
-        .next()
-        .unwrap()
-        .to_string();
+    let vkey = w.vkey();
     w.run(
         None,
         &[
@@ -184,7 +164,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
     // directory, only the new tiles are written, the old partial ones
     // stay (a client of the old checkpoint may still ask for them), and the
     // new tree is consistent with the old one, by tlog_tiles' proof.
-    annotations(&w, 300);
+    w.annotations(300);
     w.run(Some("admin"), &["checkpoint"]).ok();
     let text = publish(&w, &site);
     assert!(text.contains("published the tree of 308 entries"), "{text}");
@@ -229,7 +209,7 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         "{text}"
     );
     // Once more after a few entries: the full tiles are kept.
-    annotations(&w, 1);
+    w.annotations(1);
     w.run(Some("admin"), &["checkpoint"]).ok();
     let text = publish(&w, &site);
     assert!(

@@ -26,15 +26,6 @@ fn check(w: &Work, dir: &Path, args: &[&str]) -> Run {
     w.run(None, &all)
 }
 
-fn vkey(w: &Work) -> String {
-    w.run(None, &["key", "vkey"])
-        .ok()
-        .lines()
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 /// Publishes the log's entries `rows` (seq order as given) into `dir` as a
 /// tlog-tiles directory, with a checkpoint that `admin` signs over the
 /// tree they make: what a key holder with tools of his own can publish,
@@ -109,7 +100,7 @@ fn a_monitor_checks_the_published_log_without_the_database() {
     assert!(lines[1].ends_with(&head), "{out}");
 
     // Anchored to the log's verifier key, obtained from the desk: no note.
-    let v = vkey(&w);
+    let v = w.vkey();
     let out = check(&w, &site, &["--vkey", &v]).ok().to_string();
     assert!(
         out.ends_with("OK: every published entry, signature and tile checks out\n"),
@@ -127,16 +118,7 @@ fn a_monitor_checks_the_published_log_without_the_database() {
     // The monitor keeps the checkpoint it checked. The log grows past a full
     // tile and is published again: the new tree still holds the old one.
     std::fs::copy(site.join("checkpoint"), w.path("seen.txt")).unwrap();
-    let lines: String = (0..300)
-        .map(|i| {
-            format!(
-                "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\"}}\n",
-                i % 2 + 1
-            )
-        })
-        .collect();
-    std::fs::write(w.path("more.jsonl"), lines).unwrap();
-    w.run(Some("analyst"), &["import", "more.jsonl"]).ok();
+    w.annotations(300);
     w.run(Some("admin"), &["checkpoint"]).ok();
     w.run(None, &["publish", site.to_str().unwrap()]).ok();
     let out = check(&w, &site, &["--checkpoint", "seen.txt"])
@@ -162,8 +144,8 @@ fn a_monitor_checks_the_published_log_without_the_database() {
     let mut bad = good.clone();
     bad[33] ^= 1;
     std::fs::write(&kept, &bad).unwrap();
-    check(&w, &site, &[]).problem("directory", "tile");
     let r = check(&w, &site, &[]);
+    r.problem("directory", "tile");
     assert!(
         r.stdout.contains("PROBLEM directory: tile: tile/0/000.p/7, kept for readers of an earlier checkpoint, differs from the start of tile/0/000\n"),
         "{}",
@@ -218,7 +200,7 @@ fn a_directory_without_entries_is_checked_as_a_tree_under_the_vkey() {
     check(&w, &site, &[]).error(
         "holds no entries (published with --no-entries): its checkpoint can only be checked against the log's verifier key",
     );
-    let v = vkey(&w);
+    let v = w.vkey();
     let out = check(&w, &site, &["--vkey", &v]).ok().to_string();
     assert!(out.contains("signed by test.example/idlib\n"), "{out}");
     assert!(
@@ -374,7 +356,7 @@ fn a_tree_the_admin_signed_still_fails_the_logs_rules() {
     // signed it, and the desk's verifier key says so too.
     let d = w.path("intruders");
     publish_by_hand(&w, &d, &rows, &intruder);
-    let r = check(&w, &d, &["--vkey", &vkey(&w)]);
+    let r = check(&w, &d, &["--vkey", &w.vkey()]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("checkpoint: unsigned: "), "{}", r.stdout);
     assert!(

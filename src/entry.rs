@@ -47,6 +47,25 @@ pub enum PayloadError {
     Body(String),
 }
 
+impl PayloadError {
+    /// The check of verify's report that the failure falls under.
+    pub fn check(&self) -> crate::rules::Check {
+        use crate::rules::Check;
+        match self {
+            PayloadError::Canonical(_) => Check::Canonical,
+            PayloadError::Header(_) => Check::Header,
+            PayloadError::Body(_) => Check::Body,
+        }
+    }
+
+    /// What is wrong, in words.
+    pub fn detail(&self) -> &str {
+        match self {
+            PayloadError::Canonical(d) | PayloadError::Header(d) | PayloadError::Body(d) => d,
+        }
+    }
+}
+
 /// A payload as read, before its header fields are checked, with its body
 /// read as `B`. Fields that are only checked, not kept, are borrowed from
 /// the input. (The fields' order is the order in which serde reports a

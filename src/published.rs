@@ -612,12 +612,7 @@ impl<'d> Monitor<'d> {
         let parsed = match &p.parsed {
             Ok(parsed) => parsed,
             Err(e) => {
-                let (check, d) = match e {
-                    PayloadError::Canonical(d) => (Check::Canonical, d),
-                    PayloadError::Header(d) => (Check::Header, d),
-                    PayloadError::Body(d) => (Check::Body, d),
-                };
-                self.problem(s, p.guessed, None, check, d.as_str());
+                self.problem(s, p.guessed, None, e.check(), e.detail());
                 match &p.sig {
                     Err(e) => self.problem(s, p.guessed, None, Check::Signature, e.as_str()),
                     Ok((_, Err(e))) => self.problem(

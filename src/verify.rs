@@ -147,6 +147,18 @@ pub struct KeptCheckpoint {
     pub bytes: Vec<u8>,
 }
 
+impl KeptCheckpoint {
+    /// Reads a kept checkpoint file, named by its path. A file longer than
+    /// a note may be is read one byte past that, and refused by the note's
+    /// parser, which says so.
+    pub fn read(path: &std::path::Path) -> Result<KeptCheckpoint> {
+        Ok(KeptCheckpoint {
+            name: path.display().to_string(),
+            bytes: crate::files::read_capped(path, crate::checkpoint::MAX_NOTE_BYTES as u64)?,
+        })
+    }
+}
+
 /// A kept checkpoint as read: its name, its note and the checkpoint the
 /// note's text states.
 pub(crate) type KeptNote = (
@@ -997,12 +1009,7 @@ impl<'c> Verifier<'c> {
         let parsed = match &p.parsed {
             Ok(parsed) => parsed,
             Err(e) => {
-                let (check, d) = match e {
-                    PayloadError::Canonical(d) => (Check::Canonical, d),
-                    PayloadError::Header(d) => (Check::Header, d),
-                    PayloadError::Body(d) => (Check::Body, d),
-                };
-                self.problem(s, k, None, check, d.as_str());
+                self.problem(s, k, None, e.check(), e.detail());
                 if !p.hash_ok {
                     self.problem(s, k, None, Check::Hash, HASH_DETAIL);
                 }

@@ -12,7 +12,7 @@
 //! against the log's published verifier key.
 
 use crate::checkpoint::{verify_note, Checkpoint, KeyType, SignedNote, VerifierKey};
-use crate::entry::{entry_hash, Header, Payload, PayloadError};
+use crate::entry::{entry_hash, Header, Payload};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys::{self, Signer};
@@ -723,12 +723,7 @@ impl BundleCheck {
         let p = match parsed {
             Ok(p) => p,
             Err(err) => {
-                let (check, d) = match err {
-                    PayloadError::Canonical(d) => (Check::Canonical, d),
-                    PayloadError::Header(d) => (Check::Header, d),
-                    PayloadError::Body(d) => (Check::Body, d),
-                };
-                self.problem(e, None, check, d);
+                self.problem(e, None, err.check(), err.detail().to_string());
                 // As `verify` does: the signer is unknown, but whether these
                 // are the bytes that were signed is not.
                 match keys::parse_sig(&sig) {

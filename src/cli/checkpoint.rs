@@ -1,5 +1,5 @@
 use super::{output, Ctx, Outcome};
-use claimtrail::checkpoint::{verify_note, Checkpoint, SignedNote, VerifierKey};
+use claimtrail::checkpoint::{verify_note, Checkpoint, SignedNote};
 use claimtrail::error::{Error, Result};
 use claimtrail::tree;
 use clap::Subcommand;
@@ -134,17 +134,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
 }
 
 fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
-    let keys: Vec<VerifierKey> = vkeys
-        .iter()
-        .map(|v| {
-            v.parse::<VerifierKey>().map_err(|e| {
-                Error::invalid(
-                    format!("`{v}` is not a verifier key: {e}"),
-                    "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
-                )
-            })
-        })
-        .collect::<Result<_>>()?;
+    let keys = super::values::verifier_keys(vkeys)?;
     let (note, cp) = read_note(file)?;
     let result = verify_note(&note, &keys);
     let (ok, by, why) = match &result {

@@ -101,3 +101,24 @@ pub fn from_one_to(max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + S
         )),
     }
 }
+
+/// The `--vkey` values given, read as C2SP verifier keys: the first that is
+/// not one stops the command (exit 2), naming it.
+pub fn verifier_keys(
+    given: &[String],
+) -> claimtrail::error::Result<Vec<claimtrail::checkpoint::VerifierKey>> {
+    given
+        .iter()
+        .map(|v| {
+            v.parse().map_err(|e| {
+                claimtrail::error::Error::invalid(
+                    format!(
+                        "`{}` is not a verifier key: {e}",
+                        claimtrail::text::escape(v)
+                    ),
+                    "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
+                )
+            })
+        })
+        .collect()
+}

@@ -26,16 +26,11 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let mut kept = Vec::new();
-    for p in &a.checkpoint {
-        // A longer file is refused by the note's parser, which says so.
-        let bytes =
-            claimtrail::files::read_capped(p, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)?;
-        kept.push(claimtrail::verify::KeptCheckpoint {
-            name: p.display().to_string(),
-            bytes,
-        });
-    }
+    let kept = a
+        .checkpoint
+        .iter()
+        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
+        .collect::<Result<Vec<_>>>()?;
     let store = ctx.open()?;
     let report = output::while_verifying("verifying", |progress| {
         let listed = (a.max_problems > 0).then_some(a.max_problems);

@@ -1,7 +1,6 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::bundle::contents::BundleContents;
-use claimtrail::checkpoint::VerifierKey;
-use claimtrail::error::{Error, Result};
+use claimtrail::error::Result;
 use claimtrail::model;
 use claimtrail::query::Signed;
 use claimtrail::text::escape;
@@ -34,18 +33,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let vkeys: Vec<VerifierKey> = a
-        .vkey
-        .iter()
-        .map(|v| {
-            v.parse().map_err(|e| {
-                Error::invalid(
-                    format!("`{v}` is not a verifier key: {e}"),
-                    "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
-                )
-            })
-        })
-        .collect::<Result<_>>()?;
+    let vkeys = super::values::verifier_keys(&a.vkey)?;
     // A longer file is refused by `verify_bundle`, which says so.
     let bytes =
         claimtrail::files::read_capped(&a.bundle, claimtrail::bundle::MAX_BUNDLE_BYTES as u64)?;

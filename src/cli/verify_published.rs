@@ -1,6 +1,5 @@
 use super::{output, Ctx, Outcome};
-use claimtrail::checkpoint::VerifierKey;
-use claimtrail::error::{Error, Result};
+use claimtrail::error::Result;
 use claimtrail::published::PublishedReport;
 use claimtrail::text::escape;
 use std::path::PathBuf;
@@ -37,27 +36,12 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let vkeys: Vec<VerifierKey> = a
-        .vkey
+    let vkeys = super::values::verifier_keys(&a.vkey)?;
+    let kept = a
+        .checkpoint
         .iter()
-        .map(|v| {
-            v.parse().map_err(|e| {
-                Error::invalid(
-                    format!("`{}` is not a verifier key: {e}", escape(v)),
-                    "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
-                )
-            })
-        })
-        .collect::<Result<_>>()?;
-    let mut kept = Vec::new();
-    for p in &a.checkpoint {
-        let bytes =
-            claimtrail::files::read_capped(p, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)?;
-        kept.push(claimtrail::verify::KeptCheckpoint {
-            name: p.display().to_string(),
-            bytes,
-        });
-    }
+        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
+        .collect::<Result<Vec<_>>>()?;
     let r = output::while_verifying("checking", |progress| {
         claimtrail::published::verify_published(&a.dir, &vkeys, &kept, progress)
     })?;

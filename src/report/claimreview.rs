@@ -62,14 +62,23 @@ fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value 
         obj.insert("ratingExplanation".into(), json!(n));
     }
     m.insert("reviewRating".into(), rating);
-    m.insert(
-        "author".into(),
-        json!({
-            "@type": "Person",
-            "name": a.signed.signer_name,
-            "identifier": a.signed.signer,
-        }),
-    );
+    let mut author = json!({
+        "@type": "Person",
+        "name": a.signed.signer_name,
+        "identifier": a.signed.signer,
+    });
+    // A review stays valid when its analyst's key is revoked later (verify
+    // passes it), but a site publishing it should know the key was
+    // withdrawn, as every readable report says beside the signer.
+    if let (Some((seq, reason)), Some(obj)) =
+        (r.revoked_since(&a.signed.signer), author.as_object_mut())
+    {
+        obj.insert(
+            "description".into(),
+            json!(super::revocation_note(seq, reason)),
+        );
+    }
+    m.insert("author".into(), author);
     m.insert("datePublished".into(), json!(a.signed.time));
     if let Some(n) = &a.note {
         m.insert("reviewBody".into(), json!(n));

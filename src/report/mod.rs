@@ -229,8 +229,6 @@ pub fn record_summary(
     )
 }
 
-/// `, superseded by A<n>` for a grade of the record that its analyst has
-/// since revised; nothing otherwise.
 /// `; key revoked later, at entry N` after the signer of an item whose key
 /// was revoked since, for the readable reports (the reason is in the keys
 /// table and under each annotation); nothing otherwise.
@@ -240,6 +238,19 @@ pub fn revoked_later(r: &data::Report, signer: &crate::model::Fingerprint) -> St
         .unwrap_or_default()
 }
 
+/// The sentence the machine formats (ClaimReview, Web Annotation) carry for
+/// an item whose signer's key was revoked since: the item stays valid, but
+/// whoever republishes it should weigh it knowing why the key was withdrawn.
+pub fn revocation_note(seq: crate::model::Seq, reason: &str) -> String {
+    if reason.is_empty() {
+        format!("the signer's key was revoked later, at entry {seq}")
+    } else {
+        format!("the signer's key was revoked later, at entry {seq}: {reason}")
+    }
+}
+
+/// `, superseded by A<n>` for a grade of the record that its analyst has
+/// since revised; nothing otherwise.
 pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
     g.superseded_by
         .as_ref()

@@ -95,16 +95,24 @@ pub fn render(r: &Report) -> Result<String> {
     let mut signer_ids: BTreeMap<&str, String> = BTreeMap::new();
     for (i, k) in r.keys.iter().enumerate() {
         let id = format!("log:signer{}", i + 1);
-        d.agent.insert(
-            id.clone(),
-            json!({
-                "prov:type": qname("prov:Person"),
-                "prov:label": k.name,
-                "ct:fingerprint": k.fingerprint,
-                "ct:role": k.role,
-                "ct:publicKey": k.public_key,
-            }),
-        );
+        let mut agent = json!({
+            "prov:type": qname("prov:Person"),
+            "prov:label": k.name,
+            "ct:fingerprint": k.fingerprint,
+            "ct:role": k.role,
+            "ct:publicKey": k.public_key,
+            "ct:enrolledAtEntry": k.enrolled_seq,
+        });
+        // What a revoked key signed stays valid; the agent says it was
+        // withdrawn since, at which entry and why.
+        if let (Some(seq), Some(obj)) = (k.revoked_seq, agent.as_object_mut()) {
+            obj.insert("ct:revokedAtEntry".into(), json!(seq));
+            obj.insert(
+                "ct:revocationReason".into(),
+                json!(k.revoke_reason.as_deref().unwrap_or("")),
+            );
+        }
+        d.agent.insert(id.clone(), agent);
         signer_ids.insert(k.fingerprint.as_str(), id);
     }
     let mut named: BTreeMap<String, String> = BTreeMap::new();

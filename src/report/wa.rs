@@ -78,6 +78,7 @@ pub fn render(r: &Report) -> Result<String> {
         if let Some(s) = &a.supersedes {
             body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": format!("supersedes {s}")}));
         }
+        revoked_signer(r, &a.signed.signer, &mut body);
         let anno = json!({
             "id": item_iri(&r.origin, a.id),
             "type": "Annotation",
@@ -109,6 +110,19 @@ pub fn render(r: &Report) -> Result<String> {
             "items": items,
         },
     }))
+}
+
+/// A `commenting` body saying that the annotation's creator had their key
+/// revoked since, and why (the model's `creator` has no place for it).
+fn revoked_signer(r: &Report, signer: &Fingerprint, body: &mut Vec<Value>) {
+    if let Some((seq, reason)) = r.revoked_since(signer) {
+        body.push(json!({
+            "type": "TextualBody",
+            "purpose": "commenting",
+            "value": super::revocation_note(seq, reason),
+            "format": "text/plain",
+        }));
+    }
 }
 
 /// The fingerprint as an IRI path segment (`SHA256:ab+/…` → percent-encoded).
@@ -165,6 +179,7 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
     if c.quote.is_none() {
         body.push(json!({"type": "TextualBody", "purpose": "describing", "value": "quote unavailable: the source was redacted", "format": "text/plain"}));
     }
+    revoked_signer(r, &c.signed.signer, &mut body);
     if let Some(rt) = &c.retraction {
         let by = rt.replaced_by_note();
         body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "retracted"}));

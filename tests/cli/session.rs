@@ -616,6 +616,62 @@ fn key_rotation_keeps_old_entries_valid() {
         "{}",
         html.stdout
     );
+    // And the machine formats, which others republish: ClaimReview's
+    // author of A2 (not of A3), a Web Annotation body on the revoked key's
+    // C2 and A2 (not on A3), and the PROV agent of the key.
+    let machine = |format: &str| -> serde_json::Value {
+        let out = w.run(None, &["report", "C2", "--format", format]);
+        serde_json::from_str(out.ok()).unwrap()
+    };
+    let note = format!("the signer's key was revoked later, at entry {at}: laptop stolen");
+    let reviews = machine("claimreview");
+    let review = |id: &str| {
+        reviews["@graph"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["identifier"] == id)
+            .unwrap()["author"]
+            .clone()
+    };
+    assert_eq!(review("A2")["description"], serde_json::json!(note));
+    assert_eq!(review("A3").get("description"), None, "{reviews}");
+    let wa = machine("wa");
+    let commented = |id: &str| -> Vec<String> {
+        let item = wa["first"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"].as_str().unwrap().ends_with(&format!(":{id}")))
+            .unwrap();
+        item["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["purpose"] == "commenting")
+            .map(|b| b["value"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(commented("C2"), std::slice::from_ref(&note));
+    assert_eq!(commented("A2"), std::slice::from_ref(&note));
+    assert!(commented("A3").is_empty(), "{wa}");
+    let prov = machine("prov");
+    let agents = prov["agent"].as_object().unwrap();
+    let agent = |fp: &str| {
+        agents
+            .values()
+            .find(|a| a["ct:fingerprint"] == fp)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(agent(&analyst_fp)["ct:revokedAtEntry"], at_seq);
+    assert_eq!(
+        agent(&analyst_fp)["ct:revocationReason"],
+        serde_json::json!("laptop stolen")
+    );
+    let admin = agent(keys[0]["fingerprint"].as_str().unwrap());
+    assert_eq!(admin["ct:enrolledAtEntry"], serde_json::json!(0));
+    assert_eq!(admin.get("ct:revokedAtEntry"), None);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // The last admin cannot be revoked.
     let admin_fp = keys[0]["fingerprint"].as_str().unwrap().to_string();

@@ -318,6 +318,58 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
 }
 
 #[test]
+fn a_directory_of_several_chunks_is_checked_in_order() {
+    // 7 + 4,600 entries: three chunks of 2,048 (eight bundles each), read
+    // ahead of the replay while the pool checks them.
+    let w = Work::with_claims();
+    w.annotations(4600);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let json: serde_json::Value = serde_json::from_str(check(&w, &site, &["--json"]).ok()).unwrap();
+    assert_eq!(json["entries"], 4607);
+    assert_eq!(json["bundles"], 18);
+    assert_eq!(json["counts"]["annotations"], 4601);
+    assert_eq!(json["ok"], true);
+
+    // An entry of the first chunk damaged, and a bundle of the second
+    // missing: the entry's problems come first, as they lie in the log,
+    // then the missing bundle, and the check stops at the bundle's first
+    // entry, having checked the entries before it.
+    let site2 = w.path("site2");
+    let status = std::process::Command::new("cp")
+        .args(["-r", site.to_str().unwrap(), site2.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bundle = site2.join("tile/entries/001");
+    let mut b = std::fs::read(&bundle).unwrap();
+    let at = b.windows(10).position(|w| w == b"unverified").unwrap();
+    b[at] = b'U';
+    std::fs::write(&bundle, b).unwrap();
+    std::fs::remove_file(site2.join("tile/entries/010")).unwrap();
+    let r = check(&w, &site2, &[]);
+    r.problem("entry 256 (annotation.add)", "signature");
+    let problems: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("PROBLEM"))
+        .collect();
+    let signature = problems.iter().position(|l| l.contains(": signature: "));
+    let missing = problems
+        .iter()
+        .position(|l| l.contains("tile/entries/010 is missing (entries 2560..2815)"));
+    let stopped = problems.iter().position(|l| {
+        l.contains("the check stopped at entry 2560: the 2,047 entries after it could not be read")
+    });
+    assert!(
+        signature < missing && missing < stopped && signature.is_some(),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn a_tree_the_admin_signed_still_fails_the_logs_rules() {
     let w = Work::with_claims();
     let admin = Signer::load(&w.path("admin")).unwrap();

@@ -31,7 +31,10 @@ tools/independent_verify.py both find no problem (whatever the append path
 accepts, both verifiers accept), and that bundles of a random source, claim
 and annotation, written by `export`, pass `verify-bundle`, with the log's
 verifier keys and without, and that what `verify-bundle --show` says each
-bundle holds is what `show --json` says of the same items; and that
+bundle holds is what `show --json` says of the same items; that the log,
+published after a checkpoint the admin signs then, passes
+`verify-published` with no database, with the counts `verify --json` gives;
+and that
 `status --json` counts what the log
 holds (entries, sources, claims, annotations, retractions, redactions, the
 claims awaiting review, the entries no checkpoint covers) as the entries
@@ -114,6 +117,7 @@ class Session:
         self.careful = False
         self.want_key = None
         self.bundles_verified = 0
+        self.published_checked = 0
         self.texts = {}
         self.breaches = []
         for k in ("admin", "analyst", "auditor", "admin2", "analyst2", "intruder"):
@@ -404,8 +408,49 @@ class Session:
                 self.breaches.append(f"bundle of {item}: {s['id']} differs from show --json: "
                                      f"{diff(s, theirs)}")
 
+    def published(self):
+        """The log published (`publish`, after a checkpoint the admin signs
+        now) and checked by `verify-published` with no database: exit 0,
+        and, when the new checkpoint is the one published, the same counts
+        as `verify --json` but for the checkpoint entries (the published
+        tree ends before the last one)."""
+        r = subprocess.run([self.ct, "--db", self.db, "--key", self.key("admin"), "checkpoint"],
+                           capture_output=True, text=True)
+        fresh = r.returncode == 0
+        if not fresh and "revoked" not in r.stderr:
+            self.breaches.append(f"claimtrail checkpoint: exit {r.returncode}: {r.stderr}")
+            return
+        site = os.path.join(self.dir, "site")
+        r = subprocess.run([self.ct, "--db", self.db, "publish", site], capture_output=True,
+                           text=True)
+        if r.returncode == 2 and not fresh and "has no checkpoint yet" in r.stderr:
+            return  # the admin was revoked before any checkpoint was signed
+        if r.returncode != 0:
+            self.breaches.append(f"claimtrail publish: exit {r.returncode}: {r.stderr}")
+            return
+        p = subprocess.run([self.ct, "--db", os.path.join(self.dir, "none.db"), "--json",
+                            "verify-published", site], capture_output=True, text=True)
+        if p.returncode != 0:
+            self.breaches.append(f"claimtrail verify-published: exit {p.returncode}: "
+                                 f"{p.stdout[-1500:]}{p.stderr}")
+            return
+        self.published_checked += 1
+        if not fresh:
+            return
+        v = subprocess.run([self.ct, "--db", self.db, "--json", "verify"], capture_output=True,
+                           text=True)
+        mine, theirs = json.loads(p.stdout), json.loads(v.stdout)
+        for d in (mine["counts"], theirs["counts"]):
+            d.pop("checkpoints", None)
+            d.pop("latest_checkpoint", None)
+        if mine["counts"] != theirs["counts"] or mine["entries"] != theirs["entries"] - 1:
+            self.breaches.append(f"verify-published counts {mine['entries']} entries, "
+                                 f"{mine['counts']}; verify {theirs['entries']}, "
+                                 f"{theirs['counts']}")
+
     def verify(self):
         self.bundles()
+        self.published()
         ours = subprocess.run([self.ct, "--db", self.db, "verify"], capture_output=True, text=True)
         theirs = subprocess.run([sys.executable, INDEPENDENT, self.db], capture_output=True,
                                 text=True)
@@ -556,6 +601,7 @@ def main():
     with open(ARTICLE, encoding="utf-8") as f:
         article = f.read()
     breaches, appended, bundles, refusals = 0, 0, 0, collections.Counter()
+    published = 0
     deepest, revoked, retracted, redacted = 0, 0, 0, 0
     for n in range(args.sessions):
         try:
@@ -571,6 +617,7 @@ def main():
         deepest, revoked, retracted, redacted = (max(deepest, chain), revoked + rev,
                                                  retracted + ret, redacted + red)
         bundles += s.bundles_verified
+        published += s.published_checked
         for b in s.breaches:
             print(f"session {n}: {b}")
         breaches += len(s.breaches)
@@ -579,7 +626,8 @@ def main():
         shutil.rmtree(s.dir)
     print(f"{args.sessions} sessions of {args.steps} commands (seed {args.seed}): "
           f"{appended} entries appended and verified, "
-          f"{sum(refusals.values())} commands refused, {bundles} bundle checks passed; "
+          f"{sum(refusals.values())} commands refused, {bundles} bundle checks passed, "
+          f"{published} published directories checked; "
           f"{breaches} breaches")
     print(f"states reached: {revoked} revoked keys that had signed, {retracted} claims retracted, "
           f"{redacted} sources redacted, supersession chains up to {deepest} annotations")

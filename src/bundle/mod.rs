@@ -109,7 +109,7 @@ pub fn export(
     ids: &[ItemId],
     signer: Option<&Signer>,
     keep: impl FnOnce(&Bundle) -> Result<()>,
-) -> Result<Bundle> {
+) -> Result<Exported> {
     let origin = store.origin()?;
     // The checkpoint's signer is enrolled in the bundle too, or a reader
     // without verifier keys cannot check the checkpoint against an admin the
@@ -118,7 +118,7 @@ pub fn export(
     // may have to cover, so the choice is made again until it holds; each
     // round adds an enrolment, so it ends.
     let mut also = Vec::new();
-    let (seqs, note) = loop {
+    let (seqs, note, by) = loop {
         let seqs = closure(store.conn(), ids, &also)?;
         // Before a checkpoint may be signed for it: a bundle too large for
         // `verify-bundle` is refused, not written.
@@ -171,15 +171,22 @@ pub fn export(
                 .query_row([by.as_str()], |r| r.get(0)),
         )?;
         match enrolled.map(|s| s as u64).filter(|s| !seqs.contains(s)) {
-            None => break (seqs, note),
+            None => break (seqs, note, by),
             Some(seq) => also.push(seq),
         }
     };
-    match note {
+    let history = crate::log::StoreHistory { conn: store.conn() };
+    let stale = history.key(&by)?.and_then(|k| {
+        k.revoked.map(|at| StaleSigner {
+            name: k.name.clone(),
+            revoked_at: at,
+        })
+    });
+    let bundle = match note {
         Proven::Stored(note) => {
             let bundle = assemble(store.conn(), origin, &seqs, note)?;
             keep(&bundle)?;
-            Ok(bundle)
+            bundle
         }
         Proven::SignedNow(s) => {
             let mut made = None;
@@ -189,9 +196,30 @@ pub fn export(
                 made = Some(bundle);
                 Ok(())
             })?;
-            made.ok_or_else(|| Error::Internal("the bundle was not built".into()))
+            made.ok_or_else(|| Error::Internal("the bundle was not built".into()))?
         }
-    }
+    };
+    Ok(Exported { bundle, stale })
+}
+
+/// A bundle as [`export`] wrote it, and what its writer should know of it.
+#[derive(Debug)]
+pub struct Exported {
+    pub bundle: Bundle,
+    /// Set when the bundle's checkpoint is one whose signer has been
+    /// revoked since (no checkpoint by a live admin covers the entries, and
+    /// the key given could not sign one). The bundle still verifies against
+    /// its own enrolments, but not against the log's verifier keys as they
+    /// are now (`key vkey` leaves a revoked admin out), which is what an
+    /// auditor given those keys checks it with.
+    pub stale: Option<StaleSigner>,
+}
+
+/// The revoked signer of a bundle's checkpoint ([`Exported::stale`]).
+#[derive(Clone, Debug)]
+pub struct StaleSigner {
+    pub name: String,
+    pub revoked_at: Seq,
 }
 
 /// The checkpoint a bundle's entries are proven in.

@@ -41,14 +41,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let mut file = output::Staged::new(&a.out)?;
     // Written before a checkpoint signed for it is committed, so a bundle
     // that cannot be written leaves the log as it was; named once it is.
-    let bundle = claimtrail::bundle::export(&mut store, &ids, signer.as_ref(), |b| {
+    let exported = claimtrail::bundle::export(&mut store, &ids, signer.as_ref(), |b| {
         file.write(claimtrail::bundle::to_text(b)?.as_bytes())
     })?;
     file.keep(false)?;
+    let bundle = &exported.bundle;
     if ctx.json {
-        output::json(
-            &serde_json::json!({"out": a.out, "entries": bundle.entries.len(), "sources": bundle.sources.len()}),
-        )?;
+        output::json(&serde_json::json!({
+            "out": a.out,
+            "entries": bundle.entries.len(),
+            "sources": bundle.sources.len(),
+            "checkpoint_signer_revoked_at": exported.stale.as_ref().map(|s| s.revoked_at),
+        }))?;
     } else {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
         outln!(
@@ -61,6 +65,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "check it anywhere with `claimtrail verify-bundle {}`",
             a.out.display()
         )?;
+        // Written, but an auditor given the log's keys as they are now
+        // will refuse its checkpoint: say so, and how to get one they accept.
+        if let Some(s) = &exported.stale {
+            outln!(
+                "note: its checkpoint was signed by {}, whose key was revoked since, at entry {}: `verify-bundle` accepts it by the keys the bundle enrolls, but refuses it under the log's verifier keys as they are now (`claimtrail key vkey`); export again with an admin's --key to sign a fresh checkpoint they accept",
+                claimtrail::text::escape(&s.name),
+                s.revoked_at
+            )?;
+        }
     }
     Ok(Outcome::Done)
 }

@@ -415,32 +415,64 @@ fn a_checkpoint_by_a_second_admin_carries_that_admins_enrolment() {
     // export with an admin's key signs a checkpoint the current keys check
     // (found by random_sessions.py --seed 107); without a key it keeps the
     // second admin's, which the bundle's own enrolments still check.
-    w.run(
+    let revoked = w.run(
         Some("admin"),
         &["key", "revoke", "admin2.pub", "--reason", "left the desk"],
-    )
-    .ok();
+    );
+    let revoked_at = revoked.ok().split(" at entry ").nth(1).unwrap();
+    let revoked_at = revoked_at.split(';').next().unwrap().to_string();
     let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
     assert!(
         !vkeys.contains("Night editor") && vkeys.lines().count() == 2,
         "{vkeys}"
     );
+    // Export says so: an auditor given the current keys will refuse that
+    // checkpoint (random_sessions.py --seed 3902 met such a bundle).
     let out = w.path("c1-kept.bundle");
-    w.run(None, &["export", "C1", "--out", out.to_str().unwrap()])
-        .ok();
+    let r = w.run(None, &["export", "C1", "--out", out.to_str().unwrap()]);
+    assert!(
+        r.ok().lines().nth(2).unwrap().starts_with(&format!(
+            "note: its checkpoint was signed by Night editor, whose key was revoked since, at entry {revoked_at}: "
+        )) && r.stdout.trim_end().ends_with("export again with an admin's --key to sign a fresh checkpoint they accept"),
+        "{}",
+        r.stdout
+    );
     let kept: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(kept["checkpoint"], b["checkpoint"]);
     checks_out(&check(&w, &kept, None));
+    let first = vkeys.lines().next().unwrap();
+    check(&w, &kept, Some(first)).problem("bundle", "checkpoint");
+    let again = w.path("c1-kept-again.bundle");
+    let json = w.run(
+        None,
+        &["--json", "export", "C1", "--out", again.to_str().unwrap()],
+    );
+    let json: Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(
+        json["checkpoint_signer_revoked_at"],
+        revoked_at.parse::<u64>().unwrap()
+    );
     let out = w.path("c1-current.bundle");
-    w.run(
+    let r = w.run(
         Some("admin"),
         &["export", "C1", "--out", out.to_str().unwrap()],
-    )
-    .ok();
+    );
+    assert!(!r.ok().contains("note:"), "{}", r.stdout);
     let b: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let first = vkeys.lines().next().unwrap();
     checks_out(&check(&w, &b, Some(first)));
     checks_out(&check(&w, &b, None));
+    let json = w.run(
+        Some("admin"),
+        &[
+            "--json",
+            "export",
+            "C1",
+            "--out",
+            w.path("c1-json.bundle").to_str().unwrap(),
+        ],
+    );
+    let json: Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(json["checkpoint_signer_revoked_at"], Value::Null);
 }
 
 /// `export` refuses a bundle that `verify-bundle` would refuse for its size

@@ -1356,6 +1356,8 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         steps.push(import);
     }
 
+    // The batch rate around verify, the limit of verify-published too.
+    let mut batch_around = None;
     say("verify");
     let run = run_child(
         exe_command(&opts.exe, &built.db).args(["verify", "--json"]),
@@ -1383,6 +1385,7 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
             .under(run.stolen)
             .cpu(Some(run.cpu_seconds));
         let verify_rate = verify.rate;
+        batch_around = Some(around.clone());
         notes.extend(before.drift_note(&after, "verify", verify_rate));
         limits.push(after);
         steps.push(verify);
@@ -1512,6 +1515,53 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
         }
     } else {
         notes.push("bundle: not in this build".into());
+    }
+    // What a monitor outside the desk runs: the log published as tiles,
+    // then checked from the files alone. The directory is as large as the
+    // entries (780 MB at a million), so it goes once checked.
+    if has_command(&opts.exe, "publish") && has_command(&opts.exe, "verify-published") {
+        say("publish");
+        let site = dir.join("site");
+        let published = optional(
+            "publish (a new directory)",
+            exe_command(&opts.exe, &built.db).arg("publish").arg(&site),
+            &mut notes,
+        )?;
+        if published {
+            say("verify-published");
+            let run = run_child(
+                exe_command(&opts.exe, &built.db)
+                    .args(["verify-published", "--json"])
+                    .arg(&site),
+                false,
+                Some(STEP_TIMEOUT),
+            )?;
+            let report: Option<serde_json::Value> = serde_json::from_slice(&run.stdout).ok();
+            match report {
+                Some(r) if run.code == 0 && r["ok"] == true => {
+                    let n = r["entries"].as_u64().unwrap_or(0);
+                    let mut s = step(
+                        "verify-published (the directory, no database)",
+                        n,
+                        "entries",
+                        run.seconds,
+                        run.max_rss,
+                    );
+                    if let Some(limit) = &batch_around {
+                        s = s.against(limit, 1.0, None);
+                    }
+                    steps.push(s.under(run.stolen).cpu(Some(run.cpu_seconds)));
+                }
+                _ => notes.push(format!(
+                    "verify-published: not measured (exit {}: {})",
+                    run.code,
+                    String::from_utf8_lossy(&run.stderr).trim()
+                )),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&site);
+    } else {
+        notes.push("publish: not in this build".into());
     }
 
     say("database size");

@@ -37,6 +37,8 @@ fn bench_json_has_every_step() {
         "verify",
         "inclusion proof",
         "consistency proof + old root",
+        "publish (a new directory)",
+        "verify-published (the directory, no database)",
     ] {
         step(name);
     }
@@ -75,6 +77,11 @@ fn bench_json_has_every_step() {
         "Ed25519 verify, batch, all cores",
         "Ed25519 verify, batch, all cores, after verify",
     );
+    // A monitor's check of the published tree, against verify's limit: the
+    // tree of the log's last checkpoint, all of the log but that entry.
+    let monitor = step("verify-published (the directory, no database)");
+    assert_eq!(monitor["limit"], verify["limit"]);
+    assert_eq!(monitor["count"], 299, "{monitor}");
     // Verify's signature path alone, against the same limit: it does a
     // part of what verify does, so it goes faster, and has no target.
     let path = step("verify's signature path alone (300 entries)");

@@ -70,7 +70,8 @@ const CHUNK: usize = 2 * sigcheck::GROUP;
 /// the bench's million entries (published: 780 MB, this 2-core Xeon), one
 /// chunk at a time took 21.7–26.0 s and 106 MB; 2 ahead 18.3 s and 109–113
 /// MB; 4 ahead 15.5–15.9 s and 123–130 MB; 8 (verify's) 16.4–16.6 s and
-/// 140–143 MB.
+/// 140–143 MB. (Since the items' facts moved from hash maps into vectors,
+/// 4 ahead peaks at 106–109 MB.)
 const IN_FLIGHT: usize = 4;
 
 /// The verdict on a published directory.
@@ -176,6 +177,7 @@ struct Prepared {
     /// Why the leaf is not `string(payload) || string(sig)`, if it is not.
     framing: bool,
     parsed: std::result::Result<Payload, PayloadError>,
+    /// The kind the bytes name, for an entry that does not parse.
     guessed: Option<Kind>,
     sig: sigcheck::Found,
 }
@@ -196,11 +198,17 @@ fn prepare(leaves: &[&[u8]]) -> Vec<Prepared> {
             continue;
         };
         let sig = checks.queue(i, payload, sig).map(|key| (key, Ok(())));
+        let parsed = Payload::parse(payload);
+        // Only an entry that does not parse needs its kind guessed.
+        let guessed = match parsed {
+            Ok(_) => None,
+            Err(_) => crate::entry::kind_guess(payload),
+        };
         out.push(Prepared {
             hash,
             framing: true,
-            parsed: Payload::parse(payload),
-            guessed: crate::entry::kind_guess(payload),
+            parsed,
+            guessed,
             sig,
         });
     }
@@ -210,6 +218,24 @@ fn prepare(leaves: &[&[u8]]) -> Vec<Prepared> {
         }
     }
     out
+}
+
+/// Item `n` (numbered from 1) of a per-kind vector, if it was set.
+fn nth<T: Copy>(v: &[Option<T>], n: u64) -> Option<T> {
+    n.checked_sub(1)
+        .and_then(|i| v.get(i as usize))
+        .copied()
+        .flatten()
+}
+
+/// Sets item `n` of a per-kind vector. Items come in order, so this
+/// appends, after a `None` for each item before it that did not parse.
+fn set_nth<T>(v: &mut Vec<Option<T>>, n: u64, x: T) {
+    let i = n.saturating_sub(1) as usize;
+    if v.len() <= i {
+        v.resize_with(i + 1, || None);
+    }
+    v[i] = Some(x);
 }
 
 /// Bundles read and split on the main thread, for stage 1 on the pool: the
@@ -299,9 +325,12 @@ struct Replayed {
     /// Per kind (source, claim, annotation), item n at index n − 1: its
     /// seq and entry hash, or `None` for an entry that did not parse.
     items: [Vec<Option<(Seq, Hash)>>; 3],
-    sources: HashMap<u64, (Hash, u64)>,
-    claim_signers: HashMap<u64, u32>,
-    annotations: HashMap<u64, (u64, u32)>,
+    /// What the rules ask of each source, claim and annotation that parsed,
+    /// at index n − 1 as in `items` ([`nth`], [`set_nth`]): a source's
+    /// hash and length, a claim's signer, an annotation's claim and signer.
+    sources: Vec<Option<(Hash, u64)>>,
+    claim_signers: Vec<Option<u32>>,
+    annotations: Vec<Option<(u64, u32)>>,
     source_shas: HashMap<Hash, u64>,
     redacted: HashSet<u64>,
     retracted: HashMap<u64, Seq>,
@@ -328,16 +357,10 @@ impl History for Replayed {
         Ok(rules::active_admins(&self.keys))
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
-        let list = &self.items[id.kind.index()];
-        Ok(id
-            .n
-            .checked_sub(1)
-            .and_then(|i| list.get(i as usize))
-            .copied()
-            .flatten())
+        Ok(nth(&self.items[id.kind.index()], id.n))
     }
     fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
-        Ok(self.sources.get(&n).map(|&(sha256, length)| SourceInfo {
+        Ok(nth(&self.sources, n).map(|(sha256, length)| SourceInfo {
             sha256,
             length,
             redacted: self.redacted.contains(&n),
@@ -347,16 +370,10 @@ impl History for Replayed {
         Ok(self.source_shas.get(sha).copied())
     }
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
-        Ok(self
-            .annotations
-            .get(&n)
-            .map(|&(claim, s)| (claim, self.signers[s as usize].clone())))
+        Ok(nth(&self.annotations, n).map(|(claim, s)| (claim, self.signers[s as usize].clone())))
     }
     fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        Ok(self
-            .claim_signers
-            .get(&n)
-            .map(|&s| self.signers[s as usize].clone()))
+        Ok(nth(&self.claim_signers, n).map(|s| self.signers[s as usize].clone()))
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted.get(&n).copied())
@@ -789,14 +806,10 @@ impl<'d> Monitor<'d> {
             self.h.items[id.kind.index()][id.n as usize - 1] = Some((Seq(seq), p.hash));
             let signer = self.h.signer_number(&h.signer);
             match &parsed.body {
-                Body::SourceAdd(b) => {
-                    self.h.sources.insert(id.n, (b.sha256, b.length));
-                }
-                Body::ClaimAdd(_) => {
-                    self.h.claim_signers.insert(id.n, signer);
-                }
+                Body::SourceAdd(b) => set_nth(&mut self.h.sources, id.n, (b.sha256, b.length)),
+                Body::ClaimAdd(_) => set_nth(&mut self.h.claim_signers, id.n, signer),
                 Body::AnnotationAdd(b) => {
-                    self.h.annotations.insert(id.n, (b.claim.id.n, signer));
+                    set_nth(&mut self.h.annotations, id.n, (b.claim.id.n, signer))
                 }
                 _ => {}
             }

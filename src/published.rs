@@ -250,30 +250,21 @@ struct ReadChunk {
 }
 
 /// Stage 1 of a chunk on the rayon pool, one group per core; the result,
-/// one [`Prepared`] per entry in order, comes back on the returned channel.
-/// Called from a thread of the pool itself (a library user's parallel
-/// code), it runs before returning instead, as `verify`'s does.
+/// one [`Prepared`] per entry in order, comes back on the returned channel
+/// ([`sigcheck::on_pool`]).
 fn launch(chunk: ReadChunk) -> std::sync::mpsc::Receiver<Vec<Prepared>> {
     use rayon::prelude::*;
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let job = move || {
+    sigcheck::on_pool(move || {
         let leaves: Vec<&[u8]> = chunk
             .leaves
             .iter()
             .map(|(b, r)| &chunk.data[*b][r.clone()])
             .collect();
-        let prepared: Vec<Prepared> = leaves
+        leaves
             .par_chunks(sigcheck::GROUP)
             .flat_map_iter(prepare)
-            .collect();
-        let _ = tx.send(prepared); // the receiver is gone only if the check stopped
-    };
-    if rayon::current_thread_index().is_some() {
-        job();
-    } else {
-        rayon::spawn(job);
-    }
-    rx
+            .collect()
+    })
 }
 
 /// Reads a tile or bundle of `dir`, or says why it cannot (the problem's
@@ -584,10 +575,10 @@ impl<'d> Monitor<'d> {
         let mut reading = true;
         loop {
             while reading && b < bundles && pending.len() < IN_FLIGHT {
-                let chunk = self.read_chunk(b, (b + per_chunk).min(bundles));
-                reading = chunk.problem.is_none();
+                let mut chunk = self.read_chunk(b, (b + per_chunk).min(bundles));
+                let problem = chunk.problem.take();
+                reading = problem.is_none();
                 b += per_chunk;
-                let problem = chunk.problem.clone();
                 pending.push_back((problem, launch(chunk)));
             }
             let Some((problem, stage1)) = pending.pop_front() else {
@@ -757,12 +748,7 @@ impl<'d> Monitor<'d> {
                 kind,
                 id,
                 Check::Chain,
-                format!(
-                    "prev {} is not the hash of entry {} ({})",
-                    &h.prev.to_hex()[..12],
-                    seq.wrapping_sub(1),
-                    &prev.to_hex()[..12]
-                ),
+                crate::verify::chain_detail(&h.prev, seq, &prev),
             );
         }
         // As verify: the key inside the SSHSIG must be the signer's

@@ -595,6 +595,28 @@ mod curve {
     }
 }
 
+/// Runs one chunk's stage 1 (`job`) on the rayon pool and hands its result
+/// back on the returned channel, so that the caller's stage 2 goes on with
+/// earlier chunks meanwhile (verify, verify-published). Called from a
+/// thread of the pool itself (a library user's parallel code), it runs the
+/// job before returning instead: the caller then blocking on the channel
+/// cannot starve the pool. A receiver that is gone (the check stopped) is
+/// not an error.
+pub(crate) fn on_pool<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> std::sync::mpsc::Receiver<T> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let run = move || {
+        let _ = tx.send(job());
+    };
+    if rayon::current_thread_index().is_some() {
+        run();
+    } else {
+        rayon::spawn(run);
+    }
+    rx
+}
+
 #[cfg(test)]
 mod tests {
     use super::curve::{scalar_like, BASEPOINT};

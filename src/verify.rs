@@ -542,6 +542,17 @@ impl RawChunk {
     }
 }
 
+/// The detail of a `chain` problem: entry `seq` names `claimed` as the
+/// hash of the entry before it, whose hash is `actual`.
+pub(crate) fn chain_detail(claimed: &Hash, seq: u64, actual: &Hash) -> String {
+    format!(
+        "prev {} is not the hash of entry {} ({})",
+        &claimed.to_hex()[..12],
+        seq.wrapping_sub(1),
+        &actual.to_hex()[..12]
+    )
+}
+
 /// What stage 1 found about one entry, without looking at any other.
 struct Prepared {
     seq: i64,
@@ -555,13 +566,10 @@ struct Prepared {
 
 /// Stage 1 of a chunk, on the rayon pool; the result, one [`Prepared`] per
 /// row in order (in one vector per group), comes back on the returned
-/// channel. Called from a thread of the pool itself (a library user's
-/// parallel code), it runs stage 1 before returning instead: the caller
-/// then blocking on the channel cannot starve the pool.
+/// channel ([`sigcheck::on_pool`]).
 fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<Prepared>>> {
     use rayon::prelude::*;
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let job = move || {
+    sigcheck::on_pool(move || {
         let n = chunk.rows.len();
         let groups: Vec<std::ops::Range<usize>> = (0..n)
             .step_by(sigcheck::GROUP)
@@ -574,14 +582,8 @@ fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<
             .map(|rows| prepare_group(&chunk, rows))
             .collect();
         drop(chunk); // before the result is seen, so that stage 2 can reuse it
-        let _ = tx.send(out); // the receiver is gone only if verify stopped
-    };
-    if rayon::current_thread_index().is_some() {
-        job();
-    } else {
-        rayon::spawn(job);
-    }
-    rx
+        out
+    })
 }
 
 /// Stage 1 for one group of a chunk's rows: everything per entry, then one
@@ -1086,18 +1088,7 @@ impl<'c> Verifier<'c> {
             }
         }
         if h.prev != prev {
-            self.problem(
-                s,
-                k,
-                id,
-                Check::Chain,
-                format!(
-                    "prev {} is not the hash of entry {} ({})",
-                    &h.prev.to_hex()[..12],
-                    seq.wrapping_sub(1),
-                    &prev.to_hex()[..12]
-                ),
-            );
+            self.problem(s, k, id, Check::Chain, chain_detail(&h.prev, seq, &prev));
         }
 
         // Signature: stage 1 checked it against the key inside the SSHSIG;

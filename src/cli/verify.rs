@@ -55,19 +55,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             outln!("OK: no problems found")?;
         } else {
             problem_lines(&report.problems, "log")?;
-            if report.more_problems > 0 {
-                outln!(
-                    "… and {}",
-                    output::count(report.more_problems, "more problem")
-                )?;
-            }
-            outln!(
-                "FAILED: {} found",
-                output::count(
-                    report.problems.len() as u64 + report.more_problems,
-                    "problem"
-                )
-            )?;
+            failed_lines(report.problems.len(), report.more_problems)?;
         }
     }
     Ok(if report.ok {
@@ -135,6 +123,19 @@ pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> 
             }
         )?;
     }
+    Ok(())
+}
+
+/// The end of a failed check: how many problems were only counted (past
+/// the listed ones), then `FAILED: N problems found` in all.
+pub fn failed_lines(listed: usize, more: u64) -> Result<()> {
+    if more > 0 {
+        outln!("… and {}", output::count(more, "more problem"))?;
+    }
+    outln!(
+        "FAILED: {} found",
+        output::count(listed as u64 + more, "problem")
+    )?;
     Ok(())
 }
 

@@ -79,10 +79,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 outln!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is")?;
             }
         } else {
-            outln!(
-                "FAILED: {} found",
-                output::count(r.problems.len() as u64, "problem")
-            )?;
+            super::verify::failed_lines(r.problems.len(), 0)?;
         }
         match contents {
             Some(c) if a.show => show(&c)?,

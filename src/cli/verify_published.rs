@@ -99,9 +99,6 @@ fn text(r: &PublishedReport) -> Result<()> {
     )?;
     super::verify::kept_lines(&r.checkpoints)?;
     super::verify::problem_lines(&r.problems, "directory")?;
-    if r.more_problems > 0 {
-        outln!("… and {}", output::count(r.more_problems, "more problem"))?;
-    }
     if r.ok {
         if r.with_entries {
             outln!("OK: every published entry, signature and tile checks out")?;
@@ -112,10 +109,7 @@ fn text(r: &PublishedReport) -> Result<()> {
             outln!("note: checked against the admin keys the log itself enrolls; pass --vkey with the log's verifier key, obtained independently, to know whose log it is")?;
         }
     } else {
-        outln!(
-            "FAILED: {} found",
-            output::count(r.problems.len() as u64 + r.more_problems, "problem")
-        )?;
+        super::verify::failed_lines(r.problems.len(), r.more_problems)?;
     }
     Ok(())
 }

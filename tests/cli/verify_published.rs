@@ -26,6 +26,18 @@ fn check(w: &Work, dir: &Path, args: &[&str]) -> Run {
     w.run(None, &all)
 }
 
+/// A copy of the published directory `site`, as `name` in the work
+/// directory, to tamper with.
+fn copy_site(w: &Work, site: &Path, name: &str) -> std::path::PathBuf {
+    let d = w.path(name);
+    let status = std::process::Command::new("cp")
+        .args(["-r", site.to_str().unwrap(), d.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    d
+}
+
 /// Publishes the log's entries `rows` (seq order as given) into `dir` as a
 /// tlog-tiles directory, with a checkpoint that `admin` signs over the
 /// tree they make: what a key holder with tools of his own can publish,
@@ -246,15 +258,7 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
     let site = w.path("site");
     w.run(None, &["publish", site.to_str().unwrap()]).ok();
     let bundle = "tile/entries/000.p/7";
-    let copy = |name: &str| {
-        let d = w.path(name);
-        let status = std::process::Command::new("cp")
-            .args(["-r", site.to_str().unwrap(), d.to_str().unwrap()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        d
-    };
+    let copy = |name: &str| copy_site(&w, &site, name);
 
     // A speaker's name changed in the bundle (still canonical JSON): only
     // the signature says so; the tree no longer has the checkpoint's root.
@@ -336,12 +340,7 @@ fn a_directory_of_several_chunks_is_checked_in_order() {
     // missing: the entry's problems come first, as they lie in the log,
     // then the missing bundle, and the check stops at the bundle's first
     // entry, having checked the entries before it.
-    let site2 = w.path("site2");
-    let status = std::process::Command::new("cp")
-        .args(["-r", site.to_str().unwrap(), site2.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let site2 = copy_site(&w, &site, "site2");
     let bundle = site2.join("tile/entries/001");
     let mut b = std::fs::read(&bundle).unwrap();
     let at = b.windows(10).position(|w| w == b"unverified").unwrap();

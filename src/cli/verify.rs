@@ -126,6 +126,16 @@ pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> 
     Ok(())
 }
 
+/// Who signed a checkpoint, as the verify commands print it: the names,
+/// escaped, or `-` for none.
+pub fn signers(names: &[String]) -> String {
+    if names.is_empty() {
+        "-".into()
+    } else {
+        escape(&names.join(", ")).into_owned()
+    }
+}
+
 /// The end of a failed check: how many problems were only counted (past
 /// the listed ones), then `FAILED: N problems found` in all.
 pub fn failed_lines(listed: usize, more: u64) -> Result<()> {

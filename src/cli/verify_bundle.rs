@@ -66,11 +66,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "checkpoint: size {}, root {}, signed by {}",
             r.checkpoint_size,
             r.checkpoint_root,
-            if r.signed_by.is_empty() {
-                "-".into()
-            } else {
-                escape(&r.signed_by.join(", ")).into_owned()
-            }
+            super::verify::signers(&r.signed_by)
         )?;
         super::verify::problem_lines(&r.problems, "bundle")?;
         if r.ok {

@@ -64,11 +64,7 @@ fn text(r: &PublishedReport) -> Result<()> {
         escape(&r.dir.display().to_string()),
         output::count(r.checkpoint_size.0, "entry"),
         r.checkpoint_root,
-        if r.signed_by.is_empty() {
-            "-".into()
-        } else {
-            escape(&r.signed_by.join(", ")).into_owned()
-        }
+        super::verify::signers(&r.signed_by)
     )?;
     if r.with_entries {
         let earlier = match r.earlier_tiles {

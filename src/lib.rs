@@ -22,6 +22,7 @@ pub mod interrupt;
 pub mod keys;
 pub mod log;
 pub mod merkle;
+pub mod mirror;
 pub mod model;
 pub mod projection;
 pub mod published;

@@ -97,6 +97,36 @@ impl TileId {
     }
 }
 
+/// Every tile (and, with `entries`, every entry bundle) in which a tree of
+/// `size` leaves is served: at each level, its full tiles and its partial
+/// one, if any, level by level and in index order. That is what `publish`
+/// writes for the tree (beside the partial tiles it keeps from earlier
+/// sizes), and what a tlog-tiles client fetches to read the whole tree.
+/// Lazy: a size read from a server may be absurd.
+pub fn tree_tiles(size: TreeSize, entries: bool) -> impl Iterator<Item = TileId> {
+    let width = TILE_WIDTH as u64;
+    let level = move |level: TileLevel, nodes: u64| {
+        let full = (0..nodes / width).map(move |index| TileId {
+            level,
+            index,
+            width: width as u16,
+        });
+        let partial = (!nodes.is_multiple_of(width)).then(|| TileId {
+            level,
+            index: nodes / width,
+            width: (nodes % width) as u16,
+        });
+        full.chain(partial)
+    };
+    // Level L holds the nodes of height 8·L: one for each 256^L leaves.
+    let hashes = (0u8..8)
+        .map(move |l| (l, size.0.checked_shr(8 * u32::from(l)).unwrap_or(0)))
+        .take_while(|&(_, nodes)| nodes > 0)
+        .flat_map(move |(l, nodes)| level(TileLevel::Hashes(l), nodes));
+    let bundles = level(TileLevel::Entries, if entries { size.0 } else { 0 });
+    hashes.chain(bundles)
+}
+
 /// Cuts a sequence of leaves into tiles and entry bundles as they come:
 /// memory is a few tiles, whatever the log's size.
 pub struct Tiler {
@@ -759,6 +789,31 @@ mod tests {
             assert_eq!(bytes.len(), usize::from(id.width) * 32, "{}", id.path());
             assert!(id.end() <= 70_000, "{}", id.path());
         }
+    }
+
+    /// `tree_tiles` names exactly the tiles the tiler makes of a tree, at
+    /// sizes around the edges of tiles and levels.
+    #[test]
+    fn tree_tiles_are_the_tilers() {
+        let leaves: Vec<Vec<u8>> = (0..66_000u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        for n in [
+            0, 1, 255, 256, 257, 511, 512, 65_535, 65_536, 65_537, 66_000,
+        ] {
+            for entries in [false, true] {
+                let mut made: Vec<TileId> = tiles_of(&leaves[..n], entries)
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
+                let mut named: Vec<TileId> = tree_tiles(TreeSize(n as u64), entries).collect();
+                let key = |id: &TileId| (id.path(), id.index);
+                made.sort_by_key(key);
+                named.sort_by_key(key);
+                assert_eq!(named, made, "size {n}, entries {entries}");
+            }
+        }
+        // Eight levels hold a tree of any size; nothing is made up front.
+        let mut huge = tree_tiles(TreeSize(u64::MAX), true);
+        assert_eq!(huge.next().unwrap().path(), "tile/0/000");
     }
 
     /// A leaf too long for a bundle is refused by number, and is fine

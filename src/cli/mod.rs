@@ -33,6 +33,7 @@ pub mod init;
 pub mod key;
 pub mod list;
 pub mod log;
+pub mod mirror;
 pub mod output;
 pub mod prove;
 pub mod publish;
@@ -140,6 +141,7 @@ pub enum Command {
     Backup(backup::Args),
     Publish(publish::Args),
     VerifyPublished(verify_published::Args),
+    Mirror(mirror::Args),
     Completions(completions::Args),
 }
 
@@ -241,6 +243,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Backup(a) => backup::run(&ctx, a),
         Command::Publish(a) => publish::run(&ctx, a),
         Command::VerifyPublished(a) => verify_published::run(&ctx, a),
+        Command::Mirror(a) => mirror::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a),
     }
 }

@@ -226,7 +226,16 @@ pub fn listing<T: Serialize>(
 /// standard error when that is a terminal (never in pipes, files or tests).
 /// The bar is cleared however `f` ends.
 pub fn while_verifying<T>(what: &str, f: impl FnOnce(&mut dyn FnMut(u64, u64)) -> T) -> T {
-    let bar = verify_progress(what);
+    while_counting(what, "entries", f)
+}
+
+/// [`while_verifying`] for work counted in other `units` ("files").
+pub fn while_counting<T>(
+    what: &str,
+    units: &str,
+    f: impl FnOnce(&mut dyn FnMut(u64, u64)) -> T,
+) -> T {
+    let bar = counting_bar(what, units);
     let _erased = bar
         .as_ref()
         .map(|_| claimtrail::interrupt::erase_line_on_interrupt());
@@ -237,15 +246,15 @@ pub fn while_verifying<T>(what: &str, f: impl FnOnce(&mut dyn FnMut(u64, u64)) -
     out
 }
 
-/// The bar of [`while_verifying`], when standard error is a terminal.
-fn verify_progress(what: &str) -> Option<indicatif::ProgressBar> {
+/// The bar of [`while_counting`], when standard error is a terminal.
+fn counting_bar(what: &str, units: &str) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new(0);
     if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-        "{what} {{pos}}/{{len}} entries [{{bar:30}}] {{rate}}, {{eta}} left"
+        "{what} {{pos}}/{{len}} {units} [{{bar:30}}] {{rate}}, {{eta}} left"
     )) {
         bar.set_style(with_rate(style));
     }
@@ -263,7 +272,7 @@ pub fn with_rate(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
     )
 }
 
-/// Moves `bar` (if any) to verify's progress: `done` of `total` entries.
+/// Moves `bar` (if any) on: `done` of `total`.
 fn progress(bar: &Option<indicatif::ProgressBar>, done: u64, total: u64) {
     if let Some(b) = bar {
         b.set_length(total.max(done));

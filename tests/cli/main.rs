@@ -13,6 +13,7 @@ mod independent;
 mod interop;
 mod interrupt;
 mod log;
+mod mirror;
 mod publish;
 mod reliability;
 mod report;

@@ -1,0 +1,132 @@
+use super::{output, Ctx, Outcome};
+use claimtrail::error::Result;
+use claimtrail::mirror::{self, Mirrored, Refused};
+use claimtrail::text::escape;
+use std::path::PathBuf;
+
+/// Fetch a log published over HTTP(S) into a directory, for verify-published
+///
+/// Reads the checkpoint at URL (where `claimtrail publish`'s directory is
+/// served) and fetches every hash tile and entry bundle its tree needs into
+/// DIR, then the checkpoint. Tiles never change once written, so run it
+/// again into the same DIR to follow the log: only the tiles the tree grew
+/// by are fetched, and those kept from before are compared with the tree
+/// now when you check DIR with `claimtrail verify-published DIR`.
+///
+/// It checks nothing itself, but refuses a checkpoint of another log than
+/// DIR's, and one of a smaller tree than DIR's (or of the same size with
+/// another root), leaving DIR as it was: exit 1. Files the server does not
+/// have are named: exit 1. Exit 2: it could not run (an address that is
+/// not http(s), no server, no checkpoint there).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The address the log is published under: https://log.example/ serves
+    /// https://log.example/checkpoint and https://log.example/tile/….
+    pub url: String,
+    /// The directory to fetch into: new, empty, or an earlier mirror (or
+    /// publish) of the same log.
+    pub dir: PathBuf,
+    /// Hash tiles and the checkpoint only, no entry bundles (a log
+    /// published --no-entries, or a witness that needs the tree alone).
+    #[arg(long)]
+    pub no_entries: bool,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let outcome = output::while_counting("fetching", "files", |progress| {
+        mirror::mirror(&a.url, &a.dir, !a.no_entries, progress)
+    })?;
+    let ok = match &outcome {
+        mirror::Outcome::Mirrored(m) => m.missing.is_empty(),
+        mirror::Outcome::Refused(_) => false,
+    };
+    if ctx.json {
+        output::json(&outcome)?;
+    } else {
+        match &outcome {
+            mirror::Outcome::Mirrored(m) => mirrored(m)?,
+            mirror::Outcome::Refused(r) => refused(r)?,
+        }
+    }
+    Ok(if ok {
+        Outcome::Done
+    } else {
+        Outcome::ProblemsFound
+    })
+}
+
+fn mirrored(m: &Mirrored) -> Result<()> {
+    let dir = escape(&m.dir.display().to_string()).to_string();
+    outln!(
+        "mirrored log {} from {} into {dir}: checkpoint of {}, root {}",
+        escape(&m.origin),
+        escape(&m.url),
+        output::count(m.size.0, "entry"),
+        m.root
+    )?;
+    let fetched = if m.entries {
+        format!(
+            "{} and {}",
+            output::count(m.tiles_fetched, "hash tile"),
+            output::count(m.bundles_fetched, "entry bundle")
+        )
+    } else {
+        format!(
+            "{} (no entries: --no-entries)",
+            output::count(m.tiles_fetched, "hash tile")
+        )
+    };
+    outln!(
+        "  fetched {fetched}, {} with the checkpoint; {} of the tree already there",
+        output::count(m.bytes_fetched, "byte"),
+        output::count(m.kept, "file")
+    )?;
+    match m.previous {
+        Some(old) if old == m.size => {
+            outln!("  the directory held this tree already")?;
+        }
+        Some(old) => outln!(
+            "  the directory held the tree of {}: its tiles stay, for the check to compare with the tree now",
+            output::count(old.0, "entry")
+        )?,
+        None => {}
+    }
+    for path in &m.missing {
+        outln!(
+            "PROBLEM {}: tile: the server does not serve it (404)",
+            escape(path)
+        )?;
+    }
+    if m.missing.is_empty() {
+        outln!(
+            "check it with no database: claimtrail verify-published {dir} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
+        )?;
+    } else {
+        outln!(
+            "FAILED: {} of the tree not served; `claimtrail verify-published {dir}` shows what is left unchecked",
+            output::count(m.missing.len() as u64, "file")
+        )?;
+    }
+    Ok(())
+}
+
+fn refused(r: &Refused) -> Result<()> {
+    let dir = escape(&r.dir.display().to_string()).to_string();
+    let what = if r.served < r.held {
+        "the log was rolled back, or the server serves an older copy"
+    } else {
+        "two histories of one log under one size: a fork"
+    };
+    outln!(
+        "PROBLEM checkpoint: checkpoint: {} serves the tree of {} (root {}), and {dir} holds the tree of {} (root {}): {what}",
+        escape(&r.url),
+        output::count(r.served.0, "entry"),
+        r.served_root,
+        output::count(r.held.0, "entry"),
+        r.held_root
+    )?;
+    outln!(
+        "FAILED: {dir} is left as it was; keep its `checkpoint` (signed by the log's admin) as evidence, and mirror into a new directory to see what is served now"
+    )?;
+    Ok(())
+}

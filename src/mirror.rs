@@ -1,0 +1,415 @@
+//! Fetches a log published over HTTP(S) (C2SP tlog-tiles, as `publish`
+//! writes it and any static host serves it) into a local directory that
+//! `verify-published` then checks.
+//!
+//! Why: a monitor at a distance (a partner newsroom, a court's expert) has
+//! the log's address, not its files, and a static tlog-tiles site lists no
+//! directory, so `wget -r` finds nothing to follow: the files a tree needs
+//! are named by its size alone ([`tree_tiles`]). Fetching and checking are
+//! kept apart so that the check is the one `verify-published` makes of any
+//! directory, and so that a mirror grows: tiles are immutable (a full tile,
+//! or a partial one of a given width, never changes), so a second run
+//! fetches only the tiles the tree grew by, and the tiles kept from the
+//! earlier size stay where `verify-published` compares them with the tree
+//! now: a server that rewrote them is caught.
+//!
+//! What mirroring does *not* prove: nothing. It checks no hash and no
+//! signature; it copies what the server answers, and refuses only a
+//! checkpoint that is not one, of another log than the mirror's, or of a
+//! tree smaller than (or as large as but other than) the one the mirror
+//! holds, which is a rollback or a fork by itself. `verify-published` is
+//! the check.
+
+use crate::checkpoint::{Checkpoint, SignedNote, MAX_NOTE_BYTES};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::merkle::TreeSize;
+use crate::tiles::{tree_tiles, TileId, TileLevel, MAX_BUNDLED_LEAF, TILE_WIDTH};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Requests in flight at once: tiles are small (8 KiB of hashes, a few
+/// hundred KiB of entries), so the time goes in round trips, which
+/// parallel connections overlap.
+const FETCHERS: usize = 8;
+
+/// What a mirror did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Mirrored {
+    /// The address fetched from, as given without its trailing `/`.
+    pub url: String,
+    pub dir: PathBuf,
+    /// The log the server's checkpoint names.
+    pub origin: String,
+    pub size: TreeSize,
+    pub root: Hash,
+    /// The tree the directory's checkpoint held before, if any.
+    pub previous: Option<TreeSize>,
+    /// Hash tiles and entry bundles fetched, and their bytes.
+    pub tiles_fetched: u64,
+    pub bundles_fetched: u64,
+    pub bytes_fetched: u64,
+    /// Files the tree needs that the directory held already.
+    pub kept: u64,
+    /// Files the tree needs that the server does not serve (404), by path.
+    pub missing: Vec<String>,
+    /// Whether entry bundles were fetched (not `--no-entries`).
+    pub entries: bool,
+}
+
+/// Why the server's checkpoint was not taken: the tree it names cannot
+/// follow the one the directory holds.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Refused {
+    pub url: String,
+    pub dir: PathBuf,
+    pub origin: String,
+    /// The tree the directory holds, and the one the server serves now.
+    pub held: TreeSize,
+    pub held_root: Hash,
+    pub served: TreeSize,
+    pub served_root: Hash,
+}
+
+/// The outcome: the directory brought up to the server's tree, or left as
+/// it was because the server went back on it.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Mirrored(Mirrored),
+    Refused(Refused),
+}
+
+/// Brings `dir` (made if missing: new, empty, or an earlier mirror or
+/// publish of the same log) up to the tree the checkpoint at `url` names.
+/// `progress(done, total)` follows the files. `Err` when it cannot run: an
+/// address that is not http(s), a server that cannot be reached or answers
+/// no checkpoint, a directory that holds something else; files fetched
+/// before a network error are kept (each is whole), so a second run goes
+/// on from there.
+pub fn mirror(
+    url: &str,
+    dir: &Path,
+    entries: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Outcome> {
+    let base = base_url(url)?;
+    let held = held(dir)?;
+    let agent = agent();
+    let note = match get(&agent, &base, "checkpoint", MAX_NOTE_BYTES as u64)? {
+        Some(Fetch::Body(b)) => b,
+        Some(Fetch::TooLarge) => {
+            return Err(not_published(
+                &base,
+                "its `checkpoint` is larger than any checkpoint".into(),
+            ))
+        }
+        None => {
+            return Err(not_published(
+                &base,
+                "it serves no `checkpoint` (404)".into(),
+            ))
+        }
+    };
+    let cp = SignedNote::parse(&note)
+        .map_err(|e| e.to_string())
+        .and_then(|n| Checkpoint::parse(n.text()).map_err(|e| e.to_string()))
+        .map_err(|e| not_published(&base, format!("its `checkpoint` is not one ({e})")))?;
+    if let Some(old) = &held {
+        if old.origin != cp.origin {
+            return Err(Error::invalid(
+                format!(
+                    "{} mirrors the log `{}`, and {base} serves `{}`",
+                    dir.display(),
+                    crate::text::escape(&old.origin),
+                    crate::text::escape(&cp.origin)
+                ),
+                "mirror each log into a directory of its own",
+            ));
+        }
+        if old.size > cp.size || (old.size == cp.size && old.root != cp.root) {
+            return Ok(Outcome::Refused(Refused {
+                url: base,
+                dir: dir.to_path_buf(),
+                origin: cp.origin,
+                held: old.size,
+                held_root: old.root,
+                served: cp.size,
+                served_root: cp.root,
+            }));
+        }
+    }
+
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".claimtrail-mirror-")
+        .tempdir_in(dir)
+        .map_err(|e| Error::write(dir, &e))?;
+    let _removed = crate::interrupt::remove_on_interrupt(
+        staging.path(),
+        crate::interrupt::Leftover::Directory,
+    );
+    let mut kept = 0u64;
+    let wanted: Vec<TileId> = tree_tiles(cp.size, entries)
+        .filter(|id| {
+            let there = dir.join(id.path()).is_file();
+            kept += u64::from(there);
+            !there
+        })
+        .collect();
+    let total = wanted.len() as u64;
+    progress(0, total);
+
+    // The fetchers take the next file in turn and send what came of it;
+    // this thread keeps the account (and the progress bar). A network
+    // error stops them all: each file already in place is whole.
+    let next = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let mut got: Vec<(TileId, u64)> = Vec::new();
+    let mut missing: Vec<(usize, String)> = Vec::new();
+    let mut failed: Option<Error> = None;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..FETCHERS.min(wanted.len()) {
+            let tx = tx.clone();
+            let (next, stop, wanted, agent, base) = (&next, &stop, &wanted, &agent, &base);
+            let staging = staging.path();
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(&id) = wanted.get(i) else { break };
+                    let fetched = get(agent, base, &id.path(), cap(id)).and_then(|f| match f {
+                        Some(Fetch::Body(bytes)) => {
+                            let staged = staging.join(i.to_string());
+                            std::fs::write(&staged, &bytes)
+                                .map_err(|e| Error::write(&staged, &e))?;
+                            place(&staged, &dir.join(id.path()))?;
+                            Ok(Some(bytes.len() as u64))
+                        }
+                        // Too large for its tile: left out, so the check
+                        // reports it missing rather than reading it.
+                        Some(Fetch::TooLarge) | None => Ok(None),
+                    });
+                    if tx.send((i, fetched)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut n = 0u64;
+        for (i, fetched) in rx {
+            match fetched {
+                Ok(Some(bytes)) => got.push((wanted[i], bytes)),
+                Ok(None) => missing.push((i, wanted[i].path())),
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    failed.get_or_insert(e);
+                }
+            }
+            n += 1;
+            progress(n, total);
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    missing.sort();
+    let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
+
+    // The checkpoint last, so the directory never names a tree whose
+    // tiles it has not tried to fetch.
+    let staged = staging.path().join("checkpoint");
+    std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
+    place(&staged, &dir.join("checkpoint"))?;
+
+    let count = |entries: bool| {
+        got.iter()
+            .filter(|(id, _)| (id.level == TileLevel::Entries) == entries)
+            .count() as u64
+    };
+    Ok(Outcome::Mirrored(Mirrored {
+        url: base,
+        dir: dir.to_path_buf(),
+        origin: cp.origin,
+        size: cp.size,
+        root: cp.root,
+        previous: held.map(|h| h.size),
+        tiles_fetched: count(false),
+        bundles_fetched: count(true),
+        bytes_fetched: got.iter().map(|(_, n)| n).sum::<u64>() + note.len() as u64,
+        kept,
+        missing,
+        entries,
+    }))
+}
+
+/// The address without its trailing `/`, if it is an http(s) one.
+fn base_url(url: &str) -> Result<String> {
+    let scheme_ok = ["http://", "https://"].iter().any(|p| {
+        url.get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p) && url.len() > p.len())
+    });
+    if !scheme_ok || url.contains(['?', '#']) || url.chars().any(char::is_whitespace) {
+        return Err(Error::invalid(
+            format!(
+                "`{}` is not the http(s) address of a published log",
+                crate::text::escape(url)
+            ),
+            "give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/ (a directory on this machine is checked as it is: `claimtrail verify-published DIR`)",
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// The checkpoint a directory holds, when it holds one; refuses a
+/// directory that holds anything else.
+fn held(dir: &Path) -> Result<Option<Checkpoint>> {
+    let hint = "mirror into a new or empty directory, or one an earlier mirror or publish of this log wrote";
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::invalid(
+            format!("{} is a file, not a directory", dir.display()),
+            hint,
+        ));
+    }
+    let listing = match std::fs::read_dir(dir) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::invalid(
+                format!("cannot read {}: {e}", dir.display()),
+                hint,
+            ))
+        }
+    };
+    let path = dir.join("checkpoint");
+    if !path.is_file() {
+        // Tiles with no checkpoint: a first mirror stopped before its end.
+        let foreign = listing.filter_map(|e| e.ok()).any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !(name == "tile" || name.starts_with(".claimtrail-"))
+        });
+        if foreign {
+            return Err(Error::invalid(
+                format!(
+                    "{} is not empty and holds no published checkpoint",
+                    dir.display()
+                ),
+                hint,
+            ));
+        }
+        return Ok(None);
+    }
+    let bytes = crate::files::read_capped(&path, MAX_NOTE_BYTES as u64)?;
+    SignedNote::parse(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|n| Checkpoint::parse(n.text()).map_err(|e| e.to_string()))
+        .map(Some)
+        .map_err(|e| Error::invalid(format!("{}: not a checkpoint ({e})", path.display()), hint))
+}
+
+/// The most bytes a tile can hold: 32 a hash, or a 2-byte length and the
+/// leaf an entry.
+fn cap(id: TileId) -> u64 {
+    let per = match id.level {
+        TileLevel::Hashes(_) => 32,
+        TileLevel::Entries => 2 + MAX_BUNDLED_LEAF as u64,
+    };
+    per * u64::from(id.width).min(TILE_WIDTH as u64)
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_global(Some(Duration::from_secs(300)))
+        .user_agent(concat!("claimtrail/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+enum Fetch {
+    Body(Vec<u8>),
+    TooLarge,
+}
+
+/// GET `base/path`: its body (up to `cap` bytes), `None` for a 404; any
+/// other answer, or none, is an error that stops the mirror.
+fn get(agent: &ureq::Agent, base: &str, path: &str, cap: u64) -> Result<Option<Fetch>> {
+    let url = format!("{base}/{path}");
+    let cannot = |why: String| {
+        let hint = if path == "checkpoint" {
+            "check the address (where `checkpoint` and `tile/` are served) and the connection"
+        } else {
+            "check the connection, then run the same command again: the files fetched so far are kept"
+        };
+        Error::invalid(format!("cannot fetch {url}: {why}"), hint)
+    };
+    let mut resp = agent.get(&url).call().map_err(|e| cannot(e.to_string()))?;
+    match resp.status().as_u16() {
+        200 => {}
+        404 | 410 => return Ok(None),
+        _ => return Err(cannot(format!("the server answered {}", resp.status()))),
+    }
+    match resp.body_mut().with_config().limit(cap).read_to_vec() {
+        Ok(bytes) => Ok(Some(Fetch::Body(bytes))),
+        Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Some(Fetch::TooLarge)),
+        Err(e) => Err(cannot(e.to_string())),
+    }
+}
+
+/// Moves a fetched file to its place, its directories made first.
+fn place(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
+    }
+    std::fs::rename(from, to).map_err(|e| Error::write(to, &e))
+}
+
+fn not_published(base: &str, why: String) -> Error {
+    Error::invalid(
+        format!("{base} does not serve a published log: {why}"),
+        "give the address under which `checkpoint` and `tile/` are served (where `claimtrail publish`'s directory is)",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_http_or_https() {
+        assert_eq!(
+            base_url("https://log.example/").unwrap(),
+            "https://log.example"
+        );
+        assert_eq!(
+            base_url("HTTP://127.0.0.1:8080/site//").unwrap(),
+            "HTTP://127.0.0.1:8080/site"
+        );
+        for bad in [
+            "site/",
+            "ftp://x",
+            "https://",
+            "https://x/?a=1",
+            "https://x/a b",
+            "file:///tmp",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn caps_fit_the_largest_tiles() {
+        let id = |level, width| TileId {
+            level,
+            index: 0,
+            width,
+        };
+        assert_eq!(cap(id(TileLevel::Hashes(0), 256)), 8192);
+        assert_eq!(cap(id(TileLevel::Hashes(3), 5)), 160);
+        assert_eq!(cap(id(TileLevel::Entries, 256)), 256 * 65_537);
+    }
+}

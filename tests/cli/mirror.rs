@@ -1,0 +1,415 @@
+//! `mirror URL DIR`: a monitor at a distance fetches a published log over
+//! HTTP into a directory of its own, then checks that with
+//! `verify-published`, run after run as the log grows. The server is a
+//! small static file server on 127.0.0.1 (`serve`), as any web host serves
+//! `publish`'s directory: no listing, a 404 for what is not there.
+
+use crate::common::*;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A static file server of `root` on a free port of 127.0.0.1, for the
+/// rest of the test run; it records the paths asked for.
+struct Server {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// The paths asked for since the last call, sorted.
+    fn requests(&self) -> Vec<String> {
+        let mut r = std::mem::take(&mut *self.requests.lock().unwrap());
+        r.sort();
+        r
+    }
+}
+
+fn serve(root: PathBuf) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (root, seen) = (root.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                if reader.read_line(&mut first).is_err() {
+                    return;
+                }
+                // The headers, up to the blank line.
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let path = first.split(' ').nth(1).unwrap_or("/").to_string();
+                seen.lock().unwrap().push(path.clone());
+                let file = root.join(path.trim_start_matches('/'));
+                let body = (!path.contains("..")).then(|| std::fs::read(&file).ok());
+                // `FILE.500` beside a file: the server fails on it.
+                let broken = file.with_extension("500").is_file();
+                let (status, body) = match body.flatten() {
+                    _ if broken => ("500 Internal Server Error", b"oops\n".to_vec()),
+                    Some(b) => ("200 OK", b),
+                    None => ("404 Not Found", b"not found\n".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    Server { url, requests }
+}
+
+/// `claimtrail mirror ARGS…`, with no database (the `--db` names no file):
+/// a monitor has none.
+fn mirror(w: &Work, args: &[&str]) -> Run {
+    let mut all = vec!["--db", "no-such.db", "mirror"];
+    all.extend_from_slice(args);
+    w.run_with(
+        None,
+        &[("http_proxy", ""), ("HTTP_PROXY", ""), ("ALL_PROXY", "")],
+        &all,
+        None,
+    )
+}
+
+fn verify_published(w: &Work, dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec![
+        "--db",
+        "no-such.db",
+        "verify-published",
+        dir.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    w.run(None, &all)
+}
+
+/// Every file under `dir`, by its path inside it, with its bytes.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// 300 more annotations, their notes marked `round` (import skips lines
+/// already in the log), and a checkpoint over them.
+fn grow(w: &Work, round: &str) {
+    let lines: String = (0..300)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\",\"note\":\"{round} {i}\"}}\n",
+                i % 2 + 1
+            )
+        })
+        .collect();
+    std::fs::write(w.path("more.jsonl"), lines).unwrap();
+    w.run(Some("analyst"), &["import", "more.jsonl"]).ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+}
+
+/// A log of 307 entries with a checkpoint, published into `site`.
+fn published() -> (Work, PathBuf) {
+    let w = Work::with_claims();
+    w.annotations(300);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    (w, site)
+}
+
+#[test]
+fn a_monitor_follows_the_log_over_http() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    let mirror_dir = m.to_str().unwrap();
+
+    let out = mirror(&w, &[&server.url, mirror_dir]).ok().to_string();
+    let lines: Vec<&str> = out.lines().collect();
+    let url = server.url.trim_end_matches('/');
+    assert_eq!(
+        lines[0],
+        format!(
+            "mirrored log test.example/idlib from {url} into {mirror_dir}: checkpoint of 307 entries, root {}",
+            root_of(&site)
+        )
+    );
+    assert!(
+        lines[1].starts_with("  fetched 3 hash tiles and 2 entry bundles, ")
+            && lines[1].ends_with(" bytes with the checkpoint; 0 files of the tree already there"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "check it with no database: claimtrail verify-published {mirror_dir} --vkey KEY"
+        )),
+        "{out}"
+    );
+    assert_eq!(lines.len(), 3, "{out}");
+    // Byte for byte what was published, and no more than the tree needs.
+    assert_eq!(files(&m), files(&site));
+    assert_eq!(
+        server.requests(),
+        [
+            "/checkpoint",
+            "/tile/0/000",
+            "/tile/0/001.p/51",
+            "/tile/1/000.p/1",
+            "/tile/entries/000",
+            "/tile/entries/001.p/51"
+        ]
+    );
+    let v = w.vkey();
+    let ok = verify_published(&w, &m, &["--vkey", &v]).ok().to_string();
+    assert!(
+        ok.contains("read 307 entries in 2 bundles and 3 hash tiles"),
+        "{ok}"
+    );
+    let seen = w.path("seen.txt");
+    std::fs::copy(m.join("checkpoint"), &seen).unwrap();
+
+    // The log grows; the monitor's next run fetches only the new tiles.
+    grow(&w, "second round");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let out = mirror(&w, &[&server.url, mirror_dir]).ok().to_string();
+    assert!(
+        out.contains("checkpoint of 608 entries")
+            && out.contains("  fetched 3 hash tiles and 2 entry bundles, ")
+            && out.contains("; 2 files of the tree already there\n")
+            && out.contains("  the directory held the tree of 307 entries: its tiles stay, for the check to compare with the tree now\n"),
+        "{out}"
+    );
+    assert_eq!(
+        server.requests(),
+        [
+            "/checkpoint",
+            "/tile/0/001",
+            "/tile/0/002.p/96",
+            "/tile/1/000.p/2",
+            "/tile/entries/001",
+            "/tile/entries/002.p/96"
+        ]
+    );
+    // The partial tiles of 307 stay beside the tree of 608, as in `site`.
+    assert_eq!(files(&m), files(&site));
+    let ok = verify_published(
+        &w,
+        &m,
+        &["--vkey", &v, "--checkpoint", seen.to_str().unwrap()],
+    )
+    .ok()
+    .to_string();
+    assert!(ok.contains("(size 307): consistent"), "{ok}");
+    assert!(
+        ok.contains("and 3 tiles kept for readers of earlier checkpoints"),
+        "{ok}"
+    );
+
+    // Nothing new: the checkpoint alone is asked for.
+    let out = mirror(&w, &[&server.url, mirror_dir, "--json"])
+        .ok()
+        .to_string();
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["outcome"], "mirrored");
+    assert_eq!(json["size"], 608);
+    assert_eq!(json["previous"], 608);
+    assert_eq!(json["tiles_fetched"], 0);
+    assert_eq!(json["kept"], 7);
+    assert_eq!(json["missing"], serde_json::json!([]));
+    assert_eq!(server.requests(), ["/checkpoint"]);
+
+    // Mirroring checks nothing: a byte changed on the server is fetched,
+    // and the check names it.
+    let m2 = w.path("mirror2");
+    let bundle = site.join("tile/entries/000");
+    let mut b = std::fs::read(&bundle).unwrap();
+    b[1000] ^= 1;
+    std::fs::write(&bundle, b).unwrap();
+    mirror(&w, &[&server.url, m2.to_str().unwrap()]).ok();
+    let r = verify_published(&w, &m2, &["--vkey", &v]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains(": signature: "), "{}", r.stdout);
+}
+
+/// The root of the checkpoint in `dir`, in hex: its third line is the
+/// root in base64.
+fn root_of(dir: &Path) -> String {
+    let note = std::fs::read_to_string(dir.join("checkpoint")).unwrap();
+    let root_b64 = note.lines().nth(2).unwrap();
+    use base64::Engine;
+    hex::encode(
+        base64::engine::general_purpose::STANDARD
+            .decode(root_b64)
+            .unwrap(),
+    )
+}
+
+#[test]
+fn what_the_server_gets_wrong_is_named() {
+    let (w, site) = published();
+    let old = w.path("old-site");
+    std::fs::create_dir(&old).unwrap();
+    for (rel, bytes) in files(&site) {
+        let p = old.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    grow(&w, "second round");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    mirror(&w, &[&server.url, m.to_str().unwrap()]).ok();
+    let before = files(&m);
+
+    // The same address serving the log of 307 entries again: a rollback.
+    let rolled_back = serve(old.clone());
+    let r = mirror(&w, &[&rolled_back.url, m.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("PROBLEM checkpoint: checkpoint: http://127.0.0.1:")
+            && lines[0].contains(" serves the tree of 307 entries (root ")
+            && lines[0].contains(" holds the tree of 608 entries (root ")
+            && lines[0].ends_with(": the log was rolled back, or the server serves an older copy"),
+        "{}",
+        r.stdout
+    );
+    assert!(lines[1].starts_with(&format!(
+        "FAILED: {} is left as it was; keep its `checkpoint`",
+        m.display()
+    )));
+    assert_eq!(files(&m), before, "the mirror was changed");
+    let json: serde_json::Value = serde_json::from_str(
+        mirror(&w, &[&rolled_back.url, m.to_str().unwrap(), "--json"])
+            .stdout
+            .as_str(),
+    )
+    .unwrap();
+    assert_eq!(json["outcome"], "refused");
+    assert_eq!(json["held"], 608);
+    assert_eq!(json["served"], 307);
+
+    // A file the tree needs is not served: named, the rest fetched, and
+    // the check says what it leaves unchecked.
+    std::fs::remove_file(site.join("tile/entries/001")).unwrap();
+    let m2 = w.path("mirror2");
+    let r = mirror(&w, &[&server.url, m2.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("\nPROBLEM tile/entries/001: tile: the server does not serve it (404)\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with(&format!(
+            "FAILED: 1 file of the tree not served; `claimtrail verify-published {}` shows what is left unchecked\n",
+            m2.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(m2.join("checkpoint").is_file() && m2.join("tile/entries/000").is_file());
+    verify_published(&w, &m2, &[]).problem("tile/entries/001", "tile");
+}
+
+#[test]
+fn what_cannot_be_mirrored_is_refused_with_exit_2() {
+    let (w, site) = published();
+    let m = w.path("mirror");
+    let m_arg = m.to_str().unwrap();
+
+    // A directory is not an address.
+    mirror(&w, &[site.to_str().unwrap(), m_arg])
+        .error("is not the http(s) address of a published log");
+    // Nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = mirror(&w, &[&format!("http://127.0.0.1:{port}/"), m_arg]);
+    r.error(&format!(
+        "cannot fetch http://127.0.0.1:{port}/checkpoint: "
+    ));
+    assert!(
+        r.stderr.contains("(hint: check the address"),
+        "{}",
+        r.stderr
+    );
+    // A server, but no log at that address.
+    let empty = w.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let nothing = serve(empty.clone());
+    mirror(&w, &[&nothing.url, m_arg])
+        .error("does not serve a published log: it serves no `checkpoint` (404)");
+    std::fs::write(empty.join("checkpoint"), "<html>hello</html>\n").unwrap();
+    mirror(&w, &[&nothing.url, m_arg]).error("its `checkpoint` is not one (");
+    assert!(!m.exists(), "a refused mirror made its directory");
+
+    // A directory holding something else.
+    let server = serve(site.clone());
+    let notes = w.path("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(notes.join("todo.txt"), "call UNICEF\n").unwrap();
+    mirror(&w, &[&server.url, notes.to_str().unwrap()])
+        .error("is not empty and holds no published checkpoint");
+    assert_eq!(files(&notes).len(), 1);
+
+    // The server fails half-way: what was fetched is kept, the checkpoint
+    // is not, and the same command goes on from there.
+    let broken = site.join("tile/entries/001.p/51.500");
+    std::fs::write(&broken, "").unwrap();
+    mirror(&w, &[&server.url, m_arg]).error(&format!(
+        "cannot fetch {}tile/entries/001.p/51: the server answered 500 Internal Server Error",
+        server.url
+    ));
+    assert!(!m.join("checkpoint").exists());
+    std::fs::remove_file(&broken).unwrap();
+    server.requests();
+    let out = mirror(&w, &[&server.url, m_arg]).ok().to_string();
+    assert!(
+        out.contains("; 4 files of the tree already there\n"),
+        "{out}"
+    );
+    assert_eq!(server.requests(), ["/checkpoint", "/tile/entries/001.p/51"]);
+
+    // A mirror of this log, and the address of another log.
+    let other = Work::new();
+    other.key("admin");
+    other
+        .run(Some("admin"), &["init", "--origin", "other.example/log"])
+        .ok();
+    other.run(Some("admin"), &["checkpoint"]).ok();
+    let other_site = other.path("site");
+    other
+        .run(None, &["publish", other_site.to_str().unwrap()])
+        .ok();
+    let before = files(&m);
+    mirror(&w, &[&serve(other_site).url, m_arg]).error(&format!(
+        "{m_arg} mirrors the log `test.example/idlib`, and http://127.0.0.1:"
+    ));
+    assert_eq!(files(&m), before);
+}

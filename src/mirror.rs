@@ -24,7 +24,7 @@ use crate::checkpoint::{Checkpoint, SignedNote, MAX_NOTE_BYTES};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::merkle::TreeSize;
-use crate::tiles::{tree_tiles, TileId, TileLevel, MAX_BUNDLED_LEAF, TILE_WIDTH};
+use crate::tiles::{place, tree_tiles, TileId, TileLevel, MAX_BUNDLED_LEAF, TILE_WIDTH};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -267,47 +267,7 @@ fn base_url(url: &str) -> Result<String> {
 /// directory that holds anything else.
 fn held(dir: &Path) -> Result<Option<Checkpoint>> {
     let hint = "mirror into a new or empty directory, or one an earlier mirror or publish of this log wrote";
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::invalid(
-            format!("{} is a file, not a directory", dir.display()),
-            hint,
-        ));
-    }
-    let listing = match std::fs::read_dir(dir) {
-        Ok(l) => l,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::invalid(
-                format!("cannot read {}: {e}", dir.display()),
-                hint,
-            ))
-        }
-    };
-    let path = dir.join("checkpoint");
-    if !path.is_file() {
-        // Tiles with no checkpoint: a first mirror stopped before its end.
-        let foreign = listing.filter_map(|e| e.ok()).any(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            !(name == "tile" || name.starts_with(".claimtrail-"))
-        });
-        if foreign {
-            return Err(Error::invalid(
-                format!(
-                    "{} is not empty and holds no published checkpoint",
-                    dir.display()
-                ),
-                hint,
-            ));
-        }
-        return Ok(None);
-    }
-    let bytes = crate::files::read_capped(&path, MAX_NOTE_BYTES as u64)?;
-    SignedNote::parse(&bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|n| Checkpoint::parse(n.text()).map_err(|e| e.to_string()))
-        .map(Some)
-        .map_err(|e| Error::invalid(format!("{}: not a checkpoint ({e})", path.display()), hint))
+    Ok(crate::tiles::checkpoint_in(dir, hint)?.map(|(_, cp, _)| cp))
 }
 
 /// The most bytes a tile can hold: 32 a hash, or a 2-byte length and the
@@ -358,14 +318,6 @@ fn get(agent: &ureq::Agent, base: &str, path: &str, cap: u64) -> Result<Option<F
         Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Some(Fetch::TooLarge)),
         Err(e) => Err(cannot(e.to_string())),
     }
-}
-
-/// Moves a fetched file to its place, its directories made first.
-fn place(from: &Path, to: &Path) -> Result<()> {
-    if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
-    }
-    std::fs::rename(from, to).map_err(|e| Error::write(to, &e))
 }
 
 fn not_published(base: &str, why: String) -> Error {

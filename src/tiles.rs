@@ -564,51 +564,11 @@ fn previous(
     size: TreeSize,
     admins: &dyn Fn(TreeSize) -> Result<Vec<crate::checkpoint::VerifierKey>>,
 ) -> Result<Option<(Checkpoint, PathBuf)>> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::invalid(
-            format!("{} is a file, not a directory", dir.display()),
-            "give a directory to publish into (it is made if missing)",
-        ));
-    }
-    let listing = match std::fs::read_dir(dir) {
-        Ok(l) => l,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::invalid(
-                format!("cannot read {}: {e}", dir.display()),
-                "give a directory to publish into (it is made if missing)",
-            ))
-        }
-    };
-    let path = dir.join("checkpoint");
-    if !path.is_file() {
-        // Tiles with no checkpoint are what an interrupted publish leaves
-        // (the checkpoint goes last): they are all written again.
-        let foreign = listing.filter_map(|e| e.ok()).any(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            !(name == "tile" || name.starts_with(".claimtrail-publish-"))
-        });
-        if foreign {
-            return Err(Error::invalid(
-                format!(
-                    "{} is not empty and holds no published checkpoint",
-                    dir.display()
-                ),
-                "publish into a new or empty directory, or the one this log was published to",
-            ));
-        }
+    let hint = "publish into a new or empty directory, or the one this log was published to";
+    let Some((note, cp, path)) = checkpoint_in(dir, hint)? else {
         return Ok(None);
-    }
-    let bytes = crate::files::read_capped(&path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
-    let bad = |what: String| {
-        Error::invalid(
-            format!("{}: {what}", path.display()),
-            "publish into a new or empty directory, or the one this log was published to",
-        )
     };
-    let note = SignedNote::parse(&bytes).map_err(|e| bad(e.to_string()))?;
-    let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
+    let bad = |what: String| Error::invalid(format!("{}: {what}", path.display()), hint);
     if cp.origin != origin {
         return Err(bad(format!(
             "a checkpoint of another log (`{}`, not `{origin}`)",
@@ -631,6 +591,56 @@ fn previous(
     crate::checkpoint::verify_note(&note, &admins(cp.size)?)
         .map_err(|e| bad(format!("not signed by an admin of this log ({e})")))?;
     Ok(Some((cp, path)))
+}
+
+/// What a directory to publish or mirror into holds: nothing yet (it is
+/// missing or empty, or holds the tiles of a run stopped before its
+/// checkpoint, which goes last, and claimtrail's hidden staging
+/// directories), or a checkpoint, read and parsed, with its path. Anything
+/// else is refused, with `hint`, before a file is written.
+pub(crate) fn checkpoint_in(
+    dir: &Path,
+    hint: &str,
+) -> Result<Option<(SignedNote, Checkpoint, PathBuf)>> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::invalid(
+            format!("{} is a file, not a directory", dir.display()),
+            hint,
+        ));
+    }
+    let listing = match std::fs::read_dir(dir) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::invalid(
+                format!("cannot read {}: {e}", dir.display()),
+                hint,
+            ))
+        }
+    };
+    let path = dir.join("checkpoint");
+    if !path.is_file() {
+        let foreign = listing.filter_map(|e| e.ok()).any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !(name == "tile" || name.starts_with(".claimtrail-"))
+        });
+        if foreign {
+            return Err(Error::invalid(
+                format!(
+                    "{} is not empty and holds no published checkpoint",
+                    dir.display()
+                ),
+                hint,
+            ));
+        }
+        return Ok(None);
+    }
+    let bytes = crate::files::read_capped(&path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
+    let bad = |e: String| Error::invalid(format!("{}: {e}", path.display()), hint);
+    let note = SignedNote::parse(&bytes).map_err(|e| bad(e.to_string()))?;
+    let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
+    Ok(Some((note, cp, path)))
 }
 
 /// The directory published into, removed again (if still empty) when the
@@ -669,7 +679,7 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Moves a staged file to its place, its directories made first.
-fn place(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn place(from: &Path, to: &Path) -> Result<()> {
     parent_made(to)?;
     std::fs::rename(from, to).map_err(|e| Error::write(to, &e))
 }

@@ -545,3 +545,32 @@ pub fn full_disk() -> std::process::Stdio {
         .unwrap()
         .into()
 }
+
+/// Every file under `dir`, by its path inside it, with its bytes, sorted.
+pub fn dir_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Another log, `origin`, with its own admin and a checkpoint: what a
+/// directory or an address of someone else's log holds.
+pub fn another_log(origin: &str) -> Work {
+    let other = Work::new();
+    other.key("admin");
+    other.run(Some("admin"), &["init", "--origin", origin]).ok();
+    other.run(Some("admin"), &["checkpoint"]).ok();
+    other
+}

@@ -5,6 +5,7 @@
 //! `publish`'s directory: no listing, a 404 for what is not there.
 
 use crate::common::*;
+use crate::verify_published::check;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -82,36 +83,6 @@ fn mirror(w: &Work, args: &[&str]) -> Run {
     )
 }
 
-fn verify_published(w: &Work, dir: &Path, args: &[&str]) -> Run {
-    let mut all = vec![
-        "--db",
-        "no-such.db",
-        "verify-published",
-        dir.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    w.run(None, &all)
-}
-
-/// Every file under `dir`, by its path inside it, with its bytes.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    fn walk(base: &Path, d: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
 /// 300 more annotations, their notes marked `round` (import skips lines
 /// already in the log), and a checkpoint over them.
 fn grow(w: &Work, round: &str) {
@@ -168,7 +139,7 @@ fn a_monitor_follows_the_log_over_http() {
     );
     assert_eq!(lines.len(), 3, "{out}");
     // Byte for byte what was published, and no more than the tree needs.
-    assert_eq!(files(&m), files(&site));
+    assert_eq!(dir_files(&m), dir_files(&site));
     assert_eq!(
         server.requests(),
         [
@@ -181,7 +152,7 @@ fn a_monitor_follows_the_log_over_http() {
         ]
     );
     let v = w.vkey();
-    let ok = verify_published(&w, &m, &["--vkey", &v]).ok().to_string();
+    let ok = check(&w, &m, &["--vkey", &v]).ok().to_string();
     assert!(
         ok.contains("read 307 entries in 2 bundles and 3 hash tiles"),
         "{ok}"
@@ -212,8 +183,8 @@ fn a_monitor_follows_the_log_over_http() {
         ]
     );
     // The partial tiles of 307 stay beside the tree of 608, as in `site`.
-    assert_eq!(files(&m), files(&site));
-    let ok = verify_published(
+    assert_eq!(dir_files(&m), dir_files(&site));
+    let ok = check(
         &w,
         &m,
         &["--vkey", &v, "--checkpoint", seen.to_str().unwrap()],
@@ -247,7 +218,7 @@ fn a_monitor_follows_the_log_over_http() {
     b[1000] ^= 1;
     std::fs::write(&bundle, b).unwrap();
     mirror(&w, &[&server.url, m2.to_str().unwrap()]).ok();
-    let r = verify_published(&w, &m2, &["--vkey", &v]);
+    let r = check(&w, &m2, &["--vkey", &v]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains(": signature: "), "{}", r.stdout);
 }
@@ -270,7 +241,7 @@ fn what_the_server_gets_wrong_is_named() {
     let (w, site) = published();
     let old = w.path("old-site");
     std::fs::create_dir(&old).unwrap();
-    for (rel, bytes) in files(&site) {
+    for (rel, bytes) in dir_files(&site) {
         let p = old.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
@@ -280,7 +251,7 @@ fn what_the_server_gets_wrong_is_named() {
     let server = serve(site.clone());
     let m = w.path("mirror");
     mirror(&w, &[&server.url, m.to_str().unwrap()]).ok();
-    let before = files(&m);
+    let before = dir_files(&m);
 
     // The same address serving the log of 307 entries again: a rollback.
     let rolled_back = serve(old.clone());
@@ -300,7 +271,7 @@ fn what_the_server_gets_wrong_is_named() {
         "FAILED: {} is left as it was; keep its `checkpoint`",
         m.display()
     )));
-    assert_eq!(files(&m), before, "the mirror was changed");
+    assert_eq!(dir_files(&m), before, "the mirror was changed");
     let json: serde_json::Value = serde_json::from_str(
         mirror(&w, &[&rolled_back.url, m.to_str().unwrap(), "--json"])
             .stdout
@@ -332,7 +303,7 @@ fn what_the_server_gets_wrong_is_named() {
         r.stdout
     );
     assert!(m2.join("checkpoint").is_file() && m2.join("tile/entries/000").is_file());
-    verify_published(&w, &m2, &[]).problem("tile/entries/001", "tile");
+    check(&w, &m2, &[]).problem("tile/entries/001", "tile");
 }
 
 #[test]
@@ -376,7 +347,7 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     std::fs::write(notes.join("todo.txt"), "call UNICEF\n").unwrap();
     mirror(&w, &[&server.url, notes.to_str().unwrap()])
         .error("is not empty and holds no published checkpoint");
-    assert_eq!(files(&notes).len(), 1);
+    assert_eq!(dir_files(&notes).len(), 1);
 
     // The server fails half-way: what was fetched is kept, the checkpoint
     // is not, and the same command goes on from there.
@@ -397,19 +368,14 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     assert_eq!(server.requests(), ["/checkpoint", "/tile/entries/001.p/51"]);
 
     // A mirror of this log, and the address of another log.
-    let other = Work::new();
-    other.key("admin");
-    other
-        .run(Some("admin"), &["init", "--origin", "other.example/log"])
-        .ok();
-    other.run(Some("admin"), &["checkpoint"]).ok();
+    let other = another_log("other.example/log");
     let other_site = other.path("site");
     other
         .run(None, &["publish", other_site.to_str().unwrap()])
         .ok();
-    let before = files(&m);
+    let before = dir_files(&m);
     mirror(&w, &[&serve(other_site).url, m_arg]).error(&format!(
         "{m_arg} mirrors the log `test.example/idlib`, and http://127.0.0.1:"
     ));
-    assert_eq!(files(&m), before);
+    assert_eq!(dir_files(&m), before);
 }

@@ -104,20 +104,7 @@ fn publish(w: &Work, site: &Path) -> String {
 }
 
 fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-    }
-    out.sort();
-    out
+    dir_files(dir).into_iter().map(|(path, _)| path).collect()
 }
 
 #[test]
@@ -255,12 +242,7 @@ fn publish_refuses_what_it_cannot_publish_and_writes_nothing() {
 
     // Another log's directory; another log of the same origin (another
     // admin key).
-    let other = Work::new();
-    other.key("admin");
-    other
-        .run(Some("admin"), &["init", "--origin", "other.example/log"])
-        .ok();
-    other.run(Some("admin"), &["checkpoint"]).ok();
+    let other = another_log("other.example/log");
     other.run(None, &["publish", s]).ok();
     let before = files(&site);
     w.run(None, &["publish", s])

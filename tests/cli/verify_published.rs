@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// `verify-published DIR` plus `args`, run with no log at all: the `--db`
 /// given does not exist.
-fn check(w: &Work, dir: &Path, args: &[&str]) -> Run {
+pub fn check(w: &Work, dir: &Path, args: &[&str]) -> Run {
     let mut all = vec![
         "--db",
         "no-such.db",

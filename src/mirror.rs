@@ -26,13 +26,26 @@ use crate::hash::Hash;
 use crate::merkle::TreeSize;
 use crate::tiles::{place, tree_tiles, TileId, TileLevel, MAX_BUNDLED_LEAF, TILE_WIDTH};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Requests in flight at once: tiles are small (8 KiB of hashes, a few
 /// hundred KiB of entries), so the time goes in round trips, which
 /// parallel connections overlap.
 const FETCHERS: usize = 8;
+
+/// Files not served after which the mirror stops asking: the tree cannot
+/// be read, and a checkpoint read from the server, which nothing has
+/// checked yet, may name a size no server holds.
+pub const GIVE_UP: u64 = 1000;
+
+/// What became of one file.
+enum Got {
+    Kept,
+    Fetched(u64),
+    NotServed,
+}
 
 /// What a mirror did.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -54,6 +67,8 @@ pub struct Mirrored {
     pub kept: u64,
     /// Files the tree needs that the server does not serve (404), by path.
     pub missing: Vec<String>,
+    /// The mirror stopped after [`GIVE_UP`] files not served.
+    pub gave_up: bool,
     /// Whether entry bundles were fetched (not `--no-entries`).
     pub entries: bool,
 }
@@ -150,48 +165,52 @@ pub fn mirror(
         staging.path(),
         crate::interrupt::Leftover::Directory,
     );
-    let mut kept = 0u64;
-    let wanted: Vec<TileId> = tree_tiles(cp.size, entries)
-        .filter(|id| {
-            let there = dir.join(id.path()).is_file();
-            kept += u64::from(there);
-            !there
-        })
-        .collect();
-    let total = wanted.len() as u64;
+    // The files are taken from the sizes' own sequence as the fetchers
+    // come for them, never listed whole: a size is only what the server
+    // says until the check, and may be absurd.
+    let tiles = Mutex::new(tree_tiles(cp.size, entries).enumerate());
+    let total = tile_count(cp.size, entries);
     progress(0, total);
 
     // The fetchers take the next file in turn and send what came of it;
     // this thread keeps the account (and the progress bar). A network
     // error stops them all: each file already in place is whole.
-    let next = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
+    let mut kept = 0u64;
     let mut got: Vec<(TileId, u64)> = Vec::new();
     let mut missing: Vec<(usize, String)> = Vec::new();
+    let mut not_served = 0u64;
     let mut failed: Option<Error> = None;
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::channel();
-        for _ in 0..FETCHERS.min(wanted.len()) {
+        for _ in 0..FETCHERS.min(total as usize) {
             let tx = tx.clone();
-            let (next, stop, wanted, agent, base) = (&next, &stop, &wanted, &agent, &base);
+            let (tiles, stop, agent, base) = (&tiles, &stop, &agent, &base);
             let staging = staging.path();
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    let Some(&id) = wanted.get(i) else { break };
-                    let fetched = get(agent, base, &id.path(), cap(id)).and_then(|f| match f {
-                        Some(Fetch::Body(bytes)) => {
-                            let staged = staging.join(i.to_string());
-                            std::fs::write(&staged, &bytes)
-                                .map_err(|e| Error::write(&staged, &e))?;
-                            place(&staged, &dir.join(id.path()))?;
-                            Ok(Some(bytes.len() as u64))
-                        }
-                        // Too large for its tile: left out, so the check
-                        // reports it missing rather than reading it.
-                        Some(Fetch::TooLarge) | None => Ok(None),
-                    });
-                    if tx.send((i, fetched)).is_err() {
+                    let next = tiles.lock().unwrap_or_else(|p| p.into_inner()).next();
+                    let Some((i, id)) = next else { break };
+                    let dest = dir.join(id.path());
+                    // Tiles never change: one already here is the one the
+                    // server has (or the check will say it is not).
+                    let fetched = if dest.is_file() {
+                        Ok(Got::Kept)
+                    } else {
+                        get(agent, base, &id.path(), cap(id)).and_then(|f| match f {
+                            Some(Fetch::Body(bytes)) => {
+                                let staged = staging.join(i.to_string());
+                                std::fs::write(&staged, &bytes)
+                                    .map_err(|e| Error::write(&staged, &e))?;
+                                place(&staged, &dest)?;
+                                Ok(Got::Fetched(bytes.len() as u64))
+                            }
+                            // Too large for its tile: left out, so the
+                            // check reports it missing rather than reading it.
+                            Some(Fetch::TooLarge) | None => Ok(Got::NotServed),
+                        })
+                    };
+                    if tx.send((i, id, fetched)).is_err() {
                         break;
                     }
                 }
@@ -199,10 +218,17 @@ pub fn mirror(
         }
         drop(tx);
         let mut n = 0u64;
-        for (i, fetched) in rx {
+        for (i, id, fetched) in rx {
             match fetched {
-                Ok(Some(bytes)) => got.push((wanted[i], bytes)),
-                Ok(None) => missing.push((i, wanted[i].path())),
+                Ok(Got::Kept) => kept += 1,
+                Ok(Got::Fetched(bytes)) => got.push((id, bytes)),
+                Ok(Got::NotServed) => {
+                    not_served += 1;
+                    missing.push((i, id.path()));
+                    if not_served >= GIVE_UP {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
                 Err(e) => {
                     stop.store(true, Ordering::Relaxed);
                     failed.get_or_insert(e);
@@ -216,6 +242,7 @@ pub fn mirror(
         return Err(e);
     }
     missing.sort();
+    let gave_up = not_served >= GIVE_UP;
     let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
 
     // The checkpoint last, so the directory never names a tree whose
@@ -241,6 +268,7 @@ pub fn mirror(
         bytes_fetched: got.iter().map(|(_, n)| n).sum::<u64>() + note.len() as u64,
         kept,
         missing,
+        gave_up,
         entries,
     }))
 }
@@ -268,6 +296,15 @@ fn base_url(url: &str) -> Result<String> {
 fn held(dir: &Path) -> Result<Option<Checkpoint>> {
     let hint = "mirror into a new or empty directory, or one an earlier mirror or publish of this log wrote";
     Ok(crate::tiles::checkpoint_in(dir, hint)?.map(|(_, cp, _)| cp))
+}
+
+/// How many files [`tree_tiles`] names, counted without naming them.
+fn tile_count(size: TreeSize, entries: bool) -> u64 {
+    let tiles = |nodes: u64| nodes.div_ceil(TILE_WIDTH as u64);
+    let hashes: u64 = (0..8u32)
+        .map(|l| tiles(size.0.checked_shr(8 * l).unwrap_or(0)))
+        .sum();
+    hashes + if entries { tiles(size.0) } else { 0 }
 }
 
 /// The most bytes a tile can hold: 32 a hash, or a 2-byte length and the
@@ -350,6 +387,19 @@ mod tests {
             "file:///tmp",
         ] {
             assert!(base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tiles_are_counted_as_named() {
+        for n in [0, 1, 255, 256, 257, 65_536, 65_537, 70_000, 1_000_000] {
+            for entries in [false, true] {
+                assert_eq!(
+                    tile_count(TreeSize(n), entries),
+                    tree_tiles(TreeSize(n), entries).count() as u64,
+                    "{n}"
+                );
+            }
         }
     }
 

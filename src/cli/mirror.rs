@@ -13,11 +13,12 @@ use std::path::PathBuf;
 /// by are fetched, and those kept from before are compared with the tree
 /// now when you check DIR with `claimtrail verify-published DIR`.
 ///
-/// It checks nothing itself, but refuses a checkpoint of another log than
-/// DIR's, and one of a smaller tree than DIR's (or of the same size with
-/// another root), leaving DIR as it was: exit 1. Files the server does not
-/// have are named: exit 1. Exit 2: it could not run (an address that is
-/// not http(s), no server, no checkpoint there).
+/// It checks nothing itself, but refuses a checkpoint of a smaller tree
+/// than DIR's (or of the same size with another root): a rollback or a
+/// fork, DIR left as it was, exit 1. Files the server does not have are
+/// named: exit 1. Exit 2: it could not run (an address that is not
+/// http(s), no server or no checkpoint there, a DIR that holds something
+/// else or another log).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The address the log is published under: https://log.example/ serves
@@ -55,6 +56,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     })
 }
 
+/// Files not served listed one a line; `--json` has them all.
+const LISTED: usize = 20;
+
 fn mirrored(m: &Mirrored) -> Result<()> {
     let dir = escape(&m.dir.display().to_string()).to_string();
     outln!(
@@ -91,10 +95,22 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         )?,
         None => {}
     }
-    for path in &m.missing {
+    for path in m.missing.iter().take(LISTED) {
         outln!(
             "PROBLEM {}: tile: the server does not serve it (404)",
             escape(path)
+        )?;
+    }
+    if m.missing.len() > LISTED {
+        outln!(
+            "… and {} not served (`--json` lists them)",
+            output::count((m.missing.len() - LISTED) as u64, "more file")
+        )?;
+    }
+    if m.gave_up {
+        outln!(
+            "stopped after {} not served: the server does not hold the tree its checkpoint names",
+            output::count(mirror::GIVE_UP, "file")
         )?;
     }
     if m.missing.is_empty() {

@@ -82,16 +82,15 @@ fn bench_json_has_every_step() {
     let monitor = step("verify-published (the directory, no database)");
     assert_eq!(monitor["limit"], verify["limit"]);
     assert_eq!(monitor["count"], 299, "{monitor}");
-    // Verify's signature path alone, against the same limit: it does a
-    // part of what verify does, so it goes faster, and has no target.
+    // Verify's signature path alone, against the same limit, with no
+    // target. (It does a part of what verify does, but on 300 entries in a
+    // debug build beside the other tests, which of the two goes faster is
+    // the machine's noise: this test asserts no timing.)
     let path = step("verify's signature path alone (300 entries)");
     assert_eq!(path["count"], 300);
     assert_eq!(path["limit"], verify["limit"]);
     assert!(path["target"].is_null(), "{path}");
-    assert!(
-        path["ratio"].as_f64().unwrap() > verify["ratio"].as_f64().unwrap(),
-        "{path} {verify}"
-    );
+    assert!(path["ratio"].as_f64().unwrap() > 0.0, "{path}");
     // And verify over its signature path, which no limit enters.
     let over_path = verify["rate"].as_f64().unwrap() / path["rate"].as_f64().unwrap();
     const NOTE: &str = "verify ÷ its signature path alone: ";

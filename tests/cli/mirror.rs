@@ -304,6 +304,38 @@ fn what_the_server_gets_wrong_is_named() {
     );
     assert!(m2.join("checkpoint").is_file() && m2.join("tile/entries/000").is_file());
     check(&w, &m2, &[]).problem("tile/entries/001", "tile");
+
+    // A checkpoint whose size no server holds (its signature no longer
+    // verifies, which the mirror does not check): the mirror gives up
+    // after 1,000 files not served (and the few already asked for), naming
+    // 20 of them.
+    let note = std::fs::read_to_string(site.join("checkpoint")).unwrap();
+    let mut lines: Vec<&str> = note.split('\n').collect();
+    lines[1] = "1000000000000000";
+    std::fs::write(site.join("checkpoint"), lines.join("\n")).unwrap();
+    let m3 = w.path("mirror3");
+    let r = w.run_within(
+        std::time::Duration::from_secs(120),
+        None,
+        &["mirror", &server.url, m3.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("checkpoint of 1,000,000,000,000,000 entries")
+            && r.stdout.contains(" more files not served (`--json` lists them)\n")
+            && r.stdout.contains("\nstopped after 1,000 files not served: the server does not hold the tree its checkpoint names\n")
+            // and the few that the other fetchers had asked for meanwhile
+            && r.stdout.contains("\nFAILED: 1,00"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout
+            .lines()
+            .filter(|l| l.starts_with("PROBLEM "))
+            .count(),
+        20
+    );
 }
 
 #[test]

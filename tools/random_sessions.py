@@ -33,7 +33,10 @@ and annotation, written by `export`, pass `verify-bundle`, with the log's
 verifier keys and without, and that what `verify-bundle --show` says each
 bundle holds is what `show --json` says of the same items; that the log,
 published after a checkpoint the admin signs then, passes
-`verify-published` with no database, with the counts `verify --json` gives;
+`verify-published` with no database, with the counts `verify --json` gives,
+and, served over HTTP on 127.0.0.1, is fetched by `mirror` byte for byte
+into a mirror kept for the session, which `verify-published` reports
+alike;
 and that
 `status --json` counts what the log
 holds (entries, sources, claims, annotations, retractions, redactions, the
@@ -52,12 +55,15 @@ minutes on two cores.
 
 import argparse
 import collections
+import functools
+import http.server
 import hashlib
 import json
 import os
 import random
 import shutil
 import sqlite3
+import threading
 import subprocess
 import sys
 import tempfile
@@ -101,6 +107,24 @@ def entries(db):
     return count, digest
 
 
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    """A static file server that does not log each request."""
+
+    def log_message(self, *args):
+        pass
+
+
+def tree_files(root):
+    """(path inside root, bytes) of every file under root."""
+    out = []
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            with open(p, "rb") as f:
+                out.append((os.path.relpath(p, root), f.read()))
+    return sorted(out)
+
+
 class Session:
     def __init__(self, claimtrail, rng, article):
         self.ct, self.rng, self.article = claimtrail, rng, article
@@ -118,6 +142,7 @@ class Session:
         self.want_key = None
         self.bundles_verified = 0
         self.published_checked = 0
+        self.mirrored = 0
         self.texts = {}
         self.breaches = []
         for k in ("admin", "analyst", "auditor", "admin2", "analyst2", "intruder"):
@@ -445,6 +470,7 @@ class Session:
                                  f"{p.stdout[-1500:]}{p.stderr}")
             return
         self.published_checked += 1
+        self.mirror(site, json.loads(p.stdout))
         if not fresh:
             return
         v = subprocess.run([self.ct, "--db", self.db, "--json", "verify"], capture_output=True,
@@ -457,6 +483,46 @@ class Session:
             self.breaches.append(f"verify-published counts {mine['entries']} entries, "
                                  f"{mine['counts']}; verify {theirs['entries']}, "
                                  f"{theirs['counts']}")
+
+    def mirror(self, site, report):
+        """The published directory served over HTTP on 127.0.0.1 and fetched
+        by `mirror` into the session's mirror (kept between calls, as a
+        monitor keeps it): exit 0, every file it holds byte for byte the
+        site's, and `verify-published` of it the report of the site."""
+        srv = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(QuietFiles, directory=site))
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{srv.server_address[1]}/"
+            mdir = os.path.join(self.dir, "mirror")
+            none = os.path.join(self.dir, "none.db")
+            env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+            m = subprocess.run([self.ct, "--db", none, "mirror", url, mdir],
+                               capture_output=True, text=True, env=env)
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        if m.returncode != 0:
+            self.breaches.append(f"claimtrail mirror: exit {m.returncode}: "
+                                 f"{m.stdout[-1500:]}{m.stderr}")
+            return
+        theirs = dict(tree_files(site))
+        for rel, data in tree_files(mdir):
+            if theirs.get(rel) != data:
+                self.breaches.append(f"mirror: {rel} is not the site's")
+                return
+        q = subprocess.run([self.ct, "--db", none, "--json", "verify-published", mdir],
+                           capture_output=True, text=True)
+        if q.returncode != 0:
+            self.breaches.append(f"verify-published of the mirror: exit {q.returncode}: "
+                                 f"{q.stdout[-1500:]}{q.stderr}")
+            return
+        mine = json.loads(q.stdout)
+        for k in ("entries", "counts", "checkpoint_root", "earlier_tiles", "problems"):
+            if mine[k] != report[k]:
+                self.breaches.append(f"verify-published of the mirror: {k} {mine[k]}, "
+                                     f"of the site {report[k]}")
+        self.mirrored += 1
 
     def verify(self):
         self.bundles()
@@ -613,7 +679,7 @@ def main():
     with open(ARTICLE, encoding="utf-8") as f:
         article = f.read()
     breaches, appended, bundles, refusals = 0, 0, 0, collections.Counter()
-    published = 0
+    published, mirrored = 0, 0
     deepest, revoked, retracted, redacted = 0, 0, 0, 0
     for n in range(args.sessions):
         try:
@@ -630,6 +696,7 @@ def main():
                                                  retracted + ret, redacted + red)
         bundles += s.bundles_verified
         published += s.published_checked
+        mirrored += s.mirrored
         for b in s.breaches:
             print(f"session {n}: {b}")
         breaches += len(s.breaches)
@@ -641,7 +708,7 @@ def main():
     print(f"{args.sessions} sessions of {args.steps} commands (seed {args.seed}): "
           f"{appended} entries appended and verified, "
           f"{sum(refusals.values())} commands refused, {bundles} bundle checks passed, "
-          f"{published} published directories checked; "
+          f"{published} published directories checked, {mirrored} mirrored over HTTP; "
           f"{breaches} breaches")
     print(f"states reached: {revoked} revoked keys that had signed, {retracted} claims retracted, "
           f"{redacted} sources redacted, supersession chains up to {deepest} annotations")

@@ -279,7 +279,10 @@ fn base_url(url: &str) -> Result<String> {
         url.get(..p.len())
             .is_some_and(|s| s.eq_ignore_ascii_case(p) && url.len() > p.len())
     });
-    if !scheme_ok || url.contains(['?', '#']) || url.chars().any(char::is_whitespace) {
+    // No query, fragment, spaces or control characters: the address is
+    // printed in messages as it is.
+    let odd = |c: char| c.is_whitespace() || c.is_control() || c == '?' || c == '#';
+    if !scheme_ok || url.chars().any(odd) {
         return Err(Error::invalid(
             format!(
                 "`{}` is not the http(s) address of a published log",
@@ -384,6 +387,7 @@ mod tests {
             "https://",
             "https://x/?a=1",
             "https://x/a b",
+            "https://x/\u{1b}[2J",
             "file:///tmp",
         ] {
             assert!(base_url(bad).is_err(), "{bad}");

@@ -1035,6 +1035,27 @@ pub fn sign_checkpoint(
     SignedNote::sign(&checkpoint.to_note_text(), name, key)
 }
 
+/// Why bytes handed over as a checkpoint (a file, a server's answer) are
+/// not one: the signed note's error, or its text's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// Reads a signed note whose text is a checkpoint, verifying no signature:
+/// what a file or a server hands over, parsed before it is judged. The
+/// caller verifies it with [`verify_note`] under the keys it trusts (or
+/// leaves that to a later check, as `mirror` leaves it to
+/// `verify-published`).
+pub fn read_signed_checkpoint(bytes: &[u8]) -> Result<(SignedNote, Checkpoint), ReadError> {
+    let note = SignedNote::parse(bytes)?;
+    let checkpoint = Checkpoint::parse(note.text())?;
+    Ok((note, checkpoint))
+}
+
 /// Parses a signed checkpoint from untrusted bytes, verifies it with
 /// [`verify_note`], and only then parses its text as a [`Checkpoint`].
 ///

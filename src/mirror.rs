@@ -20,13 +20,13 @@
 //! holds, which is a rollback or a fork by itself. `verify-published` is
 //! the check.
 
-use crate::checkpoint::{Checkpoint, SignedNote, MAX_NOTE_BYTES};
+use crate::checkpoint::{read_signed_checkpoint, Checkpoint, MAX_NOTE_BYTES};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::merkle::TreeSize;
 use crate::tiles::{place, tree_tiles, TileId, TileLevel, MAX_BUNDLED_LEAF, TILE_WIDTH};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -127,9 +127,7 @@ pub fn mirror(
             ))
         }
     };
-    let cp = SignedNote::parse(&note)
-        .map_err(|e| e.to_string())
-        .and_then(|n| Checkpoint::parse(n.text()).map_err(|e| e.to_string()))
+    let (_, cp) = read_signed_checkpoint(&note)
         .map_err(|e| not_published(&base, format!("its `checkpoint` is not one ({e})")))?;
     if let Some(old) = &held {
         if old.origin != cp.origin {
@@ -174,18 +172,21 @@ pub fn mirror(
 
     // The fetchers take the next file in turn and send what came of it;
     // this thread keeps the account (and the progress bar). A network
-    // error stops them all: each file already in place is whole.
+    // error stops them all: each file already in place is whole. They
+    // count the files not served themselves, so that they stop at
+    // GIVE_UP with no more than their own requests in flight.
     let stop = AtomicBool::new(false);
-    let mut kept = 0u64;
-    let mut got: Vec<(TileId, u64)> = Vec::new();
+    let not_served = AtomicU64::new(0);
+    let (mut kept, mut tiles_fetched, mut bundles_fetched) = (0u64, 0u64, 0u64);
+    let mut bytes_fetched = note.len() as u64;
     let mut missing: Vec<(usize, String)> = Vec::new();
-    let mut not_served = 0u64;
     let mut failed: Option<Error> = None;
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::channel();
         for _ in 0..FETCHERS.min(total as usize) {
             let tx = tx.clone();
-            let (tiles, stop, agent, base) = (&tiles, &stop, &agent, &base);
+            let (tiles, stop, not_served) = (&tiles, &stop, &not_served);
+            let (agent, base) = (&agent, &base);
             let staging = staging.path();
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
@@ -207,7 +208,12 @@ pub fn mirror(
                             }
                             // Too large for its tile: left out, so the
                             // check reports it missing rather than reading it.
-                            Some(Fetch::TooLarge) | None => Ok(Got::NotServed),
+                            Some(Fetch::TooLarge) | None => {
+                                if not_served.fetch_add(1, Ordering::Relaxed) + 1 >= GIVE_UP {
+                                    stop.store(true, Ordering::Relaxed);
+                                }
+                                Ok(Got::NotServed)
+                            }
                         })
                     };
                     if tx.send((i, id, fetched)).is_err() {
@@ -221,14 +227,14 @@ pub fn mirror(
         for (i, id, fetched) in rx {
             match fetched {
                 Ok(Got::Kept) => kept += 1,
-                Ok(Got::Fetched(bytes)) => got.push((id, bytes)),
-                Ok(Got::NotServed) => {
-                    not_served += 1;
-                    missing.push((i, id.path()));
-                    if not_served >= GIVE_UP {
-                        stop.store(true, Ordering::Relaxed);
+                Ok(Got::Fetched(bytes)) => {
+                    match id.level {
+                        TileLevel::Entries => bundles_fetched += 1,
+                        TileLevel::Hashes(_) => tiles_fetched += 1,
                     }
+                    bytes_fetched += bytes;
                 }
+                Ok(Got::NotServed) => missing.push((i, id.path())),
                 Err(e) => {
                     stop.store(true, Ordering::Relaxed);
                     failed.get_or_insert(e);
@@ -242,7 +248,7 @@ pub fn mirror(
         return Err(e);
     }
     missing.sort();
-    let gave_up = not_served >= GIVE_UP;
+    let gave_up = missing.len() as u64 >= GIVE_UP;
     let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
 
     // The checkpoint last, so the directory never names a tree whose
@@ -251,11 +257,6 @@ pub fn mirror(
     std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
     place(&staged, &dir.join("checkpoint"))?;
 
-    let count = |entries: bool| {
-        got.iter()
-            .filter(|(id, _)| (id.level == TileLevel::Entries) == entries)
-            .count() as u64
-    };
     Ok(Outcome::Mirrored(Mirrored {
         url: base,
         dir: dir.to_path_buf(),
@@ -263,9 +264,9 @@ pub fn mirror(
         size: cp.size,
         root: cp.root,
         previous: held.map(|h| h.size),
-        tiles_fetched: count(false),
-        bundles_fetched: count(true),
-        bytes_fetched: got.iter().map(|(_, n)| n).sum::<u64>() + note.len() as u64,
+        tiles_fetched,
+        bundles_fetched,
+        bytes_fetched,
         kept,
         missing,
         gave_up,

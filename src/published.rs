@@ -143,9 +143,7 @@ pub fn verify_published(
         )));
     }
     let bytes = crate::files::read_capped(&note_path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
-    let note = SignedNote::parse(&bytes)
-        .map_err(|e| not_published(format!("{}: {e}", note_path.display())))?;
-    let cp = Checkpoint::parse(note.text())
+    let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes)
         .map_err(|e| not_published(format!("{}: {e}", note_path.display())))?;
     let with_entries = dir.join("tile/entries").is_dir() || cp.size.0 == 0;
     if !with_entries && vkeys.is_empty() {

@@ -637,9 +637,8 @@ pub(crate) fn checkpoint_in(
         return Ok(None);
     }
     let bytes = crate::files::read_capped(&path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
-    let bad = |e: String| Error::invalid(format!("{}: {e}", path.display()), hint);
-    let note = SignedNote::parse(&bytes).map_err(|e| bad(e.to_string()))?;
-    let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
+    let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes)
+        .map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))?;
     Ok(Some((note, cp, path)))
 }
 

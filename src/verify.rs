@@ -325,7 +325,7 @@ fn check_kept(
 /// Reads kept checkpoint files as notes, before any log is read, so that a
 /// file that is not a checkpoint stops the check at once (exit 2).
 pub(crate) fn parse_kept(kept: &[KeptCheckpoint]) -> Result<Vec<KeptNote>> {
-    use crate::checkpoint::{Checkpoint, SignedNote};
+    use crate::checkpoint::read_signed_checkpoint;
     let mut notes = Vec::with_capacity(kept.len());
     for k in kept {
         let bad = |e: String| {
@@ -334,8 +334,7 @@ pub(crate) fn parse_kept(kept: &[KeptCheckpoint]) -> Result<Vec<KeptNote>> {
                 "give a checkpoint file written by `claimtrail checkpoint`",
             )
         };
-        let note = SignedNote::parse(&k.bytes).map_err(|e| bad(e.to_string()))?;
-        let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
+        let (note, cp) = read_signed_checkpoint(&k.bytes).map_err(|e| bad(e.to_string()))?;
         notes.push((k.name.clone(), note, cp));
     }
     Ok(notes)

@@ -63,9 +63,7 @@ pub fn read_note(path: &Path) -> Result<(SignedNote, Checkpoint)> {
     let bad = |e: String| {
         Error::invalid(format!("{}: {e}", path.display()), "give a checkpoint file (a C2SP signed note), e.g. from `claimtrail checkpoint --out FILE`")
     };
-    let note = SignedNote::parse(&bytes).map_err(|e| bad(e.to_string()))?;
-    let cp = Checkpoint::parse(note.text()).map_err(|e| bad(e.to_string()))?;
-    Ok((note, cp))
+    claimtrail::checkpoint::read_signed_checkpoint(&bytes).map_err(|e| bad(e.to_string()))
 }
 
 fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {

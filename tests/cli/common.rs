@@ -264,10 +264,18 @@ impl Work {
 
     /// `n` annotations of C1 and C2 by the analyst, in one import.
     pub fn annotations(&self, n: usize) {
+        self.annotations_noted(n, None);
+    }
+
+    /// As [`Work::annotations`], each with `note` when given: lines that an
+    /// earlier import of the same `n` did not have, so that they are
+    /// appended again (an import skips the lines already in the log).
+    pub fn annotations_noted(&self, n: usize, note: Option<&str>) {
+        let note = note.map_or(String::new(), |t| format!(",\"note\":\"{t}\""));
         let lines: String = (0..n)
             .map(|i| {
                 format!(
-                    "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\"}}\n",
+                    "{{\"type\":\"annotation\",\"claim\":\"C{}\",\"verdict\":\"unverified\"{note}}}\n",
                     i % 2 + 1
                 )
             })

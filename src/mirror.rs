@@ -19,6 +19,14 @@
 //! tree smaller than (or as large as but other than) the one the mirror
 //! holds, which is a rollback or a fork by itself. `verify-published` is
 //! the check.
+//!
+//! TLS is not what makes a mirror trustworthy either: the checkpoint's
+//! signature and the tiles' hashes are, whoever served them. An https://
+//! address still keeps a network in between from swapping what is served
+//! (which the check would catch, but only after a wasted fetch) and from
+//! seeing what is read. Its server must chain to the Mozilla roots built
+//! in, or, for a log served under a newsroom's own certificate authority,
+//! to one of the certificates of a `--ca-file` ([`Authorities`]).
 
 use crate::checkpoint::{read_signed_checkpoint, Checkpoint, MAX_NOTE_BYTES};
 use crate::error::{Error, Result};
@@ -107,12 +115,28 @@ pub fn mirror(
     url: &str,
     dir: &Path,
     entries: bool,
+    authorities: Option<&Authorities>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Outcome> {
     let base = base_url(url)?;
+    if let Some(a) = authorities {
+        if !base[..5].eq_ignore_ascii_case("https") {
+            return Err(Error::invalid(
+                format!(
+                    "--ca-file {} is for an https:// address, and {base} is not one",
+                    a.path.display()
+                ),
+                "give the log's https:// address, or leave --ca-file out for plain http",
+            ));
+        }
+    }
     let held = held(dir)?;
-    let agent = agent();
-    let note = match get(&agent, &base, "checkpoint", MAX_NOTE_BYTES as u64)? {
+    let client = Client {
+        agent: agent(authorities),
+        base: base.clone(),
+        authorities: authorities.map(|a| a.path.clone()),
+    };
+    let note = match client.get("checkpoint", MAX_NOTE_BYTES as u64)? {
         Some(Fetch::Body(b)) => b,
         Some(Fetch::TooLarge) => {
             return Err(not_published(
@@ -186,7 +210,7 @@ pub fn mirror(
         for _ in 0..FETCHERS.min(total as usize) {
             let tx = tx.clone();
             let (tiles, stop, not_served) = (&tiles, &stop, &not_served);
-            let (agent, base) = (&agent, &base);
+            let client = &client;
             let staging = staging.path();
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
@@ -198,7 +222,7 @@ pub fn mirror(
                     let fetched = if dest.is_file() {
                         Ok(Got::Kept)
                     } else {
-                        get(agent, base, &id.path(), cap(id)).and_then(|f| match f {
+                        client.get(&id.path(), cap(id)).and_then(|f| match f {
                             Some(Fetch::Body(bytes)) => {
                                 let staged = staging.join(i.to_string());
                                 std::fs::write(&staged, &bytes)
@@ -321,14 +345,79 @@ fn cap(id: TileId) -> u64 {
     per * u64::from(id.width).min(TILE_WIDTH as u64)
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// The certificate authorities an https:// server must chain to instead
+/// of the Mozilla roots built in (`mirror --ca-file`), read from a PEM file
+/// as curl's `--cacert` reads one. Each certificate is checked as rustls
+/// will take it when the file is read, so that one it cannot use is named
+/// there rather than skipped (a file whose every certificate was skipped
+/// would make every server "untrusted" without saying why).
+#[derive(Clone, Debug)]
+pub struct Authorities {
+    path: PathBuf,
+    certs: Vec<ureq::tls::Certificate<'static>>,
+}
+
+/// Larger than any bundle of roots (Mozilla's is about 230 KB).
+const MAX_CA_FILE: u64 = 16 << 20;
+
+impl Authorities {
+    pub fn read(path: &Path) -> Result<Authorities> {
+        let pem = crate::files::read_capped(path, MAX_CA_FILE)?;
+        let bad = |why: String| {
+            Error::invalid(
+                format!("--ca-file {}: {why}", path.display()),
+                "give the certificate authority's certificate in PEM (`-----BEGIN CERTIFICATE-----`), as curl --cacert takes it",
+            )
+        };
+        if pem.len() as u64 > MAX_CA_FILE {
+            return Err(bad("larger than any file of certificates".into()));
+        }
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                // A key or a request kept in the same file is not a
+                // certificate, and not an error either.
+                Ok(_) => {}
+                Err(e) => return Err(bad(format!("not PEM ({e})"))),
+            }
+        }
+        if certs.is_empty() {
+            return Err(bad("it holds no certificate".into()));
+        }
+        for (i, c) in certs.iter().enumerate() {
+            let der = rustls::pki_types::CertificateDer::from(c.der());
+            if let Err(e) = rustls::RootCertStore::empty().add(der) {
+                return Err(bad(format!(
+                    "its certificate {} of {} cannot be a certificate authority ({e})",
+                    i + 1,
+                    certs.len()
+                )));
+            }
+        }
+        Ok(Authorities {
+            path: path.to_path_buf(),
+            certs,
+        })
+    }
+}
+
+fn agent(authorities: Option<&Authorities>) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_global(Some(Duration::from_secs(300)))
-        .user_agent(concat!("claimtrail/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
+        .user_agent(concat!("claimtrail/", env!("CARGO_PKG_VERSION")));
+    if let Some(a) = authorities {
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+                    a.certs.clone(),
+                )))
+                .build(),
+        );
+    }
+    config.build().into()
 }
 
 enum Fetch {
@@ -336,29 +425,74 @@ enum Fetch {
     TooLarge,
 }
 
-/// GET `base/path`: its body (up to `cap` bytes), `None` for a 404; any
-/// other answer, or none, is an error that stops the mirror.
-fn get(agent: &ureq::Agent, base: &str, path: &str, cap: u64) -> Result<Option<Fetch>> {
-    let url = format!("{base}/{path}");
-    let cannot = |why: String| {
-        let hint = if path == "checkpoint" {
-            "check the address (where `checkpoint` and `tile/` are served) and the connection"
-        } else {
-            "check the connection, then run the same command again: the files fetched so far are kept"
+/// Where files are fetched from, and how.
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    /// The `--ca-file`, for the hint when a server's certificate is not
+    /// trusted.
+    authorities: Option<PathBuf>,
+}
+
+impl Client {
+    /// GET `base/path`: its body (up to `cap` bytes), `None` for a 404; any
+    /// other answer, or none, is an error that stops the mirror.
+    fn get(&self, path: &str, cap: u64) -> Result<Option<Fetch>> {
+        let url = format!("{}/{path}", self.base);
+        let cannot = |e: ureq::Error| {
+            if let Some(why) = certificate_refused(&e) {
+                let hint = match &self.authorities {
+                    None => "if the log is served under your organisation's own certificate authority, give its certificate: --ca-file CA.pem".to_string(),
+                    Some(ca) => format!(
+                        "the server's certificate must be for this host and chain to a certificate in {}: check the address and the file",
+                        ca.display()
+                    ),
+                };
+                return Error::invalid(
+                    format!("cannot fetch {url}: the server's certificate is not trusted ({why})"),
+                    hint,
+                );
+            }
+            let hint = if path == "checkpoint" {
+                "check the address (where `checkpoint` and `tile/` are served) and the connection"
+            } else {
+                "check the connection, then run the same command again: the files fetched so far are kept"
+            };
+            Error::invalid(format!("cannot fetch {url}: {e}"), hint)
         };
-        Error::invalid(format!("cannot fetch {url}: {why}"), hint)
+        let mut resp = self.agent.get(&url).call().map_err(cannot)?;
+        match resp.status().as_u16() {
+            200 => {}
+            404 | 410 => return Ok(None),
+            _ => {
+                return Err(Error::invalid(
+                    format!("cannot fetch {url}: the server answered {}", resp.status()),
+                    if path == "checkpoint" {
+                        "check the address (where `checkpoint` and `tile/` are served)"
+                    } else {
+                        "run the same command again later: the files fetched so far are kept"
+                    },
+                ))
+            }
+        }
+        match resp.body_mut().with_config().limit(cap).read_to_vec() {
+            Ok(bytes) => Ok(Some(Fetch::Body(bytes))),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Some(Fetch::TooLarge)),
+            Err(e) => Err(cannot(e)),
+        }
+    }
+}
+
+/// rustls's reason when it refused the server's certificate (ureq hands
+/// the error on as its own or inside an I/O error, depending on where the
+/// handshake stood).
+fn certificate_refused(e: &ureq::Error) -> Option<&rustls::Error> {
+    let tls = match e {
+        ureq::Error::Rustls(tls) => Some(tls),
+        ureq::Error::Io(io) => io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
+        _ => None,
     };
-    let mut resp = agent.get(&url).call().map_err(|e| cannot(e.to_string()))?;
-    match resp.status().as_u16() {
-        200 => {}
-        404 | 410 => return Ok(None),
-        _ => return Err(cannot(format!("the server answered {}", resp.status()))),
-    }
-    match resp.body_mut().with_config().limit(cap).read_to_vec() {
-        Ok(bytes) => Ok(Some(Fetch::Body(bytes))),
-        Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Some(Fetch::TooLarge)),
-        Err(e) => Err(cannot(e.to_string())),
-    }
+    tls.filter(|t| matches!(t, rustls::Error::InvalidCertificate(_)))
 }
 
 fn not_published(base: &str, why: String) -> Error {

@@ -17,8 +17,9 @@ use std::path::PathBuf;
 /// than DIR's (or of the same size with another root): a rollback or a
 /// fork, DIR left as it was, exit 1. Files the server does not have are
 /// named: exit 1. Exit 2: it could not run (an address that is not
-/// http(s), no server or no checkpoint there, a DIR that holds something
-/// else or another log).
+/// http(s), no server or no checkpoint there, an https server whose
+/// certificate is not trusted, a DIR that holds something else or another
+/// log).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The address the log is published under: https://log.example/ serves
@@ -31,11 +32,27 @@ pub struct Args {
     /// published --no-entries, or a witness that needs the tree alone).
     #[arg(long)]
     pub no_entries: bool,
+    /// Trust only the certificate authorities in FILE (PEM, as curl
+    /// --cacert takes them) for an https:// address, instead of the Mozilla
+    /// roots built in: a log served under a newsroom's own CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let authorities = a
+        .ca_file
+        .as_deref()
+        .map(mirror::Authorities::read)
+        .transpose()?;
     let outcome = output::while_counting("fetching", "files", |progress| {
-        mirror::mirror(&a.url, &a.dir, !a.no_entries, progress)
+        mirror::mirror(
+            &a.url,
+            &a.dir,
+            !a.no_entries,
+            authorities.as_ref(),
+            progress,
+        )
     })?;
     let ok = match &outcome {
         mirror::Outcome::Mirrored(m) => m.missing.is_empty(),

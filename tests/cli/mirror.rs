@@ -6,7 +6,7 @@
 
 use crate::common::*;
 use crate::verify_published::check;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -28,46 +28,108 @@ impl Server {
 }
 
 fn serve(root: PathBuf) -> Server {
+    serve_with(root, None)
+}
+
+/// [`serve`] over TLS, with a server certificate for 127.0.0.1 that
+/// `tls` issued.
+fn serve_tls(root: PathBuf, tls: &Tls) -> Server {
+    serve_with(root, Some(tls.config.clone()))
+}
+
+fn serve_with(root: PathBuf, tls: Option<Arc<rustls::ServerConfig>>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}/", listener.local_addr().unwrap());
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = requests.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let (root, seen) = (root.clone(), seen.clone());
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut first = String::new();
-                if reader.read_line(&mut first).is_err() {
-                    return;
+            let Ok(stream) = stream else { continue };
+            let (root, seen, tls) = (root.clone(), seen.clone(), tls.clone());
+            std::thread::spawn(move || match tls {
+                None => answer(stream, &root, &seen),
+                Some(config) => {
+                    let Ok(conn) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    let mut tls = rustls::StreamOwned::new(conn, stream);
+                    answer(&mut tls, &root, &seen);
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
                 }
-                // The headers, up to the blank line.
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    line.clear();
-                }
-                let path = first.split(' ').nth(1).unwrap_or("/").to_string();
-                seen.lock().unwrap().push(path.clone());
-                let file = root.join(path.trim_start_matches('/'));
-                let body = (!path.contains("..")).then(|| std::fs::read(&file).ok());
-                // `FILE.500` beside a file: the server fails on it.
-                let broken = file.with_extension("500").is_file();
-                let (status, body) = match body.flatten() {
-                    _ if broken => ("500 Internal Server Error", b"oops\n".to_vec()),
-                    Some(b) => ("200 OK", b),
-                    None => ("404 Not Found", b"not found\n".to_vec()),
-                };
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
             });
         }
     });
     Server { url, requests }
+}
+
+/// One request on `stream`: the file under `root`, a 404, or a 500 where
+/// a `FILE.500` marker says so.
+fn answer(stream: impl Read + Write, root: &Path, seen: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream);
+    let mut first = String::new();
+    if reader.read_line(&mut first).is_err() {
+        return;
+    }
+    // The headers, up to the blank line.
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let path = first.split(' ').nth(1).unwrap_or("/").to_string();
+    seen.lock().unwrap().push(path.clone());
+    let file = root.join(path.trim_start_matches('/'));
+    let body = (!path.contains("..")).then(|| std::fs::read(&file).ok());
+    // `FILE.500` beside a file: the server fails on it.
+    let broken = file.with_extension("500").is_file();
+    let (status, body) = match body.flatten() {
+        _ if broken => ("500 Internal Server Error", b"oops\n".to_vec()),
+        Some(b) => ("200 OK", b),
+        None => ("404 Not Found", b"not found\n".to_vec()),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let stream = reader.get_mut();
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+/// A certificate authority made for the test (rcgen), the PEM of its
+/// certificate as `--ca-file` reads it, and a rustls server configuration
+/// with a certificate it issued for 127.0.0.1.
+struct Tls {
+    ca_pem: String,
+    config: Arc<rustls::ServerConfig>,
+}
+
+fn tls(name: &str) -> Tls {
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, format!("{name} test CA"));
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let ca = rcgen::CertifiedIssuer::self_signed(ca, ca_key).unwrap();
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&server_key, &ca)
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![server.der().clone()], key)
+    .unwrap();
+    Tls {
+        ca_pem: ca.pem(),
+        config: Arc::new(config),
+    }
 }
 
 /// `claimtrail mirror ARGS…`, with no database (the `--db` names no file):
@@ -77,7 +139,13 @@ fn mirror(w: &Work, args: &[&str]) -> Run {
     all.extend_from_slice(args);
     w.run_with(
         None,
-        &[("http_proxy", ""), ("HTTP_PROXY", ""), ("ALL_PROXY", "")],
+        &[
+            ("http_proxy", ""),
+            ("HTTP_PROXY", ""),
+            ("https_proxy", ""),
+            ("HTTPS_PROXY", ""),
+            ("ALL_PROXY", ""),
+        ],
         &all,
         None,
     )
@@ -216,6 +284,111 @@ fn a_monitor_follows_the_log_over_http() {
 
 /// The root of the checkpoint in `dir`, in hex: its third line is the
 /// root in base64.
+/// A desk serves its log over HTTPS under its own certificate authority, as
+/// newsrooms' internal hosts often are: the Mozilla roots built in do not
+/// trust it, and the hint says what to do; `--ca-file` with the desk's CA
+/// certificate mirrors it byte for byte; another CA's certificate, or a
+/// file that holds none, does not.
+#[test]
+fn a_log_served_under_a_desks_own_ca_is_mirrored_with_ca_file() {
+    let (w, site) = published();
+    let desk = tls("desk");
+    let server = serve_tls(site.clone(), &desk);
+    assert!(server.url.starts_with("https://127.0.0.1:"));
+    let ca = w.path("desk-ca.pem");
+    std::fs::write(&ca, &desk.ca_pem).unwrap();
+    let ca_arg = ca.to_str().unwrap();
+    let m = w.path("mirror");
+    let m_arg = m.to_str().unwrap();
+
+    let untrusted = mirror(&w, &[&server.url, m_arg]);
+    untrusted.error(&format!(
+        "cannot fetch {}checkpoint: the server's certificate is not trusted (invalid peer certificate: UnknownIssuer)",
+        server.url
+    ));
+    assert!(
+        untrusted.stderr.contains("(hint: if the log is served under your organisation's own certificate authority, give its certificate: --ca-file CA.pem)"),
+        "{}",
+        untrusted.stderr
+    );
+    assert!(!m.exists(), "an untrusted server made the mirror");
+
+    let out = mirror(&w, &[&server.url, m_arg, "--ca-file", ca_arg])
+        .ok()
+        .to_string();
+    assert!(
+        out.starts_with(&format!(
+            "mirrored log test.example/idlib from {} into {m_arg}: checkpoint of 307 entries, root {}\n",
+            server.url.trim_end_matches('/'),
+            root_of(&site)
+        )),
+        "{out}"
+    );
+    assert_eq!(dir_files(&m), dir_files(&site));
+    let checked = check(&w, &m, &[]).ok().to_string();
+    assert!(checked.contains("OK"), "{checked}");
+
+    // The next run over TLS fetches nothing new.
+    server.requests();
+    mirror(&w, &[&server.url, m_arg, "--ca-file", ca_arg]).ok();
+    assert_eq!(server.requests(), ["/checkpoint"]);
+
+    // Another authority's certificate: the desk's server does not chain
+    // to it.
+    let other = w.path("other-ca.pem");
+    std::fs::write(&other, tls("other").ca_pem).unwrap();
+    let r = mirror(
+        &w,
+        &[&server.url, m_arg, "--ca-file", other.to_str().unwrap()],
+    );
+    r.error("invalid peer certificate: UnknownIssuer");
+    assert!(
+        r.stderr.contains(&format!(
+            "(hint: the server's certificate must be for this host and chain to a certificate in {}: check the address and the file)",
+            other.display()
+        )),
+        "{}",
+        r.stderr
+    );
+
+    // Files that are not a CA's certificate, refused before any request.
+    server.requests();
+    let key_only = w.path("key.pem");
+    std::fs::write(
+        &key_only,
+        rcgen::KeyPair::generate().unwrap().serialize_pem(),
+    )
+    .unwrap();
+    let not_der = w.path("not-der.pem");
+    std::fs::write(
+        &not_der,
+        "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    for (file, says) in [
+        (
+            key_only.to_str().unwrap(),
+            "key.pem: it holds no certificate",
+        ),
+        (
+            not_der.to_str().unwrap(),
+            "not-der.pem: its certificate 1 of 1 cannot be a certificate authority (",
+        ),
+        ("no-such-ca.pem", "cannot read no-such-ca.pem"),
+    ] {
+        mirror(&w, &[&server.url, m_arg, "--ca-file", file]).error(says);
+    }
+    assert_eq!(server.requests(), Vec::<String>::new());
+    // --ca-file is for https: a plain http address with it is refused.
+    let plain = serve(site.clone());
+    mirror(&w, &[&plain.url, m_arg, "--ca-file", ca_arg]).error(&format!(
+        "--ca-file {ca_arg} is for an https:// address, and {} is not one",
+        plain.url.trim_end_matches('/')
+    ));
+    assert_eq!(plain.requests(), Vec::<String>::new());
+    assert_eq!(dir_files(&m), dir_files(&site));
+}
+
 fn root_of(dir: &Path) -> String {
     let note = std::fs::read_to_string(dir.join("checkpoint")).unwrap();
     let root_b64 = note.lines().nth(2).unwrap();

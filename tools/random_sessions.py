@@ -34,9 +34,10 @@ verifier keys and without, and that what `verify-bundle --show` says each
 bundle holds is what `show --json` says of the same items; that the log,
 published after a checkpoint the admin signs then, passes
 `verify-published` with no database, with the counts `verify --json` gives,
-and, served over HTTP on 127.0.0.1, is fetched by `mirror` byte for byte
-into a mirror kept for the session, which `verify-published` reports
-alike;
+and, served on 127.0.0.1 over HTTP and (every other time, when `openssl`
+is there to make a CA and a server certificate) over HTTPS with
+`mirror --ca-file`, is fetched by `mirror` byte for byte into a mirror
+kept for the session, which `verify-published` reports alike;
 and that
 `status --json` counts what the log
 holds (entries, sources, claims, annotations, retractions, redactions, the
@@ -57,6 +58,7 @@ import argparse
 import collections
 import functools
 import http.server
+import ssl
 import hashlib
 import json
 import os
@@ -114,6 +116,28 @@ class QuietFiles(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def make_tls(d):
+    """(the CA's PEM file, a server context with a certificate it issued for
+    127.0.0.1), made with openssl in d; None when openssl is missing."""
+    if not shutil.which("openssl"):
+        return None
+    def sh(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    sh("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
+       "-subj", "/CN=random sessions CA", "-addext", "basicConstraints=critical,CA:TRUE",
+       "-addext", "keyUsage=keyCertSign")
+    sh("req", *ec, "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    sh("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "30",
+       "-out", "srv.pem", "-extfile", "ext")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(d, "srv.pem"), os.path.join(d, "srv.key"))
+    return os.path.join(d, "ca.pem"), ctx
+
+
 def tree_files(root):
     """(path inside root, bytes) of every file under root."""
     out = []
@@ -126,8 +150,8 @@ def tree_files(root):
 
 
 class Session:
-    def __init__(self, claimtrail, rng, article):
-        self.ct, self.rng, self.article = claimtrail, rng, article
+    def __init__(self, claimtrail, rng, article, tls=None):
+        self.ct, self.rng, self.article, self.tls = claimtrail, rng, article, tls
         self.dir = tempfile.mkdtemp()
         self.db = os.path.join(self.dir, "log.db")
         self.n = {"S": 0, "C": 0, "A": 0}
@@ -142,7 +166,7 @@ class Session:
         self.want_key = None
         self.bundles_verified = 0
         self.published_checked = 0
-        self.mirrored = 0
+        self.mirrored, self.mirrored_tls = 0, 0
         self.texts = {}
         self.breaches = []
         for k in ("admin", "analyst", "auditor", "admin2", "analyst2", "intruder"):
@@ -485,19 +509,25 @@ class Session:
                                  f"{theirs['counts']}")
 
     def mirror(self, site, report):
-        """The published directory served over HTTP on 127.0.0.1 and fetched
+        """The published directory served over HTTP (HTTPS, with --ca-file,
+        when the session has a certificate) on 127.0.0.1 and fetched
         by `mirror` into the session's mirror (kept between calls, as a
         monitor keeps it): exit 0, every file it holds byte for byte the
         site's, and `verify-published` of it the report of the site."""
         srv = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(QuietFiles, directory=site))
+        tls = self.tls
+        if tls:
+            srv.socket = tls[1].wrap_socket(srv.socket, server_side=True)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         try:
-            url = f"http://127.0.0.1:{srv.server_address[1]}/"
+            scheme = "https" if tls else "http"
+            url = f"{scheme}://127.0.0.1:{srv.server_address[1]}/"
             mdir = os.path.join(self.dir, "mirror")
             none = os.path.join(self.dir, "none.db")
             env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-            m = subprocess.run([self.ct, "--db", none, "mirror", url, mdir],
+            ca = ["--ca-file", tls[0]] if tls else []
+            m = subprocess.run([self.ct, "--db", none, "mirror", url, mdir, *ca],
                                capture_output=True, text=True, env=env)
         finally:
             srv.shutdown()
@@ -522,7 +552,10 @@ class Session:
             if mine[k] != report[k]:
                 self.breaches.append(f"verify-published of the mirror: {k} {mine[k]}, "
                                      f"of the site {report[k]}")
-        self.mirrored += 1
+        if tls:
+            self.mirrored_tls += 1
+        else:
+            self.mirrored += 1
 
     def verify(self):
         self.bundles()
@@ -679,11 +712,15 @@ def main():
     with open(ARTICLE, encoding="utf-8") as f:
         article = f.read()
     breaches, appended, bundles, refusals = 0, 0, 0, collections.Counter()
-    published, mirrored = 0, 0
+    published, mirrored, mirrored_tls = 0, 0, 0
+    tls_dir = tempfile.mkdtemp()
+    tls = make_tls(tls_dir)
     deepest, revoked, retracted, redacted = 0, 0, 0, 0
     for n in range(args.sessions):
         try:
-            s = Session(os.path.abspath(args.claimtrail), rng, article)
+            # Every other session's mirror over HTTPS (the choice takes
+            # nothing from rng: a seed's sessions are the same either way).
+            s = Session(os.path.abspath(args.claimtrail), rng, article, tls if n % 2 else None)
         except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
             print(f"error: could not start a session: {e}", file=sys.stderr)
             return 2
@@ -696,7 +733,7 @@ def main():
                                                  retracted + ret, redacted + red)
         bundles += s.bundles_verified
         published += s.published_checked
-        mirrored += s.mirrored
+        mirrored, mirrored_tls = mirrored + s.mirrored, mirrored_tls + s.mirrored_tls
         for b in s.breaches:
             print(f"session {n}: {b}")
         breaches += len(s.breaches)
@@ -705,10 +742,12 @@ def main():
         if args.keep and n == args.sessions - 1:
             s.keep(args.keep)
         shutil.rmtree(s.dir)
+    shutil.rmtree(tls_dir)
     print(f"{args.sessions} sessions of {args.steps} commands (seed {args.seed}): "
           f"{appended} entries appended and verified, "
           f"{sum(refusals.values())} commands refused, {bundles} bundle checks passed, "
-          f"{published} published directories checked, {mirrored} mirrored over HTTP; "
+          f"{published} published directories checked, {mirrored} mirrored over HTTP "
+          f"and {mirrored_tls} over HTTPS{'' if tls else ' (no openssl)'}; "
           f"{breaches} breaches")
     print(f"states reached: {revoked} revoked keys that had signed, {retracted} claims retracted, "
           f"{redacted} sources redacted, supersession chains up to {deepest} annotations")

@@ -440,17 +440,10 @@ impl Client {
     fn get(&self, path: &str, cap: u64) -> Result<Option<Fetch>> {
         let url = format!("{}/{path}", self.base);
         let cannot = |e: ureq::Error| {
-            if let Some(why) = certificate_refused(&e) {
-                let hint = match &self.authorities {
-                    None => "if the log is served under your organisation's own certificate authority, give its certificate: --ca-file CA.pem".to_string(),
-                    Some(ca) => format!(
-                        "the server's certificate must be for this host and chain to a certificate in {}: check the address and the file",
-                        ca.display()
-                    ),
-                };
+            if let Some((said, why)) = certificate_refused(&e) {
                 return Error::invalid(
-                    format!("cannot fetch {url}: the server's certificate is not trusted ({why})"),
-                    hint,
+                    format!("cannot fetch {url}: the server's certificate is not trusted ({said})"),
+                    certificate_hint(why, self.authorities.as_deref()),
                 );
             }
             let hint = if path == "checkpoint" {
@@ -486,13 +479,39 @@ impl Client {
 /// rustls's reason when it refused the server's certificate (ureq hands
 /// the error on as its own or inside an I/O error, depending on where the
 /// handshake stood).
-fn certificate_refused(e: &ureq::Error) -> Option<&rustls::Error> {
+fn certificate_refused(e: &ureq::Error) -> Option<(&rustls::Error, &rustls::CertificateError)> {
     let tls = match e {
         ureq::Error::Rustls(tls) => Some(tls),
         ureq::Error::Io(io) => io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
         _ => None,
     };
-    tls.filter(|t| matches!(t, rustls::Error::InvalidCertificate(_)))
+    match tls {
+        Some(said @ rustls::Error::InvalidCertificate(why)) => Some((said, why)),
+        _ => None,
+    }
+}
+
+/// What to do about a certificate rustls refused: `--ca-file` helps only
+/// when the issuer is the one not known.
+fn certificate_hint(why: &rustls::CertificateError, ca_file: Option<&Path>) -> String {
+    use rustls::CertificateError as E;
+    match (why, ca_file) {
+        (E::NotValidForName | E::NotValidForNameContext { .. }, _) => {
+            "the certificate was issued for another name: give the log's address under that name".into()
+        }
+        (
+            E::Expired | E::ExpiredContext { .. } | E::NotValidYet | E::NotValidYetContext { .. },
+            _,
+        ) => "the certificate is outside its dates: check this machine's clock, or ask the log's host to renew it".into(),
+        (E::UnknownIssuer, None) => {
+            "if the log is served under your organisation's own certificate authority, give its certificate: --ca-file CA.pem".into()
+        }
+        (E::UnknownIssuer | E::BadSignature, Some(ca)) => format!(
+            "the server's certificate must chain to a certificate in {}: check the file",
+            ca.display()
+        ),
+        _ => "ask the log's host about its certificate".into(),
+    }
 }
 
 fn not_published(base: &str, why: String) -> Error {

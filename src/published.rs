@@ -130,6 +130,22 @@ pub fn verify_published(
         )
     };
     if !dir.is_dir() {
+        // An address where a directory is asked for: the log is checked
+        // from a copy, which `mirror` fetches.
+        let shown = dir.to_string_lossy();
+        if ["http://", "https://"].iter().any(|p| {
+            shown
+                .get(..p.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(p))
+        }) {
+            return Err(Error::invalid(
+                format!(
+                    "{} is an address, and verify-published checks a directory",
+                    crate::text::escape(&shown)
+                ),
+                "fetch the log first, then check the copy: claimtrail mirror URL DIR && claimtrail verify-published DIR",
+            ));
+        }
         return Err(not_published(format!(
             "{} is not a directory",
             dir.display()

@@ -239,6 +239,10 @@ fn what_cannot_be_checked_is_refused_with_exit_2() {
     std::fs::create_dir(w.path("empty")).unwrap();
     check(&w, &w.path("empty"), &[]).error("holds no checkpoint");
     check(&w, &w.path("missing"), &[]).error("missing is not a directory");
+    // An address: the copy is what is checked, and mirror makes it.
+    check(&w, Path::new("https://log.example/"), &[]).error(
+        "error: https://log.example/ is an address, and verify-published checks a directory (hint: fetch the log first, then check the copy: claimtrail mirror URL DIR && claimtrail verify-published DIR)",
+    );
     std::fs::create_dir(w.path("odd")).unwrap();
     std::fs::write(w.path("odd/checkpoint"), "not a note").unwrap();
     check(&w, &w.path("odd"), &[]).error("odd/checkpoint: ");

@@ -120,7 +120,7 @@ pub fn mirror(
 ) -> Result<Outcome> {
     let base = base_url(url)?;
     if let Some(a) = authorities {
-        if !base[..5].eq_ignore_ascii_case("https") {
+        if http_scheme(&base) != Some("https://") {
             return Err(Error::invalid(
                 format!(
                     "--ca-file {} is for an https:// address, and {base} is not one",
@@ -298,12 +298,19 @@ pub fn mirror(
     }))
 }
 
+/// The scheme `url` starts with, `http://` or `https://` (in any case),
+/// if either: an address `mirror` fetches, which `verify-published` also
+/// recognises where it expects a directory.
+pub(crate) fn http_scheme(url: &str) -> Option<&'static str> {
+    ["http://", "https://"].into_iter().find(|p| {
+        url.get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p))
+    })
+}
+
 /// The address without its trailing `/`, if it is an http(s) one.
 fn base_url(url: &str) -> Result<String> {
-    let scheme_ok = ["http://", "https://"].iter().any(|p| {
-        url.get(..p.len())
-            .is_some_and(|s| s.eq_ignore_ascii_case(p) && url.len() > p.len())
-    });
+    let scheme_ok = http_scheme(url).is_some_and(|p| url.len() > p.len());
     // No query, fragment, spaces or control characters: the address is
     // printed in messages as it is.
     let odd = |c: char| c.is_whitespace() || c.is_control() || c == '?' || c == '#';

@@ -133,11 +133,7 @@ pub fn verify_published(
         // An address where a directory is asked for: the log is checked
         // from a copy, which `mirror` fetches.
         let shown = dir.to_string_lossy();
-        if ["http://", "https://"].iter().any(|p| {
-            shown
-                .get(..p.len())
-                .is_some_and(|s| s.eq_ignore_ascii_case(p))
-        }) {
+        if crate::mirror::http_scheme(&shown).is_some() {
             return Err(Error::invalid(
                 format!(
                     "{} is an address, and verify-published checks a directory",

@@ -138,8 +138,14 @@ impl Work {
     /// As [`Work::run`], but the command is killed, and the test fails,
     /// if it has not finished within `limit`: for input that a command
     /// must stop reading (`/dev/zero`).
-    pub fn run_within(&self, limit: std::time::Duration, key: Option<&str>, args: &[&str]) -> Run {
-        let mut c = self.command(key, &[], args, None);
+    pub fn run_within(
+        &self,
+        limit: std::time::Duration,
+        key: Option<&str>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Run {
+        let mut c = self.command(key, env, args, None);
         c.timeout(limit);
         Run::from(
             c.output()

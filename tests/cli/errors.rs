@@ -1147,7 +1147,7 @@ fn endless_input_files_are_refused_without_being_read_whole() {
             "error: key file /dev/zero is readable by others",
         ),
     ] {
-        w.run_within(within, key, args).error(msg);
+        w.run_within(within, key, &[], args).error(msg);
     }
     assert!(before == w.db_bytes(), "a refused command changed the log");
 }

@@ -158,7 +158,7 @@ fn print(b: &Bench) -> Result<()> {
             ]
         })
         .collect();
-    output::table(&["limit", "rate"], &rows)?;
+    output::table(&["limit", "rate"], &rows, "no limits were measured")?;
     outln!()?;
     let rows: Vec<Vec<String>> = b
         .steps
@@ -194,6 +194,7 @@ fn print(b: &Bench) -> Result<()> {
             "step", "time", "rate", "peak RSS", "cores", "limit", "ratio", "stolen", "target",
         ],
         &rows,
+        "no steps were run",
     )?;
     // A limit that is not one of the rows above (a derived one) is named.
     for s in &b.steps {

@@ -191,7 +191,11 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
             ]
         })
         .collect();
-    output::table(&["ENTRY", "SIZE", "ROOT", "SIGNER", "TIME"], &table)?;
+    output::table(
+        &["ENTRY", "SIZE", "ROOT", "SIGNER", "TIME"],
+        &table,
+        "no checkpoints yet: an admin signs one with `claimtrail checkpoint --out checkpoint.txt`",
+    )?;
     Ok(Outcome::Done)
 }
 

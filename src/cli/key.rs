@@ -293,6 +293,7 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
     output::table(
         &["NAME", "ROLE", "FINGERPRINT", "ENROLLED", "STATUS"],
         &rows,
+        "no keys are enrolled",
     )?;
     Ok(Outcome::Done)
 }

@@ -1,6 +1,6 @@
 use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
-use claimtrail::model::{self, IdKind, SourceKind, Verdict};
+use claimtrail::model::{self, IdKind, ItemId, SourceKind, Verdict};
 use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,8 +165,38 @@ fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> R
         .transpose()
 }
 
+/// Whether any option narrows the list down.
+fn narrowed(a: &Args) -> bool {
+    let s = &a.signed;
+    [&a.publisher, &a.source, &a.speaker, &a.contains, &a.claim]
+        .iter()
+        .any(|o| o.is_some())
+        || a.kind.is_some()
+        || a.provenance.is_some()
+        || a.verdict.is_some()
+        || a.unannotated
+        || a.retracted
+        || a.last.is_some()
+        || s.by.is_some()
+        || s.mine
+        || s.since.is_some()
+        || s.until.is_some()
+}
+
+/// What an empty list says instead of a header alone (see
+/// `output::listing`): that nothing matched, of how many, or how to add
+/// the first one.
+fn none(narrowed: bool, one: &str, many: &str, total: Option<ItemId>, add: &str) -> String {
+    match (narrowed, total) {
+        (true, Some(n)) => format!("no {one} matches these conditions, of {}", n.n),
+        (true, None) => format!("no {one} matches these conditions: the log has no {many}"),
+        (false, _) => format!("no {many} yet: {add}"),
+    }
+}
+
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     check_options(&a)?;
+    let narrowed = narrowed(&a);
     let recorded = a.signed.period("item")?;
     let store = ctx.open()?;
     let conn = store.conn();
@@ -200,6 +230,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "SHA256",
                 ],
                 &[last(IdKind::Source), output::widest(SourceKind::NAMES)],
+                &none(
+                    narrowed,
+                    "source",
+                    "sources",
+                    e.last_items[IdKind::Source.index()],
+                    "`claimtrail source add FILE --kind KIND` records one",
+                ),
                 |s: &query::SourceView| {
                     vec![
                         s.id.to_string(),
@@ -244,6 +281,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     output::widest(SourceKind::NAMES),
                     output::widest(Verdict::NAMES),
                 ],
+                &none(
+                    narrowed,
+                    "claim",
+                    "claims",
+                    e.last_items[IdKind::Claim.index()],
+                    "`claimtrail claim add --source S1 --quote TEXT …` records one",
+                ),
                 |l: &query::StandingClaim| {
                     let c = &l.claim;
                     vec![
@@ -289,6 +333,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     2,
                     output::widest(&e.key_names),
                 ],
+                &none(
+                    narrowed,
+                    "annotation",
+                    "annotations",
+                    e.last_items[IdKind::Annotation.index()],
+                    "`claimtrail annotate C1 --verdict VERDICT` records one",
+                ),
                 |a: &query::AnnotationView| {
                     let mut links = Vec::new();
                     if !a.corroborates.is_empty() {
@@ -354,7 +405,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         ]
                     })
                     .collect();
-                output::table(&["SPEAKER", "CLAIMS", "NEWEST", "RELIABILITY", ""], &rows)?;
+                let empty = match &a.speaker {
+                    Some(s) => format!("no speaker matches `{s}`"),
+                    None => "no speakers yet: they come with the claims".to_string(),
+                };
+                output::table(
+                    &["SPEAKER", "CLAIMS", "NEWEST", "RELIABILITY", ""],
+                    &rows,
+                    &empty,
+                )?;
             }
         }
     }

@@ -114,10 +114,19 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::widest(e.last_items.iter().flatten().map(|i| i.to_string())),
         output::widest(e.key_names.iter().chain([&"?".to_string()])),
     ];
+    // Nothing listed says why on standard error (stdout stays empty).
+    let empty = match e.last_seq {
+        Some(last) => format!(
+            "no entry matches these conditions, of the log's {}",
+            last.0 + 1
+        ),
+        None => "the log has no entries".to_string(),
+    };
     output::listing(
         ctx.json,
         &["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"],
         &hints,
+        &empty,
         |l: &query::LogLine| {
             vec![
                 l.seq.to_string(),

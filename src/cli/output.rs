@@ -13,13 +13,24 @@ pub fn json<T: Serialize>(value: &T) -> Result<()> {
 }
 
 /// Prints a table: a header row and rows, columns aligned by display width,
-/// every cell escaped for the terminal and cut at 60 columns.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+/// every cell escaped for the terminal and cut at 60 columns; with no rows,
+/// `empty` on standard error (see [`Table::print`]).
+pub fn table(header: &[&str], rows: &[Vec<String>], empty: &str) -> Result<()> {
     let mut t = Table::new(header);
     for r in rows {
         t.push(r)?;
     }
-    t.print()
+    t.print(empty)
+}
+
+/// Says why a table has no rows, on standard error. Standard output then
+/// stays empty rather than holding a header alone: `| wc -l` counts 0 and
+/// a script reads no rows, while the person at the terminal reads `empty`
+/// ("no claim matches these conditions, of 9"). Like every line on
+/// standard error it may be lost (`2>/dev/full`); it changes no exit code.
+fn say_empty(empty: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{empty}");
 }
 
 /// Separates cells, and rows, in [`Table`]'s store: control characters,
@@ -140,10 +151,16 @@ impl Table {
         }
     }
 
-    /// Prints every row not printed yet, the header first if no row was.
-    pub fn print(mut self) -> Result<()> {
+    /// Prints every row not printed yet, the header first if no row was;
+    /// a table with no rows prints nothing and says `empty` on standard
+    /// error instead (see [`say_empty`]).
+    pub fn print(mut self, empty: &str) -> Result<()> {
         use std::io::Write;
         if self.out.is_none() {
+            if self.rows <= 1 {
+                say_empty(empty);
+                return Ok(());
+            }
             self.settle(false)?;
         }
         match &mut self.out {
@@ -202,11 +219,13 @@ pub fn widest<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> usize {
 
 /// Prints items as `fill` hands them over: a JSON array with `--json`,
 /// else a table of the cells `row` makes of each, with `hints` for its
-/// widths (see [`Table`]). Neither holds the items.
+/// widths (see [`Table`]), or `empty` on standard error if there are none
+/// (JSON says `[]`). Neither holds the items.
 pub fn listing<T: Serialize>(
     json: bool,
     header: &[&str],
     hints: &[usize],
+    empty: &str,
     row: impl Fn(&T) -> Vec<String>,
     fill: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
 ) -> Result<()> {
@@ -217,7 +236,7 @@ pub fn listing<T: Serialize>(
     } else {
         let mut t = Table::new(header).with_hints(hints);
         fill(&mut |item| t.push(&row(&item)))?;
-        t.print()
+        t.print(empty)
     }
 }
 

@@ -20,6 +20,21 @@ impl Run {
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
         }
     }
+    /// Asserts a listing that found nothing: exit 0, no table on stdout
+    /// (not even its header), and one line on stderr that says so, which
+    /// it returns.
+    #[track_caller]
+    pub fn nothing(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(self.stdout.is_empty(), "a table: {}", self.stdout);
+        assert_eq!(self.stderr.lines().count(), 1, "{}", self.stderr);
+        assert!(self.stderr.starts_with("no "), "{}", self.stderr);
+        self.stderr.trim_end()
+    }
     /// Asserts success and returns stdout.
     #[track_caller]
     pub fn ok(&self) -> &str {

@@ -120,7 +120,8 @@ fn an_auditor_narrows_the_log_down() {
         [0, 1, 2]
     );
 
-    // The table has the whole log's columns; nothing found is a header.
+    // The table has the whole log's columns; when nothing is found, no
+    // table but a line on stderr.
     let table = w.run(None, &["log", "--kind", "key"]).ok().to_string();
     let rows: Vec<Vec<String>> = table.lines().map(cells).collect();
     assert_eq!(
@@ -133,8 +134,15 @@ fn an_auditor_narrows_the_log_down() {
         rows[1].contains(&"Rana Haddad enrolled as analyst".to_string()),
         "{table}"
     );
-    let none = w.run(None, &["log", "--kind", "source.redact"]);
-    assert_eq!(none.ok().lines().count(), 1, "{}", none.stdout);
+    assert_eq!(
+        w.run(None, &["log", "--kind", "source.redact"]).nothing(),
+        "no entry matches these conditions, of the log's 9"
+    );
+    assert_eq!(
+        w.run(None, &["--json", "log", "--kind", "source.redact"])
+            .ok(),
+        "[]\n"
+    );
 }
 
 #[test]

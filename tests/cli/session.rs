@@ -908,6 +908,66 @@ fn a_note_is_read_from_a_file_or_standard_input() {
     }
 }
 
+/// A new desk's first lists: nothing on stdout (no header alone), and a
+/// line on stderr that says there is nothing yet and how to add the first
+/// one; `--json` says `[]`.
+#[test]
+fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
+    let w = Work::with_team();
+    let nothing = |args: &[&str]| w.run(None, args).nothing().to_string();
+    assert_eq!(
+        nothing(&["list", "sources"]),
+        "no sources yet: `claimtrail source add FILE --kind KIND` records one"
+    );
+    assert_eq!(
+        nothing(&["list", "claims"]),
+        "no claims yet: `claimtrail claim add --source S1 --quote TEXT …` records one"
+    );
+    assert_eq!(
+        nothing(&["list", "annotations"]),
+        "no annotations yet: `claimtrail annotate C1 --verdict VERDICT` records one"
+    );
+    assert_eq!(
+        nothing(&["list", "speakers"]),
+        "no speakers yet: they come with the claims"
+    );
+    assert_eq!(
+        nothing(&["checkpoint", "list"]),
+        "no checkpoints yet: an admin signs one with `claimtrail checkpoint --out checkpoint.txt`"
+    );
+    // Narrowed down, it says that nothing matched.
+    assert_eq!(
+        nothing(&["list", "claims", "--unannotated"]),
+        "no claim matches these conditions: the log has no claims"
+    );
+    assert_eq!(
+        nothing(&["log", "--kind", "claim"]),
+        "no entry matches these conditions, of the log's 3"
+    );
+    for what in ["sources", "claims", "annotations", "speakers"] {
+        assert_eq!(w.run(None, &["--json", "list", what]).ok(), "[]\n");
+    }
+    assert_eq!(w.run(None, &["--json", "checkpoint", "list"]).ok(), "[]\n");
+
+    // With a claim, a list narrowed to nothing says of how many.
+    let w = Work::with_claims();
+    assert_eq!(
+        w.run(None, &["list", "claims", "--provenance", "video"])
+            .nothing(),
+        "no claim matches these conditions, of 2"
+    );
+    assert_eq!(
+        w.run(None, &["list", "speakers", "--speaker", "Reuters"])
+            .nothing(),
+        "no speaker matches `Reuters`"
+    );
+    assert_eq!(
+        w.run(None, &["list", "annotations", "--claim", "C2"])
+            .nothing(),
+        "no annotation matches these conditions, of 1"
+    );
+}
+
 #[test]
 fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     let w = Work::with_claims();
@@ -925,6 +985,10 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         let mut all = vec!["list"];
         all.extend_from_slice(args);
         let run = w.run(None, &all);
+        if run.stdout.is_empty() {
+            assert!(run.nothing().contains(" matches these conditions, of "));
+            return Vec::new();
+        }
         let out = run.ok();
         let mut lines = out.lines();
         assert!(lines.next().unwrap().starts_with("ID "), "{out}");
@@ -1167,11 +1231,11 @@ fn lists_of_what_was_recorded_in_a_period() {
     assert_eq!(back(&["--until", "2d"]), Vec::<String>::new());
     // Sources and claims by when they were recorded, too (these were
     // recorded now, after the annotations' fixed times).
-    let claims = w
-        .run(None, &["list", "claims", "--until", "2026-11-30"])
-        .ok()
-        .to_string();
-    assert_eq!(claims.lines().count(), 1, "{claims}");
+    assert_eq!(
+        w.run(None, &["list", "claims", "--until", "2026-11-30"])
+            .nothing(),
+        "no claim matches these conditions, of 2"
+    );
     let sources = w
         .run(None, &["list", "sources", "--since", "2026-11-30"])
         .ok()
@@ -1241,10 +1305,18 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     );
     assert_eq!(row("C1")[4], "disputed");
     assert_eq!(row("C2")[4], "-");
+    // The table of the claims found, or "" if none (said on stderr).
     let queue = |args: &[&str]| -> String {
         let mut all = vec!["list", "claims"];
         all.extend_from_slice(args);
-        w.run(None, &all).ok().to_string()
+        let run = w.run(None, &all);
+        match run.stdout.is_empty() {
+            true => {
+                assert!(run.nothing().starts_with("no claim matches "));
+                String::new()
+            }
+            false => run.ok().to_string(),
+        }
     };
     let unannotated = queue(&["--unannotated"]);
     assert!(unannotated.contains("\nC2 ") && unannotated.contains("\nC3 "));
@@ -1265,7 +1337,11 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     )
     .ok();
     assert_eq!(row("C1")[4], "corroborated");
-    assert!(queue(&["--verdict", "disputed"]).lines().count() == 1);
+    assert_eq!(
+        w.run(None, &["list", "claims", "--verdict", "disputed"])
+            .nothing(),
+        "no claim matches these conditions, of 3"
+    );
     // Another reviewer disagrees: both current verdicts show, and the
     // claim is found under either.
     w.run(

@@ -170,9 +170,10 @@ pub struct Options {
     pub flush_after: Duration,
     /// JSON Lines, or a spreadsheet's CSV export.
     pub format: Format,
-    /// The log imported into is a copy, to be thrown away (`import
-    /// --dry-run`): messages then say that nothing was written, rather
-    /// than what the batches before an error or an interruption kept.
+    /// Nothing is committed (`import --dry-run`, [`Bulk::never_commit`]):
+    /// every line is checked and signed in one transaction that is rolled
+    /// back, and messages say that nothing was written, rather than what
+    /// the batches before an error or an interruption kept.
     pub dry_run: bool,
 }
 
@@ -279,7 +280,7 @@ pub struct Summary {
     pub seconds: f64,
     /// Entries appended per second of the whole run.
     pub entries_per_second: f64,
-    /// Appended to a copy of the log, thrown away ([`Options::dry_run`]).
+    /// Appended in a transaction rolled back ([`Options::dry_run`]).
     pub dry_run: bool,
 }
 
@@ -724,7 +725,10 @@ pub fn import(
     )?;
     let store: &Store = store;
     std::thread::scope(|scope| {
-        let bulk = Bulk::new(scope, store, signer);
+        let bulk = match opts.dry_run {
+            true => Bulk::new(scope, store, signer).never_commit(),
+            false => Bulk::new(scope, store, signer),
+        };
         let checkpointer = Checkpointer::start(scope, store.path());
         if checkpointer.wake.is_none() {
             // No second connection: SQLite checkpoints inside the commits.
@@ -1242,7 +1246,7 @@ struct Importer<'a> {
 struct Committed {
     entries: AtomicU64,
     batches: AtomicU64,
-    /// A dry run's batches go to a copy that is thrown away.
+    /// A dry run's batches are never committed.
     dry_run: bool,
 }
 
@@ -2057,14 +2061,19 @@ impl<'a> Importer<'a> {
             self.committed.batches.store(self.batches, Ordering::SeqCst);
             Ok::<(), Error>(())
         })?;
-        self.checkpointer.committed(self.settled_weight);
+        if !self.opts.dry_run {
+            self.checkpointer.committed(self.settled_weight);
+        }
         Ok(())
     }
 
     /// At the end of the input: commits every line read ([`Importer::flush`])
-    /// and waits for the last checkpoint.
+    /// and waits for the last checkpoint; a dry run rolls back instead.
     fn finish(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<()> {
         self.flush()?;
+        if self.opts.dry_run {
+            self.bulk.discard()?;
+        }
         self.checkpointer.wait();
         progress(&self.progress);
         Ok(())

@@ -565,6 +565,12 @@ impl<'s> Pipeline<'s> {
 /// unsigned, checked again and signed again after the new head; only if
 /// one of them no longer passes does the append stop
 /// ([`Error::LogMoved`]). Dropping it rolls back whatever is not committed.
+///
+/// A dry run ([`Bulk::never_commit`]) goes through the same path, checks
+/// and signatures included, in one transaction that is never committed:
+/// its batches stay in that transaction, where its later batches read
+/// them, and [`Bulk::discard`] (or the drop, or the process's end) rolls
+/// all of it back.
 pub struct Bulk<'s> {
     conn: &'s Connection,
     /// The log's file, named when its schema is refused.
@@ -575,6 +581,8 @@ pub struct Bulk<'s> {
     /// Whether the open transaction holds a settled batch that awaits its
     /// commit: entries pushed since are not stored in it.
     settled: bool,
+    /// A dry run: [`Bulk::commit`] keeps the transaction open.
+    dry_run: bool,
 }
 
 impl<'s> Bulk<'s> {
@@ -589,7 +597,28 @@ impl<'s> Bulk<'s> {
             pipeline: Pipeline::new(scope, signer),
             txn: false,
             settled: false,
+            dry_run: false,
         }
+    }
+
+    /// Makes this a dry run: batches end as they would, but nothing is
+    /// committed (see [`Bulk`]). It holds the log's write lock from its
+    /// first entry to [`Bulk::discard`]: other writers wait, readers see
+    /// the log as it was.
+    pub fn never_commit(mut self) -> Self {
+        self.dry_run = true;
+        self
+    }
+
+    /// Rolls back everything not committed: in a dry run, all of it.
+    pub fn discard(&mut self) -> Result<()> {
+        if self.txn || !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        self.txn = false;
+        self.settled = false;
+        self.pipeline.open = None;
+        Ok(())
     }
 
     /// Checks the entry and appends it to the open batch (beginning one).
@@ -624,9 +653,10 @@ impl<'s> Bulk<'s> {
     }
 
     /// Commits what is stored (after [`Bulk::settle`], the whole batch).
-    /// Entries still in flight stay so, for the next transaction.
+    /// Entries still in flight stay so, for the next transaction. In a dry
+    /// run the transaction stays open and the next batch goes on in it.
     pub fn commit(&mut self) -> Result<()> {
-        if self.txn {
+        if self.txn && !self.dry_run {
             self.conn.execute_batch("COMMIT").map_err(busy)?;
             self.txn = false;
         }

@@ -17,6 +17,10 @@ single commands would accept in file order; one in two hundred is careless
 - a file imported without error, imported again, appends nothing and exits 0
   (the re-run rule, retraction lines included);
 - after each session, tools/independent_verify.py accepts the log;
+- each file is first imported with `--dry-run`, which must leave the log's
+  files byte for byte as they were and say what the import then does: the
+  same exit code, the same counts appended and skipped in as many batches,
+  or the same error line (its hint aside);
 - each file, written as a spreadsheet's CSV export too (a header row of the
   fields, lists joined by commas) and imported into a twin log with the same
   key, time (`CLAIMTRAIL_NOW`) and batch size, gives the same exit code and
@@ -104,6 +108,18 @@ def as_rows(message):
     return re.sub(r"\b(lines?) (\d+)(?: to (\d+))?", row, message.split(" (hint:")[0])
 
 
+def files_of(db):
+    """The bytes of the log's file and of its WAL and journal, if any."""
+    out = []
+    for suffix in ("", "-wal", "-journal"):
+        try:
+            with open(db + suffix, "rb") as f:
+                out.append((suffix, f.read()))
+        except FileNotFoundError:
+            pass
+    return out
+
+
 def signed_entries(db):
     c = sqlite3.connect(db)
     try:
@@ -121,7 +137,7 @@ def main():
     args = ap.parse_args()
     ct = os.path.abspath(args.claimtrail)
     rng = random.Random(args.seed)
-    imported, refused, entries = 0, 0, 0
+    imported, refused, entries, dry_runs = 0, 0, 0, 0
 
     def breach(msg):
         print(f"breach: {msg}")
@@ -156,7 +172,24 @@ def main():
                 as_csv(lines, path[:-len("jsonl")] + "csv")
                 batch = str(rng.choice([1, 2, 3, 7, 100000]))
                 what = f"import of {path} --batch-size {batch} (seed {args.seed})"
+                before = files_of(os.path.join(d, "log.db"))
+                dry = run("analyst", ["--json", "import", path, "--batch-size", batch,
+                                      "--dry-run"])
+                if files_of(os.path.join(d, "log.db")) != before:
+                    return breach(f"the dry run of the {what} changed the log's files")
                 r = run("analyst", ["--json", "import", path, "--batch-size", batch])
+                if dry.returncode != r.returncode:
+                    return breach(f"{what}: exit {r.returncode}, dry run {dry.returncode}: "
+                                  f"{r.stderr}{dry.stderr}")
+                if r.returncode == 0:
+                    said, did = json.loads(dry.stdout), json.loads(r.stdout)
+                    for field in ("appended", "skipped", "batches", "lines"):
+                        if said[field] != did[field]:
+                            return breach(f"{what}: the dry run said {field} {said[field]}, "
+                                          f"the import did {did[field]}")
+                    dry_runs += 1
+                elif dry.stderr.split(" (hint:")[0] != r.stderr.split(" (hint:")[0]:
+                    return breach(f"{what}: the dry run said {dry.stderr!r} where {r.stderr!r}")
                 rc = run("analyst", ["--json", "import", path[:-len("jsonl")] + "csv",
                                      "--batch-size", batch], db="csv.db")
                 if rc.returncode != r.returncode:
@@ -192,7 +225,8 @@ def main():
             shutil.rmtree(d, ignore_errors=True)
     print(f"{args.sessions} sessions (seed {args.seed}): {imported} files imported "
           f"({entries} entries), {refused} refused, each verified, re-run, imported as CSV "
-          f"into a twin log with the same outcome, and checked "
+          f"into a twin log with the same outcome, {dry_runs} dry runs that said what the "
+          f"import then did and left the log as it was, and checked "
           f"independently; 0 breaches")
     return 0
 

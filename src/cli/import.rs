@@ -21,9 +21,9 @@ pub struct Args {
     /// then a line a row); by default, csv for a name ending in .csv.
     #[arg(long, ignore_case = true)]
     pub format: Option<InputFormat>,
-    /// Check every line as the import would, signing included, against a
-    /// copy of the log, and write nothing to the log: the summary says
-    /// what would be appended, an error names the line.
+    /// Check every line as the import would, signing included, in a
+    /// transaction that is rolled back, so nothing is written to the log:
+    /// the summary says what would be appended, an error names the line.
     #[arg(long)]
     pub dry_run: bool,
     /// Entries appended per transaction (all or none of a batch is kept if
@@ -37,38 +37,6 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true,
           default_value_t = import::DEFAULT_FLUSH_AFTER.as_secs_f64())]
     pub flush_after: f64,
-}
-
-/// A dry run's copy of the log: a hidden directory beside it, removed when
-/// this is dropped or the command is interrupted.
-struct Scratch {
-    db: PathBuf,
-    _dir: tempfile::TempDir,
-    _removed: claimtrail::interrupt::Registration,
-}
-
-impl Scratch {
-    fn of(store: &claimtrail::store::Store) -> Result<Scratch> {
-        let beside = match store.path().parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let dir = tempfile::Builder::new()
-            .prefix(".claimtrail-dry-run-")
-            .tempdir_in(&beside)
-            .map_err(|e| Error::write(&beside, &e))?;
-        let removed = claimtrail::interrupt::remove_on_interrupt(
-            dir.path(),
-            claimtrail::interrupt::Leftover::Directory,
-        );
-        let db = dir.path().join("log.db");
-        store.backup(&db)?;
-        Ok(Scratch {
-            db,
-            _dir: dir,
-            _removed: removed,
-        })
-    }
 }
 
 /// The formats `import` reads.
@@ -130,15 +98,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         None => import::Format::JsonLines,
     };
-    let store = ctx.open()?;
+    let mut store = ctx.open()?;
     let signer = ctx.signer()?;
-    // A dry run imports into a copy of the log, made beside it (on the
-    // same disk) and removed afterwards, or if the command is interrupted.
-    let scratch = a.dry_run.then(|| Scratch::of(&store)).transpose()?;
-    let mut store = match &scratch {
-        Some(s) => claimtrail::store::Store::open(&s.db)?,
-        None => store,
-    };
     let opts = Options {
         format,
         dry_run: a.dry_run,
@@ -243,7 +204,7 @@ fn print_summary(file: &Path, format: import::Format, s: &Summary) -> Result<()>
         claimtrail::text::grouped(s.entries_per_second.round() as u64)
     )?;
     if s.dry_run {
-        outln!("dry run: every line was checked and signed against a copy of the log, which is gone; nothing was written to the log (run it without --dry-run to append)")?;
+        outln!("dry run: every line was checked and signed in a transaction that was rolled back; nothing was written to the log (run it without --dry-run to append)")?;
     }
     Ok(())
 }

@@ -1776,26 +1776,40 @@ fn bad_retraction_lines_are_refused_before_the_lines_before_them_are_committed()
     }
 }
 
-/// The hidden copies of dry runs left in the workspace.
-fn dry_run_copies(w: &Work) -> Vec<PathBuf> {
-    std::fs::read_dir(w.dir.path())
+/// The workspace's files, but the log's WAL and shared-memory files
+/// (SQLite's own, which come and go with connections).
+fn workspace_files(w: &Work) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(w.dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(".claimtrail-dry-run-"))
+            !p.to_string_lossy().ends_with("-wal") && !p.to_string_lossy().ends_with("-shm")
         })
-        .collect()
+        .collect();
+    files.sort();
+    files
+}
+
+/// Whether another process holds the log's write lock now.
+fn write_locked(w: &Work) -> bool {
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    match c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;") {
+        Ok(()) => false,
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => true,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 /// `--dry-run`: a desk checks a spreadsheet before it signs it into the
-/// log. Every line is checked and signed as the import would, against a
-/// copy that is thrown away: the log is untouched, the summary says what
-/// would be appended, and then the real import appends exactly that.
+/// log. Every line is checked and signed as the import would, in a
+/// transaction that is rolled back: the log is untouched, nothing is left
+/// beside it, the summary says what would be appended, and then the real
+/// import appends exactly that.
 #[test]
 fn a_dry_run_checks_everything_and_writes_nothing() {
     let w = Work::with_claims();
     let before = w.db_bytes();
+    let files = workspace_files(&w);
     std::fs::write(
         w.path("desk.csv"),
         "type,label,source,quote,occurrence,speaker,provenance,claim,verdict\n\
@@ -1814,7 +1828,15 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
         "{text}"
     );
     assert!(before == w.db_bytes(), "a dry run changed the log");
-    assert_eq!(dry_run_copies(&w), Vec::<PathBuf>::new());
+    std::fs::remove_file(w.path("desk.csv")).unwrap();
+    assert_eq!(workspace_files(&w), files);
+    std::fs::write(
+        w.path("desk.csv"),
+        "type,label,source,quote,occurrence,speaker,provenance,claim,verdict\n\
+         claim,bakour,S1,Tehran summit,2,Col. Mustafa Bakour,interview,,\n\
+         annotation,,,,,,,@bakour,False\n",
+    )
+    .unwrap();
     let json = summary(
         w.run(
             Some("analyst"),
@@ -1857,15 +1879,16 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
         "{err}"
     );
     assert!(before == w.db_bytes(), "a failed dry run changed the log");
-    assert_eq!(dry_run_copies(&w), Vec::<PathBuf>::new());
 }
 
-/// Ctrl-C in a dry run: the copy is removed, the log untouched, and the
-/// line says so (not what the copy had kept).
+/// Ctrl-C in a dry run: the log is untouched and the line says so (not
+/// what its batches had held); while it ran, it held the write lock and
+/// the log's readers saw the log as it was.
 #[test]
 fn an_interrupted_dry_run_leaves_nothing() {
     let w = Work::with_claims();
     let before = w.db_bytes();
+    let sources = count(&w, "sources");
     let lines: Vec<String> = (0..3)
         .map(|i| {
             let text = format!("Dispatch {i}. The Tehran summit ended without a statement.\n");
@@ -1877,28 +1900,24 @@ fn an_interrupted_dry_run_leaves_nothing() {
         &["--batch-size", "2", "--flush-after", "3600", "--dry-run"],
     );
     feed(&mut child, &lines);
-    // Until the copy holds the first batch.
+    // Until the dry run holds the write lock: its first lines are in its
+    // transaction.
     let started = Instant::now();
-    loop {
-        let copied = dry_run_copies(&w).first().map(|d| d.join("log.db"));
-        let n = copied
-            .filter(|db| db.exists())
-            .and_then(|db| {
-                rusqlite::Connection::open(db)
-                    .ok()?
-                    .query_row("SELECT COUNT(*) FROM sources", [], |r| r.get::<_, i64>(0))
-                    .ok()
-            })
-            .unwrap_or(0);
-        if n == 3 {
-            break;
-        }
+    while !write_locked(&w) {
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "the dry run's copy never held the first batch"
+            "the dry run never took the write lock"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Meanwhile the log reads as it was, and verifies.
+    assert_eq!(count(&w, "sources"), sources);
+    let during = w.run(None, &["verify"]).ok().to_string();
+    let entries = count(&w, "entries");
+    assert!(
+        during.contains(&format!(": {entries} entries, head ")),
+        "{during}"
+    );
     let out = interrupted(child);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -1910,5 +1929,18 @@ fn an_interrupted_dry_run_leaves_nothing() {
         before == w.db_bytes(),
         "an interrupted dry run changed the log"
     );
-    assert_eq!(dry_run_copies(&w), Vec::<PathBuf>::new());
+    assert!(!write_locked(&w));
+    assert_eq!(count(&w, "sources"), sources);
+    w.run(None, &["verify"]).ok();
+    // The same lines for real: all three are appended.
+    let mut child = piped_import(&w, &[]);
+    feed(&mut child, &lines);
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&w, "sources"), sources + 3);
 }

@@ -914,36 +914,39 @@ fn a_note_is_read_from_a_file_or_standard_input() {
 #[test]
 fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
     let w = Work::with_team();
-    let nothing = |args: &[&str]| w.run(None, args).nothing().to_string();
-    assert_eq!(
-        nothing(&["list", "sources"]),
-        "no sources yet: `claimtrail source add FILE --kind KIND` records one"
-    );
-    assert_eq!(
-        nothing(&["list", "claims"]),
-        "no claims yet: `claimtrail claim add --source S1 --quote TEXT …` records one"
-    );
-    assert_eq!(
-        nothing(&["list", "annotations"]),
-        "no annotations yet: `claimtrail annotate C1 --verdict VERDICT` records one"
-    );
-    assert_eq!(
-        nothing(&["list", "speakers"]),
-        "no speakers yet: they come with the claims"
-    );
-    assert_eq!(
-        nothing(&["checkpoint", "list"]),
-        "no checkpoints yet: an admin signs one with `claimtrail checkpoint --out checkpoint.txt`"
-    );
-    // Narrowed down, it says that nothing matched.
-    assert_eq!(
-        nothing(&["list", "claims", "--unannotated"]),
-        "no claim matches these conditions: the log has no claims"
-    );
-    assert_eq!(
-        nothing(&["log", "--kind", "claim"]),
-        "no entry matches these conditions, of the log's 3"
-    );
+    for (args, said) in [
+        (
+            &["list", "sources"][..],
+            "no sources yet: `claimtrail source add FILE --kind KIND` records one",
+        ),
+        (
+            &["list", "claims"],
+            "no claims yet: `claimtrail claim add --source S1 --quote TEXT …` records one",
+        ),
+        (
+            &["list", "annotations"],
+            "no annotations yet: `claimtrail annotate C1 --verdict VERDICT` records one",
+        ),
+        (
+            &["list", "speakers"],
+            "no speakers yet: they come with the claims",
+        ),
+        (
+            &["checkpoint", "list"],
+            "no checkpoints yet: an admin signs one with `claimtrail checkpoint --out checkpoint.txt`",
+        ),
+        // Narrowed down, it says that nothing matched.
+        (
+            &["list", "claims", "--unannotated"],
+            "no claim matches these conditions: the log has no claims",
+        ),
+        (
+            &["log", "--kind", "claim"],
+            "no entry matches these conditions, of the log's 3",
+        ),
+    ] {
+        assert_eq!(w.run(None, args).nothing(), said, "{args:?}");
+    }
     for what in ["sources", "claims", "annotations", "speakers"] {
         assert_eq!(w.run(None, &["--json", "list", what]).ok(), "[]\n");
     }

@@ -772,8 +772,8 @@ impl<'d> Monitor<'d> {
             }),
         };
         let enrolled: Option<Option<[u8; 32]>> = match &auth {
-            Ok(info) => Some(key_bytes(&info.public)),
-            Err(_) => self.h.keys.get(&h.signer).map(|k| key_bytes(&k.public)),
+            Ok(info) => Some(info.public.ed25519_bytes()),
+            Err(_) => self.h.keys.get(&h.signer).map(|k| k.public.ed25519_bytes()),
         };
         if let Some(d) = sigcheck::judge(&p.sig, enrolled) {
             self.problem(s, kind, id, Check::Signature, d);
@@ -1042,10 +1042,6 @@ fn split_bundle(
         ));
     }
     Ok(out)
-}
-
-fn key_bytes(pk: &crate::keys::PublicKey) -> Option<[u8; 32]> {
-    pk.verifying_key().ok().map(|k| k.to_bytes())
 }
 
 #[cfg(test)]

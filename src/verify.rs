@@ -37,7 +37,6 @@
 use crate::entry::{entry_hash, Payload, PayloadError};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
-use crate::keys;
 use crate::log::table_of;
 use crate::merkle::TreeSize;
 use crate::model::*;
@@ -1096,8 +1095,8 @@ impl<'c> Verifier<'c> {
         // on, so the report says both what and who is wrong.
         let auth = rules::authorize(self, h, &parsed.body)?;
         let expected: Option<Option<[u8; 32]>> = match &auth {
-            Ok(info) => Some(key_bytes(&info.public)),
-            Err(_) => self.keys.get(&h.signer).map(|k| key_bytes(&k.public)),
+            Ok(info) => Some(info.public.ed25519_bytes()),
+            Err(_) => self.keys.get(&h.signer).map(|k| k.public.ed25519_bytes()),
         };
         if let Some(d) = sigcheck::judge(&p.sig, expected) {
             self.problem(s, k, id, Check::Signature, d);
@@ -1601,10 +1600,6 @@ fn column_difference(found: &rusqlite::Row<'_>, row: &projection::Row) -> Result
 
 /// The 32 bytes of an enrolled ed25519 key (`None` if it is not ed25519,
 /// which enrolment refuses).
-fn key_bytes(pk: &keys::PublicKey) -> Option<[u8; 32]> {
-    pk.ssh().key_data().ed25519().map(|k| k.0)
-}
-
 /// `ValueRef` equality with a `Value`, as `Value`'s own `==` would say.
 fn same_value(got: ValueRef<'_>, want: &Value) -> bool {
     match (got, want) {

@@ -472,3 +472,56 @@ fn the_monitor_agrees_with_verify_on_the_demo_log() {
     assert_eq!(published["counts"]["retracted_claims"], 1);
     assert_eq!(published["signed_by"], serde_json::json!(["Desk admin"]));
 }
+
+/// Key substitution: an entry whose header names an enrolled analyst as
+/// its signer, validly signed by another key (the SSHSIG carries that
+/// key). Authorization passes (the analyst may annotate); only the
+/// signature check, which holds the key inside the SSHSIG to the signer's
+/// enrolled key, catches it, and verify and the monitor say it alike.
+#[test]
+fn an_entry_signed_by_another_key_than_its_signers_fails_the_signature_check() {
+    use claimtrail::entry::{Header, Payload};
+    use claimtrail::model::{AnnotationAdd, ItemId, Ref, Seq, Verdict};
+    let w = Work::with_claims();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let intruder = Signer::generate("intruder").unwrap();
+    let payload = Payload {
+        header: Header {
+            log: "test.example/idlib".into(),
+            seq: Seq(7),
+            prev: w.entry_hash_at(6),
+            time: "2026-11-25T10:00:00Z".into(),
+            signer: analyst.fingerprint().clone(),
+            kind: claimtrail::model::Kind::AnnotationAdd,
+        },
+        body: Body::AnnotationAdd(AnnotationAdd {
+            claim: Ref {
+                id: ItemId::claim(2),
+                hash: w.entry_hash_at(5),
+            },
+            verdict: Verdict::False,
+            reliability: None,
+            credibility: None,
+            note: Some("the analyst never wrote this".into()),
+            corroborates: vec![],
+            contradicts: vec![],
+            supersedes: None,
+        }),
+    };
+    let bytes = payload.to_bytes().unwrap();
+    w.put_signed(7, "annotation.add", &bytes, &intruder);
+    let said =
+        "entry 7 (annotation.add A2): signature: signed by a different key than the entry's signer";
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 7 (annotation.add A2)", "signature");
+    assert!(r.stdout.contains(said), "{}", r.stdout);
+    assert!(!r.stdout.contains(": authorization: "), "{}", r.stdout);
+
+    let admin = Signer::load(&w.path("admin")).unwrap();
+    let d = w.path("substituted");
+    publish_by_hand(&w, &d, &[0, 1, 2, 3, 4, 5, 6, 7], &admin);
+    let r = check(&w, &d, &[]);
+    r.problem("entry 7 (annotation.add A2)", "signature");
+    assert!(r.stdout.contains(said), "{}", r.stdout);
+    assert!(!r.stdout.contains(": authorization: "), "{}", r.stdout);
+}

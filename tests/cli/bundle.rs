@@ -154,6 +154,23 @@ fn every_part_of_a_bundle_is_tamper_evident() {
     let s = t["entries"][i]["signature"].as_str().unwrap().to_string();
     t["entries"][i]["signature"] = Value::String(flip_b64(&s, 170));
     check(&w, &t, None).problem("entry 6 (annotation.add A1)", "signature");
+    // The same payload validly signed by another key than its signer's
+    // (key substitution): the SSHSIG's own key is not the analyst's.
+    let mut t = b.clone();
+    let i = entry(&t, 6);
+    let payload = B64
+        .decode(t["entries"][i]["payload"].as_str().unwrap())
+        .unwrap();
+    let intruder = claimtrail::keys::Signer::generate("intruder").unwrap();
+    t["entries"][i]["signature"] = Value::String(B64.encode(intruder.sign(&payload).unwrap()));
+    let r = check(&w, &t, None);
+    r.problem("entry 6 (annotation.add A1)", "signature");
+    assert!(
+        r.stdout
+            .contains("signature: signed by a different key than the entry's signer"),
+        "{}",
+        r.stdout
+    );
     // A hash of an inclusion proof.
     let mut t = b.clone();
     let i = entry(&t, 5);

@@ -274,7 +274,8 @@ pub struct Summary {
     pub appended: Counts,
     /// Lines skipped because the log already held what they create.
     pub skipped: Counts,
-    /// Transactions committed.
+    /// Transactions committed (in a dry run, batches ended inside its one
+    /// transaction, which is rolled back).
     pub batches: u64,
     pub batch_size: usize,
     pub seconds: f64,

@@ -170,7 +170,7 @@ pub struct Options {
     pub flush_after: Duration,
     /// JSON Lines, or a spreadsheet's CSV export.
     pub format: Format,
-    /// Nothing is committed (`import --dry-run`, [`Bulk::never_commit`]):
+    /// Nothing is committed (`import --dry-run`, [`Bulk::dry_run`]):
     /// every line is checked and signed in one transaction that is rolled
     /// back, and messages say that nothing was written, rather than what
     /// the batches before an error or an interruption kept.
@@ -726,10 +726,7 @@ pub fn import(
     )?;
     let store: &Store = store;
     std::thread::scope(|scope| {
-        let bulk = match opts.dry_run {
-            true => Bulk::new(scope, store, signer).never_commit(),
-            false => Bulk::new(scope, store, signer),
-        };
+        let bulk = Bulk::new(scope, store, signer).dry_run(opts.dry_run);
         let checkpointer = Checkpointer::start(scope, store.path());
         if checkpointer.wake.is_none() {
             // No second connection: SQLite checkpoints inside the commits.

@@ -566,7 +566,7 @@ impl<'s> Pipeline<'s> {
 /// one of them no longer passes does the append stop
 /// ([`Error::LogMoved`]). Dropping it rolls back whatever is not committed.
 ///
-/// A dry run ([`Bulk::never_commit`]) goes through the same path, checks
+/// A dry run ([`Bulk::dry_run`]) goes through the same path, checks
 /// and signatures included, in one transaction that is never committed:
 /// its batches stay in that transaction, where its later batches read
 /// them, and [`Bulk::discard`] (or the drop, or the process's end) rolls
@@ -601,16 +601,17 @@ impl<'s> Bulk<'s> {
         }
     }
 
-    /// Makes this a dry run: batches end as they would, but nothing is
-    /// committed (see [`Bulk`]). It holds the log's write lock from its
-    /// first entry to [`Bulk::discard`]: other writers wait, readers see
-    /// the log as it was.
-    pub fn never_commit(mut self) -> Self {
-        self.dry_run = true;
+    /// Makes this a dry run if `dry_run`: batches end as they would, but
+    /// nothing is committed (see [`Bulk`]). It holds the log's write lock
+    /// from its first entry to [`Bulk::discard`]: other writers wait,
+    /// readers see the log as it was.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
         self
     }
 
-    /// Rolls back everything not committed: in a dry run, all of it.
+    /// Rolls back everything not committed: in a dry run, all of it. The
+    /// drop does it too.
     pub fn discard(&mut self) -> Result<()> {
         if self.txn || !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK")?;
@@ -712,9 +713,7 @@ impl<'s> Bulk<'s> {
 
 impl Drop for Bulk<'_> {
     fn drop(&mut self) {
-        if self.txn || !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
+        let _ = self.discard();
     }
 }
 

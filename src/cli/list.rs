@@ -81,9 +81,12 @@ pub struct Args {
 }
 
 /// The options given that do not apply to what is listed.
-fn check_options(a: &Args) -> Result<()> {
+/// Each option that narrows a list down: its name, whether it was given,
+/// and the lists it narrows (`--last` aside, which narrows all but keys and
+/// speakers).
+fn conditions(a: &Args) -> [(&'static str, bool, &'static [What]); 14] {
     use What::*;
-    let given: [(&str, bool, &[What]); 14] = [
+    [
         ("--kind", a.kind.is_some(), &[Sources]),
         ("--publisher", a.publisher.is_some(), &[Sources]),
         ("--source", a.source.is_some(), &[Claims]),
@@ -114,8 +117,12 @@ fn check_options(a: &Args) -> Result<()> {
             a.signed.until.is_some(),
             &[Sources, Claims, Annotations],
         ),
-    ];
-    for (name, is_given, applies) in given {
+    ]
+}
+
+fn check_options(a: &Args) -> Result<()> {
+    use What::*;
+    for (name, is_given, applies) in conditions(a) {
         if is_given && !applies.contains(&a.what) {
             let names: Vec<String> = applies.iter().map(|w| w.name()).collect();
             let these = match names.split_last() {
@@ -167,20 +174,7 @@ fn existing(conn: &rusqlite::Connection, given: Option<&str>, kind: IdKind) -> R
 
 /// Whether any option narrows the list down.
 fn narrowed(a: &Args) -> bool {
-    let s = &a.signed;
-    [&a.publisher, &a.source, &a.speaker, &a.contains, &a.claim]
-        .iter()
-        .any(|o| o.is_some())
-        || a.kind.is_some()
-        || a.provenance.is_some()
-        || a.verdict.is_some()
-        || a.unannotated
-        || a.retracted
-        || a.last.is_some()
-        || s.by.is_some()
-        || s.mine
-        || s.since.is_some()
-        || s.until.is_some()
+    a.last.is_some() || conditions(a).iter().any(|(_, given, _)| *given)
 }
 
 /// What an empty list says instead of a header alone (see

@@ -422,6 +422,16 @@ pub enum NoteError {
     /// The note text is not a valid checkpoint.
     #[error("note text is not a valid checkpoint: {0}")]
     NotACheckpoint(#[from] CheckpointError),
+    /// Signatures verified, but none is the log's own (an Ed25519
+    /// signature under the log's origin): a cosigner, or a key given under
+    /// another name, signed this text alone.
+    #[error("it is signed by {} but not by the log `{origin}` itself: a cosignature counts beside the log's signature, never instead of it", names.join(", "))]
+    NotSignedByLog {
+        /// The log's origin, the name its own signature must carry.
+        origin: String,
+        /// The names whose signatures did verify.
+        names: Vec<String>,
+    },
 }
 
 /// Key names: non-empty, no Unicode white space, no `+`, no control
@@ -952,8 +962,9 @@ impl Verified {
 ///
 /// Success means "at least one of `keys` signed this text", not "all of them"
 /// and not "the log's key": a note signed only by a cosigner passes if that
-/// cosigner's key is given. Check [`Verified::verified_by`] for the keys you
-/// require (e.g. the log's own key).
+/// cosigner's key is given. A checkpoint is judged with [`verify_log_note`],
+/// which requires the log's own signature; check [`Verified::verified_by`]
+/// for any further key you require.
 pub fn verify_note(note: &SignedNote, keys: &[VerifierKey]) -> Result<Verified, NoteError> {
     for (i, k) in keys.iter().enumerate() {
         let clash = keys.iter().take(i).any(|o| {
@@ -997,6 +1008,36 @@ pub fn verify_note(note: &SignedNote, keys: &[VerifierKey]) -> Result<Verified, 
         });
     }
     Ok(out)
+}
+
+/// [`verify_note`], and then what makes a checkpoint the log's: among the
+/// signatures that verified is an Ed25519 one (type 0x01) under the log's
+/// origin. A cosignature (c2sp.org/tlog-cosignature) says that its
+/// cosigner saw this checkpoint; it does not replace the log's signature,
+/// so a note that verifies only under cosigners' keys, or only under keys
+/// of other names (another log's, given by mistake), is refused here
+/// with [`NoteError::NotSignedByLog`], whichever keys the caller trusts.
+///
+/// It does not prove that the keys given are the log's: that is the
+/// caller's trust (an admin key the log enrolled, or a `--vkey` obtained
+/// independently).
+pub fn verify_log_note(
+    note: &SignedNote,
+    origin: &str,
+    keys: &[VerifierKey],
+) -> Result<Verified, NoteError> {
+    let verified = verify_note(note, keys)?;
+    let by_log = verified
+        .signatures
+        .iter()
+        .any(|s| s.key_type == KeyType::Ed25519 && s.name == origin);
+    if !by_log {
+        return Err(NoteError::NotSignedByLog {
+            origin: origin.to_string(),
+            names: verified.signatures.iter().map(|s| s.name.clone()).collect(),
+        });
+    }
+    Ok(verified)
 }
 
 /// Verifies the cosignature of one cosigner (a [`KeyType::CosignatureV1`]
@@ -1060,8 +1101,8 @@ pub fn read_signed_checkpoint(bytes: &[u8]) -> Result<(SignedNote, Checkpoint), 
 /// [`verify_note`], and only then parses its text as a [`Checkpoint`].
 ///
 /// The same caveat as [`verify_note`] applies: check
-/// [`Verified::verified_by`] for the log's key, and compare the origin with
-/// the log you expect.
+/// [`Verified::verified_by`] for the log's key (or use
+/// [`verify_log_note`]), and compare the origin with the log you expect.
 pub fn open_checkpoint(
     msg: &[u8],
     keys: &[VerifierKey],
@@ -1411,8 +1452,43 @@ mod tests {
         // The same key twice is harmless.
         assert!(verify_note(&note, &[ka.clone(), ka.clone()]).is_ok());
         // open_checkpoint returns the checkpoint.
-        let (got, _) = open_checkpoint(&note.to_bytes(), &[ka]).unwrap();
+        let (got, _) = open_checkpoint(&note.to_bytes(), std::slice::from_ref(&ka)).unwrap();
         assert_eq!(got, cp);
+
+        // The log's note: the log's own signature must be among those
+        // that verified. Another log's key (b.example signed a.example's
+        // text) or a cosigner alone is not enough, whatever keys are given.
+        assert!(verify_log_note(&note, "a.example", std::slice::from_ref(&ka)).is_ok());
+        assert_eq!(
+            verify_log_note(&note, "a.example", std::slice::from_ref(&kb)),
+            Err(NoteError::NotSignedByLog {
+                origin: "a.example".into(),
+                names: vec!["b.example".into()],
+            })
+        );
+        let (w, kw) = cosigner();
+        let mut cosigned_only = SignedNote::sign(note.text(), "b.example", &b).unwrap();
+        cosigned_only
+            .add_cosignature(&kw.name, &w, 1_700_000_000)
+            .unwrap();
+        let err = verify_log_note(&cosigned_only, "a.example", &[kb.clone(), kw.clone()]);
+        assert_eq!(
+            err,
+            Err(NoteError::NotSignedByLog {
+                origin: "a.example".into(),
+                names: vec!["b.example".into(), "auditor.example/w1".into()],
+            })
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "it is signed by b.example, auditor.example/w1 but not by the log `a.example` itself: \
+             a cosignature counts beside the log's signature, never instead of it"
+        );
+        // A cosignature beside the log's signature is fine, and is listed.
+        let mut both = note.clone();
+        both.add_cosignature(&kw.name, &w, 1_700_000_000).unwrap();
+        let v = verify_log_note(&both, "a.example", &[ka, kw.clone()]).unwrap();
+        assert!(v.verified_by(&kw));
     }
 
     #[test]

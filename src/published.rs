@@ -891,7 +891,9 @@ impl<'d> Monitor<'d> {
         }
         let mut anchored = false;
         if !vkeys.is_empty() {
-            match crate::checkpoint::verify_note(note, vkeys) {
+            // The log's own signature by a key given; a cosigner's key
+            // beside it does not anchor the directory alone.
+            match crate::checkpoint::verify_log_note(note, &cp.origin, vkeys) {
                 Ok(v) => {
                     anchored = true;
                     // Without entries there are no enrolled names to give:

@@ -526,9 +526,11 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
 }
 
 /// Makes text safe to print on a terminal: control characters (C0, DEL,
-/// C1: the start of ANSI CSI/OSC sequences) and Unicode bidirectional
-/// controls (e.g. U+202E) are shown as `\u{…}` escapes; newlines and tabs as
-/// `\n` and `\t`. Stored bytes are never changed, only their display.
+/// C1: the start of ANSI CSI/OSC sequences), Unicode bidirectional
+/// controls (e.g. U+202E) and the line and paragraph separators U+2028 and
+/// U+2029 (which some terminals and editors break lines at, so one field
+/// could pass for two lines) are shown as `\u{…}` escapes; newlines and
+/// tabs as `\n` and `\t`. Stored bytes are never changed, only their display.
 pub fn escape(s: &str) -> Cow<'_, str> {
     if !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
@@ -555,7 +557,7 @@ pub fn escape_keep_newlines(s: &str) -> String {
 
 fn needs_escape(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
 }
 
 /// Whether `bytes` start with a UTF-16 byte order mark (`FF FE` or
@@ -961,6 +963,7 @@ mod tests {
         assert_eq!(escape("plain ‘text’"), "plain ‘text’");
         assert_eq!(escape("a\u{1b}[31mred"), "a\\u{1b}[31mred");
         assert_eq!(escape("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(escape("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
         assert_eq!(escape("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(escape("a\nb"), "a\\nb");
         assert_eq!(escape_keep_newlines("a\nb\u{7}"), "a\nb\\u{7}");

@@ -172,11 +172,12 @@ pub(crate) type KeptNote = (
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckpointStatus {
-    /// Signed by a key enrolled at its size, and the log still holds its tree.
+    /// Signed by an admin enrolled at its size, and the log still holds its tree.
     Consistent,
     /// Of another log (its origin differs).
     Foreign,
-    /// No key enrolled at its size signed it.
+    /// No admin enrolled at its size signed it (an auditor's cosignature
+    /// alone is not the log's signature).
     Unsigned,
     /// It commits to more entries than the log has.
     Truncated,
@@ -351,7 +352,7 @@ pub(crate) fn judge_kept(
     keys: &[std::rc::Rc<KeyInfo>],
     roots: &BTreeMap<u64, Hash>,
 ) -> (Vec<CheckpointCheck>, Vec<Problem>) {
-    use crate::checkpoint::{verify_note, KeyType, VerifierKey};
+    use crate::checkpoint::{verify_log_note, KeyType, VerifierKey};
     let mut checks = Vec::new();
     for (name, note, cp) in notes {
         let mut check = CheckpointCheck {
@@ -394,7 +395,10 @@ pub(crate) fn judge_kept(
         }
         vkeys.sort_by_key(|(_, _, enrolled)| *enrolled); // names in enrolment order
         let verifiers: Vec<VerifierKey> = vkeys.iter().map(|(v, ..)| v.clone()).collect();
-        match verify_note(note, &verifiers) {
+        // An admin's signature under the origin makes the checkpoint the
+        // log's; an auditor's cosignature is listed beside it, never
+        // accepted instead of it.
+        match verify_log_note(note, origin, &verifiers) {
             Ok(v) => {
                 check.signed_by = vkeys
                     .iter()
@@ -404,7 +408,7 @@ pub(crate) fn judge_kept(
             }
             Err(e) => {
                 check.status = CheckpointStatus::Unsigned;
-                check.detail = format!("not signed by a key enrolled at size {}: {e}", cp.size);
+                check.detail = format!("not signed by an admin enrolled at size {}: {e}", cp.size);
             }
         }
         if check.status == CheckpointStatus::Consistent {

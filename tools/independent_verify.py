@@ -1057,8 +1057,14 @@ def kept(log, path):
     n = len(log.leaves)
     if origin != log.origin:
         return "foreign", f"of log {origin}"
-    if note_verdict(text, signatures, kept_signers(log, size)) is not None:
+    known = kept_signers(log, size)
+    if note_verdict(text, signatures, known) is not None:
         return "unsigned", "no key of the log that was live at that size signed it"
+    # §9.6 step 2 (since 2026-12-04): an admin's line must be among those
+    # that verified; an auditor's cosignature is never the log's signature.
+    if not any(name == log.origin and known.get((name, key_id), (None,))[0] == 0x01
+               for name, key_id, _ in signatures):
+        return "unsigned", "only an auditor's cosignature, not an admin's signature"
     if size > n:
         return "truncated", f"entries {n}..{size - 1} were removed"
     if tree_root(log.leaves[:size]) != root:

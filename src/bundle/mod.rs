@@ -11,7 +11,7 @@
 //! log it is: anyone can make a self-consistent log, so check the checkpoint
 //! against the log's published verifier key.
 
-use crate::checkpoint::{verify_note, Checkpoint, KeyType, SignedNote, VerifierKey};
+use crate::checkpoint::{verify_log_note, Checkpoint, KeyType, SignedNote, VerifierKey};
 use crate::entry::{entry_hash, Header, Payload};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -525,11 +525,27 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     }
     // Each bundled text under the id and hash of a bundled source entry:
     // texts are found by hash, so a label that names another source (or
-    // none) would otherwise pass unread.
+    // none) would otherwise pass unread. And each only once: of two
+    // members with one hash, the map above keeps the last, so a first one
+    // with another text would pass unread, while a reader who takes the
+    // first match would read it.
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut seen_shas = std::collections::HashSet::new();
     for s in &b.sources {
+        if !seen_ids.insert(s.id.as_str()) || !seen_shas.insert(s.sha256.as_str()) {
+            v.log_problem(
+                Check::Reference,
+                format!(
+                    "`sources` holds `{}` (SHA-256 {}) more than once: a bundle carries each text once",
+                    crate::text::escape(&s.id.chars().take(20).collect::<String>()),
+                    crate::text::escape(&s.sha256.chars().take(64).collect::<String>())
+                ),
+            );
+        }
         let named =
             s.id.parse::<ItemId>()
                 .ok()
+                .filter(|id| id.to_string() == s.id)
                 .and_then(|id| v.h.items.get(&id));
         let matches = match named {
             Some((_, _, Body::SourceAdd(add), _)) => add.sha256.to_hex() == s.sha256,
@@ -551,6 +567,13 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     for (n, info) in v.h.sources.clone() {
         let id = ItemId::source(n);
         match v.h.texts.get(&info.sha256) {
+            // A redaction removed the text from the log for a reason (a
+            // person's safety, a legal request): the bundle must not carry
+            // it back, as verify reports a text still stored (FORMAT §7.2).
+            Some(_) if info.redacted => v.log_problem(
+                Check::Blob,
+                format!("{id}: the bundle carries the text of a source that a bundled source.redact entry removed"),
+            ),
             Some(t)
                 if Hash::sha256(t.bytes()) == info.sha256
                     && t.bytes().len() as u64 == info.length => {}
@@ -587,7 +610,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
                 })
                 .collect();
         let keys: Vec<VerifierKey> = admins.iter().map(|(k, _)| k.clone()).collect();
-        match verify_note(&note, &keys) {
+        match verify_log_note(&note, &b.origin, &keys) {
             Ok(res) => (
                 false,
                 admins
@@ -605,7 +628,10 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
             }
         }
     } else {
-        match verify_note(&note, vkeys) {
+        // The log's own signature, under its origin, by a key given: a
+        // cosigner's key given beside the log's does not anchor the
+        // bundle alone (an auditor could otherwise sign any tree).
+        match verify_log_note(&note, &b.origin, vkeys) {
             Ok(res) => (
                 true,
                 res.signatures.iter().map(|s| s.name.clone()).collect(),
@@ -799,7 +825,22 @@ impl BundleCheck {
                     p.header.kind
                 ),
             ),
-            (_, _, Some(id)) => self.id_in_order(e, kind, id),
+            (_, label, Some(id)) => {
+                // Spelled as the log spells it (`C12`, not `c12`): a
+                // reader who matches ids as text must find the same item.
+                if let Some(label) = label.as_deref().filter(|l| id.to_string() != *l) {
+                    self.problem(
+                        e,
+                        kind,
+                        Check::Reference,
+                        format!(
+                            "the bundle writes this entry's id as `{}`; the log writes it `{id}`",
+                            crate::text::escape(label)
+                        ),
+                    );
+                }
+                self.id_in_order(e, kind, id)
+            }
             (None, None, None) => {}
         }
         self.h.current = e.seq;
@@ -852,6 +893,10 @@ struct BundleHistory {
     texts: HashMap<Hash, std::rc::Rc<SourceText>>,
     /// The retractions of the bundle's entries that passed.
     retractions: Vec<BundleRetraction>,
+    /// Where each retracted claim (by number) was first retracted: the
+    /// rules ask it for every claim a later entry refers to, and a
+    /// hostile bundle may hold thousands of retractions, so not a scan.
+    retracted_at: HashMap<u64, Seq>,
     /// Every entry that passed, in order, for [`contents::build`].
     passed: Vec<(Header, Body, Option<ItemId>)>,
     current: u64,
@@ -890,6 +935,7 @@ impl BundleHistory {
                 }
             }
             Body::ClaimRetract(b) => {
+                self.retracted_at.entry(b.claim.id.n).or_insert(h.seq);
                 self.retractions.push(BundleRetraction {
                     claim: b.claim.id,
                     seq: h.seq,
@@ -946,12 +992,7 @@ impl History for BundleHistory {
         })
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
-        // A bundle holds a few retractions at most: a scan.
-        Ok(self
-            .retractions
-            .iter()
-            .find(|r| r.claim.n == n)
-            .map(|r| r.seq))
+        Ok(self.retracted_at.get(&n).copied())
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         Ok(self.texts.get(sha).cloned())

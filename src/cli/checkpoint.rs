@@ -1,5 +1,5 @@
 use super::{output, Ctx, Outcome};
-use claimtrail::checkpoint::{verify_note, Checkpoint, SignedNote};
+use claimtrail::checkpoint::{verify_log_note, Checkpoint, SignedNote};
 use claimtrail::error::{Error, Result};
 use claimtrail::tree;
 use clap::Subcommand;
@@ -134,7 +134,9 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
 fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     let keys = super::values::verifier_keys(vkeys)?;
     let (note, cp) = read_note(file)?;
-    let result = verify_note(&note, &keys);
+    // The log's own signature must be among those that verify: a
+    // cosignature is checked beside it, never instead of it.
+    let result = verify_log_note(&note, &cp.origin, &keys);
     let (ok, by, why) = match &result {
         Ok(v) => (
             true,

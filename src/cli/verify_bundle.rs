@@ -211,5 +211,5 @@ fn show(c: &BundleContents) -> Result<()> {
         }
     }
     outln!()?;
-    outln!("a bundle may leave out annotations and retractions made elsewhere in the log, and whatever came after its checkpoint")
+    outln!("a bundle may leave out annotations, retractions, key revocations and source redactions made elsewhere in the log, and whatever came after its checkpoint")
 }

@@ -102,6 +102,71 @@ fn round_trip_with_and_without_the_published_key() {
     );
 }
 
+/// A cosignature says that its cosigner saw the checkpoint; it is not the
+/// log's signature. A checkpoint that only the log's auditor signed
+/// anchors nothing, even when the reader passes every key that `key vkey`
+/// prints, the auditor's among them: else the auditor, who holds a key
+/// readers are told to trust, could sign any tree it made up.
+#[test]
+fn a_cosignature_alone_does_not_anchor_a_bundle() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1"]);
+    let cp = w.path("cp.txt");
+    std::fs::write(&cp, b["checkpoint"].as_str().unwrap()).unwrap();
+    w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", cp.to_str().unwrap()],
+    )
+    .ok();
+    let cosigned = std::fs::read_to_string(&cp).unwrap();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let vkeys: Vec<&str> = vkeys.lines().collect();
+    assert!(vkeys[1].starts_with("auditor+"), "{vkeys:?}");
+    let run = |b: &Value, keys: &[&str]| {
+        let p = w.path("edited.json");
+        std::fs::write(&p, serde_json::to_string(b).unwrap()).unwrap();
+        let mut args = vec!["verify-bundle", p.to_str().unwrap()];
+        for k in keys {
+            args.extend_from_slice(&["--vkey", k]);
+        }
+        w.run(None, &args)
+    };
+    // Cosigned: anchored by the log's key, the auditor's listed beside it.
+    let mut t = b.clone();
+    t["checkpoint"] = Value::String(cosigned.clone());
+    let r = run(&t, &vkeys);
+    checks_out(&r);
+    assert!(
+        r.stdout.contains("signed by test.example/idlib, auditor"),
+        "{}",
+        r.stdout
+    );
+    // The log's line cut: the auditor's alone, under all the keys or its own.
+    let only_auditor: String = cosigned
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("\u{2014} test.example/idlib "))
+        .collect();
+    assert_eq!(
+        only_auditor.matches('\u{2014}').count(),
+        1,
+        "{only_auditor}"
+    );
+    t["checkpoint"] = Value::String(only_auditor);
+    for keys in [&vkeys[..], &vkeys[1..]] {
+        let r = run(&t, keys);
+        r.problem("checkpoint", "checkpoint");
+        assert!(
+            r.stdout.contains(
+                "it is signed by auditor but not by the log `test.example/idlib` itself: \
+                 a cosignature counts beside the log's signature, never instead of it"
+            ),
+            "{}",
+            r.stdout
+        );
+        assert!(!r.stdout.contains("OK"), "{}", r.stdout);
+    }
+}
+
 #[test]
 fn every_part_of_a_bundle_is_tamper_evident() {
     let w = Work::with_claims();
@@ -219,6 +284,27 @@ fn every_part_of_a_bundle_is_tamper_evident() {
         r.stdout
     );
     assert!(r.stdout.contains("claims C1, C2\n"), "{}", r.stdout);
+    // A second member for the same source, with another text, placed
+    // first: texts are found by hash, so it would pass unread while a
+    // reader who takes the first match reads it.
+    let mut t = b.clone();
+    let mut fake = t["sources"][0].clone();
+    fake["text"] = fake["text"]
+        .as_str()
+        .unwrap()
+        .replace("Seven civilians", "Eight civilians")
+        .into();
+    t["sources"].as_array_mut().unwrap().insert(0, fake);
+    let r = check(&w, &t, None);
+    assert!(
+        r.stdout
+            .contains("PROBLEM bundle: reference: `sources` holds `S1` (SHA-256 ")
+            && r.stdout
+                .contains(") more than once: a bundle carries each text once"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
     // A missing text, with no redaction.
     let mut t = b.clone();
     t["sources"][0]["text"] = Value::Null;
@@ -324,6 +410,24 @@ fn redacted_sources_export_and_verify_as_redacted() {
     );
     assert!(shown.contains("\nC3  White Helmets via tweet, in S2 (bytes 0..27)\n    (the source's text was redacted)\n"), "{shown}");
     assert!(!shown.contains("Seven civilians were killed"), "{shown}");
+    // The redacted text put back into the bundle, under its own hash: the
+    // redaction removed it for a reason, and a bundle must not carry it.
+    let mut t = b.clone();
+    t["sources"][0]["text"] = tweet.into();
+    let r = check(&w, &t, None);
+    assert!(
+        r.stdout.contains(
+            "PROBLEM bundle: blob: S2: the bundle carries the text of a source that a bundled source.redact entry removed"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        (r.code, r.stdout.matches("PROBLEM").count()),
+        (1, 1),
+        "{}",
+        r.stdout
+    );
     // export refuses to overwrite, and an unknown id.
     w.run(
         Some("admin"),
@@ -550,7 +654,12 @@ fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
     // Each case: the labels set (entry index, id), where the problem is
     // reported, and what it says.
     type Labels = &'static [(usize, &'static str)];
-    let cases: [(Labels, &str, &str); 4] = [
+    let cases: [(Labels, &str, &str); 5] = [
+        (
+            &[(3, "c1")],
+            "PROBLEM entry 4 (claim.add C1): reference: ",
+            "the bundle writes this entry's id as `c1`; the log writes it `C1`",
+        ),
         (
             &[(3, "C2"), (4, "C1")],
             "PROBLEM entry 5 (claim.add C1): reference: ",
@@ -585,19 +694,22 @@ fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
             r.stdout
         );
     }
-    // A text filed under another source's id.
-    let mut x = b.clone();
-    x["sources"][0]["id"] = "S2".into();
-    let r = check(&w, &x, None);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("reference: `sources` holds a text as `S2` with SHA-256 ")
-            && r.stdout
+    // A text filed under another source's id, or under its own misspelt.
+    for label in ["S2", "s1"] {
+        let mut x = b.clone();
+        x["sources"][0]["id"] = label.into();
+        let r = check(&w, &x, None);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        assert!(
+            r.stdout.contains(&format!(
+                "reference: `sources` holds a text as `{label}` with SHA-256 "
+            )) && r
+                .stdout
                 .contains("but no source entry of the bundle has that id and hash"),
-        "{}",
-        r.stdout
-    );
+            "{}",
+            r.stdout
+        );
+    }
     // The bundle as written still checks out.
     checks_out(&check(&w, &b, None));
 }
@@ -654,7 +766,7 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
         "\nC2  Adele Khodr, UNICEF via statement, in S1",
         "\n    RETRACTED by Rana Haddad at entry 8, ",
         ": wrong speaker\n",
-        "\na bundle may leave out annotations and retractions made elsewhere in the log",
+        "\na bundle may leave out annotations, retractions, key revocations and source redactions made elsewhere in the log",
     ] {
         assert!(held.contains(want), "{want:?} not in:\n{out}");
     }

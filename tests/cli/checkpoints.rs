@@ -292,18 +292,47 @@ fn cosign_vkeys_and_checkpoint_verify() {
     let lines: Vec<&str> = vkeys.ok().lines().collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].starts_with("test.example/idlib+") && lines[1].starts_with("auditor+"));
-    for k in &lines {
-        let v = w.run(None, &["checkpoint", "verify", cps, "--vkey", k]);
-        // Named as `key vkey` begins the key (name+keyid): every admin's key
-        // is named after the origin, so the key ID says which one signed.
-        // (A name has no '+'; the base64 after the ID may.)
-        let name_and_id = k.splitn(3, '+').take(2).collect::<Vec<_>>().join("+");
-        assert!(
-            v.ok().contains(&format!("OK: signed by {name_and_id} (")),
-            "{}",
-            v.stdout
-        );
-    }
+    // Signers are named as `key vkey` begins the key (name+keyid): every
+    // admin's key is named after the origin, so the key ID says which one
+    // signed. (A name has no '+'; the base64 after the ID may.)
+    let name_and_id = |k: &str| k.splitn(3, '+').take(2).collect::<Vec<_>>().join("+");
+    let v = w.run(None, &["checkpoint", "verify", cps, "--vkey", lines[0]]);
+    assert!(
+        v.ok()
+            .contains(&format!("OK: signed by {} (", name_and_id(lines[0]))),
+        "{}",
+        v.stdout
+    );
+    let v = w.run(
+        None,
+        &[
+            "checkpoint",
+            "verify",
+            cps,
+            "--vkey",
+            lines[0],
+            "--vkey",
+            lines[1],
+        ],
+    );
+    let ok = v.ok();
+    assert!(
+        ok.contains(&format!("OK: signed by {} (", name_and_id(lines[0])))
+            && ok.contains(&format!(", {} (", name_and_id(lines[1]))),
+        "{ok}"
+    );
+    // The auditor's key alone: its cosignature verifies, but a cosignature
+    // is not the log's signature.
+    let v = w.run(None, &["checkpoint", "verify", cps, "--vkey", lines[1]]);
+    assert_eq!((v.code, v.stderr.as_str()), (1, ""), "{}", v.stdout);
+    assert!(
+        v.stdout.contains(
+            "FAILED: it is signed by auditor but not by the log `test.example/idlib` itself: \
+             a cosignature counts beside the log's signature, never instead of it"
+        ),
+        "{}",
+        v.stdout
+    );
     // A cosignature alone does not make a checkpoint valid under the log's key if the note changes.
     let text = std::fs::read_to_string(&cp)
         .unwrap()

@@ -421,6 +421,65 @@ fn a_tree_the_admin_signed_still_fails_the_logs_rules() {
     );
 }
 
+/// A published checkpoint that only the log's auditor signed (its
+/// cosignature, the admin's line cut) is not the log's: neither the keys
+/// the entries enroll nor the auditor's verifier key, given alone or with
+/// the log's, make it so. A kept file signed that way is `unsigned` for
+/// `verify --checkpoint` on the database too.
+#[test]
+fn a_checkpoint_only_an_auditor_cosigned_is_not_the_logs() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let cp = site.join("checkpoint");
+    w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", cp.to_str().unwrap()],
+    )
+    .ok();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let vkeys: Vec<&str> = vkeys.lines().collect();
+    // Cosigned, it checks out under both keys.
+    let ok = check(&w, &site, &["--vkey", vkeys[0], "--vkey", vkeys[1]]);
+    assert!(
+        ok.ok().contains(", signed by admin, auditor"),
+        "{}",
+        ok.stdout
+    );
+    let only: String = std::fs::read_to_string(&cp)
+        .unwrap()
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("\u{2014} test.example/idlib "))
+        .collect();
+    std::fs::write(&cp, &only).unwrap();
+    std::fs::write(w.path("only.txt"), &only).unwrap();
+    let unsigned = "checkpoint: unsigned: not signed by an admin enrolled at size 7: \
+                    it is signed by auditor but not by the log `test.example/idlib` itself";
+    for keys in [
+        &[][..],
+        &["--vkey", vkeys[1]],
+        &["--vkey", vkeys[0], "--vkey", vkeys[1]],
+    ] {
+        let r = check(&w, &site, keys);
+        assert_eq!(r.code, 1, "{keys:?}: {}", r.stdout);
+        assert!(r.stdout.contains(unsigned), "{keys:?}: {}", r.stdout);
+        if !keys.is_empty() {
+            assert!(
+                r.stdout.contains(&format!(
+                    "{} is not signed by the verifier key given: it is signed by auditor but not by the log",
+                    cp.display()
+                )),
+                "{keys:?}: {}",
+                r.stdout
+            );
+        }
+    }
+    let r = w.run(None, &["verify", "--checkpoint", "only.txt"]);
+    r.problem("checkpoint only.txt", "checkpoint");
+    assert!(r.stdout.contains(unsigned), "{}", r.stdout);
+}
+
 /// On the demo's log (three roles, a retraction, a checkpoint entry inside
 /// the published tree), the monitor agrees with `verify` on the database:
 /// the same counts and the same head, with nothing wrong.

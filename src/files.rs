@@ -25,6 +25,25 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+/// [`read_capped`] for a file of a directory that someone else made (a
+/// published log, a mirror): it must be a regular file, as everything
+/// claimtrail writes there is. A FIFO there would block the read until
+/// a writer came (opening it blocks already), and a device could be read
+/// for ever, so anything else is refused before it is opened.
+pub fn read_regular_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        reason: crate::keys::io_reason(&e),
+    })?;
+    if !meta.is_file() {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            reason: "not a regular file (a pipe, a device or a directory)".into(),
+        });
+    }
+    read_capped(path, cap)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +69,21 @@ mod tests {
             read_capped(Path::new("/dev/zero"), 1 << 20).unwrap().len(),
             (1 << 20) + 1
         );
+        // Where only a regular file belongs, nothing else is opened: a
+        // FIFO with no writer would block, /dev/zero never end.
+        assert_eq!(read_regular_capped(&p, 10).unwrap(), b"0123456789");
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo");
+            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            // SAFETY: a NUL-terminated path, and a mode.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            for special in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+                assert!(
+                    matches!(read_regular_capped(special, 4), Err(Error::Io { ref reason, .. }) if reason.starts_with("not a regular file")),
+                    "{special:?}"
+                );
+            }
+        }
     }
 }

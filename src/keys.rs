@@ -375,9 +375,22 @@ impl Signer {
             return Err(key_err("the file is too large to be a private key".into()));
         }
         let key = PrivateKey::from_openssh(text).map_err(|e| {
-            key_err(format!(
-                "not an OpenSSH private key ({e}); is this the .pub file?"
-            ))
+            // Say what the file looks like, not only where the parser
+            // stopped: an empty file, a key cut short, a .pub file.
+            let start = String::from_utf8_lossy(&text[..text.len().min(64)]).into_owned();
+            let start = start.trim_start();
+            key_err(if start.trim().is_empty() {
+                "the file is empty".into()
+            } else if start.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
+                format!("a damaged or cut-short OpenSSH private key ({e})")
+            } else if start.starts_with("ssh-") {
+                "it is a public key (a .pub file), not the private key".into()
+            } else if start.starts_with("-----BEGIN ") {
+                let line = start.lines().next().unwrap_or(start);
+                format!("`{line}` is a key format claimtrail does not read (it reads OpenSSH ed25519 private keys)")
+            } else {
+                format!("not an OpenSSH private key ({e}); is this the .pub file?")
+            })
         })?;
         if key.algorithm() != Algorithm::Ed25519 {
             return Err(key_err(format!(

@@ -81,7 +81,7 @@ fn usage_error(e: &clap::Error) -> String {
     let mut cmd = <cli::Cli as clap::CommandFactory>::command();
     cmd.build();
     let mut path = Vec::new();
-    for arg in std::env::args().skip(1) {
+    for arg in args_lossy().into_iter().skip(1) {
         if let Some(sub) = cmd.find_subcommand_mut(&arg) {
             path.push(arg);
             cmd = sub.clone();
@@ -122,7 +122,7 @@ fn repeated_value(e: &clap::Error) -> Option<String> {
     let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidArg) else {
         return None;
     };
-    let args: Vec<String> = std::env::args().collect();
+    let args = args_lossy();
     // The last one: the value may also stand earlier (`annotate C3
     // --contradicts C2 C3`).
     let at = args.iter().rposition(|a| a == bad)?;
@@ -137,4 +137,14 @@ fn repeated_value(e: &clap::Error) -> Option<String> {
     } else {
         None
     }
+}
+
+/// The command line as text, for the usage error's hint. An argument that
+/// is not UTF-8 (a file name in another encoding) is read lossily:
+/// `std::env::args` would panic on it, and the error being explained may
+/// be about a different argument altogether.
+fn args_lossy() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }

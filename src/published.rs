@@ -281,7 +281,7 @@ fn launch(chunk: ReadChunk) -> std::sync::mpsc::Receiver<Vec<Prepared>> {
 /// detail: missing or unreadable, and which entries it covers).
 fn read_tile(dir: &Path, id: TileId, cap: usize) -> std::result::Result<Vec<u8>, String> {
     let path = dir.join(id.path());
-    crate::files::read_capped(&path, cap as u64).map_err(|e| {
+    crate::files::read_regular_capped(&path, cap as u64).map_err(|e| {
         let why = match std::fs::metadata(&path) {
             Err(_) => "is missing".to_string(),
             Ok(_) => format!("cannot be read ({e})"),
@@ -531,9 +531,10 @@ impl<'d> Monitor<'d> {
             };
             self.earlier += 1;
             let current = TileId { width: now, ..id };
+            let cap = |id: TileId| (usize::from(id.width) * (2 + MAX_BUNDLED_LEAF)) as u64;
             let (Ok(old), Ok(cur)) = (
-                std::fs::read(self.dir.join(id.path())),
-                std::fs::read(self.dir.join(current.path())),
+                crate::files::read_regular_capped(&self.dir.join(id.path()), cap(id)),
+                crate::files::read_regular_capped(&self.dir.join(current.path()), cap(current)),
             ) else {
                 continue; // the current one's absence is reported already
             };

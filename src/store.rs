@@ -188,13 +188,10 @@ impl Store {
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .map_err(|e| open_error(path, e))?;
         if app_id != APPLICATION_ID {
-            let reason = if std::fs::metadata(path)
-                .map(|m| m.len() == 0)
-                .unwrap_or(false)
-            {
-                "it is an empty file"
-            } else {
-                "it is an SQLite file of another application"
+            let reason = match std::fs::metadata(path) {
+                Ok(m) if !m.is_file() => "it is not a regular file (a device or a pipe)",
+                Ok(m) if m.len() == 0 => "it is an empty file",
+                _ => "it is an SQLite file of another application",
             };
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),

@@ -77,6 +77,20 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
     if path.exists() {
         return Err(Error::exists(path));
     }
+    // The .pub file is one line, `ssh-ed25519 AAAA… comment`, and `key
+    // add` takes its comment as the name: a line break would cut it.
+    if let Some(c) = comment
+        .as_deref()
+        .and_then(|c| c.chars().find(|c| c.is_control()))
+    {
+        return Err(Error::invalid(
+            format!(
+                "the comment holds the control character U+{:04X}, and a public key file is one line",
+                c as u32
+            ),
+            "give the comment on one line, e.g. --comment \"Rana Haddad, desk\"",
+        ));
+    }
     let passphrase = if no_passphrase {
         None
     } else {

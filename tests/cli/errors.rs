@@ -46,6 +46,13 @@ fn no_database_and_not_a_database() {
     // A directory given as the database.
     w.run(None, &["verify", "--db", w.dir.path().to_str().unwrap()])
         .error("is not a claimtrail database (it is a directory)");
+    // A device: said as such (it reads as empty, but is no empty file).
+    #[cfg(unix)]
+    for dev in ["/dev/null", "/dev/zero"] {
+        w.run(None, &["status", "--db", dev]).error(&format!(
+            "{dev} is not a claimtrail database (it is not a regular file (a device or a pipe))"
+        ));
+    }
 }
 
 #[test]
@@ -69,6 +76,31 @@ fn init_errors() {
         .error("keys: it is a directory");
     w.run(Some("admin.pub"), &["init", "--origin", "x.example/a"])
         .error("it is a public key, and no ssh-agent is running");
+    // Files that are not a usable private key say what they look like.
+    let key = std::fs::read_to_string(w.path("admin")).unwrap();
+    let shapes = [
+        ("empty", String::new(), "the file is empty"),
+        (
+            "cut",
+            key[..100].to_string(),
+            "a damaged or cut-short OpenSSH private key (",
+        ),
+        (
+            "pkcs8",
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n".into(),
+            "`-----BEGIN PRIVATE KEY-----` is a key format claimtrail does not read (it reads OpenSSH ed25519 private keys)",
+        ),
+    ];
+    for (name, text, says) in shapes {
+        std::fs::write(w.path(name), text).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(w.path(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+        w.run(Some(name), &["init", "--origin", "x.example/a"])
+            .error(&format!(
+                "cannot use key {}: {says}",
+                w.path(name).display()
+            ));
+    }
     w.run(Some("admin"), &["init", "--origin", "has space"])
         .error("must not contain spaces");
     assert!(!w.db.exists());
@@ -678,6 +710,39 @@ fn usage_errors_are_one_line_with_a_hint() {
         help.stdout
     );
     assert!(w.run(None, &["--version"]).ok().starts_with("claimtrail "));
+}
+
+/// A command line that clap refuses, with an argument that is not UTF-8
+/// (a file name in Latin-1, a stray byte pasted in): the one usage line,
+/// exit 2. The usage hint reads the command line again, and read it as
+/// UTF-8, which panicked (exit 101) until 2026-12-04.
+#[cfg(unix)]
+#[test]
+fn a_usage_error_beside_an_argument_that_is_not_utf8_is_one_line() {
+    use std::os::unix::ffi::OsStrExt;
+    let w = Work::with_claims();
+    let raw = |args: &[&[u8]]| {
+        let mut c = w.std_command(None, &[], &[]);
+        c.args(args.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
+        Run::from(c.stdin(std::process::Stdio::null()).output().unwrap())
+    };
+    // The value itself refused: clap says which kind of text it needs.
+    raw(&[b"show", b"C\xff"]).error("invalid UTF-8 was detected in one or more arguments");
+    raw(&[b"list", b"claims", b"--speaker", b"\xff"])
+        .error("invalid UTF-8 was detected in one or more arguments");
+    // A mistyped command beside a file name that is not UTF-8.
+    raw(&[b"--db", b"x\xff.db", b"bogus"]).error("unrecognized subcommand 'bogus' (hint: ");
+    raw(&[
+        b"annotate",
+        b"C1",
+        b"--verdict",
+        b"false",
+        b"--contradicts",
+        b"C2",
+        b"C\xff",
+    ])
+    .error("unexpected argument ");
+    assert_eq!(w.run(None, &["verify"]).code, 0);
 }
 
 /// `claimtrail --help` lists each command in one line; the command's own

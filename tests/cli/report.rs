@@ -838,6 +838,18 @@ fn report_errors_exit_2_with_one_line() {
     let before = w.db_bytes();
     report(&w, None, &["--format", "md", "--out", &db]).error("is the log's database");
     assert_eq!(w.db_bytes(), before);
+    // Nor a private key (the analyst's own, named by mistake) or another
+    // log: what they hold is worth more than any report.
+    let other = Work::with_claims();
+    let key = w.path("analyst");
+    let key_bytes = std::fs::read(&key).unwrap();
+    for (path, holds) in [
+        (key.clone(), "holds an OpenSSH private key, which the report would replace (hint: write the report to another file)"),
+        (other.db.clone(), "holds an SQLite database, which the report would replace"),
+    ] {
+        report(&w, None, &["--format", "md", "--out", path.to_str().unwrap()]).error(holds);
+    }
+    assert_eq!(std::fs::read(&key).unwrap(), key_bytes);
     let bad = report(&w, None, &["--format", "pdf"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stdout.is_empty());

@@ -728,6 +728,14 @@ fn passphrase_protected_keys() {
     // Without a passphrase and without a terminal, key new refuses.
     w.run(None, &["key", "new", w.path("k2").to_str().unwrap()])
         .error("no passphrase");
+    // A comment on two lines would cut the .pub file's one line, and the
+    // name `key add` takes from it: refused, and no file written.
+    w.run(
+        None,
+        &["key", "new", w.path("k3").to_str().unwrap(), "--no-passphrase", "--comment", "Rana\nHaddad"],
+    )
+    .error("the comment holds the control character U+000A, and a public key file is one line (hint: give the comment on one line");
+    assert!(!w.path("k3").exists() && !w.path("k3.pub").exists());
     // A key readable by others is refused, as ssh does.
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
     w.run_with(

@@ -294,6 +294,29 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
         r.stdout
     );
 
+    // The bundle replaced by a FIFO that no one writes: refused unopened,
+    // where reading it would wait for ever.
+    let d = copy("fifo");
+    std::fs::remove_file(d.join(bundle)).unwrap();
+    let fifo = std::ffi::CString::new(d.join(bundle).to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path, and a mode.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let all = [
+        "--db",
+        "no-such.db",
+        "verify-published",
+        d.to_str().unwrap(),
+    ];
+    let r = w.run_within(std::time::Duration::from_secs(30), None, &[], &all);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout.contains("tile/entries/000.p/7 cannot be read (")
+            && r.stdout
+                .contains("not a regular file (a pipe, a device or a directory)) (entries 0..6)"),
+        "{}",
+        r.stdout
+    );
+
     // A bundle cut short.
     let d = copy("short");
     let b = std::fs::read(d.join(bundle)).unwrap();

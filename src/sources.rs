@@ -274,8 +274,12 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
         (_, Some(k)) => found.get(k - 1).copied().unwrap_or_default(),
         (1, None) => found.first().copied().unwrap_or_default(),
         (n, None) => {
-            let list: Vec<String> = found
+            // The first few places, then a count: a quote of one common
+            // word or a space occurs thousands of times, and each place
+            // costs a walk from the text's start to find its line.
+            let mut list: Vec<String> = found
                 .iter()
+                .take(PLACES_SHOWN)
                 .enumerate()
                 .map(|(i, &at)| {
                     let (l, c) = text::line_col(src, at);
@@ -286,6 +290,9 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                     )
                 })
                 .collect();
+            if n > PLACES_SHOWN {
+                list.push(format!("and {} more", n - PLACES_SHOWN));
+            }
             return Err(Error::invalid(
                 format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
                 format!("choose one with {occ} K, or use {}", spelling.name("span")),
@@ -294,6 +301,9 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     };
     Ok((pick, pick + quote.len()))
 }
+
+/// Places shown in an "occurs n times" error; the rest are counted.
+const PLACES_SHOWN: usize = 10;
 
 /// Near matches shown in a "does not occur" error; the rest are counted.
 const NEAR_MATCHES_SHOWN: usize = 3;

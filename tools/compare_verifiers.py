@@ -205,14 +205,23 @@ class Cases:
         return what
 
     def damaged_kept(self, path):
-        """A copy of the kept checkpoint with one character changed."""
+        """A copy of the kept checkpoint with one character changed, or
+        (one time in four) with its first signature line, the admin's,
+        removed: an auditor's cosignature alone (FORMAT §9.6 step 2)."""
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        i = self.rng.randrange(len(text) - 1)
-        c = self.rng.choice("AB0+/= \n\u2014x")
+        lines = text.split("\n")
+        signed = [i for i, l in enumerate(lines) if l.startswith("\u2014 ")]
+        if len(signed) > 1 and self.rng.random() < 0.25:
+            del lines[signed[0]]
+            damaged = "\n".join(lines)
+        else:
+            i = self.rng.randrange(len(text) - 1)
+            c = self.rng.choice("AB0+/= \n\u2014x")
+            damaged = text[:i] + c + text[i + 1:]
         out = os.path.join(self.tmp, "kept-damaged.txt")
         with open(out, "w", encoding="utf-8") as f:
-            f.write(text[:i] + c + text[i + 1:])
+            f.write(damaged)
         return out
 
     # -- signed entries ---------------------------------------------------

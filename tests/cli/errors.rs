@@ -365,6 +365,32 @@ fn bad_input_leaves_the_log_unchanged() {
         ],
         "times in S1",
     );
+    // A quote found in hundreds of places: the first ten, then a count.
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            " ",
+            "--speaker",
+            "x",
+            "--provenance",
+            "tweet",
+        ],
+    );
+    r.error("the quote occurs ");
+    assert!(
+        r.stderr.contains("; 10: line ")
+            && !r.stderr.contains("; 11: line ")
+            && r.stderr
+                .contains(" more (hint: choose one with --occurrence K, or use --span)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.len() < 1000, "{}", r.stderr);
     refused(
         &w,
         Some("analyst"),

@@ -527,10 +527,11 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
 
 /// Makes text safe to print on a terminal: control characters (C0, DEL,
 /// C1: the start of ANSI CSI/OSC sequences), Unicode bidirectional
-/// controls (e.g. U+202E) and the line and paragraph separators U+2028 and
+/// controls (e.g. U+202E), the line and paragraph separators U+2028 and
 /// U+2029 (which some terminals and editors break lines at, so one field
-/// could pass for two lines) are shown as `\u{…}` escapes; newlines and
-/// tabs as `\n` and `\t`. Stored bytes are never changed, only their display.
+/// could pass for two lines) and invisible characters no script needs
+/// (see `invisible`) are shown as `\u{…}` escapes; newlines and tabs as
+/// `\n` and `\t`. Stored bytes are never changed, only their display.
 pub fn escape(s: &str) -> Cow<'_, str> {
     if !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
@@ -555,9 +556,32 @@ pub fn escape_keep_newlines(s: &str) -> String {
         .join("\n")
 }
 
+/// Whether [`escape`] shows `c` as an escape: a control, bidirectional,
+/// line-separating or invisible character.
+pub fn is_hidden(c: char) -> bool {
+    needs_escape(c)
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+        || invisible(c)
+}
+
+/// Characters that draw nothing and have no part in writing any language,
+/// so that two names that differ only by them (`Joe Bi<U+2060>den`) look
+/// the same: word joiners and invisible operators, deprecated format
+/// controls, the byte order mark inside text, Hangul and Mongolian
+/// fillers, the combining grapheme joiner, interlinear annotation marks
+/// and the invisible tag characters (which can carry hidden ASCII).
+/// Left out on purpose, because scripts need them: zero-width space
+/// (word breaks in Thai, Khmer, Burmese), zero-width (non-)joiner (Persian,
+/// Indic scripts, emoji), soft hyphen and variation selectors (emoji).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{034f}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}' | '\u{180b}'..='\u{180f}'
+        | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{3164}' | '\u{feff}' | '\u{ffa0}'
+        | '\u{fff0}'..='\u{fffb}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Whether `bytes` start with a UTF-16 byte order mark (`FF FE` or
@@ -964,6 +988,15 @@ mod tests {
         assert_eq!(escape("a\u{1b}[31mred"), "a\\u{1b}[31mred");
         assert_eq!(escape("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(escape("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
+        // Invisible characters that no script needs are shown; those that
+        // scripts need (ZWNJ in Persian, ZWSP in Burmese) are not.
+        assert_eq!(escape("Joe Bi\u{2060}den"), "Joe Bi\\u{2060}den");
+        assert_eq!(escape("x\u{e0041}\u{feff}"), "x\\u{e0041}\\u{feff}");
+        assert_eq!(escape("\u{645}\u{200c}\u{647}"), "\u{645}\u{200c}\u{647}");
+        assert_eq!(
+            escape("\u{1000}\u{200b}\u{1001}"),
+            "\u{1000}\u{200b}\u{1001}"
+        );
         assert_eq!(escape("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(escape("a\nb"), "a\\nb");
         assert_eq!(escape_keep_newlines("a\nb\u{7}"), "a\nb\\u{7}");

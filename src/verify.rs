@@ -250,8 +250,15 @@ pub fn verify_listing(
     // verify at once (exit 2) rather than after the whole log.
     let notes = parse_kept(kept)?;
     let conn = store.conn();
-    let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
-    let mut v = Verifier::new(&tx, Caches::DEFAULT);
+    // One snapshot for the whole run: its own read transaction, or the
+    // caller's when one is open (a report reads what it shows in the
+    // snapshot that verify checked).
+    let own = match conn.is_autocommit() {
+        true => Some(conn.unchecked_transaction()?),
+        false => None,
+    };
+    let tx: &rusqlite::Connection = own.as_deref().unwrap_or(conn);
+    let mut v = Verifier::new(tx, Caches::DEFAULT);
     v.listed = listed.unwrap_or(usize::MAX);
     v.roots_at = notes.iter().map(|(_, _, cp)| (cp.size.0, None)).collect();
     if let Some(slot) = v.roots_at.get_mut(&0) {
@@ -260,7 +267,7 @@ pub fn verify_listing(
     // The schema first: an object added to the file (a trigger, a view)
     // is a finding whatever the rows hold, and a table dropped or made
     // otherwise can stop the reading below.
-    let schema = crate::schema::differences(&tx)?;
+    let schema = crate::schema::differences(tx)?;
     for d in &schema {
         v.problem(None, None, None, Check::Schema, d.to_string());
     }
@@ -299,7 +306,9 @@ pub fn verify_listing(
     if !notes.is_empty() {
         check_kept(&mut report, &notes, &keys, &roots);
     }
-    tx.finish()?;
+    if let Some(own) = own {
+        own.finish()?;
+    }
     Ok(report)
 }
 

@@ -32,7 +32,7 @@ pub fn render(r: &Report) -> Result<String> {
             graph.push(review(r, c, a, &log_id));
         }
     }
-    super::to_json(&json!({
+    super::to_json_ld(&json!({
         "@context": "https://schema.org",
         "@graph": graph,
     }))

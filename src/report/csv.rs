@@ -1,7 +1,12 @@
 //! CSV for spreadsheets: one row per claim, RFC 4180 (CRLF line ends,
 //! fields with `,` `"` CR or LF quoted, `"` doubled), UTF-8 without BOM.
 //! A cell a spreadsheet would run as a formula (starting with `=`, `+`,
-//! `-`, `@`, tab or CR) gets a leading `'`, so it shows as text.
+//! `-`, `@`, tab or CR) gets a leading `'`, so it shows as text. A field
+//! with `;` or a tab is quoted too: a spreadsheet that splits on those
+//! (Excel where `;` is the list separator) would otherwise start a new,
+//! unneutralised cell inside it. Control, bidirectional and invisible
+//! characters but tab and line breaks are shown as `\u{…}`, as in every
+//! readable output: the file may be printed on a terminal.
 
 use super::data::Report;
 
@@ -149,12 +154,29 @@ fn row(out: &mut String, cells: impl Iterator<Item = String>) {
 
 /// One field: formula-neutralised, then quoted when RFC 4180 requires it.
 pub fn field(s: &str) -> String {
-    let s = neutralise(s);
-    if s.contains([',', '"', '\r', '\n']) {
+    let s = neutralise(&shown(s));
+    if s.contains([',', '"', '\r', '\n', ';', '\t']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
     }
+}
+
+/// `s` with the characters [`crate::text::escape`] escapes shown as
+/// `\u{…}`, but tab, CR and LF, which quoting keeps inside the field.
+fn shown(s: &str) -> String {
+    if !s.chars().any(crate::text::is_hidden) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' | '\r' | '\n' => out.push(c),
+            c if crate::text::is_hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Prefixes `'` to text a spreadsheet would evaluate as a formula.
@@ -187,5 +209,17 @@ mod tests {
             );
         }
         assert_eq!(field(""), "");
+        // Split where `;` or tab separate cells, a formula would start a
+        // cell of its own: such fields are quoted whole.
+        assert_eq!(
+            field("Minister;=cmd|' /C calc'!A0"),
+            "\"Minister;=cmd|' /C calc'!A0\""
+        );
+        assert_eq!(field("a\t=1"), "\"a\t=1\"");
+        // A terminal's escape sequence and a bidi override are shown.
+        assert_eq!(
+            field("Officials\u{1b}[2K\rfake\u{202e}"),
+            "\"Officials\\u{1b}[2K\rfake\\u{202e}\""
+        );
     }
 }

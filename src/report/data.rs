@@ -145,6 +145,13 @@ pub fn gather(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
     let conn = store.conn();
+    // One read snapshot for verify and for everything the report shows:
+    // read after verify in a snapshot of its own, a row another process
+    // changed meanwhile would be shown under verify's "passed".
+    let _snapshot = match conn.is_autocommit() {
+        true => Some(conn.unchecked_transaction()?),
+        false => None,
+    };
     for id in ids {
         query::require(conn, *id)?;
     }
@@ -290,6 +297,11 @@ pub fn gather_at_latest_checkpoint(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
     let conn = store.conn();
+    // The checkpoint read in the snapshot the report is gathered in.
+    let _snapshot = match conn.is_autocommit() {
+        true => Some(conn.unchecked_transaction()?),
+        false => None,
+    };
     let Some(c) = query::checkpoints(conn)?.into_iter().next_back() else {
         return gather(store, ids, None, &|_| Ok(None), progress);
     };
@@ -777,6 +789,40 @@ mod tests {
             assert_eq!(fast.claims, slow.claims, "{ids:?}");
             assert_eq!(fast.annotations, slow.annotations, "{ids:?}");
         }
+    }
+
+    /// What a report shows is read in the snapshot verify checked: a row
+    /// that another process changes while verify runs (here, from the
+    /// progress callback, through a second connection) is neither what
+    /// verify passed nor what the report shows. Before 2026-12-04 the
+    /// report read its items after verify, in a snapshot of their own, and
+    /// showed the forged note under "verify passed".
+    #[test]
+    fn a_report_shows_what_verify_checked_though_the_file_changes_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = crate::demo::build(&dir.path().join("demo")).unwrap();
+        let store = Store::open(&demo.db).unwrap();
+        let signed = query::annotations(store.conn(), None).unwrap()[0]
+            .note
+            .clone()
+            .unwrap();
+        let other = rusqlite::Connection::open(&demo.db).unwrap();
+        let mut forged = false;
+        let mut progress = |_: u64, _: u64| {
+            if !forged {
+                forged = true;
+                other
+                    .execute("UPDATE annotations SET note = 'forged' WHERE id = 1", [])
+                    .unwrap();
+            }
+        };
+        let r = gather_at_latest_checkpoint(&store, &[], &mut progress).unwrap();
+        assert!(forged && r.verify.ok, "{:?}", r.verify.problems);
+        assert_eq!(r.annotations[0].note.as_deref(), Some(signed.as_str()));
+        // The file did change: the next report (and verify) see it.
+        let r = gather_unanchored(&store, &[]).unwrap();
+        assert!(!r.verify.ok);
+        assert_eq!(r.annotations[0].note.as_deref(), Some("forged"));
     }
 
     /// The first `select`: every item read, then filtered (see docs/REPORTS.md "Scope"):

@@ -204,10 +204,19 @@ fn status(o: &mut String, r: &Report) {
 
 /// A link to an http(s) URL, or the escaped text when it is anything else
 /// (a `javascript:` URL is never made a link).
+/// A URL as a link only when the link goes where the signed URL goes:
+/// http(s), no white space, and nothing that [`esc`] would show as an
+/// escape (`\u{202e}`) or that a browser reads as a path separator (`\`):
+/// an escape's backslash in `href` ends the host, so
+/// `https://evil.example<U+202E>@news.example/` would have led to
+/// evil.example. Anything else is shown as text.
 fn link(url: &str) -> String {
     let lower = url.to_ascii_lowercase();
     let safe = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+        && super::visible(url) == url;
     if safe {
         format!(
             "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
@@ -1097,5 +1106,17 @@ mod tests {
             .starts_with("<a href=\"https://example.org/a?b=1&amp;c=2\""));
         assert!(!link("javascript:alert(1)").contains("<a"));
         assert!(!link("https://x.org/\" onmouseover=\"x").contains("onmouseover=\"x"));
+        // Where the link would not go where the URL goes, text only: an
+        // escape's backslash in href ends the host (browsers read it as /).
+        for spoof in [
+            "https://evil.example\u{202e}@news.example/story",
+            "https://evil.example\\@news.example/story",
+        ] {
+            let shown = link(spoof);
+            assert!(!shown.contains("<a"), "{shown}");
+        }
+        // A URL in another script is linked as it is.
+        assert!(link("https://ar.example/\u{62e}\u{628}\u{631}")
+            .starts_with("<a href=\"https://ar.example/\u{62e}"));
     }
 }

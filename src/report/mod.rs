@@ -131,6 +131,23 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     Ok(s)
 }
 
+/// [`to_json`] for the linked-data formats (ClaimReview, Web Annotation,
+/// PROV), which are pasted into web pages as they are: ClaimReview's
+/// purpose is a `<script type="application/ld+json">` element. `<`, `>`
+/// and `&` are written as `\u003c`, `\u003e` and `\u0026`, so that no
+/// quote, note or title can close that element (`</script>`); the JSON
+/// means the same. (In JSON text those characters occur only inside
+/// strings, where the escapes are equal to them.)
+pub(crate) fn to_json_ld<T: serde::Serialize>(value: &T) -> Result<String> {
+    let s = to_json(value)?;
+    if !s.contains(['<', '>', '&']) {
+        return Ok(s);
+    }
+    Ok(s.replace('&', "\\u0026")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e"))
+}
+
 /// Makes hostile characters visible for human-readable formats: control
 /// characters (NUL, ESC of ANSI sequences, C1) and bidirectional controls
 /// (e.g. U+202E) become `\u{…}`, tabs `\t`; newlines are kept.
@@ -268,6 +285,15 @@ mod tests {
             assert_eq!(f.as_str().parse::<Format>().unwrap(), *f);
         }
         assert!("pdf".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn linked_data_cannot_close_the_script_element_it_is_pasted_in() {
+        let v = serde_json::json!({"reviewBody": "</script><script>alert(1)</script>", "url": "https://x.example/?a=1&b=2"});
+        let text = to_json_ld(&v).unwrap();
+        assert!(!text.contains(['<', '>', '&']), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

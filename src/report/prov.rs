@@ -413,5 +413,5 @@ pub fn render(r: &Report) -> Result<String> {
     for (k, v) in d.relations {
         doc.insert(k.into(), Value::Object(v));
     }
-    super::to_json(&Value::Object(doc))
+    super::to_json_ld(&Value::Object(doc))
 }

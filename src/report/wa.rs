@@ -96,7 +96,7 @@ pub fn render(r: &Report) -> Result<String> {
         items.push(anno);
     }
     let total = items.len();
-    super::to_json(&json!({
+    super::to_json_ld(&json!({
         "@context": CONTEXT,
         "id": format!("{}annotations", super::namespace_iri(&r.origin)),
         "type": "AnnotationCollection",

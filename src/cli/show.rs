@@ -152,10 +152,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 }
             )?;
             match &c.quote {
+                // A quote over several lines goes on indented deeper than
+                // the fields below, so that none of its lines can pass
+                // for one of them.
                 Some(q) => outln!(
                     "\n  …{}[{}]{}…\n",
                     escape(&c.prefix),
-                    escape_keep_newlines(q),
+                    escape_keep_newlines(q)
+                        .split('\n')
+                        .enumerate()
+                        .map(|(i, l)| match (i, l.is_empty()) {
+                            (0, _) | (_, true) => l.to_string(),
+                            _ => format!("      {l}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                     escape(&c.suffix)
                 )?,
                 None => outln!("\n  (the source was redacted; the quote's hash stays signed)\n")?,

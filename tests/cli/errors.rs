@@ -651,6 +651,17 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
         );
     let c = w.claim_on("S2", &["--span", "25..42"], "le maire", "statement");
     assert_eq!(c.ok().trim(), "C4");
+    // A span over a paragraph break: its next lines go on indented deeper
+    // than the fields, so that none can pass for one.
+    assert_eq!(claim(&["--span", "750..795"]).ok().trim(), "C5");
+    let shown = w.run(None, &["show", "C5"]);
+    assert!(
+        shown
+            .ok()
+            .contains("[stern countryside of Idlib.\"\n\n      The White Helme]ts and"),
+        "{}",
+        shown.stdout
+    );
     w.run(None, &["verify"]).ok();
 }
 

@@ -132,7 +132,7 @@ pub fn mirror(
     }
     let held = held(dir)?;
     let client = Client {
-        agent: agent(authorities),
+        agent: agent(authorities, http_scheme(&base) == Some("https://")),
         base: base.clone(),
         authorities: authorities.map(|a| a.path.clone()),
     };
@@ -409,8 +409,13 @@ impl Authorities {
     }
 }
 
-fn agent(authorities: Option<&Authorities>) -> ureq::Agent {
+/// The HTTP client. For an https:// log every request stays on TLS,
+/// redirects included: a server (or anyone who can make it redirect) that
+/// sent the mirror to a plain http:// address would hand the network in
+/// between the power to withhold or roll back what TLS keeps from it.
+fn agent(authorities: Option<&Authorities>, https: bool) -> ureq::Agent {
     let mut config = ureq::Agent::config_builder()
+        .https_only(https)
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_global(Some(Duration::from_secs(300)))
@@ -451,6 +456,12 @@ impl Client {
                 return Error::invalid(
                     format!("cannot fetch {url}: the server's certificate is not trusted ({said})"),
                     certificate_hint(why, self.authorities.as_deref()),
+                );
+            }
+            if let ureq::Error::RequireHttpsOnly(to) = &e {
+                return Error::invalid(
+                    format!("cannot fetch {url}: the server redirects it to {to}, off TLS"),
+                    "an https:// log is fetched over TLS only; ask its keeper to serve it over https throughout",
                 );
             }
             let hint = if path == "checkpoint" {

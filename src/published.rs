@@ -502,7 +502,9 @@ impl<'d> Monitor<'d> {
             };
             for e in listing.flatten() {
                 let p = e.path();
-                if p.is_dir() {
+                // A real directory only: publish makes no links, and two
+                // links to `.` would make the walk endless (2^40 paths).
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
                     stack.push(p);
                 } else if let Some(id) = p
                     .strip_prefix(self.dir)
@@ -532,10 +534,19 @@ impl<'d> Monitor<'d> {
             self.earlier += 1;
             let current = TileId { width: now, ..id };
             let cap = |id: TileId| (usize::from(id.width) * (2 + MAX_BUNDLED_LEAF)) as u64;
-            let (Ok(old), Ok(cur)) = (
-                crate::files::read_regular_capped(&self.dir.join(id.path()), cap(id)),
-                crate::files::read_regular_capped(&self.dir.join(current.path()), cap(current)),
-            ) else {
+            let old = match crate::files::read_regular_capped(&self.dir.join(id.path()), cap(id)) {
+                Ok(old) => old,
+                Err(e) => {
+                    self.tile_problem(format!(
+                        "{}, kept for readers of an earlier checkpoint, cannot be read ({e})",
+                        id.path()
+                    ));
+                    continue;
+                }
+            };
+            let Ok(cur) =
+                crate::files::read_regular_capped(&self.dir.join(current.path()), cap(current))
+            else {
                 continue; // the current one's absence is reported already
             };
             let prefix = match id.level {

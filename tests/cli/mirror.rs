@@ -83,13 +83,17 @@ fn answer(stream: impl Read + Write, root: &Path, seen: &Mutex<Vec<String>>) {
     let body = (!path.contains("..")).then(|| std::fs::read(&file).ok());
     // `FILE.500` beside a file: the server fails on it.
     let broken = file.with_extension("500").is_file();
+    // `FILE.302` beside a file: the server redirects it where that says.
+    let moved = std::fs::read_to_string(file.with_extension("302")).ok();
     let (status, body) = match body.flatten() {
         _ if broken => ("500 Internal Server Error", b"oops\n".to_vec()),
+        _ if moved.is_some() => ("302 Found", Vec::new()),
         Some(b) => ("200 OK", b),
         None => ("404 Not Found", b"not found\n".to_vec()),
     };
+    let location = moved.map_or(String::new(), |to| format!("Location: {}\r\n", to.trim()));
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let stream = reader.get_mut();
@@ -338,6 +342,19 @@ fn a_log_served_under_a_desks_own_ca_is_mirrored_with_ca_file() {
     server.requests();
     mirror(&w, &[&server.url, m_arg, "--ca-file", ca_arg]).ok();
     assert_eq!(server.requests(), ["/checkpoint"]);
+
+    // Redirected off TLS, to the same files over plain http: refused,
+    // where it was followed (and the output still named the https server).
+    let plain = serve(site.clone());
+    let to = format!("{}checkpoint", plain.url);
+    std::fs::write(site.join("checkpoint.302"), &to).unwrap();
+    let m2 = w.path("mirror2");
+    mirror(&w, &[&server.url, m2.to_str().unwrap(), "--ca-file", ca_arg]).error(&format!(
+        "error: cannot fetch {}checkpoint: the server redirects it to {to}, off TLS (hint: an https:// log is fetched over TLS only",
+        server.url
+    ));
+    assert!(plain.requests().is_empty() && !m2.exists());
+    std::fs::remove_file(site.join("checkpoint.302")).unwrap();
 
     // Another authority's certificate: the desk's server does not chain
     // to it.

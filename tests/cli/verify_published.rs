@@ -317,6 +317,30 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
         r.stdout
     );
 
+    // Links under tile/: two to `.` made the walk for earlier tiles
+    // endless; a kept tile that cannot be read (a dangling link) was
+    // skipped without a word.
+    let d = copy("links");
+    for name in ["a", "b"] {
+        std::os::unix::fs::symlink(".", d.join("tile").join(name)).unwrap();
+    }
+    std::os::unix::fs::symlink("/nonexistent", d.join("tile/0/000.p/3")).unwrap();
+    let all = [
+        "--db",
+        "no-such.db",
+        "verify-published",
+        d.to_str().unwrap(),
+    ];
+    let r = w.run_within(std::time::Duration::from_secs(30), None, &[], &all);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout.contains(
+            "tile/0/000.p/3, kept for readers of an earlier checkpoint, cannot be read ("
+        ),
+        "{}",
+        r.stdout
+    );
+
     // A bundle cut short.
     let d = copy("short");
     let b = std::fs::read(d.join(bundle)).unwrap();

@@ -44,7 +44,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let store = ctx.open()?;
     let conn = store.conn();
     if !a.consistency.is_empty() {
-        return consistency(ctx, conn, &a.consistency[0], &a.consistency[1]);
+        return consistency(
+            ctx,
+            conn,
+            &store.origin()?,
+            &a.consistency[0],
+            &a.consistency[1],
+        );
     }
     let id = a.id.unwrap_or_default();
     let (seq, item) = match id.parse::<u64>() {
@@ -159,7 +165,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     })
 }
 
-fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -> Result<Outcome> {
+/// Proves that NEW extends OLD, and that both are this log's trees: the
+/// proof is built from the log, and each checkpoint's root must be the
+/// log's root at its size. The second half matters where the proof is
+/// empty (OLD of size 0, or both of one size): there the proof alone
+/// compares the files with each other, not with the log, and a file with
+/// a root the log never had, given twice, passed as "verified" until
+/// 2026-12-04.
+fn consistency(
+    ctx: &Ctx,
+    conn: &rusqlite::Connection,
+    origin: &str,
+    old: &Path,
+    new: &Path,
+) -> Result<Outcome> {
     let (old_note, a) = read_note(old)?;
     let (new_note, b) = read_note(new)?;
     let (old_name, new_name) = (old.display(), new.display());
@@ -167,6 +186,15 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
         return Err(Error::invalid(
             "the two checkpoints are of different logs",
             "give two checkpoints of the same log",
+        ));
+    }
+    if a.origin != origin {
+        return Err(Error::invalid(
+            format!(
+                "{old_name} and {new_name} are checkpoints of another log ({})",
+                claimtrail::text::escape(&a.origin)
+            ),
+            "give checkpoints of this log",
         ));
     }
     if a.size > b.size {
@@ -193,17 +221,29 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
     } else {
         tree::consistency_proof(conn, a.size, b.size)?
     };
-    let verified = if a.size.0 == 0 {
+    let extends = if a.size.0 == 0 {
         a.root == merkle::empty_root()
     } else {
         merkle::verify_consistency(a.size, b.size, &a.root, &b.root, &proof).is_ok()
     };
+    // The first file whose root is not the log's at its size.
+    let mut differs = None;
+    for (name, cp) in [(&old_name, &a), (&new_name, &b)] {
+        let log_root = tree::root(conn, cp.size)?;
+        if differs.is_none() && log_root != cp.root {
+            differs = Some(format!(
+                "the log's tree of size {} has root {log_root}, not {name}'s {}",
+                cp.size, cp.root
+            ));
+        }
+    }
+    let verified = extends && differs.is_none();
     let hexes: Vec<String> = proof.iter().map(Hash::to_hex).collect();
     let old_by = signed_by(conn, &old_note, &a, old)?;
     let new_by = signed_by(conn, &new_note, &b, new)?;
     if ctx.json {
         output::json(
-            &serde_json::json!({"old_size": a.size.0, "old_root": a.root.to_hex(), "old_checkpoint": old_by, "new_size": b.size.0, "new_root": b.root.to_hex(), "new_checkpoint": new_by, "proof": hexes, "verified": verified}),
+            &serde_json::json!({"old_size": a.size.0, "old_root": a.root.to_hex(), "old_checkpoint": old_by, "new_size": b.size.0, "new_root": b.root.to_hex(), "new_checkpoint": new_by, "proof": hexes, "extends": extends, "log_differs": differs, "verified": verified}),
         )?;
     } else {
         outln!(
@@ -218,12 +258,12 @@ fn consistency(ctx: &Ctx, conn: &rusqlite::Connection, old: &Path, new: &Path) -
         for p in &hexes {
             outln!("  {p}")?;
         }
-        if verified {
-            outln!("verified: {new_name} extends {old_name}")?;
-        } else {
-            outln!(
+        match (&differs, extends) {
+            (None, true) => outln!("verified: {new_name} extends {old_name}")?,
+            (_, false) => outln!(
                 "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
-            )?;
+            )?,
+            (Some(why), true) => outln!("FAILED: {why} (the log differs from the checkpoint)")?,
         }
     }
     Ok(if verified {

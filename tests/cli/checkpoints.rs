@@ -499,6 +499,88 @@ fn proofs_verify_and_render_as_json() {
     .error("give the older checkpoint first: `claimtrail prove --consistency ");
     w.run(None, &["prove", "99"]).error("not in the tree");
 
+    // Where the proof is empty (the same size twice, or from size 0), each
+    // file is still held against the log's own tree: a root the log never
+    // had, signed by its admin and given twice, passed as "verified".
+    let admin = claimtrail::keys::Signer::load(&w.path("admin")).unwrap();
+    let forged = |size: u64, name: &str| {
+        let note = claimtrail::tree::sign_note(
+            "test.example/idlib",
+            claimtrail::merkle::TreeSize(size),
+            claimtrail::hash::Hash::sha256(b"a tree the log never had"),
+            &admin,
+        )
+        .unwrap();
+        std::fs::write(w.path(name), note.to_bytes()).unwrap();
+        w.path(name).to_str().unwrap().to_string()
+    };
+    let f = forged(10, "forged.txt");
+    let failed = w.run(None, &["prove", "--consistency", &f, &f]);
+    assert_eq!(
+        (failed.code, failed.stderr.as_str()),
+        (1, ""),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        failed.stdout.contains(&format!(
+            "FAILED: the log's tree of size 10 has root {}, not {f}'s ",
+            root_of_size(&w, 10)
+        )) && failed
+            .stdout
+            .ends_with(" (the log differs from the checkpoint)\n"),
+        "{}",
+        failed.stdout
+    );
+    let z = w.path("zero.txt");
+    std::fs::write(
+        &z,
+        claimtrail::tree::sign_note(
+            "test.example/idlib",
+            claimtrail::merkle::TreeSize(0),
+            claimtrail::merkle::empty_root(),
+            &admin,
+        )
+        .unwrap()
+        .to_bytes(),
+    )
+    .unwrap();
+    let z = z.to_str().unwrap();
+    assert_eq!(w.run(None, &["prove", "--consistency", z, &f]).code, 1);
+    w.run(None, &["prove", "--consistency", z, n]).ok();
+    w.run(None, &["prove", "--consistency", n, n]).ok();
+    // Another log's checkpoints, even of a consistent pair, are refused.
+    let other = Work::with_claims();
+    other
+        .run(
+            Some("admin"),
+            &[
+                "init",
+                "--origin",
+                "other.example/log",
+                "--db",
+                other.path("o.db").to_str().unwrap(),
+            ],
+        )
+        .ok();
+    let theirs = other.path("theirs.txt");
+    other
+        .run(
+            Some("admin"),
+            &[
+                "--db",
+                other.path("o.db").to_str().unwrap(),
+                "checkpoint",
+                "--out",
+                theirs.to_str().unwrap(),
+            ],
+        )
+        .ok();
+    let t = theirs.to_str().unwrap();
+    w.run(None, &["prove", "--consistency", t, t]).error(
+        "are checkpoints of another log (other.example/log) (hint: give checkpoints of this log)",
+    );
+
     // A proof made from a tampered tree does not lead to the checkpoint's
     // root: prove prints it, says FAILED and exits 1, as verify would.
     w.sql("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1");
@@ -718,4 +800,13 @@ fn show_says_which_checkpoint_first_covers_an_item() {
         ),
         (&serde_json::json!(2), &serde_json::json!(9))
     );
+}
+
+/// The log's root at `size`, as `prove --json` of the current tree gives it
+/// when the log has `size` entries: here read from the tree's nodes.
+fn root_of_size(w: &Work, size: u64) -> String {
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    claimtrail::tree::root(&conn, claimtrail::merkle::TreeSize(size))
+        .unwrap()
+        .to_string()
 }

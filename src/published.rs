@@ -116,10 +116,16 @@ pub struct PublishedReport {
 /// earlier. `progress(done, total)` follows the entries. `Err` only when
 /// the check cannot run (no directory, no checkpoint, a kept file that is
 /// not a checkpoint); everything wrong inside the directory is a problem.
+/// `tree_only`: check the tree alone (the hash tiles against the
+/// checkpoint, under `vkeys`), as a witness does or for a log published
+/// with `--no-entries`. Without it a directory with no entries is refused:
+/// the check is not quietly narrowed to the tree because a server left
+/// the entry bundles out.
 pub fn verify_published(
     dir: &Path,
     vkeys: &[VerifierKey],
     kept: &[KeptCheckpoint],
+    tree_only: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PublishedReport> {
     let kept = crate::verify::parse_kept(kept)?;
@@ -157,13 +163,25 @@ pub fn verify_published(
     let bytes = crate::files::read_capped(&note_path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
     let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes)
         .map_err(|e| not_published(format!("{}: {e}", note_path.display())))?;
-    let with_entries = dir.join("tile/entries").is_dir() || cp.size.0 == 0;
+    let has_entries = dir.join("tile/entries").is_dir() || cp.size.0 == 0;
+    if !has_entries && !tree_only {
+        // Withheld, or never published: either way the entries' checks
+        // cannot run, and the caller asked for them.
+        return Err(Error::invalid(
+            format!(
+                "{} holds no entries (tile/entries/): they were left out (a log published with --no-entries, or a server that withholds them), so only the tree could be checked",
+                dir.display()
+            ),
+            "to check the tree alone, pass --tree-only with --vkey; to check the entries, fetch them (`claimtrail mirror URL DIR` without --no-entries)",
+        ));
+    }
+    let with_entries = has_entries && !tree_only;
     if !with_entries && vkeys.is_empty() {
-        // The admins' keys are enrolled by entries; with none to read, the
+        // The admins' keys are enrolled by entries; with none read, the
         // checkpoint would be checked against nothing.
         return Err(Error::invalid(
             format!(
-                "{} holds no entries (published with --no-entries): its checkpoint can only be checked against the log's verifier key",
+                "{}: the tree alone can only be checked against the log's verifier key",
                 dir.display()
             ),
             "pass --vkey with the log's verifier key, obtained independently (`claimtrail key vkey` prints it)",

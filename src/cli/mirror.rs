@@ -131,8 +131,9 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         )?;
     }
     if m.missing.is_empty() {
+        let tree_only = if m.entries { "" } else { " --tree-only" };
         outln!(
-            "check it with no database: claimtrail verify-published {dir} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
+            "check it with no database: claimtrail verify-published {dir}{tree_only} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
         )?;
     } else {
         outln!(

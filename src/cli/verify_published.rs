@@ -33,6 +33,13 @@ pub struct Args {
     /// still hold its tree. Repeat for each.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Vec<PathBuf>,
+    /// Check the tree alone (the hash tiles against the checkpoint, which
+    /// --vkey must have signed), not the entries: for a log published with
+    /// --no-entries, or a witness. Without it a directory that holds no
+    /// entries is refused, so that a server cannot narrow the check by
+    /// leaving them out.
+    #[arg(long)]
+    pub tree_only: bool,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
@@ -43,7 +50,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
         .collect::<Result<Vec<_>>>()?;
     let r = output::while_verifying("checking", |progress| {
-        claimtrail::published::verify_published(&a.dir, &vkeys, &kept, progress)
+        claimtrail::published::verify_published(&a.dir, &vkeys, &kept, a.tree_only, progress)
     })?;
     if ctx.json {
         output::json(&r)?;
@@ -84,7 +91,7 @@ fn text(r: &PublishedReport) -> Result<()> {
         super::verify::counts_line(&r.counts)?;
     } else {
         outln!(
-            "read {}; the directory holds no entries (published with --no-entries): the tree alone is checked",
+            "read {}; the tree alone is checked (--tree-only)",
             output::count(r.tiles, "hash tile")
         )?;
     }

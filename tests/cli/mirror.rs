@@ -520,6 +520,17 @@ fn what_the_server_gets_wrong_is_named() {
     assert!(m2.join("checkpoint").is_file() && m2.join("tile/entries/000").is_file());
     check(&w, &m2, &[]).problem("tile/entries/001", "tile");
 
+    // Every entry bundle withheld: the mirror says so, and the check of
+    // the copy does not narrow itself to the tree (it said OK under the
+    // log's key before --tree-only existed).
+    let held = w.path("held-back");
+    std::fs::rename(site.join("tile/entries"), &held).unwrap();
+    let m3 = w.path("mirror3");
+    assert_eq!(mirror(&w, &[&server.url, m3.to_str().unwrap()]).code, 1);
+    check(&w, &m3, &["--vkey", &w.vkey()])
+        .error("holds no entries (tile/entries/): they were left out");
+    std::fs::rename(&held, site.join("tile/entries")).unwrap();
+
     // A checkpoint whose size no server holds (its signature no longer
     // verifies, which the mirror does not check): the mirror gives up
     // after 1,000 files not served (and the few already asked for), naming

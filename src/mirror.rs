@@ -13,8 +13,10 @@
 //! earlier size stay where `verify-published` compares them with the tree
 //! now: a server that rewrote them is caught.
 //!
-//! What mirroring does *not* prove: nothing. It checks no hash and no
-//! signature; it copies what the server answers, and refuses only a
+//! What mirroring does *not* prove: nothing. It checks no hash, and no
+//! signature unless given the log's verifier keys (`--vkey`: then the
+//! served checkpoint's, before anything is fetched); it copies what the
+//! server answers, and refuses only a
 //! checkpoint that is not one, of another log than the mirror's, or of a
 //! tree smaller than (or as large as but other than) the one the mirror
 //! holds, which is a rollback or a fork by itself. `verify-published` is
@@ -111,11 +113,20 @@ pub enum Outcome {
 /// no checkpoint, a directory that holds something else; files fetched
 /// before a network error are kept (each is whole), so a second run goes
 /// on from there.
+///
+/// With `vkeys` (the log's verifier keys, obtained independently), the
+/// served checkpoint must carry the log's signature under one of them
+/// before anything is fetched or written: a checkpoint made up by the
+/// server (or by anyone on a plain http path) then neither replaces the
+/// signed one the directory holds nor sends the mirror after the tiles of
+/// a tree of any size it names. Without them the mirror checks no
+/// signature, and `verify-published` is the only check.
 pub fn mirror(
     url: &str,
     dir: &Path,
     entries: bool,
     authorities: Option<&Authorities>,
+    vkeys: &[crate::checkpoint::VerifierKey],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Outcome> {
     let base = base_url(url)?;
@@ -151,8 +162,16 @@ pub fn mirror(
             ))
         }
     };
-    let (_, cp) = read_signed_checkpoint(&note)
+    let (signed, cp) = read_signed_checkpoint(&note)
         .map_err(|e| not_published(&base, format!("its `checkpoint` is not one ({e})")))?;
+    if !vkeys.is_empty() {
+        crate::checkpoint::verify_log_note(&signed, &cp.origin, vkeys).map_err(|e| {
+            Error::invalid(
+                format!("{base} serves a checkpoint that the verifier key given did not sign: {e}"),
+                "check the --vkey (`claimtrail key vkey` on the desk's side) and the address; nothing was fetched or written",
+            )
+        })?;
+    }
     if let Some(old) = &held {
         if old.origin != cp.origin {
             return Err(Error::invalid(

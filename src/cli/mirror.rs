@@ -13,9 +13,9 @@ use std::path::PathBuf;
 /// by are fetched, and those kept from before are compared with the tree
 /// now when you check DIR with `claimtrail verify-published DIR`.
 ///
-/// It checks nothing itself, but refuses a checkpoint of a smaller tree
-/// than DIR's (or of the same size with another root): a rollback or a
-/// fork, DIR left as it was, exit 1. Files the server does not have are
+/// It checks no hash itself, and no signature unless given --vkey, but
+/// refuses a checkpoint of a smaller tree than DIR's (or of the same size
+/// with another root): a rollback or a fork, DIR left as it was, exit 1. Files the server does not have are
 /// named: exit 1. Exit 2: it could not run (an address that is not
 /// http(s), no server or no checkpoint there, an https server whose
 /// certificate is not trusted, a DIR that holds something else or another
@@ -37,20 +37,30 @@ pub struct Args {
     /// roots built in: a log served under a newsroom's own CA.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    /// The log's verifier key (from `claimtrail key vkey`), obtained
+    /// independently: the served checkpoint must be signed by it before
+    /// anything is fetched, so a made-up one neither replaces the signed
+    /// checkpoint DIR holds nor sends the mirror after any tree it names.
+    /// Repeat --vkey for each key.
+    #[arg(long)]
+    pub vkey: Vec<String>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    let vkeys = super::values::verifier_keys(&a.vkey)?;
     let authorities = a
         .ca_file
         .as_deref()
         .map(mirror::Authorities::read)
         .transpose()?;
+    let signed = !vkeys.is_empty();
     let outcome = output::while_counting("fetching", "files", |progress| {
         mirror::mirror(
             &a.url,
             &a.dir,
             !a.no_entries,
             authorities.as_ref(),
+            &vkeys,
             progress,
         )
     })?;
@@ -63,7 +73,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         match &outcome {
             mirror::Outcome::Mirrored(m) => mirrored(m)?,
-            mirror::Outcome::Refused(r) => refused(r)?,
+            mirror::Outcome::Refused(r) => refused(r, signed)?,
         }
     }
     Ok(if ok {
@@ -144,7 +154,10 @@ fn mirrored(m: &Mirrored) -> Result<()> {
     Ok(())
 }
 
-fn refused(r: &Refused) -> Result<()> {
+/// `signed`: the served checkpoint verified under `--vkey`. The one the
+/// directory holds was checked when it was fetched only if that run had
+/// the key too, so the advice says how to check it.
+fn refused(r: &Refused, signed: bool) -> Result<()> {
     let dir = escape(&r.dir.display().to_string()).to_string();
     let what = if r.served < r.held {
         "the log was rolled back, or the server serves an older copy"
@@ -159,8 +172,13 @@ fn refused(r: &Refused) -> Result<()> {
         output::count(r.held.0, "entry"),
         r.held_root
     )?;
+    let evidence = if signed {
+        "the served one is signed by the verifier key given; check the held one with `claimtrail checkpoint verify`, and keep both as evidence"
+    } else {
+        "check its `checkpoint` with `claimtrail checkpoint verify FILE --vkey KEY`: signed by the log, it is evidence to keep"
+    };
     outln!(
-        "FAILED: {dir} is left as it was; keep its `checkpoint` (signed by the log's admin) as evidence, and mirror into a new directory to see what is served now"
+        "FAILED: {dir} is left as it was; {evidence}; mirror into a new directory to see what is served now"
     )?;
     Ok(())
 }

@@ -482,10 +482,13 @@ fn what_the_server_gets_wrong_is_named() {
         "{}",
         r.stdout
     );
-    assert!(lines[1].starts_with(&format!(
-        "FAILED: {} is left as it was; keep its `checkpoint`",
-        m.display()
-    )));
+    assert_eq!(
+        lines[1],
+        format!(
+            "FAILED: {} is left as it was; check its `checkpoint` with `claimtrail checkpoint verify FILE --vkey KEY`: signed by the log, it is evidence to keep; mirror into a new directory to see what is served now",
+            m.display()
+        )
+    );
     assert_eq!(dir_files(&m), before, "the mirror was changed");
     let json: serde_json::Value = serde_json::from_str(
         mirror(&w, &[&rolled_back.url, m.to_str().unwrap(), "--json"])
@@ -525,9 +528,12 @@ fn what_the_server_gets_wrong_is_named() {
     // log's key before --tree-only existed).
     let held = w.path("held-back");
     std::fs::rename(site.join("tile/entries"), &held).unwrap();
-    let m3 = w.path("mirror3");
-    assert_eq!(mirror(&w, &[&server.url, m3.to_str().unwrap()]).code, 1);
-    check(&w, &m3, &["--vkey", &w.vkey()])
+    let withheld = w.path("mirror-withheld");
+    assert_eq!(
+        mirror(&w, &[&server.url, withheld.to_str().unwrap()]).code,
+        1
+    );
+    check(&w, &withheld, &["--vkey", &w.vkey()])
         .error("holds no entries (tile/entries/): they were left out");
     std::fs::rename(&held, site.join("tile/entries")).unwrap();
 
@@ -571,6 +577,21 @@ fn what_the_server_gets_wrong_is_named() {
             .count(),
         20
     );
+    // Given the log's key, the mirror checks the served checkpoint first:
+    // the made-up one is refused before a file is fetched, and neither
+    // replaces the signed checkpoint a mirror holds nor makes a new one.
+    let v = w.vkey();
+    let held = std::fs::read(m2.join("checkpoint")).unwrap();
+    for dir in [&m2, &w.path("mirror4")] {
+        server.requests();
+        mirror(&w, &[&server.url, dir.to_str().unwrap(), "--vkey", &v]).error(&format!(
+            "{} serves a checkpoint that the verifier key given did not sign: signature by test.example/idlib+",
+            server.url.trim_end_matches('/')
+        ));
+        assert_eq!(server.requests(), ["/checkpoint"]);
+    }
+    assert_eq!(std::fs::read(m2.join("checkpoint")).unwrap(), held);
+    assert!(!w.path("mirror4").exists());
 }
 
 #[test]

@@ -55,6 +55,28 @@ enum Got {
     Kept,
     Fetched(u64),
     NotServed,
+    /// Served, but not a tile of its width: why. Not written.
+    Damaged(String),
+}
+
+/// Why `bytes` served as tile `id` cannot be it, if they cannot: a hash
+/// tile is its width's hashes, an entry bundle its width's entries. The
+/// contents are the check's to judge; this only keeps a server from
+/// filling the directory with files of any shape (every one counts
+/// towards [`GIVE_UP`]).
+fn misshapen(id: TileId, bytes: &[u8]) -> Option<String> {
+    match id.level {
+        TileLevel::Hashes(_) if bytes.len() != usize::from(id.width) * 32 => Some(format!(
+            "{} where a hash tile of width {} has {}",
+            crate::text::count(bytes.len() as u64, "byte"),
+            id.width,
+            usize::from(id.width) * 32
+        )),
+        TileLevel::Hashes(_) => None,
+        TileLevel::Entries => crate::published::split_bundle(bytes, id.width)
+            .err()
+            .map(|why| format!("not an entry bundle of width {}: it {why}", id.width)),
+    }
 }
 
 /// What a mirror did.
@@ -77,6 +99,10 @@ pub struct Mirrored {
     pub kept: u64,
     /// Files the tree needs that the server does not serve (404), by path.
     pub missing: Vec<String>,
+    /// Files the server served, but not as a tile of their width can be
+    /// (too large, a bundle with another number of entries, a hash tile
+    /// of another length): path and why. None of them was written.
+    pub damaged: Vec<(String, String)>,
     /// The mirror stopped after [`GIVE_UP`] files not served.
     pub gave_up: bool,
     /// Whether entry bundles were fetched (not `--no-entries`).
@@ -223,6 +249,7 @@ pub fn mirror(
     let (mut kept, mut tiles_fetched, mut bundles_fetched) = (0u64, 0u64, 0u64);
     let mut bytes_fetched = note.len() as u64;
     let mut missing: Vec<(usize, String)> = Vec::new();
+    let mut damaged: Vec<(usize, String, String)> = Vec::new();
     let mut failed: Option<Error> = None;
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -241,22 +268,31 @@ pub fn mirror(
                     let fetched = if dest.is_file() {
                         Ok(Got::Kept)
                     } else {
-                        client.get(&id.path(), cap(id)).and_then(|f| match f {
-                            Some(Fetch::Body(bytes)) => {
-                                let staged = staging.join(i.to_string());
-                                std::fs::write(&staged, &bytes)
-                                    .map_err(|e| Error::write(&staged, &e))?;
-                                place(&staged, &dest)?;
-                                Ok(Got::Fetched(bytes.len() as u64))
+                        client.get(&id.path(), cap(id)).and_then(|f| {
+                            let got = match f {
+                                Some(Fetch::Body(bytes)) => match misshapen(id, &bytes) {
+                                    None => {
+                                        let staged = staging.join(i.to_string());
+                                        std::fs::write(&staged, &bytes)
+                                            .map_err(|e| Error::write(&staged, &e))?;
+                                        place(&staged, &dest)?;
+                                        return Ok(Got::Fetched(bytes.len() as u64));
+                                    }
+                                    Some(why) => Got::Damaged(why),
+                                },
+                                // Too large for its tile: left out, so the
+                                // check reports it missing rather than reading it.
+                                Some(Fetch::TooLarge) => Got::Damaged(format!(
+                                    "larger than the {} a tile of width {} can be",
+                                    crate::text::count(cap(id), "byte"),
+                                    id.width
+                                )),
+                                None => Got::NotServed,
+                            };
+                            if not_served.fetch_add(1, Ordering::Relaxed) + 1 >= GIVE_UP {
+                                stop.store(true, Ordering::Relaxed);
                             }
-                            // Too large for its tile: left out, so the
-                            // check reports it missing rather than reading it.
-                            Some(Fetch::TooLarge) | None => {
-                                if not_served.fetch_add(1, Ordering::Relaxed) + 1 >= GIVE_UP {
-                                    stop.store(true, Ordering::Relaxed);
-                                }
-                                Ok(Got::NotServed)
-                            }
+                            Ok(got)
                         })
                     };
                     if tx.send((i, id, fetched)).is_err() {
@@ -278,6 +314,7 @@ pub fn mirror(
                     bytes_fetched += bytes;
                 }
                 Ok(Got::NotServed) => missing.push((i, id.path())),
+                Ok(Got::Damaged(why)) => damaged.push((i, id.path(), why)),
                 Err(e) => {
                     stop.store(true, Ordering::Relaxed);
                     failed.get_or_insert(e);
@@ -291,8 +328,10 @@ pub fn mirror(
         return Err(e);
     }
     missing.sort();
-    let gave_up = missing.len() as u64 >= GIVE_UP;
+    damaged.sort();
+    let gave_up = (missing.len() + damaged.len()) as u64 >= GIVE_UP;
     let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
+    let damaged: Vec<(String, String)> = damaged.into_iter().map(|(_, p, w)| (p, w)).collect();
 
     // The checkpoint last, so the directory never names a tree whose
     // tiles it has not tried to fetch.
@@ -312,6 +351,7 @@ pub fn mirror(
         bytes_fetched,
         kept,
         missing,
+        damaged,
         gave_up,
         entries,
     }))

@@ -1049,7 +1049,7 @@ fn covering(id: TileId) -> String {
 
 /// Where the entries of a bundle lie in it: `width` of them, each a
 /// big-endian u16 length and that many bytes, and nothing after them.
-fn split_bundle(
+pub(crate) fn split_bundle(
     bytes: &[u8],
     width: u16,
 ) -> std::result::Result<Vec<std::ops::Range<usize>>, String> {

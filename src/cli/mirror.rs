@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         )
     })?;
     let ok = match &outcome {
-        mirror::Outcome::Mirrored(m) => m.missing.is_empty(),
+        mirror::Outcome::Mirrored(m) => m.missing.is_empty() && m.damaged.is_empty(),
         mirror::Outcome::Refused(_) => false,
     };
     if ctx.json {
@@ -128,6 +128,19 @@ fn mirrored(m: &Mirrored) -> Result<()> {
             escape(path)
         )?;
     }
+    for (path, why) in m.damaged.iter().take(LISTED) {
+        outln!(
+            "PROBLEM {}: tile: the server serves it damaged ({}), so it was not written",
+            escape(path),
+            escape(why)
+        )?;
+    }
+    if m.damaged.len() > LISTED {
+        outln!(
+            "… and {} served damaged (`--json` lists them)",
+            output::count((m.damaged.len() - LISTED) as u64, "more file")
+        )?;
+    }
     if m.missing.len() > LISTED {
         outln!(
             "… and {} not served (`--json` lists them)",
@@ -136,11 +149,12 @@ fn mirrored(m: &Mirrored) -> Result<()> {
     }
     if m.gave_up {
         outln!(
-            "stopped after {} not served: the server does not hold the tree its checkpoint names",
+            "stopped after {} not served or served damaged: the server does not hold the tree its checkpoint names",
             output::count(mirror::GIVE_UP, "file")
         )?;
     }
-    if m.missing.is_empty() {
+    let unserved = m.missing.len() + m.damaged.len();
+    if unserved == 0 {
         let tree_only = if m.entries { "" } else { " --tree-only" };
         outln!(
             "check it with no database: claimtrail verify-published {dir}{tree_only} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
@@ -148,7 +162,7 @@ fn mirrored(m: &Mirrored) -> Result<()> {
     } else {
         outln!(
             "FAILED: {} of the tree not served; `claimtrail verify-published {dir}` shows what is left unchecked",
-            output::count(m.missing.len() as u64, "file")
+            output::count(unserved as u64, "file")
         )?;
     }
     Ok(())

@@ -537,6 +537,28 @@ fn what_the_server_gets_wrong_is_named() {
         .error("holds no entries (tile/entries/): they were left out");
     std::fs::rename(&held, site.join("tile/entries")).unwrap();
 
+    // Files served in a shape no tile of their width has: named, and not
+    // written (a server cannot fill the directory with anything it likes).
+    let (tile, bundle) = (site.join("tile/0/000"), site.join("tile/entries/000"));
+    let (tile_bytes, bundle_bytes) = (
+        std::fs::read(&tile).unwrap(),
+        std::fs::read(&bundle).unwrap(),
+    );
+    std::fs::write(&tile, b"junk\n").unwrap();
+    std::fs::write(&bundle, [0u8, 9, 1, 2]).unwrap();
+    let shaped = w.path("mirror-misshapen");
+    let r = mirror(&w, &[&server.url, shaped.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    for line in [
+        "PROBLEM tile/0/000: tile: the server serves it damaged (5 bytes where a hash tile of width 256 has 8192), so it was not written",
+        "PROBLEM tile/entries/000: tile: the server serves it damaged (not an entry bundle of width 256: it ends inside entry 1 of the bundle), so it was not written",
+    ] {
+        assert!(r.stdout.contains(&format!("\n{line}\n")), "{}", r.stdout);
+    }
+    assert!(!shaped.join("tile/0/000").exists() && !shaped.join("tile/entries/000").exists());
+    std::fs::write(&tile, tile_bytes).unwrap();
+    std::fs::write(&bundle, bundle_bytes).unwrap();
+
     // A checkpoint whose size no server holds (its signature no longer
     // verifies, which the mirror does not check): the mirror gives up
     // after 1,000 files not served (and the few already asked for), naming
@@ -551,7 +573,7 @@ fn what_the_server_gets_wrong_is_named() {
     assert!(
         r.stdout.contains("checkpoint of 1,000,000,000,000,000 entries")
             && r.stdout.contains(" more files not served (`--json` lists them)\n")
-            && r.stdout.contains("\nstopped after 1,000 files not served: the server does not hold the tree its checkpoint names\n"),
+            && r.stdout.contains("\nstopped after 1,000 files not served or served damaged: the server does not hold the tree its checkpoint names\n"),
         "{}",
         r.stdout
     );

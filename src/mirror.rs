@@ -156,11 +156,14 @@ pub fn mirror(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Outcome> {
     let base = base_url(url)?;
+    // The address as messages and the report show it: a password in it
+    // (https://user:secret@host/) is not printed.
+    let shown = without_password(&base);
     if let Some(a) = authorities {
         if http_scheme(&base) != Some("https://") {
             return Err(Error::invalid(
                 format!(
-                    "--ca-file {} is for an https:// address, and {base} is not one",
+                    "--ca-file {} is for an https:// address, and {shown} is not one",
                     a.path.display()
                 ),
                 "give the log's https:// address, or leave --ca-file out for plain http",
@@ -171,29 +174,30 @@ pub fn mirror(
     let client = Client {
         agent: agent(authorities, http_scheme(&base) == Some("https://")),
         base: base.clone(),
+        shown: shown.clone(),
         authorities: authorities.map(|a| a.path.clone()),
     };
     let note = match client.get("checkpoint", MAX_NOTE_BYTES as u64)? {
         Some(Fetch::Body(b)) => b,
         Some(Fetch::TooLarge) => {
             return Err(not_published(
-                &base,
+                &shown,
                 "its `checkpoint` is larger than any checkpoint".into(),
             ))
         }
         None => {
             return Err(not_published(
-                &base,
+                &shown,
                 "it serves no `checkpoint` (404)".into(),
             ))
         }
     };
     let (signed, cp) = read_signed_checkpoint(&note)
-        .map_err(|e| not_published(&base, format!("its `checkpoint` is not one ({e})")))?;
+        .map_err(|e| not_published(&shown, format!("its `checkpoint` is not one ({e})")))?;
     if !vkeys.is_empty() {
         crate::checkpoint::verify_log_note(&signed, &cp.origin, vkeys).map_err(|e| {
             Error::invalid(
-                format!("{base} serves a checkpoint that the verifier key given did not sign: {e}"),
+                format!("{shown} serves a checkpoint that the verifier key given did not sign: {e}"),
                 "check the --vkey (`claimtrail key vkey` on the desk's side) and the address; nothing was fetched or written",
             )
         })?;
@@ -202,7 +206,7 @@ pub fn mirror(
         if old.origin != cp.origin {
             return Err(Error::invalid(
                 format!(
-                    "{} mirrors the log `{}`, and {base} serves `{}`",
+                    "{} mirrors the log `{}`, and {shown} serves `{}`",
                     dir.display(),
                     crate::text::escape(&old.origin),
                     crate::text::escape(&cp.origin)
@@ -212,7 +216,7 @@ pub fn mirror(
         }
         if old.size > cp.size || (old.size == cp.size && old.root != cp.root) {
             return Ok(Outcome::Refused(Refused {
-                url: base,
+                url: shown.clone(),
                 dir: dir.to_path_buf(),
                 origin: cp.origin,
                 held: old.size,
@@ -340,7 +344,7 @@ pub fn mirror(
     place(&staged, &dir.join("checkpoint"))?;
 
     Ok(Outcome::Mirrored(Mirrored {
-        url: base,
+        url: shown,
         dir: dir.to_path_buf(),
         origin: cp.origin,
         size: cp.size,
@@ -383,6 +387,22 @@ fn base_url(url: &str) -> Result<String> {
         ));
     }
     Ok(url.trim_end_matches('/').to_string())
+}
+
+/// `url` with the password of its user information, if any, as `***`:
+/// `https://desk:secret@log.example` is shown `https://desk:***@log.example`.
+fn without_password(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
+        return url.to_string();
+    };
+    match url[start..at].find(':') {
+        Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
+        None => url.to_string(),
+    }
 }
 
 /// The checkpoint a directory holds, when it holds one; refuses a
@@ -500,6 +520,8 @@ enum Fetch {
 struct Client {
     agent: ureq::Agent,
     base: String,
+    /// `base` as messages show it ([`without_password`]).
+    shown: String,
     /// The `--ca-file`, for the hint when a server's certificate is not
     /// trusted.
     authorities: Option<PathBuf>,
@@ -509,7 +531,8 @@ impl Client {
     /// GET `base/path`: its body (up to `cap` bytes), `None` for a 404; any
     /// other answer, or none, is an error that stops the mirror.
     fn get(&self, path: &str, cap: u64) -> Result<Option<Fetch>> {
-        let url = format!("{}/{path}", self.base);
+        let url = format!("{}/{path}", self.shown);
+        let address = format!("{}/{path}", self.base);
         let cannot = |e: ureq::Error| {
             if let Some((said, why)) = certificate_refused(&e) {
                 return Error::invalid(
@@ -530,7 +553,7 @@ impl Client {
             };
             Error::invalid(format!("cannot fetch {url}: {e}"), hint)
         };
-        let mut resp = self.agent.get(&url).call().map_err(cannot)?;
+        let mut resp = self.agent.get(&address).call().map_err(cannot)?;
         match resp.status().as_u16() {
             200 => {}
             404 | 410 => return Ok(None),
@@ -622,6 +645,18 @@ mod tests {
             "file:///tmp",
         ] {
             assert!(base_url(bad).is_err(), "{bad}");
+        }
+        // A password is never shown; the rest of the address is.
+        for (given, shown) in [
+            (
+                "https://desk:s3cret@log.example/a@b",
+                "https://desk:***@log.example/a@b",
+            ),
+            ("https://desk@log.example", "https://desk@log.example"),
+            ("http://u:p:q@127.0.0.1:8080", "http://u:***@127.0.0.1:8080"),
+            ("https://log.example/x:y@z", "https://log.example/x:y@z"),
+        ] {
+            assert_eq!(without_password(given), shown);
         }
     }
 

@@ -162,6 +162,79 @@ pub fn gather(
         .or_else(|| v.origin.clone())
         .unwrap_or_default();
 
+    // A log that fails verify is reported even when its tables can no
+    // longer be read as the report reads them (a column of another type
+    // written into the file): verify's problems, and that the items are
+    // not shown, instead of an error and no report.
+    let mut problems = v.problems;
+    let items = match items(store, ids, v.ok, inclusion_proof) {
+        Ok(items) => items,
+        Err(e) if !v.ok => {
+            problems.push(Problem {
+                seq: None,
+                kind: None,
+                id: None,
+                checkpoint: None,
+                check: crate::rules::Check::Projection,
+                detail: format!(
+                    "the report cannot read the items it would show from the log's tables ({e}), so it shows verify's problems only"
+                ),
+            });
+            Items::default()
+        }
+        Err(e) => return Err(e),
+    };
+
+    Ok(Report {
+        origin,
+        generated: crate::clock::now(),
+        verify: VerifySummary {
+            ok: v.ok,
+            entries: v.entries,
+            head: v.head.map(|h| h.to_hex()),
+            checks: v.checks,
+            problems,
+            more_problems: v.more_problems,
+        },
+        checkpoint,
+        scope: Scope {
+            requested: ids.iter().map(|i| i.to_string()).collect(),
+            complete: ids.is_empty(),
+        },
+        keys: items.keys,
+        sources: items.sources,
+        claims: items.claims,
+        annotations: items.annotations,
+        relations: items.relations,
+        speaker_reliability: items.speaker_reliability,
+        char_spans: items.char_spans,
+        entries: items.entries,
+    })
+}
+
+/// What a report shows of the log, read from its tables.
+#[derive(Default)]
+struct Items {
+    keys: Vec<KeyView>,
+    sources: Vec<SourceView>,
+    claims: Vec<ClaimView>,
+    annotations: Vec<AnnotationView>,
+    relations: Vec<Relation>,
+    speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
+    char_spans: BTreeMap<ItemId, [u64; 2]>,
+    entries: Vec<EntryRecord>,
+}
+
+/// Reads the items a report of `ids` shows (all for none), with the
+/// entries behind them; `verified`: whether verify passed, without which a
+/// proof the damaged tree cannot give is left out.
+fn items(
+    store: &Store,
+    ids: &[ItemId],
+    verified: bool,
+    inclusion_proof: &dyn Fn(Seq) -> Result<Option<Vec<String>>>,
+) -> Result<Items> {
+    let conn = store.conn();
     let (sources, claims, annotations) = if ids.is_empty() {
         (
             query::sources(conn)?,
@@ -239,27 +312,12 @@ pub fn gather(
     // proof that its damaged tree cannot give is left out (the entry shows
     // no proof) instead of stopping the report.
     let proof_or_none = |seq: Seq| match inclusion_proof(seq) {
-        Err(_) if !v.ok => Ok(None),
+        Err(_) if !verified => Ok(None),
         proof => proof,
     };
     let entries = entries(store, ids.is_empty(), &wanted, &proof_or_none)?;
 
-    Ok(Report {
-        origin,
-        generated: crate::clock::now(),
-        verify: VerifySummary {
-            ok: v.ok,
-            entries: v.entries,
-            head: v.head.map(|h| h.to_hex()),
-            checks: v.checks,
-            problems: v.problems,
-            more_problems: v.more_problems,
-        },
-        checkpoint,
-        scope: Scope {
-            requested: ids.iter().map(|i| i.to_string()).collect(),
-            complete: ids.is_empty(),
-        },
+    Ok(Items {
         keys: query::keys(conn)?,
         sources,
         claims,

@@ -811,6 +811,27 @@ fn a_tampered_log_is_reported_as_failing_verify_first() {
         assert_eq!(run.code, 1);
         assert!(run.stdout.contains("VERIFY FAILED"), "{f}");
     }
+    // A column written with another type than the report reads: the
+    // report is still written, with verify's problems and the reason its
+    // items are not shown (it was exit 2 and no report).
+    w.sql("UPDATE claims SET speaker = CAST(speaker AS BLOB) WHERE id = 2");
+    for f in ["md", "json"] {
+        let run = report(&w, None, &["--format", f]);
+        assert_eq!(
+            (run.code, run.stderr.as_str()),
+            (1, ""),
+            "{f}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("VERIFY FAILED"), "{f}: {}", run.stdout);
+        assert!(
+            run.stdout
+                .contains("the report cannot read the items it would show from the log's tables (")
+                && run.stdout.contains("so it shows verify's problems only"),
+            "{f}: {}",
+            run.stdout
+        );
+    }
 }
 
 #[test]

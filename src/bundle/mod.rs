@@ -532,13 +532,14 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     let mut seen_ids = std::collections::HashSet::new();
     let mut seen_shas = std::collections::HashSet::new();
     for s in &b.sources {
+        // The member's own words, cut and escaped: they are unchecked.
+        let id = crate::text::escape(&s.id.chars().take(20).collect::<String>()).into_owned();
+        let sha = crate::text::escape(&s.sha256.chars().take(64).collect::<String>()).into_owned();
         if !seen_ids.insert(s.id.as_str()) || !seen_shas.insert(s.sha256.as_str()) {
             v.log_problem(
                 Check::Reference,
                 format!(
-                    "`sources` holds `{}` (SHA-256 {}) more than once: a bundle carries each text once",
-                    crate::text::escape(&s.id.chars().take(20).collect::<String>()),
-                    crate::text::escape(&s.sha256.chars().take(64).collect::<String>())
+                    "`sources` holds `{id}` (SHA-256 {sha}) more than once: a bundle carries each text once"
                 ),
             );
         }
@@ -555,9 +556,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
             v.log_problem(
                 Check::Reference,
                 format!(
-                    "`sources` holds a text as `{}` with SHA-256 {}, but no source entry of the bundle has that id and hash",
-                    crate::text::escape(&s.id.chars().take(20).collect::<String>()),
-                    crate::text::escape(&s.sha256.chars().take(64).collect::<String>())
+                    "`sources` holds a text as `{id}` with SHA-256 {sha}, but no source entry of the bundle has that id and hash"
                 ),
             );
         }

@@ -26,6 +26,19 @@ pub fn check(w: &Work, dir: &Path, args: &[&str]) -> Run {
     w.run(None, &all)
 }
 
+/// As [`check`] with no options, but killed (and the test failed) if it
+/// has not finished within 30 s: for a directory that could make the
+/// check wait for ever.
+fn check_within(w: &Work, dir: &Path) -> Run {
+    let all = [
+        "--db",
+        "no-such.db",
+        "verify-published",
+        dir.to_str().unwrap(),
+    ];
+    w.run_within(std::time::Duration::from_secs(30), None, &[], &all)
+}
+
 /// A copy of the published directory `site`, as `name` in the work
 /// directory, to tamper with.
 fn copy_site(w: &Work, site: &Path, name: &str) -> std::path::PathBuf {
@@ -310,13 +323,7 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
     let fifo = std::ffi::CString::new(d.join(bundle).to_str().unwrap()).unwrap();
     // SAFETY: a NUL-terminated path, and a mode.
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
-    let all = [
-        "--db",
-        "no-such.db",
-        "verify-published",
-        d.to_str().unwrap(),
-    ];
-    let r = w.run_within(std::time::Duration::from_secs(30), None, &[], &all);
+    let r = check_within(&w, &d);
     r.problem("directory", "tile");
     assert!(
         r.stdout.contains("tile/entries/000.p/7 cannot be read (")
@@ -334,13 +341,7 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
         std::os::unix::fs::symlink(".", d.join("tile").join(name)).unwrap();
     }
     std::os::unix::fs::symlink("/nonexistent", d.join("tile/0/000.p/3")).unwrap();
-    let all = [
-        "--db",
-        "no-such.db",
-        "verify-published",
-        d.to_str().unwrap(),
-    ];
-    let r = w.run_within(std::time::Duration::from_secs(30), None, &[], &all);
+    let r = check_within(&w, &d);
     r.problem("directory", "tile");
     assert!(
         r.stdout.contains(

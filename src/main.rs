@@ -51,9 +51,29 @@ fn fail(e: &claimtrail::error::Error) -> ExitCode {
     // not reported: the process is about to die of the signal.
     claimtrail::interrupt::wait_if_stopping();
     let msg = claimtrail::text::escape(&e.to_string()).into_owned();
-    say(&format!("error: {msg} (hint: {})", e.hint()));
+    say(&format!("error: {} (hint: {})", shortened(&msg), e.hint()));
     ExitCode::from(2)
 }
+
+/// An error's words, cut in the middle when they run past [`MAX_SHOWN`]
+/// characters: a value quoted whole (a 100,000-character `--url`) would
+/// bury the line's start and its hint.
+fn shortened(msg: &str) -> std::borrow::Cow<'_, str> {
+    let n = msg.chars().count();
+    if n <= MAX_SHOWN {
+        return std::borrow::Cow::Borrowed(msg);
+    }
+    let (head, tail) = (MAX_SHOWN * 3 / 4, MAX_SHOWN / 4);
+    let start: String = msg.chars().take(head).collect();
+    let end: String = msg.chars().skip(n - tail).collect();
+    std::borrow::Cow::Owned(format!(
+        "{start}…[{} characters left out]…{end}",
+        n - head - tail
+    ))
+}
+
+/// The most characters of an error's words shown whole.
+const MAX_SHOWN: usize = 2000;
 
 /// Writes the one error line to stderr. A stderr that cannot be written
 /// (`2>/dev/full`) loses the line but not the exit code: `eprintln!` would
@@ -103,10 +123,8 @@ fn usage_error(e: &clap::Error) -> String {
         (None, None, Some(usage)) => format!("usage: {usage}; more in {help}"),
         (None, None, None) => format!("{help} lists what it takes"),
     };
-    let (what, hint) = (
-        claimtrail::text::escape(what),
-        claimtrail::text::escape(&hint),
-    );
+    let what = claimtrail::text::escape(what);
+    let (what, hint) = (shortened(&what), claimtrail::text::escape(&hint));
     format!("error: {what} (hint: {hint})")
 }
 
@@ -147,4 +165,19 @@ fn args_lossy() -> Vec<String> {
     std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_error_words_are_cut_in_the_middle() {
+        assert_eq!(shortened("short"), "short");
+        let long = format!("`{}` is not a URL", "é".repeat(5000));
+        let cut = shortened(&long);
+        assert!(cut.chars().count() < MAX_SHOWN + 50, "{}", cut.len());
+        assert!(cut.starts_with("`éé") && cut.ends_with("éé` is not a URL"));
+        assert!(cut.contains("…[3015 characters left out]…"), "{cut}");
+    }
 }

@@ -142,6 +142,20 @@ fn init_refuses_the_leftover_wal_of_an_earlier_database() {
 fn bad_input_leaves_the_log_unchanged() {
     let w = Work::with_claims();
     let p = |n: &str| w.path(n).to_str().unwrap().to_string();
+    // A long value quoted in an error is cut in the middle: the line keeps
+    // its start and its hint (a 131,000-character --url was echoed whole).
+    let url = format!("https://x.example/ {}", "a".repeat(131_000));
+    let r = w.run(
+        Some("analyst"),
+        &["source", "add", FIXTURE, "--kind", "article", "--url", &url],
+    );
+    r.error("characters left out]…");
+    assert!(r.stderr.len() < 3000, "{}", r.stderr.len());
+    // And in a usage error: clap's message quotes the value given.
+    let verdict = "x".repeat(50_000);
+    let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", &verdict]);
+    r.error("characters left out]…");
+    assert!(r.stderr.len() < 3000, "{}", r.stderr.len());
     std::fs::write(w.path("latin1.txt"), b"caf\xe9 au lait").unwrap();
     std::fs::write(w.path("empty.txt"), b"").unwrap();
     refused(

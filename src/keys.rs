@@ -399,7 +399,7 @@ impl Signer {
             )));
         }
         let key = if key.is_encrypted() {
-            let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()))
+            let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()))?
                 .ok_or_else(|| Error::PassphraseNeeded(path.to_path_buf()))?;
             key.decrypt(pass.as_bytes())
                 .map_err(|_| Error::WrongPassphrase(path.to_path_buf()))?
@@ -629,18 +629,28 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// The passphrase from `CLAIMTRAIL_PASSPHRASE`, else a prompt on a terminal,
-/// else `None`.
-pub fn read_passphrase(prompt: &str) -> Option<Zeroizing<String>> {
-    if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
-        return Some(Zeroizing::new(p));
+/// else `None`. A `CLAIMTRAIL_PASSPHRASE` that is not UTF-8 is an error:
+/// read as unset, it was reported as no passphrase given at all.
+pub fn read_passphrase(prompt: &str) -> Result<Option<Zeroizing<String>>, Error> {
+    match std::env::var(PASSPHRASE_ENV) {
+        Ok(p) => return Ok(Some(Zeroizing::new(p))),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Error::Invalid {
+                what: format!("{PASSPHRASE_ENV} is not UTF-8 text"),
+                hint: "set it in UTF-8, as the passphrase was typed when the key was made, or unset it to be asked on a terminal".into(),
+            })
+        }
+        Err(std::env::VarError::NotPresent) => {}
     }
     if std::io::stdin().is_terminal() {
         // Echo is off while the user types: Ctrl-C there must not leave it off.
-        return crate::interrupt::with_terminal_restored(|| rpassword::prompt_password(prompt))
-            .ok()
-            .map(Zeroizing::new);
+        return Ok(
+            crate::interrupt::with_terminal_restored(|| rpassword::prompt_password(prompt))
+                .ok()
+                .map(Zeroizing::new),
+        );
     }
-    None
+    Ok(None)
 }
 
 #[cfg(test)]

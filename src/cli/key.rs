@@ -94,14 +94,14 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
     let passphrase = if no_passphrase {
         None
     } else {
-        let p = keys::read_passphrase("New passphrase: ").ok_or_else(|| {
+        let p = keys::read_passphrase("New passphrase: ")?.ok_or_else(|| {
             Error::invalid(
                 "no passphrase for the new key",
                 "set CLAIMTRAIL_PASSPHRASE, run from a terminal, or pass --no-passphrase",
             )
         })?;
         if std::env::var(keys::PASSPHRASE_ENV).is_err() {
-            let again = keys::read_passphrase("Same passphrase again: ").unwrap_or_default();
+            let again = keys::read_passphrase("Same passphrase again: ")?.unwrap_or_default();
             if *again != *p {
                 return Err(Error::invalid(
                     "the passphrases differ",

@@ -725,6 +725,29 @@ fn passphrase_protected_keys() {
         None,
     )
     .ok();
+    // A passphrase in the environment that is not UTF-8 is said to be so,
+    // not taken for no passphrase at all.
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut c = w.std_command(Some("secret"), &[], &["log"]);
+        c.env(
+            "CLAIMTRAIL_PASSPHRASE",
+            std::ffi::OsStr::from_bytes(b"caf\xe9"),
+        );
+        let r = Run::from(c.stdin(std::process::Stdio::null()).output().unwrap());
+        assert_eq!(r.code, 0, "log signs nothing: {}", r.stderr);
+        let mut c = w.std_command(
+            Some("secret"),
+            &[],
+            &["source", "add", FIXTURE, "--kind", "article"],
+        );
+        c.env(
+            "CLAIMTRAIL_PASSPHRASE",
+            std::ffi::OsStr::from_bytes(b"caf\xe9"),
+        );
+        Run::from(c.stdin(std::process::Stdio::null()).output().unwrap())
+            .error("CLAIMTRAIL_PASSPHRASE is not UTF-8 text (hint: set it in UTF-8");
+    }
     // Without a passphrase and without a terminal, key new refuses.
     w.run(None, &["key", "new", w.path("k2").to_str().unwrap()])
         .error("no passphrase");

@@ -332,9 +332,23 @@ impl Store {
         {
             let mut out = Connection::open(tmp.path()).map_err(copy)?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut out).map_err(copy)?;
-            backup
-                .run_to_completion(256, Duration::from_millis(5), None)
-                .map_err(copy)?;
+            // All pages in one step, in one read transaction: copied a few
+            // pages at a time, the backup started over whenever another
+            // process appended between two steps, so a log with a steady
+            // writer (an annotation every second) was never copied. One
+            // step reads one snapshot, and in WAL mode it blocks no writer.
+            // (`run_to_completion` takes only a positive page count.)
+            let deadline = std::time::Instant::now() + busy_timeout();
+            loop {
+                use rusqlite::backup::StepResult;
+                match backup.step(-1).map_err(copy)? {
+                    StepResult::Done => break,
+                    _ if std::time::Instant::now() > deadline => {
+                        return Err(Error::Busy(busy_timeout().as_secs()))
+                    }
+                    _ => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
             drop(backup);
             // One self-contained file: no -wal beside the copy.
             out.execute_batch("PRAGMA journal_mode = DELETE;")

@@ -68,7 +68,10 @@ pub fn read_note(path: &Path) -> Result<(SignedNote, Checkpoint)> {
 
 fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     // Made before the checkpoint is signed: see `output::Staged`.
-    let mut staged = out.as_deref().map(output::Staged::new).transpose()?;
+    let mut staged = out
+        .as_deref()
+        .map(|p| output::Staged::new(p, "the checkpoint"))
+        .transpose()?;
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
     // The file is written before the entry is committed, so a full disk
@@ -108,14 +111,17 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
 
 fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let (mut note, cp) = read_note(file)?;
+    let target = out.unwrap_or_else(|| file.to_path_buf());
+    // Made before the log is verified: a path that cannot take the file is
+    // refused before that work.
+    let staged = output::Staged::new(&target, "the cosigned checkpoint")?;
     let store = ctx.open()?;
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.
     let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {
         tree::cosign(&store, &signer, &mut note, progress)
     })?;
-    let target = out.unwrap_or_else(|| file.to_path_buf());
-    output::Staged::new(&target)?.finish(note.to_string().as_bytes(), true)?;
+    staged.finish(note.to_string().as_bytes(), true)?;
     if ctx.json {
         output::json(
             &serde_json::json!({"file": target, "cosigner": name, "timestamp": now, "size": cp.size.0}),

@@ -309,6 +309,49 @@ pub fn dir_of(path: &std::path::Path) -> std::path::PathBuf {
     }
 }
 
+/// Refuses a path whose file no output of claimtrail is worth: an OpenSSH
+/// private key (the analyst's own CLAIMTRAIL_KEY, say) or an SQLite
+/// database, WAL or shared-memory file (the log itself, or another), named
+/// by mistake as --out. `what` names the output in the message.
+///
+/// Only a regular file is looked into (a link is followed): opening a FIFO
+/// given as --out would wait for its writer. What this does *not* catch:
+/// any other file, which an output replaces as `>` would.
+pub fn refuse_to_replace(path: &std::path::Path, what: &str) -> Result<()> {
+    let mut head = [0u8; 36];
+    let head = match path.is_file().then(|| std::fs::File::open(path)) {
+        Some(Ok(f)) => {
+            use std::io::Read;
+            let n = f.take(head.len() as u64).read(&mut head).unwrap_or(0);
+            &head[..n]
+        }
+        _ => &[][..],
+    };
+    // The -shm file begins with its version, 3007000, in the machine's
+    // byte order; the WAL with one of two magic numbers, big-endian.
+    let shm = 3_007_000u32.to_ne_bytes();
+    let holds: [(&[u8], &str); 5] = [
+        (
+            b"-----BEGIN OPENSSH PRIVATE KEY-----",
+            "an OpenSSH private key",
+        ),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (&[0x37, 0x7f, 0x06, 0x82], "an SQLite write-ahead log"),
+        (&[0x37, 0x7f, 0x06, 0x83], "an SQLite write-ahead log"),
+        (&shm, "an SQLite shared-memory index"),
+    ];
+    match holds.iter().find(|(magic, _)| head.starts_with(magic)) {
+        Some((_, holds)) => Err(Error::invalid(
+            format!(
+                "{} holds {holds}, which {what} would replace",
+                path.display()
+            ),
+            format!("write {what} to another file"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A file that a command will write at `path` once it has signed what goes
 /// in it, made first under a temporary name in the same directory: a path
 /// that cannot be written is refused before anything is signed, and the
@@ -340,10 +383,11 @@ enum Target {
 }
 
 impl Staged {
-    pub fn new(path: &std::path::Path) -> Result<Staged> {
+    pub fn new(path: &std::path::Path, what: &str) -> Result<Staged> {
         if path.is_dir() {
             return Err(Error::IsDirectory(path.to_path_buf()));
         }
+        refuse_to_replace(path, what)?;
         let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let to = if special {
             let file = std::fs::OpenOptions::new()

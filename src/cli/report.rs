@@ -86,36 +86,7 @@ fn check_out(path: &Path, db: &Path) -> Result<()> {
             "write the report to another file",
         ));
     }
-    // A report replaces the file it is written to: not a private key (the
-    // analyst's CLAIMTRAIL_KEY, say) or a database (another log) named by
-    // mistake, which no report is worth.
-    // (A regular file only: opening a FIFO given as --out would wait for
-    // its writer.)
-    let mut head = [0u8; 36];
-    let head = match path.is_file().then(|| std::fs::File::open(path)) {
-        Some(Ok(f)) => {
-            use std::io::Read;
-            let n = f.take(head.len() as u64).read(&mut head).unwrap_or(0);
-            &head[..n]
-        }
-        _ => &[][..],
-    };
-    let holds = [
-        (
-            &b"-----BEGIN OPENSSH PRIVATE KEY-----"[..],
-            "an OpenSSH private key",
-        ),
-        (&b"SQLite format 3\0"[..], "an SQLite database"),
-    ];
-    if let Some((_, what)) = holds.iter().find(|(magic, _)| head.starts_with(magic)) {
-        return Err(Error::invalid(
-            format!(
-                "--out {} holds {what}, which the report would replace",
-                path.display()
-            ),
-            "write the report to another file",
-        ));
-    }
+    output::refuse_to_replace(path, "the report")?;
     if path.is_dir() {
         return Err(Error::invalid(
             format!("--out {} is a directory", path.display()),
@@ -137,5 +108,5 @@ fn check_out(path: &Path, db: &Path) -> Result<()> {
 /// terminal or pipe given as FILE is written in place): see
 /// [`output::Staged`].
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    output::Staged::new(path)?.finish(bytes, true)
+    output::Staged::new(path, "the report")?.finish(bytes, true)
 }

@@ -810,3 +810,33 @@ fn root_of_size(w: &Work, size: u64) -> String {
         .unwrap()
         .to_string()
 }
+
+#[test]
+fn checkpoint_files_never_replace_the_log_or_a_key() {
+    // `--out` named by a slip (the log's own file, through a link or not;
+    // the key that signs) would lose the log or the key to a 200-byte note.
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let db = w.db.to_str().unwrap().to_string();
+    std::os::unix::fs::symlink(&w.db, w.path("link.db")).unwrap();
+    let before = w.db_bytes();
+    let key = std::fs::read(w.path("admin")).unwrap();
+    for (out, holds) in [
+        (db.as_str(), "holds an SQLite database, which the checkpoint would replace (hint: write the checkpoint to another file)"),
+        ("link.db", "link.db holds an SQLite database"),
+        ("admin", "admin holds an OpenSSH private key, which the checkpoint would replace"),
+    ] {
+        w.run(Some("admin"), &["checkpoint", "--out", out]).error(holds);
+    }
+    for out in [db.as_str(), "admin"] {
+        w.run(
+            Some("auditor"),
+            &["checkpoint", "cosign", "cp.txt", "--out", out],
+        )
+        .error("which the cosigned checkpoint would replace");
+    }
+    assert_eq!(w.db_bytes(), before, "no checkpoint entry was appended");
+    assert_eq!(std::fs::read(w.path("admin")).unwrap(), key);
+    w.run(None, &["verify"]).ok();
+}

@@ -555,6 +555,53 @@ fn online_backup_while_writers_write() {
 }
 
 #[test]
+fn a_backup_finishes_though_another_process_writes_all_the_time() {
+    // Copied a few pages at a time, the backup started over at every write
+    // between two steps: a desk that appends every second never got one.
+    let w = Work::with_claims();
+    let text = "Seven civilians were killed, the White Helmets said.\n".repeat(250_000);
+    w.source_from_stdin("analyst", "article", &text);
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let writes = std::sync::Arc::new(AtomicU64::new(0));
+    let writer = {
+        let (db, stop, writes) = (w.db.clone(), stop.clone(), writes.clone());
+        std::thread::spawn(move || {
+            let c = rusqlite::Connection::open(db).unwrap();
+            c.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                // A write that leaves every value as it was: the file
+                // changes (a page is written), the log does not. (Setting a
+                // value to itself writes nothing: SQLite sees it is equal.)
+                c.execute_batch(
+                    "BEGIN IMMEDIATE;
+                     UPDATE log_meta SET origin = origin || '.';
+                     UPDATE log_meta SET origin = substr(origin, 1, length(origin) - 1);
+                     COMMIT;",
+                )
+                .unwrap();
+                writes.fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        })
+    };
+    while writes.load(Ordering::Relaxed) < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let copy = w.path("copy.db");
+    let b = w.run_within(
+        std::time::Duration::from_secs(120),
+        None,
+        &[],
+        &["backup", copy.to_str().unwrap()],
+    );
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(b.ok().contains("backed up"), "{}", b.stdout);
+    verifies(&w, &copy);
+}
+
+#[test]
 fn backup_refuses_the_leftover_wal_of_an_earlier_database() {
     let w = Work::with_claims();
     // copy.db was a log that crashed with writes in its WAL; only the

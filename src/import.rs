@@ -158,6 +158,10 @@ pub struct Options {
     /// Directory that relative `file` paths of source lines start from (the
     /// JSONL file's own directory; the current directory for stdin).
     pub base_dir: PathBuf,
+    /// Whether a `file` may name any path (`import --files-anywhere`): by
+    /// default it must be a regular file in [`Options::base_dir`] or below
+    /// ([`crate::sources::file_within`]).
+    pub files_anywhere: bool,
     /// The input's length in bytes, when it is known (a file, not a pipe):
     /// the label map is then sized once, for the lines the input is
     /// expected to hold (from the bytes per line of the first group of
@@ -219,6 +223,7 @@ impl Default for Options {
         Options {
             batch_size: DEFAULT_BATCH_SIZE,
             base_dir: PathBuf::from("."),
+            files_anywhere: false,
             input_bytes: None,
             flush_after: DEFAULT_FLUSH_AFTER,
             format: Format::JsonLines,
@@ -1727,7 +1732,12 @@ impl<'a> Importer<'a> {
                 check_source_text("\"text\"", t.as_bytes())?;
                 t.as_bytes().to_vec()
             }
-            (None, Some(f)) => read_source_file(&self.opts.base_dir.join(f))?,
+            (None, Some(f)) if self.opts.files_anywhere => {
+                read_source_file(&self.opts.base_dir.join(f))?
+            }
+            (None, Some(f)) => {
+                read_source_file(&crate::sources::file_within(&self.opts.base_dir, f)?)?
+            }
             _ => return Err(source_needs_one()),
         };
         let derived_from = self.resolve_all("derived_from", &l.derived_from, IdKind::Source)?;

@@ -81,8 +81,76 @@ pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
         }
         read => read?,
     };
+    // A private key is never a source: named by a slip (or by an import
+    // file someone else wrote), it would be signed into an append-only log
+    // that is published.
+    let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    if first.starts_with(b"-----BEGIN ") && first.trim_ascii_end().ends_with(b"PRIVATE KEY-----") {
+        return Err(Error::invalid(
+            format!(
+                "{} holds a private key, not a source's text",
+                path.display()
+            ),
+            "give the file of the article, statement or transcript",
+        ));
+    }
     check_source_text(&path.display().to_string(), &data)?;
     Ok(data)
+}
+
+/// The path of an import line's `"file"`, which must name a regular file
+/// in `base` (the import file's directory) or below it: an import file
+/// comes from a scraper or a partner desk, and a `"file"` of
+/// `../.ssh/id_ed25519`, `/etc/passwd` or a FIFO would copy whatever it
+/// names into the log, or wait for ever. A link is followed, and must end
+/// inside `base` too. What this does *not* stop: a text inside `base` that
+/// was never meant to be a source.
+pub fn file_within(base: &Path, file: &str) -> Result<std::path::PathBuf> {
+    use std::path::Component;
+    let hint = "copy the text into the import file's directory and give its path from there, or import with --files-anywhere if you wrote the import file yourself";
+    let rel = Path::new(file);
+    if file.is_empty()
+        || !rel
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(Error::invalid(
+            format!(
+                "\"file\" `{}` leaves the import file's directory",
+                crate::text::escape(file)
+            ),
+            hint,
+        ));
+    }
+    let path = base.join(rel);
+    let io = |e: std::io::Error| Error::Io {
+        path: path.clone(),
+        reason: crate::keys::io_reason(&e),
+    };
+    let (inside, base) = (
+        path.canonicalize().map_err(io)?,
+        base.canonicalize().map_err(io)?,
+    );
+    if !inside.starts_with(&base) {
+        return Err(Error::invalid(
+            format!(
+                "\"file\" `{}` is a link to {}, outside the import file's directory",
+                crate::text::escape(file),
+                inside.display()
+            ),
+            hint,
+        ));
+    }
+    if !inside.is_file() {
+        return Err(Error::invalid(
+            format!(
+                "\"file\" `{}` is not a regular file (a directory, a pipe or a device)",
+                crate::text::escape(file)
+            ),
+            "give a text file",
+        ));
+    }
+    Ok(path)
 }
 
 /// The bytes of a note read from a file (`what` names it for the user):

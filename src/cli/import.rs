@@ -37,6 +37,13 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true,
           default_value_t = import::DEFAULT_FLUSH_AFTER.as_secs_f64())]
     pub flush_after: f64,
+    /// Let a source line's "file" name any path: absolute, through `..`,
+    /// or a link out of the import file's directory. By default it must be
+    /// a file in that directory or below, so that an import file written
+    /// elsewhere (a scraper, a partner desk) cannot copy a private key or
+    /// /etc/passwd into the log, which no one can take out again.
+    #[arg(long)]
+    pub files_anywhere: bool,
 }
 
 /// The formats `import` reads.
@@ -105,6 +112,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         dry_run: a.dry_run,
         batch_size: a.batch_size as usize,
         base_dir,
+        files_anywhere: a.files_anywhere,
         input_bytes: size,
         flush_after: std::time::Duration::from_secs_f64(a.flush_after),
     };

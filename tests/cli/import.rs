@@ -81,7 +81,10 @@ fn imports_sources_claims_and_annotations_of_the_fixture() {
         json!({"type":"annotation","claim":"@tehran","verdict":"unverified","reliability":"F","note":null,"corroborates":[],"contradicts":[]}).to_string(),
     ];
     write_lines(&w.path("idlib.jsonl"), &lines);
-    let out = w.run(Some("analyst"), &["import", "idlib.jsonl"]);
+    let out = w.run(
+        Some("analyst"),
+        &["import", "idlib.jsonl", "--files-anywhere"],
+    );
     let text = out.ok();
     assert!(
         text.contains("read 10 lines from idlib.jsonl (1 blank)"),
@@ -149,8 +152,11 @@ fn imports_sources_claims_and_annotations_of_the_fixture() {
     // A re-run finds everything in the log and appends nothing.
     let entries = count(&w, "entries");
     let again = summary(
-        w.run(Some("analyst"), &["--json", "import", "idlib.jsonl"])
-            .ok(),
+        w.run(
+            Some("analyst"),
+            &["--json", "import", "idlib.jsonl", "--files-anywhere"],
+        )
+        .ok(),
     );
     assert_eq!(
         again["appended"],
@@ -322,6 +328,7 @@ fn import_signs_the_same_entries_as_the_commands() {
     );
 
     std::fs::write(b.path("tweet.txt"), tweet).unwrap();
+    std::fs::copy(FIXTURE, b.path("idlib-2022-07-22.txt")).unwrap();
     let lines = desk_lines(
         json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed",
         "reliability":"B","credibility":3,"contradicts":["@bakour"],"corroborates":["@tw-claim"],
@@ -341,7 +348,7 @@ fn import_signs_the_same_entries_as_the_commands() {
 /// `a`, on `@seven`) and one that supersedes it, and a retraction.
 fn desk_lines(annotation: Value) -> [Value; 8] {
     [
-        json!({"type":"source","label":"art","file":FIXTURE,"kind":"article","title":"Russia resumes bombing",
+        json!({"type":"source","label":"art","file":"idlib-2022-07-22.txt","kind":"article","title":"Russia resumes bombing",
                "publisher":"Al-Monitor","author":"Sultan al-Kanj",
                "url":"https://www.al-monitor.com/originals/2022/07/russia-resumes-bombing","published":"2022-07-22"}),
         json!({"type":"source","label":"tw","file":"tweet.txt","kind":"tweet","derived_from":["@art"]}),
@@ -464,6 +471,7 @@ fn a_spreadsheet_imports_as_its_json_lines() {
             "Seven civilians killed in al-Jadida. #Idlib",
         )
         .unwrap();
+        std::fs::copy(FIXTURE, w.path("idlib-2022-07-22.txt")).unwrap();
     }
     let lines = desk_lines(
         json!({"type":"annotation","label":"a","claim":"@seven","verdict":"disputed",
@@ -497,6 +505,7 @@ fn a_spreadsheet_imports_as_its_json_lines() {
         "Seven civilians killed in al-Jadida. #Idlib",
     )
     .unwrap();
+    std::fs::copy(FIXTURE, c.path("idlib-2022-07-22.txt")).unwrap();
     c.run_with(
         Some("analyst"),
         &now,
@@ -951,6 +960,63 @@ fn lines_that_refer_to_the_open_batch_wait_for_it() {
         again["appended"],
         json!({"sources":0,"claims":0,"annotations":0,"retractions":0})
     );
+}
+
+#[test]
+fn a_file_line_reads_only_inside_the_import_files_directory() {
+    // An import file from a scraper or a partner desk names the texts it
+    // brings; it must not be able to copy the analyst's key, /etc/passwd
+    // or whatever else the machine holds into a log no one can take it
+    // out of, nor wait for ever on a FIFO.
+    let w = Work::with_team();
+    std::fs::create_dir(w.path("in")).unwrap();
+    std::fs::write(w.path("outside.txt"), "Not meant for the log.").unwrap();
+    std::os::unix::fs::symlink(w.path("outside.txt"), w.path("in/link.txt")).unwrap();
+    std::os::unix::fs::symlink(w.path("analyst"), w.path("in/key.txt")).unwrap();
+    std::fs::copy(w.path("analyst"), w.path("in/analyst")).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(w.path("in/fifo"))
+        .status()
+        .unwrap()
+        .success());
+    let before = w.db_bytes();
+    for (file, says) in [
+        ("../outside.txt", "line 1: \"file\" `../outside.txt` leaves the import file's directory (hint: copy the text into the import file's directory and give its path from there, or import with --files-anywhere if you wrote the import file yourself; nothing was imported)"),
+        ("/etc/passwd", "\"file\" `/etc/passwd` leaves the import file's directory"),
+        ("link.txt", "\"file\" `link.txt` is a link to "),
+        ("key.txt", "\"file\" `key.txt` is a link to "),
+        ("fifo", "\"file\" `fifo` is not a regular file (a directory, a pipe or a device)"),
+        ("analyst", "in/analyst holds a private key, not a source's text (hint: give the file of the article, statement or transcript"),
+    ] {
+        write_lines(
+            &w.path("in/data.jsonl"),
+            &[json!({"type":"source","file":file,"kind":"tweet"}).to_string()],
+        );
+        w.run_within(
+            std::time::Duration::from_secs(60),
+            Some("analyst"),
+            &[],
+            &["import", "in/data.jsonl"],
+        )
+        .error(says);
+    }
+    assert!(before == w.db_bytes());
+    // The same key, named on the command line by a slip, is refused too.
+    w.run(
+        Some("analyst"),
+        &["source", "add", "analyst", "--kind", "other"],
+    )
+    .error("analyst holds a private key, not a source's text");
+    // Told the file is the user's own, `file` may name any path.
+    write_lines(
+        &w.path("in/data.jsonl"),
+        &[json!({"type":"source","file":"../outside.txt","kind":"tweet"}).to_string()],
+    );
+    let out = w.run(
+        Some("analyst"),
+        &["import", "in/data.jsonl", "--files-anywhere"],
+    );
+    assert!(out.ok().contains("1 source"), "{}", out.stdout);
 }
 
 #[test]

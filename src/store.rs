@@ -365,6 +365,24 @@ impl Store {
         &self.conn
     }
 
+    /// A second, read-only connection to the same file, for work that runs
+    /// on another thread beside this one (verify's integrity check): an
+    /// immutable one when this one is read-only (a copy in a directory that
+    /// cannot be written to), as [`Store::open`] opens such a copy.
+    pub fn reader(&self) -> Result<Connection> {
+        let conn = match self.conn.is_readonly(rusqlite::MAIN_DB)? {
+            true => immutable(&self.path)?,
+            false => Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| open_error(&self.path, e))?,
+        };
+        crate::schema::harden(&conn)?;
+        conn.busy_timeout(busy_timeout())?;
+        Ok(conn)
+    }
+
     pub fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }

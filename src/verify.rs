@@ -271,6 +271,13 @@ pub fn verify_listing(
     for d in &schema {
         v.problem(None, None, None, Check::Schema, d.to_string());
     }
+    // SQLite's own check of the file runs beside the entries' checks, on a
+    // second connection (the cores are not all busy at the start and the
+    // end); on this one, after them, if no second one can be opened.
+    let integrity = store
+        .reader()
+        .ok()
+        .map(|c| std::thread::spawn(move || integrity_check(&c)));
     match v.run(progress).and_then(|()| v.final_checks()) {
         Ok(()) => {}
         // A damaged page, or tables that are not claimtrail's, stopped the
@@ -296,6 +303,15 @@ pub fn verify_listing(
         ),
         Err(e) => return Err(e),
     }
+    let integrity = match integrity {
+        Some(thread) => thread
+            .join()
+            .map_err(|_| Error::Internal("the integrity check stopped".into()))?,
+        None => integrity_check(tx),
+    }?;
+    for found in integrity {
+        v.problem(None, None, None, Check::File, found);
+    }
     let roots: BTreeMap<u64, Hash> = v
         .roots_at
         .iter()
@@ -310,6 +326,47 @@ pub fn verify_listing(
         own.finish()?;
     }
     Ok(report)
+}
+
+/// What SQLite's `PRAGMA integrity_check` finds wrong in the file: an
+/// index that no longer matches its table, a damaged or misplaced page, a
+/// value of the wrong type for its column. Verify reads the tables
+/// themselves; `list`, `show`, `report` and `export` often read through an
+/// index, so a byte changed in an index (a claim's annotations, a key by
+/// its fingerprint) changed what they showed while every table, and so
+/// verify, said otherwise. At most 100 findings; none when the file is
+/// whole. What this does *not* prove: anything about what the rows mean;
+/// the entries' checks do that.
+fn integrity_check(conn: &rusqlite::Connection) -> Result<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
+    // The first finding says what such findings mean; the others, only what.
+    let said = |found: &Vec<String>, words: &str| {
+        match found.is_empty() {
+        true => format!("SQLite's integrity check of the file: {words}; the file was changed below its tables (an index that no longer matches its table, a damaged page): restore the log from a backup"),
+        false => format!("SQLite's integrity check of the file: {words}"),
+    }
+    };
+    let read = (|| {
+        let mut stmt = conn.prepare("PRAGMA integrity_check(100)")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let bytes = blob_ref(row.get_ref(0)?).into_owned();
+            let line = crate::text::escape(&String::from_utf8_lossy(&bytes)).into_owned();
+            if line != "ok" {
+                found.push(said(&found, &line));
+            }
+        }
+        Ok::<_, rusqlite::Error>(())
+    })();
+    match read.map_err(Error::Sqlite) {
+        Ok(()) => Ok(found),
+        Err(e) if e.is_damage() => {
+            let words = format!("it stopped: {}", e.sqlite_message());
+            found.push(said(&found, &words));
+            Ok(found)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Judges each kept checkpoint against the keys the entries enrolled and
@@ -493,6 +550,29 @@ struct RawRow {
     seq: i64,
     start: usize,
     ends: [usize; 4],
+    /// The first column whose storage class is not the one claimtrail
+    /// writes (TEXT kind; BLOB payload, sig and hash), and the one found.
+    mistyped: Option<(usize, &'static str)>,
+}
+
+/// The columns of a [`RawRow`], by name, and the check a change of their
+/// storage class fails.
+const ROW_COLUMNS: [(&str, Check); 4] = [
+    ("kind", Check::Header),
+    ("payload", Check::Canonical),
+    ("sig", Check::Signature),
+    ("hash", Check::Hash),
+];
+
+/// SQLite's name of a value's storage class.
+fn storage_class(v: ValueRef<'_>) -> &'static str {
+    match v {
+        ValueRef::Null => "NULL",
+        ValueRef::Integer(_) => "INTEGER",
+        ValueRef::Real(_) => "REAL",
+        ValueRef::Text(_) => "TEXT",
+        ValueRef::Blob(_) => "BLOB",
+    }
 }
 
 impl RawChunk {
@@ -511,11 +591,28 @@ impl RawChunk {
         };
         let start = self.bytes.len();
         let mut ends = [start; 4];
+        let mut mistyped = None;
         for (c, end) in ends.iter_mut().enumerate() {
-            self.bytes.extend_from_slice(&blob_ref(row.get_ref(c + 1)?));
+            let value = row.get_ref(c + 1)?;
+            // The same bytes as TEXT instead of BLOB (or the other way) read
+            // the same here, but not to the commands that read the column
+            // as what it should be: an edit all the same.
+            let right = match c {
+                0 => matches!(value, ValueRef::Text(_)),
+                _ => matches!(value, ValueRef::Blob(_)),
+            };
+            if !right && mistyped.is_none() {
+                mistyped = Some((c, storage_class(value)));
+            }
+            self.bytes.extend_from_slice(&blob_ref(value));
             *end = self.bytes.len();
         }
-        self.rows.push(RawRow { seq, start, ends });
+        self.rows.push(RawRow {
+            seq,
+            start,
+            ends,
+            mistyped,
+        });
         Ok(())
     }
 
@@ -544,11 +641,23 @@ impl RawChunk {
         &self.bytes[from..r.ends[c]]
     }
 
+    /// Row `i`'s kind column, as its problems name the entry: cut to 40
+    /// characters when longer than any kind (a tampered column of 100 MB
+    /// was copied into each problem of its entry, 500 MB of report).
     fn kind(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        const LONGEST: usize = 40;
         let bytes = self.column(i, 0);
         match std::str::from_utf8(bytes) {
-            Ok(kind) => std::borrow::Cow::Borrowed(kind),
-            Err(_) => String::from_utf8_lossy(bytes), // a tampered column
+            Ok(kind) if kind.len() <= LONGEST => std::borrow::Cow::Borrowed(kind),
+            _ => {
+                let head = &bytes[..bytes.len().min(4 * LONGEST)];
+                let text = String::from_utf8_lossy(head);
+                let mut cut: String = text.chars().take(LONGEST).collect();
+                if cut.len() < bytes.len() {
+                    cut.push('…');
+                }
+                std::borrow::Cow::Owned(cut)
+            }
         }
     }
 }
@@ -968,7 +1077,30 @@ impl<'c> Verifier<'c> {
                 .recv()
                 .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
             for (i, p) in prepared.iter().flatten().enumerate() {
+                if p.seq < 0 {
+                    // No position in the log (they count from 0): a row put
+                    // into the file, named as itself and left out of the
+                    // numbering, the chain and the tree, so that the entries
+                    // after it are judged as what they are.
+                    self.entries += 1;
+                    let detail = format!(
+                        "a row with seq {} ({}): entries are numbered from 0, so no entry was ever written there",
+                        p.seq,
+                        crate::text::escape(&chunk.kind(i))
+                    );
+                    self.problem(None, None, None, Check::Sequence, detail);
+                    continue;
+                }
                 self.entry(p, &chunk.kind(i), &mut scans)?;
+                if let Some((c, found)) = chunk.rows[i].mistyped {
+                    let (name, check) = ROW_COLUMNS[c];
+                    let want = if c == 0 { "TEXT" } else { "BLOB" };
+                    let detail = format!(
+                        "the {name} column holds {found} where claimtrail writes {want}: the row was edited (whatever its bytes read as)"
+                    );
+                    let (s, id) = (Some(p.seq as u64), self.current_id);
+                    self.problem(s, Some(&chunk.kind(i)), id, check, detail);
+                }
             }
             // Freed on the pool, whose threads allocated the payloads: freed
             // here, each went back to the allocator through its slow path
@@ -1337,6 +1469,26 @@ impl<'c> Verifier<'c> {
                     format!("table {table} has {got} rows but the entries imply {want}"),
                 );
             }
+        }
+        // Texts are compared as bytes, which a TEXT value holds as well:
+        // its storage class is checked apart (`typeof` reads no text).
+        let mistyped: i64 = self.conn.query_row(
+            "SELECT count(*) FROM blobs WHERE typeof(sha256) <> 'blob' OR typeof(data) <> 'blob'",
+            [],
+            |r| r.get(0),
+        )?;
+        if mistyped > 0 {
+            self.problem(
+                None,
+                None,
+                None,
+                Check::Blob,
+                format!(
+                    "{} of table blobs {} TEXT or another storage class where claimtrail writes BLOB: edited (whatever the bytes read as)",
+                    crate::text::count(mistyped as u64, "row"),
+                    if mistyped == 1 { "holds" } else { "hold" }
+                ),
+            );
         }
         let blobs = projection::count(self.conn, "blobs")?;
         let want_blobs = (self.next_n[0] - 1).saturating_sub(self.redacted.len() as u64);

@@ -125,6 +125,83 @@ fn edited_kind_and_seq_columns() {
 }
 
 #[test]
+fn a_column_given_another_storage_class() {
+    // The same bytes as TEXT instead of BLOB read the same to a verifier
+    // that takes any column as bytes, but `log`, `show` and the append
+    // path then stopped on the row: an edit, named where it is.
+    for (sql, entry, check, words) in [
+        (
+            "UPDATE entries SET hash = CAST(hash AS TEXT) WHERE seq = 2",
+            "entry 2 (key.add)",
+            "hash",
+            "the hash column holds TEXT where claimtrail writes BLOB",
+        ),
+        (
+            "UPDATE entries SET payload = CAST(payload AS TEXT) WHERE seq = 4",
+            "entry 4 (claim.add C1)",
+            "canonical",
+            "the payload column holds TEXT",
+        ),
+        (
+            "UPDATE entries SET sig = CAST(sig AS TEXT) WHERE seq = 5",
+            "entry 5 (claim.add C2)",
+            "signature",
+            "the sig column holds TEXT",
+        ),
+        (
+            "UPDATE entries SET kind = CAST(kind AS BLOB) WHERE seq = 6",
+            "entry 6 (annotation.add A1)",
+            "header",
+            "the kind column holds BLOB where claimtrail writes TEXT",
+        ),
+        (
+            "UPDATE blobs SET data = CAST(data AS TEXT)",
+            "log",
+            "blob",
+            "1 row of table blobs holds TEXT or another storage class where claimtrail writes BLOB",
+        ),
+    ] {
+        let w = Work::with_claims();
+        w.sql(sql);
+        let r = w.run(None, &["verify"]);
+        r.problem(entry, check);
+        assert!(r.stdout.contains(words), "{sql}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("FAILED: 1 problem found"),
+            "{sql}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn a_row_with_a_negative_seq_is_named_and_the_rest_verified() {
+    // It was taken for entry 0, and every entry after it was judged one
+    // place off: 47 problems on entries nobody touched.
+    let w = Work::with_claims();
+    w.sql("INSERT INTO entries SELECT -1, kind, payload, sig, zeroblob(32) FROM entries WHERE seq = 5");
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "sequence");
+    assert!(
+        r.stdout.contains("PROBLEM log: sequence: a row with seq -1 (claim.add): entries are numbered from 0, so no entry was ever written there\nFAILED: 1 problem found"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_huge_kind_column_is_cut_in_the_report() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET kind = 'claim.add' || hex(zeroblob(500000)) WHERE seq = 6");
+    let r = w.run(None, &["verify"]);
+    r.problem(
+        "entry 6 (claim.add0000000000000000000000000000000…",
+        "header",
+    );
+    assert!(r.stdout.len() < 2_000, "{} bytes", r.stdout.len());
+}
+
+#[test]
 fn deleted_entry() {
     let w = Work::with_claims();
     w.sql("DELETE FROM entries WHERE seq = 4");
@@ -701,6 +778,49 @@ fn a_damaged_page_of_the_entries_table() {
     // Any other command says so in its error, and what to do.
     w.run(None, &["list", "claims"])
         .error("database disk image is malformed");
+}
+
+#[test]
+fn an_index_edited_below_its_table() {
+    // `show` finds a claim's annotations through the annotations_by_claim
+    // index; one byte there made C2's show lose A2 and list A3 twice, while
+    // every table, and so every entry check, was as signed.
+    let w = Work::with_claims();
+    for verdict in ["disputed", "unverified"] {
+        w.run(Some("analyst"), &["annotate", "C2", "--verdict", verdict])
+            .ok();
+    }
+    let mut bytes = w.db_bytes();
+    let (root, page_size): (i64, i64) = {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        let root = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'annotations_by_claim'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        (root, size)
+    };
+    // The index's one leaf page holds the cell (claim 2, row 2): a 5-byte
+    // record of two 1-byte integers. Row 2 becomes row 3.
+    let page = ((root - 1) * page_size) as usize..(root * page_size) as usize;
+    let cell = bytes[page.clone()]
+        .windows(6)
+        .position(|c| c == [5, 3, 1, 1, 2, 2])
+        .expect("the index cell of A2 on C2");
+    bytes[page.start + cell + 5] = 3;
+    w.restore(&bytes);
+    let shown = w.run(None, &["show", "C2"]);
+    assert!(!shown.ok().contains("A2 on C2"), "{}", shown.stdout);
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "file");
+    assert!(
+        r.stdout.contains("PROBLEM log: file: SQLite's integrity check of the file: row 2 missing from index annotations_by_claim; the file was changed below its tables"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// Commands other than verify that meet an altered file stop with the

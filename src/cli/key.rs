@@ -211,6 +211,28 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
         )
     })?;
     let mut store = ctx.open()?;
+    // A name tells people apart in `log`, `show` and the principals of
+    // `key allowed-signers`: a second key under a name an enrolled key
+    // holds (by default the .pub's comment, which its owner chose) let an
+    // analyst's entries read as the admin's, and `ssh-keygen -Y verify -I`
+    // accept them as the admin's. A revoked key's name may be taken again
+    // (a rotated key). This is the command's rule: verify does not judge
+    // names, so an entry written otherwise is not a finding.
+    let keys = claimtrail::query::keys(store.conn())?;
+    if let Some(k) = keys
+        .iter()
+        .find(|k| k.name == name && k.revoked_seq.is_none() && k.fingerprint != *pk.fingerprint())
+    {
+        return Err(Error::invalid(
+            format!(
+                "the name {} is held by another enrolled key, {} ({})",
+                escape(&name),
+                k.fingerprint,
+                k.role
+            ),
+            "give this key its own --name; to replace a person's key, revoke the old one first (`claimtrail key revoke`), then enroll the new one under its name",
+        ));
+    }
     let signer = ctx.signer()?;
     let body = Body::KeyAdd(KeyAdd {
         key: pk.to_openssh(),

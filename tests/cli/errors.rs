@@ -1442,3 +1442,62 @@ fn an_empty_variable_of_the_environment_counts_as_unset() {
     let script = w.run_with(None, &no_db, &["completions", "bash"], None);
     assert!(script.ok().contains("_claimtrail()"));
 }
+
+#[test]
+fn a_name_an_enrolled_key_holds_is_not_given_to_another() {
+    // By default the name is the .pub's comment, which its owner chose: an
+    // analyst's key commented "admin" read as the admin's in `log`, and
+    // `ssh-keygen -Y verify -I admin` accepted its entries as the admin's.
+    let w = Work::with_team();
+    w.run(
+        None,
+        &[
+            "key",
+            "new",
+            "impostor",
+            "--no-passphrase",
+            "--comment",
+            "admin",
+        ],
+    )
+    .ok();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "impostor.pub", "--role", "analyst"],
+        "the name admin is held by another enrolled key, SHA256:",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "impostor.pub", "--role", "analyst", "--name", "Rana Haddad"],
+        "(hint: give this key its own --name; to replace a person's key, revoke the old one first (`claimtrail key revoke`), then enroll the new one under its name)",
+    );
+    // A rotated key: the old one revoked, its name is the new one's.
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "Rana Haddad", "--reason", "laptop stolen"],
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "impostor.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Rana Haddad",
+        ],
+    )
+    .ok();
+    let signers = w.run(None, &["key", "allowed-signers"]);
+    assert_eq!(
+        signers.ok().matches("Rana_Haddad ").count(),
+        2,
+        "{}",
+        signers.stdout
+    );
+    w.run(None, &["verify"]).ok();
+}

@@ -6,6 +6,7 @@ use claimtrail::model::{Body, IdKind, SourceAdd, SourceKind, SourceRedact};
 use claimtrail::sources::{check_given, Spelling};
 use claimtrail::{clock, query, rules};
 use clap::Subcommand;
+use rusqlite::OptionalExtension;
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -145,21 +146,63 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     let id = parse_id(&id, IdKind::Source)?;
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
-    let body = Body::SourceRedact(SourceRedact { source, reason });
-    claimtrail::log::precheck(&body)?;
-    let signer = ctx.signer()?;
-    let e = append(&mut store, &signer, NewEntry::new(body))?;
-    // Rebuild the file so no free page keeps a copy of the text.
-    store
+    // Run again on a source already redacted, only the file is scrubbed:
+    // what a first run could not finish while another process read.
+    let earlier: Option<i64> = store
         .conn()
-        .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        .query_row(
+            "SELECT seq FROM redactions WHERE source_id = ?",
+            [id.n as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let entry = match earlier {
+        Some(_) => None,
+        None => {
+            let body = Body::SourceRedact(SourceRedact { source, reason });
+            claimtrail::log::precheck(&body)?;
+            let signer = ctx.signer()?;
+            Some(append(&mut store, &signer, NewEntry::new(body))?)
+        }
+    };
+    let scrubbed = scrub(&store)?;
     if ctx.json {
-        output::json(&serde_json::json!({"redacted": id.to_string(), "entry": e}))?;
-    } else {
-        outln!(
-            "{id} redacted at entry {}: its text is gone, its hash and provenance stay signed",
-            e.seq
+        output::json(
+            &serde_json::json!({"redacted": id.to_string(), "entry": entry, "scrubbed": scrubbed}),
         )?;
+    } else {
+        match (&entry, earlier) {
+            (Some(e), _) => outln!(
+                "{id} redacted at entry {}: its text is out of the log, its hash and provenance stay signed",
+                e.seq
+            )?,
+            (None, seq) => outln!(
+                "{id} was redacted at entry {}; the file was rebuilt again",
+                seq.unwrap_or_default()
+            )?,
+        }
+    }
+    if !scrubbed {
+        // The entry is in the log: not an error, but the file is not yet
+        // what the redaction promises, and a copy of it now would not be.
+        eprintln!(
+            "warning: another process is reading the log, so its file still holds an old copy of {id}'s text (copy no file of the log now); when no other claimtrail command runs, run `claimtrail source redact {id} --reason …` again to remove it"
+        );
     }
     Ok(Outcome::Done)
+}
+
+/// Rebuilds the file so that no free page, and no page of the WAL, keeps a
+/// copy of a redacted text. False when a reader (another process's
+/// snapshot) kept the WAL from being written back and truncated within the
+/// busy timeout: the old pages are then still in the file.
+fn scrub(store: &claimtrail::store::Store) -> Result<bool> {
+    store.conn().execute_batch("VACUUM")?;
+    let (busy, log, done): (i64, i64, i64) =
+        store
+            .conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+    Ok(busy == 0 && log == done)
 }

@@ -473,6 +473,68 @@ fn source_from_stdin_with_derivation_and_redaction() {
 }
 
 #[test]
+fn a_redaction_while_another_process_reads_says_what_the_file_still_holds() {
+    // A reader's snapshot (`claimtrail log | less` left open) keeps the
+    // WAL from being written back: the text stays in the file, and the
+    // redaction said "its text is gone".
+    let w = Work::with_claims();
+    let secret = "Name of a minor: Jane Q. Doe, aged 12.";
+    let s2 = w.source_from_stdin("analyst", "statement", secret);
+    let mut wal = w.db.clone().into_os_string();
+    wal.push("-wal");
+    let in_files = || {
+        [w.db.clone(), std::path::PathBuf::from(&wal)]
+            .iter()
+            .any(|p| {
+                std::fs::read(p)
+                    .unwrap_or_default()
+                    .windows(secret.len())
+                    .any(|win| win == secret.as_bytes())
+            })
+    };
+    let reader = rusqlite::Connection::open(&w.db).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .unwrap();
+    let redact = [
+        "source",
+        "redact",
+        s2.as_str(),
+        "--reason",
+        "protects a minor",
+    ];
+    let r = w.run_with(
+        Some("admin"),
+        &[("CLAIMTRAIL_BUSY_TIMEOUT", "1")],
+        &redact,
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("S2 redacted at entry 8: its text is out of the log"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stderr,
+        "warning: another process is reading the log, so its file still holds an old copy of S2's text (copy no file of the log now); when no other claimtrail command runs, run `claimtrail source redact S2 --reason …` again to remove it\n"
+    );
+    assert!(in_files());
+    reader.execute_batch("ROLLBACK").unwrap();
+    drop(reader);
+    // Run again, it signs nothing more and finishes the scrub.
+    let again = w.run(Some("admin"), &redact);
+    assert_eq!(
+        again.ok(),
+        "S2 was redacted at entry 8; the file was rebuilt again\n"
+    );
+    assert!(!in_files(), "the redacted text is still in the file");
+    assert!(w.run(None, &["verify"]).ok().contains("1 redacted"));
+}
+
+#[test]
 fn key_rotation_keeps_old_entries_valid() {
     let w = Work::with_claims();
     let fp = w.run(None, &["key", "list", "--json"]);

@@ -110,13 +110,18 @@ impl<R: Read> Rows<R> {
     /// them, each once.
     pub fn new(mut input: R) -> Result<Rows<R>> {
         let first = first_line(&mut input)?;
+        let separator = delimiter(&first);
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .delimiter(delimiter(&first))
-            .from_reader(Tail::new(std::io::Cursor::new(first).chain(input)));
+            .delimiter(separator)
+            .from_reader(Tail::new(
+                std::io::Cursor::new(first).chain(input),
+                separator,
+            ));
         let mut record = csv::ByteRecord::new();
-        if !csv.read_byte_record(&mut record).map_err(read_error)? {
+        let read = csv.read_byte_record(&mut record);
+        if !read.map_err(|e| csv.get_ref().error(e))? {
             return Err(Error::invalid(
                 "row 1: the CSV input is empty",
                 format!("its first row names the columns; {COLUMNS_HINT}"),
@@ -147,11 +152,8 @@ impl<R: Read> Rows<R> {
             return Ok(Some(row));
         }
         let before = self.csv.position().clone();
-        if !self
-            .csv
-            .read_byte_record(&mut self.record)
-            .map_err(read_error)?
-        {
+        let read = self.csv.read_byte_record(&mut self.record);
+        if !read.map_err(|e| self.csv.get_ref().error(e))? {
             return Ok(None);
         }
         // The reader passes over blank lines before a record: the lines it
@@ -305,19 +307,152 @@ fn value(field: &str, text: &str) -> Value {
 /// last, so that where a row ends can be told: the reader gives no way to
 /// tell a row ended by `\n` from one whose `\n` is still to come (the end
 /// of a `\r\n`) or that ends the input without one.
+///
+/// It also holds the input to RFC 4180's quoting, which the CSV reader does
+/// not: that reader took `"ab"c"` as `abc"`, and a quoted cell never closed
+/// as the rest of the file (rows that a desk meant as sources became one
+/// source's signed text), and it read a row whole before its length could
+/// be checked. So the bytes go through [`Quoting`] on their way, and the
+/// first break of the rules, or a row longer than [`MAX_LINE_BYTES`], ends
+/// the input there with the error that says which row.
 struct Tail<R> {
     input: R,
     /// The last bytes handed on, and where they start in the input.
     chunk: Vec<u8>,
     start: u64,
+    quoting: Quoting,
+}
+
+const QUOTING_HINT: &str =
+    "export the file again from the spreadsheet as CSV, or fix the row's quotation marks";
+
+/// Where a CSV input stands in RFC 4180's quoting.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    /// At the start of a cell: a quotation mark here opens a quoted one.
+    Start,
+    Unquoted,
+    Quoted,
+    /// A quotation mark in a quoted cell: the cell's end, or the first of
+    /// a doubled one.
+    QuoteInQuoted,
+}
+
+/// [`Tail`]'s check of the quoting, a byte at a time.
+struct Quoting {
+    separator: u8,
+    cell: Cell,
+    /// Line breaks outside quotes so far: the row is one more.
+    rows_ended: u64,
+    /// Bytes of the row so far.
+    row_bytes: u64,
+    /// Whether a byte-order mark may still come (the input's start).
+    first: bool,
+    /// What broke the rules, in which row, and what to do: said once the
+    /// bytes before it were handed on.
+    broken: Option<(u64, String, &'static str)>,
+}
+
+impl Quoting {
+    /// Reads `bytes`; the index of the first that breaks the rules, if one does.
+    fn scan(&mut self, mut bytes: &[u8]) -> Option<usize> {
+        let mut skipped = 0;
+        if std::mem::take(&mut self.first) && bytes.starts_with(UTF8_BOM) {
+            bytes = &bytes[UTF8_BOM.len()..];
+            skipped = UTF8_BOM.len();
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            let row = self.rows_ended + 1;
+            let why = match (self.cell, b) {
+                (Cell::Start, b'"') => {
+                    self.cell = Cell::Quoted;
+                    None
+                }
+                (Cell::Quoted, b'"') => {
+                    self.cell = Cell::QuoteInQuoted;
+                    None
+                }
+                (Cell::QuoteInQuoted, b'"') => {
+                    self.cell = Cell::Quoted;
+                    None
+                }
+                (Cell::Quoted, _) => None,
+                (Cell::Unquoted, b'"') => Some(
+                    "a quotation mark inside a cell that does not begin with one: a cell holding `\"` must be in quotes, with the mark doubled (`\"He said \"\"no\"\"\"`)",
+                ),
+                (_, b'\n') => {
+                    self.cell = Cell::Start;
+                    self.rows_ended += 1;
+                    self.row_bytes = 0;
+                    continue;
+                }
+                (_, b) if b == self.separator => {
+                    self.cell = Cell::Start;
+                    None
+                }
+                (Cell::QuoteInQuoted, b'\r') => {
+                    self.cell = Cell::Start;
+                    None
+                }
+                (Cell::QuoteInQuoted, _) => Some(
+                    "text after the quotation mark that closes a cell: a mark inside a quoted cell is doubled (`\"\"`)",
+                ),
+                (Cell::Start | Cell::Unquoted, _) => {
+                    self.cell = Cell::Unquoted;
+                    None
+                }
+            };
+            self.row_bytes += 1;
+            let broken = match why {
+                Some(why) => Some((why.to_string(), QUOTING_HINT)),
+                None => (self.row_bytes > MAX_LINE_BYTES as u64).then(|| {
+                    (
+                        format!("longer than {} MiB", MAX_LINE_BYTES >> 20),
+                        "give a large source text in a file column (a path to it) instead of text",
+                    )
+                }),
+            };
+            if let Some((why, hint)) = broken {
+                self.broken = Some((row, why, hint));
+                return Some(skipped + i);
+            }
+        }
+        None
+    }
+
+    /// At the input's end: a quoted cell still open is never closed.
+    fn end(&mut self) -> bool {
+        if matches!(self.cell, Cell::Quoted) {
+            let why = "a quoted cell is never closed: its closing quotation mark is missing, so the rest of the file would be its text";
+            self.broken = Some((self.rows_ended + 1, why.to_string(), QUOTING_HINT));
+        }
+        self.broken.is_some()
+    }
 }
 
 impl<R: Read> Tail<R> {
-    fn new(input: R) -> Tail<R> {
+    fn new(input: R, separator: u8) -> Tail<R> {
         Tail {
             input,
             chunk: Vec::new(),
             start: 0,
+            quoting: Quoting {
+                separator,
+                cell: Cell::Start,
+                rows_ended: 0,
+                row_bytes: 0,
+                first: true,
+                broken: None,
+            },
+        }
+    }
+
+    /// The error to give for the reader's `e`: the quoting's, when it
+    /// ended the input.
+    fn error(&self, e: csv::Error) -> Error {
+        match &self.quoting.broken {
+            Some((row, why, hint)) => Error::invalid(format!("row {row}: {why}"), *hint),
+            None => read_error(e),
         }
     }
 
@@ -339,7 +474,21 @@ impl<R: Read> Tail<R> {
 
 impl<R: Read> Read for Tail<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.input.read(buf)?;
+        let broken = || std::io::Error::new(std::io::ErrorKind::InvalidData, "CSV quoting");
+        if self.quoting.broken.is_some() {
+            return Err(broken());
+        }
+        let mut n = self.input.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.quoting.end() {
+            return Err(broken());
+        }
+        if let Some(at) = self.quoting.scan(&buf[..n]) {
+            // The bytes before it are read as they come; the error, next.
+            if at == 0 {
+                return Err(broken());
+            }
+            n = at;
+        }
         if n > 0 {
             self.start += self.chunk.len() as u64;
             self.chunk.clear();
@@ -509,6 +658,37 @@ mod tests {
         let want = r#"{"type":"claim","source":"S1","quote":" two\nlines ","speaker":"x","provenance":"tweet"}"#;
         assert_eq!(got.len(), 1);
         assert_eq!(same(&got[0]), same(&parse_line(want.as_bytes())));
+    }
+
+    /// RFC 4180's quoting, which the CSV reader alone does not hold to: a
+    /// stray mark, text after a closing one, or a quoted cell never closed
+    /// (which took the rest of the file as its text) names its row.
+    #[test]
+    fn quoting_that_breaks_rfc_4180_names_its_row() {
+        let err = |csv: &str| match rows(csv) {
+            Err(Error::Invalid { what, .. }) => what,
+            other => panic!("{csv:?}: {other:?}"),
+        };
+        let head = "type,kind,text\n";
+        let open =
+            format!("{head}source,tweet,x\nsource,tweet,\"He said \"\"hi\"\"\nsource,tweet,y\n");
+        assert!(
+            err(&open).starts_with("row 3: a quoted cell is never closed"),
+            "{}",
+            err(&open)
+        );
+        let after = format!("{head}source,tweet,\"ab\"c\"\n");
+        assert!(err(&after).starts_with("row 2: text after the quotation mark that closes a cell"));
+        let stray = format!("{head}\n\nsource,tweet,He said \"hi\"\n");
+        assert!(err(&stray)
+            .starts_with("row 4: a quotation mark inside a cell that does not begin with one"));
+        // What RFC 4180 allows reads as before: doubled marks, line breaks
+        // and separators in quotes, CRLF after a closing mark, a BOM
+        // before a quoted header.
+        let good = "\u{feff}\"type\",kind,text\r\nsource,tweet,\"a \"\"b\"\",\r\nc\"\r\n";
+        let lines = rows(good).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].is_ok(), "{:?}", lines[0]);
     }
 
     #[test]

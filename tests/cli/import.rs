@@ -1020,6 +1020,23 @@ fn a_file_line_reads_only_inside_the_import_files_directory() {
 }
 
 #[test]
+fn a_csv_cell_never_closed_is_refused_not_signed_as_the_rest_of_the_file() {
+    // The CSV reader took the two rows after the open quote as the second
+    // row's text, and the import signed it as one source: exit 0, "1 row".
+    let w = Work::with_team();
+    std::fs::write(
+        w.path("desk.csv"),
+        "type,kind,text\nsource,tweet,\"He said \"\"hi\"\" to me\nsource,tweet,Second\nsource,tweet,Third\n",
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "desk.csv"]).error(
+        "row 2: a quoted cell is never closed: its closing quotation mark is missing, so the rest of the file would be its text (hint: export the file again from the spreadsheet as CSV, or fix the row's quotation marks; nothing was imported)",
+    );
+    assert!(before == w.db_bytes());
+}
+
+#[test]
 fn stdin_relative_files_and_roles() {
     let w = Work::with_team();
     std::fs::create_dir(w.path("in")).unwrap();

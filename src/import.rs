@@ -2164,7 +2164,7 @@ impl Checkpointer {
     }
 
     fn start<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, path: &Path) -> Checkpointer {
-        let Ok(conn) = Connection::open(path) else {
+        let Ok(conn) = Connection::open(crate::store::not_a_uri(path)) else {
             return Checkpointer {
                 wake: None,
                 since_wait: Default::default(),

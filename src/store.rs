@@ -160,7 +160,8 @@ impl Store {
             return Err(Error::NoDatabase(path.to_path_buf()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        let conn =
+            Connection::open_with_flags(not_a_uri(path), flags).map_err(|e| open_error(path, e))?;
         conn.busy_timeout(busy_timeout())?;
         let conn = match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
@@ -215,7 +216,7 @@ impl Store {
             .map_err(|e| Error::write(path, &e))?;
         let interrupted = interrupt::remove_on_interrupt(tmp.path(), Leftover::Database);
         let value = {
-            let conn = Connection::open(tmp.path())?;
+            let conn = Connection::open(not_a_uri(tmp.path()))?;
             conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))?;
             let mut store = Store::configure(conn, tmp.path())?;
             store
@@ -330,7 +331,7 @@ impl Store {
             _ => Error::Sqlite(e),
         };
         {
-            let mut out = Connection::open(tmp.path()).map_err(copy)?;
+            let mut out = Connection::open(not_a_uri(tmp.path())).map_err(copy)?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut out).map_err(copy)?;
             // All pages in one step, in one read transaction: copied a few
             // pages at a time, the backup started over whenever another
@@ -373,7 +374,7 @@ impl Store {
         let conn = match self.conn.is_readonly(rusqlite::MAIN_DB)? {
             true => immutable(&self.path)?,
             false => Connection::open_with_flags(
-                &self.path,
+                not_a_uri(&self.path),
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(|e| open_error(&self.path, e))?,
@@ -433,6 +434,18 @@ fn has_pending_wal(path: &Path) -> bool {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// `path` as SQLite must be given it to take it as a file name: SQLite
+/// (built with URI names on) reads a name that begins with `file:` as a
+/// URI, so `--db file:a.db` made a file named `file:a.db` at `init` and
+/// then opened `a.db`, another log, for every later command. `./` before
+/// it keeps it a name.
+pub fn not_a_uri(path: &Path) -> std::borrow::Cow<'_, Path> {
+    match path.as_os_str().as_encoded_bytes().starts_with(b"file:") {
+        true => std::borrow::Cow::Owned(Path::new(".").join(path)),
+        false => std::borrow::Cow::Borrowed(path),
+    }
 }
 
 /// Opens `path` read-only as an immutable file (SQLite's `immutable=1`: no

@@ -788,3 +788,52 @@ fn outputs_through_pipes_and_links_keep_them() {
     let cosigned = std::fs::read_to_string(&real).unwrap();
     assert_eq!(cosigned.matches("\n— ").count(), 2, "{cosigned}");
 }
+
+#[test]
+fn a_db_path_that_begins_with_file_colon_is_a_file_name() {
+    // SQLite reads `file:…` as a URI: `init` made `file:a.db`, and every
+    // later command opened `a.db`, another log, and appended there.
+    let w = Work::with_team();
+    let run = |db: &str, key: Option<&str>, args: &[&str]| {
+        let mut all = vec!["--db", db];
+        all.extend_from_slice(args);
+        w.run(key, &all)
+    };
+    run(
+        "file:a.db",
+        Some("admin"),
+        &["init", "--origin", "test.example/colon"],
+    )
+    .ok();
+    run(
+        "a.db",
+        Some("admin"),
+        &["init", "--origin", "test.example/other"],
+    )
+    .ok();
+    run("file:a.db", Some("admin"), &["checkpoint"]).ok();
+    let origin_and_entries = |db: &str| {
+        let s: serde_json::Value =
+            serde_json::from_str(run(db, None, &["--json", "status"]).ok()).unwrap();
+        (
+            s["status"]["origin"].clone(),
+            s["status"]["entries"].clone(),
+        )
+    };
+    assert_eq!(
+        origin_and_entries("file:a.db"),
+        (
+            serde_json::json!("test.example/colon"),
+            serde_json::json!(2)
+        )
+    );
+    assert_eq!(
+        origin_and_entries("a.db"),
+        (
+            serde_json::json!("test.example/other"),
+            serde_json::json!(1)
+        )
+    );
+    assert!(w.path("file:a.db").is_file());
+    run("file:a.db", None, &["verify"]).ok();
+}

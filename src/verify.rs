@@ -516,6 +516,9 @@ pub(crate) fn judge_kept(
         match good.iter().filter(|&&g| g < size).max() {
             Some(&g) if g + 1 == size => c.detail.push_str(&format!("; entry {g} differs (the checkpoint of size {g} still matches)")),
             Some(&g) => c.detail.push_str(&format!("; the first difference lies in entries {g}..{} (the checkpoint of size {g} still matches)", size - 1)),
+            // (A tree of no entries has one root: a checkpoint of size 0
+            // that names another was signed over a root no log has.)
+            None if size == 0 => c.detail = "a tree of no entries has one root, SHA-256 of nothing, and this checkpoint names another: it was signed over a root no log has".into(),
             None => c.detail.push_str(&format!("; the first difference lies in entries 0..{}", size - 1)),
         }
     }

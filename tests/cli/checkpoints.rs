@@ -840,3 +840,25 @@ fn checkpoint_files_never_replace_the_log_or_a_key() {
     assert_eq!(std::fs::read(w.path("admin")).unwrap(), key);
     w.run(None, &["verify"]).ok();
 }
+
+#[test]
+fn a_checkpoint_of_no_entries_with_another_root_is_named_so() {
+    // Its message counted back from size 0: "entries 0..18446744073709551615".
+    let w = Work::with_team();
+    let admin = claimtrail::keys::Signer::load(&w.path("admin")).unwrap();
+    let note = claimtrail::tree::sign_note(
+        "test.example/idlib",
+        claimtrail::merkle::TreeSize(0),
+        claimtrail::hash::Hash::sha256(b"not the empty tree"),
+        &admin,
+    )
+    .unwrap();
+    std::fs::write(w.path("zero.txt"), note.to_bytes()).unwrap();
+    let r = w.run(None, &["verify", "--checkpoint", "zero.txt"]);
+    r.problem("checkpoint zero.txt", "checkpoint");
+    assert!(
+        r.stdout.contains("PROBLEM checkpoint zero.txt: checkpoint: forked: a tree of no entries has one root, SHA-256 of nothing, and this checkpoint names another: it was signed over a root no log has\n"),
+        "{}",
+        r.stdout
+    );
+}

@@ -77,6 +77,18 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
     if path.exists() {
         return Err(Error::exists(path));
     }
+    // `key new rana.pub` wrote the private key into rana.pub (and the
+    // public one into rana.pub.pub): the file one mails to the admin.
+    if path.extension().is_some_and(|e| e == "pub") {
+        return Err(Error::invalid(
+            format!("{} would be the private key, under a public key's name", path.display()),
+            format!(
+                "name the private key without .pub, e.g. `claimtrail key new {}`: its public key is written beside it as {}",
+                path.with_extension("").display(),
+                path.display()
+            ),
+        ));
+    }
     // The .pub file is one line, `ssh-ed25519 AAAA… comment`, and `key
     // add` takes its comment as the name: a line break would cut it.
     if let Some(c) = comment
@@ -292,12 +304,26 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
     }
     let path = PathBuf::from(key);
     if path.is_file() {
-        let key = read_key(
+        let file = read_key(
             &path,
             PublicKey::from_key_file,
             "give the key's .pub file or private key file, its fingerprint, or its name",
         )?;
-        return Ok(key.fingerprint().clone());
+        // A revocation cannot be undone: `admin` that is both a key file
+        // here and another key's enrolled name must not be guessed at.
+        if let Ok(named) = claimtrail::query::key_with_whole_name(conn, key) {
+            if named != *file.fingerprint() {
+                return Err(Error::invalid(
+                    format!(
+                        "`{}` is both a key file here ({}) and the name of another enrolled key ({named})",
+                        escape(key),
+                        file.fingerprint()
+                    ),
+                    "give the fingerprint of the key to revoke, from `claimtrail key list`",
+                ));
+            }
+        }
+        return Ok(file.fingerprint().clone());
     }
     claimtrail::query::key_with_whole_name(conn, key)
 }

@@ -1509,3 +1509,44 @@ fn a_name_an_enrolled_key_holds_is_not_given_to_another() {
     );
     w.run(None, &["verify"]).ok();
 }
+
+#[test]
+fn key_files_named_as_keys_are_not_guessed_at() {
+    // `key new rana.pub` wrote the private key under the name one mails.
+    let w = Work::with_team();
+    refused(
+        &w,
+        None,
+        &["key", "new", "rana.pub", "--no-passphrase"],
+        "rana.pub would be the private key, under a public key's name (hint: name the private key without .pub, e.g. `claimtrail key new rana`: its public key is written beside it as rana.pub)",
+    );
+    assert!(!w.path("rana.pub").exists());
+    // `key revoke analyst`, where ./analyst is Rana's key file and
+    // "analyst" another key's name: a revocation is for ever.
+    w.run(None, &["key", "new", "other", "--no-passphrase"])
+        .ok();
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "analyst",
+        ],
+    )
+    .ok();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "analyst", "--reason", "left the desk"],
+        "`analyst` is both a key file here (SHA256:",
+    );
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "analyst.pub", "--reason", "left the desk"],
+    )
+    .ok();
+}

@@ -300,7 +300,25 @@ impl Store {
         // Re-read inside the write lock: another process may have migrated.
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            tx.execute_batch(sql)?;
+            // A file whose tables are of a later version than its
+            // `user_version` says (an edited header, not an old log): the
+            // migration fails, and its whole SQL made a 2 KB message whose
+            // hint was to run verify, which had just failed that way.
+            tx.execute_batch(sql).map_err(|e| {
+                let why = match &e {
+                    rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+                    e => e.to_string(),
+                };
+                Error::invalid(
+                    format!(
+                        "{} says it is at schema version {version}, but its tables are not those of that version: the step to version {} fails ({})",
+                        self.path.display(),
+                        i + 1,
+                        crate::text::escape(&why)
+                    ),
+                    "its header (PRAGMA user_version) was changed: restore the log from a backup, which `claimtrail backup` makes",
+                )
+            })?;
             if let Some(step) = step {
                 step(&tx)?;
             }

@@ -1550,3 +1550,28 @@ fn key_files_named_as_keys_are_not_guessed_at() {
     )
     .ok();
 }
+
+#[test]
+fn a_lowered_schema_version_is_said_to_be_an_edit() {
+    // The migrations ran again and failed: a 2 KB line of their SQL, with
+    // the hint to run verify, which had just failed so.
+    let w = Work::with_claims();
+    w.sql("PRAGMA user_version = 1");
+    for args in [&["verify"][..], &["list", "claims"]] {
+        refused(
+            &w,
+            None,
+            args,
+            "says it is at schema version 1, but its tables are not those of that version: the step to version 2 fails (table ",
+        );
+    }
+    let r = w.run(None, &["verify"]);
+    assert!(r.stderr.len() < 500, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "(hint: its header (PRAGMA user_version) was changed: restore the log from a backup"
+        ),
+        "{}",
+        r.stderr
+    );
+}

@@ -304,6 +304,9 @@ impl fmt::Display for KeyType {
 /// Why a note, key or signature was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoteError {
+    /// Lines of a note of another text cannot be added to this one.
+    #[error("the file now holds another note than the one read")]
+    OtherText,
     /// The note exceeds [`MAX_NOTE_BYTES`].
     #[error("signed note is larger than the {max} bytes accepted")]
     TooLarge {
@@ -850,6 +853,26 @@ impl SignedNote {
             key_id,
             signature: bytes,
         })
+    }
+
+    /// Adds the lines of `other`, a note of the same text, that this one
+    /// lacks (by name and key ID): two cosigners writing one file at once
+    /// each add their line to what the file holds when they write, not to
+    /// what it held when they read it. Refuses a note of another text.
+    pub fn add_lines_of(&mut self, other: &SignedNote) -> Result<(), NoteError> {
+        if other.text != self.text {
+            return Err(NoteError::OtherText);
+        }
+        for sig in &other.signatures {
+            let held = self
+                .signatures
+                .iter()
+                .any(|s| s.name == sig.name && s.key_id == sig.key_id);
+            if !held {
+                self.put(sig.clone())?;
+            }
+        }
+        Ok(())
     }
 
     fn put(&mut self, sig: NoteSignature) -> Result<(), NoteError> {

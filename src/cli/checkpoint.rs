@@ -121,6 +121,25 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {
         tree::cosign(&store, &signer, &mut note, progress)
     })?;
+    // Another auditor may have cosigned the file meanwhile (the log's
+    // verification takes a while): under a lock on its directory, the
+    // lines it holds now are kept beside this one, not replaced by the
+    // file as it was read.
+    let _lock = lock_dir_of(&target)?;
+    if let Ok(bytes) = std::fs::read(&target) {
+        if let Ok((now_held, _)) = claimtrail::checkpoint::read_signed_checkpoint(&bytes) {
+            if now_held.text() == note.text() {
+                let mut merged = now_held;
+                merged.add_lines_of(&note).map_err(|e| {
+                    Error::invalid(
+                        format!("{}: {e}", target.display()),
+                        "cosign the file again",
+                    )
+                })?;
+                note = merged;
+            }
+        }
+    }
     staged.finish(note.to_string().as_bytes(), true)?;
     if ctx.json {
         output::json(
@@ -135,6 +154,15 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
         )?;
     }
     Ok(Outcome::Done)
+}
+
+/// An exclusive lock on the directory `path` is in, held until dropped
+/// (`flock`, which other claimtrail processes honour; nothing else does).
+fn lock_dir_of(path: &Path) -> Result<std::fs::File> {
+    let dir = output::dir_of(path);
+    let f = std::fs::File::open(&dir).map_err(|e| Error::write(&dir, &e))?;
+    f.lock().map_err(|e| Error::write(&dir, &e))?;
+    Ok(f)
 }
 
 fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {

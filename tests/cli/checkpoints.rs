@@ -862,3 +862,40 @@ fn a_checkpoint_of_no_entries_with_another_root_is_named_so() {
         r.stdout
     );
 }
+
+#[test]
+fn two_auditors_cosigning_one_file_at_once_keep_both_lines() {
+    // Each read the file, verified the log, and wrote the file as read
+    // plus its own line: one cosignature was lost, both said "cosigned".
+    let w = Work::with_team();
+    w.key("auditor2");
+    w.run(
+        Some("admin"),
+        &["key", "add", "auditor2.pub", "--role", "auditor"],
+    )
+    .ok();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let cosign = |key: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("claimtrail"))
+            .args(["checkpoint", "cosign", "shared.txt"])
+            .current_dir(w.dir.path())
+            .env("CLAIMTRAIL_DB", &w.db)
+            .env("CLAIMTRAIL_KEY", w.path(key))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    for _ in 0..5 {
+        std::fs::copy(w.path("cp.txt"), w.path("shared.txt")).unwrap();
+        let (mut a, mut b) = (cosign("auditor"), cosign("auditor2"));
+        assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+        let note = std::fs::read_to_string(w.path("shared.txt")).unwrap();
+        assert_eq!(note.matches("\n— ").count(), 3, "{note}");
+    }
+    let listed = w.run(
+        None,
+        &["checkpoint", "verify", "shared.txt", "--vkey", &w.vkey()],
+    );
+    assert!(listed.ok().contains("OK"), "{}", listed.stdout);
+}

@@ -204,6 +204,9 @@ fn read_key_text(path: &std::path::Path, hint: &str) -> Result<String> {
         .map_err(|_| Error::invalid(format!("{} is not a text file", path.display()), hint))
 }
 
+/// The longest name `key add` gives a key, in bytes.
+const MAX_NAME_BYTES: usize = 256;
+
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
     // Read once: the key, then its comment as the default name.
     let text = read_key_text(&file, PUBKEY_HINT)?;
@@ -222,6 +225,29 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
             "pass --name NAME",
         )
     })?;
+    // OpenSSH matches a principal of at most about 1,020 bytes: a longer
+    // name (up to the 1 MiB of an entry, by default the .pub's comment)
+    // made the README's `ssh-keygen -Y verify` fail on every entry of the
+    // key. And a name spelled as a fingerprint would read, in `log`, as
+    // another key's.
+    if name.len() > MAX_NAME_BYTES {
+        return Err(Error::invalid(
+            format!(
+                "the name is {} bytes long; a key's name has at most {MAX_NAME_BYTES}",
+                name.len()
+            ),
+            "give a shorter --name (OpenSSH's allowed_signers takes no longer principal)",
+        ));
+    }
+    if name.trim_start().starts_with("SHA256:") {
+        return Err(Error::invalid(
+            format!(
+                "the name {} is spelled as a key's fingerprint",
+                escape(&name)
+            ),
+            "give the person's or desk's name with --name",
+        ));
+    }
     let mut store = ctx.open()?;
     // A name tells people apart in `log`, `show` and the principals of
     // `key allowed-signers`: a second key under a name an enrolled key

@@ -1575,3 +1575,39 @@ fn a_lowered_schema_version_is_said_to_be_an_edit() {
         r.stderr
     );
 }
+
+#[test]
+fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
+    let w = Work::with_team();
+    w.run(None, &["key", "new", "other", "--no-passphrase"])
+        .ok();
+    let long = "q".repeat(1100);
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            &long,
+        ],
+        "the name is 1100 bytes long; a key's name has at most 256 (hint: give a shorter --name",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "SHA256:8IbUHpF1eb3xMG36KqJomjazjOL5Paway2SOTURCEfo",
+        ],
+        "is spelled as a key's fingerprint (hint: give the person's or desk's name with --name)",
+    );
+}

@@ -299,7 +299,12 @@ impl Signer {
                 f.take(MAX_KEY_FILE + 1).read_to_end(&mut text)
             })
             .map_err(|e| key_err(io_reason(&e)))?;
-        if text.starts_with(b"ssh-") {
+        // (`ecdsa-sha2-…` and `sk-ssh-ed25519@openssh.com` public keys too:
+        // they were told to `chmod 600`, being taken for private keys.)
+        if [&b"ssh-"[..], b"ecdsa-", b"sk-"]
+            .iter()
+            .any(|p| text.starts_with(p))
+        {
             return Signer::for_public_key(path, &String::from_utf8_lossy(&text));
         }
         #[cfg(unix)]

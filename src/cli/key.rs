@@ -210,6 +210,18 @@ const MAX_NAME_BYTES: usize = 256;
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
     // Read once: the key, then its comment as the default name.
     let text = read_key_text(&file, PUBKEY_HINT)?;
+    // An authorized_keys-like file of several keys enrolled its first and
+    // said nothing of the others.
+    let keys = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .count();
+    if keys > 1 {
+        return Err(Error::invalid(
+            format!("{} holds {keys} keys, one a line", file.display()),
+            "enroll one key at a time: give each its own .pub file",
+        ));
+    }
     let pk = parse_key(&file, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
     let comment = {
         let line = text.lines().next().unwrap_or("").trim().to_string();

@@ -211,3 +211,41 @@ fn allowed_signers_principals_keep_arabic_names_and_never_merge_two_people() {
         "ssh-keygen took the impostor's signature for Rana Haddad's"
     );
 }
+
+#[test]
+fn keys_of_other_types_made_by_ssh_keygen_are_refused_by_type() {
+    // An ECDSA .pub given as --key was taken for a private key file and
+    // the user told to `chmod 600` it.
+    let w = Work::with_claims();
+    for (t, name) in [("ecdsa", "ec"), ("rsa", "rsa")] {
+        let made = ssh_keygen()
+            .args(["-q", "-t", t, "-N", "", "-f"])
+            .arg(w.path(name))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let public = format!("{name}.pub");
+        let r = w.run(
+            None,
+            &["--key", &public, "annotate", "C1", "--verdict", "false"],
+        );
+        r.error(&format!("cannot use key {public}: "));
+        assert!(
+            r.stderr
+                .contains(" keys are not supported: claimtrail signs with ssh-ed25519 only"),
+            "{}",
+            r.stderr
+        );
+        // Nor does `key add` take them, or two keys in one file.
+        w.run(Some("admin"), &["key", "add", &public, "--role", "analyst"])
+            .error("keys are not supported");
+    }
+    let two = format!(
+        "{}{}",
+        std::fs::read_to_string(w.path("ec.pub")).unwrap(),
+        std::fs::read_to_string(w.path("analyst.pub")).unwrap()
+    );
+    std::fs::write(w.path("two.pub"), two).unwrap();
+    w.run(Some("admin"), &["key", "add", "two.pub", "--role", "analyst"])
+        .error("two.pub holds 2 keys, one a line (hint: enroll one key at a time: give each its own .pub file)");
+}

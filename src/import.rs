@@ -620,8 +620,11 @@ fn strip_position(e: &serde_json::Error) -> String {
 
 fn data_error(e: &serde_json::Error, line: &str) -> LineError {
     let said = strip_position(e);
+    // The field and what is wrong with it come from the one failure: the
+    // second read (below) meets the fields in another order than the
+    // first, and where two were wrong it named one and quoted the other.
     let msg = match field_of(line) {
-        Some(field) if !said.starts_with("unknown field") => format!("{field}: {said}"),
+        Some((field, why)) if !said.starts_with("unknown field") => format!("{field}: {why}"),
         _ => said,
     };
     if let Some(rest) = msg.strip_prefix("unknown variant ") {
@@ -647,7 +650,7 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
 /// struct its type names, through `serde_path_to_error`. `None` when the
 /// message names its field already (unknown, missing or repeated fields)
 /// or the path cannot be told.
-fn field_of(line: &str) -> Option<String> {
+fn field_of(line: &str) -> Option<(String, String)> {
     let serde_json::Value::Object(mut map) = serde_json::from_str(line).ok()? else {
         return None;
     };
@@ -656,11 +659,11 @@ fn field_of(line: &str) -> Option<String> {
     /// Where reading `value` as a `T` fails, if it does.
     fn failing<T: serde::de::DeserializeOwned>(
         value: serde_json::Value,
-    ) -> Option<serde_path_to_error::Path> {
+    ) -> Option<(serde_path_to_error::Path, String)> {
         let e = serde_path_to_error::deserialize::<_, T>(value).err()?;
-        Some(e.path().clone())
+        Some((e.path().clone(), e.inner().to_string()))
     }
-    let path = match kind.as_str()? {
+    let (path, why) = match kind.as_str()? {
         "source" => failing::<SourceLine>(value)?,
         "claim" => failing::<ClaimLine>(value)?,
         "annotation" => failing::<AnnotationLine>(value)?,
@@ -678,7 +681,7 @@ fn field_of(line: &str) -> Option<String> {
             _ => return None,
         }
     }
-    (!said.is_empty()).then_some(said)
+    (!said.is_empty()).then_some((said, why))
 }
 
 /// A label is 1 to [`MAX_LABEL_BYTES`] letters, digits and `_ - . : /`, so

@@ -2019,3 +2019,19 @@ fn an_interrupted_dry_run_leaves_nothing() {
     );
     assert_eq!(count(&w, "sources"), sources + 3);
 }
+
+#[test]
+fn a_line_with_two_wrong_fields_names_one_and_says_what_is_wrong_with_it() {
+    // The field came from one read and the complaint from another, which
+    // met the fields in another order: `"corroborates": invalid type:
+    // string "x", expected u8`, the complaint being credibility's.
+    let w = Work::with_claims();
+    let line = r#"{"type":"annotation","claim":"C1","verdict":"false","credibility":"x","corroborates":5}"#;
+    let r = w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(line.as_bytes()),
+    );
+    r.error("line 1: \"corroborates\": invalid type: integer `5`, expected a sequence (hint: see docs/IMPORT.md");
+}

@@ -319,7 +319,7 @@ pub struct SourceLine {
     pub author: Option<String>,
     pub url: Option<String>,
     pub published: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub derived_from: Vec<String>,
 }
 
@@ -349,9 +349,9 @@ pub struct AnnotationLine {
     pub reliability: Option<Reliability>,
     pub credibility: Option<Credibility>,
     pub note: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub corroborates: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub contradicts: Vec<String>,
     pub supersedes: Option<String>,
 }
@@ -682,6 +682,16 @@ fn field_of(line: &str) -> Option<(String, String)> {
         }
     }
     (!said.is_empty()).then_some((said, why))
+}
+
+/// A list field given as `null`, read as left out: IMPORT.md says any
+/// optional field may be `null`, and a program that writes every field
+/// writes `null` for an empty list as often as `[]`.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A label is 1 to [`MAX_LABEL_BYTES`] letters, digits and `_ - . : /`, so

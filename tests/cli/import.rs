@@ -2035,3 +2035,24 @@ fn a_line_with_two_wrong_fields_names_one_and_says_what_is_wrong_with_it() {
     );
     r.error("line 1: \"corroborates\": invalid type: integer `5`, expected a sequence (hint: see docs/IMPORT.md");
 }
+
+#[test]
+fn a_list_field_given_as_null_is_left_out() {
+    // IMPORT.md: any optional field may be null; the three lists were
+    // refused ("invalid type: null, expected a sequence").
+    let w = Work::with_claims();
+    let lines = [
+        json!({"type":"source","label":"s","text":"A statement.","kind":"statement","derived_from":null}),
+        json!({"type":"annotation","claim":"C1","verdict":"unverified","corroborates":null,"contradicts":null}),
+    ]
+    .map(|v| v.to_string())
+    .join("\n");
+    let r = w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(lines.as_bytes()),
+    );
+    assert!(r.ok().contains("appended 2 entries"), "{}", r.stdout);
+    w.run(None, &["verify"]).ok();
+}

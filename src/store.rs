@@ -171,7 +171,7 @@ impl Store {
                 // file cannot change. That is true of such a copy, and its
                 // file holds every commit when no -wal file is beside it.
                 if has_pending_wal(path) {
-                    return Err(Error::Sqlite(e));
+                    return Err(wal_unreadable(path));
                 }
                 drop(conn);
                 immutable(path)?
@@ -485,6 +485,26 @@ fn immutable(path: &Path) -> Result<Connection> {
     Connection::open_with_flags(&uri, flags).map_err(|e| open_error(path, e))
 }
 
+/// `path` with `suffix` after its name (`-wal`, `-shm`).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// A log whose -wal holds commits, in a directory where SQLite cannot make
+/// the -shm file it needs to read them: said as it is ("cannot open it
+/// (check permissions)" sent an auditor after permissions that were fine).
+fn wal_unreadable(path: &Path) -> Error {
+    Error::invalid(
+        format!(
+            "{} has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory",
+            path.display()
+        ),
+        "copy the log and its -wal to a directory you can write to; `claimtrail backup` writes a copy that is one file",
+    )
+}
+
 fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     if path.is_dir() {
         return Error::NotADatabase {
@@ -497,6 +517,11 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
             path: path.to_path_buf(),
             reason: "it is not an SQLite file".into(),
         },
+        Some(rusqlite::ErrorCode::CannotOpen)
+            if has_pending_wal(path) && !sibling(path, "-shm").exists() =>
+        {
+            wal_unreadable(path)
+        }
         Some(rusqlite::ErrorCode::CannotOpen) | Some(rusqlite::ErrorCode::PermissionDenied) => {
             Error::Io {
                 path: path.to_path_buf(),

@@ -229,6 +229,41 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     assert_eq!(version, 3);
 }
 
+/// A copy with commits still in its -wal, on a read-only directory: SQLite
+/// cannot make the -shm it needs, and the message said "cannot open it
+/// (check permissions)" of a file anyone could read.
+#[test]
+fn a_read_only_copy_with_commits_in_its_wal_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    // A reader's snapshot keeps the commit below in the WAL.
+    let reader = rusqlite::Connection::open(&w.db).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .unwrap();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    let ro = w.path("ro");
+    std::fs::create_dir(&ro).unwrap();
+    for suffix in ["", "-wal"] {
+        let from = format!("{}{suffix}", w.db.display());
+        let to = ro.join(format!("trail.db{suffix}"));
+        std::fs::copy(from, &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o444)).unwrap();
+    }
+    assert!(std::fs::metadata(ro.join("trail.db-wal")).unwrap().len() > 0);
+    drop(reader);
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let r = as_nobody(&w, "analyst", &["--db", "ro/trail.db", "verify"]);
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let Some(r) = r else {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    };
+    r.error("ro/trail.db has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory (hint: copy the log and its -wal to a directory you can write to; `claimtrail backup` writes a copy that is one file)");
+}
+
 /// Forty sources of 50 KB as an import file (2 MB), and a 3.8 MB text.
 fn large_import(w: &Work) {
     let lines: String = (0..40)

@@ -127,12 +127,20 @@ impl fmt::Display for Difference {
 /// TEMP schema), by name (names are unique in a schema).
 fn objects(conn: &Connection) -> Result<BTreeMap<String, Object>> {
     let mut stmt = conn.prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema")?;
+    // Read as bytes and shown lossily: a byte of the schema page changed
+    // into invalid UTF-8 is a difference to report, not a failure to read.
+    let text = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<String>> {
+        Ok(match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => None,
+            v => Some(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned()),
+        })
+    };
     let rows = stmt.query_map([], |r| {
         Ok(Object {
-            kind: r.get(0)?,
-            name: r.get(1)?,
-            table: r.get(2)?,
-            sql: r.get(3)?,
+            kind: text(r, 0)?.unwrap_or_default(),
+            name: text(r, 1)?.unwrap_or_default(),
+            table: text(r, 2)?.unwrap_or_default(),
+            sql: text(r, 3)?,
         })
     })?;
     let mut out = BTreeMap::new();

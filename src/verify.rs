@@ -225,6 +225,36 @@ pub fn verify_with(store: &Store, kept: &[KeptCheckpoint]) -> Result<Report> {
     verify_with_progress(store, kept, &mut |_, _| {})
 }
 
+/// The report on a log whose file SQLite cannot even open as a database
+/// (`e`, an error that [`Error::is_damage`]): its first page damaged, or
+/// the file cut short. A damaged log is a finding (exit 1), as a damaged
+/// page met while reading the entries is, not a failure to run.
+pub fn unreadable(e: &Error) -> Report {
+    Report {
+        origin: None,
+        entries: 0,
+        head: None,
+        counts: Counts::default(),
+        checks: ALL_CHECKS.iter().map(|c| c.as_str()).collect(),
+        ok: false,
+        problems: vec![Problem {
+            seq: None,
+            kind: None,
+            id: None,
+            checkpoint: None,
+            check: Check::File,
+            detail: format!(
+                "the file is damaged: SQLite cannot open it as a database ({}); restore the log from a backup",
+                e.sqlite_message()
+            ),
+        }],
+        more_problems: 0,
+        tree_size: TreeSize(0),
+        tree_root: crate::merkle::empty_root(),
+        checkpoints: Vec::new(),
+    }
+}
+
 /// [`verify_with`], calling `progress(entries_done, entries_total)` after
 /// each chunk (the total is the last seq + 1, read at the start).
 pub fn verify_with_progress(

@@ -31,11 +31,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         .iter()
         .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
         .collect::<Result<Vec<_>>>()?;
-    let store = ctx.open()?;
-    let report = output::while_verifying("verifying", |progress| {
-        let listed = (a.max_problems > 0).then_some(a.max_problems);
-        claimtrail::verify::verify_listing(&store, &kept, listed, progress)
-    })?;
+    let report = match ctx.open() {
+        Ok(store) => output::while_verifying("verifying", |progress| {
+            let listed = (a.max_problems > 0).then_some(a.max_problems);
+            claimtrail::verify::verify_listing(&store, &kept, listed, progress)
+        })?,
+        // An SQLite file damaged where SQLite reads first (its schema page,
+        // or cut short): a finding, as a damaged page further on is.
+        Err(e) if e.is_damage() => claimtrail::verify::unreadable(&e),
+        Err(e) => return Err(e),
+    };
     if ctx.json {
         output::json(&report)?;
     } else {

@@ -823,6 +823,38 @@ fn an_index_edited_below_its_table() {
     );
 }
 
+#[test]
+fn a_file_cut_short_or_a_schema_page_changed_is_a_finding() {
+    // SQLite could not open either as a database, and verify exited 2, as
+    // if it had not run: a damaged log is a finding (exit 1), as a damaged
+    // page met among the entries is.
+    let w = Work::with_claims();
+    let whole = w.db_bytes();
+    w.restore(&whole[..16384]);
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "file");
+    assert!(
+        r.stdout.contains("PROBLEM log: file: the file is damaged: SQLite cannot open it as a database (database disk image is malformed); restore the log from a backup"),
+        "{}",
+        r.stdout
+    );
+    // A byte of a CREATE statement on page 1 made into invalid UTF-8.
+    let mut bytes = whole.clone();
+    let at = bytes[..8192]
+        .windows(12)
+        .position(|b| b == b"CREATE TABLE")
+        .expect("a CREATE statement on page 1");
+    bytes[at + 3] = 0xff;
+    w.restore(&bytes);
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "file");
+    assert!(
+        r.stdout.contains("PROBLEM log: file: the file is damaged: SQLite cannot open it as a database (malformed database schema ("),
+        "{}",
+        r.stdout
+    );
+}
+
 /// Commands other than verify that meet an altered file stop with the
 /// error that says so (exit 2), not "internal error … a bug in
 /// claimtrail"; `report` still writes its report, verify's failure first.

@@ -1002,3 +1002,15 @@ mod tests {
         assert_eq!(escape_keep_newlines("a\nb\u{7}"), "a\nb\\u{7}");
     }
 }
+
+/// `path` as one word of a POSIX shell, quoted when it must be: the hints
+/// that suggest a command are meant to be pasted, and `cp 1.txt` or
+/// `$(id).db` unquoted broke the command or ran another.
+pub fn shell_word(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy();
+    match shlex::try_quote(&s) {
+        Ok(q) => q.into_owned(),
+        // (Only a NUL is refused, which no path holds.)
+        Err(_) => escape(&s).into_owned(),
+    }
+}

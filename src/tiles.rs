@@ -445,7 +445,7 @@ pub fn publish(
                 ),
                 format!(
                     "run `claimtrail verify --checkpoint {}` to see which; publish into a new directory meanwhile",
-                    path.display()
+                    crate::text::shell_word(path)
                 ),
             ));
         }
@@ -584,7 +584,7 @@ fn previous(
             ),
             format!(
                 "the log may have been rolled back: run `claimtrail verify --checkpoint {}`",
-                path.display()
+                crate::text::shell_word(&path)
             ),
         ));
     }

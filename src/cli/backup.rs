@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         )?;
         outln!(
             "check it with `claimtrail --db {} verify`",
-            a.path.display()
+            claimtrail::text::shell_word(&a.path)
         )?;
     }
     Ok(Outcome::Done)

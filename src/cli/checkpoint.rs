@@ -98,7 +98,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                     e.seq,
                     path.display()
                 )?;
-                outln!("keep a copy outside the database: `claimtrail verify --checkpoint {}` will prove the log still contains it", path.display())?;
+                outln!("keep a copy outside the database: `claimtrail verify --checkpoint {}` will prove the log still contains it", claimtrail::text::shell_word(path))?;
             }
         }
         None if ctx.json => {

@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         )?;
         outln!(
             "check it anywhere with `claimtrail verify-bundle {}`",
-            a.out.display()
+            claimtrail::text::shell_word(&a.out)
         )?;
         // Written, but an auditor given the log's keys as they are now
         // will refuse its checkpoint: say so, and how to get one they accept.

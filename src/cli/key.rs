@@ -84,7 +84,7 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             format!("{} would be the private key, under a public key's name", path.display()),
             format!(
                 "name the private key without .pub, e.g. `claimtrail key new {}`: its public key is written beside it as {}",
-                path.with_extension("").display(),
+                claimtrail::text::shell_word(&path.with_extension("")),
                 path.display()
             ),
         ));
@@ -149,8 +149,8 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         }
         outln!(
             "next: an admin enrolls it with `claimtrail key add {} --role analyst`, or it starts a log: `claimtrail --key {} init --origin NAME`",
-            pub_path.display(),
-            path.display()
+            claimtrail::text::shell_word(&pub_path),
+            claimtrail::text::shell_word(&path)
         )?;
         if passphrase.is_some() {
             outln!(

@@ -88,6 +88,8 @@ const LISTED: usize = 20;
 
 fn mirrored(m: &Mirrored) -> Result<()> {
     let dir = escape(&m.dir.display().to_string()).to_string();
+    // In a command to paste, the directory is quoted for the shell.
+    let word = claimtrail::text::shell_word(&m.dir);
     outln!(
         "mirrored log {} from {} into {dir}: checkpoint of {}, root {}",
         escape(&m.origin),
@@ -157,11 +159,11 @@ fn mirrored(m: &Mirrored) -> Result<()> {
     if unserved == 0 {
         let tree_only = if m.entries { "" } else { " --tree-only" };
         outln!(
-            "check it with no database: claimtrail verify-published {dir}{tree_only} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
+            "check it with no database: claimtrail verify-published {word}{tree_only} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
         )?;
     } else {
         outln!(
-            "FAILED: {} of the tree not served; `claimtrail verify-published {dir}` shows what is left unchecked",
+            "FAILED: {} of the tree not served; `claimtrail verify-published {word}` shows what is left unchecked",
             output::count(unserved as u64, "file")
         )?;
     }

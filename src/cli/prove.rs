@@ -203,7 +203,11 @@ fn consistency(
                 "{old_name} has {} entries, more than {new_name}'s {}",
                 a.size, b.size
             ),
-            format!("give the older checkpoint first: `claimtrail prove --consistency {new_name} {old_name}`"),
+            format!(
+                "give the older checkpoint first: `claimtrail prove --consistency {} {}`",
+                claimtrail::text::shell_word(new),
+                claimtrail::text::shell_word(old)
+            ),
         ));
     }
     let current = tree::size(conn)?;
@@ -213,7 +217,10 @@ fn consistency(
                 "{new_name} commits to {} entries but the log has only {current}",
                 b.size
             ),
-            format!("run `claimtrail verify --checkpoint {new_name}` to see how the log differs"),
+            format!(
+                "run `claimtrail verify --checkpoint {}` to see how the log differs",
+                claimtrail::text::shell_word(new)
+            ),
         ));
     }
     let proof = if a.size.0 == 0 || a.size == b.size {

@@ -872,3 +872,31 @@ fn a_db_path_that_begins_with_file_colon_is_a_file_name() {
     assert!(w.path("file:a.db").is_file());
     run("file:a.db", None, &["verify"]).ok();
 }
+
+#[test]
+fn commands_suggested_in_output_quote_paths_for_the_shell() {
+    // `claimtrail --db copy $(id).db verify`, pasted, ran `id`.
+    let w = Work::with_claims();
+    let b = w.run(None, &["backup", "copy $(id).db"]);
+    assert!(
+        b.ok()
+            .contains("check it with `claimtrail --db 'copy $(id).db' verify`"),
+        "{}",
+        b.stdout
+    );
+    let c = w.run(Some("admin"), &["checkpoint", "--out", "cp 1.txt"]);
+    assert!(
+        c.ok()
+            .contains("`claimtrail verify --checkpoint 'cp 1.txt'` will prove"),
+        "{}",
+        c.stdout
+    );
+    let plain = w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"]);
+    assert!(
+        plain
+            .ok()
+            .contains("`claimtrail verify --checkpoint cp.txt` will prove"),
+        "{}",
+        plain.stdout
+    );
+}

@@ -629,6 +629,18 @@ pub fn thousands(x: f64) -> String {
     }
 }
 
+/// `path` as one word of a POSIX shell, quoted when it must be: the hints
+/// that suggest a command are meant to be pasted, and `cp 1.txt` or
+/// `$(id).db` unquoted broke the command or ran another.
+pub fn shell_word(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy();
+    match shlex::try_quote(&s) {
+        Ok(q) => q.into_owned(),
+        // (Only a NUL is refused, which no path holds.)
+        Err(_) => escape(&s).into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1000,17 +1012,5 @@ mod tests {
         assert_eq!(escape("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(escape("a\nb"), "a\\nb");
         assert_eq!(escape_keep_newlines("a\nb\u{7}"), "a\nb\\u{7}");
-    }
-}
-
-/// `path` as one word of a POSIX shell, quoted when it must be: the hints
-/// that suggest a command are meant to be pasted, and `cp 1.txt` or
-/// `$(id).db` unquoted broke the command or ran another.
-pub fn shell_word(path: &std::path::Path) -> String {
-    let s = path.to_string_lossy();
-    match shlex::try_quote(&s) {
-        Ok(q) => q.into_owned(),
-        // (Only a NUL is refused, which no path holds.)
-        Err(_) => escape(&s).into_owned(),
     }
 }

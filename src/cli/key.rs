@@ -212,9 +212,12 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     let text = read_key_text(&file, PUBKEY_HINT)?;
     // An authorized_keys-like file of several keys enrolled its first and
     // said nothing of the others.
+    // (Lines that begin as a public key does: a private key file given by
+    // mistake is said to be one below.)
     let keys = text
         .lines()
-        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(str::trim_start)
+        .filter(|l| ["ssh-", "ecdsa-", "sk-"].iter().any(|p| l.starts_with(p)))
         .count();
     if keys > 1 {
         return Err(Error::invalid(

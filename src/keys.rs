@@ -226,6 +226,15 @@ pub fn allowed_signers_principals(names: &[&str]) -> Vec<String> {
     out
 }
 
+/// Whether `line` begins as an OpenSSH public key line does: `ssh-…`, and
+/// also `ecdsa-sha2-…` and `sk-ssh-ed25519@openssh.com` (such keys given as
+/// `--key` were taken for private key files and told to `chmod 600`).
+pub fn begins_as_public_key(line: &[u8]) -> bool {
+    [&b"ssh-"[..], b"ecdsa-", b"sk-"]
+        .iter()
+        .any(|p| line.starts_with(p))
+}
+
 /// Armors a binary SSHSIG blob as the PEM text `ssh-keygen -Y` reads
 /// (`-----BEGIN SSH SIGNATURE-----`, base64 in lines of 70).
 pub fn armor(blob: &[u8]) -> String {
@@ -299,12 +308,7 @@ impl Signer {
                 f.take(MAX_KEY_FILE + 1).read_to_end(&mut text)
             })
             .map_err(|e| key_err(io_reason(&e)))?;
-        // (`ecdsa-sha2-…` and `sk-ssh-ed25519@openssh.com` public keys too:
-        // they were told to `chmod 600`, being taken for private keys.)
-        if [&b"ssh-"[..], b"ecdsa-", b"sk-"]
-            .iter()
-            .any(|p| text.starts_with(p))
-        {
+        if begins_as_public_key(&text) {
             return Signer::for_public_key(path, &String::from_utf8_lossy(&text));
         }
         #[cfg(unix)]

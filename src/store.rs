@@ -50,9 +50,7 @@ fn dir_for_new_database(path: &Path) -> Result<PathBuf> {
 /// rebuilds.
 fn refuse_leftover_journal(path: &Path) -> Result<()> {
     for suffix in ["-wal", "-journal"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let leftover = PathBuf::from(name);
+        let leftover = sibling(path, suffix);
         if std::fs::metadata(&leftover).is_ok_and(|m| m.len() > 0) {
             return Err(Error::invalid(
                 format!(
@@ -449,9 +447,7 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
 
 /// Whether `<path>-wal` holds commits not yet copied into the file.
 fn has_pending_wal(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0)
+    std::fs::metadata(sibling(path, "-wal")).is_ok_and(|m| m.len() > 0)
 }
 
 /// `path` as SQLite must be given it to take it as a file name: SQLite

@@ -584,29 +584,21 @@ struct RawRow {
     start: usize,
     ends: [usize; 4],
     /// The first column whose storage class is not the one claimtrail
-    /// writes (TEXT kind; BLOB payload, sig and hash), and the one found.
-    mistyped: Option<(usize, &'static str)>,
+    /// writes ([`ROW_COLUMNS`]), and the one found.
+    mistyped: Option<(usize, rusqlite::types::Type)>,
 }
 
-/// The columns of a [`RawRow`], by name, and the check a change of their
-/// storage class fails.
-const ROW_COLUMNS: [(&str, Check); 4] = [
-    ("kind", Check::Header),
-    ("payload", Check::Canonical),
-    ("sig", Check::Signature),
-    ("hash", Check::Hash),
-];
-
-/// SQLite's name of a value's storage class.
-fn storage_class(v: ValueRef<'_>) -> &'static str {
-    match v {
-        ValueRef::Null => "NULL",
-        ValueRef::Integer(_) => "INTEGER",
-        ValueRef::Real(_) => "REAL",
-        ValueRef::Text(_) => "TEXT",
-        ValueRef::Blob(_) => "BLOB",
-    }
-}
+/// The columns of a [`RawRow`]: name, the storage class claimtrail writes,
+/// and the check a change of that class fails.
+const ROW_COLUMNS: [(&str, rusqlite::types::Type, Check); 4] = {
+    use rusqlite::types::Type;
+    [
+        ("kind", Type::Text, Check::Header),
+        ("payload", Type::Blob, Check::Canonical),
+        ("sig", Type::Blob, Check::Signature),
+        ("hash", Type::Blob, Check::Hash),
+    ]
+};
 
 impl RawChunk {
     fn new() -> Self {
@@ -630,12 +622,8 @@ impl RawChunk {
             // The same bytes as TEXT instead of BLOB (or the other way) read
             // the same here, but not to the commands that read the column
             // as what it should be: an edit all the same.
-            let right = match c {
-                0 => matches!(value, ValueRef::Text(_)),
-                _ => matches!(value, ValueRef::Blob(_)),
-            };
-            if !right && mistyped.is_none() {
-                mistyped = Some((c, storage_class(value)));
+            if value.data_type() != ROW_COLUMNS[c].1 && mistyped.is_none() {
+                mistyped = Some((c, value.data_type()));
             }
             self.bytes.extend_from_slice(&blob_ref(value));
             *end = self.bytes.len();
@@ -1126,10 +1114,12 @@ impl<'c> Verifier<'c> {
                 }
                 self.entry(p, &chunk.kind(i), &mut scans)?;
                 if let Some((c, found)) = chunk.rows[i].mistyped {
-                    let (name, check) = ROW_COLUMNS[c];
-                    let want = if c == 0 { "TEXT" } else { "BLOB" };
+                    let (name, want, check) = ROW_COLUMNS[c];
+                    // (SQLite's names of the classes: `Text` as TEXT.)
                     let detail = format!(
-                        "the {name} column holds {found} where claimtrail writes {want}: the row was edited (whatever its bytes read as)"
+                        "the {name} column holds {} where claimtrail writes {}: the row was edited (whatever its bytes read as)",
+                        found.to_string().to_uppercase(),
+                        want.to_string().to_uppercase()
                     );
                     let (s, id) = (Some(p.seq as u64), self.current_id);
                     self.problem(s, Some(&chunk.kind(i)), id, check, detail);

@@ -217,7 +217,7 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     let keys = text
         .lines()
         .map(str::trim_start)
-        .filter(|l| ["ssh-", "ecdsa-", "sk-"].iter().any(|p| l.starts_with(p)))
+        .filter(|l| keys::begins_as_public_key(l.as_bytes()))
         .count();
     if keys > 1 {
         return Err(Error::invalid(

@@ -6,7 +6,6 @@ use claimtrail::model::{Body, IdKind, SourceAdd, SourceKind, SourceRedact};
 use claimtrail::sources::{check_given, Spelling};
 use claimtrail::{clock, query, rules};
 use clap::Subcommand;
-use rusqlite::OptionalExtension;
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -148,14 +147,7 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     let source = query::reference(store.conn(), id)?;
     // Run again on a source already redacted, only the file is scrubbed:
     // what a first run could not finish while another process read.
-    let earlier: Option<i64> = store
-        .conn()
-        .query_row(
-            "SELECT seq FROM redactions WHERE source_id = ?",
-            [id.n as i64],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let earlier = query::source(store.conn(), id.n)?.redaction.map(|r| r.seq);
     let entry = match earlier {
         Some(_) => None,
         None => {
@@ -178,7 +170,7 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
             )?,
             (None, seq) => outln!(
                 "{id} was redacted at entry {}; the file was rebuilt again",
-                seq.unwrap_or_default()
+                seq.map_or(0, |s| s.0)
             )?,
         }
     }

@@ -68,9 +68,19 @@ impl PublicKey {
             fingerprint: fingerprint_of(&ssh),
             ssh,
         };
-        if pk.verifying_key()?.is_weak() {
+        let vk = pk.verifying_key()?;
+        if vk.is_weak() {
             return Err(
                 "the key is a small-order (weak) Ed25519 point and cannot be enrolled".into(),
+            );
+        }
+        // A point with y < 19 has a second, non-canonical encoding (y + p).
+        // Both decode to the same point, so one signer could hold two
+        // fingerprints; and some verifiers refuse the second. No key pair
+        // made by ssh-keygen or claimtrail has such a point.
+        if vk.to_edwards().compress().to_bytes() != *vk.as_bytes() {
+            return Err(
+                "the key's 32 bytes are a non-canonical encoding of an Ed25519 point and cannot be enrolled".into(),
             );
         }
         Ok(pk)
@@ -198,6 +208,88 @@ fn name_with_only(name: &str, keep: fn(char) -> bool) -> String {
     } else {
         p
     }
+}
+
+/// The longest name a key is given, in bytes: OpenSSH matches a principal
+/// of at most about 1,020 bytes, and a longer name (up to the 1 MiB of an
+/// entry, by default the .pub's comment) made `ssh-keygen -Y verify` fail
+/// on every entry of the key.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// What is wrong with `name` as the name of a key, with what to do: the
+/// rule of `init` and `key add`. A name tells people apart in `log`, `show`
+/// and `key allowed-signers`, so one that can pass for another is refused:
+/// spelled as a fingerprint; with white space at either end; with a
+/// control, bidirectional or invisible character (see `text::escape`:
+/// `Ra\u{2060}na` looks like `Rana`); or with a word that mixes Latin
+/// letters with Cyrillic or Greek ones (`Аdmin` with a Cyrillic `А`).
+/// A name wholly in one script passes, whatever the script. This does not
+/// catch every look-alike (a whole word in Cyrillic letters that look
+/// Latin, `асе`), and `verify` does not judge names: an entry written by
+/// other software is not a finding.
+pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
+    let shown = crate::text::escape(name);
+    if name.is_empty() {
+        return Some(("the name is empty".into(), "give the person's or desk's name with --name"));
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Some((
+            format!("the name is {} bytes long; a key's name has at most {MAX_NAME_BYTES}", name.len()),
+            "give a shorter --name (OpenSSH's allowed_signers takes no longer principal)",
+        ));
+    }
+    if name.trim_start().starts_with("SHA256:") {
+        return Some((
+            format!("the name {shown} is spelled as a key's fingerprint"),
+            "give the person's or desk's name with --name",
+        ));
+    }
+    if name.trim() != name {
+        return Some((
+            format!("the name \"{shown}\" begins or ends with white space"),
+            "give the name without it (a name that differs by a space reads as the same person's)",
+        ));
+    }
+    if let Some(c) = name.chars().find(|&c| crate::text::needs_escape(c)) {
+        return Some((
+            format!(
+                "the name {shown} holds U+{:04X}, a control or invisible character",
+                c as u32
+            ),
+            "type the name again without it (such a character makes one name look like another)",
+        ));
+    }
+    if let Some(word) = name.split_whitespace().find(|w| mixes_scripts(w)) {
+        return Some((
+            format!(
+                "the word {} of the name mixes Latin letters with Cyrillic or Greek ones",
+                crate::text::escape(word)
+            ),
+            "type the name again in one alphabet (mixed letters make one name look like another, e.g. a Cyrillic А in Admin)",
+        ));
+    }
+    None
+}
+
+/// Whether `word` holds letters of two of Latin, Cyrillic and Greek: the
+/// alphabets whose letters are alike enough to spoof one another.
+fn mixes_scripts(word: &str) -> bool {
+    let script = |c: char| match c {
+        'A'..='Z' | 'a'..='z' | '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' => Some(0),
+        '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}' => Some(1),
+        '\u{400}'..='\u{52f}' | '\u{1c80}'..='\u{1c8f}' | '\u{a640}'..='\u{a69f}' => Some(2),
+        _ => None,
+    };
+    let mut seen = None;
+    for c in word.chars().filter(|c| c.is_alphabetic()) {
+        if let Some(s) = script(c) {
+            if seen.is_some_and(|t| t != s) {
+                return true;
+            }
+            seen = Some(s);
+        }
+    }
+    false
 }
 
 /// The allowed_signers principal of each of `names` (the enrolled names,
@@ -751,5 +843,72 @@ mod tests {
         );
         let err = PublicKey::from_openssh(&line).unwrap_err();
         assert!(err.contains("weak"), "{err}");
+    }
+
+    /// The line of an ssh-ed25519 key with these 32 bytes, unchecked.
+    fn ed25519_line(point: [u8; 32]) -> String {
+        let mut blob = Vec::new();
+        for part in [&b"ssh-ed25519"[..], &point[..]] {
+            blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            blob.extend_from_slice(part);
+        }
+        use base64::Engine;
+        format!(
+            "ssh-ed25519 {}",
+            base64::engine::general_purpose::STANDARD.encode(blob)
+        )
+    }
+
+    #[test]
+    fn names_that_pass_for_others_are_refused_and_names_in_any_one_script_pass() {
+        for ok in ["Rana Haddad", "رنا حداد", "Иван Петров", "Ζωή", "José Núñez", "desk@example.org", "O'Brien-Smith"] {
+            assert_eq!(name_problem(ok), None, "{ok}");
+        }
+        for (bad, says) in [
+            ("", "empty"),
+            ("Rana ", "white space"),
+            (" Rana", "white space"),
+            ("Ra\u{2060}na", "U+2060"),
+            ("Rana\u{202e}dadd", "U+202E"),
+            ("Ra\tna", "U+0009"),
+            ("\u{410}dmin", "mixes Latin"),
+            ("Rana H\u{3b1}ddad", "mixes Latin"),
+            ("SHA256:abc", "fingerprint"),
+        ] {
+            let (what, _) = name_problem(bad).unwrap_or_else(|| panic!("{bad:?} passed"));
+            assert!(what.contains(says), "{bad:?}: {what}");
+        }
+        assert!(name_problem(&"q".repeat(MAX_NAME_BYTES + 1)).is_some());
+        assert!(name_problem(&"q".repeat(MAX_NAME_BYTES)).is_none());
+    }
+
+    #[test]
+    fn non_canonical_point_encodings_are_refused() {
+        // For y < 19, y + p (p = 2^255 - 19) fits in 255 bits too: a second
+        // encoding of the same point. Try each such y that is on the curve
+        // and not of small order.
+        let mut tried = 0;
+        for small in 0u8..19 {
+            let mut canonical = [0u8; 32];
+            canonical[0] = small;
+            let mut other = [0xffu8; 32];
+            other[0] = 0xed + small;
+            other[31] = 0x7f;
+            let (Ok(c), Ok(o)) = (
+                VerifyingKey::from_bytes(&canonical),
+                VerifyingKey::from_bytes(&other),
+            ) else {
+                continue;
+            };
+            if c.is_weak() {
+                continue;
+            }
+            assert_eq!(c.to_edwards(), o.to_edwards(), "y = {small}: the same point");
+            let err = PublicKey::from_openssh(&ed25519_line(other)).unwrap_err();
+            assert!(err.contains("non-canonical"), "{err}");
+            assert!(PublicKey::from_openssh(&ed25519_line(canonical)).is_ok());
+            tried += 1;
+        }
+        assert!(tried > 0, "some y < 19 is a point of large order");
     }
 }

@@ -20,6 +20,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let db = ctx.db()?;
     let signer = ctx.signer()?;
     let name = a.name.unwrap_or_else(|| default_name(signer.comment()));
+    if let Some((what, hint)) = claimtrail::keys::name_problem(&name) {
+        return Err(claimtrail::error::Error::invalid(what, hint));
+    }
     let e = claimtrail::log::init(db, &signer, &a.origin, &name)?;
     if ctx.json {
         super::output::json(&serde_json::json!({

@@ -204,9 +204,6 @@ fn read_key_text(path: &std::path::Path, hint: &str) -> Result<String> {
         .map_err(|_| Error::invalid(format!("{} is not a text file", path.display()), hint))
 }
 
-/// The longest name `key add` gives a key, in bytes.
-const MAX_NAME_BYTES: usize = 256;
-
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
     // Read once: the key, then its comment as the default name.
     let text = read_key_text(&file, PUBKEY_HINT)?;
@@ -240,28 +237,8 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
             "pass --name NAME",
         )
     })?;
-    // OpenSSH matches a principal of at most about 1,020 bytes: a longer
-    // name (up to the 1 MiB of an entry, by default the .pub's comment)
-    // made the README's `ssh-keygen -Y verify` fail on every entry of the
-    // key. And a name spelled as a fingerprint would read, in `log`, as
-    // another key's.
-    if name.len() > MAX_NAME_BYTES {
-        return Err(Error::invalid(
-            format!(
-                "the name is {} bytes long; a key's name has at most {MAX_NAME_BYTES}",
-                name.len()
-            ),
-            "give a shorter --name (OpenSSH's allowed_signers takes no longer principal)",
-        ));
-    }
-    if name.trim_start().starts_with("SHA256:") {
-        return Err(Error::invalid(
-            format!(
-                "the name {} is spelled as a key's fingerprint",
-                escape(&name)
-            ),
-            "give the person's or desk's name with --name",
-        ));
+    if let Some((what, hint)) = keys::name_problem(&name) {
+        return Err(Error::invalid(what, hint));
     }
     let mut store = ctx.open()?;
     // A name tells people apart in `log`, `show` and the principals of
@@ -272,17 +249,22 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     // (a rotated key). This is the command's rule: verify does not judge
     // names, so an entry written otherwise is not a finding.
     let keys = claimtrail::query::keys(store.conn())?;
-    if let Some(k) = keys
-        .iter()
-        .find(|k| k.name == name && k.revoked_seq.is_none() && k.fingerprint != *pk.fingerprint())
-    {
-        return Err(Error::invalid(
+    if let Some(k) = keys.iter().find(|k| {
+        claimtrail::text::same_name(&k.name, &name)
+            && k.revoked_seq.is_none()
+            && k.fingerprint != *pk.fingerprint()
+    }) {
+        let held = if k.name == name {
+            format!("the name {} is held", escape(&name))
+        } else {
             format!(
-                "the name {} is held by another enrolled key, {} ({})",
+                "the name {} reads as {}, held",
                 escape(&name),
-                k.fingerprint,
-                k.role
-            ),
+                escape(&k.name)
+            )
+        };
+        return Err(Error::invalid(
+            format!("{held} by another enrolled key, {} ({})", k.fingerprint, k.role),
             "give this key its own --name; to replace a person's key, revoke the old one first (`claimtrail key revoke`), then enroll the new one under its name",
         ));
     }

@@ -103,6 +103,11 @@ fn init_errors() {
     }
     w.run(Some("admin"), &["init", "--origin", "has space"])
         .error("must not contain spaces");
+    w.run(
+        Some("admin"),
+        &["init", "--origin", "x.example/a", "--name", "Desk\u{2060} admin"],
+    )
+    .error("the name Desk\\u{2060} admin holds U+2060, a control or invisible character (hint: type the name again without it");
     assert!(!w.db.exists());
     w.run(Some("admin"), &["init", "--origin", "x.example/a"])
         .ok();
@@ -1609,5 +1614,66 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
             "SHA256:8IbUHpF1eb3xMG36KqJomjazjOL5Paway2SOTURCEfo",
         ],
         "is spelled as a key's fingerprint (hint: give the person's or desk's name with --name)",
+    );
+    // Names that read as another's: the analyst is "Rana Haddad".
+    for (name, says) in [
+        ("rana  haddad", "error: the name rana  haddad reads as Rana Haddad, held by another enrolled key, SHA256:"),
+        ("Rana Haddad ", "error: the name \"Rana Haddad \" begins or ends with white space (hint: give the name without it"),
+        ("Rana Had\u{2063}dad", "holds U+2063, a control or invisible character"),
+        ("Rana \u{41d}addad", "error: the word \u{41d}addad of the name mixes Latin letters with Cyrillic or Greek ones (hint: type the name again in one alphabet"),
+    ] {
+        refused(
+            &w,
+            Some("admin"),
+            &["key", "add", "other.pub", "--role", "analyst", "--name", name],
+            says,
+        );
+    }
+    // A name wholly in another script is a name like any other.
+    w.run(
+        Some("admin"),
+        &["key", "add", "other.pub", "--role", "analyst", "--name", "Рана Хаддад"],
+    )
+    .ok();
+}
+
+/// An `ssh-ed25519` public key line with these 32 bytes as its point.
+fn ed25519_pub_line(point: [u8; 32], comment: &str) -> String {
+    use base64::Engine;
+    let mut blob = Vec::new();
+    for part in [&b"ssh-ed25519"[..], &point[..]] {
+        blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        blob.extend_from_slice(part);
+    }
+    let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
+    format!("ssh-ed25519 {b64} {comment}\n")
+}
+
+#[test]
+fn keys_whose_point_is_weak_or_written_two_ways_are_not_enrolled() {
+    // Neither can come from ssh-keygen; both are what a forger would try:
+    // a small-order key, for which "valid" depends on the Ed25519 rule, and
+    // the second encoding (y + p) of a point with y < 19, which would give
+    // one point two fingerprints.
+    let w = Work::with_team();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    std::fs::write(w.path("weak.pub"), ed25519_pub_line(identity, "weak")).unwrap();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "weak.pub", "--role", "analyst"],
+        "the key is a small-order (weak) Ed25519 point and cannot be enrolled",
+    );
+    // y = 3 + p. (y = 3 is on the curve; its point is of large order.)
+    let mut second = [0xffu8; 32];
+    second[0] = 0xed + 3;
+    second[31] = 0x7f;
+    std::fs::write(w.path("twice.pub"), ed25519_pub_line(second, "twice")).unwrap();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "twice.pub", "--role", "analyst"],
+        "the key's 32 bytes are a non-canonical encoding of an Ed25519 point and cannot be enrolled",
     );
 }

@@ -1042,6 +1042,16 @@ impl LineSource for JsonLines {
             _ => &self.buf,
         };
         let mut parsed = parse_line(trim_newline(line));
+        if let (2.., Err(e)) = (self.n, &mut parsed) {
+            // Files joined with `cat`, each saved with a byte order mark:
+            // the mark, which is invisible, is not JSON.
+            if line.starts_with(UTF8_BOM) {
+                e.what = "starts with a byte order mark (U+FEFF), which is not JSON".into();
+                e.hint = "delete it: a byte order mark may only begin the file (files joined \
+                          with `cat` keep each one's)"
+                    .into();
+            }
+        }
         if let (1, Err(e)) = (self.n, &mut parsed) {
             // A spreadsheet's export given as JSON Lines (from standard
             // input, or a file not named .csv).

@@ -230,11 +230,17 @@ pub const MAX_NAME_BYTES: usize = 256;
 pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
     let shown = crate::text::escape(name);
     if name.is_empty() {
-        return Some(("the name is empty".into(), "give the person's or desk's name with --name"));
+        return Some((
+            "the name is empty".into(),
+            "give the person's or desk's name with --name",
+        ));
     }
     if name.len() > MAX_NAME_BYTES {
         return Some((
-            format!("the name is {} bytes long; a key's name has at most {MAX_NAME_BYTES}", name.len()),
+            format!(
+                "the name is {} bytes long; a key's name has at most {MAX_NAME_BYTES}",
+                name.len()
+            ),
             "give a shorter --name (OpenSSH's allowed_signers takes no longer principal)",
         ));
     }
@@ -861,7 +867,15 @@ mod tests {
 
     #[test]
     fn names_that_pass_for_others_are_refused_and_names_in_any_one_script_pass() {
-        for ok in ["Rana Haddad", "رنا حداد", "Иван Петров", "Ζωή", "José Núñez", "desk@example.org", "O'Brien-Smith"] {
+        for ok in [
+            "Rana Haddad",
+            "رنا حداد",
+            "Иван Петров",
+            "Ζωή",
+            "José Núñez",
+            "desk@example.org",
+            "O'Brien-Smith",
+        ] {
             assert_eq!(name_problem(ok), None, "{ok}");
         }
         for (bad, says) in [
@@ -903,7 +917,11 @@ mod tests {
             if c.is_weak() {
                 continue;
             }
-            assert_eq!(c.to_edwards(), o.to_edwards(), "y = {small}: the same point");
+            assert_eq!(
+                c.to_edwards(),
+                o.to_edwards(),
+                "y = {small}: the same point"
+            );
             let err = PublicKey::from_openssh(&ed25519_line(other)).unwrap_err();
             assert!(err.contains("non-canonical"), "{err}");
             assert!(PublicKey::from_openssh(&ed25519_line(canonical)).is_ok());

@@ -51,7 +51,7 @@ pub struct AddArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub quote: Option<String>,
     /// Which occurrence of --quote, when it appears more than once (1-based).
-    #[arg(long, requires = "quote", allow_negative_numbers = true,
+    #[arg(long, requires = "quote", conflicts_with = "span", allow_negative_numbers = true,
           value_parser = values::counted)]
     pub occurrence: Option<usize>,
     /// Byte offsets START..END into the source (on UTF-8 boundaries).

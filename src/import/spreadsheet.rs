@@ -127,14 +127,18 @@ impl<R: Read> Rows<R> {
                 format!("its first row names the columns; {COLUMNS_HINT}"),
             ));
         }
-        let columns = header(&record)?;
+        // Blank lines before the header are blank rows, so the header and
+        // every row after it keep their numbers in the file.
         let open = csv.get_ref().open_at(csv.position().byte());
+        let own = u64::from(!open) + newlines(&record);
+        let skipped = (csv.position().line() - 1).saturating_sub(own);
+        let columns = header(&record, 1 + skipped)?;
         Ok(Rows {
             csv,
             columns,
             record,
-            row: 1,
-            blank: 0,
+            row: 1 + skipped,
+            blank: skipped,
             open,
             held: None,
         })
@@ -154,21 +158,25 @@ impl<R: Read> Rows<R> {
         let before = self.csv.position().clone();
         let read = self.csv.read_byte_record(&mut self.record);
         if !read.map_err(|e| self.csv.get_ref().error(e))? {
-            return Ok(None);
+            // Blank lines after the last row are blank rows too (the
+            // summary counts them), less the last row's own line break if
+            // it was still to be read.
+            let trailing =
+                (self.csv.position().line() - before.line()).saturating_sub(u64::from(self.open));
+            self.open = false;
+            if trailing == 0 {
+                return Ok(None);
+            }
+            self.row += trailing;
+            self.blank = trailing - 1;
+            return Ok(Some((0, Ok(None))));
         }
         // The reader passes over blank lines before a record: the lines it
         // went through, less the record's own (the line breaks in its
         // quoted cells, its end unless that is still to be read, and the
         // end of the row before if that was), are blank ones.
         let open = self.csv.get_ref().open_at(self.csv.position().byte());
-        let own = u64::from(self.open)
-            + u64::from(!open)
-            + self
-                .record
-                .iter()
-                .flatten()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
+        let own = u64::from(self.open) + u64::from(!open) + newlines(&self.record);
         self.open = open;
         let skipped = (self.csv.position().line() - before.line()).saturating_sub(own);
         self.row += 1 + skipped;
@@ -498,15 +506,26 @@ impl<R: Read> Read for Tail<R> {
     }
 }
 
-/// The input's first line (its `\n` included), read a byte at a time so
-/// that nothing after it is taken from the input; at most 64 KiB.
+/// The line breaks inside a record's cells (quoted ones).
+fn newlines(record: &csv::ByteRecord) -> u64 {
+    record.iter().flatten().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// The input's first line that is not blank (its `\n` included, and the
+/// blank lines before it), read a byte at a time so that nothing after it
+/// is taken from the input; at most 64 KiB. The header row tells the
+/// separator, and a blank line would tell none.
 fn first_line(input: &mut impl Read) -> Result<Vec<u8>> {
     let mut line = Vec::new();
     let mut byte = [0u8];
-    while line.len() < 1 << 16 && line.last() != Some(&b'\n') {
+    let mut text = false;
+    while line.len() < 1 << 16 && (line.last() != Some(&b'\n') || !text) {
         match input.read(&mut byte) {
             Ok(0) => break,
-            Ok(_) => line.push(byte[0]),
+            Ok(_) => {
+                text |= !matches!(byte[0], b'\r' | b'\n');
+                line.push(byte[0]);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(read_error(csv::Error::from(e))),
         }
@@ -525,8 +544,8 @@ fn delimiter(header: &[u8]) -> u8 {
 }
 
 /// The fields the header row's columns name.
-fn header(record: &csv::ByteRecord) -> Result<Vec<&'static str>> {
-    let bad = |what: String, hint: &str| Error::invalid(format!("row 1: {what}"), hint);
+fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
+    let bad = |what: String, hint: &str| Error::invalid(format!("row {row}: {what}"), hint);
     let mut columns = Vec::with_capacity(record.len());
     for (i, cell) in record.iter().enumerate() {
         let n = i + 1;
@@ -763,6 +782,38 @@ mod tests {
         assert_eq!(kinds, ["blank", "line", "blank", "blank", "error", "error"]);
     }
 
+    /// Blank lines before the header row, and after the last row, are
+    /// blank rows too: the header keeps its number, and so does every row
+    /// after it; a separator is told by the header, not by a blank line.
+    #[test]
+    fn blank_lines_around_the_rows_are_counted() {
+        for (csv, blanks_before, lines, blanks_after) in [
+            ("\n\ntype;claim;verdict\nannotation;C1;false\n", 2, 1, 0),
+            (
+                "\r\ntype,claim,verdict\r\nannotation,C1,false\r\n\r\n\r\n",
+                1,
+                1,
+                2,
+            ),
+            ("type,claim,verdict\n\n\n", 0, 0, 2),
+            ("type,claim,verdict\nannotation,C1,false\n\n", 0, 1, 1),
+            ("type,claim,verdict\nannotation,C1,false\n\n\r\n", 0, 1, 2),
+            ("type,claim,verdict\nannotation,C1,false", 0, 1, 0),
+        ] {
+            let got = rows(csv).unwrap();
+            let kinds: Vec<bool> = got.iter().map(|l| matches!(l, Ok(Some(_)))).collect();
+            let mut want = vec![false; blanks_before];
+            want.extend(vec![true; lines]);
+            want.extend(vec![false; blanks_after]);
+            assert_eq!(kinds, want, "{csv:?}");
+        }
+        // A header row after blank lines is named by its own number.
+        let Err(e) = Rows::new(&b"\n\nclaim,verdict\n"[..]) else {
+            panic!("no type column, accepted");
+        };
+        assert!(e.to_string().starts_with("row 3: no type column"), "{e}");
+    }
+
     /// The last row keeps its number whether or not a line break ends the
     /// input, after blank lines and cells with line breaks alike, with
     /// `\n` or `\r\n` (or both) ending the lines.
@@ -781,8 +832,12 @@ mod tests {
                 let lf = format!("type,claim,verdict\n{before}annotation,C1,false{end}");
                 for csv in [lf.clone(), lf.replace('\n', "\r\n")] {
                     let got = rows(&csv).unwrap();
-                    assert!(matches!(got.last(), Some(Ok(Some(_)))), "{csv:?}");
-                    assert_eq!(got.len() + 1, row, "{csv:?}");
+                    let last = got.iter().rposition(|l| matches!(l, Ok(Some(_))));
+                    assert_eq!(last.map(|i| i + 2), Some(row), "{csv:?}");
+                    // A blank line after it is a blank row.
+                    let after = usize::from(end == "\n\n");
+                    assert_eq!(got.len() + 1, row + after, "{csv:?}");
+                    assert!(got[row - 1..].iter().all(|l| matches!(l, Ok(None))));
                 }
             }
         }

@@ -727,6 +727,17 @@ fn usage_errors_are_one_line_with_a_hint() {
     w.run(Some("admin"), &["key", "revoke", "analyst.pub"]).error(
         "(hint: usage: claimtrail key revoke [OPTIONS] --reason <REASON> <KEY>; more in `claimtrail key revoke --help`)",
     );
+    // --occurrence picks among a quote's occurrences; beside --span it was
+    // ignored (import refuses the pair too).
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim", "add", "--source", "S1", "--span", "0..10", "--occurrence", "2",
+            "--speaker", "x", "--provenance", "statement",
+        ],
+        "the argument '--span <SPAN>' cannot be used with '--occurrence <OCCURRENCE>' (hint: usage: claimtrail claim add",
+    );
     w.run(None, &["verfy"])
         .error("unrecognized subcommand 'verfy' (hint: some similar subcommands exist");
     w.run(None, &["show", "C1", "--bogus"])
@@ -1632,7 +1643,15 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
     // A name wholly in another script is a name like any other.
     w.run(
         Some("admin"),
-        &["key", "add", "other.pub", "--role", "analyst", "--name", "Рана Хаддад"],
+        &[
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Рана Хаддад",
+        ],
     )
     .ok();
 }

@@ -491,10 +491,18 @@ fn a_spreadsheet_imports_as_its_json_lines() {
     );
     same_entries(&a, &b);
     b.run(None, &["verify"]).ok();
-    // Again: every row is in the log already.
+    // Again, saved with blank lines around its rows: every row is in the
+    // log already, and the blank ones are counted as such.
+    let mut padded = b"\n".to_vec();
+    padded.extend(as_csv(&lines));
+    padded.extend(b"\n\n");
+    std::fs::write(b.path("desk.csv"), padded).unwrap();
     let again = b.run(Some("analyst"), &["import", "desk.csv"]);
     assert!(
-        again.ok().contains("skipped 8 rows already in the log"),
+        again
+            .ok()
+            .starts_with("read 11 rows from desk.csv (3 blank)\n")
+            && again.stdout.contains("skipped 8 rows already in the log"),
         "{}",
         again.stdout
     );
@@ -544,6 +552,13 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         "type,claim,verdict,note\nannotation,C1,false,\"two\nlines\"\n\nannotation,C1,maybe,\n",
         "row 4: \"verdict\": `maybe` is not a verdict: use one of confirmed,",
     );
+    // Blank lines before the header are rows too, and the header tells
+    // the separator even then.
+    refused(
+        "\r\n\r\ntype;claim;verdict\r\nannotation;C1;maybe\r\n",
+        "row 4: \"verdict\": `maybe` is not a verdict",
+    );
+    refused("\n\nclaim,verdict\n", "row 3: no type column");
     refused(
         "type,claim,verdict\nannotation,@c,false\n",
         "row 2: claim: label @c is not defined by an earlier row (hint: define it in the label column of a row above this one, or give an id like C1; nothing was imported)",
@@ -1685,7 +1700,7 @@ fn a_byte_order_mark_and_crlf_lines_are_read() {
     .unwrap();
     let before = w.db_bytes();
     w.run(Some("analyst"), &["import", "joined.jsonl"])
-        .error("line 2: not a JSON object");
+        .error("line 2: starts with a byte order mark (U+FEFF), which is not JSON (hint: delete it: a byte order mark may only begin the file (files joined with `cat` keep each one's); nothing was imported)");
     assert!(before == w.db_bytes());
 }
 

@@ -160,6 +160,45 @@ pub fn append_with(
 /// before the entry is committed: where it fails (the file the note goes
 /// to, or a bundle proven against it, is on a full disk), the log stays as
 /// it was.
+/// [`checkpoint`], after verifying the whole log (as `cosign` and
+/// `publish` do): an admin's checkpoint vouches for the log up to its size,
+/// and signed over damage it would lend that damage the admin's word (a
+/// later `verify` still finds it, but readers of the checkpoint alone would
+/// not). Entries another writer appends between the verification and the
+/// checkpoint's own entry went through the append path's rules, but their
+/// signatures were not checked again here. Refused, before any work, for a
+/// key that may not sign checkpoints.
+pub fn verified_checkpoint(
+    store: &mut Store,
+    signer: &Signer,
+    progress: &mut dyn FnMut(u64, u64),
+    keep: impl FnOnce(&Connection, &crate::checkpoint::SignedNote) -> Result<()>,
+) -> Result<(Appended, crate::checkpoint::SignedNote)> {
+    if let Some(e) = checkpoint_refusal(store.conn(), signer)? {
+        return Err(e);
+    }
+    let report = crate::verify::verify_with_progress(store, &[], progress)?;
+    if !report.ok {
+        let n = report.problems.len() as u64 + report.more_problems;
+        let first = report
+            .problems
+            .first()
+            .map(|p| match p.seq {
+                Some(seq) => format!("; the first: entry {seq}, {}", p.check),
+                None => format!("; the first: {}", p.check),
+            })
+            .unwrap_or_default();
+        return Err(Error::invalid(
+            format!(
+                "this log does not verify ({}{first}): a checkpoint would sign it as it is",
+                crate::text::count(n, "problem")
+            ),
+            "run `claimtrail verify` to see what is wrong; restore the log from a backup before signing a checkpoint",
+        ));
+    }
+    checkpoint(store, signer, keep)
+}
+
 pub fn checkpoint(
     store: &mut Store,
     signer: &Signer,

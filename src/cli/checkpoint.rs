@@ -76,11 +76,15 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     let signer = ctx.signer()?;
     // The file is written before the entry is committed, so a full disk
     // leaves neither; it takes its name once the entry is in the log.
-    let (e, note) =
-        claimtrail::log::checkpoint(&mut store, &signer, |_, note| match &mut staged {
-            Some(file) => file.write(note.to_string().as_bytes()),
-            None => Ok(()),
-        })?;
+    // The whole log is verified first: see `log::verified_checkpoint`.
+    let (e, note) = output::while_verifying("verifying the log before signing:", |progress| {
+        claimtrail::log::verified_checkpoint(&mut store, &signer, progress, |_, note| {
+            match &mut staged {
+                Some(file) => file.write(note.to_string().as_bytes()),
+                None => Ok(()),
+            }
+        })
+    })?;
     let text = note.to_string();
     match &out {
         Some(path) => {

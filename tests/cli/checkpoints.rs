@@ -174,6 +174,45 @@ fn an_auditor_cosigns_only_a_log_that_verifies() {
         .contains("cosigned the checkpoint of 7 entries as auditor"));
 }
 
+/// An admin's checkpoint vouches for the log as the cosignatures do: the
+/// log is verified first, and one that does not verify is not signed.
+#[test]
+fn an_admin_signs_a_checkpoint_only_of_a_log_that_verifies() {
+    let w = Work::with_claims();
+    let pristine = w.db_bytes();
+    // A quote's speaker edited in the projection table, and an entry's
+    // payload edited in place: each is named, the first problem with it.
+    for (tamper, first) in [
+        ("UPDATE claims SET speaker = 'UNICEF' WHERE id = 1", "(1 problem; the first: entry "),
+        (
+            "UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"speaker\":\"', '\"speaker\":\"X') AS BLOB) WHERE seq = 4",
+            "; the first: entry 4, ",
+        ),
+    ] {
+        w.restore(&pristine);
+        w.sql(tamper);
+        let before = w.db_bytes();
+        let r = w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"]);
+        r.error("this log does not verify (");
+        assert!(
+            r.stderr.contains(first)
+                && r.stderr.contains("): a checkpoint would sign it as it is (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before signing a checkpoint)"),
+            "{}",
+            r.stderr
+        );
+        assert!(before == w.db_bytes(), "no entry was appended");
+        assert!(!w.path("cp.txt").exists(), "no file was written");
+    }
+    // Restored, the log verifies and the admin signs.
+    w.restore(&pristine);
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(None, &["verify", "--checkpoint", "cp.txt"]).ok();
+    // An analyst may not sign one: refused before the log is verified.
+    w.sql("UPDATE claims SET speaker = 'UNICEF' WHERE id = 1");
+    w.run(Some("analyst"), &["checkpoint"]).error("checkpoint");
+}
+
 #[test]
 fn a_rewritten_history_is_named_at_its_first_provable_divergence() {
     // Two logs by the same admin key and origin, built at the same instant,

@@ -601,7 +601,9 @@ pub struct ClaimFilter {
 
 /// What [`current`] needs to know of an annotation.
 pub trait Judgment {
-    /// The fingerprint of the key that signed it.
+    /// Who signed it: the enrolled name of the key that signed it, which
+    /// keys rotated for one person share (`rules::same_person`), or the
+    /// key's fingerprint when its name is not known.
     fn signer(&self) -> &str;
     /// Whether a later annotation supersedes it.
     fn superseded(&self) -> bool;
@@ -609,7 +611,10 @@ pub trait Judgment {
 
 impl Judgment for &AnnotationView {
     fn signer(&self) -> &str {
-        self.signed.signer.as_str()
+        match self.signed.signer_name.as_str() {
+            "" => self.signed.signer.as_str(),
+            name => name,
+        }
     }
     fn superseded(&self) -> bool {
         self.superseded_by.is_some()
@@ -617,8 +622,9 @@ impl Judgment for &AnnotationView {
 }
 
 /// Where a claim stands: each analyst's current judgment of it, that is,
-/// per signer, the latest of their annotations that no later one
-/// supersedes. `annotations` are one claim's, in annotation order, and so
+/// per signer (per person: a rotated key's annotations and its
+/// successor's count as one analyst's), the latest of their annotations
+/// that no later one supersedes. `annotations` are one claim's, in annotation order, and so
 /// is the result. Reports, `show` and `list claims` all go through here.
 ///
 /// Several analysts may disagree, and all of them are kept: what this
@@ -655,6 +661,11 @@ impl<T> Judgment for Said<T> {
     }
 }
 
+/// Who signed annotation `a`, as [`Judgment::signer`] says it (SQL, for
+/// the [`Said`] rows).
+const PERSON: &str =
+    "COALESCE((SELECT k.name FROM keys k WHERE k.fingerprint = a.signer), a.signer)";
+
 /// Whether a later annotation supersedes annotation `a` (SQL, for the
 /// [`Said`] rows).
 const SUPERSEDED: &str = "EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)";
@@ -663,7 +674,7 @@ const SUPERSEDED: &str = "EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes
 /// the annotations that give them; none when no one has annotated it.
 pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT a.signer, {SUPERSEDED}, a.verdict
+        "SELECT {PERSON}, {SUPERSEDED}, a.verdict
          FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
     ))?;
     let rows = stmt
@@ -1355,7 +1366,7 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     }
     // The current annotations, claim by claim, in one pass.
     let mut stmt = conn.prepare(&format!(
-        "SELECT a.claim_id, c.speaker, a.signer, {SUPERSEDED}, a.reliability
+        "SELECT a.claim_id, c.speaker, {PERSON}, {SUPERSEDED}, a.reliability
          FROM annotations a JOIN claims c ON c.id = a.claim_id
          WHERE {standing} ORDER BY a.claim_id, a.id"
     ))?;

@@ -744,6 +744,91 @@ fn key_rotation_keeps_old_entries_valid() {
     .error("last admin");
 }
 
+/// A key rotated as the README says (the old one revoked, the new one
+/// enrolled under the same name) signs for the same analyst: her earlier
+/// judgments can still be revised and her claims retracted, and a claim
+/// shows one current verdict of hers, not one per key.
+#[test]
+fn a_rotated_key_goes_on_with_its_persons_work() {
+    let w = Work::with_claims();
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "Rana Haddad", "--reason", "laptop stolen"],
+    )
+    .ok();
+    w.key("rana-new");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "rana-new.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Rana Haddad",
+        ],
+    )
+    .ok();
+    // A second annotation of C1 without --supersedes: her latest is her
+    // current verdict, and the revoked key's A1 no longer counts.
+    assert_eq!(
+        w.run(Some("rana-new"), &["annotate", "C1", "--verdict", "false"])
+            .ok()
+            .trim(),
+        "A2"
+    );
+    let listed = w.run(None, &["list", "claims", "--verdict", "disputed"]);
+    listed.nothing();
+    let shown = w.run(None, &["show", "C1", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(shown.ok()).unwrap();
+    assert_eq!(
+        doc["verdicts"],
+        serde_json::json!(["false"]),
+        "{}",
+        shown.stdout
+    );
+    // She supersedes the old key's annotation, and retracts her own claim.
+    w.run(
+        Some("rana-new"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "confirmed",
+            "--supersedes",
+            "A1",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("rana-new"),
+        &["claim", "retract", "C2", "--reason", "misquoted"],
+    )
+    .ok();
+    // Another analyst, under another name, still may not.
+    w.key("omar");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "omar.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Omar Said",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("omar"),
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A2"],
+    )
+    .error("A2 is not an annotation of C1 by the same signer");
+    w.run(None, &["verify"]).ok();
+}
+
 #[test]
 fn passphrase_protected_keys() {
     let w = Work::new();

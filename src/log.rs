@@ -154,12 +154,6 @@ pub fn append_with(
     Ok(out)
 }
 
-/// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`
-/// entry) and returns the entry and the signed note. `keep` is given the
-/// note, and the transaction's connection (the log as the note covers it),
-/// before the entry is committed: where it fails (the file the note goes
-/// to, or a bundle proven against it, is on a full disk), the log stays as
-/// it was.
 /// [`checkpoint`], after verifying the whole log (as `cosign` and
 /// `publish` do): an admin's checkpoint vouches for the log up to its size,
 /// and signed over damage it would lend that damage the admin's word (a
@@ -174,6 +168,10 @@ pub fn verified_checkpoint(
     progress: &mut dyn FnMut(u64, u64),
     keep: impl FnOnce(&Connection, &crate::checkpoint::SignedNote) -> Result<()>,
 ) -> Result<(Appended, crate::checkpoint::SignedNote)> {
+    // What the append path would refuse at once, it refuses before the
+    // verification too, and says so in its own words.
+    crate::schema::require_own(store.conn(), store.path())?;
+    crate::tree::check_origin(&store.origin()?)?;
     if let Some(e) = checkpoint_refusal(store.conn(), signer)? {
         return Err(e);
     }
@@ -183,9 +181,12 @@ pub fn verified_checkpoint(
         let first = report
             .problems
             .first()
-            .map(|p| match p.seq {
-                Some(seq) => format!("; the first: entry {seq}, {}", p.check),
-                None => format!("; the first: {}", p.check),
+            .map(|p| {
+                let detail = crate::text::escape(&p.detail);
+                match p.seq {
+                    Some(seq) => format!("; the first: entry {seq}, {}: {detail}", p.check),
+                    None => format!("; the first: {}: {detail}", p.check),
+                }
             })
             .unwrap_or_default();
         return Err(Error::invalid(
@@ -199,6 +200,12 @@ pub fn verified_checkpoint(
     checkpoint(store, signer, keep)
 }
 
+/// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`
+/// entry) and returns the entry and the signed note. `keep` is given the
+/// note, and the transaction's connection (the log as the note covers it),
+/// before the entry is committed: where it fails (the file the note goes
+/// to, or a bundle proven against it, is on a full disk), the log stays as
+/// it was.
 pub fn checkpoint(
     store: &mut Store,
     signer: &Signer,

@@ -172,6 +172,20 @@ pub fn log_vkey(origin: &str, key: &crate::keys::PublicKey) -> Result<VerifierKe
     })
 }
 
+/// Refuses an origin that cannot name a checkpoint. The origin was checked
+/// when the log was made: one that no longer passes was changed in the
+/// file since.
+pub fn check_origin(origin: &str) -> Result<()> {
+    Checkpoint::new(origin, TreeSize(0), Hash::default())
+        .validate()
+        .map_err(|e| {
+            Error::Damaged(format!(
+                "the log's origin `{}` cannot name a checkpoint ({e})",
+                crate::text::escape(origin),
+            ))
+        })
+}
+
 /// Signs a checkpoint note of the tree at `size` with `root`.
 pub fn sign_note(
     origin: &str,
@@ -182,15 +196,8 @@ pub fn sign_note(
     let failed = |e: crate::checkpoint::NoteError| {
         Error::Internal(format!("signing the checkpoint failed: {e}"))
     };
+    check_origin(origin)?;
     let checkpoint = Checkpoint::new(origin, size, root);
-    // The origin was checked when the log was made: one that no longer
-    // passes was changed in the file since.
-    checkpoint.validate().map_err(|e| {
-        Error::Damaged(format!(
-            "the log's origin `{}` cannot name a checkpoint ({e})",
-            crate::text::escape(origin),
-        ))
-    })?;
     let text = checkpoint.to_note_text();
     let sig = signer.sign_raw(text.as_bytes())?;
     let mut note = SignedNote::unsigned(&text).map_err(failed)?;

@@ -70,7 +70,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     // Made before the checkpoint is signed: see `output::Staged`.
     let mut staged = out
         .as_deref()
-        .map(|p| output::Staged::new(p, "the checkpoint"))
+        .map(|p| ctx.staged(p, "the checkpoint"))
         .transpose()?;
     let mut store = ctx.open()?;
     let signer = ctx.signer()?;
@@ -118,7 +118,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let target = out.unwrap_or_else(|| file.to_path_buf());
     // Made before the log is verified: a path that cannot take the file is
     // refused before that work.
-    let staged = output::Staged::new(&target, "the cosigned checkpoint")?;
+    let staged = ctx.staged(&target, "the cosigned checkpoint")?;
     let store = ctx.open()?;
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.

@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         None => None,
     };
     // Made before a checkpoint may be signed: see `output::Staged`.
-    let mut file = output::Staged::new(&a.out, "the bundle")?;
+    let mut file = ctx.staged(&a.out, "the bundle")?;
     // Written before a checkpoint signed for it is committed, so a bundle
     // that cannot be written leaves the log as it was; named once it is.
     let exported = claimtrail::bundle::export(&mut store, &ids, signer.as_ref(), |b| {

@@ -188,6 +188,14 @@ impl Ctx {
         Store::open(self.db()?)
     }
 
+    /// [`output::Staged::new`] for a file that commands write beside the
+    /// log (--out): never the log's database or its SQLite files
+    /// ([`output::refuse_log_files`]).
+    pub fn staged(&self, path: &Path, what: &str) -> Result<output::Staged> {
+        output::refuse_log_files(path, self.db()?, what)?;
+        output::Staged::new(path, what)
+    }
+
     pub fn signer(&self) -> Result<Signer> {
         let path = self.key.as_ref().ok_or(Error::NoKey)?;
         Signer::load(path)

@@ -309,6 +309,43 @@ pub fn dir_of(path: &std::path::Path) -> std::path::PathBuf {
     }
 }
 
+/// Refuses `path` when it names the log's database `db` or one of the
+/// files SQLite keeps beside it (`-wal`, `-shm`, `-journal`), whether or
+/// not that file exists yet. SQLite makes and deletes the `-wal` and
+/// `-journal` files as it goes: an output renamed there was deleted when
+/// the command's own connection closed (the command said it was written),
+/// or made a bundle's last step fail after its checkpoint was committed.
+/// A link to one of them is resolved first; another name for the same
+/// file (a hard link) is not caught here, but [`refuse_to_replace`] reads
+/// what an existing file holds.
+pub fn refuse_log_files(path: &std::path::Path, db: &std::path::Path, what: &str) -> Result<()> {
+    // The file a path names: resolved whole if it exists, else its
+    // directory resolved and its own name kept.
+    let resolved = |p: &std::path::Path| -> Option<std::path::PathBuf> {
+        p.canonicalize()
+            .ok()
+            .or_else(|| Some(dir_of(p).canonicalize().ok()?.join(p.file_name()?)))
+    };
+    let Some(out) = resolved(path) else {
+        return Ok(());
+    };
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = db.as_os_str().to_owned();
+        file.push(suffix);
+        if resolved(std::path::Path::new(&file)).as_ref() == Some(&out) {
+            let which = match suffix {
+                "" => "the log's database".to_string(),
+                s => format!("the log's SQLite {s} file"),
+            };
+            return Err(Error::invalid(
+                format!("{} is {which}, which {what} would replace", path.display()),
+                format!("write {what} to another file"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a path whose file no output of claimtrail is worth: an OpenSSH
 /// private key (the analyst's own CLAIMTRAIL_KEY, say) or an SQLite
 /// database, WAL or shared-memory file (the log itself, or another), named
@@ -356,10 +393,10 @@ pub fn refuse_to_replace(path: &std::path::Path, what: &str) -> Result<()> {
 /// in it, made first under a temporary name in the same directory: a path
 /// that cannot be written is refused before anything is signed, and the
 /// file gets its name only when whole ([`Staged::finish`], or
-/// [`Staged::write`] then [`Staged::keep`]). It gets the
+/// [`Staged::write`] then [`Staged::keep`]). A new file gets the
 /// usual permissions, 0666 less the umask (a temporary file is made 0600),
 /// since what claimtrail writes out (checkpoints, bundles, reports) is
-/// meant to be shared.
+/// meant to be shared; a file replaced keeps its own.
 ///
 /// A path that already names something other than a regular file (a
 /// terminal, a pipe, `/dev/stdout`) is opened and written in place: a
@@ -413,6 +450,13 @@ impl Staged {
                 .suffix(".tmp")
                 .tempfile_in(&dir)
                 .map_err(|e| Error::write(path, &e))?;
+            // A file replaced keeps its permissions, as `sed -i` leaves
+            // them: a report kept private (0600) stays private.
+            if let Ok(m) = std::fs::metadata(&target) {
+                tmp.as_file()
+                    .set_permissions(m.permissions())
+                    .map_err(|e| Error::write(path, &e))?;
+            }
             let interrupted = claimtrail::interrupt::remove_on_interrupt(
                 tmp.path(),
                 claimtrail::interrupt::Leftover::File,

@@ -71,21 +71,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 /// Refuses an output path that cannot become the report file, before any
 /// work is done.
 fn check_out(path: &Path, db: &Path) -> Result<()> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    };
-    let db_files = ["", "-wal", "-shm", "-journal"].map(|s| {
-        let mut p = db.as_os_str().to_owned();
-        p.push(s);
-        PathBuf::from(p)
-    });
-    if db_files.iter().any(|f| same(path, f)) {
-        return Err(Error::invalid(
-            format!("--out {} is the log's database", path.display()),
-            "write the report to another file",
-        ));
-    }
+    output::refuse_log_files(path, db, "the report")?;
     output::refuse_to_replace(path, "the report")?;
     if path.is_dir() {
         return Err(Error::invalid(

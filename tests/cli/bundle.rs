@@ -471,6 +471,18 @@ fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
     )
     .error("its directory does not exist");
     assert!(before == w.db_bytes());
+    // Nor beside the log as its -wal, which export's own connection makes:
+    // the checkpoint was committed, then the bundle refused ("exists").
+    let wal = format!("{}-wal", w.db.display());
+    w.run(Some("admin"), &["export", "C1", "--out", &wal])
+        .error("is the log's SQLite -wal file, which the bundle would replace (hint: write the bundle to another file)");
+    assert!(before == w.db_bytes(), "no checkpoint was signed");
+    // The same for a checkpoint's own file.
+    w.run(Some("admin"), &["checkpoint", "--out", &wal])
+        .error(&format!(
+            "{wal} is the log's SQLite -wal file, which the checkpoint would replace"
+        ));
+    assert!(before == w.db_bytes());
     w.run(
         Some("admin"),
         &["checkpoint", "--out", w.path("cp").to_str().unwrap()],

@@ -862,8 +862,8 @@ fn checkpoint_files_never_replace_the_log_or_a_key() {
     let before = w.db_bytes();
     let key = std::fs::read(w.path("admin")).unwrap();
     for (out, holds) in [
-        (db.as_str(), "holds an SQLite database, which the checkpoint would replace (hint: write the checkpoint to another file)"),
-        ("link.db", "link.db holds an SQLite database"),
+        (db.as_str(), "is the log's database, which the checkpoint would replace (hint: write the checkpoint to another file)"),
+        ("link.db", "link.db is the log's database"),
         ("admin", "admin holds an OpenSSH private key, which the checkpoint would replace"),
     ] {
         w.run(Some("admin"), &["checkpoint", "--out", out]).error(holds);

@@ -859,6 +859,33 @@ fn report_errors_exit_2_with_one_line() {
     let before = w.db_bytes();
     report(&w, None, &["--format", "md", "--out", &db]).error("is the log's database");
     assert_eq!(w.db_bytes(), before);
+    // Nor SQLite's files beside it, which need not exist yet: SQLite makes
+    // the -wal as the report's own connection opens, and deleted the
+    // report renamed over it when the connection closed (exit 0, no file).
+    for suffix in ["-wal", "-journal", "-shm"] {
+        let beside = format!("{db}{suffix}");
+        assert!(!std::path::Path::new(&beside).exists());
+        report(&w, None, &["--format", "md", "--out", &beside]).error(&format!(
+            "{beside} is the log's SQLite {suffix} file, which the report would replace (hint: write the report to another file)"
+        ));
+    }
+    assert_eq!(w.db_bytes(), before);
+    // A file replaced keeps its permissions: a private report stays so.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = w.path("internal.md");
+        std::fs::write(&private, "draft").unwrap();
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+        report(
+            &w,
+            None,
+            &["C1", "--format", "md", "--out", private.to_str().unwrap()],
+        )
+        .ok();
+        let meta = std::fs::metadata(&private).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert!(std::fs::read_to_string(&private).unwrap().contains("C1"));
+    }
     // Nor a private key (the analyst's own, named by mistake) or another
     // log: what they hold is worth more than any report.
     let other = Work::with_claims();

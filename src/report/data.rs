@@ -430,34 +430,49 @@ fn select(conn: &rusqlite::Connection, ids: &[ItemId]) -> Result<Selection> {
             }
         }
     }
-    // Only annotations with a row are shown, and only they bring claims.
+    // To the closure: a shown annotation (one with a row) brings the claims
+    // it is about or links to; a shown claim brings every annotation of it,
+    // so that its current verdicts are the log's and not those of the
+    // annotations asked for (`report A1` showed A1 as its analyst's
+    // current verdict after a later A7), and, retracted, the claim that
+    // replaces it.
     let mut shown = BTreeSet::new();
-    for a in &sel.annotations {
-        let about = numbers("SELECT claim_id FROM annotations WHERE id = ?", *a)?;
-        if about.is_empty() {
-            continue;
+    let mut claims_todo: Vec<u64> = sel.claims.iter().copied().collect();
+    let mut annotations_todo: Vec<u64> = sel.annotations.iter().copied().collect();
+    loop {
+        if let Some(a) = annotations_todo.pop() {
+            if shown.contains(&a) {
+                continue;
+            }
+            let about = numbers("SELECT claim_id FROM annotations WHERE id = ?", a)?;
+            if about.is_empty() {
+                continue;
+            }
+            shown.insert(a);
+            let links = numbers(
+                "SELECT other_claim FROM relations WHERE annotation_id = ?",
+                a,
+            )?;
+            for c in about.into_iter().chain(links) {
+                if sel.claims.insert(c) {
+                    claims_todo.push(c);
+                }
+            }
+        } else if let Some(c) = claims_todo.pop() {
+            annotations_todo.extend(numbers(annotations_of, c)?);
+            for r in numbers(
+                "SELECT replaced_by FROM retractions WHERE claim_id = ? AND replaced_by IS NOT NULL",
+                c,
+            )? {
+                if sel.claims.insert(r) {
+                    claims_todo.push(r);
+                }
+            }
+        } else {
+            break;
         }
-        shown.insert(*a);
-        sel.claims.extend(about);
-        sel.claims.extend(numbers(
-            "SELECT other_claim FROM relations WHERE annotation_id = ?",
-            *a,
-        )?);
     }
     sel.annotations = shown;
-    // A retracted claim brings the claim that replaces it (to the end of
-    // a chain of replacements).
-    let mut todo: Vec<u64> = sel.claims.iter().copied().collect();
-    while let Some(c) = todo.pop() {
-        for r in numbers(
-            "SELECT replaced_by FROM retractions WHERE claim_id = ? AND replaced_by IS NOT NULL",
-            c,
-        )? {
-            if sel.claims.insert(r) {
-                todo.push(r);
-            }
-        }
-    }
     for c in &sel.claims {
         sel.sources
             .extend(numbers("SELECT source_id FROM claims WHERE id = ?", *c)?);
@@ -886,9 +901,10 @@ mod tests {
     /// The first `select`: every item read, then filtered (see docs/REPORTS.md "Scope"):
     /// a source brings its claims and their annotations; a claim its
     /// annotations and the annotations that corroborate or contradict it; an
-    /// annotation itself. Then every shown annotation brings the claims it is
-    /// about or links to, every claim its source, every source the sources it
-    /// was derived from.
+    /// annotation itself. Then, to the closure, every shown annotation brings
+    /// the claims it is about or links to, every claim all its annotations
+    /// and its replacement; then every claim its source, every source the
+    /// sources it was derived from.
     fn select_by_filtering(
         ids: &[ItemId],
         sources: &[SourceView],
@@ -934,24 +950,33 @@ mod tests {
                 }
             }
         }
-        for a in annotations {
-            if sel.annotations.contains(&a.id.n) {
-                sel.claims.insert(a.claim.n);
-                for o in a.corroborates.iter().chain(&a.contradicts) {
-                    sel.claims.insert(o.n);
-                }
-            }
-        }
         let replacement: HashMap<u64, u64> = claims
             .iter()
             .filter_map(|c| Some((c.id.n, c.retraction.as_ref()?.replaced_by?.n)))
             .collect();
-        let mut todo: Vec<u64> = sel.claims.iter().copied().collect();
-        while let Some(c) = todo.pop() {
-            if let Some(&r) = replacement.get(&c) {
-                if sel.claims.insert(r) {
-                    todo.push(r);
+        // To the closure, one whole pass at a time.
+        loop {
+            let before = (sel.claims.len(), sel.annotations.len());
+            for a in annotations {
+                if sel.annotations.contains(&a.id.n) {
+                    sel.claims.insert(a.claim.n);
+                    for o in a.corroborates.iter().chain(&a.contradicts) {
+                        sel.claims.insert(o.n);
+                    }
                 }
+            }
+            for c in sel.claims.clone() {
+                if let Some(&r) = replacement.get(&c) {
+                    sel.claims.insert(r);
+                }
+            }
+            for a in annotations {
+                if sel.claims.contains(&a.claim.n) {
+                    sel.annotations.insert(a.id.n);
+                }
+            }
+            if before == (sel.claims.len(), sel.annotations.len()) {
+                break;
             }
         }
         for c in claims {

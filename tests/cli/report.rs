@@ -249,10 +249,31 @@ fn a_report_of_one_claim_brings_its_context() {
     // The entries of those items, and the key entries to check signatures.
     let seqs: BTreeSet<u64> = entry_seqs(&doc).into_iter().collect();
     assert_eq!(seqs, [0, 1, 2, 3, 4, 5, 7, 12, 13, 14].into());
-    // An annotation alone brings its claim and the claims it links.
-    let doc = json(report(&w, Some(&db), &["A5", "--format", "json"]).ok());
-    assert_eq!(doc["claims"].as_array().unwrap().len(), 1);
-    assert_eq!(doc["annotations"][0]["id"], "A5");
+    // An annotation brings its claim and the claims it links, and a claim
+    // every annotation of it: A5 replaced A4 (the same analyst's), and a
+    // report of A4 alone showed A4 as her current verdict.
+    for asked in ["A4", "A5"] {
+        let doc = json(report(&w, Some(&db), &[asked, "--format", "json"]).ok());
+        assert_eq!(doc["claims"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            ids_of(&doc, "annotations"),
+            ["A4", "A5"].map(String::from).into()
+        );
+        let a4 = &doc["annotations"][0];
+        assert_eq!(
+            (&a4["id"], &a4["superseded_by"]),
+            (&"A4".into(), &"A5".into())
+        );
+    }
+}
+
+fn ids_of(doc: &Value, k: &str) -> BTreeSet<String> {
+    doc[k]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]

@@ -1242,6 +1242,8 @@ struct Importer<'a> {
     start_seq: u64,
     /// Claims whose retraction from before this run a line has matched.
     matched_retractions: std::collections::HashSet<u64>,
+    /// Annotations a line of this run superseded (`query::supersedable`).
+    superseded: std::collections::HashSet<u64>,
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
@@ -1346,6 +1348,7 @@ impl<'a> Importer<'a> {
             text_bytes: 0,
             start_seq,
             matched_retractions: Default::default(),
+            superseded: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
             batch: Batch::default(),
@@ -1844,6 +1847,17 @@ impl<'a> Importer<'a> {
             }
             if let Some(r) = take_existing(self.annotations_of.get_mut(&n), &b)? {
                 return Ok(Outcome::Skipped(LabelState::Done(r)));
+            }
+        }
+        if let Some(r) = &b.supersedes {
+            if r.id.n <= self.start.annotations {
+                crate::query::supersedable(self.store.conn(), r)?;
+            }
+            if !self.superseded.insert(r.id.n) {
+                return Err(Error::invalid(
+                    format!("{} is superseded by an earlier line of this import", r.id),
+                    "supersede the annotation that line makes (give it a label), or drop one of the two",
+                ));
             }
         }
         let body = Body::AnnotationAdd(b);

@@ -599,6 +599,34 @@ pub struct ClaimFilter {
     pub last: Option<u64>,
 }
 
+/// The first annotation that supersedes annotation `n`, if one does.
+pub fn superseded_by(conn: &Connection, n: u64) -> Result<Option<ItemId>> {
+    let first: Option<i64> = conn
+        .prepare_cached("SELECT MIN(id) FROM annotations WHERE supersedes = ?")?
+        .query_row([n as i64], |r| r.get(0))?;
+    Ok(first.map(|m| ItemId::annotation(m as u64)))
+}
+
+/// Refuses to supersede annotation `r` a second time: the views give an
+/// annotation one successor, so a second one's replacement was shown
+/// nowhere, and the first successor looked current when it was not.
+/// A check of input (`annotate`, `import`), not a rule of the log: verify
+/// does not apply it, so a log written otherwise stays valid.
+pub fn supersedable(conn: &Connection, r: &crate::model::Ref) -> Result<()> {
+    match superseded_by(conn, r.id.n)? {
+        Some(by) => Err(twice_superseded(r.id, by)),
+        None => Ok(()),
+    }
+}
+
+/// The error of [`supersedable`].
+pub fn twice_superseded(id: ItemId, by: ItemId) -> Error {
+    Error::invalid(
+        format!("{id} was already superseded by {by}"),
+        format!("supersede {by}, the later judgment, instead (or the latest in its chain: `claimtrail show {by}`)"),
+    )
+}
+
 /// What [`current`] needs to know of an annotation.
 pub trait Judgment {
     /// Who signed it: the enrolled name of the key that signed it, which

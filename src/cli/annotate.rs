@@ -73,6 +73,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         Some(s) => Some(query::reference(conn, parse_id(s, IdKind::Annotation)?)?),
         None => None,
     };
+    if let Some(r) = &supersedes {
+        query::supersedable(conn, r)?;
+    }
     let signer = ctx.signer()?;
     let note = if a.edit {
         Some(edit_note(&claim_id.to_string())?)

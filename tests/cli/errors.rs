@@ -1701,3 +1701,59 @@ fn keys_whose_point_is_weak_or_written_two_ways_are_not_enrolled() {
         "the key's 32 bytes are a non-canonical encoding of an Ed25519 point and cannot be enrolled",
     );
 }
+
+/// An annotation is superseded once: the views give it one successor, so
+/// a second one's replacement was shown nowhere, and the first successor
+/// looked current when it no longer was. By `annotate` and by `import`.
+#[test]
+fn an_annotation_already_superseded_is_not_superseded_again() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+    )
+    .ok();
+    refused(
+        &w,
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "confirmed", "--supersedes", "A1"],
+        "error: A1 was already superseded by A2 (hint: supersede A2, the later judgment, instead (or the latest in its chain: `claimtrail show A2`))",
+    );
+    std::fs::write(
+        w.path("again.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"confirmed\",\"supersedes\":\"A1\"}\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["import", "again.jsonl"],
+        "error: line 1: A1 was already superseded by A2",
+    );
+    // Two lines of one import that supersede the same annotation.
+    std::fs::write(
+        w.path("twice.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"confirmed\",\"supersedes\":\"A2\"}\n\
+         {\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"unverified\",\"supersedes\":\"A2\"}\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["import", "twice.jsonl"],
+        "error: line 2: A2 is superseded by an earlier line of this import (hint: supersede the annotation that line makes (give it a label), or drop one of the two",
+    );
+    // The latest in the chain may be superseded.
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "confirmed",
+            "--supersedes",
+            "A2",
+        ],
+    )
+    .ok();
+}

@@ -910,14 +910,31 @@ impl<'d> Monitor<'d> {
             let own = checks.remove(0);
             signed_by = own.signed_by;
             checkpoints = checks;
-        } else if !self.stopped && roots.get(&cp.size.0) != Some(&cp.root) {
-            self.problem(
-                None,
-                None,
-                None,
-                Check::Checkpoint,
-                format!("the tiles make a tree of {size} whose root is not the checkpoint's root"),
+        } else if !self.stopped {
+            if roots.get(&cp.size.0) != Some(&cp.root) {
+                self.problem(
+                    None,
+                    None,
+                    None,
+                    Check::Checkpoint,
+                    format!(
+                        "the tiles make a tree of {size} whose root is not the checkpoint's root"
+                    ),
+                );
+            }
+            // Without entries, the kept checkpoints are judged by the
+            // verifier keys given (no entry enrolls anyone here) and by
+            // the roots the tiles make at their sizes: a rolled-back or
+            // forked directory is what a witness keeps them to catch.
+            let (checks, problems) = crate::verify::judge_kept_by(
+                &cp.origin,
+                size,
+                kept,
+                crate::verify::Signers::Given(vkeys),
+                &roots,
             );
+            self.problems.extend(problems);
+            checkpoints = checks;
         }
         let mut anchored = false;
         if !vkeys.is_empty() {

@@ -448,7 +448,32 @@ pub(crate) fn judge_kept(
     keys: &[std::rc::Rc<KeyInfo>],
     roots: &BTreeMap<u64, Hash>,
 ) -> (Vec<CheckpointCheck>, Vec<Problem>) {
+    judge_kept_by(origin, current, notes, Signers::Enrolled(keys), roots)
+}
+
+/// Whose signature makes a kept checkpoint the log's.
+pub(crate) enum Signers<'a> {
+    /// An admin that the entries enrolled, live at the checkpoint's size.
+    Enrolled(&'a [std::rc::Rc<KeyInfo>]),
+    /// One of these verifier keys, obtained outside the log: what a
+    /// witness of a directory without entries (`verify-published
+    /// --tree-only`) has to go on, since no entry enrolls anyone there.
+    Given(&'a [crate::checkpoint::VerifierKey]),
+}
+
+/// [`judge_kept`], with the signers to judge signatures by.
+pub(crate) fn judge_kept_by(
+    origin: &str,
+    current: TreeSize,
+    notes: &[KeptNote],
+    signers: Signers,
+    roots: &BTreeMap<u64, Hash>,
+) -> (Vec<CheckpointCheck>, Vec<Problem>) {
     use crate::checkpoint::{verify_log_note, KeyType, VerifierKey};
+    let keys: &[std::rc::Rc<KeyInfo>] = match signers {
+        Signers::Enrolled(keys) => keys,
+        Signers::Given(_) => &[],
+    };
     let mut checks = Vec::new();
     for (name, note, cp) in notes {
         let mut check = CheckpointCheck {
@@ -494,17 +519,27 @@ pub(crate) fn judge_kept(
         // An admin's signature under the origin makes the checkpoint the
         // log's; an auditor's cosignature is listed beside it, never
         // accepted instead of it.
-        match verify_log_note(note, origin, &verifiers) {
-            Ok(v) => {
-                check.signed_by = vkeys
+        let judged = match &signers {
+            Signers::Enrolled(_) => verify_log_note(note, origin, &verifiers).map(|v| {
+                vkeys
                     .iter()
                     .filter(|(k, ..)| v.verified_by(k))
                     .map(|(_, n, _)| n.clone())
                     .collect()
-            }
+            }),
+            Signers::Given(given) => verify_log_note(note, origin, given)
+                .map(|v| v.signatures.into_iter().map(|s| s.name).collect()),
+        };
+        match judged {
+            Ok(names) => check.signed_by = names,
             Err(e) => {
                 check.status = CheckpointStatus::Unsigned;
-                check.detail = format!("not signed by an admin enrolled at size {}: {e}", cp.size);
+                check.detail = match &signers {
+                    Signers::Enrolled(_) => {
+                        format!("not signed by an admin enrolled at size {}: {e}", cp.size)
+                    }
+                    Signers::Given(_) => format!("not signed by the verifier key given: {e}"),
+                };
             }
         }
         if check.status == CheckpointStatus::Consistent {

@@ -255,6 +255,85 @@ fn a_directory_without_entries_is_checked_as_a_tree_under_the_vkey() {
     assert!(r.stdout.contains("PROBLEM directory: checkpoint: the tiles make a tree of 7 whose root is not the checkpoint's root"), "{}", r.stdout);
 }
 
+/// A witness of a directory without entries keeps the checkpoints it saw
+/// and gives them: each is judged against the tiles, by the verifier key,
+/// as with entries. They were parsed and dropped: a rolled-back or forked
+/// directory passed, exit 0.
+#[test]
+fn a_tree_only_check_judges_the_kept_checkpoints() {
+    let w = Work::with_claims();
+    let fork = w.path("fork.db");
+    w.run(Some("admin"), &["checkpoint", "--out", "cp5.txt"])
+        .ok();
+    let old = w.path("old");
+    w.run(None, &["publish", "--no-entries", old.to_str().unwrap()])
+        .ok();
+    std::fs::copy(&w.db, &fork).unwrap();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
+        .ok();
+    let new = w.path("new");
+    w.run(None, &["publish", "--no-entries", new.to_str().unwrap()])
+        .ok();
+    // Another history of the same size, signed by the same admin.
+    let fork_db = fork.to_str().unwrap();
+    w.run(
+        Some("analyst"),
+        &["--db", fork_db, "annotate", "C2", "--verdict", "confirmed"],
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &["--db", fork_db, "checkpoint", "--out", "forked.txt"],
+    )
+    .ok();
+    let v = w.vkey();
+    let kept = |dir: &Path, file: &str| {
+        check(
+            &w,
+            dir,
+            &["--tree-only", "--vkey", &v, "--checkpoint", file],
+        )
+    };
+    let good = kept(&new, "kept.txt");
+    assert!(
+        good.ok()
+            .contains("checkpoint kept.txt (size 9): consistent, signed by test.example/idlib\n"),
+        "{}",
+        good.stdout
+    );
+    kept(&new, "cp5.txt").ok();
+    // Rolled back: the directory's tree is smaller than one kept.
+    let r = kept(&old, "kept.txt");
+    r.problem("checkpoint kept.txt", "checkpoint");
+    assert!(
+        r.stdout
+            .contains("truncated: the log has 7 entries but this checkpoint commits to 9"),
+        "{}",
+        r.stdout
+    );
+    // Forked: a tree of the kept size with another root.
+    let r = kept(&new, "forked.txt");
+    r.problem("checkpoint forked.txt", "checkpoint");
+    assert!(
+        r.stdout.contains("checkpoint forked.txt (size 9): forked"),
+        "{}",
+        r.stdout
+    );
+    // Signed by another key than the verifier key given: unsigned.
+    let other = another_log("other.example/log");
+    let theirs = other.path("theirs.txt");
+    other
+        .run(
+            Some("admin"),
+            &["checkpoint", "--out", theirs.to_str().unwrap()],
+        )
+        .ok();
+    let r = kept(&new, theirs.to_str().unwrap());
+    assert_eq!(r.code, 1, "{}", r.stdout);
+}
+
 #[test]
 fn what_cannot_be_checked_is_refused_with_exit_2() {
     let w = Work::with_claims();

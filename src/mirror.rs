@@ -488,6 +488,11 @@ impl Authorities {
     }
 }
 
+/// How long one read from the server may wait for its first byte: a
+/// monitor run from cron must not hang on a server that accepted the
+/// connection and went silent (the whole request has 300 s).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// The HTTP client. For an https:// log every request stays on TLS,
 /// redirects included: a server (or anyone who can make it redirect) that
 /// sent the mirror to a plain http:// address would hand the network in
@@ -497,6 +502,9 @@ fn agent(authorities: Option<&Authorities>, https: bool) -> ureq::Agent {
         .https_only(https)
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(30)))
+        // A server that accepts and then sends nothing: given up after
+        // READ_TIMEOUT, not after the whole request's 300 s.
+        .timeout_per_read(Some(READ_TIMEOUT))
         .timeout_global(Some(Duration::from_secs(300)))
         .user_agent(concat!("claimtrail/", env!("CARGO_PKG_VERSION")));
     if let Some(a) = authorities {

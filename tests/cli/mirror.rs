@@ -640,6 +640,24 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
         "{}",
         r.stderr
     );
+    // A server that accepts the connection and then says nothing: given
+    // up after 20 s without a byte, not after the request's 300 s.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = silent.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().take(4).collect();
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        drop(held);
+    });
+    let started = std::time::Instant::now();
+    let r = mirror(&w, &[&format!("http://{at}/"), m_arg]);
+    r.error(&format!("cannot fetch http://{at}/checkpoint: "));
+    let waited = started.elapsed().as_secs();
+    assert!(
+        (20..60).contains(&waited),
+        "gave up after {waited} s: {}",
+        r.stderr
+    );
     // A server, but no log at that address.
     let empty = w.path("empty");
     std::fs::create_dir(&empty).unwrap();

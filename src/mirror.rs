@@ -228,6 +228,13 @@ pub fn mirror(
     }
 
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
+    // Fetched files wait here, under their own paths, until every file of
+    // the tree has been tried; only then do they take their places, and
+    // the checkpoint last. A run cut short (a server error, Ctrl-C) keeps
+    // them here for the next run, and leaves the directory as the last
+    // whole mirror made it: tiles of a larger tree beside the old
+    // checkpoint read, to `verify-published`, as a rolled-back directory.
+    let waiting = dir.join(WAITING);
     let staging = tempfile::Builder::new()
         .prefix(".claimtrail-mirror-")
         .tempdir_in(dir)
@@ -262,14 +269,16 @@ pub fn mirror(
             let (tiles, stop, not_served) = (&tiles, &stop, &not_served);
             let client = &client;
             let staging = staging.path();
+            let waiting = waiting.as_path();
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let next = tiles.lock().unwrap_or_else(|p| p.into_inner()).next();
                     let Some((i, id)) = next else { break };
-                    let dest = dir.join(id.path());
-                    // Tiles never change: one already here is the one the
-                    // server has (or the check will say it is not).
-                    let fetched = if dest.is_file() {
+                    let dest = waiting.join(id.path());
+                    // Tiles never change: one already here (or fetched by
+                    // a run cut short) is the one the server has (or the
+                    // check will say it is not).
+                    let fetched = if dir.join(id.path()).is_file() || dest.is_file() {
                         Ok(Got::Kept)
                     } else {
                         client.get(&id.path(), cap(id)).and_then(|f| {
@@ -337,8 +346,9 @@ pub fn mirror(
     let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
     let damaged: Vec<(String, String)> = damaged.into_iter().map(|(_, p, w)| (p, w)).collect();
 
-    // The checkpoint last, so the directory never names a tree whose
-    // tiles it has not tried to fetch.
+    // The files fetched, into their places; then the checkpoint, so the
+    // directory never names a tree whose tiles it has not tried to fetch.
+    move_into_place(&waiting, dir)?;
     let staged = staging.path().join("checkpoint");
     std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
     place(&staged, &dir.join("checkpoint"))?;
@@ -359,6 +369,36 @@ pub fn mirror(
         gave_up,
         entries,
     }))
+}
+
+/// Where fetched files wait in the mirror's directory until the run has
+/// tried every file of the tree (a `.claimtrail-` name: publish, mirror
+/// and verify-published pass over it).
+const WAITING: &str = ".claimtrail-mirror-fetched";
+
+/// Moves every file under `from` to the same path under `to`, then
+/// removes `from`. Only directories and regular files are followed: this
+/// directory is the mirror's own.
+fn move_into_place(from: &Path, to: &Path) -> Result<()> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let listing = std::fs::read_dir(&d).map_err(|e| Error::write(&d, &e))?;
+        for entry in listing {
+            let entry = entry.map_err(|e| Error::write(&d, &e))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| Error::write(&path, &e))?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
+                let rest = path.strip_prefix(from).unwrap_or(&path);
+                crate::tiles::place(&path, &to.join(rest))?;
+            }
+        }
+    }
+    std::fs::remove_dir_all(from).map_err(|e| Error::write(from, &e))
 }
 
 /// The scheme `url` starts with, `http://` or `https://` (in any case),

@@ -180,6 +180,38 @@ fn published() -> (Work, PathBuf) {
     (w, site)
 }
 
+/// A mirror cut short by the server leaves the directory as the last whole
+/// mirror made it: the files it fetched wait aside for the next run. They
+/// were put in place beside the old checkpoint, and `verify-published`
+/// called the honest directory rolled back.
+#[test]
+fn a_mirror_cut_short_leaves_the_last_whole_mirror() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    let m_arg = m.to_str().unwrap();
+    mirror(&w, &[&server.url, m_arg]).ok();
+    let before = dir_files(&m);
+    grow(&w, "two");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let broken = site.join("tile/entries/002.p/96.500");
+    std::fs::write(&broken, "").unwrap();
+    mirror(&w, &[&server.url, m_arg]).error("the server answered 500 Internal Server Error");
+    let now: Vec<_> = dir_files(&m)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with(".claimtrail-"))
+        .collect();
+    assert_eq!(now, before, "nothing new in place");
+    crate::verify_published::check(&w, &m, &[]).ok();
+    // The next run takes what waits, fetches the rest, and is whole.
+    std::fs::remove_file(&broken).unwrap();
+    server.requests();
+    mirror(&w, &[&server.url, m_arg]).ok();
+    assert_eq!(server.requests(), ["/checkpoint", "/tile/entries/002.p/96"]);
+    assert!(!m.join(".claimtrail-mirror-fetched").exists());
+    crate::verify_published::check(&w, &m, &[]).ok();
+}
+
 #[test]
 fn a_monitor_follows_the_log_over_http() {
     let (w, site) = published();

@@ -121,6 +121,13 @@ pub struct Refused {
     pub held_root: Hash,
     pub served: TreeSize,
     pub served_root: Hash,
+    /// The served checkpoint, as the server sent it: with the one the
+    /// directory holds, signed by the log, the proof that the log went
+    /// back on a tree it had signed (a server that shows a fork to one
+    /// client once may never show it again).
+    pub served_note: String,
+    /// Where that note was saved: `DIR/.claimtrail-served/SIZE-ROOT`.
+    pub saved_as: PathBuf,
 }
 
 /// The outcome: the directory brought up to the server's tree, or left as
@@ -215,7 +222,13 @@ pub fn mirror(
             ));
         }
         if old.size > cp.size || (old.size == cp.size && old.root != cp.root) {
+            let saved_as = dir
+                .join(".claimtrail-served")
+                .join(format!("{}-{}", cp.size, cp.root));
+            crate::tiles::write_new(&saved_as, &note)?;
             return Ok(Outcome::Refused(Refused {
+                served_note: String::from_utf8_lossy(&note).into_owned(),
+                saved_as,
                 url: shown.clone(),
                 dir: dir.to_path_buf(),
                 origin: cp.origin,

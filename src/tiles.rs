@@ -672,7 +672,7 @@ impl Drop for MadeDir<'_> {
 }
 
 /// Writes a new file, its directories made first.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
     parent_made(path)?;
     std::fs::write(path, bytes).map_err(|e| Error::write(path, &e))
 }

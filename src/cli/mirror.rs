@@ -188,13 +188,14 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
         output::count(r.held.0, "entry"),
         r.held_root
     )?;
+    let saved = escape(&r.saved_as.display().to_string()).to_string();
     let evidence = if signed {
-        "the served one is signed by the verifier key given; check the held one with `claimtrail checkpoint verify`, and keep both as evidence"
+        format!("the served one, signed by the verifier key given, is saved as {saved}; check the held one with `claimtrail checkpoint verify`, and keep both as evidence")
     } else {
-        "check its `checkpoint` with `claimtrail checkpoint verify FILE --vkey KEY`: signed by the log, it is evidence to keep"
+        format!("the served one is saved as {saved}: check it with `claimtrail checkpoint verify {saved} --vkey KEY`; signed by the log, it and the held one are evidence to keep")
     };
     outln!(
-        "FAILED: {dir} is left as it was; {evidence}; mirror into a new directory to see what is served now"
+        "FAILED: {dir} holds the tree it held; {evidence}; mirror into a new directory to see what is served now"
     )?;
     Ok(())
 }

@@ -514,14 +514,29 @@ fn what_the_server_gets_wrong_is_named() {
         "{}",
         r.stdout
     );
+    // The served checkpoint is saved beside the tree: with the held one,
+    // signed by the log, it proves the log went back on its word, and a
+    // server may never serve it again.
+    let saved = m.join(format!(".claimtrail-served/307-{}", root_of(&old)));
     assert_eq!(
         lines[1],
         format!(
-            "FAILED: {} is left as it was; check its `checkpoint` with `claimtrail checkpoint verify FILE --vkey KEY`: signed by the log, it is evidence to keep; mirror into a new directory to see what is served now",
-            m.display()
+            "FAILED: {} holds the tree it held; the served one is saved as {}: check it with `claimtrail checkpoint verify {} --vkey KEY`; signed by the log, it and the held one are evidence to keep; mirror into a new directory to see what is served now",
+            m.display(),
+            saved.display(),
+            saved.display()
         )
     );
-    assert_eq!(dir_files(&m), before, "the mirror was changed");
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(old.join("checkpoint")).unwrap()
+    );
+    let now: Vec<_> = dir_files(&m)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with(".claimtrail-served/"))
+        .collect();
+    assert_eq!(now, before, "the mirror was changed");
+    check(&w, &m, &[]).ok();
     let json: serde_json::Value = serde_json::from_str(
         mirror(&w, &[&rolled_back.url, m.to_str().unwrap(), "--json"])
             .stdout
@@ -531,6 +546,11 @@ fn what_the_server_gets_wrong_is_named() {
     assert_eq!(json["outcome"], "refused");
     assert_eq!(json["held"], 608);
     assert_eq!(json["served"], 307);
+    assert_eq!(
+        json["served_note"].as_str().unwrap().as_bytes(),
+        std::fs::read(old.join("checkpoint")).unwrap()
+    );
+    assert_eq!(json["saved_as"].as_str().unwrap(), saved.to_str().unwrap());
 
     // A file the tree needs is not served: named, the rest fetched, and
     // the check says what it leaves unchecked.

@@ -295,6 +295,9 @@ pub struct Published {
     /// Tiles and bundles already there from an earlier publish, left as
     /// they are.
     pub kept: u64,
+    /// Files of an earlier publish that no longer held what it wrote,
+    /// written again (paths under the directory).
+    pub replaced: Vec<String>,
     pub entries: bool,
 }
 
@@ -368,13 +371,26 @@ pub fn publish(
     );
     let mut staged: Vec<(TileId, u64)> = Vec::new();
     let mut kept = 0u64;
+    let mut replaced: Vec<String> = Vec::new();
     let old = previous.as_ref().map_or(0, |(cp, _)| cp.size.0);
     let mut stage = |id: TileId, bytes: &[u8]| -> Result<()> {
         // What the earlier publish wrote is a function of the tree up to its
-        // size, which was checked to be this one's prefix.
-        if id.end() <= old && dir.join(id.path()).is_file() {
-            kept += 1;
-            return Ok(());
+        // size, which was checked to be this one's prefix: a file there is
+        // kept when it holds those bytes, and replaced when it does not (a
+        // file damaged or cut short since, which every monitor would fail
+        // and no publish would mend). Read once, and at most the bytes
+        // wanted and one more.
+        if id.end() <= old {
+            let there = dir.join(id.path());
+            if there.is_file() {
+                match crate::files::read_capped(&there, bytes.len() as u64 + 1) {
+                    Ok(held) if held == bytes => {
+                        kept += 1;
+                        return Ok(());
+                    }
+                    _ => replaced.push(id.path()),
+                }
+            }
         }
         // Held off, a signal's clean-up finds each file whole and the
         // writing stopped: it removes the staging directory, not a
@@ -481,6 +497,7 @@ pub fn publish(
         bundles_written: count(true),
         bytes_written: staged.iter().map(|(_, b)| b).sum::<u64>() + note_bytes.len() as u64,
         kept,
+        replaced,
         entries: opts.entries,
         cosignatures,
     })

@@ -98,6 +98,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         )?,
         None => {}
     }
+    if !p.replaced.is_empty() {
+        let shown: Vec<&str> = p.replaced.iter().take(5).map(String::as_str).collect();
+        let more = match p.replaced.len() {
+            n if n > 5 => format!(" and {} more", n - 5),
+            _ => String::new(),
+        };
+        eprintln!(
+            "warning: {} in {} no longer held what an earlier publish wrote, and {} written again: {}{more}",
+            count(p.replaced.len() as u64, "file"),
+            p.dir.display(),
+            if p.replaced.len() == 1 { "was" } else { "were" },
+            shown.join(", ")
+        );
+    }
     outln!(
         "serve {} as static files; tlog-tiles clients check it with the log's verifier key (`claimtrail key vkey`)",
         p.dir.display()

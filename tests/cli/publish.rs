@@ -206,6 +206,30 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
     check_published(&w, &site);
     // No staging directory is left behind.
     assert!(!files(&site).iter().any(|f| f.contains(".claimtrail")));
+
+    // Files damaged since (a bundle emptied, a bit flipped in a tile): kept
+    // unread, every monitor failed the site and no publish mended it. Now
+    // they are written again, and said so.
+    std::fs::write(site.join("tile/entries/000"), b"").unwrap();
+    let tile = site.join("tile/0/000");
+    let mut b = std::fs::read(&tile).unwrap();
+    b[7] ^= 1;
+    std::fs::write(&tile, b).unwrap();
+    let r = w.run(None, &["publish", site.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "warning: 2 files in {} no longer held what an earlier publish wrote, and were written again: tile/entries/000, tile/0/000\n",
+            site.display()
+        )
+    );
+    assert!(
+        r.stdout.contains("wrote 1 hash tile and 1 entry bundle"),
+        "{}",
+        r.stdout
+    );
+    check_published(&w, &site);
 }
 
 #[test]

@@ -358,7 +358,7 @@ pub fn publish(
     };
     let note_bytes = note_bytes.as_slice();
     let size = latest.size;
-    let previous = previous(dir, &origin, size, &admins)?;
+    let previous = previous(dir, &origin, size, opts.note.is_some(), &admins)?;
 
     let mut made = MadeDir::make(dir)?;
     let staging = tempfile::Builder::new()
@@ -579,6 +579,7 @@ fn previous(
     dir: &Path,
     origin: &str,
     size: TreeSize,
+    given: bool,
     admins: &dyn Fn(TreeSize) -> Result<Vec<crate::checkpoint::VerifierKey>>,
 ) -> Result<Option<(Checkpoint, PathBuf)>> {
     let hint = "publish into a new or empty directory, or the one this log was published to";
@@ -591,6 +592,18 @@ fn previous(
             "a checkpoint of another log (`{}`, not `{origin}`)",
             crate::text::escape(&cp.origin)
         )));
+    }
+    // An older checkpoint given (`--checkpoint`) over a directory that
+    // holds a later one: the log is fine, the site would go back.
+    if cp.size > size && given {
+        return Err(Error::invalid(
+            format!(
+                "{} holds a tree of {} entries, newer than the checkpoint given ({size}): publishing it would roll the directory back",
+                path.display(),
+                cp.size
+            ),
+            "give the log's latest checkpoint (or none, which publishes it), or publish into a new directory",
+        ));
     }
     if cp.size > size {
         return Err(Error::invalid(

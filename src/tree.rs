@@ -320,7 +320,16 @@ pub fn cosign(
         bytes: note.to_string().into_bytes(),
     };
     let report = crate::verify::verify_with_progress(store, &[kept], progress)?;
-    let status = report.checkpoints.first().map(|c| c.status);
+    let judged = report.checkpoints.first();
+    let status = judged.map(|c| c.status);
+    // Signed by an admin of the log, but not one enrolled (and live) at
+    // the checkpoint's size: the tree may well be the log's.
+    if let (Some(crate::verify::CheckpointStatus::Unsigned), Some(c)) = (status, judged) {
+        return Err(Error::invalid(
+            format!("the checkpoint is {}", c.detail),
+            "cosign a checkpoint signed by an admin the log had at its size, e.g. a new one: `claimtrail checkpoint`",
+        ));
+    }
     if status != Some(crate::verify::CheckpointStatus::Consistent) {
         return Err(Error::invalid(
             format!(

@@ -938,3 +938,51 @@ fn two_auditors_cosigning_one_file_at_once_keep_both_lines() {
     );
     assert!(listed.ok().contains("OK"), "{}", listed.stdout);
 }
+
+/// A checkpoint of the log's true tree, signed by an admin enrolled only
+/// later: not the log's signature at that size. Cosign said "this log does
+/// not contain the tree", which pointed the auditor at a rewritten history.
+#[test]
+fn a_checkpoint_signed_by_a_later_admin_is_refused_for_its_signature() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let text = std::fs::read_to_string(w.path("cp.txt")).unwrap();
+    let size: u64 = text.lines().nth(1).unwrap().parse().unwrap();
+    w.key("admin2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "admin2.pub",
+            "--role",
+            "admin",
+            "--name",
+            "Second admin",
+        ],
+    )
+    .ok();
+    let late = claimtrail::keys::Signer::load(&w.path("admin2")).unwrap();
+    let root = {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.lines().nth(2).unwrap())
+            .unwrap();
+        claimtrail::hash::Hash::from_slice(&bytes).unwrap()
+    };
+    let note = claimtrail::tree::sign_note(
+        "test.example/idlib",
+        claimtrail::merkle::TreeSize(size),
+        root,
+        &late,
+    )
+    .unwrap();
+    std::fs::write(w.path("late.txt"), note.to_bytes()).unwrap();
+    let before = std::fs::read(w.path("late.txt")).unwrap();
+    w.run(Some("auditor"), &["checkpoint", "cosign", "late.txt"])
+        .error(&format!(
+            "error: the checkpoint is not signed by an admin enrolled at size {size}: "
+        ));
+    assert_eq!(std::fs::read(w.path("late.txt")).unwrap(), before);
+}

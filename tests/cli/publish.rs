@@ -458,4 +458,11 @@ fn a_cosigned_checkpoint_is_published_with_its_cosignature() {
     w.run(None, &["publish", s, "--checkpoint", "fork.txt"])
         .error("has another root than the one this log stored for its first 9 entries");
     assert_eq!(std::fs::read(site.join("checkpoint")).unwrap(), good);
+    // The latest published, then an older one given: the site would go
+    // back, and the log is fine (it said "the log may have been rolled back").
+    w.run(None, &["publish", s]).ok();
+    w.run(None, &["publish", s, "--checkpoint", c]).error(&format!(
+        "{}/checkpoint holds a tree of 9 entries, newer than the checkpoint given (7): publishing it would roll the directory back (hint: give the log's latest checkpoint (or none, which publishes it), or publish into a new directory)",
+        s
+    ));
 }

@@ -648,6 +648,7 @@ pub(crate) fn checkpoint_in(
             ))
         }
     };
+    no_links_under(dir, hint)?;
     let path = dir.join("checkpoint");
     if !path.is_file() {
         let foreign = listing.filter_map(|e| e.ok()).any(|e| {
@@ -670,6 +671,40 @@ pub(crate) fn checkpoint_in(
     let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes)
         .map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))?;
     Ok(Some((note, cp, path)))
+}
+
+/// Refuses a directory to write into that holds anything but directories
+/// and regular files: a symbolic link in it (`DIR/tile` made a link to
+/// another directory) had publish and mirror write every tile through it,
+/// outside DIR. Links are not followed here (nor is a loop of them).
+fn no_links_under(dir: &Path, hint: &str) -> Result<()> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(listing) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in listing.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(e.path());
+            } else if !kind.is_file() {
+                let what = if kind.is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "neither a file nor a directory"
+                };
+                return Err(Error::invalid(
+                    format!(
+                        "{} is {what}: publish and mirror write only files and directories of their own in {}",
+                        e.path().display(),
+                        dir.display()
+                    ),
+                    format!("remove it (a link would have the tiles written where it leads); {hint}"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The directory published into, removed again (if still empty) when the

@@ -230,6 +230,20 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         r.stdout
     );
     check_published(&w, &site);
+
+    // A link inside the directory (someone else's write access to a web
+    // root): every tile was written where it led, outside the directory.
+    let elsewhere = w.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let linked = w.path("linked");
+    std::fs::create_dir(&linked).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, linked.join("tile")).unwrap();
+    w.run(None, &["publish", linked.to_str().unwrap()]).error(&format!(
+        "{}/tile is a symbolic link: publish and mirror write only files and directories of their own in {} (hint: remove it",
+        linked.display(),
+        linked.display()
+    ));
+    assert!(files(&elsewhere).is_empty() && !linked.join("checkpoint").exists());
 }
 
 #[test]

@@ -315,14 +315,26 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                     },
                 )
             })?;
-            text::span(src, s, e).map_err(|e| {
-                let hint = if id.starts_with('@') {
+            let hint = || {
+                if id.starts_with('@') {
                     "count byte offsets in the source's UTF-8 text".to_string()
                 } else {
                     format!("see `claimtrail show {id} --text` for the text and its offsets")
-                };
-                Error::invalid(e, hint)
-            })?;
+                }
+            };
+            text::span(src, s, e).map_err(|e| Error::invalid(e, hint()))?;
+            for (what, at) in [("start", s), ("end", e)] {
+                if !text::is_grapheme_boundary(src, at) {
+                    let (before, after) = text::grapheme_boundaries_around(src, at);
+                    return Err(Error::invalid(
+                        format!(
+                            "span {what} {at} falls inside a character as it is shown: U+{:04X} there is drawn as one with the character before it (nearest boundaries: {before} and {after})",
+                            src[at..].chars().next().map_or(0, u32::from)
+                        ),
+                        hint(),
+                    ));
+                }
+            }
             return Ok((s, e));
         }
         Where::Quote { quote, .. } => quote,
@@ -337,7 +349,30 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
             "give the exact text of the claim",
         ));
     }
-    let found = text::occurrences(src, quote);
+    let mut found = text::occurrences(src, quote);
+    // Only where it begins and ends between characters as the reader sees
+    // them: `turnout =` is not in `turnout ≠` (= and U+0338).
+    let everywhere = found.clone();
+    found.retain(|&at| {
+        text::is_grapheme_boundary(src, at) && text::is_grapheme_boundary(src, at + quote.len())
+    });
+    if found.is_empty() {
+        if let Some(&at) = everywhere.first() {
+            let (start, _) = text::grapheme_boundaries_around(src, at);
+            let (_, end) = text::grapheme_boundaries_around(src, at + quote.len());
+            let (l, c) = text::line_col(src, at);
+            return Err(Error::invalid(
+                format!(
+                    "the quote occurs in {id} only as part of characters as they are shown: at line {l} col {c} the source shows `{}`",
+                    text::escape(&src[start..end])
+                ),
+                format!(
+                    "quote whole characters, marks included: {} {start}..{end} takes them",
+                    spelling.name("span")
+                ),
+            ));
+        }
+    }
     let occ = spelling.name("occurrence");
     let pick = match (found.len(), occurrence) {
         (0, _) => return Err(not_found(src, quote, id, spelling)),

@@ -45,6 +45,36 @@ fn boundaries_around(text: &str, at: usize) -> (usize, usize) {
     (before, after)
 }
 
+/// Whether byte `at` of `text` is a boundary between characters as a
+/// reader sees them (UAX #29 extended grapheme clusters): a character
+/// boundary that is not before a combining mark belonging to the letter
+/// before it (`=` + U+0338 is drawn `≠`; `e` + U+0301 `é`; Arabic vowel
+/// marks), nor inside an emoji sequence or a Hangul syllable written in
+/// parts. A claim that ends or starts there quotes what the source does
+/// not show. (Where a script needs a cut inside a cluster, `--span` still
+/// refuses it: the exact quote is the reader's characters.)
+pub fn is_grapheme_boundary(text: &str, at: usize) -> bool {
+    if !text.is_char_boundary(at) {
+        return false;
+    }
+    unicode_segmentation::GraphemeCursor::new(at, text.len(), true)
+        .is_boundary(text, 0)
+        .unwrap_or(true)
+}
+
+/// The reader's character boundaries ([`is_grapheme_boundary`]) at or
+/// before `at`, and at or after it.
+pub fn grapheme_boundaries_around(text: &str, at: usize) -> (usize, usize) {
+    let before = (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| is_grapheme_boundary(text, i))
+        .unwrap_or(0);
+    let after = (at..=text.len())
+        .find(|&i| is_grapheme_boundary(text, i))
+        .unwrap_or(text.len());
+    (before, after)
+}
+
 /// Parses `START..END` (byte offsets) as given to `claim add --span`.
 pub fn parse_span(s: &str) -> Result<(usize, usize), String> {
     let bad = || {
@@ -992,6 +1022,36 @@ mod tests {
                 "{:?} in {:?}", part, text
             );
         }
+    }
+
+    #[test]
+    fn reader_character_boundaries_keep_marks_and_sequences_whole() {
+        let t = "a=\u{338}b e\u{301} \u{1f469}\u{200d}\u{1f4bb} \u{1f1eb}\u{1f1f7}\u{1f1e9}\u{1f1ea} \u{1100}\u{1161}";
+        let cuts: Vec<usize> = (0..=t.len())
+            .filter(|&i| is_grapheme_boundary(t, i))
+            .collect();
+        // Not before U+0338 or U+0301, nor inside the woman-technologist
+        // sequence, the two flags or the Hangul syllable in parts.
+        let shown: Vec<&str> = cuts.windows(2).map(|w| &t[w[0]..w[1]]).collect();
+        assert_eq!(
+            shown,
+            [
+                "a",
+                "=\u{338}",
+                "b",
+                " ",
+                "e\u{301}",
+                " ",
+                "\u{1f469}\u{200d}\u{1f4bb}",
+                " ",
+                "\u{1f1eb}\u{1f1f7}",
+                "\u{1f1e9}\u{1f1ea}",
+                " ",
+                "\u{1100}\u{1161}"
+            ]
+        );
+        assert!(!is_grapheme_boundary(t, t.len() + 1));
+        assert_eq!(grapheme_boundaries_around(t, 2), (1, 4));
     }
 
     #[test]

@@ -1757,3 +1757,55 @@ fn an_annotation_already_superseded_is_not_superseded_again() {
     )
     .ok();
 }
+
+/// A quote or span that begins or ends inside a character as the reader
+/// sees it (a letter and its combining marks): the claim would quote what
+/// the source does not show (`turnout =` where it shows `turnout ≠`).
+#[test]
+fn a_quote_that_cuts_a_character_in_two_is_refused() {
+    let w = Work::with_team();
+    let text = "Officials: turnout =\u{338} 50%. Witness: \u{642}\u{64f}\u{62a}\u{650}\u{644}\u{64e} in Idlib. Cafe\u{301} owner spoke.";
+    let s = w.source_from_stdin("analyst", "other", text);
+    let claim = |how: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--speaker",
+            "Officials",
+            "--provenance",
+            "statement",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(how.iter().map(|a| a.to_string()));
+        args
+    };
+    let run = |how: &[&str], says: &str| {
+        let args = claim(how);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&w, Some("analyst"), &args, says);
+    };
+    run(
+        &["--quote", "turnout ="],
+        "the quote occurs in S1 only as part of characters as they are shown: at line 1 col 12 the source shows `turnout =\u{338}` (hint: quote whole characters, marks included: --span 11..22 takes them)",
+    );
+    run(&["--quote", "Cafe"], "the source shows `Cafe\u{301}`");
+    // Arabic, its last vowel mark left off.
+    run(
+        &["--quote", "\u{642}\u{64f}\u{62a}\u{650}\u{644}"],
+        "only as part of characters as they are shown",
+    );
+    run(
+        &["--span", "64..79"],
+        "span start 64 falls inside a character as it is shown: U+0301 there is drawn as one with the character before it (nearest boundaries: 63 and 66)",
+    );
+    // Whole characters, marks included, are quoted as ever.
+    let args = claim(&["--quote", "turnout =\u{338}"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(w.run(Some("analyst"), &args).ok().trim(), "C1");
+    let args = claim(&["--span", "60..66"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(w.run(Some("analyst"), &args).ok().trim(), "C2");
+}

@@ -256,6 +256,18 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             })
             .collect::<Result<_>>()?
     };
+    // A number given twice signed the same claim twice, for ever.
+    if let Some(twice) = chosen
+        .iter()
+        .enumerate()
+        .find(|(i, n)| chosen[..*i].contains(n))
+        .map(|(_, n)| n + 1)
+    {
+        return Err(Error::invalid(
+            format!("candidate {twice} is listed twice in --add"),
+            "list each number once, e.g. --add 1,3,5",
+        ));
+    }
     if chosen.is_empty() {
         return Err(Error::invalid(
             format!("no candidates in {id} to add"),

@@ -100,6 +100,21 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let mut store = ctx.open()?;
     let sha256 = Hash::sha256(&data);
     if let Some(existing) = query::source_by_sha(store.conn(), &sha256)? {
+        // A redacted source's text cannot be quoted, and storing it again
+        // would undo the redaction: "use S1" led nowhere.
+        if let Some(r) = query::source(store.conn(), existing.n)?.redaction {
+            return Err(Error::invalid(
+                format!(
+                    "these bytes are {existing}'s, which was redacted at entry {} ({}): they cannot be stored again",
+                    r.seq,
+                    claimtrail::text::escape(&r.reason)
+                ),
+                format!(
+                    "the redaction keeps this text out of the log; ask {} (the admin who redacted it) if it should come back",
+                    claimtrail::text::escape(&r.signer_name)
+                ),
+            ));
+        }
         return Err(Error::invalid(
             format!("{existing} already has these exact bytes (sha256 {sha256})"),
             format!("use {existing}; see `claimtrail show {existing}`"),

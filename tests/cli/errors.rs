@@ -1030,6 +1030,23 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     );
     assert_eq!(w.run(None, &["--json", "status"]).ok(), entries);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    // The same bytes added again: refused, and not with "use S1", which
+    // can no longer be quoted.
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+        "error: these bytes are S1's, which was redacted at entry ",
+    );
+    let r = w.run(
+        Some("analyst"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+    );
+    assert!(
+        r.stderr.contains(" (court order): they cannot be stored again (hint: the redaction keeps this text out of the log; ask admin (the admin who redacted it) if it should come back)"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// A file that cannot be written is said as such ("cannot write", and a

@@ -68,8 +68,11 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
     .error("is not a candidate number");
     // A number twice signed two identical claims.
     let before = w.db_bytes();
-    w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "3, 4,3"])
-        .error("candidate 3 is listed twice in --add (hint: list each number once, e.g. --add 1,3,5)");
+    w.run(
+        Some("analyst"),
+        &["claim", "suggest", "S1", "--add", "3, 4,3"],
+    )
+    .error("candidate 3 is listed twice in --add (hint: list each number once, e.g. --add 1,3,5)");
     assert!(before == w.db_bytes());
     // The two claimed are marked, and `--add all` adds the others only.
     let list = w.run(None, &["claim", "suggest", "S1"]);

@@ -310,8 +310,8 @@ pub struct SourceFilter {
     /// Sources whose text or title contains this text, matched the same
     /// way. A redacted source's text is gone, so only its title can match.
     pub contains: Option<String>,
-    /// Sources added by the key with this fingerprint.
-    pub signer: Option<Fingerprint>,
+    /// Sources added by these keys (one person's: [`KeysOf`]).
+    pub signer: Option<KeysOf>,
     /// Sources recorded in this period.
     pub recorded: Period,
     /// Only the last (newest) this many of those.
@@ -341,6 +341,18 @@ impl Where {
         if let Some(v) = value {
             self.conds.push(cond.to_string());
             self.values.push(v.into());
+        }
+    }
+
+    /// `column IN (…)` of `values`, when there are values.
+    fn any_of(&mut self, column: &str, values: Option<Vec<String>>) {
+        if let Some(values) = values {
+            let marks = vec!["?"; values.len().max(1)].join(", ");
+            self.conds.push(format!("{column} IN ({marks})"));
+            match values.is_empty() {
+                true => self.values.push(rusqlite::types::Value::Null),
+                false => self.values.extend(values.into_iter().map(Into::into)),
+            }
         }
     }
 
@@ -389,10 +401,7 @@ pub fn for_each_source(
 ) -> Result<()> {
     let mut w = Where::default();
     w.add("s.kind = ?", filter.kind.map(|k| k.as_str().to_string()));
-    w.add(
-        "s.signer = ?",
-        filter.signer.as_ref().map(|f| f.to_string()),
-    );
+    w.any_of("s.signer", filter.signer.as_ref().map(KeysOf::texts));
     w.period("s.time", &filter.recorded);
     let cond = w.sql();
     let mut ids = Vec::new();
@@ -591,8 +600,8 @@ pub struct ClaimFilter {
     pub unannotated: bool,
     /// Claims withdrawn by a `claim.retract` entry.
     pub retracted: bool,
-    /// Claims added by the key with this fingerprint.
-    pub signer: Option<Fingerprint>,
+    /// Claims added by these keys (one person's: [`KeysOf`]).
+    pub signer: Option<KeysOf>,
     /// Claims recorded in this period.
     pub recorded: Period,
     /// Only the last (newest) this many of those.
@@ -793,10 +802,7 @@ fn for_each_selected(
     // A retracted claim has no current verdict, and awaits no review: it
     // is out of the current view.
     w.flag(STANDING, filter.verdict.is_some() || filter.unannotated);
-    w.add(
-        "c.signer = ?",
-        filter.signer.as_ref().map(|f| f.to_string()),
-    );
+    w.any_of("c.signer", filter.signer.as_ref().map(KeysOf::texts));
     w.period("c.time", &filter.recorded);
     let cond = w.sql();
     let params = || w.params();
@@ -988,8 +994,8 @@ pub struct AnnotationFilter {
     /// Annotations with this verdict (superseded ones included: they are
     /// marked so).
     pub verdict: Option<Verdict>,
-    /// Annotations signed by the key with this fingerprint.
-    pub signer: Option<Fingerprint>,
+    /// Annotations signed by these keys (one person's: [`KeysOf`]).
+    pub signer: Option<KeysOf>,
     /// Annotations whose note contains this text, matched as a claim's
     /// quote is ([`crate::text::holds`]): "sputnik".
     pub contains: Option<String>,
@@ -1012,10 +1018,7 @@ pub fn for_each_annotation(
         "a.verdict = ?",
         filter.verdict.map(|v| v.as_str().to_string()),
     );
-    w.add(
-        "a.signer = ?",
-        filter.signer.as_ref().map(|f| f.to_string()),
-    );
+    w.any_of("a.signer", filter.signer.as_ref().map(KeysOf::texts));
     w.period("a.time", &filter.recorded);
     let cond = w.sql();
     let params = w.params();
@@ -1073,6 +1076,34 @@ pub fn for_each_annotation(
     Ok(())
 }
 
+/// The keys that sign for one person, as `--by` and `--mine` select them:
+/// a key, and every key enrolled under its name (a rotated key's
+/// predecessors and successors: `rules::same_person`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeysOf(pub Vec<Fingerprint>);
+
+impl KeysOf {
+    fn texts(&self) -> Vec<String> {
+        self.0.iter().map(|f| f.as_str().to_string()).collect()
+    }
+}
+
+/// The keys of the person whose key is `fp` ([`KeysOf`]), in enrolment
+/// order; `fp` alone if the log does not know it.
+pub fn keys_of(conn: &Connection, fp: &Fingerprint) -> Result<KeysOf> {
+    let keys = keys(conn)?;
+    let name = keys.iter().find(|k| k.fingerprint == *fp).map(|k| &k.name);
+    let mut of: Vec<Fingerprint> = keys
+        .iter()
+        .filter(|k| Some(&k.name) == name)
+        .map(|k| k.fingerprint.clone())
+        .collect();
+    if of.is_empty() {
+        of.push(fp.clone());
+    }
+    Ok(KeysOf(of))
+}
+
 /// The fingerprint of `key`, refused ([`Error::NotEnrolled`]) when the log
 /// has never enrolled it: a list narrowed down to an unknown key would be
 /// empty without saying that the key is the wrong one.
@@ -1089,7 +1120,8 @@ pub fn enrolled(conn: &Connection, key: &crate::keys::PublicKey) -> Result<Finge
 /// (`SHA256:…`), or the name a key was enrolled with or part of it (as
 /// `--speaker` matches: case, quotation marks and dashes aside; a name
 /// that is whole wins over names that contain it). An error when no key,
-/// or more than one, answers to it.
+/// or more than one person's, answers to it; of one person's keys (one
+/// name), the first ([`keys_of`] gives them all).
 pub fn key_named(conn: &Connection, who: &str) -> Result<Fingerprint> {
     let keys = keys(conn)?;
     if let Some(k) = keys.iter().find(|k| k.fingerprint.as_str() == who) {
@@ -1104,8 +1136,12 @@ pub fn key_named(conn: &Connection, who: &str) -> Result<Fingerprint> {
         .copied()
         .filter(|k| crate::text::same_name(&k.name, who))
         .collect();
+    // Keys that share one name are one person's (a rotated key).
+    let one_person = |ks: &[&KeyView]| ks.len() > 1 && ks.iter().all(|k| k.name == ks[0].name);
     match (named.as_slice(), whole.as_slice()) {
         ([k], _) | (_, [k]) => Ok(k.fingerprint.clone()),
+        (many, _) if one_person(many) => Ok(many[0].fingerprint.clone()),
+        (_, whole) if one_person(whole) => Ok(whole[0].fingerprint.clone()),
         ([], _) => Err(Error::invalid(
             format!(
                 "no key in this log has a name with `{}` in it, or that fingerprint",
@@ -1465,8 +1501,8 @@ pub fn log_lines(conn: &Connection, limit: Option<u64>) -> Result<Vec<LogLine>> 
 pub struct LogFilter {
     /// Entries of these kinds (of any kind when empty).
     pub kinds: Vec<Kind>,
-    /// Entries signed by this key.
-    pub signer: Option<Fingerprint>,
+    /// Entries signed by these keys (one person's: [`KeysOf`]).
+    pub signer: Option<KeysOf>,
     /// Entries whose header time is in this period. The header's time is
     /// the signer's word: verify checks its form, not that it is true.
     pub period: Period,
@@ -1508,7 +1544,7 @@ impl LogFilter {
         let (since, until) = (&self.period.since, &self.period.until);
         self.signer
             .as_ref()
-            .is_none_or(|f| signer == f.as_str().as_bytes())
+            .is_none_or(|k| k.0.iter().any(|f| signer == f.as_str().as_bytes()))
             && since.as_ref().is_none_or(|s| time >= s.as_bytes())
             && until.as_ref().is_none_or(|u| time <= u.as_bytes())
     }

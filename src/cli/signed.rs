@@ -3,18 +3,18 @@
 
 use super::Ctx;
 use claimtrail::error::{Error, Result};
-use claimtrail::model::Fingerprint;
 use claimtrail::query::{self, Period};
 
 /// Who signed, and when.
 #[derive(clap::Args, Debug, Default)]
 pub struct Signed {
     /// Only what this key signed: its enrolled name, part of it, or its
-    /// fingerprint.
+    /// fingerprint; with the keys enrolled under the same name (a rotated
+    /// key's, the same person's).
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
     /// Only what your key signed (--key or CLAIMTRAIL_KEY; read without
-    /// its passphrase).
+    /// its passphrase), and earlier keys of yours under the same name.
     #[arg(long, conflicts_with = "by")]
     pub mine: bool,
     /// Only what was signed on or after this date (YYYY-MM-DD, today or
@@ -61,12 +61,14 @@ impl Signed {
         Ok(p)
     }
 
-    /// The key of `--by` or `--mine`, which must be enrolled in the log.
-    pub fn signer(&self, ctx: &Ctx, conn: &rusqlite::Connection) -> Result<Option<Fingerprint>> {
-        match (&self.by, self.mine) {
-            (Some(k), _) => Ok(Some(query::key_named(conn, k)?)),
-            (None, true) => Ok(Some(query::enrolled(conn, &ctx.public_key()?)?)),
-            (None, false) => Ok(None),
-        }
+    /// The keys of `--by` or `--mine` (which must be enrolled in the log):
+    /// the person's, rotated keys included ([`query::KeysOf`]).
+    pub fn signer(&self, ctx: &Ctx, conn: &rusqlite::Connection) -> Result<Option<query::KeysOf>> {
+        let key = match (&self.by, self.mine) {
+            (Some(k), _) => query::key_named(conn, k)?,
+            (None, true) => query::enrolled(conn, &ctx.public_key()?)?,
+            (None, false) => return Ok(None),
+        };
+        Ok(Some(query::keys_of(conn, &key)?))
     }
 }

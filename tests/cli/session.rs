@@ -826,6 +826,23 @@ fn a_rotated_key_goes_on_with_its_persons_work() {
         &["annotate", "C1", "--verdict", "false", "--supersedes", "A2"],
     )
     .error("A2 is not an annotation of C1 by the same signer");
+    // What she signed, under either key: --by her name (two keys answer
+    // to it, one person's), --by either fingerprint, --mine.
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        json_ids(w.run(Some("rana-new"), &all).ok())
+    };
+    let hers = ids(&["list", "annotations", "--by", "Rana Haddad"]);
+    assert_eq!(hers, ["A1", "A2", "A3"]);
+    assert_eq!(ids(&["list", "annotations", "--mine"]), hers);
+    let keys: serde_json::Value =
+        serde_json::from_str(w.run(None, &["key", "list", "--json"]).ok()).unwrap();
+    let old_fp = keys[1]["fingerprint"].as_str().unwrap();
+    assert_eq!(ids(&["list", "annotations", "--by", old_fp]), hers);
+    assert_eq!(ids(&["list", "claims", "--by", "rana"]), ["C1", "C2"]);
+    let log = w.run(None, &["log", "--by", "Rana Haddad"]);
+    assert_eq!(log.ok().lines().count(), 1 + 7, "{}", log.stdout);
     w.run(None, &["verify"]).ok();
 }
 

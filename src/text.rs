@@ -182,16 +182,21 @@ pub enum Difference {
     /// letters, full-width forms, Arabic presentation forms and the letters
     /// they draw. Letters that differ (`cafe` and `café`) still differ.
     UnicodeForm,
+    /// Characters that draw nothing and that web pages scatter in text:
+    /// zero-width spaces, soft hyphens, word joiners, a byte order mark
+    /// inside text (see [`is_invisible_in_copy`]).
+    Invisible,
 }
 
 impl Difference {
-    pub const ALL: [Difference; 6] = [
+    pub const ALL: [Difference; 7] = [
         Difference::QuoteMarks,
         Difference::Dashes,
         Difference::Spacing,
         Difference::Ellipsis,
         Difference::Case,
         Difference::UnicodeForm,
+        Difference::Invisible,
     ];
 
     /// How a message names it.
@@ -204,6 +209,9 @@ impl Difference {
             Difference::Case => "letter case",
             Difference::UnicodeForm => {
                 "Unicode forms (accents typed apart, ligatures, presentation forms)"
+            }
+            Difference::Invisible => {
+                "invisible characters (zero-width spaces, soft hyphens, word joiners)"
             }
         }
     }
@@ -239,7 +247,7 @@ pub struct NearMatch {
 fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, usize, &str)) {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::{char::is_combining_mark, is_nfkc_quick, IsNormalized};
-    let [quotes, dashes, spacing, ellipsis, case, form] =
+    let [quotes, dashes, spacing, ellipsis, case, form, invisible] =
         Difference::ALL.map(|d| allow.contains(&d));
     let mut buf = [0u8; 16];
     let (mut unit, mut composed) = (String::new(), String::new());
@@ -261,7 +269,11 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             && chars
                 .peek()
                 .is_some_and(|&(_, m)| !m.is_ascii() && is_combining_mark(m));
-        let folded: &str = if spacing && c.is_whitespace() {
+        let folded: &str = if invisible && is_invisible_in_copy(c) {
+            // Only at the start of the text: after anything else, they
+            // are taken into the unit before them (below).
+            ""
+        } else if spacing && c.is_whitespace() {
             while let Some(&(i, w)) = chars.peek() {
                 if !w.is_whitespace() {
                     break;
@@ -320,8 +332,30 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
         } else {
             c.encode_utf8(&mut buf)
         };
+        if invisible {
+            while let Some(&(i, z)) = chars.peek() {
+                if !is_invisible_in_copy(z) {
+                    break;
+                }
+                end = i + z.len_utf8();
+                chars.next();
+            }
+        }
         each(at, end, folded);
     }
+}
+
+/// Characters that draw nothing (or a hyphen only at a line's end) and
+/// that text copied from the web carries where the page put them: U+200B
+/// zero-width space, U+00AD soft hyphen, U+2060 word joiner, U+FEFF (a
+/// byte order mark inside text), U+180E. Set aside as a [`Difference`]
+/// when a quote is looked for. (Zero-width joiners are not: scripts and
+/// emoji need them.)
+pub fn is_invisible_in_copy(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{00ad}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
+    )
 }
 
 /// `original` with the `allow`ed differences set aside.

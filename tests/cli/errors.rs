@@ -1826,3 +1826,65 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     assert_eq!(w.run(Some("analyst"), &args).ok().trim(), "C2");
 }
+
+/// Text from web pages carries characters that draw nothing (a zero-width
+/// space, a soft hyphen): the quote typed from the page is found, and the
+/// difference named; `--contains` finds the text; a speaker pasted with
+/// one is the same speaker.
+#[test]
+fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
+    let w = Work::with_team();
+    let text =
+        "The Minis\u{ad}ter said: \u{201c}We will re\u{200b}build the bridge by spring.\u{201d}";
+    let s = w.source_from_stdin("analyst", "statement", text);
+    let at = text.find("We will").unwrap();
+    let end = text.find('\u{201d}').unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "add", "--source", &s, "--quote", "We will rebuild the bridge by spring.", "--speaker", "The Minister", "--provenance", "statement"],
+        &format!("the quote does not occur in S1 as given, but with other invisible characters (zero-width spaces, soft hyphens, word joiners) it does, at line 1 col 22 (bytes {at}..{end})"),
+    );
+    let found = w.run(
+        None,
+        &[
+            "list",
+            "sources",
+            "--contains",
+            "rebuild the bridge",
+            "--json",
+        ],
+    );
+    assert_eq!(json_ids(found.ok()), ["S1"]);
+    for speaker in ["The Minister", "The Minister\u{200b}"] {
+        let span = format!("{at}..{end}");
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                &s,
+                "--span",
+                &span,
+                "--speaker",
+                speaker,
+                "--provenance",
+                "statement",
+            ],
+        )
+        .ok();
+    }
+    let speakers = w.run(None, &["list", "speakers"]);
+    assert!(speakers.ok().contains("2 spellings"), "{}", speakers.stdout);
+    assert_eq!(
+        speakers
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("The Minister"))
+            .count(),
+        1,
+        "{}",
+        speakers.stdout
+    );
+}

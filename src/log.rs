@@ -217,7 +217,11 @@ pub fn checkpoint(
         // Refused before the note is signed, not after: a key that may not
         // sign checkpoints is not asked to (an ssh-agent may ask its user
         // to confirm each signature).
-        if let Some(e) = authorization_error(&StoreHistory { conn }, signer, Kind::CheckpointAdd)? {
+        if let Some(e) = authorization_error(
+            &StoreHistory { conn },
+            signer.fingerprint(),
+            Kind::CheckpointAdd,
+        )? {
             return Err(e);
         }
         let size = crate::merkle::TreeSize(seq.0);
@@ -454,7 +458,7 @@ impl<'s> Pipeline<'s> {
             caches: &open.caches,
             items: &self.items,
         };
-        match check_entry(&history, self.signer, &header, &e) {
+        match check_entry(&history, self.signer.fingerprint(), &header, &e) {
             Ok(()) => {}
             Err(e) if e.is_failure() => return Err(e),
             Err(refusal) => return Ok(Err(refusal)),
@@ -907,7 +911,7 @@ fn origin(conn: &Connection) -> Result<String> {
 /// authorization, the source text given with a `source.add`, and the body.
 fn check_entry(
     history: &dyn History,
-    signer: &Signer,
+    signer: &Fingerprint,
     header: &Header,
     e: &NewEntry,
 ) -> Result<()> {
@@ -1063,7 +1067,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         kind: e.body.kind(),
     };
     let history = StoreHistory { conn };
-    check_entry(&history, signer, &header, &e)?;
+    check_entry(&history, signer.fingerprint(), &header, &e)?;
     let n = match e.body.creates() {
         Some(kind) => Some(max_id(conn, kind)? + 1),
         None => None,
@@ -1083,17 +1087,51 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
 /// revoked, not an admin), or `None` if it may: asked before a command
 /// commits to signing one (`export`).
 pub fn checkpoint_refusal(conn: &Connection, signer: &Signer) -> Result<Option<Error>> {
-    authorization_error(&StoreHistory { conn }, signer, Kind::CheckpointAdd)
+    authorization_error(
+        &StoreHistory { conn },
+        signer.fingerprint(),
+        Kind::CheckpointAdd,
+    )
+}
+
+/// Refuses, as the append path would now, the entry `e` signed by the key
+/// whose fingerprint is `signer`: what a command asks with the key's
+/// public half, read without its passphrase, before it unlocks the
+/// private half. A revoked analyst typed the passphrase, then was told
+/// the key was revoked (and without a terminal was told only that no
+/// passphrase was given). The append path checks the entry again when it
+/// signs it; this proves nothing about the entry it will sign.
+pub fn check_before_unlocking(conn: &Connection, signer: &Fingerprint, e: &NewEntry) -> Result<()> {
+    let (seq, prev) = match crate::store::head(conn)? {
+        None => (Seq(0), Hash::ZERO),
+        Some((s, h)) => (Seq(s.0 + 1), h),
+    };
+    let header = Header {
+        log: origin(conn)?,
+        seq,
+        prev,
+        time: crate::clock::now(),
+        signer: signer.clone(),
+        kind: e.body.kind(),
+    };
+    check_entry(&StoreHistory { conn }, signer, &header, e)
+}
+
+/// Why the key `signer` may not sign entries of `kind` now (not enrolled,
+/// revoked, or of another role), if it may not: for a command that asks
+/// before it unlocks the key and before the entry is known.
+pub fn key_refusal(conn: &Connection, signer: &Fingerprint, kind: Kind) -> Result<Option<Error>> {
+    authorization_error(&StoreHistory { conn }, signer, kind)
 }
 
 /// The typed error for a signer that `rules::authorize` refused, if the
 /// refusal was about the key (not enrolled, revoked, wrong role).
 fn authorization_error(
     history: &dyn History,
-    signer: &Signer,
+    signer: &Fingerprint,
     kind: Kind,
 ) -> Result<Option<Error>> {
-    let fingerprint = signer.fingerprint().clone();
+    let fingerprint = signer.clone();
     Ok(match history.key(&fingerprint)?.as_deref() {
         None => Some(Error::NotEnrolled(fingerprint)),
         Some(KeyInfo {

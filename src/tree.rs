@@ -259,6 +259,35 @@ pub fn verifier_keys(
 /// admin of the log signed the note; the cosignature then says "the
 /// auditor saw this tree in this log, which verified, at this time".
 /// `progress(done, total)` follows the verify, as for [`crate::verify::verify_with_progress`].
+/// The enrolled key `fp`, if it may cosign checkpoints now: enrolled, not
+/// revoked, an auditor's. Asked by `cosign`, and by the command before it
+/// unlocks the key.
+pub fn cosigner(
+    conn: &rusqlite::Connection,
+    fp: &crate::model::Fingerprint,
+) -> Result<crate::query::KeyView> {
+    let me = crate::query::keys(conn)?
+        .into_iter()
+        .find(|k| k.fingerprint == *fp)
+        .ok_or_else(|| Error::NotEnrolled(fp.clone()))?;
+    if let Some(seq) = me.revoked_seq {
+        return Err(Error::Revoked {
+            fingerprint: fp.clone(),
+            seq: seq.0,
+        });
+    }
+    if me.role != crate::model::Role::Auditor {
+        return Err(Error::invalid(
+            format!(
+                "key {} has role {}; cosignatures are made by auditors",
+                me.fingerprint, me.role
+            ),
+            "sign with an auditor key",
+        ));
+    }
+    Ok(me)
+}
+
 pub fn cosign(
     store: &crate::store::Store,
     signer: &crate::keys::Signer,
@@ -279,25 +308,7 @@ pub fn cosign(
             "cosign it against its own log (--db)",
         ));
     }
-    let me = crate::query::keys(conn)?
-        .into_iter()
-        .find(|k| k.fingerprint.as_str() == signer.fingerprint().as_str())
-        .ok_or_else(|| Error::NotEnrolled(signer.fingerprint().clone()))?;
-    if let Some(seq) = me.revoked_seq {
-        return Err(Error::Revoked {
-            fingerprint: signer.fingerprint().clone(),
-            seq: seq.0,
-        });
-    }
-    if me.role != crate::model::Role::Auditor {
-        return Err(Error::invalid(
-            format!(
-                "key {} has role {}; cosignatures are made by auditors",
-                me.fingerprint, me.role
-            ),
-            "sign with an auditor key",
-        ));
-    }
+    let me = cosigner(conn, signer.fingerprint())?;
     let admins: Vec<VerifierKey> = verifier_keys(conn, origin, None)?
         .into_iter()
         .filter(|k| k.key.role == crate::model::Role::Admin)

@@ -76,23 +76,32 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if let Some(r) = &supersedes {
         query::supersedable(conn, r)?;
     }
-    let signer = ctx.signer()?;
-    let note = if a.edit {
-        Some(edit_note(&claim_id.to_string())?)
-    } else {
-        note_file.or(a.note)
-    };
-    let body = Body::AnnotationAdd(AnnotationAdd {
+    let mut body = AnnotationAdd {
         claim,
         verdict: a.verdict,
         reliability: a.reliability,
         credibility: a.credibility,
-        note,
+        note: if a.edit { None } else { note_file.or(a.note) },
         corroborates,
         contradicts,
         supersedes,
-    });
-    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    };
+    // Checked as your key's before the editor opens and before the key is
+    // unlocked: a note written, or a passphrase typed, for an annotation
+    // the log then refuses is time lost.
+    let check = NewEntry::new(Body::AnnotationAdd(body.clone()));
+    let signer = if a.edit {
+        ctx.check_for(conn, &check)?;
+        body.note = Some(edit_note(&claim_id.to_string())?);
+        ctx.signer()?
+    } else {
+        ctx.signer_for(conn, &check)?
+    };
+    let e = append(
+        &mut store,
+        &signer,
+        NewEntry::new(Body::AnnotationAdd(body)),
+    )?;
     let id = e.id.map(|i| i.to_string()).unwrap_or_default();
     if ctx.json {
         output::json(&serde_json::json!({"id": id, "entry": e}))?;

@@ -73,7 +73,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
         .map(|p| ctx.staged(p, "the checkpoint"))
         .transpose()?;
     let mut store = ctx.open()?;
-    let signer = ctx.signer()?;
+    let signer = ctx.signer_for_kind(store.conn(), claimtrail::model::Kind::CheckpointAdd)?;
     // The file is written before the entry is committed, so a full disk
     // leaves neither; it takes its name once the entry is in the log.
     // The whole log is verified first: see `log::verified_checkpoint`.
@@ -120,6 +120,10 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     // refused before that work.
     let staged = ctx.staged(&target, "the cosigned checkpoint")?;
     let store = ctx.open()?;
+    // An auditor's key, checked before it is unlocked.
+    if let Ok(pk) = ctx.public_key() {
+        tree::cosigner(store.conn(), pk.fingerprint())?;
+    }
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.
     let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {

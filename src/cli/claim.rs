@@ -94,8 +94,9 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
         replaced_by,
     });
     claimtrail::log::precheck(&body)?;
-    let signer = ctx.signer()?;
-    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    let entry = NewEntry::new(body);
+    let signer = ctx.signer_for(store.conn(), &entry)?;
+    let e = append(&mut store, &signer, entry)?;
     if ctx.json {
         output::json(&serde_json::json!({"retracted": id.to_string(), "entry": e}))?;
     } else {
@@ -137,10 +138,11 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let src = std::str::from_utf8(&data)
         .map_err(|_| Error::Damaged(format!("the text of {id} is not UTF-8")))?;
     let (start, end) = locate(src, &a, &id.to_string())?;
-    let signer = ctx.signer()?;
     let body =
         claimtrail::log::claim_body(source, src, (start, end), &a.speaker, a.provenance, a.text)?;
-    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    let entry = NewEntry::new(body);
+    let signer = ctx.signer_for(store.conn(), &entry)?;
+    let e = append(&mut store, &signer, entry)?;
     let cid = e.id.map(|i| i.to_string()).unwrap_or_default();
     if ctx.json {
         output::json(&serde_json::json!({"id": cid, "start": start, "end": end, "entry": e}))?;
@@ -274,7 +276,6 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             "add claims by hand with `claimtrail claim add`",
         ));
     }
-    let signer = ctx.signer()?;
     let mut entries = Vec::new();
     for &i in &chosen {
         let c = &found[i];
@@ -283,6 +284,10 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
         entries.push(NewEntry::new(body));
     }
+    let signer = match entries.first() {
+        Some(first) => ctx.signer_for(store.conn(), first)?,
+        None => ctx.signer()?,
+    };
     let added = claimtrail::log::append_batch(&mut store, &signer, entries)?;
     let ids: Vec<String> = added
         .iter()

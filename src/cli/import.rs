@@ -106,7 +106,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         None => import::Format::JsonLines,
     };
     let mut store = ctx.open()?;
-    let signer = ctx.signer()?;
+    // Enrolled and not revoked (every role may annotate; each line's kind
+    // is checked against the role as it is read), before it is unlocked.
+    let signer = ctx.signer_for_kind(store.conn(), claimtrail::model::Kind::AnnotationAdd)?;
     let opts = Options {
         format,
         dry_run: a.dry_run,

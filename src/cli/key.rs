@@ -268,13 +268,14 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
             "give this key its own --name; to replace a person's key, revoke the old one first (`claimtrail key revoke`), then enroll the new one under its name",
         ));
     }
-    let signer = ctx.signer()?;
     let body = Body::KeyAdd(KeyAdd {
         key: pk.to_openssh(),
         name: name.clone(),
         role,
     });
-    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    let entry = NewEntry::new(body);
+    let signer = ctx.signer_for(store.conn(), &entry)?;
+    let e = append(&mut store, &signer, entry)?;
     if ctx.json {
         output::json(
             &serde_json::json!({"fingerprint": pk.fingerprint().as_str(), "name": name, "role": role.as_str(), "entry": e}),
@@ -298,8 +299,9 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
         reason,
     });
     claimtrail::log::precheck(&body)?;
-    let signer = ctx.signer()?;
-    let e = append(&mut store, &signer, NewEntry::new(body))?;
+    let entry = NewEntry::new(body);
+    let signer = ctx.signer_for(store.conn(), &entry)?;
+    let e = append(&mut store, &signer, entry)?;
     let name = claimtrail::query::key_name(store.conn(), fp.as_str())?;
     if ctx.json {
         output::json(&serde_json::json!({"revoked": fp.as_str(), "name": name, "entry": e}))?;

@@ -201,6 +201,54 @@ impl Ctx {
         Signer::load(path)
     }
 
+    /// Your key, unlocked to sign `entry` once the log would take it from
+    /// you: its public half, read without a passphrase, is checked first
+    /// ([`claimtrail::log::check_before_unlocking`]), so a key the log
+    /// refuses (revoked, of another role, someone else's claim to retract)
+    /// is refused before its passphrase is asked for.
+    pub fn signer_for(
+        &self,
+        conn: &rusqlite::Connection,
+        entry: &claimtrail::log::NewEntry,
+    ) -> Result<Signer> {
+        self.check_for(conn, entry)?;
+        self.signer()
+    }
+
+    /// The first half of [`Ctx::signer_for`]: the entry checked against
+    /// the log as your key's, without unlocking it.
+    pub fn check_for(
+        &self,
+        conn: &rusqlite::Connection,
+        entry: &claimtrail::log::NewEntry,
+    ) -> Result<()> {
+        match self.public_fingerprint() {
+            Some(fp) => claimtrail::log::check_before_unlocking(conn, &fp, entry),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Ctx::signer_for`] for an entry of `kind` not yet made: the key's
+    /// enrolment, revocation and role are checked first.
+    pub fn signer_for_kind(
+        &self,
+        conn: &rusqlite::Connection,
+        kind: claimtrail::model::Kind,
+    ) -> Result<Signer> {
+        if let Some(fp) = self.public_fingerprint() {
+            if let Some(e) = claimtrail::log::key_refusal(conn, &fp, kind)? {
+                return Err(e);
+            }
+        }
+        self.signer()
+    }
+
+    /// The fingerprint of your key's public half, when it can be read
+    /// without a passphrase (else the key's own loading says why not).
+    fn public_fingerprint(&self) -> Option<claimtrail::model::Fingerprint> {
+        self.public_key().ok().map(|k| k.fingerprint().clone())
+    }
+
     /// The public half of your key (`--key`, its `.pub` or the private key
     /// file), read without a passphrase: for commands that ask who you are
     /// without signing.

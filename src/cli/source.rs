@@ -125,7 +125,6 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         let id = parse_id(d, IdKind::Source)?;
         derived_from.push(query::reference(store.conn(), id)?);
     }
-    let signer = ctx.signer()?;
     let body = Body::SourceAdd(SourceAdd {
         kind: a.kind,
         title: a.title,
@@ -139,14 +138,12 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         media_type: rules::MEDIA_TYPE.into(),
         derived_from,
     });
-    let e = append(
-        &mut store,
-        &signer,
-        NewEntry {
-            body,
-            blob: Some(data),
-        },
-    )?;
+    let entry = NewEntry {
+        body,
+        blob: Some(data),
+    };
+    let signer = ctx.signer_for(store.conn(), &entry)?;
+    let e = append(&mut store, &signer, entry)?;
     let id = e.id.map(|i| i.to_string()).unwrap_or_default();
     if ctx.json {
         output::json(&serde_json::json!({"id": id, "sha256": sha256.to_hex(), "entry": e}))?;
@@ -168,8 +165,9 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
         None => {
             let body = Body::SourceRedact(SourceRedact { source, reason });
             claimtrail::log::precheck(&body)?;
-            let signer = ctx.signer()?;
-            Some(append(&mut store, &signer, NewEntry::new(body))?)
+            let entry = NewEntry::new(body);
+            let signer = ctx.signer_for(store.conn(), &entry)?;
+            Some(append(&mut store, &signer, entry)?)
         }
     };
     let scrubbed = scrub(&store)?;

@@ -939,6 +939,46 @@ fn passphrase_protected_keys() {
         None,
     )
     .error("readable by others");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // What the log would refuse of a key is refused before the key is
+    // unlocked: a protected analyst key asked to enroll a key is told its
+    // role, not asked for (or told it lacks) a passphrase.
+    let enc = w.path("enc");
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_PASSPHRASE", "battery staple")],
+        &["key", "new", enc.to_str().unwrap()],
+        None,
+    )
+    .ok();
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &[
+            "key",
+            "add",
+            "enc.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Omar Said",
+        ],
+        None,
+    )
+    .ok();
+    w.run(
+        Some("enc"),
+        &["key", "add", "enc.pub", "--role", "admin", "--name", "Omar"],
+    )
+    .error("has role analyst, which may not sign key.add entries (allowed: admin)");
+    w.run(Some("enc"), &["checkpoint"])
+        .error("has role analyst, which may not sign checkpoint.add entries");
+    // What it may sign needs the passphrase, as before.
+    w.run(
+        Some("enc"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+    )
+    .error("passphrase-protected");
 }
 
 #[test]

@@ -230,14 +230,7 @@ fn a_report_of_one_claim_brings_its_context() {
     let doc = json(report(&w, Some(&db), &["C2", "--format", "json"]).ok());
     assert_eq!(doc["scope"]["complete"], false);
     assert_eq!(doc["scope"]["requested"], serde_json::json!(["C2"]));
-    let ids = |k: &str| -> BTreeSet<String> {
-        doc[k]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["id"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let ids = |k: &str| ids_of(&doc, k);
     // C2, its annotation A2, A1 (C1 contradicts C2) and A3 (C4 corroborates
     // C2), the claims those are about, and their source.
     assert_eq!(

@@ -38,9 +38,13 @@ never this script.
 
 Every rule that decides whether an entry is valid is checked: an invalid
 entry changes no state, so leaving a rule out would change the verdicts on
-the entries after it. Where OpenSSH's Ed25519 and claimtrail's strict rule
-could differ (edge cases no honest signer produces), this script applies
-the strict parts it can check by itself before calling OpenSSH.
+the entries after it. Where OpenSSH's Ed25519 and claimtrail's rule could
+differ (edge cases no honest signer produces), this script applies the
+byte checks of FORMAT §2.3 by itself (S < L; A and R canonical, not of small
+order) before calling OpenSSH. One difference is left, on purpose: an R
+with a small-order component that satisfies the cofactored equation, which
+claimtrail accepts and this script (as OpenSSH) refuses; only the key's
+holder can build one (FORMAT §2.3, "Where other verifiers differ").
 """
 
 import argparse
@@ -499,9 +503,11 @@ ED_B = ed_decode((4 * pow(5, P - 2, P) % P).to_bytes(32, "little"))  # the base 
 
 
 def ed25519_verify(a, msg, sig):
-    """The strict rule of FORMAT §2.3: S < L; A and R canonical, on the
-    curve and not of small order; and [S]B = R + [k]A, with R compared as
-    encoded bytes (so a non-canonical R fails)."""
+    """The byte checks of FORMAT §2.3 (S < L; A and R canonical, on the
+    curve and not of small order) and the cofactorless equation
+    [S]B = R + [k]A, with R compared as encoded bytes: stricter than
+    claimtrail's cofactored equation only for an R with a small-order
+    component, which no honest signer makes."""
     if len(sig) != 64 or int.from_bytes(sig[32:], "little") >= L:
         return False
     r_enc, s = sig[:32], int.from_bytes(sig[32:], "little")

@@ -1117,6 +1117,103 @@ pub fn check_before_unlocking(conn: &Connection, signer: &Fingerprint, e: &NewEn
     check_entry(&StoreHistory { conn }, signer, &header, e)
 }
 
+/// A key to enroll under a name, as `key add` is given it.
+pub struct Enrolment<'a> {
+    pub name: &'a str,
+    pub fingerprint: &'a Fingerprint,
+    pub role: crate::model::Role,
+    /// Given with `--name`, not taken from the .pub file's comment (which
+    /// the key's holder chose).
+    pub explicit: bool,
+}
+
+/// The command's rule for the name a key is enrolled under (verify does
+/// not judge names: an entry written otherwise is not a finding). A name
+/// tells people apart in `log`, `show` and the principals of `key
+/// allowed-signers`, and keys under one name sign for one person
+/// ([`rules::same_person`]: the later may supersede and retract what the
+/// earlier signed). So it is refused when it is, or reads as (case,
+/// spacing and typography aside: [`crate::text::same_name`]), the name of:
+/// - an enrolled key not revoked: two live keys would be one person, and
+///   an analyst's key commented "admin" read as the admin's;
+/// - a revoked key, unless given with `--name` (a rotated key, enrolled
+///   under its person's name on purpose; a .pub's comment, chosen by the
+///   key's holder, made a new analyst inherit a former admin's work), with
+///   the same role, and spelled as that key's name exactly.
+///
+/// Run by `key add` before it unlocks the key, and again inside the write
+/// transaction, so that two admins enrolling two people under one name at
+/// once do not both succeed.
+pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
+    use crate::text::escape;
+    let keys = crate::query::keys(conn)?;
+    let same = keys
+        .iter()
+        .filter(|k| crate::text::same_name(&k.name, e.name) && k.fingerprint != *e.fingerprint);
+    let held = |k: &crate::query::KeyView| {
+        if k.name == e.name {
+            format!("the name {} is held", escape(e.name))
+        } else {
+            format!(
+                "the name {} reads as {}, held",
+                escape(e.name),
+                escape(&k.name)
+            )
+        }
+    };
+    const OWN_NAME: &str = "give this key its own --name; to replace a person's key, revoke the old one first (`claimtrail key revoke`), then enroll the new one under its name";
+    for k in same {
+        let Some(revoked) = k.revoked_seq else {
+            return Err(Error::invalid(
+                format!(
+                    "{} by another enrolled key, {} ({})",
+                    held(k),
+                    k.fingerprint,
+                    k.role
+                ),
+                OWN_NAME,
+            ));
+        };
+        let whose = format!(
+            "{} by {} ({}, revoked at entry {revoked}): a key enrolled under it signs for that person, and may supersede their annotations and retract their claims",
+            held(k),
+            k.fingerprint,
+            k.role
+        );
+        if !e.explicit {
+            return Err(Error::invalid(
+                format!("{whose}; the name comes from the .pub file's comment"),
+                format!(
+                    "if this is that person's new key, say so with --name {}; otherwise give it its own --name",
+                    crate::text::shell_word(std::path::Path::new(&k.name))
+                ),
+            ));
+        }
+        if k.name != e.name {
+            return Err(Error::invalid(
+                whose,
+                format!(
+                    "for that person's new key, give the name as it was enrolled: --name {}",
+                    crate::text::shell_word(std::path::Path::new(&k.name))
+                ),
+            ));
+        }
+        if k.role != e.role {
+            return Err(Error::invalid(
+                format!(
+                    "{whose}; that key was {}, this one would be {}",
+                    k.role, e.role
+                ),
+                format!(
+                    "a rotated key keeps its role: enroll it with --role {}, or under another name",
+                    k.role
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Why the key `signer` may not sign entries of `kind` now (not enrolled,
 /// revoked, or of another role), if it may not: for a command that asks
 /// before it unlocks the key and before the entry is known.
@@ -1764,5 +1861,49 @@ mod tests {
             .unwrap()
             .is_none());
         assert!(pipelined(store.conn(), &[source("a")]).unwrap().is_none());
+    }
+    /// Keys under one name sign for one person only with one role: an
+    /// analyst's key enrolled (by other software, or an admin's slip) under
+    /// a former admin's name does not retract what that admin signed. The
+    /// append path's rules are verify's: what it refuses, verify names.
+    #[test]
+    fn a_name_alone_does_not_make_two_roles_one_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, admin) = new_log(dir.path());
+        let out = append_batch(&mut store, &admin, vec![source("one 0")]).unwrap();
+        let claim = append(&mut store, &admin, claim_on_first(&out)).unwrap();
+        let claim = Ref {
+            id: claim.id.unwrap(),
+            hash: claim.hash,
+        };
+        let enroll = |store: &mut Store, key: &Signer, role: Role| {
+            let body = Body::KeyAdd(KeyAdd {
+                key: key.public().to_openssh(),
+                name: "Admin".into(),
+                role,
+            });
+            append(store, &admin, NewEntry::new(body)).unwrap();
+        };
+        let retract = |claim: Ref| {
+            NewEntry::new(Body::ClaimRetract(ClaimRetract {
+                claim,
+                reason: "misquoted".into(),
+                replaced_by: None,
+            }))
+        };
+        // An analyst named as the admin: another person.
+        let analyst = Signer::generate("a").unwrap();
+        enroll(&mut store, &analyst, Role::Analyst);
+        let err = append(&mut store, &analyst, retract(claim)).unwrap_err();
+        assert!(
+            err.to_string().contains("was added by another key"),
+            "{err}"
+        );
+        // An admin under the same name retracts it (as any admin may); an
+        // analyst of the same name as the claim's analyst signer would too.
+        let second = Signer::generate("b").unwrap();
+        enroll(&mut store, &second, Role::Admin);
+        append(&mut store, &second, retract(claim)).unwrap();
+        assert!(verify(&store).unwrap().ok);
     }
 }

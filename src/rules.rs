@@ -159,18 +159,21 @@ pub trait History {
 }
 
 /// Whether keys `a` and `b` sign for one person: the same key, or two keys
-/// enrolled under the same name (byte for byte). That is a rotated key:
-/// `key add` gives a name that an unrevoked key holds to no other key, so
-/// a person whose laptop was stolen is enrolled again under their name
-/// once the old key is revoked, and goes on superseding their annotations
-/// and retracting their claims. What this does not prove is that a name
-/// is a person: the admins who enroll keys vouch for that.
+/// enrolled under the same name (byte for byte) with the same role. That
+/// is a rotated key: `key add` gives a name that an unrevoked key holds to
+/// no other key, and a revoked key's name only when asked with `--name`
+/// and for the same role (`log::check_enrolment_name`), so a person whose
+/// laptop was stolen is enrolled again under their name once the old key
+/// is revoked, and goes on superseding their annotations and retracting
+/// their claims. The role must match so that a name alone never lends an
+/// analyst's key what a former admin signed. What this does not prove is
+/// that a name is a person: the admins who enroll keys vouch for that.
 pub fn same_person(h: &dyn History, a: &Fingerprint, b: &Fingerprint) -> Result<bool> {
     if a == b {
         return Ok(true);
     }
     Ok(match (h.key(a)?, h.key(b)?) {
-        (Some(a), Some(b)) => a.name == b.name,
+        (Some(a), Some(b)) => a.name == b.name && a.role == b.role,
         _ => false,
     })
 }

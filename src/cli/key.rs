@@ -231,6 +231,7 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty())
     };
+    let explicit = name.is_some();
     let name = name.or(comment).ok_or_else(|| {
         Error::invalid(
             "the key has no comment to use as a name",
@@ -241,33 +242,13 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
         return Err(Error::invalid(what, hint));
     }
     let mut store = ctx.open()?;
-    // A name tells people apart in `log`, `show` and the principals of
-    // `key allowed-signers`: a second key under a name an enrolled key
-    // holds (by default the .pub's comment, which its owner chose) let an
-    // analyst's entries read as the admin's, and `ssh-keygen -Y verify -I`
-    // accept them as the admin's. A revoked key's name may be taken again
-    // (a rotated key). This is the command's rule: verify does not judge
-    // names, so an entry written otherwise is not a finding.
-    let keys = claimtrail::query::keys(store.conn())?;
-    if let Some(k) = keys.iter().find(|k| {
-        claimtrail::text::same_name(&k.name, &name)
-            && k.revoked_seq.is_none()
-            && k.fingerprint != *pk.fingerprint()
-    }) {
-        let held = if k.name == name {
-            format!("the name {} is held", escape(&name))
-        } else {
-            format!(
-                "the name {} reads as {}, held",
-                escape(&name),
-                escape(&k.name)
-            )
-        };
-        return Err(Error::invalid(
-            format!("{held} by another enrolled key, {} ({})", k.fingerprint, k.role),
-            "give this key its own --name; to replace a person's key, revoke the old one first (`claimtrail key revoke`), then enroll the new one under its name",
-        ));
-    }
+    let wanted = claimtrail::log::Enrolment {
+        name: &name,
+        fingerprint: pk.fingerprint(),
+        role,
+        explicit,
+    };
+    claimtrail::log::check_enrolment_name(store.conn(), &wanted)?;
     let body = Body::KeyAdd(KeyAdd {
         key: pk.to_openssh(),
         name: name.clone(),
@@ -275,7 +256,12 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     });
     let entry = NewEntry::new(body);
     let signer = ctx.signer_for(store.conn(), &entry)?;
-    let e = append(&mut store, &signer, entry)?;
+    // Again inside the write transaction: two admins enrolling two people
+    // as "Sam" at once both passed the check above.
+    let e = claimtrail::log::append_with(&mut store, &signer, |conn, _| {
+        claimtrail::log::check_enrolment_name(conn, &wanted)?;
+        Ok(entry)
+    })?;
     if ctx.json {
         output::json(
             &serde_json::json!({"fingerprint": pk.fingerprint().as_str(), "name": name, "role": role.as_str(), "entry": e}),

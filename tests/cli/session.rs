@@ -757,6 +757,47 @@ fn a_rotated_key_goes_on_with_its_persons_work() {
     )
     .ok();
     w.key("rana-new");
+    // Her name passes to a new key only when the admin gives it, for the
+    // same role: taken from a .pub's comment (chosen by the key's holder),
+    // or with another role, a new key inherited her work.
+    let pub_line = std::fs::read_to_string(w.path("rana-new.pub")).unwrap();
+    let mut fields = pub_line.split_whitespace();
+    let (kind, blob) = (fields.next().unwrap(), fields.next().unwrap());
+    std::fs::write(
+        w.path("commented.pub"),
+        format!("{kind} {blob} Rana Haddad\n"),
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    let r = w.run(
+        Some("admin"),
+        &["key", "add", "commented.pub", "--role", "analyst"],
+    );
+    r.error("error: the name Rana Haddad is held by SHA256:");
+    assert!(
+        r.stderr.contains("(analyst, revoked at entry 7): a key enrolled under it signs for that person, and may supersede their annotations and retract their claims; the name comes from the .pub file's comment (hint: if this is that person's new key, say so with --name 'Rana Haddad'; otherwise give it its own --name)"),
+        "{}",
+        r.stderr
+    );
+    w.run(
+        Some("admin"),
+        &["key", "add", "rana-new.pub", "--role", "admin", "--name", "Rana Haddad"],
+    )
+    .error("that key was analyst, this one would be admin (hint: a rotated key keeps its role: enroll it with --role analyst, or under another name)");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "rana-new.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "rana haddad",
+        ],
+    )
+    .error("for that person's new key, give the name as it was enrolled: --name 'Rana Haddad'");
+    assert!(before == w.db_bytes());
     w.run(
         Some("admin"),
         &[

@@ -1850,14 +1850,17 @@ impl<'a> Importer<'a> {
             }
         }
         if let Some(r) = &b.supersedes {
-            if r.id.n <= self.start.annotations {
-                crate::query::supersedable(self.store.conn(), r)?;
-            }
+            // This run's lines first: once stored (the batch not yet
+            // committed), an earlier line's annotation is in the tables
+            // too, and the message would depend on when it was stored.
             if !self.superseded.insert(r.id.n) {
                 return Err(Error::invalid(
                     format!("{} is superseded by an earlier line of this import", r.id),
                     "supersede the annotation that line makes (give it a label), or drop one of the two",
                 ));
+            }
+            if r.id.n <= self.start.annotations {
+                crate::query::supersedable(self.store.conn(), r)?;
             }
         }
         let body = Body::AnnotationAdd(b);

@@ -244,7 +244,11 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
             "give a shorter --name (OpenSSH's allowed_signers takes no longer principal)",
         ));
     }
-    if name.trim_start().starts_with("SHA256:") {
+    let spelled: String = {
+        use unicode_normalization::UnicodeNormalization;
+        name.nfkc().collect::<String>().to_ascii_lowercase()
+    };
+    if spelled.trim_start().starts_with("sha256:") {
         return Some((
             format!("the name {shown} is spelled as a key's fingerprint"),
             "give the person's or desk's name with --name",
@@ -256,7 +260,10 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
             "give the name without it (a name that differs by a space reads as the same person's)",
         ));
     }
-    if let Some(c) = name.chars().find(|&c| crate::text::needs_escape(c)) {
+    if let Some(c) = name
+        .chars()
+        .find(|&c| crate::text::needs_escape(c) || invisible_in_name(c))
+    {
         return Some((
             format!(
                 "the name {shown} holds U+{:04X}, a control or invisible character",
@@ -268,34 +275,62 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
     if let Some(word) = name.split_whitespace().find(|w| mixes_scripts(w)) {
         return Some((
             format!(
-                "the word {} of the name mixes Latin letters with Cyrillic or Greek ones",
+                "the word {} of the name mixes letters of different scripts",
                 crate::text::escape(word)
             ),
-            "type the name again in one alphabet (mixed letters make one name look like another, e.g. a Cyrillic А in Admin)",
+            "type the name again in one script (mixed letters make one name look like another, e.g. a Cyrillic А in Admin)",
         ));
     }
     None
 }
 
-/// Whether `word` holds letters of two of Latin, Cyrillic and Greek: the
-/// alphabets whose letters are alike enough to spoof one another.
+/// Whether `word` mixes scripts (UAX #24, as UTS #39's mixed-script
+/// detection augments them: Han with Hiragana and Katakana is Japanese, one
+/// script): `Аdmin` with a Cyrillic `А`, `admiո` with an Armenian `ո`,
+/// `Ꭰesk` with a Cherokee `Ꭰ`. Punctuation and digits belong to every
+/// script, so `O'Brien-Smith` and `Desk-2` are single-script words.
 fn mixes_scripts(word: &str) -> bool {
-    let script = |c: char| match c {
-        'A'..='Z' | 'a'..='z' | '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' => Some(0),
-        '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}' => Some(1),
-        '\u{400}'..='\u{52f}' | '\u{1c80}'..='\u{1c8f}' | '\u{a640}'..='\u{a69f}' => Some(2),
-        _ => None,
-    };
-    let mut seen = None;
-    for c in word.chars().filter(|c| c.is_alphabetic()) {
-        if let Some(s) = script(c) {
-            if seen.is_some_and(|t| t != s) {
-                return true;
-            }
-            seen = Some(s);
-        }
+    use unicode_security::MixedScript;
+    !word.is_single_script()
+}
+
+/// Characters a name may not hold though they are no control: format
+/// characters (general category Cf: zero-width space, joiner and
+/// non-joiner, soft hyphen, bidirectional marks, the invisible tag
+/// characters…), variation selectors, the combining grapheme joiner, the
+/// Hangul and Mongolian fillers and the braille blank, which draw nothing
+/// (or nothing visible next to a letter) and so make two names look the
+/// same. A name in any script is written without them.
+fn invisible_in_name(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
+        | '\u{890}' | '\u{891}' | '\u{8e2}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{2800}' | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}'
+        | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// Whether two names would pass for one another: the same once case,
+/// spacing and typography are set aside ([`crate::text::same_name`]), or
+/// with the same UTS #39 skeleton (letters of other scripts that look
+/// alike, such as Cyrillic `а` and Latin `a`, dotless `ı` and `i`, mapped
+/// to one), compared without case. What this does not catch: look-alikes
+/// that Unicode's confusables data does not list.
+pub fn names_alike(a: &str, b: &str) -> bool {
+    if crate::text::same_name(a, b) {
+        return true;
     }
-    false
+    let key = |s: &str| -> [String; 2] {
+        let spaced = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let lower_first: String = unicode_security::skeleton(&s.to_lowercase()).collect();
+        let skeleton_first: String = unicode_security::skeleton(s).collect();
+        [spaced(lower_first), spaced(skeleton_first.to_lowercase())]
+    };
+    let (ka, kb) = (key(a), key(b));
+    ka[0] == kb[0] || ka[1] == kb[1]
 }
 
 /// The allowed_signers principal of each of `names` (the enrolled names,
@@ -885,14 +920,33 @@ mod tests {
             ("Ra\u{2060}na", "U+2060"),
             ("Rana\u{202e}dadd", "U+202E"),
             ("Ra\tna", "U+0009"),
-            ("\u{410}dmin", "mixes Latin"),
-            ("Rana H\u{3b1}ddad", "mixes Latin"),
+            ("\u{410}dmin", "mixes letters of different scripts"),
+            ("Rana H\u{3b1}ddad", "mixes letters"),
+            ("Desk admi\u{578}", "mixes letters"),
+            ("\u{13a0}esk admin", "mixes letters"),
+            ("Ra\u{200d}na", "U+200D"),
+            ("Rana\u{fe0f}", "U+FE0F"),
+            ("Rana\u{2800}Haddad", "U+2800"),
+            ("sha256:abc", "fingerprint"),
+            ("\u{ff33}\u{ff28}\u{ff21}256:abc", "fingerprint"),
             ("SHA256:abc", "fingerprint"),
         ] {
             let (what, _) = name_problem(bad).unwrap_or_else(|| panic!("{bad:?} passed"));
             assert!(what.contains(says), "{bad:?}: {what}");
         }
         assert!(name_problem(&"q".repeat(MAX_NAME_BYTES + 1)).is_some());
+        // Japanese mixes Han and kana in one word, as it is written.
+        assert_eq!(name_problem("山田はなこ"), None);
+        for (a, b) in [
+            ("Desk admin", "desk  ADMIN"),
+            ("Desk admin", "Desk adm\u{131}n"),
+            ("Οδυσσέας Παπαδόπουλος", "ΟΔΥΣΣΈΑΣ ΠΑΠΑΔΌΠΟΥΛΟΣ"),
+            ("Desk admin", "D\u{435}sk admin"),
+        ] {
+            assert!(names_alike(a, b), "{a} / {b}");
+        }
+        assert!(!names_alike("Rana Haddad", "Rana Hadad"));
+        assert!(!names_alike("Иван", "Ivan"));
         assert!(name_problem(&"q".repeat(MAX_NAME_BYTES)).is_none());
     }
 

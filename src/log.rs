@@ -1149,7 +1149,7 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
     let keys = crate::query::keys(conn)?;
     let same = keys
         .iter()
-        .filter(|k| crate::text::same_name(&k.name, e.name) && k.fingerprint != *e.fingerprint);
+        .filter(|k| crate::keys::names_alike(&k.name, e.name) && k.fingerprint != *e.fingerprint);
     let held = |k: &crate::query::KeyView| {
         if k.name == e.name {
             format!("the name {} is held", escape(e.name))

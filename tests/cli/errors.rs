@@ -1653,7 +1653,10 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
         ("rana  haddad", "error: the name rana  haddad reads as Rana Haddad, held by another enrolled key, SHA256:"),
         ("Rana Haddad ", "error: the name \"Rana Haddad \" begins or ends with white space (hint: give the name without it"),
         ("Rana Had\u{2063}dad", "holds U+2063, a control or invisible character"),
-        ("Rana \u{41d}addad", "error: the word \u{41d}addad of the name mixes Latin letters with Cyrillic or Greek ones (hint: type the name again in one alphabet"),
+        ("Rana \u{41d}addad", "error: the word \u{41d}addad of the name mixes letters of different scripts (hint: type the name again in one script"),
+        ("Rana Hadd\u{430}d", "error: the word Hadd\u{430}d of the name mixes letters of different scripts"),
+        ("Rana Ha\u{200c}ddad", "holds U+200C, a control or invisible character"),
+        ("RANA HADDAD", "reads as Rana Haddad, held by another enrolled key"),
     ] {
         refused(
             &w,

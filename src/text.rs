@@ -274,8 +274,10 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             // are taken into the unit before them (below).
             ""
         } else if spacing && c.is_whitespace() {
+            // One run, with what draws nothing inside it (`White ​ Helmets`
+            // with a zero-width space between two spaces).
             while let Some(&(i, w)) = chars.peek() {
-                if !w.is_whitespace() {
+                if !(w.is_whitespace() || (invisible && is_invisible_in_copy(w))) {
                     break;
                 }
                 end = i + w.len_utf8();

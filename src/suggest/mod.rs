@@ -92,7 +92,16 @@ impl Candidate {
 /// Proposes the claims carried by `text`, sorted by start offset.
 ///
 /// Never panics, whatever the input; spans are on char boundaries, with an
-/// exclusive end, and exclude the quotation marks themselves.
+/// exclusive end, and exclude the quotation marks themselves. A span that
+/// would start or end inside a character as the reader sees it (a quote
+/// that opens on a combining mark) is left out: `claim add` refuses such a
+/// claim ([`crate::text::is_grapheme_boundary`]), and `--add` would have
+/// signed it.
 pub fn suggest(text: &str) -> Vec<Candidate> {
-    attribution::run(text)
+    let mut found = attribution::run(text);
+    found.retain(|c| {
+        crate::text::is_grapheme_boundary(text, c.start)
+            && crate::text::is_grapheme_boundary(text, c.end)
+    });
+    found
 }

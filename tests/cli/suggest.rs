@@ -148,3 +148,20 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
     );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
+
+/// A candidate that would start inside a character as the reader sees it
+/// (a combining mark right after the opening quotation mark) is not
+/// offered: `claim add` refuses such a span, and `--add` signed it.
+#[test]
+fn a_candidate_that_cuts_a_character_is_not_offered() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "The minister said: \u{201c}\u{301}Accents first, then words.\u{201d} Later the spokesman said: \u{201c}The bridge will open in May.\u{201d}\n",
+    );
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    let out = listed.ok();
+    assert!(!out.contains("Accents first"), "{out}");
+    assert!(out.contains("The bridge will open in May."), "{out}");
+}

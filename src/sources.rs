@@ -465,7 +465,7 @@ fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
         );
     };
     let shown = |m: &text::NearMatch| shown(src, m);
-    let use_span = |m: &text::NearMatch| use_span(m.start, m.end, spelling);
+    let use_span = |m: &text::NearMatch| use_span(src, m.start, m.end, spelling);
     if let [only] = &near[..] {
         return Error::invalid(
             format!(
@@ -533,7 +533,12 @@ fn cut(piece: &str) -> String {
 
 /// How to give the span `start..end` instead of the quote, as the command
 /// line or an import line says it.
-fn use_span(start: usize, end: usize, spelling: Spelling) -> String {
+fn use_span(src: &str, start: usize, end: usize, spelling: Spelling) -> String {
+    // Whole characters as the reader sees them: a near match found with
+    // typography set aside may end inside an emoji sequence or before a
+    // combining mark, and such a span is refused.
+    let (start, _) = text::grapheme_boundaries_around(src, start);
+    let (_, end) = text::grapheme_boundaries_around(src, end);
     let span = spelling.name("span");
     match spelling {
         Spelling::Cli => format!("{span} {start}..{end}"),
@@ -557,7 +562,7 @@ fn elided(src: &str, id: &str, parts: &[text::NearMatch], spelling: Spelling) ->
         ),
         [] => String::new(),
     };
-    let span = use_span(first.start, last.end, spelling);
+    let span = use_span(src, first.start, last.end, spelling);
     Error::invalid(
         format!(
             "the quote leaves text out (an ellipsis), and a claim is one exact span of {id}: {found}"

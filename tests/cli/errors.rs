@@ -1828,6 +1828,30 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
     let args = claim(&["--span", "60..66"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     assert_eq!(w.run(Some("analyst"), &args).ok().trim(), "C2");
+    // A near match's hint gives whole characters: its span ended inside
+    // the woman-technologist emoji sequence, which --span then refused.
+    let e = w.source_from_stdin(
+        "analyst",
+        "tweet",
+        "The coder \u{1f469}\u{200d}\u{1f4bb} works.",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &e,
+            "--quote",
+            "THE CODER \u{1f469}",
+            "--speaker",
+            "X",
+            "--provenance",
+            "tweet",
+        ],
+        "(hint: to claim the source's own text, use --span 0..21)",
+    );
 }
 
 /// Text from web pages carries characters that draw nothing (a zero-width
@@ -1859,7 +1883,11 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
         ],
     );
     assert_eq!(json_ids(found.ok()), ["S1"]);
-    for speaker in ["The Minister", "The Minister\u{200b}", "The \u{200b} Minister"] {
+    for speaker in [
+        "The Minister",
+        "The Minister\u{200b}",
+        "The \u{200b} Minister",
+    ] {
         let span = format!("{at}..{end}");
         w.run(
             Some("analyst"),

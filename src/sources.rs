@@ -209,9 +209,10 @@ pub fn read_note(path: &Path) -> Result<String> {
 /// a check of input, not a rule of the log: it catches a title or a note
 /// pasted into the wrong field, and an address without its scheme, which the
 /// HTML report could not link; and `javascript:`, `vbscript:`, `data:`,
-/// `blob:` and `file:` addresses, which are code, data or a file on one
-/// machine rather than where a source was published, and which reports
-/// would carry into markup that web pages embed. It does not say the
+/// `blob:`, `file:` addresses and their kin (a browser's own schemes,
+/// archives read in place), which are code, data or a file on one machine
+/// rather than where a source was published, and which reports would
+/// carry into markup that web pages embed. It does not say the
 /// address exists.
 pub fn check_url(url: &str) -> Result<(), String> {
     let not = |why: &str| Err(format!("`{url}` is not a URL: {why}"));
@@ -232,9 +233,26 @@ pub fn check_url(url: &str) -> Result<(), String> {
     };
     // Code, not a place: reports carry the address into ClaimReview, Web
     // Annotation and PROV, which web pages and aggregators may link.
-    if ["javascript", "vbscript", "data", "blob", "file"]
-        .iter()
-        .any(|s| scheme.eq_ignore_ascii_case(s))
+    if [
+        "javascript",
+        "vbscript",
+        "livescript",
+        "data",
+        "blob",
+        "file",
+        "filesystem",
+        "view-source",
+        "mhtml",
+        "jar",
+        "ms-its",
+        "mk",
+        "res",
+        "about",
+        "chrome",
+        "resource",
+    ]
+    .iter()
+    .any(|s| scheme.eq_ignore_ascii_case(s))
     {
         return not(&format!(
             "a {}: address is not where a source was published (it is code, data or a file on one machine)",
@@ -704,6 +722,8 @@ mod tests {
             ("data:text/html;base64,PHNjcmlwdD4=", "a data: address"),
             ("vbscript:x", "a vbscript: address"),
             ("file:///etc/passwd", "a file: address"),
+            ("view-source:https://x.example/", "a view-source: address"),
+            ("LiveScript:x", "a livescript: address"),
         ] {
             let e = check_url(bad).unwrap_err();
             assert!(e.contains(why), "{bad:?}: {e}");

@@ -100,14 +100,16 @@ fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
 /// Uses the latest stored checkpoint that covers every entry; if there is
 /// none, `signer` signs a new one, through the append path, which refuses
 /// any key but an active admin's before the note is signed
-/// (`only_an_admin_signs` says so in the export's terms). The bundle is
+/// (`only_an_admin_signs` says so in the export's terms). `signer` is the
+/// key's fingerprint and how to unlock it: it is unlocked (a passphrase,
+/// an ssh-agent) only when a checkpoint is to be signed. The bundle is
 /// then built and kept inside the transaction that appends the checkpoint,
 /// so a bundle that cannot be written (too large, a full disk) leaves the
 /// log as it was, with no checkpoint that nobody asked for.
 pub fn export(
     store: &mut Store,
     ids: &[ItemId],
-    signer: Option<&Signer>,
+    signer: Option<(&Fingerprint, &dyn Fn() -> Result<Signer>)>,
     keep: impl FnOnce(&Bundle) -> Result<()>,
 ) -> Result<Exported> {
     let origin = store.origin()?;
@@ -149,8 +151,12 @@ pub fn export(
             .map(|c| (Proven::Stored(c.note.clone()), c.signer.clone()));
         let (note, by) = match (current, signer) {
             (Some(c), _) => (Proven::Stored(c.note), c.signer),
-            (None, Some(s)) => match crate::log::checkpoint_refusal(store.conn(), s)? {
-                None => (Proven::SignedNow(s), s.fingerprint().clone()),
+            (None, Some((fp, _))) => match crate::log::key_refusal(
+                store.conn(),
+                fp,
+                crate::model::Kind::CheckpointAdd,
+            )? {
+                None => (Proven::SignNow, fp.clone()),
                 Some(e) => match newest {
                     Some(n) => n,
                     None => return Err(only_an_admin_signs(store.conn(), e)?),
@@ -188,9 +194,13 @@ pub fn export(
             keep(&bundle)?;
             bundle
         }
-        Proven::SignedNow(s) => {
+        Proven::SignNow => {
+            let unlock = signer
+                .map(|(_, unlock)| unlock)
+                .ok_or_else(|| Error::Internal("no key to sign the checkpoint".into()))?;
+            let s = unlock()?;
             let mut made = None;
-            crate::log::checkpoint(store, s, |conn, note| {
+            crate::log::checkpoint(store, &s, |conn, note| {
                 let bundle = assemble(conn, origin, &seqs, note.to_string())?;
                 keep(&bundle)?;
                 made = Some(bundle);
@@ -223,11 +233,11 @@ pub struct StaleSigner {
 }
 
 /// The checkpoint a bundle's entries are proven in.
-enum Proven<'a> {
+enum Proven {
     /// A checkpoint the log holds (its signed note).
     Stored(String),
-    /// One this key signs as the bundle is made.
-    SignedNow(&'a Signer),
+    /// One the key given signs as the bundle is made.
+    SignNow,
 }
 
 /// The bundle of the entries `seqs`, proven in the checkpoint `note`.

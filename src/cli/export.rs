@@ -32,16 +32,22 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         return Err(Error::exists(a.out));
     }
     let mut store = ctx.open()?;
-    // An admin key, if given, lets export sign a checkpoint when none covers the entries.
-    let signer = match &ctx.key {
-        Some(_) => Some(ctx.signer()?),
+    // An admin key, if given, lets export sign a checkpoint when none
+    // covers the entries; it is unlocked only then (a protected
+    // CLAIMTRAIL_KEY failed an export that signed nothing).
+    let fingerprint = match &ctx.key {
+        Some(_) => Some(ctx.public_key()?.fingerprint().clone()),
         None => None,
     };
+    let unlock = || ctx.signer();
+    let signer = fingerprint
+        .as_ref()
+        .map(|fp| (fp, &unlock as &dyn Fn() -> Result<claimtrail::keys::Signer>));
     // Made before a checkpoint may be signed: see `output::Staged`.
     let mut file = ctx.staged(&a.out, "the bundle")?;
     // Written before a checkpoint signed for it is committed, so a bundle
     // that cannot be written leaves the log as it was; named once it is.
-    let exported = claimtrail::bundle::export(&mut store, &ids, signer.as_ref(), |b| {
+    let exported = claimtrail::bundle::export(&mut store, &ids, signer, |b| {
         file.write(claimtrail::bundle::to_text(b)?.as_bytes())
     })?;
     file.keep(false)?;

@@ -18,11 +18,22 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let db = ctx.db()?;
+    // What can be refused without the key is refused before it is
+    // unlocked: a passphrase typed for a log that could not be made.
+    claimtrail::store::dir_for_new_database(db)?;
+    claimtrail::rules::check_origin(&a.origin).map_err(|e| {
+        claimtrail::error::Error::invalid(e, "pick an origin like newsroom.example/idlib-2022")
+    })?;
+    let refuse = |name: &str| match claimtrail::keys::name_problem(name) {
+        Some((what, hint)) => Err(claimtrail::error::Error::invalid(what, hint)),
+        None => Ok(()),
+    };
+    if let Some(name) = &a.name {
+        refuse(name)?;
+    }
     let signer = ctx.signer()?;
     let name = a.name.unwrap_or_else(|| default_name(signer.comment()));
-    if let Some((what, hint)) = claimtrail::keys::name_problem(&name) {
-        return Err(claimtrail::error::Error::invalid(what, hint));
-    }
+    refuse(&name)?;
     let e = claimtrail::log::init(db, &signer, &a.origin, &name)?;
     if ctx.json {
         super::output::json(&serde_json::json!({

@@ -930,6 +930,9 @@ fn passphrase_protected_keys() {
         None,
     )
     .ok();
+    // A log that cannot be made is refused before the passphrase is asked.
+    w.run(Some("secret"), &["init", "--origin", "x.example/log"])
+        .error("already exists");
     // A passphrase in the environment that is not UTF-8 is said to be so,
     // not taken for no passphrase at all.
     {
@@ -1020,6 +1023,29 @@ fn passphrase_protected_keys() {
         &["source", "add", FIXTURE, "--kind", "article"],
     )
     .error("passphrase-protected");
+    // An export that a stored checkpoint covers signs nothing: the key
+    // given (a protected CLAIMTRAIL_KEY) is not unlocked.
+    w.run_with(
+        Some("enc"),
+        &[("CLAIMTRAIL_PASSPHRASE", "battery staple")],
+        &["source", "add", FIXTURE, "--kind", "article"],
+        None,
+    )
+    .ok();
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &["checkpoint"],
+        None,
+    )
+    .ok();
+    let out = w.path("s1.bundle");
+    w.run(
+        Some("enc"),
+        &["export", "S1", "--out", out.to_str().unwrap()],
+    )
+    .ok();
+    w.run(None, &["verify-bundle", out.to_str().unwrap()]).ok();
 }
 
 #[test]

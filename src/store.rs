@@ -29,7 +29,7 @@ pub const PAGE_SIZE: u32 = 8192;
 /// a temporary name before it is renamed to `path`: the directory of
 /// `path`. Refuses a `path` that exists (nothing is ever replaced), and
 /// one beside which an earlier database left unsaved writes (see
-/// [`refuse_leftover_journal`]).
+/// `refuse_leftover_journal`).
 pub fn dir_for_new_database(path: &Path) -> Result<PathBuf> {
     if path.exists() {
         return Err(Error::exists(path.to_path_buf()));

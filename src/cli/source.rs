@@ -160,11 +160,23 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     // Run again on a source already redacted, only the file is scrubbed:
     // what a first run could not finish while another process read.
     let earlier = query::source(store.conn(), id.n)?.redaction.map(|r| r.seq);
+    // The same refusals either way: a reason, and an admin's key (its
+    // public half is enough to rebuild the file, which signs nothing).
+    let body = Body::SourceRedact(SourceRedact { source, reason });
+    claimtrail::log::precheck(&body)?;
     let entry = match earlier {
-        Some(_) => None,
+        Some(_) => {
+            let fp = ctx.public_key()?.fingerprint().clone();
+            if let Some(e) = claimtrail::log::key_refusal(
+                store.conn(),
+                &fp,
+                claimtrail::model::Kind::SourceRedact,
+            )? {
+                return Err(e);
+            }
+            None
+        }
         None => {
-            let body = Body::SourceRedact(SourceRedact { source, reason });
-            claimtrail::log::precheck(&body)?;
             let entry = NewEntry::new(body);
             let signer = ctx.signer_for(store.conn(), &entry)?;
             Some(append(&mut store, &signer, entry)?)

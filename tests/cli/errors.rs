@@ -1030,6 +1030,21 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     );
     assert_eq!(w.run(None, &["--json", "status"]).ok(), entries);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    // Run again, it is refused as a first run is: without a reason, or by
+    // a key that may not redact (it said OK and rebuilt the file); the
+    // auditor's key was revoked above.
+    refused(
+        &w,
+        Some("admin"),
+        &["source", "redact", "S1", "--reason", " "],
+        "a redaction needs a reason",
+    );
+    refused(
+        &w,
+        Some("auditor"),
+        &["source", "redact", "S1", "--reason", "again"],
+        "was revoked at entry",
+    );
     // The same bytes added again: refused, and not with "use S1", which
     // can no longer be quoted.
     refused(

@@ -344,15 +344,16 @@ impl Where {
         }
     }
 
-    /// `column IN (…)` of `values`, when there are values.
+    /// `column IN (…)` of `values`, when given ([`KeysOf`] holds one key
+    /// at least; none would match no row).
     fn any_of(&mut self, column: &str, values: Option<Vec<String>>) {
         if let Some(values) = values {
             let marks = vec!["?"; values.len().max(1)].join(", ");
             self.conds.push(format!("{column} IN ({marks})"));
-            match values.is_empty() {
-                true => self.values.push(rusqlite::types::Value::Null),
-                false => self.values.extend(values.into_iter().map(Into::into)),
+            if values.is_empty() {
+                self.values.push(rusqlite::types::Value::Null);
             }
+            self.values.extend(values.into_iter().map(Into::into));
         }
     }
 
@@ -623,17 +624,12 @@ pub fn superseded_by(conn: &Connection, n: u64) -> Result<Option<ItemId>> {
 /// does not apply it, so a log written otherwise stays valid.
 pub fn supersedable(conn: &Connection, r: &crate::model::Ref) -> Result<()> {
     match superseded_by(conn, r.id.n)? {
-        Some(by) => Err(twice_superseded(r.id, by)),
+        Some(by) => Err(Error::invalid(
+            format!("{} was already superseded by {by}", r.id),
+            format!("supersede {by}, the later judgment, instead (or the latest in its chain: `claimtrail show {by}`)"),
+        )),
         None => Ok(()),
     }
-}
-
-/// The error of [`supersedable`].
-pub fn twice_superseded(id: ItemId, by: ItemId) -> Error {
-    Error::invalid(
-        format!("{id} was already superseded by {by}"),
-        format!("supersede {by}, the later judgment, instead (or the latest in its chain: `claimtrail show {by}`)"),
-    )
 }
 
 /// What [`current`] needs to know of an annotation.

@@ -370,12 +370,12 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     let mut found = text::occurrences(src, quote);
     // Only where it begins and ends between characters as the reader sees
     // them: `turnout =` is not in `turnout ≠` (= and U+0338).
-    let everywhere = found.clone();
+    let first_anywhere = found.first().copied();
     found.retain(|&at| {
         text::is_grapheme_boundary(src, at) && text::is_grapheme_boundary(src, at + quote.len())
     });
     if found.is_empty() {
-        if let Some(&at) = everywhere.first() {
+        if let Some(at) = first_anywhere {
             let (start, _) = text::grapheme_boundaries_around(src, at);
             let (_, end) = text::grapheme_boundaries_around(src, at + quote.len());
             let (l, c) = text::line_col(src, at);

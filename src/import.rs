@@ -138,7 +138,10 @@ pub const MAX_LINE_BYTES: usize = 4 * MAX_SOURCE_BYTES as usize + (1 << 20);
 /// that a file of large sources does not hold `batch_size` of them in memory.
 pub const MAX_BATCH_TEXT_BYTES: usize = 64 << 20;
 
+mod lock;
 mod spreadsheet;
+
+pub use lock::ImportLock;
 
 /// Source texts kept in memory for claims that quote them; the cache is
 /// emptied when it would grow beyond this.
@@ -241,6 +244,18 @@ pub struct Progress {
     /// Entries committed so far.
     pub appended: u64,
     pub skipped: u64,
+    /// Another import into the same database runs: this one waits for it
+    /// to end (see [`ImportLock`]) before it reads the log. Reported once,
+    /// before anything else; the process id is the other import's, when
+    /// it could be read.
+    pub waiting: Option<Waiting>,
+}
+
+/// Another import holds the database's import lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    /// Its process id, as it wrote it in the lock file.
+    pub holder: Option<u32>,
 }
 
 /// Lines per kind.
@@ -727,6 +742,18 @@ pub fn import(
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary> {
+    // Before the log is read: what a run skips is what the log held when
+    // it started, so a second run must start once the first has ended. A
+    // dry run writes nothing, and does not wait.
+    let _lock = match opts.dry_run {
+        true => None,
+        false => Some(ImportLock::acquire(store.path(), &mut |holder| {
+            progress(&Progress {
+                waiting: Some(Waiting { holder }),
+                ..Progress::default()
+            })
+        })?),
+    };
     let started = Instant::now();
     // A bulk load touches every index of the log: give this connection a
     // larger page cache (SQLite's default, 2 MiB, suits the single

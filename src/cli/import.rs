@@ -123,7 +123,22 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let _erased = bar
         .as_ref()
         .map(|_| claimtrail::interrupt::erase_line_on_interrupt());
+    let db = claimtrail::text::escape(&store.path().display().to_string()).into_owned();
     let mut report = |p: &Progress| {
+        if let Some(w) = p.waiting {
+            let holder = match w.holder {
+                Some(pid) => format!(" (process {pid})"),
+                None => String::new(),
+            };
+            let say = || {
+                eprintln!("waiting for the import already running on {db}{holder} to end; then this one appends what it did not (Ctrl-C stops waiting)")
+            };
+            match &bar {
+                Some(b) => b.suspend(say),
+                None => say(),
+            }
+            return;
+        }
         if let Some(b) = &bar {
             if size.is_some() {
                 b.set_position(p.bytes);

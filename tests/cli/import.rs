@@ -586,6 +586,91 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
     assert!(before == w.db_bytes());
 }
 
+/// Two runs of one file at the same time: the second waits for the first
+/// (it says so, naming the first's process), then finds its entries, as a
+/// re-run does, and appends nothing. Before the import lock each appended
+/// every line.
+#[test]
+fn a_second_import_of_the_same_file_waits_for_the_first_and_appends_nothing() {
+    let w = Work::with_claims();
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                r#"{{"type":"annotation","claim":"C{}","verdict":"unverified","note":"batch {i}"}}"#,
+                i % 2 + 1
+            )
+        })
+        .collect();
+    write_lines(&w.path("ann.jsonl"), &lines);
+    let before = count(&w, "entries");
+    // The first run reads standard input, which this test holds open: it
+    // holds the lock meanwhile.
+    let mut first = w
+        .std_command(Some("analyst"), &[], &["import", "-", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = PathBuf::from(format!(
+        "{}-import-lock",
+        w.db.canonicalize().unwrap().display()
+    ));
+    let start = Instant::now();
+    while !lock.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "no lock file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second_err = w.path("second.err");
+    let mut second = w
+        .std_command(Some("analyst"), &[], &["import", "ann.jsonl", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&second_err).unwrap())
+        .spawn()
+        .unwrap();
+    let waiting = format!(
+        "waiting for the import already running on {} (process {}) to end",
+        w.db.display(),
+        first.id()
+    );
+    let start = Instant::now();
+    while !std::fs::read_to_string(&second_err)
+        .unwrap()
+        .contains(&waiting)
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "second import did not wait: {}",
+            std::fs::read_to_string(&second_err).unwrap()
+        );
+        assert!(second.try_wait().unwrap().is_none(), "second import ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        count(&w, "entries"),
+        before,
+        "the second appended while waiting"
+    );
+    first
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(std::fs::read(w.path("ann.jsonl")).unwrap().as_slice())
+        .unwrap();
+    let first = Run::from(first.wait_with_output().unwrap());
+    assert_eq!(summary(first.ok())["appended"]["annotations"], 40);
+    let second = second.wait_with_output().unwrap();
+    let stderr = std::fs::read_to_string(&second_err).unwrap();
+    assert_eq!(second.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let out = summary(&String::from_utf8(second.stdout).unwrap());
+    assert_eq!(out["appended"]["annotations"], 0, "{out}");
+    assert_eq!(out["skipped"]["annotations"], 40, "{out}");
+    assert_eq!(count(&w, "entries"), before + 40);
+    assert!(!lock.exists(), "the lock file was left");
+    w.run(None, &["verify"]).ok();
+}
+
 #[test]
 fn repeated_lines_are_each_imported_once() {
     let w = Work::with_claims();

@@ -1,0 +1,123 @@
+//! One import at a time into a database.
+//!
+//! An import decides which lines are already in the log from what the log
+//! held when it started (see "Re-running" in the module above). Two runs of
+//! the same file at the same time could not see each other's entries, so
+//! each appended every claim and annotation line: the log verified, but held
+//! them twice. SQLite's write lock does not help, because the second run
+//! decides before it writes. So an import holds this lock from before it
+//! reads the log until it ends, and a second import waits for it and then
+//! finds the first one's entries, as a re-run does.
+//!
+//! The lock is an advisory `flock` on a file beside the database
+//! (`NAME-import-lock`), not on the database file itself: SQLite locks that
+//! file with POSIX locks, which a second descriptor of it closing would
+//! drop, and which NFS implements with the same locks as `flock`. The file
+//! is removed when the import ends; a waiter that gets the lock of a file
+//! removed meanwhile tries again on the new one, so two imports never hold
+//! the locks of two different files. A killed import leaves the file (the
+//! kernel drops the lock): the next import takes it and removes it.
+//!
+//! What it does not do: single commands (`annotate`, `claim add`) do not
+//! take it, so an import and an analyst may still both append the same
+//! annotation, as two analysts may; and it binds only processes that use
+//! this lock on the same file system.
+
+use crate::error::{Error, Result};
+use crate::interrupt;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// The lock, held until dropped; dropping it removes the file.
+pub struct ImportLock {
+    path: PathBuf,
+    /// Closed (which unlocks it) after the file is removed.
+    _file: File,
+    /// Removes the file should a signal stop the import (the signal waits
+    /// for a commit in flight and no commit follows it, so the next import
+    /// sees the whole of this one).
+    interrupted: Option<interrupt::Registration>,
+}
+
+/// The lock file's path: the database's name with `-import-lock`.
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-import-lock");
+    PathBuf::from(name)
+}
+
+impl ImportLock {
+    /// Takes the lock of the database at `db`, calling `waiting` with the
+    /// holder's process id (when it wrote one) before it waits for it.
+    pub fn acquire(db: &Path, waiting: &mut dyn FnMut(Option<u32>)) -> Result<ImportLock> {
+        // One file for every spelling of the database's path (relative,
+        // through a link).
+        let path = lock_path(&std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf()));
+        let io = |e: std::io::Error| Error::Io {
+            path: path.clone(),
+            reason: crate::keys::io_reason(&e),
+        };
+        let mut said = false;
+        loop {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&path)
+                .map_err(io)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    if !said {
+                        said = true;
+                        waiting(holder(&mut file));
+                    }
+                    file.lock().map_err(io)?;
+                }
+                Err(TryLockError::Error(e)) => return Err(io(e)),
+            }
+            // The holder before us may have removed the file after we
+            // opened it: then this lock guards nothing, and the path's
+            // new file (or none) is the one to lock.
+            let held = file.metadata().map_err(io)?;
+            let same = std::fs::symlink_metadata(&path)
+                .is_ok_and(|m| m.dev() == held.dev() && m.ino() == held.ino());
+            if !same {
+                continue;
+            }
+            file.set_len(0).map_err(io)?;
+            file.rewind().map_err(io)?;
+            writeln!(file, "{}", std::process::id()).map_err(io)?;
+            let interrupted = interrupt::remove_on_interrupt(&path, interrupt::Leftover::File);
+            return Ok(ImportLock {
+                path,
+                _file: file,
+                interrupted: Some(interrupted),
+            });
+        }
+    }
+}
+
+/// The process id the holder wrote in the file, if it did.
+fn holder(file: &mut File) -> Option<u32> {
+    let mut s = String::new();
+    file.take(32).read_to_string(&mut s).ok()?;
+    s.trim().parse().ok()
+}
+
+impl Drop for ImportLock {
+    fn drop(&mut self) {
+        // Forgotten by the signal handler first: once the file is removed,
+        // another import may make and lock a new one, which a signal here
+        // must not remove.
+        drop(self.interrupted.take());
+        // Removed while still locked, so a waiter that then gets this
+        // file's lock sees it is gone and tries again.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

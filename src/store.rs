@@ -162,7 +162,7 @@ impl Store {
             Connection::open_with_flags(not_a_uri(path), flags).map_err(|e| open_error(path, e))?;
         conn.busy_timeout(busy_timeout())?;
         let conn = match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
+            Err(e) if read_only_here(&conn, &e) => {
                 // A log in a directory nobody may write to (a read-only
                 // mount, an archive): SQLite cannot make the -shm file that
                 // reading a WAL-mode database needs, unless told that the
@@ -446,6 +446,23 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
 }
 
 /// Whether `<path>-wal` holds commits not yet copied into the file.
+/// Whether the first read of a log failed because the log cannot be
+/// written where it is: SQLite says "read-only" where the directory's
+/// permissions forbid the -wal and -shm files, and "cannot open" where the
+/// whole file system is read-only (EROFS: a read-only mount, a disk image,
+/// a `docker -v …:ro` volume), having opened the file itself read-only.
+/// Before 2026-12-04 only the first was recognised, and a log on a
+/// read-only file system could not be read at all.
+fn read_only_here(conn: &Connection, e: &rusqlite::Error) -> bool {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ReadOnly) => true,
+        Some(rusqlite::ErrorCode::CannotOpen) => {
+            conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
+        }
+        _ => false,
+    }
+}
+
 fn has_pending_wal(path: &Path) -> bool {
     std::fs::metadata(sibling(path, "-wal")).is_ok_and(|m| m.len() > 0)
 }

@@ -229,6 +229,62 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     assert_eq!(version, 3);
 }
 
+/// The same copy on a read-only file system (a read-only mount, a disk
+/// image, a `:ro` container volume), where SQLite fails with "cannot open"
+/// (EROFS) rather than "read-only": every command that reads the log
+/// could not open it before 2026-12-04. Each command runs in a mount
+/// namespace of its own (`unshare -m`, root only) with the log copied onto
+/// a tmpfs that is then remounted read-only.
+#[test]
+fn a_log_on_a_read_only_file_system_is_read_and_verified() {
+    let unshare = || {
+        Command::new("unshare")
+            .args(["-m", "true"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !unsafe_is_root() || !unshare() {
+        eprintln!("skipped: no mount namespace (unshare -m needs root)");
+        return;
+    }
+    let w = Work::with_claims();
+    let ro = w.path("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let on_read_only_mount = |args: &[&str]| -> Run {
+        let script = r#"mount -t tmpfs -o size=16m tmpfs "$RO" && cp "$LOG" "$RO/copy.db" && mount -o remount,ro "$RO" && exec "$@""#;
+        let out = Command::new("unshare")
+            .args(["-m", "sh", "-c", script, "sh"])
+            .arg(assert_cmd::cargo::cargo_bin("claimtrail"))
+            .args(["--db", &format!("{}/copy.db", ro.display())])
+            .args(args)
+            .env("RO", &ro)
+            .env("LOG", &w.db)
+            .env_remove("CLAIMTRAIL_DB")
+            .env("CLAIMTRAIL_KEY", w.path("analyst"))
+            .env("NO_COLOR", "1")
+            .current_dir(w.dir.path())
+            .output()
+            .unwrap();
+        Run::from(out)
+    };
+    let out = on_read_only_mount(&["verify"]);
+    assert!(
+        out.ok().ends_with("OK: no problems found\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        json_ids(on_read_only_mount(&["list", "claims", "--json"]).ok()),
+        ["C1", "C2"]
+    );
+    assert!(on_read_only_mount(&["show", "C1"])
+        .ok()
+        .contains("White Helmets"));
+    on_read_only_mount(&["annotate", "C2", "--verdict", "false"]).error(
+        "attempt to write a readonly database (hint: the log, or its directory, is read-only here",
+    );
+}
+
 /// A copy with commits still in its -wal, on a read-only directory: SQLite
 /// cannot make the -shm it needs, and the message said "cannot open it
 /// (check permissions)" of a file anyone could read.

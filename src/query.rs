@@ -227,7 +227,13 @@ pub fn reference(conn: &Connection, id: ItemId) -> Result<Ref> {
     );
     let hash: Vec<u8> = conn
         .prepare_cached(&sql)?
-        .query_row([id.n as i64], |r| r.get(0))?;
+        .query_row([id.n as i64], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            Error::Damaged(format!(
+                "{id}'s table row names an entry the log does not have"
+            ))
+        })?;
     let hash = Hash::from_slice(&hash)
         .ok_or_else(|| Error::Damaged(format!("{id} has a malformed entry hash")))?;
     Ok(Ref { id, hash })
@@ -1995,13 +2001,22 @@ impl Coverage {
 }
 
 /// The seq of the entry with this hash.
+/// An item's table row names its entry by hash; no entry with that hash
+/// means the tables and the entries disagree, which only an edit of the
+/// file makes (verify says which).
 pub fn seq_of_hash(conn: &Connection, hash: &Hash) -> Result<u64> {
-    let seq: i64 = conn.query_row(
-        "SELECT seq FROM entries WHERE hash = ?",
-        [&hash.0[..]],
-        |r| r.get(0),
-    )?;
-    Ok(seq as u64)
+    let seq: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM entries WHERE hash = ?",
+            [&hash.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    seq.map(|s| s as u64).ok_or_else(|| {
+        Error::Damaged(format!(
+            "no entry of the log has the hash {hash} that the item's table row names"
+        ))
+    })
 }
 
 #[cfg(test)]

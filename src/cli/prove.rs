@@ -38,6 +38,11 @@ struct Inclusion {
     against: String,
     proof: Vec<String>,
     verified: bool,
+    /// Why the proof could not hold, when it is not the proof itself: the
+    /// entry's bytes do not hash to the tree's leaf, or the stored
+    /// checkpoint's root is not one an admin signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
@@ -65,7 +70,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
     };
     let current = tree::size(conn)?;
-    let (size, root, against) = match &a.checkpoint {
+    let (size, root, against, failed) = match &a.checkpoint {
         Some(path) => {
             let (note, cp) = read_note(path)?;
             if cp.origin != store.origin()? {
@@ -81,41 +86,85 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             if cp.size > current {
                 return Err(Error::invalid(
                     format!(
-                        "the checkpoint commits to {} entries but the log has only {current}",
+                        "{} commits to {} entries but the log has only {current}",
+                        path.display(),
                         cp.size
                     ),
-                    "run `claimtrail verify --checkpoint FILE`: the log may have been truncated",
+                    format!(
+                        "run `claimtrail verify --checkpoint {}`: the log may have been truncated",
+                        claimtrail::text::shell_word(path)
+                    ),
                 ));
             }
-            (cp.size, cp.root, signed_by(conn, &note, &cp, path)?)
+            let by = signers(conn, &note, &cp)?;
+            (
+                cp.size,
+                cp.root,
+                signed_by(&by, &path.display().to_string()),
+                None,
+            )
         }
         None => match query::checkpoints(conn)?
             .into_iter()
             .rfind(|c| c.size.0 > seq)
         {
-            Some(c) => (
-                c.size,
-                c.root,
-                format!("checkpoint stored at entry {}", c.seq),
-            ),
+            // The root is the one in the signed note, and the note must
+            // be an admin's: the table's `root` column alone could be
+            // edited with the tree to fit an edited entry.
+            Some(c) => {
+                let stored = format!("checkpoint stored at entry {}", c.seq);
+                match claimtrail::checkpoint::read_signed_checkpoint(c.note.as_bytes()) {
+                    Ok((note, cp)) if cp.size == c.size => {
+                        let by = signers(conn, &note, &cp)?;
+                        let failed = by.is_empty().then(|| format!("the {stored} is not signed by an admin of this log (the database was edited: run `claimtrail verify`)"));
+                        (cp.size, cp.root, signed_by(&by, &stored), failed)
+                    }
+                    _ => (
+                        c.size,
+                        c.root,
+                        stored.clone(),
+                        Some(format!("the {stored} is not a signed checkpoint of that size (the database was edited: run `claimtrail verify`)")),
+                    ),
+                }
+            }
             None => (
                 current,
                 tree::root(conn, current)?,
                 "the current tree, which no signed checkpoint covers yet".into(),
+                None,
             ),
         },
     };
+    if seq >= current.0 {
+        return Err(Error::invalid(
+            format!(
+                "there is no entry {seq}: the log has {}",
+                claimtrail::text::count(current.0, "entry")
+            ),
+            "see `claimtrail log` for the entries",
+        ));
+    }
     if seq >= size.0 {
         return Err(Error::invalid(
             format!("entry {seq} is not in the tree of size {size}"),
             "make a newer checkpoint with `claimtrail checkpoint`",
         ));
     }
-    let leaf = tree::StoreNodes(conn);
-    let leaf_hash = merkle::NodeSource::node(&leaf, 0, seq)?;
+    // The leaf is the hash of the entry as it is in the log, not the tree's
+    // stored copy of it: a proof of the stored leaf would vouch for an
+    // entry whose bytes were changed after the tree was built.
+    let (payload, sig) = query::entry_bytes(conn, seq)?;
+    let leaf_hash = claimtrail::entry::entry_hash(&payload, &sig);
+    let stored_leaf = merkle::NodeSource::node(&tree::StoreNodes(conn), 0, seq)?;
+    let failed = match failed {
+        None if stored_leaf != leaf_hash => Some(format!(
+            "entry {seq}'s bytes hash to {leaf_hash}, not to the tree's leaf {stored_leaf} (the entry was changed after it was appended: run `claimtrail verify`)"
+        )),
+        f => f,
+    };
     let proof = tree::inclusion_proof(conn, LeafIndex(seq), size)?;
-    let verified =
-        merkle::verify_inclusion(&leaf_hash, LeafIndex(seq), size, &proof, &root).is_ok();
+    let verified = failed.is_none()
+        && merkle::verify_inclusion(&leaf_hash, LeafIndex(seq), size, &proof, &root).is_ok();
     let out = Inclusion {
         entry: seq,
         id: item,
@@ -126,6 +175,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         against,
         proof: proof.iter().map(Hash::to_hex).collect(),
         verified,
+        failed,
     };
     if ctx.json {
         output::json(&out)?;
@@ -149,14 +199,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         for p in &out.proof {
             outln!("  {p}")?;
         }
-        outln!(
-            "{}",
-            if verified {
-                "verified: the proof leads from the entry to the root"
-            } else {
+        match (&out.failed, verified) {
+            (Some(why), _) => outln!("FAILED: {why}")?,
+            (None, true) => outln!("verified: the proof leads from the entry to the root")?,
+            (None, false) => outln!(
                 "FAILED: the proof does not lead to this root (the log differs from the checkpoint)"
-            }
-        )?;
+            )?,
+        }
     }
     Ok(if verified {
         Outcome::Done
@@ -246,8 +295,8 @@ fn consistency(
     }
     let verified = extends && differs.is_none();
     let hexes: Vec<String> = proof.iter().map(Hash::to_hex).collect();
-    let old_by = signed_by(conn, &old_note, &a, old)?;
-    let new_by = signed_by(conn, &new_note, &b, new)?;
+    let old_by = signed_by(&signers(conn, &old_note, &a)?, &old_name.to_string());
+    let new_by = signed_by(&signers(conn, &new_note, &b)?, &new_name.to_string());
     if ctx.json {
         output::json(
             &serde_json::json!({"old_size": a.size.0, "old_root": a.root.to_hex(), "old_checkpoint": old_by, "new_size": b.size.0, "new_root": b.root.to_hex(), "new_checkpoint": new_by, "proof": hexes, "extends": extends, "log_differs": differs, "verified": verified}),
@@ -280,36 +329,38 @@ fn consistency(
     })
 }
 
-/// Names a checkpoint file and who signed it: an admin of this log who
-/// could sign a checkpoint of that size (the `keys` table's keys, as `key
-/// vkey` gives them), or that none did. The proof holds against the file's
-/// root either way; whether that root is the log's is what the signature
-/// says (`verify --checkpoint` judges it from the entries themselves).
-fn signed_by(
+/// The admins of this log who signed a checkpoint and could sign one of
+/// that size (the `keys` table's keys, as `key vkey` gives them); none when
+/// no admin did. The proof holds against the note's root either way;
+/// whether that root is the log's is what the signature says (`verify
+/// --checkpoint` judges it from the entries themselves).
+fn signers(
     conn: &rusqlite::Connection,
     note: &claimtrail::checkpoint::SignedNote,
     cp: &claimtrail::checkpoint::Checkpoint,
-    path: &Path,
-) -> Result<String> {
+) -> Result<Vec<String>> {
     let admins: Vec<tree::LogVerifierKey> = tree::verifier_keys(conn, &cp.origin, Some(cp.size.0))?
         .into_iter()
         .filter(|k| k.key.role == claimtrail::model::Role::Admin)
         .collect();
     let vkeys: Vec<_> = admins.iter().map(|k| k.vkey.clone()).collect();
-    let names: Vec<String> = match claimtrail::checkpoint::verify_note(note, &vkeys) {
+    Ok(match claimtrail::checkpoint::verify_note(note, &vkeys) {
         Ok(v) => admins
             .iter()
             .filter(|k| v.verified_by(&k.vkey))
             .map(|k| claimtrail::text::escape(&k.key.name).into_owned())
             .collect(),
         Err(_) => Vec::new(),
-    };
-    Ok(if names.is_empty() {
+    })
+}
+
+/// Names a checkpoint (a file, or one stored in the log) and who signed it.
+fn signed_by(names: &[String], what: &str) -> String {
+    if names.is_empty() {
         format!(
-            "{}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more",
-            path.display()
+            "{what}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
         )
     } else {
-        format!("{}, signed by {}", path.display(), names.join(", "))
-    })
+        format!("{what}, signed by {}", names.join(", "))
+    }
 }

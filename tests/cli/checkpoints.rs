@@ -536,7 +536,7 @@ fn proofs_verify_and_render_as_json() {
         ],
     )
     .error("give the older checkpoint first: `claimtrail prove --consistency ");
-    w.run(None, &["prove", "99"]).error("not in the tree");
+    w.run(None, &["prove", "99"]).error("there is no entry 99: the log has 12 entries (hint: see `claimtrail log` for the entries)");
 
     // Where the proof is empty (the same size twice, or from size 0), each
     // file is still held against the log's own tree: a root the log never

@@ -855,6 +855,85 @@ fn a_file_cut_short_or_a_schema_page_changed_is_a_finding() {
     );
 }
 
+/// `prove` proves the entry as it is in the log, against a root an admin
+/// signed: an entry edited in the file (its hash column left alone) and a
+/// stored checkpoint whose note no admin signed each fail it, exit 1, with
+/// what failed. Until 2026-12-04 both said "verified": prove took the
+/// tree's stored leaf, and the `checkpoints` table's root column.
+#[test]
+fn prove_fails_for_an_edited_entry_and_for_an_unsigned_stored_checkpoint() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    assert!(w
+        .run(None, &["prove", "C1"])
+        .ok()
+        .ends_with("verified: the proof leads from the entry to the root\n"));
+    let pristine = std::fs::read(&w.db).unwrap();
+    w.sql(
+        "UPDATE entries SET payload = CAST(REPLACE(CAST(payload AS TEXT), 'White Helmets', 'White Helmetz') AS BLOB)
+         WHERE seq = (SELECT seq FROM claims WHERE id = 1)",
+    );
+    let seq: i64 = {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        c.query_row("SELECT seq FROM claims WHERE id = 1", [], |r| r.get(0))
+            .unwrap()
+    };
+    for args in [
+        &["prove", "C1", "--checkpoint", "cp.txt"][..],
+        &["prove", "C1"],
+    ] {
+        let r = w.run(None, args);
+        assert_eq!(r.code, 1, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.is_empty(), "{}", r.stderr);
+        let last = r.stdout.lines().last().unwrap();
+        assert!(
+            last.starts_with(&format!("FAILED: entry {seq}'s bytes hash to "))
+                && last.ends_with(
+                    "(the entry was changed after it was appended: run `claimtrail verify`)"
+                ),
+            "{last}"
+        );
+    }
+    let json = w.run(None, &["prove", "C1", "--json"]);
+    assert_eq!(json.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["verified"], false);
+    assert!(
+        doc["failed"].as_str().unwrap().contains("bytes hash to"),
+        "{doc}"
+    );
+
+    // The entry as it was; the stored note's signature changed.
+    drop(std::fs::write(&w.db, &pristine));
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", w.db.display()));
+    }
+    w.sql("UPDATE checkpoints SET note = REPLACE(note, substr(note, -20, 8), 'AAAAAAAA')");
+    let r = w.run(None, &["prove", "C1"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("not signed by an admin of this log"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("FAILED: the checkpoint stored at entry "),
+        "{}",
+        r.stdout
+    );
+    // The file's note is untouched: against it, the proof holds.
+    assert!(w
+        .run(None, &["prove", "C1", "--checkpoint", "cp.txt"])
+        .ok()
+        .contains("verified"));
+    w.run(None, &["verify"]).problem("entry", "projection");
+}
+
 /// Commands other than verify that meet an altered file stop with the
 /// error that says so (exit 2), not "internal error … a bug in
 /// claimtrail"; `report` still writes its report, verify's failure first.

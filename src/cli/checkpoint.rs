@@ -10,8 +10,12 @@ use std::path::{Path, PathBuf};
 /// Without a subcommand (admin): signs a checkpoint of the log as it is,
 /// stores it in the log as a `checkpoint.add` entry and writes it as a C2SP
 /// signed note, which auditors keep outside the database.
+///
+/// `--out` before a subcommand is refused in [`run`], not by clap's
+/// `args_conflicts_with_subcommands`: that also refused the global options
+/// there (`checkpoint --db D list` said `list` "cannot be used with
+/// '--db'"), which every other command group takes.
 #[derive(clap::Args, Debug)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// Write the signed checkpoint to FILE (default: standard output).
     #[arg(long)]
@@ -48,6 +52,29 @@ pub enum CheckpointCommand {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    if let (Some(out), Some(command)) = (&a.out, &a.command) {
+        let (name, hint) = match command {
+            CheckpointCommand::Cosign { .. } => (
+                "cosign",
+                format!(
+                    "give it after the subcommand: `claimtrail checkpoint cosign FILE --out {}`",
+                    claimtrail::text::shell_word(out)
+                ),
+            ),
+            CheckpointCommand::Verify { .. } => (
+                "verify",
+                "leave it out: `checkpoint verify` writes no file".into(),
+            ),
+            CheckpointCommand::List => (
+                "list",
+                "leave it out: `checkpoint list` writes no file".into(),
+            ),
+        };
+        return Err(Error::invalid(
+            format!("--out before `{name}` is `checkpoint`'s own, for the checkpoint it signs"),
+            hint,
+        ));
+    }
     match a.command {
         None => sign(ctx, a.out),
         Some(CheckpointCommand::Cosign { file, out }) => cosign(ctx, &file, out),
@@ -72,6 +99,16 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
         .as_deref()
         .map(|p| ctx.staged(p, "the checkpoint"))
         .transpose()?;
+    // A kept checkpoint is evidence (against truncation and rollback): a
+    // file there is never replaced (it was until 2026-12-04: a typo in a
+    // name replaced the checkpoint of another size). Said before the log
+    // is verified (after what `staged` refuses); `keep(false)` holds it
+    // should one appear meanwhile.
+    if let Some(path) = &out {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return Err(Error::exists(path.clone()));
+        }
+    }
     let mut store = ctx.open()?;
     let signer = ctx.signer_for_kind(store.conn(), claimtrail::model::Kind::CheckpointAdd)?;
     // The file is written before the entry is committed, so a full disk
@@ -90,7 +127,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
         Some(path) => {
             staged
                 .ok_or_else(|| Error::Internal("checkpoint file not staged".into()))?
-                .keep(true)?;
+                .keep(false)?;
             if ctx.json {
                 output::json(
                     &serde_json::json!({"file": path, "size": e.seq.0, "entry": e, "note": text}),
@@ -119,6 +156,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     // Made before the log is verified: a path that cannot take the file is
     // refused before that work.
     let staged = ctx.staged(&target, "the cosigned checkpoint")?;
+    holds_the_same_checkpoint(&target, &note)?;
     let store = ctx.open()?;
     // An auditor's key, checked before it is unlocked.
     if let Ok(pk) = ctx.public_key() {
@@ -134,6 +172,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     // lines it holds now are kept beside this one, not replaced by the
     // file as it was read.
     let _lock = lock_dir_of(&target)?;
+    holds_the_same_checkpoint(&target, &note)?;
     if let Ok(bytes) = std::fs::read(&target) {
         if let Ok((now_held, _)) = claimtrail::checkpoint::read_signed_checkpoint(&bytes) {
             if now_held.text() == note.text() {
@@ -162,6 +201,32 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
         )?;
     }
     Ok(Outcome::Done)
+}
+
+/// Refuses a `cosign --out` file that holds anything but this checkpoint
+/// (cosigned or not): its lines are kept beside the new one, but another
+/// checkpoint, or anything else, would be replaced (it was until
+/// 2026-12-04), and a kept checkpoint is evidence.
+fn holds_the_same_checkpoint(target: &Path, note: &SignedNote) -> Result<()> {
+    if !std::fs::metadata(target).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let held =
+        claimtrail::files::read_capped(target, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)
+            .ok()
+            .and_then(|b| claimtrail::checkpoint::read_signed_checkpoint(&b).ok());
+    match held {
+        Some((held, _)) if held.text() == note.text() => Ok(()),
+        Some((_, cp)) => Err(Error::invalid(
+            format!(
+                "{} holds another checkpoint (of {}), which cosigning would replace",
+                target.display(),
+                claimtrail::text::count(cp.size.0, "entry")
+            ),
+            "give --out a new file, or the file that holds this checkpoint",
+        )),
+        None => Err(Error::exists(target.to_path_buf())),
+    }
 }
 
 /// An exclusive lock on the directory `path` is in, held until dropped

@@ -315,6 +315,71 @@ fn a_rewritten_history_is_named_at_its_first_provable_divergence() {
         .contains("OK"));
 }
 
+/// A kept checkpoint is evidence: `checkpoint --out` never replaces a file,
+/// and `cosign --out` replaces none but one holding the same checkpoint
+/// (whose lines it keeps). Both did until 2026-12-04, with exit 0. Global
+/// options go between `checkpoint` and its subcommand as they do for every
+/// other group; `--out` there, `checkpoint`'s own, is refused by name.
+#[test]
+fn kept_checkpoints_are_never_replaced_and_global_options_go_anywhere() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
+        .ok();
+    let kept = std::fs::read(w.path("kept.txt")).unwrap();
+    let entries = |w: &Work| {
+        w.run(None, &["log", "--json"])
+            .ok()
+            .matches("\"seq\"")
+            .count()
+    };
+    let before = entries(&w);
+    w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
+        .error(&format!(
+            "error: {} already exists (hint: choose another path, or move the existing file away)",
+            "kept.txt"
+        ));
+    assert_eq!(entries(&w), before, "a checkpoint was signed");
+    assert_eq!(std::fs::read(w.path("kept.txt")).unwrap(), kept);
+
+    w.annotations(2);
+    w.run(Some("admin"), &["checkpoint", "--out", "later.txt"])
+        .ok();
+    let later = std::fs::read(w.path("later.txt")).unwrap();
+    w.run(Some("auditor"), &["checkpoint", "cosign", "later.txt", "--out", "kept.txt"])
+        .error("kept.txt holds another checkpoint (of 7 entries), which cosigning would replace (hint: give --out a new file, or the file that holds this checkpoint)");
+    std::fs::write(w.path("notes.txt"), "my notes\n").unwrap();
+    w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", "later.txt", "--out", "notes.txt"],
+    )
+    .error("notes.txt already exists");
+    assert_eq!(std::fs::read(w.path("kept.txt")).unwrap(), kept);
+    assert_eq!(std::fs::read(w.path("notes.txt")).unwrap(), b"my notes\n");
+    // The same checkpoint, uncosigned, is the file cosign is for.
+    std::fs::write(w.path("copy.txt"), &later).unwrap();
+    assert!(w
+        .run(
+            Some("auditor"),
+            &["checkpoint", "cosign", "later.txt", "--out", "copy.txt"]
+        )
+        .ok()
+        .contains("cosigned the checkpoint of 10 entries as auditor"));
+
+    let db = w.db.to_str().unwrap();
+    let listed = w.run(None, &["checkpoint", "--db", db, "--json", "list"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(listed.ok())
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    w.run(Some("auditor"), &["checkpoint", "--out", "x.txt", "cosign", "later.txt"])
+        .error("--out before `cosign` is `checkpoint`'s own, for the checkpoint it signs (hint: give it after the subcommand: `claimtrail checkpoint cosign FILE --out x.txt`)");
+    assert!(!w.path("x.txt").exists());
+}
+
 #[test]
 fn cosign_vkeys_and_checkpoint_verify() {
     let w = Work::with_claims();
@@ -536,7 +601,9 @@ fn proofs_verify_and_render_as_json() {
         ],
     )
     .error("give the older checkpoint first: `claimtrail prove --consistency ");
-    w.run(None, &["prove", "99"]).error("there is no entry 99: the log has 12 entries (hint: see `claimtrail log` for the entries)");
+    w.run(None, &["prove", "99"]).error(
+        "there is no entry 99: the log has 12 entries (hint: see `claimtrail log` for the entries)",
+    );
 
     // Where the proof is empty (the same size twice, or from size 0), each
     // file is still held against the log's own tree: a root the log never

@@ -31,6 +31,12 @@ pub struct Status {
     /// Entries that no stored checkpoint covers yet
     /// ([`query::Uncovered`] of the latest: `log --uncovered` lists them).
     pub uncovered: u64,
+    /// The latest checkpoint commits to more entries than the log has, or
+    /// is stored at an entry past its end: the log was cut short or its
+    /// file altered. `status` reads the tables and checks nothing, but it
+    /// does not present such a checkpoint as covering the log (it did
+    /// until 2026-12-04); `claimtrail verify` says what differs.
+    pub checkpoint_beyond_log: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -92,6 +98,9 @@ pub fn status(conn: &Connection) -> Result<Status> {
     }
     let checkpoint = query::latest_checkpoint(conn)?;
     let uncovered = query::Uncovered::after(checkpoint.as_ref()).count(entries);
+    let checkpoint_beyond_log = checkpoint
+        .as_ref()
+        .is_some_and(|c| c.size.0 > entries || c.seq.0 >= entries);
     Ok(Status {
         origin,
         entries,
@@ -102,6 +111,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
         keys,
         checkpoint,
         uncovered,
+        checkpoint_beyond_log,
     })
 }
 

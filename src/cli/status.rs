@@ -9,7 +9,8 @@ use claimtrail::text::{count, escape, grouped};
 /// Read from the log's tables: about 0.1 s at a million entries.
 /// It checks nothing: `claimtrail verify` is what proves the tables match
 /// the signed entries. With --key (or CLAIMTRAIL_KEY), it also says whom
-/// that key is enrolled as (read without its passphrase).
+/// that key is enrolled as (read without its passphrase). Exit 1 when the
+/// latest checkpoint reaches past the log's end (cut short, or altered).
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
@@ -27,10 +28,13 @@ pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
             "status": s,
             "you": you,
         }))?;
-        return Ok(Outcome::Done);
+    } else {
+        print(ctx, &s, you.as_ref())?;
     }
-    print(ctx, &s, you.as_ref())?;
-    Ok(Outcome::Done)
+    Ok(match s.checkpoint_beyond_log {
+        true => Outcome::ProblemsFound,
+        false => Outcome::Done,
+    })
 }
 
 fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
@@ -102,6 +106,10 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
                     c.time
                 );
                 match s.uncovered {
+                    _ if s.checkpoint_beyond_log => format!(
+                        "{signed}; but the log has only {}: it was cut short or its file altered (`claimtrail verify` says what differs)",
+                        count(s.entries, "entry")
+                    ),
                     0 => format!("{signed}; it covers every entry before it"),
                     n => format!(
                         "{signed}; {} after it not covered yet (`claimtrail log --uncovered` lists them; an admin's `claimtrail checkpoint` signs a new one)",

@@ -126,6 +126,34 @@ fn status_says_what_the_log_holds_and_what_awaits() {
     assert_eq!(r["keys"], "1 admin, 1 analyst, 1 auditor (1 revoked)");
 }
 
+/// A log cut short below its latest checkpoint: `status` reads the tables
+/// and checks nothing, but it no longer says that checkpoint "covers every
+/// entry before it" when its own two numbers contradict each other; it
+/// says the log was cut short or altered, and exits 1.
+#[test]
+fn status_does_not_present_a_checkpoint_past_the_end_as_covering_the_log() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    assert!(w
+        .run(None, &["status"])
+        .ok()
+        .contains("; it covers every entry before it\n"));
+    w.sql("DELETE FROM entries WHERE seq >= 6");
+    let r = w.run(None, &["status"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert!(
+        r.stdout.contains(", of tree size 7, signed by admin at ")
+            && r.stdout.contains("; but the log has only 6 entries: it was cut short or its file altered (`claimtrail verify` says what differs)\n"),
+        "{}",
+        r.stdout
+    );
+    let j = w.run(None, &["status", "--json"]);
+    assert_eq!(j.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(doc["status"]["checkpoint_beyond_log"], true, "{doc}");
+}
+
 #[test]
 fn status_refuses_what_it_cannot_read() {
     let w = Work::with_team();

@@ -12,11 +12,21 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    // The log's own -journal, say, does not exist while the log is whole,
+    // and a copy written there was taken for a hot journal and deleted by
+    // the next command that opened the log.
+    output::refuse_log_files(&a.path, ctx.db()?, "the backup")?;
     let store = ctx.open()?;
     store.backup(&a.path)?;
-    let copy = claimtrail::store::Store::open(&a.path)?;
-    let size = claimtrail::tree::size(copy.conn())?;
-    let root = claimtrail::tree::root(copy.conn(), size)?;
+    // Read as it was written: `Store::open` would switch the copy to WAL
+    // mode, and a copy meant for read-only media must stay one file in
+    // rollback-journal mode (FORMAT §6.1).
+    let copy = rusqlite::Connection::open_with_flags(
+        claimtrail::store::not_a_uri(&a.path),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let size = claimtrail::tree::size(&copy)?;
+    let root = claimtrail::tree::root(&copy, size)?;
     if ctx.json {
         output::json(
             &serde_json::json!({"path": a.path, "entries": size.0, "root": root.to_hex()}),

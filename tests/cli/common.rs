@@ -555,8 +555,10 @@ pub fn delete_leaving_its_wal(db: &Path) -> PathBuf {
     let kept = PathBuf::from(format!("{}-crashed", db.display()));
     {
         let c = rusqlite::Connection::open(db).unwrap();
-        c.execute_batch("PRAGMA wal_autocheckpoint = 0; DELETE FROM log_meta;")
-            .unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; DELETE FROM log_meta;",
+        )
+        .unwrap();
         // Copied while the connection is open: closing it would fold the
         // WAL into the database and delete it.
         std::fs::copy(&wal, &kept).unwrap();

@@ -624,7 +624,18 @@ fn online_backup_while_writers_write() {
     let b = w.run(None, &["backup", copy.to_str().unwrap()]);
     assert!(b.ok().contains("backed up"), "{}", b.stdout);
     assert!(writer.wait_with_output().unwrap().status.success());
+    // One self-contained file in rollback-journal mode (FORMAT §6.1), for
+    // read-only media: bytes 18 and 19 of the header are 1 (2 is WAL).
+    // Backup's own check of the copy had switched it to WAL mode.
+    let header = std::fs::read(&copy).unwrap();
+    assert_eq!(header[18..20], [1, 1], "the copy is in WAL mode");
     verifies(&w, &copy);
+    // The log's own -journal is no place for it: the next command to open
+    // the log took the copy for a hot journal and deleted it.
+    let journal = format!("{}-journal", w.db.display());
+    w.run(None, &["backup", &journal])
+        .error("-journal is the log's SQLite -journal file, which the backup would replace (hint: write the backup to another file)");
+    assert!(!std::path::Path::new(&journal).exists());
     w.run(None, &["backup", copy.to_str().unwrap()])
         .error("already exists");
     // A directory: the file's name was left out.

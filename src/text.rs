@@ -672,6 +672,82 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
+/// Pretty JSON of `value`, with every character that [`escape`] makes
+/// visible written as a `\uXXXX` escape: serde_json escapes only U+0000 to
+/// U+001F, so C1 controls (U+009B is a terminal's CSI, as ESC [ is), bidi
+/// overrides and invisible characters went to the terminal raw from
+/// `--json` and `log --seq`. The JSON means the same (a parser gets the
+/// exact text back); only how it is spelled changes.
+pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, VisibleJson::default());
+    value.serialize(&mut ser)?;
+    // The formatter writes only what serde_json gives it and ASCII escapes.
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// serde_json's pretty formatter, but for the characters it writes in
+/// strings (see [`to_json_pretty`]).
+#[derive(Default)]
+struct VisibleJson(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for VisibleJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut plain = 0;
+        for (i, c) in fragment.char_indices() {
+            if needs_escape(c) {
+                w.write_all(&fragment.as_bytes()[plain..i])?;
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{:04x}", u)?;
+                }
+                plain = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[plain..])
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 /// `n` with its digits in groups of three from 1,000 up ("119,000").
 pub fn grouped(n: u64) -> String {
     let s = n.to_string();
@@ -1108,5 +1184,27 @@ mod tests {
         assert_eq!(escape("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(escape("a\nb"), "a\\nb");
         assert_eq!(escape_keep_newlines("a\nb\u{7}"), "a\nb\\u{7}");
+    }
+    /// C1 controls, bidi overrides and tag characters are escaped, the
+    /// rest left as it is, and the JSON reads back as the exact text.
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on() {
+        let text = "a\u{9b}2J b\u{202e}c \u{e0041} é 日本 \u{1b}[m \u{200b}";
+        let v = serde_json::json!({"t": text, "l": [1, "x"]});
+        let s = to_json_pretty(&v).unwrap();
+        assert!(
+            s.contains("a\\u009b2J b\\u202ec \\udb40\\udc41 é 日本 \\u001b[m \u{200b}"),
+            "{s}"
+        );
+        assert!(!s.chars().any(needs_escape_in_json), "{s}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+        assert_eq!(
+            s.lines().count(),
+            serde_json::to_string_pretty(&v).unwrap().lines().count()
+        );
+    }
+
+    fn needs_escape_in_json(c: char) -> bool {
+        needs_escape(c) && c != '\n'
     }
 }

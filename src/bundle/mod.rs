@@ -295,7 +295,7 @@ fn assemble(
 /// [`export`]'s estimate did not foresee (it counts the entries and texts,
 /// not the proofs and the JSON around them).
 pub fn to_text(b: &Bundle) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(b).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut text = crate::text::to_json_pretty(b).map_err(|e| Error::Internal(e.to_string()))?;
     text.push('\n');
     if text.len() > MAX_BUNDLE_BYTES {
         return Err(too_large("", text.len() as u64));

@@ -7,7 +7,7 @@ use unicode_width::UnicodeWidthStr;
 
 /// Prints a value as pretty JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> Result<()> {
-    let s = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+    let s = claimtrail::text::to_json_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
     outln!("{s}")?;
     Ok(())
 }
@@ -187,7 +187,8 @@ impl JsonArray {
 
     pub fn push<T: Serialize>(&mut self, value: &T) -> Result<()> {
         use std::io::Write;
-        let s = serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+        let s =
+            claimtrail::text::to_json_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
         let sep = if self.count == 0 { "[\n" } else { ",\n" };
         self.count += 1;
         // A pretty JSON value's newlines are all between tokens (strings

@@ -125,7 +125,7 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
 
 /// Pretty JSON text of a value, ending with a newline.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(value)
+    let mut s = crate::text::to_json_pretty(value)
         .map_err(|e| Error::Internal(format!("cannot serialise the report: {e}")))?;
     s.push('\n');
     Ok(s)

@@ -549,6 +549,15 @@ fn hostile_text_is_stored_exactly_and_shown_safely() {
         &["log"],
         &["show", "S1", "--text"],
         &["list", "annotations"],
+        // JSON carries the exact text with these as \u escapes (serde_json
+        // alone escapes only U+0000 to U+001F: U+009B, a terminal's CSI,
+        // and U+202E went out raw until 2026-12-04).
+        &["show", "C1", "--json"],
+        &["list", "claims", "--json"],
+        &["log", "--seq", "4"],
+        &["report", "C1", "--format", "json"],
+        &["report", "C1", "--format", "prov"],
+        &["status", "--json"],
     ] {
         let out = w.run(None, args);
         let s = out.ok();
@@ -560,6 +569,9 @@ fn hostile_text_is_stored_exactly_and_shown_safely() {
         .run(None, &["show", "C1"])
         .ok()
         .contains("\\u{1b}[1mBobby"));
+    let c1: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "C1", "--json"]).ok()).unwrap();
+    assert_eq!(c1["claim"]["speaker"], "\u{1b}[1mBobby\u{9b}31m", "{c1}");
     // A key's name comes from its .pub file's comment, someone else's file:
     // one with control characters is refused (it could pass for another
     // name), and the refusal prints it escaped, as every command that

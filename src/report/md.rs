@@ -126,7 +126,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
         ("published", &s.published),
     ] {
         if let Some(v) = v {
-            field(k, inline(v));
+            field(k, if k == "url" { url(v) } else { inline(v) });
         }
     }
     field("retrieved", inline(&s.retrieved));
@@ -539,10 +539,38 @@ fn line_text(s: &str, at_start: bool) -> String {
     out
 }
 
-/// Escapes text (or an id, a verdict…) for inline use (one line:
-/// newlines become spaces).
+/// Escapes text (or an id, a verdict…) for inline use (one line: a line
+/// break in it is shown as `\n` or `\u{d}`, as `show` shows it; made a
+/// space until 2026-12-04, so that a speaker `A<LF>B` read as `A B`).
 pub fn inline(s: &(impl std::fmt::Display + ?Sized)) -> String {
-    line_text(&s.to_string().replace(['\r', '\n'], " "), true)
+    line_text(&crate::text::escape(&s.to_string()), true)
+}
+
+/// A source's URL: an http(s) address that reads as it is, as an autolink
+/// `<…>`, inside which CommonMark takes no backslash escape and no entity,
+/// so that the link goes where the URL goes and shows it as it is (as
+/// prose, `bridge_reopens?id=7&ref=rss` became `bridge\_reopens?id=7&amp;ref=rss`
+/// in the link and on the page). `|` (which would end the table cell),
+/// `<` and `>` are percent-encoded, which names the same resource. Any
+/// other URL is escaped as prose.
+fn url(s: &str) -> String {
+    let web = ["http://", "https://"]
+        .iter()
+        .any(|p| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)));
+    if web
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || crate::text::is_hidden(c))
+    {
+        format!(
+            "<{}>",
+            s.replace('|', "%7C")
+                .replace('<', "%3C")
+                .replace('>', "%3E")
+        )
+    } else {
+        inline(s)
+    }
 }
 
 /// Escapes multi-line text, line by line.

@@ -848,6 +848,44 @@ fn a_tampered_log_is_reported_as_failing_verify_first() {
     }
 }
 
+/// A source's URL is a link that goes where the URL goes, shown as it is:
+/// written as prose, `_` and `&` became `\_` and `&amp;` inside the link
+/// that Markdown renderers make of it. Line breaks in one-line fields are
+/// shown as `\n`, not turned into spaces.
+#[test]
+fn markdown_links_a_source_url_as_it_is_and_shows_line_breaks() {
+    let w = Work::with_team();
+    let url = "https://www.example.com/news/bridge_reopens_2022?id=7&ref=rss|x";
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "article",
+            "--url",
+            url,
+            "--publisher",
+            "Al-Monitor\nSputnik",
+        ],
+        Some(b"The bridge reopened on Monday."),
+    )
+    .ok();
+    let md = report(&w, None, &["--format", "md"]).ok().to_string();
+    assert!(
+        md.contains(
+            "| url | <https://www.example.com/news/bridge_reopens_2022?id=7&ref=rss%7Cx> |\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("| publisher | Al-Monitor\\\\nSputnik |\n"),
+        "{md}"
+    );
+}
+
 #[test]
 fn report_errors_exit_2_with_one_line() {
     let w = Work::with_claims();

@@ -776,6 +776,31 @@ pub fn thousands(x: f64) -> String {
 /// `$(id).db` unquoted broke the command or ran another.
 pub fn shell_word(path: &std::path::Path) -> String {
     let s = path.to_string_lossy();
+    // A name with a control, bidi or invisible character in it: quoted as
+    // bash and zsh read `$'…'`, each such character as its UTF-8 bytes in
+    // `\xHH`, so that the command is still one to paste, and the
+    // terminal never gets the raw character (an escape sequence in a file
+    // name could set the window's title, or clear the screen).
+    if s.chars().any(needs_escape) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\\' | '\'' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if needs_escape(c) => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
     match shlex::try_quote(&s) {
         Ok(q) => q.into_owned(),
         // (Only a NUL is refused, which no path holds.)
@@ -786,6 +811,17 @@ pub fn shell_word(path: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name with an escape sequence is quoted for bash with the
+    /// sequence's bytes spelled out; bash reads the same name back.
+    #[test]
+    fn shell_words_spell_out_hidden_characters() {
+        let p = std::path::Path::new("cp\u{1b}]0;ok\u{7} it's\u{202e}.txt");
+        let w = shell_word(p);
+        assert_eq!(w, r"$'cp\x1b]0;ok\x07 it\'s\xe2\x80\xae.txt'");
+        assert!(!w.chars().any(needs_escape));
+        assert_eq!(shell_word(std::path::Path::new("a b.txt")), "'a b.txt'");
+    }
 
     #[test]
     fn thousands_groups_digits_and_keeps_small_rates_readable() {

@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         outln!(
             "backed up {} (tree root {root}) to {}",
             claimtrail::text::count(size.0, "entry"),
-            a.path.display()
+            output::shown(&a.path)
         )?;
         outln!(
             "check it with `claimtrail --db {} verify`",

@@ -45,14 +45,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     outln!(
         "Built a claimtrail log from the Idlib article of 22 July 2022 in {}\n",
-        demo.dir.display()
+        output::shown(&demo.dir)
     )?;
-    outln!("  log       {}", demo.db.display())?;
+    outln!("  log       {}", output::shown(&demo.db))?;
     outln!(
         "  keys      {} (admin), {} (analyst), {} (auditor); unencrypted, for the demo only",
-        demo.admin_key.display(),
-        demo.analyst_key.display(),
-        demo.auditor_key.display()
+        output::shown(&demo.admin_key),
+        output::shown(&demo.analyst_key),
+        output::shown(&demo.auditor_key)
     )?;
     let c = &report.counts;
     outln!(
@@ -71,18 +71,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             format!("FAILED with {} problems", report.problems.len())
         }
     )?;
-    let db = demo.db.display();
+    let db = output::shown(&demo.db);
     outln!("\nTry next:")?;
     if let Some(exe) = not_on_path() {
         // Run as `cargo run -- demo`: the commands below need the binary.
         outln!(
             "  alias claimtrail={}   # or `cargo install --path .`",
-            exe.display()
+            output::shown(&exe)
         )?;
     }
     outln!(
         "  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}",
-        demo.analyst_key.display()
+        output::shown(&demo.analyst_key)
     )?;
     outln!(
         "  claimtrail status                     # where the log stands, and who you are in it"
@@ -98,15 +98,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     outln!("  claimtrail log")?;
     outln!(
         "  claimtrail verify --checkpoint {}",
-        demo.checkpoint.display()
+        output::shown(&demo.checkpoint)
     )?;
     outln!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'")?;
     outln!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs")?;
     outln!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --show   # for auditors, offline: the check, then what it holds")?;
     outln!(
         "  claimtrail --key {} checkpoint cosign {} --out cosigned.txt   # the auditor vouches for the log",
-        demo.auditor_key.display(),
-        demo.checkpoint.display()
+        output::shown(&demo.auditor_key),
+        output::shown(&demo.checkpoint)
     )?;
     outln!("  claimtrail publish site/   # the log as static files (C2SP tlog-tiles) for witnesses and monitors")?;
     outln!("  claimtrail verify-published site/   # what a monitor runs on those files, with no database")?;

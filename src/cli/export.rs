@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
         outln!(
             "wrote {} ({}, {}, with a checkpoint and an inclusion proof for each entry)",
-            a.out.display(),
+            output::shown(&a.out),
             output::count(bundle.entries.len() as u64, "entry"),
             output::count(texts as u64, "source text"),
         )?;

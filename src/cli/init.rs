@@ -1,4 +1,4 @@
-use super::{Ctx, Outcome};
+use super::{output, Ctx, Outcome};
 use claimtrail::error::Result;
 
 /// Create a new log, with your key as its first admin.
@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         outln!(
             "created log {} at {}\nadmin: {} ({})",
             a.origin,
-            db.display(),
+            output::shown(&db),
             claimtrail::text::escape(&name),
             signer.fingerprint()
         )?;

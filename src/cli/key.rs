@@ -142,7 +142,11 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             "fingerprint": signer.fingerprint().as_str(), "encrypted": passphrase.is_some(),
         }))?;
     } else {
-        outln!("wrote {} and {}", path.display(), pub_path.display())?;
+        outln!(
+            "wrote {} and {}",
+            output::shown(&path),
+            output::shown(&pub_path)
+        )?;
         outln!("fingerprint: {}", signer.fingerprint())?;
         if passphrase.is_none() {
             outln!("note: the private key is not passphrase-protected")?;
@@ -155,7 +159,7 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         if passphrase.is_some() {
             outln!(
                 "      `ssh-add {}` unlocks it once for the day (claimtrail signs through ssh-agent)",
-                path.display()
+                output::shown(&path)
             )?;
         }
     }
@@ -194,7 +198,7 @@ fn read_key_text(path: &std::path::Path, hint: &str) -> Result<String> {
         return Err(Error::invalid(
             format!(
                 "{} is larger than {} KiB, too large for a public key file",
-                path.display(),
+                output::shown(&path),
                 keys::MAX_KEY_FILE >> 10
             ),
             hint,

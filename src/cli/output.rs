@@ -5,6 +5,13 @@ use claimtrail::text::escape;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
+/// A path for a message on the terminal: escaped as text from elsewhere
+/// is (a file name may hold an escape sequence that sets the window's
+/// title to "verify: OK", or clears the screen).
+pub fn shown(path: &std::path::Path) -> String {
+    escape(&path.display().to_string()).into_owned()
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> Result<()> {
     let s = claimtrail::text::to_json_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;

@@ -100,7 +100,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             (
                 cp.size,
                 cp.root,
-                signed_by(&by, &path.display().to_string()),
+                signed_by(&by, &output::shown(&path)),
                 None,
             )
         }
@@ -230,7 +230,7 @@ fn consistency(
 ) -> Result<Outcome> {
     let (old_note, a) = read_note(old)?;
     let (new_note, b) = read_note(new)?;
-    let (old_name, new_name) = (old.display(), new.display());
+    let (old_name, new_name) = (output::shown(&old), output::shown(&new));
     if a.origin != b.origin {
         return Err(Error::invalid(
             "the two checkpoints are of different logs",

@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         p.checkpoint_entry,
         p.signer_name,
         p.time,
-        p.dir.display()
+        output::shown(&p.dir)
     )?;
     let written = if p.entries {
         format!(
@@ -107,14 +107,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         eprintln!(
             "warning: {} in {} no longer held what an earlier publish wrote, and {} written again: {}{more}",
             count(p.replaced.len() as u64, "file"),
-            p.dir.display(),
+            output::shown(&p.dir),
             if p.replaced.len() == 1 { "was" } else { "were" },
             shown.join(", ")
         );
     }
     outln!(
         "serve {} as static files; tlog-tiles clients check it with the log's verifier key (`claimtrail key vkey`)",
-        p.dir.display()
+        output::shown(&p.dir)
     )?;
     Ok(Outcome::Done)
 }

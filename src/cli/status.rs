@@ -41,7 +41,11 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
     let row = |name: &str, value: &str| outln!("{name:<12} {value}");
     row(
         "log",
-        &format!("{} (origin {})", ctx.db()?.display(), escape(&s.origin)),
+        &format!(
+            "{} (origin {})",
+            output::shown(ctx.db()?),
+            escape(&s.origin)
+        ),
     )?;
     row(
         "entries",

@@ -609,6 +609,52 @@ fn hostile_text_is_stored_exactly_and_shown_safely() {
     .error("larger than 16 MiB");
 }
 
+/// File names come from elsewhere too (a zip, a shared folder): one with
+/// an escape sequence (setting the window's title to "verify: OK") is
+/// shown escaped in what commands say on success, as errors showed it,
+/// and the commands they suggest spell it as bash reads it back.
+#[test]
+fn paths_with_escape_sequences_are_shown_escaped() {
+    let w = Work::with_claims();
+    let odd = "log\u{1b}]0;verify: OK\u{7}\u{1b}[2J";
+    let copy = w.path(&format!("{odd}.db"));
+    let backup = w.run(None, &["backup", copy.to_str().unwrap()]);
+    let out = backup.ok();
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+    assert!(
+        out.contains("log\\u{1b}]0;verify: OK\\u{7}\\u{1b}[2J.db"),
+        "{out}"
+    );
+    let hint = out.lines().last().unwrap();
+    let command = hint
+        .strip_prefix("check it with `")
+        .and_then(|h| h.strip_suffix('`'))
+        .unwrap_or_else(|| panic!("{hint}"));
+    assert!(command.contains("$'"), "{command}");
+    // The suggested command, run by bash, opens that very file.
+    let bash = Command::new("bash")
+        .arg("-c")
+        .arg(command.replacen("claimtrail", "\"$0\"", 1))
+        .arg(assert_cmd::cargo::cargo_bin("claimtrail"))
+        .current_dir(w.dir.path())
+        .env_remove("CLAIMTRAIL_DB")
+        .output()
+        .unwrap();
+    let verified = Run::from(bash);
+    assert!(
+        verified.ok().ends_with("OK: no problems found\n"),
+        "{}",
+        verified.stdout
+    );
+    let status = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", copy.to_str().unwrap())],
+        &["status"],
+        None,
+    );
+    assert!(!status.ok().contains('\u{1b}'), "{}", status.stdout);
+}
+
 /// `verify` of the log at `path` passes.
 fn verifies(w: &Work, path: &std::path::Path) {
     let v = w.run_with(

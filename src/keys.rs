@@ -407,6 +407,59 @@ enum How {
     },
 }
 
+/// A key file's bytes, read once (see [`Signer::from_key_file`]), and
+/// what the file is.
+pub struct KeyFile {
+    meta: std::fs::Metadata,
+    text: Zeroizing<Vec<u8>>,
+}
+
+impl KeyFile {
+    /// Reads the key file at `path`: a regular file, or a pipe (`<(pass
+    /// show key)`, `/dev/stdin`); never more than a key file can be. A
+    /// directory or a device is refused as what it is: `/dev/null` given
+    /// as the key (an empty variable in a script) was told to `chmod 600
+    /// /dev/null`, which breaks the system when run as root.
+    pub fn read(path: &Path) -> Result<KeyFile, Error> {
+        let key_err = |reason: String| Error::KeyFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| key_err(io_reason(&e)))?;
+        if meta.is_dir() {
+            return Err(key_err("it is a directory".into()));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            let t = meta.file_type();
+            if t.is_char_device() || t.is_block_device() || t.is_socket() {
+                return Err(key_err("it is a device, not a key file".into()));
+            }
+        }
+        // No more than a key file can be: the public key given by mistake,
+        // or meant for an agent, is told apart by its text before any
+        // permission check (a .pub file is readable by all). Sized up
+        // front, so that no copy of the key's bytes is left behind in a
+        // buffer that grew (only this one is zeroized).
+        let mut text = Zeroizing::new(Vec::with_capacity(
+            meta.len().min(MAX_KEY_FILE) as usize + 1,
+        ));
+        std::fs::File::open(path)
+            .and_then(|f| {
+                use std::io::Read;
+                f.take(MAX_KEY_FILE + 1).read_to_end(&mut text)
+            })
+            .map_err(|e| key_err(io_reason(&e)))?;
+        Ok(KeyFile { meta, text })
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.text
+    }
+}
+
 impl Signer {
     /// The key at `path` (the `--key` given): through the ssh-agent of
     /// `SSH_AUTH_SOCK` when it holds that key, else from the file, which is
@@ -419,33 +472,24 @@ impl Signer {
     /// or does not hold the key, is passed over for the passphrase. An
     /// unprotected file signs by itself, without the agent's round trips.
     pub fn load(path: &Path) -> Result<Signer, Error> {
-        let key_err = |reason: String| Error::KeyFile {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let meta = std::fs::metadata(path).map_err(|e| key_err(io_reason(&e)))?;
-        if meta.is_dir() {
-            return Err(key_err("it is a directory".into()));
-        }
-        // Read once, and no more than a key file can be: the public key
-        // given by mistake, or meant for an agent, is told apart by its text
-        // before any permission check (a .pub file is readable by all).
-        // Sized up front, so that no copy of the key's bytes is left behind
-        // in a buffer that grew (only this one is zeroized).
-        let mut text = Zeroizing::new(Vec::with_capacity(
-            meta.len().min(MAX_KEY_FILE) as usize + 1,
-        ));
-        std::fs::File::open(path)
-            .and_then(|f| {
-                use std::io::Read;
-                f.take(MAX_KEY_FILE + 1).read_to_end(&mut text)
-            })
-            .map_err(|e| key_err(io_reason(&e)))?;
-        if begins_as_public_key(&text) {
-            return Signer::for_public_key(path, &String::from_utf8_lossy(&text));
+        Signer::from_key_file(path, &KeyFile::read(path)?)
+    }
+
+    /// [`Signer::load`] of a key file already read: a command reads its
+    /// `--key` once, for the public half it checks first and then to sign
+    /// (read twice, a key given as `<(pass show key)` or `/dev/stdin` was
+    /// "empty" the second time).
+    pub fn from_key_file(path: &Path, file: &KeyFile) -> Result<Signer, Error> {
+        // Blank lines or spaces around the key, as `echo "$KEY" > key`
+        // leaves them, are not part of it: OpenSSH reads such a file, and
+        // it was refused here as "damaged or cut-short".
+        let text = file.text.trim_ascii();
+        let meta = &file.meta;
+        if begins_as_public_key(text) {
+            return Signer::for_public_key(path, &String::from_utf8_lossy(text));
         }
         #[cfg(unix)]
-        {
+        if meta.is_file() {
             use std::os::unix::fs::PermissionsExt;
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
@@ -460,7 +504,7 @@ impl Signer {
             // Only an encrypted key is worth an agent's round trips: the
             // public half is in clear in the file, and the agent spares the
             // passphrase.
-            let held = PrivateKey::from_openssh(text.as_slice())
+            let held = PrivateKey::from_openssh(text)
                 .ok()
                 .filter(|k| k.is_encrypted())
                 .and_then(|k| PublicKey::from_ssh(k.public_key().clone()).ok())
@@ -469,7 +513,7 @@ impl Signer {
                 return Signer::through(agent, public, sibling_comment(path));
             }
         }
-        Signer::parse(&text, path)
+        Signer::parse(text, path)
     }
 
     /// The signer for a public key file (`text` is its line): only an agent

@@ -181,7 +181,7 @@ pub(super) fn read_key(
 }
 
 /// The public key in `text`, read from `path`, as `parse` reads it.
-fn parse_key(
+pub(super) fn parse_key(
     path: &std::path::Path,
     text: &str,
     parse: fn(&str) -> std::result::Result<PublicKey, String>,
@@ -194,6 +194,17 @@ fn parse_key(
 /// (a key line is about a hundred bytes and its comment) or when not UTF-8.
 fn read_key_text(path: &std::path::Path, hint: &str) -> Result<String> {
     let bytes = claimtrail::files::read_capped(path, keys::MAX_KEY_FILE)?;
+    key_text(path, &bytes, hint)
+}
+
+/// [`read_key_text`] of bytes already read.
+pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Result<String> {
+    if bytes.trim_ascii().is_empty() {
+        return Err(Error::invalid(
+            format!("{} is empty", output::shown(path)),
+            hint,
+        ));
+    }
     if bytes.len() as u64 > keys::MAX_KEY_FILE {
         return Err(Error::invalid(
             format!(
@@ -204,7 +215,7 @@ fn read_key_text(path: &std::path::Path, hint: &str) -> Result<String> {
             hint,
         ));
     }
-    String::from_utf8(bytes)
+    String::from_utf8(bytes.to_vec())
         .map_err(|_| Error::invalid(format!("{} is not a text file", path.display()), hint))
 }
 

@@ -171,6 +171,8 @@ pub struct Ctx {
     db: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub json: bool,
+    /// The `--key` file, read once (see [`Ctx::key_file`]).
+    key_file: std::cell::OnceCell<claimtrail::keys::KeyFile>,
 }
 
 impl Ctx {
@@ -198,7 +200,19 @@ impl Ctx {
 
     pub fn signer(&self) -> Result<Signer> {
         let path = self.key.as_ref().ok_or(Error::NoKey)?;
-        Signer::load(path)
+        Signer::from_key_file(path, self.key_file(path)?)
+    }
+
+    /// The `--key` file's bytes, read the first time a command asks and
+    /// kept: a command reads its key's public half first and unlocks it
+    /// later, and a key given through a pipe (`<(pass show key)`,
+    /// `/dev/stdin`) can be read only once. A read that fails is not kept.
+    fn key_file(&self, path: &Path) -> Result<&claimtrail::keys::KeyFile> {
+        if let Some(f) = self.key_file.get() {
+            return Ok(f);
+        }
+        let read = claimtrail::keys::KeyFile::read(path)?;
+        Ok(self.key_file.get_or_init(|| read))
     }
 
     /// Your key, unlocked to sign `entry` once the log would take it from
@@ -259,10 +273,15 @@ impl Ctx {
                 "pass --key PATH or set CLAIMTRAIL_KEY (your key, or its .pub)",
             )
         })?;
-        key::read_key(
+        let hint = "give your OpenSSH ed25519 key (or its .pub) with --key or CLAIMTRAIL_KEY";
+        // The private key's text, when --key is the private key file.
+        let text =
+            zeroize::Zeroizing::new(key::key_text(path, self.key_file(path)?.bytes(), hint)?);
+        key::parse_key(
             path,
+            &text,
             claimtrail::keys::PublicKey::from_key_file,
-            "give your OpenSSH ed25519 key (or its .pub) with --key or CLAIMTRAIL_KEY",
+            hint,
         )
     }
 }
@@ -276,6 +295,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         db: (!cli.db_env_empty).then(|| home(cli.db)),
         key: cli.key.map(home),
         json: cli.json,
+        key_file: std::cell::OnceCell::new(),
     };
     match cli.command {
         Command::Key(c) => key::run(&ctx, c),

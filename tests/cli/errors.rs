@@ -1285,7 +1285,7 @@ fn endless_input_files_are_refused_without_being_read_whole() {
         (
             Some("/dev/zero"),
             &["list", "claims", "--mine"][..],
-            "/dev/zero is larger than 64 KiB, too large for a public key file (hint: give your OpenSSH ed25519 key",
+            "error: cannot use key /dev/zero: it is a device, not a key file",
         ),
         (
             None,
@@ -1321,7 +1321,7 @@ fn endless_input_files_are_refused_without_being_read_whole() {
         (
             Some("/dev/zero"),
             &["annotate", "C1", "--verdict", "false"],
-            "error: key file /dev/zero is readable by others",
+            "error: cannot use key /dev/zero: it is a device, not a key file",
         ),
     ] {
         w.run_within(within, key, &[], args).error(msg);

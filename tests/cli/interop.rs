@@ -147,6 +147,69 @@ fn keys_made_by_ssh_keygen_work_unchanged() {
 /// names the analyst; and two different names that map to one principal
 /// (`Rana Haddad`, `Rana_Haddad`) get distinct ones, so ssh-keygen never
 /// takes one's signature for the other's.
+/// A key as people hand keys around: written with `echo "$KEY" > key`
+/// (a blank line after the END line, which OpenSSH reads and claimtrail
+/// called "damaged"), or never written to disk at all (`--key
+/// <(pass show key)`, a pipe on /dev/stdin: read twice, the second read
+/// found it "empty"). A device is refused as one (`/dev/null` was told to
+/// `chmod 600 /dev/null`).
+#[test]
+fn a_key_with_a_trailing_blank_line_or_through_a_pipe_signs() {
+    let w = Work::with_claims();
+    let key = std::fs::read_to_string(w.path("analyst")).unwrap();
+    let padded = w.path("padded");
+    std::fs::write(&padded, format!("{key}\n \n")).unwrap();
+    std::fs::set_permissions(&padded, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let keygen = ssh_keygen()
+        .arg("-y")
+        .arg("-f")
+        .arg(&padded)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "ssh-keygen refuses it too");
+    assert_eq!(
+        w.run(Some("padded"), &["annotate", "C1", "--verdict", "false"])
+            .ok(),
+        "A2\n"
+    );
+    let piped = w.run_with(
+        None,
+        &[("CLAIMTRAIL_KEY", "/dev/stdin")],
+        &["annotate", "C2", "--verdict", "false"],
+        Some(key.as_bytes()),
+    );
+    assert_eq!(piped.ok(), "A3\n");
+    let through = Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" --key <(cat analyst) annotate C1 --verdict unverified"#)
+        .arg(assert_cmd::cargo::cargo_bin("claimtrail"))
+        .current_dir(w.dir.path())
+        .env("CLAIMTRAIL_DB", &w.db)
+        .env_remove("CLAIMTRAIL_KEY")
+        .env_remove("SSH_AUTH_SOCK")
+        .output()
+        .unwrap();
+    assert_eq!(Run::from(through).ok(), "A4\n");
+    let before = w.db_bytes();
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_KEY", "/dev/null")],
+        &["annotate", "C1", "--verdict", "false"],
+        None,
+    )
+    .error("cannot use key /dev/null: it is a device, not a key file");
+    w.run(
+        Some("admin"),
+        &["key", "add", "/dev/null", "--role", "analyst"],
+    )
+    .error("/dev/null is empty");
+    assert!(w.db_bytes() == before);
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .ends_with("OK: no problems found\n"));
+}
+
 #[test]
 fn allowed_signers_principals_keep_arabic_names_and_never_merge_two_people() {
     let w = Work::with_claims(); // "Rana Haddad" is the analyst

@@ -210,6 +210,77 @@ fn a_key_with_a_trailing_blank_line_or_through_a_pipe_signs() {
         .ends_with("OK: no problems found\n"));
 }
 
+/// A key that `ssh-keygen -Z` encrypted with each cipher OpenSSH offers
+/// for keys opens with its passphrase: one with 3des-cbc was "wrong
+/// passphrase" (ssh-key reads it only with its `tdes` feature).
+#[test]
+fn keys_encrypted_with_every_openssh_cipher_open() {
+    let w = Work::with_claims();
+    let mut n = 1;
+    for cipher in [
+        "3des-cbc",
+        "aes128-cbc",
+        "aes256-ctr",
+        "aes256-gcm@openssh.com",
+        "chacha20-poly1305@openssh.com",
+    ] {
+        let name = format!("k-{}", cipher.replace(['@', '.'], "-"));
+        let st = ssh_keygen()
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "pw",
+                "-Z",
+                cipher,
+                "-C",
+                "Analyst two",
+                "-f",
+            ])
+            .arg(w.path(&name))
+            .status()
+            .unwrap();
+        assert!(st.success(), "{cipher}");
+        if n == 1 {
+            w.run(
+                Some("admin"),
+                &["key", "add", &format!("{name}.pub"), "--role", "analyst"],
+            )
+            .ok();
+        } else {
+            w.run(
+                Some("admin"),
+                &[
+                    "key",
+                    "add",
+                    &format!("{name}.pub"),
+                    "--role",
+                    "analyst",
+                    "--name",
+                    &format!("Analyst {n}"),
+                ],
+            )
+            .ok();
+        }
+        n += 1;
+        let r = w.run_with(
+            Some(&name),
+            &[("CLAIMTRAIL_PASSPHRASE", "pw")],
+            &["annotate", "C1", "--verdict", "unverified"],
+            None,
+        );
+        assert!(r.ok().starts_with('A'), "{cipher}: {}", r.stderr);
+        w.run_with(
+            Some(&name),
+            &[("CLAIMTRAIL_PASSPHRASE", "not it")],
+            &["annotate", "C1", "--verdict", "unverified"],
+            None,
+        )
+        .error("wrong passphrase");
+    }
+}
+
 #[test]
 fn allowed_signers_principals_keep_arabic_names_and_never_merge_two_people() {
     let w = Work::with_claims(); // "Rana Haddad" is the analyst

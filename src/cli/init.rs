@@ -24,8 +24,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     claimtrail::rules::check_origin(&a.origin).map_err(|e| {
         claimtrail::error::Error::invalid(e, "pick an origin like newsroom.example/idlib-2022")
     })?;
+    let from_comment = a.name.is_none();
     let refuse = |name: &str| match claimtrail::keys::name_problem(name) {
-        Some((what, hint)) => Err(claimtrail::error::Error::invalid(what, hint)),
+        Some((what, hint)) => Err(super::key::name_refused(from_comment, what, hint)),
         None => Ok(()),
     };
     if let Some(name) = &a.name {

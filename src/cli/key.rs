@@ -77,6 +77,19 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
     if path.exists() {
         return Err(Error::exists(path));
     }
+    // A link that leads nowhere: `exists` says no, and the key is not
+    // written through it (its file is made with O_EXCL), which said "File
+    // exists (os error 17)" with a hint about the directory.
+    if let Ok(to) = std::fs::read_link(&path) {
+        return Err(Error::invalid(
+            format!(
+                "{} is a symbolic link (to {}, which does not exist)",
+                output::shown(&path),
+                output::shown(&to)
+            ),
+            "remove the link, or choose another path for the key",
+        ));
+    }
     // `key new rana.pub` wrote the private key into rana.pub (and the
     // public one into rana.pub.pub): the file one mails to the admin.
     if path.extension().is_some_and(|e| e == "pub") {
@@ -164,6 +177,18 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         }
     }
     Ok(Outcome::Done)
+}
+
+/// A name refused ([`keys::name_problem`]); when it was the key's comment,
+/// which no one typed, the message says so and the hint names `--name`.
+pub(super) fn name_refused(from_comment: bool, what: String, hint: &str) -> Error {
+    match from_comment {
+        false => Error::invalid(what, hint),
+        true => Error::invalid(
+            format!("{what} (the name was taken from the key's comment)"),
+            "give the name with --name \"…\" (or change the comment with `ssh-keygen -c -f KEY`)",
+        ),
+    }
 }
 
 /// What to give when `key add`'s file is not a public key.
@@ -254,7 +279,7 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
         )
     })?;
     if let Some((what, hint)) = keys::name_problem(&name) {
-        return Err(Error::invalid(what, hint));
+        return Err(name_refused(!explicit, what, hint));
     }
     let mut store = ctx.open()?;
     let wanted = claimtrail::log::Enrolment {

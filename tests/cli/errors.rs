@@ -1680,6 +1680,25 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
             says,
         );
     }
+    // A name taken from the key's comment, which no one typed: the
+    // message says where it came from and the hint names --name.
+    let public = std::fs::read_to_string(w.path("other.pub")).unwrap();
+    let line: Vec<&str> = public.split_whitespace().take(2).collect();
+    std::fs::write(
+        w.path("tabbed.pub"),
+        format!("{} {} Lena\tMorales\n", line[0], line[1]),
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "tabbed.pub", "--role", "analyst"],
+        "error: the name Lena\\tMorales holds U+0009, a control or invisible character (the name was taken from the key's comment) (hint: give the name with --name \"…\" (or change the comment with `ssh-keygen -c -f KEY`))",
+    );
+    // A dangling link where the new key would go is named as one.
+    std::os::unix::fs::symlink("nowhere/key", w.path("linked")).unwrap();
+    w.run(None, &["key", "new", "linked", "--no-passphrase"])
+        .error("linked is a symbolic link (to nowhere/key, which does not exist) (hint: remove the link, or choose another path for the key)");
     // A name wholly in another script is a name like any other.
     w.run(
         Some("admin"),

@@ -137,7 +137,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                     "checkpoint of {} signed at entry {} and written to {}",
                     claimtrail::text::count(e.seq.0, "entry"),
                     e.seq,
-                    output::shown(&path)
+                    output::shown(path)
                 )?;
                 outln!("keep a copy outside the database: `claimtrail verify --checkpoint {}` will prove the log still contains it", claimtrail::text::shell_word(path))?;
             }
@@ -220,7 +220,7 @@ fn holds_the_same_checkpoint(target: &Path, note: &SignedNote) -> Result<()> {
         Some((_, cp)) => Err(Error::invalid(
             format!(
                 "{} holds another checkpoint (of {}), which cosigning would replace",
-                output::shown(&target),
+                output::shown(target),
                 claimtrail::text::count(cp.size.0, "entry")
             ),
             "give --out a new file, or the file that holds this checkpoint",

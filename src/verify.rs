@@ -1808,13 +1808,14 @@ fn column_difference(found: &rusqlite::Row<'_>, row: &projection::Row) -> Result
     for (i, (col, want)) in row.cols.iter().zip(&row.values).enumerate() {
         let got = found.get_ref(i)?;
         if !same_value(got, want) {
+            let apart = shown_apart(got, want.into());
             return Ok(Some(format!(
                 "table {} row {}: column {} is {} but the entry implies {}",
                 row.table,
                 key_desc(row),
                 col.trim_matches('"'),
-                show(got),
-                show(want.into())
+                apart.0,
+                apart.1
             )));
         }
     }
@@ -1836,6 +1837,54 @@ fn same_value(got: ValueRef<'_>, want: &Value) -> bool {
 }
 
 /// A value as a problem's detail shows it (text cut at 40 characters, blobs as hex).
+/// Two values that differ, shown as [`show`] shows them, but from a little
+/// before where they first differ when that is past what `show` shows:
+/// two long texts that differ after their 40th character read as the same
+/// text twice ("column note is "newsroom…Vs3vrJxEd" but the entry implies
+/// "newsroom…Vs3vrJxEd""), and the reader could not see what changed.
+fn shown_apart(got: ValueRef<'_>, want: ValueRef<'_>) -> (String, String) {
+    const TEXT: usize = 40;
+    const BYTES: usize = 8;
+    match (got, want) {
+        (ValueRef::Text(a), ValueRef::Text(b)) => {
+            let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+            let at = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+            if at < TEXT {
+                return (show(got), show(want));
+            }
+            let from = at - 10;
+            let window = |s: &str| {
+                let rest: String = s.chars().skip(from).take(TEXT).collect();
+                let more = s.chars().count() > from + TEXT;
+                format!(
+                    "…{:?}{} (from character {from})",
+                    rest,
+                    if more { "…" } else { "" }
+                )
+            };
+            (window(&a), window(&b))
+        }
+        (ValueRef::Blob(a), ValueRef::Blob(b)) => {
+            let at = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+            if at < BYTES && a.len() == b.len() {
+                return (show(got), show(want));
+            }
+            let from = at.saturating_sub(2);
+            let window = |v: &[u8]| {
+                let end = v.len().min(from + BYTES);
+                format!(
+                    "x'{}{}' ({} bytes, from byte {from})",
+                    if from > 0 { "…" } else { "" },
+                    hex::encode(v.get(from..end).unwrap_or(&[])),
+                    v.len()
+                )
+            };
+            (window(a), window(b))
+        }
+        _ => (show(got), show(want)),
+    }
+}
+
 fn show(v: ValueRef<'_>) -> String {
     match v {
         ValueRef::Null => "NULL".into(),

@@ -931,7 +931,21 @@ fn prove_fails_for_an_edited_entry_and_for_an_unsigned_stored_checkpoint() {
         .run(None, &["prove", "C1", "--checkpoint", "cp.txt"])
         .ok()
         .contains("verified"));
-    w.run(None, &["verify"]).problem("entry", "projection");
+    let v = w.run(None, &["verify"]);
+    v.problem("entry", "projection");
+    // Where the note changed is shown, far past its first 40 characters:
+    // both values were cut at the same 40 and read the same.
+    let line = v
+        .stdout
+        .lines()
+        .find(|l| l.contains("column note is"))
+        .unwrap();
+    let (found, implied) = line.split_once(" but the entry implies ").unwrap();
+    assert!(
+        found.contains("AAAAAAAA") && !implied.contains("AAAAAAAA"),
+        "{line}"
+    );
+    assert!(found.contains("(from character "), "{line}");
 }
 
 /// Commands other than verify that meet an altered file stop with the

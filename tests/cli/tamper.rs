@@ -232,6 +232,37 @@ fn deleted_last_entry_is_caught_by_the_projections() {
         "{}",
         r.stdout
     );
+    // And named: the row whose entry is gone.
+    assert!(
+        r.stdout.contains(
+            "PROBLEM log: projection: table annotations row id=1 (seq 6) is implied by no entry\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Rows no entry can imply, added to the tables by hand (a claim that
+/// `list` and `show` then present as real, a checkpoint, a tree node), are
+/// each named, not only counted.
+#[test]
+fn invented_rows_are_named() {
+    let w = Work::with_claims();
+    w.sql(
+        "INSERT INTO claims SELECT 50, 999, source_id, start, \"end\", quote_sha256, prefix, suffix,
+           'Fake speaker', provenance, paraphrase, signer, time FROM claims WHERE id = 1;
+         INSERT INTO merkle_nodes VALUES (1, 99, zeroblob(32));",
+    );
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    for named in [
+        "PROBLEM log: projection: table claims row id=50 (seq 999) is implied by no entry\n",
+        "PROBLEM log: projection: table merkle_nodes row level=1, idx=99 is implied by no entry\n",
+    ] {
+        assert!(r.stdout.contains(named), "{}", r.stdout);
+    }
+    w.run(None, &["prove", "C50"])
+        .error("C50's table row names an entry the log does not have: the log's file is damaged or was altered outside claimtrail");
 }
 
 #[test]

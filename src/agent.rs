@@ -39,6 +39,11 @@ const MAX_MESSAGE: usize = 256 * 1024;
 /// signature (`ssh-add -c`), so this is generous, but a hung agent must not
 /// hold the log's write lock for ever.
 const TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the list of keys may take: no agent asks its user for that,
+/// so an agent that has not answered in this long is hung (a stale
+/// forwarded socket), and a command that could sign with the key file and
+/// its passphrase should not wait a minute to learn it.
+const LIST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why the agent could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,8 +142,13 @@ impl Agent {
     /// connection that fails is dropped, and the request is tried once more
     /// on a new one (an agent restarted since the last request).
     fn request(&self, kind: u8, body: &[u8]) -> Result<Vec<u8>, AgentError> {
+        let patience = match kind {
+            REQUEST_IDENTITIES => LIST_TIMEOUT,
+            _ => TIMEOUT,
+        };
         let mut kept = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(stream) = kept.as_mut() {
+            let _ = stream.set_read_timeout(Some(patience));
             match exchange(stream, kind, body) {
                 Ok(answer) => return Ok(answer),
                 // Closed under us: try a new connection (signing again is
@@ -152,7 +162,7 @@ impl Agent {
         }
         let mut stream = UnixStream::connect(&self.path)
             .map_err(|e| AgentError::Unreachable(crate::keys::io_reason(&e)))?;
-        let _ = stream.set_read_timeout(Some(TIMEOUT));
+        let _ = stream.set_read_timeout(Some(patience));
         let _ = stream.set_write_timeout(Some(TIMEOUT));
         let answer = exchange(&mut stream, kind, body)?;
         *kept = Some(stream);

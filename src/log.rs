@@ -111,6 +111,18 @@ pub fn append_batch(
         // linger in the file's free pages.
         conn.execute_batch("PRAGMA secure_delete = ON")?;
     }
+    // An ssh-agent is asked before the write lock is taken: it may wait for
+    // its user to confirm (`ssh-add -c`), and every other writer of the log
+    // waited as long, then failed as busy. The entry is signed again under
+    // the lock, with the same time: when no one appended meanwhile, its
+    // bytes are the same and the agent's answer is reused (Ed25519 is
+    // deterministic); else the agent is asked again.
+    let time = crate::clock::now();
+    if let [e] = entries.as_slice() {
+        if signer.is_agent() {
+            presign(conn, signer, e, &time)?;
+        }
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy)?;
@@ -120,7 +132,7 @@ pub fn append_batch(
     } else {
         let mut out = Vec::with_capacity(entries.len());
         for e in entries {
-            out.push(append_one(&tx, signer, e)?);
+            out.push(append_one(&tx, signer, e, time.clone())?);
         }
         out
     };
@@ -149,7 +161,7 @@ pub fn append_with(
     crate::schema::require_own(&tx, &path)?;
     let seq = crate::store::head(&tx)?.map_or(Seq(0), |(s, _)| Seq(s.0 + 1));
     let entry = build(&tx, seq)?;
-    let out = append_one(&tx, signer, entry)?;
+    let out = append_one(&tx, signer, entry, crate::clock::now())?;
     tx.commit().map_err(busy)?;
     Ok(out)
 }
@@ -1048,7 +1060,39 @@ fn busy(e: rusqlite::Error) -> Error {
     }
 }
 
-fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appended> {
+/// Signs entry `e` as [`append_one`] would append it now at `time`,
+/// outside any transaction, for the signer to remember (see
+/// [`append_batch`]); the entry's checks are the append path's own, and
+/// what they refuse is refused here, before the agent is asked.
+fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Result<()> {
+    let (seq, prev) = match crate::store::head(conn)? {
+        None => (Seq(0), Hash::ZERO),
+        Some((s, h)) => (Seq(s.0 + 1), h),
+    };
+    let log = match &e.body {
+        Body::LogInit(b) => b.origin.clone(),
+        _ => origin(conn)?,
+    };
+    let header = Header {
+        log,
+        seq,
+        prev,
+        time: time.to_string(),
+        signer: signer.fingerprint().clone(),
+        kind: e.body.kind(),
+    };
+    check_entry(&StoreHistory { conn }, signer.fingerprint(), &header, e)?;
+    sign(
+        signer,
+        Payload {
+            header,
+            body: e.body.clone(),
+        },
+    )
+    .map(drop)
+}
+
+fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> Result<Appended> {
     let head = crate::store::head(conn)?;
     let (seq, prev) = match head {
         None => (Seq(0), Hash::ZERO),
@@ -1062,7 +1106,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry) -> Result<Appende
         log,
         seq,
         prev,
-        time: crate::clock::now(),
+        time,
         signer: signer.fingerprint().clone(),
         kind: e.body.kind(),
     };

@@ -63,6 +63,83 @@ impl Drop for SshAgent {
     }
 }
 
+/// A key added with `ssh-add -c`: the agent asks its user to confirm each
+/// signature (here a program that takes two seconds). claimtrail asks the
+/// agent before it takes the log's write lock, so another analyst's
+/// command goes through meanwhile instead of failing as busy; the entry
+/// is then signed again under the lock (the log moved: the agent asks
+/// once more) and both entries are in a log that verifies.
+#[test]
+fn an_agent_waiting_for_its_user_does_not_hold_the_log() {
+    let w = Work::with_claims();
+    let confirm = w.path("slow-confirm");
+    std::fs::write(&confirm, "#!/bin/sh\nsleep 2\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        &confirm,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let sock = w.path("confirm.sock");
+    let child = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .env("SSH_ASKPASS", &confirm)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .env("DISPLAY", ":0")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent (Debian's openssh-client)");
+    // Killed when dropped, should an assertion fail first.
+    let _agent = SshAgent {
+        child,
+        sock: sock.clone(),
+    };
+    for _ in 0..500 {
+        if sock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let added = Command::new("ssh-add")
+        .arg("-c")
+        .arg(w.path("analyst"))
+        .env("SSH_AUTH_SOCK", &sock)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let confirming = w
+        .std_command(
+            Some("analyst.pub"),
+            &[("SSH_AUTH_SOCK", sock.to_str().unwrap())],
+            &["annotate", "C1", "--verdict", "disputed"],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // The admin writes meanwhile, with a one-second patience for the lock.
+    let other = w.run_with(
+        Some("admin"),
+        &[("CLAIMTRAIL_BUSY_TIMEOUT", "1")],
+        &["annotate", "C2", "--verdict", "false"],
+        None,
+    );
+    assert_eq!(other.ok(), "A2\n");
+    let first = Run::from(confirming.wait_with_output().unwrap());
+    assert_eq!(first.ok(), "A3\n");
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .ends_with("OK: no problems found\n"));
+}
+
 /// Encrypts a key file in place with `ssh-keygen -p`.
 fn protect(key: &Path, passphrase: &str) {
     let st = Command::new("ssh-keygen")

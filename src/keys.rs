@@ -248,7 +248,9 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
         use unicode_normalization::UnicodeNormalization;
         name.nfkc().collect::<String>().to_ascii_lowercase()
     };
-    if spelled.trim_start().starts_with("sha256:") {
+    if spelled.trim_start().starts_with("sha256:")
+        || crate::model::Fingerprint::as_given(&spelled).is_some()
+    {
         return Some((
             format!("the name {shown} is spelled as a key's fingerprint"),
             "give the person's or desk's name with --name",

@@ -206,6 +206,50 @@ impl Fingerprint {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A fingerprint as a person may type or paste it where a key is asked
+    /// for (`key revoke`, `--by`): `sha256:` in any case, white space
+    /// around it, base64 padding (`=`), or the 43 characters without their
+    /// `SHA256:`. `None` when `s` does not read as a fingerprint at all (a
+    /// name; no name can be spelled as one: `key add` refuses them);
+    /// `Some(Err)` when it reads as one but is not a SHA256 fingerprint
+    /// (an MD5 one, `ssh-keygen -E md5`), or is cut short. Those spellings
+    /// were taken for names ("no key … is named `sha256:…`").
+    pub fn as_given(s: &str) -> Option<Result<Fingerprint, String>> {
+        let t = s.trim();
+        let b64 = |r: &str| {
+            r.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        };
+        let lower = t.get(..7).map(str::to_ascii_lowercase);
+        if lower.as_deref() == Some("sha256:") {
+            let rest = t[7..].trim_end_matches('=');
+            return Some(
+                format!("SHA256:{rest}")
+                    .parse()
+                    .map_err(|e: BadFingerprint| e.to_string()),
+            );
+        }
+        if t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("md5:")) {
+            return Some(Err(format!(
+                "`{t}` is an MD5 fingerprint; claimtrail names keys by their SHA256 fingerprint (`ssh-keygen -lf KEY.pub` prints it)"
+            )));
+        }
+        let rest = t.trim_end_matches('=');
+        if rest.len() == 43
+            && b64(rest)
+            && rest
+                .bytes()
+                .any(|b| b.is_ascii_digit() || b == b'+' || b == b'/')
+        {
+            return Some(
+                format!("SHA256:{rest}")
+                    .parse()
+                    .map_err(|e: BadFingerprint| e.to_string()),
+            );
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

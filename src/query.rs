@@ -1126,8 +1126,19 @@ pub fn enrolled(conn: &Connection, key: &crate::keys::PublicKey) -> Result<Finge
 /// name), the first ([`keys_of`] gives them all).
 pub fn key_named(conn: &Connection, who: &str) -> Result<Fingerprint> {
     let keys = keys(conn)?;
-    if let Some(k) = keys.iter().find(|k| k.fingerprint.as_str() == who) {
-        return Ok(k.fingerprint.clone());
+    match Fingerprint::as_given(who) {
+        Some(Ok(fp)) => {
+            if let Some(k) = keys.iter().find(|k| k.fingerprint == fp) {
+                return Ok(k.fingerprint.clone());
+            }
+        }
+        Some(Err(e)) => {
+            return Err(Error::invalid(
+                e,
+                "see `claimtrail list keys` for the keys' names and fingerprints",
+            ))
+        }
+        None => {}
     }
     let named: Vec<&KeyView> = keys
         .iter()

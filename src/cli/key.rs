@@ -345,13 +345,9 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
 /// key file (public, or private: its public half), or a key's whole
 /// enrolled name ([`claimtrail::query::key_with_whole_name`]).
 fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> {
-    if key.starts_with("SHA256:") {
-        return key.parse().map_err(|e: claimtrail::model::BadFingerprint| {
-            Error::invalid(
-                e.to_string(),
-                "copy the fingerprint from `claimtrail key list`",
-            )
-        });
+    if let Some(fp) = Fingerprint::as_given(key) {
+        return fp
+            .map_err(|e| Error::invalid(e, "copy the fingerprint from `claimtrail key list`"));
     }
     let path = PathBuf::from(key);
     if path.is_file() {

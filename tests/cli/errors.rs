@@ -947,6 +947,14 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         &["key", "revoke", "Rana", "--reason", "x"],
         "no key in this log is named `Rana`",
     );
+    // A fingerprint as ssh-keygen -E md5 prints it is named as such (it
+    // was looked for as a name).
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "MD5:18:66:2f:a7:3c:9a:07:55:f5:1e:e3:94:2b:8c:aa:0e", "--reason", "x"],
+        "is an MD5 fingerprint; claimtrail names keys by their SHA256 fingerprint (`ssh-keygen -lf KEY.pub` prints it)",
+    );
     // An admin given the private key file, which the analyst should never
     // have sent: named as such (it was "Base64 encoding error").
     w.key("newcomer");
@@ -974,6 +982,31 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         Some("admin"),
         &["key", "revoke", "auditor.pub", "--reason", " "],
         "a revocation needs a reason (hint: say why with --reason: it is signed, and `claimtrail key list` shows it)",
+    );
+    // The fingerprint as pasted from elsewhere: `sha256:` in lower case,
+    // a space around it (it was taken for a name: "no key … is named").
+    let listed = w.run(None, &["key", "list", "--json"]);
+    let keys: serde_json::Value = serde_json::from_str(listed.ok()).unwrap();
+    let auditor = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "auditor")
+        .unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pasted = |fp: &str| format!(" sha256:{} ", &fp["SHA256:".len()..]);
+    let listing = w.run(None, &["list", "annotations", "--by", &pasted(&auditor)]);
+    assert_eq!(listing.code, 0, "{}", listing.stderr);
+    let admin = w.run(None, &["key", "list", "--json"]);
+    let admin: serde_json::Value = serde_json::from_str(admin.ok()).unwrap();
+    let admin = admin[0]["fingerprint"].as_str().unwrap().to_string();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", &pasted(&admin), "--reason", "x"],
+        "is the last admin key",
     );
     // The .pub file, as `key add` took it.
     let out = w.run(

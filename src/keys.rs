@@ -30,6 +30,40 @@ pub struct PublicKey {
     fingerprint: Fingerprint,
 }
 
+/// What a public key file that is not an OpenSSH key line is, and how to
+/// make one of it, for the formats admins are sent: an OpenSSH
+/// certificate, an RFC 4716 ("SSH2") key as PuTTY and `ssh-keygen -e`
+/// write it, an `authorized_keys` line with options before the key.
+/// `None` for anything else (the parser's own words then say what).
+fn other_key_format(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let first = t.split_whitespace().next().unwrap_or("");
+    if first.ends_with("-cert-v01@openssh.com") {
+        return Some(
+            "this is an OpenSSH certificate, not a key: give the key's own .pub (`ssh-keygen -y -f PRIVATE_KEY` prints it)"
+                .into(),
+        );
+    }
+    if t.starts_with("---- BEGIN SSH2 PUBLIC KEY ----") {
+        return Some(
+            "this is an RFC 4716 (SSH2) public key, as PuTTY writes it: convert it with `ssh-keygen -i -f FILE > FILE.pub`"
+                .into(),
+        );
+    }
+    let words: Vec<&str> = t.lines().next().unwrap_or("").split_whitespace().collect();
+    if words
+        .iter()
+        .skip(1)
+        .any(|w| w.starts_with("ssh-") || w.starts_with("ecdsa-"))
+    {
+        return Some(
+            "this line has options before the key, as in authorized_keys: give the key alone, from its type (`ssh-ed25519 AAAA…`) on"
+                .into(),
+        );
+    }
+    None
+}
+
 impl PublicKey {
     /// Parses an OpenSSH public key line (`ssh-ed25519 AAAA… [comment]`).
     /// Only ed25519 is accepted: the format signs with Ed25519 alone.
@@ -41,8 +75,11 @@ impl PublicKey {
                 "this is a private key file, which stays with its owner: give its .pub".into(),
             );
         }
-        let ssh = SshPublicKey::from_openssh(line.trim())
-            .map_err(|e| format!("not an OpenSSH public key ({e})"))?;
+        // A byte order mark, as Notepad writes it, is not part of the key.
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+        let ssh = SshPublicKey::from_openssh(line.trim()).map_err(|e| {
+            other_key_format(line).unwrap_or_else(|| format!("not an OpenSSH public key ({e})"))
+        })?;
         PublicKey::from_ssh(ssh)
     }
 

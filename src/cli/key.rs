@@ -240,6 +240,18 @@ pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Resu
             hint,
         ));
     }
+    if claimtrail::text::utf16_bom(bytes) {
+        return Err(Error::invalid(
+            format!(
+                "{} is UTF-16 text (as Windows PowerShell writes files)",
+                output::shown(path)
+            ),
+            format!(
+                "convert it: `iconv -f UTF-16 -t UTF-8 {} > key.pub`",
+                claimtrail::text::shell_word(path)
+            ),
+        ));
+    }
     String::from_utf8(bytes.to_vec())
         .map_err(|_| Error::invalid(format!("{} is not a text file", path.display()), hint))
 }

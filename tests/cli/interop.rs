@@ -257,6 +257,65 @@ fn keys_encrypted_with_every_openssh_cipher_open() {
     }
 }
 
+/// Public keys as admins are sent them, in formats other than an OpenSSH
+/// key line: each is named, with the command that converts it (they got
+/// the parser's words, "Base64 encoding error"); a byte order mark, as
+/// Notepad writes one, is set aside.
+#[test]
+fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
+    let w = Work::with_claims();
+    let st = ssh_keygen()
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "Cert User", "-f"])
+        .arg(w.path("cu"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let line = std::fs::read_to_string(w.path("cu.pub")).unwrap();
+    // A certificate, signed by a CA key made for it.
+    ssh_keygen()
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(w.path("ca"))
+        .status()
+        .unwrap();
+    let signed = ssh_keygen()
+        .args(["-q", "-s"])
+        .arg(w.path("ca"))
+        .args(["-I", "cu", "-n", "cu"])
+        .arg(w.path("cu.pub"))
+        .status()
+        .unwrap();
+    assert!(signed.success());
+    let rfc4716 = ssh_keygen()
+        .arg("-e")
+        .arg("-f")
+        .arg(w.path("cu.pub"))
+        .output()
+        .unwrap();
+    std::fs::write(w.path("cu.rfc4716"), &rfc4716.stdout).unwrap();
+    std::fs::write(w.path("opts.pub"), format!("restrict,command=\"x\" {line}")).unwrap();
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(line.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    std::fs::write(w.path("utf16.pub"), utf16).unwrap();
+    let before = w.db_bytes();
+    for (file, says) in [
+        ("cu-cert.pub", "cu-cert.pub: this is an OpenSSH certificate, not a key: give the key's own .pub (`ssh-keygen -y -f PRIVATE_KEY` prints it)"),
+        ("cu.rfc4716", "cu.rfc4716: this is an RFC 4716 (SSH2) public key, as PuTTY writes it: convert it with `ssh-keygen -i -f FILE > FILE.pub`"),
+        ("opts.pub", "opts.pub: this line has options before the key, as in authorized_keys: give the key alone"),
+        ("utf16.pub", "utf16.pub is UTF-16 text (as Windows PowerShell writes files) (hint: convert it: `iconv -f UTF-16 -t UTF-8 utf16.pub > key.pub`)"),
+    ] {
+        w.run(Some("admin"), &["key", "add", file, "--role", "analyst"]).error(says);
+    }
+    assert!(w.db_bytes() == before);
+    std::fs::write(w.path("bom.pub"), format!("\u{feff}{line}")).unwrap();
+    assert!(w
+        .run(
+            Some("admin"),
+            &["key", "add", "bom.pub", "--role", "analyst"]
+        )
+        .ok()
+        .starts_with("enrolled Cert User (SHA256:"));
+}
+
 #[test]
 fn allowed_signers_principals_keep_arabic_names_and_never_merge_two_people() {
     let w = Work::with_claims(); // "Rana Haddad" is the analyst

@@ -511,7 +511,16 @@ pub(crate) fn judge_kept_by(
                 _ => continue,
             };
             if let (true, Ok(v)) = (live, made) {
-                vkeys.push((v, key.name.clone(), key.enrolled));
+                // A key revoked since it could sign this checkpoint still
+                // signed it validly (FORMAT §9.6), but a cosignature can be
+                // made at any time by whoever holds the key, a stolen one
+                // too: the name says it was revoked, as lists and reports
+                // mark a revoked signer.
+                let name = match key.revoked {
+                    Some(r) => format!("{} (key revoked at entry {r})", key.name),
+                    None => key.name.clone(),
+                };
+                vkeys.push((v, name, key.enrolled));
             }
         }
         vkeys.sort_by_key(|(_, _, enrolled)| *enrolled); // names in enrolment order

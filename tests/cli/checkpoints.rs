@@ -380,6 +380,30 @@ fn kept_checkpoints_are_never_replaced_and_global_options_go_anywhere() {
     assert!(!w.path("x.txt").exists());
 }
 
+/// A cosignature by a key revoked since (a stolen laptop) still verifies
+/// under FORMAT §9.6, since the key could cosign at that size, but
+/// `verify --checkpoint` marks the cosigner as revoked, as lists and
+/// reports mark a revoked signer; it was named as if nothing happened.
+#[test]
+fn a_revoked_cosigner_is_marked_as_revoked() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(Some("auditor"), &["checkpoint", "cosign", "cp.txt"])
+        .ok();
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "auditor.pub", "--reason", "laptop stolen"],
+    )
+    .ok();
+    let v = w.run(None, &["verify", "--checkpoint", "cp.txt"]);
+    assert!(
+        v.ok().contains("checkpoint cp.txt (size 7): consistent, signed by admin, auditor (key revoked at entry 8)\n"),
+        "{}",
+        v.stdout
+    );
+}
+
 #[test]
 fn cosign_vkeys_and_checkpoint_verify() {
     let w = Work::with_claims();

@@ -1065,22 +1065,7 @@ fn busy(e: rusqlite::Error) -> Error {
 /// [`append_batch`]); the entry's checks are the append path's own, and
 /// what they refuse is refused here, before the agent is asked.
 fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Result<()> {
-    let (seq, prev) = match crate::store::head(conn)? {
-        None => (Seq(0), Hash::ZERO),
-        Some((s, h)) => (Seq(s.0 + 1), h),
-    };
-    let log = match &e.body {
-        Body::LogInit(b) => b.origin.clone(),
-        _ => origin(conn)?,
-    };
-    let header = Header {
-        log,
-        seq,
-        prev,
-        time: time.to_string(),
-        signer: signer.fingerprint().clone(),
-        kind: e.body.kind(),
-    };
+    let header = next_header(conn, signer.fingerprint(), e, time.to_string())?;
     check_entry(&StoreHistory { conn }, signer.fingerprint(), &header, e)?;
     sign(
         signer,
@@ -1092,9 +1077,15 @@ fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Resu
     .map(drop)
 }
 
-fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> Result<Appended> {
-    let head = crate::store::head(conn)?;
-    let (seq, prev) = match head {
+/// The header entry `e` gets if `signer` appends it now at `time`: the
+/// next seq, the head's hash, the log's origin (`log.init` names its own).
+fn next_header(
+    conn: &Connection,
+    signer: &Fingerprint,
+    e: &NewEntry,
+    time: String,
+) -> Result<Header> {
+    let (seq, prev) = match crate::store::head(conn)? {
         None => (Seq(0), Hash::ZERO),
         Some((s, h)) => (Seq(s.0 + 1), h),
     };
@@ -1102,14 +1093,18 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> 
         Body::LogInit(b) => b.origin.clone(),
         _ => origin(conn)?,
     };
-    let header = Header {
+    Ok(Header {
         log,
         seq,
         prev,
         time,
-        signer: signer.fingerprint().clone(),
+        signer: signer.clone(),
         kind: e.body.kind(),
-    };
+    })
+}
+
+fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> Result<Appended> {
+    let header = next_header(conn, signer.fingerprint(), &e, time)?;
     let history = StoreHistory { conn };
     check_entry(&history, signer.fingerprint(), &header, &e)?;
     let n = match e.body.creates() {
@@ -1146,18 +1141,7 @@ pub fn checkpoint_refusal(conn: &Connection, signer: &Signer) -> Result<Option<E
 /// passphrase was given). The append path checks the entry again when it
 /// signs it; this proves nothing about the entry it will sign.
 pub fn check_before_unlocking(conn: &Connection, signer: &Fingerprint, e: &NewEntry) -> Result<()> {
-    let (seq, prev) = match crate::store::head(conn)? {
-        None => (Seq(0), Hash::ZERO),
-        Some((s, h)) => (Seq(s.0 + 1), h),
-    };
-    let header = Header {
-        log: origin(conn)?,
-        seq,
-        prev,
-        time: crate::clock::now(),
-        signer: signer.clone(),
-        kind: e.body.kind(),
-    };
+    let header = next_header(conn, signer, e, crate::clock::now())?;
     check_entry(&StoreHistory { conn }, signer, &header, e)
 }
 

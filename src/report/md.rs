@@ -552,7 +552,10 @@ pub fn inline(s: &(impl std::fmt::Display + ?Sized)) -> String {
 /// prose, `bridge_reopens?id=7&ref=rss` became `bridge\_reopens?id=7&amp;ref=rss`
 /// in the link and on the page). `|` (which would end the table cell),
 /// `<` and `>` are percent-encoded, which names the same resource. Any
-/// other URL is escaped as prose.
+/// other URL (another scheme, a user name before `@`) is a code span, as
+/// exact as prose and never made a link: GitHub's Markdown links any
+/// `https://…` in prose, a user name and all. One with a hidden character
+/// or a backtick is escaped as prose.
 fn url(s: &str) -> String {
     let web = ["http://", "https://"]
         .iter()
@@ -573,6 +576,13 @@ fn url(s: &str) -> String {
                 .replace('<', "%3C")
                 .replace('>', "%3E")
         )
+    } else if !s
+        .chars()
+        .any(|c| c == '`' || c.is_whitespace() || crate::text::is_hidden(c))
+    {
+        // In a table cell a `|` ends the cell even in a code span, unless
+        // escaped (GFM reads `\|` there as `|`).
+        format!("`{}`", s.replace('|', "\\|"))
     } else {
         inline(s)
     }

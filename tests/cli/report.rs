@@ -884,6 +884,24 @@ fn markdown_links_a_source_url_as_it_is_and_shows_line_breaks() {
         md.contains("| publisher | Al-Monitor\\\\nSputnik |\n"),
         "{md}"
     );
+    // Another scheme is a code span: exact, and never made a link.
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "article",
+            "--url",
+            "urn:x-wire:afp_2022|7",
+        ],
+        Some(b"Another text."),
+    )
+    .ok();
+    let md = report(&w, None, &["--format", "md"]).ok().to_string();
+    assert!(md.contains("| url | `urn:x-wire:afp_2022\\|7` |\n"), "{md}");
 }
 
 #[test]

@@ -20,14 +20,26 @@ pub const ORIGIN: &str = "newsroom.example/idlib-2022";
 /// What the demo made.
 #[derive(Debug, serde::Serialize)]
 pub struct Demo {
+    #[serde(serialize_with = "lossy")]
     pub dir: PathBuf,
+    #[serde(serialize_with = "lossy")]
     pub db: PathBuf,
+    #[serde(serialize_with = "lossy")]
     pub admin_key: PathBuf,
+    #[serde(serialize_with = "lossy")]
     pub analyst_key: PathBuf,
+    #[serde(serialize_with = "lossy")]
     pub auditor_key: PathBuf,
     /// The checkpoint that ends the demo, as a C2SP signed note.
+    #[serde(serialize_with = "lossy")]
     pub checkpoint: PathBuf,
     pub entries: Vec<Appended>,
+}
+
+/// A path as JSON text (a name that is not UTF-8 has U+FFFD for the bytes
+/// that are not: serialising the path itself fails).
+fn lossy<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
 }
 
 struct ClaimSpec {

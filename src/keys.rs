@@ -780,7 +780,7 @@ impl Signer {
                 "a key held by an ssh-agent cannot be written".into(),
             ));
         };
-        let pub_path = PathBuf::from(format!("{}.pub", path.display()));
+        let pub_path = with_pub(path);
         for p in [path, pub_path.as_path()] {
             if p.exists() {
                 return Err(Error::exists(p.to_path_buf()));
@@ -829,7 +829,7 @@ fn comment_of(line: &str) -> String {
 /// The comment of `PATH.pub` beside a private key file: an encrypted
 /// private key keeps its comment inside the encrypted part.
 fn sibling_comment(path: &Path) -> String {
-    crate::files::read_capped(Path::new(&format!("{}.pub", path.display())), MAX_KEY_FILE)
+    crate::files::read_capped(&with_pub(path), MAX_KEY_FILE)
         .ok()
         .filter(|t| t.len() as u64 <= MAX_KEY_FILE)
         .map(|t| comment_of(&String::from_utf8_lossy(&t)))
@@ -854,6 +854,14 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
         let _ = std::fs::remove_file(path);
         io(e)
     })
+}
+
+/// `path` with `.pub` after it, byte for byte: made through a string, a
+/// name that is not UTF-8 had its `.pub` written under another name.
+pub fn with_pub(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".pub");
+    PathBuf::from(name)
 }
 
 /// An I/O error as the one-line messages say it: the common kinds in

@@ -272,6 +272,13 @@ pub fn check_url(url: &str) -> Result<(), String> {
         "intent",
         "itms-services",
         "shell",
+        // Windows help and the handlers of installed programs, the same
+        // kind as `ms-its:` and `mk:`.
+        "its",
+        "hcp",
+        "microsoft-edge",
+        "vscode",
+        "vscode-insiders",
     ]
     .iter()
     .any(|s| scheme.eq_ignore_ascii_case(s))
@@ -761,6 +768,8 @@ mod tests {
                 "a search-ms: address",
             ),
             ("ms-settings:privacy", "a ms-settings: address"),
+            ("its:c:\\x.chm::/a.htm", "a its: address"),
+            ("vscode://file/etc/passwd", "a vscode: address"),
             (
                 "itms-services://?action=download-manifest",
                 "a itms-services: address",

@@ -779,36 +779,55 @@ pub fn thousands(x: f64) -> String {
 /// that suggest a command are meant to be pasted, and `cp 1.txt` or
 /// `$(id).db` unquoted broke the command or ran another.
 pub fn shell_word(path: &std::path::Path) -> String {
-    let s = path.to_string_lossy();
-    // A name with a control, bidi or invisible character in it: quoted as
-    // bash and zsh read `$'…'`, each such character as its UTF-8 bytes in
-    // `\xHH`, so that the command is still one to paste, and the
-    // terminal never gets the raw character (an escape sequence in a file
-    // name could set the window's title, or clear the screen).
-    if s.chars().any(needs_escape) {
-        let mut out = String::from("$'");
-        for c in s.chars() {
-            match c {
-                '\\' | '\'' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                c if needs_escape(c) => {
-                    let mut buf = [0u8; 4];
-                    for b in c.encode_utf8(&mut buf).bytes() {
-                        out.push_str(&format!("\\x{b:02x}"));
+    // A relative name that begins with `-` would be read as an option:
+    // `./-cp.txt` is the same file.
+    let dashed;
+    let path = if path.as_os_str().as_encoded_bytes().starts_with(b"-") {
+        dashed = std::path::Path::new(".").join(path);
+        dashed.as_path()
+    } else {
+        path
+    };
+    let bytes = path.as_os_str().as_encoded_bytes();
+    // A name with a control, bidi or invisible character in it, or bytes
+    // that are not UTF-8: quoted as bash and zsh read `$'…'`, each such
+    // character as its bytes in `\xHH`, so that the command is still one
+    // to paste and names that very file (a name that is not UTF-8 was
+    // quoted with U+FFFD, another name), and the terminal never gets the
+    // raw character (an escape sequence in a file name could set the
+    // window's title, or clear the screen).
+    let s = match std::str::from_utf8(bytes) {
+        Ok(s) if !s.chars().any(needs_escape) => s,
+        _ => {
+            let mut out = String::from("$'");
+            for chunk in bytes.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    match c {
+                        '\\' | '\'' => {
+                            out.push('\\');
+                            out.push(c);
+                        }
+                        c if needs_escape(c) => {
+                            let mut buf = [0u8; 4];
+                            for b in c.encode_utf8(&mut buf).bytes() {
+                                out.push_str(&format!("\\x{b:02x}"));
+                            }
+                        }
+                        c => out.push(c),
                     }
                 }
-                c => out.push(c),
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
             }
+            out.push('\'');
+            return out;
         }
-        out.push('\'');
-        return out;
-    }
-    match shlex::try_quote(&s) {
+    };
+    match shlex::try_quote(s) {
         Ok(q) => q.into_owned(),
         // (Only a NUL is refused, which no path holds.)
-        Err(_) => escape(&s).into_owned(),
+        Err(_) => escape(s).into_owned(),
     }
 }
 
@@ -825,6 +844,10 @@ mod tests {
         assert_eq!(w, r"$'cp\x1b]0;ok\x07 it\'s\xe2\x80\xae.txt'");
         assert!(!w.chars().any(needs_escape));
         assert_eq!(shell_word(std::path::Path::new("a b.txt")), "'a b.txt'");
+        assert_eq!(shell_word(std::path::Path::new("-cp.txt")), "./-cp.txt");
+        use std::os::unix::ffi::OsStrExt;
+        let odd = std::path::Path::new(std::ffi::OsStr::from_bytes(b"cp\xff.txt"));
+        assert_eq!(shell_word(odd), r"$'cp\xff.txt'");
     }
 
     #[test]

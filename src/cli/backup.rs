@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let root = claimtrail::tree::root(&copy, size)?;
     if ctx.json {
         output::json(
-            &serde_json::json!({"path": a.path, "entries": size.0, "root": root.to_hex()}),
+            &serde_json::json!({"path": output::json_path(&a.path), "entries": size.0, "root": root.to_hex()}),
         )?;
     } else {
         outln!(

@@ -105,7 +105,13 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     // is verified (after what `staged` refuses); `keep(false)` holds it
     // should one appear meanwhile.
     if let Some(path) = &out {
-        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        // A link to nowhere too: the file could not take its name there,
+        // and the checkpoint was signed and stored all the same.
+        let taken = match std::fs::metadata(path) {
+            Ok(m) => m.is_file(),
+            Err(_) => std::fs::symlink_metadata(path).is_ok(),
+        };
+        if taken {
             return Err(Error::exists(path.clone()));
         }
     }
@@ -130,7 +136,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                 .keep(false)?;
             if ctx.json {
                 output::json(
-                    &serde_json::json!({"file": path, "size": e.seq.0, "entry": e, "note": text}),
+                    &serde_json::json!({"file": output::json_path(path), "size": e.seq.0, "entry": e, "note": text}),
                 )?;
             } else {
                 outln!(
@@ -190,7 +196,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     staged.finish(note.to_string().as_bytes(), true)?;
     if ctx.json {
         output::json(
-            &serde_json::json!({"file": target, "cosigner": name, "timestamp": now, "size": cp.size.0}),
+            &serde_json::json!({"file": output::json_path(&target), "cosigner": name, "timestamp": now, "size": cp.size.0}),
         )?;
     } else {
         outln!(

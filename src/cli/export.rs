@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let bundle = &exported.bundle;
     if ctx.json {
         output::json(&serde_json::json!({
-            "out": a.out,
+            "out": output::json_path(&a.out),
             "entries": bundle.entries.len(),
             "sources": bundle.sources.len(),
             "checkpoint_signer_revoked_at": exported.stale.as_ref().map(|s| s.revoked_at),

@@ -12,6 +12,14 @@ pub fn shown(path: &std::path::Path) -> String {
     escape(&path.display().to_string()).into_owned()
 }
 
+/// A path as a JSON string: JSON holds text, and a file name that is not
+/// UTF-8 has its bytes that are not replaced by U+FFFD (serialising the
+/// path itself failed, and `json!` panicked after the command's work was
+/// done).
+pub fn json_path(path: &std::path::Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> Result<()> {
     let s = claimtrail::text::to_json_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
@@ -337,8 +345,13 @@ pub fn refuse_log_files(path: &std::path::Path, db: &std::path::Path, what: &str
     let Some(out) = resolved(path) else {
         return Ok(());
     };
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut file = db.as_os_str().to_owned();
+    // SQLite names the -wal, -shm and -journal files after the database's
+    // own file, a link to it resolved: a log opened through `link.db` has
+    // `real.db-journal`.
+    let real = db.canonicalize().ok();
+    let bases = std::iter::once(db).chain(real.as_deref());
+    for (base, suffix) in bases.flat_map(|b| ["", "-wal", "-shm", "-journal"].map(|s| (b, s))) {
+        let mut file = base.as_os_str().to_owned();
         file.push(suffix);
         if resolved(std::path::Path::new(&file)).as_ref() == Some(&out) {
             let which = match suffix {

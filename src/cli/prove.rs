@@ -148,7 +148,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // The leaf is the hash of the entry as it is in the log, not the tree's
     // stored copy of it: a proof of the stored leaf would vouch for an
     // entry whose bytes were changed after the tree was built.
-    let (payload, sig) = query::entry_bytes(conn, seq)?;
+    // Below the tree's size, an entry that is not there was removed.
+    let (payload, sig) = query::entry_bytes(conn, seq).map_err(|_| {
+        Error::Damaged(format!(
+            "entry {seq} is missing, though the tree holds {}",
+            claimtrail::text::count(current.0, "entry")
+        ))
+    })?;
     let leaf_hash = claimtrail::entry::entry_hash(&payload, &sig);
     let stored_leaf = merkle::NodeSource::node(&tree::StoreNodes(conn), 0, seq)?;
     let failed = match failed {

@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
     let s = claimtrail::status::status(conn)?;
     if ctx.json {
         output::json(&serde_json::json!({
-            "db": ctx.db()?,
+            "db": output::json_path(ctx.db()?),
             "status": s,
             "you": you,
         }))?;

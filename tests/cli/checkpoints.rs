@@ -340,6 +340,12 @@ fn kept_checkpoints_are_never_replaced_and_global_options_go_anywhere() {
         ));
     assert_eq!(entries(&w), before, "a checkpoint was signed");
     assert_eq!(std::fs::read(w.path("kept.txt")).unwrap(), kept);
+    // A link to nowhere: the checkpoint was signed and stored, then the
+    // file could not take its name.
+    std::os::unix::fs::symlink("nowhere.txt", w.path("dangling.txt")).unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", "dangling.txt"])
+        .error("dangling.txt already exists");
+    assert_eq!(entries(&w), before, "a checkpoint was signed");
 
     w.annotations(2);
     w.run(Some("admin"), &["checkpoint", "--out", "later.txt"])

@@ -655,6 +655,61 @@ fn paths_with_escape_sequences_are_shown_escaped() {
     assert!(!status.ok().contains('\u{1b}'), "{}", status.stdout);
 }
 
+/// A file name that is not UTF-8, or that begins with `-`: `--json` says
+/// it (with U+FFFD, as JSON holds text) instead of panicking after the
+/// checkpoint was signed, and the command suggested for the file names
+/// that very file when bash runs it (U+FFFD named another file; `-cp.txt`
+/// was read as options).
+#[test]
+fn odd_file_names_are_reported_and_quoted_so_that_bash_finds_them() {
+    use std::os::unix::ffi::OsStrExt;
+    let w = Work::with_claims();
+    let odd = std::ffi::OsStr::from_bytes(b"cp\xff.txt");
+    let out = w
+        .std_command(Some("admin"), &[], &["--json", "checkpoint", "--out"])
+        .arg(odd)
+        .output()
+        .unwrap();
+    let run = Run::from(out);
+    let doc: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
+    assert_eq!(doc["file"], "cp\u{fffd}.txt");
+    // The command `checkpoint` suggests for its file, run by bash.
+    let suggested_verifies = |run: Run| {
+        let hint = run.ok().lines().last().unwrap().to_string();
+        let command = hint
+            .split_once('`')
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(c, _)| c.to_string())
+            .unwrap_or_else(|| panic!("{hint}"));
+        let bash = Command::new("bash")
+            .arg("-c")
+            .arg(command.replacen("claimtrail", "\"$0\"", 1))
+            .arg(assert_cmd::cargo::cargo_bin("claimtrail"))
+            .current_dir(w.dir.path())
+            .env("CLAIMTRAIL_DB", &w.db)
+            .output()
+            .unwrap();
+        let verified = Run::from(bash);
+        assert!(
+            verified.ok().ends_with("OK: no problems found\n"),
+            "{command}: {}",
+            verified.stdout
+        );
+    };
+    std::fs::remove_file(w.dir.path().join(odd)).unwrap();
+    let c = w
+        .std_command(Some("admin"), &[], &["checkpoint", "--out"])
+        .arg(odd)
+        .output()
+        .unwrap();
+    suggested_verifies(Run::from(c));
+    let c = w
+        .std_command(Some("admin"), &[], &["checkpoint", "--out=-cp.txt"])
+        .output()
+        .unwrap();
+    suggested_verifies(Run::from(c));
+}
+
 /// `verify` of the log at `path` passes.
 fn verifies(w: &Work, path: &std::path::Path) {
     let v = w.run_with(
@@ -693,6 +748,18 @@ fn online_backup_while_writers_write() {
     let journal = format!("{}-journal", w.db.display());
     w.run(None, &["backup", &journal])
         .error("-journal is the log's SQLite -journal file, which the backup would replace (hint: write the backup to another file)");
+    assert!(!std::path::Path::new(&journal).exists());
+    // Nor through a link to the log: SQLite names the journal after the
+    // file the link leads to.
+    let linked = w.path("linked.db");
+    std::os::unix::fs::symlink(&w.db, &linked).unwrap();
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", linked.to_str().unwrap())],
+        &["backup", &journal],
+        None,
+    )
+    .error("-journal is the log's SQLite -journal file, which the backup would replace");
     assert!(!std::path::Path::new(&journal).exists());
     w.run(None, &["backup", copy.to_str().unwrap()])
         .error("already exists");

@@ -263,6 +263,12 @@ fn invented_rows_are_named() {
     }
     w.run(None, &["prove", "C50"])
         .error("C50's table row names an entry the log does not have: the log's file is damaged or was altered outside claimtrail");
+    // An entry removed from the middle is named as damage, not as a
+    // number past the end ("there is no entry 3").
+    w.sql("DELETE FROM entries WHERE seq = 3");
+    w.run(None, &["prove", "3"]).error(
+        "entry 3 is missing, though the tree holds 7 entries: the log's file is damaged or was altered outside claimtrail",
+    );
 }
 
 #[test]

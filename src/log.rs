@@ -116,16 +116,29 @@ pub fn append_batch(
     // waited as long, then failed as busy. The entry is signed again under
     // the lock, with the same time: when no one appended meanwhile, its
     // bytes are the same and the agent's answer is reused (Ed25519 is
-    // deterministic); else the agent is asked again.
-    let time = crate::clock::now();
-    if let [e] = entries.as_slice() {
-        if signer.is_agent() {
-            presign(conn, signer, e, &time)?;
+    // deterministic). When someone did, the lock is let go and the agent
+    // asked again, with the time now (an entry kept the time of the first
+    // request, earlier than the entry before it), up to three times; then
+    // it is asked under the lock.
+    let mut time = crate::clock::now();
+    let mut tries = 0;
+    let tx = loop {
+        let signed_after = match entries.as_slice() {
+            [e] if signer.is_agent() && tries < 3 => Some(presign(conn, signer, e, &time)?),
+            _ => None,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(busy)?;
+        match signed_after {
+            Some(head) if crate::store::head(&tx)?.map(|(s, _)| s) != head => {
+                drop(tx);
+                tries += 1;
+                time = crate::clock::now();
+            }
+            _ => break tx,
         }
-    }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(busy)?;
+    };
     crate::schema::require_own(&tx, &path)?;
     let out = if let Some(next_ids) = pipelined(&tx, &entries)? {
         append_pipelined(&tx, signer, entries, next_ids)?
@@ -1063,8 +1076,10 @@ fn busy(e: rusqlite::Error) -> Error {
 /// Signs entry `e` as [`append_one`] would append it now at `time`,
 /// outside any transaction, for the signer to remember (see
 /// [`append_batch`]); the entry's checks are the append path's own, and
-/// what they refuse is refused here, before the agent is asked.
-fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Result<()> {
+/// what they refuse is refused here, before the agent is asked. Returns
+/// the head it was signed after.
+fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Result<Option<Seq>> {
+    let head = crate::store::head(conn)?.map(|(s, _)| s);
     let header = next_header(conn, signer.fingerprint(), e, time.to_string())?;
     check_entry(&StoreHistory { conn }, signer.fingerprint(), &header, e)?;
     sign(
@@ -1073,8 +1088,8 @@ fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Resu
             header,
             body: e.body.clone(),
         },
-    )
-    .map(drop)
+    )?;
+    Ok(head)
 }
 
 /// The header entry `e` gets if `signer` appends it now at `time`: the

@@ -25,6 +25,13 @@ pub struct Args {
     /// Two checkpoint files, OLD and NEW.
     #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
     pub consistency: Vec<PathBuf>,
+    /// The log's verifier key (`claimtrail key vkey`), obtained from the
+    /// desk apart from the database: the checkpoint must be signed by it.
+    /// Without it, "signed by" names the admins of the log's own `keys`
+    /// table, which whoever can edit the file can edit too. Repeat for
+    /// each key. (With --consistency, both files must be.)
+    #[arg(long)]
+    pub vkey: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -55,6 +62,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             &store.origin()?,
             &a.consistency[0],
             &a.consistency[1],
+            &super::values::verifier_keys(&a.vkey)?,
         );
     }
     let id = a.id.unwrap_or_default();
@@ -70,10 +78,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
     };
     let current = tree::size(conn)?;
-    let (size, root, against, failed) = match &a.checkpoint {
+    let origin = store.origin()?;
+    let (size, root, against, failed, note) = match &a.checkpoint {
         Some(path) => {
             let (note, cp) = read_note(path)?;
-            if cp.origin != store.origin()? {
+            if cp.origin != origin {
                 return Err(Error::invalid(
                     format!(
                         "{} is a checkpoint of another log ({})",
@@ -97,7 +106,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ));
             }
             let by = signers(conn, &note, &cp)?;
-            (cp.size, cp.root, signed_by(&by, &output::shown(path)), None)
+            let against = signed_by(&by, &output::shown(path));
+            (cp.size, cp.root, against, None, Some(note))
         }
         None => match query::checkpoints(conn)?
             .into_iter()
@@ -112,13 +122,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     Ok((note, cp)) if cp.size == c.size => {
                         let by = signers(conn, &note, &cp)?;
                         let failed = by.is_empty().then(|| format!("the {stored} is not signed by an admin of this log (the database was edited: run `claimtrail verify`)"));
-                        (cp.size, cp.root, signed_by(&by, &stored), failed)
+                        (cp.size, cp.root, signed_by(&by, &stored), failed, Some(note))
                     }
                     _ => (
                         c.size,
                         c.root,
                         stored.clone(),
                         Some(format!("the {stored} is not a signed checkpoint of that size (the database was edited: run `claimtrail verify`)")),
+                        None,
                     ),
                 }
             }
@@ -127,6 +138,45 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 tree::root(conn, current)?,
                 "the current tree, which no signed checkpoint covers yet".into(),
                 None,
+                None,
+            ),
+        },
+    };
+    // Against a verifier key given apart from the database, the
+    // checkpoint's signature means something that no edit of the file can
+    // fake: the `keys` table can be edited with the rest.
+    let given = super::values::verifier_keys(&a.vkey)?;
+    let (against, failed) = match (given.is_empty(), &note) {
+        (true, _) => (against, failed),
+        (false, None) => {
+            return Err(Error::invalid(
+                format!(
+                    "no signed checkpoint covers entry {seq} yet, so --vkey has nothing to check"
+                ),
+                "an admin's `claimtrail checkpoint` signs one; or give --checkpoint FILE",
+            ))
+        }
+        (false, Some(note)) => match claimtrail::checkpoint::verify_log_note(note, &origin, &given)
+        {
+            Ok(v) => {
+                let by: Vec<String> = v
+                    .signatures
+                    .iter()
+                    .map(|s| format!("{}+{}", s.name, s.key_id))
+                    .collect();
+                (
+                    format!(
+                        "{against}; and by the verifier key given ({})",
+                        by.join(", ")
+                    ),
+                    failed,
+                )
+            }
+            Err(e) => (
+                against,
+                failed.or(Some(format!(
+                    "the checkpoint is not signed by the verifier key given: {e}"
+                ))),
             ),
         },
     };
@@ -228,6 +278,7 @@ fn consistency(
     origin: &str,
     old: &Path,
     new: &Path,
+    vkeys: &[claimtrail::checkpoint::VerifierKey],
 ) -> Result<Outcome> {
     let (old_note, a) = read_note(old)?;
     let (new_note, b) = read_note(new)?;
@@ -289,9 +340,21 @@ fn consistency(
         let log_root = tree::root(conn, cp.size)?;
         if differs.is_none() && log_root != cp.root {
             differs = Some(format!(
-                "the log's tree of size {} has root {log_root}, not {name}'s {}",
+                "the log's tree of size {} has root {log_root}, not {name}'s {} (the log differs from the checkpoint)",
                 cp.size, cp.root
             ));
+        }
+    }
+    // With --vkey, each file must be signed by a key given.
+    if differs.is_none() && !vkeys.is_empty() {
+        for (name, note) in [(&old_name, &old_note), (&new_name, &new_note)] {
+            if differs.is_none() {
+                if let Err(e) = claimtrail::checkpoint::verify_log_note(note, origin, vkeys) {
+                    differs = Some(format!(
+                        "{name} is not signed by the verifier key given: {e}"
+                    ));
+                }
+            }
         }
     }
     let verified = extends && differs.is_none();
@@ -320,7 +383,7 @@ fn consistency(
             (_, false) => outln!(
                 "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
             )?,
-            (Some(why), true) => outln!("FAILED: {why} (the log differs from the checkpoint)")?,
+            (Some(why), true) => outln!("FAILED: {why}")?,
         }
     }
     Ok(if verified {

@@ -242,6 +242,62 @@ fn deleted_last_entry_is_caught_by_the_projections() {
     );
 }
 
+/// `prove --vkey`: the checkpoint must be signed by a verifier key given
+/// apart from the database, which no edit of the file can fake (without
+/// it, "signed by" names the admins of the log's own `keys` table).
+#[test]
+fn prove_against_a_verifier_key_given_apart_from_the_database() {
+    let w = Work::with_claims();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let vkeys: Vec<&str> = vkeys.lines().collect();
+    let (admin, auditor) = (vkeys[0], vkeys[1]);
+    w.run(None, &["prove", "C1", "--vkey", admin])
+        .error("so --vkey has nothing to check");
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let ok = w.run(None, &["prove", "C1", "--vkey", admin]);
+    assert!(
+        ok.ok()
+            .contains("; and by the verifier key given (test.example/idlib+"),
+        "{}",
+        ok.stdout
+    );
+    for args in [
+        &["prove", "C1", "--vkey", auditor][..],
+        &["prove", "C1", "--checkpoint", "cp.txt", "--vkey", auditor],
+    ] {
+        let r = w.run(None, args);
+        assert_eq!(r.code, 1, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with("FAILED: the checkpoint is not signed by the verifier key given: "),
+            "{}",
+            r.stdout
+        );
+    }
+    let r = w.run(
+        None,
+        &[
+            "prove",
+            "--consistency",
+            "cp.txt",
+            "cp.txt",
+            "--vkey",
+            auditor,
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("FAILED: cp.txt is not signed by the verifier key given"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// Rows no entry can imply, added to the tables by hand (a claim that
 /// `list` and `show` then present as real, a checkpoint, a tree node), are
 /// each named, not only counted.

@@ -131,7 +131,7 @@ pub fn append_batch(
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(busy)?;
         match signed_after {
-            Some(head) if crate::store::head(&tx)?.map(|(s, _)| s) != head => {
+            Some(prev) if crate::store::head(&tx)?.map_or(Hash::ZERO, |(_, h)| h) != prev => {
                 drop(tx);
                 tries += 1;
                 time = crate::clock::now();
@@ -1077,10 +1077,11 @@ fn busy(e: rusqlite::Error) -> Error {
 /// outside any transaction, for the signer to remember (see
 /// [`append_batch`]); the entry's checks are the append path's own, and
 /// what they refuse is refused here, before the agent is asked. Returns
-/// the head it was signed after.
-fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Result<Option<Seq>> {
-    let head = crate::store::head(conn)?.map(|(s, _)| s);
+/// the hash of the entry it was signed after (its `prev`; zero for the
+/// first entry).
+fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Result<Hash> {
     let header = next_header(conn, signer.fingerprint(), e, time.to_string())?;
+    let prev = header.prev;
     check_entry(&StoreHistory { conn }, signer.fingerprint(), &header, e)?;
     sign(
         signer,
@@ -1089,7 +1090,7 @@ fn presign(conn: &Connection, signer: &Signer, e: &NewEntry, time: &str) -> Resu
             body: e.body.clone(),
         },
     )?;
-    Ok(head)
+    Ok(prev)
 }
 
 /// The header entry `e` gets if `signer` appends it now at `time`: the

@@ -294,10 +294,7 @@ pub fn check_url(url: &str) -> Result<(), String> {
         ));
     }
     if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
-        let rest = &url[scheme.len() + 1..];
-        let host = rest
-            .strip_prefix("//")
-            .map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+        let host = web_authority(url);
         if host.is_none_or(|h| h.is_empty()) {
             return not(&format!("{scheme}: must be followed by // and a host"));
         }
@@ -308,6 +305,20 @@ pub fn check_url(url: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The authority (`user@host:port`) of an `http://` or `https://` URL, in
+/// any case: what comes between `//` and the first `/`, `?` or `#`. `None`
+/// for any other scheme, or an http(s) URL without `//`. An `@` in it means
+/// a user name before the host, which a reader takes for the site.
+pub fn web_authority(url: &str) -> Option<&str> {
+    let rest = ["http:", "https:"].iter().find_map(|p| {
+        url.get(..p.len())
+            .filter(|h| h.eq_ignore_ascii_case(p))
+            .map(|_| &url[p.len()..])
+    })?;
+    rest.strip_prefix("//")
+        .map(|r| r.split(['/', '?', '#']).next().unwrap_or(""))
 }
 
 /// Where a claim lies in its source: an exact quote (and which occurrence),

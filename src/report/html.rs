@@ -202,30 +202,10 @@ fn status(o: &mut String, r: &Report) {
     );
 }
 
-/// A link to an http(s) URL, or the escaped text when it is anything else
+/// A link to a URL that [`super::linkable`] allows, or the escaped text
 /// (a `javascript:` URL is never made a link).
-/// A URL as a link only when the link goes where the signed URL goes:
-/// http(s), no white space, and nothing that [`esc`] would show as an
-/// escape (`\u{202e}`) or that a browser reads as a path separator (`\`):
-/// an escape's backslash in `href` ends the host, so
-/// `https://evil.example<U+202E>@news.example/` would have led to
-/// evil.example. Anything else is shown as text.
 fn link(url: &str) -> String {
-    let lower = url.to_ascii_lowercase();
-    // The host part, where an `@` means a user name before it: the link
-    // would show `https://www.reuters.com%2Fworld@` first and go to the
-    // host after it (`--url` refuses such an address since 2026-12-04;
-    // a log may hold one from before).
-    let authority = lower
-        .split_once("//")
-        .map_or("", |(_, r)| r.split(['/', '?', '#']).next().unwrap_or(""));
-    let safe = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !authority.contains('@')
-        && !url
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
-        && super::visible(url) == url;
-    if safe {
+    if super::linkable(url) {
         format!(
             "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
             esc(url),

@@ -557,19 +557,8 @@ pub fn inline(s: &(impl std::fmt::Display + ?Sized)) -> String {
 /// `https://…` in prose, a user name and all. One with a hidden character
 /// or a backtick is escaped as prose.
 fn url(s: &str) -> String {
-    let web = ["http://", "https://"]
-        .iter()
-        .any(|p| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)));
-    // No link for a user name before `@` in the host (see html.rs `link`).
-    let authority = s
-        .split_once("//")
-        .map_or("", |(_, r)| r.split(['/', '?', '#']).next().unwrap_or(""));
-    if web
-        && !authority.contains('@')
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || crate::text::is_hidden(c))
-    {
+    // Linked as the HTML report links it (see `super::linkable`).
+    if super::linkable(s) {
         format!(
             "<{}>",
             s.replace('|', "%7C")

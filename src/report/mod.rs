@@ -148,6 +148,23 @@ pub(crate) fn to_json_ld<T: serde::Serialize>(value: &T) -> Result<String> {
         .replace('>', "\\u003e"))
 }
 
+/// Whether a URL is made a link (HTML) or an autolink (Markdown): only when
+/// the link goes where the signed URL goes. http(s) with a host and no
+/// user name before it (`https://www.reuters.com%2Fworld@evil.example/`
+/// shows one site and goes to another; `--url` refuses it since
+/// 2026-12-04, but a log may hold one from before), no white space, and
+/// nothing that [`visible`] shows as an escape (`\u{202e}`) or that a
+/// browser reads as a path separator (`\`): an escape's backslash in a
+/// link ends the host, so `https://evil.example<U+202E>@news.example/`
+/// would have led to evil.example.
+pub(crate) fn linkable(url: &str) -> bool {
+    crate::sources::web_authority(url).is_some_and(|h| !h.is_empty() && !h.contains('@'))
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+        && visible(url) == url
+}
+
 /// Makes hostile characters visible for human-readable formats: control
 /// characters (NUL, ESC of ANSI sequences, C1) and bidirectional controls
 /// (e.g. U+202E) become `\u{…}`, tabs `\t`; newlines are kept.

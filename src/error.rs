@@ -183,7 +183,7 @@ impl Error {
             Error::ForeignSchema { .. } => "claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference, and restore the log from a backup".into(),
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
-            Error::UnknownId { .. } => "see `claimtrail list sources|claims|annotations` for the ids in this log".into(),
+            Error::UnknownId { id, .. } => format!("see `claimtrail list {}s` for the {} ids in this log", id.kind.noun(), id.kind.noun()),
             Error::Io { .. } => "check the path and its permissions".into(),
             Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; what the command did to the log is done all the same (`claimtrail log` lists the entries)".into(),
             Error::Write { kind: std::io::ErrorKind::StorageFull, .. } => "make room on that disk, or write the file to another one".into(),

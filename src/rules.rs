@@ -385,6 +385,21 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(v(Check::Body, "key name is empty")));
             }
             if let Some(k) = h.key(key.fingerprint())? {
+                if let Some(r) = k.revoked {
+                    return Ok(Err(v(
+                        Check::Body,
+                        format!(
+                            "key {} was enrolled (entry {}) as {} and revoked at entry {r}",
+                            key.fingerprint(),
+                            k.enrolled,
+                            k.name
+                        ),
+                    )
+                    .hint(
+                        "a revoked key never signs again: make a new key with \
+                         `claimtrail key new PATH` and enroll that",
+                    )));
+                }
                 return Ok(Err(v(
                     Check::Body,
                     format!(

@@ -188,11 +188,11 @@ pub fn export(
             revoked_at: at,
         })
     });
-    let bundle = match note {
+    let (bundle, signed) = match note {
         Proven::Stored(note) => {
             let bundle = assemble(store.conn(), origin, &seqs, note)?;
             keep(&bundle)?;
-            bundle
+            (bundle, None)
         }
         Proven::SignNow => {
             let unlock = signer
@@ -200,16 +200,21 @@ pub fn export(
                 .ok_or_else(|| Error::Internal("no key to sign the checkpoint".into()))?;
             let s = unlock()?;
             let mut made = None;
-            crate::log::checkpoint(store, &s, |conn, note| {
+            let (appended, _) = crate::log::checkpoint(store, &s, |conn, note| {
                 let bundle = assemble(conn, origin, &seqs, note.to_string())?;
                 keep(&bundle)?;
                 made = Some(bundle);
                 Ok(())
             })?;
-            made.ok_or_else(|| Error::Internal("the bundle was not built".into()))?
+            let bundle = made.ok_or_else(|| Error::Internal("the bundle was not built".into()))?;
+            (bundle, Some(appended.seq))
         }
     };
-    Ok(Exported { bundle, stale })
+    Ok(Exported {
+        bundle,
+        stale,
+        signed_checkpoint: signed,
+    })
 }
 
 /// A bundle as [`export`] wrote it, and what its writer should know of it.
@@ -223,6 +228,10 @@ pub struct Exported {
     /// are now (`key vkey` leaves a revoked admin out), which is what an
     /// auditor given those keys checks it with.
     pub stale: Option<StaleSigner>,
+    /// The `checkpoint.add` entry export appended, when no checkpoint
+    /// covered the entries and the key given was an admin's: the log grew,
+    /// and the user should hear it.
+    pub signed_checkpoint: Option<Seq>,
 }
 
 /// The revoked signer of a bundle's checkpoint ([`Exported::stale`]).

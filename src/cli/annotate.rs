@@ -56,7 +56,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         ));
     }
     let note_file = match &a.note_file {
-        Some(path) => Some(claimtrail::sources::read_note(path)?),
+        Some(path) => {
+            if path.as_os_str() == "-" {
+                output::reading_stdin("the note");
+            }
+            Some(claimtrail::sources::read_note(path)?)
+        }
         None => None,
     };
     let mut store = ctx.open()?;

@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 /// Without a subcommand (admin): signs a checkpoint of the log as it is,
 /// stores it in the log as a `checkpoint.add` entry and writes it as a C2SP
 /// signed note, which auditors keep outside the database.
-///
-/// `--out` before a subcommand is refused in [`run`], not by clap's
-/// `args_conflicts_with_subcommands`: that also refused the global options
-/// there (`checkpoint --db D list` said `list` "cannot be used with
-/// '--db'"), which every other command group takes.
+//
+// (Not in the help:) `--out` before a subcommand is refused in `run`, not
+// by clap's `args_conflicts_with_subcommands`: that also refused the global
+// options there (`checkpoint --db D list` said `list` "cannot be used with
+// '--db'"), which every other command group takes.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Write the signed checkpoint to FILE (default: standard output).

@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         .iter()
         .map(|s| {
             s.parse().map_err(|e: claimtrail::model::BadId| {
-                Error::invalid(e.to_string(), "see `claimtrail list` for ids")
+                Error::invalid(e.to_string(), super::output::LIST_IDS_HINT)
             })
         })
         .collect::<Result<_>>()?;
@@ -58,6 +58,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "entries": bundle.entries.len(),
             "sources": bundle.sources.len(),
             "checkpoint_signer_revoked_at": exported.stale.as_ref().map(|s| s.revoked_at),
+            "signed_checkpoint_entry": exported.signed_checkpoint,
         }))?;
     } else {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
@@ -67,8 +68,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             output::count(bundle.entries.len() as u64, "entry"),
             output::count(texts as u64, "source text"),
         )?;
+        if let Some(seq) = exported.signed_checkpoint {
+            outln!(
+                "signed a checkpoint for it, stored in the log at entry {seq}: no earlier checkpoint covered every entry"
+            )?;
+        }
         outln!(
-            "check it anywhere with `claimtrail verify-bundle {}`",
+            "check it anywhere with `claimtrail verify-bundle {} --vkey KEY`, KEY being the log's verifier key (`claimtrail key vkey`) obtained apart from the bundle",
             claimtrail::text::shell_word(&a.out)
         )?;
         // Written, but an auditor given the log's keys as they are now

@@ -165,7 +165,7 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             outln!("note: the private key is not passphrase-protected")?;
         }
         outln!(
-            "next: an admin enrolls it with `claimtrail key add {} --role analyst`, or it starts a log: `claimtrail --key {} init --origin NAME`",
+            "next: an admin enrolls it with `claimtrail --key ADMIN_KEY key add {} --role analyst` (or auditor, or admin), or it starts a log: `claimtrail --key {} init --origin NAME`",
             claimtrail::text::shell_word(&pub_path),
             claimtrail::text::shell_word(&path)
         )?;

@@ -75,8 +75,8 @@ pub struct Args {
     #[command(flatten)]
     pub signed: super::signed::Signed,
     /// Only the last N of the sources, claims or annotations listed (the
-    /// newest).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = values::whole::<u64>)]
+    /// newest). `-n N` and `--limit N` say the same, as in `log`.
+    #[arg(long, short = 'n', alias = "limit", value_name = "N", allow_negative_numbers = true, value_parser = values::whole::<u64>)]
     pub last: Option<u64>,
 }
 
@@ -280,7 +280,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "claim",
                     "claims",
                     e.last_items[IdKind::Claim.index()],
-                    "`claimtrail claim add --source S1 --quote TEXT …` records one",
+                    &match e.last_items[IdKind::Source.index()] {
+                        Some(s) => format!("`claimtrail claim add --source {s} --quote TEXT …` records one"),
+                        None => "a claim quotes a source: `claimtrail source add FILE --kind KIND` records the source first".into(),
+                    },
                 ),
                 |l: &query::StandingClaim| {
                     let c = &l.claim;
@@ -332,7 +335,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "annotation",
                     "annotations",
                     e.last_items[IdKind::Annotation.index()],
-                    "`claimtrail annotate C1 --verdict VERDICT` records one",
+                    &match e.last_items[IdKind::Claim.index()] {
+                        Some(c) => format!("`claimtrail annotate {c} --verdict VERDICT` records one"),
+                        None => "an annotation judges a claim: `claimtrail claim add --source S<n> --quote TEXT …` records the claim first".into(),
+                    },
                 ),
                 |a: &query::AnnotationView| {
                     let mut links = Vec::new();

@@ -11,7 +11,8 @@ use std::str::FromStr;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Only the last N entries (of those the other options let through).
-    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = values::whole::<u64>)]
+    /// `--last N` says the same, as in `list`.
+    #[arg(long, short = 'n', alias = "last", value_name = "N", allow_negative_numbers = true, value_parser = values::whole::<u64>)]
     pub limit: Option<u64>,
     /// Entries of this kind (claim.retract), or of this family (key:
     /// key.add and key.revoke); several separated by commas, or repeated.

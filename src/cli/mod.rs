@@ -369,4 +369,31 @@ mod tests {
         walk(&cmd, "", &mut missing);
         assert!(missing.is_empty(), "no help text: {missing:?}");
     }
+
+    /// The doc comments clap turns into `--help` are written for users:
+    /// a note for the code's readers (an intra-doc link, a name of clap's
+    /// own) once reached `checkpoint --help`.
+    #[test]
+    fn help_texts_hold_no_notes_for_the_code() {
+        fn walk(cmd: &mut clap::Command, path: &str, found: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            let help = cmd.render_long_help().to_string();
+            for line in help.lines() {
+                if ["[`", "clap", "rustdoc", "Args", "fn "]
+                    .iter()
+                    .any(|n| line.contains(n))
+                {
+                    found.push(format!("{path}: {line}"));
+                }
+            }
+            for sub in cmd.get_subcommands_mut() {
+                walk(sub, &path, found);
+            }
+        }
+        let mut cmd = <super::Cli as clap::CommandFactory>::command();
+        cmd.build();
+        let mut found = Vec::new();
+        walk(&mut cmd, "", &mut found);
+        assert!(found.is_empty(), "notes for the code in --help: {found:#?}");
+    }
 }

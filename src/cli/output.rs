@@ -5,6 +5,20 @@ use claimtrail::text::escape;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
+/// Before a command reads `-` from standard input: on a terminal, where
+/// nothing says the command waits for the user to type, one line on stderr
+/// says what it reads and how to end it. Piped or redirected, nothing.
+pub fn reading_stdin(what: &str) {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprintln!("reading {what} from standard input: end it with Ctrl-D on a line of its own (Ctrl-C gives up)");
+    }
+}
+
+/// The hint for a word that is not an id at all: each command to paste.
+pub const LIST_IDS_HINT: &str =
+    "see the ids in this log with `claimtrail list claims`, `claimtrail list sources` or `claimtrail list annotations`";
+
 /// A path for a message on the terminal: escaped as text from elsewhere
 /// is (a file name may hold an escape sequence that sets the window's
 /// title to "verify: OK", or clears the screen).

@@ -112,6 +112,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             shown.join(", ")
         );
     }
+    // What the checkpoint does not cover is not published: say so, or a
+    // desk takes its latest entries (a redaction, a retraction) as public.
+    // (Its own `checkpoint.add` entry aside, as in `status`.)
+    let after = claimtrail::query::Uncovered {
+        from: p.size.0,
+        own: Some(p.checkpoint_entry),
+    }
+    .count(claimtrail::tree::size(store.conn())?.0);
+    if after > 0 {
+        outln!(
+            "  not published: the {} after the checkpoint (an admin's `claimtrail checkpoint` signs a checkpoint of them; then publish again)",
+            count(after, "entry")
+        )?;
+    }
     outln!(
         "serve {} as static files; tlog-tiles clients check it with the log's verifier key (`claimtrail key vkey`)",
         output::shown(&p.dir)

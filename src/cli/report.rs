@@ -18,7 +18,9 @@ pub struct Args {
     /// default: everything.
     pub ids: Vec<String>,
     /// Output format (md, the readable Markdown report, unless told).
-    #[arg(long, default_value = "md", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
+    #[arg(long, default_value = "md", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(
+        Format::accepted().into_iter().map(|n| clap::builder::PossibleValue::new(n).hide(n == "markdown"))
+    ))]
     pub format: String,
     /// Write the report to FILE (replaced whole, never half-written)
     /// instead of standard output.
@@ -32,12 +34,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         .ids
         .iter()
         .map(|s| {
-            s.parse::<ItemId>().map_err(|e: BadId| {
-                Error::invalid(
-                    e.to_string(),
-                    "see `claimtrail list sources|claims|annotations` for the ids in this log",
-                )
-            })
+            s.parse::<ItemId>()
+                .map_err(|e: BadId| Error::invalid(e.to_string(), super::output::LIST_IDS_HINT))
         })
         .collect::<Result<Vec<_>>>()?;
     if let Some(out) = &a.out {

@@ -16,8 +16,17 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let id: ItemId = a.id.parse().map_err(|e: claimtrail::model::BadId| {
-        Error::invalid(e.to_string(), "see `claimtrail list` for ids")
+        Error::invalid(e.to_string(), super::output::LIST_IDS_HINT)
     })?;
+    if a.text && id.kind != IdKind::Source {
+        return Err(Error::invalid(
+            format!("--text prints a source's text, and {id} is a {}", id.kind.noun()),
+            match id.kind {
+                IdKind::Claim => format!("`claimtrail show {id}` shows the quote in its context; `--text` takes the source's id (S<n>)"),
+                _ => "give the source's id (S<n>), or leave out --text".into(),
+            },
+        ));
+    }
     let store = ctx.open()?;
     let conn = store.conn();
     // Not for `--text`, which prints the source's text alone.
@@ -291,10 +300,24 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     revoked_signers: revoked.of([&a.signed.signer]),
                 })?;
             } else {
+                // A heading as `show C<n>` and `show S<n>` have: what the
+                // annotation judges, before the judgment.
+                let claim = query::claim(conn, a.claim.n)?;
+                outln!(
+                    "{}  annotation of {}, {} via {}",
+                    a.id,
+                    claim.id,
+                    escape(&claim.speaker),
+                    claim.provenance
+                )?;
+                match &claim.quote {
+                    Some(q) => outln!("    “{}”\n", escape(q))?,
+                    None => outln!("    (its source was redacted)\n")?,
+                }
                 print_annotation(&a, &revoked)?;
                 outln!("      checkpoint: {}", coverage.line(a.id))?;
                 // The judgment stands in the record; its claim may not.
-                if let Some(r) = query::claim(conn, a.claim.n)?.retraction {
+                if let Some(r) = claim.retraction {
                     outln!(
                         "\n{} was retracted at entry {}: {}",
                         a.claim,

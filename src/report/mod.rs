@@ -75,6 +75,14 @@ impl Format {
         Format::ALL.iter().map(|f| f.as_str()).collect()
     }
 
+    /// The names a command line takes: each format's, and `markdown` for
+    /// md (hidden from the help's list).
+    pub fn accepted() -> Vec<&'static str> {
+        let mut names = Format::names();
+        names.push("markdown");
+        names
+    }
+
     /// The usual file extension of the format.
     pub fn extension(self) -> &'static str {
         match self {
@@ -97,6 +105,8 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = Error;
     fn from_str(s: &str) -> Result<Format> {
+        // The long name people type for md.
+        let s = if s == "markdown" { "md" } else { s };
         Format::ALL
             .iter()
             .copied()

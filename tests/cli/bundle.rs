@@ -45,6 +45,32 @@ fn checks_out(r: &Run) {
     );
 }
 
+/// An admin's export signs a checkpoint when none covers the entries, and
+/// says at which entry it stored it; the next export needs none.
+#[test]
+fn export_says_when_it_signed_a_checkpoint() {
+    let w = Work::with_claims();
+    let r = w.run(Some("admin"), &["export", "C1", "--out", "one.json"]);
+    assert_eq!(
+        r.ok(),
+        "wrote one.json (6 entries, 1 source text, with a checkpoint and an inclusion proof for each entry)\n\
+         signed a checkpoint for it, stored in the log at entry 7: no earlier checkpoint covered every entry\n\
+         check it anywhere with `claimtrail verify-bundle one.json --vkey KEY`, KEY being the log's verifier key (`claimtrail key vkey`) obtained apart from the bundle\n"
+    );
+    let r = w.run(
+        Some("admin"),
+        &["--json", "export", "C1", "--out", "two.json"],
+    );
+    let j: Value = serde_json::from_str(r.ok()).unwrap();
+    assert_eq!(j["signed_checkpoint_entry"], Value::Null, "{j}");
+    let cps: Value = serde_json::from_str(
+        w.run(None, &["log", "--kind", "checkpoint.add", "--json"])
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(cps.as_array().unwrap().len(), 1, "{cps}");
+}
+
 #[test]
 fn round_trip_with_and_without_the_published_key() {
     let w = Work::with_claims();

@@ -570,7 +570,13 @@ fn bad_input_leaves_the_log_unchanged() {
         &["key", "revoke", "SHA256:nope", "--reason", "x"],
         "not an OpenSSH SHA256 fingerprint",
     );
-    refused(&w, None, &["show", "X1"], "is not an id");
+    refused(
+        &w,
+        None,
+        &["show", "C1", "--text"],
+        "--text prints a source's text, and C1 is a claim (hint: `claimtrail show C1` shows the quote in its context; `--text` takes the source's id (S<n>))",
+    );
+    refused(&w, None, &["show", "X1"], "is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation) (hint: see the ids in this log with `claimtrail list claims`, `claimtrail list sources` or `claimtrail list annotations`)");
     refused(&w, None, &["show", "A5"], "no annotation A5");
     // clap validates closed sets: the same one-line error, exit 2.
     let before = w.db_bytes();
@@ -1024,6 +1030,13 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         Some("admin"),
         &["key", "revoke", "auditor", "--reason", "x"],
         "was already revoked at entry 7 (hint: nothing to do: see `claimtrail key list`)",
+    );
+    // Nor does a revoked key come back.
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "auditor.pub", "--role", "auditor"],
+        "was enrolled (entry 2) as auditor and revoked at entry 7 (hint: a revoked key never signs again: make a new key with `claimtrail key new PATH` and enroll that)",
     );
     // The whole enrolled name, case and spacing aside.
     let out = w.run(

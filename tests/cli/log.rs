@@ -115,6 +115,11 @@ fn an_auditor_narrows_the_log_down() {
         [1, 2]
     );
     assert!(lines(&w, None, &["--by", "admin", "-n", "0"]).is_empty());
+    // `--last` as in `list`.
+    assert_eq!(
+        seqs(&lines(&w, None, &["--kind", "claim", "--last", "1"])),
+        [5]
+    );
     assert_eq!(
         seqs(&lines(&w, None, &["--by", "admin", "-n", "100"])),
         [0, 1, 2]

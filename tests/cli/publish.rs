@@ -480,3 +480,39 @@ fn a_cosigned_checkpoint_is_published_with_its_cosignature() {
         s
     ));
 }
+
+/// What the checkpoint does not cover is not published, and publish says
+/// so: a desk must not take its latest entries (a redaction, a retraction)
+/// as public. The checkpoint's own entry is not counted, as in `status`.
+#[test]
+fn publish_names_the_entries_it_leaves_out() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp1.txt"])
+        .ok();
+    let site = w.path("site");
+    let text = publish(&w, &site);
+    assert!(!text.contains("not published"), "{text}");
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "unverified"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "unverified"],
+    )
+    .ok();
+    let text = publish(&w, &site);
+    assert!(
+        text.starts_with("published the tree of 7 entries (the checkpoint at entry 7, "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  not published: the 2 entries after the checkpoint (an admin's `claimtrail checkpoint` signs a checkpoint of them; then publish again)\n"),
+        "{text}"
+    );
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let text = publish(&w, &site);
+    assert!(text.contains("published the tree of 10 entries"), "{text}");
+    assert!(!text.contains("not published"), "{text}");
+}

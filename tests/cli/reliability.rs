@@ -1080,3 +1080,73 @@ fn commands_suggested_in_output_quote_paths_for_the_shell() {
         plain.stdout
     );
 }
+
+/// `-` read from a terminal: nothing else tells the user that the command
+/// waits for them to type, so one line on stderr says what it reads and
+/// how to end it. Piped, the same commands say nothing of it. The
+/// terminal is `script`'s (util-linux), which passes what it reads, Ctrl-D
+/// included, to the command.
+#[test]
+fn reading_standard_input_on_a_terminal_says_how_to_end_it() {
+    let w = Work::with_claims();
+    let bin = assert_cmd::cargo::cargo_bin("claimtrail");
+    let on_a_terminal = |key: &str, args: &str, typed: &str| {
+        // The environment `Work::run` gives the command, around `script`.
+        let env = w.std_command(Some(key), &[], &[]);
+        let mut s = Command::new("script");
+        s.current_dir(w.dir.path())
+            .args(["-qec", &format!("'{}' {args}", bin.display()), "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env.get_envs() {
+            match v {
+                Some(v) => s.env(k, v),
+                None => s.env_remove(k),
+            };
+        }
+        let mut c = s.spawn().expect("script (util-linux) runs");
+        use std::io::Write;
+        c.stdin.take().unwrap().write_all(typed.as_bytes()).unwrap();
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = on_a_terminal(
+        "analyst",
+        "source add - --kind statement",
+        "We counted seven.\n\u{4}",
+    );
+    assert!(
+        said.contains("reading the source's text from standard input: end it with Ctrl-D on a line of its own (Ctrl-C gives up)"),
+        "{said}"
+    );
+    assert!(said.contains("S2"), "{said}");
+    let said = on_a_terminal(
+        "analyst",
+        "annotate C2 --verdict unverified --note-file -",
+        "No second source yet.\n\u{4}",
+    );
+    assert!(
+        said.contains("reading the note from standard input"),
+        "{said}"
+    );
+    let note: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "A2", "--json"]).ok()).unwrap();
+    assert_eq!(note["note"], "No second source yet.");
+    let said = on_a_terminal("analyst", "import -", "\u{4}");
+    assert!(
+        said.contains("reading the lines to import from standard input"),
+        "{said}"
+    );
+
+    // Piped: nothing of it.
+    let r = w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "statement"],
+        Some(b"We counted eight.\n"),
+    );
+    assert_eq!(r.ok(), "S3\n");
+    assert_eq!(r.stderr, "");
+}

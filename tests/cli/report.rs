@@ -308,6 +308,8 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
     // Derivation: the source's hash, and the signers.
     assert!(md.contains("| sha256 | `3d1743578845"));
     assert!(md.contains("| Independent auditor | auditor |"));
+    // `markdown`, in any case, is md.
+    assert_eq!(report(&w, Some(&db), &["--format", "Markdown"]).ok(), md);
 }
 
 #[test]

@@ -126,6 +126,12 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
         (&3.into(), &1.into())
     );
     let a2 = w.run(None, &["show", "A2"]);
+    // Headed by what it judges, as `show C2` is.
+    assert!(
+        a2.ok().starts_with("A2  annotation of C2, "),
+        "{}",
+        a2.stdout
+    );
     assert!(
         a2.ok()
             .ends_with(&format!("\nC2 was retracted at entry 9: {REASON}\n")),

@@ -899,7 +899,7 @@ fn passphrase_protected_keys() {
     );
     assert!(made.ok().contains("fingerprint: SHA256:"));
     let next = format!(
-        "next: an admin enrolls it with `claimtrail key add {}.pub --role analyst`, or it starts a log: `claimtrail --key {} init --origin NAME`\n      `ssh-add {}` unlocks it once for the day",
+        "next: an admin enrolls it with `claimtrail --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin), or it starts a log: `claimtrail --key {} init --origin NAME`\n      `ssh-add {}` unlocks it once for the day",
         p.display(),
         p.display(),
         p.display()
@@ -1223,11 +1223,11 @@ fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
         ),
         (
             &["list", "claims"],
-            "no claims yet: `claimtrail claim add --source S1 --quote TEXT …` records one",
+            "no claims yet: a claim quotes a source: `claimtrail source add FILE --kind KIND` records the source first",
         ),
         (
             &["list", "annotations"],
-            "no annotations yet: `claimtrail annotate C1 --verdict VERDICT` records one",
+            "no annotations yet: an annotation judges a claim: `claimtrail claim add --source S<n> --quote TEXT …` records the claim first",
         ),
         (
             &["list", "speakers"],
@@ -1253,6 +1253,39 @@ fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
         assert_eq!(w.run(None, &["--json", "list", what]).ok(), "[]\n");
     }
     assert_eq!(w.run(None, &["--json", "checkpoint", "list"]).ok(), "[]\n");
+
+    // Each hint names the newest item the next step builds on.
+    let w = Work::with_team();
+    std::fs::write(w.path("a.txt"), "One said: \"seven were killed\".\n").unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "a.txt", "--kind", "other"],
+    )
+    .ok();
+    assert_eq!(
+        w.run(None, &["list", "claims"]).nothing(),
+        "no claims yet: `claimtrail claim add --source S1 --quote TEXT …` records one"
+    );
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "seven were killed",
+            "--speaker",
+            "One",
+            "--provenance",
+            "statement",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        w.run(None, &["list", "annotations"]).nothing(),
+        "no annotations yet: `claimtrail annotate C1 --verdict VERDICT` records one"
+    );
 
     // With a claim, a list narrowed to nothing says of how many.
     let w = Work::with_claims();
@@ -1336,6 +1369,9 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     assert_eq!(ids(&["claims", "--speaker", "KHODR, unicef"]), ["C2"]);
     assert!(ids(&["claims", "--speaker", "Save the Children"]).is_empty());
     assert_eq!(ids(&["claims", "--source", "S1", "--last", "1"]), ["C2"]);
+    // `-n` and `--limit` as in `log`.
+    assert_eq!(ids(&["claims", "-n", "1"]), ["C2"]);
+    assert_eq!(ids(&["claims", "--limit", "1"]), ["C2"]);
     // Claims by how they reached their source.
     assert_eq!(ids(&["claims", "--provenance", "statement"]), ["C2"]);
     assert!(ids(&["claims", "--provenance", "interview"]).is_empty());
@@ -1474,7 +1510,7 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     w.run(None, &["list", "claims", "--source", "C1"])
         .error("C1 is not a source id");
     w.run(None, &["list", "annotations", "--claim", "C9"])
-        .error("no claim C9 in this log (the last is C2)");
+        .error("no claim C9 in this log (the last is C2) (hint: see `claimtrail list claims` for the claim ids in this log)");
     w.run(None, &["list", "annotations", "--by", "nobody"])
         .error("no key in this log has a name with `nobody` in it, or that fingerprint");
     w.run(None, &["list", "annotations", "--by", "a"])

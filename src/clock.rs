@@ -34,6 +34,13 @@ pub fn now() -> String {
     })
 }
 
+/// The current time in seconds since 1970 (a cosignature's timestamp,
+/// C2SP tlog-cosignature), by the same clock as [`now`]: `CLAIMTRAIL_NOW`
+/// fixes it too.
+pub fn now_unix() -> u64 {
+    check_utc(&now()).map_or(0, |t| t.unix_timestamp().max(0) as u64)
+}
+
 /// Refuses a `CLAIMTRAIL_NOW` that [`now`] would ignore: a reproducible
 /// report or demo asked for with a mistyped time must not silently take
 /// the clock's.

@@ -228,6 +228,9 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
         rusqlite::Error::FromSqlConversionFailure(_, _, inner) => {
             format!("a table holds a value that no entry can imply: {inner}")
         }
+        rusqlite::Error::IntegralValueOutOfRange(_, n) => {
+            format!("a table holds a value that no entry can imply: {n}, out of range there")
+        }
         e => e.to_string(),
     }
 }

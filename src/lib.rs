@@ -2,7 +2,11 @@
 //! sources. See README.md for the tool and docs/FORMAT.md for the format.
 //!
 //! The library is usable without the CLI: [`log`] is the one path that
-//! appends entries, [`verify`] the one path that checks them.
+//! appends entries, [`verify`] the one path that checks a log's database.
+//! Bundles ([`bundle`]) and published directories ([`published`]) carry
+//! the entries without the database, and are checked by readers of their
+//! own, built on the same rules ([`rules`]) and signature check
+//! ([`sigcheck`]).
 
 pub mod agent;
 pub mod bench;

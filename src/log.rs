@@ -824,7 +824,7 @@ impl BatchHistory<'_> {
                 .conn
                 .prepare_cached("SELECT claim_id, seq FROM retractions")?
                 .query_map([], |r| {
-                    Ok((r.get::<_, i64>(0)? as u64, Seq(r.get::<_, i64>(1)? as u64)))
+                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Seq>(1)?))
                 })?
                 .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
             *self.caches.retracted.borrow_mut() = Some(all);
@@ -1335,7 +1335,7 @@ pub struct StoreHistory<'c> {
 
 impl History for StoreHistory<'_> {
     fn key(&self, fp: &Fingerprint) -> Result<Option<std::rc::Rc<KeyInfo>>> {
-        let row: Option<(String, String, String, i64, Option<i64>)> = self
+        let row: Option<(String, String, String, Seq, Option<Seq>)> = self
             .conn
             .prepare_cached(
                 "SELECT k.public_key, k.name, k.role, k.seq, r.seq FROM keys k
@@ -1357,8 +1357,8 @@ impl History for StoreHistory<'_> {
             public,
             name,
             role,
-            enrolled: Seq(seq as u64),
-            revoked: revoked.map(|s| Seq(s as u64)),
+            enrolled: seq,
+            revoked,
         })))
     }
 
@@ -1377,12 +1377,12 @@ impl History for StoreHistory<'_> {
             "SELECT e.seq, e.hash FROM {} t JOIN entries e ON e.seq = t.seq WHERE t.id = ?",
             table_of(id.kind)
         );
-        let row: Option<(i64, Vec<u8>)> = self
+        let row: Option<(Seq, Vec<u8>)> = self
             .conn
             .prepare_cached(&sql)?
             .query_row([id.n as i64], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        Ok(row.and_then(|(s, h)| Hash::from_slice(&h).map(|h| (Seq(s as u64), h))))
+        Ok(row.and_then(|(s, h)| Hash::from_slice(&h).map(|h| (s, h))))
     }
 
     fn source(&self, n: u64) -> Result<Option<SourceInfo>> {
@@ -1434,9 +1434,8 @@ impl History for StoreHistory<'_> {
         Ok(self
             .conn
             .prepare_cached("SELECT seq FROM retractions WHERE claim_id = ?")?
-            .query_row([n as i64], |r| r.get::<_, i64>(0))
-            .optional()?
-            .map(|s| Seq(s as u64)))
+            .query_row([n as i64], |r| r.get::<_, Seq>(0))
+            .optional()?)
     }
 
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {

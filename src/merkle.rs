@@ -610,9 +610,10 @@ pub struct MissingNode {
 
 /// An in-memory Merkle tree holding every complete node, level by level.
 ///
-/// Used by tests and by the verifier, which rebuilds the tree from the
-/// entries it re-hashed and compares it with the store's node cache and the
-/// checkpoints. Memory: about `2 n` hashes (64 bytes per leaf).
+/// The reference the tests hold the stored tree (`tree`), the verifier's
+/// frontier (`tree::Frontier`) and the tiles against: simple enough to be
+/// obviously RFC 6962's definition. Memory: about `2 n` hashes (64 bytes
+/// per leaf), which is why the verifier does not use it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemTree {
     /// `levels[l][i]` is node `(l, i)`; `levels[0]` are the leaf hashes.

@@ -1976,13 +1976,13 @@ pub enum Coverage {
 }
 
 pub fn coverage(conn: &Connection, seq: Seq) -> Result<Coverage> {
-    let first: Option<(i64, i64)> = conn
+    let first: Option<(Seq, i64)> = conn
         .prepare_cached("SELECT seq, size FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1")?
         .query_row([seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     if let Some((at, size)) = first {
         return Ok(Coverage::Since {
-            seq: Seq(at as u64),
+            seq: at,
             size: crate::merkle::TreeSize(size as u64),
         });
     }

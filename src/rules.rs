@@ -189,7 +189,8 @@ pub fn active_admins(keys: &std::collections::HashMap<Fingerprint, Rc<KeyInfo>>)
 
 /// What an entry that passed its checks does to the set of enrolled keys:
 /// `log.init` and `key.add` enroll, `key.revoke` ends a key from that entry
-/// on. Verify and bundle verification replay keys with this one function.
+/// on. Verify, bundle verification and verify-published replay keys with
+/// this one function.
 pub fn apply_key_change(
     keys: &mut std::collections::HashMap<Fingerprint, Rc<KeyInfo>>,
     header: &Header,

@@ -431,7 +431,9 @@ pub(crate) fn origin(conn: &Connection) -> Result<Option<String>> {
 }
 
 pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
-    let row: Option<(i64, Vec<u8>)> = conn
+    // Seq's own reading refuses a negative seq (an edited file), which
+    // `as u64` made a huge one.
+    let row: Option<(Seq, Vec<u8>)> = conn
         .prepare_cached("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
@@ -440,19 +442,18 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
         Some((seq, hash)) => {
             let hash = Hash::from_slice(&hash)
                 .ok_or_else(|| Error::Damaged(format!("entry {seq} has a malformed hash")))?;
-            Ok(Some((Seq(seq as u64), hash)))
+            Ok(Some((seq, hash)))
         }
     }
 }
 
-/// Whether `<path>-wal` holds commits not yet copied into the file.
 /// Whether the first read of a log failed because the log cannot be
 /// written where it is: SQLite says "read-only" where the directory's
 /// permissions forbid the -wal and -shm files, and "cannot open" where the
 /// whole file system is read-only (EROFS: a read-only mount, a disk image,
 /// a `docker -v …:ro` volume), having opened the file itself read-only.
-/// Before 2026-12-04 only the first was recognised, and a log on a
-/// read-only file system could not be read at all.
+/// (Recognising only the first left a log on a read-only file system
+/// unreadable.)
 fn read_only_here(conn: &Connection, e: &rusqlite::Error) -> bool {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ReadOnly) => true,
@@ -463,6 +464,7 @@ fn read_only_here(conn: &Connection, e: &rusqlite::Error) -> bool {
     }
 }
 
+/// Whether `<path>-wal` holds commits not yet copied into the file.
 fn has_pending_wal(path: &Path) -> bool {
     std::fs::metadata(sibling(path, "-wal")).is_ok_and(|m| m.len() > 0)
 }

@@ -253,12 +253,6 @@ pub fn verifier_keys(
     Ok(out)
 }
 
-/// An auditor's cosignature of a checkpoint note of this log. It is made
-/// only after the whole log verifies and contains exactly that tree (the
-/// tree verify re-derives from the entries, not the stored one) and an
-/// admin of the log signed the note; the cosignature then says "the
-/// auditor saw this tree in this log, which verified, at this time".
-/// `progress(done, total)` follows the verify, as for [`crate::verify::verify_with_progress`].
 /// The enrolled key `fp`, if it may cosign checkpoints now: enrolled, not
 /// revoked, an auditor's. Asked by `cosign`, and by the command before it
 /// unlocks the key.
@@ -288,6 +282,12 @@ pub fn cosigner(
     Ok(me)
 }
 
+/// An auditor's cosignature of a checkpoint note of this log. It is made
+/// only after the whole log verifies and contains exactly that tree (the
+/// tree verify re-derives from the entries, not the stored one) and an
+/// admin of the log signed the note; the cosignature then says "the
+/// auditor saw this tree in this log, which verified, at this time".
+/// `progress(done, total)` follows the verify, as for [`crate::verify::verify_with_progress`].
 pub fn cosign(
     store: &crate::store::Store,
     signer: &crate::keys::Signer,
@@ -362,7 +362,7 @@ pub fn cosign(
         ));
     }
     let name = crate::keys::principal(&me.name);
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    let now = crate::clock::now_unix();
     let sig = signer.sign_raw(&crate::checkpoint::cosignature_message(note.text(), now))?;
     note.add_cosigned(&name, &signer.verifying_key(), now, &sig)
         .map_err(|e| Error::invalid(format!("cannot cosign: {e}"), "check the key's name"))?;

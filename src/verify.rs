@@ -172,7 +172,8 @@ pub(crate) type KeptNote = (
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckpointStatus {
-    /// Signed by an admin enrolled at its size, and the log still holds its tree.
+    /// Signed by an admin enrolled at its size (with verifier keys given:
+    /// by one of those), and the log still holds its tree.
     Consistent,
     /// Of another log (its origin differs).
     Foreign,

@@ -122,7 +122,7 @@ pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> 
             c.size,
             c.status,
             if c.status == claimtrail::verify::CheckpointStatus::Consistent {
-                format!(", signed by {}", c.signed_by.join(", "))
+                format!(", signed by {}", signers(&c.signed_by))
             } else {
                 String::new()
             }

@@ -174,6 +174,36 @@ fn an_auditor_cosigns_only_a_log_that_verifies() {
         .contains("cosigned the checkpoint of 7 entries as auditor"));
 }
 
+/// A cosignature's timestamp is read from the clock every other time in
+/// claimtrail is: `CLAIMTRAIL_NOW` fixes it, for a reproducible demo or
+/// test. (C2SP tlog-cosignature: key ID, then the time as 8 bytes big-endian.)
+#[test]
+fn a_cosignature_is_timed_by_claimtrail_now() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run_with(
+        Some("auditor"),
+        &[("CLAIMTRAIL_NOW", "2026-01-02T03:04:05Z")],
+        &["checkpoint", "cosign", "cp.txt"],
+        None,
+    )
+    .ok();
+    let note = std::fs::read_to_string(w.path("cp.txt")).unwrap();
+    let line = note.lines().last().unwrap();
+    assert!(line.starts_with("— auditor "), "{note}");
+    let sig = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        line.rsplit(' ').next().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sig.len(), 4 + 8 + 64);
+    assert_eq!(
+        u64::from_be_bytes(sig[4..12].try_into().unwrap()),
+        1_767_323_045
+    );
+}
+
 /// An admin's checkpoint vouches for the log as the cosignatures do: the
 /// log is verified first, and one that does not verify is not signed.
 #[test]
@@ -1082,4 +1112,58 @@ fn a_checkpoint_signed_by_a_later_admin_is_refused_for_its_signature() {
             "error: the checkpoint is not signed by an admin enrolled at size {size}: "
         ));
     assert_eq!(std::fs::read(w.path("late.txt")).unwrap(), before);
+}
+
+/// A log from elsewhere, written by other software than claimtrail's
+/// commands (which refuse such names): its admin's name holds an escape
+/// sequence. An auditor's `verify --checkpoint` shows it escaped, as `key
+/// list` does, and never sends it to the terminal.
+#[test]
+fn a_signer_name_from_a_hostile_log_is_shown_escaped() {
+    let w = Work::new();
+    w.run(None, &["key", "new", "eve", "--no-passphrase"]).ok();
+    let signer = claimtrail::keys::Signer::load(&w.path("eve")).unwrap();
+    claimtrail::log::init(
+        &w.db,
+        &signer,
+        "hostile.example/log",
+        "Eve\u{1b}[31mRED\u{1b}]0;ok\u{7}",
+    )
+    .unwrap();
+    w.run(Some("eve"), &["checkpoint", "--out", "cp.txt"]).ok();
+    let r = w.run(None, &["verify", "--checkpoint", "cp.txt"]);
+    let line = r
+        .ok()
+        .lines()
+        .find(|l| l.starts_with("checkpoint cp.txt"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        line,
+        "checkpoint cp.txt (size 1): consistent, signed by Eve\\u{1b}[31mRED\\u{1b}]0;ok\\u{7}"
+    );
+    assert!(!r.stdout.contains('\u{1b}'), "{}", r.stdout);
+    // Nor does any other command that names the signer.
+    w.run(None, &["publish", "site"]).ok();
+    let vkey = w.vkey();
+    for args in [
+        &["status"][..],
+        &["key", "list"],
+        &["log"],
+        &["checkpoint", "list"],
+        &["verify"],
+        &["prove", "0"],
+        &["prove", "0", "--checkpoint", "cp.txt"],
+        &["checkpoint", "verify", "cp.txt", "--vkey", &vkey],
+        &["verify-published", "site", "--vkey", &vkey],
+        &["report", "--format", "md"],
+    ] {
+        let r = w.run(None, args);
+        assert_eq!(r.code, 0, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            !r.stdout.contains('\u{1b}') && !r.stderr.contains('\u{1b}'),
+            "{args:?}: {}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
 }

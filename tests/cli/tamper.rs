@@ -189,6 +189,23 @@ fn a_row_with_a_negative_seq_is_named_and_the_rest_verified() {
     );
 }
 
+/// The only entry moved to seq -1: the log's head was read as entry
+/// 2⁶⁴ − 1 (`status` panicked on the overflow in a debug build, and said
+/// "entries none" in a release one). Read as what it is, a value no entry
+/// implies, every command but verify stops and sends the user to verify.
+#[test]
+fn a_head_with_a_negative_seq_stops_the_commands_and_fails_verify() {
+    let w = Work::new();
+    w.run(None, &["key", "new", "k", "--no-passphrase"]).ok();
+    w.run(Some("k"), &["init", "--origin", "t.example/x"]).ok();
+    w.sql("UPDATE entries SET seq = -1");
+    for args in [&["status"][..], &["prove", "0"]] {
+        w.run(None, args)
+            .error("error: database error: a table holds a value that no entry can imply: -1, out of range there (hint: run `claimtrail verify`; if the file is damaged, restore it from a backup)");
+    }
+    w.run(None, &["verify"]).problem("log", "sequence");
+}
+
 #[test]
 fn a_huge_kind_column_is_cut_in_the_report() {
     let w = Work::with_claims();

@@ -1274,6 +1274,9 @@ struct Importer<'a> {
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
+    /// The claims this run appends: by place, each speaker as written and
+    /// the line.
+    claimed: HashMap<query::ClaimPlace, Vec<(String, u64)>>,
     batch: Batch,
     /// Lines (number, content) waiting for an item they refer to.
     queue: VecDeque<(u64, Line)>,
@@ -1375,6 +1378,7 @@ impl<'a> Importer<'a> {
             text_bytes: 0,
             start_seq,
             matched_retractions: Default::default(),
+            claimed: Default::default(),
             superseded: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
@@ -1600,7 +1604,7 @@ impl<'a> Importer<'a> {
         let label = line.label().map(str::to_string);
         let outcome = match line {
             Line::Source(l) => self.source(l),
-            Line::Claim(l) => self.claim(l),
+            Line::Claim(l) => self.claim(n, l),
             Line::Annotation(l) => self.annotation(l),
             Line::Retraction(l) => self.retraction(l),
         }
@@ -1825,7 +1829,7 @@ impl<'a> Importer<'a> {
         })))
     }
 
-    fn claim(&mut self, l: ClaimLine) -> Result<Outcome> {
+    fn claim(&mut self, n: u64, l: ClaimLine) -> Result<Outcome> {
         let source = self.resolve("source", &l.source, IdKind::Source)?;
         let at = l.place()?;
         let src = self.text(source.id)?;
@@ -1844,6 +1848,42 @@ impl<'a> Importer<'a> {
                 return Ok(Outcome::Skipped(LabelState::Done(r)));
             }
         }
+        // A claim is recorded once, as `claim add` refuses it twice: not
+        // again on a line of this run, nor over a claim of the log's.
+        let key = query::ClaimKey::of(b);
+        let here = self.claimed.entry(key.place).or_default();
+        if let Some(&(_, first)) = here.iter().find(|(s, _)| key.said_by(s)) {
+            return Err(Error::invalid(
+                format!(
+                    "this claim repeats {} {first}'s: the same bytes {}..{} of {}, said by the same speaker, via {}",
+                    self.unit(),
+                    b.start,
+                    b.end,
+                    l.source,
+                    b.provenance
+                ),
+                format!("delete one of the two {}s", self.unit()),
+            ));
+        }
+        if source.id.n <= self.start.sources {
+            if let Some(c) = query::same_claim(self.store.conn(), &key)? {
+                return Err(Error::invalid(
+                    format!(
+                        "{c} already records bytes {}..{} of {}, said by {} via {}",
+                        b.start,
+                        b.end,
+                        source.id,
+                        crate::text::escape(&b.speaker),
+                        b.provenance
+                    ),
+                    format!("annotate {c} instead (an annotation line with \"claim\": \"{c}\"); a claim is recorded once, and one recorded wrongly is retracted first"),
+                ));
+            }
+        }
+        self.claimed
+            .entry(key.place)
+            .or_default()
+            .push((key.speaker, n));
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
@@ -1934,6 +1974,13 @@ impl<'a> Importer<'a> {
         };
         if self.retracted_before(&body)? {
             return Ok(Outcome::SkippedEntry);
+        }
+        // Once retracted, a claim of this run may be recorded again (the
+        // lines before a retraction are stored first: see `retract`).
+        if let Some(key) = query::claim_key(self.store.conn(), claim.id.n)? {
+            if let Some(here) = self.claimed.get_mut(&key.place) {
+                here.retain(|(s, _)| !key.said_by(s));
+            }
         }
         let body = Body::ClaimRetract(body);
         crate::log::precheck(&body)?;

@@ -464,6 +464,111 @@ pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
         .optional()?)
 }
 
+/// What makes two claims one: the same bytes of the same source, said by
+/// the same speaker (as `show` groups speakers: case and typography
+/// aside), reaching the source the same way. The paraphrase is not part of
+/// it: it is the analyst's wording, not what was said.
+///
+/// The speaker is kept as written and compared with [`same_name`] only
+/// between claims of one place: an import of a million lines then folds
+/// no name.
+///
+/// [`same_name`]: crate::text::same_name
+#[derive(Clone, Debug)]
+pub struct ClaimKey {
+    pub place: ClaimPlace,
+    pub speaker: String,
+}
+
+/// Where a claim's words are: the source's bytes, and the way they reached it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClaimPlace {
+    pub source: u64,
+    pub start: u64,
+    pub end: u64,
+    pub provenance: SourceKind,
+}
+
+impl ClaimKey {
+    pub fn of(b: &ClaimAdd) -> ClaimKey {
+        ClaimKey {
+            place: ClaimPlace {
+                source: b.source.id.n,
+                start: b.start,
+                end: b.end,
+                provenance: b.provenance,
+            },
+            speaker: b.speaker.clone(),
+        }
+    }
+
+    /// Whether `speaker` is this claim's speaker, case and typography aside.
+    pub fn said_by(&self, speaker: &str) -> bool {
+        crate::text::same_name(&self.speaker, speaker)
+    }
+}
+
+/// The claim, not retracted, that already records what `key` says: a
+/// second one would only split the judgments of one claim between two ids
+/// (a command run twice, two analysts who each recorded it). The commands
+/// refuse it; verify does not judge it (a log may hold such claims from
+/// before the rule).
+pub fn same_claim(conn: &Connection, key: &ClaimKey) -> Result<Option<ItemId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.speaker FROM claims c
+         WHERE c.source_id = ?1 AND c.start = ?2 AND c.\"end\" = ?3 AND c.provenance = ?4
+           AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)
+         ORDER BY c.id",
+    )?;
+    let p = &key.place;
+    let rows = stmt.query_map(
+        rusqlite::params![
+            p.source as i64,
+            p.start as i64,
+            p.end as i64,
+            p.provenance.as_str()
+        ],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+    )?;
+    for row in rows {
+        let (id, speaker) = row?;
+        if key.said_by(&speaker) {
+            return Ok(Some(ItemId::claim(id as u64)));
+        }
+    }
+    Ok(None)
+}
+
+/// The key of claim `n` as the `claims` table holds it (for an import
+/// that learns a claim of this run was retracted).
+pub fn claim_key(conn: &Connection, n: u64) -> Result<Option<ClaimKey>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT source_id, start, \"end\", speaker, provenance FROM claims WHERE id = ?",
+        )?
+        .query_row([n as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?
+        .and_then(|(source, start, end, speaker, provenance)| {
+            Some(ClaimKey {
+                place: ClaimPlace {
+                    source: source as u64,
+                    start: start as u64,
+                    end: end as u64,
+                    provenance: provenance.parse().ok()?,
+                },
+                speaker,
+            })
+        }))
+}
+
 /// For each byte span `[start, end)` of a source's text, the source's
 /// claims that overlap it, in claim order: what `claim suggest` marks as
 /// already claimed. A retracted claim no longer claims its span.

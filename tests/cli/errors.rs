@@ -1973,10 +1973,13 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
         ],
     );
     assert_eq!(json_ids(found.ok()), ["S1"]);
-    for speaker in [
-        "The Minister",
-        "The Minister\u{200b}",
-        "The \u{200b} Minister",
+    // (Three claims: one spelling each, each reaching the source another
+    // way, since one speaker's claim of one span and provenance is recorded
+    // once.)
+    for (speaker, via) in [
+        ("The Minister", "statement"),
+        ("The Minister\u{200b}", "interview"),
+        ("The \u{200b} Minister", "tweet"),
     ] {
         let span = format!("{at}..{end}");
         w.run(
@@ -1991,7 +1994,7 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
                 "--speaker",
                 speaker,
                 "--provenance",
-                "statement",
+                via,
             ],
         )
         .ok();

@@ -269,7 +269,17 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 outln!("\n{}:", output::count(anns.len() as u64, "annotation"))?;
             }
             for a in &anns {
-                print_annotation(a, &revoked)?;
+                // Not superseded, yet not current: the same person
+                // annotated the claim again later, without --supersedes.
+                let later = (a.superseded_by.is_none() && !current.iter().any(|c| c.id == a.id))
+                    .then(|| {
+                        current
+                            .iter()
+                            .find(|c| query::Judgment::signer(*c) == query::Judgment::signer(&a))
+                            .map(|c| c.id)
+                    })
+                    .flatten();
+                print_annotation(a, &revoked, later)?;
             }
             if !links.is_empty() {
                 outln!(
@@ -277,7 +287,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     output::count(links.len() as u64, "annotation")
                 )?;
                 for a in &links {
-                    print_annotation(a, &revoked)?;
+                    print_annotation(a, &revoked, None)?;
                 }
             }
         }
@@ -314,7 +324,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     Some(q) => outln!("    “{}”\n", escape(q))?,
                     None => outln!("    (its source was redacted)\n")?,
                 }
-                print_annotation(&a, &revoked)?;
+                print_annotation(&a, &revoked, None)?;
                 outln!("      checkpoint: {}", coverage.line(a.id))?;
                 // The judgment stands in the record; its claim may not.
                 if let Some(r) = claim.retraction {
@@ -345,7 +355,9 @@ fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) -> Result<()> {
     )
 }
 
-fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
+/// `later`: the same person's later annotation of the claim, which counts
+/// instead of this one though it does not supersede it.
+fn print_annotation(a: &AnnotationView, revoked: &Revoked, later: Option<ItemId>) -> Result<()> {
     let mut grade = String::new();
     if let Some(r) = &a.reliability {
         grade.push_str(&format!(" reliability {r}"));
@@ -353,11 +365,11 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
     if let Some(c) = a.credibility {
         grade.push_str(&format!(" credibility {c}"));
     }
-    let superseded = a
-        .superseded_by
-        .as_ref()
-        .map(|s| format!(" (superseded by {s})"))
-        .unwrap_or_default();
+    let superseded = match (&a.superseded_by, later) {
+        (Some(s), _) => format!(" (superseded by {s})"),
+        (None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
+        (None, None) => String::new(),
+    };
     outln!(
         "  {} on {}: {}{grade}{superseded}",
         a.id,

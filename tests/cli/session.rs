@@ -186,6 +186,29 @@ fn analyst_session_on_the_idlib_article() {
     assert_eq!(vj["ok"], true);
     assert_eq!(vj["entries"], 11);
     assert_eq!(vj["counts"]["claims"], 4);
+
+    // Annotated again without --supersedes, an analyst's earlier
+    // annotation stays in the log but no longer counts: `show` says which
+    // one does instead. Another analyst's annotation is not affected.
+    let a4 = w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    );
+    let a5 = w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"]);
+    assert_eq!((a4.ok(), a5.ok()), ("A4\n", "A5\n"));
+    let c2 = w.run(None, &["show", "C2"]);
+    assert!(
+        c2.ok()
+            .contains("\n  A4 on C2: disputed (not current: A5, later, by the same person)\n"),
+        "{}",
+        c2.stdout
+    );
+    assert!(
+        c2.ok().contains("\n  A3 on C2: unverified\n"),
+        "{}",
+        c2.stdout
+    );
+    assert!(c2.ok().contains("\n  A5 on C2: false\n"), "{}", c2.stdout);
 }
 
 #[test]

@@ -53,13 +53,21 @@ pub enum Error {
     WrongPassphrase(PathBuf),
     #[error("key {0} is not enrolled in this log")]
     NotEnrolled(Fingerprint),
-    #[error("key {fingerprint} was revoked at entry {seq}")]
-    Revoked { fingerprint: Fingerprint, seq: u64 },
+    /// `name`: the name the key was enrolled under, which a user knows
+    /// their key by better than its fingerprint.
+    #[error("key {} ({fingerprint}) was revoked at entry {seq}", crate::text::escape(.name))]
+    Revoked {
+        fingerprint: Fingerprint,
+        name: String,
+        seq: u64,
+    },
     #[error(
-        "key {fingerprint} has role {role}, which may not sign {kind} entries (allowed: {allowed})"
+        "key {} ({fingerprint}) has role {role}, which may not sign {kind} entries (allowed: {allowed})",
+        crate::text::escape(.name)
     )]
     Role {
         fingerprint: Fingerprint,
+        name: String,
         role: Role,
         kind: Kind,
         allowed: String,
@@ -134,6 +142,23 @@ impl Error {
     }
 
     /// Shorthand for [`Error::Invalid`].
+    /// The append path's refusal of a key whose role may not sign `kind`
+    /// (one wording for commands and import alike).
+    pub fn role(fingerprint: Fingerprint, name: &str, role: Role, kind: Kind) -> Error {
+        Error::Role {
+            fingerprint,
+            name: name.to_string(),
+            role,
+            kind,
+            allowed: kind
+                .allowed_roles()
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
     pub fn invalid(what: impl Into<String>, hint: impl Into<String>) -> Error {
         Error::Invalid {
             what: what.into(),

@@ -1352,6 +1352,7 @@ impl<'a> Importer<'a> {
         if let Some(r) = key.revoked {
             return Err(Error::Revoked {
                 fingerprint: fp,
+                name: key.name.clone(),
                 seq: r.0,
             });
         }
@@ -1656,17 +1657,12 @@ impl<'a> Importer<'a> {
             return Ok(());
         }
         if !kind.allowed_roles().contains(&self.key.role) {
-            return Err(Error::Role {
-                fingerprint: self.signer.fingerprint().clone(),
-                role: self.key.role,
+            return Err(Error::role(
+                self.signer.fingerprint().clone(),
+                &self.key.name,
+                self.key.role,
                 kind,
-                allowed: kind
-                    .allowed_roles()
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
+            ));
         }
         self.allowed.push(kind);
         Ok(())

@@ -1276,22 +1276,17 @@ fn authorization_error(
     Ok(match history.key(&fingerprint)?.as_deref() {
         None => Some(Error::NotEnrolled(fingerprint)),
         Some(KeyInfo {
-            revoked: Some(r), ..
+            revoked: Some(r),
+            name,
+            ..
         }) => Some(Error::Revoked {
             fingerprint,
+            name: name.clone(),
             seq: r.0,
         }),
-        Some(k) if !kind.allowed_roles().contains(&k.role) => Some(Error::Role {
-            fingerprint,
-            role: k.role,
-            kind,
-            allowed: kind
-                .allowed_roles()
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
+        Some(k) if !kind.allowed_roles().contains(&k.role) => {
+            Some(Error::role(fingerprint, &k.name, k.role, kind))
+        }
         Some(_) => None,
     })
 }

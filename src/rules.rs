@@ -434,7 +434,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if k.role == Role::Admin && h.active_admins()? <= 1 {
                 return Ok(Err(v(
                     Check::Body,
-                    format!("key {} is the last admin key; revoking it would leave nobody able to enroll keys", b.fingerprint),
+                    format!("key {} ({}) is the last admin key; revoking it would leave nobody able to enroll keys", crate::text::escape(&k.name), b.fingerprint),
                 )
                 .hint("enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key")));
             }
@@ -549,12 +549,18 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                     None => false,
                 };
                 if !own {
+                    let by = match added_by {
+                        Some(fp) => match h.key(&fp)? {
+                            Some(k) => format!(" ({}, {fp})", crate::text::escape(&k.name)),
+                            None => format!(" ({fp})"),
+                        },
+                        None => String::new(),
+                    };
                     return Ok(Err(v(
                         Check::Authorization,
                         format!(
-                            "{} was added by another key{}; an analyst retracts only their own claims",
+                            "{} was added by another key{by}; an analyst retracts only their own claims",
                             b.claim.id,
-                            added_by.map(|f| format!(" ({f})")).unwrap_or_default()
                         ),
                     )
                     .hint("ask an admin to retract it, or annotate it with your judgment")));

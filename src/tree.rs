@@ -267,6 +267,7 @@ pub fn cosigner(
     if let Some(seq) = me.revoked_seq {
         return Err(Error::Revoked {
             fingerprint: fp.clone(),
+            name: me.name.clone(),
             seq: seq.0,
         });
     }

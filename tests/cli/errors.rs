@@ -938,7 +938,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         &w,
         Some("admin"),
         &["key", "revoke", "admin.pub", "--reason", "x"],
-        "is the last admin key; revoking it would leave nobody able to enroll keys (hint: enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key)",
+        ") is the last admin key; revoking it would leave nobody able to enroll keys (hint: enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key)",
     );
     refused(
         &w,

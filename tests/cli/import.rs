@@ -1255,7 +1255,7 @@ fn stdin_relative_files_and_roles() {
     let before = w.db_bytes();
     let src = json!({"type":"source","text":"Another text.","kind":"other"}).to_string();
     w.run_with(Some("auditor"), &[], &["import", "-"], Some(src.as_bytes()))
-        .error("line 1: key SHA256:");
+        .error("line 1: key auditor (SHA256:");
     assert!(before == w.db_bytes());
     let ann =
         json!({"type":"annotation","claim":"C1","verdict":"unverified","note":"audit"}).to_string();

@@ -248,12 +248,12 @@ fn what_a_retraction_refuses_leaves_the_log_unchanged() {
         (
             "analyst",
             &["claim", "retract", "C4", "--reason", "x"],
-            "C4 was added by another key",
+            "C4 was added by another key (admin, SHA256:",
         ),
         (
             "auditor",
             &["claim", "retract", "C1", "--reason", "x"],
-            "has role auditor, which may not sign claim.retract entries",
+            ") has role auditor, which may not sign claim.retract entries",
         ),
     ];
     for (key, args, message) in cases {

@@ -217,7 +217,10 @@ impl Error {
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),
             Error::NoKey => "pass --key PATH or set CLAIMTRAIL_KEY to your OpenSSH ed25519 private key".into(),
             Error::PassphraseNeeded(_) => "run the command from a terminal to be asked, `ssh-add` the key to your ssh-agent, or set CLAIMTRAIL_PASSPHRASE".into(),
-            Error::WrongPassphrase(_) => "check CLAIMTRAIL_PASSPHRASE (or what you typed) and try again".into(),
+            // One variable for every key: a desk that switches keys (an
+            // admin's export in an analyst's shell) meets this first.
+            Error::WrongPassphrase(_) if std::env::var_os("CLAIMTRAIL_PASSPHRASE").is_some_and(|v| !v.is_empty()) => "CLAIMTRAIL_PASSPHRASE is set, and is tried on every key: check that it is this key's, or unset it to be asked (or `ssh-add` the key once)".into(),
+            Error::WrongPassphrase(_) => "check what you typed and try again".into(),
             Error::NotEnrolled(_) => "ask an admin to run `claimtrail key add YOUR_KEY.pub --role analyst`".into(),
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),

@@ -43,8 +43,9 @@ pub enum CheckpointCommand {
         /// The checkpoint file (a C2SP signed note).
         file: PathBuf,
         /// Verifier keys `name+keyid+base64`, e.g. from `claimtrail key vkey`.
-        /// Repeat --vkey for each key.
-        #[arg(long, required = true)]
+        /// Repeat --vkey for each key. Required: a checkpoint is checked
+        /// against keys obtained apart from it.
+        #[arg(long)]
         vkey: Vec<String>,
     },
     /// List the checkpoints stored in the log.
@@ -245,6 +246,12 @@ fn lock_dir_of(path: &Path) -> Result<std::fs::File> {
 }
 
 fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
+    if vkeys.is_empty() {
+        return Err(Error::invalid(
+            format!("no verifier key to check {} against", output::shown(file)),
+            "give the log's verifier key with --vkey KEY, as its desk publishes it (`claimtrail key vkey` prints it where the log is); to check the file against a log you hold, run `claimtrail verify --checkpoint FILE`",
+        ));
+    }
     let keys = super::values::verifier_keys(vkeys)?;
     let (note, cp) = read_note(file)?;
     // The log's own signature must be among those that verify: a

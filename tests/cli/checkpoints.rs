@@ -516,6 +516,8 @@ fn cosign_vkeys_and_checkpoint_verify() {
     assert!(v.stdout.contains("FAILED"));
     w.run(None, &["checkpoint", "verify", cps, "--vkey", "not-a-key"])
         .error("is not a verifier key");
+    w.run(None, &["checkpoint", "verify", cps])
+        .error(&format!("no verifier key to check {cps} against (hint: give the log's verifier key with --vkey KEY, as its desk publishes it"));
     // Stored checkpoints are listed, and a tampered stored note fails verify.
     assert!(w.run(None, &["checkpoint", "list"]).ok().contains("admin"));
     w.sql("UPDATE checkpoints SET size = 6");

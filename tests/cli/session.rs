@@ -942,7 +942,7 @@ fn passphrase_protected_keys() {
         &["init", "--origin", "x.example/log"],
         None,
     )
-    .error("wrong passphrase");
+    .error(&format!("wrong passphrase for key {} (hint: CLAIMTRAIL_PASSPHRASE is set, and is tried on every key: check that it is this key's, or unset it to be asked (or `ssh-add` the key once))", p.display()));
     assert!(!w.db.exists());
     w.run(Some("secret"), &["init", "--origin", "x.example/log"])
         .error("passphrase-protected");

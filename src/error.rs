@@ -115,6 +115,11 @@ impl Error {
                     kind,
                 }
             }
+            // Made meanwhile by another process (two `init`s or `backup`s
+            // of one path): the same error as when it was there before.
+            Error::Write { path, kind, .. } if kind == std::io::ErrorKind::AlreadyExists => {
+                Error::Exists(path)
+            }
             other => other,
         }
     }
@@ -227,7 +232,7 @@ impl Error {
             Error::Invalid { hint, .. } => hint.clone(),
             Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
-            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, or its directory, is read-only here: claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
+            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
             e if e.is_damage() => "the file is damaged: restore the log from a backup, which `claimtrail backup` makes".into(),
@@ -260,5 +265,26 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
             format!("a table holds a value that no entry can imply: {n}, out of range there")
         }
         e => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file made by another process between the check and the write (two
+    /// `init`s of one path) is the error of a file there before, with its
+    /// hint; not "File exists (os error 17)" and a hint about directories.
+    #[test]
+    fn a_file_made_meanwhile_is_said_to_exist() {
+        let e = Error::write("x.db", &std::io::ErrorKind::AlreadyExists.into());
+        assert!(
+            matches!(&e, Error::Exists(p) if p.as_os_str() == "x.db"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.hint(),
+            "choose another path, or move the existing file away"
+        );
     }
 }

@@ -802,10 +802,16 @@ impl Signer {
         }
         public_line.push('\n');
         write_new(path, text.as_bytes(), 0o600)?;
+        // Ctrl-C between the two files left the private key alone, and a
+        // second `key new` refused to replace it: the pair is made whole
+        // or not at all.
+        let _half = crate::interrupt::remove_on_interrupt(path, crate::interrupt::Leftover::File);
         if let Err(e) = write_new(&pub_path, public_line.as_bytes(), 0o644) {
             let _ = std::fs::remove_file(path);
             return Err(e);
         }
+        let _whole =
+            crate::interrupt::remove_on_interrupt(&pub_path, crate::interrupt::Leftover::File);
         Ok(pub_path)
     }
 }

@@ -358,9 +358,17 @@ pub fn publish(
     };
     let note_bytes = note_bytes.as_slice();
     let size = latest.size;
+    // What the directory holds is checked first (a file where the
+    // directory should be, another log's tiles), then again under the lock.
+    previous(dir, &origin, size, opts.note.is_some(), &admins)?;
+    let mut made = MadeDir::make(dir)?;
+    // One publish at a time into a directory, from the check of what it
+    // holds to the checkpoint's rename: a slower publish of an older tree
+    // that checked before a newer one was written would then put its
+    // checkpoint back over it, and every monitor would see a rollback.
+    let _one_at_a_time = lock_dir(dir)?;
     let previous = previous(dir, &origin, size, opts.note.is_some(), &admins)?;
 
-    let mut made = MadeDir::make(dir)?;
     let staging = tempfile::Builder::new()
         .prefix(".claimtrail-publish-")
         .tempdir_in(dir)
@@ -575,6 +583,28 @@ fn given(
 /// publish of this log, whose checkpoint an admin of the log signed, of a
 /// tree no larger than `size`. Anything else is refused before a file is
 /// written.
+/// An advisory `flock` on the directory itself, held while the returned
+/// file is open: no lock file is served with the tiles. Taken, not waited
+/// for: a second publish (an overlapping cron run) stops at once and says
+/// so; the first leaves the directory consistent.
+fn lock_dir(dir: &Path) -> Result<std::fs::File> {
+    let f = std::fs::File::open(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        reason: crate::keys::io_reason(&e),
+    })?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::invalid(
+            format!("another publish is writing into {}", dir.display()),
+            "run this one again once it has finished: the directory stays consistent meanwhile",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::Io {
+            path: dir.to_path_buf(),
+            reason: crate::keys::io_reason(&e),
+        }),
+    }
+}
+
 fn previous(
     dir: &Path,
     origin: &str,

@@ -516,3 +516,26 @@ fn publish_names_the_entries_it_leaves_out() {
     assert!(text.contains("published the tree of 10 entries"), "{text}");
     assert!(!text.contains("not published"), "{text}");
 }
+
+/// Two publishes into one directory: the second stops at once and says
+/// so. (Both ran to the end before, and a slower publish of an older tree
+/// could put its checkpoint back over a newer one: a rollback for every
+/// monitor.) The lock is an `flock` on the directory itself, held here as
+/// a running publish holds it.
+#[test]
+fn a_second_publish_into_one_directory_stops() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    publish(&w, &site);
+    let held = std::fs::File::open(&site).unwrap();
+    held.lock().unwrap();
+    let before = dir_files(&site);
+    w.run(None, &["publish", site.to_str().unwrap()]).error(&format!(
+        "another publish is writing into {} (hint: run this one again once it has finished: the directory stays consistent meanwhile)",
+        site.display()
+    ));
+    assert_eq!(dir_files(&site), before);
+    drop(held);
+    publish(&w, &site);
+}

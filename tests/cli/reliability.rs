@@ -218,7 +218,7 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     assert!(out.contains("2 claims, 1 annotation\n"), "{out}");
     assert!(out.ends_with("OK: no problems found\n"), "{out}");
     assert_eq!(json_ids(runs[1].ok()), ["C1", "C2"]);
-    runs[2].error("attempt to write a readonly database (hint: the log, or its directory, is read-only here: claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy)");
+    runs[2].error("attempt to write a readonly database (hint: the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy)");
     assert!(w.db_bytes() == before, "a read-only log was written to");
     // Writable again, it is migrated when opened, and still verifies.
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
@@ -281,7 +281,7 @@ fn a_log_on_a_read_only_file_system_is_read_and_verified() {
         .ok()
         .contains("White Helmets"));
     on_read_only_mount(&["annotate", "C2", "--verdict", "false"]).error(
-        "attempt to write a readonly database (hint: the log, or its directory, is read-only here",
+        "attempt to write a readonly database (hint: the log, its directory, or the -wal and -shm files beside it are read-only here",
     );
 }
 

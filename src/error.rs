@@ -117,9 +117,11 @@ impl Error {
             }
             // Made meanwhile by another process (two `init`s or `backup`s
             // of one path): the same error as when it was there before.
-            Error::Write { path, kind, .. } if kind == std::io::ErrorKind::AlreadyExists => {
-                Error::Exists(path)
-            }
+            Error::Write {
+                path,
+                kind: std::io::ErrorKind::AlreadyExists,
+                ..
+            } => Error::Exists(path),
             other => other,
         }
     }

@@ -1274,6 +1274,8 @@ struct Importer<'a> {
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
+    /// Claims a retraction line of this run retracts.
+    retracted_in_run: std::collections::HashSet<u64>,
     /// The claims this run appends: by place, each speaker as written and
     /// the line.
     claimed: HashMap<query::ClaimPlace, Vec<(String, u64)>>,
@@ -1380,6 +1382,7 @@ impl<'a> Importer<'a> {
             start_seq,
             matched_retractions: Default::default(),
             claimed: Default::default(),
+            retracted_in_run: Default::default(),
             superseded: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
@@ -1862,7 +1865,10 @@ impl<'a> Importer<'a> {
             ));
         }
         if source.id.n <= self.start.sources {
-            if let Some(c) = query::same_claim(self.store.conn(), &key)? {
+            let pending = &self.retracted_in_run;
+            if let Some(c) =
+                query::same_claim_but(self.store.conn(), &key, &|n| pending.contains(&n))?
+            {
                 return Err(Error::invalid(
                     format!(
                         "{c} already records bytes {}..{} of {}, said by {} via {}",
@@ -1971,8 +1977,10 @@ impl<'a> Importer<'a> {
         if self.retracted_before(&body)? {
             return Ok(Outcome::SkippedEntry);
         }
-        // Once retracted, a claim of this run may be recorded again (the
-        // lines before a retraction are stored first: see `retract`).
+        // Once retracted, a claim may be recorded again (the lines before a
+        // retraction are stored first: see `retract`; the retraction itself
+        // may still be being signed when the next line is checked).
+        self.retracted_in_run.insert(claim.id.n);
         if let Some(key) = query::claim_key(self.store.conn(), claim.id.n)? {
             if let Some(here) = self.claimed.get_mut(&key.place) {
                 here.retain(|(s, _)| !key.said_by(s));

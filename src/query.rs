@@ -514,6 +514,17 @@ impl ClaimKey {
 /// refuse it; verify does not judge it (a log may hold such claims from
 /// before the rule).
 pub fn same_claim(conn: &Connection, key: &ClaimKey) -> Result<Option<ItemId>> {
+    same_claim_but(conn, key, &|_| false)
+}
+
+/// [`same_claim`], leaving out the claims `retracted` says are retracted
+/// though their retraction is not in the table yet (an import's, still
+/// being signed).
+pub fn same_claim_but(
+    conn: &Connection,
+    key: &ClaimKey,
+    retracted: &dyn Fn(u64) -> bool,
+) -> Result<Option<ItemId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, c.speaker FROM claims c
          WHERE c.source_id = ?1 AND c.start = ?2 AND c.\"end\" = ?3 AND c.provenance = ?4
@@ -532,7 +543,7 @@ pub fn same_claim(conn: &Connection, key: &ClaimKey) -> Result<Option<ItemId>> {
     )?;
     for row in rows {
         let (id, speaker) = row?;
-        if key.said_by(&speaker) {
+        if !retracted(id as u64) && key.said_by(&speaker) {
             return Ok(Some(ItemId::claim(id as u64)));
         }
     }

@@ -15,8 +15,7 @@ use crate::text::{self, SourceText};
 use std::rc::Rc;
 
 /// A named check of verify; append errors map to the same names.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Check {
     /// The file holds claimtrail's tables and indexes as its migrations
     /// made them, and nothing else (no trigger, no view).
@@ -81,6 +80,13 @@ impl Check {
     }
 }
 
+/// JSON names a check as text does: [`Check::as_str`] is the one list.
+impl serde::Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -122,6 +128,15 @@ pub struct KeyInfo {
     pub role: Role,
     pub enrolled: Seq,
     pub revoked: Option<Seq>,
+}
+
+/// Whether a key enrolled at entry `enrolled` and revoked at `revoked`
+/// could sign a checkpoint of a tree of `size` entries: enrolled within
+/// it (the log's first key, enrolled by entry 0, also for the empty tree),
+/// and not revoked within it. Verify, bundles and `prove` judge
+/// checkpoints' signers by this one rule.
+pub fn live_at(enrolled: Seq, revoked: Option<Seq>, size: u64) -> bool {
+    enrolled.0 < size.max(1) && revoked.is_none_or(|r| r.0 >= size)
 }
 
 /// What the rules need to know about an earlier source.
@@ -784,4 +799,23 @@ pub fn check_origin(origin: &str) -> std::result::Result<(), String> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Known answers for the one rule of checkpoint signers: the log's first
+    /// key signs every tree, the empty one included; a key enrolled at entry
+    /// 5 signs trees of 6 entries and more; one revoked at entry 9 signs
+    /// trees of up to 9 entries (entries 0–8), not 10.
+    #[test]
+    fn a_key_is_live_at_the_sizes_it_was_enrolled_for() {
+        assert!(live_at(Seq(0), None, 0));
+        assert!(live_at(Seq(0), None, 1));
+        assert!(!live_at(Seq(5), None, 5));
+        assert!(live_at(Seq(5), None, 6));
+        assert!(live_at(Seq(5), Some(Seq(9)), 9));
+        assert!(!live_at(Seq(5), Some(Seq(9)), 10));
+    }
 }

@@ -225,9 +225,7 @@ pub fn verifier_keys(
     let mut out = Vec::new();
     for key in crate::query::keys(conn)? {
         let live = match at_size {
-            Some(size) => {
-                key.enrolled_seq.0 < size.max(1) && key.revoked_seq.is_none_or(|r| r.0 >= size)
-            }
+            Some(size) => crate::rules::live_at(key.enrolled_seq, key.revoked_seq, size),
             None => key.revoked_seq.is_none(),
         };
         if !live {

@@ -497,8 +497,7 @@ pub(crate) fn judge_kept_by(
         // Keys enrolled, and not revoked, when the log had `size` entries.
         let mut vkeys: Vec<(VerifierKey, String, Seq)> = Vec::new();
         for key in keys {
-            let live =
-                key.enrolled.0 < cp.size.0.max(1) && key.revoked.is_none_or(|r| r.0 >= cp.size.0);
+            let live = rules::live_at(key.enrolled, key.revoked, cp.size.0);
             let Ok(vk) = key.public.verifying_key() else {
                 continue;
             };

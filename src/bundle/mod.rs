@@ -611,22 +611,19 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     // The checkpoint: signed by the given verifier keys, else by an admin
     // the bundle enrolled before that size.
     let (anchored, signed_by) = if vkeys.is_empty() {
-        let admins: Vec<(VerifierKey, String)> =
-            v.h.keys
-                .values()
-                .filter(|k| {
-                    k.role == Role::Admin
-                        && k.enrolled.0 < cp.size.0
-                        && k.revoked.is_none_or(|r| r.0 >= cp.size.0)
-                })
-                .filter_map(|k| {
-                    k.public
-                        .verifying_key()
-                        .ok()
-                        .and_then(|vk| VerifierKey::new(&b.origin, KeyType::Ed25519, vk).ok())
-                        .map(|v| (v, k.name.clone()))
-                })
-                .collect();
+        let admins: Vec<(VerifierKey, String)> = v
+            .h
+            .keys
+            .values()
+            .filter(|k| k.role == Role::Admin && rules::live_at(k.enrolled, k.revoked, cp.size.0))
+            .filter_map(|k| {
+                k.public
+                    .verifying_key()
+                    .ok()
+                    .and_then(|vk| VerifierKey::new(&b.origin, KeyType::Ed25519, vk).ok())
+                    .map(|v| (v, k.name.clone()))
+            })
+            .collect();
         let keys: Vec<VerifierKey> = admins.iter().map(|(k, _)| k.clone()).collect();
         match verify_log_note(&note, &b.origin, &keys) {
             Ok(res) => (

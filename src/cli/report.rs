@@ -30,6 +30,14 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let format: Format = a.format.to_ascii_lowercase().parse()?;
+    // `--json` asks for JSON on standard output; a Markdown report there
+    // would break the script that asked.
+    if ctx.json && format != Format::Json {
+        return Err(Error::invalid(
+            format!("--json asks for JSON, and the report's format is {format}"),
+            "give --format json for the JSON report (or claimreview, prov, wa for JSON-LD), or drop --json",
+        ));
+    }
     let ids = a
         .ids
         .iter()
@@ -48,7 +56,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     })?;
     let text = report::render(&data, format)?;
     match &a.out {
-        Some(path) => write_file(path, text.as_bytes())?,
+        Some(path) => {
+            write_file(path, text.as_bytes())?;
+            // As `export --out` and `checkpoint --out` say what they wrote.
+            if !ctx.json {
+                outln!(
+                    "wrote {} ({} report, {}; the log {})",
+                    output::shown(path),
+                    format,
+                    output::count(text.len() as u64, "byte"),
+                    if data.verify.ok {
+                        "verified"
+                    } else {
+                        "FAILED verification: the report says where"
+                    }
+                )?;
+            }
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout

@@ -557,3 +557,10 @@ fn never_panics_on_arbitrary_text() {
         check_invariants(&text, &suggest(&text));
     }
 }
+
+/// The suggester's provenance kinds are the format's, word for word:
+/// `claim suggest --add` parses a candidate's kind back as a `SourceKind`.
+#[test]
+fn provenance_kinds_are_the_formats() {
+    assert_eq!(&PROVENANCE_KINDS[..], crate::model::SourceKind::NAMES);
+}

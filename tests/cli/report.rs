@@ -310,6 +310,16 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
     assert!(md.contains("| Independent auditor | auditor |"));
     // `markdown`, in any case, is md.
     assert_eq!(report(&w, Some(&db), &["--format", "Markdown"]).ok(), md);
+    // --json asks for JSON: a Markdown report is refused, the JSON one given.
+    w.run_with(None, &[("CLAIMTRAIL_NOW", NOW)], &["--db", &db, "--json", "report"], None)
+        .error("--json asks for JSON, and the report's format is md (hint: give --format json for the JSON report");
+    let j = w.run_with(
+        None,
+        &[("CLAIMTRAIL_NOW", NOW)],
+        &["--db", &db, "--json", "report", "--format", "json"],
+        None,
+    );
+    assert!(j.ok().starts_with('{'), "{}", j.stdout);
 }
 
 #[test]
@@ -321,7 +331,7 @@ fn html_report_is_self_contained_with_an_svg_graph() {
         Some(&db),
         &["--format", "html", "--out", out.to_str().unwrap()],
     );
-    assert_eq!(run.ok(), "");
+    assert!(run.ok().starts_with("wrote "), "{}", run.stdout);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(!html.to_lowercase().contains("<script"));
@@ -987,9 +997,14 @@ fn out_file_holds_exactly_what_stdout_would() {
         let stdout = report(&w, None, &["--format", f]).ok().to_string();
         let path = w.path(&format!("r.{f}"));
         std::fs::write(&path, "old contents").unwrap();
+        // It says what it wrote, as export --out does.
         assert_eq!(
             report(&w, None, &["--format", f, "--out", path.to_str().unwrap()]).ok(),
-            ""
+            format!(
+                "wrote {} ({f} report, {} bytes; the log verified)\n",
+                path.display(),
+                claimtrail::text::grouped(stdout.len() as u64)
+            )
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), stdout, "{f}");
     }

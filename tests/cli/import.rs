@@ -780,22 +780,7 @@ fn a_claim_is_recorded_once() {
         ("Syrian Civil Defense", "tweet"),
         ("White Helmets", "statement"),
     ] {
-        w.run(
-            Some("analyst"),
-            &[
-                "claim",
-                "add",
-                "--source",
-                "S1",
-                "--quote",
-                SEVEN,
-                "--speaker",
-                speaker,
-                "--provenance",
-                via,
-            ],
-        )
-        .ok();
+        w.claim_on("S1", &["--quote", SEVEN], speaker, via).ok();
     }
     // The same in an import: over a claim of the log, and twice in a file.
     let over_c1 = json!({"type":"claim","source":"S1","quote":SEVEN,"speaker":"WHITE HELMETS","provenance":"tweet"});
@@ -817,22 +802,8 @@ fn a_claim_is_recorded_once() {
         &["claim", "retract", "C1", "--reason", "speaker misspelt"],
     )
     .ok();
-    w.run(
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S1",
-            "--quote",
-            SEVEN,
-            "--speaker",
-            "White Helmets",
-            "--provenance",
-            "tweet",
-        ],
-    )
-    .ok();
+    w.claim_on("S1", &["--quote", SEVEN], "White Helmets", "tweet")
+        .ok();
     let x = json!({"type":"claim","label":"x","source":"S1","quote":"Tehran summit","occurrence":3,"speaker":"Bakour","provenance":"interview"});
     let lines = [
         x.to_string(),

@@ -1289,22 +1289,8 @@ fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
         w.run(None, &["list", "claims"]).nothing(),
         "no claims yet: `claimtrail claim add --source S1 --quote TEXT …` records one"
     );
-    w.run(
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S1",
-            "--quote",
-            "seven were killed",
-            "--speaker",
-            "One",
-            "--provenance",
-            "statement",
-        ],
-    )
-    .ok();
+    w.claim_on("S1", &["--quote", "seven were killed"], "One", "statement")
+        .ok();
     assert_eq!(
         w.run(None, &["list", "annotations"]).nothing(),
         "no annotations yet: `claimtrail annotate C1 --verdict VERDICT` records one"

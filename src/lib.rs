@@ -29,6 +29,7 @@ pub mod merkle;
 pub mod mirror;
 pub mod model;
 pub mod projection;
+pub mod prove;
 pub mod published;
 pub mod query;
 pub mod report;

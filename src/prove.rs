@@ -1,0 +1,374 @@
+//! Inclusion and consistency proofs (RFC 9162 §2.1.3–2.1.4), made from the
+//! log and checked before anyone sees them: `claimtrail prove` prints what
+//! these functions return, and exits 1 when a proof does not hold.
+//!
+//! # What a proof here proves, and what it does not
+//!
+//! An inclusion proof leads from the hash of the entry *as it is stored*
+//! (not the tree's copy of its leaf) to the root of a checkpoint; a
+//! consistency proof shows that one checkpoint's tree is a prefix of
+//! another's, and each checkpoint's root is compared with the log's tree at
+//! its size. Whose signature a checkpoint carries is said beside it: the
+//! admins of the log's own `keys` table (which whoever can edit the file can
+//! edit too), or the verifier keys given apart from the database, which no
+//! edit of the file can fake. A proof says nothing of the entries it does
+//! not lead through: `claimtrail verify` checks the whole log.
+
+use crate::checkpoint::{Checkpoint, SignedNote, VerifierKey};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::merkle::{self, LeafIndex, TreeSize};
+use crate::model::{ItemId, Role, Seq};
+use crate::text::{escape, shell_word};
+use crate::{query, tree};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// A checkpoint file given to prove against: its signed note, the
+/// checkpoint it holds, and where it was read (for messages).
+pub struct GivenCheckpoint<'a> {
+    pub note: SignedNote,
+    pub checkpoint: Checkpoint,
+    pub path: &'a Path,
+}
+
+/// An inclusion proof of one entry, as `prove` prints it (and as its
+/// `--json` gives it: the member names are the command's).
+#[derive(Debug, serde::Serialize)]
+pub struct Inclusion {
+    pub entry: Seq,
+    pub id: Option<ItemId>,
+    pub leaf_index: Seq,
+    pub tree_size: TreeSize,
+    pub leaf_hash: Hash,
+    pub root: Hash,
+    /// The checkpoint proved against and who signed it, in words.
+    pub against: String,
+    pub proof: Vec<Hash>,
+    pub verified: bool,
+    /// Why the proof could not hold, when it is not the proof itself: the
+    /// entry's bytes do not hash to the tree's leaf, or the checkpoint's
+    /// root is not one an admin (or the verifier key given) signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+}
+
+/// The inclusion proof of entry `seq` (the item `id`, when it was named
+/// so) in `given`, else in the latest checkpoint stored in the log that
+/// covers it, else in the current tree. With `vkeys`, the checkpoint must
+/// also be signed by one of them.
+pub fn inclusion(
+    conn: &Connection,
+    origin: &str,
+    seq: Seq,
+    id: Option<ItemId>,
+    given: Option<GivenCheckpoint<'_>>,
+    vkeys: &[VerifierKey],
+) -> Result<Inclusion> {
+    let current = tree::size(conn)?;
+    let (size, root, against, failed, note) = match given {
+        Some(g) => {
+            let path = g.path;
+            let cp = g.checkpoint;
+            if cp.origin != origin {
+                return Err(Error::invalid(
+                    format!(
+                        "{} is a checkpoint of another log ({})",
+                        path.display(),
+                        cp.origin
+                    ),
+                    "give a checkpoint of this log",
+                ));
+            }
+            if cp.size > current {
+                return Err(Error::invalid(
+                    format!(
+                        "{} commits to {} entries but the log has only {current}",
+                        path.display(),
+                        cp.size
+                    ),
+                    format!(
+                        "run `claimtrail verify --checkpoint {}`: the log may have been truncated",
+                        shell_word(path)
+                    ),
+                ));
+            }
+            let by = admins_who_signed(conn, &g.note, &cp)?;
+            let against = signed_by(&by, &escape(&path.display().to_string()));
+            (cp.size, cp.root, against, None, Some(g.note))
+        }
+        None => match query::checkpoints(conn)?
+            .into_iter()
+            .rfind(|c| c.size.0 > seq.0)
+        {
+            // The root is the one in the signed note, and the note must
+            // be an admin's: the table's `root` column alone could be
+            // edited with the tree to fit an edited entry.
+            Some(c) => {
+                let stored = format!("checkpoint stored at entry {}", c.seq);
+                match crate::checkpoint::read_signed_checkpoint(c.note.as_bytes()) {
+                    Ok((note, cp)) if cp.size == c.size => {
+                        let by = admins_who_signed(conn, &note, &cp)?;
+                        let failed = by.is_empty().then(|| format!("the {stored} is not signed by an admin of this log (the database was edited: run `claimtrail verify`)"));
+                        (cp.size, cp.root, signed_by(&by, &stored), failed, Some(note))
+                    }
+                    _ => (
+                        c.size,
+                        c.root,
+                        stored.clone(),
+                        Some(format!("the {stored} is not a signed checkpoint of that size (the database was edited: run `claimtrail verify`)")),
+                        None,
+                    ),
+                }
+            }
+            None => (
+                current,
+                tree::root(conn, current)?,
+                "the current tree, which no signed checkpoint covers yet".into(),
+                None,
+                None,
+            ),
+        },
+    };
+    // Against a verifier key given apart from the database, the
+    // checkpoint's signature means something that no edit of the file can
+    // fake: the `keys` table can be edited with the rest.
+    let (against, failed) = match (vkeys.is_empty(), &note) {
+        (true, _) => (against, failed),
+        (false, None) => {
+            return Err(Error::invalid(
+                format!(
+                    "no signed checkpoint covers entry {seq} yet, so --vkey has nothing to check"
+                ),
+                "an admin's `claimtrail checkpoint` signs one; or give --checkpoint FILE",
+            ))
+        }
+        (false, Some(note)) => match crate::checkpoint::verify_log_note(note, origin, vkeys) {
+            Ok(v) => {
+                let by: Vec<String> = v
+                    .signatures
+                    .iter()
+                    .map(|s| format!("{}+{}", s.name, s.key_id))
+                    .collect();
+                (
+                    format!(
+                        "{against}; and by the verifier key given ({})",
+                        by.join(", ")
+                    ),
+                    failed,
+                )
+            }
+            Err(e) => (
+                against,
+                failed.or(Some(format!(
+                    "the checkpoint is not signed by the verifier key given: {e}"
+                ))),
+            ),
+        },
+    };
+    if seq.0 >= current.0 {
+        return Err(Error::invalid(
+            format!(
+                "there is no entry {seq}: the log has {}",
+                crate::text::count(current.0, "entry")
+            ),
+            "see `claimtrail log` for the entries",
+        ));
+    }
+    if seq.0 >= size.0 {
+        return Err(Error::invalid(
+            format!("entry {seq} is not in the tree of size {size}"),
+            "make a newer checkpoint with `claimtrail checkpoint`",
+        ));
+    }
+    // The leaf is the hash of the entry as it is in the log, not the tree's
+    // stored copy of it: a proof of the stored leaf would vouch for an
+    // entry whose bytes were changed after the tree was built.
+    // Below the tree's size, an entry that is not there was removed.
+    let (payload, sig) = query::entry_bytes(conn, seq.0).map_err(|_| {
+        Error::Damaged(format!(
+            "entry {seq} is missing, though the tree holds {}",
+            crate::text::count(current.0, "entry")
+        ))
+    })?;
+    let leaf_hash = crate::entry::entry_hash(&payload, &sig);
+    let stored_leaf = merkle::NodeSource::node(&tree::StoreNodes(conn), 0, seq.0)?;
+    let failed = match failed {
+        None if stored_leaf != leaf_hash => Some(format!(
+            "entry {seq}'s bytes hash to {leaf_hash}, not to the tree's leaf {stored_leaf} (the entry was changed after it was appended: run `claimtrail verify`)"
+        )),
+        f => f,
+    };
+    let proof = tree::inclusion_proof(conn, LeafIndex(seq.0), size)?;
+    let verified = failed.is_none()
+        && merkle::verify_inclusion(&leaf_hash, LeafIndex(seq.0), size, &proof, &root).is_ok();
+    Ok(Inclusion {
+        entry: seq,
+        id,
+        leaf_index: seq,
+        tree_size: size,
+        leaf_hash,
+        root,
+        against,
+        proof,
+        verified,
+        failed,
+    })
+}
+
+/// A consistency proof between two checkpoints of the log, as `prove
+/// --consistency` prints it (the `--json` member names are the command's).
+#[derive(Debug, serde::Serialize)]
+pub struct Consistency {
+    pub old_size: TreeSize,
+    pub old_root: Hash,
+    /// The old checkpoint's file and who signed it, in words.
+    pub old_checkpoint: String,
+    pub new_size: TreeSize,
+    pub new_root: Hash,
+    pub new_checkpoint: String,
+    pub proof: Vec<Hash>,
+    /// Whether the proof leads from the old root to the new one.
+    pub extends: bool,
+    /// The first way the files differ from the log, if they do: a root
+    /// that is not the log's at its size, or (with verifier keys) a file
+    /// not signed by one of them.
+    pub log_differs: Option<String>,
+    pub verified: bool,
+}
+
+/// Proves that NEW extends OLD, and that both are this log's trees: the
+/// proof is built from the log, and each checkpoint's root must be the
+/// log's root at its size. The second half matters where the proof is
+/// empty (OLD of size 0, or both of one size): there the proof alone
+/// compares the files with each other, not with the log, and a file with
+/// a root the log never had, given twice, passed as "verified" before it.
+pub fn consistency(
+    conn: &Connection,
+    origin: &str,
+    old: GivenCheckpoint<'_>,
+    new: GivenCheckpoint<'_>,
+    vkeys: &[VerifierKey],
+) -> Result<Consistency> {
+    let (a, b) = (&old.checkpoint, &new.checkpoint);
+    let old_name = escape(&old.path.display().to_string()).into_owned();
+    let new_name = escape(&new.path.display().to_string()).into_owned();
+    if a.origin != b.origin {
+        return Err(Error::invalid(
+            "the two checkpoints are of different logs",
+            "give two checkpoints of the same log",
+        ));
+    }
+    if a.origin != origin {
+        return Err(Error::invalid(
+            format!(
+                "{old_name} and {new_name} are checkpoints of another log ({})",
+                escape(&a.origin)
+            ),
+            "give checkpoints of this log",
+        ));
+    }
+    if a.size > b.size {
+        return Err(Error::invalid(
+            format!(
+                "{old_name} has {} entries, more than {new_name}'s {}",
+                a.size, b.size
+            ),
+            format!(
+                "give the older checkpoint first: `claimtrail prove --consistency {} {}`",
+                shell_word(new.path),
+                shell_word(old.path)
+            ),
+        ));
+    }
+    let current = tree::size(conn)?;
+    if b.size > current {
+        return Err(Error::invalid(
+            format!(
+                "{new_name} commits to {} entries but the log has only {current}",
+                b.size
+            ),
+            format!(
+                "run `claimtrail verify --checkpoint {}` to see how the log differs",
+                shell_word(new.path)
+            ),
+        ));
+    }
+    let proof = if a.size.0 == 0 || a.size == b.size {
+        vec![]
+    } else {
+        tree::consistency_proof(conn, a.size, b.size)?
+    };
+    let extends = if a.size.0 == 0 {
+        a.root == merkle::empty_root()
+    } else {
+        merkle::verify_consistency(a.size, b.size, &a.root, &b.root, &proof).is_ok()
+    };
+    // The first file whose root is not the log's at its size.
+    let mut differs = None;
+    for (name, cp) in [(&old_name, a), (&new_name, b)] {
+        let log_root = tree::root(conn, cp.size)?;
+        if differs.is_none() && log_root != cp.root {
+            differs = Some(format!(
+                "the log's tree of size {} has root {log_root}, not {name}'s {} (the log differs from the checkpoint)",
+                cp.size, cp.root
+            ));
+        }
+    }
+    // With verifier keys, each file must be signed by one of them.
+    if differs.is_none() && !vkeys.is_empty() {
+        for (name, note) in [(&old_name, &old.note), (&new_name, &new.note)] {
+            if differs.is_none() {
+                if let Err(e) = crate::checkpoint::verify_log_note(note, origin, vkeys) {
+                    differs = Some(format!(
+                        "{name} is not signed by the verifier key given: {e}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Consistency {
+        old_size: a.size,
+        old_root: a.root,
+        old_checkpoint: signed_by(&admins_who_signed(conn, &old.note, a)?, &old_name),
+        new_size: b.size,
+        new_root: b.root,
+        new_checkpoint: signed_by(&admins_who_signed(conn, &new.note, b)?, &new_name),
+        proof,
+        extends,
+        verified: extends && differs.is_none(),
+        log_differs: differs,
+    })
+}
+
+/// The admins of this log who signed a checkpoint and could sign one of
+/// that size (the `keys` table's keys, as `key vkey` gives them); none when
+/// no admin did. The proof holds against the note's root either way;
+/// whether that root is the log's is what the signature says (`verify
+/// --checkpoint` judges it from the entries themselves).
+fn admins_who_signed(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Vec<String>> {
+    let admins: Vec<tree::LogVerifierKey> = tree::verifier_keys(conn, &cp.origin, Some(cp.size.0))?
+        .into_iter()
+        .filter(|k| k.key.role == Role::Admin)
+        .collect();
+    let vkeys: Vec<_> = admins.iter().map(|k| k.vkey.clone()).collect();
+    Ok(match crate::checkpoint::verify_note(note, &vkeys) {
+        Ok(v) => admins
+            .iter()
+            .filter(|k| v.verified_by(&k.vkey))
+            .map(|k| escape(&k.key.name).into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    })
+}
+
+/// Names a checkpoint (a file, or one stored in the log) and who signed it.
+fn signed_by(names: &[String], what: &str) -> String {
+    if names.is_empty() {
+        format!(
+            "{what}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
+        )
+    } else {
+        format!("{what}, signed by {}", names.join(", "))
+    }
+}

@@ -288,6 +288,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 )?;
                 for a in &links {
                     print_annotation(a, &revoked, None)?;
+                    // A link from a claim recorded in error weighs nothing.
+                    if let Some(r) = query::claim(conn, a.claim.n)?.retraction {
+                        outln!("      ({} was retracted at entry {})", a.claim, r.seq)?;
+                    }
                 }
             }
         }

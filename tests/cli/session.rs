@@ -1733,6 +1733,21 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
         c2["linked_from"][0]["contradicts"],
         serde_json::json!(["C2"])
     );
+    // A link from a claim retracted since says so: it weighs nothing.
+    let pristine = w.db_bytes();
+    w.run(
+        Some("admin"),
+        &["claim", "retract", "C1", "--reason", "misread"],
+    )
+    .ok();
+    let c2 = w.run(None, &["show", "C2"]).ok().to_string();
+    assert!(
+        c2.split("linked from 1 annotation of other claims:\n")
+            .nth(1)
+            .is_some_and(|l| l.contains("\n      (C1 was retracted at entry ")),
+        "{c2}"
+    );
+    w.restore(&pristine);
     let source = w.run(None, &["show", "S1"]).ok().to_string();
     for (claim, standing) in [
         ("C1", "(corroborated, misleading)"),

@@ -228,7 +228,7 @@ impl Error {
             // admin's export in an analyst's shell) meets this first.
             Error::WrongPassphrase(_) if std::env::var_os("CLAIMTRAIL_PASSPHRASE").is_some_and(|v| !v.is_empty()) => "CLAIMTRAIL_PASSPHRASE is set, and is tried on every key: check that it is this key's, or unset it to be asked (or `ssh-add` the key once)".into(),
             Error::WrongPassphrase(_) => "check what you typed and try again".into(),
-            Error::NotEnrolled(_) => "ask an admin to run `claimtrail key add YOUR_KEY.pub --role analyst`".into(),
+            Error::NotEnrolled(_) => "ask an admin to enroll it: `claimtrail --key ADMIN_KEY key add YOUR_KEY.pub --role analyst` (or auditor, or admin)".into(),
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),

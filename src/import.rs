@@ -1723,7 +1723,7 @@ impl<'a> Importer<'a> {
         let id: ItemId = s.parse().map_err(|e: BadId| {
             Error::invalid(
                 format!("{field}: {e}"),
-                "give an id from `claimtrail list`, or @label for an item this file creates",
+                format!("give an id from `claimtrail list {}s`, or @label for an item this file creates", want.noun()),
             )
         })?;
         if id.kind != want {

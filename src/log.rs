@@ -1228,8 +1228,8 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
             return Err(Error::invalid(
                 format!("{whose}; the name comes from the .pub file's comment"),
                 format!(
-                    "if this is that person's new key, say so with --name {}; otherwise give it its own --name",
-                    crate::text::shell_word(std::path::Path::new(&k.name))
+                    "if this is that person's new key, say so with --name={}; otherwise give it its own --name",
+                    crate::text::shell_text(&k.name)
                 ),
             ));
         }
@@ -1237,8 +1237,8 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
             return Err(Error::invalid(
                 whose,
                 format!(
-                    "for that person's new key, give the name as it was enrolled: --name {}",
-                    crate::text::shell_word(std::path::Path::new(&k.name))
+                    "for that person's new key, give the name as it was enrolled: --name={}",
+                    crate::text::shell_text(&k.name)
                 ),
             ));
         }
@@ -1298,13 +1298,30 @@ pub(crate) const FIX_AND_RUN_AGAIN: &str = "fix the value and run the command ag
 /// a revocation, redaction or retraction gives), for a command to make
 /// before it unlocks the key; [`append`] makes them again, with the rest.
 pub fn precheck(body: &Body) -> Result<()> {
-    rules::reason_given(body).map_err(refused)
+    rules::reason_given(body).map_err(refused)?;
+    // A command's rule, not verify's: a hint's placeholder pasted as it
+    // stands (`--reason …`) would sign "…" for good as the reason.
+    let reason = match body {
+        Body::KeyRevoke(b) => &b.reason,
+        Body::SourceRedact(b) => &b.reason,
+        Body::ClaimRetract(b) => &b.reason,
+        _ => return Ok(()),
+    };
+    if ["…", "...", "reason", "<reason>", "text", "what was wrong"]
+        .contains(&reason.trim().to_lowercase().as_str())
+    {
+        return Err(Error::invalid(
+            format!("the reason `{}` is a placeholder", reason.trim()),
+            "say why in words with --reason: it is signed, and shown with the entry for good",
+        ));
+    }
+    Ok(())
 }
 
 fn refused(v: Violation) -> Error {
     let hint = v.hint.unwrap_or_else(|| {
         match v.check {
-            Check::Reference => "check the ids with `claimtrail list`",
+            Check::Reference => "check the ids with `claimtrail list claims` (or `list sources`, `list annotations`)",
             Check::Quote => "check --span against `claimtrail show S<n>`",
             Check::Authorization => "sign with an enrolled key that has the role",
             _ => FIX_AND_RUN_AGAIN,

@@ -51,8 +51,40 @@ fn fail(e: &claimtrail::error::Error) -> ExitCode {
     // not reported: the process is about to die of the signal.
     claimtrail::interrupt::wait_if_stopping();
     let msg = claimtrail::text::escape(&e.to_string()).into_owned();
-    say(&format!("error: {} (hint: {})", shortened(&msg), e.hint()));
+    let hint = with_db(&e.hint(), &std::env::args_os().collect::<Vec<_>>());
+    say(&format!("error: {} (hint: {hint})", shortened(&msg)));
     ExitCode::from(2)
+}
+
+/// A hint's commands as the user must type them: with `--db PATH` when
+/// the log was named with `--db` on the command line (a command pasted
+/// without it reads `./claimtrail.db`, another log or none). Commands that
+/// name a database already are left as they are.
+fn with_db(hint: &str, args: &[std::ffi::OsString]) -> String {
+    let mut db = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.as_encoded_bytes();
+        if a == b"--" {
+            break;
+        }
+        if a == b"--db" {
+            db = it.next().cloned();
+        } else if let Some(v) = a.strip_prefix(b"--db=") {
+            use std::os::unix::ffi::OsStrExt;
+            db = Some(std::ffi::OsStr::from_bytes(v).to_owned());
+        }
+    }
+    match db {
+        Some(db) if !hint.contains("--db") => hint.replace(
+            "`claimtrail ",
+            &format!(
+                "`claimtrail --db {} ",
+                claimtrail::text::shell_word(std::path::Path::new(&db))
+            ),
+        ),
+        _ => hint.to_string(),
+    }
 }
 
 /// An error's words, cut in the middle when they run past [`MAX_SHOWN`]
@@ -94,7 +126,12 @@ fn usage_error(e: &clap::Error) -> String {
     let what = what.join(" ");
     let what = what.strip_prefix("error: ").unwrap_or(&what);
     let rest: Vec<&str> = lines.collect();
-    let tip = rest.iter().find_map(|l| l.strip_prefix("tip: "));
+    // Not clap's "to pass '--opt' as a value, use '-- --opt'": no value
+    // of claimtrail's is taken after `--`, and the command then fails again.
+    let tip = rest
+        .iter()
+        .find_map(|l| l.strip_prefix("tip: "))
+        .filter(|t| !t.starts_with("to pass '"));
     // The usage of the (sub)command given: not clap's usage line, which
     // lists the options given as if they were required, --db and --key
     // among them when they come from the environment.
@@ -170,6 +207,33 @@ fn args_lossy() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_name_the_database_given_with_db() {
+        let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        let hint = "see `claimtrail list claims` for the claim ids in this log";
+        assert_eq!(
+            with_db(
+                hint,
+                &args(&["claimtrail", "--db", "my desk.db", "show", "C9"])
+            ),
+            "see `claimtrail --db 'my desk.db' list claims` for the claim ids in this log"
+        );
+        assert_eq!(
+            with_db(hint, &args(&["claimtrail", "show", "--db=d.db", "C9"])),
+            "see `claimtrail --db d.db list claims` for the claim ids in this log"
+        );
+        assert_eq!(with_db(hint, &args(&["claimtrail", "show", "C9"])), hint);
+        assert_eq!(
+            with_db(hint, &args(&["claimtrail", "show", "--", "--db"])),
+            hint
+        );
+        let named = "run `claimtrail --db copy.db verify`";
+        assert_eq!(
+            with_db(named, &args(&["claimtrail", "--db", "x.db", "backup"])),
+            named
+        );
+    }
 
     #[test]
     fn long_error_words_are_cut_in_the_middle() {

@@ -436,7 +436,7 @@ fn base_url(url: &str) -> Result<String> {
                 "`{}` is not the http(s) address of a published log",
                 crate::text::escape(url)
             ),
-            "give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/ (a directory on this machine is checked as it is: `claimtrail verify-published DIR`)",
+            format!("give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/ (a directory on this machine is checked as it is: `claimtrail verify-published {}`)", crate::text::shell_word(std::path::Path::new(url))),
         ));
     }
     Ok(url.trim_end_matches('/').to_string())

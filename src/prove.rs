@@ -178,7 +178,7 @@ pub fn inclusion(
     if seq.0 >= size.0 {
         return Err(Error::invalid(
             format!("entry {seq} is not in the tree of size {size}"),
-            "make a newer checkpoint with `claimtrail checkpoint`",
+            "give a newer checkpoint file, or leave out --checkpoint to prove against the latest one stored in the log (an admin's `claimtrail checkpoint --out FILE` signs one)",
         ));
     }
     // The leaf is the hash of the entry as it is in the log, not the tree's

@@ -706,8 +706,16 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
 pub fn reason_given(body: &Body) -> std::result::Result<(), Violation> {
     let (reason, what, shown_by) = match body {
         Body::KeyRevoke(b) => (&b.reason, "revocation", "`claimtrail key list`"),
-        Body::SourceRedact(b) => (&b.reason, "redaction", "`claimtrail show`"),
-        Body::ClaimRetract(b) => (&b.reason, "retraction", "`claimtrail show`"),
+        Body::SourceRedact(b) => (
+            &b.reason,
+            "redaction",
+            &*format!("`claimtrail show {}`", b.source.id),
+        ),
+        Body::ClaimRetract(b) => (
+            &b.reason,
+            "retraction",
+            &*format!("`claimtrail show {}`", b.claim.id),
+        ),
         _ => return Ok(()),
     };
     if reason.trim().is_empty() {

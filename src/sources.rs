@@ -387,7 +387,7 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                 if id.starts_with('@') {
                     "count byte offsets in the source's UTF-8 text".to_string()
                 } else {
-                    format!("see `claimtrail show {id} --text` for the text and its offsets")
+                    format!("see `claimtrail show {id} --text` for the text, or give the passage with --quote and claimtrail finds its span (`claimtrail show` gives it back)")
                 }
             };
             text::span(src, s, e).map_err(|e| Error::invalid(e, hint()))?;

@@ -134,7 +134,7 @@ pub enum You {
         role: Role,
         revoked_seq: Option<Seq>,
     },
-    /// Not enrolled in this log: an admin's `key add` enrols it.
+    /// Not enrolled in this log: an admin's `key add` enrolls it.
     No { fingerprint: Fingerprint },
 }
 

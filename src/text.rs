@@ -788,7 +788,17 @@ pub fn shell_word(path: &std::path::Path) -> String {
     } else {
         path
     };
-    let bytes = path.as_os_str().as_encoded_bytes();
+    quoted_word(path.as_os_str().as_encoded_bytes())
+}
+
+/// A text (a name, not a path) as one shell word: quoted as
+/// [`shell_word`] quotes, without its `./` before a leading dash, so
+/// give it after `=` (`--name=-Dash`) where it could be read as an option.
+pub fn shell_text(text: &str) -> String {
+    quoted_word(text.as_bytes())
+}
+
+fn quoted_word(bytes: &[u8]) -> String {
     // A name with a control, bidi or invisible character in it, or bytes
     // that are not UTF-8: quoted as bash and zsh read `$'…'`, each such
     // character as its bytes in `\xHH`, so that the command is still one
@@ -848,6 +858,8 @@ mod tests {
         use std::os::unix::ffi::OsStrExt;
         let odd = std::path::Path::new(std::ffi::OsStr::from_bytes(b"cp\xff.txt"));
         assert_eq!(shell_word(odd), r"$'cp\xff.txt'");
+        assert_eq!(shell_text("-Dash"), "-Dash");
+        assert_eq!(shell_text("Rana Haddad"), "'Rana Haddad'");
     }
 
     #[test]

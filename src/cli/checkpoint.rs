@@ -55,10 +55,11 @@ pub enum CheckpointCommand {
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if let (Some(out), Some(command)) = (&a.out, &a.command) {
         let (name, hint) = match command {
-            CheckpointCommand::Cosign { .. } => (
+            CheckpointCommand::Cosign { file, .. } => (
                 "cosign",
                 format!(
-                    "give it after the subcommand: `claimtrail checkpoint cosign FILE --out {}`",
+                    "give it after the subcommand: `claimtrail checkpoint cosign {} --out {}`",
+                    claimtrail::text::shell_word(file),
                     claimtrail::text::shell_word(out)
                 ),
             ),
@@ -249,7 +250,7 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     if vkeys.is_empty() {
         return Err(Error::invalid(
             format!("no verifier key to check {} against", output::shown(file)),
-            "give the log's verifier key with --vkey KEY, as its desk publishes it (`claimtrail key vkey` prints it where the log is); to check the file against a log you hold, run `claimtrail verify --checkpoint FILE`",
+            format!("give the log's verifier key with --vkey KEY, as its desk publishes it (`claimtrail key vkey` prints it where the log is); to check the file against a log you hold, run `claimtrail verify --checkpoint {}`", claimtrail::text::shell_word(file)),
         ));
     }
     let keys = super::values::verifier_keys(vkeys)?;

@@ -167,7 +167,7 @@ fn same_claim_refused(c: ItemId, b: &claimtrail::model::ClaimAdd, source: &str) 
             text::escape(&b.speaker),
             b.provenance
         ),
-        format!("annotate {c} instead (`claimtrail annotate {c} --verdict …`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c} --reason …`)"),
+        format!("annotate {c} instead (`claimtrail annotate {c} --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c} --reason \"what was wrong\"`, then add it again)"),
     )
 }
 
@@ -233,13 +233,21 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             } else if found.len() == 1 {
                 outln!("1 candidate in {id}; add it with `claimtrail claim suggest {id} --add 1`")?;
             } else {
+                // The numbers not claimed yet, as they would be typed.
+                let open: Vec<String> = claimed
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_empty())
+                    .map(|(i, _)| (i + 1).to_string())
+                    .collect();
                 outln!(
-                    "{} in {id}{}; add them with `claimtrail claim suggest {id} --add 1,2,… | all`",
+                    "{} in {id}{}; add the ones you choose with `claimtrail claim suggest {id} --add {}`, or every one not claimed yet with `--add all`",
                     output::count(found.len() as u64, "candidate"),
                     match taken {
                         0 => String::new(),
                         n => format!(" ({n} already claimed: `--add all` leaves them out)"),
-                    }
+                    },
+                    open.join(",")
                 )?;
             }
         }

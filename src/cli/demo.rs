@@ -71,18 +71,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             format!("FAILED with {} problems", report.problems.len())
         }
     )?;
-    let db = output::shown(&demo.db);
+    // Typed into a shell: each path quoted as one word.
+    let word = claimtrail::text::shell_word;
+    let db = word(&demo.db);
     outln!("\nTry next:")?;
     if let Some(exe) = not_on_path() {
         // Run as `cargo run -- demo`: the commands below need the binary.
         outln!(
             "  alias claimtrail={}   # or `cargo install --path .`",
-            output::shown(&exe)
+            word(&exe)
         )?;
     }
     outln!(
         "  export CLAIMTRAIL_DB={db} CLAIMTRAIL_KEY={}",
-        output::shown(&demo.analyst_key)
+        word(&demo.analyst_key)
     )?;
     outln!(
         "  claimtrail status                     # where the log stands, and who you are in it"
@@ -98,15 +100,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     outln!("  claimtrail log")?;
     outln!(
         "  claimtrail verify --checkpoint {}",
-        output::shown(&demo.checkpoint)
+        word(&demo.checkpoint)
     )?;
     outln!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'")?;
     outln!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs")?;
     outln!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --show   # for auditors, offline: the check, then what it holds")?;
     outln!(
         "  claimtrail --key {} checkpoint cosign {} --out cosigned.txt   # the auditor vouches for the log",
-        output::shown(&demo.auditor_key),
-        output::shown(&demo.checkpoint)
+        word(&demo.auditor_key),
+        word(&demo.checkpoint)
     )?;
     outln!("  claimtrail publish site/   # the log as static files (C2SP tlog-tiles) for witnesses and monitors")?;
     outln!("  claimtrail verify-published site/   # what a monitor runs on those files, with no database")?;

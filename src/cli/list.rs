@@ -132,7 +132,10 @@ fn check_options(a: &Args) -> Result<()> {
             };
             return Err(Error::invalid(
                 format!("{name} narrows down {these}, not {}", a.what.name()),
-                format!("use `claimtrail list {} {name} …`", names[0]),
+                format!(
+                    "give {name} to `claimtrail list {}` instead, with the rest of this command",
+                    names[0]
+                ),
             ));
         }
     }
@@ -335,9 +338,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     "annotation",
                     "annotations",
                     e.last_items[IdKind::Annotation.index()],
-                    &match e.last_items[IdKind::Claim.index()] {
-                        Some(c) => format!("`claimtrail annotate {c} --verdict VERDICT` records one"),
-                        None => "an annotation judges a claim: `claimtrail claim add --source S<n> --quote TEXT …` records the claim first".into(),
+                    &match (
+                        e.last_items[IdKind::Claim.index()],
+                        e.last_items[IdKind::Source.index()],
+                    ) {
+                        (Some(c), _) => format!("`claimtrail annotate {c} --verdict VERDICT` records one"),
+                        (None, Some(s)) => format!("an annotation judges a claim: `claimtrail claim add --source {s} --quote TEXT …` records the claim first"),
+                        (None, None) => "an annotation judges a claim, which quotes a source: `claimtrail source add FILE --kind KIND` records the source first".into(),
                     },
                 ),
                 |a: &query::AnnotationView| {

@@ -329,13 +329,22 @@ pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::
     let id: claimtrail::model::ItemId = s.parse().map_err(|e: claimtrail::model::BadId| {
         Error::invalid(
             e.to_string(),
-            "see `claimtrail list` for the ids in this log",
+            format!(
+                "see `claimtrail list {}s` for the {} ids in this log",
+                want.noun(),
+                want.noun()
+            ),
         )
     })?;
     if id.kind != want {
         return Err(Error::invalid(
             format!("{id} is not a {} id", want.noun()),
-            format!("{} ids start with {}", want.noun(), want.letter()),
+            format!(
+                "{} ids start with {}: `claimtrail list {}s` shows them",
+                want.noun(),
+                want.letter(),
+                want.noun()
+            ),
         ));
     }
     Ok(id)

@@ -18,17 +18,30 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let id: ItemId = a.id.parse().map_err(|e: claimtrail::model::BadId| {
         Error::invalid(e.to_string(), super::output::LIST_IDS_HINT)
     })?;
-    if a.text && id.kind != IdKind::Source {
-        return Err(Error::invalid(
-            format!("--text prints a source's text, and {id} is a {}", id.kind.noun()),
-            match id.kind {
-                IdKind::Claim => format!("`claimtrail show {id}` shows the quote in its context; `--text` takes the source's id (S<n>)"),
-                _ => "give the source's id (S<n>), or leave out --text".into(),
-            },
-        ));
-    }
     let store = ctx.open()?;
     let conn = store.conn();
+    if a.text && id.kind != IdKind::Source {
+        let hint = match id.kind {
+            IdKind::Claim => format!(
+                "`claimtrail show {}` shows the quote in its context; `claimtrail show {} --text` the whole text of its source",
+                id,
+                query::claim(conn, id.n)?.source
+            ),
+            _ => "give the source's id (S<n>), or leave out --text".into(),
+        };
+        let article = if id.kind == IdKind::Annotation {
+            "an"
+        } else {
+            "a"
+        };
+        return Err(Error::invalid(
+            format!(
+                "--text prints a source's text, and {id} is {article} {}",
+                id.kind.noun()
+            ),
+            hint,
+        ));
+    }
     // Not for `--text`, which prints the source's text alone.
     let revoked = || Revoked::load(conn);
     match id.kind {

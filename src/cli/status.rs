@@ -143,7 +143,7 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
                     escape(name)
                 ),
                 You::No { fingerprint } => format!(
-                    "{fingerprint} is not enrolled in this log (an admin enrols it with `claimtrail key add`)"
+                    "{fingerprint} is not enrolled in this log (an admin enrolls it with `claimtrail --key ADMIN_KEY key add YOUR_KEY.pub --role analyst`)"
                 ),
             },
         )?;

@@ -116,7 +116,11 @@ pub fn verifier_keys(
                         "`{}` is not a verifier key: {e}",
                         claimtrail::text::escape(v)
                     ),
-                    "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
+                    if v.contains('\n') {
+                        "give one key per --vkey (`claimtrail key vkey` prints a line for each: the log's first, named by its origin, then the auditors'; repeat --vkey for several)"
+                    } else {
+                        "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)"
+                    },
                 )
             })
         })

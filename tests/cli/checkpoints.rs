@@ -412,7 +412,7 @@ fn kept_checkpoints_are_never_replaced_and_global_options_go_anywhere() {
         2
     );
     w.run(Some("auditor"), &["checkpoint", "--out", "x.txt", "cosign", "later.txt"])
-        .error("--out before `cosign` is `checkpoint`'s own, for the checkpoint it signs (hint: give it after the subcommand: `claimtrail checkpoint cosign FILE --out x.txt`)");
+        .error("--out before `cosign` is `checkpoint`'s own, for the checkpoint it signs (hint: give it after the subcommand: `claimtrail checkpoint cosign later.txt --out x.txt`)");
     assert!(!w.path("x.txt").exists());
 }
 
@@ -516,6 +516,10 @@ fn cosign_vkeys_and_checkpoint_verify() {
     assert!(v.stdout.contains("FAILED"));
     w.run(None, &["checkpoint", "verify", cps, "--vkey", "not-a-key"])
         .error("is not a verifier key");
+    // `--vkey "$(claimtrail key vkey)"` gives every line of it at once.
+    let all = lines.join("\n");
+    w.run(None, &["checkpoint", "verify", cps, "--vkey", &all])
+        .error("(hint: give one key per --vkey (`claimtrail key vkey` prints a line for each");
     w.run(None, &["checkpoint", "verify", cps])
         .error(&format!("no verifier key to check {cps} against (hint: give the log's verifier key with --vkey KEY, as its desk publishes it"));
     // Stored checkpoints are listed, and a tampered stored note fails verify.

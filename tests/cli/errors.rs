@@ -574,7 +574,7 @@ fn bad_input_leaves_the_log_unchanged() {
         &w,
         None,
         &["show", "C1", "--text"],
-        "--text prints a source's text, and C1 is a claim (hint: `claimtrail show C1` shows the quote in its context; `--text` takes the source's id (S<n>))",
+        "--text prints a source's text, and C1 is a claim (hint: `claimtrail show C1` shows the quote in its context; `claimtrail show S1 --text` the whole text of its source)",
     );
     refused(&w, None, &["show", "X1"], "is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation) (hint: see the ids in this log with `claimtrail list claims`, `claimtrail list sources` or `claimtrail list annotations`)");
     refused(&w, None, &["show", "A5"], "no annotation A5");
@@ -761,8 +761,16 @@ fn usage_errors_are_one_line_with_a_hint() {
     );
     w.run(None, &["verfy"])
         .error("unrecognized subcommand 'verfy' (hint: some similar subcommands exist");
+    // Not clap's "to pass '--bogus' as a value, use '-- --bogus'", which
+    // fails again when followed: the command's usage.
     w.run(None, &["show", "C1", "--bogus"])
-        .error("unexpected argument '--bogus' found (hint: ");
+        .error("unexpected argument '--bogus' found (hint: usage: claimtrail show [OPTIONS] <ID>; more in `claimtrail show --help`)");
+    // Hints name the log given with --db, so that they run as typed.
+    w.run(None, &["--db", w.db.to_str().unwrap(), "show", "C99"])
+        .error(&format!(
+            "(hint: see `claimtrail --db {} list claims` for the claim ids in this log)",
+            w.db.display()
+        ));
     // Options that take several values take one per use; a second value
     // after one is named, with how to give several.
     refused(
@@ -1064,7 +1072,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         &w,
         Some("admin"),
         &["source", "redact", "S1", "--reason", ""],
-        "a redaction needs a reason (hint: say why with --reason: it is signed, and `claimtrail show` shows it)",
+        "a redaction needs a reason (hint: say why with --reason: it is signed, and `claimtrail show S1` shows it)",
     );
     w.run(
         Some("admin"),

@@ -773,7 +773,7 @@ fn a_claim_is_recorded_once() {
             "--provenance", "tweet", "--text", "seven dead",
         ],
     )
-    .error("C1 already records bytes 442..511 of S1, said by white  helmets via tweet (hint: annotate C1 instead (`claimtrail annotate C1 --verdict …`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract C1 --reason …`))");
+    .error("C1 already records bytes 442..511 of S1, said by white  helmets via tweet (hint: annotate C1 instead (`claimtrail annotate C1 --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract C1 --reason \"what was wrong\"`, then add it again))");
     assert!(before == w.db_bytes());
     // Another speaker, or another provenance, is another claim.
     for (speaker, via) in [

@@ -677,6 +677,9 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     // A directory is not an address.
     mirror(&w, &[site.to_str().unwrap(), m_arg])
         .error("is not the http(s) address of a published log");
+    // A directory given as the address: the hint checks it as it is.
+    w.run(None, &["mirror", "my site", "copy"])
+        .error("(a directory on this machine is checked as it is: `claimtrail verify-published 'my site'`)");
     // Nothing listens there.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -317,7 +317,7 @@ fn a_read_only_copy_with_commits_in_its_wal_says_so() {
         eprintln!("skipped: running as root without setpriv");
         return;
     };
-    r.error("ro/trail.db has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory (hint: copy the log and its -wal to a directory you can write to; `claimtrail backup` writes a copy that is one file)");
+    r.error("ro/trail.db has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory (hint: copy the log and its -wal to a directory you can write to; `claimtrail --db ro/trail.db backup` writes a copy that is one file)");
 }
 
 /// Forty sources of 50 KB as an import file (2 MB), and a 3.8 MB text.

@@ -432,3 +432,31 @@ fn an_empty_reason_is_refused_before_the_passphrase_is_asked() {
     .error("passphrase");
     assert!(w.db_bytes() == before);
 }
+
+/// A hint's placeholder pasted as it stands would sign it as the reason,
+/// for good: the commands refuse `…` and the like (verify does not judge
+/// them: a log may hold one from before).
+#[test]
+fn a_placeholder_reason_is_refused() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    for reason in ["…", "...", "REASON", "what was wrong"] {
+        w.run(
+            Some("analyst"),
+            &["claim", "retract", "C1", "--reason", reason],
+        )
+        .error(&format!("the reason `{reason}` is a placeholder (hint: say why in words with --reason: it is signed, and shown with the entry for good)"));
+        w.run(
+            Some("admin"),
+            &["source", "redact", "S1", "--reason", reason],
+        )
+        .error("is a placeholder");
+    }
+    assert!(before == w.db_bytes());
+    // An empty reason's hint names the claim to show.
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C1", "--reason", " "],
+    )
+    .error("a retraction needs a reason (hint: say why with --reason: it is signed, and `claimtrail show C1` shows it)");
+}

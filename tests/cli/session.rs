@@ -248,6 +248,44 @@ fn demo_builds_a_trail_that_verifies() {
         "{}",
         on_path.stdout
     );
+    // Its "try next" lines are typed into a shell as printed, paths with
+    // spaces and quotes included.
+    let odd = w.path("sp dir/it's");
+    let printed = w.run_with(
+        None,
+        &[("PATH", &format!("{bin_dir}:/usr/bin:/bin"))],
+        &["demo", "--dir", odd.to_str().unwrap()],
+        None,
+    );
+    let export = printed
+        .ok()
+        .lines()
+        .find(|l| l.trim_start().starts_with("export CLAIMTRAIL_DB="))
+        .unwrap_or_else(|| panic!("{}", printed.stdout))
+        .trim()
+        .to_string();
+    let cosign = printed
+        .ok()
+        .lines()
+        .find(|l| l.contains("checkpoint cosign"))
+        .unwrap()
+        .split("   #")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let shell = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{export} && claimtrail status >/dev/null && {cosign} && test -s cosigned.txt"
+        ))
+        .current_dir(&odd)
+        .env("PATH", format!("{bin_dir}:/usr/bin:/bin"))
+        .env_remove("CLAIMTRAIL_DB")
+        .env_remove("CLAIMTRAIL_KEY")
+        .output()
+        .unwrap();
+    assert!(shell.status.success(), "{export}\n{cosign}\n{shell:?}");
     let db = dir.join("claimtrail.db");
     let claims = w.run_with(
         None,
@@ -798,7 +836,7 @@ fn a_rotated_key_goes_on_with_its_persons_work() {
     );
     r.error("error: the name Rana Haddad is held by SHA256:");
     assert!(
-        r.stderr.contains("(analyst, revoked at entry 7): a key enrolled under it signs for that person, and may supersede their annotations and retract their claims; the name comes from the .pub file's comment (hint: if this is that person's new key, say so with --name 'Rana Haddad'; otherwise give it its own --name)"),
+        r.stderr.contains("(analyst, revoked at entry 7): a key enrolled under it signs for that person, and may supersede their annotations and retract their claims; the name comes from the .pub file's comment (hint: if this is that person's new key, say so with --name='Rana Haddad'; otherwise give it its own --name)"),
         "{}",
         r.stderr
     );
@@ -819,7 +857,7 @@ fn a_rotated_key_goes_on_with_its_persons_work() {
             "rana haddad",
         ],
     )
-    .error("for that person's new key, give the name as it was enrolled: --name 'Rana Haddad'");
+    .error("for that person's new key, give the name as it was enrolled: --name='Rana Haddad'");
     assert!(before == w.db_bytes());
     w.run(
         Some("admin"),
@@ -1250,7 +1288,7 @@ fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
         ),
         (
             &["list", "annotations"],
-            "no annotations yet: an annotation judges a claim: `claimtrail claim add --source S<n> --quote TEXT …` records the claim first",
+            "no annotations yet: an annotation judges a claim, which quotes a source: `claimtrail source add FILE --kind KIND` records the source first",
         ),
         (
             &["list", "speakers"],
@@ -1288,6 +1326,10 @@ fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
     assert_eq!(
         w.run(None, &["list", "claims"]).nothing(),
         "no claims yet: `claimtrail claim add --source S1 --quote TEXT …` records one"
+    );
+    assert_eq!(
+        w.run(None, &["list", "annotations"]).nothing(),
+        "no annotations yet: an annotation judges a claim: `claimtrail claim add --source S1 --quote TEXT …` records the claim first"
     );
     w.claim_on("S1", &["--quote", "seven were killed"], "One", "statement")
         .ok();
@@ -1474,7 +1516,7 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
     assert_eq!(json.as_array().unwrap().len(), 1);
     // What does not apply, or names nothing, is refused.
     w.run(None, &["list", "sources", "--speaker", "x"])
-        .error("--speaker narrows down claims or speakers, not sources (hint: use `claimtrail list claims --speaker …`)");
+        .error("--speaker narrows down claims or speakers, not sources (hint: give --speaker to `claimtrail list claims` instead, with the rest of this command)");
     w.run(None, &["list", "sources", "--verdict", "false"])
         .error("--verdict narrows down claims or annotations, not sources");
     w.run(None, &["list", "annotations", "--unannotated"])

@@ -106,7 +106,7 @@ fn status_says_what_the_log_holds_and_what_awaits() {
     assert_eq!(
         r["you"],
         format!(
-            "{} is not enrolled in this log (an admin enrols it with `claimtrail key add`)",
+            "{} is not enrolled in this log (an admin enrolls it with `claimtrail --key ADMIN_KEY key add YOUR_KEY.pub --role analyst`)",
             fp("stranger")
         )
     );

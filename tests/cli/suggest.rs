@@ -80,8 +80,9 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
         list.ok().contains("already claimed: C1 overlaps it")
             && list.stdout.contains("already claimed: C2 overlaps it")
             && list.stdout.contains(&format!(
-                "{} candidates in S1 (2 already claimed: `--add all` leaves them out)",
-                cands.len()
+                "{} candidates in S1 (2 already claimed: `--add all` leaves them out); add the ones you choose with `claimtrail claim suggest S1 --add {}`, or every one not claimed yet with `--add all`\n",
+                cands.len(),
+                (3..=cands.len()).map(|n| n.to_string()).collect::<Vec<_>>().join(",")
             )),
         "{}",
         list.stdout

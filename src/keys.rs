@@ -801,11 +801,12 @@ impl Signer {
             public_line.push_str(self.comment());
         }
         public_line.push('\n');
-        write_new(path, text.as_bytes(), 0o600)?;
         // Ctrl-C between the two files left the private key alone, and a
         // second `key new` refused to replace it: the pair is made whole
-        // or not at all.
+        // or not at all. Registered before the file is made (neither path
+        // existed just above), so that a signal during the write counts too.
         let _half = crate::interrupt::remove_on_interrupt(path, crate::interrupt::Leftover::File);
+        write_new(path, text.as_bytes(), 0o600)?;
         if let Err(e) = write_new(&pub_path, public_line.as_bytes(), 0o644) {
             let _ = std::fs::remove_file(path);
             return Err(e);

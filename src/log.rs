@@ -483,7 +483,13 @@ impl<'s> Pipeline<'s> {
             caches: &open.caches,
             items: &self.items,
         };
-        match check_entry(&history, self.signer.fingerprint(), &header, &e) {
+        match check_entry(&history, self.signer.fingerprint(), &header, &e).and_then(|()| {
+            // A claim retracted earlier in this batch is not in the table yet.
+            let retracted = open.caches.retracted.borrow();
+            refuse_same_claim(conn, &e.body, &|n| {
+                retracted.as_ref().is_some_and(|r| r.contains_key(&n))
+            })
+        }) {
             Ok(()) => {}
             Err(e) if e.is_failure() => return Err(e),
             Err(refusal) => return Ok(Err(refusal)),
@@ -932,6 +938,32 @@ fn origin(conn: &Connection) -> Result<String> {
         .ok_or_else(|| Error::Damaged("the log's origin (table log_meta) is missing".into()))
 }
 
+/// A claim is recorded once (`query::same_claim`): a command's rule, not
+/// verify's, checked here under the write lock, where no other writer can
+/// record the same claim between the check and the entry (two `claim add`s
+/// at once, or one beside an import, both passed the commands' own check,
+/// which runs before the lock to refuse before the key is unlocked).
+/// `retracted`: claims retracted by entries not yet in the table.
+fn refuse_same_claim(
+    conn: &Connection,
+    body: &Body,
+    retracted: &dyn Fn(u64) -> bool,
+) -> Result<()> {
+    let Body::ClaimAdd(b) = body else {
+        return Ok(());
+    };
+    match crate::query::same_claim_but(conn, &crate::query::ClaimKey::of(b), retracted)? {
+        Some(c) => Err(Error::invalid(
+            format!(
+                "{c} already records bytes {}..{} of {}, by the same speaker, via {}",
+                b.start, b.end, b.source.id, b.provenance
+            ),
+            format!("annotate {c} instead: a claim is recorded once, and one recorded wrongly is retracted first"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The rules an entry must pass before it is signed: the signer's
 /// authorization, the source text given with a `source.add`, and the body.
 fn check_entry(
@@ -1123,6 +1155,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> 
     let header = next_header(conn, signer.fingerprint(), &e, time)?;
     let history = StoreHistory { conn };
     check_entry(&history, signer.fingerprint(), &header, &e)?;
+    refuse_same_claim(conn, &e.body, &|_| false)?;
     let n = match e.body.creates() {
         Some(kind) => Some(max_id(conn, kind)? + 1),
         None => None,
@@ -1625,13 +1658,14 @@ mod tests {
         let (mut store, admin) = new_log(dir.path());
         let s1 = append(&mut store, &admin, source("one 0")).unwrap();
         let mut claims = Vec::new();
-        for _ in 0..3 {
-            let c = append(
-                &mut store,
-                &admin,
-                claim_on_first(std::slice::from_ref(&s1)),
-            )
-            .unwrap();
+        // Three claims of three spans (a claim is recorded once).
+        for end in 1..=3 {
+            let on = Ref {
+                id: ItemId::source(1),
+                hash: s1.hash,
+            };
+            let body = claim_body(on, "one 0", (0, end), "x", SourceKind::Statement, None);
+            let c = append(&mut store, &admin, NewEntry::new(body.unwrap())).unwrap();
             claims.push(Ref {
                 id: c.id.unwrap(),
                 hash: c.hash,
@@ -1835,18 +1869,19 @@ mod tests {
                 id: ItemId::source(1),
                 hash: settle_and_commit(&mut bulk)[0].hash,
             };
-            let claim = |r: Ref| {
+            // Each claim of its own span (a claim is recorded once).
+            let claim = |r: Ref, end: usize| {
                 NewEntry::new(
-                    claim_body(r, "a source", (0, 1), "x", SourceKind::Statement, None).unwrap(),
+                    claim_body(r, "a source", (0, end), "x", SourceKind::Statement, None).unwrap(),
                 )
             };
-            for _ in 0..2 {
-                bulk.try_push(claim(s1)).unwrap().unwrap();
+            for end in 1..=2 {
+                bulk.try_push(claim(s1, end)).unwrap().unwrap();
                 let forged = Ref {
                     id: s1.id,
                     hash: Hash::sha256(b"not S1"),
                 };
-                let err = bulk.try_push(claim(forged)).unwrap().unwrap_err();
+                let err = bulk.try_push(claim(forged, end)).unwrap().unwrap_err();
                 assert!(
                     err.to_string().contains("but that entry's hash is"),
                     "{err}"

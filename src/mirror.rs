@@ -241,6 +241,17 @@ pub fn mirror(
     }
 
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
+    // One writer at a time into a directory, as `publish` takes it: a
+    // publish that advanced the directory while this mirror fetched had
+    // its checkpoint put back by the mirror's older one, last. What the
+    // directory held is read again under the lock.
+    let _one_at_a_time = crate::tiles::lock_dir(dir)?;
+    if self::held(dir)?.map(|c| (c.size, c.root)) != held.as_ref().map(|c| (c.size, c.root)) {
+        return Err(Error::invalid(
+            format!("{} changed while this mirror began", dir.display()),
+            "run the same command again",
+        ));
+    }
     // Fetched files wait here, under their own paths, until every file of
     // the tree has been tried; only then do they take their places, and
     // the checkpoint last. A run cut short (a server error, Ctrl-C) keeps

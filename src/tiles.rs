@@ -587,7 +587,7 @@ fn given(
 /// file is open: no lock file is served with the tiles. Taken, not waited
 /// for: a second publish (an overlapping cron run) stops at once and says
 /// so; the first leaves the directory consistent.
-fn lock_dir(dir: &Path) -> Result<std::fs::File> {
+pub(crate) fn lock_dir(dir: &Path) -> Result<std::fs::File> {
     let f = std::fs::File::open(dir).map_err(|e| Error::Io {
         path: dir.to_path_buf(),
         reason: crate::keys::io_reason(&e),
@@ -595,7 +595,10 @@ fn lock_dir(dir: &Path) -> Result<std::fs::File> {
     match f.try_lock() {
         Ok(()) => Ok(f),
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::invalid(
-            format!("another publish is writing into {}", dir.display()),
+            format!(
+                "another claimtrail publish or mirror is writing into {}",
+                dir.display()
+            ),
             "run this one again once it has finished: the directory stays consistent meanwhile",
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::Io {

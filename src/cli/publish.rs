@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         "published the tree of {} (the checkpoint at entry {}, signed by {} at {}{cosigned}) to {}",
         count(p.size.0, "entry"),
         p.checkpoint_entry,
-        p.signer_name,
+        claimtrail::text::escape(&p.signer_name),
         p.time,
         output::shown(&p.dir)
     )?;

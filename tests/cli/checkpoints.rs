@@ -1162,6 +1162,7 @@ fn a_signer_name_from_a_hostile_log_is_shown_escaped() {
         &["checkpoint", "verify", "cp.txt", "--vkey", &vkey],
         &["verify-published", "site", "--vkey", &vkey],
         &["report", "--format", "md"],
+        &["publish", "site"],
     ] {
         let r = w.run(None, args);
         assert_eq!(r.code, 0, "{args:?}: {}{}", r.stdout, r.stderr);

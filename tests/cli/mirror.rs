@@ -762,3 +762,25 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     ));
     assert_eq!(dir_files(&m), before);
 }
+
+/// A mirror takes the directory's lock as `publish` does: a publish that
+/// advanced the directory while a mirror fetched had its checkpoint put
+/// back by the mirror's older one. Here the lock is held as a running
+/// publish holds it; the mirror stops, and the directory is as it was.
+#[test]
+fn a_mirror_into_a_directory_being_written_stops() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    mirror(&w, &[&server.url, m.to_str().unwrap()]).ok();
+    let before = dir_files(&m);
+    let held = std::fs::File::open(&m).unwrap();
+    held.lock().unwrap();
+    mirror(&w, &[&server.url, m.to_str().unwrap()]).error(&format!(
+        "another claimtrail publish or mirror is writing into {}",
+        m.display()
+    ));
+    assert_eq!(dir_files(&m), before);
+    drop(held);
+    mirror(&w, &[&server.url, m.to_str().unwrap()]).ok();
+}

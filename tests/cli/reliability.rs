@@ -1150,3 +1150,56 @@ fn reading_standard_input_on_a_terminal_says_how_to_end_it() {
     assert_eq!(r.ok(), "S3\n");
     assert_eq!(r.stderr, "");
 }
+
+/// Two `claim add`s of one claim at once: both pass the check made before
+/// the write lock (the log holds neither yet), so the check is made again
+/// under the lock, and the second is refused. The lock is held here while
+/// both start, so that both have made their first check before either
+/// appends, as they had when the race was found (10 of 10 runs).
+#[test]
+fn a_claim_added_twice_at_once_is_recorded_once() {
+    let w = Work::with_claims();
+    let holder = rusqlite::Connection::open(&w.db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let args = [
+        "claim",
+        "add",
+        "--source",
+        "S1",
+        "--span",
+        "10..20",
+        "--speaker",
+        "Racer",
+        "--provenance",
+        "tweet",
+    ];
+    let start = || {
+        w.std_command(Some("analyst"), &[("CLAIMTRAIL_BUSY_TIMEOUT", "30")], &args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    holder.execute_batch("ROLLBACK").unwrap();
+    let runs: Vec<Run> = [a, b]
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()))
+        .collect();
+    let ok: Vec<&Run> = runs.iter().filter(|r| r.code == 0).collect();
+    let refused: Vec<&Run> = runs.iter().filter(|r| r.code != 0).collect();
+    assert_eq!(
+        (ok.len(), refused.len()),
+        (1, 1),
+        "{:?}",
+        runs.iter()
+            .map(|r| (&r.stdout, &r.stderr))
+            .collect::<Vec<_>>()
+    );
+    let id = ok[0].stdout.trim();
+    refused[0].error(&format!(
+        "{id} already records bytes 10..20 of S1, by the same speaker, via tweet (hint: annotate {id} instead"
+    ));
+    w.run(None, &["verify"]).ok();
+}

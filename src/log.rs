@@ -365,6 +365,16 @@ struct Pipeline<'s> {
     /// entry refers only to items stored before its batch, and a stored
     /// item never changes. Only items found are kept.
     items: ItemCache,
+    /// What the log held when the pipeline began, and whether any other
+    /// writer has appended since: the check that a claim is recorded once
+    /// ([`refuse_same_claim`]) asks the table only where a claim could be
+    /// there that the caller has not seen (a source older than the
+    /// pipeline, or another writer's entries). An import's own claims are
+    /// its own to compare, and a million-line import asked the table for
+    /// every claim otherwise.
+    first_source: Option<u64>,
+    last_head: Option<(Seq, Hash)>,
+    foreign: bool,
 }
 
 /// Seq and hash of stored items, up to [`ItemCache::MAX`] of them (then
@@ -426,6 +436,9 @@ impl<'s> Pipeline<'s> {
             signed,
             open: None,
             items: ItemCache::default(),
+            first_source: None,
+            last_head: None,
+            foreign: false,
         }
     }
 
@@ -440,6 +453,11 @@ impl<'s> Pipeline<'s> {
             Some(head) => head,
         };
         let next_seq = head.0 + 1;
+        if self.last_head.is_some_and(|h| h != (head, prev)) {
+            self.foreign = true;
+        }
+        self.first_source
+            .get_or_insert(next_n[IdKind::Source.index()]);
         self.open = Some(OpenBatch {
             log: origin(conn)?,
             next_seq,
@@ -483,7 +501,13 @@ impl<'s> Pipeline<'s> {
             caches: &open.caches,
             items: &self.items,
         };
+        let ask_table = self.foreign
+            || matches!(&e.body, Body::ClaimAdd(b)
+                if self.first_source.is_none_or(|first| b.source.id.n < first));
         match check_entry(&history, self.signer.fingerprint(), &header, &e).and_then(|()| {
+            if !ask_table {
+                return Ok(());
+            }
             // A claim retracted earlier in this batch is not in the table yet.
             let retracted = open.caches.retracted.borrow();
             refuse_same_claim(conn, &e.body, &|n| {
@@ -743,14 +767,15 @@ impl<'s> Bulk<'s> {
             self.txn = false;
         }
         self.settled = false;
-        if self
+        if let Some(o) = self
             .pipeline
             .open
             .as_ref()
-            .is_some_and(|o| o.in_flight.is_empty())
+            .filter(|o| o.in_flight.is_empty())
         {
             // Nothing in flight: the next batch starts from the log as it
-            // is then.
+            // is then, which tells whether another writer appended.
+            self.pipeline.last_head = Some(o.stored);
             self.pipeline.open = None;
         }
         Ok(())
@@ -768,6 +793,7 @@ impl<'s> Bulk<'s> {
         if let Some(open) = &self.pipeline.open {
             let head = crate::store::head(self.conn)?;
             if head != Some(open.stored) {
+                self.pipeline.foreign = true;
                 let (expected, found) = (open.stored.0, head.map(|(s, _)| s));
                 self.pipeline
                     .restart(self.conn)?

@@ -2212,3 +2212,45 @@ fn a_list_field_given_as_null_is_left_out() {
     assert!(r.ok().contains("appended 2 entries"), "{}", r.stdout);
     w.run(None, &["verify"]).ok();
 }
+
+/// An import and a `claim add` of one claim: the import's own lines are
+/// compared with each other, and the table is asked too once another
+/// writer has appended between its batches. Here the import creates a
+/// source, pauses (its lines committed), an analyst records a claim of that
+/// source, and the import is then fed the same claim: refused, once.
+#[test]
+fn a_claim_added_beside_an_import_is_recorded_once() {
+    let w = Work::with_claims();
+    let claims = count(&w, "claims");
+    let text = "Dispatch 7. Officials denied any attack on the town.\n";
+    let mut child = piped_import(&w, &["--flush-after", "0.2"]);
+    feed(
+        &mut child,
+        &[json!({"type":"source","label":"d7","text":text,"kind":"article"}).to_string()],
+    );
+    until_rows(&w, "sources", 2);
+    let s = format!("S{}", count(&w, "sources"));
+    w.claim_on(
+        &s,
+        &["--quote", "Officials denied any attack"],
+        "Officials",
+        "statement",
+    )
+    .ok();
+    feed(
+        &mut child,
+        &[json!({"type":"claim","source":"@d7","quote":"Officials denied any attack","speaker":"officials","provenance":"statement"}).to_string()],
+    );
+    drop(child.stdin.take());
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.error("line 2: C");
+    assert!(
+        run.stderr.contains(&format!(
+            "already records bytes 12..39 of {s}, by the same speaker, via statement"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(count(&w, "claims"), claims + 1);
+    w.run(None, &["verify"]).ok();
+}

@@ -1278,7 +1278,7 @@ struct Importer<'a> {
     retracted_in_run: std::collections::HashSet<u64>,
     /// The claims this run appends: by place, each speaker as written and
     /// the line.
-    claimed: HashMap<query::ClaimPlace, Vec<(String, u64)>>,
+    claimed: HashMap<query::ClaimPlace, Vec<(query::ClaimKey, u64)>>,
     batch: Batch,
     /// Lines (number, content) waiting for an item they refer to.
     queue: VecDeque<(u64, Line)>,
@@ -1851,10 +1851,10 @@ impl<'a> Importer<'a> {
         // again on a line of this run, nor over a claim of the log's.
         let key = query::ClaimKey::of(b);
         let here = self.claimed.entry(key.place).or_default();
-        if let Some(&(_, first)) = here.iter().find(|(s, _)| key.said_by(s)) {
+        if let Some(&(_, first)) = here.iter().find(|(k, _)| *k == key) {
             return Err(Error::invalid(
                 format!(
-                    "this claim repeats {} {first}'s: the same bytes {}..{} of {}, said by the same speaker, via {}",
+                    "this claim repeats {} {first}'s: the same bytes {}..{} of {}, speaker, provenance ({}) and paraphrase",
                     self.unit(),
                     b.start,
                     b.end,
@@ -1882,10 +1882,7 @@ impl<'a> Importer<'a> {
                 ));
             }
         }
-        self.claimed
-            .entry(key.place)
-            .or_default()
-            .push((key.speaker, n));
+        self.claimed.entry(key.place).or_default().push((key, n));
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
@@ -1983,7 +1980,7 @@ impl<'a> Importer<'a> {
         self.retracted_in_run.insert(claim.id.n);
         if let Some(key) = query::claim_key(self.store.conn(), claim.id.n)? {
             if let Some(here) = self.claimed.get_mut(&key.place) {
-                here.retain(|(s, _)| !key.said_by(s));
+                here.retain(|(k, _)| *k != key);
             }
         }
         let body = Body::ClaimRetract(body);

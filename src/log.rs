@@ -981,7 +981,7 @@ fn refuse_same_claim(
     match crate::query::same_claim_but(conn, &crate::query::ClaimKey::of(b), retracted)? {
         Some(c) => Err(Error::invalid(
             format!(
-                "{c} already records bytes {}..{} of {}, by the same speaker, via {}",
+                "{c} already records bytes {}..{} of {}, by the same speaker, via {}, with the same paraphrase",
                 b.start, b.end, b.source.id, b.provenance
             ),
             format!("annotate {c} instead: a claim is recorded once, and one recorded wrongly is retracted first"),

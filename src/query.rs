@@ -465,19 +465,17 @@ pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
 }
 
 /// What makes two claims one: the same bytes of the same source, said by
-/// the same speaker (as `show` groups speakers: case and typography
-/// aside), reaching the source the same way. The paraphrase is not part of
-/// it: it is the analyst's wording, not what was said.
-///
-/// The speaker is kept as written and compared with [`same_name`] only
-/// between claims of one place: an import of a million lines then folds
-/// no name.
-///
-/// [`same_name`]: crate::text::same_name
-#[derive(Clone, Debug)]
+/// the same speaker written the same way, reaching the source the same
+/// way, with the same paraphrase: the same claim recorded twice (a command
+/// run twice, a script re-run, two analysts typing the same). A claim that
+/// differs in any of these, if only in a speaker's capitals or in the
+/// paraphrase, is another: recording the corrected claim and then
+/// retracting the wrong one with `--replaced-by` must stay possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimKey {
     pub place: ClaimPlace,
     pub speaker: String,
+    pub paraphrase: Option<String>,
 }
 
 /// Where a claim's words are: the source's bytes, and the way they reached it.
@@ -499,20 +497,15 @@ impl ClaimKey {
                 provenance: b.provenance,
             },
             speaker: b.speaker.clone(),
+            paraphrase: b.text.clone(),
         }
-    }
-
-    /// Whether `speaker` is this claim's speaker, case and typography aside.
-    pub fn said_by(&self, speaker: &str) -> bool {
-        crate::text::same_name(&self.speaker, speaker)
     }
 }
 
 /// The claim, not retracted, that already records what `key` says: a
-/// second one would only split the judgments of one claim between two ids
-/// (a command run twice, two analysts who each recorded it). The commands
-/// refuse it; verify does not judge it (a log may hold such claims from
-/// before the rule).
+/// second one would only split the judgments of one claim between two ids.
+/// The commands refuse it; verify does not judge it (a log may hold such
+/// claims from before the rule).
 pub fn same_claim(conn: &Connection, key: &ClaimKey) -> Result<Option<ItemId>> {
     same_claim_but(conn, key, &|_| false)
 }
@@ -526,8 +519,9 @@ pub fn same_claim_but(
     retracted: &dyn Fn(u64) -> bool,
 ) -> Result<Option<ItemId>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT c.id, c.speaker FROM claims c
+        "SELECT c.id FROM claims c
          WHERE c.source_id = ?1 AND c.start = ?2 AND c.\"end\" = ?3 AND c.provenance = ?4
+           AND c.speaker = ?5 AND c.paraphrase IS ?6
            AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)
          ORDER BY c.id",
     )?;
@@ -537,13 +531,15 @@ pub fn same_claim_but(
             p.source as i64,
             p.start as i64,
             p.end as i64,
-            p.provenance.as_str()
+            p.provenance.as_str(),
+            key.speaker,
+            key.paraphrase
         ],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        |r| r.get::<_, i64>(0),
     )?;
     for row in rows {
-        let (id, speaker) = row?;
-        if !retracted(id as u64) && key.said_by(&speaker) {
+        let id = row?;
+        if !retracted(id as u64) {
             return Ok(Some(ItemId::claim(id as u64)));
         }
     }
@@ -555,7 +551,7 @@ pub fn same_claim_but(
 pub fn claim_key(conn: &Connection, n: u64) -> Result<Option<ClaimKey>> {
     Ok(conn
         .prepare_cached(
-            "SELECT source_id, start, \"end\", speaker, provenance FROM claims WHERE id = ?",
+            "SELECT source_id, start, \"end\", speaker, provenance, paraphrase FROM claims WHERE id = ?",
         )?
         .query_row([n as i64], |r| {
             Ok((
@@ -564,10 +560,11 @@ pub fn claim_key(conn: &Connection, n: u64) -> Result<Option<ClaimKey>> {
                 r.get::<_, i64>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
             ))
         })
         .optional()?
-        .and_then(|(source, start, end, speaker, provenance)| {
+        .and_then(|(source, start, end, speaker, provenance, paraphrase)| {
             Some(ClaimKey {
                 place: ClaimPlace {
                     source: source as u64,
@@ -576,6 +573,7 @@ pub fn claim_key(conn: &Connection, n: u64) -> Result<Option<ClaimKey>> {
                     provenance: provenance.parse().ok()?,
                 },
                 speaker,
+                paraphrase,
             })
         }))
 }

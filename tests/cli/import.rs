@@ -757,39 +757,62 @@ fn refused(w: &Work, bad: &[u8], msg: &str) {
     assert!(before == w.db_bytes(), "the database changed: {msg}");
 }
 
-/// A claim is recorded once: the same bytes of the same source, said by
-/// the same speaker (case and typography aside), via the same provenance,
-/// unless the first was retracted. `claim add` (a command typed twice, a
-/// second analyst) and `import` refuse the second alike; the paraphrase,
-/// the analyst's own words, does not make another claim.
+/// A claim is recorded once: the same bytes of the same source, the same
+/// speaker as written, the same provenance and paraphrase, while the first
+/// is not retracted. `claim add` (a command typed twice, a script re-run)
+/// and `import` refuse the second alike. A claim that differs in any of
+/// these is another, so that a corrected claim can be recorded before the
+/// wrong one is retracted in its favour.
 #[test]
 fn a_claim_is_recorded_once() {
     let w = Work::with_claims();
     let before = w.db_bytes();
-    w.run(
-        Some("analyst"),
-        &[
-            "claim", "add", "--source", "S1", "--quote", SEVEN, "--speaker", "white  helmets",
-            "--provenance", "tweet", "--text", "seven dead",
-        ],
-    )
-    .error("C1 already records bytes 442..511 of S1, said by white  helmets via tweet (hint: annotate C1 instead (`claimtrail annotate C1 --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract C1 --reason \"what was wrong\"`, then add it again))");
+    w.claim_on("S1", &["--quote", SEVEN], "White Helmets", "tweet")
+        .error("C1 already records bytes 442..511 of S1, said by White Helmets via tweet (hint: annotate C1 instead (`claimtrail annotate C1 --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract C1 --reason \"what was wrong\"`, then add it again))");
     assert!(before == w.db_bytes());
-    // Another speaker, or another provenance, is another claim.
+    // Another speaker or spelling of it, another provenance, a paraphrase:
+    // another claim.
     for (speaker, via) in [
         ("Syrian Civil Defense", "tweet"),
+        ("white helmets", "tweet"),
         ("White Helmets", "statement"),
     ] {
         w.claim_on("S1", &["--quote", SEVEN], speaker, via).ok();
     }
-    // The same in an import: over a claim of the log, and twice in a file.
-    let over_c1 = json!({"type":"claim","source":"S1","quote":SEVEN,"speaker":"WHITE HELMETS","provenance":"tweet"});
+    w.claim_on(
+        "S1",
+        &["--quote", SEVEN, "--text", "seven dead"],
+        "White Helmets",
+        "tweet",
+    )
+    .ok();
+    // The same in an import: over a claim of the log that another key
+    // recorded (this key's own, identical, counts as imported before), and
+    // twice in a file.
+    w.run(
+        Some("admin"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            SEVEN,
+            "--speaker",
+            "Desk",
+            "--provenance",
+            "other",
+        ],
+    )
+    .ok();
+    let over =
+        json!({"type":"claim","source":"S1","quote":SEVEN,"speaker":"Desk","provenance":"other"});
     refused(
         &w,
-        over_c1.to_string().as_bytes(),
-        "C1 already records bytes 442..511 of S1, said by WHITE HELMETS via tweet (hint: annotate C1 instead (an annotation line with \"claim\": \"C1\"); a claim is recorded once",
+        over.to_string().as_bytes(),
+        "C7 already records bytes 442..511 of S1, said by Desk via other (hint: annotate C7 instead",
     );
-    let twice = json!({"type":"claim","source":"S1","quote":"Tehran summit","occurrence":3,"speaker":"bakour","provenance":"interview","text":"other words"});
+    let twice = json!({"type":"claim","source":"S1","quote":"Tehran summit","occurrence":3,"speaker":"Bakour","provenance":"interview"});
     refused(
         &w,
         twice.to_string().as_bytes(),
@@ -2239,14 +2262,14 @@ fn a_claim_added_beside_an_import_is_recorded_once() {
     .ok();
     feed(
         &mut child,
-        &[json!({"type":"claim","source":"@d7","quote":"Officials denied any attack","speaker":"officials","provenance":"statement"}).to_string()],
+        &[json!({"type":"claim","source":"@d7","quote":"Officials denied any attack","speaker":"Officials","provenance":"statement"}).to_string()],
     );
     drop(child.stdin.take());
     let run = Run::from(child.wait_with_output().unwrap());
     run.error("line 2: C");
     assert!(
         run.stderr.contains(&format!(
-            "already records bytes 12..39 of {s}, by the same speaker, via statement"
+            "already records bytes 12..39 of {s}, by the same speaker, via statement, with the same paraphrase"
         )),
         "{}",
         run.stderr

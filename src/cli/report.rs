@@ -23,12 +23,16 @@ pub struct Args {
     ))]
     pub format: String,
     /// Write the report to FILE (replaced whole, never half-written)
-    /// instead of standard output.
+    /// instead of standard output (`-` is standard output, as elsewhere).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
-pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
+    // `--out -` wrote a file named `-`.
+    if a.out.as_deref().is_some_and(|p| p.as_os_str() == "-") {
+        a.out = None;
+    }
     let format: Format = a.format.to_ascii_lowercase().parse()?;
     // `--json` asks for JSON on standard output; a Markdown report there
     // would break the script that asked.

@@ -308,8 +308,10 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
     // Derivation: the source's hash, and the signers.
     assert!(md.contains("| sha256 | `3d1743578845"));
     assert!(md.contains("| Independent auditor | auditor |"));
-    // `markdown`, in any case, is md.
+    // `markdown`, in any case, is md; `--out -` is standard output.
     assert_eq!(report(&w, Some(&db), &["--format", "Markdown"]).ok(), md);
+    assert_eq!(report(&w, Some(&db), &["--out", "-"]).ok(), md);
+    assert!(!w.path("-").exists());
     // --json asks for JSON: a Markdown report is refused, the JSON one given.
     w.run_with(None, &[("CLAIMTRAIL_NOW", NOW)], &["--db", &db, "--json", "report"], None)
         .error("--json asks for JSON, and the report's format is md (hint: give --format json for the JSON report");

@@ -1274,8 +1274,6 @@ struct Importer<'a> {
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
-    /// Claims a retraction line of this run retracts.
-    retracted_in_run: std::collections::HashSet<u64>,
     /// The claims this run appends: by place, each speaker as written and
     /// the line.
     claimed: HashMap<query::ClaimPlace, Vec<(query::ClaimKey, u64)>>,
@@ -1382,7 +1380,6 @@ impl<'a> Importer<'a> {
             start_seq,
             matched_retractions: Default::default(),
             claimed: Default::default(),
-            retracted_in_run: Default::default(),
             superseded: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
@@ -1848,7 +1845,9 @@ impl<'a> Importer<'a> {
             }
         }
         // A claim is recorded once, as `claim add` refuses it twice: not
-        // again on a line of this run, nor over a claim of the log's.
+        // again on a line of this run (the append path refuses it over a
+        // claim of the log's, under the write lock, and knows of this run's
+        // claims only those stored).
         let key = query::ClaimKey::of(b);
         let here = self.claimed.entry(key.place).or_default();
         if let Some(&(_, first)) = here.iter().find(|(k, _)| *k == key) {
@@ -1864,25 +1863,7 @@ impl<'a> Importer<'a> {
                 format!("delete one of the two {}s", self.unit()),
             ));
         }
-        if source.id.n <= self.start.sources {
-            let pending = &self.retracted_in_run;
-            if let Some(c) =
-                query::same_claim_but(self.store.conn(), &key, &|n| pending.contains(&n))?
-            {
-                return Err(Error::invalid(
-                    format!(
-                        "{c} already records bytes {}..{} of {}, said by {} via {}",
-                        b.start,
-                        b.end,
-                        source.id,
-                        crate::text::escape(&b.speaker),
-                        b.provenance
-                    ),
-                    format!("annotate {c} instead (an annotation line with \"claim\": \"{c}\"); a claim is recorded once, and one recorded wrongly is retracted first"),
-                ));
-            }
-        }
-        self.claimed.entry(key.place).or_default().push((key, n));
+        here.push((key, n));
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
@@ -1974,10 +1955,8 @@ impl<'a> Importer<'a> {
         if self.retracted_before(&body)? {
             return Ok(Outcome::SkippedEntry);
         }
-        // Once retracted, a claim may be recorded again (the lines before a
-        // retraction are stored first: see `retract`; the retraction itself
-        // may still be being signed when the next line is checked).
-        self.retracted_in_run.insert(claim.id.n);
+        // Once retracted, a claim of this run may be recorded again (the
+        // lines before a retraction are stored first: see `retract`).
         if let Some(key) = query::claim_key(self.store.conn(), claim.id.n)? {
             if let Some(here) = self.claimed.get_mut(&key.place) {
                 here.retain(|(k, _)| *k != key);

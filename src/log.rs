@@ -964,7 +964,7 @@ fn origin(conn: &Connection) -> Result<String> {
         .ok_or_else(|| Error::Damaged("the log's origin (table log_meta) is missing".into()))
 }
 
-/// A claim is recorded once (`query::same_claim`): a command's rule, not
+/// A claim is recorded once (`query::same_claim_but`): a command's rule, not
 /// verify's, checked here under the write lock, where no other writer can
 /// record the same claim between the check and the entry (two `claim add`s
 /// at once, or one beside an import, both passed the commands' own check,
@@ -981,13 +981,24 @@ fn refuse_same_claim(
     match crate::query::same_claim_but(conn, &crate::query::ClaimKey::of(b), retracted)? {
         Some(c) => Err(Error::invalid(
             format!(
-                "{c} already records bytes {}..{} of {}, by the same speaker, via {}, with the same paraphrase",
-                b.start, b.end, b.source.id, b.provenance
+                "{c} already records bytes {}..{} of {}, said by {} via {}",
+                b.start,
+                b.end,
+                b.source.id,
+                crate::text::escape(&b.speaker),
+                b.provenance
             ),
-            format!("annotate {c} instead: a claim is recorded once, and one recorded wrongly is retracted first"),
+            format!("annotate {c} instead (`claimtrail annotate {c} --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c} --reason \"what was wrong\"`, then add it again)"),
         )),
         None => Ok(()),
     }
+}
+
+/// The same refusal, for a command to make before it unlocks the key
+/// (`claim add`, `claim suggest --add`); the append path makes it again
+/// under the lock.
+pub fn refuse_recorded_claim(conn: &Connection, body: &Body) -> Result<()> {
+    refuse_same_claim(conn, body, &|_| false)
 }
 
 /// The rules an entry must pass before it is signed: the signer's
@@ -1181,7 +1192,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> 
     let header = next_header(conn, signer.fingerprint(), &e, time)?;
     let history = StoreHistory { conn };
     check_entry(&history, signer.fingerprint(), &header, &e)?;
-    refuse_same_claim(conn, &e.body, &|_| false)?;
+    refuse_recorded_claim(conn, &e.body)?;
     let n = match e.body.creates() {
         Some(kind) => Some(max_id(conn, kind)? + 1),
         None => None,

@@ -505,14 +505,9 @@ impl ClaimKey {
 /// The claim, not retracted, that already records what `key` says: a
 /// second one would only split the judgments of one claim between two ids.
 /// The commands refuse it; verify does not judge it (a log may hold such
-/// claims from before the rule).
-pub fn same_claim(conn: &Connection, key: &ClaimKey) -> Result<Option<ItemId>> {
-    same_claim_but(conn, key, &|_| false)
-}
-
-/// [`same_claim`], leaving out the claims `retracted` says are retracted
-/// though their retraction is not in the table yet (an import's, still
-/// being signed).
+/// claims from before the rule). Claims `retracted` says are retracted,
+/// though their retraction is not in the table yet (an entry of the batch
+/// being appended), are left out.
 pub fn same_claim_but(
     conn: &Connection,
     key: &ClaimKey,

@@ -578,15 +578,10 @@ fn given(
     Ok((stored, by(crate::checkpoint::KeyType::CosignatureV1)))
 }
 
-/// What `dir` holds now: nothing (it is missing or empty, or holds the
-/// tiles of a publish interrupted before its checkpoint), or an earlier
-/// publish of this log, whose checkpoint an admin of the log signed, of a
-/// tree no larger than `size`. Anything else is refused before a file is
-/// written.
 /// An advisory `flock` on the directory itself, held while the returned
 /// file is open: no lock file is served with the tiles. Taken, not waited
-/// for: a second publish (an overlapping cron run) stops at once and says
-/// so; the first leaves the directory consistent.
+/// for: a second publish or mirror (an overlapping cron run) stops at once
+/// and says so; the first leaves the directory consistent.
 pub(crate) fn lock_dir(dir: &Path) -> Result<std::fs::File> {
     let f = std::fs::File::open(dir).map_err(|e| Error::Io {
         path: dir.to_path_buf(),
@@ -608,6 +603,11 @@ pub(crate) fn lock_dir(dir: &Path) -> Result<std::fs::File> {
     }
 }
 
+/// What `dir` holds now: nothing (it is missing or empty, or holds the
+/// tiles of a publish interrupted before its checkpoint), or an earlier
+/// publish of this log, whose checkpoint an admin of the log signed, of a
+/// tree no larger than `size`. Anything else is refused before a file is
+/// written.
 fn previous(
     dir: &Path,
     origin: &str,

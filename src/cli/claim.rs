@@ -140,11 +140,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let (start, end) = locate(src, &a, &id.to_string())?;
     let body =
         claimtrail::log::claim_body(source, src, (start, end), &a.speaker, a.provenance, a.text)?;
-    if let Body::ClaimAdd(b) = &body {
-        if let Some(c) = query::same_claim(store.conn(), &query::ClaimKey::of(b))? {
-            return Err(same_claim_refused(c, b, &id.to_string()));
-        }
-    }
+    claimtrail::log::refuse_recorded_claim(store.conn(), &body)?;
     let entry = NewEntry::new(body);
     let signer = ctx.signer_for(store.conn(), &entry)?;
     let e = append(&mut store, &signer, entry)?;
@@ -155,20 +151,6 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         outln!("{cid}")?;
     }
     Ok(Outcome::Done)
-}
-
-/// A claim that another, not retracted, already records.
-fn same_claim_refused(c: ItemId, b: &claimtrail::model::ClaimAdd, source: &str) -> Error {
-    Error::invalid(
-        format!(
-            "{c} already records bytes {}..{} of {source}, said by {} via {}",
-            b.start,
-            b.end,
-            text::escape(&b.speaker),
-            b.provenance
-        ),
-        format!("annotate {c} instead (`claimtrail annotate {c} --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c} --reason \"what was wrong\"`, then add it again)"),
-    )
 }
 
 fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
@@ -309,11 +291,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         let kind: SourceKind = c.provenance.parse().map_err(Error::Internal)?;
         let body =
             claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
-        if let Body::ClaimAdd(b) = &body {
-            if let Some(c) = query::same_claim(store.conn(), &query::ClaimKey::of(b))? {
-                return Err(same_claim_refused(c, b, &id.to_string()));
-            }
-        }
+        claimtrail::log::refuse_recorded_claim(store.conn(), &body)?;
         entries.push(NewEntry::new(body));
     }
     let signer = match entries.first() {

@@ -2269,7 +2269,7 @@ fn a_claim_added_beside_an_import_is_recorded_once() {
     run.error("line 2: C");
     assert!(
         run.stderr.contains(&format!(
-            "already records bytes 12..39 of {s}, by the same speaker, via statement, with the same paraphrase"
+            "already records bytes 12..39 of {s}, said by Officials via statement"
         )),
         "{}",
         run.stderr

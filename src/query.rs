@@ -502,6 +502,16 @@ impl ClaimKey {
     }
 }
 
+/// The claims recorded as `key`, through the index on a claim's place
+/// (`claims_by_place`, schema version 4): one B-tree descent, where the
+/// index by source alone read every claim of the source, for every claim
+/// appended.
+const SAME_CLAIM: &str = "SELECT c.id FROM claims c
+     WHERE c.source_id = ?1 AND c.start = ?2 AND c.\"end\" = ?3 AND c.provenance = ?4
+       AND c.speaker = ?5 AND c.paraphrase IS ?6
+       AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)
+     ORDER BY c.id";
+
 /// The claim, not retracted, that already records what `key` says: a
 /// second one would only split the judgments of one claim between two ids.
 /// The commands refuse it; verify does not judge it (a log may hold such
@@ -513,13 +523,7 @@ pub fn same_claim_but(
     key: &ClaimKey,
     retracted: &dyn Fn(u64) -> bool,
 ) -> Result<Option<ItemId>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.id FROM claims c
-         WHERE c.source_id = ?1 AND c.start = ?2 AND c.\"end\" = ?3 AND c.provenance = ?4
-           AND c.speaker = ?5 AND c.paraphrase IS ?6
-           AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.claim_id = c.id)
-         ORDER BY c.id",
-    )?;
+    let mut stmt = conn.prepare_cached(SAME_CLAIM)?;
     let p = &key.place;
     let rows = stmt.query_map(
         rusqlite::params![
@@ -2158,6 +2162,33 @@ mod tests {
             .into_iter()
             .map(|a| a.1)
             .collect()
+    }
+
+    /// The check that a claim is recorded once runs for every claim
+    /// appended: it must find the claims of one place through the index,
+    /// not read every claim of the source (an import of 20,000 claims of a
+    /// source already holding 10,000 took 21.6 s so).
+    #[test]
+    fn a_claim_is_looked_up_by_its_place() {
+        let conn = Connection::open_in_memory().unwrap();
+        for (sql, _) in crate::store::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {SAME_CLAIM}"))
+            .unwrap()
+            .query_map(
+                rusqlite::params![1, 0, 1, "tweet", "X", None::<String>],
+                |r| r.get::<_, String>(3),
+            )
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|l| l.contains("claims_by_place")
+                && l.contains("source_id=? AND start=? AND end=?")),
+            "{plan:?}"
+        );
     }
 
     #[test]

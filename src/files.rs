@@ -10,18 +10,59 @@ use std::path::Path;
 /// The file at `path`, but no more than `cap + 1` bytes of it: a result
 /// longer than `cap` means the file is, and the caller refuses it in its
 /// own terms. A directory is refused as one.
+///
+/// A pipe is read as a file is (`<(curl …)`, which the shell gives as
+/// `/dev/fd/63`), but a named pipe that no program is writing to is
+/// refused at once: opening it waited for a writer that never came (a
+/// FIFO unpacked from an archive of evidence, given as a bundle).
 pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use std::os::unix::io::AsRawFd;
     let io = |e: std::io::Error| Error::Io {
         path: path.to_path_buf(),
         reason: crate::keys::io_reason(&e),
     };
-    let f = std::fs::File::open(path).map_err(io)?;
+    // Opened without waiting for a writer, then made to wait for data again.
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io)?;
     let meta = f.metadata().map_err(io)?;
     if meta.is_dir() {
         return Err(Error::IsDirectory(path.to_path_buf()));
     }
     let mut data = Vec::with_capacity(meta.len().min(cap + 1) as usize);
-    f.take(cap + 1).read_to_end(&mut data).map_err(io)?;
+    if meta.file_type().is_fifo() {
+        // With O_NONBLOCK, a pipe with no writer reads as its end; one
+        // whose writer has not written yet, as "would block".
+        let mut first = vec![0u8; 64 * 1024];
+        match f.read(&mut first) {
+            Ok(0) => {
+                return Err(Error::invalid(
+                    format!(
+                        "{} is a named pipe (FIFO) that no program is writing to",
+                        path.display()
+                    ),
+                    "give the file itself (a pipe is read only while a program writes into it)",
+                ))
+            }
+            Ok(n) => data.extend_from_slice(&first[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    // SAFETY: fcntl on a descriptor this function owns, with flags it read.
+    let blocking = unsafe {
+        let fd = f.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) == 0
+    };
+    if !blocking {
+        return Err(io(std::io::Error::last_os_error()));
+    }
+    let rest = (cap + 1).saturating_sub(data.len() as u64);
+    f.take(rest).read_to_end(&mut data).map_err(io)?;
     Ok(data)
 }
 
@@ -84,6 +125,31 @@ mod tests {
                     "{special:?}"
                 );
             }
+            // Given as the file itself, a FIFO no program writes to is
+            // refused at once (opening it waited for ever), and one that a
+            // program writes into is read to its end, as `<(command)` is.
+            assert!(matches!(
+                read_capped(&fifo, 4),
+                Err(Error::Invalid { ref what, .. }) if what.ends_with("is a named pipe (FIFO) that no program is writing to")
+            ));
+            let writer = {
+                let fifo = fifo.clone();
+                std::thread::spawn(move || {
+                    let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    use std::io::Write;
+                    w.write_all(b"0123456789").unwrap();
+                })
+            };
+            // Until the writer has it open, the pipe has none: wait for it.
+            let data = loop {
+                match read_capped(&fifo, 100) {
+                    Err(Error::Invalid { .. }) => std::thread::yield_now(),
+                    other => break other.unwrap(),
+                }
+            };
+            writer.join().unwrap();
+            assert_eq!(data, b"0123456789");
         }
     }
 }

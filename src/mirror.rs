@@ -442,12 +442,30 @@ fn base_url(url: &str) -> Result<String> {
     // printed in messages as it is.
     let odd = |c: char| c.is_whitespace() || c.is_control() || c == '?' || c == '#';
     if !scheme_ok || url.chars().any(odd) {
+        let serve = "give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/";
+        // A directory of this machine, as a path or a file:// address, is
+        // checked where it is; an address of another scheme is no path.
+        let file = url
+            .get(..7)
+            .filter(|s| s.eq_ignore_ascii_case("file://"))
+            .map(|_| url[7..].strip_prefix("localhost").unwrap_or(&url[7..]));
+        let local = match file {
+            Some(path) => Some(path).filter(|p| p.starts_with('/')),
+            None => Some(url).filter(|u| !u.contains("://")),
+        };
+        let hint = match local {
+            Some(dir) => format!(
+                "{serve} (a directory on this machine is checked as it is: `claimtrail verify-published {}`)",
+                crate::text::shell_word(std::path::Path::new(dir))
+            ),
+            None => serve.to_string(),
+        };
         return Err(Error::invalid(
             format!(
                 "`{}` is not the http(s) address of a published log",
                 crate::text::escape(url)
             ),
-            format!("give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/ (a directory on this machine is checked as it is: `claimtrail verify-published {}`)", crate::text::shell_word(std::path::Path::new(url))),
+            hint,
         ));
     }
     Ok(url.trim_end_matches('/').to_string())

@@ -71,11 +71,11 @@ pub fn inclusion(
             let path = g.path;
             let cp = g.checkpoint;
             if cp.origin != origin {
+                let (theirs, ours) = crate::text::escape_apart(&cp.origin, origin);
                 return Err(Error::invalid(
                     format!(
-                        "{} is a checkpoint of another log ({})",
+                        "{} is a checkpoint of another log (`{theirs}`, not `{ours}`)",
                         path.display(),
-                        cp.origin
                     ),
                     "give a checkpoint of this log",
                 ));
@@ -260,10 +260,10 @@ pub fn consistency(
         ));
     }
     if a.origin != origin {
+        let (theirs, ours) = crate::text::escape_apart(&a.origin, origin);
         return Err(Error::invalid(
             format!(
-                "{old_name} and {new_name} are checkpoints of another log ({})",
-                escape(&a.origin)
+                "{old_name} and {new_name} are checkpoints of another log (`{theirs}`, not `{ours}`)"
             ),
             "give checkpoints of this log",
         ));

@@ -145,6 +145,9 @@ pub fn busy_timeout() -> Duration {
         .map_or(BUSY_TIMEOUT, Duration::from_secs)
 }
 
+/// Why a device or a pipe given as the log is not one.
+const NOT_A_FILE: &str = "it is not a regular file (a device or a pipe)";
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -155,8 +158,17 @@ impl Store {
     /// file (without creating one), a file that is not SQLite or not a
     /// claimtrail log, and a log made by a newer claimtrail.
     pub fn open(path: &Path) -> Result<Store> {
-        if !path.exists() {
-            return Err(Error::NoDatabase(path.to_path_buf()));
+        match std::fs::metadata(path) {
+            Err(_) => return Err(Error::NoDatabase(path.to_path_buf())),
+            // SQLite reads a named pipe as a failing disk ("disk I/O
+            // error", and a hint about free space): say what it is first.
+            Ok(m) if !m.is_file() && !m.is_dir() => {
+                return Err(Error::NotADatabase {
+                    path: path.to_path_buf(),
+                    reason: NOT_A_FILE.into(),
+                })
+            }
+            Ok(_) => {}
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
@@ -189,7 +201,7 @@ impl Store {
             .map_err(|e| open_error(path, e))?;
         if app_id != APPLICATION_ID {
             let reason = match std::fs::metadata(path) {
-                Ok(m) if !m.is_file() => "it is not a regular file (a device or a pipe)",
+                Ok(m) if !m.is_file() => NOT_A_FILE,
                 Ok(m) if m.len() == 0 => "it is an empty file",
                 _ => "it is an SQLite file of another application",
             };

@@ -614,6 +614,30 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Two names said to differ (a checkpoint's origin and the log's), shown
+/// so that they do: escaped as [`escape`] does, and if that still shows
+/// them alike (a zero-width space, which [`escape`] leaves to the scripts
+/// that need it, or a Cyrillic `а` for a Latin `a`), with every character
+/// outside printable ASCII as a `\u{…}` escape.
+pub fn escape_apart(theirs: &str, ours: &str) -> (String, String) {
+    let (a, b) = (escape(theirs), escape(ours));
+    // UTS #39 skeletons: equal for names a reader cannot tell apart
+    // (`skeleton` drops what draws nothing, and maps look-alike letters).
+    let alike = |x: &str, y: &str| unicode_security::skeleton(x).eq(unicode_security::skeleton(y));
+    if theirs == ours || !alike(&a, &b) {
+        return (a.into_owned(), b.into_owned());
+    }
+    let strict = |s: &str| {
+        s.chars()
+            .map(|c| match c {
+                ' '..='~' => c.to_string(),
+                c => format!("\\u{{{:x}}}", c as u32),
+            })
+            .collect::<String>()
+    };
+    (strict(theirs), strict(ours))
+}
+
 /// Like [`escape`] but keeps newlines, for multi-line display (notes, quotes).
 pub fn escape_keep_newlines(s: &str) -> String {
     s.split('\n')
@@ -844,6 +868,39 @@ fn quoted_word(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two origins that differ only by a zero-width space, which `escape`
+    /// leaves alone, are shown apart; names that escape apart already, or
+    /// are equal, are shown as `escape` shows them.
+    #[test]
+    fn names_said_to_differ_are_shown_to() {
+        assert_eq!(
+            escape_apart("news.example/log\u{200b}", "news.example/log"),
+            (
+                "news.example/log\\u{200b}".to_string(),
+                "news.example/log".to_string()
+            )
+        );
+        assert_eq!(
+            escape_apart("n\u{e9}ws\u{1b}", "news"),
+            ("n\u{e9}ws\\u{1b}".to_string(), "news".to_string())
+        );
+        assert_eq!(
+            escape_apart("news.ex\u{430}mple", "news.example"),
+            (
+                "news.ex\\u{430}mple".to_string(),
+                "news.example".to_string()
+            )
+        );
+        assert_eq!(
+            escape_apart("другой.example", "news.example"),
+            ("другой.example".to_string(), "news.example".to_string())
+        );
+        assert_eq!(
+            escape_apart("other.example", "news.example"),
+            ("other.example".to_string(), "news.example".to_string())
+        );
+    }
 
     /// A name with an escape sequence is quoted for bash with the
     /// sequence's bytes spelled out; bash reads the same name back.

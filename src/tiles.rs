@@ -533,10 +533,8 @@ fn given(
     let cp =
         Checkpoint::parse(note.text()).map_err(|e| bad(format!("is not a checkpoint ({e})")))?;
     if cp.origin != origin {
-        return Err(bad(format!(
-            "is of another log (`{}`, not `{origin}`)",
-            crate::text::escape(&cp.origin)
-        )));
+        let (theirs, ours) = crate::text::escape_apart(&cp.origin, origin);
+        return Err(bad(format!("is of another log (`{theirs}`, not `{ours}`)")));
     }
     let stored = crate::query::checkpoints(tx)?
         .into_iter()
@@ -621,9 +619,9 @@ fn previous(
     };
     let bad = |what: String| Error::invalid(format!("{}: {what}", path.display()), hint);
     if cp.origin != origin {
+        let (theirs, ours) = crate::text::escape_apart(&cp.origin, origin);
         return Err(bad(format!(
-            "a checkpoint of another log (`{}`, not `{origin}`)",
-            crate::text::escape(&cp.origin)
+            "a checkpoint of another log (`{theirs}`, not `{ours}`)"
         )));
     }
     // An older checkpoint given (`--checkpoint`) over a directory that

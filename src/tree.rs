@@ -299,11 +299,9 @@ pub fn cosign(
     let cp = Checkpoint::parse(note.text())
         .map_err(|e| Error::invalid(e.to_string(), "give a checkpoint file"))?;
     if cp.origin != origin {
+        let (theirs, ours) = crate::text::escape_apart(&cp.origin, origin);
         return Err(Error::invalid(
-            format!(
-                "the checkpoint is of `{}`, not of this log `{origin}`",
-                crate::text::escape(&cp.origin)
-            ),
+            format!("the checkpoint is of `{theirs}`, not of this log `{ours}`"),
             "cosign it against its own log (--db)",
         ));
     }
@@ -337,7 +335,7 @@ pub fn cosign(
     if let (Some(crate::verify::CheckpointStatus::Unsigned), Some(c)) = (status, judged) {
         return Err(Error::invalid(
             format!("the checkpoint is {}", c.detail),
-            "cosign a checkpoint signed by an admin the log had at its size, e.g. a new one: `claimtrail checkpoint`",
+            "cosign a checkpoint signed by an admin the log had at its size, with no signature line that fails, e.g. a new one: `claimtrail checkpoint --out FILE`",
         ));
     }
     if status != Some(crate::verify::CheckpointStatus::Consistent) {
@@ -364,7 +362,13 @@ pub fn cosign(
     let now = crate::clock::now_unix();
     let sig = signer.sign_raw(&crate::checkpoint::cosignature_message(note.text(), now))?;
     note.add_cosigned(&name, &signer.verifying_key(), now, &sig)
-        .map_err(|e| Error::invalid(format!("cannot cosign: {e}"), "check the key's name"))?;
+        .map_err(|e| {
+            let hint = match e {
+                crate::checkpoint::NoteError::TooManySignatures { .. } => "the file has no room for another signature line: cosign the log's own checkpoint file (`claimtrail checkpoint --out FILE`), without the other lines",
+                _ => "check the key's name (`claimtrail key list`)",
+            };
+            Error::invalid(format!("cannot cosign: {e}"), hint)
+        })?;
     Ok((name, now))
 }
 

@@ -487,10 +487,8 @@ pub(crate) fn judge_kept_by(
         };
         if cp.origin != origin {
             check.status = CheckpointStatus::Foreign;
-            check.detail = format!(
-                "it is a checkpoint of `{}`, not of this log `{origin}`",
-                crate::text::escape(&cp.origin)
-            );
+            let (theirs, ours) = crate::text::escape_apart(&cp.origin, origin);
+            check.detail = format!("it is a checkpoint of `{theirs}`, not of this log `{ours}`");
             checks.push(check);
             continue;
         }
@@ -544,6 +542,17 @@ pub(crate) fn judge_kept_by(
             Err(e) => {
                 check.status = CheckpointStatus::Unsigned;
                 check.detail = match &signers {
+                    // A line of a key the log enrolled that does not
+                    // verify makes the whole note refused (as C2SP's
+                    // signed notes are), whoever else signed it.
+                    Signers::Enrolled(_)
+                        if matches!(e, crate::checkpoint::NoteError::BadSignature { .. }) =>
+                    {
+                        format!(
+                            "not taken as signed: {e} (every line of a key the log had at size {} must verify)",
+                            cp.size
+                        )
+                    }
                     Signers::Enrolled(_) => {
                         format!("not signed by an admin enrolled at size {}: {e}", cp.size)
                     }

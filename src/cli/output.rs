@@ -339,6 +339,26 @@ pub fn dir_of(path: &std::path::Path) -> std::path::PathBuf {
     }
 }
 
+/// The file a path names, links followed: resolved whole if it exists,
+/// else its directory resolved and its own name kept. A link that points
+/// at a file not made yet (a dangling link) is followed too, to the path
+/// where writing through it would make that file: `report.md -> log.db-wal`
+/// names the -wal file SQLite makes as soon as the log is opened.
+pub fn resolved(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    // As the kernel does, give up after 40 links (a loop).
+    for _ in 0..40 {
+        if let Ok(real) = p.canonicalize() {
+            return Some(real);
+        }
+        match std::fs::read_link(&p) {
+            Ok(target) => p = dir_of(&p).join(target),
+            Err(_) => return Some(dir_of(&p).canonicalize().ok()?.join(p.file_name()?)),
+        }
+    }
+    None
+}
+
 /// Refuses `path` when it names the log's database `db` or one of the
 /// files SQLite keeps beside it (`-wal`, `-shm`, `-journal`), whether or
 /// not that file exists yet. SQLite makes and deletes the `-wal` and
@@ -349,13 +369,6 @@ pub fn dir_of(path: &std::path::Path) -> std::path::PathBuf {
 /// file (a hard link) is not caught here, but [`refuse_to_replace`] reads
 /// what an existing file holds.
 pub fn refuse_log_files(path: &std::path::Path, db: &std::path::Path, what: &str) -> Result<()> {
-    // The file a path names: resolved whole if it exists, else its
-    // directory resolved and its own name kept.
-    let resolved = |p: &std::path::Path| -> Option<std::path::PathBuf> {
-        p.canonicalize()
-            .ok()
-            .or_else(|| Some(dir_of(p).canonicalize().ok()?.join(p.file_name()?)))
-    };
     let Some(out) = resolved(path) else {
         return Ok(());
     };
@@ -470,7 +483,7 @@ impl Staged {
         } else {
             let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
             let target = match linked {
-                true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                true => resolved(path).unwrap_or_else(|| path.to_path_buf()),
                 false => path.to_path_buf(),
             };
             let dir = dir_of(&target);

@@ -134,7 +134,14 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
         outln!("  {p}")?;
     }
     match (&c.log_differs, c.extends) {
-        (None, true) => outln!("verified: {new_name} extends {old_name}")?,
+        // The proof and the roots are the stored tree's: a check of the two
+        // files, not of the entries, which verify hashes again.
+        (None, true) => outln!(
+            "verified: {new_name} extends {old_name}, and the log's stored tree holds both roots\n\
+             (the entries themselves are checked against both by `claimtrail verify --checkpoint {} {}`)",
+            claimtrail::text::shell_word(old),
+            claimtrail::text::shell_word(new)
+        )?,
         (_, false) => outln!(
             "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
         )?,

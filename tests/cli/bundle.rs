@@ -886,3 +886,49 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
         .contains("not shown: what a bundle holds is shown only when it verifies"));
     assert!(!r.stdout.contains("Seven civilians"), "{}", r.stdout);
 }
+
+/// Evidence unpacked from an archive may hold a named pipe (FIFO) where a
+/// bundle or a checkpoint should be: opening it waited for a writer that
+/// never came, and five commands hung without a word. Each now refuses it
+/// at once; a pipe that a program writes into is read as a file is.
+#[test]
+fn a_named_pipe_that_no_program_writes_to_is_refused() {
+    let w = Work::with_claims();
+    let (bundle, _) = exported(&w, &["C1"]);
+    let cp = w.path("cp.txt");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp.to_str().unwrap()],
+    )
+    .ok();
+    let fifo = w.path("evidence.bundle");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let f = fifo.to_str().unwrap();
+    let before = w.db_bytes();
+    let limit = std::time::Duration::from_secs(20);
+    let vkey = w.vkey();
+    for args in [
+        &["verify-bundle", f][..],
+        &["checkpoint", "verify", f, "--vkey", &vkey],
+        &["verify", "--checkpoint", f],
+        &["prove", "C1", "--checkpoint", f],
+        &["prove", "--consistency", f, cp.to_str().unwrap()],
+    ] {
+        w.run_within(limit, None, &[], args).error(&format!(
+            "{f} is a named pipe (FIFO) that no program is writing to (hint: give the file itself (a pipe is read only while a program writes into it))"
+        ));
+    }
+    assert!(w.db_bytes() == before);
+    // A pipe with a program writing into it: standard input, here.
+    let r = w.run_with(
+        None,
+        &[],
+        &["verify-bundle", "/dev/stdin"],
+        Some(&std::fs::read(&bundle).unwrap()),
+    );
+    checks_out(&r);
+}

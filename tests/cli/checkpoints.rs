@@ -174,6 +174,52 @@ fn an_auditor_cosigns_only_a_log_that_verifies() {
         .contains("cosigned the checkpoint of 7 entries as auditor"));
 }
 
+/// A refusal to cosign says what is wrong with the file given: a line of
+/// an enrolled key that does not verify (the note is refused whole, the
+/// admin's signature being fine), or no room for another line; it blamed
+/// the admin's signature, and the key's name.
+#[test]
+fn a_refusal_to_cosign_names_what_is_wrong_with_the_file() {
+    let w = Work::with_claims();
+    let cp = w.path("cp.txt");
+    let cps = cp.to_str().unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", cps]).ok();
+    let admins = std::fs::read_to_string(&cp).unwrap();
+    w.run(Some("auditor"), &["checkpoint", "cosign", cps]).ok();
+    // The auditor's own line, a character of its signature changed.
+    let cosigned = std::fs::read_to_string(&cp).unwrap();
+    let last = cosigned.trim_end().lines().last().unwrap().to_string();
+    assert!(!admins.contains(&last));
+    let at = last.len() - 10;
+    let swap = if &last[at..at + 1] == "A" { "B" } else { "A" };
+    let bad = format!("{}{swap}{}", &last[..at], &last[at + 1..]);
+    std::fs::write(&cp, cosigned.replace(&last, &bad)).unwrap();
+    let before = std::fs::read(&cp).unwrap();
+    let r = w.run(Some("auditor"), &["checkpoint", "cosign", cps]);
+    r.error("error: the checkpoint is not taken as signed: signature by auditor+");
+    assert!(
+        r.stderr.contains("does not verify")
+            && r.stderr.contains(
+                "(every line of a key the log had at size 7 must verify) (hint: cosign a checkpoint signed by an admin the log had at its size, with no signature line that fails"
+            ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&cp).unwrap(), before, "the file is unchanged");
+    // The admin's file with 99 witnesses' lines: no room for the auditor's.
+    let mut full = admins.clone();
+    for i in 0..99 {
+        use base64::Engine;
+        let sig = base64::engine::general_purpose::STANDARD.encode([i as u8; 76]);
+        full.push_str(&format!("\u{2014} witness{i}.example {sig}\n"));
+    }
+    std::fs::write(&cp, &full).unwrap();
+    w.run(Some("auditor"), &["checkpoint", "cosign", cps]).error(
+        "error: cannot cosign: signed note has more than 100 signature lines (hint: the file has no room for another signature line: cosign the log's own checkpoint file (`claimtrail checkpoint --out FILE`), without the other lines)",
+    );
+    assert_eq!(std::fs::read_to_string(&cp).unwrap(), full);
+}
+
 /// A cosignature's timestamp is read from the clock every other time in
 /// claimtrail is: `CLAIMTRAIL_NOW` fixes it, for a reproducible demo or
 /// test. (C2SP tlog-cosignature: key ID, then the time as 8 bytes big-endian.)
@@ -646,7 +692,10 @@ fn proofs_verify_and_render_as_json() {
     let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
     let text = w.run(None, &["prove", "--consistency", o, n]);
     assert!(
-        text.ok().ends_with(&format!("verified: {n} extends {o}\n")),
+        text.ok().ends_with(&format!(
+            "verified: {n} extends {o}, and the log's stored tree holds both roots\n\
+             (the entries themselves are checked against both by `claimtrail verify --checkpoint {o} {n}`)\n"
+        )),
         "{}",
         text.stdout
     );
@@ -750,7 +799,7 @@ fn proofs_verify_and_render_as_json() {
         .ok();
     let t = theirs.to_str().unwrap();
     w.run(None, &["prove", "--consistency", t, t]).error(
-        "are checkpoints of another log (other.example/log) (hint: give checkpoints of this log)",
+        "are checkpoints of another log (`other.example/log`, not `test.example/idlib`) (hint: give checkpoints of this log)",
     );
 
     // A proof made from a tampered tree does not lead to the checkpoint's

@@ -46,12 +46,22 @@ fn no_database_and_not_a_database() {
     // A directory given as the database.
     w.run(None, &["verify", "--db", w.dir.path().to_str().unwrap()])
         .error("is not a claimtrail database (it is a directory)");
-    // A device: said as such (it reads as empty, but is no empty file).
-    #[cfg(unix)]
-    for dev in ["/dev/null", "/dev/zero"] {
-        w.run(None, &["status", "--db", dev]).error(&format!(
-            "{dev} is not a claimtrail database (it is not a regular file (a device or a pipe))"
-        ));
+    // A device or a named pipe: said as such (a device reads as empty, but
+    // is no empty file; SQLite called a pipe a failing disk).
+    let fifo = w.path("log.fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for dev in ["/dev/null", "/dev/zero", fifo.to_str().unwrap()] {
+        for args in [&["status"][..], &["verify"], &["report"], &["prove", "C1"]] {
+            let mut args = args.to_vec();
+            args.extend(["--db", dev]);
+            w.run(None, &args).error(&format!(
+                "{dev} is not a claimtrail database (it is not a regular file (a device or a pipe))"
+            ));
+        }
     }
 }
 

@@ -680,6 +680,14 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     // A directory given as the address: the hint checks it as it is.
     w.run(None, &["mirror", "my site", "copy"])
         .error("(a directory on this machine is checked as it is: `claimtrail verify-published 'my site'`)");
+    // The same as a file:// address: the hint gives the path, which
+    // verify-published takes (it gave the address, which it refuses).
+    w.run(None, &["mirror", "file:///srv/log", "copy"]).error(
+        "(a directory on this machine is checked as it is: `claimtrail verify-published /srv/log`)",
+    );
+    // Another scheme is no directory: no such hint.
+    let r = w.run(None, &["mirror", "ftp://example.org/log", "copy"]);
+    r.error("error: `ftp://example.org/log` is not the http(s) address of a published log (hint: give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/)");
     // Nothing listens there.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -954,6 +954,17 @@ fn report_errors_exit_2_with_one_line() {
         ));
     }
     assert_eq!(w.db_bytes(), before);
+    // Nor through a link to one of them that does not exist yet: the
+    // report said "wrote desk-report.md", renamed onto the -wal that its
+    // own connection had just made, which SQLite deleted on closing.
+    let link = w.path("desk-report.md");
+    std::os::unix::fs::symlink(format!("{db}-wal"), &link).unwrap();
+    report(&w, None, &["--format", "md", "--out", link.to_str().unwrap()]).error(&format!(
+        "{} is the log's SQLite -wal file, which the report would replace (hint: write the report to another file)",
+        link.display()
+    ));
+    assert_eq!(w.db_bytes(), before);
+    std::fs::remove_file(&link).unwrap();
     // A file replaced keeps its permissions: a private report stays so.
     {
         use std::os::unix::fs::PermissionsExt;

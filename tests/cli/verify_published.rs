@@ -339,6 +339,13 @@ fn what_cannot_be_checked_is_refused_with_exit_2() {
     let w = Work::with_claims();
     std::fs::create_dir(w.path("empty")).unwrap();
     check(&w, &w.path("empty"), &[]).error("holds no checkpoint");
+    // A checkpoint that is there but no file is named, not said missing.
+    std::fs::create_dir(w.path("odd-dir")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", w.path("odd-dir/checkpoint")).unwrap();
+    check(&w, &w.path("odd-dir"), &[]).error(&format!(
+        "cannot read {}: not a regular file (a pipe, a device or a directory)",
+        w.path("odd-dir/checkpoint").display()
+    ));
     check(&w, &w.path("missing"), &[]).error("missing is not a directory");
     // An address: the copy is what is checked, and mirror makes it.
     check(&w, Path::new("https://log.example/"), &[]).error(

@@ -451,13 +451,17 @@ fn base_url(url: &str) -> Result<String> {
             .map(|_| url[7..].strip_prefix("localhost").unwrap_or(&url[7..]));
         let local = match file {
             Some(path) => Some(path).filter(|p| p.starts_with('/')),
-            None => Some(url).filter(|u| !u.contains("://")),
+            None => Some(url).filter(|u| !u.contains("://") && std::path::Path::new(u).is_dir()),
         };
         let hint = match local {
             Some(dir) => format!(
                 "{serve} (a directory on this machine is checked as it is: `claimtrail verify-published {}`)",
                 crate::text::shell_word(std::path::Path::new(dir))
             ),
+            // `log.example/`: an address without its scheme.
+            None if !url.contains("://") && !url.is_empty() && !url.chars().any(odd) => {
+                format!("give the address with its scheme, e.g. https://{url}")
+            }
             None => serve.to_string(),
         };
         return Err(Error::invalid(

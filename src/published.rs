@@ -647,7 +647,7 @@ impl<'d> Monitor<'d> {
                 None,
                 Check::Tile,
                 format!(
-                    "the check stopped at entry {done}: the {} after it could not be read",
+                    "the check stopped at entry {done}: the {} from there on could not be read",
                     crate::text::count(self.size - done, "entry")
                 ),
             );

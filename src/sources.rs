@@ -55,7 +55,7 @@ fn utf8<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
     if crate::text::utf16_bom(data) {
         return Err(Error::invalid(
             format!("{what} is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8"),
-            "convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE`",
+            "convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and add FILE.utf8",
         ));
     }
     std::str::from_utf8(data).map_err(|e| {
@@ -64,7 +64,7 @@ fn utf8<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
                 "{what} is not UTF-8 text (invalid byte at offset {})",
                 e.valid_up_to()
             ),
-            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE`",
+            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8`, and add FILE.utf8",
         )
     })
 }
@@ -609,7 +609,7 @@ fn use_span(src: &str, start: usize, end: usize, spelling: Spelling) -> String {
     let (_, end) = text::grapheme_boundaries_around(src, end);
     let span = spelling.name("span");
     match spelling {
-        Spelling::Cli => format!("{span} {start}..{end}"),
+        Spelling::Cli => format!("{span} {start}..{end} instead of --quote"),
         Spelling::Import => format!("{span}: \"{start}..{end}\" instead of \"quote\""),
     }
 }

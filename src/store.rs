@@ -145,6 +145,13 @@ pub fn busy_timeout() -> Duration {
         .map_or(BUSY_TIMEOUT, Duration::from_secs)
 }
 
+/// Whether opening a log made by an older claimtrail migrates its file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Migrate {
+    InFile,
+    InMemory,
+}
+
 /// Why a device or a pipe given as the log is not one.
 const NOT_A_FILE: &str = "it is not a regular file (a device or a pipe)";
 
@@ -158,6 +165,20 @@ impl Store {
     /// file (without creating one), a file that is not SQLite or not a
     /// claimtrail log, and a log made by a newer claimtrail.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, Migrate::InFile)
+    }
+
+    /// [`Store::open`] for a command that only reads: a log made by an
+    /// older claimtrail is read as the newer schema in memory, as a
+    /// read-only copy is, and its file is left as it was. An auditor's
+    /// `verify` of a copy changed the file it checked (its new schema
+    /// version, its hash), which a chain of custody must not see; the
+    /// next command that appends migrates the file.
+    pub fn open_to_read(path: &Path) -> Result<Store> {
+        Store::open_with(path, Migrate::InMemory)
+    }
+
+    fn open_with(path: &Path, migrate: Migrate) -> Result<Store> {
         match std::fs::metadata(path) {
             Err(_) => return Err(Error::NoDatabase(path.to_path_buf())),
             // SQLite reads a named pipe as a failing disk ("disk I/O
@@ -211,7 +232,7 @@ impl Store {
             });
         }
         let mut store = Store::configure(conn, path)?;
-        store.migrate()?;
+        store.migrate(migrate)?;
         Ok(store)
     }
 
@@ -233,7 +254,7 @@ impl Store {
             store
                 .conn
                 .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))?;
-            store.migrate()?;
+            store.migrate(Migrate::InFile)?;
             let value = init(&mut store)?;
             store.conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
             value
@@ -267,7 +288,7 @@ impl Store {
         })
     }
 
-    fn migrate(&mut self) -> Result<()> {
+    fn migrate(&mut self, how: Migrate) -> Result<()> {
         let version: i64 = self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -282,15 +303,37 @@ impl Store {
         if version == supported {
             return Ok(());
         }
-        if self.conn.is_readonly(rusqlite::MAIN_DB)? {
+        if how == Migrate::InMemory || self.conn.is_readonly(rusqlite::MAIN_DB)? {
             // An auditor's read-only copy of a log made by an older
-            // claimtrail: nothing may be written to it, so the tables the
+            // claimtrail, or a command that only reads: nothing is written
+            // to it, so the tables the
             // missing migrations add are made in this connection's TEMP
             // schema instead (`temporary_schema`), where queries find them.
             // Their rows are what the old entries imply: an older log holds
             // no entry of a newer kind, and a step (the tree's backfill)
             // fills in what it derives.
-            for (sql, step) in MIGRATIONS.iter().skip(version.max(0) as usize) {
+            for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+                // A table of this step already in the file: an edited
+                // header, not an old log (a TEMP table of the same name
+                // would hide the file's own from every query).
+                for table in sql
+                    .lines()
+                    .filter_map(|l| l.trim().strip_prefix("CREATE TABLE "))
+                    .filter_map(|rest| rest.split([' ', '(']).next())
+                {
+                    let there: bool = self.conn.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?)",
+                        [table],
+                        |r| r.get(0),
+                    )?;
+                    if there {
+                        return Err(self.edited_header(
+                            version,
+                            i + 1,
+                            &format!("table {table} already exists"),
+                        ));
+                    }
+                }
                 let temp = temporary_schema(sql).ok_or_else(|| Error::Invalid {
                     what: format!(
                         "{} is read-only and was made by an older claimtrail (schema version {version})",
@@ -320,15 +363,7 @@ impl Store {
                     rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
                     e => e.to_string(),
                 };
-                Error::invalid(
-                    format!(
-                        "{} says it is at schema version {version}, but its tables are not those of that version: the step to version {} fails ({})",
-                        self.path.display(),
-                        i + 1,
-                        crate::text::escape(&why)
-                    ),
-                    "its header (PRAGMA user_version) was changed: restore the log from a backup, which `claimtrail backup` makes",
-                )
+                Store::edited_header_of(&self.path, version, i + 1, &why)
             })?;
             if let Some(step) = step {
                 step(&tx)?;
@@ -337,6 +372,23 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn edited_header(&self, version: i64, step: usize, why: &str) -> Error {
+        Store::edited_header_of(&self.path, version, step, why)
+    }
+
+    /// A file whose tables are of a later version than its `user_version`
+    /// says: an edited header, not an old log.
+    fn edited_header_of(path: &Path, version: i64, step: usize, why: &str) -> Error {
+        Error::invalid(
+            format!(
+                "{} says it is at schema version {version}, but its tables are not those of that version: the step to version {step} fails ({})",
+                path.display(),
+                crate::text::escape(why)
+            ),
+            "its header (PRAGMA user_version) was changed: restore the log from a backup, which `claimtrail backup` makes",
+        )
     }
 
     /// Writes a consistent copy of the log to `dest` with SQLite's online

@@ -272,8 +272,10 @@ pub fn cosigner(
     if me.role != crate::model::Role::Auditor {
         return Err(Error::invalid(
             format!(
-                "key {} has role {}; cosignatures are made by auditors",
-                me.fingerprint, me.role
+                "key {} ({}) has role {}; cosignatures are made by auditors",
+                crate::text::escape(&me.name),
+                me.fingerprint,
+                me.role
             ),
             "sign with an auditor key",
         ));

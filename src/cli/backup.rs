@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // and a copy written there was taken for a hot journal and deleted by
     // the next command that opened the log.
     output::refuse_log_files(&a.path, ctx.db()?, "the backup")?;
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     store.backup(&a.path)?;
     // Read as it was written: `Store::open` would switch the copy to WAL
     // mode, and a copy meant for read-only media must stay one file in

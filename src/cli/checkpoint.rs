@@ -165,7 +165,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     // refused before that work.
     let staged = ctx.staged(&target, "the cosigned checkpoint")?;
     holds_the_same_checkpoint(&target, &note)?;
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     // An auditor's key, checked before it is unlocked.
     if let Ok(pk) = ctx.public_key() {
         tree::cosigner(store.conn(), pk.fingerprint())?;
@@ -296,7 +296,7 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
 }
 
 fn list(ctx: &Ctx) -> Result<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let rows = claimtrail::query::checkpoints(store.conn())?;
     if ctx.json {
         output::json(&rows)?;
@@ -324,7 +324,7 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
 
 /// Prints the log's verifier keys (see `tree::verifier_keys`).
 pub fn vkeys(ctx: &Ctx) -> Result<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let keys = tree::verifier_keys(store.conn(), &store.origin()?, None)?;
     if ctx.json {
         let v: Vec<_> = keys

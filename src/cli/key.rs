@@ -388,7 +388,7 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
 }
 
 pub fn list(ctx: &Ctx) -> Result<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let keys = claimtrail::query::keys(store.conn())?;
     if ctx.json {
         output::json(&keys)?;
@@ -420,7 +420,7 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
 }
 
 fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let keys = claimtrail::query::keys(store.conn())?;
     let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
     let principals = keys::allowed_signers_principals(&names);

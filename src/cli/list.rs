@@ -130,12 +130,19 @@ fn check_options(a: &Args) -> Result<()> {
                 Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
                 None => String::new(),
             };
-            return Err(Error::invalid(
-                format!("{name} narrows down {these}, not {}", a.what.name()),
-                format!(
+            // A claim's counterpart of a source's kind is its provenance
+            // (how it reached the source): `list claims --kind tweet` means
+            // that, not a list of sources.
+            let hint = match (name, a.what) {
+                ("--kind", Claims) => "a claim's kind is its provenance: give --provenance KIND instead (`claimtrail list claims --provenance tweet`)".to_string(),
+                _ => format!(
                     "give {name} to `claimtrail list {}` instead, with the rest of this command",
                     names[0]
                 ),
+            };
+            return Err(Error::invalid(
+                format!("{name} narrows down {these}, not {}", a.what.name()),
+                hint,
             ));
         }
     }
@@ -195,7 +202,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     check_options(&a)?;
     let narrowed = narrowed(&a);
     let recorded = a.signed.period("item")?;
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let conn = store.conn();
     let signer = a.signed.signer(ctx, conn)?;
     // Widths for a table printed as it is read; JSON and the short lists

@@ -88,7 +88,7 @@ impl FromStr for Kinds {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let period = a.signed.period("entry")?;
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     if let Some(seq) = a.seq {
         return one(&store, seq, &a);
     }

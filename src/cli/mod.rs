@@ -190,6 +190,12 @@ impl Ctx {
         Store::open(self.db()?)
     }
 
+    /// The log, for a command that only reads it ([`Store::open_to_read`]:
+    /// an older log's file is not migrated).
+    pub fn read(&self) -> Result<Store> {
+        Store::open_to_read(self.db()?)
+    }
+
     /// [`output::Staged::new`] for a file that commands write beside the
     /// log (--out): never the log's database or its SQLite files
     /// ([`output::refuse_log_files`]).

@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let conn = store.conn();
     let origin = store.origin()?;
     let vkeys = super::values::verifier_keys(&a.vkey)?;

@@ -41,7 +41,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let note = a
         .checkpoint
         .as_deref()

@@ -53,7 +53,7 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
     if let Some(out) = &a.out {
         check_out(out, ctx.db()?)?;
     }
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     // Every report runs a full verify first: on a large log, seconds.
     let data = output::while_verifying("verifying the log for the report:", |progress| {
         report::gather_at_latest_checkpoint(&store, &ids, progress)

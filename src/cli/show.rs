@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let id: ItemId = a.id.parse().map_err(|e: claimtrail::model::BadId| {
         Error::invalid(e.to_string(), super::output::LIST_IDS_HINT)
     })?;
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let conn = store.conn();
     if a.text && id.kind != IdKind::Source {
         let hint = match id.kind {

@@ -163,6 +163,12 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     let earlier = query::source(store.conn(), id.n)?.redaction.map(|r| r.seq);
     // The same refusals either way: a reason, and an admin's key (its
     // public half is enough to rebuild the file, which signs nothing).
+    // The warning below gives the command to run again, with this reason
+    // (a placeholder would be refused).
+    let again = format!(
+        "claimtrail source redact {id} --reason {}",
+        claimtrail::text::shell_text(&reason)
+    );
     let body = Body::SourceRedact(SourceRedact { source, reason });
     claimtrail::log::precheck(&body)?;
     let entry = match earlier {
@@ -204,7 +210,7 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
         // The entry is in the log: not an error, but the file is not yet
         // what the redaction promises, and a copy of it now would not be.
         eprintln!(
-            "warning: another process is reading the log, so its file still holds an old copy of {id}'s text (copy no file of the log now); when no other claimtrail command runs, run `claimtrail source redact {id} --reason …` again to remove it"
+            "warning: another process is reading the log, so its file still holds an old copy of {id}'s text (copy no file of the log now); when no other claimtrail command runs, run `{again}` again to remove it"
         );
     }
     Ok(Outcome::Done)

@@ -15,7 +15,7 @@ use claimtrail::text::{count, escape, grouped};
 pub struct Args {}
 
 pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
-    let store = ctx.open()?;
+    let store = ctx.read()?;
     let conn = store.conn();
     let you = match ctx.key {
         Some(_) => Some(claimtrail::status::you(conn, &ctx.public_key()?)?),

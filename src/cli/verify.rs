@@ -31,7 +31,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         .iter()
         .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
         .collect::<Result<Vec<_>>>()?;
-    let report = match ctx.open() {
+    let report = match ctx.read() {
         Ok(store) => output::while_verifying("verifying", |progress| {
             let listed = (a.max_problems > 0).then_some(a.max_problems);
             claimtrail::verify::verify_listing(&store, &kept, listed, progress)
@@ -74,9 +74,33 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 /// latest one's own entry are anchored by none of them yet.
 fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
     let c = &report.counts;
-    match c.latest_checkpoint {
-        None => "none signed in the log yet; an admin's `claimtrail checkpoint` signs one".into(),
-        Some(size) => {
+    // checkpoint.add entries that failed a check are not counted above:
+    // a damaged log's checkpoint is not "none signed yet".
+    let mut failed: Vec<u64> = report
+        .problems
+        .iter()
+        .filter(|p| p.kind.as_deref() == Some("checkpoint.add"))
+        .filter_map(|p| p.seq.map(|s| s.0))
+        .collect();
+    failed.dedup();
+    let failing = match failed.as_slice() {
+        [] => None,
+        [one] => Some(format!("the one at entry {one} fails its checks (above)")),
+        more => Some(format!(
+            "{} fail their checks (above: entries {})",
+            more.len(),
+            more.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    match (c.latest_checkpoint, failing) {
+        (None, Some(failing)) => format!("none that verifies in the log: {failing}"),
+        (None, None) => {
+            "none signed in the log yet; an admin's `claimtrail checkpoint` signs one".into()
+        }
+        (Some(size), failing) => {
             // The latest checkpoint's own entry is entry `size`.
             let after = report.entries.saturating_sub(size.0 + 1);
             let covers = match after {
@@ -86,8 +110,11 @@ fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
                     output::count(n, "entry")
                 ),
             };
+            let failing = failing
+                .map(|f| format!("; besides, {f}"))
+                .unwrap_or_default();
             format!(
-                "{} signed in the log; the latest, of tree size {size}, {covers}",
+                "{} signed in the log; the latest, of tree size {size}, {covers}{failing}",
                 c.checkpoints
             )
         }

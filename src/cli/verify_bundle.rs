@@ -43,13 +43,17 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         r.contents = contents.filter(|_| a.show);
         output::json(&r)?;
     } else {
+        // A bundle of a source alone holds no claim.
+        let claims = match r.claims.is_empty() {
+            true => "no claims".to_string(),
+            false => format!("claims {}", r.claims.join(", ")),
+        };
         outln!(
-            "bundle of log {}: {}, {} ({} redacted), claims {}",
+            "bundle of log {}: {}, {} ({} redacted), {claims}",
             escape(&r.origin),
             output::count(r.entries as u64, "entry"),
             output::count(r.sources as u64, "source"),
             r.redacted_sources,
-            r.claims.join(", ")
         )?;
         for rt in &r.retracted {
             outln!(

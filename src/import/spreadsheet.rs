@@ -222,7 +222,7 @@ impl<R: Read> Rows<R> {
                         e.valid_up_to() + 1
                     ),
                     "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert \
-                     it, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
+                     it, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8`",
                 )
             })?;
             object.insert(field.to_string(), value(field, text));
@@ -553,7 +553,7 @@ fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
             return Err(bad(
                 "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8".into(),
                 "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it, \
-                 e.g. `iconv -f UTF-16 -t UTF-8 FILE`",
+                 e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`",
             ));
         }
         let cell = match i {

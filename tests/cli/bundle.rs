@@ -932,3 +932,24 @@ fn a_named_pipe_that_no_program_writes_to_is_refused() {
     );
     checks_out(&r);
 }
+
+/// A bundle of a source that no claim quotes yet says so; its summary
+/// line ended "claims " with nothing after it.
+#[test]
+fn a_bundle_of_a_source_alone_says_it_holds_no_claims() {
+    let w = Work::with_claims();
+    let s = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "At least five children were killed.",
+    );
+    let (bundle, _) = exported(&w, &[&s]);
+    let r = w.run(None, &["verify-bundle", bundle.to_str().unwrap()]);
+    let first = r.ok().lines().next().unwrap().to_string();
+    assert!(
+        first.starts_with("bundle of log test.example/idlib: ")
+            && first.ends_with(" (0 redacted), no claims"),
+        "{}",
+        r.stdout
+    );
+}

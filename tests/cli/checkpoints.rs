@@ -1021,6 +1021,20 @@ fn show_says_which_checkpoint_first_covers_an_item() {
         ),
         (&serde_json::json!(2), &serde_json::json!(9))
     );
+    // An entry before them edited: both checkpoints fail, and the line
+    // says so rather than "none signed in the log yet", with its advice
+    // to sign one (which the damaged log refuses).
+    w.sql("UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), 'White Helmets', 'White Helmetz') AS BLOB) WHERE seq = 4");
+    let out = w.run(None, &["verify"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    out.problem("entry 7 (checkpoint.add)", "checkpoint");
+    assert!(
+        out.stdout.contains(
+            "\ncheckpoints: none that verifies in the log: 2 fail their checks (above: entries 7, 9)\n"
+        ),
+        "{}",
+        out.stdout
+    );
 }
 
 /// The log's root at `size`, as `prove --json` of the current tree gives it

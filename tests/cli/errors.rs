@@ -189,7 +189,7 @@ fn bad_input_leaves_the_log_unchanged() {
         &w,
         Some("analyst"),
         &["source", "add", &p("utf16.txt"), "--kind", "statement"],
-        "utf16.txt is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8 (hint: convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE`)",
+        "utf16.txt is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8 (hint: convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and add FILE.utf8)",
     );
     refused(
         &w,
@@ -618,13 +618,13 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
     claim(&["--quote", "Syria's northwestern province of Idlib"]).error(
         "the quote does not occur in S1 as given, but with other quotation marks or apostrophes \
          it does, at line 1 col 74 (bytes 75..115): `Syria’s northwestern province of Idlib` \
-         (hint: to claim the source's own text, use --span 75..115)",
+         (hint: to claim the source's own text, use --span 75..115 instead of --quote)",
     );
     assert!(before == w.db_bytes());
     // A hyphen for the em dash, and lower case.
     claim(&["--quote", "aleppo - russia has resumed"]).error(
         "but with other dashes and letter case it does, at line 1 col 1 (bytes 0..29): \
-         `ALEPPO — Russia has resumed` (hint: to claim the source's own text, use --span 0..29)",
+         `ALEPPO — Russia has resumed` (hint: to claim the source's own text, use --span 0..29 instead of --quote)",
     );
     // Several near matches are listed, with the span of the first.
     claim(&["--quote", "tehran summit"]).error(
@@ -664,11 +664,11 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
         "the quote leaves text out (an ellipsis), and a claim is one exact span of S1: its 2 \
          parts occur in order at line 5 col 78 (bytes 442..457) and line 5 col 136 \
          (bytes 500..511) (hint: claim the whole passage, the words left out included, with \
-         --span 442..511, or each part as a claim of its own)",
+         --span 442..511 instead of --quote, or each part as a claim of its own)",
     );
     claim(&["--quote", "[...] were killed, and 12 others"]).error(
         "without the ellipsis it occurs at line 5 col 136 (bytes 500..526) (hint: to claim \
-         that text, use --span 500..526)",
+         that text, use --span 500..526 instead of --quote)",
     );
     // Parts far apart are not one passage: the beginning is shown instead.
     claim(&[
@@ -697,7 +697,7 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
         .error(
             "but with other Unicode forms (accents typed apart, ligatures, presentation forms) it \
              does, at line 1 col 24 (bytes 25..42): `le café rouvrira` (hint: to claim the source's \
-             own text, use --span 25..42)",
+             own text, use --span 25..42 instead of --quote)",
         );
     let c = w.claim_on("S2", &["--span", "25..42"], "le maire", "statement");
     assert_eq!(c.ok().trim(), "C4");
@@ -725,15 +725,42 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
     };
     // Make it look like a log written by schema version 1.
     w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
+    let version = || -> i64 {
+        rusqlite::Connection::open(&w.db)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    // A command that only reads leaves the file as it is (an auditor's
+    // copy keeps its hash), and reads it as the current schema.
+    let old = w.db_bytes();
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["tree_root"].as_str().unwrap(), root_before);
-    let c = rusqlite::Connection::open(&w.db).unwrap();
-    let version: i64 = c
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 4);
+    for args in [
+        &["list", "claims"][..],
+        &["status"],
+        &["prove", "C1"],
+        &["show", "C1"],
+    ] {
+        w.run(None, args).ok();
+    }
+    assert!(
+        w.db_bytes() == old,
+        "a command that only reads migrated the file"
+    );
+    assert_eq!(version(), 1);
+    // The first command that appends migrates it, and fills in its tree.
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    assert_eq!(version(), 4);
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
+    assert_eq!(v["ok"], true, "{v}");
 }
 
 /// A mistyped command line gets the one-line error every other error gets
@@ -1456,7 +1483,7 @@ fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
     let n = entries(&w).len();
     let r = w.run_to_full_disk(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
     r.error(
-        "what the command did to the log is done all the same (`claimtrail log` lists the entries)",
+        "whatever the command added to the log is there all the same (`claimtrail log` lists the entries)",
     );
     let after = entries(&w);
     assert_eq!(after.len(), n + 1);
@@ -1958,7 +1985,7 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
             "--provenance",
             "tweet",
         ],
-        "(hint: to claim the source's own text, use --span 0..21)",
+        "(hint: to claim the source's own text, use --span 0..21 instead of --quote)",
     );
 }
 

@@ -894,7 +894,7 @@ fn bad_lines_are_named_and_change_nothing() {
         (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
         (
             b"\xff\xfe{\x00\"\x00".to_vec(),
-            "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 FILE`",
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and import FILE.utf8",
         ),
         // Read on the reading thread: the lines before it are checked first.
         (vec![b' '; (65 << 20) + 1], "longer than 65 MiB"),

@@ -678,6 +678,7 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     mirror(&w, &[site.to_str().unwrap(), m_arg])
         .error("is not the http(s) address of a published log");
     // A directory given as the address: the hint checks it as it is.
+    std::fs::create_dir(w.path("my site")).unwrap();
     w.run(None, &["mirror", "my site", "copy"])
         .error("(a directory on this machine is checked as it is: `claimtrail verify-published 'my site'`)");
     // The same as a file:// address: the hint gives the path, which
@@ -685,6 +686,9 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     w.run(None, &["mirror", "file:///srv/log", "copy"]).error(
         "(a directory on this machine is checked as it is: `claimtrail verify-published /srv/log`)",
     );
+    // An address without its scheme, which names no directory here.
+    w.run(None, &["mirror", "log.example/", "copy"])
+        .error("error: `log.example/` is not the http(s) address of a published log (hint: give the address with its scheme, e.g. https://log.example/)");
     // Another scheme is no directory: no such hint.
     let r = w.run(None, &["mirror", "ftp://example.org/log", "copy"]);
     r.error("error: `ftp://example.org/log` is not the http(s) address of a published log (hint: give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/)");

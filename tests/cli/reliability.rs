@@ -220,7 +220,14 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     assert_eq!(json_ids(runs[1].ok()), ["C1", "C2"]);
     runs[2].error("attempt to write a readonly database (hint: the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy)");
     assert!(w.db_bytes() == before, "a read-only log was written to");
-    // Writable again, it is migrated when opened, and still verifies.
+    // Writable again, it is migrated by the first command that appends,
+    // and still verifies.
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     let c = rusqlite::Connection::open(&w.db).unwrap();
     let version: i64 = c

@@ -580,7 +580,7 @@ fn a_redaction_while_another_process_reads_says_what_the_file_still_holds() {
     );
     assert_eq!(
         r.stderr,
-        "warning: another process is reading the log, so its file still holds an old copy of S2's text (copy no file of the log now); when no other claimtrail command runs, run `claimtrail source redact S2 --reason …` again to remove it\n"
+        "warning: another process is reading the log, so its file still holds an old copy of S2's text (copy no file of the log now); when no other claimtrail command runs, run `claimtrail source redact S2 --reason 'protects a minor'` again to remove it\n"
     );
     assert!(in_files());
     reader.execute_batch("ROLLBACK").unwrap();
@@ -1519,6 +1519,9 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("--speaker narrows down claims or speakers, not sources (hint: give --speaker to `claimtrail list claims` instead, with the rest of this command)");
     w.run(None, &["list", "sources", "--verdict", "false"])
         .error("--verdict narrows down claims or annotations, not sources");
+    // A source's kind, asked of claims: their provenance is meant.
+    w.run(None, &["list", "claims", "--kind", "tweet"])
+        .error("--kind narrows down sources, not claims (hint: a claim's kind is its provenance: give --provenance KIND instead (`claimtrail list claims --provenance tweet`))");
     w.run(None, &["list", "annotations", "--unannotated"])
         .error("--unannotated narrows down claims, not annotations");
     w.run(None, &["list", "speakers", "--contains", "x"])

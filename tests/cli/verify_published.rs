@@ -506,7 +506,9 @@ fn a_directory_of_several_chunks_is_checked_in_order() {
         .iter()
         .position(|l| l.contains("tile/entries/010 is missing (entries 2560..2815)"));
     let stopped = problems.iter().position(|l| {
-        l.contains("the check stopped at entry 2560: the 2,047 entries after it could not be read")
+        l.contains(
+            "the check stopped at entry 2560: the 2,047 entries from there on could not be read",
+        )
     });
     assert!(
         signature < missing && missing < stopped && signature.is_some(),

@@ -610,10 +610,8 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     }
     // The checkpoint: signed by the given verifier keys, else by an admin
     // the bundle enrolled before that size.
-    let (anchored, signed_by) = if vkeys.is_empty() {
-        let admins: Vec<(VerifierKey, String)> = v
-            .h
-            .keys
+    let admins: Vec<(VerifierKey, String)> =
+        v.h.keys
             .values()
             .filter(|k| k.role == Role::Admin && rules::live_at(k.enrolled, k.revoked, cp.size.0))
             .filter_map(|k| {
@@ -624,6 +622,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
                     .map(|v| (v, k.name.clone()))
             })
             .collect();
+    let (anchored, signed_by) = if vkeys.is_empty() {
         let keys: Vec<VerifierKey> = admins.iter().map(|(k, _)| k.clone()).collect();
         match verify_log_note(&note, &b.origin, &keys) {
             Ok(res) => (
@@ -647,9 +646,20 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
         // cosigner's key given beside the log's does not anchor the
         // bundle alone (an auditor could otherwise sign any tree).
         match verify_log_note(&note, &b.origin, vkeys) {
+            // A signature by a key the bundle enrolls as an admin is named
+            // as without --vkey ("Desk admin"), not by the note's key name,
+            // the origin; any other (a cosigner's) by the note's name.
             Ok(res) => (
                 true,
-                res.signatures.iter().map(|s| s.name.clone()).collect(),
+                res.signatures
+                    .iter()
+                    .map(|s| {
+                        admins
+                            .iter()
+                            .find(|(k, _)| k.name() == s.name && k.key_id() == s.key_id)
+                            .map_or_else(|| s.name.clone(), |(_, name)| name.clone())
+                    })
+                    .collect(),
             ),
             Err(e) => {
                 v.log_problem(

@@ -142,9 +142,13 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
             claimtrail::text::shell_word(old),
             claimtrail::text::shell_word(new)
         )?,
-        (_, false) => outln!(
+        (None, false) => outln!(
             "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
         )?,
+        // Why the files are not the log's comes first: it says which.
+        (Some(why), false) => {
+            outln!("FAILED: {why}; and {new_name} does not extend {old_name} (the log forked or was rewritten)")?
+        }
         (Some(why), true) => outln!("FAILED: {why}")?,
     }
     Ok(())

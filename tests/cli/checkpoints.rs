@@ -817,7 +817,21 @@ fn proofs_verify_and_render_as_json() {
     );
     let failed = w.run(None, &["prove", "--consistency", o, n]);
     assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
-    assert!(failed.stdout.contains("FAILED"), "{}", failed.stdout);
+    // Why the files are not the log's is said in text too (it was in
+    // --json only), before the proof's own failure.
+    let last = failed.stdout.lines().last().unwrap_or_default().to_string();
+    let json: serde_json::Value = serde_json::from_str(
+        w.run(None, &["--json", "prove", "--consistency", o, n])
+            .stdout
+            .as_str(),
+    )
+    .unwrap();
+    let why = json["log_differs"].as_str().unwrap();
+    assert_eq!(json["extends"], false, "{json}");
+    assert_eq!(
+        last,
+        format!("FAILED: {why}; and {n} does not extend {o} (the log forked or was rewritten)")
+    );
 }
 
 #[test]

@@ -1395,8 +1395,12 @@ pub struct SpeakerGrade {
 /// and reliability record.
 const STANDING: &str = "NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = c.id)";
 
-/// Claim `c` has no annotation yet (with [`STANDING`]: it awaits review).
-const UNANNOTATED: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id)";
+/// Claim `c` has no annotation by the desk yet (with [`STANDING`]: it
+/// awaits review): an auditor's audit note does not take a claim off the
+/// desk's queue, which it did when any annotation counted. A key's role
+/// is the one it was enrolled with, for good (a new role is a new key).
+const UNANNOTATED: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id
+    AND a.signer NOT IN (SELECT fingerprint FROM keys WHERE role = 'auditor'))";
 
 /// How many claims await review: standing, and judged by no annotation
 /// yet (what `list claims --unannotated` lists).

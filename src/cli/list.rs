@@ -66,7 +66,8 @@ pub struct Args {
     /// (superseded ones are marked so).
     #[arg(long, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
     pub verdict: Option<Verdict>,
-    /// Claims no one has annotated yet.
+    /// Claims the desk has not annotated yet (its review queue; an
+    /// auditor's audit note does not take a claim off it).
     #[arg(long, conflicts_with = "verdict")]
     pub unannotated: bool,
     /// Claims withdrawn by `claim retract`.

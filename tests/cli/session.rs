@@ -2253,3 +2253,52 @@ fn free_texts_may_begin_with_a_dash() {
     );
     assert!(r.ok().starts_with("C3 retracted"), "{}", r.stdout);
 }
+
+/// The desk's review queue is the desk's: an auditor's audit note on a
+/// claim shows its verdict, but does not take the claim off `list claims
+/// --unannotated` or out of status's count of claims awaiting review, as
+/// any annotation did; an analyst's does.
+#[test]
+fn an_audit_note_does_not_take_a_claim_off_the_desks_queue() {
+    let w = Work::with_claims();
+    let queue = || -> Vec<String> {
+        serde_json::from_str::<Vec<serde_json::Value>>(
+            w.run(None, &["list", "claims", "--unannotated", "--json"])
+                .ok(),
+        )
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+    };
+    let awaiting = || -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(w.run(None, &["status", "--json"]).ok()).unwrap()
+            ["status"]["claims"]["unannotated"]
+            .clone()
+    };
+    let before = queue();
+    assert!(before.contains(&"C2".to_string()), "{before:?}");
+    w.run(
+        Some("auditor"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "unverified",
+            "--note",
+            "sampled for the audit",
+        ],
+    )
+    .ok();
+    assert_eq!(queue(), before);
+    assert_eq!(awaiting(), serde_json::json!(before.len()));
+    let listed = w
+        .run(None, &["list", "claims", "--unannotated"])
+        .ok()
+        .to_string();
+    assert!(listed.contains("  unverified  "), "{listed}");
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    assert!(!queue().contains(&"C2".to_string()));
+    assert_eq!(awaiting(), serde_json::json!(before.len() - 1));
+}

@@ -7,15 +7,16 @@ use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::Path;
 
-/// The file at `path`, but no more than `cap + 1` bytes of it: a result
-/// longer than `cap` means the file is, and the caller refuses it in its
-/// own terms. A directory is refused as one.
+/// The file at `path`, opened to be read: its metadata, and a reader of
+/// its bytes.
 ///
 /// A pipe is read as a file is (`<(curl …)`, which the shell gives as
-/// `/dev/fd/63`), but a named pipe that no program is writing to is
-/// refused at once: opening it waited for a writer that never came (a
-/// FIFO unpacked from an archive of evidence, given as a bundle).
-pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+/// `/dev/fd/63`), but a pipe that no program is writing to is refused at
+/// once: opening a named pipe (FIFO) waited for a writer that never came
+/// (one unpacked from an archive of evidence, given as a bundle, a key or
+/// an import file). A directory is not refused here: each caller says why
+/// it wants a file.
+pub fn open(path: &Path) -> Result<Input> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     use std::os::unix::io::AsRawFd;
     let io = |e: std::io::Error| Error::Io {
@@ -29,26 +30,24 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
         .open(path)
         .map_err(io)?;
     let meta = f.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(Error::IsDirectory(path.to_path_buf()));
-    }
-    let mut data = Vec::with_capacity(meta.len().min(cap + 1) as usize);
+    // Zeroized: a key given through a pipe (`<(pass show key)`) passes here.
+    let mut first = zeroize::Zeroizing::new(Vec::new());
     if meta.file_type().is_fifo() {
         // With O_NONBLOCK, a pipe with no writer reads as its end; one
         // whose writer has not written yet, as "would block".
-        let mut first = vec![0u8; 64 * 1024];
+        first.resize(64 * 1024, 0);
         match f.read(&mut first) {
             Ok(0) => {
                 return Err(Error::invalid(
                     format!(
-                        "{} is a named pipe (FIFO) that no program is writing to",
+                        "{} is a pipe (a FIFO) that no program is writing to",
                         path.display()
                     ),
                     "give the file itself (a pipe is read only while a program writes into it)",
                 ))
             }
-            Ok(n) => data.extend_from_slice(&first[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Ok(n) => first.truncate(n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => first.clear(),
             Err(e) => return Err(io(e)),
         }
     }
@@ -61,8 +60,35 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
     if !blocking {
         return Err(io(std::io::Error::last_os_error()));
     }
-    let rest = (cap + 1).saturating_sub(data.len() as u64);
-    f.take(rest).read_to_end(&mut data).map_err(io)?;
+    Ok(Input {
+        meta,
+        reader: Box::new(std::io::Cursor::new(first).chain(f)),
+    })
+}
+
+/// A file opened by [`open`].
+pub struct Input {
+    pub meta: std::fs::Metadata,
+    pub reader: Box<dyn Read + Send>,
+}
+
+/// The file at `path`, but no more than `cap + 1` bytes of it: a result
+/// longer than `cap` means the file is, and the caller refuses it in its
+/// own terms. A directory is refused as one; a pipe as [`open`] says.
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let input = open(path)?;
+    if input.meta.is_dir() {
+        return Err(Error::IsDirectory(path.to_path_buf()));
+    }
+    let mut data = Vec::with_capacity(input.meta.len().min(cap + 1) as usize);
+    input
+        .reader
+        .take(cap + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            reason: crate::keys::io_reason(&e),
+        })?;
     Ok(data)
 }
 
@@ -130,7 +156,7 @@ mod tests {
             // program writes into is read to its end, as `<(command)` is.
             assert!(matches!(
                 read_capped(&fifo, 4),
-                Err(Error::Invalid { ref what, .. }) if what.ends_with("is a named pipe (FIFO) that no program is writing to")
+                Err(Error::Invalid { ref what, .. }) if what.ends_with("is a pipe (a FIFO) that no program is writing to")
             ));
             let writer = {
                 let fifo = fifo.clone();

@@ -489,12 +489,21 @@ impl KeyFile {
         let mut text = Zeroizing::new(Vec::with_capacity(
             meta.len().min(MAX_KEY_FILE) as usize + 1,
         ));
-        std::fs::File::open(path)
-            .and_then(|f| {
-                use std::io::Read;
-                f.take(MAX_KEY_FILE + 1).read_to_end(&mut text)
-            })
-            .map_err(|e| key_err(io_reason(&e)))?;
+        // A pipe that no program writes to is refused, not waited on.
+        let input = crate::files::open(path).map_err(|e| match e {
+            Error::Invalid { .. } => {
+                key_err("it is a pipe (a FIFO) that no program is writing to".into())
+            }
+            e => e,
+        })?;
+        {
+            use std::io::Read;
+            input
+                .reader
+                .take(MAX_KEY_FILE + 1)
+                .read_to_end(&mut text)
+                .map_err(|e| key_err(io_reason(&e)))?;
+        }
         Ok(KeyFile { meta, text })
     }
 

@@ -450,17 +450,20 @@ fn base_url(url: &str) -> Result<String> {
             .filter(|s| s.eq_ignore_ascii_case("file://"))
             .map(|_| url[7..].strip_prefix("localhost").unwrap_or(&url[7..]));
         let local = match file {
-            Some(path) => Some(path).filter(|p| p.starts_with('/')),
-            None => Some(url).filter(|u| !u.contains("://") && std::path::Path::new(u).is_dir()),
+            Some(path) => Some(percent_decoded(path)).filter(|p| p.starts_with('/')),
+            None => Some(url.to_string())
+                .filter(|u| !u.contains("://") && std::path::Path::new(u).is_dir()),
         };
         let hint = match local {
             Some(dir) => format!(
                 "{serve} (a directory on this machine is checked as it is: `claimtrail verify-published {}`)",
-                crate::text::shell_word(std::path::Path::new(dir))
+                crate::text::shell_word(std::path::Path::new(&dir))
             ),
-            // `log.example/`: an address without its scheme.
-            None if !url.contains("://") && !url.is_empty() && !url.chars().any(odd) => {
-                format!("give the address with its scheme, e.g. https://{url}")
+            // `log.example/` or `//log.example/`: an address without its
+            // scheme (one with a colon, `http:/x`, is not guessed at).
+            None if !url.contains(':') && !url.is_empty() && !url.chars().any(odd) => {
+                let slashes = if url.starts_with("//") { "" } else { "//" };
+                format!("give the address with its scheme, e.g. https:{slashes}{url}")
             }
             None => serve.to_string(),
         };
@@ -473,6 +476,32 @@ fn base_url(url: &str) -> Result<String> {
         ));
     }
     Ok(url.trim_end_matches('/').to_string())
+}
+
+/// The path of a `file://` address as the file system names it: `%20` is
+/// a space (a `%` not followed by two hex digits is kept).
+fn percent_decoded(path: &str) -> String {
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, ..) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `url` with the password of its user information, if any, as `***`:

@@ -254,8 +254,11 @@ pub fn consistency(
     let old_name = escape(&old.path.display().to_string()).into_owned();
     let new_name = escape(&new.path.display().to_string()).into_owned();
     if a.origin != b.origin {
+        let (old_origin, new_origin) = crate::text::escape_apart(&a.origin, &b.origin);
         return Err(Error::invalid(
-            "the two checkpoints are of different logs",
+            format!(
+                "the two checkpoints are of different logs: {old_name} of `{old_origin}`, {new_name} of `{new_origin}`"
+            ),
             "give two checkpoints of the same log",
         ));
     }

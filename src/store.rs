@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::interrupt::{self, Leftover};
 use crate::model::Seq;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -97,6 +98,30 @@ fn temporary_schema(sql: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The objects a migration makes (`true`) or drops (`false`), by name:
+/// its `CREATE TABLE`, `CREATE INDEX` and `DROP INDEX` statements.
+fn statements_objects(sql: &str) -> Vec<(bool, String)> {
+    let code: String = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter_map(|st| {
+            let (makes, rest) = if let Some(r) = st.strip_prefix("CREATE TABLE ") {
+                (true, r)
+            } else if let Some(r) = st.strip_prefix("CREATE INDEX ") {
+                (true, r)
+            } else {
+                (false, st.strip_prefix("DROP INDEX ")?)
+            };
+            let name = rest.split([' ', '(', '\n']).next()?.trim();
+            Some((makes, name.to_string()))
+        })
+        .collect()
 }
 
 /// Version 2 keeps the Merkle tree's nodes: compute them for the entries a
@@ -231,7 +256,20 @@ impl Store {
                 reason: reason.into(),
             });
         }
-        let mut store = Store::configure(conn, path)?;
+        // Load the schema now, as switching to WAL did for every command: a
+        // damaged schema page is then said to be one here (verify reports
+        // it as a finding), not met later by some query.
+        conn.prepare("PRAGMA main.table_list")
+            .and_then(|mut s| s.query([]).map(drop))
+            .map_err(|e| open_error(path, e))?;
+        if migrate == Migrate::InMemory {
+            // A command that only reads leaves the file as it found it:
+            // the last connection to close would otherwise write the
+            // -wal's commits into the database file and delete the -wal
+            // (an evidence copy with its -wal changed under `verify`).
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        }
+        let mut store = Store::configure(conn, path, migrate)?;
         store.migrate(migrate)?;
         Ok(store)
     }
@@ -250,7 +288,7 @@ impl Store {
         let value = {
             let conn = Connection::open(not_a_uri(tmp.path()))?;
             conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))?;
-            let mut store = Store::configure(conn, tmp.path())?;
+            let mut store = Store::configure(conn, tmp.path(), Migrate::InFile)?;
             store
                 .conn
                 .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))?;
@@ -265,10 +303,13 @@ impl Store {
         Ok(value)
     }
 
-    fn configure(conn: Connection, path: &Path) -> Result<Store> {
+    fn configure(conn: Connection, path: &Path, how: Migrate) -> Result<Store> {
         crate::schema::harden(&conn)?;
         conn.busy_timeout(busy_timeout())?;
-        if conn.is_readonly(rusqlite::MAIN_DB)? {
+        // A command that only reads keeps the file's journal mode: a copy
+        // that `backup` wrote in rollback mode (FORMAT §6.1) changed its
+        // header when `verify` switched it to WAL.
+        if how == Migrate::InMemory || conn.is_readonly(rusqlite::MAIN_DB)? {
             // Nothing to set: the journal mode is stored in the file, and
             // a read-only connection commits nothing to make durable.
             return Ok(Store {
@@ -303,35 +344,49 @@ impl Store {
         if version == supported {
             return Ok(());
         }
-        if how == Migrate::InMemory || self.conn.is_readonly(rusqlite::MAIN_DB)? {
+        let read_only = self.conn.is_readonly(rusqlite::MAIN_DB)?;
+        if how == Migrate::InMemory || read_only {
             // An auditor's read-only copy of a log made by an older
             // claimtrail, or a command that only reads: nothing is written
-            // to it, so the tables the
-            // missing migrations add are made in this connection's TEMP
-            // schema instead (`temporary_schema`), where queries find them.
-            // Their rows are what the old entries imply: an older log holds
-            // no entry of a newer kind, and a step (the tree's backfill)
-            // fills in what it derives.
+            // to it, so the tables the missing migrations add are made in
+            // this connection's TEMP schema instead (`temporary_schema`),
+            // where queries find them. Their rows are what the old entries
+            // imply: an older log holds no entry of a newer kind, and a
+            // step (the tree's backfill) fills in what it derives.
+            let mut version = version;
+            if !read_only {
+                // Another process may migrate the file meanwhile: the
+                // command reads one snapshot for its whole life, taken
+                // before the version is read again, so that it never sees
+                // a migration half-way (its tables taken for an edited
+                // header) nor the file's new tables hidden behind TEMP
+                // ones. The transaction ends when the connection closes.
+                self.conn.execute_batch("BEGIN")?;
+                self.conn
+                    .query_row("SELECT COUNT(*) FROM main.sqlite_schema", [], |_| Ok(()))?;
+                version = self
+                    .conn
+                    .query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+                if version >= supported {
+                    self.conn.execute_batch("COMMIT")?;
+                    return Ok(());
+                }
+            }
             for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-                // A table of this step already in the file: an edited
-                // header, not an old log (a TEMP table of the same name
-                // would hide the file's own from every query).
-                for table in sql
-                    .lines()
-                    .filter_map(|l| l.trim().strip_prefix("CREATE TABLE "))
-                    .filter_map(|rest| rest.split([' ', '(']).next())
-                {
+                // An object this step makes already in the file, or one it
+                // drops not there: an edited header, not an old log.
+                for (makes, name) in statements_objects(sql) {
                     let there: bool = self.conn.query_row(
-                        "SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?)",
-                        [table],
+                        "SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE name = ?)",
+                        [&name],
                         |r| r.get(0),
                     )?;
-                    if there {
-                        return Err(self.edited_header(
-                            version,
-                            i + 1,
-                            &format!("table {table} already exists"),
-                        ));
+                    if there == makes {
+                        let why = match makes {
+                            true => format!("table or index {name} already exists"),
+                            false => format!("no such index: {name}"),
+                        };
+                        return Err(self.edited_header(version, i + 1, &why));
                     }
                 }
                 let temp = temporary_schema(sql).ok_or_else(|| Error::Invalid {

@@ -313,9 +313,15 @@ pub fn publish(
 ) -> Result<Published> {
     let conn = store.conn();
     let origin = store.origin()?;
-    let tx = conn.unchecked_transaction()?; // one snapshot for the whole run
+    // One snapshot for the whole run: its own, or the one a store opened
+    // to read an older log holds already (`Store::open_to_read`).
+    let own = match conn.is_autocommit() {
+        true => Some(conn.unchecked_transaction()?),
+        false => None,
+    };
+    let tx: &rusqlite::Connection = own.as_deref().unwrap_or(conn);
     let admins = |at: TreeSize| -> Result<Vec<crate::checkpoint::VerifierKey>> {
-        Ok(crate::tree::verifier_keys(&tx, &origin, Some(at.0))?
+        Ok(crate::tree::verifier_keys(tx, &origin, Some(at.0))?
             .into_iter()
             .filter(|k| k.key.role == crate::model::Role::Admin)
             .map(|k| k.vkey)
@@ -323,7 +329,7 @@ pub fn publish(
     };
     let (latest, note_bytes, cosignatures) = match &opts.note {
         None => {
-            let latest = crate::query::latest_checkpoint(&tx)?.ok_or_else(|| {
+            let latest = crate::query::latest_checkpoint(tx)?.ok_or_else(|| {
                 Error::invalid(
                     "the log has no checkpoint yet: there is no signed tree to publish",
                     "an admin signs one first: `claimtrail checkpoint`",
@@ -352,7 +358,7 @@ pub fn publish(
             (latest, bytes, 0)
         }
         Some(bytes) => {
-            let (latest, cosignatures) = given(&tx, &origin, bytes, &admins)?;
+            let (latest, cosignatures) = given(tx, &origin, bytes, &admins)?;
             (latest, bytes.clone(), cosignatures)
         }
     };

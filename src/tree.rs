@@ -364,12 +364,15 @@ pub fn cosign(
     let now = crate::clock::now_unix();
     let sig = signer.sign_raw(&crate::checkpoint::cosignature_message(note.text(), now))?;
     note.add_cosigned(&name, &signer.verifying_key(), now, &sig)
-        .map_err(|e| {
-            let hint = match e {
-                crate::checkpoint::NoteError::TooManySignatures { .. } => "the file has no room for another signature line: cosign the log's own checkpoint file (`claimtrail checkpoint --out FILE`), without the other lines",
-                _ => "check the key's name (`claimtrail key list`)",
-            };
-            Error::invalid(format!("cannot cosign: {e}"), hint)
+        .map_err(|e| match e {
+            crate::checkpoint::NoteError::TooManySignatures { max } => Error::invalid(
+                format!("cannot cosign: the file holds {max} signature lines already, the most a signed note may have"),
+                "cosign the log's own checkpoint file (`claimtrail checkpoint --out FILE`), without the other lines",
+            ),
+            e => Error::invalid(
+                format!("cannot cosign: {e}"),
+                "check the key's name (`claimtrail key list`)",
+            ),
         })?;
     Ok((name, now))
 }

@@ -18,15 +18,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     output::refuse_log_files(&a.path, ctx.db()?, "the backup")?;
     let store = ctx.read()?;
     store.backup(&a.path)?;
-    // Read as it was written: `Store::open` would switch the copy to WAL
-    // mode, and a copy meant for read-only media must stay one file in
-    // rollback-journal mode (FORMAT §6.1).
-    let copy = rusqlite::Connection::open_with_flags(
-        claimtrail::store::not_a_uri(&a.path),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    let size = claimtrail::tree::size(&copy)?;
-    let root = claimtrail::tree::root(&copy, size)?;
+    // Read as it was written, as any command that only reads it does: a
+    // copy meant for read-only media stays one file in rollback-journal
+    // mode (FORMAT §6.1), and a copy of an older log keeps its schema (its
+    // tree is derived in memory: a version-1 log has no stored tree).
+    let copy = claimtrail::store::Store::open_to_read(&a.path)?;
+    let size = claimtrail::tree::size(copy.conn())?;
+    let root = claimtrail::tree::root(copy.conn(), size)?;
     if ctx.json {
         output::json(
             &serde_json::json!({"path": output::json_path(&a.path), "entries": size.0, "root": root.to_hex()}),

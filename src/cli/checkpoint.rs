@@ -147,7 +147,13 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                     e.seq,
                     output::shown(path)
                 )?;
-                outln!("keep a copy outside the database: `claimtrail verify --checkpoint {}` will prove the log still contains it", claimtrail::text::shell_word(path))?;
+                outln!(
+                    "keep a copy outside the database: {} will prove the log still contains it",
+                    super::pasteable(&format!(
+                        "`claimtrail verify --checkpoint {}`",
+                        claimtrail::text::shell_word(path)
+                    ))
+                )?;
             }
         }
         None if ctx.json => {

@@ -205,7 +205,8 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             let taken = claimed.iter().filter(|c| !c.is_empty()).count();
             if found.is_empty() {
                 outln!(
-                    "no candidates in {id}: no quotation or reported statement was found; claim by hand with `claimtrail claim add --source {id} --quote …` (see `claimtrail show {id} --text`)"
+                    "{}",
+                    super::pasteable(&format!("no candidates in {id}: no quotation or reported statement was found; claim by hand with `claimtrail claim add --source {id} --quote …` (see `claimtrail show {id} --text`)"))
                 )?;
             } else if taken == found.len() {
                 outln!(
@@ -213,7 +214,10 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     output::count(found.len() as u64, "candidate")
                 )?;
             } else if found.len() == 1 {
-                outln!("1 candidate in {id}; add it with `claimtrail claim suggest {id} --add 1`")?;
+                outln!(
+                    "1 candidate in {id}; add it with {}",
+                    super::pasteable(&format!("`claimtrail claim suggest {id} --add 1`"))
+                )?;
             } else {
                 // The numbers not claimed yet, as they would be typed.
                 let open: Vec<String> = claimed
@@ -223,13 +227,16 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     .map(|(i, _)| (i + 1).to_string())
                     .collect();
                 outln!(
-                    "{} in {id}{}; add the ones you choose with `claimtrail claim suggest {id} --add {}`, or every one not claimed yet with `--add all`",
+                    "{} in {id}{}; add the ones you choose with {}, or every one not claimed yet with `--add all`",
                     output::count(found.len() as u64, "candidate"),
                     match taken {
                         0 => String::new(),
                         n => format!(" ({n} already claimed: `--add all` leaves them out)"),
                     },
-                    open.join(",")
+                    super::pasteable(&format!(
+                        "`claimtrail claim suggest {id} --add {}`",
+                        open.join(",")
+                    ))
                 )?;
             }
         }

@@ -74,14 +74,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         super::output::reading_stdin("the lines to import");
         (Box::new(std::io::stdin()), None, PathBuf::from("."))
     } else {
-        let f = std::fs::File::open(&a.file).map_err(|e| Error::Io {
-            path: a.file.clone(),
-            reason: claimtrail::keys::io_reason(&e),
-        })?;
-        let meta = f.metadata().map_err(|e| Error::Io {
-            path: a.file.clone(),
-            reason: claimtrail::keys::io_reason(&e),
-        })?;
+        // A pipe that no program writes to is refused, not waited on.
+        let claimtrail::files::Input { meta, reader: f } = claimtrail::files::open(&a.file)?;
         if meta.is_dir() {
             return Err(Error::invalid(
                 format!("{} is a directory", a.file.display()),
@@ -92,7 +86,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        (Box::new(f), meta.is_file().then_some(meta.len()), dir)
+        (f, meta.is_file().then_some(meta.len()), dir)
     };
     let format = match a.format {
         Some(InputFormat::Csv) => import::Format::Csv,

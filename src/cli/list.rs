@@ -134,8 +134,8 @@ fn check_options(a: &Args) -> Result<()> {
             // A claim's counterpart of a source's kind is its provenance
             // (how it reached the source): `list claims --kind tweet` means
             // that, not a list of sources.
-            let hint = match (name, a.what) {
-                ("--kind", Claims) => "a claim's kind is its provenance: give --provenance KIND instead (`claimtrail list claims --provenance tweet`)".to_string(),
+            let hint = match (name, a.what, a.kind) {
+                ("--kind", Claims, Some(kind)) => format!("a claim's kind is its provenance (how it reached the source): give --provenance {kind} instead of --kind {kind}"),
                 _ => format!(
                     "give {name} to `claimtrail list {}` instead, with the rest of this command",
                     names[0]

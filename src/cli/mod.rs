@@ -292,6 +292,13 @@ impl Ctx {
     }
 }
 
+/// A command printed for the user to run next (a warning's, a result's
+/// follow-up) as they must type it: with `--db PATH` when this command
+/// named the log with `--db`, as errors' hints have it.
+pub fn pasteable(text: &str) -> String {
+    crate::with_db(text, &std::env::args_os().collect::<Vec<_>>())
+}
+
 pub fn run(cli: Cli) -> Result<Outcome> {
     // Settings from the environment that would otherwise be ignored when
     // mistyped, before any work is done.

@@ -483,7 +483,17 @@ impl Staged {
         } else {
             let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
             let target = match linked {
-                true => resolved(path).unwrap_or_else(|| path.to_path_buf()),
+                // A loop of links leads to no file: writing over the link
+                // would replace it, and say so as if it were the file.
+                true => resolved(path).ok_or_else(|| {
+                    Error::invalid(
+                        format!(
+                            "{} is a symbolic link that leads nowhere a file can be written (a loop of links, or a directory that does not exist)",
+                            path.display()
+                        ),
+                        format!("write {what} to another file, or point the link at one"),
+                    )
+                })?,
                 false => path.to_path_buf(),
             };
             let dir = dir_of(&target);

@@ -138,9 +138,12 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
         // files, not of the entries, which verify hashes again.
         (None, true) => outln!(
             "verified: {new_name} extends {old_name}, and the log's stored tree holds both roots\n\
-             (the entries themselves are checked against both by `claimtrail verify --checkpoint {} {}`)",
-            claimtrail::text::shell_word(old),
-            claimtrail::text::shell_word(new)
+             (the entries themselves are checked against both by {})",
+            super::pasteable(&format!(
+                "`claimtrail verify --checkpoint {} {}`",
+                claimtrail::text::shell_word(old),
+                claimtrail::text::shell_word(new)
+            ))
         )?,
         (None, false) => outln!(
             "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"

@@ -122,8 +122,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     .count(claimtrail::tree::size(store.conn())?.0);
     if after > 0 {
         outln!(
-            "  not published: the {} after the checkpoint (an admin's `claimtrail checkpoint` signs a checkpoint of them; then publish again)",
-            count(after, "entry")
+            "  not published: the {} after the checkpoint (an admin's {} signs a checkpoint of them; then publish again)",
+            count(after, "entry"),
+            super::pasteable("`claimtrail checkpoint`")
         )?;
     }
     outln!(

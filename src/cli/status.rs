@@ -38,7 +38,8 @@ pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
 }
 
 fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
-    let row = |name: &str, value: &str| outln!("{name:<12} {value}");
+    // The commands a row suggests, as they must be typed (with --db).
+    let row = |name: &str, value: &str| outln!("{name:<12} {}", super::pasteable(value));
     row(
         "log",
         &format!(

@@ -83,11 +83,19 @@ fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
         .filter_map(|p| p.seq.map(|s| s.0))
         .collect();
     failed.dedup();
+    // Problems past --max-problems are counted, not listed: more
+    // checkpoints may fail among them.
+    let unlisted = match report.more_problems {
+        0 => "",
+        _ => ", and perhaps more among the problems not listed",
+    };
     let failing = match failed.as_slice() {
         [] => None,
-        [one] => Some(format!("the one at entry {one} fails its checks (above)")),
+        [one] => Some(format!(
+            "the one at entry {one} fails its checks (above{unlisted})"
+        )),
         more => Some(format!(
-            "{} fail their checks (above: entries {})",
+            "{} fail their checks (above: entries {}{unlisted})",
             more.len(),
             more.iter()
                 .map(u64::to_string)
@@ -95,11 +103,12 @@ fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
                 .join(", ")
         )),
     };
+
     match (c.latest_checkpoint, failing) {
         (None, Some(failing)) => format!("none that verifies in the log: {failing}"),
-        (None, None) => {
-            "none signed in the log yet; an admin's `claimtrail checkpoint` signs one".into()
-        }
+        (None, None) => super::pasteable(
+            "none signed in the log yet; an admin's `claimtrail checkpoint` signs one",
+        ),
         (Some(size), failing) => {
             // The latest checkpoint's own entry is entry `size`.
             let after = report.entries.saturating_sub(size.0 + 1);

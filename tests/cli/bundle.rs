@@ -921,8 +921,26 @@ fn a_named_pipe_that_no_program_writes_to_is_refused() {
         &["prove", "--consistency", f, cp.to_str().unwrap()],
     ] {
         w.run_within(limit, None, &[], args).error(&format!(
-            "{f} is a named pipe (FIFO) that no program is writing to (hint: give the file itself (a pipe is read only while a program writes into it))"
+            "{f} is a pipe (a FIFO) that no program is writing to (hint: give the file itself (a pipe is read only while a program writes into it))"
         ));
+    }
+    // The same for a key, and the lines of an import.
+    w.run_within(limit, None, &[], &["--key", f, "status"])
+        .error("it is a pipe (a FIFO) that no program is writing to");
+    w.run_within(
+        limit,
+        None,
+        &[],
+        &["--key", f, "annotate", "C1", "--verdict", "false"],
+    )
+    .error("it is a pipe (a FIFO) that no program is writing to");
+    for args in [
+        &["import", f][..],
+        &["import", f, "--dry-run"],
+        &["import", f, "--format", "csv"],
+    ] {
+        w.run_within(limit, Some("analyst"), &[], args)
+            .error("is a pipe (a FIFO) that no program is writing to");
     }
     assert!(w.db_bytes() == before);
     // A pipe with a program writing into it: standard input, here.

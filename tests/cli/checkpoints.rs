@@ -215,7 +215,7 @@ fn a_refusal_to_cosign_names_what_is_wrong_with_the_file() {
     }
     std::fs::write(&cp, &full).unwrap();
     w.run(Some("auditor"), &["checkpoint", "cosign", cps]).error(
-        "error: cannot cosign: signed note has more than 100 signature lines (hint: the file has no room for another signature line: cosign the log's own checkpoint file (`claimtrail checkpoint --out FILE`), without the other lines)",
+        "error: cannot cosign: the file holds 100 signature lines already, the most a signed note may have (hint: cosign the log's own checkpoint file (`claimtrail checkpoint --out FILE`), without the other lines)",
     );
     assert_eq!(std::fs::read_to_string(&cp).unwrap(), full);
 }

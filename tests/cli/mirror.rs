@@ -689,6 +689,17 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     // An address without its scheme, which names no directory here.
     w.run(None, &["mirror", "log.example/", "copy"])
         .error("error: `log.example/` is not the http(s) address of a published log (hint: give the address with its scheme, e.g. https://log.example/)");
+    // A file:// address's %20 is a space in the path given.
+    w.run(None, &["mirror", "file:///srv/pub%20dir", "copy"])
+        .error("`claimtrail verify-published '/srv/pub dir'`)");
+    // No scheme guessed where the address has a colon; `//` kept.
+    for (url, hint) in [
+        ("http:/log.example/", "(hint: give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/)"),
+        ("file:relative", "(hint: give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/)"),
+        ("//log.example/", "(hint: give the address with its scheme, e.g. https://log.example/)"),
+    ] {
+        w.run(None, &["mirror", url, "copy"]).error(hint);
+    }
     // Another scheme is no directory: no such hint.
     let r = w.run(None, &["mirror", "ftp://example.org/log", "copy"]);
     r.error("error: `ftp://example.org/log` is not the http(s) address of a published log (hint: give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/)");

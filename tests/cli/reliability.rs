@@ -1210,3 +1210,89 @@ fn a_claim_added_twice_at_once_is_recorded_once() {
     ));
     w.run(None, &["verify"]).ok();
 }
+
+/// An auditor's evidence copy, checked: the commands that only read leave
+/// its files byte for byte as they were. A backup (rollback-journal mode)
+/// was switched to WAL by `verify`, which changed its header, and a copy
+/// kept with its `-wal` had the WAL folded into the database and deleted
+/// when `verify` closed it. A copy of an older log (schema version 1) is
+/// backed up, with its tree's root derived in memory.
+#[test]
+fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
+    let w = Work::with_claims();
+    let read_only: [&[&str]; 8] = [
+        &["verify"],
+        &["status"],
+        &["list", "claims"],
+        &["show", "C1"],
+        &["log"],
+        &["prove", "C1"],
+        &["report", "--format", "json"],
+        &["key", "list"],
+    ];
+    let sha = |p: &std::path::Path| std::fs::read(p).unwrap();
+    // A backup, in rollback-journal mode.
+    let r = w.run(None, &["backup", "copy.db"]);
+    assert!(r.ok().starts_with("backed up 7 entries"), "{}", r.stdout);
+    let copy = w.path("copy.db");
+    let before = sha(&copy);
+    for args in read_only {
+        let mut all = vec!["--db", "copy.db"];
+        all.extend_from_slice(args);
+        w.run(None, &all).ok();
+    }
+    assert!(
+        sha(&copy) == before,
+        "a read-only command changed the backup"
+    );
+    for leftover in ["-wal", "-shm", "-journal"] {
+        assert!(
+            !w.path(&format!("copy.db{leftover}")).exists(),
+            "{leftover}"
+        );
+    }
+    // A copy kept with its -wal, which holds commits the file lacks.
+    {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        // Open on the log while the analyst appends: the last connection
+        // to close folds the WAL in, and this one closes after the copy.
+        c.query_row("SELECT COUNT(*) FROM entries", [], |_| Ok(()))
+            .unwrap();
+        w.run(
+            Some("analyst"),
+            &["annotate", "C2", "--verdict", "disputed"],
+        )
+        .ok();
+        let wal = format!("{}-wal", w.db.display());
+        std::fs::copy(&w.db, w.path("kept.db")).unwrap();
+        std::fs::copy(&wal, w.path("kept.db-wal")).unwrap();
+    }
+    let (db_before, wal_before) = (sha(&w.path("kept.db")), sha(&w.path("kept.db-wal")));
+    for args in read_only {
+        let mut all = vec!["--db", "kept.db"];
+        all.extend_from_slice(args);
+        w.run(None, &all).ok();
+    }
+    assert!(
+        w.run(None, &["--db", "kept.db", "verify"])
+            .ok()
+            .contains("8 entries"),
+        "the -wal's commit is read"
+    );
+    assert!(
+        sha(&w.path("kept.db")) == db_before,
+        "the database file changed"
+    );
+    assert!(
+        w.path("kept.db-wal").exists() && sha(&w.path("kept.db-wal")) == wal_before,
+        "the -wal was folded in or changed"
+    );
+    // A version-1 log: its backup says its root, which no stored tree holds.
+    let root = serde_json::from_str::<serde_json::Value>(w.run(None, &["verify", "--json"]).ok())
+        .unwrap()["tree_root"]
+        .clone();
+    w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
+    let b = w.run(None, &["--json", "backup", "old.db"]);
+    let b: serde_json::Value = serde_json::from_str(b.ok()).unwrap();
+    assert_eq!((b["entries"].clone(), b["root"].clone()), (8.into(), root));
+}

@@ -965,6 +965,15 @@ fn report_errors_exit_2_with_one_line() {
     ));
     assert_eq!(w.db_bytes(), before);
     std::fs::remove_file(&link).unwrap();
+    // Nor over a loop of links, which it replaced with the report.
+    std::os::unix::fs::symlink("loop-b", w.path("loop-a")).unwrap();
+    std::os::unix::fs::symlink("loop-a", w.path("loop-b")).unwrap();
+    report(&w, None, &["--format", "md", "--out", w.path("loop-a").to_str().unwrap()])
+        .error("loop-a is a symbolic link that leads nowhere a file can be written (a loop of links, or a directory that does not exist) (hint: write the report to another file, or point the link at one)");
+    assert!(std::fs::symlink_metadata(w.path("loop-a"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
     // A file replaced keeps its permissions: a private report stays so.
     {
         use std::os::unix::fs::PermissionsExt;

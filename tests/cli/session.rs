@@ -1521,7 +1521,7 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("--verdict narrows down claims or annotations, not sources");
     // A source's kind, asked of claims: their provenance is meant.
     w.run(None, &["list", "claims", "--kind", "tweet"])
-        .error("--kind narrows down sources, not claims (hint: a claim's kind is its provenance: give --provenance KIND instead (`claimtrail list claims --provenance tweet`))");
+        .error("--kind narrows down sources, not claims (hint: a claim's kind is its provenance (how it reached the source): give --provenance tweet instead of --kind tweet)");
     w.run(None, &["list", "annotations", "--unannotated"])
         .error("--unannotated narrows down claims, not annotations");
     w.run(None, &["list", "speakers", "--contains", "x"])

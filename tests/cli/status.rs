@@ -171,3 +171,42 @@ fn status_refuses_what_it_cannot_read() {
     w.run(Some("junk"), &["status"]).error("junk");
     assert_eq!(w.db_bytes(), before, "status wrote to the log");
 }
+
+/// A log named with `--db` on the command line: the commands that status,
+/// verify, claim suggest and prove print for the user to run next name it
+/// too (pasted without it, they read `./claimtrail.db`, another log or
+/// none), as errors' hints do.
+#[test]
+fn commands_printed_to_run_next_name_the_log_given_with_db() {
+    let w = Work::with_claims();
+    std::fs::rename(&w.db, w.path("case.db")).unwrap();
+    let with_db = |args: &[&str]| -> Run {
+        let mut all = vec!["--db", "case.db"];
+        all.extend_from_slice(args);
+        w.run_with(None, &[("CLAIMTRAIL_DB", "")], &all, None)
+    };
+    let r = rows(with_db(&["status"]).ok());
+    assert_eq!(
+        r["claims"],
+        "2; 1 awaiting review (`claimtrail --db case.db list claims --unannotated`)"
+    );
+    assert!(
+        r["checkpoint"].ends_with("(an admin's `claimtrail --db case.db checkpoint` signs one)"),
+        "{r:?}"
+    );
+    let v = with_db(&["verify"]);
+    assert!(
+        v.ok().contains(
+            "\ncheckpoints: none signed in the log yet; an admin's `claimtrail --db case.db checkpoint` signs one\n"
+        ),
+        "{}",
+        v.stdout
+    );
+    let s = with_db(&["claim", "suggest", "S1"]);
+    assert!(
+        s.ok()
+            .contains("`claimtrail --db case.db claim suggest S1 --add "),
+        "{}",
+        s.stdout
+    );
+}

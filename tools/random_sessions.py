@@ -632,7 +632,8 @@ class Session:
 
     def status(self):
         """`status --json` against the log's entries, counted here: entries
-        by kind, the review queue (standing claims with no annotation), and
+        by kind, the review queue (standing claims that no analyst or admin
+        has annotated), and
         the entries after the latest checkpoint but its own."""
         r = subprocess.run([self.ct, "--db", self.db, "--json", "status"], capture_output=True,
                            text=True)
@@ -644,7 +645,10 @@ class Session:
         q = lambda sql: c.execute(sql).fetchone()[0]
         kinds = collections.Counter(k for (k,) in c.execute("SELECT kind FROM entries"))
         claims = {n for (n,) in c.execute("SELECT id FROM claims")}
-        judged = {n for (n,) in c.execute("SELECT claim_id FROM annotations")}
+        # The desk's queue: an auditor's audit note leaves a claim on it.
+        judged = {n for (n,) in c.execute(
+            "SELECT a.claim_id FROM annotations a JOIN keys k ON k.fingerprint = a.signer"
+            " WHERE k.role <> 'auditor'")}
         retracted = {n for (n,) in c.execute("SELECT claim_id FROM retractions")}
         last = c.execute("SELECT seq, size FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
         total = q("SELECT COUNT(*) FROM entries")

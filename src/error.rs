@@ -75,7 +75,9 @@ pub enum Error {
     /// Bad input from the user: what is wrong, and what to do.
     #[error("{what}")]
     Invalid { what: String, hint: String },
-    #[error("the database is busy: another process held its write lock for more than {0} s")]
+    /// A reader holds the lock too on a log still in rollback-journal mode
+    /// (a restored backup, until its first append switches it to WAL).
+    #[error("the database is busy: another process held its lock for more than {0} s (a writer, or a reader of a log not yet in WAL mode, as a restored backup is until its first append)")]
     Busy(u64),
     #[error("the log changed during this command: another process wrote after entry {expected} (the last entry is now {}), and an entry prepared before no longer passes: {refusal}", found.map_or("none".to_string(), |s| s.to_string()))]
     LogMoved {
@@ -232,12 +234,12 @@ impl Error {
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),
-            Error::Busy(_) => "try again when the other writer has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
+            Error::Busy(_) => "try again when the other process has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
-            e if e.is_damage() => "the file is damaged: restore the log from a backup, which `claimtrail backup` makes".into(),
+            e if e.is_damage() => "the file is damaged: restore the log from a backup (a copy that `backup` wrote before the damage)".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
             Error::Damaged(_) => "run `claimtrail verify` to see every problem, and restore the log from a backup (`claimtrail backup` makes them)".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),

@@ -37,6 +37,10 @@ pub fn open(path: &Path) -> Result<Input> {
         // whose writer has not written yet, as "would block".
         first.resize(64 * 1024, 0);
         match f.read(&mut first) {
+            // `<(grep nothing)` or `… | claimtrail import /dev/stdin`: a
+            // pipe whose program has written nothing and ended is empty
+            // input, as `-` and an empty file are.
+            Ok(0) if anonymous_pipe(path) => first.clear(),
             Ok(0) => {
                 return Err(Error::invalid(
                     format!(
@@ -64,6 +68,22 @@ pub fn open(path: &Path) -> Result<Input> {
         meta,
         reader: Box::new(std::io::Cursor::new(first).chain(f)),
     })
+}
+
+/// Whether `path` leads, through links, to a pipe that has no name in the
+/// file system (`/dev/fd/63`, `/dev/stdin`: Linux shows its target as
+/// `pipe:[…]`), which its program made and may already have closed; a
+/// named pipe (FIFO) on the disk waits for a program to open it.
+fn anonymous_pipe(path: &Path) -> bool {
+    let mut p = path.to_path_buf();
+    for _ in 0..8 {
+        match std::fs::read_link(&p) {
+            Ok(t) if t.as_os_str().as_encoded_bytes().starts_with(b"pipe:[") => return true,
+            Ok(t) => p = p.parent().map_or(t.clone(), |d| d.join(&t)),
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// A file opened by [`open`].

@@ -76,7 +76,9 @@ fn with_db(hint: &str, args: &[std::ffi::OsString]) -> String {
         }
     }
     match db {
-        Some(db) if !hint.contains("--db") => hint.replace(
+        // A hint that names a database already is left as it is (a file
+        // name that merely contains "--db" is not one).
+        Some(db) if !hint.contains("claimtrail --db ") => hint.replace(
             "`claimtrail ",
             &format!(
                 "`claimtrail --db {} ",

@@ -262,11 +262,13 @@ impl Store {
         conn.prepare("PRAGMA main.table_list")
             .and_then(|mut s| s.query([]).map(drop))
             .map_err(|e| open_error(path, e))?;
-        if migrate == Migrate::InMemory {
+        if migrate == Migrate::InMemory && has_pending_wal(path) {
             // A command that only reads leaves the file as it found it:
             // the last connection to close would otherwise write the
             // -wal's commits into the database file and delete the -wal
-            // (an evidence copy with its -wal changed under `verify`).
+            // (an evidence copy with its -wal changed under `verify`). An
+            // empty -wal, or none, is deleted on close as before: nothing
+            // of it goes into the file.
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         }
         let mut store = Store::configure(conn, path, migrate)?;
@@ -442,7 +444,7 @@ impl Store {
                 path.display(),
                 crate::text::escape(why)
             ),
-            "its header (PRAGMA user_version) was changed: restore the log from a backup, which `claimtrail backup` makes",
+            "its header (PRAGMA user_version) was changed: restore the log from a backup (a copy that `backup` wrote before the change)",
         )
     }
 
@@ -496,6 +498,17 @@ impl Store {
             .disarm(|| tmp.persist_noclobber(dest))
             .map_err(|e| io(e.error))?;
         Ok(())
+    }
+
+    /// The schema version of a log made by an older claimtrail, opened to
+    /// read ([`Store::open_to_read`]) and so not migrated; `None` for a log
+    /// at the current version.
+    pub fn older_schema(&self) -> Option<i64> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA main.user_version", [], |r| r.get(0))
+            .ok()?;
+        (version < MIGRATIONS.len() as i64).then_some(version)
     }
 
     pub fn conn(&self) -> &Connection {

@@ -155,7 +155,11 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
 
 fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     let id = parse_id(&a.source, IdKind::Source)?;
-    let mut store = ctx.open()?;
+    // Only --add appends: without it, the log's files are left as they are.
+    let mut store = match a.add.is_some() {
+        true => ctx.open()?,
+        false => ctx.read()?,
+    };
     let source = query::reference(store.conn(), id)?;
     let data = query::source_text(store.conn(), id.n)?.ok_or_else(|| {
         Error::invalid(

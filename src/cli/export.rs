@@ -31,7 +31,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if a.out.exists() {
         return Err(Error::exists(a.out));
     }
-    let mut store = ctx.open()?;
+    // Without a key it signs nothing: the log's files are left as they are.
+    let mut store = match ctx.key.is_some() {
+        true => ctx.open()?,
+        false => ctx.read()?,
+    };
     // An admin key, if given, lets export sign a checkpoint when none
     // covers the entries; it is unlocked only then (a protected
     // CLAIMTRAIL_KEY failed an export that signed nothing).
@@ -74,16 +78,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             )?;
         }
         outln!(
-            "check it anywhere with `claimtrail verify-bundle {} --vkey KEY`, KEY being the log's verifier key (`claimtrail key vkey`) obtained apart from the bundle",
-            claimtrail::text::shell_word(&a.out)
+            "check it anywhere with `claimtrail verify-bundle {} --vkey KEY`, KEY being the log's verifier key ({}) obtained apart from the bundle",
+            claimtrail::text::shell_word(&a.out),
+            super::pasteable("`claimtrail key vkey`")
         )?;
         // Written, but an auditor given the log's keys as they are now
         // will refuse its checkpoint: say so, and how to get one they accept.
         if let Some(s) = &exported.stale {
             outln!(
-                "note: its checkpoint was signed by {}, whose key was revoked since, at entry {}: `verify-bundle` accepts it by the keys the bundle enrolls, but refuses it under the log's verifier keys as they are now (`claimtrail key vkey`); export again with an admin's --key to sign a fresh checkpoint they accept",
+                "note: its checkpoint was signed by {}, whose key was revoked since, at entry {}: `verify-bundle` accepts it by the keys the bundle enrolls, but refuses it under the log's verifier keys as they are now ({}); export again with an admin's --key to sign a fresh checkpoint they accept",
                 claimtrail::text::escape(&s.name),
-                s.revoked_at
+                s.revoked_at,
+                super::pasteable("`claimtrail key vkey`")
             )?;
         }
     }

@@ -100,7 +100,24 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         None => import::Format::JsonLines,
     };
-    let mut store = ctx.open()?;
+    // A dry run leaves the log's files as they are (it rolls back what it
+    // appends): an older log, which only an append migrates, is refused.
+    let mut store = match a.dry_run {
+        false => ctx.open()?,
+        true => {
+            let store = ctx.read()?;
+            if let Some(version) = store.older_schema() {
+                return Err(Error::invalid(
+                    format!(
+                        "{} was made by an older claimtrail (schema version {version}), which a dry run would have to migrate",
+                        output::shown(ctx.db()?)
+                    ),
+                    "import for real (the first append migrates the log), or dry-run on a copy",
+                ));
+            }
+            store
+        }
+    };
     // Enrolled and not revoked (every role may annotate; each line's kind
     // is checked against the role as it is read), before it is unlocked.
     let signer = ctx.signer_for_kind(store.conn(), claimtrail::model::Kind::AnnotationAdd)?;

@@ -299,6 +299,38 @@ pub fn pasteable(text: &str) -> String {
     crate::with_db(text, &std::env::args_os().collect::<Vec<_>>())
 }
 
+/// [`pasteable`] for a command that signs: with `--key PATH` too when this
+/// command was given its key with `--key` (pasted without it, it asks for
+/// a key the shell does not hold).
+pub fn pasteable_signed(text: &str) -> String {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut key = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.as_encoded_bytes();
+        if a == b"--" {
+            break;
+        }
+        if a == b"--key" {
+            key = it.next().cloned();
+        } else if let Some(v) = a.strip_prefix(b"--key=") {
+            use std::os::unix::ffi::OsStrExt;
+            key = Some(std::ffi::OsStr::from_bytes(v).to_owned());
+        }
+    }
+    let text = match key {
+        Some(k) if !text.contains("claimtrail --key ") => text.replace(
+            "`claimtrail ",
+            &format!(
+                "`claimtrail --key {} ",
+                claimtrail::text::shell_word(Path::new(&k))
+            ),
+        ),
+        _ => text.to_string(),
+    };
+    crate::with_db(&text, &args)
+}
+
 pub fn run(cli: Cli) -> Result<Outcome> {
     // Settings from the environment that would otherwise be ignored when
     // mistyped, before any work is done.

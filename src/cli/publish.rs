@@ -128,8 +128,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         )?;
     }
     outln!(
-        "serve {} as static files; tlog-tiles clients check it with the log's verifier key (`claimtrail key vkey`)",
-        output::shown(&p.dir)
+        "serve {} as static files; tlog-tiles clients check it with the log's verifier key ({})",
+        output::shown(&p.dir),
+        super::pasteable("`claimtrail key vkey`")
     )?;
     Ok(Outcome::Done)
 }

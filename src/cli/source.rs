@@ -211,7 +211,7 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
         // what the redaction promises, and a copy of it now would not be.
         eprintln!(
             "warning: another process is reading the log, so its file still holds an old copy of {id}'s text (copy no file of the log now); when no other claimtrail command runs, run {} again to remove it",
-            super::pasteable(&format!("`{again}`"))
+            super::pasteable_signed(&format!("`{again}`"))
         );
     }
     Ok(Outcome::Done)

@@ -45,15 +45,28 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::json(&report)?;
     } else {
         let c = &report.counts;
-        outln!(
-            "log {}: {}, head {}",
-            escape(report.origin.as_deref().unwrap_or("?")),
-            claimtrail::text::count(report.entries, "entry"),
-            report.head.map_or("-".into(), |h| h.to_hex())
-        )?;
-        counts_line(c)?;
-        outln!("tree: size {}, root {}", report.tree_size, report.tree_root)?;
-        outln!("checkpoints: {}", checkpoints_line(&report))?;
+        let unreadable = report.origin.is_none()
+            && report.entries == 0
+            && report
+                .problems
+                .first()
+                .is_some_and(|p| p.check == claimtrail::rules::Check::File);
+        match unreadable {
+            false => {
+                outln!(
+                    "log {}: {}, head {}",
+                    escape(report.origin.as_deref().unwrap_or("?")),
+                    claimtrail::text::count(report.entries, "entry"),
+                    report.head.map_or("-".into(), |h| h.to_hex())
+                )?;
+                counts_line(c)?;
+                outln!("tree: size {}, root {}", report.tree_size, report.tree_root)?;
+                outln!("checkpoints: {}", checkpoints_line(&report))?;
+            }
+            // A file SQLite cannot open: no counts, tree or advice that
+            // would describe an empty log (the problem below says why).
+            true => outln!("log ?: the file cannot be read as a log")?,
+        }
         outln!("checks: {}", report.checks.join(", "))?;
         kept_lines(&report.checkpoints)?;
         if report.ok {

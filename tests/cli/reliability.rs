@@ -100,7 +100,7 @@ fn a_lock_held_past_the_timeout_is_a_clear_error() {
         &["annotate", "C1", "--verdict", "false"],
         None,
     );
-    r.error("the database is busy: another process held its write lock for more than 1 s");
+    r.error("the database is busy: another process held its lock for more than 1 s");
     // Readers are not blocked by a writer.
     assert!(w.run(None, &["list", "claims"]).ok().contains("C2"));
     holder.execute_batch("ROLLBACK").unwrap();
@@ -1241,6 +1241,26 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
         all.extend_from_slice(args);
         w.run(None, &all).ok();
     }
+    // Nor do the commands that may append when they do not: suggestions
+    // not added, an export without a key, an import's dry run.
+    std::fs::write(
+        w.path("lines.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    w.run(None, &["--db", "copy.db", "claim", "suggest", "S1"])
+        .ok();
+    // (No checkpoint covers S1, and no admin key is given: refused.)
+    w.run(
+        None,
+        &["--db", "copy.db", "export", "S1", "--out", "s1.bundle"],
+    )
+    .error("no checkpoint covers these entries yet");
+    let dry = w.run(
+        Some("analyst"),
+        &["--db", "copy.db", "import", "lines.jsonl", "--dry-run"],
+    );
+    assert!(dry.ok().contains("1 annotation"), "{}", dry.stdout);
     assert!(
         sha(&copy) == before,
         "a read-only command changed the backup"

@@ -61,21 +61,7 @@ fn fail(e: &claimtrail::error::Error) -> ExitCode {
 /// without it reads `./claimtrail.db`, another log or none). Commands that
 /// name a database already are left as they are.
 fn with_db(hint: &str, args: &[std::ffi::OsString]) -> String {
-    let mut db = None;
-    let mut it = args.iter().skip(1);
-    while let Some(a) = it.next() {
-        let a = a.as_encoded_bytes();
-        if a == b"--" {
-            break;
-        }
-        if a == b"--db" {
-            db = it.next().cloned();
-        } else if let Some(v) = a.strip_prefix(b"--db=") {
-            use std::os::unix::ffi::OsStrExt;
-            db = Some(std::ffi::OsStr::from_bytes(v).to_owned());
-        }
-    }
-    match db {
+    match given_option(args, "--db") {
         // A hint that names a database already is left as it is (a file
         // name that merely contains "--db" is not one).
         Some(db) if !hint.contains("claimtrail --db ") => hint.replace(
@@ -87,6 +73,30 @@ fn with_db(hint: &str, args: &[std::ffi::OsString]) -> String {
         ),
         _ => hint.to_string(),
     }
+}
+
+/// The value of a global option (`--db`, `--key`) as the command line gave
+/// it, `--name VALUE` or `--name=VALUE` (the last one wins, as clap has it);
+/// none from the environment.
+fn given_option(args: &[std::ffi::OsString], name: &str) -> Option<std::ffi::OsString> {
+    let mut value = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.as_encoded_bytes();
+        if a == b"--" {
+            break;
+        }
+        if a == name.as_bytes() {
+            value = it.next().cloned();
+        } else if let Some(v) = a
+            .strip_prefix(name.as_bytes())
+            .and_then(|v| v.strip_prefix(b"="))
+        {
+            use std::os::unix::ffi::OsStrExt;
+            value = Some(std::ffi::OsStr::from_bytes(v).to_owned());
+        }
+    }
+    value
 }
 
 /// An error's words, cut in the middle when they run past [`MAX_SHOWN`]
@@ -235,6 +245,22 @@ mod tests {
             with_db(named, &args(&["claimtrail", "--db", "x.db", "backup"])),
             named
         );
+        // A file name with "--db" in it does not count as naming one.
+        assert_eq!(
+            with_db(
+                "run `claimtrail verify --checkpoint cp--db.txt`",
+                &args(&["claimtrail", "--db", "x.db", "checkpoint"])
+            ),
+            "run `claimtrail --db x.db verify --checkpoint cp--db.txt`"
+        );
+        // Other options: the last one given, either spelling; none after --.
+        let given = |a: &[&str]| given_option(&args(a), "--key");
+        assert_eq!(
+            given(&["claimtrail", "--key", "a", "--key=b", "annotate"]),
+            Some("b".into())
+        );
+        assert_eq!(given(&["claimtrail", "--keys", "a"]), None);
+        assert_eq!(given(&["claimtrail", "show", "--", "--key", "a"]), None);
     }
 
     #[test]

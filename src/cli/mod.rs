@@ -304,21 +304,7 @@ pub fn pasteable(text: &str) -> String {
 /// a key the shell does not hold).
 pub fn pasteable_signed(text: &str) -> String {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let mut key = None;
-    let mut it = args.iter().skip(1);
-    while let Some(a) = it.next() {
-        let a = a.as_encoded_bytes();
-        if a == b"--" {
-            break;
-        }
-        if a == b"--key" {
-            key = it.next().cloned();
-        } else if let Some(v) = a.strip_prefix(b"--key=") {
-            use std::os::unix::ffi::OsStrExt;
-            key = Some(std::ffi::OsStr::from_bytes(v).to_owned());
-        }
-    }
-    let text = match key {
+    let text = match crate::given_option(&args, "--key") {
         Some(k) if !text.contains("claimtrail --key ") => text.replace(
             "`claimtrail ",
             &format!(

@@ -904,11 +904,7 @@ fn a_named_pipe_that_no_program_writes_to_is_refused() {
     )
     .ok();
     let fifo = w.path("evidence.bundle");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&fifo);
     let f = fifo.to_str().unwrap();
     let before = w.db_bytes();
     let limit = std::time::Duration::from_secs(20);

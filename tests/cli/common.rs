@@ -568,6 +568,15 @@ pub fn delete_leaving_its_wal(db: &Path) -> PathBuf {
     wal
 }
 
+/// Makes a named pipe (FIFO) at `path`, which no program writes to.
+pub fn mkfifo(path: &Path) {
+    assert!(std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap()
+        .success());
+}
+
 /// `/dev/full`, a disk with no space left: every write to it fails.
 pub fn full_disk() -> std::process::Stdio {
     std::fs::OpenOptions::new()

@@ -772,8 +772,16 @@ pub fn import(
     let store: &Store = store;
     std::thread::scope(|scope| {
         let bulk = Bulk::new(scope, store, signer).dry_run(opts.dry_run);
-        let checkpointer = Checkpointer::start(scope, store.path());
-        if checkpointer.wake.is_none() {
+        // A dry run commits nothing, and its log's files stay as they are:
+        // no second connection checkpoints a -wal it found there.
+        let checkpointer = match opts.dry_run {
+            true => Checkpointer {
+                wake: None,
+                since_wait: Default::default(),
+            },
+            false => Checkpointer::start(scope, store.path()),
+        };
+        if checkpointer.wake.is_none() && !opts.dry_run {
             // No second connection: SQLite checkpoints inside the commits.
             store
                 .conn()

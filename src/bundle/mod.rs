@@ -96,23 +96,21 @@ fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
     ))
 }
 
-/// Builds a bundle for `ids` and gives it to `keep` (which writes it out).
-/// Uses the latest stored checkpoint that covers every entry; if there is
-/// none, `signer` signs a new one, through the append path, which refuses
-/// any key but an active admin's before the note is signed
-/// (`only_an_admin_signs` says so in the export's terms). `signer` is the
-/// key's fingerprint and how to unlock it: it is unlocked (a passphrase,
-/// an ssh-agent) only when a checkpoint is to be signed. The bundle is
-/// then built and kept inside the transaction that appends the checkpoint,
-/// so a bundle that cannot be written (too large, a full disk) leaves the
-/// log as it was, with no checkpoint that nobody asked for.
-pub fn export(
-    store: &mut Store,
+/// Whether [`export`] of `ids`, given an admin's key `signer`, would
+/// sign a new checkpoint: no checkpoint stored in the log covers the
+/// entries by a signer not revoked since. A command opens the log to write
+/// only then; otherwise its files are left as they are.
+pub fn signs_now(store: &Store, ids: &[ItemId], signer: Option<&Fingerprint>) -> Result<bool> {
+    Ok(matches!(choose(store, ids, signer)?.1, Proven::SignNow))
+}
+
+/// The entries a bundle of `ids` holds, the checkpoint that proves them
+/// (stored, or to sign now with `signer`), and its signer.
+fn choose(
+    store: &Store,
     ids: &[ItemId],
-    signer: Option<(&Fingerprint, &dyn Fn() -> Result<Signer>)>,
-    keep: impl FnOnce(&Bundle) -> Result<()>,
-) -> Result<Exported> {
-    let origin = store.origin()?;
+    signer: Option<&Fingerprint>,
+) -> Result<(std::collections::BTreeSet<u64>, Proven, Fingerprint)> {
     // The checkpoint's signer is enrolled in the bundle too, or a reader
     // without verifier keys cannot check the checkpoint against an admin the
     // bundle enrolls (a second admin's checkpoint failed `verify-bundle`).
@@ -120,7 +118,7 @@ pub fn export(
     // may have to cover, so the choice is made again until it holds; each
     // round adds an enrolment, so it ends.
     let mut also = Vec::new();
-    let (seqs, note, by) = loop {
+    let chosen = loop {
         let seqs = closure(store.conn(), ids, &also)?;
         // Before a checkpoint may be signed for it: a bundle too large for
         // `verify-bundle` is refused, not written.
@@ -151,7 +149,7 @@ pub fn export(
             .map(|c| (Proven::Stored(c.note.clone()), c.signer.clone()));
         let (note, by) = match (current, signer) {
             (Some(c), _) => (Proven::Stored(c.note), c.signer),
-            (None, Some((fp, _))) => match crate::log::key_refusal(
+            (None, Some(fp)) => match crate::log::key_refusal(
                 store.conn(),
                 fp,
                 crate::model::Kind::CheckpointAdd,
@@ -181,6 +179,27 @@ pub fn export(
             Some(seq) => also.push(seq),
         }
     };
+    Ok(chosen)
+}
+
+/// Builds a bundle for `ids` and gives it to `keep` (which writes it out).
+/// Uses the latest stored checkpoint that covers every entry; if there is
+/// none, `signer` signs a new one, through the append path, which refuses
+/// any key but an active admin's before the note is signed
+/// (`only_an_admin_signs` says so in the export's terms). `signer` is the
+/// key's fingerprint and how to unlock it: it is unlocked (a passphrase,
+/// an ssh-agent) only when a checkpoint is to be signed. The bundle is
+/// then built and kept inside the transaction that appends the checkpoint,
+/// so a bundle that cannot be written (too large, a full disk) leaves the
+/// log as it was, with no checkpoint that nobody asked for.
+pub fn export(
+    store: &mut Store,
+    ids: &[ItemId],
+    signer: Option<(&Fingerprint, &dyn Fn() -> Result<Signer>)>,
+    keep: impl FnOnce(&Bundle) -> Result<()>,
+) -> Result<Exported> {
+    let origin = store.origin()?;
+    let (seqs, note, by) = choose(store, ids, signer.map(|(fp, _)| fp))?;
     let history = crate::log::StoreHistory { conn: store.conn() };
     let stale = history.key(&by)?.and_then(|k| {
         k.revoked.map(|at| StaleSigner {

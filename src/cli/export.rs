@@ -31,17 +31,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if a.out.exists() {
         return Err(Error::exists(a.out));
     }
-    // Without a key it signs nothing: the log's files are left as they are.
-    let mut store = match ctx.key.is_some() {
-        true => ctx.open()?,
-        false => ctx.read()?,
-    };
     // An admin key, if given, lets export sign a checkpoint when none
     // covers the entries; it is unlocked only then (a protected
     // CLAIMTRAIL_KEY failed an export that signed nothing).
     let fingerprint = match &ctx.key {
         Some(_) => Some(ctx.public_key()?.fingerprint().clone()),
         None => None,
+    };
+    // The log is opened to write only when a checkpoint is to be signed:
+    // otherwise its files are left as they are (an analyst's export, with
+    // CLAIMTRAIL_KEY set, switched a backup copy to WAL mode).
+    let read = ctx.read()?;
+    let mut store = match claimtrail::bundle::signs_now(&read, &ids, fingerprint.as_ref())? {
+        true => {
+            drop(read);
+            ctx.open()?
+        }
+        false => read,
     };
     let unlock = || ctx.signer();
     let signer = fingerprint

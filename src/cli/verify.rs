@@ -67,7 +67,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // would describe an empty log (the problem below says why).
             true => outln!("log ?: the file cannot be read as a log")?,
         }
-        outln!("checks: {}", report.checks.join(", "))?;
+        match unreadable {
+            false => outln!("checks: {}", report.checks.join(", "))?,
+            true => outln!("checks: file (the others could not run)")?,
+        }
         kept_lines(&report.checkpoints)?;
         if report.ok {
             outln!("OK: no problems found")?;

@@ -1233,6 +1233,12 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
     let sha = |p: &std::path::Path| std::fs::read(p).unwrap();
     // A backup, in rollback-journal mode, of a log with a checkpoint.
     w.run(Some("admin"), &["checkpoint"]).ok();
+    // No empty -wal is left beside a log that had none (nothing closed
+    // the log with a checkpoint once read-only commands stopped making one).
+    let wal_of = |db: &std::path::Path| std::path::PathBuf::from(format!("{}-wal", db.display()));
+    assert!(!wal_of(&w.db).exists());
+    w.run(None, &["verify"]).ok();
+    assert!(!wal_of(&w.db).exists(), "verify left a -wal behind");
     let r = w.run(None, &["backup", "copy.db"]);
     assert!(r.ok().starts_with("backed up 8 entries"), "{}", r.stdout);
     let copy = w.path("copy.db");
@@ -1325,6 +1331,11 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
         .unwrap()["tree_root"]
         .clone();
     w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
+    // An import's dry run would have to migrate it: refused, file as it was.
+    let old = w.db_bytes();
+    w.run(Some("analyst"), &["import", "lines.jsonl", "--dry-run"])
+        .error("was made by an older claimtrail (schema version 1), which a dry run would have to migrate (hint: import for real (the first append migrates the log), or dry-run on a copy)");
+    assert!(w.db_bytes() == old);
     let b = w.run(None, &["--json", "backup", "old.db"]);
     let b: serde_json::Value = serde_json::from_str(b.ok()).unwrap();
     assert_eq!((b["entries"].clone(), b["root"].clone()), (9.into(), root));

@@ -583,6 +583,33 @@ fn a_redaction_while_another_process_reads_says_what_the_file_still_holds() {
         "warning: another process is reading the log, so its file still holds an old copy of S2's text (copy no file of the log now); when no other claimtrail command runs, run `claimtrail source redact S2 --reason 'protects a minor'` again to remove it\n"
     );
     assert!(in_files());
+    // Given with --db and --key on the command line, the command to run
+    // again carries both: pasted without them it reads ./claimtrail.db and
+    // asks for a key. (It signs nothing more, as below.)
+    let db = w.db.display().to_string();
+    let r = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", ""), ("CLAIMTRAIL_BUSY_TIMEOUT", "1")],
+        &[
+            "--db",
+            &db,
+            "--key",
+            "admin",
+            "source",
+            "redact",
+            s2.as_str(),
+            "--reason",
+            "protects a minor",
+        ],
+        None,
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "run `claimtrail --db {db} --key admin source redact S2 --reason 'protects a minor'` again"
+        )),
+        "{}",
+        r.stderr
+    );
     reader.execute_batch("ROLLBACK").unwrap();
     drop(reader);
     // Run again, it signs nothing more and finishes the scrub.

@@ -202,6 +202,13 @@ fn commands_printed_to_run_next_name_the_log_given_with_db() {
         "{}",
         v.stdout
     );
+    let e = with_db(&["--key", "admin", "export", "C1", "--out", "c1.json"]);
+    assert!(
+        e.ok()
+            .contains("the log's verifier key (`claimtrail --db case.db key vkey`)"),
+        "{}",
+        e.stdout
+    );
     let s = with_db(&["claim", "suggest", "S1"]);
     assert!(
         s.ok()

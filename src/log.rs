@@ -104,6 +104,7 @@ pub fn append_batch(
     let redacting = entries
         .iter()
         .any(|e| matches!(e.body, Body::SourceRedact(_)));
+    store.ready_to_write()?;
     let path = store.path().to_path_buf();
     let conn = store.conn_mut();
     if redacting {
@@ -166,6 +167,7 @@ pub fn append_with(
     signer: &Signer,
     build: impl FnOnce(&Connection, Seq) -> Result<NewEntry>,
 ) -> Result<Appended> {
+    store.ready_to_write()?;
     let path = store.path().to_path_buf();
     let conn = store.conn_mut();
     let tx = conn
@@ -677,6 +679,7 @@ impl<'s> Pipeline<'s> {
 /// them, and [`Bulk::discard`] (or the drop, or the process's end) rolls
 /// all of it back.
 pub struct Bulk<'s> {
+    store: &'s Store,
     conn: &'s Connection,
     /// The log's file, named when its schema is refused.
     path: &'s Path,
@@ -697,6 +700,7 @@ impl<'s> Bulk<'s> {
         signer: &'s Signer,
     ) -> Self {
         Bulk {
+            store,
             conn: store.conn(),
             path: store.path(),
             pipeline: Pipeline::new(scope, signer),
@@ -786,6 +790,11 @@ impl<'s> Bulk<'s> {
     fn begin(&mut self) -> Result<()> {
         if self.txn {
             return Ok(());
+        }
+        // A dry run writes nothing: the file stays as it is (the command
+        // refuses an older log before).
+        if !self.dry_run {
+            self.store.ready_to_write()?;
         }
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
         self.txn = true;

@@ -173,8 +173,14 @@ pub fn busy_timeout() -> Duration {
 /// Whether opening a log made by an older claimtrail migrates its file.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Migrate {
+    /// A new log: migrated and in WAL mode at once.
     InFile,
+    /// A command that only reads: never.
     InMemory,
+    /// A command that may append: read as `InMemory` until its first
+    /// append ([`Store::ready_to_write`]), so that one refused before it
+    /// appends leaves the file as it was.
+    Deferred,
 }
 
 /// Why a device or a pipe given as the log is not one.
@@ -183,6 +189,12 @@ const NOT_A_FILE: &str = "it is not a regular file (a device or a pipe)";
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Whether the file is ready for the append path: migrated and in WAL
+    /// mode ([`Store::ready_to_write`]).
+    write_ready: std::cell::Cell<bool>,
+    /// Whether this connection holds the read snapshot taken to read an
+    /// older log's schema in memory.
+    snapshot: std::cell::Cell<bool>,
 }
 
 impl Store {
@@ -190,7 +202,7 @@ impl Store {
     /// file (without creating one), a file that is not SQLite or not a
     /// claimtrail log, and a log made by a newer claimtrail.
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with(path, Migrate::InFile)
+        Store::open_with(path, Migrate::Deferred)
     }
 
     /// [`Store::open`] for a command that only reads: a log made by an
@@ -310,25 +322,33 @@ impl Store {
         conn.busy_timeout(busy_timeout())?;
         // A command that only reads keeps the file's journal mode: a copy
         // that `backup` wrote in rollback mode (FORMAT §6.1) changed its
-        // header when `verify` switched it to WAL.
+        // header when `verify` switched it to WAL. One that may append
+        // switches it when it appends.
         if how == Migrate::InMemory || conn.is_readonly(rusqlite::MAIN_DB)? {
             // Nothing to set: the journal mode is stored in the file, and
             // a read-only connection commits nothing to make durable.
             return Ok(Store {
                 conn,
                 path: path.to_path_buf(),
+                write_ready: std::cell::Cell::new(false),
+                snapshot: std::cell::Cell::new(false),
             });
         }
-        // WAL: readers see a consistent snapshot while a writer appends.
-        // `synchronous=FULL`: a committed entry survives a power cut.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;",
-        )
-        .map_err(|e| open_error(path, e))?;
-        Ok(Store {
+        // `synchronous=FULL`: a committed entry survives a power cut. Set
+        // on this connection only; the file is not written.
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
+            .map_err(|e| open_error(path, e))?;
+        let store = Store {
             conn,
             path: path.to_path_buf(),
-        })
+            write_ready: std::cell::Cell::new(false),
+            snapshot: std::cell::Cell::new(false),
+        };
+        if how == Migrate::InFile {
+            store.wal()?;
+            store.write_ready.set(true);
+        }
+        Ok(store)
     }
 
     fn migrate(&mut self, how: Migrate) -> Result<()> {
@@ -347,7 +367,7 @@ impl Store {
             return Ok(());
         }
         let read_only = self.conn.is_readonly(rusqlite::MAIN_DB)?;
-        if how == Migrate::InMemory || read_only {
+        if how != Migrate::InFile || read_only {
             // An auditor's read-only copy of a log made by an older
             // claimtrail, or a command that only reads: nothing is written
             // to it, so the tables the missing migrations add are made in
@@ -364,6 +384,7 @@ impl Store {
                 // header) nor the file's new tables hidden behind TEMP
                 // ones. The transaction ends when the connection closes.
                 self.conn.execute_batch("BEGIN")?;
+                self.snapshot.set(true);
                 self.conn
                     .query_row("SELECT COUNT(*) FROM main.sqlite_schema", [], |_| Ok(()))?;
                 version = self
@@ -371,6 +392,7 @@ impl Store {
                     .query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
                 if version >= supported {
                     self.conn.execute_batch("COMMIT")?;
+                    self.snapshot.set(false);
                     return Ok(());
                 }
             }
@@ -405,30 +427,88 @@ impl Store {
             }
             return Ok(());
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Re-read inside the write lock: another process may have migrated.
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            // A file whose tables are of a later version than its
-            // `user_version` says (an edited header, not an old log): the
-            // migration fails, and its whole SQL made a 2 KB message whose
-            // hint was to run verify, which had just failed that way.
-            tx.execute_batch(sql).map_err(|e| {
-                let why = match &e {
-                    rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
-                    e => e.to_string(),
-                };
-                Store::edited_header_of(&self.path, version, i + 1, &why)
-            })?;
-            if let Some(step) = step {
-                step(&tx)?;
-            }
-            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        self.migrate_in_file()
+    }
+
+    /// Makes the file ready for the append path, once: ends the snapshot
+    /// and the TEMP tables of an older log read in memory, migrates the
+    /// file, and switches it to WAL mode (readers beside a writer). The
+    /// append path calls it under no transaction, before its own; a
+    /// command refused before it appends never gets here, and leaves the
+    /// file as it was (a backup copy in rollback mode, an older log).
+    pub fn ready_to_write(&self) -> Result<()> {
+        if self.write_ready.get() || self.conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Ok(());
         }
-        tx.commit()?;
+        if self.snapshot.replace(false) {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        let temps: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM temp.sqlite_schema WHERE type = 'table'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for t in temps {
+            self.conn
+                .execute_batch(&format!("DROP TABLE temp.\"{}\"", t.replace('"', "\"\"")))?;
+        }
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+        if version < MIGRATIONS.len() as i64 {
+            self.migrate_in_file()?;
+        }
+        self.wal()?;
+        self.write_ready.set(true);
         Ok(())
+    }
+
+    /// WAL mode, stored in the file: readers see a consistent snapshot
+    /// while a writer appends.
+    fn wal(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(|e| open_error(&self.path, e))
+    }
+
+    /// The missing migrations, applied to the file in one write
+    /// transaction.
+    fn migrate_in_file(&self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let migrated = (|| -> Result<()> {
+            // Re-read inside the write lock: another process may have
+            // migrated.
+            let version: i64 = self
+                .conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+                // A file whose tables are of a later version than its
+                // `user_version` says (an edited header, not an old log):
+                // the migration fails, and its whole SQL made a 2 KB
+                // message whose hint was to run verify, which had just
+                // failed that way.
+                self.conn.execute_batch(sql).map_err(|e| {
+                    let why = match &e {
+                        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+                        e => e.to_string(),
+                    };
+                    Store::edited_header_of(&self.path, version, i + 1, &why)
+                })?;
+                if let Some(step) = step {
+                    step(&self.conn)?;
+                }
+                self.conn
+                    .execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            }
+            Ok(())
+        })();
+        match migrated {
+            Ok(()) => Ok(self.conn.execute_batch("COMMIT")?),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     fn edited_header(&self, version: i64, step: usize, why: &str) -> Error {

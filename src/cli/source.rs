@@ -189,6 +189,9 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
             Some(append(&mut store, &signer, entry)?)
         }
     };
+    // Run again on a redacted source, nothing was appended: the file is
+    // made ready as an append would (VACUUM needs no snapshot open).
+    store.ready_to_write()?;
     let scrubbed = scrub(&store)?;
     if ctx.json {
         output::json(

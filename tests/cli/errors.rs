@@ -747,6 +747,10 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         "a command that only reads migrated the file"
     );
     assert_eq!(version(), 1);
+    // Nor does one that would append, refused before it does.
+    w.run(None, &["annotate", "C2", "--verdict", "disputed"])
+        .error("no signing key given");
+    assert!(w.db_bytes() == old, "a refused command migrated the file");
     // The first command that appends migrates it, and fills in its tree.
     w.run(
         Some("analyst"),

@@ -1278,6 +1278,32 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
         sha(&copy) == before,
         "a read-only command changed the backup"
     );
+    // Nor a command that would sign, refused before it appends: no key, a
+    // role that may not, a candidate that is not there. (Each opened the
+    // log to write first, which switched the copy to WAL mode.)
+    for (key, args, refusal) in [
+        (None, &["checkpoint"][..], "no signing key given"),
+        (
+            None,
+            &["annotate", "C1", "--verdict", "false"],
+            "no signing key given",
+        ),
+        (
+            Some("analyst"),
+            &["checkpoint"],
+            "may not sign checkpoint.add",
+        ),
+        (
+            Some("analyst"),
+            &["claim", "suggest", "S1", "--add", "99"],
+            "is not a candidate number",
+        ),
+    ] {
+        let mut all = vec!["--db", "copy.db"];
+        all.extend_from_slice(args);
+        w.run(key, &all).error(refusal);
+    }
+    assert!(sha(&copy) == before, "a refused command changed the backup");
     for leftover in ["-wal", "-shm", "-journal"] {
         assert!(
             !w.path(&format!("copy.db{leftover}")).exists(),
@@ -1339,4 +1365,20 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
     let b = w.run(None, &["--json", "backup", "old.db"]);
     let b: serde_json::Value = serde_json::from_str(b.ok()).unwrap();
     assert_eq!((b["entries"].clone(), b["root"].clone()), (9.into(), root));
+    // The backup copy put into use: its first append switches it to WAL
+    // mode, as a log beside readers needs, and it verifies.
+    w.run(
+        Some("analyst"),
+        &["--db", "copy.db", "annotate", "C2", "--verdict", "false"],
+    )
+    .ok();
+    let mode: String = rusqlite::Connection::open(&copy)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert!(w
+        .run(None, &["--db", "copy.db", "verify"])
+        .ok()
+        .contains("OK"));
 }

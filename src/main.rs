@@ -61,17 +61,22 @@ fn fail(e: &claimtrail::error::Error) -> ExitCode {
 /// without it reads `./claimtrail.db`, another log or none). Commands that
 /// name a database already are left as they are.
 fn with_db(hint: &str, args: &[std::ffi::OsString]) -> String {
-    match given_option(args, "--db") {
-        // A hint that names a database already is left as it is (a file
-        // name that merely contains "--db" is not one).
-        Some(db) if !hint.contains("claimtrail --db ") => hint.replace(
+    with_option(hint, args, "--db")
+}
+
+/// The commands of `text` with the global option `name` as this command
+/// line gave it (`given_option`). A command that gives the option already
+/// is left as it is (a file name that merely contains "--db" is not one).
+fn with_option(text: &str, args: &[std::ffi::OsString], name: &str) -> String {
+    match given_option(args, name) {
+        Some(value) if !text.contains(&format!("claimtrail {name} ")) => text.replace(
             "`claimtrail ",
             &format!(
-                "`claimtrail --db {} ",
-                claimtrail::text::shell_word(std::path::Path::new(&db))
+                "`claimtrail {name} {} ",
+                claimtrail::text::shell_word(std::path::Path::new(&value))
             ),
         ),
-        _ => hint.to_string(),
+        _ => text.to_string(),
     }
 }
 

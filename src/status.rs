@@ -69,10 +69,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
     // append, the entry count and the latest checkpoint disagreed, and an
     // honest log was reported cut short (exit 1). A deferred transaction
     // takes no lock in WAL mode; it is rolled back when dropped.
-    let _snapshot = match conn.is_autocommit() {
-        true => Some(conn.unchecked_transaction()?),
-        false => None,
-    };
+    let _snapshot = crate::store::snapshot(conn)?;
     let origin = crate::store::origin(conn)?.unwrap_or_default();
     let count = |sql: &str| -> Result<u64> {
         Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)

@@ -77,18 +77,27 @@ pub const MIGRATIONS: &[Migration] = &[
     (include_str!("../schema/0004_claims_by_place.sql"), None),
 ];
 
-/// A migration's statements rewritten for a read-only log: each `CREATE
-/// TABLE` as `CREATE TEMP TABLE`, indexes made and dropped left out (they
-/// only make reads faster); `None` when it holds any other statement, which could not be
-/// applied without writing the file.
-fn temporary_schema(sql: &str) -> Option<String> {
+/// A migration's statements, comments left out, each trimmed.
+fn statements(sql: &str) -> Vec<String> {
     let code: String = sql
         .lines()
         .map(|l| l.split("--").next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A migration's statements rewritten for a read-only log: each `CREATE
+/// TABLE` as `CREATE TEMP TABLE`, indexes made and dropped left out (they
+/// only make reads faster); `None` when it holds any other statement, which could not be
+/// applied without writing the file.
+fn temporary_schema(sql: &str) -> Option<String> {
     let mut out = String::new();
-    for statement in code.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+    for statement in statements(sql) {
         if let Some(rest) = statement.strip_prefix("CREATE TABLE ") {
             out.push_str("CREATE TEMP TABLE ");
             out.push_str(rest);
@@ -103,13 +112,8 @@ fn temporary_schema(sql: &str) -> Option<String> {
 /// The objects a migration makes (`true`) or drops (`false`), by name:
 /// its `CREATE TABLE`, `CREATE INDEX` and `DROP INDEX` statements.
 fn statements_objects(sql: &str) -> Vec<(bool, String)> {
-    let code: String = sql
-        .lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
-    code.split(';')
-        .map(str::trim)
+    statements(sql)
+        .iter()
         .filter_map(|st| {
             let (makes, rest) = if let Some(r) = st.strip_prefix("CREATE TABLE ") {
                 (true, r)
@@ -159,6 +163,17 @@ pub fn check_env() -> Result<()> {
             "set it to e.g. 60, or unset it for the default of 30 s",
         )),
         _ => Ok(()),
+    }
+}
+
+/// One read snapshot for everything a command reads: a transaction of its
+/// own, or none when the caller's (or the one a store opened to read an
+/// older log holds, [`Store::open_to_read`]) is open already. A deferred
+/// transaction takes no lock in WAL mode; it is rolled back when dropped.
+pub fn snapshot(conn: &Connection) -> rusqlite::Result<Option<rusqlite::Transaction<'_>>> {
+    match conn.is_autocommit() {
+        true => conn.unchecked_transaction().map(Some),
+        false => Ok(None),
     }
 }
 
@@ -324,26 +339,23 @@ impl Store {
         // that `backup` wrote in rollback mode (FORMAT §6.1) changed its
         // header when `verify` switched it to WAL. One that may append
         // switches it when it appends.
-        if how == Migrate::InMemory || conn.is_readonly(rusqlite::MAIN_DB)? {
-            // Nothing to set: the journal mode is stored in the file, and
-            // a read-only connection commits nothing to make durable.
-            return Ok(Store {
-                conn,
-                path: path.to_path_buf(),
-                write_ready: std::cell::Cell::new(false),
-                snapshot: std::cell::Cell::new(false),
-            });
-        }
-        // `synchronous=FULL`: a committed entry survives a power cut. Set
-        // on this connection only; the file is not written.
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
-            .map_err(|e| open_error(path, e))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
             write_ready: std::cell::Cell::new(false),
             snapshot: std::cell::Cell::new(false),
         };
+        if how == Migrate::InMemory || store.conn.is_readonly(rusqlite::MAIN_DB)? {
+            // Nothing to set: the journal mode is stored in the file, and
+            // a read-only connection commits nothing to make durable.
+            return Ok(store);
+        }
+        // `synchronous=FULL`: a committed entry survives a power cut. Set
+        // on this connection only; the file is not written.
+        store
+            .conn
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
+            .map_err(|e| open_error(path, e))?;
         if how == Migrate::InFile {
             store.wal()?;
             store.write_ready.set(true);

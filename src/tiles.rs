@@ -315,10 +315,7 @@ pub fn publish(
     let origin = store.origin()?;
     // One snapshot for the whole run: its own, or the one a store opened
     // to read an older log holds already (`Store::open_to_read`).
-    let own = match conn.is_autocommit() {
-        true => Some(conn.unchecked_transaction()?),
-        false => None,
-    };
+    let own = crate::store::snapshot(conn)?;
     let tx: &rusqlite::Connection = own.as_deref().unwrap_or(conn);
     let admins = |at: TreeSize| -> Result<Vec<crate::checkpoint::VerifierKey>> {
         Ok(crate::tree::verifier_keys(tx, &origin, Some(at.0))?

@@ -284,10 +284,7 @@ pub fn verify_listing(
     // One snapshot for the whole run: its own read transaction, or the
     // caller's when one is open (a report reads what it shows in the
     // snapshot that verify checked).
-    let own = match conn.is_autocommit() {
-        true => Some(conn.unchecked_transaction()?),
-        false => None,
-    };
+    let own = crate::store::snapshot(conn)?;
     let tx: &rusqlite::Connection = own.as_deref().unwrap_or(conn);
     let mut v = Verifier::new(tx, Caches::DEFAULT);
     v.listed = listed.unwrap_or(usize::MAX);

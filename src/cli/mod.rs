@@ -304,17 +304,7 @@ pub fn pasteable(text: &str) -> String {
 /// a key the shell does not hold).
 pub fn pasteable_signed(text: &str) -> String {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let text = match crate::given_option(&args, "--key") {
-        Some(k) if !text.contains("claimtrail --key ") => text.replace(
-            "`claimtrail ",
-            &format!(
-                "`claimtrail --key {} ",
-                claimtrail::text::shell_word(Path::new(&k))
-            ),
-        ),
-        _ => text.to_string(),
-    };
-    crate::with_db(&text, &args)
+    crate::with_db(&crate::with_option(text, &args, "--key"), &args)
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {

@@ -148,10 +148,7 @@ pub fn gather(
     // One read snapshot for verify and for everything the report shows:
     // read after verify in a snapshot of its own, a row another process
     // changed meanwhile would be shown under verify's "passed".
-    let _snapshot = match conn.is_autocommit() {
-        true => Some(conn.unchecked_transaction()?),
-        false => None,
-    };
+    let _snapshot = crate::store::snapshot(conn)?;
     for id in ids {
         query::require(conn, *id)?;
     }
@@ -356,10 +353,7 @@ pub fn gather_at_latest_checkpoint(
 ) -> Result<Report> {
     let conn = store.conn();
     // The checkpoint read in the snapshot the report is gathered in.
-    let _snapshot = match conn.is_autocommit() {
-        true => Some(conn.unchecked_transaction()?),
-        false => None,
-    };
+    let _snapshot = crate::store::snapshot(conn)?;
     let Some(c) = query::checkpoints(conn)?.into_iter().next_back() else {
         return gather(store, ids, None, &|_| Ok(None), progress);
     };

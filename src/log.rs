@@ -1380,11 +1380,8 @@ pub fn precheck(body: &Body) -> Result<()> {
     rules::reason_given(body).map_err(refused)?;
     // A command's rule, not verify's: a hint's placeholder pasted as it
     // stands (`--reason …`) would sign "…" for good as the reason.
-    let reason = match body {
-        Body::KeyRevoke(b) => &b.reason,
-        Body::SourceRedact(b) => &b.reason,
-        Body::ClaimRetract(b) => &b.reason,
-        _ => return Ok(()),
+    let Some(reason) = body.reason() else {
+        return Ok(());
     };
     if ["…", "...", "reason", "<reason>", "text", "what was wrong"]
         .contains(&reason.trim().to_lowercase().as_str())

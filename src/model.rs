@@ -624,6 +624,17 @@ impl Body {
         }
     }
 
+    /// The reason a revocation, redaction or retraction gives; `None` for
+    /// the kinds that carry none.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Body::KeyRevoke(b) => Some(&b.reason),
+            Body::SourceRedact(b) => Some(&b.reason),
+            Body::ClaimRetract(b) => Some(&b.reason),
+            _ => None,
+        }
+    }
+
     pub fn to_value(&self) -> serde_json::Value {
         let v = match self {
             Body::LogInit(b) => serde_json::to_value(b),

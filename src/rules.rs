@@ -704,28 +704,20 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
 /// ([`crate::log::precheck`]), so that nobody types a passphrase for a
 /// refusal.
 pub fn reason_given(body: &Body) -> std::result::Result<(), Violation> {
-    let (reason, what, shown_by) = match body {
-        Body::KeyRevoke(b) => (&b.reason, "revocation", "`claimtrail key list`"),
-        Body::SourceRedact(b) => (
-            &b.reason,
-            "redaction",
-            &*format!("`claimtrail show {}`", b.source.id),
-        ),
-        Body::ClaimRetract(b) => (
-            &b.reason,
-            "retraction",
-            &*format!("`claimtrail show {}`", b.claim.id),
-        ),
+    if !body.reason().is_some_and(|r| r.trim().is_empty()) {
+        return Ok(());
+    }
+    let (what, shown_by) = match body {
+        Body::KeyRevoke(_) => ("revocation", "`claimtrail key list`".to_string()),
+        Body::SourceRedact(b) => ("redaction", format!("`claimtrail show {}`", b.source.id)),
+        Body::ClaimRetract(b) => ("retraction", format!("`claimtrail show {}`", b.claim.id)),
         _ => return Ok(()),
     };
-    if reason.trim().is_empty() {
-        return Err(
-            v(Check::Body, format!("a {what} needs a reason")).hint(format!(
-                "say why with --reason: it is signed, and {shown_by} shows it"
-            )),
-        );
-    }
-    Ok(())
+    Err(
+        v(Check::Body, format!("a {what} needs a reason")).hint(format!(
+            "say why with --reason: it is signed, and {shown_by} shows it"
+        )),
+    )
 }
 
 /// The stored note must be a checkpoint of this log, size and root, signed

@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, value_parser = values::one_of::<Credibility>(Credibility::NAMES))]
     pub credibility: Option<Credibility>,
     /// A note (use --edit or --note-file for a long one).
-    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["edit", "note_file"])]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text(), conflicts_with_all = ["edit", "note_file"])]
     pub note: Option<String>,
     /// Read the note from FILE, or from standard input with `-` (a note a
     /// script wrote); its trailing newline is not part of the note.

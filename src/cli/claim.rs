@@ -25,7 +25,7 @@ pub struct RetractArgs {
     pub claim: String,
     /// Why (the wrong speaker, not a claim at all): signed with the
     /// retraction, and shown by `show` and the reports.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub reason: String,
     /// The claim that records it correctly, added first with `claim add`.
     #[arg(long = "replaced-by", value_name = "C<n>")]
@@ -48,7 +48,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub source: String,
     /// The exact text as it appears in the source.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub quote: Option<String>,
     /// Which occurrence of --quote, when it appears more than once (1-based).
     #[arg(long, requires = "quote", conflicts_with = "span", allow_negative_numbers = true,
@@ -58,13 +58,13 @@ pub struct AddArgs {
     #[arg(long)]
     pub span: Option<String>,
     /// Who said it, as the source gives it.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub speaker: String,
     /// How it reached the source.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub provenance: SourceKind,
     /// Your paraphrase of the claim.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub text: Option<String>,
 }
 

@@ -1,4 +1,4 @@
-use super::{output, Ctx, Outcome};
+use super::{output, values, Ctx, Outcome};
 use claimtrail::error::Result;
 
 /// Create a new log, with your key as its first admin.
@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(long)]
     pub origin: String,
     /// Your name as the admin (default: the key's comment).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub name: Option<String>,
 }
 

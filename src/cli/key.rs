@@ -15,7 +15,7 @@ pub enum KeyCommand {
         /// Where to write the private key (PATH.pub gets the public key).
         path: PathBuf,
         /// Comment stored in the key (default: the file name).
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
         comment: Option<String>,
         /// Write the private key unencrypted (otherwise it is protected by
         /// the passphrase from CLAIMTRAIL_PASSPHRASE or a prompt).
@@ -30,7 +30,7 @@ pub enum KeyCommand {
         #[arg(long, value_parser = values::one_of::<Role>(Role::NAMES))]
         role: Role,
         /// Name shown in reports (default: the key's comment).
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
         name: Option<String>,
     },
     /// Revoke a key from now on (admin only); what it signed before stays valid.
@@ -42,7 +42,7 @@ pub enum KeyCommand {
         which: String,
         /// Why (a lost laptop, someone leaving): signed with the revocation,
         /// and shown by `key list`.
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
         reason: String,
     },
     /// List enrolled keys.

@@ -41,19 +41,19 @@ pub struct Args {
     pub kind: Option<SourceKind>,
     /// Sources whose publisher contains TEXT; case, quotation marks,
     /// dashes and spacing do not matter ("al-monitor").
-    #[arg(long, allow_hyphen_values = true, value_name = "TEXT")]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text(), value_name = "TEXT")]
     pub publisher: Option<String>,
     /// Claims of this source, e.g. S1.
     #[arg(long, value_name = "S<n>")]
     pub source: Option<String>,
     /// Claims (or speakers) whose speaker contains TEXT; case, quotation
     /// marks, dashes and spacing do not matter ("white helmets").
-    #[arg(long, allow_hyphen_values = true, value_name = "TEXT")]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text(), value_name = "TEXT")]
     pub speaker: Option<String>,
     /// Claims whose quote or paraphrase contains TEXT, sources whose text
     /// or title does, annotations whose note does; case, quotation marks,
     /// dashes and spacing do not matter ("five children").
-    #[arg(long, allow_hyphen_values = true, value_name = "TEXT")]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text(), value_name = "TEXT")]
     pub contains: Option<String>,
     /// Claims that reached their source this way.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]

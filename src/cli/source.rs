@@ -18,7 +18,7 @@ pub enum SourceCommand {
         id: String,
         /// Why (a court order, a person's safety): signed with the
         /// redaction, and shown by `show`.
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
         reason: String,
     },
 }
@@ -31,13 +31,13 @@ pub struct AddArgs {
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub kind: SourceKind,
     /// Its headline or title, as the publisher gives it.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub title: Option<String>,
     /// Who published it (a news site, an agency, an NGO).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub publisher: Option<String>,
     /// Who wrote it, or the account that posted it.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub author: Option<String>,
     /// Where it was retrieved from (recorded as given, not fetched).
     #[arg(long)]

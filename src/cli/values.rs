@@ -64,6 +64,58 @@ where
     }
 }
 
+/// A clap value parser for free text (a reason, a speaker, a quote, a
+/// note). Those arguments accept a leading `-`, so that a quote or a reason
+/// may start with a dash; but then `--reason --help` took `--help` for the
+/// reason and signed a redaction for good, where the user asked for help.
+/// A value that is exactly one of the command's own options (`--help`,
+/// `--json`, `-h`, `--verdict=false`) is refused: it was meant as an
+/// option, and the value before it is missing.
+pub fn text() -> FreeText {
+    FreeText
+}
+
+/// See [`text`].
+#[derive(Clone, Copy)]
+pub struct FreeText;
+
+impl TypedValueParser for FreeText {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let s = StringValueParser::new().parse_ref(cmd, arg, value)?;
+        let word = s.split('=').next().unwrap_or_default();
+        let is_option = matches!(word, "-h" | "--help" | "-V" | "--version")
+            || cmd.get_arguments().any(|a| {
+                a.get_long()
+                    .is_some_and(|l| word.strip_prefix("--") == Some(l))
+                    || a.get_short().is_some_and(|c| s == format!("-{c}"))
+            });
+        if !is_option {
+            return Ok(s);
+        }
+        let name = arg
+            .and_then(|a| a.get_long())
+            .map(|l| format!("--{l}"))
+            .unwrap_or_else(|| "the option".into());
+        // clap's raw error, with its `tip:` line, which `usage_error` in
+        // main.rs makes the hint.
+        Err(clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!(
+                "{name} needs a text, and `{s}` is one of this command's options, not a text: nothing was done\n\n\
+                 tip: write the text right after {name} (in quotes if it has spaces), or run `{} --help`\n",
+                cmd.get_bin_name().unwrap_or(cmd.get_name())
+            ),
+        ))
+    }
+}
+
 /// A whole number of 0 or more (`--last`, `-n`, `--seq`, `--max-problems`).
 /// Those arguments accept a leading `-`, so that `--last -2` reaches this
 /// parser and is refused for what it is, rather than taken for an unknown

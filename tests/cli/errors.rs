@@ -2074,3 +2074,67 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
         speakers.stdout
     );
 }
+
+/// A free-text option accepts a leading dash (a quote or a reason may start
+/// with one), but not one of the command's own options in place of its
+/// text: `--reason --help` redacted a source for good, with the reason
+/// "--help", where the user asked for help.
+#[test]
+fn an_option_is_not_taken_for_the_text_an_option_needs() {
+    let w = Work::with_claims();
+    refused(
+        &w,
+        Some("admin"),
+        &["source", "redact", "S1", "--reason", "--help"],
+        "error: --reason needs a text, and `--help` is one of this command's options, not a text: nothing was done (hint: write the text right after --reason (in quotes if it has spaces), or run `claimtrail source redact --help`)",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "retract", "C1", "--reason", "--json"],
+        "`--json` is one of this command's options",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--note",
+            "--verdict=false",
+            "--verdict",
+            "false",
+        ],
+        "--note needs a text, and `--verdict=false` is one of",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "civilians",
+            "--speaker",
+            "-h",
+            "--provenance",
+            "tweet",
+        ],
+        "--speaker needs a text, and `-h` is one",
+    );
+    // Text that only starts with a dash is text.
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "retract",
+            "C2",
+            "--reason",
+            "--wrong speaker, see the agency's correction",
+        ],
+    );
+    assert!(out.ok().contains("C2"), "{}", out.stdout);
+    w.run(None, &["verify"]).ok();
+}

@@ -192,10 +192,17 @@ fn choose(
 /// then built and kept inside the transaction that appends the checkpoint,
 /// so a bundle that cannot be written (too large, a full disk) leaves the
 /// log as it was, with no checkpoint that nobody asked for.
+///
+/// A bundle that would fail `verify-bundle` is refused, not written: the
+/// entries it holds are damaged in the log (their signatures, hashes or
+/// proofs fail), and the reader would find out only at their end. A
+/// checkpoint to sign now is signed only after the whole log verifies, as
+/// `claimtrail checkpoint` does (`progress` follows that verification).
 pub fn export(
     store: &mut Store,
     ids: &[ItemId],
     signer: Option<(&Fingerprint, &dyn Fn() -> Result<Signer>)>,
+    progress: &mut dyn FnMut(u64, u64),
     keep: impl FnOnce(&Bundle) -> Result<()>,
 ) -> Result<Exported> {
     let origin = store.origin()?;
@@ -210,6 +217,7 @@ pub fn export(
     let (bundle, signed) = match note {
         Proven::Stored(note) => {
             let bundle = assemble(store.conn(), origin, &seqs, note)?;
+            sound(&bundle)?;
             keep(&bundle)?;
             (bundle, None)
         }
@@ -219,12 +227,14 @@ pub fn export(
                 .ok_or_else(|| Error::Internal("no key to sign the checkpoint".into()))?;
             let s = unlock()?;
             let mut made = None;
-            let (appended, _) = crate::log::checkpoint(store, &s, |conn, note| {
-                let bundle = assemble(conn, origin, &seqs, note.to_string())?;
-                keep(&bundle)?;
-                made = Some(bundle);
-                Ok(())
-            })?;
+            let (appended, _) =
+                crate::log::verified_checkpoint(store, &s, progress, |conn, note| {
+                    let bundle = assemble(conn, origin, &seqs, note.to_string())?;
+                    sound(&bundle)?;
+                    keep(&bundle)?;
+                    made = Some(bundle);
+                    Ok(())
+                })?;
             let bundle = made.ok_or_else(|| Error::Internal("the bundle was not built".into()))?;
             (bundle, Some(appended.seq))
         }
@@ -234,6 +244,26 @@ pub fn export(
         stale,
         signed_checkpoint: signed,
     })
+}
+
+/// Refuses a bundle that `verify-bundle` would fail (by the keys the
+/// bundle itself enrolls): what fails in it is damage in the log. This does
+/// not check the rest of the log, which `claimtrail verify` does.
+fn sound(bundle: &Bundle) -> Result<()> {
+    let report = verify_bundle(to_text(bundle)?.as_bytes(), &[])?;
+    let Some(first) = report.problems.first() else {
+        return Ok(());
+    };
+    let at = first
+        .seq
+        .map(|s| format!("entry {s}, "))
+        .unwrap_or_default();
+    Err(Error::Damaged(format!(
+        "the bundle of these entries would not verify ({}; the first: {at}{}: {}), so it was not written",
+        crate::text::count(report.problems.len() as u64, "problem"),
+        first.check,
+        crate::text::escape(&first.detail)
+    )))
 }
 
 /// A bundle as [`export`] wrote it, and what its writer should know of it.

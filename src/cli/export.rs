@@ -57,8 +57,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let mut file = ctx.staged(&a.out, "the bundle")?;
     // Written before a checkpoint signed for it is committed, so a bundle
     // that cannot be written leaves the log as it was; named once it is.
-    let exported = claimtrail::bundle::export(&mut store, &ids, signer, |b| {
-        file.write(claimtrail::bundle::to_text(b)?.as_bytes())
+    // Signing a checkpoint verifies the whole log first (a bar on a
+    // terminal); a stored checkpoint needs no such wait.
+    let exported = output::while_verifying("verifying the log before signing:", |progress| {
+        claimtrail::bundle::export(&mut store, &ids, signer, progress, |b| {
+            file.write(claimtrail::bundle::to_text(b)?.as_bytes())
+        })
     })?;
     file.keep(false)?;
     let bundle = &exported.bundle;

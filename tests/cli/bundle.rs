@@ -969,3 +969,50 @@ fn a_bundle_of_a_source_alone_says_it_holds_no_claims() {
         r.stdout
     );
 }
+
+/// A bundle is checked before it is written: from a log whose entries were
+/// altered, `export` wrote a bundle (exit 0) that failed `verify-bundle` at
+/// the reader's end, and with an admin's key it signed a checkpoint over
+/// the damage, which `claimtrail checkpoint` refuses to do.
+#[test]
+fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
+    let w = Work::with_claims();
+    // C1's entry signature, one byte changed.
+    let damage =
+        "UPDATE entries SET sig = CAST(substr(sig, 1, 100) || X'00' || substr(sig, 102) AS BLOB) \
+                  WHERE seq = (SELECT seq FROM claims WHERE id = 1)";
+    let pristine = w.db_bytes();
+    w.sql(damage);
+    let before = w.db_bytes();
+    let r = w.run(Some("admin"), &["export", "C1", "--out", "c1.json"]);
+    r.error("error: this log does not verify (");
+    assert!(r.stderr.contains("signature"), "{}", r.stderr);
+    assert!(!w.path("c1.json").exists());
+    assert!(before == w.db_bytes(), "the log changed");
+
+    // With a checkpoint stored before the damage, nothing is signed, and
+    // the bundle's own check refuses it.
+    w.restore(&pristine);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.sql(damage);
+    let before = w.db_bytes();
+    let r = w.run(Some("analyst"), &["export", "C1", "--out", "c1.json"]);
+    r.error("error: the bundle of these entries would not verify (");
+    assert!(
+        r.stderr.contains("; the first: entry 4, inclusion: "),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("so it was not written"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("verify` to see every problem"),
+        "{}",
+        r.stderr
+    );
+    assert!(!w.path("c1.json").exists());
+    assert!(before == w.db_bytes(), "the log changed");
+    // C2's entries are sound: its bundle is written, and verifies.
+    let r = w.run(Some("analyst"), &["export", "C2", "--out", "c2.json"]);
+    assert!(r.ok().starts_with("wrote c2.json"), "{}", r.stdout);
+    checks_out(&w.run(None, &["verify-bundle", "c2.json"]));
+}

@@ -435,6 +435,20 @@ pub enum NoteError {
         /// The names whose signatures did verify.
         names: Vec<String>,
     },
+    /// Signatures verified, none of them the log's own, and the note does
+    /// carry a line under the log's origin that no key given could check:
+    /// the log's own verifier key was not among those given (an auditor
+    /// passed only their own line of `key vkey`). Not a finding about the
+    /// note: the same note may well verify with the log's key.
+    #[error("its signature by the log `{origin}` (key ID {}) was not checked: no key given is the log's own, and only {} verified; give the log's verifier key too (the line of `claimtrail key vkey` that starts with `{origin}+`)", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), names.join(", "))]
+    LogKeyNotGiven {
+        /// The log's origin, the name its own signature carries.
+        origin: String,
+        /// The key IDs of the note's lines under that name.
+        key_ids: Vec<KeyId>,
+        /// The names whose signatures did verify.
+        names: Vec<String>,
+    },
 }
 
 /// Key names: non-empty, no Unicode white space, no `+`, no control
@@ -1054,6 +1068,23 @@ pub fn verify_log_note(
         .signatures
         .iter()
         .any(|s| s.key_type == KeyType::Ed25519 && s.name == origin);
+    let given = |l: &&NoteSignature| {
+        keys.iter()
+            .any(|k| k.name == l.name && k.key_id == l.key_id)
+    };
+    let unchecked: Vec<KeyId> = note
+        .signatures
+        .iter()
+        .filter(|l| l.name == origin && !given(l))
+        .map(|l| l.key_id)
+        .collect();
+    if !by_log && !unchecked.is_empty() {
+        return Err(NoteError::LogKeyNotGiven {
+            origin: origin.to_string(),
+            key_ids: unchecked,
+            names: verified.signatures.iter().map(|s| s.name.clone()).collect(),
+        });
+    }
     if !by_log {
         return Err(NoteError::NotSignedByLog {
             origin: origin.to_string(),

@@ -84,7 +84,7 @@ pub fn empty_root() -> Hash {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
     /// The leaf index is not inside the tree.
-    #[error("leaf index {index} is out of range for a tree of size {size} (valid indices are 0..{size})")]
+    #[error("leaf index {index} is out of range for a tree of size {size} (its leaves are numbered from 0 up to, not including, {size})")]
     IndexOutOfRange {
         /// The requested leaf.
         index: LeafIndex,

@@ -532,14 +532,19 @@ fn cosign_vkeys_and_checkpoint_verify() {
         "{ok}"
     );
     // The auditor's key alone: its cosignature verifies, but a cosignature
-    // is not the log's signature.
+    // is not the log's signature; the file has the log's line, which no
+    // key given could check (it said "not signed by the log", which the
+    // file is: only the wrong key was given).
     let v = w.run(None, &["checkpoint", "verify", cps, "--vkey", lines[1]]);
     assert_eq!((v.code, v.stderr.as_str()), (1, ""), "{}", v.stdout);
+    let log_id = name_and_id(lines[0]);
+    let log_id = log_id.rsplit('+').next().unwrap();
     assert!(
-        v.stdout.contains(
-            "FAILED: it is signed by auditor but not by the log `test.example/idlib` itself: \
-             a cosignature counts beside the log's signature, never instead of it"
-        ),
+        v.stdout.contains(&format!(
+            "FAILED: its signature by the log `test.example/idlib` (key ID {log_id}) was not checked: \
+             no key given is the log's own, and only auditor verified; give the log's verifier key too \
+             (the line of `claimtrail key vkey` that starts with `test.example/idlib+`)"
+        )),
         "{}",
         v.stdout
     );

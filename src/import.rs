@@ -765,10 +765,14 @@ pub fn import(
     // more at the peak. It is a ceiling, not an allocation. And sync at
     // checkpoints rather than at every batch: in WAL mode a power cut can
     // then lose the last batches (never corrupt the log, never break the
-    // chain), and re-running the import completes them.
-    store.conn().execute_batch(
-        "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0; PRAGMA synchronous = NORMAL;",
-    )?;
+    // chain), and re-running the import completes them. Not before the
+    // first batch: an older log is read under a held snapshot until the
+    // append path migrates it, and SQLite refuses to change `synchronous`
+    // inside a transaction (an import into a log of schema version 1 to 3
+    // failed with "Safety level may not be changed inside a transaction").
+    store
+        .conn()
+        .execute_batch("PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0;")?;
     let store: &Store = store;
     std::thread::scope(|scope| {
         let bulk = Bulk::new(scope, store, signer).dry_run(opts.dry_run);

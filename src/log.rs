@@ -795,6 +795,10 @@ impl<'s> Bulk<'s> {
         // refuses an older log before).
         if !self.dry_run {
             self.store.ready_to_write()?;
+            // A bulk load syncs at the WAL's checkpoints, not at every
+            // batch (see `import`): set here, under no transaction, once
+            // the file is ready to write.
+            self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
         }
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
         self.txn = true;

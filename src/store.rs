@@ -151,13 +151,25 @@ fn backfill_tree(conn: &Connection) -> Result<()> {
 /// unless `CLAIMTRAIL_BUSY_TIMEOUT` (seconds) says otherwise.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest wait SQLite takes: its busy timeout is an `int` of
+/// milliseconds (a larger one panicked inside rusqlite, exit 101).
+const MAX_BUSY_TIMEOUT_SECS: u64 = i32::MAX as u64 / 1000;
+
+/// `CLAIMTRAIL_BUSY_TIMEOUT`'s seconds, if it holds a usable value.
+fn busy_timeout_env() -> Option<u64> {
+    std::env::var("CLAIMTRAIL_BUSY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&s| s <= MAX_BUSY_TIMEOUT_SECS)
+}
+
 /// Refuses a `CLAIMTRAIL_BUSY_TIMEOUT` that [`busy_timeout`] would ignore
 /// (it would wait the default 30 s instead of what was meant).
 pub fn check_env() -> Result<()> {
     match std::env::var_os("CLAIMTRAIL_BUSY_TIMEOUT") {
-        Some(v) if v.to_str().and_then(|s| s.parse::<u64>().ok()).is_none() => Err(Error::invalid(
+        Some(v) if busy_timeout_env().is_none() => Err(Error::invalid(
             format!(
-                "CLAIMTRAIL_BUSY_TIMEOUT=`{}` is not a whole number of seconds",
+                "CLAIMTRAIL_BUSY_TIMEOUT=`{}` is not a whole number of seconds from 0 to {MAX_BUSY_TIMEOUT_SECS} (24 days)",
                 crate::text::escape(&v.to_string_lossy())
             ),
             "set it to e.g. 60, or unset it for the default of 30 s",
@@ -179,10 +191,7 @@ pub fn snapshot(conn: &Connection) -> rusqlite::Result<Option<rusqlite::Transact
 
 /// The lock timeout in force.
 pub fn busy_timeout() -> Duration {
-    std::env::var("CLAIMTRAIL_BUSY_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .map_or(BUSY_TIMEOUT, Duration::from_secs)
+    busy_timeout_env().map_or(BUSY_TIMEOUT, Duration::from_secs)
 }
 
 /// Whether opening a log made by an older claimtrail migrates its file.

@@ -766,6 +766,37 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
 /// A mistyped command line gets the one-line error every other error gets
 /// (what is wrong, then what to do), not clap's block of lines; `--help`
 /// and `--version` still print and succeed.
+/// `import` into an older log: a refused file leaves it as it was, and the
+/// first batch migrates it (every import into a log of schema version 1 to
+/// 3 failed: "Safety level may not be changed inside a transaction").
+#[test]
+fn an_import_migrates_an_older_log_when_it_appends() {
+    let w = Work::with_claims();
+    w.sql("DROP INDEX claims_by_place; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 3;");
+    let old = w.db_bytes();
+    std::fs::write(
+        w.path("bad.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C9\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "bad.jsonl"])
+        .error("line 1: ");
+    assert!(w.db_bytes() == old, "a refused import changed the file");
+    std::fs::write(
+        w.path("good.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\",\"note\":\"imported\"}\n",
+    )
+    .unwrap();
+    let out = w.run(Some("analyst"), &["import", "good.jsonl"]);
+    assert!(out.ok().contains("1 annotation"), "{}", out.stdout);
+    let version: i64 = rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 4);
+    w.run(None, &["verify"]).ok();
+}
+
 #[test]
 fn usage_errors_are_one_line_with_a_hint() {
     let w = Work::with_claims();
@@ -1518,7 +1549,12 @@ fn mistyped_environment_settings_are_refused_not_ignored() {
         ),
         (
             ("CLAIMTRAIL_BUSY_TIMEOUT", "1m"),
-            "error: CLAIMTRAIL_BUSY_TIMEOUT=`1m` is not a whole number of seconds (hint: set it to e.g. 60, or unset it for the default of 30 s)",
+            "error: CLAIMTRAIL_BUSY_TIMEOUT=`1m` is not a whole number of seconds from 0 to 2147483 (24 days) (hint: set it to e.g. 60, or unset it for the default of 30 s)",
+        ),
+        // Beyond SQLite's int of milliseconds: it panicked (exit 101).
+        (
+            ("CLAIMTRAIL_BUSY_TIMEOUT", "2147484"),
+            "error: CLAIMTRAIL_BUSY_TIMEOUT=`2147484` is not a whole number of seconds from 0 to 2147483",
         ),
     ] {
         for args in [&["verify"][..], &["annotate", "C1", "--verdict", "false"]] {

@@ -266,6 +266,13 @@ impl Store {
                 if has_pending_wal(path) {
                     return Err(wal_unreadable(path));
                 }
+                // Opened immutable, SQLite would read a writer's half-done
+                // transaction as if committed (a copy with the -journal of
+                // a writer killed mid-transaction showed uncommitted rows,
+                // and verify found "tampering" that never was).
+                if has_hot_journal(path) {
+                    return Err(journal_unreadable(path));
+                }
                 drop(conn);
                 immutable(path)?
             }
@@ -734,11 +741,42 @@ fn immutable(path: &Path) -> Result<Connection> {
     Connection::open_with_flags(&uri, flags).map_err(|e| open_error(path, e))
 }
 
-/// `path` with `suffix` after its name (`-wal`, `-shm`).
+/// Whether `<path>-journal` is a hot journal: a rollback journal with its
+/// header in place, left by a writer that stopped mid-transaction, which
+/// SQLite must roll back before the file shows its last commit. (An empty
+/// or zeroed journal, as `truncate` and `persist` modes leave, is not.)
+fn has_hot_journal(path: &Path) -> bool {
+    const MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+    let mut head = [0u8; 8];
+    std::fs::File::open(sibling(path, "-journal"))
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head == MAGIC)
+}
+
+/// `path` with `suffix` after its name (`-wal`, `-shm`), where SQLite looks
+/// for it: beside the file a symbolic link leads to (through a link, a
+/// reader did not see the file's -wal, and folded it into the file, or on
+/// a read-only mount left the last commits out).
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut p = real.into_os_string();
     p.push(suffix);
     PathBuf::from(p)
+}
+
+/// A log with a hot journal in a place SQLite cannot write to, to roll it
+/// back: see [`has_hot_journal`].
+fn journal_unreadable(path: &Path) -> Error {
+    Error::invalid(
+        format!(
+            "{} has a -journal file left by a writer that stopped mid-transaction, which SQLite must roll back before the log can be read, and it cannot write there",
+            path.display()
+        ),
+        format!(
+            "copy {} and its -journal file together to a directory you can write to, and run the command on the copy",
+            path.display()
+        ),
+    )
 }
 
 /// A log whose -wal holds commits, in a directory where SQLite cannot make

@@ -327,6 +327,109 @@ fn a_read_only_copy_with_commits_in_its_wal_says_so() {
     r.error("ro/trail.db has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory (hint: copy the log and its -wal to a directory you can write to; `claimtrail --db ro/trail.db backup` writes a copy that is one file)");
 }
 
+/// A copy taken while a writer was mid-transaction, with its hot
+/// -journal, on a read-only directory: opened immutable, SQLite read the
+/// half-written pages as if committed (`list` showed rows never committed,
+/// and verify reported tampering that never was). It is refused, as a
+/// pending -wal is.
+#[test]
+fn a_read_only_copy_with_a_hot_journal_is_refused_not_read_half_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    w.run(None, &["backup", "copy.db"]).ok();
+    let copy = w.path("copy.db");
+    let ro = w.path("ro");
+    std::fs::create_dir(&ro).unwrap();
+    {
+        // A writer whose cache is too small to hold its changes spills
+        // them into the file before it commits; the -journal holds the
+        // pages as they were.
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        c.execute_batch("PRAGMA cache_size = 1; BEGIN; UPDATE claims SET speaker = 'forged'; UPDATE entries SET payload = zeroblob(length(payload));")
+            .unwrap();
+        for suffix in ["", "-journal"] {
+            let to = ro.join(format!("trail.db{suffix}"));
+            std::fs::copy(format!("{}{suffix}", copy.display()), &to).unwrap();
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o444)).unwrap();
+        }
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let runs: Vec<_> = [&["list", "claims"][..], &["verify"]]
+        .iter()
+        .map(|args| {
+            let mut a = vec!["--db", "ro/trail.db"];
+            a.extend_from_slice(args);
+            as_nobody(&w, "analyst", &a)
+        })
+        .collect();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for r in runs {
+        let Some(r) = r else {
+            eprintln!("skipped: running as root without setpriv");
+            return;
+        };
+        r.error("ro/trail.db has a -journal file left by a writer that stopped mid-transaction, which SQLite must roll back before the log can be read, and it cannot write there (hint: copy ro/trail.db and its -journal file together to a directory you can write to, and run the command on the copy)");
+    }
+    // Where it can write, SQLite rolls the journal back: the last commit.
+    let r = w.run(None, &["--db", "ro/trail.db", "list", "claims"]);
+    assert!(
+        r.ok().contains("White Helmets") && !r.stdout.contains("forged"),
+        "{}",
+        r.stdout
+    );
+    w.run(None, &["--db", "ro/trail.db", "verify"]).ok();
+}
+
+/// Through a symbolic link, the -wal beside the file it leads to is the
+/// log's: a reader looked for one beside the link, found none, and folded
+/// the file's -wal into it (the evidence copy changed).
+#[test]
+fn a_reader_through_a_symbolic_link_leaves_the_files_as_they_were() {
+    let w = Work::with_claims();
+    // A reader's snapshot keeps the commit below in the WAL.
+    let reader = rusqlite::Connection::open(&w.db).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .unwrap();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    let ev = w.path("ev");
+    std::fs::create_dir(&ev).unwrap();
+    for suffix in ["", "-wal"] {
+        std::fs::copy(
+            format!("{}{suffix}", w.db.display()),
+            ev.join(format!("ev.db{suffix}")),
+        )
+        .unwrap();
+    }
+    drop(reader);
+    std::os::unix::fs::symlink("ev.db", ev.join("link.db")).unwrap();
+    let files = || dir_files(&ev);
+    let before: Vec<_> = files()
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with("-shm"))
+        .collect();
+    assert!(before
+        .iter()
+        .any(|(n, b)| n == "ev.db-wal" && !b.is_empty()));
+    for args in [&["verify"][..], &["list", "annotations"], &["status"]] {
+        let mut a = vec!["--db", "ev/link.db"];
+        a.extend_from_slice(args);
+        let r = w.run(None, &a);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    }
+    let after: Vec<_> = files()
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with("-shm"))
+        .collect();
+    assert!(
+        before == after,
+        "the files changed: {:?}",
+        after.iter().map(|(n, b)| (n, b.len())).collect::<Vec<_>>()
+    );
+}
+
 /// Forty sources of 50 KB as an import file (2 MB), and a 3.8 MB text.
 fn large_import(w: &Work) {
     let lines: String = (0..40)

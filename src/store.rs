@@ -515,10 +515,17 @@ impl Store {
                 // the migration fails, and its whole SQL made a 2 KB
                 // message whose hint was to run verify, which had just
                 // failed that way.
+                // Only SQL that does not fit the tables says so: a full
+                // disk, a failing one or a lock is said as it is (a full
+                // disk was reported as an edited header, with the advice
+                // to restore a log that was sound).
                 self.conn.execute_batch(sql).map_err(|e| {
                     let why = match &e {
                         rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
-                        e => e.to_string(),
+                        e if e.sqlite_error_code() == Some(rusqlite::ErrorCode::Unknown) => {
+                            e.to_string()
+                        }
+                        _ => return Error::from(e),
                     };
                     Store::edited_header_of(&self.path, version, i + 1, &why)
                 })?;

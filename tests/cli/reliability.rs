@@ -554,6 +554,47 @@ export CLAIMTRAIL_DB=small/trail.db
     assert_eq!(json_ids(sources), ["S1"]);
 }
 
+/// A full disk while an older log is migrated is a full disk: it was
+/// reported as an edited header, with the advice to restore a sound log
+/// from a backup.
+#[test]
+fn a_full_disk_during_a_migration_is_named_as_such() {
+    let w = Work::with_claims();
+    w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1; PRAGMA journal_mode = DELETE;");
+    // In rollback mode (a restored backup), as SQLite writes the
+    // migration's pages to the -journal during its statements.
+    let size = std::fs::metadata(&w.db).unwrap().len() + 256 * 1024;
+    let script = r#"cp trail.db small/ || exit 3
+free=$(df --output=avail -B4096 small | tail -1)
+dd if=/dev/zero of=small/fill bs=4096 count=$((free - 2)) 2>/dev/null
+export CLAIMTRAIL_DB=small/trail.db
+"$ct" annotate C1 --verdict false; echo "annotate exited $?"
+rm small/fill
+"$ct" verify >/dev/null; echo "verify exited $?"
+"$ct" annotate C1 --verdict false; echo "annotate exited $?"
+"#;
+    let Some(r) = on_a_small_disk(&w, Some("analyst"), size, script) else {
+        return;
+    };
+    // Full before the -shm could be made, SQLite says "disk I/O error";
+    // full in the migration, "database or disk is full". Either way, the
+    // hint is about the disk.
+    assert!(
+        r.stderr.starts_with("error: database error: database or disk is full (hint: the disk that holds the log is full")
+            || r.stderr.starts_with("error: database error: disk I/O error (hint: the system refused to read or write the log's file: check the disk it is on (free space"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("header"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("annotate exited 2\nverify exited 0\n")
+            && r.stdout.ends_with("annotate exited 0\n"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// Every file claimtrail writes, written to a full disk (a tmpfs filled
 /// up): the error names the file and says
 /// to make room, nothing is left half-written, and the log is as it was:

@@ -1513,10 +1513,12 @@ mod tests {
         // that verified. Another log's key (b.example signed a.example's
         // text) or a cosigner alone is not enough, whatever keys are given.
         assert!(verify_log_note(&note, "a.example", std::slice::from_ref(&ka)).is_ok());
+        // The note does carry a.example's line: only its key was not given.
         assert_eq!(
             verify_log_note(&note, "a.example", std::slice::from_ref(&kb)),
-            Err(NoteError::NotSignedByLog {
+            Err(NoteError::LogKeyNotGiven {
                 origin: "a.example".into(),
+                key_ids: vec![ka.key_id],
                 names: vec!["b.example".into()],
             })
         );

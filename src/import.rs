@@ -1634,6 +1634,9 @@ impl<'a> Importer<'a> {
                 return Ok(());
             }
             Outcome::Append(entry) => {
+                // The commands' input rules (`log::precheck`), which the
+                // one append path makes for them.
+                crate::log::precheck(&entry.body).map_err(|e| at(self.unit(), n, e))?;
                 let b = &mut self.batch;
                 b.first_line = if b.len == 0 { n } else { b.first_line.min(n) };
                 b.last_line = b.last_line.max(n);
@@ -1974,9 +1977,9 @@ impl<'a> Importer<'a> {
                 here.retain(|(k, _)| *k != key);
             }
         }
-        let body = Body::ClaimRetract(body);
-        crate::log::precheck(&body)?;
-        Ok(Outcome::Append(Box::new(NewEntry::new(body))))
+        Ok(Outcome::Append(Box::new(NewEntry::new(
+            Body::ClaimRetract(body),
+        ))))
     }
 
     /// Whether the log held, before this run, this very retraction signed

@@ -340,7 +340,7 @@ fn mixes_scripts(word: &str) -> bool {
 /// Hangul and Mongolian fillers and the braille blank, which draw nothing
 /// (or nothing visible next to a letter) and so make two names look the
 /// same. A name in any script is written without them.
-fn invisible_in_name(c: char) -> bool {
+pub(crate) fn invisible_in_name(c: char) -> bool {
     matches!(c,
         '\u{ad}' | '\u{34f}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
         | '\u{890}' | '\u{891}' | '\u{8e2}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'

@@ -38,8 +38,7 @@ pub struct Appended {
 /// Creates a new log at `path`: the `log.init` entry, signed by `signer`,
 /// who becomes its first admin.
 pub fn init(path: &Path, signer: &Signer, origin: &str, name: &str) -> Result<Appended> {
-    rules::check_origin(origin)
-        .map_err(|e| Error::invalid(e, "pick an origin like newsroom.example/idlib-2022"))?;
+    check_new_origin(origin)?;
     let body = Body::LogInit(LogInit {
         origin: origin.to_string(),
         key: signer.public().to_openssh(),
@@ -50,6 +49,38 @@ pub fn init(path: &Path, signer: &Signer, origin: &str, name: &str) -> Result<Ap
         out.pop()
             .ok_or_else(|| Error::Internal("init appended nothing".into()))
     })
+}
+
+/// The origin a new log may take: verify's rule ([`rules::check_origin`]),
+/// and, a command's rule, no character that draws nothing or reorders the
+/// text around it: the origin names the log on every checkpoint and in
+/// every verifier key, and `a<U+202E>b` printed as `a`, then `b` reversed, or
+/// `a<U+200B>b` exactly as `ab`.
+pub fn check_new_origin(origin: &str) -> Result<()> {
+    const HINT: &str = "pick an origin like newsroom.example/idlib-2022";
+    rules::check_origin(origin).map_err(|e| Error::invalid(e, HINT))?;
+    if let Some(c) = origin
+        .chars()
+        .find(|&c| crate::text::needs_escape(c) || crate::keys::invisible_in_name(c))
+    {
+        let shown: String = origin
+            .chars()
+            .map(
+                |c| match crate::text::needs_escape(c) || crate::keys::invisible_in_name(c) {
+                    true => format!("\\u{{{:x}}}", c as u32),
+                    false => c.to_string(),
+                },
+            )
+            .collect();
+        return Err(Error::invalid(
+            format!(
+                "the origin `{shown}` holds U+{:04X}, a character that draws nothing or reorders the text around it",
+                c as u32
+            ),
+            format!("type it again without it; {HINT}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Builds a `claim.add` body for the span `start..end` of a source's text:
@@ -73,6 +104,18 @@ pub fn claim_body(
         return Err(Error::invalid(
             "the speaker is empty",
             "give who said it, as the source names them",
+        ));
+    }
+    // A command's rule, not verify's: a claim quotes words. A quote of a
+    // space (which `--quote " "` and its `--occurrence` hint recorded) or
+    // of a character that draws nothing is no claim.
+    if says_nothing(quote) {
+        return Err(Error::invalid(
+            format!(
+                "the quote holds only white space or characters that draw nothing ({})",
+                code_points(quote)
+            ),
+            "choose the claim's words with --quote (or --span)",
         ));
     }
     Ok(Body::ClaimAdd(ClaimAdd {
@@ -1377,11 +1420,124 @@ fn authorization_error(
 /// The hint of a refusal that no more specific hint fits.
 pub(crate) const FIX_AND_RUN_AGAIN: &str = "fix the value and run the command again";
 
-/// The checks of `body` that need neither the log nor the key (the reason
-/// a revocation, redaction or retraction gives), for a command to make
-/// before it unlocks the key; [`append`] makes them again, with the rest.
+/// The characters of a text that says nothing, as code points (`U+0020,
+/// U+200B`): printed as they are, they would show nothing.
+fn code_points(text: &str) -> String {
+    let mut seen: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    let mut out: Vec<String> = seen
+        .iter()
+        .take(6)
+        .map(|&c| format!("U+{:04X}", c as u32))
+        .collect();
+    if seen.len() > 6 {
+        out.push("…".into());
+    }
+    out.join(", ")
+}
+
+/// Whether `text` holds nothing to read: only white space, controls and
+/// characters that draw nothing (zero-width spaces and joiners,
+/// bidirectional marks, fillers, the braille blank).
+fn says_nothing(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || crate::text::needs_escape(c)
+            || crate::keys::invisible_in_name(c)
+    })
+}
+
+/// The texts a body carries, by their payload names, and whether each is
+/// one line (a name, a title) or may run over several (a note, a reason).
+fn texts(body: &Body) -> Vec<(&'static str, &str, bool)> {
+    let mut t: Vec<(&'static str, &str, bool)> = Vec::new();
+    match body {
+        Body::SourceAdd(b) => {
+            for (field, v) in [
+                ("title", &b.title),
+                ("publisher", &b.publisher),
+                ("author", &b.author),
+            ] {
+                if let Some(v) = v {
+                    t.push((field, v.as_str(), true));
+                }
+            }
+        }
+        Body::ClaimAdd(b) => {
+            t.push(("speaker", b.speaker.as_str(), true));
+            if let Some(v) = &b.text {
+                t.push(("text", v.as_str(), false));
+            }
+        }
+        Body::AnnotationAdd(b) => {
+            if let Some(v) = &b.note {
+                t.push(("note", v.as_str(), false));
+            }
+        }
+        _ => {}
+    }
+    if let Some(r) = body.reason() {
+        t.push(("reason", r, false));
+    }
+    t
+}
+
+/// The checks of `body` that need neither the log nor the key: the input
+/// rules that every command makes before it unlocks the key (through
+/// `Ctx::check_for`) and `import` for every line. They are not verify's:
+/// an entry signed otherwise (by another tool, an older claimtrail) is not
+/// a finding, and what reads it shows its texts escaped.
+///
+/// - a revocation, redaction or retraction gives a reason, and not a
+///   placeholder;
+/// - every text says something: not only white space and characters
+///   that draw nothing (`--reason $'\u200b'` retracted a claim "for"
+///   nothing visible, `--speaker $'\u200b'` made an empty speaker);
+/// - no control character (an escape sequence, a bell) in a text, and no
+///   line break or bidirectional control in a one-line text (a speaker, a
+///   title, a publisher, an author): the names `key add` refuses them in,
+///   and a title `T<ESC>[2J` was signed for good. Tabs and line breaks
+///   stay allowed in a note, a paraphrase and a reason.
 pub fn precheck(body: &Body) -> Result<()> {
     rules::reason_given(body).map_err(refused)?;
+    for (field, value, one_line) in texts(body) {
+        if says_nothing(value) {
+            return Err(Error::invalid(
+                format!(
+                    "the {field} holds only white space or characters that draw nothing ({})",
+                    code_points(value)
+                ),
+                format!("give the {field} in words"),
+            ));
+        }
+        let bad = value.chars().find(|&c| match one_line {
+            true => {
+                c.is_control() || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            }
+            false => c.is_control() && !matches!(c, '\n' | '\t' | '\r'),
+        });
+        if let Some(c) = bad {
+            let what = match c {
+                '\n' | '\r' => format!("a line break, and the {field} is one line"),
+                '\t' => format!("a tab, and the {field} is one line"),
+                c if c.is_control() => "a control character".to_string(),
+                _ => "a line separator or bidirectional control, which reorders or breaks the text around it on screen".to_string(),
+            };
+            return Err(Error::invalid(
+                format!(
+                    "the {field} {} holds U+{:04X}, {what}",
+                    crate::text::escape(value),
+                    c as u32
+                ),
+                format!("type the {field} again without it"),
+            ));
+        }
+    }
     // A command's rule, not verify's: a hint's placeholder pasted as it
     // stands (`--reason …`) would sign "…" for good as the reason.
     let Some(reason) = body.reason() else {

@@ -98,6 +98,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let signer = if a.edit {
         ctx.check_for(conn, &check)?;
         body.note = Some(edit_note(&claim_id.to_string())?);
+        claimtrail::log::precheck(&Body::AnnotationAdd(body.clone()))?;
         ctx.signer()?
     } else {
         ctx.signer_for(conn, &check)?

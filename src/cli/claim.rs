@@ -93,7 +93,6 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
         reason: a.reason,
         replaced_by,
     });
-    claimtrail::log::precheck(&body)?;
     let entry = NewEntry::new(body);
     let signer = ctx.signer_for(store.conn(), &entry)?;
     let e = append(&mut store, &signer, entry)?;

@@ -21,9 +21,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // What can be refused without the key is refused before it is
     // unlocked: a passphrase typed for a log that could not be made.
     claimtrail::store::dir_for_new_database(db)?;
-    claimtrail::rules::check_origin(&a.origin).map_err(|e| {
-        claimtrail::error::Error::invalid(e, "pick an origin like newsroom.example/idlib-2022")
-    })?;
+    claimtrail::log::check_new_origin(&a.origin)?;
     let from_comment = a.name.is_none();
     let refuse = |name: &str| match claimtrail::keys::name_problem(name) {
         Some((what, hint)) => Err(super::key::name_refused(from_comment, what, hint)),

@@ -336,7 +336,6 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
         fingerprint: fp.clone(),
         reason,
     });
-    claimtrail::log::precheck(&body)?;
     let entry = NewEntry::new(body);
     let signer = ctx.signer_for(store.conn(), &entry)?;
     let e = append(&mut store, &signer, entry)?;

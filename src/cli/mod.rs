@@ -235,13 +235,15 @@ impl Ctx {
         self.signer()
     }
 
-    /// The first half of [`Ctx::signer_for`]: the entry checked against
-    /// the log as your key's, without unlocking it.
+    /// The first half of [`Ctx::signer_for`]: the entry's input rules
+    /// (`log::precheck`), and the entry checked against the log as your
+    /// key's, without unlocking it.
     pub fn check_for(
         &self,
         conn: &rusqlite::Connection,
         entry: &claimtrail::log::NewEntry,
     ) -> Result<()> {
+        claimtrail::log::precheck(&entry.body)?;
         match self.public_fingerprint() {
             Some(fp) => claimtrail::log::check_before_unlocking(conn, &fp, entry),
             None => Ok(()),
@@ -255,12 +257,26 @@ impl Ctx {
         conn: &rusqlite::Connection,
         kind: claimtrail::model::Kind,
     ) -> Result<Signer> {
+        self.check_kind(conn, kind)?;
+        self.signer()
+    }
+
+    /// Whether your key may sign an entry of `kind` (enrolled, not
+    /// revoked, of a role that signs it), without unlocking it: asked
+    /// first, so that a key that may not sign is told so rather than what
+    /// its entry would have met in the log (an auditor's `source add` of a
+    /// text the log holds was told to "use S1").
+    pub fn check_kind(
+        &self,
+        conn: &rusqlite::Connection,
+        kind: claimtrail::model::Kind,
+    ) -> Result<()> {
         if let Some(fp) = self.public_fingerprint() {
             if let Some(e) = claimtrail::log::key_refusal(conn, &fp, kind)? {
                 return Err(e);
             }
         }
-        self.signer()
+        Ok(())
     }
 
     /// The fingerprint of your key's public half, when it can be read

@@ -100,6 +100,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let data = read_text(&a.file)?;
     let mut store = ctx.open()?;
     let sha256 = Hash::sha256(&data);
+    ctx.check_kind(store.conn(), claimtrail::model::Kind::SourceAdd)?;
     if let Some(existing) = query::source_by_sha(store.conn(), &sha256)? {
         // A redacted source's text cannot be quoted, and storing it again
         // would undo the redaction: "use S1" led nowhere.

@@ -518,6 +518,85 @@ impl Work {
         .unwrap();
     }
 
+    /// Appends `body` (and a source's `blob`), signed with `key`, through
+    /// the library's append path but without the commands' input rules
+    /// (`log::precheck`): a log written by another tool or an older
+    /// claimtrail, holding texts the commands now refuse (control
+    /// characters, a line break in a speaker), which every reader must
+    /// still show safely. Returns the item's id.
+    pub fn append_unchecked(
+        &self,
+        key: &str,
+        body: claimtrail::model::Body,
+        blob: Option<Vec<u8>>,
+    ) -> String {
+        let signer = claimtrail::keys::Signer::load(&self.path(key)).unwrap();
+        let mut store = claimtrail::store::Store::open(&self.db).unwrap();
+        let entry = claimtrail::log::NewEntry { body, blob };
+        let e = claimtrail::log::append(&mut store, &signer, entry).unwrap();
+        e.id.unwrap().to_string()
+    }
+
+    /// A source of `text` with these `title` and `publisher`, as
+    /// [`Work::append_unchecked`] writes it.
+    pub fn source_unchecked(&self, key: &str, text: &[u8], title: &str, publisher: &str) -> String {
+        let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
+            author: None,
+            derived_from: vec![],
+            kind: claimtrail::model::SourceKind::Other,
+            length: text.len() as u64,
+            media_type: claimtrail::rules::MEDIA_TYPE.into(),
+            published: None,
+            publisher: Some(publisher.to_string()),
+            retrieved: claimtrail::clock::now(),
+            sha256: claimtrail::hash::Hash::sha256(text),
+            title: Some(title.to_string()),
+            url: None,
+        });
+        self.append_unchecked(key, body, Some(text.to_vec()))
+    }
+
+    /// A claim of `speaker` on bytes `span` of `source`, as
+    /// [`Work::append_unchecked`] writes it.
+    pub fn claim_unchecked(
+        &self,
+        key: &str,
+        source: &str,
+        span: (usize, usize),
+        speaker: &str,
+    ) -> String {
+        let store = claimtrail::store::Store::open(&self.db).unwrap();
+        let id: claimtrail::model::ItemId = source.parse().unwrap();
+        let r = claimtrail::query::reference(store.conn(), id).unwrap();
+        let text = claimtrail::query::source_text(store.conn(), id.n)
+            .unwrap()
+            .unwrap();
+        let text = std::str::from_utf8(&text).unwrap();
+        let kind = claimtrail::model::SourceKind::Other;
+        let body = claimtrail::log::claim_body(r, text, span, speaker, kind, None).unwrap();
+        drop(store);
+        self.append_unchecked(key, body, None)
+    }
+
+    /// An annotation of `claim` as false, with `note`, as
+    /// [`Work::append_unchecked`] writes it.
+    pub fn annotation_unchecked(&self, key: &str, claim: &str, note: &str) -> String {
+        let store = claimtrail::store::Store::open(&self.db).unwrap();
+        let r = claimtrail::query::reference(store.conn(), claim.parse().unwrap()).unwrap();
+        drop(store);
+        let body = claimtrail::model::Body::AnnotationAdd(claimtrail::model::AnnotationAdd {
+            claim: r,
+            contradicts: vec![],
+            corroborates: vec![],
+            credibility: None,
+            note: Some(note.to_string()),
+            reliability: None,
+            supersedes: None,
+            verdict: claimtrail::model::Verdict::False,
+        });
+        self.append_unchecked(key, body, None)
+    }
+
     /// Puts back the bytes [`Work::db_bytes`] took, with no WAL or shared
     /// memory file beside them that SQLite would apply to them.
     pub fn restore(&self, bytes: &[u8]) {

@@ -1178,15 +1178,22 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         "was revoked at entry",
     );
     // The same bytes added again: refused, and not with "use S1", which
-    // can no longer be quoted.
+    // can no longer be quoted. (The analyst's key was revoked above, which
+    // a key that may not sign is told first.)
     refused(
         &w,
         Some("analyst"),
         &["source", "add", FIXTURE, "--kind", "article"],
+        "was revoked at entry",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["source", "add", FIXTURE, "--kind", "article"],
         "error: these bytes are S1's, which was redacted at entry ",
     );
     let r = w.run(
-        Some("analyst"),
+        Some("admin"),
         &["source", "add", FIXTURE, "--kind", "article"],
     );
     assert!(
@@ -2173,4 +2180,92 @@ fn an_option_is_not_taken_for_the_text_an_option_needs() {
     );
     assert!(out.ok().contains("C2"), "{}", out.stdout);
     w.run(None, &["verify"]).ok();
+}
+
+/// Texts that say nothing, or hold what a terminal acts on, are refused by
+/// the commands and by import (verify does not judge them: a log written
+/// otherwise is read, and shown escaped).
+#[test]
+fn texts_that_say_nothing_or_hold_controls_are_refused() {
+    let w = Work::with_claims();
+    std::fs::write(w.path("other.txt"), "Another text.").unwrap();
+    // Who may not add sources is told so first, before what the log holds.
+    refused(
+        &w,
+        Some("auditor"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+        "has role auditor, which may not sign source.add entries",
+    );
+    let analyst = Some("analyst");
+    for (args, said) in [
+        (
+            &["claim", "retract", "C1", "--reason", "\u{200b}"][..],
+            "error: the reason holds only white space or characters that draw nothing (U+200B) (hint: give the reason in words)",
+        ),
+        (
+            &["claim", "add", "--source", "S1", "--quote", "Seven civilians", "--speaker", "\u{200f}", "--provenance", "tweet"],
+            "error: the speaker holds only white space or characters that draw nothing (U+200F)",
+        ),
+        (
+            &["annotate", "C1", "--verdict", "false", "--note", " \u{2800}"],
+            "error: the note holds only white space or characters that draw nothing (U+0020, U+2800)",
+        ),
+        (
+            &["source", "add", "other.txt", "--kind", "article", "--title", "\u{200b}"],
+            "error: the title holds only white space or characters that draw nothing (U+200B)",
+        ),
+        // A quote of a space: the `--occurrence` hint used to record one.
+        (
+            &["claim", "add", "--source", "S1", "--quote", " ", "--occurrence", "5", "--speaker", "X", "--provenance", "tweet"],
+            "error: the quote holds only white space or characters that draw nothing (U+0020) (hint: choose the claim's words with --quote (or --span))",
+        ),
+        (
+            &["claim", "add", "--source", "S1", "--quote", "Seven civilians", "--speaker", "A\tB", "--provenance", "tweet"],
+            "error: the speaker A\\tB holds U+0009, a tab, and the speaker is one line",
+        ),
+        (
+            &["claim", "add", "--source", "S1", "--quote", "Seven civilians", "--speaker", "Evil\u{7}", "--provenance", "tweet"],
+            "error: the speaker Evil\\u{7} holds U+0007, a control character",
+        ),
+    ] {
+        refused(&w, analyst, args, said);
+    }
+    // A multi-line note keeps its line breaks and tabs.
+    let out = w.run(
+        analyst,
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--note",
+            "one\n\ttwo",
+        ],
+    );
+    assert!(out.ok().starts_with('A'), "{}", out.stdout);
+    // The same rules for an import line, named by its number.
+    std::fs::write(
+        w.path("c.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\",\"note\":\"x\\u001b[2Jy\"}\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        analyst,
+        &["import", "c.jsonl"],
+        "error: line 1: the note x\\u{1b}[2Jy holds U+001B, a control character",
+    );
+    // An origin that reads as another, or reverses on screen.
+    let fresh = Work::new();
+    fresh.key("admin");
+    for origin in ["a\u{202e}b.example", "a\u{200b}b.example"] {
+        let r = fresh.run(Some("admin"), &["init", "--origin", origin]);
+        r.error("a character that draws nothing or reorders the text around it");
+        assert!(
+            !r.stderr.contains('\u{202e}') && !r.stderr.contains('\u{200b}'),
+            "{}",
+            r.stderr
+        );
+        assert!(!fresh.db.exists());
+    }
 }

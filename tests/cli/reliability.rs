@@ -646,25 +646,45 @@ fn hostile_text_is_stored_exactly_and_shown_safely() {
             + &"x".repeat(100_000)
             + "\n";
     std::fs::write(w.path("hostile.txt"), &hostile).unwrap();
-    let s = w.run(
-        Some("analyst"),
-        &[
-            "source",
-            "add",
-            "hostile.txt",
-            "--kind",
-            "other",
-            "--title",
-            "\u{1b}[2J<script>alert(1)</script>\u{202e}",
-            "--json",
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(s.ok()).unwrap();
+    let title = "\u{1b}[2J<script>alert(1)</script>\u{202e}";
+    let speaker = "\u{1b}[1mBobby\u{9b}31m";
+    let note = "note \u{1b}]8;;http://evil\u{7}link";
+    // The commands refuse control characters in the texts they sign (a
+    // source's text is the source's, and kept exactly), and say so escaped.
+    let refusals = [
+        (
+            vec!["source", "add", "hostile.txt", "--kind", "other", "--title", title],
+            "error: the title \\u{1b}[2J<script>alert(1)</script>\\u{202e} holds U+001B, a control character (hint: type the title again without it)",
+        ),
+        (
+            vec!["source", "add", "hostile.txt", "--kind", "other", "--title", "T\u{202e}"],
+            "error: the title T\\u{202e} holds U+202E, a line separator or bidirectional control",
+        ),
+    ];
+    for (args, said) in &refusals {
+        let r = w.run(Some("analyst"), args);
+        r.error(said);
+        for bad in ['\u{1b}', '\u{9b}', '\u{202e}', '\u{7}'] {
+            assert!(
+                !r.stderr.contains(bad),
+                "printed a raw {bad:?}: {}",
+                r.stderr
+            );
+        }
+    }
+    // What a log written otherwise holds (another tool, an older
+    // claimtrail) is stored exactly and shown safely.
     assert_eq!(
-        v["sha256"].as_str().unwrap(),
+        w.source_unchecked("analyst", hostile.as_bytes(), title, "P\u{7}"),
+        "S1"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "S1", "--json"]).ok()).unwrap();
+    assert_eq!(
+        v["source"]["sha256"].as_str().unwrap(),
         claimtrail::hash::Hash::sha256(hostile.as_bytes()).to_hex()
     );
-    let c = w.run(
+    w.run(
         Some("analyst"),
         &[
             "claim",
@@ -674,24 +694,21 @@ fn hostile_text_is_stored_exactly_and_shown_safely() {
             "--span",
             "0..37",
             "--speaker",
-            "\u{1b}[1mBobby\u{9b}31m",
+            speaker,
             "--provenance",
             "other",
         ],
-    );
-    assert_eq!(c.ok().trim(), "C1");
+    )
+    .error("error: the speaker \\u{1b}[1mBobby\\u{9b}31m holds U+001B, a control character");
+    assert_eq!(w.claim_unchecked("analyst", "S1", (0, 37), speaker), "C1");
     w.run(
         Some("analyst"),
-        &[
-            "annotate",
-            "C1",
-            "--verdict",
-            "false",
-            "--note",
-            "note \u{1b}]8;;http://evil\u{7}link",
-        ],
+        &["annotate", "C1", "--verdict", "false", "--note", note],
     )
-    .ok();
+    .error(
+        "error: the note note \\u{1b}]8;;http://evil\\u{7}link holds U+001B, a control character",
+    );
+    assert_eq!(w.annotation_unchecked("analyst", "C1", note), "A1");
     for args in [
         &["list", "sources"][..],
         &["list", "claims"],

@@ -670,23 +670,14 @@ fn hostile_text_is_escaped_or_neutralised_in_every_format() {
         Some(text.as_bytes()),
     );
     assert_eq!(out.ok().trim(), "S2");
+    // A speaker the commands refuse (control characters), as a log
+    // written otherwise holds it.
     let speaker = "\u{1b}[31mThe \u{202e}minister\u{1b}[0m";
-    w.run(
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S2",
-            "--quote",
-            SCRIPT,
-            "--speaker",
-            speaker,
-            "--provenance",
-            "tweet",
-        ],
-    )
-    .ok();
+    let at = text.find(SCRIPT).unwrap();
+    assert_eq!(
+        w.claim_unchecked("analyst", "S2", (at, at + SCRIPT.len()), speaker),
+        "C3"
+    );
     let note = format!("{SCRIPT}\n{FORMULA}\n# not a heading\n| not | a table |");
     w.run(
         Some("analyst"),
@@ -873,20 +864,20 @@ fn markdown_links_a_source_url_as_it_is_and_shows_line_breaks() {
     w.run_with(
         Some("analyst"),
         &[],
-        &[
-            "source",
-            "add",
-            "-",
-            "--kind",
-            "article",
-            "--url",
-            url,
-            "--publisher",
-            "Al-Monitor\nSputnik",
-        ],
+        &["source", "add", "-", "--kind", "article", "--url", url],
         Some(b"The bridge reopened on Monday."),
     )
     .ok();
+    // A line break in a one-line field, which the commands refuse, as a
+    // log written otherwise holds it.
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "article", "--publisher", "Al-Monitor\nSputnik"],
+        Some(b"Another day."),
+    )
+    .error("error: the publisher Al-Monitor\\nSputnik holds U+000A, a line break, and the publisher is one line (hint: type the publisher again without it)");
+    w.source_unchecked("analyst", b"Another day.", "t", "Al-Monitor\nSputnik");
     let md = report(&w, None, &["--format", "md"]).ok().to_string();
     assert!(
         md.contains(

@@ -212,14 +212,32 @@ impl Error {
     pub fn hint(&self) -> String {
         match self {
             Error::NoDatabase(_) => "run `claimtrail init --origin NAME --key KEY` first, or point --db / CLAIMTRAIL_DB at an existing log".into(),
-            Error::NotADatabase { .. } => "check the --db path; a claimtrail log is made by `claimtrail init`".into(),
+            // No `claimtrail init` to paste: at this path it cannot work
+            // (the path exists), and `--db` would be added to it.
+            Error::NotADatabase { path, reason } if reason == "it is a directory" => {
+                let logs: Vec<PathBuf> = std::fs::read_dir(path)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "db") && p.is_file())
+                    .collect();
+                match logs.as_slice() {
+                    [one] => format!(
+                        "give the log's file, not its directory: --db {}",
+                        crate::text::shell_word(one)
+                    ),
+                    _ => "give the log's file, not its directory".into(),
+                }
+            }
+            Error::NotADatabase { .. } => "check the --db path: a claimtrail log is the file that init made, and init makes one only at a path where nothing is yet".into(),
             Error::NewerSchema { .. } => "use a newer claimtrail to open this log".into(),
             Error::ForeignSchema { .. } => "claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference, and restore the log from a backup".into(),
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
             Error::UnknownId { id, .. } => format!("see `claimtrail list {}s` for the {} ids in this log", id.kind.noun(), id.kind.noun()),
             Error::Io { .. } => "check the path and its permissions".into(),
-            Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; whatever the command added to the log is there all the same (`claimtrail log` lists the entries)".into(),
+            Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; a command that signs has added its entry all the same (`claimtrail log -n 1` shows the last entry)".into(),
             Error::Write { kind: std::io::ErrorKind::StorageFull, .. } => "make room on that disk, or write the file to another one".into(),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),

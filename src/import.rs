@@ -590,13 +590,13 @@ pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> 
     if crate::text::utf16_bom(bytes) {
         return Err(line_err(
             "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8",
-            "save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and import FILE.utf8",
+            "save it as UTF-8 (`iconv -f UTF-16 -t UTF-8` converts it), and import that copy",
         ));
     }
     let s = std::str::from_utf8(bytes).map_err(|e| {
         line_err(
             format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
-            "save the file as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8`, and import FILE.utf8",
+            "save the file as UTF-8 (`iconv -f WINDOWS-1252 -t UTF-8` converts it), and import that copy",
         )
     })?;
     if s.trim().is_empty() {
@@ -1797,7 +1797,7 @@ impl<'a> Importer<'a> {
         }
         let data = match (&l.text, &l.file) {
             (Some(t), None) => {
-                check_source_text("\"text\"", t.as_bytes())?;
+                check_source_text("\"text\"", None, t.as_bytes())?;
                 t.as_bytes().to_vec()
             }
             (None, Some(f)) if self.opts.files_anywhere => {

@@ -1044,7 +1044,7 @@ fn refuse_same_claim(
                 crate::text::escape(&b.speaker),
                 b.provenance
             ),
-            format!("annotate {c} instead (`claimtrail annotate {c} --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c} --reason \"what was wrong\"`, then add it again)"),
+            format!("annotate {c} instead (`claimtrail annotate {c}` with its --verdict); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c}` with a --reason that says what was wrong), then added again"),
         )),
         None => Ok(()),
     }

@@ -25,13 +25,13 @@ pub fn read_source_stdin() -> Result<Vec<u8>> {
             path: "standard input".into(),
             reason: crate::keys::io_reason(&e),
         })?;
-    check_source_text("standard input", &data)?;
+    check_source_text("standard input", None, &data)?;
     Ok(data)
 }
 
 /// Checks a source text as `source add` does: at most [`MAX_SOURCE_BYTES`],
 /// not empty, UTF-8. `name` says where it came from, for the message.
-pub fn check_source_text(name: &str, data: &[u8]) -> Result<()> {
+pub fn check_source_text(name: &str, file: Option<&Path>, data: &[u8]) -> Result<()> {
     if data.len() as u64 > MAX_SOURCE_BYTES {
         return Err(Error::invalid(
             format!("{name} is larger than {} MiB", MAX_SOURCE_BYTES >> 20),
@@ -44,18 +44,33 @@ pub fn check_source_text(name: &str, data: &[u8]) -> Result<()> {
             "give the source's text",
         ));
     }
-    utf8(name, data)?;
+    utf8(name, file, "give", data)?;
     Ok(())
 }
 
 /// `data` as text, or why it is not UTF-8: `what` names it in the message.
 /// A UTF-16 file (Windows editors' "Unicode") is said to be one, so that
-/// the hint converts from the right encoding.
-fn utf8<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
+/// the hint converts from the right encoding. With the `file` it was read
+/// from, the hint is the command to run on it, and `then` what to do with
+/// the copy ("add", "give --note-file"); it said `FILE` where the name
+/// was known.
+fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Result<&'a str> {
+    let hint = |from: &str| match file {
+        Some(f) => {
+            let mut copy = f.as_os_str().to_owned();
+            copy.push(".utf8");
+            let copy = crate::text::shell_word(Path::new(&copy));
+            format!(
+                "convert it first: `iconv -f {from} -t UTF-8 {} > {copy}`, then {then} {copy}",
+                crate::text::shell_word(f)
+            )
+        }
+        None => format!("convert it to UTF-8 first (`iconv -f {from} -t UTF-8` does)"),
+    };
     if crate::text::utf16_bom(data) {
         return Err(Error::invalid(
             format!("{what} is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8"),
-            "convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and add FILE.utf8",
+            hint("UTF-16"),
         ));
     }
     std::str::from_utf8(data).map_err(|e| {
@@ -64,7 +79,7 @@ fn utf8<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
                 "{what} is not UTF-8 text (invalid byte at offset {})",
                 e.valid_up_to()
             ),
-            "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8`, and add FILE.utf8",
+            hint("WINDOWS-1252"),
         )
     })
 }
@@ -94,7 +109,7 @@ pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
             "give the file of the article, statement or transcript",
         ));
     }
-    check_source_text(&path.display().to_string(), &data)?;
+    check_source_text(&path.display().to_string(), Some(path), &data)?;
     Ok(data)
 }
 
@@ -156,14 +171,14 @@ pub fn file_within(base: &Path, file: &str) -> Result<std::path::PathBuf> {
 /// The bytes of a note read from a file (`what` names it for the user):
 /// refused when they cannot fit in an entry or are not UTF-8. `data` may
 /// hold one byte past the limit, as [`crate::files::read_capped`] reads it.
-pub fn note_text<'a>(what: &str, data: &'a [u8]) -> Result<&'a str> {
+pub fn note_text<'a>(what: &str, file: Option<&Path>, data: &'a [u8]) -> Result<&'a str> {
     if data.len() > crate::entry::MAX_PAYLOAD {
         return Err(Error::invalid(
             format!("{what} is larger than 1 MiB, more than an entry holds"),
             "keep the note to the judgment; store a long analysis as a source (`claimtrail source add`)",
         ));
     }
-    utf8(what, data)
+    utf8(what, file, "give --note-file", data)
 }
 
 /// The note of `annotate --note-file`: a file's text, or standard input's for `-`,
@@ -193,7 +208,8 @@ pub fn read_note(path: &Path) -> Result<String> {
     } else {
         crate::files::read_capped(path, limit)?
     };
-    let note = note_text(&format!("the note in {name}"), &data)?.trim_end();
+    let file = (!stdin).then_some(path);
+    let note = note_text(&format!("the note in {name}"), file, &data)?.trim_end();
     if note.trim().is_empty() {
         return Err(Error::invalid(
             format!("the note in {name} is empty"),

@@ -271,6 +271,8 @@ pub struct Options {
     /// (`checkpoint cosign --out`), so that readers of the directory see
     /// who vouched for the tree.
     pub note: Option<Vec<u8>>,
+    /// Where that note was read from, to name it in a hint.
+    pub note_file: Option<std::path::PathBuf>,
 }
 
 /// What a publish did.
@@ -355,7 +357,8 @@ pub fn publish(
             (latest, bytes, 0)
         }
         Some(bytes) => {
-            let (latest, cosignatures) = given(tx, &origin, bytes, &admins)?;
+            let (latest, cosignatures) =
+                given(tx, &origin, bytes, opts.note_file.as_deref(), &admins)?;
             (latest, bytes.clone(), cosignatures)
         }
     };
@@ -524,6 +527,7 @@ fn given(
     tx: &rusqlite::Connection,
     origin: &str,
     bytes: &[u8],
+    file: Option<&std::path::Path>,
     admins: &dyn Fn(TreeSize) -> Result<Vec<crate::checkpoint::VerifierKey>>,
 ) -> Result<(crate::query::CheckpointView, usize)> {
     let bad = |what: String| {
@@ -554,7 +558,13 @@ fn given(
                 "the checkpoint given has another root than the one this log stored for its first {} entries",
                 cp.size
             ),
-            "the file is of a fork of this log: run `claimtrail verify --checkpoint FILE`",
+            match file {
+                Some(f) => format!(
+                    "the file is of a fork of this log: run `claimtrail verify --checkpoint {}` to see where they differ",
+                    crate::text::shell_word(f)
+                ),
+                None => "the file is of a fork of this log: `claimtrail verify --checkpoint` with it shows where they differ".into(),
+            },
         ));
     }
     let mut keys = admins(cp.size)?;

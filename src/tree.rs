@@ -293,6 +293,7 @@ pub fn cosign(
     store: &crate::store::Store,
     signer: &crate::keys::Signer,
     note: &mut SignedNote,
+    file: &std::path::Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(String, u64)> {
     let conn = store.conn();
@@ -347,7 +348,10 @@ pub fn cosign(
                 crate::text::count(cp.size.0, "entry"),
                 cp.root
             ),
-            "run `claimtrail verify --checkpoint FILE` to see how they differ; do not cosign",
+            format!(
+                "run `claimtrail verify --checkpoint {}` to see how they differ; do not cosign",
+                crate::text::shell_word(file)
+            ),
         ));
     }
     if !report.ok {

@@ -186,7 +186,7 @@ fn edit_note(claim: &str) -> Result<String> {
         ),
         e => e,
     })?;
-    let text = claimtrail::sources::note_text("the note written in the editor", &data).map_err(
+    let text = claimtrail::sources::note_text("the note written in the editor", None, &data).map_err(
         |e| match e {
             Error::Invalid { what, .. } => Error::invalid(
                 what,

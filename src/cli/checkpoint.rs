@@ -179,7 +179,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.
     let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {
-        tree::cosign(&store, &signer, &mut note, progress)
+        tree::cosign(&store, &signer, &mut note, file, progress)
     })?;
     // Another auditor may have cosigned the file meanwhile (the log's
     // verification takes a while): under a lock on its directory, the

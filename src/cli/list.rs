@@ -350,7 +350,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         e.last_items[IdKind::Claim.index()],
                         e.last_items[IdKind::Source.index()],
                     ) {
-                        (Some(c), _) => format!("`claimtrail annotate {c} --verdict VERDICT` records one"),
+                        (Some(c), _) => format!("`claimtrail annotate {c}` with its --verdict records one"),
                         (None, Some(s)) => format!("an annotation judges a claim: `claimtrail claim add --source {s} --quote TEXT …` records the claim first"),
                         (None, None) => "an annotation judges a claim, which quotes a source: `claimtrail source add FILE --kind KIND` records the source first".into(),
                     },

@@ -50,6 +50,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let opts = Options {
         entries: !a.no_entries,
         note,
+        note_file: a.checkpoint.clone(),
     };
     let p = output::while_verifying("publishing", |progress| {
         tiles::publish(&store, &a.dir, opts, progress)

@@ -222,7 +222,7 @@ impl<R: Read> Rows<R> {
                         e.valid_up_to() + 1
                     ),
                     "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert \
-                     it, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8`",
+                     it (`iconv -f WINDOWS-1252 -t UTF-8` does) and import that copy",
                 )
             })?;
             object.insert(field.to_string(), value(field, text));
@@ -552,8 +552,8 @@ fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
         if i == 0 && crate::text::utf16_bom(cell) {
             return Err(bad(
                 "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8".into(),
-                "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it, \
-                 e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`",
+                "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it \
+                 (`iconv -f UTF-16 -t UTF-8` does) and import that copy",
             ));
         }
         let cell = match i {

@@ -26,7 +26,9 @@ fn no_database_and_not_a_database() {
         b"this is a text file, not SQLite, and long enough to be read as a header....",
     )
     .unwrap();
-    w.run(None, &["verify"]).error("not a claimtrail database");
+    // The hint names no `init` to paste: at a path that exists it fails.
+    let r = w.run(None, &["verify"]);
+    r.error("not a claimtrail database (it is not an SQLite file) (hint: check the --db path: a claimtrail log is the file that init made, and init makes one only at a path where nothing is yet)");
     std::fs::remove_file(&w.db).unwrap();
     // An SQLite file of another application.
     rusqlite::Connection::open(&w.db)
@@ -44,8 +46,14 @@ fn no_database_and_not_a_database() {
     w.run(None, &["verify"]).error("it is an empty file");
     assert_eq!(std::fs::metadata(&w.db).unwrap().len(), 0);
     // A directory given as the database.
-    w.run(None, &["verify", "--db", w.dir.path().to_str().unwrap()])
-        .error("is not a claimtrail database (it is a directory)");
+    let sub = w.path("desk");
+    std::fs::create_dir(&sub).unwrap();
+    w.run(None, &["verify", "--db", "desk"])
+        .error("desk is not a claimtrail database (it is a directory) (hint: give the log's file, not its directory)");
+    // With one log in it, the hint names it.
+    std::fs::write(sub.join("trail.db"), b"").unwrap();
+    w.run(None, &["verify", "--db", "desk"])
+        .error("is not a claimtrail database (it is a directory) (hint: give the log's file, not its directory: --db desk/trail.db)");
     // A device or a named pipe: said as such (a device reads as empty, but
     // is no empty file; SQLite called a pipe a failing disk).
     let fifo = w.path("log.fifo");
@@ -167,6 +175,7 @@ fn bad_input_leaves_the_log_unchanged() {
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", &verdict]);
     r.error("characters left out]…");
     assert!(r.stderr.len() < 3000, "{}", r.stderr.len());
+    let before_conversion = w.db_bytes();
     std::fs::write(w.path("latin1.txt"), b"caf\xe9 au lait").unwrap();
     std::fs::write(w.path("empty.txt"), b"").unwrap();
     refused(
@@ -185,8 +194,27 @@ fn bad_input_leaves_the_log_unchanged() {
         &w,
         Some("analyst"),
         &["source", "add", &p("utf16.txt"), "--kind", "statement"],
-        "utf16.txt is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8 (hint: convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and add FILE.utf8)",
+        "utf16.txt is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8 (hint: convert it first: `iconv -f UTF-16 -t UTF-8 ",
     );
+    // The hint names the file (it said FILE), and works as printed.
+    let r = w.run(
+        Some("analyst"),
+        &["source", "add", "utf16.txt", "--kind", "statement"],
+    );
+    r.error("(hint: convert it first: `iconv -f UTF-16 -t UTF-8 utf16.txt > utf16.txt.utf8`, then give utf16.txt.utf8)");
+    let converted = std::process::Command::new("sh")
+        .args(["-c", "iconv -f UTF-16 -t UTF-8 utf16.txt > utf16.txt.utf8"])
+        .current_dir(w.dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if converted {
+        let r = w.run(
+            Some("analyst"),
+            &["source", "add", "utf16.txt.utf8", "--kind", "statement"],
+        );
+        assert!(r.ok().starts_with('S'), "{}", r.stdout);
+        w.restore(&before_conversion);
+    }
     refused(
         &w,
         Some("analyst"),
@@ -1521,7 +1549,7 @@ fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
     let n = entries(&w).len();
     let r = w.run_to_full_disk(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
     r.error(
-        "whatever the command added to the log is there all the same (`claimtrail log` lists the entries)",
+        "a command that signs has added its entry all the same (`claimtrail log -n 1` shows the last entry)",
     );
     let after = entries(&w);
     assert_eq!(after.len(), n + 1);

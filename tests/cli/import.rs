@@ -768,7 +768,7 @@ fn a_claim_is_recorded_once() {
     let w = Work::with_claims();
     let before = w.db_bytes();
     w.claim_on("S1", &["--quote", SEVEN], "White Helmets", "tweet")
-        .error("C1 already records bytes 442..511 of S1, said by White Helmets via tweet (hint: annotate C1 instead (`claimtrail annotate C1 --verdict VERDICT`); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract C1 --reason \"what was wrong\"`, then add it again))");
+        .error("C1 already records bytes 442..511 of S1, said by White Helmets via tweet (hint: annotate C1 instead (`claimtrail annotate C1` with its --verdict); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract C1` with a --reason that says what was wrong), then added again)");
     assert!(before == w.db_bytes());
     // Another speaker or spelling of it, another provenance, a paraphrase:
     // another claim.
@@ -894,7 +894,7 @@ fn bad_lines_are_named_and_change_nothing() {
         (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
         (
             b"\xff\xfe{\x00\"\x00".to_vec(),
-            "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8`, and import FILE.utf8",
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: save it as UTF-8 (`iconv -f UTF-16 -t UTF-8` converts it), and import that copy",
         ),
         // Read on the reading thread: the lines before it are checked first.
         (vec![b' '; (65 << 20) + 1], "longer than 65 MiB"),

@@ -1362,7 +1362,7 @@ fn an_empty_list_says_why_on_stderr_and_prints_no_table() {
         .ok();
     assert_eq!(
         w.run(None, &["list", "annotations"]).nothing(),
-        "no annotations yet: `claimtrail annotate C1 --verdict VERDICT` records one"
+        "no annotations yet: `claimtrail annotate C1` with its --verdict records one"
     );
 
     // With a claim, a list narrowed to nothing says of how many.

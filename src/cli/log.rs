@@ -1,5 +1,5 @@
 use super::{output, values, Ctx, Outcome};
-use claimtrail::error::Result;
+use claimtrail::error::{Error, Result};
 use claimtrail::model::Kind;
 use claimtrail::query::{self, LogFilter};
 use std::str::FromStr;
@@ -87,6 +87,22 @@ impl FromStr for Kinds {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    // The exact bytes, or the armored signature, are not JSON: `--json`
+    // beside them was ignored, and the script that asked for JSON failed.
+    if ctx.json && (a.payload || a.signature) {
+        let what = if a.payload {
+            "--payload"
+        } else {
+            "--signature"
+        };
+        return Err(Error::invalid(
+            format!("--json asks for JSON, and {what} prints the entry's exact bytes"),
+            format!(
+                "drop --json for the bytes (as ssh-keygen -Y verify reads them), or drop {what}: `claimtrail log --seq {}` gives the payload and the signature inside its JSON",
+                a.seq.unwrap_or_default()
+            ),
+        ));
+    }
     let period = a.signed.period("entry")?;
     let store = ctx.read()?;
     if let Some(seq) = a.seq {

@@ -35,11 +35,17 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
     }
     let format: Format = a.format.to_ascii_lowercase().parse()?;
     // `--json` asks for JSON on standard output; a Markdown report there
-    // would break the script that asked.
-    if ctx.json && format != Format::Json {
+    // would break the script that asked. The JSON-LD and PROV-JSON
+    // formats are JSON: `--json` beside them is taken as said (it was
+    // refused, with a hint that named them).
+    let is_json = matches!(
+        format,
+        Format::Json | Format::ClaimReview | Format::Prov | Format::Wa
+    );
+    if ctx.json && !is_json {
         return Err(Error::invalid(
             format!("--json asks for JSON, and the report's format is {format}"),
-            "give --format json for the JSON report (or claimreview, prov, wa for JSON-LD), or drop --json",
+            "give --format json for the JSON report (or claimreview, prov, wa for JSON-LD and PROV-JSON), or drop --json",
         ));
     }
     let ids = a

@@ -322,6 +322,31 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
         None,
     );
     assert!(j.ok().starts_with('{'), "{}", j.stdout);
+    // The JSON-LD and PROV-JSON formats are JSON too: given (they were
+    // refused with a hint that named them).
+    for format in ["claimreview", "prov", "wa"] {
+        let j = w.run_with(
+            None,
+            &[("CLAIMTRAIL_NOW", NOW)],
+            &["--db", &db, "--json", "report", "--format", format],
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_str(j.ok()).unwrap();
+        assert!(v.is_object() || v.is_array(), "{format}: {v}");
+    }
+    // An entry's exact bytes are not JSON: refused beside --json (it was
+    // ignored), with the command that gives them inside JSON.
+    for what in ["--payload", "--signature"] {
+        w.run(None, &["--db", &db, "--json", "log", "--seq", "3", what]).error(&format!(
+            "error: --json asks for JSON, and {what} prints the entry's exact bytes (hint: drop --json for the bytes (as ssh-keygen -Y verify reads them), or drop {what}: `claimtrail --db {db} log --seq 3` gives the payload and the signature inside its JSON)"
+        ));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--db", &db, "log", "--seq", "3"]).ok()).unwrap();
+    assert!(
+        v["payload"].is_string() && v["signature"].is_string(),
+        "{v}"
+    );
 }
 
 #[test]

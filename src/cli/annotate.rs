@@ -18,11 +18,11 @@ pub struct Args {
     pub verdict: Verdict,
     /// Admiralty reliability of the claim's speaker, A (completely reliable)
     /// to E (unreliable); F = cannot be judged.
-    #[arg(long, value_parser = values::one_of::<Reliability>(Reliability::NAMES))]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::one_of::<Reliability>(Reliability::NAMES))]
     pub reliability: Option<Reliability>,
     /// Admiralty credibility of this information, 1 (confirmed) to 5
     /// (improbable); 6 = cannot be judged.
-    #[arg(long, value_parser = values::one_of::<Credibility>(Credibility::NAMES))]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::one_of::<Credibility>(Credibility::NAMES))]
     pub credibility: Option<Credibility>,
     /// A note (use --edit or --note-file for a long one).
     #[arg(long, allow_hyphen_values = true, value_parser = values::text(), conflicts_with_all = ["edit", "note_file"])]

@@ -37,7 +37,7 @@ pub struct SuggestArgs {
     /// The source, e.g. S1.
     pub source: String,
     /// Append these candidates as claims: numbers as listed (`1,3,5`) or `all`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub add: Option<String>,
 }
 
@@ -55,7 +55,7 @@ pub struct AddArgs {
           value_parser = values::counted)]
     pub occurrence: Option<usize>,
     /// Byte offsets START..END into the source (on UTF-8 boundaries).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub span: Option<String>,
     /// Who said it, as the source gives it.
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]

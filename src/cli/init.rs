@@ -9,7 +9,7 @@ use claimtrail::error::Result;
 pub struct Args {
     /// The log's name, fixed for ever: the first line of every checkpoint
     /// (e.g. newsroom.example/idlib-2022).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub origin: String,
     /// Your name as the admin (default: the key's comment).
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 #[command(group = clap::ArgGroup::new("what").required(true).args(["id", "consistency"]))]
 pub struct Args {
     /// The entry: S<n>, C<n>, A<n>, or its seq number.
+    #[arg(allow_hyphen_values = true)]
     pub id: Option<String>,
     /// The checkpoint file to prove against (default: the latest checkpoint
     /// stored in the log, else the current tree). The first line says which

@@ -43,7 +43,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub url: Option<String>,
     /// Publication date: YYYY-MM-DD or RFC 3339.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub published: Option<String>,
     /// Sources this one was derived from (e.g. the tweet an article
     /// quotes): S1,S2, or the option repeated.

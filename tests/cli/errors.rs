@@ -2297,3 +2297,57 @@ fn texts_that_say_nothing_or_hold_controls_are_refused() {
         assert!(!fresh.db.exists());
     }
 }
+
+/// A value that starts with `-` reaches its own parser, which says what is
+/// wrong with it, rather than clap's "unexpected argument '-1' found".
+#[test]
+fn negative_values_are_refused_for_what_they_are() {
+    let w = Work::with_claims();
+    for (args, said) in [
+        (
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--span",
+                "-1..5",
+                "--speaker",
+                "x",
+                "--provenance",
+                "tweet",
+            ][..],
+            "error: `-1..5` is not a span",
+        ),
+        (
+            &[
+                "annotate",
+                "C1",
+                "--verdict",
+                "false",
+                "--credibility",
+                "-1",
+            ],
+            "`-1` is not a credibility grade: use 1 to 6",
+        ),
+        (&["prove", "-1"], "error: `-1` is not an id"),
+        (
+            &["claim", "suggest", "S1", "--add", "-1"],
+            "error: `-1` is not a candidate number",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                FIXTURE,
+                "--kind",
+                "article",
+                "--published",
+                "-0001-01-01",
+            ],
+            "error: `-0001-01-01` is not a date",
+        ),
+    ] {
+        refused(&w, Some("analyst"), args, said);
+    }
+}

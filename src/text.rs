@@ -183,7 +183,7 @@ pub enum Difference {
     /// they draw. Letters that differ (`cafe` and `café`) still differ.
     UnicodeForm,
     /// Characters that draw nothing and that web pages scatter in text:
-    /// zero-width spaces, soft hyphens, word joiners, a byte order mark
+    /// zero-width spaces, soft hyphens, word joiners, bidirectional marks, a byte order mark
     /// inside text (see [`is_invisible_in_copy`]).
     Invisible,
 }
@@ -211,7 +211,7 @@ impl Difference {
                 "Unicode forms (accents typed apart, ligatures, presentation forms)"
             }
             Difference::Invisible => {
-                "invisible characters (zero-width spaces, soft hyphens, word joiners)"
+                "invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks)"
             }
         }
     }
@@ -350,13 +350,23 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
 /// Characters that draw nothing (or a hyphen only at a line's end) and
 /// that text copied from the web carries where the page put them: U+200B
 /// zero-width space, U+00AD soft hyphen, U+2060 word joiner, U+FEFF (a
-/// byte order mark inside text), U+180E. Set aside as a [`Difference`]
-/// when a quote is looked for. (Zero-width joiners are not: scripts and
-/// emoji need them.)
+/// byte order mark inside text), U+180E; and the bidirectional marks
+/// U+200E, U+200F and U+061C, which pages in Arabic and Hebrew scatter
+/// around numbers and Latin names, and which change no letter. Set aside
+/// as a [`Difference`] when a quote is looked for. (Zero-width joiners
+/// and non-joiners are not: they change how Arabic and Indic letters are
+/// drawn, and emoji need them.)
 pub fn is_invisible_in_copy(c: char) -> bool {
     matches!(
         c,
-        '\u{200b}' | '\u{00ad}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
+        '\u{200b}'
+            | '\u{00ad}'
+            | '\u{2060}'
+            | '\u{feff}'
+            | '\u{180e}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
     )
 }
 

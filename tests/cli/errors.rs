@@ -2093,7 +2093,15 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
         &w,
         Some("analyst"),
         &["claim", "add", "--source", &s, "--quote", "We will rebuild the bridge by spring.", "--speaker", "The Minister", "--provenance", "statement"],
-        &format!("the quote does not occur in S1 as given, but with other invisible characters (zero-width spaces, soft hyphens, word joiners) it does, at line 1 col 22 (bytes {at}..{end})"),
+        &format!("the quote does not occur in S1 as given, but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 22 (bytes {at}..{end})"),
+    );
+    // A right-to-left mark, as text copied from an Arabic page carries
+    // one: set aside too (it was "does not occur", with no place).
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "add", "--source", &s, "--quote", "We will re\u{200b}bu\u{200f}ild the bridge by spring.", "--speaker", "The Minister", "--provenance", "statement"],
+        &format!("but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 22 (bytes {at}..{end})"),
     );
     let found = w.run(
         None,

@@ -541,8 +541,11 @@ impl Signer {
         if begins_as_public_key(text) {
             return Signer::for_public_key(path, &String::from_utf8_lossy(text));
         }
+        // The permissions of a file that is no key at all are not the
+        // problem: `--key article.txt` was told to `chmod 600` it, and then
+        // that it is no key.
         #[cfg(unix)]
-        if meta.is_file() {
+        if meta.is_file() && text.starts_with(b"-----BEGIN ") {
             use std::os::unix::fs::PermissionsExt;
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
@@ -628,7 +631,9 @@ impl Signer {
                 let line = start.lines().next().unwrap_or(start);
                 format!("`{line}` is a key format claimtrail does not read (it reads OpenSSH ed25519 private keys)")
             } else {
-                format!("not an OpenSSH private key ({e}); is this the .pub file?")
+                // The parser's words ("PEM preamble contains invalid data
+                // (NUL byte)") describe its state, not the file.
+                "not an OpenSSH private key: it does not begin with -----BEGIN OPENSSH PRIVATE KEY-----".into()
             })
         })?;
         if key.algorithm() != Algorithm::Ed25519 {

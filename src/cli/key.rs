@@ -116,6 +116,24 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             "give the comment on one line, e.g. --comment \"Rana Haddad, desk\"",
         ));
     }
+    // `key add` takes the comment as the key's name, by its rules: a
+    // comment it refuses made a key whose printed next step failed.
+    if let Some(c) = comment.as_deref() {
+        if c.trim().is_empty() {
+            return Err(Error::invalid(
+                "the comment is empty, and `key add` takes it as the key's name",
+                "give the person's or desk's name, e.g. --comment \"Rana Haddad\", or leave --comment out",
+            ));
+        }
+        if let Some((what, hint)) = keys::name_problem(c) {
+            return Err(Error::invalid(
+                format!(
+                    "{what}: `key add` takes the comment as the key's name, and would refuse it"
+                ),
+                hint.replace("--name", "--comment"),
+            ));
+        }
+    }
     let passphrase = if no_passphrase {
         None
     } else {

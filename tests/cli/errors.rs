@@ -2359,3 +2359,44 @@ fn negative_values_are_refused_for_what_they_are() {
         refused(&w, Some("analyst"), args, said);
     }
 }
+
+/// A file that is no key is said to be none, before its permissions (an
+/// article was told to `chmod 600`, then that it is no key, in the
+/// parser's words about a NUL byte it did not hold); and `key new` refuses
+/// a comment that `key add` would refuse as the name (its printed next
+/// step failed).
+#[test]
+fn what_is_no_key_and_a_comment_no_name_are_said_first() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    std::fs::write(w.path("article.txt"), "Seven civilians were killed.\n").unwrap();
+    std::fs::set_permissions(
+        w.path("article.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("article.txt"),
+        &["annotate", "C1", "--verdict", "false"],
+        "article.txt: not an OpenSSH private key: it does not begin with -----BEGIN OPENSSH PRIVATE KEY-----",
+    );
+    // A real key readable by others is still refused for that.
+    std::fs::set_permissions(w.path("analyst"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "false"],
+        "chmod 600",
+    );
+    std::fs::set_permissions(w.path("analyst"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    for (comment, said) in [
+        ("", "error: the comment is empty, and `key add` takes it as the key's name"),
+        ("a\u{202e}b", "error: the name a\\u{202e}b holds U+202E, a control or invisible character: `key add` takes the comment as the key's name, and would refuse it"),
+        ("\u{410}dmin", "mixes letters of different scripts: `key add` takes the comment as the key's name"),
+    ] {
+        w.run(None, &["key", "new", "k", "--no-passphrase", "--comment", comment])
+            .error(said);
+        assert!(!w.path("k").exists() && !w.path("k.pub").exists());
+    }
+}

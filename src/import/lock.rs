@@ -69,7 +69,7 @@ impl ImportLock {
                 .mode(0o600)
                 .custom_flags(libc::O_NOFOLLOW)
                 .open(&path)
-                .map_err(io)?;
+                .map_err(|e| cannot_make(&path, e))?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
@@ -101,6 +101,25 @@ impl ImportLock {
             });
         }
     }
+}
+
+/// The lock file could not be made: said as a file that cannot be written
+/// (it said "cannot read"), and, where the log's directory is read-only,
+/// with what `annotate` says of a read-only log.
+fn cannot_make(path: &Path, e: std::io::Error) -> Error {
+    let read_only =
+        e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EROFS);
+    if read_only {
+        return Error::invalid(
+            format!(
+                "cannot make {}, the lock that an import holds beside the log: {}",
+                path.display(),
+                crate::keys::io_reason(&e)
+            ),
+            "the log or its directory is read-only here: claimtrail can read it (verify, list, show, report, import --dry-run) but not add to it; ask for write access, or work on a copy in a directory you can write to",
+        );
+    }
+    Error::write(path.to_path_buf(), &e)
 }
 
 /// The process id the holder wrote in the file, if it did.

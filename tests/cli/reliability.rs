@@ -171,10 +171,20 @@ fn read_only_database_and_directory() {
     // A read-only directory (no room for the -wal/-shm files) with a writable file.
     set(&w.db, 0o666);
     set(w.dir.path(), 0o555);
+    std::fs::write(
+        w.path("one.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    set(&w.path("one.jsonl"), 0o644);
     let r = as_nobody(&w, "analyst", &["annotate", "C1", "--verdict", "false"]).unwrap();
+    // An import cannot make its lock there: said as a read-only place (it
+    // said "cannot read" the lock file).
+    let i = as_nobody(&w, "analyst", &["import", "one.jsonl"]).unwrap();
     set(w.dir.path(), 0o755);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    i.error("-import-lock, the lock that an import holds beside the log: permission denied (hint: the log or its directory is read-only here");
     assert!(before == w.db_bytes(), "nothing stored may change");
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }

@@ -468,6 +468,7 @@ impl Store {
         if self.write_ready.get() || self.conn.is_readonly(rusqlite::MAIN_DB)? {
             return Ok(());
         }
+        refuse_hard_links(&self.path)?;
         if self.snapshot.replace(false) {
             self.conn.execute_batch("ROLLBACK")?;
         }
@@ -746,6 +747,29 @@ fn immutable(path: &Path) -> Result<Connection> {
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     Connection::open_with_flags(&uri, flags).map_err(|e| open_error(path, e))
+}
+
+/// Refuses to write a log whose file has more than one name (hard links):
+/// SQLite keeps its `-wal`, `-shm` and locks beside the name it was given,
+/// so two writers through two names do not see each other, and their
+/// commits overwrite each other's pages (sixty annotations through two
+/// names, all "done", left a log of 31 entries that failed verify).
+fn refuse_hard_links(path: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let links = std::fs::metadata(path).map(|m| m.nlink()).unwrap_or(1);
+    if links > 1 {
+        return Err(Error::invalid(
+            format!(
+                "{} has {links} names (hard links), and SQLite keeps its write-ahead log and locks by name: two writers through two names would overwrite each other's commits",
+                path.display()
+            ),
+            format!(
+                "write through one name only: remove the other links (`find / -xdev -samefile {}` lists them), or write to a copy that `claimtrail backup` makes",
+                crate::text::shell_word(path)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `<path>-journal` is a hot journal: a rollback journal with its

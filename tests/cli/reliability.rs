@@ -1553,3 +1553,31 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
         .ok()
         .contains("OK"));
 }
+
+/// A log file with two names (hard links): SQLite keeps a write-ahead log
+/// and locks per name, so writers through the two names overwrote each
+/// other's commits (all exited 0, and the log failed verify). Writers are
+/// refused; readers read.
+#[test]
+fn a_log_with_two_names_is_not_written() {
+    let w = Work::with_claims();
+    w.db_bytes(); // the WAL folded in
+    std::fs::hard_link(&w.db, w.path("second.db")).unwrap();
+    let before = w.db_bytes();
+    for db in ["trail.db", "second.db"] {
+        let r = w.run(
+            Some("analyst"),
+            &["--db", db, "annotate", "C1", "--verdict", "false"],
+        );
+        r.error("has 2 names (hard links), and SQLite keeps its write-ahead log and locks by name");
+        assert!(r.stderr.contains("-samefile"), "{}", r.stderr);
+    }
+    assert!(before == w.db_bytes(), "the log changed");
+    assert!(w
+        .run(None, &["--db", "second.db", "verify"])
+        .ok()
+        .contains("OK"));
+    std::fs::remove_file(w.path("second.db")).unwrap();
+    let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
+    assert!(r.ok().starts_with('A'), "{}", r.stdout);
+}

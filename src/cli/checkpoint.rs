@@ -264,18 +264,21 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     // The log's own signature must be among those that verify: a
     // cosignature is checked beside it, never instead of it.
     let result = verify_log_note(&note, &cp.origin, &keys);
-    let (ok, by, why) = match &result {
-        Ok(v) => (
-            true,
+    // The signatures that verified, also when the log's is not among them
+    // (`--json` gave none then, where the text named the cosigner):
+    // name+keyid, as `key vkey` begins each key; every admin's key has the
+    // origin as its name, so the ID tells which signed.
+    let by: Vec<String> = claimtrail::checkpoint::verify_note(&note, &keys)
+        .map(|v| {
             v.signatures
                 .iter()
-                // name+keyid, as `key vkey` begins each key: every admin's
-                // key has the origin as its name, so the ID tells which signed.
                 .map(|s| format!("{}+{} ({})", s.name, s.key_id, s.key_type))
-                .collect::<Vec<_>>(),
-            String::new(),
-        ),
-        Err(e) => (false, vec![], e.to_string()),
+                .collect()
+        })
+        .unwrap_or_default();
+    let (ok, why) = match &result {
+        Ok(_) => (true, None),
+        Err(e) => (false, Some(e.to_string())),
     };
     if ctx.json {
         output::json(
@@ -291,7 +294,10 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
         if ok {
             outln!("OK: signed by {}", claimtrail::text::escape(&by.join(", ")))?;
         } else {
-            outln!("FAILED: {}", claimtrail::text::escape(&why))?;
+            outln!(
+                "FAILED: {}",
+                claimtrail::text::escape(why.as_deref().unwrap_or_default())
+            )?;
         }
     }
     Ok(if ok {

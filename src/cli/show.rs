@@ -177,8 +177,17 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 // A quote over several lines goes on indented deeper than
                 // the fields below, so that none of its lines can pass
                 // for one of them.
+                // `…` where the source goes on beyond the context shown:
+                // a context shorter than its full length reaches the
+                // source's start or end (a quote at the very start was
+                // shown after a `…`).
                 Some(q) => outln!(
-                    "\n  …{}[{}]{}…\n",
+                    "\n  {}{}[{}]{}{}\n",
+                    if c.prefix.len() as u64 == c.start {
+                        ""
+                    } else {
+                        "…"
+                    },
                     escape(&c.prefix),
                     escape_keep_newlines(q)
                         .split('\n')
@@ -189,7 +198,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         })
                         .collect::<Vec<_>>()
                         .join("\n"),
-                    escape(&c.suffix)
+                    escape(&c.suffix),
+                    if c.suffix.chars().count() < claimtrail::text::CONTEXT_CHARS {
+                        ""
+                    } else {
+                        "…"
+                    },
                 )?,
                 None => outln!("\n  (the source was redacted; the quote's hash stays signed)\n")?,
             }

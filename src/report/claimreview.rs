@@ -27,7 +27,16 @@ pub fn render(r: &Report) -> Result<String> {
     })];
     // A retracted claim was recorded in error: nothing about it is
     // published as a review (the JSON and HTML reports show the retraction).
-    for c in r.claims.iter().filter(|c| c.retraction.is_none()) {
+    // Nor is a review of a claim with nothing to review: its source was
+    // redacted and it has no paraphrase (it was published as the rating of
+    // the sentence "(quote unavailable: …)", which a site would republish).
+    let reviewable = |c: &&ClaimView| c.quote.is_some() || c.paraphrase.is_some();
+    for c in r
+        .claims
+        .iter()
+        .filter(|c| c.retraction.is_none())
+        .filter(reviewable)
+    {
         for a in r.current(c.id) {
             graph.push(review(r, c, a, &log_id));
         }
@@ -46,10 +55,7 @@ fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value 
     m.insert("identifier".into(), json!(a.id));
     m.insert(
         "claimReviewed".into(),
-        json!(c.quote.clone().unwrap_or_else(|| c
-            .paraphrase
-            .clone()
-            .unwrap_or_else(|| "(quote unavailable: the source was redacted)".into()))),
+        json!(c.quote.as_ref().or(c.paraphrase.as_ref())),
     );
     let mut rating = json!({
         "@type": "Rating",

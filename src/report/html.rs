@@ -707,8 +707,13 @@ fn graph(o: &mut String, r: &Report) {
     // Arrowheads, one per colour.
     let _ = writeln!(o, "<defs>");
     let mut colours: Vec<&str> = vec!["#8c959f", "#8250df", "#1a7f37", "#cf222e"];
-    colours.extend(Verdict::ALL.iter().map(|&v| verdict_color(v)));
-    colours.dedup();
+    // One marker a colour: the verdicts share colours with the fixed ones,
+    // not next to them (`dedup` left two ids twice, invalid HTML).
+    for c in Verdict::ALL.iter().map(|&v| verdict_color(v)) {
+        if !colours.contains(&c) {
+            colours.push(c);
+        }
+    }
     for c in &colours {
         let _ = writeln!(
             o,

@@ -140,22 +140,22 @@ fn fingerprint_iri(fp: &Fingerprint) -> String {
 
 fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
     let source = r.source(c.source);
-    let mut quote_sel = json!({
-        "type": "TextQuoteSelector",
-        "prefix": c.prefix,
-        "suffix": c.suffix,
-    });
+    // The selectors, always a list: a TextQuoteSelector must have its
+    // `exact`, so a claim whose source was redacted (its quote is gone)
+    // has none, and its target is the source's bytes alone (it had a
+    // selector with `prefix` and `suffix` only, a single object where
+    // every other claim had a list).
     let mut selectors = Vec::new();
     if let Some(q) = &c.quote {
-        if let Some(obj) = quote_sel.as_object_mut() {
-            obj.insert("exact".into(), json!(q));
-        }
-        selectors.push(quote_sel);
+        selectors.push(json!({
+            "type": "TextQuoteSelector",
+            "exact": q,
+            "prefix": c.prefix,
+            "suffix": c.suffix,
+        }));
         if let Some([start, end]) = r.char_spans.get(&c.id) {
             selectors.push(json!({"type": "TextPositionSelector", "start": start, "end": end}));
         }
-    } else {
-        selectors.push(quote_sel);
     }
     let mut target = json!({
         "type": "SpecificResource",
@@ -164,8 +164,10 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
             "type": "Text",
             "format": "text/plain",
         },
-        "selector": if selectors.len() == 1 { selectors.remove(0) } else { Value::Array(selectors) },
     });
+    if let (false, Some(obj)) = (selectors.is_empty(), target.as_object_mut()) {
+        obj.insert("selector".into(), Value::Array(selectors));
+    }
     if let (Some(url), Some(obj)) = (source.and_then(|s| s.url.clone()), target.as_object_mut()) {
         obj.insert("scope".into(), json!(url));
     }

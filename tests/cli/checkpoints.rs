@@ -548,6 +548,53 @@ fn cosign_vkeys_and_checkpoint_verify() {
         "{}",
         v.stdout
     );
+    // `--json` names the signatures that verified, failed or not, and
+    // gives `error` only when it failed (it gave none then, and "" on
+    // success).
+    let j: serde_json::Value = serde_json::from_str(
+        &w.run(
+            None,
+            &["--json", "checkpoint", "verify", cps, "--vkey", lines[1]],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(j["ok"], false);
+    assert_eq!(
+        j["verified_by"][0].as_str().unwrap(),
+        format!(
+            "{} (Ed25519 cosignature/v1 (type 0x04))",
+            name_and_id(lines[1])
+        ),
+        "{j}"
+    );
+    assert!(
+        j["error"].as_str().unwrap().contains("was not checked"),
+        "{j}"
+    );
+    let j: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &[
+                "--json",
+                "checkpoint",
+                "verify",
+                cps,
+                "--vkey",
+                lines[0],
+                "--vkey",
+                lines[1],
+            ],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(
+        (&j["ok"], &j["error"]),
+        (&serde_json::json!(true), &serde_json::Value::Null),
+        "{j}"
+    );
+    assert_eq!(j["verified_by"].as_array().unwrap().len(), 2, "{j}");
     // A cosignature alone does not make a checkpoint valid under the log's key if the note changes.
     let text = std::fs::read_to_string(&cp)
         .unwrap()

@@ -2329,3 +2329,43 @@ fn an_audit_note_does_not_take_a_claim_off_the_desks_queue() {
     assert!(!queue().contains(&"C2".to_string()));
     assert_eq!(awaiting(), serde_json::json!(before.len() - 1));
 }
+
+/// `show` marks with `…` only where the source goes on beyond the context
+/// it shows: a quote at the very start of its source had a `…` before it.
+#[test]
+fn show_marks_only_the_text_it_leaves_out() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "Seven civilians were killed in the strike on the village market, the statement said.",
+    );
+    let c = w.claim_on(
+        &s,
+        &["--quote", "Seven civilians"],
+        "Civil Defence",
+        "statement",
+    );
+    let shown = w.run(None, &["show", c.ok().trim()]);
+    assert!(
+        shown
+            .ok()
+            .contains("\n  [Seven civilians] were killed in the strike on th…\n"),
+        "{}",
+        shown.stdout
+    );
+    let c = w.claim_on(
+        &s,
+        &["--quote", "the statement said."],
+        "Civil Defence",
+        "statement",
+    );
+    let shown = w.run(None, &["show", c.ok().trim()]);
+    assert!(
+        shown
+            .ok()
+            .contains("\n  …e strike on the village market, [the statement said.]\n"),
+        "{}",
+        shown.stdout
+    );
+}

@@ -120,6 +120,18 @@ impl PublicKey {
                 "the key's 32 bytes are a non-canonical encoding of an Ed25519 point and cannot be enrolled".into(),
             );
         }
+        // A point with a small-order component (A + T, T of order 8, not
+        // itself of small order): its holder's signatures satisfy verify's
+        // cofactored equation, but OpenSSH's cofactorless check, and so
+        // `ssh-keygen -Y verify` of the entries, refuses about seven in
+        // eight of them (a key made that way was enrolled, and verify said
+        // OK of entries that OpenSSH refused). No key pair made by
+        // ssh-keygen or claimtrail has one: its public key is [s]B.
+        if !vk.to_edwards().is_torsion_free() {
+            return Err(
+                "the key is an Ed25519 point with a small-order component (outside the prime-order subgroup that every ssh-keygen key is in), whose signatures OpenSSH refuses, and cannot be enrolled".into(),
+            );
+        }
         Ok(pk)
     }
 
@@ -1102,11 +1114,44 @@ mod tests {
                 o.to_edwards(),
                 "y = {small}: the same point"
             );
+            // The canonical one is refused only for a small-order
+            // component (most points of the curve have one: see the next
+            // test).
             let err = PublicKey::from_openssh(&ed25519_line(other)).unwrap_err();
             assert!(err.contains("non-canonical"), "{err}");
-            assert!(PublicKey::from_openssh(&ed25519_line(canonical)).is_ok());
+            let canonical = PublicKey::from_openssh(&ed25519_line(canonical));
+            if c.to_edwards().is_torsion_free() {
+                assert!(canonical.is_ok());
+            } else {
+                assert!(canonical.unwrap_err().contains("small-order component"));
+            }
             tried += 1;
         }
         assert!(tried > 0, "some y < 19 is a point of large order");
+    }
+
+    /// A real key plus each point of small order but the identity: the
+    /// sum is of large order (not weak), but OpenSSH refuses most of its
+    /// holder's signatures; refused at enrolment. The real key passes.
+    #[test]
+    fn a_key_with_a_small_order_component_is_refused() {
+        let signer = Signer::generate("rana").unwrap();
+        let real = signer.verifying_key();
+        assert!(PublicKey::from_openssh(&ed25519_line(*real.as_bytes())).is_ok());
+        let mut refused = 0;
+        for t in crate::sigcheck::small_order_encodings() {
+            let Ok(t) = VerifyingKey::from_bytes(t) else {
+                continue;
+            };
+            let mixed = (real.to_edwards() + t.to_edwards()).compress().to_bytes();
+            if mixed == *real.as_bytes() {
+                continue; // the identity
+            }
+            assert!(!VerifyingKey::from_bytes(&mixed).unwrap().is_weak());
+            let err = PublicKey::from_openssh(&ed25519_line(mixed)).unwrap_err();
+            assert!(err.contains("small-order component"), "{err}");
+            refused += 1;
+        }
+        assert_eq!(refused, 7, "every point of small order but the identity");
     }
 }

@@ -555,9 +555,21 @@ impl<'s> Pipeline<'s> {
             }
             // A claim retracted earlier in this batch is not in the table yet.
             let retracted = open.caches.retracted.borrow();
-            refuse_same_claim(conn, &e.body, &|n| {
-                retracted.as_ref().is_some_and(|r| r.contains_key(&n))
-            })
+            let retracted = |n| retracted.as_ref().is_some_and(|r| r.contains_key(&n));
+            refuse_same_claim(conn, &e.body, &retracted)?;
+            // Nor, perhaps, a claim checked earlier in this batch: its row
+            // is stored once the signing thread hands its entry back, so
+            // the table had it or not by the timing of the two threads,
+            // and a batch holding one claim twice was refused or not.
+            if let Body::ClaimAdd(b) = &e.body {
+                let here = open.caches.claims.borrow();
+                if let Some(&n) = here.get(&crate::query::ClaimKey::of(b)) {
+                    if !retracted(n) {
+                        return Err(recorded_twice(ItemId::claim(n), b));
+                    }
+                }
+            }
+            Ok(())
         }) {
             Ok(()) => {}
             Err(e) if e.is_failure() => return Err(e),
@@ -577,6 +589,12 @@ impl<'s> Pipeline<'s> {
         });
         if let (Body::SourceAdd(b), Some(n)) = (&e.body, n) {
             open.caches.added.borrow_mut().entry(b.sha256).or_insert(n);
+        }
+        if let (Body::ClaimAdd(b), Some(n), true) = (&e.body, n, ask_table) {
+            open.caches
+                .claims
+                .borrow_mut()
+                .insert(crate::query::ClaimKey::of(b), n);
         }
         open.next_seq += 1;
         open.in_flight.push_back((n, e.blob));
@@ -900,6 +918,9 @@ struct BatchCaches {
     last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<SourceText>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
     retracted: std::cell::RefCell<Option<std::collections::HashMap<u64, Seq>>>,
+    /// The claims this batch records whose uniqueness the table decides
+    /// (see `Pipeline::push`), by key: their item numbers.
+    claims: std::cell::RefCell<std::collections::HashMap<crate::query::ClaimKey, u64>>,
 }
 
 impl BatchHistory<'_> {
@@ -1035,19 +1056,24 @@ fn refuse_same_claim(
         return Ok(());
     };
     match crate::query::same_claim_but(conn, &crate::query::ClaimKey::of(b), retracted)? {
-        Some(c) => Err(Error::invalid(
-            format!(
-                "{c} already records bytes {}..{} of {}, said by {} via {}",
-                b.start,
-                b.end,
-                b.source.id,
-                crate::text::escape(&b.speaker),
-                b.provenance
-            ),
-            format!("annotate {c} instead (`claimtrail annotate {c}` with its --verdict); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c}` with a --reason that says what was wrong), then added again"),
-        )),
+        Some(c) => Err(recorded_twice(c, b)),
         None => Ok(()),
     }
+}
+
+/// The refusal of a claim that `c` already records.
+fn recorded_twice(c: ItemId, b: &crate::model::ClaimAdd) -> Error {
+    Error::invalid(
+        format!(
+            "{c} already records bytes {}..{} of {}, said by {} via {}",
+            b.start,
+            b.end,
+            b.source.id,
+            crate::text::escape(&b.speaker),
+            b.provenance
+        ),
+        format!("annotate {c} instead (`claimtrail annotate {c}` with its --verdict); a claim is recorded once, and one recorded wrongly is retracted first (`claimtrail claim retract {c}` with a --reason that says what was wrong), then added again"),
+    )
 }
 
 /// The same refusal, for a command to make before it unlocks the key
@@ -1796,14 +1822,24 @@ mod tests {
             id: ItemId::source(1),
             hash: out[0].hash,
         };
-        let claims: Vec<NewEntry> = (0..3)
-            .map(|_| {
-                NewEntry::new(
-                    claim_body(s1, "text 0", (0, 4), "someone", SourceKind::Statement, None)
-                        .unwrap(),
-                )
-            })
-            .collect();
+        let claim = |speaker: &str| {
+            NewEntry::new(
+                claim_body(s1, "text 0", (0, 4), speaker, SourceKind::Statement, None).unwrap(),
+            )
+        };
+        // One claim twice in a batch is refused, whatever the timing of the
+        // signing thread (it was refused or not by that timing), and
+        // nothing of the batch is stored.
+        for _ in 0..20 {
+            let twice = vec![claim("someone"), claim("another"), claim("someone")];
+            let e = append_batch(&mut store, &admin, twice).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("C1 already records bytes 0..4 of S1"),
+                "{e}"
+            );
+        }
+        let claims: Vec<NewEntry> = ["someone", "another", "a third"].map(claim).into();
         let out = append_batch(&mut store, &admin, claims).unwrap();
         assert_eq!(out[2].id, Some(ItemId::claim(3)));
         let report = verify(&store).unwrap();

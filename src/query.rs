@@ -471,7 +471,7 @@ pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
 /// differs in any of these, if only in a speaker's capitals or in the
 /// paraphrase, is another: recording the corrected claim and then
 /// retracting the wrong one with `--replaced-by` must stay possible.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ClaimKey {
     pub place: ClaimPlace,
     pub speaker: String,

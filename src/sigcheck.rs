@@ -125,6 +125,12 @@ const L: [u8; 32] = [
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 ];
 
+/// The encodings of the points of small order (for tests elsewhere).
+#[cfg(test)]
+pub(crate) fn small_order_encodings() -> &'static [[u8; 32]; 8] {
+    &SMALL_ORDER
+}
+
 /// The canonical encodings of the eight points of small order: the
 /// identity, the point of order 2, two of order 4 and four of order 8
 /// (computed from the curve equation; the tests check each one).

@@ -369,7 +369,16 @@ def key_from_text(text):
     a = k[19:]
     if not good_point(a):
         raise Rejected("body", "key is a small-order or non-canonical point")
+    if not torsion_free(a):
+        raise Rejected("body", "key is a point with a small-order component")
     return a
+
+
+@functools.lru_cache(maxsize=64)
+def torsion_free(enc):
+    """[L]A is the neutral element: A is in the prime-order subgroup, as
+    every key ssh-keygen makes is (FORMAT §3.0)."""
+    return ed_encode(ed_mul(L, ed_decode(enc))) == (1).to_bytes(32, "little")
 
 
 D = -121665 * pow(121666, P - 2, P) % P  # the curve's d

@@ -1943,6 +1943,32 @@ fn keys_whose_point_is_weak_or_written_two_ways_are_not_enrolled() {
         &["key", "add", "twice.pub", "--role", "analyst"],
         "the key's 32 bytes are a non-canonical encoding of an Ed25519 point and cannot be enrolled",
     );
+    // A real key plus a point of order 8: not weak, but `ssh-keygen -Y
+    // verify` refuses about seven in eight of its holder's signatures,
+    // which verify's cofactored rule accepts (it was enrolled).
+    let real = ed25519_dalek::VerifyingKey::from_bytes(
+        claimtrail::keys::Signer::generate("mixed")
+            .unwrap()
+            .verifying_key()
+            .as_bytes(),
+    )
+    .unwrap();
+    let order_8 = ed25519_dalek::VerifyingKey::from_bytes(&[
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ])
+    .unwrap();
+    let mixed = (real.to_edwards() + order_8.to_edwards())
+        .compress()
+        .to_bytes();
+    std::fs::write(w.path("mixed.pub"), ed25519_pub_line(mixed, "mixed")).unwrap();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "mixed.pub", "--role", "analyst"],
+        "the key is an Ed25519 point with a small-order component (outside the prime-order subgroup that every ssh-keygen key is in), whose signatures OpenSSH refuses, and cannot be enrolled",
+    );
 }
 
 /// An annotation is superseded once: the views give it one successor, so

@@ -9,7 +9,6 @@ use crate::model::Fingerprint;
 use ed25519_dalek::{Signature, VerifyingKey};
 use ssh_encoding::Encode;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey as SshPublicKey, SshSig};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -922,7 +921,16 @@ pub fn read_passphrase(prompt: &str) -> Result<Option<Zeroizing<String>>, Error>
         }
         Err(std::env::VarError::NotPresent) => {}
     }
-    if std::io::stdin().is_terminal() {
+    // Asked on the controlling terminal, as ssh-keygen asks, whatever
+    // standard input is: `cat tweet.txt | claimtrail source add -` at a
+    // terminal was refused for want of one (a job with no terminal, cron's
+    // or `setsid`'s, cannot open /dev/tty, and is not asked).
+    let has_terminal = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok();
+    if has_terminal {
         // Echo is off while the user types: Ctrl-C there must not leave it off.
         return Ok(
             crate::interrupt::with_terminal_restored(|| rpassword::prompt_password(prompt))

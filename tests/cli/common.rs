@@ -252,6 +252,21 @@ impl Work {
             c.env(k, v);
         }
         c.args(args);
+        // No controlling terminal: claimtrail asks for a passphrase on the
+        // terminal whatever its standard input is, as ssh-keygen does, and
+        // `cargo test` run from a terminal would be asked. A test that
+        // wants one gives it its own (`interrupt.rs`, `script`).
+        // SAFETY: open, ioctl and close are async-signal-safe.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut c, || {
+                let fd = libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+                if fd >= 0 {
+                    libc::ioctl(fd, libc::TIOCNOTTY);
+                    libc::close(fd);
+                }
+                Ok(())
+            });
+        }
         c
     }
 

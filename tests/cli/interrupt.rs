@@ -25,7 +25,13 @@ struct Terminal {
 }
 
 impl Terminal {
-    fn run(mut c: Command) -> Terminal {
+    fn run(c: Command) -> Terminal {
+        Terminal::run_reading(c, None)
+    }
+
+    /// [`Terminal::run`] with `input` on standard input, a pipe, as in
+    /// `cat tweet.txt | claimtrail source add -` typed in a shell.
+    fn run_reading(mut c: Command, input: Option<&[u8]>) -> Terminal {
         let (mut master, mut slave) = (0, 0);
         // SAFETY: openpty fills two descriptors; no name, default settings.
         let made = unsafe {
@@ -47,6 +53,9 @@ impl Terminal {
         };
         let io = || Stdio::from(slave.try_clone().unwrap());
         c.stdin(io()).stdout(io()).stderr(io());
+        if input.is_some() {
+            c.stdin(Stdio::piped());
+        }
         // SAFETY: only async-signal-safe calls between fork and exec: a new
         // session whose controlling terminal is the pseudo-terminal, and
         // Ctrl-C and Ctrl-\ as a terminal's shell leaves them (a test run
@@ -56,13 +65,16 @@ impl Terminal {
             c.pre_exec(|| {
                 libc::signal(libc::SIGINT, libc::SIG_DFL);
                 libc::signal(libc::SIGQUIT, libc::SIG_DFL);
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                if libc::setsid() < 0 || libc::ioctl(1, libc::TIOCSCTTY, 0) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
             });
         }
-        let child = c.spawn().unwrap();
+        let mut child = c.spawn().unwrap();
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            stdin.write_all(input).unwrap();
+        }
         let screen = Arc::new(Mutex::new(Vec::new()));
         let mut reader = master.try_clone().unwrap();
         let shown = screen.clone();
@@ -200,6 +212,23 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
     assert!(t.echoes());
     assert_eq!(entries(&w), before + 1);
     w.run(None, &["verify", "--checkpoint", "cp.txt"]).ok();
+
+    // With standard input a pipe (`cat tweet.txt | claimtrail source add
+    // -`), the passphrase is still asked on the terminal: it was refused
+    // for want of one, where ssh-keygen asks.
+    let mut t = Terminal::run_reading(
+        w.std_command(
+            Some("admin"),
+            &[],
+            &["source", "add", "-", "--kind", "tweet"],
+        ),
+        Some(b"Seven civilians killed, says the White Helmets."),
+    );
+    t.wait_for("Passphrase for ");
+    t.type_keys("correct horse\n");
+    assert_eq!(t.end().code(), Some(0), "{:?}", t.screen());
+    assert!(t.screen().contains("S1"), "{:?}", t.screen());
+    assert_eq!(entries(&w), before + 2);
 }
 
 #[test]

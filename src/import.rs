@@ -441,8 +441,9 @@ impl Line {
     /// What the line alone decides, checked as it is read (before the
     /// lines before it are committed): the optional texts, each given or
     /// left out, never empty ([`crate::sources::check_given`], as the
-    /// commands check them); a retraction's reason and replacement; texts
-    /// that alone pass the entry limit.
+    /// commands check them); every text by the commands' rules
+    /// ([`crate::log::check_text`]); a retraction's reason and
+    /// replacement; texts that alone pass the entry limit.
     fn check_given(&self) -> Result<()> {
         let given = |field, value: &Option<String>| {
             crate::sources::check_given(field, value.as_deref(), Spelling::Import)
@@ -471,6 +472,29 @@ impl Line {
             }
             Line::Retraction(_) => Ok(()),
         }?;
+        // The commands' rules for texts (`log::check_text`), here too: met
+        // only when the entry was made, a line that waited for its batch
+        // let the lines after it be committed before it was refused.
+        let texts: Vec<(&str, &Option<String>, bool)> = match self {
+            Line::Source(l) => vec![
+                ("title", &l.title, true),
+                ("publisher", &l.publisher, true),
+                ("author", &l.author, true),
+            ],
+            Line::Claim(l) => vec![("text", &l.text, false)],
+            Line::Annotation(l) => vec![("note", &l.note, false)],
+            Line::Retraction(_) => vec![],
+        };
+        for (field, value, one_line) in texts {
+            if let Some(v) = value {
+                crate::log::check_text(field, v, one_line)?;
+            }
+        }
+        match self {
+            Line::Claim(l) => crate::log::check_text("speaker", &l.speaker, true)?,
+            Line::Retraction(l) => crate::log::check_text("reason", &l.reason, false)?,
+            _ => {}
+        }
         // The texts the entry will carry, as given: the entry can only be
         // longer (escapes, the other members). Refused here, before the
         // lines before it are committed, when even they pass the limit

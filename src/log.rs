@@ -1513,6 +1513,50 @@ fn texts(body: &Body) -> Vec<(&'static str, &str, bool)> {
     t
 }
 
+/// One text's input rules ([`precheck`]): `field` names it (its payload
+/// name), `one_line` says whether it is a name or title (no line break,
+/// tab or bidirectional control) or may run over lines (a note, a
+/// paraphrase, a reason). `import` checks each line's texts with it as the
+/// line is read, before the lines before it are committed.
+pub fn check_text(field: &str, value: &str, one_line: bool) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(
+            format!("the {field} is empty"),
+            format!("give the {field} in words"),
+        ));
+    }
+    if says_nothing(value) {
+        return Err(Error::invalid(
+            format!(
+                "the {field} holds only white space or characters that draw nothing ({})",
+                code_points(value)
+            ),
+            format!("give the {field} in words"),
+        ));
+    }
+    let bad = value.chars().find(|&c| match one_line {
+        true => c.is_control() || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}'),
+        false => c.is_control() && !matches!(c, '\n' | '\t' | '\r'),
+    });
+    if let Some(c) = bad {
+        let what = match c {
+            '\n' | '\r' => format!("a line break, and the {field} is one line"),
+            '\t' => format!("a tab, and the {field} is one line"),
+            c if c.is_control() => "a control character".to_string(),
+            _ => "a line separator or bidirectional control, which reorders or breaks the text around it on screen".to_string(),
+        };
+        return Err(Error::invalid(
+            format!(
+                "the {field} {} holds U+{:04X}, {what}",
+                crate::text::escape(value),
+                c as u32
+            ),
+            format!("type the {field} again without it"),
+        ));
+    }
+    Ok(())
+}
+
 /// The checks of `body` that need neither the log nor the key: the input
 /// rules that every command makes before it unlocks the key (through
 /// `Ctx::check_for`) and `import` for every line. They are not verify's:
@@ -1532,40 +1576,8 @@ fn texts(body: &Body) -> Vec<(&'static str, &str, bool)> {
 pub fn precheck(body: &Body) -> Result<()> {
     rules::reason_given(body).map_err(refused)?;
     for (field, value, one_line) in texts(body) {
-        if says_nothing(value) {
-            return Err(Error::invalid(
-                format!(
-                    "the {field} holds only white space or characters that draw nothing ({})",
-                    code_points(value)
-                ),
-                format!("give the {field} in words"),
-            ));
-        }
-        let bad = value.chars().find(|&c| match one_line {
-            true => {
-                c.is_control() || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-            }
-            false => c.is_control() && !matches!(c, '\n' | '\t' | '\r'),
-        });
-        if let Some(c) = bad {
-            let what = match c {
-                '\n' | '\r' => format!("a line break, and the {field} is one line"),
-                '\t' => format!("a tab, and the {field} is one line"),
-                c if c.is_control() => "a control character".to_string(),
-                _ => "a line separator or bidirectional control, which reorders or breaks the text around it on screen".to_string(),
-            };
-            return Err(Error::invalid(
-                format!(
-                    "the {field} {} holds U+{:04X}, {what}",
-                    crate::text::escape(value),
-                    c as u32
-                ),
-                format!("type the {field} again without it"),
-            ));
-        }
+        check_text(field, value, one_line)?;
     }
-    // A command's rule, not verify's: a hint's placeholder pasted as it
-    // stands (`--reason …`) would sign "…" for good as the reason.
     let Some(reason) = body.reason() else {
         return Ok(());
     };

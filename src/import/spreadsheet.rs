@@ -203,6 +203,18 @@ impl<R: Read> Rows<R> {
             if cell.is_empty() {
                 continue;
             }
+            // A column the header leaves unnamed (the empty columns
+            // spreadsheets export after the last one) must stay empty.
+            if self.columns.get(i) == Some(&UNNAMED) {
+                return Err(line_err(
+                    format!(
+                        "column {} has no name in the header, but this row has `{}` in it",
+                        i + 1,
+                        crate::text::escape(&String::from_utf8_lossy(cell))
+                    ),
+                    "name the column after a field (docs/IMPORT.md), or move the value to its field's column",
+                ));
+            }
             let Some(&field) = self.columns.get(i) else {
                 return Err(line_err(
                     format!(
@@ -543,6 +555,9 @@ fn delimiter(header: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// The header's name for a column it leaves unnamed.
+const UNNAMED: &str = "";
+
 /// The fields the header row's columns name.
 fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
     let bad = |what: String, hint: &str| Error::invalid(format!("row {row}: {what}"), hint);
@@ -561,11 +576,12 @@ fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
             _ => cell,
         };
         let name = String::from_utf8_lossy(cell);
+        // Unnamed: taken as a column that holds nothing, as spreadsheets
+        // export empty columns after the last (`type,kind,text,,,`: refused
+        // as a whole file); a row with a value in it is refused.
         if name.trim().is_empty() {
-            return Err(bad(
-                format!("column {n} has no name"),
-                "name it after a field (docs/IMPORT.md), or delete the column",
-            ));
+            columns.push(UNNAMED);
+            continue;
         }
         let Some(&field) = FIELDS
             .iter()
@@ -721,7 +737,15 @@ mod tests {
             err("type,quote,Qoute\n"),
             "row 1: column 3 is `Qoute`, which is not a field of an import line"
         );
-        assert_eq!(err("type,,quote\n"), "row 1: column 2 has no name");
+        // An unnamed column holds nothing: a value in it is refused.
+        let lines = rows("type,kind,,text,,\r\nsource,tweet,,hello,,\r\n").unwrap();
+        assert!(matches!(&lines[0], Ok(Some(_))), "{:?}", lines[0]);
+        let lines = rows("type,,quote\nclaim,oops,x\n").unwrap();
+        assert!(
+            matches!(&lines[0], Err(e) if e.what.contains("column 2 has no name in the header, but this row has `oops` in it")),
+            "{:?}",
+            lines[0]
+        );
         assert_eq!(
             err("type,Quote,quote\n"),
             "row 1: two columns are named quote"

@@ -983,7 +983,20 @@ fn bad_lines_are_named_and_change_nothing() {
             "`www.example.org/a` is not a URL: it does not start with a scheme such as https:// (hint: fix \"url\"",
         ),
     ];
-    for (bad, msg) in &cases {
+    // A line that waits for the batch of the item it refers to is checked
+    // for what the file alone shows at once: a text with a control
+    // character let the lines before it be committed first.
+    let waiting = [
+        (
+            br#"{"type":"annotation","claim":"@x","verdict":"false","note":"a\u0007b"}"#.to_vec(),
+            "the note a\\u{7}b holds U+0007, a control character",
+        ),
+        (
+            br#"{"type":"retraction","claim":"@x","reason":"\u200b"}"#.to_vec(),
+            "the reason holds only white space or characters that draw nothing (U+200B)",
+        ),
+    ];
+    for (bad, msg) in cases.iter().chain(&waiting) {
         refused(&w, bad, msg);
     }
     // Lines that wait for the batch of the item they refer to are checked

@@ -406,6 +406,18 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                     format!("see `claimtrail show {id} --text` for the text, or give the passage with --quote and claimtrail finds its span (`claimtrail show` gives it back)")
                 }
             };
+            // Inside a character's bytes: the nearest boundaries given are
+            // those of characters as they are shown, which the check below
+            // asks for (the UTF-8 ones given first could be refused next).
+            for (what, at) in [("start", s), ("end", e)] {
+                if at <= src.len() && !src.is_char_boundary(at) {
+                    let (before, after) = text::grapheme_boundaries_around(src, at);
+                    return Err(Error::invalid(
+                        format!("span {what} {at} falls inside a multi-byte UTF-8 character (nearest boundaries: {before} and {after})"),
+                        hint(),
+                    ));
+                }
+            }
             text::span(src, s, e).map_err(|e| Error::invalid(e, hint()))?;
             for (what, at) in [("start", s), ("end", e)] {
                 if !text::is_grapheme_boundary(src, at) {

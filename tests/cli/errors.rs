@@ -2070,6 +2070,12 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
         &["--span", "64..79"],
         "span start 64 falls inside a character as it is shown: U+0301 there is drawn as one with the character before it (nearest boundaries: 63 and 66)",
     );
+    // Inside the mark's own two bytes: the boundaries given are those of
+    // characters as shown (it gave 64 and 66, and 64 was refused next).
+    run(
+        &["--span", "65..79"],
+        "span start 65 falls inside a multi-byte UTF-8 character (nearest boundaries: 63 and 66)",
+    );
     // Whole characters, marks included, are quoted as ever.
     let args = claim(&["--quote", "turnout =\u{338}"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

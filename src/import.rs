@@ -1782,6 +1782,14 @@ impl<'a> Importer<'a> {
                 Some(last) => last,
                 None => max_id(self.store.conn(), crate::log::table_of(want))?,
             };
+            // In the open batch: made by this run, not stored yet.
+            let made = self.bulk.given_so_far(want).unwrap_or(last);
+            if id.n > last && id.n <= made {
+                return Err(Error::invalid(
+                    format!("{field}: {id} is being created by this import"),
+                    "refer to items the file creates by their @label, so that the file means the same on every run",
+                ));
+            }
             if id.n > last {
                 let e = Error::UnknownId { id, last };
                 let what = if last == 0 {

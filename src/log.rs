@@ -890,6 +890,15 @@ impl<'s> Bulk<'s> {
             .as_ref()
             .map(|o| o.start_n[kind.index()] - 1)
     }
+
+    /// The highest id of `kind` given so far, the open batch's included
+    /// (`None` when no batch is open).
+    pub fn given_so_far(&self, kind: IdKind) -> Option<u64> {
+        self.pipeline
+            .open
+            .as_ref()
+            .map(|o| o.next_n[kind.index()] - 1)
+    }
 }
 
 impl Drop for Bulk<'_> {

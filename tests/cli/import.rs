@@ -2290,3 +2290,22 @@ fn a_claim_added_beside_an_import_is_recorded_once() {
     assert_eq!(count(&w, "claims"), claims + 1);
     w.run(None, &["verify"]).ok();
 }
+
+/// An id of an item the same run creates, still in its open batch: said as
+/// such, with the @label to use (it was "no source S3 in this log", with
+/// the advice to look for it in `list sources`).
+#[test]
+fn an_id_this_import_is_creating_points_to_its_label() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("same.jsonl"),
+        "{\"type\":\"source\",\"text\":\"A new statement.\",\"kind\":\"statement\",\"label\":\"st\"}\n\
+         {\"type\":\"claim\",\"source\":\"S2\",\"quote\":\"A new statement.\",\"speaker\":\"X\",\"provenance\":\"statement\"}\n",
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "same.jsonl"]).error(
+        "error: line 2: source: S2 is being created by this import (hint: refer to items the file creates by their @label, so that the file means the same on every run; nothing was imported)",
+    );
+    assert!(before == w.db_bytes());
+}

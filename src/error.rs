@@ -24,6 +24,16 @@ pub enum Error {
         difference: String,
         more: usize,
     },
+    /// The file's `user_version` says a schema version its tables are not
+    /// of (not an older log: its header was changed). `verify` reports it
+    /// as a finding under `schema`; other commands refuse the file.
+    #[error("{path} says it is at schema version {version}, but its tables are not those of that version: the step to version {step} fails ({why})")]
+    EditedHeader {
+        path: PathBuf,
+        version: i64,
+        step: usize,
+        why: String,
+    },
     #[error("{0} already exists")]
     Exists(PathBuf),
     /// A directory where a file is to be made.
@@ -232,6 +242,7 @@ impl Error {
             }
             Error::NotADatabase { .. } => "check the --db path: a claimtrail log is the file that init made, and init makes one only at a path where nothing is yet".into(),
             Error::NewerSchema { .. } => "use a newer claimtrail to open this log".into(),
+            Error::EditedHeader { .. } => "its header (PRAGMA user_version) was changed: restore the log from a backup (a copy that `backup` wrote before the change)".into(),
             Error::ForeignSchema { .. } => "claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference, and restore the log from a backup".into(),
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),

@@ -554,14 +554,12 @@ impl Store {
     /// A file whose tables are of a later version than its `user_version`
     /// says: an edited header, not an old log.
     fn edited_header_of(path: &Path, version: i64, step: usize, why: &str) -> Error {
-        Error::invalid(
-            format!(
-                "{} says it is at schema version {version}, but its tables are not those of that version: the step to version {step} fails ({})",
-                path.display(),
-                crate::text::escape(why)
-            ),
-            "its header (PRAGMA user_version) was changed: restore the log from a backup (a copy that `backup` wrote before the change)",
-        )
+        Error::EditedHeader {
+            path: path.to_path_buf(),
+            version,
+            step,
+            why: crate::text::escape(why).into_owned(),
+        }
     }
 
     /// Writes a consistent copy of the log to `dest` with SQLite's online

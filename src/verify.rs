@@ -228,9 +228,20 @@ pub fn verify_with(store: &Store, kept: &[KeptCheckpoint]) -> Result<Report> {
 
 /// The report on a log whose file SQLite cannot even open as a database
 /// (`e`, an error that [`Error::is_damage`]): its first page damaged, or
-/// the file cut short. A damaged log is a finding (exit 1), as a damaged
+/// the file cut short; or whose header names a schema version its tables
+/// are not of ([`Error::EditedHeader`]). A damaged log is a finding (exit 1), as a damaged
 /// page met while reading the entries is, not a failure to run.
 pub fn unreadable(e: &Error) -> Report {
+    // A header that names a schema version its tables are not of: the
+    // file was altered (a finding under `schema`), not one verify cannot
+    // run on (it exited 2, which a script reads as "could not check").
+    let (check, detail) = match e {
+        Error::EditedHeader { .. } => (Check::Schema, format!("{e}: its header (PRAGMA user_version) was changed; restore the log from a backup")),
+        e => (Check::File, format!(
+            "the file is damaged: SQLite cannot open it as a database ({}); restore the log from a backup",
+            e.sqlite_message()
+        )),
+    };
     Report {
         origin: None,
         entries: 0,
@@ -243,11 +254,8 @@ pub fn unreadable(e: &Error) -> Report {
             kind: None,
             id: None,
             checkpoint: None,
-            check: Check::File,
-            detail: format!(
-                "the file is damaged: SQLite cannot open it as a database ({}); restore the log from a backup",
-                e.sqlite_message()
-            ),
+            check,
+            detail,
         }],
         more_problems: 0,
         tree_size: TreeSize(0),

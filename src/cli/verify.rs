@@ -1,5 +1,5 @@
 use super::{output, Ctx, Outcome};
-use claimtrail::error::Result;
+use claimtrail::error::{Error, Result};
 use claimtrail::text::escape;
 
 /// Check every entry, signature, reference, text and table of the log.
@@ -38,7 +38,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         })?,
         // An SQLite file damaged where SQLite reads first (its schema page,
         // or cut short): a finding, as a damaged page further on is.
-        Err(e) if e.is_damage() => claimtrail::verify::unreadable(&e),
+        Err(e) if e.is_damage() || matches!(e, Error::EditedHeader { .. }) => {
+            claimtrail::verify::unreadable(&e)
+        }
         Err(e) => return Err(e),
     };
     if ctx.json {
@@ -47,10 +49,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         let c = &report.counts;
         let unreadable = report.origin.is_none()
             && report.entries == 0
-            && report
-                .problems
-                .first()
-                .is_some_and(|p| p.check == claimtrail::rules::Check::File);
+            && report.problems.first().is_some_and(|p| {
+                matches!(
+                    p.check,
+                    claimtrail::rules::Check::File | claimtrail::rules::Check::Schema
+                )
+            });
         match unreadable {
             false => {
                 outln!(
@@ -69,7 +73,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         match unreadable {
             false => outln!("checks: {}", report.checks.join(", "))?,
-            true => outln!("checks: file (the others could not run)")?,
+            true => outln!(
+                "checks: {} (the others could not run)",
+                report.problems.first().map_or("file", |p| p.check.as_str())
+            )?,
         }
         kept_lines(&report.checkpoints)?;
         if report.ok {

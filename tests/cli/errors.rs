@@ -1782,14 +1782,12 @@ fn a_lowered_schema_version_is_said_to_be_an_edit() {
     // the hint to run verify, which had just failed so.
     let w = Work::with_claims();
     w.sql("PRAGMA user_version = 1");
-    for args in [&["verify"][..], &["list", "claims"]] {
-        refused(
-            &w,
-            None,
-            args,
-            "says it is at schema version 1, but its tables are not those of that version: the step to version 2 fails (table or index merkle_nodes already exists)",
-        );
-    }
+    refused(
+        &w,
+        None,
+        &["list", "claims"],
+        "says it is at schema version 1, but its tables are not those of that version: the step to version 2 fails (table or index merkle_nodes already exists)",
+    );
     // Lowered by one step, which only changes indexes: refused the same,
     // by the commands that only read too (they answered from the file).
     w.sql("PRAGMA user_version = 3");
@@ -1806,16 +1804,34 @@ fn a_lowered_schema_version_is_said_to_be_an_edit() {
             "says it is at schema version 3, but its tables are not those of that version: the step to version 4 fails (no such index: claims_by_source)",
         );
     }
+    // To verify, an altered file is a finding (exit 1, under `schema`), not
+    // a file it could not check (exit 2, which a script reads so).
     w.sql("PRAGMA user_version = 1");
+    let before = w.db_bytes();
     let r = w.run(None, &["verify"]);
-    assert!(r.stderr.len() < 500, "{}", r.stderr);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{}", r.stdout);
     assert!(
-        r.stderr.contains(
-            "(hint: its header (PRAGMA user_version) was changed: restore the log from a backup"
+        r.stdout.starts_with(
+            "log ?: the file cannot be read as a log
+checks: schema (the others could not run)
+PROBLEM log: schema: "
         ),
         "{}",
-        r.stderr
+        r.stdout
     );
+    assert!(
+        r.stdout.contains("says it is at schema version 1, but its tables are not those of that version: the step to version 2 fails (table or index merkle_nodes already exists): its header (PRAGMA user_version) was changed; restore the log from a backup"),
+        "{}",
+        r.stdout
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&w.run(None, &["--json", "verify"]).stdout).unwrap();
+    assert_eq!(
+        (&j["ok"], &j["problems"][0]["check"]),
+        (&serde_json::json!(false), &serde_json::json!("schema")),
+        "{j}"
+    );
+    assert!(before == w.db_bytes());
 }
 
 #[test]

@@ -1742,12 +1742,12 @@ impl<'a> Importer<'a> {
                 return Err(Error::invalid(
                     format!(
                         "{field}: @{name} is {} ({} {}), not {}",
-                        a_noun(l.kind),
+                        l.kind.a_noun(),
                         self.unit(),
                         l.line,
-                        a_noun(want)
+                        want.a_noun()
                     ),
-                    format!("refer to {} here", a_noun(want)),
+                    format!("refer to {} here", want.a_noun()),
                 ));
             }
             Ok(l)
@@ -1764,7 +1764,7 @@ impl<'a> Importer<'a> {
         })?;
         if id.kind != want {
             return Err(Error::invalid(
-                format!("{field}: {id} is not {} id", a_noun(want)),
+                format!("{field}: {id} is not {} id", want.a_noun()),
                 format!("{} ids start with {}", want.noun(), want.letter()),
             ));
         }
@@ -2375,12 +2375,6 @@ fn in_batch(unit: &str, first: u64, last: u64, e: Error) -> Error {
 }
 
 /// "a source", "a claim", "an annotation".
-fn a_noun(kind: IdKind) -> String {
-    match kind {
-        IdKind::Annotation => "an annotation".into(),
-        k => format!("a {}", k.noun()),
-    }
-}
 
 fn source_needs_one() -> Error {
     Error::invalid(

@@ -63,6 +63,14 @@ impl IdKind {
             IdKind::Annotation => "annotation",
         }
     }
+    /// The noun with its article: "a source", "an annotation".
+    pub fn a_noun(self) -> &'static str {
+        match self {
+            IdKind::Source => "a source",
+            IdKind::Claim => "a claim",
+            IdKind::Annotation => "an annotation",
+        }
+    }
 }
 
 /// A friendly id: `S3` is the third `source.add` entry of the log, `C12`

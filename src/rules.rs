@@ -322,7 +322,7 @@ fn check_ref(h: &dyn History, what: &str, r: &Ref, want: IdKind) -> Result<Resul
     if r.id.kind != want {
         return Ok(Err(v(
             Check::Reference,
-            format!("{what} refers to {}, which is not a {}", r.id, want.noun()),
+            format!("{what} refers to {}, which is not {}", r.id, want.a_noun()),
         )));
     }
     Ok(match h.item(r.id)? {

@@ -54,7 +54,8 @@ pub struct AddArgs {
     #[arg(long, requires = "quote", conflicts_with = "span", allow_negative_numbers = true,
           value_parser = values::counted)]
     pub occurrence: Option<usize>,
-    /// Byte offsets START..END into the source (on UTF-8 boundaries).
+    /// Byte offsets START..END into the source, on the boundaries of
+    /// characters as they are shown (a mark is taken with its letter).
     #[arg(long, allow_hyphen_values = true)]
     pub span: Option<String>,
     /// Who said it, as the source gives it.
@@ -202,7 +203,12 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 outln!("     “{}”", text::escape(&output::cut(c.quote(src), 200)))?;
                 outln!("     cue: {}", text::escape(&c.cue))?;
                 if !claims.is_empty() {
-                    outln!("     already claimed: {} overlaps it", names(claims))?;
+                    let verb = if claims.len() == 1 {
+                        "overlaps"
+                    } else {
+                        "overlap"
+                    };
+                    outln!("     already claimed: {} {verb} it", names(claims))?;
                 }
             }
             let taken = claimed.iter().filter(|c| !c.is_empty()).count();

@@ -375,7 +375,7 @@ pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::
     })?;
     if id.kind != want {
         return Err(Error::invalid(
-            format!("{id} is not a {} id", want.noun()),
+            format!("{id} is not {} id", want.a_noun()),
             format!(
                 "{} ids start with {}: `claimtrail list {}s` shows them",
                 want.noun(),

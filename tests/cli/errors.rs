@@ -2448,3 +2448,15 @@ fn what_is_no_key_and_a_comment_no_name_are_said_first() {
         assert!(!w.path("k").exists() && !w.path("k.pub").exists());
     }
 }
+
+/// An id of the wrong kind is named with its article ("a annotation").
+#[test]
+fn an_id_of_the_wrong_kind_is_named_in_plain_english() {
+    let w = Work::with_claims();
+    refused(
+        &w,
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "false", "--supersedes", "C1"],
+        "error: C1 is not an annotation id",
+    );
+}

@@ -309,7 +309,16 @@ pub fn check_url(url: &str) -> Result<(), String> {
             scheme.to_ascii_lowercase()
         ));
     }
+    if url[scheme.len() + 1..].is_empty() {
+        return not(&format!("nothing follows its scheme {scheme}:"));
+    }
     if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
+        // As a browser parses it (WHATWG): an unclosed `[` of an IPv6
+        // host, a port that is no number, a host with a forbidden
+        // character.
+        if let Err(e) = url::Url::parse(url) {
+            return not(&format!("a browser would not open it ({e})"));
+        }
         let host = web_authority(url);
         if host.is_none_or(|h| h.is_empty()) {
             return not(&format!("{scheme}: must be followed by // and a host"));
@@ -820,6 +829,14 @@ mod tests {
             ("https://www.reuters.com/world/\u{202e}fdp.exe", "U+202E"),
             ("https://www.reuters\u{200b}.com/", "U+200B"),
             ("LiveScript:x", "a livescript: address"),
+            // Nothing after the scheme; what a browser would not open.
+            ("urn:", "nothing follows its scheme urn:"),
+            ("doi:", "nothing follows its scheme doi:"),
+            (
+                "http://[::1",
+                "a browser would not open it (invalid IPv6 address)",
+            ),
+            ("https://example.com:99999/", "(invalid port number)"),
         ] {
             let e = check_url(bad).unwrap_err();
             assert!(e.contains(why), "{bad:?}: {e}");

@@ -170,6 +170,24 @@ fn bad_input_leaves_the_log_unchanged() {
     );
     r.error("characters left out]…");
     assert!(r.stderr.len() < 3000, "{}", r.stderr.len());
+    // An address a browser would not open, or a scheme and nothing else.
+    for (url, said) in [
+        (
+            "http://[::1",
+            "`http://[::1` is not a URL: a browser would not open it (invalid IPv6 address)",
+        ),
+        (
+            "doi:",
+            "`doi:` is not a URL: nothing follows its scheme doi:",
+        ),
+    ] {
+        refused(
+            &w,
+            Some("analyst"),
+            &["source", "add", FIXTURE, "--kind", "article", "--url", url],
+            said,
+        );
+    }
     // And in a usage error: clap's message quotes the value given.
     let verdict = "x".repeat(50_000);
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", &verdict]);

@@ -2374,8 +2374,6 @@ fn in_batch(unit: &str, first: u64, last: u64, e: Error) -> Error {
     }
 }
 
-/// "a source", "a claim", "an annotation".
-
 fn source_needs_one() -> Error {
     Error::invalid(
         "a source line needs exactly one of \"text\" and \"file\"",

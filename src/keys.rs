@@ -29,6 +29,19 @@ pub struct PublicKey {
     fingerprint: Fingerprint,
 }
 
+/// A private key file's text as OpenSSH reads it: a byte order mark
+/// before it (Notepad's) and whatever follows its END line (its .pub
+/// appended, a note) are not part of the key. `ssh-key`'s parser refused
+/// both, in words about a NUL byte and a PEM boundary.
+fn private_key_text(text: &[u8]) -> &[u8] {
+    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    const END: &[u8] = b"-----END OPENSSH PRIVATE KEY-----";
+    match text.windows(END.len()).position(|w| w == END) {
+        Some(at) => &text[..at + END.len()],
+        None => text,
+    }
+}
+
 /// What a public key file that is not an OpenSSH key line is, and how to
 /// make one of it, for the formats admins are sent: an OpenSSH
 /// certificate, an RFC 4716 ("SSH2") key as PuTTY and `ssh-keygen -e`
@@ -40,6 +53,20 @@ fn other_key_format(text: &str) -> Option<String> {
     if first.ends_with("-cert-v01@openssh.com") {
         return Some(
             "this is an OpenSSH certificate, not a key: give the key's own .pub (`ssh-keygen -y -f PRIVATE_KEY` prints it)"
+                .into(),
+        );
+    }
+    // PuTTY's own key file holds a private key (and its public half).
+    if t.starts_with("PuTTY-User-Key-File-") {
+        return Some(
+            "this is a PuTTY private key (.ppk): give its OpenSSH public key, which `puttygen FILE.ppk -L` prints"
+                .into(),
+        );
+    }
+    // openssl's SubjectPublicKeyInfo, which `openssl pkey -pubout` writes.
+    if t.starts_with("-----BEGIN PUBLIC KEY-----") {
+        return Some(
+            "this is a PEM public key, as openssl writes it: convert it with `ssh-keygen -i -m PKCS8 -f FILE`"
                 .into(),
         );
     }
@@ -86,7 +113,7 @@ impl PublicKey {
     /// a private key file holds its public half in clear, so this asks for
     /// no passphrase and reads nothing secret.
     pub fn from_key_file(text: &str) -> Result<PublicKey, String> {
-        match PrivateKey::from_openssh(text.trim().as_bytes()) {
+        match PrivateKey::from_openssh(private_key_text(text.trim().as_bytes())) {
             Ok(private) => PublicKey::from_ssh(private.public_key().clone()),
             Err(_) => PublicKey::from_openssh(text),
         }
@@ -556,7 +583,7 @@ impl Signer {
         // problem: `--key article.txt` was told to `chmod 600` it, and then
         // that it is no key.
         #[cfg(unix)]
-        if meta.is_file() && text.starts_with(b"-----BEGIN ") {
+        if meta.is_file() && private_key_text(text).starts_with(b"-----BEGIN ") {
             use std::os::unix::fs::PermissionsExt;
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
@@ -627,6 +654,7 @@ impl Signer {
         if text.len() > MAX_KEY_FILE as usize {
             return Err(key_err("the file is too large to be a private key".into()));
         }
+        let text = private_key_text(text);
         let key = PrivateKey::from_openssh(text).map_err(|e| {
             // Say what the file looks like, not only where the parser
             // stopped: an empty file, a key cut short, a .pub file.
@@ -638,6 +666,13 @@ impl Signer {
                 format!("a damaged or cut-short OpenSSH private key ({e})")
             } else if start.starts_with("ssh-") {
                 "it is a public key (a .pub file), not the private key".into()
+            } else if start.starts_with("PuTTY-User-Key-File-") {
+                let to = path.with_extension("");
+                format!(
+                    "it is a PuTTY key (.ppk): convert it with `puttygen {} -O private-openssh -o {}`, and give that",
+                    crate::text::shell_word(path),
+                    crate::text::shell_word(if to == path { Path::new("key") } else { &to })
+                )
             } else if start.starts_with("-----BEGIN ") {
                 let line = start.lines().next().unwrap_or(start);
                 format!("`{line}` is a key format claimtrail does not read (it reads OpenSSH ed25519 private keys)")

@@ -230,7 +230,25 @@ pub(super) fn parse_key(
     parse: fn(&str) -> std::result::Result<PublicKey, String>,
     hint: &str,
 ) -> Result<PublicKey> {
-    parse(text).map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))
+    // The library names the file it was not given `FILE` in the commands
+    // it suggests (`ssh-keygen -i -f FILE`): here it is known.
+    parse(text).map_err(|e| {
+        let file = claimtrail::text::shell_word(path);
+        // The converted key beside it, never over it (`r.pub > r.pub`
+        // would empty the file before ssh-keygen reads it).
+        let converted = match path.extension().is_some_and(|x| x == "pub") {
+            true => path.with_extension("openssh.pub"),
+            false => path.with_extension("pub"),
+        };
+        let e = e
+            .replace("FILE.ppk", &file)
+            .replace(
+                "FILE > FILE.pub",
+                &format!("{file} > {}", claimtrail::text::shell_word(&converted)),
+            )
+            .replace("FILE", &file);
+        Error::invalid(format!("{}: {e}", path.display()), hint)
+    })
 }
 
 /// The text of a public key file, refused past [`keys::MAX_KEY_FILE`]

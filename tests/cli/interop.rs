@@ -296,10 +296,16 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
     let mut utf16 = vec![0xff, 0xfe];
     utf16.extend(line.encode_utf16().flat_map(|u| u.to_le_bytes()));
     std::fs::write(w.path("utf16.pub"), utf16).unwrap();
+    std::fs::write(
+        w.path("k.ppk"),
+        "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n",
+    )
+    .unwrap();
     let before = w.db_bytes();
     for (file, says) in [
         ("cu-cert.pub", "cu-cert.pub: this is an OpenSSH certificate, not a key: give the key's own .pub (`ssh-keygen -y -f PRIVATE_KEY` prints it)"),
-        ("cu.rfc4716", "cu.rfc4716: this is an RFC 4716 (SSH2) public key, as PuTTY writes it: convert it with `ssh-keygen -i -f FILE > FILE.pub`"),
+        ("cu.rfc4716", "cu.rfc4716: this is an RFC 4716 (SSH2) public key, as PuTTY writes it: convert it with `ssh-keygen -i -f cu.rfc4716 > cu.pub`"),
+        ("k.ppk", "k.ppk: this is a PuTTY private key (.ppk): give its OpenSSH public key, which `puttygen k.ppk -L` prints"),
         ("opts.pub", "opts.pub: this line has options before the key, as in authorized_keys: give the key alone"),
         ("utf16.pub", "utf16.pub is UTF-16 text (as Windows PowerShell writes files) (hint: convert it: `iconv -f UTF-16 -t UTF-8 utf16.pub > key.pub`)"),
     ] {
@@ -314,6 +320,32 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
         )
         .ok()
         .starts_with("enrolled Cert User (SHA256:"));
+    // A private key as OpenSSH reads it: after a byte order mark, and with
+    // its .pub appended after the END line (the parser refused both, in
+    // words about a NUL byte and a PEM boundary); a PuTTY key is named.
+    use std::os::unix::fs::PermissionsExt;
+    let private = std::fs::read(w.path("analyst")).unwrap();
+    let public = std::fs::read(w.path("analyst.pub")).unwrap();
+    for (name, bytes) in [
+        ("bom-key", [&b"\xef\xbb\xbf"[..], &private].concat()),
+        ("both-key", [&private[..], &public].concat()),
+        ("k.ppk", std::fs::read(w.path("k.ppk")).unwrap()),
+    ] {
+        std::fs::write(w.path(name), bytes).unwrap();
+        std::fs::set_permissions(w.path(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    for key in ["bom-key", "both-key"] {
+        let r = w.run(Some(key), &["annotate", "C1", "--verdict", "false"]);
+        assert!(r.ok().starts_with('A'), "{key}: {}", r.stderr);
+    }
+    let r = w.run(Some("k.ppk"), &["annotate", "C1", "--verdict", "false"]);
+    r.error("k.ppk: it is a PuTTY key (.ppk): convert it with `puttygen ");
+    assert!(
+        r.stderr.contains("/k.ppk -O private-openssh -o ")
+            && r.stderr.contains("/k`, and give that"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -397,12 +397,20 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
             .map_err(|e| Error::invalid(e, "copy the fingerprint from `claimtrail key list`"));
     }
     let path = PathBuf::from(key);
-    if path.is_file() {
-        let file = read_key(
+    // A file, or a pipe (`<(cat rana.pub)`, as --key and `key add` read
+    // one): not only a regular file, which sent a pipe's name to the
+    // enrolled names.
+    if std::fs::metadata(&path).is_ok_and(|m| !m.is_dir()) {
+        let file = match read_key(
             &path,
             PublicKey::from_key_file,
             "give the key's .pub file or private key file, its fingerprint, or its name",
-        )?;
+        ) {
+            Ok(file) => file,
+            // Not a key (meeting notes named `Rana Haddad`): the enrolled
+            // name it also is, if it is one.
+            Err(e) => return claimtrail::query::key_with_whole_name(conn, key).map_err(|_| e),
+        };
         // A revocation cannot be undone: `admin` that is both a key file
         // here and another key's enrolled name must not be guessed at.
         if let Ok(named) = claimtrail::query::key_with_whole_name(conn, key) {

@@ -2478,3 +2478,47 @@ fn an_id_of_the_wrong_kind_is_named_in_plain_english() {
         "error: C1 is not an annotation id",
     );
 }
+
+/// `key revoke` takes a key through a pipe as `key add` does (a pipe's
+/// name was taken for an enrolled name), and a file that is no key but
+/// bears an enrolled name is taken as that name.
+#[test]
+fn a_key_to_revoke_through_a_pipe_or_by_a_name_a_file_also_has() {
+    let w = Work::with_team();
+    w.key("third");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "third.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Third Person",
+        ],
+    )
+    .ok();
+    let public = std::fs::read(w.path("third.pub")).unwrap();
+    let r = w.run_with(
+        Some("admin"),
+        &[],
+        &["key", "revoke", "/dev/stdin", "--reason", "left the desk"],
+        Some(&public),
+    );
+    assert!(
+        r.ok().starts_with("revoked Third Person (SHA256:"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(w.path("Rana Haddad"), "meeting notes, not a key\n").unwrap();
+    let r = w.run(
+        Some("admin"),
+        &["key", "revoke", "Rana Haddad", "--reason", "left the desk"],
+    );
+    assert!(
+        r.ok().starts_with("revoked Rana Haddad (SHA256:"),
+        "{}",
+        r.stdout
+    );
+}

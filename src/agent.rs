@@ -148,8 +148,7 @@ impl Agent {
         };
         let mut kept = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(stream) = kept.as_mut() {
-            let _ = stream.set_read_timeout(Some(patience));
-            match exchange(stream, kind, body) {
+            match exchange(stream, kind, body, patience) {
                 Ok(answer) => return Ok(answer),
                 // Closed under us: try a new connection (signing again is
                 // harmless, Ed25519 signatures being deterministic).
@@ -162,15 +161,24 @@ impl Agent {
         }
         let mut stream = UnixStream::connect(&self.path)
             .map_err(|e| AgentError::Unreachable(crate::keys::io_reason(&e)))?;
-        let _ = stream.set_read_timeout(Some(patience));
         let _ = stream.set_write_timeout(Some(TIMEOUT));
-        let answer = exchange(&mut stream, kind, body)?;
+        let answer = exchange(&mut stream, kind, body, patience)?;
         *kept = Some(stream);
         Ok(answer)
     }
 }
 
-fn exchange(stream: &mut UnixStream, kind: u8, body: &[u8]) -> Result<Vec<u8>, AgentError> {
+/// Sends one message and reads its answer, all of it within `patience`:
+/// a deadline for the whole answer, not for each read (an agent that gave
+/// its answer a byte a second kept a command, and the log's write lock,
+/// waiting past the minute).
+fn exchange(
+    stream: &mut UnixStream,
+    kind: u8,
+    body: &[u8],
+    patience: Duration,
+) -> Result<Vec<u8>, AgentError> {
+    let deadline = std::time::Instant::now() + patience;
     let io = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => AgentError::Timeout,
         _ => AgentError::Unreachable(crate::keys::io_reason(&e)),
@@ -181,14 +189,37 @@ fn exchange(stream: &mut UnixStream, kind: u8, body: &[u8]) -> Result<Vec<u8>, A
     msg.extend_from_slice(body);
     stream.write_all(&msg).map_err(io)?;
     let mut len = [0u8; 4];
-    stream.read_exact(&mut len).map_err(io)?;
+    read_by(stream, &mut len, deadline).map_err(io)?;
     let len = u32::from_be_bytes(len) as usize;
     if len == 0 || len > MAX_MESSAGE {
         return Err(AgentError::Garbled(format!("a message of {len} bytes")));
     }
     let mut answer = vec![0u8; len];
-    stream.read_exact(&mut answer).map_err(io)?;
+    read_by(stream, &mut answer, deadline).map_err(io)?;
     Ok(answer)
+}
+
+/// Fills `buf` from `stream` before `deadline`.
+fn read_by(
+    stream: &mut UnixStream,
+    buf: &mut [u8],
+    deadline: std::time::Instant,
+) -> std::io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut buf[done..]) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// The contents of an answer of type `want`; `SSH_AGENT_FAILURE` (or
@@ -302,6 +333,43 @@ mod tests {
             );
             h.join().unwrap();
         }
+    }
+
+    /// The deadline is for the whole answer: an agent that sends its
+    /// answer a byte at a time, each within the deadline, still runs out
+    /// of it (each read had its own minute).
+    #[test]
+    fn an_answer_given_a_byte_at_a_time_runs_out_of_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        let h = std::thread::spawn(move || {
+            let (mut c, _) = listener.accept().unwrap();
+            let mut len = [0u8; 4];
+            c.read_exact(&mut len).unwrap();
+            let mut req = vec![0u8; u32::from_be_bytes(len) as usize];
+            c.read_exact(&mut req).unwrap();
+            // An answer of 100 bytes, one every 20 ms: 2 s in all.
+            let mut answer = 100u32.to_be_bytes().to_vec();
+            answer.extend([SIGN_RESPONSE; 100]);
+            for b in answer {
+                if c.write_all(&[b]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let mut stream = UnixStream::connect(&path).unwrap();
+        let started = std::time::Instant::now();
+        let got = exchange(&mut stream, SIGN_REQUEST, b"x", Duration::from_millis(300));
+        assert!(matches!(got, Err(AgentError::Timeout)), "{got:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(stream);
+        h.join().unwrap();
     }
 
     #[test]

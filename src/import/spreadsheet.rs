@@ -301,13 +301,13 @@ fn value(field: &str, text: &str) -> Value {
         }
     }
     if LISTS.contains(&field) {
-        return Value::Array(
-            text.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(Value::from)
-                .collect(),
-        );
+        // Every item kept, an empty one too (`C1,,C3`, a typo), for the
+        // line's parse to refuse as the command refuses it; it was dropped.
+        // A cell of spaces alone is an empty list.
+        if text.trim().is_empty() {
+            return Value::Array(Vec::new());
+        }
+        return Value::Array(text.split(',').map(str::trim).map(Value::from).collect());
     }
     if NAMES.contains(&field) {
         return Value::from(text.trim());

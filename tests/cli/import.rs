@@ -2309,3 +2309,33 @@ fn an_id_this_import_is_creating_points_to_its_label() {
     );
     assert!(before == w.db_bytes());
 }
+
+/// A list cell with an empty item (`C1,,C2`) is refused, as the command
+/// refuses `--corroborates C1,,C2`: the empty item was dropped.
+#[test]
+fn an_empty_item_in_a_list_cell_is_refused_as_the_command_refuses_it() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("a.csv"),
+        "type,claim,verdict,corroborates\r\nannotation,C1,false,\"C2,,C2\"\r\n",
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "a.csv"]).error(
+        "error: row 2: corroborates: an empty item (two commas in a row, or one at the end of a list?) is not an id",
+    );
+    assert!(before == w.db_bytes());
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--corroborates",
+            "C2,,C2",
+        ],
+    )
+    .error("error: an empty item (two commas in a row, or one at the end of a list?) is not an id");
+    assert!(before == w.db_bytes());
+}

@@ -490,6 +490,16 @@ impl Line {
                 crate::log::check_text(field, v, one_line)?;
             }
         }
+        // A quote of nothing, given as such (a span's text is known only
+        // once its source is read).
+        if let Line::Claim(ClaimLine { quote: Some(q), .. }) = self {
+            if !q.is_empty() && crate::text::says_nothing(q) {
+                return Err(Error::invalid(
+                    "the quote holds only white space or characters that draw nothing",
+                    "give the claim's words in \"quote\" (or a \"span\")",
+                ));
+            }
+        }
         match self {
             Line::Claim(l) => crate::log::check_text("speaker", &l.speaker, true)?,
             Line::Retraction(l) => crate::log::check_text("reason", &l.reason, false)?,

@@ -109,7 +109,7 @@ pub fn claim_body(
     // A command's rule, not verify's: a claim quotes words. A quote of a
     // space (which `--quote " "` and its `--occurrence` hint recorded) or
     // of a character that draws nothing is no claim.
-    if says_nothing(quote) {
+    if crate::text::says_nothing(quote) {
         return Err(Error::invalid(
             format!(
                 "the quote holds only white space or characters that draw nothing ({})",
@@ -1475,18 +1475,6 @@ fn code_points(text: &str) -> String {
     out.join(", ")
 }
 
-/// Whether `text` holds nothing to read: only white space, controls and
-/// characters that draw nothing (zero-width spaces and joiners,
-/// bidirectional marks, fillers, the braille blank).
-fn says_nothing(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || crate::text::needs_escape(c)
-            || crate::keys::invisible_in_name(c)
-    })
-}
-
 /// The texts a body carries, by their payload names, and whether each is
 /// one line (a name, a title) or may run over several (a note, a reason).
 fn texts(body: &Body) -> Vec<(&'static str, &str, bool)> {
@@ -1534,7 +1522,7 @@ pub fn check_text(field: &str, value: &str, one_line: bool) -> Result<()> {
             format!("give the {field} in words"),
         ));
     }
-    if says_nothing(value) {
+    if crate::text::says_nothing(value) {
         return Err(Error::invalid(
             format!(
                 "the {field} holds only white space or characters that draw nothing ({})",
@@ -1545,7 +1533,8 @@ pub fn check_text(field: &str, value: &str, one_line: bool) -> Result<()> {
     }
     let bad = value.chars().find(|&c| match one_line {
         true => c.is_control() || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}'),
-        false => c.is_control() && !matches!(c, '\n' | '\t' | '\r'),
+        // A form feed too: `pdftotext` puts one between pages.
+        false => c.is_control() && !matches!(c, '\n' | '\t' | '\r' | '\x0c'),
     });
     if let Some(c) = bad {
         let what = match c {

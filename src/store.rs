@@ -762,7 +762,7 @@ fn refuse_hard_links(path: &Path) -> Result<()> {
                 path.display()
             ),
             format!(
-                "write through one name only: remove the other links (`find / -xdev -samefile {}` lists them), or write to a copy that `claimtrail backup` makes",
+                "a hard-linked \"backup\" (cp -al, rsync --link-dest, rsnapshot) is no copy: it is this file, and changes as the log does. Replace the other names with copies that `claimtrail backup` makes (`find / -xdev -samefile {}` lists them), then write through this one",
                 crate::text::shell_word(path)
             ),
         ));

@@ -347,12 +347,22 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
     }
 }
 
+/// Whether `text` holds nothing to read: only white space, controls and
+/// characters that draw nothing (zero-width spaces and joiners,
+/// bidirectional marks, fillers, the braille blank).
+pub fn says_nothing(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace() || c.is_control() || needs_escape(c) || crate::keys::invisible_in_name(c)
+    })
+}
+
 /// Characters that draw nothing (or a hyphen only at a line's end) and
 /// that text copied from the web carries where the page put them: U+200B
 /// zero-width space, U+00AD soft hyphen, U+2060 word joiner, U+FEFF (a
 /// byte order mark inside text), U+180E; and the bidirectional marks
-/// U+200E, U+200F and U+061C, which pages in Arabic and Hebrew scatter
-/// around numbers and Latin names, and which change no letter. Set aside
+/// U+200E, U+200F and U+061C, embeddings U+202A–U+202E and isolates
+/// U+2066–U+2069, which pages in Arabic and Hebrew scatter around numbers
+/// and Latin names (and X around a handle), and which change no letter. Set aside
 /// as a [`Difference`] when a quote is looked for. (Zero-width joiners
 /// and non-joiners are not: they change how Arabic and Indic letters are
 /// drawn, and emoji need them.)
@@ -367,6 +377,8 @@ pub fn is_invisible_in_copy(c: char) -> bool {
             | '\u{200e}'
             | '\u{200f}'
             | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
     )
 }
 

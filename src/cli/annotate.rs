@@ -98,7 +98,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let signer = if a.edit {
         ctx.check_for(conn, &check)?;
         body.note = Some(edit_note(&claim_id.to_string())?);
-        claimtrail::log::precheck(&Body::AnnotationAdd(body.clone()))?;
+        // Refused, the note written is kept (as git keeps a refused
+        // commit message): it was deleted with its temporary file.
+        if let Err(e) = claimtrail::log::precheck(&Body::AnnotationAdd(body.clone())) {
+            return Err(kept_note(body.note.as_deref().unwrap_or_default(), e));
+        }
         ctx.signer()?
     } else {
         ctx.signer_for(conn, &check)?
@@ -115,6 +119,30 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         outln!("{id}")?;
     }
     Ok(Outcome::Done)
+}
+
+/// `e`, with where the note written in the editor is kept now (a file of
+/// its own in the temporary directory) and how to give it once fixed.
+fn kept_note(note: &str, e: Error) -> Error {
+    let kept = tempfile::Builder::new()
+        .prefix("claimtrail-note-")
+        .suffix(".txt")
+        .tempfile()
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, note.as_bytes())?;
+            f.keep().map_err(|k| k.error)
+        });
+    match (kept, e) {
+        (Ok((_, path)), Error::Invalid { what, hint }) => Error::invalid(
+            what,
+            format!(
+                "{hint}; your note is kept in {}: fix it there, then give it with --note-file {}",
+                path.display(),
+                claimtrail::text::shell_word(&path)
+            ),
+        ),
+        (_, e) => e,
+    }
 }
 
 /// Opens the user's editor on a temporary file and returns the note

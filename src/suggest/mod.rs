@@ -97,11 +97,32 @@ impl Candidate {
 /// that opens on a combining mark) is left out: `claim add` refuses such a
 /// claim ([`crate::text::is_grapheme_boundary`]), and `--add` would have
 /// signed it.
+///
+/// Nor is a quote that says nothing (`said, “\u{200b}”`), which `claim add`
+/// refuses too; and a speaker is given without the bidirectional controls
+/// that pages put around names and handles (X's isolates around
+/// `@SyriaCivilDef`, Word's embeddings around an Arabic name), which the
+/// commands refuse in a speaker: `--add all` was refused as a whole.
 pub fn suggest(text: &str) -> Vec<Candidate> {
     let mut found = attribution::run(text);
     found.retain(|c| {
         crate::text::is_grapheme_boundary(text, c.start)
             && crate::text::is_grapheme_boundary(text, c.end)
+            && !crate::text::says_nothing(c.quote(text))
     });
+    for c in &mut found {
+        if c.speaker.chars().any(is_bidi_control) {
+            c.speaker = c
+                .speaker
+                .chars()
+                .filter(|&ch| !is_bidi_control(ch))
+                .collect();
+        }
+    }
     found
+}
+
+/// Bidirectional embeddings, overrides and isolates, and the marks.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

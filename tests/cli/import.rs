@@ -995,6 +995,10 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"retraction","claim":"@x","reason":"\u200b"}"#.to_vec(),
             "the reason holds only white space or characters that draw nothing (U+200B)",
         ),
+        (
+            br#"{"type":"claim","source":"S1","quote":" \u200b","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "the quote holds only white space or characters that draw nothing",
+        ),
     ];
     for (bad, msg) in cases.iter().chain(&waiting) {
         refused(&w, bad, msg);

@@ -1182,6 +1182,38 @@ fn long_notes_are_written_in_the_editor() {
             serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
         assert_eq!(v["note"], note);
     }
+    // A note the input rules refuse (a control character) is kept, and
+    // the hint says where and how to give it once fixed (it was deleted
+    // with its temporary file); a form feed, as pdftotext writes one
+    // between pages, is no reason to refuse.
+    let before = w.db_bytes();
+    let r = w.run_with(
+        Some("analyst"),
+        &[("EDITOR", "printf 'A careful note.\\033[2J\\n' >")],
+        &["annotate", "C2", "--verdict", "false", "--edit"],
+        None,
+    );
+    r.error("holds U+001B, a control character (hint: type the note again without it; your note is kept in ");
+    let kept = r
+        .stderr
+        .rsplit("--note-file ")
+        .next()
+        .unwrap()
+        .trim_end()
+        .trim_end_matches(')');
+    assert_eq!(
+        std::fs::read_to_string(kept).unwrap(),
+        "A careful note.\u{1b}[2J"
+    );
+    std::fs::remove_file(kept).unwrap();
+    assert!(before == w.db_bytes());
+    let a = w.run_with(
+        Some("analyst"),
+        &[("EDITOR", "printf 'Page one.\\fPage two.\\n' >")],
+        &["annotate", "C2", "--verdict", "false", "--edit"],
+        None,
+    );
+    assert!(a.ok().starts_with('A'), "{}", a.stderr);
     // An editor that fails writes nothing, and says so.
     w.run_with(
         Some("analyst"),

@@ -164,3 +164,46 @@ fn a_candidate_that_cuts_a_character_is_not_offered() {
     assert!(!out.contains("Accents first"), "{out}");
     assert!(out.contains("The bridge will open in May."), "{out}");
 }
+
+/// Text from X puts isolates around a handle, and Word embeddings around
+/// an Arabic name: the speaker `suggest` extracts comes without them (the
+/// commands refuse them in a speaker, and `--add all` was refused as a
+/// whole), and a quote that says nothing is no candidate.
+#[test]
+fn bidirectional_controls_around_a_speaker_and_empty_quotes_do_not_stop_add_all() {
+    let w = Work::with_team();
+    let text = "The civil defense group \u{2066}@SyriaCivilDef\u{2069} said in a statement, \u{201c}Seven civilians were killed in the strike on the village this morning.\u{201d}\n\n\
+                UNICEF representative \u{202b}\u{639}\u{627}\u{62f}\u{644} \u{62e}\u{636}\u{631}\u{202c} said, \u{201c}At least five children were killed and nine injured in the west of Idlib.\u{201d}\n\n\
+                The spokesman told reporters, \u{201c}\u{200b}\u{201d}\n";
+    let s = w.source_from_stdin("analyst", "article", text);
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    assert!(
+        listed.ok().contains("1. The civil defense group @SyriaCivilDef via statement")
+            && listed.stdout.contains("2. UNICEF representative \u{639}\u{627}\u{62f}\u{644} \u{62e}\u{636}\u{631} via other")
+            && listed.stdout.contains("2 candidates in S1"),
+        "{}",
+        listed.stdout
+    );
+    assert_eq!(
+        w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
+            .ok(),
+        "C1\nC2\n"
+    );
+    // The quote typed without the isolates is found, with its span.
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--quote",
+            "The civil defense group @SyriaCivilDef said",
+            "--speaker",
+            "X",
+            "--provenance",
+            "tweet",
+        ],
+    );
+    r.error("but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 1 (bytes 0..49)");
+}

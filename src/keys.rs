@@ -337,10 +337,19 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
             "give the name without it (a name that differs by a space reads as the same person's)",
         ));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|&c| crate::text::needs_escape(c) || invisible_in_name(c))
-    {
+    // Persian writes a zero-width non-joiner inside a name (`محمد‌رضا`),
+    // between two Arabic letters: there it belongs to the name (and
+    // `names_alike` sets it aside, so that it tells no two names apart).
+    let chars: Vec<char> = name.chars().collect();
+    let in_persian_word = |i: usize| {
+        chars[i] == '\u{200c}'
+            && i > 0
+            && chars.get(i + 1).is_some_and(|&n| arabic_letter(n))
+            && arabic_letter(chars[i - 1])
+    };
+    if let Some(c) = chars.iter().enumerate().find_map(|(i, &c)| {
+        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !in_persian_word(i)).then_some(c)
+    }) {
         return Some((
             format!(
                 "the name {shown} holds U+{:04X}, a control or invisible character",
@@ -359,6 +368,13 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
         ));
     }
     None
+}
+
+/// A letter of the Arabic script (Arabic, Persian, Urdu…), in the blocks
+/// where names are written.
+fn arabic_letter(c: char) -> bool {
+    c.is_alphabetic()
+        && matches!(c, '\u{0600}'..='\u{06ff}' | '\u{0750}'..='\u{077f}' | '\u{08a0}'..='\u{08ff}' | '\u{fb50}'..='\u{fdff}' | '\u{fe70}'..='\u{feff}')
 }
 
 /// Whether `word` mixes scripts (UAX #24, as UTS #39's mixed-script
@@ -401,6 +417,13 @@ pub fn names_alike(a: &str, b: &str) -> bool {
         return true;
     }
     let key = |s: &str| -> [String; 2] {
+        // Joiners and non-joiners change how letters join, not which
+        // letters a name has: `محمد‌رضا` and `محمدرضا` are one name.
+        let s: String = s
+            .chars()
+            .filter(|c| !matches!(c, '\u{200c}' | '\u{200d}'))
+            .collect();
+        let s = s.as_str();
         let spaced = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
         let lower_first: String = unicode_security::skeleton(&s.to_lowercase()).collect();
         let skeleton_first: String = unicode_security::skeleton(s).collect();
@@ -1129,6 +1152,23 @@ mod tests {
         assert!(!names_alike("Rana Haddad", "Rana Hadad"));
         assert!(!names_alike("Иван", "Ivan"));
         assert!(name_problem(&"q".repeat(MAX_NAME_BYTES)).is_none());
+        // Persian's zero-width non-joiner between two Arabic letters is
+        // part of a name, and tells no two names apart; elsewhere it is
+        // refused as before.
+        let persian = "\u{645}\u{62d}\u{645}\u{62f}\u{200c}\u{631}\u{636}\u{627}";
+        assert!(
+            name_problem(persian).is_none(),
+            "{:?}",
+            name_problem(persian)
+        );
+        assert!(names_alike(persian, &persian.replace('\u{200c}', "")));
+        for bad in [
+            "Ra\u{200c}na",
+            "\u{200c}\u{645}\u{62d}",
+            "\u{645}\u{62d}\u{200c}",
+        ] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
     }
 
     #[test]

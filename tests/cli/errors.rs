@@ -2522,3 +2522,35 @@ fn a_key_to_revoke_through_a_pipe_or_by_a_name_a_file_also_has() {
         r.stdout
     );
 }
+
+/// A Persian name keeps its zero-width non-joiner (`محمد‌رضا`), refused
+/// before as an invisible character; written without it, it is the same
+/// name, and a second key may not take it.
+#[test]
+fn a_persian_name_keeps_its_non_joiner_and_reads_as_one_name() {
+    let w = Work::with_team();
+    let persian = "\u{645}\u{62d}\u{645}\u{62f}\u{200c}\u{631}\u{636}\u{627}";
+    w.key("mr");
+    w.key("other");
+    let r = w.run(
+        Some("admin"),
+        &[
+            "key", "add", "mr.pub", "--role", "analyst", "--name", persian,
+        ],
+    );
+    assert!(r.ok().starts_with("enrolled "), "{}", r.stdout);
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            &persian.replace('\u{200c}', ""),
+        ],
+        "by another enrolled key",
+    );
+}

@@ -294,6 +294,7 @@ pub fn cosign(
     signer: &crate::keys::Signer,
     note: &mut SignedNote,
     file: &std::path::Path,
+    after: &[crate::verify::KeptCheckpoint],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(String, u64)> {
     let conn = store.conn();
@@ -330,8 +331,35 @@ pub fn cosign(
         name: "the checkpoint".into(),
         bytes: note.to_string().into_bytes(),
     };
-    let report = crate::verify::verify_with_progress(store, &[kept], progress)?;
-    let judged = report.checkpoints.first();
+    let all: Vec<_> = after.iter().cloned().chain([kept]).collect();
+    let report = crate::verify::verify_with_progress(store, &all, progress)?;
+    // The checkpoints cosigned before (`--after`): a witness cosigns one
+    // history, growing. The log must still contain each (a log rewritten
+    // under the admin's key was cosigned again, by the same auditor, with
+    // nothing to stop it), and the new one may not be smaller.
+    for earlier in &report.checkpoints[..after.len()] {
+        if earlier.status != crate::verify::CheckpointStatus::Consistent {
+            return Err(Error::invalid(
+                format!(
+                    "{}, which you cosigned before, is {}: {}",
+                    earlier.name, earlier.status, earlier.detail
+                ),
+                "do not cosign: this log is not the history you vouched for; keep both files as evidence",
+            ));
+        }
+        if earlier.size > cp.size {
+            return Err(Error::invalid(
+                format!(
+                    "the checkpoint is of {}, fewer than the {} of {}, which you cosigned before",
+                    crate::text::count(cp.size.0, "entry"),
+                    earlier.size,
+                    earlier.name
+                ),
+                "cosign only a tree at least as large as the last you cosigned: the log's newest checkpoint (`claimtrail checkpoint list`)",
+            ));
+        }
+    }
+    let judged = report.checkpoints.get(after.len());
     let status = judged.map(|c| c.status);
     // Signed by an admin of the log, but not one enrolled (and live) at
     // the checkpoint's size: the tree may well be the log's.

@@ -141,6 +141,7 @@ pub fn verify(store: &Store) -> Result<Report> {
 
 /// A checkpoint an auditor kept outside the database: a name for reports
 /// (e.g. its file name) and its bytes.
+#[derive(Clone)]
 pub struct KeptCheckpoint {
     pub name: String,
     pub bytes: Vec<u8>,

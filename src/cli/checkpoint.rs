@@ -34,6 +34,11 @@ pub enum CheckpointCommand {
         /// Write the cosigned note here (default: update FILE in place).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// A checkpoint you cosigned before (repeat for several): refused
+        /// unless the log still contains its tree and FILE's tree is at
+        /// least as large, as a witness cosigns one growing history.
+        #[arg(long, value_name = "EARLIER")]
+        after: Vec<PathBuf>,
     },
     /// Check a checkpoint file against C2SP verifier keys (no database needed).
     ///
@@ -79,7 +84,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     match a.command {
         None => sign(ctx, a.out),
-        Some(CheckpointCommand::Cosign { file, out }) => cosign(ctx, &file, out),
+        Some(CheckpointCommand::Cosign { file, out, after }) => cosign(ctx, &file, out, &after),
         Some(CheckpointCommand::Verify { file, vkey }) => verify(ctx, &file, &vkey),
         Some(CheckpointCommand::List) => list(ctx),
     }
@@ -164,8 +169,12 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
+fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Result<Outcome> {
     let (mut note, cp) = read_note(file)?;
+    let after = after
+        .iter()
+        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
+        .collect::<Result<Vec<_>>>()?;
     let target = out.unwrap_or_else(|| file.to_path_buf());
     // Made before the log is verified: a path that cannot take the file is
     // refused before that work.
@@ -179,7 +188,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>) -> Result<Outcome> {
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.
     let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {
-        tree::cosign(&store, &signer, &mut note, file, progress)
+        tree::cosign(&store, &signer, &mut note, file, &after, progress)
     })?;
     // Another auditor may have cosigned the file meanwhile (the log's
     // verification takes a while): under a lock on its directory, the

@@ -1303,3 +1303,59 @@ fn a_signer_name_from_a_hostile_log_is_shown_escaped() {
         );
     }
 }
+
+/// `checkpoint cosign --after EARLIER`: a witness cosigns one growing
+/// history. A log rewritten under the admin's key since the auditor
+/// cosigned an earlier tree, or a tree smaller than that one, is refused
+/// (the auditor cosigned the rewritten log's new checkpoint, with nothing
+/// to stop it).
+#[test]
+fn cosigning_after_an_earlier_checkpoint_refuses_another_history() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp-a.txt"])
+        .ok();
+    w.run(Some("auditor"), &["checkpoint", "cosign", "cp-a.txt"])
+        .ok();
+    let at_a = w.db_bytes();
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp-b.txt"])
+        .ok();
+    let r = w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", "cp-b.txt", "--after", "cp-a.txt"],
+    );
+    assert!(r.ok().contains("cosigned the checkpoint"), "{}", r.stdout);
+    // A smaller tree than one cosigned before.
+    w.run(Some("auditor"), &["checkpoint", "cosign", "cp-a.txt", "--out", "again.txt", "--after", "cp-b.txt"])
+        .error("error: the checkpoint is of 7 entries, fewer than the 9 of cp-b.txt, which you cosigned before");
+    // The log rewritten from cp-a's tree on: another annotation, another
+    // checkpoint of the same size, signed by the same admin.
+    w.restore(&at_a);
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp-c.txt"])
+        .ok();
+    let before = std::fs::read(w.path("cp-c.txt")).unwrap();
+    let r = w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", "cp-c.txt", "--after", "cp-b.txt"],
+    );
+    r.error("error: cp-b.txt, which you cosigned before, is forked: ");
+    assert!(
+        r.stderr
+            .contains("do not cosign: this log is not the history you vouched for"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read(w.path("cp-c.txt")).unwrap(),
+        before,
+        "cosigned all the same"
+    );
+    // Without --after the auditor has nothing to compare with: cosigned.
+    assert!(w
+        .run(Some("auditor"), &["checkpoint", "cosign", "cp-c.txt"])
+        .ok()
+        .contains("cosigned"));
+}

@@ -1668,9 +1668,13 @@ impl<'a> Importer<'a> {
                 return Ok(());
             }
             Outcome::Append(entry) => {
-                // The commands' input rules (`log::precheck`), which the
-                // one append path makes for them.
-                crate::log::precheck(&entry.body).map_err(|e| at(self.unit(), n, e))?;
+                // The commands' input rules (`log::precheck`): the texts'
+                // were checked as the line was read (`Line::check_given`);
+                // a retraction's reason is also held to the placeholder
+                // rule here (the texts are not scanned a second time).
+                if matches!(entry.body, crate::model::Body::ClaimRetract(_)) {
+                    crate::log::precheck(&entry.body).map_err(|e| at(self.unit(), n, e))?;
+                }
                 let b = &mut self.batch;
                 b.first_line = if b.len == 0 { n } else { b.first_line.min(n) };
                 b.last_line = b.last_line.max(n);

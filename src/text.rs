@@ -588,7 +588,18 @@ pub fn same_name(a: &str, b: &str) -> bool {
 /// What [`same_name`] compares: equal keys, the same name. For grouping
 /// many names at once without comparing every pair.
 pub fn name_key(name: &str) -> String {
-    fold(name.trim(), &Difference::ALL)
+    fold(&without_joiners(name.trim()), &Difference::ALL)
+}
+
+/// `s` without zero-width joiners and non-joiners, which change how
+/// letters join (Persian writes `محمد‌رضا`), not which letters a name or a
+/// searched text has. (Quotes are still found with them: a quote is the
+/// source's exact bytes.)
+fn without_joiners(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.contains(['\u{200c}', '\u{200d}']) {
+        true => s.replace(['\u{200c}', '\u{200d}'], "").into(),
+        false => s.into(),
+    }
 }
 
 /// Whether `text` holds `part` once typography and case are set aside (as
@@ -601,7 +612,8 @@ pub fn holds(text: Option<&str>, part: &str) -> bool {
     // second pass to map them back.
     !part.trim().is_empty()
         && text.is_some_and(|t| {
-            fold(t, &Difference::ALL).contains(fold(part, &Difference::ALL).as_str())
+            fold(&without_joiners(t), &Difference::ALL)
+                .contains(fold(&without_joiners(part), &Difference::ALL).as_str())
         })
 }
 

@@ -338,6 +338,15 @@ pub fn cosign(
     // under the admin's key was cosigned again, by the same auditor, with
     // nothing to stop it), and the new one may not be smaller.
     for earlier in &report.checkpoints[..after.len()] {
+        if earlier.status == crate::verify::CheckpointStatus::Foreign {
+            return Err(Error::invalid(
+                format!(
+                    "{} is another log's checkpoint: {}",
+                    earlier.name, earlier.detail
+                ),
+                "give --after the checkpoints of this log you cosigned before",
+            ));
+        }
         if earlier.status != crate::verify::CheckpointStatus::Consistent {
             return Err(Error::invalid(
                 format!(

@@ -100,10 +100,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         body.note = Some(edit_note(&claim_id.to_string())?);
         // Refused, the note written is kept (as git keeps a refused
         // commit message): it was deleted with its temporary file.
+        let note = body.note.as_deref().unwrap_or_default();
         if let Err(e) = claimtrail::log::precheck(&Body::AnnotationAdd(body.clone())) {
-            return Err(kept_note(body.note.as_deref().unwrap_or_default(), e));
+            return Err(kept_note(note, e));
         }
-        ctx.signer()?
+        // A wrong passphrase, typed after the note, loses no note either.
+        ctx.signer().map_err(|e| kept_note(note, e))?
     } else {
         ctx.signer_for(conn, &check)?
     };
@@ -132,17 +134,23 @@ fn kept_note(note: &str, e: Error) -> Error {
             std::io::Write::write_all(&mut f, note.as_bytes())?;
             f.keep().map_err(|k| k.error)
         });
-    match (kept, e) {
-        (Ok((_, path)), Error::Invalid { what, hint }) => Error::invalid(
-            what,
-            format!(
-                "{hint}; your note is kept in {}: fix it there, then give it with --note-file {}",
-                path.display(),
-                claimtrail::text::shell_word(&path)
-            ),
-        ),
-        (_, e) => e,
+    match kept {
+        Ok((_, path)) => with_kept_note(e, &path),
+        Err(_) => e,
     }
+}
+
+/// `e`, its hint saying where the note is kept.
+fn with_kept_note(e: Error, path: &std::path::Path) -> Error {
+    Error::invalid(
+        e.to_string(),
+        format!(
+            "{}; your note is kept in {}: give it with --note-file {} (fixed, if it must be)",
+            e.hint(),
+            path.display(),
+            claimtrail::text::shell_word(path)
+        ),
+    )
 }
 
 /// Opens the user's editor on a temporary file and returns the note
@@ -214,15 +222,23 @@ fn edit_note(claim: &str) -> Result<String> {
         ),
         e => e,
     })?;
-    let text = claimtrail::sources::note_text("the note written in the editor", None, &data).map_err(
-        |e| match e {
-            Error::Invalid { what, .. } => Error::invalid(
-                what,
-                "nothing was written; save the note as UTF-8, under 1 MiB (a long analysis belongs in a source), or use --note-file",
-            ),
-            e => e,
-        },
-    )?;
+    let text = match claimtrail::sources::note_text("the note written in the editor", None, &data) {
+        Ok(text) => text,
+        // The file the editor saved is kept, to fix (it was deleted).
+        Err(e) => {
+            let e = match e {
+                Error::Invalid { what, .. } => Error::invalid(
+                    what,
+                    "nothing was written; save the note as UTF-8, under 1 MiB (a long analysis belongs in a source)",
+                ),
+                e => e,
+            };
+            return Err(match file.keep() {
+                Ok((_, path)) => with_kept_note(e, &path),
+                Err(_) => e,
+            });
+        }
+    };
     let note: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     let note = note.join("\n").trim().to_string();
     if note.is_empty() {

@@ -213,16 +213,6 @@ pub(super) fn name_refused(from_comment: bool, what: String, hint: &str) -> Erro
 const PUBKEY_HINT: &str =
     "give the .pub file of an ed25519 key (ssh-keygen -t ed25519, or claimtrail key new)";
 
-/// The public key in the file at `path`, as `parse` reads its text; `hint`
-/// says what to give instead when it is not one.
-pub(super) fn read_key(
-    path: &std::path::Path,
-    parse: fn(&str) -> std::result::Result<PublicKey, String>,
-    hint: &str,
-) -> Result<PublicKey> {
-    parse_key(path, &read_key_text(path, hint)?, parse, hint)
-}
-
 /// The public key in `text`, read from `path`, as `parse` reads it.
 pub(super) fn parse_key(
     path: &std::path::Path,
@@ -240,13 +230,14 @@ pub(super) fn parse_key(
             true => path.with_extension("openssh.pub"),
             false => path.with_extension("pub"),
         };
+        // One pass, so that a path holding `FILE` is not filled in again.
+        let converted = claimtrail::text::shell_word(&converted);
         let e = e
-            .replace("FILE.ppk", &file)
-            .replace(
-                "FILE > FILE.pub",
-                &format!("{file} > {}", claimtrail::text::shell_word(&converted)),
-            )
-            .replace("FILE", &file);
+            .split("FILE > FILE.pub")
+            .map(|part| part.replace("FILE.ppk", "\u{0}").replace("FILE", "\u{0}"))
+            .collect::<Vec<_>>()
+            .join(&format!("\u{0} > {converted}"))
+            .replace('\u{0}', &file);
         Error::invalid(format!("{}: {e}", path.display()), hint)
     })
 }
@@ -401,15 +392,22 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
     // one): not only a regular file, which sent a pipe's name to the
     // enrolled names.
     if std::fs::metadata(&path).is_ok_and(|m| !m.is_dir()) {
-        let file = match read_key(
-            &path,
-            PublicKey::from_key_file,
-            "give the key's .pub file or private key file, its fingerprint, or its name",
-        ) {
+        const HINT: &str =
+            "give the key's .pub file or private key file, its fingerprint, or its name";
+        let bytes = claimtrail::files::read_capped(&path, keys::MAX_KEY_FILE)?;
+        let file = match key_text(&path, &bytes, HINT)
+            .and_then(|text| parse_key(&path, &text, PublicKey::from_key_file, HINT))
+        {
             Ok(file) => file,
-            // Not a key (meeting notes named `Rana Haddad`): the enrolled
-            // name it also is, if it is one.
-            Err(e) => return claimtrail::query::key_with_whole_name(conn, key).map_err(|_| e),
+            // No key at all (meeting notes named `Rana Haddad`): the
+            // enrolled name it also is, if it is one. A key in a format
+            // claimtrail does not read is a key, and says so: its name
+            // must not be guessed at (an RFC 4716 copy of the auditor's
+            // key named `Rana Haddad` revoked Rana's).
+            Err(e) if !looks_like_a_key(&bytes) => {
+                return claimtrail::query::key_with_whole_name(conn, key).map_err(|_| e)
+            }
+            Err(e) => return Err(e),
         };
         // A revocation cannot be undone: `admin` that is both a key file
         // here and another key's enrolled name must not be guessed at.
@@ -428,6 +426,25 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
         return Ok(file.fingerprint().clone());
     }
     claimtrail::query::key_with_whole_name(conn, key)
+}
+
+/// Whether `bytes` begin as a key file of some format: OpenSSH's, PEM,
+/// RFC 4716, PuTTY's (after a byte order mark or white space).
+fn looks_like_a_key(bytes: &[u8]) -> bool {
+    let t = bytes
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(bytes)
+        .trim_ascii_start();
+    [
+        "ssh-",
+        "ecdsa-",
+        "sk-",
+        "---- BEGIN SSH2",
+        "-----BEGIN",
+        "PuTTY-User-Key-File-",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p.as_bytes()))
 }
 
 pub fn list(ctx: &Ctx) -> Result<Outcome> {

@@ -2511,6 +2511,20 @@ fn a_key_to_revoke_through_a_pipe_or_by_a_name_a_file_also_has() {
         "{}",
         r.stdout
     );
+    // A key in a format claimtrail does not read, under an enrolled
+    // person's name, is a key: its name is not guessed at (an RFC 4716
+    // copy of another key revoked that person's).
+    std::fs::write(
+        w.path("Rana Haddad"),
+        "---- BEGIN SSH2 PUBLIC KEY ----\nAAAAC3NzaC1lZDI1NTE5AAAAIE\n---- END SSH2 PUBLIC KEY ----\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "Rana Haddad", "--reason", "left the desk"],
+        "this is an RFC 4716 (SSH2) public key",
+    );
     std::fs::write(w.path("Rana Haddad"), "meeting notes, not a key\n").unwrap();
     let r = w.run(
         Some("admin"),
@@ -2553,4 +2567,14 @@ fn a_persian_name_keeps_its_non_joiner_and_reads_as_one_name() {
         ],
         "by another enrolled key",
     );
+    // Found by the name written either way.
+    let plain = persian.replace('\u{200c}', "");
+    // (The key signed nothing: found, and nothing listed.)
+    let r = w.run(None, &["log", "--by", &plain]);
+    assert!(r.nothing().starts_with("no entry matches"), "{}", r.stderr);
+    let r = w.run(
+        Some("admin"),
+        &["key", "revoke", &plain, "--reason", "left the desk"],
+    );
+    assert!(r.ok().starts_with("revoked "), "{}", r.stdout);
 }

@@ -301,11 +301,14 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
         "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n",
     )
     .unwrap();
+    std::fs::copy(w.path("k.ppk"), w.path("PROFILE.ppk")).unwrap();
     let before = w.db_bytes();
     for (file, says) in [
         ("cu-cert.pub", "cu-cert.pub: this is an OpenSSH certificate, not a key: give the key's own .pub (`ssh-keygen -y -f PRIVATE_KEY` prints it)"),
         ("cu.rfc4716", "cu.rfc4716: this is an RFC 4716 (SSH2) public key, as PuTTY writes it: convert it with `ssh-keygen -i -f cu.rfc4716 > cu.pub`"),
         ("k.ppk", "k.ppk: this is a PuTTY private key (.ppk): give its OpenSSH public key, which `puttygen k.ppk -L` prints"),
+        // A name holding FILE is filled in once (it became PROPROFILE.ppk.ppk).
+        ("PROFILE.ppk", "PROFILE.ppk: this is a PuTTY private key (.ppk): give its OpenSSH public key, which `puttygen PROFILE.ppk -L` prints"),
         ("opts.pub", "opts.pub: this line has options before the key, as in authorized_keys: give the key alone"),
         ("utf16.pub", "utf16.pub is UTF-16 text (as Windows PowerShell writes files) (hint: convert it: `iconv -f UTF-16 -t UTF-8 utf16.pub > key.pub`)"),
     ] {

@@ -1194,13 +1194,8 @@ fn long_notes_are_written_in_the_editor() {
         None,
     );
     r.error("holds U+001B, a control character (hint: type the note again without it; your note is kept in ");
-    let kept = r
-        .stderr
-        .rsplit("--note-file ")
-        .next()
-        .unwrap()
-        .trim_end()
-        .trim_end_matches(')');
+    let kept = r.stderr.rsplit("--note-file ").next().unwrap();
+    let kept = kept.split(" (fixed, if it must be)").next().unwrap();
     assert_eq!(
         std::fs::read_to_string(kept).unwrap(),
         "A careful note.\u{1b}[2J"
@@ -1226,13 +1221,14 @@ fn long_notes_are_written_in_the_editor() {
     // not UTF-8, or more than an entry holds, is the user's to fix, and
     // a temporary directory that does not exist is not a bug either.
     let before = w.db_bytes();
+    let tmp = w.dir.path().to_str().unwrap().to_string();
     for (env, error) in [
         (
-            vec![("EDITOR", "printf 'caf\\351\\n' >")],
+            vec![("EDITOR", "printf 'caf\\351\\n' >"), ("TMPDIR", tmp.as_str())],
             "error: the note written in the editor is not UTF-8 text (invalid byte at offset 3) (hint: nothing was written; save the note as UTF-8",
         ),
         (
-            vec![("EDITOR", "head -c 3000000 /dev/zero | tr '\\0' a >")],
+            vec![("EDITOR", "head -c 3000000 /dev/zero | tr '\\0' a >"), ("TMPDIR", tmp.as_str())],
             "error: the note written in the editor is larger than 1 MiB, more than an entry holds (hint: nothing was written;",
         ),
         (
@@ -1252,6 +1248,14 @@ fn long_notes_are_written_in_the_editor() {
         );
         r.error(error);
         assert!(!r.stderr.contains("internal error"), "{}", r.stderr);
+        // What the editor saved is kept, to fix (it was deleted).
+        if env.iter().any(|(k, _)| *k == "TMPDIR" && !error.contains("/nonexistent")) {
+            assert!(
+                r.stderr.contains(&format!("your note is kept in {tmp}/claimtrail-note-")),
+                "{}",
+                r.stderr
+            );
+        }
     }
     assert!(before == w.db_bytes());
     assert!(w.run(None, &["verify"]).ok().contains("OK"));

@@ -302,14 +302,10 @@ fn a_log_on_a_read_only_file_system_is_read_and_verified() {
     );
 }
 
-/// A copy with commits still in its -wal, on a read-only directory: SQLite
-/// cannot make the -shm it needs, and the message said "cannot open it
-/// (check permissions)" of a file anyone could read.
-#[test]
-fn a_read_only_copy_with_commits_in_its_wal_says_so() {
-    use std::os::unix::fs::PermissionsExt;
-    let w = Work::with_claims();
-    // A reader's snapshot keeps the commit below in the WAL.
+/// Appends an annotation while a reader's snapshot keeps it in the WAL (no
+/// checkpoint can fold it into the file): the returned reader holds it
+/// there until dropped.
+fn commit_kept_in_the_wal(w: &Work) -> rusqlite::Connection {
     let reader = rusqlite::Connection::open(&w.db).unwrap();
     reader.execute_batch("BEGIN").unwrap();
     let _: i64 = reader
@@ -317,6 +313,17 @@ fn a_read_only_copy_with_commits_in_its_wal_says_so() {
         .unwrap();
     w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
         .ok();
+    reader
+}
+
+/// A copy with commits still in its -wal, on a read-only directory: SQLite
+/// cannot make the -shm it needs, and the message said "cannot open it
+/// (check permissions)" of a file anyone could read.
+#[test]
+fn a_read_only_copy_with_commits_in_its_wal_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    let reader = commit_kept_in_the_wal(&w);
     let ro = w.path("ro");
     std::fs::create_dir(&ro).unwrap();
     for suffix in ["", "-wal"] {
@@ -396,14 +403,7 @@ fn a_read_only_copy_with_a_hot_journal_is_refused_not_read_half_written() {
 #[test]
 fn a_reader_through_a_symbolic_link_leaves_the_files_as_they_were() {
     let w = Work::with_claims();
-    // A reader's snapshot keeps the commit below in the WAL.
-    let reader = rusqlite::Connection::open(&w.db).unwrap();
-    reader.execute_batch("BEGIN").unwrap();
-    let _: i64 = reader
-        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
-        .unwrap();
-    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
-        .ok();
+    let reader = commit_kept_in_the_wal(&w);
     let ev = w.path("ev");
     std::fs::create_dir(&ev).unwrap();
     for suffix in ["", "-wal"] {

@@ -2376,32 +2376,18 @@ fn show_marks_only_the_text_it_leaves_out() {
         "statement",
         "Seven civilians were killed in the strike on the village market, the statement said.",
     );
-    let c = w.claim_on(
-        &s,
-        &["--quote", "Seven civilians"],
-        "Civil Defence",
-        "statement",
-    );
-    let shown = w.run(None, &["show", c.ok().trim()]);
-    assert!(
-        shown
-            .ok()
-            .contains("\n  [Seven civilians] were killed in the strike on th…\n"),
-        "{}",
-        shown.stdout
-    );
-    let c = w.claim_on(
-        &s,
-        &["--quote", "the statement said."],
-        "Civil Defence",
-        "statement",
-    );
-    let shown = w.run(None, &["show", c.ok().trim()]);
-    assert!(
-        shown
-            .ok()
-            .contains("\n  …e strike on the village market, [the statement said.]\n"),
-        "{}",
-        shown.stdout
-    );
+    for (quote, shown) in [
+        (
+            "Seven civilians",
+            "\n  [Seven civilians] were killed in the strike on th…\n",
+        ),
+        (
+            "the statement said.",
+            "\n  …e strike on the village market, [the statement said.]\n",
+        ),
+    ] {
+        let c = w.claim_on(&s, &["--quote", quote], "Civil Defence", "statement");
+        let out = w.run(None, &["show", c.ok().trim()]);
+        assert!(out.ok().contains(shown), "{}", out.stdout);
+    }
 }

@@ -307,8 +307,37 @@ fn read_tile(dir: &Path, id: TileId, cap: usize) -> std::result::Result<Vec<u8>,
             Err(_) => "is missing".to_string(),
             Ok(_) => format!("cannot be read ({e})"),
         };
-        format!("{} {why}{}", id.path(), covering(id))
+        let larger = match wider_tile(dir, &path) {
+            Some(other) => format!(
+                ", and {other}, of a larger tree, is there: the directory's checkpoint is older than its tiles (rolled back, or replaced by an older one)"
+            ),
+            None => String::new(),
+        };
+        format!("{} {why}{}{larger}", id.path(), covering(id))
     })
+}
+
+/// For a partial tile that is missing (`…/000.p/3`): a wider version of it
+/// that the directory holds (`…/000.p/7`, or the full `…/000`), which a
+/// larger tree wrote, as its path in the directory.
+fn wider_tile(dir: &Path, path: &Path) -> Option<String> {
+    let width: u32 = path.file_name()?.to_str()?.parse().ok()?;
+    let partial_dir = path.parent()?;
+    let index = partial_dir.file_name()?.to_str()?.strip_suffix(".p")?;
+    let full = partial_dir.with_file_name(index);
+    let shown = |p: &Path| p.strip_prefix(dir).unwrap_or(p).display().to_string();
+    if full.is_file() {
+        return Some(shown(&full));
+    }
+    std::fs::read_dir(partial_dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let w: u32 = e.file_name().to_str()?.parse().ok()?;
+            (w > width).then(|| e.path())
+        })
+        .max()
+        .map(|p| shown(&p))
 }
 
 /// The replay: the tree, the tiles, and what the rules must remember of

@@ -729,3 +729,29 @@ fn an_entry_signed_by_another_key_than_its_signers_fails_the_signature_check() {
     assert!(r.stdout.contains(said), "{}", r.stdout);
     assert!(!r.stdout.contains(": authorization: "), "{}", r.stdout);
 }
+
+/// An older checkpoint put back over the tiles of a larger tree: the tile
+/// its size needs is missing, and the wider one a larger tree wrote is
+/// named as the sign of a rollback (it said only that the tile was
+/// missing).
+#[test]
+fn an_older_checkpoint_over_a_larger_trees_tiles_is_named_a_rollback() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "small.txt"])
+        .ok();
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    std::fs::copy(w.path("small.txt"), site.join("checkpoint")).unwrap();
+    let r = check(&w, &site, &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "PROBLEM directory: tile: tile/entries/000.p/7 is missing (entries 0..6), and tile/entries/000.p/9, of a larger tree, is there: the directory's checkpoint is older than its tiles (rolled back, or replaced by an older one)"
+        ),
+        "{}",
+        r.stdout
+    );
+}

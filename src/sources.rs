@@ -210,6 +210,9 @@ pub fn read_note(path: &Path) -> Result<String> {
     };
     let file = (!stdin).then_some(path);
     let note = note_text(&format!("the note in {name}"), file, &data)?.trim_end();
+    // A byte order mark, as Notepad saves UTF-8, is not part of the note
+    // (import drops it; `--note-file` signed it).
+    let note = note.strip_prefix('\u{feff}').unwrap_or(note);
     if note.trim().is_empty() {
         return Err(Error::invalid(
             format!("the note in {name} is empty"),

@@ -228,11 +228,12 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     super::pasteable(&format!("`claimtrail claim suggest {id} --add 1`"))
                 )?;
             } else {
-                // The numbers not claimed yet, as they would be typed.
+                // The numbers not claimed yet, as they would be typed (not
+                // those with no speaker found: a claim names who said it).
                 let open: Vec<String> = claimed
                     .iter()
                     .enumerate()
-                    .filter(|(_, c)| c.is_empty())
+                    .filter(|(i, c)| c.is_empty() && !found[*i].speaker.trim().is_empty())
                     .map(|(i, _)| (i + 1).to_string())
                     .collect();
                 outln!(
@@ -251,10 +252,36 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         }
         return Ok(Outcome::Done);
     };
+    // A candidate with no speaker found (a quotation with no attribution
+    // near it) is added by hand, naming who said it: `--add all` leaves it
+    // out (it failed as a whole, "the speaker is empty", adding none).
+    let speakerless = |i: usize| found[i].speaker.trim().is_empty();
+    let by_hand = |i: usize| {
+        let c = &found[i];
+        Error::invalid(
+            format!(
+                "candidate {} has no speaker: no attribution was found near it",
+                i + 1
+            ),
+            format!(
+                "add it by hand, with who said it: {} and its --speaker",
+                super::pasteable(&format!(
+                    "`claimtrail claim add --source {id} --span {}..{}`",
+                    c.start, c.end
+                ))
+            ),
+        )
+    };
     let chosen: Vec<usize> = if pick.trim() == "all" {
         let new: Vec<usize> = (0..found.len())
-            .filter(|&i| claimed[i].is_empty())
+            .filter(|&i| claimed[i].is_empty() && !speakerless(i))
             .collect();
+        if let (true, Some(i)) = (
+            new.is_empty(),
+            (0..found.len()).find(|&i| claimed[i].is_empty()),
+        ) {
+            return Err(by_hand(i));
+        }
         if new.is_empty() && !found.is_empty() {
             let mut all: Vec<ItemId> = claimed.iter().flatten().copied().collect();
             all.sort_by_key(|i| i.n);
@@ -283,6 +310,9 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             })
             .collect::<Result<_>>()?
     };
+    if let Some(&i) = chosen.iter().find(|&&i| speakerless(i)) {
+        return Err(by_hand(i));
+    }
     // A number given twice signed the same claim twice, for ever.
     if let Some(twice) = chosen
         .iter()

@@ -2391,3 +2391,27 @@ fn show_marks_only_the_text_it_leaves_out() {
         assert!(out.ok().contains(shown), "{}", out.stdout);
     }
 }
+
+/// A note file saved by Notepad as UTF-8 begins with a byte order mark,
+/// which is not part of the note (`import` drops it; `--note-file` signed
+/// it).
+#[test]
+fn a_note_files_byte_order_mark_is_not_signed() {
+    let w = Work::with_claims();
+    std::fs::write(w.path("np.txt"), b"\xef\xbb\xbfNotepad note\r\nline 2\r\n").unwrap();
+    let a = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--note-file",
+            "np.txt",
+        ],
+    );
+    let id = a.ok().trim().to_string();
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", &id, "--json"]).ok()).unwrap();
+    assert_eq!(v["note"], "Notepad note\r\nline 2");
+}

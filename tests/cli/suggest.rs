@@ -207,3 +207,35 @@ fn bidirectional_controls_around_a_speaker_and_empty_quotes_do_not_stop_add_all(
     );
     r.error("but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 1 (bytes 0..49)");
 }
+
+/// A quotation with no attribution near it is listed with no speaker: it
+/// is added by hand, naming who said it, and `--add all` adds the others
+/// (it failed as a whole, "the speaker is empty", adding none).
+#[test]
+fn a_candidate_with_no_speaker_is_left_for_the_hand_and_the_others_are_added() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "A banner at the protest read \"We will not leave our homes until the shelling stops for good.\"\n\n\
+         Later, the health minister said: \"Three field hospitals are now operating near the border.\"\n",
+    );
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    assert!(
+        listed.ok().contains(&format!(
+            "add the ones you choose with `claimtrail claim suggest {s} --add 2`"
+        )),
+        "{}",
+        listed.stdout
+    );
+    w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "1"]).error(
+        "error: candidate 1 has no speaker: no attribution was found near it (hint: add it by hand, with who said it: `claimtrail claim add --source S1 --span 30..92` and its --speaker)",
+    );
+    assert_eq!(
+        w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
+            .ok(),
+        "C1\n"
+    );
+    w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
+        .error("error: candidate 1 has no speaker");
+}

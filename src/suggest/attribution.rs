@@ -1262,6 +1262,19 @@ impl<'t> Builder<'t> {
         let mut b = a;
         while b < s1 {
             match items.get(b).map(|i| i.kind) {
+                // The full stop of a title before the name (`said Col.
+                // Mustafa Bakour`, `said Dr. Sarah O'Neil`) goes on: it
+                // ended the speaker at "Col".
+                Some(Kind::Punct('.'))
+                    if b > a
+                        && items.get(b - 1).is_some_and(|w| {
+                            w.kind == Kind::Word
+                                && is_capitalised(self.word(w))
+                                && lexicon::is_abbreviation(self.word(w))
+                        }) =>
+                {
+                    b += 1
+                }
                 Some(Kind::Quote(_)) | Some(Kind::Punct(';' | '.' | '!' | '?')) => break,
                 _ => b += 1,
             }

@@ -239,3 +239,23 @@ fn a_candidate_with_no_speaker_is_left_for_the_hand_and_the_others_are_added() {
     w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
         .error("error: candidate 1 has no speaker");
 }
+
+/// A title's full stop before a name that follows "said" does not end the
+/// speaker (`said Col. Mustafa Bakour` gave "Col", which `--add` signed).
+#[test]
+fn a_title_before_a_name_after_said_stays_with_the_name() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "\"The front is quiet tonight,\" said Col. Mustafa Bakour.\n\n\
+         \"The shelling stopped at dawn,\" said Gen. Ali Hassan. Then he left.\n",
+    );
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    assert!(
+        listed.ok().contains("1. Col. Mustafa Bakour via other")
+            && listed.stdout.contains("2. Gen. Ali Hassan via other"),
+        "{}",
+        listed.stdout
+    );
+}

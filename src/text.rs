@@ -369,17 +369,15 @@ pub fn says_nothing(text: &str) -> bool {
 pub fn is_invisible_in_copy(c: char) -> bool {
     matches!(
         c,
-        '\u{200b}'
-            | '\u{00ad}'
-            | '\u{2060}'
-            | '\u{feff}'
-            | '\u{180e}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{061c}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
-    )
+        '\u{200b}' | '\u{00ad}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
+    ) || is_bidi_control(c)
+}
+
+/// The bidirectional marks (U+200E, U+200F, U+061C), embeddings and
+/// overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they order the
+/// letters around them on screen and are no letters themselves.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `original` with the `allow`ed differences set aside.

@@ -111,18 +111,13 @@ pub fn suggest(text: &str) -> Vec<Candidate> {
             && !crate::text::says_nothing(c.quote(text))
     });
     for c in &mut found {
-        if c.speaker.chars().any(is_bidi_control) {
+        if c.speaker.chars().any(crate::text::is_bidi_control) {
             c.speaker = c
                 .speaker
                 .chars()
-                .filter(|&ch| !is_bidi_control(ch))
+                .filter(|&ch| !crate::text::is_bidi_control(ch))
                 .collect();
         }
     }
     found
-}
-
-/// Bidirectional embeddings, overrides and isolates, and the marks.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

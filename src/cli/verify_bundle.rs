@@ -3,7 +3,7 @@ use claimtrail::bundle::contents::BundleContents;
 use claimtrail::error::Result;
 use claimtrail::model;
 use claimtrail::query::Signed;
-use claimtrail::text::escape;
+use claimtrail::text::{escape, escape_keep_newlines};
 use std::path::PathBuf;
 
 /// Check a bundle with no database.
@@ -209,8 +209,12 @@ fn show(c: &BundleContents) -> Result<()> {
             }
             outln!("    {}  {}", an.id, judged.join("; "))?;
             outln!("        by {}", by(&an.signed))?;
+            // A note's line breaks are the analyst's, shown as `show` shows
+            // them: one `|` line each.
             if let Some(n) = &an.note {
-                outln!("        | {}", escape(n))?;
+                for line in escape_keep_newlines(n).lines() {
+                    outln!("        | {line}")?;
+                }
             }
         }
     }

@@ -768,7 +768,7 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
             "--supersedes",
             "A1",
             "--note",
-            "the count was revised",
+            "the count was revised\nper the hospital's list",
         ],
     )
     .ok();
@@ -802,7 +802,8 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
         "\n    A1  disputed; reliability B; credibility 3; contradicts C2; superseded by A2\n",
         "\n        | counts differ\n",
         "\n    A2  false; supersedes A1\n",
-        "\n        | the count was revised\n",
+        // A note's line breaks are shown as `show` shows them.
+        "\n        | the count was revised\n        | per the hospital's list\n",
         "\nC2  Adele Khodr, UNICEF via statement, in S1",
         "\n    RETRACTED by Rana Haddad at entry 8, ",
         ": wrong speaker\n",

@@ -338,17 +338,15 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
         ));
     }
     // Persian writes a zero-width non-joiner inside a name (`محمد‌رضا`),
-    // between two Arabic letters: there it belongs to the name (and
-    // `names_alike` sets it aside, so that it tells no two names apart).
+    // and Sinhala and the Indic scripts a joiner or non-joiner after a
+    // virama (`ශ්‍රී`, Sri): inside a word of a script that uses them they
+    // belong to the name (and `names_alike` sets them aside, so that they
+    // tell no two names apart).
     let chars: Vec<char> = name.chars().collect();
-    let in_persian_word = |i: usize| {
-        chars[i] == '\u{200c}'
-            && i > 0
-            && chars.get(i + 1).is_some_and(|&n| arabic_letter(n))
-            && arabic_letter(chars[i - 1])
-    };
+    let joins_a_word =
+        |i: usize| i > 0 && joiner_within_word(chars[i], chars[i - 1], chars.get(i + 1).copied());
     if let Some(c) = chars.iter().enumerate().find_map(|(i, &c)| {
-        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !in_persian_word(i)).then_some(c)
+        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !joins_a_word(i)).then_some(c)
     }) {
         return Some((
             format!(
@@ -370,11 +368,36 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
     None
 }
 
+/// Whether `c`, between `before` and `after`, is a zero-width joiner or
+/// non-joiner as a script writes one inside a word: Persian's non-joiner
+/// between two Arabic letters; a joiner or non-joiner in Sinhala or an
+/// Indic script (Devanagari to Malayalam), after a letter or sign of that
+/// script (its virama, mostly) and before a letter of it. Anywhere else
+/// (`Ra<ZWJ>na`, at a word's edge, between two scripts) it is refused.
+fn joiner_within_word(c: char, before: char, after: Option<char>) -> bool {
+    let Some(after) = after.filter(|a| a.is_alphabetic()) else {
+        return false;
+    };
+    match c {
+        '\u{200c}' if arabic_letter(before) && arabic_letter(after) => true,
+        '\u{200c}' | '\u{200d}' => {
+            indic_block(before).is_some_and(|b| indic_block(after) == Some(b))
+        }
+        _ => false,
+    }
+}
+
 /// A letter of the Arabic script (Arabic, Persian, Urdu…), in the blocks
 /// where names are written.
 fn arabic_letter(c: char) -> bool {
     c.is_alphabetic()
         && matches!(c, '\u{0600}'..='\u{06ff}' | '\u{0750}'..='\u{077f}' | '\u{08a0}'..='\u{08ff}' | '\u{fb50}'..='\u{fdff}' | '\u{fe70}'..='\u{feff}')
+}
+
+/// Which of the ten Unicode blocks of Sinhala and the Indic scripts
+/// (U+0900 Devanagari … U+0D80 Sinhala, 128 code points each) holds `c`.
+fn indic_block(c: char) -> Option<u32> {
+    matches!(c, '\u{0900}'..='\u{0dff}').then(|| (c as u32 - 0x900) / 0x80)
 }
 
 /// Whether `word` mixes scripts (UAX #24, as UTS #39's mixed-script
@@ -1162,10 +1185,26 @@ mod tests {
             name_problem(persian)
         );
         assert!(names_alike(persian, &persian.replace('\u{200c}', "")));
+        // Sinhala's Sri (ශ්‍රී: sha, al-lakuna, joiner, ra, ii) and
+        // Devanagari's half forms write a joiner after the virama; a
+        // non-joiner there shows the virama. Part of the name, as above.
+        let sri = "\u{0dc1}\u{0dca}\u{200d}\u{0dbb}\u{0dd3} \u{0dbd}\u{0d82}\u{0d9a}\u{0dcf}";
+        let hindi = "\u{0932}\u{0915}\u{094d}\u{200d}\u{0937}\u{094d}\u{092e}\u{0940}";
+        let marathi = "\u{0915}\u{094d}\u{200c}\u{0937}";
+        for good in [sri, hindi, marathi] {
+            assert_eq!(name_problem(good), None, "{good:?}");
+        }
+        assert!(names_alike(sri, &sri.replace('\u{200d}', "")));
         for bad in [
             "Ra\u{200c}na",
             "\u{200c}\u{645}\u{62d}",
             "\u{645}\u{62d}\u{200c}",
+            // At a word's edge, or between two scripts.
+            "\u{0dc1}\u{0dca}\u{200d}",
+            "\u{200d}\u{0dbb}",
+            "\u{0dc1}\u{0dca}\u{200d} \u{0dbb}",
+            "\u{0915}\u{094d}\u{200d}\u{0dbb}",
+            "Ra\u{200d}\u{0915}",
         ] {
             assert!(name_problem(bad).is_some(), "{bad:?}");
         }

@@ -2578,3 +2578,50 @@ fn a_persian_name_keeps_its_non_joiner_and_reads_as_one_name() {
     );
     assert!(r.ok().starts_with("revoked "), "{}", r.stdout);
 }
+
+/// A Sinhala name keeps the zero-width joiner its Sri needs (ශ්‍රී: the
+/// joiner follows the virama), as a Persian name keeps its non-joiner; the
+/// same name without it is the same name.
+#[test]
+fn a_sinhala_name_keeps_its_joiner_and_reads_as_one_name() {
+    let w = Work::with_team();
+    let sri = "\u{0dc1}\u{0dca}\u{200d}\u{0dbb}\u{0dd3} \u{0dbd}\u{0d82}\u{0d9a}\u{0dcf}";
+    let plain = sri.replace('\u{200d}', "");
+    w.key("sri");
+    w.key("other");
+    let r = w.run(
+        Some("admin"),
+        &["key", "add", "sri.pub", "--role", "analyst", "--name", sri],
+    );
+    assert!(r.ok().starts_with("enrolled "), "{}", r.stdout);
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key", "add", "other.pub", "--role", "analyst", "--name", &plain,
+        ],
+        "by another enrolled key",
+    );
+    // Out of a word it is refused as before.
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Rana\u{200d} Haddad",
+        ],
+        "holds U+200D, a control or invisible character",
+    );
+    let r = w.run(None, &["--json", "list", "keys"]);
+    assert!(r.ok().contains(sri), "{}", r.stdout);
+    let r = w.run(
+        Some("admin"),
+        &["key", "revoke", &plain, "--reason", "left the desk"],
+    );
+    assert!(r.ok().starts_with("revoked "), "{}", r.stdout);
+}

@@ -180,11 +180,17 @@ mod tests {
             ));
             let writer = {
                 let fifo = fifo.clone();
-                std::thread::spawn(move || {
+                // A reader that probed before this open, and closed the
+                // pipe, leaves the write a broken pipe (on a busy machine):
+                // open again for the reader's next try.
+                std::thread::spawn(move || loop {
                     let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
                     std::thread::sleep(std::time::Duration::from_millis(50));
                     use std::io::Write;
-                    w.write_all(b"0123456789").unwrap();
+                    match w.write_all(b"0123456789") {
+                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => continue,
+                        done => break done.unwrap(),
+                    }
                 })
             };
             // Until the writer has it open, the pipe has none: wait for it.

@@ -75,6 +75,10 @@ pub const MIGRATIONS: &[Migration] = &[
     (include_str!("../schema/0002_tree.sql"), Some(backfill_tree)),
     (include_str!("../schema/0003_retractions.sql"), None),
     (include_str!("../schema/0004_claims_by_place.sql"), None),
+    (
+        include_str!("../schema/0005_claims_by_place_and_speaker.sql"),
+        None,
+    ),
 ];
 
 /// A migration's statements, comments left out, each trimmed.
@@ -424,15 +428,23 @@ impl Store {
                     return Ok(());
                 }
             }
+            // What the steps read so far would have made (`true`) or
+            // dropped: an index one step makes and a later one drops (the
+            // index by place, versions 4 and 5) is never in the file.
+            let mut stepped: std::collections::HashMap<String, bool> = Default::default();
             for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
                 // An object this step makes already in the file, or one it
                 // drops not there: an edited header, not an old log.
                 for (makes, name) in statements_objects(sql) {
-                    let there: bool = self.conn.query_row(
-                        "SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE name = ?)",
-                        [&name],
-                        |r| r.get(0),
-                    )?;
+                    let there: bool = match stepped.get(&name) {
+                        Some(&made) => made,
+                        None => self.conn.query_row(
+                            "SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE name = ?)",
+                            [&name],
+                            |r| r.get(0),
+                        )?,
+                    };
+                    stepped.insert(name.clone(), makes);
                     if there == makes {
                         let why = match makes {
                             true => format!("table or index {name} already exists"),

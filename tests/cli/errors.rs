@@ -766,7 +766,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         v["tree_root"].as_str().unwrap().to_string()
     };
     // Make it look like a log written by schema version 1.
-    w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
+    w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
     let version = || -> i64 {
         rusqlite::Connection::open(&w.db)
             .unwrap()
@@ -803,7 +803,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         &["annotate", "C2", "--verdict", "disputed"],
     )
     .ok();
-    assert_eq!(version(), 4);
+    assert_eq!(version(), 5);
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
@@ -818,7 +818,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
 #[test]
 fn an_import_migrates_an_older_log_when_it_appends() {
     let w = Work::with_claims();
-    w.sql("DROP INDEX claims_by_place; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 3;");
+    w.sql("DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 3;");
     let old = w.db_bytes();
     std::fs::write(
         w.path("bad.jsonl"),
@@ -839,8 +839,72 @@ fn an_import_migrates_an_older_log_when_it_appends() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     w.run(None, &["verify"]).ok();
+}
+
+/// A log of schema version 4 (claims found by their place, without the
+/// speaker) reads as it is and gets version 5's index with its first
+/// append; a claim recorded twice is still refused through either.
+#[test]
+fn a_version_4_log_gets_the_index_by_place_and_speaker() {
+    let w = Work::with_claims();
+    w.sql("DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_place ON claims(source_id, start, \"end\"); PRAGMA user_version = 4;");
+    let index = || -> Vec<String> {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        let mut st = c
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE name LIKE 'claims_by_place%' ORDER BY name",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let old = w.db_bytes();
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "442..511",
+            "--speaker",
+            "White Helmets",
+            "--provenance",
+            "tweet",
+        ],
+    )
+    .error("C1 already records bytes 442..511 of S1, said by White Helmets via tweet");
+    assert!(w.db_bytes() == old, "a refused claim migrated the file");
+    assert_eq!(index(), ["claims_by_place"]);
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    assert_eq!(index(), ["claims_by_place_and_speaker"]);
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "442..511",
+            "--speaker",
+            "White Helmets",
+            "--provenance",
+            "tweet",
+        ],
+    )
+    .error("C1 already records bytes 442..511 of S1, said by White Helmets via tweet");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
 
 #[test]
@@ -2598,7 +2662,13 @@ fn a_sinhala_name_keeps_its_joiner_and_reads_as_one_name() {
         &w,
         Some("admin"),
         &[
-            "key", "add", "other.pub", "--role", "analyst", "--name", &plain,
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            &plain,
         ],
         "by another enrolled key",
     );

@@ -60,7 +60,7 @@
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys::Signer;
-use crate::log::{claim_body, Bulk, NewEntry, StoreHistory};
+use crate::log::{claim_body, Bulk, NewEntry, StoreHistory, TextKind};
 use crate::model::*;
 use crate::rules::{self, History, KeyInfo};
 use crate::store::Store;
@@ -475,19 +475,19 @@ impl Line {
         // The commands' rules for texts (`log::check_text`), here too: met
         // only when the entry was made, a line that waited for its batch
         // let the lines after it be committed before it was refused.
-        let texts: Vec<(&str, &Option<String>, bool)> = match self {
+        let texts: Vec<(&str, &Option<String>, TextKind)> = match self {
             Line::Source(l) => vec![
-                ("title", &l.title, true),
-                ("publisher", &l.publisher, true),
-                ("author", &l.author, true),
+                ("title", &l.title, TextKind::Line),
+                ("publisher", &l.publisher, TextKind::Name),
+                ("author", &l.author, TextKind::Name),
             ],
-            Line::Claim(l) => vec![("text", &l.text, false)],
-            Line::Annotation(l) => vec![("note", &l.note, false)],
+            Line::Claim(l) => vec![("text", &l.text, TextKind::Lines)],
+            Line::Annotation(l) => vec![("note", &l.note, TextKind::Lines)],
             Line::Retraction(_) => vec![],
         };
-        for (field, value, one_line) in texts {
+        for (field, value, kind) in texts {
             if let Some(v) = value {
-                crate::log::check_text(field, v, one_line)?;
+                crate::log::check_text(field, v, kind)?;
             }
         }
         // A quote of nothing, given as such (a span's text is known only
@@ -501,8 +501,8 @@ impl Line {
             }
         }
         match self {
-            Line::Claim(l) => crate::log::check_text("speaker", &l.speaker, true)?,
-            Line::Retraction(l) => crate::log::check_text("reason", &l.reason, false)?,
+            Line::Claim(l) => crate::log::check_text("speaker", &l.speaker, TextKind::Name)?,
+            Line::Retraction(l) => crate::log::check_text("reason", &l.reason, TextKind::Lines)?,
             _ => {}
         }
         // The texts the entry will carry, as given: the entry can only be

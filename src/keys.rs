@@ -342,12 +342,7 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
     // virama (`ශ්‍රී`, Sri): inside a word of a script that uses them they
     // belong to the name (and `names_alike` sets them aside, so that they
     // tell no two names apart).
-    let chars: Vec<char> = name.chars().collect();
-    let joins_a_word =
-        |i: usize| i > 0 && joiner_within_word(chars[i], chars[i - 1], chars.get(i + 1).copied());
-    if let Some(c) = chars.iter().enumerate().find_map(|(i, &c)| {
-        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !joins_a_word(i)).then_some(c)
-    }) {
+    if let Some(c) = hidden_in_name(name, false) {
         return Some((
             format!(
                 "the name {shown} holds U+{:04X}, a control or invisible character",
@@ -366,6 +361,23 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
         ));
     }
     None
+}
+
+/// The first character of `name` that is a control or draws nothing
+/// ([`invisible_in_name`]), but for a joiner or non-joiner inside a word
+/// of a script that writes one ([`joiner_within_word`]) and, where
+/// `marks` allows them, the bidirectional marks (U+200E, U+200F, U+061C),
+/// which order a name written in two directions. The rule of key names
+/// (no marks) and of speakers, authors and publishers (marks).
+pub fn hidden_in_name(name: &str, marks: bool) -> Option<char> {
+    let chars: Vec<char> = name.chars().collect();
+    let joins_a_word =
+        |i: usize| i > 0 && joiner_within_word(chars[i], chars[i - 1], chars.get(i + 1).copied());
+    let mark = |c: char| marks && matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}');
+    chars.iter().enumerate().find_map(|(i, &c)| {
+        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !joins_a_word(i) && !mark(c))
+            .then_some(c)
+    })
 }
 
 /// Whether `c`, between `before` and `after`, is a zero-width joiner or

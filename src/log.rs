@@ -1477,45 +1477,62 @@ fn code_points(text: &str) -> String {
 
 /// The texts a body carries, by their payload names, and whether each is
 /// one line (a name, a title) or may run over several (a note, a reason).
-fn texts(body: &Body) -> Vec<(&'static str, &str, bool)> {
-    let mut t: Vec<(&'static str, &str, bool)> = Vec::new();
+fn texts(body: &Body) -> Vec<(&'static str, &str, TextKind)> {
+    let mut t: Vec<(&'static str, &str, TextKind)> = Vec::new();
     match body {
         Body::SourceAdd(b) => {
-            for (field, v) in [
-                ("title", &b.title),
-                ("publisher", &b.publisher),
-                ("author", &b.author),
+            for (field, v, kind) in [
+                ("title", &b.title, TextKind::Line),
+                ("publisher", &b.publisher, TextKind::Name),
+                ("author", &b.author, TextKind::Name),
             ] {
                 if let Some(v) = v {
-                    t.push((field, v.as_str(), true));
+                    t.push((field, v.as_str(), kind));
                 }
             }
         }
         Body::ClaimAdd(b) => {
-            t.push(("speaker", b.speaker.as_str(), true));
+            t.push(("speaker", b.speaker.as_str(), TextKind::Name));
             if let Some(v) = &b.text {
-                t.push(("text", v.as_str(), false));
+                t.push(("text", v.as_str(), TextKind::Lines));
             }
         }
         Body::AnnotationAdd(b) => {
             if let Some(v) = &b.note {
-                t.push(("note", v.as_str(), false));
+                t.push(("note", v.as_str(), TextKind::Lines));
             }
         }
         _ => {}
     }
     if let Some(r) = body.reason() {
-        t.push(("reason", r, false));
+        t.push(("reason", r, TextKind::Lines));
     }
     t
 }
 
+/// What a text is, for its input rules ([`check_text`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// Who said or wrote something: a speaker, an author, a publisher. One
+    /// line, with nothing around it and no character that draws nothing:
+    /// `UNICEF`, `UNICEF ` and `UNI<U+200B>CEF` look the same, and as
+    /// speakers they would be three (a claim is recorded once per speaker,
+    /// so the same quote was signed three times, its judgments split
+    /// between them).
+    Name,
+    /// A title: one line.
+    Line,
+    /// A note, a paraphrase, a reason: may run over lines.
+    Lines,
+}
+
 /// One text's input rules ([`precheck`]): `field` names it (its payload
-/// name), `one_line` says whether it is a name or title (no line break,
-/// tab or bidirectional control) or may run over lines (a note, a
-/// paraphrase, a reason). `import` checks each line's texts with it as the
-/// line is read, before the lines before it are committed.
-pub fn check_text(field: &str, value: &str, one_line: bool) -> Result<()> {
+/// name), `kind` says whether it is a name, a title (no line break, tab or
+/// bidirectional control) or may run over lines (a note, a paraphrase, a
+/// reason). `import` checks each line's texts with it as the line is read,
+/// before the lines before it are committed.
+pub fn check_text(field: &str, value: &str, kind: TextKind) -> Result<()> {
+    let one_line = kind != TextKind::Lines;
     if value.trim().is_empty() {
         return Err(Error::invalid(
             format!("the {field} is empty"),
@@ -1552,6 +1569,41 @@ pub fn check_text(field: &str, value: &str, one_line: bool) -> Result<()> {
             format!("type the {field} again without it"),
         ));
     }
+    if kind == TextKind::Name {
+        check_name(field, value)?;
+    }
+    Ok(())
+}
+
+/// A [`TextKind::Name`]'s own rules: nothing around it (white space, or a
+/// bidirectional mark, which draws nothing there), and no character that
+/// draws nothing inside it ([`crate::keys::hidden_in_name`]: the rule of
+/// key names, but that a bidirectional mark may order a name of two
+/// directions). A name that looks like another is not refused here, as
+/// `key add` refuses it: `list speakers` shows such spellings together.
+fn check_name(field: &str, value: &str) -> Result<()> {
+    let at_edge = |c: char| c.is_whitespace() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}');
+    if value.starts_with(at_edge) || value.ends_with(at_edge) {
+        return Err(Error::invalid(
+            format!(
+                "the {field} \"{}\" begins or ends with white space or a bidirectional mark",
+                crate::text::escape(value)
+            ),
+            format!(
+                "give the {field} without it (it would be another {field} that looks the same)"
+            ),
+        ));
+    }
+    if let Some(c) = crate::keys::hidden_in_name(value, true) {
+        return Err(Error::invalid(
+            format!(
+                "the {field} \"{}\" holds U+{:04X}, a character that draws nothing",
+                crate::text::escape(value),
+                c as u32
+            ),
+            format!("type the {field} again without it (it would be another {field} that looks the same)"),
+        ));
+    }
     Ok(())
 }
 
@@ -1573,8 +1625,8 @@ pub fn check_text(field: &str, value: &str, one_line: bool) -> Result<()> {
 ///   stay allowed in a note, a paraphrase and a reason.
 pub fn precheck(body: &Body) -> Result<()> {
     rules::reason_given(body).map_err(refused)?;
-    for (field, value, one_line) in texts(body) {
-        check_text(field, value, one_line)?;
+    for (field, value, kind) in texts(body) {
+        check_text(field, value, kind)?;
     }
     let Some(reason) = body.reason() else {
         return Ok(());

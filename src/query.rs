@@ -101,8 +101,13 @@ pub struct ClaimView {
     pub end: u64,
     /// The quoted text, or `None` when the source was redacted.
     pub quote: Option<String>,
-    pub prefix: String,
-    pub suffix: String,
+    /// The 32 characters of the source before and after the quote, as the
+    /// claim's entry signed them; `None`, as the quote, when the source
+    /// was redacted. They are the redacted text's own words: the signed
+    /// payload keeps them (an entry cannot change), but no view repeats
+    /// them ready to read.
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
     pub quote_sha256: Hash,
     pub speaker: String,
     pub provenance: SourceKind,
@@ -111,6 +116,17 @@ pub struct ClaimView {
     /// Set when the claim was retracted: it stays in the log, out of the
     /// current view.
     pub retraction: Option<Retraction>,
+}
+
+impl ClaimView {
+    /// The quote's context before and after it, empty where it is withheld
+    /// (for a quote that is shown, it is always there).
+    pub fn context(&self) -> (&str, &str) {
+        (
+            self.prefix.as_deref().unwrap_or_default(),
+            self.suffix.as_deref().unwrap_or_default(),
+        )
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -639,14 +655,20 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
             .and_then(|t| t.get(start as usize..end as usize))
             .map(str::to_string)
     });
+    let context = |i: usize| -> rusqlite::Result<Option<String>> {
+        Ok(match quote {
+            Some(_) => Some(r.get(i)?),
+            None => None,
+        })
+    };
     Ok(ClaimView {
         id: item(IdKind::Claim, r.get(0)?),
         source: item(IdKind::Source, r.get(1)?),
         start,
         end,
+        prefix: context(4)?,
+        suffix: context(5)?,
         quote,
-        prefix: r.get(4)?,
-        suffix: r.get(5)?,
         quote_sha256: r.get(6)?,
         speaker: r.get(7)?,
         provenance: r.get(8)?,

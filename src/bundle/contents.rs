@@ -110,14 +110,16 @@ pub(super) fn build(
                 if let Some(s) = source {
                     s.claims += 1;
                 }
+                // The context too is the redacted text's (see `ClaimView`).
+                let context = |t: &String| quote.as_ref().map(|_| t.clone());
                 c.claims.push(ClaimView {
                     id: *id,
                     source: b.source.id,
                     start: b.start,
                     end: b.end,
+                    prefix: context(&b.prefix),
+                    suffix: context(&b.suffix),
                     quote,
-                    prefix: b.prefix.clone(),
-                    suffix: b.suffix.clone(),
                     quote_sha256: b.quote_sha256,
                     speaker: b.speaker.clone(),
                     provenance: b.provenance,

@@ -183,12 +183,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 // shown after a `…`).
                 Some(q) => outln!(
                     "\n  {}{}[{}]{}{}\n",
-                    if c.prefix.len() as u64 == c.start {
+                    if c.context().0.len() as u64 == c.start {
                         ""
                     } else {
                         "…"
                     },
-                    escape(&c.prefix),
+                    escape(c.context().0),
                     escape_keep_newlines(q)
                         .split('\n')
                         .enumerate()
@@ -198,8 +198,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         })
                         .collect::<Vec<_>>()
                         .join("\n"),
-                    escape(&c.suffix),
-                    if c.suffix.chars().count() < claimtrail::text::CONTEXT_CHARS {
+                    escape(c.context().1),
+                    if c.context().1.chars().count() < claimtrail::text::CONTEXT_CHARS {
                         ""
                     } else {
                         "…"

@@ -112,12 +112,18 @@ fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value 
     Value::Object(m)
 }
 
-/// Where the claim's exact words appear: every reported source holding a
-/// claim with the same quote hash, earliest publication first.
+/// Where the claim's exact words appear: its own source, and every other
+/// reported source holding a claim with the same quote hash, earliest
+/// publication first. A redacted source is named only as the claim's own
+/// (which the claim's record names anyway): as another appearance it said
+/// that the redacted text held the quoted sentence, word for word.
 fn appearances<'a>(r: &'a Report, c: &ClaimView) -> Vec<&'a SourceView> {
     let mut out: Vec<&SourceView> = Vec::new();
     for other in r.claims.iter().filter(|o| o.quote_sha256 == c.quote_sha256) {
         if let Some(s) = r.source(other.source) {
+            if s.redaction.is_some() && s.id != c.source {
+                continue;
+            }
             if !out.iter().any(|x| x.id == s.id) {
                 out.push(s);
             }

@@ -353,12 +353,13 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     match &c.quote {
         Some(q) => {
-            let lead = if c.prefix.chars().count() >= CONTEXT_CHARS {
+            let (prefix, suffix) = c.context();
+            let lead = if prefix.chars().count() >= CONTEXT_CHARS {
                 "…"
             } else {
                 ""
             };
-            let tail = if c.suffix.chars().count() >= CONTEXT_CHARS {
+            let tail = if suffix.chars().count() >= CONTEXT_CHARS {
                 "…"
             } else {
                 ""
@@ -366,9 +367,9 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             let _ = writeln!(
                 o,
                 "<blockquote class=\"context\"><span class=\"ctx\">{lead}{}</span><mark>{}</mark><span class=\"ctx\">{}{tail}</span></blockquote>",
-                esc(&c.prefix),
+                esc(prefix),
                 esc(q),
-                esc(&c.suffix)
+                esc(suffix)
             );
         }
         None => {

@@ -210,7 +210,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     match &c.quote {
         Some(q) => {
-            let _ = writeln!(o, "{}\n", quote_in_context(&c.prefix, q, &c.suffix));
+            let _ = writeln!(o, "{}\n", quote_in_context(c.context().0, q, c.context().1));
         }
         None => {
             let _ = writeln!(

@@ -121,7 +121,33 @@ impl FromStr for Format {
 }
 
 /// Renders a gathered report in one format.
+///
+/// The linked-data formats (ClaimReview, PROV, Web Annotation) are cut up
+/// where they are used: a site embeds one review, one annotation. Only
+/// their first node says whether verify passed, so when it failed they
+/// hold that node and no item: a forged verdict (`UPDATE annotations SET
+/// verdict = 'confirmed'`) was a ready-to-embed review, "True", under the
+/// analyst's real name and key. The readable formats (Markdown, HTML,
+/// JSON, CSV) say the failure beside every item, and keep them.
 pub fn render(report: &Report, format: Format) -> Result<String> {
+    let withheld;
+    let report = match format {
+        Format::ClaimReview | Format::Prov | Format::Wa if !report.verify.ok => {
+            withheld = Report {
+                keys: Vec::new(),
+                sources: Vec::new(),
+                claims: Vec::new(),
+                annotations: Vec::new(),
+                relations: Vec::new(),
+                speaker_reliability: Default::default(),
+                char_spans: Default::default(),
+                entries: Vec::new(),
+                ..report.clone()
+            };
+            &withheld
+        }
+        _ => report,
+    };
     match format {
         Format::Md => Ok(md::render(report)),
         Format::Html => Ok(html::render(report)),

@@ -110,13 +110,19 @@ pub fn suggest(text: &str) -> Vec<Candidate> {
             && crate::text::is_grapheme_boundary(text, c.end)
             && !crate::text::says_nothing(c.quote(text))
     });
+    // What a web page or an editor scatters in text and draws nothing
+    // (bidirectional controls, a byte order mark at a file's start, soft
+    // hyphens, zero-width spaces) is no part of a speaker's name, and the
+    // name rules refuse it (`log::TextKind::Name`).
     for c in &mut found {
-        if c.speaker.chars().any(crate::text::is_bidi_control) {
+        if c.speaker.chars().any(crate::text::is_invisible_in_copy) {
             c.speaker = c
                 .speaker
                 .chars()
-                .filter(|&ch| !crate::text::is_bidi_control(ch))
-                .collect();
+                .filter(|&ch| !crate::text::is_invisible_in_copy(ch))
+                .collect::<String>()
+                .trim()
+                .to_string();
         }
     }
     found

@@ -781,6 +781,38 @@ fn hostile_text_is_escaped_or_neutralised_in_every_format() {
 #[test]
 fn redacted_source_renders_as_redacted() {
     let w = Work::with_claims();
+    // Another, public source repeats C2's words, claimed and judged there.
+    std::fs::write(
+        w.path("wire.txt"),
+        "The agency repeated: At least five children were killed and nine injured, it said.",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "wire.txt", "--kind", "news_agency"],
+    )
+    .ok();
+    let c3 = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S2",
+            "--quote",
+            "At least five children were killed and nine injured",
+            "--speaker",
+            "Adele Khodr, UNICEF",
+            "--provenance",
+            "news_agency",
+        ],
+    );
+    assert_eq!(c3.ok(), "C3\n");
+    w.run(
+        Some("analyst"),
+        &["annotate", "C3", "--verdict", "confirmed"],
+    )
+    .ok();
     w.run(
         Some("admin"),
         &[
@@ -796,13 +828,16 @@ fn redacted_source_renders_as_redacted() {
     assert!(md.contains("> **REDACTED** by"));
     assert!(md.contains("protects a named minor"));
     assert!(md.contains("*Quote unavailable: the source was redacted."));
-    assert!(!md.contains("At least five children were killed and nine injured"));
+    assert!(!md.contains("four children from one family"));
     let html = report(&w, None, &["--format", "html"]).ok().to_string();
     assert!(html.contains("<strong>REDACTED</strong>") && html.contains("protects a named minor"));
     assert!(html.contains("class=\"node source redacted\""));
-    assert!(!html.contains("At least five children were killed and nine injured"));
+    assert!(!html.contains("four children from one family"));
     let csv = report(&w, None, &["--format", "csv"]).ok().to_string();
-    for r in csv_records(&csv) {
+    for r in csv_records(&csv)
+        .into_iter()
+        .filter(|r| r["source"] == "S1")
+    {
         assert_eq!(r["quote"], "(unavailable: source redacted)");
         assert!(r["source_redacted"].starts_with("yes: by"));
     }
@@ -810,15 +845,25 @@ fn redacted_source_renders_as_redacted() {
     let s1 = &doc["sources"][0];
     assert_eq!(s1["redaction"]["reason"], "protects a named minor");
     assert_eq!(s1["sha256"].as_str().unwrap().len(), 64);
-    assert!(doc["claims"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|c| c["quote"].is_null()));
-    assert!(doc["char_spans"].as_object().unwrap().is_empty());
+    // Nor the 32 characters around each quote, the redacted text's own
+    // words (the signed payload keeps them; no view repeats them).
+    for c in doc["claims"].as_array().unwrap() {
+        let redacted = c["source"] == "S1";
+        for field in ["quote", "prefix", "suffix"] {
+            assert_eq!(c[field].is_null(), redacted, "{c}");
+        }
+    }
+    for args in [&["show", "C1"][..], &["list", "claims"]] {
+        let out = w.run(None, &[&["--json"], args].concat()).ok().to_string();
+        assert!(
+            !out.contains("four children from one family") && !out.contains("The Syrian Civil"),
+            "{out}"
+        );
+    }
+    assert_eq!(doc["char_spans"].as_object().unwrap().len(), 1);
     let wa = json(report(&w, None, &["--format", "wa"]).ok());
     for a in wa["first"]["items"].as_array().unwrap() {
-        if a["motivation"] == "highlighting" {
+        if a["motivation"] == "highlighting" && !a["id"].as_str().unwrap().ends_with(":C3") {
             // No selector at all: a TextQuoteSelector must have its
             // `exact`, which a redacted source no longer has.
             assert!(a["target"].get("selector").is_none(), "{a}");
@@ -828,11 +873,21 @@ fn redacted_source_renders_as_redacted() {
                 .starts_with("ni:///sha-256;"));
         }
     }
-    // No ClaimReview of a quote that is gone (there is no paraphrase):
-    // only the Dataset node.
+    // No ClaimReview of a quote that is gone (there is no paraphrase);
+    // and the public source's review does not name the redacted source
+    // among the places its words appear (that said the redacted text held
+    // them, word for word).
     let cr = json(report(&w, None, &["--format", "claimreview"]).ok());
     let graph = cr["@graph"].as_array().unwrap();
-    assert!(graph.iter().all(|n| n["@type"] != "ClaimReview"), "{cr}");
+    let reviews: Vec<&Value> = graph
+        .iter()
+        .filter(|n| n["@type"] == "ClaimReview")
+        .collect();
+    assert_eq!(reviews.len(), 1, "{cr}");
+    assert_eq!(reviews[0]["identifier"], "A2");
+    let appearances = reviews[0]["itemReviewed"]["appearance"].as_array().unwrap();
+    assert_eq!(appearances.len(), 1, "{cr}");
+    assert!(appearances[0]["@id"].as_str().unwrap().ends_with(":S2"));
     assert!(!cr.to_string().contains("unavailable"), "{cr}");
     let prov = json(report(&w, None, &["--format", "prov"]).ok());
     assert_eq!(prov["entity"]["log:S1"]["ct:redacted"], true);
@@ -869,11 +924,20 @@ fn a_tampered_log_is_reported_as_failing_verify_first() {
     for r in csv_records(&csv.stdout) {
         assert_eq!(r["log_verify"], "FAILED: 1 problem(s)");
     }
+    // The linked-data formats are embedded node by node, and only their
+    // first node says verify failed: they give that node and no item (a
+    // forged verdict was a ready-to-embed review under the analyst's name).
+    w.sql("UPDATE annotations SET verdict = 'confirmed' WHERE id = 1");
     for f in ["claimreview", "prov", "wa"] {
         let run = report(&w, None, &["--format", f]);
         assert_eq!(run.code, 1);
         assert!(run.stdout.contains("VERIFY FAILED"), "{f}");
+        for item in ["A1", "C1", "S1", "Rana Haddad", "confirmed", "True"] {
+            assert!(!run.stdout.contains(item), "{f}: {item} in {}", run.stdout);
+        }
     }
+    let cr = json(&report(&w, None, &["--format", "claimreview"]).stdout);
+    assert_eq!(cr["@graph"].as_array().unwrap().len(), 1, "{cr}");
     // A column written with another type than the report reads: the
     // report is still written, with verify's problems and the reason its
     // items are not shown (it was exit 2 and no report).

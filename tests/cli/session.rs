@@ -1933,7 +1933,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
             .to_string()
     };
     assert_eq!(
-        claim("Russia has resumed heavy airstrikes", " white  HELMETS"),
+        claim("Russia has resumed heavy airstrikes", "white  HELMETS"),
         "C3"
     );
     assert_eq!(claim("opposition-held areas", "Syrian Civil Defense"), "C4");
@@ -2030,7 +2030,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     assert_eq!(json.as_array().unwrap().len(), 1);
     assert_eq!(
         json[0]["spellings"],
-        serde_json::json!([" white  HELMETS", "White Helmets"])
+        serde_json::json!(["White Helmets", "white  HELMETS"])
     );
     assert_eq!(json[0]["reliability"], serde_json::json!({"B": 1, "E": 1}));
     w.run(None, &["list", "speakers", "--last", "1"])

@@ -331,6 +331,18 @@ pub fn check_url(url: &str) -> Result<(), String> {
         if host.is_some_and(|h| h.contains('@')) {
             return not("it has a user name before an @ in its host, so it shows one site and goes to another (a published source's address has none)");
         }
+        // `www.аl-monitor.com` with a Cyrillic `а`: shown in reports as
+        // the site it imitates, and a link to another. A name in one
+        // script (`пример.рф`, `例え.jp`) is any site's right.
+        if let Some(label) = host.and_then(|h| {
+            use unicode_security::MixedScript;
+            h.split('.').find(|label| !label.is_single_script())
+        }) {
+            return not(&format!(
+                "its host name part `{}` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
+                crate::text::escape(label)
+            ));
+        }
     }
     Ok(())
 }

@@ -163,7 +163,7 @@ fn work(r: &Report, s: &SourceView) -> Value {
     let mut m = Map::new();
     m.insert("@type".into(), json!(kind));
     m.insert("@id".into(), json!(item_iri(&r.origin, s.id)));
-    if let Some(u) = &s.url {
+    if let Some(u) = super::linkable_url(s.url.as_deref()) {
         m.insert("url".into(), json!(u));
     }
     if let Some(t) = &s.title {

@@ -159,6 +159,17 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
     }
 }
 
+/// A source's address as the linked-data formats give it: only one that
+/// `source add --url` would take now ([`crate::sources::check_url`]).
+/// Those formats are embedded in web pages, which may link it; an entry
+/// signed by another tool, or before a rule, may hold a `javascript:` or
+/// `data:` address (verify does not judge addresses), which they left in
+/// `url`, `scope` and `ct:url` as it was. The readable formats show any
+/// address as text and link only http(s) ones.
+pub(crate) fn linkable_url(url: Option<&str>) -> Option<&str> {
+    url.filter(|u| crate::sources::check_url(u).is_ok())
+}
+
 /// Pretty JSON text of a value, ending with a newline.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     let mut s = crate::text::to_json_pretty(value)

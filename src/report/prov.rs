@@ -154,7 +154,7 @@ pub fn render(r: &Report) -> Result<String> {
             e.insert("prov:label".into(), json!(t));
         }
         e.insert("ct:kind".into(), json!(s.kind));
-        if let Some(u) = &s.url {
+        if let Some(u) = super::linkable_url(s.url.as_deref()) {
             e.insert("ct:url".into(), typed(u, "xsd:anyURI"));
         }
         if let Some(p) = &s.published {

@@ -168,7 +168,10 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
     if let (false, Some(obj)) = (selectors.is_empty(), target.as_object_mut()) {
         obj.insert("selector".into(), Value::Array(selectors));
     }
-    if let (Some(url), Some(obj)) = (source.and_then(|s| s.url.clone()), target.as_object_mut()) {
+    if let (Some(url), Some(obj)) = (
+        source.and_then(|s| super::linkable_url(s.url.as_deref())),
+        target.as_object_mut(),
+    ) {
         obj.insert("scope".into(), json!(url));
     }
     let mut body = vec![

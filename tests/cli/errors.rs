@@ -337,6 +337,11 @@ fn bad_input_leaves_the_log_unchanged() {
             "https://www.reuters.com%2Fworld@evil.example/article",
             "it has a user name before an @ in its host, so it shows one site and goes to another (a published source's address has none)",
         ),
+        // A Cyrillic а in al-monitor: shown as the site, a link to another.
+        (
+            "https://www.\u{430}l-monitor.com/originals/2022",
+            "its host name part `\u{430}l-monitor` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
+        ),
     ] {
         refused(
             &w,

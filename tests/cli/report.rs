@@ -1294,3 +1294,52 @@ fn a_long_reliability_record_is_summed_up_for_readers() {
         15
     );
 }
+
+/// An address the commands refuse (`javascript:`, `data:`), in a source
+/// signed by another tool or before the rule: verify does not judge
+/// addresses, and the linked-data formats, which web pages embed and may
+/// link, leave it out; the readable ones show it as text only.
+#[test]
+fn the_linked_data_formats_leave_out_an_address_that_is_code() {
+    let w = Work::with_team();
+    let text = b"The council said: \"the bridge reopens on Monday\".".to_vec();
+    let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
+        author: None,
+        derived_from: vec![],
+        kind: claimtrail::model::SourceKind::Article,
+        length: text.len() as u64,
+        media_type: claimtrail::rules::MEDIA_TYPE.into(),
+        published: None,
+        publisher: Some("The Courier".into()),
+        retrieved: claimtrail::clock::now(),
+        sha256: claimtrail::hash::Hash::sha256(&text),
+        title: Some("Bridge".into()),
+        url: Some("javascript:alert(document.cookie)//https://courier.example/".into()),
+    });
+    let s = w.append_unchecked("analyst", body, Some(text));
+    let c = w.claim_unchecked("analyst", &s, (19, 48), "the council");
+    w.annotation_unchecked("analyst", &c, "the date was moved");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    for f in ["claimreview", "wa", "prov"] {
+        let out = report(&w, None, &["--format", f]).ok().to_string();
+        assert!(out.contains("the bridge reopens on Monday"), "{f}: {out}");
+        assert!(!out.contains("javascript"), "{f}: {out}");
+    }
+    let html = report(&w, None, &["--format", "html"]).ok().to_string();
+    assert!(!html.contains("href=\"javascript"), "{html}");
+    // A host in one script, whatever the script, is a site's own name,
+    // taken and given on.
+    std::fs::write(
+        w.path("ru.txt"),
+        "\u{41d}\u{43e}\u{432}\u{43e}\u{441}\u{442}\u{438}.",
+    )
+    .unwrap();
+    let url = "https://\u{43d}\u{43e}\u{432}\u{43e}\u{441}\u{442}\u{438}.\u{440}\u{444}/2022/07";
+    let out = w.run(
+        Some("analyst"),
+        &["source", "add", "ru.txt", "--kind", "article", "--url", url],
+    );
+    assert_eq!(out.ok(), "S2\n");
+    let prov = json(report(&w, None, &["--format", "prov"]).ok());
+    assert_eq!(prov["entity"]["log:S2"]["ct:url"]["$"], url, "{prov}");
+}

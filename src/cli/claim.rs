@@ -212,6 +212,29 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 }
             }
             let taken = claimed.iter().filter(|c| !c.is_empty()).count();
+            // The numbers not claimed yet, as they would be typed, and
+            // those of them with no speaker found, which are added by hand
+            // (a claim names who said it; `--add all` leaves them out).
+            let (open, speakerless): (Vec<usize>, Vec<usize>) = (0..found.len())
+                .filter(|&i| claimed[i].is_empty())
+                .partition(|&i| !found[i].speaker.trim().is_empty());
+            let numbers = |is: &[usize]| {
+                is.iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let by_hand = |i: usize| {
+                super::pasteable(&format!(
+                    "`claimtrail claim add --source {id} --span {}..{}`",
+                    found[i].start, found[i].end
+                ))
+            };
+            let already = match taken {
+                0 => String::new(),
+                1 => " (1 already claimed: `--add all` leaves it out)".to_string(),
+                n => format!(" ({n} already claimed: `--add all` leaves them out)"),
+            };
             if found.is_empty() {
                 outln!(
                     "{}",
@@ -222,31 +245,48 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     "{} in {id}, all already claimed",
                     output::count(found.len() as u64, "candidate")
                 )?;
+            } else if open.is_empty() {
+                // Those left have no speaker: nothing `--add` can add.
+                outln!(
+                    "{} in {id}{already}; {} no speaker found near {}: add {} by hand with who said {}, e.g. {} and its --speaker",
+                    output::count(found.len() as u64, "candidate"),
+                    match speakerless.len() {
+                        1 => format!("the one left ({}) has", numbers(&speakerless)),
+                        n => format!("the {n} left ({}) have", numbers(&speakerless)),
+                    },
+                    if speakerless.len() == 1 { "it" } else { "them" },
+                    if speakerless.len() == 1 { "it" } else { "each" },
+                    if speakerless.len() == 1 { "it" } else { "each" },
+                    by_hand(speakerless[0])
+                )?;
             } else if found.len() == 1 {
                 outln!(
                     "1 candidate in {id}; add it with {}",
                     super::pasteable(&format!("`claimtrail claim suggest {id} --add 1`"))
                 )?;
             } else {
-                // The numbers not claimed yet, as they would be typed (not
-                // those with no speaker found: a claim names who said it).
-                let open: Vec<String> = claimed
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, c)| c.is_empty() && !found[*i].speaker.trim().is_empty())
-                    .map(|(i, _)| (i + 1).to_string())
-                    .collect();
                 outln!(
-                    "{} in {id}{}; add the ones you choose with {}, or every one not claimed yet with `--add all`",
+                    "{} in {id}{already}; add the ones you choose with {}{}{}",
                     output::count(found.len() as u64, "candidate"),
-                    match taken {
-                        0 => String::new(),
-                        n => format!(" ({n} already claimed: `--add all` leaves them out)"),
-                    },
                     super::pasteable(&format!(
                         "`claimtrail claim suggest {id} --add {}`",
-                        open.join(",")
-                    ))
+                        numbers(&open)
+                    )),
+                    match open.len() {
+                        1 => String::new(),
+                        _ => ", or every one not claimed yet with `--add all`".into(),
+                    },
+                    match speakerless.len() {
+                        0 => String::new(),
+                        1 => format!(
+                            "; {} has no speaker, and is added by hand",
+                            numbers(&speakerless)
+                        ),
+                        _ => format!(
+                            "; {} have no speaker, and are added by hand",
+                            numbers(&speakerless)
+                        ),
+                    }
                 )?;
             }
         }
@@ -276,11 +316,26 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         let new: Vec<usize> = (0..found.len())
             .filter(|&i| claimed[i].is_empty() && !speakerless(i))
             .collect();
-        if let (true, Some(i)) = (
-            new.is_empty(),
-            (0..found.len()).find(|&i| claimed[i].is_empty()),
-        ) {
-            return Err(by_hand(i));
+        let left: Vec<usize> = (0..found.len())
+            .filter(|&i| claimed[i].is_empty())
+            .collect();
+        if let (true, Some(&i)) = (new.is_empty(), left.first()) {
+            // Every candidate not claimed yet has no speaker: say so of
+            // them all, not of the first as if it had been asked for.
+            let Error::Invalid { hint, .. } = by_hand(i) else {
+                unreachable!("by_hand is an Error::Invalid")
+            };
+            return Err(Error::Invalid {
+                what: format!(
+                    "no candidate in {id} is left for --add all: {} (no attribution was found near {})",
+                    match left.len() {
+                        1 => format!("the only one not claimed yet, {}, has no speaker", left[0] + 1),
+                        n => format!("the {n} not claimed yet, {}, have no speaker", left.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(", ")),
+                    },
+                    if left.len() == 1 { "it" } else { "them" },
+                ),
+                hint,
+            });
         }
         if new.is_empty() && !found.is_empty() {
             let mut all: Vec<ItemId> = claimed.iter().flatten().copied().collect();
@@ -291,7 +346,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     "every candidate in {id} is already claimed ({})",
                     names(&all)
                 ),
-                format!("annotate those claims (`claimtrail list claims --source {id}`); a candidate that only overlaps a claim is added by its number, e.g. --add 1"),
+                format!("annotate those claims (`claimtrail list claims --source {id}`); a candidate that only overlaps a claim is added by its number with --add"),
             ));
         }
         new
@@ -301,11 +356,18 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 Ok(n) if n >= 1 && n <= found.len() => Ok(n - 1),
                 _ => Err(Error::invalid(
                     format!(
-                        "`{}` is not a candidate number (there are {} in {id})",
+                        "`{}` is not a candidate number (there {} in {id})",
                         text::escape(p.trim()),
-                        found.len()
+                        match found.len() {
+                            1 => "is 1".to_string(),
+                            n => format!("are {n}"),
+                        }
                     ),
-                    "give numbers from the list, e.g. --add 1,3,5, or --add all",
+                    match found.len() {
+                        0 => format!("there is nothing to add: claim by hand with `claimtrail claim add --source {id}` and its --quote"),
+                        1 => "give --add 1, or --add all".to_string(),
+                        n => format!("give numbers from 1 to {n} as listed by `claimtrail claim suggest {id}`, or --add all"),
+                    },
                 )),
             })
             .collect::<Result<_>>()?

@@ -222,8 +222,8 @@ fn a_candidate_with_no_speaker_is_left_for_the_hand_and_the_others_are_added() {
     );
     let listed = w.run(None, &["claim", "suggest", &s]);
     assert!(
-        listed.ok().contains(&format!(
-            "add the ones you choose with `claimtrail claim suggest {s} --add 2`"
+        listed.ok().ends_with(&format!(
+            "2 candidates in {s}; add the ones you choose with `claimtrail claim suggest {s} --add 2`; 1 has no speaker, and is added by hand\n"
         )),
         "{}",
         listed.stdout
@@ -236,8 +236,37 @@ fn a_candidate_with_no_speaker_is_left_for_the_hand_and_the_others_are_added() {
             .ok(),
         "C1\n"
     );
+    // What is left has no speaker: the list and --add all say so, and
+    // how to add it, rather than `--add ` with no number.
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    assert!(
+        listed.ok().ends_with(&format!(
+            "2 candidates in {s} (1 already claimed: `--add all` leaves it out); the one left (1) has no speaker found near it: add it by hand with who said it, e.g. `claimtrail claim add --source {s} --span 30..92` and its --speaker\n"
+        )),
+        "{}",
+        listed.stdout
+    );
     w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
-        .error("error: candidate 1 has no speaker");
+        .error("error: no candidate in S1 is left for --add all: the only one not claimed yet, 1, has no speaker (no attribution was found near it) (hint: add it by hand, with who said it: `claimtrail claim add --source S1 --span 30..92` and its --speaker)");
+    w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "3"])
+        .error("error: `3` is not a candidate number (there are 2 in S1) (hint: give numbers from 1 to 2 as listed by `claimtrail claim suggest S1`, or --add all)");
+    // Pasted as printed, the hint adds it.
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--span",
+            "30..92",
+            "--speaker",
+            "protesters",
+            "--provenance",
+            "other",
+        ],
+    );
+    assert_eq!(out.ok(), "C2\n");
 }
 
 /// A title's full stop before a name that follows "said" does not end the

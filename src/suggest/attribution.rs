@@ -204,6 +204,14 @@ impl<'t> Builder<'t> {
             .is_some_and(|s| s.iter().filter(|i| i.kind == Kind::Word).take(n).count() >= n)
     }
 
+    /// Whether `[a, b)` holds a word that is not a time word.
+    fn count_words_from(&self, items: &[Item], a: usize, b: usize) -> bool {
+        (a..b).any(|j| {
+            self.lower(items, j)
+                .is_some_and(|w| !lexicon::is_time_word(&w))
+        })
+    }
+
     fn count_words(items: &[Item], a: usize, b: usize) -> usize {
         items
             .get(a..b.max(a).min(items.len()))
@@ -1185,6 +1193,33 @@ impl<'t> Builder<'t> {
                     .is_some_and(|w| lexicon::LEAD_STRIP.contains(&w.as_str()))
             {
                 first.0 += 1;
+            }
+            // And a leading time phrase: `Yesterday the UN said`, `On
+            // Tuesday the mayor said`, `Later that day the army said` gave
+            // "Yesterday the UN", which `--add all` signed.
+            let mut k = first.0;
+            let mut when = false;
+            while k + 1 < first.1 {
+                let Some(w) = self.lower(items, k) else { break };
+                let digits = !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+                let month_day = lexicon::is_month(&w)
+                    && self
+                        .lower(items, k + 1)
+                        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+                if lexicon::is_lead_time(&w) || month_day {
+                    when = true;
+                } else if !(digits
+                    || matches!(
+                        w.as_str(),
+                        "on" | "this" | "last" | "that" | "next" | "late" | "early" | "of"
+                    ))
+                {
+                    break;
+                }
+                k += 1;
+            }
+            if when && k > first.0 && k < first.1 && self.count_words_from(items, k, first.1) {
+                first.0 = k;
             }
         }
         if let Some(last) = kept.last_mut() {

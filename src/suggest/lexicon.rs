@@ -127,6 +127,35 @@ pub(super) const LEAD_STRIP: &[&str] = &[
     "instead",
 ];
 
+/// Words that make a phrase before a speaker one of time (`Yesterday`,
+/// `On Tuesday`, `This morning`, `Later that day`): not `first`, `once`
+/// or `then`, which begin names and titles (`First Minister …`).
+pub(super) fn is_lead_time(lower: &str) -> bool {
+    matches!(
+        lower,
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "today"
+            | "tonight"
+            | "yesterday"
+            | "earlier"
+            | "later"
+            | "morning"
+            | "afternoon"
+            | "evening"
+            | "night"
+            | "overnight"
+            | "week"
+            | "weekend"
+            | "day"
+    )
+}
+
 /// Words after a verb or a name that say when, not what.
 pub(super) fn is_time_word(lower: &str) -> bool {
     matches!(

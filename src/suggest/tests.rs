@@ -354,6 +354,32 @@ fn speakers_are_resolved() {
     }
 }
 
+/// A time phrase before the speaker says when, not who: it was kept in
+/// the speaker ("Yesterday the UN"), which `--add all` signed. A title
+/// that begins with a time-like word (`First Minister`) and a name that is
+/// a month (`May`) stay.
+#[test]
+fn a_time_phrase_before_the_speaker_is_not_the_speaker() {
+    for (said, speaker) in [
+        ("Yesterday the UN said", "the UN"),
+        ("This morning the Kremlin said", "the Kremlin"),
+        ("Later that day the army said", "the army"),
+        ("On Tuesday the mayor said", "the mayor"),
+        ("Late on Thursday night the ministry said", "the ministry"),
+        ("July 22 the ministry said", "the ministry"),
+        (
+            "First Minister Nicola Sturgeon said",
+            "First Minister Nicola Sturgeon",
+        ),
+        ("May said", "May"),
+    ] {
+        let text =
+            format!("{said}: \"We will publish the figures for every council in the region.\"");
+        let c = only(&text);
+        assert_eq!(c.speaker, speaker, "{text}");
+    }
+}
+
 #[test]
 fn matching_rule() {
     assert!(span_overlap((0, 100), (0, 99)) >= 0.8);

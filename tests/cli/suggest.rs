@@ -288,3 +288,28 @@ fn a_title_before_a_name_after_said_stays_with_the_name() {
         listed.stdout
     );
 }
+
+/// A time phrase before the speaker is not the speaker: `Yesterday the UN
+/// said` gave "Yesterday the UN", which `--add all` signed.
+#[test]
+fn a_time_phrase_before_the_speaker_is_left_out_of_it() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "Yesterday the UN said: \"Aid convoys were blocked at the crossing for a third day.\"\n\n\
+         Later that day the army said in a statement: \"Two soldiers were wounded in the attack.\"\n",
+    );
+    assert_eq!(
+        w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
+            .ok(),
+        "C1\nC2\n"
+    );
+    let listed = w.run(None, &["list", "claims"]).ok().to_string();
+    let speakers: Vec<String> = listed
+        .lines()
+        .skip(1)
+        .map(|l| cells(l)[2].clone())
+        .collect();
+    assert_eq!(speakers, ["the UN", "the army"], "{listed}");
+}

@@ -13,6 +13,15 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // A write past a file size limit (`ulimit -f`) fails with EFBIG, which
+    // is reported as such (exit 2, what was committed said), instead of
+    // the signal killing the process without a word (exit 153), leaving
+    // its lock file behind.
+    #[cfg(unix)]
+    // SAFETY: as above.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     // Ctrl-C and the like undo what the command leaves half-done (a prompt's
     // terminal settings, temporary files) before it dies. Without the
     // thread (no pipe could be made) signals keep their default action.

@@ -474,9 +474,11 @@ fn a_write_the_system_refuses_is_a_clear_error_and_loses_nothing() {
             .env("CLAIMTRAIL_DB", &w.db)
             .env("CLAIMTRAIL_KEY", w.path("analyst"));
         // SAFETY: only async-signal-safe calls between fork and exec.
+        // (SIGXFSZ keeps its default action, as under a shell's `ulimit
+        // -f`: claimtrail ignores it itself; it was killed by it, exit 153
+        // and no word, until 2026-12-05.)
         unsafe {
             c.pre_exec(|| {
-                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
                 let lim = libc::rlimit {
                     rlim_cur: 600_000,
                     rlim_max: 600_000,

@@ -1471,8 +1471,19 @@ impl<'a> Importer<'a> {
         if let Err(c) = self.committed() {
             return c;
         }
-        let (what, hint) = match e {
-            Error::Invalid { what, hint } => (what, hint),
+        let (what, hint, fix) = match e {
+            Error::Invalid { what, hint } => {
+                (what, hint, format!("fix the {} and run", self.unit()))
+            }
+            // Any other error after a batch was committed (the lock held
+            // past the timeout, a disk that refused a write): said as it
+            // is, with what stays committed, as a bad line's error says it
+            // (it said only "try again", with 41,871 entries appended).
+            e if self.batches > 0 && !self.opts.dry_run => (
+                e.to_string(),
+                e.hint(),
+                "once that is fixed, run".to_string(),
+            ),
             e => return e,
         };
         let hint = if self.opts.dry_run {
@@ -1482,11 +1493,10 @@ impl<'a> Importer<'a> {
         } else {
             let n = self.appended.total();
             format!(
-                "{hint}; {} {} appended in {} before the error: fix the {} and run the same import again, it skips what is already in the log",
+                "{hint}; {} {} appended in {} before the error: {fix} the same import again, it skips what is already in the log",
                 text::count(n, "entry"),
                 if n == 1 { "was" } else { "were" },
                 text::count(self.batches, "batch"),
-                self.unit(),
             )
         };
         Error::invalid(what, hint)

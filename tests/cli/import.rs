@@ -2343,3 +2343,56 @@ fn an_empty_item_in_a_list_cell_is_refused_as_the_command_refuses_it() {
     .error("error: an empty item (two commas in a row, or one at the end of a list?) is not an id");
     assert!(before == w.db_bytes());
 }
+
+/// A lock held past the timeout after a batch was committed: the error
+/// says what stays committed, and how to finish, as a bad line's does (it
+/// said only "try again", with the first batches appended).
+#[test]
+fn a_busy_log_after_a_batch_says_what_was_appended() {
+    let w = Work::with_claims();
+    let note = |n: u32| {
+        json!({"type":"annotation","claim":"C2","verdict":"unverified","note":format!("n{n}")})
+            .to_string()
+    };
+    let annotations = count(&w, "annotations");
+    let mut c = w.std_command(
+        Some("analyst"),
+        &[("CLAIMTRAIL_BUSY_TIMEOUT", "1")],
+        &["import", "-", "--batch-size", "2", "--flush-after", "3600"],
+    );
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    feed(&mut child, &[note(1), note(2)]);
+    until_rows(&w, "annotations", annotations + 2);
+    // Another process takes the write lock and keeps it.
+    let other = rusqlite::Connection::open(&w.db).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    feed(&mut child, &[note(3)]);
+    let run = resume(child, &note(4));
+    other.execute_batch("ROLLBACK").unwrap();
+    run.error("error: the database is busy: another process held its lock for more than 1 s");
+    assert!(
+        run.stderr.trim_end().ends_with(
+            "; 2 entries were appended in 1 batch before the error: once that is fixed, run the same import again, it skips what is already in the log)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // As it says: the same lines again append the rest.
+    std::fs::write(
+        w.path("again.jsonl"),
+        (1..=4).map(|n| note(n) + "\n").collect::<String>(),
+    )
+    .unwrap();
+    let again = w.run(Some("analyst"), &["import", "again.jsonl"]);
+    assert!(
+        again.ok().contains("appended 2 entries"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(count(&w, "annotations"), annotations + 4);
+}

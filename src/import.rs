@@ -1308,6 +1308,10 @@ struct Importer<'a> {
     labels: HashMap<String, Label>,
     /// References resolved from ids, so repeated ids cost one lookup.
     ids: HashMap<ItemId, Ref>,
+    /// Items that lines of this file record and that were in the log
+    /// already (an earlier run of it, interrupted or not): by the line.
+    /// An id refers to none of them, as to none this run creates.
+    found: HashMap<ItemId, u64>,
     texts: HashMap<u64, Rc<str>>,
     text_bytes: usize,
     /// The last entry before this run (a retraction at or before it may
@@ -1421,6 +1425,7 @@ impl<'a> Importer<'a> {
             start,
             labels: HashMap::default(),
             ids: HashMap::default(),
+            found: HashMap::default(),
             texts: HashMap::default(),
             text_bytes: 0,
             start_seq,
@@ -1670,6 +1675,9 @@ impl<'a> Importer<'a> {
             Outcome::Skipped(state) => {
                 self.skipped.add(kind);
                 self.progress.skipped += 1;
+                if let LabelState::Done(r) = state {
+                    self.found.entry(r.id).or_insert(n);
+                }
                 state
             }
             Outcome::SkippedEntry => {
@@ -1790,6 +1798,19 @@ impl<'a> Importer<'a> {
             return Err(Error::invalid(
                 format!("{field}: {id} is not {} id", want.a_noun()),
                 format!("{} ids start with {}", want.noun(), want.letter()),
+            ));
+        }
+        // An item of the log that an earlier line of this file records:
+        // created by an earlier run of it, it is refused as one this run
+        // creates is (the same file failed on one run and passed on the
+        // next, after a batch was committed).
+        if let Some(&line) = self.found.get(&id) {
+            return Err(Error::invalid(
+                format!(
+                    "{field}: {id} is the item that {} {line} of this file records (an earlier run of it added it)",
+                    self.unit()
+                ),
+                "refer to items the file creates by their @label, so that the file means the same on every run",
             ));
         }
         if let Some(r) = self.ids.get(&id) {

@@ -2314,6 +2314,38 @@ fn an_id_this_import_is_creating_points_to_its_label() {
     assert!(before == w.db_bytes());
 }
 
+/// The same refusal on the next run, once a batch with the item was
+/// committed: the file failed on one run and passed on the next (with
+/// small batches, or after an interruption), where it should mean the
+/// same on every run.
+#[test]
+fn an_id_an_earlier_run_of_the_file_created_is_refused_as_on_the_first() {
+    let w = Work::with_claims();
+    let mut lines = vec![json!({"type":"claim","label":"x","source":"S1","quote":SEVEN,"speaker":"UNICEF","provenance":"statement"}).to_string()];
+    for n in 1..=5 {
+        lines.push(
+            json!({"type":"annotation","claim":"C1","verdict":"false","note":format!("pad {n}")})
+                .to_string(),
+        );
+    }
+    lines.push(
+        json!({"type":"annotation","claim":"C3","verdict":"disputed","note":"by id"}).to_string(),
+    );
+    std::fs::write(w.path("f.jsonl"), lines.join("\n") + "\n").unwrap();
+    w.run(Some("analyst"), &["import", "f.jsonl", "--batch-size", "2"])
+        .error("error: line 7: claim: C3 was created by this import (hint: refer to items the file creates by their @label, so that the file means the same on every run; 6 entries were appended in 3 batches before the error: fix the line and run the same import again, it skips what is already in the log)");
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "f.jsonl", "--batch-size", "2"])
+        .error("error: line 7: claim: C3 is the item that line 1 of this file records (an earlier run of it added it) (hint: refer to items the file creates by their @label, so that the file means the same on every run; nothing was imported)");
+    assert!(before == w.db_bytes());
+    // Fixed as the hint says, the file goes through.
+    lines[6] = json!({"type":"annotation","claim":"@x","verdict":"disputed","note":"by label"})
+        .to_string();
+    std::fs::write(w.path("f.jsonl"), lines.join("\n") + "\n").unwrap();
+    let r = w.run(Some("analyst"), &["import", "f.jsonl"]);
+    assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+}
+
 /// A list cell with an empty item (`C1,,C2`) is refused, as the command
 /// refuses `--corroborates C1,,C2`: the empty item was dropped.
 #[test]

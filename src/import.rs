@@ -1891,6 +1891,23 @@ impl<'a> Importer<'a> {
             return Ok(Outcome::Skipped(LabelState::Pending(pos)));
         }
         if let Some(id) = query::source_by_sha(self.store.conn(), &sha256)? {
+            // As `source add` refuses it: the text of a redacted source is
+            // not stored again, and the line is not "already in the log"
+            // (it was skipped as such, and its claims refused).
+            if let Some(r) = query::source(self.store.conn(), id.n)?.redaction {
+                return Err(Error::invalid(
+                    format!(
+                        "these bytes are {id}'s, which was redacted at entry {} ({}): they cannot be stored again",
+                        r.seq,
+                        text::escape(&r.reason)
+                    ),
+                    format!(
+                        "take the {} (and those that refer to its label) out of the file: the redaction keeps this text out of the log; ask {} (the admin who redacted it) if it should come back",
+                        self.unit(),
+                        text::escape(&r.signer_name)
+                    ),
+                ));
+            }
             return Ok(Outcome::Skipped(LabelState::Done(query::reference(
                 self.store.conn(),
                 id,

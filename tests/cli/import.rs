@@ -2428,3 +2428,42 @@ fn a_busy_log_after_a_batch_says_what_was_appended() {
     );
     assert_eq!(count(&w, "annotations"), annotations + 4);
 }
+
+/// A line with the text of a redacted source is refused, as `source add`
+/// refuses it: it was skipped as "already in the log", and the claims on
+/// its label then refused.
+#[test]
+fn a_redacted_sources_text_is_refused_as_source_add_refuses_it() {
+    let w = Work::with_claims();
+    w.run(
+        Some("admin"),
+        &[
+            "source",
+            "redact",
+            "S1",
+            "--reason",
+            "protects a named minor",
+        ],
+    )
+    .ok();
+    std::fs::write(
+        w.path("again.jsonl"),
+        format!(
+            "{}\n",
+            json!({"type":"source","file":FIXTURE,"kind":"article","label":"idlib"})
+        ),
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    let r = w.run(
+        Some("analyst"),
+        &["import", "again.jsonl", "--files-anywhere"],
+    );
+    r.error("error: line 1: these bytes are S1's, which was redacted at entry ");
+    assert!(
+        r.stderr.contains(" (protects a named minor): they cannot be stored again (hint: take the line (and those that refer to its label) out of the file: the redaction keeps this text out of the log; ask admin (the admin who redacted it) if it should come back; nothing was imported)"),
+        "{}",
+        r.stderr
+    );
+    assert!(before == w.db_bytes());
+}

@@ -42,7 +42,13 @@ static STATE: Mutex<State> = Mutex::new(State {
     next: 0,
     undo: Vec::new(),
     terminal: None,
+    committed: None,
 });
+
+/// Whether [`commit_then_say`] tells an interrupt what was committed: not
+/// for a log of the command's own making that an interrupt removes
+/// (`demo`, `bench`), which call [`quiet_commits`].
+static TELL_COMMITS: AtomicBool = AtomicBool::new(true);
 
 /// How many editors run now: while one does, SIGINT and SIGQUIT are its own.
 static EDITING: AtomicUsize = AtomicUsize::new(0);
@@ -57,6 +63,8 @@ struct State {
     undo: Vec<(u64, Undo)>,
     /// `/dev/tty` and its settings before a prompt changed them.
     terminal: Option<(libc::c_int, libc::termios)>,
+    /// What the command's last commit appended, said on an interrupt.
+    committed: Option<String>,
 }
 
 /// What a registration undoes.
@@ -195,6 +203,10 @@ impl State {
                 said.push('\n');
             }
         }
+        if let Some(committed) = &self.committed {
+            said.push_str(committed);
+            said.push('\n');
+        }
         write_stderr(said.as_bytes());
     }
 }
@@ -303,6 +315,27 @@ pub fn say_on_interrupt(say: impl Fn() -> String + Send + 'static) -> Registrati
     }
 }
 
+/// Runs `commit` with the clean-up held off and, once it has succeeded,
+/// has an interrupt say `said` (what it appended, in place of what an
+/// earlier commit of the command said): a command interrupted between its
+/// commit and its output (`annotate` printing its id) died without a word,
+/// and a script that ran it again until it succeeded appended the
+/// annotation twice.
+pub fn commit_then_say<T, E>(commit: impl FnOnce() -> Result<T, E>, said: String) -> Result<T, E> {
+    let mut held = state();
+    let done = commit();
+    if done.is_ok() && TELL_COMMITS.load(Ordering::SeqCst) {
+        held.committed = Some(said);
+    }
+    done
+}
+
+/// [`commit_then_say`] says nothing from now on: the command appends to a
+/// log of its own making, which an interrupt removes.
+pub fn quiet_commits() {
+    TELL_COMMITS.store(false, Ordering::SeqCst);
+}
+
 /// Runs `f` with the clean-up held off: a signal that comes meanwhile is
 /// acted on once `f` returns, so `f` is done whole before the process dies
 /// (an import's commit and the count of what it committed, which an
@@ -388,6 +421,7 @@ mod tests {
             next: 0,
             undo: Vec::new(),
             terminal: None,
+            committed: None,
         };
         state.register(Undo::Remove(d.join("a.tmp"), Leftover::File));
         state.register(Undo::Remove(d.join("b.db"), Leftover::Database));

@@ -193,7 +193,7 @@ pub fn append_batch(
         }
         out
     };
-    tx.commit().map_err(busy)?;
+    commit_told(tx, &out)?;
     if redacting {
         // Move everything out of the WAL and truncate it, so no old copy
         // of the text stays in the -wal file either.
@@ -220,8 +220,34 @@ pub fn append_with(
     let seq = crate::store::head(&tx)?.map_or(Seq(0), |(s, _)| Seq(s.0 + 1));
     let entry = build(&tx, seq)?;
     let out = append_one(&tx, signer, entry, crate::clock::now())?;
-    tx.commit().map_err(busy)?;
+    commit_told(tx, std::slice::from_ref(&out))?;
     Ok(out)
+}
+
+/// Commits a command's entries with an interrupt held off, and from then
+/// on an interrupt says that they are in the log: a command interrupted
+/// between its commit and its output (`annotate` printing its id) died
+/// without a word, and a script that ran it again until it succeeded
+/// appended the annotation twice.
+fn commit_told(tx: rusqlite::Transaction<'_>, out: &[Appended]) -> Result<()> {
+    let said = match out {
+        [] => return tx.commit().map_err(busy),
+        [one] => format!("interrupted: {} was appended before the interrupt, and is in the log (the same command again would append it twice)", committed(one)),
+        all => format!(
+            "interrupted: {} were appended before the interrupt, and are in the log (the same command again would append them twice)",
+            all.iter().map(committed).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    crate::interrupt::commit_then_say(|| tx.commit().map_err(busy), said)
+}
+
+/// An appended entry as an interrupt names it: its item and entry, or
+/// its entry and kind.
+fn committed(a: &Appended) -> String {
+    match a.id {
+        Some(id) => format!("{id} (entry {})", a.seq),
+        None => format!("entry {} ({})", a.seq, a.kind),
+    }
 }
 
 /// [`checkpoint`], after verifying the whole log (as `cosign` and

@@ -38,6 +38,8 @@ fn entry_count(s: &str) -> std::result::Result<u64, String> {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    // The bench's log is its own, removed on an interrupt.
+    claimtrail::interrupt::quiet_commits();
     // A child of a bench, told its step through the environment (not
     // options, which the shell completions would offer to users).
     if let Some(step) = std::env::var_os(bench::CHILD_STEP_ENV) {

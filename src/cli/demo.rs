@@ -18,6 +18,8 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    // A half-built demo is no log to tell of what it holds.
+    interrupt::quiet_commits();
     let (dir, made) = match a.dir {
         Some(d) => (d, None),
         None => {

@@ -363,3 +363,78 @@ fn ctrl_c_in_an_import_on_a_terminal_erases_its_bar_and_says_what_it_kept() {
     );
     assert_eq!(entries(&w), before + 1);
 }
+
+/// A command interrupted after its commit and before its output says what
+/// it appended: `annotate` died without a word, and a script that ran it
+/// again until it succeeded appended the annotation twice. Its output is
+/// held up by a pipe that is full and that no one reads, so that the
+/// interrupt comes between the two.
+#[test]
+fn a_command_interrupted_after_its_commit_says_what_it_appended() {
+    let w = Work::with_claims();
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) into a live array; the descriptors are owned below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fresh descriptors from pipe(2), owned once each.
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // Fill the pipe: the command's first write then waits.
+    {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&write_end);
+        // SAFETY: fcntl and write(2) on the pipe's own descriptor.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+            let block = [b'x'; 4096];
+            while libc::write(fd, block.as_ptr().cast(), block.len()) > 0 {}
+            libc::fcntl(fd, libc::F_SETFL, flags);
+        }
+    }
+    let mut c = w.std_command(
+        Some("analyst"),
+        &[],
+        &["annotate", "C2", "--verdict", "false"],
+    );
+    // SAFETY: only signal(2) between fork and exec (SIGINT as a terminal's
+    // shell leaves it: `cargo test &` has it ignored).
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let annotations = || -> i64 {
+        rusqlite::Connection::open(&w.db)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM annotations", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = annotations();
+    let mut child = c
+        .stdout(Stdio::from(write_end))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while annotations() == before {
+        assert!(Instant::now() < until, "the annotation was never committed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: kill(2) on the child this test spawned and has not reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    drop(read_end);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{stderr}");
+    assert_eq!(
+        stderr,
+        "interrupted: A2 (entry 7) was appended before the interrupt, and is in the log (the same command again would append it twice)\n"
+    );
+    assert_eq!(annotations(), before + 1);
+}

@@ -248,7 +248,7 @@ impl Error {
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
             Error::UnknownId { id, .. } => format!("see `claimtrail list {}s` for the {} ids in this log", id.kind.noun(), id.kind.noun()),
             Error::Io { .. } => "check the path and its permissions".into(),
-            Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; a command that signs has added its entry all the same (`claimtrail log -n 1` shows the last entry)".into(),
+            Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; a command that signs has appended its entries all the same (`claimtrail log -n 1` shows the last entry)".into(),
             Error::Write { kind: std::io::ErrorKind::StorageFull, .. } => "make room on that disk, or write the file to another one".into(),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),

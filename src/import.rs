@@ -1757,6 +1757,21 @@ impl<'a> Importer<'a> {
     /// The definition of a label used in `field`, which needs a `want`.
     fn label(&self, field: &str, name: &str, want: IdKind) -> Result<&Label> {
         {
+            // `@` alone, `@@x`: no label could be defined so (the hint
+            // told to define `"label": ""`).
+            if check_label(name).is_err() {
+                return Err(Error::invalid(
+                    format!(
+                        "{field}: `@{}` names no label (a label is 1 to {MAX_LABEL_BYTES} letters, digits and _ - . : /)",
+                        text::escape(name)
+                    ),
+                    format!(
+                        "refer to an earlier {}'s label as @label, or give an id like {}1",
+                        self.unit(),
+                        want.letter()
+                    ),
+                ));
+            }
             let Some(l) = self.labels.get(name) else {
                 return Err(Error::invalid(
                     format!(
@@ -2428,6 +2443,9 @@ fn for_import(e: Error) -> Error {
 /// An error of the append path, which takes a batch's entries together.
 fn in_batch(unit: &str, first: u64, last: u64, e: Error) -> Error {
     match e {
+        Error::Invalid { what, hint } if first == last => {
+            Error::invalid(format!("while appending {unit} {first}: {what}"), hint)
+        }
         Error::Invalid { what, hint } => Error::invalid(
             format!("in the batch of {unit}s {first} to {last}: {what}"),
             hint,

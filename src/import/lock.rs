@@ -116,7 +116,7 @@ fn cannot_make(path: &Path, e: std::io::Error) -> Error {
                 path.display(),
                 crate::keys::io_reason(&e)
             ),
-            "the log or its directory is read-only here: claimtrail can read it (verify, list, show, report, import --dry-run) but not add to it; ask for write access, or work on a copy in a directory you can write to",
+            "the log or its directory is read-only here: claimtrail can read it (verify, list, show, report) but not add to it, nor dry-run an import into it (a dry run writes and rolls back); ask for write access, or work on a copy in a directory you can write to",
         );
     }
     Error::write(path.to_path_buf(), &e)

@@ -1636,7 +1636,7 @@ fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
     let n = entries(&w).len();
     let r = w.run_to_full_disk(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
     r.error(
-        "a command that signs has added its entry all the same (`claimtrail log -n 1` shows the last entry)",
+        "a command that signs has appended its entries all the same (`claimtrail log -n 1` shows the last entry)",
     );
     let after = entries(&w);
     assert_eq!(after.len(), n + 1);

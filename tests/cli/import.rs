@@ -904,6 +904,15 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"annotation","claim":"@nope","verdict":"false"}"#.to_vec(),
             "claim: label @nope is not defined by an earlier line",
         ),
+        // No label could be defined so: the hint was to define `"label": ""`.
+        (
+            br#"{"type":"annotation","claim":"@","verdict":"false"}"#.to_vec(),
+            "claim: `@` names no label (a label is 1 to 128 letters, digits and _ - . : /) (hint: refer to an earlier line's label as @label, or give an id like C1",
+        ),
+        (
+            br#"{"type":"annotation","claim":"@@x","verdict":"false"}"#.to_vec(),
+            "claim: `@@x` names no label",
+        ),
         (
             br#"{"type":"claim","source":"@x","quote":"Idlib","speaker":"X","provenance":"tweet"}"#.to_vec(),
             "source: @x is a claim (line 1), not a source",

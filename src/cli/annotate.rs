@@ -153,8 +153,39 @@ fn with_kept_note(e: Error, path: &std::path::Path) -> Error {
     )
 }
 
-/// Opens the user's editor on a temporary file and returns the note
-/// without `#` comment lines; an empty note aborts. The editor is $VISUAL,
+/// The line below which the editor's file is not the note, as git's
+/// `commit --cleanup=scissors` draws it: a note keeps its own lines that
+/// start with `#` (hashtags: `#IdlibUnderAttack` was dropped from a signed
+/// note, when every `#` line was taken for a comment).
+const SCISSORS: &str = "# ------------------------ >8 ------------------------";
+
+/// What the editor opens: an empty note, then the scissors line and what
+/// it is for.
+fn template(claim: &str) -> String {
+    format!(
+        "\n{SCISSORS}\n# Write your note on {claim} above the line above. Everything below it is\n# left out; what is above it is the note, lines starting with # included.\n# An empty note cancels the annotation.\n"
+    )
+}
+
+/// The note in the editor's file: what is above the scissors line, or,
+/// where the user removed that line, the file without the template's own
+/// lines. Trimmed.
+fn note_above_scissors(text: &str, claim: &str) -> String {
+    let note = match text.lines().position(|l| l.trim_end() == SCISSORS) {
+        Some(at) => text.lines().take(at).collect::<Vec<_>>().join("\n"),
+        None => {
+            let ours = template(claim);
+            text.lines()
+                .filter(|l| l.is_empty() || !ours.lines().any(|o| o == *l))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    };
+    note.trim().to_string()
+}
+
+/// Opens the user's editor on a temporary file and returns the note above
+/// the scissors line ([`note_above_scissors`]); an empty note aborts. The editor is $VISUAL,
 /// else $EDITOR, else `vi`, as git and most Unix tools choose it (a
 /// variable set but empty counts as unset).
 fn edit_note(claim: &str) -> Result<String> {
@@ -170,10 +201,7 @@ fn edit_note(claim: &str) -> Result<String> {
         .suffix(".md")
         .tempfile()
         .map_err(|e| Error::cannot_write(std::env::temp_dir(), &e))?;
-    std::fs::write(
-        file.path(),
-        format!("\n# Write your note on {claim} above. Lines starting with # are ignored.\n# An empty note cancels the annotation.\n"),
-    )
+    std::fs::write(file.path(), template(claim))
     .map_err(|e| Error::cannot_write(file.path(), &e))?;
     // The note's file is removed on SIGTERM; Ctrl-C is the editor's.
     let _interrupted = interrupt::remove_on_interrupt(file.path(), interrupt::Leftover::File);
@@ -239,8 +267,7 @@ fn edit_note(claim: &str) -> Result<String> {
             });
         }
     };
-    let note: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-    let note = note.join("\n").trim().to_string();
+    let note = note_above_scissors(text, claim);
     if note.is_empty() {
         return Err(Error::invalid(
             "the note is empty",

@@ -1152,6 +1152,25 @@ fn long_notes_are_written_in_the_editor() {
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["show", "A2", "--json"]).ok()).unwrap();
     assert_eq!(v["note"], "Checked against the UNICEF site.\nSecond line.");
+    // A note's own lines that start with `#` (hashtags) are the note's:
+    // only what is below the scissors line is left out (every `#` line
+    // was dropped from the signed note).
+    let a = w.run_with(
+        Some("analyst"),
+        &[(
+            "EDITOR",
+            "sed -i '1i The tweet used two hashtags:\\n#IdlibUnderAttack\\n#StopTheBombing'",
+        )],
+        &["annotate", "C2", "--verdict", "corroborated", "--edit"],
+        None,
+    );
+    assert_eq!(a.ok().trim(), "A3");
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "A3", "--json"]).ok()).unwrap();
+    assert_eq!(
+        v["note"],
+        "The tweet used two hashtags:\n#IdlibUnderAttack\n#StopTheBombing"
+    );
     // Leaving the note empty cancels, and nothing is written.
     let before = w.db_bytes();
     w.run_with(
@@ -1169,15 +1188,15 @@ fn long_notes_are_written_in_the_editor() {
         &["annotate", "C2", "--verdict", "corroborated", "--edit"],
         None,
     );
-    assert_eq!(a.ok().trim(), "A3");
+    assert_eq!(a.ok().trim(), "A4");
     let a = w.run_with(
         Some("analyst"),
         &[("VISUAL", " "), ("EDITOR", "sed -i '1i From EDITOR.'")],
         &["annotate", "C1", "--verdict", "disputed", "--edit"],
         None,
     );
-    assert_eq!(a.ok().trim(), "A4");
-    for (id, note) in [("A3", "From VISUAL."), ("A4", "From EDITOR.")] {
+    assert_eq!(a.ok().trim(), "A5");
+    for (id, note) in [("A4", "From VISUAL."), ("A5", "From EDITOR.")] {
         let v: serde_json::Value =
             serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
         assert_eq!(v["note"], note);

@@ -1657,8 +1657,24 @@ pub fn precheck(body: &Body) -> Result<()> {
     let Some(reason) = body.reason() else {
         return Ok(());
     };
-    if ["…", "...", "reason", "<reason>", "text", "what was wrong"]
-        .contains(&reason.trim().to_lowercase().as_str())
+    // Said as typed, with a full stop or in quotes too (`"what was
+    // wrong."` was signed).
+    let said = reason
+        .trim()
+        .trim_end_matches(['.', '!', ':'])
+        .trim_matches(['"', '\'', '“', '”', '‘', '’', '`'])
+        .trim()
+        .to_lowercase();
+    if [
+        "…",
+        "...",
+        "",
+        "reason",
+        "<reason>",
+        "text",
+        "what was wrong",
+    ]
+    .contains(&said.as_str())
     {
         return Err(Error::invalid(
             format!("the reason `{}` is a placeholder", reason.trim()),

@@ -202,7 +202,7 @@ fn edit_note(claim: &str) -> Result<String> {
         .tempfile()
         .map_err(|e| Error::cannot_write(std::env::temp_dir(), &e))?;
     std::fs::write(file.path(), template(claim))
-    .map_err(|e| Error::cannot_write(file.path(), &e))?;
+        .map_err(|e| Error::cannot_write(file.path(), &e))?;
     // The note's file is removed on SIGTERM; Ctrl-C is the editor's.
     let _interrupted = interrupt::remove_on_interrupt(file.path(), interrupt::Leftover::File);
     // A plain command is run as it is, as git runs it: through `sh -c`, a

@@ -440,7 +440,17 @@ fn an_empty_reason_is_refused_before_the_passphrase_is_asked() {
 fn a_placeholder_reason_is_refused() {
     let w = Work::with_claims();
     let before = w.db_bytes();
-    for reason in ["…", "...", "REASON", "what was wrong"] {
+    // With a full stop, or in quotes, too (`what was wrong.` was signed).
+    for reason in [
+        "…",
+        "...",
+        "REASON",
+        "what was wrong",
+        "what was wrong.",
+        "\"reason\"",
+        "….",
+        "`text`",
+    ] {
         w.run(
             Some("analyst"),
             &["claim", "retract", "C1", "--reason", reason],

@@ -318,7 +318,7 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             composed.clear();
             for n in unit.nfkc() {
                 if case {
-                    composed.extend(n.to_lowercase());
+                    composed.extend(lower(n));
                 } else {
                     composed.push(n);
                 }
@@ -327,7 +327,7 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
         } else if case {
             // At most three characters of at most four bytes.
             let mut n = 0;
-            for l in c.to_lowercase() {
+            for l in lower(c) {
                 n += l.encode_utf8(&mut buf[n..]).len();
             }
             std::str::from_utf8(&buf[..n]).unwrap_or("")
@@ -345,6 +345,18 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
         }
         each(at, end, folded);
     }
+}
+
+/// `c` in lower case, as names are compared: Turkish `İ` is `i` (Unicode
+/// lowers it to `i` and a combining dot, so that `İsmail` was never
+/// `ismail`, and `key revoke "ismail şahin"` found no such key).
+fn lower(c: char) -> impl Iterator<Item = char> {
+    let dotted = c == '\u{130}';
+    let mut l = c.to_lowercase();
+    std::iter::from_fn(move || match dotted {
+        true => l.next().filter(|&x| x == 'i'),
+        false => l.next(),
+    })
 }
 
 /// Whether `text` holds nothing to read: only white space, controls and
@@ -899,6 +911,14 @@ fn quoted_word(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_turkish_dotted_capital_i_is_an_i_whatever_the_case() {
+        assert!(same_name("İsmail Şahin", "ismail şahin"));
+        assert!(same_name("İSMAİL ŞAHİN", "İsmail Şahin"));
+        assert!(!same_name("İsmail", "Ismael"));
+    }
+
     use super::*;
 
     /// Two origins that differ only by a zero-width space, which `escape`

@@ -2731,3 +2731,29 @@ fn a_sinhala_name_keeps_its_joiner_and_reads_as_one_name() {
     );
     assert!(r.ok().starts_with("revoked "), "{}", r.stdout);
 }
+
+/// A Turkish name is found in either case: Unicode lowers `İ` to `i` and a
+/// combining dot, so `ismail şahin` named no key.
+#[test]
+fn a_turkish_name_is_found_in_either_case() {
+    let w = Work::with_team();
+    w.key("ismail");
+    let r = w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "ismail.pub",
+            "--role",
+            "auditor",
+            "--name",
+            "İsmail Şahin",
+        ],
+    );
+    assert!(r.ok().starts_with("enrolled "), "{}", r.stdout);
+    let r = w.run(
+        Some("admin"),
+        &["key", "revoke", "ismail şahin", "--reason", "left the desk"],
+    );
+    assert!(r.ok().starts_with("revoked İsmail Şahin "), "{}", r.stdout);
+}

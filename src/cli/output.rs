@@ -624,12 +624,19 @@ fn cut_measured(s: &str, max: usize) -> String {
     if s.width() <= max {
         return s.to_string();
     }
+    // By grapheme cluster, as the reader sees characters: cut by code
+    // point, a Devanagari syllable lost its virama (`स्वास्थ`) and an emoji
+    // sequence its last person.
+    use unicode_segmentation::UnicodeSegmentation;
     let mut out = String::new();
-    for c in s.chars() {
-        if out.width() + 1 >= max {
+    let mut width = 0;
+    for g in s.graphemes(true) {
+        let w = g.width();
+        if width + w + 1 > max {
             break;
         }
-        out.push(c);
+        out.push_str(g);
+        width += w;
     }
     out.push('…');
     out
@@ -643,6 +650,24 @@ pub fn opt(s: &Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A character as the reader sees it is cut whole or kept whole.
+    #[test]
+    fn cuts_fall_between_the_characters_a_reader_sees() {
+        // स्वास्थ्य: the virama of the last conjunct stays with it.
+        let hindi = "\u{938}\u{94d}\u{935}\u{93e}\u{938}\u{94d}\u{925}\u{94d}\u{92f} \u{92e}\u{902}\u{924}\u{94d}\u{930}\u{93e}\u{932}\u{92f}";
+        for max in 1..12 {
+            let cut = cut(hindi, max);
+            let kept = cut.trim_end_matches('…');
+            assert!(
+                claimtrail::text::is_grapheme_boundary(hindi, kept.len()),
+                "{max}: {cut}"
+            );
+            assert!(cut.width() <= max.max(1), "{max}: {cut}");
+        }
+        let family = "ab\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} family";
+        assert_eq!(cut(family, 4), "ab…");
+    }
     use proptest::prelude::*;
 
     proptest! {

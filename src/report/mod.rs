@@ -219,11 +219,17 @@ pub(crate) fn visible(s: &str) -> String {
     crate::text::escape_keep_newlines(s)
 }
 
-/// The first `max` characters of `s`, with `…` when cut.
+/// The first `max` characters of `s` as a reader counts them (grapheme
+/// clusters: a family emoji, a letter and its accents), with `…` when cut.
+/// Cut by code point, a family emoji became a man and a dangling joiner,
+/// `é́` an `e`.
 pub(crate) fn cut(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().take(max).collect();
-    if s.chars().nth(max).is_some() {
-        out.pop();
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut graphemes = s.graphemes(true);
+    let mut out: String = graphemes.by_ref().take(max).collect();
+    if graphemes.next().is_some() {
+        let last = out.graphemes(true).next_back().map_or(0, str::len);
+        out.truncate(out.len() - last);
         out.push('…');
     }
     out
@@ -341,6 +347,21 @@ pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// A label is cut between the characters a reader sees: a family emoji
+    /// and a letter with its accents are kept or left out whole.
+    #[test]
+    fn labels_are_cut_between_characters() {
+        let family = "aaa\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} family";
+        assert_eq!(cut(family, 4), "aaa…");
+        assert_eq!(
+            cut(family, 5),
+            "aaa\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}…"
+        );
+        assert_eq!(cut("be\u{301}\u{301}xyz", 3), "be\u{301}\u{301}…");
+        assert_eq!(cut("short", 5), "short");
+    }
+
     use super::*;
 
     #[test]

@@ -56,10 +56,12 @@ pub struct ClaimCounts {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct KeyCounts {
+    /// Keys that can sign, by role.
     pub admin: u64,
     pub analyst: u64,
     pub auditor: u64,
-    /// Keys revoked, of all roles (counted in their role as well).
+    /// Keys revoked, of all roles, and not counted in their role (they
+    /// were, and "10 auditors (10 revoked)" read as if every auditor was).
     pub revoked: u64,
 }
 
@@ -94,12 +96,15 @@ pub fn status(conn: &Connection) -> Result<Status> {
     let annotations = count("SELECT COUNT(*) FROM annotations")?;
     let mut keys = KeyCounts::default();
     for k in query::keys(conn)? {
+        if k.revoked_seq.is_some() {
+            keys.revoked += 1;
+            continue;
+        }
         *match k.role {
             Role::Admin => &mut keys.admin,
             Role::Analyst => &mut keys.analyst,
             Role::Auditor => &mut keys.auditor,
         } += 1;
-        keys.revoked += u64::from(k.revoked_seq.is_some());
     }
     let checkpoint = query::latest_checkpoint(conn)?;
     let uncovered = query::Uncovered::after(checkpoint.as_ref()).count(entries);

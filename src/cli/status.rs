@@ -92,7 +92,7 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
         count(k.auditor, "auditor")
     );
     if k.revoked > 0 {
-        keys += &format!(" ({} revoked)", grouped(k.revoked));
+        keys += &format!("; {} revoked", grouped(k.revoked));
     }
     row("keys", &keys)?;
     row(

@@ -361,18 +361,20 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     }
 }
 
-/// Parses an id of the expected kind from the command line.
+/// Parses an id of the expected kind from the command line; the spaces a
+/// list typed as `S7, S1` puts around it are set aside.
 pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::model::ItemId> {
-    let id: claimtrail::model::ItemId = s.parse().map_err(|e: claimtrail::model::BadId| {
-        Error::invalid(
-            e.to_string(),
-            format!(
-                "see `claimtrail list {}s` for the {} ids in this log",
-                want.noun(),
-                want.noun()
-            ),
-        )
-    })?;
+    let id: claimtrail::model::ItemId =
+        s.trim().parse().map_err(|e: claimtrail::model::BadId| {
+            Error::invalid(
+                e.to_string(),
+                format!(
+                    "see `claimtrail list {}s` for the {} ids in this log",
+                    want.noun(),
+                    want.noun()
+                ),
+            )
+        })?;
     if id.kind != want {
         return Err(Error::invalid(
             format!("{id} is not {} id", want.a_noun()),

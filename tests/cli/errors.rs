@@ -2757,3 +2757,49 @@ fn a_turkish_name_is_found_in_either_case() {
     );
     assert!(r.ok().starts_with("revoked İsmail Şahin "), "{}", r.stdout);
 }
+
+/// A list typed with spaces after its commas, as people type lists, names
+/// the same ids (`--contradicts "C2, C1"` was refused: "` C1` is not an id").
+#[test]
+fn a_list_with_spaces_after_its_commas_is_read_as_typed() {
+    let w = Work::with_claims();
+    std::fs::write(w.path("wire.txt"), "The wire.").unwrap();
+    std::fs::write(w.path("copy.txt"), "A copy of the wire.").unwrap();
+    let out = w.run(
+        Some("analyst"),
+        &["source", "add", "wire.txt", "--kind", "news_agency"],
+    );
+    assert_eq!(out.ok(), "S2\n");
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "copy.txt",
+            "--kind",
+            "article",
+            "--derived-from",
+            "S1, S2",
+        ],
+    );
+    assert_eq!(out.ok(), "S3\n");
+    let shown: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "S3"]).ok()).unwrap();
+    assert_eq!(
+        shown["source"]["derived_from"],
+        serde_json::json!(["S1", "S2"]),
+        "{shown}"
+    );
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "false",
+            "--contradicts",
+            " C1",
+        ],
+    );
+    assert_eq!(out.ok(), "A2\n");
+}

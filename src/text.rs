@@ -263,7 +263,9 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
         slot.1
     };
     let mut chars = original.char_indices().peekable();
+    let mut prev = '\0';
     while let Some((at, c)) = chars.next() {
+        let before = std::mem::replace(&mut prev, c);
         let mut end = at + c.len_utf8();
         let marks_follow = form
             && chars
@@ -283,7 +285,16 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
                 end = i + w.len_utf8();
                 chars.next();
             }
-            " "
+            // French sets its guillemets apart from the words inside them
+            // (`« La France… »`, with no-break spaces), and those who
+            // quote it often do not: inside guillemets, the space is one
+            // of the quotation marks' differences.
+            let closing = chars.peek().is_some_and(|&(_, n)| matches!(n, '»' | '›'));
+            if quotes && (matches!(before, '«' | '‹') || closing) {
+                ""
+            } else {
+                " "
+            }
         } else if c.is_ascii_alphanumeric() && !marks_follow {
             // Most of a text: no table lookups.
             let c = if case { c.to_ascii_lowercase() } else { c };
@@ -416,14 +427,14 @@ fn units_at(original: &str, at: &[usize]) -> Vec<(usize, usize)> {
 fn is_double_quote(c: char) -> bool {
     matches!(
         c,
-        '"' | '“' | '”' | '„' | '‟' | '″' | '«' | '»' | '〝' | '〞' | '＂'
+        '"' | '“' | '”' | '„' | '‟' | '″' | '«' | '»' | '〝' | '〞' | '＂' | '「' | '」'
     )
 }
 
 fn is_single_quote(c: char) -> bool {
     matches!(
         c,
-        '\'' | '‘' | '’' | '‚' | '‛' | '′' | '‹' | '›' | 'ʼ' | '`' | '´' | '＇'
+        '\'' | '‘' | '’' | '‚' | '‛' | '′' | '‹' | '›' | 'ʼ' | '`' | '´' | '＇' | '『' | '』'
     )
 }
 

@@ -2803,3 +2803,71 @@ fn a_list_with_spaces_after_its_commas_is_read_as_typed() {
     );
     assert_eq!(out.ok(), "A2\n");
 }
+
+/// Quotation marks as French and Chinese texts write them: a French
+/// quote's guillemets are set apart by no-break spaces, a Chinese one is
+/// in corner brackets. Typed the usual way, both are found as near matches
+/// with the span to claim (they were "not in the source", no help).
+#[test]
+fn french_and_chinese_quotation_marks_are_found_as_near_matches() {
+    let w = Work::with_claims();
+    let text = "Le ministre a déclaré : «\u{a0}La France condamne fermement ces frappes.\u{a0}» Puis il est parti.\n\
+                外交部发言人表示：「我们呼吁有关各方保持冷静克制。」\n";
+    let s = w.source_from_stdin("analyst", "article", text);
+    for (quote, differences, span) in [
+        (
+            "«La France condamne fermement ces frappes.»",
+            "other quotation marks or apostrophes and spacing",
+            "26..75",
+        ),
+        (
+            "\"La France condamne fermement ces frappes.\"",
+            "other quotation marks or apostrophes and spacing",
+            "26..75",
+        ),
+        (
+            "“我们呼吁有关各方保持冷静克制。”",
+            "other quotation marks or apostrophes",
+            "122..173",
+        ),
+    ] {
+        let r = w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                &s,
+                "--quote",
+                quote,
+                "--speaker",
+                "X",
+                "--provenance",
+                "statement",
+            ],
+        );
+        r.error(&format!("but with {differences} it does"));
+        assert!(
+            r.stderr
+                .contains(&format!("use --span {span} instead of --quote")),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--span",
+            "122..173",
+            "--speaker",
+            "外交部发言人",
+            "--provenance",
+            "statement",
+        ],
+    );
+    assert_eq!(r.ok(), "C3\n");
+}

@@ -774,7 +774,27 @@ fn excerpt(s: &str, last: bool) -> String {
     } else {
         format!("{}…", s.chars().take(SHOWN).collect::<String>())
     };
-    format!("`{}`", text::escape(&cut))
+    let shown = text::escape(&cut).into_owned();
+    // The character where the texts part is the difference: one that
+    // draws nothing there (a Persian non-joiner, a joiner, a variation
+    // selector) is written as its code point, or the two sides looked the
+    // same (`‌کنیم».` where the quote has `کنیم`).
+    let hidden = |c: char| matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ad}');
+    let shown = match last {
+        false => match shown.chars().next() {
+            Some(c) if hidden(c) => format!("\\u{{{:x}}}{}", c as u32, &shown[c.len_utf8()..]),
+            _ => shown,
+        },
+        true => match shown.chars().next_back() {
+            Some(c) if hidden(c) => format!(
+                "{}\\u{{{:x}}}",
+                &shown[..shown.len() - c.len_utf8()],
+                c as u32
+            ),
+            _ => shown,
+        },
+    };
+    format!("`{shown}`")
 }
 
 /// What `m` differs in from the quote: "quotation marks or apostrophes,

@@ -2870,4 +2870,16 @@ fn french_and_chinese_quotation_marks_are_found_as_near_matches() {
         ],
     );
     assert_eq!(r.ok(), "C3\n");
+    // Where the texts part at a character that draws nothing (a Persian
+    // non-joiner), it is shown as its code point: both sides looked alike.
+    let fa = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "\u{648}\u{632}\u{6cc}\u{631}: \u{ab}\u{645}\u{627} \u{627}\u{6cc}\u{646} \u{62d}\u{645}\u{644}\u{647} \u{631}\u{627} \u{645}\u{62d}\u{6a9}\u{648}\u{645} \u{645}\u{6cc}\u{200c}\u{6a9}\u{646}\u{6cc}\u{645}\u{bb}.\n",
+    );
+    let r = w.run(
+        Some("analyst"),
+        &["claim", "add", "--source", &fa, "--quote", "\u{645}\u{627} \u{627}\u{6cc}\u{646} \u{62d}\u{645}\u{644}\u{647} \u{631}\u{627} \u{645}\u{62d}\u{6a9}\u{648}\u{645} \u{645}\u{6cc}\u{6a9}\u{646}\u{6cc}\u{645}", "--speaker", "X", "--provenance", "statement"],
+    );
+    r.error("and then the source has `\\u{200c}\u{6a9}\u{646}\u{6cc}\u{645}\u{bb}.\\n` where the quote has `\u{6a9}\u{646}\u{6cc}\u{645}`");
 }

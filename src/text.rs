@@ -694,11 +694,27 @@ pub fn escape_apart(theirs: &str, ours: &str) -> (String, String) {
 }
 
 /// Like [`escape`] but keeps newlines, for multi-line display (notes, quotes).
+/// A carriage return just before a line break (a Windows text's line
+/// end) is kept too: it only ends the line, and escaped (`Help is\u{d}`)
+/// it was copied from `show --text` into a `--quote` that then matched
+/// nothing.
 pub fn escape_keep_newlines(s: &str) -> String {
-    s.split('\n')
-        .map(|l| escape(l).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut lines = s.split('\n').peekable();
+    let mut out = String::with_capacity(s.len());
+    while let Some(l) = lines.next() {
+        let last = lines.peek().is_none();
+        match l.strip_suffix('\r').filter(|_| !last) {
+            Some(l) => {
+                out.push_str(&escape(l));
+                out.push('\r');
+            }
+            None => out.push_str(&escape(l)),
+        }
+        if !last {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Whether [`escape`] shows `c` as an escape: a control, bidirectional,
@@ -922,6 +938,13 @@ fn quoted_word(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_windows_line_end_is_kept_and_a_lone_carriage_return_escaped() {
+        assert_eq!(escape_keep_newlines("a\r\nb\r"), "a\r\nb\\u{d}");
+        assert_eq!(escape_keep_newlines("a\rb\n"), "a\\u{d}b\n");
+        assert_eq!(escape_keep_newlines("\r\n\r\n"), "\r\n\r\n");
+    }
 
     #[test]
     fn a_turkish_dotted_capital_i_is_an_i_whatever_the_case() {

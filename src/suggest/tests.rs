@@ -590,3 +590,14 @@ fn never_panics_on_arbitrary_text() {
 fn provenance_kinds_are_the_formats() {
     assert_eq!(&PROVENANCE_KINDS[..], crate::model::SourceKind::NAMES);
 }
+
+/// Chinese is written without spaces: a quotation of 26 characters counts
+/// as 13 words, and is listed; it was one "word", never long enough.
+#[test]
+fn a_chinese_quotation_is_long_enough_to_be_listed() {
+    let text = "Yesterday: “中方始终坚持劝和促谈的立场，愿继续为此发挥建设性作用。”\n";
+    let found = suggest(text);
+    check_invariants(text, &found);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].quote(text).starts_with("中方始终"));
+}

@@ -565,7 +565,7 @@ fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
         if let Some(parts) = text::elided_parts(src, quote).filter(|parts| {
             let chars: usize = parts
                 .iter()
-                .map(|m| src[m.start..m.end].chars().count())
+                .map(|m| text::weight(&src[m.start..m.end]))
                 .sum();
             let passage = parts[parts.len() - 1].end - parts[0].start;
             chars >= PARTIAL_MIN_CHARS && passage <= ELIDED_PASSAGE_MAX.max(4 * quote.len())
@@ -717,7 +717,8 @@ fn parted(
     spelling: Spelling,
 ) -> Option<Error> {
     let chars = quote[m.quote.clone()].chars().count();
-    if chars < PARTIAL_MIN_CHARS || chars * 4 < quote.chars().count() {
+    let weight = text::weight(&quote[m.quote.clone()]);
+    if weight < PARTIAL_MIN_CHARS || weight * 4 < text::weight(quote) {
         return None;
     }
     let others = match m.others {

@@ -358,6 +358,20 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
     }
 }
 
+/// A Han ideograph or a kana: the letters of the scripts written without
+/// spaces between words, each of which says about as much as two Latin
+/// letters ([`weight`]).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{2ffff}')
+}
+
+/// How much of a text `s` is, in characters, for the thresholds of near
+/// matches: an ideograph or a kana counts two ([`is_cjk`]), so that a
+/// Chinese quote's parts of seven characters are not "a word or two".
+pub fn weight(s: &str) -> usize {
+    s.chars().map(|c| 1 + usize::from(is_cjk(c))).sum()
+}
+
 /// `c` in lower case, as names are compared: Turkish `İ` is `i` (Unicode
 /// lowers it to `i` and a combining dot, so that `İsmail` was never
 /// `ismail`, and `key revoke "ismail şahin"` found no such key).

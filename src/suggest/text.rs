@@ -20,31 +20,27 @@ pub(super) fn collapse_ws(s: &str) -> String {
     out
 }
 
-/// Number of whitespace-separated words.
-/// Chinese and Japanese are written without spaces between words: a run
+/// Number of whitespace-separated words. Chinese and Japanese are written without spaces between words: a run
 /// of their characters counts as a word every two characters (about the
 /// length of a Chinese word), or a quotation of twenty characters was one
 /// "word", never long enough to be listed.
 pub(super) fn word_count(s: &str) -> usize {
     s.split_whitespace()
         .map(|w| {
-            let cjk = w.chars().filter(|&c| is_cjk(c)).count();
+            let cjk = w.chars().filter(|&c| crate::text::is_cjk(c)).count();
             match cjk {
                 0 => 1,
                 // And a word for the letters of other scripts with them.
                 n => {
                     n.div_ceil(2)
-                        + usize::from(w.chars().any(|c| c.is_alphanumeric() && !is_cjk(c)))
+                        + usize::from(
+                            w.chars()
+                                .any(|c| c.is_alphanumeric() && !crate::text::is_cjk(c)),
+                        )
                 }
             }
         })
         .sum()
-}
-
-/// A Han ideograph or a kana: the letters of the scripts written without
-/// spaces between words.
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{2ffff}')
 }
 
 /// Byte range of `text[a..b]` with surrounding whitespace removed.

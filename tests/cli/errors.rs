@@ -2870,6 +2870,24 @@ fn french_and_chinese_quotation_marks_are_found_as_near_matches() {
         ],
     );
     assert_eq!(r.ok(), "C3\n");
+    // A Chinese quote with words left out (`……`): its parts of a few
+    // characters each say as much as a dozen Latin letters, and are found.
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--quote",
+            "我们呼吁……冷静克制",
+            "--speaker",
+            "X",
+            "--provenance",
+            "statement",
+        ],
+    );
+    r.error("the quote leaves text out (an ellipsis), and a claim is one exact span of S2: its 2 parts occur in order");
     // Where the texts part at a character that draws nothing (a Persian
     // non-joiner), it is shown as its code point: both sides looked alike.
     let fa = w.source_from_stdin(

@@ -537,6 +537,11 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
             MAX_BUNDLE_BYTES >> 20
         )));
     }
+    // A byte order mark that an editor put before the bundle when saving
+    // it is set aside, as a note file's is: what the bundle proves is in
+    // its entries, hashed and signed, not in the file's bytes. (It was
+    // refused as "expected value at line 1 column 1".)
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let b: Bundle =
         serde_json::from_slice(bytes).map_err(|e| bad(format!("not a claimtrail bundle ({e})")))?;
     if b.format != FORMAT || b.version != VERSION {

@@ -1017,3 +1017,22 @@ fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
     assert!(r.ok().starts_with("wrote c2.json"), "{}", r.stdout);
     checks_out(&w.run(None, &["verify-bundle", "c2.json"]));
 }
+
+/// A bundle saved by an editor that puts a byte order mark before it (a
+/// Windows Notepad) still checks out: what it proves is in its signed
+/// entries, not its file's first bytes. It was "not a claimtrail bundle
+/// (expected value at line 1 column 1)".
+#[test]
+fn a_bundle_saved_with_a_byte_order_mark_checks_out() {
+    let w = Work::with_claims();
+    let (path, _) = exported(&w, &["C1"]);
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(std::fs::read(&path).unwrap());
+    std::fs::write(&path, bytes).unwrap();
+    checks_out(&w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &["verify-bundle", path.to_str().unwrap()],
+        None,
+    ));
+}

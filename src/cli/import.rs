@@ -231,7 +231,7 @@ fn print_summary(file: &Path, format: import::Format, s: &Summary) -> Result<()>
         claimtrail::text::grouped(s.batch_size as u64)
     )?;
     outln!(
-        "{skipped} {} already in the log ({})",
+        "{skipped} {} already in the log or earlier in the file ({})",
         output::count(s.skipped.total(), format.unit()),
         kinds(&s.skipped)
     )?;

@@ -502,7 +502,9 @@ fn a_spreadsheet_imports_as_its_json_lines() {
         again
             .ok()
             .starts_with("read 11 rows from desk.csv (3 blank)\n")
-            && again.stdout.contains("skipped 8 rows already in the log"),
+            && again
+                .stdout
+                .contains("skipped 8 rows already in the log or earlier in the file"),
         "{}",
         again.stdout
     );
@@ -1922,7 +1924,7 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
         [
             "read 6 lines from retract.jsonl (0 blank)",
             "appended 6 entries (0 sources, 2 claims, 2 annotations, 2 retractions) in 4 batches of up to 100,000",
-            "skipped 0 lines already in the log (0 sources, 0 claims, 0 annotations)",
+            "skipped 0 lines already in the log or earlier in the file (0 sources, 0 claims, 0 annotations)",
         ]
     );
     // In file order: the annotation of C3 before C3's retraction.

@@ -364,39 +364,85 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
 }
 
 /// The first character of `name` that is a control or draws nothing
-/// ([`invisible_in_name`]), but for a joiner or non-joiner inside a word
-/// of a script that writes one ([`joiner_within_word`]) and, where
-/// `marks` allows them, the bidirectional marks (U+200E, U+200F, U+061C),
-/// which order a name written in two directions. The rule of key names
-/// (no marks) and of speakers, authors and publishers (marks).
+/// ([`invisible_in_name`]), but for one that a script or an emoji writes
+/// there ([`written_there`]) and, where `marks` allows them, a
+/// bidirectional mark (U+200E, U+200F, U+061C) in a name written in two
+/// directions, which orders it. The rule of key names (no marks) and of
+/// speakers, authors and publishers (marks).
 pub fn hidden_in_name(name: &str, marks: bool) -> Option<char> {
-    let chars: Vec<char> = name.chars().collect();
-    let joins_a_word =
-        |i: usize| i > 0 && joiner_within_word(chars[i], chars[i - 1], chars.get(i + 1).copied());
-    let mark = |c: char| marks && matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}');
-    chars.iter().enumerate().find_map(|(i, &c)| {
-        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !joins_a_word(i) && !mark(c))
-            .then_some(c)
+    hidden_in_name_at(name, marks).map(|(_, c)| c)
+}
+
+/// [`hidden_in_name`], with the character's byte offset in `name`.
+pub fn hidden_in_name_at(name: &str, marks: bool) -> Option<(usize, char)> {
+    let chars: Vec<(usize, char)> = name.char_indices().collect();
+    let two_ways = marks && {
+        let rtl = |c: char| {
+            matches!(c, '\u{0590}'..='\u{08ff}' | '\u{fb1d}'..='\u{fdff}' | '\u{fe70}'..='\u{feff}')
+                && c.is_alphabetic()
+        };
+        name.chars().any(rtl) && name.chars().any(|c| c.is_alphabetic() && !rtl(c))
+    };
+    chars.iter().enumerate().find_map(|(i, &(at, c))| {
+        let before = i.checked_sub(1).map(|b| chars[b].1);
+        let after = chars.get(i + 1).map(|&(_, a)| a);
+        let allowed = written_there(c, before, after)
+            || (two_ways && matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}'));
+        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !allowed).then_some((at, c))
     })
 }
 
-/// Whether `c`, between `before` and `after`, is a zero-width joiner or
-/// non-joiner as a script writes one inside a word: Persian's non-joiner
-/// between two Arabic letters; a joiner or non-joiner in Sinhala or an
-/// Indic script (Devanagari to Malayalam), after a letter or sign of that
-/// script (its virama, mostly) and before a letter of it. Anywhere else
-/// (`Ra<ZWJ>na`, at a word's edge, between two scripts) it is refused.
-fn joiner_within_word(c: char, before: char, after: Option<char>) -> bool {
-    let Some(after) = after.filter(|a| a.is_alphabetic()) else {
+/// Whether `c`, a format character or selector between `before` and
+/// `after`, is one that writing puts there and that changes what is drawn:
+///
+/// - Persian's zero-width non-joiner between two Arabic letters
+///   (`محمد‌رضا`);
+/// - a joiner or non-joiner right after the virama of Sinhala or an Indic
+///   script (Devanagari to Malayalam): Sri `ශ්‍රී`, Devanagari's half forms,
+///   Malayalam's chillu at a word's end (`രാജന്‍`);
+/// - a joiner between two emoji (`👨‍👩‍👧`), and the emoji presentation
+///   selector U+FE0F (or the text one, U+FE0E) after a symbol or a keycap's
+///   digit (`I ❤️ NY`, `1️⃣`);
+/// - a Mongolian free variation selector after a Mongolian letter.
+///
+/// Anywhere else (`Ra<ZWJ>na`, `भा<ZWJ>रत`, at a word's edge, between two
+/// scripts) it draws nothing, and is refused.
+fn written_there(c: char, before: Option<char>, after: Option<char>) -> bool {
+    let Some(before) = before else {
         return false;
     };
+    let pictograph = |c: char| matches!(c, '\u{00a9}' | '\u{00ae}' | '\u{203c}' | '\u{2049}' | '\u{2122}' | '\u{2139}' | '\u{2194}'..='\u{2bff}' | '\u{3030}' | '\u{303d}' | '\u{3297}' | '\u{3299}' | '\u{1f000}'..='\u{1faff}');
     match c {
-        '\u{200c}' if arabic_letter(before) && arabic_letter(after) => true,
-        '\u{200c}' | '\u{200d}' => {
-            indic_block(before).is_some_and(|b| indic_block(after) == Some(b))
+        // (Also after a letter that joins nothing, as `محمد‌رضا` is
+        // written: there it draws nothing, but Persian writes it.)
+        '\u{200c}' if arabic_letter(before) => after.is_some_and(arabic_letter),
+        '\u{200c}' | '\u{200d}' if is_virama(before) => true,
+        '\u{200d}' => {
+            (pictograph(before) || matches!(before, '\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}'))
+                && after.is_some_and(pictograph)
         }
+        '\u{fe0e}' | '\u{fe0f}' => pictograph(before) || matches!(before, '0'..='9' | '#' | '*'),
+        '\u{180b}'..='\u{180d}' | '\u{180f}' => matches!(before, '\u{1820}'..='\u{18aa}'),
         _ => false,
     }
+}
+
+/// The virama (halant, al-lakuna) of Sinhala and the Indic scripts: the
+/// sign after which they write a joiner or non-joiner.
+fn is_virama(c: char) -> bool {
+    matches!(
+        c,
+        '\u{094d}'
+            | '\u{09cd}'
+            | '\u{0a4d}'
+            | '\u{0acd}'
+            | '\u{0b4d}'
+            | '\u{0bcd}'
+            | '\u{0c4d}'
+            | '\u{0ccd}'
+            | '\u{0d4d}'
+            | '\u{0dca}'
+    )
 }
 
 /// A letter of the Arabic script (Arabic, Persian, Urdu…), in the blocks
@@ -404,12 +450,6 @@ fn joiner_within_word(c: char, before: char, after: Option<char>) -> bool {
 fn arabic_letter(c: char) -> bool {
     c.is_alphabetic()
         && matches!(c, '\u{0600}'..='\u{06ff}' | '\u{0750}'..='\u{077f}' | '\u{08a0}'..='\u{08ff}' | '\u{fb50}'..='\u{fdff}' | '\u{fe70}'..='\u{feff}')
-}
-
-/// Which of the ten Unicode blocks of Sinhala and the Indic scripts
-/// (U+0900 Devanagari … U+0D80 Sinhala, 128 code points each) holds `c`.
-fn indic_block(c: char) -> Option<u32> {
-    matches!(c, '\u{0900}'..='\u{0dff}').then(|| (c as u32 - 0x900) / 0x80)
 }
 
 /// Whether `word` mixes scripts (UAX #24, as UTS #39's mixed-script
@@ -434,10 +474,10 @@ pub(crate) fn invisible_in_name(c: char) -> bool {
         '\u{ad}' | '\u{34f}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
         | '\u{890}' | '\u{891}' | '\u{8e2}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
         | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{2800}' | '\u{3164}'
+        | '\u{2060}'..='\u{206f}' | '\u{2800}' | '\u{3164}'
         | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}'
         | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}'
-        | '\u{1d173}'..='\u{1d17a}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}'
+        | '\u{16fe4}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}'
         | '\u{e0100}'..='\u{e01ef}')
 }
 
@@ -1203,7 +1243,9 @@ mod tests {
         let sri = "\u{0dc1}\u{0dca}\u{200d}\u{0dbb}\u{0dd3} \u{0dbd}\u{0d82}\u{0d9a}\u{0dcf}";
         let hindi = "\u{0932}\u{0915}\u{094d}\u{200d}\u{0937}\u{094d}\u{092e}\u{0940}";
         let marathi = "\u{0915}\u{094d}\u{200c}\u{0937}";
-        for good in [sri, hindi, marathi] {
+        // Malayalam's older chillu: a joiner after the virama at the end.
+        let malayalam = "\u{0d30}\u{0d3e}\u{0d1c}\u{0d28}\u{0d4d}\u{200d}";
+        for good in [sri, hindi, marathi, malayalam] {
             assert_eq!(name_problem(good), None, "{good:?}");
         }
         assert!(names_alike(sri, &sri.replace('\u{200d}', "")));
@@ -1211,12 +1253,13 @@ mod tests {
             "Ra\u{200c}na",
             "\u{200c}\u{645}\u{62d}",
             "\u{645}\u{62d}\u{200c}",
-            // At a word's edge, or between two scripts.
-            "\u{0dc1}\u{0dca}\u{200d}",
+            // At a word's start, not after a virama (`भा<ZWJ>रत` draws as
+            // `भारत`), between two scripts.
             "\u{200d}\u{0dbb}",
-            "\u{0dc1}\u{0dca}\u{200d} \u{0dbb}",
-            "\u{0915}\u{094d}\u{200d}\u{0dbb}",
+            "\u{092d}\u{093e}\u{200d}\u{0930}\u{0924}",
             "Ra\u{200d}\u{0915}",
+            "Rana\u{fe0f}",
+            "Ra\u{2065}na",
         ] {
             assert!(name_problem(bad).is_some(), "{bad:?}");
         }

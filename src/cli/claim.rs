@@ -399,6 +399,9 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         let kind: SourceKind = c.provenance.parse().map_err(Error::Internal)?;
         let body =
             claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
+        // Every candidate to the commands' input rules, not only the first
+        // (`--add all` signed speakers that `--add 3` refused).
+        claimtrail::log::precheck(&body).map_err(|e| candidate_refused(i + 1, e))?;
         claimtrail::log::refuse_recorded_claim(store.conn(), &body)?;
         entries.push(NewEntry::new(body));
     }
@@ -417,4 +420,16 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         outln!("{}", ids.join("\n"))?;
     }
     Ok(Outcome::Done)
+}
+
+/// A candidate's entry refused by the input rules: which candidate, and
+/// that it is added by hand.
+fn candidate_refused(n: usize, e: Error) -> Error {
+    match e {
+        Error::Invalid { what, hint } => Error::invalid(
+            format!("candidate {n}: {what}"),
+            format!("{hint}: add it by hand with `claimtrail claim add` and its --span, or leave it out of --add"),
+        ),
+        e => e,
+    }
 }

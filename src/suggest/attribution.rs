@@ -1218,7 +1218,20 @@ impl<'t> Builder<'t> {
                 }
                 k += 1;
             }
-            if when && k > first.0 && k < first.1 && self.count_words_from(items, k, first.1) {
+            // Only before a word in lower case (`the UN`, `officials`): a
+            // capital after it may be the name's own (`Today FM`, `Sunday
+            // Times reporter Ali Khan`, `Monday Okello`).
+            let lower_next = items
+                .get(k)
+                .map(|it| self.word(it))
+                .and_then(|w| w.chars().next())
+                .is_some_and(char::is_lowercase);
+            if when
+                && k > first.0
+                && k < first.1
+                && lower_next
+                && self.count_words_from(items, k, first.1)
+            {
                 first.0 = k;
             }
         }

@@ -114,6 +114,8 @@ pub fn suggest(text: &str) -> Vec<Candidate> {
     // (bidirectional controls, a byte order mark at a file's start, soft
     // hyphens, zero-width spaces) is no part of a speaker's name, and the
     // name rules refuse it (`log::TextKind::Name`).
+    // So is any other character the name rule refuses where it stands (a
+    // joiner outside a word that writes one): `--add all` signed them.
     for c in &mut found {
         if c.speaker.chars().any(crate::text::is_invisible_in_copy) {
             c.speaker = c
@@ -124,6 +126,10 @@ pub fn suggest(text: &str) -> Vec<Candidate> {
                 .trim()
                 .to_string();
         }
+        while let Some((at, ch)) = crate::keys::hidden_in_name_at(&c.speaker, true) {
+            c.speaker.replace_range(at..at + ch.len_utf8(), "");
+        }
+        c.speaker = c.speaker.trim().to_string();
     }
     found
 }

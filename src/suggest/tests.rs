@@ -372,6 +372,13 @@ fn a_time_phrase_before_the_speaker_is_not_the_speaker() {
             "First Minister Nicola Sturgeon",
         ),
         ("May said", "May"),
+        // A capital after the time word may be the name's own.
+        ("Today FM said", "Today FM"),
+        (
+            "Sunday Times reporter Ali Khan said",
+            "Sunday Times reporter Ali Khan",
+        ),
+        ("Morning Star said", "Morning Star"),
     ] {
         let text =
             format!("{said}: \"We will publish the figures for every council in the region.\"");

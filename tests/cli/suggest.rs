@@ -313,3 +313,36 @@ fn a_time_phrase_before_the_speaker_is_left_out_of_it() {
         .collect();
     assert_eq!(speakers, ["the UN", "the army"], "{listed}");
 }
+
+/// `--add all` holds every candidate to the name rule of speakers, as
+/// `--add N` does (it signed a speaker with a joiner that draws nothing),
+/// and suggest gives speakers without such characters.
+#[test]
+fn suggested_speakers_follow_the_name_rule() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "The Ministry\u{200d} of Health said, \u{201c}We have opened three new clinics in the north this week.\u{201d}\n\n\
+         I \u{2764}\u{fe0f} NY spokesperson Jane Doe said, \u{201c}The campaign raised more money than any year before.\u{201d}\n",
+    );
+    assert_eq!(
+        w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
+            .ok(),
+        "C1\nC2\n"
+    );
+    let listed = w.run(None, &["list", "claims"]).ok().to_string();
+    let speakers: Vec<String> = listed
+        .lines()
+        .skip(1)
+        .map(|l| cells(l)[2].clone())
+        .collect();
+    assert_eq!(
+        speakers,
+        [
+            "The Ministry of Health",
+            "I \u{2764}\u{fe0f} NY spokesperson Jane Doe"
+        ],
+        "{listed}"
+    );
+}

@@ -1496,7 +1496,8 @@ impl<'a> Importer<'a> {
         } else if self.batches == 0 {
             format!("{hint}; nothing was imported")
         } else {
-            let n = self.appended.total();
+            // What is committed: the batch a failed commit held is not.
+            let n = self.committed.entries.load(Ordering::SeqCst);
             format!(
                 "{hint}; {} {} appended in {} before the error: {fix} the same import again, it skips what is already in the log",
                 text::count(n, "entry"),

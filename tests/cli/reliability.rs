@@ -1583,3 +1583,55 @@ fn a_log_with_two_names_is_not_written() {
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
     assert!(r.ok().starts_with('A'), "{}", r.stdout);
 }
+
+/// An import that a file size limit stops after some batches: its error
+/// counts what stays committed, not the batch whose commit failed (it said
+/// 150 entries where the log held 100).
+#[test]
+fn an_import_stopped_by_a_size_limit_counts_what_it_kept() {
+    use std::os::unix::process::CommandExt;
+    let w = Work::with_claims();
+    let line = |n: usize| {
+        serde_json::json!({"type": "source", "kind": "article", "text": format!("{n} {}", "words of a long dispatch ".repeat(120))})
+            .to_string()
+    };
+    std::fs::write(
+        w.path("many.jsonl"),
+        (0..400).map(|n| line(n) + "\n").collect::<String>(),
+    )
+    .unwrap();
+    let sources = || -> i64 {
+        rusqlite::Connection::open(&w.db)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM sources", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = sources();
+    let mut c = bin();
+    c.args(["import", "many.jsonl", "--batch-size", "50"])
+        .current_dir(w.dir.path())
+        .env("CLAIMTRAIL_DB", &w.db)
+        .env("CLAIMTRAIL_KEY", w.path("analyst"));
+    let limit = std::fs::metadata(&w.db).unwrap().len() + 400_000;
+    // SAFETY: only setrlimit between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            Ok(())
+        });
+    }
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let kept = sources() - before;
+    assert!(kept > 0 && kept < 400, "{kept} kept: {err}");
+    assert!(
+        err.contains(&format!("; {kept} entries were appended in ")),
+        "{kept} kept: {err}"
+    );
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+}

@@ -232,10 +232,11 @@ pub fn append_with(
 fn commit_told(tx: rusqlite::Transaction<'_>, out: &[Appended]) -> Result<()> {
     let said = match out {
         [] => return tx.commit().map_err(busy),
-        [one] => format!("interrupted: {} was appended before the interrupt, and is in the log (the same command again would append it twice)", committed(one)),
+        [one] => format!("interrupted: {} was appended before the interrupt, and is in the log (`claimtrail log -n 1` shows it: run the command again only for what is not there)", committed(one)),
         all => format!(
-            "interrupted: {} were appended before the interrupt, and are in the log (the same command again would append them twice)",
-            all.iter().map(committed).collect::<Vec<_>>().join(", ")
+            "interrupted: {} were appended before the interrupt, and are in the log (`claimtrail log -n {}` shows them: run the command again only for what is not there)",
+            all.iter().map(committed).collect::<Vec<_>>().join(", "),
+            all.len()
         ),
     };
     crate::interrupt::commit_then_say(|| tx.commit().map_err(busy), said)
@@ -1657,25 +1658,14 @@ pub fn precheck(body: &Body) -> Result<()> {
     let Some(reason) = body.reason() else {
         return Ok(());
     };
-    // Said as typed, with a full stop or in quotes too (`"what was
-    // wrong."` was signed).
+    // Its words, without the punctuation, brackets, quotation marks and
+    // invisible characters around them (`"what was wrong."`, `«REASON»`,
+    // `(reason)`, `REASON…` were signed): a reason of no word at all (`?`,
+    // `. . .`) is a placeholder too.
     let said = reason
-        .trim()
-        .trim_end_matches(['.', '!', ':'])
-        .trim_matches(['"', '\'', '“', '”', '‘', '’', '`'])
-        .trim()
+        .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
-    if [
-        "…",
-        "...",
-        "",
-        "reason",
-        "<reason>",
-        "text",
-        "what was wrong",
-    ]
-    .contains(&said.as_str())
-    {
+    if ["", "reason", "text", "what was wrong"].contains(&said.as_str()) {
         return Err(Error::invalid(
             format!("the reason `{}` is a placeholder", reason.trim()),
             "say why in words with --reason: it is signed, and shown with the entry for good",

@@ -1953,13 +1953,10 @@ fn ids_before(conn: &Connection, seq: u64) -> Result<[u64; 3]> {
 }
 
 fn summarize(body: &Body) -> String {
-    fn cut(s: &str, n: usize) -> String {
-        let mut out: String = s.chars().take(n).collect();
-        if s.chars().count() > n {
-            out.push('…');
-        }
-        out
-    }
+    // Its first `n` characters as a reader sees them, and `…`: cut by
+    // code point, a family emoji became another emoji, an accented letter
+    // a bare one.
+    let cut = |s: &str, n: usize| crate::text::cut(s, n + 1);
     match body {
         Body::LogInit(b) => format!("log {} created; {} enrolled as admin", b.origin, b.name),
         Body::KeyAdd(b) => format!("{} enrolled as {}", b.name, b.role),

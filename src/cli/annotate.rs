@@ -173,10 +173,19 @@ fn template(claim: &str) -> String {
 fn note_above_scissors(text: &str, claim: &str) -> String {
     let note = match text.lines().position(|l| l.trim_end() == SCISSORS) {
         Some(at) => text.lines().take(at).collect::<Vec<_>>().join("\n"),
+        // Without it, the template's own lines are left out, whole or cut
+        // short by the editor (one cut short was signed as the note's).
         None => {
             let ours = template(claim);
             text.lines()
-                .filter(|l| l.is_empty() || !ours.lines().any(|o| o == *l))
+                .filter(|l| {
+                    let l = l.trim_end();
+                    l.is_empty()
+                        || !ours
+                            .lines()
+                            .filter(|o| !o.is_empty())
+                            .any(|o| (l.len() >= 8 && o.starts_with(l)) || l.starts_with(o))
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         }

@@ -175,6 +175,14 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // marked, and `--add all` leaves it out.
     let spans: Vec<(usize, usize)> = found.iter().map(|c| (c.start, c.end)).collect();
     let claimed = query::claims_overlapping(store.conn(), id.n, &spans)?;
+    // How a candidate with no speaker is added by hand: the line to paste
+    // (with its provenance, which `claim add` requires), then its speaker.
+    let by_hand_line = |i: usize| {
+        super::pasteable(&format!(
+            "`claimtrail claim add --source {id} --span {}..{} --provenance {}`",
+            found[i].start, found[i].end, found[i].provenance
+        ))
+    };
     let names = |ids: &[ItemId]| {
         ids.iter()
             .map(|i| i.to_string())
@@ -224,12 +232,6 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     .collect::<Vec<_>>()
                     .join(",")
             };
-            let by_hand = |i: usize| {
-                super::pasteable(&format!(
-                    "`claimtrail claim add --source {id} --span {}..{}`",
-                    found[i].start, found[i].end
-                ))
-            };
             let already = match taken {
                 0 => String::new(),
                 1 => " (1 already claimed: `--add all` leaves it out)".to_string(),
@@ -257,7 +259,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     if speakerless.len() == 1 { "it" } else { "them" },
                     if speakerless.len() == 1 { "it" } else { "each" },
                     if speakerless.len() == 1 { "it" } else { "each" },
-                    by_hand(speakerless[0])
+                    by_hand_line(speakerless[0])
                 )?;
             } else if found.len() == 1 {
                 outln!(
@@ -297,7 +299,6 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // out (it failed as a whole, "the speaker is empty", adding none).
     let speakerless = |i: usize| found[i].speaker.trim().is_empty();
     let by_hand = |i: usize| {
-        let c = &found[i];
         Error::invalid(
             format!(
                 "candidate {} has no speaker: no attribution was found near it",
@@ -305,13 +306,13 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             ),
             format!(
                 "add it by hand, with who said it: {} and its --speaker",
-                super::pasteable(&format!(
-                    "`claimtrail claim add --source {id} --span {}..{}`",
-                    c.start, c.end
-                ))
+                by_hand_line(i)
             ),
         )
     };
+    // Candidates `--add all` leaves out for want of a speaker, said once
+    // the others are added (they were left out without a word).
+    let mut left_out: Vec<usize> = Vec::new();
     let chosen: Vec<usize> = if pick.trim() == "all" {
         let new: Vec<usize> = (0..found.len())
             .filter(|&i| claimed[i].is_empty() && !speakerless(i))
@@ -322,8 +323,15 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         if let (true, Some(&i)) = (new.is_empty(), left.first()) {
             // Every candidate not claimed yet has no speaker: say so of
             // them all, not of the first as if it had been asked for.
-            let Error::Invalid { hint, .. } = by_hand(i) else {
-                unreachable!("by_hand is an Error::Invalid")
+            let hint = match left.len() {
+                1 => format!(
+                    "add it by hand, with who said it: {} and its --speaker",
+                    by_hand_line(i)
+                ),
+                _ => format!(
+                    "add them by hand, each with who said it, e.g. {} and its --speaker",
+                    by_hand_line(i)
+                ),
             };
             return Err(Error::Invalid {
                 what: format!(
@@ -349,6 +357,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 format!("annotate those claims (`claimtrail list claims --source {id}`); a candidate that only overlaps a claim is added by its number with --add"),
             ));
         }
+        left_out = left.into_iter().filter(|&i| speakerless(i)).collect();
         new
     } else {
         pick.split(',')
@@ -418,6 +427,20 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         output::json(&serde_json::json!({"added": ids}))?;
     } else {
         outln!("{}", ids.join("\n"))?;
+    }
+    if let Some(&first) = left_out.first() {
+        let numbers: Vec<String> = left_out.iter().map(|i| (i + 1).to_string()).collect();
+        eprintln!(
+            "note: {} not added: no speaker was found near {}; add {} by hand with who said {}, e.g. {} and its --speaker",
+            match left_out.len() {
+                1 => format!("candidate {} was", numbers[0]),
+                _ => format!("candidates {} were", numbers.join(", ")),
+            },
+            if left_out.len() == 1 { "it" } else { "them" },
+            if left_out.len() == 1 { "it" } else { "each" },
+            if left_out.len() == 1 { "it" } else { "each" },
+            by_hand_line(first)
+        );
     }
     Ok(Outcome::Done)
 }

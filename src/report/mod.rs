@@ -219,20 +219,10 @@ pub(crate) fn visible(s: &str) -> String {
     crate::text::escape_keep_newlines(s)
 }
 
-/// The first `max` characters of `s` as a reader counts them (grapheme
-/// clusters: a family emoji, a letter and its accents), with `…` when cut.
-/// Cut by code point, a family emoji became a man and a dangling joiner,
-/// `é́` an `e`.
+/// The first `max` characters of `s`, with `…` when cut
+/// ([`crate::text::cut`]).
 pub(crate) fn cut(s: &str, max: usize) -> String {
-    use unicode_segmentation::UnicodeSegmentation;
-    let mut graphemes = s.graphemes(true);
-    let mut out: String = graphemes.by_ref().take(max).collect();
-    if graphemes.next().is_some() {
-        let last = out.graphemes(true).next_back().map_or(0, str::len);
-        out.truncate(out.len() - last);
-        out.push('…');
-    }
-    out
+    crate::text::cut(s, max)
 }
 
 /// A `urn:claimtrail:` IRI for an item of this log, used as the `@id` /

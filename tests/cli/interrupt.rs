@@ -434,7 +434,7 @@ fn a_command_interrupted_after_its_commit_says_what_it_appended() {
     assert_eq!(status.signal(), Some(libc::SIGINT), "{stderr}");
     assert_eq!(
         stderr,
-        "interrupted: A2 (entry 7) was appended before the interrupt, and is in the log (the same command again would append it twice)\n"
+        "interrupted: A2 (entry 7) was appended before the interrupt, and is in the log (`claimtrail log -n 1` shows it: run the command again only for what is not there)\n"
     );
     assert_eq!(annotations(), before + 1);
 }

@@ -450,6 +450,16 @@ fn a_placeholder_reason_is_refused() {
         "\"reason\"",
         "….",
         "`text`",
+        "REASON…",
+        "«REASON»",
+        "「REASON」",
+        "(reason)",
+        "[REASON]",
+        "*REASON*",
+        "REASON;",
+        "…\u{200b}",
+        ". . .",
+        "?",
     ] {
         w.run(
             Some("analyst"),

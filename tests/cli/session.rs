@@ -1171,6 +1171,21 @@ fn long_notes_are_written_in_the_editor() {
         v["note"],
         "The tweet used two hashtags:\n#IdlibUnderAttack\n#StopTheBombing"
     );
+    // An editor that removes the scissors line and cuts the template's
+    // lines short: they are still not the note.
+    let a = w.run_with(
+        Some("analyst"),
+        &[(
+            "EDITOR",
+            "sh -c 'printf \"no scissors at all\\n# Write your note on C2 above the line above.\\n#Idlib\\n\" > \"$1\"' sh",
+        )],
+        &["annotate", "C2", "--verdict", "corroborated", "--edit"],
+        None,
+    );
+    let id = a.ok().trim().to_string();
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", &id, "--json"]).ok()).unwrap();
+    assert_eq!(v["note"], "no scissors at all\n#Idlib");
     // Leaving the note empty cancels, and nothing is written.
     let before = w.db_bytes();
     w.run_with(
@@ -1188,15 +1203,15 @@ fn long_notes_are_written_in_the_editor() {
         &["annotate", "C2", "--verdict", "corroborated", "--edit"],
         None,
     );
-    assert_eq!(a.ok().trim(), "A4");
+    assert_eq!(a.ok().trim(), "A5");
     let a = w.run_with(
         Some("analyst"),
         &[("VISUAL", " "), ("EDITOR", "sed -i '1i From EDITOR.'")],
         &["annotate", "C1", "--verdict", "disputed", "--edit"],
         None,
     );
-    assert_eq!(a.ok().trim(), "A5");
-    for (id, note) in [("A4", "From VISUAL."), ("A5", "From EDITOR.")] {
+    assert_eq!(a.ok().trim(), "A6");
+    for (id, note) in [("A5", "From VISUAL."), ("A6", "From EDITOR.")] {
         let v: serde_json::Value =
             serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
         assert_eq!(v["note"], note);

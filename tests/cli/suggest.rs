@@ -229,25 +229,28 @@ fn a_candidate_with_no_speaker_is_left_for_the_hand_and_the_others_are_added() {
         listed.stdout
     );
     w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "1"]).error(
-        "error: candidate 1 has no speaker: no attribution was found near it (hint: add it by hand, with who said it: `claimtrail claim add --source S1 --span 30..92` and its --speaker)",
+        "error: candidate 1 has no speaker: no attribution was found near it (hint: add it by hand, with who said it: `claimtrail claim add --source S1 --span 30..92 --provenance other` and its --speaker)",
     );
+    let added = w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(added.stdout, "C1\n");
+    // The one left out is said, with how to add it.
     assert_eq!(
-        w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
-            .ok(),
-        "C1\n"
+        added.stderr,
+        "note: candidate 1 was not added: no speaker was found near it; add it by hand with who said it, e.g. `claimtrail claim add --source S1 --span 30..92 --provenance other` and its --speaker\n"
     );
     // What is left has no speaker: the list and --add all say so, and
     // how to add it, rather than `--add ` with no number.
     let listed = w.run(None, &["claim", "suggest", &s]);
     assert!(
         listed.ok().ends_with(&format!(
-            "2 candidates in {s} (1 already claimed: `--add all` leaves it out); the one left (1) has no speaker found near it: add it by hand with who said it, e.g. `claimtrail claim add --source {s} --span 30..92` and its --speaker\n"
+            "2 candidates in {s} (1 already claimed: `--add all` leaves it out); the one left (1) has no speaker found near it: add it by hand with who said it, e.g. `claimtrail claim add --source {s} --span 30..92 --provenance other` and its --speaker\n"
         )),
         "{}",
         listed.stdout
     );
     w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
-        .error("error: no candidate in S1 is left for --add all: the only one not claimed yet, 1, has no speaker (no attribution was found near it) (hint: add it by hand, with who said it: `claimtrail claim add --source S1 --span 30..92` and its --speaker)");
+        .error("error: no candidate in S1 is left for --add all: the only one not claimed yet, 1, has no speaker (no attribution was found near it) (hint: add it by hand, with who said it: `claimtrail claim add --source S1 --span 30..92 --provenance other` and its --speaker)");
     w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "3"])
         .error("error: `3` is not a candidate number (there are 2 in S1) (hint: give numbers from 1 to 2 as listed by `claimtrail claim suggest S1`, or --add all)");
     // Pasted as printed, the hint adds it.

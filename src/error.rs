@@ -250,6 +250,9 @@ impl Error {
             Error::Io { .. } => "check the path and its permissions".into(),
             Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; a command that signs has appended its entries all the same (`claimtrail log -n 1` shows the last entry)".into(),
             Error::Write { kind: std::io::ErrorKind::StorageFull, .. } => "make room on that disk, or write the file to another one".into(),
+            // EFBIG: past a file size limit (`ulimit -f`, a quota).
+            Error::Write { kind: std::io::ErrorKind::FileTooLarge, .. } => "the file passed a file size limit (`ulimit -f`, a quota): raise it, or write the file where none applies".into(),
+            Error::Write { reason, .. } if reason.contains("disk I/O error") => "the system refused the write: check the disk's free space, a quota or a file size limit (`ulimit -f`), and `dmesg` for disk errors".into(),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),

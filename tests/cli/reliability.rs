@@ -1635,3 +1635,34 @@ fn an_import_stopped_by_a_size_limit_counts_what_it_kept() {
     );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
+
+/// `backup` stopped by a file size limit says what may have refused the
+/// write (it advised to check that the directory exists).
+#[test]
+fn a_backup_past_a_size_limit_names_the_limit() {
+    use std::os::unix::process::CommandExt;
+    let w = Work::with_claims();
+    let mut c = bin();
+    c.args(["backup", "copy.db"])
+        .current_dir(w.dir.path())
+        .env("CLAIMTRAIL_DB", &w.db);
+    // SAFETY: only setrlimit between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 40_000,
+                rlim_max: 40_000,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            Ok(())
+        });
+    }
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("a quota or a file size limit (`ulimit -f`)"),
+        "{err}"
+    );
+    assert!(!w.path("copy.db").exists());
+}

@@ -334,7 +334,13 @@ pub fn check_url(url: &str) -> Result<(), String> {
         // `www.аl-monitor.com` with a Cyrillic `а`: shown in reports as
         // the site it imitates, and a link to another. A name in one
         // script (`пример.рф`, `例え.jp`) is any site's right.
-        if let Some(label) = host.and_then(|h| {
+        // As the browser reads the host: percent-escapes decoded and
+        // punycode (`xn--`) shown as its letters, which is how the same
+        // look-alike came through written otherwise.
+        let shown_host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| idna::domain_to_unicode(h).0));
+        if let Some(label) = shown_host.as_deref().or(host).and_then(|h| {
             use unicode_security::MixedScript;
             h.split('.').find(|label| !label.is_single_script())
         }) {

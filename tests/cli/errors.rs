@@ -342,6 +342,16 @@ fn bad_input_leaves_the_log_unchanged() {
             "https://www.\u{430}l-monitor.com/originals/2022",
             "its host name part `\u{430}l-monitor` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
         ),
+        // The same host in punycode, and percent-encoded: read as the
+        // browser shows it.
+        (
+            "https://www.xn--l-monitor-zyh.com/x",
+            "its host name part `\u{430}l-monitor` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
+        ),
+        (
+            "https://www.%D0%B0l-monitor.com/y",
+            "its host name part `\u{430}l-monitor` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
+        ),
     ] {
         refused(
             &w,

@@ -744,13 +744,20 @@ impl RawChunk {
 
 /// The detail of a `chain` problem: entry `seq` names `claimed` as the
 /// hash of the entry before it, whose hash is `actual`.
+/// Entry 0 has none before it: its `prev` must be all zeros (it said "the
+/// hash of entry 18446744073709551615").
 pub(crate) fn chain_detail(claimed: &Hash, seq: u64, actual: &Hash) -> String {
-    format!(
-        "prev {} is not the hash of entry {} ({})",
-        &claimed.to_hex()[..12],
-        seq.wrapping_sub(1),
-        &actual.to_hex()[..12]
-    )
+    match seq.checked_sub(1) {
+        Some(before) => format!(
+            "prev {} is not the hash of entry {before} ({})",
+            &claimed.to_hex()[..12],
+            &actual.to_hex()[..12]
+        ),
+        None => format!(
+            "prev {} of the first entry is not all zeros: no entry comes before it",
+            &claimed.to_hex()[..12]
+        ),
+    }
 }
 
 /// What stage 1 found about one entry, without looking at any other.

@@ -357,6 +357,27 @@ fn swapped_entries() {
     r.problem("entry 4 (claim.add", "chain");
 }
 
+/// The first entry swapped with another: its `prev` is said not to be all
+/// zeros (it was "the hash of entry 18446744073709551615").
+#[test]
+fn an_entry_swapped_into_the_first_place() {
+    let w = Work::with_claims();
+    w.sql(
+        "UPDATE entries SET seq = -1 WHERE seq = 0;
+         UPDATE entries SET seq = 0 WHERE seq = 5;
+         UPDATE entries SET seq = 5 WHERE seq = -1;",
+    );
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 0 (", "chain");
+    assert!(
+        r.stdout
+            .contains("of the first entry is not all zeros: no entry comes before it"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("18446744073709551615"), "{}", r.stdout);
+}
+
 #[test]
 fn edited_source_text() {
     let w = Work::with_claims();

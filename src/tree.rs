@@ -375,7 +375,7 @@ pub fn cosign(
     if let (Some(crate::verify::CheckpointStatus::Unsigned), Some(c)) = (status, judged) {
         return Err(Error::invalid(
             format!("the checkpoint is {}", c.detail),
-            "cosign a checkpoint signed by an admin the log had at its size, with no signature line that fails, e.g. a new one: `claimtrail checkpoint --out FILE`",
+            "cosign a checkpoint signed by an admin the log had at its size, with no signature line that fails: ask an admin for a new one (`claimtrail checkpoint --out FILE`)",
         ));
     }
     if status != Some(crate::verify::CheckpointStatus::Consistent) {

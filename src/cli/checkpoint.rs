@@ -199,8 +199,11 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
     if let Ok(bytes) = std::fs::read(&target) {
         if let Ok((now_held, _)) = claimtrail::checkpoint::read_signed_checkpoint(&bytes) {
             if now_held.text() == note.text() {
-                let mut merged = now_held;
-                merged.add_lines_of(&note).map_err(|e| {
+                // This cosignature in place of one of the same key the
+                // file held (it kept the old line, dated 1970 or so, and
+                // said "cosigned"); every other line the file holds now.
+                let mut merged = note.clone();
+                merged.add_lines_of(&now_held).map_err(|e| {
                     Error::invalid(
                         format!("{}: {e}", target.display()),
                         "cosign the file again",

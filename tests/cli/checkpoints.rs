@@ -1359,3 +1359,34 @@ fn cosigning_after_an_earlier_checkpoint_refuses_another_history() {
         .ok()
         .contains("cosigned"));
 }
+
+/// An auditor who cosigns a file again puts a new line in place of their
+/// own earlier one: the file kept the old line (whatever its date) and the
+/// command said "cosigned".
+#[test]
+fn cosigning_again_replaces_the_auditors_own_line() {
+    let w = Work::with_claims();
+    let cp = w.path("cp.txt");
+    let cps = cp.to_str().unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", cps]).ok();
+    let admins = std::fs::read_to_string(&cp).unwrap();
+    w.run_at(
+        "2026-01-01T00:00:00Z",
+        Some("auditor"),
+        &["checkpoint", "cosign", cps],
+    )
+    .ok();
+    let first = std::fs::read_to_string(&cp).unwrap();
+    w.run_at(
+        "2026-06-01T00:00:00Z",
+        Some("auditor"),
+        &["checkpoint", "cosign", cps],
+    )
+    .ok();
+    let second = std::fs::read_to_string(&cp).unwrap();
+    assert_ne!(first, second, "the file is unchanged");
+    assert_eq!(second.lines().count(), first.lines().count(), "{second}");
+    assert!(second.starts_with(admins.trim_end()), "{second}");
+    let r = w.run(None, &["verify", "--checkpoint", cps]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

@@ -23,8 +23,30 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // mode (FORMAT §6.1), and a copy of an older log keeps its schema (its
     // tree is derived in memory: a version-1 log has no stored tree).
     let copy = claimtrail::store::Store::open_to_read(&a.path)?;
-    let size = claimtrail::tree::size(copy.conn())?;
-    let root = claimtrail::tree::root(copy.conn(), size)?;
+    let tree = claimtrail::tree::size(copy.conn())
+        .and_then(|size| Ok((size, claimtrail::tree::root(copy.conn(), size)?)));
+    // A damaged log is copied as it is: the copy is the evidence an
+    // auditor keeps (it was written, and the command then failed, exit 2,
+    // on the stored tree it could not read). What could not be read is
+    // said, and verify tells the rest.
+    let (size, root) = match tree {
+        Ok(t) => t,
+        Err(e) => {
+            if ctx.json {
+                output::json(
+                    &serde_json::json!({"path": output::json_path(&a.path), "entries": null, "root": null, "damaged": e.to_string()}),
+                )?;
+            } else {
+                outln!(
+                    "backed up the log, as it is, to {}; its stored tree could not be read ({}): check it with `claimtrail --db {} verify`",
+                    output::shown(&a.path),
+                    claimtrail::text::escape(&e.to_string()),
+                    claimtrail::text::shell_word(&a.path)
+                )?;
+            }
+            return Ok(Outcome::ProblemsFound);
+        }
+    };
     if ctx.json {
         output::json(
             &serde_json::json!({"path": output::json_path(&a.path), "entries": size.0, "root": root.to_hex()}),

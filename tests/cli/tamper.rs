@@ -1128,3 +1128,27 @@ fn commands_that_meet_an_altered_file_say_so_and_report_still_reports() {
         "error: the log's origin `` cannot name a checkpoint (checkpoint origin (line 1) is empty): {damaged}"
     ));
 }
+
+/// `backup` of a damaged log copies it as it is, for an auditor to keep as
+/// evidence, and says what it could not read (exit 1); it wrote the copy
+/// and then failed, exit 2, on the stored tree.
+#[test]
+fn a_damaged_log_is_backed_up_as_it_is() {
+    let w = Work::with_claims();
+    w.sql("DELETE FROM merkle_nodes WHERE level = 2");
+    let r = w.run(None, &["backup", "copy.db"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with("backed up the log, as it is, to copy.db; its stored tree could not be read (tree node (level 2, index "),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let copied = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", w.path("copy.db").to_str().unwrap())],
+        &["verify"],
+        None,
+    );
+    copied.problem("log", "projection");
+}

@@ -285,6 +285,10 @@ pub struct Published {
     /// The `checkpoint.add` entry whose note is published.
     pub checkpoint_entry: crate::model::Seq,
     pub signer_name: String,
+    /// The entry that revoked the checkpoint signer's key since, if one
+    /// did: `key vkey` no longer lists it, so a monitor given the log's
+    /// current keys refuses the directory's checkpoint.
+    pub signer_revoked_at: Option<crate::model::Seq>,
     pub time: String,
     /// Auditors' cosignatures on the published note, each verified.
     pub cosignatures: usize,
@@ -505,6 +509,10 @@ pub fn publish(
         root: latest.root,
         checkpoint_entry: latest.seq,
         signer_name: latest.signer_name.clone(),
+        signer_revoked_at: crate::query::keys(tx)?
+            .into_iter()
+            .find(|k| k.fingerprint == latest.signer)
+            .and_then(|k| k.revoked_seq),
         time: latest.time.clone(),
         previous: previous.map(|(cp, _)| cp.size),
         tiles_written: count(false),

@@ -71,6 +71,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         p.time,
         output::shown(&p.dir)
     )?;
+    if let Some(at) = p.signer_revoked_at {
+        eprintln!(
+            "warning: {}'s key, which signed this checkpoint, was revoked at entry {at}: `claimtrail key vkey` no longer lists it, so a monitor given the log's current keys refuses the directory; an admin's `claimtrail checkpoint` signs a new one, then publish again",
+            claimtrail::text::escape(&p.signer_name)
+        );
+    }
     let written = if p.entries {
         format!(
             "{} and {}",

@@ -539,3 +539,46 @@ fn a_second_publish_into_one_directory_stops() {
     drop(held);
     publish(&w, &site);
 }
+
+/// A checkpoint whose signer's key was revoked since is published with a
+/// warning: `key vkey` no longer lists the key, so a monitor given the
+/// log's current keys refuses the directory (it was published silently).
+#[test]
+fn publishing_a_checkpoint_of_a_revoked_admin_warns() {
+    let w = Work::with_claims();
+    w.key("admin2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "admin2.pub",
+            "--role",
+            "admin",
+            "--name",
+            "Night editor",
+        ],
+    )
+    .ok();
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "admin2.pub", "--reason", "left the desk"],
+    )
+    .ok();
+    let site = w.path("site");
+    let r = w.run(None, &["publish", site.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("signed by Night editor at "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.starts_with(
+            "warning: Night editor's key, which signed this checkpoint, was revoked at entry "
+        ),
+        "{}",
+        r.stderr
+    );
+}

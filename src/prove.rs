@@ -185,11 +185,23 @@ pub fn inclusion(
     // stored copy of it: a proof of the stored leaf would vouch for an
     // entry whose bytes were changed after the tree was built.
     // Below the tree's size, an entry that is not there was removed.
-    let (payload, sig) = query::entry_bytes(conn, seq.0).map_err(|_| {
-        Error::Damaged(format!(
-            "entry {seq} is missing, though the tree holds {}",
-            crate::text::count(current.0, "entry")
-        ))
+    // A row there, its bytes not blobs (`CAST(payload AS TEXT)`), is not
+    // a missing entry: said apart.
+    let (payload, sig) = query::entry_bytes(conn, seq.0).map_err(|e| {
+        let there: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM entries WHERE seq = ?)",
+                [seq.0 as i64],
+                |r| r.get(0),
+            )
+            .unwrap_or(false);
+        match there {
+            true => Error::Damaged(format!("entry {seq} cannot be read as an entry ({e})")),
+            false => Error::Damaged(format!(
+                "entry {seq} is missing, though the tree holds {}",
+                crate::text::count(current.0, "entry")
+            )),
+        }
     })?;
     let leaf_hash = crate::entry::entry_hash(&payload, &sig);
     let stored_leaf = merkle::NodeSource::node(&tree::StoreNodes(conn), 0, seq.0)?;

@@ -338,6 +338,11 @@ fn invented_rows_are_named() {
         .error("C50's table row names an entry the log does not have: the log's file is damaged or was altered outside claimtrail");
     // An entry removed from the middle is named as damage, not as a
     // number past the end ("there is no entry 3").
+    // Its bytes stored as text: there, but not an entry (it was said to
+    // be missing).
+    w.sql("UPDATE entries SET payload = CAST(payload AS TEXT) WHERE seq = 4");
+    w.run(None, &["prove", "4"])
+        .error("entry 4 cannot be read as an entry (");
     w.sql("DELETE FROM entries WHERE seq = 3");
     w.run(None, &["prove", "3"]).error(
         "entry 3 is missing, though the tree holds 7 entries: the log's file is damaged or was altered outside claimtrail",

@@ -259,6 +259,17 @@ pub fn mirror(
     // whole mirror made it: tiles of a larger tree beside the old
     // checkpoint read, to `verify-published`, as a rolled-back directory.
     let waiting = dir.join(WAITING);
+    // They are the tree of the checkpoint served when they were fetched,
+    // kept beside them: served another one now (the log grew, or the
+    // server shows another history), they are fetched again, not put
+    // beside the new tree's (a resumed mirror combined two trees' tiles,
+    // exited 0, and the directory failed verify-published).
+    let fetched_for = dir.join(FETCHED_FOR);
+    let same_tree = std::fs::read(&fetched_for).is_ok_and(|b| b == AsRef::<[u8]>::as_ref(&note));
+    if waiting.exists() && !same_tree {
+        std::fs::remove_dir_all(&waiting).map_err(|e| Error::write(&waiting, &e))?;
+    }
+    std::fs::write(&fetched_for, &note).map_err(|e| Error::write(&fetched_for, &e))?;
     let staging = tempfile::Builder::new()
         .prefix(".claimtrail-mirror-")
         .tempdir_in(dir)
@@ -373,6 +384,7 @@ pub fn mirror(
     // The files fetched, into their places; then the checkpoint, so the
     // directory never names a tree whose tiles it has not tried to fetch.
     move_into_place(&waiting, dir)?;
+    let _ = std::fs::remove_file(&fetched_for);
     let staged = staging.path().join("checkpoint");
     std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
     place(&staged, &dir.join("checkpoint"))?;
@@ -399,6 +411,9 @@ pub fn mirror(
 /// tried every file of the tree (a `.claimtrail-` name: publish, mirror
 /// and verify-published pass over it).
 const WAITING: &str = ".claimtrail-mirror-fetched";
+
+/// The checkpoint the files in [`WAITING`] were fetched for.
+const FETCHED_FOR: &str = ".claimtrail-mirror-fetched-for";
 
 /// Moves every file under `from` to the same path under `to`, then
 /// removes `from`. Only directories and regular files are followed: this

@@ -212,6 +212,48 @@ fn a_mirror_cut_short_leaves_the_last_whole_mirror() {
     crate::verify_published::check(&w, &m, &[]).ok();
 }
 
+/// Files a mirror cut short fetched wait for the tree they belong to: when
+/// the server shows another checkpoint on the next run, they are fetched
+/// again (a resumed mirror put the tiles of two trees side by side, exited
+/// 0, and the directory failed `verify-published`).
+#[test]
+fn files_fetched_for_one_tree_are_not_kept_for_another() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    let m_arg = m.to_str().unwrap();
+    mirror(&w, &[&server.url, m_arg]).ok();
+    grow(&w, "two");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let broken = site.join("tile/entries/002.p/96.500");
+    std::fs::write(&broken, "").unwrap();
+    mirror(&w, &[&server.url, m_arg]).error("the server answered 500 Internal Server Error");
+    let waiting: Vec<String> = dir_files(&m.join(".claimtrail-mirror-fetched"))
+        .into_iter()
+        .map(|(name, _)| format!("/{name}"))
+        .collect();
+    assert!(!waiting.is_empty());
+    // Another checkpoint is served now.
+    std::fs::remove_file(&broken).unwrap();
+    grow(&w, "three");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    server.requests();
+    mirror(&w, &[&server.url, m_arg]).ok();
+    let asked = server.requests();
+    // (The full tiles: the earlier tree's partial ones are not the new
+    // tree's.)
+    for path in waiting.iter().filter(|p| !p.contains(".p/")) {
+        {
+            assert!(
+                asked.contains(path),
+                "{path} was not fetched again: {asked:?}"
+            );
+        }
+    }
+    assert!(!m.join(".claimtrail-mirror-fetched-for").exists());
+    crate::verify_published::check(&w, &m, &[]).ok();
+}
+
 #[test]
 fn a_monitor_follows_the_log_over_http() {
     let (w, site) = published();

@@ -131,6 +131,23 @@ pub(super) const LEAD_STRIP: &[&str] = &[
 /// `On Tuesday`, `This morning`, `Later that day`): not `first`, `once`
 /// or `then`, which begin names and titles (`First Minister …`).
 pub(super) fn is_lead_time(lower: &str) -> bool {
+    is_day_word(lower)
+        || matches!(
+            lower,
+            "morning"
+                | "afternoon"
+                | "evening"
+                | "night"
+                | "overnight"
+                | "week"
+                | "weekend"
+                | "day"
+        )
+}
+
+/// The days, and the words that name one from today: what both time
+/// phrases (before a speaker, after a verb) begin with.
+fn is_day_word(lower: &str) -> bool {
     matches!(
         lower,
         "monday"
@@ -145,78 +162,59 @@ pub(super) fn is_lead_time(lower: &str) -> bool {
             | "yesterday"
             | "earlier"
             | "later"
-            | "morning"
-            | "afternoon"
-            | "evening"
-            | "night"
-            | "overnight"
-            | "week"
-            | "weekend"
-            | "day"
     )
 }
 
 /// Words after a verb or a name that say when, not what.
 pub(super) fn is_time_word(lower: &str) -> bool {
-    matches!(
-        lower,
-        "monday"
-            | "tuesday"
-            | "wednesday"
-            | "thursday"
-            | "friday"
-            | "saturday"
-            | "sunday"
-            | "today"
-            | "tonight"
-            | "yesterday"
-            | "earlier"
-            | "later"
-            | "late"
-            | "early"
-            | "morning"
-            | "afternoon"
-            | "evening"
-            | "night"
-            | "again"
-            | "also"
-            | "previously"
-            | "recently"
-            | "ago"
-            | "week"
-            | "month"
-            | "year"
-            | "weekend"
-            | "overnight"
-            | "separately"
-            | "then"
-            | "once"
-            | "first"
-            | "january"
-            | "february"
-            | "march"
-            | "april"
-            | "may"
-            | "june"
-            | "july"
-            | "august"
-            | "september"
-            | "october"
-            | "november"
-            | "december"
-            | "jan"
-            | "feb"
-            | "mar"
-            | "apr"
-            | "jun"
-            | "jul"
-            | "aug"
-            | "sep"
-            | "sept"
-            | "oct"
-            | "nov"
-            | "dec"
-    )
+    is_day_word(lower)
+        || matches!(
+            lower,
+            "late"
+                | "early"
+                | "morning"
+                | "afternoon"
+                | "evening"
+                | "night"
+                | "again"
+                | "also"
+                | "previously"
+                | "recently"
+                | "ago"
+                | "week"
+                | "month"
+                | "year"
+                | "weekend"
+                | "overnight"
+                | "separately"
+                | "then"
+                | "once"
+                | "first"
+                | "january"
+                | "february"
+                | "march"
+                | "april"
+                | "may"
+                | "june"
+                | "july"
+                | "august"
+                | "september"
+                | "october"
+                | "november"
+                | "december"
+                | "jan"
+                | "feb"
+                | "mar"
+                | "apr"
+                | "jun"
+                | "jul"
+                | "aug"
+                | "sep"
+                | "sept"
+                | "oct"
+                | "nov"
+                | "dec"
+        )
 }
 
 /// Month names: a number after one of these is a date ("July 22"), not the

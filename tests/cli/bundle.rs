@@ -542,20 +542,7 @@ fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
 #[test]
 fn a_checkpoint_by_a_second_admin_carries_that_admins_enrolment() {
     let w = Work::with_claims();
-    w.key("admin2");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "admin2.pub",
-            "--role",
-            "admin",
-            "--name",
-            "Night editor",
-        ],
-    )
-    .ok();
+    w.second_admin("Night editor");
     w.run(Some("admin2"), &["checkpoint"]).ok();
     let out = w.path("c1.bundle");
     w.run(None, &["export", "C1", "--out", out.to_str().unwrap()])

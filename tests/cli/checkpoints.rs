@@ -1211,20 +1211,7 @@ fn a_checkpoint_signed_by_a_later_admin_is_refused_for_its_signature() {
         .ok();
     let text = std::fs::read_to_string(w.path("cp.txt")).unwrap();
     let size: u64 = text.lines().nth(1).unwrap().parse().unwrap();
-    w.key("admin2");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "admin2.pub",
-            "--role",
-            "admin",
-            "--name",
-            "Second admin",
-        ],
-    )
-    .ok();
+    w.second_admin("Second admin");
     let late = claimtrail::keys::Signer::load(&w.path("admin2")).unwrap();
     let root = {
         use base64::Engine;

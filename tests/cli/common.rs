@@ -298,6 +298,24 @@ impl Work {
         name.to_string()
     }
 
+    /// A second admin: key `admin2`, enrolled by `admin` under `name`.
+    pub fn second_admin(&self, name: &str) {
+        self.key("admin2");
+        self.run(
+            Some("admin"),
+            &[
+                "key",
+                "add",
+                "admin2.pub",
+                "--role",
+                "admin",
+                "--name",
+                name,
+            ],
+        )
+        .ok();
+    }
+
     /// `n` annotations of C1 and C2 by the analyst, in one import.
     pub fn annotations(&self, n: usize) {
         self.annotations_noted(n, None);

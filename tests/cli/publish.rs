@@ -546,20 +546,7 @@ fn a_second_publish_into_one_directory_stops() {
 #[test]
 fn publishing_a_checkpoint_of_a_revoked_admin_warns() {
     let w = Work::with_claims();
-    w.key("admin2");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "admin2.pub",
-            "--role",
-            "admin",
-            "--name",
-            "Night editor",
-        ],
-    )
-    .ok();
+    w.second_admin("Night editor");
     w.run(Some("admin2"), &["checkpoint"]).ok();
     w.run(
         Some("admin"),

@@ -364,8 +364,8 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
 }
 
 /// The first character of `name` that is a control or draws nothing
-/// ([`invisible_in_name`]), but for one that a script or an emoji writes
-/// there ([`written_there`]) and, where `marks` allows them, a
+/// (`invisible_in_name`), but for one that a script or an emoji writes
+/// there (`written_there`) and, where `marks` allows them, a
 /// bidirectional mark (U+200E, U+200F, U+061C) in a name written in two
 /// directions, which orders it. The rule of key names (no marks) and of
 /// speakers, authors and publishers (marks).

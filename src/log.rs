@@ -1484,7 +1484,7 @@ pub(crate) const FIX_AND_RUN_AGAIN: &str = "fix the value and run the command ag
 
 /// The characters of a text that says nothing, as code points (`U+0020,
 /// U+200B`): printed as they are, they would show nothing.
-fn code_points(text: &str) -> String {
+pub(crate) fn code_points(text: &str) -> String {
     let mut seen: Vec<char> = Vec::new();
     for c in text.chars() {
         if !seen.contains(&c) {
@@ -1622,10 +1622,13 @@ fn check_name(field: &str, value: &str) -> Result<()> {
         ));
     }
     if let Some(c) = crate::keys::hidden_in_name(value, true) {
+        // Shown as its code point, where it is: a zero-width space, which
+        // `escape` leaves to the scripts that write one, was printed raw.
+        let shown = value.replace(c, &format!("\\u{{{:x}}}", c as u32));
         return Err(Error::invalid(
             format!(
                 "the {field} \"{}\" holds U+{:04X}, a character that draws nothing",
-                crate::text::escape(value),
+                crate::text::escape(&shown),
                 c as u32
             ),
             format!("type the {field} again without it (it would be another {field} that looks the same)"),

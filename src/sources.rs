@@ -475,6 +475,21 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
             "give the exact text of the claim",
         ));
     }
+    // Before it is looked for: a quote of a space "occurred 789 times",
+    // and the `--occurrence` its hint offered was then refused.
+    if text::says_nothing(quote) {
+        return Err(Error::invalid(
+            format!(
+                "the quote holds only white space or characters that draw nothing ({})",
+                crate::log::code_points(quote)
+            ),
+            format!(
+                "choose the claim's words with {} (or {})",
+                spelling.name("quote"),
+                spelling.name("span")
+            ),
+        ));
+    }
     let mut found = text::occurrences(src, quote);
     // Only where it begins and ends between characters as the reader sees
     // them: `turnout =` is not in `turnout ≠` (= and U+0338).

@@ -78,8 +78,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         Some(s) => Some(query::reference(conn, parse_id(s, IdKind::Annotation)?)?),
         None => None,
     };
+    // Only of an annotation of this claim: one of another claim is
+    // refused by the rules as such (its "already superseded by A3" hint
+    // led to that refusal).
     if let Some(r) = &supersedes {
-        query::supersedable(conn, r)?;
+        if query::annotation(conn, r.id.n)?.claim == claim.id {
+            query::supersedable(conn, r)?;
+        }
     }
     let mut body = AnnotationAdd {
         claim,
@@ -163,7 +168,7 @@ const SCISSORS: &str = "# ------------------------ >8 ------------------------";
 /// it is for.
 fn template(claim: &str) -> String {
     format!(
-        "\n{SCISSORS}\n# Write your note on {claim} above the line above. Everything below it is\n# left out; what is above it is the note, lines starting with # included.\n# An empty note cancels the annotation.\n"
+        "\n{SCISSORS}\n# Write your note on {claim} above the line with the scissors (>8). Everything\n# from that line down is left out; what is above it is the note, lines starting\n# with # included. An empty note cancels the annotation.\n"
     )
 }
 

@@ -2390,6 +2390,16 @@ fn texts_that_say_nothing_or_hold_controls_are_refused() {
             &["claim", "add", "--source", "S1", "--quote", " ", "--occurrence", "5", "--speaker", "X", "--provenance", "tweet"],
             "error: the quote holds only white space or characters that draw nothing (U+0020) (hint: choose the claim's words with --quote (or --span))",
         ),
+        // Said before it is looked for: it "occurred 789 times", with the
+        // advice to choose an --occurrence that was then refused.
+        (
+            &["claim", "add", "--source", "S1", "--quote", " ", "--speaker", "X", "--provenance", "tweet"],
+            "error: the quote holds only white space or characters that draw nothing (U+0020) (hint: choose the claim's words with --quote (or --span))",
+        ),
+        (
+            &["claim", "add", "--source", "S1", "--quote", "\u{200b}", "--speaker", "X", "--provenance", "tweet"],
+            "error: the quote holds only white space or characters that draw nothing (U+200B)",
+        ),
         (
             &["claim", "add", "--source", "S1", "--quote", "Seven civilians", "--speaker", "A\tB", "--provenance", "tweet"],
             "error: the speaker A\\tB holds U+0009, a tab, and the speaker is one line",
@@ -2408,7 +2418,7 @@ fn texts_that_say_nothing_or_hold_controls_are_refused() {
         ),
         (
             &["claim", "add", "--source", "S1", "--quote", "Seven civilians", "--speaker", "White Hel\u{ad}mets", "--provenance", "tweet"],
-            "error: the speaker \"White Hel\u{ad}mets\" holds U+00AD, a character that draws nothing (hint: type the speaker again without it (it would be another speaker that looks the same))",
+            "error: the speaker \"White Hel\\u{ad}mets\" holds U+00AD, a character that draws nothing (hint: type the speaker again without it (it would be another speaker that looks the same))",
         ),
         (
             &["claim", "add", "--source", "S1", "--quote", "Seven civilians", "--speaker", "White\u{200b} Helmets", "--provenance", "tweet"],
@@ -2899,4 +2909,23 @@ fn french_and_chinese_quotation_marks_are_found_as_near_matches() {
         &["claim", "add", "--source", &fa, "--quote", "\u{645}\u{627} \u{627}\u{6cc}\u{646} \u{62d}\u{645}\u{644}\u{647} \u{631}\u{627} \u{645}\u{62d}\u{6a9}\u{648}\u{645} \u{645}\u{6cc}\u{6a9}\u{646}\u{6cc}\u{645}", "--speaker", "X", "--provenance", "statement"],
     );
     r.error("and then the source has `\\u{200c}\u{6a9}\u{646}\u{6cc}\u{645}\u{bb}.\\n` where the quote has `\u{6a9}\u{646}\u{6cc}\u{645}`");
+}
+
+/// Superseding an annotation of another claim is refused as such, even
+/// when that annotation was superseded already (the hint was to supersede
+/// its successor, which was refused in turn as of another claim).
+#[test]
+fn superseding_an_annotation_of_another_claim_says_so_first() {
+    let w = Work::with_claims();
+    let a2 = w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+    );
+    assert_eq!(a2.ok(), "A2\n");
+    refused(
+        &w,
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "false", "--supersedes", "A1"],
+        "A1 is not an annotation of C2 by the same signer, so it cannot be superseded by this one",
+    );
 }

@@ -1177,7 +1177,7 @@ fn long_notes_are_written_in_the_editor() {
         Some("analyst"),
         &[(
             "EDITOR",
-            "sh -c 'printf \"no scissors at all\\n# Write your note on C2 above the line above.\\n#Idlib\\n\" > \"$1\"' sh",
+            "sh -c 'printf \"no scissors at all\\n# Write your note on C2 above the line with\\n#Idlib\\n\" > \"$1\"' sh",
         )],
         &["annotate", "C2", "--verdict", "corroborated", "--edit"],
         None,

@@ -196,6 +196,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// How its fields are named in messages: JSON members, or a CSV's
+    /// columns.
+    fn spelling(self) -> Spelling {
+        match self {
+            Format::JsonLines => Spelling::Import,
+            Format::Csv => Spelling::Csv,
+        }
+    }
+
     /// What a line of the input is called: "line" or "row".
     pub fn unit(self) -> &'static str {
         match self {
@@ -1610,7 +1619,7 @@ impl<'a> Importer<'a> {
                     })
                     .and_then(|b| std::str::from_utf8(b).ok());
                 if let Some(src) = pending {
-                    locate(src, at, &l.source, Spelling::Import)?;
+                    locate(src, at, &l.source, self.opts.format.spelling())?;
                 }
                 if l.speaker.trim().is_empty() {
                     return Err(Error::invalid(
@@ -1954,7 +1963,12 @@ impl<'a> Importer<'a> {
         let source = self.resolve("source", &l.source, IdKind::Source)?;
         let at = l.place()?;
         let src = self.text(source.id)?;
-        let range = locate(&src, at, &source.id.to_string(), Spelling::Import)?;
+        let range = locate(
+            &src,
+            at,
+            &source.id.to_string(),
+            self.opts.format.spelling(),
+        )?;
         let body = claim_body(source, &src, range, &l.speaker, l.provenance, l.text)?;
         let Body::ClaimAdd(b) = &body else {
             return Err(Error::Internal("claim_body built another kind".into()));

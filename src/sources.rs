@@ -384,6 +384,9 @@ pub enum Where<'a> {
 pub enum Spelling {
     Cli,
     Import,
+    /// A CSV import: a field is a column, its value a cell (the JSON
+    /// form, `"span": "75..97"`, cannot be typed in a spreadsheet).
+    Csv,
 }
 
 impl Spelling {
@@ -391,6 +394,7 @@ impl Spelling {
         match self {
             Spelling::Cli => format!("--{field}"),
             Spelling::Import => format!("\"{field}\""),
+            Spelling::Csv => format!("the {field} column"),
         }
     }
 }
@@ -426,6 +430,7 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                         Spelling::Import => {
                             "write \"span\": \"START..END\", e.g. \"span\": \"120..187\""
                         }
+                        Spelling::Csv => "write START..END in the span column, e.g. 120..187",
                     },
                 )
             })?;
@@ -684,6 +689,7 @@ fn use_span(src: &str, start: usize, end: usize, spelling: Spelling) -> String {
     match spelling {
         Spelling::Cli => format!("{span} {start}..{end} instead of --quote"),
         Spelling::Import => format!("{span}: \"{start}..{end}\" instead of \"quote\""),
+        Spelling::Csv => format!("{start}..{end} in the span column instead of the quote"),
     }
 }
 

@@ -2480,3 +2480,28 @@ fn a_redacted_sources_text_is_refused_as_source_add_refuses_it() {
     );
     assert!(before == w.db_bytes());
 }
+
+/// A CSV row's near match is told in a spreadsheet's terms: the span to
+/// put in the span column, not the JSON form (`"span": "75..97"`), which
+/// cannot be typed in a cell.
+#[test]
+fn a_csv_rows_near_match_names_the_span_column() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("b.csv"),
+        "type,source,quote,speaker,provenance\nclaim,S1,Syria's northwestern province of Idlib,X,tweet\n",
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "b.csv"])
+        .error("(hint: to claim the source's own text, use 75..115 in the span column instead of the quote; nothing was imported)");
+    assert!(before == w.db_bytes());
+    // As it says: the span in its column.
+    std::fs::write(
+        w.path("b.csv"),
+        "type,source,span,speaker,provenance\nclaim,S1,75..115,X,tweet\n",
+    )
+    .unwrap();
+    let r = w.run(Some("analyst"), &["import", "b.csv"]);
+    assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+}

@@ -466,7 +466,7 @@ fn bad_input_leaves_the_log_unchanged() {
         ],
         "times in S1",
     );
-    // A quote found in hundreds of places: the first ten, then a count.
+    // A quote found in dozens of places: the first ten, then a count.
     let r = w.run(
         Some("analyst"),
         &[
@@ -475,7 +475,7 @@ fn bad_input_leaves_the_log_unchanged() {
             "--source",
             "S1",
             "--quote",
-            " ",
+            "the",
             "--speaker",
             "x",
             "--provenance",

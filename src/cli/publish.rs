@@ -127,12 +127,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         own: Some(p.checkpoint_entry),
     }
     .count(claimtrail::tree::size(store.conn())?.0);
-    if after > 0 {
-        outln!(
+    // A checkpoint given with --checkpoint may be older than the log's
+    // latest: then one is signed already, and the advice to sign one was
+    // beside the point.
+    let newer = claimtrail::query::latest_checkpoint(store.conn())?.filter(|c| c.size > p.size);
+    match newer {
+        Some(c) if after > 0 => outln!(
+            "  not published: the {} after the checkpoint given (the log's latest checkpoint, at entry {}, covers {}: publish without --checkpoint, or with its cosigned file)",
+            count(after, "entry"),
+            c.seq,
+            count(c.size.0, "entry")
+        )?,
+        _ if after > 0 => outln!(
             "  not published: the {} after the checkpoint (an admin's {} signs a checkpoint of them; then publish again)",
             count(after, "entry"),
             super::pasteable("`claimtrail checkpoint`")
-        )?;
+        )?,
+        _ => {}
     }
     outln!(
         "serve {} as static files; tlog-tiles clients check it with the log's verifier key ({})",

@@ -515,6 +515,23 @@ fn publish_names_the_entries_it_leaves_out() {
     let text = publish(&w, &site);
     assert!(text.contains("published the tree of 10 entries"), "{text}");
     assert!(!text.contains("not published"), "{text}");
+    // An older checkpoint given: the log's latest covers the rest, and
+    // that is what is said (it said to sign one).
+    let older = w.path("site2");
+    let r = w.run(
+        None,
+        &[
+            "publish",
+            older.to_str().unwrap(),
+            "--checkpoint",
+            "cp1.txt",
+        ],
+    );
+    assert!(
+        r.ok().contains("\n  not published: the 3 entries after the checkpoint given (the log's latest checkpoint, at entry 10, covers 10 entries: publish without --checkpoint, or with its cosigned file)\n"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// Two publishes into one directory: the second stops at once and says

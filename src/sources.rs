@@ -319,9 +319,10 @@ pub fn check_url(url: &str) -> Result<(), String> {
         // As a browser parses it (WHATWG): an unclosed `[` of an IPv6
         // host, a port that is no number, a host with a forbidden
         // character.
-        if let Err(e) = url::Url::parse(url) {
-            return not(&format!("a browser would not open it ({e})"));
-        }
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => return not(&format!("a browser would not open it ({e})")),
+        };
         let host = web_authority(url);
         if host.is_none_or(|h| h.is_empty()) {
             return not(&format!("{scheme}: must be followed by // and a host"));
@@ -333,14 +334,12 @@ pub fn check_url(url: &str) -> Result<(), String> {
         }
         // `www.аl-monitor.com` with a Cyrillic `а`: shown in reports as
         // the site it imitates, and a link to another. A name in one
-        // script (`пример.рф`, `例え.jp`) is any site's right.
-        // As the browser reads the host: percent-escapes decoded and
-        // punycode (`xn--`) shown as its letters, which is how the same
-        // look-alike came through written otherwise.
-        let shown_host = url::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| idna::domain_to_unicode(h).0));
-        if let Some(label) = shown_host.as_deref().or(host).and_then(|h| {
+        // script (`пример.рф`, `例え.jp`) is any site's right. Judged as
+        // the browser shows the host, percent-escapes decoded and
+        // punycode (`xn--`) as its letters: the same look-alike came
+        // through written so.
+        let shown_host = parsed.host_str().map(|h| idna::domain_to_unicode(h).0);
+        if let Some(label) = shown_host.as_deref().and_then(|h| {
             use unicode_security::MixedScript;
             h.split('.').find(|label| !label.is_single_script())
         }) {

@@ -219,11 +219,7 @@ pub(crate) fn visible(s: &str) -> String {
     crate::text::escape_keep_newlines(s)
 }
 
-/// The first `max` characters of `s`, with `…` when cut
-/// ([`crate::text::cut`]).
-pub(crate) fn cut(s: &str, max: usize) -> String {
-    crate::text::cut(s, max)
-}
+pub(crate) use crate::text::cut;
 
 /// A `urn:claimtrail:` IRI for an item of this log, used as the `@id` /
 /// `id` of nodes in the JSON-LD and PROV formats. The origin is

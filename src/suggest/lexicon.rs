@@ -168,6 +168,7 @@ fn is_day_word(lower: &str) -> bool {
 /// Words after a verb or a name that say when, not what.
 pub(super) fn is_time_word(lower: &str) -> bool {
     is_day_word(lower)
+        || is_month(lower)
         || matches!(
             lower,
             "late"
@@ -190,30 +191,6 @@ pub(super) fn is_time_word(lower: &str) -> bool {
                 | "then"
                 | "once"
                 | "first"
-                | "january"
-                | "february"
-                | "march"
-                | "april"
-                | "may"
-                | "june"
-                | "july"
-                | "august"
-                | "september"
-                | "october"
-                | "november"
-                | "december"
-                | "jan"
-                | "feb"
-                | "mar"
-                | "apr"
-                | "jun"
-                | "jul"
-                | "aug"
-                | "sep"
-                | "sept"
-                | "oct"
-                | "nov"
-                | "dec"
         )
 }
 

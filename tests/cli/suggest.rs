@@ -308,13 +308,7 @@ fn a_time_phrase_before_the_speaker_is_left_out_of_it() {
             .ok(),
         "C1\nC2\n"
     );
-    let listed = w.run(None, &["list", "claims"]).ok().to_string();
-    let speakers: Vec<String> = listed
-        .lines()
-        .skip(1)
-        .map(|l| cells(l)[2].clone())
-        .collect();
-    assert_eq!(speakers, ["the UN", "the army"], "{listed}");
+    assert_eq!(claim_speakers(&w), ["the UN", "the army"]);
 }
 
 /// `--add all` holds every candidate to the name rule of speakers, as
@@ -334,18 +328,21 @@ fn suggested_speakers_follow_the_name_rule() {
             .ok(),
         "C1\nC2\n"
     );
-    let listed = w.run(None, &["list", "claims"]).ok().to_string();
-    let speakers: Vec<String> = listed
-        .lines()
-        .skip(1)
-        .map(|l| cells(l)[2].clone())
-        .collect();
     assert_eq!(
-        speakers,
+        claim_speakers(&w),
         [
             "The Ministry of Health",
             "I \u{2764}\u{fe0f} NY spokesperson Jane Doe"
-        ],
-        "{listed}"
+        ]
     );
+}
+
+/// The speakers of the log's claims, as `list claims` shows them.
+fn claim_speakers(w: &Work) -> Vec<String> {
+    let listed = w.run(None, &["list", "claims"]).ok().to_string();
+    listed
+        .lines()
+        .skip(1)
+        .map(|l| cells(l)[2].clone())
+        .collect()
 }

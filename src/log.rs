@@ -990,6 +990,9 @@ impl History for BatchHistory<'_> {
     fn active_admins(&self) -> Result<u64> {
         self.store.active_admins()
     }
+    fn keys(&self) -> Result<Vec<std::rc::Rc<KeyInfo>>> {
+        self.store.keys()
+    }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
         if let Some(found) = self.items.0.borrow().get(&id) {
             return Ok(Some(*found));
@@ -1741,6 +1744,22 @@ impl History for StoreHistory<'_> {
             |r| r.get(0),
         )?;
         Ok(n as u64)
+    }
+
+    fn keys(&self) -> Result<Vec<std::rc::Rc<KeyInfo>>> {
+        let fps = self
+            .conn
+            .prepare_cached("SELECT fingerprint FROM keys ORDER BY seq")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(fps.len());
+        for fp in fps {
+            let fp: Fingerprint = fp
+                .parse()
+                .map_err(|e| Error::Damaged(format!("stored key {fp}: {e}")))?;
+            out.extend(self.key(&fp)?);
+        }
+        Ok(out)
     }
 
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {

@@ -407,6 +407,9 @@ impl History for Replayed {
     fn active_admins(&self) -> Result<u64> {
         Ok(rules::active_admins(&self.keys))
     }
+    fn keys(&self) -> Result<Vec<Rc<KeyInfo>>> {
+        Ok(self.keys.values().cloned().collect())
+    }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
         Ok(nth(&self.items[id.kind.index()], id.n))
     }

@@ -171,6 +171,41 @@ pub trait History {
     /// Root of the tree over the first `size` entries, if `size` is at most
     /// the number of entries before the one being checked.
     fn tree_root(&self, size: u64) -> Result<Option<Hash>>;
+    /// Every key enrolled before the entry being checked, revoked ones
+    /// included (asked only of a checkpoint, so it may be slow).
+    fn keys(&self) -> Result<Vec<Rc<KeyInfo>>>;
+}
+
+/// The signed-note verifier keys of `keys` that could sign a checkpoint of
+/// `size` entries ([`live_at`]), each with its key: an admin's under the
+/// origin (type 0x01, the log's signature), an auditor's under its
+/// principal (type 0x04, a cosignature). These are the keys whose lines in
+/// a note must verify (C2SP signed notes); verify, bundles and
+/// `verify-published` judge a checkpoint by them, stored in the log or
+/// kept beside it. Keys that cannot be read as Ed25519 give none.
+pub fn note_verifiers(
+    keys: &[Rc<KeyInfo>],
+    origin: &str,
+    size: u64,
+) -> Vec<(crate::checkpoint::VerifierKey, Rc<KeyInfo>)> {
+    use crate::checkpoint::{KeyType, VerifierKey};
+    let mut out: Vec<_> = keys
+        .iter()
+        .filter(|k| live_at(k.enrolled, k.revoked, size))
+        .filter_map(|k| {
+            let vk = k.public.verifying_key().ok()?;
+            let made = match k.role {
+                Role::Admin => VerifierKey::new(origin, KeyType::Ed25519, vk),
+                Role::Auditor => {
+                    VerifierKey::new(&crate::keys::principal(&k.name), KeyType::CosignatureV1, vk)
+                }
+                _ => return None,
+            };
+            made.ok().map(|v| (v, k.clone()))
+        })
+        .collect();
+    out.sort_by_key(|(_, k)| k.enrolled); // names in enrolment order
+    out
 }
 
 /// Whether keys `a` and `b` sign for one person: the same key, or two keys
@@ -721,7 +756,9 @@ pub fn reason_given(body: &Body) -> std::result::Result<(), Violation> {
 }
 
 /// The stored note must be a checkpoint of this log, size and root, signed
-/// under the origin by the entry's own signer.
+/// under the origin by the entry's own signer; and, as for any note, every
+/// line of a key the log had at that size must verify ([`note_verifiers`]).
+/// A line of any other key is ignored: it proves nothing either way.
 fn check_note(
     h: &dyn History,
     header: &Header,
@@ -745,11 +782,22 @@ fn check_note(
         return Ok(Err("the signer is not enrolled".into()));
     };
     let vkey = crate::tree::log_vkey(&header.log, &key.public)?;
-    match verify_note(&note, std::slice::from_ref(&vkey)) {
+    let mut known: Vec<_> = note_verifiers(&h.keys()?, &header.log, b.size)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    if !known.contains(&vkey) {
+        known.push(vkey.clone());
+    }
+    match verify_note(&note, &known) {
         Ok(v) if v.verified_by(&vkey) => Ok(Ok(())),
         Ok(_) => Ok(Err(
             "the note is not signed by the entry's signer under the origin".into(),
         )),
+        Err(e @ crate::checkpoint::NoteError::BadSignature { .. }) => Ok(Err(format!(
+            "stored note: {e} (every line of a key the log had at size {} must verify)",
+            b.size
+        ))),
         Err(e) => Ok(Err(format!("note signature: {e}"))),
     }
 }

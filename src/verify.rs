@@ -476,7 +476,7 @@ pub(crate) fn judge_kept_by(
     signers: Signers,
     roots: &BTreeMap<u64, Hash>,
 ) -> (Vec<CheckpointCheck>, Vec<Problem>) {
-    use crate::checkpoint::{verify_log_note, KeyType, VerifierKey};
+    use crate::checkpoint::{verify_log_note, VerifierKey};
     let keys: &[std::rc::Rc<KeyInfo>] = match signers {
         Signers::Enrolled(keys) => keys,
         Signers::Given(_) => &[],
@@ -499,36 +499,21 @@ pub(crate) fn judge_kept_by(
             continue;
         }
         // Keys enrolled, and not revoked, when the log had `size` entries.
-        let mut vkeys: Vec<(VerifierKey, String, Seq)> = Vec::new();
-        for key in keys {
-            let live = rules::live_at(key.enrolled, key.revoked, cp.size.0);
-            let Ok(vk) = key.public.verifying_key() else {
-                continue;
-            };
-            let made = match key.role {
-                Role::Admin => VerifierKey::new(origin, KeyType::Ed25519, vk),
-                Role::Auditor => VerifierKey::new(
-                    &crate::keys::principal(&key.name),
-                    KeyType::CosignatureV1,
-                    vk,
-                ),
-                _ => continue,
-            };
-            if let (true, Ok(v)) = (live, made) {
-                // A key revoked since it could sign this checkpoint still
-                // signed it validly (FORMAT §9.6), but a cosignature can be
-                // made at any time by whoever holds the key, a stolen one
-                // too: the name says it was revoked, as lists and reports
-                // mark a revoked signer.
+        // A key revoked since it could sign this checkpoint still signed
+        // it validly (FORMAT §9.6), but a cosignature can be made at any
+        // time by whoever holds the key, a stolen one too: the name says
+        // it was revoked, as lists and reports mark a revoked signer.
+        let vkeys: Vec<(VerifierKey, String)> = rules::note_verifiers(keys, origin, cp.size.0)
+            .into_iter()
+            .map(|(v, key)| {
                 let name = match key.revoked {
                     Some(r) => format!("{} (key revoked at entry {r})", key.name),
                     None => key.name.clone(),
                 };
-                vkeys.push((v, name, key.enrolled));
-            }
-        }
-        vkeys.sort_by_key(|(_, _, enrolled)| *enrolled); // names in enrolment order
-        let verifiers: Vec<VerifierKey> = vkeys.iter().map(|(v, ..)| v.clone()).collect();
+                (v, name)
+            })
+            .collect();
+        let verifiers: Vec<VerifierKey> = vkeys.iter().map(|(v, _)| v.clone()).collect();
         // An admin's signature under the origin makes the checkpoint the
         // log's; an auditor's cosignature is listed beside it, never
         // accepted instead of it.
@@ -536,8 +521,8 @@ pub(crate) fn judge_kept_by(
             Signers::Enrolled(_) => verify_log_note(note, origin, &verifiers).map(|v| {
                 vkeys
                     .iter()
-                    .filter(|(k, ..)| v.verified_by(k))
-                    .map(|(_, n, _)| n.clone())
+                    .filter(|(k, _)| v.verified_by(k))
+                    .map(|(_, n)| n.clone())
                     .collect()
             }),
             Signers::Given(given) => verify_log_note(note, origin, given)
@@ -2047,6 +2032,9 @@ impl History for Verifier<'_> {
     }
     fn active_admins(&self) -> Result<u64> {
         Ok(rules::active_admins(&self.keys))
+    }
+    fn keys(&self) -> Result<Vec<std::rc::Rc<KeyInfo>>> {
+        Ok(self.keys.values().cloned().collect())
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
         Ok(self.item_info(id)?.map(|i| (Seq(i.seq), i.hash)))

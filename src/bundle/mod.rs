@@ -11,7 +11,7 @@
 //! log it is: anyone can make a self-consistent log, so check the checkpoint
 //! against the log's published verifier key.
 
-use crate::checkpoint::{verify_log_note, Checkpoint, KeyType, SignedNote, VerifierKey};
+use crate::checkpoint::{verify_log_note, Checkpoint, SignedNote, VerifierKey};
 use crate::entry::{entry_hash, Header, Payload};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -663,25 +663,20 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
         }
     }
     // The checkpoint: signed by the given verifier keys, else by an admin
-    // the bundle enrolled before that size.
-    let admins: Vec<(VerifierKey, String)> =
-        v.h.keys
-            .values()
-            .filter(|k| k.role == Role::Admin && rules::live_at(k.enrolled, k.revoked, cp.size.0))
-            .filter_map(|k| {
-                k.public
-                    .verifying_key()
-                    .ok()
-                    .and_then(|vk| VerifierKey::new(&b.origin, KeyType::Ed25519, vk).ok())
-                    .map(|v| (v, k.name.clone()))
-            })
+    // the bundle enrolled before that size; and, as verify holds any note,
+    // every line of a key the bundle enrolled for that size must verify.
+    let enrolled: Vec<std::rc::Rc<KeyInfo>> = v.h.keys.values().cloned().collect();
+    let signers: Vec<(VerifierKey, String)> =
+        rules::note_verifiers(&enrolled, &b.origin, cp.size.0)
+            .into_iter()
+            .map(|(v, k)| (v, k.name.clone()))
             .collect();
     let (anchored, signed_by) = if vkeys.is_empty() {
-        let keys: Vec<VerifierKey> = admins.iter().map(|(k, _)| k.clone()).collect();
+        let keys: Vec<VerifierKey> = signers.iter().map(|(k, _)| k.clone()).collect();
         match verify_log_note(&note, &b.origin, &keys) {
             Ok(res) => (
                 false,
-                admins
+                signers
                     .iter()
                     .filter(|(k, _)| res.verified_by(k))
                     .map(|(_, n)| n.clone())
@@ -708,7 +703,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
                 res.signatures
                     .iter()
                     .map(|s| {
-                        admins
+                        signers
                             .iter()
                             .find(|(k, _)| k.name() == s.name && k.key_id() == s.key_id)
                             .map_or_else(|| s.name.clone(), |(_, name)| name.clone())
@@ -1044,6 +1039,9 @@ impl History for BundleHistory {
     }
     fn active_admins(&self) -> Result<u64> {
         Ok(u64::MAX)
+    }
+    fn keys(&self) -> Result<Vec<std::rc::Rc<KeyInfo>>> {
+        Ok(self.keys.values().cloned().collect())
     }
     fn item(&self, id: ItemId) -> Result<Option<(Seq, Hash)>> {
         Ok(self

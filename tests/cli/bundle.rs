@@ -169,6 +169,29 @@ fn a_cosignature_alone_does_not_anchor_a_bundle() {
         "{}",
         r.stdout
     );
+    // A line of the auditor's that does not verify: the note is refused
+    // under the keys given (C2SP signed notes), as `checkpoint verify`
+    // refuses it. Without --vkey it is judged by the keys the bundle
+    // enrolls, which are the signers of its entries: not this auditor.
+    let last = cosigned.trim_end().lines().last().unwrap().to_string();
+    let at = last.len() - 10;
+    let swap = if &last[at..at + 1] == "A" { "B" } else { "A" };
+    let mut broken = t.clone();
+    broken["checkpoint"] = Value::String(
+        cosigned.replace(&last, &format!("{}{swap}{}", &last[..at], &last[at + 1..])),
+    );
+    let r = run(&broken, &vkeys);
+    r.problem("checkpoint", "checkpoint");
+    assert!(
+        r.stdout.contains(
+            "the checkpoint is not signed by the given verifier key: signature by auditor+"
+        ) && r.stdout.contains("does not verify"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&broken, &[]);
+    checks_out(&r);
+    assert!(r.stdout.contains("signed by admin\n"), "{}", r.stdout);
     // The log's line cut: the auditor's alone, under all the keys or its own.
     let only_auditor: String = cosigned
         .split_inclusive('\n')

@@ -1377,3 +1377,84 @@ fn cosigning_again_replaces_the_auditors_own_line() {
     let r = w.run(None, &["verify", "--checkpoint", cps]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+/// Entry 7 of `w` (a `checkpoint.add` signed by the admin) with its note
+/// replaced by `note`, signed again by the admin, and its tree nodes and
+/// projection row put right: a log that another tool could have written,
+/// in which only the note's lines can be wrong.
+fn store_note_at_7(w: &Work, note: &str) {
+    use claimtrail::model::Body;
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    let bytes: Vec<u8> = conn
+        .query_row("SELECT payload FROM entries WHERE seq = 7", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut payload = claimtrail::entry::Payload::parse(&bytes).unwrap();
+    let Body::CheckpointAdd(b) = &mut payload.body else {
+        panic!("entry 7 is not a checkpoint")
+    };
+    b.note = note.to_string();
+    let admin = claimtrail::keys::Signer::load(&w.path("admin")).unwrap();
+    w.put_signed(7, "checkpoint.add", &payload.to_bytes().unwrap(), &admin);
+    conn.execute("UPDATE checkpoints SET note = ? WHERE seq = 7", [note])
+        .unwrap();
+    // The nodes over leaf 7 of the tree of 8.
+    conn.execute(
+        "DELETE FROM merkle_nodes WHERE (level, idx) IN (VALUES (0, 7), (1, 3), (2, 1), (3, 0))",
+        [],
+    )
+    .unwrap();
+    claimtrail::tree::TreeWriter::default()
+        .append(&conn, claimtrail::merkle::LeafIndex(7), w.entry_hash_at(7))
+        .unwrap();
+}
+
+/// A checkpoint stored in the log is held to the rule that `checkpoint
+/// verify`, `cosign` and `verify-published` hold a note to (C2SP signed
+/// notes): a line of a key that the log had at the checkpoint's size must
+/// verify, else the note is not taken as signed, whoever else signed it.
+/// Verify asked only the entry's signer, so a stored note with a broken
+/// line of an enrolled auditor passed there and failed everywhere else.
+#[test]
+fn a_stored_checkpoint_with_a_failing_auditor_line_fails_verify() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(Some("auditor"), &["checkpoint", "cosign", "cp.txt"])
+        .ok();
+    let cosigned = std::fs::read_to_string(w.path("cp.txt")).unwrap();
+    // The auditor's valid cosignature in the stored note: the log verifies.
+    store_note_at_7(&w, &cosigned);
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // The same line with one character of its signature changed.
+    let last = cosigned.trim_end().lines().last().unwrap().to_string();
+    let at = last.len() - 10;
+    let swap = if &last[at..at + 1] == "A" { "B" } else { "A" };
+    let bad = cosigned.replace(&last, &format!("{}{swap}{}", &last[..at], &last[at + 1..]));
+    std::fs::write(w.path("bad.txt"), &bad).unwrap();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let mut args = vec!["checkpoint", "verify", "bad.txt"];
+    for k in vkeys.lines() {
+        args.extend(["--vkey", k]);
+    }
+    let r = w.run(None, &args);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("FAILED: signature by auditor+"),
+        "{}",
+        r.stdout
+    );
+    store_note_at_7(&w, &bad);
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 7 (checkpoint.add)", "checkpoint");
+    assert!(
+        r.stdout.contains("checkpoint: stored note: signature by auditor+")
+            && r.stdout.contains(
+                "does not verify: Ed25519 verification failed (altered text or timestamp, or wrong key) (every line of a key the log had at size 7 must verify)"
+            ),
+        "{}",
+        r.stdout
+    );
+}

@@ -624,7 +624,7 @@ fn line_err(what: impl Into<String>, hint: impl Into<String>) -> LineError {
     }
 }
 
-const FORMAT_HINT: &str = "see docs/IMPORT.md for the fields of each type";
+const FORMAT_HINT: &str = "`claimtrail import --help` lists the fields of each type";
 
 /// Parses one line (without its newline). `Ok(None)` for a blank line.
 /// Never panics, whatever the bytes.
@@ -677,6 +677,14 @@ fn strip_position(e: &serde_json::Error) -> String {
 }
 
 fn data_error(e: &serde_json::Error, line: &str) -> LineError {
+    // serde reads the type from one of two "type" fields and then blames
+    // the other type's fields ("unknown field `kind`"): say what is wrong.
+    if type_count(line) > 1 {
+        return line_err(
+            "\"type\" is given more than once",
+            "give one \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"",
+        );
+    }
     let said = strip_position(e);
     // The field and what is wrong with it come from the one failure: the
     // second read (below) meets the fields in another order than the
@@ -699,6 +707,33 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
         );
     }
     line_err(msg, FORMAT_HINT)
+}
+
+/// How many `"type"` members the line's object has (read again only when
+/// the line failed: a JSON value keeps one of repeated members).
+fn type_count(line: &str) -> usize {
+    struct Count;
+    impl<'de> serde::de::Visitor<'de> for Count {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<usize, A::Error> {
+            let mut n = 0;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                n += usize::from(key == "type");
+            }
+            Ok(n)
+        }
+    }
+    use serde::Deserializer;
+    serde_json::Deserializer::from_str(line)
+        .deserialize_map(Count)
+        .unwrap_or(0)
 }
 
 /// The field a line's value is wrong in (`"derived_from"`, item 2 of
@@ -2820,6 +2855,14 @@ mod tests {
         assert!(e.what.contains("1 to 6"), "{e:?}");
         let e = err(r#"{"type":"source","text":"x","text":"y","kind":"tweet"}"#);
         assert!(e.what.contains("duplicate field"), "{e:?}");
+        // Two types: not the other type's fields blamed.
+        for line in [
+            r#"{"type":"source","type":"claim","kind":"article","text":"x"}"#,
+            r#"{"type":"source","kind":"article","text":"x","type":"source"}"#,
+        ] {
+            let e = err(line);
+            assert_eq!(e.what, "\"type\" is given more than once", "{line}");
+        }
         // A wrong value names its field (and item), which serde alone
         // does not through the "type" tag; a message that names its field
         // already is left as it is.

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 /// Bulk-append sources, claims, annotations and retractions from a JSON Lines or CSV file.
 ///
 /// One JSON object a line, with the fields of `source add`, `claim add`,
-/// `annotate` and `claim retract` (docs/IMPORT.md); or a spreadsheet's CSV
+/// `annotate` and `claim retract` (listed below); or a spreadsheet's CSV
 /// export, whose header row names those fields and whose rows are lines.
 /// Lines refer to items the file creates as @label and to existing items by
 /// id. Running the same file again, after an interruption or not, appends
 /// only what is missing.
 #[derive(clap::Args, Debug)]
+#[command(after_long_help = FIELDS)]
 pub struct Args {
     /// The JSON Lines or CSV file, or - for standard input.
     pub file: PathBuf,
@@ -45,6 +46,25 @@ pub struct Args {
     #[arg(long)]
     pub files_anywhere: bool,
 }
+
+/// The fields of each type of line, for `import --help`: the reference an
+/// installed binary carries (docs/IMPORT.md, in the source, says more of
+/// each), and where the import's errors send the user.
+const FIELDS: &str = "\
+Fields of a line (* required; a CSV's header row names the same fields):
+  \"type\": \"source\"      kind*, text* or file*, title, publisher, author, url, published,
+                        derived_from, label
+  \"type\": \"claim\"       source*, quote* (with occurrence) or span*, speaker*, provenance*,
+                        text, label
+  \"type\": \"annotation\"  claim*, verdict*, reliability, credibility, note, corroborates,
+                        contradicts, supersedes, label
+  \"type\": \"retraction\"  claim*, reason*, replaced_by
+Each field takes what the option of the same name takes (derived_from: --derived-from);
+lists are JSON arrays (in a CSV cell, ids separated by commas). An item is referred to by its
+id (S1, C2, A3) or, when the file creates it, by @label.
+Example:
+  {\"type\":\"source\",\"label\":\"tw\",\"kind\":\"tweet\",\"text\":\"7 civilians killed in Idlib\"}
+  {\"type\":\"claim\",\"source\":\"@tw\",\"quote\":\"killed\",\"speaker\":\"White Helmets\",\"provenance\":\"tweet\"}";
 
 /// The formats `import` reads.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +99,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         if meta.is_dir() {
             return Err(Error::invalid(
                 format!("{} is a directory", a.file.display()),
-                "give a JSON Lines or CSV file (docs/IMPORT.md), or - for standard input",
+                "give a JSON Lines or CSV file (`claimtrail import --help` says what a line holds), or - for standard input",
             ));
         }
         let dir = match a.file.parent() {
@@ -112,7 +132,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         "{} was made by an older claimtrail (schema version {version}), which a dry run would have to migrate",
                         output::shown(ctx.db()?)
                     ),
-                    "import for real (the first append migrates the log), or dry-run on a copy",
+                    format!("import into a copy instead, which that migrates and which shows what the import would append: `claimtrail backup copy.db && claimtrail --db copy.db import {}`, then delete copy.db; or import for real (its first batch migrates the log)", claimtrail::text::shell_word(&a.file)),
                 ));
             }
             store

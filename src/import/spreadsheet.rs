@@ -83,8 +83,9 @@ fn closed_set(field: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-const COLUMNS_HINT: &str = "name the columns after the fields of docs/IMPORT.md: type, label, \
-     source, quote, speaker, provenance, claim, verdict, note…";
+const COLUMNS_HINT: &str =
+    "name the columns after the fields that `claimtrail import --help` lists: type, \
+     label, source, quote, speaker, provenance, claim, verdict, note…";
 
 /// A CSV input's rows after its header, read one at a time.
 pub struct Rows<R: Read> {
@@ -212,7 +213,7 @@ impl<R: Read> Rows<R> {
                         i + 1,
                         crate::text::escape(&String::from_utf8_lossy(cell))
                     ),
-                    "name the column after a field (docs/IMPORT.md), or move the value to its field's column",
+                    "name the column after a field (`claimtrail import --help` lists them), or move the value to its field's column",
                 ));
             }
             let Some(&field) = self.columns.get(i) else {

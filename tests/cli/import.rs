@@ -541,7 +541,7 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
     );
     refused(
         "type,claim,verdct\n",
-        "row 1: column 3 is `verdct`, which is not a field of an import line (hint: name the columns after the fields of docs/IMPORT.md",
+        "row 1: column 3 is `verdct`, which is not a field of an import line (hint: name the columns after the fields that `claimtrail import --help` lists",
     );
     refused(
         "claim,verdict\nC1,false\n",
@@ -2242,7 +2242,20 @@ fn a_line_with_two_wrong_fields_names_one_and_says_what_is_wrong_with_it() {
         &["import", "-"],
         Some(line.as_bytes()),
     );
-    r.error("line 1: \"corroborates\": invalid type: integer `5`, expected a sequence (hint: see docs/IMPORT.md");
+    r.error("line 1: \"corroborates\": invalid type: integer `5`, expected a sequence (hint: `claimtrail import --help` lists the fields of each type; nothing was imported)");
+    // The fields that hint sends the user to.
+    let help = w.run(None, &["import", "--help"]);
+    assert!(
+        help.ok()
+            .contains("\"type\": \"annotation\"  claim*, verdict*, reliability, credibility, note, corroborates,"),
+        "{}",
+        help.stdout
+    );
+    // Two types on one line: said as such, not as the other type's fields
+    // ("unknown field `kind`", when serde read the type as a claim's).
+    let line = r#"{"type":"source","type":"claim","kind":"article","text":"x"}"#;
+    w.run_with(Some("analyst"), &[], &["import", "-"], Some(line.as_bytes()))
+        .error("error: line 1: \"type\" is given more than once (hint: give one \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"");
 }
 
 #[test]

@@ -1533,7 +1533,15 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
     // An import's dry run would have to migrate it: refused, file as it was.
     let old = w.db_bytes();
     w.run(Some("analyst"), &["import", "lines.jsonl", "--dry-run"])
-        .error("was made by an older claimtrail (schema version 1), which a dry run would have to migrate (hint: import for real (the first append migrates the log), or dry-run on a copy)");
+        .error("was made by an older claimtrail (schema version 1), which a dry run would have to migrate (hint: import into a copy instead, which that migrates and which shows what the import would append: `claimtrail backup copy.db && claimtrail --db copy.db import");
+    assert!(w.db_bytes() == old);
+    // The hint followed: the copy is migrated by the import into it.
+    w.run(None, &["backup", "trial.db"]).ok();
+    let r = w.run(
+        Some("analyst"),
+        &["--db", "trial.db", "import", "lines.jsonl"],
+    );
+    assert!(r.ok().contains("appended "), "{}", r.stdout);
     assert!(w.db_bytes() == old);
     let b = w.run(None, &["--json", "backup", "old.db"]);
     let b: serde_json::Value = serde_json::from_str(b.ok()).unwrap();

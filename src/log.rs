@@ -1381,6 +1381,22 @@ pub struct Enrolment<'a> {
 /// once do not both succeed.
 pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
     use crate::text::escape;
+    // An auditor's cosignature line is named by its principal, the log's
+    // own signature by the origin: one name for both reads as if the log
+    // had signed what only the auditor did.
+    let origin = crate::store::origin(conn)?.unwrap_or_default();
+    if e.role == crate::model::Role::Auditor
+        && crate::keys::principal(e.name) == crate::keys::principal(&origin)
+    {
+        return Err(Error::invalid(
+            format!(
+                "the name {} would name this auditor's cosignatures as the log `{}` names its own signatures",
+                escape(e.name),
+                escape(&origin)
+            ),
+            "give the auditor a name of its own with --name (a person's or an organisation's)",
+        ));
+    }
     let keys = crate::query::keys(conn)?;
     let same = keys
         .iter()

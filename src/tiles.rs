@@ -361,8 +361,7 @@ pub fn publish(
             (latest, bytes, 0)
         }
         Some(bytes) => {
-            let (latest, cosignatures) =
-                given(tx, &origin, bytes, opts.note_file.as_deref(), &admins)?;
+            let (latest, cosignatures) = given(tx, &origin, bytes, opts.note_file.as_deref())?;
             (latest, bytes.clone(), cosignatures)
         }
     };
@@ -527,16 +526,15 @@ pub fn publish(
 
 /// A checkpoint note given to publish: one this log stored (its size and
 /// root), signed by an admin of the log at that size, with any
-/// cosignatures by the log's auditors verified too (a line by an enrolled
-/// key that does not verify is refused; lines by keys the log does not
-/// know are left as they are, as signed notes allow). Returns the stored
+/// cosignatures by the log's auditors verified too (a line by a key the log
+/// had at that size that does not verify is refused; lines by other keys
+/// are left as they are, as signed notes allow). Returns the stored
 /// checkpoint and the number of cosignatures.
 fn given(
     tx: &rusqlite::Connection,
     origin: &str,
     bytes: &[u8],
     file: Option<&std::path::Path>,
-    admins: &dyn Fn(TreeSize) -> Result<Vec<crate::checkpoint::VerifierKey>>,
 ) -> Result<(crate::query::CheckpointView, usize)> {
     let bad = |what: String| {
         Error::invalid(
@@ -575,13 +573,13 @@ fn given(
             },
         ));
     }
-    let mut keys = admins(cp.size)?;
-    keys.extend(
-        crate::tree::verifier_keys(tx, origin, None)?
-            .into_iter()
-            .filter(|k| k.key.role == crate::model::Role::Auditor)
-            .map(|k| k.vkey),
-    );
+    // The keys the log had at the checkpoint's size, as `verify-published`
+    // and verify judge it by: an auditor revoked since is still known, so
+    // a line of theirs that fails is refused here, not published.
+    let keys: Vec<_> = crate::tree::verifier_keys(tx, origin, Some(cp.size.0))?
+        .into_iter()
+        .map(|k| k.vkey)
+        .collect();
     let verified = crate::checkpoint::verify_note(&note, &keys)
         .map_err(|e| bad(format!("does not verify ({e})")))?;
     let by = |t| {

@@ -213,7 +213,7 @@ pub struct LogVerifierKey {
 }
 
 /// The log's verifier keys: every admin's key under the origin (signed-note
-/// type 0x01: checkpoint signers) and every auditor's key under its
+/// type 0x01: checkpoint signers), then every auditor's key under its
 /// principal (type 0x04: cosigners). With `at_size`, only the keys that were
 /// enrolled before entry `at_size` and not revoked by then (the keys that
 /// could sign a checkpoint of that size); otherwise the keys active now.
@@ -248,6 +248,11 @@ pub fn verifier_keys(
             out.push(LogVerifierKey { vkey, key });
         }
     }
+    // The admins' keys first, each kind in enrolment order: the first
+    // line of `key vkey` is then the log's own (what `key vkey | head -1`
+    // gives a monitor), also after an admin key was rotated, when an
+    // auditor enrolled earlier than the new admin.
+    out.sort_by_key(|k| k.key.role != crate::model::Role::Admin);
     Ok(out)
 }
 

@@ -1458,3 +1458,41 @@ fn a_stored_checkpoint_with_a_failing_auditor_line_fails_verify() {
         r.stdout
     );
 }
+
+/// `key vkey` gives the admins' keys first: `key vkey | head -1`, the
+/// README's recipe for a monitor, is then the log's own key also after an
+/// admin's key was rotated, when the auditor was enrolled before the new
+/// admin (it gave the auditor's, a cosigner's key, which anchors nothing).
+#[test]
+fn the_first_verifier_key_is_an_admins_after_a_rotation() {
+    let w = Work::with_claims();
+    w.second_admin("Second admin");
+    let admin = w.path("admin.pub");
+    w.run(
+        Some("admin2"),
+        &[
+            "key",
+            "revoke",
+            admin.to_str().unwrap(),
+            "--reason",
+            "rotated",
+        ],
+    )
+    .ok();
+    w.run(Some("admin2"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let lines: Vec<&str> = vkeys.lines().collect();
+    assert_eq!(lines.len(), 2, "{vkeys}");
+    assert!(lines[0].starts_with("test.example/idlib+"), "{vkeys}");
+    assert!(lines[1].starts_with("auditor+"), "{vkeys}");
+    let r = w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", lines[0]],
+    );
+    assert!(
+        r.ok().contains("OK: signed by test.example/idlib+"),
+        "{}",
+        r.stdout
+    );
+}

@@ -1971,6 +1971,17 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
             says,
         );
     }
+    // An auditor named as the log: its cosignature lines would read as
+    // the log's own signature lines (`— test.example/idlib …`), and with
+    // `/` as `_` they still differ by one character.
+    for name in ["test.example/idlib", "test.example_idlib"] {
+        refused(
+            &w,
+            Some("admin"),
+            &["key", "add", "other.pub", "--role", "auditor", "--name", name],
+            "would name this auditor's cosignatures as the log `test.example/idlib` names its own signatures (hint: give the auditor a name of its own with --name",
+        );
+    }
     // A name taken from the key's comment, which no one typed: the
     // message says where it came from and the hint names --name.
     let public = std::fs::read_to_string(w.path("other.pub")).unwrap();

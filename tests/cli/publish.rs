@@ -422,6 +422,37 @@ fn a_cosigned_checkpoint_is_published_with_its_cosignature() {
     std::fs::write(w.path("junk.txt"), "not a note\n").unwrap();
     w.run(None, &["publish", s, "--checkpoint", "junk.txt"])
         .error("the checkpoint given is not a signed note");
+    // The auditor revoked since it cosigned: its key is still one the log
+    // had at the checkpoint's size, so its failing line is still refused
+    // (verify-published judges it so; it was taken for a witness's).
+    w.run(None, &["backup", "revoked.db"]).ok();
+    let auditor = w.path("auditor.pub");
+    w.run(
+        Some("admin"),
+        &[
+            "--db",
+            "revoked.db",
+            "key",
+            "revoke",
+            auditor.to_str().unwrap(),
+            "--reason",
+            "left the desk",
+        ],
+    )
+    .ok();
+    w.run(
+        None,
+        &[
+            "--db",
+            "revoked.db",
+            "publish",
+            "site2",
+            "--checkpoint",
+            "bad.txt",
+        ],
+    )
+    .error("the checkpoint given does not verify (signature by auditor+");
+    assert!(!w.path("site2").exists());
 
     let text = w
         .run(None, &["publish", s, "--checkpoint", c])

@@ -578,9 +578,14 @@ fn a_checkpoint_by_a_second_admin_carries_that_admins_enrolment() {
     let r = check(&w, &b, None);
     checks_out(&r);
     assert!(r.stdout.contains("Night editor"), "{}", r.stdout);
-    // The log's verifier keys, in enrolment order: the second admin's last.
+    // The log's verifier keys, the admins' first in enrolment order: the
+    // second admin's is the second line (the auditor's comes after).
     let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
-    checks_out(&check(&w, &b, Some(vkeys.lines().last().unwrap())));
+    assert!(
+        vkeys.lines().nth(2).unwrap().starts_with("auditor+"),
+        "{vkeys}"
+    );
+    checks_out(&check(&w, &b, Some(vkeys.lines().nth(1).unwrap())));
 
     // The second admin leaves. `key vkey` no longer lists them, so an
     // export with an admin's key signs a checkpoint the current keys check

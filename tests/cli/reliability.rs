@@ -316,6 +316,49 @@ fn commit_kept_in_the_wal(w: &Work) -> rusqlite::Connection {
     reader
 }
 
+/// A command refused before it appends leaves a log's files as they were,
+/// also commits still in its -wal: closing the last connection folded the
+/// -wal into the file and deleted it, so the file a chain of custody had
+/// hashed changed though nothing was appended.
+#[test]
+fn a_refused_command_leaves_commits_in_the_wal_where_they_are() {
+    let w = Work::with_claims();
+    let reader = commit_kept_in_the_wal(&w);
+    for suffix in ["", "-wal"] {
+        std::fs::copy(
+            format!("{}{suffix}", w.db.display()),
+            w.path(&format!("copy.db{suffix}")),
+        )
+        .unwrap();
+    }
+    drop(reader);
+    let files = || ["copy.db", "copy.db-wal"].map(|f| std::fs::read(w.path(f)).unwrap());
+    let before = files();
+    assert!(!before[1].is_empty());
+    w.run(
+        Some("analyst"),
+        &["--db", "copy.db", "annotate", "C9", "--verdict", "false"],
+    )
+    .error("no claim C9 in this log");
+    w.run(
+        Some("analyst"),
+        &["--db", "copy.db", "claim", "retract", "C9", "--reason", "x"],
+    )
+    .error("no claim C9 in this log");
+    assert!(files() == before, "the log's files changed");
+    // An append then folds it as usual, and the log verifies.
+    w.run(
+        Some("analyst"),
+        &["--db", "copy.db", "annotate", "C1", "--verdict", "false"],
+    )
+    .ok();
+    assert!(!w.path("copy.db-wal").exists());
+    assert!(w
+        .run(None, &["--db", "copy.db", "verify"])
+        .ok()
+        .contains("OK"));
+}
+
 /// A copy with commits still in its -wal, on a read-only directory: SQLite
 /// cannot make the -shm it needs, and the message said "cannot open it
 /// (check permissions)" of a file anyone could read.

@@ -1348,6 +1348,8 @@ pub fn checkpoint_refusal(conn: &Connection, signer: &Signer) -> Result<Option<E
 /// passphrase was given). The append path checks the entry again when it
 /// signs it; this proves nothing about the entry it will sign.
 pub fn check_before_unlocking(conn: &Connection, signer: &Fingerprint, e: &NewEntry) -> Result<()> {
+    // The signer's row against its entries, as [`key_refusal`] checks it.
+    crate::query::key_as_signed(conn, signer)?;
     let header = next_header(conn, signer, e, crate::clock::now())?;
     check_entry(&StoreHistory { conn }, signer, &header, e)
 }
@@ -1467,8 +1469,13 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
 
 /// Why the key `signer` may not sign entries of `kind` now (not enrolled,
 /// revoked, or of another role), if it may not: for a command that asks
-/// before it unlocks the key and before the entry is known.
+/// before it unlocks the key and before the entry is known. The key's row
+/// is first checked against the entries that enrolled (and revoked) it
+/// ([`crate::query::key_as_signed`]): the role the table says is what
+/// the command would sign under, and a role raised in the file alone had
+/// an honest analyst sign a redaction that verify then refused for good.
 pub fn key_refusal(conn: &Connection, signer: &Fingerprint, kind: Kind) -> Result<Option<Error>> {
+    crate::query::key_as_signed(conn, signer)?;
     authorization_error(&StoreHistory { conn }, signer, kind)
 }
 

@@ -203,6 +203,158 @@ pub fn keys(conn: &Connection) -> Result<Vec<KeyView>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// [`keys`], each row first checked against the entries it stands for:
+/// its fingerprint is its key's, the `log.init` or `key.add` entry at its
+/// `seq` enrolls that key under that name and role, and that entry's
+/// signature verifies under its signer's key (itself checked so, back to
+/// the log's first key); a revocation row's `key.revoke` entry likewise.
+/// For what others are handed to trust without claimtrail (`key
+/// allowed-signers`, `key vkey`) and the keys that judge a checkpoint: a
+/// key written into the table alone was printed beside a real person's
+/// fingerprint, and `ssh-keygen -Y verify` then took an impostor's
+/// signature as theirs.
+///
+/// It reads a few entries, not the log: a row deleted (a revocation
+/// removed) is not seen, nor an entry's place in the chain. `verify` is
+/// the whole check.
+pub fn keys_as_signed(conn: &Connection) -> Result<Vec<KeyView>> {
+    let keys = keys(conn)?;
+    let mut check = KeyCheck::new(conn, &keys);
+    for k in &keys {
+        check.key(k)?;
+    }
+    Ok(keys)
+}
+
+/// [`keys_as_signed`] for one key, the signer of a command, before it
+/// signs: its row, and those of the keys that enrolled it. A role raised
+/// in the table alone let an analyst's `source redact` through, signed
+/// for good and refused by verify. `None` for a key not enrolled.
+pub fn key_as_signed(conn: &Connection, fp: &Fingerprint) -> Result<Option<KeyView>> {
+    let keys = keys(conn)?;
+    let Some(k) = keys.iter().find(|k| k.fingerprint == *fp) else {
+        return Ok(None);
+    };
+    KeyCheck::new(conn, &keys).key(k)?;
+    Ok(Some(k.clone()))
+}
+
+/// The checks of [`keys_as_signed`], each key checked once.
+struct KeyCheck<'a> {
+    conn: &'a Connection,
+    by_fp: std::collections::HashMap<&'a Fingerprint, &'a KeyView>,
+    done: std::collections::HashSet<&'a Fingerprint>,
+}
+
+impl<'a> KeyCheck<'a> {
+    fn new(conn: &'a Connection, keys: &'a [KeyView]) -> Self {
+        KeyCheck {
+            conn,
+            by_fp: keys.iter().map(|k| (&k.fingerprint, k)).collect(),
+            done: Default::default(),
+        }
+    }
+
+    fn key(&mut self, k: &'a KeyView) -> Result<()> {
+        if !self.done.insert(&k.fingerprint) {
+            return Ok(());
+        }
+        let damaged = |why: String| {
+            Error::Damaged(format!(
+                "the enrolled key {} ({}) {why}",
+                crate::text::escape(&k.name),
+                k.fingerprint
+            ))
+        };
+        let public = crate::keys::PublicKey::from_openssh(&k.public_key)
+            .map_err(|e| damaged(format!("is not a key: {e}")))?;
+        if *public.fingerprint() != k.fingerprint {
+            return Err(damaged("has another key than its fingerprint says".into()));
+        }
+        let at = k.enrolled_seq;
+        let (payload, bytes, sig) = signed_entry(self.conn, at)?;
+        let (key, name, role) = match &payload.body {
+            Body::LogInit(b) if at.0 == 0 => (&b.key, &b.name, Role::Admin),
+            Body::KeyAdd(b) => (&b.key, &b.name, b.role),
+            _ => {
+                return Err(damaged(format!(
+                    "is said to be enrolled by entry {at}, which enrolls no key"
+                )))
+            }
+        };
+        let same_key = crate::keys::PublicKey::from_openssh(key)
+            .is_ok_and(|p| p.fingerprint() == &k.fingerprint);
+        if !same_key || *name != k.name || role != k.role {
+            return Err(damaged(format!(
+                "is not the key, name and role that entry {at} enrolls"
+            )));
+        }
+        // The log's first key signs its own enrolment; any other was
+        // enrolled by a key enrolled before it, checked so in turn.
+        let signer = match self.by_fp.get(&payload.header.signer).copied() {
+            Some(s) if s.fingerprint == k.fingerprint && at.0 == 0 => s,
+            Some(s) if s.enrolled_seq < at => {
+                self.key(s)?;
+                s
+            }
+            _ => {
+                return Err(damaged(format!(
+                    "was enrolled by entry {at}, whose signer is not a key enrolled before it"
+                )))
+            }
+        };
+        signed_by(&bytes, &sig, signer)
+            .map_err(|e| damaged(format!("was enrolled by entry {at}, whose signature {e}")))?;
+        if let Some(seq) = k.revoked_seq {
+            let (payload, bytes, sig) = signed_entry(self.conn, seq)?;
+            let revokes =
+                matches!(&payload.body, Body::KeyRevoke(b) if b.fingerprint == k.fingerprint);
+            match (revokes, self.by_fp.get(&payload.header.signer).copied()) {
+                (true, Some(signer)) => {
+                    self.key(signer)?;
+                    signed_by(&bytes, &sig, signer).map_err(|e| {
+                        damaged(format!("was revoked by entry {seq}, whose signature {e}"))
+                    })?
+                }
+                _ => {
+                    return Err(damaged(format!(
+                        "is said to be revoked by entry {seq}, which does not revoke it"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The entry at `seq`: its payload read, its bytes and its signature.
+fn signed_entry(conn: &Connection, seq: Seq) -> Result<(crate::entry::Payload, Vec<u8>, Vec<u8>)> {
+    let (bytes, sig): (Vec<u8>, Vec<u8>) = conn
+        .prepare_cached("SELECT payload, sig FROM entries WHERE seq = ?")?
+        .query_row([seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| Error::Damaged(format!("entry {seq} is missing (a table names it)")))?;
+    let payload = crate::entry::Payload::parse(&bytes).map_err(|e| {
+        use crate::entry::PayloadError as P;
+        let (P::Canonical(why) | P::Header(why) | P::Body(why)) = e;
+        Error::Damaged(format!("entry {seq} cannot be read ({why})"))
+    })?;
+    if payload.header.seq != seq {
+        return Err(Error::Damaged(format!(
+            "entry {seq} says it is entry {}",
+            payload.header.seq
+        )));
+    }
+    Ok((payload, bytes, sig))
+}
+
+/// Whether `sig` is `signer`'s SSHSIG of `bytes`: `Err` says why not.
+fn signed_by(bytes: &[u8], sig: &[u8], signer: &KeyView) -> std::result::Result<(), String> {
+    let key = crate::keys::PublicKey::from_openssh(&signer.public_key)?.verifying_key()?;
+    let parsed = crate::keys::parse_sig(sig)?;
+    crate::keys::verify(&key, bytes, &parsed).map_err(|e| format!("does not verify ({e})"))
+}
+
 /// The keys revoked, by fingerprint: the entry that revoked each, and the
 /// reason. What such a key signed before stays valid (verify passes it);
 /// the views mark its signer so that a reader weighing a verdict knows.

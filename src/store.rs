@@ -703,18 +703,30 @@ pub(crate) fn origin(conn: &Connection) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// The last entry's seq and hash, or `None` for an empty log.
+///
+/// The hash is computed again from the entry's payload and signature, as
+/// the next entry's `prev` is signed on it: a hash edited in the file alone
+/// had the next command sign a link to nothing, which verify then refused
+/// for good. (What the payload says is verify's to check.)
 pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
     // Seq's own reading refuses a negative seq (an edited file), which
     // `as u64` made a huge one.
-    let row: Option<(Seq, Vec<u8>)> = conn
-        .prepare_cached("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+    type Row = (Seq, Vec<u8>, Vec<u8>, Vec<u8>);
+    let row: Option<Row> = conn
+        .prepare_cached("SELECT seq, hash, payload, sig FROM entries ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
     match row {
         None => Ok(None),
-        Some((seq, hash)) => {
+        Some((seq, hash, payload, sig)) => {
             let hash = Hash::from_slice(&hash)
                 .ok_or_else(|| Error::Damaged(format!("entry {seq} has a malformed hash")))?;
+            if crate::entry::entry_hash(&payload, &sig) != hash {
+                return Err(Error::Damaged(format!(
+                    "entry {seq}'s stored hash is not the hash of its payload and signature"
+                )));
+            }
             Ok(Some((seq, hash)))
         }
     }

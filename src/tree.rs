@@ -217,13 +217,16 @@ pub struct LogVerifierKey {
 /// principal (type 0x04: cosigners). With `at_size`, only the keys that were
 /// enrolled before entry `at_size` and not revoked by then (the keys that
 /// could sign a checkpoint of that size); otherwise the keys active now.
+/// Each key row is checked against its entries first
+/// ([`crate::query::keys_as_signed`]): these are keys others are told to
+/// trust.
 pub fn verifier_keys(
     conn: &Connection,
     origin: &str,
     at_size: Option<u64>,
 ) -> Result<Vec<LogVerifierKey>> {
     let mut out = Vec::new();
-    for key in crate::query::keys(conn)? {
+    for key in crate::query::keys_as_signed(conn)? {
         let live = match at_size {
             Some(size) => crate::rules::live_at(key.enrolled_seq, key.revoked_seq, size),
             None => key.revoked_seq.is_none(),

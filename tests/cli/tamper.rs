@@ -1121,12 +1121,7 @@ fn commands_that_meet_an_altered_file_say_so_and_report_still_reports() {
     let w = Work::with_claims();
     w.sql("UPDATE keys SET role = 'boss' WHERE role = 'analyst'");
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
-    r.error(damaged);
-    assert!(
-        r.stderr.starts_with("error: stored key SHA256:"),
-        "{}",
-        r.stderr
-    );
+    r.error("error: database error: a table holds a value that no entry can imply: the stored value `boss` is not a role (hint: run `claimtrail verify`");
     let w = Work::with_claims();
     w.sql("UPDATE log_meta SET origin = ''");
     w.run(Some("admin"), &["checkpoint"]).error(&format!(
@@ -1156,4 +1151,87 @@ fn a_damaged_log_is_backed_up_as_it_is() {
         None,
     );
     copied.problem("log", "projection");
+}
+
+/// The keys others are handed to trust without claimtrail come from the
+/// entries that enrolled them, not from the `keys` table alone: a key
+/// written into the table was printed by `key allowed-signers` beside the
+/// analyst's real fingerprint, and `ssh-keygen -Y verify` then accepted an
+/// impostor's signature as the analyst's; `key vkey` printed it as the
+/// log's verifier key.
+#[test]
+fn key_lists_for_other_tools_refuse_an_edited_keys_table() {
+    let w = Work::with_claims();
+    let impostor = Signer::generate("impostor").unwrap();
+    let pristine = w.db_bytes();
+    for (whom, command) in [("Rana Haddad", "allowed-signers"), ("admin", "vkey")] {
+        w.restore(&pristine);
+        w.sql(&format!(
+            "UPDATE keys SET public_key = '{}' WHERE name = '{whom}'",
+            impostor.public().to_openssh()
+        ));
+        let before = w.db_bytes();
+        let r = w.run(None, &["key", command]);
+        r.error("has another key than its fingerprint says: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify`");
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+        assert!(w.db_bytes() == before);
+    }
+    // The row and its fingerprint both changed, to a key no entry enrolls.
+    w.restore(&pristine);
+    w.sql(&format!(
+        "UPDATE keys SET public_key = '{}', fingerprint = '{}' WHERE name = 'Rana Haddad'",
+        impostor.public().to_openssh(),
+        impostor.fingerprint()
+    ));
+    w.run(None, &["key", "allowed-signers"])
+        .error("is not the key, name and role that entry 1 enrolls");
+    // A role raised, and a revocation row that no entry signed.
+    w.restore(&pristine);
+    w.sql("UPDATE keys SET role = 'admin' WHERE name = 'Rana Haddad'");
+    w.run(None, &["key", "allowed-signers"])
+        .error("is not the key, name and role that entry 1 enrolls");
+    w.restore(&pristine);
+    w.sql("INSERT INTO revocations SELECT 3, fingerprint, 'made up', fingerprint FROM keys WHERE name = 'admin'");
+    w.run(None, &["key", "vkey"])
+        .error("is said to be revoked by entry 3, which does not revoke it");
+    // Untouched, both print.
+    w.restore(&pristine);
+    assert!(w
+        .run(None, &["key", "allowed-signers"])
+        .ok()
+        .contains("Rana_Haddad"));
+}
+
+/// A signing command checks its signer's key row against the entries that
+/// enrolled it before it signs: with the analyst's role raised to admin in
+/// the table alone, `source redact` signed a redaction (and deleted the
+/// text) that verify then refused, in a log that cannot drop it.
+#[test]
+fn a_role_raised_in_the_keys_table_is_refused_before_signing() {
+    let w = Work::with_claims();
+    w.sql("UPDATE keys SET role = 'admin' WHERE name = 'Rana Haddad'");
+    let before = w.db_bytes();
+    w.run(
+        Some("analyst"),
+        &["source", "redact", "S1", "--reason", "because"],
+    )
+    .error("error: the enrolled key Rana Haddad (SHA256:");
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .error("is not the key, name and role that entry 1 enrolls: the log's file is damaged or was altered outside claimtrail");
+    assert!(w.db_bytes() == before, "nothing was signed");
+}
+
+/// The last entry's hash, edited in the file alone, is not signed into the
+/// next entry's `prev`: the command refuses (exit 2, nothing written) where
+/// it appended a link to nothing that verify then refused for good.
+#[test]
+fn an_edited_head_hash_is_not_signed_into_the_next_entry() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET hash = zeroblob(32) WHERE seq = 6");
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error("error: entry 6's stored hash is not the hash of its payload and signature: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify`");
+    assert!(w.db_bytes() == before);
+    w.run(None, &["verify"])
+        .problem("entry 6 (annotation.add A1)", "hash");
 }

@@ -218,12 +218,24 @@ pub fn note_verifiers(
 /// their claims. The role must match so that a name alone never lends an
 /// analyst's key what a former admin signed. What this does not prove is
 /// that a name is a person: the admins who enroll keys vouch for that.
+///
+/// The earlier of the two keys must have been revoked before the later one
+/// was enrolled, as `key add` requires: a second key enrolled under a name
+/// whose key is still live (signed outside claimtrail) is not that person,
+/// and what it signs cannot supersede or retract theirs.
 pub fn same_person(h: &dyn History, a: &Fingerprint, b: &Fingerprint) -> Result<bool> {
     if a == b {
         return Ok(true);
     }
     Ok(match (h.key(a)?, h.key(b)?) {
-        (Some(a), Some(b)) => a.name == b.name && a.role == b.role,
+        (Some(a), Some(b)) => {
+            let (old, new) = if a.enrolled < b.enrolled {
+                (&a, &b)
+            } else {
+                (&b, &a)
+            };
+            a.name == b.name && a.role == b.role && old.revoked.is_some_and(|r| r < new.enrolled)
+        }
         _ => false,
     })
 }

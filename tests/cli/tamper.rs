@@ -1235,3 +1235,43 @@ fn an_edited_head_hash_is_not_signed_into_the_next_entry() {
     w.run(None, &["verify"])
         .problem("entry 6 (annotation.add A1)", "hash");
 }
+
+/// A second key enrolled under the analyst's name while the analyst's key
+/// is live (signed by the admin outside claimtrail: `key add` refuses it)
+/// is not the analyst: its annotation may not supersede the analyst's.
+/// Verify took the name alone, and the log verified.
+#[test]
+fn a_namesake_of_a_live_key_is_not_that_person() {
+    let w = Work::with_claims();
+    let admin = Signer::load(&w.path("admin")).unwrap();
+    let impostor = Signer::generate("impostor").unwrap();
+    let enrolled = forge(
+        &w,
+        &admin,
+        Body::KeyAdd(KeyAdd {
+            key: impostor.public().to_openssh(),
+            name: "Rana Haddad".into(),
+            role: Role::Analyst,
+        }),
+    );
+    let body = Body::AnnotationAdd(AnnotationAdd {
+        claim: reference(&w, ItemId::claim(1), 4),
+        verdict: Verdict::Confirmed,
+        reliability: None,
+        credibility: None,
+        note: None,
+        corroborates: vec![],
+        contradicts: vec![],
+        supersedes: Some(reference(&w, ItemId::annotation(1), 6)),
+    });
+    let seq = forge(&w, &impostor, body);
+    assert_eq!(seq, enrolled + 1);
+    let r = w.run(None, &["verify"]);
+    r.problem(&format!("entry {seq} (annotation.add"), "body");
+    assert!(
+        r.stdout
+            .contains("A1 is not an annotation of C1 by the same signer, so it cannot be superseded by this one"),
+        "{}",
+        r.stdout
+    );
+}

@@ -115,10 +115,10 @@ fn checkpoints_line(report: &claimtrail::verify::Report) -> String {
     let failing = match failed.as_slice() {
         [] => None,
         [one] => Some(format!(
-            "the one at entry {one} fails its checks (above{unlisted})"
+            "the one at entry {one} fails its checks (below{unlisted})"
         )),
         more => Some(format!(
-            "{} fail their checks (above: entries {}{unlisted})",
+            "{} fail their checks (below: entries {}{unlisted})",
             more.len(),
             more.iter()
                 .map(u64::to_string)

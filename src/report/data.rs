@@ -102,7 +102,8 @@ pub struct Relation {
     pub signer: Fingerprint,
     pub signer_name: String,
     pub time: String,
-    /// True when a later annotation by the same analyst replaced this one.
+    /// True when a later annotation by the same analyst replaced this one,
+    /// superseding it or not (it is no longer their current judgment).
     pub superseded: bool,
 }
 
@@ -243,6 +244,18 @@ fn items(
         query::items_with_ids(conn, &sel.sources, &sel.claims, &sel.annotations)?
     };
 
+    // Current: each analyst's latest judgment of a claim that nothing
+    // supersedes (`query::current`, as `show` and the verdicts say). A
+    // relation of an annotation that a later one by the same person
+    // replaced without --supersedes was reported as live.
+    let mut by_claim: BTreeMap<ItemId, Vec<&AnnotationView>> = BTreeMap::new();
+    for a in &annotations {
+        by_claim.entry(a.claim).or_default().push(a);
+    }
+    let current: std::collections::HashSet<ItemId> = by_claim
+        .into_values()
+        .flat_map(|anns| query::current(anns).into_iter().map(|a| a.id))
+        .collect();
     let mut relations = Vec::new();
     for a in &annotations {
         for (relation, others) in [
@@ -259,7 +272,7 @@ fn items(
                     signer: a.signed.signer.clone(),
                     signer_name: a.signed.signer_name.clone(),
                     time: a.signed.time.clone(),
-                    superseded: a.superseded_by.is_some(),
+                    superseded: !current.contains(&a.id),
                 });
             }
         }

@@ -1096,7 +1096,7 @@ fn show_says_which_checkpoint_first_covers_an_item() {
     out.problem("entry 7 (checkpoint.add)", "checkpoint");
     assert!(
         out.stdout.contains(
-            "\ncheckpoints: none that verifies in the log: 2 fail their checks (above: entries 7, 9)\n"
+            "\ncheckpoints: none that verifies in the log: 2 fail their checks (below: entries 7, 9)\n"
         ),
         "{}",
         out.stdout

@@ -1343,3 +1343,30 @@ fn the_linked_data_formats_leave_out_an_address_that_is_code() {
     let prov = json(report(&w, None, &["--format", "prov"]).ok());
     assert_eq!(prov["entity"]["log:S2"]["ct:url"]["$"], url, "{prov}");
 }
+
+/// A relation is reported as superseded when its annotation is no longer
+/// its analyst's current judgment: a later annotation of the same claim by
+/// the same person replaces it as `show` says ("not current"), with
+/// --supersedes or without. The JSON gave `"superseded": false` for it, and
+/// the Markdown listed the replaced contradiction as live.
+#[test]
+fn a_relation_replaced_by_a_later_annotation_is_not_live() {
+    let w = Work::with_claims();
+    // A1: the analyst's "C1 contradicts C2". Later, on C1 again, no link.
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    let r = w.run(None, &["report", "C1", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+    let rel = &doc["relations"][0];
+    assert_eq!(
+        (&rel["annotation"], &rel["relation"], &rel["superseded"]),
+        (&"A1".into(), &"contradicts".into(), &true.into()),
+        "{rel}"
+    );
+    let md = w.run(None, &["report", "C1", "--format", "md"]);
+    assert!(md.ok().contains("(superseded)"), "{}", md.stdout);
+    assert!(w
+        .run(None, &["show", "C1"])
+        .ok()
+        .contains("(not current: A2, later, by the same person)"),);
+}

@@ -329,6 +329,9 @@ pub enum NoteError {
         /// The character's code point.
         code: u32,
     },
+    /// The note begins with U+FEFF, which editors on some systems add.
+    #[error("signed note begins with a byte order mark (U+FEFF), which an editor added: the signed text begins with the origin")]
+    ByteOrderMark,
     /// No `\n\n` separates text and signatures.
     #[error("signed note has no blank line separating its text from the signature lines")]
     MissingSignatureBlock,
@@ -744,6 +747,12 @@ impl SignedNote {
         let s = std::str::from_utf8(msg).map_err(|e| NoteError::NotUtf8 {
             offset: e.valid_up_to(),
         })?;
+        // An editor's byte order mark: said as such, as a CRLF is, not
+        // read into the origin (which then named "another log", and made
+        // the signature fail as if the text had been altered).
+        if s.starts_with('\u{feff}') {
+            return Err(NoteError::ByteOrderMark);
+        }
         if let Some((offset, c)) = s.char_indices().find(|&(_, c)| c < ' ' && c != '\n') {
             return Err(NoteError::ControlCharacter {
                 offset,

@@ -199,7 +199,17 @@ impl Ctx {
     /// [`output::Staged::new`] for a file that commands write beside the
     /// log (--out): never the log's database or its SQLite files
     /// ([`output::refuse_log_files`]).
+    ///
+    /// `-`, which `report --out` and the inputs read as standard output or
+    /// input, is refused rather than made a file of that name: `export
+    /// --out -` wrote `./-` and said "wrote -".
     pub fn staged(&self, path: &Path, what: &str) -> Result<output::Staged> {
+        if path.as_os_str() == "-" {
+            return Err(Error::invalid(
+                format!("{what} is written to a file, and `-` (standard output elsewhere) names none here"),
+                "give a file's name with --out (./- for a file named -); `claimtrail checkpoint` without --out prints its note",
+            ));
+        }
         output::refuse_log_files(path, self.db()?, what)?;
         output::Staged::new(path, what)
     }

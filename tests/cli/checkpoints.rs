@@ -1496,3 +1496,22 @@ fn the_first_verifier_key_is_an_admins_after_a_rotation() {
         r.stdout
     );
 }
+
+/// A kept checkpoint that an editor saved with a byte order mark is said
+/// to be one (exit 2, as a CRLF is), not "a checkpoint of `\u{feff}…`, not
+/// of this log", nor a signature that fails as if the text were altered.
+#[test]
+fn a_byte_order_mark_in_a_kept_checkpoint_is_named() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend(std::fs::read(w.path("cp.txt")).unwrap());
+    std::fs::write(w.path("bom.txt"), bom).unwrap();
+    let says = "error: bom.txt: signed note begins with a byte order mark (U+FEFF), which an editor added: the signed text begins with the origin (hint:";
+    w.run(None, &["verify", "--checkpoint", "bom.txt"])
+        .error(says);
+    let vkey = w.vkey();
+    w.run(None, &["checkpoint", "verify", "bom.txt", "--vkey", &vkey])
+        .error(says);
+}

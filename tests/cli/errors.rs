@@ -2940,3 +2940,27 @@ fn superseding_an_annotation_of_another_claim_says_so_first() {
         "A1 is not an annotation of C2 by the same signer, so it cannot be superseded by this one",
     );
 }
+
+/// `-` as a file to write: refused (exit 2, nothing appended), where
+/// `export --out -` and `checkpoint --out -` made a file named `-` and
+/// said they wrote "-"; `report --out -` is standard output, and the other
+/// --out options write files only.
+#[test]
+fn a_dash_is_not_a_file_to_write() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let before = w.db_bytes();
+    let says = "is written to a file, and `-` (standard output elsewhere) names none here (hint: give a file's name with --out (./- for a file named -)";
+    w.run(Some("admin"), &["export", "C1", "--out", "-"])
+        .error(says);
+    w.run(Some("admin"), &["checkpoint", "--out", "-"])
+        .error(says);
+    w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", "cp.txt", "--out", "-"],
+    )
+    .error(says);
+    assert!(!w.path("-").exists());
+    assert!(w.db_bytes() == before, "nothing was appended");
+}

@@ -1043,9 +1043,14 @@ pub fn io_reason(e: &std::io::Error) -> String {
 /// The passphrase from `CLAIMTRAIL_PASSPHRASE`, else a prompt on a terminal,
 /// else `None`. A `CLAIMTRAIL_PASSPHRASE` that is not UTF-8 is an error:
 /// read as unset, it was reported as no passphrase given at all.
+///
+/// An empty `CLAIMTRAIL_PASSPHRASE` counts as unset, as an empty
+/// `CLAIMTRAIL_KEY` does: no encrypted key has an empty passphrase, and it
+/// was tried as one, with the advice to check what was typed.
 pub fn read_passphrase(prompt: &str) -> Result<Option<Zeroizing<String>>, Error> {
     match std::env::var(PASSPHRASE_ENV) {
-        Ok(p) => return Ok(Some(Zeroizing::new(p))),
+        Ok(p) if !p.is_empty() => return Ok(Some(Zeroizing::new(p))),
+        Ok(_) => {}
         Err(std::env::VarError::NotUnicode(_)) => {
             return Err(Error::Invalid {
                 what: format!("{PASSPHRASE_ENV} is not UTF-8 text"),

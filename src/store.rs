@@ -245,6 +245,21 @@ impl Store {
 
     fn open_with(path: &Path, migrate: Migrate) -> Result<Store> {
         match std::fs::metadata(path) {
+            // A symbolic link that leads nowhere: not "no database here,
+            // run init", which then refused because the name existed.
+            Err(e) if path.is_symlink() => {
+                let to = std::fs::read_link(path)
+                    .map(|t| format!(" to {}", t.display()))
+                    .unwrap_or_default();
+                let why = match e.raw_os_error() {
+                    Some(40) => "which leads round in a loop of links".to_string(),
+                    _ => "which does not exist".to_string(),
+                };
+                return Err(Error::invalid(
+                    format!("{} is a symbolic link{to}, {why}", path.display()),
+                    "point --db (or CLAIMTRAIL_DB) at the log itself, or mend the link",
+                ));
+            }
             Err(_) => return Err(Error::NoDatabase(path.to_path_buf())),
             // SQLite reads a named pipe as a failing disk ("disk I/O
             // error", and a hint about free space): say what it is first.

@@ -4,7 +4,6 @@ use claimtrail::bench::{self, Bench};
 use claimtrail::error::{Error, Result};
 use claimtrail::interrupt;
 use claimtrail::text::thousands;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -49,7 +48,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         path: PathBuf::from("the current executable"),
         reason: e.to_string(),
     })?;
-    let terminal = std::io::stderr().is_terminal();
+    let terminal = super::output::progress_wanted();
     let opts = bench::Options {
         entries: a.entries,
         exe,
@@ -115,7 +114,7 @@ fn child(step: &str, a: &Args) -> Result<Outcome> {
 }
 
 fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+    if !super::output::progress_wanted() {
         return None;
     }
     let bar = indicatif::ProgressBar::new(total);

@@ -2,7 +2,7 @@ use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::import::{self, Options, Progress, Summary, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Bulk-append sources, claims, annotations and retractions from a JSON Lines or CSV file.
@@ -196,7 +196,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 /// A progress bar on stderr when it is a terminal (by bytes of a file, by
 /// lines of stdin); nothing otherwise, so logs and pipes stay clean.
 fn progress_bar(size: Option<u64>) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+    if !super::output::progress_wanted() {
         return None;
     }
     let bar = match size {

@@ -295,10 +295,17 @@ pub fn while_counting<T>(
     out
 }
 
-/// The bar of [`while_counting`], when standard error is a terminal.
-fn counting_bar(what: &str, units: &str) -> Option<indicatif::ProgressBar> {
+/// Whether to draw progress bars: standard error is a terminal that can
+/// redraw a line. `TERM=dumb` (Emacs' shell, some CI consoles) cannot, and
+/// got a line of escape codes for every step.
+pub fn progress_wanted() -> bool {
     use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
+    std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// The bar of [`while_counting`], when [`progress_wanted`].
+fn counting_bar(what: &str, units: &str) -> Option<indicatif::ProgressBar> {
+    if !progress_wanted() {
         return None;
     }
     let bar = indicatif::ProgressBar::new(0);

@@ -2964,3 +2964,19 @@ fn a_dash_is_not_a_file_to_write() {
     assert!(!w.path("-").exists());
     assert!(w.db_bytes() == before, "nothing was appended");
 }
+
+/// A --db that is a symbolic link leading nowhere, or round in a loop, is
+/// said to be one: it was "no claimtrail database (hint: run init)", and
+/// init then refused because the name existed.
+#[test]
+fn a_db_that_is_a_broken_link_is_named_as_one() {
+    let w = Work::new();
+    std::os::unix::fs::symlink("/nonexistent/log.db", w.path("dangling")).unwrap();
+    std::os::unix::fs::symlink("l2", w.path("l1")).unwrap();
+    std::os::unix::fs::symlink("l1", w.path("l2")).unwrap();
+    w.run(None, &["--db", "dangling", "status"]).error(
+        "error: dangling is a symbolic link to /nonexistent/log.db, which does not exist (hint: point --db (or CLAIMTRAIL_DB) at the log itself, or mend the link)",
+    );
+    w.run(None, &["--db", "l1", "verify"])
+        .error("error: l1 is a symbolic link to l2, which leads round in a loop of links");
+}

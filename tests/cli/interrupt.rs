@@ -438,3 +438,21 @@ fn a_command_interrupted_after_its_commit_says_what_it_appended() {
     );
     assert_eq!(annotations(), before + 1);
 }
+
+/// A terminal that cannot redraw a line (`TERM=dumb`: Emacs' shell, some
+/// CI consoles) gets no progress bar, which it showed as escape codes;
+/// any other terminal gets it.
+#[test]
+fn no_progress_bar_on_a_dumb_terminal() {
+    let w = Work::with_claims();
+    let run = |term: &str| {
+        let mut t = Terminal::run(w.std_command(None, &[("TERM", term)], &["verify"]));
+        assert!(t.end().success(), "{}", t.screen());
+        t.screen()
+    };
+    let dumb = run("dumb");
+    assert!(dumb.contains("OK: no problems found"), "{dumb}");
+    assert!(!dumb.contains('\u{1b}'), "{dumb:?}");
+    let xterm = run("xterm");
+    assert!(xterm.contains('\u{1b}'), "{xterm:?}");
+}

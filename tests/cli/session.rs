@@ -1011,6 +1011,15 @@ fn passphrase_protected_keys() {
     assert!(!w.db.exists());
     w.run(Some("secret"), &["init", "--origin", "x.example/log"])
         .error("passphrase-protected");
+    // Set but empty: unset, as an empty CLAIMTRAIL_KEY is (it was tried as
+    // the passphrase, and the hint said to check what was typed).
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "")],
+        &["init", "--origin", "x.example/log"],
+        None,
+    )
+    .error("is passphrase-protected and no passphrase was given");
     w.run_with(
         Some("secret"),
         &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],

@@ -2022,7 +2022,16 @@ fn log_line_of(
                 id,
                 p.header.time.clone(),
                 p.header.signer.to_string(),
-                summarize(&p.body),
+                match &p.body {
+                    // The key by its name, as `key.add` names it (its
+                    // fingerprint alone, cut short, named no one).
+                    Body::KeyRevoke(b) => format!(
+                        "{} revoked: {}",
+                        key_name(conn, b.fingerprint.as_str())?,
+                        crate::text::cut(&b.reason, 41)
+                    ),
+                    body => summarize(body),
+                },
             )
         }
         Err(_) => (

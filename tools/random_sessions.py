@@ -602,7 +602,10 @@ class Session:
                 kinds = self.rng.sample(families + sorted({l["kind"] for l in whole}),
                                       self.rng.randint(1, 3))
                 args += ["--kind", ",".join(kinds)]
+                # The family `key` is every entry that changed the keys,
+                # log.init (the first admin's enrolment) included.
                 conds.append(lambda l, k=kinds: any(l["kind"] == x or l["kind"].split(".")[0] == x
+                                                    or (x == "key" and l["kind"] == "log.init")
                                                     for x in k))
             if self.rng.random() < 0.4:
                 fp = self.rng.choice(signers)

@@ -15,7 +15,8 @@ pub struct Args {
     #[arg(long, short = 'n', alias = "last", value_name = "N", allow_negative_numbers = true, value_parser = values::whole::<u64>)]
     pub limit: Option<u64>,
     /// Entries of this kind (claim.retract), or of this family (key:
-    /// key.add and key.revoke); several separated by commas, or repeated.
+    /// log.init, which enrolls the first key, key.add and key.revoke);
+    /// several separated by commas, or repeated.
     #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = values::one_of::<Kinds>(Kinds::NAMES))]
     pub kind: Vec<Kinds>,
     #[command(flatten)]
@@ -37,8 +38,8 @@ pub struct Args {
     pub signature: bool,
 }
 
-/// An entry kind, or all the kinds of a family (`key`: `key.add` and
-/// `key.revoke`), as `--kind` takes them.
+/// An entry kind, or all the kinds of a family (`key`: `log.init`,
+/// `key.add` and `key.revoke`), as `--kind` takes them.
 #[derive(Clone, Debug)]
 pub struct Kinds(Vec<Kind>);
 
@@ -70,10 +71,14 @@ impl FromStr for Kinds {
         if let Ok(k) = t.parse::<Kind>() {
             return Ok(Kinds(vec![k]));
         }
+        // `key` is every entry that changed the keys: `log.init` enrolls
+        // the first admin's, and "what changed the keys" left it out.
         let family: Vec<Kind> = Kind::ALL
             .iter()
             .copied()
-            .filter(|k| k.as_str().split('.').next() == Some(t))
+            .filter(|k| {
+                k.as_str().split('.').next() == Some(t) || (t == "key" && *k == Kind::LogInit)
+            })
             .collect();
         match family.is_empty() {
             false => Ok(Kinds(family)),
@@ -201,7 +206,7 @@ mod tests {
         }
         assert_eq!(
             "key".parse::<Kinds>().unwrap().0,
-            vec![Kind::KeyAdd, Kind::KeyRevoke]
+            vec![Kind::LogInit, Kind::KeyAdd, Kind::KeyRevoke]
         );
         let e = "keys".parse::<Kinds>().unwrap_err();
         assert!(

@@ -43,11 +43,13 @@ fn an_auditor_narrows_the_log_down() {
     let kind_in = |kinds: &'static [&'static str]| {
         move |l: &serde_json::Value| kinds.contains(&l["kind"].as_str().unwrap())
     };
+    // `key`: every entry that changed the keys, log.init (the first
+    // admin's) included.
     assert_eq!(
         lines(&w, None, &["--kind", "key"]),
-        only(&kind_in(&["key.add"]))
+        only(&kind_in(&["key.add", "log.init"]))
     );
-    assert_eq!(seqs(&lines(&w, None, &["--kind", "key"])), [1, 2]);
+    assert_eq!(seqs(&lines(&w, None, &["--kind", "key"])), [0, 1, 2]);
     assert_eq!(
         lines(&w, None, &["--kind", "key.add,log.init"]),
         only(&kind_in(&["key.add", "log.init"]))
@@ -133,10 +135,11 @@ fn an_auditor_narrows_the_log_down() {
         rows[0],
         ["SEQ", "TIME", "KIND", "ID", "SIGNER", "HASH", "SUMMARY"]
     );
-    assert_eq!(rows.len(), 3, "{table}");
-    assert_eq!(rows[1][2], "key.add");
+    assert_eq!(rows.len(), 4, "{table}");
+    assert_eq!(rows[1][2], "log.init");
+    assert_eq!(rows[2][2], "key.add");
     assert!(
-        rows[1].contains(&"Rana Haddad enrolled as analyst".to_string()),
+        rows[2].contains(&"Rana Haddad enrolled as analyst".to_string()),
         "{table}"
     );
     assert_eq!(
@@ -225,4 +228,31 @@ fn a_filter_that_cannot_be_met_is_refused() {
         .error("cannot be used with");
     // Nothing of it changed the log.
     assert_eq!(w.run(None, &["--json", "log"]).ok(), before);
+}
+
+/// A revocation's line names the key revoked, as an enrolment's names the
+/// key enrolled: it gave the fingerprint alone, cut short.
+#[test]
+fn a_revocation_names_the_key_it_revoked() {
+    let w = Work::with_claims();
+    let analyst = w.path("analyst.pub");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "revoke",
+            analyst.to_str().unwrap(),
+            "--reason",
+            "laptop stolen",
+        ],
+    )
+    .ok();
+    let table = w
+        .run(None, &["log", "--kind", "key.revoke"])
+        .ok()
+        .to_string();
+    assert!(
+        table.contains("Rana Haddad revoked: laptop stolen"),
+        "{table}"
+    );
 }

@@ -520,7 +520,7 @@ impl<'s> Pipeline<'s> {
         if self.open.is_some() {
             return Err(Error::Internal("a batch started inside another".into()));
         }
-        let (head, prev) = match crate::store::head(conn)? {
+        let (head, prev) = match crate::store::head_to_extend(conn)? {
             None => return Err(Error::Internal("a batch before log.init".into())),
             Some(head) => head,
         };
@@ -1291,7 +1291,7 @@ fn next_header(
     e: &NewEntry,
     time: String,
 ) -> Result<Header> {
-    let (seq, prev) = match crate::store::head(conn)? {
+    let (seq, prev) = match crate::store::head_to_extend(conn)? {
         None => (Seq(0), Hash::ZERO),
         Some((s, h)) => (Seq(s.0 + 1), h),
     };

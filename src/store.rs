@@ -719,32 +719,41 @@ pub(crate) fn origin(conn: &Connection) -> Result<Option<String>> {
 }
 
 /// The last entry's seq and hash, or `None` for an empty log.
-///
-/// The hash is computed again from the entry's payload and signature, as
-/// the next entry's `prev` is signed on it: a hash edited in the file alone
-/// had the next command sign a link to nothing, which verify then refused
-/// for good. (What the payload says is verify's to check.)
 pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
     // Seq's own reading refuses a negative seq (an edited file), which
     // `as u64` made a huge one.
-    type Row = (Seq, Vec<u8>, Vec<u8>, Vec<u8>);
-    let row: Option<Row> = conn
-        .prepare_cached("SELECT seq, hash, payload, sig FROM entries ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    let row: Option<(Seq, Vec<u8>)> = conn
+        .prepare_cached("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
         None => Ok(None),
-        Some((seq, hash, payload, sig)) => {
+        Some((seq, hash)) => {
             let hash = Hash::from_slice(&hash)
                 .ok_or_else(|| Error::Damaged(format!("entry {seq} has a malformed hash")))?;
-            if crate::entry::entry_hash(&payload, &sig) != hash {
-                return Err(Error::Damaged(format!(
-                    "entry {seq}'s stored hash is not the hash of its payload and signature"
-                )));
-            }
             Ok(Some((seq, hash)))
         }
     }
+}
+
+/// [`head`] for the append path, which signs the next entry's `prev` on
+/// it: the hash is computed again from the entry's payload and signature.
+/// A hash edited in the file alone had the next command sign a link to
+/// nothing, which verify then refused for good. (What the payload says is
+/// verify's to check; the commands that only read take the stored hash.)
+pub(crate) fn head_to_extend(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
+    let Some((seq, hash)) = head(conn)? else {
+        return Ok(None);
+    };
+    let (payload, sig): (Vec<u8>, Vec<u8>) = conn
+        .prepare_cached("SELECT payload, sig FROM entries WHERE seq = ?")?
+        .query_row([seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if crate::entry::entry_hash(&payload, &sig) != hash {
+        return Err(Error::Damaged(format!(
+            "entry {seq}'s stored hash is not the hash of its payload and signature"
+        )));
+    }
+    Ok(Some((seq, hash)))
 }
 
 /// Whether the first read of a log failed because the log cannot be
@@ -839,7 +848,7 @@ fn has_hot_journal(path: &Path) -> bool {
 /// for it: beside the file a symbolic link leads to (through a link, a
 /// reader did not see the file's -wal, and folded it into the file, or on
 /// a read-only mount left the last commits out).
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let mut p = real.into_os_string();
     p.push(suffix);

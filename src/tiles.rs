@@ -574,12 +574,19 @@ fn given(
         ));
     }
     // The keys the log had at the checkpoint's size, as `verify-published`
-    // and verify judge it by: an auditor revoked since is still known, so
-    // a line of theirs that fails is refused here, not published.
-    let keys: Vec<_> = crate::tree::verifier_keys(tx, origin, Some(cp.size.0))?
+    // and verify judge it by (an auditor revoked since is still known),
+    // and the keys it has now (an auditor enrolled since, who may cosign
+    // an older checkpoint): a line of any of them that fails is refused
+    // here, not published for every monitor to refuse.
+    let mut keys: Vec<_> = crate::tree::verifier_keys(tx, origin, Some(cp.size.0))?
         .into_iter()
         .map(|k| k.vkey)
         .collect();
+    for k in crate::tree::verifier_keys(tx, origin, None)? {
+        if !keys.contains(&k.vkey) {
+            keys.push(k.vkey);
+        }
+    }
     let verified = crate::checkpoint::verify_note(&note, &keys)
         .map_err(|e| bad(format!("does not verify ({e})")))?;
     let by = |t| {

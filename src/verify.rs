@@ -232,6 +232,49 @@ pub fn verify_with(store: &Store, kept: &[KeptCheckpoint]) -> Result<Report> {
 /// the file cut short; or whose header names a schema version its tables
 /// are not of ([`Error::EditedHeader`]). A damaged log is a finding (exit 1), as a damaged
 /// page met while reading the entries is, not a failure to run.
+/// A file that will not open as a claimtrail log (`e`: not SQLite, another
+/// application's, a format SQLite does not read) but still holds
+/// claimtrail's schema where SQLite keeps it: a log whose header bytes were
+/// damaged or edited, or one read with another database's -wal beside it.
+/// That is a finding (exit 1, under `file`), not a wrong path (exit 2):
+/// one changed byte of the header turned "tampered" into "usage error".
+pub fn damaged_header(path: &std::path::Path, e: &Error) -> Option<Report> {
+    use std::io::Read;
+    let candidate = matches!(e, Error::NotADatabase { .. })
+        || matches!(e, Error::Sqlite(err) if err.sqlite_error_code().is_some());
+    // A device or a pipe is no log (and a pipe with no writer would hang
+    // the read below).
+    if !candidate || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    // SQLite keeps the schema's text on the first pages: 1 MiB holds it
+    // for every page size.
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .ok()?;
+    let holds = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    if !(holds(b"CREATE TABLE entries (") && holds(b"CREATE TABLE log_meta (")) {
+        return None;
+    }
+    let wal = crate::store::sibling(path, "-wal");
+    let beside = match std::fs::metadata(&wal) {
+        Ok(m) if m.len() > 0 => format!(
+            "; a -wal file is beside it ({}), which SQLite reads with it: one from another database, or damaged, makes the pair unreadable",
+            wal.display()
+        ),
+        _ => String::new(),
+    };
+    let mut report = unreadable(e);
+    report.problems[0].detail = format!(
+        "the file holds claimtrail's tables, but SQLite cannot open it as a claimtrail log ({}): its header was damaged or altered{beside}; restore the log from a backup",
+        e
+    );
+    Some(report)
+}
+
 pub fn unreadable(e: &Error) -> Report {
     // A header that names a schema version its tables are not of: the
     // file was altered (a finding under `schema`), not one verify cannot

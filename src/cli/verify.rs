@@ -41,7 +41,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         Err(e) if e.is_damage() || matches!(e, Error::EditedHeader { .. }) => {
             claimtrail::verify::unreadable(&e)
         }
-        Err(e) => return Err(e),
+        Err(e) => match claimtrail::verify::damaged_header(ctx.db()?, &e) {
+            Some(report) => report,
+            None => return Err(e),
+        },
     };
     if ctx.json {
         output::json(&report)?;

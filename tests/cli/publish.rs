@@ -617,3 +617,44 @@ fn publishing_a_checkpoint_of_a_revoked_admin_warns() {
         r.stderr
     );
 }
+
+/// An auditor enrolled after a checkpoint's size may cosign it (`cosign`
+/// takes it); a line of theirs that does not verify is refused by publish
+/// as a line of any key the log holds: judged only by the keys live at the
+/// size, it was kept as a witness's and published.
+#[test]
+fn a_failing_line_of_an_auditor_enrolled_since_is_not_published() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.key("wit");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "wit.pub",
+            "--role",
+            "auditor",
+            "--name",
+            "Witness desk",
+        ],
+    )
+    .ok();
+    w.run(Some("wit"), &["checkpoint", "cosign", "cp.txt"]).ok();
+    let good = std::fs::read_to_string(w.path("cp.txt")).unwrap();
+    let last = good.trim_end().lines().last().unwrap().to_string();
+    assert!(last.starts_with("\u{2014} Witness_desk "), "{good}");
+    let at = last.len() - 10;
+    let swap = if &last[at..at + 1] == "A" { "B" } else { "A" };
+    let bad = good.replace(&last, &format!("{}{swap}{}", &last[..at], &last[at + 1..]));
+    std::fs::write(w.path("bad.txt"), bad).unwrap();
+    w.run(None, &["publish", "site", "--checkpoint", "bad.txt"])
+        .error("the checkpoint given does not verify (signature by Witness_desk+");
+    assert!(!w.path("site").exists());
+    let text = w
+        .run(None, &["publish", "site", "--checkpoint", "cp.txt"])
+        .ok()
+        .to_string();
+    assert!(text.contains(", with 1 cosignature) to "), "{text}");
+}

@@ -1234,6 +1234,10 @@ fn an_edited_head_hash_is_not_signed_into_the_next_entry() {
     assert!(w.db_bytes() == before);
     w.run(None, &["verify"])
         .problem("entry 6 (annotation.add A1)", "hash");
+    // The commands that only read take the stored hash: status, the
+    // diagnostic a user reaches for, still reports.
+    assert!(w.run(None, &["status"]).ok().contains("7"));
+    w.run(None, &["prove", "C1"]).ok();
 }
 
 /// A second key enrolled under the analyst's name while the analyst's key
@@ -1274,4 +1278,40 @@ fn a_namesake_of_a_live_key_is_not_that_person() {
         "{}",
         r.stdout
     );
+}
+
+/// A log whose header bytes were changed (the SQLite magic, the schema
+/// format, the application id) is a finding under `file`, exit 1, as a
+/// damaged page further in is: "not a claimtrail database (check the --db
+/// path)", exit 2, told an auditor that the wrong file was given. A file
+/// that never was a log is still that usage error.
+#[test]
+fn a_damaged_header_is_a_finding_not_a_wrong_path() {
+    let w = Work::with_claims();
+    let pristine = w.db_bytes();
+    for (offset, byte, says) in [
+        (
+            0usize,
+            b'X',
+            "x.db is not a claimtrail database (it is not an SQLite file)",
+        ),
+        (47, 7, "unsupported file format"),
+        (68, 0x11, "it is an SQLite file of another application"),
+    ] {
+        let mut bytes = pristine.clone();
+        bytes[offset] = byte;
+        std::fs::write(w.path("x.db"), &bytes).unwrap();
+        let r = w.run(None, &["--db", "x.db", "verify"]);
+        r.problem("log", "file");
+        assert!(
+            r.stdout.contains("the file holds claimtrail's tables, but SQLite cannot open it as a claimtrail log (")
+                && r.stdout.contains(says)
+                && r.stdout.contains("its header was damaged or altered; restore the log from a backup"),
+            "byte {offset}: {}",
+            r.stdout
+        );
+    }
+    std::fs::write(w.path("notes.db"), "not a log\n").unwrap();
+    w.run(None, &["--db", "notes.db", "verify"])
+        .error("notes.db is not a claimtrail database (it is not an SQLite file) (hint: check the --db path");
 }

@@ -343,7 +343,7 @@ pub struct SourceLine {
     pub author: Option<String>,
     pub url: Option<String>,
     pub published: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "derived_from")]
     pub derived_from: Vec<String>,
 }
 
@@ -371,11 +371,12 @@ pub struct AnnotationLine {
     pub claim: String,
     pub verdict: Verdict,
     pub reliability: Option<Reliability>,
+    #[serde(default, deserialize_with = "credibility")]
     pub credibility: Option<Credibility>,
     pub note: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "corroborates")]
     pub corroborates: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "contradicts")]
     pub contradicts: Vec<String>,
     pub supersedes: Option<String>,
 }
@@ -458,6 +459,15 @@ impl Line {
             crate::sources::check_given(field, value.as_deref(), Spelling::Import)
         };
         match self {
+            // An empty path was refused as one that "leaves the import
+            // file's directory" (and, with --files-anywhere, as that
+            // directory, which is not a regular file).
+            Line::Source(SourceLine { file: Some(f), .. }) if f.trim().is_empty() => {
+                Err(Error::invalid(
+                    "\"file\" is empty",
+                    "give the path of the source's text file (from the import file's directory), or the text itself in \"text\"",
+                ))
+            }
             Line::Source(l) => {
                 given("title", &l.title)?;
                 given("publisher", &l.publisher)?;
@@ -689,8 +699,13 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
     // The field and what is wrong with it come from the one failure: the
     // second read (below) meets the fields in another order than the
     // first, and where two were wrong it named one and quoted the other.
+    // A message that names its field already (credibility's, a list's)
+    // is left as it is.
     let msg = match field_of(line) {
-        Some((field, why)) if !said.starts_with("unknown field") => format!("{field}: {why}"),
+        Some((field, why)) if !said.starts_with("unknown field") && !why.starts_with(&field) => {
+            format!("{field}: {why}")
+        }
+        Some((_, why)) if !said.starts_with("unknown field") => why,
         _ => said,
     };
     if let Some(rest) = msg.strip_prefix("unknown variant ") {
@@ -705,6 +720,22 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
             "no \"type\" field",
             "give \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"",
         );
+    }
+    if msg.starts_with(CREDIBILITY_IS) {
+        return line_err(
+            msg,
+            "write it as a number, without quotes, e.g. \"credibility\": 3, or leave \"credibility\" out",
+        );
+    }
+    for field in ["derived_from", "corroborates", "contradicts"] {
+        if msg.starts_with(&format!("\"{field}\" takes a list")) {
+            return line_err(
+                msg,
+                format!(
+                    "write the ids in square brackets, even a single one, or leave \"{field}\" out"
+                ),
+            );
+        }
     }
     line_err(msg, FORMAT_HINT)
 }
@@ -777,14 +808,157 @@ fn field_of(line: &str) -> Option<(String, String)> {
     (!said.is_empty()).then_some((said, why))
 }
 
-/// A list field given as `null`, read as left out: IMPORT.md says any
-/// optional field may be `null`, and a program that writes every field
-/// writes `null` for an empty list as often as `[]`.
-fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+/// A value as a message about it shows it: a text in backticks (cut when
+/// long), a number or `true` as written, a list or an object by name.
+fn shown(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.is_empty() => "an empty text".into(),
+        Value::String(s) => format!("the text `{}`", text::escape(&text::cut(s, 40))),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+        other => other.to_string(),
+    }
+}
+
+/// What `"credibility"` takes, said whenever it is given something else.
+const CREDIBILITY_IS: &str = "\"credibility\" is a whole number from 1 to 6 (6 = cannot be judged)";
+
+/// `"credibility"`: absent, `null`, or a whole number from 1 to 6, refused
+/// in those words whatever else it is (serde said "invalid value: integer
+/// `300`, expected u8" of 300 and "invalid type: string \"abc\", expected
+/// u8" of a CSV cell `abc`, and only 0 or 7 were told the grades).
+fn credibility<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Credibility>, D::Error> {
+    use serde::de::Error as _;
+    let Some(value) = Option::<serde_json::Value>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match value
+        .as_u64()
+        .and_then(|n| u8::try_from(n).ok())
+        .and_then(Credibility::new)
+    {
+        Some(c) => Ok(Some(c)),
+        None => Err(D::Error::custom(format!(
+            "{CREDIBILITY_IS}, not {}",
+            shown(&value)
+        ))),
+    }
+}
+
+/// `"derived_from"`: a list of sources (see [`id_list`]).
+fn derived_from<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Vec<String>, D::Error> {
-    use serde::Deserialize;
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+    id_list(d, "derived_from", "S1")
+}
+
+/// `"corroborates"`: a list of claims (see [`id_list`]).
+fn corroborates<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    id_list(d, "corroborates", "C2")
+}
+
+/// `"contradicts"`: a list of claims (see [`id_list`]).
+fn contradicts<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    id_list(d, "contradicts", "C2")
+}
+
+/// A list field of ids or @labels. `null` reads as left out: IMPORT.md
+/// says any optional field may be `null`, and a program that writes every
+/// field writes `null` for an empty list as often as `[]`. Anything but a
+/// list is refused naming the field and showing the list it meant (serde
+/// said "invalid type: string \"C2\", expected a sequence"); a wrong item
+/// is serde's error at that item, which the message names.
+fn id_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    field: &'static str,
+    example: &'static str,
+) -> std::result::Result<Vec<String>, D::Error> {
+    use serde::de::{MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+    struct Ids {
+        field: &'static str,
+        example: &'static str,
+    }
+    impl Ids {
+        fn not_a_list<E: serde::de::Error>(&self, given: Value) -> E {
+            // A text is most likely the ids meant: shown as their list.
+            let ids: Vec<&str> = match &given {
+                Value::String(s) => s
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let ids = if ids.is_empty() {
+                vec![self.example]
+            } else {
+                ids
+            };
+            let ids: Vec<String> = ids.iter().map(|id| Value::from(*id).to_string()).collect();
+            let example = format!("[{}]", ids.join(", "));
+            E::custom(format!(
+                "\"{}\" takes a list of ids, e.g. {}, not {}",
+                self.field,
+                text::escape(&text::cut(&example, 60)),
+                shown(&given)
+            ))
+        }
+    }
+    impl<'de> Visitor<'de> for Ids {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of ids, e.g. [\"{}\"]", self.example)
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut ids = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(id) = seq.next_element::<String>()? {
+                ids.push(id);
+            }
+            Ok(ids)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Err(self.not_a_list(Value::from(v)))
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+            Err(self.not_a_list(Value::from(v)))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            Err(self.not_a_list(Value::from(v)))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            Err(self.not_a_list(Value::from(v)))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+            Err(self.not_a_list(Value::from(v)))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
+            Err(self.not_a_list(Value::Object(Default::default())))
+        }
+    }
+    d.deserialize_any(Ids { field, example })
 }
 
 /// A label is 1 to [`MAX_LABEL_BYTES`] letters, digits and `_ - . : /`, so
@@ -1941,6 +2115,7 @@ impl<'a> Importer<'a> {
                 read_source_file(&self.opts.base_dir.join(f))?
             }
             (None, Some(f)) => {
+                no_parent_dir(f)?;
                 read_source_file(&crate::sources::file_within(&self.opts.base_dir, f)?)?
             }
             _ => return Err(source_needs_one()),
@@ -2502,6 +2677,48 @@ fn in_batch(unit: &str, first: u64, last: u64, e: Error) -> Error {
         ),
         e => e,
     }
+}
+
+/// A `"file"` that goes through `..` and comes back into the import
+/// file's directory (`sub/../sub/a.txt`): refused, as IMPORT.md's rule
+/// says ("no `..`"), for that reason; it was said to leave the directory.
+/// A path that does leave it (`../a.txt`, an absolute one) is left to
+/// [`crate::sources::file_within`], which says so.
+fn no_parent_dir(file: &str) -> Result<()> {
+    use std::path::Component;
+    let path = Path::new(file);
+    if path.is_absolute() {
+        return Ok(());
+    }
+    let mut kept = Vec::new();
+    let mut up = false;
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                up = true;
+                if kept.pop().is_none() {
+                    return Ok(());
+                }
+            }
+            Component::Normal(name) => kept.push(name),
+            _ => {}
+        }
+    }
+    if !up {
+        return Ok(());
+    }
+    let without: PathBuf = kept.iter().collect();
+    let instead = match without.to_str() {
+        Some(w) if !w.is_empty() => format!("write the path without it (here {})", text::escape(w)),
+        _ => "write the path without it".to_string(),
+    };
+    Err(Error::invalid(
+        format!(
+            "\"file\" `{}` has `..` in it, which is not allowed",
+            text::escape(file)
+        ),
+        format!("{instead}, or import with --files-anywhere if you wrote the import file yourself"),
+    ))
 }
 
 fn source_needs_one() -> Error {

@@ -264,11 +264,29 @@ impl<R: Read> Rows<R> {
 /// field a row of that type does not take, or lacks, is a column's cell;
 /// the type is a cell too.
 fn in_cells(e: LineError, kind: &str) -> LineError {
+    // "a annotation row" was said of an annotation's.
+    let a_row = format!(
+        "{} {kind} row",
+        if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        }
+    );
+    // The credibility cell, in a spreadsheet's terms: every cell is a
+    // text, so `abc` is not called "the text `abc`".
+    if let Some(rest) = e.what.strip_prefix("\"credibility\" is ") {
+        let rest = rest.replace(", not the text `", ", not `");
+        return line_err(
+            format!("credibility is {rest}"),
+            "write a whole number from 1 to 6 in the credibility cell, or leave it empty",
+        );
+    }
     if let Some(rest) = e.what.strip_prefix("unknown field `") {
         if let Some((field, takes)) = rest.split_once("`, expected one of ") {
             return line_err(
                 format!(
-                    "a {kind} row leaves its {field} cell empty: it takes {}",
+                    "{a_row} leaves its {field} cell empty: it takes {}",
                     takes.replace('`', "")
                 ),
                 format!("empty the {field} cell, or move what it holds to its own column"),
@@ -281,7 +299,7 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
         .and_then(|r| r.strip_suffix('`'))
     {
         return line_err(
-            format!("no {field}: a {kind} row needs its {field} cell"),
+            format!("no {field}: {a_row} needs its {field} cell"),
             e.hint,
         );
     }

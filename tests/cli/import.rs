@@ -891,7 +891,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"annotation","claim":"C1","verdict":"false","credibility":9}"#.to_vec(),
-            "\"credibility\": credibility must be 1 to 6",
+            "\"credibility\" is a whole number from 1 to 6 (6 = cannot be judged), not 9",
         ),
         (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
         (
@@ -2233,7 +2233,8 @@ fn an_interrupted_dry_run_leaves_nothing() {
 fn a_line_with_two_wrong_fields_names_one_and_says_what_is_wrong_with_it() {
     // The field came from one read and the complaint from another, which
     // met the fields in another order: `"corroborates": invalid type:
-    // string "x", expected u8`, the complaint being credibility's.
+    // string "x", expected u8`, the complaint being credibility's. (Each
+    // complaint now names its field itself.)
     let w = Work::with_claims();
     let line = r#"{"type":"annotation","claim":"C1","verdict":"false","credibility":"x","corroborates":5}"#;
     let r = w.run_with(
@@ -2242,7 +2243,7 @@ fn a_line_with_two_wrong_fields_names_one_and_says_what_is_wrong_with_it() {
         &["import", "-"],
         Some(line.as_bytes()),
     );
-    r.error("line 1: \"corroborates\": invalid type: integer `5`, expected a sequence (hint: `claimtrail import --help` lists the fields of each type; nothing was imported)");
+    r.error("line 1: \"corroborates\" takes a list of ids, e.g. [\"C2\"], not 5 (hint: write the ids in square brackets, even a single one, or leave \"corroborates\" out; nothing was imported)");
     // The fields that hint sends the user to.
     let help = w.run(None, &["import", "--help"]);
     assert!(
@@ -2517,4 +2518,195 @@ fn a_csv_rows_near_match_names_the_span_column() {
     .unwrap();
     let r = w.run(Some("analyst"), &["import", "b.csv"]);
     assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+}
+
+/// Standard input of an import refused with a message holding `says`,
+/// the log's file untouched.
+fn refused_exactly(w: &Work, input: &str, says: &str) {
+    let before = w.db_bytes();
+    let r = w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(input.as_bytes()),
+    );
+    r.error(says);
+    assert!(before == w.db_bytes());
+}
+
+/// A credibility out of range or of the wrong type is told what the
+/// field takes, whatever it is: only 0 or 7 were ("credibility must be
+/// 1 to 6"); 300 had "invalid value: integer `300`, expected u8", a text
+/// "invalid type: string \"abc\", expected u8", and a CSV cell `abc` the
+/// same.
+#[test]
+fn a_credibility_that_is_no_grade_is_told_the_grades() {
+    let w = Work::with_claims();
+    let hint = "(hint: write it as a number, without quotes, e.g. \"credibility\": 3, or leave \"credibility\" out; nothing was imported)";
+    for (given, shown) in [
+        ("7", "7"),
+        ("300", "300"),
+        ("-1", "-1"),
+        ("2.5", "2.5"),
+        ("\"abc\"", "the text `abc`"),
+        ("\"3\"", "the text `3`"),
+        ("true", "true"),
+        ("[3]", "a list"),
+    ] {
+        let line = format!(
+            r#"{{"type":"annotation","claim":"C1","verdict":"false","credibility":{given}}}"#
+        );
+        refused_exactly(
+            &w,
+            &line,
+            &format!("error: line 1: \"credibility\" is a whole number from 1 to 6 (6 = cannot be judged), not {shown} {hint}"),
+        );
+    }
+    // A spreadsheet's cell, in a spreadsheet's terms.
+    for (cell, shown) in [("abc", "`abc`"), ("300", "300"), ("2.5", "`2.5`")] {
+        std::fs::write(
+            w.path("grades.csv"),
+            format!("type,claim,verdict,credibility\nannotation,C1,false,{cell}\n"),
+        )
+        .unwrap();
+        let before = w.db_bytes();
+        w.run(Some("analyst"), &["import", "grades.csv"]).error(&format!(
+            "error: row 2: credibility is a whole number from 1 to 6 (6 = cannot be judged), not {shown} (hint: write a whole number from 1 to 6 in the credibility cell, or leave it empty; nothing was imported)"
+        ));
+        assert!(before == w.db_bytes());
+    }
+    // A grade goes in, as a number and as a cell.
+    let r = w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(br#"{"type":"annotation","claim":"C1","verdict":"false","credibility":6}"#),
+    );
+    assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+    std::fs::write(
+        w.path("grades.csv"),
+        "type,claim,verdict,credibility\nannotation,C2,false, 3 \n",
+    )
+    .unwrap();
+    let r = w.run(Some("analyst"), &["import", "grades.csv"]);
+    assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+}
+
+/// A list field given one id as a text (`"corroborates": "C2"`) is told
+/// it takes a list, with the list it meant: it was "invalid type: string
+/// \"C2\", expected a sequence".
+#[test]
+fn a_list_field_given_a_text_is_told_it_takes_a_list() {
+    let w = Work::with_claims();
+    for field in ["corroborates", "contradicts"] {
+        let line =
+            format!(r#"{{"type":"annotation","claim":"C1","verdict":"false","{field}":"C2"}}"#);
+        refused_exactly(
+            &w,
+            &line,
+            &format!("error: line 1: \"{field}\" takes a list of ids, e.g. [\"C2\"], not the text `C2` (hint: write the ids in square brackets, even a single one, or leave \"{field}\" out; nothing was imported)"),
+        );
+    }
+    refused_exactly(
+        &w,
+        r#"{"type":"annotation","claim":"C1","verdict":"false","contradicts":"C2, C3"}"#,
+        "error: line 1: \"contradicts\" takes a list of ids, e.g. [\"C2\", \"C3\"], not the text `C2, C3`",
+    );
+    refused_exactly(
+        &w,
+        r#"{"type":"source","text":"A statement.","kind":"statement","derived_from":"S1"}"#,
+        "error: line 1: \"derived_from\" takes a list of ids, e.g. [\"S1\"], not the text `S1` (hint: write the ids in square brackets, even a single one, or leave \"derived_from\" out; nothing was imported)",
+    );
+    refused_exactly(
+        &w,
+        r#"{"type":"source","text":"A statement.","kind":"statement","derived_from":7}"#,
+        "error: line 1: \"derived_from\" takes a list of ids, e.g. [\"S1\"], not 7",
+    );
+    // A wrong item is still named by its place in the list.
+    refused_exactly(
+        &w,
+        r#"{"type":"source","text":"A statement.","kind":"statement","derived_from":["S1",3]}"#,
+        "error: line 1: \"derived_from\", item 2: invalid type: integer `3`, expected a string",
+    );
+    // As the message says, the list goes in.
+    let r = w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(br#"{"type":"annotation","claim":"C1","verdict":"false","corroborates":["C2"]}"#),
+    );
+    assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+}
+
+/// A row that lacks a cell, or fills one its type does not take, is
+/// said of "an annotation row", not "a annotation row".
+#[test]
+fn a_csv_rows_type_takes_its_article() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    for (csv, says) in [
+        (
+            "type,claim,verdict\nannotation,C1,\n",
+            "error: row 2: no verdict: an annotation row needs its verdict cell",
+        ),
+        (
+            "type,claim,verdict,kind\nannotation,C1,false,tweet\n",
+            "error: row 2: an annotation row leaves its kind cell empty: it takes label, claim,",
+        ),
+        (
+            "type,claim,verdict\nretraction,C1,false\n",
+            "error: row 2: a retraction row leaves its verdict cell empty",
+        ),
+        (
+            "type,text\nsource,A statement.\n",
+            "error: row 2: no kind: a source row needs its kind cell",
+        ),
+    ] {
+        std::fs::write(w.path("rows.csv"), csv).unwrap();
+        w.run(Some("analyst"), &["import", "rows.csv"]).error(says);
+    }
+    assert!(before == w.db_bytes());
+}
+
+/// A source line's `"file"` that is empty is said to be empty, and one
+/// that goes through `..` and comes back into the import file's
+/// directory is refused for its `..` (IMPORT.md: "no `..`"): both were
+/// said to leave the directory. One that does leave it still says so.
+#[test]
+fn an_empty_file_or_one_through_dotdot_is_refused_for_what_it_is() {
+    let w = Work::with_claims();
+    std::fs::create_dir_all(w.path("in/sub")).unwrap();
+    std::fs::write(
+        w.path("in/sub/a.txt"),
+        "A statement kept in a sub-directory.",
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    for (file, anywhere, says) in [
+        ("", false, "error: line 1: \"file\" is empty (hint: give the path of the source's text file (from the import file's directory), or the text itself in \"text\"; nothing was imported)"),
+        (" ", false, "error: line 1: \"file\" is empty"),
+        // It named the directory itself, "not a regular file".
+        ("", true, "error: line 1: \"file\" is empty"),
+        ("sub/../sub/a.txt", false, "error: line 1: \"file\" `sub/../sub/a.txt` has `..` in it, which is not allowed (hint: write the path without it (here sub/a.txt), or import with --files-anywhere if you wrote the import file yourself; nothing was imported)"),
+        ("sub/..", false, "error: line 1: \"file\" `sub/..` has `..` in it, which is not allowed (hint: write the path without it, or import"),
+        ("sub/../../a.txt", false, "error: line 1: \"file\" `sub/../../a.txt` leaves the import file's directory"),
+    ] {
+        write_lines(
+            &w.path("in/data.jsonl"),
+            &[json!({"type":"source","file":file,"kind":"statement"}).to_string()],
+        );
+        let mut args = vec!["import", "in/data.jsonl"];
+        if anywhere {
+            args.push("--files-anywhere");
+        }
+        w.run(Some("analyst"), &args).error(says);
+    }
+    assert!(before == w.db_bytes());
+    // As the hint says: the path without `..` goes in.
+    write_lines(
+        &w.path("in/data.jsonl"),
+        &[json!({"type":"source","file":"sub/a.txt","kind":"statement"}).to_string()],
+    );
+    let r = w.run(Some("analyst"), &["import", "in/data.jsonl"]);
+    assert!(r.ok().contains("1 source"), "{}", r.stdout);
 }

@@ -2344,13 +2344,13 @@ mod tests {
             id: claim.id.unwrap(),
             hash: claim.hash,
         };
-        let enroll = |store: &mut Store, key: &Signer, role: Role| {
+        let enroll = |store: &mut Store, by: &Signer, key: &Signer, name: &str, role: Role| {
             let body = Body::KeyAdd(KeyAdd {
                 key: key.public().to_openssh(),
-                name: "Admin".into(),
+                name: name.into(),
                 role,
             });
-            append(store, &admin, NewEntry::new(body)).unwrap();
+            append(store, by, NewEntry::new(body)).unwrap();
         };
         let retract = |claim: Ref| {
             NewEntry::new(Body::ClaimRetract(ClaimRetract {
@@ -2359,19 +2359,24 @@ mod tests {
                 replaced_by: None,
             }))
         };
-        // An analyst named as the admin: another person.
+        // The admin leaves (a live key's name is no one else's), and an
+        // analyst is enrolled under the admin's name: another person.
+        let other = Signer::generate("b").unwrap();
+        enroll(&mut store, &admin, &other, "Other", Role::Admin);
+        let revoke = Body::KeyRevoke(KeyRevoke {
+            fingerprint: admin.fingerprint().clone(),
+            reason: "left".into(),
+        });
+        append(&mut store, &other, NewEntry::new(revoke)).unwrap();
         let analyst = Signer::generate("a").unwrap();
-        enroll(&mut store, &analyst, Role::Analyst);
+        enroll(&mut store, &other, &analyst, "Admin", Role::Analyst);
         let err = append(&mut store, &analyst, retract(claim)).unwrap_err();
         assert!(
             err.to_string().contains("was added by another key"),
             "{err}"
         );
-        // An admin under the same name retracts it (as any admin may); an
-        // analyst of the same name as the claim's analyst signer would too.
-        let second = Signer::generate("b").unwrap();
-        enroll(&mut store, &second, Role::Admin);
-        append(&mut store, &second, retract(claim)).unwrap();
+        // Another admin retracts it, as any admin may.
+        append(&mut store, &other, retract(claim)).unwrap();
         assert!(verify(&store).unwrap().ok);
     }
 }

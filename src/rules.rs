@@ -477,6 +477,29 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                      make a new key and enroll that",
                 )));
             }
+            // Keys under one name sign for one person (`same_person`): a
+            // second key under a live key's name would be taken for that
+            // person by every view. `key add` refuses it; verify does too,
+            // so that a log signed otherwise cannot hold it.
+            if let Some(k) = h
+                .keys()?
+                .into_iter()
+                .find(|k| k.name == b.name && k.revoked.is_none())
+            {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!(
+                        "the name {} is held by the live key {} (enrolled at entry {})",
+                        text::escape(&b.name),
+                        k.public.fingerprint(),
+                        k.enrolled
+                    ),
+                )
+                .hint(
+                    "a person's new key is enrolled under their name once the old one is \
+                     revoked (`claimtrail key revoke`); any other key gets a name of its own",
+                )));
+            }
         }
         Body::KeyRevoke(b) => {
             let Some(k) = h.key(&b.fingerprint)? else {

@@ -887,6 +887,10 @@ class Log:
                 raise Rejected("body", "the name is empty")
             if fingerprint(a) in self.keys:
                 raise Rejected("body", "the key was enrolled before")
+            # Keys under one name sign for one person: a live key's name
+            # is no other key's (FORMAT §3.2).
+            if any(k["name"] == b["name"] and k["revoked"] is None for k in self.keys.values()):
+                raise Rejected("body", "a live key holds the name")
         elif kind == "key.revoke":
             target = self.keys.get(b.get("fingerprint"))
             if target is None:

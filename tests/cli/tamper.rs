@@ -1242,8 +1242,9 @@ fn an_edited_head_hash_is_not_signed_into_the_next_entry() {
 
 /// A second key enrolled under the analyst's name while the analyst's key
 /// is live (signed by the admin outside claimtrail: `key add` refuses it)
-/// is not the analyst: its annotation may not supersede the analyst's.
-/// Verify took the name alone, and the log verified.
+/// is a finding at its enrolment; and it is not the analyst: its
+/// annotation may not supersede the analyst's. Verify took the name alone,
+/// the log verified, and every view took the impostor for the analyst.
 #[test]
 fn a_namesake_of_a_live_key_is_not_that_person() {
     let w = Work::with_claims();
@@ -1271,13 +1272,65 @@ fn a_namesake_of_a_live_key_is_not_that_person() {
     let seq = forge(&w, &impostor, body);
     assert_eq!(seq, enrolled + 1);
     let r = w.run(None, &["verify"]);
-    r.problem(&format!("entry {seq} (annotation.add"), "body");
+    r.problem(&format!("entry {enrolled} (key.add)"), "body");
     assert!(
-        r.stdout
-            .contains("A1 is not an annotation of C1 by the same signer, so it cannot be superseded by this one"),
+        r.stdout.contains(&format!(
+            "the name Rana Haddad is held by the live key {} (enrolled at entry 1)",
+            Signer::load(&w.path("analyst")).unwrap().fingerprint()
+        )),
         "{}",
         r.stdout
     );
+    // Not enrolled, the impostor signs nothing valid.
+    r.problem(&format!("entry {seq} (annotation.add"), "authorization");
+}
+
+/// A rotation (the old key revoked, then the new one enrolled under the
+/// person's name) keeps one person: the new key supersedes and retracts
+/// what the old one signed, and the log verifies under the rules above.
+#[test]
+fn a_rotated_key_still_supersedes_and_retracts_for_its_person() {
+    let w = Work::with_claims();
+    let analyst = w.path("analyst.pub");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "revoke",
+            analyst.to_str().unwrap(),
+            "--reason",
+            "rotated",
+        ],
+    )
+    .ok();
+    w.key("analyst2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "analyst2.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Rana Haddad",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("analyst2"),
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+    )
+    .ok();
+    w.run(
+        Some("analyst2"),
+        &["claim", "retract", "C2", "--reason", "wrong speaker"],
+    )
+    .ok();
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
 }
 
 /// A log whose header bytes were changed (the SQLite magic, the schema

@@ -2525,7 +2525,12 @@ impl<'a> Importer<'a> {
         if self.opts.dry_run {
             self.bulk.discard()?;
         }
-        self.checkpointer.wait();
+        // Nothing committed, nothing to fold: a checkpoint would fold a
+        // -wal that a reader had left pending into the file, which then
+        // changed though the import appended nothing.
+        if self.batches > 0 {
+            self.checkpointer.wait();
+        }
         progress(&self.progress);
         Ok(())
     }
@@ -2615,6 +2620,13 @@ impl Checkpointer {
         };
         let _ = crate::schema::harden(&conn);
         let _ = conn.busy_timeout(crate::store::busy_timeout());
+        // Its close never folds the -wal: the import's own connection does
+        // that once it has appended (`Store::ready_to_write`), and an
+        // import that appends nothing leaves the files as they were.
+        let _ = conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        );
         let (wake, requests) =
             std::sync::mpsc::channel::<Option<std::sync::mpsc::SyncSender<()>>>();
         scope.spawn(move || {

@@ -239,6 +239,12 @@ pub fn key_as_signed(conn: &Connection, fp: &Fingerprint) -> Result<Option<KeyVi
     Ok(Some(k.clone()))
 }
 
+thread_local! {
+    /// Key rows [`KeyCheck`] found as their entries say, in this process,
+    /// with the file they were read from.
+    static CHECKED_KEYS: std::cell::RefCell<Vec<(String, KeyView)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The checks of [`keys_as_signed`], each key checked once.
 struct KeyCheck<'a> {
     conn: &'a Connection,
@@ -259,6 +265,29 @@ impl<'a> KeyCheck<'a> {
         if !self.done.insert(&k.fingerprint) {
             return Ok(());
         }
+        // A command checks its key twice (before it unlocks it, and with
+        // its entry): a row read the same way as one checked already in
+        // this process is not checked again, which a log of many rotated
+        // admin keys made cost a chain of signature checks each time.
+        let file = self.conn.path().unwrap_or_default().to_string();
+        let seen = |(f, c): &(String, KeyView)| {
+            *f == file
+                && c.fingerprint == k.fingerprint
+                && c.public_key == k.public_key
+                && c.name == k.name
+                && c.role == k.role
+                && c.enrolled_seq == k.enrolled_seq
+                && c.revoked_seq == k.revoked_seq
+        };
+        if CHECKED_KEYS.with(|c| c.borrow().iter().any(seen)) {
+            return Ok(());
+        }
+        self.check(k)?;
+        CHECKED_KEYS.with(|c| c.borrow_mut().push((file, k.clone())));
+        Ok(())
+    }
+
+    fn check(&mut self, k: &'a KeyView) -> Result<()> {
         let damaged = |why: String| {
             Error::Damaged(format!(
                 "the enrolled key {} ({}) {why}",

@@ -15,6 +15,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // The log's own -journal, say, does not exist while the log is whole,
     // and a copy written there was taken for a hot journal and deleted by
     // the next command that opened the log.
+    output::refuse_dash(&a.path, "the backup")?;
     output::refuse_log_files(&a.path, ctx.db()?, "the backup")?;
     let store = ctx.read()?;
     store.backup(&a.path)?;

@@ -132,7 +132,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         "{} was made by an older claimtrail (schema version {version}), which a dry run would have to migrate",
                         output::shown(ctx.db()?)
                     ),
-                    format!("import into a copy instead, which that migrates and which shows what the import would append: `claimtrail backup copy.db && claimtrail --db copy.db import {}`, then delete copy.db; or import for real (its first batch migrates the log)", claimtrail::text::shell_word(&a.file)),
+                    {
+                        // The commands to paste: this log's copy, and
+                        // this import's file and format (standard input
+                        // is read already: saved to a file first).
+                        let db = claimtrail::text::shell_word(ctx.db()?);
+                        let format = a
+                            .format
+                            .map(|f| match f {
+                                InputFormat::Jsonl => " --format jsonl",
+                                InputFormat::Csv => " --format csv",
+                            })
+                            .unwrap_or_default();
+                        let anywhere = if a.files_anywhere { " --files-anywhere" } else { "" };
+                        let (save, file) = match a.file.as_os_str() == "-" {
+                            true => ("save the lines to a file first (lines.jsonl), then ", "lines.jsonl".to_string()),
+                            false => ("", claimtrail::text::shell_word(&a.file)),
+                        };
+                        format!("{save}import into a copy instead, which that migrates and which shows what the import would append: `claimtrail --db {db} backup copy.db && claimtrail --db copy.db import {file}{format}{anywhere}`, then delete copy.db; or import for real (its first batch migrates the log)")
+                    },
                 ));
             }
             store

@@ -204,12 +204,7 @@ impl Ctx {
     /// input, is refused rather than made a file of that name: `export
     /// --out -` wrote `./-` and said "wrote -".
     pub fn staged(&self, path: &Path, what: &str) -> Result<output::Staged> {
-        if path.as_os_str() == "-" {
-            return Err(Error::invalid(
-                format!("{what} is written to a file, and `-` (standard output elsewhere) names none here"),
-                "give a file's name with --out (./- for a file named -); `claimtrail checkpoint` without --out prints its note",
-            ));
-        }
+        output::refuse_dash(path, what)?;
         output::refuse_log_files(path, self.db()?, what)?;
         output::Staged::new(path, what)
     }

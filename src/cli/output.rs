@@ -375,6 +375,19 @@ pub fn resolved(path: &std::path::Path) -> Option<std::path::PathBuf> {
 /// A link to one of them is resolved first; another name for the same
 /// file (a hard link) is not caught here, but [`refuse_to_replace`] reads
 /// what an existing file holds.
+/// `-`, which `report --out` and the inputs read as standard output or
+/// input, refused as a file to write rather than made a file of that name:
+/// `export --out -` and `backup -` wrote `./-` and said "wrote -".
+pub fn refuse_dash(path: &std::path::Path, what: &str) -> Result<()> {
+    if path.as_os_str() != "-" {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        format!("{what} is written to a file, and `-` (standard output elsewhere) names none here"),
+        "give a file's name (./- for a file named -); `claimtrail checkpoint` without --out prints its note",
+    ))
+}
+
 pub fn refuse_log_files(path: &std::path::Path, db: &std::path::Path, what: &str) -> Result<()> {
     let Some(out) = resolved(path) else {
         return Ok(());

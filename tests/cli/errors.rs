@@ -2942,7 +2942,7 @@ fn superseding_an_annotation_of_another_claim_says_so_first() {
 }
 
 /// `-` as a file to write: refused (exit 2, nothing appended), where
-/// `export --out -` and `checkpoint --out -` made a file named `-` and
+/// `export --out -`, `checkpoint --out -` and `backup -` made a file named `-` and
 /// said they wrote "-"; `report --out -` is standard output, and the other
 /// --out options write files only.
 #[test]
@@ -2951,7 +2951,7 @@ fn a_dash_is_not_a_file_to_write() {
     w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
         .ok();
     let before = w.db_bytes();
-    let says = "is written to a file, and `-` (standard output elsewhere) names none here (hint: give a file's name with --out (./- for a file named -)";
+    let says = "is written to a file, and `-` (standard output elsewhere) names none here (hint: give a file's name (./- for a file named -)";
     w.run(Some("admin"), &["export", "C1", "--out", "-"])
         .error(says);
     w.run(Some("admin"), &["checkpoint", "--out", "-"])
@@ -2961,6 +2961,7 @@ fn a_dash_is_not_a_file_to_write() {
         &["checkpoint", "cosign", "cp.txt", "--out", "-"],
     )
     .error(says);
+    w.run(None, &["backup", "-"]).error(says);
     assert!(!w.path("-").exists());
     assert!(w.db_bytes() == before, "nothing was appended");
 }

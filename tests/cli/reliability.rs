@@ -345,6 +345,15 @@ fn a_refused_command_leaves_commits_in_the_wal_where_they_are() {
         &["--db", "copy.db", "claim", "retract", "C9", "--reason", "x"],
     )
     .error("no claim C9 in this log");
+    // An import whose one line is in the log already appends nothing.
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let line = serde_json::json!({"type": "source", "kind": "article", "text": text});
+    std::fs::write(w.path("again.jsonl"), format!("{line}\n")).unwrap();
+    let r = w.run(
+        Some("analyst"),
+        &["--db", "copy.db", "import", "again.jsonl"],
+    );
+    assert!(r.ok().contains("appended 0 entries"), "{}", r.stdout);
     assert!(files() == before, "the log's files changed");
     // An append then folds it as usual, and the log verifies.
     w.run(
@@ -1575,8 +1584,17 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
     w.sql("DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
     // An import's dry run would have to migrate it: refused, file as it was.
     let old = w.db_bytes();
-    w.run(Some("analyst"), &["import", "lines.jsonl", "--dry-run"])
-        .error("was made by an older claimtrail (schema version 1), which a dry run would have to migrate (hint: import into a copy instead, which that migrates and which shows what the import would append: `claimtrail backup copy.db && claimtrail --db copy.db import");
+    let r = w.run(Some("analyst"), &["import", "lines.jsonl", "--dry-run"]);
+    r.error("was made by an older claimtrail (schema version 1), which a dry run would have to migrate (hint: import into a copy instead, which that migrates and which shows what the import would append: `claimtrail --db ");
+    // The hint names this log, whatever --db or CLAIMTRAIL_DB said.
+    assert!(
+        r.stderr.contains(&format!(
+            "`claimtrail --db {} backup copy.db && claimtrail --db copy.db import lines.jsonl`",
+            w.db.display()
+        )),
+        "{}",
+        r.stderr
+    );
     assert!(w.db_bytes() == old);
     // The hint followed: the copy is migrated by the import into it.
     w.run(None, &["backup", "trial.db"]).ok();

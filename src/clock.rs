@@ -260,8 +260,19 @@ fn period_end_at(s: &str, end_of_day: bool, now: OffsetDateTime) -> Result<Strin
         }
         return Err(bad());
     }
+    // Entry times are whole seconds: a start within a second begins at
+    // the next whole one (an entry of 06:00:57 is before 06:00:57.5, and
+    // was listed after it), an end within one ends at that second.
     match date_time(s) {
-        Some(t) => Ok(format_utc(t.replace_nanosecond(0).unwrap_or(t))),
+        Some(t) => {
+            let whole = t.replace_nanosecond(0).unwrap_or(t);
+            let start = if !end_of_day && t.nanosecond() > 0 {
+                whole.checked_add(time::Duration::SECOND).unwrap_or(whole)
+            } else {
+                whole
+            };
+            Ok(format_utc(start))
+        }
         None => Err(bad()),
     }
 }
@@ -280,8 +291,18 @@ mod tests {
             period_end("2026-11-30", true).unwrap(),
             "2026-11-30T23:59:59Z"
         );
+        // Within a second: a start begins at the next whole one, an end
+        // ends at that one (entry times are whole seconds).
         assert_eq!(
             period_end("2026-11-30T09:30:00.75+03:00", false).unwrap(),
+            "2026-11-30T06:30:01Z"
+        );
+        assert_eq!(
+            period_end("2026-11-30T09:30:00.75+03:00", true).unwrap(),
+            "2026-11-30T06:30:00Z"
+        );
+        assert_eq!(
+            period_end("2026-11-30T09:30:00+03:00", false).unwrap(),
             "2026-11-30T06:30:00Z"
         );
         for bad in [

@@ -381,7 +381,10 @@ fn decode_sshsig(blob: &[u8]) -> Result<SshsigParts, String> {
     let mut reader = blob;
     let sig = SshSig::decode(&mut reader).map_err(|e| format!("not an SSHSIG blob ({e})"))?;
     if !reader.is_empty() {
-        return Err(format!("{} bytes follow the SSHSIG blob", reader.len()));
+        return Err(match reader.len() {
+            1 => "1 byte follows the SSHSIG blob".to_string(),
+            n => format!("{n} bytes follow the SSHSIG blob"),
+        });
     }
     if sig.version() != 1 {
         return Err(format!("SSHSIG version {} is not 1", sig.version()));

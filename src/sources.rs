@@ -44,7 +44,18 @@ pub fn check_source_text(name: &str, file: Option<&Path>, data: &[u8]) -> Result
             "give the source's text",
         ));
     }
-    utf8(name, file, "give", data)?;
+    let text = utf8(name, file, "give", data)?;
+    // A text of only white space (or of characters that draw nothing)
+    // quotes no one: it would be signed for good as a source, where the
+    // commands refuse such a speaker or note.
+    if crate::text::says_nothing(text) {
+        return Err(Error::invalid(
+            format!(
+                "{name} holds nothing to read (only white space or characters that draw nothing)"
+            ),
+            "give the source's text",
+        ));
+    }
     Ok(())
 }
 

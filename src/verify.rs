@@ -1583,7 +1583,10 @@ impl<'c> Verifier<'c> {
                     None,
                     None,
                     Check::Projection,
-                    format!("table {table} has {got} rows but the entries imply {want}"),
+                    format!(
+                        "table {table} has {} but the entries imply {want}",
+                        crate::text::count(got as u64, "row")
+                    ),
                 );
             }
             if got > want {
@@ -2309,7 +2312,7 @@ mod tests {
             "table annotations row id=9: column note",
             "table annotations has no row id=12",
             "table claims row id=5: column seq",
-            "table source_links has 1 rows but the entries imply 0",
+            "table source_links has 1 row but the entries imply 0",
             "tree node (level 1, index 4) is missing",
             "tree node (level 2, index 7) differs",
             "tree node (level 4, index 2) is missing",

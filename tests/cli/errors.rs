@@ -2981,3 +2981,24 @@ fn a_db_that_is_a_broken_link_is_named_as_one() {
     w.run(None, &["--db", "l1", "verify"])
         .error("error: l1 is a symbolic link to l2, which leads round in a loop of links");
 }
+
+/// A source text of only white space (or characters that draw nothing)
+/// is refused as an empty one is, by `source add` and `import`: it was
+/// signed for good, a source that quotes no one.
+#[test]
+fn a_source_of_only_white_space_is_refused() {
+    let w = Work::with_claims();
+    std::fs::write(w.path("blank.txt"), "   \n\t\u{200b}\n").unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["source", "add", "blank.txt", "--kind", "article"])
+        .error("blank.txt holds nothing to read (only white space or characters that draw nothing) (hint: give the source's text)");
+    let line = r#"{"type":"source","kind":"tweet","text":"  \n "}"#;
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &["import", "-"],
+        Some(line.as_bytes()),
+    )
+    .error("holds nothing to read");
+    assert!(w.db_bytes() == before);
+}

@@ -256,3 +256,26 @@ fn a_revocation_names_the_key_it_revoked() {
         "{table}"
     );
 }
+
+/// An RFC 3339 instant within a second: entry times are whole seconds, so
+/// `--since` it starts at the next whole second (an annotation signed at
+/// 06:00:57 was listed as since 06:00:57.5), and `--until` it ends at its
+/// own second.
+#[test]
+fn a_period_within_a_second_is_that_instant() {
+    let w = Work::with_claims();
+    w.run_at(
+        "2026-12-05T06:00:57Z",
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "false"],
+    )
+    .ok();
+    let ids = |args: &[&str]| {
+        let mut all = vec!["list", "annotations", "--json"];
+        all.extend(args);
+        json_ids(w.run(None, &all).ok())
+    };
+    assert!(!ids(&["--since", "2026-12-05T06:00:57.5Z"]).contains(&"A2".to_string()));
+    assert!(ids(&["--since", "2026-12-05T06:00:57Z"]).contains(&"A2".to_string()));
+    assert!(ids(&["--until", "2026-12-05T06:00:57.5Z"]).contains(&"A2".to_string()));
+}

@@ -244,7 +244,7 @@ fn deleted_last_entry_is_caught_by_the_projections() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout.contains(
-            "PROBLEM log: projection: table annotations has 1 rows but the entries imply 0"
+            "PROBLEM log: projection: table annotations has 1 row but the entries imply 0"
         ),
         "{}",
         r.stdout
@@ -692,7 +692,7 @@ fn edited_deleted_or_added_retraction_rows() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("table retractions has 1 rows but the entries imply 0"),
+            .contains("table retractions has 1 row but the entries imply 0"),
         "{}",
         r.stdout
     );
@@ -703,7 +703,7 @@ fn edited_deleted_or_added_retraction_rows() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("table retractions has 1 rows but the entries imply 0"),
+            .contains("table retractions has 1 row but the entries imply 0"),
         "{}",
         r.stdout
     );

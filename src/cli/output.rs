@@ -457,6 +457,44 @@ pub fn refuse_to_replace(path: &std::path::Path, what: &str) -> Result<()> {
     }
 }
 
+/// Refuses to replace what claimtrail wrote for others to keep with a
+/// report: a signed checkpoint (`checkpoint --out`, a cosigned copy) or a
+/// bundle (`export`). `report --out checkpoint.txt` replaced the note an
+/// auditor had kept, and exited 0. (The commands that write those files
+/// replace them on purpose: `cosign` updates its file in place.)
+pub fn refuse_to_replace_evidence(path: &std::path::Path, what: &str) -> Result<()> {
+    match evidence(path) {
+        Some(holds) => Err(Error::invalid(
+            format!(
+                "{} holds {holds}, which {what} would replace",
+                path.display()
+            ),
+            format!("write {what} to another file: the one there is kept as evidence"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn evidence(path: &std::path::Path) -> Option<&'static str> {
+    use std::io::Read;
+    // Asked before opening: a pipe with no writer would hang the open.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let mut head = Vec::new();
+    f.take(claimtrail::checkpoint::MAX_NOTE_BYTES as u64 + 1)
+        .read_to_end(&mut head)
+        .ok()?;
+    let note = claimtrail::checkpoint::SignedNote::parse(&head).ok();
+    if note.is_some_and(|n| claimtrail::checkpoint::Checkpoint::parse(n.text()).is_ok()) {
+        return Some("a signed checkpoint");
+    }
+    let start = &head[..head.len().min(4096)];
+    let holds = |needle: &[u8]| start.windows(needle.len()).any(|w| w == needle);
+    (holds(b"\"format\"") && holds(b"\"claimtrail-bundle\"")).then_some("a claimtrail bundle")
+}
+
 /// A file that a command will write at `path` once it has signed what goes
 /// in it, made first under a temporary name in the same directory: a path
 /// that cannot be written is refused before anything is signed, and the

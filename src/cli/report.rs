@@ -105,6 +105,7 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
 fn check_out(path: &Path, db: &Path) -> Result<()> {
     output::refuse_log_files(path, db, "the report")?;
     output::refuse_to_replace(path, "the report")?;
+    output::refuse_to_replace_evidence(path, "the report")?;
     if path.is_dir() {
         return Err(Error::invalid(
             format!("--out {} is a directory", path.display()),

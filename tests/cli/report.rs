@@ -1370,3 +1370,25 @@ fn a_relation_replaced_by_a_later_annotation_is_not_live() {
         .ok()
         .contains("(not current: A2, later, by the same person)"),);
 }
+
+/// A report does not replace what claimtrail wrote for others to keep: a
+/// kept checkpoint or a bundle given as --out is refused (exit 2, the file
+/// as it was); it was replaced, exit 0. A report replaces a report.
+#[test]
+fn a_report_does_not_replace_a_kept_checkpoint_or_a_bundle() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(None, &["export", "C1", "--out", "c1.bundle"]).ok();
+    for (file, holds) in [
+        ("cp.txt", "a signed checkpoint"),
+        ("c1.bundle", "a claimtrail bundle"),
+    ] {
+        let before = std::fs::read(w.path(file)).unwrap();
+        w.run(None, &["report", "--format", "json", "--out", file])
+            .error(&format!("{file} holds {holds}, which the report would replace (hint: write the report to another file: the one there is kept as evidence)"));
+        assert_eq!(std::fs::read(w.path(file)).unwrap(), before);
+    }
+    w.run(None, &["report", "--out", "r.md"]).ok();
+    w.run(None, &["report", "--out", "r.md"]).ok();
+}

@@ -274,6 +274,18 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
             Connection::open_with_flags(not_a_uri(path), flags).map_err(|e| open_error(path, e))?;
+        // The last connection to close a log in WAL mode checkpoints the
+        // -wal into the file and deletes it. A -wal found beside the log
+        // stays as it is until this connection appends
+        // ([`Store::ready_to_write`]): a command that only reads, or one
+        // refused, changed the file's bytes, and another database's -wal
+        // put there was written into the log and destroyed it (the check
+        // of the application id below failed, and the close folded it).
+        // Without a -wal there is nothing to fold, and the close removes
+        // the empty one that reading made.
+        if has_pending_wal(path) {
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        }
         conn.busy_timeout(busy_timeout())?;
         let conn = match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
             Err(e) if read_only_here(&conn, &e) => {
@@ -311,6 +323,9 @@ impl Store {
             let reason = match std::fs::metadata(path) {
                 Ok(m) if !m.is_file() => NOT_A_FILE,
                 Ok(m) if m.len() == 0 => "it is an empty file",
+                // Read with the -wal beside it: another database's -wal
+                // makes the pair read as that database.
+                _ if has_pending_wal(path) => "it reads as an SQLite file of another application with the -wal file beside it, which SQLite reads with it (move the -wal aside to read the file alone)",
                 _ => "it is an SQLite file of another application",
             };
             return Err(Error::NotADatabase {
@@ -393,19 +408,10 @@ impl Store {
             .map_err(|e| open_error(path, e))?;
         if how == Migrate::InFile {
             store.wal()?;
-            store.write_ready.set(true);
-        } else if has_pending_wal(path) {
-            // The last connection to close a log in WAL mode checkpoints
-            // the -wal into the file and deletes it: a command refused
-            // before it appends (an unknown id, a quote not found) folded
-            // the -wal that a reader had kept from being checkpointed into
-            // the file, which then differed byte for byte. Until this
-            // connection appends ([`Store::ready_to_write`]), closing it
-            // leaves the files as they are. (Without a -wal there is
-            // nothing to fold: the close removes the empty one it made.)
             store
                 .conn
-                .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+                .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+            store.write_ready.set(true);
         }
         Ok(store)
     }

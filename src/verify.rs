@@ -256,21 +256,24 @@ pub fn damaged_header(path: &std::path::Path, e: &Error) -> Option<Report> {
         .read_to_end(&mut head)
         .ok()?;
     let holds = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    if !(holds(b"CREATE TABLE entries (") && holds(b"CREATE TABLE log_meta (")) {
+    // A database file is whole pages of binary records: a text holding
+    // the same statements (the schema's .sql, a dump) never was a log.
+    let len = std::fs::metadata(path).ok()?.len();
+    let pages = len >= 1024 && len % 512 == 0 && head.contains(&0);
+    if !(pages && holds(b"CREATE TABLE entries (") && holds(b"CREATE TABLE log_meta (")) {
         return None;
     }
     let wal = crate::store::sibling(path, "-wal");
-    let beside = match std::fs::metadata(&wal) {
+    let why = match std::fs::metadata(&wal) {
         Ok(m) if m.len() > 0 => format!(
-            "; a -wal file is beside it ({}), which SQLite reads with it: one from another database, or damaged, makes the pair unreadable",
+            ": the -wal file beside it ({}), which SQLite reads with it, is another database's or damaged, or the file's header is: move the -wal aside to check the file alone, or restore the log from a backup",
             wal.display()
         ),
-        _ => String::new(),
+        _ => format!(" ({e}): its header was damaged or altered; restore the log from a backup"),
     };
     let mut report = unreadable(e);
     report.problems[0].detail = format!(
-        "the file holds claimtrail's tables, but SQLite cannot open it as a claimtrail log ({}): its header was damaged or altered{beside}; restore the log from a backup",
-        e
+        "the file holds claimtrail's tables, but SQLite cannot open it as a claimtrail log{why}"
     );
     Some(report)
 }

@@ -1367,4 +1367,59 @@ fn a_damaged_header_is_a_finding_not_a_wrong_path() {
     std::fs::write(w.path("notes.db"), "not a log\n").unwrap();
     w.run(None, &["--db", "notes.db", "verify"])
         .error("notes.db is not a claimtrail database (it is not an SQLite file) (hint: check the --db path");
+    // The schema's own SQL, or a dump, holds the same statements as text:
+    // never a log.
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/schema/0001_log.sql"),
+        w.path("schema.sql"),
+    )
+    .unwrap();
+    w.run(None, &["--db", "schema.sql", "verify"])
+        .error("schema.sql is not a claimtrail database (it is not an SQLite file)");
+}
+
+/// Another database's -wal put beside the log: the pair reads as that
+/// database. Verify says so (a finding, exit 1) and no command folds that
+/// -wal into the log's file: every command, reading ones included, did at
+/// its close, and the log was replaced by the other database.
+#[test]
+fn another_databases_wal_beside_the_log_is_never_folded_into_it() {
+    let w = Work::with_claims();
+    let other = w.path("other.db");
+    {
+        let c = rusqlite::Connection::open(&other).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t(x); INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
+        // Copied while the connection is open: its close would fold it.
+        std::fs::copy(
+            format!("{}-wal", other.display()),
+            format!("{}-wal", w.db.display()),
+        )
+        .unwrap();
+    }
+    let wal = std::path::PathBuf::from(format!("{}-wal", w.db.display()));
+    let files = || (std::fs::read(&w.db).unwrap(), std::fs::read(&wal).unwrap());
+    let before = files();
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "file");
+    assert!(
+        r.stdout.contains("which SQLite reads with it, is another database's or damaged, or the file's header is: move the -wal aside to check the file alone"),
+        "{}",
+        r.stdout
+    );
+    w.run(None, &["status"])
+        .error("it reads as an SQLite file of another application with the -wal file beside it");
+    w.run(None, &["list", "claims"])
+        .error("another application");
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .error("another application");
+    assert!(files() == before, "the log or its -wal changed");
+    // The -wal moved aside, the log reads as it was.
+    std::fs::remove_file(&wal).unwrap();
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
 }

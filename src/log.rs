@@ -1387,6 +1387,10 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
     // own signature by the origin: one name for both reads as if the log
     // had signed what only the auditor did.
     let origin = crate::store::origin(conn)?.unwrap_or_default();
+    // The keys as their entries say (a revocation row written into the
+    // table alone had an admin sign an enrolment under a live key's name,
+    // which verify then refused for good).
+    crate::query::keys_as_signed(conn)?;
     if e.role == crate::model::Role::Auditor
         && crate::keys::principal(e.name) == crate::keys::principal(&origin)
     {
@@ -1415,8 +1419,22 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
         }
     };
     const OWN_NAME: &str = "give this key its own --name; to replace a person's key, revoke the old one first (`claimtrail key revoke`), then enroll the new one under its name";
+    let live_admins = keys
+        .iter()
+        .filter(|k| k.role == crate::model::Role::Admin && k.revoked_seq.is_none())
+        .count();
     for k in same {
         let Some(revoked) = k.revoked_seq else {
+            // The last admin cannot be revoked first: the way round, said
+            // (the two refusals' hints sent the user to each other).
+            let hint = if k.role == crate::model::Role::Admin
+                && e.role == crate::model::Role::Admin
+                && live_admins == 1
+            {
+                "the log's only admin key cannot be revoked before another admin is enrolled: enroll this key as admin under another --name, then revoke the old key with it (`claimtrail --key NEW key revoke OLD --reason …`)".to_string()
+            } else {
+                OWN_NAME.to_string()
+            };
             return Err(Error::invalid(
                 format!(
                     "{} by another enrolled key, {} ({})",
@@ -1424,7 +1442,7 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
                     k.fingerprint,
                     k.role
                 ),
-                OWN_NAME,
+                hint,
             ));
         };
         let whose = format!(

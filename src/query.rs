@@ -318,6 +318,17 @@ impl<'a> KeyCheck<'a> {
                 "is not the key, name and role that entry {at} enrolls"
             )));
         }
+        // No key live when this one was enrolled holds its name (FORMAT
+        // §3.2): verify refuses such an enrolment, and the lists would
+        // hand out the second key under the first one's person.
+        if let Some(o) = self.by_fp.values().find(|o| {
+            o.name == k.name && o.enrolled_seq < at && o.revoked_seq.is_none_or(|r| r > at)
+        }) {
+            return Err(damaged(format!(
+                "was enrolled at entry {at} under the name of the key {}, live then",
+                o.fingerprint
+            )));
+        }
         // The log's first key signs its own enrolment; any other was
         // enrolled by a key enrolled before it, checked so in turn.
         let signer = match self.by_fp.get(&payload.header.signer).copied() {

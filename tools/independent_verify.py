@@ -939,7 +939,7 @@ class Log:
             if b["claim"]["id"] in self.retracted:
                 raise Rejected("body", "the claim is already retracted")
             signer = self.keys.get(p["signer"])  # enrolled, revoked or not (FORMAT §4)
-            if signer and signer["role"] == "analyst" and claim.signer != p["signer"]:
+            if signer and signer["role"] == "analyst" and not self.same_person(claim.signer, p["signer"]):
                 raise Rejected("authorization", "an analyst may retract only their own claims")
             self.reason(b)
             if b.get("replaced_by") is not None:
@@ -963,7 +963,7 @@ class Log:
                 raise Rejected("body", "a claim is linked twice")
             if b.get("supersedes") is not None:
                 old = self.ref(b["supersedes"], "A")
-                if old.claim != claim_id or old.signer != p["signer"]:
+                if old.claim != claim_id or not self.same_person(old.signer, p["signer"]):
                     raise Rejected("body", "it supersedes an annotation of another claim or signer")
         elif kind == "checkpoint.add":
             if b.get("size") != seq:
@@ -1019,6 +1019,19 @@ class Log:
             raise Rejected("quote", "quote_sha256 is not the hash of the span")
         if b.get("prefix") != before[-32:] or b.get("suffix") != after[:32]:
             raise Rejected("quote", "prefix or suffix is not the text around the span")
+
+    def same_person(self, a, b):
+        """Whether keys a and b sign for one person (FORMAT §3.7): the same
+        key, or a rotated one: the same name and role, the earlier of the
+        two revoked before the later was enrolled."""
+        if a == b:
+            return True
+        ka, kb = self.keys.get(a), self.keys.get(b)
+        if ka is None or kb is None:
+            return False
+        old, new = (ka, kb) if ka["seq"] < kb["seq"] else (kb, ka)
+        return (ka["name"] == kb["name"] and ka["role"] == kb["role"]
+                and old["revoked"] is not None and old["revoked"] < new["seq"])
 
     def apply(self, seq, p):
         """The effects of a valid entry (FORMAT §7.2 step 16)."""

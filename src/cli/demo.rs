@@ -20,6 +20,9 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // A half-built demo is no log to tell of what it holds.
     interrupt::quiet_commits();
+    if let Some(d) = &a.dir {
+        super::output::refuse_dash(d, "the demo")?;
+    }
     let (dir, made) = match a.dir {
         Some(d) => (d, None),
         None => {

@@ -178,12 +178,14 @@ pub struct Ctx {
 impl Ctx {
     /// The log's file, from --db, CLAIMTRAIL_DB or the default.
     pub fn db(&self) -> Result<&Path> {
-        self.db.as_deref().ok_or_else(|| {
+        let db = self.db.as_deref().ok_or_else(|| {
             Error::invalid(
                 "CLAIMTRAIL_DB is set but empty",
                 "set it to the log's file, give --db, or unset it to use claimtrail.db here",
             )
-        })
+        })?;
+        output::refuse_dash(db, "the log")?;
+        Ok(db)
     }
 
     pub fn open(&self) -> Result<Store> {

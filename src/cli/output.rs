@@ -383,8 +383,8 @@ pub fn refuse_dash(path: &std::path::Path, what: &str) -> Result<()> {
         return Ok(());
     }
     Err(Error::invalid(
-        format!("{what} is written to a file, and `-` (standard output elsewhere) names none here"),
-        "give a file's name (./- for a file named -); `claimtrail checkpoint` without --out prints its note",
+        format!("{what} needs a file or directory, and `-` (standard input or output elsewhere) names none here"),
+        "give its name (./- for one named -)",
     ))
 }
 

@@ -41,6 +41,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
+    super::output::refuse_dash(&a.dir, "the published directory")?;
     let store = ctx.read()?;
     let note = a
         .checkpoint

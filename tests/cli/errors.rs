@@ -2942,7 +2942,8 @@ fn superseding_an_annotation_of_another_claim_says_so_first() {
 }
 
 /// `-` as a file to write: refused (exit 2, nothing appended), where
-/// `export --out -`, `checkpoint --out -` and `backup -` made a file named `-` and
+/// `export --out -`, `checkpoint --out -`, `backup -`, `publish -`, `key
+/// new -`, `demo --dir -` and `--db - init` made a file named `-` and
 /// said they wrote "-"; `report --out -` is standard output, and the other
 /// --out options write files only.
 #[test]
@@ -2951,7 +2952,7 @@ fn a_dash_is_not_a_file_to_write() {
     w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
         .ok();
     let before = w.db_bytes();
-    let says = "is written to a file, and `-` (standard output elsewhere) names none here (hint: give a file's name (./- for a file named -)";
+    let says = "needs a file or directory, and `-` (standard input or output elsewhere) names none here (hint: give its name (./- for one named -))";
     w.run(Some("admin"), &["export", "C1", "--out", "-"])
         .error(says);
     w.run(Some("admin"), &["checkpoint", "--out", "-"])
@@ -2962,6 +2963,15 @@ fn a_dash_is_not_a_file_to_write() {
     )
     .error(says);
     w.run(None, &["backup", "-"]).error(says);
+    w.run(None, &["publish", "-"]).error(says);
+    w.run(None, &["key", "new", "-", "--no-passphrase"])
+        .error(says);
+    w.run(None, &["demo", "--dir", "-"]).error(says);
+    w.run(
+        Some("admin"),
+        &["--db", "-", "init", "--origin", "x.example/y"],
+    )
+    .error(says);
     assert!(!w.path("-").exists());
     assert!(w.db_bytes() == before, "nothing was appended");
 }
@@ -3001,4 +3011,56 @@ fn a_source_of_only_white_space_is_refused() {
     )
     .error("holds nothing to read");
     assert!(w.db_bytes() == before);
+}
+
+/// The only admin rotating their key: `key add` under their live name is
+/// refused, and so is revoking the last admin first; the first refusal's
+/// hint said to revoke first, the second's to enroll first. It now says
+/// the way round, which works.
+#[test]
+fn the_only_admin_is_told_how_to_rotate_their_key() {
+    let w = Work::with_claims();
+    w.key("admin2");
+    let r = w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "admin2.pub",
+            "--role",
+            "admin",
+            "--name",
+            "admin",
+        ],
+    );
+    r.error("(hint: the log's only admin key cannot be revoked before another admin is enrolled: enroll this key as admin under another --name, then revoke the old key with it");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "admin2.pub",
+            "--role",
+            "admin",
+            "--name",
+            "admin (2026)",
+        ],
+    )
+    .ok();
+    let old = w.path("admin.pub");
+    w.run(
+        Some("admin2"),
+        &[
+            "key",
+            "revoke",
+            old.to_str().unwrap(),
+            "--reason",
+            "rotated",
+        ],
+    )
+    .ok();
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
 }

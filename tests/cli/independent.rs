@@ -717,3 +717,54 @@ fn the_comparison_tools_run() {
         r.stdout
     );
 }
+
+/// A rotated key signs for its person in both verifiers (FORMAT §3.7):
+/// the new key supersedes the old key's annotation and retracts its claim.
+/// The independent verifier compared fingerprints only, and failed a log
+/// that claimtrail passed.
+#[test]
+fn the_independent_verifier_agrees_on_a_rotated_key() {
+    let w = Work::with_claims();
+    let analyst = w.path("analyst.pub");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "revoke",
+            analyst.to_str().unwrap(),
+            "--reason",
+            "rotated",
+        ],
+    )
+    .ok();
+    w.key("analyst2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "analyst2.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Rana Haddad",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("analyst2"),
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+    )
+    .ok();
+    w.run(
+        Some("analyst2"),
+        &["claim", "retract", "C2", "--reason", "wrong speaker"],
+    )
+    .ok();
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
+    let theirs = independent(&w.db, &[]);
+    assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
+}

@@ -1283,6 +1283,41 @@ fn a_namesake_of_a_live_key_is_not_that_person() {
     );
     // Not enrolled, the impostor signs nothing valid.
     r.problem(&format!("entry {seq} (annotation.add"), "authorization");
+    // Its row written into the keys table too: the lists others are told
+    // to trust do not hand it out under the analyst's name.
+    w.sql(&format!(
+        "INSERT INTO keys VALUES ('{}', {enrolled}, '{}', 'Rana Haddad', 'analyst')",
+        impostor.fingerprint(),
+        impostor.public().to_openssh()
+    ));
+    for list in ["allowed-signers", "vkey"] {
+        w.run(None, &["key", list]).error(&format!(
+            "was enrolled at entry {enrolled} under the name of the key {}, live then",
+            Signer::load(&w.path("analyst")).unwrap().fingerprint()
+        ));
+    }
+}
+
+/// `key add` takes the keys from their entries before it judges a name: a
+/// revocation row written into the table alone had the admin enroll a
+/// second key under a live key's name, signed for good and refused by
+/// verify.
+#[test]
+fn key_add_does_not_take_a_revocation_from_the_table_alone() {
+    let w = Work::with_claims();
+    let auditor = Signer::load(&w.path("auditor")).unwrap();
+    w.sql(&format!(
+        "INSERT INTO revocations VALUES (999, '{}', 'made up', 'x')",
+        auditor.fingerprint()
+    ));
+    w.key("impostor");
+    let before = w.db_bytes();
+    w.run(
+        Some("admin"),
+        &["key", "add", "impostor.pub", "--role", "auditor", "--name", "auditor"],
+    )
+    .error("error: entry 999 is missing (a table names it): the log's file is damaged or was altered outside claimtrail");
+    assert!(w.db_bytes() == before);
 }
 
 /// A rotation (the old key revoked, then the new one enrolled under the

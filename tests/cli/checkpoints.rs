@@ -1467,18 +1467,7 @@ fn a_stored_checkpoint_with_a_failing_auditor_line_fails_verify() {
 fn the_first_verifier_key_is_an_admins_after_a_rotation() {
     let w = Work::with_claims();
     w.second_admin("Second admin");
-    let admin = w.path("admin.pub");
-    w.run(
-        Some("admin2"),
-        &[
-            "key",
-            "revoke",
-            admin.to_str().unwrap(),
-            "--reason",
-            "rotated",
-        ],
-    )
-    .ok();
+    w.revoke("admin2", "admin", "rotated");
     w.run(Some("admin2"), &["checkpoint", "--out", "cp.txt"])
         .ok();
     let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();

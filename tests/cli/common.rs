@@ -316,6 +316,53 @@ impl Work {
         .ok();
     }
 
+    /// Revokes the key `key` (its .pub in the workspace), signed by `by`.
+    pub fn revoke(&self, by: &str, key: &str, reason: &str) {
+        let public = self.path(&format!("{key}.pub"));
+        self.run(
+            Some(by),
+            &[
+                "key",
+                "revoke",
+                public.to_str().unwrap(),
+                "--reason",
+                reason,
+            ],
+        )
+        .ok();
+    }
+
+    /// The analyst's key rotated as the README says (revoked, then a new
+    /// key `analyst2` enrolled under the name), and the new key at work
+    /// on what the old one signed: it supersedes A1 and retracts C2.
+    pub fn rotate_analyst(&self) {
+        self.revoke("admin", "analyst", "rotated");
+        self.key("analyst2");
+        self.run(
+            Some("admin"),
+            &[
+                "key",
+                "add",
+                "analyst2.pub",
+                "--role",
+                "analyst",
+                "--name",
+                "Rana Haddad",
+            ],
+        )
+        .ok();
+        self.run(
+            Some("analyst2"),
+            &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+        )
+        .ok();
+        self.run(
+            Some("analyst2"),
+            &["claim", "retract", "C2", "--reason", "wrong speaker"],
+        )
+        .ok();
+    }
+
     /// `n` annotations of C1 and C2 by the analyst, in one import.
     pub fn annotations(&self, n: usize) {
         self.annotations_noted(n, None);

@@ -3021,44 +3021,21 @@ fn a_source_of_only_white_space_is_refused() {
 fn the_only_admin_is_told_how_to_rotate_their_key() {
     let w = Work::with_claims();
     w.key("admin2");
-    let r = w.run(
-        Some("admin"),
-        &[
+    let add = |name: &str| {
+        let args = [
             "key",
             "add",
             "admin2.pub",
             "--role",
             "admin",
             "--name",
-            "admin",
-        ],
-    );
-    r.error("(hint: the log's only admin key cannot be revoked before another admin is enrolled: enroll this key as admin under another --name, then revoke the old key with it");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "admin2.pub",
-            "--role",
-            "admin",
-            "--name",
-            "admin (2026)",
-        ],
-    )
-    .ok();
-    let old = w.path("admin.pub");
-    w.run(
-        Some("admin2"),
-        &[
-            "key",
-            "revoke",
-            old.to_str().unwrap(),
-            "--reason",
-            "rotated",
-        ],
-    )
-    .ok();
+            name,
+        ];
+        w.run(Some("admin"), &args)
+    };
+    add("admin").error("(hint: the log's only admin key cannot be revoked before another admin is enrolled: enroll this key as admin under another --name, then revoke the old key with it");
+    add("admin (2026)").ok();
+    w.revoke("admin2", "admin", "rotated");
     assert!(w
         .run(None, &["verify"])
         .ok()

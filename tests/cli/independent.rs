@@ -725,42 +725,7 @@ fn the_comparison_tools_run() {
 #[test]
 fn the_independent_verifier_agrees_on_a_rotated_key() {
     let w = Work::with_claims();
-    let analyst = w.path("analyst.pub");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "revoke",
-            analyst.to_str().unwrap(),
-            "--reason",
-            "rotated",
-        ],
-    )
-    .ok();
-    w.key("analyst2");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "analyst2.pub",
-            "--role",
-            "analyst",
-            "--name",
-            "Rana Haddad",
-        ],
-    )
-    .ok();
-    w.run(
-        Some("analyst2"),
-        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
-    )
-    .ok();
-    w.run(
-        Some("analyst2"),
-        &["claim", "retract", "C2", "--reason", "wrong speaker"],
-    )
-    .ok();
+    w.rotate_analyst();
     assert!(w
         .run(None, &["verify"])
         .ok()

@@ -235,18 +235,7 @@ fn a_filter_that_cannot_be_met_is_refused() {
 #[test]
 fn a_revocation_names_the_key_it_revoked() {
     let w = Work::with_claims();
-    let analyst = w.path("analyst.pub");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "revoke",
-            analyst.to_str().unwrap(),
-            "--reason",
-            "laptop stolen",
-        ],
-    )
-    .ok();
+    w.revoke("admin", "analyst", "laptop stolen");
     let table = w
         .run(None, &["log", "--kind", "key.revoke"])
         .ok()

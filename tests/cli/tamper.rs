@@ -1326,42 +1326,7 @@ fn key_add_does_not_take_a_revocation_from_the_table_alone() {
 #[test]
 fn a_rotated_key_still_supersedes_and_retracts_for_its_person() {
     let w = Work::with_claims();
-    let analyst = w.path("analyst.pub");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "revoke",
-            analyst.to_str().unwrap(),
-            "--reason",
-            "rotated",
-        ],
-    )
-    .ok();
-    w.key("analyst2");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "analyst2.pub",
-            "--role",
-            "analyst",
-            "--name",
-            "Rana Haddad",
-        ],
-    )
-    .ok();
-    w.run(
-        Some("analyst2"),
-        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
-    )
-    .ok();
-    w.run(
-        Some("analyst2"),
-        &["claim", "retract", "C2", "--reason", "wrong speaker"],
-    )
-    .ok();
+    w.rotate_analyst();
     assert!(w
         .run(None, &["verify"])
         .ok()

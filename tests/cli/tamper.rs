@@ -1320,19 +1320,6 @@ fn key_add_does_not_take_a_revocation_from_the_table_alone() {
     assert!(w.db_bytes() == before);
 }
 
-/// A rotation (the old key revoked, then the new one enrolled under the
-/// person's name) keeps one person: the new key supersedes and retracts
-/// what the old one signed, and the log verifies under the rules above.
-#[test]
-fn a_rotated_key_still_supersedes_and_retracts_for_its_person() {
-    let w = Work::with_claims();
-    w.rotate_analyst();
-    assert!(w
-        .run(None, &["verify"])
-        .ok()
-        .contains("OK: no problems found"));
-}
-
 /// A log whose header bytes were changed (the SQLite magic, the schema
 /// format, the application id) is a finding under `file`, exit 1, as a
 /// damaged page further in is: "not a claimtrail database (check the --db

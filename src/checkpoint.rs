@@ -330,7 +330,7 @@ pub enum NoteError {
         code: u32,
     },
     /// The note begins with U+FEFF, which editors on some systems add.
-    #[error("signed note begins with a byte order mark (U+FEFF), which an editor added: the signed text begins with the origin")]
+    #[error("signed note begins with a byte order mark (U+FEFF), which an editor added: remove it (the signed text begins with the origin)")]
     ByteOrderMark,
     /// No `\n\n` separates text and signatures.
     #[error("signed note has no blank line separating its text from the signature lines")]

@@ -132,6 +132,13 @@ pub struct Report {
     pub char_spans: BTreeMap<ItemId, [u64; 2]>,
     /// The signed entries behind the reported items (and every key entry).
     pub entries: Vec<EntryRecord>,
+    /// Annotations that are no longer their analyst's current judgment,
+    /// though nothing supersedes them: the later annotation of the same
+    /// claim by the same person that replaced each (what `show` says as
+    /// "not current"). The readable formats mark them; the JSON keeps its
+    /// documented fields (`relations[].superseded` says it there).
+    #[serde(skip)]
+    pub later: BTreeMap<ItemId, ItemId>,
 }
 
 /// Gathers a report of `ids` (empty: the whole log), anchored to
@@ -204,6 +211,7 @@ pub fn gather(
         claims: items.claims,
         annotations: items.annotations,
         relations: items.relations,
+        later: items.later,
         speaker_reliability: items.speaker_reliability,
         char_spans: items.char_spans,
         entries: items.entries,
@@ -218,6 +226,7 @@ struct Items {
     claims: Vec<ClaimView>,
     annotations: Vec<AnnotationView>,
     relations: Vec<Relation>,
+    later: BTreeMap<ItemId, ItemId>,
     speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
     char_spans: BTreeMap<ItemId, [u64; 2]>,
     entries: Vec<EntryRecord>,
@@ -252,10 +261,21 @@ fn items(
     for a in &annotations {
         by_claim.entry(a.claim).or_default().push(a);
     }
-    let current: std::collections::HashSet<ItemId> = by_claim
-        .into_values()
-        .flat_map(|anns| query::current(anns).into_iter().map(|a| a.id))
-        .collect();
+    let mut current = std::collections::HashSet::new();
+    let mut later = BTreeMap::new();
+    for anns in by_claim.into_values() {
+        let now = query::current(anns.iter().copied());
+        for a in &anns {
+            if now.iter().any(|c| c.id == a.id) {
+                current.insert(a.id);
+            } else if a.superseded_by.is_none() {
+                use query::Judgment;
+                if let Some(c) = now.iter().find(|c| c.signer() == a.signer()) {
+                    later.insert(a.id, c.id);
+                }
+            }
+        }
+    }
     let mut relations = Vec::new();
     for a in &annotations {
         for (relation, others) in [
@@ -333,6 +353,7 @@ fn items(
         claims,
         annotations,
         relations,
+        later,
         speaker_reliability,
         char_spans,
         entries,

@@ -444,7 +444,8 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
 }
 
 fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
-    let superseded = a.superseded_by.is_some();
+    let later = r.later.get(&a.id);
+    let superseded = a.superseded_by.is_some() || later.is_some();
     let _ = writeln!(
         o,
         "<div class=\"ann{}\" id=\"{}\" style=\"border-left-color:{}\">",
@@ -479,6 +480,13 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
             " · <em>superseded by <a href=\"#{}\">{}</a></em>",
             esc(s),
             esc(s)
+        );
+    } else if let Some(l) = later {
+        let _ = write!(
+            head,
+            " · <em>not current: <a href=\"#{}\">{}</a>, later, by the same person</em>",
+            esc(l),
+            esc(l)
         );
     }
     let _ = writeln!(o, "<div>{head}</div>");

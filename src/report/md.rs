@@ -283,9 +283,10 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
 }
 
 fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
-    let state = match &a.superseded_by {
-        Some(s) => format!(" (superseded by {s})"),
-        None => String::new(),
+    let state = match (&a.superseded_by, r.later.get(&a.id)) {
+        (Some(s), _) => format!(" (superseded by {s})"),
+        (None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
+        (None, None) => String::new(),
     };
     let mut grades = Vec::new();
     if let Some(g) = &a.reliability {

@@ -1497,7 +1497,7 @@ fn a_byte_order_mark_in_a_kept_checkpoint_is_named() {
     let mut bom = b"\xef\xbb\xbf".to_vec();
     bom.extend(std::fs::read(w.path("cp.txt")).unwrap());
     std::fs::write(w.path("bom.txt"), bom).unwrap();
-    let says = "error: bom.txt: signed note begins with a byte order mark (U+FEFF), which an editor added: the signed text begins with the origin (hint:";
+    let says = "error: bom.txt: signed note begins with a byte order mark (U+FEFF), which an editor added: remove it (the signed text begins with the origin) (hint:";
     w.run(None, &["verify", "--checkpoint", "bom.txt"])
         .error(says);
     let vkey = w.vkey();

@@ -1365,6 +1365,20 @@ fn a_relation_replaced_by_a_later_annotation_is_not_live() {
     );
     let md = w.run(None, &["report", "C1", "--format", "md"]);
     assert!(md.ok().contains("(superseded)"), "{}", md.stdout);
+    // The annotation itself is marked as show marks it.
+    assert!(
+        md.stdout
+            .contains("(not current: A2, later, by the same person)"),
+        "{}",
+        md.stdout
+    );
+    let html = w.run(None, &["report", "C1", "--format", "html"]);
+    assert!(
+        html.ok()
+            .contains("<em>not current: <a href=\"#A2\">A2</a>, later, by the same person</em>"),
+        "{}",
+        html.stdout
+    );
     assert!(w
         .run(None, &["show", "C1"])
         .ok()

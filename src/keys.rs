@@ -1036,6 +1036,11 @@ pub fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         std::io::ErrorKind::StorageFull => "no space left on the device".into(),
+        // Said in words, not as the system's "(os error 30) at path
+        // …/.claimtrail-Ujnph0.tmp", which named a temporary file.
+        std::io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        std::io::ErrorKind::NotADirectory => "a part of the path is a file, not a directory".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
         _ => e.to_string(),
     }
 }

@@ -75,6 +75,7 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
 
 fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -> Result<Outcome> {
     output::refuse_dash(&path, "the new key")?;
+    output::refuse_slash(&path, "the new key")?;
     if path.exists() {
         return Err(Error::exists(path));
     }

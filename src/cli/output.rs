@@ -388,6 +388,21 @@ pub fn refuse_dash(path: &std::path::Path, what: &str) -> Result<()> {
     ))
 }
 
+/// A file's path that ends with `/`, which names a directory: refused as
+/// such, rather than with the system's "Not a directory (os error 20)".
+pub fn refuse_slash(path: &std::path::Path, what: &str) -> Result<()> {
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") && !path.is_dir() {
+        return Err(Error::invalid(
+            format!(
+                "{} ends with /, which names a directory, and {what} is a file",
+                path.display()
+            ),
+            "give the file's name without the / at its end",
+        ));
+    }
+    Ok(())
+}
+
 pub fn refuse_log_files(path: &std::path::Path, db: &std::path::Path, what: &str) -> Result<()> {
     let Some(out) = resolved(path) else {
         return Ok(());
@@ -527,6 +542,7 @@ enum Target {
 
 impl Staged {
     pub fn new(path: &std::path::Path, what: &str) -> Result<Staged> {
+        refuse_slash(path, what)?;
         if path.is_dir() {
             return Err(Error::IsDirectory(path.to_path_buf()));
         }

@@ -103,6 +103,7 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
 /// Refuses an output path that cannot become the report file, before any
 /// work is done.
 fn check_out(path: &Path, db: &Path) -> Result<()> {
+    output::refuse_slash(path, "the report")?;
     output::refuse_log_files(path, db, "the report")?;
     output::refuse_to_replace(path, "the report")?;
     output::refuse_to_replace_evidence(path, "the report")?;

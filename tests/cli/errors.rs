@@ -3041,3 +3041,35 @@ fn the_only_admin_is_told_how_to_rotate_their_key() {
         .ok()
         .contains("OK: no problems found"));
 }
+
+/// A file's path ending with `/` is said to name a directory, and a write
+/// the system refuses is said in words: the system's "Not a directory (os
+/// error 20)" reached the user as it was.
+#[test]
+fn a_file_path_ending_with_a_slash_is_said_to_name_a_directory() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    for (args, what) in [
+        (
+            &["export", "C1", "--out", "c1.json/"][..],
+            "c1.json/ ends with /, which names a directory, and the bundle is a file",
+        ),
+        (
+            &["report", "--out", "r.md/"],
+            "r.md/ ends with /, which names a directory, and the report is a file",
+        ),
+        (
+            &["key", "new", "k/", "--no-passphrase"],
+            "k/ ends with /, which names a directory, and the new key is a file",
+        ),
+        (
+            &["checkpoint", "--out", "cp.txt/"],
+            "cp.txt/ ends with /, which names a directory, and the checkpoint is a file",
+        ),
+    ] {
+        w.run(Some("admin"), args).error(&format!(
+            "error: {what} (hint: give the file's name without the / at its end)"
+        ));
+    }
+    assert!(w.db_bytes() == before, "nothing was appended");
+}

@@ -463,10 +463,12 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
                 k.name.clone(),
                 k.role.to_string(),
                 k.fingerprint.to_string(),
-                k.enrolled_seq.to_string(),
-                k.revoked_seq.map_or("-".into(), |s| {
+                // Entry numbers, said so (a bare 0 read as a count), and an
+                // active key said to be one (it was "-").
+                format!("entry {}", k.enrolled_seq),
+                k.revoked_seq.map_or("active".into(), |s| {
                     format!(
-                        "revoked at {s}: {}",
+                        "revoked at entry {s}: {}",
                         k.revoke_reason.clone().unwrap_or_default()
                     )
                 }),

@@ -1245,7 +1245,9 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     assert_eq!(json["entry"]["seq"], 8);
     let listed = w.run(None, &["key", "list"]);
     assert!(
-        listed.ok().contains("revoked at 8: laptop stolen"),
+        listed
+            .ok()
+            .contains("entry 1   revoked at entry 8: laptop stolen"),
         "{}",
         listed.ok()
     );

@@ -123,6 +123,11 @@ pub struct Report {
     pub claims: Vec<ClaimView>,
     pub annotations: Vec<AnnotationView>,
     pub relations: Vec<Relation>,
+    /// Each reported claim's current verdicts, each once (`list claims`'
+    /// rule: every analyst's latest judgment that nothing supersedes),
+    /// from the annotations the report shows; empty when none. A program
+    /// reading the JSON had to apply that rule itself.
+    pub verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>>,
     /// For each speaker of a reported claim: every reliability grade the
     /// speaker received, across all claims of the log.
     pub speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
@@ -211,6 +216,7 @@ pub fn gather(
         claims: items.claims,
         annotations: items.annotations,
         relations: items.relations,
+        verdicts: items.verdicts,
         later: items.later,
         speaker_reliability: items.speaker_reliability,
         char_spans: items.char_spans,
@@ -226,6 +232,7 @@ struct Items {
     claims: Vec<ClaimView>,
     annotations: Vec<AnnotationView>,
     relations: Vec<Relation>,
+    verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>>,
     later: BTreeMap<ItemId, ItemId>,
     speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
     char_spans: BTreeMap<ItemId, [u64; 2]>,
@@ -263,8 +270,13 @@ fn items(
     }
     let mut current = std::collections::HashSet::new();
     let mut later = BTreeMap::new();
-    for anns in by_claim.into_values() {
+    let mut verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>> =
+        claims.iter().map(|c| (c.id, Vec::new())).collect();
+    for (claim, anns) in by_claim {
         let now = query::current(anns.iter().copied());
+        if let Some(v) = verdicts.get_mut(&claim) {
+            *v = query::verdicts_of(now.iter().map(|a| a.verdict));
+        }
         for a in &anns {
             if now.iter().any(|c| c.id == a.id) {
                 current.insert(a.id);
@@ -353,6 +365,7 @@ fn items(
         claims,
         annotations,
         relations,
+        verdicts,
         later,
         speaker_reliability,
         char_spans,

@@ -139,6 +139,7 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
                 claims: Vec::new(),
                 annotations: Vec::new(),
                 relations: Vec::new(),
+                verdicts: Default::default(),
                 later: Default::default(),
                 speaker_reliability: Default::default(),
                 char_spans: Default::default(),

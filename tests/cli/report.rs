@@ -1363,6 +1363,21 @@ fn a_relation_replaced_by_a_later_annotation_is_not_live() {
         (&"A1".into(), &"contradicts".into(), &true.into()),
         "{rel}"
     );
+    // Each claim's current verdicts, by the rule of `list claims`: the
+    // analyst's latest, A2's false, not A1's disputed.
+    assert_eq!(
+        doc["verdicts"]["C1"],
+        serde_json::json!(["false"]),
+        "{}",
+        doc["verdicts"]
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(w.run(None, &["list", "claims", "--json"]).ok()).unwrap();
+    for c in listed.as_array().unwrap() {
+        if let Some(v) = doc["verdicts"].get(c["id"].as_str().unwrap()) {
+            assert_eq!(v, &c["verdicts"], "{c}");
+        }
+    }
     let md = w.run(None, &["report", "C1", "--format", "md"]);
     assert!(md.ok().contains("(superseded)"), "{}", md.stdout);
     // The annotation itself is marked as show marks it.

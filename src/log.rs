@@ -1390,7 +1390,7 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
     // The keys as their entries say (a revocation row written into the
     // table alone had an admin sign an enrolment under a live key's name,
     // which verify then refused for good).
-    crate::query::keys_as_signed(conn)?;
+    let keys = crate::query::keys_as_signed(conn)?;
     if e.role == crate::model::Role::Auditor
         && crate::keys::principal(e.name) == crate::keys::principal(&origin)
     {
@@ -1403,7 +1403,6 @@ pub fn check_enrolment_name(conn: &Connection, e: &Enrolment) -> Result<()> {
             "give the auditor a name of its own with --name (a person's or an organisation's)",
         ));
     }
-    let keys = crate::query::keys(conn)?;
     let same = keys
         .iter()
         .filter(|k| crate::keys::names_alike(&k.name, e.name) && k.fingerprint != *e.fingerprint);

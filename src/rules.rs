@@ -188,24 +188,36 @@ pub fn note_verifiers(
     origin: &str,
     size: u64,
 ) -> Vec<(crate::checkpoint::VerifierKey, Rc<KeyInfo>)> {
-    use crate::checkpoint::{KeyType, VerifierKey};
     let mut out: Vec<_> = keys
         .iter()
         .filter(|k| live_at(k.enrolled, k.revoked, size))
         .filter_map(|k| {
             let vk = k.public.verifying_key().ok()?;
-            let made = match k.role {
-                Role::Admin => VerifierKey::new(origin, KeyType::Ed25519, vk),
-                Role::Auditor => {
-                    VerifierKey::new(&crate::keys::principal(&k.name), KeyType::CosignatureV1, vk)
-                }
-                _ => return None,
-            };
-            made.ok().map(|v| (v, k.clone()))
+            note_vkey(origin, k.role, &k.name, vk).map(|v| (v, k.clone()))
         })
         .collect();
     out.sort_by_key(|(_, k)| k.enrolled); // names in enrolment order
     out
+}
+
+/// The signed-note verifier key of an enrolled key of `role` and `name`:
+/// an admin's under the origin (type 0x01, the log's signature), an
+/// auditor's under its principal (type 0x04, a cosignature); none for an
+/// analyst, who signs no note.
+pub fn note_vkey(
+    origin: &str,
+    role: Role,
+    name: &str,
+    vk: ed25519_dalek::VerifyingKey,
+) -> Option<crate::checkpoint::VerifierKey> {
+    use crate::checkpoint::{KeyType, VerifierKey};
+    match role {
+        Role::Admin => VerifierKey::new(origin, KeyType::Ed25519, vk).ok(),
+        Role::Auditor => {
+            VerifierKey::new(&crate::keys::principal(name), KeyType::CosignatureV1, vk).ok()
+        }
+        _ => None,
+    }
 }
 
 /// Whether keys `a` and `b` sign for one person: the same key, or two keys

@@ -748,12 +748,16 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
 /// nothing, which verify then refused for good. (What the payload says is
 /// verify's to check; the commands that only read take the stored hash.)
 pub(crate) fn head_to_extend(conn: &Connection) -> Result<Option<(Seq, Hash)>> {
-    let Some((seq, hash)) = head(conn)? else {
+    type Row = (Seq, Vec<u8>, Vec<u8>, Vec<u8>);
+    let row: Option<Row> = conn
+        .prepare_cached("SELECT seq, hash, payload, sig FROM entries ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((seq, hash, payload, sig)) = row else {
         return Ok(None);
     };
-    let (payload, sig): (Vec<u8>, Vec<u8>) = conn
-        .prepare_cached("SELECT payload, sig FROM entries WHERE seq = ?")?
-        .query_row([seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let hash = Hash::from_slice(&hash)
+        .ok_or_else(|| Error::Damaged(format!("entry {seq} has a malformed hash")))?;
     if crate::entry::entry_hash(&payload, &sig) != hash {
         return Err(Error::Damaged(format!(
             "entry {seq}'s stored hash is not the hash of its payload and signature"

@@ -578,15 +578,12 @@ fn given(
     // and the keys it has now (an auditor enrolled since, who may cosign
     // an older checkpoint): a line of any of them that fails is refused
     // here, not published for every monitor to refuse.
-    let mut keys: Vec<_> = crate::tree::verifier_keys(tx, origin, Some(cp.size.0))?
-        .into_iter()
-        .map(|k| k.vkey)
-        .collect();
-    for k in crate::tree::verifier_keys(tx, origin, None)? {
-        if !keys.contains(&k.vkey) {
-            keys.push(k.vkey);
-        }
-    }
+    let keys: Vec<_> = crate::tree::verifier_keys_where(tx, origin, &|k| {
+        crate::rules::live_at(k.enrolled_seq, k.revoked_seq, cp.size.0) || k.revoked_seq.is_none()
+    })?
+    .into_iter()
+    .map(|k| k.vkey)
+    .collect();
     let verified = crate::checkpoint::verify_note(&note, &keys)
         .map_err(|e| bad(format!("does not verify ({e})")))?;
     let by = |t| {

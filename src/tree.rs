@@ -225,29 +225,28 @@ pub fn verifier_keys(
     origin: &str,
     at_size: Option<u64>,
 ) -> Result<Vec<LogVerifierKey>> {
+    verifier_keys_where(conn, origin, &|key| match at_size {
+        Some(size) => crate::rules::live_at(key.enrolled_seq, key.revoked_seq, size),
+        None => key.revoked_seq.is_none(),
+    })
+}
+
+/// [`verifier_keys`] of the keys that `live` takes.
+pub fn verifier_keys_where(
+    conn: &Connection,
+    origin: &str,
+    live: &dyn Fn(&crate::query::KeyView) -> bool,
+) -> Result<Vec<LogVerifierKey>> {
     let mut out = Vec::new();
     for key in crate::query::keys_as_signed(conn)? {
-        let live = match at_size {
-            Some(size) => crate::rules::live_at(key.enrolled_seq, key.revoked_seq, size),
-            None => key.revoked_seq.is_none(),
-        };
-        if !live {
+        if !live(&key) {
             continue;
         }
         let Ok(pk) = crate::keys::PublicKey::from_openssh(&key.public_key) else {
             continue;
         };
         let Ok(vk) = pk.verifying_key() else { continue };
-        let made = match key.role.as_str() {
-            "admin" => VerifierKey::new(origin, KeyType::Ed25519, vk),
-            "auditor" => VerifierKey::new(
-                &crate::keys::principal(&key.name),
-                KeyType::CosignatureV1,
-                vk,
-            ),
-            _ => continue,
-        };
-        if let Ok(vkey) = made {
+        if let Some(vkey) = crate::rules::note_vkey(origin, key.role, &key.name, vk) {
             out.push(LogVerifierKey { vkey, key });
         }
     }

@@ -784,7 +784,7 @@ fn read_only_here(conn: &Connection, e: &rusqlite::Error) -> bool {
 }
 
 /// Whether `<path>-wal` holds commits not yet copied into the file.
-fn has_pending_wal(path: &Path) -> bool {
+pub(crate) fn has_pending_wal(path: &Path) -> bool {
     std::fs::metadata(sibling(path, "-wal")).is_ok_and(|m| m.len() > 0)
 }
 

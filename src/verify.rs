@@ -227,11 +227,6 @@ pub fn verify_with(store: &Store, kept: &[KeptCheckpoint]) -> Result<Report> {
     verify_with_progress(store, kept, &mut |_, _| {})
 }
 
-/// The report on a log whose file SQLite cannot even open as a database
-/// (`e`, an error that [`Error::is_damage`]): its first page damaged, or
-/// the file cut short; or whose header names a schema version its tables
-/// are not of ([`Error::EditedHeader`]). A damaged log is a finding (exit 1), as a damaged
-/// page met while reading the entries is, not a failure to run.
 /// A file that will not open as a claimtrail log (`e`: not SQLite, another
 /// application's, a format SQLite does not read) but still holds
 /// claimtrail's schema where SQLite keeps it: a log whose header bytes were
@@ -244,9 +239,10 @@ pub fn damaged_header(path: &std::path::Path, e: &Error) -> Option<Report> {
         || matches!(e, Error::Sqlite(err) if err.sqlite_error_code().is_some());
     // A device or a pipe is no log (and a pipe with no writer would hang
     // the read below).
-    if !candidate || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return None;
-    }
+    let len = match std::fs::metadata(path) {
+        Ok(m) if candidate && m.is_file() => m.len(),
+        _ => return None,
+    };
     // SQLite keeps the schema's text on the first pages: 1 MiB holds it
     // for every page size.
     let mut head = Vec::new();
@@ -258,18 +254,16 @@ pub fn damaged_header(path: &std::path::Path, e: &Error) -> Option<Report> {
     let holds = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
     // A database file is whole pages of binary records: a text holding
     // the same statements (the schema's .sql, a dump) never was a log.
-    let len = std::fs::metadata(path).ok()?.len();
     let pages = len >= 1024 && len % 512 == 0 && head.contains(&0);
     if !(pages && holds(b"CREATE TABLE entries (") && holds(b"CREATE TABLE log_meta (")) {
         return None;
     }
-    let wal = crate::store::sibling(path, "-wal");
-    let why = match std::fs::metadata(&wal) {
-        Ok(m) if m.len() > 0 => format!(
+    let why = match crate::store::has_pending_wal(path) {
+        true => format!(
             ": the -wal file beside it ({}), which SQLite reads with it, is another database's or damaged, or the file's header is: move the -wal aside to check the file alone, or restore the log from a backup",
-            wal.display()
+            crate::store::sibling(path, "-wal").display()
         ),
-        _ => format!(" ({e}): its header was damaged or altered; restore the log from a backup"),
+        false => format!(" ({e}): its header was damaged or altered; restore the log from a backup"),
     };
     let mut report = unreadable(e);
     report.problems[0].detail = format!(
@@ -278,6 +272,11 @@ pub fn damaged_header(path: &std::path::Path, e: &Error) -> Option<Report> {
     Some(report)
 }
 
+/// The report on a log whose file SQLite cannot even open as a database
+/// (`e`, an error that [`Error::is_damage`]): its first page damaged, or
+/// the file cut short; or whose header names a schema version its tables
+/// are not of ([`Error::EditedHeader`]). A damaged log is a finding (exit 1), as a damaged
+/// page met while reading the entries is, not a failure to run.
 pub fn unreadable(e: &Error) -> Report {
     // A header that names a schema version its tables are not of: the
     // file was altered (a finding under `schema`), not one verify cannot

@@ -200,11 +200,7 @@ impl Ctx {
 
     /// [`output::Staged::new`] for a file that commands write beside the
     /// log (--out): never the log's database or its SQLite files
-    /// ([`output::refuse_log_files`]).
-    ///
-    /// `-`, which `report --out` and the inputs read as standard output or
-    /// input, is refused rather than made a file of that name: `export
-    /// --out -` wrote `./-` and said "wrote -".
+    /// ([`output::refuse_log_files`]), and not `-` ([`output::refuse_dash`]).
     pub fn staged(&self, path: &Path, what: &str) -> Result<output::Staged> {
         output::refuse_dash(path, what)?;
         output::refuse_log_files(path, self.db()?, what)?;

@@ -366,15 +366,6 @@ pub fn resolved(path: &std::path::Path) -> Option<std::path::PathBuf> {
     None
 }
 
-/// Refuses `path` when it names the log's database `db` or one of the
-/// files SQLite keeps beside it (`-wal`, `-shm`, `-journal`), whether or
-/// not that file exists yet. SQLite makes and deletes the `-wal` and
-/// `-journal` files as it goes: an output renamed there was deleted when
-/// the command's own connection closed (the command said it was written),
-/// or made a bundle's last step fail after its checkpoint was committed.
-/// A link to one of them is resolved first; another name for the same
-/// file (a hard link) is not caught here, but [`refuse_to_replace`] reads
-/// what an existing file holds.
 /// `-`, which `report --out` and the inputs read as standard output or
 /// input, refused as a file to write rather than made a file of that name:
 /// `export --out -` and `backup -` wrote `./-` and said "wrote -".
@@ -403,6 +394,15 @@ pub fn refuse_slash(path: &std::path::Path, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses `path` when it names the log's database `db` or one of the
+/// files SQLite keeps beside it (`-wal`, `-shm`, `-journal`), whether or
+/// not that file exists yet. SQLite makes and deletes the `-wal` and
+/// `-journal` files as it goes: an output renamed there was deleted when
+/// the command's own connection closed (the command said it was written),
+/// or made a bundle's last step fail after its checkpoint was committed.
+/// A link to one of them is resolved first; another name for the same
+/// file (a hard link) is not caught here, but [`refuse_to_replace`] reads
+/// what an existing file holds.
 pub fn refuse_log_files(path: &std::path::Path, db: &std::path::Path, what: &str) -> Result<()> {
     let Some(out) = resolved(path) else {
         return Ok(());

@@ -789,6 +789,12 @@ impl Signer {
         let key = if key.is_encrypted() {
             let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()))?
                 .ok_or_else(|| Error::PassphraseNeeded(path.to_path_buf()))?;
+            // No passphrase-protected key has an empty passphrase (`key
+            // new` refuses one): tried as one, Enter alone was answered
+            // "wrong passphrase".
+            if pass.is_empty() {
+                return Err(no_passphrase_typed("only Enter was pressed"));
+            }
             key.decrypt(pass.as_bytes())
                 .map_err(|_| Error::WrongPassphrase(path.to_path_buf()))?
         } else {
@@ -1075,13 +1081,29 @@ pub fn read_passphrase(prompt: &str) -> Result<Option<Zeroizing<String>>, Error>
         .is_ok();
     if has_terminal {
         // Echo is off while the user types: Ctrl-C there must not leave it off.
-        return Ok(
-            crate::interrupt::with_terminal_restored(|| rpassword::prompt_password(prompt))
-                .ok()
-                .map(Zeroizing::new),
-        );
+        return match crate::interrupt::with_terminal_restored(|| rpassword::prompt_password(prompt))
+        {
+            Ok(p) => Ok(Some(Zeroizing::new(p))),
+            // Ctrl-D: end of input at the prompt. It was reported as "no
+            // passphrase was given", with the advice to run the command
+            // from a terminal, which is where the user was.
+            Err(_) => {
+                if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+                    let _ = std::io::Write::write_all(&mut tty, b"\n");
+                }
+                Err(no_passphrase_typed("Ctrl-D ended it"))
+            }
+        };
     }
     Ok(None)
+}
+
+/// The prompt was answered with nothing.
+fn no_passphrase_typed(how: &str) -> Error {
+    Error::Invalid {
+        what: format!("no passphrase was typed at the prompt ({how})"),
+        hint: "run the command again and type the passphrase; Ctrl-C gives up".into(),
+    }
 }
 
 #[cfg(test)]

@@ -232,6 +232,58 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
 }
 
 #[test]
+fn ctrl_d_or_enter_alone_at_a_passphrase_prompt_says_nothing_was_typed() {
+    let w = Work::new();
+    let pass = [("CLAIMTRAIL_PASSPHRASE", "correct horse")];
+    let key = w.path("admin");
+    w.run_with(None, &pass, &["key", "new", key.to_str().unwrap()], None)
+        .ok();
+    w.run_with(
+        Some("admin"),
+        &pass,
+        &["init", "--origin", "desk.example/log"],
+        None,
+    )
+    .ok();
+    let before = std::fs::read(&w.db).unwrap();
+
+    // Ctrl-D was answered "no passphrase was given: run the command from a
+    // terminal", at a terminal; Enter alone, "wrong passphrase".
+    for (keys, how) in [
+        ("\x04", "(Ctrl-D ended it)"),
+        ("\n", "(only Enter was pressed)"),
+    ] {
+        let mut t =
+            Terminal::run(w.std_command(Some("admin"), &[], &["checkpoint", "--out", "cp.txt"]));
+        t.wait_for("Passphrase for ");
+        t.type_keys(keys);
+        assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
+        let screen = t.screen();
+        assert!(
+            screen.contains(&format!(
+                "\r\nerror: no passphrase was typed at the prompt {how}"
+            )),
+            "the error on a line of its own: {screen:?}"
+        );
+        assert!(
+            screen.contains("hint: run the command again and type the passphrase; Ctrl-C gives up"),
+            "{screen:?}"
+        );
+        assert!(t.echoes());
+        assert!(!w.path("cp.txt").exists());
+        assert_eq!(std::fs::read(&w.db).unwrap(), before);
+    }
+
+    // `key new`: Ctrl-D at the first prompt writes no key.
+    let mut t = Terminal::run(w.std_command(None, &[], &["key", "new", "fresh"]));
+    t.wait_for("New passphrase: ");
+    t.type_keys("\x04");
+    assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
+    assert!(t.screen().contains("(Ctrl-D ended it)"), "{:?}", t.screen());
+    assert!(!w.path("fresh").exists() && !w.path("fresh.pub").exists());
+}
+
+#[test]
 fn ctrl_c_in_the_editor_is_the_editors() {
     let w = Work::with_claims();
     let tmp = w.path("tmp");

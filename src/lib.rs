@@ -36,6 +36,7 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod sigcheck;
+pub mod signed_view;
 pub mod sources;
 pub mod status;
 pub mod store;

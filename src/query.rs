@@ -367,8 +367,52 @@ impl<'a> KeyCheck<'a> {
     }
 }
 
+/// Every `key.revoke` entry of the log has its row in the `revocations`
+/// table, as [`keys_as_signed`] read it: for the lists of keys that others
+/// are told to trust (`key vkey`, `key allowed-signers`). A revocation row
+/// deleted by hand put a departed admin's key back among the log's
+/// verifier keys, and a checkpoint it signed then passed `checkpoint
+/// verify` with them; [`keys_as_signed`] sees a row that is there and
+/// wrong, not one that is gone.
+///
+/// Finding the revocations reads the whole `entries` table (no index
+/// covers `kind`; about a second on a million entries), matching the
+/// kind in the payload's bytes as well as in the `kind` column, which an
+/// edit could change alone. What it does not prove: that the entries
+/// themselves are whole (a deleted `key.revoke` entry breaks the chain,
+/// which `verify` checks).
+pub fn revocations_complete(conn: &Connection, keys: &[KeyView]) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT seq FROM entries WHERE kind = 'key.revoke'
+           OR instr(payload, CAST('\"kind\":\"key.revoke\"' AS BLOB)) > 0 ORDER BY seq",
+    )?;
+    let seqs = stmt
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for seq in seqs {
+        let seq = Seq(seq as u64);
+        let (payload, _, _) = signed_entry(conn, seq)?;
+        let Body::KeyRevoke(b) = &payload.body else {
+            continue;
+        };
+        let recorded = keys
+            .iter()
+            .any(|k| k.fingerprint == b.fingerprint && k.revoked_seq == Some(seq));
+        if !recorded {
+            return Err(Error::Damaged(format!(
+                "entry {seq} revokes the key {}, and the database's tables do not say so",
+                b.fingerprint
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The entry at `seq`: its payload read, its bytes and its signature.
-fn signed_entry(conn: &Connection, seq: Seq) -> Result<(crate::entry::Payload, Vec<u8>, Vec<u8>)> {
+pub(crate) fn signed_entry(
+    conn: &Connection,
+    seq: Seq,
+) -> Result<(crate::entry::Payload, Vec<u8>, Vec<u8>)> {
     let (bytes, sig): (Vec<u8>, Vec<u8>) = conn
         .prepare_cached("SELECT payload, sig FROM entries WHERE seq = ?")?
         .query_row([seq.0 as i64], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -389,7 +433,11 @@ fn signed_entry(conn: &Connection, seq: Seq) -> Result<(crate::entry::Payload, V
 }
 
 /// Whether `sig` is `signer`'s SSHSIG of `bytes`: `Err` says why not.
-fn signed_by(bytes: &[u8], sig: &[u8], signer: &KeyView) -> std::result::Result<(), String> {
+pub(crate) fn signed_by(
+    bytes: &[u8],
+    sig: &[u8],
+    signer: &KeyView,
+) -> std::result::Result<(), String> {
     let key = crate::keys::PublicKey::from_openssh(&signer.public_key)?.verifying_key()?;
     let parsed = crate::keys::parse_sig(sig)?;
     crate::keys::verify(&key, bytes, &parsed).map_err(|e| format!("does not verify ({e})"))

@@ -350,6 +350,11 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
 pub fn vkeys(ctx: &Ctx) -> Result<Outcome> {
     let store = ctx.read()?;
     let keys = tree::verifier_keys(store.conn(), &store.origin()?, None)?;
+    // A revoked key is not handed out as one to trust (see there).
+    claimtrail::query::revocations_complete(
+        store.conn(),
+        &claimtrail::query::keys_as_signed(store.conn())?,
+    )?;
     if ctx.json {
         let v: Vec<_> = keys
             .iter()

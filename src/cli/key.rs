@@ -486,6 +486,7 @@ pub fn list(ctx: &Ctx) -> Result<Outcome> {
 fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
     let store = ctx.read()?;
     let keys = claimtrail::query::keys_as_signed(store.conn())?;
+    claimtrail::query::revocations_complete(store.conn(), &keys)?;
     let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
     let principals = keys::allowed_signers_principals(&names);
     if ctx.json {

@@ -2,6 +2,7 @@ use super::{output, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::model::{self, Fingerprint, IdKind, ItemId, Seq};
 use claimtrail::query::{self, AnnotationView};
+use claimtrail::signed_view;
 use claimtrail::text::{escape, escape_keep_newlines};
 
 /// Show one source, claim or annotation in full.
@@ -9,9 +10,14 @@ use claimtrail::text::{escape, escape_keep_newlines};
 pub struct Args {
     /// S<n>, C<n> or A<n>.
     pub id: String,
-    /// For a source: print its stored text (terminal-safe) instead.
+    /// For a source: print its stored text instead, made safe to display
+    /// (control characters escaped) and ending with a newline.
     #[arg(long)]
     pub text: bool,
+    /// For a source: write its exact stored bytes, the bytes its SHA-256
+    /// and `--span` offsets are of (`show S1 --raw | sha256sum`).
+    #[arg(long, conflicts_with = "text")]
+    pub raw: bool,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
@@ -20,14 +26,22 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     })?;
     let store = ctx.read()?;
     let conn = store.conn();
-    if a.text && id.kind != IdKind::Source {
+    if a.raw && ctx.json {
+        return Err(Error::invalid(
+            "--raw writes the text's bytes, and --json a JSON object",
+            "leave out one of them (`show S<n> --text --json` gives the text in JSON)",
+        ));
+    }
+    let text_only = a.text || a.raw;
+    let flag = if a.raw { "--raw" } else { "--text" };
+    if text_only && id.kind != IdKind::Source {
         let hint = match id.kind {
             IdKind::Claim => format!(
-                "`claimtrail show {}` shows the quote in its context; `claimtrail show {} --text` the whole text of its source",
+                "`claimtrail show {}` shows the quote in its context; `claimtrail show {} {flag}` the whole text of its source",
                 id,
                 query::claim(conn, id.n)?.source
             ),
-            _ => "give the source's id (S<n>), or leave out --text".into(),
+            _ => format!("give the source's id (S<n>), or leave out {flag}"),
         };
         let article = if id.kind == IdKind::Annotation {
             "an"
@@ -36,7 +50,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         };
         return Err(Error::invalid(
             format!(
-                "--text prints a source's text, and {id} is {article} {}",
+                "{flag} prints a source's text, and {id} is {article} {}",
                 id.kind.noun()
             ),
             hint,
@@ -45,16 +59,29 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // Not for `--text`, which prints the source's text alone.
     let revoked = || Revoked::load(conn);
     match id.kind {
-        IdKind::Source if a.text => {
+        IdKind::Source if text_only => {
             let data = query::source_text(conn, id.n)?.ok_or_else(|| {
                 Error::invalid(
                     format!("{id} was redacted; its text is gone"),
                     format!("`claimtrail show {id}` shows who redacted it and why"),
                 )
             })?;
+            signed_view::source_text(conn, &query::source(conn, id.n)?, &data)?;
             let text = String::from_utf8_lossy(&data);
             if ctx.json {
                 output::json(&serde_json::json!({"id": id.to_string(), "text": text}))?;
+            } else if a.raw {
+                // A text that would act on a terminal (an escape sequence,
+                // a bidi override) is not sent to one.
+                if std::io::IsTerminal::is_terminal(&std::io::stdout())
+                    && escape_keep_newlines(&text) != text
+                {
+                    return Err(Error::invalid(
+                        format!("{id}'s text holds control or invisible characters, which --raw would send to your terminal"),
+                        format!("send it to a file or a program: `claimtrail show {id} --raw > {}.txt`, or use --text to read it here", id),
+                    ));
+                }
+                output::raw(&data)?;
             } else {
                 outln!("{}", escape_keep_newlines(&text))?;
             }
@@ -62,9 +89,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         IdKind::Source => {
             let revoked = revoked()?;
             let s = query::source(conn, id.n)?;
+            signed_view::source(conn, &s)?;
             let claims = query::claims(conn, Some(id.n))?
                 .into_iter()
-                .map(|c| query::StandingClaim::of(conn, c))
+                .map(|c| {
+                    signed_view::claim(conn, &c)?;
+                    query::StandingClaim::of(conn, c)
+                })
                 .collect::<Result<Vec<_>>>()?;
             let coverage = query::coverage(conn, s.signed.seq)?;
             if ctx.json {
@@ -146,6 +177,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let s = query::source(conn, c.source.n)?;
             let anns = query::annotations(conn, Some(id.n))?;
             let links = query::links_to(conn, id.n)?;
+            // What a user reads here before annotating it (see signed_view).
+            signed_view::claim(conn, &c)?;
+            signed_view::source(conn, &s)?;
+            for a in anns.iter().chain(&links) {
+                signed_view::annotation(conn, a)?;
+            }
             let history = query::speaker_history(conn, &c.speaker)?;
             // Where the claim stands: each analyst's latest annotation of it
             // (`query::current`, as `list claims` and the reports give it).
@@ -325,6 +362,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         IdKind::Annotation => {
             let revoked = revoked()?;
             let a = query::annotation(conn, id.n)?;
+            signed_view::annotation(conn, &a)?;
             let coverage = query::coverage(conn, a.signed.seq)?;
             if ctx.json {
                 // The annotation's own members, as before, and `checkpoint`.
@@ -344,6 +382,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 // A heading as `show C<n>` and `show S<n>` have: what the
                 // annotation judges, before the judgment.
                 let claim = query::claim(conn, a.claim.n)?;
+                signed_view::claim(conn, &claim)?;
                 outln!(
                     "{}  annotation of {}, {} via {}",
                     a.id,

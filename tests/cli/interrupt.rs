@@ -508,3 +508,24 @@ fn no_progress_bar_on_a_dumb_terminal() {
     let xterm = run("xterm");
     assert!(xterm.contains('\u{1b}'), "{xterm:?}");
 }
+
+/// `show S<n> --raw` does not send a text's escape sequences to a
+/// terminal (piped, it writes them as they are: `session.rs`).
+#[test]
+fn show_raw_keeps_a_sources_control_characters_off_the_terminal() {
+    let w = Work::with_team();
+    std::fs::write(w.path("t.txt"), "a \u{1b}]0;pwned\u{7} title").unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "t.txt", "--kind", "other"],
+    )
+    .ok();
+    let mut t = Terminal::run(w.std_command(None, &[], &["show", "S1", "--raw"]));
+    assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
+    assert!(
+        t.screen().contains("error: S1's text holds control or invisible characters, which --raw would send to your terminal (hint: send it to a file or a program: `claimtrail show S1 --raw > S1.txt`, or use --text to read it here)"),
+        "{:?}",
+        t.screen()
+    );
+    assert!(!t.screen().contains('\u{1b}'));
+}

@@ -2458,3 +2458,25 @@ fn a_note_files_byte_order_mark_is_not_signed() {
         serde_json::from_str(w.run(None, &["show", &id, "--json"]).ok()).unwrap();
     assert_eq!(v["note"], "Notepad note\r\nline 2");
 }
+
+/// `show S1 --raw` writes the exact bytes the source's hash is of (an
+/// auditor's `| sha256sum`); `--text` is for reading, escaped and with a
+/// newline at the end, and was the only way to get the text out.
+#[test]
+fn show_raw_gives_the_exact_bytes_of_a_source() {
+    let w = Work::with_claims();
+    let raw = w.run(None, &["show", "S1", "--raw"]);
+    assert_eq!(raw.ok().as_bytes(), std::fs::read(FIXTURE).unwrap());
+    let listed = w.run(None, &["show", "S1"]).ok().to_string();
+    let hash = claimtrail::hash::Hash::sha256(raw.stdout.as_bytes()).to_string();
+    assert!(
+        listed.contains(&format!("sha256:              {hash}")),
+        "{listed}"
+    );
+    w.run(None, &["show", "C1", "--raw"]).error(
+        "--raw prints a source's text, and C1 is a claim (hint: `claimtrail show C1` shows the quote in its context; `claimtrail show S1 --raw` the whole text of its source)",
+    );
+    w.run(None, &["--json", "show", "S1", "--raw"]).error(
+        "--raw writes the text's bytes, and --json a JSON object (hint: leave out one of them",
+    );
+}

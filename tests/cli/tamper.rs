@@ -1202,6 +1202,80 @@ fn key_lists_for_other_tools_refuse_an_edited_keys_table() {
         .contains("Rana_Haddad"));
 }
 
+/// A revocation row deleted by hand put a departed admin back among the
+/// log's verifier keys (`key vkey`) and the principals of `key
+/// allowed-signers`, marked active: a checkpoint the departed key signed
+/// then passed `checkpoint verify` with the keys the desk handed out.
+#[test]
+fn key_lists_for_other_tools_refuse_a_deleted_revocation() {
+    let w = Work::with_claims();
+    w.revoke("admin", "auditor", "left the desk");
+    let honest = w.run(None, &["key", "allowed-signers"]).ok().to_string();
+    assert!(honest.contains("revoked"), "{honest}");
+    w.sql("DELETE FROM revocations");
+    let before = w.db_bytes();
+    for command in ["allowed-signers", "vkey"] {
+        let r = w.run(None, &["key", command]);
+        r.error("revokes the key SHA256:");
+        r.error("and the database's tables do not say so: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify`");
+    }
+    // The kind column changed as well: the payload still says what it is.
+    w.sql("UPDATE entries SET kind = 'source.add' WHERE kind = 'key.revoke'");
+    w.run(None, &["key", "vkey"])
+        .error("and the database's tables do not say so");
+    assert!(w.db_bytes() != before);
+    w.run(None, &["verify"]).problem("entry 7", "header");
+}
+
+/// `show` checks what it prints against the signed entries: rows swapped
+/// between two claims made `show C1` print C2's quote and speaker, the
+/// analyst annotated "C1" on that reading, the annotation signed C1's
+/// real entry, and once the rows were swapped back the log verified, with
+/// the analyst's verdict on a claim they never saw.
+#[test]
+fn show_refuses_rows_that_are_not_what_their_entries_signed() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed"],
+    )
+    .ok();
+    let pristine = w.db_bytes();
+    let swap = "CREATE TEMP TABLE t AS SELECT * FROM claims WHERE id IN (1, 2);
+        UPDATE claims SET (start, \"end\", quote_sha256, prefix, suffix, speaker, provenance, paraphrase) =
+          (SELECT start, \"end\", quote_sha256, prefix, suffix, speaker, provenance, paraphrase
+           FROM t WHERE t.id = 3 - claims.id) WHERE id IN (1, 2);";
+    w.sql(swap);
+    for (id, seq) in [("C1", 4), ("C2", 5), ("S1", 4), ("A1", 4)] {
+        w.run(None, &["show", id]).error(&format!(
+            "differs from its signed entry {seq} in its span, quote hash, speaker, provenance, context, quote"
+        ));
+    }
+    // The quote alone changed, in the source's stored text.
+    w.restore(&pristine);
+    w.sql("UPDATE blobs SET data = CAST(replace(CAST(data AS TEXT), 'Seven civilians', 'Seven soldiers') AS BLOB)");
+    w.run(None, &["show", "C1"])
+        .error("error: the tables' C1 differs from its signed entry 4 in its quote: ");
+    w.run(None, &["show", "S1", "--raw"])
+        .error("error: the stored text of S1 is not the text its entry 3 signed");
+    // An annotation's verdict, and a source's publisher.
+    w.restore(&pristine);
+    w.sql("UPDATE annotations SET verdict = 'confirmed' WHERE id = 1");
+    w.run(None, &["show", "A1"])
+        .error("differs from its signed entry 6 in its verdict");
+    w.run(None, &["show", "C1"])
+        .error("differs from its signed entry 6 in its verdict");
+    w.restore(&pristine);
+    w.sql("UPDATE sources SET publisher = 'Reuters'");
+    w.run(None, &["show", "S1"])
+        .error("the tables' S1 differs from its signed entry 3 in its publisher");
+    // Untouched, each shows.
+    w.restore(&pristine);
+    for id in ["C1", "C2", "S1", "A1"] {
+        w.run(None, &["show", id]).ok();
+    }
+}
+
 /// A signing command checks its signer's key row against the entries that
 /// enrolled it before it signs: with the analyst's role raised to admin in
 /// the table alone, `source redact` signed a redaction (and deleted the

@@ -1,0 +1,190 @@
+//! One item's view checked against the entry that signed it, for `show`:
+//! the command a user reads before they sign a judgment of what it shows.
+//!
+//! The views ([`crate::query`]) are read from the projection tables, which
+//! only `verify` checks. A row swapped between two claims made `show C1`
+//! print C2's quote and speaker; the analyst annotated "C1", and the
+//! annotation signed C1's real entry. With the rows swapped back, the log
+//! verified, and the analyst's verdict stood on a claim they never saw.
+//! So each view `show` prints is compared, field by field, with the body
+//! of its entry, whose signature is checked against its signer's enrolled
+//! key (itself checked as [`query::key_as_signed`] checks keys), and a
+//! quote or a source text with the hash its entry signed.
+//!
+//! What this does not prove: that the entry is where the chain and the
+//! tree put it, that the item's id is the one its place in the log gives
+//! (an id is bound to its entry where another entry refers to it: a
+//! reference signs the id and the hash together), or that the view lists
+//! every annotation or claim there is (a row deleted from a table is
+//! missing from the view). `verify` checks all of that, over every entry.
+
+use crate::entry::Payload;
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::model::{Body, ItemId, Ref};
+use crate::query::{self, AnnotationView, ClaimView, Signed, SourceView};
+use rusqlite::Connection;
+
+/// Checks a source's view against its `source.add` entry.
+pub fn source(conn: &Connection, v: &SourceView) -> Result<()> {
+    let p = entry(conn, v.id, &v.signed)?;
+    let Body::SourceAdd(b) = &p.body else {
+        return Err(not_its_kind(v.id, &v.signed));
+    };
+    let mut d = Differences::new(v.id, &v.signed);
+    d.check("kind", b.kind == v.kind);
+    d.check("title", b.title == v.title);
+    d.check("publisher", b.publisher == v.publisher);
+    d.check("author", b.author == v.author);
+    d.check("url", b.url == v.url);
+    d.check("published date", b.published == v.published);
+    d.check("retrieved time", b.retrieved == v.retrieved);
+    d.check("text hash", b.sha256 == v.sha256);
+    d.check("length", b.length == v.length);
+    d.check("media type", b.media_type == v.media_type);
+    d.check(
+        "derived-from sources",
+        ids(&b.derived_from) == v.derived_from,
+    );
+    d.result()
+}
+
+/// Checks a source's stored text against the hash its `source.add` entry
+/// signed: the text `show S<n> --text` prints.
+pub fn source_text(conn: &Connection, v: &SourceView, text: &[u8]) -> Result<()> {
+    source(conn, v)?;
+    if Hash::sha256(text) != v.sha256 || text.len() as u64 != v.length {
+        return Err(Error::Damaged(format!(
+            "the stored text of {} is not the text its entry {} signed (SHA-256 {})",
+            v.id, v.signed.seq, v.sha256
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a claim's view against its `claim.add` entry, and its quote,
+/// where it is shown, against the quote's signed hash.
+pub fn claim(conn: &Connection, v: &ClaimView) -> Result<()> {
+    let p = entry(conn, v.id, &v.signed)?;
+    let Body::ClaimAdd(b) = &p.body else {
+        return Err(not_its_kind(v.id, &v.signed));
+    };
+    let mut d = Differences::new(v.id, &v.signed);
+    d.check("source", b.source.id == v.source);
+    d.check("span", b.start == v.start && b.end == v.end);
+    d.check("quote hash", b.quote_sha256 == v.quote_sha256);
+    d.check("speaker", b.speaker == v.speaker);
+    d.check("provenance", b.provenance == v.provenance);
+    d.check("paraphrase", b.text == v.paraphrase);
+    d.check(
+        "context",
+        v.prefix.as_ref().is_none_or(|t| *t == b.prefix)
+            && v.suffix.as_ref().is_none_or(|t| *t == b.suffix),
+    );
+    d.check(
+        "quote",
+        v.quote
+            .as_ref()
+            .is_none_or(|q| Hash::sha256(q.as_bytes()) == b.quote_sha256),
+    );
+    d.result()
+}
+
+/// Checks an annotation's view against its `annotation.add` entry.
+pub fn annotation(conn: &Connection, v: &AnnotationView) -> Result<()> {
+    let p = entry(conn, v.id, &v.signed)?;
+    let Body::AnnotationAdd(b) = &p.body else {
+        return Err(not_its_kind(v.id, &v.signed));
+    };
+    let mut d = Differences::new(v.id, &v.signed);
+    d.check("claim", b.claim.id == v.claim);
+    d.check("verdict", b.verdict == v.verdict);
+    d.check("reliability", b.reliability == v.reliability);
+    d.check("credibility", b.credibility == v.credibility);
+    d.check("note", b.note == v.note);
+    d.check(
+        "corroborated claims",
+        ids(&b.corroborates) == v.corroborates,
+    );
+    d.check("contradicted claims", ids(&b.contradicts) == v.contradicts);
+    d.check(
+        "superseded annotation",
+        b.supersedes.map(|r| r.id) == v.supersedes,
+    );
+    d.result()
+}
+
+/// The entry the view names, its signature checked against its signer's
+/// checked key, and the view's signer, name and time against it.
+fn entry(conn: &Connection, id: ItemId, s: &Signed) -> Result<Payload> {
+    let (payload, bytes, sig) = query::signed_entry(conn, s.seq)?;
+    let h = &payload.header;
+    let keys = query::keys_as_signed(conn)?;
+    let signer = keys.iter().find(|k| k.fingerprint == h.signer);
+    let mut d = Differences::new(id, s);
+    d.check("signer", h.signer == s.signer);
+    d.check("time", h.time == s.time);
+    d.check(
+        "signer's name",
+        signer.is_some_and(|k| k.name == s.signer_name),
+    );
+    d.result()?;
+    let signer = signer.ok_or_else(|| {
+        Error::Damaged(format!(
+            "{id}'s entry {} was signed by {}, a key the log never enrolled",
+            s.seq, h.signer
+        ))
+    })?;
+    query::signed_by(&bytes, &sig, signer)
+        .map_err(|e| Error::Damaged(format!("{id}'s entry {}: its signature {e}", s.seq)))?;
+    Ok(payload)
+}
+
+fn not_its_kind(id: ItemId, s: &Signed) -> Error {
+    Error::Damaged(format!(
+        "{id}'s table row names entry {}, which does not add {id}",
+        s.seq
+    ))
+}
+
+/// The ids of references in id order, as the views list them.
+fn ids(refs: &[Ref]) -> Vec<ItemId> {
+    let mut ids: Vec<ItemId> = refs.iter().map(|r| r.id).collect();
+    ids.sort();
+    ids
+}
+
+/// The fields where a view and its entry differ, named in one error.
+struct Differences {
+    id: ItemId,
+    seq: crate::model::Seq,
+    fields: Vec<&'static str>,
+}
+
+impl Differences {
+    fn new(id: ItemId, s: &Signed) -> Self {
+        Differences {
+            id,
+            seq: s.seq,
+            fields: Vec::new(),
+        }
+    }
+
+    fn check(&mut self, field: &'static str, same: bool) {
+        if !same {
+            self.fields.push(field);
+        }
+    }
+
+    fn result(self) -> Result<()> {
+        if self.fields.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Damaged(format!(
+            "the tables' {} differs from its signed entry {} in its {}",
+            self.id,
+            self.seq,
+            self.fields.join(", ")
+        )))
+    }
+}

@@ -310,7 +310,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 .collect();
             field(
                 "verdicts",
-                &if standing.is_empty() {
+                &if standing.is_empty() && c.retraction.is_some() {
+                    // Not "none yet": a retracted claim takes no more.
+                    "none (retracted: it takes no annotation)".to_string()
+                } else if standing.is_empty() {
                     "none yet (no annotation)".to_string()
                 } else {
                     standing.join(", ")

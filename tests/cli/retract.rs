@@ -480,3 +480,20 @@ fn a_placeholder_reason_is_refused() {
     )
     .error("a retraction needs a reason (hint: say why with --reason: it is signed, and `claimtrail show C1` shows it)");
 }
+
+/// A retracted claim that no one annotated is not "none yet": that reads
+/// as a claim awaiting review, and a retracted claim takes no more.
+#[test]
+fn a_retracted_claim_without_annotations_is_not_awaiting_review() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "not her words"],
+    )
+    .ok();
+    let out = w.run(None, &["show", "C2"]).ok().to_string();
+    assert!(
+        out.contains("\n  verdicts:            none (retracted: it takes no annotation)\n"),
+        "{out}"
+    );
+}

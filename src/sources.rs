@@ -84,6 +84,12 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
             hint("UTF-16"),
         ));
     }
+    if let Some(from) = crate::text::utf16_without_bom(data) {
+        return Err(Error::invalid(
+            format!("{what} is {from} text without a byte order mark (a byte 00 to 08 beside each letter), not UTF-8"),
+            hint(from),
+        ));
+    }
     std::str::from_utf8(data).map_err(|e| {
         Error::invalid(
             format!(
@@ -540,7 +546,10 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                     format!("leave out {occ}, or give 1"),
                 ),
                 _ => Error::invalid(
-                    format!("{occ} {k}: the quote occurs {n} times in {id}"),
+                    format!(
+                        "{occ} {k}: the quote occurs {} times in {id}",
+                        text::grouped(n as u64)
+                    ),
                     format!("use {occ} 1 to {n}"),
                 ),
             });
@@ -568,7 +577,11 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                 list.push(format!("and {} more", n - PLACES_SHOWN));
             }
             return Err(Error::invalid(
-                format!("the quote occurs {n} times in {id}: {}", list.join("; ")),
+                format!(
+                    "the quote occurs {} times in {id}: {}",
+                    text::grouped(n as u64),
+                    list.join("; ")
+                ),
                 format!("choose one with {occ} K, or use {}", spelling.name("span")),
             ));
         }

@@ -143,19 +143,22 @@ impl SourceText {
     }
 }
 
-/// Byte offsets of every occurrence of `needle` (overlapping ones included).
+/// Byte offsets of every occurrence of `needle` (overlapping ones
+/// included), in one pass over the text: a search started again after each
+/// occurrence read the needle again for each, and a quote of 4,000
+/// characters in 4 MB of one repeated word took 24 s (a needle of UTF-8
+/// text can only match where a character begins).
 pub fn occurrences(text: &str, needle: &str) -> Vec<usize> {
     if needle.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = text.get(from..).and_then(|t| t.find(needle)) {
-        out.push(from + i);
-        // Advance one character so overlapping occurrences are found too.
-        from += i + text[from + i..].chars().next().map_or(1, char::len_utf8);
-    }
-    out
+    let Ok(searcher) = aho_corasick::AhoCorasick::new([needle]) else {
+        return Vec::new();
+    };
+    searcher
+        .find_overlapping_iter(text)
+        .map(|m| m.start())
+        .collect()
 }
 
 /// Ways a quote may differ from the source's text and still be what the
@@ -800,6 +803,30 @@ pub fn utf16_bom(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
 }
 
+/// The UTF-16 encoding of `bytes` without a byte order mark ("UTF-16LE" or
+/// "UTF-16BE"), judged by their first 512 pairs of bytes: in text of the
+/// scripts below U+0900 (Latin, Greek, Cyrillic, Hebrew, Arabic…) the high
+/// byte of nearly every pair is 0 to 8, always in the same place. Such a
+/// file can be valid UTF-8 (NUL and the controls are characters, and
+/// Arabic's high byte 06 is one), and was stored as a source with a
+/// control character beside each letter. UTF-8 text has bytes 0 to 8
+/// nowhere (tab and line breaks are 9, 10 and 13).
+pub fn utf16_without_bom(bytes: &[u8]) -> Option<&'static str> {
+    let pairs: Vec<&[u8]> = bytes.chunks_exact(2).take(512).collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let most =
+        |f: &dyn Fn(&[u8]) -> bool| pairs.iter().filter(|p| f(p)).count() * 10 >= pairs.len() * 9;
+    if most(&|p| p[1] <= 8 && p[0] > 8) {
+        Some("UTF-16LE")
+    } else if most(&|p| p[0] <= 8 && p[1] > 8) {
+        Some("UTF-16BE")
+    } else {
+        None
+    }
+}
+
 /// `n` and the noun, singular for one: "1 source", "3 sources"; `noun` is
 /// the singular, and the plural adds an s unless the noun is in the list.
 /// Digits are grouped from 1,000 up ("119,000 entries"), as an import's or
@@ -981,6 +1008,45 @@ fn quoted_word(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn utf16_without_a_mark_is_told_from_utf8() {
+        let le = |t: &str| {
+            t.encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<u8>>()
+        };
+        let be = |t: &str| {
+            t.encode_utf16()
+                .flat_map(u16::to_be_bytes)
+                .collect::<Vec<u8>>()
+        };
+        assert_eq!(utf16_without_bom(&le("Seven killed")), Some("UTF-16LE"));
+        assert_eq!(utf16_without_bom(&be("Seven killed")), Some("UTF-16BE"));
+        assert_eq!(utf16_without_bom(&le("سبعة قتلى")), Some("UTF-16LE"));
+        assert_eq!(utf16_without_bom(&le("Семь убитых")), Some("UTF-16LE"));
+        // UTF-8 in any script, line breaks and all, and zeros alone, are not.
+        let fixture = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/idlib-2022-07-22.txt"
+        ))
+        .unwrap();
+        for t in [
+            &fixture[..],
+            "سبعة قتلى\n\n".as_bytes(),
+            "七人死亡".as_bytes(),
+            &[0u8; 64],
+            &[1u8; 64],
+            b"ab",
+        ] {
+            assert_eq!(
+                utf16_without_bom(t),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(t)
+            );
+        }
+    }
 
     #[test]
     fn a_windows_line_end_is_kept_and_a_lone_carriage_return_escaped() {

@@ -114,6 +114,10 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     if let Some(path) = &out {
         // A link to nowhere too: the file could not take its name there,
         // and the checkpoint was signed and stored all the same.
+        // `/dev/null` signed a checkpoint that went nowhere.
+        if output::keeps_nothing(path) {
+            return Err(output::keeps_nothing_error(path, "a checkpoint"));
+        }
         let taken = match std::fs::metadata(path) {
             Ok(m) => m.is_file(),
             Err(_) => std::fs::symlink_metadata(path).is_ok(),
@@ -196,7 +200,12 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
     // file as it was read.
     let _lock = lock_dir_of(&target)?;
     holds_the_same_checkpoint(&target, &note)?;
-    if let Ok(bytes) = std::fs::read(&target) {
+    let held = std::fs::metadata(&target)
+        .is_ok_and(|m| m.is_file())
+        .then(|| {
+            claimtrail::files::read_capped(&target, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)
+        });
+    if let Some(Ok(bytes)) = held {
         if let Ok((now_held, _)) = claimtrail::checkpoint::read_signed_checkpoint(&bytes) {
             if now_held.text() == note.text() {
                 // This cosignature in place of one of the same key the
@@ -234,8 +243,14 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
 /// checkpoint, or anything else, would be replaced (it was until
 /// 2026-12-04), and a kept checkpoint is evidence.
 fn holds_the_same_checkpoint(target: &Path, note: &SignedNote) -> Result<()> {
-    if !std::fs::metadata(target).is_ok_and(|m| m.is_file()) {
-        return Ok(());
+    match std::fs::metadata(target) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) if output::keeps_nothing(target) => {
+            return Err(output::keeps_nothing_error(target, "a cosigned checkpoint"))
+        }
+        // A pipe or a terminal holds no lines to keep: it is not read
+        // (`/dev/zero` was read until memory ran out).
+        _ => return Ok(()),
     }
     let held =
         claimtrail::files::read_capped(target, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)

@@ -540,6 +540,60 @@ enum Target {
     InPlace(std::fs::File),
 }
 
+/// Whether `path` is a device that keeps nothing written to it
+/// (`/dev/null`, `/dev/zero`, `/dev/full`: Linux's memory devices, major
+/// number 1): a checkpoint "kept" there was signed into the log and lost.
+/// A pipe or a terminal (`--out /dev/stdout`) is written as asked.
+pub fn keeps_nothing(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    std::fs::metadata(path)
+        .is_ok_and(|m| m.file_type().is_char_device() && libc::major(m.rdev()) == 1)
+}
+
+/// The refusal of a [`keeps_nothing`] device as the file to keep `what` in.
+pub fn keeps_nothing_error(path: &std::path::Path, what: &str) -> Error {
+    Error::invalid(
+        format!(
+            "{} keeps nothing written to it, and {what} is evidence to keep",
+            path.display()
+        ),
+        "give --out a new file, or leave --out out to print it",
+    )
+}
+
+/// Opens a device or a named pipe to write `what` into, as it is (no
+/// temporary file beside it). A pipe that no program reads is refused at
+/// once: opened as a file is, the command waited for a reader for ever.
+fn open_special(path: &std::path::Path, what: &str) -> Result<std::fs::File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if fifo {
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENXIO) if fifo => Error::invalid(
+            format!(
+                "{} is a named pipe that no program is reading",
+                path.display()
+            ),
+            format!("start the program that reads it first, or write {what} to a file"),
+        ),
+        _ => Error::write(path, &e),
+    })?;
+    if fifo {
+        // Written as a file is written: blocking, once the reader is there.
+        use std::os::fd::AsRawFd;
+        // SAFETY: fcntl on a descriptor this function owns.
+        unsafe {
+            let flags = libc::fcntl(file.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    Ok(file)
+}
+
 impl Staged {
     pub fn new(path: &std::path::Path, what: &str) -> Result<Staged> {
         refuse_slash(path, what)?;
@@ -549,11 +603,7 @@ impl Staged {
         refuse_to_replace(path, what)?;
         let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let to = if special {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(|e| Error::write(path, &e))?;
-            Target::InPlace(file)
+            Target::InPlace(open_special(path, what)?)
         } else {
             let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
             let target = match linked {

@@ -137,6 +137,7 @@ impl Serialize for WireBody<'_> {
             Body::ClaimAdd(b) => b.serialize(s),
             Body::ClaimRetract(b) => b.serialize(s),
             Body::AnnotationAdd(b) => b.serialize(s),
+            Body::AnnotationRetract(b) => b.serialize(s),
             Body::CheckpointAdd(b) => b.serialize(s),
         }
     }
@@ -334,6 +335,7 @@ fn parse_known(bytes: &[u8], kind: Kind) -> Option<Payload> {
         Kind::ClaimAdd => read(bytes, Body::ClaimAdd),
         Kind::ClaimRetract => read(bytes, Body::ClaimRetract),
         Kind::AnnotationAdd => read(bytes, Body::AnnotationAdd),
+        Kind::AnnotationRetract => read(bytes, Body::AnnotationRetract),
         Kind::CheckpointAdd => read(bytes, Body::CheckpointAdd),
     }?;
     (p.header.kind == kind).then_some(p)
@@ -526,6 +528,10 @@ mod tests {
                 reliability: Some(Reliability::B),
                 supersedes: Some(r),
                 verdict: Verdict::Disputed,
+            }),
+            Body::AnnotationRetract(AnnotationRetract {
+                annotation: r,
+                reason: "r".into(),
             }),
             Body::CheckpointAdd(CheckpointAdd {
                 note: "n".into(),
@@ -893,6 +899,9 @@ mod tests {
                     source,
                     reason
                 })),
+                (ref_(), text()).prop_map(|(annotation, reason)| Body::AnnotationRetract(
+                    AnnotationRetract { annotation, reason }
+                )),
                 (ref_(), text(), prop::option::of(ref_())).prop_map(
                     |(claim, reason, replaced_by)| Body::ClaimRetract(ClaimRetract {
                         claim,

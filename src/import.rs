@@ -1,9 +1,10 @@
-//! Bulk import: sources, claims, annotations and claim retractions from
+//! Bulk import: sources, claims, annotations and their retractions from
 //! JSON Lines, one object a line (the format is documented in
 //! `docs/IMPORT.md`).
 //!
 //! Each line is checked and turned into exactly the body the single command
-//! (`source add`, `claim add`, `annotate`, `claim retract`) would build from
+//! (`source add`, `claim add`, `annotate`, `claim retract`, `annotate
+//! retract`) would build from
 //! the same values, and the bodies are appended through the append path's
 //! bulk form ([`crate::log::Bulk`]) in transactions of
 //! [`Options::batch_size`] entries: the append path stays the only writer
@@ -51,7 +52,8 @@
 //!   k-th identical line of the file matches the k-th identical entry, so a
 //!   file that deliberately repeats a line still gets every copy once.
 //! * A retraction line is skipped when the claim's retraction was in the log
-//!   before this run, signed by the same key, with the same body.
+//!   before this run, signed by the same key, with the same body; an
+//!   annotation retraction line likewise, when the annotation's was.
 //!
 //! So an import interrupted at any point (Ctrl-C, a crash, `kill -9`: the
 //! batch in flight is rolled back by SQLite) is completed by running the
@@ -275,17 +277,31 @@ pub struct Counts {
     pub annotations: u64,
     /// `claim.retract` entries (retraction lines), which create no item.
     pub retractions: u64,
+    /// `annotation.retract` entries (annotation retraction lines); in
+    /// the JSON only when there are some, so that the summary of a file
+    /// without them reads as it did before they could be imported.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub annotation_retractions: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Counts {
     pub fn total(&self) -> u64 {
-        self.sources + self.claims + self.annotations + self.retractions
+        self.sources
+            + self.claims
+            + self.annotations
+            + self.retractions
+            + self.annotation_retractions
     }
     fn add(&mut self, kind: Kind) {
         match kind {
             Kind::SourceAdd => self.sources += 1,
             Kind::ClaimAdd => self.claims += 1,
             Kind::AnnotationAdd => self.annotations += 1,
+            Kind::AnnotationRetract => self.annotation_retractions += 1,
             // Import appends no other kind.
             _ => self.retractions += 1,
         }
@@ -327,6 +343,8 @@ pub enum Line {
     Claim(ClaimLine),
     Annotation(AnnotationLine),
     Retraction(RetractionLine),
+    #[serde(rename = "annotation_retraction")]
+    AnnotationRetraction(AnnotationRetractionLine),
 }
 
 /// `{"type":"source", …}`: what `source add` takes, with the text inline
@@ -389,6 +407,15 @@ pub struct RetractionLine {
     pub claim: String,
     pub reason: String,
     pub replaced_by: Option<String>,
+}
+
+/// `{"type":"annotation_retraction", …}`: what `annotate retract` takes.
+/// It creates no item, so it has no label.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnotationRetractionLine {
+    pub annotation: String,
+    pub reason: String,
 }
 
 /// `"occurrence"`: absent, `null`, or a whole number from 1, refused in
@@ -490,6 +517,11 @@ impl Line {
                 ))
             }
             Line::Retraction(_) => Ok(()),
+            Line::AnnotationRetraction(l) if l.reason.trim().is_empty() => Err(Error::invalid(
+                "a retraction needs a reason",
+                "say why in \"reason\": it is signed, and `claimtrail show` shows it",
+            )),
+            Line::AnnotationRetraction(_) => Ok(()),
         }?;
         // The commands' rules for texts (`log::check_text`), here too: met
         // only when the entry was made, a line that waited for its batch
@@ -502,7 +534,7 @@ impl Line {
             ],
             Line::Claim(l) => vec![("text", &l.text, TextKind::Lines)],
             Line::Annotation(l) => vec![("note", &l.note, TextKind::Lines)],
-            Line::Retraction(_) => vec![],
+            Line::Retraction(_) | Line::AnnotationRetraction(_) => vec![],
         };
         for (field, value, kind) in texts {
             if let Some(v) = value {
@@ -522,6 +554,9 @@ impl Line {
         match self {
             Line::Claim(l) => crate::log::check_text("speaker", &l.speaker, TextKind::Name)?,
             Line::Retraction(l) => crate::log::check_text("reason", &l.reason, TextKind::Lines)?,
+            Line::AnnotationRetraction(l) => {
+                crate::log::check_text("reason", &l.reason, TextKind::Lines)?
+            }
             _ => {}
         }
         // The texts the entry will carry, as given: the entry can only be
@@ -536,6 +571,7 @@ impl Line {
             Line::Claim(l) => l.speaker.len() + l.text.as_ref().map_or(0, String::len),
             Line::Annotation(l) => l.note.as_ref().map_or(0, String::len),
             Line::Retraction(l) => l.reason.len(),
+            Line::AnnotationRetraction(l) => l.reason.len(),
         };
         if texts > crate::entry::MAX_PAYLOAD {
             let kind = self.entry_kind();
@@ -555,7 +591,7 @@ impl Line {
             Line::Source(l) => l.label.as_deref(),
             Line::Claim(l) => l.label.as_deref(),
             Line::Annotation(l) => l.label.as_deref(),
-            Line::Retraction(_) => None,
+            Line::Retraction(_) | Line::AnnotationRetraction(_) => None,
         }
     }
     /// The kind of item the line creates (a retraction creates none).
@@ -564,14 +600,15 @@ impl Line {
             Line::Source(_) => Some(IdKind::Source),
             Line::Claim(_) => Some(IdKind::Claim),
             Line::Annotation(_) => Some(IdKind::Annotation),
-            Line::Retraction(_) => None,
+            Line::Retraction(_) | Line::AnnotationRetraction(_) => None,
         }
     }
     /// The kind of entry the line appends.
     fn entry_kind(&self) -> Kind {
-        match self.creates() {
-            Some(kind) => kind.entry_kind(),
-            None => Kind::ClaimRetract,
+        match (self, self.creates()) {
+            (_, Some(kind)) => kind.entry_kind(),
+            (Line::AnnotationRetraction(_), None) => Kind::AnnotationRetract,
+            (_, None) => Kind::ClaimRetract,
         }
     }
     /// Every reference the line makes, as written, with its field and the
@@ -607,6 +644,9 @@ impl Line {
                         .map(|s| ("replaced_by", s, IdKind::Claim)),
                 );
                 out
+            }
+            Line::AnnotationRetraction(l) => {
+                vec![("annotation", l.annotation.as_str(), IdKind::Annotation)]
             }
         }
     }
@@ -692,7 +732,7 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
     if type_count(line) > 1 {
         return line_err(
             "\"type\" is given more than once",
-            "give one \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"",
+            "give one \"type\": \"source\", \"claim\", \"annotation\", \"retraction\" or \"annotation_retraction\"",
         );
     }
     let said = strip_position(e);
@@ -712,13 +752,13 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
         let found = rest.split(',').next().unwrap_or(rest);
         return line_err(
             format!("unknown type {found}"),
-            "use \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"",
+            "use \"type\": \"source\", \"claim\", \"annotation\", \"retraction\" or \"annotation_retraction\"",
         );
     }
     if msg == "missing field `type`" {
         return line_err(
             "no \"type\" field",
-            "give \"type\": \"source\", \"claim\", \"annotation\" or \"retraction\"",
+            "give \"type\": \"source\", \"claim\", \"annotation\", \"retraction\" or \"annotation_retraction\"",
         );
     }
     if msg.starts_with(CREDIBILITY_IS) {
@@ -792,6 +832,7 @@ fn field_of(line: &str) -> Option<(String, String)> {
         "claim" => failing::<ClaimLine>(value)?,
         "annotation" => failing::<AnnotationLine>(value)?,
         "retraction" => failing::<RetractionLine>(value)?,
+        "annotation_retraction" => failing::<AnnotationRetractionLine>(value)?,
         _ => return None,
     };
     let mut said = String::new();
@@ -1537,6 +1578,9 @@ struct Importer<'a> {
     start_seq: u64,
     /// Claims whose retraction from before this run a line has matched.
     matched_retractions: std::collections::HashSet<u64>,
+    /// Annotations whose retraction from before this run a line has
+    /// matched.
+    matched_annotation_retractions: std::collections::HashSet<u64>,
     /// Annotations a line of this run superseded (`query::supersedable`).
     superseded: std::collections::HashSet<u64>,
     /// This key's claims, per source, and annotations, per claim.
@@ -1630,6 +1674,7 @@ impl<'a> Importer<'a> {
             claims: max_id(conn, "claims")?,
             annotations: max_id(conn, "annotations")?,
             retractions: 0,
+            annotation_retractions: 0,
         };
         let start_seq = crate::store::head(conn)?.map_or(0, |(s, _)| s.0);
         Ok(Importer {
@@ -1648,6 +1693,7 @@ impl<'a> Importer<'a> {
             text_bytes: 0,
             start_seq,
             matched_retractions: Default::default(),
+            matched_annotation_retractions: Default::default(),
             claimed: Default::default(),
             superseded: Default::default(),
             claims_of: HashMap::default(),
@@ -1769,7 +1815,7 @@ impl<'a> Importer<'a> {
         }
         self.check_role(line.entry_kind())
             .map_err(|e| at(self.unit(), n, e))?;
-        if matches!(line, Line::Retraction(_)) {
+        if matches!(line, Line::Retraction(_) | Line::AnnotationRetraction(_)) {
             return self.retract(n, line);
         }
         if self.waits(&line) {
@@ -1815,7 +1861,7 @@ impl<'a> Importer<'a> {
         match line {
             // Sources never wait (see `read`); a retraction is checked
             // against the log by the append path, in its batch.
-            Line::Source(_) | Line::Retraction(_) => {}
+            Line::Source(_) | Line::Retraction(_) | Line::AnnotationRetraction(_) => {}
             Line::Claim(l) => {
                 let at = l.place()?;
                 let pending = l
@@ -1888,6 +1934,7 @@ impl<'a> Importer<'a> {
             Line::Claim(l) => self.claim(n, l),
             Line::Annotation(l) => self.annotation(l),
             Line::Retraction(l) => self.retraction(l),
+            Line::AnnotationRetraction(l) => self.annotation_retraction(l),
         }
         .map_err(|e| at(self.unit(), n, e))?;
         let state = match outcome {
@@ -1909,7 +1956,10 @@ impl<'a> Importer<'a> {
                 // were checked as the line was read (`Line::check_given`);
                 // a retraction's reason is also held to the placeholder
                 // rule here (the texts are not scanned a second time).
-                if matches!(entry.body, crate::model::Body::ClaimRetract(_)) {
+                if matches!(
+                    entry.body,
+                    crate::model::Body::ClaimRetract(_) | crate::model::Body::AnnotationRetract(_)
+                ) {
                     crate::log::precheck(&entry.body).map_err(|e| at(self.unit(), n, e))?;
                 }
                 let b = &mut self.batch;
@@ -2349,6 +2399,57 @@ impl<'a> Importer<'a> {
                 .is_ok_and(|e| e.body == *body);
         if same {
             self.matched_retractions.insert(n);
+        }
+        Ok(same)
+    }
+
+    /// An annotation retraction line's entry, unless the log already holds
+    /// it (skipped as a retraction line is: see [`Self::retraction`]).
+    fn annotation_retraction(&mut self, l: AnnotationRetractionLine) -> Result<Outcome> {
+        let annotation = self.resolve("annotation", &l.annotation, IdKind::Annotation)?;
+        let body = AnnotationRetract {
+            annotation,
+            reason: l.reason,
+        };
+        if self.annotation_retracted_before(&body)? {
+            return Ok(Outcome::SkippedEntry);
+        }
+        Ok(Outcome::Append(Box::new(NewEntry::new(
+            Body::AnnotationRetract(body),
+        ))))
+    }
+
+    /// Whether the log held, before this run, this very annotation
+    /// retraction signed by this key, not yet matched by an earlier line.
+    fn annotation_retracted_before(&mut self, body: &AnnotationRetract) -> Result<bool> {
+        let n = body.annotation.id.n;
+        if n > self.start.annotations || self.matched_annotation_retractions.contains(&n) {
+            return Ok(false);
+        }
+        let found = self
+            .store
+            .conn()
+            .prepare_cached(
+                "SELECT r.seq, r.signer, e.payload FROM annotation_retractions r
+                 JOIN entries e ON e.seq = r.seq WHERE r.annotation_id = ?1",
+            )?
+            .query_row([n as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .optional()?;
+        let Some((seq, signer, payload)) = found else {
+            return Ok(false);
+        };
+        let same = seq as u64 <= self.start_seq
+            && signer == self.signer.fingerprint().as_str()
+            && serde_json::from_slice::<Envelope<AnnotationRetract>>(&payload)
+                .is_ok_and(|e| e.body == *body);
+        if same {
+            self.matched_annotation_retractions.insert(n);
         }
         Ok(same)
     }

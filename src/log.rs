@@ -373,7 +373,11 @@ fn next_ids(conn: &Connection) -> Result<[u64; 3]> {
 fn independent(e: &NewEntry, next: &[u64; 3]) -> bool {
     matches!(
         e.body,
-        Body::SourceAdd(_) | Body::ClaimAdd(_) | Body::AnnotationAdd(_) | Body::ClaimRetract(_)
+        Body::SourceAdd(_)
+            | Body::ClaimAdd(_)
+            | Body::AnnotationAdd(_)
+            | Body::ClaimRetract(_)
+            | Body::AnnotationRetract(_)
     ) && e
         .body
         .refs()
@@ -609,6 +613,13 @@ impl<'s> Pipeline<'s> {
             if let Some(all) = open.caches.retracted.borrow_mut().as_mut() {
                 all.insert(b.claim.id.n, header.seq);
             }
+        }
+        if let Body::AnnotationRetract(b) = &e.body {
+            // And against the annotation as retracted.
+            open.caches
+                .retracted_annotations
+                .borrow_mut()
+                .insert(b.annotation.id.n, header.seq);
         }
         let n = e.body.creates().map(|k| {
             open.next_n[k.index()] += 1;
@@ -954,6 +965,9 @@ struct BatchCaches {
     last_blob: std::cell::RefCell<Option<(Hash, std::rc::Rc<SourceText>)>>,
     added: std::cell::RefCell<std::collections::HashMap<Hash, u64>>,
     retracted: std::cell::RefCell<Option<std::collections::HashMap<u64, Seq>>>,
+    /// Annotations retracted by this batch's entries, which the table may
+    /// not hold yet.
+    retracted_annotations: std::cell::RefCell<std::collections::HashMap<u64, Seq>>,
     /// The claims this batch records whose uniqueness the table decides
     /// (see `Pipeline::push`), by key: their item numbers.
     claims: std::cell::RefCell<std::collections::HashMap<crate::query::ClaimKey, u64>>,
@@ -1030,6 +1044,13 @@ impl History for BatchHistory<'_> {
             .borrow()
             .as_ref()
             .and_then(|all| all.get(&n).copied()))
+    }
+    fn annotation_retraction(&self, n: u64) -> Result<Option<Seq>> {
+        // Retracted earlier in this batch (not in the table yet), or before.
+        if let Some(&at) = self.caches.retracted_annotations.borrow().get(&n) {
+            return Ok(Some(at));
+        }
+        self.store.annotation_retraction(n)
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         if let Some((h, data)) = &*self.caches.last_blob.borrow() {
@@ -1183,7 +1204,9 @@ pub fn too_large_hint(kind: Kind) -> &'static str {
     match kind {
         Kind::LogInit => "shorten the origin or the admin key's name",
         Kind::KeyAdd => "give the key a shorter name with --name (its comment is the default)",
-        Kind::KeyRevoke | Kind::SourceRedact | Kind::ClaimRetract => "shorten the reason",
+        Kind::KeyRevoke | Kind::SourceRedact | Kind::ClaimRetract | Kind::AnnotationRetract => {
+            "shorten the reason"
+        }
         Kind::SourceAdd => {
             "shorten the title, author, publisher or address; the text itself is stored apart and may be up to 16 MiB"
         }
@@ -1864,6 +1887,14 @@ impl History for StoreHistory<'_> {
         Ok(self
             .conn
             .prepare_cached("SELECT seq FROM retractions WHERE claim_id = ?")?
+            .query_row([n as i64], |r| r.get::<_, Seq>(0))
+            .optional()?)
+    }
+
+    fn annotation_retraction(&self, n: u64) -> Result<Option<Seq>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT seq FROM annotation_retractions WHERE annotation_id = ?")?
             .query_row([n as i64], |r| r.get::<_, Seq>(0))
             .optional()?)
     }

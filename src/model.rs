@@ -347,6 +347,7 @@ wire_enum!(
         ClaimAdd = "claim.add",
         ClaimRetract = "claim.retract",
         AnnotationAdd = "annotation.add",
+        AnnotationRetract = "annotation.retract",
         CheckpointAdd = "checkpoint.add",
     }
 );
@@ -591,6 +592,18 @@ pub struct AnnotationAdd {
     pub verdict: Verdict,
 }
 
+/// `annotation.retract`: an annotation made in error (the wrong claim, a
+/// judgment recorded by mistake) is withdrawn. Its entry stays in the log,
+/// signed and verified like any other; the retraction takes it out of the
+/// current view: it gives its claim no verdict, its links are no longer
+/// live, and an annotation it had replaced is current again.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnotationRetract {
+    pub annotation: Ref,
+    pub reason: String,
+}
+
 /// `checkpoint.add`: an admin's signed C2SP checkpoint of the log as it
 /// stood before this entry (`size` = this entry's `seq`).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -614,6 +627,7 @@ pub enum Body {
     ClaimAdd(ClaimAdd),
     ClaimRetract(ClaimRetract),
     AnnotationAdd(AnnotationAdd),
+    AnnotationRetract(AnnotationRetract),
     CheckpointAdd(CheckpointAdd),
 }
 
@@ -628,6 +642,7 @@ impl Body {
             Body::ClaimAdd(_) => Kind::ClaimAdd,
             Body::ClaimRetract(_) => Kind::ClaimRetract,
             Body::AnnotationAdd(_) => Kind::AnnotationAdd,
+            Body::AnnotationRetract(_) => Kind::AnnotationRetract,
             Body::CheckpointAdd(_) => Kind::CheckpointAdd,
         }
     }
@@ -639,6 +654,7 @@ impl Body {
             Body::KeyRevoke(b) => Some(&b.reason),
             Body::SourceRedact(b) => Some(&b.reason),
             Body::ClaimRetract(b) => Some(&b.reason),
+            Body::AnnotationRetract(b) => Some(&b.reason),
             _ => None,
         }
     }
@@ -653,6 +669,7 @@ impl Body {
             Body::ClaimAdd(b) => serde_json::to_value(b),
             Body::ClaimRetract(b) => serde_json::to_value(b),
             Body::AnnotationAdd(b) => serde_json::to_value(b),
+            Body::AnnotationRetract(b) => serde_json::to_value(b),
             Body::CheckpointAdd(b) => serde_json::to_value(b),
         };
         // Serialising these plain structs cannot fail (no maps with non-string keys).
@@ -675,6 +692,7 @@ impl Body {
             Kind::ClaimAdd => Body::ClaimAdd(Deserialize::deserialize(d)?),
             Kind::ClaimRetract => Body::ClaimRetract(Deserialize::deserialize(d)?),
             Kind::AnnotationAdd => Body::AnnotationAdd(Deserialize::deserialize(d)?),
+            Kind::AnnotationRetract => Body::AnnotationRetract(Deserialize::deserialize(d)?),
             Kind::CheckpointAdd => Body::CheckpointAdd(Deserialize::deserialize(d)?),
         })
     }
@@ -697,6 +715,7 @@ impl Body {
                 out.extend(b.contradicts.iter().map(|r| ("contradicts", *r)));
                 out.extend(b.supersedes.iter().map(|r| ("supersedes", *r)));
             }
+            Body::AnnotationRetract(b) => out.push(("annotation", b.annotation)),
             _ => {}
         }
         out
@@ -731,7 +750,11 @@ impl Kind {
             | Kind::CheckpointAdd => &[Role::Admin],
             // An analyst retracts only their own claims (`rules::check_body`).
             Kind::SourceAdd | Kind::ClaimAdd | Kind::ClaimRetract => &[Role::Admin, Role::Analyst],
-            Kind::AnnotationAdd => &[Role::Admin, Role::Analyst, Role::Auditor],
+            // An analyst or auditor retracts only their own annotations
+            // (`rules::check_body`).
+            Kind::AnnotationAdd | Kind::AnnotationRetract => {
+                &[Role::Admin, Role::Analyst, Role::Auditor]
+            }
         }
     }
 }

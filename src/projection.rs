@@ -70,6 +70,9 @@ table!(ANNOTATIONS, "annotations", key 1, [
     "id", "seq", "claim_id", "signer", "time", "verdict", "reliability", "credibility",
     "note", "supersedes",
 ]);
+table!(ANNOTATION_RETRACTIONS, "annotation_retractions", key 1, [
+    "seq", "annotation_id", "reason", "signer", "time",
+]);
 table!(RELATIONS, "relations", key 3, ["annotation_id", "relation", "other_claim"]);
 table!(CHECKPOINTS, "checkpoints", key 1, ["seq", "size", "root", "note", "signer", "time"]);
 
@@ -85,6 +88,7 @@ pub const ALL: &[&Table] = &[
     &RETRACTIONS,
     &ANNOTATIONS,
     &RELATIONS,
+    &ANNOTATION_RETRACTIONS,
     &CHECKPOINTS,
 ];
 
@@ -100,6 +104,7 @@ pub const TABLES: &[&str] = &[
     RETRACTIONS.name,
     ANNOTATIONS.name,
     RELATIONS.name,
+    ANNOTATION_RETRACTIONS.name,
     CHECKPOINTS.name,
 ];
 
@@ -204,6 +209,13 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
             int(b.claim.id.n),
             text(&b.reason),
             b.replaced_by.map_or(Value::Null, |r| int(r.id.n)),
+            signer,
+            time,
+        ])),
+        Body::AnnotationRetract(b) => out.push(ANNOTATION_RETRACTIONS.row(vec![
+            seq,
+            int(b.annotation.id.n),
+            text(&b.reason),
             signer,
             time,
         ])),

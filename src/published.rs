@@ -385,6 +385,7 @@ struct Replayed {
     source_shas: HashMap<Hash, u64>,
     redacted: HashSet<u64>,
     retracted: HashMap<u64, Seq>,
+    retracted_annotations: HashMap<u64, Seq>,
     frontier_root: Option<(u64, Hash)>,
 }
 
@@ -431,6 +432,9 @@ impl History for Replayed {
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted.get(&n).copied())
+    }
+    fn annotation_retraction(&self, n: u64) -> Result<Option<Seq>> {
+        Ok(self.retracted_annotations.get(&n).copied())
     }
     /// Source texts are not published.
     fn blob(&self, _: &Hash) -> Result<Option<Rc<SourceText>>> {
@@ -890,6 +894,11 @@ impl<'d> Monitor<'d> {
                 Body::ClaimRetract(b) => {
                     self.h.retracted.insert(b.claim.id.n, Seq(seq));
                 }
+                Body::AnnotationRetract(b) => {
+                    self.h
+                        .retracted_annotations
+                        .insert(b.annotation.id.n, Seq(seq));
+                }
                 Body::CheckpointAdd(b) => {
                     self.counts.checkpoints += 1;
                     self.counts.latest_checkpoint = Some(TreeSize(b.size));
@@ -1000,6 +1009,7 @@ impl<'d> Monitor<'d> {
         self.counts.redacted_sources = h.redacted.len() as u64;
         self.counts.claims = h.items[1].len() as u64;
         self.counts.retracted_claims = h.retracted.len() as u64;
+        self.counts.retracted_annotations = h.retracted_annotations.len() as u64;
         self.counts.annotations = h.items[2].len() as u64;
         let mut checks: Vec<&'static str> = CHECKS.iter().map(|c| c.as_str()).collect();
         let mut not_checked: Vec<&'static str> = NOT_CHECKED.iter().map(|c| c.as_str()).collect();

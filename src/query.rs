@@ -69,6 +69,17 @@ impl Retraction {
     }
 }
 
+/// An annotation's retraction (`annotation.retract`): who withdrew it,
+/// and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnotationRetraction {
+    pub seq: Seq,
+    pub reason: String,
+    pub signer: Fingerprint,
+    pub signer_name: String,
+    pub time: String,
+}
+
 /// A source as its projection rows hold it (a log that verifies holds what
 /// the entries signed; the views never check that themselves).
 #[derive(Clone, Debug, Serialize)]
@@ -140,8 +151,14 @@ pub struct AnnotationView {
     pub corroborates: Vec<ItemId>,
     pub contradicts: Vec<ItemId>,
     pub supersedes: Option<ItemId>,
+    /// The first annotation that supersedes this one and was not
+    /// retracted since (a retracted one is as if it were absent, so what
+    /// it superseded is current again).
     pub superseded_by: Option<ItemId>,
     pub signed: Signed,
+    /// Set when the annotation was retracted: it stays in the log, out of
+    /// the current view (no verdict, no live links, no grade counted).
+    pub retraction: Option<AnnotationRetraction>,
 }
 
 /// One entry of `claimtrail log`, read without verifying it: the kind as
@@ -991,10 +1008,13 @@ pub struct ClaimFilter {
     pub last: Option<u64>,
 }
 
-/// The first annotation that supersedes annotation `n`, if one does.
+/// The first annotation that supersedes annotation `n`, if one does (of
+/// those not retracted: a retracted one supersedes nothing any more).
 pub fn superseded_by(conn: &Connection, n: u64) -> Result<Option<ItemId>> {
     let first: Option<i64> = conn
-        .prepare_cached("SELECT MIN(id) FROM annotations WHERE supersedes = ?")?
+        .prepare_cached(&format!(
+            "SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = ? AND {B_STANDS}"
+        ))?
         .query_row([n as i64], |r| r.get(0))?;
     Ok(first.map(|m| ItemId::annotation(m as u64)))
 }
@@ -1020,8 +1040,13 @@ pub trait Judgment {
     /// keys rotated for one person share (`rules::same_person`), or the
     /// key's fingerprint when its name is not known.
     fn signer(&self) -> &str;
-    /// Whether a later annotation supersedes it.
+    /// Whether a later annotation, not retracted, supersedes it.
     fn superseded(&self) -> bool;
+    /// Whether an `annotation.retract` withdrew it: [`current`] takes it
+    /// as absent.
+    fn retracted(&self) -> bool {
+        false
+    }
 }
 
 impl Judgment for &AnnotationView {
@@ -1034,13 +1059,18 @@ impl Judgment for &AnnotationView {
     fn superseded(&self) -> bool {
         self.superseded_by.is_some()
     }
+    fn retracted(&self) -> bool {
+        self.retraction.is_some()
+    }
 }
 
 /// Where a claim stands: each analyst's current judgment of it, that is,
 /// per signer (per person: a rotated key's annotations and its
 /// successor's count as one analyst's), the latest of their annotations
 /// that no later one supersedes. `annotations` are one claim's, in annotation order, and so
-/// is the result. Reports, `show` and `list claims` all go through here.
+/// is the result. A retracted annotation is taken as absent: it is no
+/// one's judgment, and what it replaced (by superseding it, or as the
+/// same person's later annotation) is current again. Reports, `show` and `list claims` all go through here.
 ///
 /// Several analysts may disagree, and all of them are kept: what this
 /// does not say is which judgment is right (that is for the reader of the
@@ -1048,7 +1078,7 @@ impl Judgment for &AnnotationView {
 pub fn current<T: Judgment>(annotations: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::new();
     for a in annotations {
-        if a.superseded() {
+        if a.superseded() || a.retracted() {
             continue;
         }
         if let Some(i) = out.iter().position(|b| b.signer() == a.signer()) {
@@ -1064,6 +1094,7 @@ pub fn current<T: Judgment>(annotations: impl IntoIterator<Item = T>) -> Vec<T> 
 struct Said<T> {
     signer: String,
     superseded: bool,
+    retracted: bool,
     what: T,
 }
 
@@ -1074,6 +1105,9 @@ impl<T> Judgment for Said<T> {
     fn superseded(&self) -> bool {
         self.superseded
     }
+    fn retracted(&self) -> bool {
+        self.retracted
+    }
 }
 
 /// Who signed annotation `a`, as [`Judgment::signer`] says it (SQL, for
@@ -1081,15 +1115,26 @@ impl<T> Judgment for Said<T> {
 const PERSON: &str =
     "COALESCE((SELECT k.name FROM keys k WHERE k.fingerprint = a.signer), a.signer)";
 
-/// Whether a later annotation supersedes annotation `a` (SQL, for the
+/// The condition on an annotation `b` that it stands: no
+/// `annotation.retract` withdrew it.
+const B_STANDS: &str =
+    "NOT EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = b.id)";
+
+/// Whether a later annotation, not retracted, supersedes annotation `a`
+/// (SQL, for the [`Said`] rows).
+const SUPERSEDED: &str = "EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id
+    AND NOT EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = b.id))";
+
+/// Whether an `annotation.retract` withdrew annotation `a` (SQL, for the
 /// [`Said`] rows).
-const SUPERSEDED: &str = "EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes = a.id)";
+const RETRACTED: &str =
+    "EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = a.id)";
 
 /// A claim's current verdicts ([`current`]), each once, in the order of
 /// the annotations that give them; none when no one has annotated it.
 pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {PERSON}, {SUPERSEDED}, a.verdict
+        "SELECT {PERSON}, {SUPERSEDED}, {RETRACTED}, a.verdict
          FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
     ))?;
     let rows = stmt
@@ -1097,7 +1142,8 @@ pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
             Ok(Said {
                 signer: r.get(0)?,
                 superseded: r.get(1)?,
-                what: r.get::<_, Verdict>(2)?,
+                retracted: r.get(2)?,
+                what: r.get::<_, Verdict>(3)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1347,12 +1393,14 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationView> {
             time: r.get(9)?,
             signer_revoked_at: None,
         },
+        retraction: None,
     })
 }
 
 const ANNOTATION_COLS: &str =
     "a.id, a.claim_id, a.verdict, a.reliability, a.credibility, a.note, a.supersedes,
-    a.seq, a.signer, a.time, (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id)";
+    a.seq, a.signer, a.time, (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id
+    AND NOT EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = b.id))";
 
 /// Annotations, of one claim (through its index) or all, in id order.
 pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<AnnotationView>> {
@@ -1372,6 +1420,8 @@ pub struct AnnotationFilter {
     /// Annotations with this verdict (superseded ones included: they are
     /// marked so).
     pub verdict: Option<Verdict>,
+    /// Annotations withdrawn by an `annotation.retract`.
+    pub retracted: bool,
     /// Annotations signed by these keys (one person's: [`KeysOf`]).
     pub signer: Option<KeysOf>,
     /// Annotations whose note contains this text, matched as a claim's
@@ -1396,6 +1446,7 @@ pub fn for_each_annotation(
         "a.verdict = ?",
         filter.verdict.map(|v| v.as_str().to_string()),
     );
+    w.flag(RETRACTED, filter.retracted);
     w.any_of("a.signer", filter.signer.as_ref().map(KeysOf::texts));
     w.period("a.time", &filter.recorded);
     let cond = w.sql();
@@ -1620,6 +1671,7 @@ pub fn links_to(conn: &Connection, claim: u64) -> Result<Vec<AnnotationView>> {
 fn complete_annotation(conn: &Connection, mut a: AnnotationView) -> Result<AnnotationView> {
     name_signer(conn, &mut a.signed)?;
     let n = a.id.n;
+    a.retraction = annotation_retraction(conn, n)?;
     let mut stmt = conn.prepare_cached(
         "SELECT relation, other_claim FROM relations WHERE annotation_id = ? ORDER BY other_claim",
     )?;
@@ -1635,6 +1687,31 @@ fn complete_annotation(conn: &Connection, mut a: AnnotationView) -> Result<Annot
         }
     }
     Ok(a)
+}
+
+/// The retraction of annotation `n`, if an `annotation.retract` withdrew it.
+pub fn annotation_retraction(conn: &Connection, n: u64) -> Result<Option<AnnotationRetraction>> {
+    let found = conn
+        .prepare_cached(
+            "SELECT seq, reason, signer, time FROM annotation_retractions WHERE annotation_id = ?",
+        )?
+        .query_row([n as i64], |r| {
+            Ok(AnnotationRetraction {
+                seq: r.get(0)?,
+                reason: r.get(1)?,
+                signer: r.get(2)?,
+                signer_name: String::new(),
+                time: r.get(3)?,
+            })
+        })
+        .optional()?;
+    match found {
+        Some(mut rt) => {
+            rt.signer_name = key_name(conn, rt.signer.as_str())?;
+            Ok(Some(rt))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Every reliability grade given to a speaker, across all their claims:
@@ -1662,8 +1739,10 @@ const STANDING: &str = "NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id
 /// awaits review): an auditor's audit note does not take a claim off the
 /// desk's queue, which it did when any annotation counted. A key's role
 /// is the one it was enrolled with, for good (a new role is a new key).
+/// A retracted annotation judges nothing: its claim awaits review again.
 const UNANNOTATED: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id
-    AND a.signer NOT IN (SELECT fingerprint FROM keys WHERE role = 'auditor'))";
+    AND a.signer NOT IN (SELECT fingerprint FROM keys WHERE role = 'auditor')
+    AND NOT EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = a.id))";
 
 /// How many claims await review: standing, and judged by no annotation
 /// yet (what `list claims --unannotated` lists).
@@ -1733,10 +1812,11 @@ impl Speakers {
             .unwrap_or(&none);
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time,
-                    (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id)
+                    (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id AND {B_STANDS})
              FROM annotations a JOIN claims c ON c.id = a.claim_id
              LEFT JOIN keys k ON k.fingerprint = a.signer
-             WHERE c.speaker = ? AND a.reliability IS NOT NULL AND {} ORDER BY a.id",
+             WHERE c.speaker = ? AND a.reliability IS NOT NULL AND {} AND NOT {RETRACTED}
+             ORDER BY a.id",
             self.standing
         ))?;
         let mut out: Vec<(i64, SpeakerGrade)> = Vec::new();
@@ -1823,7 +1903,7 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     }
     // The current annotations, claim by claim, in one pass.
     let mut stmt = conn.prepare(&format!(
-        "SELECT a.claim_id, c.speaker, {PERSON}, {SUPERSEDED}, a.reliability
+        "SELECT a.claim_id, c.speaker, {PERSON}, {SUPERSEDED}, {RETRACTED}, a.reliability
          FROM annotations a JOIN claims c ON c.id = a.claim_id
          WHERE {standing} ORDER BY a.claim_id, a.id"
     ))?;
@@ -1851,7 +1931,8 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
         group.push(Said {
             signer: r.get(2)?,
             superseded: r.get(3)?,
-            what: r.get(4)?,
+            retracted: r.get(4)?,
+            what: r.get(5)?,
         });
     }
     if let Some((_, speaker)) = claim {
@@ -2223,6 +2304,9 @@ fn summarize(body: &Body) -> String {
             b.source.id
         ),
         Body::ClaimRetract(b) => format!("{} retracted: {}", b.claim.id, cut(&b.reason, 40)),
+        Body::AnnotationRetract(b) => {
+            format!("{} retracted: {}", b.annotation.id, cut(&b.reason, 40))
+        }
         Body::CheckpointAdd(b) => format!(
             "checkpoint of {}, root {}",
             crate::text::count(b.size, "entry"),

@@ -165,6 +165,8 @@ pub trait History {
     fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>>;
     /// The entry that retracted claim `n`, if one did.
     fn retraction(&self, n: u64) -> Result<Option<Seq>>;
+    /// The entry that retracted annotation `n`, if one did.
+    fn annotation_retraction(&self, n: u64) -> Result<Option<Seq>>;
     /// Stored text of a source, if present (shared: verify reads a text
     /// once for all the claims that quote it).
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>>;
@@ -691,6 +693,50 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 }
             }
         }
+        Body::AnnotationRetract(b) => {
+            let a = b.annotation.id;
+            if let Err(e) = check_ref(h, "annotation", &b.annotation, IdKind::Annotation)? {
+                return Ok(Err(e));
+            }
+            if let Some(at) = h.annotation_retraction(a.n)? {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("{a} was already retracted at entry {at}"),
+                )
+                .hint(format!(
+                    "nothing to do: `claimtrail show {a}` shows the retraction"
+                ))));
+            }
+            let admin = h
+                .key(&header.signer)?
+                .is_some_and(|k| k.role == Role::Admin);
+            if !admin {
+                let signed_by = h.annotation(a.n)?.map(|(_, fp)| fp);
+                let own = match &signed_by {
+                    Some(fp) => same_person(h, fp, &header.signer)?,
+                    None => false,
+                };
+                if !own {
+                    let by = match signed_by {
+                        Some(fp) => match h.key(&fp)? {
+                            Some(k) => format!(" ({}, {fp})", crate::text::escape(&k.name)),
+                            None => format!(" ({fp})"),
+                        },
+                        None => String::new(),
+                    };
+                    return Ok(Err(v(
+                        Check::Authorization,
+                        format!(
+                            "{a} was signed by another key{by}; an analyst or auditor retracts only their own annotations",
+                        ),
+                    )
+                    .hint("ask an admin to retract it, or annotate the claim with your own judgment beside it")));
+                }
+            }
+            if let Err(e) = reason_given(body) {
+                return Ok(Err(e));
+            }
+        }
         Body::AnnotationAdd(b) => {
             if let Err(e) = check_ref(h, "claim", &b.claim, IdKind::Claim)? {
                 return Ok(Err(e));
@@ -732,6 +778,16 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if let Some(s) = &b.supersedes {
                 if let Err(e) = check_ref(h, "supersedes", s, IdKind::Annotation)? {
                     return Ok(Err(e));
+                }
+                if let Some(at) = h.annotation_retraction(s.id.n)? {
+                    return Ok(Err(v(
+                        Check::Reference,
+                        format!("{} was retracted at entry {at}", s.id),
+                    )
+                    .hint(format!(
+                        "a retracted annotation is superseded by nothing: `claimtrail show {}` says why; annotate without --supersedes",
+                        s.id
+                    ))));
                 }
                 match h.annotation(s.id.n)? {
                     Some((claim, signer))
@@ -793,6 +849,10 @@ pub fn reason_given(body: &Body) -> std::result::Result<(), Violation> {
         Body::KeyRevoke(_) => ("revocation", "`claimtrail key list`".to_string()),
         Body::SourceRedact(b) => ("redaction", format!("`claimtrail show {}`", b.source.id)),
         Body::ClaimRetract(b) => ("retraction", format!("`claimtrail show {}`", b.claim.id)),
+        Body::AnnotationRetract(b) => (
+            "retraction",
+            format!("`claimtrail show {}`", b.annotation.id),
+        ),
         _ => return Ok(()),
     };
     Err(

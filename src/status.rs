@@ -25,6 +25,9 @@ pub struct Status {
     pub sources: SourceCounts,
     pub claims: ClaimCounts,
     pub annotations: u64,
+    /// Annotations withdrawn by `annotate retract` (counted in
+    /// `annotations`: they stay in the log).
+    pub retracted_annotations: u64,
     pub keys: KeyCounts,
     /// The latest signed checkpoint stored in the log, if any.
     pub checkpoint: Option<CheckpointView>,
@@ -94,6 +97,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
         unannotated: query::awaiting_review(conn)?,
     };
     let annotations = count("SELECT COUNT(*) FROM annotations")?;
+    let retracted_annotations = count("SELECT COUNT(*) FROM annotation_retractions")?;
     let mut keys = KeyCounts::default();
     for k in query::keys(conn)? {
         if k.revoked_seq.is_some() {
@@ -118,6 +122,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
         sources,
         claims,
         annotations,
+        retracted_annotations,
         keys,
         checkpoint,
         uncovered,

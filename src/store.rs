@@ -79,6 +79,10 @@ pub const MIGRATIONS: &[Migration] = &[
         include_str!("../schema/0005_claims_by_place_and_speaker.sql"),
         None,
     ),
+    (
+        include_str!("../schema/0006_annotation_retractions.sql"),
+        None,
+    ),
 ];
 
 /// A migration's statements, comments left out, each trimmed.

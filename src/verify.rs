@@ -77,6 +77,8 @@ pub struct Counts {
     pub claims: u64,
     pub retracted_claims: u64,
     pub annotations: u64,
+    /// Annotations withdrawn by a valid `annotation.retract`.
+    pub retracted_annotations: u64,
     /// Valid `checkpoint.add` entries: checkpoints signed into the log.
     pub checkpoints: u64,
     /// The tree size of the latest of them: entries from there on are
@@ -1039,6 +1041,8 @@ struct Verifier<'c> {
     source_shas: HashMap<Hash, u64>,
     /// Claims retracted by entries that passed, and the seq of each retraction.
     retracted: HashMap<u64, u64>,
+    /// Annotations retracted by entries that passed, and the seq of each.
+    retracted_annotations: HashMap<u64, u64>,
     /// Sources whose text is missing, waiting for a redaction: (n, seq).
     missing: HashMap<u64, u64>,
     /// n of the next source, claim and annotation.
@@ -1078,6 +1082,7 @@ impl<'c> Verifier<'c> {
             redacted: HashSet::new(),
             source_shas: HashMap::new(),
             retracted: HashMap::new(),
+            retracted_annotations: HashMap::new(),
             missing: HashMap::new(),
             next_n: [1, 1, 1],
             misplaced: HashMap::new(),
@@ -1471,6 +1476,9 @@ impl<'c> Verifier<'c> {
                 Body::ClaimRetract(b) => {
                     self.retracted.insert(b.claim.id.n, seq);
                 }
+                Body::AnnotationRetract(b) => {
+                    self.retracted_annotations.insert(b.annotation.id.n, seq);
+                }
                 Body::CheckpointAdd(b) => {
                     self.counts.checkpoints += 1;
                     self.counts.latest_checkpoint = Some(TreeSize(b.size));
@@ -1650,6 +1658,7 @@ impl<'c> Verifier<'c> {
         self.counts.redacted_sources = self.redacted.len() as u64;
         self.counts.claims = self.next_n[1] - 1;
         self.counts.retracted_claims = self.retracted.len() as u64;
+        self.counts.retracted_annotations = self.retracted_annotations.len() as u64;
         self.counts.annotations = self.next_n[2] - 1;
         let head = if self.entries > 0 {
             Some(self.prev)
@@ -1778,6 +1787,7 @@ fn unimplied_rows(conn: &Connection, table: &str, entries: u64) -> Result<Vec<St
         "claims" => "'claim.add'",
         "annotations" => "'annotation.add'",
         "retractions" => "'claim.retract'",
+        "annotation_retractions" => "'annotation.retract'",
         "checkpoints" => "'checkpoint.add'",
         "merkle_nodes" => {
             let mut stmt = conn.prepare(
@@ -2122,6 +2132,9 @@ impl History for Verifier<'_> {
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted.get(&n).map(|&s| Seq(s)))
+    }
+    fn annotation_retraction(&self, n: u64) -> Result<Option<Seq>> {
+        Ok(self.retracted_annotations.get(&n).map(|&s| Seq(s)))
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         self.blob_cached(sha)

@@ -13,7 +13,9 @@
 use crate::entry::Header;
 use crate::hash::Hash;
 use crate::model::*;
-use crate::query::{AnnotationView, ClaimView, Redaction, Retraction, Signed, SourceView};
+use crate::query::{
+    AnnotationRetraction, AnnotationView, ClaimView, Redaction, Retraction, Signed, SourceView,
+};
 use crate::rules::KeyInfo;
 use crate::text::SourceText;
 use serde::Serialize;
@@ -166,7 +168,30 @@ pub(super) fn build(
                     supersedes,
                     superseded_by: None,
                     signed: signed(h),
+                    retraction: None,
                 });
+            }
+            (Body::AnnotationRetract(b), _) => {
+                let Some(&i) = at.get(&b.annotation.id) else {
+                    continue;
+                };
+                let by = signed(h);
+                let a = &mut c.annotations[i];
+                a.retraction = Some(AnnotationRetraction {
+                    seq: by.seq,
+                    reason: b.reason.clone(),
+                    signer: by.signer,
+                    signer_name: by.signer_name,
+                    time: by.time,
+                });
+                // A retracted annotation supersedes nothing any more, as
+                // the log's views say: what it replaced is current again.
+                let (id, old) = (a.id, a.supersedes);
+                if let Some(old) = old.and_then(|s| at.get(&s)).map(|&j| &mut c.annotations[j]) {
+                    if old.superseded_by == Some(id) {
+                        old.superseded_by = None;
+                    }
+                }
             }
             _ => {}
         }

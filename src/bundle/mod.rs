@@ -478,6 +478,11 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
             // (and theirs, in turn), so the reader sees that its analyst
             // replaced it, and with what.
             Body::AnnotationAdd(_) => {
+                // And its retraction, if it was withdrawn.
+                todo.extend(seq_of(
+                    "SELECT r.seq FROM annotation_retractions r JOIN annotations a ON a.id = r.annotation_id WHERE a.seq = ?",
+                    &(seq as i64),
+                )?);
                 let later: Vec<i64> = conn
                     .prepare_cached(
                         "SELECT b.seq FROM annotations a JOIN annotations b ON b.supersedes = a.id
@@ -509,6 +514,8 @@ pub struct BundleReport {
     pub claims: Vec<String>,
     /// The claims that the bundle's entries retract.
     pub retracted: Vec<BundleRetraction>,
+    /// The annotations that the bundle's entries retract.
+    pub retracted_annotations: Vec<BundleAnnotationRetraction>,
     pub ok: bool,
     pub problems: Vec<Problem>,
     /// What the bundle holds, from its entries that passed: only when it
@@ -525,6 +532,14 @@ pub struct BundleRetraction {
     pub seq: Seq,
     pub reason: String,
     pub replaced_by: Option<ItemId>,
+}
+
+/// An `annotation.retract` entry of a bundle that verified.
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleAnnotationRetraction {
+    pub annotation: ItemId,
+    pub seq: Seq,
+    pub reason: String,
 }
 
 /// Checks a bundle with no database. `Err` only when it is not a bundle at
@@ -732,6 +747,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
         redacted_sources: redacted,
         claims,
         retracted: v.h.retractions,
+        retracted_annotations: v.h.annotation_retractions,
         ok,
         problems: v.problems,
         contents,
@@ -971,6 +987,10 @@ struct BundleHistory {
     /// rules ask it for every claim a later entry refers to, and a
     /// hostile bundle may hold thousands of retractions, so not a scan.
     retracted_at: HashMap<u64, Seq>,
+    /// The annotation retractions of the bundle's entries that passed.
+    annotation_retractions: Vec<BundleAnnotationRetraction>,
+    /// Where each retracted annotation (by number) was retracted.
+    annotation_retracted_at: HashMap<u64, Seq>,
     /// Every entry that passed, in order, for [`contents::build`].
     passed: Vec<(Header, Body, Option<ItemId>)>,
     current: u64,
@@ -1016,6 +1036,17 @@ impl BundleHistory {
                     reason: b.reason.clone(),
                     replaced_by: b.replaced_by.map(|r| r.id),
                 });
+            }
+            Body::AnnotationRetract(b) => {
+                self.annotation_retracted_at
+                    .entry(b.annotation.id.n)
+                    .or_insert(h.seq);
+                self.annotation_retractions
+                    .push(BundleAnnotationRetraction {
+                        annotation: b.annotation.id,
+                        seq: h.seq,
+                        reason: b.reason.clone(),
+                    });
             }
             Body::ClaimAdd(_) => {
                 counts.1 += 1;
@@ -1070,6 +1101,9 @@ impl History for BundleHistory {
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted_at.get(&n).copied())
+    }
+    fn annotation_retraction(&self, n: u64) -> Result<Option<Seq>> {
+        Ok(self.annotation_retracted_at.get(&n).copied())
     }
     fn blob(&self, sha: &Hash) -> Result<Option<std::rc::Rc<SourceText>>> {
         Ok(self.texts.get(sha).cloned())

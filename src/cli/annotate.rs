@@ -2,20 +2,38 @@ use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::interrupt;
 use claimtrail::log::{append, NewEntry};
-use claimtrail::model::{AnnotationAdd, Body, Credibility, IdKind, Reliability, Verdict};
+use claimtrail::model::{
+    AnnotationAdd, AnnotationRetract, Body, Credibility, IdKind, Reliability, Verdict,
+};
 use claimtrail::query;
 use claimtrail::sources::{check_given, Spelling};
 
-/// Record your signed judgment of a claim.
+/// Record your signed judgment of a claim, or retract one made in error.
 ///
-/// Prints the new annotation's id, A<n>.
+/// Prints the new annotation's id, A<n>. `annotate retract A<n> --reason
+/// TEXT` withdraws an annotation instead (your own; an admin may withdraw
+/// any): it stays in the log, marked retracted, out of the claim's
+/// current verdicts.
+//
+// (Not in the help:) the claim and --verdict are required unless the
+// `retract` subcommand is given (`subcommand_negates_reqs`); options of
+// an annotation given with `retract` are refused in `run`, as
+// `checkpoint --out` is before a subcommand, and not by clap's
+// `args_conflicts_with_subcommands`, which refuses the global options
+// there too.
 #[derive(clap::Args, Debug)]
+#[command(
+    subcommand_negates_reqs = true,
+    disable_help_subcommand = true,
+    override_usage = "claimtrail annotate [OPTIONS] --verdict <VERDICT> <CLAIM>\n       claimtrail annotate retract --reason <REASON> <ANNOTATION>"
+)]
 pub struct Args {
     /// The claim, e.g. C3.
-    pub claim: String,
+    #[arg(required = true)]
+    pub claim: Option<String>,
     /// Your verdict on the claim (the README's table says what each means).
-    #[arg(long, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
-    pub verdict: Verdict,
+    #[arg(long, required = true, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
+    pub verdict: Option<Verdict>,
     /// Admiralty reliability of the claim's speaker, A (completely reliable)
     /// to E (unreliable); F = cannot be judged.
     #[arg(long, allow_hyphen_values = true, value_parser = values::one_of::<Reliability>(Reliability::NAMES))]
@@ -44,10 +62,65 @@ pub struct Args {
     /// An earlier annotation of yours on this claim that this one replaces.
     #[arg(long)]
     pub supersedes: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<AnnotateCommand>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AnnotateCommand {
+    /// Withdraw an annotation made in error (your own; an admin may
+    /// withdraw any): it stays in the log, marked retracted, and no longer
+    /// gives its claim a verdict; an earlier annotation of yours on the
+    /// claim that it replaced is current again.
+    Retract(RetractArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RetractArgs {
+    /// The annotation, e.g. A7.
+    pub annotation: String,
+    /// Why (the wrong claim, a judgment recorded by mistake): signed with
+    /// the retraction, and shown by `show` and the reports.
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
+    pub reason: String,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let claim_id = parse_id(&a.claim, IdKind::Claim)?;
+    if let Some(AnnotateCommand::Retract(r)) = a.command {
+        let given = [
+            (a.claim.is_some(), "a claim"),
+            (a.verdict.is_some(), "--verdict"),
+            (a.reliability.is_some(), "--reliability"),
+            (a.credibility.is_some(), "--credibility"),
+            (a.note.is_some(), "--note"),
+            (a.note_file.is_some(), "--note-file"),
+            (a.edit, "--edit"),
+            (!a.corroborates.is_empty(), "--corroborates"),
+            (!a.contradicts.is_empty(), "--contradicts"),
+            (a.supersedes.is_some(), "--supersedes"),
+        ];
+        if let Some((_, what)) = given.iter().find(|(g, _)| *g) {
+            return Err(Error::invalid(
+                format!("{what} was given with `annotate retract`, which takes an annotation and --reason only"),
+                format!(
+                    "`claimtrail annotate retract {} --reason \"what was wrong\"` withdraws it; to annotate, leave `retract` out",
+                    r.annotation
+                        .trim()
+                        .parse::<claimtrail::model::ItemId>()
+                        .map_or_else(|_| "A<n>".to_string(), |i| i.to_string())
+                ),
+            ));
+        }
+        return retract(ctx, r);
+    }
+    let (Some(claim), Some(verdict)) = (a.claim.as_deref(), a.verdict) else {
+        // clap requires both without a subcommand.
+        return Err(Error::invalid(
+            "annotate needs a claim and --verdict",
+            "e.g. `claimtrail annotate C3 --verdict disputed`",
+        ));
+    };
+    let claim_id = parse_id(claim, IdKind::Claim)?;
     check_given("note", a.note.as_deref(), Spelling::Cli)?;
     if a.note.as_deref() == Some("-") {
         return Err(Error::invalid(
@@ -88,7 +161,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     let mut body = AnnotationAdd {
         claim,
-        verdict: a.verdict,
+        verdict,
         reliability: a.reliability,
         credibility: a.credibility,
         note: if a.edit { None } else { note_file.or(a.note) },
@@ -124,6 +197,28 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::json(&serde_json::json!({"id": id, "entry": e}))?;
     } else {
         outln!("{id}")?;
+    }
+    Ok(Outcome::Done)
+}
+
+fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
+    let id = parse_id(&a.annotation, IdKind::Annotation)?;
+    let mut store = ctx.open()?;
+    let annotation = query::reference(store.conn(), id)?;
+    let entry = NewEntry::new(Body::AnnotationRetract(AnnotationRetract {
+        annotation,
+        reason: a.reason,
+    }));
+    let signer = ctx.signer_for(store.conn(), &entry)?;
+    let e = append(&mut store, &signer, entry)?;
+    if ctx.json {
+        output::json(&serde_json::json!({"retracted": id.to_string(), "entry": e}))?;
+    } else {
+        let claim = query::annotation(store.conn(), id.n)?.claim;
+        outln!(
+            "{id} retracted at entry {}: it stays in the log, marked retracted, and gives {claim} no verdict",
+            e.seq
+        )?;
     }
     Ok(Outcome::Done)
 }

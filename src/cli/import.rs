@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// Bulk-append sources, claims, annotations and retractions from a JSON Lines or CSV file.
 ///
 /// One JSON object a line, with the fields of `source add`, `claim add`,
-/// `annotate` and `claim retract` (listed below); or a spreadsheet's CSV
+/// `annotate`, `claim retract` and `annotate retract` (listed below); or a spreadsheet's CSV
 /// export, whose header row names those fields and whose rows are lines.
 /// Lines refer to items the file creates as @label and to existing items by
 /// id. Running the same file again, after an interruption or not, appends
@@ -59,6 +59,7 @@ Fields of a line (* required; a CSV's header row names the same fields):
   \"type\": \"annotation\"  claim*, verdict*, reliability, credibility, note, corroborates,
                         contradicts, supersedes, label
   \"type\": \"retraction\"  claim*, reason*, replaced_by
+  \"type\": \"annotation_retraction\"  annotation*, reason*
 Each field takes what the option of the same name takes (derived_from: --derived-from);
 lists are JSON arrays (in a CSV cell, ids separated by commas). An item is referred to by its
 id (S1, C2, A3) or, when the file creates it, by @label.
@@ -241,10 +242,16 @@ fn print_summary(file: &Path, format: import::Format, s: &Summary) -> Result<()>
     let name = claimtrail::text::escape(&name).into_owned();
     // Retractions are rare: named only when there are some.
     let kinds = |c: &claimtrail::import::Counts| {
-        let retractions = match c.retractions {
+        let mut retractions = match c.retractions {
             0 => String::new(),
             n => format!(", {}", output::count(n, "retraction")),
         };
+        if c.annotation_retractions > 0 {
+            retractions += &format!(
+                ", {}",
+                output::count(c.annotation_retractions, "annotation retraction")
+            );
+        }
         format!(
             "{}, {}, {}{retractions}",
             output::count(c.sources, "source"),

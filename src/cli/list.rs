@@ -70,7 +70,8 @@ pub struct Args {
     /// auditor's audit note does not take a claim off it).
     #[arg(long, conflicts_with = "verdict")]
     pub unannotated: bool,
-    /// Claims withdrawn by `claim retract`.
+    /// Claims withdrawn by `claim retract`; annotations withdrawn by
+    /// `annotate retract`.
     #[arg(long, conflicts_with_all = ["verdict", "unannotated"])]
     pub retracted: bool,
     #[command(flatten)]
@@ -99,7 +100,7 @@ fn conditions(a: &Args) -> [(&'static str, bool, &'static [What]); 14] {
         ),
         ("--provenance", a.provenance.is_some(), &[Claims]),
         ("--unannotated", a.unannotated, &[Claims]),
-        ("--retracted", a.retracted, &[Claims]),
+        ("--retracted", a.retracted, &[Claims, Annotations]),
         ("--claim", a.claim.is_some(), &[Annotations]),
         ("--verdict", a.verdict.is_some(), &[Claims, Annotations]),
         (
@@ -326,6 +327,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let filter = AnnotationFilter {
                 claim: existing(conn, a.claim.as_deref(), IdKind::Claim)?,
                 verdict: a.verdict,
+                retracted: a.retracted,
                 signer,
                 contains: a.contains,
                 recorded,
@@ -357,6 +359,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ),
                 |a: &query::AnnotationView| {
                     let mut links = Vec::new();
+                    // Withdrawn: its verdict and links no longer stand.
+                    if let Some(r) = &a.retraction {
+                        links.push(format!("RETRACTED at entry {}", r.seq));
+                    }
                     if !a.corroborates.is_empty() {
                         links.push(format!(
                             "corroborates {}",

@@ -54,6 +54,7 @@ impl Kinds {
         "claim.add",
         "claim.retract",
         "annotation.add",
+        "annotation.retract",
         "checkpoint.add",
         "log",
         "key",

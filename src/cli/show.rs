@@ -338,14 +338,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             for a in &anns {
                 // Not superseded, yet not current: the same person
                 // annotated the claim again later, without --supersedes.
-                let later = (a.superseded_by.is_none() && !current.iter().any(|c| c.id == a.id))
-                    .then(|| {
-                        current
-                            .iter()
-                            .find(|c| query::Judgment::signer(*c) == query::Judgment::signer(&a))
-                            .map(|c| c.id)
-                    })
-                    .flatten();
+                let later = (a.superseded_by.is_none()
+                    && a.retraction.is_none()
+                    && !current.iter().any(|c| c.id == a.id))
+                .then(|| {
+                    current
+                        .iter()
+                        .find(|c| query::Judgment::signer(*c) == query::Judgment::signer(&a))
+                        .map(|c| c.id)
+                })
+                .flatten();
                 print_annotation(a, &revoked, later)?;
             }
             if !links.is_empty() {
@@ -438,10 +440,11 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked, later: Option<ItemId>
     if let Some(c) = a.credibility {
         grade.push_str(&format!(" credibility {c}"));
     }
-    let superseded = match (&a.superseded_by, later) {
-        (Some(s), _) => format!(" (superseded by {s})"),
-        (None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
-        (None, None) => String::new(),
+    let superseded = match (&a.retraction, &a.superseded_by, later) {
+        (Some(_), ..) => " (RETRACTED)".to_string(),
+        (None, Some(s), _) => format!(" (superseded by {s})"),
+        (None, None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
+        (None, None, None) => String::new(),
     };
     outln!(
         "  {} on {}: {}{grade}{superseded}",
@@ -460,6 +463,15 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked, later: Option<ItemId>
         outln!(
             "      key revoked later, at entry {seq}: {}",
             escape(reason)
+        )?;
+    }
+    // Withdrawn: out of the current view (no verdict, no live link).
+    if let Some(r) = &a.retraction {
+        outln!(
+            "      retracted at entry {} by {}: {}",
+            r.seq,
+            escape(&r.signer_name),
+            escape(&r.reason)
         )?;
     }
     if !a.corroborates.is_empty() {

@@ -83,7 +83,11 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
         }
     }
     row("claims", &claims)?;
-    row("annotations", &grouped(s.annotations))?;
+    let mut annotations = grouped(s.annotations);
+    if s.retracted_annotations > 0 {
+        annotations += &format!(" ({} retracted)", grouped(s.retracted_annotations));
+    }
+    row("annotations", &annotations)?;
     let k = &s.keys;
     let mut keys = format!(
         "{}, {}, {}",

@@ -163,8 +163,12 @@ pub fn counts_line(c: &claimtrail::verify::Counts) -> Result<()> {
         0 => String::new(),
         n => format!(" ({n} retracted)"),
     };
+    let withdrawn = match c.retracted_annotations {
+        0 => String::new(),
+        n => format!(" ({n} retracted)"),
+    };
     outln!(
-        "{} ({} revoked), {} ({} redacted), {}{retracted}, {}",
+        "{} ({} revoked), {} ({} redacted), {}{retracted}, {}{withdrawn}",
         output::count(c.keys, "key"),
         c.revoked_keys,
         output::count(c.sources, "source"),

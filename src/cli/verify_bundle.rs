@@ -66,6 +66,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 escape(&rt.reason)
             )?;
         }
+        for rt in &r.retracted_annotations {
+            outln!(
+                "{} retracted at entry {}: {}",
+                rt.annotation,
+                rt.seq,
+                escape(&rt.reason)
+            )?;
+        }
         outln!(
             "checkpoint: size {}, root {}, signed by {}",
             r.checkpoint_size,
@@ -209,6 +217,13 @@ fn show(c: &BundleContents) -> Result<()> {
             }
             outln!("    {}  {}", an.id, judged.join("; "))?;
             outln!("        by {}", by(&an.signed))?;
+            if let Some(rt) = &an.retraction {
+                outln!(
+                    "        RETRACTED by {}: {}",
+                    at(&rt.signer_name, rt.seq, &rt.time),
+                    escape(&rt.reason)
+                )?;
+            }
             // A note's line breaks are the analyst's, shown as `show` shows
             // them: one `|` line each.
             if let Some(n) = &an.note {

@@ -56,6 +56,7 @@ pub const FIELDS: &[&str] = &[
     "supersedes",
     "reason",
     "replaced_by",
+    "annotation",
 ];
 
 /// Fields whose value is a whole number.
@@ -69,13 +70,20 @@ const NAMES: &[&str] = &[
     "claim",
     "supersedes",
     "replaced_by",
+    "annotation",
     "span",
 ];
 
 /// The closed set a field's value comes from, if it has one.
 fn closed_set(field: &str) -> Option<&'static [&'static str]> {
     match field {
-        "type" => Some(&["source", "claim", "annotation", "retraction"]),
+        "type" => Some(&[
+            "source",
+            "claim",
+            "annotation",
+            "retraction",
+            "annotation_retraction",
+        ]),
         "kind" | "provenance" => Some(SourceKind::NAMES),
         "verdict" => Some(Verdict::NAMES),
         "reliability" => Some(Reliability::NAMES),
@@ -246,7 +254,7 @@ impl<R: Read> Rows<R> {
         if !object.contains_key("type") {
             return Err(line_err(
                 "no type",
-                "write source, claim, annotation or retraction in the row's type column",
+                "write source, claim, annotation, retraction or annotation_retraction in the row's type column",
             ));
         }
         let kind = object
@@ -306,7 +314,7 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
     if e.what.starts_with("unknown type ") {
         return line_err(
             e.what,
-            "write source, claim, annotation or retraction in the row's type column",
+            "write source, claim, annotation, retraction or annotation_retraction in the row's type column",
         );
     }
     e
@@ -625,7 +633,7 @@ fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
     if !columns.contains(&"type") {
         return Err(bad(
             "no type column".into(),
-            "add a column named type, with source, claim, annotation or retraction in each row",
+            "add a column named type, with source, claim, annotation, retraction or annotation_retraction in each row",
         ));
     }
     Ok(columns)
@@ -667,23 +675,37 @@ mod tests {
     /// meets an unknown one) are in it.
     #[test]
     fn fields_are_those_of_the_line_types() {
-        for t in ["source", "claim", "annotation", "retraction"] {
+        for t in [
+            "source",
+            "claim",
+            "annotation",
+            "retraction",
+            "annotation_retraction",
+        ] {
             let e = parse_line(format!(r#"{{"type":"{t}","zz":1}}"#).as_bytes()).unwrap_err();
-            let listed = e.what.split("expected one of ").nth(1).unwrap();
-            for name in listed.split(", ") {
+            // serde says "expected `a` or `b`" of a type of two fields.
+            let listed = e.what.split("expected ").nth(1).unwrap();
+            let listed = listed.strip_prefix("one of ").unwrap_or(listed);
+            for name in listed.split([',', ' ']).filter(|n| n.starts_with('`')) {
                 let name = name.trim_matches('`');
                 assert!(FIELDS.contains(&name), "{t}: {name} missing from FIELDS");
             }
         }
         for f in FIELDS {
-            let known = ["source", "claim", "annotation", "retraction"]
-                .iter()
-                .any(|t| {
-                    let line = format!(r#"{{"type":"{t}","{f}":null}}"#);
-                    !parse_line(line.as_bytes())
-                        .err()
-                        .is_some_and(|e| e.what.starts_with("unknown field"))
-                });
+            let known = [
+                "source",
+                "claim",
+                "annotation",
+                "retraction",
+                "annotation_retraction",
+            ]
+            .iter()
+            .any(|t| {
+                let line = format!(r#"{{"type":"{t}","{f}":null}}"#);
+                !parse_line(line.as_bytes())
+                    .err()
+                    .is_some_and(|e| e.what.starts_with("unknown field"))
+            });
             assert!(known, "{f} is no line type's field");
         }
     }

@@ -100,8 +100,13 @@ pub fn render(r: &Report) -> String {
             per(&|a| Some(format!("{} ({})", a.verdict, a.id))),
             per(&|a| a.reliability.map(|g| g.to_string())),
             per(&|a| a.credibility.map(|c| c.to_string())),
+            // A retracted annotation is listed, marked: it stays in the
+            // log, out of the verdicts above.
             r.annotations_on(c.id)
-                .map(|a| a.id.to_string())
+                .map(|a| match a.retraction {
+                    Some(_) => format!("{} (retracted)", a.id),
+                    None => a.id.to_string(),
+                })
                 .collect::<Vec<_>>()
                 .join(" "),
             claim_checkpoint(r, c, &checkpoint),
@@ -131,6 +136,11 @@ fn claim_checkpoint(r: &Report, c: &crate::query::ClaimView, checkpoint: &str) -
     let mut seqs = vec![c.signed.seq];
     seqs.extend(c.retraction.as_ref().map(|rt| rt.seq));
     seqs.extend(r.annotations_on(c.id).map(|a| a.signed.seq));
+    seqs.extend(
+        r.annotations_on(c.id)
+            .filter_map(|a| a.retraction.as_ref())
+            .map(|rt| rt.seq),
+    );
     seqs.sort();
     let after: Vec<_> = seqs
         .into_iter()

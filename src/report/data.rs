@@ -103,8 +103,12 @@ pub struct Relation {
     pub signer_name: String,
     pub time: String,
     /// True when a later annotation by the same analyst replaced this one,
-    /// superseding it or not (it is no longer their current judgment).
+    /// superseding it or not, or when it was retracted (it is no longer
+    /// their current judgment).
     pub superseded: bool,
+    /// True when an `annotation.retract` withdrew the annotation: the link
+    /// is not live.
+    pub retracted: bool,
 }
 
 /// Everything a report shows. Built by [`gather`]; rendered by the formats.
@@ -280,7 +284,7 @@ fn items(
         for a in &anns {
             if now.iter().any(|c| c.id == a.id) {
                 current.insert(a.id);
-            } else if a.superseded_by.is_none() {
+            } else if a.superseded_by.is_none() && a.retraction.is_none() {
                 use query::Judgment;
                 if let Some(c) = now.iter().find(|c| c.signer() == a.signer()) {
                     later.insert(a.id, c.id);
@@ -305,6 +309,7 @@ fn items(
                     signer_name: a.signed.signer_name.clone(),
                     time: a.signed.time.clone(),
                     superseded: !current.contains(&a.id),
+                    retracted: a.retraction.is_some(),
                 });
             }
         }
@@ -350,6 +355,12 @@ fn items(
             .map(|r| r.seq),
     );
     wanted.extend(annotations.iter().map(|a| a.signed.seq));
+    wanted.extend(
+        annotations
+            .iter()
+            .filter_map(|a| a.retraction.as_ref())
+            .map(|r| r.seq),
+    );
     // A log that fails verify is still reported, its failure first; a
     // proof that its damaged tree cannot give is left out (the entry shows
     // no proof) instead of stopping the report.

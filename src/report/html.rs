@@ -445,7 +445,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
 
 fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
     let later = r.later.get(&a.id);
-    let superseded = a.superseded_by.is_some() || later.is_some();
+    let superseded = a.superseded_by.is_some() || later.is_some() || a.retraction.is_some();
     let _ = writeln!(
         o,
         "<div class=\"ann{}\" id=\"{}\" style=\"border-left-color:{}\">",
@@ -474,7 +474,9 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
             g.meaning()
         );
     }
-    if let Some(s) = &a.superseded_by {
+    if a.retraction.is_some() {
+        let _ = write!(head, " · <em>RETRACTED</em>");
+    } else if let Some(s) = &a.superseded_by {
         let _ = write!(
             head,
             " · <em>superseded by <a href=\"#{}\">{}</a></em>",
@@ -490,6 +492,16 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
         );
     }
     let _ = writeln!(o, "<div>{head}</div>");
+    if let Some(rt) = &a.retraction {
+        let _ = writeln!(
+            o,
+            "<div class=\"redacted-box\"><strong>RETRACTED</strong> by {}: {}<br>\
+             The annotation was withdrawn as made in error; its entry stays signed in the log, \
+             and its verdict and links no longer stand.</div>",
+            signed_by(&rt.signer_name, &rt.signer, rt.seq, &rt.time),
+            esc(&rt.reason)
+        );
+    }
     if let Some(n) = &a.note {
         let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(n));
     }
@@ -813,10 +825,15 @@ fn graph(o: &mut String, r: &Report) {
                 format!("{} assesses {}: {}", a.id, a.claim, a.verdict),
             );
         }
+        // A retracted annotation's links are not live: not drawn.
+        let live = a.retraction.is_none();
         for (class, colour, ids, off) in [
             ("corroborates", "#1a7f37", &a.corroborates, 10.0),
             ("contradicts", "#cf222e", &a.contradicts, -10.0),
-        ] {
+        ]
+        .into_iter()
+        .filter(|_| live)
+        {
             for other in ids {
                 if let Some(c) = claims.get(other) {
                     let (x1, y1, x2, y2) = (AX, an.y + mid + off / 2.0, CX + CW, c.y + mid + off);
@@ -925,7 +942,8 @@ fn graph(o: &mut String, r: &Report) {
             continue;
         };
         let colour = verdict_color(a.verdict);
-        let superseded = a.superseded_by.is_some();
+        let retracted = a.retraction.is_some();
+        let superseded = a.superseded_by.is_some() || retracted;
         let mut grades = String::new();
         if let Some(g) = &a.reliability {
             grades.push_str(g.as_str());
@@ -938,7 +956,9 @@ fn graph(o: &mut String, r: &Report) {
         } else {
             format!("{} · {} · {grades}", a.id, a.verdict)
         };
-        let line2 = if superseded {
+        let line2 = if retracted {
+            format!("{} · RETRACTED", a.signed.signer_name)
+        } else if superseded {
             format!(
                 "{} (superseded by {})",
                 a.signed.signer_name,

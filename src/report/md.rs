@@ -283,10 +283,11 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
 }
 
 fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
-    let state = match (&a.superseded_by, r.later.get(&a.id)) {
-        (Some(s), _) => format!(" (superseded by {s})"),
-        (None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
-        (None, None) => String::new(),
+    let state = match (&a.retraction, &a.superseded_by, r.later.get(&a.id)) {
+        (Some(_), ..) => " — RETRACTED".to_string(),
+        (None, Some(s), _) => format!(" (superseded by {s})"),
+        (None, None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
+        (None, None, None) => String::new(),
     };
     let mut grades = Vec::new();
     if let Some(g) = &a.reliability {
@@ -319,6 +320,17 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
             o,
             "  - key revoked later, at entry {seq}: {}",
             inline(reason)
+        );
+    }
+    if let Some(rt) = &a.retraction {
+        let _ = writeln!(
+            o,
+            "  - **Retracted** by {} ({}) at entry {}, {}: {} (its verdict and links no longer stand)",
+            inline(&rt.signer_name),
+            code(&rt.signer),
+            rt.seq,
+            inline(&rt.time),
+            inline(&rt.reason)
         );
     }
     if !a.corroborates.is_empty() {

@@ -16,6 +16,8 @@
 //! - A retracted claim `wasInvalidatedBy` its retraction (an activity
 //!   `wasAssociatedWith` the signer); the claim that replaces it is a
 //!   revision of it (`prov:Revision`).
+//! - A retracted annotation's assessment `wasInvalidatedBy` its retraction
+//!   in the same way (`ct:retracted` true on the assessment).
 //! - The log itself is the entity `log:log`, carrying the verify result and
 //!   the checkpoint.
 //!
@@ -323,6 +325,7 @@ pub fn render(r: &Report) -> Result<String> {
             e.insert("ct:note".into(), json!(n));
         }
         e.insert("ct:superseded".into(), json!(a.superseded_by.is_some()));
+        e.insert("ct:retracted".into(), json!(a.retraction.is_some()));
         e.insert("ct:entrySeq".into(), json!(a.signed.seq));
         if let Some(en) = r.entry(a.signed.seq) {
             e.insert("ct:entryHash".into(), json!(en.hash));
@@ -348,6 +351,34 @@ pub fn render(r: &Report) -> Result<String> {
             "wAT",
             json!({"prov:entity": out, "prov:agent": ag, "prov:role": qname("ct:analyst")}),
         );
+        if let Some(rt) = &a.retraction {
+            // Withdrawn: the assessment is invalidated, as a retracted
+            // claim is, by an activity of whoever signed the retraction.
+            let act = format!("log:{}-retraction", a.id);
+            let mut attrs = json!({
+                "prov:type": qname("ct:Retraction"),
+                "prov:label": format!("{} retracted by {}", a.id, rt.signer_name),
+                "prov:startTime": rt.time,
+                "prov:endTime": rt.time,
+                "ct:reason": rt.reason,
+                "ct:entrySeq": rt.seq,
+            });
+            if let (Some(en), Some(m)) = (r.entry(rt.seq), attrs.as_object_mut()) {
+                m.insert("ct:entryHash".into(), json!(en.hash));
+            }
+            d.activity.insert(act.clone(), attrs);
+            let by = signer(&mut d, &rt.signer, &rt.signer_name);
+            d.relation(
+                "wasAssociatedWith",
+                "wAW",
+                json!({"prov:activity": act, "prov:agent": by}),
+            );
+            d.relation(
+                "wasInvalidatedBy",
+                "wIB",
+                json!({"prov:entity": out, "prov:activity": act, "prov:time": rt.time}),
+            );
+        }
         if r.claim(a.claim).is_some() {
             d.relation(
                 "used",

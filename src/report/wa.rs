@@ -16,7 +16,9 @@
 //!   (`commenting`) and links to the claims it corroborates or contradicts
 //!   (`linking`).
 //!
-//! A retracted claim's annotation is tagged `retracted`, with the reason.
+//! A retracted claim's annotation is tagged `retracted`, with the reason;
+//! so is a retracted analyst annotation (its verdict and links no longer
+//! stand).
 //!
 //! Positions count Unicode code points, as the model requires, not the
 //! UTF-8 byte offsets claimtrail stores; a claim of a redacted source keeps
@@ -77,6 +79,10 @@ pub fn render(r: &Report) -> Result<String> {
         }
         if let Some(s) = &a.supersedes {
             body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": format!("supersedes {s}")}));
+        }
+        if let Some(rt) = &a.retraction {
+            body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "retracted"}));
+            body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": format!("retracted by {} at {}: {} (its verdict and links no longer stand)", rt.signer_name, rt.time, rt.reason), "format": "text/plain"}));
         }
         revoked_signer(r, &a.signed.signer, &mut body);
         let anno = json!({

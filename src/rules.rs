@@ -707,10 +707,11 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                     "nothing to do: `claimtrail show {a}` shows the retraction"
                 ))));
             }
-            let admin = h
+            // An unenrolled signer is refused by `authorize` already.
+            let not_admin = h
                 .key(&header.signer)?
-                .is_some_and(|k| k.role == Role::Admin);
-            if !admin {
+                .is_some_and(|k| k.role != Role::Admin);
+            if not_admin {
                 let signed_by = h.annotation(a.n)?.map(|(_, fp)| fp);
                 let own = match &signed_by {
                     Some(fp) => same_person(h, fp, &header.signer)?,

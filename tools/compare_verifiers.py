@@ -3,7 +3,7 @@
 
 Builds a log with every kind of entry (the demo, then a second admin, a
 source given on standard input, a retraction with its replacement, an
-auditor's annotation, a superseding annotation, a redaction, a checkpoint
+auditor's annotation, a superseding annotation, two annotation retractions, a redaction, a checkpoint
 and a revocation, and a checkpoint kept in a file, cosigned by the auditor),
 then runs random cases on copies of it, half of each, half of them with the
 kept checkpoint (`--checkpoint`):
@@ -111,6 +111,11 @@ class Workspace:
         self.run("auditor", "annotate", "C2", "--verdict", "confirmed", "--reliability", "A",
                  "--credibility", "2")
         self.run("analyst", "annotate", "C3", "--verdict", "false", "--supersedes", "A5")
+        # Annotation retractions: the analyst's own, and the auditor's by an admin.
+        a = self.run("analyst", "annotate", "C3", "--verdict", "disputed")
+        self.run("analyst", "annotate", "retract", a, "--reason", "the wrong claim")
+        a = self.run("auditor", "annotate", "C4", "--verdict", "unverified")
+        self.run("admin", "annotate", "retract", a, "--reason", "recorded in error")
         self.run("admin", "source", "redact", s2, "--reason", "the author asked")
         self.run("admin", "checkpoint")
         self.run("admin", "key", "revoke", self.fingerprint("admin2"), "--reason", "left")
@@ -193,7 +198,7 @@ class Cases:
             what = f"bit flipped in a source text, byte {i}"
         elif op == "kind":
             kind = rng.choice(["claim.add", "source.add", "annotation.add", "key.add",
-                               "claim.retract"])
+                               "claim.retract", "annotation.retract"])
             c.execute("UPDATE entries SET kind = ? WHERE seq = ?", (kind, seq))
             what = f"the kind column of entry {seq} set to {kind}"
         else:
@@ -300,7 +305,7 @@ class Cases:
         body = self.mutate(template["body"])
         kind = template["kind"] if rng.random() < 0.9 else rng.choice(
             ["claim.add", "annotation.add", "key.add", "source.redact", "claim.retract",
-             "key.revoke", "checkpoint.add"])
+             "annotation.retract", "key.revoke", "checkpoint.add"])
         time = last["time"] if rng.random() < 0.9 else rng.choice(
             ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"])
         at = len(rows) if rng.random() < 0.5 else rng.randrange(1, len(rows))

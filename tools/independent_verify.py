@@ -65,7 +65,7 @@ import unicodedata
 APPLICATION_ID = 0x436C6D54
 KINDS = {
     "log.init", "key.add", "key.revoke", "source.add", "source.redact",
-    "claim.add", "claim.retract", "annotation.add", "checkpoint.add",
+    "claim.add", "claim.retract", "annotation.add", "annotation.retract", "checkpoint.add",
 }
 ID_KIND = {"source.add": "S", "claim.add": "C", "annotation.add": "A"}
 MAY_SIGN = {  # FORMAT §4: which roles may sign each kind
@@ -73,6 +73,7 @@ MAY_SIGN = {  # FORMAT §4: which roles may sign each kind
     "checkpoint.add": {"admin"}, "source.add": {"admin", "analyst"},
     "claim.add": {"admin", "analyst"}, "claim.retract": {"admin", "analyst"},
     "annotation.add": {"admin", "analyst", "auditor"},
+    "annotation.retract": {"admin", "analyst", "auditor"},
 }
 HEADER = {"body", "kind", "log", "prev", "seq", "signer", "time", "v"}
 BODY = {  # FORMAT §3: exactly these members, for each kind
@@ -87,6 +88,7 @@ BODY = {  # FORMAT §3: exactly these members, for each kind
     "claim.retract": {"claim", "reason", "replaced_by"},
     "annotation.add": {"claim", "contradicts", "corroborates", "credibility", "note",
                        "reliability", "supersedes", "verdict"},
+    "annotation.retract": {"annotation", "reason"},
     "checkpoint.add": {"note", "root", "size"},
 }
 # FORMAT §3: each member's JSON type. "?" after a type: or null. "int" is a
@@ -109,6 +111,7 @@ TYPES = {
     "annotation.add": {"claim": "ref", "contradicts": "refs", "corroborates": "refs",
                        "credibility": "int?", "note": "str?", "reliability": "str?",
                        "supersedes": "ref?", "verdict": "str"},
+    "annotation.retract": {"annotation": "ref", "reason": "str"},
     "checkpoint.add": {"note": "str", "root": "str", "size": "int"},
 }
 SOURCE_KINDS = {"tweet", "statement", "interview", "news_agency", "article", "report", "video",
@@ -678,6 +681,7 @@ class Log:
         self.sha256s = set()  # source texts' hashes signed so far
         self.redacted = {}  # "S2" -> seq of its valid redaction
         self.retracted = {}  # "C2" -> seq of its valid retraction
+        self.retracted_annotations = {}  # "A2" -> seq of its valid retraction
         self.missing = {}  # "S2" -> seq of a source.add whose text is absent
 
     def problem(self, seq, kind, item, check, detail):
@@ -963,8 +967,21 @@ class Log:
                 raise Rejected("body", "a claim is linked twice")
             if b.get("supersedes") is not None:
                 old = self.ref(b["supersedes"], "A")
+                sid = b["supersedes"]["id"]
+                if sid in self.retracted_annotations:  # FORMAT §3.7a
+                    raise Rejected("reference",
+                                   f"{sid} was retracted at entry {self.retracted_annotations[sid]}")
                 if old.claim != claim_id or not self.same_person(old.signer, p["signer"]):
                     raise Rejected("body", "it supersedes an annotation of another claim or signer")
+        elif kind == "annotation.retract":  # FORMAT §3.7a
+            old = self.ref(b.get("annotation"), "A")
+            if b["annotation"]["id"] in self.retracted_annotations:
+                raise Rejected("body", "the annotation is already retracted")
+            signer = self.keys.get(p["signer"])  # enrolled, revoked or not (FORMAT §4)
+            if signer and signer["role"] != "admin" and not self.same_person(old.signer, p["signer"]):
+                raise Rejected("authorization",
+                               "an analyst or auditor may retract only their own annotations")
+            self.reason(b)
         elif kind == "checkpoint.add":
             if b.get("size") != seq:
                 raise Rejected("checkpoint", "size is not the entry's seq")
@@ -1057,6 +1074,8 @@ class Log:
                 raise Rejected("blob", "the redacted text is still stored")
         elif kind == "claim.retract":
             self.retracted[b["claim"]["id"]] = seq
+        elif kind == "annotation.retract":
+            self.retracted_annotations[b["annotation"]["id"]] = seq
 
 
 def principal(name):

@@ -2,6 +2,7 @@
 //! sessions on the fixture article. One test binary, modules by theme.
 
 mod agent;
+mod annotation_retract;
 mod bench;
 mod bundle;
 mod checkpoints;

@@ -1,0 +1,628 @@
+//! Retracting an annotation made in error (`annotate retract`): it stays in
+//! the log, marked retracted wherever it is shown, and leaves the current
+//! view: no verdict, no live links, no grade in the speaker's record, and
+//! what it replaced is current again.
+
+use crate::common::*;
+use crate::tamper::forge;
+use claimtrail::keys::Signer;
+use claimtrail::model::{AnnotationAdd, AnnotationRetract, Body, ItemId, Ref, Verdict};
+
+// Entries of `Work::with_claims()`: 0 log.init, 1-2 key.add, 3 source.add S1,
+// 4 claim.add C1, 5 claim.add C2, 6 annotation.add A1 (the analyst's, of
+// C1: disputed, reliability B, contradicts C2). `retracted()` adds 7 key.add
+// of a second analyst (Omar Said), 8 annotation.add A2 (the analyst's, of
+// C1: false, reliability E, corroborates C2, superseding A1), 9
+// annotation.add A3 (Omar's, of C1: confirmed) and 10 annotation.retract
+// of A2 by the analyst.
+
+const REASON: &str = "judged the wrong claim: meant for C2";
+
+fn retracted() -> Work {
+    let w = Work::with_claims();
+    w.key("omar");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "omar.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Omar Said",
+        ],
+    )
+    .ok();
+    let a2 = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--reliability",
+            "E",
+            "--corroborates",
+            "C2",
+            "--supersedes",
+            "A1",
+        ],
+    );
+    assert_eq!(a2.ok(), "A2\n");
+    let a3 = w.run(Some("omar"), &["annotate", "C1", "--verdict", "confirmed"]);
+    assert_eq!(a3.ok(), "A3\n");
+    // Before: A2 replaced A1, so C1 stands at false (A2) and confirmed (A3).
+    assert!(
+        w.run(None, &["list", "claims"])
+            .ok()
+            .contains("false,confirmed"),
+        "before the retraction"
+    );
+    let out = w.run(
+        Some("analyst"),
+        &["annotate", "retract", "A2", "--reason", REASON],
+    );
+    assert_eq!(
+        out.ok(),
+        "A2 retracted at entry 10: it stays in the log, marked retracted, and gives C1 no verdict\n"
+    );
+    w
+}
+
+#[test]
+fn a_retracted_annotation_leaves_the_current_view_and_what_it_replaced_is_current_again() {
+    let w = retracted();
+
+    // A1, which A2 superseded, is current again beside Omar's A3.
+    let list = w.run(None, &["list", "claims"]);
+    assert!(list.ok().contains("disputed,confirmed"), "{}", list.stdout);
+    let show = w.run(None, &["show", "C1"]);
+    let out = show.ok();
+    assert!(
+        out.contains(
+            "verdicts:            disputed (A1 by Rana Haddad), confirmed (A3 by Omar Said)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  A2 on C1: false reliability E (RETRACTED)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "      retracted at entry 10 by Rana Haddad: {REASON}\n"
+        )),
+        "{out}"
+    );
+    // A1 is neither superseded nor "not current" any more.
+    assert!(
+        out.contains("  A1 on C1: disputed reliability B credibility 3\n"),
+        "{out}"
+    );
+    // Its grade no longer counts in the speaker's record.
+    assert!(
+        out.contains("speaker reliability: B (Rana Haddad on C1)"),
+        "{out}"
+    );
+    assert!(!out.contains("E (Rana Haddad"), "{out}");
+    let speakers: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "speakers"]).ok()).unwrap();
+    let wh = speakers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["speaker"] == "White Helmets")
+        .unwrap();
+    assert_eq!(wh["reliability"], serde_json::json!({"B": 1}), "{wh}");
+
+    // show A2 says when, by whom and why.
+    let a2 = w.run(None, &["show", "A2"]);
+    assert!(
+        a2.ok()
+            .contains(&format!("retracted at entry 10 by Rana Haddad: {REASON}")),
+        "{}",
+        a2.stdout
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "A2"]).ok()).unwrap();
+    assert_eq!(j["retraction"]["seq"], 10, "{j}");
+    assert_eq!(j["retraction"]["reason"], REASON, "{j}");
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "A1"]).ok()).unwrap();
+    assert_eq!(j["superseded_by"], serde_json::Value::Null, "{j}");
+    assert_eq!(j["retraction"], serde_json::Value::Null, "{j}");
+
+    // list annotations marks it, and --retracted lists it alone.
+    let list = w.run(None, &["list", "annotations"]);
+    let a2_row = list
+        .ok()
+        .lines()
+        .find(|l| l.starts_with("A2 "))
+        .unwrap()
+        .to_string();
+    assert!(a2_row.contains("RETRACTED at entry 10"), "{a2_row}");
+    let only = w.run(None, &["--json", "list", "annotations", "--retracted"]);
+    assert_eq!(json_ids(only.ok()), ["A2"]);
+
+    // log, status and verify count it.
+    let log = w.run(None, &["log"]);
+    assert!(
+        log.ok()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("annotation.retract"),
+        "{}",
+        log.stdout
+    );
+    assert!(
+        log.stdout.contains("A2 retracted: judged the wrong claim"),
+        "{}",
+        log.stdout
+    );
+    let status = w.run(None, &["status"]);
+    assert!(
+        status.ok().contains("annotations  3 (1 retracted)\n"),
+        "{}",
+        status.stdout
+    );
+    let v = w.run(None, &["verify"]);
+    assert!(
+        v.ok().contains("2 claims, 3 annotations (1 retracted)\n"),
+        "{}",
+        v.stdout
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "verify"]).ok()).unwrap();
+    assert_eq!(j["counts"]["retracted_annotations"], 1, "{j}");
+
+    // OpenSSH accepts the retraction's signature.
+    w.ssh_keygen_accepts("10", "Rana_Haddad");
+}
+
+/// An annotation replaced by a later one of the same person without
+/// --supersedes is current again once that later one is retracted.
+#[test]
+fn an_implicitly_replaced_annotation_is_current_again() {
+    let w = Work::with_claims();
+    assert_eq!(
+        w.run(
+            Some("analyst"),
+            &["annotate", "C2", "--verdict", "unverified"]
+        )
+        .ok(),
+        "A2\n"
+    );
+    assert_eq!(
+        w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+            .ok(),
+        "A3\n"
+    );
+    let verdicts = |w: &Work| -> serde_json::Value {
+        let j: serde_json::Value =
+            serde_json::from_str(w.run(None, &["--json", "show", "C2"]).ok()).unwrap();
+        j["verdicts"].clone()
+    };
+    assert_eq!(verdicts(&w), serde_json::json!(["false"]));
+    w.run(
+        Some("analyst"),
+        &["annotate", "retract", "A3", "--reason", "a slip of the key"],
+    )
+    .ok();
+    assert_eq!(verdicts(&w), serde_json::json!(["unverified"]));
+    // And its claim awaits review again once its only judgment is gone.
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "retract",
+            "A2",
+            "--reason",
+            "not judged yet after all",
+        ],
+    )
+    .ok();
+    assert_eq!(verdicts(&w), serde_json::json!([]));
+    let queue = w.run(None, &["--json", "list", "claims", "--unannotated"]);
+    assert_eq!(json_ids(queue.ok()), ["C2"]);
+    w.run(None, &["verify"]).ok();
+}
+
+/// Who may retract: an admin any annotation, a person their own (a rotated
+/// key's included), nobody else.
+#[test]
+fn an_admin_or_the_same_person_retracts() {
+    let w = Work::with_claims();
+    // The auditor's audit note, withdrawn by an admin.
+    assert_eq!(
+        w.run(
+            Some("auditor"),
+            &["annotate", "C1", "--verdict", "unverified"]
+        )
+        .ok(),
+        "A2\n"
+    );
+    w.run(
+        Some("admin"),
+        &[
+            "annotate",
+            "retract",
+            "A2",
+            "--reason",
+            "recorded on the wrong log",
+        ],
+    )
+    .ok();
+    // The analyst's key rotated: the new key retracts what the old signed.
+    w.rotate_analyst();
+    w.run(
+        Some("analyst2"),
+        &[
+            "annotate",
+            "retract",
+            "A1",
+            "--reason",
+            "the counts were misread",
+        ],
+    )
+    .ok();
+    w.run(None, &["verify"]).ok();
+}
+
+#[test]
+fn what_an_annotation_retraction_refuses_leaves_the_log_unchanged() {
+    let w = retracted();
+    let before = w.db_bytes();
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "analyst",
+            &["annotate", "retract", "C1", "--reason", "x"],
+            "C1 is not an annotation id",
+        ),
+        (
+            "analyst",
+            &["annotate", "retract", "A9", "--reason", "x"],
+            "no annotation A9",
+        ),
+        (
+            "analyst",
+            &["annotate", "retract", "A2", "--reason", "again"],
+            "A2 was already retracted at entry 10 (hint: nothing to do: `claimtrail show A2` shows the retraction)",
+        ),
+        (
+            "omar",
+            &["annotate", "retract", "A1", "--reason", "I disagree"],
+            "A1 was signed by another key (Rana Haddad, SHA256:",
+        ),
+        (
+            "omar",
+            &["annotate", "retract", "A1", "--reason", "I disagree"],
+            "an analyst or auditor retracts only their own annotations (hint: ask an admin",
+        ),
+        (
+            "auditor",
+            &["annotate", "retract", "A3", "--reason", "wrong"],
+            "A3 was signed by another key (Omar Said, SHA256:",
+        ),
+        (
+            "analyst",
+            &["annotate", "retract", "A1", "--reason", " "],
+            "a retraction needs a reason (hint: say why with --reason: it is signed, and `claimtrail show A1` shows it)",
+        ),
+        (
+            "analyst",
+            &["annotate", "retract", "A1", "--reason", "REASON"],
+            "the reason `REASON` is a placeholder",
+        ),
+        (
+            "analyst",
+            &["annotate", "C1", "--verdict", "false", "--supersedes", "A2"],
+            "A2 was retracted at entry 10 (hint: a retracted annotation is superseded by nothing",
+        ),
+        (
+            "analyst",
+            &["annotate", "--verdict", "false", "retract", "A1", "--reason", "x"],
+            "--verdict was given with `annotate retract`, which takes an annotation and --reason only",
+        ),
+        (
+            "analyst",
+            &["annotate", "retract", "A1"],
+            "--reason",
+        ),
+    ];
+    for (key, args, said) in cases {
+        let r = w.run(Some(key), args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        r.error(said);
+        assert!(w.db_bytes() == before, "{args:?} changed the database");
+    }
+    // A revoked key retracts nothing, not even its own.
+    w.revoke("admin", "omar", "left the desk");
+    let before = w.db_bytes();
+    w.run(
+        Some("omar"),
+        &["annotate", "retract", "A3", "--reason", "mine"],
+    )
+    .error("revoked");
+    assert!(w.db_bytes() == before, "a revoked key changed the database");
+    w.run(None, &["verify"]).ok();
+}
+
+#[test]
+fn reports_and_bundles_carry_the_retraction() {
+    let w = retracted();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "C1", "--format", "json"]).ok()).unwrap();
+    assert_eq!(
+        j["verdicts"]["C1"],
+        serde_json::json!(["disputed", "confirmed"]),
+        "{}",
+        j["verdicts"]
+    );
+    let a2 = j["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "A2")
+        .unwrap();
+    assert_eq!(a2["retraction"]["reason"], REASON);
+    // Its link to C2 is no longer live.
+    let link = j["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["annotation"] == "A2")
+        .unwrap();
+    assert_eq!(
+        (&link["retracted"], &link["superseded"]),
+        (&true.into(), &true.into())
+    );
+    // The report's entries include the retraction's, for a checker.
+    assert!(entry_seqs(&j).contains(&10), "{:?}", entry_seqs(&j));
+
+    let md = w.run(None, &["report", "C1", "--format", "md"]);
+    assert!(
+        md.ok()
+            .contains("- **A2**: verdict **false** — reliability **E** (unreliable) — RETRACTED"),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains(REASON), "{}", md.stdout);
+    let html = w.run(None, &["report", "C1", "--format", "html"]);
+    assert!(html.ok().contains("<em>RETRACTED</em>"), "html");
+    assert!(html
+        .stdout
+        .contains("The annotation was withdrawn as made in error"));
+    let csv = w.run(None, &["report", "C1", "--format", "csv"]);
+    let row = csv.ok().lines().nth(1).unwrap().to_string();
+    assert!(row.contains("A1 A2 (retracted) A3"), "{row}");
+    assert!(!row.contains("false (A2)"), "{row}");
+    // ClaimReview publishes the current judgments only.
+    let cr: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "--format", "claimreview"]).ok()).unwrap();
+    let reviews: Vec<&str> = cr["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["identifier"].as_str())
+        .filter(|i| i.starts_with('A'))
+        .collect();
+    assert_eq!(reviews, ["A1", "A3"]);
+    let prov: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "--format", "prov"]).ok()).unwrap();
+    let invalidated: Vec<&serde_json::Value> = prov["wasInvalidatedBy"]
+        .as_object()
+        .unwrap()
+        .values()
+        .collect();
+    assert_eq!(invalidated.len(), 1);
+    assert_eq!(invalidated[0]["prov:entity"], "log:A2-assessment");
+    let wa: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "C1", "--format", "wa"]).ok()).unwrap();
+    let a2 = wa["first"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"].as_str().is_some_and(|id| id.ends_with(":A2")))
+        .unwrap_or_else(|| panic!("{wa}"));
+    let bodies: Vec<&str> = a2["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["value"].as_str())
+        .collect();
+    assert!(bodies.contains(&"retracted"), "{bodies:?}");
+
+    // The bundle of C1 carries the retraction, and verify-bundle checks it.
+    w.run(None, &["export", "C1", "--out", "c1.json"]).ok();
+    let out = w.run(None, &["verify-bundle", "c1.json", "--show"]);
+    assert!(
+        out.ok()
+            .contains(&format!("A2 retracted at entry 10: {REASON}\n")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("        RETRACTED by Rana Haddad at entry 10"),
+        "{}",
+        out.stdout
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(w.run(None, &["verify-bundle", "c1.json", "--json"]).ok()).unwrap();
+    assert_eq!(v["retracted_annotations"][0]["annotation"], "A2", "{v}");
+    // The retraction's entry is in the bundle itself.
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("c1.json")).unwrap()).unwrap();
+    assert!(entry_seqs(&b).contains(&10), "{:?}", entry_seqs(&b));
+}
+
+/// `Work::with_claims()` with A1 retracted by the analyst at entry 7.
+fn with_retraction() -> Work {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["annotate", "retract", "A1", "--reason", "wrong claim"],
+    )
+    .ok();
+    w
+}
+
+fn reference(w: &Work, id: ItemId, seq: u64) -> Ref {
+    Ref {
+        id,
+        hash: w.entry_hash_at(seq as i64),
+    }
+}
+
+#[test]
+fn edited_deleted_or_added_annotation_retraction_rows() {
+    // Without its row, A1 would be shown as standing: verify says so.
+    let w = with_retraction();
+    w.sql("DELETE FROM annotation_retractions");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 7 (annotation.retract)", "projection");
+    assert!(
+        r.stdout
+            .contains("table annotation_retractions has 0 rows but the entries imply 1"),
+        "{}",
+        r.stdout
+    );
+    let w = with_retraction();
+    w.sql("UPDATE annotation_retractions SET reason = 'a nicer reason'");
+    w.run(None, &["verify"])
+        .problem("entry 7 (annotation.retract)", "projection");
+    // A retraction that no entry signed, which would take A1 out of view.
+    let w = Work::with_claims();
+    w.sql("INSERT INTO annotation_retractions SELECT 5, 1, 'made up', signer, time FROM annotations WHERE id = 1");
+    assert!(w.run(None, &["show", "C1"]).ok().contains("(RETRACTED)"));
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("table annotation_retractions has 1 row but the entries imply 0"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("table annotation_retractions row seq=5 is implied by no entry"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A retraction of another analyst's annotation, validly signed by a key
+/// the log enrolled, written into the file by hand: verify names it.
+#[test]
+fn forged_retraction_of_another_analysts_annotation() {
+    let w = Work::with_claims();
+    w.key("omar");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "omar.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Omar Said",
+        ],
+    )
+    .ok();
+    let omar = Signer::load(&w.path("omar")).unwrap();
+    let body = Body::AnnotationRetract(AnnotationRetract {
+        annotation: reference(&w, ItemId::annotation(1), 6),
+        reason: "I prefer it gone".into(),
+    });
+    let seq = forge(&w, &omar, body);
+    let r = w.run(None, &["verify"]);
+    r.problem(
+        &format!("entry {seq} (annotation.retract)"),
+        "authorization",
+    );
+    assert!(
+        r.stdout
+            .contains("A1 was signed by another key (Rana Haddad, SHA256:"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("an analyst or auditor retracts only their own annotations"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// An annotation that supersedes a retracted one, signed and written by
+/// hand (the append path refuses it): verify names it.
+#[test]
+fn forged_supersession_of_a_retracted_annotation() {
+    let w = with_retraction();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let body = Body::AnnotationAdd(AnnotationAdd {
+        claim: reference(&w, ItemId::claim(1), 4),
+        contradicts: vec![],
+        corroborates: vec![],
+        credibility: None,
+        note: None,
+        reliability: None,
+        supersedes: Some(reference(&w, ItemId::annotation(1), 6)),
+        verdict: Verdict::False,
+    });
+    let seq = forge(&w, &analyst, body);
+    let r = w.run(None, &["verify"]);
+    r.problem(&format!("entry {seq} (annotation.add A2)"), "reference");
+    assert!(
+        r.stdout.contains("A1 was retracted at entry 7"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_import_retracts_annotations_and_runs_again_without_duplicates() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("r.jsonl"),
+        concat!(
+            "{\"type\":\"annotation\",\"label\":\"slip\",\"claim\":\"C2\",\"verdict\":\"false\"}\n",
+            "{\"type\":\"annotation_retraction\",\"annotation\":\"@slip\",\"reason\":\"meant for C1\"}\n",
+            "{\"type\":\"annotation_retraction\",\"annotation\":\"A1\",\"reason\":\"counts misread\"}\n",
+        ),
+    )
+    .unwrap();
+    let out = w.run(Some("analyst"), &["--json", "import", "r.jsonl"]);
+    let s: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(s["appended"]["annotation_retractions"], 2, "{s}");
+    assert_eq!(s["appended"]["annotations"], 1, "{s}");
+    let listed = w.run(None, &["--json", "list", "annotations", "--retracted"]);
+    assert_eq!(json_ids(listed.ok()), ["A1", "A2"]);
+    // Again: nothing appended, every line skipped.
+    let before = w.db_bytes();
+    let out = w.run(Some("analyst"), &["--json", "import", "r.jsonl"]);
+    let s: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(s["skipped"]["annotation_retractions"], 2, "{s}");
+    assert!(w.db_bytes() == before, "a re-run appended");
+    // Someone else's annotation: refused as `annotate retract` refuses it.
+    w.run(
+        Some("auditor"),
+        &["annotate", "C1", "--verdict", "unverified"],
+    )
+    .ok();
+    std::fs::write(
+        w.path("other.jsonl"),
+        "{\"type\":\"annotation_retraction\",\"annotation\":\"A3\",\"reason\":\"not mine\"}\n",
+    )
+    .unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "other.jsonl"])
+        .error("line 1: A3 was signed by another key");
+    assert!(w.db_bytes() == before, "a refused import changed the log");
+    w.run(None, &["verify"]).ok();
+}

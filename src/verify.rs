@@ -1128,7 +1128,7 @@ impl<'c> Verifier<'c> {
         let conn = self.conn;
         let total: Option<i64> =
             conn.query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))?;
-        let total = total.map_or(0, |s| s.max(-1) + 1) as u64;
+        let total = total.map_or(0, |s| s.max(-1).saturating_add(1)) as u64;
         let count: i64 = conn.query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
         let mut stmt =
             conn.prepare("SELECT seq, kind, payload, sig, hash FROM entries ORDER BY seq")?;

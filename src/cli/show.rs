@@ -313,6 +313,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 &if standing.is_empty() && c.retraction.is_some() {
                     // Not "none yet": a retracted claim takes no more.
                     "none (retracted: it takes no annotation)".to_string()
+                } else if standing.is_empty() && anns.iter().any(|a| a.retraction.is_some()) {
+                    // Its annotations were all retracted: it awaits review
+                    // again, and was not "never annotated".
+                    let ids: Vec<String> = anns.iter().map(|a| a.id.to_string()).collect();
+                    format!("none yet ({} retracted)", ids.join(", "))
                 } else if standing.is_empty() {
                     "none yet (no annotation)".to_string()
                 } else {

@@ -224,6 +224,10 @@ fn an_implicitly_replaced_annotation_is_current_again() {
     )
     .ok();
     assert_eq!(verdicts(&w), serde_json::json!([]));
+    assert!(w
+        .run(None, &["show", "C2"])
+        .ok()
+        .contains("\n  verdicts:            none yet (A2, A3 retracted)\n"));
     let queue = w.run(None, &["--json", "list", "claims", "--unannotated"]);
     assert_eq!(json_ids(queue.ok()), ["C2"]);
     w.run(None, &["verify"]).ok();

@@ -1484,3 +1484,17 @@ fn another_databases_wal_beside_the_log_is_never_folded_into_it() {
         .ok()
         .contains("OK: no problems found"));
 }
+
+/// A row moved to the largest seq SQLite holds is a finding like any
+/// other: counting the rows to expect from it overflowed (a panic in a
+/// debug build).
+#[test]
+fn a_row_at_the_largest_seq_is_a_finding() {
+    let w = Work::with_claims();
+    w.sql(
+        "UPDATE entries SET seq = 9223372036854775807 WHERE seq = (SELECT MAX(seq) FROM entries)",
+    );
+    let r = w.run(None, &["verify"]);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r.problem("entry 9223372036854775807", "sequence");
+}

@@ -793,6 +793,17 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 match h.annotation(s.id.n)? {
                     Some((claim, signer))
                         if claim == b.claim.id.n && same_person(h, &signer, &header.signer)? => {}
+                    // Which of the two does not hold, said apart: an
+                    // analyst's own annotation of another claim was told
+                    // it was not "by the same signer".
+                    Some((claim, _)) if claim != b.claim.id.n => {
+                        let other = ItemId::claim(claim);
+                        return Ok(Err(v(
+                            Check::Body,
+                            format!("{} is an annotation of {other}, not of {}, so it cannot be superseded by this one", s.id, b.claim.id),
+                        )
+                        .hint(format!("to replace it, annotate {other} with --supersedes {}; to judge {} beside it, leave --supersedes out", s.id, b.claim.id))));
+                    }
                     Some(_) => {
                         return Ok(Err(v(
                             Check::Body,

@@ -620,8 +620,14 @@ fn bad_input_leaves_the_log_unchanged() {
     refused(
         &w,
         Some("admin"),
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+        "A1 is not an annotation of C1 by the same signer, so it cannot be superseded by this one (hint: supersede one of your own annotations of C1, which `claimtrail list annotations --claim C1` lists, or none, to annotate beside the others)",
+    );
+    refused(
+        &w,
+        Some("admin"),
         &["annotate", "C2", "--verdict", "false", "--supersedes", "A1"],
-        "A1 is not an annotation of C2 by the same signer, so it cannot be superseded by this one (hint: supersede one of your own annotations of C2, which `claimtrail list annotations --claim C2` lists, or none, to annotate beside the others)",
+        "A1 is an annotation of C1, not of C2, so it cannot be superseded by this one (hint: to replace it, annotate C1 with --supersedes A1; to judge C2 beside it, leave --supersedes out)",
     );
     refused(
         &w,
@@ -2960,7 +2966,7 @@ fn superseding_an_annotation_of_another_claim_says_so_first() {
         &w,
         Some("analyst"),
         &["annotate", "C2", "--verdict", "false", "--supersedes", "A1"],
-        "A1 is not an annotation of C2 by the same signer, so it cannot be superseded by this one",
+        "A1 is an annotation of C1, not of C2, so it cannot be superseded by this one",
     );
 }
 

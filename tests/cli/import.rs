@@ -949,7 +949,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"annotation","claim":"C2","verdict":"false","supersedes":"A1"}"#.to_vec(),
-            "A1 is not an annotation of C2 by the same signer, so it cannot be superseded by this one (hint: supersede one of your own annotations of C2, which `claimtrail list annotations --claim C2` lists, or none, to annotate beside the others; nothing was imported)",
+            "A1 is an annotation of C1, not of C2, so it cannot be superseded by this one (hint: to replace it, annotate C1 with --supersedes A1; to judge C2 beside it, leave --supersedes out; nothing was imported)",
         ),
         (
             br#"{"type":"source","text":"","kind":"tweet"}"#.to_vec(),

@@ -443,7 +443,7 @@ pub enum NoteError {
     /// the log's own verifier key was not among those given (an auditor
     /// passed only their own line of `key vkey`). Not a finding about the
     /// note: the same note may well verify with the log's key.
-    #[error("its signature by the log `{origin}` (key ID {}) was not checked: no key given is the log's own, and only {} verified; give the log's verifier key too (the line of `claimtrail key vkey` that starts with `{origin}+`)", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), names.join(", "))]
+    #[error("its signature by the log `{origin}` (key ID {}) was not checked: no key given is the log's own{}; give the log's verifier key too (the line of `claimtrail key vkey` that starts with `{origin}+`)", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) })]
     LogKeyNotGiven {
         /// The log's origin, the name its own signature carries.
         origin: String,
@@ -1072,7 +1072,28 @@ pub fn verify_log_note(
     origin: &str,
     keys: &[VerifierKey],
 ) -> Result<Verified, NoteError> {
-    let verified = verify_note(note, keys)?;
+    let verified = match verify_note(note, keys) {
+        // Only a cosigner's key given, and a note the log alone signed
+        // (as the log stores them): the log's key is what is missing,
+        // not a known line. It said "not from a known key", where
+        // `checkpoint verify` of a cosigned note names the key to give.
+        Err(NoteError::NoKnownSignature { .. })
+            if !keys.iter().any(|k| k.name == origin)
+                && note.signatures.iter().any(|l| l.name == origin) =>
+        {
+            return Err(NoteError::LogKeyNotGiven {
+                origin: origin.to_string(),
+                key_ids: note
+                    .signatures
+                    .iter()
+                    .filter(|l| l.name == origin)
+                    .map(|l| l.key_id)
+                    .collect(),
+                names: Vec::new(),
+            });
+        }
+        v => v?,
+    };
     let by_log = verified
         .signatures
         .iter()

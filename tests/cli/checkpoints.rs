@@ -1504,3 +1504,34 @@ fn a_byte_order_mark_in_a_kept_checkpoint_is_named() {
     w.run(None, &["checkpoint", "verify", "bom.txt", "--vkey", &vkey])
         .error(says);
 }
+
+/// A note the log alone signed (as it stores them, and bundles carry them)
+/// checked with the auditor's key alone: the log's key is named as the one
+/// to give, where it said "the note's one signature line is not from a
+/// known key", for `checkpoint verify` and `verify-bundle`.
+#[test]
+fn only_a_cosigners_key_given_names_the_logs_key_as_missing() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "plain.txt"])
+        .ok();
+    w.run(None, &["export", "C1", "--out", "c1.bundle"]).ok();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let lines: Vec<&str> = vkeys.lines().collect();
+    assert!(lines[1].starts_with("auditor+"), "{vkeys}");
+    let log_id = lines[0].split('+').nth(1).unwrap();
+    for args in [
+        &["checkpoint", "verify", "plain.txt", "--vkey", lines[1]][..],
+        &["verify-bundle", "c1.bundle", "--vkey", lines[1]],
+    ] {
+        let v = w.run(None, args);
+        assert_eq!((v.code, v.stderr.as_str()), (1, ""), "{}", v.stdout);
+        assert!(
+            v.stdout.contains(&format!(
+                "its signature by the log `test.example/idlib` (key ID {log_id}) was not checked: \
+                 no key given is the log's own; give the log's verifier key too"
+            )),
+            "{args:?}: {}",
+            v.stdout
+        );
+    }
+}

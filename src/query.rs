@@ -395,10 +395,24 @@ impl<'a> KeyCheck<'a> {
 /// Finding the revocations reads the whole `entries` table (no index
 /// covers `kind`; about a second on a million entries), matching the
 /// kind in the payload's bytes as well as in the `kind` column, which an
-/// edit could change alone. What it does not prove: that the entries
-/// themselves are whole (a deleted `key.revoke` entry breaks the chain,
-/// which `verify` checks).
+/// edit could change alone, and that no entry is missing from the
+/// numbering. What it does not prove: that the entries are what was
+/// signed (a `key.revoke` payload rewritten as another kind breaks its
+/// signature and the chain, which `verify` checks).
 pub fn revocations_complete(conn: &Connection, keys: &[KeyView]) -> Result<()> {
+    // An entry deleted whole (the revocation with its row) leaves a gap.
+    let (count, first, last): (i64, Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT COUNT(*), MIN(seq), MAX(seq) FROM entries",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    if first.is_some_and(|f| f != 0) || last.is_some_and(|l| l.checked_add(1) != Some(count)) {
+        return Err(Error::Damaged(format!(
+            "the log holds {count} entries, numbered {} to {}: some are missing",
+            first.unwrap_or_default(),
+            last.unwrap_or_default()
+        )));
+    }
     let mut stmt = conn.prepare(
         "SELECT seq FROM entries WHERE kind = 'key.revoke'
            OR instr(payload, CAST('\"kind\":\"key.revoke\"' AS BLOB)) > 0 ORDER BY seq",

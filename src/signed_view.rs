@@ -21,7 +21,7 @@
 use crate::entry::Payload;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
-use crate::model::{Body, ItemId, Ref};
+use crate::model::{Body, Fingerprint, ItemId, Ref, Seq};
 use crate::query::{self, AnnotationView, ClaimView, Signed, SourceView};
 use rusqlite::Connection;
 
@@ -46,7 +46,19 @@ pub fn source(conn: &Connection, v: &SourceView) -> Result<()> {
         "derived-from sources",
         ids(&b.derived_from) == v.derived_from,
     );
-    d.result()
+    d.result()?;
+    in_order(conn, v.id, v.signed.seq)?;
+    if let Some(r) = &v.redaction {
+        let by = signed_as(r.seq, &r.signer, &r.signer_name, &r.time);
+        let p = act(conn, v.id, "redaction", &by)?;
+        let what = match &p.body {
+            Body::SourceRedact(b) if b.source.id == v.id => Some(&b.reason),
+            _ => None,
+        };
+        acts_on(v.id, "redaction", &by, what, &r.reason)?;
+        allowed(conn, v.id, "redaction", &by, None)?;
+    }
+    Ok(())
 }
 
 /// Checks a source's stored text against the hash its `source.add` entry
@@ -87,7 +99,23 @@ pub fn claim(conn: &Connection, v: &ClaimView) -> Result<()> {
             .as_ref()
             .is_none_or(|q| Hash::sha256(q.as_bytes()) == b.quote_sha256),
     );
-    d.result()
+    d.result()?;
+    in_order(conn, v.id, v.signed.seq)?;
+    if let Some(r) = &v.retraction {
+        let by = signed_as(r.seq, &r.signer, &r.signer_name, &r.time);
+        let p = act(conn, v.id, "retraction", &by)?;
+        let what = match &p.body {
+            Body::ClaimRetract(b)
+                if b.claim.id == v.id && b.replaced_by.map(|r| r.id) == r.replaced_by =>
+            {
+                Some(&b.reason)
+            }
+            _ => None,
+        };
+        acts_on(v.id, "retraction", &by, what, &r.reason)?;
+        allowed(conn, v.id, "retraction", &by, Some(&v.signed))?;
+    }
+    Ok(())
 }
 
 /// Checks an annotation's view against its `annotation.add` entry.
@@ -111,7 +139,125 @@ pub fn annotation(conn: &Connection, v: &AnnotationView) -> Result<()> {
         "superseded annotation",
         b.supersedes.map(|r| r.id) == v.supersedes,
     );
-    d.result()
+    d.result()?;
+    in_order(conn, v.id, v.signed.seq)?;
+    if let Some(r) = &v.retraction {
+        let by = signed_as(r.seq, &r.signer, &r.signer_name, &r.time);
+        let p = act(conn, v.id, "retraction", &by)?;
+        let what = match &p.body {
+            Body::AnnotationRetract(b) if b.annotation.id == v.id => Some(&b.reason),
+            _ => None,
+        };
+        acts_on(v.id, "retraction", &by, what, &r.reason)?;
+        allowed(conn, v.id, "retraction", &by, Some(&v.signed))?;
+    }
+    // The annotation said to replace it says so in its own entry.
+    if let Some(later) = v.superseded_by {
+        let l = query::annotation(conn, later.n)?;
+        let (payload, _, _) = query::signed_entry(conn, l.signed.seq)?;
+        let replaces = matches!(&payload.body, Body::AnnotationAdd(b)
+            if b.supersedes.map(|r| r.id) == Some(v.id));
+        if !replaces {
+            return Err(Error::Damaged(format!(
+                "the tables say {later} supersedes {}, and its entry {} does not",
+                v.id, l.signed.seq
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A [`Signed`] for an act on an item (a retraction, a redaction), as its
+/// row gives it.
+fn signed_as(seq: Seq, signer: &Fingerprint, name: &str, time: &str) -> Signed {
+    Signed {
+        seq,
+        signer: signer.clone(),
+        signer_name: name.to_string(),
+        time: time.to_string(),
+        signer_revoked_at: None,
+    }
+}
+
+/// The entry of an act on `id` that a table row names, checked as an
+/// item's entry is ([`entry`]).
+fn act(conn: &Connection, id: ItemId, what: &str, by: &Signed) -> Result<Payload> {
+    entry(conn, id, by).map_err(|e| match e {
+        Error::Damaged(why) => Error::Damaged(format!("{id}'s {what}: {why}")),
+        e => e,
+    })
+}
+
+/// Whether the act's entry is that act on `id` with the reason the row
+/// gives (`reason` is `None` when the entry is another act, or is on
+/// another item).
+fn acts_on(id: ItemId, what: &str, by: &Signed, reason: Option<&String>, row: &str) -> Result<()> {
+    match reason {
+        Some(r) if r == row => Ok(()),
+        Some(_) => Err(Error::Damaged(format!(
+            "the tables give {id}'s {what} another reason than its signed entry {} does",
+            by.seq
+        ))),
+        None => Err(Error::Damaged(format!(
+            "the tables say entry {} is {id}'s {what}, and it is not",
+            by.seq
+        ))),
+    }
+}
+
+/// Whether the act's signer could sign it (FORMAT §4): a live admin, or for
+/// a retraction the item's own signer (a rotated key of the same name and
+/// role included). An entry signed without the right is no act: verify
+/// finds it, and the views must not show it as one.
+fn allowed(
+    conn: &Connection,
+    id: ItemId,
+    what: &str,
+    by: &Signed,
+    owner: Option<&Signed>,
+) -> Result<()> {
+    let keys = query::keys_as_signed(conn)?;
+    let key = |fp: &Fingerprint| keys.iter().find(|k| k.fingerprint == *fp);
+    let Some(k) = key(&by.signer) else {
+        return Err(Error::Damaged(format!(
+            "{id}'s {what} at entry {} was signed by a key the log never enrolled",
+            by.seq
+        )));
+    };
+    let own = owner
+        .and_then(|o| key(&o.signer))
+        .is_some_and(|o| o.name == k.name && o.role == k.role);
+    let live = k.enrolled_seq < by.seq && k.revoked_seq.is_none_or(|r| r > by.seq);
+    if live && (k.role == crate::model::Role::Admin || own) {
+        return Ok(());
+    }
+    Err(Error::Damaged(format!(
+        "{id}'s {what} at entry {} was signed by {}, whose key could not sign it then",
+        by.seq,
+        crate::text::escape(&k.name)
+    )))
+}
+
+/// Items are numbered in log order: the row of `id` sits, by its entry's
+/// seq, between the rows of the items numbered next to it. Rows swapped
+/// whole between two items (each one consistent with its entry) put each
+/// under the other's number.
+fn in_order(conn: &Connection, id: ItemId, seq: Seq) -> Result<()> {
+    let table = crate::log::table_of(id.kind);
+    let (before, after): (Option<i64>, Option<i64>) = conn.query_row(
+        &format!(
+            "SELECT (SELECT MAX(seq) FROM {table} WHERE id < ?1), (SELECT MIN(seq) FROM {table} WHERE id > ?1)"
+        ),
+        [id.n as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let s = seq.0 as i64;
+    if before.is_some_and(|b| b >= s) || after.is_some_and(|a| a <= s) {
+        return Err(Error::Damaged(format!(
+            "the tables number the item of entry {seq} {id}, out of log order with the items numbered next to it"
+        )));
+    }
+    Ok(())
 }
 
 /// The entry the view names, its signature checked against its signer's
@@ -157,7 +303,7 @@ fn ids(refs: &[Ref]) -> Vec<ItemId> {
 /// The fields where a view and its entry differ, named in one error.
 struct Differences {
     id: ItemId,
-    seq: crate::model::Seq,
+    seq: Seq,
     fields: Vec<&'static str>,
 }
 

@@ -1210,6 +1210,8 @@ fn key_lists_for_other_tools_refuse_an_edited_keys_table() {
 fn key_lists_for_other_tools_refuse_a_deleted_revocation() {
     let w = Work::with_claims();
     w.revoke("admin", "auditor", "left the desk");
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
     let honest = w.run(None, &["key", "allowed-signers"]).ok().to_string();
     assert!(honest.contains("revoked"), "{honest}");
     w.sql("DELETE FROM revocations");
@@ -1219,6 +1221,14 @@ fn key_lists_for_other_tools_refuse_a_deleted_revocation() {
         r.error("revokes the key SHA256:");
         r.error("and the database's tables do not say so: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify`");
     }
+    // The entry deleted with its row: the numbering has a gap.
+    let deleted = w.db_bytes();
+    w.sql("DELETE FROM entries WHERE kind = 'key.revoke'");
+    w.run(None, &["key", "vkey"])
+        .error("the log holds 8 entries, numbered 0 to 8: some are missing");
+    // (The last entry deleted leaves no gap: a checkpoint kept outside the
+    // log catches a log cut short, `verify --checkpoint`.)
+    w.restore(&deleted);
     // The kind column changed as well: the payload still says what it is.
     w.sql("UPDATE entries SET kind = 'source.add' WHERE kind = 'key.revoke'");
     w.run(None, &["key", "vkey"])
@@ -1269,11 +1279,78 @@ fn show_refuses_rows_that_are_not_what_their_entries_signed() {
     w.sql("UPDATE sources SET publisher = 'Reuters'");
     w.run(None, &["show", "S1"])
         .error("the tables' S1 differs from its signed entry 3 in its publisher");
+    // Two claims' rows swapped whole, ids and all: each row is its
+    // entry's, under the other's number.
+    w.restore(&pristine);
+    w.sql("UPDATE claims SET id = -1 WHERE id = 1; UPDATE claims SET id = 1 WHERE id = 2; UPDATE claims SET id = 2 WHERE id = -1");
+    w.run(None, &["show", "C1"]).error(
+        "the tables number the item of entry 5 C1, out of log order with the items numbered next to it",
+    );
+    // A retraction, a redaction and a supersession that no entry made.
+    for (sql, id, says) in [
+        (
+            "INSERT INTO retractions SELECT 98, 1, 'made up', NULL, fingerprint, '2026-01-01T00:00:00Z' FROM keys WHERE role = 'admin'",
+            "C1",
+            "C1's retraction: entry 98 is missing",
+        ),
+        (
+            "INSERT INTO redactions SELECT 97, 1, 'made up', fingerprint, '2026-01-01T00:00:00Z' FROM keys WHERE role = 'admin'",
+            "S1",
+            "S1's redaction: entry 97 is missing",
+        ),
+        (
+            "INSERT INTO retractions SELECT 6, 1, 'made up', NULL, signer, time FROM annotations WHERE id = 1",
+            "C1",
+            "the tables say entry 6 is C1's retraction, and it is not",
+        ),
+    ] {
+        w.restore(&pristine);
+        w.sql(sql);
+        w.run(None, &["show", id]).error(says);
+    }
     // Untouched, each shows.
     w.restore(&pristine);
     for id in ["C1", "C2", "S1", "A1"] {
         w.run(None, &["show", id]).ok();
     }
+}
+
+/// A retraction validly signed by a key that may not sign it (another
+/// analyst's claim) retracts nothing (FORMAT §4): verify finds it, and
+/// `show` does not present it as a retraction.
+#[test]
+fn show_refuses_a_retraction_its_signer_could_not_make() {
+    let w = Work::with_claims();
+    w.key("other");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "other.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Omar Said",
+        ],
+    )
+    .ok();
+    let other = Signer::load(&w.path("other")).unwrap();
+    let body = Body::ClaimRetract(ClaimRetract {
+        claim: reference(&w, ItemId::claim(2), 5),
+        reason: "not hers".into(),
+        replaced_by: None,
+    });
+    let seq = forge(&w, &other, body);
+    w.sql(&format!(
+        "INSERT INTO retractions VALUES ({seq}, 2, 'not hers', NULL, '{}', '2026-11-25T10:00:00Z')",
+        other.fingerprint()
+    ));
+    w.run(None, &["verify"])
+        .problem(&format!("entry {seq} (claim.retract)"), "authorization");
+    w.run(None, &["show", "C2"]).error(&format!(
+        "C2's retraction at entry {seq} was signed by Omar Said, whose key could not sign it then"
+    ));
 }
 
 /// A signing command checks its signer's key row against the entries that

@@ -111,6 +111,22 @@ pub struct Relation {
     pub retracted: bool,
 }
 
+impl Relation {
+    /// How a readable report marks a link that is not live: " (retracted)"
+    /// where the annotation was withdrawn (it was shown "superseded", which
+    /// names a later judgment that may not exist), " (superseded)" where a
+    /// later one replaced it, nothing otherwise.
+    pub fn state(&self) -> &'static str {
+        if self.retracted {
+            " (retracted)"
+        } else if self.superseded {
+            " (superseded)"
+        } else {
+            ""
+        }
+    }
+}
+
 /// Everything a report shows. Built by [`gather`]; rendered by the formats.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -792,11 +808,18 @@ impl Report {
     }
 
     /// A label for a claim: its paraphrase, else its quote, else its id.
-    pub fn claim_label(&self, c: &ClaimView) -> String {
-        c.paraphrase
-            .clone()
-            .or_else(|| c.quote.clone())
-            .unwrap_or_else(|| "(quote unavailable: source redacted)".into())
+    /// The claim's paraphrase, in the analyst's words, where it has one,
+    /// or else its quote in quotation marks: the relations table showed
+    /// both alike, and a reader took an analyst's summary for the
+    /// speaker's words.
+    /// `max` characters at most, the marks included.
+    pub fn claim_label(&self, c: &ClaimView, max: usize) -> String {
+        let cut = |t: &str, marks: usize| super::cut(t, max.saturating_sub(marks).max(8));
+        match (&c.paraphrase, &c.quote) {
+            (Some(p), _) => format!("{} (paraphrase)", cut(p, 13)),
+            (None, Some(q)) => format!("“{}”", cut(q, 2)),
+            (None, None) => "(quote unavailable: source redacted)".into(),
+        }
     }
 }
 

@@ -565,7 +565,7 @@ fn relations(o: &mut String, r: &Report) {
                 esc(&id),
                 esc(&c.speaker)
             ),
-            esc(&cut(&r.claim_label(c), 120)),
+            esc(&r.claim_label(c, 120)),
         ),
         None => (esc(&id), "(not in this report)".into()),
     };
@@ -581,7 +581,7 @@ fn relations(o: &mut String, r: &Report) {
             esc(&rel.annotation),
             esc(&rel.verdict),
             esc(&rel.signer_name),
-            if rel.superseded { " (superseded)" } else { "" }
+            rel.state()
         );
     }
     let _ = writeln!(o, "</tbody></table></div>");

@@ -375,15 +375,12 @@ fn relations(o: &mut String, r: &Report) {
     );
     for rel in &r.relations {
         let describe = |id: ItemId| match r.claim(id) {
-            Some(c) => (
-                inline(&c.speaker),
-                inline(&super::cut(&r.claim_label(c), 90)),
-            ),
+            Some(c) => (inline(&c.speaker), inline(&r.claim_label(c, 90))),
             None => ("?".into(), "(not in this report)".into()),
         };
         let (sp1, says1) = describe(rel.claim);
         let (sp2, says2) = describe(rel.other);
-        let state = if rel.superseded { " (superseded)" } else { "" };
+        let state = rel.state();
         let _ = writeln!(
             o,
             "| {} | {sp1} | {says1} | **{}** | {} | {sp2} | {says2} | {}{state} | {} | {} |",

@@ -395,6 +395,17 @@ fn reports_and_bundles_carry_the_retraction() {
         md.stdout
     );
     assert!(md.stdout.contains(REASON), "{}", md.stdout);
+    // Its link in the relations table is marked retracted, not
+    // "superseded" (nothing superseded it).
+    let link = md
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("| C1 ") && l.contains(" | A2 |") || l.contains("| A2 (re"))
+        .unwrap_or_else(|| panic!("{}", md.stdout));
+    assert!(
+        link.contains("(retracted)") && !link.contains("(superseded)"),
+        "{link}"
+    );
     let html = w.run(None, &["report", "C1", "--format", "html"]);
     assert!(html.ok().contains("<em>RETRACTED</em>"), "html");
     assert!(html

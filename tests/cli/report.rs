@@ -301,7 +301,9 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
         .filter(|l| l.starts_with("| C"))
         .collect();
     assert_eq!(table.len(), 4, "{table:?}");
-    assert!(table[0].starts_with("| C1 | Syrian Civil Defense (White Helmets) | 7 killed (4 children of one family), 12 injured (8 children) | **contradicts** | C2 |"));
+    // An analyst's paraphrase is marked as such, a quote is in quotation
+    // marks: the two read alike, and a summary passed for the words said.
+    assert!(table[0].starts_with("| C1 | Syrian Civil Defense (White Helmets) | 7 killed (4 children of one family), 12 injured (8 children) (paraphrase) | **contradicts** | C2 |"));
     assert!(table
         .iter()
         .any(|l| l.starts_with("| C4 |") && l.contains("**corroborates** | C2")));

@@ -530,7 +530,7 @@ pub fn publish(
 /// had at that size that does not verify is refused; lines by other keys
 /// are left as they are, as signed notes allow). Returns the stored
 /// checkpoint and the number of cosignatures.
-fn given(
+pub(crate) fn given(
     tx: &rusqlite::Connection,
     origin: &str,
     bytes: &[u8],

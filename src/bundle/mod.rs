@@ -100,8 +100,27 @@ fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
 /// sign a new checkpoint: no checkpoint stored in the log covers the
 /// entries by a signer not revoked since. A command opens the log to write
 /// only then; otherwise its files are left as they are.
-pub fn signs_now(store: &Store, ids: &[ItemId], signer: Option<&Fingerprint>) -> Result<bool> {
-    Ok(matches!(choose(store, ids, signer)?.1, Proven::SignNow))
+pub fn signs_now(
+    store: &Store,
+    ids: &[ItemId],
+    signer: Option<&Fingerprint>,
+    given: Option<&Given>,
+) -> Result<bool> {
+    Ok(matches!(
+        choose(store, ids, signer, given)?.1,
+        Proven::SignNow
+    ))
+}
+
+/// A checkpoint file to prove a bundle's entries in, instead of the
+/// log's own choice (`export --checkpoint`): one of the log's stored
+/// checkpoints, as `checkpoint cosign` left it, so that the bundle carries
+/// the auditors' cosignatures to its readers (the log stores its admin's
+/// note alone). Judged as `publish --checkpoint` judges one.
+pub struct Given<'a> {
+    pub bytes: &'a [u8],
+    /// Where it was read from, for the messages.
+    pub file: Option<&'a std::path::Path>,
 }
 
 /// The entries a bundle of `ids` holds, the checkpoint that proves them
@@ -110,7 +129,18 @@ fn choose(
     store: &Store,
     ids: &[ItemId],
     signer: Option<&Fingerprint>,
+    given: Option<&Given>,
 ) -> Result<(std::collections::BTreeSet<u64>, Proven, Fingerprint)> {
+    let given = match given {
+        Some(g) => {
+            let origin = store.origin()?;
+            let (stored, _) = crate::tiles::given(store.conn(), &origin, g.bytes, g.file)?;
+            let text = std::str::from_utf8(g.bytes)
+                .map_err(|_| Error::Internal("a verified note is not UTF-8".into()))?;
+            Some((stored, text.to_string()))
+        }
+        None => None,
+    };
     // The checkpoint's signer is enrolled in the bundle too, or a reader
     // without verifier keys cannot check the checkpoint against an admin the
     // bundle enrolls (a second admin's checkpoint failed `verify-bundle`).
@@ -127,6 +157,31 @@ fn choose(
             return Err(too_large("at least ", least));
         }
         let last = seqs.iter().next_back().copied().unwrap_or(0);
+        if let Some((stored, text)) = &given {
+            if stored.size.0 <= last {
+                return Err(Error::invalid(
+                    format!(
+                        "the checkpoint given covers the first {}, and the bundle needs entry {last}",
+                        crate::text::count(stored.size.0, "entry")
+                    ),
+                    "give a later checkpoint, cosigned (`claimtrail checkpoint --out`, then `checkpoint cosign`), or leave --checkpoint out",
+                ));
+            }
+            let by = stored.signer.clone();
+            let enrolled: Option<i64> = rusqlite::OptionalExtension::optional(
+                store
+                    .conn()
+                    .prepare_cached("SELECT seq FROM keys WHERE fingerprint = ?")?
+                    .query_row([by.as_str()], |r| r.get(0)),
+            )?;
+            match enrolled.map(|s| s as u64).filter(|s| !seqs.contains(s)) {
+                None => break (seqs, Proven::Stored(text.clone()), by),
+                Some(seq) => {
+                    also.push(seq);
+                    continue;
+                }
+            }
+        }
         let covering: Vec<_> = query::checkpoints(store.conn())?
             .into_iter()
             .filter(|c| c.size.0 > last)
@@ -202,11 +257,12 @@ pub fn export(
     store: &mut Store,
     ids: &[ItemId],
     signer: Option<(&Fingerprint, &dyn Fn() -> Result<Signer>)>,
+    given: Option<&Given>,
     progress: &mut dyn FnMut(u64, u64),
     keep: impl FnOnce(&Bundle) -> Result<()>,
 ) -> Result<Exported> {
     let origin = store.origin()?;
-    let (seqs, note, by) = choose(store, ids, signer.map(|(fp, _)| fp))?;
+    let (seqs, note, by) = choose(store, ids, signer.map(|(fp, _)| fp), given)?;
     let history = crate::log::StoreHistory { conn: store.conn() };
     let stale = history.key(&by)?.and_then(|k| {
         k.revoked.map(|at| StaleSigner {

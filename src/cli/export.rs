@@ -16,6 +16,12 @@ pub struct Args {
     /// The bundle file to write (must not exist).
     #[arg(long)]
     pub out: PathBuf,
+    /// Prove the entries in this checkpoint file, one of the log's own
+    /// with its auditors' cosignatures (`checkpoint cosign --out`): the
+    /// bundle then carries them to its readers, who check them with
+    /// `verify-bundle --vkey` (the log stores its admin's note alone).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
@@ -31,6 +37,17 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if a.out.exists() {
         return Err(Error::exists(a.out));
     }
+    let given_bytes = a
+        .checkpoint
+        .as_deref()
+        .map(|p| claimtrail::files::read_capped(p, claimtrail::checkpoint::MAX_NOTE_BYTES as u64))
+        .transpose()?;
+    let given = given_bytes
+        .as_deref()
+        .map(|bytes| claimtrail::bundle::Given {
+            bytes,
+            file: a.checkpoint.as_deref(),
+        });
     // An admin key, if given, lets export sign a checkpoint when none
     // covers the entries; it is unlocked only then (a protected
     // CLAIMTRAIL_KEY failed an export that signed nothing).
@@ -42,13 +59,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // otherwise its files are left as they are (an analyst's export, with
     // CLAIMTRAIL_KEY set, switched a backup copy to WAL mode).
     let read = ctx.read()?;
-    let mut store = match claimtrail::bundle::signs_now(&read, &ids, fingerprint.as_ref())? {
-        true => {
-            drop(read);
-            ctx.open()?
-        }
-        false => read,
-    };
+    let mut store =
+        match claimtrail::bundle::signs_now(&read, &ids, fingerprint.as_ref(), given.as_ref())? {
+            true => {
+                drop(read);
+                ctx.open()?
+            }
+            false => read,
+        };
     let unlock = || ctx.signer();
     let signer = fingerprint
         .as_ref()
@@ -60,7 +78,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // Signing a checkpoint verifies the whole log first (a bar on a
     // terminal); a stored checkpoint needs no such wait.
     let exported = output::while_verifying("verifying the log before signing:", |progress| {
-        claimtrail::bundle::export(&mut store, &ids, signer, progress, |b| {
+        claimtrail::bundle::export(&mut store, &ids, signer, given.as_ref(), progress, |b| {
             file.write(claimtrail::bundle::to_text(b)?.as_bytes())
         })
     })?;
@@ -76,8 +94,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }))?;
     } else {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
+        let checkpoint = match &a.checkpoint {
+            Some(f) => format!(
+                "the checkpoint of {}, its cosignatures included,",
+                output::shown(f)
+            ),
+            None => "a checkpoint".into(),
+        };
         outln!(
-            "wrote {} ({}, {}, with a checkpoint and an inclusion proof for each entry)",
+            "wrote {} ({}, {}, with {checkpoint} and an inclusion proof for each entry)",
             output::shown(&a.out),
             output::count(bundle.entries.len() as u64, "entry"),
             output::count(texts as u64, "source text"),
@@ -88,9 +113,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             )?;
         }
         outln!(
-            "check it anywhere with `claimtrail verify-bundle {} --vkey KEY`, KEY being the log's verifier key ({}) obtained apart from the bundle",
+            "check it anywhere with `claimtrail verify-bundle {} --vkey KEY`, KEY being the log's verifier key ({}) obtained apart from the bundle{}",
             claimtrail::text::shell_word(&a.out),
-            super::pasteable("`claimtrail key vkey`")
+            super::pasteable("`claimtrail key vkey`"),
+            if a.checkpoint.is_some() { "; a cosigner's too (`--vkey` again), to check their cosignature" } else { "" }
         )?;
         // Written, but an auditor given the log's keys as they are now
         // will refuse its checkpoint: say so, and how to get one they accept.

@@ -1051,3 +1051,107 @@ fn a_bundle_saved_with_a_byte_order_mark_checks_out() {
         None,
     ));
 }
+
+/// `export --checkpoint FILE` proves the entries in a cosigned copy of one
+/// of the log's checkpoints, so the bundle carries the auditor's
+/// cosignature to its readers: the log stores its admin's note alone, and
+/// a bundle never carried one.
+#[test]
+fn export_carries_a_cosigned_checkpoint_to_its_readers() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(
+        Some("auditor"),
+        &["checkpoint", "cosign", "cp.txt", "--out", "cosigned.txt"],
+    )
+    .ok();
+    let before = w.db_bytes();
+    let out = w.run(
+        None,
+        &[
+            "export",
+            "C1",
+            "--out",
+            "c1.bundle",
+            "--checkpoint",
+            "cosigned.txt",
+        ],
+    );
+    assert!(
+        out.ok().starts_with("wrote c1.bundle (")
+            && out
+                .stdout
+                .contains("with the checkpoint of cosigned.txt, its cosignatures included,"),
+        "{}",
+        out.stdout
+    );
+    assert!(w.db_bytes() == before, "nothing signed or stored");
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let mut args = vec!["verify-bundle", "c1.bundle"];
+    for v in vkeys.lines() {
+        args.extend(["--vkey", v]);
+    }
+    let checked = w.run(None, &args);
+    assert!(
+        checked.ok().contains(", signed by admin, auditor\n"),
+        "{}",
+        checked.stdout
+    );
+    // Refused, nothing written: a checkpoint that does not reach the
+    // bundle's entries, one that is not a note, one whose cosignature by
+    // the log's auditor was altered.
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    w.run(
+        None,
+        &[
+            "export",
+            "C2",
+            "--out",
+            "c2.bundle",
+            "--checkpoint",
+            "cosigned.txt",
+        ],
+    )
+    .error("the checkpoint given covers the first 7 entries, and the bundle needs entry 8");
+    std::fs::write(w.path("junk.txt"), "not a checkpoint\n").unwrap();
+    w.run(
+        None,
+        &[
+            "export",
+            "C1",
+            "--out",
+            "c3.bundle",
+            "--checkpoint",
+            "junk.txt",
+        ],
+    )
+    .error("the checkpoint given is not a signed note");
+    let cosigned = std::fs::read_to_string(w.path("cosigned.txt")).unwrap();
+    let line = cosigned.lines().last().unwrap();
+    let (head, sig) = line.rsplit_once(' ').unwrap();
+    let mut raw = B64.decode(sig).unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 1;
+    std::fs::write(
+        w.path("altered.txt"),
+        cosigned.replace(line, &format!("{head} {}", B64.encode(&raw))),
+    )
+    .unwrap();
+    w.run(
+        None,
+        &[
+            "export",
+            "C1",
+            "--out",
+            "c4.bundle",
+            "--checkpoint",
+            "altered.txt",
+        ],
+    )
+    .error("the checkpoint given does not verify");
+    for b in ["c2.bundle", "c3.bundle", "c4.bundle"] {
+        assert!(!w.path(b).exists(), "{b}");
+    }
+}

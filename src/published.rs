@@ -86,6 +86,12 @@ pub struct PublishedReport {
     /// Names of the enrolled admins and auditors whose signatures on the
     /// checkpoint verified.
     pub signed_by: Vec<String>,
+    /// Signature lines of the checkpoint by keys neither the log enrolls
+    /// nor the caller gave (`name+keyid`): ignored, as C2SP signed notes
+    /// ask, and so not checked. A witness's own line is one; so is an
+    /// auditor's whose name or key ID was altered, which took the
+    /// cosignature out of the list without a word.
+    pub unchecked_lines: Vec<String>,
     /// The checkpoint verified under a verifier key the caller gave.
     pub anchored: bool,
     /// Whether the directory holds its entries (not `publish --no-entries`).
@@ -1002,6 +1008,25 @@ impl<'d> Monitor<'d> {
                 ),
             }
         }
+        // Every key the log ever enrolled, live or not, and those given.
+        let known: Vec<crate::checkpoint::VerifierKey> = keys
+            .iter()
+            .filter_map(|k| {
+                let vk = k.public.verifying_key().ok()?;
+                crate::rules::note_vkey(&cp.origin, k.role, &k.name, vk)
+            })
+            .chain(vkeys.iter().cloned())
+            .collect();
+        let unchecked_lines: Vec<String> = note
+            .signatures()
+            .iter()
+            .filter(|l| {
+                !known
+                    .iter()
+                    .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
+            })
+            .map(|l| format!("{}+{}", l.name(), l.key_id()))
+            .collect();
         let h = &self.h;
         self.counts.keys = h.keys.len() as u64;
         self.counts.revoked_keys = h.keys.values().filter(|k| k.revoked.is_some()).count() as u64;
@@ -1028,6 +1053,7 @@ impl<'d> Monitor<'d> {
             checkpoint_size: cp.size,
             checkpoint_root: cp.root,
             signed_by,
+            unchecked_lines,
             anchored: anchored && ok,
             with_entries,
             entries: self.next_seq, // 0 without entries: none were read

@@ -111,6 +111,13 @@ fn text(r: &PublishedReport) -> Result<()> {
         if !r.anchored {
             outln!("note: checked against the admin keys the log itself enrolls; pass --vkey with the log's verifier key, obtained independently, to know whose log it is")?;
         }
+        if !r.unchecked_lines.is_empty() {
+            outln!(
+                "note: the checkpoint carries {} by a key the log does not enroll and no --vkey gives, not checked: {} (a witness's, or a line altered; pass its key with --vkey to check it)",
+                output::count(r.unchecked_lines.len() as u64, "signature line"),
+                escape(&r.unchecked_lines.join(", "))
+            )?;
+        }
     } else {
         super::verify::failed_lines(r.problems.len(), r.more_problems)?;
     }

@@ -755,3 +755,47 @@ fn an_older_checkpoint_over_a_larger_trees_tiles_is_named_a_rollback() {
         r.stdout
     );
 }
+
+/// A cosigner's line whose name or key ID was altered is a line by a key
+/// nobody knows, which a signed-note verifier must ignore (C2SP): the
+/// directory still verifies under the log's signature, but the output says
+/// a line was not checked, where the cosignature left the list without a
+/// word (`tools/tamper_published.py` found it).
+#[test]
+fn a_cosignature_altered_into_an_unknown_line_is_named_as_not_checked() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(Some("auditor"), &["checkpoint", "cosign", "cp.txt"])
+        .ok();
+    let site = w.path("site");
+    w.run(
+        None,
+        &["publish", site.to_str().unwrap(), "--checkpoint", "cp.txt"],
+    )
+    .ok();
+    let out = check(&w, &site, &[]);
+    assert!(
+        out.ok().contains(", signed by admin, auditor\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("not checked: auditor"),
+        "{}",
+        out.stdout
+    );
+    let note = std::fs::read_to_string(site.join("checkpoint")).unwrap();
+    std::fs::write(
+        site.join("checkpoint"),
+        note.replace("— auditor ", "— auditer "),
+    )
+    .unwrap();
+    let out = check(&w, &site, &[]);
+    let text = out.ok();
+    assert!(text.contains(", signed by admin\n"), "{text}");
+    assert!(
+        text.contains("note: the checkpoint carries 1 signature line by a key the log does not enroll and no --vkey gives, not checked: auditer+"),
+        "{text}"
+    );
+}

@@ -2373,13 +2373,33 @@ impl<'a> Importer<'a> {
         if n > self.start.claims || self.matched_retractions.contains(&n) {
             return Ok(false);
         }
+        let same = self.held_before(
+            "SELECT r.seq, r.signer, e.payload FROM retractions r
+             JOIN entries e ON e.seq = r.seq WHERE r.claim_id = ?1",
+            n,
+            body,
+        )?;
+        if same {
+            self.matched_retractions.insert(n);
+        }
+        Ok(same)
+    }
+
+    /// Whether the row `sql` finds for item `n` (its seq, signer and
+    /// entry's payload) is an entry from before this run, signed by this
+    /// key, with this very body. An entry that does not parse is verify's
+    /// business; it is simply not a match, and the append path then
+    /// refuses the line.
+    fn held_before<B: serde::de::DeserializeOwned + PartialEq>(
+        &self,
+        sql: &str,
+        n: u64,
+        body: &B,
+    ) -> Result<bool> {
         let found = self
             .store
             .conn()
-            .prepare_cached(
-                "SELECT r.seq, r.signer, e.payload FROM retractions r
-                 JOIN entries e ON e.seq = r.seq WHERE r.claim_id = ?1",
-            )?
+            .prepare_cached(sql)?
             .query_row([n as i64], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
@@ -2391,16 +2411,9 @@ impl<'a> Importer<'a> {
         let Some((seq, signer, payload)) = found else {
             return Ok(false);
         };
-        // An entry that does not parse is verify's business; it is simply
-        // not a match, and the append path then refuses the line.
-        let same = seq as u64 <= self.start_seq
+        Ok(seq as u64 <= self.start_seq
             && signer == self.signer.fingerprint().as_str()
-            && serde_json::from_slice::<Envelope<ClaimRetract>>(&payload)
-                .is_ok_and(|e| e.body == *body);
-        if same {
-            self.matched_retractions.insert(n);
-        }
-        Ok(same)
+            && serde_json::from_slice::<Envelope<B>>(&payload).is_ok_and(|e| e.body == *body))
     }
 
     /// An annotation retraction line's entry, unless the log already holds
@@ -2426,28 +2439,12 @@ impl<'a> Importer<'a> {
         if n > self.start.annotations || self.matched_annotation_retractions.contains(&n) {
             return Ok(false);
         }
-        let found = self
-            .store
-            .conn()
-            .prepare_cached(
-                "SELECT r.seq, r.signer, e.payload FROM annotation_retractions r
-                 JOIN entries e ON e.seq = r.seq WHERE r.annotation_id = ?1",
-            )?
-            .query_row([n as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            })
-            .optional()?;
-        let Some((seq, signer, payload)) = found else {
-            return Ok(false);
-        };
-        let same = seq as u64 <= self.start_seq
-            && signer == self.signer.fingerprint().as_str()
-            && serde_json::from_slice::<Envelope<AnnotationRetract>>(&payload)
-                .is_ok_and(|e| e.body == *body);
+        let same = self.held_before(
+            "SELECT r.seq, r.signer, e.payload FROM annotation_retractions r
+             JOIN entries e ON e.seq = r.seq WHERE r.annotation_id = ?1",
+            n,
+            body,
+        )?;
         if same {
             self.matched_annotation_retractions.insert(n);
         }

@@ -50,13 +50,18 @@ pub fn source(conn: &Connection, v: &SourceView) -> Result<()> {
     in_order(conn, v.id, v.signed.seq)?;
     if let Some(r) = &v.redaction {
         let by = signed_as(r.seq, &r.signer, &r.signer_name, &r.time);
-        let p = act(conn, v.id, "redaction", &by)?;
-        let what = match &p.body {
-            Body::SourceRedact(b) if b.source.id == v.id => Some(&b.reason),
-            _ => None,
-        };
-        acts_on(v.id, "redaction", &by, what, &r.reason)?;
-        allowed(conn, v.id, "redaction", &by, None)?;
+        act_on(
+            conn,
+            v.id,
+            "redaction",
+            &by,
+            &r.reason,
+            None,
+            |body| match body {
+                Body::SourceRedact(b) if b.source.id == v.id => Some(&b.reason),
+                _ => None,
+            },
+        )?;
     }
     Ok(())
 }
@@ -103,17 +108,22 @@ pub fn claim(conn: &Connection, v: &ClaimView) -> Result<()> {
     in_order(conn, v.id, v.signed.seq)?;
     if let Some(r) = &v.retraction {
         let by = signed_as(r.seq, &r.signer, &r.signer_name, &r.time);
-        let p = act(conn, v.id, "retraction", &by)?;
-        let what = match &p.body {
-            Body::ClaimRetract(b)
-                if b.claim.id == v.id && b.replaced_by.map(|r| r.id) == r.replaced_by =>
-            {
-                Some(&b.reason)
-            }
-            _ => None,
-        };
-        acts_on(v.id, "retraction", &by, what, &r.reason)?;
-        allowed(conn, v.id, "retraction", &by, Some(&v.signed))?;
+        act_on(
+            conn,
+            v.id,
+            "retraction",
+            &by,
+            &r.reason,
+            Some(&v.signed),
+            |body| match body {
+                Body::ClaimRetract(b)
+                    if b.claim.id == v.id && b.replaced_by.map(|r| r.id) == r.replaced_by =>
+                {
+                    Some(&b.reason)
+                }
+                _ => None,
+            },
+        )?;
     }
     Ok(())
 }
@@ -143,13 +153,18 @@ pub fn annotation(conn: &Connection, v: &AnnotationView) -> Result<()> {
     in_order(conn, v.id, v.signed.seq)?;
     if let Some(r) = &v.retraction {
         let by = signed_as(r.seq, &r.signer, &r.signer_name, &r.time);
-        let p = act(conn, v.id, "retraction", &by)?;
-        let what = match &p.body {
-            Body::AnnotationRetract(b) if b.annotation.id == v.id => Some(&b.reason),
-            _ => None,
-        };
-        acts_on(v.id, "retraction", &by, what, &r.reason)?;
-        allowed(conn, v.id, "retraction", &by, Some(&v.signed))?;
+        act_on(
+            conn,
+            v.id,
+            "retraction",
+            &by,
+            &r.reason,
+            Some(&v.signed),
+            |body| match body {
+                Body::AnnotationRetract(b) if b.annotation.id == v.id => Some(&b.reason),
+                _ => None,
+            },
+        )?;
     }
     // The annotation said to replace it says so in its own entry.
     if let Some(later) = v.superseded_by {
@@ -179,13 +194,27 @@ fn signed_as(seq: Seq, signer: &Fingerprint, name: &str, time: &str) -> Signed {
     }
 }
 
-/// The entry of an act on `id` that a table row names, checked as an
-/// item's entry is ([`entry`]).
-fn act(conn: &Connection, id: ItemId, what: &str, by: &Signed) -> Result<Payload> {
-    entry(conn, id, by).map_err(|e| match e {
+/// Checks an act on `id` (its retraction, its redaction) that a table row
+/// names, by `by` with the reason `reason`: its entry is checked as an
+/// item's entry is ([`entry`]), `reason_of` gives the reason its body
+/// signs when it is that act on `id`, and its signer must have been able
+/// to make it ([`allowed`]; `owner`, the item's own signer, for a
+/// retraction).
+fn act_on(
+    conn: &Connection,
+    id: ItemId,
+    what: &str,
+    by: &Signed,
+    reason: &str,
+    owner: Option<&Signed>,
+    reason_of: impl Fn(&Body) -> Option<&String>,
+) -> Result<()> {
+    let p = entry(conn, id, by).map_err(|e| match e {
         Error::Damaged(why) => Error::Damaged(format!("{id}'s {what}: {why}")),
         e => e,
-    })
+    })?;
+    acts_on(id, what, by, reason_of(&p.body), reason)?;
+    allowed(conn, id, what, by, owner)
 }
 
 /// Whether the act's entry is that act on `id` with the reason the row

@@ -27,7 +27,7 @@
 
 use super::data::Report;
 use crate::error::Result;
-use crate::model::Fingerprint;
+use crate::model::{Fingerprint, ItemId, Seq};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -147,6 +147,38 @@ pub fn render(r: &Report) -> Result<String> {
             }
         }
     };
+    // A retraction of item `item` (entity `entity`): an activity of its
+    // signer that invalidates the entity (seq, reason, signer, name, time).
+    let invalidate =
+        |d: &mut Doc,
+         entity: &str,
+         item: ItemId,
+         (seq, reason, fp, name, time): (Seq, &str, &Fingerprint, &str, &str)| {
+            let act = format!("log:{item}-retraction");
+            let mut attrs = json!({
+                "prov:type": qname("ct:Retraction"),
+                "prov:label": format!("{item} retracted by {name}"),
+                "prov:startTime": time,
+                "prov:endTime": time,
+                "ct:reason": reason,
+                "ct:entrySeq": seq,
+            });
+            if let (Some(en), Some(m)) = (r.entry(seq), attrs.as_object_mut()) {
+                m.insert("ct:entryHash".into(), json!(en.hash));
+            }
+            d.activity.insert(act.clone(), attrs);
+            let by = signer(d, fp, name);
+            d.relation(
+                "wasAssociatedWith",
+                "wAW",
+                json!({"prov:activity": act, "prov:agent": by}),
+            );
+            d.relation(
+                "wasInvalidatedBy",
+                "wIB",
+                json!({"prov:entity": entity, "prov:activity": act, "prov:time": time}),
+            );
+        };
 
     for s in &r.sources {
         let id = format!("log:{}", s.id);
@@ -255,29 +287,11 @@ pub fn render(r: &Report) -> Result<String> {
         if let Some(rt) = &c.retraction {
             // The retraction ends the claim as a record: PROV's invalidation,
             // by an activity of the analyst who signed it.
-            let act = format!("log:{}-retraction", c.id);
-            let mut attrs = json!({
-                "prov:type": qname("ct:Retraction"),
-                "prov:label": format!("{} retracted by {}", c.id, rt.signer_name),
-                "prov:startTime": rt.time,
-                "prov:endTime": rt.time,
-                "ct:reason": rt.reason,
-                "ct:entrySeq": rt.seq,
-            });
-            if let (Some(en), Some(m)) = (r.entry(rt.seq), attrs.as_object_mut()) {
-                m.insert("ct:entryHash".into(), json!(en.hash));
-            }
-            d.activity.insert(act.clone(), attrs);
-            let by = signer(&mut d, &rt.signer, &rt.signer_name);
-            d.relation(
-                "wasAssociatedWith",
-                "wAW",
-                json!({"prov:activity": act, "prov:agent": by}),
-            );
-            d.relation(
-                "wasInvalidatedBy",
-                "wIB",
-                json!({"prov:entity": id, "prov:activity": act, "prov:time": rt.time}),
+            invalidate(
+                &mut d,
+                &id,
+                c.id,
+                (rt.seq, &rt.reason, &rt.signer, &rt.signer_name, &rt.time),
             );
             if let Some(n) = rt.replaced_by {
                 d.relation(
@@ -354,29 +368,11 @@ pub fn render(r: &Report) -> Result<String> {
         if let Some(rt) = &a.retraction {
             // Withdrawn: the assessment is invalidated, as a retracted
             // claim is, by an activity of whoever signed the retraction.
-            let act = format!("log:{}-retraction", a.id);
-            let mut attrs = json!({
-                "prov:type": qname("ct:Retraction"),
-                "prov:label": format!("{} retracted by {}", a.id, rt.signer_name),
-                "prov:startTime": rt.time,
-                "prov:endTime": rt.time,
-                "ct:reason": rt.reason,
-                "ct:entrySeq": rt.seq,
-            });
-            if let (Some(en), Some(m)) = (r.entry(rt.seq), attrs.as_object_mut()) {
-                m.insert("ct:entryHash".into(), json!(en.hash));
-            }
-            d.activity.insert(act.clone(), attrs);
-            let by = signer(&mut d, &rt.signer, &rt.signer_name);
-            d.relation(
-                "wasAssociatedWith",
-                "wAW",
-                json!({"prov:activity": act, "prov:agent": by}),
-            );
-            d.relation(
-                "wasInvalidatedBy",
-                "wIB",
-                json!({"prov:entity": out, "prov:activity": act, "prov:time": rt.time}),
+            invalidate(
+                &mut d,
+                &out,
+                a.id,
+                (rt.seq, &rt.reason, &rt.signer, &rt.signer_name, &rt.time),
             );
         }
         if r.claim(a.claim).is_some() {

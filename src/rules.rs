@@ -222,6 +222,26 @@ pub fn note_vkey(
     }
 }
 
+/// Whether an item signed by `owner` is not `signer`'s own ([`same_person`]):
+/// `None` when it is, else who signed it, for the message (" (Rana
+/// Haddad, SHA256:…)", or nothing for an item not found).
+fn not_own(
+    h: &dyn History,
+    owner: Option<Fingerprint>,
+    signer: &Fingerprint,
+) -> Result<Option<String>> {
+    let Some(fp) = owner else {
+        return Ok(Some(String::new()));
+    };
+    if same_person(h, &fp, signer)? {
+        return Ok(None);
+    }
+    Ok(Some(match h.key(&fp)? {
+        Some(k) => format!(" ({}, {fp})", crate::text::escape(&k.name)),
+        None => format!(" ({fp})"),
+    }))
+}
+
 /// Whether keys `a` and `b` sign for one person: the same key, or two keys
 /// enrolled under the same name (byte for byte) with the same role. That
 /// is a rotated key: `key add` gives a name that an unrevoked key holds to
@@ -643,18 +663,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 .is_some_and(|k| k.role == Role::Analyst);
             if analyst {
                 let added_by = h.claim_signer(b.claim.id.n)?;
-                let own = match &added_by {
-                    Some(fp) => same_person(h, fp, &header.signer)?,
-                    None => false,
-                };
-                if !own {
-                    let by = match added_by {
-                        Some(fp) => match h.key(&fp)? {
-                            Some(k) => format!(" ({}, {fp})", crate::text::escape(&k.name)),
-                            None => format!(" ({fp})"),
-                        },
-                        None => String::new(),
-                    };
+                if let Some(by) = not_own(h, added_by, &header.signer)? {
                     return Ok(Err(v(
                         Check::Authorization,
                         format!(
@@ -713,18 +722,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 .is_some_and(|k| k.role != Role::Admin);
             if not_admin {
                 let signed_by = h.annotation(a.n)?.map(|(_, fp)| fp);
-                let own = match &signed_by {
-                    Some(fp) => same_person(h, fp, &header.signer)?,
-                    None => false,
-                };
-                if !own {
-                    let by = match signed_by {
-                        Some(fp) => match h.key(&fp)? {
-                            Some(k) => format!(" ({}, {fp})", crate::text::escape(&k.name)),
-                            None => format!(" ({fp})"),
-                        },
-                        None => String::new(),
-                    };
+                if let Some(by) = not_own(h, signed_by, &header.signer)? {
                     return Ok(Err(v(
                         Check::Authorization,
                         format!(

@@ -997,6 +997,21 @@ impl<'d> Monitor<'d> {
                     // the verifier keys' names are all there is.
                     if !with_entries {
                         signed_by = v.signatures.into_iter().map(|s| s.name).collect();
+                    } else {
+                        // A witness given with --vkey, whom the log does
+                        // not enroll, is named by its key's name (the
+                        // enrolled are named above, by their names).
+                        let enrolled = crate::rules::note_verifiers(&keys, &cp.origin, cp.size.0);
+                        signed_by.extend(
+                            v.signatures
+                                .into_iter()
+                                .filter(|s| {
+                                    !enrolled
+                                        .iter()
+                                        .any(|(k, _)| k.name() == s.name && k.key_id() == s.key_id)
+                                })
+                                .map(|s| s.name),
+                        );
                     }
                 }
                 Err(e) => self.problem(
@@ -1008,15 +1023,15 @@ impl<'d> Monitor<'d> {
                 ),
             }
         }
-        // Every key the log ever enrolled, live or not, and those given.
-        let known: Vec<crate::checkpoint::VerifierKey> = keys
-            .iter()
-            .filter_map(|k| {
-                let vk = k.public.verifying_key().ok()?;
-                crate::rules::note_vkey(&cp.origin, k.role, &k.name, vk)
-            })
-            .chain(vkeys.iter().cloned())
-            .collect();
+        // The keys its lines were judged by: those the log had at the
+        // checkpoint's size, and those given. A line by a key revoked
+        // before then, or enrolled after, was not checked either.
+        let known: Vec<crate::checkpoint::VerifierKey> =
+            crate::rules::note_verifiers(&keys, &cp.origin, cp.size.0)
+                .into_iter()
+                .map(|(k, _)| k)
+                .chain(vkeys.iter().cloned())
+                .collect();
         let unchecked_lines: Vec<String> = note
             .signatures()
             .iter()

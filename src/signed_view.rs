@@ -105,6 +105,14 @@ pub fn claim(conn: &Connection, v: &ClaimView) -> Result<()> {
             .is_none_or(|q| Hash::sha256(q.as_bytes()) == b.quote_sha256),
     );
     d.result()?;
+    // No quote is shown only for a redacted source: a text altered under
+    // its hash read as "the source was redacted".
+    if v.quote.is_none() && query::source(conn, v.source.n)?.redaction.is_none() {
+        return Err(Error::Damaged(format!(
+            "{}'s quote is not in the stored text of {}, and no redaction removed that text",
+            v.id, v.source
+        )));
+    }
     in_order(conn, v.id, v.signed.seq)?;
     if let Some(r) = &v.retraction {
         let by = signed_as(r.seq, &r.signer, &r.signer_name, &r.time);
@@ -178,6 +186,27 @@ pub fn annotation(conn: &Connection, v: &AnnotationView) -> Result<()> {
                 v.id, l.signed.seq
             )));
         }
+    }
+    Ok(())
+}
+
+/// Checks the checkpoint `show` says an item is in: the `checkpoint.add`
+/// entry the row names, of the size the row gives, signed by a key the
+/// log enrolled (a row edited made `show` name a checkpoint that is not
+/// there).
+pub fn coverage(conn: &Connection, c: &query::Coverage) -> Result<()> {
+    let query::Coverage::Since { seq, size } = c else {
+        return Ok(());
+    };
+    let (payload, bytes, sig) = query::signed_entry(conn, *seq)?;
+    let keys = query::keys_as_signed(conn)?;
+    let signer = keys.iter().find(|k| k.fingerprint == payload.header.signer);
+    let ok = matches!(&payload.body, Body::CheckpointAdd(b) if b.size == size.0)
+        && signer.is_some_and(|k| query::signed_by(&bytes, &sig, k).is_ok());
+    if !ok {
+        return Err(Error::Damaged(format!(
+            "the tables name entry {seq} as the checkpoint of tree size {size}, and it is not one"
+        )));
     }
     Ok(())
 }

@@ -586,6 +586,23 @@ pub(crate) fn given(
     .collect();
     let verified = crate::checkpoint::verify_note(&note, &keys)
         .map_err(|e| bad(format!("does not verify ({e})")))?;
+    // A line by a key of the log's that could not sign it (revoked before
+    // this checkpoint, not live now): ignored by every check as a stranger's
+    // line, it was published unread, whatever it held.
+    let all = crate::tree::verifier_keys_where(tx, origin, &|_| true)?;
+    if let Some(l) = note.signatures().iter().find(|l| {
+        !keys
+            .iter()
+            .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
+            && all
+                .iter()
+                .any(|k| k.vkey.name() == l.name() && k.vkey.key_id() == l.key_id())
+    }) {
+        return Err(bad(format!(
+            "carries a line by {}, whose key this log revoked before the checkpoint's size",
+            crate::text::escape(l.name())
+        )));
+    }
     let by = |t| {
         verified
             .signatures

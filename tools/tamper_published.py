@@ -44,7 +44,7 @@ with tempfile.TemporaryDirectory() as tmp:
                                 "verify-published", work], capture_output=True, text=True)
             runs += 1
             bad = None
-            unknown = "by a key the log does not enroll and no --vkey gives, not checked"
+            unknown = "by a key the log did not have at its size and no --vkey gives, not checked"
             if r.returncode == 0:
                 if not (f == "checkpoint" and unknown in r.stdout):
                     bad = "accepted"

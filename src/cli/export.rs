@@ -95,10 +95,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
         let checkpoint = match &a.checkpoint {
-            Some(f) => format!(
-                "the checkpoint of {}, its cosignatures included,",
-                output::shown(f)
-            ),
+            Some(f) => {
+                // The lines beyond the log's own (what the file adds).
+                let lines = claimtrail::checkpoint::SignedNote::parse(bundle.checkpoint.as_bytes())
+                    .map_or(0, |n| n.signatures().len());
+                match lines.saturating_sub(1) {
+                    0 => format!(
+                        "the checkpoint of {}, which no one cosigned,",
+                        output::shown(f)
+                    ),
+                    1 => format!(
+                        "the checkpoint of {}, its cosignature included,",
+                        output::shown(f)
+                    ),
+                    n => format!(
+                        "the checkpoint of {}, its {n} cosignatures included,",
+                        output::shown(f)
+                    ),
+                }
+            }
             None => "a checkpoint".into(),
         };
         outln!(

@@ -73,9 +73,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             } else if a.raw {
                 // A text that would act on a terminal (an escape sequence,
                 // a bidi override) is not sent to one.
-                if std::io::IsTerminal::is_terminal(&std::io::stdout())
-                    && escape_keep_newlines(&text) != text
-                {
+                // (Tabs and line ends, CRLF's included, are not a risk.)
+                let risky = text
+                    .split(['\n', '\t', '\r'])
+                    .any(|part| escape(part) != part);
+                if std::io::IsTerminal::is_terminal(&std::io::stdout()) && risky {
                     return Err(Error::invalid(
                         format!("{id}'s text holds control or invisible characters, which --raw would send to your terminal"),
                         format!("send it to a file or a program: `claimtrail show {id} --raw > {}.txt`, or use --text to read it here", id),
@@ -94,10 +96,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 .into_iter()
                 .map(|c| {
                     signed_view::claim(conn, &c)?;
+                    // The verdicts listed beside it come from these.
+                    for a in query::annotations(conn, Some(c.id.n))? {
+                        signed_view::annotation(conn, &a)?;
+                    }
                     query::StandingClaim::of(conn, c)
                 })
                 .collect::<Result<Vec<_>>>()?;
             let coverage = query::coverage(conn, s.signed.seq)?;
+            signed_view::coverage(conn, &coverage)?;
             if ctx.json {
                 let signers = std::iter::once(&s.signed.signer)
                     .chain(claims.iter().map(|c| &c.claim.signed.signer));
@@ -188,7 +195,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // (`query::current`, as `list claims` and the reports give it).
             let current = query::current(&anns);
             let replaces = query::replaces(conn, id.n)?;
+            for r in &replaces {
+                // Each says so in its own retraction's entry.
+                signed_view::claim(conn, &query::claim(conn, r.n)?)?;
+            }
             let coverage = query::coverage(conn, c.signed.seq)?;
+            signed_view::coverage(conn, &coverage)?;
             if ctx.json {
                 let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict));
                 let signers = [&c.signed.signer, &s.signed.signer]
@@ -374,6 +386,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let a = query::annotation(conn, id.n)?;
             signed_view::annotation(conn, &a)?;
             let coverage = query::coverage(conn, a.signed.seq)?;
+            signed_view::coverage(conn, &coverage)?;
             if ctx.json {
                 // The annotation's own members, as before, and `checkpoint`.
                 #[derive(serde::Serialize)]

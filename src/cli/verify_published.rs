@@ -113,7 +113,7 @@ fn text(r: &PublishedReport) -> Result<()> {
         }
         if !r.unchecked_lines.is_empty() {
             outln!(
-                "note: the checkpoint carries {} by a key the log does not enroll and no --vkey gives, not checked: {} (a witness's, or a line altered; pass its key with --vkey to check it)",
+                "note: the checkpoint carries {} by a key the log did not have at its size and no --vkey gives, not checked: {} (a witness's, a key revoked before or enrolled after, or a line altered; pass its key with --vkey to check it)",
                 output::count(r.unchecked_lines.len() as u64, "signature line"),
                 escape(&r.unchecked_lines.join(", "))
             )?;

@@ -1082,7 +1082,7 @@ fn export_carries_a_cosigned_checkpoint_to_its_readers() {
         out.ok().starts_with("wrote c1.bundle (")
             && out
                 .stdout
-                .contains("with the checkpoint of cosigned.txt, its cosignatures included,"),
+                .contains("with the checkpoint of cosigned.txt, its cosignature included,"),
         "{}",
         out.stdout
     );
@@ -1154,4 +1154,56 @@ fn export_carries_a_cosigned_checkpoint_to_its_readers() {
     for b in ["c2.bundle", "c3.bundle", "c4.bundle"] {
         assert!(!w.path(b).exists(), "{b}");
     }
+}
+
+/// A cosignature line by an auditor the log had revoked before the
+/// checkpoint's size was read as a stranger's line by every check, and so
+/// went into bundles and published directories unread: `export` and
+/// `publish --checkpoint` refuse it, and `verify-published` names such a
+/// line as not checked.
+#[test]
+fn a_revoked_auditors_line_is_not_carried_unread() {
+    let w = Work::with_claims();
+    w.revoke("admin", "auditor", "left the desk");
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    // The auditor's key cosigns it anyway, outside claimtrail.
+    let auditor = claimtrail::keys::Signer::load(&w.path("auditor")).unwrap();
+    let mut note =
+        claimtrail::checkpoint::SignedNote::parse(&std::fs::read(w.path("cp.txt")).unwrap())
+            .unwrap();
+    let now = 1_764_000_000;
+    let sig = auditor
+        .sign_raw(&claimtrail::checkpoint::cosignature_message(
+            note.text(),
+            now,
+        ))
+        .unwrap();
+    note.add_cosigned("auditor", &auditor.verifying_key(), now, &sig)
+        .unwrap();
+    std::fs::write(w.path("late.txt"), note.to_string()).unwrap();
+    let before = w.db_bytes();
+    for args in [
+        &[
+            "export",
+            "C1",
+            "--out",
+            "c1.bundle",
+            "--checkpoint",
+            "late.txt",
+        ][..],
+        &["publish", "site", "--checkpoint", "late.txt"],
+    ] {
+        w.run(None, args).error(
+            "the checkpoint given carries a line by auditor, whose key this log revoked before the checkpoint's size",
+        );
+    }
+    assert!(!w.path("c1.bundle").exists() && !w.path("site").exists());
+    assert!(w.db_bytes() == before);
+    // Published without it, then the line added to the directory's note.
+    w.run(None, &["publish", "site", "--checkpoint", "cp.txt"])
+        .ok();
+    std::fs::copy(w.path("late.txt"), w.path("site/checkpoint")).unwrap();
+    let out = w.run(None, &["--db", "none.db", "verify-published", "site"]);
+    assert!(out.ok().contains("not checked: auditor+"), "{}", out.stdout);
 }

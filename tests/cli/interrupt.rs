@@ -528,4 +528,14 @@ fn show_raw_keeps_a_sources_control_characters_off_the_terminal() {
         t.screen()
     );
     assert!(!t.screen().contains('\u{1b}'));
+    // Tabs and CRLF line ends are no risk: a table's text goes out as is.
+    std::fs::write(w.path("tsv.txt"), "name\tcount\r\nkilled\t7\r\n").unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "tsv.txt", "--kind", "other"],
+    )
+    .ok();
+    let mut t = Terminal::run(w.std_command(None, &[], &["show", "S2", "--raw"]));
+    assert_eq!(t.end().code(), Some(0), "{:?}", t.screen());
+    assert!(t.screen().contains("killed"), "{:?}", t.screen());
 }

@@ -497,3 +497,19 @@ fn a_retracted_claim_without_annotations_is_not_awaiting_review() {
         "{out}"
     );
 }
+
+/// The claim a retraction names as the replacement says "replaces: C2" in
+/// `show`: that line is checked against the retraction's entry too (a
+/// `replaced_by` edited in the table made another claim claim it).
+#[test]
+fn show_checks_the_replaces_line_against_the_retraction() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "not her words"],
+    )
+    .ok();
+    w.sql("UPDATE retractions SET replaced_by = 1");
+    w.run(None, &["show", "C1"])
+        .error("the tables say entry 7 is C2's retraction, and it is not");
+}

@@ -1308,6 +1308,26 @@ fn show_refuses_rows_that_are_not_what_their_entries_signed() {
         w.sql(sql);
         w.run(None, &["show", id]).error(says);
     }
+    // The text altered under its hash: no quote can be read, and no
+    // redaction explains it (it read "the source was redacted").
+    w.restore(&pristine);
+    w.sql("UPDATE blobs SET data = CAST('X' || CAST(data AS TEXT) AS BLOB)");
+    w.run(None, &["show", "C1"])
+        .error("C1's quote is not in the stored text of S1, and no redaction removed that text");
+    // A verdict edited: `show S1` lists its claims' verdicts.
+    w.restore(&pristine);
+    w.sql("UPDATE annotations SET verdict = 'confirmed' WHERE id = 1");
+    w.run(None, &["show", "S1"])
+        .error("differs from its signed entry 6 in its verdict");
+    // A checkpoint row edited: `show` named a checkpoint that is not there.
+    w.restore(&pristine);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let checkpointed = w.db_bytes();
+    w.sql("UPDATE checkpoints SET size = 5, seq = 5");
+    w.run(None, &["show", "C1"])
+        .error("the tables name entry 5 as the checkpoint of tree size 5, and it is not one");
+    w.restore(&checkpointed);
+    w.run(None, &["show", "C1"]).ok();
     // Untouched, each shows.
     w.restore(&pristine);
     for id in ["C1", "C2", "S1", "A1"] {

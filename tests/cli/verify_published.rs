@@ -795,7 +795,7 @@ fn a_cosignature_altered_into_an_unknown_line_is_named_as_not_checked() {
     let text = out.ok();
     assert!(text.contains(", signed by admin\n"), "{text}");
     assert!(
-        text.contains("note: the checkpoint carries 1 signature line by a key the log does not enroll and no --vkey gives, not checked: auditer+"),
+        text.contains("note: the checkpoint carries 1 signature line by a key the log did not have at its size and no --vkey gives, not checked: auditer+"),
         "{text}"
     );
 }

@@ -12,14 +12,29 @@ careful commands and careful revocations may revoke it), so that sessions
 reach deep states, and it prints how deep (the longest supersession chain,
 revoked keys that had signed, retractions, redactions): sources
 of random text (real article text, words, nothing), claims by quote or span,
-annotations with verdicts, grades and links, retractions, redactions, key
-enrolments and revocations, checkpoints, and ids, dates, kinds and reasons
-that do not exist or are blank. It checks the contract of every command:
+annotations with verdicts, grades and links, retractions of claims and of
+annotations (`annotate retract`: a careful one mostly by the annotation's
+own signer, sometimes by an admin; a careless one of another's annotation,
+one already retracted, with a blank or placeholder reason; and careful
+annotations that now and then supersede a retracted annotation), redactions,
+key enrolments and revocations, checkpoints, and ids, dates, kinds and
+reasons that do not exist or are blank. It checks the contract of every
+command:
 
 - exit 0 appends exactly one entry;
 - exit 2 leaves the entries exactly as they were, with one line on stderr
   (`error: ...`, its hint on the same line) and no panic;
 - no other exit code;
+- `annotate retract` (and an annotation's `--supersedes`) does what the
+  session's model of the annotations says (FORMAT §3.7a): a retraction by
+  an enrolled, unrevoked key of an annotation not yet retracted, with a
+  reason that says something, by an admin or the annotation's own signer,
+  is appended; one of another's annotation by an analyst or auditor, of one
+  already retracted, with a blank or placeholder reason, by a key the log
+  does not know or has revoked, or of an id that is no annotation's, is
+  refused (as one import line, a retraction the log already holds, by the
+  same key with the same reason, is skipped instead); and an annotation
+  that supersedes a retracted one is never appended;
 
 a quarter of the sources, claims, annotations and retractions go through
 `import -` as one JSON line instead, with import's own contract (exit 0
@@ -46,6 +61,18 @@ and tables do; and that `log` narrowed down (`--kind`, `--by`, `--since`,
 `--until`, `--uncovered`, `-n`) gives the lines of the whole `log --json`
 that meet the same conditions, items numbered alike.
 
+The views are also held to the session's own model of the annotations
+(each person's current judgment of a claim is their latest annotation of
+it that is not retracted, as if retracted annotations were absent), after
+every session and after a random twentieth of the commands: `list claims
+--json` gives each claim the verdicts of its current annotations (each
+once, in their order), `list claims --unannotated` is the standing claims no
+current annotation of an analyst or admin judges, `list speakers` sums the
+grades of the current annotations of each speaker's standing claims, `list
+annotations` marks exactly the retracted annotations (with the model's
+reason and signer; `--retracted` lists exactly them), `show A<n> --json`
+of a retracted one carries its retraction, and `status` counts them.
+
     python3 tools/random_sessions.py [--claimtrail target/release/claimtrail]
                                      [--sessions 25] [--steps 150] [--seed 1]
 
@@ -55,6 +82,7 @@ minutes on two cores.
 """
 
 import argparse
+import base64
 import collections
 import functools
 import http.server
@@ -73,6 +101,10 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 INDEPENDENT = os.path.join(HERE, "independent_verify.py")
 ARTICLE = os.path.join(HERE, "..", "fixtures", "idlib-2022-07-22.txt")
+# Reasons for `annotate retract`: careful ones, and careless ones that
+# must be refused (blank, or a placeholder: FORMAT §3.7a, log::precheck).
+REASONS = ["judged the wrong claim", "meant for another claim: C2"]
+BAD_REASONS = ["", " ", "reason", "?", "(what was wrong.)"]
 WORDS = ["Seven civilians", "killed", "UNICEF", "children", "\u201cwe\u201d", "Idlib", "five", " ",
          "", "\u00e9"]
 
@@ -80,7 +112,8 @@ WORDS = ["Seven civilians", "killed", "UNICEF", "children", "\u201cwe\u201d", "I
 def states(db):
     """How deep a session's log went: (the longest supersession chain,
     revoked keys that had signed entries, retracted claims, redacted
-    sources), read from the projection tables of a log that verifies."""
+    sources, retracted annotations), read from the projection tables of a
+    log that verifies."""
     c = sqlite3.connect(db)
     sup = dict(c.execute("SELECT id, supersedes FROM annotations WHERE supersedes IS NOT NULL"))
     longest = 0
@@ -94,9 +127,27 @@ def states(db):
                 "signer FROM sources UNION ALL SELECT seq, signer FROM claims UNION ALL SELECT "
                 "seq, signer FROM annotations) e WHERE e.signer = r.fingerprint AND e.seq < r.seq)")
     counts = (longest, revoked, q("SELECT COUNT(*) FROM retractions"),
-              q("SELECT COUNT(*) FROM entries WHERE kind = 'source.redact'"))
+              q("SELECT COUNT(*) FROM entries WHERE kind = 'source.redact'"),
+              q("SELECT COUNT(*) FROM annotation_retractions"))
     c.close()
     return counts
+
+
+def fingerprint(pub):
+    """The OpenSSH SHA-256 fingerprint of a .pub file's key (FORMAT §2.1)."""
+    with open(pub) as f:
+        blob = base64.b64decode(f.read().split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def says_nothing(reason):
+    """A reason the append path refuses: blank, or a placeholder."""
+    said = reason.strip()
+    while said and not said[0].isalnum():
+        said = said[1:]
+    while said and not said[-1].isalnum():
+        said = said[:-1]
+    return said.lower() in ("", "reason", "text", "what was wrong")
 
 
 def entries(db):
@@ -162,6 +213,16 @@ class Session:
         self.signers = {}
         self.claim_of = {}
         self.heads = set()  # annotations not yet superseded
+        # The model of the annotations: each one's verdict, grade and what
+        # it supersedes, the retracted ones (by whom, why), and each
+        # claim's speaker; the views are held to it (model_views).
+        self.verdict_of, self.grade_of, self.supersedes_of = {}, {}, {}
+        self.retracted_by = {}  # A<n>: (key, reason)
+        self.speaker_of = {}
+        self.expect = None  # what the step's command must do, if the model knows
+        self.ann_retractions = 0  # appended by the command or by an import line
+        self.refused_as_expected = 0
+        self.views_checked = 0
         self.careful = False
         self.want_key = None
         self.bundles_verified = 0
@@ -179,6 +240,8 @@ class Session:
                                      "auditor"])]:
             if self.run(key, args).returncode != 0:
                 raise RuntimeError(f"claimtrail {' '.join(args)} failed")
+        self.fp = {k: fingerprint(self.key(k) + ".pub")
+                   for k in ("admin", "analyst", "auditor", "admin2", "analyst2", "intruder")}
 
     def key(self, name):
         return os.path.join(self.dir, name)
@@ -204,7 +267,7 @@ class Session:
         """A random command: (what it adds, its arguments, its standard input)."""
         rng, pick = self.rng, self.pick
         op = rng.choice(["source"] * 2 + ["claim"] * 3 + ["annotate"] * 3
-                        + ["retract", "redact", "keyadd", "revoke", "checkpoint"])
+                        + ["retract", "unannotate", "redact", "keyadd", "revoke", "checkpoint"])
         if op == "source":
             text = pick([self.article[rng.randint(0, 3000):], self.article[:rng.randint(1, 400)],
                          " ".join(rng.choices(WORDS[:6], k=rng.randint(1, 12)))],
@@ -246,7 +309,14 @@ class Session:
             for links in ("--corroborates", "--contradicts"):
                 if rng.random() < (0.3 if not self.careful else 0.15):
                     args += [links, ",".join(self.some_id("C") for _ in range(rng.randint(1, 3)))]
-            if self.careful and self.claim_of and rng.random() < 0.6:
+            if self.careful and self.retracted_by and rng.random() < 0.06:
+                # A retracted annotation, superseded by its own signer on its
+                # own claim: closed, so it must be refused.
+                a = rng.choice(sorted(self.retracted_by))
+                args[1] = self.claim_of[a]
+                args += ["--supersedes", a]
+                self.want_key = self.signers[a]
+            elif self.careful and self.claim_of and rng.random() < 0.6:
                 # The next link of a chain, by the superseded annotation's
                 # signer: mostly the newest chain's head, so that chains grow
                 # long; sometimes any head, or one already superseded.
@@ -270,6 +340,26 @@ class Session:
             if rng.random() < 0.5:
                 args += ["--replaced-by", self.some_id("C")]
             return None, args, None
+        if op == "unannotate":
+            # annotate retract: a careful one of an annotation not yet
+            # retracted, by its signer or (a quarter) an admin; a careless one
+            # of any id, often one already retracted, by any key, with a
+            # reason that may be blank or a placeholder.
+            live = sorted(set(self.claim_of) - set(self.retracted_by), key=lambda i: int(i[1:]))
+            if self.careful and live:
+                a = live[-1] if rng.random() < 0.5 else rng.choice(live)
+                self.want_key = self.signers[a] if rng.random() < 0.75 else "admin"
+            elif self.retracted_by and rng.random() < 0.3:
+                a = rng.choice(sorted(self.retracted_by))
+                if rng.random() < 0.5:
+                    # The same key and reason again: refused as a command,
+                    # skipped as an import line.
+                    self.want_key = self.retracted_by[a][0]
+                    return None, ["annotate", "retract", a, "--reason",
+                                  self.retracted_by[a][1]], None
+            else:
+                a = self.some_id("A")
+            return None, ["annotate", "retract", a, "--reason", pick(REASONS, BAD_REASONS)], None
         if op == "redact" and (not self.careful or rng.random() < 0.3):
             return None, ["source", "redact", self.some_id("S"), "--reason",
                           pick(["court order"], [""])], None
@@ -307,12 +397,31 @@ class Session:
         else:
             key = self.rng.choice(["admin"] + ["analyst"] * 5
                                   + ["auditor", "admin2", "analyst2", "intruder"])
-        if (adds or args[:2] == ["claim", "retract"]) and self.rng.random() < 0.25:
-            return self.step_import(key, args, stdin, refusals)
+        imported = (adds or args[:2] in (["claim", "retract"], ["annotate", "retract"])) \
+            and self.rng.random() < 0.25
+        self.expect = self.expectation(key, args, imported)
+        if imported:
+            self.step_import(key, args, stdin, refusals)
+        else:
+            self.step_command(key, args, adds, stdin, refusals)
+        if self.rng.random() < 0.05:
+            self.model_views()
+
+    def step_command(self, key, args, adds, stdin, refusals):
         before = entries(self.db)
         r = self.run(key, args, stdin)
         after = entries(self.db)
         what = f"{key}: claimtrail {' '.join(repr(a) if ' ' in a or not a else a for a in args)}"
+        if self.expect == "appended" and r.returncode != 0:
+            self.breaches.append(f"{what}: the model expects it appended; exit {r.returncode}: "
+                                 f"{r.stderr.strip()}")
+        elif self.expect in ("refused", "not appended") and r.returncode == 0:
+            self.breaches.append(f"{what}: the model expects it refused ({self.why}); exit 0: "
+                                 f"{r.stdout.strip()}")
+        elif self.expect in ("refused", "not appended") and r.returncode == 2:
+            self.refused_as_expected += 1
+        if r.returncode == 0 and args[:2] == ["annotate", "retract"]:
+            self.retracted(args[2], key, args[4])
         if r.returncode == 0:
             # A redaction run again on a source already redacted signs
             # nothing and rebuilds the file (README, "Redacting"): asked
@@ -349,6 +458,17 @@ class Session:
         if r.returncode == 0:
             summary = json.loads(r.stdout)
             appended = sum(summary["appended"].values())
+            skipped = sum(summary["skipped"].values())
+            if self.expect in ("appended", "refused", "skipped") and (appended, skipped) != \
+                    {"appended": (1, 0), "refused": None, "skipped": (0, 1)}[self.expect]:
+                self.breaches.append(f"{what}: the model expects it {self.expect} "
+                                     f"({self.why}); exit 0, summary {summary['appended']} "
+                                     f"{summary['skipped']}")
+            elif self.expect == "not appended" and appended:
+                self.breaches.append(f"{what}: the model expects it refused or skipped "
+                                     f"({self.why}); exit 0, appended {summary['appended']}")
+            if appended and args[:2] == ["annotate", "retract"]:
+                self.retracted(args[2], key, args[4])
             if after[0] != before[0] + appended or appended + sum(summary["skipped"].values()) != 1:
                 self.breaches.append(f"{what}: exit 0, {after[0] - before[0]} entries appended, "
                                      f"summary {summary['appended']} {summary['skipped']}")
@@ -357,6 +477,11 @@ class Session:
                 self.n[kind] += 1
                 self.created(f"{kind}{self.n[kind]}", key, args, stdin)
         elif r.returncode == 2:
+            if self.expect in ("appended", "skipped"):
+                self.breaches.append(f"{what}: the model expects it {self.expect} ({self.why}); "
+                                     f"exit 2: {r.stderr.strip()}")
+            elif self.expect in ("refused", "not appended"):
+                self.refused_as_expected += 1
             refusals["import: " + r.stderr[7:50]] += 1
             if after != before:
                 self.breaches.append(f"{what}: refused, but the entries changed")
@@ -375,11 +500,177 @@ class Session:
             self.texts[item] = stdin
         else:
             self.signers[item] = key
+        if item.startswith("C"):
+            self.speaker_of[item] = args[args.index("--speaker") + 1]
         if item.startswith("A"):
-            self.claim_of[item] = args[1]
+            self.claim_of[item] = args[1].upper()  # `c1` is taken for C1
+            self.verdict_of[item] = args[args.index("--verdict") + 1]
+            self.grade_of[item] = args[args.index("--reliability") + 1] \
+                if "--reliability" in args else None
             self.heads.add(item)
             if "--supersedes" in args:
-                self.heads.discard(args[args.index("--supersedes") + 1])
+                self.supersedes_of[item] = args[args.index("--supersedes") + 1]
+                self.heads.discard(self.supersedes_of[item])
+
+    def retracted(self, a, key, reason):
+        """Remembers an annotation retracted: it is no head any more, and
+        the one it superseded, if not retracted, is one again."""
+        self.retracted_by[a] = (key, reason)
+        self.ann_retractions += 1
+        self.heads.discard(a)
+        old = self.supersedes_of.get(a)
+        if old in self.claim_of and old not in self.retracted_by:
+            self.heads.add(old)
+
+    def keys_now(self):
+        """{fingerprint: role} of the keys enrolled and not revoked, as the
+        log holds them now (the model keeps no key state of its own)."""
+        c = sqlite3.connect(self.db)
+        revoked = {f for (f,) in c.execute("SELECT fingerprint FROM revocations")}
+        live = {f: r for f, r in c.execute("SELECT fingerprint, role FROM keys")
+                if f not in revoked}
+        c.close()
+        return live
+
+    def expectation(self, key, args, imported):
+        """What the model says the command must do: "appended",
+        "refused", "skipped" (an import line the log holds already), "not
+        appended" (refused, or an import line skipped), or None (the model
+        does not say); self.why says why."""
+        self.why = None
+        if args[:1] == ["annotate"] and "--supersedes" in args:
+            old = args[args.index("--supersedes") + 1]
+            if old in self.retracted_by:
+                self.why = f"{old} is retracted: nothing supersedes it"
+                # An import line identical to an annotation of the log
+                # that superseded it before its retraction is skipped.
+                return "not appended" if imported else "refused"
+            return None
+        if args[:2] != ["annotate", "retract"]:
+            return None
+        a, reason = args[2], args[4]
+        role = self.keys_now().get(self.fp[key])
+        if a not in self.claim_of:
+            self.why = f"{a!r} is no annotation of the log"
+            return "refused"
+        if role is None:
+            self.why = f"{key} is not enrolled, or revoked"
+            return "refused"
+        if a in self.retracted_by:
+            self.why = f"{a} was retracted already"
+            return "skipped" if imported and self.retracted_by[a] == (key, reason) \
+                else "refused"
+        if role != "admin" and self.signers[a] != key:
+            self.why = f"{key}, an {role}, did not sign {a}"
+            return "refused"
+        if says_nothing(reason):
+            self.why = f"the reason {reason!r} says nothing"
+            return "refused"
+        self.why = "an annotation not retracted, its own signer's or an admin's, a reason"
+        return "appended"
+
+    def current(self):
+        """{claim: [its current annotations]}: each person's (key's: this
+        tool rotates no key) latest annotation of the claim that is not
+        retracted, as if retracted annotations were absent."""
+        latest = {}
+        for a in sorted(self.claim_of, key=lambda i: int(i[1:])):
+            if a not in self.retracted_by:
+                latest[(self.claim_of[a], self.signers[a])] = a
+        out = collections.defaultdict(list)
+        for (c, _), a in latest.items():
+            out[c].append(a)
+        return out
+
+    def model_views(self):
+        """The views against the model: verdicts, the review queue, the
+        speakers' grades, the retracted annotations and their counts."""
+        def view(*args):
+            r = subprocess.run([self.ct, "--db", self.db, "--json", *args],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                self.breaches.append(f"{' '.join(args)} exits {r.returncode}: {r.stderr}")
+                return None
+            return json.loads(r.stdout)
+        self.views_checked += 1
+        current = self.current()
+        c = sqlite3.connect(self.db)
+        retracted_claims = {f"C{n}" for (n,) in c.execute("SELECT claim_id FROM retractions")}
+        role = dict(c.execute("SELECT fingerprint, role FROM keys"))
+        n_ann = c.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
+        c.close()
+        if n_ann != len(self.claim_of):
+            self.breaches.append(f"the model holds {len(self.claim_of)} annotations, the log "
+                                 f"{n_ann}")
+            return
+        claims = view("list", "claims")
+        if claims is None:
+            return
+        for cl in claims:
+            # Each verdict once, in the order of the current annotations
+            # that give it; a retracted claim's JSON keeps them (its VERDICT
+            # column says `retracted`).
+            want = []
+            for a in sorted(current.get(cl["id"], []), key=lambda i: int(i[1:])):
+                if self.verdict_of[a] not in want:
+                    want.append(self.verdict_of[a])
+            if cl["verdicts"] != want:
+                self.breaches.append(
+                    f"list claims: {cl['id']} has verdicts {cl['verdicts']}, the model {want} "
+                    f"(current {sorted(current.get(cl['id'], []))}; its annotations in the "
+                    f"model: {[(a, self.signers[a], self.verdict_of[a], self.supersedes_of.get(a), 'retracted' if a in self.retracted_by else '') for a in sorted(self.claim_of, key=lambda i: int(i[1:])) if self.claim_of[a] == cl['id']]})")
+        queue = view("list", "claims", "--unannotated")
+        if queue is not None:
+            want = sorted((cl["id"] for cl in claims if cl["id"] not in retracted_claims
+                           and not any(role.get(self.fp[self.signers[a]]) != "auditor"
+                                       for a in current.get(cl["id"], []))),
+                          key=lambda i: int(i[1:]))
+            got = [cl["id"] for cl in queue]
+            if sorted(got, key=lambda i: int(i[1:])) != want:
+                self.breaches.append(f"list claims --unannotated gives {got}, the model {want}")
+        speakers = view("list", "speakers")
+        if speakers is not None:
+            grades = collections.defaultdict(collections.Counter)
+            for cl, anns in current.items():
+                if cl in retracted_claims:
+                    continue
+                for a in anns:
+                    if self.grade_of[a]:
+                        grades[self.speaker_of[cl]][self.grade_of[a]] += 1
+            for sp in speakers:
+                if dict(grades.get(sp["speaker"], {})) != sp["reliability"]:
+                    self.breaches.append(f"list speakers: {sp['speaker']!r} has grades "
+                                         f"{sp['reliability']}, the model "
+                                         f"{dict(grades.get(sp['speaker'], {}))}")
+        anns = view("list", "annotations")
+        if anns is not None:
+            for an in anns:
+                mine = self.retracted_by.get(an["id"])
+                theirs = an["retraction"]
+                if (mine is None) != (theirs is None) or mine and (
+                        theirs["reason"] != mine[1] or theirs["signer"] != self.fp[mine[0]]):
+                    self.breaches.append(f"list annotations: {an['id']} has retraction {theirs}, "
+                                         f"the model {mine}")
+        listed = view("list", "annotations", "--retracted")
+        if listed is not None and sorted(a["id"] for a in listed) != sorted(self.retracted_by):
+            self.breaches.append(f"list annotations --retracted gives "
+                                 f"{sorted(a['id'] for a in listed)}, the model "
+                                 f"{sorted(self.retracted_by)}")
+        if self.retracted_by:
+            a = self.rng.choice(sorted(self.retracted_by))
+            shown = view("show", a)
+            key, reason = self.retracted_by[a]
+            got = shown and shown.get("retraction")
+            if shown is not None and not (got and got["reason"] == reason
+                                          and got["signer"] == self.fp[key]
+                                          and got["signer_name"] == key):
+                self.breaches.append(f"show {a} --json: retraction {got}, the model "
+                                     f"{self.retracted_by[a]}")
+        status = view("status")
+        if status is not None and status["status"]["retracted_annotations"] != \
+                len(self.retracted_by):
+            self.breaches.append(f"status says {status['status']['retracted_annotations']} "
+                                 f"retracted annotations, the model {len(self.retracted_by)}")
 
     def keep(self, where):
         """The session's directory copied to `where`, with a checkpoint kept
@@ -576,6 +867,7 @@ class Session:
                                  f"{theirs.stdout}{theirs.stderr}")
         self.status()
         self.log_filters()
+        self.model_views()
 
     def log_filters(self):
         """`log --json` with filters, against the whole log filtered here."""
@@ -649,9 +941,11 @@ class Session:
         kinds = collections.Counter(k for (k,) in c.execute("SELECT kind FROM entries"))
         claims = {n for (n,) in c.execute("SELECT id FROM claims")}
         # The desk's queue: an auditor's audit note leaves a claim on it.
+        # A retracted annotation judges nothing (FORMAT §3.7a).
         judged = {n for (n,) in c.execute(
             "SELECT a.claim_id FROM annotations a JOIN keys k ON k.fingerprint = a.signer"
-            " WHERE k.role <> 'auditor'")}
+            " WHERE k.role <> 'auditor' AND a.id NOT IN"
+            " (SELECT annotation_id FROM annotation_retractions)")}
         retracted = {n for (n,) in c.execute("SELECT claim_id FROM retractions")}
         last = c.execute("SELECT seq, size FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
         total = q("SELECT COUNT(*) FROM entries")
@@ -662,6 +956,7 @@ class Session:
             "claims": {"total": kinds["claim.add"], "retracted": kinds["claim.retract"],
                        "unannotated": len(claims - judged - retracted)},
             "annotations": kinds["annotation.add"],
+            "retracted_annotations": kinds["annotation.retract"],
             "uncovered": total if last is None else max(total - last[1] - 1, 0),
         }
         for k, v in want.items():
@@ -677,7 +972,10 @@ def diff(mine, theirs):
 
 def as_import_line(args, stdin):
     """The JSON Lines form (docs/IMPORT.md) of a `source add`, `claim add`,
-    `annotate` or `claim retract` command line."""
+    `annotate`, `claim retract` or `annotate retract` command line."""
+    if args[:2] == ["annotate", "retract"]:
+        return json.dumps({"type": "annotation_retraction", "annotation": args[2],
+                           "reason": args[args.index("--reason") + 1]}, ensure_ascii=False)
     kind = {"source": "source", "claim": "claim", "annotate": "annotation"}[args[0]]
     if args[:2] == ["claim", "retract"]:
         kind = "retraction"
@@ -728,7 +1026,8 @@ def main():
     published, mirrored, mirrored_tls = 0, 0, 0
     tls_dir = tempfile.mkdtemp()
     tls = make_tls(tls_dir)
-    deepest, revoked, retracted, redacted = 0, 0, 0, 0
+    deepest, revoked, retracted, redacted, unannotated = 0, 0, 0, 0, 0
+    ann_refused, views = 0, 0
     for n in range(args.sessions):
         try:
             # Every other session's mirror over HTTPS (the choice takes
@@ -741,9 +1040,14 @@ def main():
             s.step(refusals)
         s.verify()
         appended += entries(s.db)[0]
-        chain, rev, ret, red = states(s.db)
+        chain, rev, ret, red, unann = states(s.db)
         deepest, revoked, retracted, redacted = (max(deepest, chain), revoked + rev,
                                                  retracted + ret, redacted + red)
+        unannotated += unann
+        ann_refused, views = ann_refused + s.refused_as_expected, views + s.views_checked
+        if unann != s.ann_retractions:
+            s.breaches.append(f"the log holds {unann} annotation retractions, the session "
+                              f"appended {s.ann_retractions}")
         bundles += s.bundles_verified
         published += s.published_checked
         mirrored, mirrored_tls = mirrored + s.mirrored, mirrored_tls + s.mirrored_tls
@@ -763,7 +1067,10 @@ def main():
           f"and {mirrored_tls} over HTTPS{'' if tls else ' (no openssl)'}; "
           f"{breaches} breaches")
     print(f"states reached: {revoked} revoked keys that had signed, {retracted} claims retracted, "
-          f"{redacted} sources redacted, supersession chains up to {deepest} annotations")
+          f"{redacted} sources redacted, supersession chains up to {deepest} annotations, "
+          f"{unannotated} annotations retracted, {ann_refused} annotation retractions and "
+          f"supersessions of retracted annotations refused as the model expected, "
+          f"views held to the model {views} times")
     return 1 if breaches else 0
 
 

@@ -1583,6 +1583,10 @@ struct Importer<'a> {
     matched_annotation_retractions: std::collections::HashSet<u64>,
     /// Annotations a line of this run superseded (`query::supersedable`).
     superseded: std::collections::HashSet<u64>,
+    /// Annotations a line of this run retracted: what one of them
+    /// superseded may be superseded again, as `annotate` allows once the
+    /// retraction is in the log (the file was refused).
+    retracted_here: std::collections::HashSet<u64>,
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
@@ -1696,6 +1700,7 @@ impl<'a> Importer<'a> {
             matched_annotation_retractions: Default::default(),
             claimed: Default::default(),
             superseded: Default::default(),
+            retracted_here: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
             batch: Batch::default(),
@@ -2306,7 +2311,10 @@ impl<'a> Importer<'a> {
                 ));
             }
             if r.id.n <= self.start.annotations {
-                crate::query::supersedable(self.store.conn(), r)?;
+                match crate::query::superseded_by(self.store.conn(), r.id.n)? {
+                    Some(by) if self.retracted_here.contains(&by.n) => {}
+                    _ => crate::query::supersedable(self.store.conn(), r)?,
+                }
             }
         }
         let body = Body::AnnotationAdd(b);
@@ -2427,6 +2435,19 @@ impl<'a> Importer<'a> {
         if self.annotation_retracted_before(&body)? {
             return Ok(Outcome::SkippedEntry);
         }
+        // What it superseded is free to be superseded again.
+        let n = body.annotation.id.n;
+        let target: Option<i64> = self
+            .store
+            .conn()
+            .prepare_cached("SELECT supersedes FROM annotations WHERE id = ?")?
+            .query_row([n as i64], |r| r.get(0))
+            .optional()?
+            .flatten();
+        if let Some(t) = target {
+            self.superseded.remove(&(t as u64));
+        }
+        self.retracted_here.insert(n);
         Ok(Outcome::Append(Box::new(NewEntry::new(
             Body::AnnotationRetract(body),
         ))))

@@ -238,11 +238,17 @@ fn act_on(
     owner: Option<&Signed>,
     reason_of: impl Fn(&Body) -> Option<&String>,
 ) -> Result<()> {
-    let p = entry(conn, id, by).map_err(|e| match e {
+    // Whether it is that act at all comes first: a row naming another
+    // entry is said to, whatever else differs (its time, its signer).
+    let (p, _, _) = query::signed_entry(conn, by.seq).map_err(|e| match e {
         Error::Damaged(why) => Error::Damaged(format!("{id}'s {what}: {why}")),
         e => e,
     })?;
     acts_on(id, what, by, reason_of(&p.body), reason)?;
+    entry(conn, id, by).map_err(|e| match e {
+        Error::Damaged(why) => Error::Damaged(format!("{id}'s {what}: {why}")),
+        e => e,
+    })?;
     allowed(conn, id, what, by, owner)
 }
 

@@ -191,6 +191,26 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
     }
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.
+    // The lines the files held before: a second cosignature by the same
+    // key replaces the first, which the user should hear.
+    let mut before: Vec<(String, String)> = note
+        .signatures()
+        .iter()
+        .map(|l| (l.name().to_string(), l.key_id().to_string()))
+        .collect();
+    if target != file {
+        if let Ok(bytes) =
+            claimtrail::files::read_capped(&target, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)
+        {
+            if let Ok((held, _)) = claimtrail::checkpoint::read_signed_checkpoint(&bytes) {
+                before.extend(
+                    held.signatures()
+                        .iter()
+                        .map(|l| (l.name().to_string(), l.key_id().to_string())),
+                );
+            }
+        }
+    }
     let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {
         tree::cosign(&store, &signer, &mut note, file, &after, progress)
     })?;
@@ -223,15 +243,29 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
         }
     }
     staged.finish(note.to_string().as_bytes(), true)?;
+    let replaced = note
+        .signatures()
+        .iter()
+        .filter(|l| l.name() == name)
+        .any(|l| {
+            before
+                .iter()
+                .any(|(n, k)| *n == name && *k == l.key_id().to_string())
+        });
     if ctx.json {
         output::json(
-            &serde_json::json!({"file": output::json_path(&target), "cosigner": name, "timestamp": now, "size": cp.size.0}),
+            &serde_json::json!({"file": output::json_path(&target), "cosigner": name, "timestamp": now, "size": cp.size.0, "replaced_earlier": replaced}),
         )?;
     } else {
         outln!(
-            "cosigned the checkpoint of {} as {} in {}",
+            "cosigned the checkpoint of {} as {}{} in {}",
             claimtrail::text::count(cp.size.0, "entry"),
             claimtrail::text::escape(&name),
+            if replaced {
+                " (replacing this key's earlier cosignature, and its time)"
+            } else {
+                ""
+            },
             output::shown(&target)
         )?;
     }

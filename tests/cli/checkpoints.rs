@@ -168,10 +168,24 @@ fn an_auditor_cosigns_only_a_log_that_verifies() {
     assert_eq!(std::fs::read(&cp).unwrap(), note, "the file is unchanged");
     // Put right, the log verifies and the auditor cosigns.
     w.sql("UPDATE claims SET speaker = 'White Helmets' WHERE id = 1");
-    assert!(w
-        .run(Some("auditor"), &["checkpoint", "cosign", cps])
-        .ok()
-        .contains("cosigned the checkpoint of 7 entries as auditor"));
+    let first = w.run(Some("auditor"), &["checkpoint", "cosign", cps]);
+    assert!(
+        first
+            .ok()
+            .starts_with("cosigned the checkpoint of 7 entries as auditor in "),
+        "{}",
+        first.stdout
+    );
+    // Cosigned again: the earlier line, and its time, are replaced, and
+    // the auditor hears it (it was replaced without a word).
+    let again = w.run(Some("auditor"), &["checkpoint", "cosign", cps]);
+    assert!(
+        again.ok().starts_with(
+            "cosigned the checkpoint of 7 entries as auditor (replacing this key's earlier cosignature, and its time) in "
+        ),
+        "{}",
+        again.stdout
+    );
 }
 
 /// A refusal to cosign says what is wrong with the file given: a line of

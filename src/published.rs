@@ -986,6 +986,13 @@ impl<'d> Monitor<'d> {
             self.problems.extend(problems);
             checkpoints = checks;
         }
+        // The enrolled keys its lines are judged by: those the log had at
+        // the checkpoint's size.
+        let enrolled: Vec<crate::checkpoint::VerifierKey> =
+            crate::rules::note_verifiers(&keys, &cp.origin, cp.size.0)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
         let mut anchored = false;
         if !vkeys.is_empty() {
             // The log's own signature by a key given; a cosigner's key
@@ -1001,14 +1008,13 @@ impl<'d> Monitor<'d> {
                         // A witness given with --vkey, whom the log does
                         // not enroll, is named by its key's name (the
                         // enrolled are named above, by their names).
-                        let enrolled = crate::rules::note_verifiers(&keys, &cp.origin, cp.size.0);
                         signed_by.extend(
                             v.signatures
                                 .into_iter()
                                 .filter(|s| {
                                     !enrolled
                                         .iter()
-                                        .any(|(k, _)| k.name() == s.name && k.key_id() == s.key_id)
+                                        .any(|k| k.name() == s.name && k.key_id() == s.key_id)
                                 })
                                 .map(|s| s.name),
                         );
@@ -1023,21 +1029,15 @@ impl<'d> Monitor<'d> {
                 ),
             }
         }
-        // The keys its lines were judged by: those the log had at the
-        // checkpoint's size, and those given. A line by a key revoked
-        // before then, or enrolled after, was not checked either.
-        let known: Vec<crate::checkpoint::VerifierKey> =
-            crate::rules::note_verifiers(&keys, &cp.origin, cp.size.0)
-                .into_iter()
-                .map(|(k, _)| k)
-                .chain(vkeys.iter().cloned())
-                .collect();
+        // Lines by neither those nor a key given were not checked: a key
+        // revoked before the checkpoint, or enrolled after, among them.
         let unchecked_lines: Vec<String> = note
             .signatures()
             .iter()
             .filter(|l| {
-                !known
+                !enrolled
                     .iter()
+                    .chain(vkeys)
                     .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
             })
             .map(|l| format!("{}+{}", l.name(), l.key_id()))

@@ -238,17 +238,15 @@ fn act_on(
     owner: Option<&Signed>,
     reason_of: impl Fn(&Body) -> Option<&String>,
 ) -> Result<()> {
+    let named = |e: Error| match e {
+        Error::Damaged(why) => Error::Damaged(format!("{id}'s {what}: {why}")),
+        e => e,
+    };
+    let read = query::signed_entry(conn, by.seq).map_err(named)?;
     // Whether it is that act at all comes first: a row naming another
     // entry is said to, whatever else differs (its time, its signer).
-    let (p, _, _) = query::signed_entry(conn, by.seq).map_err(|e| match e {
-        Error::Damaged(why) => Error::Damaged(format!("{id}'s {what}: {why}")),
-        e => e,
-    })?;
-    acts_on(id, what, by, reason_of(&p.body), reason)?;
-    entry(conn, id, by).map_err(|e| match e {
-        Error::Damaged(why) => Error::Damaged(format!("{id}'s {what}: {why}")),
-        e => e,
-    })?;
+    acts_on(id, what, by, reason_of(&read.0.body), reason)?;
+    signed_as_said(conn, id, by, &read).map_err(named)?;
     allowed(conn, id, what, by, owner)
 }
 
@@ -327,7 +325,20 @@ fn in_order(conn: &Connection, id: ItemId, seq: Seq) -> Result<()> {
 /// The entry the view names, its signature checked against its signer's
 /// checked key, and the view's signer, name and time against it.
 fn entry(conn: &Connection, id: ItemId, s: &Signed) -> Result<Payload> {
-    let (payload, bytes, sig) = query::signed_entry(conn, s.seq)?;
+    let read = query::signed_entry(conn, s.seq)?;
+    signed_as_said(conn, id, s, &read)?;
+    Ok(read.0)
+}
+
+/// Whether an entry read ([`query::signed_entry`]) has the signer, name
+/// and time `s` gives, and a signature that verifies under that signer's
+/// checked key.
+fn signed_as_said(
+    conn: &Connection,
+    id: ItemId,
+    s: &Signed,
+    (payload, bytes, sig): &(Payload, Vec<u8>, Vec<u8>),
+) -> Result<()> {
     let h = &payload.header;
     let keys = query::keys_as_signed(conn)?;
     let signer = keys.iter().find(|k| k.fingerprint == h.signer);
@@ -345,9 +356,8 @@ fn entry(conn: &Connection, id: ItemId, s: &Signed) -> Result<Payload> {
             s.seq, h.signer
         ))
     })?;
-    query::signed_by(&bytes, &sig, signer)
-        .map_err(|e| Error::Damaged(format!("{id}'s entry {}: its signature {e}", s.seq)))?;
-    Ok(payload)
+    query::signed_by(bytes, sig, signer)
+        .map_err(|e| Error::Damaged(format!("{id}'s entry {}: its signature {e}", s.seq)))
 }
 
 fn not_its_kind(id: ItemId, s: &Signed) -> Error {

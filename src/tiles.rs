@@ -578,25 +578,20 @@ pub(crate) fn given(
     // and the keys it has now (an auditor enrolled since, who may cosign
     // an older checkpoint): a line of any of them that fails is refused
     // here, not published for every monitor to refuse.
-    let keys: Vec<_> = crate::tree::verifier_keys_where(tx, origin, &|k| {
-        crate::rules::live_at(k.enrolled_seq, k.revoked_seq, cp.size.0) || k.revoked_seq.is_none()
-    })?
-    .into_iter()
-    .map(|k| k.vkey)
-    .collect();
+    let all = crate::tree::verifier_keys_where(tx, origin, &|_| true)?;
+    let (keys, dead): (Vec<_>, Vec<_>) = all.into_iter().partition(|k| {
+        crate::rules::live_at(k.key.enrolled_seq, k.key.revoked_seq, cp.size.0)
+            || k.key.revoked_seq.is_none()
+    });
+    let keys: Vec<_> = keys.into_iter().map(|k| k.vkey).collect();
     let verified = crate::checkpoint::verify_note(&note, &keys)
         .map_err(|e| bad(format!("does not verify ({e})")))?;
     // A line by a key of the log's that could not sign it (revoked before
     // this checkpoint, not live now): ignored by every check as a stranger's
     // line, it was published unread, whatever it held.
-    let all = crate::tree::verifier_keys_where(tx, origin, &|_| true)?;
     if let Some(l) = note.signatures().iter().find(|l| {
-        !keys
-            .iter()
-            .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
-            && all
-                .iter()
-                .any(|k| k.vkey.name() == l.name() && k.vkey.key_id() == l.key_id())
+        dead.iter()
+            .any(|k| k.vkey.name() == l.name() && k.vkey.key_id() == l.key_id())
     }) {
         return Err(bad(format!(
             "carries a line by {}, whose key this log revoked before the checkpoint's size",

@@ -191,26 +191,10 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
     }
     let signer = ctx.signer()?;
     // A cosignature vouches for the log: the whole log is verified first.
-    // The lines the files held before: a second cosignature by the same
-    // key replaces the first, which the user should hear.
-    let mut before: Vec<(String, String)> = note
-        .signatures()
-        .iter()
-        .map(|l| (l.name().to_string(), l.key_id().to_string()))
-        .collect();
-    if target != file {
-        if let Ok(bytes) =
-            claimtrail::files::read_capped(&target, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)
-        {
-            if let Ok((held, _)) = claimtrail::checkpoint::read_signed_checkpoint(&bytes) {
-                before.extend(
-                    held.signatures()
-                        .iter()
-                        .map(|l| (l.name().to_string(), l.key_id().to_string())),
-                );
-            }
-        }
-    }
+    // The lines the file given held before (the target's are added where
+    // it is read below): a second cosignature by the same key replaces the
+    // first, which the user should hear.
+    let mut before = lines_of(&note);
     let (name, now) = output::while_verifying("verifying the log before cosigning:", |progress| {
         tree::cosign(&store, &signer, &mut note, file, &after, progress)
     })?;
@@ -228,6 +212,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
     if let Some(Ok(bytes)) = held {
         if let Ok((now_held, _)) = claimtrail::checkpoint::read_signed_checkpoint(&bytes) {
             if now_held.text() == note.text() {
+                before.extend(lines_of(&now_held));
                 // This cosignature in place of one of the same key the
                 // file held (it kept the old line, dated 1970 or so, and
                 // said "cosigned"); every other line the file holds now.
@@ -270,6 +255,14 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
         )?;
     }
     Ok(Outcome::Done)
+}
+
+/// The (name, key ID) of each signature line of a note.
+fn lines_of(note: &SignedNote) -> Vec<(String, String)> {
+    note.signatures()
+        .iter()
+        .map(|l| (l.name().to_string(), l.key_id().to_string()))
+        .collect()
 }
 
 /// Refuses a `cosign --out` file that holds anything but this checkpoint

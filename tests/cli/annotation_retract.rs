@@ -4,9 +4,9 @@
 //! what it replaced is current again.
 
 use crate::common::*;
-use crate::tamper::forge;
+use crate::tamper::{forge, reference};
 use claimtrail::keys::Signer;
-use claimtrail::model::{AnnotationAdd, AnnotationRetract, Body, ItemId, Ref, Verdict};
+use claimtrail::model::{AnnotationAdd, AnnotationRetract, Body, ItemId, Verdict};
 
 // Entries of `Work::with_claims()`: 0 log.init, 1-2 key.add, 3 source.add S1,
 // 4 claim.add C1, 5 claim.add C2, 6 annotation.add A1 (the analyst's, of
@@ -20,20 +20,7 @@ const REASON: &str = "judged the wrong claim: meant for C2";
 
 fn retracted() -> Work {
     let w = Work::with_claims();
-    w.key("omar");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "omar.pub",
-            "--role",
-            "analyst",
-            "--name",
-            "Omar Said",
-        ],
-    )
-    .ok();
+    w.enroll("omar", "analyst", "Omar Said");
     let a2 = w.run(
         Some("analyst"),
         &[
@@ -486,13 +473,6 @@ fn with_retraction() -> Work {
     w
 }
 
-fn reference(w: &Work, id: ItemId, seq: u64) -> Ref {
-    Ref {
-        id,
-        hash: w.entry_hash_at(seq as i64),
-    }
-}
-
 #[test]
 fn edited_deleted_or_added_annotation_retraction_rows() {
     // Without its row, A1 would be shown as standing: verify says so.
@@ -537,20 +517,7 @@ fn edited_deleted_or_added_annotation_retraction_rows() {
 #[test]
 fn forged_retraction_of_another_analysts_annotation() {
     let w = Work::with_claims();
-    w.key("omar");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "omar.pub",
-            "--role",
-            "analyst",
-            "--name",
-            "Omar Said",
-        ],
-    )
-    .ok();
+    w.enroll("omar", "analyst", "Omar Said");
     let omar = Signer::load(&w.path("omar")).unwrap();
     let body = Body::AnnotationRetract(AnnotationRetract {
         annotation: reference(&w, ItemId::annotation(1), 6),

@@ -300,18 +300,17 @@ impl Work {
 
     /// A second admin: key `admin2`, enrolled by `admin` under `name`.
     pub fn second_admin(&self, name: &str) {
-        self.key("admin2");
+        self.enroll("admin2", "admin", name);
+    }
+
+    /// A new unencrypted key `key` in the workspace, enrolled by `admin`
+    /// with `role` under `name`.
+    pub fn enroll(&self, key: &str, role: &str, name: &str) {
+        self.key(key);
+        let public = format!("{key}.pub");
         self.run(
             Some("admin"),
-            &[
-                "key",
-                "add",
-                "admin2.pub",
-                "--role",
-                "admin",
-                "--name",
-                name,
-            ],
+            &["key", "add", &public, "--role", role, "--name", name],
         )
         .ok();
     }

@@ -157,8 +157,9 @@ fn entries(w: &Work) -> usize {
     w.run(None, &["log"]).ok().lines().count()
 }
 
-#[test]
-fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
+/// A log whose admin key, `admin`, is protected by the passphrase
+/// "correct horse".
+fn protected_log() -> Work {
     let w = Work::new();
     let pass = [("CLAIMTRAIL_PASSPHRASE", "correct horse")];
     let key = w.path("admin");
@@ -171,6 +172,12 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
         None,
     )
     .ok();
+    w
+}
+
+#[test]
+fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
+    let w = protected_log();
     let before = entries(&w);
 
     // The admin starts a checkpoint, then thinks better of it at the prompt.
@@ -233,18 +240,7 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
 
 #[test]
 fn ctrl_d_or_enter_alone_at_a_passphrase_prompt_says_nothing_was_typed() {
-    let w = Work::new();
-    let pass = [("CLAIMTRAIL_PASSPHRASE", "correct horse")];
-    let key = w.path("admin");
-    w.run_with(None, &pass, &["key", "new", key.to_str().unwrap()], None)
-        .ok();
-    w.run_with(
-        Some("admin"),
-        &pass,
-        &["init", "--origin", "desk.example/log"],
-        None,
-    )
-    .ok();
+    let w = protected_log();
     let before = std::fs::read(&w.db).unwrap();
 
     // Ctrl-D was answered "no passphrase was given: run the command from a

@@ -661,7 +661,7 @@ fn with_retraction() -> Work {
 }
 
 /// The reference to an item as a signed body holds it: id and entry hash.
-fn reference(w: &Work, id: ItemId, seq: u64) -> Ref {
+pub(crate) fn reference(w: &Work, id: ItemId, seq: u64) -> Ref {
     Ref {
         id,
         hash: w.entry_hash_at(seq as i64),
@@ -1341,20 +1341,7 @@ fn show_refuses_rows_that_are_not_what_their_entries_signed() {
 #[test]
 fn show_refuses_a_retraction_its_signer_could_not_make() {
     let w = Work::with_claims();
-    w.key("other");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "other.pub",
-            "--role",
-            "analyst",
-            "--name",
-            "Omar Said",
-        ],
-    )
-    .ok();
+    w.enroll("other", "analyst", "Omar Said");
     let other = Signer::load(&w.path("other")).unwrap();
     let body = Body::ClaimRetract(ClaimRetract {
         claim: reference(&w, ItemId::claim(2), 5),

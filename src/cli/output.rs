@@ -76,9 +76,30 @@ const ROW_END: char = '\u{1e}';
 /// its first page at once and memory stays flat. A later cell wider than
 /// its column widens it from that row on. Held rows are kept as their
 /// escaped, cut cells in one string, not as the items they come from.
+///
+/// On a terminal (or wherever `COLUMNS` is set) the table is fitted to its
+/// width: the widest columns of text (a column with a space in a held
+/// cell: speakers, quotes, titles, summaries) are narrowed, one column at
+/// a time, until the rows fit, and their cells cut to match (never below
+/// the header's width, or 10 columns), so `list claims` on an 80-column
+/// terminal prints one line a claim instead of wrapping each into two.
+/// Ids, times, hashes and kinds are never cut: a row that does not fit
+/// with the text at its least wraps, as before. Piped without
+/// `COLUMNS`, nothing is fitted: cells are cut at 60 columns as ever, and
+/// `--json` is what keeps every character.
 pub struct Table {
     widths: Vec<usize>,
     hints: Vec<usize>,
+    /// The width to fit the rows in, when there is one ([`columns`]).
+    fit: Option<usize>,
+    /// Whether the widths were fitted: cells are then cut to them, and a
+    /// later cell no longer widens its column.
+    fitted: bool,
+    /// Least width of each column when fitting: its header's, or 10.
+    floors: Vec<usize>,
+    /// Whether a column holds text, which fitting may cut: a held cell
+    /// (not the header) has a space in it.
+    text: Vec<bool>,
     cells: String,
     rows: usize,
     out: Option<std::io::BufWriter<std::io::StdoutLock<'static>>>,
@@ -95,6 +116,10 @@ impl Table {
         let mut t = Table {
             widths: vec![0; header.len()],
             hints: Vec::new(),
+            fit: columns(),
+            fitted: false,
+            floors: header.iter().map(|h| h.width().max(10)).collect(),
+            text: vec![false; header.len()],
             cells: String::new(),
             rows: 0,
             out: None,
@@ -132,6 +157,11 @@ impl Table {
             if let Some(w) = self.widths.get_mut(i) {
                 *w = (*w).max(c.width());
             }
+            if self.rows > 0 && c.contains(' ') {
+                if let Some(t) = self.text.get_mut(i) {
+                    *t = true;
+                }
+            }
             self.cells.push_str(&c);
             self.cells.push(CELL_END);
         }
@@ -147,6 +177,12 @@ impl Table {
                 *w = (*w).max(*h);
             }
         }
+        if let Some(columns) = self.fit {
+            let floors: Vec<usize> = (self.floors.iter().zip(&self.text))
+                .map(|(f, text)| if *text { *f } else { usize::MAX })
+                .collect();
+            self.fitted = fit(&mut self.widths, &floors, columns);
+        }
         self.out = Some(std::io::BufWriter::new(std::io::stdout().lock()));
         let held = std::mem::take(&mut self.cells);
         for row in held.split_terminator(ROW_END) {
@@ -157,7 +193,13 @@ impl Table {
 
     fn write_row<'a>(&mut self, cells: impl Iterator<Item = &'a str>) -> Result<()> {
         use std::io::Write;
-        let cells: Vec<&str> = cells.collect();
+        let cells: Vec<std::borrow::Cow<str>> = cells
+            .enumerate()
+            .map(|(i, c)| match self.widths.get(i) {
+                Some(&w) if self.fitted && c.width() > w => cut(c, w).into(),
+                _ => std::borrow::Cow::Borrowed(c),
+            })
+            .collect();
         self.line.clear();
         for (i, c) in cells.iter().enumerate() {
             self.line.push_str(c);
@@ -197,6 +239,57 @@ impl Table {
             None => Ok(()),
         }
     }
+}
+
+/// The width to fit a [`Table`] in: `COLUMNS` when it is set to a number
+/// (as `ps` and `ls` read it, piped or not), else the terminal's when
+/// standard output is one; `None` (no fitting) otherwise. A `COLUMNS`
+/// that is not a number of at least 20 is ignored: it is the shell's
+/// variable, not claimtrail's to refuse.
+fn columns() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n >= 20)
+    {
+        return Some(n);
+    }
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(terminal_size::Width(w), _)| usize::from(w))
+        .filter(|n| *n >= 20)
+}
+
+/// Narrows `widths` (display columns of a table's columns, two spaces
+/// between them) until a row fits in `columns`: each step takes one
+/// column off the widest column still above its floor (`usize::MAX`: not
+/// to be narrowed), so the narrower columns keep their width while the
+/// longest text gives way first. Returns whether it narrowed any; when no
+/// narrowing makes the row fit (the columns that may not be cut are too
+/// wide already), `widths` are left as they were: cutting names and
+/// quotes would lose words and the row would still wrap.
+fn fit(widths: &mut [usize], floors: &[usize], columns: usize) -> bool {
+    let row = |widths: &[usize]| widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    let least: Vec<usize> = widths
+        .iter()
+        .zip(floors.iter().chain(std::iter::repeat(&usize::MAX)))
+        .map(|(w, f)| (*w).min(*f))
+        .collect();
+    if row(widths) <= columns || row(&least) > columns {
+        return false;
+    }
+    while row(widths) > columns {
+        let widest = widths
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| **w > least[*i])
+            .max_by_key(|(i, w)| (**w, *i))
+            .map(|(i, _)| i);
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => break,
+        }
+    }
+    true
 }
 
 /// Prints a JSON array an element at a time, as [`json`] prints a whole

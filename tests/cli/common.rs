@@ -243,6 +243,7 @@ impl Work {
             .env_remove("CLAIMTRAIL_NOW")
             .env_remove("VISUAL")
             .env_remove("EDITOR")
+            .env_remove("COLUMNS")
             .env("CLAIMTRAIL_DB", &self.db)
             .env("NO_COLOR", "1");
         if let Some(k) = key {

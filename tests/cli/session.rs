@@ -2152,6 +2152,93 @@ fn a_long_log_prints_as_it_is_read_and_stays_aligned() {
     assert!(rows[999].starts_with("A999   C1  "), "{}", rows[999]);
 }
 
+/// On an 80-column terminal `list claims` wrapped every claim into two
+/// lines (165 columns: speaker and quote cut at 60 each). Tables are now
+/// fitted to the terminal's width, or to `COLUMNS` where it is set: the
+/// text columns give way, ids, kinds and verdicts keep every character,
+/// and a table whose fixed columns alone are too wide is left whole.
+/// Piped without `COLUMNS`, nothing changes.
+#[test]
+fn tables_fit_the_terminal_and_cut_only_text() {
+    use unicode_width::UnicodeWidthStr;
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "disputed",
+            "--note",
+            "The White Helmets count differs from UNICEF's count of the same strike.",
+        ],
+    )
+    .ok();
+    let wide = w.run(None, &["list", "claims"]);
+    let widest = |out: &str| out.lines().map(|l| l.width()).max().unwrap();
+    assert!(widest(wide.ok()) > 100, "{}", wide.stdout);
+    for columns in ["80", "100"] {
+        let fitted = w.run_with(None, &[("COLUMNS", columns)], &["list", "claims"], None);
+        let out = fitted.ok();
+        assert!(widest(out) <= columns.parse().unwrap(), "{out}");
+        let rows: Vec<&str> = out.lines().collect();
+        assert_eq!(rows.len(), 3, "{out}");
+        assert!(rows[0].starts_with("ID  SOURCE  SPEAKER"), "{out}");
+        assert!(rows[1].starts_with("C1  S1      White Helmets"), "{out}");
+        assert!(
+            rows[1].contains("  tweet  ") && rows[1].contains("  disputed  "),
+            "{out}"
+        );
+        assert!(
+            rows[1].ends_with('…') && rows[1].contains("  Seven civilians"),
+            "{out}"
+        );
+        assert_eq!(fitted.stderr, "");
+    }
+    // The note column gives way in the annotations' list too.
+    let notes = w.run_with(None, &[("COLUMNS", "80")], &["list", "annotations"], None);
+    assert!(widest(notes.ok()) <= 80, "{}", notes.stdout);
+    assert!(
+        notes.stdout.contains("A1  C1     disputed"),
+        "{}",
+        notes.stdout
+    );
+    // Key fingerprints are not cut, so `key list` cannot fit 60 columns:
+    // its names are left whole rather than cut for a row that wraps anyway.
+    let keys = w.run_with(None, &[("COLUMNS", "60")], &["key", "list"], None);
+    assert_eq!(keys.ok(), w.run(None, &["key", "list"]).ok());
+    assert!(keys.stdout.contains("SHA256:"), "{}", keys.stdout);
+    // A COLUMNS that is not a width is the shell's business: ignored.
+    for junk in ["", "abc", "0", "12"] {
+        let r = w.run_with(None, &[("COLUMNS", junk)], &["list", "claims"], None);
+        assert_eq!(r.ok(), wide.stdout, "COLUMNS={junk:?}");
+    }
+    // On a terminal (util-linux `script`'s, set to 72 columns), without
+    // COLUMNS, the terminal's width is read.
+    let bin = assert_cmd::cargo::cargo_bin("claimtrail");
+    let env = w.std_command(None, &[], &[]);
+    let mut s = std::process::Command::new("script");
+    s.current_dir(w.dir.path()).args([
+        "-qec",
+        &format!("stty cols 72 rows 40; '{}' list claims", bin.display()),
+        "/dev/null",
+    ]);
+    for (k, v) in env.get_envs() {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    let out = s
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    assert!(out.status.success(), "{out:?}");
+    let shown = String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n");
+    assert!(shown.contains("C2  S1      Adele Khodr"), "{shown}");
+    assert!(widest(&shown) <= 72, "{shown}");
+}
+
 /// Closed sets typed as people type them: other capitals, `-` for `_`.
 /// The entry records the set's own name; a word outside the set is still
 /// refused with the set listed.

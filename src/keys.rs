@@ -331,6 +331,34 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
             "give the person's or desk's name with --name",
         ));
     }
+    // Views print a name beside a fingerprint, a role or claimtrail's own
+    // mark `(key revoked)`: a name holding any of them (`Desk admin
+    // (SHA256:zyv0…) admin`, `Rana Haddad (key revoked)`) read as another
+    // key's signature in `list annotations` and `show`, or as a live key
+    // marked revoked.
+    if spelled.contains("sha256:") {
+        return Some((
+            format!("the name {shown} holds a key's fingerprint"),
+            "give the person's or desk's name alone with --name (views print the fingerprint beside it)",
+        ));
+    }
+    if let Some(mark) = spelled
+        .split('(')
+        .skip(1)
+        .filter_map(|after| after.split(')').next())
+        .find(|inside| {
+            let inside = inside.trim();
+            inside.contains("revoked") || ["admin", "analyst", "auditor"].contains(&inside)
+        })
+    {
+        return Some((
+            format!(
+                "the name {shown} holds \"({})\", which reads as claimtrail's own mark of a key",
+                crate::text::escape(mark.trim())
+            ),
+            "give the person's or desk's name alone with --name (views mark a revoked key and a role themselves)",
+        ));
+    }
     if name.trim() != name {
         return Some((
             format!("the name \"{shown}\" begins or ends with white space"),

@@ -606,8 +606,11 @@ pub(crate) fn judge_kept_by(
                 } else {
                     format!("entries {current}..{} were removed", cp.size.0 - 1)
                 };
+                // The missing entries' leaves are what the root would be
+                // checked against, so a shorter log cannot tell a cut end
+                // from a history rewritten before it: both are said.
                 check.detail = format!(
-                    "the log has {current} entries but this checkpoint commits to {}: {cut}",
+                    "the log has {current} entries but this checkpoint commits to {}: {cut}, or the log's history was rewritten before that (a log shorter than the checkpoint cannot show which)",
                     cp.size
                 );
             } else if roots.get(&cp.size.0) != Some(&cp.root) {

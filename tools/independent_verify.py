@@ -1117,7 +1117,8 @@ def kept(log, path):
                for name, key_id, _ in signatures):
         return "unsigned", "only an auditor's cosignature, not an admin's signature"
     if size > n:
-        return "truncated", f"entries {n}..{size - 1} were removed"
+        return "truncated", (f"entries {n}..{size - 1} were removed, or the history was "
+                             "rewritten before that (a shorter log cannot show which)")
     if tree_root(log.leaves[:size]) != root:
         return "forked", f"the log's first {size} entries no longer hash to its root"
     return "consistent", f"size {size}"

@@ -149,10 +149,15 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
         (None, false) => outln!(
             "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
         )?,
-        // Why the files are not the log's comes first: it says which.
-        (Some(why), false) => {
-            outln!("FAILED: {why}; and {new_name} does not extend {old_name} (the log forked or was rewritten)")?
-        }
+        // Why the files are not the log's comes first: it says which. The
+        // proof was made from this log's tree, which is not the files'
+        // history, so its failure says nothing of how the two files stand
+        // to each other: saying NEW "does not extend" OLD accused their
+        // signer of a fork when NEW came from another copy that extends
+        // OLD.
+        (Some(why), false) => outln!(
+            "FAILED: {why}; so a proof made from this log cannot say whether {new_name} extends {old_name} (prove it on the copy of the log they came from)"
+        )?,
         (Some(why), true) => outln!("FAILED: {why}")?,
     }
     Ok(())

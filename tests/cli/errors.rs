@@ -1992,6 +1992,12 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
         ("Rana Hadd\u{430}d", "error: the word Hadd\u{430}d of the name mixes letters of different scripts"),
         ("Rana Ha\u{200c}ddad", "holds U+200C, a control or invisible character"),
         ("RANA HADDAD", "reads as Rana Haddad, held by another enrolled key"),
+        // What views print beside a name: a fingerprint, a role, the mark
+        // of a revoked key (`list annotations` showed a live key's
+        // annotations as `Rana Haddad (key revoked)`'s).
+        ("Desk admin (SHA256:zyv0aPo6VY7g/s0P5EHYyJrIxXFnHQrqAgv2QenvGD0) admin", "error: the name Desk admin (SHA256:zyv0aPo6VY7g/s0P5EHYyJrIxXFnHQrqAgv2QenvGD0) admin holds a key's fingerprint (hint: give the person's or desk's name alone with --name"),
+        ("Rana Haddad (key revoked)", "error: the name Rana Haddad (key revoked) holds \"(key revoked)\", which reads as claimtrail's own mark of a key (hint:"),
+        ("Sam (Admin)", "holds \"(admin)\", which reads as claimtrail's own mark of a key"),
     ] {
         refused(
             &w,
@@ -2041,6 +2047,22 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
             "analyst",
             "--name",
             "Рана Хаддад",
+        ],
+    )
+    .ok();
+    // Parentheses of one's own are a name like any other.
+    w.run(None, &["key", "new", "third", "--no-passphrase"])
+        .ok();
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "third.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "Night desk (weekends)",
         ],
     )
     .ok();

@@ -485,7 +485,7 @@ fn arabic_letter(c: char) -> bool {
 /// script): `Аdmin` with a Cyrillic `А`, `admiո` with an Armenian `ո`,
 /// `Ꭰesk` with a Cherokee `Ꭰ`. Punctuation and digits belong to every
 /// script, so `O'Brien-Smith` and `Desk-2` are single-script words.
-fn mixes_scripts(word: &str) -> bool {
+pub(crate) fn mixes_scripts(word: &str) -> bool {
     use unicode_security::MixedScript;
     !word.is_single_script()
 }

@@ -1700,6 +1700,39 @@ fn check_name(field: &str, value: &str) -> Result<()> {
             format!("type the {field} again without it (it would be another {field} that looks the same)"),
         ));
     }
+    // Two spellings that print alike are two speakers to the rule that a
+    // claim is recorded once: `Le pre\u{301}fet` (the accent typed apart,
+    // as PDFs and macOS file names give it) and `Le préfet` recorded the
+    // same quote twice, with opposite verdicts, as did a Cyrillic `е` in a
+    // Latin word. Such a name is refused with the spelling to give.
+    {
+        use unicode_normalization::UnicodeNormalization;
+        let composed: String = value.nfc().collect();
+        if composed != value {
+            return Err(Error::invalid(
+                format!(
+                    "the {field} \"{}\" has accents or marks typed apart from their letters (it is not in Unicode's composed form, NFC)",
+                    crate::text::escape(value)
+                ),
+                format!(
+                    "give it composed, as it prints: {} (two spellings that print alike would be two {field}s)",
+                    crate::text::shell_text(&composed)
+                ),
+            ));
+        }
+    }
+    if let Some(word) = value
+        .split_whitespace()
+        .find(|w| crate::keys::mixes_scripts(w))
+    {
+        return Err(Error::invalid(
+            format!(
+                "the word {} of the {field} mixes letters of different scripts",
+                crate::text::escape(word)
+            ),
+            format!("type the {field} again in one script (a Cyrillic е in a Latin word prints as e, and would make another {field} that looks the same)"),
+        ));
+    }
     Ok(())
 }
 

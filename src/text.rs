@@ -204,10 +204,16 @@ pub enum Difference {
     /// zero-width spaces, soft hyphens, word joiners, bidirectional marks, a byte order mark
     /// inside text (see [`is_invisible_in_copy`]).
     Invisible,
+    /// Arabic's vowel marks (harakat: fatha, damma, kasra, shadda, sukun,
+    /// tanwin, the dagger alif) and the tatweel that stretches a word
+    /// (`مصطفـى`): most Arabic is written without the marks and some of it
+    /// with them, so a quote typed as people type (`قتلوا`) was not found
+    /// in a source that writes `قُتلوا`, and one speaker typed twice was two.
+    ArabicMarks,
 }
 
 impl Difference {
-    pub const ALL: [Difference; 7] = [
+    pub const ALL: [Difference; 8] = [
         Difference::QuoteMarks,
         Difference::Dashes,
         Difference::Spacing,
@@ -215,6 +221,7 @@ impl Difference {
         Difference::Case,
         Difference::UnicodeForm,
         Difference::Invisible,
+        Difference::ArabicMarks,
     ];
 
     /// How a message names it.
@@ -231,6 +238,7 @@ impl Difference {
             Difference::Invisible => {
                 "invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks)"
             }
+            Difference::ArabicMarks => "Arabic vowel marks or the tatweel",
         }
     }
 
@@ -265,8 +273,10 @@ pub struct NearMatch {
 fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, usize, &str)) {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::{char::is_combining_mark, is_nfkc_quick, IsNormalized};
-    let [quotes, dashes, spacing, ellipsis, case, form, invisible] =
+    let [quotes, dashes, spacing, ellipsis, case, form, invisible, arabic] =
         Difference::ALL.map(|d| allow.contains(&d));
+    let set_aside =
+        |c: char| (invisible && is_invisible_in_copy(c)) || (arabic && is_arabic_mark(c));
     let mut buf = [0u8; 16];
     let (mut unit, mut composed) = (String::new(), String::new());
     // Whether a character is its own NFKC form, for the last characters
@@ -289,7 +299,7 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             && chars
                 .peek()
                 .is_some_and(|&(_, m)| !m.is_ascii() && is_combining_mark(m));
-        let folded: &str = if invisible && is_invisible_in_copy(c) {
+        let folded: &str = if set_aside(c) {
             // Only at the start of the text: after anything else, they
             // are taken into the unit before them (below).
             ""
@@ -340,7 +350,9 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
                 if !is_combining_mark(m) {
                     break;
                 }
-                unit.push(m);
+                if !(arabic && is_arabic_mark(m)) {
+                    unit.push(m);
+                }
                 end = i + m.len_utf8();
                 chars.next();
             }
@@ -363,14 +375,12 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
         } else {
             c.encode_utf8(&mut buf)
         };
-        if invisible {
-            while let Some(&(i, z)) = chars.peek() {
-                if !is_invisible_in_copy(z) {
-                    break;
-                }
-                end = i + z.len_utf8();
-                chars.next();
+        while let Some(&(i, z)) = chars.peek() {
+            if !set_aside(z) {
+                break;
             }
+            end = i + z.len_utf8();
+            chars.next();
         }
         each(at, end, folded);
     }
@@ -442,6 +452,15 @@ pub fn is_invisible_in_copy(c: char) -> bool {
         c,
         '\u{200b}' | '\u{00ad}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
     ) || is_bidi_control(c)
+}
+
+/// Arabic's vowel marks (U+064B–U+065F: tanwin, fatha, damma, kasra,
+/// shadda, sukun and the rarer marks after them), the dagger alif
+/// (U+0670) and the tatweel (U+0640), which lengthens the joint between
+/// two letters: what [`Difference::ArabicMarks`] sets aside. None of them
+/// is a letter of the word.
+pub fn is_arabic_mark(c: char) -> bool {
+    matches!(c, '\u{064b}'..='\u{065f}' | '\u{0670}' | '\u{0640}')
 }
 
 /// The bidirectional marks (U+200E, U+200F, U+061C), embeddings and

@@ -3220,3 +3220,97 @@ fn a_quote_in_a_repetitive_source_is_judged_at_once() {
     )
     .error("the quote occurs 1,998,001 times in S1: 1: line 1 col 1 (bytes 0..4000)");
 }
+
+/// The same quote was recorded three times under speakers that print
+/// alike (`Le préfet` composed, with its accent typed apart, and with a
+/// Cyrillic `е`), each with its own verdict: the rule that a claim is
+/// recorded once compares what was typed. Such spellings are refused,
+/// with the one to give. Arabic typed without its vowel marks finds the
+/// quote that has them, in the hint of `claim add`, in `--contains` and in
+/// the speakers' list.
+#[test]
+fn speakers_that_print_alike_and_arabic_vowel_marks() {
+    let w = Work::with_team();
+    std::fs::write(
+        w.path("statement.txt"),
+        "Le préfet a déclaré: « Aucune victime à Idlib. » وقال مصطفى بكور: قُتلوا وأُصيب سبعة\n",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "statement.txt", "--kind", "statement"],
+    )
+    .ok();
+    let quote = ["--quote", "Aucune victime à Idlib"];
+    assert_eq!(w.claim_on_s1(&quote, "Le préfet").ok().trim(), "C1");
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "Le pre\u{301}fet", "--provenance", "tweet"],
+        "error: the speaker \"Le pre\u{301}fet\" has accents or marks typed apart from their letters (it is not in Unicode's composed form, NFC) (hint: give it composed, as it prints: 'Le préfet' (two spellings that print alike would be two speakers))",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "Le pr\u{435}fet", "--provenance", "tweet"],
+        "error: the word pr\u{435}fet of the speaker mixes letters of different scripts (hint: type the speaker again in one script",
+    );
+    // The same rules for a publisher, and for an import line.
+    std::fs::write(w.path("other.txt"), "Another statement.\n").unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "other.txt",
+            "--kind",
+            "article",
+            "--publisher",
+            "Le Monde\u{301}",
+        ],
+        "error: the publisher \"Le Monde\u{301}\" has accents or marks typed apart",
+    );
+    std::fs::write(
+        w.path("lines.jsonl"),
+        "{\"type\":\"claim\",\"source\":\"S1\",\"quote\":\"Aucune victime à Idlib\",\"speaker\":\"Le pre\u{301}fet\",\"provenance\":\"statement\"}\n",
+    )
+    .unwrap();
+    let r = w.run(Some("analyst"), &["import", "lines.jsonl"]);
+    r.error("error: line 1: the speaker \"Le pre\u{301}fet\" has accents or marks typed apart");
+    // Without the source's vowel marks the quote is not the source's
+    // text, and the hint says what differs and gives the span.
+    let typed = w.claim_on_s1(&["--quote", "قتلوا وأصيب"], "مصطفى بكور");
+    typed.error("error: the quote does not occur in S1 as given, but with other Arabic vowel marks or the tatweel it does, at line 1 col ");
+    assert!(
+        typed
+            .stderr
+            .contains("`قُتلوا وأُصيب` (hint: to claim the source's own text, use --span "),
+        "{}",
+        typed.stderr
+    );
+    let span = typed
+        .stderr
+        .split("--span ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        w.claim_on_s1(&["--span", &span], "مُصطفى بكور").ok().trim(),
+        "C2"
+    );
+    assert_eq!(
+        w.claim_on_s1(&["--span", &span], "مصطفـى بكور").ok().trim(),
+        "C3"
+    );
+    // Searched and grouped as typed without them.
+    let found = w.run(None, &["list", "claims", "--contains", "قتلوا"]);
+    assert_eq!(found.ok().lines().count(), 3, "{}", found.stdout);
+    let spoken = w.run(None, &["list", "claims", "--speaker", "مصطفى بكور"]);
+    assert_eq!(spoken.ok().lines().count(), 3, "{}", spoken.stdout);
+    let speakers = w.run(None, &["list", "speakers"]);
+    assert!(speakers.ok().contains("2 spellings"), "{}", speakers.stdout);
+}

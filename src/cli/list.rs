@@ -378,7 +378,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     vec![
                         a.id.to_string(),
                         a.claim.to_string(),
-                        a.verdict.to_string(),
+                        // A reader scanning the column took a withdrawn
+                        // verdict for one that stands.
+                        match a.retraction {
+                            Some(_) => format!("{} (retracted)", a.verdict),
+                            None => a.verdict.to_string(),
+                        },
                         format!(
                             "{}{}",
                             a.reliability.map_or("-".into(), |g| g.to_string()),

@@ -146,14 +146,14 @@ impl Table {
         }
         let cells: Vec<String> = row
             .iter()
-            .map(|c| cut(&escape(c.as_ref()), Self::MAX))
+            .map(|c| isolate(cut(&escape(c.as_ref()), Self::MAX)))
             .collect();
         self.write_row(cells.iter().map(String::as_str))
     }
 
     fn hold<S: AsRef<str>>(&mut self, row: &[S]) {
         for (i, c) in row.iter().enumerate() {
-            let c = cut(&escape(c.as_ref()), Self::MAX);
+            let c = isolate(cut(&escape(c.as_ref()), Self::MAX));
             if let Some(w) = self.widths.get_mut(i) {
                 *w = (*w).max(c.width());
             }
@@ -196,7 +196,7 @@ impl Table {
         let cells: Vec<std::borrow::Cow<str>> = cells
             .enumerate()
             .map(|(i, c)| match self.widths.get(i) {
-                Some(&w) if self.fitted && c.width() > w => cut(c, w).into(),
+                Some(&w) if self.fitted && c.width() > w => isolate(cut(unisolated(c), w)).into(),
                 _ => std::borrow::Cow::Borrowed(c),
             })
             .collect();
@@ -239,6 +239,39 @@ impl Table {
             None => Ok(()),
         }
     }
+}
+
+/// A cell with right-to-left letters (Arabic, Hebrew, Syriac…) between
+/// U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE, so
+/// that a terminal or pager that lays lines out by the Unicode
+/// bidirectional algorithm orders it apart from its neighbours. Without
+/// them an Arabic signer's name in `log` took the hash after it into its
+/// run (`2586b66fa34e` read as `b66fa34e`, its first digits left of the
+/// name), and two Arabic cells side by side swapped columns. Both
+/// characters draw nothing and take no column; a cell without such
+/// letters is left as it is. (Inside a cell, the text was escaped
+/// first: no control of its own is left to unbalance them.)
+fn isolate(cell: String) -> String {
+    if cell.chars().any(is_right_to_left) {
+        format!("\u{2068}{cell}\u{2069}")
+    } else {
+        cell
+    }
+}
+
+/// A cell without the isolates [`isolate`] put around it, to cut it again.
+fn unisolated(cell: &str) -> &str {
+    cell.strip_prefix('\u{2068}')
+        .and_then(|c| c.strip_suffix('\u{2069}'))
+        .unwrap_or(cell)
+}
+
+/// A letter of a script written right to left (the blocks of Hebrew to
+/// NKo and Samaritan to Arabic Extended, their presentation forms, and
+/// the right-to-left blocks of the supplementary planes).
+fn is_right_to_left(c: char) -> bool {
+    matches!(c, '\u{0590}'..='\u{08ff}' | '\u{fb1d}'..='\u{fdff}' | '\u{fe70}'..='\u{fefe}' | '\u{10800}'..='\u{10fff}' | '\u{1e800}'..='\u{1efff}')
+        && c.is_alphabetic()
 }
 
 /// The width to fit a [`Table`] in: `COLUMNS` when it is set to a number

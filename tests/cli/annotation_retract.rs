@@ -129,6 +129,11 @@ fn a_retracted_annotation_leaves_the_current_view_and_what_it_replaced_is_curren
         .unwrap()
         .to_string();
     assert!(a2_row.contains("RETRACTED at entry 10"), "{a2_row}");
+    // Its verdict is marked in its own column, which a reader scans.
+    assert!(
+        a2_row.starts_with("A2  C1     false (retracted)  "),
+        "{a2_row}"
+    );
     let only = w.run(None, &["--json", "list", "annotations", "--retracted"]);
     assert_eq!(json_ids(only.ok()), ["A2"]);
 

@@ -2239,6 +2239,49 @@ fn tables_fit_the_terminal_and_cut_only_text() {
     assert!(widest(&shown) <= 72, "{shown}");
 }
 
+/// A terminal or pager that orders each line by the Unicode bidirectional
+/// algorithm took the hash after an Arabic signer's name into the name's
+/// right-to-left run (`2586b66fa34e` read as `b66fa34e`), and swapped two
+/// Arabic cells side by side. Each cell with right-to-left letters is
+/// isolated (U+2068 … U+2069); the columns stay aligned, and a cell of
+/// Latin letters is printed as it was.
+#[test]
+fn right_to_left_cells_are_isolated_from_their_neighbours() {
+    let w = Work::with_claims();
+    w.enroll("rana_ar", "analyst", "رنا حداد");
+    w.run(
+        Some("rana_ar"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "disputed",
+            "--note",
+            "الدفاع المدني يقول سبعة",
+        ],
+    )
+    .ok();
+    let log = w.run(None, &["log"]);
+    let row = log.ok().lines().last().unwrap().to_string();
+    assert!(row.contains("  \u{2068}رنا حداد\u{2069}  "), "{row:?}");
+    let header = log.stdout.lines().next().unwrap();
+    let hash_at = header.find("HASH").unwrap();
+    use unicode_width::UnicodeWidthStr;
+    let hash = row.split('\u{2069}').nth(1).unwrap().trim_start();
+    assert_eq!(row[..row.len() - hash.len()].width(), hash_at, "{row:?}");
+    assert!(hash.starts_with(|c: char| c.is_ascii_hexdigit()), "{row:?}");
+    let notes = w.run(None, &["list", "annotations"]);
+    let row = notes.ok().lines().last().unwrap().to_string();
+    assert!(row.starts_with("A2  C1     disputed  "), "{row:?}");
+    assert!(
+        row.ends_with("  \u{2068}الدفاع المدني يقول سبعة\u{2069}"),
+        "{row:?}"
+    );
+    // Latin cells as before, JSON untouched.
+    assert!(!w.run(None, &["list", "claims"]).ok().contains('\u{2068}'));
+    assert!(!w.run(None, &["--json", "log"]).ok().contains('\u{2068}'));
+}
+
 /// Closed sets typed as people type them: other capitals, `-` for `_`.
 /// The entry records the set's own name; a word outside the set is still
 /// refused with the set listed.

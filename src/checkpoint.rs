@@ -329,6 +329,17 @@ pub enum NoteError {
         /// The character's code point.
         code: u32,
     },
+    /// A carriage return: the note was saved with Windows line endings
+    /// (a mail client, an editor), which change the signed text.
+    #[error("signed note has Windows line endings (a carriage return, U+000D, at byte {offset}): convert it back with `dos2unix FILE` (or `sed -i 's/\\r$//' FILE`); the signature covers the text with newlines alone")]
+    CarriageReturn {
+        /// Byte offset of the first one.
+        offset: usize,
+    },
+    /// A blank line after the last signature line, as a note pasted from
+    /// a mail gets: the note ends with its last signature line.
+    #[error("signed note has a blank line after its signature lines: remove the empty line at its end (a note ends with its last signature line's newline)")]
+    BlankLineAtEnd,
     /// The note begins with U+FEFF, which editors on some systems add.
     #[error("signed note begins with a byte order mark (U+FEFF), which an editor added: remove it (the signed text begins with the origin)")]
     ByteOrderMark,
@@ -754,10 +765,21 @@ impl SignedNote {
             return Err(NoteError::ByteOrderMark);
         }
         if let Some((offset, c)) = s.char_indices().find(|&(_, c)| c < ' ' && c != '\n') {
+            if c == '\r' {
+                return Err(NoteError::CarriageReturn { offset });
+            }
             return Err(NoteError::ControlCharacter {
                 offset,
                 code: c as u32,
             });
+        }
+        // A note whose signatures are followed by blank lines: what the
+        // rule below reads as an empty signature block after the last
+        // blank line is said as what it is. Still refused: the signed-note
+        // format ends with the last signature line.
+        let trimmed = s.trim_end_matches('\n');
+        if s.len() > trimmed.len() + 1 && trimmed.contains("\n\n") {
+            return Err(NoteError::BlankLineAtEnd);
         }
         let split = s.rfind("\n\n").ok_or(NoteError::MissingSignatureBlock)?;
         let (text, sigs) = match (s.get(..split + 1), s.get(split + 2..)) {

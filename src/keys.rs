@@ -252,7 +252,7 @@ pub fn verify(expected: &VerifyingKey, msg: &[u8], sig: &ParsedSig) -> Result<()
         signature: &sig.signature,
         msg: &data,
     })
-    .map_err(|e| format!("Ed25519 signature does not verify ({e})"))
+    .map_err(|e| e.to_string())
 }
 
 /// The signed-note key name of an auditor's cosignatures and verifier key

@@ -1159,6 +1159,15 @@ pub(crate) fn split_bundle(
     let mut out = Vec::with_capacity(usize::from(width));
     let mut at = 0;
     while at < bytes.len() {
+        // Bytes after the last entry the width counts: said as such (a
+        // byte appended was "ends inside an entry's length").
+        if out.len() == usize::from(width) {
+            return Err(format!(
+                "has {} after its {}",
+                crate::text::count((bytes.len() - at) as u64, "byte"),
+                crate::text::count(u64::from(width), "entry")
+            ));
+        }
         let Some(len) = bytes.get(at..at + 2) else {
             return Err("ends inside an entry's length".into());
         };
@@ -1187,7 +1196,14 @@ mod tests {
     fn bundles_split_into_exactly_their_entries() {
         let b = [0, 2, b'a', b'b', 0, 0, 0, 1, b'c'];
         assert_eq!(split_bundle(&b, 3).unwrap(), vec![2..4, 6..6, 8..9]);
-        assert!(split_bundle(&b, 2).unwrap_err().contains("needs 2"));
+        assert_eq!(
+            split_bundle(&b, 2).unwrap_err(),
+            "has 3 bytes after its 2 entries"
+        );
+        assert_eq!(
+            split_bundle(&[0, 1, b'a', 0], 1).unwrap_err(),
+            "has 1 byte after its 1 entry"
+        );
         assert!(split_bundle(&b[..8], 3)
             .unwrap_err()
             .contains("inside entry 3"));

@@ -777,7 +777,15 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
                         signers
                             .iter()
                             .find(|(k, _)| k.name() == s.name && k.key_id() == s.key_id)
-                            .map_or_else(|| s.name.clone(), |(_, name)| name.clone())
+                            .map_or_else(
+                                // Under the origin, the log's own key,
+                                // which no entry of the bundle names.
+                                || match s.name == b.origin {
+                                    true => format!("the log's key ({})", s.name),
+                                    false => s.name.clone(),
+                                },
+                                |(_, name)| name.clone(),
+                            )
                     })
                     .collect(),
             ),

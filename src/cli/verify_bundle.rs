@@ -74,11 +74,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 escape(&rt.reason)
             )?;
         }
+        // "signed by -" read as a signer named "-" when no signature
+        // checked: the problem below says why.
+        let by = match r.signed_by.is_empty() {
+            true => "not signed by the log (see the problem below)".to_string(),
+            false => format!("signed by {}", super::verify::signers(&r.signed_by)),
+        };
         outln!(
-            "checkpoint: size {}, root {}, signed by {}",
+            "checkpoint: size {}, root {}, {by}",
             r.checkpoint_size,
             r.checkpoint_root,
-            super::verify::signers(&r.signed_by)
         )?;
         super::verify::problem_lines(&r.problems, "bundle")?;
         if r.ok {

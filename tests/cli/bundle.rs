@@ -126,6 +126,13 @@ fn round_trip_with_and_without_the_published_key() {
         "{}",
         r.stdout
     );
+    // Its line says so rather than "signed by -".
+    assert!(
+        r.stdout
+            .contains(", not signed by the log (see the problem below)\n"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// A cosignature says that its cosigner saw the checkpoint; it is not the

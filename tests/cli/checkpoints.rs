@@ -628,6 +628,36 @@ fn cosign_vkeys_and_checkpoint_verify() {
     assert!(v.stdout.contains("FAILED"));
     w.run(None, &["checkpoint", "verify", cps, "--vkey", "not-a-key"])
         .error("is not a verifier key");
+    // A note saved with Windows line endings, or pasted from a mail with
+    // a blank line after its signatures: each said as what it is (the
+    // second was "signature block is empty or does not end with a
+    // newline", wrong on both counts), and still refused.
+    let note = std::fs::read_to_string(&cp).unwrap();
+    for (name, bytes, says) in [
+        (
+            "crlf.txt",
+            note.replace('\n', "\r\n"),
+            "has Windows line endings (a carriage return, U+000D, at byte ",
+        ),
+        (
+            "blank.txt",
+            format!("{note}\n"),
+            "has a blank line after its signature lines: remove the empty line at its end",
+        ),
+    ] {
+        std::fs::write(w.path(name), bytes).unwrap();
+        w.run(
+            None,
+            &[
+                "checkpoint",
+                "verify",
+                w.path(name).to_str().unwrap(),
+                "--vkey",
+                lines[0],
+            ],
+        )
+        .error(says);
+    }
     // `--vkey "$(claimtrail key vkey)"` gives every line of it at once.
     let all = lines.join("\n");
     w.run(None, &["checkpoint", "verify", cps, "--vkey", &all])

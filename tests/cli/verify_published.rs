@@ -385,6 +385,21 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
     r.problem("directory", "tile");
     assert!(r.stdout.contains("checkpoint: forked: "), "{}", r.stdout);
 
+    // A byte appended after the bundle's seven entries: said as such (it
+    // was "ends inside an entry's length").
+    let d = copy("appended");
+    let mut b = std::fs::read(d.join(bundle)).unwrap();
+    b.push(0);
+    std::fs::write(d.join(bundle), b).unwrap();
+    let r = check(&w, &d, &[]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout
+            .contains("tile/entries/000.p/7 has 1 byte after its 7 entries"),
+        "{}",
+        r.stdout
+    );
+
     // An entry bundle missing: the entries cannot be read.
     let d = copy("nobundle");
     std::fs::remove_file(d.join(bundle)).unwrap();

@@ -338,21 +338,28 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
         output::json(
             &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": by, "error": why}),
         )?;
-    } else {
+    } else if ok {
         outln!(
             "origin {}\nsize   {}\nroot   {}",
             claimtrail::text::escape(&cp.origin),
             cp.size,
             cp.root
         )?;
-        if ok {
-            outln!("OK: signed by {}", claimtrail::text::escape(&by.join(", ")))?;
-        } else {
-            outln!(
-                "FAILED: {}",
-                claimtrail::text::escape(why.as_deref().unwrap_or_default())
-            )?;
-        }
+        outln!("OK: signed by {}", claimtrail::text::escape(&by.join(", ")))?;
+    } else {
+        // The verdict first, and the file's own words as what they are:
+        // printed as plain facts above FAILED, an altered note's origin,
+        // size and root read as checked to whoever stopped reading there.
+        outln!(
+            "FAILED: {}",
+            claimtrail::text::escape(why.as_deref().unwrap_or_default())
+        )?;
+        outln!(
+            "what the file says, which no key given vouches for:\n  origin {}\n  size   {}\n  root   {}",
+            claimtrail::text::escape(&cp.origin),
+            cp.size,
+            cp.root
+        )?;
     }
     Ok(if ok {
         Outcome::Done

@@ -13,14 +13,24 @@
 //! earlier size stay where `verify-published` compares them with the tree
 //! now: a server that rewrote them is caught.
 //!
-//! What mirroring does *not* prove: nothing. It checks no hash, and no
-//! signature unless given the log's verifier keys (`--vkey`: then the
-//! served checkpoint's, before anything is fetched); it copies what the
-//! server answers, and refuses only a
-//! checkpoint that is not one, of another log than the mirror's, or of a
-//! tree smaller than (or as large as but other than) the one the mirror
-//! holds, which is a rollback or a fork by itself. `verify-published` is
-//! the check.
+//! What mirroring does *not* prove: nothing. It checks no signature
+//! unless given the log's verifier keys (`--vkey`: then the served
+//! checkpoint's, before anything is fetched), and no hash of the files it
+//! keeps; it copies what the server answers, and refuses only a
+//! checkpoint that is not one, of another log than the mirror's, or that
+//! cannot follow the one the mirror holds: of a tree as large but other
+//! (a fork by itself), smaller (rolled back, an older copy, or a fork: the
+//! held tiles' root at the served size tells which, when they can), or
+//! larger but not made of the held tree. That last is read from the
+//! served hash tiles before anything takes its place
+//! ([`crate::tiles::TileNodes`]: a few tiles, not every leaf): they must make
+//! the served root, and their first `held` leaves the held root. A fork
+//! that grew past the held tree was otherwise installed over it, and the
+//! signed evidence that the log went back on its word was lost. A tile
+//! that comparison needs and the server does not serve leaves the
+//! directory as it was too: what cannot be shown to extend the held tree
+//! is not taken. The refused note is saved beside the tree as evidence.
+//! `verify-published` is the check.
 //!
 //! TLS is not what makes a mirror trustworthy either: the checkpoint's
 //! signature and the tiles' hashes are, whoever served them. An https://
@@ -128,6 +138,29 @@ pub struct Refused {
     pub served_note: String,
     /// Where that note was saved: `DIR/.claimtrail-served/SIZE-ROOT`.
     pub saved_as: PathBuf,
+    /// What the two trees are to each other, as far as the tiles tell.
+    pub reason: Reason,
+}
+
+/// Why a served checkpoint was refused.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// A smaller tree whose root the held tiles give at its size: the log
+    /// was rolled back, or the server serves an older copy.
+    Older,
+    /// Two histories: the same size with another root, a smaller tree
+    /// whose root the held tree does not have at that size, or a larger
+    /// one whose tiles make its own root but another at the held size
+    /// (it does not extend the held tree).
+    Fork,
+    /// A smaller tree, and the held tiles cannot say which (why): older
+    /// or a fork.
+    OlderOrFork(String),
+    /// A larger tree whose tiles cannot show that it extends the held one
+    /// (why: a tile not served or served damaged, or tiles that do not
+    /// make the served root).
+    Unchecked(String),
 }
 
 /// The outcome: the directory brought up to the server's tree, or left as
@@ -221,22 +254,12 @@ pub fn mirror(
                 "mirror each log into a directory of its own",
             ));
         }
-        if old.size > cp.size || (old.size == cp.size && old.root != cp.root) {
-            let saved_as = dir
-                .join(".claimtrail-served")
-                .join(format!("{}-{}", cp.size, cp.root));
-            crate::tiles::write_new(&saved_as, &note)?;
-            return Ok(Outcome::Refused(Refused {
-                served_note: String::from_utf8_lossy(&note).into_owned(),
-                saved_as,
-                url: shown.clone(),
-                dir: dir.to_path_buf(),
-                origin: cp.origin,
-                held: old.size,
-                held_root: old.root,
-                served: cp.size,
-                served_root: cp.root,
-            }));
+        if old.size > cp.size {
+            let reason = older_or_fork(dir, old, &cp);
+            return refuse(&shown, dir, &note, cp, old, reason);
+        }
+        if old.size == cp.size && old.root != cp.root {
+            return refuse(&shown, dir, &note, cp, old, Reason::Fork);
         }
     }
 
@@ -381,6 +404,31 @@ pub fn mirror(
     let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
     let damaged: Vec<(String, String)> = damaged.into_iter().map(|(_, p, w)| (p, w)).collect();
 
+    // A larger tree must extend the held one before its checkpoint takes
+    // the held one's place: installed over it, a fork that grew erased the
+    // signed evidence that the log went back on a tree it had signed.
+    if let Some(old) = held.as_ref().filter(|o| 0 < o.size.0 && o.size < cp.size) {
+        let reason = match extends(&[waiting.as_path(), dir], old, &cp) {
+            Ok(reason) => reason,
+            Err(unread) => {
+                let why = match (
+                    missing.contains(&unread.path),
+                    damaged.iter().find(|(p, _)| *p == unread.path),
+                ) {
+                    (true, _) => "the server does not serve it (404)".to_string(),
+                    (_, Some((_, why))) => format!("the server serves it damaged ({why})"),
+                    _ => unread.why,
+                };
+                Some(Reason::Unchecked(format!("{}: {why}", unread.path)))
+            }
+        };
+        if let Some(reason) = reason {
+            // The fetched files wait where they are, for a run that is
+            // served this checkpoint again.
+            return refuse(&shown, dir, &note, cp, old, reason);
+        }
+    }
+
     // The files fetched, into their places; then the checkpoint, so the
     // directory never names a tree whose tiles it has not tried to fetch.
     move_into_place(&waiting, dir)?;
@@ -405,6 +453,104 @@ pub fn mirror(
         gave_up,
         entries,
     }))
+}
+
+/// Leaves the directory as it is, but for the served note, saved under
+/// `.claimtrail-served` as evidence: the one way a served checkpoint is
+/// refused, whatever the reason.
+fn refuse(
+    shown: &str,
+    dir: &Path,
+    note: &[u8],
+    cp: Checkpoint,
+    old: &Checkpoint,
+    reason: Reason,
+) -> Result<Outcome> {
+    let saved_as = dir
+        .join(".claimtrail-served")
+        .join(format!("{}-{}", cp.size, cp.root));
+    crate::tiles::write_new(&saved_as, note)?;
+    Ok(Outcome::Refused(Refused {
+        served_note: String::from_utf8_lossy(note).into_owned(),
+        saved_as,
+        url: shown.to_string(),
+        dir: dir.to_path_buf(),
+        origin: cp.origin,
+        held: old.size,
+        held_root: old.root,
+        served: cp.size,
+        served_root: cp.root,
+        reason,
+    }))
+}
+
+/// Why the served tree cannot take the held one's place, if it cannot:
+/// read from the served tree's hash tiles in `dirs`, which must make the
+/// served root (else they are not the served tree, and say nothing of it:
+/// [`Reason::Unchecked`]), and whose first `held.size` leaves must make
+/// the held root (else [`Reason::Fork`]). The nodes of both roots lie in
+/// tiles that are partial at the held size, so they are the served ones,
+/// fetched by this run, never the held ones kept. `Err`: a tile needed
+/// that is not there.
+///
+/// What it does not prove: that the entries are those the tiles hash
+/// (`verify-published` checks that); without `--vkey`, that the log signed
+/// the served checkpoint, and so that the log forked rather than whoever
+/// made the served one up.
+fn extends(
+    dirs: &[&Path],
+    held: &Checkpoint,
+    served: &Checkpoint,
+) -> std::result::Result<Option<Reason>, crate::tiles::UnreadTile> {
+    let tiles = crate::tiles::TileNodes {
+        dirs,
+        size: served.size,
+    };
+    let root = |size| tree_root(&tiles, size);
+    if root(served.size)? != served.root {
+        return Ok(Some(Reason::Unchecked(format!(
+            "the hash tiles served do not make the served root at {}",
+            crate::text::count(served.size.0, "entry")
+        ))));
+    }
+    Ok((root(held.size)? != held.root).then_some(Reason::Fork))
+}
+
+/// [`crate::merkle::root`] of tiles; a bad request (a size beyond the
+/// tree, which the callers never make) is named as a tile not read.
+fn tree_root(
+    tiles: &crate::tiles::TileNodes,
+    size: TreeSize,
+) -> std::result::Result<Hash, crate::tiles::UnreadTile> {
+    crate::merkle::root(tiles, size).map_err(|e| match e {
+        crate::merkle::TreeError::Node { source, .. } => source,
+        crate::merkle::TreeError::Proof(p) => crate::tiles::UnreadTile {
+            path: "tile/".into(),
+            why: p.to_string(),
+        },
+    })
+}
+
+/// For a served tree smaller than the held one: whether the held tiles
+/// give the served root at its size (an older copy, or the log rolled
+/// back) or another (a fork). The held tiles are `mirror`'s or `publish`'s
+/// own, but nothing guarantees it: they must make the held root first, or
+/// the answer is that both are possible.
+fn older_or_fork(dir: &Path, held: &Checkpoint, served: &Checkpoint) -> Reason {
+    let tiles = crate::tiles::TileNodes {
+        dirs: &[dir],
+        size: held.size,
+    };
+    let root = |size| tree_root(&tiles, size);
+    match (root(held.size), root(served.size)) {
+        (Ok(h), Ok(s)) if h == held.root && s == served.root => Reason::Older,
+        (Ok(h), Ok(_)) if h == held.root => Reason::Fork,
+        (Ok(_), Ok(_)) => Reason::OlderOrFork(format!(
+            "the hash tiles {} holds do not make its checkpoint's root",
+            dir.display()
+        )),
+        (Err(e), _) | (_, Err(e)) => Reason::OlderOrFork(format!("{}/{e}", dir.display())),
+    }
 }
 
 /// Where fetched files wait in the mirror's directory until the run has

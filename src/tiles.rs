@@ -821,6 +821,93 @@ fn parent_made(path: &Path) -> Result<()> {
     }
 }
 
+/// The complete nodes of the tree of `size` leaves, read from its hash
+/// tiles in `dirs` (from the first of them that holds a tile), for
+/// [`crate::merkle::root`]: the node at height `8·L + k` is the root of
+/// `2^k` hashes of tile level `L`, so a root reads at most one tile per set
+/// bit of its size instead of replaying every leaf as `verify-published`
+/// does. `mirror` relates the tree a server shows to the one it holds this
+/// way, before it takes the server's checkpoint.
+///
+/// What it does not prove: that the tiles are the tree of any checkpoint,
+/// or that they agree with each other or with the entries. A root read
+/// from them is the tiles' word until it is compared with a signed root;
+/// `verify-published` checks every tile.
+pub struct TileNodes<'a> {
+    pub dirs: &'a [&'a Path],
+    pub size: TreeSize,
+}
+
+/// A tile a [`TileNodes`] needed and could not read: its path in the
+/// directory, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{path} {why}")]
+pub struct UnreadTile {
+    pub path: String,
+    pub why: String,
+}
+
+impl crate::merkle::NodeSource for TileNodes<'_> {
+    type Error = UnreadTile;
+
+    fn node(&self, level: u32, index: u64) -> std::result::Result<Hash, UnreadTile> {
+        let (tile_level, k) = (level / 8, level % 8);
+        let width = TILE_WIDTH as u64;
+        // The node's first hash at height 8·L, and the tile it lies in.
+        let first = index.checked_shl(k).filter(|f| f >> k == index);
+        let nodes = self.size.0.checked_shr(8 * tile_level).unwrap_or(0);
+        let (Some(first), Ok(l)) = (first, u8::try_from(tile_level)) else {
+            return Err(UnreadTile {
+                path: format!("node {level}/{index}"),
+                why: format!("lies beyond the tree of {}", self.size),
+            });
+        };
+        let tile = first / width;
+        let id = TileId {
+            level: TileLevel::Hashes(l),
+            index: tile,
+            width: nodes.saturating_sub(tile * width).min(width) as u16,
+        };
+        if first + (1 << k) > nodes {
+            return Err(UnreadTile {
+                path: id.path(),
+                why: format!("lies beyond the tree of {}", self.size),
+            });
+        }
+        let want = usize::from(id.width) * 32;
+        let unread = |why: String| UnreadTile {
+            path: id.path(),
+            why,
+        };
+        let found = self
+            .dirs
+            .iter()
+            .map(|d| d.join(id.path()))
+            .find(|p| p.is_file());
+        let Some(path) = found else {
+            return Err(unread("is missing".into()));
+        };
+        let bytes = crate::files::read_regular_capped(&path, want as u64)
+            .map_err(|e| unread(format!("cannot be read ({e})")))?;
+        if bytes.len() != want {
+            return Err(unread(format!(
+                "holds {} bytes, not the {} of {} hashes",
+                bytes.len(),
+                want,
+                id.width
+            )));
+        }
+        // The tile's hashes are the leaves of a little tree whose node
+        // (k, i) is the node asked for: merkle's own code makes it.
+        let hashes: crate::merkle::MemTree = bytes
+            .chunks_exact(32)
+            .map(|h| Hash::from_slice(h).unwrap_or(Hash::ZERO))
+            .collect();
+        crate::merkle::NodeSource::node(&hashes, k, (first % width) >> k)
+            .map_err(|e| unread(format!("does not hold the node ({e})")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -839,6 +926,38 @@ mod tests {
         }
         out.extend(tiler.partial().into_iter().map(|(id, b)| (id, b.to_vec())));
         out
+    }
+
+    /// The root of every prefix of a tree, read from the tiles of the
+    /// whole tree, is the root of that prefix's leaves: at tile edges,
+    /// across levels (65,536 leaves fill a level-1 tile), and in a tree
+    /// whose top tile is partial.
+    #[test]
+    fn tile_nodes_give_the_root_of_any_prefix() {
+        let n = 65_536 + 300;
+        let leaves: Vec<Vec<u8>> = (0..n).map(|i: u32| i.to_be_bytes().to_vec()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        for (id, bytes) in tiles_of(&leaves, false) {
+            write_new(&dir.path().join(id.path()), &bytes).unwrap();
+        }
+        let hashes: Vec<Hash> = leaves.iter().map(|l| leaf_hash(l)).collect();
+        let dirs = [dir.path()];
+        let tiles = TileNodes {
+            dirs: &dirs,
+            size: TreeSize(n as u64),
+        };
+        for m in [0, 1, 2, 255, 256, 257, 511, 1000, 65_535, 65_536, 65_537, n] {
+            let want: crate::merkle::MemTree = hashes[..m as usize].iter().copied().collect();
+            let got = crate::merkle::root(&tiles, TreeSize(m as u64)).unwrap();
+            assert_eq!(got, want.root(), "{m}");
+        }
+        // A tile not there is named.
+        std::fs::remove_file(dir.path().join("tile/0/257.p/44")).unwrap();
+        let missing = crate::merkle::root(&tiles, TreeSize(n as u64));
+        assert!(
+            matches!(missing, Err(crate::merkle::TreeError::Node { ref source, .. }) if source.to_string() == "tile/0/257.p/44 is missing"),
+            "{missing:?}"
+        );
     }
 
     /// The spec's examples of paths.

@@ -13,9 +13,12 @@ use std::path::PathBuf;
 /// by are fetched, and those kept from before are compared with the tree
 /// now when you check DIR with `claimtrail verify-published DIR`.
 ///
-/// It checks no hash itself, and no signature unless given --vkey, but
-/// refuses a checkpoint of a smaller tree than DIR's (or of the same size
-/// with another root): a rollback or a fork, DIR left as it was, exit 1. Files the server does not have are
+/// It checks no signature unless given --vkey, and no hash of the files
+/// it keeps, but refuses a checkpoint of a smaller tree than DIR's (a
+/// rollback or a fork), of the same size with another root (a fork), or
+/// of a larger tree whose hash tiles do not show that it extends DIR's (a
+/// fork, or a tile not served): DIR left as it was, the served checkpoint
+/// saved under DIR/.claimtrail-served, exit 1. Files the server does not have are
 /// named: exit 1. Exit 2: it could not run (an address that is not
 /// http(s), no server or no checkpoint there, an https server whose
 /// certificate is not trusted, a DIR that holds something else or another
@@ -174,28 +177,66 @@ fn mirrored(m: &Mirrored) -> Result<()> {
 /// directory holds was checked when it was fetched only if that run had
 /// the key too, so the advice says how to check it.
 fn refused(r: &Refused, signed: bool) -> Result<()> {
+    use mirror::Reason;
     let dir = escape(&r.dir.display().to_string()).to_string();
-    let what = if r.served < r.held {
-        "the log was rolled back, or the server serves an older copy"
-    } else {
-        "two histories of one log under one size: a fork"
+    let word = claimtrail::text::shell_word(&r.dir);
+    let (served, held) = (
+        output::count(r.served.0, "entry"),
+        output::count(r.held.0, "entry"),
+    );
+    let signers = "a fork: the log's signer signed two histories";
+    let what = match &r.reason {
+        Reason::Older => format!(
+            "the held tree has that root at {served}: the log was rolled back, or the server serves an older copy"
+        ),
+        Reason::Fork if r.served == r.held => {
+            "two histories of one log under one size: a fork".to_string()
+        }
+        Reason::Fork if r.served < r.held => format!(
+            "the held tree's first {served} hash to another root: {signers}"
+        ),
+        Reason::Fork => format!(
+            "the served tree of {served} does not extend the held tree of {held} (its first {held} hash to another root): {signers}"
+        ),
+        Reason::OlderOrFork(why) => format!(
+            "the log was rolled back, the server serves an older copy, or the log forked ({why}, so which cannot be told)"
+        ),
+        Reason::Unchecked(why) => format!(
+            "whether the served tree extends the held one cannot be checked, so it was not taken: {}",
+            escape(why)
+        ),
     };
     outln!(
-        "PROBLEM checkpoint: checkpoint: {} serves the tree of {} (root {}), and {dir} holds the tree of {} (root {}): {what}",
+        "PROBLEM checkpoint: checkpoint: {} serves the tree of {served} (root {}), and {dir} holds the tree of {held} (root {}): {what}",
         escape(&r.url),
-        output::count(r.served.0, "entry"),
         r.served_root,
-        output::count(r.held.0, "entry"),
         r.held_root
     )?;
     let saved = escape(&r.saved_as.display().to_string()).to_string();
+    let saved_word = claimtrail::text::shell_word(&r.saved_as);
     let evidence = if signed {
         format!("the served one, signed by the verifier key given, is saved as {saved}; check the held one with `claimtrail checkpoint verify`, and keep both as evidence")
     } else {
         format!("the served one is saved as {saved}: check it with `claimtrail checkpoint verify {saved} --vkey KEY`; signed by the log, it and the held one are evidence to keep")
     };
-    outln!(
-        "FAILED: {dir} holds the tree it held; {evidence}; mirror into a new directory to see what is served now"
-    )?;
+    // How to see the fork again from what is kept: a kept checkpoint of a
+    // size the directory's tree reaches is judged against that tree; a
+    // larger one only against the served tree, while it is served.
+    let next = match &r.reason {
+        Reason::Fork if r.served <= r.held => format!(
+            "`claimtrail verify-published {word} --checkpoint {saved_word}` shows the fork"
+        ),
+        Reason::Fork => format!(
+            "mirror the address into a new directory NEW and `claimtrail verify-published NEW --checkpoint {}` shows the fork, while the server serves it",
+            claimtrail::text::shell_word(&r.dir.join("checkpoint"))
+        ),
+        Reason::Unchecked(_) => {
+            "run the same command again once the server serves the tree whole (the files fetched wait for it), or mirror into a new directory to see what is served now".to_string()
+        }
+        Reason::Older | Reason::OlderOrFork(_) => {
+            "mirror into a new directory to see what is served now".to_string()
+        }
+    };
+    outln!("FAILED: {dir} holds the tree it held; {evidence}; {next}")?;
     Ok(())
 }

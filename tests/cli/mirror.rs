@@ -849,3 +849,215 @@ fn a_mirror_into_a_directory_being_written_stops() {
     drop(held);
     mirror(&w, &[&server.url, m.to_str().unwrap()]).ok();
 }
+
+/// One log signed two ways: `a` and `b` share their first entries and
+/// keys, then `a` adds one annotation and `b` two others, each with a
+/// checkpoint, published into `site-a` and `site-b`. The desk's signer
+/// signed both histories; only a reader who saw both can tell.
+fn forked() -> (Work, PathBuf, PathBuf) {
+    let a = Work::with_claims();
+    let b = Work::new();
+    for k in ["admin", "analyst", "auditor"] {
+        for ext in ["", ".pub"] {
+            let name = format!("{k}{ext}");
+            std::fs::copy(a.path(&name), b.path(&name)).unwrap();
+        }
+    }
+    std::fs::write(&b.db, a.db_bytes()).unwrap();
+    a.annotations_noted(1, Some("fork A"));
+    a.run(Some("admin"), &["checkpoint"]).ok();
+    b.annotations_noted(2, Some("fork B"));
+    b.run(Some("admin"), &["checkpoint"]).ok();
+    let (site_a, site_b) = (a.path("site-a"), a.path("site-b"));
+    a.run(None, &["publish", site_a.to_str().unwrap()]).ok();
+    b.run(None, &["publish", site_b.to_str().unwrap()]).ok();
+    (a, site_a, site_b)
+}
+
+/// The size a directory's checkpoint names.
+fn size_of(dir: &Path) -> u64 {
+    let note = std::fs::read_to_string(dir.join("checkpoint")).unwrap();
+    note.lines().nth(1).unwrap().parse().unwrap()
+}
+
+/// An auditor follows a log; the server then shows a history that forked
+/// from the one mirrored and grew past it. Mirror took it (exit 0), put
+/// its checkpoint over the one held, and the signed evidence of the fork
+/// was gone; only verify-published said, later, that a kept tile differed.
+/// Now the served tree must extend the held one before it is taken.
+#[test]
+fn a_fork_that_grew_is_refused_and_the_evidence_kept() {
+    let (w, site_a, site_b) = forked();
+    let v = w.vkey();
+    let (m, n) = (size_of(&site_a), size_of(&site_b));
+    assert!(0 < m && m < n, "{m} {n}");
+    let (honest, forked) = (serve(site_a.clone()), serve(site_b.clone()));
+    let dir = w.path("mirror");
+    let d = dir.to_str().unwrap();
+    mirror(&w, &[&honest.url, d, "--vkey", &v]).ok();
+    let before = dir_files(&dir);
+    let held = std::fs::read(dir.join("checkpoint")).unwrap();
+
+    let r = mirror(&w, &[&forked.url, d, "--vkey", &v]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert_eq!(
+        lines[0],
+        format!(
+            "PROBLEM checkpoint: checkpoint: {} serves the tree of {n} entries (root {}), and {d} holds the tree of {m} entries (root {}): the served tree of {n} entries does not extend the held tree of {m} entries (its first {m} entries hash to another root): a fork: the log's signer signed two histories",
+            forked.url.trim_end_matches('/'),
+            root_of(&site_b),
+            root_of(&site_a)
+        )
+    );
+    let saved = dir.join(format!(".claimtrail-served/{n}-{}", root_of(&site_b)));
+    assert_eq!(
+        lines[1],
+        format!(
+            "FAILED: {d} holds the tree it held; the served one, signed by the verifier key given, is saved as {}; check the held one with `claimtrail checkpoint verify`, and keep both as evidence; mirror the address into a new directory NEW and `claimtrail verify-published NEW --checkpoint {d}/checkpoint` shows the fork, while the server serves it",
+            saved.display()
+        )
+    );
+    // Nothing installed: the held checkpoint byte for byte, the tree as
+    // it was; the served note saved as the server sent it.
+    assert_eq!(std::fs::read(dir.join("checkpoint")).unwrap(), held);
+    let now: Vec<_> = dir_files(&dir)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with(".claimtrail-"))
+        .collect();
+    assert_eq!(now, before, "the mirror was changed");
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(site_b.join("checkpoint")).unwrap()
+    );
+    check(&w, &dir, &["--vkey", &v]).ok();
+    let json: serde_json::Value = serde_json::from_str(
+        mirror(&w, &[&forked.url, d, "--vkey", &v, "--json"])
+            .stdout
+            .as_str(),
+    )
+    .unwrap();
+    assert_eq!(json["outcome"], "refused");
+    assert_eq!(json["reason"], "fork");
+    assert_eq!(
+        (json["held"].as_u64(), json["served"].as_u64()),
+        (Some(m), Some(n))
+    );
+
+    // What the advice says: the served tree, checked with the held
+    // checkpoint kept, names the fork.
+    let kept = w.path("held.txt");
+    std::fs::write(&kept, &held).unwrap();
+    let fresh = w.path("served-now");
+    mirror(&w, &[&forked.url, fresh.to_str().unwrap(), "--vkey", &v]).ok();
+    let c = check(
+        &w,
+        &fresh,
+        &["--vkey", &v, "--checkpoint", kept.to_str().unwrap()],
+    );
+    c.problem("held.txt", "checkpoint");
+    assert!(
+        c.stdout.contains(&format!(
+            "forked: the log's first {m} entries no longer hash to this checkpoint's root"
+        )),
+        "{}",
+        c.stdout
+    );
+
+    // A tile the comparison needs, not served: nothing taken, the tile
+    // named (the rest of the tree waits for the next run).
+    let partial = format!("tile/0/000.p/{n}");
+    let served_tile = site_b.join(&partial);
+    std::fs::rename(&served_tile, w.path("aside")).unwrap();
+    std::fs::remove_dir_all(dir.join(".claimtrail-mirror-fetched")).unwrap();
+    let r = mirror(&w, &[&forked.url, d, "--vkey", &v]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert!(
+        r.stdout.lines().next().unwrap().ends_with(&format!(
+            ": whether the served tree extends the held one cannot be checked, so it was not taken: {partial}: the server does not serve it (404)"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(std::fs::read(dir.join("checkpoint")).unwrap(), held);
+    std::fs::rename(w.path("aside"), &served_tile).unwrap();
+
+    // The log that grew from the held tree is taken, as before.
+    let (grown, site) = (&w, w.path("site-a"));
+    grown.annotations_noted(1, Some("grows"));
+    grown.run(Some("admin"), &["checkpoint"]).ok();
+    grown.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let out = mirror(&w, &[&honest.url, d, "--vkey", &v]).ok().to_string();
+    assert!(
+        out.contains(&format!("checkpoint of {} entries", size_of(&site))),
+        "{out}"
+    );
+    check(
+        &w,
+        &dir,
+        &["--vkey", &v, "--checkpoint", kept.to_str().unwrap()],
+    )
+    .ok();
+}
+
+/// A server that shows a smaller tree than the one held: the held tiles
+/// say whether it is an older copy of the same history or a fork (they
+/// called every one "rolled back, or an older copy"), and, when they
+/// cannot, that both are possible.
+#[test]
+fn a_smaller_tree_is_told_from_a_fork_by_the_held_tiles() {
+    let (w, site_a, site_b) = forked();
+    let v = w.vkey();
+    let (m, n) = (size_of(&site_a), size_of(&site_b));
+    let (smaller, larger) = (serve(site_a.clone()), serve(site_b.clone()));
+    let dir = w.path("mirror");
+    let d = dir.to_str().unwrap();
+    mirror(&w, &[&larger.url, d, "--vkey", &v]).ok();
+    let held = std::fs::read(dir.join("checkpoint")).unwrap();
+
+    let r = mirror(&w, &[&smaller.url, d, "--vkey", &v]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].contains(&format!(" serves the tree of {m} entries (root "))
+            && lines[0].contains(&format!(" holds the tree of {n} entries (root "))
+            && lines[0].ends_with(&format!(
+                ": the held tree's first {m} entries hash to another root: a fork: the log's signer signed two histories"
+            )),
+        "{}",
+        r.stdout
+    );
+    let saved = dir.join(format!(".claimtrail-served/{m}-{}", root_of(&site_a)));
+    assert!(
+        lines[1].ends_with(&format!(
+            "; `claimtrail verify-published {d} --checkpoint {}` shows the fork",
+            saved.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(std::fs::read(dir.join("checkpoint")).unwrap(), held);
+    let c = check(
+        &w,
+        &dir,
+        &["--vkey", &v, "--checkpoint", saved.to_str().unwrap()],
+    );
+    c.problem(saved.to_str().unwrap(), "checkpoint");
+    assert!(c.stdout.contains("forked: "), "{}", c.stdout);
+
+    // Held tiles that cannot say: both are possible.
+    std::fs::remove_file(dir.join(format!("tile/0/000.p/{n}"))).unwrap();
+    let r = mirror(&w, &[&smaller.url, d, "--vkey", &v]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.lines().next().unwrap().ends_with(&format!(
+            ": the log was rolled back, the server serves an older copy, or the log forked ({d}/tile/0/000.p/{n} is missing, so which cannot be told)"
+        )),
+        "{}",
+        r.stdout
+    );
+}

@@ -954,8 +954,12 @@ impl<'d> Monitor<'d> {
         let mut signed_by = Vec::new();
         let mut checkpoints = Vec::new();
         if with_entries && !self.stopped {
+            let tree = crate::verify::Trees::Log {
+                current: size,
+                roots: &roots,
+            };
             let (mut checks, problems) =
-                crate::verify::judge_kept(&cp.origin, size, &notes, &keys, &roots);
+                crate::verify::judge_kept(&cp.origin, &tree, &notes, &keys);
             self.problems.extend(problems);
             let own = checks.remove(0);
             signed_by = own.signed_by;
@@ -978,10 +982,12 @@ impl<'d> Monitor<'d> {
             // forked directory is what a witness keeps them to catch.
             let (checks, problems) = crate::verify::judge_kept_by(
                 &cp.origin,
-                size,
+                &crate::verify::Trees::Log {
+                    current: size,
+                    roots: &roots,
+                },
                 kept,
                 crate::verify::Signers::Given(vkeys),
-                &roots,
             );
             self.problems.extend(problems);
             checkpoints = checks;

@@ -171,13 +171,18 @@ pub(crate) type KeptNote = (
 
 /// What a kept checkpoint says of the log, worst last: a forked log was
 /// rewritten, a truncated one cut short; an unsigned or foreign checkpoint
-/// proves nothing about this log.
+/// proves nothing about this log, nor does one not compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckpointStatus {
     /// Signed by an admin enrolled at its size (with verifier keys given:
     /// by one of those), and the log still holds its tree.
     Consistent,
+    /// Signed by the log, but of another size than the one tree at hand
+    /// (a bundle's checkpoint, which carries no consistency proof): not a
+    /// finding, and no proof of anything about the tree either way.
+    #[serde(rename = "not_compared")]
+    NotCompared,
     /// Of another log (its origin differs).
     Foreign,
     /// No admin enrolled at its size signed it (an auditor's cosignature
@@ -185,8 +190,21 @@ pub enum CheckpointStatus {
     Unsigned,
     /// It commits to more entries than the log has.
     Truncated,
-    /// The log's first `size` entries no longer hash to its root.
+    /// The log's first `size` entries no longer hash to its root; or, of
+    /// a bundle, the bundle's checkpoint is of the same size with another
+    /// root: the log's key signed two trees of one size.
     Forked,
+}
+
+impl CheckpointStatus {
+    /// Whether this verdict is a problem: every one but `consistent` and
+    /// `not compared` (which says only that no comparison could be made).
+    pub fn is_finding(self) -> bool {
+        !matches!(
+            self,
+            CheckpointStatus::Consistent | CheckpointStatus::NotCompared
+        )
+    }
 }
 
 impl std::fmt::Display for CheckpointStatus {
@@ -197,6 +215,7 @@ impl std::fmt::Display for CheckpointStatus {
             CheckpointStatus::Unsigned => "unsigned",
             CheckpointStatus::Truncated => "truncated",
             CheckpointStatus::Forked => "forked",
+            CheckpointStatus::NotCompared => "not compared",
         })
     }
 }
@@ -464,7 +483,11 @@ fn check_kept(
     roots: &BTreeMap<u64, Hash>,
 ) {
     let origin = report.origin.clone().unwrap_or_default();
-    let (checks, problems) = judge_kept(&origin, report.tree_size, notes, keys, roots);
+    let tree = Trees::Log {
+        current: report.tree_size,
+        roots,
+    };
+    let (checks, problems) = judge_kept(&origin, &tree, notes, keys);
     if !problems.is_empty() {
         report.ok = false;
     }
@@ -490,19 +513,35 @@ pub(crate) fn parse_kept(kept: &[KeptCheckpoint]) -> Result<Vec<KeptNote>> {
     Ok(notes)
 }
 
-/// The verdict on each kept checkpoint of the log `origin`, whose tree has
-/// `current` leaves: signed by a key the entries enrolled (an admin, or an
-/// auditor cosigning) and live at its size, and with its root among
-/// `roots`. Returns the verdicts and a problem for each that is not
-/// consistent. Shared by `verify` and the check of a published directory.
+/// The verdict on each kept checkpoint of the log `origin`, whose `tree`
+/// is at hand: signed by a key the entries enrolled (an admin, or an
+/// auditor cosigning) and live at its size, and with the tree's root at
+/// its size. Returns the verdicts and a problem for each that is a finding
+/// ([`CheckpointStatus::is_finding`]). Shared by `verify` and the check of
+/// a published directory.
 pub(crate) fn judge_kept(
     origin: &str,
-    current: TreeSize,
+    tree: &Trees,
     notes: &[KeptNote],
     keys: &[std::rc::Rc<KeyInfo>],
-    roots: &BTreeMap<u64, Hash>,
 ) -> (Vec<CheckpointCheck>, Vec<Problem>) {
-    judge_kept_by(origin, current, notes, Signers::Enrolled(keys), roots)
+    judge_kept_by(origin, tree, notes, Signers::Enrolled(keys))
+}
+
+/// The tree a kept checkpoint is compared with.
+pub(crate) enum Trees<'a> {
+    /// The log's tree of `current` leaves, re-derived from its entries,
+    /// with its root at each size a kept checkpoint names that the log
+    /// reached (`roots`: size → root): `verify`, `verify-published`.
+    Log {
+        current: TreeSize,
+        roots: &'a BTreeMap<u64, Hash>,
+    },
+    /// One signed tree and nothing else, as a bundle's checkpoint: a kept
+    /// checkpoint of its size must have its root, and one of another size
+    /// is `not compared`, since no consistency proof between the two sizes
+    /// is at hand (a bundle's inclusion proofs are proofs in its own tree).
+    One { size: TreeSize, root: Hash },
 }
 
 /// Whose signature makes a kept checkpoint the log's.
@@ -518,10 +557,9 @@ pub(crate) enum Signers<'a> {
 /// [`judge_kept`], with the signers to judge signatures by.
 pub(crate) fn judge_kept_by(
     origin: &str,
-    current: TreeSize,
+    tree: &Trees,
     notes: &[KeptNote],
     signers: Signers,
-    roots: &BTreeMap<u64, Hash>,
 ) -> (Vec<CheckpointCheck>, Vec<Problem>) {
     use crate::checkpoint::{verify_log_note, VerifierKey};
     let keys: &[std::rc::Rc<KeyInfo>] = match signers {
@@ -598,35 +636,110 @@ pub(crate) fn judge_kept_by(
                 };
             }
         }
-        if check.status == CheckpointStatus::Consistent {
-            if cp.size > current {
-                check.status = CheckpointStatus::Truncated;
-                let cut = if cp.size.0 - current.0 == 1 {
-                    format!("entry {current} was removed")
-                } else {
-                    format!("entries {current}..{} were removed", cp.size.0 - 1)
-                };
-                // The missing entries' leaves are what the root would be
-                // checked against, so a shorter log cannot tell a cut end
-                // from a history rewritten before it: both are said.
-                check.detail = format!(
-                    "the log has {current} entries but this checkpoint commits to {}: {cut}, or the log's history was rewritten before that (a log shorter than the checkpoint cannot show which)",
-                    cp.size
-                );
-            } else if roots.get(&cp.size.0) != Some(&cp.root) {
-                check.status = CheckpointStatus::Forked;
-                check.detail = format!("the log's first {} no longer hash to this checkpoint's root: its history was rewritten", crate::text::count(cp.size.0, "entry"));
-            } else {
-                check.detail = format!(
-                    "the log still contains this tree (its first {} hash to this root; the log has {current})",
-                    crate::text::count(cp.size.0, "entry")
-                );
+        match (check.status, tree) {
+            (CheckpointStatus::Consistent, Trees::Log { current, roots }) => {
+                judge_in_log(&mut check, cp, *current, roots)
             }
+            (CheckpointStatus::Consistent, Trees::One { size, root }) => {
+                judge_beside(&mut check, cp, *size, root)
+            }
+            _ => {}
         }
         checks.push(check);
     }
     // The first point of divergence the kept checkpoints can prove: the
-    // largest consistent size below each forked one.
+    // largest consistent size below each forked one. (Beside one tree
+    // alone there is none: no two sizes are compared.)
+    if matches!(tree, Trees::Log { .. }) {
+        narrow_forks(&mut checks);
+    }
+    let problems = checks
+        .iter()
+        .filter(|c| c.status.is_finding())
+        .map(|c| Problem {
+            seq: None,
+            kind: None,
+            id: None,
+            checkpoint: Some(c.name.clone()),
+            check: Check::Checkpoint,
+            detail: format!("{}: {}", c.status, c.detail),
+        })
+        .collect();
+    (checks, problems)
+}
+
+/// A kept checkpoint that the log signed, against the log's tree of
+/// `current` leaves and its roots.
+fn judge_in_log(
+    check: &mut CheckpointCheck,
+    cp: &crate::checkpoint::Checkpoint,
+    current: TreeSize,
+    roots: &BTreeMap<u64, Hash>,
+) {
+    if cp.size > current {
+        check.status = CheckpointStatus::Truncated;
+        let cut = if cp.size.0 - current.0 == 1 {
+            format!("entry {current} was removed")
+        } else {
+            format!("entries {current}..{} were removed", cp.size.0 - 1)
+        };
+        // The missing entries' leaves are what the root would be checked
+        // against, so a shorter log cannot tell a cut end from a history
+        // rewritten before it: both are said.
+        check.detail = format!(
+            "the log has {current} entries but this checkpoint commits to {}: {cut}, or the log's history was rewritten before that (a log shorter than the checkpoint cannot show which)",
+            cp.size
+        );
+    } else if roots.get(&cp.size.0) != Some(&cp.root) {
+        check.status = CheckpointStatus::Forked;
+        check.detail = format!("the log's first {} no longer hash to this checkpoint's root: its history was rewritten", crate::text::count(cp.size.0, "entry"));
+    } else {
+        check.detail = format!(
+            "the log still contains this tree (its first {} hash to this root; the log has {current})",
+            crate::text::count(cp.size.0, "entry")
+        );
+    }
+}
+
+/// A kept checkpoint that the log signed, beside the one tree at hand (of
+/// `size` leaves, with `root`). Of the same size, the roots must be equal:
+/// two roots are two trees the log's key signed for one size, which a log
+/// that only grows never has, so the two notes together prove a fork
+/// (whichever is the history others were shown). Of another size nothing
+/// is proven either way: the tree at hand says nothing of its other sizes.
+fn judge_beside(
+    check: &mut CheckpointCheck,
+    cp: &crate::checkpoint::Checkpoint,
+    size: TreeSize,
+    root: &Hash,
+) {
+    let count = |n: u64| crate::text::count(n, "entry");
+    if cp.size == size && cp.root == *root {
+        check.detail = format!(
+            "the bundle's checkpoint is of the same tree ({}, same root)",
+            count(size.0)
+        );
+    } else if cp.size == size {
+        check.status = CheckpointStatus::Forked;
+        check.detail = format!(
+            "the log's key signed two different trees of {}: this checkpoint's, root {}, and the bundle's, root {}; a log that only grows has one tree of each size, so the two disagree on its history: keep both files as evidence",
+            count(size.0),
+            cp.root,
+            root
+        );
+    } else {
+        check.status = CheckpointStatus::NotCompared;
+        check.detail = format!(
+            "this checkpoint is of {}, the bundle's of {}, and a bundle carries no consistency proof between two sizes: to compare them, save the bundle's checkpoint (its `checkpoint` member) to a file and run `claimtrail prove --consistency OLD NEW` with the two files on a copy of the log, or `claimtrail verify-published DIR --checkpoint FILE` with each on the log's published directory",
+            count(cp.size.0),
+            count(size.0)
+        );
+    }
+}
+
+/// Narrows each forked verdict to the first point of divergence the kept
+/// checkpoints can prove: the largest consistent size below it.
+fn narrow_forks(checks: &mut [CheckpointCheck]) {
     let good: Vec<u64> = checks
         .iter()
         .filter(|c| c.status == CheckpointStatus::Consistent)
@@ -646,19 +759,6 @@ pub(crate) fn judge_kept_by(
             None => c.detail.push_str(&format!("; the first difference lies in entries 0..{}", size - 1)),
         }
     }
-    let problems = checks
-        .iter()
-        .filter(|c| c.status != CheckpointStatus::Consistent)
-        .map(|c| Problem {
-            seq: None,
-            kind: None,
-            id: None,
-            checkpoint: Some(c.name.clone()),
-            check: Check::Checkpoint,
-            detail: format!("{}: {}", c.status, c.detail),
-        })
-        .collect();
-    (checks, problems)
 }
 
 /// The `entries` rows of a chunk as read: every column as bytes, whatever

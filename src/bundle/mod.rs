@@ -21,7 +21,7 @@ use crate::model::*;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::store::Store;
 use crate::text::SourceText;
-use crate::verify::Problem;
+use crate::verify::{judge_kept_by, CheckpointCheck, KeptCheckpoint, Problem, Signers, Trees};
 use crate::{query, tree};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -574,6 +574,11 @@ pub struct BundleReport {
     pub retracted_annotations: Vec<BundleAnnotationRetraction>,
     pub ok: bool,
     pub problems: Vec<Problem>,
+    /// The checkpoints the reader kept (`verify-bundle --checkpoint`),
+    /// each judged beside the bundle's: signed by the log, and of the same
+    /// tree when of the same size (`forked` otherwise: the log's key
+    /// signed two trees of one size); of another size, `not_compared`.
+    pub checkpoints: Vec<CheckpointCheck>,
     /// What the bundle holds, from its entries that passed: only when it
     /// verified (`ok`), and only in the JSON when asked for
     /// (`verify-bundle --show`).
@@ -601,6 +606,30 @@ pub struct BundleAnnotationRetraction {
 /// Checks a bundle with no database. `Err` only when it is not a bundle at
 /// all (exit 2); everything wrong inside it is a [`Problem`] (exit 1).
 pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport> {
+    verify_bundle_with(bytes, vkeys, &[])
+}
+
+/// [`verify_bundle`], and each checkpoint of the log the reader `kept`
+/// (files `claimtrail checkpoint --out` wrote, cosigned or not) judged
+/// beside the bundle's own: it must be signed by the log, under the keys
+/// the bundle's checkpoint is judged by (`vkeys`, else the admins the
+/// bundle enrolls, live at its size), and, of the same size, commit to
+/// the same root. A bundle checks its entries against its own checkpoint
+/// only, so one exported from a fork of the log (same key and origin,
+/// another history) passes alone; a checkpoint of the same size kept from
+/// the history the reader was shown before catches it. What this does not
+/// prove: anything about a kept checkpoint of another size (`not
+/// compared`: the bundle carries no consistency proof between sizes), nor
+/// that the log was not forked before the reader kept anything. Without
+/// `vkeys`, a kept checkpoint signed only by an admin the bundle does not
+/// enroll is `unsigned`. `Err` also for a kept file that is not a
+/// checkpoint, or a checkpoint of another log (exit 2).
+pub fn verify_bundle_with(
+    bytes: &[u8],
+    vkeys: &[VerifierKey],
+    kept: &[KeptCheckpoint],
+) -> Result<BundleReport> {
+    let kept = crate::verify::parse_kept(kept)?;
     let bad = |what: String| Error::invalid(what, "give a bundle written by `claimtrail export`");
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(bad(format!(
@@ -625,6 +654,16 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
     let note = SignedNote::parse(b.checkpoint.as_bytes())
         .map_err(|e| bad(format!("its checkpoint: {e}")))?;
     let cp = Checkpoint::parse(note.text()).map_err(|e| bad(format!("its checkpoint: {e}")))?;
+    // A kept checkpoint of another log says nothing of this one: the
+    // wrong file given, refused before anything is judged (not a finding
+    // about the bundle).
+    if let Some((name, _, other)) = kept.iter().find(|(_, _, k)| k.origin != b.origin) {
+        let (theirs, ours) = crate::text::escape_apart(&other.origin, &b.origin);
+        return Err(Error::invalid(
+            format!("{name} is a checkpoint of `{theirs}`, not of the bundle's log `{ours}`"),
+            "give --checkpoint the checkpoints you kept of the bundle's log, as `claimtrail checkpoint --out FILE` writes them on its side",
+        ));
+    }
     let mut v = BundleCheck {
         h: BundleHistory::default(),
         problems: Vec::new(),
@@ -798,6 +837,18 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
             }
         }
     };
+    // The kept checkpoints, by the keys the bundle's own was judged by,
+    // beside the bundle's tree.
+    let tree = Trees::One {
+        size: cp.size,
+        root: cp.root,
+    };
+    let by = match vkeys.is_empty() {
+        true => Signers::Enrolled(&enrolled),
+        false => Signers::Given(vkeys),
+    };
+    let (checkpoints, problems) = judge_kept_by(&b.origin, &tree, &kept, by);
+    v.problems.extend(problems);
     let ok = v.problems.is_empty();
     let contents = ok.then(|| contents::build(&v.h.passed, &v.h.keys, &v.h.texts));
     Ok(BundleReport {
@@ -814,6 +865,7 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
         retracted_annotations: v.h.annotation_retractions,
         ok,
         problems: v.problems,
+        checkpoints,
         contents,
     })
 }

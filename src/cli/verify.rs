@@ -179,18 +179,25 @@ pub fn counts_line(c: &claimtrail::verify::Counts) -> Result<()> {
     Ok(())
 }
 
-/// One line per kept checkpoint judged: its name, size and verdict.
+/// One line per kept checkpoint judged: its name, size and verdict; who
+/// signed it when that is not a finding (whose PROBLEM line says the
+/// rest), and why one was not compared, which no PROBLEM line says.
 pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> {
+    use claimtrail::verify::CheckpointStatus;
     for c in checks {
         outln!(
             "checkpoint {} (size {}): {}{}",
             escape(&c.name),
             c.size,
             c.status,
-            if c.status == claimtrail::verify::CheckpointStatus::Consistent {
-                format!(", signed by {}", signers(&c.signed_by))
-            } else {
-                String::new()
+            match c.status {
+                CheckpointStatus::Consistent => format!(", signed by {}", signers(&c.signed_by)),
+                CheckpointStatus::NotCompared => format!(
+                    ", signed by {}: {}",
+                    signers(&c.signed_by),
+                    escape(&c.detail)
+                ),
+                _ => String::new(),
             }
         )?;
     }

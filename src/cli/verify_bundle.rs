@@ -15,7 +15,10 @@ use std::path::PathBuf;
 ///
 /// What a bundle cannot prove: that it holds every annotation of its claims,
 /// or a claim's retraction (whoever made it can leave some out), or anything
-/// appended after its checkpoint; and, without --vkey, whose log it is.
+/// appended after its checkpoint; without --vkey, whose log it is; and,
+/// alone, that its checkpoint is of the history you were shown before: give
+/// the checkpoints of the log you kept with --checkpoint, and one of the
+/// bundle's size with another root shows a forked log.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The bundle file, as `claimtrail export` writes it.
@@ -25,6 +28,13 @@ pub struct Args {
     /// keys it enrolls itself. Repeat --vkey for each key.
     #[arg(long)]
     pub vkey: Vec<String>,
+    /// A checkpoint of this log you kept (`claimtrail checkpoint --out`,
+    /// cosigned or not): signed by the log (by --vkey, else by an admin
+    /// the bundle enrolls), and, of the bundle's size, with the bundle's
+    /// root, or the log is forked (exit 1). One of another size is not
+    /// compared: a bundle carries no consistency proof. Repeat for each.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
     /// After the check, show what the bundle holds: its sources, the claims
     /// with their quotes, and the annotations (`contents` in JSON output).
     /// Only for a bundle that verified, and only from its checked entries.
@@ -34,10 +44,15 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let vkeys = super::values::verifier_keys(&a.vkey)?;
+    let kept = a
+        .checkpoint
+        .iter()
+        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
+        .collect::<Result<Vec<_>>>()?;
     // A longer file is refused by `verify_bundle`, which says so.
     let bytes =
         claimtrail::files::read_capped(&a.bundle, claimtrail::bundle::MAX_BUNDLE_BYTES as u64)?;
-    let mut r = claimtrail::bundle::verify_bundle(&bytes, &vkeys)?;
+    let mut r = claimtrail::bundle::verify_bundle_with(&bytes, &vkeys, &kept)?;
     let contents = r.contents.take();
     if ctx.json {
         r.contents = contents.filter(|_| a.show);
@@ -85,6 +100,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             r.checkpoint_size,
             r.checkpoint_root,
         )?;
+        super::verify::kept_lines(&r.checkpoints)?;
         super::verify::problem_lines(&r.problems, "bundle")?;
         if r.ok {
             outln!("OK: every signature, proof, text and quote checks out")?;

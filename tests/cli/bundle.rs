@@ -1214,3 +1214,208 @@ fn a_revoked_auditors_line_is_not_carried_unread() {
     let out = w.run(None, &["--db", "none.db", "verify-published", "site"]);
     assert!(out.ok().contains("not checked: auditor+"), "{}", out.stdout);
 }
+
+/// An auditor keeps the checkpoints the log signs. A bundle exported from
+/// a fork of the log (a copy that went another way under the same admin's
+/// key and origin) checks out on its own; beside a kept checkpoint of its
+/// size with another root, it is `forked`, with both roots. The honest
+/// bundle passes beside the same file; a kept checkpoint of another size
+/// is not compared (a bundle carries no consistency proof); one the log
+/// did not sign is a finding; a file that is not a checkpoint of this log
+/// stops the check (exit 2).
+#[test]
+fn a_kept_checkpoint_catches_a_bundle_from_a_forked_log() {
+    let w = Work::with_claims();
+    let log_key = w.vkey();
+    // Kept at 7 entries, before the log went two ways.
+    w.run(Some("admin"), &["checkpoint", "--out", "early.txt"])
+        .ok();
+    let fork = w.path("fork.db");
+    let f = fork.to_str().unwrap();
+    w.run(None, &["backup", f]).ok();
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "unverified",
+            "--note",
+            "fork A",
+        ],
+    )
+    .ok();
+    w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
+        .ok();
+    w.run(
+        Some("analyst"),
+        &[
+            "--db",
+            f,
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--note",
+            "fork B",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &["--db", f, "checkpoint", "--out", "fork.txt"],
+    )
+    .ok();
+    w.run(None, &["export", "C1", "--out", "honest.bundle"])
+        .ok();
+    w.run(None, &["--db", f, "export", "C1", "--out", "fork.bundle"])
+        .ok();
+    // The root a note commits to, read from the file as hex.
+    let root = |file: &str| {
+        let text = std::fs::read_to_string(w.path(file)).unwrap();
+        let b64 = text.lines().nth(2).unwrap();
+        let bytes = B64.decode(b64).unwrap();
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let (kept_root, fork_root) = (root("kept.txt"), root("fork.txt"));
+    assert_ne!(kept_root, fork_root);
+    // The reader has the bundles and the kept files, no database.
+    let reader = |args: &[&str]| {
+        w.run_with(
+            None,
+            &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+            args,
+            None,
+        )
+    };
+    let fork_alone = reader(&["verify-bundle", "fork.bundle", "--vkey", &log_key]);
+    checks_out(&fork_alone);
+
+    let r = reader(&[
+        "verify-bundle",
+        "fork.bundle",
+        "--vkey",
+        &log_key,
+        "--checkpoint",
+        "kept.txt",
+        "--checkpoint",
+        "early.txt",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr, "");
+    let forked = format!(
+        "PROBLEM checkpoint kept.txt: checkpoint: forked: the log's key signed two different trees of 9 entries: \
+         this checkpoint's, root {kept_root}, and the bundle's, root {fork_root}; \
+         a log that only grows has one tree of each size, so the two disagree on its history: keep both files as evidence\n"
+    );
+    assert!(
+        r.stdout.contains(&format!(
+            "checkpoint: size 9, root {fork_root}, signed by admin\n\
+             checkpoint kept.txt (size 9): forked\n\
+             checkpoint early.txt (size 7): not compared, signed by "
+        )) && r.stdout.contains(&forked)
+            && r.stdout.ends_with("FAILED: 1 problem found\n")
+            && !r.stdout.contains("PROBLEM checkpoint early.txt"),
+        "{}",
+        r.stdout
+    );
+    let j = reader(&[
+        "--json",
+        "verify-bundle",
+        "fork.bundle",
+        "--vkey",
+        &log_key,
+        "--checkpoint",
+        "kept.txt",
+    ]);
+    assert_eq!(j.code, 1, "{}", j.stderr);
+    let j: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(j["ok"], false);
+    assert_eq!(j["checkpoints"][0]["status"], "forked", "{j}");
+    assert_eq!(j["checkpoints"][0]["root"], kept_root.as_str());
+    assert_eq!(j["checkpoint_root"], fork_root.as_str());
+
+    // The history the auditor was shown: the same tree, with or without
+    // the log's key (then by the admin the bundle enrolls).
+    for vkey in [&["--vkey", log_key.as_str()][..], &[]] {
+        let mut args = vec!["verify-bundle", "honest.bundle", "--checkpoint", "kept.txt"];
+        args.extend_from_slice(vkey);
+        let r = reader(&args);
+        assert!(
+            r.ok().contains(&format!(
+                "checkpoint: size 9, root {kept_root}, signed by admin\n\
+                 checkpoint kept.txt (size 9): consistent, signed by "
+            )) && r.stdout.contains("OK: every signature"),
+            "{}",
+            r.stdout
+        );
+    }
+
+    // Another size: not compared, not a finding, and what to do instead.
+    let r = reader(&["verify-bundle", "fork.bundle", "--checkpoint", "early.txt"]);
+    assert!(
+        r.ok().contains(
+            "checkpoint early.txt (size 7): not compared, signed by admin: this checkpoint is of 7 entries, \
+             the bundle's of 9 entries, and a bundle carries no consistency proof between two sizes: to compare them, "
+        ) && r.stdout.contains("`claimtrail prove --consistency OLD NEW`")
+            && r.stdout.contains("`claimtrail verify-published DIR --checkpoint FILE`"),
+        "{}",
+        r.stdout
+    );
+    let j = reader(&[
+        "--json",
+        "verify-bundle",
+        "fork.bundle",
+        "--checkpoint",
+        "early.txt",
+    ]);
+    let j: Value = serde_json::from_str(j.ok()).unwrap();
+    assert_eq!(j["checkpoints"][0]["status"], "not_compared", "{j}");
+
+    // A checkpoint under the log's name that its admin did not sign.
+    let namesake = Work::with_team();
+    namesake
+        .run(
+            Some("admin"),
+            &[
+                "checkpoint",
+                "--out",
+                w.path("namesake.txt").to_str().unwrap(),
+            ],
+        )
+        .ok();
+    let r = reader(&[
+        "verify-bundle",
+        "honest.bundle",
+        "--vkey",
+        &log_key,
+        "--checkpoint",
+        "namesake.txt",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr, "");
+    assert!(
+        r.stdout.contains("checkpoint namesake.txt (size 3): unsigned\n")
+            && r.stdout.contains(
+                "PROBLEM checkpoint namesake.txt: checkpoint: unsigned: not signed by the verifier key given"
+            ),
+        "{}",
+        r.stdout
+    );
+
+    // Not a checkpoint, or another log's: the check does not run.
+    std::fs::write(w.path("notes.txt"), "checkpoints to keep\n").unwrap();
+    reader(&["verify-bundle", "honest.bundle", "--checkpoint", "notes.txt"]).error(
+        "error: notes.txt: signed note has no blank line separating its text from the signature lines (hint: give a checkpoint file written by `claimtrail checkpoint`)",
+    );
+    let other = another_log("other.example/log");
+    other
+        .run(
+            Some("admin"),
+            &["checkpoint", "--out", w.path("other.txt").to_str().unwrap()],
+        )
+        .ok();
+    reader(&["verify-bundle", "honest.bundle", "--checkpoint", "other.txt"]).error(
+        "error: other.txt is a checkpoint of `other.example/log`, not of the bundle's log `test.example/idlib`",
+    );
+}

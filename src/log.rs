@@ -1700,6 +1700,38 @@ fn check_name(field: &str, value: &str) -> Result<()> {
             format!("type the {field} again without it (it would be another {field} that looks the same)"),
         ));
     }
+    // Marks that draw over a letter's neighbours: a strike-through on
+    // every letter (`p̶r̶é̶f̶e̶t̶` read as a name crossed out) or a pile of
+    // them (300 marks on `Pre` drew over the rows above and below). No
+    // script writes more than a few marks on one letter, nor these.
+    {
+        use unicode_segmentation::UnicodeSegmentation;
+        let overlay = |c: char| matches!(c, '\u{0334}'..='\u{0338}' | '\u{20d2}'..='\u{20d3}' | '\u{20d8}'..='\u{20da}' | '\u{20e5}'..='\u{20e6}' | '\u{20ea}'..='\u{20eb}');
+        let piled = |g: &str| {
+            g.chars()
+                .filter(|&c| unicode_normalization::char::is_combining_mark(c))
+                .count()
+                > MAX_MARKS
+        };
+        if let Some(g) = value
+            .graphemes(true)
+            .find(|g| g.chars().any(overlay) || piled(g))
+        {
+            return Err(Error::invalid(
+                format!(
+                    "the {field} has a letter with marks drawn over it or piled on it ({})",
+                    g.chars()
+                        .map(|c| match unicode_normalization::char::is_combining_mark(c) {
+                            true => format!("U+{:04X}", c as u32),
+                            false => crate::text::escape(&c.to_string()).into_owned(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                format!("type the {field} again without them (they draw across the text beside the name)"),
+            ));
+        }
+    }
     // Two spellings that print alike are two speakers to the rule that a
     // claim is recorded once: `Le pre\u{301}fet` (the accent typed apart,
     // as PDFs and macOS file names give it) and `Le préfet` recorded the
@@ -1735,6 +1767,11 @@ fn check_name(field: &str, value: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// The most combining marks a name may put on one letter: Hebrew with
+/// niqqud and a cantillation mark, Arabic with shadda, a vowel and tanwin,
+/// an Indic conjunct's signs, all stay below.
+const MAX_MARKS: usize = 5;
 
 /// The checks of `body` that need neither the log nor the key: the input
 /// rules that every command makes before it unlocks the key (through

@@ -853,26 +853,46 @@ pub fn stdout_error(e: std::io::Error) -> Error {
 }
 
 /// Cuts a string to `max` display columns, marking the cut with `…`.
+/// An escape that [`escape`] wrote (`\u{202e}`, `\n`) is kept whole or
+/// left out whole: cut inside, `\u{20…` named no character at all.
 pub fn cut(s: &str, max: usize) -> String {
     // Printable ASCII (most cells) is one column a byte: cut by length,
     // as `cut_measured` would (a quote of a million-claim list was
     // measured again for every character it kept).
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        if s.len() <= max {
-            return s.to_string();
-        }
-        let mut out = s[..max.saturating_sub(1)].to_string();
-        out.push('…');
-        return out;
+    let kept = match s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        true => cut_ascii(s, max),
+        false => cut_measured(s, max),
+    };
+    let Some(mut out) = kept else {
+        return s.to_string();
+    };
+    out.truncate(whole_escapes(&out));
+    out.push('…');
+    out
+}
+
+/// [`cut_measured`] for printable ASCII, one column a byte.
+fn cut_ascii(s: &str, max: usize) -> Option<String> {
+    (s.len() > max).then(|| s[..max.saturating_sub(1)].to_string())
+}
+
+/// How much of `kept`, the start of an escaped text, to keep so that it
+/// does not end inside an escape: before a `\u{…` whose `}` was cut off,
+/// or before a lone `\` at its end (the start of `\n` or `\t`).
+fn whole_escapes(kept: &str) -> usize {
+    match kept.rfind('\\') {
+        Some(at) if at + 1 == kept.len() => at,
+        Some(at) if kept[at..].starts_with("\\u{") && !kept[at..].contains('}') => at,
+        _ => kept.len(),
     }
-    cut_measured(s, max)
 }
 
 /// [`cut`] for any text: measured prefix by prefix, as wide characters
-/// and combining sequences need.
-fn cut_measured(s: &str, max: usize) -> String {
+/// and combining sequences need. What to keep before the `…`, or `None`
+/// when the whole of `s` fits.
+fn cut_measured(s: &str, max: usize) -> Option<String> {
     if s.width() <= max {
-        return s.to_string();
+        return None;
     }
     // By grapheme cluster, as the reader sees characters: cut by code
     // point, a Devanagari syllable lost its virama (`स्वास्थ`) and an emoji
@@ -888,8 +908,7 @@ fn cut_measured(s: &str, max: usize) -> String {
         out.push_str(g);
         width += w;
     }
-    out.push('…');
-    out
+    Some(out)
 }
 
 /// `Some(x)` shown as x, `None` as `-`.
@@ -900,6 +919,18 @@ pub fn opt(s: &Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An escape is cut whole or kept whole: `\u{20…` named nothing.
+    #[test]
+    fn cuts_keep_escapes_whole() {
+        let e = escape("naivilic\u{202e}tsum");
+        assert_eq!(e, "naivilic\\u{202e}tsum");
+        assert_eq!(cut(&e, 12), "naivilic…");
+        assert_eq!(cut(&e, 17), "naivilic\\u{202e}…");
+        assert_eq!(cut(&escape("ab\ncd"), 4), "ab…");
+        assert_eq!(cut(&escape("مرحبا\u{202e}x"), 9), "مرحبا…");
+        assert_eq!(cut("plain text", 6), "plain…");
+    }
 
     /// A character as the reader sees it is cut whole or kept whole.
     #[test]
@@ -923,7 +954,7 @@ mod tests {
     proptest! {
         #[test]
         fn ascii_is_cut_as_measured(s in "[ -~]{0,90}", max in 0usize..70) {
-            prop_assert_eq!(cut(&s, max), cut_measured(&s, max));
+            prop_assert_eq!(cut_ascii(&s, max), cut_measured(&s, max));
         }
     }
 

@@ -3255,6 +3255,36 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "Le pr\u{435}fet", "--provenance", "tweet"],
         "error: the word pr\u{435}fet of the speaker mixes letters of different scripts (hint: type the speaker again in one script",
     );
+    // Marks drawn over letters: a name struck through, or a pile of them
+    // drawing over the rows around it. Names with the marks their script
+    // writes pass (below: Hebrew with niqqud, Devanagari conjuncts).
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "p\u{336}r\u{336}efet", "--provenance", "tweet"],
+        "error: the speaker has a letter with marks drawn over it or piled on it (p U+0336) (hint: type the speaker again without them",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "Aucune victime à Idlib",
+            "--speaker",
+            "Pre\u{301}\u{302}\u{303}\u{304}\u{306}\u{307}\u{308}",
+            "--provenance",
+            "tweet",
+        ],
+        "(e U+0301 U+0302 U+0303 U+0304 U+0306 U+0307 U+0308)",
+    );
+    for (speaker, id) in [("שָׁלוֹם כֹּהֵן", "C2"), ("क्षत्रिय स्वास्थ्य", "C3")]
+    {
+        assert_eq!(w.claim_on_s1(&quote, speaker).ok().trim(), id);
+    }
     // The same rules for a publisher, and for an import line.
     std::fs::write(w.path("other.txt"), "Another statement.\n").unwrap();
     refused(
@@ -3300,11 +3330,11 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         .to_string();
     assert_eq!(
         w.claim_on_s1(&["--span", &span], "مُصطفى بكور").ok().trim(),
-        "C2"
+        "C4"
     );
     assert_eq!(
         w.claim_on_s1(&["--span", &span], "مصطفـى بكور").ok().trim(),
-        "C3"
+        "C5"
     );
     // Searched and grouped as typed without them.
     let found = w.run(None, &["list", "claims", "--contains", "قتلوا"]);

@@ -1192,6 +1192,22 @@ pub enum ReadError {
     Checkpoint(#[from] CheckpointError),
 }
 
+impl ReadError {
+    /// The hint for a file that did not read as a checkpoint: `default`
+    /// (give a checkpoint file…), but for a checkpoint whose file was
+    /// changed in a way the message itself says how to undo (Windows line
+    /// endings, a byte order mark, a blank line at its end), where
+    /// "give a checkpoint file" contradicted the advice before it.
+    pub fn hint(&self, default: &str) -> String {
+        match self {
+            ReadError::Note(
+                NoteError::CarriageReturn { .. } | NoteError::BlankLineAtEnd | NoteError::ByteOrderMark,
+            ) => "undo what the editor or mail did, as said; the signatures cover the note as the log wrote it".into(),
+            _ => default.into(),
+        }
+    }
+}
+
 /// Reads a signed note whose text is a checkpoint, verifying no signature:
 /// what a file or a server hands over, parsed before it is judged. The
 /// caller verifies it with [`verify_note`] under the keys it trusts (or

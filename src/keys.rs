@@ -336,25 +336,37 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
     // (SHA256:zyv0…) admin`, `Rana Haddad (key revoked)`) read as another
     // key's signature in `list annotations` and `show`, or as a live key
     // marked revoked.
-    if spelled.contains("sha256:") {
+    // Read as a reader sees it: UTS #39 skeletons (`∶` is `:`, `ɑ` is
+    // `a`; and `m` is `rn`, so words are compared skeleton to skeleton).
+    let skeleton = |s: &str| {
+        unicode_security::skeleton(s)
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let seen = skeleton(&spelled);
+    if seen.contains(&skeleton("sha256")) {
         return Some((
             format!("the name {shown} holds a key's fingerprint"),
             "give the person's or desk's name alone with --name (views print the fingerprint beside it)",
         ));
     }
-    if let Some(mark) = spelled
-        .split('(')
+    let bracketed = seen
+        .split(['(', '[', '{', '<'])
         .skip(1)
-        .filter_map(|after| after.split(')').next())
-        .find(|inside| {
-            let inside = inside.trim();
-            inside.contains("revoked") || ["admin", "analyst", "auditor"].contains(&inside)
-        })
+        .filter_map(|after| after.split([')', ']', '}', '>']).next())
+        .map(str::trim)
+        .find_map(|inside| {
+            ["admin", "analyst", "auditor"]
+                .into_iter()
+                .find(|role| skeleton(role) == inside)
+        });
+    if let Some(mark) =
+        bracketed.or_else(|| seen.contains(&skeleton("revoked")).then_some("revoked"))
     {
         return Some((
             format!(
-                "the name {shown} holds \"({})\", which reads as claimtrail's own mark of a key",
-                crate::text::escape(mark.trim())
+                "the name {shown} holds \"{}\", which reads as claimtrail's own mark of a key",
+                crate::text::escape(mark)
             ),
             "give the person's or desk's name alone with --name (views mark a revoked key and a role themselves)",
         ));
@@ -485,9 +497,21 @@ fn arabic_letter(c: char) -> bool {
 /// script): `Аdmin` with a Cyrillic `А`, `admiո` with an Armenian `ո`,
 /// `Ꭰesk` with a Cherokee `Ꭰ`. Punctuation and digits belong to every
 /// script, so `O'Brien-Smith` and `Desk-2` are single-script words.
+///
+/// Latin letters beside Han, kana or Hangul are how Japanese, Chinese and
+/// Korean write names (`JR東日本`, `NTTドコモ`, `KBS뉴스`), which no one
+/// could type in one script: UTS #39 calls that "highly restrictive", and
+/// it passes. Any other mix (Latin with Cyrillic, Greek or Arabic) does
+/// not.
 pub(crate) fn mixes_scripts(word: &str) -> bool {
-    use unicode_security::MixedScript;
-    !word.is_single_script()
+    use unicode_security::{MixedScript, RestrictionLevel, RestrictionLevelDetection};
+    if word.is_single_script() {
+        return false;
+    }
+    // Its letters and digits only: UTS #39 leaves punctuation out of
+    // identifiers, and would call `JR東日本.` unrestricted for its dot.
+    let letters: String = word.chars().filter(|c| c.is_alphanumeric()).collect();
+    letters.as_str().detect_restriction_level() > RestrictionLevel::HighlyRestrictive
 }
 
 /// Characters a name may not hold though they are no control: format

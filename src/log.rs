@@ -1735,20 +1735,29 @@ fn check_name(field: &str, value: &str) -> Result<()> {
     // Two spellings that print alike are two speakers to the rule that a
     // claim is recorded once: `Le pre\u{301}fet` (the accent typed apart,
     // as PDFs and macOS file names give it) and `Le préfet` recorded the
-    // same quote twice, with opposite verdicts, as did a Cyrillic `е` in a
-    // Latin word. Such a name is refused with the spelling to give.
+    // same quote twice, with opposite verdicts, as did `Al<NBSP>Monitor`
+    // beside `Al Monitor`, a full-width `ＢＢＣ` beside `BBC`, and a
+    // Cyrillic `е` in a Latin word. Such a name is refused with the
+    // spelling to give: Unicode's compatibility form (NFKC), which composes
+    // accents, makes other spaces plain ones and styled letters plain, and
+    // one space between words.
     {
         use unicode_normalization::UnicodeNormalization;
-        let composed: String = value.nfc().collect();
-        if composed != value {
+        let plain: String = value.nfkc().collect::<String>();
+        let plain = plain
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if plain != value {
             return Err(Error::invalid(
                 format!(
-                    "the {field} \"{}\" has accents or marks typed apart from their letters (it is not in Unicode's composed form, NFC)",
+                    "the {field} \"{}\" has characters that print like others (accents typed apart, no-break or thin spaces, two spaces in a row, full-width or styled letters, ligatures)",
                     crate::text::escape(value)
                 ),
                 format!(
-                    "give it composed, as it prints: {} (two spellings that print alike would be two {field}s)",
-                    crate::text::shell_text(&composed)
+                    "give it as {} (two spellings that print alike would be two {field}s)",
+                    crate::text::shell_text(&plain)
                 ),
             ));
         }

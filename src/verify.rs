@@ -501,13 +501,12 @@ pub(crate) fn parse_kept(kept: &[KeptCheckpoint]) -> Result<Vec<KeptNote>> {
     use crate::checkpoint::read_signed_checkpoint;
     let mut notes = Vec::with_capacity(kept.len());
     for k in kept {
-        let bad = |e: String| {
+        let (note, cp) = read_signed_checkpoint(&k.bytes).map_err(|e| {
             Error::invalid(
                 format!("{}: {e}", k.name),
-                "give a checkpoint file written by `claimtrail checkpoint`",
+                e.hint("give a checkpoint file written by `claimtrail checkpoint`"),
             )
-        };
-        let (note, cp) = read_signed_checkpoint(&k.bytes).map_err(|e| bad(e.to_string()))?;
+        })?;
         notes.push((k.name.clone(), note, cp));
     }
     Ok(notes)

@@ -94,10 +94,12 @@ pub fn read_note(path: &Path) -> Result<(SignedNote, Checkpoint)> {
     // A longer file is refused by the note's parser, which says so.
     let bytes =
         claimtrail::files::read_capped(path, claimtrail::checkpoint::MAX_NOTE_BYTES as u64)?;
-    let bad = |e: String| {
-        Error::invalid(format!("{}: {e}", path.display()), "give a checkpoint file (a C2SP signed note), e.g. from `claimtrail checkpoint --out FILE`")
-    };
-    claimtrail::checkpoint::read_signed_checkpoint(&bytes).map_err(|e| bad(e.to_string()))
+    claimtrail::checkpoint::read_signed_checkpoint(&bytes).map_err(|e| {
+        Error::invalid(
+            format!("{}: {e}", path.display()),
+            e.hint("give a checkpoint file (a C2SP signed note), e.g. from `claimtrail checkpoint --out FILE`"),
+        )
+    })
 }
 
 fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {

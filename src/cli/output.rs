@@ -78,13 +78,15 @@ const ROW_END: char = '\u{1e}';
 /// escaped, cut cells in one string, not as the items they come from.
 ///
 /// On a terminal (or wherever `COLUMNS` is set) the table is fitted to its
-/// width: the widest columns of text (a column with a space in a held
-/// cell: speakers, quotes, titles, summaries) are narrowed, one column at
-/// a time, until the rows fit, and their cells cut to match (never below
-/// the header's width, or 10 columns), so `list claims` on an 80-column
-/// terminal prints one line a claim instead of wrapping each into two.
-/// Ids, times, hashes and kinds are never cut: a row that does not fit
-/// with the text at its least wraps, as before. Piped without
+/// width: the widest of the columns read for their content ([`CUTTABLE`]:
+/// quotes, titles, notes, summaries, speakers, publishers) are narrowed,
+/// one column at a time, until the rows fit, and their cells cut to match,
+/// so `list claims` on an 80-column terminal prints one line a claim
+/// instead of wrapping each into two. Every other column (ids, times,
+/// hashes, kinds, verdicts, signers, statuses, where the marks
+/// `(retracted)` and `(key revoked)` are) is never cut, in the rows held or
+/// in those streamed after them: a row that does not fit with the text at
+/// its least wraps, as before. Piped without
 /// `COLUMNS`, nothing is fitted: cells are cut at 60 columns as ever, and
 /// `--json` is what keeps every character.
 pub struct Table {
@@ -95,11 +97,9 @@ pub struct Table {
     /// Whether the widths were fitted: cells are then cut to them, and a
     /// later cell no longer widens its column.
     fitted: bool,
-    /// Least width of each column when fitting: its header's, or 10.
+    /// Least width of each column when fitting ([`CUTTABLE`]);
+    /// `usize::MAX` for a column that is never cut.
     floors: Vec<usize>,
-    /// Whether a column holds text, which fitting may cut: a held cell
-    /// (not the header) has a space in it.
-    text: Vec<bool>,
     cells: String,
     rows: usize,
     out: Option<std::io::BufWriter<std::io::StdoutLock<'static>>>,
@@ -118,8 +118,7 @@ impl Table {
             hints: Vec::new(),
             fit: columns(),
             fitted: false,
-            floors: header.iter().map(|h| h.width().max(10)).collect(),
-            text: vec![false; header.len()],
+            floors: header.iter().map(|h| least_width(h)).collect(),
             cells: String::new(),
             rows: 0,
             out: None,
@@ -157,11 +156,6 @@ impl Table {
             if let Some(w) = self.widths.get_mut(i) {
                 *w = (*w).max(c.width());
             }
-            if self.rows > 0 && c.contains(' ') {
-                if let Some(t) = self.text.get_mut(i) {
-                    *t = true;
-                }
-            }
             self.cells.push_str(&c);
             self.cells.push(CELL_END);
         }
@@ -178,10 +172,7 @@ impl Table {
             }
         }
         if let Some(columns) = self.fit {
-            let floors: Vec<usize> = (self.floors.iter().zip(&self.text))
-                .map(|(f, text)| if *text { *f } else { usize::MAX })
-                .collect();
-            self.fitted = fit(&mut self.widths, &floors, columns);
+            self.fitted = fit(&mut self.widths, &self.floors, columns);
         }
         self.out = Some(std::io::BufWriter::new(std::io::stdout().lock()));
         let held = std::mem::take(&mut self.cells);
@@ -195,8 +186,10 @@ impl Table {
         use std::io::Write;
         let cells: Vec<std::borrow::Cow<str>> = cells
             .enumerate()
-            .map(|(i, c)| match self.widths.get(i) {
-                Some(&w) if self.fitted && c.width() > w => isolate(cut(unisolated(c), w)).into(),
+            .map(|(i, c)| match (self.widths.get(i), self.floors.get(i)) {
+                (Some(&w), Some(&f)) if self.fitted && f != usize::MAX && c.width() > w => {
+                    isolate(cut(unisolated(c), w)).into()
+                }
                 _ => std::borrow::Cow::Borrowed(c),
             })
             .collect();
@@ -272,6 +265,30 @@ fn unisolated(cell: &str) -> &str {
 fn is_right_to_left(c: char) -> bool {
     matches!(c, '\u{0590}'..='\u{08ff}' | '\u{fb1d}'..='\u{fdff}' | '\u{fe70}'..='\u{fefe}' | '\u{10800}'..='\u{10fff}' | '\u{1e800}'..='\u{1efff}')
         && c.is_alphabetic()
+}
+
+/// The columns a fitted [`Table`] may cut, by header, with the least width
+/// each keeps: those read for their content, and a speaker's or
+/// publisher's name, which keeps enough to tell it. A column that marks
+/// what an item is (a verdict `false (retracted)`, a signer `Rana Haddad
+/// (key revoked)`, a key's status) is not among them: cut, the mark was
+/// the first thing lost.
+const CUTTABLE: [(&str, usize); 6] = [
+    ("QUOTE", 12),
+    ("TITLE", 12),
+    ("NOTE", 12),
+    ("SUMMARY", 12),
+    ("SPEAKER", 16),
+    ("PUBLISHER", 12),
+];
+
+/// The least width of the column headed `header` ([`CUTTABLE`]), or
+/// `usize::MAX` when it is never cut.
+fn least_width(header: &str) -> usize {
+    CUTTABLE
+        .iter()
+        .find(|(h, _)| *h == header)
+        .map_or(usize::MAX, |(_, w)| *w)
 }
 
 /// The width to fit a [`Table`] in: `COLUMNS` when it is set to a number

@@ -642,7 +642,7 @@ fn cosign_vkeys_and_checkpoint_verify() {
         (
             "blank.txt",
             format!("{note}\n"),
-            "has a blank line after its signature lines: remove the empty line at its end",
+            "has a blank line after its signature lines: remove the empty line at its end (a note ends with its last signature line's newline) (hint: undo what the editor or mail did, as said; the signatures cover the note as the log wrote it)",
         ),
     ] {
         std::fs::write(w.path(name), bytes).unwrap();

@@ -1996,8 +1996,13 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
         // of a revoked key (`list annotations` showed a live key's
         // annotations as `Rana Haddad (key revoked)`'s).
         ("Desk admin (SHA256:zyv0aPo6VY7g/s0P5EHYyJrIxXFnHQrqAgv2QenvGD0) admin", "error: the name Desk admin (SHA256:zyv0aPo6VY7g/s0P5EHYyJrIxXFnHQrqAgv2QenvGD0) admin holds a key's fingerprint (hint: give the person's or desk's name alone with --name"),
-        ("Rana Haddad (key revoked)", "error: the name Rana Haddad (key revoked) holds \"(key revoked)\", which reads as claimtrail's own mark of a key (hint:"),
-        ("Sam (Admin)", "holds \"(admin)\", which reads as claimtrail's own mark of a key"),
+        ("Rana Haddad (key revoked)", "error: the name Rana Haddad (key revoked) holds \"revoked\", which reads as claimtrail's own mark of a key (hint:"),
+        ("Sam (Admin)", "holds \"admin\", which reads as claimtrail's own mark of a key"),
+        // The same in look-alike characters and other brackets.
+        ("Rana SHA256\u{2236}jzsb", "holds a key's fingerprint"),
+        ("Rana [key revoked]", "holds \"revoked\""),
+        ("Rana - key revoked", "holds \"revoked\""),
+        ("Rana [admin]", "holds \"admin\""),
     ] {
         refused(
             &w,
@@ -2317,7 +2322,7 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
     for (speaker, via) in [
         ("The Minister", "statement"),
         ("THE MINISTER", "interview"),
-        ("The  Minister", "tweet"),
+        ("the minister", "tweet"),
     ] {
         let span = format!("{at}..{end}");
         w.run(
@@ -3247,7 +3252,7 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         &w,
         Some("analyst"),
         &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "Le pre\u{301}fet", "--provenance", "tweet"],
-        "error: the speaker \"Le pre\u{301}fet\" has accents or marks typed apart from their letters (it is not in Unicode's composed form, NFC) (hint: give it composed, as it prints: 'Le préfet' (two spellings that print alike would be two speakers))",
+        "error: the speaker \"Le pre\u{301}fet\" has characters that print like others (accents typed apart, no-break or thin spaces, two spaces in a row, full-width or styled letters, ligatures) (hint: give it as 'Le préfet' (two spellings that print alike would be two speakers))",
     );
     refused(
         &w,
@@ -3281,7 +3286,36 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         ],
         "(e U+0301 U+0302 U+0303 U+0304 U+0306 U+0307 U+0308)",
     );
-    for (speaker, id) in [("שָׁלוֹם כֹּהֵן", "C2"), ("क्षत्रिय स्वास्थ्य", "C3")]
+    // A no-break space, two spaces, full-width letters: each is given
+    // back plain.
+    for (typed, plain) in [
+        ("Le\u{a0}préfet", "'Le préfet'"),
+        ("Le  préfet", "'Le préfet'"),
+        ("ＢＢＣ", "BBC"),
+    ] {
+        refused(
+            &w,
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--quote",
+                "Aucune victime à Idlib",
+                "--speaker",
+                typed,
+                "--provenance",
+                "tweet",
+            ],
+            &format!(
+                "(hint: give it as {plain} (two spellings that print alike would be two speakers))"
+            ),
+        );
+    }
+    // Latin beside Han, kana or Hangul is how such names are written.
+    assert_eq!(w.claim_on_s1(&quote, "JR東日本").ok().trim(), "C2");
+    for (speaker, id) in [("שָׁלוֹם כֹּהֵן", "C3"), ("क्षत्रिय स्वास्थ्य", "C4")]
     {
         assert_eq!(w.claim_on_s1(&quote, speaker).ok().trim(), id);
     }
@@ -3299,7 +3333,7 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
             "--publisher",
             "Le Monde\u{301}",
         ],
-        "error: the publisher \"Le Monde\u{301}\" has accents or marks typed apart",
+        "error: the publisher \"Le Monde\u{301}\" has characters that print like others",
     );
     std::fs::write(
         w.path("lines.jsonl"),
@@ -3307,7 +3341,9 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
     )
     .unwrap();
     let r = w.run(Some("analyst"), &["import", "lines.jsonl"]);
-    r.error("error: line 1: the speaker \"Le pre\u{301}fet\" has accents or marks typed apart");
+    r.error(
+        "error: line 1: the speaker \"Le pre\u{301}fet\" has characters that print like others",
+    );
     // Without the source's vowel marks the quote is not the source's
     // text, and the hint says what differs and gives the span.
     let typed = w.claim_on_s1(&["--quote", "قتلوا وأصيب"], "مصطفى بكور");
@@ -3330,11 +3366,11 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         .to_string();
     assert_eq!(
         w.claim_on_s1(&["--span", &span], "مُصطفى بكور").ok().trim(),
-        "C4"
+        "C5"
     );
     assert_eq!(
         w.claim_on_s1(&["--span", &span], "مصطفـى بكور").ok().trim(),
-        "C5"
+        "C6"
     );
     // Searched and grouped as typed without them.
     let found = w.run(None, &["list", "claims", "--contains", "قتلوا"]);

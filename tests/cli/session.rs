@@ -1976,7 +1976,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
             .to_string()
     };
     assert_eq!(
-        claim("Russia has resumed heavy airstrikes", "white  HELMETS"),
+        claim("Russia has resumed heavy airstrikes", "white HELMETS"),
         "C3"
     );
     assert_eq!(claim("opposition-held areas", "Syrian Civil Defense"), "C4");
@@ -2073,7 +2073,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     assert_eq!(json.as_array().unwrap().len(), 1);
     assert_eq!(
         json[0]["spellings"],
-        serde_json::json!(["White Helmets", "white  HELMETS"])
+        serde_json::json!(["White Helmets", "white HELMETS"])
     );
     assert_eq!(json[0]["reliability"], serde_json::json!({"B": 1, "E": 1}));
     w.run(None, &["list", "speakers", "--last", "1"])
@@ -2213,6 +2213,29 @@ fn tables_fit_the_terminal_and_cut_only_text() {
         let r = w.run_with(None, &[("COLUMNS", junk)], &["list", "claims"], None);
         assert_eq!(r.ok(), wide.stdout, "COLUMNS={junk:?}");
     }
+    // The marks of what an item is are never cut: a withdrawn verdict and
+    // a revoked signer (they were the first thing a fitted column lost).
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "retract",
+            "A1",
+            "--reason",
+            "annotated the wrong claim",
+        ],
+    )
+    .ok();
+    w.revoke("admin", "analyst", "laptop stolen");
+    let marked = w.run_with(None, &[("COLUMNS", "80")], &["list", "annotations"], None);
+    let row = marked
+        .ok()
+        .lines()
+        .find(|l| l.starts_with("A1 "))
+        .unwrap()
+        .to_string();
+    assert!(row.contains("  disputed (retracted)  "), "{row}");
+    assert!(row.contains("  Rana Haddad (key revoked)  "), "{row}");
     // On a terminal (util-linux `script`'s, set to 72 columns), without
     // COLUMNS, the terminal's width is read.
     let bin = assert_cmd::cargo::cargo_bin("claimtrail");
@@ -2237,6 +2260,53 @@ fn tables_fit_the_terminal_and_cut_only_text() {
     let shown = String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n");
     assert!(shown.contains("C2  S1      Adele Khodr"), "{shown}");
     assert!(widest(&shown) <= 72, "{shown}");
+}
+
+/// Past the first thousand rows a table prints as it reads; a fitted one
+/// cut every column there to its settled width, verdicts included
+/// (`false,confi…` where two analysts disagreed). Only the columns read
+/// for their content are cut, in streamed rows as in held ones.
+#[test]
+fn a_fitted_table_past_a_thousand_rows_cuts_only_text() {
+    let w = Work::with_claims();
+    w.enroll("omar", "analyst", "Omar Said");
+    // 1,000 more claims of distinct spans of S2 (C3 to C1002), unannotated.
+    std::fs::write(
+        w.path("long.txt"),
+        "The council said the water is safe to drink. ".repeat(60),
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "long.txt", "--kind", "statement"],
+    )
+    .ok();
+    let lines: String = (0..1000)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"claim\",\"source\":\"S2\",\"span\":\"{i}..{}\",\"speaker\":\"Speaker {i}\",\"provenance\":\"statement\"}}\n",
+                2700 - i
+            )
+        })
+        .collect();
+    std::fs::write(w.path("many.jsonl"), lines).unwrap();
+    w.run(Some("analyst"), &["import", "many.jsonl"]).ok();
+    // The last claim, streamed, has two analysts' verdicts.
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1002", "--verdict", "disputed"],
+    )
+    .ok();
+    w.run(
+        Some("omar"),
+        &["annotate", "C1002", "--verdict", "confirmed"],
+    )
+    .ok();
+    let out = w.run_with(None, &[("COLUMNS", "100")], &["list", "claims"], None);
+    let last = out.ok().lines().last().unwrap().to_string();
+    assert!(last.starts_with("C1002 "), "{last}");
+    assert!(last.contains("  disputed,confirmed  "), "{last}");
+    assert!(last.ends_with('…'), "{last}");
 }
 
 /// A terminal or pager that orders each line by the Unicode bidirectional

@@ -628,6 +628,12 @@ pub(crate) fn judge_kept_by(
                             cp.size
                         )
                     }
+                    // A bundle enrolls only its entries' signers: an admin
+                    // it does not carry is not "not enrolled".
+                    Signers::Enrolled(_) if matches!(tree, Trees::One { .. }) => format!(
+                        "not signed by an admin that this bundle enrolls at size {}: {e} (a bundle carries the keys of its own entries' signers only: to judge a checkpoint another admin signed, pass the log's verifier keys with --vkey)",
+                        cp.size
+                    ),
                     Signers::Enrolled(_) => {
                         format!("not signed by an admin enrolled at size {}: {e}", cp.size)
                     }
@@ -721,7 +727,7 @@ fn judge_beside(
     } else if cp.size == size {
         check.status = CheckpointStatus::Forked;
         check.detail = format!(
-            "the log's key signed two different trees of {}: this checkpoint's, root {}, and the bundle's, root {}; a log that only grows has one tree of each size, so the two disagree on its history: keep both files as evidence",
+            "the log signed two different trees of {}: this checkpoint's, root {}, and the bundle's, root {}; a log that only grows has one tree of each size, so the two disagree on its history: keep both files as evidence",
             count(size.0),
             cp.root,
             root

@@ -1304,7 +1304,7 @@ fn a_kept_checkpoint_catches_a_bundle_from_a_forked_log() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(r.stderr, "");
     let forked = format!(
-        "PROBLEM checkpoint kept.txt: checkpoint: forked: the log's key signed two different trees of 9 entries: \
+        "PROBLEM checkpoint kept.txt: checkpoint: forked: the log signed two different trees of 9 entries: \
          this checkpoint's, root {kept_root}, and the bundle's, root {fork_root}; \
          a log that only grows has one tree of each size, so the two disagree on its history: keep both files as evidence\n"
     );
@@ -1399,6 +1399,22 @@ fn a_kept_checkpoint_catches_a_bundle_from_a_forked_log() {
             && r.stdout.contains(
                 "PROBLEM checkpoint namesake.txt: checkpoint: unsigned: not signed by the verifier key given"
             ),
+        "{}",
+        r.stdout
+    );
+
+    // Without --vkey the bundle's own admins judge it, and the message
+    // says that a bundle carries only its signers' keys.
+    let r = reader(&[
+        "verify-bundle",
+        "honest.bundle",
+        "--checkpoint",
+        "namesake.txt",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("checkpoint: unsigned: not signed by an admin that this bundle enrolls at size 3: ")
+            && r.stdout.contains("(a bundle carries the keys of its own entries' signers only: to judge a checkpoint another admin signed, pass the log's verifier keys with --vkey)"),
         "{}",
         r.stdout
     );

@@ -2056,21 +2056,7 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
     )
     .ok();
     // Parentheses of one's own are a name like any other.
-    w.run(None, &["key", "new", "third", "--no-passphrase"])
-        .ok();
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "third.pub",
-            "--role",
-            "analyst",
-            "--name",
-            "Night desk (weekends)",
-        ],
-    )
-    .ok();
+    w.enroll("third", "analyst", "Night desk (weekends)");
 }
 
 /// An `ssh-ed25519` public key line with these 32 bytes as its point.
@@ -3247,32 +3233,9 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
     )
     .ok();
     let quote = ["--quote", "Aucune victime à Idlib"];
-    assert_eq!(w.claim_on_s1(&quote, "Le préfet").ok().trim(), "C1");
-    refused(
-        &w,
-        Some("analyst"),
-        &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "Le pre\u{301}fet", "--provenance", "tweet"],
-        "error: the speaker \"Le pre\u{301}fet\" has characters that print like others (accents typed apart, no-break or thin spaces, two spaces in a row, full-width or styled letters, ligatures) (hint: give it as 'Le préfet' (two spellings that print alike would be two speakers))",
-    );
-    refused(
-        &w,
-        Some("analyst"),
-        &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "Le pr\u{435}fet", "--provenance", "tweet"],
-        "error: the word pr\u{435}fet of the speaker mixes letters of different scripts (hint: type the speaker again in one script",
-    );
-    // Marks drawn over letters: a name struck through, or a pile of them
-    // drawing over the rows around it. Names with the marks their script
-    // writes pass (below: Hebrew with niqqud, Devanagari conjuncts).
-    refused(
-        &w,
-        Some("analyst"),
-        &["claim", "add", "--source", "S1", "--quote", "Aucune victime à Idlib", "--speaker", "p\u{336}r\u{336}efet", "--provenance", "tweet"],
-        "error: the speaker has a letter with marks drawn over it or piled on it (p U+0336) (hint: type the speaker again without them",
-    );
-    refused(
-        &w,
-        Some("analyst"),
-        &[
+    // `claim add` of that quote under `speaker`, refused with `says`.
+    let speaker_refused = |speaker: &str, says: &str| {
+        let args = [
             "claim",
             "add",
             "--source",
@@ -3280,10 +3243,21 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
             "--quote",
             "Aucune victime à Idlib",
             "--speaker",
-            "Pre\u{301}\u{302}\u{303}\u{304}\u{306}\u{307}\u{308}",
+            speaker,
             "--provenance",
             "tweet",
-        ],
+        ];
+        refused(&w, Some("analyst"), &args, says)
+    };
+    assert_eq!(w.claim_on_s1(&quote, "Le préfet").ok().trim(), "C1");
+    speaker_refused("Le pre\u{301}fet", "error: the speaker \"Le pre\u{301}fet\" has characters that print like others (accents typed apart, no-break or thin spaces, two spaces in a row, full-width or styled letters, ligatures) (hint: give it as 'Le préfet' (two spellings that print alike would be two speakers))");
+    speaker_refused("Le pr\u{435}fet", "error: the word pr\u{435}fet of the speaker mixes letters of different scripts (hint: type the speaker again in one script");
+    // Marks drawn over letters: a name struck through, or a pile of them
+    // drawing over the rows around it. Names with the marks their script
+    // writes pass (below: Hebrew with niqqud, Devanagari conjuncts).
+    speaker_refused("p\u{336}r\u{336}efet", "error: the speaker has a letter with marks drawn over it or piled on it (p U+0336) (hint: type the speaker again without them");
+    speaker_refused(
+        "Pre\u{301}\u{302}\u{303}\u{304}\u{306}\u{307}\u{308}",
         "(e U+0301 U+0302 U+0303 U+0304 U+0306 U+0307 U+0308)",
     );
     // A no-break space, two spaces, full-width letters: each is given
@@ -3293,21 +3267,8 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         ("Le  préfet", "'Le préfet'"),
         ("ＢＢＣ", "BBC"),
     ] {
-        refused(
-            &w,
-            Some("analyst"),
-            &[
-                "claim",
-                "add",
-                "--source",
-                "S1",
-                "--quote",
-                "Aucune victime à Idlib",
-                "--speaker",
-                typed,
-                "--provenance",
-                "tweet",
-            ],
+        speaker_refused(
+            typed,
             &format!(
                 "(hint: give it as {plain} (two spellings that print alike would be two speakers))"
             ),

@@ -134,6 +134,7 @@ impl Serialize for WireBody<'_> {
             Body::KeyRevoke(b) => b.serialize(s),
             Body::SourceAdd(b) => b.serialize(s),
             Body::SourceRedact(b) => b.serialize(s),
+            Body::SourceAmend(b) => b.serialize(s),
             Body::ClaimAdd(b) => b.serialize(s),
             Body::ClaimRetract(b) => b.serialize(s),
             Body::AnnotationAdd(b) => b.serialize(s),
@@ -332,6 +333,7 @@ fn parse_known(bytes: &[u8], kind: Kind) -> Option<Payload> {
         Kind::KeyRevoke => read(bytes, Body::KeyRevoke),
         Kind::SourceAdd => read(bytes, Body::SourceAdd),
         Kind::SourceRedact => read(bytes, Body::SourceRedact),
+        Kind::SourceAmend => read(bytes, Body::SourceAmend),
         Kind::ClaimAdd => read(bytes, Body::ClaimAdd),
         Kind::ClaimRetract => read(bytes, Body::ClaimRetract),
         Kind::AnnotationAdd => read(bytes, Body::AnnotationAdd),
@@ -502,6 +504,16 @@ mod tests {
             Body::SourceRedact(SourceRedact {
                 reason: "r".into(),
                 source: r,
+            }),
+            Body::SourceAmend(SourceAmend {
+                author: Some("a".into()),
+                kind: Some(SourceKind::Article),
+                published: Some("2022-07-22".into()),
+                publisher: Some("p".into()),
+                reason: "r".into(),
+                source: r,
+                title: Some("t".into()),
+                url: Some("https://example.org/".into()),
             }),
             Body::ClaimAdd(ClaimAdd {
                 end: 2,
@@ -899,6 +911,26 @@ mod tests {
                     source,
                     reason
                 })),
+                (
+                    ref_(),
+                    text(),
+                    prop::option::of(prop::sample::select(SourceKind::ALL)),
+                    (opt(), opt(), opt(), opt(), opt())
+                )
+                    .prop_map(
+                        |(source, reason, kind, (title, publisher, author, url, published))| {
+                            Body::SourceAmend(SourceAmend {
+                                author,
+                                kind,
+                                published,
+                                publisher,
+                                reason,
+                                source,
+                                title,
+                                url,
+                            })
+                        }
+                    ),
                 (ref_(), text()).prop_map(|(annotation, reason)| Body::AnnotationRetract(
                     AnnotationRetract { annotation, reason }
                 )),

@@ -282,6 +282,10 @@ pub struct Counts {
     /// without them reads as it did before they could be imported.
     #[serde(skip_serializing_if = "is_zero")]
     pub annotation_retractions: u64,
+    /// `source.amend` entries (source amendment lines); in the JSON only
+    /// when there are some, as annotation retractions.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub source_amendments: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -295,6 +299,7 @@ impl Counts {
             + self.annotations
             + self.retractions
             + self.annotation_retractions
+            + self.source_amendments
     }
     fn add(&mut self, kind: Kind) {
         match kind {
@@ -302,6 +307,7 @@ impl Counts {
             Kind::ClaimAdd => self.claims += 1,
             Kind::AnnotationAdd => self.annotations += 1,
             Kind::AnnotationRetract => self.annotation_retractions += 1,
+            Kind::SourceAmend => self.source_amendments += 1,
             // Import appends no other kind.
             _ => self.retractions += 1,
         }
@@ -345,6 +351,8 @@ pub enum Line {
     Retraction(RetractionLine),
     #[serde(rename = "annotation_retraction")]
     AnnotationRetraction(AnnotationRetractionLine),
+    #[serde(rename = "source_amendment")]
+    SourceAmendment(SourceAmendmentLine),
 }
 
 /// `{"type":"source", …}`: what `source add` takes, with the text inline
@@ -415,6 +423,21 @@ pub struct RetractionLine {
 #[serde(deny_unknown_fields)]
 pub struct AnnotationRetractionLine {
     pub annotation: String,
+    pub reason: String,
+}
+
+/// `{"type":"source_amendment", …}`: what `source amend` takes. It creates
+/// no item, so it has no label.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceAmendmentLine {
+    pub source: String,
+    pub kind: Option<SourceKind>,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
     pub reason: String,
 }
 
@@ -522,6 +545,32 @@ impl Line {
                 "say why in \"reason\": it is signed, and `claimtrail show` shows it",
             )),
             Line::AnnotationRetraction(_) => Ok(()),
+            Line::SourceAmendment(l) if l.reason.trim().is_empty() => Err(Error::invalid(
+                "an amendment needs a reason",
+                "say why in \"reason\": it is signed, and `claimtrail show` shows it",
+            )),
+            Line::SourceAmendment(l)
+                if l.kind.is_none()
+                    && [&l.title, &l.publisher, &l.author, &l.url, &l.published]
+                        .iter()
+                        .all(|v| v.is_none()) =>
+            {
+                Err(Error::invalid(
+                    format!("nothing to amend: no field of {} was given", l.source),
+                    "give the fields to correct: title, publisher, author, url, published or kind",
+                ))
+            }
+            Line::SourceAmendment(l) => {
+                given("title", &l.title)?;
+                given("publisher", &l.publisher)?;
+                given("author", &l.author)?;
+                if let Some(u) = &l.url {
+                    crate::sources::check_url(u).map_err(|e| {
+                        Error::invalid(e, "fix \"url\": an absolute address, e.g. https://…")
+                    })?;
+                }
+                Ok(())
+            }
         }?;
         // The commands' rules for texts (`log::check_text`), here too: met
         // only when the entry was made, a line that waited for its batch
@@ -534,6 +583,11 @@ impl Line {
             ],
             Line::Claim(l) => vec![("text", &l.text, TextKind::Lines)],
             Line::Annotation(l) => vec![("note", &l.note, TextKind::Lines)],
+            Line::SourceAmendment(l) => vec![
+                ("title", &l.title, TextKind::Line),
+                ("publisher", &l.publisher, TextKind::Name),
+                ("author", &l.author, TextKind::Name),
+            ],
             Line::Retraction(_) | Line::AnnotationRetraction(_) => vec![],
         };
         for (field, value, kind) in texts {
@@ -557,6 +611,9 @@ impl Line {
             Line::AnnotationRetraction(l) => {
                 crate::log::check_text("reason", &l.reason, TextKind::Lines)?
             }
+            Line::SourceAmendment(l) => {
+                crate::log::check_text("reason", &l.reason, TextKind::Lines)?
+            }
             _ => {}
         }
         // The texts the entry will carry, as given: the entry can only be
@@ -572,6 +629,13 @@ impl Line {
             Line::Annotation(l) => l.note.as_ref().map_or(0, String::len),
             Line::Retraction(l) => l.reason.len(),
             Line::AnnotationRetraction(l) => l.reason.len(),
+            Line::SourceAmendment(l) => {
+                l.reason.len()
+                    + [&l.title, &l.publisher, &l.author, &l.url, &l.published]
+                        .iter()
+                        .filter_map(|t| t.as_ref().map(String::len))
+                        .sum::<usize>()
+            }
         };
         if texts > crate::entry::MAX_PAYLOAD {
             let kind = self.entry_kind();
@@ -591,7 +655,7 @@ impl Line {
             Line::Source(l) => l.label.as_deref(),
             Line::Claim(l) => l.label.as_deref(),
             Line::Annotation(l) => l.label.as_deref(),
-            Line::Retraction(_) | Line::AnnotationRetraction(_) => None,
+            Line::Retraction(_) | Line::AnnotationRetraction(_) | Line::SourceAmendment(_) => None,
         }
     }
     /// The kind of item the line creates (a retraction creates none).
@@ -600,7 +664,7 @@ impl Line {
             Line::Source(_) => Some(IdKind::Source),
             Line::Claim(_) => Some(IdKind::Claim),
             Line::Annotation(_) => Some(IdKind::Annotation),
-            Line::Retraction(_) | Line::AnnotationRetraction(_) => None,
+            Line::Retraction(_) | Line::AnnotationRetraction(_) | Line::SourceAmendment(_) => None,
         }
     }
     /// The kind of entry the line appends.
@@ -608,6 +672,7 @@ impl Line {
         match (self, self.creates()) {
             (_, Some(kind)) => kind.entry_kind(),
             (Line::AnnotationRetraction(_), None) => Kind::AnnotationRetract,
+            (Line::SourceAmendment(_), None) => Kind::SourceAmend,
             (_, None) => Kind::ClaimRetract,
         }
     }
@@ -648,6 +713,7 @@ impl Line {
             Line::AnnotationRetraction(l) => {
                 vec![("annotation", l.annotation.as_str(), IdKind::Annotation)]
             }
+            Line::SourceAmendment(l) => vec![("source", l.source.as_str(), IdKind::Source)],
         }
     }
 
@@ -732,7 +798,7 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
     if type_count(line) > 1 {
         return line_err(
             "\"type\" is given more than once",
-            "give one \"type\": \"source\", \"claim\", \"annotation\", \"retraction\" or \"annotation_retraction\"",
+            "give one \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"",
         );
     }
     let said = strip_position(e);
@@ -752,13 +818,13 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
         let found = rest.split(',').next().unwrap_or(rest);
         return line_err(
             format!("unknown type {found}"),
-            "use \"type\": \"source\", \"claim\", \"annotation\", \"retraction\" or \"annotation_retraction\"",
+            "use \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"",
         );
     }
     if msg == "missing field `type`" {
         return line_err(
             "no \"type\" field",
-            "give \"type\": \"source\", \"claim\", \"annotation\", \"retraction\" or \"annotation_retraction\"",
+            "give \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"",
         );
     }
     if msg.starts_with(CREDIBILITY_IS) {
@@ -833,6 +899,7 @@ fn field_of(line: &str) -> Option<(String, String)> {
         "annotation" => failing::<AnnotationLine>(value)?,
         "retraction" => failing::<RetractionLine>(value)?,
         "annotation_retraction" => failing::<AnnotationRetractionLine>(value)?,
+        "source_amendment" => failing::<SourceAmendmentLine>(value)?,
         _ => return None,
     };
     let mut said = String::new();
@@ -1581,6 +1648,8 @@ struct Importer<'a> {
     /// Annotations whose retraction from before this run a line has
     /// matched.
     matched_annotation_retractions: std::collections::HashSet<u64>,
+    /// Source amendments from before this run (by seq) a line has matched.
+    matched_amendments: std::collections::HashSet<u64>,
     /// Annotations a line of this run superseded (`query::supersedable`).
     superseded: std::collections::HashSet<u64>,
     /// Annotations a line of this run retracted: what one of them
@@ -1679,6 +1748,7 @@ impl<'a> Importer<'a> {
             annotations: max_id(conn, "annotations")?,
             retractions: 0,
             annotation_retractions: 0,
+            source_amendments: 0,
         };
         let start_seq = crate::store::head(conn)?.map_or(0, |(s, _)| s.0);
         Ok(Importer {
@@ -1698,6 +1768,7 @@ impl<'a> Importer<'a> {
             start_seq,
             matched_retractions: Default::default(),
             matched_annotation_retractions: Default::default(),
+            matched_amendments: Default::default(),
             claimed: Default::default(),
             superseded: Default::default(),
             retracted_here: Default::default(),
@@ -1820,7 +1891,10 @@ impl<'a> Importer<'a> {
         }
         self.check_role(line.entry_kind())
             .map_err(|e| at(self.unit(), n, e))?;
-        if matches!(line, Line::Retraction(_) | Line::AnnotationRetraction(_)) {
+        if matches!(
+            line,
+            Line::Retraction(_) | Line::AnnotationRetraction(_) | Line::SourceAmendment(_)
+        ) {
             return self.retract(n, line);
         }
         if self.waits(&line) {
@@ -1866,7 +1940,10 @@ impl<'a> Importer<'a> {
         match line {
             // Sources never wait (see `read`); a retraction is checked
             // against the log by the append path, in its batch.
-            Line::Source(_) | Line::Retraction(_) | Line::AnnotationRetraction(_) => {}
+            Line::Source(_)
+            | Line::Retraction(_)
+            | Line::AnnotationRetraction(_)
+            | Line::SourceAmendment(_) => {}
             Line::Claim(l) => {
                 let at = l.place()?;
                 let pending = l
@@ -1940,6 +2017,7 @@ impl<'a> Importer<'a> {
             Line::Annotation(l) => self.annotation(l),
             Line::Retraction(l) => self.retraction(l),
             Line::AnnotationRetraction(l) => self.annotation_retraction(l),
+            Line::SourceAmendment(l) => self.source_amendment(l),
         }
         .map_err(|e| at(self.unit(), n, e))?;
         let state = match outcome {
@@ -1963,7 +2041,9 @@ impl<'a> Importer<'a> {
                 // rule here (the texts are not scanned a second time).
                 if matches!(
                     entry.body,
-                    crate::model::Body::ClaimRetract(_) | crate::model::Body::AnnotationRetract(_)
+                    crate::model::Body::ClaimRetract(_)
+                        | crate::model::Body::AnnotationRetract(_)
+                        | crate::model::Body::SourceAmend(_)
                 ) {
                     crate::log::precheck(&entry.body).map_err(|e| at(self.unit(), n, e))?;
                 }
@@ -2422,6 +2502,70 @@ impl<'a> Importer<'a> {
         Ok(seq as u64 <= self.start_seq
             && signer == self.signer.fingerprint().as_str()
             && serde_json::from_slice::<Envelope<B>>(&payload).is_ok_and(|e| e.body == *body))
+    }
+
+    /// A source amendment line's entry, unless the log already holds it:
+    /// skipped when an amendment from before this run, signed by this key,
+    /// has the very body the line builds (each such entry matches one line
+    /// of the file). Its date and fields are held to `source amend`'s
+    /// rules: a field given as it already reads is refused.
+    fn source_amendment(&mut self, l: SourceAmendmentLine) -> Result<Outcome> {
+        let source = self.resolve("source", &l.source, IdKind::Source)?;
+        let body = SourceAmend {
+            source,
+            kind: l.kind,
+            title: l.title,
+            publisher: l.publisher,
+            author: l.author,
+            url: l.url,
+            published: l.published,
+            reason: l.reason,
+        };
+        let n = source.id.n;
+        if n <= self.start.sources {
+            let held: Vec<(i64, String, Vec<u8>)> = self
+                .store
+                .conn()
+                .prepare_cached(
+                    "SELECT m.seq, m.signer, e.payload FROM source_amendments m
+                     JOIN entries e ON e.seq = m.seq WHERE m.source_id = ?1 ORDER BY m.seq",
+                )?
+                .query_map([n as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (seq, signer, payload) in held {
+                let seq = seq as u64;
+                if seq <= self.start_seq
+                    && !self.matched_amendments.contains(&seq)
+                    && signer == self.signer.fingerprint().as_str()
+                    && serde_json::from_slice::<Envelope<SourceAmend>>(&payload)
+                        .is_ok_and(|e| e.body == body)
+                {
+                    self.matched_amendments.insert(seq);
+                    return Ok(Outcome::SkippedEntry);
+                }
+            }
+        }
+        let now = query::source(self.store.conn(), n)?;
+        if let Some(p) = &body.published {
+            clock::check_published_by(p, &now.retrieved)
+                .map_err(|e| Error::invalid(e, "fix \"published\""))?;
+        }
+        for (field, value) in body.given() {
+            let mut probe = now.clone();
+            if probe.set_field(field, &value).as_deref() == Some(value.as_str()) {
+                return Err(Error::invalid(
+                    format!(
+                        "{}'s {field} is already \"{}\"",
+                        source.id,
+                        text::escape(&value)
+                    ),
+                    format!("leave \"{field}\" out, or take the line out of the file"),
+                ));
+            }
+        }
+        Ok(Outcome::Append(Box::new(NewEntry::new(Body::SourceAmend(
+            body,
+        )))))
     }
 
     /// An annotation retraction line's entry, unless the log already holds

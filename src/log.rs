@@ -368,8 +368,8 @@ fn next_ids(conn: &Connection) -> Result<[u64; 3]> {
 }
 
 /// Whether the entry can go in a pipelined batch whose first new items
-/// get the ids `next`: a source, claim, annotation or claim retraction that
-/// refers only to items stored before the batch.
+/// get the ids `next`: a source, claim, annotation, retraction or source
+/// amendment that refers only to items stored before the batch.
 fn independent(e: &NewEntry, next: &[u64; 3]) -> bool {
     matches!(
         e.body,
@@ -378,6 +378,9 @@ fn independent(e: &NewEntry, next: &[u64; 3]) -> bool {
             | Body::AnnotationAdd(_)
             | Body::ClaimRetract(_)
             | Body::AnnotationRetract(_)
+            // Its rules read only the source's signer and the keys: an
+            // amendment changes nothing another entry is checked against.
+            | Body::SourceAmend(_)
     ) && e
         .body
         .refs()
@@ -1036,6 +1039,9 @@ impl History for BatchHistory<'_> {
     fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
         self.store.claim_signer(n)
     }
+    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        self.store.source_signer(n)
+    }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         self.load_retractions()?;
         Ok(self
@@ -1207,6 +1213,7 @@ pub fn too_large_hint(kind: Kind) -> &'static str {
         Kind::KeyRevoke | Kind::SourceRedact | Kind::ClaimRetract | Kind::AnnotationRetract => {
             "shorten the reason"
         }
+        Kind::SourceAmend => "shorten the title, author, publisher, address or reason",
         Kind::SourceAdd => {
             "shorten the title, author, publisher or address; the text itself is stored apart and may be up to 16 MiB"
         }
@@ -1578,6 +1585,19 @@ fn texts(body: &Body) -> Vec<(&'static str, &str, TextKind)> {
                 ("title", &b.title, TextKind::Line),
                 ("publisher", &b.publisher, TextKind::Name),
                 ("author", &b.author, TextKind::Name),
+            ] {
+                if let Some(v) = v {
+                    t.push((field, v.as_str(), kind));
+                }
+            }
+        }
+        Body::SourceAmend(b) => {
+            for (field, v, kind) in [
+                ("title", &b.title, TextKind::Line),
+                ("publisher", &b.publisher, TextKind::Name),
+                ("author", &b.author, TextKind::Name),
+                ("url", &b.url, TextKind::Line),
+                ("published", &b.published, TextKind::Line),
             ] {
                 if let Some(v) = v {
                     t.push((field, v.as_str(), kind));
@@ -1957,6 +1977,15 @@ impl History for StoreHistory<'_> {
         let signer: Option<String> = self
             .conn
             .prepare_cached("SELECT signer FROM claims WHERE id = ?")?
+            .query_row([n as i64], |r| r.get(0))
+            .optional()?;
+        Ok(signer.and_then(|s| s.parse().ok()))
+    }
+
+    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        let signer: Option<String> = self
+            .conn
+            .prepare_cached("SELECT signer FROM sources WHERE id = ?")?
             .query_row([n as i64], |r| r.get(0))
             .optional()?;
         Ok(signer.and_then(|s| s.parse().ok()))

@@ -344,6 +344,7 @@ wire_enum!(
         KeyRevoke = "key.revoke",
         SourceAdd = "source.add",
         SourceRedact = "source.redact",
+        SourceAmend = "source.amend",
         ClaimAdd = "claim.add",
         ClaimRetract = "claim.retract",
         AnnotationAdd = "annotation.add",
@@ -541,6 +542,50 @@ pub struct SourceRedact {
     pub source: Ref,
 }
 
+/// `source.amend`: corrects a source's metadata (a mistyped title, the
+/// wrong address), signed by the analyst who added the source (a rotated
+/// key of theirs included) or an admin. The fields it corrects are given,
+/// at least one; the others are null and keep their value. The `source.add`
+/// entry stays as it was signed: the source's current metadata is its
+/// fields overlaid by its amendments, in log order. Its text cannot be
+/// amended (that is another source).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceAmend {
+    pub author: Option<String>,
+    pub kind: Option<SourceKind>,
+    /// `YYYY-MM-DD` or RFC 3339, as the source states it.
+    pub published: Option<String>,
+    pub publisher: Option<String>,
+    pub reason: String,
+    pub source: Ref,
+    pub title: Option<String>,
+    pub url: Option<String>,
+}
+
+impl SourceAmend {
+    /// The fields it corrects, each with its new value as text, in the
+    /// order `show` lists a source's fields.
+    pub fn given(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(k) = self.kind {
+            out.push(("kind", k.as_str().to_string()));
+        }
+        for (field, v) in [
+            ("title", &self.title),
+            ("publisher", &self.publisher),
+            ("author", &self.author),
+            ("url", &self.url),
+            ("published", &self.published),
+        ] {
+            if let Some(v) = v {
+                out.push((field, v.clone()));
+            }
+        }
+        out
+    }
+}
+
 /// `claim.add`: an exact span `[start, end)` of the source's bytes.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -624,6 +669,7 @@ pub enum Body {
     KeyRevoke(KeyRevoke),
     SourceAdd(SourceAdd),
     SourceRedact(SourceRedact),
+    SourceAmend(SourceAmend),
     ClaimAdd(ClaimAdd),
     ClaimRetract(ClaimRetract),
     AnnotationAdd(AnnotationAdd),
@@ -639,6 +685,7 @@ impl Body {
             Body::KeyRevoke(_) => Kind::KeyRevoke,
             Body::SourceAdd(_) => Kind::SourceAdd,
             Body::SourceRedact(_) => Kind::SourceRedact,
+            Body::SourceAmend(_) => Kind::SourceAmend,
             Body::ClaimAdd(_) => Kind::ClaimAdd,
             Body::ClaimRetract(_) => Kind::ClaimRetract,
             Body::AnnotationAdd(_) => Kind::AnnotationAdd,
@@ -653,6 +700,7 @@ impl Body {
         match self {
             Body::KeyRevoke(b) => Some(&b.reason),
             Body::SourceRedact(b) => Some(&b.reason),
+            Body::SourceAmend(b) => Some(&b.reason),
             Body::ClaimRetract(b) => Some(&b.reason),
             Body::AnnotationRetract(b) => Some(&b.reason),
             _ => None,
@@ -666,6 +714,7 @@ impl Body {
             Body::KeyRevoke(b) => serde_json::to_value(b),
             Body::SourceAdd(b) => serde_json::to_value(b),
             Body::SourceRedact(b) => serde_json::to_value(b),
+            Body::SourceAmend(b) => serde_json::to_value(b),
             Body::ClaimAdd(b) => serde_json::to_value(b),
             Body::ClaimRetract(b) => serde_json::to_value(b),
             Body::AnnotationAdd(b) => serde_json::to_value(b),
@@ -689,6 +738,7 @@ impl Body {
             Kind::KeyRevoke => Body::KeyRevoke(Deserialize::deserialize(d)?),
             Kind::SourceAdd => Body::SourceAdd(Deserialize::deserialize(d)?),
             Kind::SourceRedact => Body::SourceRedact(Deserialize::deserialize(d)?),
+            Kind::SourceAmend => Body::SourceAmend(Deserialize::deserialize(d)?),
             Kind::ClaimAdd => Body::ClaimAdd(Deserialize::deserialize(d)?),
             Kind::ClaimRetract => Body::ClaimRetract(Deserialize::deserialize(d)?),
             Kind::AnnotationAdd => Body::AnnotationAdd(Deserialize::deserialize(d)?),
@@ -704,6 +754,7 @@ impl Body {
         match self {
             Body::SourceAdd(b) => out.extend(b.derived_from.iter().map(|r| ("derived_from", *r))),
             Body::SourceRedact(b) => out.push(("source", b.source)),
+            Body::SourceAmend(b) => out.push(("source", b.source)),
             Body::ClaimAdd(b) => out.push(("source", b.source)),
             Body::ClaimRetract(b) => {
                 out.push(("claim", b.claim));
@@ -748,8 +799,11 @@ impl Kind {
             | Kind::KeyRevoke
             | Kind::SourceRedact
             | Kind::CheckpointAdd => &[Role::Admin],
-            // An analyst retracts only their own claims (`rules::check_body`).
-            Kind::SourceAdd | Kind::ClaimAdd | Kind::ClaimRetract => &[Role::Admin, Role::Analyst],
+            // An analyst retracts only their own claims, and amends only
+            // their own sources (`rules::check_body`).
+            Kind::SourceAdd | Kind::SourceAmend | Kind::ClaimAdd | Kind::ClaimRetract => {
+                &[Role::Admin, Role::Analyst]
+            }
             // An analyst or auditor retracts only their own annotations
             // (`rules::check_body`).
             Kind::AnnotationAdd | Kind::AnnotationRetract => {

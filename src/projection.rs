@@ -59,6 +59,10 @@ table!(SOURCES, "sources", key 1, [
 ]);
 table!(SOURCE_LINKS, "source_links", key 2, ["source_id", "derived_from"]);
 table!(REDACTIONS, "redactions", key 1, ["seq", "source_id", "reason", "signer", "time"]);
+table!(SOURCE_AMENDMENTS, "source_amendments", key 1, [
+    "seq", "source_id", "kind", "title", "publisher", "author", "url", "published",
+    "reason", "signer", "time",
+]);
 table!(CLAIMS, "claims", key 1, [
     "id", "seq", "source_id", "start", "\"end\"", "quote_sha256", "prefix", "suffix",
     "speaker", "provenance", "paraphrase", "signer", "time",
@@ -89,6 +93,7 @@ pub const ALL: &[&Table] = &[
     &ANNOTATIONS,
     &RELATIONS,
     &ANNOTATION_RETRACTIONS,
+    &SOURCE_AMENDMENTS,
     &CHECKPOINTS,
 ];
 
@@ -105,6 +110,7 @@ pub const TABLES: &[&str] = &[
     ANNOTATIONS.name,
     RELATIONS.name,
     ANNOTATION_RETRACTIONS.name,
+    SOURCE_AMENDMENTS.name,
     CHECKPOINTS.name,
 ];
 
@@ -189,6 +195,19 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
         Body::SourceRedact(b) => {
             out.push(REDACTIONS.row(vec![seq, int(b.source.id.n), text(&b.reason), signer, time]))
         }
+        Body::SourceAmend(b) => out.push(SOURCE_AMENDMENTS.row(vec![
+            seq,
+            int(b.source.id.n),
+            b.kind.map_or(Value::Null, |k| text(k.as_str())),
+            opt_text(&b.title),
+            opt_text(&b.publisher),
+            opt_text(&b.author),
+            opt_text(&b.url),
+            opt_text(&b.published),
+            text(&b.reason),
+            signer,
+            time,
+        ])),
         Body::ClaimAdd(b) => out.push(CLAIMS.row(vec![
             n,
             seq,

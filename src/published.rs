@@ -387,6 +387,7 @@ struct Replayed {
     /// hash and length, a claim's signer, an annotation's claim and signer.
     sources: Vec<Option<(Hash, u64)>>,
     claim_signers: Vec<Option<u32>>,
+    source_signers: Vec<Option<u32>>,
     annotations: Vec<Option<(u64, u32)>>,
     source_shas: HashMap<Hash, u64>,
     redacted: HashSet<u64>,
@@ -435,6 +436,9 @@ impl History for Replayed {
     }
     fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
         Ok(nth(&self.claim_signers, n).map(|s| self.signers[s as usize].clone()))
+    }
+    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        Ok(nth(&self.source_signers, n).map(|s| self.signers[s as usize].clone()))
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted.get(&n).copied())
@@ -877,7 +881,10 @@ impl<'d> Monitor<'d> {
             self.h.items[id.kind.index()][id.n as usize - 1] = Some((Seq(seq), p.hash));
             let signer = self.h.signer_number(&h.signer);
             match &parsed.body {
-                Body::SourceAdd(b) => set_nth(&mut self.h.sources, id.n, (b.sha256, b.length)),
+                Body::SourceAdd(b) => {
+                    set_nth(&mut self.h.sources, id.n, (b.sha256, b.length));
+                    set_nth(&mut self.h.source_signers, id.n, signer);
+                }
                 Body::ClaimAdd(_) => set_nth(&mut self.h.claim_signers, id.n, signer),
                 Body::AnnotationAdd(b) => {
                     set_nth(&mut self.h.annotations, id.n, (b.claim.id.n, signer))

@@ -102,6 +102,68 @@ pub struct SourceView {
     pub retracted_claims: u64,
     pub redaction: Option<Redaction>,
     pub signed: Signed,
+    /// Its `source.amend` entries, in log order: the fields above are the
+    /// current ones (the `source.add` fields overlaid by these).
+    pub amendments: Vec<SourceAmendment>,
+}
+
+/// A source's amendment (`source.amend`): who corrected which fields, and
+/// why.
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceAmendment {
+    pub seq: Seq,
+    pub reason: String,
+    pub signer: Fingerprint,
+    pub signer_name: String,
+    pub time: String,
+    /// The fields it corrected, in the order `show` lists them.
+    pub changes: Vec<FieldChange>,
+}
+
+/// One field an amendment corrected: what it was before (none when it was
+/// not given) and what it is since.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub was: Option<String>,
+    pub now: String,
+}
+
+impl SourceView {
+    /// Sets `field` (a `source.amend` field name) to `value`, as an
+    /// amendment does; returns what it was. A kind that is not one is left.
+    pub fn set_field(&mut self, field: &str, value: &str) -> Option<String> {
+        let slot = match field {
+            "kind" => {
+                let was = self.kind.as_str().to_string();
+                if let Ok(k) = value.parse() {
+                    self.kind = k;
+                }
+                return Some(was);
+            }
+            "title" => &mut self.title,
+            "publisher" => &mut self.publisher,
+            "author" => &mut self.author,
+            "url" => &mut self.url,
+            "published" => &mut self.published,
+            _ => return None,
+        };
+        slot.replace(value.to_string())
+    }
+
+    /// Applies an amendment's fields (`given`, as [`SourceAmend::given`]
+    /// gives them) and records it: what `show` and the reports show.
+    pub fn amend(&mut self, given: Vec<(&'static str, String)>, mut by: SourceAmendment) {
+        by.changes = given
+            .into_iter()
+            .map(|(field, now)| FieldChange {
+                field: field.to_string(),
+                was: self.set_field(field, &now),
+                now,
+            })
+            .collect();
+        self.amendments.push(by);
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -550,6 +612,7 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<SourceView> {
         claims: r.get::<_, i64>(14)? as u64,
         retracted_claims: r.get::<_, i64>(15)? as u64,
         redaction: None,
+        amendments: Vec::new(),
         signed: Signed {
             seq: r.get(11)?,
             signer: r.get(12)?,
@@ -584,7 +647,58 @@ fn complete_source(conn: &Connection, mut s: SourceView) -> Result<SourceView> {
             time,
         });
     }
+    for (given, by) in source_amendments(conn, n)? {
+        s.amend(given, by);
+    }
     Ok(s)
+}
+
+/// The amendments of source `n`, in log order: the fields each gives, and
+/// who signed it and why.
+#[allow(clippy::type_complexity)]
+fn source_amendments(
+    conn: &Connection,
+    n: u64,
+) -> Result<Vec<(Vec<(&'static str, String)>, SourceAmendment)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, kind, title, publisher, author, url, published, reason, signer, time
+         FROM source_amendments WHERE source_id = ? ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([n as i64], |r| {
+            let kind: Option<SourceKind> = r.get(1)?;
+            let body = SourceAmend {
+                kind,
+                title: r.get(2)?,
+                publisher: r.get(3)?,
+                author: r.get(4)?,
+                url: r.get(5)?,
+                published: r.get(6)?,
+                reason: String::new(),
+                source: Ref {
+                    hash: Hash([0; 32]),
+                    id: ItemId::source(n),
+                },
+            };
+            Ok((
+                body.given(),
+                SourceAmendment {
+                    seq: r.get(0)?,
+                    reason: r.get(7)?,
+                    signer: r.get(8)?,
+                    signer_name: String::new(),
+                    time: r.get(9)?,
+                    changes: Vec::new(),
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (given, mut by) in rows {
+        by.signer_name = key_name(conn, by.signer.as_str())?;
+        out.push((given, by));
+    }
+    Ok(out)
 }
 
 pub fn sources(conn: &Connection) -> Result<Vec<SourceView>> {
@@ -687,6 +801,15 @@ fn text_at<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
     })
 }
 
+/// Source `s`'s current `col` (SQL): the latest amendment's that gives
+/// it, else the `source.add` entry's.
+fn current_source_field(col: &str) -> String {
+    format!(
+        "COALESCE((SELECT m.{col} FROM source_amendments m WHERE m.source_id = s.id
+         AND m.{col} IS NOT NULL ORDER BY m.seq DESC LIMIT 1), s.{col})"
+    )
+}
+
 /// The sources `filter` selects, in id order, one at a time.
 pub fn for_each_source(
     conn: &Connection,
@@ -694,19 +817,27 @@ pub fn for_each_source(
     each: &mut dyn FnMut(SourceView) -> Result<()>,
 ) -> Result<()> {
     let mut w = Where::default();
-    w.add("s.kind = ?", filter.kind.map(|k| k.as_str().to_string()));
+    // Kind, publisher and title as amended (`source.amend`): the current ones.
+    w.add(
+        &format!("{} = ?", current_source_field("kind")),
+        filter.kind.map(|k| k.as_str().to_string()),
+    );
     w.any_of("s.signer", filter.signer.as_ref().map(KeysOf::texts));
     w.period("s.time", &filter.recorded);
     let cond = w.sql();
     let mut ids = Vec::new();
     // The texts are read only to look in them.
     let texts = if filter.contains.is_some() {
-        "s.title, (SELECT b.data FROM blobs b WHERE b.sha256 = s.sha256)"
+        format!(
+            "{}, (SELECT b.data FROM blobs b WHERE b.sha256 = s.sha256)",
+            current_source_field("title")
+        )
     } else {
-        "NULL, NULL"
+        "NULL, NULL".to_string()
     };
     let mut stmt = conn.prepare(&format!(
-        "SELECT s.id, s.publisher, {texts} FROM sources s {cond} ORDER BY s.id"
+        "SELECT s.id, {}, {texts} FROM sources s {cond} ORDER BY s.id",
+        current_source_field("publisher")
     ))?;
     let mut rows = stmt.query(w.params())?;
     while let Some(r) = rows.next()? {
@@ -2311,6 +2442,15 @@ fn summarize(body: &Body) -> String {
             cut(b.title.as_deref().unwrap_or("(untitled)"), 50)
         ),
         Body::SourceRedact(b) => format!("{} redacted: {}", b.source.id, cut(&b.reason, 40)),
+        Body::SourceAmend(b) => {
+            let fields: Vec<&str> = b.given().into_iter().map(|(f, _)| f).collect();
+            format!(
+                "{} amended ({}): {}",
+                b.source.id,
+                fields.join(", "),
+                cut(&b.reason, 40)
+            )
+        }
         Body::ClaimAdd(b) => format!(
             "{} via {} in {}",
             cut(&b.speaker, 30),

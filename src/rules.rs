@@ -163,6 +163,9 @@ pub trait History {
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>>;
     /// Who signed claim `n` (asked only of a retraction, so it may be slow).
     fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>>;
+    /// Who signed source `n`'s `source.add` (asked only of an amendment,
+    /// so it may be slow).
+    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>>;
     /// The entry that retracted claim `n`, if one did.
     fn retraction(&self, n: u64) -> Result<Option<Seq>>;
     /// The entry that retracted annotation `n`, if one did.
@@ -610,6 +613,45 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(e));
             }
         }
+        Body::SourceAmend(b) => {
+            let id = b.source.id;
+            if let Err(e) = check_ref(h, "source", &b.source, IdKind::Source)? {
+                return Ok(Err(e));
+            }
+            if b.given().is_empty() {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("the amendment of {id} corrects no field"),
+                )
+                .hint("give at least one of --title, --publisher, --author, --url, --published, --kind")));
+            }
+            if let Some(p) = &b.published {
+                if let Err(e) = crate::clock::check_published(p) {
+                    return Ok(Err(v(Check::Body, format!("published: {e}"))));
+                }
+            }
+            // The analyst who added the source (a rotated key of theirs
+            // included: `same_person`), or an admin.
+            let admin = h
+                .key(&header.signer)?
+                .is_some_and(|k| k.role == Role::Admin);
+            if !admin {
+                if let Some(by) = not_own(h, h.source_signer(id.n)?, &header.signer)? {
+                    return Ok(Err(v(
+                        Check::Authorization,
+                        format!(
+                            "{id} was added by another key{by}; an analyst amends only the sources they added",
+                        ),
+                    )
+                    .hint(format!(
+                        "ask the analyst who added {id}, or an admin, to amend it"
+                    ))));
+                }
+            }
+            if let Err(e) = reason_given(body) {
+                return Ok(Err(e));
+            }
+        }
         Body::ClaimAdd(b) => {
             if let Err(e) = check_ref(h, "source", &b.source, IdKind::Source)? {
                 return Ok(Err(e));
@@ -858,6 +900,7 @@ pub fn reason_given(body: &Body) -> std::result::Result<(), Violation> {
     let (what, shown_by) = match body {
         Body::KeyRevoke(_) => ("revocation", "`claimtrail key list`".to_string()),
         Body::SourceRedact(b) => ("redaction", format!("`claimtrail show {}`", b.source.id)),
+        Body::SourceAmend(b) => ("amendment", format!("`claimtrail show {}`", b.source.id)),
         Body::ClaimRetract(b) => ("retraction", format!("`claimtrail show {}`", b.claim.id)),
         Body::AnnotationRetract(b) => (
             "retraction",
@@ -865,11 +908,16 @@ pub fn reason_given(body: &Body) -> std::result::Result<(), Violation> {
         ),
         _ => return Ok(()),
     };
-    Err(
-        v(Check::Body, format!("a {what} needs a reason")).hint(format!(
-            "say why with --reason: it is signed, and {shown_by} shows it"
-        )),
+    Err(v(
+        Check::Body,
+        format!(
+            "{} {what} needs a reason",
+            if what.starts_with('a') { "an" } else { "a" }
+        ),
     )
+    .hint(format!(
+        "say why with --reason: it is signed, and {shown_by} shows it"
+    )))
 }
 
 /// The stored note must be a checkpoint of this log, size and root, signed

@@ -31,13 +31,47 @@ pub fn source(conn: &Connection, v: &SourceView) -> Result<()> {
     let Body::SourceAdd(b) = &p.body else {
         return Err(not_its_kind(v.id, &v.signed));
     };
+    // The metadata as its `source.add` signed it, overlaid by each
+    // amendment the view lists, each checked against its own entry: the
+    // result must be what the view shows.
+    let mut signed = v.clone();
+    signed.kind = b.kind;
+    signed.title = b.title.clone();
+    signed.publisher = b.publisher.clone();
+    signed.author = b.author.clone();
+    signed.url = b.url.clone();
+    signed.published = b.published.clone();
+    signed.amendments = Vec::new();
+    for a in &v.amendments {
+        let by = signed_as(a.seq, &a.signer, &a.signer_name, &a.time);
+        let given = std::cell::RefCell::new(Vec::new());
+        act_on(
+            conn,
+            v.id,
+            "amendment",
+            &by,
+            &a.reason,
+            Some(&v.signed),
+            |body| match body {
+                Body::SourceAmend(m) if m.source.id == v.id => {
+                    *given.borrow_mut() = m.given();
+                    Some(&m.reason)
+                }
+                _ => None,
+            },
+        )?;
+        signed.amend(given.into_inner(), a.clone());
+    }
+    let amended: Vec<_> = signed.amendments.iter().map(|a| &a.changes).collect();
+    let shown: Vec<_> = v.amendments.iter().map(|a| &a.changes).collect();
     let mut d = Differences::new(v.id, &v.signed);
-    d.check("kind", b.kind == v.kind);
-    d.check("title", b.title == v.title);
-    d.check("publisher", b.publisher == v.publisher);
-    d.check("author", b.author == v.author);
-    d.check("url", b.url == v.url);
-    d.check("published date", b.published == v.published);
+    d.check("kind", signed.kind == v.kind);
+    d.check("title", signed.title == v.title);
+    d.check("publisher", signed.publisher == v.publisher);
+    d.check("author", signed.author == v.author);
+    d.check("url", signed.url == v.url);
+    d.check("published date", signed.published == v.published);
+    d.check("amended fields", amended == shown);
     d.check("retrieved time", b.retrieved == v.retrieved);
     d.check("text hash", b.sha256 == v.sha256);
     d.check("length", b.length == v.length);
@@ -268,7 +302,7 @@ fn acts_on(id: ItemId, what: &str, by: &Signed, reason: Option<&String>, row: &s
 }
 
 /// Whether the act's signer could sign it (FORMAT §4): a live admin, or for
-/// a retraction the item's own signer (a rotated key of the same name and
+/// a retraction or an amendment the item's own signer (a rotated key of the same name and
 /// role included). An entry signed without the right is no act: verify
 /// finds it, and the views must not show it as one.
 fn allowed(

@@ -83,6 +83,7 @@ pub const MIGRATIONS: &[Migration] = &[
         include_str!("../schema/0006_annotation_retractions.sql"),
         None,
     ),
+    (include_str!("../schema/0007_source_amendments.sql"), None),
 ];
 
 /// A migration's statements, comments left out, each trimmed.

@@ -1896,6 +1896,7 @@ fn unimplied_rows(conn: &Connection, table: &str, entries: u64) -> Result<Vec<St
         "annotations" => "'annotation.add'",
         "retractions" => "'claim.retract'",
         "annotation_retractions" => "'annotation.retract'",
+        "source_amendments" => "'source.amend'",
         "checkpoints" => "'checkpoint.add'",
         "merkle_nodes" => {
             let mut stmt = conn.prepare(
@@ -2234,6 +2235,13 @@ impl History for Verifier<'_> {
         // Asked only of a retraction: the claim's entry is read back rather
         // than its signer kept for every claim.
         let Some(info) = self.item_info(ItemId::claim(n))? else {
+            return Ok(None);
+        };
+        Ok(self.read_back(info.seq)?.map(|(.., p)| p.header.signer))
+    }
+    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        // Asked only of an amendment: read back, as a claim's signer is.
+        let Some(info) = self.item_info(ItemId::source(n))? else {
             return Ok(None);
         };
         Ok(self.read_back(info.seq)?.map(|(.., p)| p.header.signer))

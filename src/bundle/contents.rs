@@ -14,7 +14,8 @@ use crate::entry::Header;
 use crate::hash::Hash;
 use crate::model::*;
 use crate::query::{
-    AnnotationRetraction, AnnotationView, ClaimView, Redaction, Retraction, Signed, SourceView,
+    AnnotationRetraction, AnnotationView, ClaimView, Redaction, Retraction, Signed,
+    SourceAmendment, SourceView,
 };
 use crate::rules::KeyInfo;
 use crate::text::SourceText;
@@ -84,7 +85,26 @@ pub(super) fn build(
                 retracted_claims: 0,
                 redaction: None,
                 signed: signed(h),
+                amendments: Vec::new(),
             }),
+            // Only amendments that passed are here: the metadata shown is
+            // the current one, as the log's views show it.
+            (Body::SourceAmend(b), _) => {
+                if let Some(s) = at.get(&b.source.id).map(|&i| &mut c.sources[i]) {
+                    let by = signed(h);
+                    s.amend(
+                        b.given(),
+                        SourceAmendment {
+                            seq: by.seq,
+                            reason: b.reason.clone(),
+                            signer: by.signer,
+                            signer_name: by.signer_name,
+                            time: by.time,
+                            changes: Vec::new(),
+                        },
+                    );
+                }
+            }
             (Body::SourceRedact(b), _) => {
                 if let Some(s) = at.get(&b.source.id).map(|&i| &mut c.sources[i]) {
                     let by = signed(h);

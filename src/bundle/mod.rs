@@ -516,10 +516,22 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
             Ok(found.map(|s| s as u64))
         };
         match &p.body {
-            Body::SourceAdd(_) => todo.extend(seq_of(
-                "SELECT r.seq FROM redactions r JOIN sources s ON s.id = r.source_id WHERE s.seq = ?",
-                &(seq as i64),
-            )?),
+            Body::SourceAdd(_) => {
+                todo.extend(seq_of(
+                    "SELECT r.seq FROM redactions r JOIN sources s ON s.id = r.source_id WHERE s.seq = ?",
+                    &(seq as i64),
+                )?);
+                // Its amendments, so the reader sees its current metadata
+                // (and what it was corrected from, by whom, and why).
+                let amended: Vec<i64> = conn
+                    .prepare_cached(
+                        "SELECT m.seq FROM source_amendments m JOIN sources s ON s.id = m.source_id
+                         WHERE s.seq = ?",
+                    )?
+                    .query_map([seq as i64], |r| r.get(0))?
+                    .collect::<std::result::Result<_, _>>()?;
+                todo.extend(amended.into_iter().map(|s| s as u64));
+            }
             // A bundle of a retracted claim carries its retraction, so the
             // reader sees that it was withdrawn (and by what claim).
             Body::ClaimAdd(_) => todo.extend(seq_of(
@@ -572,6 +584,8 @@ pub struct BundleReport {
     pub retracted: Vec<BundleRetraction>,
     /// The annotations that the bundle's entries retract.
     pub retracted_annotations: Vec<BundleAnnotationRetraction>,
+    /// The sources that the bundle's entries amend, one per amendment.
+    pub amended_sources: Vec<BundleAmendment>,
     pub ok: bool,
     pub problems: Vec<Problem>,
     /// The checkpoints the reader kept (`verify-bundle --checkpoint`),
@@ -600,6 +614,16 @@ pub struct BundleRetraction {
 pub struct BundleAnnotationRetraction {
     pub annotation: ItemId,
     pub seq: Seq,
+    pub reason: String,
+}
+
+/// A `source.amend` entry of a bundle that verified.
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleAmendment {
+    pub source: ItemId,
+    pub seq: Seq,
+    /// The fields it corrected.
+    pub fields: Vec<&'static str>,
     pub reason: String,
 }
 
@@ -863,6 +887,7 @@ pub fn verify_bundle_with(
         claims,
         retracted: v.h.retractions,
         retracted_annotations: v.h.annotation_retractions,
+        amended_sources: v.h.amendments,
         ok,
         problems: v.problems,
         checkpoints,
@@ -1107,6 +1132,8 @@ struct BundleHistory {
     annotation_retractions: Vec<BundleAnnotationRetraction>,
     /// Where each retracted annotation (by number) was retracted.
     annotation_retracted_at: HashMap<u64, Seq>,
+    /// The source amendments of the bundle's entries that passed.
+    amendments: Vec<BundleAmendment>,
     /// Every entry that passed, in order, for [`contents::build`].
     passed: Vec<(Header, Body, Option<ItemId>)>,
     current: u64,
@@ -1153,6 +1180,12 @@ impl BundleHistory {
                     replaced_by: b.replaced_by.map(|r| r.id),
                 });
             }
+            Body::SourceAmend(b) => self.amendments.push(BundleAmendment {
+                source: b.source.id,
+                seq: h.seq,
+                fields: b.given().into_iter().map(|(f, _)| f).collect(),
+                reason: b.reason.clone(),
+            }),
             Body::AnnotationRetract(b) => {
                 self.annotation_retracted_at
                     .entry(b.annotation.id.n)
@@ -1212,6 +1245,12 @@ impl History for BundleHistory {
     fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
         Ok(match self.items.get(&ItemId::claim(n)) {
             Some((_, _, Body::ClaimAdd(_), signer)) => Some(signer.clone()),
+            _ => None,
+        })
+    }
+    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+        Ok(match self.items.get(&ItemId::source(n)) {
+            Some((_, _, Body::SourceAdd(_), signer)) => Some(signer.clone()),
             _ => None,
         })
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// Bulk-append sources, claims, annotations and retractions from a JSON Lines or CSV file.
 ///
 /// One JSON object a line, with the fields of `source add`, `claim add`,
-/// `annotate`, `claim retract` and `annotate retract` (listed below); or a spreadsheet's CSV
+/// `annotate`, `claim retract`, `annotate retract` and `source amend` (listed below); or a spreadsheet's CSV
 /// export, whose header row names those fields and whose rows are lines.
 /// Lines refer to items the file creates as @label and to existing items by
 /// id. Running the same file again, after an interruption or not, appends
@@ -60,6 +60,8 @@ Fields of a line (* required; a CSV's header row names the same fields):
                         contradicts, supersedes, label
   \"type\": \"retraction\"  claim*, reason*, replaced_by
   \"type\": \"annotation_retraction\"  annotation*, reason*
+  \"type\": \"source_amendment\"  source*, reason*, and one at least of title, publisher,
+                        author, url, published, kind
 Each field takes what the option of the same name takes (derived_from: --derived-from);
 lists are JSON arrays (in a CSV cell, ids separated by commas). An item is referred to by its
 id (S1, C2, A3) or, when the file creates it, by @label.
@@ -250,6 +252,12 @@ fn print_summary(file: &Path, format: import::Format, s: &Summary) -> Result<()>
             retractions += &format!(
                 ", {}",
                 output::count(c.annotation_retractions, "annotation retraction")
+            );
+        }
+        if c.source_amendments > 0 {
+            retractions += &format!(
+                ", {}",
+                output::count(c.source_amendments, "source amendment")
             );
         }
         format!(

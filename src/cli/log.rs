@@ -51,6 +51,7 @@ impl Kinds {
         "key.revoke",
         "source.add",
         "source.redact",
+        "source.amend",
         "claim.add",
         "claim.retract",
         "annotation.add",

@@ -147,6 +147,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ),
             )?;
             field("checkpoint", &coverage.line(s.id))?;
+            // Its metadata above is the current one: each correction, in
+            // log order, says what it was.
+            for a in &s.amendments {
+                outln!("  {}", output::amendment(a))?;
+            }
             if let Some(r) = &s.redaction {
                 field(
                     "REDACTED",

@@ -2,7 +2,7 @@ use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
 use claimtrail::hash::Hash;
 use claimtrail::log::{append, NewEntry};
-use claimtrail::model::{Body, IdKind, SourceAdd, SourceKind, SourceRedact};
+use claimtrail::model::{Body, IdKind, SourceAdd, SourceAmend, SourceKind, SourceRedact};
 use claimtrail::sources::{check_given, Spelling};
 use claimtrail::{clock, query, rules};
 use clap::Subcommand;
@@ -21,6 +21,39 @@ pub enum SourceCommand {
         #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
         reason: String,
     },
+    /// Correct a source's metadata (a mistyped title, the wrong URL): your
+    /// own source's (an admin may amend any). The `source.add` entry stays
+    /// as signed; `show`, `list` and the reports give the corrected fields,
+    /// and `show` what each was.
+    Amend(AmendArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AmendArgs {
+    /// The source, e.g. S1.
+    pub id: String,
+    /// The corrected title.
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
+    pub title: Option<String>,
+    /// The corrected publisher.
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
+    pub publisher: Option<String>,
+    /// The corrected author.
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
+    pub author: Option<String>,
+    /// The corrected address.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The corrected publication date: YYYY-MM-DD or RFC 3339.
+    #[arg(long, allow_hyphen_values = true)]
+    pub published: Option<String>,
+    /// The corrected kind.
+    #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
+    pub kind: Option<SourceKind>,
+    /// What was wrong (a typo, the wrong page): signed with the
+    /// amendment, and shown by `show`.
+    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
+    pub reason: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,6 +88,7 @@ pub fn run(ctx: &Ctx, c: SourceCommand) -> Result<Outcome> {
     match c {
         SourceCommand::Add(a) => add(ctx, a),
         SourceCommand::Redact { id, reason } => redact(ctx, id, reason),
+        SourceCommand::Amend(a) => amend(ctx, a),
     }
 }
 
@@ -151,6 +185,82 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         output::json(&serde_json::json!({"id": id, "sha256": sha256.to_hex(), "entry": e}))?;
     } else {
         outln!("{id}")?;
+    }
+    Ok(Outcome::Done)
+}
+
+fn amend(ctx: &Ctx, a: AmendArgs) -> Result<Outcome> {
+    let id = parse_id(&a.id, IdKind::Source)?;
+    for (field, value) in [
+        ("title", &a.title),
+        ("publisher", &a.publisher),
+        ("author", &a.author),
+    ] {
+        check_given(field, value.as_deref(), Spelling::Cli)?;
+    }
+    if let Some(u) = &a.url {
+        claimtrail::sources::check_url(u).map_err(|e| {
+            Error::invalid(
+                e,
+                "give the address as the browser shows it, e.g. --url https://…",
+            )
+        })?;
+    }
+    let mut store = ctx.open()?;
+    let source = query::reference(store.conn(), id)?;
+    let body = SourceAmend {
+        source,
+        kind: a.kind,
+        title: a.title,
+        publisher: a.publisher,
+        author: a.author,
+        url: a.url,
+        published: a.published,
+        reason: a.reason,
+    };
+    let given = body.given();
+    if given.is_empty() {
+        return Err(Error::invalid(
+            format!("nothing to amend: no field of {id} was given"),
+            format!(
+                "give the fields to correct, e.g. `claimtrail source amend {id} --title \"…\" --reason \"typo\"`"
+            ),
+        ));
+    }
+    // What it is now: a field given as it already reads is refused (the
+    // amendment would say it changed), and a publication date must not be
+    // after the text was retrieved, as for `source add`.
+    let now = query::source(store.conn(), id.n)?;
+    if let Some(p) = &body.published {
+        clock::check_published_by(p, &now.retrieved)
+            .map_err(|e| Error::invalid(e, "fix --published"))?;
+    }
+    for (field, value) in &given {
+        let mut probe = now.clone();
+        if probe.set_field(field, value).as_deref() == Some(value.as_str()) {
+            return Err(Error::invalid(
+                format!(
+                    "{id}'s {field} is already \"{}\"",
+                    claimtrail::text::escape(value)
+                ),
+                format!("leave --{field} out; `claimtrail show {id}` shows its current metadata"),
+            ));
+        }
+    }
+    let entry = NewEntry::new(Body::SourceAmend(body));
+    let signer = ctx.signer_for(store.conn(), &entry)?;
+    let e = append(&mut store, &signer, entry)?;
+    let fields: Vec<&str> = given.iter().map(|(f, _)| *f).collect();
+    if ctx.json {
+        output::json(
+            &serde_json::json!({"amended": id.to_string(), "fields": fields, "entry": e}),
+        )?;
+    } else {
+        outln!(
+            "{id} amended at entry {}: {} corrected; its source.add entry stays as signed",
+            e.seq,
+            fields.join(", ")
+        )?;
     }
     Ok(Outcome::Done)
 }

@@ -81,6 +81,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 escape(&rt.reason)
             )?;
         }
+        for m in &r.amended_sources {
+            outln!(
+                "{} amended at entry {} ({}): {}",
+                m.source,
+                m.seq,
+                m.fields.join(", "),
+                escape(&m.reason)
+            )?;
+        }
         for rt in &r.retracted_annotations {
             outln!(
                 "{} retracted at entry {}: {}",
@@ -177,6 +186,9 @@ fn show(c: &BundleContents) -> Result<()> {
             output::count(s.length, "byte"),
             by(&s.signed)
         )?;
+        for a in &s.amendments {
+            outln!("    {}", output::amendment(a))?;
+        }
         if let Some(r) = &s.redaction {
             outln!(
                 "    REDACTED by {} (its text is not in the bundle): {}",

@@ -83,6 +83,7 @@ fn closed_set(field: &str) -> Option<&'static [&'static str]> {
             "annotation",
             "retraction",
             "annotation_retraction",
+            "source_amendment",
         ]),
         "kind" | "provenance" => Some(SourceKind::NAMES),
         "verdict" => Some(Verdict::NAMES),
@@ -254,7 +255,7 @@ impl<R: Read> Rows<R> {
         if !object.contains_key("type") {
             return Err(line_err(
                 "no type",
-                "write source, claim, annotation, retraction or annotation_retraction in the row's type column",
+                "write source, claim, annotation, retraction, annotation_retraction or source_amendment in the row's type column",
             ));
         }
         let kind = object
@@ -314,7 +315,7 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
     if e.what.starts_with("unknown type ") {
         return line_err(
             e.what,
-            "write source, claim, annotation, retraction or annotation_retraction in the row's type column",
+            "write source, claim, annotation, retraction, annotation_retraction or source_amendment in the row's type column",
         );
     }
     e
@@ -633,7 +634,7 @@ fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
     if !columns.contains(&"type") {
         return Err(bad(
             "no type column".into(),
-            "add a column named type, with source, claim, annotation, retraction or annotation_retraction in each row",
+            "add a column named type, with source, claim, annotation, retraction, annotation_retraction or source_amendment in each row",
         ));
     }
     Ok(columns)
@@ -681,6 +682,7 @@ mod tests {
             "annotation",
             "retraction",
             "annotation_retraction",
+            "source_amendment",
         ] {
             let e = parse_line(format!(r#"{{"type":"{t}","zz":1}}"#).as_bytes()).unwrap_err();
             // serde says "expected `a` or `b`" of a type of two fields.

@@ -303,6 +303,10 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     if let Some(e) = r.entry(s.signed.seq) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
     }
+    // The fields above are the current ones; each correction says what it was.
+    for a in &s.amendments {
+        rows.push(("amended", esc(&super::amendment_text(a))));
+    }
     let claims: Vec<String> = r
         .claims_of(s.id)
         .map(|c| format!("<a href=\"#{}\">{}</a>", esc(&c.id), esc(&c.id)))

@@ -161,6 +161,10 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     if let Some(e) = r.entry(s.signed.seq) {
         field("entry hash", code(&e.hash));
     }
+    // The fields above are the current ones; each correction says what it was.
+    for a in &s.amendments {
+        field("amended", inline(&super::amendment_text(a)));
+    }
     let ids: Vec<ItemId> = r.claims_of(s.id).map(|c| c.id).collect();
     field(
         "claims",

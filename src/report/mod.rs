@@ -333,6 +333,30 @@ pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
         .unwrap_or_default()
 }
 
+/// One amendment of a source as the reports print it (each format escapes
+/// it): `at entry N by NAME, TIME: title "was" → "now"; … (reason)`.
+pub fn amendment_text(a: &crate::query::SourceAmendment) -> String {
+    let changes: Vec<String> = a
+        .changes
+        .iter()
+        .map(|c| {
+            let was = c
+                .was
+                .as_deref()
+                .map_or_else(|| "(none)".to_string(), |w| format!("\"{w}\""));
+            format!("{} {was} → \"{}\"", c.field, c.now)
+        })
+        .collect();
+    format!(
+        "at entry {} by {}, {}: {} ({})",
+        a.seq,
+        a.signer_name,
+        a.time,
+        changes.join("; "),
+        a.reason
+    )
+}
+
 #[cfg(test)]
 mod tests {
 

@@ -808,7 +808,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         v["tree_root"].as_str().unwrap().to_string()
     };
     // Make it look like a log written by schema version 1.
-    w.sql("DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
+    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
     let version = || -> i64 {
         rusqlite::Connection::open(&w.db)
             .unwrap()
@@ -845,7 +845,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         &["annotate", "C2", "--verdict", "disputed"],
     )
     .ok();
-    assert_eq!(version(), 6);
+    assert_eq!(version(), 7);
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
@@ -860,7 +860,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
 #[test]
 fn an_import_migrates_an_older_log_when_it_appends() {
     let w = Work::with_claims();
-    w.sql("DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 3;");
+    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 3;");
     let old = w.db_bytes();
     std::fs::write(
         w.path("bad.jsonl"),
@@ -881,7 +881,7 @@ fn an_import_migrates_an_older_log_when_it_appends() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     w.run(None, &["verify"]).ok();
 }
 
@@ -891,7 +891,7 @@ fn an_import_migrates_an_older_log_when_it_appends() {
 #[test]
 fn a_version_4_log_gets_the_index_by_place_and_speaker() {
     let w = Work::with_claims();
-    w.sql("DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_place ON claims(source_id, start, \"end\"); PRAGMA user_version = 4;");
+    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_place ON claims(source_id, start, \"end\"); PRAGMA user_version = 4;");
     let index = || -> Vec<String> {
         let c = rusqlite::Connection::open(&w.db).unwrap();
         let mut st = c

@@ -575,7 +575,7 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
     );
     refused(
         "type,claim,verdict\n,C1,false\n",
-        "row 2: no type (hint: write source, claim, annotation, retraction or annotation_retraction in the row's type column",
+        "row 2: no type (hint: write source, claim, annotation, retraction, annotation_retraction or source_amendment in the row's type column",
     ); // A spreadsheet's export given as JSON Lines.
     let before = w.db_bytes();
     w.run_with(
@@ -2256,7 +2256,7 @@ fn a_line_with_two_wrong_fields_names_one_and_says_what_is_wrong_with_it() {
     // ("unknown field `kind`", when serde read the type as a claim's).
     let line = r#"{"type":"source","type":"claim","kind":"article","text":"x"}"#;
     w.run_with(Some("analyst"), &[], &["import", "-"], Some(line.as_bytes()))
-        .error("error: line 1: \"type\" is given more than once (hint: give one \"type\": \"source\", \"claim\", \"annotation\", \"retraction\" or \"annotation_retraction\"");
+        .error("error: line 1: \"type\" is given more than once (hint: give one \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"");
 }
 
 #[test]

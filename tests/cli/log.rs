@@ -201,7 +201,7 @@ fn a_filter_that_cannot_be_met_is_refused() {
     let before = w.run(None, &["--json", "log"]).ok().to_string();
     w.run(None, &["log", "--kind", "keys"]).error(
         "`keys` is not an entry kind: use one of log.init, key.add, key.revoke, source.add, \
-         source.redact, claim.add, claim.retract, annotation.add, annotation.retract, checkpoint.add, or a family: \
+         source.redact, source.amend, claim.add, claim.retract, annotation.add, annotation.retract, checkpoint.add, or a family: \
          log, key, source, claim, annotation, checkpoint",
     );
     w.run(None, &["log", "--kind", "claim,"])

@@ -20,6 +20,7 @@ mod reliability;
 mod report;
 mod retract;
 mod session;
+mod source_amend;
 mod status;
 mod suggest;
 mod tamper;

@@ -631,11 +631,12 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 }
             }
             // The analyst who added the source (a rotated key of theirs
-            // included: `same_person`), or an admin.
-            let admin = h
+            // included: `same_person`), or an admin. An unenrolled signer
+            // is refused by `authorize` already.
+            let analyst = h
                 .key(&header.signer)?
-                .is_some_and(|k| k.role == Role::Admin);
-            if !admin {
+                .is_some_and(|k| k.role == Role::Analyst);
+            if analyst {
                 if let Some(by) = not_own(h, h.source_signer(id.n)?, &header.signer)? {
                     return Ok(Err(v(
                         Check::Authorization,

@@ -64,13 +64,14 @@ import unicodedata
 
 APPLICATION_ID = 0x436C6D54
 KINDS = {
-    "log.init", "key.add", "key.revoke", "source.add", "source.redact",
+    "log.init", "key.add", "key.revoke", "source.add", "source.redact", "source.amend",
     "claim.add", "claim.retract", "annotation.add", "annotation.retract", "checkpoint.add",
 }
 ID_KIND = {"source.add": "S", "claim.add": "C", "annotation.add": "A"}
 MAY_SIGN = {  # FORMAT §4: which roles may sign each kind
     "key.add": {"admin"}, "key.revoke": {"admin"}, "source.redact": {"admin"},
     "checkpoint.add": {"admin"}, "source.add": {"admin", "analyst"},
+    "source.amend": {"admin", "analyst"},
     "claim.add": {"admin", "analyst"}, "claim.retract": {"admin", "analyst"},
     "annotation.add": {"admin", "analyst", "auditor"},
     "annotation.retract": {"admin", "analyst", "auditor"},
@@ -83,6 +84,8 @@ BODY = {  # FORMAT §3: exactly these members, for each kind
     "source.add": {"author", "derived_from", "kind", "length", "media_type", "published",
                    "publisher", "retrieved", "sha256", "title", "url"},
     "source.redact": {"reason", "source"},
+    "source.amend": {"author", "kind", "published", "publisher", "reason", "source", "title",
+                     "url"},
     "claim.add": {"end", "prefix", "provenance", "quote_sha256", "source", "speaker", "start",
                   "suffix", "text"},
     "claim.retract": {"claim", "reason", "replaced_by"},
@@ -104,6 +107,8 @@ TYPES = {
                    "media_type": "str", "published": "str?", "publisher": "str?",
                    "retrieved": "str", "sha256": "str", "title": "str?", "url": "str?"},
     "source.redact": {"reason": "str", "source": "ref"},
+    "source.amend": {"author": "str?", "kind": "str?", "published": "str?", "publisher": "str?",
+                     "reason": "str", "source": "ref", "title": "str?", "url": "str?"},
     "claim.add": {"end": "int", "prefix": "str", "provenance": "str", "quote_sha256": "str",
                   "source": "ref", "speaker": "str", "start": "int", "suffix": "str",
                   "text": "str?"},
@@ -120,6 +125,7 @@ HASHES = [("source.add", "sha256"), ("claim.add", "quote_sha256"), ("checkpoint.
 ENUMS = {  # FORMAT §3.0: (kind, member) -> the values it may take
     ("key.add", "role"): {"admin", "analyst", "auditor"},
     ("source.add", "kind"): SOURCE_KINDS,
+    ("source.amend", "kind"): SOURCE_KINDS | {None},
     ("claim.add", "provenance"): SOURCE_KINDS,
     ("annotation.add", "verdict"): {"confirmed", "corroborated", "unverified", "disputed",
                                     "misleading", "false"},
@@ -925,6 +931,16 @@ class Log:
             self.ref(b.get("source"), "S")
             if b["source"]["id"] in self.redacted:
                 raise Rejected("body", "the source is already redacted")
+            self.reason(b)
+        elif kind == "source.amend":  # FORMAT §3.2a
+            source = self.ref(b.get("source"), "S")
+            if all(b[f] is None for f in ("author", "kind", "published", "publisher", "title", "url")):
+                raise Rejected("body", "the amendment corrects no field")
+            if b["published"] is not None and not published_date(b["published"]):
+                raise Rejected("body", "published is not YYYY-MM-DD or an RFC 3339 date-time")
+            signer = self.keys.get(p["signer"])  # enrolled, revoked or not (FORMAT §4)
+            if signer and signer["role"] == "analyst" and not self.same_person(source.signer, p["signer"]):
+                raise Rejected("authorization", "an analyst may amend only the sources they added")
             self.reason(b)
         elif kind == "claim.add":
             source = self.ref(b.get("source"), "S")

@@ -538,6 +538,31 @@ fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
             &["body", "blob"],
         ),
         (
+            "an auditor amends a source",
+            "auditor",
+            "source.amend",
+            json!({"author": null, "kind": null, "published": null, "publisher": null,
+                   "reason": "typo", "source": r("S1", 3), "title": "T", "url": null}),
+            &["authorization"],
+        ),
+        (
+            "an admin amends no field of a source",
+            "admin",
+            "source.amend",
+            json!({"author": null, "kind": null, "published": null, "publisher": null,
+                   "reason": "typo", "source": r("S1", 3), "title": null, "url": null}),
+            &["body"],
+        ),
+        (
+            "an amendment to a date RFC 3339 does not write",
+            "analyst",
+            "source.amend",
+            json!({"author": null, "kind": null, "published": "2022-07-22X09:30:00Z",
+                   "publisher": null, "reason": "typo", "source": r("S1", 3), "title": null,
+                   "url": null}),
+            &["body"],
+        ),
+        (
             "an admin's checkpoint of the wrong size",
             "admin",
             "checkpoint.add",
@@ -732,4 +757,61 @@ fn the_independent_verifier_agrees_on_a_rotated_key() {
         .contains("OK: no problems found"));
     let theirs = independent(&w.db, &[]);
     assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
+}
+
+/// Source amendments: the analyst's own and an admin's agree; an amendment
+/// of another analyst's source, validly signed and written by hand, is
+/// named by both verifiers at the same entry and check.
+#[test]
+fn the_independent_verifier_agrees_on_source_amendments() {
+    let w = Work::with_claims();
+    w.enroll("omar", "analyst", "Omar Said");
+    w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--title",
+            "Idlib strike",
+            "--reason",
+            "no title given",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--kind",
+            "report",
+            "--url",
+            "https://www.al-monitor.com/x",
+            "--reason",
+            "a report, and its address",
+        ],
+    )
+    .ok();
+    let ours = w.run(None, &["--json", "verify"]);
+    let ours: serde_json::Value = serde_json::from_str(ours.ok()).unwrap();
+    let theirs = independent(&w.db, &["--json"]);
+    assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
+    let theirs: serde_json::Value = serde_json::from_str(&theirs.stdout).unwrap();
+    assert_eq!(theirs["tree_root"], ours["tree_root"]);
+    // Omar signs an amendment of Rana's S1 and writes it in by hand.
+    let seq = ours["entries"].as_i64().unwrap();
+    let body = serde_json::json!({"author": null, "kind": null, "published": null,
+        "publisher": null, "reason": "mine now",
+        "source": {"hash": w.entry_hash_at(3).to_hex(), "id": "S1"},
+        "title": "Omar's title", "url": null});
+    sign_in(&w, "omar", seq, "source.amend", body);
+    let ours = w.run(None, &["--json", "verify"]);
+    let theirs = independent(&w.db, &["--json"]);
+    assert_eq!((ours.code, theirs.code), (1, 1), "{}", theirs.stdout);
+    let expected: BTreeSet<(Option<u64>, String)> =
+        [(Some(seq as u64), "authorization".to_string())].into();
+    assert_eq!(named(&ours.stdout), expected, "{}", ours.stdout);
+    assert_eq!(named(&theirs.stdout), expected, "{}", theirs.stdout);
 }

@@ -932,7 +932,7 @@ class Log:
             if b["source"]["id"] in self.redacted:
                 raise Rejected("body", "the source is already redacted")
             self.reason(b)
-        elif kind == "source.amend":  # FORMAT §3.2a
+        elif kind == "source.amend":  # FORMAT §3.5a
             source = self.ref(b.get("source"), "S")
             if all(b[f] is None for f in ("author", "kind", "published", "publisher", "title", "url")):
                 raise Rejected("body", "the amendment corrects no field")

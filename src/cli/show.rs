@@ -92,6 +92,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let revoked = revoked()?;
             let s = query::source(conn, id.n)?;
             signed_view::source(conn, &s)?;
+            query::amendments_complete(conn, &s)?;
             let claims = query::claims(conn, Some(id.n))?
                 .into_iter()
                 .map(|c| {

@@ -267,5 +267,5 @@ fn show(c: &BundleContents) -> Result<()> {
         }
     }
     outln!()?;
-    outln!("a bundle may leave out annotations, retractions, key revocations and source redactions made elsewhere in the log, and whatever came after its checkpoint")
+    outln!("a bundle may leave out annotations, retractions, key revocations and source redactions and amendments made elsewhere in the log (the metadata shown is as of the amendments it holds), and whatever came after its checkpoint")
 }

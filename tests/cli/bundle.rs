@@ -829,7 +829,7 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
         "\nC2  Adele Khodr, UNICEF via statement, in S1",
         "\n    RETRACTED by Rana Haddad at entry 8, ",
         ": wrong speaker\n",
-        "\na bundle may leave out annotations, retractions, key revocations and source redactions made elsewhere in the log",
+        "\na bundle may leave out annotations, retractions, key revocations and source redactions and amendments made elsewhere in the log",
     ] {
         assert!(held.contains(want), "{want:?} not in:\n{out}");
     }

@@ -414,6 +414,15 @@ fn an_edited_or_invented_amendment_row_is_found() {
         "{}",
         r.stdout
     );
+    // show sees the row that is gone too: it undid the correction there,
+    // and showed the old URL as checked.
+    w.run(None, &["show", "S1"])
+        .error("entry 6 amends S1, and the database's tables do not say so");
+    // So it does when the row was moved to another source.
+    let w = amended();
+    w.sql("UPDATE source_amendments SET source_id = 2 WHERE seq = 6");
+    w.run(None, &["show", "S1"])
+        .error("entry 6 amends S1, and the database's tables do not say so");
 
     // An amendment no entry signed.
     let w = amended();

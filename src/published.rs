@@ -904,6 +904,7 @@ impl<'d> Monitor<'d> {
                 Body::SourceRedact(b) => {
                     self.h.redacted.insert(b.source.id.n);
                 }
+                Body::SourceAmend(_) => self.counts.source_amendments += 1,
                 Body::ClaimRetract(b) => {
                     self.h.retracted.insert(b.claim.id.n, Seq(seq));
                 }

@@ -46,6 +46,8 @@ pub struct Status {
 pub struct SourceCounts {
     pub total: u64,
     pub redacted: u64,
+    /// `source.amend` entries, as the `source_amendments` table holds them.
+    pub amendments: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -90,6 +92,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
     let sources = SourceCounts {
         total: count("SELECT COUNT(*) FROM sources")?,
         redacted: count("SELECT COUNT(*) FROM redactions")?,
+        amendments: count("SELECT COUNT(*) FROM source_amendments")?,
     };
     let claims = ClaimCounts {
         total: count("SELECT COUNT(*) FROM claims")?,

@@ -74,6 +74,8 @@ pub struct Counts {
     pub revoked_keys: u64,
     pub sources: u64,
     pub redacted_sources: u64,
+    /// Valid `source.amend` entries: corrections of sources' metadata.
+    pub source_amendments: u64,
     pub claims: u64,
     pub retracted_claims: u64,
     pub annotations: u64,
@@ -1581,6 +1583,7 @@ impl<'c> Verifier<'c> {
                 Body::SourceRedact(b) => {
                     self.redacted.insert(b.source.id.n);
                 }
+                Body::SourceAmend(_) => self.counts.source_amendments += 1,
                 Body::ClaimRetract(b) => {
                     self.retracted.insert(b.claim.id.n, seq);
                 }

@@ -952,7 +952,8 @@ class Session:
         c.close()
         want = {
             "entries": total,
-            "sources": {"total": kinds["source.add"], "redacted": kinds["source.redact"]},
+            "sources": {"total": kinds["source.add"], "redacted": kinds["source.redact"],
+                        "amendments": kinds["source.amend"]},
             "claims": {"total": kinds["claim.add"], "retracted": kinds["claim.retract"],
                        "unannotated": len(claims - judged - retracted)},
             "annotations": kinds["annotation.add"],

@@ -12,7 +12,7 @@ id, 0, a large number) and runs each command on a fresh copy:
 - read commands: list, show, log, report in every format, prove, key list,
   allowed-signers, verify, status;
 - signing commands: annotate, claim add, source add, checkpoint, export,
-  claim retract, annotate retract, key revoke, claim suggest, backup; publish (which writes
+  claim retract, annotate retract, source amend, key revoke, claim suggest, backup; publish (which writes
   files, not entries).
 
 A run passes when it exits 0, 1 or 2, does not panic, does not call itself
@@ -70,6 +70,7 @@ def writes(keys, work):
         ["--key", admin, "checkpoint"],
         ["--key", admin, "export", "C1", "C2", "--out", os.path.join(work, "b.json")],
         ["--key", analyst, "annotate", "retract", "A1", "--reason", "x"],
+        ["--key", analyst, "source", "amend", "S1", "--title", "A corrected title", "--reason", "x"],
         ["--key", analyst, "claim", "retract", "C1", "--reason", "x", "--replaced-by", "C2"],
         ["--key", admin, "key", "revoke", os.path.join(keys, "auditor.pub"), "--reason", "x"],
         ["--key", analyst, "claim", "suggest", "S1"],

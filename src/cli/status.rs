@@ -64,8 +64,17 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
         },
     )?;
     let mut sources = grouped(s.sources.total);
-    if s.sources.redacted > 0 {
-        sources += &format!(" ({} redacted)", grouped(s.sources.redacted));
+    match (s.sources.redacted, s.sources.amendments) {
+        (0, 0) => {}
+        (r, 0) => sources += &format!(" ({} redacted)", grouped(r)),
+        (0, a) => sources += &format!(" ({})", output::count(a, "amendment")),
+        (r, a) => {
+            sources += &format!(
+                " ({} redacted, {})",
+                grouped(r),
+                output::count(a, "amendment")
+            )
+        }
     }
     row("sources", &sources)?;
     let mut claims = grouped(s.claims.total);

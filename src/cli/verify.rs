@@ -167,8 +167,12 @@ pub fn counts_line(c: &claimtrail::verify::Counts) -> Result<()> {
         0 => String::new(),
         n => format!(" ({n} retracted)"),
     };
+    let amended = match c.source_amendments {
+        0 => String::new(),
+        n => format!(", {}", output::count(n, "amendment")),
+    };
     outln!(
-        "{} ({} revoked), {} ({} redacted), {}{retracted}, {}{withdrawn}",
+        "{} ({} revoked), {} ({} redacted{amended}), {}{retracted}, {}{withdrawn}",
         output::count(c.keys, "key"),
         c.revoked_keys,
         output::count(c.sources, "source"),

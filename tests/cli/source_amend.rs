@@ -98,6 +98,35 @@ fn show_and_list_give_the_current_metadata_and_its_history() {
     assert!(out.contains(&format!("  {}\n", amendment_line())), "{out}");
     // The wrong values are only in the history line.
     assert_eq!(out.matches(WRONG_URL).count(), 1, "{out}");
+    // verify and status count the amendment beside the sources.
+    let v = w.run(None, &["verify"]);
+    assert!(
+        v.ok().contains(", 1 source (0 redacted, 1 amendment), "),
+        "{}",
+        v.stdout
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "verify"]).ok()).unwrap();
+    assert_eq!(j["counts"]["source_amendments"], 1, "{j}");
+    let st = w.run(None, &["status"]);
+    assert!(st.ok().contains("1 (1 amendment)"), "{}", st.stdout);
+    // So does verify-published, from the published entries alone.
+    let published = amended();
+    published.run(Some("admin"), &["checkpoint"]).ok();
+    let site = published.path("site");
+    published
+        .run(None, &["publish", site.to_str().unwrap()])
+        .ok();
+    let p: serde_json::Value = serde_json::from_str(
+        published
+            .run(
+                None,
+                &["--json", "verify-published", site.to_str().unwrap()],
+            )
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(p["counts"]["source_amendments"], 1, "{p}");
     assert_eq!(out.matches(WRONG_TITLE).count(), 1, "{out}");
 
     let j: serde_json::Value =

@@ -111,6 +111,11 @@ class Workspace:
         self.run("auditor", "annotate", "C2", "--verdict", "confirmed", "--reliability", "A",
                  "--credibility", "2")
         self.run("analyst", "annotate", "C3", "--verdict", "false", "--supersedes", "A5")
+        # Source amendments: the analyst's own source, and another's by an admin.
+        self.run("analyst", "source", "amend", "S1", "--title", "A corrected title",
+                 "--reason", "a typo in the title")
+        self.run("admin", "source", "amend", s2, "--url", "https://example.org/status/7",
+                 "--kind", "statement", "--reason", "the wrong URL and kind")
         # Annotation retractions: the analyst's own, and the auditor's by an admin.
         a = self.run("analyst", "annotate", "C3", "--verdict", "disputed")
         self.run("analyst", "annotate", "retract", a, "--reason", "the wrong claim")
@@ -305,7 +310,7 @@ class Cases:
         body = self.mutate(template["body"])
         kind = template["kind"] if rng.random() < 0.9 else rng.choice(
             ["claim.add", "annotation.add", "key.add", "source.redact", "claim.retract",
-             "annotation.retract", "key.revoke", "checkpoint.add"])
+             "annotation.retract", "source.amend", "key.revoke", "checkpoint.add"])
         time = last["time"] if rng.random() < 0.9 else rng.choice(
             ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"])
         at = len(rows) if rng.random() < 0.5 else rng.randrange(1, len(rows))

@@ -291,6 +291,8 @@ class Cases:
     def mutate(self, body):
         rng, body = self.rng, copy.deepcopy(body)
         for _ in range(rng.choice([0, 1, 1, 1, 2, 3])):
+            if not body:  # a small body (a retraction's two members) can lose them all
+                break
             member, r = rng.choice(list(body)), rng.random()
             if r < 0.6:
                 body[member] = self.typed(member, body[member])

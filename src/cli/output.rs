@@ -937,22 +937,11 @@ pub fn opt(s: &Option<String>) -> String {
 /// it: `amended at entry N by NAME: field "was" → "now"; … (reason)`. The
 /// texts are escaped (a value that was not given reads `(none)`).
 pub fn amendment(a: &claimtrail::query::SourceAmendment) -> String {
-    let changes: Vec<String> = a
-        .changes
-        .iter()
-        .map(|c| {
-            let was = c
-                .was
-                .as_deref()
-                .map_or_else(|| "(none)".to_string(), |w| format!("\"{}\"", escape(w)));
-            format!("{} {was} → \"{}\"", c.field, escape(&c.now))
-        })
-        .collect();
     format!(
         "amended at entry {} by {}: {} ({})",
         a.seq,
         escape(&a.signer_name),
-        changes.join("; "),
+        claimtrail::report::amendment_changes(a, escape),
         escape(&a.reason)
     )
 }

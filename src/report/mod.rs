@@ -336,25 +336,35 @@ pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
 /// One amendment of a source as the reports print it (each format escapes
 /// it): `at entry N by NAME, TIME: title "was" → "now"; … (reason)`.
 pub fn amendment_text(a: &crate::query::SourceAmendment) -> String {
-    let changes: Vec<String> = a
-        .changes
-        .iter()
-        .map(|c| {
-            let was = c
-                .was
-                .as_deref()
-                .map_or_else(|| "(none)".to_string(), |w| format!("\"{w}\""));
-            format!("{} {was} → \"{}\"", c.field, c.now)
-        })
-        .collect();
     format!(
         "at entry {} by {}, {}: {} ({})",
         a.seq,
         a.signer_name,
         a.time,
-        changes.join("; "),
+        amendment_changes(a, std::borrow::Cow::Borrowed),
         a.reason
     )
+}
+
+/// What an amendment changed: `title "was" → "now"; url (none) → "…"`,
+/// each value through `shown` (the terminal's escape, or as it is for a
+/// report that escapes the whole line its own way). Shared by the reports
+/// and by `show`.
+pub fn amendment_changes<'a>(
+    a: &'a crate::query::SourceAmendment,
+    shown: impl Fn(&'a str) -> std::borrow::Cow<'a, str>,
+) -> String {
+    a.changes
+        .iter()
+        .map(|c| {
+            let was = c
+                .was
+                .as_deref()
+                .map_or_else(|| "(none)".to_string(), |w| format!("\"{}\"", shown(w)));
+            format!("{} {was} → \"{}\"", c.field, shown(&c.now))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

@@ -1036,11 +1036,8 @@ impl History for BatchHistory<'_> {
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
         self.store.annotation(n)
     }
-    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        self.store.claim_signer(n)
-    }
-    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        self.store.source_signer(n)
+    fn item_signer(&self, id: ItemId) -> Result<Option<Fingerprint>> {
+        self.store.item_signer(id)
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         self.load_retractions()?;
@@ -1973,20 +1970,16 @@ impl History for StoreHistory<'_> {
         Ok(row.and_then(|(c, s)| s.parse().ok().map(|fp| (c as u64, fp))))
     }
 
-    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
+    fn item_signer(&self, id: ItemId) -> Result<Option<Fingerprint>> {
+        let sql = match id.kind {
+            IdKind::Source => "SELECT signer FROM sources WHERE id = ?",
+            IdKind::Claim => "SELECT signer FROM claims WHERE id = ?",
+            IdKind::Annotation => return Ok(None),
+        };
         let signer: Option<String> = self
             .conn
-            .prepare_cached("SELECT signer FROM claims WHERE id = ?")?
-            .query_row([n as i64], |r| r.get(0))
-            .optional()?;
-        Ok(signer.and_then(|s| s.parse().ok()))
-    }
-
-    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        let signer: Option<String> = self
-            .conn
-            .prepare_cached("SELECT signer FROM sources WHERE id = ?")?
-            .query_row([n as i64], |r| r.get(0))
+            .prepare_cached(sql)?
+            .query_row([id.n as i64], |r| r.get(0))
             .optional()?;
         Ok(signer.and_then(|s| s.parse().ok()))
     }

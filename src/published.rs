@@ -434,11 +434,13 @@ impl History for Replayed {
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>> {
         Ok(nth(&self.annotations, n).map(|(claim, s)| (claim, self.signers[s as usize].clone())))
     }
-    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        Ok(nth(&self.claim_signers, n).map(|s| self.signers[s as usize].clone()))
-    }
-    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        Ok(nth(&self.source_signers, n).map(|s| self.signers[s as usize].clone()))
+    fn item_signer(&self, id: ItemId) -> Result<Option<Fingerprint>> {
+        let signers = match id.kind {
+            IdKind::Source => &self.source_signers,
+            IdKind::Claim => &self.claim_signers,
+            IdKind::Annotation => return Ok(None),
+        };
+        Ok(nth(signers, id.n).map(|s| self.signers[s as usize].clone()))
     }
     fn retraction(&self, n: u64) -> Result<Option<Seq>> {
         Ok(self.retracted.get(&n).copied())

@@ -161,11 +161,10 @@ pub trait History {
     fn source_with_sha(&self, sha: &Hash) -> Result<Option<u64>>;
     /// Claim number and signer of an earlier annotation.
     fn annotation(&self, n: u64) -> Result<Option<(u64, Fingerprint)>>;
-    /// Who signed claim `n` (asked only of a retraction, so it may be slow).
-    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>>;
-    /// Who signed source `n`'s `source.add` (asked only of an amendment,
-    /// so it may be slow).
-    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>>;
+    /// Who signed the entry that made source or claim `id` (asked only of
+    /// a claim's retraction or a source's amendment, so it may be slow);
+    /// `None` for an item not made, or of another kind.
+    fn item_signer(&self, id: ItemId) -> Result<Option<Fingerprint>>;
     /// The entry that retracted claim `n`, if one did.
     fn retraction(&self, n: u64) -> Result<Option<Seq>>;
     /// The entry that retracted annotation `n`, if one did.
@@ -637,7 +636,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 .key(&header.signer)?
                 .is_some_and(|k| k.role == Role::Analyst);
             if analyst {
-                if let Some(by) = not_own(h, h.source_signer(id.n)?, &header.signer)? {
+                if let Some(by) = not_own(h, h.item_signer(id)?, &header.signer)? {
                     return Ok(Err(v(
                         Check::Authorization,
                         format!(
@@ -705,7 +704,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 .key(&header.signer)?
                 .is_some_and(|k| k.role == Role::Analyst);
             if analyst {
-                let added_by = h.claim_signer(b.claim.id.n)?;
+                let added_by = h.item_signer(b.claim.id)?;
                 if let Some(by) = not_own(h, added_by, &header.signer)? {
                     return Ok(Err(v(
                         Check::Authorization,

@@ -2234,17 +2234,10 @@ impl History for Verifier<'_> {
             _ => None,
         })
     }
-    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        // Asked only of a retraction: the claim's entry is read back rather
-        // than its signer kept for every claim.
-        let Some(info) = self.item_info(ItemId::claim(n))? else {
-            return Ok(None);
-        };
-        Ok(self.read_back(info.seq)?.map(|(.., p)| p.header.signer))
-    }
-    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        // Asked only of an amendment: read back, as a claim's signer is.
-        let Some(info) = self.item_info(ItemId::source(n))? else {
+    fn item_signer(&self, id: ItemId) -> Result<Option<Fingerprint>> {
+        // Asked only of a retraction or an amendment: the item's entry is
+        // read back rather than its signer kept for every item.
+        let Some(info) = self.item_info(id)? else {
             return Ok(None);
         };
         Ok(self.read_back(info.seq)?.map(|(.., p)| p.header.signer))

@@ -501,44 +501,42 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
         for (_, r) in p.body.refs() {
             todo.push(query::seq_of_hash(conn, &r.hash)?);
         }
+        // The entries one SQL query names for this one.
+        let seqs_of = |sql: &str, param: &dyn rusqlite::ToSql| -> Result<Vec<u64>> {
+            let found = conn
+                .prepare_cached(sql)?
+                .query_map([param], |r| r.get::<_, i64>(0))?
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            Ok(found.into_iter().map(|s| s as u64).collect())
+        };
         // The signer's enrolment and revocation.
         let fp = p.header.signer.as_str();
-        let key_seqs: Vec<i64> = conn
-            .prepare_cached("SELECT seq FROM keys WHERE fingerprint = ?1 UNION SELECT seq FROM revocations WHERE fingerprint = ?1")?
-            .query_map([fp], |r| r.get(0))?
-            .collect::<std::result::Result<_, _>>()?;
-        todo.extend(key_seqs.into_iter().map(|s| s as u64));
-        // The entry that one SQL query names for this one, if any.
-        let seq_of = |sql: &str, param: &dyn rusqlite::ToSql| -> Result<Option<u64>> {
-            let found: Option<i64> = rusqlite::OptionalExtension::optional(
-                conn.prepare_cached(sql)?.query_row([param], |r| r.get(0)),
-            )?;
-            Ok(found.map(|s| s as u64))
-        };
+        todo.extend(seqs_of(
+            "SELECT seq FROM keys WHERE fingerprint = ?1 UNION SELECT seq FROM revocations WHERE fingerprint = ?1",
+            &fp,
+        )?);
+        let at = seq as i64;
         match &p.body {
             Body::SourceAdd(_) => {
-                todo.extend(seq_of(
+                todo.extend(seqs_of(
                     "SELECT r.seq FROM redactions r JOIN sources s ON s.id = r.source_id WHERE s.seq = ?",
-                    &(seq as i64),
+                    &at,
                 )?);
                 // Its amendments, so the reader sees its current metadata
                 // (and what it was corrected from, by whom, and why).
-                let amended: Vec<i64> = conn
-                    .prepare_cached(
-                        "SELECT m.seq FROM source_amendments m JOIN sources s ON s.id = m.source_id
-                         WHERE s.seq = ?",
-                    )?
-                    .query_map([seq as i64], |r| r.get(0))?
-                    .collect::<std::result::Result<_, _>>()?;
-                todo.extend(amended.into_iter().map(|s| s as u64));
+                todo.extend(seqs_of(
+                    "SELECT m.seq FROM source_amendments m JOIN sources s ON s.id = m.source_id
+                     WHERE s.seq = ?",
+                    &at,
+                )?);
             }
             // A bundle of a retracted claim carries its retraction, so the
             // reader sees that it was withdrawn (and by what claim).
-            Body::ClaimAdd(_) => todo.extend(seq_of(
+            Body::ClaimAdd(_) => todo.extend(seqs_of(
                 "SELECT r.seq FROM retractions r JOIN claims c ON c.id = r.claim_id WHERE c.seq = ?",
-                &(seq as i64),
+                &at,
             )?),
-            Body::KeyRevoke(b) => todo.extend(seq_of(
+            Body::KeyRevoke(b) => todo.extend(seqs_of(
                 "SELECT seq FROM keys WHERE fingerprint = ?",
                 &b.fingerprint.as_str(),
             )?),
@@ -547,18 +545,15 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
             // replaced it, and with what.
             Body::AnnotationAdd(_) => {
                 // And its retraction, if it was withdrawn.
-                todo.extend(seq_of(
+                todo.extend(seqs_of(
                     "SELECT r.seq FROM annotation_retractions r JOIN annotations a ON a.id = r.annotation_id WHERE a.seq = ?",
-                    &(seq as i64),
+                    &at,
                 )?);
-                let later: Vec<i64> = conn
-                    .prepare_cached(
-                        "SELECT b.seq FROM annotations a JOIN annotations b ON b.supersedes = a.id
-                         WHERE a.seq = ?",
-                    )?
-                    .query_map([seq as i64], |r| r.get(0))?
-                    .collect::<std::result::Result<_, _>>()?;
-                todo.extend(later.into_iter().map(|s| s as u64));
+                todo.extend(seqs_of(
+                    "SELECT b.seq FROM annotations a JOIN annotations b ON b.supersedes = a.id
+                     WHERE a.seq = ?",
+                    &at,
+                )?);
             }
             _ => {}
         }
@@ -1242,15 +1237,9 @@ impl History for BundleHistory {
             _ => None,
         })
     }
-    fn claim_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        Ok(match self.items.get(&ItemId::claim(n)) {
-            Some((_, _, Body::ClaimAdd(_), signer)) => Some(signer.clone()),
-            _ => None,
-        })
-    }
-    fn source_signer(&self, n: u64) -> Result<Option<Fingerprint>> {
-        Ok(match self.items.get(&ItemId::source(n)) {
-            Some((_, _, Body::SourceAdd(_), signer)) => Some(signer.clone()),
+    fn item_signer(&self, id: ItemId) -> Result<Option<Fingerprint>> {
+        Ok(match self.items.get(&id) {
+            Some((_, _, Body::ClaimAdd(_) | Body::SourceAdd(_), signer)) => Some(signer.clone()),
             _ => None,
         })
     }

@@ -27,14 +27,22 @@ impl SshAgent {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("ssh-agent (Debian's openssh-client)");
-        for _ in 0..500 {
-            if sock.exists() {
-                break;
+        let agent = SshAgent { child, sock };
+        agent.wait_until_listening();
+        agent
+    }
+
+    /// Waits until the agent accepts a connection: its socket file
+    /// appears when it binds, a moment before it listens, and an `ssh-add`
+    /// in that moment was refused (seen once on a loaded machine).
+    fn wait_until_listening(&self) {
+        for _ in 0..1000 {
+            if std::os::unix::net::UnixStream::connect(&self.sock).is_ok() {
+                return;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        assert!(sock.exists(), "ssh-agent did not make its socket");
-        SshAgent { child, sock }
+        panic!("ssh-agent did not listen on {}", self.sock.display());
     }
 
     fn sock(&self) -> &str {
@@ -95,12 +103,7 @@ fn an_agent_waiting_for_its_user_does_not_hold_the_log() {
         child,
         sock: sock.clone(),
     };
-    for _ in 0..500 {
-        if sock.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    _agent.wait_until_listening();
     let added = Command::new("ssh-add")
         .arg("-c")
         .arg(w.path("analyst"))

@@ -109,6 +109,24 @@ impl Terminal {
         }
     }
 
+    /// Waits for a passphrase prompt and for the terminal to stop
+    /// echoing: the prompt is written a moment before echo goes off, and
+    /// keys typed in that moment were shown (or, under load, the test
+    /// looked at the terminal's setting too early).
+    #[track_caller]
+    fn wait_for_hidden_prompt(&self, text: &str) {
+        self.wait_for(text);
+        let until = Instant::now() + Duration::from_secs(60);
+        while self.echoes() {
+            assert!(
+                Instant::now() < until,
+                "the prompt {text:?} never hid what is typed: {:?}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn type_keys(&mut self, keys: &str) {
         self.master.write_all(keys.as_bytes()).unwrap();
     }
@@ -183,8 +201,8 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
     // The admin starts a checkpoint, then thinks better of it at the prompt.
     let mut t =
         Terminal::run(w.std_command(Some("admin"), &[], &["checkpoint", "--out", "cp.txt"]));
-    t.wait_for("Passphrase for ");
-    assert!(!t.echoes(), "the prompt hides what is typed");
+    t.wait_for_hidden_prompt("Passphrase for ");
+    // (The wait above also waits for the prompt to hide what is typed.)
     t.type_keys("\x03");
     let status = t.end();
     assert_eq!(status.signal(), Some(libc::SIGINT), "{:?}", t.screen());
@@ -201,7 +219,7 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
         &[("CLAIMTRAIL_DB", other.to_str().unwrap())],
         &["init", "--origin", "desk.example/other"],
     ));
-    t.wait_for("Passphrase for ");
+    t.wait_for_hidden_prompt("Passphrase for ");
     t.type_keys("\x03");
     assert_eq!(t.end().signal(), Some(libc::SIGINT), "{:?}", t.screen());
     assert!(t.echoes());
@@ -212,7 +230,7 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
     // environment.
     let mut t =
         Terminal::run(w.std_command(Some("admin"), &[], &["checkpoint", "--out", "cp.txt"]));
-    t.wait_for("Passphrase for ");
+    t.wait_for_hidden_prompt("Passphrase for ");
     t.type_keys("correct horse\n");
     assert_eq!(t.end().code(), Some(0), "{:?}", t.screen());
     assert!(t.screen().contains("written to cp.txt"), "{:?}", t.screen());
@@ -231,7 +249,7 @@ fn ctrl_c_at_a_passphrase_prompt_gives_the_terminal_back_and_leaves_nothing() {
         ),
         Some(b"Seven civilians killed, says the White Helmets."),
     );
-    t.wait_for("Passphrase for ");
+    t.wait_for_hidden_prompt("Passphrase for ");
     t.type_keys("correct horse\n");
     assert_eq!(t.end().code(), Some(0), "{:?}", t.screen());
     assert!(t.screen().contains("S1"), "{:?}", t.screen());
@@ -251,7 +269,7 @@ fn ctrl_d_or_enter_alone_at_a_passphrase_prompt_says_nothing_was_typed() {
     ] {
         let mut t =
             Terminal::run(w.std_command(Some("admin"), &[], &["checkpoint", "--out", "cp.txt"]));
-        t.wait_for("Passphrase for ");
+        t.wait_for_hidden_prompt("Passphrase for ");
         t.type_keys(keys);
         assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
         let screen = t.screen();
@@ -272,7 +290,7 @@ fn ctrl_d_or_enter_alone_at_a_passphrase_prompt_says_nothing_was_typed() {
 
     // `key new`: Ctrl-D at the first prompt writes no key.
     let mut t = Terminal::run(w.std_command(None, &[], &["key", "new", "fresh"]));
-    t.wait_for("New passphrase: ");
+    t.wait_for_hidden_prompt("New passphrase: ");
     t.type_keys("\x04");
     assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
     assert!(t.screen().contains("(Ctrl-D ended it)"), "{:?}", t.screen());

@@ -670,9 +670,17 @@ pub fn verify_bundle_with(
             b.version
         )));
     }
-    let note = SignedNote::parse(b.checkpoint.as_bytes())
-        .map_err(|e| bad(format!("its checkpoint: {e}")))?;
-    let cp = Checkpoint::parse(note.text()).map_err(|e| bad(format!("its checkpoint: {e}")))?;
+    // `export` writes a checkpoint that parses: one that does not was
+    // edited or damaged on the way, and nothing in the bundle can be
+    // placed in a tree without it.
+    fn damaged(e: impl std::fmt::Display) -> Error {
+        Error::invalid(
+            format!("its checkpoint: {e}"),
+            "the bundle was edited or damaged since `claimtrail export` wrote it: ask its sender for it again, and do not rely on this copy",
+        )
+    }
+    let note = SignedNote::parse(b.checkpoint.as_bytes()).map_err(damaged)?;
+    let cp = Checkpoint::parse(note.text()).map_err(damaged)?;
     // A kept checkpoint of another log says nothing of this one: the
     // wrong file given, refused before anything is judged (not a finding
     // about the bundle).

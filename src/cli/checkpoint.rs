@@ -48,9 +48,10 @@ pub enum CheckpointCommand {
         /// The checkpoint file (a C2SP signed note).
         file: PathBuf,
         /// Verifier keys `name+keyid+base64`, e.g. from `claimtrail key vkey`.
-        /// Repeat --vkey for each key. Required: a checkpoint is checked
-        /// against keys obtained apart from it.
-        #[arg(long)]
+        /// Repeat --vkey for each key, or give a file of keys, one a line
+        /// (`claimtrail key vkey > desk.vkey`). Required: a checkpoint is
+        /// checked against keys obtained apart from it.
+        #[arg(long, value_name = "KEY|FILE")]
         vkey: Vec<String>,
     },
     /// List the checkpoints stored in the log.

@@ -44,8 +44,9 @@ pub struct Args {
     /// independently: the served checkpoint must be signed by it before
     /// anything is fetched, so a made-up one neither replaces the signed
     /// checkpoint DIR holds nor sends the mirror after any tree it names.
-    /// Repeat --vkey for each key.
-    #[arg(long)]
+    /// Repeat --vkey for each key, or give a file of keys, one a line
+    /// (`claimtrail key vkey > desk.vkey`).
+    #[arg(long, value_name = "KEY|FILE")]
     pub vkey: Vec<String>,
 }
 

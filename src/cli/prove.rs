@@ -28,8 +28,9 @@ pub struct Args {
     /// desk apart from the database: the checkpoint must be signed by it.
     /// Without it, "signed by" names the admins of the log's own `keys`
     /// table, which whoever can edit the file can edit too. Repeat for
-    /// each key. (With --consistency, both files must be.)
-    #[arg(long)]
+    /// each key, or give a file of keys, one a line (`claimtrail key vkey
+    /// > desk.vkey`). (With --consistency, both files must be.)
+    #[arg(long, value_name = "KEY|FILE")]
     pub vkey: Vec<String>,
 }
 

@@ -154,27 +154,103 @@ pub fn from_one_to(max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + S
     }
 }
 
-/// The `--vkey` values given, read as C2SP verifier keys: the first that is
-/// not one stops the command (exit 2), naming it.
+/// The `--vkey` values given, read as C2SP verifier keys: each is a key,
+/// or a file of keys, one a line, as `claimtrail key vkey > desk.vkey`
+/// writes them (a value that reads as a key is a key, whatever files
+/// exist). The first that is neither stops the command (exit 2), naming
+/// it, and the line for a file. In a file, blank lines and lines that
+/// start with `#` are set aside.
 pub fn verifier_keys(
     given: &[String],
 ) -> claimtrail::error::Result<Vec<claimtrail::checkpoint::VerifierKey>> {
-    given
-        .iter()
-        .map(|v| {
-            v.parse().map_err(|e| {
-                claimtrail::error::Error::invalid(
-                    format!(
-                        "`{}` is not a verifier key: {e}",
-                        claimtrail::text::escape(v)
-                    ),
-                    if v.contains('\n') {
-                        "give one key per --vkey (`claimtrail key vkey` prints a line for each: the log's first, named by its origin, then the auditors'; repeat --vkey for several)"
-                    } else {
-                        "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)"
-                    },
-                )
-            })
-        })
-        .collect()
+    use claimtrail::error::Error;
+    let mut keys = Vec::new();
+    for v in given {
+        let err = match v.parse() {
+            Ok(key) => {
+                keys.push(key);
+                continue;
+            }
+            Err(e) => e,
+        };
+        let path = std::path::Path::new(v);
+        if path.is_file() {
+            keys.extend(verifier_key_file(path)?);
+            continue;
+        }
+        let shown = claimtrail::text::escape(v);
+        return Err(if v.contains('\n') {
+            Error::invalid(
+                format!("`{shown}` is not a verifier key: {err}"),
+                "give one key per --vkey (`claimtrail key vkey` prints a line for each: the log's first, named by its origin, then the auditors'; repeat --vkey for several), or the file `claimtrail key vkey > FILE` wrote",
+            )
+        } else if v.contains('+') {
+            Error::invalid(
+                format!("`{shown}` is not a verifier key: {err}"),
+                "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
+            )
+        } else {
+            Error::invalid(
+                format!("`{shown}` is neither a verifier key nor a file"),
+                "give the key as `claimtrail key vkey` prints it (name+1a2b3c4d+AbC…=), or the path of a file that holds such keys, one a line",
+            )
+        });
+    }
+    Ok(keys)
+}
+
+/// The keys of a `--vkey` file: at least one, each line a key.
+fn verifier_key_file(
+    path: &std::path::Path,
+) -> claimtrail::error::Result<Vec<claimtrail::checkpoint::VerifierKey>> {
+    use claimtrail::error::Error;
+    // Far more than any desk's keys: a file this large was given by mistake.
+    const MAX: u64 = 1 << 20;
+    let shown = claimtrail::text::shell_word(path);
+    let hint = "a --vkey file holds verifier keys, one a line, as `claimtrail key vkey > FILE` writes them";
+    let read = std::fs::File::open(path).and_then(|f| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX + 1), &mut bytes)?;
+        Ok(bytes)
+    });
+    let bytes = read.map_err(|e| {
+        Error::invalid(
+            format!("cannot read the --vkey file {shown}: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
+    if bytes.len() as u64 > MAX {
+        return Err(Error::invalid(
+            format!("the --vkey file {shown} is larger than 1 MiB"),
+            hint,
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::invalid(format!("the --vkey file {shown} is not UTF-8 text"), hint))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut keys = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r').trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let key = line.parse().map_err(|e| {
+            Error::invalid(
+                format!(
+                    "the --vkey file {shown}, line {}: `{}` is not a verifier key: {e}",
+                    n + 1,
+                    claimtrail::text::escape(line)
+                ),
+                hint,
+            )
+        })?;
+        keys.push(key);
+    }
+    if keys.is_empty() {
+        return Err(Error::invalid(
+            format!("the --vkey file {shown} holds no verifier key"),
+            hint,
+        ));
+    }
+    Ok(keys)
 }

@@ -25,8 +25,9 @@ pub struct Args {
     pub bundle: PathBuf,
     /// The log's verifier key(s) (from `claimtrail key vkey`), obtained
     /// independently: without one, the bundle is only checked against
-    /// keys it enrolls itself. Repeat --vkey for each key.
-    #[arg(long)]
+    /// keys it enrolls itself. Repeat --vkey for each key, or give a file
+    /// of keys, one a line (`claimtrail key vkey > desk.vkey`).
+    #[arg(long, value_name = "KEY|FILE")]
     pub vkey: Vec<String>,
     /// A checkpoint of this log you kept (`claimtrail checkpoint --out`,
     /// cosigned or not): signed by the log (by --vkey, else by an admin

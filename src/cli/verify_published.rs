@@ -25,8 +25,9 @@ pub struct Args {
     pub dir: PathBuf,
     /// The log's verifier key (from `claimtrail key vkey`), obtained
     /// independently: the directory's checkpoint must be signed by it.
-    /// Repeat --vkey for each key.
-    #[arg(long)]
+    /// Repeat --vkey for each key, or give a file of keys, one a line
+    /// (`claimtrail key vkey > desk.vkey`).
+    #[arg(long, value_name = "KEY|FILE")]
     pub vkey: Vec<String>,
     /// A checkpoint of this log you kept earlier (e.g. a copy of the
     /// directory's `checkpoint` from your last run): the directory must

@@ -317,6 +317,20 @@ fn every_part_of_a_bundle_is_tamper_evident() {
         "{}",
         r.stdout
     );
+    // A checkpoint that no longer parses (its blank line gone, its size
+    // not a number): nothing can be placed in a tree without it, so the
+    // check cannot run (exit 2), and the reader is told not to rely on
+    // the copy (the hint was "give a bundle written by export").
+    for edit in [
+        note.replacen("\n\n", "\n", 1),
+        note.replacen("\n7\n", "\nseven\n", 1),
+    ] {
+        assert_ne!(edit, note);
+        let mut t = b.clone();
+        t["checkpoint"] = Value::String(edit);
+        check(&w, &t, None).error("error: its checkpoint: ");
+        check(&w, &t, None).error("(hint: the bundle was edited or damaged since `claimtrail export` wrote it: ask its sender for it again, and do not rely on this copy)");
+    }
     // The source text.
     let mut t = b.clone();
     let src = t["sources"][0]["text"]
@@ -404,7 +418,7 @@ fn every_part_of_a_bundle_is_tamper_evident() {
             "x",
         ],
     )
-    .error("is not a verifier key");
+    .error("`x` is neither a verifier key nor a file");
 }
 
 #[test]

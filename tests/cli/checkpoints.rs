@@ -500,6 +500,101 @@ fn a_revoked_cosigner_is_marked_as_revoked() {
     );
 }
 
+/// The desk hands its auditor the output of `claimtrail key vkey`, saved
+/// as a file; every command that takes `--vkey` takes that file as it is
+/// (it was refused as "no '+' after the name"), and a file that holds no
+/// key, or a line that is not one, is named with its line.
+#[test]
+fn a_saved_key_vkey_file_is_taken_by_every_vkey_option() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(Some("auditor"), &["checkpoint", "cosign", "cp.txt"])
+        .ok();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    std::fs::write(w.path("desk.vkey"), &vkeys).unwrap();
+    assert!(w
+        .run(
+            None,
+            &["checkpoint", "verify", "cp.txt", "--vkey", "desk.vkey"]
+        )
+        .ok()
+        .contains("OK: signed by test.example/idlib+"));
+    assert!(w
+        .run(
+            None,
+            &[
+                "prove",
+                "C1",
+                "--checkpoint",
+                "cp.txt",
+                "--vkey",
+                "desk.vkey"
+            ]
+        )
+        .ok()
+        .contains("C1"));
+    w.run(Some("admin"), &["export", "C1", "--out", "c1.json"])
+        .ok();
+    let r = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &["verify-bundle", "c1.json", "--vkey", "desk.vkey"],
+        None,
+    );
+    assert!(
+        r.ok().contains("signed by admin\nOK: every signature")
+            && !r
+                .stdout
+                .contains("checked against the keys the bundle itself enrolls"),
+        "{}",
+        r.stdout
+    );
+
+    // As an editor or a mail may leave it: a comment, blank lines,
+    // Windows line endings.
+    let edited = format!(
+        "# Newsroom desk, keys of 2022\n\n{}",
+        vkeys.replace('\n', "\r\n")
+    );
+    std::fs::write(w.path("edited.vkey"), edited).unwrap();
+    assert!(w
+        .run(
+            None,
+            &["checkpoint", "verify", "cp.txt", "--vkey", "edited.vkey"]
+        )
+        .ok()
+        .contains("OK: signed by "));
+
+    // What is wrong, and where.
+    let first = vkeys.lines().next().unwrap();
+    std::fs::write(w.path("bad.vkey"), format!("{first}\nauditor+1234\n")).unwrap();
+    w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", "bad.vkey"],
+    )
+    .error("the --vkey file bad.vkey, line 2: `auditor+1234` is not a verifier key: ");
+    std::fs::write(w.path("empty.vkey"), "# nothing yet\n\n").unwrap();
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &["verify-bundle", "c1.json", "--vkey", "empty.vkey"],
+        None,
+    )
+    .error("the --vkey file empty.vkey holds no verifier key (hint: a --vkey file holds verifier keys, one a line, as `claimtrail key vkey > FILE` writes them)");
+    std::fs::write(w.path("latin1.vkey"), b"caf\xe9+1234\n").unwrap();
+    w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", "latin1.vkey"],
+    )
+    .error("the --vkey file latin1.vkey is not UTF-8 text");
+    w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", "desk.vkye"],
+    )
+    .error("`desk.vkye` is neither a verifier key nor a file");
+}
+
 #[test]
 fn cosign_vkeys_and_checkpoint_verify() {
     let w = Work::with_claims();
@@ -627,7 +722,9 @@ fn cosign_vkeys_and_checkpoint_verify() {
     assert_eq!(v.code, 1, "{}", v.stdout);
     assert!(v.stdout.contains("FAILED"));
     w.run(None, &["checkpoint", "verify", cps, "--vkey", "not-a-key"])
-        .error("is not a verifier key");
+        .error("`not-a-key` is neither a verifier key nor a file (hint: give the key as `claimtrail key vkey` prints it");
+    w.run(None, &["checkpoint", "verify", cps, "--vkey", "a+b+c"])
+        .error("`a+b+c` is not a verifier key: ");
     // A note saved with Windows line endings, or pasted from a mail with
     // a blank line after its signatures: each said as what it is (the
     // second was "signature block is empty or does not end with a

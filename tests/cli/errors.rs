@@ -1098,7 +1098,10 @@ fn a_commands_help_says_more_than_its_line_in_the_list() {
     let own = bundle.find("\nOptions:\n").expect(&bundle);
     let global = bundle.find("\nGlobal Options:\n").expect(&bundle);
     assert!(own < global, "{bundle}");
-    assert!(bundle[own..global].contains("--vkey <VKEY>"), "{bundle}");
+    assert!(
+        bundle[own..global].contains("--vkey <KEY|FILE>"),
+        "{bundle}"
+    );
     for flag in ["--db <DB>", "--key <KEY>", "--json"] {
         assert!(bundle[global..].contains(flag), "{flag}: {bundle}");
         assert!(!bundle[own..global].contains(flag), "{flag}: {bundle}");

@@ -357,7 +357,8 @@ fn what_cannot_be_checked_is_refused_with_exit_2() {
     w.run(Some("admin"), &["checkpoint"]).ok();
     let site = w.path("site");
     w.run(None, &["publish", site.to_str().unwrap()]).ok();
-    check(&w, &site, &["--vkey", "nonsense"]).error("`nonsense` is not a verifier key");
+    check(&w, &site, &["--vkey", "nonsense"])
+        .error("`nonsense` is neither a verifier key nor a file");
     check(&w, &site, &["--checkpoint", "nowhere.txt"]).error("nowhere.txt");
     std::fs::write(w.path("junk.txt"), "junk").unwrap();
     check(&w, &site, &["--checkpoint", "junk.txt"]).error("junk.txt: ");

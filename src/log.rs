@@ -584,6 +584,10 @@ impl<'s> Pipeline<'s> {
             || matches!(&e.body, Body::ClaimAdd(b)
                 if self.first_source.is_none_or(|first| b.source.id.n < first));
         match check_entry(&history, self.signer.fingerprint(), &header, &e).and_then(|()| {
+            // One lookup, and only for a speaker with letters that print
+            // as Latin ones; a look-alike of a speaker of this same batch
+            // is not seen (its row is not stored yet).
+            refuse_lookalike_speaker(conn, &e.body)?;
             if !ask_table {
                 return Ok(());
             }
@@ -1124,6 +1128,41 @@ fn refuse_same_claim(
     }
 }
 
+/// A speaker typed in letters of another script that print as the Latin
+/// name of a speaker the log already has (`ВВС`, Cyrillic, beside `BBC`):
+/// two speakers a reader cannot tell apart, and the claims of the second
+/// are missed by `list claims --speaker BBC` and by BBC's reliability
+/// record. A command's rule, not verify's. It looks up that one Latin
+/// spelling through the speakers' index; it does not find a Latin name
+/// added after a look-alike (`list speakers` then shows the two apart),
+/// nor one written with other capitals.
+fn refuse_lookalike_speaker(conn: &Connection, body: &Body) -> Result<()> {
+    let Body::ClaimAdd(b) = body else {
+        return Ok(());
+    };
+    let Some(latin) = crate::text::latin_lookalike(&b.speaker) else {
+        return Ok(());
+    };
+    let found: Option<String> = conn
+        .prepare_cached("SELECT speaker FROM claims WHERE speaker = ?1 LIMIT 1")?
+        .query_row([&latin], |r| r.get(0))
+        .optional()?;
+    let Some(existing) = found else {
+        return Ok(());
+    };
+    let (typed, _) = crate::text::escape_apart(&b.speaker, &existing);
+    Err(Error::invalid(
+        format!(
+            "the speaker \"{typed}\" is written in letters of another script that print as \"{}\", a speaker the log already has",
+            crate::text::escape(&existing)
+        ),
+        format!(
+            "if it is the same speaker, give it as `{}`, in Latin letters (two speakers that print alike are two to `list claims --speaker` and to the reliability record); if another, add a word that tells them apart",
+            crate::text::escape(&existing)
+        ),
+    ))
+}
+
 /// The refusal of a claim that `c` already records.
 fn recorded_twice(c: ItemId, b: &crate::model::ClaimAdd) -> Error {
     Error::invalid(
@@ -1143,6 +1182,7 @@ fn recorded_twice(c: ItemId, b: &crate::model::ClaimAdd) -> Error {
 /// (`claim add`, `claim suggest --add`); the append path makes it again
 /// under the lock.
 pub fn refuse_recorded_claim(conn: &Connection, body: &Body) -> Result<()> {
+    refuse_lookalike_speaker(conn, body)?;
     refuse_same_claim(conn, body, &|_| false)
 }
 

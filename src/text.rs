@@ -749,6 +749,32 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The Latin name that `name` prints as, when some of its letters are of
+/// another script and each of those looks like one Latin letter (UTS #39
+/// confusables): `ВВС`, in Cyrillic, prints as `BBC`. `None` for a name
+/// in plain ASCII, or with a letter that looks like no Latin one (`Путин`,
+/// `Café`). Its own ASCII letters are kept as they are (the skeleton
+/// would also turn `m` into `rn`), so the result is a name as typed.
+pub fn latin_lookalike(name: &str) -> Option<String> {
+    if name.is_ascii() {
+        return None;
+    }
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let mut buf = [0u8; 4];
+        let mut alike = unicode_security::skeleton(c.encode_utf8(&mut buf));
+        match (alike.next(), alike.next()) {
+            (Some(l), None) if l.is_ascii_alphanumeric() => out.push(l),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Two names said to differ (a checkpoint's origin and the log's), shown
 /// so that they do: escaped as [`escape`] does, and if that still shows
 /// them alike (a zero-width space, which [`escape`] leaves to the scripts
@@ -1042,6 +1068,21 @@ fn quoted_word(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn latin_lookalikes_are_names_in_letters_that_print_as_latin_ones() {
+        assert_eq!(
+            latin_lookalike("\u{412}\u{412}\u{421}").as_deref(),
+            Some("BBC")
+        );
+        assert_eq!(latin_lookalike("\u{410}FP").as_deref(), Some("AFP"));
+        assert_eq!(
+            latin_lookalike("\u{39a}\u{391}\u{39d}").as_deref(),
+            Some("KAN")
+        );
+        for other in ["BBC", "Путин", "Café", "白头盔", "محمد", "Al-Monitor", ""] {
+            assert_eq!(latin_lookalike(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn utf16_without_a_mark_is_told_from_utf8() {

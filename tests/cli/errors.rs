@@ -3343,4 +3343,29 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
     assert_eq!(spoken.ok().lines().count(), 3, "{}", spoken.stdout);
     let speakers = w.run(None, &["list", "speakers"]);
     assert!(speakers.ok().contains("2 spellings"), "{}", speakers.stdout);
+
+    // A name typed wholly in Cyrillic letters that print as Latin ones is
+    // one script, and passes the rule above; beside a Latin `BBC` it
+    // would be a second BBC that `--speaker BBC` and BBC's record miss.
+    assert_eq!(w.claim_on_s1(&quote, "BBC").ok().trim(), "C7");
+    let says = "error: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print as \"BBC\", a speaker the log already has (hint: if it is the same speaker, give it as `BBC`, in Latin letters (two speakers that print alike are two to `list claims --speaker` and to the reliability record); if another, add a word that tells them apart";
+    speaker_refused("\u{412}\u{412}\u{421}", says);
+    std::fs::write(
+        w.path("lookalike.jsonl"),
+        "{\"type\":\"claim\",\"source\":\"S1\",\"quote\":\"Aucune victime à Idlib\",\"speaker\":\"\u{412}\u{412}\u{421}\",\"provenance\":\"statement\"}\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["import", "lookalike.jsonl"],
+        &format!("error: line 1: {}", &says["error: ".len()..]),
+    );
+    // A Cyrillic name that is no Latin one's look-alike is a name.
+    assert_eq!(
+        w.claim_on_s1(&quote, "\u{412}\u{412}\u{421} Россия")
+            .ok()
+            .trim(),
+        "C8"
+    );
 }

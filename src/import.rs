@@ -2170,13 +2170,13 @@ impl<'a> Importer<'a> {
             ));
         }
         // An item of the log that an earlier line of this file records:
-        // created by an earlier run of it, it is refused as one this run
-        // creates is (the same file failed on one run and passed on the
-        // next, after a batch was committed).
+        // created by an earlier run of it (or by a command), it is refused
+        // as one this run creates is (the same file failed on one run and
+        // passed on the next, after a batch was committed).
         if let Some(&line) = self.found.get(&id) {
             return Err(Error::invalid(
                 format!(
-                    "{field}: {id} is the item that {} {line} of this file records (an earlier run of it added it)",
+                    "{field}: {id} is the item that {} {line} of this file records (the log already held it, from an earlier run of the file or another command, so that line is skipped)",
                     self.unit()
                 ),
                 "refer to items the file creates by their @label, so that the file means the same on every run",

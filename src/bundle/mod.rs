@@ -75,7 +75,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// The append path's refusal of the checkpoint an export would sign, said
 /// in the export's terms ("only an admin may sign one", not "may not sign
 /// checkpoint.add entries"); any other error as it is.
-fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
+fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error, uncovered: &str) -> Result<Error> {
     let whose = match &e {
         Error::NotEnrolled(fp) => format!("your key {fp} is not enrolled"),
         Error::Revoked { fingerprint, .. } => format!(
@@ -91,7 +91,7 @@ fn only_an_admin_signs(conn: &rusqlite::Connection, e: Error) -> Result<Error> {
         _ => return Ok(e),
     };
     Ok(Error::invalid(
-        format!("no checkpoint covers these entries yet, and only an admin may sign one: {whose}"),
+        format!("no checkpoint covers these entries yet ({uncovered}), and only an admin may sign one: {whose}"),
         "ask an admin to run `claimtrail checkpoint`, then export again",
     ))
 }
@@ -202,6 +202,31 @@ fn choose(
         let newest = covering
             .last()
             .map(|c| (Proven::Stored(c.note.clone()), c.signer.clone()));
+        // Which entry no checkpoint covers: often not the item asked for
+        // but one the bundle must carry with it (a revocation of the admin
+        // who enrolled its signers), which the reader did not expect.
+        let uncovered = || -> Result<String> {
+            let kind: Option<String> = rusqlite::OptionalExtension::optional(
+                store
+                    .conn()
+                    .prepare_cached("SELECT kind FROM entries WHERE seq = ?")?
+                    .query_row([last as i64], |r| r.get(0)),
+            )?;
+            let latest = query::checkpoints(store.conn())?
+                .last()
+                .map(|c| {
+                    format!(
+                        "the latest checkpoint covers the first {}",
+                        crate::text::count(c.size.0, "entry")
+                    )
+                })
+                .unwrap_or_else(|| "the log has no checkpoint".into());
+            Ok(format!(
+                "the bundle needs entry {last}{}, and {latest}",
+                kind.map(|k| format!(" ({})", crate::text::escape(&k)))
+                    .unwrap_or_default()
+            ))
+        };
         let (note, by) = match (current, signer) {
             (Some(c), _) => (Proven::Stored(c.note), c.signer),
             (None, Some(fp)) => match crate::log::key_refusal(
@@ -212,15 +237,18 @@ fn choose(
                 None => (Proven::SignNow, fp.clone()),
                 Some(e) => match newest {
                     Some(n) => n,
-                    None => return Err(only_an_admin_signs(store.conn(), e)?),
+                    None => return Err(only_an_admin_signs(store.conn(), e, &uncovered()?)?),
                 },
             },
-            (None, None) => newest.ok_or_else(|| {
-                Error::invalid(
-                    "no checkpoint covers these entries yet",
-                    "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
-                )
-            })?,
+            (None, None) => match newest {
+                Some(n) => n,
+                None => {
+                    return Err(Error::invalid(
+                        format!("no checkpoint covers these entries yet ({})", uncovered()?),
+                        "make one with `claimtrail checkpoint` (admin), or pass an admin --key to export",
+                    ))
+                }
+            },
         };
         // `fingerprint` is the `keys` table's key: one enrolment at most.
         let enrolled: Option<i64> = rusqlite::OptionalExtension::optional(

@@ -528,10 +528,10 @@ fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
     let args = ["export", "C1", "--out", out.to_str().unwrap()];
     let before = w.db_bytes();
     w.run(Some("analyst"), &args).error(
-        "no checkpoint covers these entries yet, and only an admin may sign one: your key (Rana Haddad) is an analyst key (hint: ask an admin to run `claimtrail checkpoint`, then export again)",
+        "no checkpoint covers these entries yet (the bundle needs entry 6 (annotation.add), and the log has no checkpoint), and only an admin may sign one: your key (Rana Haddad) is an analyst key (hint: ask an admin to run `claimtrail checkpoint`, then export again)",
     );
     w.run(None, &args).error(
-        "no checkpoint covers these entries yet (hint: make one with `claimtrail checkpoint` (admin), or pass an admin --key to export)",
+        "no checkpoint covers these entries yet (the bundle needs entry 6 (annotation.add), and the log has no checkpoint) (hint: make one with `claimtrail checkpoint` (admin), or pass an admin --key to export)",
     );
     assert!(before == w.db_bytes() && !out.exists());
     // An admin's export would sign a checkpoint, but not before the bundle
@@ -575,6 +575,24 @@ fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
         "{}",
         checked.stdout
     );
+
+    // The only admin's key is replaced (README, key rotation): the new
+    // admin revokes the old one. The bundle must carry that revocation
+    // (the old admin enrolled the analyst), which no checkpoint covers:
+    // export names it, where it said only "no checkpoint covers these
+    // entries yet" of a claim that four checkpoints covered.
+    w.second_admin("Desk admin (2026)");
+    w.run(
+        Some("admin2"),
+        &["key", "revoke", "admin.pub", "--reason", "key rotated"],
+    )
+    .ok();
+    std::fs::remove_file(&out).unwrap();
+    w.run(Some("analyst"), &args).error(
+        "no checkpoint covers these entries yet (the bundle needs entry 9 (key.revoke), and the latest checkpoint covers the first 7 entries), and only an admin may sign one",
+    );
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    assert!(w.run(Some("analyst"), &args).ok().starts_with("wrote "));
 }
 
 /// A checkpoint signed by a second admin: the bundle carries that admin's

@@ -2363,7 +2363,7 @@ fn an_id_an_earlier_run_of_the_file_created_is_refused_as_on_the_first() {
         .error("error: line 7: claim: C3 was created by this import (hint: refer to items the file creates by their @label, so that the file means the same on every run; 6 entries were appended in 3 batches before the error: fix the line and run the same import again, it skips what is already in the log)");
     let before = w.db_bytes();
     w.run(Some("analyst"), &["import", "f.jsonl", "--batch-size", "2"])
-        .error("error: line 7: claim: C3 is the item that line 1 of this file records (an earlier run of it added it) (hint: refer to items the file creates by their @label, so that the file means the same on every run; nothing was imported)");
+        .error("error: line 7: claim: C3 is the item that line 1 of this file records (the log already held it, from an earlier run of the file or another command, so that line is skipped) (hint: refer to items the file creates by their @label, so that the file means the same on every run; nothing was imported)");
     assert!(before == w.db_bytes());
     // Fixed as the hint says, the file goes through.
     lines[6] = json!({"type":"annotation","claim":"@x","verdict":"disputed","note":"by label"})

@@ -118,7 +118,7 @@ pub enum Command {
     #[command(subcommand)]
     Key(key::KeyCommand),
     Init(init::Args),
-    /// Add or redact sources.
+    /// Add, amend or redact sources.
     #[command(subcommand)]
     Source(source::SourceCommand),
     /// Add, suggest or retract claims (exact quotes of a source).

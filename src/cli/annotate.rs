@@ -215,8 +215,18 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
         output::json(&serde_json::json!({"retracted": id.to_string(), "entry": e}))?;
     } else {
         let claim = query::annotation(store.conn(), id.n)?.claim;
+        // What the claim stands at now: another analyst's verdict, or one
+        // that the retracted annotation had superseded, may still count
+        // ("gives C1 no verdict" read as if C1 had none left).
+        let standing = match query::current_verdicts(store.conn(), claim.n)? {
+            v if v.is_empty() => format!("{claim} has no verdict now"),
+            v => format!(
+                "{claim} now stands at {}",
+                claimtrail::model::join(&v, ", ")
+            ),
+        };
         outln!(
-            "{id} retracted at entry {}: it stays in the log, marked retracted, and gives {claim} no verdict",
+            "{id} retracted at entry {}: it stays in the log, marked retracted, and no longer counts; {standing}",
             e.seq
         )?;
     }

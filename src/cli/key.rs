@@ -184,11 +184,22 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         if passphrase.is_none() {
             outln!("note: the private key is not passphrase-protected")?;
         }
-        outln!(
-            "next: an admin enrolls it with `claimtrail --key ADMIN_KEY key add {} --role analyst` (or auditor, or admin), or it starts a log: `claimtrail --key {} init --origin NAME`",
-            claimtrail::text::shell_word(&pub_path),
+        // Where no log is yet, the first key starts one; where one is, an
+        // admin enrolls the new key (the same line suggested enrolling a
+        // key named `admin` as an analyst before any log existed).
+        let log_here = ctx.db().is_ok_and(|db| db.exists());
+        let enroll = format!(
+            "an admin enrolls it with `claimtrail --key ADMIN_KEY key add {} --role analyst` (or auditor, or admin)",
+            claimtrail::text::shell_word(&pub_path)
+        );
+        let start = format!(
+            "`claimtrail --key {} init --origin NAME` starts a log with it as the first admin",
             claimtrail::text::shell_word(&path)
-        )?;
+        );
+        match log_here {
+            true => outln!("next: {enroll}, or {start}")?,
+            false => outln!("next: {start}, or, for a log kept elsewhere, {enroll}")?,
+        }
         if passphrase.is_some() {
             outln!(
                 "      `ssh-add {}` unlocks it once for the day (claimtrail signs through ssh-agent)",

@@ -52,7 +52,7 @@ fn retracted() -> Work {
     );
     assert_eq!(
         out.ok(),
-        "A2 retracted at entry 10: it stays in the log, marked retracted, and gives C1 no verdict\n"
+        "A2 retracted at entry 10: it stays in the log, marked retracted, and no longer counts; C1 now stands at disputed, confirmed\n"
     );
     w
 }

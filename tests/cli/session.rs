@@ -986,13 +986,49 @@ fn passphrase_protected_keys() {
         None,
     );
     assert!(made.ok().contains("fingerprint: SHA256:"));
+    // No log here yet: starting one comes first.
     let next = format!(
-        "next: an admin enrolls it with `claimtrail --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin), or it starts a log: `claimtrail --key {} init --origin NAME`\n      `ssh-add {}` unlocks it once for the day",
+        "next: `claimtrail --key {} init --origin NAME` starts a log with it as the first admin, or, for a log kept elsewhere, an admin enrolls it with `claimtrail --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin)\n      `ssh-add {}` unlocks it once for the day",
         p.display(),
         p.display(),
         p.display()
     );
     assert!(made.stdout.contains(&next), "{}", made.stdout);
+    // Beside a log, enrolling it does.
+    let beside_db = w.path("beside.db");
+    let beside_db = beside_db.to_str().unwrap();
+    w.run_with(
+        None,
+        &[
+            ("CLAIMTRAIL_PASSPHRASE", "correct horse"),
+            ("CLAIMTRAIL_DB", beside_db),
+        ],
+        &[
+            "--key",
+            p.to_str().unwrap(),
+            "init",
+            "--origin",
+            "desk.example/x",
+        ],
+        None,
+    )
+    .ok();
+    let other = w.path("other");
+    let beside = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", beside_db)],
+        &["key", "new", other.to_str().unwrap(), "--no-passphrase"],
+        None,
+    );
+    assert!(
+        beside.ok().contains(&format!(
+            "next: an admin enrolls it with `claimtrail --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin), or `claimtrail --key {} init --origin NAME` starts a log with it as the first admin\n",
+            other.display(),
+            other.display()
+        )),
+        "{}",
+        beside.stdout
+    );
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,

@@ -17,9 +17,14 @@ annotations (`annotate retract`: a careful one mostly by the annotation's
 own signer, sometimes by an admin; a careless one of another's annotation,
 one already retracted, with a blank or placeholder reason; and careful
 annotations that now and then supersede a retracted annotation), redactions,
-key enrolments and revocations, checkpoints, and ids, dates, kinds and
-reasons that do not exist or are blank. It checks the contract of every
-command:
+amendments of sources (`source amend`: a careful one by the analyst who
+added the source or, a quarter, an admin, one to three fields each given a
+value it does not read yet; a careless one by any key, spoilt by up to two
+faults: an id that is no source's, no field, a value no source takes, a
+field as it already reads, a reason that says nothing; or an amendment
+appended before, again, by its key), key enrolments and revocations,
+checkpoints, and ids, dates, kinds and reasons that do not exist or are
+blank. It checks the contract of every command:
 
 - exit 0 appends exactly one entry;
 - exit 2 leaves the entries exactly as they were, with one line on stderr
@@ -35,9 +40,23 @@ command:
   refused (as one import line, a retraction the log already holds, by the
   same key with the same reason, is skipped instead); and an annotation
   that supersedes a retracted one is never appended;
+- `source amend` does what the session's model of the sources says (FORMAT
+  §3.5a, and the command's own refusals): an amendment by an enrolled,
+  unrevoked admin of any source (a redacted one too), or analyst of a
+  source that key added, with at least one field, each a value the source
+  does not read yet and one `source add` would take, and a reason that says
+  something, is appended; one by an auditor, by an analyst of another's
+  source, by a key the log does not know or has revoked, of an id that is
+  no source's, with no field, a field as it already reads, a value refused
+  (a blank title, a line break in one, a name with spaces around it, an
+  address without a scheme, a date after the retrieval) or a blank or
+  placeholder reason, is refused; as one import line, an amendment the log
+  already holds, by the same key with the same fields and reason, is
+  skipped instead (docs/IMPORT.md's re-run rule), whatever the source now
+  reads;
 
-a quarter of the sources, claims, annotations and retractions go through
-`import -` as one JSON line instead, with import's own contract (exit 0
+a quarter of the sources, claims, annotations, retractions and amendments
+go through `import -` as one JSON line instead, with import's own contract (exit 0
 appends what its summary says; exit 2 changes nothing and names line 1,
 unless the key is what is wrong);
 
@@ -71,7 +90,14 @@ current annotation of an analyst or admin judges, `list speakers` sums the
 grades of the current annotations of each speaker's standing claims, `list
 annotations` marks exactly the retracted annotations (with the model's
 reason and signer; `--retracted` lists exactly them), `show A<n> --json`
-of a retracted one carries its retraction, and `status` counts them.
+of a retracted one carries its retraction, and `status` counts them. The
+sources are held to the model's metadata at the same times: `list sources
+--json` (and, after each session, `show S<n> --json` of every source; in
+between, of one at random) gives each source's current metadata, its
+source.add fields overlaid in log order by the amendments the model
+appended, and those amendments (signer, reason, and each field as it was
+and is now); and `status --json` (and, after each session, `verify
+--json`) counts as many amendments.
 
     python3 tools/random_sessions.py [--claimtrail target/release/claimtrail]
                                      [--sessions 25] [--steps 150] [--seed 1]
@@ -91,6 +117,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import threading
@@ -105,6 +132,32 @@ ARTICLE = os.path.join(HERE, "..", "fixtures", "idlib-2022-07-22.txt")
 # must be refused (blank, or a placeholder: FORMAT §3.7a, log::precheck).
 REASONS = ["judged the wrong claim", "meant for another claim: C2"]
 BAD_REASONS = ["", " ", "reason", "?", "(what was wrong.)"]
+# `source amend` (FORMAT §3.5a): values each field may take, and values it
+# refuses whatever the source (blank, a line break in a title, a name with
+# spaces around it, an address without a scheme or of code, a date that is
+# not one or is after the source was retrieved, a kind that is none).
+AMEND_FIELDS = ["title", "publisher", "author", "url", "published", "kind"]
+AMEND_GOOD = {
+    "title": ["Russia resumes bombing of northwest Syria", "Dam to be finished by May", "t",
+              "Idlib: \u201cseven killed\u201d"],
+    "publisher": ["Al-Monitor", "Reuters", "UNICEF"],
+    "author": ["Syrian Civil Defense", "@valley_water", "Adele Khodr"],
+    "url": ["https://valley.example/news/dam-may", "https://al-monitor.example/2022/07/idlib",
+            "urn:isbn:0451450523"],
+    "published": ["2022-07-22", "2022-07-21", "2022-07-22T09:30:00+03:00",
+                  "2022-07-22 09:30:00Z"],
+    "kind": ["tweet", "article", "statement", "report", "news_agency"],
+}
+AMEND_BAD = {
+    "title": [" ", "line\nline", "\u200b"],
+    "publisher": [" ", " Reuters"],
+    "author": [" ", "Bob ", "two\nlines"],
+    "url": ["valley.example/news", "javascript:alert(1)", "https://a b.example/", ""],
+    "published": ["2062-01-01", "22/07/2022", "2022-07-22X09:30:00Z", ""],
+    "kind": ["bogus", ""],
+}
+AMEND_REASONS = ["typo in the title", "the wrong page", "handle misspelt",
+                 "the publisher's own correction"]
 WORDS = ["Seven civilians", "killed", "UNICEF", "children", "\u201cwe\u201d", "Idlib", "five", " ",
          "", "\u00e9"]
 
@@ -219,6 +272,13 @@ class Session:
         self.verdict_of, self.grade_of, self.supersedes_of = {}, {}, {}
         self.retracted_by = {}  # A<n>: (key, reason)
         self.speaker_of = {}
+        # The model of the sources' metadata (FORMAT §3.5a): each source's
+        # current fields (its source.add's, overlaid by the amendments
+        # appended), who added it, and each amendment appended: (key,
+        # fields given, reason, [(field, was, now)]).
+        self.meta, self.source_by = {}, {}
+        self.amends = collections.defaultdict(list)
+        self.amend_counts = collections.Counter()  # appended, imported, refused, skipped, redacted
         self.expect = None  # what the step's command must do, if the model knows
         self.ann_retractions = 0  # appended by the command or by an import line
         self.refused_as_expected = 0
@@ -267,7 +327,10 @@ class Session:
         """A random command: (what it adds, its arguments, its standard input)."""
         rng, pick = self.rng, self.pick
         op = rng.choice(["source"] * 2 + ["claim"] * 3 + ["annotate"] * 3
-                        + ["retract", "unannotate", "redact", "keyadd", "revoke", "checkpoint"])
+                        + ["retract", "unannotate", "redact", "keyadd", "revoke", "checkpoint"]
+                        + ["amend"] * 2)
+        if op == "amend":
+            return None, self.amend_args(), None
         if op == "source":
             text = pick([self.article[rng.randint(0, 3000):], self.article[:rng.randint(1, 400)],
                          " ".join(rng.choices(WORDS[:6], k=rng.randint(1, 12)))],
@@ -281,6 +344,10 @@ class Session:
                     ["2062-01-01", "22/07/2022", "2022-07-22X09:30:00Z", "+2022-07-22"])]
             if rng.random() < 0.3:
                 args += ["--title", pick(["t"], ["", " "])]
+            if rng.random() < 0.15:
+                args += ["--author", pick(["Syrian Civil Defense", "@valley_wtr"], [" Bob"])]
+            if rng.random() < 0.15:
+                args += ["--url", pick(["https://valley.example/news/dam"], ["valley.example"])]
             if rng.random() < 0.3 and self.n["S"]:
                 args += ["--derived-from", ",".join(self.some_id("S") for _ in range(rng.randint(1, 2)))]
             return "S", args, text
@@ -397,7 +464,8 @@ class Session:
         else:
             key = self.rng.choice(["admin"] + ["analyst"] * 5
                                   + ["auditor", "admin2", "analyst2", "intruder"])
-        imported = (adds or args[:2] in (["claim", "retract"], ["annotate", "retract"])) \
+        imported = (adds or args[:2] in (["claim", "retract"], ["annotate", "retract"],
+                                         ["source", "amend"])) \
             and self.rng.random() < 0.25
         self.expect = self.expectation(key, args, imported)
         if imported:
@@ -420,8 +488,13 @@ class Session:
                                  f"{r.stdout.strip()}")
         elif self.expect in ("refused", "not appended") and r.returncode == 2:
             self.refused_as_expected += 1
+            if args[:2] == ["source", "amend"]:
+                self.amend_counts["refused"] += 1
+                self.amend_counts["refused: " + self.amend_why] += 1
         if r.returncode == 0 and args[:2] == ["annotate", "retract"]:
             self.retracted(args[2], key, args[4])
+        if r.returncode == 0 and args[:2] == ["source", "amend"]:
+            self.amended(key, args)
         if r.returncode == 0:
             # A redaction run again on a source already redacted signs
             # nothing and rebuilds the file (README, "Redacting"): asked
@@ -469,6 +542,11 @@ class Session:
                                      f"({self.why}); exit 0, appended {summary['appended']}")
             if appended and args[:2] == ["annotate", "retract"]:
                 self.retracted(args[2], key, args[4])
+            if appended and args[:2] == ["source", "amend"]:
+                self.amended(key, args)
+                self.amend_counts["imported"] += 1
+            if skipped and args[:2] == ["source", "amend"] and self.expect == "skipped":
+                self.amend_counts["skipped"] += 1
             if after[0] != before[0] + appended or appended + sum(summary["skipped"].values()) != 1:
                 self.breaches.append(f"{what}: exit 0, {after[0] - before[0]} entries appended, "
                                      f"summary {summary['appended']} {summary['skipped']}")
@@ -482,6 +560,9 @@ class Session:
                                      f"exit 2: {r.stderr.strip()}")
             elif self.expect in ("refused", "not appended"):
                 self.refused_as_expected += 1
+                if args[:2] == ["source", "amend"]:
+                    self.amend_counts["refused"] += 1
+                    self.amend_counts["refused: " + self.amend_why] += 1
             refusals["import: " + r.stderr[7:50]] += 1
             if after != before:
                 self.breaches.append(f"{what}: refused, but the entries changed")
@@ -498,6 +579,9 @@ class Session:
         """Remembers what a command that appended made, and who signed it."""
         if item.startswith("S"):
             self.texts[item] = stdin
+            self.source_by[item] = key
+            self.meta[item] = {f: args[args.index("--" + f) + 1] if "--" + f in args else None
+                               for f in AMEND_FIELDS}
         else:
             self.signers[item] = key
         if item.startswith("C"):
@@ -538,6 +622,8 @@ class Session:
         appended" (refused, or an import line skipped), or None (the model
         does not say); self.why says why."""
         self.why = None
+        if args[:2] == ["source", "amend"]:
+            return self.amend_expectation(key, args, imported)
         if args[:1] == ["annotate"] and "--supersedes" in args:
             old = args[args.index("--supersedes") + 1]
             if old in self.retracted_by:
@@ -569,6 +655,183 @@ class Session:
         self.why = "an annotation not retracted, its own signer's or an admin's, a reason"
         return "appended"
 
+    def amend_args(self):
+        """`source amend`: a careful one of a source the model knows, by
+        the key that added it or (a quarter) an admin, one to three fields
+        each given a value it does not read yet, a reason; a careless one
+        is such an amendment by any key, spoilt by up to two faults (an id
+        that is no source's, no field, a value no source takes, a field as
+        it already reads, a reason that says nothing), or, one in four, an
+        amendment appended before, again, same key, fields and reason
+        (refused as a command when a field already reads so; skipped as
+        an import line)."""
+        rng = self.rng
+        known = sorted(self.meta, key=lambda i: int(i[1:]))
+        earlier = [(s, a) for s in sorted(self.amends, key=lambda i: int(i[1:]))
+                   for a in self.amends[s]]
+        if self.careful and known:
+            s = rng.choice(known)
+            self.want_key = "admin" if rng.random() < 0.25 else self.source_by[s]
+            given = {}
+            for f in rng.sample(AMEND_FIELDS, rng.choice([1, 1, 1, 2, 2, 3])):
+                given[f] = rng.choice([v for v in AMEND_GOOD[f] if v != self.meta[s][f]])
+            reason = rng.choice(AMEND_REASONS)
+        elif not self.careful and earlier and rng.random() < 0.25:
+            s, a = rng.choice(earlier)
+            self.want_key, given, reason = a[0], dict(a[1]), a[2]
+        else:
+            # A careful one spoilt by one fault or two (or none: then only
+            # the key, any key, may be wrong): an id that is no source's,
+            # no field, a value no source takes, a field as it already
+            # reads, a reason that says nothing.
+            s = rng.choice(known) if known and rng.random() < 0.8 else self.some_id("S")
+            now = self.meta.get(s, {})
+            given = {f: rng.choice([v for v in AMEND_GOOD[f] if v != now.get(f)])
+                     for f in rng.sample(AMEND_FIELDS, rng.choice([1, 1, 2, 3]))}
+            reason = rng.choice(AMEND_REASONS)
+            faults = [] if self.careful else rng.sample(
+                ["id", "none", "bad", "same", "reason"], rng.choice([0, 1, 1, 1, 1, 2]))
+            if "id" in faults:
+                s = rng.choice([f"S{self.n['S'] + 1}", "S0", "S01", "C1", "A1", "X", ""])
+            if "none" in faults:
+                given = {}
+            if "bad" in faults and given:
+                f = rng.choice(sorted(given))
+                given[f] = rng.choice(AMEND_BAD[f])
+            if "same" in faults and given:
+                f = rng.choice(sorted(given))
+                given[f] = now.get(f) or given[f]
+            if "reason" in faults:
+                reason = rng.choice(BAD_REASONS)
+        args = ["source", "amend", s]
+        for f in AMEND_FIELDS:
+            if f in given:
+                args += ["--" + f, given[f]]
+        return args + ["--reason", reason]
+
+    @staticmethod
+    def amend_parts(args):
+        """(source id as given, {field: value}, reason) of a `source amend`."""
+        given = {f: args[args.index("--" + f) + 1] for f in AMEND_FIELDS if "--" + f in args}
+        return args[2], given, args[args.index("--reason") + 1]
+
+    def amend_expectation(self, key, args, imported):
+        """What `source amend` must do (FORMAT §3.5a, `source amend`'s own
+        refusals, docs/IMPORT.md's re-run rule), from the model."""
+        given_id, given, reason = self.amend_parts(args)
+        m = re.fullmatch(r"[Ss]([1-9][0-9]*)", given_id)
+        role = self.keys_now().get(self.fp[key])
+        if not m or int(m.group(1)) > self.n["S"]:
+            self.why = f"{given_id!r} is no source of the log"
+            self.amend_why = "no such source"
+            return "refused"
+        s = f"S{m.group(1)}"
+        if not given:
+            self.why = "no field given"
+            self.amend_why = "no field"
+            return "refused"
+        bad = [f for f, v in given.items() if v in AMEND_BAD[f]]
+        if bad:
+            self.why = f"{bad[0]} {given[bad[0]]!r} is refused whatever the source"
+            self.amend_why = "a value refused"
+            return "refused"
+        if role is None:
+            self.why = f"{key} is not enrolled, or revoked"
+            self.amend_why = "key unknown or revoked"
+            return "refused"
+        if imported and any(a[:3] == (key, given, reason) for a in self.amends[s]):
+            self.why = f"the log holds {s}'s amendment by {key} with these fields and reason"
+            return "skipped"
+        same = [f for f, v in given.items() if self.meta[s][f] == v]
+        if same:
+            self.why = f"{s}'s {same[0]} already reads {given[same[0]]!r}"
+            self.amend_why = "a field unchanged"
+            return "refused"
+        if role == "auditor":
+            self.why = f"{key} is an auditor"
+            self.amend_why = "an auditor"
+            return "refused"
+        if role == "analyst" and self.source_by[s] != key:
+            self.why = f"{key}, an analyst, did not add {s} ({self.source_by[s]} did)"
+            self.amend_why = "another's source"
+            return "refused"
+        if says_nothing(reason):
+            self.why = f"the reason {reason!r} says nothing"
+            self.amend_why = "a blank reason"
+            return "refused"
+        self.why = "an admin's, or the analyst's own source; fields that change; a reason"
+        return "appended"
+
+    def amended(self, key, args):
+        """Remembers an amendment appended: the source's fields now, and
+        what each given field was."""
+        given_id, given, reason = self.amend_parts(args)
+        s = "S" + given_id[1:]
+        changes = []
+        for f in AMEND_FIELDS:
+            if f in given:
+                changes.append((f, self.meta[s][f], given[f]))
+                self.meta[s][f] = given[f]
+        self.amends[s].append((key, given, reason, changes))
+        self.amend_counts["appended"] += 1
+        c = sqlite3.connect(self.db)
+        if c.execute("SELECT 1 FROM redactions WHERE source_id = ?", (int(s[1:]),)).fetchone():
+            self.amend_counts["redacted"] += 1
+        c.close()
+
+    def model_sources(self, every):
+        """The sources' current metadata and amendments against the model:
+        `list sources --json`, and `show S<n> --json` of every source
+        (`every`) or of one at random; `status --json` and `verify --json`
+        count the amendments the model holds."""
+        def view(*args):
+            r = subprocess.run([self.ct, "--db", self.db, "--json", *args],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                self.breaches.append(f"{' '.join(args)} exits {r.returncode}: {r.stderr}")
+                return None
+            return json.loads(r.stdout)
+
+        def held(where, v):
+            s = v["id"]
+            if s not in self.meta:
+                self.breaches.append(f"{where}: {s} is no source of the model")
+                return
+            got = {f: v[f] for f in AMEND_FIELDS}
+            if got != self.meta[s]:
+                self.breaches.append(f"{where}: {s}'s metadata {diff(got, self.meta[s])} "
+                                     f"(as (claimtrail, model)); amendments in the model: "
+                                     f"{self.amends.get(s, [])}")
+            mine = [(self.fp[k], k, r, sorted(c)) for k, _, r, c in self.amends.get(s, [])]
+            theirs = [(a["signer"], a["signer_name"], a["reason"],
+                       sorted((c["field"], c["was"], c["now"]) for c in a["changes"]))
+                      for a in v.get("amendments", [])]
+            if mine != theirs:
+                self.breaches.append(f"{where}: {s}'s amendments {theirs}, the model {mine}")
+
+        listed = view("list", "sources")
+        if listed is not None:
+            if sorted(v["id"] for v in listed) != sorted(self.meta):
+                self.breaches.append(f"list sources gives {[v['id'] for v in listed]}, the "
+                                     f"model {sorted(self.meta)}")
+            for v in listed:
+                held("list sources --json", v)
+        known = sorted(self.meta, key=lambda i: int(i[1:]))
+        for s in known if every else self.rng.sample(known, min(1, len(known))):
+            shown = view("show", s)
+            if shown is not None:
+                held(f"show {s} --json", shown["source"])
+        n = sum(len(a) for a in self.amends.values())
+        status = view("status")
+        if status is not None and status["status"]["sources"]["amendments"] != n:
+            self.breaches.append(f"status says {status['status']['sources']['amendments']} "
+                                 f"source amendments, the model {n}")
+        if every:
+            v = view("verify")
+            if v is not None and v["counts"]["source_amendments"] != n:
+                self.breaches.append(f"verify --json counts {v['counts']['source_amendments']} "
+                                     f"source amendments, the model {n}")
+
     def current(self):
         """{claim: [its current annotations]}: each person's (key's: this
         tool rotates no key) latest annotation of the claim that is not
@@ -593,6 +856,7 @@ class Session:
                 return None
             return json.loads(r.stdout)
         self.views_checked += 1
+        self.model_sources(False)
         current = self.current()
         c = sqlite3.connect(self.db)
         retracted_claims = {f"C{n}" for (n,) in c.execute("SELECT claim_id FROM retractions")}
@@ -868,6 +1132,7 @@ class Session:
         self.status()
         self.log_filters()
         self.model_views()
+        self.model_sources(True)
 
     def log_filters(self):
         """`log --json` with filters, against the whole log filtered here."""
@@ -973,7 +1238,12 @@ def diff(mine, theirs):
 
 def as_import_line(args, stdin):
     """The JSON Lines form (docs/IMPORT.md) of a `source add`, `claim add`,
-    `annotate`, `claim retract` or `annotate retract` command line."""
+    `annotate`, `claim retract`, `annotate retract` or `source amend`
+    command line."""
+    if args[:2] == ["source", "amend"]:
+        source, given, reason = Session.amend_parts(args)
+        return json.dumps({"type": "source_amendment", "source": source, **given,
+                           "reason": reason}, ensure_ascii=False)
     if args[:2] == ["annotate", "retract"]:
         return json.dumps({"type": "annotation_retraction", "annotation": args[2],
                            "reason": args[args.index("--reason") + 1]}, ensure_ascii=False)
@@ -1029,6 +1299,7 @@ def main():
     tls = make_tls(tls_dir)
     deepest, revoked, retracted, redacted, unannotated = 0, 0, 0, 0, 0
     ann_refused, views = 0, 0
+    amend = collections.Counter()
     for n in range(args.sessions):
         try:
             # Every other session's mirror over HTTPS (the choice takes
@@ -1046,6 +1317,7 @@ def main():
                                                  retracted + ret, redacted + red)
         unannotated += unann
         ann_refused, views = ann_refused + s.refused_as_expected, views + s.views_checked
+        amend += s.amend_counts
         if unann != s.ann_retractions:
             s.breaches.append(f"the log holds {unann} annotation retractions, the session "
                               f"appended {s.ann_retractions}")
@@ -1072,6 +1344,13 @@ def main():
           f"{unannotated} annotations retracted, {ann_refused} annotation retractions and "
           f"supersessions of retracted annotations refused as the model expected, "
           f"views held to the model {views} times")
+    print(f"source amendments: {amend['appended']} appended ({amend['imported']} as import "
+          f"lines, {amend['redacted']} of a redacted source), {amend['refused']} refused and "
+          f"{amend['skipped']} import lines skipped as the model expected; the sources' "
+          f"metadata held to the model after each session")
+    print("source amendments refused, by the model's first reason: " + ", ".join(
+        f"{k[len('refused: '):]} {v}" for k, v in sorted(amend.items())
+        if k.startswith("refused: ")))
     return 1 if breaches else 0
 
 

@@ -19,10 +19,11 @@ one already retracted, with a blank or placeholder reason; and careful
 annotations that now and then supersede a retracted annotation), redactions,
 amendments of sources (`source amend`: a careful one by the analyst who
 added the source or, a quarter, an admin, one to three fields each given a
-value it does not read yet; a careless one by any key, spoilt by up to two
-faults: an id that is no source's, no field, a value no source takes, a
-field as it already reads, a reason that says nothing; or an amendment
-appended before, again, by its key), key enrolments and revocations,
+value it does not read yet; a careless one by any key (or by the analyst
+who did not add the source), spoilt by up to two faults: an id that is no
+source's, no field, a value no source takes, a field as it already reads,
+a reason that says nothing; or an amendment appended before, again, by its
+key), key enrolments and revocations,
 checkpoints, and ids, dates, kinds and reasons that do not exist or are
 blank. It checks the contract of every command:
 
@@ -659,9 +660,10 @@ class Session:
         """`source amend`: a careful one of a source the model knows, by
         the key that added it or (a quarter) an admin, one to three fields
         each given a value it does not read yet, a reason; a careless one
-        is such an amendment by any key, spoilt by up to two faults (an id
-        that is no source's, no field, a value no source takes, a field as
-        it already reads, a reason that says nothing), or, one in four, an
+        is such an amendment by any key (half of those with no fault by the
+        analyst who did not add the source), spoilt by up to two faults (an
+        id that is no source's, no field, a value no source takes, a field
+        as it already reads, a reason that says nothing), or, one in four, an
         amendment appended before, again, same key, fields and reason
         (refused as a command when a field already reads so; skipped as
         an import line)."""
@@ -703,6 +705,10 @@ class Session:
                 given[f] = now.get(f) or given[f]
             if "reason" in faults:
                 reason = rng.choice(BAD_REASONS)
+            if not self.careful and not faults and s in self.source_by and rng.random() < 0.5:
+                # By the other analyst: another's source (unless that
+                # key is not enrolled, or was revoked).
+                self.want_key = "analyst2" if self.source_by[s] != "analyst2" else "analyst"
         args = ["source", "amend", s]
         for f in AMEND_FIELDS:
             if f in given:

@@ -292,11 +292,14 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
         );
     }
     if let Some(rest) = e.what.strip_prefix("unknown field `") {
-        if let Some((field, takes)) = rest.split_once("`, expected one of ") {
+        // serde says "expected one of `a`, `b`, `c`", or, for a type of
+        // two fields (an annotation_retraction row), "expected `a` or `b`".
+        if let Some((field, takes)) = rest.split_once("`, expected ") {
+            let takes = takes.strip_prefix("one of ").unwrap_or(takes);
             return line_err(
                 format!(
                     "{a_row} leaves its {field} cell empty: it takes {}",
-                    takes.replace('`', "")
+                    takes.replace('`', "").replace(" or ", ", ")
                 ),
                 format!("empty the {field} cell, or move what it holds to its own column"),
             );

@@ -2661,6 +2661,12 @@ fn a_csv_rows_type_takes_its_article() {
             "type,text\nsource,A statement.\n",
             "error: row 2: no kind: a source row needs its kind cell",
         ),
+        // A type of two fields: serde says "expected `a` or `b`", which
+        // the row was told as it is ("unknown field `label`, …").
+        (
+            "type,annotation,reason,label\nannotation_retraction,A1,meant for C2,x\n",
+            "error: row 2: an annotation_retraction row leaves its label cell empty: it takes annotation, reason (hint: empty the label cell",
+        ),
     ] {
         std::fs::write(w.path("rows.csv"), csv).unwrap();
         w.run(Some("analyst"), &["import", "rows.csv"]).error(says);

@@ -507,6 +507,7 @@ mod tests {
             }),
             Body::SourceAmend(SourceAmend {
                 author: Some("a".into()),
+                clear: Cleared::default(),
                 kind: Some(SourceKind::Article),
                 published: Some("2022-07-22".into()),
                 publisher: Some("p".into()),
@@ -514,6 +515,19 @@ mod tests {
                 source: r,
                 title: Some("t".into()),
                 url: Some("https://example.org/".into()),
+            }),
+            // `clear`, written only when it lists a field, among the
+            // others (null when cleared).
+            Body::SourceAmend(SourceAmend {
+                author: None,
+                clear: Cleared::of(SourceField::ALL.iter().copied()),
+                kind: Some(SourceKind::Article),
+                published: None,
+                publisher: None,
+                reason: "r".into(),
+                source: r,
+                title: None,
+                url: None,
             }),
             Body::ClaimAdd(ClaimAdd {
                 end: 2,
@@ -699,6 +713,135 @@ mod tests {
             ),
             "{omitted}"
         );
+    }
+
+    /// `source.amend`'s `clear`: absent when nothing is cleared (an
+    /// amendment signed before the member existed reads and writes back
+    /// byte for byte), present only as a non-empty, sorted list of
+    /// distinct fields a source may lack, none of them also given. Every
+    /// other spelling is refused (check `body`), so each amendment has one
+    /// written form.
+    #[test]
+    fn a_source_amendment_clears_fields_in_one_written_form() {
+        let header = |seq| Header {
+            log: "newsroom.example/idlib-2022".into(),
+            seq: Seq(seq),
+            prev: Hash::ZERO,
+            time: "2026-11-24T19:13:28Z".into(),
+            signer: "SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                .parse()
+                .unwrap(),
+            kind: Kind::SourceAmend,
+        };
+        // An amendment as schema version 7 wrote it (no `clear`).
+        let old = concat!(
+            r#"{"body":{"author":null,"kind":null,"published":null,"publisher":null,"reason":"typo in the title","#,
+            r#""source":{"hash":"0000000000000000000000000000000000000000000000000000000000000000","id":"S1"},"#,
+            r#""title":"Dam to be finished by May","url":null},"kind":"source.amend","log":"newsroom.example/idlib-2022","#,
+            r#""prev":"0000000000000000000000000000000000000000000000000000000000000000","seq":6,"#,
+            r#""signer":"SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","time":"2026-11-24T19:13:28Z","v":1}"#
+        );
+        let p = Payload::parse(old.as_bytes()).unwrap();
+        let Body::SourceAmend(b) = &p.body else {
+            panic!("{p:?}")
+        };
+        assert!(b.clear.is_empty());
+        assert_eq!(b.summary(), "title");
+        assert_eq!(p.to_bytes().unwrap(), old.as_bytes());
+
+        // One that clears the author and the URL and corrects the title.
+        let amend = Payload {
+            header: header(7),
+            body: Body::SourceAmend(SourceAmend {
+                author: None,
+                clear: Cleared::of([SourceField::Url, SourceField::Author]),
+                kind: None,
+                published: None,
+                publisher: None,
+                reason: "no byline; the URL was another article's".into(),
+                source: Ref {
+                    hash: Hash::ZERO,
+                    id: ItemId::source(1),
+                },
+                title: Some("Dam to be finished by May".into()),
+                url: None,
+            }),
+        };
+        let good = String::from_utf8(amend.to_bytes().unwrap()).unwrap();
+        assert!(
+            good.starts_with(r#"{"body":{"author":null,"clear":["author","url"],"kind":null,"#),
+            "{good}"
+        );
+        assert_eq!(Payload::parse(good.as_bytes()), Ok(amend.clone()));
+        let Body::SourceAmend(b) = &amend.body else {
+            unreachable!()
+        };
+        assert_eq!(b.summary(), "title; author, url cleared");
+        assert_eq!(
+            b.changes(),
+            [
+                ("title", Some("Dam to be finished by May".to_string())),
+                ("author", None),
+                ("url", None),
+            ]
+        );
+        let cleared_only = SourceAmend {
+            title: None,
+            ..b.clone()
+        };
+        assert_eq!(cleared_only.summary(), "author, url cleared");
+
+        let edited = |from: &str, to: &str| {
+            assert!(good.contains(from), "{from}");
+            good.replacen(from, to, 1)
+        };
+        let clear = r#""clear":["author","url"],"#;
+        for (bytes, said) in [
+            (edited(clear, r#""clear":[],"#), "clear is empty"),
+            (
+                edited(clear, r#""clear":["url","author"],"#),
+                "clear lists `url` before `author`",
+            ),
+            (
+                edited(clear, r#""clear":["author","author","url"],"#),
+                "clear lists `author` twice",
+            ),
+            (
+                edited(clear, r#""clear":["author","kind"],"#),
+                "`kind` is not",
+            ),
+            (edited(clear, r#""clear":["sha256"],"#), "`sha256` is not"),
+            (edited(clear, r#""clear":["Author"],"#), "`Author` is not"),
+            (edited(clear, r#""clear":null,"#), "invalid type: null"),
+            (
+                edited(clear, r#""clear":"author","#),
+                "invalid type: string",
+            ),
+            (
+                edited(clear, r#""clear":["author","title","url"],"#),
+                "`title` is both given and cleared",
+            ),
+            (
+                edited(r#""author":null"#, r#""author":"Jane Roe""#),
+                "`author` is both given and cleared",
+            ),
+        ] {
+            match Payload::parse(bytes.as_bytes()) {
+                Err(PayloadError::Body(e)) => assert!(e.contains(said), "{e}\n{bytes}"),
+                other => panic!("{other:?}\n{bytes}"),
+            }
+            assert_eq!(
+                before::parse(bytes.as_bytes()),
+                Payload::parse(bytes.as_bytes())
+            );
+        }
+        // What the append path asks before it writes a body (it refuses
+        // one that would not parse).
+        let mut both = amend;
+        if let Body::SourceAmend(b) = &mut both.body {
+            b.author = Some("Jane Roe".into());
+            assert_eq!(b.conflict(), Some(SourceField::Author));
+        }
     }
 
     // --- The fast paths against the implementation they replaced -------------
@@ -915,12 +1058,20 @@ mod tests {
                     ref_(),
                     text(),
                     prop::option::of(prop::sample::select(SourceKind::ALL)),
-                    (opt(), opt(), opt(), opt(), opt())
+                    (opt(), opt(), opt(), opt(), opt()),
+                    prop::collection::vec(prop::sample::select(SourceField::ALL), 0..3),
                 )
                     .prop_map(
-                        |(source, reason, kind, (title, publisher, author, url, published))| {
+                        |(
+                            source,
+                            reason,
+                            kind,
+                            (title, publisher, author, url, published),
+                            clear,
+                        )| {
                             Body::SourceAmend(SourceAmend {
                                 author,
+                                clear: Cleared::of(clear),
                                 kind,
                                 published,
                                 publisher,
@@ -1131,7 +1282,9 @@ mod tests {
         fn to_bytes_and_parse_agree_with_before(p in arb::payload()) {
             if let Some(bytes) = same_bytes(&p)? {
                 same_outcome(&bytes)?;
-                let valid = crate::clock::check_utc(&p.header.time).is_ok() && p.header.kind == p.body.kind();
+                let valid = crate::clock::check_utc(&p.header.time).is_ok()
+                    && p.header.kind == p.body.kind()
+                    && !matches!(&p.body, Body::SourceAmend(b) if b.conflict().is_some());
                 if valid {
                     proptest::prop_assert_eq!(Payload::parse(&bytes), Ok(p));
                 }

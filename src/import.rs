@@ -438,7 +438,35 @@ pub struct SourceAmendmentLine {
     pub author: Option<String>,
     pub url: Option<String>,
     pub published: Option<String>,
+    /// The fields to clear (`--clear`): `["author"]`.
+    pub clear: Option<Vec<String>>,
     pub reason: String,
+}
+
+impl SourceAmendmentLine {
+    /// The entry's body, of `source` (a placeholder until the line's
+    /// source is resolved): refused where `"clear"` names a field that
+    /// cannot be cleared, one twice, or one the line also gives.
+    fn body(&self, source: Option<Ref>) -> Result<SourceAmend> {
+        let clear =
+            crate::sources::cleared(self.clear.as_deref().unwrap_or_default(), Spelling::Import)?;
+        let body = SourceAmend {
+            source: source.unwrap_or(Ref {
+                hash: Hash::ZERO,
+                id: ItemId::source(1),
+            }),
+            kind: self.kind,
+            title: self.title.clone(),
+            publisher: self.publisher.clone(),
+            author: self.author.clone(),
+            url: self.url.clone(),
+            published: self.published.clone(),
+            clear,
+            reason: self.reason.clone(),
+        };
+        crate::sources::check_not_both(&body, Spelling::Import)?;
+        Ok(body)
+    }
 }
 
 /// `"occurrence"`: absent, `null`, or a whole number from 1, refused in
@@ -553,11 +581,12 @@ impl Line {
                 if l.kind.is_none()
                     && [&l.title, &l.publisher, &l.author, &l.url, &l.published]
                         .iter()
-                        .all(|v| v.is_none()) =>
+                        .all(|v| v.is_none())
+                    && l.clear.as_ref().is_none_or(Vec::is_empty) =>
             {
                 Err(Error::invalid(
                     format!("nothing to amend: no field of {} was given", l.source),
-                    "give the fields to correct: title, publisher, author, url, published or kind",
+                    "give the fields to correct: title, publisher, author, url, published or kind; or the fields to empty in \"clear\"",
                 ))
             }
             Line::SourceAmendment(l) => {
@@ -569,7 +598,7 @@ impl Line {
                         Error::invalid(e, "fix \"url\": an absolute address, e.g. https://…")
                     })?;
                 }
-                Ok(())
+                l.body(None).map(drop)
             }
         }?;
         // The commands' rules for texts (`log::check_text`), here too: met
@@ -2511,16 +2540,7 @@ impl<'a> Importer<'a> {
     /// rules: a field given as it already reads is refused.
     fn source_amendment(&mut self, l: SourceAmendmentLine) -> Result<Outcome> {
         let source = self.resolve("source", &l.source, IdKind::Source)?;
-        let body = SourceAmend {
-            source,
-            kind: l.kind,
-            title: l.title,
-            publisher: l.publisher,
-            author: l.author,
-            url: l.url,
-            published: l.published,
-            reason: l.reason,
-        };
+        let body = l.body(Some(source))?;
         let n = source.id.n;
         if n <= self.start.sources {
             let held: Vec<(i64, String, Vec<u8>)> = self
@@ -2550,18 +2570,28 @@ impl<'a> Importer<'a> {
             clock::check_published_by(p, &now.retrieved)
                 .map_err(|e| Error::invalid(e, "fix \"published\""))?;
         }
-        for (field, value) in body.given() {
+        for (field, value) in body.changes() {
             let mut probe = now.clone();
-            if probe.set_field(field, &value).as_deref() == Some(value.as_str()) {
-                return Err(Error::invalid(
+            if probe.set_field(field, value.as_deref()) != value {
+                continue;
+            }
+            return Err(match value {
+                Some(value) => Error::invalid(
                     format!(
                         "{}'s {field} is already \"{}\"",
                         source.id,
                         text::escape(&value)
                     ),
                     format!("leave \"{field}\" out, or take the line out of the file"),
-                ));
-            }
+                ),
+                None => Error::invalid(
+                    format!(
+                        "{}'s {field} is already empty: there is nothing to clear",
+                        source.id
+                    ),
+                    format!("take {field} out of \"clear\", or take the line out of the file"),
+                ),
+            });
         }
         Ok(Outcome::Append(Box::new(NewEntry::new(Body::SourceAmend(
             body,

@@ -1211,6 +1211,18 @@ fn check_entry(
             ));
         }
     }
+    // A body that would not parse back is never signed: an amendment
+    // that gives a field and clears it too (the commands refuse it in
+    // their own words first).
+    if let Some(f) = match &e.body {
+        Body::SourceAmend(b) => b.conflict(),
+        _ => None,
+    } {
+        return Err(Error::invalid(
+            format!("the amendment both corrects and clears the {f}"),
+            "correct the field or clear it, not both",
+        ));
+    }
     rules::check_body(history, header, &e.body)?.map_err(refused)?;
     // Measured here, though `sign` writes the same bytes again: a refusal
     // must come before the entry goes to the pipeline's signing thread, so

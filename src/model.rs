@@ -368,6 +368,21 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// The fields of a source that `source.add` may leave null, and so the
+    /// fields a `source.amend` may clear (its `clear` member). Declared in
+    /// canonical (sorted) order: the derived order is the order a `clear`
+    /// list is written in. `kind`, the text's hash and length, and the
+    /// other members every source has are not among them.
+    SourceField, "field of a source that can be cleared" {
+        Author = "author",
+        Published = "published",
+        Publisher = "publisher",
+        Title = "title",
+        Url = "url",
+    }
+);
+
+wire_enum!(
     /// An analyst's judgment of a claim. See README for the ClaimReview mapping.
     Verdict, "verdict" {
         Confirmed = "confirmed",
@@ -545,14 +560,25 @@ pub struct SourceRedact {
 /// `source.amend`: corrects a source's metadata (a mistyped title, the
 /// wrong address), signed by the analyst who added the source (a rotated
 /// key of theirs included) or an admin. The fields it corrects are given,
-/// at least one; the others are null and keep their value. The `source.add`
-/// entry stays as it was signed: the source's current metadata is its
-/// fields overlaid by its amendments, in log order. Its text cannot be
-/// amended (that is another source).
+/// and the fields it clears (a wrongly recorded author: there is none)
+/// are listed in `clear`, at least one field in all; the others are null
+/// and keep their value. The `source.add` entry stays as it was signed:
+/// the source's current metadata is its fields overlaid by its
+/// amendments, in log order. Its text cannot be amended (that is another
+/// source).
+///
+/// `clear` is the one member of a body that is left out rather than
+/// written empty: absent when nothing is cleared, so that every
+/// `source.amend` signed before it existed reads and writes back as it
+/// was signed. A body that gives a field and clears it too does not
+/// parse (it has no one meaning), nor does an empty, unsorted or
+/// repeating `clear` ([`Cleared`]): each amendment has one written form.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "SourceAmendRead")]
 pub struct SourceAmend {
     pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Cleared::is_empty")]
+    pub clear: Cleared,
     pub kind: Option<SourceKind>,
     /// `YYYY-MM-DD` or RFC 3339, as the source states it.
     pub published: Option<String>,
@@ -563,26 +589,172 @@ pub struct SourceAmend {
     pub url: Option<String>,
 }
 
+/// [`SourceAmend`] as read, before [`SourceAmend::conflict`] is asked.
+/// Renamed so that serde's messages name the body's struct, as before.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "SourceAmend")]
+struct SourceAmendRead {
+    author: Option<String>,
+    #[serde(default)]
+    clear: Cleared,
+    kind: Option<SourceKind>,
+    published: Option<String>,
+    publisher: Option<String>,
+    reason: String,
+    source: Ref,
+    title: Option<String>,
+    url: Option<String>,
+}
+
+impl TryFrom<SourceAmendRead> for SourceAmend {
+    type Error = String;
+    fn try_from(r: SourceAmendRead) -> Result<SourceAmend, String> {
+        let b = SourceAmend {
+            author: r.author,
+            clear: r.clear,
+            kind: r.kind,
+            published: r.published,
+            publisher: r.publisher,
+            reason: r.reason,
+            source: r.source,
+            title: r.title,
+            url: r.url,
+        };
+        match b.conflict() {
+            Some(f) => Err(format!(
+                "`{f}` is both given and cleared: an amendment sets a field or clears it"
+            )),
+            None => Ok(b),
+        }
+    }
+}
+
 impl SourceAmend {
-    /// The fields it corrects, each with its new value as text, in the
-    /// order `show` lists a source's fields.
-    pub fn given(&self) -> Vec<(&'static str, String)> {
+    /// The value it gives a field that can be cleared (`None`: not given).
+    pub fn value_of(&self, field: SourceField) -> Option<&str> {
+        match field {
+            SourceField::Author => self.author.as_deref(),
+            SourceField::Published => self.published.as_deref(),
+            SourceField::Publisher => self.publisher.as_deref(),
+            SourceField::Title => self.title.as_deref(),
+            SourceField::Url => self.url.as_deref(),
+        }
+    }
+
+    /// A field it both gives and clears, which no amendment may do (such a
+    /// body does not parse, and the append path refuses to write one).
+    pub fn conflict(&self) -> Option<SourceField> {
+        self.clear.iter().find(|&f| self.value_of(f).is_some())
+    }
+
+    /// The fields it changes, in the order `show` lists a source's fields,
+    /// each with its new value as text, or `None` for a field it clears.
+    pub fn changes(&self) -> Vec<(&'static str, Option<String>)> {
         let mut out = Vec::new();
         if let Some(k) = self.kind {
-            out.push(("kind", k.as_str().to_string()));
+            out.push(("kind", Some(k.as_str().to_string())));
         }
-        for (field, v) in [
-            ("title", &self.title),
-            ("publisher", &self.publisher),
-            ("author", &self.author),
-            ("url", &self.url),
-            ("published", &self.published),
+        for f in [
+            SourceField::Title,
+            SourceField::Publisher,
+            SourceField::Author,
+            SourceField::Url,
+            SourceField::Published,
         ] {
-            if let Some(v) = v {
-                out.push((field, v.clone()));
+            match self.value_of(f) {
+                Some(v) => out.push((f.as_str(), Some(v.to_string()))),
+                None if self.clear.contains(f) => out.push((f.as_str(), None)),
+                None => {}
             }
         }
         out
+    }
+
+    /// What it changes, in a few words: `title, url` (corrected),
+    /// `author cleared`, `title; author, url cleared`.
+    pub fn summary(&self) -> String {
+        let changes = self.changes();
+        let list = |cleared: bool| {
+            changes
+                .iter()
+                .filter(|(_, v)| v.is_none() == cleared)
+                .map(|(f, _)| *f)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (list(false), list(true)) {
+            (given, cleared) if cleared.is_empty() => given,
+            (given, cleared) if given.is_empty() => format!("{cleared} cleared"),
+            (given, cleared) => format!("{given}; {cleared} cleared"),
+        }
+    }
+}
+
+/// The fields a `source.amend` clears (its `clear` member): each once, in
+/// canonical (sorted) order, which is the only order read. An empty list
+/// is never written (the member is left out) and never read: `"clear":[]`
+/// does not parse, so a body that clears nothing has one written form.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Cleared(Vec<SourceField>);
+
+impl Cleared {
+    /// The list of `fields`, sorted, each once.
+    pub fn of(fields: impl IntoIterator<Item = SourceField>) -> Cleared {
+        let mut v: Vec<SourceField> = fields.into_iter().collect();
+        v.sort();
+        v.dedup();
+        Cleared(v)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn contains(&self, f: SourceField) -> bool {
+        self.0.contains(&f)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = SourceField> + '_ {
+        self.0.iter().copied()
+    }
+    /// The list as the body writes it (`["author","url"]`), as the
+    /// `source_amendments` table holds it; `None` when it is empty (the
+    /// member is absent, the column NULL).
+    pub fn to_json(&self) -> Option<String> {
+        (!self.is_empty()).then(|| serde_json::to_string(self).unwrap_or_default())
+    }
+    /// Reads the list from its JSON text, with the body's rules.
+    pub fn from_json(s: &str) -> Result<Cleared, String> {
+        serde_json::from_str(s).map_err(|e| e.to_string())
+    }
+}
+
+impl Serialize for Cleared {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cleared {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Cleared, D::Error> {
+        let fields = Vec::<SourceField>::deserialize(d)?;
+        if fields.is_empty() {
+            return Err(de::Error::custom(
+                "clear is empty: an amendment that clears no field leaves the member out",
+            ));
+        }
+        for pair in fields.windows(2) {
+            if pair[0] == pair[1] {
+                return Err(de::Error::custom(format!(
+                    "clear lists `{}` twice",
+                    pair[0]
+                )));
+            }
+            if pair[0] > pair[1] {
+                return Err(de::Error::custom(format!(
+                    "clear lists `{}` before `{}`: its fields are written in sorted order",
+                    pair[0], pair[1]
+                )));
+            }
+        }
+        Ok(Cleared(fields))
     }
 }
 
@@ -850,6 +1022,21 @@ mod sql {
         Reliability => "a reliability grade",
     );
 
+    /// The `clear` column of `source_amendments`: the body's list as
+    /// JSON text, read with the body's rules.
+    impl FromSql for Cleared {
+        fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+            let s = v.as_str()?;
+            Cleared::from_json(s).map_err(|_| {
+                let head: String = s.chars().take(80).collect();
+                let shown = crate::text::escape(&head);
+                FromSqlError::Other(
+                    format!("the stored value `{shown}` is not a list of cleared fields").into(),
+                )
+            })
+        }
+    }
+
     impl FromSql for Credibility {
         fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
             let n = v.as_i64()?;
@@ -922,6 +1109,34 @@ mod tests {
         assert!(e.contains("confirmed") && e.contains("false"), "{e}");
         assert!("7".parse::<Credibility>().is_err());
         assert_eq!("6".parse::<Credibility>().unwrap().get(), 6);
+    }
+
+    /// A `clear` list is written in the derived order of [`SourceField`],
+    /// which must be the canonical (sorted) order of the names.
+    #[test]
+    fn clearable_fields_are_declared_in_sorted_order() {
+        // As `--clear`'s hint lists them (`sources::cleared`).
+        assert_eq!(
+            SourceField::NAMES,
+            ["author", "published", "publisher", "title", "url"]
+        );
+        let mut sorted = SourceField::NAMES.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, SourceField::NAMES);
+        assert!(SourceField::ALL.windows(2).all(|w| w[0] < w[1]));
+        let c = Cleared::of([SourceField::Url, SourceField::Author, SourceField::Url]);
+        assert_eq!(c.to_json().as_deref(), Some(r#"["author","url"]"#));
+        assert_eq!(Cleared::from_json(r#"["author","url"]"#), Ok(c));
+        assert_eq!(Cleared::default().to_json(), None);
+        for bad in [
+            "[]",
+            r#"["url","author"]"#,
+            r#"["url","url"]"#,
+            r#"["kind"]"#,
+            "null",
+        ] {
+            assert!(Cleared::from_json(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

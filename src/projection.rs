@@ -61,7 +61,7 @@ table!(SOURCE_LINKS, "source_links", key 2, ["source_id", "derived_from"]);
 table!(REDACTIONS, "redactions", key 1, ["seq", "source_id", "reason", "signer", "time"]);
 table!(SOURCE_AMENDMENTS, "source_amendments", key 1, [
     "seq", "source_id", "kind", "title", "publisher", "author", "url", "published",
-    "reason", "signer", "time",
+    "reason", "signer", "time", "clear",
 ]);
 table!(CLAIMS, "claims", key 1, [
     "id", "seq", "source_id", "start", "\"end\"", "quote_sha256", "prefix", "suffix",
@@ -207,6 +207,7 @@ pub fn rows(header: &Header, body: &Body, n: Option<u64>) -> Vec<Row> {
             text(&b.reason),
             signer,
             time,
+            b.clear.to_json().map_or(Value::Null, Value::Text),
         ])),
         Body::ClaimAdd(b) => out.push(CLAIMS.row(vec![
             n,

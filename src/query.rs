@@ -120,23 +120,25 @@ pub struct SourceAmendment {
     pub changes: Vec<FieldChange>,
 }
 
-/// One field an amendment corrected: what it was before (none when it was
-/// not given) and what it is since.
+/// One field an amendment corrected or cleared: what it was before (none
+/// when it was not given) and what it is since (none when the amendment
+/// cleared it).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct FieldChange {
     pub field: String,
     pub was: Option<String>,
-    pub now: String,
+    pub now: Option<String>,
 }
 
 impl SourceView {
-    /// Sets `field` (a `source.amend` field name) to `value`, as an
-    /// amendment does; returns what it was. A kind that is not one is left.
-    pub fn set_field(&mut self, field: &str, value: &str) -> Option<String> {
+    /// Sets `field` (a `source.amend` field name) to `value`, or clears it
+    /// (`None`), as an amendment does; returns what it was. A kind that is
+    /// not one, or none, is left (a kind cannot be cleared).
+    pub fn set_field(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let slot = match field {
             "kind" => {
                 let was = self.kind.as_str().to_string();
-                if let Ok(k) = value.parse() {
+                if let Some(Ok(k)) = value.map(str::parse) {
                     self.kind = k;
                 }
                 return Some(was);
@@ -148,17 +150,18 @@ impl SourceView {
             "published" => &mut self.published,
             _ => return None,
         };
-        slot.replace(value.to_string())
+        std::mem::replace(slot, value.map(str::to_string))
     }
 
-    /// Applies an amendment's fields (`given`, as [`SourceAmend::given`]
-    /// gives them) and records it: what `show` and the reports show.
-    pub fn amend(&mut self, given: Vec<(&'static str, String)>, mut by: SourceAmendment) {
-        by.changes = given
+    /// Applies an amendment's changes (as [`SourceAmend::changes`] gives
+    /// them: a value, or `None` for a field cleared) and records it: what
+    /// `show` and the reports show.
+    pub fn amend(&mut self, changes: Vec<(&'static str, Option<String>)>, mut by: SourceAmendment) {
+        by.changes = changes
             .into_iter()
             .map(|(field, now)| FieldChange {
                 field: field.to_string(),
-                was: self.set_field(field, &now),
+                was: self.set_field(field, now.as_deref()),
                 now,
             })
             .collect();
@@ -681,26 +684,27 @@ fn complete_source(conn: &Connection, mut s: SourceView) -> Result<SourceView> {
             time,
         });
     }
-    for (given, by) in source_amendments(conn, n)? {
-        s.amend(given, by);
+    for (changes, by) in source_amendments(conn, n)? {
+        s.amend(changes, by);
     }
     Ok(s)
 }
 
-/// The amendments of source `n`, in log order: the fields each gives, and
-/// who signed it and why.
+/// The amendments of source `n`, in log order: the fields each gives or
+/// clears, and who signed it and why.
 #[allow(clippy::type_complexity)]
 fn source_amendments(
     conn: &Connection,
     n: u64,
-) -> Result<Vec<(Vec<(&'static str, String)>, SourceAmendment)>> {
+) -> Result<Vec<(Vec<(&'static str, Option<String>)>, SourceAmendment)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, kind, title, publisher, author, url, published, reason, signer, time
+        "SELECT seq, kind, title, publisher, author, url, published, reason, signer, time, clear
          FROM source_amendments WHERE source_id = ? ORDER BY seq",
     )?;
     let rows = stmt
         .query_map([n as i64], |r| {
             let kind: Option<SourceKind> = r.get(1)?;
+            let clear: Option<Cleared> = r.get(10)?;
             let body = SourceAmend {
                 kind,
                 title: r.get(2)?,
@@ -708,6 +712,7 @@ fn source_amendments(
                 author: r.get(4)?,
                 url: r.get(5)?,
                 published: r.get(6)?,
+                clear: clear.unwrap_or_default(),
                 reason: String::new(),
                 source: Ref {
                     hash: Hash([0; 32]),
@@ -715,7 +720,7 @@ fn source_amendments(
                 },
             };
             Ok((
-                body.given(),
+                body.changes(),
                 SourceAmendment {
                     seq: r.get(0)?,
                     reason: r.get(7)?,
@@ -835,12 +840,19 @@ fn text_at<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
     })
 }
 
-/// Source `s`'s current `col` (SQL): the latest amendment's that gives
-/// it, else the `source.add` entry's.
+/// Source `s`'s current `col` (SQL): the value of the latest amendment
+/// that gives it or clears it (NULL then), else the `source.add` entry's.
+/// A cleared field is named in the amendment's `clear` list, the body's
+/// JSON text (`["author","url"]`): its name in quotes is found in no other
+/// name's.
 fn current_source_field(col: &str) -> String {
+    let changes = format!(
+        "FROM source_amendments m WHERE m.source_id = s.id
+         AND (m.{col} IS NOT NULL OR instr(m.clear, '\"{col}\"') > 0)"
+    );
     format!(
-        "COALESCE((SELECT m.{col} FROM source_amendments m WHERE m.source_id = s.id
-         AND m.{col} IS NOT NULL ORDER BY m.seq DESC LIMIT 1), s.{col})"
+        "CASE WHEN EXISTS (SELECT 1 {changes})
+         THEN (SELECT m.{col} {changes} ORDER BY m.seq DESC LIMIT 1) ELSE s.{col} END"
     )
 }
 
@@ -2477,11 +2489,10 @@ fn summarize(body: &Body) -> String {
         ),
         Body::SourceRedact(b) => format!("{} redacted: {}", b.source.id, cut(&b.reason, 40)),
         Body::SourceAmend(b) => {
-            let fields: Vec<&str> = b.given().into_iter().map(|(f, _)| f).collect();
             format!(
                 "{} amended ({}): {}",
                 b.source.id,
-                fields.join(", "),
+                b.summary(),
                 cut(&b.reason, 40)
             )
         }

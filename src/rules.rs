@@ -617,12 +617,12 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if let Err(e) = check_ref(h, "source", &b.source, IdKind::Source)? {
                 return Ok(Err(e));
             }
-            if b.given().is_empty() {
+            if b.changes().is_empty() {
                 return Ok(Err(v(
                     Check::Body,
                     format!("the amendment of {id} corrects no field"),
                 )
-                .hint("give at least one of --title, --publisher, --author, --url, --published, --kind")));
+                .hint("give at least one of --title, --publisher, --author, --url, --published, --kind, or --clear a field")));
             }
             if let Some(p) = &b.published {
                 if let Err(e) = crate::clock::check_published(p) {

@@ -54,7 +54,7 @@ pub fn source(conn: &Connection, v: &SourceView) -> Result<()> {
             Some(&v.signed),
             |body| match body {
                 Body::SourceAmend(m) if m.source.id == v.id => {
-                    *given.borrow_mut() = m.given();
+                    *given.borrow_mut() = m.changes();
                     Some(&m.reason)
                 }
                 _ => None,

@@ -4,6 +4,7 @@
 //! read from a file).
 
 use crate::error::{Error, Result};
+use crate::model::{Cleared, SourceAmend, SourceField, SourceKind};
 use crate::text;
 use std::path::Path;
 
@@ -429,6 +430,80 @@ pub fn check_given(field: &str, value: Option<&str>, spelling: Spelling) -> Resu
         ));
     }
     Ok(())
+}
+
+/// The fields an amendment is to clear, as given (`--clear author,url`,
+/// an import line's `"clear": ["author"]`): each a field a source may lack
+/// (author, published, publisher, title, url), each once, listed as the
+/// body lists them (sorted). A kind (every source has one) and what is
+/// not such a field are refused in their own words. The command line and
+/// a spreadsheet take other capitals too; an import line, written by a
+/// program, the names themselves.
+pub fn cleared(given: &[String], spelling: Spelling) -> Result<Cleared> {
+    let clear = spelling.name("clear");
+    let mut fields = Vec::new();
+    for typed in given {
+        let field = match spelling {
+            Spelling::Import => typed.parse::<SourceField>().ok(),
+            Spelling::Cli | Spelling::Csv => SourceField::NAMES
+                .iter()
+                .find(|n| text::spells(n, typed.trim(), b"-"))
+                .and_then(|n| n.parse().ok()),
+        };
+        let Some(field) = field else {
+            return Err(if text::spells("kind", typed.trim(), b"") {
+                Error::invalid(
+                    "a source's kind cannot be cleared: every source has one",
+                    format!(
+                        "correct it with {} instead, one of {}",
+                        spelling.name("kind"),
+                        SourceKind::NAMES.join(", ")
+                    ),
+                )
+            } else {
+                Error::invalid(
+                    format!(
+                        "`{}` is not a field that can be cleared",
+                        text::escape(typed)
+                    ),
+                    format!("{clear} takes author, published, publisher, title or url"),
+                )
+            });
+        };
+        if fields.contains(&field) {
+            return Err(Error::invalid(
+                format!("{clear} names {field} twice"),
+                "name each field to clear once",
+            ));
+        }
+        fields.push(field);
+    }
+    Ok(Cleared::of(fields))
+}
+
+/// Refuses an amendment that corrects a field and clears it too (a body
+/// that does not parse: it has no one meaning).
+pub fn check_not_both(body: &SourceAmend, spelling: Spelling) -> Result<()> {
+    match body.conflict() {
+        None => Ok(()),
+        Some(f) => {
+            let (given, clear) = (spelling.name(f.as_str()), spelling.name("clear"));
+            let (what, hint) = match spelling {
+                Spelling::Cli => (
+                    format!("{given} and {clear} {f} were both given"),
+                    format!("give {given} to correct the {f}, or {clear} {f} to empty it"),
+                ),
+                Spelling::Import | Spelling::Csv => (
+                    format!("{given} is given and {clear} lists {f} too"),
+                    format!("give {given} to correct the {f}, or list it in {clear} to empty it"),
+                ),
+            };
+            Err(Error::invalid(
+                format!("{what}: an amendment corrects a field or clears it"),
+                hint,
+            ))
+        }
+    }
 }
 
 /// Finds the claim's `[start, end)` in the source text `src` of `id`, as

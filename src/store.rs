@@ -84,6 +84,10 @@ pub const MIGRATIONS: &[Migration] = &[
         None,
     ),
     (include_str!("../schema/0007_source_amendments.sql"), None),
+    (
+        include_str!("../schema/0008_source_amendment_clears.sql"),
+        None,
+    ),
 ];
 
 /// A migration's statements, comments left out, each trimmed.
@@ -100,17 +104,32 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// One step of a migration made in a connection's TEMP schema.
+#[derive(Debug, PartialEq, Eq)]
+enum TempStep {
+    /// Statements to run as they are.
+    Run(String),
+    /// `ALTER TABLE table ADD COLUMN column`: made on the table's TEMP
+    /// copy (see [`Store::add_temp_column`]).
+    AddColumn { table: String, column: String },
+}
+
 /// A migration's statements rewritten for a read-only log: each `CREATE
-/// TABLE` as `CREATE TEMP TABLE`, indexes made and dropped left out (they
-/// only make reads faster); `None` when it holds any other statement, which could not be
-/// applied without writing the file.
-fn temporary_schema(sql: &str) -> Option<String> {
-    let mut out = String::new();
+/// TABLE` as `CREATE TEMP TABLE`, each `ALTER TABLE … ADD COLUMN` as a
+/// step on the table's TEMP copy, indexes made and dropped left out (they
+/// only make reads faster); `None` when it holds any other statement,
+/// which could not be applied without writing the file.
+fn temporary_schema(sql: &str) -> Option<Vec<TempStep>> {
+    let mut out = Vec::new();
     for statement in statements(sql) {
         if let Some(rest) = statement.strip_prefix("CREATE TABLE ") {
-            out.push_str("CREATE TEMP TABLE ");
-            out.push_str(rest);
-            out.push_str(";\n");
+            out.push(TempStep::Run(format!("CREATE TEMP TABLE {rest};")));
+        } else if let Some(rest) = statement.strip_prefix("ALTER TABLE ") {
+            let (table, column) = rest.split_once(" ADD COLUMN ")?;
+            out.push(TempStep::AddColumn {
+                table: table.trim().to_string(),
+                column: column.trim().to_string(),
+            });
         } else if !statement.starts_with("CREATE INDEX ") && !statement.starts_with("DROP INDEX ") {
             return None;
         }
@@ -498,7 +517,14 @@ impl Store {
                     ),
                     hint: "copy it to a place you can write to and open the copy".into(),
                 })?;
-                self.conn.execute_batch(&temp)?;
+                for t in temp {
+                    match t {
+                        TempStep::Run(sql) => self.conn.execute_batch(&sql)?,
+                        TempStep::AddColumn { table, column } => {
+                            self.add_temp_column(version, i + 1, &table, &column)?
+                        }
+                    }
+                }
                 if let Some(step) = step {
                     step(&self.conn)?;
                 }
@@ -506,6 +532,60 @@ impl Store {
             return Ok(());
         }
         self.migrate_in_file()
+    }
+
+    /// A column a migration adds to `table`, added for this connection
+    /// only (a log read in memory, or a read-only one): to the table's
+    /// TEMP copy, made first from the file's table (its `CREATE` text and
+    /// every row, values as stored) unless an earlier step made the table
+    /// in TEMP. Queries then read the copy, which holds the file's rows
+    /// with the new column NULL, as the file's would after the migration.
+    /// A file whose table has the column already, or lacks the table, is
+    /// not of the version its header says (`step` is the migration's
+    /// number).
+    fn add_temp_column(&self, version: i64, step: usize, table: &str, column: &str) -> Result<()> {
+        let name = column.split_whitespace().next().unwrap_or_default();
+        let exists = |schema: &str| -> Result<bool> {
+            Ok(self.conn.query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {schema}.sqlite_schema WHERE type = 'table' AND name = ?)"),
+                [table],
+                |r| r.get(0),
+            )?)
+        };
+        if !exists("temp")? {
+            let create: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?",
+                    [table],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(rest) = create
+                .as_deref()
+                .and_then(|c| c.strip_prefix("CREATE TABLE "))
+            else {
+                return Err(self.edited_header(version, step, &format!("no such table: {table}")));
+            };
+            let has: bool = self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1, 'main') WHERE name = ?2)",
+                [table, name],
+                |r| r.get(0),
+            )?;
+            if has {
+                return Err(self.edited_header(
+                    version,
+                    step,
+                    &format!("duplicate column name: {name}"),
+                ));
+            }
+            self.conn.execute_batch(&format!(
+                "CREATE TEMP TABLE {rest}; INSERT INTO temp.{table} SELECT * FROM main.{table};"
+            ))?;
+        }
+        self.conn
+            .execute_batch(&format!("ALTER TABLE temp.{table} ADD COLUMN {column}"))?;
+        Ok(())
     }
 
     /// Makes the file ready for the append path, once: ends the snapshot
@@ -933,34 +1013,70 @@ mod tests {
     use super::*;
 
     /// Every migration can be made in a read-only connection's TEMP
-    /// schema: its tables as TEMP tables, the indexes it makes or drops
-    /// left out; anything
-    /// else (which would write the file) cannot.
+    /// schema: its tables as TEMP tables, the columns it adds added to
+    /// them, the indexes it makes or drops left out; anything else (which
+    /// would write the file) cannot. Made one after the other, they give
+    /// the tables, with their columns, that the migrations give a file.
     #[test]
     fn migrations_have_a_temporary_form() {
+        let temp_conn = Connection::open_in_memory().unwrap();
+        let file = Connection::open_in_memory().unwrap();
         for (sql, _) in MIGRATIONS {
             let temp = temporary_schema(sql).unwrap();
             let tables = sql.matches("CREATE TABLE ").count();
-            assert_eq!(temp.matches("CREATE TEMP TABLE ").count(), tables);
-            assert!(!temp.contains("INDEX"), "{temp}");
-            Connection::open_in_memory()
-                .unwrap()
-                .execute_batch(&temp)
-                .unwrap();
+            let made = temp
+                .iter()
+                .filter(|t| matches!(t, TempStep::Run(s) if s.starts_with("CREATE TEMP TABLE ")))
+                .count();
+            assert_eq!(made, tables);
+            for t in temp {
+                match t {
+                    TempStep::Run(s) => {
+                        assert!(!s.contains("INDEX"), "{s}");
+                        temp_conn.execute_batch(&s).unwrap();
+                    }
+                    TempStep::AddColumn { table, column } => temp_conn
+                        .execute_batch(&format!("ALTER TABLE temp.{table} ADD COLUMN {column}"))
+                        .unwrap(),
+                }
+            }
+            file.execute_batch(sql).unwrap();
         }
+        let columns = |conn: &Connection, schema: &str| -> Vec<(String, String)> {
+            let mut st = conn
+                .prepare(&format!(
+                    "SELECT t.name, c.name FROM {schema}.sqlite_schema t, pragma_table_info(t.name, '{schema}') c
+                     WHERE t.type = 'table' ORDER BY t.name, c.cid"
+                ))
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(columns(&temp_conn, "temp"), columns(&file, "main"));
         assert_eq!(
-            temporary_schema("-- a; comment\nCREATE TABLE t (a INTEGER); CREATE INDEX i ON t(a);")
-                .as_deref(),
-            Some("CREATE TEMP TABLE t (a INTEGER);\n")
+            temporary_schema("-- a; comment\nCREATE TABLE t (a INTEGER); CREATE INDEX i ON t(a);"),
+            Some(vec![TempStep::Run(
+                "CREATE TEMP TABLE t (a INTEGER);".into()
+            )])
         );
         assert_eq!(
-            temporary_schema("DROP INDEX i; CREATE INDEX j ON t(a, b);").as_deref(),
-            Some("")
+            temporary_schema("DROP INDEX i; CREATE INDEX j ON t(a, b);"),
+            Some(vec![])
+        );
+        assert_eq!(
+            temporary_schema("ALTER TABLE t ADD COLUMN b TEXT;"),
+            Some(vec![TempStep::AddColumn {
+                table: "t".into(),
+                column: "b TEXT".into()
+            }])
         );
         assert_eq!(
             temporary_schema("CREATE TABLE t (a); UPDATE x SET a = 1;"),
             None
         );
+        assert_eq!(temporary_schema("ALTER TABLE t RENAME TO u;"), None);
     }
 
     #[test]

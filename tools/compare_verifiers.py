@@ -116,6 +116,9 @@ class Workspace:
                  "--reason", "a typo in the title")
         self.run("admin", "source", "amend", s2, "--url", "https://example.org/status/7",
                  "--kind", "statement", "--reason", "the wrong URL and kind")
+        # One that clears a field recorded in error (a body with `clear`).
+        self.run("analyst", "source", "amend", "S1", "--clear", "publisher",
+                 "--reason", "the publisher was another site's")
         # Annotation retractions: the analyst's own, and the auditor's by an admin.
         a = self.run("analyst", "annotate", "C3", "--verdict", "disputed")
         self.run("analyst", "annotate", "retract", a, "--reason", "the wrong claim")
@@ -254,6 +257,10 @@ class Cases:
             "kind": ["tweet", "article"], "provenance": ["tweet", "statement"],
             "reason": ["r", " "], "name": ["n", ""], "speaker": ["UNICEF", ""],
             "published": [None, "2022-07-22", "2022-02-30", "2022-07-22T09:30:00+03:00"],
+            # FORMAT §3.5a: only a non-empty, sorted list of distinct
+            # clearable fields, none of them also given, is read.
+            "clear": [["author"], ["publisher", "url"], ["url", "author"], [], ["kind"],
+                      ["title"], ["author", "author"], "author", None],
         }
         if member == "fingerprint":
             return self.fps[rng.choice(self.keys)]
@@ -299,7 +306,8 @@ class Cases:
             elif r < 0.68:
                 del body[member]
             elif r < 0.72:
-                body["extra"] = 1
+                # An unknown member, or `clear` where it may or may not be.
+                body[rng.choice(["extra", "clear"])] = self.typed("clear", None)
             else:
                 body[member] = self.anything(body[member])
         return body

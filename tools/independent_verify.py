@@ -94,6 +94,12 @@ BODY = {  # FORMAT §3: exactly these members, for each kind
     "annotation.retract": {"annotation", "reason"},
     "checkpoint.add": {"note", "root", "size"},
 }
+# FORMAT §3.5a: the one member a body may leave out: `clear` of a
+# source.amend, present only when it lists a field.
+OPTIONAL = {"source.amend": {"clear"}}
+# FORMAT §3.5a: the fields a source.amend may clear (those source.add may
+# leave null), in the order a `clear` list is written.
+CLEARABLE = ["author", "published", "publisher", "title", "url"]
 # FORMAT §3: each member's JSON type. "?" after a type: or null. "int" is a
 # non-negative integer (claimtrail reads them as unsigned 64-bit integers),
 # "ref" a Ref of §3.0 (its id spelled as §3.0 says: which kind of item it
@@ -802,11 +808,23 @@ class Log:
         """The body's members and closed sets (FORMAT §3): an entry whose
         body does not parse is checked no further (FORMAT §7.2 step 3)."""
         kind, b = p["kind"], p["body"]
-        if set(b) != BODY[kind]:
+        if set(b) - OPTIONAL.get(kind, set()) != BODY[kind]:
             raise Rejected("body", f"the body of a {kind} does not have exactly its members")
         for member, t in TYPES[kind].items():
             if not has_type(b[member], t):
                 raise Rejected("body", f"{member} is not of its type ({t})")
+        if "clear" in b:  # FORMAT §3.5a: one written form
+            clear = b["clear"]
+            if not isinstance(clear, list) or not all(isinstance(f, str) for f in clear):
+                raise Rejected("body", "clear is not a list of field names")
+            if not clear:
+                raise Rejected("body", "clear is empty (a body that clears nothing leaves it out)")
+            if any(f not in CLEARABLE for f in clear):
+                raise Rejected("body", "clear names a field that cannot be cleared")
+            if clear != sorted(set(clear)):
+                raise Rejected("body", "clear is not sorted, or names a field twice")
+            if any(b[f] is not None for f in clear):
+                raise Rejected("body", "a field is both given and cleared")
         for k, member in HASHES:
             if k == kind and not (isinstance(b[member], str) and HEX64.match(b[member])):
                 raise Rejected("body", f"{member} is not 64 lowercase hex digits")
@@ -934,8 +952,9 @@ class Log:
             self.reason(b)
         elif kind == "source.amend":  # FORMAT §3.5a
             source = self.ref(b.get("source"), "S")
-            if all(b[f] is None for f in ("author", "kind", "published", "publisher", "title", "url")):
-                raise Rejected("body", "the amendment corrects no field")
+            if (all(b[f] is None for f in ("author", "kind", "published", "publisher", "title", "url"))
+                    and not b.get("clear")):
+                raise Rejected("body", "the amendment corrects and clears no field")
             if b["published"] is not None and not published_date(b["published"]):
                 raise Rejected("body", "published is not YYYY-MM-DD or an RFC 3339 date-time")
             signer = self.keys.get(p["signer"])  # enrolled, revoked or not (FORMAT §4)

@@ -93,7 +93,7 @@ pub(super) fn build(
                 if let Some(s) = at.get(&b.source.id).map(|&i| &mut c.sources[i]) {
                     let by = signed(h);
                     s.amend(
-                        b.given(),
+                        b.changes(),
                         SourceAmendment {
                             seq: by.seq,
                             reason: b.reason.clone(),

@@ -647,6 +647,11 @@ pub struct BundleAmendment {
     pub seq: Seq,
     /// The fields it corrected.
     pub fields: Vec<&'static str>,
+    /// The fields it cleared (`[]` when none).
+    pub cleared: Vec<&'static str>,
+    /// Both, as `verify-bundle` prints them ([`SourceAmend::summary`]).
+    #[serde(skip)]
+    pub summary: String,
     pub reason: String,
 }
 
@@ -1214,7 +1219,13 @@ impl BundleHistory {
             Body::SourceAmend(b) => self.amendments.push(BundleAmendment {
                 source: b.source.id,
                 seq: h.seq,
-                fields: b.given().into_iter().map(|(f, _)| f).collect(),
+                fields: b
+                    .changes()
+                    .into_iter()
+                    .filter_map(|(f, v)| v.map(|_| f))
+                    .collect(),
+                cleared: b.clear.iter().map(SourceField::as_str).collect(),
+                summary: b.summary(),
                 reason: b.reason.clone(),
             }),
             Body::AnnotationRetract(b) => {

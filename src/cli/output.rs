@@ -935,7 +935,8 @@ pub fn opt(s: &Option<String>) -> String {
 
 /// One amendment of a source, as `show` and `verify-bundle --show` print
 /// it: `amended at entry N by NAME: field "was" → "now"; … (reason)`. The
-/// texts are escaped (a value that was not given reads `(none)`).
+/// texts are escaped (a value that was not given, or a field cleared,
+/// reads `(none)`).
 pub fn amendment(a: &claimtrail::query::SourceAmendment) -> String {
     format!(
         "amended at entry {} by {}: {} ({})",

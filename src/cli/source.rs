@@ -21,10 +21,11 @@ pub enum SourceCommand {
         #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
         reason: String,
     },
-    /// Correct a source's metadata (a mistyped title, the wrong URL): your
-    /// own source's (an admin may amend any). The `source.add` entry stays
-    /// as signed; `show`, `list` and the reports give the corrected fields,
-    /// and `show` what each was.
+    /// Correct a source's metadata (a mistyped title, the wrong URL), or
+    /// clear a field recorded in error (--clear author): your own source's
+    /// (an admin may amend any). The `source.add` entry stays as signed;
+    /// `show`, `list` and the reports give the current fields, and `show`
+    /// what each was.
     Amend(AmendArgs),
 }
 
@@ -50,6 +51,12 @@ pub struct AmendArgs {
     /// The corrected kind.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub kind: Option<SourceKind>,
+    /// Empty a field recorded in error (an author the source does not
+    /// name): author, published, publisher, title or url; FIELD,FIELD, or
+    /// the option repeated. A kind cannot be cleared (correct it with
+    /// --kind).
+    #[arg(long, value_name = "FIELD", value_delimiter = ',')]
+    pub clear: Vec<String>,
     /// What was wrong (a typo, the wrong page): signed with the
     /// amendment, and shown by `show`.
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
@@ -206,6 +213,7 @@ fn amend(ctx: &Ctx, a: AmendArgs) -> Result<Outcome> {
             )
         })?;
     }
+    let clear = claimtrail::sources::cleared(&a.clear, Spelling::Cli)?;
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
     let body = SourceAmend {
@@ -216,50 +224,77 @@ fn amend(ctx: &Ctx, a: AmendArgs) -> Result<Outcome> {
         author: a.author,
         url: a.url,
         published: a.published,
+        clear,
         reason: a.reason,
     };
-    let given = body.given();
-    if given.is_empty() {
+    claimtrail::sources::check_not_both(&body, Spelling::Cli)?;
+    let changes = body.changes();
+    if changes.is_empty() {
         return Err(Error::invalid(
             format!("nothing to amend: no field of {id} was given"),
             format!(
-                "give the fields to correct, e.g. `claimtrail source amend {id} --title \"…\" --reason \"typo\"`"
+                "give the fields to correct, e.g. `claimtrail source amend {id} --title \"…\" --reason \"typo\"`, or --clear the ones recorded in error"
             ),
         ));
     }
-    // What it is now: a field given as it already reads is refused (the
-    // amendment would say it changed), and a publication date must not be
-    // after the text was retrieved, as for `source add`.
+    // What it is now: a field given as it already reads, or cleared when
+    // it is empty, is refused (the amendment would say it changed), and a
+    // publication date must not be after the text was retrieved, as for
+    // `source add`.
     let now = query::source(store.conn(), id.n)?;
     if let Some(p) = &body.published {
         clock::check_published_by(p, &now.retrieved)
             .map_err(|e| Error::invalid(e, "fix --published"))?;
     }
-    for (field, value) in &given {
+    for (field, value) in &changes {
         let mut probe = now.clone();
-        if probe.set_field(field, value).as_deref() == Some(value.as_str()) {
-            return Err(Error::invalid(
+        if probe.set_field(field, value.as_deref()) != *value {
+            continue;
+        }
+        return Err(match value {
+            Some(value) => Error::invalid(
                 format!(
                     "{id}'s {field} is already \"{}\"",
                     claimtrail::text::escape(value)
                 ),
                 format!("leave --{field} out; `claimtrail show {id}` shows its current metadata"),
-            ));
-        }
+            ),
+            None => Error::invalid(
+                format!("{id}'s {field} is already empty: there is nothing to clear"),
+                format!(
+                    "leave --clear {field} out; `claimtrail show {id}` shows its current metadata"
+                ),
+            ),
+        });
     }
     let entry = NewEntry::new(Body::SourceAmend(body));
     let signer = ctx.signer_for(store.conn(), &entry)?;
     let e = append(&mut store, &signer, entry)?;
-    let fields: Vec<&str> = given.iter().map(|(f, _)| *f).collect();
+    let fields: Vec<&str> = changes
+        .iter()
+        .filter_map(|(f, v)| v.as_ref().map(|_| *f))
+        .collect();
+    let cleared: Vec<&str> = changes
+        .iter()
+        .filter_map(|(f, v)| v.is_none().then_some(*f))
+        .collect();
     if ctx.json {
-        output::json(
-            &serde_json::json!({"amended": id.to_string(), "fields": fields, "entry": e}),
-        )?;
+        output::json(&serde_json::json!({
+            "amended": id.to_string(),
+            "fields": fields,
+            "cleared": cleared,
+            "entry": e,
+        }))?;
     } else {
+        let done: Vec<String> = [(fields, "corrected"), (cleared, "cleared")]
+            .into_iter()
+            .filter(|(f, _)| !f.is_empty())
+            .map(|(f, what)| format!("{} {what}", f.join(", ")))
+            .collect();
         outln!(
-            "{id} amended at entry {}: {} corrected; its source.add entry stays as signed",
+            "{id} amended at entry {}: {}; its source.add entry stays as signed",
             e.seq,
-            fields.join(", ")
+            done.join(" and ")
         )?;
     }
     Ok(Outcome::Done)

@@ -87,7 +87,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 "{} amended at entry {} ({}): {}",
                 m.source,
                 m.seq,
-                m.fields.join(", "),
+                m.summary,
                 escape(&m.reason)
             )?;
         }

@@ -11,8 +11,8 @@
 //! makes are those of the same line in JSON. An empty cell is a field left
 //! out; `credibility` and `occurrence` are numbers; `derived_from`,
 //! `corroborates` and `contradicts` take ids or @labels separated by
-//! commas. Rows are numbered as a spreadsheet shows them: the header is
-//! row 1.
+//! commas, and `clear` field names so separated. Rows are numbered as a
+//! spreadsheet shows them: the header is row 1.
 //!
 //! People type spreadsheets, programs write JSON Lines: so a column's name
 //! may have other capitals, spaces or `-` for `_` (`Derived from`), and the
@@ -23,7 +23,7 @@
 
 use super::{line_err, parse_line, LineError, ReadLine, MAX_LINE_BYTES, UTF8_BOM};
 use crate::error::{Error, Result};
-use crate::model::{Reliability, SourceKind, Verdict};
+use crate::model::{Reliability, SourceField, SourceKind, Verdict};
 use serde_json::Value;
 use std::io::Read;
 
@@ -57,12 +57,13 @@ pub const FIELDS: &[&str] = &[
     "reason",
     "replaced_by",
     "annotation",
+    "clear",
 ];
 
 /// Fields whose value is a whole number.
 const NUMBERS: &[&str] = &["credibility", "occurrence"];
 /// Fields whose value is a list (of ids or @labels).
-const LISTS: &[&str] = &["derived_from", "corroborates", "contradicts"];
+const LISTS: &[&str] = &["derived_from", "corroborates", "contradicts", "clear"];
 /// Fields that name an item or a label: taken without surrounding spaces.
 const NAMES: &[&str] = &[
     "label",
@@ -87,6 +88,7 @@ fn closed_set(field: &str) -> Option<&'static [&'static str]> {
         ]),
         "kind" | "provenance" => Some(SourceKind::NAMES),
         "verdict" => Some(Verdict::NAMES),
+        "clear" => Some(SourceField::NAMES),
         "reliability" => Some(Reliability::NAMES),
         _ => None,
     }
@@ -338,7 +340,15 @@ fn value(field: &str, text: &str) -> Value {
         if text.trim().is_empty() {
             return Value::Array(Vec::new());
         }
-        return Value::Array(text.split(',').map(str::trim).map(Value::from).collect());
+        // The fields to clear are a closed set, named as in the other
+        // columns' closed sets: other capitals, `-` for `_`.
+        let item = |t: &str| match closed_set(field)
+            .and_then(|names| names.iter().find(|n| crate::text::spells(n, t, b"- ")))
+        {
+            Some(name) => Value::from(*name),
+            None => Value::from(t),
+        };
+        return Value::Array(text.split(',').map(str::trim).map(item).collect());
     }
     if NAMES.contains(&field) {
         return Value::from(text.trim());
@@ -703,6 +713,7 @@ mod tests {
                 "annotation",
                 "retraction",
                 "annotation_retraction",
+                "source_amendment",
             ]
             .iter()
             .any(|t| {

@@ -346,23 +346,21 @@ pub fn amendment_text(a: &crate::query::SourceAmendment) -> String {
     )
 }
 
-/// What an amendment changed: `title "was" → "now"; url (none) → "…"`,
-/// each value through `shown` (the terminal's escape, or as it is for a
-/// report that escapes the whole line its own way). Shared by the reports
-/// and by `show`.
+/// What an amendment changed: `title "was" → "now"; url (none) → "…";
+/// author "…" → (none)` (a field it cleared), each value through `shown`
+/// (the terminal's escape, or as it is for a report that escapes the whole
+/// line its own way). Shared by the reports and by `show`.
 pub fn amendment_changes<'a>(
     a: &'a crate::query::SourceAmendment,
     shown: impl Fn(&'a str) -> std::borrow::Cow<'a, str>,
 ) -> String {
+    let value = |v: &'a Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "(none)".to_string(), |v| format!("\"{}\"", shown(v)))
+    };
     a.changes
         .iter()
-        .map(|c| {
-            let was = c
-                .was
-                .as_deref()
-                .map_or_else(|| "(none)".to_string(), |w| format!("\"{}\"", shown(w)));
-            format!("{} {was} → \"{}\"", c.field, shown(&c.now))
-        })
+        .map(|c| format!("{} {} → {}", c.field, value(&c.was), value(&c.now)))
         .collect::<Vec<_>>()
         .join("; ")
 }

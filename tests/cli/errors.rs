@@ -845,7 +845,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         &["annotate", "C2", "--verdict", "disputed"],
     )
     .ok();
-    assert_eq!(version(), 7);
+    assert_eq!(version(), 8);
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
@@ -881,7 +881,7 @@ fn an_import_migrates_an_older_log_when_it_appends() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     w.run(None, &["verify"]).ok();
 }
 

@@ -455,6 +455,12 @@ fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
                "source": r("S1", 3), "speaker": "UNICEF", "start": start, "suffix": "",
                "text": null})
     };
+    // A `source.amend` of S1 that clears `clear` and gives `publisher`.
+    let clearing = |clear: Value, publisher: Value| {
+        json!({"author": null, "clear": clear, "kind": null, "published": null,
+               "publisher": publisher, "reason": "recorded in error", "source": r("S1", 3),
+               "title": null, "url": null})
+    };
     let cases: Vec<(&str, &str, &str, Value, &[&str])> = vec![
         (
             "an auditor redacts a source already redacted",
@@ -560,6 +566,55 @@ fn both_verifiers_judge_validly_signed_entries_that_break_the_rules_alike() {
             json!({"author": null, "kind": null, "published": "2022-07-22X09:30:00Z",
                    "publisher": null, "reason": "typo", "source": r("S1", 3), "title": null,
                    "url": null}),
+            &["body"],
+        ),
+        (
+            "an auditor clears a source's publisher",
+            "auditor",
+            "source.amend",
+            clearing(json!(["publisher"]), Value::Null),
+            &["authorization"],
+        ),
+        (
+            "an admin clears no field, with an empty list",
+            "admin",
+            "source.amend",
+            clearing(json!([]), Value::Null),
+            &["body"],
+        ),
+        (
+            "an analyst clears a source's kind",
+            "analyst",
+            "source.amend",
+            clearing(json!(["kind"]), Value::Null),
+            &["body"],
+        ),
+        (
+            "an analyst clears two fields listed out of order",
+            "analyst",
+            "source.amend",
+            clearing(json!(["publisher", "published"]), Value::Null),
+            &["body"],
+        ),
+        (
+            "an analyst clears a field twice",
+            "analyst",
+            "source.amend",
+            clearing(json!(["publisher", "publisher"]), Value::Null),
+            &["body"],
+        ),
+        (
+            "an admin gives the publisher and clears it",
+            "admin",
+            "source.amend",
+            clearing(json!(["publisher"]), json!("Reuters")),
+            &["body"],
+        ),
+        (
+            "an admin clears with a string for a list",
+            "admin",
+            "source.amend",
+            clearing(json!("publisher"), Value::Null),
             &["body"],
         ),
         (
@@ -759,8 +814,8 @@ fn the_independent_verifier_agrees_on_a_rotated_key() {
     assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
 }
 
-/// Source amendments: the analyst's own and an admin's agree; an amendment
-/// of another analyst's source, validly signed and written by hand, is
+/// Source amendments: the analyst's own and an admin's agree, those that
+/// clear fields too; an amendment of another analyst's source, validly signed and written by hand, is
 /// named by both verifiers at the same entry and check.
 #[test]
 fn the_independent_verifier_agrees_on_source_amendments() {
@@ -794,8 +849,37 @@ fn the_independent_verifier_agrees_on_source_amendments() {
         ],
     )
     .ok();
+    // One that clears fields (a body with `clear`), and one after it
+    // that gives a cleared field again.
+    w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--clear",
+            "published,publisher",
+            "--reason",
+            "neither is the article's",
+        ],
+    )
+    .ok();
+    w.run(
+        Some("admin"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--publisher",
+            "Al-Monitor",
+            "--reason",
+            "it is theirs after all",
+        ],
+    )
+    .ok();
     let ours = w.run(None, &["--json", "verify"]);
     let ours: serde_json::Value = serde_json::from_str(ours.ok()).unwrap();
+    assert_eq!(ours["counts"]["source_amendments"], 4, "{ours}");
     let theirs = independent(&w.db, &["--json"]);
     assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
     let theirs: serde_json::Value = serde_json::from_str(&theirs.stdout).unwrap();

@@ -455,7 +455,7 @@ fn an_edited_or_invented_amendment_row_is_found() {
 
     // An amendment no entry signed.
     let w = amended();
-    w.sql("INSERT INTO source_amendments SELECT 4, 1, NULL, 'Made up', NULL, NULL, NULL, NULL, 'x', signer, time FROM sources WHERE id = 1");
+    w.sql("INSERT INTO source_amendments SELECT 4, 1, NULL, 'Made up', NULL, NULL, NULL, NULL, 'x', signer, time, NULL FROM sources WHERE id = 1");
     w.run(None, &["show", "S1"])
         .error("the tables say entry 4 is S1's amendment, and it is not");
     let r = w.run(None, &["verify"]);
@@ -477,6 +477,7 @@ fn a_forged_amendment_of_another_analysts_source_is_found() {
     let omar = Signer::load(&w.path("omar")).unwrap();
     let body = Body::SourceAmend(SourceAmend {
         author: None,
+        clear: Default::default(),
         kind: None,
         published: None,
         publisher: None,
@@ -551,4 +552,762 @@ fn an_import_amends_sources_and_runs_again_without_duplicates() {
         .error("line 1: S1 was added by another key");
     assert!(w.db_bytes() == before, "a refused import changed the log");
     w.run(None, &["verify"]).ok();
+}
+
+// --- Clearing a field (`source amend --clear`) ------------------------------
+
+// Entries of `with_wrong_author()`: 0 log.init, 1-2 key.add (Rana Haddad,
+// the analyst; the auditor), 3 source.add S1 (the analyst's, with an author
+// the article does not name), 4 claim.add C1.
+
+const AUTHOR: &str = "John Doe";
+const NO_BYLINE: &str = "the article has no byline; John Doe wrote another piece";
+
+fn with_wrong_author() -> Work {
+    let w = Work::with_team();
+    std::fs::write(w.path("dam.txt"), TEXT).unwrap();
+    let s1 = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            w.path("dam.txt").to_str().unwrap(),
+            "--kind",
+            "article",
+            "--title",
+            TITLE,
+            "--publisher",
+            "Valley Times",
+            "--author",
+            AUTHOR,
+            "--url",
+            URL,
+            "--published",
+            "2022-07-22",
+        ],
+    );
+    assert_eq!(s1.ok(), "S1\n");
+    let c1 = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "the dam will be finished by May 2027",
+            "--speaker",
+            "The governor",
+            "--provenance",
+            "statement",
+        ],
+    );
+    assert_eq!(c1.ok(), "C1\n");
+    w
+}
+
+/// `with_wrong_author()` with S1's author cleared at entry 5.
+fn author_cleared() -> Work {
+    let w = with_wrong_author();
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source", "amend", "S1", "--clear", "author", "--reason", NO_BYLINE,
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "S1 amended at entry 5: author cleared; its source.add entry stays as signed\n"
+    );
+    w
+}
+
+/// Entry `seq`'s payload, as signed.
+fn payload_at(w: &Work, seq: i64) -> String {
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let p: Vec<u8> = c
+        .query_row("SELECT payload FROM entries WHERE seq = ?", [seq], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    String::from_utf8(p).unwrap()
+}
+
+#[test]
+fn a_field_recorded_in_error_is_cleared_and_every_view_leaves_it_out() {
+    let w = with_wrong_author();
+    // Before: the author is shown, and the publisher filter finds S1.
+    assert!(w
+        .run(None, &["show", "S1"])
+        .ok()
+        .contains(&format!("author:              {AUTHOR}\n")));
+    let found = w.run(
+        None,
+        &["--json", "list", "sources", "--publisher", "valley"],
+    );
+    assert_eq!(json_ids(found.ok()), ["S1"]);
+
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source", "amend", "S1", "--clear", "author", "--reason", NO_BYLINE,
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "S1 amended at entry 5: author cleared; its source.add entry stays as signed\n"
+    );
+    // The signed body lists the field in `clear`, the author member null;
+    // the projection row keeps the list as the body writes it.
+    let p = payload_at(&w, 5);
+    assert!(
+        p.starts_with(r#"{"body":{"author":null,"clear":["author"],"kind":null,"published":null,"#),
+        "{p}"
+    );
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let row: Option<String> = c
+        .query_row(
+            "SELECT clear FROM source_amendments WHERE seq = 5",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(row.as_deref(), Some(r#"["author"]"#));
+
+    // show: no author line, and the history says what it was.
+    let show = w.run(None, &["show", "S1"]);
+    let out = show.ok();
+    assert!(!out.contains("author:"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "  amended at entry 5 by Rana Haddad: author \"{AUTHOR}\" → (none) ({NO_BYLINE})\n"
+        )),
+        "{out}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "S1"]).ok()).unwrap();
+    let s = &j["source"];
+    assert_eq!(s["author"], serde_json::Value::Null, "{s}");
+    assert_eq!(s["publisher"], "Valley Times", "{s}");
+    assert_eq!(
+        s["amendments"][0]["changes"],
+        serde_json::json!([{"field": "author", "was": AUTHOR, "now": null}]),
+        "{s}"
+    );
+
+    // Correcting one field and clearing two others, in one amendment.
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "--json",
+            "source",
+            "amend",
+            "S1",
+            "--title",
+            "Dam finished by May, says governor",
+            "--clear",
+            "publisher,url",
+            "--reason",
+            "the headline as printed; a wire story, not Valley Times'",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(
+        (
+            &j["amended"],
+            &j["fields"],
+            &j["cleared"],
+            &j["entry"]["seq"]
+        ),
+        (
+            &"S1".into(),
+            &serde_json::json!(["title"]),
+            &serde_json::json!(["publisher", "url"]),
+            &6.into()
+        ),
+        "{j}"
+    );
+    // list's filters read the current metadata: a cleared publisher
+    // matches no `--publisher`, and the list shows none.
+    let found = w.run(
+        None,
+        &["--json", "list", "sources", "--publisher", "valley"],
+    );
+    assert!(json_ids(found.ok()).is_empty(), "{}", found.stdout);
+    let list: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "sources"]).ok()).unwrap();
+    let s = &list[0];
+    assert_eq!(
+        (&s["publisher"], &s["url"], &s["author"], &s["title"]),
+        (
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &"Dam finished by May, says governor".into()
+        ),
+        "{s}"
+    );
+    let list = w.run(None, &["list", "sources"]);
+    assert!(
+        list.ok()
+            .contains("S1  article  -          Dam finished by May, says governor"),
+        "{}",
+        list.stdout
+    );
+    // The old title is no longer what `--contains` finds.
+    let found = w.run(
+        None,
+        &["--json", "list", "sources", "--contains", "says governor"],
+    );
+    assert_eq!(json_ids(found.ok()), ["S1"]);
+    // log says what each amendment did.
+    let log = w.run(None, &["log"]);
+    assert!(
+        log.ok()
+            .contains("S1 amended (author cleared): the article has no byline")
+            && log
+                .stdout
+                .contains("S1 amended (title; publisher, url cleared): the headline as"),
+        "{}",
+        log.stdout
+    );
+    // A cleared field can be given again.
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--author",
+            "Jane Roe",
+            "--reason",
+            "the byline of the print edition",
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "S1 amended at entry 7: author corrected; its source.add entry stays as signed\n"
+    );
+    let show = w.run(None, &["show", "S1"]);
+    assert!(
+        show.ok().contains("author:              Jane Roe\n")
+            && show
+                .stdout
+                .contains("author (none) → \"Jane Roe\" (the byline of the print edition)"),
+        "{}",
+        show.stdout
+    );
+    let v = w.run(None, &["verify"]);
+    assert!(
+        v.ok().contains(", 1 source (0 redacted, 3 amendments), "),
+        "{}",
+        v.stdout
+    );
+    // verify-published reads the same entries from a published directory.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let p: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &["--json", "verify-published", site.to_str().unwrap()],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(
+        (&p["ok"], &p["counts"]["source_amendments"]),
+        (&true.into(), &3.into()),
+        "{p}"
+    );
+}
+
+#[test]
+fn what_clear_refuses_leaves_the_log_unchanged() {
+    let w = author_cleared();
+    w.enroll("omar", "analyst", "Omar Said");
+    let before = w.db_bytes();
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "analyst",
+            &["source", "amend", "S1", "--clear", "kind", "--reason", "no kind"],
+            "error: a source's kind cannot be cleared: every source has one (hint: correct it with --kind instead, one of tweet, statement, interview, news_agency, article, report, video, other)\n",
+        ),
+        (
+            "analyst",
+            &["source", "amend", "S1", "--clear", "sha256", "--reason", "fix"],
+            "error: `sha256` is not a field that can be cleared (hint: --clear takes author, published, publisher, title or url)\n",
+        ),
+        (
+            "analyst",
+            &["source", "amend", "S1", "--clear", "url,URL", "--reason", "fix"],
+            "error: --clear names url twice (hint: name each field to clear once)\n",
+        ),
+        (
+            "analyst",
+            &[
+                "source", "amend", "S1", "--clear", "title", "--title", "Other", "--reason",
+                "fix",
+            ],
+            "error: --title and --clear title were both given: an amendment corrects a field or clears it (hint: give --title to correct the title, or --clear title to empty it)\n",
+        ),
+        (
+            "analyst",
+            &["source", "amend", "S1", "--clear", "author", "--reason", "again"],
+            "error: S1's author is already empty: there is nothing to clear (hint: leave --clear author out; `claimtrail show S1` shows its current metadata)\n",
+        ),
+        (
+            "analyst",
+            &[
+                "source", "amend", "S1", "--clear", "author,url", "--reason", "again",
+            ],
+            "error: S1's author is already empty: there is nothing to clear (hint: leave --clear author out; `claimtrail show S1` shows its current metadata)\n",
+        ),
+        (
+            "omar",
+            &["source", "amend", "S1", "--clear", "url", "--reason", "not mine"],
+            "an analyst amends only the sources they added (hint: ask the analyst who added S1, or an admin",
+        ),
+        (
+            "auditor",
+            &["source", "amend", "S1", "--clear", "url", "--reason", "audit"],
+            "auditor",
+        ),
+        (
+            "analyst",
+            &["source", "amend", "S1", "--clear", "url", "--reason", " "],
+            "an amendment needs a reason",
+        ),
+    ];
+    for (key, args, said) in cases {
+        let r = w.run(Some(key), args);
+        r.error(said);
+        if said.starts_with("error: ") {
+            assert_eq!(r.stderr, *said, "{args:?}");
+        }
+        assert!(w.db_bytes() == before, "{args:?} changed the database");
+    }
+    // Other capitals, as for the other closed sets of the command line;
+    // the entry records the names themselves, sorted.
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--clear",
+            "URL",
+            "--clear",
+            "Published",
+            "--reason",
+            "neither is the article's",
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "S1 amended at entry 7: url, published cleared; its source.add entry stays as signed\n"
+    );
+    assert!(payload_at(&w, 7).contains(r#""clear":["published","url"]"#));
+    w.run(None, &["verify"]).ok();
+}
+
+#[test]
+fn reports_and_bundles_leave_a_cleared_field_out() {
+    let w = with_wrong_author();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed"],
+    )
+    .ok();
+    // Before, each format carries what it carries of these three.
+    let carried = |format: &str| -> Vec<&str> {
+        let out = w.run(None, &["report", "C1", "--format", format]);
+        let text = out.ok().to_string();
+        [AUTHOR, "Valley Times", URL]
+            .into_iter()
+            .filter(|v| text.contains(v))
+            .collect()
+    };
+    assert_eq!(carried("csv"), ["Valley Times"]);
+    assert_eq!(carried("claimreview"), [AUTHOR, "Valley Times", URL]);
+    assert_eq!(carried("prov"), [AUTHOR, "Valley Times", URL]);
+    assert_eq!(carried("wa"), [URL]);
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--clear",
+            "author,url,publisher",
+            "--reason",
+            NO_BYLINE,
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "S1 amended at entry 6: publisher, author, url cleared; its source.add entry stays as signed\n"
+    );
+    for format in ["csv", "claimreview", "prov", "wa"] {
+        assert!(carried(format).is_empty(), "{format} gives a cleared field");
+    }
+    let change = format!(
+        "publisher \"Valley Times\" → (none); author \"{AUTHOR}\" → (none); url \"{URL}\" → (none) ({NO_BYLINE})"
+    );
+    let md = w.run(None, &["report", "C1", "--format", "md"]);
+    assert!(
+        md.ok().contains("| amended | at entry 6 by Rana Haddad, ")
+            && md.stdout.contains(&change)
+            && !md.stdout.contains("| author |")
+            && !md.stdout.contains("| publisher |")
+            && !md.stdout.contains("| url |"),
+        "{}",
+        md.stdout
+    );
+    let html = w.run(None, &["report", "C1", "--format", "html"]);
+    assert!(
+        html.ok().contains(&format!(
+            "author &quot;{AUTHOR}&quot; → (none); url &quot;{URL}&quot; → (none)"
+        )),
+        "{}",
+        html.stdout
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "C1", "--format", "json"]).ok()).unwrap();
+    let s = &j["sources"][0];
+    assert_eq!(
+        (&s["author"], &s["url"], &s["publisher"]),
+        (
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &serde_json::Value::Null
+        ),
+        "{s}"
+    );
+    assert_eq!(
+        s["amendments"][0]["changes"],
+        serde_json::json!([
+            {"field": "publisher", "was": "Valley Times", "now": null},
+            {"field": "author", "was": AUTHOR, "now": null},
+            {"field": "url", "was": URL, "now": null},
+        ]),
+        "{s}"
+    );
+
+    // A bundle carries the amendment, and verify-bundle applies it.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["export", "C1", "--out", "c1.json"]).ok();
+    let out = w.run(None, &["verify-bundle", "c1.json", "--show"]);
+    let text = out.ok();
+    assert!(
+        text.contains(&format!(
+            "S1 amended at entry 6 (publisher, author, url cleared): {NO_BYLINE}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "    amended at entry 6 by Rana Haddad: {change}\n"
+        )),
+        "{text}"
+    );
+    // The address only in the history line.
+    assert_eq!(text.matches(URL).count(), 1, "{text}");
+    let v: serde_json::Value = serde_json::from_str(
+        w.run(None, &["verify-bundle", "c1.json", "--json", "--show"])
+            .ok(),
+    )
+    .unwrap();
+    let m = &v["amended_sources"][0];
+    assert_eq!(
+        (&m["fields"], &m["cleared"]),
+        (
+            &serde_json::json!([]),
+            &serde_json::json!(["author", "publisher", "url"])
+        ),
+        "{v}"
+    );
+    let s = &v["contents"]["sources"][0];
+    assert_eq!(
+        (&s["author"], &s["url"], &s["publisher"], &s["title"]),
+        (
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &TITLE.into()
+        ),
+        "{v}"
+    );
+}
+
+/// The `clear` column of `source_amendments` is checked against the entry
+/// as every column is: a list edited, emptied or invented is named.
+#[test]
+fn an_edited_cleared_list_is_found() {
+    for (edit, found) in [
+        (
+            "UPDATE source_amendments SET clear = NULL WHERE seq = 5",
+            r#"table source_amendments row seq=5: column clear is NULL but the entry implies "[\"author\"]""#,
+        ),
+        (
+            r#"UPDATE source_amendments SET clear = '["author","url"]' WHERE seq = 5"#,
+            r#"table source_amendments row seq=5: column clear is "[\"author\",\"url\"]" but the entry implies "[\"author\"]""#,
+        ),
+    ] {
+        let w = author_cleared();
+        w.sql(edit);
+        let r = w.run(None, &["verify"]);
+        r.problem("entry 5 (source.amend)", "projection");
+        assert!(r.stdout.contains(found), "{edit}: {}", r.stdout);
+        let j: serde_json::Value =
+            serde_json::from_str(&w.run(None, &["--json", "verify"]).stdout).unwrap();
+        assert_eq!(
+            (&j["problems"][0]["seq"], &j["problems"][0]["check"]),
+            (&5.into(), &"projection".into()),
+            "{j}"
+        );
+    }
+    // Its author back in view: show checks the view against the entries,
+    // and refuses.
+    let w = author_cleared();
+    w.sql("UPDATE source_amendments SET clear = NULL WHERE seq = 5");
+    w.run(None, &["show", "S1"])
+        .error("the tables' S1 differs from its signed entry 3 in its author, amended fields");
+    // A list no entry can write.
+    let w = author_cleared();
+    w.sql("UPDATE source_amendments SET clear = '[\"kind\"]' WHERE seq = 5");
+    w.run(None, &["verify"])
+        .problem("entry 5 (source.amend)", "projection");
+    w.run(None, &["show", "S1"])
+        .error("the stored value `[\"kind\"]` is not a list of cleared fields");
+    // A clearing no entry signed, given to an amendment that cleared
+    // nothing.
+    let w = amended();
+    w.sql(r#"UPDATE source_amendments SET clear = '["publisher"]' WHERE seq = 6"#);
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 6 (source.amend)", "projection");
+    assert!(
+        r.stdout.contains(
+            r#"table source_amendments row seq=6: column clear is "[\"publisher\"]" but the entry implies NULL"#
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Validly signed `source.amend` entries whose `clear` is not in its one
+/// written form, written into the file by hand: verify names each at the
+/// body check, and the amendment takes no effect.
+#[test]
+fn a_cleared_list_not_in_its_one_written_form_is_found() {
+    let pristine = with_wrong_author();
+    let bytes = pristine.db_bytes();
+    let analyst = Signer::load(&pristine.path("analyst")).unwrap();
+    for (clear, author, said) in [
+        (r#"[]"#, "null", "clear is empty"),
+        (
+            r#"["url","author"]"#,
+            "null",
+            "clear lists `url` before `author`",
+        ),
+        (
+            r#"["author","author"]"#,
+            "null",
+            "clear lists `author` twice",
+        ),
+        (
+            r#"["kind"]"#,
+            "null",
+            "`kind` is not a field of a source that can be cleared",
+        ),
+        (
+            r#"["author"]"#,
+            r#""Jane Roe""#,
+            "`author` is both given and cleared",
+        ),
+    ] {
+        let w = &pristine;
+        w.restore(&bytes);
+        let payload = format!(
+            concat!(
+                r#"{{"body":{{"author":{},"clear":{},"kind":null,"published":null,"publisher":null,"#,
+                r#""reason":"hand-made","source":{{"hash":"{}","id":"S1"}},"title":null,"url":null}},"#,
+                r#""kind":"source.amend","log":"test.example/idlib","prev":"{}","seq":5,"signer":"{}","#,
+                r#""time":"2026-11-25T10:00:00Z","v":1}}"#
+            ),
+            author,
+            clear,
+            w.entry_hash_at(3).to_hex(),
+            w.entry_hash_at(4).to_hex(),
+            analyst.fingerprint()
+        );
+        w.put_signed(5, "source.amend", payload.as_bytes(), &analyst);
+        let r = w.run(None, &["verify"]);
+        r.problem("entry 5 (source.amend)", "body");
+        assert!(r.stdout.contains(said), "{clear}: {}", r.stdout);
+        // Nothing changed in the view.
+        assert!(
+            w.run(None, &["list", "sources"])
+                .ok()
+                .contains("Valley Times"),
+            "{clear}"
+        );
+    }
+}
+
+#[test]
+fn an_import_clears_fields_and_runs_again_without_duplicates() {
+    let w = with_wrong_author();
+    std::fs::write(
+        w.path("a.jsonl"),
+        concat!(
+            "{\"type\":\"source_amendment\",\"source\":\"S1\",\"clear\":[\"url\",\"author\"],\"reason\":\"neither is the article's\"}\n",
+            "{\"type\":\"source_amendment\",\"source\":\"S1\",\"title\":\"Dam by May\",\"clear\":[\"publisher\"],\"reason\":\"a wire story\"}\n",
+        ),
+    )
+    .unwrap();
+    let out = w.run(Some("analyst"), &["--json", "import", "a.jsonl"]);
+    let s: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(s["appended"]["source_amendments"], 2, "{s}");
+    // The list as the body writes it: sorted.
+    assert!(payload_at(&w, 5).contains(r#""clear":["author","url"]"#));
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "S1"]).ok()).unwrap();
+    let src = &j["source"];
+    assert_eq!(
+        (
+            &src["author"],
+            &src["url"],
+            &src["publisher"],
+            &src["title"]
+        ),
+        (
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &"Dam by May".into()
+        ),
+        "{src}"
+    );
+    // Again: nothing appended, every line skipped.
+    let before = w.db_bytes();
+    let out = w.run(Some("analyst"), &["import", "a.jsonl"]);
+    assert!(
+        out.ok().contains("skipped 2 lines already in the log or earlier in the file (0 sources, 0 claims, 0 annotations, 2 source amendments)"),
+        "{}",
+        out.stdout
+    );
+    assert!(w.db_bytes() == before, "a re-run appended");
+    // Refused lines: the log is left as it was, the line named.
+    for (line, said) in [
+        (
+            r#"{"type":"source_amendment","source":"S1","clear":["kind"],"reason":"x y"}"#,
+            "line 1: a source's kind cannot be cleared: every source has one (hint: correct it with \"kind\" instead, one of tweet,",
+        ),
+        (
+            r#"{"type":"source_amendment","source":"S1","clear":["Author"],"reason":"x y"}"#,
+            "line 1: `Author` is not a field that can be cleared (hint: \"clear\" takes author, published, publisher, title or url; nothing was imported)",
+        ),
+        (
+            r#"{"type":"source_amendment","source":"S1","clear":["title"],"title":"T","reason":"x y"}"#,
+            "line 1: \"title\" is given and \"clear\" lists title too: an amendment corrects a field or clears it",
+        ),
+        (
+            r#"{"type":"source_amendment","source":"S1","clear":["author"],"reason":"x y"}"#,
+            "line 1: S1's author is already empty: there is nothing to clear (hint: take author out of \"clear\", or take the line out of the file; nothing was imported)",
+        ),
+        (
+            r#"{"type":"source_amendment","source":"S1","clear":[],"reason":"x y"}"#,
+            "line 1: nothing to amend: no field of S1 was given",
+        ),
+    ] {
+        std::fs::write(w.path("bad.jsonl"), format!("{line}\n")).unwrap();
+        let before = w.db_bytes();
+        w.run(Some("analyst"), &["import", "bad.jsonl"]).error(said);
+        assert!(w.db_bytes() == before, "{line} changed the log");
+    }
+    // A spreadsheet's row: a column of fields to clear, other capitals
+    // taken, as for its other closed sets.
+    std::fs::write(
+        w.path("rows.csv"),
+        "type,source,clear,kind,reason\nsource_amendment,S1,Published,report,\"a report, undated\"\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "rows.csv"]).ok();
+    assert!(payload_at(&w, 7).contains(r#""clear":["published"],"kind":"report""#));
+    w.run(None, &["verify"]).ok();
+}
+
+/// A log of schema version 7 (before `clear`) is read as it is, its file
+/// left unchanged, and gets the column with its first append; an amendment
+/// it already holds reads and verifies as before.
+#[test]
+fn a_version_7_log_gets_the_cleared_lists_with_its_first_append() {
+    let w = amended();
+    w.sql("ALTER TABLE source_amendments DROP COLUMN clear; PRAGMA user_version = 7;");
+    let version = || -> i64 {
+        rusqlite::Connection::open(&w.db)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    let old = w.db_bytes();
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .ends_with("OK: no problems found\n"));
+    assert!(w
+        .run(None, &["show", "S1"])
+        .ok()
+        .starts_with(&format!("S1  {TITLE}\n")));
+    let found = w.run(
+        None,
+        &["--json", "list", "sources", "--publisher", "valley"],
+    );
+    assert_eq!(json_ids(found.ok()), ["S1"]);
+    assert!(
+        w.db_bytes() == old,
+        "a command that only reads migrated the file"
+    );
+    assert_eq!(version(), 7);
+    // The first append migrates it.
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--clear",
+            "publisher",
+            "--reason",
+            "a wire story",
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "S1 amended at entry 7: publisher cleared; its source.add entry stays as signed\n"
+    );
+    assert_eq!(version(), 8);
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .ends_with("OK: no problems found\n"));
+    let found = w.run(
+        None,
+        &["--json", "list", "sources", "--publisher", "valley"],
+    );
+    assert!(json_ids(found.ok()).is_empty(), "{}", found.stdout);
+
+    // A header that says 7 over a table that has the column: not an old
+    // log, and said so.
+    let w = amended();
+    w.sql("PRAGMA user_version = 7;");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("the step to version 8 fails (duplicate column name: clear)"),
+        "{}",
+        r.stdout
+    );
 }

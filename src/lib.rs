@@ -21,6 +21,7 @@ pub mod files;
 #[cfg(test)]
 mod fuzz;
 pub mod hash;
+pub mod hash_index;
 pub mod import;
 pub mod interrupt;
 pub mod keys;

@@ -382,9 +382,10 @@ pub fn verify_listing(
     let integrity = store
         .reader()
         .ok()
-        .map(|c| std::thread::spawn(move || integrity_check(&c)));
+        .map(|c| std::thread::spawn(move || sqlite_checks(&c, false)));
+    let mut passed = false;
     match v.run(progress).and_then(|()| v.final_checks()) {
-        Ok(()) => {}
+        Ok(()) => passed = true,
         // A damaged page, or tables that are not claimtrail's, stopped the
         // reading: a finding (exit 1), like the differences that explain
         // it, not a failure to run.
@@ -408,13 +409,31 @@ pub fn verify_listing(
         ),
         Err(e) => return Err(e),
     }
-    let integrity = match integrity {
+    let mut integrity = match integrity {
         Some(thread) => thread
             .join()
             .map_err(|_| Error::Internal("the integrity check stopped".into()))?,
-        None => integrity_check(tx),
+        None => sqlite_checks(tx, false),
     }?;
-    for found in integrity {
+    // The index of entry hashes, in the snapshot the pass read the table
+    // in, against its marks; left to SQLite when the pass stopped early or
+    // this check cannot judge it.
+    let index = match passed {
+        true => crate::hash_index::check(tx, &v.marks, &v.table_marks)?,
+        false => crate::hash_index::Found::Undecided,
+    };
+    match index {
+        crate::hash_index::Found::Whole => {}
+        crate::hash_index::Found::Wrong(lines) => integrity.extend(lines),
+        crate::hash_index::Found::Undecided => {
+            for line in run_checks(tx, &[table_check("entries")])? {
+                if !integrity.contains(&line) {
+                    integrity.push(line);
+                }
+            }
+        }
+    }
+    for found in file_findings(integrity) {
         v.problem(None, None, None, Check::File, found);
     }
     let roots: BTreeMap<u64, Hash> = v
@@ -433,32 +452,59 @@ pub fn verify_listing(
     Ok(report)
 }
 
-/// What SQLite's `PRAGMA integrity_check` finds wrong in the file: an
-/// index that no longer matches its table, a damaged or misplaced page, a
-/// value of the wrong type for its column. Verify reads the tables
-/// themselves; `list`, `show`, `report` and `export` often read through an
-/// index, so a byte changed in an index (a claim's annotations, a key by
-/// its fingerprint) changed what they showed while every table, and so
-/// verify, said otherwise. At most 100 findings; none when the file is
-/// whole. What this does *not* prove: anything about what the rows mean;
-/// the entries' checks do that.
-fn integrity_check(conn: &rusqlite::Connection) -> Result<Vec<String>> {
-    let mut found: Vec<String> = Vec::new();
-    // The first finding says what such findings mean; the others, only what.
-    let said = |found: &Vec<String>, words: &str| {
-        match found.is_empty() {
-        true => format!("SQLite's integrity check of the file: {words}; the file was changed below its tables (an index that no longer matches its table, a damaged page): restore the log from a backup"),
-        false => format!("SQLite's integrity check of the file: {words}"),
+/// What SQLite's own checks find wrong in the file: an index that no
+/// longer matches its table, a damaged or misplaced page, a value of the
+/// wrong type for its column. Verify reads the tables themselves; `list`,
+/// `show`, `report` and `export` often read through an index, so a byte
+/// changed in an index (a claim's annotations, a key by its fingerprint)
+/// changed what they showed while every table, and so verify, said
+/// otherwise.
+///
+/// `PRAGMA quick_check` checks every page of the file, and `PRAGMA
+/// integrity_check` of each table but `entries` its indexes; with
+/// `entries_index` also that of `entries` (otherwise the index of entry
+/// hashes is left to [`crate::hash_index`], which checks it in one ordered
+/// pass where SQLite looks up each of a million rows). At most 100
+/// findings each, raw, as SQLite words them; none when the file is whole.
+/// What this does *not* prove: anything about what the rows mean; the
+/// entries' checks do that.
+fn sqlite_checks(conn: &rusqlite::Connection, entries_index: bool) -> Result<Vec<String>> {
+    let tables = (|| {
+        conn.prepare(
+            "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()
+    })();
+    let mut pragmas = vec!["PRAGMA quick_check(100)".to_string()];
+    // (A schema too damaged to list its tables: quick_check says so.)
+    for t in tables.iter().flatten() {
+        if entries_index || t != "entries" {
+            pragmas.push(table_check(t));
+        }
     }
-    };
+    run_checks(conn, &pragmas)
+}
+
+/// `PRAGMA integrity_check` of one table and its indexes.
+fn table_check(table: &str) -> String {
+    format!("PRAGMA integrity_check(\"{}\")", table.replace('"', "\"\""))
+}
+
+/// The findings of `pragmas` (SQLite's checks), each line once.
+fn run_checks(conn: &rusqlite::Connection, pragmas: &[String]) -> Result<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
     let read = (|| {
-        let mut stmt = conn.prepare("PRAGMA integrity_check(100)")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let bytes = blob_ref(row.get_ref(0)?).into_owned();
-            let line = crate::text::escape(&String::from_utf8_lossy(&bytes)).into_owned();
-            if line != "ok" {
-                found.push(said(&found, &line));
+        for pragma in pragmas {
+            let mut stmt = conn.prepare(pragma)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let bytes = blob_ref(row.get_ref(0)?).into_owned();
+                let line = crate::text::escape(&String::from_utf8_lossy(&bytes)).into_owned();
+                // A damaged page of a table is found by both checks.
+                if line != "ok" && !found.contains(&line) {
+                    found.push(line);
+                }
             }
         }
         Ok::<_, rusqlite::Error>(())
@@ -466,12 +512,24 @@ fn integrity_check(conn: &rusqlite::Connection) -> Result<Vec<String>> {
     match read.map_err(Error::Sqlite) {
         Ok(()) => Ok(found),
         Err(e) if e.is_damage() => {
-            let words = format!("it stopped: {}", e.sqlite_message());
-            found.push(said(&found, &words));
+            found.push(format!("it stopped: {}", e.sqlite_message()));
             Ok(found)
         }
         Err(e) => Err(e),
     }
+}
+
+/// The findings of the checks of the file, as verify reports them: the
+/// first says what such findings mean; the others, only what.
+fn file_findings(lines: Vec<String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, words)| match i {
+            0 => format!("SQLite's integrity check of the file: {words}; the file was changed below its tables (an index that no longer matches its table, a damaged page): restore the log from a backup"),
+            _ => format!("SQLite's integrity check of the file: {words}"),
+        })
+        .collect()
 }
 
 /// Judges each kept checkpoint against the keys the entries enrolled and
@@ -787,6 +845,8 @@ struct RawRow {
     /// The first column whose storage class is not the one claimtrail
     /// writes ([`ROW_COLUMNS`]), and the one found.
     mistyped: Option<(usize, rusqlite::types::Type)>,
+    /// Whether the hash column holds a blob (what the index check marks).
+    hash_blob: bool,
 }
 
 /// The columns of a [`RawRow`]: name, the storage class claimtrail writes,
@@ -829,11 +889,13 @@ impl RawChunk {
             self.bytes.extend_from_slice(&blob_ref(value));
             *end = self.bytes.len();
         }
+        let hash_blob = matches!(row.get_ref(4)?, ValueRef::Blob(_));
         self.rows.push(RawRow {
             seq,
             start,
             ends,
             mistyped,
+            hash_blob,
         });
         Ok(())
     }
@@ -907,6 +969,9 @@ struct Prepared {
     seq: i64,
     computed: Hash,
     hash_ok: bool,
+    /// The keyed mark of the row's `(seq, hash)` ([`crate::hash_index`]),
+    /// `None` when its hash column is no blob.
+    mark: Option<u128>,
     parsed: std::result::Result<Payload, PayloadError>,
     /// The SSHSIG's key and the Ed25519 verdict against it, or why the
     /// blob could not be read.
@@ -916,7 +981,10 @@ struct Prepared {
 /// Stage 1 of a chunk, on the rayon pool; the result, one [`Prepared`] per
 /// row in order (in one vector per group), comes back on the returned
 /// channel ([`sigcheck::on_pool`]).
-fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<Prepared>>> {
+fn launch(
+    chunk: std::sync::Arc<RawChunk>,
+    marks: std::sync::Arc<crate::hash_index::Marks>,
+) -> std::sync::mpsc::Receiver<Vec<Vec<Prepared>>> {
     use rayon::prelude::*;
     sigcheck::on_pool(move || {
         let n = chunk.rows.len();
@@ -928,7 +996,7 @@ fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<
         // flattening would move each once more.
         let out: Vec<Vec<Prepared>> = groups
             .into_par_iter()
-            .map(|rows| prepare_group(&chunk, rows))
+            .map(|rows| prepare_group(&chunk, rows, &marks))
             .collect();
         drop(chunk); // before the result is seen, so that stage 2 can reuse it
         out
@@ -937,17 +1005,23 @@ fn launch(chunk: std::sync::Arc<RawChunk>) -> std::sync::mpsc::Receiver<Vec<Vec<
 
 /// Stage 1 for one group of a chunk's rows: everything per entry, then one
 /// batch check of the group's signatures.
-fn prepare_group(chunk: &RawChunk, rows: std::ops::Range<usize>) -> Vec<Prepared> {
+fn prepare_group(
+    chunk: &RawChunk,
+    rows: std::ops::Range<usize>,
+    marks: &crate::hash_index::Marks,
+) -> Vec<Prepared> {
     let mut checks = sigcheck::EntryChecks::default();
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.enumerate() {
         let (payload, sig, hash) = (chunk.column(r, 1), chunk.column(r, 2), chunk.column(r, 3));
         let computed = entry_hash(payload, sig);
         let sig = checks.queue(i, payload, sig).map(|key| (key, Ok(())));
+        let row = &chunk.rows[r];
         out.push(Prepared {
-            seq: chunk.rows[r].seq,
+            seq: row.seq,
             computed,
             hash_ok: Hash::from_slice(hash) == Some(computed),
+            mark: row.hash_blob.then(|| marks.mark(row.seq, hash)),
             parsed: Payload::parse(payload),
             sig,
         });
@@ -1126,6 +1200,10 @@ const BLOB_CACHE_BYTES: usize = 8 << 20;
 
 struct Verifier<'c> {
     conn: &'c Connection,
+    /// The run's keyed marks, and those of the rows read
+    /// ([`crate::hash_index`]).
+    marks: std::sync::Arc<crate::hash_index::Marks>,
+    table_marks: crate::hash_index::TableMarks,
     problems: Vec<Problem>,
     /// How many problems to list in full; the rest are counted in `more`.
     listed: usize,
@@ -1177,6 +1255,8 @@ impl<'c> Verifier<'c> {
     fn new(conn: &'c Connection, caches: Caches) -> Self {
         Verifier {
             conn,
+            marks: std::sync::Arc::new(crate::hash_index::Marks::random()),
+            table_marks: Default::default(),
             problems: Vec::new(),
             listed: MAX_LISTED,
             more: 0,
@@ -1299,7 +1379,7 @@ impl<'c> Verifier<'c> {
                 more = chunk.fill(&mut rows)?;
                 if !chunk.rows.is_empty() {
                     let chunk = std::sync::Arc::new(chunk);
-                    pending.push_back((chunk.clone(), launch(chunk)));
+                    pending.push_back((chunk.clone(), launch(chunk, self.marks.clone())));
                 }
             }
             let Some((chunk, rx)) = pending.pop_front() else {
@@ -1309,6 +1389,7 @@ impl<'c> Verifier<'c> {
                 .recv()
                 .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
             for (i, p) in prepared.iter().flatten().enumerate() {
+                self.table_marks.add(p.mark);
                 if p.seq < 0 {
                     // No position in the log (they count from 0): a row put
                     // into the file, named as itself and left out of the

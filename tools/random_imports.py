@@ -816,8 +816,9 @@ def main():
           f"amendment lines appended and {amend_skipped} skipped on a first run, as the files "
           f"said, each source's metadata as the model says after each import; "
           f"{rotations} sessions rotated the analyst's key; 0 breaches")
-    print("careless lines written (each refused, naming its line), by kind: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(CARELESS.items())))
+    if CARELESS:
+        print("careless lines written (each refused, naming its line), by kind: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(CARELESS.items())))
     return 0
 
 

@@ -959,6 +959,108 @@ fn an_index_edited_below_its_table() {
     );
 }
 
+/// The index of entry hashes (`entries.hash` is UNIQUE), through which
+/// bundles, the append path and lookups by hash find entries, checked by
+/// verify in one ordered pass against its own pass over the table
+/// (`hash_index`), not by SQLite's lookup of every row. A byte of a
+/// hash in a leaf cell, or in an interior cell's key (an index b-tree
+/// keeps entries there too, which `PRAGMA quick_check` does not compare),
+/// or a cell's row number: each is a finding, while every table holds.
+#[test]
+fn the_index_of_entry_hashes_edited_below_its_table() {
+    let w = Work::with_claims();
+    // Enough entries for the index to have an interior page (about two
+    // hundred 40-byte cells fill an 8 KB leaf).
+    let lines: String = (0..600)
+        .map(|i| format!("{{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"unverified\",\"note\":\"pass {i}\"}}\n"))
+        .collect();
+    std::fs::write(w.path("many.jsonl"), lines).unwrap();
+    w.run(Some("analyst"), &["import", "many.jsonl"]).ok();
+    w.run(None, &["verify"]).ok();
+    let clean = w.db_bytes();
+    let (root, page_size): (usize, usize) = {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        let root: i64 = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'sqlite_autoindex_entries_1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        (root as usize, size as usize)
+    };
+    let page = |n: usize| (n - 1) * page_size;
+    let u16_at = |b: &[u8], i: usize| u16::from_be_bytes([b[i], b[i + 1]]) as usize;
+    // The root is interior (type 2); its first cell: a 4-byte child page,
+    // the record's length (one byte), the record: header length 3, a
+    // 32-byte blob (serial type 76), an integer row number's type, then
+    // the hash and the row number.
+    let at = page(root);
+    assert_eq!(clean[at], 2, "an interior index page");
+    let first = at + u16_at(&clean, at + 12);
+    let child = u32::from_be_bytes(clean[first..first + 4].try_into().unwrap()) as usize;
+    assert_eq!(clean[first + 5..first + 7], [3, 76]);
+    let interior_hash = first + 8;
+    // Its left child is a leaf (type 10): record length, then the same.
+    let leaf = page(child);
+    assert_eq!(clean[leaf], 10, "a leaf index page");
+    let cell = leaf + u16_at(&clean, leaf + 8);
+    assert_eq!(clean[cell + 1..cell + 3], [3, 76]);
+    let leaf_hash = cell + 4;
+    let leaf_rowid = cell + 4 + 32;
+
+    for (what, at, says) in [
+        (
+            "an interior key",
+            interior_hash + 31,
+            "the index of entry hashes does not hold the entries' own hashes and numbers",
+        ),
+        (
+            "a leaf's hash",
+            leaf_hash + 31,
+            "the index of entry hashes does not hold the entries' own hashes and numbers",
+        ),
+        (
+            "a leaf's first hash byte",
+            leaf_hash,
+            "the index of entry hashes is out of order",
+        ),
+        (
+            "a leaf's row number",
+            leaf_rowid,
+            "the index of entry hashes does not hold the entries' own hashes and numbers",
+        ),
+    ] {
+        let mut bytes = clean.clone();
+        bytes[at] ^= if what == "a leaf's first hash byte" {
+            0xff
+        } else {
+            0x01
+        };
+        w.restore(&bytes);
+        let r = w.run(None, &["verify"]);
+        r.problem("log", "file");
+        assert!(
+            r.stdout.contains(&format!(
+                "PROBLEM log: file: SQLite's integrity check of the file: {says}"
+            )),
+            "{what}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout
+                .lines()
+                .filter(|l| l.starts_with("PROBLEM"))
+                .all(|l| l.starts_with("PROBLEM log: file: ")),
+            "{what}: only the file's check sees it: {}",
+            r.stdout
+        );
+    }
+    w.restore(&clean);
+    w.run(None, &["verify"]).ok();
+}
+
 #[test]
 fn a_file_cut_short_or_a_schema_page_changed_is_a_finding() {
     // SQLite could not open either as a database, and verify exited 2, as

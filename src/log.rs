@@ -1133,9 +1133,9 @@ fn refuse_same_claim(
 /// two speakers a reader cannot tell apart, and the claims of the second
 /// are missed by `list claims --speaker BBC` and by BBC's reliability
 /// record. A command's rule, not verify's. It looks up that one Latin
-/// spelling through the speakers' index; it does not find a Latin name
-/// added after a look-alike (`list speakers` then shows the two apart),
-/// nor one written with other capitals.
+/// spelling, in any ASCII case, among the speakers (a scan of the
+/// speakers' index, made only for such names); it does not find a Latin
+/// name added after its look-alike.
 fn refuse_lookalike_speaker(conn: &Connection, body: &Body) -> Result<()> {
     let Body::ClaimAdd(b) = body else {
         return Ok(());
@@ -1144,16 +1144,24 @@ fn refuse_lookalike_speaker(conn: &Connection, body: &Body) -> Result<()> {
         return Ok(());
     };
     let found: Option<String> = conn
-        .prepare_cached("SELECT speaker FROM claims WHERE speaker = ?1 LIMIT 1")?
+        .prepare_cached("SELECT speaker FROM claims WHERE speaker = ?1 COLLATE NOCASE LIMIT 1")?
         .query_row([&latin], |r| r.get(0))
         .optional()?;
     let Some(existing) = found else {
         return Ok(());
     };
-    let (typed, _) = crate::text::escape_apart(&b.speaker, &existing);
+    // Spelled out, so that the reader sees which letters are not Latin.
+    let typed: String = b
+        .speaker
+        .chars()
+        .map(|c| match c {
+            ' '..='~' => c.to_string(),
+            c => format!("\\u{{{:x}}}", c as u32),
+        })
+        .collect();
     Err(Error::invalid(
         format!(
-            "the speaker \"{typed}\" is written in letters of another script that print as \"{}\", a speaker the log already has",
+            "the speaker \"{typed}\" is written in letters of another script that print like \"{}\", a speaker the log already has",
             crate::text::escape(&existing)
         ),
         format!(

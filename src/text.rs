@@ -750,26 +750,50 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 }
 
 /// The Latin name that `name` prints as, when some of its letters are of
-/// another script and each of those looks like one Latin letter (UTS #39
-/// confusables): `ВВС`, in Cyrillic, prints as `BBC`. `None` for a name
-/// in plain ASCII, or with a letter that looks like no Latin one (`Путин`,
-/// `Café`). Its own ASCII letters are kept as they are (the skeleton
-/// would also turn `m` into `rn`), so the result is a name as typed.
+/// another script and each of those looks like one Latin letter or digit
+/// (UTS #39 confusables): `ВВС`, in Cyrillic, prints as `BBC`, and `ІАЕА`
+/// as `IAEA`. `None` for a name in plain ASCII, or with a letter that
+/// looks like no Latin one (`Путин`), or with a Latin letter of its own
+/// beyond ASCII (`Aydın`, `Łódź`: its letters are what they show). Its
+/// ASCII letters are kept as they are, and each other letter becomes the
+/// ASCII one of its case that shares its skeleton (the skeleton itself
+/// turns a capital I into `l`, and `m` into `rn`). Compare the result
+/// without regard to ASCII case: `ВВс` prints as `BBc`.
 pub fn latin_lookalike(name: &str) -> Option<String> {
+    use unicode_security::mixed_script::AugmentedScriptSet;
     if name.is_ascii() {
         return None;
     }
+    let skeleton = |c: char| -> String {
+        let mut buf = [0u8; 4];
+        unicode_security::skeleton(c.encode_utf8(&mut buf)).collect()
+    };
+    let latin = AugmentedScriptSet::for_char('a');
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if c.is_ascii() {
             out.push(c);
             continue;
         }
-        let mut buf = [0u8; 4];
-        let mut alike = unicode_security::skeleton(c.encode_utf8(&mut buf));
-        match (alike.next(), alike.next()) {
-            (Some(l), None) if l.is_ascii_alphanumeric() => out.push(l),
-            _ => return None,
+        // A Latin letter beyond ASCII (Turkish ı, Polish ł) is no look-alike.
+        let mut script = AugmentedScriptSet::for_char(c);
+        script.intersect_with(latin);
+        if !script.is_empty() && !script.is_all() {
+            return None;
+        }
+        let seen = skeleton(c);
+        let alike: Vec<char> = ('0'..='9')
+            .chain('A'..='Z')
+            .chain('a'..='z')
+            .filter(|a| skeleton(*a) == seen)
+            .collect();
+        let same_case = alike.iter().find(|a| {
+            (c.is_uppercase() && a.is_ascii_uppercase())
+                || (c.is_lowercase() && a.is_ascii_lowercase())
+        });
+        match same_case.or(alike.first()) {
+            Some(a) => out.push(*a),
+            None => return None,
         }
     }
     Some(out)
@@ -1079,7 +1103,36 @@ mod tests {
             latin_lookalike("\u{39a}\u{391}\u{39d}").as_deref(),
             Some("KAN")
         );
-        for other in ["BBC", "Путин", "Café", "白头盔", "محمد", "Al-Monitor", ""] {
+        // A capital I stays one (its skeleton is `l`), in Cyrillic and Greek.
+        assert_eq!(
+            latin_lookalike("\u{406}\u{412}\u{41c}").as_deref(),
+            Some("IBM")
+        );
+        assert_eq!(
+            latin_lookalike("\u{399}\u{391}\u{395}\u{391}").as_deref(),
+            Some("IAEA")
+        );
+        assert_eq!(
+            latin_lookalike("\u{406}\u{410}\u{415}\u{410}").as_deref(),
+            Some("IAEA")
+        );
+        assert_eq!(latin_lookalike("\u{410}\u{406}").as_deref(), Some("AI"));
+        assert_eq!(
+            latin_lookalike("\u{412}\u{412}\u{441}").as_deref(),
+            Some("BBc")
+        );
+        for other in [
+            "BBC",
+            "Путин",
+            "Café",
+            "Mehmet Aydın",
+            "Sarı",
+            "Łodz",
+            "白头盔",
+            "محمد",
+            "Al-Monitor",
+            "",
+        ] {
             assert_eq!(latin_lookalike(other), None, "{other}");
         }
     }

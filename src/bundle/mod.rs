@@ -712,7 +712,20 @@ pub fn verify_bundle_with(
             "the bundle was edited or damaged since `claimtrail export` wrote it: ask its sender for it again, and do not rely on this copy",
         )
     }
-    let note = SignedNote::parse(b.checkpoint.as_bytes()).map_err(damaged)?;
+    // What a file's note is told to undo (`dos2unix FILE`) is no advice
+    // inside a bundle, where the note is a JSON string: said as what it is.
+    let note = SignedNote::parse(b.checkpoint.as_bytes()).map_err(|e| match e {
+        crate::checkpoint::NoteError::CarriageReturn { offset } => damaged(format!(
+            "signed note has a carriage return (U+000D) at byte {offset}, which `claimtrail export` never writes"
+        )),
+        crate::checkpoint::NoteError::BlankLineAtEnd => {
+            damaged("signed note has a blank line after its signature lines")
+        }
+        crate::checkpoint::NoteError::ByteOrderMark => {
+            damaged("signed note begins with a byte order mark (U+FEFF)")
+        }
+        e => damaged(e),
+    })?;
     let cp = Checkpoint::parse(note.text()).map_err(damaged)?;
     // A kept checkpoint of another log says nothing of this one: the
     // wrong file given, refused before anything is judged (not a finding
@@ -855,7 +868,9 @@ pub fn verify_bundle_with(
             Err(e) => {
                 v.log_problem(
                     Check::Checkpoint,
-                    format!("the checkpoint is not signed by an admin the bundle enrolls: {e}"),
+                    format!(
+                        "the checkpoint does not verify against the admins the bundle enrolls: {e}"
+                    ),
                 );
                 (false, vec![])
             }
@@ -891,7 +906,7 @@ pub fn verify_bundle_with(
             Err(e) => {
                 v.log_problem(
                     Check::Checkpoint,
-                    format!("the checkpoint is not signed by the given verifier key: {e}"),
+                    format!("the checkpoint does not verify against the given verifier keys: {e}"),
                 );
                 (false, vec![])
             }

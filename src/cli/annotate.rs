@@ -210,23 +210,37 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
         reason: a.reason,
     }));
     let signer = ctx.signer_for(store.conn(), &entry)?;
+    // Whether it counted: one superseded, or followed by a later judgment
+    // of the same person, did not ("no longer counts" was said of it too).
+    let claim = query::annotation(store.conn(), id.n)?.claim;
+    let counted = query::current(&query::annotations(store.conn(), Some(claim.n))?)
+        .iter()
+        .any(|a| a.id == id);
     let e = append(&mut store, &signer, entry)?;
+    // What the claim stands at now: another analyst's verdict, or one that
+    // the retracted annotation had superseded, may still count ("gives C1
+    // no verdict" read as if C1 had none left).
+    let verdicts = query::current_verdicts(store.conn(), claim.n)?;
     if ctx.json {
-        output::json(&serde_json::json!({"retracted": id.to_string(), "entry": e}))?;
+        output::json(
+            &serde_json::json!({"retracted": id.to_string(), "entry": e, "claim": claim.to_string(), "counted": counted, "verdicts": verdicts}),
+        )?;
     } else {
-        let claim = query::annotation(store.conn(), id.n)?.claim;
-        // What the claim stands at now: another analyst's verdict, or one
-        // that the retracted annotation had superseded, may still count
-        // ("gives C1 no verdict" read as if C1 had none left).
-        let standing = match query::current_verdicts(store.conn(), claim.n)? {
-            v if v.is_empty() => format!("{claim} has no verdict now"),
-            v => format!(
+        let standing = match verdicts.is_empty() {
+            true => format!("{claim} has no verdict now"),
+            false => format!(
                 "{claim} now stands at {}",
-                claimtrail::model::join(&v, ", ")
+                claimtrail::model::join(&verdicts, ", ")
             ),
         };
+        let counted = match counted {
+            true => "no longer counts",
+            false => {
+                "did not count already (superseded, or followed by its signer's later judgment)"
+            }
+        };
         outln!(
-            "{id} retracted at entry {}: it stays in the log, marked retracted, and no longer counts; {standing}",
+            "{id} retracted at entry {}: it stays in the log, marked retracted, and {counted}; {standing}",
             e.seq
         )?;
     }

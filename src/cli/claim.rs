@@ -411,7 +411,10 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         // Every candidate to the commands' input rules, not only the first
         // (`--add all` signed speakers that `--add 3` refused).
         claimtrail::log::precheck(&body).map_err(|e| candidate_refused(i + 1, e))?;
-        claimtrail::log::refuse_recorded_claim(store.conn(), &body)?;
+        // And to the log's: which candidate (`--add all` failed on a
+        // speaker that prints like another, naming none).
+        claimtrail::log::refuse_recorded_claim(store.conn(), &body)
+            .map_err(|e| candidate_refused(i + 1, e))?;
         entries.push(NewEntry::new(body));
     }
     let signer = match entries.first() {

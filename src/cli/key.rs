@@ -186,19 +186,27 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         }
         // Where no log is yet, the first key starts one; where one is, an
         // admin enrolls the new key (the same line suggested enrolling a
-        // key named `admin` as an analyst before any log existed).
-        let log_here = ctx.db().is_ok_and(|db| db.exists());
-        let enroll = format!(
-            "an admin enrolls it with `claimtrail --key ADMIN_KEY key add {} --role analyst` (or auditor, or admin)",
-            claimtrail::text::shell_word(&pub_path)
-        );
-        let start = format!(
-            "`claimtrail --key {} init --origin NAME` starts a log with it as the first admin",
-            claimtrail::text::shell_word(&path)
-        );
+        // key named `admin` as an analyst before any log existed, and
+        // `init` on a file that already held a log). A log named by --db
+        // or CLAIMTRAIL_DB is named in the commands, which otherwise
+        // worked on ./claimtrail.db.
+        let db = ctx.db().ok();
+        let log_here = db.is_some_and(|db| db.exists());
+        let with_db = match db {
+            Some(db) if db != std::path::Path::new("claimtrail.db") => {
+                format!(" --db {}", claimtrail::text::shell_word(db))
+            }
+            _ => String::new(),
+        };
+        let public = claimtrail::text::shell_word(&pub_path);
         match log_here {
-            true => outln!("next: {enroll}, or {start}")?,
-            false => outln!("next: {start}, or, for a log kept elsewhere, {enroll}")?,
+            true => outln!(
+                "next: an admin enrolls it with `claimtrail{with_db} --key ADMIN_KEY key add {public} --role analyst` (or auditor, or admin)"
+            )?,
+            false => outln!(
+                "next: `claimtrail{with_db} --key {} init --origin NAME` starts a log with it as the first admin, or an admin enrolls it in theirs with `claimtrail --db LOG --key ADMIN_KEY key add {public} --role analyst` (or auditor, or admin)",
+                claimtrail::text::shell_word(&path)
+            )?,
         }
         if passphrase.is_some() {
             outln!(

@@ -156,17 +156,19 @@ pub fn from_one_to(max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + S
 
 /// The `--vkey` values given, read as C2SP verifier keys: each is a key,
 /// or a file of keys, one a line, as `claimtrail key vkey > desk.vkey`
-/// writes them (a value that reads as a key is a key, whatever files
-/// exist). The first that is neither stops the command (exit 2), naming
-/// it, and the line for a file. In a file, blank lines and lines that
-/// start with `#` are set aside.
+/// writes them (or a pipe: `--vkey <(curl …)`); a value that reads as a
+/// key is a key, whatever files exist. The first that is neither stops
+/// the command (exit 2), naming it, and the line for a file. In a file,
+/// blank lines and lines that start with `#` are set aside.
 pub fn verifier_keys(
     given: &[String],
 ) -> claimtrail::error::Result<Vec<claimtrail::checkpoint::VerifierKey>> {
     use claimtrail::error::Error;
     let mut keys = Vec::new();
     for v in given {
-        let err = match v.parse() {
+        // `"$(cat desk.vkey)"` of a one-key file keeps no newline, but a
+        // key pasted with one should not read as two keys.
+        let err = match v.trim_end().parse() {
             Ok(key) => {
                 keys.push(key);
                 continue;
@@ -174,19 +176,28 @@ pub fn verifier_keys(
             Err(e) => e,
         };
         let path = std::path::Path::new(v);
-        if path.is_file() {
-            keys.extend(verifier_key_file(path)?);
-            continue;
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(Error::invalid(
+                    format!("`{}` is a directory, not a verifier key or a file of them", claimtrail::text::escape(v)),
+                    "give the key as `claimtrail key vkey` prints it, or the file `claimtrail key vkey > FILE` wrote",
+                ))
+            }
+            Ok(_) => {
+                keys.extend(verifier_key_file(path)?);
+                continue;
+            }
+            Err(_) => {}
         }
         let shown = claimtrail::text::escape(v);
-        return Err(if v.contains('\n') {
+        return Err(if v.trim_end().contains('\n') {
             Error::invalid(
                 format!("`{shown}` is not a verifier key: {err}"),
                 "give one key per --vkey (`claimtrail key vkey` prints a line for each: the log's first, named by its origin, then the auditors'; repeat --vkey for several), or the file `claimtrail key vkey > FILE` wrote",
             )
         } else if v.contains('+') {
             Error::invalid(
-                format!("`{shown}` is not a verifier key: {err}"),
+                format!("`{shown}` is not a verifier key ({err}), nor a file"),
                 "verifier keys look like name+1a2b3c4d+AbC…= (see `claimtrail key vkey`)",
             )
         } else {
@@ -199,7 +210,9 @@ pub fn verifier_keys(
     Ok(keys)
 }
 
-/// The keys of a `--vkey` file: at least one, each line a key.
+/// The keys of a `--vkey` file (or pipe): at least one, each line a key.
+/// A line that is not one is named by its number, not shown: a file given
+/// by mistake may hold what should not be printed.
 fn verifier_key_file(
     path: &std::path::Path,
 ) -> claimtrail::error::Result<Vec<claimtrail::checkpoint::VerifierKey>> {
@@ -208,21 +221,17 @@ fn verifier_key_file(
     const MAX: u64 = 1 << 20;
     let shown = claimtrail::text::shell_word(path);
     let hint = "a --vkey file holds verifier keys, one a line, as `claimtrail key vkey > FILE` writes them";
-    let read = std::fs::File::open(path).and_then(|f| {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX + 1), &mut bytes)?;
-        Ok(bytes)
-    });
-    let bytes = read.map_err(|e| {
-        Error::invalid(
-            format!("cannot read the --vkey file {shown}: {e}"),
-            "check the path and its permissions",
-        )
-    })?;
+    let bytes = claimtrail::files::read_capped(path, MAX)?;
     if bytes.len() as u64 > MAX {
         return Err(Error::invalid(
             format!("the --vkey file {shown} is larger than 1 MiB"),
             hint,
+        ));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(Error::invalid(
+            format!("the --vkey file {shown} is UTF-16 text (as PowerShell's `>` writes it)"),
+            "save it as UTF-8 (`Out-File -Encoding utf8`, or `claimtrail key vkey` run where it writes UTF-8)",
         ));
     }
     let text = String::from_utf8(bytes)
@@ -237,9 +246,8 @@ fn verifier_key_file(
         let key = line.parse().map_err(|e| {
             Error::invalid(
                 format!(
-                    "the --vkey file {shown}, line {}: `{}` is not a verifier key: {e}",
-                    n + 1,
-                    claimtrail::text::escape(line)
+                    "the --vkey file {shown}, line {}, is not a verifier key: {e}",
+                    n + 1
                 ),
                 hint,
             )

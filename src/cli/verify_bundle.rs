@@ -100,9 +100,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             )?;
         }
         // "signed by -" read as a signer named "-" when no signature
-        // checked: the problem below says why.
+        // checked: the problem below says why (no signature of the log,
+        // or a line of a known key, a cosigner's too, that fails: "not
+        // signed by the log" was false of the second).
         let by = match r.signed_by.is_empty() {
-            true => "not signed by the log (see the problem below)".to_string(),
+            true => "not accepted (see the problem below)".to_string(),
             false => format!("signed by {}", super::verify::signers(&r.signed_by)),
         };
         outln!(

@@ -66,13 +66,19 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 }
 
 fn text(r: &PublishedReport) -> Result<()> {
+    // "signed by -" read as a signer named "-" when no signature checked
+    // (none of the log's, or a known key's line that fails): the problem
+    // below says which.
+    let by = match r.signed_by.is_empty() {
+        true => "not accepted (see the problem below)".to_string(),
+        false => format!("signed by {}", super::verify::signers(&r.signed_by)),
+    };
     outln!(
-        "published log {} in {}: checkpoint of {}, root {}, signed by {}",
+        "published log {} in {}: checkpoint of {}, root {}, {by}",
         escape(&r.origin),
         escape(&r.dir.display().to_string()),
         output::count(r.checkpoint_size.0, "entry"),
         r.checkpoint_root,
-        super::verify::signers(&r.signed_by)
     )?;
     if r.with_entries {
         let earlier = match r.earlier_tiles {

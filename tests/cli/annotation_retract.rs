@@ -197,11 +197,42 @@ fn an_implicitly_replaced_annotation_is_current_again() {
         j["verdicts"].clone()
     };
     assert_eq!(verdicts(&w), serde_json::json!(["false"]));
-    w.run(
+    // A2, followed by the same person's A3, did not count: said so (it was
+    // said to "no longer count"), and what the claim stands at.
+    let wrong = w.path("wrong.db");
+    std::fs::copy(&w.db, &wrong).unwrap();
+    let r = w.run_with(
         Some("analyst"),
-        &["annotate", "retract", "A3", "--reason", "a slip of the key"],
-    )
-    .ok();
+        &[("CLAIMTRAIL_DB", wrong.to_str().unwrap())],
+        &["annotate", "retract", "A2", "--reason", "a slip of the key"],
+        None,
+    );
+    assert_eq!(
+        r.ok(),
+        "A2 retracted at entry 9: it stays in the log, marked retracted, and did not count already (superseded, or followed by its signer's later judgment); C2 now stands at false\n"
+    );
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "--json",
+            "annotate",
+            "retract",
+            "A3",
+            "--reason",
+            "a slip of the key",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+    assert_eq!(
+        (&j["retracted"], &j["claim"], &j["counted"], &j["verdicts"]),
+        (
+            &serde_json::json!("A3"),
+            &serde_json::json!("C2"),
+            &serde_json::json!(true),
+            &serde_json::json!(["unverified"])
+        ),
+        "{j}"
+    );
     assert_eq!(verdicts(&w), serde_json::json!(["unverified"]));
     // And its claim awaits review again once its only judgment is gone.
     w.run(

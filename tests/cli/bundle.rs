@@ -122,14 +122,14 @@ fn round_trip_with_and_without_the_published_key() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("checkpoint: the checkpoint is not signed by the given verifier key"),
+            .contains("checkpoint: the checkpoint does not verify against the given verifier keys"),
         "{}",
         r.stdout
     );
     // Its line says so rather than "signed by -".
     assert!(
         r.stdout
-            .contains(", not signed by the log (see the problem below)\n"),
+            .contains(", not accepted (see the problem below)\n"),
         "{}",
         r.stdout
     );
@@ -191,7 +191,7 @@ fn a_cosignature_alone_does_not_anchor_a_bundle() {
     r.problem("checkpoint", "checkpoint");
     assert!(
         r.stdout.contains(
-            "the checkpoint is not signed by the given verifier key: signature by auditor+"
+            "the checkpoint does not verify against the given verifier keys: signature by auditor+"
         ) && r.stdout.contains("does not verify"),
         "{}",
         r.stdout
@@ -331,6 +331,13 @@ fn every_part_of_a_bundle_is_tamper_evident() {
         check(&w, &t, None).error("error: its checkpoint: ");
         check(&w, &t, None).error("(hint: the bundle was edited or damaged since `claimtrail export` wrote it: ask its sender for it again, and do not rely on this copy)");
     }
+    // Windows line endings inside the bundle's JSON string: no `dos2unix
+    // FILE` advice, which would change nothing there.
+    let mut t = b.clone();
+    t["checkpoint"] = Value::String(note.replace('\n', "\r\n"));
+    let r = check(&w, &t, None);
+    r.error("error: its checkpoint: signed note has a carriage return (U+000D) at byte ");
+    assert!(!r.stderr.contains("dos2unix"), "{}", r.stderr);
     // The source text.
     let mut t = b.clone();
     let src = t["sources"][0]["text"]

@@ -573,7 +573,38 @@ fn a_saved_key_vkey_file_is_taken_by_every_vkey_option() {
         None,
         &["checkpoint", "verify", "cp.txt", "--vkey", "bad.vkey"],
     )
-    .error("the --vkey file bad.vkey, line 2: `auditor+1234` is not a verifier key: ");
+    .error("the --vkey file bad.vkey, line 2, is not a verifier key: ");
+    // (The line is not shown: a file given by mistake may hold a secret.)
+    std::fs::write(w.path("secret.txt"), "hunter2\n").unwrap();
+    let r = w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", "secret.txt"],
+    );
+    r.error("the --vkey file secret.txt, line 1, is not a verifier key");
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    // A pipe (`--vkey <(curl …)`, or standard input), a key pasted with
+    // its newline, and a directory.
+    let piped = w.run_with(
+        None,
+        &[],
+        &["checkpoint", "verify", "cp.txt", "--vkey", "/dev/stdin"],
+        Some(vkeys.as_bytes()),
+    );
+    assert!(piped.ok().contains("OK: signed by "), "{}", piped.stdout);
+    let pasted = format!("{first}\n");
+    assert!(w
+        .run(None, &["checkpoint", "verify", "cp.txt", "--vkey", &pasted])
+        .ok()
+        .contains("OK: signed by "));
+    std::fs::create_dir(w.path("keys")).unwrap();
+    w.run(None, &["checkpoint", "verify", "cp.txt", "--vkey", "keys"])
+        .error("`keys` is a directory, not a verifier key or a file of them");
+    std::fs::write(w.path("ps.vkey"), b"\xff\xfea\x00").unwrap();
+    w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", "ps.vkey"],
+    )
+    .error("the --vkey file ps.vkey is UTF-16 text");
     std::fs::write(w.path("empty.vkey"), "# nothing yet\n\n").unwrap();
     w.run_with(
         None,
@@ -724,7 +755,7 @@ fn cosign_vkeys_and_checkpoint_verify() {
     w.run(None, &["checkpoint", "verify", cps, "--vkey", "not-a-key"])
         .error("`not-a-key` is neither a verifier key nor a file (hint: give the key as `claimtrail key vkey` prints it");
     w.run(None, &["checkpoint", "verify", cps, "--vkey", "a+b+c"])
-        .error("`a+b+c` is not a verifier key: ");
+        .error("`a+b+c` is not a verifier key (verifier key is malformed: the key ID is not 8 hex digits (expected <name>+<8 hex digits>+<base64 of type byte and public key>)), nor a file (hint: ");
     // A note saved with Windows line endings, or pasted from a mail with
     // a blank line after its signatures: each said as what it is (the
     // second was "signature block is empty or does not end with a

@@ -3348,7 +3348,7 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
     // one script, and passes the rule above; beside a Latin `BBC` it
     // would be a second BBC that `--speaker BBC` and BBC's record miss.
     assert_eq!(w.claim_on_s1(&quote, "BBC").ok().trim(), "C7");
-    let says = "error: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print as \"BBC\", a speaker the log already has (hint: if it is the same speaker, give it as `BBC`, in Latin letters (two speakers that print alike are two to `list claims --speaker` and to the reliability record); if another, add a word that tells them apart";
+    let says = "error: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print like \"BBC\", a speaker the log already has (hint: if it is the same speaker, give it as `BBC`, in Latin letters (two speakers that print alike are two to `list claims --speaker` and to the reliability record); if another, add a word that tells them apart";
     speaker_refused("\u{412}\u{412}\u{421}", says);
     std::fs::write(
         w.path("lookalike.jsonl"),
@@ -3361,11 +3361,19 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         &["import", "lookalike.jsonl"],
         &format!("error: line 1: {}", &says["error: ".len()..]),
     );
-    // A Cyrillic name that is no Latin one's look-alike is a name.
+    // In other capitals too, and with a capital I (whose skeleton is `l`).
+    speaker_refused("\u{412}\u{412}\u{441}", "error: the speaker \"\\u{412}\\u{412}\\u{441}\" is written in letters of another script that print like \"BBC\"");
+    assert_eq!(w.claim_on_s1(&quote, "IAEA").ok().trim(), "C8");
+    speaker_refused("\u{406}\u{410}\u{415}\u{410}", "print like \"IAEA\"");
+    speaker_refused("\u{399}\u{391}\u{395}\u{391}", "print like \"IAEA\"");
+    // A Cyrillic name that is no Latin one's look-alike is a name, and so
+    // is a Latin one with letters of its own (Turkish ı beside i).
     assert_eq!(
         w.claim_on_s1(&quote, "\u{412}\u{412}\u{421} Россия")
             .ok()
             .trim(),
-        "C8"
+        "C9"
     );
+    assert_eq!(w.claim_on_s1(&quote, "Mehmet Aydin").ok().trim(), "C10");
+    assert_eq!(w.claim_on_s1(&quote, "Mehmet Aydın").ok().trim(), "C11");
 }

@@ -987,8 +987,11 @@ fn passphrase_protected_keys() {
     );
     assert!(made.ok().contains("fingerprint: SHA256:"));
     // No log here yet: starting one comes first.
+    // (CLAIMTRAIL_DB names the workspace's log, so the commands do too:
+    // without it they worked on ./claimtrail.db.)
     let next = format!(
-        "next: `claimtrail --key {} init --origin NAME` starts a log with it as the first admin, or, for a log kept elsewhere, an admin enrolls it with `claimtrail --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin)\n      `ssh-add {}` unlocks it once for the day",
+        "next: `claimtrail --db {} --key {} init --origin NAME` starts a log with it as the first admin, or an admin enrolls it in theirs with `claimtrail --db LOG --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin)\n      `ssh-add {}` unlocks it once for the day",
+        w.db.display(),
         p.display(),
         p.display(),
         p.display()
@@ -1022,9 +1025,8 @@ fn passphrase_protected_keys() {
     );
     assert!(
         beside.ok().contains(&format!(
-            "next: an admin enrolls it with `claimtrail --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin), or `claimtrail --key {} init --origin NAME` starts a log with it as the first admin\n",
+            "next: an admin enrolls it with `claimtrail --db {beside_db} --key ADMIN_KEY key add {}.pub --role analyst` (or auditor, or admin)\n",
             other.display(),
-            other.display()
         )),
         "{}",
         beside.stdout

@@ -337,6 +337,33 @@ fn suggested_speakers_follow_the_name_rule() {
     );
 }
 
+/// A suggested speaker in Cyrillic letters that print like a speaker the
+/// log has (`АР` beside `AP`) is refused as `claim add` refuses it, and
+/// `--add all` names the candidate (it failed naming none).
+#[test]
+fn a_suggested_speaker_that_prints_like_another_is_named() {
+    let w = Work::with_team();
+    let first = w.source_from_stdin(
+        "analyst",
+        "article",
+        "AP said, \u{201c}Seven civilians were killed in the strike on Monday.\u{201d}\n",
+    );
+    w.run(
+        Some("analyst"),
+        &["claim", "suggest", &first, "--add", "all"],
+    )
+    .ok();
+    let second = w.source_from_stdin(
+        "analyst",
+        "article",
+        "\u{410}\u{420} said, \u{201c}Five children were among the dead, the agency said.\u{201d}\n",
+    );
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["claim", "suggest", &second, "--add", "all"])
+        .error("error: candidate 1: the speaker \"\\u{410}\\u{420}\" is written in letters of another script that print like \"AP\", a speaker the log already has");
+    assert!(before == w.db_bytes());
+}
+
 /// The speakers of the log's claims, as `list claims` shows them.
 fn claim_speakers(w: &Work) -> Vec<String> {
     let listed = w.run(None, &["list", "claims"]).ok().to_string();

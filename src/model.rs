@@ -10,7 +10,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Position of an entry in the log (`payload.seq`, `entries.seq`), 0-based.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Seq(pub u64);
 

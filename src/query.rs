@@ -2174,6 +2174,9 @@ pub struct LogFilter {
     /// Only the entries that the latest checkpoint stored does not cover
     /// ([`Uncovered`]): what `status` counts as not covered.
     pub uncovered: bool,
+    /// Only the entries from this seq on (`log --after FILE`: those after
+    /// a kept checkpoint's tree).
+    pub from: Seq,
 }
 
 impl LogFilter {
@@ -2183,6 +2186,7 @@ impl LogFilter {
             && self.period.since.is_none()
             && self.period.until.is_none()
             && !self.uncovered
+            && self.from == Seq(0)
     }
 
     /// Whether the signer and time conditions may hold of a payload, by
@@ -2231,10 +2235,12 @@ pub fn for_each_log_line(
         true => Uncovered::after(latest_checkpoint(conn)?.as_ref()),
         false => Uncovered::default(),
     };
-    let start = uncovered.from.min(i64::MAX as u64) as i64;
+    let start = uncovered.from.max(filter.from.0).min(i64::MAX as u64) as i64;
     // Whether a row may be listed, before its payload is parsed.
     let wanted = |r: &Row<'_>, kind: Option<Kind>| -> Result<bool> {
-        Ok(uncovered.holds(r.get(0)?)
+        let seq: Seq = r.get(0)?;
+        Ok(uncovered.holds(seq)
+            && seq >= filter.from
             && (filter.kinds.is_empty() || kind.is_some_and(|k| filter.kinds.contains(&k)))
             && filter.may_hold(r.get_ref(2)?.as_blob().unwrap_or_default()))
     };

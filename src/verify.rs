@@ -161,6 +161,13 @@ impl KeptCheckpoint {
             bytes: crate::files::read_capped(path, crate::checkpoint::MAX_NOTE_BYTES as u64)?,
         })
     }
+
+    /// The checkpoint its note states, read as `verify --checkpoint` reads
+    /// it (a file that is no checkpoint: exit 2, saying why). Its
+    /// signatures are not checked here.
+    pub fn checkpoint(&self) -> Result<crate::checkpoint::Checkpoint> {
+        Ok(parse_kept(std::slice::from_ref(self))?.remove(0).2)
+    }
 }
 
 /// A kept checkpoint as read: its name, its note and the checkpoint the

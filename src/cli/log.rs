@@ -25,10 +25,16 @@ pub struct Args {
     /// when there is none): what `claimtrail status` counts.
     #[arg(long)]
     pub uncovered: bool,
+    /// Entries appended after the tree of a checkpoint you kept (`claimtrail
+    /// checkpoint --out`, or one an auditor cosigned): what was added since
+    /// you last checked. It reads the file's size only: `claimtrail verify
+    /// --checkpoint FILE` checks that the log still holds that tree.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub after: Option<std::path::PathBuf>,
     /// One entry: with --payload, print its exact signed payload bytes;
     /// with --signature, its SSHSIG signature armored for `ssh-keygen -Y verify`.
     #[arg(long, allow_negative_numbers = true, value_parser = values::whole::<u64>,
-          conflicts_with_all = ["limit", "kind", "by", "mine", "since", "until", "uncovered"])]
+          conflicts_with_all = ["limit", "kind", "by", "mine", "since", "until", "uncovered", "after"])]
     pub seq: Option<u64>,
     /// Print the entry's exact signed payload bytes (with --seq).
     #[arg(long, requires = "seq", conflicts_with = "signature")]
@@ -119,11 +125,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let mut kinds: Vec<Kind> = a.kind.iter().flat_map(|k| k.0.iter().copied()).collect();
     kinds.sort();
     kinds.dedup();
+    let from = match &a.after {
+        Some(path) => after(&store, path)?,
+        None => claimtrail::model::Seq(0),
+    };
     let filter = LogFilter {
         kinds,
         signer,
         period,
         uncovered: a.uncovered,
+        from,
     };
     // Widths for a table printed as it is read; JSON needs none.
     let e = if ctx.json {
@@ -165,6 +176,38 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         |each| query::for_each_log_line(store.conn(), &filter, a.limit, each),
     )?;
     Ok(Outcome::Done)
+}
+
+/// The first entry after the tree of the checkpoint file at `path`: one of
+/// this log, of no more entries than it holds.
+fn after(
+    store: &claimtrail::store::Store,
+    path: &std::path::Path,
+) -> Result<claimtrail::model::Seq> {
+    let cp = claimtrail::verify::KeptCheckpoint::read(path)?.checkpoint()?;
+    let shown = claimtrail::text::shell_word(path);
+    let origin = store.origin()?;
+    if cp.origin != origin {
+        let (theirs, ours) = claimtrail::text::escape_apart(&cp.origin, &origin);
+        return Err(Error::invalid(
+            format!("{shown} is a checkpoint of `{theirs}`, not of this log `{ours}`"),
+            "give a checkpoint of this log, as `claimtrail checkpoint --out` writes it",
+        ));
+    }
+    let entries: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
+    if cp.size.0 > entries as u64 {
+        return Err(Error::invalid(
+            format!(
+                "{shown} covers {}, and the log holds {}",
+                output::count(cp.size.0, "entry"),
+                output::count(entries as u64, "entry")
+            ),
+            format!("entries were removed since, or the file is another log's of the same name: `claimtrail verify --checkpoint {shown}` says which"),
+        ));
+    }
+    Ok(claimtrail::model::Seq(cp.size.0))
 }
 
 fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> {

@@ -268,3 +268,86 @@ fn a_period_within_a_second_is_that_instant() {
     assert!(ids(&["--since", "2026-12-05T06:00:57Z"]).contains(&"A2".to_string()));
     assert!(ids(&["--until", "2026-12-05T06:00:57.5Z"]).contains(&"A2".to_string()));
 }
+
+/// An auditor who kept a checkpoint asks what was appended since:
+/// `log --after FILE` lists the entries after its tree, narrowed down like
+/// any listing; a checkpoint of another log, or of more entries than the
+/// log holds, is refused with what to run.
+#[test]
+fn what_was_appended_after_a_kept_checkpoint() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
+        .ok();
+    // Entries 0..7 are in its tree; its own entry, 7, is after it.
+    assert_eq!(seqs(&lines(&w, None, &["--after", "kept.txt"])), [7]);
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "the wrong speaker"],
+    )
+    .ok();
+    assert_eq!(seqs(&lines(&w, None, &["--after", "kept.txt"])), [7, 8, 9]);
+    assert_eq!(
+        seqs(&lines(
+            &w,
+            None,
+            &["--after", "kept.txt", "--kind", "claim"]
+        )),
+        [9]
+    );
+    let text = w.run(None, &["log", "--after", "kept.txt", "-n", "1"]);
+    assert!(
+        text.ok().lines().nth(1).unwrap().starts_with("9 "),
+        "{}",
+        text.stdout
+    );
+
+    // Of another log, or of a tree the log no longer holds.
+    let other = w.path("other.db");
+    let at_other = [("CLAIMTRAIL_DB", other.to_str().unwrap())];
+    w.run_with(
+        Some("admin"),
+        &at_other,
+        &["init", "--origin", "desk.example/other"],
+        None,
+    )
+    .ok();
+    w.run_with(
+        Some("admin"),
+        &at_other,
+        &["checkpoint", "--out", "other.txt"],
+        None,
+    )
+    .ok();
+    let before = w.db_bytes();
+    w.run(None, &["log", "--after", "other.txt"]).error(
+        "other.txt is a checkpoint of `desk.example/other`, not of this log `test.example/idlib` (hint: give a checkpoint of this log",
+    );
+    let grown = w.path("grown.db");
+    std::fs::copy(&w.db, &grown).unwrap();
+    let at_grown = [("CLAIMTRAIL_DB", grown.to_str().unwrap())];
+    w.run_with(
+        Some("analyst"),
+        &at_grown,
+        &["annotate", "C1", "--verdict", "false"],
+        None,
+    )
+    .ok();
+    w.run_with(
+        Some("admin"),
+        &at_grown,
+        &["checkpoint", "--out", "grown.txt"],
+        None,
+    )
+    .ok();
+    w.run(None, &["log", "--after", "grown.txt"]).error(
+        "grown.txt covers 11 entries, and the log holds 10 entries (hint: entries were removed since, or the file is another log's of the same name: `claimtrail verify --checkpoint grown.txt` says which)",
+    );
+    w.run(None, &["log", "--after", "cp-none.txt"])
+        .error("cannot read cp-none.txt");
+    assert!(before == w.db_bytes());
+}

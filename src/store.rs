@@ -247,6 +247,10 @@ pub struct Store {
     /// Whether this connection holds the read snapshot taken to read an
     /// older log's schema in memory.
     snapshot: std::cell::Cell<bool>,
+    /// Whether the file was opened immutable (a copy in a directory that
+    /// cannot be written to): [`Store::reader`] opens its second
+    /// connection so too, and only then.
+    immutable: bool,
 }
 
 impl Store {
@@ -311,6 +315,7 @@ impl Store {
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         }
         conn.busy_timeout(busy_timeout())?;
+        let mut opened_immutable = false;
         let conn = match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())) {
             Err(e) if read_only_here(&conn, &e) => {
                 // A log in a directory nobody may write to (a read-only
@@ -329,6 +334,7 @@ impl Store {
                     return Err(journal_unreadable(path));
                 }
                 drop(conn);
+                opened_immutable = true;
                 immutable(path)?
             }
             _ => conn,
@@ -373,6 +379,7 @@ impl Store {
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         }
         let mut store = Store::configure(conn, path, migrate)?;
+        store.immutable = opened_immutable;
         store.migrate(migrate)?;
         Ok(store)
     }
@@ -418,6 +425,7 @@ impl Store {
             path: path.to_path_buf(),
             write_ready: std::cell::Cell::new(false),
             snapshot: std::cell::Cell::new(false),
+            immutable: false,
         };
         if how == Migrate::InMemory || store.conn.is_readonly(rusqlite::MAIN_DB)? {
             // Nothing to set: the journal mode is stored in the file, and
@@ -763,10 +771,14 @@ impl Store {
 
     /// A second, read-only connection to the same file, for work that runs
     /// on another thread beside this one (verify's integrity check): an
-    /// immutable one when this one is read-only (a copy in a directory that
-    /// cannot be written to), as [`Store::open`] opens such a copy.
+    /// immutable one when this one is (a copy in a directory that cannot be
+    /// written to), as [`Store::open`] opens such a copy. Only then: a file
+    /// that is only read-only (`chmod a-w`, in a directory that can be
+    /// written to) is read with its -wal, and an immutable second
+    /// connection ignored the -wal, so the integrity check passed an index
+    /// that a -wal frame had changed while `show` read it.
     pub fn reader(&self) -> Result<Connection> {
-        let conn = match self.conn.is_readonly(rusqlite::MAIN_DB)? {
+        let conn = match self.immutable {
             true => immutable(&self.path)?,
             false => Connection::open_with_flags(
                 not_a_uri(&self.path),

@@ -426,7 +426,20 @@ pub fn verify_listing(
     // in, against its marks; left to SQLite when the pass stopped early or
     // this check cannot judge it.
     let index = match passed {
-        true => crate::hash_index::check(tx, &v.marks, &v.table_marks)?,
+        true => match crate::hash_index::check(tx, &v.marks, &v.table_marks) {
+            Ok(found) => found,
+            // A record SQLite cannot decode (a row number that is no
+            // integer): a finding, and SQLite's own check says the rest
+            // (it stopped verify, exit 2, hiding every other finding).
+            Err(e) if e.is_damage() => {
+                integrity.push(format!(
+                    "the index of entry hashes cannot be read: {}",
+                    e.sqlite_message()
+                ));
+                crate::hash_index::Found::Undecided
+            }
+            Err(e) => return Err(e),
+        },
         false => crate::hash_index::Found::Undecided,
     };
     match index {

@@ -23,43 +23,16 @@ const URL: &str = "https://valley.example/news/dam-may";
 const REASON: &str = "typo in the title; the URL was another article's";
 
 fn amended() -> Work {
-    let w = Work::with_team();
-    std::fs::write(w.path("dam.txt"), TEXT).unwrap();
-    let s1 = w.run(
-        Some("analyst"),
-        &[
-            "source",
-            "add",
-            w.path("dam.txt").to_str().unwrap(),
-            "--kind",
-            "article",
-            "--title",
-            WRONG_TITLE,
-            "--publisher",
-            "Valley Times",
-            "--url",
-            WRONG_URL,
-            "--published",
-            "2022-07-22",
-        ],
-    );
-    assert_eq!(s1.ok(), "S1\n");
-    let c1 = w.run(
-        Some("analyst"),
-        &[
-            "claim",
-            "add",
-            "--source",
-            "S1",
-            "--quote",
-            "the dam will be finished by May 2027",
-            "--speaker",
-            "The governor",
-            "--provenance",
-            "statement",
-        ],
-    );
-    assert_eq!(c1.ok(), "C1\n");
+    let w = dam_log(&[
+        "--title",
+        WRONG_TITLE,
+        "--publisher",
+        "Valley Times",
+        "--url",
+        WRONG_URL,
+        "--published",
+        "2022-07-22",
+    ]);
     w.run(
         Some("analyst"),
         &["annotate", "C1", "--verdict", "disputed"],
@@ -564,29 +537,29 @@ const AUTHOR: &str = "John Doe";
 const NO_BYLINE: &str = "the article has no byline; John Doe wrote another piece";
 
 fn with_wrong_author() -> Work {
+    dam_log(&[
+        "--title",
+        TITLE,
+        "--publisher",
+        "Valley Times",
+        "--author",
+        AUTHOR,
+        "--url",
+        URL,
+        "--published",
+        "2022-07-22",
+    ])
+}
+
+/// The team's log with the dam article as S1 (its metadata `fields`, added
+/// by the analyst) and the governor's claim as C1.
+fn dam_log(fields: &[&str]) -> Work {
     let w = Work::with_team();
     std::fs::write(w.path("dam.txt"), TEXT).unwrap();
-    let s1 = w.run(
-        Some("analyst"),
-        &[
-            "source",
-            "add",
-            w.path("dam.txt").to_str().unwrap(),
-            "--kind",
-            "article",
-            "--title",
-            TITLE,
-            "--publisher",
-            "Valley Times",
-            "--author",
-            AUTHOR,
-            "--url",
-            URL,
-            "--published",
-            "2022-07-22",
-        ],
-    );
-    assert_eq!(s1.ok(), "S1\n");
+    let path = w.path("dam.txt");
+    let mut args = vec!["source", "add", path.to_str().unwrap(), "--kind", "article"];
+    args.extend_from_slice(fields);
+    assert_eq!(w.run(Some("analyst"), &args).ok(), "S1\n");
     let c1 = w.run(
         Some("analyst"),
         &[

@@ -781,18 +781,28 @@ pub fn latin_lookalike(name: &str) -> Option<String> {
         if !script.is_empty() && !script.is_all() {
             return None;
         }
+        // Most letters of other scripts look like no Latin one (`Путин`,
+        // every Arabic name an import reads): said before the table.
         let seen = skeleton(c);
-        let alike: Vec<char> = ('0'..='9')
-            .chain('A'..='Z')
-            .chain('a'..='z')
-            .filter(|a| skeleton(*a) == seen)
-            .collect();
-        let same_case = alike.iter().find(|a| {
+        if !seen.is_ascii() {
+            return None;
+        }
+        static ASCII: std::sync::OnceLock<Vec<(char, String)>> = std::sync::OnceLock::new();
+        let ascii = ASCII.get_or_init(|| {
+            ('0'..='9')
+                .chain('A'..='Z')
+                .chain('a'..='z')
+                .map(|a| (a, skeleton(a)))
+                .collect()
+        });
+        let mut alike = ascii.iter().filter(|(_, s)| *s == seen).map(|(a, _)| *a);
+        let first = alike.clone().next();
+        let same_case = alike.find(|a| {
             (c.is_uppercase() && a.is_ascii_uppercase())
                 || (c.is_lowercase() && a.is_ascii_lowercase())
         });
-        match same_case.or(alike.first()) {
-            Some(a) => out.push(*a),
+        match same_case.or(first) {
+            Some(a) => out.push(a),
             None => return None,
         }
     }

@@ -212,8 +212,7 @@ fn choose(
                     .prepare_cached("SELECT kind FROM entries WHERE seq = ?")?
                     .query_row([last as i64], |r| r.get(0)),
             )?;
-            let latest = query::checkpoints(store.conn())?
-                .last()
+            let latest = query::latest_checkpoint(store.conn())?
                 .map(|c| {
                     format!(
                         "the latest checkpoint covers the first {}",

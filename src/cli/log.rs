@@ -194,15 +194,13 @@ fn after(
             "give a checkpoint of this log, as `claimtrail checkpoint --out` writes it",
         ));
     }
-    let entries: i64 = store
-        .conn()
-        .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))?;
-    if cp.size.0 > entries as u64 {
+    let entries = store.head()?.map_or(0, |(last, _)| last.0 + 1);
+    if cp.size.0 > entries {
         return Err(Error::invalid(
             format!(
                 "{shown} covers {}, and the log holds {}",
                 output::count(cp.size.0, "entry"),
-                output::count(entries as u64, "entry")
+                output::count(entries, "entry")
             ),
             format!("entries were removed since, or the file is another log's of the same name: `claimtrail verify --checkpoint {shown}` says which"),
         ));

@@ -33,24 +33,12 @@ pub enum SourceCommand {
 pub struct AmendArgs {
     /// The source, e.g. S1.
     pub id: String,
-    /// The corrected title.
-    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
-    pub title: Option<String>,
-    /// The corrected publisher.
-    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
-    pub publisher: Option<String>,
-    /// The corrected author.
-    #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
-    pub author: Option<String>,
-    /// The corrected address.
-    #[arg(long)]
-    pub url: Option<String>,
-    /// The corrected publication date: YYYY-MM-DD or RFC 3339.
-    #[arg(long, allow_hyphen_values = true)]
-    pub published: Option<String>,
     /// The corrected kind.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub kind: Option<SourceKind>,
+    /// The fields to correct, as `source add` takes them.
+    #[command(flatten)]
+    pub fields: Metadata,
     /// Empty a field recorded in error (an author the source does not
     /// name): author, published, publisher, title or url; FIELD,FIELD, or
     /// the option repeated. A kind cannot be cleared (correct it with
@@ -63,13 +51,10 @@ pub struct AmendArgs {
     pub reason: String,
 }
 
+/// A source's metadata fields that may be left out, as `source add` gives
+/// them and `source amend` corrects them.
 #[derive(clap::Args, Debug)]
-pub struct AddArgs {
-    /// The text file, or - for standard input. Must be UTF-8.
-    pub file: PathBuf,
-    /// What the source is.
-    #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
-    pub kind: SourceKind,
+pub struct Metadata {
     /// Its headline or title, as the publisher gives it.
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub title: Option<String>,
@@ -85,6 +70,41 @@ pub struct AddArgs {
     /// Publication date: YYYY-MM-DD or RFC 3339.
     #[arg(long, allow_hyphen_values = true)]
     pub published: Option<String>,
+}
+
+impl Metadata {
+    /// The commands' input rules for the names and the address; the
+    /// publication date is checked against when the text was retrieved,
+    /// which each caller knows.
+    fn check(&self) -> Result<()> {
+        for (field, value) in [
+            ("title", &self.title),
+            ("publisher", &self.publisher),
+            ("author", &self.author),
+        ] {
+            check_given(field, value.as_deref(), Spelling::Cli)?;
+        }
+        if let Some(u) = &self.url {
+            claimtrail::sources::check_url(u).map_err(|e| {
+                Error::invalid(
+                    e,
+                    "give the address as the browser shows it, e.g. --url https://…",
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AddArgs {
+    /// The text file, or - for standard input. Must be UTF-8.
+    pub file: PathBuf,
+    /// What the source is.
+    #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
+    pub kind: SourceKind,
+    #[command(flatten)]
+    pub fields: Metadata,
     /// Sources this one was derived from (e.g. the tweet an article
     /// quotes): S1,S2, or the option repeated.
     #[arg(long = "derived-from", value_name = "SOURCE", value_delimiter = ',')]
@@ -119,24 +139,10 @@ fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let retrieved = clock::now();
-    for (field, value) in [
-        ("title", &a.title),
-        ("publisher", &a.publisher),
-        ("author", &a.author),
-    ] {
-        check_given(field, value.as_deref(), Spelling::Cli)?;
-    }
-    if let Some(p) = &a.published {
+    a.fields.check()?;
+    if let Some(p) = &a.fields.published {
         clock::check_published_by(p, &retrieved)
             .map_err(|e| Error::invalid(e, "fix --published"))?;
-    }
-    if let Some(u) = &a.url {
-        claimtrail::sources::check_url(u).map_err(|e| {
-            Error::invalid(
-                e,
-                "give the address as the browser shows it, e.g. --url https://…",
-            )
-        })?;
     }
     let data = read_text(&a.file)?;
     let mut store = ctx.open()?;
@@ -168,13 +174,20 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         let id = parse_id(d, IdKind::Source)?;
         derived_from.push(query::reference(store.conn(), id)?);
     }
+    let Metadata {
+        title,
+        publisher,
+        author,
+        url,
+        published,
+    } = a.fields;
     let body = Body::SourceAdd(SourceAdd {
         kind: a.kind,
-        title: a.title,
-        publisher: a.publisher,
-        author: a.author,
-        url: a.url,
-        published: a.published,
+        title,
+        publisher,
+        author,
+        url,
+        published,
         retrieved,
         sha256,
         length: data.len() as u64,
@@ -198,32 +211,25 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
 
 fn amend(ctx: &Ctx, a: AmendArgs) -> Result<Outcome> {
     let id = parse_id(&a.id, IdKind::Source)?;
-    for (field, value) in [
-        ("title", &a.title),
-        ("publisher", &a.publisher),
-        ("author", &a.author),
-    ] {
-        check_given(field, value.as_deref(), Spelling::Cli)?;
-    }
-    if let Some(u) = &a.url {
-        claimtrail::sources::check_url(u).map_err(|e| {
-            Error::invalid(
-                e,
-                "give the address as the browser shows it, e.g. --url https://…",
-            )
-        })?;
-    }
+    a.fields.check()?;
     let clear = claimtrail::sources::cleared(&a.clear, Spelling::Cli)?;
     let mut store = ctx.open()?;
     let source = query::reference(store.conn(), id)?;
+    let Metadata {
+        title,
+        publisher,
+        author,
+        url,
+        published,
+    } = a.fields;
     let body = SourceAmend {
         source,
         kind: a.kind,
-        title: a.title,
-        publisher: a.publisher,
-        author: a.author,
-        url: a.url,
-        published: a.published,
+        title,
+        publisher,
+        author,
+        url,
+        published,
         clear,
         reason: a.reason,
     };

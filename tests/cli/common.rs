@@ -337,20 +337,7 @@ impl Work {
     /// on what the old one signed: it supersedes A1 and retracts C2.
     pub fn rotate_analyst(&self) {
         self.revoke("admin", "analyst", "rotated");
-        self.key("analyst2");
-        self.run(
-            Some("admin"),
-            &[
-                "key",
-                "add",
-                "analyst2.pub",
-                "--role",
-                "analyst",
-                "--name",
-                "Rana Haddad",
-            ],
-        )
-        .ok();
+        self.enroll("analyst2", "analyst", "Rana Haddad");
         self.run(
             Some("analyst2"),
             &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
@@ -528,6 +515,14 @@ impl Work {
     pub fn sql(&self, sql: &str) {
         let c = rusqlite::Connection::open(&self.db).unwrap();
         c.execute_batch(sql).unwrap();
+    }
+
+    /// The log file's schema version (SQLite's `user_version`).
+    pub fn schema_version(&self) -> i64 {
+        rusqlite::Connection::open(&self.db)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
     }
 
     /// Asserts that OpenSSH's `ssh-keygen -Y verify` accepts entry `seq`'s

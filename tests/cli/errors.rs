@@ -809,12 +809,6 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
     };
     // Make it look like a log written by schema version 1.
     w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
-    let version = || -> i64 {
-        rusqlite::Connection::open(&w.db)
-            .unwrap()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap()
-    };
     // A command that only reads leaves the file as it is (an auditor's
     // copy keeps its hash), and reads it as the current schema.
     let old = w.db_bytes();
@@ -834,7 +828,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         w.db_bytes() == old,
         "a command that only reads migrated the file"
     );
-    assert_eq!(version(), 1);
+    assert_eq!(w.schema_version(), 1);
     // Nor does one that would append, refused before it does.
     w.run(None, &["annotate", "C2", "--verdict", "disputed"])
         .error("no signing key given");
@@ -845,7 +839,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         &["annotate", "C2", "--verdict", "disputed"],
     )
     .ok();
-    assert_eq!(version(), 8);
+    assert_eq!(w.schema_version(), 8);
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
@@ -877,11 +871,7 @@ fn an_import_migrates_an_older_log_when_it_appends() {
     .unwrap();
     let out = w.run(Some("analyst"), &["import", "good.jsonl"]);
     assert!(out.ok().contains("1 annotation"), "{}", out.stdout);
-    let version: i64 = rusqlite::Connection::open(&w.db)
-        .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(w.schema_version(), 8);
     w.run(None, &["verify"]).ok();
 }
 

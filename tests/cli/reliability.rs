@@ -239,11 +239,7 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     )
     .ok();
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
-    let c = rusqlite::Connection::open(&w.db).unwrap();
-    let version: i64 = c
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(w.schema_version(), 8);
 }
 
 /// The same copy on a read-only file system (a read-only mount, a disk

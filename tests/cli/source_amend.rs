@@ -269,20 +269,7 @@ fn who_may_amend_and_what_is_refused_leaves_the_log_unchanged() {
     // The analyst's rotated key (the old one revoked, the new one enrolled
     // under the same name) amends what the old one added.
     w.revoke("admin", "analyst", "rotated");
-    w.key("analyst2");
-    w.run(
-        Some("admin"),
-        &[
-            "key",
-            "add",
-            "analyst2.pub",
-            "--role",
-            "analyst",
-            "--name",
-            "Rana Haddad",
-        ],
-    )
-    .ok();
+    w.enroll("analyst2", "analyst", "Rana Haddad");
     w.run(
         Some("analyst2"),
         &[
@@ -1218,12 +1205,6 @@ fn an_import_clears_fields_and_runs_again_without_duplicates() {
 fn a_version_7_log_gets_the_cleared_lists_with_its_first_append() {
     let w = amended();
     w.sql("ALTER TABLE source_amendments DROP COLUMN clear; PRAGMA user_version = 7;");
-    let version = || -> i64 {
-        rusqlite::Connection::open(&w.db)
-            .unwrap()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap()
-    };
     let old = w.db_bytes();
     assert!(w
         .run(None, &["verify"])
@@ -1242,7 +1223,7 @@ fn a_version_7_log_gets_the_cleared_lists_with_its_first_append() {
         w.db_bytes() == old,
         "a command that only reads migrated the file"
     );
-    assert_eq!(version(), 7);
+    assert_eq!(w.schema_version(), 7);
     // The first append migrates it.
     let out = w.run(
         Some("analyst"),
@@ -1260,7 +1241,7 @@ fn a_version_7_log_gets_the_cleared_lists_with_its_first_append() {
         out.ok(),
         "S1 amended at entry 7: publisher cleared; its source.add entry stays as signed\n"
     );
-    assert_eq!(version(), 8);
+    assert_eq!(w.schema_version(), 8);
     assert!(w
         .run(None, &["verify"])
         .ok()

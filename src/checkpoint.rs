@@ -525,6 +525,12 @@ impl VerifierKey {
         let stated = u32::from_str_radix(id_hex, 16)
             .map(KeyId)
             .map_err(|_| NoteError::MalformedVerifierKey("the key ID is not 8 hex digits"))?;
+        // `name+id+key  # the desk's key`: a comment pasted after the key.
+        if key64.contains(char::is_whitespace) {
+            return Err(NoteError::MalformedVerifierKey(
+                "text follows the key after a space (a key is one word; a comment goes on a line of its own, after #)",
+            ));
+        }
         let bytes = STANDARD
             .decode(key64)
             .map_err(|_| NoteError::MalformedVerifierKey("the key is not valid base64"))?;

@@ -155,8 +155,9 @@ pub enum Outcome {
 /// `export CLAIMTRAIL_KEY="~/.ssh/id_ed25519"` keeps the `~` (the shell does
 /// not expand it inside quotes), so a leading `~/` is your home directory,
 /// as ssh reads `IdentityFile ~/.ssh/…`. A path that exists as written is
-/// left as it is.
-fn home(path: PathBuf) -> PathBuf {
+/// left as it is. So is a file option's value: `--vkey=~/desk.vkey` keeps
+/// its `~` too (bash expands it after `--vkey `, not after `--vkey=`).
+pub(crate) fn home(path: PathBuf) -> PathBuf {
     match (path.strip_prefix("~"), std::env::var_os("HOME")) {
         (Ok(rest), Some(home)) if !path.exists() && !home.is_empty() => {
             PathBuf::from(home).join(rest)

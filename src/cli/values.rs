@@ -159,7 +159,8 @@ pub fn from_one_to(max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + S
 /// writes them (or a pipe: `--vkey <(curl …)`); a value that reads as a
 /// key is a key, whatever files exist. The first that is neither stops
 /// the command (exit 2), naming it, and the line for a file. In a file,
-/// blank lines and lines that start with `#` are set aside.
+/// blank lines and lines that start with `#` are set aside. A leading
+/// `~/` that names no file as written is the home directory.
 pub fn verifier_keys(
     given: &[String],
 ) -> claimtrail::error::Result<Vec<claimtrail::checkpoint::VerifierKey>> {
@@ -175,7 +176,10 @@ pub fn verifier_keys(
             }
             Err(e) => e,
         };
-        let path = std::path::Path::new(v);
+        // `--vkey=~/desk.vkey` reaches us with its `~`: the shell expands
+        // it only after a space (see [`super::home`]).
+        let path = super::home(std::path::PathBuf::from(v));
+        let path = path.as_path();
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 return Err(Error::invalid(

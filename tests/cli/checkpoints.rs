@@ -619,6 +619,22 @@ fn a_saved_key_vkey_file_is_taken_by_every_vkey_option() {
         &["checkpoint", "verify", "cp.txt", "--vkey", "latin1.vkey"],
     )
     .error("the --vkey file latin1.vkey is not UTF-8 text");
+    // A comment pasted after the key, on its line.
+    std::fs::write(w.path("noted.vkey"), format!("{first}  # the desk\n")).unwrap();
+    w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", "noted.vkey"],
+    )
+    .error("the --vkey file noted.vkey, line 1, is not a verifier key: verifier key is malformed: text follows the key after a space (a key is one word; a comment goes on a line of its own, after #)");
+    // `--vkey=~/…`: the shell leaves the `~` after `=`.
+    let home = w.path("").display().to_string();
+    let r = w.run_with(
+        None,
+        &[("HOME", home.as_str())],
+        &["checkpoint", "verify", "cp.txt", "--vkey=~/desk.vkey"],
+        None,
+    );
+    assert!(r.ok().contains("OK: signed by "), "{}", r.stdout);
     w.run(
         None,
         &["checkpoint", "verify", "cp.txt", "--vkey", "desk.vkye"],

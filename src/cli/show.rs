@@ -193,6 +193,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // What a user reads here before annotating it (see signed_view).
             signed_view::claim(conn, &c)?;
             signed_view::source(conn, &s)?;
+            // Its source's title and URL are printed as corrected: a
+            // correction's row deleted would bring back the old ones.
+            query::amendments_complete(conn, &s)?;
             for a in anns.iter().chain(&links) {
                 signed_view::annotation(conn, a)?;
             }

@@ -407,6 +407,9 @@ fn an_edited_or_invented_amendment_row_is_found() {
     // and showed the old URL as checked.
     w.run(None, &["show", "S1"])
         .error("entry 6 amends S1, and the database's tables do not say so");
+    // And a claim of the source, which prints the source's title and URL.
+    w.run(None, &["show", "C1"])
+        .error("entry 6 amends S1, and the database's tables do not say so");
     // So it does when the row was moved to another source.
     let w = amended();
     w.sql("UPDATE source_amendments SET source_id = 2 WHERE seq = 6");

@@ -23,9 +23,34 @@ value it does not read yet; a careless one by any key (or by the analyst
 who did not add the source), spoilt by up to two faults: an id that is no
 source's, no field, a value no source takes, a field as it already reads,
 a reason that says nothing; or an amendment appended before, again, by its
-key), key enrolments and revocations,
+key or its person's rotated key), key enrolments and revocations, key
+rotations (below),
 checkpoints, and ids, dates, kinds and reasons that do not exist or are
-blank. It checks the contract of every command:
+blank.
+
+A key rotation (README, "To replace a person's key") gives one of the
+desk's four people (the admin, the analyst, the second analyst once
+enrolled, the auditor) a new key made with `key new`: an analyst's or
+auditor's (or an admin's while another admin is live) is revoked by an
+admin, then the new key is enrolled under the old one's name, given with
+--name, for its role, and signs for the same person (FORMAT §3.2: a name a
+live key holds is refused, so the old key is revoked first, not after);
+the log's only admin, who cannot be revoked first, enrolls the new key as
+admin under a new name, which then revokes the old one (another person to
+the log). From then on careful commands sign with the new key, and a
+sixth of them, where the person has a key rotated out, sign with that
+revoked key instead and must be refused. A careless rotation adds a
+misstep that must be refused: the new key enrolled under the name while
+the old one is live, a key enrolled before, a revocation whose reason says
+nothing, an analyst or auditor signing, the name taken from the .pub's
+comment, another role, the name in other capitals or spacing, the old key
+signing after its revocation; or it stops half way (revoked, nothing
+enrolled). Every `key add` and `key revoke` is held to the session's
+model of the keys (each key's name and role, the revoked ones, and the
+person each key signs for: the keys enrolled under one name for one role),
+and that model to `key list --json`.
+
+It checks the contract of every command:
 
 - exit 0 appends exactly one entry;
 - exit 2 leaves the entries exactly as they were, with one line on stderr
@@ -34,17 +59,30 @@ blank. It checks the contract of every command:
 - `annotate retract` (and an annotation's `--supersedes`) does what the
   session's model of the annotations says (FORMAT §3.7a): a retraction by
   an enrolled, unrevoked key of an annotation not yet retracted, with a
-  reason that says something, by an admin or the annotation's own signer,
-  is appended; one of another's annotation by an analyst or auditor, of one
-  already retracted, with a blank or placeholder reason, by a key the log
-  does not know or has revoked, or of an id that is no annotation's, is
-  refused (as one import line, a retraction the log already holds, by the
-  same key with the same reason, is skipped instead); and an annotation
-  that supersedes a retracted one is never appended;
+  reason that says something, by an admin or the annotation's own signer
+  (any key of the same person: a rotated key), is appended; one of
+  another person's annotation by an analyst or auditor, of one already
+  retracted, with a blank or placeholder reason, by a key the log does
+  not know or has revoked, or of an id that is no annotation's, is refused
+  (as one import line, a retraction the log already holds, by the same
+  key, not another of the person's, with the same reason, is skipped
+  instead); an annotation that supersedes a retracted one, or one of
+  another claim or another person, is never appended; and one by the
+  same person (under any live key of theirs) of the same claim, of an
+  annotation not superseded yet, with no links and right values, is;
+- `key add` and `key revoke` do what the model of the keys says (FORMAT
+  §3.2, §3.3, README "a person's new key"): signed by an enrolled,
+  unrevoked admin, an enrolment of a key never enrolled, under a name no
+  live key holds or reads as, and, when a revoked key holds it, given with
+  --name exactly as before and for its role, is appended, as is a
+  revocation of a live key, not the last admin, with a reason that says
+  something; anything else is refused;
+- a command signed with a key its person rotated out is refused;
 - `source amend` does what the session's model of the sources says (FORMAT
   §3.5a, and the command's own refusals): an amendment by an enrolled,
   unrevoked admin of any source (a redacted one too), or analyst of a
-  source that key added, with at least one field, each a value the source
+  source that key or another key of the same person added, with at least
+  one field, each a value the source
   does not read yet and one `source add` would take, and a reason that says
   something, is appended; one by an auditor, by an analyst of another's
   source, by a key the log does not know or has revoked, of an id that is
@@ -83,7 +121,8 @@ that meet the same conditions, items numbered alike.
 
 The views are also held to the session's own model of the annotations
 (each person's current judgment of a claim is their latest annotation of
-it that is not retracted, as if retracted annotations were absent), after
+it, under any of their keys, that is not retracted, as if retracted
+annotations were absent), after
 every session and after a random twentieth of the commands: `list claims
 --json` gives each claim the verdicts of its current annotations (each
 once, in their order), `list claims --unannotated` is the standing claims no
@@ -98,7 +137,11 @@ between, of one at random) gives each source's current metadata, its
 source.add fields overlaid in log order by the amendments the model
 appended, and those amendments (signer, reason, and each field as it was
 and is now); and `status --json` (and, after each session, `verify
---json`) counts as many amendments.
+--json`) counts as many amendments. At the same times `key list --json`
+is held to the model of the keys, and `--mine` with one key enrolled (in
+`list sources`, `list claims`, `list annotations` and `log`) gives what
+the model says that key's person signed, under any of their keys; `log
+--by FINGERPRINT` likewise gives the entries of that key's person.
 
     python3 tools/random_sessions.py [--claimtrail target/release/claimtrail]
                                      [--sessions 25] [--steps 150] [--seed 1]
@@ -282,7 +325,28 @@ class Session:
         self.amend_counts = collections.Counter()  # appended, imported, refused, skipped, redacted
         self.expect = None  # what the step's command must do, if the model knows
         self.ann_retractions = 0  # appended by the command or by an import line
-        self.refused_as_expected = 0
+        # Refusals the model foresaw, by what it judged: "annotation"
+        # (retractions and supersessions), "amend", "key" (enrolments and
+        # revocations), "old key" (a key rotated out, FORMAT §3.3).
+        self.refused_as_expected = collections.Counter()
+        self.expect_what = None
+        # The model of the keys (FORMAT §3.2, §3.3, §3.7 rule 5): each
+        # enrolled key's (name, role), the keys revoked, the person each
+        # key signs for (the key that first held its name and role: a key
+        # enrolled under a revoked key's name, byte for byte, for the same
+        # role, is that person's rotated key), each .pub's comment (the
+        # name `key add` takes without --name), and who each of the desk's
+        # four people (admin, analyst, analyst2, auditor) signs with now
+        # and signed with before: careful commands sign with `now`.
+        self.enrolled, self.revoked, self.person, self.comment = {}, set(), {}, {}
+        self.now = {p: p for p in ("admin", "analyst", "analyst2", "auditor")}
+        self.history = {p: [p] for p in self.now}
+        self.rotations = collections.Counter()  # appended, by "same name" or "new name"
+        self.rotated_keys = set()  # keys a rotation enrolled
+        self.rotated_signed = 0  # entries appended by them (commands and import lines)
+        # of those, what acted on an earlier key's item of the same person
+        self.rotated_across = collections.Counter()
+        self.rot_n = 0
         self.views_checked = 0
         self.careful = False
         self.want_key = None
@@ -291,9 +355,9 @@ class Session:
         self.mirrored, self.mirrored_tls = 0, 0
         self.texts = {}
         self.breaches = []
+        self.fp = {}
         for k in ("admin", "analyst", "auditor", "admin2", "analyst2", "intruder"):
-            subprocess.run([self.ct, "key", "new", self.key(k), "--no-passphrase",
-                            "--comment", k], check=True, capture_output=True)
+            self.new_key(k, k)
         for key, args in [("admin", ["init", "--origin", "t.example/random"]),
                           ("admin", ["key", "add", self.key("analyst") + ".pub", "--role",
                                      "analyst"]),
@@ -301,11 +365,19 @@ class Session:
                                      "auditor"])]:
             if self.run(key, args).returncode != 0:
                 raise RuntimeError(f"claimtrail {' '.join(args)} failed")
-        self.fp = {k: fingerprint(self.key(k) + ".pub")
-                   for k in ("admin", "analyst", "auditor", "admin2", "analyst2", "intruder")}
+            self.keys_changed(key, args)
 
     def key(self, name):
         return os.path.join(self.dir, name)
+
+    def new_key(self, label, comment):
+        """A key made by `key new` (the file `label`, its .pub's comment
+        `comment`), not enrolled yet."""
+        subprocess.run([self.ct, "key", "new", self.key(label), "--no-passphrase",
+                        "--comment", comment], check=True, capture_output=True)
+        self.fp[label] = fingerprint(self.key(label) + ".pub")
+        self.comment[label] = comment
+        self.person[label] = label
 
     def run(self, key, args, stdin=None):
         return subprocess.run([self.ct, "--db", self.db, "--key", self.key(key)] + args,
@@ -329,7 +401,9 @@ class Session:
         rng, pick = self.rng, self.pick
         op = rng.choice(["source"] * 2 + ["claim"] * 3 + ["annotate"] * 3
                         + ["retract", "unannotate", "redact", "keyadd", "revoke", "checkpoint"]
-                        + ["amend"] * 2)
+                        + ["amend"] * 2 + ["rotate"])
+        if op == "rotate":
+            return "rotate", None, None
         if op == "amend":
             return None, self.amend_args(), None
         if op == "source":
@@ -383,18 +457,21 @@ class Session:
                 a = rng.choice(sorted(self.retracted_by))
                 args[1] = self.claim_of[a]
                 args += ["--supersedes", a]
-                self.want_key = self.signers[a]
+                self.want_key = self.signing_key(self.signers[a])
             elif self.careful and self.claim_of and rng.random() < 0.6:
                 # The next link of a chain, by the superseded annotation's
                 # signer: mostly the newest chain's head, so that chains grow
-                # long; sometimes any head, or one already superseded.
+                # long; sometimes any head, or one already superseded; and
+                # now and then a head signed by a key its person has
+                # rotated out since (superseded by their new key).
                 heads = sorted(self.heads, key=lambda i: int(i[1:])) or sorted(self.claim_of)
+                rotated = [a for a in heads if self.signing_key(self.signers[a]) != self.signers[a]]
                 r = rng.random()
-                a = heads[-1] if r < 0.8 else rng.choice(heads) if r < 0.9 \
-                    else rng.choice(sorted(self.claim_of))
+                a = rng.choice(rotated) if rotated and r < 0.25 else heads[-1] if r < 0.8 \
+                    else rng.choice(heads) if r < 0.9 else rng.choice(sorted(self.claim_of))
                 args[1] = self.claim_of[a]
                 args += ["--supersedes", a]
-                self.want_key = self.signers[a]
+                self.want_key = self.signing_key(self.signers[a])
             elif not self.careful and rng.random() < 0.3:
                 args += ["--supersedes", self.some_id("A")]
             if rng.random() < 0.2:
@@ -404,7 +481,7 @@ class Session:
             claim = self.some_id("C")
             args = ["claim", "retract", claim, "--reason", pick(["wrong"], ["", " "])]
             if self.careful and claim in self.signers and rng.random() < 0.7:
-                self.want_key = self.signers[claim]
+                self.want_key = self.signing_key(self.signers[claim])
             if rng.random() < 0.5:
                 args += ["--replaced-by", self.some_id("C")]
             return None, args, None
@@ -415,14 +492,20 @@ class Session:
             # reason that may be blank or a placeholder.
             live = sorted(set(self.claim_of) - set(self.retracted_by), key=lambda i: int(i[1:]))
             if self.careful and live:
-                a = live[-1] if rng.random() < 0.5 else rng.choice(live)
-                self.want_key = self.signers[a] if rng.random() < 0.75 else "admin"
+                rotated = [a for a in live if self.signing_key(self.signers[a]) != self.signers[a]]
+                a = rng.choice(rotated) if rotated and rng.random() < 0.25 \
+                    else live[-1] if rng.random() < 0.5 else rng.choice(live)
+                self.want_key = self.signing_key(self.signers[a]) if rng.random() < 0.75 \
+                    else self.now["admin"]
             elif self.retracted_by and rng.random() < 0.3:
                 a = rng.choice(sorted(self.retracted_by))
                 if rng.random() < 0.5:
                     # The same key and reason again: refused as a command,
-                    # skipped as an import line.
-                    self.want_key = self.retracted_by[a][0]
+                    # skipped as an import line; or the same person's
+                    # rotated key (refused both ways: docs/IMPORT.md's
+                    # re-run rule asks for the same key).
+                    self.want_key = self.retracted_by[a][0] if rng.random() < 0.6 \
+                        else self.signing_key(self.retracted_by[a][0])
                     return None, ["annotate", "retract", a, "--reason",
                                   self.retracted_by[a][1]], None
             else:
@@ -443,8 +526,12 @@ class Session:
             # A careful revocation spares the analyst and the first admin,
             # whom most careful commands sign with; it may revoke the second
             # analyst, who has signed claims and annotations that stay valid.
-            return None, ["key", "revoke", self.key(pick(["admin2", "analyst2", "intruder"],
-                                                         ["admin", "analyst"])) + ".pub",
+            # Careless ones may revoke the first admin or the analyst, by
+            # the key they began with or the one they sign with now (a
+            # person left with no live key until a rotation enrolls one).
+            return None, ["key", "revoke", self.key(pick(
+                ["admin2", self.now["analyst2"], "intruder"],
+                ["admin", "analyst", self.now["admin"], self.now["analyst"]])) + ".pub",
                           "--reason", pick(["left"], [""])], None
         return None, ["checkpoint"], None
 
@@ -454,27 +541,169 @@ class Session:
         self.careful = self.rng.random() < 0.5
         self.want_key = None
         adds, args, stdin = self.command()
+        if adds == "rotate":
+            self.rotate(refusals)
+            if self.rng.random() < 0.05:
+                self.model_views()
+            return
+        # Careful commands sign with the key each person signs with now
+        # (a rotated key after a rotation); careless ones with any key,
+        # a person's first key (revoked, once rotated) or the one now.
         if self.want_key:
             key = self.want_key
         elif self.careful:
-            analyst = self.rng.choice(["analyst"] * 3 + ["analyst2"])
-            key = {"S": analyst, "C": analyst, "A": self.rng.choice([analyst, "auditor"]),
-                   None: "admin"}[adds]
+            analyst = self.now[self.rng.choice(["analyst"] * 3 + ["analyst2"])]
+            key = {"S": analyst, "C": analyst,
+                   "A": self.rng.choice([analyst, self.now["auditor"]]),
+                   None: self.now["admin"]}[adds]
             if args[:2] == ["claim", "retract"]:
-                key = self.rng.choice([analyst, "admin"])
+                key = self.rng.choice([analyst, self.now["admin"]])
         else:
             key = self.rng.choice(["admin"] + ["analyst"] * 5
                                   + ["auditor", "admin2", "analyst2", "intruder"])
+            if key in self.now and self.rng.random() < 0.7:
+                key = self.now[key]
         imported = (adds or args[:2] in (["claim", "retract"], ["annotate", "retract"],
                                          ["source", "amend"])) \
             and self.rng.random() < 0.25
         self.expect = self.expectation(key, args, imported)
+        # Now and then a careful command signed with a key its person
+        # rotated out (revoked: FORMAT §3.3, nothing newer is accepted).
+        olds = self.rotated_out(key)
+        if self.careful and olds and self.rng.random() < 0.15:
+            key = self.rng.choice(olds)
+            self.expect, self.expect_what = "refused", "old key"
+            self.why = f"{key} was rotated out (revoked)"
         if imported:
             self.step_import(key, args, stdin, refusals)
         else:
             self.step_command(key, args, adds, stdin, refusals)
         if self.rng.random() < 0.05:
             self.model_views()
+
+    def signed_by_rotated(self, key, args):
+        """Counts an entry appended: signed by a key a rotation enrolled,
+        and acting on what another key of the same person signed (a
+        supersession, a retraction of a claim or annotation, an amendment
+        of a source)."""
+        if key not in self.rotated_keys:
+            return
+        self.rotated_signed += 1
+        if args[:1] == ["annotate"] and "--supersedes" in args:
+            item = args[args.index("--supersedes") + 1]
+        elif args[:2] in (["annotate", "retract"], ["claim", "retract"], ["source", "amend"]):
+            item = args[2].upper()
+        else:
+            return
+        by = self.source_by.get(item) if item[:1] == "S" else self.signers.get(item)
+        if by and by != key and self.same_person(by, key):
+            self.rotated_across[args[0] + (" " + args[1] if args[1] in (
+                "retract", "amend") else " --supersedes")] += 1
+
+    def rotated_out(self, key):
+        """The keys revoked that the person signing with `key` signed with
+        before (their earlier keys under one name, or, for one of the
+        desk's four people, the keys they rotated from, an admin's under
+        another name included)."""
+        before = [k for k in self.keys_of(key)]
+        for keys in self.history.values():
+            if key in keys:
+                before += keys
+        return sorted({k for k in before if k != key and k in self.revoked})
+
+    def rotate(self, refusals):
+        """A key rotation of one of the desk's people (README, "To replace
+        a person's key"): a new key made with `key new`, then, for an
+        analyst or auditor (or an admin while another admin is live), the
+        old key revoked by an admin and the new one enrolled under the old
+        one's name, given with --name, for its role, so that it signs for
+        the same person; for an admin who is the only one, the new key
+        enrolled as admin under a new name by the old, which the new one
+        then revokes (another person to the log: the only way, as the
+        last admin cannot be revoked). A careless rotation adds one
+        misstep, each refused, before or after the careful commands: the
+        new key enrolled under the name while the old key is live, a key
+        enrolled before (the old one too), a revocation with a reason
+        that says nothing, an analyst or auditor signing the enrolment
+        or revocation, the name taken from the .pub's comment (no
+        --name), another role, the name in another case; or the old key
+        signing after it is revoked; or the rotation is left half done
+        (revoked, nothing enrolled: the person signs nothing until a later
+        rotation enrolls a key). Every command is held to the key model
+        (key_expectation) and to the contract; the model follows what
+        each command did."""
+        rng = self.rng
+        slot = rng.choice(["analyst"] * 3 + ["analyst2", "admin", "admin", "auditor"])
+        old = self.now[slot]
+        if old not in self.enrolled:
+            return  # analyst2 is not enrolled yet
+        name, role = self.enrolled[old]
+        live = old not in self.revoked
+        admins = [k for k in self.enrolled if self.role_now(k) == "admin"]
+        others = [k for k in admins if k != old]
+        self.rot_n += 1
+        new = f"{slot}.r{self.rot_n}"
+        pub = lambda k: self.key(k) + ".pub"
+        if role != "admin" or (others and (not live or rng.random() < 0.6)):
+            kind, new_name = "same name", name
+            # Signed by the admin who signs careful commands, or another
+            # live admin when that is the key rotated out or was revoked.
+            by = self.now["admin"]
+            if by == old or by not in admins:
+                by = rng.choice(others) if others else by
+            plan = [(by, ["key", "revoke", pub(old), "--reason", "rotated"])] if live else []
+            plan.append((by, ["key", "add", pub(new), "--role", role, "--name", name]))
+        else:
+            kind = "new name"
+            new_name = f"{self.enrolled[slot][0]} ({2026 + self.rot_n})"
+            plan = [(old, ["key", "add", pub(new), "--role", "admin", "--name", new_name]),
+                    (new, ["key", "revoke", pub(old), "--reason", "rotated"])]
+        self.new_key(new, new_name)
+        if not self.careful:
+            by = plan[0][0]
+            fault = rng.choice(["add first", "enrolled", "blank reason", "not admin", "comment",
+                                "role", "case", "old signs", "half"])
+            add = [c for c in plan if c[1][1] == "add"][0]
+            if fault == "add first" and live:
+                plan.insert(0, (by, ["key", "add", pub(new), "--role", role, "--name", name]))
+            elif fault == "enrolled":
+                again = rng.choice(sorted(self.enrolled))
+                plan.insert(len(plan) - 1 if kind == "same name" else 0,
+                            (by, ["key", "add", pub(again), "--role", role, "--name", new_name]))
+            elif fault == "blank reason" and live:
+                plan.insert(0, (by, ["key", "revoke", pub(old), "--reason",
+                                     rng.choice(BAD_REASONS)]))
+            elif fault == "not admin":
+                plan.insert(0, (rng.choice([self.now["analyst"], self.now["auditor"]]),
+                                rng.choice(plan)[1]))
+            elif fault in ("comment", "role", "case"):
+                wrong = {"comment": add[1][:5],
+                         "role": add[1][:4] + [rng.choice([r for r in ("admin", "analyst",
+                                                                        "auditor") if r != role]),
+                                               "--name", new_name],
+                         "case": add[1][:6] + [rng.choice([new_name.upper(), new_name.title(),
+                                                           new_name.replace(" ", "  ")])]}[fault]
+                plan.insert(plan.index(add), (add[0], wrong))
+            elif fault == "old signs":
+                plan.append((old, rng.choice([["key", "revoke", pub(new), "--reason", "rotated"],
+                                              ["checkpoint"]])))
+            elif fault == "half" and kind == "same name" and live:
+                plan = plan[:1]
+        for key, args in plan:
+            self.expect = self.expectation(key, args, False)
+            if args == ["checkpoint"]:
+                self.expect, self.expect_what = ("refused", "old key") \
+                    if self.role_now(key) != "admin" else (None, None)
+                self.why = f"{key} was rotated out (revoked)"
+            self.step_command(key, args, None, None, refusals)
+        # Enrolled for another role (a careless `--role`, under a name of
+        # its own), the new key is no rotation: the person keeps the old.
+        if self.enrolled.get(new, (None, None))[1] == role:
+            self.now[slot] = new
+            self.history[slot].append(new)
+            self.rotated_keys.add(new)
+            if old in self.revoked:
+                self.rotations[kind] += 1
 
     def step_command(self, key, args, adds, stdin, refusals):
         before = entries(self.db)
@@ -488,21 +717,25 @@ class Session:
             self.breaches.append(f"{what}: the model expects it refused ({self.why}); exit 0: "
                                  f"{r.stdout.strip()}")
         elif self.expect in ("refused", "not appended") and r.returncode == 2:
-            self.refused_as_expected += 1
-            if args[:2] == ["source", "amend"]:
+            self.refused_as_expected[self.expect_what] += 1
+            if args[:2] == ["source", "amend"] and self.expect_what == "amend":
                 self.amend_counts["refused"] += 1
                 self.amend_counts["refused: " + self.amend_why] += 1
         if r.returncode == 0 and args[:2] == ["annotate", "retract"]:
             self.retracted(args[2], key, args[4])
         if r.returncode == 0 and args[:2] == ["source", "amend"]:
             self.amended(key, args)
+        if r.returncode == 0 and args[0] == "key":
+            self.keys_changed(key, args)
+        if r.returncode == 0 and after[0] == before[0] + 1:
+            self.signed_by_rotated(key, args)
         if r.returncode == 0:
             # A redaction run again on a source already redacted signs
             # nothing and rebuilds the file (README, "Redacting"): asked
             # again with --json, it says it appended no entry.
             again = False
             if after[0] == before[0] and args[:2] == ["source", "redact"]:
-                again = '"entry": null' in self.run("admin", args + ["--json"], stdin).stdout
+                again = '"entry": null' in self.run(key, args + ["--json"], stdin).stdout
             if after[0] != before[0] + 1 and not again:
                 self.breaches.append(f"{what}: exit 0 appended {after[0] - before[0]} entries")
             out = r.stdout.strip()
@@ -541,6 +774,8 @@ class Session:
             elif self.expect == "not appended" and appended:
                 self.breaches.append(f"{what}: the model expects it refused or skipped "
                                      f"({self.why}); exit 0, appended {summary['appended']}")
+            if appended:
+                self.signed_by_rotated(key, args)
             if appended and args[:2] == ["annotate", "retract"]:
                 self.retracted(args[2], key, args[4])
             if appended and args[:2] == ["source", "amend"]:
@@ -560,8 +795,8 @@ class Session:
                 self.breaches.append(f"{what}: the model expects it {self.expect} ({self.why}); "
                                      f"exit 2: {r.stderr.strip()}")
             elif self.expect in ("refused", "not appended"):
-                self.refused_as_expected += 1
-                if args[:2] == ["source", "amend"]:
+                self.refused_as_expected[self.expect_what] += 1
+                if args[:2] == ["source", "amend"] and self.expect_what == "amend":
                     self.amend_counts["refused"] += 1
                     self.amend_counts["refused: " + self.amend_why] += 1
             refusals["import: " + r.stderr[7:50]] += 1
@@ -607,15 +842,121 @@ class Session:
         if old in self.claim_of and old not in self.retracted_by:
             self.heads.add(old)
 
-    def keys_now(self):
-        """{fingerprint: role} of the keys enrolled and not revoked, as the
-        log holds them now (the model keeps no key state of its own)."""
-        c = sqlite3.connect(self.db)
-        revoked = {f for (f,) in c.execute("SELECT fingerprint FROM revocations")}
-        live = {f: r for f, r in c.execute("SELECT fingerprint, role FROM keys")
-                if f not in revoked}
-        c.close()
-        return live
+    def role_now(self, key):
+        """The role the key signs with now, or None when the log does not
+        know it or has revoked it (the model's keys, held to `key list`
+        in model_views)."""
+        if key in self.revoked or key not in self.enrolled:
+            return None
+        return self.enrolled[key][1]
+
+    def same_person(self, a, b):
+        """Whether keys a and b sign for one person (FORMAT §3.7 rule 5,
+        `rules::same_person`): the same key, or keys enrolled under one
+        name, byte for byte, for one role, the earlier revoked before the
+        later was enrolled (which `key add` makes the only way for two
+        keys to share a name)."""
+        return self.person.get(a, a) == self.person.get(b, b)
+
+    def keys_of(self, key):
+        """Every key of the person that key signs for, in enrolment order."""
+        return [k for k in self.enrolled if self.same_person(k, key)]
+
+    def signing_key(self, key):
+        """The key a careful command of the person who signed with `key`
+        signs with now: that person's live key, if any; else the key itself
+        (a person whose key was revoked and not replaced is refused)."""
+        live = [k for k in self.keys_of(key) if k not in self.revoked]
+        return live[-1] if live else key
+
+    def name_of(self, key):
+        """The name the key was enrolled under (views print it)."""
+        return self.enrolled[key][0] if key in self.enrolled else None
+
+    @staticmethod
+    def label(path):
+        """The session's name for the key file at path (its .pub, or the
+        private key)."""
+        base = os.path.basename(path)
+        return base[:-4] if base.endswith(".pub") else base
+
+    def keys_changed(self, key, args):
+        """Remembers what an `init`, `key add` or `key revoke` that exited 0
+        did: the key enrolled (its name the --name given, else its .pub's
+        comment; the person it signs for, a revoked key's of the same name
+        and role if there is one), or the key revoked."""
+        if args[0] == "init":
+            self.enrolled[key] = (self.comment[key], "admin")
+        elif args[:2] == ["key", "add"]:
+            new = self.label(args[2])
+            name = args[args.index("--name") + 1] if "--name" in args else self.comment[new]
+            role = args[args.index("--role") + 1]
+            before = [k for k, nr in self.enrolled.items() if nr == (name, role)]
+            self.enrolled[new] = (name, role)
+            self.person[new] = self.person[before[0]] if before else new
+        elif args[:2] == ["key", "revoke"]:
+            self.revoked.add(self.label(args[2]))
+
+    @staticmethod
+    def reads_as(a, b):
+        """Whether two names read alike as `key add` judges them, as far as
+        the names this tool gives go (case and spacing aside: README,
+        "`key add` refuses a name that an enrolled key holds, or that reads
+        as it")."""
+        return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+    def key_expectation(self, key, args):
+        """What `key add` or `key revoke` must do (FORMAT §3.2, §3.3, and
+        the command's own refusals, README "a person's new key"): signed
+        by an enrolled, unrevoked admin; an enrolment of a key never
+        enrolled, under a name no live key holds (or reads as) and, when a
+        revoked key holds it, given with --name exactly as that key's and
+        for its role (a rotation); a revocation of a key enrolled and not
+        revoked, not the last live admin, with a reason that says
+        something."""
+        self.expect_what = "key"
+        if self.role_now(key) != "admin":
+            self.why = f"{key} is not an enrolled, unrevoked admin"
+            return "refused"
+        target = self.label(args[2])
+        if args[1] == "revoke":
+            if target not in self.enrolled:
+                self.why = f"{target} is not enrolled"
+                return "refused"
+            if target in self.revoked:
+                self.why = f"{target} was revoked already"
+                return "refused"
+            if self.enrolled[target][1] == "admin" and not [
+                    k for k in self.enrolled if k != target and self.role_now(k) == "admin"]:
+                self.why = f"{target} is the last live admin"
+                return "refused"
+            reason = args[args.index("--reason") + 1]
+            if says_nothing(reason):
+                self.why = f"the reason {reason!r} says nothing"
+                return "refused"
+            self.why = "an enrolled key revoked by an admin, with a reason"
+            return "appended"
+        if target in self.enrolled:
+            self.why = f"{target} was enrolled before (a key is enrolled at most once)"
+            return "refused"
+        given = "--name" in args
+        name = args[args.index("--name") + 1] if given else self.comment[target]
+        role = args[args.index("--role") + 1]
+        if name != name.strip():
+            self.why = f"the name {name!r} has white space at an end"
+            return "refused"
+        for k, (n, r) in self.enrolled.items():
+            if not self.reads_as(n, name):
+                continue
+            if k not in self.revoked:
+                self.why = f"the name {name!r} is held by {k}, live"
+                return "refused"
+            if n != name or r != role or not given:
+                self.why = (f"the name {name!r} is held by {k} ({n!r}, {r}, revoked): only that "
+                            f"person's new key, given --name exactly and for its role")
+                return "refused"
+        self.why = "a key never enrolled, under a name free or of a revoked key of its role"
+        return "appended"
 
     def expectation(self, key, args, imported):
         """What the model says the command must do: "appended",
@@ -623,20 +964,18 @@ class Session:
         appended" (refused, or an import line skipped), or None (the model
         does not say); self.why says why."""
         self.why = None
+        self.expect_what = "annotation"
         if args[:2] == ["source", "amend"]:
+            self.expect_what = "amend"
             return self.amend_expectation(key, args, imported)
+        if args[:1] == ["key"] and args[1] in ("add", "revoke"):
+            return self.key_expectation(key, args)
         if args[:1] == ["annotate"] and "--supersedes" in args:
-            old = args[args.index("--supersedes") + 1]
-            if old in self.retracted_by:
-                self.why = f"{old} is retracted: nothing supersedes it"
-                # An import line identical to an annotation of the log
-                # that superseded it before its retraction is skipped.
-                return "not appended" if imported else "refused"
-            return None
+            return self.supersede_expectation(key, args, imported)
         if args[:2] != ["annotate", "retract"]:
             return None
         a, reason = args[2], args[4]
-        role = self.keys_now().get(self.fp[key])
+        role = self.role_now(key)
         if a not in self.claim_of:
             self.why = f"{a!r} is no annotation of the log"
             return "refused"
@@ -647,13 +986,49 @@ class Session:
             self.why = f"{a} was retracted already"
             return "skipped" if imported and self.retracted_by[a] == (key, reason) \
                 else "refused"
-        if role != "admin" and self.signers[a] != key:
-            self.why = f"{key}, an {role}, did not sign {a}"
+        if role != "admin" and not self.same_person(self.signers[a], key):
+            self.why = f"{key}, an {role}, did not sign {a} ({self.signers[a]} did, another person)"
             return "refused"
         if says_nothing(reason):
             self.why = f"the reason {reason!r} says nothing"
             return "refused"
-        self.why = "an annotation not retracted, its own signer's or an admin's, a reason"
+        self.why = ("an annotation not retracted, its own signer's (or a rotated key's of the "
+                    "same person) or an admin's, a reason")
+        return "appended"
+
+    def supersede_expectation(self, key, args, imported):
+        """What an annotation with --supersedes must do (FORMAT §3.7 rule
+        5): one that supersedes a retracted annotation, or one of another
+        claim or of another person (a rotated key of the same person is
+        that person), is never appended; one by an enrolled, unrevoked key
+        of the same person, of the same claim, not retracted, of an
+        annotation nothing has superseded yet, with no links and values
+        each right, is appended. Else the model does not say."""
+        old = args[args.index("--supersedes") + 1]
+        if old in self.retracted_by:
+            self.why = f"{old} is retracted: nothing supersedes it"
+            # An import line identical to an annotation of the log
+            # that superseded it before its retraction is skipped.
+            return "not appended" if imported else "refused"
+        if old not in self.claim_of:
+            return None
+        if self.claim_of[old] != args[1].upper() or not self.same_person(self.signers[old], key):
+            self.why = (f"{old} is {self.signers[old]}'s annotation of {self.claim_of[old]}: "
+                        f"{key} on {args[1]} is not its claim and person")
+            return "refused"
+        c = sqlite3.connect(self.db)
+        retracted = {f"C{n}" for (n,) in c.execute("SELECT claim_id FROM retractions")}
+        c.close()
+        value = lambda o: args[args.index(o) + 1] if o in args else None
+        if self.role_now(key) is None or args[1].upper() in retracted \
+                or old in self.supersedes_of.values() \
+                or "--corroborates" in args or "--contradicts" in args \
+                or value("--verdict") not in ("confirmed", "false", "disputed", "unverified") \
+                or value("--reliability") not in (None, "A", "F") \
+                or value("--credibility") not in (None, "1", "6") or value("--note") == "":
+            return None
+        self.why = (f"{old}'s own person ({self.signers[old]}, now {key}) on its claim, not "
+                    f"superseded nor retracted")
         return "appended"
 
     def amend_args(self):
@@ -673,7 +1048,8 @@ class Session:
                    for a in self.amends[s]]
         if self.careful and known:
             s = rng.choice(known)
-            self.want_key = "admin" if rng.random() < 0.25 else self.source_by[s]
+            self.want_key = self.now["admin"] if rng.random() < 0.25 \
+                else self.signing_key(self.source_by[s])
             given = {}
             for f in rng.sample(AMEND_FIELDS, rng.choice([1, 1, 1, 2, 2, 3])):
                 given[f] = rng.choice([v for v in AMEND_GOOD[f] if v != self.meta[s][f]])
@@ -681,6 +1057,10 @@ class Session:
         elif not self.careful and earlier and rng.random() < 0.25:
             s, a = rng.choice(earlier)
             self.want_key, given, reason = a[0], dict(a[1]), a[2]
+            if rng.random() < 0.4:
+                # By the same person's rotated key: not the re-run of an
+                # entry of that key, so judged as a new amendment.
+                self.want_key = self.signing_key(a[0])
         else:
             # A careful one spoilt by one fault or two (or none: then only
             # the key, any key, may be wrong): an id that is no source's,
@@ -708,7 +1088,9 @@ class Session:
             if not self.careful and not faults and s in self.source_by and rng.random() < 0.5:
                 # By the other analyst: another's source (unless that
                 # key is not enrolled, or was revoked).
-                self.want_key = "analyst2" if self.source_by[s] != "analyst2" else "analyst"
+                self.want_key = self.now["analyst2"] \
+                    if not self.same_person(self.source_by[s], self.now["analyst2"]) \
+                    else self.now["analyst"]
         args = ["source", "amend", s]
         for f in AMEND_FIELDS:
             if f in given:
@@ -726,7 +1108,7 @@ class Session:
         refusals, docs/IMPORT.md's re-run rule), from the model."""
         given_id, given, reason = self.amend_parts(args)
         m = re.fullmatch(r"[Ss]([1-9][0-9]*)", given_id)
-        role = self.keys_now().get(self.fp[key])
+        role = self.role_now(key)
         if not m or int(m.group(1)) > self.n["S"]:
             self.why = f"{given_id!r} is no source of the log"
             self.amend_why = "no such source"
@@ -757,8 +1139,9 @@ class Session:
             self.why = f"{key} is an auditor"
             self.amend_why = "an auditor"
             return "refused"
-        if role == "analyst" and self.source_by[s] != key:
-            self.why = f"{key}, an analyst, did not add {s} ({self.source_by[s]} did)"
+        if role == "analyst" and not self.same_person(self.source_by[s], key):
+            self.why = (f"{key}, an analyst, did not add {s} ({self.source_by[s]}, another "
+                        f"person, did)")
             self.amend_why = "another's source"
             return "refused"
         if says_nothing(reason):
@@ -808,7 +1191,8 @@ class Session:
                 self.breaches.append(f"{where}: {s}'s metadata {diff(got, self.meta[s])} "
                                      f"(as (claimtrail, model)); amendments in the model: "
                                      f"{self.amends.get(s, [])}")
-            mine = [(self.fp[k], k, r, sorted(c)) for k, _, r, c in self.amends.get(s, [])]
+            mine = [(self.fp[k], self.name_of(k), r, sorted(c))
+                    for k, _, r, c in self.amends.get(s, [])]
             theirs = [(a["signer"], a["signer_name"], a["reason"],
                        sorted((c["field"], c["was"], c["now"]) for c in a["changes"]))
                       for a in v.get("amendments", [])]
@@ -839,17 +1223,64 @@ class Session:
                                      f"source amendments, the model {n}")
 
     def current(self):
-        """{claim: [its current annotations]}: each person's (key's: this
-        tool rotates no key) latest annotation of the claim that is not
-        retracted, as if retracted annotations were absent."""
+        """{claim: [its current annotations]}: each person's latest
+        annotation of the claim that is not retracted, as if retracted
+        annotations were absent; a person is every key enrolled under one
+        name for one role (a rotated key: README, "a claim shows one
+        current verdict of that person's (the latest of either key's)")."""
         latest = {}
         for a in sorted(self.claim_of, key=lambda i: int(i[1:])):
             if a not in self.retracted_by:
-                latest[(self.claim_of[a], self.signers[a])] = a
+                latest[(self.claim_of[a], self.person[self.signers[a]])] = a
         out = collections.defaultdict(list)
         for (c, _), a in latest.items():
             out[c].append(a)
         return out
+
+    def model_keys(self):
+        """The keys against the model: `key list --json` gives each key the
+        model enrolled, with its name, role and whether it is revoked; and
+        `--mine` of one of them (README: "your own key, earlier keys of
+        yours included") gives, in `list sources|claims|annotations` and
+        `log`, exactly what the model says that person signed, under any
+        of their keys."""
+        def view(key, *args):
+            r = subprocess.run([self.ct, "--db", self.db, "--json"]
+                               + (["--key", self.key(key)] if key else []) + list(args),
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                self.breaches.append(f"{' '.join(args)} (key {key}) exits {r.returncode}: "
+                                     f"{r.stderr}")
+                return None
+            return json.loads(r.stdout)
+        listed = view(None, "key", "list")
+        if listed is None:
+            return
+        label = {self.fp[k]: k for k in self.fp}
+        got = {label.get(k["fingerprint"], k["fingerprint"]):
+               (k["name"], k["role"], k["revoked_seq"] is not None) for k in listed}
+        want = {k: (n, r, k in self.revoked) for k, (n, r) in self.enrolled.items()}
+        if got != want:
+            self.breaches.append(f"key list: {diff(got, want)} (as (claimtrail, model))")
+            return
+        key = self.rng.choice(sorted(self.enrolled))
+        fps = {self.fp[k] for k in self.keys_of(key)}
+        order = lambda ids: sorted(ids, key=lambda i: int(i[1:]))
+        for kind, made in (("sources", self.source_by), ("claims", self.signers),
+                           ("annotations", self.signers)):
+            mine = order(i for i, k in made.items() if i[0] == kind[0].upper()
+                         and self.same_person(k, key))
+            theirs = view(key, "list", kind, "--mine")
+            if theirs is not None and order(v["id"] for v in theirs) != mine:
+                self.breaches.append(f"list {kind} --mine with {key} (keys {self.keys_of(key)}) "
+                                     f"gives {order(v['id'] for v in theirs)}, the model {mine}")
+        whole = view(None, "log")
+        theirs = view(key, "log", "--mine")
+        if whole is not None and theirs is not None:
+            mine = [l["seq"] for l in whole if l["signer"] in fps]
+            if [l["seq"] for l in theirs] != mine:
+                self.breaches.append(f"log --mine with {key} (keys {self.keys_of(key)}) gives "
+                                     f"seqs {[l['seq'] for l in theirs]}, the model {mine}")
 
     def model_views(self):
         """The views against the model: verdicts, the review queue, the
@@ -863,6 +1294,7 @@ class Session:
             return json.loads(r.stdout)
         self.views_checked += 1
         self.model_sources(False)
+        self.model_keys()
         current = self.current()
         c = sqlite3.connect(self.db)
         retracted_claims = {f"C{n}" for (n,) in c.execute("SELECT claim_id FROM retractions")}
@@ -933,7 +1365,7 @@ class Session:
             got = shown and shown.get("retraction")
             if shown is not None and not (got and got["reason"] == reason
                                           and got["signer"] == self.fp[key]
-                                          and got["signer_name"] == key):
+                                          and got["signer_name"] == self.name_of(key)):
                 self.breaches.append(f"show {a} --json: retraction {got}, the model "
                                      f"{self.retracted_by[a]}")
         status = view("status")
@@ -947,8 +1379,8 @@ class Session:
         in `kept.txt` (and cosigned) when the admin and auditor still may."""
         shutil.copytree(self.dir, where)
         kept = os.path.join(where, "kept.txt")
-        for key, args in [("admin", ["checkpoint", "--out", kept]),
-                          ("auditor", ["checkpoint", "cosign", kept])]:
+        for key, args in [(self.now["admin"], ["checkpoint", "--out", kept]),
+                          (self.now["auditor"], ["checkpoint", "cosign", kept])]:
             r = subprocess.run([self.ct, "--db", os.path.join(where, "log.db"), "--key",
                                 os.path.join(where, key)] + args, capture_output=True, text=True)
             if r.returncode != 0:
@@ -966,7 +1398,8 @@ class Session:
             out = os.path.join(self.dir, f"{item}.bundle")
             # The admin's key, for the checkpoint that export makes when
             # none covers the item yet.
-            r = subprocess.run([self.ct, "--db", self.db, "--key", self.key("admin"), "export",
+            r = subprocess.run([self.ct, "--db", self.db, "--key", self.key(self.now["admin"]),
+                                "export",
                                 item, "--out", out], capture_output=True, text=True)
             if r.returncode == 2 and "revoked" in r.stderr:
                 continue  # a careless command revoked the admin, who may no longer checkpoint
@@ -1040,7 +1473,8 @@ class Session:
         and, when the new checkpoint is the one published, the same counts
         as `verify --json` but for the checkpoint entries (the published
         tree ends before the last one)."""
-        r = subprocess.run([self.ct, "--db", self.db, "--key", self.key("admin"), "checkpoint"],
+        r = subprocess.run([self.ct, "--db", self.db, "--key", self.key(self.now["admin"]),
+                            "checkpoint"],
                            capture_output=True, text=True)
         fresh = r.returncode == 0
         if not fresh and "revoked" not in r.stderr:
@@ -1156,6 +1590,7 @@ class Session:
         last = c.execute("SELECT seq, size FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
         c.close()
         signers = sorted({l["signer"] for l in whole})
+        label = {self.fp[k]: k for k in self.fp}
         times = sorted({l["time"] for l in whole})
         families = ["log", "key", "source", "claim", "annotation", "checkpoint"]
         cases = []
@@ -1171,9 +1606,14 @@ class Session:
                                                     or (x == "key" and l["kind"] == "log.init")
                                                     for x in k))
             if self.rng.random() < 0.4:
+                # A key's fingerprint selects what its person signed, under
+                # any of their keys (README, `--by`: "with the other keys
+                # enrolled under the same name (a rotated key's: one
+                # person's work)").
                 fp = self.rng.choice(signers)
                 args += ["--by", fp]
-                conds.append(lambda l, f=fp: l["signer"] == f)
+                fps = {self.fp[k] for k in self.keys_of(label[fp])}
+                conds.append(lambda l, f=fps: l["signer"] in f)
             since, until = sorted(self.rng.choice(times) for _ in range(2))
             if self.rng.random() < 0.3:
                 args += ["--since", since]
@@ -1304,8 +1744,9 @@ def main():
     tls_dir = tempfile.mkdtemp()
     tls = make_tls(tls_dir)
     deepest, revoked, retracted, redacted, unannotated = 0, 0, 0, 0, 0
-    ann_refused, views = 0, 0
-    amend = collections.Counter()
+    views = 0
+    amend, foreseen, rotations = collections.Counter(), collections.Counter(), collections.Counter()
+    rotated_signed, across = 0, collections.Counter()
     for n in range(args.sessions):
         try:
             # Every other session's mirror over HTTPS (the choice takes
@@ -1322,8 +1763,12 @@ def main():
         deepest, revoked, retracted, redacted = (max(deepest, chain), revoked + rev,
                                                  retracted + ret, redacted + red)
         unannotated += unann
-        ann_refused, views = ann_refused + s.refused_as_expected, views + s.views_checked
+        views = views + s.views_checked
         amend += s.amend_counts
+        foreseen += s.refused_as_expected
+        rotations += s.rotations
+        rotated_signed += s.rotated_signed
+        across += s.rotated_across
         if unann != s.ann_retractions:
             s.breaches.append(f"the log holds {unann} annotation retractions, the session "
                               f"appended {s.ann_retractions}")
@@ -1347,8 +1792,9 @@ def main():
           f"{breaches} breaches")
     print(f"states reached: {revoked} revoked keys that had signed, {retracted} claims retracted, "
           f"{redacted} sources redacted, supersession chains up to {deepest} annotations, "
-          f"{unannotated} annotations retracted, {ann_refused} annotation retractions and "
-          f"supersessions of retracted annotations refused as the model expected, "
+          f"{unannotated} annotations retracted, {foreseen['annotation']} annotation retractions "
+          f"and supersessions (of retracted annotations, of another person's) refused as the "
+          f"model expected, "
           f"views held to the model {views} times")
     print(f"source amendments: {amend['appended']} appended ({amend['imported']} as import "
           f"lines, {amend['redacted']} of a redacted source), {amend['refused']} refused and "
@@ -1357,6 +1803,13 @@ def main():
     print("source amendments refused, by the model's first reason: " + ", ".join(
         f"{k[len('refused: '):]} {v}" for k, v in sorted(amend.items())
         if k.startswith("refused: ")))
+    print(f"key rotations: {sum(rotations.values())} appended ({rotations['same name']} under "
+          f"the same name, one person's keys; {rotations['new name']} of the only admin under "
+          f"a new name), {rotated_signed} entries signed by a rotated key appended (of an "
+          f"earlier key's item of the same person: "
+          f"{', '.join(f'{k} {v}' for k, v in sorted(across.items())) or 'none'}), "
+          f"{foreseen['old key']} commands signed by a key rotated out refused and "
+          f"{foreseen['key']} key enrolments and revocations refused as the model expected")
     return 1 if breaches else 0
 
 

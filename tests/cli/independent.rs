@@ -784,7 +784,7 @@ fn the_comparison_tools_run() {
             && lines[1].starts_with("states reached: ")
             && lines[2..]
                 .iter()
-                .all(|l| l.starts_with("source amendments")),
+                .all(|l| l.starts_with("source amendments") || l.starts_with("key rotations: ")),
         "{}",
         r.stdout
     );

@@ -585,9 +585,13 @@ impl<'s> Pipeline<'s> {
                 if self.first_source.is_none_or(|first| b.source.id.n < first));
         match check_entry(&history, self.signer.fingerprint(), &header, &e).and_then(|()| {
             // One lookup, and only for a speaker with letters that print
-            // as Latin ones; a look-alike of a speaker of this same batch
-            // is not seen (its row is not stored yet).
-            refuse_lookalike_speaker(conn, &e.body)?;
+            // as Latin ones; the speakers of this same batch are asked
+            // apart, as their rows may not be stored yet (whether the
+            // table had one depended on the timing of the two threads).
+            let speakers = &open.caches.speakers;
+            refuse_lookalike_speaker(conn, &e.body, &|latin| {
+                speakers.borrow().get(&latin.to_ascii_lowercase()).cloned()
+            })?;
             if !ask_table {
                 return Ok(());
             }
@@ -634,6 +638,15 @@ impl<'s> Pipeline<'s> {
         });
         if let (Body::SourceAdd(b), Some(n)) = (&e.body, n) {
             open.caches.added.borrow_mut().entry(b.sha256).or_insert(n);
+        }
+        if let Body::ClaimAdd(b) = &e.body {
+            if b.speaker.is_ascii() {
+                open.caches
+                    .speakers
+                    .borrow_mut()
+                    .entry(b.speaker.to_ascii_lowercase())
+                    .or_insert_with(|| b.speaker.clone());
+            }
         }
         if let (Body::ClaimAdd(b), Some(n), true) = (&e.body, n, ask_table) {
             open.caches
@@ -978,6 +991,10 @@ struct BatchCaches {
     /// The claims this batch records whose uniqueness the table decides
     /// (see `Pipeline::push`), by key: their item numbers.
     claims: std::cell::RefCell<std::collections::HashMap<crate::query::ClaimKey, u64>>,
+    /// The speakers in plain ASCII of this batch's claims, in ASCII lower
+    /// case, as first written: a look-alike of one is refused whether or
+    /// not its row is stored yet.
+    speakers: std::cell::RefCell<std::collections::HashMap<String, String>>,
 }
 
 impl BatchHistory<'_> {
@@ -1134,21 +1151,33 @@ fn refuse_same_claim(
 /// are missed by `list claims --speaker BBC` and by BBC's reliability
 /// record. A command's rule, not verify's. It looks up that one Latin
 /// spelling, in any ASCII case, among the speakers (a scan of the
-/// speakers' index, made only for such names); it does not find a Latin
-/// name added after its look-alike.
-fn refuse_lookalike_speaker(conn: &Connection, body: &Body) -> Result<()> {
+/// speakers' index, made only for such names), after `batch` (the Latin
+/// speakers of an import's batch, whose rows may not be stored yet, by
+/// their ASCII lower case); it does not find a Latin name added after its
+/// look-alike.
+fn refuse_lookalike_speaker(
+    conn: &Connection,
+    body: &Body,
+    batch: &dyn Fn(&str) -> Option<String>,
+) -> Result<()> {
     let Body::ClaimAdd(b) = body else {
         return Ok(());
     };
     let Some(latin) = crate::text::latin_lookalike(&b.speaker) else {
         return Ok(());
     };
-    let found: Option<String> = conn
-        .prepare_cached("SELECT speaker FROM claims WHERE speaker = ?1 COLLATE NOCASE LIMIT 1")?
-        .query_row([&latin], |r| r.get(0))
-        .optional()?;
-    let Some(existing) = found else {
-        return Ok(());
+    // The batch first: its row may be stored or not yet, by timing, and
+    // the message must not depend on that.
+    let (existing, whose) = match batch(&latin) {
+        Some(earlier) => (earlier, "a speaker given earlier in this import"),
+        None => match conn
+            .prepare_cached("SELECT speaker FROM claims WHERE speaker = ?1 COLLATE NOCASE LIMIT 1")?
+            .query_row([&latin], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            Some(found) => (found, "a speaker the log already has"),
+            None => return Ok(()),
+        },
     };
     // Spelled out, so that the reader sees which letters are not Latin.
     let typed: String = b
@@ -1161,7 +1190,7 @@ fn refuse_lookalike_speaker(conn: &Connection, body: &Body) -> Result<()> {
         .collect();
     Err(Error::invalid(
         format!(
-            "the speaker \"{typed}\" is written in letters of another script that print like \"{}\", a speaker the log already has",
+            "the speaker \"{typed}\" is written in letters of another script that print like \"{}\", {whose}",
             crate::text::escape(&existing)
         ),
         format!(
@@ -1190,7 +1219,7 @@ fn recorded_twice(c: ItemId, b: &crate::model::ClaimAdd) -> Error {
 /// (`claim add`, `claim suggest --add`); the append path makes it again
 /// under the lock.
 pub fn refuse_recorded_claim(conn: &Connection, body: &Body) -> Result<()> {
-    refuse_lookalike_speaker(conn, body)?;
+    refuse_lookalike_speaker(conn, body, &|_| None)?;
     refuse_same_claim(conn, body, &|_| false)
 }
 

@@ -3351,6 +3351,20 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         &["import", "lookalike.jsonl"],
         &format!("error: line 1: {}", &says["error: ".len()..]),
     );
+    // Both in one import: the second is refused whether or not the
+    // first's row was stored when it was checked (it was by timing).
+    std::fs::write(
+        w.path("both.jsonl"),
+        "{\"type\":\"claim\",\"source\":\"S1\",\"quote\":\"Aucune victime à Idlib\",\"speaker\":\"AP\",\"provenance\":\"news_agency\"}\n\
+         {\"type\":\"claim\",\"source\":\"S1\",\"quote\":\"Aucune victime à Idlib\",\"speaker\":\"\u{410}\u{420}\",\"provenance\":\"news_agency\"}\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["import", "both.jsonl"],
+        "error: line 2: the speaker \"\\u{410}\\u{420}\" is written in letters of another script that print like \"AP\", a speaker given earlier in this import (hint: ",
+    );
     // In other capitals too, and with a capital I (whose skeleton is `l`).
     speaker_refused("\u{412}\u{412}\u{441}", "error: the speaker \"\\u{412}\\u{412}\\u{441}\" is written in letters of another script that print like \"BBC\"");
     assert_eq!(w.claim_on_s1(&quote, "IAEA").ok().trim(), "C8");

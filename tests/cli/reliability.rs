@@ -392,6 +392,96 @@ fn a_read_only_copy_with_commits_in_its_wal_says_so() {
     r.error("ro/trail.db has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory (hint: copy the log and its -wal to a directory you can write to; `claimtrail --db ro/trail.db backup` writes a copy that is one file)");
 }
 
+/// A read-only copy whose -wal holds an index edited below its table: the
+/// views read the -wal, and so must SQLite's check of the file. That check
+/// ran on a second connection opened immutable whenever the log was
+/// read-only, which reads the file alone: `show C2` lost an annotation
+/// while verify said OK. (Immutable only where the log itself had to be
+/// opened so: a read-only directory, where a pending -wal is refused.)
+#[test]
+fn a_read_only_copy_is_checked_with_its_wal() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    for verdict in ["disputed", "unverified"] {
+        w.run(Some("analyst"), &["annotate", "C2", "--verdict", verdict])
+            .ok();
+    }
+    let clean = w.db_bytes();
+    // The cell (claim 2, row 2) of annotations_by_claim points at row 3,
+    // as in tamper.rs's `an_index_edited_below_its_table`.
+    let (root, page_size): (i64, i64) = {
+        let c = rusqlite::Connection::open(&w.db).unwrap();
+        let root = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'annotations_by_claim'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        (root, size)
+    };
+    let page = ((root - 1) * page_size) as usize..(root * page_size) as usize;
+    let cell = clean[page.clone()]
+        .windows(6)
+        .position(|c| c == [5, 3, 1, 1, 2, 2])
+        .expect("the index cell of A2 on C2");
+    let mut edited = clean.clone();
+    edited[page.start + cell + 5] = 3;
+    std::fs::write(w.path("edited.db"), &edited).unwrap();
+    // The copy: the clean file, and a -wal that holds the edited pages
+    // (SQLite's backup writes a WAL database's pages through its -wal).
+    let ro = w.path("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let copy = ro.join("trail.db");
+    std::fs::write(&copy, &clean).unwrap();
+    {
+        let from = rusqlite::Connection::open(w.path("edited.db")).unwrap();
+        let mut to = rusqlite::Connection::open(&copy).unwrap();
+        to.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .unwrap();
+        rusqlite::backup::Backup::new(&from, &mut to)
+            .unwrap()
+            .run_to_completion(100, std::time::Duration::ZERO, None)
+            .unwrap();
+    }
+    let _ = std::fs::remove_file(ro.join("trail.db-shm"));
+    assert!(std::fs::read(&copy).unwrap() == clean, "the file is clean");
+    assert!(std::fs::metadata(ro.join("trail.db-wal")).unwrap().len() > 0);
+    let set = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    for f in ["trail.db", "trail.db-wal"] {
+        set(&ro.join(f), 0o444);
+    }
+    // Others may make the -shm there: the file is read-only, not the place.
+    set(&ro, 0o777);
+    set(w.dir.path(), 0o755);
+    if unsafe_is_root() {
+        std::os::unix::fs::chown(w.path("analyst"), Some(65534), Some(65534)).unwrap();
+    }
+    let shown = as_nobody(&w, "analyst", &["--db", "ro/trail.db", "show", "C2"]);
+    let r = as_nobody(&w, "analyst", &["--db", "ro/trail.db", "verify"]);
+    let (Some(shown), Some(r)) = (shown, r) else {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    };
+    assert!(!shown.ok().contains("A2 on C2"), "{}", shown.stdout);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("PROBLEM log: file: SQLite's integrity check of the file: row 2 missing from index annotations_by_claim"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        std::fs::read(&copy).unwrap() == clean,
+        "verify wrote to a read-only copy"
+    );
+}
+
 /// A copy taken while a writer was mid-transaction, with its hot
 /// -journal, on a read-only directory: opened immutable, SQLite read the
 /// half-written pages as if committed (`list` showed rows never committed,

@@ -682,6 +682,29 @@ impl Work {
     }
 }
 
+/// Where, in `bytes` (the log's file), the index `annotations_by_claim`
+/// holds the row number of its cell (claim 2, row 2): a 5-byte record of
+/// two 1-byte integers on the index's one leaf page. Setting that byte to
+/// 3 points C2's entry at row 3 while every table stays as signed. Needs
+/// A2 to be an annotation of C2.
+pub fn a2_on_c2_index_row_byte(w: &Work, bytes: &[u8]) -> usize {
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let root: i64 = c
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'annotations_by_claim'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page_size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    let page = ((root - 1) * page_size) as usize..(root * page_size) as usize;
+    let cell = bytes[page.clone()]
+        .windows(6)
+        .position(|c| c == [5, 3, 1, 1, 2, 2])
+        .expect("the index cell of A2 on C2");
+    page.start + cell + 5
+}
+
 /// `ssh-keygen -Y verify` of the SSHSIG in `sig` over the bytes of
 /// `payload`, by `principal` of the `allowed_signers` file, in claimtrail's
 /// namespace: OpenSSH's own answer on an entry signature.

@@ -409,25 +409,8 @@ fn a_read_only_copy_is_checked_with_its_wal() {
     let clean = w.db_bytes();
     // The cell (claim 2, row 2) of annotations_by_claim points at row 3,
     // as in tamper.rs's `an_index_edited_below_its_table`.
-    let (root, page_size): (i64, i64) = {
-        let c = rusqlite::Connection::open(&w.db).unwrap();
-        let root = c
-            .query_row(
-                "SELECT rootpage FROM sqlite_schema WHERE name = 'annotations_by_claim'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let size = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
-        (root, size)
-    };
-    let page = ((root - 1) * page_size) as usize..(root * page_size) as usize;
-    let cell = clean[page.clone()]
-        .windows(6)
-        .position(|c| c == [5, 3, 1, 1, 2, 2])
-        .expect("the index cell of A2 on C2");
     let mut edited = clean.clone();
-    edited[page.start + cell + 5] = 3;
+    edited[a2_on_c2_index_row_byte(&w, &clean)] = 3;
     std::fs::write(w.path("edited.db"), &edited).unwrap();
     // The copy: the clean file, and a -wal that holds the edited pages
     // (SQLite's backup writes a WAL database's pages through its -wal).

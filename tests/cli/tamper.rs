@@ -927,26 +927,9 @@ fn an_index_edited_below_its_table() {
             .ok();
     }
     let mut bytes = w.db_bytes();
-    let (root, page_size): (i64, i64) = {
-        let c = rusqlite::Connection::open(&w.db).unwrap();
-        let root = c
-            .query_row(
-                "SELECT rootpage FROM sqlite_schema WHERE name = 'annotations_by_claim'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let size = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
-        (root, size)
-    };
-    // The index's one leaf page holds the cell (claim 2, row 2): a 5-byte
-    // record of two 1-byte integers. Row 2 becomes row 3.
-    let page = ((root - 1) * page_size) as usize..(root * page_size) as usize;
-    let cell = bytes[page.clone()]
-        .windows(6)
-        .position(|c| c == [5, 3, 1, 1, 2, 2])
-        .expect("the index cell of A2 on C2");
-    bytes[page.start + cell + 5] = 3;
+    // Row 2 becomes row 3.
+    let at = a2_on_c2_index_row_byte(&w, &bytes);
+    bytes[at] = 3;
     w.restore(&bytes);
     let shown = w.run(None, &["show", "C2"]);
     assert!(!shown.ok().contains("A2 on C2"), "{}", shown.stdout);

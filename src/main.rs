@@ -146,6 +146,9 @@ fn say(line: &str) {
 /// usage, "For more information…"): what clap says is wrong, its lines
 /// joined, then its tip or the usage.
 fn usage_error(e: &clap::Error) -> String {
+    if let Some(line) = unseen_in_value(e) {
+        return line;
+    }
     let text = e.render().to_string();
     let mut lines = text.lines().map(str::trim);
     let what: Vec<&str> = lines.by_ref().take_while(|l| !l.is_empty()).collect();
@@ -189,6 +192,40 @@ fn usage_error(e: &clap::Error) -> String {
     let what = claimtrail::text::escape(what);
     let (what, hint) = (shortened(&what), claimtrail::text::escape(&hint));
     format!("error: {what} (hint: {hint})")
+}
+
+/// A value refused by clap that holds a character a reader does not see:
+/// said as such, the value escaped. clap's own line drops escape sequences
+/// from the value it quotes, and prints an invisible one as it is, so
+/// `--verdict $'\e[31mfalse'` or `false` with a zero-width space pasted
+/// from a web page read "invalid value 'false' … `false` is not a verdict".
+fn unseen_in_value(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(raw)) = e.get(ContextKind::InvalidValue) else {
+        return None;
+    };
+    let unseen = |c: char| {
+        c.is_control()
+            || claimtrail::text::is_hidden(c)
+            || matches!(c, '\u{a0}' | '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+    };
+    let first = raw.chars().find(|&c| unseen(c))?;
+    let shown: String = raw
+        .chars()
+        .map(|c| match unseen(c) {
+            true => format!("\\u{{{:x}}}", c as u32),
+            false => c.to_string(),
+        })
+        .collect();
+    let option = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => format!(" for {}", claimtrail::text::escape(arg)),
+        _ => String::new(),
+    };
+    Some(format!(
+        "error: invalid value `{}`{option}: it holds U+{:04X}, a control or invisible character (hint: type the value again without it; one copied from a web page or a document can carry such characters)",
+        shortened(&shown),
+        first as u32
+    ))
 }
 
 /// The hint for a second value given to an option that takes one per use

@@ -681,6 +681,20 @@ fn bad_input_leaves_the_log_unchanged() {
         &["annotate", "C1", "--verdict", "false", "--credibility", "7"],
     )
     .error("use 1 to 6");
+    // A value holding what does not show: clap's line dropped the escape
+    // sequence and printed the zero-width space, so it read "`false` is
+    // not a verdict".
+    for (value, says) in [
+        ("\u{1b}[31mfalse", "error: invalid value `\\u{1b}[31mfalse` for --verdict <VERDICT>: it holds U+001B, a control or invisible character (hint: type the value again without it; one copied from a web page or a document can carry such characters)\n"),
+        ("false\u{200b}", "error: invalid value `false\\u{200b}` for --verdict <VERDICT>: it holds U+200B, "),
+        ("false\u{a0}", "error: invalid value `false\\u{a0}` for --verdict <VERDICT>: it holds U+00A0, "),
+    ] {
+        let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", value]);
+        r.error(says);
+        assert!(r.stderr.starts_with(says), "{}", r.stderr);
+    }
+    w.run(None, &["list", "\u{1b}[2Jclaims"])
+        .error("error: invalid value `\\u{1b}[2Jclaims` for <WHAT>: it holds U+001B");
     assert!(before == w.db_bytes());
     // A key that is not enrolled.
     w.key("stranger");

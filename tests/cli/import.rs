@@ -577,14 +577,17 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         "type,claim,verdict\n,C1,false\n",
         "row 2: no type (hint: write source, claim, annotation, retraction, annotation_retraction or source_amendment in the row's type column",
     ); // A spreadsheet's export given as JSON Lines.
+    // Separated by commas, semicolons (most of Europe's Excel) or tabs
+    // (its "Text (Tab delimited)"): the last two had no such hint.
     let before = w.db_bytes();
-    w.run_with(
-        Some("analyst"),
-        &[],
-        &["import", "-"],
-        Some(b"type,claim,verdict\nannotation,C1,false\n"),
-    )
-    .error("line 1: not a JSON object (hint: if this is CSV (a header row of field names), import it with --format csv");
+    for rows in [
+        "type,claim,verdict\nannotation,C1,false\n",
+        "Type;Claim;Verdict\r\nannotation;C1;false\r\n",
+        "Type\tClaim\tVerdict\r\nannotation\tC1\tfalse\r\n",
+    ] {
+        w.run_with(Some("analyst"), &[], &["import", "-"], Some(rows.as_bytes()))
+            .error("line 1: not a JSON object (hint: if this is CSV (a header row of field names), import it with --format csv");
+    }
     assert!(before == w.db_bytes());
 }
 

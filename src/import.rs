@@ -1485,7 +1485,9 @@ impl LineSource for JsonLines {
             // input, or a file not named .csv): separated by commas, or by
             // semicolons or tabs, as most of Europe's Excel and its "Text
             // (Tab delimited)" write it, which --format csv reads too.
-            if e.what == "not a JSON object" && line.iter().any(|b| matches!(b, b',' | b';' | b'\t')) {
+            if e.what == "not a JSON object"
+                && line.iter().any(|b| matches!(b, b',' | b';' | b'\t'))
+            {
                 e.hint = "if this is CSV (a header row of field names), import it with \
                           --format csv; JSON Lines hold one JSON object a line"
                     .into();

@@ -654,8 +654,10 @@ pub struct BundleAmendment {
     pub reason: String,
 }
 
-/// Checks a bundle with no database. `Err` only when it is not a bundle at
-/// all (exit 2); everything wrong inside it is a [`Problem`] (exit 1).
+/// Checks a bundle with no database. `Err` when it is not a bundle at all,
+/// or when its checkpoint cannot be read, without which none of its
+/// entries can be placed in a tree (exit 2, the hint saying not to rely on
+/// the copy); everything else wrong inside it is a [`Problem`] (exit 1).
 pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport> {
     verify_bundle_with(bytes, vkeys, &[])
 }

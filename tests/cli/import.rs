@@ -577,8 +577,8 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         "type,claim,verdict\n,C1,false\n",
         "row 2: no type (hint: write source, claim, annotation, retraction, annotation_retraction or source_amendment in the row's type column",
     ); // A spreadsheet's export given as JSON Lines.
-    // Separated by commas, semicolons (most of Europe's Excel) or tabs
-    // (its "Text (Tab delimited)"): the last two had no such hint.
+       // Separated by commas, semicolons (most of Europe's Excel) or tabs
+       // (its "Text (Tab delimited)"): the last two had no such hint.
     let before = w.db_bytes();
     for rows in [
         "type,claim,verdict\nannotation,C1,false\n",

@@ -501,8 +501,16 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
         let r = query::reference(conn, id)?;
         todo.push(query::seq_of_hash(conn, &r.hash)?);
         match id.kind {
+            // A claim's annotations, and those of other claims that link
+            // to it (`corroborates C1`), as `show` and `report` give them:
+            // judgments of the claim too. A bundle of C1 carried C2 as the
+            // claim C1's annotation contradicts, without C2's annotation
+            // that contradicts C1 back.
             IdKind::Claim => {
                 for a in query::annotations(conn, Some(id.n))? {
+                    todo.push(a.signed.seq.0);
+                }
+                for a in query::links_to(conn, id.n)? {
                     todo.push(a.signed.seq.0);
                 }
             }
@@ -510,6 +518,9 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
                 for c in query::claims(conn, Some(id.n))? {
                     todo.push(c.signed.seq.0);
                     for a in query::annotations(conn, Some(c.id.n))? {
+                        todo.push(a.signed.seq.0);
+                    }
+                    for a in query::links_to(conn, c.id.n)? {
                         todo.push(a.signed.seq.0);
                     }
                 }

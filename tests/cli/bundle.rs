@@ -1055,6 +1055,11 @@ fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
     // With a checkpoint stored before the damage, nothing is signed, and
     // the bundle's own check refuses it.
     w.restore(&pristine);
+    w.claim_on_s1(
+        &["--quote", "Russia has resumed heavy airstrikes"],
+        "Al-Monitor",
+    )
+    .ok();
     w.run(Some("admin"), &["checkpoint"]).ok();
     w.sql(damage);
     let before = w.db_bytes();
@@ -1073,10 +1078,41 @@ fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
     );
     assert!(!w.path("c1.json").exists());
     assert!(before == w.db_bytes(), "the log changed");
-    // C2's entries are sound: its bundle is written, and verifies.
-    let r = w.run(Some("analyst"), &["export", "C2", "--out", "c2.json"]);
-    assert!(r.ok().starts_with("wrote c2.json"), "{}", r.stdout);
-    checks_out(&w.run(None, &["verify-bundle", "c2.json"]));
+    // C2's bundle carries A1, which contradicts it, and so C1: refused
+    // too. C3's entries are sound: its bundle is written, and verifies.
+    w.run(Some("analyst"), &["export", "C2", "--out", "c2.json"])
+        .error("error: the bundle of these entries would not verify (");
+    let r = w.run(Some("analyst"), &["export", "C3", "--out", "c3.json"]);
+    assert!(r.ok().starts_with("wrote c3.json"), "{}", r.stdout);
+    checks_out(&w.run(None, &["verify-bundle", "c3.json"]));
+}
+
+/// A bundle of a claim carries the annotations of other claims that link
+/// to it, as `show` and `report` list them: judgments of the claim too.
+/// The bundle of C1 carried C2, which C1's annotation contradicts, with
+/// nothing under it, while C2's own annotation contradicts C1 back.
+#[test]
+fn a_claims_bundle_carries_the_annotations_that_link_to_it() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "disputed",
+            "--contradicts",
+            "C1",
+        ],
+    )
+    .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["export", "C1", "--out", "c1.json"]).ok();
+    let r = w.run(None, &["verify-bundle", "c1.json", "--show"]);
+    let out = r.ok();
+    assert!(out.contains("claims C1, C2\n"), "{out}");
+    let c2 = out.split("\nC2  ").nth(1).unwrap_or_default();
+    assert!(c2.contains("\n    A2  disputed; contradicts C1\n"), "{out}");
 }
 
 /// A bundle saved by an editor that puts a byte order mark before it (a

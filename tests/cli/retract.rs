@@ -372,11 +372,12 @@ fn reports_and_bundles_carry_the_retraction() {
         "log:C2"
     );
 
-    // The bundle of C2 carries its retraction and the claim that replaces it.
+    // The bundle of C2 carries its retraction and the claim that replaces
+    // it (and C1, whose annotation contradicts C2).
     w.run(None, &["export", "C2", "--out", "c2.json"]).ok();
     let check = w.run(None, &["verify-bundle", "c2.json"]);
     let out = check.ok();
-    assert!(out.contains("claims C2, C3\n"), "{out}");
+    assert!(out.contains("claims C1, C2, C3\n"), "{out}");
     assert!(
         out.contains(&format!(
             "C2 retracted at entry 9, replaced by C3: {REASON}\n"

@@ -504,17 +504,28 @@ fn entries_of_kind(conn: &Connection, kind: Kind, from: Seq) -> Result<Vec<Seq>>
             last.unwrap_or_default()
         )));
     }
+    use rusqlite::types::ValueRef;
     let kind = kind.as_str();
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq FROM entries WHERE seq >= ?1 AND (kind = ?2
-           OR instr(payload, CAST('\"kind\":\"' || ?2 || '\"' AS BLOB)) > 0) ORDER BY seq",
-    )?;
-    let seqs = stmt
-        .query_map(rusqlite::params![from.0 as i64, kind], |r| {
-            r.get::<_, i64>(0)
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(seqs.into_iter().map(|s| Seq(s as u64)).collect())
+    // The kind column, or the kind in the payload, which a column edited
+    // by hand to hide the entry does not change: read in place, searched
+    // with `memmem` (SQLite's `instr` compares at every offset in turn).
+    let marker = format!("\"kind\":\"{kind}\"");
+    let finder = memchr::memmem::Finder::new(marker.as_bytes());
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, kind, payload FROM entries WHERE seq >= ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([from.0 as i64])?;
+    let mut seqs = Vec::new();
+    while let Some(r) = rows.next()? {
+        let listed = matches!(r.get_ref(1)?, ValueRef::Text(k) if k == kind.as_bytes());
+        let holds = match r.get_ref(2)? {
+            ValueRef::Blob(p) | ValueRef::Text(p) => finder.find(p).is_some(),
+            _ => false,
+        };
+        if listed || holds {
+            seqs.push(Seq(r.get::<_, i64>(0)? as u64));
+        }
+    }
+    Ok(seqs)
 }
 
 /// Every `source.amend` entry of source `v` has its row, as the view

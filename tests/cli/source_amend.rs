@@ -410,6 +410,10 @@ fn an_edited_or_invented_amendment_row_is_found() {
     // And a claim of the source, which prints the source's title and URL.
     w.run(None, &["show", "C1"])
         .error("entry 6 amends S1, and the database's tables do not say so");
+    // The entry's kind column changed as well: its payload still says.
+    w.sql("UPDATE entries SET kind = 'claim.add' WHERE seq = 6");
+    w.run(None, &["show", "S1"])
+        .error("entry 6 amends S1, and the database's tables do not say so");
     // So it does when the row was moved to another source.
     let w = amended();
     w.sql("UPDATE source_amendments SET source_id = 2 WHERE seq = 6");

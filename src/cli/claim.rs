@@ -313,6 +313,9 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // Candidates `--add all` leaves out for want of a speaker, said once
     // the others are added (they were left out without a word).
     let mut left_out: Vec<usize> = Vec::new();
+    // Candidates `--add all` leaves out as overlapping an earlier one it
+    // adds: (candidate, the earlier one).
+    let mut nested: Vec<(usize, usize)> = Vec::new();
     let chosen: Vec<usize> = if pick.trim() == "all" {
         let new: Vec<usize> = (0..found.len())
             .filter(|&i| claimed[i].is_empty() && !speakerless(i))
@@ -358,7 +361,18 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             ));
         }
         left_out = left.into_iter().filter(|&i| speakerless(i)).collect();
-        new
+        // Of candidates that overlap (a sentence and the quotation inside
+        // it), the first: `--add all` recorded both, while one added
+        // before made it leave the other out as already claimed.
+        let mut kept: Vec<usize> = Vec::new();
+        for i in new {
+            let over = |&j: &usize| found[j].start < found[i].end && found[i].start < found[j].end;
+            match kept.iter().find(|j| over(j)) {
+                Some(&j) => nested.push((i, j)),
+                None => kept.push(i),
+            }
+        }
+        kept
     } else {
         pick.split(',')
             .map(|p| match p.trim().parse::<usize>() {
@@ -430,6 +444,20 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         output::json(&serde_json::json!({"added": ids}))?;
     } else {
         outln!("{}", ids.join("\n"))?;
+    }
+    for &(i, j) in &nested {
+        let added_as = chosen
+            .iter()
+            .position(|&c| c == j)
+            .and_then(|k| ids.get(k))
+            .map(|id| format!(", added as {id}"))
+            .unwrap_or_default();
+        eprintln!(
+            "note: candidate {} was not added: it overlaps candidate {}{added_as}; if it is a claim of its own, add it with `--add {}`",
+            i + 1,
+            j + 1,
+            i + 1
+        );
     }
     if let Some(&first) = left_out.first() {
         let numbers: Vec<String> = left_out.iter().map(|i| (i + 1).to_string()).collect();

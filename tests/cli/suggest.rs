@@ -208,6 +208,42 @@ fn bidirectional_controls_around_a_speaker_and_empty_quotes_do_not_stop_add_all(
     r.error("but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 1 (bytes 0..49)");
 }
 
+/// Two candidates that overlap (a sentence, and the quotation inside it):
+/// `--add all` adds the first and says why the other was left out; it
+/// recorded both, while one added before made it leave the other out.
+#[test]
+fn add_all_adds_one_of_two_candidates_that_overlap() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "UNICEF statement\n\nAccording to local health worker Mohammed al-Ahmad, the family \u{201c}lost everything in seconds.\u{201d} Another witness told UNICEF: \u{201c}The house was destroyed.\u{201d}\n",
+    );
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    assert!(
+        listed
+            .ok()
+            .contains("  1. local health worker Mohammed al-Ahmad via other (bytes 70..114)\n")
+            && listed
+                .stdout
+                .contains("  2. local health worker Mohammed al-Ahmad via other (bytes 84..111)\n"),
+        "{}",
+        listed.stdout
+    );
+    let added = w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(added.stdout, "C1\nC2\n");
+    assert_eq!(
+        added.stderr,
+        "note: candidate 2 was not added: it overlaps candidate 1, added as C1; if it is a claim of its own, add it with `--add 2`\n"
+    );
+    let claims = w.run(None, &["list", "claims", "--json"]);
+    assert_eq!(json_ids(claims.ok()), ["C1", "C2"]);
+    // Asked for by its number, it is added.
+    let again = w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "2"]);
+    assert_eq!(again.ok(), "C3\n");
+}
+
 /// A quotation with no attribution near it is listed with no speaker: it
 /// is added by hand, naming who said it, and `--add all` adds the others
 /// (it failed as a whole, "the speaker is empty", adding none).

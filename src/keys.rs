@@ -428,7 +428,7 @@ pub fn hidden_in_name_at(name: &str, marks: bool) -> Option<(usize, char)> {
         let after = chars.get(i + 1).map(|&(_, a)| a);
         let allowed = written_there(c, before, after)
             || (two_ways && matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}'));
-        ((crate::text::needs_escape(c) || invisible_in_name(c)) && !allowed).then_some((at, c))
+        (crate::text::draws_nothing(c) && !allowed).then_some((at, c))
     })
 }
 

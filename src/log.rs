@@ -59,19 +59,8 @@ pub fn init(path: &Path, signer: &Signer, origin: &str, name: &str) -> Result<Ap
 pub fn check_new_origin(origin: &str) -> Result<()> {
     const HINT: &str = "pick an origin like newsroom.example/idlib-2022";
     rules::check_origin(origin).map_err(|e| Error::invalid(e, HINT))?;
-    if let Some(c) = origin
-        .chars()
-        .find(|&c| crate::text::needs_escape(c) || crate::keys::invisible_in_name(c))
-    {
-        let shown: String = origin
-            .chars()
-            .map(
-                |c| match crate::text::needs_escape(c) || crate::keys::invisible_in_name(c) {
-                    true => format!("\\u{{{:x}}}", c as u32),
-                    false => c.to_string(),
-                },
-            )
-            .collect();
+    if let Some(c) = origin.chars().find(|&c| crate::text::draws_nothing(c)) {
+        let shown = crate::text::escape_each(origin, crate::text::draws_nothing);
         return Err(Error::invalid(
             format!(
                 "the origin `{shown}` holds U+{:04X}, a character that draws nothing or reorders the text around it",

@@ -204,19 +204,13 @@ fn unseen_in_value(e: &clap::Error) -> Option<String> {
     let Some(ContextValue::String(raw)) = e.get(ContextKind::InvalidValue) else {
         return None;
     };
+    // And the no-break spaces, which a closed set's value never holds
+    // and which print as a space.
     let unseen = |c: char| {
-        c.is_control()
-            || claimtrail::text::is_hidden(c)
-            || matches!(c, '\u{a0}' | '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+        c.is_control() || claimtrail::text::draws_nothing(c) || matches!(c, '\u{a0}' | '\u{202f}')
     };
     let first = raw.chars().find(|&c| unseen(c))?;
-    let shown: String = raw
-        .chars()
-        .map(|c| match unseen(c) {
-            true => format!("\\u{{{:x}}}", c as u32),
-            false => c.to_string(),
-        })
-        .collect();
+    let shown = claimtrail::text::escape_each(raw, unseen);
     let option = match e.get(ContextKind::InvalidArg) {
         Some(ContextValue::String(arg)) => format!(" for {}", claimtrail::text::escape(arg)),
         _ => String::new(),

@@ -432,9 +432,27 @@ fn lower(c: char) -> impl Iterator<Item = char> {
 /// characters that draw nothing (zero-width spaces and joiners,
 /// bidirectional marks, fillers, the braille blank).
 pub fn says_nothing(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_whitespace() || c.is_control() || needs_escape(c) || crate::keys::invisible_in_name(c)
-    })
+    text.chars()
+        .all(|c| c.is_whitespace() || c.is_control() || draws_nothing(c))
+}
+
+/// Whether `c` is a control, or draws nothing or reorders the text around
+/// it: what [`escape`] shows as an escape, and what a name may not hold
+/// (zero-width spaces and joiners among them, which [`escape`] leaves to
+/// the scripts that need them).
+pub fn draws_nothing(c: char) -> bool {
+    needs_escape(c) || crate::keys::invisible_in_name(c)
+}
+
+/// `s` with each character `unseen` picks out as a `\u{…}` escape: a value
+/// refused for holding such a character, shown so that the reader sees it.
+pub fn escape_each(s: &str, unseen: impl Fn(char) -> bool) -> String {
+    s.chars()
+        .map(|c| match unseen(c) {
+            true => format!("\\u{{{:x}}}", c as u32),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 /// Characters that draw nothing (or a hyphen only at a line's end) and

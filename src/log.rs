@@ -1136,9 +1136,10 @@ fn refuse_same_claim(
 
 /// A speaker typed in letters of another script that print as the Latin
 /// name of a speaker the log already has (`ВВС`, Cyrillic, beside `BBC`):
-/// two speakers a reader cannot tell apart, and the claims of the second
-/// are missed by `list claims --speaker BBC` and by BBC's reliability
-/// record. A command's rule, not verify's. It looks up that one Latin
+/// two spellings a reader cannot tell apart. The lists and the reliability
+/// record count them as one speaker ([`crate::text::speaker_key`]), but a
+/// search typed in the other letters, an export's reader and any tool that
+/// compares names byte by byte see two. A command's rule, not verify's. It looks up that one Latin
 /// spelling, in any ASCII case, among the speakers (a scan of the
 /// speakers' index, made only for such names), after `batch` (the Latin
 /// speakers of an import's batch, whose rows may not be stored yet, by
@@ -1183,7 +1184,7 @@ fn refuse_lookalike_speaker(
             crate::text::escape(&existing)
         ),
         format!(
-            "if it is the same speaker, give it as `{}`, in Latin letters (two speakers that print alike are two to `list claims --speaker` and to the reliability record); if another, add a word that tells them apart",
+            "if it is the same speaker, give it as `{}`, in Latin letters (a reader cannot tell two spellings that print alike apart, and a program that compares names byte by byte takes them for two speakers); if another, add a word that tells them apart",
             crate::text::escape(&existing)
         ),
     ))

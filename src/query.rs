@@ -1159,6 +1159,14 @@ fn wanted(text: Option<&str>, part: Option<&str>) -> bool {
     part.is_none_or(|p| crate::text::holds(text, p))
 }
 
+/// Whether a list's condition on the speaker holds: none given, or the
+/// speaker is one the part asked for picks out
+/// ([`crate::text::speaker_holds`]: look-alike letters read as the Latin
+/// ones they print as).
+fn said_by(speaker: Option<&str>, part: Option<&str>) -> bool {
+    part.is_none_or(|p| speaker.is_some_and(|s| crate::text::speaker_holds(s, p)))
+}
+
 /// What a `for_each_…` function hands over, as a `Vec`.
 fn collect<T>(
     for_each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
@@ -1464,7 +1472,7 @@ fn for_each_selected(
         let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
             let id = r.get::<_, i64>(0)?;
-            if wanted(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
+            if said_by(r.get_ref(1)?.as_str().ok(), filter.speaker.as_deref()) {
                 if let Some(verdicts) = verdict_wanted(id)? {
                     ids.push((id, verdicts));
                 }
@@ -1479,7 +1487,7 @@ fn for_each_selected(
         while let Some(r) = rows.next()? {
             let c = claim_row(r)?;
             let id = r.get::<_, i64>(0)?;
-            if wanted(Some(&c.speaker), filter.speaker.as_deref())
+            if said_by(Some(&c.speaker), filter.speaker.as_deref())
                 && (wanted(c.quote.as_deref(), want) || wanted(c.paraphrase.as_deref(), want))
             {
                 if let Some(verdicts) = verdict_wanted(id)? {
@@ -1973,7 +1981,9 @@ pub fn speaker_history(conn: &Connection, speaker: &str) -> Result<Vec<SpeakerGr
 /// The speakers of the log's claims, each name with its spellings.
 /// Speakers are typed by hand, so every spelling that is the same name up
 /// to case and typography ([`crate::text::same_name`]: "White Helmets",
-/// "white helmets") is the same speaker. Different names for one speaker
+/// "white helmets"), or in letters of another script that print as it
+/// ([`crate::text::speaker_key`]: `ВВС` in Cyrillic, `BBC`), is the same
+/// speaker. Different names for one speaker
 /// ("White Helmets", "Syrian Civil Defense") are not joined. Loaded once
 /// for a report of many claims, not once per speaker.
 pub struct Speakers {
@@ -1994,7 +2004,7 @@ impl Speakers {
         while let Some(r) = rows.next()? {
             let s = r.get_ref(0)?.as_str().unwrap_or("");
             spellings
-                .entry(crate::text::name_key(s))
+                .entry(crate::text::speaker_key(s))
                 .or_default()
                 .push(s.to_string());
         }
@@ -2010,7 +2020,7 @@ impl Speakers {
         let none = Vec::new();
         let spellings = self
             .spellings
-            .get(&crate::text::name_key(speaker))
+            .get(&crate::text::speaker_key(speaker))
             .unwrap_or(&none);
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT a.id, a.claim_id, a.reliability, COALESCE(k.name, '?'), a.time,
@@ -2056,7 +2066,9 @@ impl Speakers {
 /// every grade ever given, superseded ones included.
 #[derive(Clone, Debug, Serialize)]
 pub struct SpeakerSummary {
-    /// The spelling with the most claims (of those, the one used first).
+    /// The spelling with the most claims (of those, the one used first),
+    /// one in look-alike letters ([`crate::text::prints_as_latin`]) only
+    /// when there is no other.
     pub speaker: String,
     pub spellings: Vec<String>,
     pub claims: u64,
@@ -2080,11 +2092,11 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let spelling: String = r.get(0)?;
-        if !wanted(Some(&spelling), part) {
+        if !said_by(Some(&spelling), part) {
             continue;
         }
         let (n, last): (i64, i64) = (r.get(1)?, r.get(2)?);
-        let key = crate::text::name_key(&spelling);
+        let key = crate::text::speaker_key(&spelling);
         let s = by_key.entry(key.clone()).or_insert_with(|| SpeakerSummary {
             speaker: String::new(),
             spellings: Vec::new(),
@@ -2097,7 +2109,15 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
         s.last_claim.n = s.last_claim.n.max(last as u64);
         counts.push((key, spelling, n as u64, r.get(3)?));
     }
-    counts.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.3.cmp(&b.3)));
+    // A spelling in look-alike letters is never the name shown, whatever
+    // its count: the Latin one is what a reader searches for.
+    counts.sort_by_cached_key(|(_, spelling, n, first)| {
+        (
+            crate::text::prints_as_latin(spelling),
+            std::cmp::Reverse(*n),
+            *first,
+        )
+    });
     for (key, spelling, ..) in counts {
         if let Some(s) = by_key.get_mut(&key).filter(|s| s.speaker.is_empty()) {
             s.speaker = spelling;
@@ -2113,7 +2133,7 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     let mut claim: Option<(i64, String)> = None;
     let mut group: Vec<Said<Option<Reliability>>> = Vec::new();
     let mut tally = |speaker: &str, group: &mut Vec<Said<Option<Reliability>>>| {
-        if let Some(s) = by_key.get_mut(&crate::text::name_key(speaker)) {
+        if let Some(s) = by_key.get_mut(&crate::text::speaker_key(speaker)) {
             for grade in current(group.drain(..)).into_iter().filter_map(|a| a.what) {
                 *s.reliability.entry(grade).or_insert(0) += 1;
             }

@@ -710,6 +710,46 @@ pub fn name_key(name: &str) -> String {
     fold(&without_joiners(name.trim()), &Difference::ALL)
 }
 
+/// What speakers are grouped by: [`name_key`] of the Latin name a speaker
+/// prints as ([`latin_lookalike`]), so that `ВВС`, typed in Cyrillic,
+/// is a spelling of `BBC` in `list speakers`, in a speaker's reliability
+/// record and to `list claims --speaker BBC`. `claim add` refuses such a
+/// speaker when the Latin one came first, but not the other way round
+/// (refusing the correct spelling would be wrong), and an import or an
+/// older log may hold both; a reader cannot tell them apart, so neither
+/// may the record. Typography is set aside before the letters are looked
+/// at (`ВВС’s office` prints as `BBC's office`), case after (a capital
+/// Cyrillic `В` looks like `B`, its small `в` like no Latin letter).
+pub fn speaker_key(name: &str) -> String {
+    if name.is_ascii() {
+        return name_key(name);
+    }
+    let but_case: Vec<Difference> = Difference::ALL
+        .into_iter()
+        .filter(|d| *d != Difference::Case)
+        .collect();
+    let typed = fold(&without_joiners(name.trim()), &but_case);
+    match latin_lookalike(&typed) {
+        Some(latin) => name_key(&latin),
+        None => name_key(name),
+    }
+}
+
+/// Whether `name` is written in letters of another script that print as
+/// a Latin name (see [`speaker_key`]): a spelling a reader takes for that
+/// Latin one.
+pub fn prints_as_latin(name: &str) -> bool {
+    !name.is_ascii() && speaker_key(name) != name_key(name)
+}
+
+/// Whether the speaker `name` is one that `part` picks out, as `list
+/// claims --speaker` and `list speakers --speaker` match: `part` held in
+/// the name ([`holds`]), or in the Latin name it prints as (see
+/// [`speaker_key`]).
+pub fn speaker_holds(name: &str, part: &str) -> bool {
+    holds(Some(name), part) || (!name.is_ascii() && holds(Some(&speaker_key(name)), part))
+}
+
 /// `s` without zero-width joiners and non-joiners, which change how
 /// letters join (Persian writes `محمد‌رضا`), not which letters a name or a
 /// searched text has. (Quotes are still found with them: a quote is the
@@ -1163,6 +1203,36 @@ mod tests {
         ] {
             assert_eq!(latin_lookalike(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn a_speaker_in_look_alike_letters_is_grouped_with_the_latin_name() {
+        // Capital or small, and with typography around the letters.
+        for (lookalike, latin) in [
+            ("\u{412}\u{412}\u{421}", "bbc"),
+            ("\u{412}\u{412}\u{441}", "BBC"),
+            ("\u{412}\u{412}\u{421}\u{2019}s office", "BBC's office"),
+            ("\u{406}\u{410}\u{415}\u{410}", "IAEA"),
+        ] {
+            assert_eq!(speaker_key(lookalike), speaker_key(latin), "{lookalike}");
+            assert!(prints_as_latin(lookalike), "{lookalike}");
+            assert!(!prints_as_latin(latin), "{latin}");
+            assert!(speaker_holds(lookalike, "bbc") || speaker_holds(lookalike, "iaea"));
+        }
+        // Names of their own stay apart from any Latin one.
+        for (name, other) in [
+            ("\u{412}\u{412}\u{421} Россия", "BBC Rossiya"),
+            ("Путин", "Putin"),
+        ] {
+            assert_ne!(speaker_key(name), speaker_key(other), "{name}");
+            assert!(!prints_as_latin(name), "{name}");
+            assert!(!speaker_holds(name, other), "{name}");
+        }
+        assert!(speaker_holds(
+            "\u{412}\u{412}\u{421} Россия",
+            "\u{412}\u{412}\u{421}"
+        ));
+        assert_eq!(speaker_key("white  HELMETS"), name_key("White Helmets"));
     }
 
     #[test]

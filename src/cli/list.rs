@@ -423,11 +423,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                             } else {
                                 grades.join(" ")
                             },
-                            if s.spellings.len() > 1 {
-                                format!("{} spellings", s.spellings.len())
-                            } else {
-                                String::new()
-                            },
+                            spellings_note(&s.spellings),
                         ]
                     })
                     .collect();
@@ -444,4 +440,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Done)
+}
+
+/// The last column of `list speakers`: how many spellings a speaker has,
+/// and how many of them are in letters of another script that print as
+/// the Latin name (`ВВС` beside `BBC`), which a reader cannot tell from
+/// it and a desk will want to put right.
+fn spellings_note(spellings: &[String]) -> String {
+    let lookalikes = spellings
+        .iter()
+        .filter(|s| claimtrail::text::prints_as_latin(s))
+        .count();
+    match (spellings.len(), lookalikes) {
+        (0 | 1, 0) => String::new(),
+        (1, _) => "in look-alike letters".to_string(),
+        (n, 0) => format!("{n} spellings"),
+        (n, k) => format!("{n} spellings, {k} in look-alike letters"),
+    }
 }

@@ -3350,9 +3350,9 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
 
     // A name typed wholly in Cyrillic letters that print as Latin ones is
     // one script, and passes the rule above; beside a Latin `BBC` it
-    // would be a second BBC that `--speaker BBC` and BBC's record miss.
+    // would be a second spelling that a reader cannot tell from it.
     assert_eq!(w.claim_on_s1(&quote, "BBC").ok().trim(), "C7");
-    let says = "error: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print like \"BBC\", a speaker the log already has (hint: if it is the same speaker, give it as `BBC`, in Latin letters (two speakers that print alike are two to `list claims --speaker` and to the reliability record); if another, add a word that tells them apart";
+    let says = "error: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print like \"BBC\", a speaker the log already has (hint: if it is the same speaker, give it as `BBC`, in Latin letters (a reader cannot tell two spellings that print alike apart, and a program that compares names byte by byte takes them for two speakers); if another, add a word that tells them apart";
     speaker_refused("\u{412}\u{412}\u{421}", says);
     std::fs::write(
         w.path("lookalike.jsonl"),

@@ -2120,6 +2120,98 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
         .error("--verdict narrows down claims or annotations, not speakers");
 }
 
+/// `claim add` refuses a speaker in Cyrillic letters that print as a Latin
+/// speaker the log has, but not the Latin one after it: that is the right
+/// spelling. The two print alike, so the record counts them as one speaker
+/// and `list speakers` says that one spelling is in look-alike letters.
+#[test]
+fn a_latin_speaker_added_after_its_look_alike_is_one_speaker_with_it() {
+    let w = Work::with_claims();
+    let bbc_cyrillic = "\u{412}\u{412}\u{421}";
+    let claim = |quote: &str, speaker: &str| {
+        w.claim_on_s1(&["--quote", quote], speaker)
+            .ok()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        claim("Russia has resumed heavy airstrikes", bbc_cyrillic),
+        "C3"
+    );
+    assert_eq!(claim("opposition-held areas", "BBC"), "C4");
+    for (c, grade) in [("C3", "D"), ("C4", "B")] {
+        let args = [
+            "annotate",
+            c,
+            "--verdict",
+            "unverified",
+            "--reliability",
+            grade,
+        ];
+        w.run(Some("analyst"), &args).ok();
+    }
+
+    // One speaker, shown by its Latin spelling though both have one claim.
+    let table = w.run(None, &["list", "speakers"]).ok().to_string();
+    let bbc: Vec<&str> = table.lines().filter(|l| l.contains("BBC")).collect();
+    assert_eq!(bbc.len(), 1, "{table}");
+    assert_eq!(
+        cells(bbc[0]),
+        [
+            "BBC",
+            "2",
+            "C4",
+            "B×1 D×1",
+            "2 spellings, 1 in look-alike letters"
+        ],
+        "{table}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        w.run(None, &["--json", "list", "speakers", "--speaker", "bbc"])
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json[0]["speaker"], "BBC");
+    assert_eq!(
+        json[0]["spellings"],
+        serde_json::json!(["BBC", bbc_cyrillic])
+    );
+
+    // `--speaker BBC` finds both claims, as a reader who sees two BBCs
+    // expects; and each claim's record has both grades.
+    let listed = w.run(None, &["list", "claims", "--speaker", "BBC"]);
+    let ids: Vec<String> = listed
+        .ok()
+        .lines()
+        .skip(1)
+        .map(|l| cells(l)[0].clone())
+        .collect();
+    assert_eq!(ids, ["C3", "C4"], "{}", listed.stdout);
+    assert!(listed.stderr.is_empty(), "{}", listed.stderr);
+    for c in ["C3", "C4"] {
+        let out = w.run(None, &["show", c]);
+        assert!(
+            out.ok()
+                .contains("speaker reliability: D (Rana Haddad on C3); B (Rana Haddad on C4)\n"),
+            "{}",
+            out.stdout
+        );
+    }
+    // A name in Cyrillic that prints as no Latin one stays its own.
+    assert_eq!(
+        claim("Seven civilians", "\u{412}\u{412}\u{421} Россия"),
+        "C5"
+    );
+    let table = w.run(None, &["list", "speakers"]).ok().to_string();
+    assert!(
+        table
+            .lines()
+            .any(|l| cells(l)[0] == "\u{412}\u{412}\u{421} Россия" && cells(l).len() == 4),
+        "{table}"
+    );
+}
+
 /// Where each header's column begins in a table's first line.
 fn column_starts(header: &str, names: &[&str]) -> Vec<usize> {
     names

@@ -441,6 +441,13 @@ struct Pipeline<'s> {
     /// its own to compare, and a million-line import asked the table for
     /// every claim otherwise.
     first_source: Option<u64>,
+    /// The next id of each kind when the pipeline began, and the items
+    /// before those that an entry referred to and that were checked
+    /// against their entries ([`crate::signed_view::referred`]): each
+    /// once, and none the pipeline stored itself (unless another writer
+    /// appended meanwhile, which may have made them).
+    first_n: Option<[u64; 3]>,
+    vouched: std::collections::HashSet<ItemId>,
     last_head: Option<(Seq, Hash)>,
     foreign: bool,
 }
@@ -505,6 +512,8 @@ impl<'s> Pipeline<'s> {
             open: None,
             items: ItemCache::default(),
             first_source: None,
+            first_n: None,
+            vouched: Default::default(),
             last_head: None,
             foreign: false,
         }
@@ -526,6 +535,7 @@ impl<'s> Pipeline<'s> {
         }
         self.first_source
             .get_or_insert(next_n[IdKind::Source.index()]);
+        self.first_n.get_or_insert(next_n);
         self.open = Some(OpenBatch {
             log: origin(conn)?,
             next_seq,
@@ -572,6 +582,7 @@ impl<'s> Pipeline<'s> {
         let ask_table = self.foreign
             || matches!(&e.body, Body::ClaimAdd(b)
                 if self.first_source.is_none_or(|first| b.source.id.n < first));
+        let (foreign, first_n, vouched) = (self.foreign, self.first_n, &mut self.vouched);
         match check_entry(&history, self.signer.fingerprint(), &header, &e).and_then(|()| {
             // One lookup, and only for a speaker with letters that print
             // as Latin ones; the speakers of this same batch are asked
@@ -580,6 +591,9 @@ impl<'s> Pipeline<'s> {
             let speakers = &open.caches.speakers;
             refuse_lookalike_speaker(conn, &e.body, &|latin| {
                 speakers.borrow().get(&latin.to_ascii_lowercase()).cloned()
+            })?;
+            crate::signed_view::referred(conn, &e.body, &mut |id| {
+                (foreign || first_n.is_none_or(|f| id.n < f[id.kind.index()])) && vouched.insert(id)
             })?;
             if !ask_table {
                 return Ok(());
@@ -1420,6 +1434,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> 
     let history = StoreHistory { conn };
     check_entry(&history, signer.fingerprint(), &header, &e)?;
     refuse_recorded_claim(conn, &e.body)?;
+    crate::signed_view::referred(conn, &e.body, &mut |_| true)?;
     let n = match e.body.creates() {
         Some(kind) => Some(max_id(conn, kind)? + 1),
         None => None,

@@ -245,6 +245,63 @@ pub fn coverage(conn: &Connection, c: &query::Coverage) -> Result<()> {
     Ok(())
 }
 
+/// Checks, before a new entry is signed, each item its body refers to
+/// that `unchecked` picks out: the item's rows against the entry that
+/// added it, as `show` checks them (so the quote, speaker or verdict the
+/// signer read is the one signed), the reference's hash against that
+/// entry's own bytes, and for a claim, the source's stored text against
+/// the hash its entry signed (the claim's span, quote hash and context are
+/// taken from that text). An insider who edited a row or a source's text
+/// for a moment got honest analysts to sign judgments of words no one
+/// wrote: the judgment signed the true entry, and once the edit was undone
+/// the log verified, with the verdict on a claim its signer never saw (or
+/// verify blamed the signer's own entry for good, for a claim made from
+/// altered text).
+///
+/// What this does not prove, as for `show`: that the rest of the log is
+/// whole. The signer sees what was checked; `verify` checks every entry.
+pub fn referred(
+    conn: &Connection,
+    body: &Body,
+    unchecked: &mut dyn FnMut(ItemId) -> bool,
+) -> Result<()> {
+    for (_, r) in body.refs() {
+        if !unchecked(r.id) {
+            continue;
+        }
+        let seq = match r.id.kind {
+            crate::model::IdKind::Source => {
+                let v = query::source(conn, r.id.n)?;
+                match query::source_text(conn, r.id.n)? {
+                    Some(text) if matches!(body, Body::ClaimAdd(_)) => {
+                        source_text(conn, &v, &text)?
+                    }
+                    _ => source(conn, &v)?,
+                }
+                v.signed.seq
+            }
+            crate::model::IdKind::Claim => {
+                let v = query::claim(conn, r.id.n)?;
+                claim(conn, &v)?;
+                v.signed.seq
+            }
+            crate::model::IdKind::Annotation => {
+                let v = query::annotation(conn, r.id.n)?;
+                annotation(conn, &v)?;
+                v.signed.seq
+            }
+        };
+        let (_, bytes, sig) = query::signed_entry(conn, seq)?;
+        if crate::entry::entry_hash(&bytes, &sig) != r.hash {
+            return Err(Error::Damaged(format!(
+                "the entries table gives {}'s entry {seq} a hash that is not the hash of its bytes",
+                r.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A [`Signed`] for an act on an item (a retraction, a redaction), as its
 /// row gives it.
 fn signed_as(seq: Seq, signer: &Fingerprint, name: &str, time: &str) -> Signed {

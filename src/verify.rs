@@ -823,7 +823,11 @@ fn judge_beside(
 }
 
 /// Narrows each forked verdict to the first point of divergence the kept
-/// checkpoints can prove: the largest consistent size below it.
+/// checkpoints can prove: the largest consistent size below it, provided
+/// the forked checkpoint extends that consistent one. Nothing here can
+/// check that proviso (it takes the forked history's entries), so the
+/// message states it: a red team's checkpoint from a second log under the
+/// same key was said to differ only in its last two entries.
 fn narrow_forks(checks: &mut [CheckpointCheck]) {
     let good: Vec<u64> = checks
         .iter()
@@ -836,8 +840,20 @@ fn narrow_forks(checks: &mut [CheckpointCheck]) {
     {
         let size = c.size.0;
         match good.iter().filter(|&&g| g < size).max() {
-            Some(&g) if g + 1 == size => c.detail.push_str(&format!("; entry {g} differs (the checkpoint of size {g} still matches)")),
-            Some(&g) => c.detail.push_str(&format!("; the first difference lies in entries {g}..{} (the checkpoint of size {g} still matches)", size - 1)),
+            // The checkpoint of size g matches this log, not necessarily
+            // the history this one was signed over: two logs under one
+            // key (or a key that signed a fork) differ from their first
+            // entries though the smaller checkpoint matches one of them.
+            Some(&g) => {
+                let first = match g + 1 == size {
+                    true => format!("the first difference is entry {g}"),
+                    false => format!("the first difference lies in entries {g}..{}", size - 1),
+                };
+                c.detail.push_str(&format!(
+                    "; {first} if this checkpoint extends the one of size {g}, which still matches (it does if both came from one log that only grew: these files alone cannot show it), and anywhere in entries 0..{} if not",
+                    size - 1
+                ))
+            }
             // (A tree of no entries has one root: a checkpoint of size 0
             // that names another was signed over a root no log has.)
             None if size == 0 => c.detail = "a tree of no entries has one root, SHA-256 of nothing, and this checkpoint names another: it was signed over a root no log has".into(),

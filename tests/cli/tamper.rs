@@ -1494,6 +1494,58 @@ fn an_edited_head_hash_is_not_signed_into_the_next_entry() {
     w.run(None, &["prove", "C1"]).ok();
 }
 
+/// An insider edits the file for a moment, to get an honest signature on
+/// words no one wrote, then puts it back: the commands that sign refuse
+/// while the edit is there, so nothing is signed. Annotated under the
+/// edit, the verdict stood on the true claim once the edit was undone,
+/// and the log verified; a claim made from the altered text failed
+/// verify for good, as its analyst's entry.
+#[test]
+fn a_row_or_text_edited_for_a_moment_gets_no_signature() {
+    let w = Work::with_claims();
+    let damaged = ": the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem";
+    let forge = "UPDATE blobs SET data = CAST(replace(CAST(data AS TEXT), 'Seven civilians, including four', 'Seventy civilians, including four') AS BLOB)";
+    let undo = "UPDATE blobs SET data = CAST(replace(CAST(data AS TEXT), 'Seventy civilians, including four', 'Seven civilians, including four') AS BLOB)";
+    w.sql(forge);
+    let before = w.db_bytes();
+    // The desk's queue shows the forged words (lists read the tables)...
+    assert!(w
+        .run(None, &["list", "claims"])
+        .ok()
+        .contains("Seventy civilians"));
+    // ...and nothing signs a judgment of them, or a claim made from them.
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .error(&format!(
+            "error: the tables' C1 differs from its signed entry 4 in its quote{damaged}"
+        ));
+    w.claim_on_s1(&["--quote", "Seventy civilians"], "Syrian Civil Defense")
+        .error("error: the stored text of S1 is not the text its entry 3 signed (SHA-256 ");
+    std::fs::write(
+        w.path("lines.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "lines.jsonl"])
+        .error("the tables' C1 differs from its signed entry 4 in its quote");
+    assert!(w.db_bytes() == before, "nothing was signed");
+    w.sql(undo);
+    w.run(None, &["verify"]).ok();
+
+    // A claim's row pointed at another claim's entry: the reference would
+    // carry that entry's hash, and verify would fail the analyst's
+    // annotation for good.
+    w.sql("UPDATE claims SET seq = -seq WHERE id IN (1, 2); UPDATE claims SET seq = 5 WHERE id = 1; UPDATE claims SET seq = 4 WHERE id = 2");
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .error("error: the tables' C1 differs from its signed entry 5 in its ");
+    assert!(w.db_bytes() == before, "nothing was signed");
+
+    // Once the rows are back, the same commands sign.
+    w.sql("UPDATE claims SET seq = -seq WHERE id IN (1, 2); UPDATE claims SET seq = 4 WHERE id = 1; UPDATE claims SET seq = 5 WHERE id = 2");
+    w.run(Some("analyst"), &["import", "lines.jsonl"]).ok();
+    w.run(None, &["verify"]).ok();
+}
+
 /// A second key enrolled under the analyst's name while the analyst's key
 /// is live (signed by the admin outside claimtrail: `key add` refuses it)
 /// is a finding at its enrolment; and it is not the analyst: its

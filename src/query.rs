@@ -192,9 +192,23 @@ pub struct ClaimView {
     /// Set when the claim was retracted: it stays in the log, out of the
     /// current view.
     pub retraction: Option<Retraction>,
+    /// No quote, and no redaction to explain it: the source's stored text
+    /// is missing or is not the text the claim was made from (a damaged or
+    /// altered file, which `verify` names). Lists and reports said "source
+    /// redacted" of it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub text_missing: bool,
 }
 
 impl ClaimView {
+    /// Why no quote is shown, said where the quote would be.
+    pub fn quote_unavailable(&self) -> &'static str {
+        match self.text_missing {
+            true => "the source's stored text is missing or damaged (run `claimtrail verify`)",
+            false => "the source was redacted",
+        }
+    }
+
     /// The quote's context before and after it, empty where it is withheld
     /// (for a quote that is shown, it is always there).
     pub fn context(&self) -> (&str, &str) {
@@ -1150,6 +1164,7 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
                 time: r.get(18)?,
             }),
         },
+        text_missing: false,
     })
 }
 
@@ -1509,6 +1524,13 @@ fn for_each_selected(
 
 fn complete_claim(conn: &Connection, mut c: ClaimView) -> Result<ClaimView> {
     name_signer(conn, &mut c.signed)?;
+    if c.quote.is_none() {
+        c.text_missing = conn
+            .prepare_cached("SELECT 1 FROM redactions WHERE source_id = ?")?
+            .query_row([c.source.n as i64], |_| Ok(()))
+            .optional()?
+            .is_none();
+    }
     if let Some(r) = &mut c.retraction {
         r.signer_name = key_name(conn, r.signer.as_str())?;
     }

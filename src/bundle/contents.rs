@@ -148,6 +148,8 @@ pub(super) fn build(
                     paraphrase: b.text.clone(),
                     signed: signed(h),
                     retraction: None,
+                    // Set below, once every redaction is read.
+                    text_missing: false,
                 });
             }
             (Body::ClaimRetract(b), _) => {
@@ -215,6 +217,13 @@ pub(super) fn build(
             }
             _ => {}
         }
+    }
+    // No quote and no redaction of its source: the bundle lacks the text.
+    for claim in &mut c.claims {
+        claim.text_missing = claim.quote.is_none()
+            && at
+                .get(&claim.source)
+                .is_none_or(|&i| c.sources[i].redaction.is_none());
     }
     c
 }

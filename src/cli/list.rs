@@ -311,9 +311,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         } else {
                             model::join(&l.verdicts, ",")
                         },
-                        c.quote
-                            .clone()
-                            .unwrap_or_else(|| "(source redacted)".into()),
+                        c.quote.clone().unwrap_or_else(|| match c.text_missing {
+                            true => "(source text missing or damaged: run verify)".into(),
+                            false => "(source redacted)".into(),
+                        }),
                     ]
                 },
                 |each| query::for_each_standing_claim(conn, &filter, each),

@@ -470,7 +470,7 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked, later: Option<ItemId>
     let superseded = match (&a.retraction, &a.superseded_by, later) {
         (Some(_), ..) => " (RETRACTED)".to_string(),
         (None, Some(s), _) => format!(" (superseded by {s})"),
-        (None, None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
+        (None, None, Some(l)) => format!(" (not current: {l}, appended later by the same person)"),
         (None, None, None) => String::new(),
     };
     outln!(

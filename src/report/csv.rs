@@ -86,9 +86,10 @@ pub fn render(r: &Report) -> String {
             redacted,
             c.speaker.clone(),
             c.provenance.to_string(),
-            c.quote
-                .clone()
-                .unwrap_or_else(|| "(unavailable: source redacted)".into()),
+            c.quote.clone().unwrap_or_else(|| match c.text_missing {
+                true => format!("(unavailable: {})", c.quote_unavailable()),
+                false => "(unavailable: source redacted)".into(),
+            }),
             c.paraphrase.clone().unwrap_or_default(),
             c.start.to_string(),
             c.end.to_string(),

@@ -818,7 +818,7 @@ impl Report {
         match (&c.paraphrase, &c.quote) {
             (Some(p), _) => format!("{} (paraphrase)", cut(p, 13)),
             (None, Some(q)) => format!("“{}”", cut(q, 2)),
-            (None, None) => "(quote unavailable: source redacted)".into(),
+            (None, None) => format!("(quote unavailable: {})", c.quote_unavailable()),
         }
     }
 }

@@ -379,7 +379,8 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         None => {
             let _ = writeln!(
                 o,
-                "<blockquote class=\"context unavailable\">Quote unavailable: the source was redacted. The quote's SHA-256 stays signed.</blockquote>"
+                "<blockquote class=\"context unavailable\">Quote unavailable: {}. The quote's SHA-256 stays signed.</blockquote>",
+                esc(c.quote_unavailable())
             );
         }
     }
@@ -490,7 +491,7 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
     } else if let Some(l) = later {
         let _ = write!(
             head,
-            " · <em>not current: <a href=\"#{}\">{}</a>, later, by the same person</em>",
+            " · <em>not current: <a href=\"#{}\">{}</a>, appended later by the same person</em>",
             esc(l),
             esc(l)
         );
@@ -931,7 +932,7 @@ fn graph(o: &mut String, r: &Report) {
             &c.quote
                 .clone()
                 .map(|q| format!("“{q}”"))
-                .unwrap_or_else(|| "(quote unavailable: source redacted)".into()),
+                .unwrap_or_else(|| format!("(quote unavailable: {})", c.quote_unavailable())),
             &format!(
                 "{} ({}, {}): {}",
                 c.id,

@@ -219,7 +219,8 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         None => {
             let _ = writeln!(
                 o,
-                "> *Quote unavailable: the source was redacted. The quote's SHA-256 stays signed: {}.*\n",
+                "> *Quote unavailable: {}. The quote's SHA-256 stays signed: {}.*\n",
+                c.quote_unavailable(),
                 code(&c.quote_sha256)
             );
         }
@@ -290,7 +291,7 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
     let state = match (&a.retraction, &a.superseded_by, r.later.get(&a.id)) {
         (Some(_), ..) => " — RETRACTED".to_string(),
         (None, Some(s), _) => format!(" (superseded by {s})"),
-        (None, None, Some(l)) => format!(" (not current: {l}, later, by the same person)"),
+        (None, None, Some(l)) => format!(" (not current: {l}, appended later by the same person)"),
         (None, None, None) => String::new(),
     };
     let mut grades = Vec::new();

@@ -246,10 +246,7 @@ pub fn render(r: &Report) -> Result<String> {
                 e.insert("prov:value".into(), json!(q));
             }
             None => {
-                e.insert(
-                    "ct:quoteUnavailable".into(),
-                    json!("the source was redacted"),
-                );
+                e.insert("ct:quoteUnavailable".into(), json!(c.quote_unavailable()));
             }
         }
         e.insert("ct:speaker".into(), json!(c.speaker));

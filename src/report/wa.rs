@@ -188,7 +188,7 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
         body.push(json!({"type": "TextualBody", "purpose": "describing", "value": p, "format": "text/plain"}));
     }
     if c.quote.is_none() {
-        body.push(json!({"type": "TextualBody", "purpose": "describing", "value": "quote unavailable: the source was redacted", "format": "text/plain"}));
+        body.push(json!({"type": "TextualBody", "purpose": "describing", "value": format!("quote unavailable: {}", c.quote_unavailable()), "format": "text/plain"}));
     }
     revoked_signer(r, &c.signed.signer, &mut body);
     if let Some(rt) = &c.retraction {

@@ -1385,21 +1385,22 @@ fn a_relation_replaced_by_a_later_annotation_is_not_live() {
     // The annotation itself is marked as show marks it.
     assert!(
         md.stdout
-            .contains("(not current: A2, later, by the same person)"),
+            .contains("(not current: A2, appended later by the same person)"),
         "{}",
         md.stdout
     );
     let html = w.run(None, &["report", "C1", "--format", "html"]);
     assert!(
-        html.ok()
-            .contains("<em>not current: <a href=\"#A2\">A2</a>, later, by the same person</em>"),
+        html.ok().contains(
+            "<em>not current: <a href=\"#A2\">A2</a>, appended later by the same person</em>"
+        ),
         "{}",
         html.stdout
     );
     assert!(w
         .run(None, &["show", "C1"])
         .ok()
-        .contains("(not current: A2, later, by the same person)"),);
+        .contains("(not current: A2, appended later by the same person)"),);
 }
 
 /// A report does not replace what claimtrail wrote for others to keep: a

@@ -198,8 +198,9 @@ fn analyst_session_on_the_idlib_article() {
     assert_eq!((a4.ok(), a5.ok()), ("A4\n", "A5\n"));
     let c2 = w.run(None, &["show", "C2"]);
     assert!(
-        c2.ok()
-            .contains("\n  A4 on C2: disputed (not current: A5, later, by the same person)\n"),
+        c2.ok().contains(
+            "\n  A4 on C2: disputed (not current: A5, appended later by the same person)\n"
+        ),
         "{}",
         c2.stdout
     );

@@ -418,6 +418,28 @@ fn deleted_source_text_without_redaction() {
     w.sql("DELETE FROM blobs");
     w.run(None, &["verify"])
         .problem("entry 3 (source.add S1)", "blob");
+    // The lists and reports do not call it a redaction (they did), nor
+    // does the source list, which says it is not redacted.
+    let listed = w.run(None, &["list", "claims"]);
+    assert!(
+        listed
+            .ok()
+            .contains("(source text missing or damaged: run verify)")
+            && !listed.stdout.contains("redacted"),
+        "{}",
+        listed.stdout
+    );
+    let md = w.run(None, &["report", "C1", "--format", "md"]);
+    assert_eq!(md.code, 1, "{}", md.stderr);
+    assert!(
+        md.stdout.contains("> *Quote unavailable: the source's stored text is missing or damaged (run `claimtrail verify`). The quote's SHA-256 stays signed: ")
+            && !md.stdout.contains("redacted"),
+        "{}",
+        md.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "claims"]).ok()).unwrap();
+    assert_eq!(json[0]["text_missing"], true, "{json}");
 }
 
 /// A badly damaged log lists its first problems and counts the rest

@@ -782,9 +782,18 @@ pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> 
         ));
     }
     let s = std::str::from_utf8(bytes).map_err(|e| {
+        let legacy = crate::text::legacy_text(bytes, e.valid_up_to());
         line_err(
-            format!("not UTF-8 (invalid byte at column {})", e.valid_up_to() + 1),
-            "save the file as UTF-8 (`iconv -f WINDOWS-1252 -t UTF-8` converts it), and import that copy",
+            format!(
+                "not UTF-8 (invalid byte at column {}); read as {}, it says `{}`",
+                e.valid_up_to() + 1,
+                legacy.encoding,
+                legacy.line
+            ),
+            format!(
+                "if that reads right, save the file as UTF-8 (`iconv -f {} -t UTF-8` converts it) and import that copy; if not, ask whoever sent it which encoding it is in",
+                legacy.encoding
+            ),
         )
     })?;
     if s.trim().is_empty() {

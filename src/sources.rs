@@ -92,12 +92,18 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
         ));
     }
     std::str::from_utf8(data).map_err(|e| {
+        let legacy = crate::text::legacy_text(data, e.valid_up_to());
         Error::invalid(
             format!(
-                "{what} is not UTF-8 text (invalid byte at offset {})",
-                e.valid_up_to()
+                "{what} is not UTF-8 text (invalid byte at offset {}); read as {}, that line says `{}`",
+                e.valid_up_to(),
+                legacy.encoding,
+                legacy.line
             ),
-            hint("WINDOWS-1252"),
+            format!(
+                "if that reads right, {}; if not, ask whoever sent it which encoding it is in",
+                hint(&legacy.encoding)
+            ),
         )
     })
 }

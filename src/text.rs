@@ -947,6 +947,56 @@ fn invisible(c: char) -> bool {
         | '\u{2800}' | '\u{1bca0}'..='\u{1bca3}')
 }
 
+/// What bytes that are not UTF-8 most likely are: the encoding, as
+/// `iconv` names it, and the line that holds the first byte that is not
+/// UTF-8 (`bad_at`), read in that encoding, for the user to judge before
+/// they convert. A hint that always said `iconv -f WINDOWS-1252` made an
+/// Arabic (WINDOWS-1256) or Ukrainian (WINDOWS-1251) file into Latin
+/// letters no one wrote, which `source add` then signed for good. The
+/// guess is Firefox's detector (`chardetng`), which tells the legacy
+/// encodings of the world's scripts apart by their letter statistics; on a
+/// few bytes it can be wrong, which is why the line is shown.
+pub struct LegacyText {
+    pub encoding: String,
+    pub line: String,
+}
+
+/// The likely encoding of `data`, which is not UTF-8 from byte `bad_at`
+/// on, and its line there (see [`LegacyText`]).
+pub fn legacy_text(data: &[u8], bad_at: usize) -> LegacyText {
+    use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(data, true);
+    let encoding = detector.guess(None, Utf8Detection::Deny);
+    let bad_at = bad_at.min(data.len());
+    let start = data[..bad_at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = data[bad_at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(data.len(), |i| bad_at + i);
+    let (decoded, _) = encoding.decode_without_bom_handling(&data[start..end]);
+    // Up to 60 characters, from 20 before the first byte that is not
+    // UTF-8 (a long line is cut, and the cuts marked).
+    let (before, _) = encoding.decode_without_bom_handling(&data[start..bad_at]);
+    let from = before.chars().count().saturating_sub(20);
+    let total = decoded.chars().count();
+    let mut line: String = decoded.chars().skip(from).take(60).collect();
+    if from > 0 {
+        line.insert(0, '…');
+    }
+    if from + 60 < total {
+        line.push('…');
+    }
+    let line = line.trim().to_string();
+    LegacyText {
+        encoding: encoding.name().to_ascii_uppercase(),
+        line: escape(&line).into_owned(),
+    }
+}
+
 /// Whether `bytes` start with a UTF-16 byte order mark (`FF FE` or
 /// `FE FF`): what Windows editors write when told "Unicode". Such a file is
 /// not UTF-8 from its first byte, and saying which encoding it is tells the

@@ -240,13 +240,19 @@ impl<R: Read> Rows<R> {
                 ));
             };
             let text = std::str::from_utf8(cell).map_err(|e| {
+                let legacy = crate::text::legacy_text(cell, e.valid_up_to());
                 line_err(
                     format!(
-                        "{field}: not UTF-8 (invalid byte at byte {} of the cell)",
-                        e.valid_up_to() + 1
+                        "{field}: not UTF-8 (invalid byte at byte {} of the cell); read as {}, it says `{}`",
+                        e.valid_up_to() + 1,
+                        legacy.encoding,
+                        legacy.line
                     ),
-                    "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert \
-                     it (`iconv -f WINDOWS-1252 -t UTF-8` does) and import that copy",
+                    format!(
+                        "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or, if that \
+                         reads right, convert it (`iconv -f {} -t UTF-8` does) and import that copy",
+                        legacy.encoding
+                    ),
                 )
             })?;
             object.insert(field.to_string(), value(field, text));
@@ -842,7 +848,7 @@ mod tests {
         let (_, line) = r.next_row().unwrap().unwrap();
         assert_eq!(
             line.unwrap_err().what,
-            "note: not UTF-8 (invalid byte at byte 4 of the cell)"
+            "note: not UTF-8 (invalid byte at byte 4 of the cell); read as WINDOWS-1252, it says `café`"
         );
     }
 

@@ -200,7 +200,34 @@ fn bad_input_leaves_the_log_unchanged() {
         &w,
         Some("analyst"),
         &["source", "add", &p("latin1.txt"), "--kind", "article"],
-        "not UTF-8 text (invalid byte at offset 3)",
+        "not UTF-8 text (invalid byte at offset 3); read as WINDOWS-1252, that line says `café au lait` (hint: if that reads right, convert it first: `iconv -f WINDOWS-1252 -t UTF-8 ",
+    );
+    // An Arabic statement and a Ukrainian one in their Windows encodings:
+    // the hint converts each from its own (it always said WINDOWS-1252,
+    // and following it signed Latin letters no one wrote), and shows the
+    // words so read, for the desk to judge. The bytes are those of
+    // `iconv -t WINDOWS-1256` and `iconv -t WINDOWS-1251`.
+    std::fs::write(
+        w.path("ar.txt"),
+        b"\xe4\xc7\xc8\xe1\xd3: \xde\xc7\xe1 \xc7\xe1\xcf\xdd\xc7\xda \xc7\xe1\xe3\xcf\xe4\xed \xc7\xe1\xd3\xe6\xd1\xed \xc5\xe4 \xd3\xc8\xda\xc9 \xe3\xcf\xe4\xed\xed\xe4 \xde\xca\xe1\xe6\xc7\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("ar.txt"), "--kind", "statement"],
+        "read as WINDOWS-1256, that line says `نابلس: قال الدفاع المدني السوري إن سبعة مدنيين قتلوا` (hint: if that reads right, convert it first: `iconv -f WINDOWS-1256 -t UTF-8 ",
+    );
+    std::fs::write(
+        w.path("uk.txt"),
+        b"\xc3\xe5\xed\xef\xf0\xee\xea\xf3\xf0\xee\xf0: \xef\xe5\xf0\xe5\xe2\xb3\xf0\xe8\xf2\xe8 \xe2\xf1\xb3 \xef\xee\xe2\xb3\xe4\xee\xec\xeb\xe5\xed\xed\xff",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("uk.txt"), "--kind", "statement"],
+        "read as WINDOWS-1251, that line says `Генпрокурор: перевірити всі повідомлення` (hint: if that reads right, convert it first: `iconv -f WINDOWS-1251 -t UTF-8 ",
     );
     // What Notepad saves as "Unicode": the hint converts from UTF-16.
     let utf16: Vec<u8> = [0xFF, 0xFE]

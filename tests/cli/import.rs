@@ -588,6 +588,16 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         w.run_with(Some("analyst"), &[], &["import", "-"], Some(rows.as_bytes()))
             .error("line 1: not a JSON object (hint: if this is CSV (a header row of field names), import it with --format csv");
     }
+    // A spreadsheet saved in Ukrainian Windows' own encoding: the hint
+    // converts from it (WINDOWS-1251), not from WINDOWS-1252.
+    std::fs::write(
+        w.path("cp1251.csv"),
+        b"type,claim,verdict,note\r\nannotation,C1,false,\xc3\xe5\xed\xef\xf0\xee\xea\xf3\xf0\xee\xf0 \xef\xe5\xf0\xe5\xe2\xb3\xf0\xe8\xe2\r\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "cp1251.csv"]).error(
+        "row 2: note: not UTF-8 (invalid byte at byte 1 of the cell); read as WINDOWS-1251, it says `Генпрокурор перевірив` (hint: export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or, if that reads right, convert it (`iconv -f WINDOWS-1251 -t UTF-8` does)",
+    );
     assert!(before == w.db_bytes());
 }
 
@@ -896,7 +906,14 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"annotation","claim":"C1","verdict":"false","credibility":9}"#.to_vec(),
             "\"credibility\" is a whole number from 1 to 6 (6 = cannot be judged), not 9",
         ),
-        (b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(), "not UTF-8"),
+        (
+            b"{\"type\":\"claim\",\"speaker\":\"Caf\xe9\"}".to_vec(),
+            "not UTF-8 (invalid byte at column 31); read as WINDOWS-1252, it says `…laim\",\"speaker\":\"Café\"}` (hint: if that reads right, save the file as UTF-8 (`iconv -f WINDOWS-1252 -t UTF-8` converts it)",
+        ),
+        (
+            b"{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\",\"note\":\"\xc3\xe5\xed\xef\xf0\xee\xea\xf3\xf0\xee\xf0: \xef\xe5\xf0\xe5\xe2\xb3\xf0\xe8\xf2\xe8\"}".to_vec(),
+            "not UTF-8 (invalid byte at column 61); read as WINDOWS-1251, it says `…ct\":\"false\",\"note\":\"Генпрокурор: перевірити\"}` (hint: if that reads right, save the file as UTF-8 (`iconv -f WINDOWS-1251 -t UTF-8` converts it)",
+        ),
         (
             b"\xff\xfe{\x00\"\x00".to_vec(),
             "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: save it as UTF-8 (`iconv -f UTF-16 -t UTF-8` converts it), and import that copy",

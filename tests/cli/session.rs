@@ -1307,7 +1307,7 @@ fn long_notes_are_written_in_the_editor() {
     for (env, error) in [
         (
             vec![("EDITOR", "printf 'caf\\351\\n' >"), ("TMPDIR", tmp.as_str())],
-            "error: the note written in the editor is not UTF-8 text (invalid byte at offset 3) (hint: nothing was written; save the note as UTF-8",
+            "error: the note written in the editor is not UTF-8 text (invalid byte at offset 3); read as WINDOWS-1252, that line says `café` (hint: nothing was written; save the note as UTF-8",
         ),
         (
             vec![("EDITOR", "head -c 3000000 /dev/zero | tr '\\0' a >"), ("TMPDIR", tmp.as_str())],

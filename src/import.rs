@@ -334,6 +334,24 @@ pub struct Summary {
     pub entries_per_second: f64,
     /// Appended in a transaction rolled back ([`Options::dry_run`]).
     pub dry_run: bool,
+    /// Annotation lines skipped as already in the log whose signer has
+    /// judged the claim again since, in an annotation this input does not
+    /// repeat: the line's judgment is not the one that stands.
+    pub outdated: Vec<OutdatedRepeat>,
+}
+
+/// An annotation line that repeats annotation `repeats` of the log, and so
+/// was skipped, while the same key's later annotation `later` of the same
+/// claim is not in the input. Re-running a file is safe because a line
+/// whose entry the log holds is skipped; but a line that means to judge the
+/// claim again the way an earlier annotation did is the same bytes, and
+/// was skipped without a word while the claim stood at the later verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct OutdatedRepeat {
+    pub line: u64,
+    pub claim: ItemId,
+    pub repeats: ItemId,
+    pub later: ItemId,
 }
 
 // ---------------------------------------------------------------------------
@@ -1271,6 +1289,21 @@ fn run(
         std::mem::take(&mut imp.annotations_of),
     );
     std::thread::spawn(move || drop(maps));
+    let mut outdated: Vec<OutdatedRepeat> = imp
+        .repeated_on
+        .iter()
+        .filter(|(claim, _)| !imp.annotated_here.contains(claim))
+        .filter_map(|(&claim, &(line, repeats))| {
+            let later = *imp.latest_annotation_of.get(&claim)?;
+            (later > repeats).then(|| OutdatedRepeat {
+                line,
+                claim: ItemId::claim(claim),
+                repeats: ItemId::annotation(repeats),
+                later: ItemId::annotation(later),
+            })
+        })
+        .collect();
+    outdated.sort_by_key(|o| o.line);
     Ok(Summary {
         lines: imp.line - opts.format.header_lines(),
         blank_lines: imp.blank,
@@ -1285,6 +1318,7 @@ fn run(
             0.0
         },
         dry_run: opts.dry_run,
+        outdated,
     })
 }
 
@@ -1701,6 +1735,12 @@ struct Importer<'a> {
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
+    /// Per claim: the id of this key's latest annotation of it before
+    /// this run, the latest of them that a line repeated (with the line),
+    /// and whether a line of this run annotates it anew ([`OutdatedRepeat`]).
+    latest_annotation_of: HashMap<u64, u64>,
+    repeated_on: HashMap<u64, (u64, u64)>,
+    annotated_here: std::collections::HashSet<u64>,
     /// The claims this run appends: by place, each speaker as written and
     /// the line.
     claimed: HashMap<query::ClaimPlace, Vec<(query::ClaimKey, u64)>>,
@@ -1816,6 +1856,9 @@ impl<'a> Importer<'a> {
             retracted_here: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
+            latest_annotation_of: HashMap::default(),
+            repeated_on: HashMap::default(),
+            annotated_here: Default::default(),
             batch: Batch::default(),
             queue: VecDeque::new(),
             line: opts.format.header_lines(),
@@ -2056,7 +2099,7 @@ impl<'a> Importer<'a> {
         let outcome = match line {
             Line::Source(l) => self.source(l),
             Line::Claim(l) => self.claim(n, l),
-            Line::Annotation(l) => self.annotation(l),
+            Line::Annotation(l) => self.annotation(n, l),
             Line::Retraction(l) => self.retraction(l),
             Line::AnnotationRetraction(l) => self.annotation_retraction(l),
             Line::SourceAmendment(l) => self.source_amendment(l),
@@ -2393,7 +2436,7 @@ impl<'a> Importer<'a> {
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
-    fn annotation(&mut self, l: AnnotationLine) -> Result<Outcome> {
+    fn annotation(&mut self, line: u64, l: AnnotationLine) -> Result<Outcome> {
         let claim = self.resolve("claim", &l.claim, IdKind::Claim)?;
         let corroborates = self.resolve_all("corroborates", &l.corroborates, IdKind::Claim)?;
         let contradicts = self.resolve_all("contradicts", &l.contradicts, IdKind::Claim)?;
@@ -2416,12 +2459,19 @@ impl<'a> Importer<'a> {
             let n = claim.id.n;
             if !self.annotations_of.contains_key(&n) {
                 let e = self.existing(ExistingOf::Annotations, n)?;
+                let latest = e.values().flatten().map(|r| r.id.n).max();
+                self.latest_annotation_of.insert(n, latest.unwrap_or(0));
                 self.annotations_of.insert(n, e);
             }
             if let Some(r) = take_existing(self.annotations_of.get_mut(&n), &b)? {
+                let seen = self.repeated_on.entry(n).or_insert((line, r.id.n));
+                if r.id.n >= seen.1 {
+                    *seen = (line, r.id.n);
+                }
                 return Ok(Outcome::Skipped(LabelState::Done(r)));
             }
         }
+        self.annotated_here.insert(claim.id.n);
         if let Some(r) = &b.supersedes {
             // This run's lines first: once stored (the batch not yet
             // committed), an earlier line's annotation is in the tables

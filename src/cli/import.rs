@@ -211,6 +211,22 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         print_summary(&a.file, format, &summary)?;
     }
+    // Said on stderr in either form: a judgment the user may have meant to
+    // make, and that does not stand.
+    for o in &summary.outdated {
+        eprintln!(
+            "note: {} {} repeats {} of {}, which the log already holds, so it was skipped; your later {} of {} is not in this input, and stands (to judge {} again as that {} does, give it \"supersedes\": \"{}\")",
+            format.unit(),
+            o.line,
+            o.repeats,
+            o.claim,
+            o.later,
+            o.claim,
+            o.claim,
+            format.unit(),
+            o.later
+        );
+    }
     Ok(Outcome::Done)
 }
 

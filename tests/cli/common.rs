@@ -369,7 +369,15 @@ impl Work {
             })
             .collect();
         std::fs::write(self.path("more.jsonl"), lines).unwrap();
-        self.run(Some("analyst"), &["import", "more.jsonl"]).ok();
+        // Fewer lines than an earlier call's: each repeats an annotation
+        // whose later ones the file lacks, which the import notes.
+        let r = self.run(Some("analyst"), &["import", "more.jsonl"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.lines().all(|l| l.starts_with("note: line ")),
+            "{}",
+            r.stderr
+        );
     }
 
     /// The log's verifier key (the first line of `key vkey`: the admin's).

@@ -2736,3 +2736,65 @@ fn an_empty_file_or_one_through_dotdot_is_refused_for_what_it_is() {
     let r = w.run(Some("analyst"), &["import", "in/data.jsonl"]);
     assert!(r.ok().contains("1 source"), "{}", r.stdout);
 }
+
+/// A line that judges a claim again as the analyst once did is the same
+/// bytes as that earlier annotation, and is skipped as already in the log
+/// (which is what makes a re-run safe): the import says so when the
+/// analyst's later judgment is not in the input, since the line's does not
+/// stand. It said only "skipped 1 line already in the log".
+#[test]
+fn a_repeated_judgment_that_does_not_stand_is_said() {
+    let w = Work::with_claims();
+    let annotate = |verdict: &str, note: &str| {
+        let args = ["annotate", "C2", "--verdict", verdict, "--note", note];
+        w.run(Some("analyst"), &args).ok().trim().to_string()
+    };
+    assert_eq!(annotate("unverified", "pending"), "A2");
+    assert_eq!(annotate("false", "the toll was nine"), "A3");
+    let back =
+        json!({"type": "annotation", "claim": "C2", "verdict": "unverified", "note": "pending"});
+    write_lines(&w.path("back.jsonl"), &[back.to_string()]);
+    let r = w.run(Some("analyst"), &["import", "back.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("skipped 1 line already in the log"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stderr,
+        "note: line 1 repeats A2 of C2, which the log already holds, so it was skipped; your later A3 of C2 is not in this input, and stands (to judge C2 again as that line does, give it \"supersedes\": \"A3\")\n"
+    );
+    let r = w.run(Some("analyst"), &["--json", "import", "back.jsonl"]);
+    assert!(
+        r.stderr.starts_with("note: line 1 repeats A2"),
+        "{}",
+        r.stderr
+    );
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        json["outdated"],
+        json!([{"line": 1, "claim": "C2", "repeats": "A2", "later": "A3"}])
+    );
+
+    // The whole history in the input, as a re-run gives it: nothing to say.
+    let both = json!({"type": "annotation", "claim": "C2", "verdict": "false", "note": "the toll was nine"});
+    write_lines(&w.path("both.jsonl"), &[back.to_string(), both.to_string()]);
+    let r = w.run(Some("analyst"), &["import", "both.jsonl"]);
+    assert!(
+        r.ok().contains("skipped 2 lines already in the log"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.stderr, "");
+    // As the note says: with "supersedes", the line is a judgment anew.
+    let again = json!({"type": "annotation", "claim": "C2", "verdict": "unverified", "note": "pending", "supersedes": "A3"});
+    write_lines(&w.path("again.jsonl"), &[again.to_string()]);
+    let r = w.run(Some("analyst"), &["import", "again.jsonl"]);
+    assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+    assert_eq!(r.stderr, "");
+    assert!(w
+        .run(None, &["show", "C2"])
+        .ok()
+        .contains("unverified (A4 by Rana Haddad)"));
+}

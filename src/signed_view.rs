@@ -394,12 +394,15 @@ fn allowed(
 /// Items are numbered in log order: the row of `id` sits, by its entry's
 /// seq, between the rows of the items numbered next to it. Rows swapped
 /// whole between two items (each one consistent with its entry) put each
-/// under the other's number.
+/// under the other's number, out of order with its neighbours. Only the
+/// two neighbours are read (two probes of the primary key): the highest
+/// seq below and the lowest above cost a scan of the seq index, 3–10 ms
+/// on a million-entry log, in every command that signs.
 fn in_order(conn: &Connection, id: ItemId, seq: Seq) -> Result<()> {
     let table = crate::log::table_of(id.kind);
     let (before, after): (Option<i64>, Option<i64>) = conn.query_row(
         &format!(
-            "SELECT (SELECT MAX(seq) FROM {table} WHERE id < ?1), (SELECT MIN(seq) FROM {table} WHERE id > ?1)"
+            "SELECT (SELECT seq FROM {table} WHERE id < ?1 ORDER BY id DESC LIMIT 1), (SELECT seq FROM {table} WHERE id > ?1 ORDER BY id LIMIT 1)"
         ),
         [id.n as i64],
         |r| Ok((r.get(0)?, r.get(1)?)),

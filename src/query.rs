@@ -281,7 +281,7 @@ pub fn key_name(conn: &Connection, fp: &str) -> Result<String> {
 }
 
 pub fn keys(conn: &Connection) -> Result<Vec<KeyView>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT k.fingerprint, k.name, k.role, k.public_key, k.seq, r.seq, r.reason
          FROM keys k LEFT JOIN revocations r ON r.fingerprint = k.fingerprint ORDER BY k.seq",
     )?;
@@ -934,11 +934,12 @@ pub fn for_each_source(
 
 pub fn source(conn: &Connection, n: u64) -> Result<SourceView> {
     require(conn, ItemId::source(n))?;
-    let s = conn.query_row(
-        &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"),
-        [n as i64],
-        source_row,
-    )?;
+    // Cached: the commands that sign check each item they refer to.
+    let s = conn
+        .prepare_cached(&format!(
+            "SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?"
+        ))?
+        .query_row([n as i64], source_row)?;
     complete_source(conn, s)
 }
 
@@ -1594,11 +1595,10 @@ pub fn replaces(conn: &Connection, n: u64) -> Result<Vec<ItemId>> {
 
 pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
     require(conn, ItemId::claim(n))?;
-    let c = conn.query_row(
-        &format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?"),
-        [n as i64],
-        claim_row,
-    )?;
+    // Cached: the commands that sign check each item they refer to.
+    let c = conn
+        .prepare_cached(&format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?"))?
+        .query_row([n as i64], claim_row)?;
     complete_claim(conn, c)
 }
 
@@ -1876,11 +1876,12 @@ pub fn key_with_whole_name(conn: &Connection, name: &str) -> Result<Fingerprint>
 
 pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
     require(conn, ItemId::annotation(n))?;
-    let a = conn.query_row(
-        &format!("SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.id = ?"),
-        [n as i64],
-        annotation_row,
-    )?;
+    // Cached: the commands that sign check each item they refer to.
+    let a = conn
+        .prepare_cached(&format!(
+            "SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.id = ?"
+        ))?
+        .query_row([n as i64], annotation_row)?;
     complete_annotation(conn, a)
 }
 

@@ -400,13 +400,11 @@ fn allowed(
 /// on a million-entry log, in every command that signs.
 fn in_order(conn: &Connection, id: ItemId, seq: Seq) -> Result<()> {
     let table = crate::log::table_of(id.kind);
-    let (before, after): (Option<i64>, Option<i64>) = conn.query_row(
-        &format!(
+    let (before, after): (Option<i64>, Option<i64>) = conn
+        .prepare_cached(&format!(
             "SELECT (SELECT seq FROM {table} WHERE id < ?1 ORDER BY id DESC LIMIT 1), (SELECT seq FROM {table} WHERE id > ?1 ORDER BY id LIMIT 1)"
-        ),
-        [id.n as i64],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+        ))?
+        .query_row([id.n as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let s = seq.0 as i64;
     if before.is_some_and(|b| b >= s) || after.is_some_and(|a| a <= s) {
         return Err(Error::Damaged(format!(

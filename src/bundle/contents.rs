@@ -33,6 +33,28 @@ pub struct BundleContents {
     pub claims: Vec<ClaimView>,
     /// In log order; each names its claim.
     pub annotations: Vec<AnnotationView>,
+    /// Where each claim stands by the annotations the bundle holds, as
+    /// `show` says it of the log ([`crate::query::current`]): each
+    /// analyst's latest annotation that none supersedes. A bundle may
+    /// leave out later annotations made elsewhere in the log, so this is
+    /// where the claim stood as of the bundle's entries.
+    pub standing: Vec<Standing>,
+}
+
+/// A claim's current annotations and their verdicts (see
+/// [`BundleContents::standing`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Standing {
+    pub claim: ItemId,
+    pub verdicts: Vec<Verdict>,
+    pub current: Vec<ItemId>,
+}
+
+impl BundleContents {
+    /// The claim's standing, if the bundle holds the claim.
+    pub fn standing_of(&self, claim: ItemId) -> Option<&Standing> {
+        self.standing.iter().find(|s| s.claim == claim)
+    }
 }
 
 /// Builds the contents from the entries that passed, in log order.
@@ -217,6 +239,18 @@ pub(super) fn build(
             }
             _ => {}
         }
+    }
+    let mut of_claim: HashMap<ItemId, Vec<&AnnotationView>> = HashMap::new();
+    for a in &c.annotations {
+        of_claim.entry(a.claim).or_default().push(a);
+    }
+    for claim in &c.claims {
+        let current = crate::query::current(of_claim.remove(&claim.id).unwrap_or_default());
+        c.standing.push(Standing {
+            claim: claim.id,
+            verdicts: crate::query::verdicts_of(current.iter().map(|a| a.verdict)),
+            current: current.iter().map(|a| a.id).collect(),
+        });
     }
     // No quote and no redaction of its source: the bundle lacks the text.
     for claim in &mut c.claims {

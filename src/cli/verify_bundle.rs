@@ -213,7 +213,7 @@ fn show(c: &BundleContents) -> Result<()> {
         )?;
         match &claim.quote {
             Some(q) => outln!("    “{}”", escape(q))?,
-            None => outln!("    (the source's text was redacted)")?,
+            None => outln!("    (quote unavailable: {})", claim.quote_unavailable())?,
         }
         if let Some(p) = &claim.paraphrase {
             outln!("    paraphrase: {}", escape(p))?;
@@ -229,7 +229,23 @@ fn show(c: &BundleContents) -> Result<()> {
                 escape(&rt.reason)
             )?;
         }
-        for an in of_claim.get(&claim.id).into_iter().flatten() {
+        // Where it stands by the bundle's annotations, as `show` says it.
+        let current = c
+            .standing_of(claim.id)
+            .map(|s| s.current.as_slice())
+            .unwrap_or_default();
+        let verdicts = c
+            .standing_of(claim.id)
+            .filter(|s| !s.verdicts.is_empty())
+            .map_or("none in the bundle".to_string(), |s| {
+                model::join(&s.verdicts, ", ")
+            });
+        outln!("    verdicts: {verdicts}")?;
+        let annotations = of_claim
+            .get(&claim.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for an in annotations {
             let mut judged = vec![an.verdict.to_string()];
             judged.extend(an.reliability.map(|g| format!("reliability {g}")));
             judged.extend(an.credibility.map(|g| format!("credibility {g}")));
@@ -250,6 +266,20 @@ fn show(c: &BundleContents) -> Result<()> {
             }
             if let Some(s) = an.superseded_by {
                 judged.push(format!("superseded by {s}"));
+            } else if an.retraction.is_none() && !current.contains(&an.id) {
+                // The same person's later annotation counts instead,
+                // though it does not supersede this one.
+                let later = annotations.iter().find(|b| {
+                    current.contains(&b.id)
+                        && claimtrail::query::Judgment::signer(*b)
+                            == claimtrail::query::Judgment::signer(an)
+                });
+                if let Some(l) = later {
+                    judged.push(format!(
+                        "not current: {}, appended later by the same person",
+                        l.id
+                    ));
+                }
             }
             outln!("    {}  {}", an.id, judged.join("; "))?;
             outln!("        by {}", by(&an.signed))?;

@@ -487,7 +487,7 @@ fn redacted_sources_export_and_verify_as_redacted() {
         shown.contains(" (its text is not in the bundle): names a minor\n"),
         "{shown}"
     );
-    assert!(shown.contains("\nC3  White Helmets via tweet, in S2 (bytes 0..27)\n    (the source's text was redacted)\n"), "{shown}");
+    assert!(shown.contains("\nC3  White Helmets via tweet, in S2 (bytes 0..27)\n    (quote unavailable: the source was redacted)\n"), "{shown}");
     assert!(!shown.contains("Seven civilians were killed"), "{shown}");
     // The redacted text put back into the bundle, under its own hash: the
     // redaction removed it for a reason, and a bundle must not carry it.
@@ -1113,6 +1113,57 @@ fn a_claims_bundle_carries_the_annotations_that_link_to_it() {
     assert!(out.contains("claims C1, C2\n"), "{out}");
     let c2 = out.split("\nC2  ").nth(1).unwrap_or_default();
     assert!(c2.contains("\n    A2  disputed; contradicts C1\n"), "{out}");
+}
+
+/// A bundle's reader is told which annotation of a claim counts, as `show`
+/// tells the desk: the same analyst's later annotation, though it does not
+/// supersede the earlier one. `--show` marked neither, and the JSON had
+/// no verdicts, so a reader took the first for the analyst's judgment.
+#[test]
+fn a_bundle_shows_which_annotation_counts() {
+    let w = Work::with_claims();
+    let args = [
+        "annotate",
+        "C1",
+        "--verdict",
+        "false",
+        "--note",
+        "seven was the first count",
+    ];
+    assert_eq!(w.run(Some("analyst"), &args).ok().trim(), "A2");
+    let (path, _) = exported(&w, &["C1"]);
+    let r = w.run(None, &["verify-bundle", path.to_str().unwrap(), "--show"]);
+    let c1 = r
+        .ok()
+        .split("\nC1  ")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(c1.contains("\n    verdicts: false\n"), "{c1}");
+    assert!(
+        c1.contains("\n    A1  disputed; reliability B; credibility 3; contradicts C2; not current: A2, appended later by the same person\n"),
+        "{c1}"
+    );
+    assert!(c1.contains("\n    A2  false\n"), "{c1}");
+    // As `show` says it of the log.
+    assert!(w
+        .run(None, &["show", "C1"])
+        .ok()
+        .contains("(not current: A2, appended later by the same person)"));
+    let json: Value = serde_json::from_str(
+        w.run(
+            None,
+            &["verify-bundle", path.to_str().unwrap(), "--json", "--show"],
+        )
+        .ok(),
+    )
+    .unwrap();
+    let standing = &json["contents"]["standing"];
+    assert_eq!(
+        standing[0],
+        serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"]}),
+        "{standing}"
+    );
 }
 
 /// A bundle saved by an editor that puts a byte order mark before it (a

@@ -30,6 +30,10 @@ pub struct Demo {
     pub analyst_key: PathBuf,
     #[serde(serialize_with = "lossy")]
     pub auditor_key: PathBuf,
+    /// The article, the bytes of S1, as a file to quote in the README's
+    /// session (`cargo install` installs the binary without the fixture).
+    #[serde(serialize_with = "lossy")]
+    pub article: PathBuf,
     /// The checkpoint that ends the demo, as a C2SP signed note.
     #[serde(serialize_with = "lossy")]
     pub checkpoint: PathBuf,
@@ -278,12 +282,15 @@ pub fn build(dir: &Path) -> Result<Demo> {
     let checkpoint = dir.join("checkpoint.txt");
     std::fs::write(&checkpoint, note.to_string())
         .map_err(|e| Error::write(checkpoint.clone(), &e))?;
+    let article = dir.join("idlib-2022-07-22.txt");
+    std::fs::write(&article, ARTICLE).map_err(|e| Error::write(article.clone(), &e))?;
     Ok(Demo {
         dir: dir.to_path_buf(),
         db,
         admin_key: key_path("admin"),
         analyst_key: key_path("analyst"),
         auditor_key: key_path("auditor"),
+        article,
         checkpoint,
         entries,
     })

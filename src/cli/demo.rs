@@ -54,6 +54,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     )?;
     outln!("  log       {}", output::shown(&demo.db))?;
     outln!(
+        "  article   {} (S1's text, to quote from)",
+        output::shown(&demo.article)
+    )?;
+    outln!(
         "  keys      {} (admin), {} (analyst), {} (auditor); unencrypted, for the demo only",
         output::shown(&demo.admin_key),
         output::shown(&demo.analyst_key),

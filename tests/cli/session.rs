@@ -223,6 +223,24 @@ fn demo_builds_a_trail_that_verifies() {
         s.contains("21 entries: 3 keys, 1 source, 9 claims, 6 annotations"),
         "{s}"
     );
+    // The article beside the log, for the README's session to quote from
+    // (an installed binary has no fixtures): S1's very bytes.
+    assert!(
+        s.contains("idlib-2022-07-22.txt (S1's text, to quote from)\n"),
+        "{s}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("idlib-2022-07-22.txt")).unwrap(),
+        std::fs::read(FIXTURE).unwrap()
+    );
+    let db = dir.join("claimtrail.db");
+    let s1 = w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", db.to_str().unwrap())],
+        &["show", "S1", "--raw"],
+        None,
+    );
+    assert_eq!(s1.ok().as_bytes(), std::fs::read(FIXTURE).unwrap());
     // Run from cargo's target directory, not the PATH: its "try next"
     // commands say how to reach the binary; on the PATH they need nothing.
     let exe = assert_cmd::cargo::cargo_bin("claimtrail");

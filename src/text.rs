@@ -210,10 +210,21 @@ pub enum Difference {
     /// with them, so a quote typed as people type (`قتلوا`) was not found
     /// in a source that writes `قُتلوا`, and one speaker typed twice was two.
     ArabicMarks,
+    /// A word broken across two lines by a hyphen, as PDFs and print
+    /// layouts break them (`evacu-` at a line's end, `ation` on the next):
+    /// a quote typed as the word reads (`evacuation`) was "not found",
+    /// with no place shown. Only a hyphen after a letter at a line's end:
+    /// when the next line goes on with a small letter the hyphen and the
+    /// break are set aside (`evacuation`), and before a capital only the
+    /// break, the hyphen being the name's (`Jisr al-` then `Shughur` reads
+    /// `al-Shughur`). A compound of small letters broken at its own hyphen
+    /// (`well-` then `known`) is read as one word, `wellknown`: typed with
+    /// its hyphen it is not found, as before, and `--span` takes it.
+    LineBreakHyphen,
 }
 
 impl Difference {
-    pub const ALL: [Difference; 8] = [
+    pub const ALL: [Difference; 9] = [
         Difference::QuoteMarks,
         Difference::Dashes,
         Difference::Spacing,
@@ -222,6 +233,7 @@ impl Difference {
         Difference::UnicodeForm,
         Difference::Invisible,
         Difference::ArabicMarks,
+        Difference::LineBreakHyphen,
     ];
 
     /// How a message names it.
@@ -239,6 +251,7 @@ impl Difference {
                 "invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks)"
             }
             Difference::ArabicMarks => "Arabic vowel marks or the tatweel",
+            Difference::LineBreakHyphen => "hyphens at line ends",
         }
     }
 
@@ -273,7 +286,7 @@ pub struct NearMatch {
 fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, usize, &str)) {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::{char::is_combining_mark, is_nfkc_quick, IsNormalized};
-    let [quotes, dashes, spacing, ellipsis, case, form, invisible, arabic] =
+    let [quotes, dashes, spacing, ellipsis, case, form, invisible, arabic, hyphenation] =
         Difference::ALL.map(|d| allow.contains(&d));
     let set_aside =
         |c: char| (invisible && is_invisible_in_copy(c)) || (arabic && is_arabic_mark(c));
@@ -299,7 +312,28 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             && chars
                 .peek()
                 .is_some_and(|&(_, m)| !m.is_ascii() && is_combining_mark(m));
-        let folded: &str = if set_aside(c) {
+        let broken = match hyphenation
+            && matches!(c, '-' | '\u{2010}' | '\u{00ad}')
+            && before.is_alphabetic()
+        {
+            true => line_end_hyphen(chars.clone()),
+            false => None,
+        };
+        let folded: &str = if let Some(kept) = broken {
+            // The hyphen (or not), the line break and the next line's
+            // indent, in one unit.
+            while let Some(&(i, w)) = chars.peek() {
+                if !w.is_whitespace() {
+                    break;
+                }
+                end = i + w.len_utf8();
+                chars.next();
+            }
+            match kept && c != '\u{00ad}' {
+                true => "-",
+                false => "",
+            }
+        } else if set_aside(c) {
             // Only at the start of the text: after anything else, they
             // are taken into the unit before them (below).
             ""
@@ -379,11 +413,41 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             if !set_aside(z) {
                 break;
             }
+            // A soft hyphen at a line's end is the next unit's, which
+            // joins the broken word.
+            if hyphenation && z == '\u{00ad}' && c.is_alphabetic() {
+                let mut ahead = chars.clone();
+                ahead.next();
+                if line_end_hyphen(ahead).is_some() {
+                    break;
+                }
+            }
             end = i + z.len_utf8();
             chars.next();
         }
         each(at, end, folded);
     }
+}
+
+/// Whether what follows a hyphen is a line's end ([`Difference::LineBreakHyphen`]):
+/// spaces or tabs, one line break (`\n`, `\r\n`), the next line's indent,
+/// then a letter: `Some(false)` for a small one (the hyphen only breaks the
+/// word), `Some(true)` for a capital (the hyphen is the word's own:
+/// `al-` then `Shughur`), `None` otherwise.
+fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
+    let mut breaks = 0;
+    for (_, c) in ahead {
+        match c {
+            '\n' => breaks += 1,
+            ' ' | '\t' | '\r' => {}
+            c if breaks == 1 && c.is_alphabetic() => return Some(!c.is_lowercase()),
+            _ => return None,
+        }
+        if breaks > 1 {
+            return None;
+        }
+    }
+    None
 }
 
 /// The first `max` characters of `s` as a reader counts them (grapheme
@@ -1521,6 +1585,36 @@ mod tests {
         assert!(near_matches(t, "").is_empty());
         // White space alone would match every gap between two words.
         assert!(near_matches(t, " \n ").is_empty());
+    }
+
+    #[test]
+    fn near_matches_join_words_a_pdf_broke_across_lines() {
+        let t = "Officials said the evacu-\n  ation was ordered at dawn from Jisr al-\r\nShughur and from well-\nknown  villages; a -\nb, x-\n\ny.";
+        let found = |q: &str| -> Vec<&str> {
+            near_matches(t, q)
+                .iter()
+                .map(|m| &t[m.start..m.end])
+                .collect()
+        };
+        // A small letter goes on the word: the hyphen only broke it.
+        assert_eq!(found("the evacuation was"), ["the evacu-\n  ation was"]);
+        assert_eq!(
+            Difference::between("the evacu-\n  ation was", "the evacuation was"),
+            [Difference::LineBreakHyphen]
+        );
+        // A capital: the hyphen is the name's own.
+        assert_eq!(found("Jisr al-Shughur"), ["Jisr al-\r\nShughur"]);
+        assert!(found("Jisr alShughur").is_empty());
+        // A compound of small letters reads as one word (its hyphen typed
+        // is not found), and no hyphen after a space or before a blank
+        // line joins anything.
+        assert_eq!(found("wellknown villages"), ["well-\nknown  villages"]);
+        assert!(found("well-known villages").is_empty());
+        assert!(found("a b").is_empty() && found("ab").is_empty());
+        assert!(found("xy").is_empty());
+        // A soft hyphen at the line's end breaks the word the same way.
+        let soft = "the evacu\u{ad}\nation";
+        assert_eq!(near_matches(soft, "the evacuation").len(), 1);
     }
 
     #[test]

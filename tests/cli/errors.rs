@@ -3422,3 +3422,38 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
     assert_eq!(w.claim_on_s1(&quote, "Mehmet Aydin").ok().trim(), "C10");
     assert_eq!(w.claim_on_s1(&quote, "Mehmet Aydın").ok().trim(), "C11");
 }
+
+/// Text copied out of a PDF breaks words across lines with a hyphen
+/// (`evacu-` then `ation`): a quote typed as the word reads is found
+/// there, with the span to claim; a name's own hyphen before a capital
+/// stays. It was "does not occur", with no place shown.
+#[test]
+fn a_word_a_pdf_broke_across_lines_is_found_with_its_span() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("pdf.txt"),
+        "Officials said the evacu-\nation was ordered at dawn from Jisr al-\nShughur.\n",
+    )
+    .unwrap();
+    let add = ["source", "add", "pdf.txt", "--kind", "statement"];
+    assert_eq!(w.run(Some("analyst"), &add).ok().trim(), "S2");
+    let on_s2 = |how: &[&str]| w.claim_on("S2", how, "Officials", "statement");
+    let before = w.db_bytes();
+    on_s2(&["--quote", "the evacuation was ordered"]).error(
+        "error: the quote does not occur in S2 as given, but with other hyphens at line ends it does, at line 1 col 16 (bytes 15..43): `the evacu-\\nation was ordered` (hint: to claim the source's own text, use --span 15..43 instead of --quote)",
+    );
+    on_s2(&["--quote", "Jisr al-Shughur"]).error("at line 2 col 32 (bytes 57..73): `Jisr al-\\nShughur` (hint: to claim the source's own text, use --span 57..73");
+    assert!(w.db_bytes() == before);
+    assert_eq!(on_s2(&["--span", "15..43"]).ok().trim(), "C3");
+    // Searched as the word reads, too.
+    let found = w.run(None, &["list", "claims", "--contains", "evacuation"]);
+    assert!(
+        found
+            .ok()
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("C3 ")),
+        "{}",
+        found.stdout
+    );
+}

@@ -189,13 +189,25 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // The other candidates each one overlaps (a sentence and the quotation
+    // inside it), by number: `--add all` adds only the first of them.
+    let overlaps: Vec<Vec<usize>> = (0..found.len())
+        .map(|i| {
+            (0..found.len())
+                .filter(|&j| {
+                    j != i && found[j].start < found[i].end && found[i].start < found[j].end
+                })
+                .map(|j| j + 1)
+                .collect()
+        })
+        .collect();
     let Some(pick) = a.add else {
         if ctx.json {
             let v: Vec<_> = found
                 .iter()
                 .zip(&claimed)
                 .enumerate()
-                .map(|(i, (c, claims))| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue, "claimed": claims}))
+                .map(|(i, (c, claims))| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue, "claimed": claims, "overlaps": overlaps[i]}))
                 .collect();
             output::json(&v)?;
         } else {
@@ -217,6 +229,19 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                         "overlap"
                     };
                     outln!("     already claimed: {} {verb} it", names(claims))?;
+                }
+                if !overlaps[i].is_empty() {
+                    let (word, others) = match overlaps[i].as_slice() {
+                        [one] => ("candidate", one.to_string()),
+                        many => (
+                            "candidates",
+                            many.iter()
+                                .map(usize::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    };
+                    outln!("     overlaps {word} {others}")?;
                 }
             }
             let taken = claimed.iter().filter(|c| !c.is_empty()).count();

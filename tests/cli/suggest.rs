@@ -230,6 +230,22 @@ fn add_all_adds_one_of_two_candidates_that_overlap() {
         "{}",
         listed.stdout
     );
+    // The listing says which overlap, before any is added.
+    let first = listed.stdout.split("  2. ").next().unwrap_or_default();
+    assert!(
+        first.ends_with("     overlaps candidate 2\n"),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        listed.stdout.contains("     overlaps candidate 1\n"),
+        "{}",
+        listed.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["claim", "suggest", &s, "--json"]).ok()).unwrap();
+    assert_eq!(json[0]["overlaps"], serde_json::json!([2]));
+    assert_eq!(json[2]["overlaps"], serde_json::json!([]));
     let added = w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"]);
     assert_eq!(added.code, 0, "{}", added.stderr);
     assert_eq!(added.stdout, "C1\nC2\n");

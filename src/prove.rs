@@ -109,7 +109,7 @@ pub fn inclusion(
                 match crate::checkpoint::read_signed_checkpoint(c.note.as_bytes()) {
                     Ok((note, cp)) if cp.size == c.size => {
                         let by = admins_who_signed(conn, &note, &cp)?;
-                        let failed = by.is_empty().then(|| format!("the {stored} is not signed by an admin of this log (the database was edited: run `claimtrail verify`)"));
+                        let failed = by.admins.is_empty().then(|| format!("the {stored} is not signed by an admin of this log (the database was edited: run `claimtrail verify`)"));
                         (cp.size, cp.root, signed_by(&by, &stored), failed, Some(note))
                     }
                     _ => (
@@ -361,29 +361,61 @@ pub fn consistency(
 /// no admin did. The proof holds against the note's root either way;
 /// whether that root is the log's is what the signature says (`verify
 /// --checkpoint` judges it from the entries themselves).
-fn admins_who_signed(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Vec<String>> {
-    let admins: Vec<tree::LogVerifierKey> = tree::verifier_keys(conn, &cp.origin, Some(cp.size.0))?
-        .into_iter()
-        .filter(|k| k.key.role == Role::Admin)
-        .collect();
-    let vkeys: Vec<_> = admins.iter().map(|k| k.vkey.clone()).collect();
-    Ok(match crate::checkpoint::verify_note(note, &vkeys) {
-        Ok(v) => admins
-            .iter()
-            .filter(|k| v.verified_by(&k.vkey))
+/// Who signed a checkpoint, by the rule `verify --checkpoint` applies: the
+/// keys the log had at the checkpoint's size, admins and auditors, and
+/// every line of one of them must verify (a line of an unknown key is
+/// set aside, as C2SP notes have it). `prove` took the admins' keys alone,
+/// so a cosignature that did not verify passed unseen ("signed by Desk
+/// admin", exit 0, where verify said `unsigned`).
+struct Signers {
+    admins: Vec<String>,
+    cosigners: Vec<String>,
+    /// Why the note is not taken as signed, when it is not.
+    refused: Option<String>,
+}
+
+fn admins_who_signed(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Signers> {
+    let keys = tree::verifier_keys(conn, &cp.origin, Some(cp.size.0))?;
+    let vkeys: Vec<_> = keys.iter().map(|k| k.vkey.clone()).collect();
+    let names = |v: &crate::checkpoint::Verified, admin: bool| -> Vec<String> {
+        keys.iter()
+            .filter(|k| (k.key.role == Role::Admin) == admin && v.verified_by(&k.vkey))
             .map(|k| escape(&k.key.name).into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
+            .collect()
+    };
+    Ok(match crate::checkpoint::verify_note(note, &vkeys) {
+        Ok(v) => Signers {
+            admins: names(&v, true),
+            cosigners: names(&v, false),
+            refused: None,
+        },
+        // A line of a key the log had that does not verify refuses the
+        // note whole; no line of a known key is "not signed by an admin".
+        Err(e) => Signers {
+            admins: Vec::new(),
+            cosigners: Vec::new(),
+            refused: matches!(e, crate::checkpoint::NoteError::BadSignature { .. })
+                .then(|| e.to_string()),
+        },
     })
 }
 
 /// Names a checkpoint (a file, or one stored in the log) and who signed it.
-fn signed_by(names: &[String], what: &str) -> String {
-    if names.is_empty() {
-        format!(
+fn signed_by(s: &Signers, what: &str) -> String {
+    match (&s.refused, s.admins.as_slice()) {
+        (Some(why), _) => format!(
+            "{what}, NOT taken as signed ({why}): the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
+        ),
+        (None, []) => format!(
             "{what}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
-        )
-    } else {
-        format!("{what}, signed by {}", names.join(", "))
+        ),
+        (None, admins) => match s.cosigners.as_slice() {
+            [] => format!("{what}, signed by {}", admins.join(", ")),
+            cosigners => format!(
+                "{what}, signed by {}, cosigned by {}",
+                admins.join(", "),
+                cosigners.join(", ")
+            ),
+        },
     }
 }

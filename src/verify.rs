@@ -714,9 +714,13 @@ pub(crate) fn judge_kept_by(
                         "not signed by an admin that this bundle enrolls at size {}: {e} (a bundle carries the keys of its own entries' signers only: to judge a checkpoint another admin signed, pass the log's verifier keys with --vkey)",
                         cp.size
                     ),
-                    Signers::Enrolled(_) => {
-                        format!("not signed by an admin enrolled at size {}: {e}", cp.size)
-                    }
+                    Signers::Enrolled(_) => match signed_out_of_time(keys, origin, note, cp.size.0) {
+                        Some(who) => format!(
+                            "not signed by an admin enrolled at size {}: it is signed by {who}",
+                            cp.size
+                        ),
+                        None => format!("not signed by an admin enrolled at size {}: {e}", cp.size),
+                    },
                     Signers::Given(_) => format!("not signed by the verifier key given: {e}"),
                 };
             }
@@ -820,6 +824,37 @@ fn judge_beside(
             count(size.0)
         );
     }
+}
+
+/// An admin key of the log, enrolled or revoked at another time than a
+/// checkpoint of `size` needs, whose signature the note carries: said by
+/// name and time, since a checkpoint signed with a key after its
+/// revocation is what a stolen key makes ("not from a known key" hid
+/// that the log knew the key, and when it was revoked).
+fn signed_out_of_time(
+    keys: &[std::rc::Rc<KeyInfo>],
+    origin: &str,
+    note: &crate::checkpoint::SignedNote,
+    size: u64,
+) -> Option<String> {
+    keys.iter()
+        .filter(|k| k.role == crate::model::Role::Admin && !rules::live_at(k.enrolled, k.revoked, size))
+        .find_map(|k| {
+            let vk = k.public.verifying_key().ok()?;
+            let v = rules::note_vkey(origin, k.role, &k.name, vk)?;
+            crate::checkpoint::verify_log_note(note, origin, std::slice::from_ref(&v)).ok()?;
+            Some(match k.revoked {
+                Some(r) if r.0 < size => format!(
+                    "{}, whose key was revoked at entry {r}, within those {size} entries (a signature made after a revocation is what a lost or stolen key makes)",
+                    crate::text::escape(&k.name)
+                ),
+                _ => format!(
+                    "{}, whose key was enrolled only at entry {}, after those {size} entries",
+                    crate::text::escape(&k.name),
+                    k.enrolled
+                ),
+            })
+        })
 }
 
 /// Narrows each forked verdict to the first point of divergence the kept

@@ -186,6 +186,42 @@ fn an_auditor_cosigns_only_a_log_that_verifies() {
         "{}",
         again.stdout
     );
+    // `prove` against it names the cosigner, and, by verify's rule, takes
+    // no note as signed whose line of a key the log had does not verify:
+    // it said "signed by admin", exit 0, of a broken cosignature.
+    let proved = w.run(None, &["prove", "C1", "--checkpoint", cps]);
+    assert!(
+        proved
+            .ok()
+            .contains(", signed by admin, cosigned by auditor)"),
+        "{}",
+        proved.stdout
+    );
+    let text = std::fs::read_to_string(&cp).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("\u{2014} auditor "))
+        .unwrap();
+    let mut broken = line.to_string();
+    let at = broken.len() - 6;
+    let flipped = if &broken[at..at + 1] == "A" { "B" } else { "A" };
+    broken.replace_range(at..at + 1, flipped);
+    std::fs::write(w.path("broken.txt"), text.replace(line, &broken)).unwrap();
+    let proved = w.run(None, &["prove", "C1", "--checkpoint", "broken.txt"]);
+    assert!(
+        proved.ok().contains("broken.txt, NOT taken as signed (")
+            && !proved.stdout.contains("signed by admin"),
+        "{}",
+        proved.stdout
+    );
+    let v = w.run(None, &["verify", "--checkpoint", "broken.txt"]);
+    v.problem("checkpoint broken.txt", "checkpoint");
+    assert!(
+        v.stdout
+            .contains(": unsigned: not taken as signed: signature by auditor+"),
+        "{}",
+        v.stdout
+    );
 }
 
 /// A refusal to cosign says what is wrong with the file given: a line of
@@ -1722,4 +1758,54 @@ fn only_a_cosigners_key_given_names_the_logs_key_as_missing() {
             v.stdout
         );
     }
+}
+
+/// A checkpoint signed by an admin key outside the time it could sign one
+/// (revoked within those entries: what a lost or stolen key makes; or
+/// enrolled only after them) is named with the key and its time: it was
+/// "not from a known key", of a key the log knows and revoked.
+#[test]
+fn a_checkpoint_signed_by_a_revoked_admin_key_names_the_key() {
+    let w = Work::with_claims();
+    w.second_admin("Desk admin (2026)");
+    w.run(
+        Some("admin2"),
+        &["key", "revoke", "admin.pub", "--reason", "laptop stolen"],
+    )
+    .ok();
+    let size = w.run(None, &["verify", "--json"]);
+    let size = serde_json::from_str::<serde_json::Value>(size.ok()).unwrap()["entries"]
+        .as_u64()
+        .unwrap();
+    let sign = |key: &str, n: u64, name: &str| {
+        let k = claimtrail::keys::Signer::load(&w.path(key)).unwrap();
+        let note = claimtrail::tree::sign_note(
+            "test.example/idlib",
+            claimtrail::merkle::TreeSize(n),
+            claimtrail::hash::Hash::from_hex(&root_of_size(&w, n)).unwrap(),
+            &k,
+        )
+        .unwrap();
+        std::fs::write(w.path(name), note.to_bytes()).unwrap();
+    };
+    // The stolen key signs the log's true tree, after its revocation.
+    sign("admin", size, "stolen.txt");
+    let v = w.run(None, &["verify", "--checkpoint", "stolen.txt"]);
+    v.problem("checkpoint stolen.txt", "checkpoint");
+    assert!(
+        v.stdout.contains(&format!(
+            ": unsigned: not signed by an admin enrolled at size {size}: it is signed by admin, whose key was revoked at entry {}, within those {size} entries (a signature made after a revocation is what a lost or stolen key makes)",
+            size - 1
+        )),
+        "{}",
+        v.stdout
+    );
+    // The new admin signs a tree from before its enrolment.
+    sign("admin2", 7, "early.txt");
+    let v = w.run(None, &["verify", "--checkpoint", "early.txt"]);
+    assert!(
+        v.stdout.contains(": unsigned: not signed by an admin enrolled at size 7: it is signed by Desk admin (2026), whose key was enrolled only at entry "),
+        "{}",
+        v.stdout
+    );
 }

@@ -92,6 +92,38 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
         ));
     }
     std::str::from_utf8(data).map_err(|e| {
+        // UTF-8 text with a few stray bytes (two files put together, a
+        // character cut by a copy): converting all of it from a legacy
+        // encoding would garble every letter beyond ASCII.
+        if let Some(stray) = crate::text::stray_bytes(data) {
+            let (start, end) = crate::text::line_at(data, e.valid_up_to());
+            let mut line = String::from_utf8_lossy(&data[start..end]).into_owned();
+            if line.chars().count() > 80 {
+                line = line.chars().take(80).collect::<String>() + "…";
+            }
+            let fix = match file {
+                Some(f) => {
+                    let mut copy = f.as_os_str().to_owned();
+                    copy.push(".utf8");
+                    let copy = crate::text::shell_word(Path::new(&copy));
+                    format!(
+                        "`iconv -f UTF-8 -t UTF-8 -c {} > {copy}` drops them; check that the copy reads right, then {then} {copy}",
+                        crate::text::shell_word(f)
+                    )
+                }
+                None => "`iconv -f UTF-8 -t UTF-8 -c` drops them; check that the result reads right".to_string(),
+            };
+            return Error::invalid(
+                format!(
+                    "{what} is UTF-8 text but for {} that {} not (the first at offset {}, shown as � in `{}`)",
+                    crate::text::count(stray as u64, "byte"),
+                    if stray == 1 { "is" } else { "are" },
+                    e.valid_up_to(),
+                    crate::text::escape(line.trim())
+                ),
+                format!("fix them where they came from, or {fix}"),
+            );
+        }
         let legacy = crate::text::legacy_text(data, e.valid_up_to());
         Error::invalid(
             format!(

@@ -1025,6 +1025,34 @@ pub struct LegacyText {
     pub line: String,
 }
 
+/// How many bytes of `data` are not UTF-8, when the rest is UTF-8 text
+/// that uses it (letters beyond ASCII, well formed) and those bytes are
+/// few (at most 16, and fewer than its letters beyond ASCII): such a
+/// text is UTF-8 with stray bytes, not text in a legacy encoding.
+pub fn stray_bytes(data: &[u8]) -> Option<usize> {
+    let (mut stray, mut wide) = (0usize, 0usize);
+    for chunk in data.utf8_chunks() {
+        wide += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        stray += chunk.invalid().len();
+    }
+    (stray > 0 && stray <= 16 && wide > stray).then_some(stray)
+}
+
+/// Where the line of `data` that holds byte `at` begins and ends (its
+/// line break left out).
+pub fn line_at(data: &[u8], at: usize) -> (usize, usize) {
+    let at = at.min(data.len());
+    let start = data[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = data[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(data.len(), |i| at + i);
+    (start, end)
+}
+
 /// The likely encoding of `data`, which is not UTF-8 from byte `bad_at`
 /// on, and its line there (see [`LegacyText`]).
 pub fn legacy_text(data: &[u8], bad_at: usize) -> LegacyText {
@@ -1033,14 +1061,7 @@ pub fn legacy_text(data: &[u8], bad_at: usize) -> LegacyText {
     detector.feed(data, true);
     let encoding = detector.guess(None, Utf8Detection::Deny);
     let bad_at = bad_at.min(data.len());
-    let start = data[..bad_at]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let end = data[bad_at..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(data.len(), |i| bad_at + i);
+    let (start, end) = line_at(data, bad_at);
     let (decoded, _) = encoding.decode_without_bom_handling(&data[start..end]);
     // Up to 60 characters, from 20 before the first byte that is not
     // UTF-8 (a long line is cut, and the cuts marked).

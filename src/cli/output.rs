@@ -617,9 +617,12 @@ pub fn refuse_to_replace(path: &std::path::Path, what: &str) -> Result<()> {
 
 /// Refuses to replace what claimtrail wrote for others to keep with a
 /// report: a signed checkpoint (`checkpoint --out`, a cosigned copy) or a
-/// bundle (`export`). `report --out checkpoint.txt` replaced the note an
-/// auditor had kept, and exited 0. (The commands that write those files
-/// replace them on purpose: `cosign` updates its file in place.)
+/// bundle (`export`), a public key or a file of verifier keys (an
+/// auditor's trust anchor), a tile of a published directory. `report
+/// --out checkpoint.txt` replaced the note an auditor had kept, and
+/// `report --out desk.vkey` the keys, and exited 0. (The commands that
+/// write those files replace them on purpose: `cosign` updates its file
+/// in place.)
 pub fn refuse_to_replace_evidence(path: &std::path::Path, what: &str) -> Result<()> {
     match evidence(path) {
         Some(holds) => Err(Error::invalid(
@@ -650,7 +653,30 @@ fn evidence(path: &std::path::Path) -> Option<&'static str> {
     }
     let start = &head[..head.len().min(4096)];
     let holds = |needle: &[u8]| start.windows(needle.len()).any(|w| w == needle);
-    (holds(b"\"format\"") && holds(b"\"claimtrail-bundle\"")).then_some("a claimtrail bundle")
+    if holds(b"\"format\"") && holds(b"\"claimtrail-bundle\"") {
+        return Some("a claimtrail bundle");
+    }
+    if head.starts_with(b"ssh-ed25519 ") || head.starts_with(b"ssh-rsa ") {
+        return Some("an OpenSSH public key");
+    }
+    // Every line a verifier key (`key vkey > desk.vkey`), comments aside.
+    let text = std::str::from_utf8(&head).unwrap_or("");
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .peekable();
+    if lines.peek().is_some()
+        && lines.all(|l| claimtrail::checkpoint::VerifierKey::parse(l).is_ok())
+    {
+        return Some("verifier keys");
+    }
+    // A tile of a published directory: `DIR/tile/…`, beside `DIR/checkpoint`.
+    let published = path.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "tile")
+            && dir.parent().is_some_and(|p| p.join("checkpoint").is_file())
+    });
+    published.then_some("a tile of a published log")
 }
 
 /// A file that a command will write at `path` once it has signed what goes

@@ -229,6 +229,19 @@ fn bad_input_leaves_the_log_unchanged() {
         &["source", "add", &p("uk.txt"), "--kind", "statement"],
         "read as WINDOWS-1251, that line says `Генпрокурор: перевірити всі повідомлення` (hint: if that reads right, convert it first: `iconv -f WINDOWS-1251 -t UTF-8 ",
     );
+    // UTF-8 with one stray byte (two files put together): converting it
+    // all from WINDOWS-1252 would garble every accent; the byte is named.
+    std::fs::write(
+        w.path("stray.txt"),
+        b"Le pr\xc3\xa9fet a d\xc3\xa9clar\xc3\xa9 \xe9 Idlib.\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("stray.txt"), "--kind", "statement"],
+        "stray.txt is UTF-8 text but for 1 byte that is not (the first at offset 23, shown as \u{fffd} in `Le préfet a déclaré \u{fffd} Idlib.`) (hint: fix them where they came from, or `iconv -f UTF-8 -t UTF-8 -c ",
+    );
     // What Notepad saves as "Unicode": the hint converts from UTF-16.
     let utf16: Vec<u8> = [0xFF, 0xFE]
         .into_iter()

@@ -1412,9 +1412,33 @@ fn a_report_does_not_replace_a_kept_checkpoint_or_a_bundle() {
     w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
         .ok();
     w.run(None, &["export", "C1", "--out", "c1.bundle"]).ok();
+    // An auditor's trust anchor and a published log's tiles too (a red
+    // team's `report --out desk.vkey` replaced the keys, exit 0).
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    std::fs::write(w.path("desk.vkey"), format!("# the desk's keys\n{vkeys}")).unwrap();
+    w.run(None, &["publish", "site"]).ok();
+    // The first file under tile/0 (a partial tile is `000.p/N`).
+    let mut tile = w.path("site/tile/0");
+    while tile.is_dir() {
+        tile = std::fs::read_dir(&tile)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+    }
+    let tile = tile
+        .strip_prefix(w.dir.path())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     for (file, holds) in [
         ("cp.txt", "a signed checkpoint"),
         ("c1.bundle", "a claimtrail bundle"),
+        ("desk.vkey", "verifier keys"),
+        ("admin.pub", "an OpenSSH public key"),
+        (tile.as_str(), "a tile of a published log"),
     ] {
         let before = std::fs::read(w.path(file)).unwrap();
         w.run(None, &["report", "--format", "json", "--out", file])

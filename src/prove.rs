@@ -380,7 +380,12 @@ fn admins_who_signed(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> R
     let names = |v: &crate::checkpoint::Verified, admin: bool| -> Vec<String> {
         keys.iter()
             .filter(|k| (k.key.role == Role::Admin) == admin && v.verified_by(&k.vkey))
-            .map(|k| escape(&k.key.name).into_owned())
+            // Marked as `verify --checkpoint` marks it: a signature can be
+            // made with a key at any time by whoever holds it.
+            .map(|k| match k.key.revoked_seq {
+                Some(r) => format!("{} (key revoked at entry {r})", escape(&k.key.name)),
+                None => escape(&k.key.name).into_owned(),
+            })
             .collect()
     };
     Ok(match crate::checkpoint::verify_note(note, &vkeys) {

@@ -1767,6 +1767,8 @@ fn only_a_cosigners_key_given_names_the_logs_key_as_missing() {
 #[test]
 fn a_checkpoint_signed_by_a_revoked_admin_key_names_the_key() {
     let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
     w.second_admin("Desk admin (2026)");
     w.run(
         Some("admin2"),
@@ -1799,6 +1801,17 @@ fn a_checkpoint_signed_by_a_revoked_admin_key_names_the_key() {
         )),
         "{}",
         v.stdout
+    );
+    // Signed before the revocation, it is the log's; `prove` marks the key
+    // as revoked since, as verify does.
+    let proved = w.run(None, &["prove", "C1", "--checkpoint", "cp.txt"]);
+    assert!(
+        proved.ok().contains(&format!(
+            "cp.txt, signed by admin (key revoked at entry {})",
+            size - 1
+        )),
+        "{}",
+        proved.stdout
     );
     // The new admin signs a tree from before its enrolment.
     sign("admin2", 7, "early.txt");

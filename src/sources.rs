@@ -67,15 +67,19 @@ pub fn check_source_text(name: &str, file: Option<&Path>, data: &[u8]) -> Result
 /// the copy ("add", "give --note-file"); it said `FILE` where the name
 /// was known.
 fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Result<&'a str> {
+    // The file and the copy a hint's `iconv` writes, as words to type.
+    let words = |f: &Path| {
+        let mut copy = f.as_os_str().to_owned();
+        copy.push(".utf8");
+        (
+            crate::text::shell_word(f),
+            crate::text::shell_word(Path::new(&copy)),
+        )
+    };
     let hint = |from: &str| match file {
         Some(f) => {
-            let mut copy = f.as_os_str().to_owned();
-            copy.push(".utf8");
-            let copy = crate::text::shell_word(Path::new(&copy));
-            format!(
-                "convert it first: `iconv -f {from} -t UTF-8 {} > {copy}`, then {then} {copy}",
-                crate::text::shell_word(f)
-            )
+            let (f, copy) = words(f);
+            format!("convert it first: `iconv -f {from} -t UTF-8 {f} > {copy}`, then {then} {copy}")
         }
         None => format!("convert it to UTF-8 first (`iconv -f {from} -t UTF-8` does)"),
     };
@@ -103,12 +107,9 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
             }
             let fix = match file {
                 Some(f) => {
-                    let mut copy = f.as_os_str().to_owned();
-                    copy.push(".utf8");
-                    let copy = crate::text::shell_word(Path::new(&copy));
+                    let (f, copy) = words(f);
                     format!(
-                        "`iconv -f UTF-8 -t UTF-8 -c {} > {copy}` drops them; check that the copy reads right, then {then} {copy}",
-                        crate::text::shell_word(f)
+                        "`iconv -f UTF-8 -t UTF-8 -c {f} > {copy}` drops them; check that the copy reads right, then {then} {copy}"
                     )
                 }
                 None => "`iconv -f UTF-8 -t UTF-8 -c` drops them; check that the result reads right".to_string(),

@@ -2026,12 +2026,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
     let w = Work::with_claims();
     // C1's speaker is "White Helmets", graded B in A1; the same speaker
     // typed another way is the same record; another name is not.
-    let claim = |quote: &str, speaker: &str| {
-        w.claim_on_s1(&["--quote", quote], speaker)
-            .ok()
-            .trim()
-            .to_string()
-    };
+    let claim = |quote: &str, speaker: &str| claimed(&w, quote, speaker);
     assert_eq!(
         claim("Russia has resumed heavy airstrikes", "white HELMETS"),
         "C3"
@@ -2147,12 +2142,7 @@ fn a_speakers_record_counts_every_spelling_of_the_name() {
 fn a_latin_speaker_added_after_its_look_alike_is_one_speaker_with_it() {
     let w = Work::with_claims();
     let bbc_cyrillic = "\u{412}\u{412}\u{421}";
-    let claim = |quote: &str, speaker: &str| {
-        w.claim_on_s1(&["--quote", quote], speaker)
-            .ok()
-            .trim()
-            .to_string()
-    };
+    let claim = |quote: &str, speaker: &str| claimed(&w, quote, speaker);
     assert_eq!(
         claim("Russia has resumed heavy airstrikes", bbc_cyrillic),
         "C3"
@@ -2229,6 +2219,14 @@ fn a_latin_speaker_added_after_its_look_alike_is_one_speaker_with_it() {
             .any(|l| cells(l)[0] == "\u{412}\u{412}\u{421} Россия" && cells(l).len() == 4),
         "{table}"
     );
+}
+
+/// The id `claim add` gives the quote of S1 said by `speaker`.
+fn claimed(w: &Work, quote: &str, speaker: &str) -> String {
+    w.claim_on_s1(&["--quote", quote], speaker)
+        .ok()
+        .trim()
+        .to_string()
 }
 
 /// Where each header's column begins in a table's first line.

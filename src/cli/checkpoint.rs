@@ -378,14 +378,22 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
         output::json(&rows)?;
         return Ok(Outcome::Done);
     }
+    // A signer whose key was revoked since is marked, as `verify
+    // --checkpoint` and `prove` mark it: the checkpoint was signed while
+    // the key could sign one, and the key has been in no one's trust since.
+    let revoked = claimtrail::query::revocations(store.conn())?;
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|c| {
+            let signer = match revoked.get(&c.signer) {
+                Some((seq, _)) => format!("{} (key revoked at entry {seq})", c.signer_name),
+                None => c.signer_name.clone(),
+            };
             vec![
                 c.seq.to_string(),
                 c.size.to_string(),
                 c.root.to_hex(),
-                c.signer_name.clone(),
+                signer,
                 c.time.clone(),
             ]
         })

@@ -1813,6 +1813,14 @@ fn a_checkpoint_signed_by_a_revoked_admin_key_names_the_key() {
         "{}",
         proved.stdout
     );
+    let listed = w.run(None, &["checkpoint", "list"]);
+    assert!(
+        listed
+            .ok()
+            .contains(&format!("  admin (key revoked at entry {})  ", size - 1)),
+        "{}",
+        listed.stdout
+    );
     // The new admin signs a tree from before its enrolment.
     sign("admin2", 7, "early.txt");
     let v = w.run(None, &["verify", "--checkpoint", "early.txt"]);

@@ -93,7 +93,7 @@ pub fn inclusion(
                     ),
                 ));
             }
-            let by = admins_who_signed(conn, &g.note, &cp)?;
+            let by = signers(conn, &g.note, &cp)?;
             let against = signed_by(&by, &escape(&path.display().to_string()));
             (cp.size, cp.root, against, None, Some(g.note))
         }
@@ -108,7 +108,7 @@ pub fn inclusion(
                 let stored = format!("checkpoint stored at entry {}", c.seq);
                 match crate::checkpoint::read_signed_checkpoint(c.note.as_bytes()) {
                     Ok((note, cp)) if cp.size == c.size => {
-                        let by = admins_who_signed(conn, &note, &cp)?;
+                        let by = signers(conn, &note, &cp)?;
                         let failed = by.admins.is_empty().then(|| format!("the {stored} is not signed by an admin of this log (the database was edited: run `claimtrail verify`)"));
                         (cp.size, cp.root, signed_by(&by, &stored), failed, Some(note))
                     }
@@ -345,10 +345,10 @@ pub fn consistency(
     Ok(Consistency {
         old_size: a.size,
         old_root: a.root,
-        old_checkpoint: signed_by(&admins_who_signed(conn, &old.note, a)?, &old_name),
+        old_checkpoint: signed_by(&signers(conn, &old.note, a)?, &old_name),
         new_size: b.size,
         new_root: b.root,
-        new_checkpoint: signed_by(&admins_who_signed(conn, &new.note, b)?, &new_name),
+        new_checkpoint: signed_by(&signers(conn, &new.note, b)?, &new_name),
         proof,
         extends,
         verified: extends && differs.is_none(),
@@ -356,11 +356,6 @@ pub fn consistency(
     })
 }
 
-/// The admins of this log who signed a checkpoint and could sign one of
-/// that size (the `keys` table's keys, as `key vkey` gives them); none when
-/// no admin did. The proof holds against the note's root either way;
-/// whether that root is the log's is what the signature says (`verify
-/// --checkpoint` judges it from the entries themselves).
 /// Who signed a checkpoint, by the rule `verify --checkpoint` applies: the
 /// keys the log had at the checkpoint's size, admins and auditors, and
 /// every line of one of them must verify (a line of an unknown key is
@@ -374,7 +369,12 @@ struct Signers {
     refused: Option<String>,
 }
 
-fn admins_who_signed(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Signers> {
+/// The keys of this log that signed a checkpoint and could sign one of
+/// that size (the `keys` table's keys, as `key vkey` gives them). The
+/// proof holds against the note's root either way; whether that root is
+/// the log's is what the signature says (`verify --checkpoint` judges it
+/// from the entries themselves).
+fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Signers> {
     let keys = tree::verifier_keys(conn, &cp.origin, Some(cp.size.0))?;
     let vkeys: Vec<_> = keys.iter().map(|k| k.vkey.clone()).collect();
     let names = |v: &crate::checkpoint::Verified, admin: bool| -> Vec<String> {

@@ -272,11 +272,15 @@ pub fn referred(
         let seq = match r.id.kind {
             crate::model::IdKind::Source => {
                 let v = query::source(conn, r.id.n)?;
-                match query::source_text(conn, r.id.n)? {
-                    Some(text) if matches!(body, Body::ClaimAdd(_)) => {
-                        source_text(conn, &v, &text)?
-                    }
-                    _ => source(conn, &v)?,
+                // The text (up to 16 MiB) is read only for a new claim,
+                // which is taken from it.
+                let text = match body {
+                    Body::ClaimAdd(_) => query::source_text(conn, r.id.n)?,
+                    _ => None,
+                };
+                match text {
+                    Some(text) => source_text(conn, &v, &text)?,
+                    None => source(conn, &v)?,
                 }
                 v.signed.seq
             }
@@ -291,7 +295,9 @@ pub fn referred(
                 v.signed.seq
             }
         };
-        let (_, bytes, sig) = query::signed_entry(conn, seq)?;
+        // The entry's signature was checked above; its bytes alone give
+        // the hash the reference signs.
+        let (bytes, sig) = query::entry_bytes(conn, seq.0)?;
         if crate::entry::entry_hash(&bytes, &sig) != r.hash {
             return Err(Error::Damaged(format!(
                 "the entries table gives {}'s entry {seq} a hash that is not the hash of its bytes",

@@ -100,11 +100,7 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
         // character cut by a copy): converting all of it from a legacy
         // encoding would garble every letter beyond ASCII.
         if let Some(stray) = crate::text::stray_bytes(data) {
-            let (start, end) = crate::text::line_at(data, e.valid_up_to());
-            let mut line = String::from_utf8_lossy(&data[start..end]).into_owned();
-            if line.chars().count() > 80 {
-                line = line.chars().take(80).collect::<String>() + "…";
-            }
+            let line = crate::text::line_shown(data, e.valid_up_to(), String::from_utf8_lossy);
             let fix = match file {
                 Some(f) => {
                     let (f, copy) = words(f);
@@ -120,7 +116,7 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
                     crate::text::count(stray as u64, "byte"),
                     if stray == 1 { "is" } else { "are" },
                     e.valid_up_to(),
-                    crate::text::escape(line.trim())
+                    line
                 ),
                 format!("fix them where they came from, or {fix}"),
             );

@@ -1040,7 +1040,7 @@ pub fn stray_bytes(data: &[u8]) -> Option<usize> {
 
 /// Where the line of `data` that holds byte `at` begins and ends (its
 /// line break left out).
-pub fn line_at(data: &[u8], at: usize) -> (usize, usize) {
+fn line_at(data: &[u8], at: usize) -> (usize, usize) {
     let at = at.min(data.len());
     let start = data[..at]
         .iter()
@@ -1060,13 +1060,24 @@ pub fn legacy_text(data: &[u8], bad_at: usize) -> LegacyText {
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(data, true);
     let encoding = detector.guess(None, Utf8Detection::Deny);
-    let bad_at = bad_at.min(data.len());
-    let (start, end) = line_at(data, bad_at);
-    let (decoded, _) = encoding.decode_without_bom_handling(&data[start..end]);
-    // Up to 60 characters, from 20 before the first byte that is not
-    // UTF-8 (a long line is cut, and the cuts marked).
-    let (before, _) = encoding.decode_without_bom_handling(&data[start..bad_at]);
-    let from = before.chars().count().saturating_sub(20);
+    LegacyText {
+        encoding: encoding.name().to_ascii_uppercase(),
+        line: line_shown(data, bad_at, |b| encoding.decode_without_bom_handling(b).0),
+    }
+}
+
+/// The line of `data` that holds byte `at`, as `decode` reads it, to show
+/// in a message: up to 60 characters, from 20 before that byte (a long
+/// line is cut, and the cuts marked), escaped.
+pub fn line_shown<'a>(
+    data: &'a [u8],
+    at: usize,
+    decode: impl Fn(&'a [u8]) -> Cow<'a, str>,
+) -> String {
+    let at = at.min(data.len());
+    let (start, end) = line_at(data, at);
+    let decoded = decode(&data[start..end]);
+    let from = decode(&data[start..at]).chars().count().saturating_sub(20);
     let total = decoded.chars().count();
     let mut line: String = decoded.chars().skip(from).take(60).collect();
     if from > 0 {
@@ -1075,11 +1086,7 @@ pub fn legacy_text(data: &[u8], bad_at: usize) -> LegacyText {
     if from + 60 < total {
         line.push('…');
     }
-    let line = line.trim().to_string();
-    LegacyText {
-        encoding: encoding.name().to_ascii_uppercase(),
-        line: escape(&line).into_owned(),
-    }
+    escape(line.trim()).into_owned()
 }
 
 /// Whether `bytes` start with a UTF-16 byte order mark (`FF FE` or

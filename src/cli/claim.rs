@@ -189,14 +189,16 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    // The other candidates each one overlaps (a sentence and the quotation
-    // inside it), by number: `--add all` adds only the first of them.
+    // Whether two candidates overlap (a sentence and the quotation inside
+    // it): `--add all` adds only the first of them.
+    let overlap = |i: usize, j: usize| {
+        i != j && found[j].start < found[i].end && found[i].start < found[j].end
+    };
+    // The other candidates each one overlaps, by number.
     let overlaps: Vec<Vec<usize>> = (0..found.len())
         .map(|i| {
             (0..found.len())
-                .filter(|&j| {
-                    j != i && found[j].start < found[i].end && found[i].start < found[j].end
-                })
+                .filter(|&j| overlap(i, j))
                 .map(|j| j + 1)
                 .collect()
         })
@@ -391,8 +393,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         // before made it leave the other out as already claimed.
         let mut kept: Vec<usize> = Vec::new();
         for i in new {
-            let over = |&j: &usize| found[j].start < found[i].end && found[i].start < found[j].end;
-            match kept.iter().find(|j| over(j)) {
+            match kept.iter().find(|&&j| overlap(i, j)) {
                 Some(&j) => nested.push((i, j)),
                 None => kept.push(i),
             }

@@ -230,12 +230,9 @@ fn show(c: &BundleContents) -> Result<()> {
             )?;
         }
         // Where it stands by the bundle's annotations, as `show` says it.
-        let current = c
-            .standing_of(claim.id)
-            .map(|s| s.current.as_slice())
-            .unwrap_or_default();
-        let verdicts = c
-            .standing_of(claim.id)
+        let standing = c.standing_of(claim.id);
+        let current = standing.map(|s| s.current.as_slice()).unwrap_or_default();
+        let verdicts = standing
             .filter(|s| !s.verdicts.is_empty())
             .map_or("none in the bundle".to_string(), |s| {
                 model::join(&s.verdicts, ", ")

@@ -317,6 +317,19 @@ pub fn cosign(
         ));
     }
     let me = cosigner(conn, signer.fingerprint())?;
+    // Verify counts a cosignature only by a key the log had at the
+    // checkpoint's size (`rules::live_at`): one made by a key enrolled
+    // since would be written, and then listed as not checked.
+    if !crate::rules::live_at(me.enrolled_seq, None, cp.size.0) {
+        return Err(Error::invalid(
+            format!(
+                "your key was enrolled at entry {}, after this checkpoint's {}: verify counts a cosignature only by a key the log had at the checkpoint's size",
+                me.enrolled_seq,
+                crate::text::count(cp.size.0, "entry")
+            ),
+            "cosign a checkpoint made since your key was enrolled: ask an admin for one (`claimtrail checkpoint --out FILE`)",
+        ));
+    }
     let admins: Vec<VerifierKey> = verifier_keys(conn, origin, None)?
         .into_iter()
         .filter(|k| k.key.role == crate::model::Role::Admin)

@@ -162,6 +162,21 @@ impl KeptCheckpoint {
         })
     }
 
+    /// Reads the kept checkpoint files a command was given, each note
+    /// once: a file given twice, or two files with the same bytes, is one
+    /// checkpoint, judged once and named by its first path (each copy had
+    /// been judged, and a fork counted, as often as it was given).
+    pub fn read_all(paths: &[std::path::PathBuf]) -> Result<Vec<KeptCheckpoint>> {
+        let mut kept: Vec<KeptCheckpoint> = Vec::with_capacity(paths.len());
+        for path in paths {
+            let k = KeptCheckpoint::read(path)?;
+            if !kept.iter().any(|o| o.bytes == k.bytes) {
+                kept.push(k);
+            }
+        }
+        Ok(kept)
+    }
+
     /// The checkpoint its note states, read as `verify --checkpoint` reads
     /// it (a file that is no checkpoint: exit 2, saying why). Its
     /// signatures are not checked here.
@@ -238,6 +253,14 @@ pub struct CheckpointCheck {
     pub status: CheckpointStatus,
     /// Who signed it (names of keys that verified).
     pub signed_by: Vec<String>,
+    /// Its signature lines by no key it was judged by (`name+keyid`):
+    /// a witness's, a key revoked before its size or enrolled after, or a
+    /// line altered. Not checked, so they add nothing to `signed_by`, and
+    /// not a finding (a note may carry any number of other signatures);
+    /// listed so that a cosignature that does not count is not silently
+    /// dropped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchecked_lines: Vec<String>,
     pub detail: String,
 }
 
@@ -653,6 +676,7 @@ pub(crate) fn judge_kept_by(
             root: cp.root,
             status: CheckpointStatus::Consistent,
             signed_by: vec![],
+            unchecked_lines: vec![],
             detail: String::new(),
         };
         if cp.origin != origin {
@@ -678,6 +702,20 @@ pub(crate) fn judge_kept_by(
             })
             .collect();
         let verifiers: Vec<VerifierKey> = vkeys.iter().map(|(v, _)| v.clone()).collect();
+        let judged_by: &[VerifierKey] = match &signers {
+            Signers::Enrolled(_) => &verifiers,
+            Signers::Given(given) => given,
+        };
+        check.unchecked_lines = note
+            .signatures()
+            .iter()
+            .filter(|l| {
+                !judged_by
+                    .iter()
+                    .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
+            })
+            .map(|l| format!("{}+{}", l.name(), l.key_id()))
+            .collect();
         // An admin's signature under the origin makes the checkpoint the
         // log's; an auditor's cosignature is listed beside it, never
         // accepted instead of it.

@@ -178,10 +178,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
 
 fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Result<Outcome> {
     let (mut note, cp) = read_note(file)?;
-    let after = after
-        .iter()
-        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
-        .collect::<Result<Vec<_>>>()?;
+    let after = claimtrail::verify::KeptCheckpoint::read_all(after)?;
     let target = out.unwrap_or_else(|| file.to_path_buf());
     // Made before the log is verified: a path that cannot take the file is
     // refused before that work.

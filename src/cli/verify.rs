@@ -26,11 +26,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let kept = a
-        .checkpoint
-        .iter()
-        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
-        .collect::<Result<Vec<_>>>()?;
+    let kept = claimtrail::verify::KeptCheckpoint::read_all(&a.checkpoint)?;
     let report = match ctx.read() {
         Ok(store) => output::while_verifying("verifying", |progress| {
             let listed = (a.max_problems > 0).then_some(a.max_problems);
@@ -204,6 +200,14 @@ pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> 
                 _ => String::new(),
             }
         )?;
+        if !c.unchecked_lines.is_empty() && !c.status.is_finding() {
+            outln!(
+                "  not checked: {} by no key known at size {} (a witness's, one revoked before that size or enrolled after it, or a line altered): {}",
+                output::count(c.unchecked_lines.len() as u64, "signature line"),
+                c.size,
+                escape(&c.unchecked_lines.join(", "))
+            )?;
+        }
     }
     Ok(())
 }

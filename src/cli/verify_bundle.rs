@@ -45,11 +45,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let vkeys = super::values::verifier_keys(&a.vkey)?;
-    let kept = a
-        .checkpoint
-        .iter()
-        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
-        .collect::<Result<Vec<_>>>()?;
+    let kept = claimtrail::verify::KeptCheckpoint::read_all(&a.checkpoint)?;
     // A longer file is refused by `verify_bundle`, which says so.
     let bytes =
         claimtrail::files::read_capped(&a.bundle, claimtrail::bundle::MAX_BUNDLE_BYTES as u64)?;

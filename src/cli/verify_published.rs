@@ -45,11 +45,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let vkeys = super::values::verifier_keys(&a.vkey)?;
-    let kept = a
-        .checkpoint
-        .iter()
-        .map(|p| claimtrail::verify::KeptCheckpoint::read(p))
-        .collect::<Result<Vec<_>>>()?;
+    let kept = claimtrail::verify::KeptCheckpoint::read_all(&a.checkpoint)?;
     let r = output::while_verifying("checking", |progress| {
         claimtrail::published::verify_published(&a.dir, &vkeys, &kept, a.tree_only, progress)
     })?;

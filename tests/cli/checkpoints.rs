@@ -61,6 +61,45 @@ fn kept_checkpoint_catches_truncation() {
     assert!(p["seq"].is_null() && p["id"].is_null(), "{p}");
 }
 
+/// A checkpoint given twice, by the same path or as a copy, is one kept
+/// checkpoint: judged once, and its fork counted once.
+#[test]
+fn the_same_kept_checkpoint_given_twice_is_judged_once() {
+    let w = Work::with_claims();
+    let cp = w.path("cp7.txt");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp.to_str().unwrap()],
+    )
+    .ok();
+    let copy = w.path("copy.txt");
+    std::fs::copy(&cp, &copy).unwrap();
+    let (cp, copy) = (cp.to_str().unwrap(), copy.to_str().unwrap());
+    w.sql("DELETE FROM entries WHERE seq = 4");
+    let once = w.run(None, &["verify", "--checkpoint", cp]);
+    let thrice = w.run(
+        None,
+        &[
+            "verify",
+            "--checkpoint",
+            cp,
+            "--checkpoint",
+            copy,
+            "--checkpoint",
+            cp,
+        ],
+    );
+    assert_eq!((once.code, thrice.code), (1, 1), "{}", thrice.stdout);
+    assert_eq!(thrice.stdout, once.stdout);
+    assert_eq!(
+        thrice.stdout.matches("checkpoint: forked").count(),
+        1,
+        "{}",
+        thrice.stdout
+    );
+    assert!(thrice.stderr.is_empty(), "{}", thrice.stderr);
+}
+
 /// A kept checkpoint is judged by the entries, never by the tables derived
 /// from them: the stored tree (`merkle_nodes`) and the `keys` table are
 /// projections an editor of the file can leave or change at will.
@@ -268,6 +307,57 @@ fn a_refusal_to_cosign_names_what_is_wrong_with_the_file() {
         "error: cannot cosign: the file holds 100 signature lines already, the most a signed note may have (hint: cosign the log's own checkpoint file (`claimtrail checkpoint --out FILE`), without the other lines)",
     );
     assert_eq!(std::fs::read_to_string(&cp).unwrap(), full);
+}
+
+/// A signature line by no key the log had at the checkpoint's size (a
+/// witness's, or an auditor's enrolled later) counts for nothing, and
+/// verify says so rather than drop it without a word; `cosign` refuses to
+/// write such a line in the first place.
+#[test]
+fn a_line_by_no_key_known_at_the_size_is_listed_as_not_checked() {
+    let w = Work::with_claims();
+    let cp = w.path("cp.txt");
+    let cps = cp.to_str().unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", cps]).ok();
+    w.run(Some("auditor"), &["checkpoint", "cosign", cps]).ok();
+    // The auditor's line, renamed: its key ID no longer names the auditor.
+    let cosigned = std::fs::read_to_string(&cp).unwrap();
+    std::fs::write(
+        &cp,
+        cosigned.replace("\u{2014} auditor ", "\u{2014} witness.example "),
+    )
+    .unwrap();
+    let v = w.run(None, &["verify", "--checkpoint", cps]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    assert!(
+        v.stdout.contains("(size 7): consistent, signed by admin\n  not checked: 1 signature line by no key known at size 7 (a witness's, one revoked before that size or enrolled after it, or a line altered): witness.example+"),
+        "{}",
+        v.stdout
+    );
+    let j = w.run(None, &["--json", "verify", "--checkpoint", cps]);
+    let j: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    let lines = &j["checkpoints"][0]["unchecked_lines"];
+    assert!(
+        lines.as_array().map(|l| l.len()) == Some(1)
+            && lines[0].as_str().unwrap().starts_with("witness.example+"),
+        "{j}"
+    );
+
+    // An auditor enrolled after the checkpoint's size: its cosignature
+    // would not count, and is not written.
+    w.run(None, &["key", "new", "late", "--no-passphrase"]).ok();
+    w.run(
+        Some("admin"),
+        &[
+            "key", "add", "late.pub", "--role", "auditor", "--name", "late",
+        ],
+    )
+    .ok();
+    let before = std::fs::read(&cp).unwrap();
+    w.run(Some("late"), &["checkpoint", "cosign", cps]).error(
+        "error: your key was enrolled at entry 8, after this checkpoint's 7 entries: verify counts a cosignature only by a key the log had at the checkpoint's size (hint: cosign a checkpoint made since your key was enrolled: ask an admin for one (`claimtrail checkpoint --out FILE`))",
+    );
+    assert_eq!(std::fs::read(&cp).unwrap(), before, "the file is unchanged");
 }
 
 /// A cosignature's timestamp is read from the clock every other time in
@@ -1160,7 +1250,8 @@ fn tessera_checkpoints_verify_with_the_published_key() {
 }
 
 /// A log of one entry is said as one: "1 entry", in verify's header, the
-/// checkpoint's line, its log line and a cosignature.
+/// checkpoint's line, its log line and the refusal of a cosignature (no
+/// auditor can be enrolled within a tree of one entry).
 #[test]
 fn a_new_logs_first_checkpoint_counts_one_entry() {
     let w = Work::new();
@@ -1207,12 +1298,8 @@ fn a_new_logs_first_checkpoint_counts_one_entry() {
             cosigned.to_str().unwrap(),
         ],
     );
-    assert!(
-        out.ok()
-            .starts_with("cosigned the checkpoint of 1 entry as auditor in "),
-        "{}",
-        out.stdout
-    );
+    out.error("error: your key was enrolled at entry 2, after this checkpoint's 1 entry: ");
+    assert!(!cosigned.exists());
 }
 
 /// `show` says whether a signed checkpoint covers the item yet, and which

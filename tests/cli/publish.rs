@@ -618,10 +618,11 @@ fn publishing_a_checkpoint_of_a_revoked_admin_warns() {
     );
 }
 
-/// An auditor enrolled after a checkpoint's size may cosign it (`cosign`
-/// takes it); a line of theirs that does not verify is refused by publish
-/// as a line of any key the log holds: judged only by the keys live at the
-/// size, it was kept as a witness's and published.
+/// A line of an auditor enrolled after a checkpoint's size (which
+/// `cosign` no longer writes, but another tool, or claimtrail before
+/// 2026-12-05, did) that does not verify is refused by publish as a line
+/// of any key the log holds: judged only by the keys live at the size, it
+/// was kept as a witness's and published.
 #[test]
 fn a_failing_line_of_an_auditor_enrolled_since_is_not_published() {
     let w = Work::with_claims();
@@ -641,7 +642,22 @@ fn a_failing_line_of_an_auditor_enrolled_since_is_not_published() {
         ],
     )
     .ok();
-    w.run(Some("wit"), &["checkpoint", "cosign", "cp.txt"]).ok();
+    w.run(Some("wit"), &["checkpoint", "cosign", "cp.txt"])
+        .error("error: your key was enrolled at entry 8, after this checkpoint's 7 entries");
+    // The line written as such a tool writes it: a C2SP cosignature.
+    let wit = claimtrail::keys::Signer::load(&w.path("wit")).unwrap();
+    let text = std::fs::read(w.path("cp.txt")).unwrap();
+    let mut note = claimtrail::checkpoint::SignedNote::parse(&text).unwrap();
+    let now = 1_780_000_000;
+    let message = claimtrail::checkpoint::cosignature_message(note.text(), now);
+    note.add_cosigned(
+        "Witness_desk",
+        &wit.verifying_key(),
+        now,
+        &wit.sign_raw(&message).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(w.path("cp.txt"), note.to_string()).unwrap();
     let good = std::fs::read_to_string(w.path("cp.txt")).unwrap();
     let last = good.trim_end().lines().last().unwrap().to_string();
     assert!(last.starts_with("\u{2014} Witness_desk "), "{good}");

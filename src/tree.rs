@@ -370,7 +370,7 @@ pub fn cosign(
         if earlier.status != crate::verify::CheckpointStatus::Consistent {
             return Err(Error::invalid(
                 format!(
-                    "{}, which you cosigned before, is {}: {}",
+                    "{}, given with --after, is {}: {}",
                     earlier.name, earlier.status, earlier.detail
                 ),
                 "do not cosign: this log is not the history you vouched for; keep both files as evidence",
@@ -379,7 +379,7 @@ pub fn cosign(
         if earlier.size > cp.size {
             return Err(Error::invalid(
                 format!(
-                    "the checkpoint is of {}, fewer than the {} of {}, which you cosigned before",
+                    "the checkpoint is of {}, fewer than the {} of {}, given with --after",
                     crate::text::count(cp.size.0, "entry"),
                     earlier.size,
                     earlier.name

@@ -119,7 +119,11 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
         // and the checkpoint was signed and stored all the same.
         // `/dev/null` signed a checkpoint that went nowhere.
         if output::keeps_nothing(path) {
-            return Err(output::keeps_nothing_error(path, "a checkpoint"));
+            return Err(output::keeps_nothing_error(
+                path,
+                "a checkpoint",
+                "give --out a new file, or leave --out out to print it",
+            ));
         }
         let taken = match std::fs::metadata(path) {
             Ok(m) => m.is_file(),
@@ -272,9 +276,11 @@ fn lines_of(note: &SignedNote) -> Vec<(String, String)> {
 fn holds_the_same_checkpoint(target: &Path, note: &SignedNote) -> Result<()> {
     match std::fs::metadata(target) {
         Ok(m) if m.is_file() => {}
-        Ok(_) if output::keeps_nothing(target) => {
-            return Err(output::keeps_nothing_error(target, "a cosigned checkpoint"))
-        }
+        Ok(_) if output::keeps_nothing(target) => return Err(output::keeps_nothing_error(
+            target,
+            "a cosigned checkpoint",
+            "give --out a new file, or leave --out out to add the cosignature to the file itself",
+        )),
         // A pipe or a terminal holds no lines to keep: it is not read
         // (`/dev/zero` was read until memory ran out).
         _ => return Ok(()),

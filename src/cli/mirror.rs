@@ -165,6 +165,13 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         outln!(
             "check it with no database: claimtrail verify-published {word}{tree_only} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
         )?;
+    } else if m.entries && m.size.0 > 0 && !m.dir.join("tile/entries").is_dir() {
+        // No entry bundle at all: verify-published would refuse the
+        // directory as one without entries rather than list what is left.
+        outln!(
+            "FAILED: {} of the tree not served, every entry bundle among them; `claimtrail verify-published {word} --tree-only --vkey KEY` checks what tree there is, without the entries",
+            output::count(unserved as u64, "file")
+        )?;
     } else {
         outln!(
             "FAILED: {} of the tree not served; `claimtrail verify-published {word}` shows what is left unchecked",

@@ -719,14 +719,16 @@ pub fn keeps_nothing(path: &std::path::Path) -> bool {
         .is_ok_and(|m| m.file_type().is_char_device() && libc::major(m.rdev()) == 1)
 }
 
-/// The refusal of a [`keeps_nothing`] device as the file to keep `what` in.
-pub fn keeps_nothing_error(path: &std::path::Path, what: &str) -> Error {
+/// The refusal of a [`keeps_nothing`] device as the file to keep `what` in;
+/// `hint` says what else to do (what leaving `--out` out does differs by
+/// command).
+pub fn keeps_nothing_error(path: &std::path::Path, what: &str, hint: &str) -> Error {
     Error::invalid(
         format!(
             "{} keeps nothing written to it, and {what} is evidence to keep",
             path.display()
         ),
-        "give --out a new file, or leave --out out to print it",
+        hint,
     )
 }
 

@@ -1625,8 +1625,21 @@ fn cosigning_after_an_earlier_checkpoint_refuses_another_history() {
     );
     assert!(r.ok().contains("cosigned the checkpoint"), "{}", r.stdout);
     // A smaller tree than one cosigned before.
-    w.run(Some("auditor"), &["checkpoint", "cosign", "cp-a.txt", "--out", "again.txt", "--after", "cp-b.txt"])
-        .error("error: the checkpoint is of 7 entries, fewer than the 9 of cp-b.txt, which you cosigned before");
+    w.run(
+        Some("auditor"),
+        &[
+            "checkpoint",
+            "cosign",
+            "cp-a.txt",
+            "--out",
+            "again.txt",
+            "--after",
+            "cp-b.txt",
+        ],
+    )
+    .error(
+        "error: the checkpoint is of 7 entries, fewer than the 9 of cp-b.txt, given with --after",
+    );
     // The log rewritten from cp-a's tree on: another annotation, another
     // checkpoint of the same size, signed by the same admin.
     w.restore(&at_a);
@@ -1639,7 +1652,7 @@ fn cosigning_after_an_earlier_checkpoint_refuses_another_history() {
         Some("auditor"),
         &["checkpoint", "cosign", "cp-c.txt", "--after", "cp-b.txt"],
     );
-    r.error("error: cp-b.txt, which you cosigned before, is forked: ");
+    r.error("error: cp-b.txt, given with --after, is forked: ");
     assert!(
         r.stderr
             .contains("do not cosign: this log is not the history you vouched for"),

@@ -3202,7 +3202,7 @@ fn outputs_that_are_pipes_or_devices_are_refused_at_once() {
         &[],
         &["checkpoint", "cosign", "cp.txt", "--out", "/dev/zero"],
     )
-    .error("error: /dev/zero keeps nothing written to it, and a cosigned checkpoint is evidence to keep");
+    .error("error: /dev/zero keeps nothing written to it, and a cosigned checkpoint is evidence to keep (hint: give --out a new file, or leave --out out to add the cosignature to the file itself)");
     assert!(w.db_bytes() == before, "nothing signed");
 }
 

@@ -623,9 +623,15 @@ fn what_the_server_gets_wrong_is_named() {
     let held = w.path("held-back");
     std::fs::rename(site.join("tile/entries"), &held).unwrap();
     let withheld = w.path("mirror-withheld");
-    assert_eq!(
-        mirror(&w, &[&server.url, withheld.to_str().unwrap()]).code,
-        1
+    let r = mirror(&w, &[&server.url, withheld.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.ends_with(&format!(
+            " of the tree not served, every entry bundle among them; `claimtrail verify-published {} --tree-only --vkey KEY` checks what tree there is, without the entries\n",
+            withheld.display()
+        )),
+        "{}",
+        r.stdout
     );
     check(&w, &withheld, &["--vkey", &w.vkey()])
         .error("holds no entries (tile/entries/): they were left out");

@@ -2485,7 +2485,7 @@ impl<'a> Importer<'a> {
             if r.id.n <= self.start.annotations {
                 match crate::query::superseded_by(self.store.conn(), r.id.n)? {
                     Some(by) if self.retracted_here.contains(&by.n) => {}
-                    _ => crate::query::supersedable(self.store.conn(), r)?,
+                    _ => crate::query::supersedable(self.store.conn(), r, &|_| false)?,
                 }
             }
         }

@@ -595,6 +595,20 @@ impl<'s> Pipeline<'s> {
             crate::signed_view::referred(conn, &e.body, &mut |id| {
                 (foreign || first_n.is_none_or(|f| id.n < f[id.kind.index()])) && vouched.insert(id)
             })?;
+            // An annotation superseded before the pipeline began, or by
+            // another writer since: its successors are in the table (this
+            // run's own lines are the caller's to compare, as its claims
+            // are, and their rows may not be stored yet).
+            if let Body::AnnotationAdd(AnnotationAdd {
+                supersedes: Some(r),
+                ..
+            }) = &e.body
+            {
+                if foreign || first_n.is_none_or(|f| r.id.n < f[IdKind::Annotation.index()]) {
+                    let gone = open.caches.retracted_annotations.borrow();
+                    refuse_superseded(conn, &e.body, &|n| gone.contains_key(&n))?;
+                }
+            }
             if !ask_table {
                 return Ok(());
             }
@@ -1204,6 +1218,27 @@ fn refuse_lookalike_speaker(
     ))
 }
 
+/// An annotation is superseded once (`query::supersedable`), checked here
+/// under the write lock as a claim recorded once is ([`refuse_same_claim`]):
+/// two `annotate --supersedes A7` at once, or one beside an import, both
+/// passed the commands' own check and were both appended. Only of an
+/// annotation of the same claim: one of another claim is refused by the
+/// rules as such. `retracted`: annotations retracted by entries not yet in
+/// the table (a retracted successor supersedes nothing).
+fn refuse_superseded(
+    conn: &Connection,
+    body: &Body,
+    retracted: &dyn Fn(u64) -> bool,
+) -> Result<()> {
+    let Body::AnnotationAdd(b) = body else {
+        return Ok(());
+    };
+    match &b.supersedes {
+        Some(r) => crate::query::supersedable(conn, r, retracted),
+        None => Ok(()),
+    }
+}
+
 /// The refusal of a claim that `c` already records.
 fn recorded_twice(c: ItemId, b: &crate::model::ClaimAdd) -> Error {
     Error::invalid(
@@ -1434,6 +1469,7 @@ fn append_one(conn: &Connection, signer: &Signer, e: NewEntry, time: String) -> 
     let history = StoreHistory { conn };
     check_entry(&history, signer.fingerprint(), &header, &e)?;
     refuse_recorded_claim(conn, &e.body)?;
+    refuse_superseded(conn, &e.body, &|_| false)?;
     crate::signed_view::referred(conn, &e.body, &mut |_| true)?;
     let n = match e.body.creates() {
         Some(kind) => Some(max_id(conn, kind)? + 1),

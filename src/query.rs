@@ -1245,13 +1245,41 @@ pub fn superseded_by(conn: &Connection, n: u64) -> Result<Option<ItemId>> {
     Ok(first.map(|m| ItemId::annotation(m as u64)))
 }
 
+/// The annotations that supersede annotation `n`, not retracted, in id
+/// order, but those `retracted` says are (retractions not stored yet).
+pub fn successors(
+    conn: &Connection,
+    n: u64,
+    retracted: &dyn Fn(u64) -> bool,
+) -> Result<Vec<ItemId>> {
+    let ids = conn
+        .prepare_cached(&format!(
+            "SELECT b.id FROM annotations b WHERE b.supersedes = ? AND {B_STANDS} ORDER BY b.id"
+        ))?
+        .query_map([n as i64], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ids
+        .into_iter()
+        .map(|m| m as u64)
+        .filter(|&m| !retracted(m))
+        .map(ItemId::annotation)
+        .collect())
+}
+
 /// Refuses to supersede annotation `r` a second time: the views give an
 /// annotation one successor, so a second one's replacement was shown
 /// nowhere, and the first successor looked current when it was not.
 /// A check of input (`annotate`, `import`), not a rule of the log: verify
-/// does not apply it, so a log written otherwise stays valid.
-pub fn supersedable(conn: &Connection, r: &crate::model::Ref) -> Result<()> {
-    match superseded_by(conn, r.id.n)? {
+/// does not apply it, so a log written otherwise stays valid. The commands
+/// make it before the key is unlocked, and the append path again under
+/// the write lock (`retracted`: retractions it has not stored yet), where
+/// no other writer can supersede `r` between the check and the entry.
+pub fn supersedable(
+    conn: &Connection,
+    r: &crate::model::Ref,
+    retracted: &dyn Fn(u64) -> bool,
+) -> Result<()> {
+    match successors(conn, r.id.n, retracted)?.first() {
         Some(by) => Err(Error::invalid(
             format!("{} was already superseded by {by}", r.id),
             format!("supersede {by}, the later judgment, instead (or the latest in its chain: `claimtrail show {by}`)"),

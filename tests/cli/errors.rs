@@ -2229,6 +2229,66 @@ fn an_annotation_already_superseded_is_not_superseded_again() {
     .ok();
 }
 
+/// Two `annotate --supersedes A1` at once (red-team round 3: 25 of 25
+/// runs both appended), and one beside an import line that supersedes the
+/// same annotation: both pass the check made before the write lock, so the
+/// append path makes it again under the lock and the second is refused.
+/// The lock is held here while both start, as in
+/// `a_claim_added_twice_at_once_is_recorded_once`.
+#[test]
+fn an_annotation_superseded_twice_at_once_is_superseded_once() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("line.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"confirmed\",\"supersedes\":\"A1\"}\n",
+    )
+    .unwrap();
+    let annotate: &[&str] = &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"];
+    let import: &[&str] = &["import", "line.jsonl"];
+    let pristine = w.db_bytes();
+    for (first, second) in [(annotate, annotate), (annotate, import)] {
+        w.restore(&pristine);
+        let holder = rusqlite::Connection::open(&w.db).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let start = |args: &[&str]| {
+            w.std_command(Some("analyst"), &[("CLAIMTRAIL_BUSY_TIMEOUT", "30")], args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (start(first), start(second));
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        holder.execute_batch("ROLLBACK").unwrap();
+        let runs: Vec<Run> = [a, b]
+            .into_iter()
+            .map(|c| Run::from(c.wait_with_output().unwrap()))
+            .collect();
+        let refused: Vec<&Run> = runs.iter().filter(|r| r.code != 0).collect();
+        assert_eq!(
+            refused.len(),
+            1,
+            "{:?}",
+            runs.iter()
+                .map(|r| (&r.stdout, &r.stderr))
+                .collect::<Vec<_>>()
+        );
+        refused[0].error(
+            "A1 was already superseded by A2 (hint: supersede A2, the later judgment, instead",
+        );
+        let successors: i64 = rusqlite::Connection::open(&w.db)
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM annotations WHERE supersedes = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(successors, 1);
+        w.run(None, &["verify"]).ok();
+    }
+}
+
 /// A quote or span that begins or ends inside a character as the reader
 /// sees it (a letter and its combining marks): the claim would quote what
 /// the source does not show (`turnout =` where it shows `turnout ≠`).

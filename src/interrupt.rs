@@ -249,6 +249,98 @@ fn remove(path: &Path, what: Leftover, patience: Duration) {
     }
 }
 
+/// Marks a temporary file as in use, for as long as `file` stays open: an
+/// exclusive `flock` on it, which is how [`sweep`] tells the temporary file
+/// of a command still running from one that a killed command left. Takes
+/// the descriptor the file was made with (a `NamedTempFile`'s), never a new
+/// one: closing a second descriptor of an SQLite file would drop the POSIX
+/// locks SQLite holds on it in this process. Best effort: a file system
+/// without `flock` marks nothing, and [`sweep`] then takes the file as
+/// left behind only by its age.
+pub fn hold(file: &std::fs::File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor that `file` owns and keeps open.
+    unsafe {
+        libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB);
+    }
+}
+
+/// A temporary directory marked as in use ([`hold`]) while this value
+/// lives: its own descriptor (a directory has no SQLite locks to lose).
+#[must_use = "the directory is marked in use as long as this value lives"]
+pub struct HeldDir(#[allow(dead_code)] Option<std::fs::File>);
+
+/// Marks directory `path` as in use until the value returned is dropped.
+pub fn hold_dir(path: &Path) -> HeldDir {
+    let dir = std::fs::File::open(path).ok();
+    if let Some(d) = &dir {
+        hold(d);
+    }
+    HeldDir(dir)
+}
+
+/// What no signal can undo (SIGKILL, a crash, a power cut) a later run
+/// removes: in `dir`, each `prefix` + six letters or digits (`tempfile`'s
+/// random part) + `suffix` of kind `what` that no process holds ([`hold`])
+/// and that was last changed more than [`LEFT_FOR`] ago (a file is held a
+/// moment after it is made, not before). Returns the paths removed, for
+/// the command to say so: a backup's partial copy is a whole copy of the
+/// log, and it keeps a source's text after a redaction removed it from the
+/// log. Errors reading the directory remove nothing.
+pub fn sweep(dir: &Path, prefix: &str, suffix: &str, what: Leftover) -> Vec<PathBuf> {
+    use std::os::fd::AsRawFd;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(random) = name
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+        else {
+            continue;
+        };
+        if random.len() != 6 || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let kind_matches = match what {
+            Leftover::Directory => meta.is_dir(),
+            Leftover::File | Leftover::Database => meta.is_file(),
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age >= LEFT_FOR);
+        if !kind_matches || !old {
+            continue;
+        }
+        let Ok(probe) = std::fs::File::open(&path) else {
+            continue;
+        };
+        // SAFETY: flock on a descriptor `probe` owns.
+        let free = unsafe { libc::flock(probe.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        if free {
+            remove(&path, what, Duration::from_secs(2));
+            if !path.exists() {
+                removed.push(path);
+            }
+        }
+    }
+    removed.sort();
+    removed
+}
+
+/// How long a temporary path must have been left unchanged before
+/// [`sweep`] takes it, unheld, as a leftover.
+pub const LEFT_FOR: Duration = Duration::from_secs(2);
+
 /// A registration; dropped, it is forgotten (the command got past the point
 /// where an interrupt would have to undo it).
 #[must_use = "the registration lasts as long as this value"]

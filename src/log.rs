@@ -69,6 +69,33 @@ pub fn check_new_origin(origin: &str) -> Result<()> {
             format!("type it again without it; {HINT}"),
         ));
     }
+    // Characters that print like others, as names refuse them: a
+    // full-width `Ｘ`, a Cyrillic `е` in `newsroom.еxample` printed as the
+    // desk's own origin on every checkpoint, bundle and report; only a
+    // verifier key obtained apart tells the two logs apart.
+    use unicode_normalization::UnicodeNormalization;
+    let plain: String = origin.nfkc().collect();
+    if plain != origin {
+        return Err(Error::invalid(
+            format!(
+                "the origin `{}` has characters that print like others (full-width or styled letters, accents typed apart, ligatures)",
+                crate::text::escape(origin)
+            ),
+            format!("give it as {}", crate::text::shell_text(&plain)),
+        ));
+    }
+    if let Some(part) = origin
+        .split(['.', '/'])
+        .find(|part| crate::keys::mixes_scripts(part))
+    {
+        return Err(Error::invalid(
+            format!(
+                "the origin's part `{}` mixes letters of different scripts, so the origin looks like another (such as a Cyrillic е among Latin letters)",
+                crate::text::escape(part)
+            ),
+            format!("type it again in one script; {HINT}"),
+        ));
+    }
     Ok(())
 }
 

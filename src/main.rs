@@ -177,7 +177,16 @@ fn usage_error(e: &clap::Error) -> String {
         .iter()
         .any(|l| l.starts_with("Usage: "))
         .then(|| cmd.render_usage().to_string())
-        .map(|u| u.trim().trim_start_matches("Usage: ").to_string());
+        .map(|u| {
+            // A usage of several lines (`annotate` and `annotate retract`)
+            // as one: its line break was escaped into the hint as `\n`.
+            u.trim()
+                .trim_start_matches("Usage: ")
+                .lines()
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(", or ")
+        });
     // `claimtrail CMD --help` for the subcommand given, if any.
     let help = match path.is_empty() {
         false => format!("`claimtrail {} --help`", path.join(" ")),

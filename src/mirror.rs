@@ -117,6 +117,9 @@ pub struct Mirrored {
     pub gave_up: bool,
     /// Whether entry bundles were fetched (not `--no-entries`).
     pub entries: bool,
+    /// Staging directories that killed mirrors left in the directory,
+    /// removed ([`crate::interrupt::sweep`]).
+    pub leftovers_removed: Vec<PathBuf>,
 }
 
 /// Why the server's checkpoint was not taken: the tree it names cannot
@@ -297,8 +300,15 @@ pub fn mirror(
         .prefix(".claimtrail-mirror-")
         .tempdir_in(dir)
         .map_err(|e| Error::write(dir, &e))?;
+    let _held = crate::interrupt::hold_dir(staging.path());
     let _removed = crate::interrupt::remove_on_interrupt(
         staging.path(),
+        crate::interrupt::Leftover::Directory,
+    );
+    let leftovers_removed = crate::interrupt::sweep(
+        dir,
+        ".claimtrail-mirror-",
+        "",
         crate::interrupt::Leftover::Directory,
     );
     // The files are taken from the sizes' own sequence as the fetchers
@@ -452,6 +462,7 @@ pub fn mirror(
         damaged,
         gave_up,
         entries,
+        leftovers_removed,
     }))
 }
 

@@ -120,8 +120,23 @@ pub fn join<T: fmt::Display>(items: impl IntoIterator<Item = T>, sep: &str) -> S
 
 /// Error for an id that is not `S<n>`, `C<n>` or `A<n>` with n ≥ 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation)", match .0.as_str() { "" => "an empty item (two commas in a row, or one at the end of a list?)".to_string(), s => format!("`{s}`") })]
+#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation){}", match .0.as_str() { "" => "an empty item (two commas in a row, or one at the end of a list?)".to_string(), s => format!("`{s}`") }, self.meant().map(|id| format!("; without its leading zeros it is {id}")).unwrap_or_default())]
 pub struct BadId(pub String);
+
+impl BadId {
+    /// The id a word with leading zeros was meant as (`C01`, `a007`): an id
+    /// has one spelling, and the message says which.
+    pub fn meant(&self) -> Option<ItemId> {
+        let s = self.0.as_str();
+        let digits = s.get(1..)?;
+        if !digits.starts_with('0') {
+            return None;
+        }
+        let trimmed = digits.trim_start_matches('0');
+        let canonical = format!("{}{trimmed}", s.get(..1)?);
+        canonical.parse().ok()
+    }
+}
 
 impl FromStr for ItemId {
     type Err = BadId;

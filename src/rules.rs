@@ -582,10 +582,13 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 }
             }
             if let Some(n) = h.source_with_sha(&b.sha256)? {
+                // The hint `source add` gives before the lock (a second
+                // `source add` of the same file at once gets it here).
                 return Ok(Err(v(
                     Check::Body,
                     format!("S{n} already has these exact bytes"),
-                )));
+                )
+                .hint(format!("use S{n}; see `claimtrail show S{n}`"))));
             }
             for r in &b.derived_from {
                 if let Err(e) = check_ref(h, "derived_from", r, IdKind::Source)? {
@@ -666,7 +669,8 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                 return Ok(Err(v(
                     Check::Reference,
                     format!("{} was redacted before this claim", b.source.id),
-                )));
+                )
+                .hint("its text is gone and cannot be quoted: quote another source")));
             }
             if b.start >= b.end || b.end > src.length {
                 return Ok(Err(v(

@@ -253,6 +253,10 @@ pub struct Store {
     immutable: bool,
 }
 
+/// The name a backup's copy has until it is whole: hidden, beside the
+/// backup's path.
+const BACKUP_PREFIX: &str = ".claimtrail-backup-";
+
 impl Store {
     /// Opens an existing log for reading and appending. Refuses a missing
     /// file (without creating one), a file that is not SQLite or not a
@@ -394,7 +398,11 @@ impl Store {
             .suffix(".db")
             .tempfile_in(&dir)
             .map_err(|e| Error::write(path, &e))?;
+        interrupt::hold(tmp.as_file());
         let interrupted = interrupt::remove_on_interrupt(tmp.path(), Leftover::Database);
+        // A new log that a killed `init` left half made holds nothing yet:
+        // removed without a word.
+        interrupt::sweep(&dir, ".claimtrail-init-", ".db", Leftover::Database);
         let value = {
             let conn = Connection::open(not_a_uri(tmp.path()))?;
             conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))?;
@@ -705,16 +713,21 @@ impl Store {
     /// Writes a consistent copy of the log to `dest` with SQLite's online
     /// backup, while other processes may keep appending (they are not
     /// blocked; the copy is of one committed state). Refuses to overwrite.
-    pub fn backup(&self, dest: &Path) -> Result<()> {
+    /// Returns the partial copies that killed backups left in `dest`'s
+    /// directory, which it removed ([`interrupt::sweep`]).
+    pub fn backup(&self, dest: &Path) -> Result<Vec<PathBuf>> {
         let dir = dir_for_new_database(dest)?;
         let io = |e: std::io::Error| Error::write(dest.to_path_buf(), &e);
         let tmp = tempfile::Builder::new()
-            .prefix(".claimtrail-backup-")
+            .prefix(BACKUP_PREFIX)
             .suffix(".db")
             .tempfile_in(&dir)
             .map_err(io)?;
-        // A partial copy of a large log, hidden, is what Ctrl-C would leave.
+        // A partial copy of a large log, hidden, is what Ctrl-C would leave;
+        // what SIGKILL leaves, the next backup here removes.
+        interrupt::hold(tmp.as_file());
         let interrupted = interrupt::remove_on_interrupt(tmp.path(), Leftover::Database);
+        let left = interrupt::sweep(&dir, BACKUP_PREFIX, ".db", Leftover::Database);
         // What fails in writing the copy is said of the copy: a full disk
         // there is not the log's.
         let copy = |e: rusqlite::Error| match e.sqlite_error_code() {
@@ -751,7 +764,7 @@ impl Store {
         interrupted
             .disarm(|| tmp.persist_noclobber(dest))
             .map_err(|e| io(e.error))?;
-        Ok(())
+        Ok(left)
     }
 
     /// The schema version of a log made by an older claimtrail, opened to

@@ -305,6 +305,9 @@ pub struct Published {
     /// written again (paths under the directory).
     pub replaced: Vec<String>,
     pub entries: bool,
+    /// Staging directories that killed publishes left in the directory,
+    /// removed ([`crate::interrupt::sweep`]): they sat in the web root.
+    pub leftovers_removed: Vec<PathBuf>,
 }
 
 /// Publishes the tree of the log's latest checkpoint into `dir` (made if
@@ -382,8 +385,15 @@ pub fn publish(
         .prefix(".claimtrail-publish-")
         .tempdir_in(dir)
         .map_err(|e| Error::write(dir, &e))?;
+    let _held = crate::interrupt::hold_dir(staging.path());
     let _removed = crate::interrupt::remove_on_interrupt(
         staging.path(),
+        crate::interrupt::Leftover::Directory,
+    );
+    let leftovers_removed = crate::interrupt::sweep(
+        dir,
+        ".claimtrail-publish-",
+        "",
         crate::interrupt::Leftover::Directory,
     );
     let mut staged: Vec<(TileId, u64)> = Vec::new();
@@ -521,6 +531,7 @@ pub fn publish(
         replaced,
         entries: opts.entries,
         cosignatures,
+        leftovers_removed,
     })
 }
 

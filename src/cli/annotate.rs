@@ -322,11 +322,22 @@ fn note_above_scissors(text: &str, claim: &str) -> String {
 /// else $EDITOR, else `vi`, as git and most Unix tools choose it (a
 /// variable set but empty counts as unset).
 fn edit_note(claim: &str) -> Result<String> {
-    let editor = ["VISUAL", "EDITOR"]
+    use std::io::IsTerminal;
+    let chosen = ["VISUAL", "EDITOR"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
-        .find(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| "vi".into());
+        .find(|e| !e.trim().is_empty());
+    // `vi`, the default, needs a terminal: run from a script or a pipe it
+    // wrote its screen's escape sequences into the output the script
+    // reads, waited, and failed. An editor the user chose runs as it is
+    // (one that needs no terminal is theirs to choose).
+    if chosen.is_none() && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(Error::invalid(
+            "--edit opens an editor on a terminal, and this command's standard input or output is not one (and neither VISUAL nor EDITOR names an editor)",
+            "give the note with --note, or with --note-file - from standard input",
+        ));
+    }
+    let editor = chosen.unwrap_or_else(|| "vi".into());
     // Where the note is written is the user's environment (TMPDIR), not
     // claimtrail's: a failure there is theirs to fix, not a bug.
     let file = tempfile::Builder::new()

@@ -18,7 +18,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     output::refuse_dash(&a.path, "the backup")?;
     output::refuse_log_files(&a.path, ctx.db()?, "the backup")?;
     let store = ctx.read()?;
-    store.backup(&a.path)?;
+    let left = store.backup(&a.path)?;
+    output::leftovers_removed(
+        &left,
+        "partial copy of the log",
+        "partial copies of the log",
+    );
     // Read as it was written, as any command that only reads it does: a
     // copy meant for read-only media stays one file in rollback-journal
     // mode (FORMAT §6.1), and a copy of an older log keeps its schema (its

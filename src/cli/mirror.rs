@@ -68,6 +68,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             progress,
         )
     })?;
+    if let mirror::Outcome::Mirrored(m) = &outcome {
+        output::leftovers_removed(
+            &m.leftovers_removed,
+            "staging directory",
+            "staging directories",
+        );
+    }
     let ok = match &outcome {
         mirror::Outcome::Mirrored(m) => m.missing.is_empty() && m.damaged.is_empty(),
         mirror::Outcome::Refused(_) => false,

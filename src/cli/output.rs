@@ -709,6 +709,28 @@ enum Target {
     InPlace(std::fs::File),
 }
 
+/// Says on standard error which leftovers of killed runs a command removed
+/// (`claimtrail::interrupt::sweep`): a backup's partial copy holds the log
+/// as it was, redacted texts too, and a user who finds it gone should know
+/// why.
+pub fn leftovers_removed(paths: &[std::path::PathBuf], one: &str, many: &str) {
+    if paths.is_empty() {
+        return;
+    }
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| claimtrail::text::escape(&p.display().to_string()).into_owned())
+        .collect();
+    eprintln!(
+        "note: removed {} that a killed run left (no signal it could catch, as kill -9 sends): {}",
+        match paths.len() {
+            1 => format!("1 {one}"),
+            n => format!("{n} {many}"),
+        },
+        names.join(", ")
+    );
+}
+
 /// Whether `path` is a device that keeps nothing written to it
 /// (`/dev/null`, `/dev/zero`, `/dev/full`: Linux's memory devices, major
 /// number 1): a checkpoint "kept" there was signed into the log and lost.
@@ -810,9 +832,20 @@ impl Staged {
                     .set_permissions(m.permissions())
                     .map_err(|e| Error::write(path, &e))?;
             }
+            claimtrail::interrupt::hold(tmp.as_file());
             let interrupted = claimtrail::interrupt::remove_on_interrupt(
                 tmp.path(),
                 claimtrail::interrupt::Leftover::File,
+            );
+            leftovers_removed(
+                &claimtrail::interrupt::sweep(
+                    &dir,
+                    ".claimtrail-",
+                    ".tmp",
+                    claimtrail::interrupt::Leftover::File,
+                ),
+                "temporary file",
+                "temporary files",
             );
             Target::Temporary(tmp, target, interrupted)
         };

@@ -56,6 +56,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let p = output::while_verifying("publishing", |progress| {
         tiles::publish(&store, &a.dir, opts, progress)
     })?;
+    output::leftovers_removed(
+        &p.leftovers_removed,
+        "staging directory",
+        "staging directories",
+    );
     if ctx.json {
         output::json(&p)?;
         return Ok(Outcome::Done);

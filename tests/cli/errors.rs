@@ -1018,6 +1018,13 @@ fn usage_errors_are_one_line_with_a_hint() {
     // fails again when followed: the command's usage.
     w.run(None, &["show", "C1", "--bogus"])
         .error("unexpected argument '--bogus' found (hint: usage: claimtrail show [OPTIONS] <ID>; more in `claimtrail show --help`)");
+    // An id typed with a leading zero: which one it is, said.
+    w.run(None, &["show", "C01"])
+        .error("error: `C01` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); without its leading zeros it is C1 (hint: ");
+    w.run(None, &["show", "C0"]).error("error: `C0` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation) (hint: ");
+    // A usage of two lines, as one (its line break was shown as `\n`).
+    w.run(None, &["annotate", "C5", "C6", "--verdict", "false"])
+        .error("unexpected argument 'C6' found (hint: usage: claimtrail annotate [OPTIONS] --verdict <VERDICT> <CLAIM>, or claimtrail annotate retract --reason <REASON> <ANNOTATION>; more in `claimtrail annotate --help`)");
     // Hints name the log given with --db, so that they run as typed.
     w.run(None, &["--db", w.db.to_str().unwrap(), "show", "C99"])
         .error(&format!(
@@ -2639,6 +2646,24 @@ fn texts_that_say_nothing_or_hold_controls_are_refused() {
         );
         assert!(!fresh.db.exists());
     }
+    // Or that prints as another (red-team round 3): full-width letters,
+    // a Cyrillic е among Latin ones. One script, any script, is taken.
+    fresh
+        .run(Some("admin"), &["init", "--origin", "ｎｅｗｓ.example/x"])
+        .error("error: the origin `ｎｅｗｓ.example/x` has characters that print like others (full-width or styled letters, accents typed apart, ligatures) (hint: give it as news.example/x)");
+    fresh
+        .run(
+            Some("admin"),
+            &["init", "--origin", "newsroom.\u{435}xample/idlib-2022"],
+        )
+        .error("error: the origin's part `\u{435}xample` mixes letters of different scripts");
+    assert!(!fresh.db.exists());
+    fresh
+        .run(
+            Some("admin"),
+            &["init", "--origin", "новости.пример/идлиб-2022"],
+        )
+        .ok();
 }
 
 /// A value that starts with `-` reaches its own parser, which says what is

@@ -553,3 +553,85 @@ fn show_raw_keeps_a_sources_control_characters_off_the_terminal() {
     assert_eq!(t.end().code(), Some(0), "{:?}", t.screen());
     assert!(t.screen().contains("killed"), "{:?}", t.screen());
 }
+
+/// What SIGKILL leaves, no handler can remove: a backup's partial copy (a
+/// whole copy of the log as it was, a source's text that a redaction has
+/// removed since among it), a publish's staging directory in the web root,
+/// a report's or checkpoint's temporary file. The next run that makes one
+/// of them in the same directory removes those no process holds and that
+/// were left more than two seconds ago, and says so; one held by a run
+/// still going, one just made, and names not of claimtrail's making stay.
+#[test]
+fn a_later_run_removes_what_killed_runs_left() {
+    let w = Work::with_claims();
+    let bk = w.path("bk");
+    std::fs::create_dir(&bk).unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let left = |name: &str, old: bool| {
+        let p = bk.join(name);
+        std::fs::write(&p, b"SQLite format 3\0 a witness's name").unwrap();
+        if old {
+            let f = std::fs::File::options().write(true).open(&p).unwrap();
+            f.set_modified(an_hour_ago).unwrap();
+        }
+        p
+    };
+    let killed = left(".claimtrail-backup-Ab12Cd.db", true);
+    let journal = left(".claimtrail-backup-Ab12Cd.db-journal", true);
+    let running = left(".claimtrail-backup-Ef34Gh.db", true);
+    let fresh = left(".claimtrail-backup-Ij56Kl.db", false);
+    let not_ours = left(".claimtrail-backup-mine.db", true);
+    // A backup still running holds its copy locked.
+    let held = std::fs::File::open(&running).unwrap();
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a descriptor `held` owns.
+        assert_eq!(
+            unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+            0
+        );
+    }
+    let r = w.run(None, &["backup", "bk/copy.db"]);
+    assert!(
+        r.code == 0 && r.stdout.starts_with("backed up "),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stderr,
+        "note: removed 1 partial copy of the log that a killed run left (no signal it could catch, as kill -9 sends): bk/.claimtrail-backup-Ab12Cd.db\n"
+    );
+    assert!(!killed.exists() && !journal.exists());
+    assert!(running.exists() && fresh.exists() && not_ours.exists());
+    drop(held);
+    w.run(None, &["--db", "bk/copy.db", "verify"]).ok();
+
+    // A publish's staging directory, in the directory it publishes to.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", "site"]).ok();
+    let staging = w.path("site/.claimtrail-publish-Mn78Op");
+    std::fs::create_dir_all(staging.join("tile/0")).unwrap();
+    std::fs::write(staging.join("tile/0/000"), b"half a tile").unwrap();
+    std::fs::File::open(&staging)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    let r = w.run(None, &["publish", "site"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "note: removed 1 staging directory that a killed run left (no signal it could catch, as kill -9 sends): site/.claimtrail-publish-Mn78Op\n"
+    );
+    assert!(!staging.exists());
+    w.run(None, &["verify-published", "site"]).ok();
+
+    // A checkpoint's temporary file beside the file it was to become.
+    let tmp = left(".claimtrail-Qr90St.tmp", true);
+    let r = w.run(Some("admin"), &["checkpoint", "--out", "bk/cp.txt"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "note: removed 1 temporary file that a killed run left (no signal it could catch, as kill -9 sends): bk/.claimtrail-Qr90St.tmp\n"
+    );
+    assert!(!tmp.exists());
+}

@@ -1505,6 +1505,42 @@ fn a_claim_added_twice_at_once_is_recorded_once() {
     w.run(None, &["verify"]).ok();
 }
 
+/// The same text added twice at once: the second is refused under the
+/// lock, with the hint `source add` gives before it ("use S2"), not the
+/// general "fix the value" (red-team round 3).
+#[test]
+fn a_source_added_twice_at_once_is_refused_with_its_own_hint() {
+    let w = Work::with_claims();
+    std::fs::write(w.path("u1.txt"), "unique text for a race\n").unwrap();
+    let holder = rusqlite::Connection::open(&w.db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let start = || {
+        w.std_command(
+            Some("analyst"),
+            &[("CLAIMTRAIL_BUSY_TIMEOUT", "30")],
+            &["source", "add", "u1.txt", "--kind", "tweet"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let (a, b) = (start(), start());
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    holder.execute_batch("ROLLBACK").unwrap();
+    let runs: Vec<Run> = [a, b]
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()))
+        .collect();
+    let ok: Vec<&Run> = runs.iter().filter(|r| r.code == 0).collect();
+    let refused: Vec<&Run> = runs.iter().filter(|r| r.code != 0).collect();
+    assert_eq!((ok.len(), refused.len()), (1, 1));
+    let id = ok[0].stdout.trim();
+    refused[0].error(&format!(
+        "error: {id} already has these exact bytes (hint: use {id}; see `claimtrail show {id}`)"
+    ));
+}
+
 /// An auditor's evidence copy, checked: the commands that only read leave
 /// its files byte for byte as they were. A backup (rollback-journal mode)
 /// was switched to WAL by `verify`, which changed its header, and a copy

@@ -1309,6 +1309,15 @@ fn long_notes_are_written_in_the_editor() {
         None,
     );
     assert!(a.ok().starts_with('A'), "{}", a.stderr);
+    // No editor named and no terminal (a script, a pipe): `vi` would
+    // write its screen into the script's output; refused at once.
+    let before = w.db_bytes();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "false", "--edit"],
+    )
+    .error("error: --edit opens an editor on a terminal, and this command's standard input or output is not one (and neither VISUAL nor EDITOR names an editor) (hint: give the note with --note, or with --note-file - from standard input)");
+    assert!(before == w.db_bytes());
     // An editor that fails writes nothing, and says so.
     w.run_with(
         Some("analyst"),

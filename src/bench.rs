@@ -1308,7 +1308,23 @@ pub fn run(opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Bench> {
     // temporary directory.
     let _interrupted =
         crate::interrupt::remove_on_interrupt(dir, crate::interrupt::Leftover::Directory);
+    let _held = crate::interrupt::hold_dir(dir);
     let mut notes = Vec::new();
+    // What a bench killed (kill -9) left there: a log of a few GB each.
+    let left = crate::interrupt::sweep(
+        &std::env::temp_dir(),
+        "claimtrail-bench-",
+        "",
+        crate::interrupt::Leftover::Directory,
+    );
+    if !left.is_empty() {
+        let names: Vec<String> = left.iter().map(|p| p.display().to_string()).collect();
+        notes.push(format!(
+            "removed {} that a killed bench left: {}",
+            crate::text::count(left.len() as u64, "directory"),
+            names.join(", ")
+        ));
+    }
     let whole_run = Steal::now();
 
     // One core's signing rate on either side of the import, as verify's

@@ -1036,13 +1036,33 @@ impl<'d> Monitor<'d> {
                         );
                     }
                 }
-                Err(e) => self.problem(
-                    None,
-                    None,
-                    None,
-                    Check::Checkpoint,
-                    format!("{name} is not signed by the verifier key given: {e}"),
-                ),
+                Err(e) => {
+                    // The log's entries may say why: the key given was an
+                    // admin's, rotated since (an auditor's vkey file from
+                    // before the desk changed its admin key).
+                    let rotated = match with_entries {
+                        true => rotated_from(vkeys, &keys, &cp.origin)
+                            .map(|(old, revoked)| {
+                                format!(
+                                    " (the key given is that of {}, an admin whose key this log revoked at entry {revoked}; this checkpoint is signed by {}: if you trust that change of key, get the new verifier key from the desk, apart from this directory, and check again)",
+                                    crate::text::escape(&old),
+                                    crate::text::escape(&signed_by.join(", "))
+                                )
+                            })
+                            .filter(|_| !signed_by.is_empty()),
+                        false => None,
+                    };
+                    self.problem(
+                        None,
+                        None,
+                        None,
+                        Check::Checkpoint,
+                        format!(
+                            "{name} is not signed by the verifier key given: {e}{}",
+                            rotated.unwrap_or_default()
+                        ),
+                    )
+                }
             }
         }
         // Lines by neither those nor a key given were not checked: a key
@@ -1202,6 +1222,27 @@ pub(crate) fn split_bundle(
         ));
     }
     Ok(out)
+}
+
+/// The admin of the log whose key is among the verifier keys `given`, and
+/// the entry that revoked it, if the log revoked one: what a directory's
+/// checkpoint signed by a later admin key is checked against when an
+/// auditor kept the verifier key from before the desk rotated it.
+fn rotated_from(
+    given: &[VerifierKey],
+    keys: &[Rc<KeyInfo>],
+    origin: &str,
+) -> Option<(String, crate::model::Seq)> {
+    keys.iter().find_map(|k| {
+        let revoked = k.revoked?;
+        let vk = k.public.verifying_key().ok()?;
+        let v = crate::rules::note_vkey(origin, k.role, &k.name, vk)?;
+        (k.role == crate::model::Role::Admin
+            && given
+                .iter()
+                .any(|g| g.name() == v.name() && g.key_id() == v.key_id()))
+        .then(|| (k.name.clone(), revoked))
+    })
 }
 
 #[cfg(test)]

@@ -1131,6 +1131,7 @@ pub fn count(n: u64, noun: &str) -> String {
         ("1", _) => format!("1 {noun}"),
         (_, "entry") => format!("{n} entries"),
         (_, "batch") => format!("{n} batches"),
+        (_, "directory") => format!("{n} directories"),
         _ => format!("{n} {noun}s"),
     }
 }

@@ -66,15 +66,9 @@ fn kept_checkpoint_catches_truncation() {
 #[test]
 fn the_same_kept_checkpoint_given_twice_is_judged_once() {
     let w = Work::with_claims();
-    let cp = w.path("cp7.txt");
-    w.run(
-        Some("admin"),
-        &["checkpoint", "--out", cp.to_str().unwrap()],
-    )
-    .ok();
-    let copy = w.path("copy.txt");
-    std::fs::copy(&cp, &copy).unwrap();
-    let (cp, copy) = (cp.to_str().unwrap(), copy.to_str().unwrap());
+    let (cp, copy) = ("cp7.txt", "copy.txt");
+    w.run(Some("admin"), &["checkpoint", "--out", cp]).ok();
+    std::fs::copy(w.path(cp), w.path(copy)).unwrap();
     w.sql("DELETE FROM entries WHERE seq = 4");
     let once = w.run(None, &["verify", "--checkpoint", cp]);
     let thrice = w.run(

@@ -227,6 +227,32 @@ impl Work {
         c
     }
 
+    /// Runs the commands `runs` (each signed with `key`) at once, as two
+    /// analysts at two terminals: the log's write lock is held here while
+    /// they start, so that each has made the checks it makes before taking
+    /// the lock when the first appends (as they had when a race was found),
+    /// then released. Their runs, in the order given.
+    pub fn race(&self, key: &str, runs: &[&[&str]]) -> Vec<Run> {
+        let holder = rusqlite::Connection::open(&self.db).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let children: Vec<_> = runs
+            .iter()
+            .map(|args| {
+                self.std_command(Some(key), &[("CLAIMTRAIL_BUSY_TIMEOUT", "30")], args)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        holder.execute_batch("ROLLBACK").unwrap();
+        children
+            .into_iter()
+            .map(|c| Run::from(c.wait_with_output().unwrap()))
+            .collect()
+    }
+
     /// As [`Work::command`], as a `std::process::Command`: for a test that
     /// spawns claimtrail itself (on a terminal, or to signal it).
     pub fn std_command(

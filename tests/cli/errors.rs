@@ -2255,22 +2255,7 @@ fn an_annotation_superseded_twice_at_once_is_superseded_once() {
     let pristine = w.db_bytes();
     for (first, second) in [(annotate, annotate), (annotate, import)] {
         w.restore(&pristine);
-        let holder = rusqlite::Connection::open(&w.db).unwrap();
-        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let start = |args: &[&str]| {
-            w.std_command(Some("analyst"), &[("CLAIMTRAIL_BUSY_TIMEOUT", "30")], args)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        };
-        let (a, b) = (start(first), start(second));
-        std::thread::sleep(std::time::Duration::from_millis(700));
-        holder.execute_batch("ROLLBACK").unwrap();
-        let runs: Vec<Run> = [a, b]
-            .into_iter()
-            .map(|c| Run::from(c.wait_with_output().unwrap()))
-            .collect();
+        let runs = w.race("analyst", &[first, second]);
         let refused: Vec<&Run> = runs.iter().filter(|r| r.code != 0).collect();
         assert_eq!(
             refused.len(),

@@ -1460,9 +1460,7 @@ fn reading_standard_input_on_a_terminal_says_how_to_end_it() {
 #[test]
 fn a_claim_added_twice_at_once_is_recorded_once() {
     let w = Work::with_claims();
-    let holder = rusqlite::Connection::open(&w.db).unwrap();
-    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let args = [
+    let args: &[&str] = &[
         "claim",
         "add",
         "--source",
@@ -1474,20 +1472,7 @@ fn a_claim_added_twice_at_once_is_recorded_once() {
         "--provenance",
         "tweet",
     ];
-    let start = || {
-        w.std_command(Some("analyst"), &[("CLAIMTRAIL_BUSY_TIMEOUT", "30")], &args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (start(), start());
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    holder.execute_batch("ROLLBACK").unwrap();
-    let runs: Vec<Run> = [a, b]
-        .into_iter()
-        .map(|c| Run::from(c.wait_with_output().unwrap()))
-        .collect();
+    let runs = w.race("analyst", &[args, args]);
     let ok: Vec<&Run> = runs.iter().filter(|r| r.code == 0).collect();
     let refused: Vec<&Run> = runs.iter().filter(|r| r.code != 0).collect();
     assert_eq!(
@@ -1512,26 +1497,8 @@ fn a_claim_added_twice_at_once_is_recorded_once() {
 fn a_source_added_twice_at_once_is_refused_with_its_own_hint() {
     let w = Work::with_claims();
     std::fs::write(w.path("u1.txt"), "unique text for a race\n").unwrap();
-    let holder = rusqlite::Connection::open(&w.db).unwrap();
-    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let start = || {
-        w.std_command(
-            Some("analyst"),
-            &[("CLAIMTRAIL_BUSY_TIMEOUT", "30")],
-            &["source", "add", "u1.txt", "--kind", "tweet"],
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-    };
-    let (a, b) = (start(), start());
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    holder.execute_batch("ROLLBACK").unwrap();
-    let runs: Vec<Run> = [a, b]
-        .into_iter()
-        .map(|c| Run::from(c.wait_with_output().unwrap()))
-        .collect();
+    let args: &[&str] = &["source", "add", "u1.txt", "--kind", "tweet"];
+    let runs = w.race("analyst", &[args, args]);
     let ok: Vec<&Run> = runs.iter().filter(|r| r.code == 0).collect();
     let refused: Vec<&Run> = runs.iter().filter(|r| r.code != 0).collect();
     assert_eq!((ok.len(), refused.len()), (1, 1));

@@ -815,3 +815,44 @@ fn a_cosignature_altered_into_an_unknown_line_is_named_as_not_checked() {
         "{text}"
     );
 }
+
+/// An auditor who kept the log's verifier key from before the desk rotated
+/// its admin key: the directory's checkpoint is the new admin's, and the
+/// failure says what the log's own entries show (the key given was that
+/// admin's, revoked at entry N; whose key signed instead), so that a
+/// rotation is not taken for a stranger's log, nor trusted unasked.
+#[test]
+fn an_old_verifier_key_after_a_rotation_is_told_what_the_log_shows() {
+    let w = Work::with_claims();
+    let old = w.vkey();
+    w.key("admin2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "admin2.pub",
+            "--role",
+            "admin",
+            "--name",
+            "Desk admin 2027",
+        ],
+    )
+    .ok();
+    let revoked = w.run(
+        Some("admin2"),
+        &["key", "revoke", "admin", "--reason", "rotated yearly"],
+    );
+    assert!(revoked.ok().contains(" at entry 8;"), "{}", revoked.stdout);
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    w.run(None, &["publish", "site"]).ok();
+    let r = check(&w, &w.path("site"), &["--vkey", &old]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("is not signed by the verifier key given: the note's one signature line is not from a known key (the key given is that of admin, an admin whose key this log revoked at entry 8; this checkpoint is signed by Desk admin 2027: if you trust that change of key, get the new verifier key from the desk, apart from this directory, and check again)"),
+        "{}",
+        r.stdout
+    );
+    // With the new key, the directory checks out.
+    check(&w, &w.path("site"), &["--vkey", &w.vkey()]).ok();
+}

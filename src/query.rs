@@ -238,6 +238,12 @@ pub struct AnnotationView {
     /// Set when the annotation was retracted: it stays in the log, out of
     /// the current view (no verdict, no live links, no grade counted).
     pub retraction: Option<AnnotationRetraction>,
+    /// The same person's later annotation of the claim that counts instead
+    /// of this one though it does not supersede it (an analyst annotated
+    /// again without `--supersedes`, or with a rotated key): [`current`]
+    /// leaves this one out. `None` when this one counts, or is superseded
+    /// or retracted (which say so themselves).
+    pub replaced_by: Option<ItemId>,
 }
 
 /// One entry of `claimtrail log`, read without verifying it: the kind as
@@ -1387,6 +1393,15 @@ const RETRACTED: &str =
 /// A claim's current verdicts ([`current`]), each once, in the order of
 /// the annotations that give them; none when no one has annotated it.
 pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
+    // A retracted claim has no current verdict: its annotations are its
+    // history, and it is out of the current view (as `list claims
+    // --verdict` leaves it out, and `show` says "none (retracted…)").
+    let retracted: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM retractions WHERE claim_id = ?)")?
+        .query_row([claim as i64], |r| r.get(0))?;
+    if retracted {
+        return Ok(Vec::new());
+    }
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {PERSON}, {SUPERSEDED}, {RETRACTED}, a.verdict
          FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
@@ -1654,6 +1669,7 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationView> {
             signer_revoked_at: None,
         },
         retraction: None,
+        replaced_by: None,
     })
 }
 
@@ -1933,6 +1949,9 @@ fn complete_annotation(conn: &Connection, mut a: AnnotationView) -> Result<Annot
     name_signer(conn, &mut a.signed)?;
     let n = a.id.n;
     a.retraction = annotation_retraction(conn, n)?;
+    if a.superseded_by.is_none() && a.retraction.is_none() {
+        a.replaced_by = replaced_by(conn, a.claim.n, n)?;
+    }
     let mut stmt = conn.prepare_cached(
         "SELECT relation, other_claim FROM relations WHERE annotation_id = ? ORDER BY other_claim",
     )?;
@@ -1948,6 +1967,37 @@ fn complete_annotation(conn: &Connection, mut a: AnnotationView) -> Result<Annot
         }
     }
     Ok(a)
+}
+
+/// The annotation of claim `claim` that counts instead of annotation `n`
+/// by the same person ([`AnnotationView::replaced_by`]), by [`current`]'s
+/// rule on the claim's annotations as the table gives them.
+fn replaced_by(conn: &Connection, claim: u64, n: u64) -> Result<Option<ItemId>> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {PERSON}, {SUPERSEDED}, {RETRACTED}, a.id
+             FROM annotations a WHERE a.claim_id = ? ORDER BY a.id"
+        ))?
+        .query_map([claim as i64], |r| {
+            Ok(Said {
+                signer: r.get(0)?,
+                superseded: r.get(1)?,
+                retracted: r.get(2)?,
+                what: r.get::<_, i64>(3)? as u64,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let Some(person) = rows.iter().find(|a| a.what == n).map(|a| a.signer.clone()) else {
+        return Ok(None);
+    };
+    let now = current(rows);
+    if now.iter().any(|a| a.what == n) {
+        return Ok(None);
+    }
+    Ok(now
+        .iter()
+        .find(|a| a.signer == person && a.what > n)
+        .map(|a| ItemId::annotation(a.what)))
 }
 
 /// The retraction of annotation `n`, if an `annotation.retract` withdrew it.

@@ -45,6 +45,25 @@ pub fn check_source_text(name: &str, file: Option<&Path>, data: &[u8]) -> Result
             "give the source's text",
         ));
     }
+    // A private key is never a source: named by a slip, piped in
+    // (`source add - < key`), or inline in an import file someone else
+    // wrote, it would be signed into an append-only log that is published.
+    // Judged by its first line, as OpenSSH and PEM write it (after a byte
+    // order mark or blank lines): an article that quotes a key is a text.
+    let start = data.strip_prefix("\u{feff}".as_bytes()).unwrap_or(data);
+    let first = start
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    if (first.starts_with(b"-----BEGIN ") && first.ends_with(b"PRIVATE KEY-----"))
+        || first.starts_with(b"PuTTY-User-Key-File-")
+    {
+        return Err(Error::invalid(
+            format!("{name} holds a private key, not a source's text"),
+            "give the text of the article, statement or transcript",
+        ));
+    }
     let text = utf8(name, file, "give", data)?;
     // A text of only white space (or of characters that draw nothing)
     // quotes no one: it would be signed for good as a source, where the
@@ -149,19 +168,6 @@ pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
         }
         read => read?,
     };
-    // A private key is never a source: named by a slip (or by an import
-    // file someone else wrote), it would be signed into an append-only log
-    // that is published.
-    let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
-    if first.starts_with(b"-----BEGIN ") && first.trim_ascii_end().ends_with(b"PRIVATE KEY-----") {
-        return Err(Error::invalid(
-            format!(
-                "{} holds a private key, not a source's text",
-                path.display()
-            ),
-            "give the file of the article, statement or transcript",
-        ));
-    }
     check_source_text(&path.display().to_string(), Some(path), &data)?;
     Ok(data)
 }

@@ -213,6 +213,7 @@ pub(super) fn build(
                     superseded_by: None,
                     signed: signed(h),
                     retraction: None,
+                    replaced_by: None,
                 });
             }
             (Body::AnnotationRetract(b), _) => {
@@ -244,13 +245,37 @@ pub(super) fn build(
     for a in &c.annotations {
         of_claim.entry(a.claim).or_default().push(a);
     }
+    let mut replaced: Vec<(ItemId, ItemId)> = Vec::new();
     for claim in &c.claims {
-        let current = crate::query::current(of_claim.remove(&claim.id).unwrap_or_default());
+        let anns = of_claim.remove(&claim.id).unwrap_or_default();
+        let mut current = crate::query::current(anns.iter().copied());
+        // Neither superseded nor retracted, yet not current: the same
+        // person's later annotation counts instead (as the log's views say).
+        for a in &anns {
+            if a.superseded_by.is_none()
+                && a.retraction.is_none()
+                && !current.iter().any(|n| n.id == a.id)
+            {
+                use crate::query::Judgment;
+                if let Some(n) = current.iter().find(|n| n.signer() == a.signer()) {
+                    replaced.push((a.id, n.id));
+                }
+            }
+        }
+        // A retracted claim stands at no verdict, as in the log's views.
+        if claim.retraction.is_some() {
+            current.clear();
+        }
         c.standing.push(Standing {
             claim: claim.id,
             verdicts: crate::query::verdicts_of(current.iter().map(|a| a.verdict)),
             current: current.iter().map(|a| a.id).collect(),
         });
+    }
+    for (old, by) in replaced {
+        if let Some(&i) = at.get(&old) {
+            c.annotations[i].replaced_by = Some(by);
+        }
     }
     // No quote and no redaction of its source: the bundle lacks the text.
     for claim in &mut c.claims {

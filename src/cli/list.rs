@@ -376,6 +376,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     if let Some(s) = &a.superseded_by {
                         links.push(format!("superseded by {s}"));
                     }
+                    if let Some(l) = &a.replaced_by {
+                        links.push(format!("not current: {l}"));
+                    }
                     vec![
                         a.id.to_string(),
                         a.claim.to_string(),

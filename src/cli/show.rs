@@ -203,6 +203,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // Where the claim stands: each analyst's latest annotation of it
             // (`query::current`, as `list claims` and the reports give it).
             let current = query::current(&anns);
+            // A retracted claim stands at no verdict: what its analysts
+            // said last is history (`current` still tells which of its
+            // annotations a later one of the same person replaced).
+            let standing: &[&query::AnnotationView] = match c.retraction {
+                Some(_) => &[],
+                None => &current,
+            };
             let replaces = query::replaces(conn, id.n)?;
             for r in &replaces {
                 // Each says so in its own retraction's entry.
@@ -211,7 +218,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let coverage = query::coverage(conn, c.signed.seq)?;
             signed_view::coverage(conn, &coverage)?;
             if ctx.json {
-                let verdicts = query::verdicts_of(current.iter().map(|a| a.verdict));
+                let verdicts = query::verdicts_of(standing.iter().map(|a| a.verdict));
                 let signers = [&c.signed.signer, &s.signed.signer]
                     .into_iter()
                     .chain(anns.iter().chain(&links).map(|a| &a.signed.signer));
@@ -317,7 +324,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     &format!("{} (retracted)", model::join(&replaces, ", ")),
                 )?;
             }
-            let standing: Vec<String> = current
+            let standing: Vec<String> = standing
                 .iter()
                 .map(|a| {
                     format!(
@@ -362,19 +369,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 outln!("\n{}:", output::count(anns.len() as u64, "annotation"))?;
             }
             for a in &anns {
-                // Not superseded, yet not current: the same person
-                // annotated the claim again later, without --supersedes.
-                let later = (a.superseded_by.is_none()
-                    && a.retraction.is_none()
-                    && !current.iter().any(|c| c.id == a.id))
-                .then(|| {
-                    current
-                        .iter()
-                        .find(|c| query::Judgment::signer(*c) == query::Judgment::signer(&a))
-                        .map(|c| c.id)
-                })
-                .flatten();
-                print_annotation(a, &revoked, later)?;
+                print_annotation(a, &revoked)?;
             }
             if !links.is_empty() {
                 outln!(
@@ -382,7 +377,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     output::count(links.len() as u64, "annotation")
                 )?;
                 for a in &links {
-                    print_annotation(a, &revoked, None)?;
+                    print_annotation(a, &revoked)?;
                     // A link from a claim recorded in error weighs nothing.
                     if let Some(r) = query::claim(conn, a.claim.n)?.retraction {
                         outln!("      ({} was retracted at entry {})", a.claim, r.seq)?;
@@ -426,7 +421,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     Some(q) => outln!("    “{}”\n", escape(q))?,
                     None => outln!("    (its source was redacted)\n")?,
                 }
-                print_annotation(&a, &revoked, None)?;
+                print_annotation(&a, &revoked)?;
                 outln!("      checkpoint: {}", coverage.line(a.id))?;
                 // The judgment stands in the record; its claim may not.
                 if let Some(r) = claim.retraction {
@@ -457,9 +452,12 @@ fn field(name: &str, value: &(impl std::fmt::Display + ?Sized)) -> Result<()> {
     )
 }
 
-/// `later`: the same person's later annotation of the claim, which counts
-/// instead of this one though it does not supersede it.
-fn print_annotation(a: &AnnotationView, revoked: &Revoked, later: Option<ItemId>) -> Result<()> {
+/// One annotation, with why it does not count when it does not: retracted,
+/// superseded, or replaced by the same person's later annotation of the
+/// claim (`replaced_by`, which counts instead though it does not supersede
+/// it).
+fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
+    let later = a.replaced_by;
     let mut grade = String::new();
     if let Some(r) = &a.reliability {
         grade.push_str(&format!(" reliability {r}"));

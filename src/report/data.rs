@@ -109,20 +109,33 @@ pub struct Relation {
     /// True when an `annotation.retract` withdrew the annotation: the link
     /// is not live.
     pub retracted: bool,
+    /// The same person's later annotation of the claim, which counts
+    /// instead of this one though it does not supersede it.
+    pub replaced_by: Option<ItemId>,
+    /// The annotated claim, or the other, when it was retracted: the link
+    /// is history, not a live corroboration or contradiction (`None` when
+    /// neither of the report's claims was, or the other is not in it).
+    pub claim_retracted: Option<ItemId>,
 }
 
 impl Relation {
     /// How a readable report marks a link that is not live: " (retracted)"
     /// where the annotation was withdrawn (it was shown "superseded", which
-    /// names a later judgment that may not exist), " (superseded)" where a
-    /// later one replaced it, nothing otherwise.
-    pub fn state(&self) -> &'static str {
+    /// names a later judgment that may not exist), " (C2 retracted)" where
+    /// a claim of the link was, " (not current: A7)" where the same
+    /// person's later annotation counts instead, " (superseded)" where a
+    /// later one supersedes it, nothing otherwise.
+    pub fn state(&self) -> String {
         if self.retracted {
-            " (retracted)"
+            " (retracted)".into()
+        } else if let Some(c) = self.claim_retracted {
+            format!(" ({c} retracted)")
+        } else if let Some(l) = self.replaced_by {
+            format!(" (not current: {l})")
         } else if self.superseded {
-            " (superseded)"
+            " (superseded)".into()
         } else {
-            ""
+            String::new()
         }
     }
 }
@@ -292,9 +305,18 @@ fn items(
     let mut later = BTreeMap::new();
     let mut verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>> =
         claims.iter().map(|c| (c.id, Vec::new())).collect();
+    let retracted_claims: BTreeSet<ItemId> = claims
+        .iter()
+        .filter(|c| c.retraction.is_some())
+        .map(|c| c.id)
+        .collect();
     for (claim, anns) in by_claim {
         let now = query::current(anns.iter().copied());
-        if let Some(v) = verdicts.get_mut(&claim) {
+        // A retracted claim has no verdict (as `show` and the lists say).
+        if let Some(v) = verdicts
+            .get_mut(&claim)
+            .filter(|_| !retracted_claims.contains(&claim))
+        {
             *v = query::verdicts_of(now.iter().map(|a| a.verdict));
         }
         for a in &anns {
@@ -326,6 +348,10 @@ fn items(
                     time: a.signed.time.clone(),
                     superseded: !current.contains(&a.id),
                     retracted: a.retraction.is_some(),
+                    replaced_by: later.get(&a.id).copied(),
+                    claim_retracted: [a.claim, *other]
+                        .into_iter()
+                        .find(|c| retracted_claims.contains(c)),
                 });
             }
         }
@@ -678,8 +704,16 @@ impl Report {
     }
 
     /// The current judgment of each analyst on a claim: per signer, the
-    /// latest of their annotations that no later one supersedes.
+    /// latest of their annotations that no later one supersedes; none for
+    /// a retracted claim, whose annotations are history.
     pub fn current(&self, claim: ItemId) -> Vec<&AnnotationView> {
+        if self
+            .claims
+            .iter()
+            .any(|c| c.id == claim && c.retraction.is_some())
+        {
+            return Vec::new();
+        }
         crate::query::current(self.annotations_on(claim))
     }
 

@@ -1217,7 +1217,7 @@ fn a_file_line_reads_only_inside_the_import_files_directory() {
         ("link.txt", "\"file\" `link.txt` is a link to "),
         ("key.txt", "\"file\" `key.txt` is a link to "),
         ("fifo", "\"file\" `fifo` is not a regular file (a directory, a pipe or a device)"),
-        ("analyst", "in/analyst holds a private key, not a source's text (hint: give the file of the article, statement or transcript"),
+        ("analyst", "in/analyst holds a private key, not a source's text (hint: give the text of the article, statement or transcript"),
     ] {
         write_lines(
             &w.path("in/data.jsonl"),
@@ -1238,6 +1238,26 @@ fn a_file_line_reads_only_inside_the_import_files_directory() {
         &["source", "add", "analyst", "--kind", "other"],
     )
     .error("analyst holds a private key, not a source's text");
+    // Or piped in, or inline in an import line (red-team round 4: both
+    // signed the analyst's own key into the log).
+    let key = std::fs::read(w.path("analyst")).unwrap();
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "other"],
+        Some(&key),
+    )
+    .error("error: standard input holds a private key, not a source's text (hint: give the text of the article, statement or transcript)");
+    write_lines(
+        &w.path("in/inline.jsonl"),
+        &[
+            json!({"type":"source","text":String::from_utf8(key).unwrap(),"kind":"other"})
+                .to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", "in/inline.jsonl"])
+        .error("error: line 1: \"text\" holds a private key, not a source's text");
+    assert!(before == w.db_bytes());
     // Told the file is the user's own, `file` may name any path.
     write_lines(
         &w.path("in/data.jsonl"),

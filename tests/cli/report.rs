@@ -1381,7 +1381,13 @@ fn a_relation_replaced_by_a_later_annotation_is_not_live() {
         }
     }
     let md = w.run(None, &["report", "C1", "--format", "md"]);
-    assert!(md.ok().contains("(superseded)"), "{}", md.stdout);
+    // Its link is not live, and says why (it said "superseded", which A2
+    // does not do).
+    assert!(
+        md.ok().contains("| A1 (not current: A2) |"),
+        "{}",
+        md.stdout
+    );
     // The annotation itself is marked as show marks it.
     assert!(
         md.stdout
@@ -1401,6 +1407,21 @@ fn a_relation_replaced_by_a_later_annotation_is_not_live() {
         .run(None, &["show", "C1"])
         .ok()
         .contains("(not current: A2, appended later by the same person)"),);
+    // And so do the views of the annotation itself, which showed it as
+    // if it stood (red-team round 4).
+    assert!(w
+        .run(None, &["show", "A1"])
+        .ok()
+        .contains("(not current: A2, appended later by the same person)"),);
+    let a1: serde_json::Value =
+        serde_json::from_str(w.run(None, &["show", "A1", "--json"]).ok()).unwrap();
+    assert_eq!(a1["replaced_by"], "A2", "{a1}");
+    let list = w.run(None, &["list", "annotations", "--claim", "C1"]);
+    assert!(
+        list.ok().contains("contradicts C2; not current: A2  "),
+        "{}",
+        list.stdout
+    );
 }
 
 /// A report does not replace what claimtrail wrote for others to keep: a

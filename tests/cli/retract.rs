@@ -138,8 +138,37 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
         "{}",
         a2.stdout
     );
+    // And it stands at no verdict, whatever A2 said: in `show`, its JSON,
+    // `list claims --json`, the reports and a bundle (red-team round 4:
+    // each but the text list still gave "unverified").
+    assert!(
+        out.contains("  verdicts:            none (retracted: it takes no annotation)\n"),
+        "{out}"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "claims"]).ok()).unwrap();
+    assert_eq!(listed[1]["id"], "C2");
+    assert_eq!(listed[1]["verdicts"], serde_json::json!([]));
+    let report: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "C2", "--format", "json"]).ok()).unwrap();
+    assert_eq!(report["verdicts"]["C2"], serde_json::json!([]));
+    let csv = w.run(None, &["report", "C2", "--format", "csv"]);
+    assert!(
+        csv.ok().lines().nth(1).unwrap().contains(",,"),
+        "latest_verdicts empty: {}",
+        csv.stdout
+    );
+    assert!(
+        !csv.stdout.contains("Rana Haddad: unverified"),
+        "{}",
+        csv.stdout
+    );
+    // A link to or from it is history, and marked so.
+    let md = w.run(None, &["report", "C1", "C2"]);
+    assert!(md.ok().contains("A1 (C2 retracted)"), "{}", md.stdout);
     let json: serde_json::Value =
         serde_json::from_str(w.run(None, &["show", "C2", "--json"]).ok()).unwrap();
+    assert_eq!(json["verdicts"], serde_json::json!([]));
     assert_eq!(json["claim"]["retraction"]["reason"], REASON);
     assert_eq!(json["claim"]["retraction"]["replaced_by"], "C3");
     assert_eq!(json["claim"]["retraction"]["seq"], 9);

@@ -338,6 +338,20 @@ pub struct Summary {
     /// judged the claim again since, in an annotation this input does not
     /// repeat: the line's judgment is not the one that stands.
     pub outdated: Vec<OutdatedRepeat>,
+    /// Source lines skipped because the log holds their bytes as a source
+    /// whose kind, title, publisher, author, url or date differ.
+    pub merged_sources: Vec<MergedSource>,
+}
+
+/// A source line whose bytes the log already holds as `source`, and that
+/// gives other values for `fields` than the source has: skipped, its
+/// claims on `source`, and what it said of the text not recorded (a
+/// partner desk's title, another kind) unless someone amends the source.
+#[derive(Clone, Debug, Serialize)]
+pub struct MergedSource {
+    pub line: u64,
+    pub source: ItemId,
+    pub fields: Vec<&'static str>,
 }
 
 /// An annotation line that repeats annotation `repeats` of the log, and so
@@ -1319,6 +1333,7 @@ fn run(
         },
         dry_run: opts.dry_run,
         outdated,
+        merged_sources: std::mem::take(&mut imp.merged_sources),
     })
 }
 
@@ -1741,6 +1756,9 @@ struct Importer<'a> {
     latest_annotation_of: HashMap<u64, u64>,
     repeated_on: HashMap<u64, (u64, u64)>,
     annotated_here: std::collections::HashSet<u64>,
+    /// Source lines skipped as the log's sources of the same bytes that
+    /// say other things of them ([`MergedSource`]).
+    merged_sources: Vec<MergedSource>,
     /// The claims this run appends: by place, each speaker as written and
     /// the line.
     claimed: HashMap<query::ClaimPlace, Vec<(query::ClaimKey, u64)>>,
@@ -1859,6 +1877,7 @@ impl<'a> Importer<'a> {
             latest_annotation_of: HashMap::default(),
             repeated_on: HashMap::default(),
             annotated_here: Default::default(),
+            merged_sources: Vec::new(),
             batch: Batch::default(),
             queue: VecDeque::new(),
             line: opts.format.header_lines(),
@@ -2097,7 +2116,7 @@ impl<'a> Importer<'a> {
         let kind = line.entry_kind();
         let label = line.label().map(str::to_string);
         let outcome = match line {
-            Line::Source(l) => self.source(l),
+            Line::Source(l) => self.source(n, l),
             Line::Claim(l) => self.claim(n, l),
             Line::Annotation(l) => self.annotation(n, l),
             Line::Retraction(l) => self.retraction(l),
@@ -2315,7 +2334,7 @@ impl<'a> Importer<'a> {
         list.iter().map(|s| self.resolve(field, s, want)).collect()
     }
 
-    fn source(&mut self, l: SourceLine) -> Result<Outcome> {
+    fn source(&mut self, line: u64, l: SourceLine) -> Result<Outcome> {
         let retrieved = clock::now();
         if let Some(p) = &l.published {
             clock::check_published_by(p, &retrieved)
@@ -2362,6 +2381,40 @@ impl<'a> Importer<'a> {
                         text::escape(&r.signer_name)
                     ),
                 ));
+            }
+            // Its claims go to that source; what the line says of it that
+            // the log does not is said, not dropped without a word.
+            // A value the source has, or had before an amendment (a re-run
+            // of a file whose later line amended it gives the first), is
+            // the source's own.
+            let held = query::source(self.store.conn(), id.n)?;
+            let kind = l.kind.to_string();
+            let mut fields: Vec<&'static str> = Vec::new();
+            for (name, given, has) in [
+                ("kind", Some(&kind), Some(held.kind.to_string())),
+                ("title", l.title.as_ref(), held.title.clone()),
+                ("publisher", l.publisher.as_ref(), held.publisher.clone()),
+                ("author", l.author.as_ref(), held.author.clone()),
+                ("url", l.url.as_ref(), held.url.clone()),
+                ("published", l.published.as_ref(), held.published.clone()),
+            ] {
+                let Some(given) = given else { continue };
+                let had = held
+                    .amendments
+                    .iter()
+                    .flat_map(|a| &a.changes)
+                    .filter(|c| c.field == name)
+                    .any(|c| c.was.as_ref() == Some(given) || c.now.as_ref() == Some(given));
+                if has.as_ref() != Some(given) && !had {
+                    fields.push(name);
+                }
+            }
+            if !fields.is_empty() {
+                self.merged_sources.push(MergedSource {
+                    line,
+                    source: id,
+                    fields,
+                });
             }
             return Ok(Outcome::Skipped(LabelState::Done(query::reference(
                 self.store.conn(),

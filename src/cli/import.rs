@@ -227,6 +227,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             o.later
         );
     }
+    for m in &summary.merged_sources {
+        eprintln!(
+            "note: {} {} has the bytes of {}, which the log already holds with another {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
+            format.unit(),
+            m.line,
+            m.source,
+            match m.fields.split_last() {
+                Some((last, [])) => last.to_string(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            },
+            m.source,
+            m.source
+        );
+    }
     Ok(Outcome::Done)
 }
 

@@ -34,7 +34,9 @@
 //! person just named as the subject of a sentence without a cue (`Marsh
 //! disagreed. “…,” she said`); a bare surname (`Sukari added`) to the latest
 //! speaker whose name ends with it; `the agency`, `the ministry` … to the
-//! latest speaker naming an organisation.
+//! latest speaker naming that organisation, or any organisation for a
+//! generic noun (`the agency`), never a person of one (`Police spokesman
+//! Tom Lee` is not `the army`).
 //!
 //! Provenance: see `decide_kind`. When the sentence names no channel, the
 //! kind of the same speaker's previous claim is reused (a second quotation
@@ -519,12 +521,25 @@ impl<'t> Builder<'t> {
             .strip_prefix("the ")
             .filter(|n| lexicon::ORG_NOUNS.contains(n))
         {
+            // The same noun (`the ministry`: `Russian Defence Ministry`), or,
+            // for a generic one, a speaker that is itself an organisation
+            // (`the agency`: `the State Health Authority`, its last word an
+            // organisation's). Not a person of one: `The army said` after
+            // `Police spokesman Tom Lee said` gave the army's words to him.
+            let generic = !lexicon::BODY_NOUNS.contains(&noun);
             let found = self.out.iter().rev().take(6).map(|c| &c.speaker).find(|s| {
                 let l = s.to_lowercase();
+                let head = s
+                    .split(',')
+                    .next()
+                    .unwrap_or_default()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .rfind(|w| !w.is_empty())
+                    .unwrap_or_default();
                 has_phrase(&l, noun)
-                    || s.split(|c: char| !c.is_alphanumeric()).any(|w| {
-                        is_capitalised(w) && lexicon::ORG_NOUNS.contains(&w.to_lowercase().as_str())
-                    })
+                    || (generic
+                        && is_capitalised(head)
+                        && lexicon::ORG_NOUNS.contains(&head.to_lowercase().as_str()))
             });
             if let Some(s) = found {
                 return s.clone();

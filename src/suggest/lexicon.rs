@@ -469,6 +469,12 @@ pub(super) const REPORT_NOUNS: &[&str] = &[
     "affidavit",
 ];
 
+/// Organisation nouns that name one kind of body, which `the army` or `the
+/// police` refer back to only by the same word: the army is not the police.
+pub(super) const BODY_NOUNS: &[&str] = &[
+    "army", "police", "military", "embassy", "party", "union", "charity", "company", "firm",
+];
+
 /// Nouns that name an organisation: `the agency said` refers back to the
 /// latest speaker such as `the State Health Authority`.
 pub(super) const ORG_NOUNS: &[&str] = &[

@@ -387,6 +387,33 @@ fn a_time_phrase_before_the_speaker_is_not_the_speaker() {
     }
 }
 
+/// `The army said` after a police spokesman's words is the army's: a
+/// body named by its noun goes back only to a speaker that is that body
+/// (or, for a generic noun, an organisation), never to a person of another
+/// one (red-team round 4: the army's words were given to the spokesman).
+#[test]
+fn the_army_is_not_the_police_spokesman() {
+    for (text, second) in [
+        (
+            "Police spokesman Tom Lee said \"no arrests were made tonight at all.\" The army said \"the dam will hold through the storm.\"",
+            "The army",
+        ),
+        (
+            "Police spokesman Tom Lee told Reuters that \"no arrests were made tonight.\"\nThe ministry said in a statement that «the dam will hold through the storm».",
+            "The ministry",
+        ),
+        // The same body, named again: its words.
+        (
+            "The Syrian army said \"the roads north are open again today.\" The army said \"the dam will hold through the storm.\"",
+            "The Syrian army",
+        ),
+    ] {
+        let found = suggest(text);
+        assert_eq!(found.len(), 2, "{text}: {found:?}");
+        assert_eq!(found[1].speaker, second, "{text}");
+    }
+}
+
 #[test]
 fn matching_rule() {
     assert!(span_overlap((0, 100), (0, 99)) >= 0.8);

@@ -2818,3 +2818,42 @@ fn a_repeated_judgment_that_does_not_stand_is_said() {
         .ok()
         .contains("unverified (A4 by Rana Haddad)"));
 }
+
+/// A source line with the bytes of a source the log holds is skipped, and
+/// its claims go to that source; when it says other things of the text (a
+/// partner desk's kind, title or publisher), the import says so rather
+/// than drop them without a word (red-team round 4). The same line as the
+/// log has it says nothing.
+#[test]
+fn a_source_line_that_the_log_holds_with_other_details_is_said() {
+    let w = Work::with_claims();
+    std::fs::copy(FIXTURE, w.path("art.txt")).unwrap();
+    let partner = json!({"type":"source","label":"art","file":"art.txt","kind":"report","title":"Partner desk's title","publisher":"Partner"});
+    let claim = json!({"type":"claim","source":"@art","quote":"Tehran summit","occurrence":1,"speaker":"Bob Smith","provenance":"interview"});
+    write_lines(
+        &w.path("l.jsonl"),
+        &[partner.to_string(), claim.to_string()],
+    );
+    let r = w.run(Some("analyst"), &["import", "l.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("appended 1 entry (0 sources, 1 claim"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stderr,
+        "note: line 1 has the bytes of S1, which the log already holds with another kind, title and publisher: it was skipped, and its claims are on S1; what it says of the text is not recorded (`claimtrail source amend S1 …` records it, if it is right)\n"
+    );
+    let r = w.run(Some("analyst"), &["--json", "import", "l.jsonl"]);
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        json["merged_sources"],
+        json!([{"line": 1, "source": "S1", "fields": ["kind", "title", "publisher"]}])
+    );
+    let same = json!({"type":"source","file":"art.txt","kind":"article","publisher":"Al-Monitor"});
+    write_lines(&w.path("same.jsonl"), &[same.to_string()]);
+    let r = w.run(Some("analyst"), &["import", "same.jsonl"]);
+    assert!(r.ok().contains("skipped 1 line"), "{}", r.stdout);
+    assert_eq!(r.stderr, "");
+}

@@ -2659,6 +2659,9 @@ fn summarize(body: &Body) -> String {
                 let ids: Vec<String> = b.corroborates.iter().map(|r| r.id.to_string()).collect();
                 s.push_str(&format!(", corroborates {}", ids.join(" ")));
             }
+            if let Some(r) = &b.supersedes {
+                s.push_str(&format!(", supersedes {}", r.id));
+            }
             s
         }
     }

@@ -557,7 +557,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                     Check::Body,
                     format!("key {} ({}) is the last admin key; revoking it would leave nobody able to enroll keys", crate::text::escape(&k.name), b.fingerprint),
                 )
-                .hint("enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key")));
+                .hint("enroll another admin first with `claimtrail key add KEY.pub --role admin --name \"NAME\"` (a name no enrolled key holds: the new key of the same person takes one of its own, such as \"Desk admin 2027\"), then revoke this key")));
             }
             if let Err(e) = reason_given(body) {
                 return Ok(Err(e));

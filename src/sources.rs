@@ -653,7 +653,7 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     }
     let occ = spelling.name("occurrence");
     let pick = match (found.len(), occurrence) {
-        (0, _) => return Err(not_found(src, quote, id, spelling)),
+        (0, _) => return Err(not_found(src, quote, id, spelling, occurrence)),
         (n, Some(k)) if k == 0 || k > n => {
             // 0 is refused before this by both commands and import.
             return Err(match n {
@@ -720,7 +720,13 @@ const NEAR_MATCH_CHARS: usize = 80;
 /// a hyphen for a dash, other line breaks), the error says where and in
 /// what it differs, and the hint gives the span of the source's own text:
 /// the claim is still only ever the exact bytes, chosen by the analyst.
-fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
+fn not_found(
+    src: &str,
+    quote: &str,
+    id: &str,
+    spelling: Spelling,
+    occurrence: Option<usize>,
+) -> Error {
     let span = spelling.name("span");
     let near = text::near_matches(src, quote);
     let Some(first) = near.first() else {
@@ -783,10 +789,19 @@ fn not_found(src: &str, quote: &str, id: &str, spelling: Spelling) -> Error {
             near.len(),
             list.join("; ")
         ),
-        format!(
-            "to claim the source's own text, use the span of the one you mean, e.g. {}",
-            use_span(first)
-        ),
+        // The occurrence asked for, when there is one: the hint's example
+        // was the first, which claimed another place than the one meant.
+        match occurrence.and_then(|k| near.get(k.wrapping_sub(1))) {
+            Some(meant) => format!(
+                "to claim the source's own text at occurrence {}, use {}",
+                occurrence.unwrap_or(1),
+                use_span(meant)
+            ),
+            None => format!(
+                "to claim the source's own text, use the span of the one you mean, e.g. {}",
+                use_span(first)
+            ),
+        },
     )
 }
 

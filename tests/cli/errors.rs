@@ -1209,7 +1209,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         &w,
         Some("admin"),
         &["key", "revoke", "admin.pub", "--reason", "x"],
-        ") is the last admin key; revoking it would leave nobody able to enroll keys (hint: enroll another admin first with `claimtrail key add KEY.pub --role admin`, then revoke this key)",
+        ") is the last admin key; revoking it would leave nobody able to enroll keys (hint: enroll another admin first with `claimtrail key add KEY.pub --role admin --name \"NAME\"` (a name no enrolled key holds: the new key of the same person takes one of its own, such as \"Desk admin 2027\"), then revoke this key)",
     );
     refused(
         &w,
@@ -2191,6 +2191,13 @@ fn an_annotation_already_superseded_is_not_superseded_again() {
         &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
     )
     .ok();
+    // The log's line says what it supersedes, as it says what it links.
+    let log = w.run(None, &["log", "-n", "1"]);
+    assert!(
+        log.ok().contains("C1 false, supersedes A1"),
+        "{}",
+        log.stdout
+    );
     refused(
         &w,
         Some("analyst"),
@@ -2234,6 +2241,29 @@ fn an_annotation_already_superseded_is_not_superseded_again() {
         ],
     )
     .ok();
+}
+
+/// A quote in the wrong case with --occurrence: the hint's span is the
+/// occurrence asked for (it was the first's, another place; red-team
+/// round 4).
+#[test]
+fn a_near_match_hint_gives_the_occurrence_asked_for() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("twice.txt"),
+        "The Tehran summit opened. Later the Tehran summit closed.\n",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "twice.txt", "--kind", "article"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["claim", "add", "--source", "S2", "--quote", "tehran summit", "--occurrence", "2", "--speaker", "X", "--provenance", "article"],
+    )
+    .error("(hint: to claim the source's own text at occurrence 2, use --span 36..49 instead of --quote)");
 }
 
 /// Two `annotate --supersedes A1` at once (red-team round 3: 25 of 25

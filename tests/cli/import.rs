@@ -876,7 +876,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"tehran summit","occurrence":2,"speaker":"X","provenance":"tweet"}"#.to_vec(),
-            "the quote does not occur in S1 as given, but 3 near matches do: 1: other letter case, line 33 col 160 (bytes 3782..3795): `Tehran summit`; 2: other letter case, line 33 col 496 (bytes 4118..4131): `Tehran summit`; 3: other letter case, line 35 col 180 (bytes 4388..4401): `Tehran summit` (hint: to claim the source's own text, use the span of the one you mean, e.g. \"span\": \"3782..3795\" instead of \"quote\"",
+            "the quote does not occur in S1 as given, but 3 near matches do: 1: other letter case, line 33 col 160 (bytes 3782..3795): `Tehran summit`; 2: other letter case, line 33 col 496 (bytes 4118..4131): `Tehran summit`; 3: other letter case, line 35 col 180 (bytes 4388..4401): `Tehran summit` (hint: to claim the source's own text at occurrence 2, use \"span\": \"4118..4131\" instead of \"quote\"",
         ),
         (
             r#"{"type":"claim","source":"S1","quote":"Seven civilians … were killed","speaker":"X","provenance":"tweet"}"#.as_bytes().to_vec(),

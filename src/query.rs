@@ -1349,6 +1349,25 @@ pub fn current<T: Judgment>(annotations: impl IntoIterator<Item = T>) -> Vec<T> 
     out
 }
 
+/// Of one claim's `annotations`, each that [`current`] (`now`) leaves out
+/// though no later one supersedes it and no retraction withdrew it, with
+/// the same person's annotation that counts instead
+/// ([`AnnotationView::replaced_by`]): for views built from annotations at
+/// hand (a report, a bundle), as `replaced_by` works it out in the log.
+pub fn replaced(annotations: &[&AnnotationView], now: &[&AnnotationView]) -> Vec<(ItemId, ItemId)> {
+    annotations
+        .iter()
+        .filter(|a| {
+            a.superseded_by.is_none() && a.retraction.is_none() && !now.iter().any(|n| n.id == a.id)
+        })
+        .filter_map(|a| {
+            now.iter()
+                .find(|n| n.signer() == a.signer())
+                .map(|n| (a.id, n.id))
+        })
+        .collect()
+}
+
 /// One thing an annotation says (its verdict, its grade), with what
 /// [`current`] needs to know of the annotation, as read from the table.
 struct Said<T> {

@@ -249,19 +249,7 @@ pub(super) fn build(
     for claim in &c.claims {
         let anns = of_claim.remove(&claim.id).unwrap_or_default();
         let mut current = crate::query::current(anns.iter().copied());
-        // Neither superseded nor retracted, yet not current: the same
-        // person's later annotation counts instead (as the log's views say).
-        for a in &anns {
-            if a.superseded_by.is_none()
-                && a.retraction.is_none()
-                && !current.iter().any(|n| n.id == a.id)
-            {
-                use crate::query::Judgment;
-                if let Some(n) = current.iter().find(|n| n.signer() == a.signer()) {
-                    replaced.push((a.id, n.id));
-                }
-            }
-        }
+        replaced.extend(crate::query::replaced(&anns, &current));
         // A retracted claim stands at no verdict, as in the log's views.
         if claim.retraction.is_some() {
             current.clear();

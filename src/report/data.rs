@@ -319,16 +319,8 @@ fn items(
         {
             *v = query::verdicts_of(now.iter().map(|a| a.verdict));
         }
-        for a in &anns {
-            if now.iter().any(|c| c.id == a.id) {
-                current.insert(a.id);
-            } else if a.superseded_by.is_none() && a.retraction.is_none() {
-                use query::Judgment;
-                if let Some(c) = now.iter().find(|c| c.signer() == a.signer()) {
-                    later.insert(a.id, c.id);
-                }
-            }
-        }
+        current.extend(now.iter().map(|a| a.id));
+        later.extend(query::replaced(&anns, &now));
     }
     let mut relations = Vec::new();
     for a in &annotations {

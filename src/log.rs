@@ -290,27 +290,39 @@ pub fn verified_checkpoint(
     }
     let report = crate::verify::verify_with_progress(store, &[], progress)?;
     if !report.ok {
-        let n = report.problems.len() as u64 + report.more_problems;
-        let first = report
-            .problems
-            .first()
-            .map(|p| {
-                let detail = crate::text::escape(&p.detail);
-                match p.seq {
-                    Some(seq) => format!("; the first: entry {seq}, {}: {detail}", p.check),
-                    None => format!("; the first: {}: {detail}", p.check),
-                }
-            })
-            .unwrap_or_default();
-        return Err(Error::invalid(
-            format!(
-                "this log does not verify ({}{first}): a checkpoint would sign it as it is",
-                crate::text::count(n, "problem")
-            ),
-            "run `claimtrail verify` to see what is wrong; restore the log from a backup before signing a checkpoint",
+        return Err(does_not_verify(
+            &report,
+            "a checkpoint would sign it as it is",
+            "restore the log from a backup before signing a checkpoint",
         ));
     }
     checkpoint(store, signer, keep)
+}
+
+/// The refusal of a command that vouches for the log as a whole (signs a
+/// checkpoint of it, exports a bundle from it) when `report`, verify's,
+/// found problems: how many, the first, and what the command would have
+/// done (`would`); the hint adds `then` to "run `claimtrail verify`".
+pub fn does_not_verify(report: &crate::verify::Report, would: &str, then: &str) -> Error {
+    let n = report.problems.len() as u64 + report.more_problems;
+    let first = report
+        .problems
+        .first()
+        .map(|p| {
+            let detail = crate::text::escape(&p.detail);
+            match p.seq {
+                Some(seq) => format!("; the first: entry {seq}, {}: {detail}", p.check),
+                None => format!("; the first: {}: {detail}", p.check),
+            }
+        })
+        .unwrap_or_default();
+    Error::invalid(
+        format!(
+            "this log does not verify ({}{first}): {would}",
+            crate::text::count(n, "problem")
+        ),
+        format!("run `claimtrail verify` to see what is wrong; {then}"),
+    )
 }
 
 /// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`

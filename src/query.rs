@@ -35,6 +35,11 @@ pub struct Signed {
     /// is: `verify` is what says the projection matches the log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer_revoked_at: Option<Seq>,
+    /// The signer's role, when its key is known: with the name, what
+    /// tells one person's rotated keys from another's under the same name
+    /// ([`Judgment::role`]). Not shown: the name is what readers see.
+    #[serde(skip)]
+    pub signer_role: Option<Role>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -267,13 +272,16 @@ pub struct LogLine {
 fn name_signer(conn: &Connection, s: &mut Signed) -> Result<()> {
     let found = conn
         .prepare_cached(
-            "SELECT k.name, r.seq FROM keys k
+            "SELECT k.name, r.seq, k.role FROM keys k
              LEFT JOIN revocations r ON r.fingerprint = k.fingerprint
              WHERE k.fingerprint = ?",
         )?
-        .query_row([s.signer.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([s.signer.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, Some(r.get(2)?)))
+        })
         .optional()?;
-    (s.signer_name, s.signer_revoked_at) = found.unwrap_or_else(|| ("?".into(), None));
+    (s.signer_name, s.signer_revoked_at, s.signer_role) =
+        found.unwrap_or_else(|| ("?".into(), None, None));
     Ok(())
 }
 
@@ -687,6 +695,7 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<SourceView> {
             signer_name: String::new(),
             time: r.get(13)?,
             signer_revoked_at: None,
+            signer_role: None,
         },
     })
 }
@@ -1159,6 +1168,7 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
             signer_name: String::new(),
             time: r.get(12)?,
             signer_revoked_at: None,
+            signer_role: None,
         },
         retraction: match r.get::<_, Option<Seq>>(14)? {
             None => None,
@@ -1300,6 +1310,14 @@ pub trait Judgment {
     /// keys rotated for one person share (`rules::same_person`), or the
     /// key's fingerprint when its name is not known.
     fn signer(&self) -> &str;
+    /// The signer's role, which keys rotated for one person share too
+    /// (`rules::same_person`): a key enrolled under a revoked key's name
+    /// with another role is another person, as verify judges it (the CLI
+    /// refuses to enroll one; an admin signing outside it can). None when
+    /// [`Self::signer`] already tells the role.
+    fn role(&self) -> Option<Role> {
+        None
+    }
     /// Whether a later annotation, not retracted, supersedes it.
     fn superseded(&self) -> bool;
     /// Whether an `annotation.retract` withdrew it: [`current`] takes it
@@ -1315,6 +1333,9 @@ impl Judgment for &AnnotationView {
             "" => self.signed.signer.as_str(),
             name => name,
         }
+    }
+    fn role(&self) -> Option<Role> {
+        self.signed.signer_role
     }
     fn superseded(&self) -> bool {
         self.superseded_by.is_some()
@@ -1341,7 +1362,10 @@ pub fn current<T: Judgment>(annotations: impl IntoIterator<Item = T>) -> Vec<T> 
         if a.superseded() || a.retracted() {
             continue;
         }
-        if let Some(i) = out.iter().position(|b| b.signer() == a.signer()) {
+        if let Some(i) = out
+            .iter()
+            .position(|b| b.signer() == a.signer() && b.role() == a.role())
+        {
             out.remove(i);
         }
         out.push(a);
@@ -1362,7 +1386,7 @@ pub fn replaced(annotations: &[&AnnotationView], now: &[&AnnotationView]) -> Vec
         })
         .filter_map(|a| {
             now.iter()
-                .find(|n| n.signer() == a.signer())
+                .find(|n| n.signer() == a.signer() && n.role() == a.role())
                 .map(|n| (a.id, n.id))
         })
         .collect()
@@ -1370,6 +1394,7 @@ pub fn replaced(annotations: &[&AnnotationView], now: &[&AnnotationView]) -> Vec
 
 /// One thing an annotation says (its verdict, its grade), with what
 /// [`current`] needs to know of the annotation, as read from the table.
+#[derive(Clone)]
 struct Said<T> {
     signer: String,
     superseded: bool,
@@ -1389,10 +1414,11 @@ impl<T> Judgment for Said<T> {
     }
 }
 
-/// Who signed annotation `a`, as [`Judgment::signer`] says it (SQL, for
-/// the [`Said`] rows).
-const PERSON: &str =
-    "COALESCE((SELECT k.name FROM keys k WHERE k.fingerprint = a.signer), a.signer)";
+/// Who signed annotation `a`, as [`Judgment::signer`] and
+/// [`Judgment::role`] say it together (SQL, for the [`Said`] rows): the
+/// name and the role, on two lines.
+const PERSON: &str = "COALESCE((SELECT k.name || char(10) || k.role FROM keys k
+    WHERE k.fingerprint = a.signer), a.signer)";
 
 /// The condition on an annotation `b` that it stands: no
 /// `annotation.retract` withdrew it.
@@ -1631,13 +1657,14 @@ pub fn items_with_ids(
         }
     }
     let sql = format!("SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.id = ?");
+    let mut replacements = Replacements::default();
     for n in annotations {
         let row = conn
             .prepare_cached(&sql)?
             .query_row([*n as i64], annotation_row)
             .optional()?;
         if let Some(a) = row {
-            out.2.push(complete_annotation(conn, a)?);
+            out.2.push(complete_annotation(conn, a, &mut replacements)?);
         }
     }
     Ok(out)
@@ -1686,6 +1713,7 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationView> {
             signer_name: String::new(),
             time: r.get(9)?,
             signer_revoked_at: None,
+            signer_role: None,
         },
         retraction: None,
         replaced_by: None,
@@ -1735,6 +1763,7 @@ pub fn for_each_annotation(
     filter: &AnnotationFilter,
     each: &mut dyn FnMut(AnnotationView) -> Result<()>,
 ) -> Result<()> {
+    let mut replacements = Replacements::default();
     let mut w = Where::default();
     w.add("a.claim_id = ?", filter.claim.map(|c| c as i64));
     w.add(
@@ -1760,7 +1789,7 @@ pub fn for_each_annotation(
                 continue;
             }
             match filter.last {
-                None => each(complete_annotation(conn, a)?)?,
+                None => each(complete_annotation(conn, a, &mut replacements)?)?,
                 Some(n) => {
                     newest.push_back(a);
                     if newest.len() as u64 > n {
@@ -1770,7 +1799,7 @@ pub fn for_each_annotation(
             }
         }
         for a in newest {
-            each(complete_annotation(conn, a)?)?;
+            each(complete_annotation(conn, a, &mut replacements)?)?;
         }
         return Ok(());
     }
@@ -1786,7 +1815,7 @@ pub fn for_each_annotation(
             .collect::<std::result::Result<_, _>>()?;
         rows.reverse();
         for a in rows {
-            each(complete_annotation(conn, a)?)?;
+            each(complete_annotation(conn, a, &mut replacements)?)?;
         }
         return Ok(());
     }
@@ -1795,7 +1824,11 @@ pub fn for_each_annotation(
     ))?;
     let mut rows = stmt.query(params)?;
     while let Some(r) = rows.next()? {
-        each(complete_annotation(conn, annotation_row(r)?)?)?;
+        each(complete_annotation(
+            conn,
+            annotation_row(r)?,
+            &mut replacements,
+        )?)?;
     }
     Ok(())
 }
@@ -1945,7 +1978,7 @@ pub fn annotation(conn: &Connection, n: u64) -> Result<AnnotationView> {
             "SELECT {ANNOTATION_COLS} FROM annotations a WHERE a.id = ?"
         ))?
         .query_row([n as i64], annotation_row)?;
-    complete_annotation(conn, a)
+    complete_annotation(conn, a, &mut Replacements::default())
 }
 
 /// The annotations of other claims that link to `claim` (corroborate or
@@ -1964,12 +1997,16 @@ pub fn links_to(conn: &Connection, claim: u64) -> Result<Vec<AnnotationView>> {
         .collect()
 }
 
-fn complete_annotation(conn: &Connection, mut a: AnnotationView) -> Result<AnnotationView> {
+fn complete_annotation(
+    conn: &Connection,
+    mut a: AnnotationView,
+    replacements: &mut Replacements,
+) -> Result<AnnotationView> {
     name_signer(conn, &mut a.signed)?;
     let n = a.id.n;
     a.retraction = annotation_retraction(conn, n)?;
     if a.superseded_by.is_none() && a.retraction.is_none() {
-        a.replaced_by = replaced_by(conn, a.claim.n, n)?;
+        a.replaced_by = replacements.of(conn, a.claim.n, n)?;
     }
     let mut stmt = conn.prepare_cached(
         "SELECT relation, other_claim FROM relations WHERE annotation_id = ? ORDER BY other_claim",
@@ -1988,10 +2025,43 @@ fn complete_annotation(conn: &Connection, mut a: AnnotationView) -> Result<Annot
     Ok(a)
 }
 
-/// The annotation of claim `claim` that counts instead of annotation `n`
-/// by the same person ([`AnnotationView::replaced_by`]), by [`current`]'s
-/// rule on the claim's annotations as the table gives them.
-fn replaced_by(conn: &Connection, claim: u64, n: u64) -> Result<Option<ItemId>> {
+/// The annotations of each claim that the same person's later annotation
+/// replaced ([`AnnotationView::replaced_by`]), worked out once per claim
+/// while one command reads many annotations: `list annotations` of a whole
+/// log asked SQLite for a claim's annotations once per annotation, which
+/// doubled its time (docs/PERFORMANCE.md). Memory is bounded: past
+/// [`Replacements::CLAIMS`] claims the memo starts again, which costs
+/// time, never a different answer.
+#[derive(Default)]
+struct Replacements {
+    /// Claim → (replaced annotation, the one that counts instead).
+    by_claim: std::collections::HashMap<u64, Vec<(u64, u64)>>,
+}
+
+impl Replacements {
+    /// Claims remembered at most (about 50 bytes each, plus 16 a pair).
+    const CLAIMS: usize = 20_000;
+
+    /// The annotation of claim `claim` that counts instead of annotation
+    /// `n` by the same person, by [`current`]'s rule on the claim's
+    /// annotations as the table gives them.
+    fn of(&mut self, conn: &Connection, claim: u64, n: u64) -> Result<Option<ItemId>> {
+        if !self.by_claim.contains_key(&claim) {
+            if self.by_claim.len() >= Self::CLAIMS {
+                self.by_claim.clear();
+            }
+            self.by_claim.insert(claim, replaced_in(conn, claim)?);
+        }
+        Ok(self.by_claim[&claim]
+            .iter()
+            .find(|(old, _)| *old == n)
+            .map(|(_, new)| ItemId::annotation(*new)))
+    }
+}
+
+/// Of claim `claim`'s annotations, each that [`current`] leaves out and a
+/// later annotation by the same person that it keeps, with that one.
+fn replaced_in(conn: &Connection, claim: u64) -> Result<Vec<(u64, u64)>> {
     let rows = conn
         .prepare_cached(&format!(
             "SELECT {PERSON}, {SUPERSEDED}, {RETRACTED}, a.id
@@ -2006,17 +2076,19 @@ fn replaced_by(conn: &Connection, claim: u64, n: u64) -> Result<Option<ItemId>> 
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let Some(person) = rows.iter().find(|a| a.what == n).map(|a| a.signer.clone()) else {
-        return Ok(None);
-    };
-    let now = current(rows);
-    if now.iter().any(|a| a.what == n) {
-        return Ok(None);
-    }
-    Ok(now
+    let now: Vec<(String, u64)> = current(rows.iter().cloned())
+        .into_iter()
+        .map(|a| (a.signer, a.what))
+        .collect();
+    Ok(rows
         .iter()
-        .find(|a| a.signer == person && a.what > n)
-        .map(|a| ItemId::annotation(a.what)))
+        .filter(|a| !now.iter().any(|(_, n)| *n == a.what))
+        .filter_map(|a| {
+            now.iter()
+                .find(|(person, n)| *person == a.signer && *n > a.what)
+                .map(|(_, n)| (a.what, *n))
+        })
+        .collect())
 }
 
 /// The retraction of annotation `n`, if an `annotation.retract` withdrew it.

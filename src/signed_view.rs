@@ -317,6 +317,7 @@ fn signed_as(seq: Seq, signer: &Fingerprint, name: &str, time: &str) -> Signed {
         signer_name: name.to_string(),
         time: time.to_string(),
         signer_revoked_at: None,
+        signer_role: None,
     }
 }
 

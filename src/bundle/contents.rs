@@ -71,6 +71,7 @@ pub(super) fn build(
             signer_name: key.map_or_else(|| "?".into(), |k| k.name.clone()),
             time: h.time.clone(),
             signer_revoked_at: key.and_then(|k| k.revoked),
+            signer_role: key.map(|k| k.role),
         }
     };
     let mut c = BundleContents::default();

@@ -277,9 +277,12 @@ fn choose(
 ///
 /// A bundle that would fail `verify-bundle` is refused, not written: the
 /// entries it holds are damaged in the log (their signatures, hashes or
-/// proofs fail), and the reader would find out only at their end. A
-/// checkpoint to sign now is signed only after the whole log verifies, as
-/// `claimtrail checkpoint` does (`progress` follows that verification).
+/// proofs fail), and the reader would find out only at their end. The
+/// whole log is verified first (`progress` follows that verification):
+/// a checkpoint to sign now is signed only after it verifies, as
+/// `claimtrail checkpoint` does, and a stored one is used only then too,
+/// since the entries are chosen through tables that verify checks and a
+/// bundle cannot show to be complete.
 pub fn export(
     store: &mut Store,
     ids: &[ItemId],
@@ -299,6 +302,21 @@ pub fn export(
     });
     let (bundle, signed) = match note {
         Proven::Stored(note) => {
+            // The entries are chosen through the projection tables, which a
+            // bundle cannot show to be complete: a deleted `retractions`
+            // row left a claim's retraction out of a bundle that then
+            // verified. So the whole log is verified first, as before
+            // signing a checkpoint and as `report` does, in one snapshot
+            // with the bundle's reads.
+            let _snapshot = crate::store::snapshot(store.conn())?;
+            let report = crate::verify::verify_with_progress(store, &[], progress)?;
+            if !report.ok {
+                return Err(crate::log::does_not_verify(
+                    &report,
+                    "a bundle would carry what its tables say",
+                    "restore the log from a backup before exporting",
+                ));
+            }
             let bundle = assemble(store.conn(), origin, &seqs, note)?;
             sound(&bundle)?;
             keep(&bundle)?;

@@ -75,9 +75,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let mut file = ctx.staged(&a.out, "the bundle")?;
     // Written before a checkpoint signed for it is committed, so a bundle
     // that cannot be written leaves the log as it was; named once it is.
-    // Signing a checkpoint verifies the whole log first (a bar on a
-    // terminal); a stored checkpoint needs no such wait.
-    let exported = output::while_verifying("verifying the log before signing:", |progress| {
+    // The whole log is verified first (a bar on a terminal), whether a
+    // checkpoint is signed for the bundle or a stored one proves it.
+    let exported = output::while_verifying("verifying the log before exporting:", |progress| {
         claimtrail::bundle::export(&mut store, &ids, signer, given.as_ref(), progress, |b| {
             file.write(claimtrail::bundle::to_text(b)?.as_bytes())
         })

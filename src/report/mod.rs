@@ -205,9 +205,13 @@ pub(crate) fn to_json_ld<T: serde::Serialize>(value: &T) -> Result<String> {
 /// nothing that [`visible`] shows as an escape (`\u{202e}`) or that a
 /// browser reads as a path separator (`\`): an escape's backslash in a
 /// link ends the host, so `https://evil.example<U+202E>@news.example/`
-/// would have led to evil.example.
+/// would have led to evil.example. And only an address `source add --url`
+/// would take now ([`crate::sources::check_url`]): verify does not judge
+/// addresses, and an amendment signed outside the CLI put
+/// `https://www.аl-monitor.com/…`, its `а` Cyrillic, into a live link.
 pub(crate) fn linkable(url: &str) -> bool {
-    crate::sources::web_authority(url).is_some_and(|h| !h.is_empty() && !h.contains('@'))
+    crate::sources::check_url(url).is_ok()
+        && crate::sources::web_authority(url).is_some_and(|h| !h.is_empty() && !h.contains('@'))
         && !url
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '\\')

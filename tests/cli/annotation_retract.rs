@@ -684,3 +684,61 @@ fn an_import_supersedes_again_what_a_retracted_line_superseded() {
     );
     w.run(None, &["verify"]).ok();
 }
+
+/// An admin signing outside the CLI can enroll a key under a revoked key's
+/// name with another role. Verify counts it as another person
+/// (`rules::same_person`: same name, same role, the old key revoked
+/// first), and so do the readers: its annotation does not replace the
+/// revoked key's in the claim's verdicts (it did, by the name alone).
+#[test]
+fn a_revoked_name_enrolled_again_with_another_role_is_another_person() {
+    let w = Work::with_claims();
+    let auditor = w.run(
+        Some("auditor"),
+        &["annotate", "C1", "--verdict", "confirmed"],
+    );
+    assert_eq!(auditor.ok().trim(), "A2");
+    w.revoke("admin", "auditor", "left the desk");
+    w.key("aud2");
+    let public = std::fs::read_to_string(w.path("aud2.pub")).unwrap();
+    let public: Vec<&str> = public.split_whitespace().take(2).collect();
+    // The CLI refuses this enrolment.
+    w.run(
+        Some("admin"),
+        &[
+            "key", "add", "aud2.pub", "--role", "analyst", "--name", "auditor",
+        ],
+    )
+    .error("auditor");
+    // Signed by the admin through the library's append path, without the
+    // command's input rules.
+    let admin = Signer::load(&w.path("admin")).unwrap();
+    let mut store = claimtrail::store::Store::open(&w.db).unwrap();
+    let body = Body::KeyAdd(claimtrail::model::KeyAdd {
+        key: public.join(" "),
+        name: "auditor".into(),
+        role: claimtrail::model::Role::Analyst,
+    });
+    let entry = claimtrail::log::NewEntry { body, blob: None };
+    claimtrail::log::append(&mut store, &admin, entry).unwrap();
+    drop(store);
+    let other = w.run(Some("aud2"), &["annotate", "C1", "--verdict", "false"]);
+    assert_eq!(other.ok().trim(), "A3");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+
+    let show = w.run(None, &["show", "C1"]);
+    let out = show.ok();
+    assert!(
+        out.contains(
+            "verdicts:            disputed (A1 by Rana Haddad), confirmed (A2 by auditor, key revoked at entry 8), false (A3 by auditor)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("not current"), "{out}");
+    let json = w.run(None, &["--json", "show", "A2"]);
+    assert!(
+        json.ok().contains("\"replaced_by\": null"),
+        "{}",
+        json.stdout
+    );
+}

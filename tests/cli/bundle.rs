@@ -71,6 +71,38 @@ fn export_says_when_it_signed_a_checkpoint() {
     assert_eq!(cps.as_array().unwrap().len(), 1, "{cps}");
 }
 
+/// A bundle's entries are chosen through the log's tables, and a bundle
+/// cannot show that it is complete: after `DELETE FROM retractions`, export
+/// left C2's retraction out of a bundle that verified, showing C2 as a
+/// live claim. Export verifies the log first, as `report` and signing a
+/// checkpoint do, and refuses one that fails: nothing written, the log
+/// unchanged.
+#[test]
+fn export_refuses_a_log_that_does_not_verify() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "wrong speaker"],
+    )
+    .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["export", "C2", "--out", "fine.json"]).ok();
+    w.sql("DELETE FROM retractions WHERE claim_id = 2");
+    let before = w.db_bytes();
+    let r = w.run(None, &["export", "C2", "--out", "c2.json"]);
+    r.error(
+        "error: this log does not verify (2 problems; the first: entry 7, projection: table retractions has no row seq=7",
+    );
+    assert!(
+        r.stderr.contains("): a bundle would carry what its tables say (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before exporting)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!w.path("c2.json").exists());
+    assert_eq!(w.db_bytes(), before);
+    w.run(None, &["verify"]).problem("entry 7", "projection");
+}
+
 #[test]
 fn round_trip_with_and_without_the_published_key() {
     let w = Work::with_claims();
@@ -1053,7 +1085,9 @@ fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
     assert!(before == w.db_bytes(), "the log changed");
 
     // With a checkpoint stored before the damage, nothing is signed, and
-    // the bundle's own check refuses it.
+    // the log's verification refuses it all, even the bundle of C3, whose
+    // own entries are sound: a bundle cannot show that it is complete, and
+    // the tables that chose its entries are only as good as the log.
     w.restore(&pristine);
     w.claim_on_s1(
         &["--quote", "Russia has resumed heavy airstrikes"],
@@ -1061,27 +1095,23 @@ fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
     )
     .ok();
     w.run(Some("admin"), &["checkpoint"]).ok();
+    let sound = w.db_bytes();
     w.sql(damage);
     let before = w.db_bytes();
-    let r = w.run(Some("analyst"), &["export", "C1", "--out", "c1.json"]);
-    r.error("error: the bundle of these entries would not verify (");
-    assert!(
-        r.stderr.contains("; the first: entry 4, inclusion: "),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("so it was not written"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("verify` to see every problem"),
-        "{}",
-        r.stderr
-    );
-    assert!(!w.path("c1.json").exists());
-    assert!(before == w.db_bytes(), "the log changed");
-    // C2's bundle carries A1, which contradicts it, and so C1: refused
-    // too. C3's entries are sound: its bundle is written, and verifies.
-    w.run(Some("analyst"), &["export", "C2", "--out", "c2.json"])
-        .error("error: the bundle of these entries would not verify (");
+    for c in ["C1", "C2", "C3"] {
+        let r = w.run(Some("analyst"), &["export", c, "--out", "c.json"]);
+        r.error("error: this log does not verify (");
+        assert!(
+            r.stderr.contains("; the first: entry 4, hash: "),
+            "{}",
+            r.stderr
+        );
+        assert!(!w.path("c.json").exists());
+        assert!(before == w.db_bytes(), "the log changed");
+    }
+    // Restored, C3's bundle is written and verifies.
+    w.restore(&sound);
+    w.run(None, &["verify"]).ok();
     let r = w.run(Some("analyst"), &["export", "C3", "--out", "c3.json"]);
     assert!(r.ok().starts_with("wrote c3.json"), "{}", r.stdout);
     checks_out(&w.run(None, &["verify-bundle", "c3.json"]));

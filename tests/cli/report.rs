@@ -1344,6 +1344,36 @@ fn the_linked_data_formats_leave_out_an_address_that_is_code() {
     assert_eq!(out.ok(), "S2\n");
     let prov = json(report(&w, None, &["--format", "prov"]).ok());
     assert_eq!(prov["entity"]["log:S2"]["ct:url"]["$"], url, "{prov}");
+    let html = report(&w, None, &["--format", "html"]).ok().to_string();
+    assert!(html.contains(&format!("<a href=\"{url}\"")), "{html}");
+
+    // A host that mixes scripts (a Cyrillic а in al-monitor), which `--url`
+    // refuses, signed outside the CLI: shown as text, never a live link.
+    let homograph = "https://www.\u{430}l-monitor.com/originals/2022/07/x";
+    let text = b"Rebels said: \"the road is open\".".to_vec();
+    let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
+        author: None,
+        derived_from: vec![],
+        kind: claimtrail::model::SourceKind::Article,
+        length: text.len() as u64,
+        media_type: claimtrail::rules::MEDIA_TYPE.into(),
+        published: None,
+        publisher: Some("Al-Monitor".into()),
+        retrieved: claimtrail::clock::now(),
+        sha256: claimtrail::hash::Hash::sha256(&text),
+        title: Some("Road".into()),
+        url: Some(homograph.into()),
+    });
+    let s3 = w.append_unchecked("analyst", body, Some(text));
+    assert_eq!(s3, "S3");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    for f in ["html", "md"] {
+        let out = report(&w, None, &["--format", f]).ok().to_string();
+        assert!(out.contains(homograph), "{f}: {out}");
+        assert!(!out.contains(&format!("href=\"{homograph}")), "{f}: {out}");
+        assert!(!out.contains(&format!("<{homograph}>")), "{f}: {out}");
+        assert!(!out.contains(&format!("]({homograph})")), "{f}: {out}");
+    }
 }
 
 /// A relation is reported as superseded when its annotation is no longer

@@ -796,6 +796,34 @@ fn forged_annotation_of_a_retracted_claim() {
 // file can add a trigger or a view there, which would run inside
 // claimtrail's own statements, or drop a table.
 
+/// SQLite's statistics tables are allowed in the file (`ANALYZE` makes
+/// them), but only as SQLite makes them: an index given the name
+/// `sqlite_stat4` passed the check by its name, and this one refuses every
+/// new annotation of C1 ("integer overflow") while verify said OK. SQLite
+/// reads such an index listed after its statistics table of the same name
+/// without complaint.
+#[test]
+fn an_index_named_as_sqlite_statistics() {
+    let w = Work::with_claims();
+    w.sql("ANALYZE;");
+    w.run(None, &["verify"]).ok();
+    w.sql(
+        "CREATE INDEX zz ON annotations (abs(-9223372036854775807 - (claim_id = 1 AND id > 1)));
+         PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET name = 'sqlite_stat4',
+             sql = replace(sql, 'INDEX zz', 'INDEX sqlite_stat4') WHERE name = 'zz';",
+    );
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "schema");
+    assert!(
+        r.stdout.contains("PROBLEM log: schema: index sqlite_stat4 on annotations is not part of claimtrail's schema: CREATE INDEX sqlite_stat4 ON annotations (abs(-9223372036854775807 - (claim_id = 1 AND id > 1)))\n"),
+        "{}",
+        r.stdout
+    );
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .error("has been altered outside claimtrail: index sqlite_stat4 on annotations");
+}
+
 /// A trigger that drops new annotations (entry and row): before, `annotate`
 /// printed a new id, nothing was stored, and the log still verified.
 #[test]

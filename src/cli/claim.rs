@@ -442,20 +442,53 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             "add claims by hand with `claimtrail claim add`",
         ));
     }
+    let every = pick.trim() == "all";
     let mut entries = Vec::new();
+    // The candidates appended, in order (`--add all` leaves out those the
+    // rules refuse), and those it left out, with why.
+    let mut appended: Vec<usize> = Vec::new();
+    let mut refused: Vec<(usize, String)> = Vec::new();
     for &i in &chosen {
         let c = &found[i];
         let kind: SourceKind = c.provenance.parse().map_err(Error::Internal)?;
         let body =
             claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
         // Every candidate to the commands' input rules, not only the first
-        // (`--add all` signed speakers that `--add 3` refused).
-        claimtrail::log::precheck(&body).map_err(|e| candidate_refused(i + 1, e))?;
-        // And to the log's: which candidate (`--add all` failed on a
-        // speaker that prints like another, naming none).
-        claimtrail::log::refuse_recorded_claim(store.conn(), &body)
-            .map_err(|e| candidate_refused(i + 1, e))?;
-        entries.push(NewEntry::new(body));
+        // (`--add all` signed speakers that `--add 3` refused), and to the
+        // log's: which candidate (`--add all` failed on a speaker that
+        // prints like another, naming none).
+        let checked = claimtrail::log::precheck(&body)
+            .and_then(|()| claimtrail::log::refuse_recorded_claim(store.conn(), &body));
+        match checked {
+            Ok(()) => {
+                entries.push(NewEntry::new(body));
+                appended.push(i);
+            }
+            // Asked for by number, a candidate refused stops the command;
+            // under `--add all`, which cannot leave it out, the others are
+            // added and it is named after them (one speaker that mixes
+            // scripts stopped the whole batch).
+            Err(Error::Invalid { what, .. }) if every => refused.push((i, what)),
+            Err(e) => return Err(candidate_refused(i + 1, e)),
+        }
+    }
+    if entries.is_empty() {
+        if let Some((i, what)) = refused.first() {
+            return Err(Error::invalid(
+                format!(
+                    "no candidate in {id} could be added by --add all: candidate {}: {what}{}",
+                    i + 1,
+                    match refused.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more refused)", n - 1),
+                    }
+                ),
+                format!(
+                    "add them by hand, e.g. {} and its --speaker",
+                    by_hand_line(*i)
+                ),
+            ));
+        }
     }
     let signer = match entries.first() {
         Some(first) => ctx.signer_for(store.conn(), first)?,
@@ -472,7 +505,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         outln!("{}", ids.join("\n"))?;
     }
     for &(i, j) in &nested {
-        let added_as = chosen
+        let added_as = appended
             .iter()
             .position(|&c| c == j)
             .and_then(|k| ids.get(k))
@@ -483,6 +516,13 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             i + 1,
             j + 1,
             i + 1
+        );
+    }
+    for (i, what) in &refused {
+        eprintln!(
+            "note: candidate {} was not added: {what}; if it is a claim, add it by hand: {} and its --speaker",
+            i + 1,
+            by_hand_line(*i)
         );
     }
     if let Some(&first) = left_out.first() {

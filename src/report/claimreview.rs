@@ -1,7 +1,8 @@
 //! schema.org ClaimReview JSON-LD (the markup of Google's Fact Check
 //! tools). One `ClaimReview` per analyst per claim: for each claim, each
 //! analyst's latest annotation that no later one supersedes (see
-//! [`Report::current`]). Verdicts map to ratings as README "Verdicts" says
+//! [`Report::current`]); an auditor's audit notes are not the desk's
+//! reviews and give none. Verdicts map to ratings as README "Verdicts" says
 //! (5 True … 1 False). The document is a JSON-LD `@graph` whose first node
 //! is a `Dataset` describing the log, the verify result and the checkpoint;
 //! every review points at it with `isBasedOn`.
@@ -12,6 +13,7 @@
 use super::data::Report;
 use super::{item_iri, rating};
 use crate::error::Result;
+use crate::model::Role;
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use serde_json::{json, Map, Value};
 
@@ -37,7 +39,15 @@ pub fn render(r: &Report) -> Result<String> {
         .filter(|c| c.retraction.is_none())
         .filter(reviewable)
     {
-        for a in r.current(c.id) {
+        // An auditor's annotation is an audit note, not the desk's review
+        // (as `list claims --unannotated` counts them): published as a
+        // ClaimReview, it read as the desk's fact-check. The other formats
+        // show it.
+        for a in r
+            .current(c.id)
+            .into_iter()
+            .filter(|a| a.signed.signer_role != Some(Role::Auditor))
+        {
             graph.push(review(r, c, a, &log_id));
         }
     }

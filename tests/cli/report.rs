@@ -504,6 +504,37 @@ fn claimreview_has_the_fields_fact_check_tools_need() {
         by_id("A3")["itemReviewed"]["author"]["@type"],
         "Organization"
     );
+
+    // An auditor's audit note is not the desk's review: the JSON report
+    // has it, ClaimReview does not.
+    let auditor = w.path("demo/auditor");
+    let note = w.run(
+        None,
+        &[
+            "--db",
+            &db,
+            "--key",
+            auditor.to_str().unwrap(),
+            "annotate",
+            "C1",
+            "--verdict",
+            "confirmed",
+            "--note",
+            "audit: sampled",
+        ],
+    );
+    assert_eq!(note.ok(), "A7\n");
+    let all = json(report(&w, Some(&db), &["--format", "json"]).ok());
+    assert!(all.to_string().contains("audit: sampled"), "{all}");
+    let doc = json(report(&w, Some(&db), &["--format", "claimreview"]).ok());
+    let ids: Vec<&str> = doc["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["@type"] == "ClaimReview")
+        .map(|r| r["identifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["A1", "A2", "A5", "A3", "A6"]);
 }
 
 #[test]

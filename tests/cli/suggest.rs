@@ -411,9 +411,34 @@ fn a_suggested_speaker_that_prints_like_another_is_named() {
         "\u{410}\u{420} said, \u{201c}Five children were among the dead, the agency said.\u{201d}\n",
     );
     let before = w.db_bytes();
-    w.run(Some("analyst"), &["claim", "suggest", &second, "--add", "all"])
+    w.run(Some("analyst"), &["claim", "suggest", &second, "--add", "1"])
         .error("error: candidate 1: the speaker \"\\u{410}\\u{420}\" is written in letters of another script that print like \"AP\", a speaker the log already has");
+    w.run(Some("analyst"), &["claim", "suggest", &second, "--add", "all"])
+        .error("error: no candidate in S2 could be added by --add all: candidate 1: the speaker \"\\u{410}\\u{420}\" is written in letters of another script that print like \"AP\", a speaker the log already has");
     assert!(before == w.db_bytes());
+
+    // Beside other candidates, `--add all` adds them and names the one it
+    // left out (one such speaker stopped the whole batch, and its hint,
+    // "leave it out of --add", was something `all` cannot do).
+    let third = w.source_from_stdin(
+        "analyst",
+        "article",
+        "\u{410}\u{420} said, \u{201c}Five children were among the dead, the agency said.\u{201d}\n\n\
+         The UN said, \u{201c}Aid convoys were blocked at the crossing for a third day.\u{201d}\n",
+    );
+    let r = w.run(
+        Some("analyst"),
+        &["claim", "suggest", &third, "--add", "all"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "C2\n");
+    assert!(
+        r.stderr.starts_with("note: candidate 1 was not added: the speaker \"\\u{410}\\u{420}\" is written in letters of another script that print like \"AP\", a speaker the log already has; if it is a claim, add it by hand: `claimtrail claim add --source S3 --span "),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert_eq!(claim_speakers(&w), ["AP", "The UN"]);
 }
 
 /// The speakers of the log's claims, as `list claims` shows them.

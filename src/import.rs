@@ -1741,8 +1741,9 @@ struct Importer<'a> {
     matched_annotation_retractions: std::collections::HashSet<u64>,
     /// Source amendments from before this run (by seq) a line has matched.
     matched_amendments: std::collections::HashSet<u64>,
-    /// Annotations a line of this run superseded (`query::supersedable`).
-    superseded: std::collections::HashSet<u64>,
+    /// Annotations a line of this run superseded (`query::supersedable`),
+    /// with that line's number.
+    superseded: std::collections::HashMap<u64, u64>,
     /// Annotations a line of this run retracted: what one of them
     /// superseded may be superseded again, as `annotate` allows once the
     /// retraction is in the log (the file was refused).
@@ -2529,12 +2530,23 @@ impl<'a> Importer<'a> {
             // This run's lines first: once stored (the batch not yet
             // committed), an earlier line's annotation is in the tables
             // too, and the message would depend on when it was stored.
-            if !self.superseded.insert(r.id.n) {
+            if let Some(&first) = self.superseded.get(&r.id.n) {
+                // In the file's terms: the label or id the line gave (it
+                // named `A7` where the file wrote `@a`).
+                let given = l.supersedes.as_deref().unwrap_or_default();
+                let named = match given.starts_with('@') {
+                    true => format!("{given} ({})", r.id),
+                    false => r.id.to_string(),
+                };
                 return Err(Error::invalid(
-                    format!("{} is superseded by an earlier line of this import", r.id),
+                    format!(
+                        "{named} is already superseded by {} {first} of this import",
+                        self.unit()
+                    ),
                     "supersede the annotation that line makes (give it a label), or drop one of the two",
                 ));
             }
+            self.superseded.insert(r.id.n, line);
             if r.id.n <= self.start.annotations {
                 match crate::query::superseded_by(self.store.conn(), r.id.n)? {
                     Some(by) if self.retracted_here.contains(&by.n) => {}

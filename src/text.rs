@@ -366,6 +366,15 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
         } else if quotes && is_single_quote(c) {
             "'"
         } else if dashes && is_dash(c) {
+            // `--` (and `---`) is how a dash is typed on a keyboard without
+            // one: one dash, as `—` is (`ALEPPO -- Russia` was not found in
+            // `ALEPPO — Russia`, nor named as a dash difference).
+            if c == '-' {
+                while let Some(&(i, '-')) = chars.peek() {
+                    end = i + 1;
+                    chars.next();
+                }
+            }
             "-"
         } else if ellipsis && c == '…' {
             "..."
@@ -1600,6 +1609,12 @@ mod tests {
             diff(&m[0], "aleppo - russia"),
             [Difference::Dashes, Difference::Case]
         );
+        // A dash typed as two or three hyphens is one dash.
+        for typed in ["ALEPPO -- Russia", "ALEPPO --- Russia"] {
+            let m = near_matches(t, typed);
+            assert_eq!(&t[m[0].start..m[0].end], "ALEPPO — Russia", "{typed}");
+            assert_eq!(diff(&m[0], typed), [Difference::Dashes]);
+        }
         let m = near_matches(t, "\"Seven civilians...\"");
         assert_eq!(&t[m[0].start..m[0].end], "“Seven civilians…”");
         assert_eq!(

@@ -764,6 +764,11 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
         "but with other dashes and letter case it does, at line 1 col 1 (bytes 0..29): \
          `ALEPPO — Russia has resumed` (hint: to claim the source's own text, use --span 0..29 instead of --quote)",
     );
+    // Two hyphens, as a dash is typed on a keyboard without one.
+    claim(&["--quote", "ALEPPO -- Russia has resumed"]).error(
+        "but with other dashes it does, at line 1 col 1 (bytes 0..29): \
+         `ALEPPO — Russia has resumed` (hint: to claim the source's own text, use --span 0..29 instead of --quote)",
+    );
     // Several near matches are listed, with the span of the first.
     claim(&["--quote", "tehran summit"]).error(
         "but 3 near matches do: 1: other letter case, line 33 col 160 (bytes 3782..3795): \
@@ -2226,7 +2231,21 @@ fn an_annotation_already_superseded_is_not_superseded_again() {
         &w,
         Some("analyst"),
         &["import", "twice.jsonl"],
-        "error: line 2: A2 is superseded by an earlier line of this import (hint: supersede the annotation that line makes (give it a label), or drop one of the two",
+        "error: line 2: A2 is already superseded by line 1 of this import (hint: supersede the annotation that line makes (give it a label), or drop one of the two",
+    );
+    // By a label, named as the file names it.
+    std::fs::write(
+        w.path("labels.jsonl"),
+        "{\"type\":\"annotation\",\"label\":\"a\",\"claim\":\"C1\",\"verdict\":\"false\",\"supersedes\":\"A2\"}\n\
+         {\"type\":\"annotation\",\"label\":\"b\",\"claim\":\"C1\",\"verdict\":\"disputed\",\"supersedes\":\"@a\"}\n\
+         {\"type\":\"annotation\",\"label\":\"c\",\"claim\":\"C1\",\"verdict\":\"confirmed\",\"supersedes\":\"@a\"}\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["import", "labels.jsonl", "--dry-run"],
+        "error: line 3: @a (A3) is already superseded by line 2 of this import (hint: ",
     );
     // The latest in the chain may be superseded.
     w.run(

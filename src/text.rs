@@ -83,10 +83,17 @@ pub fn parse_span(s: &str) -> Result<(usize, usize), String> {
             escape(s)
         )
     };
+    // Digits only: Rust's integer parsing also takes a `+` sign, and the
+    // trim took spaces, so `+0..+6` and ` 0..5 ` passed where `0x10..0x20`
+    // and full-width digits did not, and import lines are read strictly.
+    let number = |t: &str| -> Result<usize, String> {
+        match !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            true => t.parse().map_err(|_| bad()),
+            false => Err(bad()),
+        }
+    };
     let (a, b) = s.split_once("..").ok_or_else(bad)?;
-    let a: usize = a.trim().parse().map_err(|_| bad())?;
-    let b: usize = b.trim().parse().map_err(|_| bad())?;
-    Ok((a, b))
+    Ok((number(a)?, number(b)?))
 }
 
 /// Up to [`CONTEXT_CHARS`] characters before byte `start` (a boundary).
@@ -1522,6 +1529,25 @@ mod tests {
             two.to_string(),
             "none of the note's 2 signature lines is from a known key"
         );
+    }
+
+    #[test]
+    fn spans_are_written_in_digits_only() {
+        assert_eq!(parse_span("0..5"), Ok((0, 5)));
+        assert_eq!(parse_span("120..187"), Ok((120, 187)));
+        for bad in [
+            "+0..+6",
+            " 0..5 ",
+            "5 ..9",
+            "..5",
+            "5..",
+            "0x10..0x20",
+            "\u{ff11}..\u{ff12}",
+            "1...5",
+            "99999999999999999999999..1",
+        ] {
+            assert!(parse_span(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -2723,6 +2723,21 @@ fn negative_values_are_refused_for_what_they_are() {
         ),
         (
             &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--span",
+                "+0..+6",
+                "--speaker",
+                "x",
+                "--provenance",
+                "tweet",
+            ][..],
+            "error: `+0..+6` is not a span: write START..END with byte offsets, e.g. 120..187",
+        ),
+        (
+            &[
                 "annotate",
                 "C1",
                 "--verdict",

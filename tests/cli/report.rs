@@ -1335,21 +1335,29 @@ fn a_long_reliability_record_is_summed_up_for_readers() {
 #[test]
 fn the_linked_data_formats_leave_out_an_address_that_is_code() {
     let w = Work::with_team();
-    let text = b"The council said: \"the bridge reopens on Monday\".".to_vec();
-    let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
-        author: None,
-        derived_from: vec![],
-        kind: claimtrail::model::SourceKind::Article,
-        length: text.len() as u64,
-        media_type: claimtrail::rules::MEDIA_TYPE.into(),
-        published: None,
-        publisher: Some("The Courier".into()),
-        retrieved: claimtrail::clock::now(),
-        sha256: claimtrail::hash::Hash::sha256(&text),
-        title: Some("Bridge".into()),
-        url: Some("javascript:alert(document.cookie)//https://courier.example/".into()),
-    });
-    let s = w.append_unchecked("analyst", body, Some(text));
+    // A source with this address, signed outside the commands' rules.
+    let source_at = |url: &str, text: &[u8], title: &str, publisher: &str| {
+        let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
+            author: None,
+            derived_from: vec![],
+            kind: claimtrail::model::SourceKind::Article,
+            length: text.len() as u64,
+            media_type: claimtrail::rules::MEDIA_TYPE.into(),
+            published: None,
+            publisher: Some(publisher.into()),
+            retrieved: claimtrail::clock::now(),
+            sha256: claimtrail::hash::Hash::sha256(text),
+            title: Some(title.into()),
+            url: Some(url.into()),
+        });
+        w.append_unchecked("analyst", body, Some(text.to_vec()))
+    };
+    let s = source_at(
+        "javascript:alert(document.cookie)//https://courier.example/",
+        b"The council said: \"the bridge reopens on Monday\".",
+        "Bridge",
+        "The Courier",
+    );
     let c = w.claim_unchecked("analyst", &s, (19, 48), "the council");
     w.annotation_unchecked("analyst", &c, "the date was moved");
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
@@ -1381,21 +1389,12 @@ fn the_linked_data_formats_leave_out_an_address_that_is_code() {
     // A host that mixes scripts (a Cyrillic а in al-monitor), which `--url`
     // refuses, signed outside the CLI: shown as text, never a live link.
     let homograph = "https://www.\u{430}l-monitor.com/originals/2022/07/x";
-    let text = b"Rebels said: \"the road is open\".".to_vec();
-    let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
-        author: None,
-        derived_from: vec![],
-        kind: claimtrail::model::SourceKind::Article,
-        length: text.len() as u64,
-        media_type: claimtrail::rules::MEDIA_TYPE.into(),
-        published: None,
-        publisher: Some("Al-Monitor".into()),
-        retrieved: claimtrail::clock::now(),
-        sha256: claimtrail::hash::Hash::sha256(&text),
-        title: Some("Road".into()),
-        url: Some(homograph.into()),
-    });
-    let s3 = w.append_unchecked("analyst", body, Some(text));
+    let s3 = source_at(
+        homograph,
+        b"Rebels said: \"the road is open\".",
+        "Road",
+        "Al-Monitor",
+    );
     assert_eq!(s3, "S3");
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     for f in ["html", "md"] {

@@ -1259,6 +1259,22 @@ fn run(
                 }
                 Next::Group(group) => group?,
             };
+            // A line of this group that does not parse, while nothing is
+            // committed: reported before any line of the group is taken. A
+            // retraction or a source derived from one before it in the
+            // batch commits the lines before them early, and a typo further
+            // on then ended in exit 2 with lines appended; a file of a few
+            // hundred lines now writes nothing for a typo anywhere in it.
+            // (The lines before it in the group are checked on the next run.)
+            if imp.batches == 0 {
+                if let Some(k) = group.iter().position(|(_, p)| p.is_err()) {
+                    if let Some((_, Err(e))) = group.get(k) {
+                        let n = imp.line + k as u64 + 1;
+                        let e = Error::invalid(e.what.clone(), e.hint.clone());
+                        return Err(at(imp.unit(), n, e));
+                    }
+                }
+            }
             let batches = imp.batches;
             let size = group.iter().map(|(bytes, _)| bytes).sum();
             if imp.line == opts.format.header_lines() {

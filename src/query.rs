@@ -1834,8 +1834,10 @@ pub fn for_each_annotation(
 }
 
 /// The keys that sign for one person, as `--by` and `--mine` select them:
-/// a key, and every key enrolled under its name (a rotated key's
-/// predecessors and successors: `rules::same_person`).
+/// a key, and every key enrolled under its name with its role (a rotated
+/// key's predecessors and successors: `rules::same_person`; a key enrolled
+/// outside the CLI under a revoked key's name with another role is
+/// another person, as verify counts it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeysOf(pub Vec<Fingerprint>);
 
@@ -1849,10 +1851,13 @@ impl KeysOf {
 /// order; `fp` alone if the log does not know it.
 pub fn keys_of(conn: &Connection, fp: &Fingerprint) -> Result<KeysOf> {
     let keys = keys(conn)?;
-    let name = keys.iter().find(|k| k.fingerprint == *fp).map(|k| &k.name);
+    let person = keys
+        .iter()
+        .find(|k| k.fingerprint == *fp)
+        .map(|k| (&k.name, k.role));
     let mut of: Vec<Fingerprint> = keys
         .iter()
-        .filter(|k| Some(&k.name) == name)
+        .filter(|k| Some((&k.name, k.role)) == person)
         .map(|k| k.fingerprint.clone())
         .collect();
     if of.is_empty() {

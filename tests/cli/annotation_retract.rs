@@ -741,4 +741,13 @@ fn a_revoked_name_enrolled_again_with_another_role_is_another_person() {
         "{}",
         json.stdout
     );
+    // `--mine` selects that person's keys: not the revoked auditor's.
+    let mine = w.run(Some("aud2"), &["list", "annotations", "--mine"]);
+    let ids: Vec<String> = mine
+        .ok()
+        .lines()
+        .skip(1)
+        .map(|l| cells(l)[0].clone())
+        .collect();
+    assert_eq!(ids, ["A3"], "{}", mine.stdout);
 }

@@ -1089,6 +1089,27 @@ fn bad_lines_are_named_and_change_nothing() {
          the passage exactly from the source's text, or use \"span\"",
     );
     assert!(before == w.db_bytes());
+    // A derived source (or a retraction) commits the lines before it
+    // early; a typo after it still writes nothing, as a line that does not
+    // parse is found among the lines read together before any is taken.
+    for middle in [
+        json!({"type":"source","label":"b","text":"Child text two.","kind":"article","derived_from":["@a"]}),
+        json!({"type":"retraction","claim":"C2","reason":"misattributed: the ministry said it"}),
+    ] {
+        write_lines(
+            &w.path("new.jsonl"),
+            &[
+                json!({"type":"source","label":"a","text":"Parent text one.","kind":"tweet"})
+                    .to_string(),
+                middle.to_string(),
+                json!({"type":"annotation","claim":"C1","verdict":"maybe"}).to_string(),
+            ],
+        );
+        w.run(Some("analyst"), &["import", "new.jsonl"]).error(
+            "error: line 3: \"verdict\": `maybe` is not a verdict: use one of confirmed, corroborated, unverified, disputed, misleading, false (hint: ",
+        );
+        assert!(before == w.db_bytes(), "{middle}");
+    }
     w.run(None, &["verify"]).ok();
 }
 

@@ -194,7 +194,7 @@ pub fn check_published_by(s: &str, retrieved: &str) -> Result<(), String> {
     };
     if after {
         return Err(format!(
-            "the publication date `{s}` is after the source was retrieved ({}): a source cannot be published after it was read",
+            "the publication date `{s}` is more than a day after the source was retrieved ({}): a source cannot be published after it was read (a day is allowed for time zones and clocks)",
             format_utc(retrieved)
         ));
     }

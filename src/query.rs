@@ -2133,6 +2133,19 @@ pub struct SpeakerGrade {
     /// The annotation that replaced this one, if any: the record is the
     /// history, and says which grades an analyst has since revised.
     pub superseded_by: Option<ItemId>,
+    /// The same person's later annotation of the claim, which counts
+    /// instead of this one though it does not supersede it
+    /// ([`AnnotationView::replaced_by`]): a grade revised so is no more
+    /// standing than one superseded (the record showed it as standing).
+    pub replaced_by: Option<ItemId>,
+}
+
+impl SpeakerGrade {
+    /// Whether the grade is its analyst's current judgment still: neither
+    /// superseded nor replaced.
+    pub fn current(&self) -> bool {
+        self.superseded_by.is_none() && self.replaced_by.is_none()
+    }
 }
 
 /// The condition on a claim `c` that it stands: no `claim.retract` withdrew
@@ -2243,6 +2256,7 @@ impl Speakers {
                         superseded_by: r
                             .get::<_, Option<i64>>(5)?
                             .map(|n| item(IdKind::Annotation, n)),
+                        replaced_by: None,
                     },
                 ))
             })?;
@@ -2251,6 +2265,12 @@ impl Speakers {
             }
         }
         out.sort_by_key(|(id, _)| *id);
+        let mut replacements = Replacements::default();
+        for (_, g) in &mut out {
+            if g.superseded_by.is_none() {
+                g.replaced_by = replacements.of(conn, g.claim.n, g.annotation.n)?;
+            }
+        }
         Ok(out.into_iter().map(|(_, g)| g).collect())
     }
 }

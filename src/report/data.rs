@@ -380,6 +380,10 @@ fn items(
         if let Some(r) = &s.redaction {
             wanted.insert(r.seq);
         }
+        // The entries behind the metadata shown, which its amendments set:
+        // without them a reader checking the report offline could verify
+        // the source's first title and address, not the ones it shows.
+        wanted.extend(s.amendments.iter().map(|a| a.seq));
     }
     wanted.extend(claims.iter().map(|c| c.signed.seq));
     wanted.extend(

@@ -7,7 +7,7 @@
 
 use super::data::Report;
 use super::{cut, visible};
-use crate::model::{Fingerprint, ItemId, Seq, Verdict};
+use crate::model::{Fingerprint, ItemId, Role, Seq, Verdict};
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::count;
 use crate::text::CONTEXT_CHARS;
@@ -830,8 +830,16 @@ fn graph(o: &mut String, r: &Report) {
                 format!("{} assesses {}: {}", a.id, a.claim, a.verdict),
             );
         }
-        // A retracted annotation's links are not live: not drawn.
+        // A retracted annotation's links are not live: not drawn. Those of
+        // one that is no longer its analyst's current judgment (superseded,
+        // or replaced by their later annotation of the claim) are history:
+        // drawn faint, and said so (they looked like live links).
         let live = a.retraction.is_none();
+        let current = a.superseded_by.is_none() && !r.later.contains_key(&a.id);
+        let (faint, said) = match current {
+            true => ("", ""),
+            false => (" stroke-opacity=\"0.35\"", " (not current)"),
+        };
         for (class, colour, ids, off) in [
             ("corroborates", "#1a7f37", &a.corroborates, 10.0),
             ("contradicts", "#cf222e", &a.contradicts, -10.0),
@@ -852,8 +860,8 @@ fn graph(o: &mut String, r: &Report) {
                         class,
                         d,
                         colour,
-                        " stroke-dasharray=\"6 4\"",
-                        format!("{}: {} {class} {other}", a.id, a.claim),
+                        &format!(" stroke-dasharray=\"6 4\"{faint}"),
+                        format!("{}: {} {class} {other}{said}", a.id, a.claim),
                     );
                 }
             }
@@ -900,9 +908,15 @@ fn graph(o: &mut String, r: &Report) {
         let Some(n) = claims.get(&c.id) else {
             continue;
         };
+        // Framed by the desk's latest current verdict: an auditor's audit
+        // note colours a claim only when no analyst or admin has judged it
+        // (it framed a claim over two desk verdicts).
         let current = r.current(c.id);
+        let desk = |a: &&&AnnotationView| a.signed.signer_role != Some(Role::Auditor);
         let stroke = current
-            .last()
+            .iter()
+            .rfind(desk)
+            .or(current.last())
             .map(|a| verdict_color(a.verdict))
             .unwrap_or("#8c959f");
         // A retracted claim is drawn faded and dashed, as a superseded
@@ -948,7 +962,8 @@ fn graph(o: &mut String, r: &Report) {
         };
         let colour = verdict_color(a.verdict);
         let retracted = a.retraction.is_some();
-        let superseded = a.superseded_by.is_some() || retracted;
+        let replaced = r.later.get(&a.id);
+        let superseded = a.superseded_by.is_some() || replaced.is_some() || retracted;
         let mut grades = String::new();
         if let Some(g) = &a.reliability {
             grades.push_str(g.as_str());
@@ -963,6 +978,8 @@ fn graph(o: &mut String, r: &Report) {
         };
         let line2 = if retracted {
             format!("{} · RETRACTED", a.signed.signer_name)
+        } else if let (None, Some(l)) = (a.superseded_by, replaced) {
+            format!("{} (not current: {l})", a.signed.signer_name)
         } else if superseded {
             format!(
                 "{} (superseded by {})",

@@ -169,7 +169,12 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     field(
         "claims",
         if ids.is_empty() {
-            "none shown".into()
+            // "none shown" read as if some were hidden for a source that
+            // has none.
+            match s.claims {
+                0 => "none".into(),
+                n => format!("none shown ({} in the log)", count(n, "claim")),
+            }
         } else {
             crate::model::join(&ids, ", ")
         },
@@ -234,13 +239,11 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     );
     let _ = writeln!(
         o,
-        "- **Source:** {} {}, bytes {}..{}; quote SHA-256 {}",
+        "- **Source:** {}{}, bytes {}..{}; quote SHA-256 {}",
         c.source,
-        inline(
-            &src.and_then(|s| s.title.clone())
-                .map(|t| format!("“{t}”"))
-                .unwrap_or_default()
-        ),
+        src.and_then(|s| s.title.as_ref())
+            .map(|t| format!(" {}", inline(&format!("“{t}”"))))
+            .unwrap_or_default(),
         c.start,
         c.end,
         code(&c.quote_sha256)

@@ -288,9 +288,9 @@ pub fn record_summary(
     if grades.len() <= RECORD_IN_FULL {
         return grades.iter().map(one).collect::<Vec<_>>().join("; ");
     }
-    let revised = grades.iter().filter(|g| g.superseded_by.is_some()).count();
+    let revised = grades.iter().filter(|g| !g.current()).count();
     let revised = if revised > 0 {
-        format!(" ({revised} since superseded)")
+        format!(" ({revised} no longer current: superseded or replaced)")
     } else {
         String::new()
     };
@@ -329,12 +329,14 @@ pub fn revocation_note(seq: crate::model::Seq, reason: &str) -> String {
 }
 
 /// `, superseded by A<n>` for a grade of the record that its analyst has
-/// since revised; nothing otherwise.
+/// since superseded, `, not current: A<n>` for one their later annotation
+/// of the claim replaced; nothing otherwise.
 pub fn superseded_note(g: &crate::query::SpeakerGrade) -> String {
-    g.superseded_by
-        .as_ref()
-        .map(|a| format!(", superseded by {a}"))
-        .unwrap_or_default()
+    match (&g.superseded_by, &g.replaced_by) {
+        (Some(a), _) => format!(", superseded by {a}"),
+        (None, Some(a)) => format!(", not current: {a}"),
+        (None, None) => String::new(),
+    }
 }
 
 /// One amendment of a source as the reports print it (each format escapes
@@ -481,6 +483,7 @@ mod tests {
             signer_name: "Rana".into(),
             time: String::new(),
             superseded_by: (i == 7).then(|| ItemId::annotation(99)),
+            replaced_by: (i == 8).then(|| ItemId::annotation(98)),
         };
         let one = |g: &crate::query::SpeakerGrade| format!("{} on {}", g.reliability, g.claim);
         let few: Vec<_> = (1..=RECORD_IN_FULL).map(|i| grade(i, "B")).collect();
@@ -492,7 +495,7 @@ mod tests {
             .collect();
         assert_eq!(
             record_summary(&many, one),
-            "50 grades (1 since superseded): B ×40, C ×10; the latest: C on C50; B on C49; B on C48; B on C47; B on C46"
+            "50 grades (2 no longer current: superseded or replaced): B ×40, C ×10; the latest: C on C50; B on C49; B on C48; B on C47; B on C46"
         );
     }
 

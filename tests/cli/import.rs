@@ -999,7 +999,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"source","text":"x","kind":"tweet","published":"2922-07-22"}"#.to_vec(),
-            "the publication date `2922-07-22` is after the source was retrieved (",
+            "the publication date `2922-07-22` is more than a day after the source was retrieved (",
         ),
         (
             br#"{"type":"source","text":"x","kind":"tweet","title":""}"#.to_vec(),
@@ -1122,14 +1122,16 @@ fn an_error_in_a_later_batch_keeps_the_earlier_ones_and_a_rerun_completes() {
                 .to_string()
         })
         .collect();
-    lines.push(json!({"type":"annotation","claim":"C2","verdict":"probably"}).to_string());
+    // An error only the log can tell (a line that does not parse is found
+    // before anything is committed: `bad_lines_are_named_and_change_nothing`).
+    lines.push(json!({"type":"annotation","claim":"C99","verdict":"disputed"}).to_string());
     write_lines(&w.path("late.jsonl"), &lines);
     let anns = count(&w, "annotations");
     let out = w.run(
         Some("analyst"),
         &["import", "late.jsonl", "--batch-size", "2"],
     );
-    out.error("line 6: \"verdict\": `probably` is not a verdict");
+    out.error("line 6: claim: no claim C99 in this log (the last is C2)");
     assert!(
         out.stderr
             .contains("4 entries were appended in 2 batches before the error"),

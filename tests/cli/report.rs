@@ -535,6 +535,17 @@ fn claimreview_has_the_fields_fact_check_tools_need() {
         .map(|r| r["identifier"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["A1", "A2", "A5", "A3", "A6"]);
+    // Nor does it colour C1 in the graph: its frame is the desk's disputed
+    // (#9a6700), not the auditor's confirmed (#1a7f37).
+    let html = report(&w, Some(&db), &["C1", "--format", "html"])
+        .ok()
+        .to_string();
+    let node = html
+        .split("id=\"node-C1\"")
+        .nth(1)
+        .and_then(|n| n.split("</g>").next())
+        .unwrap_or_default();
+    assert!(node.contains("stroke=\"#9a6700\""), "{node}");
 }
 
 #[test]
@@ -1298,8 +1309,11 @@ fn a_long_reliability_record_is_summed_up_for_readers() {
         .collect();
     std::fs::write(w.path("grades.jsonl"), lines.join("\n") + "\n").unwrap();
     w.run(Some("analyst"), &["import", "grades.jsonl"]).ok();
-    // A1 (B, from the team log) and the 14 imported: A2..A15.
-    let summary = "15 grades: B ×13, C ×2; the latest: ";
+    // A1 (B, from the team log) and the 14 imported: A2..A15, each
+    // replacing the one before (the same analyst, the same claim), so 14
+    // are history (they were counted as standing).
+    let summary =
+        "15 grades (14 no longer current: superseded or replaced): B ×13, C ×2; the latest: ";
     let show = w.run(None, &["show", "C1"]);
     let out = show.ok();
     assert!(
@@ -1482,6 +1496,34 @@ fn a_relation_replaced_by_a_later_annotation_is_not_live() {
         "{}",
         list.stdout
     );
+    // The speaker's reliability record: A1's grade B is history, as a
+    // superseded one is (it was listed as standing), in every format; and
+    // the graph fades A1 and draws its link faint.
+    let speaker = doc["claims"][0]["speaker"].as_str().unwrap().to_string();
+    let grade = &doc["speaker_reliability"][&speaker][0];
+    assert_eq!(
+        (&grade["annotation"], &grade["replaced_by"]),
+        (&"A1".into(), &"A2".into()),
+        "{grade}"
+    );
+    assert!(
+        md.stdout
+            .contains("B by Rana Haddad on C1 (A1, not current: A2)"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        html.stdout
+            .contains("class=\"node annotation superseded\" id=\"node-A1\""),
+        "{}",
+        html.stdout
+    );
+    assert!(
+        html.stdout
+            .contains("stroke-dasharray=\"6 4\" stroke-opacity=\"0.35\" marker-end=\"url(#mcf222e)\"><title>A1: C1 contradicts C2 (not current)</title>"),
+        "{}",
+        html.stdout
+    );
 }
 
 /// A report does not replace what claimtrail wrote for others to keep: a
@@ -1528,4 +1570,21 @@ fn a_report_does_not_replace_a_kept_checkpoint_or_a_bundle() {
     }
     w.run(None, &["report", "--out", "r.md"]).ok();
     w.run(None, &["report", "--out", "r.md"]).ok();
+}
+
+/// Small things of the Markdown report: an untitled source is named
+/// without a stray space (`S2 , bytes`), and a source with no claim says
+/// `none`, not `none shown`, which read as if some were hidden.
+#[test]
+fn markdown_names_untitled_sources_and_sources_without_claims() {
+    let w = Work::with_claims();
+    let s2 = w.source_from_stdin("analyst", "statement", "The UN said: \"the road is open\".");
+    let s3 = w.source_from_stdin("analyst", "statement", "Nothing here was claimed.");
+    w.claim_on(&s2, &["--quote", "the road is open"], "the UN", "statement")
+        .ok();
+    let md = report(&w, None, &["C3", &s3, "--format", "md"])
+        .ok()
+        .to_string();
+    assert!(md.contains("- **Source:** S2, bytes 14..30;"), "{md}");
+    assert!(md.contains("| claims | none |"), "{md}");
 }

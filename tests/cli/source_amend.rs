@@ -345,6 +345,10 @@ fn reports_give_the_current_metadata() {
         "{s}"
     );
     assert_eq!(s["amendments"][0]["changes"][1]["was"], WRONG_URL, "{s}");
+    // The signed entry behind the metadata shown is among the report's
+    // entries, so a reader can check the title and address it shows (a
+    // report of some ids left it out; a whole-log report had it).
+    assert!(entry_seqs(&j).contains(&6), "{:?}", entry_seqs(&j));
 }
 
 #[test]

@@ -2081,19 +2081,67 @@ fn replaced_in(conn: &Connection, claim: u64) -> Result<Vec<(u64, u64)>> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(replaced_among(&rows))
+}
+
+/// [`replaced_in`] of one claim's annotations, as read.
+fn replaced_among(rows: &[Said<u64>]) -> Vec<(u64, u64)> {
     let now: Vec<(String, u64)> = current(rows.iter().cloned())
         .into_iter()
         .map(|a| (a.signer, a.what))
         .collect();
-    Ok(rows
-        .iter()
+    rows.iter()
         .filter(|a| !now.iter().any(|(_, n)| *n == a.what))
         .filter_map(|a| {
             now.iter()
                 .find(|(person, n)| *person == a.signer && *n > a.what)
                 .map(|(_, n)| (a.what, *n))
         })
-        .collect())
+        .collect()
+}
+
+impl Replacements {
+    /// Works out, in one pass, the claims of one speaker's spelling (of
+    /// those `standing` keeps): a speaker's record reads every claim of the
+    /// speaker, and a query per claim made `show C5` of the bench's log
+    /// 0.4 s slower.
+    fn fill_for_speaker(
+        &mut self,
+        conn: &Connection,
+        spelling: &str,
+        standing: &str,
+    ) -> Result<()> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT a.claim_id, {PERSON}, {SUPERSEDED}, {RETRACTED}, a.id
+             FROM annotations a JOIN claims c ON c.id = a.claim_id
+             WHERE c.speaker = ? AND {standing}
+             ORDER BY a.claim_id, a.id"
+        ))?;
+        let mut rows = stmt.query([spelling])?;
+        let mut claim: Option<u64> = None;
+        let mut group: Vec<Said<u64>> = Vec::new();
+        let mut done = |claim: Option<u64>, group: &mut Vec<Said<u64>>| {
+            if let Some(c) = claim {
+                self.by_claim.insert(c, replaced_among(group));
+            }
+            group.clear();
+        };
+        while let Some(r) = rows.next()? {
+            let c = r.get::<_, i64>(0)? as u64;
+            if claim != Some(c) {
+                done(claim, &mut group);
+                claim = Some(c);
+            }
+            group.push(Said {
+                signer: r.get(1)?,
+                superseded: r.get(2)?,
+                retracted: r.get(3)?,
+                what: r.get::<_, i64>(4)? as u64,
+            });
+        }
+        done(claim, &mut group);
+        Ok(())
+    }
 }
 
 /// The retraction of annotation `n`, if an `annotation.retract` withdrew it.
@@ -2266,6 +2314,9 @@ impl Speakers {
         }
         out.sort_by_key(|(id, _)| *id);
         let mut replacements = Replacements::default();
+        for spelling in spellings {
+            replacements.fill_for_speaker(conn, spelling, self.standing)?;
+        }
         for (_, g) in &mut out {
             if g.superseded_by.is_none() {
                 g.replaced_by = replacements.of(conn, g.claim.n, g.annotation.n)?;

@@ -418,7 +418,9 @@ mod tests {
         for late in ["2026-12-03", "2062-12-01", "2026-12-02T08:30:01Z"] {
             let e = check_published_by(late, at).unwrap_err();
             assert!(
-                e.contains("is after the source was retrieved (2026-12-01T08:30:00Z)"),
+                e.contains(
+                    "is more than a day after the source was retrieved (2026-12-01T08:30:00Z)"
+                ),
                 "{e}"
             );
         }

@@ -867,6 +867,10 @@ fn bad_lines_are_named_and_change_nothing() {
         (br#"{"type":"quote","source":"S1"}"#.to_vec(), "unknown type `quote`"),
         (br#"{"source":"S1"}"#.to_vec(), "no \"type\" field"),
         (
+            br#"{"type":null,"source":"S1"}"#.to_vec(),
+            "\"type\" is null, not a type's name (hint: give \"type\": \"source\", \"claim\",",
+        ),
+        (
             br#"{"type":"claim","source":"S1","quote":"Idlib","speakr":"X","provenance":"tweet"}"#.to_vec(),
             "unknown field `speakr`",
         ),

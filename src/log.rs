@@ -2002,7 +2002,7 @@ pub fn precheck(body: &Body) -> Result<()> {
     if ["", "reason", "text", "what was wrong"].contains(&said.as_str()) {
         return Err(Error::invalid(
             format!("the reason `{}` is a placeholder", reason.trim()),
-            "say why in words with --reason: it is signed, and shown with the entry for good",
+            "say why in words: the reason is signed, and shown with the entry for good",
         ));
     }
     Ok(())

@@ -570,7 +570,10 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                 if id.starts_with('@') {
                     "count byte offsets in the source's UTF-8 text".to_string()
                 } else {
-                    format!("see `claimtrail show {id} --text` for the text, or give the passage with --quote and claimtrail finds its span (`claimtrail show` gives it back)")
+                    format!(
+                        "see `claimtrail show {id} --text` for the text, or give the passage with {} and claimtrail finds its span (`claimtrail show` gives it back)",
+                        spelling.name("quote")
+                    )
                 }
             };
             // Inside a character's bytes: the nearest boundaries given are

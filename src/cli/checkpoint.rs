@@ -130,7 +130,12 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
             Err(_) => std::fs::symlink_metadata(path).is_ok(),
         };
         if taken {
-            return Err(Error::exists(path.clone()));
+            // Not "move the existing file away": it is a kept checkpoint,
+            // most likely, and evidence.
+            return Err(Error::invalid(
+                format!("{} already exists", output::shown(path)),
+                "a kept checkpoint is never replaced: name each by its size or date, e.g. cp-2026-12-06.txt",
+            ));
         }
     }
     let mut store = ctx.open()?;

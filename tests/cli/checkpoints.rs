@@ -545,7 +545,7 @@ fn kept_checkpoints_are_never_replaced_and_global_options_go_anywhere() {
     let before = entries(&w);
     w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
         .error(&format!(
-            "error: {} already exists (hint: choose another path, or move the existing file away)",
+            "error: {} already exists (hint: a kept checkpoint is never replaced: name each by its size or date, e.g. cp-2026-12-06.txt)",
             "kept.txt"
         ));
     assert_eq!(entries(&w), before, "a checkpoint was signed");

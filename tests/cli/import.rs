@@ -957,7 +957,8 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"claim","source":"S1","span":"0..8","speaker":"X","provenance":"tweet"}"#.to_vec(),
-            "span end 8 falls inside a multi-byte UTF-8 character",
+            // The hint in the file's terms ("quote", not --quote).
+            "span end 8 falls inside a multi-byte UTF-8 character (nearest boundaries: 7 and 10) (hint: see `claimtrail show S1 --text` for the text, or give the passage with \"quote\" and claimtrail finds its span",
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":1,"speaker":" ","provenance":"tweet"}"#.to_vec(),

@@ -495,7 +495,7 @@ fn a_placeholder_reason_is_refused() {
             Some("analyst"),
             &["claim", "retract", "C1", "--reason", reason],
         )
-        .error(&format!("the reason `{reason}` is a placeholder (hint: say why in words with --reason: it is signed, and shown with the entry for good)"));
+        .error(&format!("the reason `{reason}` is a placeholder (hint: say why in words: the reason is signed, and shown with the entry for good)"));
         w.run(
             Some("admin"),
             &["source", "redact", "S1", "--reason", reason],

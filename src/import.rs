@@ -1775,6 +1775,9 @@ struct Importer<'a> {
     /// superseded may be superseded again, as `annotate` allows once the
     /// retraction is in the log (the file was refused).
     retracted_here: std::collections::HashSet<u64>,
+    /// The claims and annotations a retraction line of this run retracts,
+    /// as the file names them, with the line's number.
+    retracted_by_line: std::collections::HashMap<String, u64>,
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
@@ -1900,6 +1903,7 @@ impl<'a> Importer<'a> {
             claimed: Default::default(),
             superseded: Default::default(),
             retracted_here: Default::default(),
+            retracted_by_line: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
             latest_annotation_of: HashMap::default(),
@@ -2596,6 +2600,32 @@ impl<'a> Importer<'a> {
     /// Retractions are rare, so the extra commit costs little.
     fn retract(&mut self, n: u64, line: Line) -> Result<()> {
         self.precheck(&line).map_err(|e| at(self.unit(), n, e))?;
+        // The same item retracted by two lines of the file: said in the
+        // file's terms before the lines before this one are committed (the
+        // first line's retraction was committed, and the second was told
+        // "already retracted at entry 22", an entry a dry run never kept).
+        let item = match &line {
+            Line::Retraction(l) => Some(l.claim.clone()),
+            Line::AnnotationRetraction(l) => Some(l.annotation.clone()),
+            _ => None,
+        };
+        if let Some(item) = item {
+            if let Some(first) = self.retracted_by_line.get(&item) {
+                return Err(at(
+                    self.unit(),
+                    n,
+                    Error::invalid(
+                        format!(
+                            "{} is already retracted by {} {first} of this import",
+                            text::escape(&item),
+                            self.unit()
+                        ),
+                        "an item is retracted once: delete one of the two lines",
+                    ),
+                ));
+            }
+            self.retracted_by_line.insert(item, n);
+        }
         self.flush()?;
         self.process(n, line)?;
         if self.batch_full() {

@@ -2054,6 +2054,24 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
     w.run(Some("analyst"), &["import", "twice.jsonl"])
         .error("line 1: C2 was already retracted at entry 11");
     assert!(db == w.db_bytes());
+    // Two lines of one file that retract the same item: said in the file's
+    // terms, before the first is committed (it was, and the second was
+    // told of an entry that a dry run never kept).
+    write_lines(
+        &w.path("twice.jsonl"),
+        &[
+            json!({"type":"retraction","claim":"C4","reason":"misattributed here"}).to_string(),
+            json!({"type":"retraction","claim":"C4","reason":"misattributed here"}).to_string(),
+        ],
+    );
+    for dry in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["import", "twice.jsonl"];
+        args.extend_from_slice(dry);
+        w.run(Some("analyst"), &args).error(
+            "error: line 2: C4 is already retracted by line 1 of this import (hint: an item is retracted once: delete one of the two lines;",
+        );
+        assert!(db == w.db_bytes());
+    }
 
     // A line after a retraction is checked against the retracted claim:
     // it is not moved before the retraction the way waiting lines move.

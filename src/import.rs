@@ -1778,6 +1778,9 @@ struct Importer<'a> {
     /// The claims and annotations a retraction line of this run retracts,
     /// as the file names them, with the line's number.
     retracted_by_line: std::collections::HashMap<String, u64>,
+    /// The annotations a line of this run supersedes, as the file names
+    /// them, with the line's number (see [`Importer::read`]).
+    superseded_by_line: std::collections::HashMap<String, u64>,
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
@@ -1904,6 +1907,7 @@ impl<'a> Importer<'a> {
             superseded: Default::default(),
             retracted_here: Default::default(),
             retracted_by_line: Default::default(),
+            superseded_by_line: Default::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
             latest_annotation_of: HashMap::default(),
@@ -1992,16 +1996,8 @@ impl<'a> Importer<'a> {
         line.check_given().map_err(|e| at(self.unit(), n, e))?;
         if let (Some(label), Some(kind)) = (line.label(), line.creates()) {
             check_label(label).map_err(|e| at(self.unit(), n, Error::invalid(e.what, e.hint)))?;
-            if line.references().contains(&format!("@{label}").as_str()) {
-                return Err(at(
-                    self.unit(),
-                    n,
-                    Error::invalid(
-                        format!("@{label} refers to the item this line creates"),
-                        "refer to items of earlier lines",
-                    ),
-                ));
-            }
+            // A label defined twice first: `"source":"@s"` on a line that
+            // defines `s` again was told it refers to itself.
             if let Some(l) = self.labels.get(label) {
                 return Err(at(
                     self.unit(),
@@ -2016,6 +2012,16 @@ impl<'a> Importer<'a> {
                     ),
                 ));
             }
+            if line.references().contains(&format!("@{label}").as_str()) {
+                return Err(at(
+                    self.unit(),
+                    n,
+                    Error::invalid(
+                        format!("@{label} refers to the item this line creates"),
+                        "refer to items of earlier lines",
+                    ),
+                ));
+            }
             self.labels.insert(
                 label.to_string(),
                 Label {
@@ -2027,6 +2033,35 @@ impl<'a> Importer<'a> {
         }
         self.check_role(line.entry_kind())
             .map_err(|e| at(self.unit(), n, e))?;
+        // Two lines that supersede the same annotation, as the file names
+        // it: refused as they are read, before a batch that the first
+        // waits for is committed. An annotation retraction may free what
+        // its annotation superseded (and may name it by an id not known
+        // yet): from there on the check is left to the append (`annotation`).
+        match &line {
+            Line::Annotation(AnnotationLine {
+                supersedes: Some(s),
+                ..
+            }) => {
+                if let Some(first) = self.superseded_by_line.get(s) {
+                    return Err(at(
+                        self.unit(),
+                        n,
+                        Error::invalid(
+                            format!(
+                                "{} is already superseded by {} {first} of this import",
+                                text::escape(s),
+                                self.unit()
+                            ),
+                            "supersede the annotation that line makes (give it a label), or drop one of the two",
+                        ),
+                    ));
+                }
+                self.superseded_by_line.insert(s.clone(), n);
+            }
+            Line::AnnotationRetraction(_) => self.superseded_by_line.clear(),
+            _ => {}
+        }
         if matches!(
             line,
             Line::Retraction(_) | Line::AnnotationRetraction(_) | Line::SourceAmendment(_)

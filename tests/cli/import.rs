@@ -1051,6 +1051,12 @@ fn bad_lines_are_named_and_change_nothing() {
             br#"{"type":"annotation","claim":"@x","verdict":"false","supersedes":"@x"}"#.to_vec(),
             "supersedes: @x is a claim (line 1), not an annotation",
         ),
+        // A label defined again is said so, also on a line that refers to
+        // it (it was told it refers to the item it creates).
+        (
+            br#"{"type":"annotation","label":"x","claim":"@x","verdict":"false"}"#.to_vec(),
+            "label `x` is already defined by line 1 (hint: give every item its own label",
+        ),
         (
             br#"{"type":"retraction","claim":"@x","reason":"wrong","replaced_by":"@x"}"#.to_vec(),
             "@x cannot replace itself (hint: name the claim that records it correctly in \"replaced_by\", or leave it out; nothing was imported)",

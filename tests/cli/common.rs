@@ -649,6 +649,19 @@ impl Work {
     /// A source of `text` with these `title` and `publisher`, as
     /// [`Work::append_unchecked`] writes it.
     pub fn source_unchecked(&self, key: &str, text: &[u8], title: &str, publisher: &str) -> String {
+        self.source_unchecked_at(key, text, title, publisher, None)
+    }
+
+    /// As [`Work::source_unchecked`], with the address `url`: one the
+    /// commands would refuse, signed all the same.
+    pub fn source_unchecked_at(
+        &self,
+        key: &str,
+        text: &[u8],
+        title: &str,
+        publisher: &str,
+        url: Option<&str>,
+    ) -> String {
         let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
             author: None,
             derived_from: vec![],
@@ -660,7 +673,7 @@ impl Work {
             retrieved: claimtrail::clock::now(),
             sha256: claimtrail::hash::Hash::sha256(text),
             title: Some(title.to_string()),
-            url: None,
+            url: url.map(str::to_string),
         });
         self.append_unchecked(key, body, Some(text.to_vec()))
     }

@@ -1351,20 +1351,7 @@ fn the_linked_data_formats_leave_out_an_address_that_is_code() {
     let w = Work::with_team();
     // A source with this address, signed outside the commands' rules.
     let source_at = |url: &str, text: &[u8], title: &str, publisher: &str| {
-        let body = claimtrail::model::Body::SourceAdd(claimtrail::model::SourceAdd {
-            author: None,
-            derived_from: vec![],
-            kind: claimtrail::model::SourceKind::Article,
-            length: text.len() as u64,
-            media_type: claimtrail::rules::MEDIA_TYPE.into(),
-            published: None,
-            publisher: Some(publisher.into()),
-            retrieved: claimtrail::clock::now(),
-            sha256: claimtrail::hash::Hash::sha256(text),
-            title: Some(title.into()),
-            url: Some(url.into()),
-        });
-        w.append_unchecked("analyst", body, Some(text.to_vec()))
+        w.source_unchecked_at("analyst", text, title, publisher, Some(url))
     };
     let s = source_at(
         "javascript:alert(document.cookie)//https://courier.example/",

@@ -275,10 +275,15 @@ fn committed(a: &Appended) -> String {
 /// checkpoint's own entry went through the append path's rules, but their
 /// signatures were not checked again here. Refused, before any work, for a
 /// key that may not sign checkpoints.
+///
+/// `refusal` is what a log that fails verify is told: what signing would
+/// have done, and what to do first ([`does_not_verify`]), in the terms of
+/// the command that asked (`export` signs a checkpoint for its bundle).
 pub fn verified_checkpoint(
     store: &mut Store,
     signer: &Signer,
     progress: &mut dyn FnMut(u64, u64),
+    refusal: (&str, &str),
     keep: impl FnOnce(&Connection, &crate::checkpoint::SignedNote) -> Result<()>,
 ) -> Result<(Appended, crate::checkpoint::SignedNote)> {
     // What the append path would refuse at once, it refuses before the
@@ -290,14 +295,23 @@ pub fn verified_checkpoint(
     }
     let report = crate::verify::verify_with_progress(store, &[], progress)?;
     if !report.ok {
-        return Err(does_not_verify(
-            &report,
-            "a checkpoint would sign it as it is",
-            "restore the log from a backup before signing a checkpoint",
-        ));
+        return Err(does_not_verify(&report, refusal.0, refusal.1));
     }
     checkpoint(store, signer, keep)
 }
+
+/// What `checkpoint` is told of a log that fails verify ([`verified_checkpoint`]).
+pub const CHECKPOINT_REFUSAL: (&str, &str) = (
+    "a checkpoint would sign it as it is",
+    "restore the log from a backup before signing a checkpoint",
+);
+
+/// What `export` is told of a log that fails verify, whether it signs a
+/// checkpoint for the bundle or uses a stored one.
+pub const EXPORT_REFUSAL: (&str, &str) = (
+    "a bundle would carry what its tables say",
+    "restore the log from a backup before exporting",
+);
 
 /// The refusal of a command that vouches for the log as a whole (signs a
 /// checkpoint of it, exports a bundle from it) when `report`, verify's,

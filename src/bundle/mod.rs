@@ -311,11 +311,8 @@ pub fn export(
             let _snapshot = crate::store::snapshot(store.conn())?;
             let report = crate::verify::verify_with_progress(store, &[], progress)?;
             if !report.ok {
-                return Err(crate::log::does_not_verify(
-                    &report,
-                    "a bundle would carry what its tables say",
-                    "restore the log from a backup before exporting",
-                ));
+                let (would, then) = crate::log::EXPORT_REFUSAL;
+                return Err(crate::log::does_not_verify(&report, would, then));
             }
             let bundle = assemble(store.conn(), origin, &seqs, note)?;
             sound(&bundle)?;
@@ -328,14 +325,19 @@ pub fn export(
                 .ok_or_else(|| Error::Internal("no key to sign the checkpoint".into()))?;
             let s = unlock()?;
             let mut made = None;
-            let (appended, _) =
-                crate::log::verified_checkpoint(store, &s, progress, |conn, note| {
+            let (appended, _) = crate::log::verified_checkpoint(
+                store,
+                &s,
+                progress,
+                crate::log::EXPORT_REFUSAL,
+                |conn, note| {
                     let bundle = assemble(conn, origin, &seqs, note.to_string())?;
                     sound(&bundle)?;
                     keep(&bundle)?;
                     made = Some(bundle);
                     Ok(())
-                })?;
+                },
+            )?;
             let bundle = made.ok_or_else(|| Error::Internal("the bundle was not built".into()))?;
             (bundle, Some(appended.seq))
         }

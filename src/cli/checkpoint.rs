@@ -144,12 +144,16 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     // leaves neither; it takes its name once the entry is in the log.
     // The whole log is verified first: see `log::verified_checkpoint`.
     let (e, note) = output::while_verifying("verifying the log before signing:", |progress| {
-        claimtrail::log::verified_checkpoint(&mut store, &signer, progress, |_, note| {
-            match &mut staged {
+        claimtrail::log::verified_checkpoint(
+            &mut store,
+            &signer,
+            progress,
+            claimtrail::log::CHECKPOINT_REFUSAL,
+            |_, note| match &mut staged {
                 Some(file) => file.write(note.to_string().as_bytes()),
                 None => Ok(()),
-            }
-        })
+            },
+        )
     })?;
     let text = note.to_string();
     match &out {

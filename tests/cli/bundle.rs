@@ -1081,6 +1081,13 @@ fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
     let r = w.run(Some("admin"), &["export", "C1", "--out", "c1.json"]);
     r.error("error: this log does not verify (");
     assert!(r.stderr.contains("signature"), "{}", r.stderr);
+    // In export's terms, though it was to sign a checkpoint (it gave the
+    // `checkpoint` command's "a checkpoint would sign it as it is").
+    assert!(
+        r.stderr.contains("): a bundle would carry what its tables say (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before exporting)"),
+        "{}",
+        r.stderr
+    );
     assert!(!w.path("c1.json").exists());
     assert!(before == w.db_bytes(), "the log changed");
 

@@ -457,8 +457,39 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         // (`--add all` signed speakers that `--add 3` refused), and to the
         // log's: which candidate (`--add all` failed on a speaker that
         // prints like another, naming none).
-        let checked = claimtrail::log::precheck(&body)
-            .and_then(|()| claimtrail::log::refuse_recorded_claim(store.conn(), &body));
+        // A speaker in letters that print like another candidate's Latin
+        // speaker (`ВВС` after `BBC` in one source): the append path
+        // refuses it in the batch, which stopped `--add all` whole.
+        let lookalike = claimtrail::text::latin_lookalike(&c.speaker)
+            .and_then(|latin| {
+                appended
+                    .iter()
+                    .copied()
+                    .find(|&j| found[j].speaker.eq_ignore_ascii_case(&latin))
+            })
+            .map(|j| {
+                let typed: String = c
+                    .speaker
+                    .chars()
+                    .map(|ch| match ch {
+                        ' '..='~' => ch.to_string(),
+                        ch => format!("\\u{{{:x}}}", ch as u32),
+                    })
+                    .collect();
+                Error::invalid(
+                    format!(
+                        "the speaker \"{typed}\" is written in letters of another script that print like \"{}\", the speaker of candidate {}",
+                        text::escape(&found[j].speaker),
+                        j + 1
+                    ),
+                    "add it by hand, in Latin letters if it is the same speaker",
+                )
+            });
+        let checked = match lookalike {
+            Some(e) => Err(e),
+            None => claimtrail::log::precheck(&body)
+                .and_then(|()| claimtrail::log::refuse_recorded_claim(store.conn(), &body)),
+        };
         match checked {
             Ok(()) => {
                 entries.push(NewEntry::new(body));

@@ -439,6 +439,26 @@ fn a_suggested_speaker_that_prints_like_another_is_named() {
     );
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert_eq!(claim_speakers(&w), ["AP", "The UN"]);
+
+    // Two candidates of one source whose speakers print alike: the first
+    // is added, the other named (it stopped the whole batch, saying "a
+    // speaker given earlier in this import").
+    let fourth = w.source_from_stdin(
+        "analyst",
+        "article",
+        "BBC said in a statement: \u{201c}We stand by our reporting on the strike.\u{201d}\n\n\
+         \u{412}\u{412}\u{421} said in a statement: \u{201c}We will publish a correction tomorrow morning.\u{201d}\n",
+    );
+    let r = w.run(
+        Some("analyst"),
+        &["claim", "suggest", &fourth, "--add", "all"],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, "C3\n"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("note: candidate 2 was not added: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print like \"BBC\", the speaker of candidate 1; "),
+        "{}",
+        r.stderr
+    );
 }
 
 /// The speakers of the log's claims, as `list claims` shows them.

@@ -1285,6 +1285,17 @@ fn run(
                         return Err(at(imp.unit(), n, e));
                     }
                 }
+                // And two lines of it for one retraction or supersession:
+                // a retraction line between them commits what is before it.
+                let mut in_file = imp.in_file.clone();
+                for (k, (_, parsed)) in group.iter().enumerate() {
+                    if let Ok(Some(line)) = parsed {
+                        let n = imp.line + k as u64 + 1;
+                        in_file
+                            .note(line, n, opts.format)
+                            .map_err(|e| at(imp.unit(), n, e))?;
+                    }
+                }
             }
             let batches = imp.batches;
             let size = group.iter().map(|(bytes, _)| bytes).sum();
@@ -1736,6 +1747,72 @@ struct Batch {
     last_line: u64,
 }
 
+/// The items a run's lines retract, and the annotations they supersede,
+/// as the file names them (`C4`, `@a`), with the line's number: two lines
+/// for one item are a fault of the file alone, said in its terms before
+/// anything is committed. The item retracted by a first line was
+/// committed when a second retraction line closed its batch, and the
+/// second was told "already retracted at entry 22", an entry a dry run
+/// never kept. An annotation retraction may free what its annotation
+/// superseded, and may name it by an id not known yet: from there on the
+/// supersession check is left to the append path.
+#[derive(Clone, Default)]
+struct InFile {
+    retracted: std::collections::HashMap<String, u64>,
+    superseded: std::collections::HashMap<String, u64>,
+}
+
+impl InFile {
+    /// Takes in line `n`, or says which earlier line it repeats.
+    fn note(&mut self, line: &Line, n: u64, format: Format) -> Result<()> {
+        let unit = format.unit();
+        let once = |seen: &mut std::collections::HashMap<String, u64>,
+                    item: &str,
+                    done: &str,
+                    hint: &str|
+         -> Result<()> {
+            if let Some(first) = seen.get(item) {
+                return Err(Error::invalid(
+                    format!(
+                        "{} is already {done} by {unit} {first} of this import",
+                        text::escape(item)
+                    ),
+                    hint,
+                ));
+            }
+            seen.insert(item.to_string(), n);
+            Ok(())
+        };
+        match line {
+            Line::Retraction(l) => once(
+                &mut self.retracted,
+                &l.claim,
+                "retracted",
+                "an item is retracted once: delete one of the two lines",
+            ),
+            Line::AnnotationRetraction(l) => {
+                self.superseded.clear();
+                once(
+                    &mut self.retracted,
+                    &l.annotation,
+                    "retracted",
+                    "an item is retracted once: delete one of the two lines",
+                )
+            }
+            Line::Annotation(AnnotationLine {
+                supersedes: Some(s),
+                ..
+            }) => once(
+                &mut self.superseded,
+                s,
+                "superseded",
+                "supersede the annotation that line makes (give it a label), or drop one of the two",
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 struct Importer<'a> {
     store: &'a Store,
     /// The append path, which each batch's entries go to as they are made.
@@ -1775,12 +1852,8 @@ struct Importer<'a> {
     /// superseded may be superseded again, as `annotate` allows once the
     /// retraction is in the log (the file was refused).
     retracted_here: std::collections::HashSet<u64>,
-    /// The claims and annotations a retraction line of this run retracts,
-    /// as the file names them, with the line's number.
-    retracted_by_line: std::collections::HashMap<String, u64>,
-    /// The annotations a line of this run supersedes, as the file names
-    /// them, with the line's number (see [`Importer::read`]).
-    superseded_by_line: std::collections::HashMap<String, u64>,
+    /// What the file's lines retract and supersede, as they name it.
+    in_file: InFile,
     /// This key's claims, per source, and annotations, per claim.
     claims_of: HashMap<u64, Existing>,
     annotations_of: HashMap<u64, Existing>,
@@ -1906,8 +1979,7 @@ impl<'a> Importer<'a> {
             claimed: Default::default(),
             superseded: Default::default(),
             retracted_here: Default::default(),
-            retracted_by_line: Default::default(),
-            superseded_by_line: Default::default(),
+            in_file: InFile::default(),
             claims_of: HashMap::default(),
             annotations_of: HashMap::default(),
             latest_annotation_of: HashMap::default(),
@@ -2033,35 +2105,13 @@ impl<'a> Importer<'a> {
         }
         self.check_role(line.entry_kind())
             .map_err(|e| at(self.unit(), n, e))?;
-        // Two lines that supersede the same annotation, as the file names
-        // it: refused as they are read, before a batch that the first
-        // waits for is committed. An annotation retraction may free what
-        // its annotation superseded (and may name it by an id not known
-        // yet): from there on the check is left to the append (`annotation`).
-        match &line {
-            Line::Annotation(AnnotationLine {
-                supersedes: Some(s),
-                ..
-            }) => {
-                if let Some(first) = self.superseded_by_line.get(s) {
-                    return Err(at(
-                        self.unit(),
-                        n,
-                        Error::invalid(
-                            format!(
-                                "{} is already superseded by {} {first} of this import",
-                                text::escape(s),
-                                self.unit()
-                            ),
-                            "supersede the annotation that line makes (give it a label), or drop one of the two",
-                        ),
-                    ));
-                }
-                self.superseded_by_line.insert(s.clone(), n);
-            }
-            Line::AnnotationRetraction(_) => self.superseded_by_line.clear(),
-            _ => {}
-        }
+        // Two lines that retract the same item, or supersede the same
+        // annotation, as the file names it: refused as the second is read
+        // (and, before anything is committed, before any line of its group
+        // is taken: `run`).
+        self.in_file
+            .note(&line, n, self.opts.format)
+            .map_err(|e| at(self.unit(), n, e))?;
         if matches!(
             line,
             Line::Retraction(_) | Line::AnnotationRetraction(_) | Line::SourceAmendment(_)
@@ -2635,32 +2685,6 @@ impl<'a> Importer<'a> {
     /// Retractions are rare, so the extra commit costs little.
     fn retract(&mut self, n: u64, line: Line) -> Result<()> {
         self.precheck(&line).map_err(|e| at(self.unit(), n, e))?;
-        // The same item retracted by two lines of the file: said in the
-        // file's terms before the lines before this one are committed (the
-        // first line's retraction was committed, and the second was told
-        // "already retracted at entry 22", an entry a dry run never kept).
-        let item = match &line {
-            Line::Retraction(l) => Some(l.claim.clone()),
-            Line::AnnotationRetraction(l) => Some(l.annotation.clone()),
-            _ => None,
-        };
-        if let Some(item) = item {
-            if let Some(first) = self.retracted_by_line.get(&item) {
-                return Err(at(
-                    self.unit(),
-                    n,
-                    Error::invalid(
-                        format!(
-                            "{} is already retracted by {} {first} of this import",
-                            text::escape(&item),
-                            self.unit()
-                        ),
-                        "an item is retracted once: delete one of the two lines",
-                    ),
-                ));
-            }
-            self.retracted_by_line.insert(item, n);
-        }
         self.flush()?;
         self.process(n, line)?;
         if self.batch_full() {

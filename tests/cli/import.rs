@@ -2078,6 +2078,20 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
         );
         assert!(db == w.db_bytes());
     }
+    // With another retraction between them, which commits the lines before
+    // it: the repeat is still found before anything is committed.
+    write_lines(
+        &w.path("twice.jsonl"),
+        &[
+            json!({"type":"retraction","claim":"C4","reason":"misattributed here"}).to_string(),
+            json!({"type":"retraction","claim":"C1","reason":"misattributed there"}).to_string(),
+            json!({"type":"retraction","claim":"C4","reason":"misattributed here"}).to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", "twice.jsonl"]).error(
+        "error: line 3: C4 is already retracted by line 1 of this import (hint: an item is retracted once: delete one of the two lines; nothing was imported)",
+    );
+    assert!(db == w.db_bytes());
 
     // A line after a retraction is checked against the retracted claim:
     // it is not moved before the retraction the way waiting lines move.

@@ -375,7 +375,8 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
         } else if dashes && is_dash(c) {
             // `--` (and `---`) is how a dash is typed on a keyboard without
             // one: one dash, as `—` is (`ALEPPO -- Russia` was not found in
-            // `ALEPPO — Russia`, nor named as a dash difference).
+            // `ALEPPO — Russia`, nor named as a dash difference). Any run
+            // of hyphens counts as one, a rule line of them too.
             if c == '-' {
                 while let Some(&(i, '-')) = chars.peek() {
                     end = i + 1;

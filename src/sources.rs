@@ -391,6 +391,23 @@ pub fn check_url(url: &str) -> Result<(), String> {
         if host.is_some_and(|h| h.contains('@')) {
             return not("it has a user name before an @ in its host, so it shows one site and goes to another (a published source's address has none)");
         }
+        // `https://0x7f.1/` goes to 127.0.0.1: a browser reads a host that
+        // ends in a number as an IPv4 address, in hex, octal or fewer
+        // parts too, so the address shown is not the one linked. An IPv4
+        // host is taken only as it is written out (`127.0.0.1`).
+        if let Some(url::Host::Ipv4(ip)) = parsed.host() {
+            let written = host.unwrap_or_default();
+            let written = match written.rsplit_once(':') {
+                Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+                _ => written,
+            };
+            if written != ip.to_string() {
+                return not(&format!(
+                    "its host `{}` is the address {ip} written another way, which a reader does not recognise (give it as {ip})",
+                    crate::text::escape(written)
+                ));
+            }
+        }
         // `www.аl-monitor.com` with a Cyrillic `а`: shown in reports as
         // the site it imitates, and a link to another. A name in one
         // script (`пример.рф`, `例え.jp`) is any site's right. Judged as

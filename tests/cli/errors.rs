@@ -413,6 +413,16 @@ fn bad_input_leaves_the_log_unchanged() {
             "https://www.%D0%B0l-monitor.com/y",
             "its host name part `\u{430}l-monitor` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
         ),
+        // An IPv4 address written in hex and short: the browser goes to
+        // 127.0.0.1, which the reader does not see.
+        (
+            "https://0x7f.1/wire",
+            "its host `0x7f.1` is the address 127.0.0.1 written another way, which a reader does not recognise (give it as 127.0.0.1)",
+        ),
+        (
+            "https://0177.0.0.1:8080/wire",
+            "its host `0177.0.0.1` is the address 127.0.0.1 written another way, which a reader does not recognise (give it as 127.0.0.1)",
+        ),
     ] {
         refused(
             &w,

@@ -1398,12 +1398,23 @@ fn the_linked_data_formats_leave_out_an_address_that_is_code() {
     );
     assert_eq!(s3, "S3");
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    // Nor an IPv4 address written in hex and short (it goes to 127.0.0.1).
+    let numeric = "https://0x7f.1/originals/2022/07/y";
+    source_at(
+        numeric,
+        b"Police said: \"the square is closed\".",
+        "Square",
+        "Al-Monitor",
+    );
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
     for f in ["html", "md"] {
         let out = report(&w, None, &["--format", f]).ok().to_string();
-        assert!(out.contains(homograph), "{f}: {out}");
-        assert!(!out.contains(&format!("href=\"{homograph}")), "{f}: {out}");
-        assert!(!out.contains(&format!("<{homograph}>")), "{f}: {out}");
-        assert!(!out.contains(&format!("]({homograph})")), "{f}: {out}");
+        for url in [homograph, numeric] {
+            assert!(out.contains(url), "{f}: {out}");
+            assert!(!out.contains(&format!("href=\"{url}")), "{f}: {out}");
+            assert!(!out.contains(&format!("<{url}>")), "{f}: {out}");
+            assert!(!out.contains(&format!("]({url})")), "{f}: {out}");
+        }
     }
 }
 

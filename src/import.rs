@@ -1278,8 +1278,8 @@ fn run(
             // hundred lines now writes nothing for a typo anywhere in it.
             // (The lines before it in the group are checked on the next run.)
             if imp.batches == 0 {
-                if let Some(k) = group.iter().position(|(_, p)| p.is_err()) {
-                    if let Some((_, Err(e))) = group.get(k) {
+                for (k, (_, parsed)) in group.iter().enumerate() {
+                    if let Err(e) = parsed {
                         let n = imp.line + k as u64 + 1;
                         let e = Error::invalid(e.what.clone(), e.hint.clone());
                         return Err(at(imp.unit(), n, e));

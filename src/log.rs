@@ -1250,25 +1250,32 @@ fn refuse_lookalike_speaker(
             None => return Ok(()),
         },
     };
+    Err(lookalike_speaker(&b.speaker, &existing, whose))
+}
+
+/// The refusal of `speaker`, written in letters of another script that
+/// print like the Latin `existing` (`whose`: where that one is, "a speaker
+/// the log already has"); `claim suggest --add all` names another
+/// candidate's.
+pub fn lookalike_speaker(speaker: &str, existing: &str, whose: &str) -> Error {
     // Spelled out, so that the reader sees which letters are not Latin.
-    let typed: String = b
-        .speaker
+    let typed: String = speaker
         .chars()
         .map(|c| match c {
             ' '..='~' => c.to_string(),
             c => format!("\\u{{{:x}}}", c as u32),
         })
         .collect();
-    Err(Error::invalid(
+    Error::invalid(
         format!(
             "the speaker \"{typed}\" is written in letters of another script that print like \"{}\", {whose}",
-            crate::text::escape(&existing)
+            crate::text::escape(existing)
         ),
         format!(
             "if it is the same speaker, give it as `{}`, in Latin letters (a reader cannot tell two spellings that print alike apart, and a program that compares names byte by byte takes them for two speakers); if another, add a word that tells them apart",
-            crate::text::escape(&existing)
+            crate::text::escape(existing)
         ),
-    ))
+    )
 }
 
 /// An annotation is superseded once (`query::supersedable`), checked here

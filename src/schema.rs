@@ -184,14 +184,20 @@ pub fn expected(version: usize) -> Result<BTreeMap<String, Object>> {
 /// on a log table passed the check by name alone, and an expression or a
 /// partial `UNIQUE` in it refused chosen future entries ("integer
 /// overflow" for new annotations of one claim) while verify said OK.
-fn statistics() -> Result<BTreeMap<String, Object>> {
+fn statistics() -> Result<&'static BTreeMap<String, Object>> {
+    // Made once a process: the append path compares the schema in every
+    // write transaction, and this is SQLite's constant.
+    static MADE: std::sync::OnceLock<BTreeMap<String, Object>> = std::sync::OnceLock::new();
+    if let Some(made) = MADE.get() {
+        return Ok(made);
+    }
     let conn = Connection::open_in_memory()?;
     conn.execute_batch(
         "CREATE TABLE t (x); CREATE INDEX t_x ON t (x); INSERT INTO t VALUES (1); ANALYZE;",
     )?;
     let mut all = by_name(objects(&conn)?);
     all.retain(|name, _| name.starts_with("sqlite_stat"));
-    Ok(all)
+    Ok(MADE.get_or_init(|| all))
 }
 
 /// Every way the `main` schema of `conn` differs from the one claimtrail's
@@ -205,7 +211,7 @@ pub fn differences(conn: &Connection) -> Result<Vec<Difference>> {
         .unwrap_or(0)
         .min(crate::store::MIGRATIONS.len());
     let mut want = expected(version)?;
-    let mut statistics = statistics()?;
+    let mut statistics = statistics()?.clone();
     let mut out = Vec::new();
     for found in objects(conn)? {
         // Each expected object, and each statistics table, matches once: a

@@ -453,10 +453,6 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         let kind: SourceKind = c.provenance.parse().map_err(Error::Internal)?;
         let body =
             claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
-        // Every candidate to the commands' input rules, not only the first
-        // (`--add all` signed speakers that `--add 3` refused), and to the
-        // log's: which candidate (`--add all` failed on a speaker that
-        // prints like another, naming none).
         // A speaker in letters that print like another candidate's Latin
         // speaker (`ВВС` after `BBC` in one source): the append path
         // refuses it in the batch, which stopped `--add all` whole.
@@ -468,23 +464,16 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     .find(|&j| found[j].speaker.eq_ignore_ascii_case(&latin))
             })
             .map(|j| {
-                let typed: String = c
-                    .speaker
-                    .chars()
-                    .map(|ch| match ch {
-                        ' '..='~' => ch.to_string(),
-                        ch => format!("\\u{{{:x}}}", ch as u32),
-                    })
-                    .collect();
-                Error::invalid(
-                    format!(
-                        "the speaker \"{typed}\" is written in letters of another script that print like \"{}\", the speaker of candidate {}",
-                        text::escape(&found[j].speaker),
-                        j + 1
-                    ),
-                    "add it by hand, in Latin letters if it is the same speaker",
+                claimtrail::log::lookalike_speaker(
+                    &c.speaker,
+                    &found[j].speaker,
+                    &format!("the speaker of candidate {}", j + 1),
                 )
             });
+        // Every candidate to the commands' input rules, not only the first
+        // (`--add all` signed speakers that `--add 3` refused), and to the
+        // log's: which candidate (`--add all` failed on a speaker that
+        // prints like another, naming none).
         let checked = match lookalike {
             Some(e) => Err(e),
             None => claimtrail::log::precheck(&body)

@@ -14,14 +14,16 @@ pub fn span(text: &str, start: usize, end: usize) -> Result<&str, String> {
     if start > end {
         return Err(format!("span {start}..{end} ends before it starts"));
     }
-    if start == end {
-        return Err(format!("span {start}..{end} is empty"));
-    }
+    // Past the end first: `--span 18446744073709551615..18446744073709551615`
+    // is empty too, but what is wrong with it is where it lies.
     if end > text.len() {
         return Err(format!(
             "span {start}..{end} ends past the source's {}",
             count(text.len() as u64, "byte")
         ));
+    }
+    if start == end {
+        return Err(format!("span {start}..{end} is empty"));
     }
     for (what, at) in [("start", start), ("end", end)] {
         if !text.is_char_boundary(at) {

@@ -31,10 +31,15 @@ fn status(o: &mut String, r: &Report) {
         let _ = writeln!(o, "> **{}.**", inline(&r.verify_line()));
     }
     let _ = writeln!(o, ">");
+    // The coverage note names the command to run; as prose its backticks
+    // were escaped and shown, where the rest of the report writes a
+    // command as code. The note is claimtrail's own words (sizes, hashes,
+    // entry kinds and ids), so the one escaped command is put back.
     let _ = writeln!(
         o,
         "> **Checkpoint:** {}.",
         inline(&r.checkpoint_after_label())
+            .replace("\\`claimtrail checkpoint\\`", "`claimtrail checkpoint`")
     );
     let _ = writeln!(o, ">");
     if let Some(c) = &r.checkpoint {

@@ -608,6 +608,10 @@ fn bad_input_leaves_the_log_unchanged() {
         ),
         ("7..7", "span 7..7 is empty"),
         (
+            "18446744073709551615..18446744073709551615",
+            "span 18446744073709551615..18446744073709551615 ends past the source's 5,228 bytes",
+        ),
+        (
             "5000..99999",
             "span 5000..99999 ends past the source's 5,228 bytes",
         ),

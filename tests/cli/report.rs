@@ -1256,6 +1256,13 @@ fn reports_are_anchored_to_the_latest_checkpoint_with_proofs_that_verify() {
     let out = md.ok();
     assert!(out.contains("tree size 7"), "{out}");
     assert!(out.contains(&not_covered), "{out}");
+    // The command to run is code, as elsewhere in the report, not escaped
+    // backticks shown as they are.
+    assert!(
+        out.contains("sign a new checkpoint (`claimtrail checkpoint`) and make"),
+        "{out}"
+    );
+    assert!(!out.contains("\\`"), "{out}");
     assert!(
         out.contains(&format!(
             "{later} (entry 8) came after the checkpoint and has none yet"

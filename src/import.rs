@@ -1168,6 +1168,103 @@ pub fn check_label(label: &str) -> std::result::Result<(), LineError> {
     }
 }
 
+/// Why `line`, which defines `label`, may not (`before`: the line that
+/// defined it already, if one did). Checked by `Importer::read` as the
+/// line is taken and, before anything is committed, by
+/// `Importer::look_ahead`.
+fn definition_refusal(line: &Line, label: &str, before: Option<u64>, format: Format) -> Result<()> {
+    check_label(label).map_err(|e| Error::invalid(e.what, e.hint))?;
+    // A label defined twice first: `"source":"@s"` on a line that
+    // defines `s` again was told it refers to itself.
+    if let Some(first) = before {
+        return Err(Error::invalid(
+            format!(
+                "label `{label}` is already defined by {} {first}",
+                format.unit()
+            ),
+            "give every item its own label",
+        ));
+    }
+    if line.references().contains(&format!("@{label}").as_str()) {
+        return Err(Error::invalid(
+            format!("@{label} refers to the item this line creates"),
+            "refer to items of earlier lines",
+        ));
+    }
+    Ok(())
+}
+
+/// `s`, given in `field` where `want` is needed, as an id: written as one,
+/// and of that kind. (Whether the log holds it is the importer's to say.)
+fn id_of(field: &str, s: &str, want: IdKind) -> Result<ItemId> {
+    let id: ItemId = s.parse().map_err(|e: BadId| {
+        Error::invalid(
+            format!("{field}: {e}"),
+            format!(
+                "give an id from `claimtrail list {}s`, or @label for an item this file creates",
+                want.noun()
+            ),
+        )
+    })?;
+    if id.kind != want {
+        return Err(Error::invalid(
+            format!("{field}: {id} is not {} id", want.a_noun()),
+            format!("{} ids start with {}", want.noun(), want.letter()),
+        ));
+    }
+    Ok(id)
+}
+
+/// Why `@name`, given in `field` where `want` is needed, refers to no
+/// such item (`defined`: the kind and line of its definition, if an
+/// earlier line defines it).
+fn reference_refusal(
+    field: &str,
+    name: &str,
+    want: IdKind,
+    defined: Option<(IdKind, u64)>,
+    format: Format,
+) -> Result<()> {
+    let unit = format.unit();
+    // `@` alone, `@@x`: no label could be defined so (the hint told to
+    // define `"label": ""`).
+    if check_label(name).is_err() {
+        return Err(Error::invalid(
+            format!(
+                "{field}: `@{}` names no label (a label is 1 to {MAX_LABEL_BYTES} letters, digits and _ - . : /)",
+                text::escape(name)
+            ),
+            format!(
+                "refer to an earlier {unit}'s label as @label, or give an id like {}1",
+                want.letter()
+            ),
+        ));
+    }
+    let Some((kind, line)) = defined else {
+        return Err(Error::invalid(
+            format!(
+                "{field}: label @{} is not defined by an earlier {unit}",
+                text::escape(name),
+            ),
+            match format {
+                Format::JsonLines => format!("define it with \"label\": \"{}\" on a line before this one, or give an id like {}1", text::escape(name), want.letter()),
+                Format::Csv => format!("define it in the label column of a row above this one, or give an id like {}1", want.letter()),
+            },
+        ));
+    };
+    if kind != want {
+        return Err(Error::invalid(
+            format!(
+                "{field}: @{name} is {} ({unit} {line}), not {}",
+                kind.a_noun(),
+                want.a_noun()
+            ),
+            format!("refer to {} here", want.a_noun()),
+        ));
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // The import
 
@@ -1270,32 +1367,17 @@ fn run(
                 }
                 Next::Group(group) => group?,
             };
-            // A line of this group that does not parse, while nothing is
+            // A line of this group that does not parse, or that its own
+            // fields and the file's labels refuse, while nothing is
             // committed: reported before any line of the group is taken. A
             // retraction or a source derived from one before it in the
             // batch commits the lines before them early, and a typo further
             // on then ended in exit 2 with lines appended; a file of a few
-            // hundred lines now writes nothing for a typo anywhere in it.
-            // (The lines before it in the group are checked on the next run.)
+            // hundred lines now writes nothing for such a typo anywhere in
+            // it. (The lines before it in the group are checked on the next
+            // run.)
             if imp.batches == 0 {
-                for (k, (_, parsed)) in group.iter().enumerate() {
-                    if let Err(e) = parsed {
-                        let n = imp.line + k as u64 + 1;
-                        let e = Error::invalid(e.what.clone(), e.hint.clone());
-                        return Err(at(imp.unit(), n, e));
-                    }
-                }
-                // And two lines of it for one retraction or supersession:
-                // a retraction line between them commits what is before it.
-                let mut in_file = imp.in_file.clone();
-                for (k, (_, parsed)) in group.iter().enumerate() {
-                    if let Ok(Some(line)) = parsed {
-                        let n = imp.line + k as u64 + 1;
-                        in_file
-                            .note(line, n, opts.format)
-                            .map_err(|e| at(imp.unit(), n, e))?;
-                    }
-                }
+                imp.look_ahead(&group)?;
             }
             let batches = imp.batches;
             let size = group.iter().map(|(bytes, _)| bytes).sum();
@@ -2067,33 +2149,9 @@ impl<'a> Importer<'a> {
         let n = self.line;
         line.check_given().map_err(|e| at(self.unit(), n, e))?;
         if let (Some(label), Some(kind)) = (line.label(), line.creates()) {
-            check_label(label).map_err(|e| at(self.unit(), n, Error::invalid(e.what, e.hint)))?;
-            // A label defined twice first: `"source":"@s"` on a line that
-            // defines `s` again was told it refers to itself.
-            if let Some(l) = self.labels.get(label) {
-                return Err(at(
-                    self.unit(),
-                    n,
-                    Error::invalid(
-                        format!(
-                            "label `{label}` is already defined by {} {}",
-                            self.unit(),
-                            l.line
-                        ),
-                        "give every item its own label",
-                    ),
-                ));
-            }
-            if line.references().contains(&format!("@{label}").as_str()) {
-                return Err(at(
-                    self.unit(),
-                    n,
-                    Error::invalid(
-                        format!("@{label} refers to the item this line creates"),
-                        "refer to items of earlier lines",
-                    ),
-                ));
-            }
+            let before = self.labels.get(label).map(|l| l.line);
+            definition_refusal(&line, label, before, self.opts.format)
+                .map_err(|e| at(self.unit(), n, e))?;
             self.labels.insert(
                 label.to_string(),
                 Label {
@@ -2302,6 +2360,13 @@ impl<'a> Importer<'a> {
         if self.allowed.contains(&kind) {
             return Ok(());
         }
+        self.role_refusal(kind)?;
+        self.allowed.push(kind);
+        Ok(())
+    }
+
+    /// Whether the key's role may append entries of `kind`.
+    fn role_refusal(&self, kind: Kind) -> Result<()> {
         if !kind.allowed_roles().contains(&self.key.role) {
             return Err(Error::role(
                 self.signer.fingerprint().clone(),
@@ -2310,7 +2375,6 @@ impl<'a> Importer<'a> {
                 kind,
             ));
         }
-        self.allowed.push(kind);
         Ok(())
     }
 
@@ -2331,65 +2395,76 @@ impl<'a> Importer<'a> {
 
     /// The definition of a label used in `field`, which needs a `want`.
     fn label(&self, field: &str, name: &str, want: IdKind) -> Result<&Label> {
-        {
-            // `@` alone, `@@x`: no label could be defined so (the hint
-            // told to define `"label": ""`).
-            if check_label(name).is_err() {
-                return Err(Error::invalid(
-                    format!(
-                        "{field}: `@{}` names no label (a label is 1 to {MAX_LABEL_BYTES} letters, digits and _ - . : /)",
-                        text::escape(name)
-                    ),
-                    format!(
-                        "refer to an earlier {}'s label as @label, or give an id like {}1",
-                        self.unit(),
-                        want.letter()
-                    ),
-                ));
+        let l = self.labels.get(name);
+        reference_refusal(
+            field,
+            name,
+            want,
+            l.map(|l| (l.kind, l.line)),
+            self.opts.format,
+        )?;
+        l.ok_or_else(|| Error::Internal(format!("@{name} passed as defined and is not")))
+    }
+
+    /// What `read` checks of the lines of a group before any of them is
+    /// taken, while nothing of the import is committed, as far as the
+    /// lines alone and the labels tell: each line's own fields
+    /// ([`Line::check_given`]), the key's role for its kind, its label,
+    /// the labels it refers to and how its ids are written, and two lines
+    /// for one retraction or supersession. A retraction, or a source derived from one still in
+    /// the batch, commits the lines before it early, and a fault further
+    /// on ended in exit 2 with those lines appended. What only the log can
+    /// tell (an id that does not exist, a quote not in its source, a claim
+    /// retracted by an earlier run) is still found where its line is taken.
+    fn look_ahead(&self, group: &[ReadLine]) -> Result<()> {
+        // Parse errors first, wherever they are in the group.
+        for (k, (_, parsed)) in group.iter().enumerate() {
+            if let Err(e) = parsed {
+                let n = self.line + k as u64 + 1;
+                let e = Error::invalid(e.what.clone(), e.hint.clone());
+                return Err(at(self.unit(), n, e));
             }
-            let Some(l) = self.labels.get(name) else {
-                return Err(Error::invalid(
-                    format!(
-                        "{field}: label @{} is not defined by an earlier {}",
-                        text::escape(name),
-                        self.unit()
-                    ),
-                    match self.opts.format {
-                        Format::JsonLines => format!("define it with \"label\": \"{}\" on a line before this one, or give an id like {}1", text::escape(name), want.letter()),
-                        Format::Csv => format!("define it in the label column of a row above this one, or give an id like {}1", want.letter()),
-                    },
-                ));
-            };
-            if l.kind != want {
-                return Err(Error::invalid(
-                    format!(
-                        "{field}: @{name} is {} ({} {}), not {}",
-                        l.kind.a_noun(),
-                        self.unit(),
-                        l.line,
-                        want.a_noun()
-                    ),
-                    format!("refer to {} here", want.a_noun()),
-                ));
-            }
-            Ok(l)
         }
+        let format = self.opts.format;
+        let mut in_file = self.in_file.clone();
+        // The labels the group's lines define, with their kind and line.
+        let mut here: HashMap<&str, (IdKind, u64)> = HashMap::default();
+        let defined = |here: &HashMap<&str, (IdKind, u64)>, name: &str| {
+            here.get(name)
+                .copied()
+                .or_else(|| self.labels.get(name).map(|l| (l.kind, l.line)))
+        };
+        for (k, (_, parsed)) in group.iter().enumerate() {
+            let Ok(Some(line)) = parsed else { continue };
+            let n = self.line + k as u64 + 1;
+            let refused = |e| at(self.unit(), n, e);
+            line.check_given().map_err(refused)?;
+            let created = line.label().zip(line.creates());
+            if let Some((label, _)) = created {
+                let before = defined(&here, label).map(|(_, line)| line);
+                definition_refusal(line, label, before, format).map_err(refused)?;
+            }
+            self.role_refusal(line.entry_kind()).map_err(refused)?;
+            in_file.note(line, n, format).map_err(refused)?;
+            for (field, r, want) in line.typed_references() {
+                match r.strip_prefix('@') {
+                    Some(name) => {
+                        reference_refusal(field, name, want, defined(&here, name), format)
+                    }
+                    None => id_of(field, r, want).map(drop),
+                }
+                .map_err(refused)?;
+            }
+            if let Some((label, kind)) = created {
+                here.insert(label, (kind, n));
+            }
+        }
+        Ok(())
     }
 
     /// A reference by id: to an item that existed before the import started.
     fn resolve_id(&mut self, field: &str, s: &str, want: IdKind) -> Result<Ref> {
-        let id: ItemId = s.parse().map_err(|e: BadId| {
-            Error::invalid(
-                format!("{field}: {e}"),
-                format!("give an id from `claimtrail list {}s`, or @label for an item this file creates", want.noun()),
-            )
-        })?;
-        if id.kind != want {
-            return Err(Error::invalid(
-                format!("{field}: {id} is not {} id", want.a_noun()),
-                format!("{} ids start with {}", want.noun(), want.letter()),
-            ));
-        }
+        let id = id_of(field, s, want)?;
         // An item of the log that an earlier line of this file records:
         // created by an earlier run of it (or by a command), it is refused
         // as one this run creates is (the same file failed on one run and

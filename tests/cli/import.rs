@@ -1101,25 +1101,52 @@ fn bad_lines_are_named_and_change_nothing() {
     );
     assert!(before == w.db_bytes());
     // A derived source (or a retraction) commits the lines before it
-    // early; a typo after it still writes nothing, as a line that does not
-    // parse is found among the lines read together before any is taken.
+    // early; a fault of a line after it still writes nothing: a line that
+    // does not parse, or that its own fields or the file's labels refuse,
+    // is found among the lines read together before any is taken.
+    let faults = [
+        (
+            json!({"type":"annotation","claim":"C1","verdict":"maybe"}),
+            "error: line 3: \"verdict\": `maybe` is not a verdict: use one of confirmed, corroborated, unverified, disputed, misleading, false (hint: ",
+        ),
+        (
+            json!({"type":"annotation","claim":"C1","verdict":"disputed","note":" "}),
+            "error: line 3: \"note\" is empty (hint: leave \"note\" out, or give its value; nothing was imported)",
+        ),
+        (
+            json!({"type":"annotation","claim":"@nowhere","verdict":"disputed"}),
+            "error: line 3: claim: label @nowhere is not defined by an earlier line (hint: define it with \"label\": \"nowhere\" on a line before this one",
+        ),
+        (
+            json!({"type":"claim","source":"C1","quote":"Parent","speaker":"X","provenance":"tweet"}),
+            "error: line 3: source: C1 is not a source id (hint: source ids start with S; nothing was imported)",
+        ),
+        (
+            json!({"type":"claim","source":"@a","quote":"Parent","speaker":"X","provenance":"tweet","label":"a"}),
+            "error: line 3: label `a` is already defined by line 1 (hint: give every item its own label; nothing was imported)",
+        ),
+        (
+            json!({"type":"annotation","claim":"C1","verdict":"disputed","corroborates":["CC2"]}),
+            "error: line 3: corroborates: ",
+        ),
+    ];
     for middle in [
         json!({"type":"source","label":"b","text":"Child text two.","kind":"article","derived_from":["@a"]}),
         json!({"type":"retraction","claim":"C2","reason":"misattributed: the ministry said it"}),
     ] {
-        write_lines(
-            &w.path("new.jsonl"),
-            &[
-                json!({"type":"source","label":"a","text":"Parent text one.","kind":"tweet"})
-                    .to_string(),
-                middle.to_string(),
-                json!({"type":"annotation","claim":"C1","verdict":"maybe"}).to_string(),
-            ],
-        );
-        w.run(Some("analyst"), &["import", "new.jsonl"]).error(
-            "error: line 3: \"verdict\": `maybe` is not a verdict: use one of confirmed, corroborated, unverified, disputed, misleading, false (hint: ",
-        );
-        assert!(before == w.db_bytes(), "{middle}");
+        for (fault, said) in &faults {
+            write_lines(
+                &w.path("new.jsonl"),
+                &[
+                    json!({"type":"source","label":"a","text":"Parent text one.","kind":"tweet"})
+                        .to_string(),
+                    middle.to_string(),
+                    fault.to_string(),
+                ],
+            );
+            w.run(Some("analyst"), &["import", "new.jsonl"]).error(said);
+            assert!(before == w.db_bytes(), "{middle} {fault}");
+        }
     }
     w.run(None, &["verify"]).ok();
 }

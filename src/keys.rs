@@ -27,6 +27,10 @@ pub const PASSPHRASE_ENV: &str = "CLAIMTRAIL_PASSPHRASE";
 pub struct PublicKey {
     ssh: SshPublicKey,
     fingerprint: Fingerprint,
+    /// The point, decoded once when the key is read: decoding is a square
+    /// root in the field, and the checks of [`PublicKey::from_ssh`] cost
+    /// about as much as a signature check.
+    verifying: VerifyingKey,
 }
 
 /// A private key file's text as OpenSSH reads it: a byte order mark
@@ -95,7 +99,33 @@ impl PublicKey {
     /// Only ed25519 is accepted: the format signs with Ed25519 alone.
     /// Small-order ("weak") points are refused, because the answer of a
     /// signature check on them depends on which Ed25519 rule is applied.
+    ///
+    /// Each distinct line is decoded and checked once a process: the
+    /// commands check what they append against the enrolment entries of
+    /// its signer and of the items it refers to, and an import of
+    /// annotations of 50,000 claims already in the log spent a fifth of
+    /// its time decoding the same key again for each (docs/PERFORMANCE.md,
+    /// 2026-12-06 05:40).
     pub fn from_openssh(line: &str) -> Result<PublicKey, String> {
+        use std::sync::{Mutex, OnceLock};
+        static DECODED: OnceLock<Mutex<std::collections::HashMap<String, PublicKey>>> =
+            OnceLock::new();
+        let decoded = DECODED.get_or_init(Default::default);
+        if let Some(k) = decoded.lock().ok().and_then(|m| m.get(line).cloned()) {
+            return Ok(k);
+        }
+        let k = Self::decode_openssh(line)?;
+        if let Ok(mut m) = decoded.lock() {
+            // Enrolled keys are few; a process handed many lines (a
+            // directory of .pub files) keeps only the first ones.
+            if m.len() < 1024 {
+                m.insert(line.to_string(), k.clone());
+            }
+        }
+        Ok(k)
+    }
+
+    fn decode_openssh(line: &str) -> Result<PublicKey, String> {
         if line.trim_start().starts_with("-----BEGIN") && line.contains("PRIVATE KEY-----") {
             return Err(
                 "this is a private key file, which stays with its owner: give its .pub".into(),
@@ -127,11 +157,12 @@ impl PublicKey {
             ));
         }
         ssh.set_comment("");
-        let pk = PublicKey {
-            fingerprint: fingerprint_of(&ssh),
-            ssh,
-        };
-        let vk = pk.verifying_key()?;
+        let ed = ssh
+            .key_data()
+            .ed25519()
+            .ok_or_else(|| "not an ed25519 key".to_string())?;
+        let vk =
+            VerifyingKey::from_bytes(&ed.0).map_err(|_| "not a valid Ed25519 point".to_string())?;
         if vk.is_weak() {
             return Err(
                 "the key is a small-order (weak) Ed25519 point and cannot be enrolled".into(),
@@ -158,7 +189,11 @@ impl PublicKey {
                 "the key is an Ed25519 point with a small-order component (outside the prime-order subgroup that every ssh-keygen key is in), whose signatures OpenSSH refuses, and cannot be enrolled".into(),
             );
         }
-        Ok(pk)
+        Ok(PublicKey {
+            fingerprint: fingerprint_of(&ssh),
+            ssh,
+            verifying: vk,
+        })
     }
 
     pub fn fingerprint(&self) -> &Fingerprint {
@@ -184,13 +219,8 @@ impl PublicKey {
         self.ssh.key_data().ed25519().map(|k| k.0)
     }
 
-    pub fn verifying_key(&self) -> Result<VerifyingKey, String> {
-        let ed = self
-            .ssh
-            .key_data()
-            .ed25519()
-            .ok_or_else(|| "not an ed25519 key".to_string())?;
-        VerifyingKey::from_bytes(&ed.0).map_err(|_| "not a valid Ed25519 point".to_string())
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.verifying
     }
 }
 
@@ -886,7 +916,7 @@ impl Signer {
         comment: String,
     ) -> Result<Signer, Error> {
         let blob = key_blob(&public);
-        let verifying = public.verifying_key().map_err(Error::Internal)?;
+        let verifying = public.verifying_key();
         Ok(Signer {
             public,
             comment,
@@ -1196,16 +1226,11 @@ mod tests {
         let s = Signer::generate("t").unwrap();
         let sig = s.sign(b"payload").unwrap();
         let parsed = parse_sig(&sig).unwrap();
-        let vk = s.public().verifying_key().unwrap();
+        let vk = s.public().verifying_key();
         verify(&vk, b"payload", &parsed).unwrap();
         assert!(verify(&vk, b"payloaD", &parsed).is_err());
         let other = Signer::generate("o").unwrap();
-        assert!(verify(
-            &other.public().verifying_key().unwrap(),
-            b"payload",
-            &parsed
-        )
-        .is_err());
+        assert!(verify(&other.public().verifying_key(), b"payload", &parsed).is_err());
         let mut trailing = sig.clone();
         trailing.push(0);
         assert!(parse_sig(&trailing).is_err());
@@ -1247,6 +1272,24 @@ mod tests {
         );
         let err = PublicKey::from_openssh(&line).unwrap_err();
         assert!(err.contains("weak"), "{err}");
+        // Refused every time: only keys that pass are kept decoded.
+        let again = PublicKey::from_openssh(&line).unwrap_err();
+        assert_eq!(again, err);
+    }
+
+    /// A line decoded again (from the process's memo) is the same key,
+    /// with the same point; a comment is part of the line, not the key.
+    #[test]
+    fn a_key_read_twice_is_the_same_key() {
+        let signer = Signer::generate("rana").unwrap();
+        let line = signer.public().to_openssh();
+        let first = PublicKey::from_openssh(&line).unwrap();
+        let second = PublicKey::from_openssh(&line).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(second.verifying_key(), signer.verifying_key());
+        let commented = PublicKey::from_openssh(&format!("{line} rana@desk")).unwrap();
+        assert_eq!(commented, first);
+        assert_eq!(commented.fingerprint(), signer.public().fingerprint());
     }
 
     /// The line of an ssh-ed25519 key with these 32 bytes, unchecked.

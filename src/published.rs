@@ -1235,7 +1235,7 @@ fn rotated_from(
 ) -> Option<(String, crate::model::Seq)> {
     keys.iter().find_map(|k| {
         let revoked = k.revoked?;
-        let vk = k.public.verifying_key().ok()?;
+        let vk = k.public.verifying_key();
         let v = crate::rules::note_vkey(origin, k.role, &k.name, vk)?;
         (k.role == crate::model::Role::Admin
             && given

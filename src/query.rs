@@ -607,7 +607,7 @@ pub(crate) fn signed_by(
     sig: &[u8],
     signer: &KeyView,
 ) -> std::result::Result<(), String> {
-    let key = crate::keys::PublicKey::from_openssh(&signer.public_key)?.verifying_key()?;
+    let key = crate::keys::PublicKey::from_openssh(&signer.public_key)?.verifying_key();
     let parsed = crate::keys::parse_sig(sig)?;
     crate::keys::verify(&key, bytes, &parsed).map_err(|e| format!("does not verify ({e})"))
 }

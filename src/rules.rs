@@ -196,7 +196,7 @@ pub fn note_verifiers(
         .iter()
         .filter(|k| live_at(k.enrolled, k.revoked, size))
         .filter_map(|k| {
-            let vk = k.public.verifying_key().ok()?;
+            let vk = k.public.verifying_key();
             note_vkey(origin, k.role, &k.name, vk).map(|v| (v, k.clone()))
         })
         .collect();

@@ -163,7 +163,7 @@ impl Frontier {
 /// The verifier key under which the log signs checkpoints: name = origin,
 /// Ed25519 (signed-note type 0x01), the admin's key.
 pub fn log_vkey(origin: &str, key: &crate::keys::PublicKey) -> Result<VerifierKey> {
-    let vk = key.verifying_key().map_err(Error::Internal)?;
+    let vk = key.verifying_key();
     VerifierKey::new(origin, KeyType::Ed25519, vk).map_err(|e| {
         Error::invalid(
             format!("cannot make a verifier key: {e}"),
@@ -245,7 +245,7 @@ pub fn verifier_keys_where(
         let Ok(pk) = crate::keys::PublicKey::from_openssh(&key.public_key) else {
             continue;
         };
-        let Ok(vk) = pk.verifying_key() else { continue };
+        let vk = pk.verifying_key();
         if let Some(vkey) = crate::rules::note_vkey(origin, key.role, &key.name, vk) {
             out.push(LogVerifierKey { vkey, key });
         }

@@ -1165,11 +1165,7 @@ impl BundleCheck {
         match (&auth, keys::parse_sig(&sig)) {
             (_, Err(err)) => self.problem(e, kind, Check::Signature, err),
             (Ok(info), Ok(ps)) => {
-                if let Err(err) = info
-                    .public
-                    .verifying_key()
-                    .and_then(|vk| keys::verify(&vk, &payload, &ps))
-                {
+                if let Err(err) = keys::verify(&info.public.verifying_key(), &payload, &ps) {
                     self.problem(e, kind, Check::Signature, err);
                 }
             }

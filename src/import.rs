@@ -501,38 +501,37 @@ impl SourceAmendmentLine {
     }
 }
 
+/// What `"occurrence"` takes, said whenever it is given something else.
+const OCCURRENCE_IS: &str =
+    "\"occurrence\" is a whole number of 1 or more (which occurrence of the quote, from the start)";
+
 /// `"occurrence"`: absent, `null`, or a whole number from 1, refused in
-/// those words (serde's own message was "invalid value: integer `-1`,
-/// expected usize", which names neither the field nor what it takes).
+/// those words whatever else it is (serde's own messages were "invalid
+/// value: integer `-1`, expected usize", which names neither the field
+/// nor what it takes, and "floating point `1.8446744073709552e+19`" of a
+/// whole number too large for one).
 fn occurrence<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<usize>, D::Error> {
-    struct Counted;
-    impl<'de> serde::de::Visitor<'de> for Counted {
-        type Value = Option<usize>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a whole number of 1 or more")
-        }
-        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(
-            self,
-            d: D,
-        ) -> std::result::Result<Self::Value, D::Error> {
-            d.deserialize_u64(self)
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
-            match usize::try_from(v) {
-                Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
-            }
+    use serde::de::Error as _;
+    let Some(value) = Option::<serde_json::Value>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match value.as_u64().and_then(|n| usize::try_from(n).ok()) {
+        Some(n) if n > 0 => Ok(Some(n)),
+        _ => {
+            let what = match &value {
+                // serde_json reads a whole number past 2⁶⁴ − 1 as a float.
+                serde_json::Value::Number(n)
+                    if n.is_f64() && n.as_f64().is_some_and(|f| f >= 1.8e19) =>
+                {
+                    "a number too large to be one".to_string()
+                }
+                other => shown(other),
+            };
+            Err(D::Error::custom(format!("{OCCURRENCE_IS}, not {what}")))
         }
     }
-    d.deserialize_option(Counted)
 }
 
 impl ClaimLine {
@@ -906,6 +905,12 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
         return line_err(
             "no \"type\" field",
             "give \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"",
+        );
+    }
+    if msg.starts_with(OCCURRENCE_IS) {
+        return line_err(
+            msg,
+            "give which occurrence of the quote it is, counting from 1, as a number (e.g. \"occurrence\": 2), or leave \"occurrence\" out for a quote that occurs once",
         );
     }
     if msg.starts_with(CREDIBILITY_IS) {

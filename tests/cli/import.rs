@@ -896,11 +896,23 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":0,"speaker":"X","provenance":"tweet"}"#.to_vec(),
-            "\"occurrence\": invalid value: integer `0`, expected a whole number of 1 or more",
+            "\"occurrence\" is a whole number of 1 or more (which occurrence of the quote, from the start), not 0 (hint: give which occurrence of the quote it is, counting from 1, as a number (e.g. \"occurrence\": 2), or leave \"occurrence\" out",
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":-1,"speaker":"X","provenance":"tweet"}"#.to_vec(),
-            "\"occurrence\": invalid type: integer `-1`, expected a whole number of 1 or more",
+            "\"occurrence\" is a whole number of 1 or more (which occurrence of the quote, from the start), not -1",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":2.5,"speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "\"occurrence\" is a whole number of 1 or more (which occurrence of the quote, from the start), not 2.5",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":"2","speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "\"occurrence\" is a whole number of 1 or more (which occurrence of the quote, from the start), not the text `2`",
+        ),
+        (
+            br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":18446744073709551616,"speaker":"X","provenance":"tweet"}"#.to_vec(),
+            "\"occurrence\" is a whole number of 1 or more (which occurrence of the quote, from the start), not a number too large to be one",
         ),
         (
             br#"{"type":"annotation","claim":"@x","verdict":"maybe"}"#.to_vec(),

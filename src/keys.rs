@@ -105,7 +105,7 @@ impl PublicKey {
     /// its signer and of the items it refers to, and an import of
     /// annotations of 50,000 claims already in the log spent a fifth of
     /// its time decoding the same key again for each (docs/PERFORMANCE.md,
-    /// 2026-12-06 05:40).
+    /// 2026-12-06 05:30).
     pub fn from_openssh(line: &str) -> Result<PublicKey, String> {
         use std::sync::{Mutex, OnceLock};
         static DECODED: OnceLock<Mutex<std::collections::HashMap<String, PublicKey>>> =

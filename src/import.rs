@@ -523,7 +523,7 @@ fn occurrence<'de, D: serde::Deserializer<'de>>(
             let what = match &value {
                 // serde_json reads a whole number past 2⁶⁴ − 1 as a float.
                 serde_json::Value::Number(n)
-                    if n.is_f64() && n.as_f64().is_some_and(|f| f >= 1.8e19) =>
+                    if n.is_f64() && n.as_f64().is_some_and(|f| f >= 2f64.powi(64)) =>
                 {
                     "a number too large to be one".to_string()
                 }

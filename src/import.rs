@@ -2416,11 +2416,12 @@ impl<'a> Importer<'a> {
     /// lines alone and the labels tell: each line's own fields
     /// ([`Line::check_given`]), the key's role for its kind, its label,
     /// the labels it refers to and how its ids are written, and two lines
-    /// for one retraction or supersession. A retraction, or a source derived from one still in
-    /// the batch, commits the lines before it early, and a fault further
-    /// on ended in exit 2 with those lines appended. What only the log can
-    /// tell (an id that does not exist, a quote not in its source, a claim
-    /// retracted by an earlier run) is still found where its line is taken.
+    /// for one retraction or supersession. A retraction, or a source
+    /// derived from one still in the batch, commits the lines before it
+    /// early, and a fault further on ended in exit 2 with those lines
+    /// appended. What only the log can tell (an id that does not exist, a
+    /// quote not in its source, a claim retracted by an earlier run) is
+    /// still found where its line is taken.
     fn look_ahead(&self, group: &[ReadLine]) -> Result<()> {
         // Parse errors first, wherever they are in the group.
         for (k, (_, parsed)) in group.iter().enumerate() {

@@ -145,7 +145,11 @@ impl PublicKey {
     pub fn from_key_file(text: &str) -> Result<PublicKey, String> {
         match PrivateKey::from_openssh(private_key_text(text.trim().as_bytes())) {
             Ok(private) => PublicKey::from_ssh(private.public_key().clone()),
-            Err(_) => PublicKey::from_openssh(text),
+            // Its parts name two keys: which one it stands for is not known.
+            Err(e) => match parts_disagree(&e) {
+                Some(why) => Err(why.into()),
+                None => PublicKey::from_openssh(text),
+            },
         }
     }
 
@@ -668,6 +672,18 @@ enum How {
     },
 }
 
+/// What is wrong with an OpenSSH private key file that ssh-key refused
+/// because its parts disagree: it derives the public key from the private
+/// one and compares it with the copies the file holds (and, unencrypted,
+/// compares the two check numbers). A file altered, or put together from
+/// two keys: OpenSSH signs with such a file, and its signatures do not
+/// verify under the public key it names. `None` for any other refusal.
+fn parts_disagree(e: &ssh_key::Error) -> Option<&'static str> {
+    matches!(e, ssh_key::Error::Crypto | ssh_key::Error::PublicKey).then_some(
+        "an OpenSSH private key whose parts do not agree: the public key it names is not that of its private key, or its check bytes differ (the file was altered or put together from two keys)",
+    )
+}
+
 /// A key file's bytes, read once (see [`Signer::from_key_file`]), and
 /// what the file is.
 pub struct KeyFile {
@@ -842,7 +858,9 @@ impl Signer {
             key_err(if start.trim().is_empty() {
                 "the file is empty".into()
             } else if start.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
-                format!("a damaged or cut-short OpenSSH private key ({e})")
+                parts_disagree(&e)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("a damaged or cut-short OpenSSH private key ({e})"))
             } else if start.starts_with("ssh-") {
                 "it is a public key (a .pub file), not the private key".into()
             } else if start.starts_with("PuTTY-User-Key-File-") {

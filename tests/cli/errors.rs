@@ -92,12 +92,25 @@ fn init_errors() {
         .error("it is a public key, and no ssh-agent is running");
     // Files that are not a usable private key say what they look like.
     let key = std::fs::read_to_string(w.path("admin")).unwrap();
+    w.key("other");
     let shapes = [
         ("empty", String::new(), "the file is empty"),
         (
             "cut",
             key[..100].to_string(),
             "a damaged or cut-short OpenSSH private key (",
+        ),
+        // The private key of one and the public key of another: OpenSSH
+        // signs with such a file, and its signatures do not verify.
+        (
+            "mixed",
+            patched_key(&w, "admin", "other", 3),
+            "an OpenSSH private key whose parts do not agree: the public key it names is not that of its private key",
+        ),
+        (
+            "renamed",
+            patched_key(&w, "admin", "other", 1),
+            "an OpenSSH private key whose parts do not agree",
         ),
         (
             "pkcs8",
@@ -131,6 +144,53 @@ fn init_errors() {
         &["init", "--origin", "x.example/a"],
         "already exists",
     );
+    // Where a private key file stands for its public key, one whose parts
+    // name two keys stands for neither.
+    let mixed = w.path("mixed");
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", mixed.to_str().unwrap(), "--reason", "left"],
+        &format!(
+            "{}: an OpenSSH private key whose parts do not agree",
+            mixed.display()
+        ),
+    );
+}
+
+/// Key file `from` with the first `times` copies of its public key (an
+/// unencrypted OpenSSH key holds three: in the clear, and twice beside the
+/// private key) replaced by key `to`'s.
+fn patched_key(w: &Work, from: &str, to: &str, times: usize) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let public = |name: &str| {
+        let line = std::fs::read_to_string(w.path(&format!("{name}.pub"))).unwrap();
+        let blob = b64.decode(line.split(' ').nth(1).unwrap()).unwrap();
+        blob[blob.len() - 32..].to_vec()
+    };
+    let (old, new) = (public(from), public(to));
+    let text = std::fs::read_to_string(w.path(from)).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut bytes = b64.decode(body).unwrap();
+    let mut found = 0;
+    let mut i = 0;
+    while found < times {
+        let at = i + bytes[i..].windows(32).position(|x| x == old).unwrap();
+        bytes[at..at + 32].copy_from_slice(&new);
+        found += 1;
+        i = at + 32;
+    }
+    let body = b64.encode(bytes);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(70)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
 }
 
 #[test]

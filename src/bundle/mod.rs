@@ -612,6 +612,20 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
                      WHERE a.seq = ?",
                     &at,
                 )?);
+                // And the same person's later annotation of the claim that
+                // counts instead of it ([`query::AnnotationView::replaced_by`]),
+                // though it does not supersede it: without it, a bundle
+                // that carried this annotation (C2's, by a link from C1's
+                // annotation) showed it as the claim's current verdict,
+                // where the log, `show` and `report` give the later one.
+                for n in seqs_of("SELECT id FROM annotations WHERE seq = ?", &at)? {
+                    if let Some(later) = query::annotation(conn, n)?.replaced_by {
+                        todo.extend(seqs_of(
+                            "SELECT seq FROM annotations WHERE id = ?",
+                            &(later.n as i64),
+                        )?);
+                    }
+                }
             }
             _ => {}
         }

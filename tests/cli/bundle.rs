@@ -1201,6 +1201,24 @@ fn a_bundle_shows_which_annotation_counts() {
         serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"]}),
         "{standing}"
     );
+    // A bundle that carries A1 for another reason (C2's, which A1
+    // contradicts; A1's own) carries A2 with it: without it, A1 stood as
+    // C1's current verdict in the bundle, "disputed", where the log says
+    // "false".
+    for ids in [["C2"], ["A1"]] {
+        let (path, _) = exported(&w, &ids);
+        let r = w.run(
+            None,
+            &["verify-bundle", path.to_str().unwrap(), "--json", "--show"],
+        );
+        let json: Value = serde_json::from_str(r.ok()).unwrap();
+        let standing = &json["contents"]["standing"];
+        assert_eq!(
+            standing[0],
+            serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"]}),
+            "{ids:?}: {standing}"
+        );
+    }
 }
 
 /// A bundle saved by an editor that puts a byte order mark before it (a

@@ -72,6 +72,15 @@ pub struct Object {
     /// The `CREATE` statement; none for the indexes SQLite makes itself
     /// for a `UNIQUE` or `PRIMARY KEY` constraint.
     pub sql: Option<String>,
+    /// The first of the four columns that `sqlite_schema` holds as
+    /// something other than text (SQLite writes text, and NULL for a
+    /// statement it made itself), with that storage class: a row edited
+    /// with `writable_schema`, or a byte of the schema page changed. SQLite
+    /// reads such a row's bytes as they are, but tools that compare the
+    /// column with text pass over it: `sqlite3`'s `.tables` and `.dump`
+    /// left out a table whose `type` was a BLOB `table`, entries and all,
+    /// while the bytes read here were claimtrail's.
+    pub not_text: Option<(&'static str, &'static str)>,
 }
 
 impl Object {
@@ -124,12 +133,20 @@ impl fmt::Display for Difference {
                 found.kind,
                 found.statement()
             ),
-            Difference::Altered { found, .. } => write!(
-                f,
-                "{} is not as claimtrail made it: {}",
-                found.describe(),
-                found.statement()
-            ),
+            Difference::Altered { found, .. } => match found.not_text {
+                Some((column, class)) => write!(
+                    f,
+                    "{}: sqlite_schema holds its {column} as {class}, where SQLite writes text (the schema was edited; `sqlite3` tools such as .tables and .dump pass over the object): {}",
+                    found.describe(),
+                    found.statement()
+                ),
+                None => write!(
+                    f,
+                    "{} is not as claimtrail made it: {}",
+                    found.describe(),
+                    found.statement()
+                ),
+            },
         }
     }
 }
@@ -151,11 +168,23 @@ fn objects(conn: &Connection) -> Result<Vec<Object>> {
         })
     };
     let rows = stmt.query_map([], |r| {
+        let mut not_text = None;
+        for (i, column) in ["type", "name", "tbl_name", "sql"].into_iter().enumerate() {
+            let class = match r.get_ref(i)?.data_type() {
+                rusqlite::types::Type::Text | rusqlite::types::Type::Null => continue,
+                rusqlite::types::Type::Blob => "a BLOB",
+                rusqlite::types::Type::Integer => "an INTEGER",
+                rusqlite::types::Type::Real => "a REAL",
+            };
+            not_text = Some((column, class));
+            break;
+        }
         Ok(Object {
             kind: text(r, 0)?.unwrap_or_default(),
             name: text(r, 1)?.unwrap_or_default(),
             table: text(r, 2)?.unwrap_or_default(),
             sql: text(r, 3)?,
+            not_text,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -191,11 +220,13 @@ pub fn expected(version: usize) -> Result<BTreeMap<String, Object>> {
 /// The test `the_current_digest_is_what_the_migrations_make` derives it
 /// and prints the new value when a migration is added or SQLite stores
 /// the text otherwise.
-const CURRENT: &str = "183e67322da42fd142b095b869be9ea8ff441d1377b1a555fa558700b8a2a1a6";
+const CURRENT: &str = "6dcceb068fce2141befd9ffd4c999b56f43469c9872631b5a69de4b207a231bf";
 
 /// SHA-256 over every object's four fields, each framed by its length
-/// (SSH `string`s; the statement also by whether there is one), so that
-/// no two lists of objects are framed alike.
+/// (SSH `string`s; the statement also by whether there is one), and
+/// whether they are all stored as text ([`Object::not_text`]: the same
+/// bytes as a BLOB had the same digest, and the schema check passed over
+/// them), so that no two lists of objects are framed alike.
 fn digest(objects: &[Object]) -> crate::hash::Hash {
     use sha2::Digest as _;
     let mut h = sha2::Sha256::new();
@@ -213,6 +244,10 @@ fn digest(objects: &[Object]) -> crate::hash::Hash {
                 field(b"\x01");
                 field(sql.as_bytes());
             }
+        }
+        match o.not_text {
+            None => field(b"\x00"),
+            Some((column, _)) => field(column.as_bytes()),
         }
     }
     crate::hash::Hash(h.finalize().into())
@@ -350,6 +385,35 @@ mod tests {
             found(&conn),
             vec!["index sqlite_stat4 on annotations is not part of claimtrail's schema: CREATE INDEX sqlite_stat4 ON annotations (abs(-9223372036854775807 - (claim_id = 1)))"]
         );
+    }
+
+    /// The same bytes stored as a BLOB (or a number) are a difference:
+    /// `sqlite3`'s `.tables` and `.dump` passed over a table whose `type`
+    /// was the BLOB `table`, and the check, which read the bytes alone,
+    /// did not see it.
+    #[test]
+    fn a_schema_row_stored_as_other_than_text_is_named() {
+        for (column, cast, class) in [
+            ("type", "CAST(type AS BLOB)", "a BLOB"),
+            ("name", "CAST(name AS BLOB)", "a BLOB"),
+            ("tbl_name", "CAST(tbl_name AS BLOB)", "a BLOB"),
+            ("sql", "CAST(sql AS BLOB)", "a BLOB"),
+        ] {
+            let conn = log();
+            conn.execute_batch(&format!(
+                "PRAGMA writable_schema = ON;
+                 UPDATE sqlite_schema SET {column} = {cast} WHERE name = 'entries';"
+            ))
+            .unwrap();
+            let found = found(&conn);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(
+                found[0].starts_with(&format!(
+                    "table entries: sqlite_schema holds its {column} as {class}, where SQLite writes text"
+                )),
+                "{found:?}"
+            );
+        }
     }
 
     #[test]

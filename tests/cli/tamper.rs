@@ -824,6 +824,36 @@ fn an_index_named_as_sqlite_statistics() {
         .error("has been altered outside claimtrail: index sqlite_stat4 on annotations");
 }
 
+/// The schema's rows with the same bytes, stored as BLOBs: SQLite reads
+/// them, so claimtrail saw its own schema and verify said OK, while
+/// `sqlite3`'s `.tables` and `.dump` pass over those tables: a copy made
+/// with `.dump` held no entries and no source texts. (Found by a sweep of
+/// single-byte changes of the file: one changed `claims`' `type` so.)
+#[test]
+fn a_schema_row_stored_as_a_blob() {
+    let w = Work::with_claims();
+    w.sql(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET type = CAST(type AS BLOB) WHERE name IN ('entries', 'blobs');",
+    );
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "schema");
+    for table in ["entries", "blobs"] {
+        assert!(
+            r.stdout.contains(&format!("PROBLEM log: schema: table {table}: sqlite_schema holds its type as a BLOB, where SQLite writes text (the schema was edited; `sqlite3` tools such as .tables and .dump pass over the object): CREATE TABLE {table} (")),
+            "{}",
+            r.stdout
+        );
+    }
+    assert!(
+        r.stdout.contains("FAILED: 2 problems found"),
+        "{}",
+        r.stdout
+    );
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .error("has been altered outside claimtrail: table entries: sqlite_schema holds its type as a BLOB");
+}
+
 /// A trigger that drops new annotations (entry and row): before, `annotate`
 /// printed a new id, nothing was stored, and the log still verified.
 #[test]

@@ -217,6 +217,19 @@ fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> 
         out.write_all(claimtrail::keys::armor(&sig).as_bytes())
             .map_err(io)?;
     } else if a.payload {
+        // The payload quotes its source's text (a claim's context, a
+        // source's title), in which canonical JSON leaves a C1 control or
+        // a bidi override as it is: such bytes are not sent to a terminal,
+        // as `show --raw` keeps them from one. A file or a program (what
+        // `ssh-keygen -Y verify` reads) gets them exact.
+        if std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && output::acts_on_a_terminal(&String::from_utf8_lossy(&payload))
+        {
+            return Err(Error::invalid(
+                format!("entry {seq}'s payload holds control or invisible characters from the text it quotes, which --payload would send to your terminal"),
+                format!("send it to a file or a program: `claimtrail log --seq {seq} --payload > entry-{seq}.json`, or read it here, escaped, with `claimtrail log --seq {seq}`"),
+            ));
+        }
         out.write_all(&payload).map_err(io)?;
     } else {
         let line = claimtrail::query::log_line(store.conn(), claimtrail::model::Seq(seq))?;

@@ -900,6 +900,16 @@ impl Staged {
     }
 }
 
+/// Whether `text` sent as it is would act on the terminal showing it: an
+/// escape sequence, a C1 control (U+009B is CSI), a bidi override, a
+/// character that draws nothing. Tabs and line ends, CRLF's included, are
+/// no risk. What [`raw`] output given a terminal must be kept from (`show
+/// --raw`, `log --payload`): a file or a program gets the bytes.
+pub fn acts_on_a_terminal(text: &str) -> bool {
+    text.split(['\n', '\t', '\r'])
+        .any(|part| escape(part) != part)
+}
+
 /// Writes bytes as they are to stdout (a script, a file's contents).
 pub fn raw(bytes: &[u8]) -> Result<()> {
     use std::io::Write;

@@ -73,10 +73,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             } else if a.raw {
                 // A text that would act on a terminal (an escape sequence,
                 // a bidi override) is not sent to one.
-                // (Tabs and line ends, CRLF's included, are not a risk.)
-                let risky = text
-                    .split(['\n', '\t', '\r'])
-                    .any(|part| escape(part) != part);
+                let risky = output::acts_on_a_terminal(&text);
                 if std::io::IsTerminal::is_terminal(&std::io::stdout()) && risky {
                     return Err(Error::invalid(
                         format!("{id}'s text holds control or invisible characters, which --raw would send to your terminal"),

@@ -619,6 +619,54 @@ fn show_raw_keeps_a_sources_control_characters_off_the_terminal() {
     let mut t = Terminal::run(w.std_command(None, &[], &["show", "S2", "--raw"]));
     assert_eq!(t.end().code(), Some(0), "{:?}", t.screen());
     assert!(t.screen().contains("killed"), "{:?}", t.screen());
+
+    // A claim's signed payload quotes its source around the quote, where
+    // canonical JSON leaves a C1 control (U+009B is CSI) or a bidi override
+    // as it is: `log --payload` wrote them to the terminal.
+    std::fs::write(
+        w.path("c1.txt"),
+        "Intro \u{9b}2J \u{202e}fdp.exe the toll was 12.\n",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "c1.txt", "--kind", "article"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S3",
+            "--quote",
+            "the toll was 12",
+            "--speaker",
+            "Minister",
+            "--provenance",
+            "statement",
+        ],
+    )
+    .ok();
+    let seq = w.run(None, &["--json", "show", "C1"]).ok().to_string();
+    let seq: serde_json::Value = serde_json::from_str(&seq).unwrap();
+    let seq = seq["claim"]["signed"]["seq"].to_string();
+    let mut t = Terminal::run(w.std_command(None, &[], &["log", "--seq", &seq, "--payload"]));
+    assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
+    assert!(
+        t.screen().contains(&format!("error: entry {seq}'s payload holds control or invisible characters from the text it quotes, which --payload would send to your terminal (hint: send it to a file or a program: `claimtrail log --seq {seq} --payload > entry-{seq}.json`, or read it here, escaped, with `claimtrail log --seq {seq}`)")),
+        "{:?}",
+        t.screen()
+    );
+    assert!(!t.screen().contains('\u{9b}') && !t.screen().contains('\u{202e}'));
+    // Piped, the bytes are exact (what `ssh-keygen -Y verify` reads).
+    let piped = w.run(None, &["log", "--seq", &seq, "--payload"]);
+    assert!(
+        piped.ok().contains("Intro \u{9b}2J \u{202e}fdp.exe "),
+        "{}",
+        piped.stdout
+    );
 }
 
 /// What SIGKILL leaves, no handler can remove: a backup's partial copy (a

@@ -103,9 +103,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         match (&out.failed, out.verified) {
             (Some(why), _) => outln!("FAILED: {why}")?,
             (None, true) => outln!("verified: the proof leads from the entry to the root")?,
-            (None, false) => outln!(
-                "FAILED: the proof does not lead to this root (the log differs from the checkpoint)"
-            )?,
+            // `prove::inclusion` says why a proof fails.
+            (None, false) => outln!("FAILED: the proof does not lead to this root")?,
         }
     }
     Ok(outcome(out.verified))

@@ -1163,18 +1163,51 @@ fn proofs_verify_and_render_as_json() {
     );
 
     // A proof made from a tampered tree does not lead to the checkpoint's
-    // root: prove prints it, says FAILED and exits 1, as verify would.
+    // root: prove prints it, says FAILED and exits 1, as verify would. It
+    // said "the log differs from the checkpoint" when only the stored tree
+    // did: the entries are hashed again to tell which.
+    let pristine = w.db_bytes();
     w.sql("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1");
     let failed = w.run(None, &["prove", "A1"]);
     assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
     assert!(failed.stderr.is_empty(), "{}", failed.stderr);
     assert!(
         failed.stdout.ends_with(
-            "FAILED: the proof does not lead to this root (the log differs from the checkpoint)\n"
+            "\nFAILED: the proof does not lead to this root, but the entries do: the tree stored beside them (merkle_nodes) was damaged or edited, and the log's entries still match checkpoint stored at entry 10, signed by admin (`claimtrail verify` names the node)\n"
         ),
         "{}",
         failed.stdout
     );
+    // An entry edited with its leaf in the tree (so that the leaf check
+    // passes): the entries no longer lead to the root either.
+    std::fs::write(&w.db, &pristine).unwrap();
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    let (seq, mut payload, sig): (i64, Vec<u8>, Vec<u8>) = conn
+        .query_row(
+            "SELECT seq, payload, sig FROM entries WHERE kind = 'annotation.add' ORDER BY seq LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let at = payload.len() - 10;
+    payload[at] ^= 1;
+    let leaf = claimtrail::entry::entry_hash(&payload, &sig);
+    // (The tree's leaves are the entries' own `hash` column.)
+    conn.execute(
+        "UPDATE entries SET payload = ?, hash = ? WHERE seq = ?",
+        rusqlite::params![payload, leaf.0.to_vec(), seq],
+    )
+    .unwrap();
+    drop(conn);
+    let failed = w.run(None, &["prove", "A1"]);
+    assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
+    assert!(
+        failed.stdout.contains("FAILED: the proof does not lead to this root, nor do the entries: the log differs from checkpoint stored at entry "),
+        "{}",
+        failed.stdout
+    );
+    std::fs::write(&w.db, &pristine).unwrap();
+    w.sql("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1");
     let failed = w.run(None, &["prove", "--consistency", o, n]);
     assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
     // Why the files are not the log's is said in text too (it was in

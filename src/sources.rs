@@ -775,7 +775,7 @@ fn not_found(
             ),
         );
     };
-    let shown = |m: &text::NearMatch| shown(src, m);
+    let shown = |m: &text::NearMatch| shown(src, m, quote);
     let use_span = |m: &text::NearMatch| use_span(src, m.start, m.end, spelling);
     if let [only] = &near[..] {
         return Error::invalid(
@@ -827,12 +827,30 @@ fn not_found(
 
 /// Where `m` is and the text it covers, for a message: "line 5 col 78
 /// (bytes 442..567): `Seven civilians…`".
-fn shown(src: &str, m: &text::NearMatch) -> String {
-    format!(
-        "{}: `{}`",
-        place(src, m),
-        text::escape(&cut(&src[m.start..m.end]))
-    )
+fn shown(src: &str, m: &text::NearMatch, quote: &str) -> String {
+    let found = cut(&src[m.start..m.end]);
+    // Where the difference is a character that draws nothing or a space
+    // of another width, the source's own text is shown with it escaped:
+    // shown as it is, `Web\u{200b}copy` looked just like the `Webcopy`
+    // typed. (Elsewhere these stay, as scripts need them: a zero-width
+    // non-joiner in Persian.)
+    let ds = text::Difference::between(&src[m.start..m.end], quote);
+    let found =
+        if ds.contains(&text::Difference::Invisible) || ds.contains(&text::Difference::Spacing) {
+            found
+                .chars()
+                .map(|c| match c {
+                    ' ' | '\n' | '\t' => c.to_string(),
+                    c if c.is_whitespace() || text::is_invisible_in_copy(c) => {
+                        format!("\\u{{{:x}}}", c as u32)
+                    }
+                    c => c.to_string(),
+                })
+                .collect()
+        } else {
+            found
+        };
+    format!("{}: `{}`", place(src, m), text::escape(&found))
 }
 
 /// "line 5 col 78 (bytes 442..567)".

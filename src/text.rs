@@ -251,7 +251,7 @@ impl Difference {
             Difference::QuoteMarks => "quotation marks or apostrophes",
             Difference::Dashes => "dashes",
             Difference::Spacing => "spacing",
-            Difference::Ellipsis => "an ellipsis",
+            Difference::Ellipsis => "ellipsis marks (… against three dots)",
             Difference::Case => "letter case",
             Difference::UnicodeForm => {
                 "Unicode forms (accents typed apart, ligatures, presentation forms)"

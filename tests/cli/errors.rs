@@ -930,6 +930,25 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
         shown.stdout
     );
     w.run(None, &["verify"]).ok();
+    // Three dots for the source's ellipsis; a no-break space, shown
+    // escaped, as it looks like the space typed.
+    let s2 = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "He said: \u{201c}So\u{2026} what?\u{201d} and x\u{a0}y here.",
+    );
+    for (quote, says) in [
+        ("So... what?", "but with other ellipsis marks (… against three dots) it does, at line 1 col 11 (bytes 12..23): `So… what?`"),
+        ("\"So... what?\"", "but with other quotation marks or apostrophes and ellipsis marks (… against three dots) it does, at line 1 col 10 (bytes 9..26): `“So… what?”`"),
+        ("x y", "but with other spacing it does, at line 1 col 26 (bytes 31..35): `x\\u{a0}y`"),
+    ] {
+        refused(
+            &w,
+            Some("analyst"),
+            &["claim", "add", "--source", &s2, "--quote", quote, "--speaker", "He", "--provenance", "statement"],
+            says,
+        );
+    }
 }
 
 #[test]
@@ -2508,7 +2527,7 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
         &w,
         Some("analyst"),
         &["claim", "add", "--source", &s, "--quote", "We will rebuild the bridge by spring.", "--speaker", "The Minister", "--provenance", "statement"],
-        &format!("the quote does not occur in S1 as given, but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 22 (bytes {at}..{end})"),
+        &format!("the quote does not occur in S1 as given, but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 22 (bytes {at}..{end}): `We will re\\u{{200b}}build the bridge by spring.`"),
     );
     // A right-to-left mark, as text copied from an Arabic page carries
     // one: set aside too (it was "does not occur", with no place).

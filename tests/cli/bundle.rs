@@ -1538,7 +1538,8 @@ fn a_kept_checkpoint_catches_a_bundle_from_a_forked_log() {
         r.ok().contains(
             "checkpoint early.txt (size 7): not compared, signed by admin: this checkpoint is of 7 entries, \
              the bundle's of 9 entries, and a bundle carries no consistency proof between two sizes: to compare them, "
-        ) && r.stdout.contains("`claimtrail prove --consistency OLD NEW`")
+        ) && r.stdout.contains("`jq -j .checkpoint BUNDLE > FILE`")
+            && r.stdout.contains("`claimtrail prove --consistency OLD NEW`")
             && r.stdout.contains("`claimtrail verify-published DIR --checkpoint FILE`"),
         "{}",
         r.stdout

@@ -129,7 +129,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 100_000;
 pub const MAX_BATCH_SIZE: usize = 100_000;
 
 use crate::sources::{
-    check_source_text, locate, read_source_file, Spelling, Where, MAX_SOURCE_BYTES,
+    check_source_text, locate, read_source_file_then, Spelling, Where, MAX_SOURCE_BYTES,
 };
 
 /// Longest line read: an inline source text of the largest size with room
@@ -2548,12 +2548,25 @@ impl<'a> Importer<'a> {
                 check_source_text("\"text\"", None, t.as_bytes())?;
                 t.as_bytes().to_vec()
             }
-            (None, Some(f)) if self.opts.files_anywhere => {
-                read_source_file(&self.opts.base_dir.join(f))?
-            }
             (None, Some(f)) => {
-                no_parent_dir(f)?;
-                read_source_file(&crate::sources::file_within(&self.opts.base_dir, f)?)?
+                let path = match self.opts.files_anywhere {
+                    true => self.opts.base_dir.join(f),
+                    false => {
+                        no_parent_dir(f)?;
+                        crate::sources::file_within(&self.opts.base_dir, f)?
+                    }
+                };
+                // A converted copy is named in the line as the file is,
+                // from the import file's directory.
+                let copy = format!("{f}.utf8");
+                let format = self.opts.format;
+                read_source_file_then(&path, &|_| match format {
+                    Format::JsonLines => format!(
+                        "write `\"file\": {}` in the line",
+                        serde_json::Value::String(copy.clone())
+                    ),
+                    Format::Csv => format!("write `{copy}` in the file column"),
+                })?
             }
             _ => return Err(source_needs_one()),
         };

@@ -33,6 +33,17 @@ pub fn read_source_stdin() -> Result<Vec<u8>> {
 /// Checks a source text as `source add` does: at most [`MAX_SOURCE_BYTES`],
 /// not empty, UTF-8. `name` says where it came from, for the message.
 pub fn check_source_text(name: &str, file: Option<&Path>, data: &[u8]) -> Result<()> {
+    check_source_text_then(name, file, data, &|copy| format!("give {copy}"))
+}
+
+/// [`check_source_text`], its hints saying `then(COPY)` of the UTF-8 copy
+/// they make of `file` (COPY as words to type in the shell).
+fn check_source_text_then(
+    name: &str,
+    file: Option<&Path>,
+    data: &[u8],
+    then: &dyn Fn(&str) -> String,
+) -> Result<()> {
     if data.len() as u64 > MAX_SOURCE_BYTES {
         return Err(Error::invalid(
             format!("{name} is larger than {} MiB", MAX_SOURCE_BYTES >> 20),
@@ -64,7 +75,7 @@ pub fn check_source_text(name: &str, file: Option<&Path>, data: &[u8]) -> Result
             "give the text of the article, statement or transcript",
         ));
     }
-    let text = utf8(name, file, "give", data)?;
+    let text = utf8(name, file, then, data)?;
     // A text of only white space (or of characters that draw nothing)
     // quotes no one: it would be signed for good as a source, where the
     // commands refuse such a speaker or note.
@@ -82,10 +93,15 @@ pub fn check_source_text(name: &str, file: Option<&Path>, data: &[u8]) -> Result
 /// `data` as text, or why it is not UTF-8: `what` names it in the message.
 /// A UTF-16 file (Windows editors' "Unicode") is said to be one, so that
 /// the hint converts from the right encoding. With the `file` it was read
-/// from, the hint is the command to run on it, and `then` what to do with
-/// the copy ("add", "give --note-file"); it said `FILE` where the name
-/// was known.
-fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Result<&'a str> {
+/// from, the hint is the command to run on it, and `then(COPY)` what to do
+/// with the copy ("give COPY", "give --note-file COPY", an import line's
+/// `"file"`); it said `FILE` where the name was known.
+fn utf8<'a>(
+    what: &str,
+    file: Option<&Path>,
+    then: &dyn Fn(&str) -> String,
+    data: &'a [u8],
+) -> Result<&'a str> {
     // The file and the copy a hint's `iconv` writes, as words to type.
     let words = |f: &Path| {
         let mut copy = f.as_os_str().to_owned();
@@ -98,7 +114,10 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
     let hint = |from: &str| match file {
         Some(f) => {
             let (f, copy) = words(f);
-            format!("convert it first: `iconv -f {from} -t UTF-8 {f} > {copy}`, then {then} {copy}")
+            format!(
+                "convert it first: `iconv -f {from} -t UTF-8 {f} > {copy}`, then {}",
+                then(&copy)
+            )
         }
         None => format!("convert it to UTF-8 first (`iconv -f {from} -t UTF-8` does)"),
     };
@@ -124,7 +143,8 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
                 Some(f) => {
                     let (f, copy) = words(f);
                     format!(
-                        "`iconv -f UTF-8 -t UTF-8 -c {f} > {copy}` drops them; check that the copy reads right, then {then} {copy}"
+                        "`iconv -f UTF-8 -t UTF-8 -c {f} > {copy}` drops them; check that the copy reads right, then {}",
+                        then(&copy)
                     )
                 }
                 None => "`iconv -f UTF-8 -t UTF-8 -c` drops them; check that the result reads right".to_string(),
@@ -159,6 +179,14 @@ fn utf8<'a>(what: &str, file: Option<&Path>, then: &str, data: &'a [u8]) -> Resu
 /// Reads a source file, refusing a directory and anything
 /// [`check_source_text`] refuses, without reading more than the limit.
 pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
+    read_source_file_then(path, &|copy| format!("give {copy}"))
+}
+
+/// [`read_source_file`], its hints saying `then(COPY)` of the UTF-8 copy
+/// they make: an import line names its `"file"` from the import file's
+/// directory, not from where the command runs, so "then give
+/// imp/latin1.txt.utf8" was the wrong value to put there.
+pub fn read_source_file_then(path: &Path, then: &dyn Fn(&str) -> String) -> Result<Vec<u8>> {
     let data = match crate::files::read_capped(path, MAX_SOURCE_BYTES) {
         Err(Error::IsDirectory(_)) => {
             return Err(Error::invalid(
@@ -168,7 +196,7 @@ pub fn read_source_file(path: &Path) -> Result<Vec<u8>> {
         }
         read => read?,
     };
-    check_source_text(&path.display().to_string(), Some(path), &data)?;
+    check_source_text_then(&path.display().to_string(), Some(path), &data, then)?;
     Ok(data)
 }
 
@@ -237,7 +265,7 @@ pub fn note_text<'a>(what: &str, file: Option<&Path>, data: &'a [u8]) -> Result<
             "keep the note to the judgment; store a long analysis as a source (`claimtrail source add`)",
         ));
     }
-    utf8(what, file, "give --note-file", data)
+    utf8(what, file, &|copy| format!("give --note-file {copy}"), data)
 }
 
 /// The note of `annotate --note-file`: a file's text, or standard input's for `-`,

@@ -1266,6 +1266,52 @@ fn lines_that_refer_to_the_open_batch_wait_for_it() {
     );
 }
 
+/// A `"file"` that is not UTF-8: the hint's `iconv` runs from where the
+/// command runs, and the value it says to write in the line is the copy's
+/// name from the import file's directory, as `"file"` is read. It said
+/// "then give in/latin1.txt.utf8", which the line then read as
+/// in/in/latin1.txt.utf8.
+#[test]
+fn a_file_not_in_utf8_is_fixed_as_the_hint_says() {
+    let w = Work::with_team();
+    std::fs::create_dir(w.path("in")).unwrap();
+    std::fs::write(
+        w.path("in/latin1.txt"),
+        b"caf\xe9 au lait, said the mayor.\n",
+    )
+    .unwrap();
+    write_lines(
+        &w.path("in/data.jsonl"),
+        &[json!({"type":"source","file":"latin1.txt","kind":"tweet"}).to_string()],
+    );
+    let r = w.run(Some("analyst"), &["import", "in/data.jsonl"]);
+    r.error("line 1: in/latin1.txt is not UTF-8 text (invalid byte at offset 3); read as WINDOWS-1252, that line says `café au lait, said the mayor.` (hint: if that reads right, convert it first: `iconv -f WINDOWS-1252 -t UTF-8 in/latin1.txt > in/latin1.txt.utf8`, then write `\"file\": \"latin1.txt.utf8\"` in the line;");
+    // Done as it says (the conversion by hand: Latin-1 is Unicode's first
+    // 256 code points), the line imports.
+    let text: String = b"caf\xe9 au lait, said the mayor.\n"
+        .iter()
+        .map(|&b| b as char)
+        .collect();
+    std::fs::write(w.path("in/latin1.txt.utf8"), text).unwrap();
+    write_lines(
+        &w.path("in/data.jsonl"),
+        &[json!({"type":"source","file":"latin1.txt.utf8","kind":"tweet"}).to_string()],
+    );
+    w.run(Some("analyst"), &["import", "in/data.jsonl"]).ok();
+    assert!(w
+        .run(None, &["show", "S1", "--text"])
+        .ok()
+        .contains("café au lait"));
+    // A spreadsheet's row says it of its file column.
+    std::fs::write(
+        w.path("in/data.csv"),
+        "type,file,kind\nsource,latin1.txt,tweet\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "in/data.csv"])
+        .error("then write `latin1.txt.utf8` in the file column;");
+}
+
 #[test]
 fn a_file_line_reads_only_inside_the_import_files_directory() {
     // An import file from a scraper or a partner desk names the texts it

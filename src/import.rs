@@ -1664,6 +1664,20 @@ impl LineSource for JsonLines {
             }
         }
         if let (1, Err(e)) = (self.n, &mut parsed) {
+            // UTF-16 without a byte order mark: a byte 00 beside each
+            // letter, which was "malformed JSON: key must be a string".
+            if let Some(from) =
+                crate::text::utf16_without_bom(line).filter(|_| !crate::text::utf16_bom(line))
+            {
+                e.what = format!(
+                    "the file is {from} text without a byte order mark (a byte 00 beside each letter), not UTF-8"
+                );
+                e.hint = format!(
+                    "save it as UTF-8 (`iconv -f {from} -t UTF-8` converts it), and import that copy"
+                );
+            }
+        }
+        if let (1, Err(e)) = (self.n, &mut parsed) {
             // A spreadsheet's export given as JSON Lines (from standard
             // input, or a file not named .csv): separated by commas, or by
             // semicolons or tabs, as most of Europe's Excel and its "Text
@@ -2535,8 +2549,12 @@ impl<'a> Importer<'a> {
     fn source(&mut self, line: u64, l: SourceLine) -> Result<Outcome> {
         let retrieved = clock::now();
         if let Some(p) = &l.published {
-            clock::check_published_by(p, &retrieved)
-                .map_err(|e| Error::invalid(e, "fix \"published\""))?;
+            clock::check_published_by(p, &retrieved).map_err(|e| {
+                Error::invalid(
+                    e,
+                    format!("fix {}", self.opts.format.spelling().name("published")),
+                )
+            })?;
         }
         if let Some(u) = &l.url {
             crate::sources::check_url(u).map_err(|e| {
@@ -2905,8 +2923,12 @@ impl<'a> Importer<'a> {
         }
         let now = query::source(self.store.conn(), n)?;
         if let Some(p) = &body.published {
-            clock::check_published_by(p, &now.retrieved)
-                .map_err(|e| Error::invalid(e, "fix \"published\""))?;
+            clock::check_published_by(p, &now.retrieved).map_err(|e| {
+                Error::invalid(
+                    e,
+                    format!("fix {}", self.opts.format.spelling().name("published")),
+                )
+            })?;
         }
         for (field, value) in body.changes() {
             let mut probe = now.clone();

@@ -493,7 +493,8 @@ pub enum Spelling {
 }
 
 impl Spelling {
-    fn name(self, field: &str) -> String {
+    /// How a message names `field`: `--field`, `"field"`, "the field column".
+    pub fn name(self, field: &str) -> String {
         match self {
             Spelling::Cli => format!("--{field}"),
             Spelling::Import => format!("\"{field}\""),

@@ -122,6 +122,43 @@ impl<R: Read> Rows<R> {
     /// them, each once.
     pub fn new(mut input: R) -> Result<Rows<R>> {
         let first = first_line(&mut input)?;
+        // A file in UTF-16 (a spreadsheet's "Unicode text", PowerShell's
+        // default) is said to be one before it is read as CSV: with its
+        // header cells quoted, it was "a quotation mark inside a cell that
+        // does not begin with one", and without a byte order mark, "column
+        // 1 is `t\u{0}y\u{0}p\u{0}e\u{0}`".
+        let utf16 = |what: String, from: &str| {
+            Error::invalid(
+                format!("row 1: {what}, not UTF-8"),
+                format!(
+                    "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it \
+                     (`iconv -f {from} -t UTF-8` does) and import that copy"
+                ),
+            )
+        };
+        if crate::text::utf16_bom(&first) {
+            return Err(utf16(
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark)".into(),
+                "UTF-16",
+            ));
+        }
+        if let Some(from) = crate::text::utf16_without_bom(&first) {
+            return Err(utf16(
+                format!("the file is {from} text without a byte order mark (a byte 00 beside each letter)"),
+                from,
+            ));
+        }
+        // Excel's line naming the separator, which some exports begin
+        // with: not a header. (It was "column 1 is `sep=`, which is not a
+        // field", and the hint said to rename the columns.)
+        let line = String::from_utf8_lossy(first.strip_prefix(UTF8_BOM).unwrap_or(&first));
+        if line.trim().to_ascii_lowercase().starts_with("sep=") && line.trim().chars().count() <= 5
+        {
+            return Err(Error::invalid(
+                format!("row 1: `{}` is Excel's note of the separator, not the header row", crate::text::escape(line.trim())),
+                "delete that line: claimtrail tells a comma, a semicolon or a tab from the header row itself",
+            ));
+        }
         let separator = delimiter(&first);
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -297,6 +334,14 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
         return line_err(
             format!("credibility is {rest}"),
             "write a whole number from 1 to 6 in the credibility cell, or leave it empty",
+        );
+    }
+    // And the occurrence cell: "occurrence": 2 is no advice in a cell.
+    if let Some(rest) = e.what.strip_prefix("\"occurrence\" is ") {
+        let rest = rest.replace(", not the text `", ", not `");
+        return line_err(
+            format!("occurrence is {rest}"),
+            "write which occurrence of the quote it is in the occurrence cell, a whole number counting from 1 (2 for the second), or leave it empty for a quote that occurs once",
         );
     }
     if let Some(rest) = e.what.strip_prefix("unknown field `") {
@@ -611,13 +656,6 @@ fn header(record: &csv::ByteRecord, row: u64) -> Result<Vec<&'static str>> {
     let mut columns = Vec::with_capacity(record.len());
     for (i, cell) in record.iter().enumerate() {
         let n = i + 1;
-        if i == 0 && crate::text::utf16_bom(cell) {
-            return Err(bad(
-                "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8".into(),
-                "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it \
-                 (`iconv -f UTF-16 -t UTF-8` does) and import that copy",
-            ));
-        }
         let cell = match i {
             0 => cell.strip_prefix(UTF8_BOM).unwrap_or(cell),
             _ => cell,

@@ -573,6 +573,15 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         "type,claim,verdict\nannotation,C1,false,true\n",
         "row 2: 4 cells where the header names 3 columns (hint: a cell with a comma",
     );
+    // Hints in a spreadsheet's terms, not JSON's (`"occurrence": 2`).
+    refused(
+        "type,source,quote,speaker,provenance,occurrence\nclaim,S1,Idlib,X,tweet,1.0\n",
+        "row 2: occurrence is a whole number of 1 or more (which occurrence of the quote, from the start), not `1.0` (hint: write which occurrence of the quote it is in the occurrence cell, a whole number counting from 1 (2 for the second), or leave it empty for a quote that occurs once",
+    );
+    refused(
+        "type,kind,text,published\nsource,tweet,hello,2022-13-45\n",
+        "row 2: `2022-13-45` is not a date: there is no month 13 (months run from 01 to 12) (hint: fix the published column",
+    );
     refused(
         "type,claim,verdict\n,C1,false\n",
         "row 2: no type (hint: write source, claim, annotation, retraction, annotation_retraction or source_amendment in the row's type column",
@@ -588,6 +597,29 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         w.run_with(Some("analyst"), &[], &["import", "-"], Some(rows.as_bytes()))
             .error("line 1: not a JSON object (hint: if this is CSV (a header row of field names), import it with --format csv");
     }
+    // A file in UTF-16 is said to be one, whatever its quoting and with
+    // or without a byte order mark: quoted, it was "a quotation mark
+    // inside a cell that does not begin with one"; without the mark,
+    // "column 1 is `t\u{0}y\u{0}…`" or "malformed JSON".
+    let utf16 = |text: &str, bom: bool| -> Vec<u8> {
+        let mut out = if bom { vec![0xff, 0xfe] } else { Vec::new() };
+        out.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        out
+    };
+    let quoted = "\"type\",\"claim\",\"verdict\"\r\n\"annotation\",\"C1\",\"false\"\r\n";
+    let line = "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\"}\n";
+    for (name, bytes, says) in [
+        ("q16.csv", utf16(quoted, true), "row 1: the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it (`iconv -f UTF-16 -t UTF-8` does)"),
+        ("le.csv", utf16(quoted, false), "row 1: the file is UTF-16LE text without a byte order mark (a byte 00 beside each letter), not UTF-8 (hint: export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or convert it (`iconv -f UTF-16LE -t UTF-8` does)"),
+        ("le.jsonl", utf16(line, false), "line 1: the file is UTF-16LE text without a byte order mark (a byte 00 beside each letter), not UTF-8 (hint: save it as UTF-8 (`iconv -f UTF-16LE -t UTF-8` converts it)"),
+        ("bom.jsonl", utf16(line, true), "line 1: the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8"),
+        // Excel's note of the separator, before the header row.
+        ("sep.csv", b"sep=;\ntype;claim;verdict\nannotation;C1;false\n".to_vec(), "row 1: `sep=;` is Excel's note of the separator, not the header row (hint: delete that line"),
+    ] {
+        std::fs::write(w.path(name), bytes).unwrap();
+        w.run(Some("analyst"), &["import", name]).error(says);
+    }
+    assert!(before == w.db_bytes());
     // A spreadsheet saved in Ukrainian Windows' own encoding: the hint
     // converts from it (WINDOWS-1251), not from WINDOWS-1252.
     std::fs::write(

@@ -268,6 +268,17 @@ pub fn note_text<'a>(what: &str, file: Option<&Path>, data: &'a [u8]) -> Result<
     utf8(what, file, &|copy| format!("give --note-file {copy}"), data)
 }
 
+/// A note as a file holds it (`--note-file`, the file `--edit` opens):
+/// without a leading byte order mark, as Notepad saves UTF-8 (import drops
+/// it; `--note-file` signed it), with CRLF line ends made LF (a file's way
+/// of ending lines is the file's, not the note's: `--edit` made them LF and
+/// `--note-file` kept them, so one note saved by one editor was signed as
+/// two texts), and without trailing white space. A lone CR is left.
+pub fn file_note(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.replace("\r\n", "\n").trim_end().to_string()
+}
+
 /// The note of `annotate --note-file`: a file's text, or standard input's for `-`,
 /// without its trailing newline and spaces. Refused when it cannot fit in
 /// an entry, is not UTF-8 or is empty, before the log is opened.
@@ -296,17 +307,14 @@ pub fn read_note(path: &Path) -> Result<String> {
         crate::files::read_capped(path, limit)?
     };
     let file = (!stdin).then_some(path);
-    let note = note_text(&format!("the note in {name}"), file, &data)?.trim_end();
-    // A byte order mark, as Notepad saves UTF-8, is not part of the note
-    // (import drops it; `--note-file` signed it).
-    let note = note.strip_prefix('\u{feff}').unwrap_or(note);
+    let note = file_note(note_text(&format!("the note in {name}"), file, &data)?);
     if note.trim().is_empty() {
         return Err(Error::invalid(
             format!("the note in {name} is empty"),
             "write the note there, or leave out --note-file",
         ));
     }
-    Ok(note.to_string())
+    Ok(note)
 }
 
 /// Checks a source's URL as given on input (`--url`, an import line's

@@ -411,7 +411,11 @@ fn edit_note(claim: &str) -> Result<String> {
             });
         }
     };
-    let note = note_above_scissors(text, claim);
+    // Read as `--note-file` reads a file: a note saved by Notepad (a byte
+    // order mark, CRLF) is signed as the same text either way. A mark
+    // alone before the template, as such an editor saves it untouched,
+    // left a note of U+FEFF, which was refused rather than cancelled.
+    let note = note_above_scissors(&claimtrail::sources::file_note(text), claim);
     if note.is_empty() {
         return Err(Error::invalid(
             "the note is empty",

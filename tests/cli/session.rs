@@ -1368,6 +1368,57 @@ fn long_notes_are_written_in_the_editor() {
     }
     assert!(before == w.db_bytes());
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    // A note saved as Notepad saves it (a byte order mark, CRLF line
+    // ends) is signed as the same text from the editor and from a file:
+    // `--edit` kept the mark and `--note-file` the CRs. A mark alone before
+    // the untouched template still cancels.
+    let notepad = b"\xef\xbb\xbfMinistry denies rationing\r\nsecond line\r\n";
+    std::fs::write(w.path("note.txt"), notepad).unwrap();
+    let from_file = w
+        .run(
+            Some("analyst"),
+            &[
+                "annotate",
+                "C1",
+                "--verdict",
+                "disputed",
+                "--note-file",
+                "note.txt",
+            ],
+        )
+        .ok()
+        .trim()
+        .to_string();
+    let from_editor = w
+        .run_with(
+            Some("analyst"),
+            &[(
+                "EDITOR",
+                "sh -c '{ printf \"\\357\\273\\277Ministry denies rationing\\r\\nsecond line\\r\\n\"; cat \"$1\"; } > \"$1.n\" && mv \"$1.n\" \"$1\"' sh",
+            )],
+            &["annotate", "C1", "--verdict", "disputed", "--edit"],
+            None,
+        )
+        .ok()
+        .trim()
+        .to_string();
+    for id in [&from_file, &from_editor] {
+        let v: serde_json::Value =
+            serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
+        assert_eq!(v["note"], "Ministry denies rationing\nsecond line", "{id}");
+    }
+    let before = w.db_bytes();
+    w.run_with(
+        Some("analyst"),
+        &[(
+            "EDITOR",
+            "sh -c '{ printf \"\\357\\273\\277\"; cat \"$1\"; } > \"$1.n\" && mv \"$1.n\" \"$1\"' sh",
+        )],
+        &["annotate", "C2", "--verdict", "false", "--edit"],
+        None,
+    )
+    .error("the note is empty");
+    assert!(before == w.db_bytes());
 }
 
 #[test]

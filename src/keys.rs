@@ -336,12 +336,12 @@ pub const MAX_NAME_BYTES: usize = 256;
 /// catch every look-alike (a whole word in Cyrillic letters that look
 /// Latin, `асе`), and `verify` does not judge names: an entry written by
 /// other software is not a finding.
-pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
+pub fn name_problem(name: &str) -> Option<(String, String)> {
     let shown = crate::text::escape(name);
     if name.is_empty() {
         return Some((
             "the name is empty".into(),
-            "give the person's or desk's name with --name",
+            "give the person's or desk's name with --name".into(),
         ));
     }
     if name.len() > MAX_NAME_BYTES {
@@ -350,7 +350,7 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
                 "the name is {} bytes long; a key's name has at most {MAX_NAME_BYTES}",
                 name.len()
             ),
-            "give a shorter --name (OpenSSH's allowed_signers takes no longer principal)",
+            "give a shorter --name (OpenSSH's allowed_signers takes no longer principal)".into(),
         ));
     }
     let spelled: String = {
@@ -362,7 +362,7 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
     {
         return Some((
             format!("the name {shown} is spelled as a key's fingerprint"),
-            "give the person's or desk's name with --name",
+            "give the person's or desk's name with --name".into(),
         ));
     }
     // Views print a name beside a fingerprint, a role or claimtrail's own
@@ -381,7 +381,7 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
     if seen.contains(&skeleton("sha256")) {
         return Some((
             format!("the name {shown} holds a key's fingerprint"),
-            "give the person's or desk's name alone with --name (views print the fingerprint beside it)",
+            "give the person's or desk's name alone with --name (views print the fingerprint beside it)".into(),
         ));
     }
     let bracketed = seen
@@ -402,14 +402,41 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
                 "the name {shown} holds \"{}\", which reads as claimtrail's own mark of a key",
                 crate::text::escape(mark)
             ),
-            "give the person's or desk's name alone with --name (views mark a revoked key and a role themselves)",
+            "give the person's or desk's name alone with --name (views mark a revoked key and a role themselves)".into(),
         ));
     }
     if name.trim() != name {
         return Some((
             format!("the name \"{shown}\" begins or ends with white space"),
-            "give the name without it (a name that differs by a space reads as the same person's)",
+            "give the name without it (a name that differs by a space reads as the same person's)"
+                .into(),
         ));
+    }
+    // Two spellings that print alike are two names to the rules that keep
+    // names apart (`names_alike`), and the principal `allowed-signers`
+    // writes for ssh-keygen is made of the name's letters: an accent typed
+    // apart (`Ra\u{301}na`) became `Ra_na_Haddad`, which the name people
+    // type does not match. So a name is given as speakers are: in
+    // Unicode's compatibility form (NFKC: accents composed, other spaces
+    // plain, styled and full-width letters plain), one space between
+    // words, and the refusal says that spelling.
+    {
+        use unicode_normalization::UnicodeNormalization;
+        let plain: String = name.nfkc().collect::<String>();
+        let plain = plain
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if plain != name && hidden_in_name(name, false).is_none() {
+            return Some((
+                format!("the name \"{shown}\" has characters that print like others (accents typed apart, no-break or thin spaces, two spaces in a row, full-width or styled letters, ligatures)"),
+                format!(
+                    "give it as {} with --name (two spellings that print alike would be two people)",
+                    crate::text::shell_text(&plain)
+                ),
+            ));
+        }
     }
     // Persian writes a zero-width non-joiner inside a name (`محمد‌رضا`),
     // and Sinhala and the Indic scripts a joiner or non-joiner after a
@@ -422,7 +449,8 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
                 "the name {shown} holds U+{:04X}, a control or invisible character",
                 c as u32
             ),
-            "type the name again without it (such a character makes one name look like another)",
+            "type the name again without it (such a character makes one name look like another)"
+                .into(),
         ));
     }
     if let Some(word) = name.split_whitespace().find(|w| mixes_scripts(w)) {
@@ -431,7 +459,7 @@ pub fn name_problem(name: &str) -> Option<(String, &'static str)> {
                 "the word {} of the name mixes letters of different scripts",
                 crate::text::escape(word)
             ),
-            "type the name again in one script (mixed letters make one name look like another, e.g. a Cyrillic А in Admin)",
+            "type the name again in one script (mixed letters make one name look like another, e.g. a Cyrillic А in Admin)".into(),
         ));
     }
     None
@@ -1398,10 +1426,22 @@ mod tests {
             ("sha256:abc", "fingerprint"),
             ("\u{ff33}\u{ff28}\u{ff21}256:abc", "fingerprint"),
             ("SHA256:abc", "fingerprint"),
+            // Spellings that print like another, refused as speakers are,
+            // with the spelling to give.
+            ("Ra\u{301}na Haddad", "print like others"),
+            ("Sami  Nour", "print like others"),
+            ("Sami\u{a0}Nour", "print like others"),
+            ("\u{ff22}\u{ff22}\u{ff23} desk", "print like others"),
+            ("\u{fb01}rst desk", "print like others"),
         ] {
             let (what, _) = name_problem(bad).unwrap_or_else(|| panic!("{bad:?} passed"));
             assert!(what.contains(says), "{bad:?}: {what}");
         }
+        let (_, hint) = name_problem("Ra\u{301}na  Haddad").unwrap();
+        assert_eq!(
+            hint,
+            "give it as 'R\u{e1}na Haddad' with --name (two spellings that print alike would be two people)"
+        );
         assert!(name_problem(&"q".repeat(MAX_NAME_BYTES + 1)).is_some());
         // Japanese mixes Han and kana in one word, as it is written.
         assert_eq!(name_problem("山田はなこ"), None);

@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     claimtrail::log::check_new_origin(&a.origin)?;
     let from_comment = a.name.is_none();
     let refuse = |name: &str| match claimtrail::keys::name_problem(name) {
-        Some((what, hint)) => Err(super::key::name_refused(from_comment, what, hint)),
+        Some((what, hint)) => Err(super::key::name_refused(from_comment, what, &hint)),
         None => Ok(()),
     };
     if let Some(name) = &a.name {

@@ -339,7 +339,7 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
         )
     })?;
     if let Some((what, hint)) = keys::name_problem(&name) {
-        return Err(name_refused(!explicit, what, hint));
+        return Err(name_refused(!explicit, what, &hint));
     }
     let mut store = ctx.open()?;
     let wanted = claimtrail::log::Enrolment {

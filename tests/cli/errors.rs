@@ -2137,7 +2137,13 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
     );
     // Names that read as another's: the analyst is "Rana Haddad".
     for (name, says) in [
-        ("rana  haddad", "error: the name rana  haddad reads as Rana Haddad, held by another enrolled key, SHA256:"),
+        ("rana haddad", "error: the name rana haddad reads as Rana Haddad, held by another enrolled key, SHA256:"),
+        // Spelled so that it prints like another spelling, it is refused
+        // with the spelling to give, as a speaker is (the principal
+        // `allowed-signers` wrote for an accent typed apart was `Ra_na`).
+        ("rana  haddad", "error: the name \"rana  haddad\" has characters that print like others (accents typed apart, no-break or thin spaces, two spaces in a row, full-width or styled letters, ligatures) (hint: give it as 'rana haddad' with --name (two spellings that print alike would be two people))"),
+        ("Re\u{301}da Nour", "(hint: give it as 'R\u{e9}da Nour' with --name"),
+        ("\u{ff22}\u{ff22}\u{ff23} desk", "(hint: give it as 'BBC desk' with --name"),
         ("Rana Haddad ", "error: the name \"Rana Haddad \" begins or ends with white space (hint: give the name without it"),
         ("Rana Had\u{2063}dad", "holds U+2063, a control or invisible character"),
         ("Rana \u{41d}addad", "error: the word \u{41d}addad of the name mixes letters of different scripts (hint: type the name again in one script"),

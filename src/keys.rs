@@ -421,13 +421,7 @@ pub fn name_problem(name: &str) -> Option<(String, String)> {
     // plain, styled and full-width letters plain), one space between
     // words, and the refusal says that spelling.
     {
-        use unicode_normalization::UnicodeNormalization;
-        let plain: String = name.nfkc().collect::<String>();
-        let plain = plain
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let plain = crate::text::plain_spelling(name);
         if plain != name && hidden_in_name(name, false).is_none() {
             return Some((
                 format!("the name \"{shown}\" has characters that print like others (accents typed apart, no-break or thin spaces, two spaces in a row, full-width or styled letters, ligatures)"),

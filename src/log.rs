@@ -1949,13 +1949,7 @@ fn check_name(field: &str, value: &str) -> Result<()> {
     // accents, makes other spaces plain ones and styled letters plain, and
     // one space between words.
     {
-        use unicode_normalization::UnicodeNormalization;
-        let plain: String = value.nfkc().collect::<String>();
-        let plain = plain
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let plain = crate::text::plain_spelling(value);
         if plain != value {
             return Err(Error::invalid(
                 format!(

@@ -867,6 +867,22 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// `s` as it prints, in one spelling: Unicode's compatibility form (NFKC:
+/// accents typed apart composed, other spaces plain ones, styled and
+/// full-width letters plain, ligatures apart) with one space between
+/// words. A speaker or a key's name spelled otherwise is refused with this
+/// spelling to give, since two spellings that print alike would be two
+/// speakers, or two people.
+pub fn plain_spelling(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc()
+        .collect::<String>()
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Makes text safe to print on a terminal: control characters (C0, DEL,
 /// C1: the start of ANSI CSI/OSC sequences), Unicode bidirectional
 /// controls (e.g. U+202E), the line and paragraph separators U+2028 and

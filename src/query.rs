@@ -1435,6 +1435,40 @@ const SUPERSEDED: &str = "EXISTS (SELECT 1 FROM annotations b WHERE b.supersedes
 const RETRACTED: &str =
     "EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = a.id)";
 
+/// The claims withdrawn by a `claim.retract`, to mark the links that name
+/// them: a corroboration or contradiction of a claim retracted since is
+/// history, not a live link (the reports say "C2 retracted"; `show` and
+/// `list annotations` showed such a link as live). Read once per command:
+/// a log holds few retractions.
+pub struct RetractedClaims(std::collections::HashSet<u64>);
+
+impl RetractedClaims {
+    pub fn load(conn: &Connection) -> Result<RetractedClaims> {
+        let mut stmt = conn.prepare_cached("SELECT claim_id FROM retractions")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .map(|n| n.map(|n| n as u64))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(RetractedClaims(ids))
+    }
+
+    /// Whether claim `id` was retracted.
+    pub fn holds(&self, id: ItemId) -> bool {
+        self.0.contains(&id.n)
+    }
+
+    /// `ids` joined by `sep`, each retracted one followed by ` (retracted)`.
+    pub fn marked(&self, ids: &[ItemId], sep: &str) -> String {
+        ids.iter()
+            .map(|id| match self.holds(*id) {
+                true => format!("{id} (retracted)"),
+                false => id.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+}
+
 /// A claim's current verdicts ([`current`]), each once, in the order of
 /// the annotations that give them; none when no one has annotated it.
 pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {

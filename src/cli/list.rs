@@ -334,6 +334,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 recorded,
                 last: a.last,
             };
+            // A link to a claim retracted since is marked: it is history.
+            let withdrawn = query::RetractedClaims::load(conn)?;
             output::listing(
                 ctx.json,
                 &["ID", "CLAIM", "VERDICT", "GRADE", "BY", "LINKS", "NOTE"],
@@ -367,11 +369,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     if !a.corroborates.is_empty() {
                         links.push(format!(
                             "corroborates {}",
-                            model::join(&a.corroborates, ",")
+                            withdrawn.marked(&a.corroborates, ",")
                         ));
                     }
                     if !a.contradicts.is_empty() {
-                        links.push(format!("contradicts {}", model::join(&a.contradicts, ",")));
+                        links.push(format!(
+                            "contradicts {}",
+                            withdrawn.marked(&a.contradicts, ",")
+                        ));
                     }
                     if let Some(s) = &a.superseded_by {
                         links.push(format!("superseded by {s}"));

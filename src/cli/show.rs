@@ -306,7 +306,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             )?;
             field("checkpoint", &coverage.line(c.id))?;
             if let Some(r) = &c.retraction {
-                let by = r.replaced_by_note();
+                // A replacement retracted since points nowhere that stands:
+                // said, as "replaces: C1 (retracted)" says it the other way.
+                let by = match r.replaced_by {
+                    Some(n) if revoked.withdrawn.holds(n) => {
+                        format!(" (replaced by {n}, itself retracted since)")
+                    }
+                    _ => r.replaced_by_note(),
+                };
                 field(
                     "retracted",
                     &format!(
@@ -481,7 +488,7 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
         a.signed.seq,
         a.signed.time
     )?;
-    if let Some((seq, reason)) = revoked.0.get(&a.signed.signer) {
+    if let Some((seq, reason)) = revoked.keys.get(&a.signed.signer) {
         outln!(
             "      key revoked later, at entry {seq}: {}",
             escape(reason)
@@ -497,10 +504,16 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
         )?;
     }
     if !a.corroborates.is_empty() {
-        outln!("      corroborates {}", model::join(&a.corroborates, ", "))?;
+        outln!(
+            "      corroborates {}",
+            revoked.withdrawn.marked(&a.corroborates, ", ")
+        )?;
     }
     if !a.contradicts.is_empty() {
-        outln!("      contradicts {}", model::join(&a.contradicts, ", "))?;
+        outln!(
+            "      contradicts {}",
+            revoked.withdrawn.marked(&a.contradicts, ", ")
+        )?;
     }
     if let Some(s) = &a.supersedes {
         outln!("      supersedes {s}")?;
@@ -518,11 +531,19 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
 /// but a reader weighing a verdict needs to know that its signer's key was
 /// revoked since, and the reason ("laptop stolen" casts doubt further back
 /// than "left the desk"). `show` marks such signers; it does not judge them.
-struct Revoked(std::collections::HashMap<Fingerprint, (Seq, String)>);
+/// And the claims retracted, whose links an annotation shows marked
+/// ([`query::RetractedClaims`]): what has ended since an item was signed.
+struct Revoked {
+    keys: std::collections::HashMap<Fingerprint, (Seq, String)>,
+    withdrawn: query::RetractedClaims,
+}
 
 impl Revoked {
     fn load(conn: &rusqlite::Connection) -> Result<Revoked> {
-        Ok(Revoked(query::revocations(conn)?))
+        Ok(Revoked {
+            keys: query::revocations(conn)?,
+            withdrawn: query::RetractedClaims::load(conn)?,
+        })
     }
 
     /// For `--json`: the signers among `signers` whose key was revoked, by
@@ -530,7 +551,7 @@ impl Revoked {
     fn of<'a>(&self, signers: impl IntoIterator<Item = &'a Fingerprint>) -> serde_json::Value {
         let mut out = serde_json::Map::new();
         for fp in signers {
-            if let Some((seq, reason)) = self.0.get(fp) {
+            if let Some((seq, reason)) = self.keys.get(fp) {
                 out.insert(
                     fp.to_string(),
                     serde_json::json!({"revoked_at": seq, "reason": reason}),
@@ -542,7 +563,7 @@ impl Revoked {
 
     /// `{lead} N` when `signer`'s key was revoked at entry N, else nothing.
     fn since(&self, signer: &Fingerprint, lead: &str) -> String {
-        match self.0.get(signer) {
+        match self.keys.get(signer) {
             Some((seq, _)) => format!("{lead} {seq}"),
             None => String::new(),
         }

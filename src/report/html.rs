@@ -810,6 +810,12 @@ fn graph(o: &mut String, r: &Report) {
     }
     // Assesses: claim → annotation, in the verdict's colour; and the
     // corroborates / contradicts links from an annotation to other claims.
+    let retracted: std::collections::HashSet<ItemId> = r
+        .claims
+        .iter()
+        .filter(|c| c.retraction.is_some())
+        .map(|c| c.id)
+        .collect();
     for a in &r.annotations {
         let Some(an) = anns.get(&a.id) else {
             continue;
@@ -834,12 +840,11 @@ fn graph(o: &mut String, r: &Report) {
         // one that is no longer its analyst's current judgment (superseded,
         // or replaced by their later annotation of the claim) are history:
         // drawn faint, and said so (they looked like live links).
+        // A link to or from a retracted claim is history too, drawn faint
+        // and said so, as the other formats mark it ("C2 retracted"): it
+        // was drawn as a live contradiction.
         let live = a.retraction.is_none();
         let current = a.superseded_by.is_none() && !r.later.contains_key(&a.id);
-        let (faint, said) = match current {
-            true => ("", ""),
-            false => (" stroke-opacity=\"0.35\"", " (not current)"),
-        };
         for (class, colour, ids, off) in [
             ("corroborates", "#1a7f37", &a.corroborates, 10.0),
             ("contradicts", "#cf222e", &a.contradicts, -10.0),
@@ -848,6 +853,14 @@ fn graph(o: &mut String, r: &Report) {
         .filter(|_| live)
         {
             for other in ids {
+                let withdrawn = [a.claim, *other]
+                    .into_iter()
+                    .find(|id| retracted.contains(id));
+                let (faint, said) = match (current, withdrawn) {
+                    (true, None) => ("", String::new()),
+                    (_, Some(c)) => (" stroke-opacity=\"0.35\"", format!(" ({c} retracted)")),
+                    (false, None) => (" stroke-opacity=\"0.35\"", " (not current)".into()),
+                };
                 if let Some(c) = claims.get(other) {
                     let (x1, y1, x2, y2) = (AX, an.y + mid + off / 2.0, CX + CW, c.y + mid + off);
                     let d = format!(

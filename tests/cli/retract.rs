@@ -208,6 +208,59 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
         "{}",
         suggest.stdout
     );
+
+    // A1's link to C2 is history now: marked, as the reports mark it
+    // ("C2 retracted"); `show` and `list annotations` showed it as live.
+    assert!(
+        w.run(None, &["show", "A1"])
+            .ok()
+            .contains("\n      contradicts C2 (retracted)\n"),
+        "{}",
+        w.run(None, &["show", "A1"]).stdout
+    );
+    let list = w.run(None, &["list", "annotations"]);
+    assert!(
+        list.ok().contains("contradicts C2 (retracted)"),
+        "{}",
+        list.stdout
+    );
+    let html = w.path("r.html");
+    w.run(
+        None,
+        &[
+            "report",
+            "--format",
+            "html",
+            "--out",
+            html.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains("<title>A1: C1 contradicts C2 (C2 retracted)</title>"),
+        "the graph drew it as a live link"
+    );
+    // A replacement retracted in turn: C2's line says so.
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "retract",
+            "C3",
+            "--reason",
+            "the count was revised",
+        ],
+    )
+    .ok();
+    let show = w.run(None, &["show", "C2"]);
+    assert!(
+        show.ok().contains(&format!(
+            ": {REASON} (replaced by C3, itself retracted since)\n"
+        )),
+        "{}",
+        show.stdout
+    );
 }
 
 #[test]

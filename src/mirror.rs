@@ -477,10 +477,11 @@ fn refuse(
     old: &Checkpoint,
     reason: Reason,
 ) -> Result<Outcome> {
-    let saved_as = dir
-        .join(".claimtrail-served")
-        .join(format!("{}-{}", cp.size, cp.root));
-    crate::tiles::write_new(&saved_as, note)?;
+    let saved_as = keep_evidence(
+        &dir.join(".claimtrail-served"),
+        &format!("{}-{}", cp.size, cp.root),
+        note,
+    )?;
     Ok(Outcome::Refused(Refused {
         served_note: String::from_utf8_lossy(note).into_owned(),
         saved_as,
@@ -493,6 +494,32 @@ fn refuse(
         served_root: cp.root,
         reason,
     }))
+}
+
+/// Saves a served note as `name` in `served`, and never over one saved
+/// there before: a signed note that shows a fork is the evidence a
+/// monitor keeps, and a server that showed it once could replace it on the
+/// next poll by the same body under a signature that does not verify (a
+/// red-team run did: `checkpoint verify` of the file then failed). The
+/// same bytes again are the same file; other bytes go to `name.2`,
+/// `name.3`… Returns where the note is.
+fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::PathBuf> {
+    let mut n = 1u64;
+    loop {
+        let path = match n {
+            1 => served.join(name),
+            n => served.join(format!("{name}.{n}")),
+        };
+        match std::fs::read(&path) {
+            Ok(held) if held == note => return Ok(path),
+            Ok(_) => n += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                crate::tiles::write_new(&path, note)?;
+                return Ok(path);
+            }
+            Err(e) => return Err(Error::write(&path, &e)),
+        }
+    }
 }
 
 /// Why the served tree cannot take the held one's place, if it cannot:

@@ -939,6 +939,29 @@ fn a_fork_that_grew_is_refused_and_the_evidence_kept() {
         std::fs::read(site_b.join("checkpoint")).unwrap()
     );
     check(&w, &dir, &["--vkey", &v]).ok();
+    // A server that showed the fork cannot take the evidence back: the
+    // same body under a signature that does not verify, served next (to a
+    // mirror without --vkey), is kept beside the saved note, not over it.
+    let signed = std::fs::read(site_b.join("checkpoint")).unwrap();
+    let mut forged = signed.clone();
+    let at = forged.len() - 12;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(site_b.join("checkpoint"), &forged).unwrap();
+    let r = mirror(&w, &[&forked.url, d]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        signed,
+        "the evidence was replaced"
+    );
+    let beside = dir.join(format!(".claimtrail-served/{n}-{}.2", root_of(&site_b)));
+    assert_eq!(std::fs::read(&beside).unwrap(), forged);
+    assert!(
+        r.stdout.contains(&beside.display().to_string()),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(site_b.join("checkpoint"), &signed).unwrap();
     let json: serde_json::Value = serde_json::from_str(
         mirror(&w, &[&forked.url, d, "--vkey", &v, "--json"])
             .stdout

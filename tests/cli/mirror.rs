@@ -85,15 +85,24 @@ fn answer(stream: impl Read + Write, root: &Path, seen: &Mutex<Vec<String>>) {
     let broken = file.with_extension("500").is_file();
     // `FILE.302` beside a file: the server redirects it where that says.
     let moved = std::fs::read_to_string(file.with_extension("302")).ok();
+    // `FILE.gz` beside a file: the server sends that, gzip-compressed at
+    // the HTTP layer, unasked, as C2SP tlog-tiles lets a log send entry
+    // bundles.
+    let gzipped = std::fs::read(file.with_extension("gz")).ok();
     let (status, body) = match body.flatten() {
         _ if broken => ("500 Internal Server Error", b"oops\n".to_vec()),
         _ if moved.is_some() => ("302 Found", Vec::new()),
+        Some(_) if gzipped.is_some() => ("200 OK", gzipped.clone().unwrap_or_default()),
         Some(b) => ("200 OK", b),
         None => ("404 Not Found", b"not found\n".to_vec()),
     };
     let location = moved.map_or(String::new(), |to| format!("Location: {}\r\n", to.trim()));
+    let encoding = match (status, gzipped) {
+        ("200 OK", Some(_)) => "Content-Encoding: gzip\r\n",
+        _ => "",
+    };
     let head = format!(
-        "HTTP/1.1 {status}\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\n{location}{encoding}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let stream = reader.get_mut();
@@ -178,6 +187,47 @@ fn published() -> (Work, PathBuf) {
     let site = w.path("site");
     w.run(None, &["publish", site.to_str().unwrap()]).ok();
     (w, site)
+}
+
+/// A log that sends its entry bundles gzip-compressed at the HTTP layer,
+/// as C2SP tlog-tiles says it SHOULD (and MAY without being asked), is
+/// mirrored: each bundle was "served damaged", and the monitor was told
+/// to check the tree alone.
+#[test]
+fn entry_bundles_sent_gzip_compressed_are_read() {
+    let (w, site) = published();
+    let mut bundles = 0;
+    let mut todo = vec![site.join("tile/entries")];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let ok = std::process::Command::new("gzip")
+                    .args(["-kn", path.to_str().unwrap()])
+                    .status()
+                    .unwrap()
+                    .success();
+                assert!(ok);
+                bundles += 1;
+            }
+        }
+    }
+    assert!(bundles >= 2, "{bundles}");
+    let server = serve(site.clone());
+    let dir = w.path("m");
+    let r = mirror(
+        &w,
+        &[&server.url, dir.to_str().unwrap(), "--vkey", &w.vkey()],
+    );
+    assert!(r.ok().contains("mirrored log"), "{}", r.stdout);
+    check(&w, &dir, &["--vkey", &w.vkey()]).ok();
+    // What was written is the bundles themselves, not their compression.
+    assert_eq!(
+        std::fs::read(dir.join("tile/entries/001.p/51")).unwrap(),
+        std::fs::read(site.join("tile/entries/001.p/51")).unwrap()
+    );
 }
 
 /// A mirror cut short by the server leaves the directory as the last whole

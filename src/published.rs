@@ -587,6 +587,25 @@ impl<'d> Monitor<'d> {
         }
         // In the order of the paths, so that reports are the same each run.
         found.sort_by_key(|id| id.path());
+        // A `publish` or `mirror` stopped (killed) while it moved a new
+        // tree's tiles in, before its checkpoint, leaves such tiles too,
+        // and its staging directory beside them: said, since an honest
+        // directory was accused of a rollback. (Anyone can make such a
+        // directory: it changes the words, not the finding.)
+        let stopped = std::fs::read_dir(self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                (n.starts_with(".claimtrail-publish-") || n.starts_with(".claimtrail-mirror-"))
+                    && !n.starts_with(".claimtrail-mirror-fetched")
+            })
+            .min();
+        let or_stopped = match &stopped {
+            Some(n) => format!(", or a `publish` or `mirror` run was stopped while it moved files in (it left {n} here): run it again, then check"),
+            None => String::new(),
+        };
         for id in found {
             let now = self.current_width(id);
             if now == Some(id.width) || (!self.with_entries && id.level == TileLevel::Entries) {
@@ -594,7 +613,7 @@ impl<'d> Monitor<'d> {
             }
             let Some(now) = now.filter(|&w| w > id.width) else {
                 self.tile_problem(format!(
-                    "{} belongs to a larger tree than the checkpoint's {}: the directory was rolled back, or the file is not this log's",
+                    "{} belongs to a larger tree than the checkpoint's {}: the directory was rolled back, or the file is not this log's{or_stopped}",
                     id.path(),
                     crate::text::count(self.size, "entry")
                 ));

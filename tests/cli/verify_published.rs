@@ -209,7 +209,18 @@ fn a_monitor_checks_the_published_log_without_the_database() {
     std::fs::copy(site.join("tile/0/000"), old.join("tile/0/000")).unwrap();
     let r = check(&w, &old, &[]);
     assert!(
-        r.stdout.contains("PROBLEM directory: tile: tile/0/000 belongs to a larger tree than the checkpoint's 7 entries: the directory was rolled back, or the file is not this log's"),
+        r.stdout.contains("PROBLEM directory: tile: tile/0/000 belongs to a larger tree than the checkpoint's 7 entries: the directory was rolled back, or the file is not this log's\n"),
+        "{}",
+        r.stdout
+    );
+    // The same, with the staging directory that a `publish` killed while
+    // it moved the new tree's tiles in (before its checkpoint) leaves:
+    // said, since that honest directory was accused of a rollback alone.
+    std::fs::create_dir(old.join(".claimtrail-publish-Ab12Cd")).unwrap();
+    let r = check(&w, &old, &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("PROBLEM directory: tile: tile/0/000 belongs to a larger tree than the checkpoint's 7 entries: the directory was rolled back, or the file is not this log's, or a `publish` or `mirror` run was stopped while it moved files in (it left .claimtrail-publish-Ab12Cd here): run it again, then check\n"),
         "{}",
         r.stdout
     );

@@ -2846,7 +2846,9 @@ fn show_marks_only_the_text_it_leaves_out() {
 
 /// A note file saved by Notepad as UTF-8 begins with a byte order mark,
 /// which is not part of the note (`import` drops it; `--note-file` signed
-/// it).
+/// it), and ends its lines with CRLF, the file's way of ending lines, not
+/// the note's: made LF, as `--edit` makes them (the two signed one note as
+/// two texts).
 #[test]
 fn a_note_files_byte_order_mark_is_not_signed() {
     let w = Work::with_claims();
@@ -2865,7 +2867,7 @@ fn a_note_files_byte_order_mark_is_not_signed() {
     let id = a.ok().trim().to_string();
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["show", &id, "--json"]).ok()).unwrap();
-    assert_eq!(v["note"], "Notepad note\r\nline 2");
+    assert_eq!(v["note"], "Notepad note\nline 2");
 }
 
 /// `show S1 --raw` writes the exact bytes the source's hash is of (an

@@ -121,9 +121,19 @@ impl Error {
     pub fn write(path: impl Into<PathBuf>, e: &std::io::Error) -> Error {
         match Error::cannot_write(path, e) {
             Error::Write { path, kind, .. } if kind == std::io::ErrorKind::NotFound => {
+                // A directory that is there but takes no new files (/proc,
+                // a file system of the kernel's), or a link to a path that
+                // is not, says "no such file" too.
+                let there = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .is_none_or(|p| p.is_dir());
                 Error::Write {
+                    reason: match there {
+                        false => "its directory does not exist".into(),
+                        true => "no such file can be made there (its directory exists: it is a link to a missing place, or a system directory such as /proc that takes no new files)".into(),
+                    },
                     path,
-                    reason: "its directory does not exist".into(),
                     kind,
                 }
             }

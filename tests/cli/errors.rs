@@ -1541,6 +1541,14 @@ fn unwritable_outputs_are_refused_before_anything_is_signed() {
         at("new.db")
     ));
     assert!(!missing.exists());
+    // A directory that is there but takes no new files: /proc was said
+    // not to exist.
+    refused(
+        &w,
+        None,
+        &["backup", "/proc/claimtrail-copy.db"],
+        "cannot write /proc/claimtrail-copy.db: no such file can be made there (its directory exists: it is a link to a missing place, or a system directory such as /proc that takes no new files)",
+    );
     // Ids of a kind the log has none of yet.
     refused(
         &w,

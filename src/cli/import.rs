@@ -63,8 +63,8 @@ Fields of a line (* required; a CSV's header row names the same fields):
   \"type\": \"source_amendment\"  source*, reason*, and one at least of title, publisher,
                         author, url, published, kind, clear (the fields to empty)
 Each field takes what the option of the same name takes (derived_from: --derived-from);
-lists are JSON arrays (in a CSV cell, ids or fields separated by commas). An item is referred to by its
-id (S1, C2, A3) or, when the file creates it, by @label.
+lists are JSON arrays (in a CSV cell, ids or fields separated by commas). An item is referred
+to by its id (S1, C2, A3) or, when the file creates it, by @label.
 Example:
   {\"type\":\"source\",\"label\":\"tw\",\"kind\":\"tweet\",\"text\":\"7 civilians killed in Idlib\"}
   {\"type\":\"claim\",\"source\":\"@tw\",\"quote\":\"killed\",\"speaker\":\"White Helmets\",\"provenance\":\"tweet\"}";

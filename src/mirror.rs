@@ -510,13 +510,28 @@ fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::Pa
             1 => served.join(name),
             n => served.join(format!("{name}.{n}")),
         };
-        match std::fs::read(&path) {
-            Ok(held) if held == note => return Ok(path),
-            Ok(_) => n += 1,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                crate::tiles::write_new(&path, note)?;
+        // Made only if no file has the name (O_EXCL): two runs into one
+        // directory at once each keep their own note.
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
+        }
+        let made = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        match made {
+            Ok(mut file) => {
+                use std::io::Write;
+                file.write_all(note)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| Error::write(&path, &e))?;
                 return Ok(path);
             }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match std::fs::read(&path) {
+                Ok(held) if held == note => return Ok(path),
+                Ok(_) => n += 1,
+                Err(e) => return Err(Error::write(&path, &e)),
+            },
             Err(e) => return Err(Error::write(&path, &e)),
         }
     }

@@ -222,11 +222,13 @@ fn one(store: &claimtrail::store::Store, seq: u64, a: &Args) -> Result<Outcome> 
         // a bidi override as it is: such bytes are not sent to a terminal,
         // as `show --raw` keeps them from one. A file or a program (what
         // `ssh-keygen -Y verify` reads) gets them exact.
+        // Bytes that are not UTF-8 (a tampered file: 0x9B alone is CSI to
+        // an 8-bit terminal) are kept from it too.
         if std::io::IsTerminal::is_terminal(&std::io::stdout())
-            && output::acts_on_a_terminal(&String::from_utf8_lossy(&payload))
+            && std::str::from_utf8(&payload).map_or(true, output::acts_on_a_terminal)
         {
             return Err(Error::invalid(
-                format!("entry {seq}'s payload holds control or invisible characters from the text it quotes, which --payload would send to your terminal"),
+                format!("entry {seq}'s payload holds control or invisible characters (from the text it quotes, or bytes that are not UTF-8), which --payload would send to your terminal"),
                 format!("send it to a file or a program: `claimtrail log --seq {seq} --payload > entry-{seq}.json`, or read it here, escaped, with `claimtrail log --seq {seq}`"),
             ));
         }

@@ -655,7 +655,7 @@ fn show_raw_keeps_a_sources_control_characters_off_the_terminal() {
     let mut t = Terminal::run(w.std_command(None, &[], &["log", "--seq", &seq, "--payload"]));
     assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
     assert!(
-        t.screen().contains(&format!("error: entry {seq}'s payload holds control or invisible characters from the text it quotes, which --payload would send to your terminal (hint: send it to a file or a program: `claimtrail log --seq {seq} --payload > entry-{seq}.json`, or read it here, escaped, with `claimtrail log --seq {seq}`)")),
+        t.screen().contains(&format!("error: entry {seq}'s payload holds control or invisible characters (from the text it quotes, or bytes that are not UTF-8), which --payload would send to your terminal (hint: send it to a file or a program: `claimtrail log --seq {seq} --payload > entry-{seq}.json`, or read it here, escaped, with `claimtrail log --seq {seq}`)")),
         "{:?}",
         t.screen()
     );
@@ -666,6 +666,30 @@ fn show_raw_keeps_a_sources_control_characters_off_the_terminal() {
         piped.ok().contains("Intro \u{9b}2J \u{202e}fdp.exe "),
         "{}",
         piped.stdout
+    );
+    // A payload edited in the file to hold a byte that is not UTF-8 (0x9B
+    // alone is CSI to an 8-bit terminal) is kept from the terminal too: it
+    // was read leniently, as U+FFFD, and passed.
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    let payload: Vec<u8> = conn
+        .query_row("SELECT payload FROM entries WHERE seq = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut edited = payload.clone();
+    edited.insert(1, 0x9b);
+    conn.execute(
+        "UPDATE entries SET payload = ? WHERE seq = 1",
+        rusqlite::params![edited],
+    )
+    .unwrap();
+    drop(conn);
+    let mut t = Terminal::run(w.std_command(None, &[], &["log", "--seq", "1", "--payload"]));
+    assert_eq!(t.end().code(), Some(2), "{:?}", t.screen());
+    assert!(
+        t.screen().contains("error: entry 1's payload holds control or invisible characters (from the text it quotes, or bytes that are not UTF-8), which --payload would send to your terminal"),
+        "{:?}",
+        t.screen()
     );
 }
 

@@ -273,10 +273,15 @@ pub fn note_text<'a>(what: &str, file: Option<&Path>, data: &'a [u8]) -> Result<
 /// it; `--note-file` signed it), with CRLF line ends made LF (a file's way
 /// of ending lines is the file's, not the note's: `--edit` made them LF and
 /// `--note-file` kept them, so one note saved by one editor was signed as
-/// two texts), and without trailing white space. A lone CR is left.
+/// two texts; a CR before a CRLF, `a\r\r\nb`, is made LF too, as `--edit`
+/// read it), and without white space at either end. A lone CR is left.
 pub fn file_note(text: &str) -> String {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.replace("\r\n", "\n").trim_end().to_string()
+    let mut text = text.to_string();
+    while text.contains("\r\n") {
+        text = text.replace("\r\n", "\n");
+    }
+    text.trim().to_string()
 }
 
 /// The note of `annotate --note-file`: a file's text, or standard input's for `-`,

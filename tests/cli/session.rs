@@ -1407,6 +1407,49 @@ fn long_notes_are_written_in_the_editor() {
             serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
         assert_eq!(v["note"], "Ministry denies rationing\nsecond line", "{id}");
     }
+    // And the same of blank lines before the note, indentation, and a CR
+    // before a CRLF (one pass left a CRLF in the signed note).
+    std::fs::write(w.path("ed.sh"), "#!/bin/sh\ncat \"$NOTE_SRC\" > \"$1\"\n").unwrap();
+    for (bytes, note) in [
+        (&b"\r\n\r\nHello"[..], "Hello"),
+        (b"  indented\r\nline", "indented\nline"),
+        (b"a\r\r\nb", "a\nb"),
+    ] {
+        std::fs::write(w.path("odd.txt"), bytes).unwrap();
+        let from_file = w
+            .run(
+                Some("analyst"),
+                &[
+                    "annotate",
+                    "C1",
+                    "--verdict",
+                    "disputed",
+                    "--note-file",
+                    "odd.txt",
+                ],
+            )
+            .ok()
+            .trim()
+            .to_string();
+        let from_editor = w
+            .run_with(
+                Some("analyst"),
+                &[
+                    ("EDITOR", "sh ed.sh"),
+                    ("NOTE_SRC", w.path("odd.txt").to_str().unwrap()),
+                ],
+                &["annotate", "C1", "--verdict", "disputed", "--edit"],
+                None,
+            )
+            .ok()
+            .trim()
+            .to_string();
+        for id in [&from_file, &from_editor] {
+            let v: serde_json::Value =
+                serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
+            assert_eq!(v["note"], note, "{id} of {bytes:?}");
+        }
+    }
     let before = w.db_bytes();
     w.run_with(
         Some("analyst"),

@@ -205,10 +205,17 @@ pub fn inclusion(
     })?;
     let leaf_hash = crate::entry::entry_hash(&payload, &sig);
     let stored_leaf = merkle::NodeSource::node(&tree::StoreNodes(conn), 0, seq.0)?;
+    // Which of the two changed, the entry or its stored hash, is told as
+    // a failed proof is (below): by the root its bytes rebuild.
     let failed = match failed {
-        None if stored_leaf != leaf_hash => Some(format!(
-            "entry {seq}'s bytes hash to {leaf_hash}, not to the tree's leaf {stored_leaf} (the entry was changed after it was appended: run `claimtrail verify`)"
-        )),
+        None if stored_leaf != leaf_hash => Some(match root_of_entries(conn, size)? {
+            Some(rebuilt) if rebuilt == root => format!(
+                "entry {seq}'s stored hash, the tree's leaf, is {stored_leaf}, not the {leaf_hash} its bytes hash to: the stored hash was damaged or edited, and the log's entries still match {against} (`claimtrail verify` names it)"
+            ),
+            _ => format!(
+                "entry {seq}'s bytes hash to {leaf_hash}, not to the tree's leaf {stored_leaf} (the entry was changed after it was appended: run `claimtrail verify`)"
+            ),
+        }),
         f => f,
     };
     let proof = tree::inclusion_proof(conn, LeafIndex(seq.0), size)?;
@@ -222,7 +229,7 @@ pub fn inclusion(
     let failed = match (verified, failed) {
         (false, None) => Some(match root_of_entries(conn, size)? {
             Some(rebuilt) if rebuilt == root => format!(
-                "the proof does not lead to this root, but the entries do: the tree stored beside them (merkle_nodes) was damaged or edited, and the log's entries still match {against} (`claimtrail verify` names the node)"
+                "the proof does not lead to this root, but the entries do: the tree stored beside them (merkle_nodes, or the entries' stored hashes) was damaged or edited, and the log's entries still match {against} (`claimtrail verify` names what)"
             ),
             _ => format!(
                 "the proof does not lead to this root, nor do the entries: the log differs from {against} (`claimtrail verify` says where)"

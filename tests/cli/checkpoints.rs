@@ -1173,7 +1173,7 @@ fn proofs_verify_and_render_as_json() {
     assert!(failed.stderr.is_empty(), "{}", failed.stderr);
     assert!(
         failed.stdout.ends_with(
-            "\nFAILED: the proof does not lead to this root, but the entries do: the tree stored beside them (merkle_nodes) was damaged or edited, and the log's entries still match checkpoint stored at entry 10, signed by admin (`claimtrail verify` names the node)\n"
+            "\nFAILED: the proof does not lead to this root, but the entries do: the tree stored beside them (merkle_nodes, or the entries' stored hashes) was damaged or edited, and the log's entries still match checkpoint stored at entry 10, signed by admin (`claimtrail verify` names what)\n"
         ),
         "{}",
         failed.stdout
@@ -1203,6 +1203,19 @@ fn proofs_verify_and_render_as_json() {
     assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
     assert!(
         failed.stdout.contains("FAILED: the proof does not lead to this root, nor do the entries: the log differs from checkpoint stored at entry "),
+        "{}",
+        failed.stdout
+    );
+    // Its stored hash alone damaged (the entry as signed): said so, where
+    // it was "the entry was changed after it was appended".
+    std::fs::write(&w.db, &pristine).unwrap();
+    w.sql(&format!(
+        "UPDATE entries SET hash = zeroblob(32) WHERE seq = {seq}"
+    ));
+    let failed = w.run(None, &["prove", "A1"]);
+    assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
+    assert!(
+        failed.stdout.contains(&format!("FAILED: entry {seq}'s stored hash, the tree's leaf, is 0000000000000000000000000000000000000000000000000000000000000000, not the ")) && failed.stdout.contains(" its bytes hash to: the stored hash was damaged or edited, and the log's entries still match checkpoint stored at entry 10, signed by admin (`claimtrail verify` names it)\n"),
         "{}",
         failed.stdout
     );

@@ -133,6 +133,20 @@ impl fmt::Display for Difference {
                 found.kind,
                 found.statement()
             ),
+            // Shown on one line, a statement that differs only in its
+            // white space read as claimtrail's own.
+            Difference::Altered { expected, found }
+                if found.not_text.is_none()
+                    && expected.statement() == found.statement()
+                    && expected.kind == found.kind =>
+            {
+                write!(
+                    f,
+                    "{} is not as claimtrail made it: its statement differs in white space only: {}",
+                    found.describe(),
+                    found.statement()
+                )
+            }
             Difference::Altered { found, .. } => match found.not_text {
                 Some((column, class)) => write!(
                     f,
@@ -414,6 +428,23 @@ mod tests {
                 "{found:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_change_of_white_space_alone_is_said_so() {
+        let conn = log();
+        conn.execute_batch(
+            "PRAGMA writable_schema = ON;
+             UPDATE sqlite_schema SET sql = replace(sql, 'CREATE TABLE claims (', 'CREATE TABLE claims  (')
+             WHERE name = 'claims';",
+        )
+        .unwrap();
+        let found = found(&conn);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("table claims is not as claimtrail made it: its statement differs in white space only: CREATE TABLE claims ("),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -228,6 +228,9 @@ pub fn mirror(
                 "its `checkpoint` is larger than any checkpoint".into(),
             ))
         }
+        Some(Fetch::Undecodable(why)) => {
+            return Err(not_published(&shown, format!("its `checkpoint` is {why}")))
+        }
         None => {
             return Err(not_published(
                 &shown,
@@ -368,6 +371,7 @@ pub fn mirror(
                                     crate::text::count(cap(id), "byte"),
                                     id.width
                                 )),
+                                Some(Fetch::Undecodable(why)) => Got::Damaged(why),
                                 None => Got::NotServed,
                             };
                             if not_served.fetch_add(1, Ordering::Relaxed) + 1 >= GIVE_UP {
@@ -833,6 +837,10 @@ fn agent(authorities: Option<&Authorities>, https: bool) -> ureq::Agent {
 enum Fetch {
     Body(Vec<u8>),
     TooLarge,
+    /// A body compressed at the HTTP layer that does not decompress
+    /// (a bad checksum, cut short, not gzip at all): the server serves the
+    /// file damaged, which running again does not mend.
+    Undecodable(String),
 }
 
 /// Where files are fetched from, and how.
@@ -890,6 +898,9 @@ impl Client {
         match resp.body_mut().with_config().limit(cap).read_to_vec() {
             Ok(bytes) => Ok(Some(Fetch::Body(bytes))),
             Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Some(Fetch::TooLarge)),
+            Err(ureq::Error::Decompress(how, e)) => Ok(Some(Fetch::Undecodable(format!(
+                "sent {how}-compressed, and it does not decompress ({e})"
+            )))),
             Err(e) => Err(cannot(e)),
         }
     }

@@ -228,6 +228,26 @@ fn entry_bundles_sent_gzip_compressed_are_read() {
         std::fs::read(dir.join("tile/entries/001.p/51")).unwrap(),
         std::fs::read(site.join("tile/entries/001.p/51")).unwrap()
     );
+    // One whose compression is damaged (its checksum) is a file served
+    // damaged, named, the rest put in place: it stopped the mirror with
+    // exit 2 and the advice to check the connection, run after run.
+    let gz = site.join("tile/entries/001.p/51.gz");
+    let mut bytes = std::fs::read(&gz).unwrap();
+    let at = bytes.len() - 6;
+    bytes[at] ^= 0xff;
+    std::fs::write(&gz, bytes).unwrap();
+    let fresh = w.path("m2");
+    let r = mirror(
+        &w,
+        &[&server.url, fresh.to_str().unwrap(), "--vkey", &w.vkey()],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("PROBLEM tile/entries/001.p/51: tile: the server serves it damaged (sent gzip-compressed, and it does not decompress ("),
+        "{}",
+        r.stdout
+    );
+    assert!(fresh.join("tile/entries/000").is_file());
 }
 
 /// A mirror cut short by the server leaves the directory as the last whole

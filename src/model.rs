@@ -120,7 +120,7 @@ pub fn join<T: fmt::Display>(items: impl IntoIterator<Item = T>, sep: &str) -> S
 
 /// Error for an id that is not `S<n>`, `C<n>` or `A<n>` with n ≥ 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation){}", match .0.as_str() { "" => "an empty item (two commas in a row, or one at the end of a list?)".to_string(), s => format!("`{s}`") }, self.meant().map(|id| format!("; without its leading zeros it is {id}")).unwrap_or_default())]
+#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation){}", match .0.as_str() { "" => "an empty value (in a list: two commas in a row, or one at the end?)".to_string(), s => format!("`{s}`") }, self.meant().map(|id| format!("; without its leading zeros it is {id}")).unwrap_or_default())]
 pub struct BadId(pub String);
 
 impl BadId {

@@ -65,6 +65,14 @@ impl Signed {
     /// the person's, rotated keys included ([`query::KeysOf`]).
     pub fn signer(&self, ctx: &Ctx, conn: &rusqlite::Connection) -> Result<Option<query::KeysOf>> {
         let key = match (&self.by, self.mine) {
+            // Said as `--speaker ""` is ("no key … has a name with `` in
+            // it" showed empty backticks).
+            (Some(k), _) if k.trim().is_empty() => {
+                return Err(Error::invalid(
+                    "--by is empty",
+                    "give part of a key's name or its fingerprint, e.g. --by \"rana\" (`claimtrail list keys` shows them)",
+                ))
+            }
             (Some(k), _) => query::key_named(conn, k)?,
             (None, true) => query::enrolled(conn, &ctx.public_key()?)?,
             (None, false) => return Ok(None),

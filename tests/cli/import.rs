@@ -2608,7 +2608,7 @@ fn an_empty_item_in_a_list_cell_is_refused_as_the_command_refuses_it() {
     .unwrap();
     let before = w.db_bytes();
     w.run(Some("analyst"), &["import", "a.csv"]).error(
-        "error: row 2: corroborates: an empty item (two commas in a row, or one at the end of a list?) is not an id",
+        "error: row 2: corroborates: an empty value (in a list: two commas in a row, or one at the end?) is not an id",
     );
     assert!(before == w.db_bytes());
     w.run(
@@ -2622,7 +2622,9 @@ fn an_empty_item_in_a_list_cell_is_refused_as_the_command_refuses_it() {
             "C2,,C2",
         ],
     )
-    .error("error: an empty item (two commas in a row, or one at the end of a list?) is not an id");
+    .error(
+        "error: an empty value (in a list: two commas in a row, or one at the end?) is not an id",
+    );
     assert!(before == w.db_bytes());
 }
 

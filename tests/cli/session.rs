@@ -1827,6 +1827,12 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         .error("--contains is empty (hint: give some text to look for");
     w.run(None, &["list", "claims", "--speaker", " "])
         .error("--speaker is empty");
+    // It said "no key in this log has a name with `` in it".
+    w.run(None, &["list", "claims", "--by", ""])
+        .error("--by is empty (hint: give part of a key's name or its fingerprint");
+    w.run(None, &["log", "--by", " "]).error("--by is empty");
+    w.run(None, &["claim", "suggest", ""])
+        .error("an empty value (in a list: two commas in a row, or one at the end?) is not an id");
     w.run(None, &["list", "claims", "--source", "C1"])
         .error("C1 is not a source id");
     w.run(None, &["list", "annotations", "--claim", "C9"])

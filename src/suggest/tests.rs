@@ -173,6 +173,24 @@ fn empty_and_quote_free_text() {
     assert!(suggest(text).is_empty(), "{:#?}", suggest(text));
 }
 
+/// Text whose lines end with a CR alone is read as the same text with LF
+/// line ends: a headline, byline and dateline ran into the first quotation
+/// (`0..93` where LF gave `58..93`).
+#[test]
+fn lines_ended_by_a_cr_alone_are_lines() {
+    for name in ["harlow-measles-heldout.txt", "idlib-2022-07-22.txt"] {
+        let lf = fixture(name).replace("\r\n", "\n");
+        let cr = lf.replace('\n', "\r");
+        let spans = |text: &str| -> Vec<(usize, usize, String)> {
+            suggest(text)
+                .iter()
+                .map(|c| (c.start, c.end, c.speaker.clone()))
+                .collect()
+        };
+        assert_eq!(spans(&cr), spans(&lf), "{name}");
+    }
+}
+
 #[test]
 fn quote_across_a_line_break() {
     let text = "The mayor said on Monday, \"We will\nrebuild every house on this\nstreet.\"\n";

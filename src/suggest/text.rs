@@ -65,8 +65,11 @@ pub(super) fn trim_range(text: &str, a: usize, b: usize) -> (usize, usize) {
 pub(super) fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     let mut lines = Vec::new();
     let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        // A line ends at LF, or at a CR alone (old Mac text, some exports:
+        // a headline, byline and dateline ran into the first quotation).
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
             lines.push((start, i));
             start = i + 1;
         }

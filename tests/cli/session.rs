@@ -1370,84 +1370,37 @@ fn long_notes_are_written_in_the_editor() {
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // A note saved as Notepad saves it (a byte order mark, CRLF line
     // ends) is signed as the same text from the editor and from a file:
-    // `--edit` kept the mark and `--note-file` the CRs. A mark alone before
-    // the untouched template still cancels.
-    let notepad = b"\xef\xbb\xbfMinistry denies rationing\r\nsecond line\r\n";
-    std::fs::write(w.path("note.txt"), notepad).unwrap();
-    let from_file = w
-        .run(
-            Some("analyst"),
-            &[
-                "annotate",
-                "C1",
-                "--verdict",
-                "disputed",
-                "--note-file",
-                "note.txt",
-            ],
-        )
-        .ok()
-        .trim()
-        .to_string();
-    let from_editor = w
-        .run_with(
-            Some("analyst"),
-            &[(
-                "EDITOR",
-                "sh -c '{ printf \"\\357\\273\\277Ministry denies rationing\\r\\nsecond line\\r\\n\"; cat \"$1\"; } > \"$1.n\" && mv \"$1.n\" \"$1\"' sh",
-            )],
-            &["annotate", "C1", "--verdict", "disputed", "--edit"],
-            None,
-        )
-        .ok()
-        .trim()
-        .to_string();
-    for id in [&from_file, &from_editor] {
-        let v: serde_json::Value =
-            serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
-        assert_eq!(v["note"], "Ministry denies rationing\nsecond line", "{id}");
-    }
-    // And the same of blank lines before the note, indentation, and a CR
-    // before a CRLF (one pass left a CRLF in the signed note).
+    // `--edit` kept the mark and `--note-file` the CRs. So are blank lines
+    // before the note, indentation, and a CR before a CRLF (one pass left
+    // a CRLF in the signed note). A mark alone before the untouched
+    // template still cancels.
     std::fs::write(w.path("ed.sh"), "#!/bin/sh\ncat \"$NOTE_SRC\" > \"$1\"\n").unwrap();
     for (bytes, note) in [
-        (&b"\r\n\r\nHello"[..], "Hello"),
+        (
+            &b"\xef\xbb\xbfMinistry denies rationing\r\nsecond line\r\n"[..],
+            "Ministry denies rationing\nsecond line",
+        ),
+        (b"\r\n\r\nHello", "Hello"),
         (b"  indented\r\nline", "indented\nline"),
         (b"a\r\r\nb", "a\nb"),
     ] {
         std::fs::write(w.path("odd.txt"), bytes).unwrap();
-        let from_file = w
-            .run(
-                Some("analyst"),
-                &[
-                    "annotate",
-                    "C1",
-                    "--verdict",
-                    "disputed",
-                    "--note-file",
-                    "odd.txt",
-                ],
-            )
-            .ok()
-            .trim()
-            .to_string();
-        let from_editor = w
-            .run_with(
-                Some("analyst"),
-                &[
-                    ("EDITOR", "sh ed.sh"),
-                    ("NOTE_SRC", w.path("odd.txt").to_str().unwrap()),
-                ],
-                &["annotate", "C1", "--verdict", "disputed", "--edit"],
-                None,
-            )
-            .ok()
-            .trim()
-            .to_string();
-        for id in [&from_file, &from_editor] {
+        let odd = w.path("odd.txt");
+        let (file, editor) = (
+            vec!["--note-file", "odd.txt"],
+            vec![("EDITOR", "sh ed.sh"), ("NOTE_SRC", odd.to_str().unwrap())],
+        );
+        for (how, env) in [(file, vec![]), (vec!["--edit"], editor)] {
+            let mut args = vec!["annotate", "C1", "--verdict", "disputed"];
+            args.extend(how);
+            let id = w
+                .run_with(Some("analyst"), &env, &args, None)
+                .ok()
+                .trim()
+                .to_string();
             let v: serde_json::Value =
-                serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
-            assert_eq!(v["note"], note, "{id} of {bytes:?}");
+                serde_json::from_str(w.run(None, &["show", &id, "--json"]).ok()).unwrap();
+            assert_eq!(v["note"], note, "{args:?} of {bytes:?}");
         }
     }
     let before = w.db_bytes();

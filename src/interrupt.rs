@@ -14,7 +14,7 @@
 //! [`install`] starts a thread that waits for those signals. On one, it stops
 //! the child processes registered with [`stop_on_interrupt`], removes the
 //! files registered with [`remove_on_interrupt`], puts back the terminal
-//! that [`with_terminal_restored`] saved, and then dies of the signal, as the
+//! that [`with_echo_off`] saved, and then dies of the signal, as the
 //! shell expects (exit status 128 + n). Before it dies it erases a progress
 //! bar registered with [`erase_line_on_interrupt`] and writes what
 //! [`say_on_interrupt`] was given (an import says how much it kept); work
@@ -440,10 +440,19 @@ pub fn hold_off<T>(f: impl FnOnce() -> T) -> T {
     value
 }
 
-/// Runs `f`, which changes the terminal's settings (a prompt that turns
-/// echo off), and puts the settings back if the command is interrupted
-/// meanwhile. Without a terminal, runs `f` alone.
-pub fn with_terminal_restored<T>(f: impl FnOnce() -> T) -> T {
+/// Runs `f`, a prompt for a secret, with the terminal's echo off, and puts
+/// the terminal's settings back afterwards, or if the command is
+/// interrupted meanwhile. Without a terminal, runs `f` alone.
+///
+/// Echo goes off here, before `f` writes its prompt: rpassword writes the
+/// prompt and only then turns echo off, so a passphrase that arrived as
+/// soon as the prompt showed (a paste, a password manager typing it, an
+/// `expect` script) was shown in clear, into the scrollback and any
+/// recording of the session (12 of 20 runs of `key new` in a red-team
+/// harness). OpenSSH turns echo off before it writes its prompt. What was
+/// typed before the prompt appeared was echoed as it arrived, which
+/// nothing can take back.
+pub fn with_echo_off<T>(f: impl FnOnce() -> T) -> T {
     // SAFETY: open/tcgetattr/close on a path and a zeroed termios.
     let saved = unsafe {
         let fd = libc::open(
@@ -463,11 +472,19 @@ pub fn with_terminal_restored<T>(f: impl FnOnce() -> T) -> T {
     };
     let Some(saved) = saved else { return f() };
     state().terminal = Some(saved);
+    let mut quiet = saved.1;
+    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+    // SAFETY: tcsetattr on the terminal opened above, with its own settings
+    // but for echo.
+    unsafe { libc::tcsetattr(saved.0, libc::TCSANOW, &quiet) };
     let value = f();
     wait_if_stopping();
     state().terminal = None;
-    // SAFETY: closing the descriptor opened above.
-    unsafe { libc::close(saved.0) };
+    // SAFETY: the settings read above put back, and the descriptor closed.
+    unsafe {
+        libc::tcsetattr(saved.0, libc::TCSANOW, &saved.1);
+        libc::close(saved.0)
+    };
     value
 }
 

@@ -1165,56 +1165,6 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// The terminal's echo turned off until this is dropped, and then put
-/// back as it was. Why: rpassword writes the prompt and only then turns
-/// echo off, so a passphrase that arrived as soon as the prompt showed (a
-/// paste, a password manager typing it, an `expect` script) was shown in
-/// clear, into the scrollback and any recording of the session: 12 of 20
-/// runs of `key new` in a red-team harness. OpenSSH turns echo off before
-/// it writes its prompt. What was typed before the prompt appeared was
-/// echoed as it arrived, which nothing can take back.
-struct EchoOff {
-    fd: libc::c_int,
-    saved: libc::termios,
-}
-
-impl EchoOff {
-    /// `None` without a terminal, or one whose settings cannot be read:
-    /// rpassword then does what it can.
-    fn new() -> Option<EchoOff> {
-        // SAFETY: open, tcgetattr and tcsetattr on a path, a zeroed termios
-        // and the descriptor just opened (closed on failure or by Drop).
-        unsafe {
-            let fd = libc::open(
-                c"/dev/tty".as_ptr(),
-                libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
-            );
-            if fd < 0 {
-                return None;
-            }
-            let mut t: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(fd, &mut t) != 0 {
-                libc::close(fd);
-                return None;
-            }
-            let saved = t;
-            t.c_lflag &= !(libc::ECHO | libc::ECHONL);
-            libc::tcsetattr(fd, libc::TCSANOW, &t);
-            Some(EchoOff { fd, saved })
-        }
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        // SAFETY: the descriptor opened in `new`, and the settings read there.
-        unsafe {
-            libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved);
-            libc::close(self.fd);
-        }
-    }
-}
-
 /// The passphrase from `CLAIMTRAIL_PASSPHRASE`, else a prompt on a terminal,
 /// else `None`. A `CLAIMTRAIL_PASSPHRASE` that is not UTF-8 is an error:
 /// read as unset, it was reported as no passphrase given at all.
@@ -1245,10 +1195,7 @@ pub fn read_passphrase(prompt: &str) -> Result<Option<Zeroizing<String>>, Error>
         .is_ok();
     if has_terminal {
         // Echo is off while the user types: Ctrl-C there must not leave it off.
-        return match crate::interrupt::with_terminal_restored(|| {
-            let _quiet = EchoOff::new();
-            rpassword::prompt_password(prompt)
-        }) {
+        return match crate::interrupt::with_echo_off(|| rpassword::prompt_password(prompt)) {
             Ok(p) => Ok(Some(Zeroizing::new(p))),
             // Ctrl-D: end of input at the prompt. It was reported as "no
             // passphrase was given", with the advice to run the command

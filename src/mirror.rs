@@ -508,6 +508,7 @@ fn refuse(
 /// same bytes again are the same file; other bytes go to `name.2`,
 /// `name.3`… Returns where the note is.
 fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::PathBuf> {
+    std::fs::create_dir_all(served).map_err(|e| Error::write(served, &e))?;
     let mut n = 1u64;
     loop {
         let path = match n {
@@ -516,9 +517,6 @@ fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::Pa
         };
         // Made only if no file has the name (O_EXCL): two runs into one
         // directory at once each keep their own note.
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, &e))?;
-        }
         let made = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -503,12 +503,20 @@ pub fn weight(s: &str) -> usize {
 /// (Unicode lowers `İ` to `i` and a combining dot, and `I` to `i`, not
 /// `ı`: `İsmail` was never `ismail`, nor `IŞIK` `Işık`, and `key revoke`
 /// found no such key where `key add` had said the names read alike).
+/// Greek's final `ς` is `σ`, and German's `ß` (and capital `ẞ`) `ss`, as
+/// Unicode's case folding has them: lower case alone keeps `ς` and `ß`,
+/// so `ΚΩΣΤΑΣ` and `Κωστας`, `STRASSE` and `Straße`, were two speakers,
+/// and `--speaker` found one spelling only. (The rest of full case
+/// folding is lower case, or the compatibility form that names are
+/// compared in: `ſ`, `ϐ`, `ﬁ`.)
 fn lower(c: char) -> impl Iterator<Item = char> {
-    let (turkish, other) = match c {
-        '\u{130}' | '\u{131}' => (Some('i'), None),
-        c => (None, Some(c.to_lowercase())),
+    let (fixed, other): (&[char], _) = match c {
+        '\u{130}' | '\u{131}' => (&['i'], None),
+        'ς' => (&['σ'], None),
+        'ß' | 'ẞ' => (&['s', 's'], None),
+        c => (&[], Some(c.to_lowercase())),
     };
-    turkish.into_iter().chain(other.into_iter().flatten())
+    fixed.iter().copied().chain(other.into_iter().flatten())
 }
 
 /// Whether `text` holds nothing to read: only white space, controls and
@@ -1381,6 +1389,33 @@ mod tests {
         ] {
             assert_eq!(latin_lookalike(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn names_are_compared_case_folded_not_only_lowered() {
+        // Lower case alone keeps Greek's final sigma and German's sharp s.
+        for (a, b) in [
+            ("ΚΩΣΤΑΣ ΠΑΠΑΣ", "Κωστας Παπας"),
+            ("Κωστας", "ΚΩΣΤΑΣ"),
+            ("STRASSE", "Straße"),
+            ("Straße", "STRAẞE"),
+            ("İsmail", "ismail"),
+        ] {
+            assert_eq!(speaker_key(a), speaker_key(b), "{a} / {b}");
+            assert!(same_name(a, b), "{a} / {b}");
+            assert!(speaker_holds(a, b) && speaker_holds(b, a), "{a} / {b}");
+        }
+        // What stays apart.
+        for (a, b) in [
+            ("Straße", "Strase"),
+            ("Κωστας", "Κωστα"),
+            ("Aydın", "Aydan"),
+        ] {
+            assert!(!same_name(a, b), "{a} / {b}");
+        }
+        // A quote is found across the same difference, and named as case.
+        let found = near_matches("die Straße war leer", "STRASSE");
+        assert_eq!(found, [NearMatch { start: 4, end: 11 }]);
     }
 
     #[test]

@@ -3683,6 +3683,53 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
     assert_eq!(w.claim_on_s1(&quote, "Mehmet Aydın").ok().trim(), "C11");
 }
 
+/// Greek's final sigma and German's sharp s: lower case alone kept `ς`
+/// and `ß`, so a speaker typed in capitals was a second speaker, and
+/// `--speaker` found one spelling of the two. Case folding makes them one,
+/// as it does `White Helmets` and `white helmets`.
+#[test]
+fn a_speaker_in_greek_or_german_capitals_is_the_same_speaker() {
+    let w = Work::with_team();
+    std::fs::write(
+        w.path("statement.txt"),
+        "Ο Κώστας Παπάς είπε: «Δεν υπάρχουν θύματα». Die Straßenwacht: „Keine Opfer.“\n",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "statement.txt", "--kind", "statement"],
+    )
+    .ok();
+    let greek = ["--quote", "Δεν υπάρχουν θύματα"];
+    let german = ["--quote", "Keine Opfer."];
+    assert_eq!(w.claim_on_s1(&greek, "Κώστας Παπάς").ok().trim(), "C1");
+    assert_eq!(w.claim_on_s1(&greek, "ΚΏΣΤΑΣ ΠΑΠΆΣ").ok().trim(), "C2");
+    assert_eq!(w.claim_on_s1(&german, "Straßenwacht").ok().trim(), "C3");
+    assert_eq!(w.claim_on_s1(&german, "STRASSENWACHT").ok().trim(), "C4");
+    let speakers = w.run(None, &["list", "speakers"]);
+    let out = speakers.ok();
+    assert_eq!(
+        out.lines().filter(|l| l.contains("2 spellings")).count(),
+        2,
+        "{out}"
+    );
+    for (part, ids) in [
+        ("κώστας παπάς", "C1 C2"),
+        ("ΠΑΠΆΣ", "C1 C2"),
+        ("strassenwacht", "C3 C4"),
+        ("Straßen", "C3 C4"),
+    ] {
+        let found = w.run(None, &["list", "claims", "--speaker", part]);
+        let listed: Vec<&str> = found
+            .ok()
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        assert_eq!(listed.join(" "), ids, "{part}: {}", found.stdout);
+    }
+}
+
 /// Text copied out of a PDF breaks words across lines with a hyphen
 /// (`evacu-` then `ation`): a quote typed as the word reads is found
 /// there, with the span to claim; a name's own hyphen before a capital

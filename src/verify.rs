@@ -654,6 +654,98 @@ pub(crate) enum Signers<'a> {
     /// witness of a directory without entries (`verify-published
     /// --tree-only`) has to go on, since no entry enrolls anyone there.
     Given(&'a [crate::checkpoint::VerifierKey]),
+    /// One of the verifier keys `given`, judged beside what the entries at
+    /// hand say of them ([`given_beside`]): a bundle checked with `--vkey`.
+    GivenBeside {
+        given: &'a [crate::checkpoint::VerifierKey],
+        enrolled: &'a [std::rc::Rc<KeyInfo>],
+    },
+}
+
+/// The log's signature on `note`, a checkpoint of `size`, by one of the
+/// verifier keys `given` (obtained outside the log, as `--vkey`), judged
+/// beside the keys that the entries at hand (`enrolled`: a bundle's)
+/// record:
+/// - a key given that those entries show was not live at `size` (revoked
+///   within its first `size` entries, or enrolled after them) does not
+///   make the checkpoint the log's: an auditor's file of the log's keys
+///   over time holds the revoked ones too, and a signature made after a
+///   revocation is what a stolen key makes. (`verify --checkpoint` and
+///   `verify-published` judge it so; `verify-bundle --vkey` took any key
+///   given, so a thief's checkpoint anchored a bundle that carried the
+///   key's revocation, and a thief's "kept" checkpoint made the desk's
+///   genuine bundle `forked`.)
+/// - every line of a key those entries enroll and that was live at `size`
+///   must verify, as without keys given: giving the stronger anchor does
+///   not make the check weaker.
+///
+/// What this does not prove: anything of a key the entries at hand do
+/// not mention (a bundle carries its own entries' signers' keys, and
+/// may leave a revocation out): that is the trust placed in `given`.
+/// Returns the signatures that verified, or why the note is not the log's.
+pub(crate) fn given_beside(
+    note: &crate::checkpoint::SignedNote,
+    origin: &str,
+    size: u64,
+    given: &[crate::checkpoint::VerifierKey],
+    enrolled: &[std::rc::Rc<KeyInfo>],
+) -> std::result::Result<crate::checkpoint::Verified, NotBeside> {
+    use crate::checkpoint::{verify_log_note, NoteError, VerifierKey};
+    let dead: Vec<VerifierKey> = enrolled
+        .iter()
+        .filter(|k| !rules::live_at(k.enrolled, k.revoked, size))
+        .filter_map(|k| rules::note_vkey(origin, k.role, &k.name, k.public.verifying_key()))
+        .collect();
+    let live: Vec<VerifierKey> = given
+        .iter()
+        .filter(|k| !dead.contains(k))
+        .cloned()
+        .collect();
+    let mut judged_by = live.clone();
+    for (k, _) in rules::note_verifiers(enrolled, origin, size) {
+        if !judged_by.contains(&k) {
+            judged_by.push(k);
+        }
+    }
+    match verify_log_note(note, origin, &judged_by) {
+        Ok(v) if live.iter().any(|k| k.name() == origin && v.verified_by(k)) => Ok(v),
+        Err(e @ NoteError::BadSignature { .. }) => Err(NotBeside::LineFails(e)),
+        other => Err(match signed_out_of_time(enrolled, origin, note, size) {
+            Some(who) => NotBeside::OutOfTime(who),
+            None => NotBeside::Note(match (other, verify_log_note(note, origin, &live)) {
+                (Err(e), _) | (Ok(_), Err(e)) => e,
+                (Ok(_), Ok(_)) => NoteError::NoKnownSignature {
+                    lines: note.signatures().len(),
+                },
+            }),
+        }),
+    }
+}
+
+/// Why [`given_beside`] does not take a note as the log's.
+pub(crate) enum NotBeside {
+    /// No key given and live at the size signed it.
+    Note(crate::checkpoint::NoteError),
+    /// A line of a key the entries enroll, live at the size, fails.
+    LineFails(crate::checkpoint::NoteError),
+    /// Signed by a key the entries show was not live at the size: who,
+    /// and why.
+    OutOfTime(String),
+}
+
+impl NotBeside {
+    /// What is wrong, for a checkpoint of `size`.
+    pub(crate) fn detail(&self, size: u64) -> String {
+        match self {
+            NotBeside::Note(e) => format!("not signed by the verifier key given: {e}"),
+            NotBeside::LineFails(e) => format!(
+                "not taken as signed: {e} (every line of a key the log had at size {size} must verify)"
+            ),
+            NotBeside::OutOfTime(who) => format!(
+                "not signed by a verifier key given that was the log's at size {size}: it is signed by {who}"
+            ),
+        }
+    }
 }
 
 /// [`judge_kept`], with the signers to judge signatures by.
@@ -665,7 +757,7 @@ pub(crate) fn judge_kept_by(
 ) -> (Vec<CheckpointCheck>, Vec<Problem>) {
     use crate::checkpoint::{verify_log_note, VerifierKey};
     let keys: &[std::rc::Rc<KeyInfo>] = match signers {
-        Signers::Enrolled(keys) => keys,
+        Signers::Enrolled(keys) | Signers::GivenBeside { enrolled: keys, .. } => keys,
         Signers::Given(_) => &[],
     };
     let mut checks = Vec::new();
@@ -702,9 +794,10 @@ pub(crate) fn judge_kept_by(
             })
             .collect();
         let verifiers: Vec<VerifierKey> = vkeys.iter().map(|(v, _)| v.clone()).collect();
-        let judged_by: &[VerifierKey] = match &signers {
-            Signers::Enrolled(_) => &verifiers,
-            Signers::Given(given) => given,
+        let judged_by: Vec<&VerifierKey> = match &signers {
+            Signers::Enrolled(_) => verifiers.iter().collect(),
+            Signers::Given(given) => given.iter().collect(),
+            Signers::GivenBeside { given, .. } => given.iter().chain(&verifiers).collect(),
         };
         check.unchecked_lines = note
             .signatures()
@@ -718,49 +811,62 @@ pub(crate) fn judge_kept_by(
             .collect();
         // An admin's signature under the origin makes the checkpoint the
         // log's; an auditor's cosignature is listed beside it, never
-        // accepted instead of it.
-        let judged = match &signers {
-            Signers::Enrolled(_) => verify_log_note(note, origin, &verifiers).map(|v| {
-                vkeys
-                    .iter()
-                    .filter(|(k, _)| v.verified_by(k))
-                    .map(|(_, n)| n.clone())
-                    .collect()
-            }),
-            Signers::Given(given) => verify_log_note(note, origin, given)
-                .map(|v| v.signatures.into_iter().map(|s| s.name).collect()),
+        // accepted instead of it. Signers are named as the entries name
+        // them, else by the note's names.
+        let named = |v: crate::checkpoint::Verified| -> Vec<String> {
+            v.signatures
+                .iter()
+                .map(|s| {
+                    vkeys
+                        .iter()
+                        .find(|(k, _)| k.name() == s.name && k.key_id() == s.key_id)
+                        .map_or_else(|| s.name.clone(), |(_, n)| n.clone())
+                })
+                .collect()
         };
-        match judged {
-            Ok(names) => check.signed_by = names,
-            Err(e) => {
-                check.status = CheckpointStatus::Unsigned;
-                check.detail = match &signers {
+        let judged: std::result::Result<Vec<String>, String> = match &signers {
+            Signers::Enrolled(_) => verify_log_note(note, origin, &verifiers)
+                .map(|v| {
+                    vkeys
+                        .iter()
+                        .filter(|(k, _)| v.verified_by(k))
+                        .map(|(_, n)| n.clone())
+                        .collect()
+                })
+                .map_err(|e| match e {
                     // A line of a key the log enrolled that does not
                     // verify makes the whole note refused (as C2SP's
                     // signed notes are), whoever else signed it.
-                    Signers::Enrolled(_)
-                        if matches!(e, crate::checkpoint::NoteError::BadSignature { .. }) =>
-                    {
-                        format!(
-                            "not taken as signed: {e} (every line of a key the log had at size {} must verify)",
-                            cp.size
-                        )
-                    }
+                    crate::checkpoint::NoteError::BadSignature { .. } => format!(
+                        "not taken as signed: {e} (every line of a key the log had at size {} must verify)",
+                        cp.size
+                    ),
                     // A bundle enrolls only its entries' signers: an admin
                     // it does not carry is not "not enrolled".
-                    Signers::Enrolled(_) if matches!(tree, Trees::One { .. }) => format!(
+                    _ if matches!(tree, Trees::One { .. }) => format!(
                         "not signed by an admin that this bundle enrolls at size {}: {e} (a bundle carries the keys of its own entries' signers only: to judge a checkpoint another admin signed, pass the log's verifier keys with --vkey)",
                         cp.size
                     ),
-                    Signers::Enrolled(_) => match signed_out_of_time(keys, origin, note, cp.size.0) {
+                    _ => match signed_out_of_time(keys, origin, note, cp.size.0) {
                         Some(who) => format!(
                             "not signed by an admin enrolled at size {}: it is signed by {who}",
                             cp.size
                         ),
                         None => format!("not signed by an admin enrolled at size {}: {e}", cp.size),
                     },
-                    Signers::Given(_) => format!("not signed by the verifier key given: {e}"),
-                };
+                }),
+            Signers::Given(given) => verify_log_note(note, origin, given)
+                .map(|v| v.signatures.into_iter().map(|s| s.name).collect())
+                .map_err(|e| format!("not signed by the verifier key given: {e}")),
+            Signers::GivenBeside { given, .. } => given_beside(note, origin, cp.size.0, given, keys)
+                .map(named)
+                .map_err(|e| e.detail(cp.size.0)),
+        };
+        match judged {
+            Ok(names) => check.signed_by = names,
+            Err(detail) => {
+                check.status = CheckpointStatus::Unsigned;
+                check.detail = detail;
             }
         }
         match (check.status, tree) {

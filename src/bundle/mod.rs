@@ -924,8 +924,11 @@ pub fn verify_bundle_with(
     } else {
         // The log's own signature, under its origin, by a key given: a
         // cosigner's key given beside the log's does not anchor the
-        // bundle alone (an auditor could otherwise sign any tree).
-        match verify_log_note(&note, &b.origin, vkeys) {
+        // bundle alone (an auditor could otherwise sign any tree). Judged
+        // beside what the bundle's entries say of the keys: one it shows
+        // revoked by that size anchors nothing, and every line of an
+        // admin it enrolls must verify ([`crate::verify::given_beside`]).
+        match crate::verify::given_beside(&note, &b.origin, cp.size.0, vkeys, &enrolled) {
             // A signature by a key the bundle enrolls as an admin is named
             // as without --vkey ("Desk admin"), not by the note's key name,
             // the origin; any other (a cosigner's) by the note's name.
@@ -949,10 +952,17 @@ pub fn verify_bundle_with(
                     })
                     .collect(),
             ),
-            Err(e) => {
+            Err(crate::verify::NotBeside::Note(e)) => {
                 v.log_problem(
                     Check::Checkpoint,
                     format!("the checkpoint does not verify against the given verifier keys: {e}"),
+                );
+                (false, vec![])
+            }
+            Err(e) => {
+                v.log_problem(
+                    Check::Checkpoint,
+                    format!("the checkpoint is {}", e.detail(cp.size.0)),
                 );
                 (false, vec![])
             }
@@ -966,7 +976,10 @@ pub fn verify_bundle_with(
     };
     let by = match vkeys.is_empty() {
         true => Signers::Enrolled(&enrolled),
-        false => Signers::Given(vkeys),
+        false => Signers::GivenBeside {
+            given: vkeys,
+            enrolled: &enrolled,
+        },
     };
     let (checkpoints, problems) = judge_kept_by(&b.origin, &tree, &kept, by);
     v.problems.extend(problems);

@@ -1617,3 +1617,129 @@ fn a_kept_checkpoint_catches_a_bundle_from_a_forked_log() {
         "error: other.txt is a checkpoint of `other.example/log`, not of the bundle's log `test.example/idlib`",
     );
 }
+
+/// An auditor's file of the log's verifier keys, kept over time, holds
+/// the admin key the desk revoked too. A thief holding that key signs a
+/// checkpoint of the bundle's own tree, and a "kept" checkpoint of
+/// another root: `verify-bundle --vkey` took both as the log's, though the
+/// bundle carries the revocation (the first anchored the bundle, the
+/// second called the desk's genuine bundle `forked`), where `verify
+/// --checkpoint` and `verify-published` call them unsigned. And a line of
+/// an admin the bundle enrolls that does not verify was passed over once
+/// another admin's key was given: the stronger anchor made the check
+/// weaker. Found by a red-team helper.
+#[test]
+fn keys_given_are_judged_beside_the_bundles_own_enrolments() {
+    let w = Work::with_claims();
+    let origin = "test.example/idlib";
+    let vkeys = |w: &Work| -> Vec<String> {
+        w.run(None, &["key", "vkey"])
+            .ok()
+            .lines()
+            .filter(|l| l.starts_with(origin))
+            .map(str::to_string)
+            .collect()
+    };
+    let old = vkeys(&w);
+    w.second_admin("Desk admin (2026)");
+    let both = vkeys(&w);
+    let new: Vec<String> = both.iter().filter(|k| !old.contains(k)).cloned().collect();
+    assert_eq!((old.len(), new.len()), (1, 1), "{both:?}");
+    let run = |w: &Work, bundle: &Value, keys: &[&String], kept: Option<&str>| {
+        let p = w.path("edited.json");
+        std::fs::write(&p, serde_json::to_string(bundle).unwrap()).unwrap();
+        let mut args = vec!["verify-bundle", p.to_str().unwrap()];
+        for k in keys {
+            args.extend_from_slice(&["--vkey", k.as_str()]);
+        }
+        if let Some(k) = kept {
+            args.extend_from_slice(&["--checkpoint", k]);
+        }
+        w.run(None, &args)
+    };
+    // The old admin's line under a checkpoint of another size, put under
+    // the new admin's checkpoint: a line of an enrolled, live admin that
+    // does not verify.
+    w.run(Some("admin"), &["checkpoint", "--out", "old.txt"])
+        .ok();
+    let old_line = std::fs::read_to_string(w.path("old.txt"))
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    let (_, b) = exported(&w, &["C1"]);
+    checks_out(&run(&w, &b, &[&new[0]], None));
+    let mut bad = b.clone();
+    bad["checkpoint"] = Value::String(format!("{}{old_line}\n", b["checkpoint"].as_str().unwrap()));
+    for keys in [vec![&new[0]], vec![]] {
+        let r = run(&w, &bad, &keys, None);
+        r.problem("bundle", "checkpoint");
+        assert!(r.stdout.contains("does not verify"), "{}", r.stdout);
+    }
+
+    // The old admin's key revoked; the new admin signs the tree.
+    w.run(
+        Some("admin2"),
+        &["key", "revoke", "admin.pub", "--reason", "laptop stolen"],
+    )
+    .ok();
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    let (_, b) = exported(&w, &["C1"]);
+    let all: Vec<&String> = both.iter().collect();
+    checks_out(&run(&w, &b, &all, None));
+    // The thief signs the bundle's own tree, and a tree of their own of
+    // the same size.
+    let thief = claimtrail::keys::Signer::load(&w.path("admin")).unwrap();
+    let signed = |text: &str| {
+        let mut note = claimtrail::checkpoint::SignedNote::unsigned(text).unwrap();
+        let sig = thief.sign_raw(text.as_bytes()).unwrap();
+        note.add_signed(origin, &thief.verifying_key(), &sig)
+            .unwrap();
+        note.to_string()
+    };
+    let text: String = b["checkpoint"]
+        .as_str()
+        .unwrap()
+        .split_inclusive('\n')
+        .take(3)
+        .collect();
+    let mut stolen = b.clone();
+    stolen["checkpoint"] = Value::String(signed(&text));
+    let r = run(&w, &stolen, &all, None);
+    r.problem("bundle", "checkpoint");
+    assert!(
+        r.stdout.contains(&format!(
+            "the checkpoint is not signed by a verifier key given that was the log's at size {}: it is signed by admin, whose key was revoked at entry ",
+            text.lines().nth(1).unwrap()
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(", not accepted (see the problem below)\n"),
+        "{}",
+        r.stdout
+    );
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    std::fs::write(w.path("forged.txt"), signed(&(lines.join("\n") + "\n"))).unwrap();
+    let r = run(&w, &b, &all, Some("forged.txt"));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("checkpoint forged.txt: checkpoint: unsigned: not signed by a verifier key given that was the log's at size")
+            && !r.stdout.contains("forked"),
+        "{}",
+        r.stdout
+    );
+    // As verify judges the same file.
+    let r = w.run(None, &["verify", "--checkpoint", "forged.txt"]);
+    assert!(
+        r.stdout
+            .contains("unsigned: not signed by an admin enrolled at size"),
+        "{}",
+        r.stdout
+    );
+}

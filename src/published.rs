@@ -1032,7 +1032,22 @@ impl<'d> Monitor<'d> {
         if !vkeys.is_empty() {
             // The log's own signature by a key given; a cosigner's key
             // beside it does not anchor the directory alone.
-            match crate::checkpoint::verify_log_note(note, &cp.origin, vkeys) {
+            // With entries, judged beside them (`verify::given_beside`): a
+            // key given that the log revoked by this size anchors nothing
+            // and names no signer (it headed the report as "signed by" the
+            // origin, above the problem that called the checkpoint
+            // unsigned), and what the log's own keys make of the note is
+            // the problem the directory's own checkpoint got above.
+            let judged = match with_entries {
+                true => crate::verify::given_beside(note, &cp.origin, cp.size.0, vkeys, &keys)
+                    .map_err(|e| match e {
+                        crate::verify::NotBeside::Note(e) => Some(e),
+                        _ => None,
+                    }),
+                false => crate::checkpoint::verify_log_note(note, &cp.origin, vkeys).map_err(Some),
+            };
+            match judged {
+                Err(None) => {}
                 Ok(v) => {
                     anchored = true;
                     // Without entries there are no enrolled names to give:
@@ -1055,7 +1070,7 @@ impl<'d> Monitor<'d> {
                         );
                     }
                 }
-                Err(e) => {
+                Err(Some(e)) => {
                     // The log's entries may say why: the key given was an
                     // admin's, rotated since (an auditor's vkey file from
                     // before the desk changed its admin key).

@@ -643,6 +643,11 @@ pub struct BundleReport {
     /// (not only against keys the bundle itself enrolls).
     pub anchored: bool,
     pub signed_by: Vec<String>,
+    /// Signature lines of the checkpoint by no key it was judged by (the
+    /// keys given, and the admins and auditors the bundle enrolls, live at
+    /// its size), as `name+keyid`: not checked, so they say nothing. A
+    /// reader who opens the bundle sees what looks like a cosignature.
+    pub unchecked_lines: Vec<String>,
     pub entries: u64,
     pub sources: u64,
     pub redacted_sources: u64,
@@ -968,6 +973,17 @@ pub fn verify_bundle_with(
             }
         }
     };
+    let judged_by: Vec<&VerifierKey> = vkeys.iter().chain(signers.iter().map(|(k, _)| k)).collect();
+    let unchecked_lines: Vec<String> = note
+        .signatures()
+        .iter()
+        .filter(|l| {
+            !judged_by
+                .iter()
+                .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
+        })
+        .map(|l| format!("{}+{}", l.name(), l.key_id()))
+        .collect();
     // The kept checkpoints, by the keys the bundle's own was judged by,
     // beside the bundle's tree.
     let tree = Trees::One {
@@ -991,6 +1007,7 @@ pub fn verify_bundle_with(
         checkpoint_root: cp.root,
         anchored: anchored && ok,
         signed_by,
+        unchecked_lines,
         entries: b.entries.len() as u64,
         sources: counts.0,
         redacted_sources: redacted,

@@ -349,9 +349,22 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
         Ok(_) => (true, None),
         Err(e) => (false, Some(e.to_string())),
     };
+    // Lines by no key given were not checked and say nothing (C2SP signed
+    // notes ignore them): named, since a reader of the file sees what
+    // looks like a cosignature.
+    let unchecked: Vec<String> = note
+        .signatures()
+        .iter()
+        .filter(|l| {
+            !keys
+                .iter()
+                .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
+        })
+        .map(|l| format!("{}+{}", l.name(), l.key_id()))
+        .collect();
     if ctx.json {
         output::json(
-            &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": by, "error": why}),
+            &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": by, "unchecked_lines": unchecked, "error": why}),
         )?;
     } else if ok {
         outln!(
@@ -361,6 +374,13 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
             cp.root
         )?;
         outln!("OK: signed by {}", claimtrail::text::escape(&by.join(", ")))?;
+        if !unchecked.is_empty() {
+            outln!(
+                "note: {} by no key given, not checked: {} (pass its key with --vkey to check it)",
+                output::count(unchecked.len() as u64, "signature line"),
+                claimtrail::text::escape(&unchecked.join(", "))
+            )?;
+        }
     } else {
         // The verdict first, and the file's own words as what they are:
         // printed as plain facts above FAILED, an altered note's origin,

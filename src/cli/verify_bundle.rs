@@ -115,6 +115,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             if !r.anchored {
                 outln!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is")?;
             }
+            if !r.unchecked_lines.is_empty() {
+                outln!(
+                    "note: the checkpoint carries {} by a key neither given nor enrolled by the bundle at its size, not checked: {} (a witness's, a key revoked before or enrolled after, or a line altered; pass its key with --vkey to check it)",
+                    output::count(r.unchecked_lines.len() as u64, "signature line"),
+                    escape(&r.unchecked_lines.join(", "))
+                )?;
+            }
         } else {
             super::verify::failed_lines(r.problems.len(), 0)?;
         }

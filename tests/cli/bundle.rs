@@ -1742,4 +1742,105 @@ fn keys_given_are_judged_beside_the_bundles_own_enrolments() {
         "{}",
         r.stdout
     );
+    // A published directory with the thief's checkpoint of its tree was
+    // headed "signed by test.example/idlib" above the problem that called
+    // it unsigned.
+    w.run(None, &["publish", "site"]).ok();
+    std::fs::write(
+        w.path("site/checkpoint"),
+        stolen["checkpoint"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut args = vec!["verify-published", "site"];
+    for k in &all {
+        args.extend_from_slice(&["--vkey", k.as_str()]);
+    }
+    let r = w.run(None, &args);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(", not accepted (see the problem below)")
+            && r.stdout.contains("whose key was revoked at entry "),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A line of the checkpoint by a key that no one gave and the bundle does
+/// not enroll is not checked (C2SP signed notes ignore such lines), and
+/// says nothing: but a reader who opens the file sees what looks like a
+/// cosignature. `verify-bundle` and `checkpoint verify` passed over it in
+/// silence, where `verify --checkpoint` and `verify-published` name it.
+#[test]
+fn a_line_by_a_key_no_one_gave_is_named_as_not_checked() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1"]);
+    w.key("stranger");
+    let stranger = claimtrail::keys::Signer::load(&w.path("stranger")).unwrap();
+    let mut note =
+        claimtrail::checkpoint::SignedNote::parse(b["checkpoint"].as_str().unwrap().as_bytes())
+            .unwrap();
+    let now = 1_764_000_000;
+    let sig = stranger
+        .sign_raw(&claimtrail::checkpoint::cosignature_message(
+            note.text(),
+            now,
+        ))
+        .unwrap();
+    note.add_cosigned("Independent_auditor", &stranger.verifying_key(), now, &sig)
+        .unwrap();
+    let mut t = b.clone();
+    t["checkpoint"] = Value::String(note.to_string());
+    let log_key = w
+        .run(None, &["key", "vkey"])
+        .ok()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    for vkey in [None, Some(log_key.as_str())] {
+        let r = check(&w, &t, vkey);
+        checks_out(&r);
+        assert!(
+            r.stdout.contains("note: the checkpoint carries 1 signature line by a key neither given nor enrolled by the bundle at its size, not checked: Independent_auditor+"),
+            "{}",
+            r.stdout
+        );
+    }
+    let r = check(&w, &b, Some(&log_key));
+    assert!(!r.ok().contains("not checked"), "{}", r.stdout);
+    std::fs::write(w.path("cp.txt"), note.to_string()).unwrap();
+    let r = w.run(
+        None,
+        &["checkpoint", "verify", "cp.txt", "--vkey", &log_key],
+    );
+    assert!(
+        r.ok().contains(
+            "\nnote: 1 signature line by no key given, not checked: Independent_auditor+"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = w.run(
+        None,
+        &[
+            "--json",
+            "checkpoint",
+            "verify",
+            "cp.txt",
+            "--vkey",
+            &log_key,
+        ],
+    );
+    let j: Value = serde_json::from_str(r.ok()).unwrap();
+    assert!(
+        j["unchecked_lines"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Independent_auditor+"),
+        "{j}"
+    );
 }

@@ -137,9 +137,11 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         o,
         "<footer><p>Made by <code>claimtrail report --format html</code>. \
+         This page says what claimtrail found on the desk's copy of the log when it made it; \
+         the page itself is not signed, and anyone can edit it. \
          An auditor with the database checks everything above with <code>claimtrail verify</code>; \
-         without it, with the JSON report (<code>--format json</code>: every payload, entry hash and SSHSIG signature) \
-         and <code>ssh-keygen -Y verify -n claimtrail</code>.</p></footer>\n</body>\n</html>"
+         a reader without it asks for a bundle of the claims (<code>claimtrail export</code>) and checks it with \
+         <code>claimtrail verify-bundle --vkey</code>, given the log's verifier key obtained apart from this page.</p></footer>\n</body>\n</html>"
     );
     o
 }

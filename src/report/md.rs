@@ -59,13 +59,20 @@ fn status(o: &mut String, r: &Report) {
     };
     let _ = writeln!(
         o,
-        "> Made {} from log {}; covers {}: {}, {}, {}.\n",
+        "> Made {} from log {}; covers {}: {}, {}, {}.\n>",
         inline(&r.generated),
         code(&r.origin),
         inline(&scope),
         count(r.sources.len() as u64, "source"),
         count(r.claims.len() as u64, "claim"),
         count(r.annotations.len() as u64, "annotation")
+    );
+    // "Verified" is the maker's word: a report is text anyone can edit,
+    // and the entries of a JSON report are checked against the keys it
+    // lists itself. What a reader can check alone is a bundle.
+    let _ = writeln!(
+        o,
+        "> This report says what claimtrail found on the desk's copy of the log when it made it; the report itself is not signed, and anyone can edit it. To check its claims without the database, ask for a bundle (`claimtrail export`) and run `claimtrail verify-bundle --vkey` with the log's verifier key, obtained apart from this report.\n"
     );
     if !r.verify.ok {
         let _ = writeln!(o, "## Problems found by verify\n");

@@ -278,7 +278,7 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
     assert!(top.contains("**Verified.** verify passed"), "{top}");
     assert!(md.contains("> **Checkpoint:** tree size 20, root "));
     assert!(
-        md.contains("covers the whole log: 1 source, 9 claims, 6 annotations."),
+        md.contains("covers the whole log: 1 source, 9 claims, 6 annotations.\n>\n> This report says what claimtrail found on the desk's copy of the log when it made it; the report itself is not signed"),
         "{top}"
     );
     // The misattributed claim, retracted, and what replaced it.
@@ -373,6 +373,12 @@ fn html_report_is_self_contained_with_an_svg_graph() {
         .collect();
     assert_eq!(links, ["href=\"https://www.al-monitor.com/origina"]);
     assert!(html.contains("<meta name=\"viewport\""));
+    // The page is no proof of itself: the footer says where one is.
+    assert!(
+        html.contains("the page itself is not signed, and anyone can edit it.")
+            && html.contains("<code>claimtrail verify-bundle --vkey</code>"),
+        "{html}"
+    );
     assert!(html.contains("@media print") && html.contains("@media (max-width"));
     // One node per source, claim and annotation; the legend; the edges.
     assert_eq!(html.matches("<svg").count(), 1);

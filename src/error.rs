@@ -95,6 +95,10 @@ pub enum Error {
         found: Option<crate::model::Seq>,
         refusal: String,
     },
+    /// The file at the log's path is no longer the one the command opened
+    /// (see `store::FileCheck`).
+    #[error("the log's file {} was replaced or removed while this command ran (by a restore, a sync tool or another program): nothing more was appended", .0.display())]
+    LogReplaced(PathBuf),
     #[error("database error: {}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
     /// What claimtrail read from the log's file is not what it writes
@@ -205,6 +209,7 @@ impl Error {
                 | Error::Damaged(_)
                 | Error::Internal(_)
                 | Error::LogMoved { .. }
+                | Error::LogReplaced(_)
         )
     }
 
@@ -277,6 +282,7 @@ impl Error {
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),
             Error::Busy(_) => "try again when the other process has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
+            Error::LogReplaced(_) => "what this command appended before went to the file it had open, which no longer has that name, and nothing to the file now there: check that file with `claimtrail verify`, and run the command again on the log you mean".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),

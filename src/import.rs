@@ -2130,6 +2130,8 @@ impl<'a> Importer<'a> {
             return c;
         }
         let (what, hint, fix) = match e {
+            // Said whole: what was committed went to the file replaced.
+            e @ Error::LogReplaced(_) => return e,
             Error::Invalid { what, hint } => {
                 (what, hint, format!("fix the {} and run", self.unit()))
             }

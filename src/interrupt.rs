@@ -428,6 +428,19 @@ pub fn quiet_commits() {
     TELL_COMMITS.store(false, Ordering::SeqCst);
 }
 
+/// Runs `f`, which appends to a log of its own making that an interrupt
+/// removes (a new log, until it takes its name), with [`commit_then_say`]
+/// saying nothing meanwhile: `init` stopped by SIGTERM said "entry 0
+/// (log.init) was appended before the interrupt, and is in the log: run
+/// the command again only for what is not there" of a log that the same
+/// interrupt then removed.
+pub fn quiet_commits_during<T>(f: impl FnOnce() -> T) -> T {
+    let was = TELL_COMMITS.swap(false, Ordering::SeqCst);
+    let value = f();
+    TELL_COMMITS.store(was, Ordering::SeqCst);
+    value
+}
+
 /// Runs `f` with the clean-up held off: a signal that comes meanwhile is
 /// acted on once `f` returns, so `f` is done whole before the process dies
 /// (an import's commit and the count of what it committed, which an

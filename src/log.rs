@@ -165,6 +165,7 @@ pub fn append_batch(
         .any(|e| matches!(e.body, Body::SourceRedact(_)));
     store.ready_to_write()?;
     let path = store.path().to_path_buf();
+    let same_file = store.file_check();
     let conn = store.conn_mut();
     if redacting {
         // Overwrite freed pages with zeros, so the redacted text does not
@@ -180,6 +181,7 @@ pub fn append_batch(
     // asked again, with the time now (an entry kept the time of the first
     // request, earlier than the entry before it), up to three times; then
     // it is asked under the lock.
+    same_file.still_at_path(conn)?;
     let mut time = crate::clock::now();
     let mut tries = 0;
     let tx = loop {
@@ -228,7 +230,9 @@ pub fn append_with(
 ) -> Result<Appended> {
     store.ready_to_write()?;
     let path = store.path().to_path_buf();
+    let same_file = store.file_check();
     let conn = store.conn_mut();
+    same_file.still_at_path(conn)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy)?;
@@ -956,6 +960,14 @@ impl<'s> Bulk<'s> {
     /// run the transaction stays open and the next batch goes on in it.
     pub fn commit(&mut self) -> Result<()> {
         if self.txn && !self.dry_run {
+            // A batch takes seconds: the file may have been replaced
+            // meanwhile (see `FileCheck`). Its entries would go to a file
+            // that no path names: rolled back, and said.
+            if self.store.file_check().still_at_path(self.conn).is_err() {
+                self.conn.execute_batch("ROLLBACK")?;
+                self.txn = false;
+                self.store.file_check().still_at_path(self.conn)?;
+            }
             self.conn.execute_batch("COMMIT").map_err(busy)?;
             self.txn = false;
         }
@@ -989,6 +1001,7 @@ impl<'s> Bulk<'s> {
             // the file is ready to write.
             self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
         }
+        self.store.file_check().still_at_path(self.conn)?;
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
         self.txn = true;
         crate::schema::require_own(self.conn, self.path)?;

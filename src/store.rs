@@ -251,6 +251,50 @@ pub struct Store {
     /// cannot be written to): [`Store::reader`] opens its second
     /// connection so too, and only then.
     immutable: bool,
+    /// The device and inode of the file at `path` when it was opened:
+    /// [`Store::still_at_path`].
+    file_id: Option<(u64, u64)>,
+}
+
+/// The file a [`Store`] opened, as its path named it then.
+pub struct FileCheck {
+    path: PathBuf,
+    opened: Option<(u64, u64)>,
+}
+
+impl FileCheck {
+    /// Refuses to go on when the file at the log's path is no longer the
+    /// one the store opened: a restore, a sync tool or a `mv` put another
+    /// file there while the command ran. SQLite goes on writing to the
+    /// file it has open, which no path names any more: an import swapped
+    /// under said "appended 50,001 entries" of entries that no one could
+    /// read again (and `verify` of the file now there said OK, or
+    /// "malformed" beside the old file's `-wal`). Checked by the append
+    /// path before each transaction and each import batch's commit, with
+    /// no transaction open on `conn`.
+    ///
+    /// When it was replaced, the `-wal` beside the path is still the old
+    /// file's, holding what this command committed to it: SQLite applies
+    /// it to whatever file has that name, so the file put there read as
+    /// "malformed", or silently took the old file's entries. It is
+    /// checkpointed into the old file and emptied first (best effort), so
+    /// that the file now there is read as it was put there.
+    pub fn still_at_path(&self, conn: &Connection) -> Result<()> {
+        let Some(opened) = self.opened else {
+            return Ok(());
+        };
+        if file_id(&self.path) == Some(opened) {
+            return Ok(());
+        }
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Err(Error::LogReplaced(self.path.clone()))
+    }
+}
+
+/// The device and inode of the file at `path`, if there is one.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// The name a backup's copy has until it is whole: hidden, beside the
@@ -403,7 +447,7 @@ impl Store {
         // A new log that a killed `init` left half made holds nothing yet:
         // removed without a word.
         interrupt::sweep(&dir, ".claimtrail-init-", ".db", Leftover::Database);
-        let value = {
+        let value = interrupt::quiet_commits_during(|| -> Result<T> {
             let conn = Connection::open(not_a_uri(tmp.path()))?;
             conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))?;
             let mut store = Store::configure(conn, tmp.path(), Migrate::InFile)?;
@@ -413,8 +457,8 @@ impl Store {
             store.migrate(Migrate::InFile)?;
             let value = init(&mut store)?;
             store.conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
-            value
-        };
+            Ok(value)
+        })?;
         interrupted
             .disarm(|| tmp.persist_noclobber(path))
             .map_err(|e| Error::write(path.to_path_buf(), &e.error))?;
@@ -434,6 +478,7 @@ impl Store {
             write_ready: std::cell::Cell::new(false),
             snapshot: std::cell::Cell::new(false),
             immutable: false,
+            file_id: file_id(path),
         };
         if how == Migrate::InMemory || store.conn.is_readonly(rusqlite::MAIN_DB)? {
             // Nothing to set: the journal mode is stored in the file, and
@@ -810,6 +855,15 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What [`FileCheck::still_at_path`] needs, apart from the store's
+    /// connection (which the append path holds in its transaction).
+    pub fn file_check(&self) -> FileCheck {
+        FileCheck {
+            path: self.path.clone(),
+            opened: self.file_id,
+        }
     }
 
     /// The last entry's seq and hash, or `None` for an empty log.

@@ -3042,3 +3042,54 @@ fn a_source_line_that_the_log_holds_with_other_details_is_said() {
     assert!(r.ok().contains("skipped 1 line"), "{}", r.stdout);
     assert_eq!(r.stderr, "");
 }
+
+/// The log's file replaced while an import runs (a restore, a sync tool,
+/// a `mv`): SQLite went on writing to the file it had open, which no path
+/// named any more, and the import said "appended 2 entries" of entries no
+/// one could read again. It stops at the next batch, says so, and writes
+/// nothing to the file now there. Found by a red-team helper.
+#[test]
+fn an_import_stops_when_the_logs_file_is_replaced_under_it() {
+    let w = Work::with_team();
+    let copy = w.path("copy.db");
+    std::fs::copy(&w.db, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let mut child = w
+        .std_command(Some("analyst"), &[], &["import", "-", "--batch-size", "1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let line = |n: u32| {
+        format!("{{\"type\":\"source\",\"kind\":\"article\",\"text\":\"Text number {n}.\"}}\n")
+    };
+    stdin.write_all(line(1).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // The first line's batch committed.
+    let start = Instant::now();
+    while count(&w, "sources") < 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the first batch never committed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Another file put at the log's path, as `mv` puts it.
+    let staged = w.path("staged.db");
+    std::fs::copy(&copy, &staged).unwrap();
+    std::fs::rename(&staged, &w.db).unwrap();
+    stdin.write_all(line(2).as_bytes()).unwrap();
+    drop(stdin);
+    let r = Run::from(child.wait_with_output().unwrap());
+    r.error(&format!(
+        "error: the log's file {} was replaced or removed while this command ran (by a restore, a sync tool or another program): nothing more was appended (hint: what this command appended before went to the file it had open, which no longer has that name, and nothing to the file now there",
+        w.db.display()
+    ));
+    assert!(
+        std::fs::read(&w.db).unwrap() == before,
+        "the file now there was written"
+    );
+    assert_eq!(count(&w, "sources"), 0);
+}

@@ -131,7 +131,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let note_file = match &a.note_file {
         Some(path) => {
             if path.as_os_str() == "-" {
-                output::reading_stdin("the note");
+                output::reading_stdin("the note")?;
             }
             Some(claimtrail::sources::read_note(path)?)
         }

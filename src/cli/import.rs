@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // when a read gets less than it asked for (a pipe with no more lines
     // for now).
     let (input, size, base_dir): (Box<dyn Read + Send>, Option<u64>, PathBuf) = if stdin {
-        super::output::reading_stdin("the lines to import");
+        super::output::reading_stdin("the lines to import")?;
         (Box::new(std::io::stdin()), None, PathBuf::from("."))
     } else {
         // A pipe that no program writes to is refused, not waited on.

@@ -221,6 +221,9 @@ impl Ctx {
         if let Some(f) = self.key_file.get() {
             return Ok(f);
         }
+        if output::is_stdin(path) {
+            output::take_stdin(&format!("--key {}", output::shown(path)))?;
+        }
         let read = claimtrail::keys::KeyFile::read(path)?;
         Ok(self.key_file.get_or_init(|| read))
     }

@@ -8,11 +8,54 @@ use unicode_width::UnicodeWidthStr;
 /// Before a command reads `-` from standard input: on a terminal, where
 /// nothing says the command waits for the user to type, one line on stderr
 /// says what it reads and how to end it. Piped or redirected, nothing.
-pub fn reading_stdin(what: &str) {
+/// Refused when standard input was already taken for something else
+/// ([`take_stdin`]).
+pub fn reading_stdin(what: &str) -> Result<()> {
     use std::io::IsTerminal;
+    take_stdin(what)?;
     if std::io::stdin().is_terminal() {
         eprintln!("reading {what} from standard input: end it with Ctrl-D on a line of its own (Ctrl-C gives up)");
     }
+    Ok(())
+}
+
+/// What standard input was read for in this run, if anything.
+static STDIN_TAKEN: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Takes standard input for `what`, which it can give once: refused when
+/// something else took it. `--key /dev/stdin` and `import -` in one
+/// command imported nothing and said so with exit 0 (the key had read the
+/// lines' stream), and with `--note-file -` the note took the key and the
+/// key was "empty".
+pub fn take_stdin(what: &str) -> Result<()> {
+    let mut taken = STDIN_TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+    match taken.as_deref() {
+        Some(before) if before != what => Err(Error::invalid(
+            format!(
+                "standard input is given for both {before} and {what}, and can be read only once"
+            ),
+            "give one of them as a file (a key as `--key FILE`, or `--key <(pass show key)`)",
+        )),
+        _ => {
+            *taken = Some(what.to_string());
+            Ok(())
+        }
+    }
+}
+
+/// Whether `path` names this process's standard input (`/dev/stdin`,
+/// `/dev/fd/0`, or the very pipe or file it reads).
+pub fn is_stdin(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(named) = std::fs::metadata(path) else {
+        return false;
+    };
+    // SAFETY: fstat on fd 0 into a zeroed struct.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(0, &mut st) } != 0 {
+        return false;
+    }
+    named.dev() == st.st_dev as u64 && named.ino() == st.st_ino as u64
 }
 
 /// The hint for a word that is not an id at all: each command to paste.

@@ -130,7 +130,7 @@ fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
         ));
     }
     if file.as_os_str() == "-" {
-        super::output::reading_stdin("the source's text");
+        super::output::reading_stdin("the source's text")?;
         claimtrail::sources::read_source_stdin()
     } else {
         claimtrail::sources::read_source_file(file)

@@ -1,5 +1,5 @@
 use super::{output, Ctx, Outcome};
-use claimtrail::error::Result;
+use claimtrail::error::{Error, Result};
 use claimtrail::status::{Status, You};
 use claimtrail::text::{count, escape, grouped};
 
@@ -17,9 +17,15 @@ pub struct Args {}
 pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
     let store = ctx.read()?;
     let conn = store.conn();
-    let you = match ctx.key {
-        Some(_) => Some(claimtrail::status::you(conn, &ctx.public_key()?)?),
-        None => None,
+    // A key that cannot be read (a CLAIMTRAIL_KEY left from another
+    // machine, a file moved) is said on the `you` line: the rest of the
+    // status is the log's, and was refused with it.
+    let (you, unreadable) = match ctx.key {
+        Some(_) => match ctx.public_key() {
+            Ok(pk) => (Some(claimtrail::status::you(conn, &pk)?), None),
+            Err(e) => (None, Some(e)),
+        },
+        None => (None, None),
     };
     let s = claimtrail::status::status(conn)?;
     if ctx.json {
@@ -27,9 +33,10 @@ pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
             "db": output::json_path(ctx.db()?),
             "status": s,
             "you": you,
+            "key_error": unreadable.as_ref().map(|e| format!("{e} ({})", e.hint())),
         }))?;
     } else {
-        print(ctx, &s, you.as_ref())?;
+        print(ctx, &s, you.as_ref(), unreadable.as_ref())?;
     }
     Ok(match s.checkpoint_beyond_log {
         true => Outcome::ProblemsFound,
@@ -37,7 +44,7 @@ pub fn run(ctx: &Ctx, _: Args) -> Result<Outcome> {
     })
 }
 
-fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
+fn print(ctx: &Ctx, s: &Status, you: Option<&You>, unreadable: Option<&Error>) -> Result<()> {
     // The commands a row suggests, as they must be typed (with --db).
     let row = |name: &str, value: &str| outln!("{name:<12} {}", super::pasteable(value));
     row(
@@ -137,6 +144,9 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>) -> Result<()> {
             }
         },
     )?;
+    if let Some(e) = unreadable {
+        row("you", &format!("cannot tell: {e} ({})", e.hint()))?;
+    }
     if let Some(you) = you {
         row(
             "you",

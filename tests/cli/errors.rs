@@ -3764,3 +3764,54 @@ fn a_word_a_pdf_broke_across_lines_is_found_with_its_span() {
         found.stdout
     );
 }
+
+/// Standard input can be read once. `--key /dev/stdin` beside `import -`
+/// imported nothing and exited 0 (the key had read the stream), and beside
+/// `--note-file -` the note took the key and the key was "empty". Found
+/// by a red-team helper.
+#[test]
+fn standard_input_is_given_for_one_thing_only() {
+    let w = Work::with_claims();
+    let key = std::fs::read(w.path("analyst")).unwrap();
+    let before = w.db_bytes();
+    for (args, first) in [
+        (
+            &["--key", "/dev/stdin", "import", "-"][..],
+            "the lines to import",
+        ),
+        (
+            &[
+                "--key",
+                "/dev/stdin",
+                "annotate",
+                "C1",
+                "--verdict",
+                "false",
+                "--note-file",
+                "-",
+            ],
+            "the note",
+        ),
+    ] {
+        let r = w.run_with(None, &[], args, Some(&key));
+        r.error(&format!(
+            "error: standard input is given for both {first} and --key /dev/stdin, and can be read only once (hint: give one of them as a file"
+        ));
+    }
+    assert!(w.db_bytes() == before);
+    // A key through standard input alone still works.
+    let r = w.run_with(
+        None,
+        &[],
+        &[
+            "--key",
+            "/dev/stdin",
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+        ],
+        Some(&key),
+    );
+    assert!(r.ok().starts_with("A"), "{}", r.stdout);
+}

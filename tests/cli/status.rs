@@ -225,3 +225,40 @@ fn commands_printed_to_run_next_name_the_log_given_with_db() {
         s.stdout
     );
 }
+
+/// A key that cannot be read (a CLAIMTRAIL_KEY left from another machine,
+/// a file moved) is said on the `you` line; the rest of the status is the
+/// log's, and `status` refused it all (exit 2) where `list` and `show`
+/// went on. Found by a red-team helper.
+#[test]
+fn status_with_a_key_it_cannot_read_says_so_on_the_you_line() {
+    let w = Work::with_claims();
+    let r = w.run_with(
+        None,
+        &[("CLAIMTRAIL_KEY", "/nonexistent/key")],
+        &["status"],
+        None,
+    );
+    let out = rows(r.ok());
+    assert!(
+        out["you"].starts_with("cannot tell: cannot use key /nonexistent/key: "),
+        "{}",
+        r.stdout
+    );
+    assert!(out["claims"].starts_with('2'), "{}", r.stdout);
+    let r = w.run_with(
+        None,
+        &[("CLAIMTRAIL_KEY", "/nonexistent/key")],
+        &["--json", "status"],
+        None,
+    );
+    let j: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+    assert!(
+        j["key_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot use key"),
+        "{j}"
+    );
+    assert!(j["you"].is_null(), "{j}");
+}

@@ -21,18 +21,26 @@
 //!
 //! Quotations with no cue in their sentence continue the previous speaker of
 //! the paragraph (or of the previous paragraph, for a paragraph that opens
-//! with a quotation), take a cue from a short following sentence (`“…stop.”
-//! Kirolos said.`), or, if long (8+ words), are proposed with no speaker.
+//! with a quotation) when nothing else stands in their sentence, take a cue
+//! from a short following sentence (`“…stop.” Kirolos said.`), or, if long
+//! (8+ words), are proposed with no speaker: words beside them that no cue
+//! explained (`His lawyer, Jane Roe, countered: “…”`) may name another
+//! speaker.
 //! Short quotations (under four words) without a direct cue are taken for
 //! scare quotes or titles and dropped.
 //!
 //! Speakers: the subject as written, with its apposition (`Tamer Kirolos,
 //! director of Save the Children in Syria`), without introductory phrases
 //! (`On July 20,`, `In a statement,`, `Speaking for X, which …,`) or asides
-//! (`speaking in a televised address`). `Speaking for X` is kept as the
-//! role. Pronouns (`He went on`) resolve to the latest speaker, or to a
-//! person just named as the subject of a sentence without a cue (`Marsh
-//! disagreed. “…,” she said`); a bare surname (`Sukari added`) to the latest
+//! (`speaking in a televised address`), a clause before them (`while`,
+//! `adding that`, see `opens_clause`), an auxiliary (`had said`), an aside
+//! that reports another speech act (`, who told reporter Amy Fox`), or the
+//! listener of `told` (`told reporter Amy Fox “…”`). Terminal escape
+//! sequences are read as spaces (`text::blank_escapes`). `Speaking for X`
+//! is kept as the role. Pronouns (`He went on`) resolve to the latest
+//! speaker, or to a person just named as the subject of a sentence without
+//! a cue (`Marsh disagreed. “…,” she said`), or, with neither, to no one
+//! (no speaker); a bare surname (`Sukari added`) to the latest
 //! speaker whose name ends with it; `the agency`, `the ministry` … to the
 //! latest speaker naming that organisation, or any organisation for a
 //! generic noun (`the agency`), never a person of one (`Police spokesman
@@ -48,6 +56,10 @@
 //! - group references (`One of them said`) get no kind from the group's cue;
 //! - `it` / `they` resolve to the latest speaker, right or wrong;
 //! - nested reported speech (`X said Y told him that …`) gives one claim for X;
+//! - the listener of `told` named with a role before a clause without `that`
+//!   or a quotation (`told reporter Amy Fox the dam held`) stays in the claim;
+//! - a quotation after a verb outside the lexicon (`Roe countered: “…”`) is
+//!   proposed with no speaker (if 8+ words), not with its speaker;
 //! - claims introduced by verbs outside the lexicon (`condemned`, `blamed`,
 //!   `called on`), beliefs (`fear that`), and reported speech that goes on over
 //!   several sentences (only the first is taken);
@@ -154,6 +166,10 @@ enum Draft {
         cue: Option<(String, Option<&'static str>, String)>,
         mode: Mode,
         first_in_para: bool,
+        /// No word of its sentence stands outside quotations (a leading
+        /// `And` or `But` aside): only then may it continue the previous
+        /// speaker.
+        alone: bool,
         note: &'static str,
     },
     Clause {
@@ -243,6 +259,14 @@ impl<'t> Builder<'t> {
                 .rev()
                 .find(|&k| !matches!(p.items.get(k).map(|i| i.kind), Some(Kind::Punct(_))))
                 .unwrap_or(s0);
+            // Words beside the quotations that no cue explained (`His
+            // lawyer, Jane Roe, countered: "…"`, `"…," Roe retorted.`) may
+            // name another speaker, through a verb the lexicon lacks: the
+            // quotation is not then the previous speaker's.
+            let alone = (s0..s1).all(|k| {
+                self.lower(&p.items, k)
+                    .is_none_or(|w| lexicon::LEAD_STRIP.contains(&w.as_str()))
+            });
             let mut drafts: Vec<Draft> = Vec::new();
             // quote item -> (cue index, mode)
             let mut assigned: HashMap<usize, (usize, Mode)> = HashMap::new();
@@ -316,6 +340,7 @@ impl<'t> Builder<'t> {
                     cue: cue.map(|c| (c.speaker.clone(), c.kind, c.cue_text.clone())),
                     mode,
                     first_in_para,
+                    alone,
                     note,
                 });
             }
@@ -341,6 +366,7 @@ impl<'t> Builder<'t> {
                         cue,
                         mode,
                         first_in_para,
+                        alone,
                         note,
                     } => {
                         let words = word_count(slice(self.text, start, end));
@@ -354,6 +380,7 @@ impl<'t> Builder<'t> {
                                 start,
                                 end,
                                 words,
+                                alone,
                                 para_start_out,
                                 last_was_quote,
                                 if first_in_para { prev_para_quote } else { None },
@@ -372,17 +399,21 @@ impl<'t> Builder<'t> {
         last_was_quote
     }
 
-    /// A quotation without a cue. It continues the speaker of the
-    /// paragraph's last candidate (4+ words if that was a quotation, 6+ if a
-    /// reported clause), or, when it opens the paragraph, the previous
-    /// paragraph's closing quotation (4+ words). Otherwise quotations of 8+
-    /// words are kept with no speaker and shorter ones (scare quotes, titles)
-    /// are dropped.
+    /// A quotation without a cue. When it stands `alone` in its sentence,
+    /// it continues the speaker of the paragraph's last candidate (4+ words
+    /// if that was a quotation, 6+ if a reported clause), or, when it opens
+    /// the paragraph, the previous paragraph's closing quotation (4+ words).
+    /// Otherwise quotations of 8+ words are kept with no speaker and shorter
+    /// ones (scare quotes, titles) are dropped: `The mayor said: "…" His
+    /// lawyer, Jane Roe, countered: "…"` gave the lawyer's words to the
+    /// mayor, and `--add all` signed them.
+    #[allow(clippy::too_many_arguments)]
     fn continuation(
         &mut self,
         start: usize,
         end: usize,
         words: usize,
+        alone: bool,
         para_start_out: usize,
         last_quote_in_para: Option<usize>,
         prev_para_quote: Option<usize>,
@@ -393,6 +424,7 @@ impl<'t> Builder<'t> {
             .checked_sub(1)
             .filter(|&i| i >= para_start_out);
         let source = match (last, prev_para_quote) {
+            _ if !alone => None,
             (Some(i), _) if last_quote_in_para == Some(i) && words >= 4 => Some(i),
             (Some(i), _) if words >= 6 => Some(i),
             (None, Some(i)) if words >= 4 => Some(i),
@@ -402,6 +434,12 @@ impl<'t> Builder<'t> {
             if !prev.speaker.is_empty() {
                 let cue = format!("continues the quotation of {}", prev.speaker);
                 return self.add(start, end, &prev.speaker, Some(prev.provenance), cue);
+            }
+            // The words of someone the rules could not name (`"…," she
+            // said` opening the text): listed, with no speaker either.
+            if !prev.cue.starts_with("quotation without") {
+                let cue = "continues the quotation before it".to_string();
+                return self.add(start, end, "", Some(prev.provenance), cue);
             }
         }
         if words >= 8 {
@@ -497,7 +535,8 @@ impl<'t> Builder<'t> {
         }
         let name = self.span_text(items, s0, s0 + n);
         let resolved = self.resolve(&name);
-        if resolved != name {
+        // (A pronoun that stands for nobody resolves to no one.)
+        if !resolved.is_empty() && resolved != name {
             return Some(resolved);
         }
         (n >= 2 && Self::count_words(items, s0, s1) <= 8).then_some(name)
@@ -545,6 +584,9 @@ impl<'t> Builder<'t> {
                 return s.clone();
             }
         }
+        // A pronoun with no one before it to stand for (`"It was chaos,"
+        // she said.` opening the text) names nobody: it was the speaker
+        // `she`, which `--add all` signed. No speaker leaves it to the hand.
         if lexicon::PRONOUNS.contains(&lower.as_str()) {
             return self
                 .out
@@ -554,7 +596,7 @@ impl<'t> Builder<'t> {
                 .map(|c| &c.speaker)
                 .find(|s| !s.is_empty() && !lexicon::PRONOUNS.contains(&s.to_lowercase().as_str()))
                 .cloned()
-                .unwrap_or(raw);
+                .unwrap_or_default();
         }
         let tokens: Vec<&str> = raw
             .split(|c: char| !c.is_alphanumeric())
@@ -994,8 +1036,52 @@ impl<'t> Builder<'t> {
     }
 
     /// Skips the object of "told": `Al-Monitor`, `the Ledger`, `reporters`,
-    /// `the newspaper Vecernji Glas`.
-    fn skip_object(&self, items: &[Item], mut j: usize, s1: usize) -> usize {
+    /// `the newspaper Vecernji Glas`, and a listener named with a role
+    /// (`reporter Amy Fox`, `BBC reporter Amy Fox`, `the court clerk Ann
+    /// Lee`) when a quotation follows it: `Bob Smith told reporter Amy Fox
+    /// "the dam held."` took `reporter Amy Fox "the dam held."` for the
+    /// claim.
+    fn skip_object(&self, items: &[Item], j: usize, s1: usize) -> usize {
+        let j = self.skip_plain_object(items, j, s1);
+        self.skip_named_listener(items, j, s1).unwrap_or(j)
+    }
+
+    /// The end of `<role words> <Name>` at `j` (at most three lower-case
+    /// words, then one to four capitalised ones) when a quotation follows
+    /// it, or a comma or colon and a quotation; else `None`.
+    fn skip_named_listener(&self, items: &[Item], j: usize, s1: usize) -> Option<usize> {
+        let mut k = j;
+        while k < j + 3
+            && k < s1
+            && self.lower(items, k).is_some_and(|w| {
+                !items.get(k).is_some_and(|i| is_capitalised(self.word(i)))
+                    && !lexicon::PRONOUNS.contains(&w.as_str())
+                    && !matches!(w.as_str(), "that" | "and" | "but" | "or" | "if")
+            })
+        {
+            k += 1;
+        }
+        let name = k;
+        while k < name + 4
+            && k < s1
+            && items
+                .get(k)
+                .is_some_and(|i| i.kind == Kind::Word && is_capitalised(self.word(i)))
+        {
+            k += 1;
+        }
+        if k == name {
+            return None;
+        }
+        let quote_at = |m: usize| matches!(items.get(m).map(|i| i.kind), Some(Kind::Quote(_)));
+        let follows = quote_at(k)
+            || (matches!(items.get(k).map(|i| i.kind), Some(Kind::Punct(',' | ':')))
+                && quote_at(k + 1));
+        follows.then_some(k)
+    }
+
+    /// [`Self::skip_object`] without a named listener.
+    fn skip_plain_object(&self, items: &[Item], mut j: usize, s1: usize) -> usize {
         let Some(w) = items
             .get(j)
             .filter(|i| i.kind == Kind::Word)
@@ -1199,6 +1285,24 @@ impl<'t> Builder<'t> {
             kept.push(last);
         }
 
+        // A clause before the speaker is none of it: `The vote was delayed
+        // while the opposition leader Jane Roe said`, `Bob Smith, adding
+        // that Alice Jones had said` gave speakers that began with the
+        // clause, which `--add all` signed. The speaker starts after the
+        // last word that opens a clause in its head.
+        if let Some(first) = kept.first_mut() {
+            if let Some(m) = (first.0..first.1)
+                .rev()
+                .find(|&j| self.opens_clause(items, j))
+            {
+                context.push(self.span_text(items, first.0, m + 1));
+                first.0 = m + 1;
+            }
+        }
+        // An aside that reports another speech act (`, who told reporter
+        // Amy Fox,`) is no part of who speaks here, and it names others.
+        self.drop_speech_asides(items, &mut kept);
+
         // Strip leading "And", "Also", … and trailing "also", "later",
         // "on Monday" from the speaker.
         if let Some(first) = kept.first_mut() {
@@ -1254,6 +1358,7 @@ impl<'t> Builder<'t> {
             while last.1 > last.0 + 1
                 && self.lower(items, last.1 - 1).is_some_and(|w| {
                     lexicon::is_time_word(&w)
+                        || lexicon::AUXILIARIES.contains(&w.as_str())
                         || matches!(w.as_str(), "on" | "last" | "this" | "also" | "later")
                 })
             {
@@ -1318,6 +1423,53 @@ impl<'t> Builder<'t> {
         }
     }
 
+    /// Whether the word at `j` opens a clause, so that a speaker can only
+    /// start after it: `while`, `because`, `when` …, or a `that` after a
+    /// verb (`adding that`, `noted that`), not after a noun (`the report
+    /// that the ministry published`).
+    fn opens_clause(&self, items: &[Item], j: usize) -> bool {
+        let Some(w) = self.lower(items, j) else {
+            return false;
+        };
+        if lexicon::CLAUSE_OPENERS.contains(&w.as_str()) {
+            return true;
+        }
+        if w != "that" {
+            return false;
+        }
+        let Some(prev) = j.checked_sub(1).and_then(|p| self.lower(items, p)) else {
+            return false;
+        };
+        let before_prev = j.checked_sub(2).and_then(|p| self.lower(items, p));
+        let determined = before_prev.is_some_and(|d| {
+            matches!(
+                d.as_str(),
+                "the" | "a" | "an" | "this" | "its" | "their" | "his" | "her" | "our"
+            )
+        });
+        lexicon::verb_class(&prev).is_some()
+            || (prev.len() > 4 && prev.ends_with("ing") && !determined)
+    }
+
+    /// Drops, from the second segment on, the first segment holding a
+    /// speech verb and all after it: `said Bob Smith, who told reporter Amy
+    /// Fox` is Bob Smith's, and the listener is not the speaker.
+    fn drop_speech_asides(&self, items: &[Item], segs: &mut Vec<(usize, usize)>) {
+        let cut = segs.iter().skip(1).position(|&(x, y)| {
+            (x..y).any(|j| {
+                items
+                    .get(j)
+                    .is_some_and(|i| i.kind == Kind::Word && !is_capitalised(self.word(i)))
+                    && self
+                        .lower(items, j)
+                        .is_some_and(|w| lexicon::verb_class(&w).is_some())
+            })
+        });
+        if let Some(c) = cut {
+            segs.truncate(c + 1);
+        }
+    }
+
     /// The subject after the verb: `…,” said Tomas Brezan, a 37-year-old
     /// mechanic.` A prepositional phrase after the name (`at a news
     /// conference`) is channel, not speaker.
@@ -1342,7 +1494,8 @@ impl<'t> Builder<'t> {
                 _ => b += 1,
             }
         }
-        let segs = Self::segments(items, a, b);
+        let mut segs = Self::segments(items, a, b);
+        self.drop_speech_asides(items, &mut segs);
         let mut context = String::new();
         let mut parts: Vec<String> = Vec::new();
         for (i, &(x, mut y)) in segs.iter().enumerate() {

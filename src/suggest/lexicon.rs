@@ -95,6 +95,21 @@ pub(super) const INTRO_WORDS: &[&str] = &[
     "overnight",
 ];
 
+/// Words that open a clause: a speaker begins after them (`The vote was
+/// delayed while the opposition leader Jane Roe said`). Not `as`, `after`,
+/// `since`, which are also prepositions in a speaker (`Officials as well
+/// as residents`, `Survivors after the flood`).
+pub(super) const CLAUSE_OPENERS: &[&str] = &[
+    "while", "whereas", "because", "although", "though", "but", "when",
+];
+
+/// Auxiliaries before a speech verb (`Alice Jones had said`, `The mayor
+/// has said`): not part of the speaker. Not `may` or `will`, which are
+/// names (`May said`).
+pub(super) const AUXILIARIES: &[&str] = &[
+    "had", "has", "have", "would", "could", "should", "might", "must", "did", "does",
+];
+
 /// Participles that open a descriptive aside about how someone spoke.
 pub(super) const PARTICIPLES: &[&str] = &[
     "speaking",

@@ -103,8 +103,12 @@ impl Candidate {
 /// that pages put around names and handles (X's isolates around
 /// `@SyriaCivilDef`, Word's embeddings around an Arabic name), which the
 /// commands refuse in a speaker: `--add all` was refused as a whole.
+///
+/// Nor does a speaker keep a terminal escape sequence (`Kim\x1b[1m Lee`):
+/// the rules read the text with each blanked (`text::blank_escapes`), so
+/// the name is `Kim Lee`, not `Kim[1m Lee`.
 pub fn suggest(text: &str) -> Vec<Candidate> {
-    let mut found = attribution::run(text);
+    let mut found = attribution::run(&text::blank_escapes(text));
     found.retain(|c| {
         crate::text::is_grapheme_boundary(text, c.start)
             && crate::text::is_grapheme_boundary(text, c.end)

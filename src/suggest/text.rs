@@ -137,3 +137,91 @@ pub(super) fn has_phrase(hay: &str, needle: &str) -> bool {
 pub(super) fn is_capitalised(w: &str) -> bool {
     w.chars().next().is_some_and(char::is_uppercase)
 }
+
+/// `text` with each terminal escape sequence (`ESC [ 1 m`, an OSC link
+/// `ESC ] 8 ; ; url ESC \`, the one-byte CSI U+009B …) and every other
+/// control but whitespace blanked to spaces of the same byte length, so
+/// that offsets into it are offsets into `text`.
+///
+/// Copy from a terminal or a log carries them; the name rules refuse a
+/// control in a speaker and the suggester dropped only the ESC byte itself,
+/// leaving `Kim[1m Lee`, which `--add all` signed. Blanked before the rules
+/// run, the sequence is a word break: `Kim Lee`.
+pub(super) fn blank_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    let stray = |c: char| c.is_control() && !c.is_whitespace();
+    if !text.chars().any(stray) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !stray(c) {
+            out.push(c);
+            continue;
+        }
+        // The bytes after the introducer that the sequence runs over.
+        let body = match c {
+            '\u{1b}' => escape_len(bytes, i + 1),
+            '\u{9b}' => csi_len(bytes, i + 2),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => string_len(bytes, i + 2),
+            _ => 0,
+        };
+        let end = i + c.len_utf8() + body;
+        while chars.peek().is_some_and(|&(j, _)| j < end) {
+            chars.next();
+        }
+        let end = chars.peek().map_or(text.len(), |&(j, _)| j);
+        out.extend(std::iter::repeat_n(' ', end - i));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Length of what follows an ESC at `at`: a CSI (`[`), a string (`]`, `P`,
+/// `X`, `^`, `_`, up to BEL or ESC `\`), or an ESC with intermediates and
+/// a final byte (`(B`, `7`). 0 when nothing well formed follows.
+fn escape_len(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(b'[') => 1 + csi_len(bytes, at + 1),
+        Some(b']' | b'P' | b'X' | b'^' | b'_') => 1 + string_len(bytes, at + 1),
+        Some(_) => {
+            let mut j = at;
+            while bytes.get(j).is_some_and(|b| (0x20..=0x2f).contains(b)) {
+                j += 1;
+            }
+            match bytes.get(j) {
+                Some(b) if (0x30..=0x7e).contains(b) => j + 1 - at,
+                _ => 0,
+            }
+        }
+        None => 0,
+    }
+}
+
+/// Length of a CSI's parameters, intermediates and final byte from `at`,
+/// or 0 when they are not well formed.
+fn csi_len(bytes: &[u8], at: usize) -> usize {
+    let mut j = at;
+    while bytes.get(j).is_some_and(|b| (0x20..=0x3f).contains(b)) && j - at < 32 {
+        j += 1;
+    }
+    match bytes.get(j) {
+        Some(b) if (0x40..=0x7e).contains(b) => j + 1 - at,
+        _ => 0,
+    }
+}
+
+/// Length of a control string from `at` up to and with its BEL or ESC `\`
+/// terminator, within the line; 0 when it has none.
+fn string_len(bytes: &[u8], at: usize) -> usize {
+    let mut j = at;
+    while let Some(&b) = bytes.get(j) {
+        match b {
+            0x07 => return j + 1 - at,
+            0x1b if bytes.get(j + 1) == Some(&b'\\') => return j + 2 - at,
+            b'\n' | b'\r' => return 0,
+            _ => j += 1,
+        }
+    }
+    0
+}

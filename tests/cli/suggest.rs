@@ -461,6 +461,56 @@ fn a_suggested_speaker_that_prints_like_another_is_named() {
     );
 }
 
+/// The wrong speakers a red-team found on simple sentences are not signed
+/// by `--add all`: a second person's quotation went to the previous
+/// speaker, a pronoun standing for no one was the speaker `she`, the
+/// listener after `told` was in the claim, a clause was in the speaker,
+/// and an escape sequence was half left in a name. Where no speaker can be
+/// told, the candidate is left for the hand.
+#[test]
+fn add_all_signs_no_speaker_the_red_team_found_wrong() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "\"It was chaos in the streets,\" she said.\n\n\
+         The mayor said: \"We will rebuild every house.\" His lawyer, Jane Roe, countered: \"Nothing was ever promised to the residents of this town.\"\n\n\
+         Bob Smith told reporter Amy Fox \"the dam held through the night.\"\n\n\
+         The vote was delayed while the opposition leader Jane Roe said \"we will not take part in this farce.\"\n\n\
+         Senator Kim\u{1b}[1m Lee said \"we will block the bill.\"\n\n\
+         Bob Smith, adding that Alice Jones had said \"the money is gone for good,\" left the room.\n",
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["claim", "suggest", &s, "--json"]).ok()).unwrap();
+    let told = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["speaker"] == "Bob Smith")
+        .unwrap();
+    assert_eq!(told["quote"], "the dam held through the night.", "{json}");
+    let added = w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(added.stdout, "C1\nC2\nC3\nC4\nC5\n");
+    assert_eq!(
+        claim_speakers(&w),
+        [
+            "The mayor",
+            "Bob Smith",
+            "the opposition leader Jane Roe",
+            "Senator Kim Lee",
+            "Alice Jones"
+        ]
+    );
+    assert!(
+        added
+            .stderr
+            .starts_with("note: candidates 1, 3 were not added: no speaker was found near them"),
+        "{}",
+        added.stderr
+    );
+}
+
 /// The speakers of the log's claims, as `list claims` shows them.
 fn claim_speakers(w: &Work) -> Vec<String> {
     let listed = w.run(None, &["list", "claims"]).ok().to_string();

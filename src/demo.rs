@@ -106,6 +106,12 @@ const CLAIMS: &[ClaimSpec] = &[
 
 /// Builds the demo trail in `dir` (created; it must not exist or be empty).
 pub fn build(dir: &Path) -> Result<Demo> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::invalid(
+            format!("{} is a file, not a directory", dir.display()),
+            "give a new directory with --dir, or leave --dir out to use a fresh temporary one",
+        ));
+    }
     if dir.exists()
         && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())

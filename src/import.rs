@@ -2280,7 +2280,7 @@ impl<'a> Importer<'a> {
                         }
                         if seen.contains(&r.as_str()) {
                             return Err(Error::invalid(
-                                "a claim is listed twice in corroborates/contradicts",
+                                format!("{r} is listed twice in corroborates/contradicts"),
                                 "list each claim once, as corroborated or as contradicted",
                             ));
                         }

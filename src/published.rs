@@ -154,10 +154,10 @@ pub fn verify_published(
                 "fetch the log first, then check the copy: claimtrail mirror URL DIR && claimtrail verify-published DIR",
             ));
         }
-        return Err(not_published(format!(
-            "{} is not a directory",
-            dir.display()
-        )));
+        return Err(not_published(match std::fs::symlink_metadata(dir) {
+            Err(_) => format!("{} does not exist", dir.display()),
+            Ok(_) => format!("{} is not a directory", dir.display()),
+        }));
     }
     let note_path = dir.join("checkpoint");
     if std::fs::symlink_metadata(&note_path).is_err() {

@@ -595,9 +595,12 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                     return Ok(Err(e));
                 }
             }
-            if has_duplicates(&b.derived_from) {
-                return Ok(Err(v(Check::Body, "derived_from lists a source twice")
-                    .hint("list each source once")));
+            if let Some(twice) = listed_twice(&b.derived_from) {
+                return Ok(Err(v(
+                    Check::Body,
+                    format!("derived_from lists {twice} twice"),
+                )
+                .hint("list each source once")));
             }
         }
         Body::SourceRedact(b) => {
@@ -813,10 +816,10 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             }
             let mut all: Vec<Ref> = b.corroborates.clone();
             all.extend(&b.contradicts);
-            if has_duplicates(&all) {
+            if let Some(twice) = listed_twice(&all) {
                 return Ok(Err(v(
                     Check::Body,
-                    "a claim is listed twice in corroborates/contradicts",
+                    format!("{twice} is listed twice in corroborates/contradicts"),
                 )
                 .hint("list each claim once, as corroborated or as contradicted")));
             }
@@ -971,10 +974,13 @@ fn check_note(
     }
 }
 
-fn has_duplicates(refs: &[Ref]) -> bool {
+/// The first id listed twice in `refs`, by its number, if any: named in
+/// the message (`--corroborates C3 --contradicts C3` was "a claim is
+/// listed twice", which left the analyst to find which).
+fn listed_twice(refs: &[Ref]) -> Option<ItemId> {
     let mut ids: Vec<ItemId> = refs.iter().map(|r| r.id).collect();
     ids.sort_by_key(|i| i.n);
-    ids.windows(2).any(|w| w[0] == w[1])
+    ids.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
 /// Checks that the claim's span, quote hash and context match the source text.

@@ -343,7 +343,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // Candidates `--add all` leaves out as overlapping an earlier one it
     // adds: (candidate, the earlier one).
     let mut nested: Vec<(usize, usize)> = Vec::new();
-    let chosen: Vec<usize> = if pick.trim() == "all" {
+    let chosen: Vec<usize> = if pick.trim().eq_ignore_ascii_case("all") {
         let new: Vec<usize> = (0..found.len())
             .filter(|&i| claimed[i].is_empty() && !speakerless(i))
             .collect();
@@ -442,7 +442,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             "add claims by hand with `claimtrail claim add`",
         ));
     }
-    let every = pick.trim() == "all";
+    let every = pick.trim().eq_ignore_ascii_case("all");
     let mut entries = Vec::new();
     // The candidates appended, in order (`--add all` leaves out those the
     // rules refuse), and those it left out, with why.

@@ -10,8 +10,9 @@ use std::path::PathBuf;
 /// checkpoint and inclusion proofs; `verify-bundle` checks it.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// S<n>, C<n> or A<n> (a source brings its claims, a claim its annotations).
-    #[arg(required = true)]
+    /// S<n>, C<n> or A<n> (a source brings its claims, a claim its
+    /// annotations), apart or with commas (C1,C2), as other lists of ids.
+    #[arg(required = true, value_delimiter = ',')]
     pub ids: Vec<String>,
     /// The bundle file to write (must not exist).
     #[arg(long)]

@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 /// code is then 1, as for `verify`. See docs/REPORTS.md.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Sources, claims or annotations to report on (S<n>, C<n>, A<n>);
-    /// default: everything.
+    /// Sources, claims or annotations to report on (S<n>, C<n>, A<n>),
+    /// apart or with commas (C1,C2), as other lists of ids; default:
+    /// everything.
+    #[arg(value_delimiter = ',')]
     pub ids: Vec<String>,
     /// Output format (md, the readable Markdown report, unless told).
     #[arg(long, default_value = "md", ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(

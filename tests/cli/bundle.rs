@@ -1015,8 +1015,15 @@ fn a_named_pipe_that_no_program_writes_to_is_refused() {
         ));
     }
     // The same for a key, and the lines of an import.
-    w.run_within(limit, None, &[], &["--key", f, "status"])
-        .error("it is a pipe (a FIFO) that no program is writing to");
+    let r = w.run_within(limit, None, &[], &["--key", f, "status"]);
+    assert!(
+        r.ok()
+            .contains("\nyou          cannot tell: cannot use key ")
+            && r.stdout
+                .contains("it is a pipe (a FIFO) that no program is writing to"),
+        "{}",
+        r.stdout
+    );
     w.run_within(
         limit,
         None,

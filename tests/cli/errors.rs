@@ -729,7 +729,7 @@ fn bad_input_leaves_the_log_unchanged() {
             "--corroborates",
             "C2",
         ],
-        "a claim is listed twice in corroborates/contradicts (hint: list each claim once, as corroborated or as contradicted)",
+        "C2 is listed twice in corroborates/contradicts (hint: list each claim once, as corroborated or as contradicted)",
     );
     refused(
         &w,
@@ -3158,6 +3158,22 @@ fn a_list_with_spaces_after_its_commas_is_read_as_typed() {
         ],
     );
     assert_eq!(out.ok(), "A2\n");
+    // A source listed twice is named.
+    std::fs::write(w.path("copy2.txt"), "Another copy of the wire.\n").unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "copy2.txt",
+            "--kind",
+            "article",
+            "--derived-from",
+            "S1,S2,S1",
+        ],
+        "derived_from lists S1 twice (hint: list each source once)",
+    );
 }
 
 /// Quotation marks as French and Chinese texts write them: a French
@@ -3303,6 +3319,12 @@ fn a_dash_is_not_a_file_to_write() {
     w.run(None, &["key", "new", "-", "--no-passphrase"])
         .error(says);
     w.run(None, &["demo", "--dir", "-"]).error(says);
+    // A file given as the directory is said to be one (it was "already
+    // exists and is not empty").
+    std::fs::write(w.path("notes.txt"), "x").unwrap();
+    w.run(None, &["demo", "--dir", "notes.txt"]).error(
+        "error: notes.txt is a file, not a directory (hint: give a new directory with --dir",
+    );
     w.run(
         Some("admin"),
         &["--db", "-", "init", "--origin", "x.example/y"],

@@ -230,6 +230,10 @@ fn a_report_of_one_claim_brings_its_context() {
     let doc = json(report(&w, Some(&db), &["C2", "--format", "json"]).ok());
     assert_eq!(doc["scope"]["complete"], false);
     assert_eq!(doc["scope"]["requested"], serde_json::json!(["C2"]));
+    // A list with commas, as --corroborates and --derived-from take one
+    // (`report C1,C2` was "`C1,C2` is not an id").
+    let two = json(report(&w, Some(&db), &["C2,C4", "--format", "json"]).ok());
+    assert_eq!(two["scope"]["requested"], serde_json::json!(["C2", "C4"]));
     let ids = |k: &str| ids_of(&doc, k);
     // C2, its annotation A2, A1 (C1 contradicts C2) and A3 (C4 corroborates
     // C2), the claims those are about, and their source.

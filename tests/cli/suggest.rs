@@ -136,6 +136,9 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
     let before = w.db_bytes();
     w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "all"])
         .error("every candidate in S1 is already claimed (C");
+    // In capitals too, as verdicts and kinds are taken.
+    w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "ALL"])
+        .error("every candidate in S1 is already claimed (C");
     assert!(before == w.db_bytes());
     // A number adds what it names, unless a claim records just that (a
     // claim is recorded once).

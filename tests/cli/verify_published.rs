@@ -357,7 +357,9 @@ fn what_cannot_be_checked_is_refused_with_exit_2() {
         "cannot read {}: not a regular file (a pipe, a device or a directory)",
         w.path("odd-dir/checkpoint").display()
     ));
-    check(&w, &w.path("missing"), &[]).error("missing is not a directory");
+    check(&w, &w.path("missing"), &[]).error("missing does not exist");
+    std::fs::write(w.path("a-file"), "x").unwrap();
+    check(&w, &w.path("a-file"), &[]).error("a-file is not a directory");
     // An address: the copy is what is checked, and mirror makes it.
     check(&w, Path::new("https://log.example/"), &[]).error(
         "error: https://log.example/ is an address, and verify-published checks a directory (hint: fetch the log first, then check the copy: claimtrail mirror URL DIR && claimtrail verify-published DIR)",

@@ -503,8 +503,23 @@ pub fn publish(
     }
     let note = staging.path().join("checkpoint");
     write_new(&note, note_bytes)?;
-    place(&note, &dir.join("checkpoint"))?;
+    // Once the checkpoint is in place the directory is published whole: an
+    // interrupt from then on says so (it died with 143 and no word, and a
+    // script took the publish for failed).
+    crate::interrupt::commit_then_say(
+        || place(&note, &dir.join("checkpoint")),
+        format!(
+            "interrupted: {} was published whole before the interrupt (its checkpoint of {} is in place): there is nothing to run again",
+            crate::text::escape(&dir.display().to_string()),
+            crate::text::count(size.0, "entry")
+        ),
+    )?;
     made.keep();
+    // The staging directory goes while its removal on an interrupt is
+    // still registered: dropped after that registration, as locals are,
+    // a signal between the two left it in the served directory.
+    staging.close().map_err(|e| Error::write(dir, &e))?;
+    drop(_removed);
 
     let count = |entries: bool| {
         staged

@@ -774,3 +774,72 @@ fn a_later_run_removes_what_killed_runs_left() {
     );
     assert!(!tmp.exists());
 }
+
+/// `claimtrail ARGS` under strace, which sends the command SIGTERM at the
+/// `when`-th call of `syscall`: a signal at an exact point, where a timed
+/// kill hits the window it aims at once in many runs.
+fn signalled_at(w: &Work, syscall: &str, when: u32, args: &[&str]) -> crate::common::Run {
+    let c = w.std_command(Some("admin"), &[], args);
+    let mut s = Command::new("strace");
+    s.args(["-f", "-o", "/dev/null", "-e"])
+        .arg(format!("trace={syscall}"))
+        .arg("-e")
+        .arg(format!("inject={syscall}:signal=SIGTERM:when={when}"))
+        .arg(c.get_program())
+        .args(c.get_args())
+        .current_dir(c.get_current_dir().unwrap());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    // strace dies of the signal its command died of.
+    let o = s.output().unwrap();
+    let mut r = crate::common::Run::from(o.clone());
+    if let Some(sig) = o.status.signal() {
+        r.code = 128 + sig;
+    }
+    r
+}
+
+/// SIGTERM just as `publish` renames its checkpoint into place: the
+/// directory is published whole, and the command says so as it dies (it
+/// died with no word, and a script took the publish for failed); its
+/// staging directory is gone (one left in the served directory was
+/// dropped after its removal on an interrupt was unregistered). And
+/// SIGTERM while `init` builds its log: nothing says that entry 0 is in a
+/// log the same interrupt removes. Found by a red-team helper.
+#[test]
+fn a_signal_at_the_last_step_says_what_was_done() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    // Two tiles, then the checkpoint: the third rename.
+    let r = signalled_at(&w, "rename", 3, &["publish", "site"]);
+    assert_eq!(r.code, 128 + 15, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.starts_with(
+            "interrupted: site was published whole before the interrupt (its checkpoint of "
+        ),
+        "{}",
+        r.stderr
+    );
+    let mut left: Vec<String> = std::fs::read_dir(w.path("site"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["checkpoint", "tile"]);
+    w.run(None, &["verify-published", "site"]).ok();
+
+    // init: the third unlink is in the middle of making the new log.
+    let r = signalled_at(
+        &w,
+        "unlink",
+        3,
+        &["--db", "new.db", "init", "--origin", "x.example/new"],
+    );
+    assert_eq!(r.code, 128 + 15, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stderr.contains("appended"), "{}", r.stderr);
+    assert!(!w.path("new.db").exists());
+}

@@ -264,6 +264,13 @@ pub struct LogLine {
     pub signer: String,
     pub signer_name: String,
     pub hash: Hash,
+    /// The item an entry acts on, when it makes none: the claim a
+    /// `claim.retract` retracts, the source a `source.amend` or
+    /// `source.redact` changes, the annotation an `annotation.retract`
+    /// withdraws (`id` was null for those, and the summary, cut to a
+    /// line, was all that named it). `None` otherwise.
+    pub target: Option<ItemId>,
+    /// A line for people, cut: the payload (`log --seq N`) is the entry.
     pub summary: String,
 }
 
@@ -2711,14 +2718,22 @@ fn log_line_of(
     let kind: String = r.get(1)?;
     let payload: Vec<u8> = r.get(2)?;
     let hash: Hash = r.get(3)?;
-    let (id, time, signer, summary) = match Payload::parse(&payload) {
+    let (id, target, time, signer, summary) = match Payload::parse(&payload) {
         Ok(p) => {
             let id = match p.body.creates() {
                 Some(k) => Some(ItemId::new(k, number(k)?)),
                 None => None,
             };
+            let target = match &p.body {
+                Body::ClaimRetract(b) => Some(b.claim.id),
+                Body::SourceAmend(b) => Some(b.source.id),
+                Body::SourceRedact(b) => Some(b.source.id),
+                Body::AnnotationRetract(b) => Some(b.annotation.id),
+                _ => None,
+            };
             (
                 id,
+                target,
                 p.header.time.clone(),
                 p.header.signer.to_string(),
                 match &p.body {
@@ -2735,6 +2750,7 @@ fn log_line_of(
         }
         Err(_) => (
             None,
+            None,
             String::new(),
             String::new(),
             "(unreadable payload: run `claimtrail verify`)".into(),
@@ -2744,6 +2760,7 @@ fn log_line_of(
         seq,
         kind,
         id,
+        target,
         time,
         signer_name: key_name(conn, &signer)?,
         signer,

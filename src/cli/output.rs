@@ -150,8 +150,12 @@ pub struct Table {
 }
 
 impl Table {
-    /// Most display columns of a cell.
+    /// Most display columns of a cell of a column read for its content
+    /// ([`CUTTABLE`]), unless the table is fitted to a wider width.
     const MAX: usize = 60;
+    /// Most display columns of a cell of any other column: a hash, an id
+    /// list or a status whole (a revocation's reason is cut past it).
+    const KEPT: usize = 160;
     /// Rows held before the widths settle and rows print as they come.
     const SETTLE: usize = 1000;
 
@@ -188,14 +192,29 @@ impl Table {
         }
         let cells: Vec<String> = row
             .iter()
-            .map(|c| isolate(cut(&escape(c.as_ref()), Self::MAX)))
+            .enumerate()
+            .map(|(i, c)| isolate(cut(&escape(c.as_ref()), self.most(i))))
             .collect();
         self.write_row(cells.iter().map(String::as_str))
     }
 
+    /// Most display columns of a cell of column `i`: a column that is
+    /// never cut ([`CUTTABLE`]: ids, hashes, times) is not, up to
+    /// [`Table::KEPT`] (a checkpoint's
+    /// 64-digit root was cut to 59 and `…`, which no one can compare or
+    /// paste); one read for its content gets [`Table::MAX`], or the whole
+    /// width it is fitted in when that is wider (a 300-column terminal
+    /// showed quotes cut at 60 all the same), and fitting narrows it.
+    fn most(&self, i: usize) -> usize {
+        match self.floors.get(i) {
+            Some(&usize::MAX) | None => Self::KEPT,
+            Some(_) => self.fit.map_or(Self::MAX, |w| w.max(Self::MAX)),
+        }
+    }
+
     fn hold<S: AsRef<str>>(&mut self, row: &[S]) {
         for (i, c) in row.iter().enumerate() {
-            let c = isolate(cut(&escape(c.as_ref()), Self::MAX));
+            let c = isolate(cut(&escape(c.as_ref()), self.most(i)));
             if let Some(w) = self.widths.get_mut(i) {
                 *w = (*w).max(c.width());
             }

@@ -928,8 +928,18 @@ fn cosign_vkeys_and_checkpoint_verify() {
         .error("(hint: give one key per --vkey (`claimtrail key vkey` prints a line for each");
     w.run(None, &["checkpoint", "verify", cps])
         .error(&format!("no verifier key to check {cps} against (hint: give the log's verifier key with --vkey KEY, as its desk publishes it"));
-    // Stored checkpoints are listed, and a tampered stored note fails verify.
-    assert!(w.run(None, &["checkpoint", "list"]).ok().contains("admin"));
+    // Stored checkpoints are listed, each root whole (it was cut to 59
+    // digits and `…`, which no one can compare or paste), and a tampered
+    // stored note fails verify.
+    let listed = w.run(None, &["checkpoint", "list"]);
+    let root = w.run(None, &["--json", "checkpoint", "list"]);
+    let root: serde_json::Value = serde_json::from_str(root.ok()).unwrap();
+    let root = root[0]["root"].as_str().unwrap().to_string();
+    assert!(
+        listed.ok().contains("admin") && listed.stdout.contains(&format!(" {root} ")),
+        "{}",
+        listed.stdout
+    );
     w.sql("UPDATE checkpoints SET size = 6");
     w.run(None, &["verify"])
         .problem("entry 7 (checkpoint.add)", "projection");

@@ -183,6 +183,10 @@ fn the_log_lists_what_the_latest_checkpoint_does_not_cover() {
     let after = lines(&w, None, &["--uncovered"]);
     assert_eq!(seqs(&after), [8, 9]);
     assert_eq!(after[0]["id"], "A2");
+    assert_eq!(after[0]["target"], serde_json::Value::Null);
+    // The claim a retraction retracts, whole, beside its cut summary.
+    assert_eq!(after[1]["id"], serde_json::Value::Null);
+    assert_eq!(after[1]["target"], "C1");
     assert_eq!(status_count(&w), 2);
     // With the other filters, and -n.
     assert_eq!(

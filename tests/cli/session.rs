@@ -2518,6 +2518,19 @@ fn a_fitted_table_past_a_thousand_rows_cuts_only_text() {
     assert!(last.starts_with("C1002 "), "{last}");
     assert!(last.contains("  disputed,confirmed  "), "{last}");
     assert!(last.ends_with('…'), "{last}");
+    // On a wide terminal a long quote is shown as far as the width goes
+    // (it was cut at 60 columns whatever the width).
+    let wide = w.run_with(
+        None,
+        &[("COLUMNS", "400")],
+        &["list", "claims", "--last", "1"],
+        None,
+    );
+    let quote = w.run(None, &["--json", "show", "C1002"]);
+    let quote: serde_json::Value = serde_json::from_str(quote.ok()).unwrap();
+    let quote = quote["claim"]["quote"].as_str().unwrap().to_string();
+    let start: String = quote.chars().take(300).collect();
+    assert!(wide.ok().contains(&start), "{}", wide.stdout);
 }
 
 /// A terminal or pager that orders each line by the Unicode bidirectional

@@ -134,6 +134,26 @@ pub fn claim_body(
             "choose the claim's words with --quote (or --span)",
         ));
     }
+    // Nor does a claim begin or end with white space: `--quote 'X '` (a
+    // space copied with the words) or a span one past them recorded a
+    // second claim of the same words that no list tells from the first.
+    let lead = &quote[..quote.len() - quote.trim_start().len()];
+    let trail = &quote[quote.trim_end().len()..];
+    if !(lead.is_empty() && trail.is_empty()) {
+        let at = match (lead.is_empty(), trail.is_empty()) {
+            (false, false) => "begins and ends",
+            (false, true) => "begins",
+            _ => "ends",
+        };
+        let from = start + lead.len();
+        return Err(Error::invalid(
+            format!(
+                "the quote {at} with white space ({})",
+                code_points(&format!("{lead}{trail}"))
+            ),
+            format!("give the words alone: --span {from}..{}", end - trail.len()),
+        ));
+    }
     Ok(Body::ClaimAdd(ClaimAdd {
         source,
         start: start as u64,
@@ -2599,7 +2619,8 @@ mod tests {
                     claim_body(r, "a source", (0, end), "x", SourceKind::Statement, None).unwrap(),
                 )
             };
-            for end in 1..=2 {
+            // (Not 0..2, `a `: a claim ends on a word.)
+            for end in [1, 3] {
                 bulk.try_push(claim(s1, end)).unwrap().unwrap();
                 let forged = Ref {
                     id: s1.id,

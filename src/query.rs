@@ -249,6 +249,10 @@ pub struct AnnotationView {
     /// leaves this one out. `None` when this one counts, or is superseded
     /// or retracted (which say so themselves).
     pub replaced_by: Option<ItemId>,
+    /// Whether the claim it judges was retracted since: the annotation is
+    /// then history, as `show` and the reports say ("C9 retracted"); `list
+    /// annotations` showed it as live.
+    pub claim_retracted: bool,
 }
 
 /// One entry of `claimtrail log`, read without verifying it: the kind as
@@ -1758,13 +1762,15 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationView> {
         },
         retraction: None,
         replaced_by: None,
+        claim_retracted: r.get(11)?,
     })
 }
 
 const ANNOTATION_COLS: &str =
     "a.id, a.claim_id, a.verdict, a.reliability, a.credibility, a.note, a.supersedes,
     a.seq, a.signer, a.time, (SELECT MIN(b.id) FROM annotations b WHERE b.supersedes = a.id
-    AND NOT EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = b.id))";
+    AND NOT EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = b.id)),
+    EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id = a.claim_id)";
 
 /// Annotations, of one claim (through its index) or all, in id order.
 pub fn annotations(conn: &Connection, claim: Option<u64>) -> Result<Vec<AnnotationView>> {

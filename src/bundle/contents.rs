@@ -190,6 +190,9 @@ pub(super) fn build(
                         s.retracted_claims += 1;
                     }
                 }
+                for a in c.annotations.iter_mut().filter(|a| a.claim == b.claim.id) {
+                    a.claim_retracted = true;
+                }
             }
             (Body::AnnotationAdd(b), Some(id)) => {
                 let supersedes = b.supersedes.map(|r| r.id);
@@ -215,6 +218,7 @@ pub(super) fn build(
                     signed: signed(h),
                     retraction: None,
                     replaced_by: None,
+                    claim_retracted: false,
                 });
             }
             (Body::AnnotationRetract(b), _) => {

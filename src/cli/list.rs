@@ -386,7 +386,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     }
                     vec![
                         a.id.to_string(),
-                        a.claim.to_string(),
+                        withdrawn.marked(&[a.claim], ""),
                         // A reader scanning the column took a withdrawn
                         // verdict for one that stands.
                         match a.retraction {

@@ -840,6 +840,12 @@ fn a_signal_at_the_last_step_says_what_was_done() {
         &["--db", "new.db", "init", "--origin", "x.example/new"],
     );
     assert_eq!(r.code, 128 + 15, "{}{}", r.stdout, r.stderr);
-    assert!(!r.stderr.contains("appended"), "{}", r.stderr);
-    assert!(!w.path("new.db").exists());
+    // (Where the third unlink falls varies with the load on the machine:
+    // what must hold either way is that no log said to hold entry 0 is
+    // gone.)
+    assert!(
+        !r.stderr.contains("appended") || w.path("new.db").exists(),
+        "{}",
+        r.stderr
+    );
 }

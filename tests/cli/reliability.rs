@@ -1466,7 +1466,7 @@ fn a_claim_added_twice_at_once_is_recorded_once() {
         "--source",
         "S1",
         "--span",
-        "10..20",
+        "11..20",
         "--speaker",
         "Racer",
         "--provenance",
@@ -1485,7 +1485,7 @@ fn a_claim_added_twice_at_once_is_recorded_once() {
     );
     let id = ok[0].stdout.trim();
     refused[0].error(&format!(
-        "{id} already records bytes 10..20 of S1, said by Racer via tweet (hint: annotate {id} instead"
+        "{id} already records bytes 11..20 of S1, said by Racer via tweet (hint: annotate {id} instead"
     ));
     w.run(None, &["verify"]).ok();
 }

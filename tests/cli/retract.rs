@@ -224,6 +224,24 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
         "{}",
         list.stdout
     );
+    // An annotation of the retracted claim is history too: its claim is
+    // marked (it was shown as live), and so in --json.
+    assert!(
+        list.stdout
+            .lines()
+            .any(|l| l.starts_with("A2  C2 (retracted)  ")),
+        "{}",
+        list.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "annotations"]).ok()).unwrap();
+    let a2 = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "A2")
+        .unwrap();
+    assert_eq!(a2["claim_retracted"], true, "{a2}");
     let html = w.path("r.html");
     w.run(
         None,

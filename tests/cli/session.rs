@@ -2482,9 +2482,10 @@ fn a_fitted_table_past_a_thousand_rows_cuts_only_text() {
     let w = Work::with_claims();
     w.enroll("omar", "analyst", "Omar Said");
     // 1,000 more claims of distinct spans of S2 (C3 to C1002), unannotated.
+    // (No spaces: a claim neither begins nor ends with one.)
     std::fs::write(
         w.path("long.txt"),
-        "The council said the water is safe to drink. ".repeat(60),
+        "The-council-said-the-water-is-safe-to-drink.-".repeat(60),
     )
     .unwrap();
     w.run(

@@ -3837,3 +3837,40 @@ fn standard_input_is_given_for_one_thing_only() {
     );
     assert!(r.ok().starts_with("A"), "{}", r.stdout);
 }
+
+/// A quote copied with the space after it, or a span one past the words:
+/// a second claim of the same words that no list told from the first.
+/// Refused, with the span of the words alone. Found by a red-team helper.
+#[test]
+fn a_claim_does_not_begin_or_end_with_white_space() {
+    let w = Work::with_claims();
+    let before = w.db_bytes();
+    let r = w.claim_on_s1(
+        &["--quote", "Seven civilians, including four children "],
+        "Civil Defense",
+    );
+    r.error("error: the quote ends with white space (U+0020) (hint: give the words alone: --span ");
+    let span = r
+        .stderr
+        .split("--span ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches([')', '\n'])
+        .to_string();
+    let (a, b) = span.split_once("..").unwrap();
+    let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+    let text = std::fs::read(FIXTURE).unwrap();
+    assert_eq!(
+        &text[a..b],
+        "Seven civilians, including four children".as_bytes()
+    );
+    w.claim_on_s1(&["--span", &format!("{a}..{}", b + 1)], "Civil Defense")
+        .error("error: the quote ends with white space (U+0020)");
+    w.claim_on_s1(&["--quote", " including four children "], "Civil Defense")
+        .error("error: the quote begins and ends with white space (U+0020)");
+    assert!(w.db_bytes() == before);
+    assert_eq!(
+        w.claim_on_s1(&["--span", &span], "Civil Defense").ok(),
+        "C3\n"
+    );
+}

@@ -39,6 +39,11 @@ pub struct SuggestArgs {
     /// Append these candidates as claims: numbers as listed (`1,3,5`) or `all`.
     #[arg(long, allow_hyphen_values = true)]
     pub add: Option<String>,
+    /// With --add of one candidate: record it as said by SPEAKER, in place
+    /// of the speaker suggested (the spelling the log already has for
+    /// them), or for a candidate that has none.
+    #[arg(long, requires = "add", allow_hyphen_values = true, value_parser = values::text())]
+    pub speaker: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -203,6 +208,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 .collect()
         })
         .collect();
+    let given_speaker = a.speaker;
     let Some(pick) = a.add else {
         if ctx.json {
             let v: Vec<_> = found
@@ -421,7 +427,20 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             })
             .collect::<Result<_>>()?
     };
-    if let Some(&i) = chosen.iter().find(|&&i| speakerless(i)) {
+    // A speaker given names the speaker of one candidate, chosen by its
+    // number: the suggester's speaker for it is not in the log's
+    // spelling, or it found none (a split record, or a retyped `claim
+    // add`, otherwise).
+    if given_speaker.is_some() && (pick.trim().eq_ignore_ascii_case("all") || chosen.len() != 1) {
+        return Err(Error::invalid(
+            "--speaker names the speaker of one candidate",
+            format!("give --add one number with it, e.g. `claimtrail claim suggest {id} --add 2 --speaker NAME`"),
+        ));
+    }
+    if let Some(&i) = chosen
+        .iter()
+        .find(|&&i| speakerless(i) && given_speaker.is_none())
+    {
         return Err(by_hand(i));
     }
     // A number given twice signed the same claim twice, for ever.
@@ -451,8 +470,8 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     for &i in &chosen {
         let c = &found[i];
         let kind: SourceKind = c.provenance.parse().map_err(Error::Internal)?;
-        let body =
-            claimtrail::log::claim_body(source, src, (c.start, c.end), &c.speaker, kind, None)?;
+        let speaker = given_speaker.as_deref().unwrap_or(&c.speaker);
+        let body = claimtrail::log::claim_body(source, src, (c.start, c.end), speaker, kind, None)?;
         // A speaker in letters that print like another candidate's Latin
         // speaker (`ВВС` after `BBC` in one source): the append path
         // refuses it in the batch, which stopped `--add all` whole.

@@ -523,3 +523,56 @@ fn claim_speakers(w: &Work) -> Vec<String> {
         .map(|l| cells(l)[2].clone())
         .collect()
 }
+
+/// The suggester spells a speaker as the source does around the quote
+/// (`Capt. Naji Mustafa, speaking for …`), and the log may already spell
+/// them otherwise: `--add N --speaker NAME` records candidate N as said by
+/// NAME, so that one speaker's record is not split in two, and gives a
+/// speaker to a candidate that has none. Found by a red-team helper.
+#[test]
+fn one_candidate_is_added_under_the_speaker_given() {
+    let w = Work::with_claims();
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["claim", "suggest", "S1", "--json"]).ok()).unwrap();
+    let all = json.as_array().unwrap();
+    let (n, long) = all
+        .iter()
+        .enumerate()
+        .find(|(_, c)| {
+            c["speaker"].as_str().is_some_and(|s| s.contains(", "))
+                && c["claimed_by"].as_array().is_none_or(|a| a.is_empty())
+        })
+        .map(|(i, c)| (i + 1, c["speaker"].as_str().unwrap().to_string()))
+        .expect("a candidate whose speaker has an apposition");
+    let name = long.split(", ").next().unwrap().to_string();
+    let before = w.db_bytes();
+    w.run(
+        Some("analyst"),
+        &["claim", "suggest", "S1", "--add", "all", "--speaker", &name],
+    )
+    .error(
+        "error: --speaker names the speaker of one candidate (hint: give --add one number with it",
+    );
+    w.run(
+        Some("analyst"),
+        &["claim", "suggest", "S1", "--speaker", &name],
+    )
+    .error("--add");
+    assert!(w.db_bytes() == before);
+    let added = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "suggest",
+            "S1",
+            "--add",
+            &n.to_string(),
+            "--speaker",
+            &name,
+        ],
+    );
+    let id = added.ok().trim().to_string();
+    let shown: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", &id]).ok()).unwrap();
+    assert_eq!(shown["claim"]["speaker"], name.as_str(), "{shown}");
+}

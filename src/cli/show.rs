@@ -331,8 +331,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let standing: Vec<String> = standing
                 .iter()
                 .map(|a| {
+                    // An auditor's verdict is an audit note: it leaves the
+                    // claim awaiting review (README), and read as the
+                    // desk's verdict it was taken for one.
+                    let audit = match a.signed.signer_role {
+                        Some(claimtrail::model::Role::Auditor) => ", an auditor's audit note",
+                        _ => "",
+                    };
                     format!(
-                        "{} ({} by {}{})",
+                        "{} ({} by {}{audit}{})",
                         a.verdict,
                         a.id,
                         a.signed.signer_name,

@@ -2828,6 +2828,13 @@ fn an_audit_note_does_not_take_a_claim_off_the_desks_queue() {
         .ok()
         .to_string();
     assert!(listed.contains("  unverified  "), "{listed}");
+    // `show` says whose it is: not the desk's verdict (it read as one).
+    let shown = w.run(None, &["show", "C2"]);
+    assert!(
+        shown.ok().contains(" by auditor, an auditor's audit note)"),
+        "{}",
+        shown.stdout
+    );
     w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
         .ok();
     assert!(!queue().contains(&"C2".to_string()));

@@ -379,8 +379,10 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
                 let _ = writeln!(o, "    > {line}");
             }
         }
-        o.push('\n');
     }
+    // A blank line ends the list, with a note or without (the next
+    // heading ran on from the last item of an annotation without one).
+    o.push('\n');
 }
 
 fn relations(o: &mut String, r: &Report) {

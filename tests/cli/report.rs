@@ -278,6 +278,20 @@ fn markdown_report_has_quotes_annotations_and_the_contradiction_table() {
     let (w, db) = demo();
     let md = report(&w, Some(&db), &["--format", "md"]).ok().to_string();
     assert!(md.starts_with("# Provenance report: newsroom.example/idlib-2022\n"));
+    // No heading runs on from a list item (an annotation without a note
+    // ended with no blank line).
+    let runs_on = |md: &str| {
+        let lines: Vec<&str> = md.lines().collect();
+        lines
+            .windows(2)
+            .any(|w| w[0].starts_with("  - ") && w[1].starts_with('#'))
+    };
+    assert!(!runs_on(&md), "{md}");
+    let bare = Work::with_claims();
+    bare.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    let md2 = report(&bare, None, &["--format", "md"]).ok().to_string();
+    assert!(!runs_on(&md2), "{md2}");
     let top: String = md.lines().take(4).collect::<Vec<_>>().join("\n");
     assert!(top.contains("**Verified.** verify passed"), "{top}");
     assert!(md.contains("> **Checkpoint:** tree size 20, root "));

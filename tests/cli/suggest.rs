@@ -576,3 +576,23 @@ fn one_candidate_is_added_under_the_speaker_given() {
         serde_json::from_str(w.run(None, &["--json", "show", &id]).ok()).unwrap();
     assert_eq!(shown["claim"]["speaker"], name.as_str(), "{shown}");
 }
+
+/// Past a screenful of candidates, the hint gives three numbers as an
+/// example, not every number on one line (a 16 MiB source's hint listed
+/// 74,889). Found by a red-team helper.
+#[test]
+fn many_candidates_give_a_short_hint() {
+    let w = Work::with_team();
+    let text: String = (1..=25)
+        .map(|i| {
+            format!("\"The water in district {i} is safe to drink,\" said Official{i} Smith.\n")
+        })
+        .collect();
+    let s = w.source_from_stdin("analyst", "statement", &text);
+    let out = w.run(None, &["claim", "suggest", &s]);
+    let last = out.ok().lines().last().unwrap().to_string();
+    assert!(
+        last.starts_with(&format!("25 candidates in {s}; add the ones you choose with `claimtrail claim suggest {s} --add 1,2,3` (the numbers you choose, of 25), or every one not claimed yet with `--add all`")),
+        "{last}"
+    );
+}

@@ -961,6 +961,26 @@ impl SignedNote {
         &self.signatures
     }
 
+    /// The signature lines by none of `keys` (matched by name and key ID),
+    /// as `name+keyid`: lines a check by those keys leaves unread, as C2SP
+    /// signed notes ask, and which every check names, since a reader of
+    /// the file sees what looks like a cosignature.
+    pub fn lines_unchecked_by<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k VerifierKey> + Clone,
+    ) -> Vec<String> {
+        self.signatures
+            .iter()
+            .filter(|l| {
+                !keys
+                    .clone()
+                    .into_iter()
+                    .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
+            })
+            .map(|l| format!("{}+{}", l.name(), l.key_id()))
+            .collect()
+    }
+
     /// The serialized note: text, blank line, signature lines.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.to_string().into_bytes()

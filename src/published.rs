@@ -1101,17 +1101,7 @@ impl<'d> Monitor<'d> {
         }
         // Lines by neither those nor a key given were not checked: a key
         // revoked before the checkpoint, or enrolled after, among them.
-        let unchecked_lines: Vec<String> = note
-            .signatures()
-            .iter()
-            .filter(|l| {
-                !enrolled
-                    .iter()
-                    .chain(vkeys)
-                    .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
-            })
-            .map(|l| format!("{}+{}", l.name(), l.key_id()))
-            .collect();
+        let unchecked_lines = note.lines_unchecked_by(enrolled.iter().chain(vkeys));
         let h = &self.h;
         self.counts.keys = h.keys.len() as u64;
         self.counts.revoked_keys = h.keys.values().filter(|k| k.revoked.is_some()).count() as u64;

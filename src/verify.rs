@@ -806,16 +806,7 @@ pub(crate) fn judge_kept_by(
             Signers::Given(given) => given.iter().collect(),
             Signers::GivenBeside { given, .. } => given.iter().chain(&verifiers).collect(),
         };
-        check.unchecked_lines = note
-            .signatures()
-            .iter()
-            .filter(|l| {
-                !judged_by
-                    .iter()
-                    .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
-            })
-            .map(|l| format!("{}+{}", l.name(), l.key_id()))
-            .collect();
+        check.unchecked_lines = note.lines_unchecked_by(judged_by.iter().copied());
         // An admin's signature under the origin makes the checkpoint the
         // log's; an auditor's cosignature is listed beside it, never
         // accepted instead of it. Signers are named as the entries name

@@ -973,17 +973,8 @@ pub fn verify_bundle_with(
             }
         }
     };
-    let judged_by: Vec<&VerifierKey> = vkeys.iter().chain(signers.iter().map(|(k, _)| k)).collect();
-    let unchecked_lines: Vec<String> = note
-        .signatures()
-        .iter()
-        .filter(|l| {
-            !judged_by
-                .iter()
-                .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
-        })
-        .map(|l| format!("{}+{}", l.name(), l.key_id()))
-        .collect();
+    let unchecked_lines =
+        note.lines_unchecked_by(vkeys.iter().chain(signers.iter().map(|(k, _)| k)));
     // The kept checkpoints, by the keys the bundle's own was judged by,
     // beside the bundle's tree.
     let tree = Trees::One {

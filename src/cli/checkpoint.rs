@@ -352,16 +352,7 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     // Lines by no key given were not checked and say nothing (C2SP signed
     // notes ignore them): named, since a reader of the file sees what
     // looks like a cosignature.
-    let unchecked: Vec<String> = note
-        .signatures()
-        .iter()
-        .filter(|l| {
-            !keys
-                .iter()
-                .any(|k| k.name() == l.name() && k.key_id() == l.key_id())
-        })
-        .map(|l| format!("{}+{}", l.name(), l.key_id()))
-        .collect();
+    let unchecked = note.lines_unchecked_by(&keys);
     if ctx.json {
         output::json(
             &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": by, "unchecked_lines": unchecked, "error": why}),

@@ -1624,13 +1624,24 @@ fn for_each_selected(
         return Ok(());
     }
     let mut ids = Vec::new();
+    // With --last N the rows are read newest first and the reading stops
+    // at the Nth that matches (`--verdict false --last 5` read every claim
+    // of a million-entry log, 1.7 s, to keep five).
+    let order = match filter.last {
+        Some(_) => "DESC",
+        None => "ASC",
+    };
+    let enough = |ids: &Vec<_>| filter.last.is_some_and(|n| ids.len() as u64 >= n);
     if filter.contains.is_none() {
         let mut stmt = conn.prepare(&format!(
-            "SELECT c.id, c.speaker FROM claims c {cond} ORDER BY c.id"
+            "SELECT c.id, c.speaker FROM claims c {cond} ORDER BY c.id {order}"
         ))?;
         let mut rows = stmt.query(params())?;
         let speaker = part(&filter.speaker);
         while let Some(r) = rows.next()? {
+            if enough(&ids) {
+                break;
+            }
             let id = r.get::<_, i64>(0)?;
             if said_by(r.get_ref(1)?.as_str().ok(), speaker.as_ref()) {
                 if let Some(verdicts) = verdict_wanted(id)? {
@@ -1640,12 +1651,15 @@ fn for_each_selected(
         }
     } else {
         let mut stmt = conn.prepare(&format!(
-            "SELECT {CLAIM_COLS} FROM {CLAIMS} {cond} ORDER BY c.id"
+            "SELECT {CLAIM_COLS} FROM {CLAIMS} {cond} ORDER BY c.id {order}"
         ))?;
         let mut rows = stmt.query(params())?;
         let (want, speaker) = (part(&filter.contains), part(&filter.speaker));
         let want = want.as_ref();
         while let Some(r) = rows.next()? {
+            if enough(&ids) {
+                break;
+            }
             let c = claim_row(r)?;
             let id = r.get::<_, i64>(0)?;
             if said_by(Some(&c.speaker), speaker.as_ref())
@@ -1657,8 +1671,8 @@ fn for_each_selected(
             }
         }
     }
-    if let Some(n) = filter.last {
-        ids.drain(..ids.len().saturating_sub(n as usize));
+    if filter.last.is_some() {
+        ids.reverse();
     }
     let mut stmt = conn.prepare(&format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?"))?;
     for (id, verdicts) in ids {

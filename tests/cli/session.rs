@@ -1656,6 +1656,16 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         ids(&["claims", "--contains", "children", "--last", "1"]),
         ["C2"]
     );
+    // Read newest first, and in order all the same.
+    assert_eq!(
+        ids(&["claims", "--contains", "children", "--last", "2"]),
+        ["C1", "C2"]
+    );
+    assert_eq!(
+        ids(&["claims", "--speaker", "e", "--last", "5"]),
+        ["C1", "C2"]
+    );
+    assert!(ids(&["claims", "--speaker", "e", "--last", "0"]).is_empty());
     assert_eq!(ids(&["annotations", "--verdict", "disputed"]), ["A1"]);
     assert_eq!(ids(&["annotations", "--claim", "C2"]), ["A2"]);
     // Notes by part of their text, as quotes are (A2 has no note).

@@ -730,7 +730,7 @@ fn a_revoked_name_enrolled_again_with_another_role_is_another_person() {
     let out = show.ok();
     assert!(
         out.contains(
-            "verdicts:            disputed (A1 by Rana Haddad), confirmed (A2 by auditor, key revoked at entry 8), false (A3 by auditor)\n"
+            "verdicts:            disputed (A1 by Rana Haddad), confirmed (A2 by auditor, an auditor's audit note, key revoked at entry 8), false (A3 by auditor)\n"
         ),
         "{out}"
     );

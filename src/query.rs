@@ -1849,30 +1849,34 @@ pub fn for_each_annotation(
     let cond = w.sql();
     let params = w.params();
     if let Some(part) = filter.contains.as_deref() {
-        // Notes are matched here, not by SQLite: every selected row is read,
-        // and of those that match only the last `n` are held.
+        // Notes are matched here, not by SQLite. With --last N the rows
+        // are read newest first, and the reading stops at the Nth match
+        // (it read every annotation of a million-entry log, 1.8 s, to
+        // keep five); then put back in id order.
+        let order = match filter.last {
+            Some(_) => "DESC",
+            None => "ASC",
+        };
         let mut stmt = conn.prepare(&format!(
-            "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id"
+            "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id {order}"
         ))?;
         let mut rows = stmt.query(params)?;
-        let mut newest = std::collections::VecDeque::new();
+        let mut newest = Vec::new();
         let part = crate::text::Part::new(part);
         while let Some(r) = rows.next()? {
+            if filter.last.is_some_and(|n| newest.len() as u64 >= n) {
+                break;
+            }
             let a = annotation_row(r)?;
             if !wanted(a.note.as_deref(), Some(&part)) {
                 continue;
             }
             match filter.last {
                 None => each(complete_annotation(conn, a, &mut replacements)?)?,
-                Some(n) => {
-                    newest.push_back(a);
-                    if newest.len() as u64 > n {
-                        newest.pop_front();
-                    }
-                }
+                Some(_) => newest.push(a),
             }
         }
-        for a in newest {
+        for a in newest.into_iter().rev() {
             each(complete_annotation(conn, a, &mut replacements)?)?;
         }
         return Ok(());

@@ -2924,3 +2924,37 @@ fn show_raw_gives_the_exact_bytes_of_a_source() {
         "--raw writes the text's bytes, and --json a JSON object (hint: leave out one of them",
     );
 }
+
+/// `list annotations --contains … --last N` reads newest first and stops
+/// at the Nth match; what it shows is the last N of the whole list, in id
+/// order.
+#[test]
+fn the_last_matching_annotations_are_shown_in_order() {
+    let w = Work::with_claims();
+    for (claim, note) in [
+        ("C1", "alpha first"),
+        ("C2", "beta"),
+        ("C2", "alpha second"),
+        ("C1", "alpha third"),
+    ] {
+        w.run(
+            Some("analyst"),
+            &["annotate", claim, "--verdict", "unverified", "--note", note],
+        )
+        .ok();
+    }
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--json", "list", "annotations"];
+        all.extend_from_slice(args);
+        serde_json::from_str::<Vec<serde_json::Value>>(w.run(None, &all).ok())
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let every = ids(&["--contains", "alpha"]);
+    assert_eq!(every.len(), 3, "{every:?}");
+    assert_eq!(ids(&["--contains", "alpha", "--last", "2"]), every[1..]);
+    assert_eq!(ids(&["--contains", "alpha", "--last", "9"]), every);
+    assert!(ids(&["--contains", "alpha", "--last", "0"]).is_empty());
+}

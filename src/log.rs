@@ -137,18 +137,27 @@ pub fn claim_body(
     // Nor does a claim begin or end with white space: `--quote 'X '` (a
     // space copied with the words) or a span one past them recorded a
     // second claim of the same words that no list tells from the first.
-    let lead = &quote[..quote.len() - quote.trim_start().len()];
-    let trail = &quote[quote.trim_end().len()..];
+    // (Nor with a character that draws nothing, a zero-width space or a
+    // byte order mark, which made the same twin.)
+    let blank = |c: char| {
+        c.is_whitespace() || crate::text::draws_nothing(c) || crate::text::is_invisible_in_copy(c)
+    };
+    let lead = &quote[..quote.len() - quote.trim_start_matches(blank).len()];
+    let trail = &quote[quote.trim_end_matches(blank).len()..];
     if !(lead.is_empty() && trail.is_empty()) {
         let at = match (lead.is_empty(), trail.is_empty()) {
             (false, false) => "begins and ends",
             (false, true) => "begins",
             _ => "ends",
         };
+        let what = match format!("{lead}{trail}").chars().all(char::is_whitespace) {
+            true => "white space",
+            false => "white space or a character that draws nothing",
+        };
         let from = start + lead.len();
         return Err(Error::invalid(
             format!(
-                "the quote {at} with white space ({})",
+                "the quote {at} with {what} ({})",
                 code_points(&format!("{lead}{trail}"))
             ),
             format!("give the words alone: --span {from}..{}", end - trail.len()),

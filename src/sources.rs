@@ -698,13 +698,29 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     });
     if found.is_empty() {
         if let Some(at) = first_anywhere {
-            let (start, _) = text::grapheme_boundaries_around(src, at);
-            let (_, end) = text::grapheme_boundaries_around(src, at + quote.len());
+            let (before_start, after_start) = text::grapheme_boundaries_around(src, at);
+            let (before_end, after_end) = text::grapheme_boundaries_around(src, at + quote.len());
+            // A character cut in two that is white space (`\r` of a CRLF
+            // line end) is left out, not taken whole: the span given
+            // would end on white space, which a claim may not.
+            let blank = |a: usize, b: usize| src[a..b].chars().all(char::is_whitespace);
+            let start = match blank(before_start, after_start) {
+                true => after_start,
+                false => before_start,
+            };
+            let end = match blank(before_end, after_end) {
+                true => before_end,
+                false => after_end,
+            };
+            let (start, end) = match start < end {
+                true => (start, end),
+                false => (before_start, after_end),
+            };
             let (l, c) = text::line_col(src, at);
             return Err(Error::invalid(
                 format!(
                     "the quote occurs in {id} only as part of characters as they are shown: at line {l} col {c} the source shows `{}`",
-                    text::escape(&src[start..end])
+                    text::escape(&src[before_start..after_end])
                 ),
                 format!(
                     "quote whole characters, marks included: {} {start}..{end} takes them",

@@ -130,8 +130,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     let note_file = match &a.note_file {
         Some(path) => {
-            if path.as_os_str() == "-" {
-                output::reading_stdin("the note")?;
+            if path.as_os_str() == "-" || output::is_stdin(path) {
+                ctx.reading_stdin("the note")?;
             }
             Some(claimtrail::sources::read_note(path)?)
         }

@@ -90,11 +90,13 @@ fn seconds(s: &str) -> std::result::Result<f64, String> {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let stdin = a.file.as_os_str() == "-";
+    if stdin || super::output::is_stdin(&a.file) {
+        ctx.reading_stdin("the lines to import")?;
+    }
     // Unbuffered: the import reads in blocks of its own, and needs to know
     // when a read gets less than it asked for (a pipe with no more lines
     // for now).
     let (input, size, base_dir): (Box<dyn Read + Send>, Option<u64>, PathBuf) = if stdin {
-        super::output::reading_stdin("the lines to import")?;
         (Box::new(std::io::stdin()), None, PathBuf::from("."))
     } else {
         // A pipe that no program writes to is refused, not waited on.

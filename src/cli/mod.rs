@@ -228,6 +228,17 @@ impl Ctx {
         Ok(self.key_file.get_or_init(|| read))
     }
 
+    /// Before `what` is read from standard input (`-`, or a path that is
+    /// it, `/dev/stdin`): refused when the key is read from there too,
+    /// whichever is read first (the source's text took the key, and was
+    /// refused as "a private key, not a source's text").
+    pub fn reading_stdin(&self, what: &str) -> Result<()> {
+        if let Some(k) = self.key.as_deref().filter(|k| output::is_stdin(k)) {
+            output::take_stdin(&format!("--key {}", output::shown(k)))?;
+        }
+        output::reading_stdin(what)
+    }
+
     /// Your key, unlocked to sign `entry` once the log would take it from
     /// you: its public half, read without a passphrase, is checked first
     /// ([`claimtrail::log::check_before_unlocking`]), so a key the log

@@ -120,7 +120,7 @@ pub fn run(ctx: &Ctx, c: SourceCommand) -> Result<Outcome> {
 }
 
 /// Reads a source text, refusing what is too large, empty or not UTF-8.
-fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
+fn read_text(ctx: &Ctx, file: &std::path::Path) -> Result<Vec<u8>> {
     let given = file.to_string_lossy();
     if (given.starts_with("http://") || given.starts_with("https://")) && !file.exists() {
         // No network: a source is the text the analyst read, saved.
@@ -129,11 +129,13 @@ fn read_text(file: &std::path::Path) -> Result<Vec<u8>> {
             format!("save the text you read to a file and give that, with --url {given}"),
         ));
     }
-    if file.as_os_str() == "-" {
-        super::output::reading_stdin("the source's text")?;
-        claimtrail::sources::read_source_stdin()
-    } else {
-        claimtrail::sources::read_source_file(file)
+    let stdin = file.as_os_str() == "-";
+    if stdin || super::output::is_stdin(file) {
+        ctx.reading_stdin("the source's text")?;
+    }
+    match stdin {
+        true => claimtrail::sources::read_source_stdin(),
+        false => claimtrail::sources::read_source_file(file),
     }
 }
 
@@ -144,7 +146,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         clock::check_published_by(p, &retrieved)
             .map_err(|e| Error::invalid(e, "fix --published"))?;
     }
-    let data = read_text(&a.file)?;
+    let data = read_text(ctx, &a.file)?;
     let mut store = ctx.open()?;
     let sha256 = Hash::sha256(&data);
     ctx.check_kind(store.conn(), claimtrail::model::Kind::SourceAdd)?;

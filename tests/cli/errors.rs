@@ -3796,10 +3796,10 @@ fn standard_input_is_given_for_one_thing_only() {
     let w = Work::with_claims();
     let key = std::fs::read(w.path("analyst")).unwrap();
     let before = w.db_bytes();
-    for (args, first) in [
+    for (args, says) in [
         (
             &["--key", "/dev/stdin", "import", "-"][..],
-            "the lines to import",
+            "--key /dev/stdin and the lines to import",
         ),
         (
             &[
@@ -3812,12 +3812,39 @@ fn standard_input_is_given_for_one_thing_only() {
                 "--note-file",
                 "-",
             ],
-            "the note",
+            "--key /dev/stdin and the note",
+        ),
+        // Standard input by another name, and a source's text, which was
+        // read first and refused as "a private key, not a source's text".
+        (
+            &[
+                "--key",
+                "/dev/fd/0",
+                "annotate",
+                "C1",
+                "--verdict",
+                "false",
+                "--note-file",
+                "/dev/stdin",
+            ],
+            "--key /dev/fd/0 and the note",
+        ),
+        (
+            &[
+                "--key",
+                "/dev/stdin",
+                "source",
+                "add",
+                "-",
+                "--kind",
+                "tweet",
+            ],
+            "--key /dev/stdin and the source's text",
         ),
     ] {
         let r = w.run_with(None, &[], args, Some(&key));
         r.error(&format!(
-            "error: standard input is given for both {first} and --key /dev/stdin, and can be read only once (hint: give one of them as a file"
+            "error: standard input is given for both {says}, and can be read only once (hint: give one of them as a file"
         ));
     }
     assert!(w.db_bytes() == before);
@@ -3872,5 +3899,23 @@ fn a_claim_does_not_begin_or_end_with_white_space() {
     assert_eq!(
         w.claim_on_s1(&["--span", &span], "Civil Defense").ok(),
         "C3\n"
+    );
+    // A character that draws nothing at an edge made the same twin.
+    std::fs::write(w.path("zw.txt"), "three x y\u{200b}z w end\r\nnext\n").unwrap();
+    let s = w.run(
+        Some("analyst"),
+        &["source", "add", "zw.txt", "--kind", "article"],
+    );
+    let s = s.ok().trim().to_string();
+    w.claim_on(&s, &["--quote", "y\u{200b}"], "X", "article").error(
+        "error: the quote ends with white space or a character that draws nothing (U+200B) (hint: give the words alone: --span 8..9)",
+    );
+    // A CRLF cut in two: the span given leaves the line end out (it took
+    // it whole, and was then refused for ending on white space).
+    w.claim_on(&s, &["--quote", "end\r"], "X", "article")
+        .error("(hint: quote whole characters, marks included: --span 16..19 takes them)");
+    assert_eq!(
+        w.claim_on(&s, &["--span", "16..19"], "X", "article").ok(),
+        "C4\n"
     );
 }

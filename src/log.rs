@@ -992,10 +992,11 @@ impl<'s> Bulk<'s> {
             // A batch takes seconds: the file may have been replaced
             // meanwhile (see `FileCheck`). Its entries would go to a file
             // that no path names: rolled back, and said.
-            if self.store.file_check().still_at_path(self.conn).is_err() {
+            let same_file = self.store.file_check();
+            if same_file.replaced() {
                 self.conn.execute_batch("ROLLBACK")?;
                 self.txn = false;
-                self.store.file_check().still_at_path(self.conn)?;
+                same_file.still_at_path(self.conn)?;
             }
             self.conn.execute_batch("COMMIT").map_err(busy)?;
             self.txn = false;

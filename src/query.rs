@@ -1155,11 +1155,9 @@ fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
     // and checked as UTF-8 to print a few words, and sorted with the rows
     // (`show` of a 740 KB source with 10,000 claims took 31 s and 3.9 GB).
     let data: Option<Vec<u8>> = r.get(13)?;
-    let quote = data.and_then(|d| {
-        (d.len() as u64 == end.saturating_sub(start))
-            .then(|| String::from_utf8(d).ok())
-            .flatten()
-    });
+    let quote = data
+        .filter(|d| d.len() as u64 == end.saturating_sub(start))
+        .and_then(|d| String::from_utf8(d).ok());
     let context = |i: usize| -> rusqlite::Result<Option<String>> {
         Ok(match quote {
             Some(_) => Some(r.get(i)?),

@@ -252,7 +252,7 @@ pub struct Store {
     /// connection so too, and only then.
     immutable: bool,
     /// The device and inode of the file at `path` when it was opened:
-    /// [`Store::still_at_path`].
+    /// [`FileCheck`].
     file_id: Option<(u64, u64)>,
 }
 
@@ -280,14 +280,17 @@ impl FileCheck {
     /// checkpointed into the old file and emptied first (best effort), so
     /// that the file now there is read as it was put there.
     pub fn still_at_path(&self, conn: &Connection) -> Result<()> {
-        let Some(opened) = self.opened else {
-            return Ok(());
-        };
-        if file_id(&self.path) == Some(opened) {
+        if !self.replaced() {
             return Ok(());
         }
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Err(Error::LogReplaced(self.path.clone()))
+    }
+
+    /// Whether another file (or none) is at the path now.
+    pub fn replaced(&self) -> bool {
+        self.opened
+            .is_some_and(|opened| file_id(&self.path) != Some(opened))
     }
 }
 

@@ -710,16 +710,17 @@ pub(crate) fn given_beside(
     // What the keys given alone make of the note: a line of theirs that
     // fails, or why they do not make it the log's, is said as it was
     // before the entries were asked.
-    let by_given = verify_log_note(note, origin, given);
+    // (Asked only when the note is refused: it verifies the lines again.)
+    let by_given = || verify_log_note(note, origin, given);
     match verify_log_note(note, origin, &judged_by) {
         Ok(v) if live.iter().any(|k| k.name() == origin && v.verified_by(k)) => Ok(v),
-        Err(e @ NoteError::BadSignature { .. }) => Err(match by_given {
+        Err(e @ NoteError::BadSignature { .. }) => Err(match by_given() {
             Err(own @ NoteError::BadSignature { .. }) => NotBeside::Note(own),
             _ => NotBeside::LineFails(e),
         }),
         other => Err(match signed_out_of_time(enrolled, origin, note, size) {
             Some(who) => NotBeside::OutOfTime(who),
-            None => NotBeside::Note(match (by_given, other) {
+            None => NotBeside::Note(match (by_given(), other) {
                 (Err(e), _) | (Ok(_), Err(e)) => e,
                 (Ok(_), Ok(_)) => NoteError::NoKnownSignature {
                     lines: note.signatures().len(),

@@ -70,6 +70,9 @@ pub enum Error {
         fingerprint: Fingerprint,
         name: String,
         seq: u64,
+        /// A key enrolled under the same name and not revoked: the same
+        /// person's new key, which the hint names.
+        successor: Option<Fingerprint>,
     },
     #[error(
         "key {} ({fingerprint}) has role {role}, which may not sign {kind} entries (allowed: {allowed})",
@@ -278,6 +281,7 @@ impl Error {
             Error::WrongPassphrase(_) if std::env::var_os("CLAIMTRAIL_PASSPHRASE").is_some_and(|v| !v.is_empty()) => "CLAIMTRAIL_PASSPHRASE is set, and is tried on every key: check that it is this key's, or unset it to be asked (or `ssh-add` the key once)".into(),
             Error::WrongPassphrase(_) => "check what you typed and try again".into(),
             Error::NotEnrolled(_) => "ask an admin to enroll it: `claimtrail --key ADMIN_KEY key add YOUR_KEY.pub --role analyst` (or auditor, or admin)".into(),
+            Error::Revoked { successor: Some(new), name, .. } => format!("sign with {}'s new key, {new}, enrolled under the same name: give its file with --key (or CLAIMTRAIL_KEY)", crate::text::escape(name)),
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),

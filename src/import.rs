@@ -2039,14 +2039,29 @@ impl<'a> Importer<'a> {
         // A log without its log.init entry is refused here, before any line.
         store.origin()?;
         let fp = signer.fingerprint().clone();
-        let key = StoreHistory { conn: store.conn() }
+        let history = StoreHistory { conn: store.conn() };
+        let key = history
             .key(&fp)?
             .ok_or_else(|| Error::NotEnrolled(fp.clone()))?;
         if let Some(r) = key.revoked {
+            let keys = history.keys()?;
+            let successor = crate::rules::successor(
+                keys.iter().map(|k| {
+                    (
+                        k.public.fingerprint(),
+                        k.name.as_str(),
+                        k.enrolled,
+                        k.revoked,
+                    )
+                }),
+                &key.name,
+                &fp,
+            );
             return Err(Error::Revoked {
                 fingerprint: fp,
                 name: key.name.clone(),
                 seq: r.0,
+                successor,
             });
         }
         let conn = store.conn();

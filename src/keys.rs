@@ -591,7 +591,8 @@ pub(crate) fn invisible_in_name(c: char) -> bool {
 
 /// Whether two names would pass for one another: the same once case,
 /// spacing and typography are set aside ([`crate::text::same_name`]), or
-/// with the same UTS #39 skeleton (letters of other scripts that look
+/// the same words (punctuation, symbols and `_` set aside) with the same
+/// UTS #39 skeleton (letters of other scripts that look
 /// alike, such as Cyrillic `а` and Latin `a`, dotless `ı` and `i`, mapped
 /// to one), compared without case. What this does not catch: look-alikes
 /// that Unicode's confusables data does not list.
@@ -607,7 +608,24 @@ pub fn names_alike(a: &str, b: &str) -> bool {
             .filter(|c| !matches!(c, '\u{200c}' | '\u{200d}'))
             .collect();
         let s = s.as_str();
-        let spaced = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Punctuation and symbols are set aside with white space: `_` is
+        // a space in the principal `allowed-signers` writes (so
+        // `Rana_Haddad` took the principal an auditor types for `Rana
+        // Haddad`), and a trailing `'` or `.` (`Rana Haddad'`) is not
+        // seen in a list. Marks stay: they are part of letters.
+        let spaced = |s: String| {
+            let words: Vec<&str> = s
+                .split(|c: char| {
+                    !(c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c))
+                })
+                .filter(|w| !w.is_empty())
+                .collect();
+            if words.is_empty() {
+                s.split_whitespace().collect::<Vec<_>>().join(" ")
+            } else {
+                words.join(" ")
+            }
+        };
         let lower_first: String = unicode_security::skeleton(&s.to_lowercase()).collect();
         let skeleton_first: String = unicode_security::skeleton(s).collect();
         [spaced(lower_first), spaced(skeleton_first.to_lowercase())]
@@ -1391,10 +1409,15 @@ mod tests {
             ("Desk admin", "Desk adm\u{131}n"),
             ("Οδυσσέας Παπαδόπουλος", "ΟΔΥΣΣΈΑΣ ΠΑΠΑΔΌΠΟΥΛΟΣ"),
             ("Desk admin", "D\u{435}sk admin"),
+            ("Rana Haddad", "Rana_Haddad"),
+            ("Rana Haddad", "Rana Haddad'"),
+            ("Rana Haddad", "Rana Haddad."),
+            ("Rana Haddad", "*Rana* Haddad"),
         ] {
             assert!(names_alike(a, b), "{a} / {b}");
         }
         assert!(!names_alike("Rana Haddad", "Rana Hadad"));
+        assert!(!names_alike("Rana Haddad", "Rana Haddad 2"));
         assert!(!names_alike("Иван", "Ivan"));
         assert!(name_problem(&"q".repeat(MAX_NAME_BYTES)).is_none());
         // Persian's zero-width non-joiner between two Arabic letters is

@@ -1770,11 +1770,27 @@ fn authorization_error(
             revoked: Some(r),
             name,
             ..
-        }) => Some(Error::Revoked {
-            fingerprint,
-            name: name.clone(),
-            seq: r.0,
-        }),
+        }) => {
+            let keys = history.keys()?;
+            let successor = crate::rules::successor(
+                keys.iter().map(|k| {
+                    (
+                        k.public.fingerprint(),
+                        k.name.as_str(),
+                        k.enrolled,
+                        k.revoked,
+                    )
+                }),
+                name,
+                &fingerprint,
+            );
+            Some(Error::Revoked {
+                fingerprint,
+                name: name.clone(),
+                seq: r.0,
+                successor,
+            })
+        }
         Some(k) if !kind.allowed_roles().contains(&k.role) => {
             Some(Error::role(fingerprint, &k.name, k.role, kind))
         }

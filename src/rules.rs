@@ -130,6 +130,21 @@ pub struct KeyInfo {
     pub revoked: Option<Seq>,
 }
 
+/// The key that took the place of `revoked`, a key enrolled under `name`:
+/// the newest key of the same name that is not revoked (a person's new key
+/// is enrolled under the name of the old one). Only a hint: names are not
+/// unique, and nothing in the log links the two keys.
+pub fn successor<'a>(
+    keys: impl IntoIterator<Item = (&'a Fingerprint, &'a str, Seq, Option<Seq>)>,
+    name: &str,
+    revoked: &Fingerprint,
+) -> Option<Fingerprint> {
+    keys.into_iter()
+        .filter(|(fp, n, _, gone)| *n == name && gone.is_none() && *fp != revoked)
+        .max_by_key(|(_, _, enrolled, _)| *enrolled)
+        .map(|(fp, ..)| fp.clone())
+}
+
 /// Whether a key enrolled at entry `enrolled` and revoked at `revoked`
 /// could sign a checkpoint of a tree of `size` entries: enrolled within
 /// it (the log's first key, enrolled by entry 0, also for the empty tree),

@@ -265,15 +265,30 @@ pub fn cosigner(
     conn: &rusqlite::Connection,
     fp: &crate::model::Fingerprint,
 ) -> Result<crate::query::KeyView> {
-    let me = crate::query::keys(conn)?
-        .into_iter()
+    let keys = crate::query::keys(conn)?;
+    let me = keys
+        .iter()
         .find(|k| k.fingerprint == *fp)
+        .cloned()
         .ok_or_else(|| Error::NotEnrolled(fp.clone()))?;
     if let Some(seq) = me.revoked_seq {
+        let successor = crate::rules::successor(
+            keys.iter().map(|k| {
+                (
+                    &k.fingerprint,
+                    k.name.as_str(),
+                    k.enrolled_seq,
+                    k.revoked_seq,
+                )
+            }),
+            &me.name,
+            fp,
+        );
         return Err(Error::Revoked {
             fingerprint: fp.clone(),
             name: me.name.clone(),
             seq: seq.0,
+            successor,
         });
     }
     if me.role != crate::model::Role::Auditor {

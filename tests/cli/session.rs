@@ -641,6 +641,47 @@ fn a_redaction_while_another_process_reads_says_what_the_file_still_holds() {
     assert!(w.run(None, &["verify"]).ok().contains("1 redacted"));
 }
 
+/// After a rotation (the old key revoked, the new one enrolled under the
+/// person's name), the old key's refusal names the new key to sign with,
+/// for an entry and for an import; a key revoked with no successor keeps
+/// the general hint.
+#[test]
+fn a_rotated_keys_refusal_names_the_new_key() {
+    let w = Work::with_claims();
+    w.run(None, &["--json", "key", "list"]).ok();
+    w.revoke("admin", "analyst", "rotated");
+    // No successor yet: the general hint.
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error("(hint: use your new key; ask an admin to enroll one with `claimtrail key add`)");
+    w.enroll("analyst2", "analyst", "Rana Haddad");
+    let keys: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "key", "list"]).ok()).unwrap();
+    let new = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["name"] == "Rana Haddad" && k["revoked_seq"].is_null())
+        .map(|k| k["fingerprint"].as_str().unwrap().to_string())
+        .next()
+        .expect("the new key");
+    let hint = format!(
+        "(hint: sign with Rana Haddad's new key, {new}, enrolled under the same name: give its file with --key (or CLAIMTRAIL_KEY))"
+    );
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error(&hint);
+    std::fs::write(
+        w.path("one.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "one.jsonl"])
+        .error(&hint);
+    assert!(w.db_bytes() == before, "a refusal changed the log");
+    w.run(Some("analyst2"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+}
+
 #[test]
 fn key_rotation_keeps_old_entries_valid() {
     let w = Work::with_claims();

@@ -1458,7 +1458,11 @@ fn run(
         },
         dry_run: opts.dry_run,
         outdated,
-        merged_sources: std::mem::take(&mut imp.merged_sources),
+        merged_sources: {
+            let mut m = std::mem::take(&mut imp.merged_sources);
+            m.sort_by_key(|m| m.line);
+            m
+        },
     })
 }
 
@@ -1842,6 +1846,14 @@ struct Batch {
     labels: Vec<String>,
     /// Source texts in this batch, so a repeated text within it is caught.
     shas: HashMap<Hash, usize>,
+    /// What each source line of the batch said of its text (kind, title,
+    /// publisher, author, url, published), by position: a later line of
+    /// the same bytes that says otherwise is told, as one whose source the
+    /// log held before the run is.
+    said: HashMap<usize, [Option<String>; 6]>,
+    /// Lines merged into a source of this batch, with the fields they gave
+    /// otherwise: [`MergedSource`]s once the batch gives the source its id.
+    merged: Vec<(u64, usize, Vec<&'static str>)>,
     text_bytes: usize,
     /// First and last line with an entry in the batch (0 when empty).
     first_line: u64,
@@ -2607,7 +2619,30 @@ impl<'a> Importer<'a> {
         };
         let derived_from = self.resolve_all("derived_from", &l.derived_from, IdKind::Source)?;
         let sha256 = Hash::sha256(&data);
+        const FIELDS: [&str; 6] = ["kind", "title", "publisher", "author", "url", "published"];
+        let says = [
+            Some(l.kind.to_string()),
+            l.title.clone(),
+            l.publisher.clone(),
+            l.author.clone(),
+            l.url.clone(),
+            l.published.clone(),
+        ];
         if let Some(&pos) = self.batch.shas.get(&sha256) {
+            // Two lines of one file with the same bytes: the first made
+            // the source; what the second says otherwise is said, as for
+            // a source the log held before (whichever batch each was in).
+            let first = self.batch.said.get(&pos);
+            let fields: Vec<&'static str> = FIELDS
+                .iter()
+                .zip(&says)
+                .enumerate()
+                .filter(|(i, (_, given))| given.is_some() && first.map(|f| &f[*i]) != Some(*given))
+                .map(|(_, (name, _))| *name)
+                .collect();
+            if !fields.is_empty() {
+                self.batch.merged.push((line, pos, fields));
+            }
             return Ok(Outcome::Skipped(LabelState::Pending(pos)));
         }
         if let Some(id) = query::source_by_sha(self.store.conn(), &sha256)? {
@@ -2681,6 +2716,7 @@ impl<'a> Importer<'a> {
             derived_from,
         });
         self.batch.shas.insert(sha256, self.batch.len);
+        self.batch.said.insert(self.batch.len, says);
         self.batch.text_bytes += data.len();
         Ok(Outcome::Append(Box::new(NewEntry {
             body,
@@ -3161,6 +3197,15 @@ impl<'a> Importer<'a> {
         }
         for kind in &batch.kinds {
             self.appended.add(*kind);
+        }
+        for (line, pos, fields) in batch.merged {
+            if let Some(source) = out.get(pos).and_then(|a| a.id) {
+                self.merged_sources.push(MergedSource {
+                    line,
+                    source,
+                    fields,
+                });
+            }
         }
         Ok(())
     }

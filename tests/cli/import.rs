@@ -3043,6 +3043,56 @@ fn a_source_line_that_the_log_holds_with_other_details_is_said() {
     assert_eq!(r.stderr, "");
 }
 
+/// Two lines of one file with the same bytes and another author (the same
+/// words tweeted by two accounts): the second is merged into the first's
+/// source, and the import says so whether or not the two fell in one
+/// batch (with the default batch size it said nothing; red-team, session
+/// 62).
+#[test]
+fn a_second_line_of_the_same_bytes_with_other_details_is_said_in_any_batch() {
+    let w = Work::with_claims();
+    let one = json!({"type":"source","label":"a","kind":"tweet","text":"Seven civilians killed in Idlib today.","author":"@acct_one"});
+    let two = json!({"type":"source","label":"b","kind":"tweet","text":"Seven civilians killed in Idlib today.","author":"@acct_two","published":"2022-07-23"});
+    let same = json!({"type":"source","kind":"tweet","text":"Seven civilians killed in Idlib today.","author":"@acct_one"});
+    let claim = json!({"type":"claim","source":"@b","quote":"Seven civilians killed","speaker":"acct two","provenance":"tweet"});
+    write_lines(
+        &w.path("same.jsonl"),
+        &[
+            one.to_string(),
+            two.to_string(),
+            same.to_string(),
+            claim.to_string(),
+        ],
+    );
+    let note = "note: line 2 has the bytes of S2, which the log already holds with another author and published: it was skipped, and its claims are on S2; what it says of the text is not recorded (`claimtrail source amend S2 …` records it, if it is right)\n";
+    for batch in [None, Some("1")] {
+        let copy = w.path("copy.db");
+        std::fs::copy(&w.db, &copy).unwrap();
+        let mut args = vec!["--db", copy.to_str().unwrap(), "import", "same.jsonl"];
+        if let Some(b) = batch {
+            args.extend(["--batch-size", b]);
+        }
+        let r = w.run(Some("analyst"), &args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("appended 2 entries (1 source, 1 claim"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(r.stderr, note, "batch size {batch:?}");
+        std::fs::remove_file(&copy).unwrap();
+    }
+    let r = w.run(
+        Some("analyst"),
+        &["--json", "import", "same.jsonl", "--dry-run"],
+    );
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        json["merged_sources"],
+        json!([{"line": 2, "source": "S2", "fields": ["author", "published"]}])
+    );
+}
+
 /// The log's file replaced while an import runs (a restore, a sync tool,
 /// a `mv`): SQLite went on writing to the file it had open, which no path
 /// named any more, and the import said "appended 2 entries" of entries no

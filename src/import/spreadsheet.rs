@@ -247,6 +247,23 @@ impl<R: Read> Rows<R> {
 
     /// The row as the JSON line it stands for, parsed as one.
     fn line(&self) -> std::result::Result<Option<super::Line>, LineError> {
+        // More cells than the header names, even empty ones, is a row cut
+        // by an unquoted comma: `…,Shelling displaced 1,200 families,Title,`
+        // moved the title into the publisher's cell and the publisher into
+        // an empty one past the last, and the text was signed as
+        // `Shelling displaced 1`. (A row of empty cells is a blank row.)
+        if self.record.len() > self.columns.len() && self.record.iter().any(|c| !c.is_empty()) {
+            return Err(line_err(
+                format!(
+                    "{} cells where the header names {} columns",
+                    self.record.len(),
+                    self.columns.len()
+                ),
+                "a cell with a comma, a quotation mark or a line break in it is written in \
+                 double quotes (\"…\", a quotation mark in it doubled), as spreadsheets \
+                 export them; a comma at the end of the row is one cell too many",
+            ));
+        }
         let mut object = serde_json::Map::new();
         for (i, cell) in self.record.iter().enumerate() {
             if cell.is_empty() {
@@ -264,17 +281,9 @@ impl<R: Read> Rows<R> {
                     "name the column after a field (`claimtrail import --help` lists them), or move the value to its field's column",
                 ));
             }
+            // (A cell past the header's last column is empty: see above.)
             let Some(&field) = self.columns.get(i) else {
-                return Err(line_err(
-                    format!(
-                        "{} cells where the header names {} columns",
-                        self.record.len(),
-                        self.columns.len()
-                    ),
-                    "a cell with a comma, a quotation mark or a line break in it is written in \
-                     double quotes (\"…\", a quotation mark in it doubled), as spreadsheets \
-                     export them",
-                ));
+                continue;
             };
             let text = std::str::from_utf8(cell).map_err(|e| {
                 let legacy = crate::text::legacy_text(cell, e.valid_up_to());
@@ -862,6 +871,16 @@ mod tests {
             "3 cells where the header names 2 columns"
         );
         assert_eq!(row("type,source\n,S1\n"), "no type");
+        // One cell too many, empty or not: a comma left unquoted.
+        assert_eq!(
+            row("type,source\nclaim,S1,\n"),
+            "3 cells where the header names 2 columns"
+        );
+        assert!(rows("type,source\n,,,\n")
+            .unwrap()
+            .remove(0)
+            .unwrap()
+            .is_none());
         let claim = "type,source,quote,speaker,provenance,verdict\nclaim,S1,q,x,tweet,false\n";
         let e = rows(claim).unwrap().remove(0).unwrap_err();
         assert_eq!(

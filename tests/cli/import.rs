@@ -573,6 +573,13 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         "type,claim,verdict\nannotation,C1,false,true\n",
         "row 2: 4 cells where the header names 3 columns (hint: a cell with a comma",
     );
+    // Also when the cell too many is empty: the comma in `1,200` moved
+    // the title into the publisher's cell, and the empty publisher past
+    // the header, and the text was signed as `Shelling displaced 1`.
+    refused(
+        "type,kind,text,title,publisher\nsource,article,Shelling displaced 1,200 families near Idlib,Idlib shelling,\n",
+        "row 2: 6 cells where the header names 5 columns (hint: a cell with a comma, a quotation mark or a line break in it is written in double quotes (\"…\", a quotation mark in it doubled), as spreadsheets export them; a comma at the end of the row is one cell too many",
+    );
     // Hints in a spreadsheet's terms, not JSON's (`"occurrence": 2`).
     refused(
         "type,source,quote,speaker,provenance,occurrence\nclaim,S1,Idlib,X,tweet,1.0\n",

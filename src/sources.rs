@@ -60,7 +60,7 @@ fn check_source_text_then(
     // (`source add - < key`), or inline in an import file someone else
     // wrote, it would be signed into an append-only log that is published.
     // Judged by its first line, as OpenSSH and PEM write it (after a byte
-    // order mark or blank lines): an article that quotes a key is a text.
+    // order mark or blank lines).
     let start = data.strip_prefix("\u{feff}".as_bytes()).unwrap_or(data);
     let first = start
         .split(|&b| b == b'\n')
@@ -73,6 +73,15 @@ fn check_source_text_then(
         return Err(Error::invalid(
             format!("{name} holds a private key, not a source's text"),
             "give the text of the article, statement or transcript",
+        ));
+    }
+    // A whole key after other lines (`notes from the desk:` and a key
+    // pasted below) is refused too; a story about a leak that quotes a
+    // key's first line, or a key cut short, is a text.
+    if let Some((from, to)) = private_key_block(start) {
+        return Err(Error::invalid(
+            format!("{name} holds a private key, on lines {from} to {to}"),
+            "take the key out of the text (a key signed into the log is published with it), and give the text again",
         ));
     }
     let text = utf8(name, file, then, data)?;
@@ -88,6 +97,33 @@ fn check_source_text_then(
         ));
     }
     Ok(())
+}
+
+/// The lines (from 1) of the first whole private key in `data`: a PEM or
+/// OpenSSH `-----BEGIN … PRIVATE KEY-----` line and, below it, its `-----END
+/// … PRIVATE KEY-----` line; or a PuTTY key file's first line and its
+/// `Private-Lines:`.
+fn private_key_block(data: &[u8]) -> Option<(usize, usize)> {
+    let mut begun: Option<(usize, bool)> = None;
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        match begun {
+            None if line.starts_with(b"-----BEGIN ") && line.ends_with(b"PRIVATE KEY-----") => {
+                begun = Some((i + 1, true));
+            }
+            None if line.starts_with(b"PuTTY-User-Key-File-") => begun = Some((i + 1, false)),
+            Some((from, true))
+                if line.starts_with(b"-----END ") && line.ends_with(b"PRIVATE KEY-----") =>
+            {
+                return Some((from, i + 1));
+            }
+            Some((from, false)) if line.starts_with(b"Private-Lines:") => {
+                return Some((from, i + 1));
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `data` as text, or why it is not UTF-8: `what` names it in the message.

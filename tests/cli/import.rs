@@ -1409,13 +1409,41 @@ fn a_file_line_reads_only_inside_the_import_files_directory() {
     write_lines(
         &w.path("in/inline.jsonl"),
         &[
-            json!({"type":"source","text":String::from_utf8(key).unwrap(),"kind":"other"})
+            json!({"type":"source","text":String::from_utf8(key.clone()).unwrap(),"kind":"other"})
                 .to_string(),
         ],
     );
     w.run(Some("analyst"), &["import", "in/inline.jsonl"])
         .error("error: line 1: \"text\" holds a private key, not a source's text");
+    // A whole key below other lines, in a file, piped in or inline; a key
+    // cut short (a leak story that quotes its first line) is a text.
+    let key = String::from_utf8(key).unwrap();
+    let lines = key.lines().count();
+    let noted = format!("notes from the desk:\n{key}");
+    std::fs::write(w.path("notes.txt"), &noted).unwrap();
+    w.run(Some("analyst"), &["source", "add", "notes.txt", "--kind", "other"])
+        .error(&format!("error: notes.txt holds a private key, on lines 2 to {} (hint: take the key out of the text (a key signed into the log is published with it), and give the text again)", lines + 1));
+    write_lines(
+        &w.path("in/inline.jsonl"),
+        &[json!({"type":"source","text":noted,"kind":"other"}).to_string()],
+    );
+    w.run(Some("analyst"), &["import", "in/inline.jsonl"])
+        .error("error: line 1: \"text\" holds a private key, on lines 2 to ");
     assert!(before == w.db_bytes());
+    let cut: Vec<&str> = key.lines().take(2).collect();
+    std::fs::write(
+        w.path("leak.txt"),
+        format!(
+            "The leaked file began:\n{}\n…and went on.\n",
+            cut.join("\n")
+        ),
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "leak.txt", "--kind", "article"],
+    )
+    .ok();
     // Told the file is the user's own, `file` may name any path.
     write_lines(
         &w.path("in/data.jsonl"),

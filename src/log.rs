@@ -139,9 +139,7 @@ pub fn claim_body(
     // second claim of the same words that no list tells from the first.
     // (Nor with a character that draws nothing, a zero-width space or a
     // byte order mark, which made the same twin.)
-    let blank = |c: char| {
-        c.is_whitespace() || crate::text::draws_nothing(c) || crate::text::is_invisible_in_copy(c)
-    };
+    let blank = crate::text::blank_at_quote_edge;
     let lead = &quote[..quote.len() - quote.trim_start_matches(blank).len()];
     let trail = &quote[quote.trim_end_matches(blank).len()..];
     if !(lead.is_empty() && trail.is_empty()) {

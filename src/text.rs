@@ -538,6 +538,14 @@ pub fn draws_nothing(c: char) -> bool {
     needs_escape(c) || crate::keys::invisible_in_name(c)
 }
 
+/// Whether a claim may not begin or end with `c`: white space, or a
+/// character that draws nothing (a zero-width space, a byte order mark, a
+/// bidirectional mark), with which the same words made a second claim no
+/// list told from the first. The suggester trims candidates by it too.
+pub fn blank_at_quote_edge(c: char) -> bool {
+    c.is_whitespace() || draws_nothing(c) || is_invisible_in_copy(c)
+}
+
 /// `s` with each character `unseen` picks out as a `\u{…}` escape: a value
 /// refused for holding such a character, shown so that the reader sees it.
 pub fn escape_each(s: &str, unseen: impl Fn(char) -> bool) -> String {

@@ -45,9 +45,13 @@ pub(super) fn word_count(s: &str) -> usize {
 
 /// Byte range of `text[a..b]` with surrounding whitespace removed.
 pub(super) fn trim_range(text: &str, a: usize, b: usize) -> (usize, usize) {
+    // As a claim may not begin or end (a zero-width space or a
+    // bidirectional mark at a quotation's edge made `--add all` refuse
+    // every candidate).
     let s = slice(text, a, b);
-    let lead = s.len() - s.trim_start().len();
-    let trail = s.len() - s.trim_end().len();
+    let blank = crate::text::blank_at_quote_edge;
+    let lead = s.len() - s.trim_start_matches(blank).len();
+    let trail = s.len() - s.trim_end_matches(blank).len();
     if lead + trail >= s.len() {
         return (a, a);
     }

@@ -211,6 +211,42 @@ fn bidirectional_controls_around_a_speaker_and_empty_quotes_do_not_stop_add_all(
     r.error("but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 1 (bytes 0..49)");
 }
 
+/// A zero-width space or a bidirectional embedding inside the quotation
+/// marks, at the quotation's edges (web copy carries them): the candidate
+/// is the words alone, as a claim must be, so `--add all` adds every one
+/// (it refused them all, naming a span no candidate listed; red-team,
+/// session 62).
+#[test]
+fn invisible_characters_at_a_quotations_edge_are_left_out_of_the_candidate() {
+    let w = Work::with_team();
+    let text = "The mayor said \"the bridge is closed\" on Monday.\n\
+                A spokesperson said \"\u{200b}the road is safe\u{200b}\" in a statement.\n\
+                The governor said \"\u{202b}the vote is open\u{202c}\" on TV.\n";
+    let s = w.source_from_stdin("analyst", "article", text);
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    let out = listed.ok();
+    assert!(out.contains("\u{201c}the road is safe\u{201d}\n"), "{out}");
+    assert!(out.contains("\u{201c}the vote is open\u{201d}\n"), "{out}");
+    assert_eq!(
+        w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"])
+            .ok(),
+        "C1\nC2\nC3\n"
+    );
+    let shown = w.run(None, &["show", "C2"]);
+    assert!(
+        shown.ok().contains("[the road is safe]"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown
+            .stdout
+            .contains("span:                bytes 73..89 of S1"),
+        "{}",
+        shown.stdout
+    );
+}
+
 /// Two candidates that overlap (a sentence, and the quotation inside it):
 /// `--add all` adds the first and says why the other was left out; it
 /// recorded both, while one added before made it leave the other out.

@@ -367,8 +367,10 @@ pub fn read_note(path: &Path) -> Result<String> {
 /// `blob:`, `file:` addresses and their kin (a browser's own schemes,
 /// archives read in place), which are code, data or a file on one machine
 /// rather than where a source was published, and which reports would
-/// carry into markup that web pages embed. It does not say the
-/// address exists.
+/// carry into markup that web pages embed; any scheme but a few of the web
+/// and of documents' names (a program's own, `steam:`, opens it); and an
+/// http(s) host that a browser reads as another host than the one written.
+/// It does not say the address exists.
 pub fn check_url(url: &str) -> Result<(), String> {
     let not = |why: &str| Err(format!("`{url}` is not a URL: {why}"));
     // Bidirectional and invisible characters too: a browser shows them
@@ -448,6 +450,24 @@ pub fn check_url(url: &str) -> Result<(), String> {
             scheme.to_ascii_lowercase()
         ));
     }
+    // Anything else that is not an address of the web, a name of a
+    // document (urn:, doi:, hdl:, ark:, info:, tag:), content by its hash
+    // (ipfs:, ipns:), a Bluesky post (at:), a file server, a mailbox or a
+    // newsgroup opens a program on the reader's machine (`steam:`,
+    // `zoommtg:`, `chrome-extension:`, `ssh:`), which ClaimReview and the
+    // other reports would hand to web pages: taken by name, not refused by
+    // name, since programs register new ones every year.
+    const TAKEN: [&str; 17] = [
+        "http", "https", "urn", "doi", "hdl", "ark", "info", "tag", "ipfs", "ipns", "at", "ftp",
+        "ftps", "mailto", "news", "nntp", "gopher",
+    ];
+    if !TAKEN.iter().any(|s| scheme.eq_ignore_ascii_case(s)) {
+        return not(&format!(
+            "a {}: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are {})",
+            scheme.to_ascii_lowercase(),
+            TAKEN.join(", ")
+        ));
+    }
     if url[scheme.len() + 1..].is_empty() {
         return not(&format!("nothing follows its scheme {scheme}:"));
     }
@@ -500,6 +520,36 @@ pub fn check_url(url: &str) -> Result<(), String> {
                 "its host name part `{}` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
                 crate::text::escape(label)
             ));
+        }
+        // The host as the browser goes to it must be the host as written
+        // (but for case, and punycode written as letters or letters as
+        // punycode): `https://www.reuters.com%2E%65%76%69%6C…/` shows
+        // reuters.com and goes to www.reuters.com.evil.example, as do an
+        // ideographic full stop (`bbc.co.uk。evil.example`), full-width
+        // letters, and an IPv6 address written another way
+        // (`[::ffff:127.0.0.1]`).
+        if let (Some(written), Some(goes)) = (host, parsed.host_str()) {
+            let written = written.rsplit_once('@').map_or(written, |(_, h)| h);
+            let written = match written.rsplit_once(':') {
+                Some((h, port))
+                    if !h.is_empty()
+                        && (!h.starts_with('[') || h.ends_with(']'))
+                        && port.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    h
+                }
+                _ => written,
+            };
+            let written = written.to_lowercase();
+            let shown = idna::domain_to_unicode(goes).0;
+            if written != goes && written != shown {
+                return not(&format!(
+                    "its host is written `{}`, which a browser reads as `{}`, so it shows one site and goes to another (give the host as {})",
+                    crate::text::escape(&written),
+                    crate::text::escape(&shown),
+                    crate::text::escape(&shown)
+                ));
+            }
         }
     }
     Ok(())
@@ -1138,6 +1188,14 @@ mod tests {
             "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
             "mailto:desk@example.org",
             "doi:10.1000/182",
+            "https://EXAMPLE.org:8443/x",
+            "https://xn--e1afmkfd.xn--p1ai/",
+            "https://\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}/",
+            "http://[::1]:8080/",
+            "http://127.0.0.1:8000/",
+            "at://did:plc:abc/app.bsky.feed.post/3k",
+            "hdl:10.1000/1",
+            "ftp://ftp.example.org/pub/statement.txt",
         ] {
             assert_eq!(check_url(ok), Ok(()), "{ok}");
         }
@@ -1186,6 +1244,23 @@ mod tests {
                 "a browser would not open it (invalid IPv6 address)",
             ),
             ("https://example.com:99999/", "(invalid port number)"),
+            // A host that a browser reads as another.
+            (
+                "https://www.reuters.com%2E%65%76%69%6C%2E%65%78%61%6D%70%6C%65/world/",
+                "which a browser reads as `www.reuters.com.evil.example`, so it shows one site and goes to another",
+            ),
+            (
+                "https://www.bbc.co.uk\u{3002}evil.example/",
+                "reads as `www.bbc.co.uk.evil.example`",
+            ),
+            ("https://ex%61mple.com/", "reads as `example.com`"),
+            ("http://[::ffff:127.0.0.1]/admin", "reads as `[::ffff:7f00:1]`"),
+            // Programs of the reader's machine, by whatever name.
+            ("steam://run/1", "a steam: address opens a program"),
+            ("zoommtg://zoom.us/join?confno=1", "a zoommtg: address"),
+            ("chrome-extension://abcdefghijklmnop/x.html", "a chrome-extension: address"),
+            ("ssh://evil.example", "a ssh: address"),
+            ("x-apple.systempreferences:com.apple.preference.security", "a x-apple.systempreferences: address"),
         ] {
             let e = check_url(bad).unwrap_err();
             assert!(e.contains(why), "{bad:?}: {e}");

@@ -458,6 +458,17 @@ fn bad_input_leaves_the_log_unchanged() {
             "https://www.reuters.com%2Fworld@evil.example/article",
             "it has a user name before an @ in its host, so it shows one site and goes to another (a published source's address has none)",
         ),
+        // Shows reuters.com, goes to www.reuters.com.evil.example: the
+        // host percent-encoded (red-team, session 62).
+        (
+            "https://www.reuters.com%2E%65%76%69%6C%2E%65%78%61%6D%70%6C%65/world/",
+            "its host is written `www.reuters.com%2e%65%76%69%6c%2e%65%78%61%6d%70%6c%65`, which a browser reads as `www.reuters.com.evil.example`, so it shows one site and goes to another (give the host as www.reuters.com.evil.example)",
+        ),
+        // A program on the reader's machine, of a scheme no list names.
+        (
+            "zoommtg://zoom.us/join?confno=1",
+            "a zoommtg: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are http, https, urn,",
+        ),
         // A Cyrillic а in al-monitor: shown as the site, a link to another.
         (
             "https://www.\u{430}l-monitor.com/originals/2022",

@@ -124,6 +124,14 @@ pub fn render(r: &Report) -> String {
         ];
         row(&mut out, cells.into_iter());
     }
+    // A log that failed verification says so in the file even when no
+    // claim row carries the mark: deleting the claims' rows is itself the
+    // tampering, and a header alone read as a log with no claims.
+    if r.claims.is_empty() && !r.verify.ok {
+        let mut cells = vec![verify, "(no claim in this report)".to_string()];
+        cells.resize(COLUMNS.len(), String::new());
+        row(&mut out, cells.into_iter());
+    }
     out
 }
 

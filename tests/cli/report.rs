@@ -992,6 +992,28 @@ fn a_tampered_log_is_reported_as_failing_verify_first() {
     for r in csv_records(&csv.stdout) {
         assert_eq!(r["log_verify"], "FAILED: 1 problem(s)");
     }
+    // With no claim row to carry the mark (the claims' rows deleted, which
+    // is itself the tampering), one row says so: the header alone read as
+    // a log with no claims (red-team, session 62).
+    let gone = w.path("gone.db");
+    std::fs::copy(&w.db, &gone).unwrap();
+    let conn = rusqlite::Connection::open(&gone).unwrap();
+    conn.execute_batch("DELETE FROM claims").unwrap();
+    drop(conn);
+    let csv = w.run(
+        None,
+        &["--db", gone.to_str().unwrap(), "report", "--format", "csv"],
+    );
+    assert_eq!(csv.code, 1, "{}", csv.stderr);
+    let rows = csv_records(&csv.stdout);
+    assert_eq!(rows.len(), 1, "{}", csv.stdout);
+    assert!(
+        rows[0]["log_verify"].starts_with("FAILED: "),
+        "{}",
+        csv.stdout
+    );
+    assert_eq!(rows[0]["claim"], "(no claim in this report)");
+    assert_eq!(rows[0]["quote"], "");
     // The linked-data formats are embedded node by node, and only their
     // first node says verify failed: they give that node and no item (a
     // forged verdict was a ready-to-embed review under the analyst's name).

@@ -2929,12 +2929,21 @@ pub fn entry_bytes(conn: &Connection, seq: u64) -> Result<(Vec<u8>, Vec<u8>)> {
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()?
-    .ok_or_else(|| {
-        Error::invalid(
-            format!("there is no entry {seq}"),
-            "see `claimtrail log` for the entries",
-        )
-    })
+    .map_or_else(
+        || {
+            // Where the log ends, as `prove` and `show C99` say it.
+            let size: Option<i64> =
+                conn.query_row("SELECT MAX(seq) + 1 FROM entries", [], |r| r.get(0))?;
+            Err(Error::invalid(
+                format!(
+                    "there is no entry {seq}: the log has {}",
+                    crate::text::count(size.unwrap_or(0).max(0) as u64, "entry")
+                ),
+                "see `claimtrail log` for the entries",
+            ))
+        },
+        Ok,
+    )
 }
 
 /// A checkpoint stored in the log.

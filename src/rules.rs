@@ -866,12 +866,18 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                         )
                         .hint(format!("to replace it, annotate {other} with --supersedes {}; to judge {} beside it, leave --supersedes out", s.id, b.claim.id))));
                     }
-                    Some(_) => {
+                    // Whose it is, named: "not an annotation of C1 by the
+                    // same signer" read as if A1 were of another claim.
+                    Some((_, signer)) => {
+                        let whose = match h.key(&signer)? {
+                            Some(k) => format!("{}'s", crate::text::escape(&k.name)),
+                            None => format!("{signer}'s"),
+                        };
                         return Ok(Err(v(
                             Check::Body,
-                            format!("{} is not an annotation of {} by the same signer, so it cannot be superseded by this one", s.id, b.claim.id),
+                            format!("{} is {whose} annotation of {}, not the signer's own, so it cannot be superseded by this one", s.id, b.claim.id),
                         )
-                        .hint(format!("supersede one of your own annotations of {0}, which `claimtrail list annotations --claim {0}` lists, or none, to annotate beside the others", b.claim.id))))
+                        .hint(format!("supersede one of your own annotations of {0}, which `claimtrail list annotations --claim {0}` lists, or none, to annotate beside the others", b.claim.id))));
                     }
                     None => return Ok(Err(v(Check::Reference, format!("{} is unknown", s.id)))),
                 }

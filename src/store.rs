@@ -1056,7 +1056,7 @@ fn wal_unreadable(path: &Path) -> Error {
             "{} has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory",
             path.display()
         ),
-        "copy the log and its -wal to a directory you can write to; `claimtrail backup` writes a copy that is one file",
+        "copy the log and its -wal file together to a directory you can write to, and run the command on that copy (`claimtrail --db COPY backup PATH` then writes a copy that is one file)",
     )
 }
 

@@ -746,7 +746,7 @@ fn bad_input_leaves_the_log_unchanged() {
         &w,
         Some("admin"),
         &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
-        "A1 is not an annotation of C1 by the same signer, so it cannot be superseded by this one (hint: supersede one of your own annotations of C1, which `claimtrail list annotations --claim C1` lists, or none, to annotate beside the others)",
+        "A1 is Rana Haddad's annotation of C1, not the signer's own, so it cannot be superseded by this one (hint: supersede one of your own annotations of C1, which `claimtrail list annotations --claim C1` lists, or none, to annotate beside the others)",
     );
     refused(
         &w,

@@ -230,6 +230,16 @@ fn a_filter_that_cannot_be_met_is_refused() {
         .error("the argument '--seq <SEQ>' cannot be used with '--kind <KIND>'");
     w.run(None, &["log", "--by", "admin", "--mine"])
         .error("cannot be used with");
+    // An entry past the end: where the log ends is said, as `show C99`
+    // says the last claim.
+    for args in [
+        &["log", "--seq", "99"][..],
+        &["log", "--seq", "99", "--payload"],
+    ] {
+        w.run(None, args).error(
+            "error: there is no entry 99: the log has 7 entries (hint: see `claimtrail log` for the entries)",
+        );
+    }
     // Nothing of it changed the log.
     assert_eq!(w.run(None, &["--json", "log"]).ok(), before);
 }

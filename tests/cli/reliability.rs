@@ -389,7 +389,7 @@ fn a_read_only_copy_with_commits_in_its_wal_says_so() {
         eprintln!("skipped: running as root without setpriv");
         return;
     };
-    r.error("ro/trail.db has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory (hint: copy the log and its -wal to a directory you can write to; `claimtrail --db ro/trail.db backup` writes a copy that is one file)");
+    r.error("ro/trail.db has commits in its -wal file that SQLite can read only by making a -shm file beside them, which it cannot do in that directory (hint: copy the log and its -wal file together to a directory you can write to, and run the command on that copy (`claimtrail --db COPY backup PATH` then writes a copy that is one file))");
 }
 
 /// A read-only copy whose -wal holds an index edited below its table: the

@@ -59,17 +59,45 @@ impl ImportLock {
             path: path.clone(),
             reason: crate::keys::io_reason(&e),
         };
+        // Whoever may write the log may take the lock: the file gets the
+        // log's own permissions (a team's log, group-writable in a shared
+        // directory, had its lock made 0600 by the first to import, and
+        // every other member's import refused for good).
+        let mode = std::fs::metadata(db).map_or(0o600, |m| m.mode() & 0o666);
         let mut said = false;
         loop {
-            let mut file = OpenOptions::new()
+            let opened = OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false)
-                .mode(0o600)
+                .mode(mode)
                 .custom_flags(libc::O_NOFOLLOW)
-                .open(&path)
-                .map_err(|e| cannot_make(&path, e))?;
+                .open(&path);
+            // A lock file this user may not write (another's, left by an
+            // import killed before that fix, or made under another umask)
+            // is still locked read-only: once held, it is removed and a
+            // new one made (below).
+            let (mut file, writable) = match opened {
+                Ok(f) => (f, true),
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && path.is_file() => {
+                    match OpenOptions::new()
+                        .read(true)
+                        .custom_flags(libc::O_NOFOLLOW)
+                        .open(&path)
+                    {
+                        Ok(f) => (f, false),
+                        Err(_) => return Err(not_ours(&path, e)),
+                    }
+                }
+                Err(e) => return Err(cannot_make(&path, e)),
+            };
+            if writable {
+                // The mode given to open is narrowed by the umask. (Only
+                // the file's owner may change it; for anyone else this
+                // fails, and the file is as its owner left it.)
+                let _ = file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode));
+            }
             match file.try_lock() {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
@@ -88,6 +116,14 @@ impl ImportLock {
             let same = std::fs::symlink_metadata(&path)
                 .is_ok_and(|m| m.dev() == held.dev() && m.ino() == held.ino());
             if !same {
+                continue;
+            }
+            if !writable {
+                // Held, so no import is running: the file is stale. Removed
+                // (the directory is writable, or the log would be too), and
+                // the loop makes this user's own; a waiter on this one
+                // wakes when it is closed, sees it gone and follows.
+                std::fs::remove_file(&path).map_err(|e| cannot_make(&path, e))?;
                 continue;
             }
             file.set_len(0).map_err(io)?;
@@ -120,6 +156,29 @@ fn cannot_make(path: &Path, e: std::io::Error) -> Error {
         );
     }
     Error::write(path.to_path_buf(), &e)
+}
+
+/// A lock file this user may neither write nor read (another user's,
+/// 0600): whether an import holds it cannot be told from here, so it is
+/// not taken from whoever may be running one; the message says whose it
+/// is and when removing it is safe. (Lock files are made with the log's
+/// own permissions since 2026-12-06, so a team's log no longer gets one.)
+fn not_ours(path: &Path, e: std::io::Error) -> Error {
+    let owner = std::fs::symlink_metadata(path).map_or(String::new(), |m| {
+        format!(
+            " (it belongs to user id {}, mode {:o})",
+            m.uid(),
+            m.mode() & 0o777
+        )
+    });
+    Error::invalid(
+        format!(
+            "cannot open {}, the lock that an import holds beside the log: {}{owner}",
+            path.display(),
+            crate::keys::io_reason(&e)
+        ),
+        "another user's import may be running, or was killed and left it: when no import of this log runs, remove the file (`rm` it, or ask its owner to), and run the import again",
+    )
 }
 
 /// The process id the holder wrote in the file, if it did.

@@ -189,6 +189,63 @@ fn read_only_database_and_directory() {
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }
 
+/// A team's log, writable by all of them in a shared directory, where an
+/// import killed earlier left its lock file, which this user may read but
+/// not write: the import takes the stale lock, removes it and goes on (it
+/// was refused for good, as if the log were read-only, while `annotate`
+/// worked). One this user cannot even open (another member's, 0600, as
+/// imports made them before): refused with whose it is and when to remove
+/// it. Red-team, session 62.
+#[test]
+fn an_import_takes_a_stale_lock_another_user_left_in_a_shared_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    let set = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    if unsafe_is_root() {
+        std::os::unix::fs::chown(w.path("analyst"), Some(65534), Some(65534)).unwrap();
+    }
+    for leftover in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{leftover}", w.db.display()));
+    }
+    set(&w.db, 0o666);
+    set(w.dir.path(), 0o777);
+    let lock = std::path::PathBuf::from(format!("{}-import-lock", w.db.display()));
+    std::fs::write(&lock, "41207\n").unwrap();
+    // Neither readable nor writable by the user below (when that is
+    // another user).
+    if unsafe_is_root() {
+        set(&lock, 0o600);
+        std::fs::write(
+            w.path("one.jsonl"),
+            "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\"}\n",
+        )
+        .unwrap();
+        set(&w.path("one.jsonl"), 0o644);
+        if let Some(r) = as_nobody(&w, "analyst", &["import", "one.jsonl"]) {
+            r.error("-import-lock, the lock that an import holds beside the log: permission denied (it belongs to user id 0, mode 600) (hint: another user's import may be running, or was killed and left it: when no import of this log runs, remove the file");
+        }
+    }
+    // Readable, not writable: root's file 0644, or one's own 0444.
+    set(&lock, if unsafe_is_root() { 0o644 } else { 0o444 });
+    std::fs::write(
+        w.path("one.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    set(&w.path("one.jsonl"), 0o644);
+    let r = as_nobody(&w, "analyst", &["import", "one.jsonl"]);
+    set(w.dir.path(), 0o755);
+    let Some(r) = r else {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    };
+    assert!(r.ok().contains("appended 1 entry"), "{}", r.stdout);
+    assert!(!lock.exists(), "the import left its lock");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+}
+
 /// An auditor's copy on a read-only mount (file and directory read-only,
 /// no -shm beside it), made by the previous claimtrail (schema version 2,
 /// before retractions): it is read and verified without a byte written,

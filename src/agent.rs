@@ -53,9 +53,10 @@ pub enum AgentError {
     /// The agent answered `SSH_AGENT_FAILURE` (it refused, or a
     /// confirmation was declined).
     Refused,
-    /// The agent did not answer within 60 s (it may have been waiting for
-    /// its user to confirm a signature).
-    Timeout,
+    /// The agent did not answer within the time given (60 s for a
+    /// signature, when it may be waiting for its user to confirm it; 5 s
+    /// for the list of keys, which no agent asks about).
+    Timeout(Duration),
     /// The answer was not what the protocol allows.
     Garbled(String),
 }
@@ -65,7 +66,9 @@ impl std::fmt::Display for AgentError {
         match self {
             AgentError::Unreachable(why) => write!(f, "cannot reach it ({why})"),
             AgentError::Refused => f.write_str("it refused the request"),
-            AgentError::Timeout => write!(f, "it did not answer within {} s", TIMEOUT.as_secs()),
+            AgentError::Timeout(waited) => {
+                write!(f, "it did not answer within {} s", waited.as_secs())
+            }
             AgentError::Garbled(why) => write!(f, "its answer is not valid ({why})"),
         }
     }
@@ -180,7 +183,9 @@ fn exchange(
 ) -> Result<Vec<u8>, AgentError> {
     let deadline = std::time::Instant::now() + patience;
     let io = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => AgentError::Timeout,
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            AgentError::Timeout(patience)
+        }
         _ => AgentError::Unreachable(crate::keys::io_reason(&e)),
     };
     let mut msg = Vec::with_capacity(5 + body.len());
@@ -362,7 +367,13 @@ mod tests {
         let mut stream = UnixStream::connect(&path).unwrap();
         let started = std::time::Instant::now();
         let got = exchange(&mut stream, SIGN_REQUEST, b"x", Duration::from_millis(300));
-        assert!(matches!(got, Err(AgentError::Timeout)), "{got:?}");
+        // The time said is the one that applied (the list of keys, 5 s,
+        // was said to be 60 s).
+        assert_eq!(got, Err(AgentError::Timeout(Duration::from_millis(300))));
+        assert_eq!(
+            AgentError::Timeout(LIST_TIMEOUT).to_string(),
+            "it did not answer within 5 s"
+        );
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "{:?}",

@@ -70,7 +70,10 @@ fn other_key_format(text: &str) -> Option<String> {
     // openssl's SubjectPublicKeyInfo, which `openssl pkey -pubout` writes.
     if t.starts_with("-----BEGIN PUBLIC KEY-----") {
         return Some(
-            "this is a PEM public key, as openssl writes it: convert it with `ssh-keygen -i -m PKCS8 -f FILE`"
+            // `ssh-keygen -i -m PKCS8` converts RSA and ECDSA keys, which
+            // claimtrail does not take, and refuses Ed25519 ones
+            // ("unsupported pubkey type"): the hint sent people to it.
+            "this is a PEM public key, as openssl writes it, which OpenSSH cannot convert to an ed25519 key line: its owner makes an OpenSSH key (`ssh-keygen -t ed25519`, or `claimtrail key new PATH`) and gives its .pub"
                 .into(),
         );
     }
@@ -92,6 +95,19 @@ fn other_key_format(text: &str) -> Option<String> {
         );
     }
     None
+}
+
+/// A public key file's text without its comment lines (`#` first, after
+/// any white space) and byte order mark, as OpenSSH reads a .pub or an
+/// `authorized_keys` file: `ssh-keygen -l` took a .pub with a comment line
+/// above the key, and claimtrail said it was "not an OpenSSH public key".
+pub fn without_comment_lines(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    lines.join("\n")
 }
 
 impl PublicKey {
@@ -148,7 +164,11 @@ impl PublicKey {
             // Its parts name two keys: which one it stands for is not known.
             Err(e) => match parts_disagree(&e) {
                 Some(why) => Err(why.into()),
-                None => PublicKey::from_openssh(text),
+                // Lines starting with `#` are comments, as OpenSSH reads
+                // an `authorized_keys` or a .pub file (`ssh-keygen -l` took
+                // a .pub with a comment line above the key; claimtrail
+                // said it was "not an OpenSSH public key").
+                None => PublicKey::from_openssh(&without_comment_lines(text)),
             },
         }
     }
@@ -1295,6 +1315,12 @@ mod tests {
         let line = s.public().to_openssh();
         assert!(line.starts_with("ssh-ed25519 "));
         let back = PublicKey::from_openssh(&format!("{line} some comment")).unwrap();
+        // A .pub file with comment lines above the key, as OpenSSH allows.
+        let commented = format!("# Lina's laptop key\n\n  # another\n{line} lina\n");
+        assert_eq!(
+            PublicKey::from_key_file(&commented).unwrap().fingerprint(),
+            back.fingerprint()
+        );
         assert_eq!(back.fingerprint(), s.fingerprint());
         assert!(s.fingerprint().as_str().starts_with("SHA256:"));
     }

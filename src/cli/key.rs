@@ -305,8 +305,9 @@ pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Resu
 }
 
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
-    // Read once: the key, then its comment as the default name.
-    let text = read_key_text(&file, PUBKEY_HINT)?;
+    // Read once: the key, then its comment as the default name (comment
+    // lines above it read past, as OpenSSH reads them).
+    let text = keys::without_comment_lines(&read_key_text(&file, PUBKEY_HINT)?);
     // An authorized_keys-like file of several keys enrolled its first and
     // said nothing of the others.
     // (Lines that begin as a public key does: a private key file given by

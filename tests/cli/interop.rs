@@ -302,6 +302,13 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
     )
     .unwrap();
     std::fs::copy(w.path("k.ppk"), w.path("PROFILE.ppk")).unwrap();
+    // openssl's PEM form of an Ed25519 public key (`openssl pkey -pubout`),
+    // which `ssh-keygen -i -m PKCS8`, the command the hint gave, refuses.
+    std::fs::write(
+        w.path("k.pub.pem"),
+        "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAdzdHwOaWtuyu2xvhwOk3N/qoAUWy+5zdClosPsJa7pk=\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
     let before = w.db_bytes();
     for (file, says) in [
         ("cu-cert.pub", "cu-cert.pub: this is an OpenSSH certificate, not a key: give the key's own .pub (`ssh-keygen -y -f PRIVATE_KEY` prints it)"),
@@ -310,6 +317,7 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
         // A name holding FILE is filled in once (it became PROPROFILE.ppk.ppk).
         ("PROFILE.ppk", "PROFILE.ppk: this is a PuTTY private key (.ppk): give its OpenSSH public key, which `puttygen PROFILE.ppk -L` prints"),
         ("opts.pub", "opts.pub: this line has options before the key, as in authorized_keys: give the key alone"),
+        ("k.pub.pem", "k.pub.pem: this is a PEM public key, as openssl writes it, which OpenSSH cannot convert to an ed25519 key line: its owner makes an OpenSSH key (`ssh-keygen -t ed25519`, or `claimtrail key new PATH`) and gives its .pub"),
         ("utf16.pub", "utf16.pub is UTF-16 text (as Windows PowerShell writes files) (hint: convert it: `iconv -f UTF-16 -t UTF-8 utf16.pub > key.pub`)"),
     ] {
         w.run(Some("admin"), &["key", "add", file, "--role", "analyst"]).error(says);
@@ -323,6 +331,18 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
         )
         .ok()
         .starts_with("enrolled Cert User (SHA256:"));
+    // A comment line above the key, as OpenSSH reads a .pub file
+    // (`ssh-keygen -l` takes it): read past, as OpenSSH does.
+    std::fs::write(
+        w.path("commented.pub"),
+        format!("# Cert User's laptop key\n{line}"),
+    )
+    .unwrap();
+    w.run(
+        Some("admin"),
+        &["key", "add", "commented.pub", "--role", "analyst"],
+    )
+    .error("is already enrolled");
     // A private key as OpenSSH reads it: after a byte order mark, and with
     // its .pub appended after the END line (the parser refused both, in
     // words about a NUL byte and a PEM boundary); a PuTTY key is named.
@@ -354,22 +374,36 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
 #[test]
 fn allowed_signers_principals_keep_arabic_names_and_never_merge_two_people() {
     let w = Work::with_claims(); // "Rana Haddad" is the analyst
-    for (key, name) in [("rana2", "رنا حداد"), ("impostor", "Rana_Haddad")] {
-        w.key(key);
-        w.run(
-            Some("admin"),
-            &[
-                "key",
-                "add",
-                &format!("{key}.pub"),
-                "--role",
-                "analyst",
-                "--name",
-                name,
-            ],
-        )
-        .ok();
-    }
+    w.key("rana2");
+    w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            "rana2.pub",
+            "--role",
+            "analyst",
+            "--name",
+            "رنا حداد",
+        ],
+    )
+    .ok();
+    // `key add` refuses `Rana_Haddad` beside `Rana Haddad` (it reads as
+    // her name); a log written otherwise (another tool, an older
+    // claimtrail) may hold both, and its principals must still differ.
+    w.key("impostor");
+    let public = std::fs::read_to_string(w.path("impostor.pub")).unwrap();
+    let line: Vec<&str> = public.split_whitespace().take(2).collect();
+    let admin = claimtrail::keys::Signer::load(&w.path("admin")).unwrap();
+    let mut store = claimtrail::store::Store::open(&w.db).unwrap();
+    let body = claimtrail::model::Body::KeyAdd(claimtrail::model::KeyAdd {
+        key: line.join(" "),
+        name: "Rana_Haddad".into(),
+        role: claimtrail::model::Role::Analyst,
+    });
+    let entry = claimtrail::log::NewEntry { body, blob: None };
+    claimtrail::log::append(&mut store, &admin, entry).unwrap();
+    drop(store);
     let a = w.run(Some("rana2"), &["annotate", "C1", "--verdict", "disputed"]);
     a.ok();
     let b = w.run(Some("impostor"), &["annotate", "C2", "--verdict", "false"]);

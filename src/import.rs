@@ -902,6 +902,19 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
         );
     }
     if msg == "missing field `type`" {
+        // `"Type"` or `"TYPE"` (a spreadsheet's header, typed again):
+        // said as a field in other capitals, not as one missing.
+        if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(line) {
+            if let Some(k) = o.keys().find(|k| k.eq_ignore_ascii_case("type")) {
+                return line_err(
+                    format!(
+                        "no \"type\" field: `{}` is not one (field names are lower case)",
+                        crate::text::escape(k)
+                    ),
+                    "write it \"type\", as every field is written in lower case",
+                );
+            }
+        }
         return line_err(
             "no \"type\" field",
             "give \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"",
@@ -2734,7 +2747,29 @@ impl<'a> Importer<'a> {
             &source.id.to_string(),
             self.opts.format.spelling(),
         )?;
-        let body = claim_body(source, &src, range, &l.speaker, l.provenance, l.text)?;
+        // The span the hint gives, in the file's terms (it said `--span
+        // 0..6` of a line or a row).
+        let spelling = self.opts.format.spelling();
+        let body = claim_body(source, &src, range, &l.speaker, l.provenance, l.text).map_err(
+            |e| match e {
+                Error::Invalid { what, hint } => match hint
+                    .strip_prefix("give the words alone: --span ")
+                {
+                    Some(span) => Error::invalid(
+                        what,
+                        format!(
+                            "give the words alone: {}",
+                            match spelling {
+                                Spelling::Import => spelling.value("span", &format!("\"{span}\"")),
+                                _ => spelling.value("span", span),
+                            }
+                        ),
+                    ),
+                    None => Error::Invalid { what, hint },
+                },
+                e => e,
+            },
+        )?;
         let Body::ClaimAdd(b) = &body else {
             return Err(Error::Internal("claim_body built another kind".into()));
         };

@@ -592,6 +592,17 @@ pub enum Spelling {
 }
 
 impl Spelling {
+    /// How a message gives `field` the value `value`: `--occurrence 2`,
+    /// `"occurrence": 2`, `2 in the occurrence column` (it said "the
+    /// occurrence column 2").
+    pub fn value(self, field: &str, value: &str) -> String {
+        match self {
+            Spelling::Cli => format!("--{field} {value}"),
+            Spelling::Import => format!("\"{field}\": {value}"),
+            Spelling::Csv => format!("{value} in the {field} column"),
+        }
+    }
+
     /// How a message names `field`: `--field`, `"field"`, "the field column".
     pub fn name(self, field: &str) -> String {
         match self {
@@ -822,15 +833,19 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
             // 0 is refused before this by both commands and import.
             return Err(match n {
                 1 => Error::invalid(
-                    format!("{occ} {k}: the quote occurs only once in {id}"),
+                    format!(
+                        "{}: the quote occurs only once in {id}",
+                        spelling.value("occurrence", &k.to_string())
+                    ),
                     format!("leave out {occ}, or give 1"),
                 ),
                 _ => Error::invalid(
                     format!(
-                        "{occ} {k}: the quote occurs {} times in {id}",
+                        "{}: the quote occurs {} times in {id}",
+                        spelling.value("occurrence", &k.to_string()),
                         text::grouped(n as u64)
                     ),
-                    format!("use {occ} 1 to {n}"),
+                    format!("use {}", spelling.value("occurrence", &format!("1 to {n}"))),
                 ),
             });
         }
@@ -862,7 +877,11 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                     text::grouped(n as u64),
                     list.join("; ")
                 ),
-                format!("choose one with {occ} K, or use {}", spelling.name("span")),
+                format!(
+                    "choose one with {} (1 to {n}), or use {}",
+                    spelling.value("occurrence", "K"),
+                    spelling.name("span")
+                ),
             ));
         }
     };

@@ -629,7 +629,7 @@ fn bad_input_leaves_the_log_unchanged() {
         r.stderr.contains("; 10: line ")
             && !r.stderr.contains("; 11: line ")
             && r.stderr
-                .contains(" more (hint: choose one with --occurrence K, or use --span)"),
+                .contains(" more (hint: choose one with --occurrence K (1 to "),
         "{}",
         r.stderr
     );

@@ -580,7 +580,20 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         "type,kind,text,title,publisher\nsource,article,Shelling displaced 1,200 families near Idlib,Idlib shelling,\n",
         "row 2: 6 cells where the header names 5 columns (hint: a cell with a comma, a quotation mark or a line break in it is written in double quotes (\"…\", a quotation mark in it doubled), as spreadsheets export them; a comma at the end of the row is one cell too many",
     );
-    // Hints in a spreadsheet's terms, not JSON's (`"occurrence": 2`).
+    // Hints in a spreadsheet's terms, not JSON's (`"occurrence": 2`) nor
+    // the command line's (`--span 0..6`; "the occurrence column K").
+    refused(
+        "type,source,quote,speaker,provenance\nclaim,S1,Tehran summit,X,tweet\n",
+        "row 2: the quote occurs 3 times in S1: 1: line ",
+    );
+    refused(
+        "type,source,quote,speaker,provenance\nclaim,S1,Tehran summit,X,tweet\n",
+        "(hint: choose one with K in the occurrence column (1 to 3), or use the span column",
+    );
+    refused(
+        "type,source,span,speaker,provenance\nclaim,S1,0..7,X,tweet\n",
+        "(hint: give the words alone: 0..6 in the span column",
+    );
     refused(
         "type,source,quote,speaker,provenance,occurrence\nclaim,S1,Idlib,X,tweet,1.0\n",
         "row 2: occurrence is a whole number of 1 or more (which occurrence of the quote, from the start), not `1.0` (hint: write which occurrence of the quote it is in the occurrence cell, a whole number counting from 1 (2 for the second), or leave it empty for a quote that occurs once",
@@ -905,6 +918,11 @@ fn bad_lines_are_named_and_change_nothing() {
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (br#"{"type":"quote","source":"S1"}"#.to_vec(), "unknown type `quote`"),
         (br#"{"source":"S1"}"#.to_vec(), "no \"type\" field"),
+        // In other capitals: said so, not as missing.
+        (
+            br#"{"Type":"annotation","claim":"C1","verdict":"false"}"#.to_vec(),
+            "no \"type\" field: `Type` is not one (field names are lower case) (hint: write it \"type\", as every field is written in lower case",
+        ),
         (
             br#"{"type":null,"source":"S1"}"#.to_vec(),
             "\"type\" is null, not a type's name (hint: give \"type\": \"source\", \"claim\",",
@@ -931,7 +949,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":4,"speaker":"X","provenance":"tweet"}"#.to_vec(),
-            "\"occurrence\" 4: the quote occurs 3 times in S1",
+            "\"occurrence\": 4: the quote occurs 3 times in S1 (hint: use \"occurrence\": 1 to 3",
         ),
         (
             br#"{"type":"claim","source":"S1","quote":"Tehran summit","occurrence":0,"speaker":"X","provenance":"tweet"}"#.to_vec(),

@@ -1014,7 +1014,7 @@ fn a_rotated_key_goes_on_with_its_persons_work() {
         Some("omar"),
         &["annotate", "C1", "--verdict", "false", "--supersedes", "A2"],
     )
-    .error("A2 is not an annotation of C1 by the same signer");
+    .error("A2 is Rana Haddad's annotation of C1, not the signer's own");
     // What she signed, under either key: --by her name (two keys answer
     // to it, one person's), --by either fingerprint, --mine.
     let ids = |args: &[&str]| -> Vec<String> {

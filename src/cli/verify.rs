@@ -7,10 +7,14 @@ use claimtrail::text::escape;
 /// Exit 0: everything holds. Exit 1: problems found (each listed, with its
 /// entry and check). Exit 2: the check could not run.
 ///
-/// What verify alone cannot prove: that the log was not cut short, or
-/// rewritten wholesale and re-signed, by someone holding an admin key and
-/// every copy of the file. Checkpoint files kept outside the database catch
-/// that: give them with --checkpoint.
+/// What verify alone cannot prove: that the log was not cut short (its
+/// last entries removed, or an older copy of the file put back: anyone who
+/// can write the file can do that, with no key), nor that the entries after
+/// the last checkpoint kept outside were not replaced by others, signed
+/// anew by an enrolled key (or the whole log, by whoever holds an admin
+/// key). Checkpoint files kept outside the database catch these, up to
+/// their size: give them with --checkpoint, and keep a
+/// new one after each working day (`claimtrail checkpoint --out FILE`).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Checkpoint files you kept: prove the log still contains each one

@@ -285,7 +285,7 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     assert!(out.contains("2 claims, 1 annotation\n"), "{out}");
     assert!(out.ends_with("OK: no problems found\n"), "{out}");
     assert_eq!(json_ids(runs[1].ok()), ["C1", "C2"]);
-    runs[2].error("attempt to write a readonly database (hint: the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy)");
+    runs[2].error("attempt to write a readonly database (hint: the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them; when another user, who could only read the log, made them, `ls -l` shows theirs, and they or an admin remove the two while no one uses the log): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy)");
     assert!(w.db_bytes() == before, "a read-only log was written to");
     // Writable again, it is migrated by the first command that appends,
     // and still verifies.

@@ -222,6 +222,36 @@ impl ClaimView {
             self.suffix.as_deref().unwrap_or_default(),
         )
     }
+
+    /// The context as a reader is shown it: where the source goes on
+    /// beyond it (`more_before`, `more_after`: a `…` is due), and the
+    /// context cut there at whole characters as the reader sees them
+    /// ([`crate::text::whole_start`]).
+    pub fn shown_context(&self) -> ShownContext<'_> {
+        let (prefix, suffix) = self.context();
+        let more_before = prefix.len() as u64 != self.start;
+        let more_after = suffix.chars().count() >= crate::text::CONTEXT_CHARS;
+        ShownContext {
+            prefix: match more_before {
+                true => crate::text::whole_start(prefix),
+                false => prefix,
+            },
+            suffix: match more_after {
+                true => crate::text::whole_end(suffix),
+                false => suffix,
+            },
+            more_before,
+            more_after,
+        }
+    }
+}
+
+/// A claim's context as shown: see [`ClaimView::shown_context`].
+pub struct ShownContext<'a> {
+    pub prefix: &'a str,
+    pub suffix: &'a str,
+    pub more_before: bool,
+    pub more_after: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]

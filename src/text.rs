@@ -111,6 +111,47 @@ pub fn prefix(text: &str, start: usize) -> &str {
     &before[from..]
 }
 
+/// `prefix` (a claim's signed context before its quote, cut at a
+/// character, not at a character as a reader sees it) without the pieces
+/// of a character its cut left at its start: combining marks, joiners,
+/// variation selectors, skin tones and tag characters that belonged to
+/// the character before, and one regional indicator of a flag cut in two
+/// (`🇺🇸🇾🇪` cut after its first letter showed 🇸🇾, Syria's flag, for
+/// the US's and Yemen's). For display only: the signed prefix is as it is.
+pub fn whole_start(prefix: &str) -> &str {
+    let continues = |c: char| {
+        unicode_normalization::char::is_combining_mark(c)
+            || matches!(c, '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}'
+                | '\u{e0020}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}')
+    };
+    let s = prefix.trim_start_matches(continues);
+    let flags = s.chars().take_while(|c| is_regional_indicator(*c)).count();
+    match flags % 2 {
+        1 => &s[s.chars().next().map_or(0, char::len_utf8)..],
+        _ => s,
+    }
+}
+
+/// `suffix` (a claim's signed context after its quote) without the piece
+/// of a character its cut left at its end: a joiner, or one regional
+/// indicator of a flag cut in two. For display only, as [`whole_start`].
+pub fn whole_end(suffix: &str) -> &str {
+    let s = suffix.trim_end_matches('\u{200d}');
+    let flags = s
+        .chars()
+        .rev()
+        .take_while(|c| is_regional_indicator(*c))
+        .count();
+    match flags % 2 {
+        1 => &s[..s.len() - s.chars().next_back().map_or(0, char::len_utf8)],
+        _ => s,
+    }
+}
+
+fn is_regional_indicator(c: char) -> bool {
+    ('\u{1f1e6}'..='\u{1f1ff}').contains(&c)
+}
+
 /// Up to [`CONTEXT_CHARS`] characters after byte `end` (a boundary).
 pub fn suffix(text: &str, end: usize) -> &str {
     let after = text.get(end..).unwrap_or("");
@@ -1666,6 +1707,32 @@ mod tests {
         assert_eq!(prefix(&t, start), "é".repeat(32));
         assert_eq!(suffix(&t, start + 1), "ü".repeat(32));
         assert_eq!(prefix("ab", 0), "");
+    }
+
+    /// A context cut inside a character as the reader sees it is shown
+    /// without the piece: a flag's second letter (which paired with the
+    /// next flag's first: 🇸🇾 for the ends of 🇺🇸 and 🇾🇪), a mark or a
+    /// joiner of the character before.
+    #[test]
+    fn a_context_cut_inside_a_character_is_shown_without_the_piece() {
+        let (us, sy, ye) = (
+            "\u{1f1fa}\u{1f1f8}",
+            "\u{1f1f8}\u{1f1fe}",
+            "\u{1f1fe}\u{1f1ea}",
+        );
+        assert_eq!(sy, "\u{1f1f8}\u{1f1fe}");
+        let cut = &format!("{us}{ye}x")["\u{1f1fa}".len()..];
+        assert_eq!(whole_start(cut), format!("{ye}x"));
+        assert_eq!(whole_start(&format!("{us}{ye}x")), format!("{us}{ye}x"));
+        assert_eq!(whole_start("\u{301}\u{301}ab"), "ab");
+        assert_eq!(
+            whole_start("\u{200d}\u{1f467}\u{200d}\u{1f466} x"),
+            "\u{1f467}\u{200d}\u{1f466} x"
+        );
+        assert_eq!(whole_start("\u{1f3fd} hands"), " hands");
+        assert_eq!(whole_end(&format!("x {us}\u{1f1fe}")), format!("x {us}"));
+        assert_eq!(whole_end(&format!("x {us}{ye}")), format!("x {us}{ye}"));
+        assert_eq!(whole_end("x \u{1f468}\u{200d}"), "x \u{1f468}");
     }
 
     /// The context walks out from the quote; it must be the same as taking

@@ -245,12 +245,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 // shown after a `…`).
                 Some(q) => outln!(
                     "\n  {}{}[{}]{}{}\n",
-                    if c.context().0.len() as u64 == c.start {
-                        ""
-                    } else {
+                    if c.shown_context().more_before {
                         "…"
+                    } else {
+                        ""
                     },
-                    escape(c.context().0),
+                    escape(c.shown_context().prefix),
                     escape_keep_newlines(q)
                         .split('\n')
                         .enumerate()
@@ -260,11 +260,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         })
                         .collect::<Vec<_>>()
                         .join("\n"),
-                    escape(c.context().1),
-                    if c.context().1.chars().count() < claimtrail::text::CONTEXT_CHARS {
-                        ""
-                    } else {
+                    escape(c.shown_context().suffix),
+                    if c.shown_context().more_after {
                         "…"
+                    } else {
+                        ""
                     },
                 )?,
                 None => outln!("\n  (the source was redacted; the quote's hash stays signed)\n")?,

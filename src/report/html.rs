@@ -10,7 +10,6 @@ use super::{cut, visible};
 use crate::model::{Fingerprint, ItemId, Role, Seq, Verdict};
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::count;
-use crate::text::CONTEXT_CHARS;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -359,17 +358,10 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     match &c.quote {
         Some(q) => {
-            let (prefix, suffix) = c.context();
-            let lead = if prefix.chars().count() >= CONTEXT_CHARS {
-                "…"
-            } else {
-                ""
-            };
-            let tail = if suffix.chars().count() >= CONTEXT_CHARS {
-                "…"
-            } else {
-                ""
-            };
+            let shown = c.shown_context();
+            let (prefix, suffix) = (shown.prefix, shown.suffix);
+            let lead = if shown.more_before { "…" } else { "" };
+            let tail = if shown.more_after { "…" } else { "" };
             let _ = writeln!(
                 o,
                 "<blockquote class=\"context\"><span class=\"ctx\">{lead}{}</span><mark>{}</mark><span class=\"ctx\">{}{tail}</span></blockquote>",

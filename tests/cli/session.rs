@@ -2892,6 +2892,58 @@ fn an_audit_note_does_not_take_a_claim_off_the_desks_queue() {
     assert_eq!(awaiting(), serde_json::json!(before.len() - 1));
 }
 
+/// The context shown beside a quote is cut at whole characters as the
+/// reader sees them: cut between a flag's two letters, 🇺🇸🇾🇪 showed
+/// 🇸🇾 (Syria's flag) before the quote (red-team, session 62).
+#[test]
+fn the_context_shown_does_not_make_a_flag_of_two_halves() {
+    let w = Work::with_team();
+    let text = format!(
+        "Flags: \u{1f1fa}\u{1f1f8}\u{1f1fe}\u{1f1ea}{} The envoy said bye.\n",
+        "x".repeat(28)
+    );
+    let s = w.source_from_stdin("analyst", "article", &text);
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--quote",
+            "The envoy said bye.",
+            "--speaker",
+            "X",
+            "--provenance",
+            "other",
+        ],
+    )
+    .ok();
+    let shown = w.run(None, &["show", "C1"]);
+    let out = shown.ok();
+    assert!(
+        out.contains(&format!(
+            "\n  …\u{1f1fe}\u{1f1ea}{} [The envoy said bye.]",
+            "x".repeat(28)
+        )),
+        "{out}"
+    );
+    // The signed context is as it was signed.
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "C1"]).ok()).unwrap();
+    assert!(
+        json.to_string().contains("\u{1f1f8}\u{1f1fe}\u{1f1ea}xxx"),
+        "{json}"
+    );
+    let html = w.run(None, &["report", "C1", "--format", "html"]);
+    assert!(
+        html.ok()
+            .contains("<span class=\"ctx\">…\u{1f1fe}\u{1f1ea}xxx"),
+        "{}",
+        html.stdout
+    );
+}
+
 /// `show` marks with `…` only where the source goes on beyond the context
 /// it shows: a quote at the very start of its source had a `…` before it.
 #[test]

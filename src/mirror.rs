@@ -45,6 +45,7 @@ use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::merkle::TreeSize;
 use crate::tiles::{place, tree_tiles, TileId, TileLevel, MAX_BUNDLED_LEAF, TILE_WIDTH};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -319,6 +320,16 @@ pub fn mirror(
     // says until the check, and may be absurd.
     let tiles = Mutex::new(tree_tiles(cp.size, entries).enumerate());
     let total = tile_count(cp.size, entries);
+    // The tiles that tell whether a larger tree extends the held one are
+    // fetched whatever DIR holds: a tile of the served size can have the
+    // path of one DIR holds (`tile/1/000.p/1` at 321 entries and at 421),
+    // and the held one put in the served tree's place kept a fork that
+    // grew from having its root made: it was refused as unchecked, run
+    // after run, not as a fork.
+    let judged = match &held {
+        Some(old) if 0 < old.size.0 && old.size < cp.size => read_by_extends(old.size, cp.size),
+        _ => HashSet::new(),
+    };
     progress(0, total);
 
     // The fetchers take the next file in turn and send what came of it;
@@ -341,6 +352,7 @@ pub fn mirror(
             let client = &client;
             let staging = staging.path();
             let waiting = waiting.as_path();
+            let judged = &judged;
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let next = tiles.lock().unwrap_or_else(|p| p.into_inner()).next();
@@ -348,8 +360,11 @@ pub fn mirror(
                     let dest = waiting.join(id.path());
                     // Tiles never change: one already here (or fetched by
                     // a run cut short) is the one the server has (or the
-                    // check will say it is not).
-                    let fetched = if dir.join(id.path()).is_file() || dest.is_file() {
+                    // check will say it is not); but the tiles that judge
+                    // the served tree are the server's, fetched for this
+                    // checkpoint (`dest`), never DIR's.
+                    let here = !judged.contains(&id) && dir.join(id.path()).is_file();
+                    let fetched = if here || dest.is_file() {
                         Ok(Got::Kept)
                     } else {
                         client.get(&id.path(), cap(id)).and_then(|f| {
@@ -422,7 +437,9 @@ pub fn mirror(
     // the held one's place: installed over it, a fork that grew erased the
     // signed evidence that the log went back on a tree it had signed.
     if let Some(old) = held.as_ref().filter(|o| 0 < o.size.0 && o.size < cp.size) {
-        let reason = match extends(&[waiting.as_path(), dir], old, &cp) {
+        // Read from what this checkpoint's fetches brought alone: a tile
+        // not served there is not made up for by DIR's at the same path.
+        let reason = match extends(&[waiting.as_path()], old, &cp) {
             Ok(reason) => reason,
             Err(unread) => {
                 let why = match (
@@ -543,10 +560,12 @@ fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::Pa
 /// read from the served tree's hash tiles in `dirs`, which must make the
 /// served root (else they are not the served tree, and say nothing of it:
 /// [`Reason::Unchecked`]), and whose first `held.size` leaves must make
-/// the held root (else [`Reason::Fork`]). The nodes of both roots lie in
-/// tiles that are partial at the held size, so they are the served ones,
-/// fetched by this run, never the held ones kept. `Err`: a tile needed
-/// that is not there.
+/// the held root (else [`Reason::Fork`]). `dirs` must hold the tiles
+/// fetched for the served checkpoint alone ([`read_by_extends`] names
+/// them): a tile of the served size can have the same path as one of the
+/// held size (the top level's, when both sizes share it), and the held
+/// one read in its place made a fork's root unmakeable. `Err`: a tile
+/// needed that is not there.
 ///
 /// What it does not prove: that the entries are those the tiles hash
 /// (`verify-published` checks that); without `--vkey`, that the log signed
@@ -569,6 +588,39 @@ fn extends(
         ))));
     }
     Ok((root(held.size)? != held.root).then_some(Reason::Fork))
+}
+
+/// The hash tiles of the tree of `served` leaves that [`extends`] reads
+/// to relate it to the tree of `held`: those holding the nodes of both
+/// roots, at most one per set bit of each size. Which they are depends on
+/// the sizes alone.
+fn read_by_extends(held: TreeSize, served: TreeSize) -> HashSet<TileId> {
+    /// Names the tile of each node asked for, and reads none.
+    struct Reads<'a> {
+        tiles: crate::tiles::TileNodes<'a>,
+        seen: std::cell::RefCell<HashSet<TileId>>,
+    }
+    impl crate::merkle::NodeSource for Reads<'_> {
+        type Error = crate::tiles::UnreadTile;
+        fn node(&self, level: u32, index: u64) -> std::result::Result<Hash, Self::Error> {
+            let (id, _, _) = self.tiles.tile_of(level, index)?;
+            self.seen.borrow_mut().insert(id);
+            Ok(Hash::ZERO)
+        }
+    }
+    let reads = Reads {
+        tiles: crate::tiles::TileNodes {
+            dirs: &[],
+            size: served,
+        },
+        seen: Default::default(),
+    };
+    for size in [served, held] {
+        // A size beyond the served tree reads nothing; extends is never
+        // asked for one.
+        let _ = crate::merkle::root(&reads, size);
+    }
+    reads.seen.into_inner()
 }
 
 /// [`crate::merkle::root`] of tiles; a bad request (a size beyond the
@@ -999,6 +1051,38 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The tiles that judge a larger served tree are those holding the
+    /// nodes of both roots in the served tree's tiles, among them the
+    /// ones whose path a held size shares (`tile/1/000.p/1` at 321 and at
+    /// 421): what `mirror` fetches whatever the directory holds.
+    #[test]
+    fn the_tiles_that_judge_a_larger_tree_are_named_by_the_sizes() {
+        let paths = |held, served| {
+            let mut p: Vec<String> = read_by_extends(TreeSize(held), TreeSize(served))
+                .into_iter()
+                .map(|id| id.path())
+                .collect();
+            p.sort();
+            p
+        };
+        assert_eq!(paths(321, 421), ["tile/0/001.p/165", "tile/1/000.p/1"]);
+        assert_eq!(
+            paths(321, 621),
+            ["tile/0/001", "tile/0/002.p/109", "tile/1/000.p/2"]
+        );
+        assert_eq!(paths(7, 9), ["tile/0/000.p/9"]);
+        assert_eq!(paths(256, 300), ["tile/0/001.p/44", "tile/1/000.p/1"]);
+        assert_eq!(
+            paths(65_537, 65_800),
+            [
+                "tile/0/256",
+                "tile/0/257.p/8",
+                "tile/1/001.p/1",
+                "tile/2/000.p/1"
+            ]
+        );
     }
 
     #[test]

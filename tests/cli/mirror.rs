@@ -931,6 +931,11 @@ fn a_mirror_into_a_directory_being_written_stops() {
 /// checkpoint, published into `site-a` and `site-b`. The desk's signer
 /// signed both histories; only a reader who saw both can tell.
 fn forked() -> (Work, PathBuf, PathBuf) {
+    forked_by(1, 2)
+}
+
+/// [`forked`], with `a` and `b` grown by `more_a` and `more_b` annotations.
+fn forked_by(more_a: usize, more_b: usize) -> (Work, PathBuf, PathBuf) {
     let a = Work::with_claims();
     let b = Work::new();
     for k in ["admin", "analyst", "auditor"] {
@@ -940,9 +945,9 @@ fn forked() -> (Work, PathBuf, PathBuf) {
         }
     }
     std::fs::write(&b.db, a.db_bytes()).unwrap();
-    a.annotations_noted(1, Some("fork A"));
+    a.annotations_noted(more_a, Some("fork A"));
     a.run(Some("admin"), &["checkpoint"]).ok();
-    b.annotations_noted(2, Some("fork B"));
+    b.annotations_noted(more_b, Some("fork B"));
     b.run(Some("admin"), &["checkpoint"]).ok();
     let (site_a, site_b) = (a.path("site-a"), a.path("site-b"));
     a.run(None, &["publish", site_a.to_str().unwrap()]).ok();
@@ -1100,6 +1105,75 @@ fn a_fork_that_grew_is_refused_and_the_evidence_kept() {
         &["--vkey", &v, "--checkpoint", kept.to_str().unwrap()],
     )
     .ok();
+}
+
+/// A fork that grew, whose tree has its top tile at the same path as the
+/// held one's (`tile/1/000.p/1` at both sizes, each history's own): the
+/// held tile was read in place of the served one, the fork's root could
+/// not be made of them, and it was refused as "unchecked", run after run,
+/// not as the fork it is (one grown past the next level-1 node was told).
+#[test]
+fn a_fork_whose_top_tile_has_the_held_ones_path_is_told_a_fork() {
+    let (w, site_a, site_b) = forked_by(260, 280);
+    let v = w.vkey();
+    let (m, n) = (size_of(&site_a), size_of(&site_b));
+    assert!(256 <= m && m < n && n < 512, "{m} {n}");
+    let top = "tile/1/000.p/1";
+    assert_ne!(
+        std::fs::read(site_a.join(top)).unwrap(),
+        std::fs::read(site_b.join(top)).unwrap()
+    );
+    let (honest, forked) = (serve(site_a.clone()), serve(site_b.clone()));
+    let dir = w.path("mirror");
+    let d = dir.to_str().unwrap();
+    mirror(&w, &[&honest.url, d, "--vkey", &v]).ok();
+    let before = dir_files(&dir);
+    let saved = dir.join(format!(".claimtrail-served/{n}-{}", root_of(&site_b)));
+    // The next run is told the same: the tiles fetched wait for it, and
+    // the held ones are not read in their place then either.
+    for run in ["first", "next"] {
+        let r = mirror(&w, &[&forked.url, d, "--vkey", &v, "--json"]);
+        assert_eq!(r.code, 1, "{run}: {}{}", r.stdout, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(json["outcome"], "refused", "{run}");
+        assert_eq!(json["reason"], "fork", "{run}: {}", r.stdout);
+        assert_eq!(json["saved_as"], saved.to_str().unwrap());
+        let now: Vec<_> = dir_files(&dir)
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with(".claimtrail-"))
+            .collect();
+        assert_eq!(now, before, "{run}: the mirror was changed");
+    }
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(site_b.join("checkpoint")).unwrap()
+    );
+    check(&w, &dir, &["--vkey", &v]).ok();
+
+    // The log grown from the held tree, still under the same top tile's
+    // path: taken, that tile asked for again with what the tree grew by.
+    w.annotations_noted(20, Some("grows"));
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", site_a.to_str().unwrap()]).ok();
+    let grown = size_of(&site_a);
+    assert!(grown < 512, "{grown}");
+    honest.requests();
+    let out = mirror(&w, &[&honest.url, d, "--vkey", &v]).ok().to_string();
+    assert!(
+        out.contains(&format!("checkpoint of {grown} entries")),
+        "{out}"
+    );
+    let partial = grown - 256;
+    assert_eq!(
+        honest.requests(),
+        [
+            "/checkpoint".to_string(),
+            format!("/tile/0/001.p/{partial}"),
+            format!("/{top}"),
+            format!("/tile/entries/001.p/{partial}"),
+        ]
+    );
+    check(&w, &dir, &["--vkey", &v]).ok();
 }
 
 /// A server that shows a smaller tree than the one held: the held tiles

@@ -68,6 +68,9 @@ enum Got {
     NotServed,
     /// Served, but not a tile of its width: why. Not written.
     Damaged(String),
+    /// Sent with a content coding claimtrail does not decode (named): the
+    /// bytes are not the file. Not written.
+    Encoded(String),
 }
 
 /// Why `bytes` served as tile `id` cannot be it, if they cannot: a hash
@@ -114,6 +117,10 @@ pub struct Mirrored {
     /// (too large, a bundle with another number of entries, a hash tile
     /// of another length): path and why. None of them was written.
     pub damaged: Vec<(String, String)>,
+    /// Files the server sent with a `Content-Encoding` claimtrail does not
+    /// decode (not gzip, or x-gzip, its old name): path and the coding,
+    /// as sent. None of them was written; their bytes are not the file.
+    pub undecoded: Vec<(String, String)>,
     /// The mirror stopped after [`GIVE_UP`] files not served.
     pub gave_up: bool,
     /// Whether entry bundles were fetched (not `--no-entries`).
@@ -232,6 +239,15 @@ pub fn mirror(
         Some(Fetch::Undecodable(why)) => {
             return Err(not_published(&shown, format!("its `checkpoint` is {why}")))
         }
+        Some(Fetch::Encoded(coding)) => {
+            return Err(Error::invalid(
+                format!(
+                    "cannot read {shown}/checkpoint: it is sent with Content-Encoding {}, which claimtrail does not decode",
+                    crate::text::escape(&coding)
+                ),
+                ENCODED_HINT,
+            ))
+        }
         None => {
             return Err(not_published(
                 &shown,
@@ -343,6 +359,7 @@ pub fn mirror(
     let mut bytes_fetched = note.len() as u64;
     let mut missing: Vec<(usize, String)> = Vec::new();
     let mut damaged: Vec<(usize, String, String)> = Vec::new();
+    let mut undecoded: Vec<(usize, String, String)> = Vec::new();
     let mut failed: Option<Error> = None;
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -387,6 +404,7 @@ pub fn mirror(
                                     id.width
                                 )),
                                 Some(Fetch::Undecodable(why)) => Got::Damaged(why),
+                                Some(Fetch::Encoded(coding)) => Got::Encoded(coding),
                                 None => Got::NotServed,
                             };
                             if not_served.fetch_add(1, Ordering::Relaxed) + 1 >= GIVE_UP {
@@ -415,6 +433,7 @@ pub fn mirror(
                 }
                 Ok(Got::NotServed) => missing.push((i, id.path())),
                 Ok(Got::Damaged(why)) => damaged.push((i, id.path(), why)),
+                Ok(Got::Encoded(coding)) => undecoded.push((i, id.path(), coding)),
                 Err(e) => {
                     stop.store(true, Ordering::Relaxed);
                     failed.get_or_insert(e);
@@ -429,9 +448,11 @@ pub fn mirror(
     }
     missing.sort();
     damaged.sort();
-    let gave_up = (missing.len() + damaged.len()) as u64 >= GIVE_UP;
+    undecoded.sort();
+    let gave_up = (missing.len() + damaged.len() + undecoded.len()) as u64 >= GIVE_UP;
     let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
     let damaged: Vec<(String, String)> = damaged.into_iter().map(|(_, p, w)| (p, w)).collect();
+    let undecoded: Vec<(String, String)> = undecoded.into_iter().map(|(_, p, c)| (p, c)).collect();
 
     // A larger tree must extend the held one before its checkpoint takes
     // the held one's place: installed over it, a fork that grew erased the
@@ -442,13 +463,19 @@ pub fn mirror(
         let reason = match extends(&[waiting.as_path()], old, &cp) {
             Ok(reason) => reason,
             Err(unread) => {
+                let sent_as = undecoded.iter().find(|(p, _)| *p == unread.path);
                 let why = match (
                     missing.contains(&unread.path),
                     damaged.iter().find(|(p, _)| *p == unread.path),
                 ) {
                     (true, _) => "the server does not serve it (404)".to_string(),
                     (_, Some((_, why))) => format!("the server serves it damaged ({why})"),
-                    _ => unread.why,
+                    _ => match sent_as {
+                        Some((_, coding)) => format!(
+                            "the server sends it with Content-Encoding {coding}, which claimtrail does not decode ({ENCODED_HINT})"
+                        ),
+                        None => unread.why,
+                    },
                 };
                 Some(Reason::Unchecked(format!("{}: {why}", unread.path)))
             }
@@ -481,6 +508,7 @@ pub fn mirror(
         kept,
         missing,
         damaged,
+        undecoded,
         gave_up,
         entries,
         leftovers_removed,
@@ -891,6 +919,63 @@ enum Fetch {
     /// (a bad checksum, cut short, not gzip at all): the server serves the
     /// file damaged, which running again does not mend.
     Undecodable(String),
+    /// A body sent with a content coding claimtrail does not decode (the
+    /// coding, as sent): what came is not the file, and calling it
+    /// damaged, or not UTF-8, would blame the file for the server's
+    /// setting. Not read.
+    Encoded(String),
+}
+
+/// The hint for a file sent with a content coding claimtrail does not
+/// decode.
+const ENCODED_HINT: &str = "ask the host to serve it plain or gzip";
+
+/// The content codings a response's `Content-Encoding` lists (every
+/// such header, in order: the order they were applied in), as sent,
+/// with `identity` (no coding) left out. Codings are case-insensitive
+/// (RFC 9110 §8.4.1).
+fn content_codings(headers: &ureq::http::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(ureq::http::header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .collect()
+}
+
+/// Whether claimtrail decodes the content coding `c`: gzip, and x-gzip,
+/// which RFC 9110 §8.4.1.3 says a recipient SHOULD take as gzip (ureq
+/// decodes only `gzip` as spelt so).
+fn is_gzip(c: &str) -> bool {
+    c.eq_ignore_ascii_case("gzip") || c.eq_ignore_ascii_case("x-gzip")
+}
+
+/// Undoes `layers` gzip codings of `bytes` (flate2's `MultiGzDecoder`, as
+/// ureq's own decoding does), the last at most `cap` bytes long.
+fn gunzip(mut bytes: Vec<u8>, layers: usize, cap: u64, raw_cap: u64) -> Fetch {
+    use std::io::Read;
+    for layer in 0..layers {
+        let limit = if layer + 1 == layers { cap } else { raw_cap };
+        let mut out = Vec::new();
+        let read = flate2::read::MultiGzDecoder::new(&bytes[..])
+            .take(limit + 1)
+            .read_to_end(&mut out);
+        match read {
+            Ok(n) if n as u64 > limit => return Fetch::TooLarge,
+            Ok(_) => bytes = out,
+            Err(e) => {
+                return Fetch::Undecodable(format!(
+                    "sent gzip-compressed, and it does not decompress ({e})"
+                ))
+            }
+        }
+    }
+    Fetch::Body(bytes)
 }
 
 /// Where files are fetched from, and how.
@@ -945,7 +1030,24 @@ impl Client {
                 ))
             }
         }
-        match resp.body_mut().with_config().limit(cap).read_to_vec() {
+        // ureq decodes `Content-Encoding: gzip`, spelt so, and hands any
+        // other coding on as it came: x-gzip (gzip's old name, which
+        // some hosts still send), `GZIP`, or gzip twice are decoded here;
+        // any other coding is named, and the body not read.
+        let codings = content_codings(resp.headers());
+        if let Some(other) = codings.iter().find(|c| !is_gzip(c)) {
+            return Ok(Some(Fetch::Encoded(other.clone())));
+        }
+        let ureq_gunzips = resp
+            .headers()
+            .get(ureq::http::header::CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes() == b"gzip");
+        let ours = codings.len() - usize::from(ureq_gunzips);
+        // Compressed, a body can be a little larger than the file (gzip's
+        // header and trailer around data that does not compress).
+        let raw_cap = if ours > 0 { cap * 2 + 65_536 } else { cap };
+        match resp.body_mut().with_config().limit(raw_cap).read_to_vec() {
+            Ok(bytes) if ours > 0 => Ok(Some(gunzip(bytes, ours, cap, raw_cap))),
             Ok(bytes) => Ok(Some(Fetch::Body(bytes))),
             Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Some(Fetch::TooLarge)),
             Err(ureq::Error::Decompress(how, e)) => Ok(Some(Fetch::Undecodable(format!(
@@ -1083,6 +1185,42 @@ mod tests {
                 "tile/2/000.p/1"
             ]
         );
+    }
+
+    /// gzip under either name, in any case, once or twice, is read; any
+    /// other coding is named as sent.
+    #[test]
+    fn gzip_and_x_gzip_are_decoded() {
+        use std::io::Write;
+        let gz = |bytes: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        };
+        for c in ["gzip", "x-gzip", "X-GZIP", "Gzip"] {
+            assert!(is_gzip(c), "{c}");
+        }
+        for c in ["br", "deflate", "zstd", "compress", "x-compress", "gzip2"] {
+            assert!(!is_gzip(c), "{c}");
+        }
+        let body = b"one hash tile".repeat(100);
+        assert!(matches!(gunzip(gz(&body), 1, 1300, 10_000), Fetch::Body(b) if b == body));
+        assert!(matches!(gunzip(gz(&gz(&body)), 2, 1300, 10_000), Fetch::Body(b) if b == body));
+        assert!(matches!(
+            gunzip(gz(&body), 1, 1299, 10_000),
+            Fetch::TooLarge
+        ));
+        assert!(matches!(gunzip(body.clone(), 1, 1300, 10_000),
+            Fetch::Undecodable(why) if why.starts_with("sent gzip-compressed, and it does not decompress (")));
+
+        let mut headers = ureq::http::HeaderMap::new();
+        for v in ["identity", "x-gzip, GZIP", " br "] {
+            headers.append(
+                ureq::http::header::CONTENT_ENCODING,
+                ureq::http::HeaderValue::from_static(v),
+            );
+        }
+        assert_eq!(content_codings(&headers), ["x-gzip", "GZIP", "br"]);
     }
 
     #[test]

@@ -45,6 +45,7 @@ use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::merkle::TreeSize;
 use crate::tiles::{place, tree_tiles, TileId, TileLevel, MAX_BUNDLED_LEAF, TILE_WIDTH};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -67,6 +68,9 @@ enum Got {
     NotServed,
     /// Served, but not a tile of its width: why. Not written.
     Damaged(String),
+    /// Sent with a content coding claimtrail does not decode (named): the
+    /// bytes are not the file. Not written.
+    Encoded(String),
 }
 
 /// Why `bytes` served as tile `id` cannot be it, if they cannot: a hash
@@ -113,6 +117,10 @@ pub struct Mirrored {
     /// (too large, a bundle with another number of entries, a hash tile
     /// of another length): path and why. None of them was written.
     pub damaged: Vec<(String, String)>,
+    /// Files the server sent with a `Content-Encoding` claimtrail does not
+    /// decode (not gzip, or x-gzip, its old name): path and the coding,
+    /// as sent. None of them was written; their bytes are not the file.
+    pub undecoded: Vec<(String, String)>,
     /// The mirror stopped after [`GIVE_UP`] files not served.
     pub gave_up: bool,
     /// Whether entry bundles were fetched (not `--no-entries`).
@@ -231,6 +239,15 @@ pub fn mirror(
         Some(Fetch::Undecodable(why)) => {
             return Err(not_published(&shown, format!("its `checkpoint` is {why}")))
         }
+        Some(Fetch::Encoded(coding)) => {
+            return Err(Error::invalid(
+                format!(
+                    "cannot read {shown}/checkpoint: it is sent with Content-Encoding {}, which claimtrail does not decode",
+                    crate::text::escape(&coding)
+                ),
+                ENCODED_HINT,
+            ))
+        }
         None => {
             return Err(not_published(
                 &shown,
@@ -319,6 +336,16 @@ pub fn mirror(
     // says until the check, and may be absurd.
     let tiles = Mutex::new(tree_tiles(cp.size, entries).enumerate());
     let total = tile_count(cp.size, entries);
+    // The tiles that tell whether a larger tree extends the held one are
+    // fetched whatever DIR holds: a tile of the served size can have the
+    // path of one DIR holds (`tile/1/000.p/1` at 321 entries and at 421),
+    // and the held one put in the served tree's place kept a fork that
+    // grew from having its root made: it was refused as unchecked, run
+    // after run, not as a fork.
+    let judged = match &held {
+        Some(old) if 0 < old.size.0 && old.size < cp.size => read_by_extends(old.size, cp.size),
+        _ => HashSet::new(),
+    };
     progress(0, total);
 
     // The fetchers take the next file in turn and send what came of it;
@@ -332,6 +359,7 @@ pub fn mirror(
     let mut bytes_fetched = note.len() as u64;
     let mut missing: Vec<(usize, String)> = Vec::new();
     let mut damaged: Vec<(usize, String, String)> = Vec::new();
+    let mut undecoded: Vec<(usize, String, String)> = Vec::new();
     let mut failed: Option<Error> = None;
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -341,6 +369,7 @@ pub fn mirror(
             let client = &client;
             let staging = staging.path();
             let waiting = waiting.as_path();
+            let judged = &judged;
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let next = tiles.lock().unwrap_or_else(|p| p.into_inner()).next();
@@ -348,8 +377,11 @@ pub fn mirror(
                     let dest = waiting.join(id.path());
                     // Tiles never change: one already here (or fetched by
                     // a run cut short) is the one the server has (or the
-                    // check will say it is not).
-                    let fetched = if dir.join(id.path()).is_file() || dest.is_file() {
+                    // check will say it is not); but the tiles that judge
+                    // the served tree are the server's, fetched for this
+                    // checkpoint (`dest`), never DIR's.
+                    let here = !judged.contains(&id) && dir.join(id.path()).is_file();
+                    let fetched = if here || dest.is_file() {
                         Ok(Got::Kept)
                     } else {
                         client.get(&id.path(), cap(id)).and_then(|f| {
@@ -372,6 +404,7 @@ pub fn mirror(
                                     id.width
                                 )),
                                 Some(Fetch::Undecodable(why)) => Got::Damaged(why),
+                                Some(Fetch::Encoded(coding)) => Got::Encoded(coding),
                                 None => Got::NotServed,
                             };
                             if not_served.fetch_add(1, Ordering::Relaxed) + 1 >= GIVE_UP {
@@ -400,6 +433,7 @@ pub fn mirror(
                 }
                 Ok(Got::NotServed) => missing.push((i, id.path())),
                 Ok(Got::Damaged(why)) => damaged.push((i, id.path(), why)),
+                Ok(Got::Encoded(coding)) => undecoded.push((i, id.path(), coding)),
                 Err(e) => {
                     stop.store(true, Ordering::Relaxed);
                     failed.get_or_insert(e);
@@ -414,24 +448,34 @@ pub fn mirror(
     }
     missing.sort();
     damaged.sort();
-    let gave_up = (missing.len() + damaged.len()) as u64 >= GIVE_UP;
+    undecoded.sort();
+    let gave_up = (missing.len() + damaged.len() + undecoded.len()) as u64 >= GIVE_UP;
     let missing: Vec<String> = missing.into_iter().map(|(_, p)| p).collect();
     let damaged: Vec<(String, String)> = damaged.into_iter().map(|(_, p, w)| (p, w)).collect();
+    let undecoded: Vec<(String, String)> = undecoded.into_iter().map(|(_, p, c)| (p, c)).collect();
 
     // A larger tree must extend the held one before its checkpoint takes
     // the held one's place: installed over it, a fork that grew erased the
     // signed evidence that the log went back on a tree it had signed.
     if let Some(old) = held.as_ref().filter(|o| 0 < o.size.0 && o.size < cp.size) {
-        let reason = match extends(&[waiting.as_path(), dir], old, &cp) {
+        // Read from what this checkpoint's fetches brought alone: a tile
+        // not served there is not made up for by DIR's at the same path.
+        let reason = match extends(&[waiting.as_path()], old, &cp) {
             Ok(reason) => reason,
             Err(unread) => {
+                let sent_as = undecoded.iter().find(|(p, _)| *p == unread.path);
                 let why = match (
                     missing.contains(&unread.path),
                     damaged.iter().find(|(p, _)| *p == unread.path),
                 ) {
                     (true, _) => "the server does not serve it (404)".to_string(),
                     (_, Some((_, why))) => format!("the server serves it damaged ({why})"),
-                    _ => unread.why,
+                    _ => match sent_as {
+                        Some((_, coding)) => format!(
+                            "the server sends it with Content-Encoding {coding}, which claimtrail does not decode ({ENCODED_HINT})"
+                        ),
+                        None => unread.why,
+                    },
                 };
                 Some(Reason::Unchecked(format!("{}: {why}", unread.path)))
             }
@@ -464,6 +508,7 @@ pub fn mirror(
         kept,
         missing,
         damaged,
+        undecoded,
         gave_up,
         entries,
         leftovers_removed,
@@ -543,10 +588,12 @@ fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::Pa
 /// read from the served tree's hash tiles in `dirs`, which must make the
 /// served root (else they are not the served tree, and say nothing of it:
 /// [`Reason::Unchecked`]), and whose first `held.size` leaves must make
-/// the held root (else [`Reason::Fork`]). The nodes of both roots lie in
-/// tiles that are partial at the held size, so they are the served ones,
-/// fetched by this run, never the held ones kept. `Err`: a tile needed
-/// that is not there.
+/// the held root (else [`Reason::Fork`]). `dirs` must hold the tiles
+/// fetched for the served checkpoint alone ([`read_by_extends`] names
+/// them): a tile of the served size can have the same path as one of the
+/// held size (the top level's, when both sizes share it), and the held
+/// one read in its place made a fork's root unmakeable. `Err`: a tile
+/// needed that is not there.
 ///
 /// What it does not prove: that the entries are those the tiles hash
 /// (`verify-published` checks that); without `--vkey`, that the log signed
@@ -569,6 +616,39 @@ fn extends(
         ))));
     }
     Ok((root(held.size)? != held.root).then_some(Reason::Fork))
+}
+
+/// The hash tiles of the tree of `served` leaves that [`extends`] reads
+/// to relate it to the tree of `held`: those holding the nodes of both
+/// roots, at most one per set bit of each size. Which they are depends on
+/// the sizes alone.
+fn read_by_extends(held: TreeSize, served: TreeSize) -> HashSet<TileId> {
+    /// Names the tile of each node asked for, and reads none.
+    struct Reads<'a> {
+        tiles: crate::tiles::TileNodes<'a>,
+        seen: std::cell::RefCell<HashSet<TileId>>,
+    }
+    impl crate::merkle::NodeSource for Reads<'_> {
+        type Error = crate::tiles::UnreadTile;
+        fn node(&self, level: u32, index: u64) -> std::result::Result<Hash, Self::Error> {
+            let (id, _, _) = self.tiles.tile_of(level, index)?;
+            self.seen.borrow_mut().insert(id);
+            Ok(Hash::ZERO)
+        }
+    }
+    let reads = Reads {
+        tiles: crate::tiles::TileNodes {
+            dirs: &[],
+            size: served,
+        },
+        seen: Default::default(),
+    };
+    for size in [served, held] {
+        // A size beyond the served tree reads nothing; extends is never
+        // asked for one.
+        let _ = crate::merkle::root(&reads, size);
+    }
+    reads.seen.into_inner()
 }
 
 /// [`crate::merkle::root`] of tiles; a bad request (a size beyond the
@@ -839,6 +919,63 @@ enum Fetch {
     /// (a bad checksum, cut short, not gzip at all): the server serves the
     /// file damaged, which running again does not mend.
     Undecodable(String),
+    /// A body sent with a content coding claimtrail does not decode (the
+    /// coding, as sent): what came is not the file, and calling it
+    /// damaged, or not UTF-8, would blame the file for the server's
+    /// setting. Not read.
+    Encoded(String),
+}
+
+/// The hint for a file sent with a content coding claimtrail does not
+/// decode.
+const ENCODED_HINT: &str = "ask the host to serve it plain or gzip";
+
+/// The content codings a response's `Content-Encoding` lists (every
+/// such header, in order: the order they were applied in), as sent,
+/// with `identity` (no coding) left out. Codings are case-insensitive
+/// (RFC 9110 §8.4.1).
+fn content_codings(headers: &ureq::http::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(ureq::http::header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .collect()
+}
+
+/// Whether claimtrail decodes the content coding `c`: gzip, and x-gzip,
+/// which RFC 9110 §8.4.1.3 says a recipient SHOULD take as gzip (ureq
+/// decodes only `gzip` as spelt so).
+fn is_gzip(c: &str) -> bool {
+    c.eq_ignore_ascii_case("gzip") || c.eq_ignore_ascii_case("x-gzip")
+}
+
+/// Undoes `layers` gzip codings of `bytes` (flate2's `MultiGzDecoder`, as
+/// ureq's own decoding does), the last at most `cap` bytes long.
+fn gunzip(mut bytes: Vec<u8>, layers: usize, cap: u64, raw_cap: u64) -> Fetch {
+    use std::io::Read;
+    for layer in 0..layers {
+        let limit = if layer + 1 == layers { cap } else { raw_cap };
+        let mut out = Vec::new();
+        let read = flate2::read::MultiGzDecoder::new(&bytes[..])
+            .take(limit + 1)
+            .read_to_end(&mut out);
+        match read {
+            Ok(n) if n as u64 > limit => return Fetch::TooLarge,
+            Ok(_) => bytes = out,
+            Err(e) => {
+                return Fetch::Undecodable(format!(
+                    "sent gzip-compressed, and it does not decompress ({e})"
+                ))
+            }
+        }
+    }
+    Fetch::Body(bytes)
 }
 
 /// Where files are fetched from, and how.
@@ -893,7 +1030,24 @@ impl Client {
                 ))
             }
         }
-        match resp.body_mut().with_config().limit(cap).read_to_vec() {
+        // ureq decodes `Content-Encoding: gzip`, spelt so, and hands any
+        // other coding on as it came: x-gzip (gzip's old name, which
+        // some hosts still send), `GZIP`, or gzip twice are decoded here;
+        // any other coding is named, and the body not read.
+        let codings = content_codings(resp.headers());
+        if let Some(other) = codings.iter().find(|c| !is_gzip(c)) {
+            return Ok(Some(Fetch::Encoded(other.clone())));
+        }
+        let ureq_gunzips = resp
+            .headers()
+            .get(ureq::http::header::CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes() == b"gzip");
+        let ours = codings.len() - usize::from(ureq_gunzips);
+        // Compressed, a body can be a little larger than the file (gzip's
+        // header and trailer around data that does not compress).
+        let raw_cap = if ours > 0 { cap * 2 + 65_536 } else { cap };
+        match resp.body_mut().with_config().limit(raw_cap).read_to_vec() {
+            Ok(bytes) if ours > 0 => Ok(Some(gunzip(bytes, ours, cap, raw_cap))),
             Ok(bytes) => Ok(Some(Fetch::Body(bytes))),
             Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Some(Fetch::TooLarge)),
             Err(ureq::Error::Decompress(how, e)) => Ok(Some(Fetch::Undecodable(format!(
@@ -999,6 +1153,74 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The tiles that judge a larger served tree are those holding the
+    /// nodes of both roots in the served tree's tiles, among them the
+    /// ones whose path a held size shares (`tile/1/000.p/1` at 321 and at
+    /// 421): what `mirror` fetches whatever the directory holds.
+    #[test]
+    fn the_tiles_that_judge_a_larger_tree_are_named_by_the_sizes() {
+        let paths = |held, served| {
+            let mut p: Vec<String> = read_by_extends(TreeSize(held), TreeSize(served))
+                .into_iter()
+                .map(|id| id.path())
+                .collect();
+            p.sort();
+            p
+        };
+        assert_eq!(paths(321, 421), ["tile/0/001.p/165", "tile/1/000.p/1"]);
+        assert_eq!(
+            paths(321, 621),
+            ["tile/0/001", "tile/0/002.p/109", "tile/1/000.p/2"]
+        );
+        assert_eq!(paths(7, 9), ["tile/0/000.p/9"]);
+        assert_eq!(paths(256, 300), ["tile/0/001.p/44", "tile/1/000.p/1"]);
+        assert_eq!(
+            paths(65_537, 65_800),
+            [
+                "tile/0/256",
+                "tile/0/257.p/8",
+                "tile/1/001.p/1",
+                "tile/2/000.p/1"
+            ]
+        );
+    }
+
+    /// gzip under either name, in any case, once or twice, is read; any
+    /// other coding is named as sent.
+    #[test]
+    fn gzip_and_x_gzip_are_decoded() {
+        use std::io::Write;
+        let gz = |bytes: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        };
+        for c in ["gzip", "x-gzip", "X-GZIP", "Gzip"] {
+            assert!(is_gzip(c), "{c}");
+        }
+        for c in ["br", "deflate", "zstd", "compress", "x-compress", "gzip2"] {
+            assert!(!is_gzip(c), "{c}");
+        }
+        let body = b"one hash tile".repeat(100);
+        assert!(matches!(gunzip(gz(&body), 1, 1300, 10_000), Fetch::Body(b) if b == body));
+        assert!(matches!(gunzip(gz(&gz(&body)), 2, 1300, 10_000), Fetch::Body(b) if b == body));
+        assert!(matches!(
+            gunzip(gz(&body), 1, 1299, 10_000),
+            Fetch::TooLarge
+        ));
+        assert!(matches!(gunzip(body.clone(), 1, 1300, 10_000),
+            Fetch::Undecodable(why) if why.starts_with("sent gzip-compressed, and it does not decompress (")));
+
+        let mut headers = ureq::http::HeaderMap::new();
+        for v in ["identity", "x-gzip, GZIP", " br "] {
+            headers.append(
+                ureq::http::header::CONTENT_ENCODING,
+                ureq::http::HeaderValue::from_static(v),
+            );
+        }
+        assert_eq!(content_codings(&headers), ["x-gzip", "GZIP", "br"]);
     }
 
     #[test]

@@ -873,10 +873,17 @@ pub struct UnreadTile {
     pub why: String,
 }
 
-impl crate::merkle::NodeSource for TileNodes<'_> {
-    type Error = UnreadTile;
-
-    fn node(&self, level: u32, index: u64) -> std::result::Result<Hash, UnreadTile> {
+impl TileNodes<'_> {
+    /// The tile the node at `(level, index)` of the tree of `self.size`
+    /// lies in, the node's height `k` in it, and its index among the
+    /// tile's nodes of that height. Which tiles a root reads depends on
+    /// the sizes alone, not on what the tiles hold (`mirror` fetches
+    /// those a comparison reads before it makes it).
+    pub fn tile_of(
+        &self,
+        level: u32,
+        index: u64,
+    ) -> std::result::Result<(TileId, u32, u64), UnreadTile> {
         let (tile_level, k) = (level / 8, level % 8);
         let width = TILE_WIDTH as u64;
         // The node's first hash at height 8·L, and the tile it lies in.
@@ -900,6 +907,15 @@ impl crate::merkle::NodeSource for TileNodes<'_> {
                 why: format!("lies beyond the tree of {}", self.size),
             });
         }
+        Ok((id, k, (first % width) >> k))
+    }
+}
+
+impl crate::merkle::NodeSource for TileNodes<'_> {
+    type Error = UnreadTile;
+
+    fn node(&self, level: u32, index: u64) -> std::result::Result<Hash, UnreadTile> {
+        let (id, k, at) = self.tile_of(level, index)?;
         let want = usize::from(id.width) * 32;
         let unread = |why: String| UnreadTile {
             path: id.path(),
@@ -929,7 +945,7 @@ impl crate::merkle::NodeSource for TileNodes<'_> {
             .chunks_exact(32)
             .map(|h| Hash::from_slice(h).unwrap_or(Hash::ZERO))
             .collect();
-        crate::merkle::NodeSource::node(&hashes, k, (first % width) >> k)
+        crate::merkle::NodeSource::node(&hashes, k, at)
             .map_err(|e| unread(format!("does not hold the node ({e})")))
     }
 }

@@ -76,7 +76,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         );
     }
     let ok = match &outcome {
-        mirror::Outcome::Mirrored(m) => m.missing.is_empty() && m.damaged.is_empty(),
+        mirror::Outcome::Mirrored(m) => {
+            m.missing.is_empty() && m.damaged.is_empty() && m.undecoded.is_empty()
+        }
         mirror::Outcome::Refused(_) => false,
     };
     if ctx.json {
@@ -148,6 +150,19 @@ fn mirrored(m: &Mirrored) -> Result<()> {
             escape(why)
         )?;
     }
+    for (path, coding) in m.undecoded.iter().take(LISTED) {
+        outln!(
+            "PROBLEM {}: tile: the server sends it with Content-Encoding {}, which claimtrail does not decode, so it was not written (ask the host to serve it plain or gzip)",
+            escape(path),
+            escape(coding)
+        )?;
+    }
+    if m.undecoded.len() > LISTED {
+        outln!(
+            "… and {} sent with a Content-Encoding claimtrail does not decode (`--json` lists them)",
+            output::count((m.undecoded.len() - LISTED) as u64, "more file")
+        )?;
+    }
     if m.damaged.len() > LISTED {
         outln!(
             "… and {} served damaged (`--json` lists them)",
@@ -166,7 +181,7 @@ fn mirrored(m: &Mirrored) -> Result<()> {
             output::count(mirror::GIVE_UP, "file")
         )?;
     }
-    let unserved = m.missing.len() + m.damaged.len();
+    let unserved = m.missing.len() + m.damaged.len() + m.undecoded.len();
     if unserved == 0 {
         let tree_only = if m.entries { "" } else { " --tree-only" };
         outln!(

@@ -89,6 +89,10 @@ fn answer(stream: impl Read + Write, root: &Path, seen: &Mutex<Vec<String>>) {
     // the HTTP layer, unasked, as C2SP tlog-tiles lets a log send entry
     // bundles.
     let gzipped = std::fs::read(file.with_extension("gz")).ok();
+    // `FILE.encoding` beside a file: the Content-Encoding the server names
+    // for what it sends (`FILE.gz`, or the file as it is), as a host
+    // configured so labels it.
+    let coding = std::fs::read_to_string(file.with_extension("encoding")).ok();
     let (status, body) = match body.flatten() {
         _ if broken => ("500 Internal Server Error", b"oops\n".to_vec()),
         _ if moved.is_some() => ("302 Found", Vec::new()),
@@ -97,9 +101,10 @@ fn answer(stream: impl Read + Write, root: &Path, seen: &Mutex<Vec<String>>) {
         None => ("404 Not Found", b"not found\n".to_vec()),
     };
     let location = moved.map_or(String::new(), |to| format!("Location: {}\r\n", to.trim()));
-    let encoding = match (status, gzipped) {
-        ("200 OK", Some(_)) => "Content-Encoding: gzip\r\n",
-        _ => "",
+    let encoding = match (status, coding, gzipped) {
+        ("200 OK", Some(c), _) => format!("Content-Encoding: {}\r\n", c.trim()),
+        ("200 OK", None, Some(_)) => "Content-Encoding: gzip\r\n".to_string(),
+        _ => String::new(),
     };
     let head = format!(
         "HTTP/1.1 {status}\r\n{location}{encoding}Content-Length: {}\r\nConnection: close\r\n\r\n",
@@ -248,6 +253,90 @@ fn entry_bundles_sent_gzip_compressed_are_read() {
         r.stdout
     );
     assert!(fresh.join("tile/entries/000").is_file());
+}
+
+/// Every file under `dir` (not one made here), also as `FILE.gz`
+/// (`gzip -kn`) and labelled `coding` (`FILE.encoding`): the server sends
+/// each compressed under that name.
+fn gzip_all(dir: &Path, coding: &str) {
+    for (name, _) in dir_files(dir) {
+        let path = dir.join(&name);
+        let ok = std::process::Command::new("gzip")
+            .args(["-kn", path.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{name}");
+        std::fs::write(path.with_extension("encoding"), coding).unwrap();
+    }
+}
+
+/// A host that labels gzip by its old name, `Content-Encoding: x-gzip`
+/// (which RFC 9110 §8.4.1.3 says a recipient SHOULD take as gzip), is read
+/// as gzip: ureq decodes `gzip` spelt so only, and the rest came as it was
+/// sent, the checkpoint "not valid UTF-8", each tile "served damaged". A
+/// coding claimtrail does not decode is named as what it is, not blamed
+/// on the file.
+#[test]
+fn files_sent_x_gzip_are_read_and_other_codings_are_named() {
+    let (w, site) = published();
+    gzip_all(&site, "x-gzip");
+    let server = serve(site.clone());
+    let dir = w.path("m");
+    let r = mirror(
+        &w,
+        &[&server.url, dir.to_str().unwrap(), "--vkey", &w.vkey()],
+    );
+    assert!(r.ok().contains("mirrored log"), "{}", r.stdout);
+    // What was written is the files themselves, not their compression.
+    let written: Vec<_> = dir_files(&dir)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with(".claimtrail-"))
+        .collect();
+    let served: Vec<_> = dir_files(&site)
+        .into_iter()
+        .filter(|(name, _)| !name.ends_with(".gz") && !name.ends_with(".encoding"))
+        .collect();
+    assert_eq!(written, served);
+    check(&w, &dir, &["--vkey", &w.vkey()]).ok();
+
+    // An entry bundle sent under a coding claimtrail does not decode (here
+    // the bundle as it is, labelled br): named with the coding and the
+    // remedy, not written, the rest put in place.
+    let bundle = site.join("tile/entries/000");
+    std::fs::remove_file(bundle.with_extension("gz")).unwrap();
+    std::fs::write(bundle.with_extension("encoding"), "br").unwrap();
+    let fresh = w.path("m2");
+    let r = mirror(&w, &[&server.url, fresh.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("\nPROBLEM tile/entries/000: tile: the server sends it with Content-Encoding br, which claimtrail does not decode, so it was not written (ask the host to serve it plain or gzip)\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!fresh.join("tile/entries/000").exists());
+    assert!(fresh.join("tile/0/000").is_file());
+    let json: serde_json::Value = serde_json::from_str(
+        &mirror(&w, &[&server.url, w.path("m3").to_str().unwrap(), "--json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        json["undecoded"],
+        serde_json::json!([["tile/entries/000", "br"]])
+    );
+    assert_eq!(json["damaged"], serde_json::json!([]));
+
+    // The checkpoint so: exit 2, the coding named, nothing written.
+    let checkpoint = site.join("checkpoint");
+    std::fs::remove_file(checkpoint.with_extension("gz")).unwrap();
+    std::fs::write(checkpoint.with_extension("encoding"), "br").unwrap();
+    let none = w.path("m4");
+    let r = mirror(&w, &[&server.url, none.to_str().unwrap()]);
+    r.error(&format!(
+        "cannot read {}/checkpoint: it is sent with Content-Encoding br, which claimtrail does not decode (hint: ask the host to serve it plain or gzip)",
+        server.url.trim_end_matches('/')
+    ));
+    assert!(!none.exists());
 }
 
 /// A mirror cut short by the server leaves the directory as the last whole
@@ -931,6 +1020,11 @@ fn a_mirror_into_a_directory_being_written_stops() {
 /// checkpoint, published into `site-a` and `site-b`. The desk's signer
 /// signed both histories; only a reader who saw both can tell.
 fn forked() -> (Work, PathBuf, PathBuf) {
+    forked_by(1, 2)
+}
+
+/// [`forked`], with `a` and `b` grown by `more_a` and `more_b` annotations.
+fn forked_by(more_a: usize, more_b: usize) -> (Work, PathBuf, PathBuf) {
     let a = Work::with_claims();
     let b = Work::new();
     for k in ["admin", "analyst", "auditor"] {
@@ -940,9 +1034,9 @@ fn forked() -> (Work, PathBuf, PathBuf) {
         }
     }
     std::fs::write(&b.db, a.db_bytes()).unwrap();
-    a.annotations_noted(1, Some("fork A"));
+    a.annotations_noted(more_a, Some("fork A"));
     a.run(Some("admin"), &["checkpoint"]).ok();
-    b.annotations_noted(2, Some("fork B"));
+    b.annotations_noted(more_b, Some("fork B"));
     b.run(Some("admin"), &["checkpoint"]).ok();
     let (site_a, site_b) = (a.path("site-a"), a.path("site-b"));
     a.run(None, &["publish", site_a.to_str().unwrap()]).ok();
@@ -1100,6 +1194,75 @@ fn a_fork_that_grew_is_refused_and_the_evidence_kept() {
         &["--vkey", &v, "--checkpoint", kept.to_str().unwrap()],
     )
     .ok();
+}
+
+/// A fork that grew, whose tree has its top tile at the same path as the
+/// held one's (`tile/1/000.p/1` at both sizes, each history's own): the
+/// held tile was read in place of the served one, the fork's root could
+/// not be made of them, and it was refused as "unchecked", run after run,
+/// not as the fork it is (one grown past the next level-1 node was told).
+#[test]
+fn a_fork_whose_top_tile_has_the_held_ones_path_is_told_a_fork() {
+    let (w, site_a, site_b) = forked_by(260, 280);
+    let v = w.vkey();
+    let (m, n) = (size_of(&site_a), size_of(&site_b));
+    assert!(256 <= m && m < n && n < 512, "{m} {n}");
+    let top = "tile/1/000.p/1";
+    assert_ne!(
+        std::fs::read(site_a.join(top)).unwrap(),
+        std::fs::read(site_b.join(top)).unwrap()
+    );
+    let (honest, forked) = (serve(site_a.clone()), serve(site_b.clone()));
+    let dir = w.path("mirror");
+    let d = dir.to_str().unwrap();
+    mirror(&w, &[&honest.url, d, "--vkey", &v]).ok();
+    let before = dir_files(&dir);
+    let saved = dir.join(format!(".claimtrail-served/{n}-{}", root_of(&site_b)));
+    // The next run is told the same: the tiles fetched wait for it, and
+    // the held ones are not read in their place then either.
+    for run in ["first", "next"] {
+        let r = mirror(&w, &[&forked.url, d, "--vkey", &v, "--json"]);
+        assert_eq!(r.code, 1, "{run}: {}{}", r.stdout, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(json["outcome"], "refused", "{run}");
+        assert_eq!(json["reason"], "fork", "{run}: {}", r.stdout);
+        assert_eq!(json["saved_as"], saved.to_str().unwrap());
+        let now: Vec<_> = dir_files(&dir)
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with(".claimtrail-"))
+            .collect();
+        assert_eq!(now, before, "{run}: the mirror was changed");
+    }
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(site_b.join("checkpoint")).unwrap()
+    );
+    check(&w, &dir, &["--vkey", &v]).ok();
+
+    // The log grown from the held tree, still under the same top tile's
+    // path: taken, that tile asked for again with what the tree grew by.
+    w.annotations_noted(20, Some("grows"));
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", site_a.to_str().unwrap()]).ok();
+    let grown = size_of(&site_a);
+    assert!(grown < 512, "{grown}");
+    honest.requests();
+    let out = mirror(&w, &[&honest.url, d, "--vkey", &v]).ok().to_string();
+    assert!(
+        out.contains(&format!("checkpoint of {grown} entries")),
+        "{out}"
+    );
+    let partial = grown - 256;
+    assert_eq!(
+        honest.requests(),
+        [
+            "/checkpoint".to_string(),
+            format!("/tile/0/001.p/{partial}"),
+            format!("/{top}"),
+            format!("/tile/entries/001.p/{partial}"),
+        ]
+    );
+    check(&w, &dir, &["--vkey", &v]).ok();
 }
 
 /// A server that shows a smaller tree than the one held: the held tiles

@@ -4,6 +4,9 @@
 //! backslash; block markers at the start of a line (`#`, `+`, `-`, `=`,
 //! `1.`) are escaped too, and leading spaces cannot open a code block.
 //! Control and bidirectional characters are shown as `\u{…}`.
+//! A word that GitHub's Markdown would link by itself (`www.`, `https://`,
+//! an e-mail address) is a code span instead, exact and never a link: only
+//! a source's URL is linked.
 
 use super::data::Report;
 use super::visible;
@@ -14,7 +17,11 @@ use std::fmt::Write;
 
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "# Provenance report: {}\n", inline(&r.origin));
+    let _ = writeln!(
+        o,
+        "# {}\n",
+        heading(&format!("Provenance report: {}", inline(&r.origin)))
+    );
     status(&mut o, r);
     sources(&mut o, r);
     claims(&mut o, r);
@@ -111,9 +118,12 @@ fn sources(o: &mut String, r: &Report) {
 fn source(o: &mut String, r: &Report, s: &SourceView) {
     let _ = writeln!(
         o,
-        "### {} — {}\n",
-        s.id,
-        inline(s.title.as_deref().unwrap_or("(untitled)"))
+        "### {}\n",
+        heading(&format!(
+            "{} — {}",
+            s.id,
+            inline(s.title.as_deref().unwrap_or("(untitled)"))
+        ))
     );
     if let Some(red) = &s.redaction {
         let _ = writeln!(
@@ -207,15 +217,18 @@ fn claims(o: &mut String, r: &Report) {
 fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     let _ = writeln!(
         o,
-        "### {} — {} ({}){}\n",
-        c.id,
-        inline(&c.speaker),
-        inline(&c.provenance),
-        if c.retraction.is_some() {
-            " — RETRACTED"
-        } else {
-            ""
-        }
+        "### {}\n",
+        heading(&format!(
+            "{} — {} ({}){}",
+            c.id,
+            inline(&c.speaker),
+            inline(&c.provenance),
+            if c.retraction.is_some() {
+                " — RETRACTED"
+            } else {
+                ""
+            }
+        ))
     );
     if let Some(rt) = &c.retraction {
         let _ = writeln!(
@@ -471,6 +484,20 @@ fn entries(o: &mut String, r: &Report) {
 }
 
 /// The quote in its signed context, as a blockquote with the quote in bold.
+///
+/// `**` marks the quote only when CommonMark's flanking rules let it open
+/// and close: an opening `**` followed by punctuation must have white
+/// space or punctuation before it, a closing one after punctuation must
+/// have white space or punctuation after it. A quote that begins or ends
+/// with a quotation mark next to a letter (`a**“massacre”** and`, and every
+/// such quote in Chinese or Japanese, written without spaces) was shown
+/// with the stars and no bold. Where that would happen, the character
+/// outside the mark is written as a numeric character reference
+/// (`&#97;**“massacre”**`): the parser judges flanking by the characters
+/// written (`;` is punctuation), the reader sees the very character. A
+/// space, a zero-width one or an HTML tag would have changed the text, or
+/// been dropped by renderers that leave out HTML; another marker (`__`)
+/// has the same rules.
 fn quote_in_context(prefix: &str, quote: &str, suffix: &str) -> String {
     let mut lines: Vec<String> = vec![String::new()];
     let lead = if prefix.chars().count() >= CONTEXT_CHARS {
@@ -483,28 +510,38 @@ fn quote_in_context(prefix: &str, quote: &str, suffix: &str) -> String {
     } else {
         ""
     };
+    // The last line ends with a closing `**` after a character that may
+    // be punctuation: what follows it on the line must not be a letter.
+    let mut closed_after_punct = false;
     let mut add = |text: &str, bold: bool| {
         for (i, part) in text.split('\n').enumerate() {
             if i > 0 {
                 lines.push(String::new());
+                closed_after_punct = false;
             }
-            let cur = lines.last_mut().map(|l| l.is_empty()).unwrap_or(true);
-            let piece = if bold && !part.trim().is_empty() {
+            let Some(line) = lines.last_mut() else {
+                return;
+            };
+            let cur = line.is_empty();
+            if bold && !part.trim().is_empty() {
                 let core = part.trim();
                 let start = part.len() - part.trim_start().len();
                 let lead_ws = &part[..start];
                 let trail_ws = &part[start + core.len()..];
-                format!(
-                    "{}**{}**{}",
-                    line_text(lead_ws, cur),
-                    line_text(core, false),
-                    line_text(trail_ws, false)
-                )
+                let core = line_text(core, false);
+                push_after_mark(line, &line_text(lead_ws, cur), &mut closed_after_punct);
+                if !core.starts_with(not_punctuation) {
+                    let at = line.char_indices().next_back();
+                    if let Some((at, c)) = at.filter(|&(_, c)| !space_or_punctuation(c)) {
+                        line.truncate(at);
+                        let _ = write!(line, "&#{};", c as u32);
+                    }
+                }
+                let _ = write!(line, "**{core}**");
+                closed_after_punct = !core.ends_with(not_punctuation);
+                push_after_mark(line, &line_text(trail_ws, false), &mut closed_after_punct);
             } else {
-                line_text(part, cur)
-            };
-            if let Some(l) = lines.last_mut() {
-                l.push_str(&piece);
+                push_after_mark(line, &line_text(part, cur), &mut closed_after_punct);
             }
         }
     };
@@ -524,39 +561,112 @@ fn quote_in_context(prefix: &str, quote: &str, suffix: &str) -> String {
         .join("\n")
 }
 
+/// Appends escaped text to a line of [`quote_in_context`]; right after a
+/// closing `**` that follows punctuation, a first character that is not
+/// white space or punctuation is written as a character reference, so
+/// that the `**` still closes (its `&` is punctuation).
+fn push_after_mark(line: &mut String, text: &str, closed_after_punct: &mut bool) {
+    let Some(first) = text.chars().next() else {
+        return;
+    };
+    if std::mem::take(closed_after_punct) && !space_or_punctuation(first) {
+        let _ = write!(line, "&#{};", first as u32);
+        line.push_str(&text[first.len_utf8()..]);
+    } else {
+        line.push_str(text);
+    }
+}
+
+/// Surely neither punctuation nor a symbol, as every CommonMark version
+/// reads it (0.31 counts symbols, `€` or `©`, as punctuation): a letter or
+/// a digit, but the enclosed letters (`Ⓐ`, `🄰`), which are symbols too.
+fn not_punctuation(c: char) -> bool {
+    c.is_alphanumeric() && !matches!(c as u32, 0x2460..=0x24FF | 0x1F100..=0x1F1FF)
+}
+
+/// Surely white space or punctuation, as CommonMark reads it: ASCII
+/// punctuation (every escape and entity ends with one), its white space
+/// (the space separators), and the quotation marks, dashes and other
+/// punctuation of U+2010–U+2027 and `«` `»`. Another character next to a
+/// mark is written as a reference when the mark needs it.
+fn space_or_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(
+            c as u32,
+            0x09 | 0x0A | 0x0C | 0x0D | 0x20 | 0xA0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000
+                | 0x2010..=0x2027 | 0xAB | 0xBB
+        )
+}
+
 /// Escapes one line of text. `at_start`: the text begins a line, so block
-/// markers and indentation are neutralised too.
+/// markers and indentation are neutralised too. A word that GitHub would
+/// make a link of (see [`address_like`]) is written as a code span.
 fn line_text(s: &str, at_start: bool) -> String {
     let s = visible(s);
     let mut out = String::with_capacity(s.len() + 8);
-    let mut chars = s.chars().peekable();
+    let mut rest = s.as_str();
     if at_start {
-        while let Some(&c) = chars.peek() {
-            if c == ' ' {
-                out.push_str("&#32;");
-                chars.next();
-            } else {
-                break;
-            }
+        let spaces = rest.len() - rest.trim_start_matches(' ').len();
+        for _ in 0..spaces {
+            out.push_str("&#32;");
         }
-        let rest: String = chars.clone().collect();
+        rest = &rest[spaces..];
+        let first_word = rest.split(is_word_break).next().unwrap_or("");
         let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
-        let after = rest.chars().nth(digits);
-        if matches!(rest.chars().next(), Some('#' | '+' | '-' | '='))
-            || (digits > 0 && matches!(after, Some('.' | ')')))
+        let after = rest[digits..].chars().next();
+        // A line that opens with a code span opens with a backtick, no
+        // block marker.
+        if !address_like(first_word)
+            && (matches!(rest.chars().next(), Some('#' | '+' | '-' | '='))
+                || (digits > 0 && matches!(after, Some('.' | ')'))))
         {
             // Escape the marker (for `1.` the dot after the digits).
-            if digits > 0 {
-                for _ in 0..digits {
-                    if let Some(d) = chars.next() {
-                        out.push(d);
-                    }
-                }
-            }
+            out.push_str(&rest[..digits]);
             out.push('\\');
+            rest = &rest[digits..];
         }
     }
-    for c in chars {
+    // Words and what separates them, each in turn.
+    while !rest.is_empty() {
+        let word_len = rest.find(is_word_break).unwrap_or(rest.len());
+        let (word, tail) = if word_len == 0 {
+            let c = rest.chars().next().map_or(1, char::len_utf8);
+            rest.split_at(c)
+        } else {
+            rest.split_at(word_len)
+        };
+        if word_len > 0 && address_like(word) {
+            // Quotation marks, brackets and a sentence's punctuation
+            // around the address stay prose (`"`https://…`"`, not
+            // `` `"https://…"` ``), as long as the rest is still one.
+            let edge = |c: char| "\"'()[]{}<>,.;:!?“”‘’«»".contains(c);
+            let (mut start, mut end) = (0, word.len());
+            while let Some(c) = word[start..end].chars().next().filter(|&c| edge(c)) {
+                if !address_like(&word[start + c.len_utf8()..end]) {
+                    break;
+                }
+                start += c.len_utf8();
+            }
+            while let Some(c) = word[start..end].chars().next_back().filter(|&c| edge(c)) {
+                if !address_like(&word[start..end - c.len_utf8()]) {
+                    break;
+                }
+                end -= c.len_utf8();
+            }
+            escape_into(&mut out, &word[..start]);
+            out.push_str(&code_span(&word[start..end]));
+            escape_into(&mut out, &word[end..]);
+        } else {
+            escape_into(&mut out, word);
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// Prose: markup characters get a backslash, `<` `>` `&` become entities.
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -568,7 +678,75 @@ fn line_text(s: &str, at_start: bool) -> String {
             c => out.push(c),
         }
     }
-    out
+}
+
+/// What ends a word for [`address_like`]: white space, and `|`, which
+/// ends a table cell even inside a code span (GFM reads `\|` there as `|`,
+/// and outside a table a code span would show the backslash), so it stays
+/// prose, escaped.
+fn is_word_break(c: char) -> bool {
+    c.is_whitespace() || c == '|'
+}
+
+/// Whether GitHub's Markdown (cmark-gfm's extended autolinks) could make a
+/// link of some of this word: a `www.` address, a `scheme://` one
+/// (`http`, `https`, `ftp`), an e-mail address (`mailto:` and `xmpp:` ones
+/// hold an `@` too). As prose, the link kept the report's escapes in its
+/// target and its text (`world\_middle\_east`, `&amp;amp;`), and made a link
+/// of text the report does not link (only a source's URL is). Such a word
+/// is a code span instead: exact, and never a link. The test errs on the
+/// side of code: any case of `www.`, `mailto:` or `xmpp:` (cmark-gfm links
+/// `mailto:@x.com`), any `://`, any `@` between a character of an
+/// address's user part and one more character (a handle such as
+/// `@acct_one`, with nothing before the `@`, stays prose).
+fn address_like(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    if ["www.", "://", "mailto:", "xmpp:"]
+        .iter()
+        .any(|t| lower.contains(t))
+    {
+        return true;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    chars.windows(3).any(|w| {
+        w[1] == '@'
+            && (w[0].is_alphanumeric() || matches!(w[0], '.' | '+' | '-' | '_'))
+            && !is_word_break(w[2])
+    })
+}
+
+/// Text as a code span: shown exactly (no escape or entity is read inside
+/// one), delimited by a backtick run longer than any inside, and spaced
+/// from a backtick at either end (CommonMark strips one space each side).
+/// `s` has no line break and no white space at its ends.
+fn code_span(s: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// The text of an ATX heading (escaped already): a run of `#` at its end
+/// after a space (`strikes, #`) is a closing sequence, which CommonMark
+/// drops, so its first `#` gets a backslash (`strikes, \#`: after the `\`
+/// the run closes nothing). A `#` inside a word (`C#`) closes nothing.
+fn heading(text: &str) -> String {
+    let body = text.trim_end_matches([' ', '\t']);
+    let run = body.trim_end_matches('#');
+    if run.len() < body.len() && (run.is_empty() || run.ends_with([' ', '\t'])) {
+        format!("{run}\\{}", &text[run.len()..])
+    } else {
+        text.to_string()
+    }
 }
 
 /// Escapes text (or an id, a verdict…) for inline use (one line: a line
@@ -653,6 +831,93 @@ mod tests {
             "x\\\\u{202e}y\\\\u{1b}\\[31m"
         );
         assert_eq!(block("a\n# b"), "a\n\\# b");
+    }
+
+    /// A bare address in text, which GitHub would link with the escapes
+    /// of prose in its target and its text, is a code span: exact, no link.
+    #[test]
+    fn addresses_in_text_are_code_spans() {
+        assert_eq!(
+            inline("See https://www.bbc.co.uk/news/world_middle_east-62250000?at_medium=RSS&at_campaign=KARANGA"),
+            "See `https://www.bbc.co.uk/news/world_middle_east-62250000?at_medium=RSS&at_campaign=KARANGA`"
+        );
+        assert_eq!(
+            inline("mail desk_editor@bbc.co.uk or www.al_monitor.com."),
+            "mail `desk_editor@bbc.co.uk` or `www.al_monitor.com`."
+        );
+        // Backticks inside: a longer delimiter, and a space from one at
+        // an end (CommonMark strips one each side).
+        assert_eq!(inline("`www.x.com`"), "`` `www.x.com` ``");
+        assert_eq!(inline("a``b@c.de"), "```a``b@c.de```");
+        // `|` ends a word: in a table cell it would end the cell even in
+        // a code span.
+        assert_eq!(
+            inline("www.x.com|ftp://y.org/a_b|z_1"),
+            "`www.x.com`\\|`ftp://y.org/a_b`\\|z\\_1"
+        );
+        // A code span opening a line needs no block marker escape; other
+        // words keep theirs.
+        assert_eq!(inline("-www.x.com"), "`-www.x.com`");
+        assert_eq!(inline("1. www.x.com"), "1\\. `www.x.com`");
+        assert_eq!(inline("  a@b.c"), "&#32;&#32;`a@b.c`");
+        // A handle is no address; a hidden character is shown as show
+        // shows it, inside the span too.
+        assert_eq!(inline("@acct_one"), "@acct\\_one");
+        assert_eq!(inline("mailto:@x.com#"), "`mailto:@x.com#`");
+        // Punctuation around it stays prose while the rest is an address.
+        assert_eq!(
+            inline("(\"https://x.org/a_b\"), or www.)"),
+            "(\"`https://x.org/a_b`\"), or `www.`)"
+        );
+        assert_eq!(
+            inline("https://x.org/\u{202e}a_b"),
+            "`https://x.org/\\u{202e}a_b`"
+        );
+        assert_eq!(
+            block("see\nhttps://x.org/a_b?c=1&d=2"),
+            "see\n`https://x.org/a_b?c=1&d=2`"
+        );
+    }
+
+    /// A heading's trailing `#` run is text, not a closing sequence.
+    #[test]
+    fn a_heading_keeps_its_trailing_hashes() {
+        assert_eq!(heading("S7 — strikes, #"), "S7 — strikes, \\#");
+        assert_eq!(heading("S7 — strikes ## "), "S7 — strikes \\## ");
+        assert_eq!(heading("S7 — C#"), "S7 — C#");
+        assert_eq!(heading("S7 — \\#"), "S7 — \\#");
+        assert_eq!(heading("##"), "\\##");
+    }
+
+    /// The bold mark of a quote opens and closes whatever is next to it:
+    /// where a flanking rule would leave the stars as text, the character
+    /// outside is a character reference (checked with cmark-gfm: each
+    /// renders `<strong>` around the exact quote, and the text around).
+    #[test]
+    fn the_quote_mark_opens_and_closes_next_to_punctuation() {
+        // Opening after a letter, before a quotation mark.
+        let q = quote_in_context("called it a", "“massacre”", " and");
+        assert_eq!(q, "> called it &#97;**“massacre”** and");
+        // Chinese: no spaces, both sides.
+        let q = quote_in_context("发言人称这是", "“一场屠杀”", "并要求调查。");
+        assert_eq!(q, "> 发言人称这&#26159;**“一场屠杀”**&#24182;要求调查。");
+        // Escaped and entity-written text inside counts as punctuation.
+        let q = quote_in_context("x", "*war*", "y");
+        assert_eq!(q, "> &#120;**\\*war\\***&#121;");
+        let q = quote_in_context("R", "&D", "s");
+        assert_eq!(q, "> &#82;**&amp;D**s");
+        // An address in the quote is a code span, inside the mark.
+        let q = quote_in_context("at", "www.x.com", ".");
+        assert_eq!(q, "> a&#116;**`www.x.com`**.");
+        // Nothing changes where the rules already hold.
+        let q = quote_in_context("said: “", "Stop the war.", "” Then");
+        assert_eq!(q, "> said: “**Stop the war.**” Then");
+        let q = quote_in_context("Hello", "world", "s");
+        assert_eq!(q, "> Hello**world**s");
+        let q = quote_in_context("", "“Go”", "");
+        assert_eq!(q, "> **“Go”**");
+        let q = quote_in_context("a\n", "“one”\n\n“two” ", "x\nb");
+        assert_eq!(q, "> a\n> **“one”**\n>\n> **“two”** x\n> b");
     }
 
     #[test]

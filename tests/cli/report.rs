@@ -1639,3 +1639,135 @@ fn markdown_names_untitled_sources_and_sources_without_claims() {
     assert!(md.contains("- **Source:** S2, bytes 14..30;"), "{md}");
     assert!(md.contains("| claims | none |"), "{md}");
 }
+
+/// An address written in a note, a quote, a publisher or an author, which
+/// GitHub's Markdown links by itself (`www.`, `https://`, e-mail): the
+/// report's escapes of prose stayed in the link's target and text (the
+/// reader saw `world\_middle\_east` and `&amp;amp;`, the link was broken),
+/// and the report linked text it says it does not (only a source's URL
+/// is a link). Such an address is a code span: shown as written, no link.
+#[test]
+fn markdown_shows_addresses_in_text_as_written_and_unlinked() {
+    let w = Work::with_claims();
+    let quote = "the road is open, see www.gov.example/press_release?id=7&lang=en";
+    let text = format!("The ministry said {quote}. More later.");
+    let out = w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "article",
+            "--title",
+            "Road reopens",
+            "--publisher",
+            "BBC News (www.bbc.co.uk)",
+            "--author",
+            "news_desk@bbc.co.uk",
+            "--url",
+            "https://www.bbc.co.uk/news/world_middle_east-62250000",
+        ],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(out.ok(), "S2\n");
+    w.claim_on("S2", &["--quote", quote], "the ministry", "statement")
+        .ok();
+    let note = "See https://www.bbc.co.uk/news/world_middle_east-62250000?at_medium=RSS&at_campaign=KARANGA";
+    w.run(
+        Some("analyst"),
+        &["annotate", "C3", "--verdict", "confirmed", "--note", note],
+    )
+    .ok();
+
+    let md = report(&w, None, &["S2", "--format", "md"]).ok().to_string();
+    assert!(
+        md.contains("    > See `https://www.bbc.co.uk/news/world_middle_east-62250000?at_medium=RSS&at_campaign=KARANGA`\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| publisher | BBC News (`www.bbc.co.uk`) |"),
+        "{md}"
+    );
+    assert!(md.contains("| author | `news_desk@bbc.co.uk` |"), "{md}");
+    assert!(
+        md.contains("\n> The ministry said **the road is open, see `www.gov.example/press_release?id=7&lang=en`**. More later.\n"),
+        "{md}"
+    );
+    // The source's URL is still the one link, an autolink.
+    assert!(
+        md.contains("| url | <https://www.bbc.co.uk/news/world_middle_east-62250000> |"),
+        "{md}"
+    );
+    assert_eq!(md.matches("<http").count(), 1, "{md}");
+    // No escape of prose inside an address.
+    for escaped in ["world\\_middle", "press\\_release", "news\\_desk", "&amp;"] {
+        assert!(!md.contains(escaped), "{escaped}: {md}");
+    }
+}
+
+/// The quote is marked in its context with `**…**`, which CommonMark
+/// reads as bold only when the stars are next to white space or
+/// punctuation as its flanking rules ask: a quote that starts or ends
+/// with a quotation mark next to a letter (a missing space, or Chinese,
+/// written without spaces) showed the stars and no bold. The letter next
+/// to the mark is written as a character reference (`&#26159;` is 是):
+/// the same text, and the stars open and close.
+#[test]
+fn markdown_marks_a_quote_that_begins_with_punctuation_after_a_letter() {
+    let w = Work::with_claims();
+    let zh = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "外交部发言人称这是“一场屠杀”并要求调查。",
+    );
+    w.claim_on(&zh, &["--quote", "“一场屠杀”"], "外交部发言人", "statement")
+        .ok();
+    let en = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "The governor called it a“massacre” and left.",
+    );
+    w.claim_on(&en, &["--quote", "“massacre”"], "the governor", "statement")
+        .ok();
+    let md = report(&w, None, &["C3", "C4", "--format", "md"])
+        .ok()
+        .to_string();
+    assert!(
+        md.contains("\n> 外交部发言人称这&#26159;**“一场屠杀”**&#24182;要求调查。\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("\n> The governor called it &#97;**“massacre”** and left.\n"),
+        "{md}"
+    );
+}
+
+/// A title that ends in ` #` (a ranked list's) is shown whole: in an ATX
+/// heading a trailing run of `#` after a space is a closing sequence,
+/// which CommonMark drops, so the report escapes it.
+#[test]
+fn markdown_heading_keeps_a_title_ending_in_a_hash() {
+    let w = Work::with_claims();
+    let out = w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "article",
+            "--title",
+            "Ranked: the deadliest strikes, #",
+        ],
+        Some(b"1. Idlib."),
+    );
+    assert_eq!(out.ok(), "S2\n");
+    let md = report(&w, None, &["S2", "--format", "md"]).ok().to_string();
+    assert!(
+        md.contains("\n### S2 — Ranked: the deadliest strikes, \\#\n"),
+        "{md}"
+    );
+}

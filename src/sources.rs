@@ -911,6 +911,22 @@ fn not_found(
     occurrence: Option<usize>,
 ) -> Error {
     let span = spelling.name("span");
+    // Copied from `show S --text`, which prints a tab as `\t` and an
+    // invisible character as `\u{200f}`: the quote holds the escapes as
+    // typed, the source the characters. Said so, with the span (a shell
+    // does not type a tab or a right-to-left mark).
+    if let Some(meant) = text::unescape_shown(quote) {
+        if let Some(at) = src.find(&meant) {
+            let (l, c) = text::line_col(src, at);
+            return Error::invalid(
+                format!(
+                    "the quote does not occur in {id} as typed: it holds escapes as `show` prints them (`\\t`, `\\u{{…}}`), where the source has the characters themselves, at line {l} col {c} (bytes {at}..{})",
+                    at + meant.len()
+                ),
+                format!("to claim the source's own text, use {}", use_span(src, at, at + meant.len(), spelling)),
+            );
+        }
+    }
     let near = text::near_matches(src, quote);
     let Some(first) = near.first() else {
         // Parts of a word or two are found almost anywhere, and parts far

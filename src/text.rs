@@ -1111,6 +1111,43 @@ pub fn is_hidden(c: char) -> bool {
     needs_escape(c)
 }
 
+/// `typed` with the escapes [`escape`] writes read back (`\t` as a tab,
+/// `\u{200f}` as U+200F), when it holds any: what a quote copied from
+/// `show --text` meant. `None` when it holds none.
+pub fn unescape_shown(typed: &str) -> Option<String> {
+    if !typed.contains('\\') {
+        return None;
+    }
+    let mut out = String::with_capacity(typed.len());
+    let mut rest = typed;
+    let mut changed = false;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('t') {
+            out.push('\t');
+            rest = tail;
+            changed = true;
+        } else if let Some((c, tail)) = after
+            .strip_prefix("u{")
+            .and_then(|a| a.split_once('}'))
+            .and_then(|(hex, tail)| {
+                let c = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
+                (hex.len() <= 6 && needs_escape(c)).then_some((c, tail))
+            })
+        {
+            out.push(c);
+            rest = tail;
+            changed = true;
+        } else {
+            out.push('\\');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
 pub(crate) fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
@@ -1153,15 +1190,17 @@ pub struct LegacyText {
 
 /// How many bytes of `data` are not UTF-8, when the rest is UTF-8 text
 /// that uses it (letters beyond ASCII, well formed) and those bytes are
-/// few (at most 16, and fewer than its letters beyond ASCII): such a
-/// text is UTF-8 with stray bytes, not text in a legacy encoding.
+/// few (at most 16, and no more than its letters beyond ASCII): such a
+/// text is UTF-8 with stray bytes, not text in a legacy encoding. (`café
+/// and caf\xe9`, one of each, was read as ISO-8859-2, and the hint's
+/// `iconv` made the UTF-8 `café` into `cafĂŠ`.)
 pub fn stray_bytes(data: &[u8]) -> Option<usize> {
     let (mut stray, mut wide) = (0usize, 0usize);
     for chunk in data.utf8_chunks() {
         wide += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
         stray += chunk.invalid().len();
     }
-    (stray > 0 && stray <= 16 && wide > stray).then_some(stray)
+    (stray > 0 && stray <= 16 && wide >= stray).then_some(stray)
 }
 
 /// Where the line of `data` that holds byte `at` begins and ends (its
@@ -1707,6 +1746,23 @@ mod tests {
         assert_eq!(prefix(&t, start), "é".repeat(32));
         assert_eq!(suffix(&t, start + 1), "ü".repeat(32));
         assert_eq!(prefix("ab", 0), "");
+    }
+
+    #[test]
+    fn escapes_as_show_prints_them_are_read_back() {
+        assert_eq!(unescape_shown("Tab\\there"), Some("Tab\there".into()));
+        assert_eq!(
+            unescape_shown("RLM\\u{200f}here"),
+            Some("RLM\u{200f}here".into())
+        );
+        assert_eq!(unescape_shown("a \\ b"), None);
+        assert_eq!(unescape_shown("no escape"), None);
+        // Only what `escape` writes: a letter is never escaped.
+        assert_eq!(unescape_shown("\\u{41}"), None);
+        assert_eq!(unescape_shown("\\u{zz}"), None);
+        for s in ["a\tb", "x\u{202e}y", "\u{1b}[31m"] {
+            assert_eq!(unescape_shown(&escape(s)).as_deref(), Some(s));
+        }
     }
 
     /// A context cut inside a character as the reader sees it is shown

@@ -12,7 +12,9 @@ use super::data::Report;
 use super::visible;
 use crate::model::ItemId;
 use crate::query::{AnnotationView, ClaimView, SourceView};
-use crate::text::{count, CONTEXT_CHARS};
+use crate::text::count;
+#[cfg(test)]
+use crate::text::CONTEXT_CHARS;
 use std::fmt::Write;
 
 pub fn render(r: &Report) -> String {
@@ -244,7 +246,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     match &c.quote {
         Some(q) => {
-            let _ = writeln!(o, "{}\n", quote_in_context(c.context().0, q, c.context().1));
+            let _ = writeln!(o, "{}\n", quote_in_shown_context(c, q));
         }
         None => {
             let _ = writeln!(
@@ -498,18 +500,30 @@ fn entries(o: &mut String, r: &Report) {
 /// space, a zero-width one or an HTML tag would have changed the text, or
 /// been dropped by renderers that leave out HTML; another marker (`__`)
 /// has the same rules.
+#[cfg(test)]
 fn quote_in_context(prefix: &str, quote: &str, suffix: &str) -> String {
+    let lead = prefix.chars().count() >= CONTEXT_CHARS;
+    let tail = suffix.chars().count() >= CONTEXT_CHARS;
+    quote_marked(prefix, quote, suffix, lead, tail)
+}
+
+/// A claim's quote in its context as shown ([`crate::query::ClaimView::shown_context`]:
+/// cut at whole characters, `…` where the source goes on).
+fn quote_in_shown_context(c: &crate::query::ClaimView, quote: &str) -> String {
+    let shown = c.shown_context();
+    quote_marked(
+        shown.prefix,
+        quote,
+        shown.suffix,
+        shown.more_before,
+        shown.more_after,
+    )
+}
+
+fn quote_marked(prefix: &str, quote: &str, suffix: &str, lead: bool, tail: bool) -> String {
     let mut lines: Vec<String> = vec![String::new()];
-    let lead = if prefix.chars().count() >= CONTEXT_CHARS {
-        "…"
-    } else {
-        ""
-    };
-    let tail = if suffix.chars().count() >= CONTEXT_CHARS {
-        "…"
-    } else {
-        ""
-    };
+    let lead = if lead { "…" } else { "" };
+    let tail = if tail { "…" } else { "" };
     // The last line ends with a closing `**` after a character that may
     // be punctuation: what follows it on the line must not be a letter.
     let mut closed_after_punct = false;

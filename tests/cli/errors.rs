@@ -302,6 +302,16 @@ fn bad_input_leaves_the_log_unchanged() {
         &["source", "add", &p("stray.txt"), "--kind", "statement"],
         "stray.txt is UTF-8 text but for 1 byte that is not (the first at offset 23, shown as \u{fffd} in `Le préfet a déclaré \u{fffd} Idlib.`) (hint: fix them where they came from, or `iconv -f UTF-8 -t UTF-8 -c ",
     );
+    // As many letters beyond ASCII as stray bytes, one of each: still
+    // UTF-8 with a stray byte (read as ISO-8859-2, the hint's `iconv`
+    // made the UTF-8 `café` into `cafĂŠ`).
+    std::fs::write(w.path("mixed.txt"), b"caf\xc3\xa9 and caf\xe9 mix\n").unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", &p("mixed.txt"), "--kind", "tweet"],
+        "mixed.txt is UTF-8 text but for 1 byte that is not (the first at offset 13, shown as \u{fffd} in `café and caf\u{fffd} mix`)",
+    );
     // What Notepad saves as "Unicode": the hint converts from UTF-16.
     let utf16: Vec<u8> = [0xFF, 0xFE]
         .into_iter()
@@ -3935,4 +3945,52 @@ fn a_claim_does_not_begin_or_end_with_white_space() {
         w.claim_on(&s, &["--span", "16..19"], "X", "article").ok(),
         "C4\n"
     );
+}
+
+/// A quote copied from `show S --text`, which prints a tab as `\t` and an
+/// invisible character as `\u{…}`: the refusal says the quote holds the
+/// escapes where the source has the characters, and gives the span (it
+/// said "does not occur" and sent the user back to `show --text`).
+/// Red-team, session 62.
+#[test]
+fn a_quote_copied_with_shows_escapes_is_given_its_span() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin("analyst", "article", "Tab\there and RLM\u{200f}here.\n");
+    let shown = w.run(None, &["show", &s, "--text"]);
+    assert!(
+        shown.ok().contains("Tab\\there and RLM\\u{200f}here."),
+        "{}",
+        shown.stdout
+    );
+    let before = w.db_bytes();
+    for (typed, span) in [("Tab\\there", "0..8"), ("RLM\\u{200f}here", "13..23")] {
+        w.run(
+            Some("analyst"),
+            &[
+                "claim", "add", "--source", &s, "--quote", typed, "--speaker", "X",
+                "--provenance", "other",
+            ],
+        )
+        .error(&format!(
+            "it holds escapes as `show` prints them (`\\t`, `\\u{{…}}`), where the source has the characters themselves, at line 1 col {} (bytes {span}) (hint: to claim the source's own text, use --span {span} instead of --quote)",
+            if span == "0..8" { 1 } else { 14 }
+        ));
+    }
+    assert!(before == w.db_bytes());
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--span",
+            "0..8",
+            "--speaker",
+            "X",
+            "--provenance",
+            "other",
+        ],
+    );
+    assert_eq!(r.ok(), "C1\n");
 }

@@ -2935,6 +2935,13 @@ fn the_context_shown_does_not_make_a_flag_of_two_halves() {
         json.to_string().contains("\u{1f1f8}\u{1f1fe}\u{1f1ea}xxx"),
         "{json}"
     );
+    let md = w.run(None, &["report", "C1", "--format", "md"]);
+    assert!(md.ok().contains("…\u{1f1fe}\u{1f1ea}xxx"), "{}", md.stdout);
+    assert!(
+        !md.stdout.contains("\u{1f1f8}\u{1f1fe}\u{1f1ea}"),
+        "{}",
+        md.stdout
+    );
     let html = w.run(None, &["report", "C1", "--format", "html"]);
     assert!(
         html.ok()

@@ -99,27 +99,52 @@ fn check_source_text_then(
     Ok(())
 }
 
-/// The lines (from 1) of the first whole private key in `data`: a PEM or
-/// OpenSSH `-----BEGIN … PRIVATE KEY-----` line and, below it, its `-----END
-/// … PRIVATE KEY-----` line; or a PuTTY key file's first line and its
-/// `Private-Lines:`.
+/// The lines (from 1) of the first whole private key in `data`: a
+/// `-----BEGIN … PRIVATE KEY-----` or `-----BEGIN PGP PRIVATE KEY
+/// BLOCK-----` marker, anywhere in a line (a key pasted as one line, or
+/// quoted in a forwarded mail with `> ` before each line), its `-----END`
+/// marker below or after it, and between them a key's body: at least 64
+/// characters of base64, which make up most of what is there (a court
+/// report's `[redacted by the court]` between the markers is no key). Or a
+/// PuTTY key file's first line and its `Private-Lines:`.
 fn private_key_block(data: &[u8]) -> Option<(usize, usize)> {
-    let mut begun: Option<(usize, bool)> = None;
+    let text = String::from_utf8_lossy(data);
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let mut from = 0;
+    while let Some(i) = text[from..].find("-----BEGIN ") {
+        let begin = from + i;
+        from = begin + 1;
+        let Some(close) = text[begin + 11..].find("-----") else {
+            break;
+        };
+        let label = &text[begin + 11..begin + 11 + close];
+        if !(label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK")) {
+            continue;
+        }
+        let body_start = begin + 11 + close + 5;
+        let Some(j) = text[body_start..].find("-----END ") else {
+            continue;
+        };
+        let body = &text[body_start..body_start + j];
+        let base64 = body
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+            .count();
+        let other = body
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '>')
+            .count()
+            - base64;
+        if base64 >= 64 && other * 5 <= base64 {
+            return Some((line_of(begin), line_of(body_start + j)));
+        }
+    }
+    let mut putty: Option<usize> = None;
     for (i, line) in data.split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii();
-        match begun {
-            None if line.starts_with(b"-----BEGIN ") && line.ends_with(b"PRIVATE KEY-----") => {
-                begun = Some((i + 1, true));
-            }
-            None if line.starts_with(b"PuTTY-User-Key-File-") => begun = Some((i + 1, false)),
-            Some((from, true))
-                if line.starts_with(b"-----END ") && line.ends_with(b"PRIVATE KEY-----") =>
-            {
-                return Some((from, i + 1));
-            }
-            Some((from, false)) if line.starts_with(b"Private-Lines:") => {
-                return Some((from, i + 1));
-            }
+        match putty {
+            None if line.starts_with(b"PuTTY-User-Key-File-") => putty = Some(i + 1),
+            Some(from) if line.starts_with(b"Private-Lines:") => return Some((from, i + 1)),
             _ => {}
         }
     }
@@ -457,9 +482,9 @@ pub fn check_url(url: &str) -> Result<(), String> {
     // `zoommtg:`, `chrome-extension:`, `ssh:`), which ClaimReview and the
     // other reports would hand to web pages: taken by name, not refused by
     // name, since programs register new ones every year.
-    const TAKEN: [&str; 17] = [
+    const TAKEN: [&str; 15] = [
         "http", "https", "urn", "doi", "hdl", "ark", "info", "tag", "ipfs", "ipns", "at", "ftp",
-        "ftps", "mailto", "news", "nntp", "gopher",
+        "ftps", "mailto", "news",
     ];
     if !TAKEN.iter().any(|s| scheme.eq_ignore_ascii_case(s)) {
         return not(&format!(
@@ -471,7 +496,12 @@ pub fn check_url(url: &str) -> Result<(), String> {
     if url[scheme.len() + 1..].is_empty() {
         return not(&format!("nothing follows its scheme {scheme}:"));
     }
-    if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
+    // A server's host, as the browser reads it (ftp: is one of its
+    // "special" schemes, read as http's are).
+    if ["http", "https", "ftp", "ftps"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
+    {
         // As a browser parses it (WHATWG): an unclosed `[` of an IPv6
         // host, a port that is no number, a host with a forbidden
         // character.
@@ -555,12 +585,13 @@ pub fn check_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The authority (`user@host:port`) of an `http://` or `https://` URL, in
+/// The authority (`user@host:port`) of an `http://`, `https://`, `ftp://`
+/// or `ftps://` URL, in
 /// any case: what comes between `//` and the first `/`, `?` or `#`. `None`
 /// for any other scheme, or an http(s) URL without `//`. An `@` in it means
 /// a user name before the host, which a reader takes for the site.
 pub fn web_authority(url: &str) -> Option<&str> {
-    let rest = ["http:", "https:"].iter().find_map(|p| {
+    let rest = ["http:", "https:", "ftp:", "ftps:"].iter().find_map(|p| {
         url.get(..p.len())
             .filter(|h| h.eq_ignore_ascii_case(p))
             .map(|_| &url[p.len()..])
@@ -915,17 +946,14 @@ fn not_found(
     // invisible character as `\u{200f}`: the quote holds the escapes as
     // typed, the source the characters. Said so, with the span (a shell
     // does not type a tab or a right-to-left mark).
-    if let Some(meant) = text::unescape_shown(quote) {
-        if let Some(at) = src.find(&meant) {
-            let (l, c) = text::line_col(src, at);
-            return Error::invalid(
-                format!(
-                    "the quote does not occur in {id} as typed: it holds escapes as `show` prints them (`\\t`, `\\u{{…}}`), where the source has the characters themselves, at line {l} col {c} (bytes {at}..{})",
-                    at + meant.len()
-                ),
-                format!("to claim the source's own text, use {}", use_span(src, at, at + meant.len(), spelling)),
-            );
-        }
+    if let Some((at, end)) = text::find_shown(src, quote) {
+        let (l, c) = text::line_col(src, at);
+        return Error::invalid(
+            format!(
+                "the quote does not occur in {id} as typed: it holds escapes as `show` prints them (`\\t`, `\\u{{…}}`), where the source has the characters themselves, at line {l} col {c} (bytes {at}..{end})"
+            ),
+            format!("to claim the source's own text, use {}", use_span(src, at, end, spelling)),
+        );
     }
     let near = text::near_matches(src, quote);
     let Some(first) = near.first() else {
@@ -1295,6 +1323,11 @@ mod tests {
             ("zoommtg://zoom.us/join?confno=1", "a zoommtg: address"),
             ("chrome-extension://abcdefghijklmnop/x.html", "a chrome-extension: address"),
             ("ssh://evil.example", "a ssh: address"),
+            (
+                "ftp://www.reuters.com%2E%65vil.example/x",
+                "reads as `www.reuters.com.evil.example`",
+            ),
+            ("gopher://reuters.com/", "a gopher: address"),
             ("x-apple.systempreferences:com.apple.preference.security", "a x-apple.systempreferences: address"),
         ] {
             let e = check_url(bad).unwrap_err();

@@ -126,8 +126,16 @@ pub fn whole_start(prefix: &str) -> &str {
     };
     let s = prefix.trim_start_matches(continues);
     let flags = s.chars().take_while(|c| is_regional_indicator(*c)).count();
-    match flags % 2 {
+    let s = match flags % 2 {
         1 => &s[s.chars().next().map_or(0, char::len_utf8)..],
+        _ => s,
+    };
+    // A sequence joined with U+200D (a family, a rainbow flag) whose
+    // first part may have been cut off shows as another emoji (👨‍👩‍👧‍👦 cut
+    // after the man showed 👩‍👧‍👦): left out whole.
+    use unicode_segmentation::UnicodeSegmentation;
+    match s.graphemes(true).next() {
+        Some(first) if first.contains('\u{200d}') => &s[first.len()..],
         _ => s,
     }
 }
@@ -136,14 +144,22 @@ pub fn whole_start(prefix: &str) -> &str {
 /// of a character its cut left at its end: a joiner, or one regional
 /// indicator of a flag cut in two. For display only, as [`whole_start`].
 pub fn whole_end(suffix: &str) -> &str {
+    use unicode_segmentation::UnicodeSegmentation;
     let s = suffix.trim_end_matches('\u{200d}');
     let flags = s
         .chars()
         .rev()
         .take_while(|c| is_regional_indicator(*c))
         .count();
-    match flags % 2 {
+    let s = match flags % 2 {
         1 => &s[..s.len() - s.chars().next_back().map_or(0, char::len_utf8)],
+        _ => s,
+    };
+    // A joined sequence at the end may have lost its last part (and one
+    // that ended in a joiner did).
+    let cut = suffix.ends_with('\u{200d}');
+    match s.graphemes(true).next_back() {
+        Some(last) if cut || last.contains('\u{200d}') => &s[..s.len() - last.len()],
         _ => s,
     }
 }
@@ -1111,41 +1127,82 @@ pub fn is_hidden(c: char) -> bool {
     needs_escape(c)
 }
 
-/// `typed` with the escapes [`escape`] writes read back (`\t` as a tab,
-/// `\u{200f}` as U+200F), when it holds any: what a quote copied from
-/// `show --text` meant. `None` when it holds none.
-pub fn unescape_shown(typed: &str) -> Option<String> {
-    if !typed.contains('\\') {
-        return None;
+/// Where `typed`, a quote copied from `show --text`, occurs in `src` when
+/// each escape in it (`\t`, `\u{200f}`) stands for its character or for
+/// itself: `show` prints a backslash as it is, so `C:\temp` copied from
+/// it is a backslash and a `t`, and the tab before it a tab. The first
+/// place, as a byte range; `None` when `typed` holds no escape (or more
+/// than 12), or occurs nowhere so read.
+pub fn find_shown(src: &str, typed: &str) -> Option<(usize, usize)> {
+    enum Part<'a> {
+        Text(&'a str),
+        Escape(char, &'a str),
     }
-    let mut out = String::with_capacity(typed.len());
+    let mut parts = Vec::new();
     let mut rest = typed;
-    let mut changed = false;
+    let mut text_from = 0;
+    let mut at = 0;
     while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        if let Some(tail) = after.strip_prefix('t') {
-            out.push('\t');
-            rest = tail;
-            changed = true;
-        } else if let Some((c, tail)) = after
-            .strip_prefix("u{")
-            .and_then(|a| a.split_once('}'))
-            .and_then(|(hex, tail)| {
-                let c = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
-                (hex.len() <= 6 && needs_escape(c)).then_some((c, tail))
-            })
-        {
-            out.push(c);
-            rest = tail;
-            changed = true;
+        let escape = if after.starts_with('t') {
+            Some(('\t', 2))
         } else {
-            out.push('\\');
-            rest = after;
+            after
+                .strip_prefix("u{")
+                .and_then(|a| a.split_once('}'))
+                .and_then(|(hex, _)| {
+                    let c = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
+                    (hex.len() <= 6 && needs_escape(c)).then_some((c, 4 + hex.len()))
+                })
+        };
+        match escape {
+            Some((c, len)) => {
+                let start = at + i;
+                parts.push(Part::Text(&typed[text_from..start]));
+                parts.push(Part::Escape(c, &typed[start..start + len]));
+                text_from = start + len;
+                at = start + len;
+                rest = &typed[at..];
+            }
+            None => {
+                at += i + 1;
+                rest = &typed[at..];
+            }
         }
     }
-    out.push_str(rest);
-    changed.then_some(out)
+    parts.push(Part::Text(&typed[text_from..]));
+    let escapes = parts
+        .iter()
+        .filter(|p| matches!(p, Part::Escape(..)))
+        .count();
+    if escapes == 0 || escapes > 12 {
+        return None;
+    }
+    fn from<'a>(src: &str, at: usize, parts: &[Part<'a>]) -> Option<usize> {
+        let Some((first, rest)) = parts.split_first() else {
+            return Some(at);
+        };
+        let here = &src[at..];
+        match first {
+            Part::Text(t) => here
+                .starts_with(t)
+                .then(|| from(src, at + t.len(), rest))
+                .flatten(),
+            Part::Escape(c, lit) => {
+                let mut buf = [0u8; 4];
+                let ch: &str = c.encode_utf8(&mut buf);
+                [ch, *lit].iter().find_map(|form| {
+                    here.starts_with(form)
+                        .then(|| from(src, at + form.len(), rest))
+                        .flatten()
+                })
+            }
+        }
+    }
+    (0..src.len())
+        .filter(|&i| src.is_char_boundary(i))
+        .find_map(|i| from(src, i, &parts).map(|end| (i, end)))
+        .filter(|&(i, end)| end > i && src[i..end] != *typed)
 }
 
 pub(crate) fn needs_escape(c: char) -> bool {
@@ -1749,20 +1806,20 @@ mod tests {
     }
 
     #[test]
-    fn escapes_as_show_prints_them_are_read_back() {
-        assert_eq!(unescape_shown("Tab\\there"), Some("Tab\there".into()));
+    fn a_quote_copied_from_show_is_found_whatever_its_backslashes_stand_for() {
+        let src = "Minister said:\tthe files are in C:\\temp\\new today.";
+        let shown = escape(src);
         assert_eq!(
-            unescape_shown("RLM\\u{200f}here"),
-            Some("RLM\u{200f}here".into())
+            shown,
+            "Minister said:\\tthe files are in C:\\temp\\new today."
         );
-        assert_eq!(unescape_shown("a \\ b"), None);
-        assert_eq!(unescape_shown("no escape"), None);
-        // Only what `escape` writes: a letter is never escaped.
-        assert_eq!(unescape_shown("\\u{41}"), None);
-        assert_eq!(unescape_shown("\\u{zz}"), None);
-        for s in ["a\tb", "x\u{202e}y", "\u{1b}[31m"] {
-            assert_eq!(unescape_shown(&escape(s)).as_deref(), Some(s));
-        }
+        let typed = "said:\\tthe files are in C:\\temp";
+        let (a, b) = find_shown(src, typed).unwrap();
+        assert_eq!(&src[a..b], "said:\tthe files are in C:\\temp");
+        // No escape at all, or the text as it is: nothing to say.
+        assert_eq!(find_shown(src, "C:\\new"), None);
+        assert_eq!(find_shown("a\\tb", "a\\tb"), None);
+        assert_eq!(find_shown(src, "said:\\tnothing"), None);
     }
 
     /// A context cut inside a character as the reader sees it is shown
@@ -1781,14 +1838,18 @@ mod tests {
         assert_eq!(whole_start(cut), format!("{ye}x"));
         assert_eq!(whole_start(&format!("{us}{ye}x")), format!("{us}{ye}x"));
         assert_eq!(whole_start("\u{301}\u{301}ab"), "ab");
+        // A joined sequence cut at its start or end is left out whole.
+        assert_eq!(whole_start("\u{200d}\u{1f467}\u{200d}\u{1f466} x"), " x");
         assert_eq!(
-            whole_start("\u{200d}\u{1f467}\u{200d}\u{1f466} x"),
-            "\u{1f467}\u{200d}\u{1f466} x"
+            whole_start("\u{1f469}\u{200d}\u{1f467}\u{200d}\u{1f466} x"),
+            " x"
         );
+        assert_eq!(whole_end("x \u{1f468}\u{200d}\u{1f469}"), "x ");
+        assert_eq!(whole_end("x \u{1f3f3}\u{fe0f}"), "x \u{1f3f3}\u{fe0f}");
         assert_eq!(whole_start("\u{1f3fd} hands"), " hands");
         assert_eq!(whole_end(&format!("x {us}\u{1f1fe}")), format!("x {us}"));
         assert_eq!(whole_end(&format!("x {us}{ye}")), format!("x {us}{ye}"));
-        assert_eq!(whole_end("x \u{1f468}\u{200d}"), "x \u{1f468}");
+        assert_eq!(whole_end("x \u{1f468}\u{200d}"), "x ");
     }
 
     /// The context walks out from the quote; it must be the same as taking

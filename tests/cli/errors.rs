@@ -477,7 +477,7 @@ fn bad_input_leaves_the_log_unchanged() {
         // A program on the reader's machine, of a scheme no list names.
         (
             "zoommtg://zoom.us/join?confno=1",
-            "a zoommtg: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are http, https, urn, doi, hdl, ark, info, tag, ipfs, ipns, at, ftp, ftps, mailto, news, nntp, gopher)",
+            "a zoommtg: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are http, https, urn, doi, hdl, ark, info, tag, ipfs, ipns, at, ftp, ftps, mailto, news)",
         ),
         // A Cyrillic а in al-monitor: shown as the site, a link to another.
         (
@@ -3977,6 +3977,21 @@ fn a_quote_copied_with_shows_escapes_is_given_its_span() {
         ));
     }
     assert!(before == w.db_bytes());
+    // A backslash the source has is printed as it is: `\t` there is a
+    // backslash and a `t` (the tab before it, a tab).
+    let s2 = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "Minister said:\tthe files are in C:\\temp\\new today.\n",
+    );
+    w.run(
+        Some("analyst"),
+        &[
+            "claim", "add", "--source", &s2, "--quote", "said:\\tthe files are in C:\\temp",
+            "--speaker", "M", "--provenance", "statement",
+        ],
+    )
+    .error("at line 1 col 10 (bytes 9..39) (hint: to claim the source's own text, use --span 9..39 instead of --quote)");
     let r = w.run(
         Some("analyst"),
         &[

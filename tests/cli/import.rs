@@ -1448,6 +1448,35 @@ fn a_file_line_reads_only_inside_the_import_files_directory() {
     w.run(Some("analyst"), &["import", "in/inline.jsonl"])
         .error("error: line 1: \"text\" holds a private key, on lines 2 to ");
     assert!(before == w.db_bytes());
+    // Quoted in a forwarded mail, pasted as one line, or a PGP secret key:
+    // refused too (red-team, session 62).
+    let quoted: String = key.lines().map(|l| format!("> {l}\n")).collect();
+    let one_line = key.lines().collect::<Vec<_>>().join(" ");
+    let pgp = format!(
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n",
+        "lQVYBGVnZXkBDADXn2vQ7kq3Zt0bXyPq1s9mJ8Hc4W2aL5eRfNoT6uYiKxDgBhCjE".repeat(3)
+    );
+    for (name, text) in [
+        ("quoted.txt", format!("Notes, forwarded mail:\n{quoted}")),
+        ("oneline.txt", format!("Notes:\n{one_line}\n")),
+        ("pgp.asc", pgp),
+    ] {
+        std::fs::write(w.path(name), text).unwrap();
+        w.run(Some("analyst"), &["source", "add", name, "--kind", "other"])
+            .error(&format!("error: {name} holds a private key, on lines "));
+    }
+    assert!(before == w.db_bytes());
+    // A key's markers with no key between them (a court report's) is a text.
+    std::fs::write(
+        w.path("court.txt"),
+        "The leaked file, as shown in court, began:\n-----BEGIN OPENSSH PRIVATE KEY-----\n[redacted by the court]\n-----END OPENSSH PRIVATE KEY-----\nsaid the prosecutor.\n",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "court.txt", "--kind", "other"],
+    )
+    .ok();
     let cut: Vec<&str> = key.lines().take(2).collect();
     std::fs::write(
         w.path("leak.txt"),

@@ -264,6 +264,27 @@ impl<R: Read> Rows<R> {
                  export them; a comma at the end of the row is one cell too many",
             ));
         }
+        // A number's thousands separator written without quotes around the
+        // cell (`Shelling displaced 1,200 families`) cuts the text in two
+        // and moves every later cell one column right; in a row that ends
+        // early (allowed) it makes no cell too many, and the text was
+        // signed as `Shelling displaced 1`. The two halves read as one
+        // number: a cell that ends in a word, a space and up to three
+        // digits, and one that begins with exactly three.
+        let cells: Vec<&[u8]> = self.record.iter().collect();
+        if let Some(i) = (1..cells.len()).find(|&i| cut_number(cells[i - 1], cells[i])) {
+            let shown = |c: &[u8]| crate::text::escape(&String::from_utf8_lossy(c)).into_owned();
+            return Err(line_err(
+                format!(
+                    "cells {} and {} (`{}` and `{}`) read as one number cut at a comma left outside quotation marks",
+                    i,
+                    i + 1,
+                    shown(cells[i - 1]),
+                    shown(cells[i])
+                ),
+                "write a cell with a comma in double quotes (\"…\"), as spreadsheets export them",
+            ));
+        }
         let mut object = serde_json::Map::new();
         for (i, cell) in self.record.iter().enumerate() {
             if cell.is_empty() {
@@ -719,6 +740,19 @@ fn read_error(e: csv::Error) -> Error {
     }
 }
 
+/// Whether cells `a` and `b` read as one number cut at its thousands
+/// separator: `a` ends in one to three digits after a character that is
+/// neither a letter nor a digit (`displaced 1`, not `3`, a grade, nor
+/// `A4`), and `b` begins with exactly three digits (`200 families`).
+fn cut_number(a: &[u8], b: &[u8]) -> bool {
+    let tail = a.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    if tail == 0 || tail > 3 || tail == a.len() || a[a.len() - tail - 1].is_ascii_alphanumeric() {
+        return false;
+    }
+    let head = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    head == 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -871,6 +905,20 @@ mod tests {
             "3 cells where the header names 2 columns"
         );
         assert_eq!(row("type,source\n,S1\n"), "no type");
+        // A number cut at its comma, in a row that ends early.
+        assert_eq!(
+            row("type,kind,text,title,publisher\nsource,article,Shelling displaced 1,200 families,Reuters\n"),
+            "cells 3 and 4 (`Shelling displaced 1` and `200 families`) read as one number cut at a comma left outside quotation marks"
+        );
+        assert!(rows(
+            "type,kind,text,title\nsource,article,\"Shelling displaced 1,200 families\",T\n"
+        )
+        .unwrap()
+        .remove(0)
+        .is_ok());
+        assert!(!cut_number(b"3", b"200 dead"));
+        assert!(!cut_number(b"A4", b"200"));
+        assert!(!cut_number(b"at 1", b"2000"));
         // One cell too many, empty or not: a comma left unquoted.
         assert_eq!(
             row("type,source\nclaim,S1,\n"),

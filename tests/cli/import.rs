@@ -580,6 +580,12 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
         "type,kind,text,title,publisher\nsource,article,Shelling displaced 1,200 families near Idlib,Idlib shelling,\n",
         "row 2: 6 cells where the header names 5 columns (hint: a cell with a comma, a quotation mark or a line break in it is written in double quotes (\"…\", a quotation mark in it doubled), as spreadsheets export them; a comma at the end of the row is one cell too many",
     );
+    // The same comma in a row that ends early (allowed) makes no cell too
+    // many: the two halves read as one number (red-team, session 62).
+    refused(
+        "type,kind,text,title,publisher\nsource,article,Shelling displaced 1,200 families,Reuters\n",
+        "row 2: cells 3 and 4 (`Shelling displaced 1` and `200 families`) read as one number cut at a comma left outside quotation marks (hint: write a cell with a comma in double quotes",
+    );
     // Hints in a spreadsheet's terms, not JSON's (`"occurrence": 2`) nor
     // the command line's (`--span 0..6`; "the occurrence column K").
     refused(

@@ -352,6 +352,10 @@ pub struct MergedSource {
     pub line: u64,
     pub source: ItemId,
     pub fields: Vec<&'static str>,
+    /// The earlier line of the same input that made the source, when it
+    /// was not in the log before the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_line: Option<u64>,
 }
 
 /// An annotation line that repeats annotation `repeats` of the log, and so
@@ -1863,7 +1867,7 @@ struct Batch {
     /// publisher, author, url, published), by position: a later line of
     /// the same bytes that says otherwise is told, as one whose source the
     /// log held before the run is.
-    said: HashMap<usize, [Option<String>; 6]>,
+    said: HashMap<usize, (u64, [Option<String>; 6])>,
     /// Lines merged into a source of this batch, with the fields they gave
     /// otherwise: [`MergedSource`]s once the batch gives the source its id.
     merged: Vec<(u64, usize, Vec<&'static str>)>,
@@ -1992,6 +1996,10 @@ struct Importer<'a> {
     /// Source lines skipped as the log's sources of the same bytes that
     /// say other things of them ([`MergedSource`]).
     merged_sources: Vec<MergedSource>,
+    /// The line that made each source this run appended, by its text's
+    /// hash: a later line of the same bytes names it (a dry run's log
+    /// holds nothing to name).
+    made: HashMap<Hash, u64>,
     /// The claims this run appends: by place, each speaker as written and
     /// the line.
     claimed: HashMap<query::ClaimPlace, Vec<(query::ClaimKey, u64)>>,
@@ -2069,25 +2077,7 @@ impl<'a> Importer<'a> {
             .key(&fp)?
             .ok_or_else(|| Error::NotEnrolled(fp.clone()))?;
         if let Some(r) = key.revoked {
-            let keys = history.keys()?;
-            let successor = crate::rules::successor(
-                keys.iter().map(|k| {
-                    (
-                        k.public.fingerprint(),
-                        k.name.as_str(),
-                        k.enrolled,
-                        k.revoked,
-                    )
-                }),
-                &key.name,
-                &fp,
-            );
-            return Err(Error::Revoked {
-                fingerprint: fp,
-                name: key.name.clone(),
-                seq: r.0,
-                successor,
-            });
+            return Err(crate::log::revoked(&history, fp, &key.name, r)?);
         }
         let conn = store.conn();
         let start = Counts {
@@ -2127,6 +2117,7 @@ impl<'a> Importer<'a> {
             repeated_on: HashMap::default(),
             annotated_here: Default::default(),
             merged_sources: Vec::new(),
+            made: HashMap::default(),
             batch: Batch::default(),
             queue: VecDeque::new(),
             line: opts.format.header_lines(),
@@ -2645,7 +2636,7 @@ impl<'a> Importer<'a> {
             // Two lines of one file with the same bytes: the first made
             // the source; what the second says otherwise is said, as for
             // a source the log held before (whichever batch each was in).
-            let first = self.batch.said.get(&pos);
+            let first = self.batch.said.get(&pos).map(|(_, f)| f);
             let fields: Vec<&'static str> = FIELDS
                 .iter()
                 .zip(&says)
@@ -2708,6 +2699,7 @@ impl<'a> Importer<'a> {
                     line,
                     source: id,
                     fields,
+                    first_line: self.made.get(&sha256).copied(),
                 });
             }
             return Ok(Outcome::Skipped(LabelState::Done(query::reference(
@@ -2729,7 +2721,8 @@ impl<'a> Importer<'a> {
             derived_from,
         });
         self.batch.shas.insert(sha256, self.batch.len);
-        self.batch.said.insert(self.batch.len, says);
+        self.batch.said.insert(self.batch.len, (line, says));
+        self.made.insert(sha256, line);
         self.batch.text_bytes += data.len();
         Ok(Outcome::Append(Box::new(NewEntry {
             body,
@@ -3239,6 +3232,7 @@ impl<'a> Importer<'a> {
                     line,
                     source,
                     fields,
+                    first_line: batch.said.get(&pos).map(|(first, _)| *first),
                 });
             }
         }

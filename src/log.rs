@@ -1768,31 +1768,40 @@ fn authorization_error(
             revoked: Some(r),
             name,
             ..
-        }) => {
-            let keys = history.keys()?;
-            let successor = crate::rules::successor(
-                keys.iter().map(|k| {
-                    (
-                        k.public.fingerprint(),
-                        k.name.as_str(),
-                        k.enrolled,
-                        k.revoked,
-                    )
-                }),
-                name,
-                &fingerprint,
-            );
-            Some(Error::Revoked {
-                fingerprint,
-                name: name.clone(),
-                seq: r.0,
-                successor,
-            })
-        }
+        }) => Some(revoked(history, fingerprint, name, *r)?),
         Some(k) if !kind.allowed_roles().contains(&k.role) => {
             Some(Error::role(fingerprint, &k.name, k.role, kind))
         }
         Some(_) => None,
+    })
+}
+
+/// The refusal of a key revoked at entry `at`, naming the key enrolled
+/// under its `name` since, if one was ([`crate::rules::successor`]).
+pub(crate) fn revoked(
+    history: &dyn History,
+    fingerprint: Fingerprint,
+    name: &str,
+    at: Seq,
+) -> Result<Error> {
+    let keys = history.keys()?;
+    let successor = crate::rules::successor(
+        keys.iter().map(|k| {
+            (
+                k.public.fingerprint(),
+                k.name.as_str(),
+                k.enrolled,
+                k.revoked,
+            )
+        }),
+        name,
+        &fingerprint,
+    );
+    Ok(Error::Revoked {
+        fingerprint,
+        name: name.to_string(),
+        seq: at.0,
+        successor,
     })
 }
 

@@ -230,8 +230,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         );
     }
     for m in &summary.merged_sources {
+        // (A dry run holds nothing: the earlier line is named instead.)
+        let held = match m.first_line {
+            Some(first) => format!("which {} {first} gave", format.unit()),
+            None => "which the log already holds".to_string(),
+        };
         eprintln!(
-            "note: {} {} has the bytes of {}, which the log already holds with another {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
+            "note: {} {} has the bytes of {}, {held} with another {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
             format.unit(),
             m.line,
             m.source,

@@ -3152,7 +3152,7 @@ fn a_second_line_of_the_same_bytes_with_other_details_is_said_in_any_batch() {
             claim.to_string(),
         ],
     );
-    let note = "note: line 2 has the bytes of S2, which the log already holds with another author and published: it was skipped, and its claims are on S2; what it says of the text is not recorded (`claimtrail source amend S2 …` records it, if it is right)\n";
+    let note = "note: line 2 has the bytes of S2, which line 1 gave with another author and published: it was skipped, and its claims are on S2; what it says of the text is not recorded (`claimtrail source amend S2 …` records it, if it is right)\n";
     for batch in [None, Some("1")] {
         let copy = w.path("copy.db");
         std::fs::copy(&w.db, &copy).unwrap();
@@ -3177,7 +3177,7 @@ fn a_second_line_of_the_same_bytes_with_other_details_is_said_in_any_batch() {
     let json: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         json["merged_sources"],
-        json!([{"line": 2, "source": "S2", "fields": ["author", "published"]}])
+        json!([{"line": 2, "source": "S2", "fields": ["author", "published"], "first_line": 1}])
     );
 }
 

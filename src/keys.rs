@@ -620,7 +620,7 @@ pub fn names_alike(a: &str, b: &str) -> bool {
     if crate::text::same_name(a, b) {
         return true;
     }
-    let key = |s: &str| -> [String; 2] {
+    let key = |s: &str| -> [String; 4] {
         // Joiners and non-joiners change how letters join, not which
         // letters a name has: `محمد‌رضا` and `محمدرضا` are one name.
         let s: String = s
@@ -646,17 +646,22 @@ pub fn names_alike(a: &str, b: &str) -> bool {
                 words.join(" ")
             }
         };
-        // Set aside before the skeleton too, which maps some dashes (an
-        // em dash, a horizontal bar, a box-drawing line) to `ー`, a letter:
-        // `Rana—Haddad` passed for a name of its own.
-        let s = spaced(s.to_string());
-        let s = s.as_str();
-        let lower_first: String = unicode_security::skeleton(&s.to_lowercase()).collect();
-        let skeleton_first: String = unicode_security::skeleton(s).collect();
-        [spaced(lower_first), spaced(skeleton_first.to_lowercase())]
+        // Both before the skeleton and after it: the skeleton maps some
+        // dashes (an em dash, a horizontal bar) to `ー`, a letter, so
+        // `Rana—Haddad` passed unless they were set aside first; and it
+        // maps some marks to letters (`|` and `¡` to `l` and `i`), so
+        // `Khaled A|i` passes if they are.
+        let skeletons = |s: &str| {
+            let lower_first: String = unicode_security::skeleton(&s.to_lowercase()).collect();
+            let skeleton_first: String = unicode_security::skeleton(s).collect();
+            [spaced(lower_first), spaced(skeleton_first.to_lowercase())]
+        };
+        let [a, b] = skeletons(s);
+        let [c, d] = skeletons(&spaced(s.to_string()));
+        [a, b, c, d]
     };
     let (ka, kb) = (key(a), key(b));
-    ka[0] == kb[0] || ka[1] == kb[1]
+    ka.iter().zip(&kb).any(|(x, y)| x == y)
 }
 
 /// The allowed_signers principal of each of `names` (the enrolled names,
@@ -1448,6 +1453,9 @@ mod tests {
             ("Rana Haddad", "\u{2014}Rana Haddad\u{2014}"),
             ("Rana Haddad", "Rana \u{2015} Haddad"),
             ("Rana Haddad", "Rana Haddad \u{2500}"),
+            ("Khaled Ali", "Khaled A|i"),
+            ("Khaled Ali", "Kha|ed A|i"),
+            ("Khaled Ali", "Khaled Al\u{a1}"),
         ] {
             assert!(names_alike(a, b), "{a} / {b}");
         }

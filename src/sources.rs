@@ -102,41 +102,45 @@ fn check_source_text_then(
 /// The lines (from 1) of the first whole private key in `data`: a
 /// `-----BEGIN … PRIVATE KEY-----` or `-----BEGIN PGP PRIVATE KEY
 /// BLOCK-----` marker, anywhere in a line (a key pasted as one line, or
-/// quoted in a forwarded mail with `> ` before each line), its `-----END`
-/// marker below or after it, and between them a key's body: at least 64
-/// characters of base64, which make up most of what is there (a court
-/// report's `[redacted by the court]` between the markers is no key). Or a
-/// PuTTY key file's first line and its `Private-Lines:`.
+/// quoted in a forwarded mail with `> ` before each line), the first
+/// `-----END` marker after it, of the same label, and between them a key's
+/// body: runs of base64 without spaces, one of at least 40 characters and
+/// 64 in all (prose between the markers, a court report's `[Contents
+/// withheld by order of the court …]` or a story explaining the format, is
+/// no key). Or a PuTTY key file's first line and its `Private-Lines:`.
 fn private_key_block(data: &[u8]) -> Option<(usize, usize)> {
     let text = String::from_utf8_lossy(data);
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;
-    let mut from = 0;
-    while let Some(i) = text[from..].find("-----BEGIN ") {
-        let begin = from + i;
-        from = begin + 1;
-        let Some(close) = text[begin + 11..].find("-----") else {
+    // Each END marker is found once (a text of many BEGIN lines and no END
+    // took minutes, every BEGIN searching the rest of the text).
+    let ends: Vec<usize> = text.match_indices("-----END ").map(|(i, _)| i).collect();
+    for (begin, _) in text.match_indices("-----BEGIN ") {
+        let after = begin + "-----BEGIN ".len();
+        let Some(close) = text[after..].find("-----") else {
             break;
         };
-        let label = &text[begin + 11..begin + 11 + close];
+        let label = &text[after..after + close];
         if !(label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK")) {
             continue;
         }
-        let body_start = begin + 11 + close + 5;
-        let Some(j) = text[body_start..].find("-----END ") else {
+        let body_start = after + close + 5;
+        let Some(&end) = ends.get(ends.partition_point(|&e| e < body_start)) else {
             continue;
         };
-        let body = &text[body_start..body_start + j];
-        let base64 = body
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
-            .count();
-        let other = body
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '>')
-            .count()
-            - base64;
-        if base64 >= 64 && other * 5 <= base64 {
-            return Some((line_of(begin), line_of(body_start + j)));
+        if !text[end + "-----END ".len()..].starts_with(&format!("{label}-----")) {
+            continue;
+        }
+        let runs: Vec<usize> = text[body_start..end]
+            .split(|c: char| c.is_whitespace() || c == '>' || c == '|')
+            .filter(|w| {
+                !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+            })
+            .map(str::len)
+            .collect();
+        if runs.iter().any(|&n| n >= 40) && runs.iter().sum::<usize>() >= 64 {
+            return Some((line_of(begin), line_of(end)));
         }
     }
     let mut putty: Option<usize> = None;
@@ -487,9 +491,13 @@ pub fn check_url(url: &str) -> Result<(), String> {
         "ftps", "mailto", "news",
     ];
     if !TAKEN.iter().any(|s| scheme.eq_ignore_ascii_case(s)) {
+        let scheme = scheme.to_ascii_lowercase();
+        let a = match scheme.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            true => "an",
+            false => "a",
+        };
         return not(&format!(
-            "a {}: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are {})",
-            scheme.to_ascii_lowercase(),
+            "{a} {scheme}: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are {})",
             TAKEN.join(", ")
         ));
     }
@@ -515,6 +523,16 @@ pub fn check_url(url: &str) -> Result<(), String> {
         }
         // `https://www.reuters.com%2Fworld@evil.example/` goes to
         // evil.example, and shows reuters.com first.
+        // An old archive's `ftp://anonymous@…`: the log-in an ftp client
+        // makes by itself, said so.
+        if scheme.to_ascii_lowercase().starts_with("ftp")
+            && host.is_some_and(|h| {
+                let user = h.split_once('@').map_or("", |(u, _)| u);
+                user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+            })
+        {
+            return not("it names the anonymous log-in before an @, which an ftp client makes by itself (give the address without it: a user name before the host can show one site and go to another)");
+        }
         if host.is_some_and(|h| h.contains('@')) {
             return not("it has a user name before an @ in its host, so it shows one site and goes to another (a published source's address has none)");
         }
@@ -1328,6 +1346,11 @@ mod tests {
                 "reads as `www.reuters.com.evil.example`",
             ),
             ("gopher://reuters.com/", "a gopher: address"),
+            ("irc://irc.example/desk", "an irc: address"),
+            (
+                "ftp://anonymous@ftp.example.org/pub/report.pdf",
+                "it names the anonymous log-in before an @",
+            ),
             ("x-apple.systempreferences:com.apple.preference.security", "a x-apple.systempreferences: address"),
         ] {
             let e = check_url(bad).unwrap_err();

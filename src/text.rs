@@ -1175,7 +1175,7 @@ pub fn find_shown(src: &str, typed: &str) -> Option<(usize, usize)> {
         .iter()
         .filter(|p| matches!(p, Part::Escape(..)))
         .count();
-    if escapes == 0 || escapes > 12 {
+    if escapes == 0 || escapes > 12 || typed.len() > 4096 {
         return None;
     }
     fn from<'a>(src: &str, at: usize, parts: &[Part<'a>]) -> Option<usize> {
@@ -1199,10 +1199,34 @@ pub fn find_shown(src: &str, typed: &str) -> Option<(usize, usize)> {
             }
         }
     }
-    (0..src.len())
-        .filter(|&i| src.is_char_boundary(i))
-        .find_map(|i| from(src, i, &parts).map(|end| (i, end)))
-        .filter(|&(i, end)| end > i && src[i..end] != *typed)
+    // Where it may start: where its first part does, found by `find` (it
+    // was tried at every byte of a source of megabytes).
+    let firsts: Vec<String> = match (&parts[0], parts.get(1)) {
+        (Part::Text(t), _) if !t.is_empty() => vec![t.to_string()],
+        (_, Some(Part::Escape(c, lit))) => vec![c.to_string(), lit.to_string()],
+        _ => return None,
+    };
+    // The first place for either form of the first part; at most 10,000
+    // places tried for each (a hint, not a search of every repetition).
+    let mut best: Option<(usize, usize)> = None;
+    for f in &firsts {
+        let mut at = 0;
+        for _ in 0..10_000 {
+            let Some(i) = src[at..].find(f.as_str()) else {
+                break;
+            };
+            let start = at + i;
+            if best.is_some_and(|(b, _)| b <= start) {
+                break;
+            }
+            if let Some(end) = from(src, start, &parts) {
+                best = Some((start, end));
+                break;
+            }
+            at = start + f.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    best.filter(|&(i, end)| end > i && src[i..end] != *typed)
 }
 
 pub(crate) fn needs_escape(c: char) -> bool {

@@ -115,6 +115,9 @@ pub struct Rows<R: Read> {
     /// the reader counts a line at its `\n`.
     open: bool,
     held: Option<ReadLine>,
+    /// Whether cells are separated by commas (a number's thousands
+    /// separator then cuts a cell left outside quotation marks).
+    commas: bool,
 }
 
 impl<R: Read> Rows<R> {
@@ -190,6 +193,7 @@ impl<R: Read> Rows<R> {
             blank: skipped,
             open,
             held: None,
+            commas: separator == b',',
         })
     }
 
@@ -271,8 +275,14 @@ impl<R: Read> Rows<R> {
         // signed as `Shelling displaced 1`. The two halves read as one
         // number: a cell that ends in a word, a space and up to three
         // digits, and one that begins with exactly three.
+        // Only in a row that ends early, where there is a way out for two
+        // cells that are right as they are: the row's empty cells written.
         let cells: Vec<&[u8]> = self.record.iter().collect();
-        if let Some(i) = (1..cells.len()).find(|&i| cut_number(cells[i - 1], cells[i])) {
+        let early = self.commas && cells.len() < self.columns.len();
+        if let Some(i) = (1..cells.len())
+            .filter(|_| early)
+            .find(|&i| cut_number(cells[i - 1], cells[i]))
+        {
             let shown = |c: &[u8]| crate::text::escape(&String::from_utf8_lossy(c)).into_owned();
             return Err(line_err(
                 format!(
@@ -282,7 +292,7 @@ impl<R: Read> Rows<R> {
                     shown(cells[i - 1]),
                     shown(cells[i])
                 ),
-                "write a cell with a comma in double quotes (\"…\"), as spreadsheets export them",
+                "write a cell with a comma in double quotes (\"…\"), as spreadsheets export them; if the two cells are right as they are, end the row with its empty cells, a comma for each column the header names",
             ));
         }
         let mut object = serde_json::Map::new();
@@ -746,11 +756,14 @@ fn read_error(e: csv::Error) -> Error {
 /// `A4`), and `b` begins with exactly three digits (`200 families`).
 fn cut_number(a: &[u8], b: &[u8]) -> bool {
     let tail = a.iter().rev().take_while(|c| c.is_ascii_digit()).count();
-    if tail == 0 || tail > 3 || tail == a.len() || a[a.len() - tail - 1].is_ascii_alphanumeric() {
+    // After a space: `displaced 1`, not a date's `-22` nor `A4`.
+    if tail == 0 || tail > 3 || tail == a.len() || a[a.len() - tail - 1] != b' ' {
         return false;
     }
     let head = b.iter().take_while(|c| c.is_ascii_digit()).count();
     head == 3
+        && b.get(3)
+            .is_none_or(|&c| c == b' ' || c == b'.' || c == b',')
 }
 
 #[cfg(test)]
@@ -907,7 +920,7 @@ mod tests {
         assert_eq!(row("type,source\n,S1\n"), "no type");
         // A number cut at its comma, in a row that ends early.
         assert_eq!(
-            row("type,kind,text,title,publisher\nsource,article,Shelling displaced 1,200 families,Reuters\n"),
+            row("type,kind,text,title,publisher,author\nsource,article,Shelling displaced 1,200 families,Reuters\n"),
             "cells 3 and 4 (`Shelling displaced 1` and `200 families`) read as one number cut at a comma left outside quotation marks"
         );
         assert!(rows(
@@ -919,6 +932,15 @@ mod tests {
         assert!(!cut_number(b"3", b"200 dead"));
         assert!(!cut_number(b"A4", b"200"));
         assert!(!cut_number(b"at 1", b"2000"));
+        assert!(!cut_number(b"2022-07-22", b"100 days"));
+        // A full row, or one separated by semicolons: no cell is cut.
+        assert!(rows("type,kind,text,title,publisher\nsource,article,Death toll now at 45,100 days of war,Reuters\n").unwrap().remove(0).is_ok());
+        assert!(rows(
+            "type;kind;text;title;publisher\nsource;article;Death toll now at 45;100 days\n"
+        )
+        .unwrap()
+        .remove(0)
+        .is_ok());
         // One cell too many, empty or not: a comma left unquoted.
         assert_eq!(
             row("type,source\nclaim,S1,\n"),

@@ -583,9 +583,23 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
     // The same comma in a row that ends early (allowed) makes no cell too
     // many: the two halves read as one number (red-team, session 62).
     refused(
-        "type,kind,text,title,publisher\nsource,article,Shelling displaced 1,200 families,Reuters\n",
+        "type,kind,text,title,publisher,author\nsource,article,Shelling displaced 1,200 families,Reuters\n",
         "row 2: cells 3 and 4 (`Shelling displaced 1` and `200 families`) read as one number cut at a comma left outside quotation marks (hint: write a cell with a comma in double quotes",
     );
+    // Cells that are right as they are: the row written whole is taken
+    // (this test's refusals leave the log as it was; this one is checked
+    // by its own run below).
+    let whole = "type,kind,text,title,publisher,author\nsource,article,Death toll now at 45,100 days of war,Reuters,\n";
+    std::fs::write(w.path("whole.csv"), whole).unwrap();
+    let copy = w.path("whole.db");
+    std::fs::copy(&w.db, &copy).unwrap();
+    assert!(w
+        .run(
+            Some("analyst"),
+            &["--db", copy.to_str().unwrap(), "import", "whole.csv"]
+        )
+        .ok()
+        .contains("appended 1 entry"));
     // Hints in a spreadsheet's terms, not JSON's (`"occurrence": 2`) nor
     // the command line's (`--span 0..6`; "the occurrence column K").
     refused(
@@ -1483,6 +1497,16 @@ fn a_file_line_reads_only_inside_the_import_files_directory() {
         &["source", "add", "court.txt", "--kind", "other"],
     )
     .ok();
+    // Nor is prose between the markers: a longer redaction, or a story
+    // that explains the format in a sentence.
+    for (name, text) in [
+        ("court2.txt", "The exhibit read:\n-----BEGIN RSA PRIVATE KEY-----\n[Contents withheld by order of the court under section 11 of the Contempt of Court Act 1981]\n-----END RSA PRIVATE KEY-----\n"),
+        ("pem.txt", "Security desk:\nSuch a file begins with the line -----BEGIN OPENSSH PRIVATE KEY----- and what follows it is the key itself, encoded, until it closes with -----END OPENSSH PRIVATE KEY----- on its own line.\n"),
+    ] {
+        std::fs::write(w.path(name), text).unwrap();
+        w.run(Some("analyst"), &["source", "add", name, "--kind", "article"])
+            .ok();
+    }
     let cut: Vec<&str> = key.lines().take(2).collect();
     std::fs::write(
         w.path("leak.txt"),

@@ -139,9 +139,8 @@ pub fn claim_body(
     // second claim of the same words that no list tells from the first.
     // (Nor with a character that draws nothing, a zero-width space or a
     // byte order mark, which made the same twin.)
-    let blank = crate::text::blank_at_quote_edge;
-    let lead = &quote[..quote.len() - quote.trim_start_matches(blank).len()];
-    let trail = &quote[quote.trim_end_matches(blank).len()..];
+    let (lead, trail) = crate::text::quote_edges(quote);
+    let (lead, trail) = (&quote[..lead], &quote[quote.len() - trail..]);
     if !(lead.is_empty() && trail.is_empty()) {
         let at = match (lead.is_empty(), trail.is_empty()) {
             (false, false) => "begins and ends",

@@ -130,16 +130,28 @@ fn private_key_block(data: &[u8]) -> Option<(usize, usize)> {
         if !text[end + "-----END ".len()..].starts_with(&format!("{label}-----")) {
             continue;
         }
-        let runs: Vec<usize> = text[body_start..end]
-            .split(|c: char| c.is_whitespace() || c == '>' || c == '|')
-            .filter(|w| {
-                !w.is_empty()
-                    && w.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
-            })
-            .map(str::len)
+        // The body, but for its header lines (`Proc-Type: 4,ENCRYPTED`,
+        // PGP's `Version: …`) and a mail's quotation marks, must be base64
+        // and nothing else, in long runs: prose between the markers (a
+        // threat report naming them around hashes and addresses, a court
+        // report's redaction) has words with punctuation, or short runs.
+        let runs: Vec<&str> = text[body_start..end]
+            .lines()
+            .filter(|l| !l.contains(": "))
+            .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == '>' || c == '|'))
+            .filter(|w| !w.is_empty())
             .collect();
-        if runs.iter().any(|&n| n >= 40) && runs.iter().sum::<usize>() >= 64 {
+        let base64 = |w: &&str| {
+            w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        };
+        let total: usize = runs.iter().map(|w| w.len()).sum();
+        if !runs.is_empty()
+            && runs.iter().all(base64)
+            && runs.iter().any(|w| w.len() >= 40)
+            && total >= 64
+            && total >= 20 * runs.len()
+        {
             return Some((line_of(begin), line_of(end)));
         }
     }
@@ -486,9 +498,9 @@ pub fn check_url(url: &str) -> Result<(), String> {
     // `zoommtg:`, `chrome-extension:`, `ssh:`), which ClaimReview and the
     // other reports would hand to web pages: taken by name, not refused by
     // name, since programs register new ones every year.
-    const TAKEN: [&str; 15] = [
+    const TAKEN: [&str; 16] = [
         "http", "https", "urn", "doi", "hdl", "ark", "info", "tag", "ipfs", "ipns", "at", "ftp",
-        "ftps", "mailto", "news",
+        "ftps", "mailto", "news", "magnet",
     ];
     if !TAKEN.iter().any(|s| scheme.eq_ignore_ascii_case(s)) {
         let scheme = scheme.to_ascii_lowercase();
@@ -588,7 +600,11 @@ pub fn check_url(url: &str) -> Result<(), String> {
                 }
                 _ => written,
             };
-            let written = written.to_lowercase();
+            // (In Unicode's composed form, as the browser reads a name:
+            // `café` typed with its accent apart is the same host.)
+            let written: String =
+                unicode_normalization::UnicodeNormalization::nfc(written.to_lowercase().as_str())
+                    .collect();
             let shown = idna::domain_to_unicode(goes).0;
             if written != goes && written != shown {
                 return not(&format!(
@@ -1272,6 +1288,9 @@ mod tests {
             "https://EXAMPLE.org:8443/x",
             "https://xn--e1afmkfd.xn--p1ai/",
             "https://\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}/",
+            // A host typed in decomposed form (an accent apart).
+            "https://cafe\u{301}.fr/",
+            "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a",
             "http://[::1]:8080/",
             "http://127.0.0.1:8000/",
             "at://did:plc:abc/app.bsky.feed.post/3k",

@@ -603,6 +603,29 @@ pub fn blank_at_quote_edge(c: char) -> bool {
     c.is_whitespace() || draws_nothing(c) || is_invisible_in_copy(c)
 }
 
+/// How many bytes at the start and at the end of `quote` are blank
+/// ([`blank_at_quote_edge`]): whole characters as the reader sees them
+/// (grapheme clusters) made only of such characters. A variation
+/// selector or a flag's tag characters that belong to an emoji (`✌️`,
+/// `🏴󠁧󠁢󠁳󠁣󠁴󠁿`) are part of it, not blank (a quote that ended in one was
+/// refused, and its hint's span cut the emoji in two, which was refused
+/// in turn).
+pub fn quote_edges(quote: &str) -> (usize, usize) {
+    use unicode_segmentation::UnicodeSegmentation;
+    let blank = |g: &&str| g.chars().all(blank_at_quote_edge);
+    let lead: usize = quote.graphemes(true).take_while(blank).map(str::len).sum();
+    if lead == quote.len() {
+        return (lead, 0);
+    }
+    let trail: usize = quote
+        .graphemes(true)
+        .rev()
+        .take_while(blank)
+        .map(str::len)
+        .sum();
+    (lead, trail)
+}
+
 /// `s` with each character `unseen` picks out as a `\u{…}` escape: a value
 /// refused for holding such a character, shown so that the reader sees it.
 pub fn escape_each(s: &str, unseen: impl Fn(char) -> bool) -> String {
@@ -1844,6 +1867,16 @@ mod tests {
         assert_eq!(find_shown(src, "C:\\new"), None);
         assert_eq!(find_shown("a\\tb", "a\\tb"), None);
         assert_eq!(find_shown(src, "said:\\tnothing"), None);
+    }
+
+    #[test]
+    fn a_quote_may_end_in_an_emoji_with_its_selector_but_not_in_a_blank() {
+        assert_eq!(quote_edges("Stay safe \u{270c}\u{fe0f}"), (0, 0));
+        let scotland = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}";
+        assert_eq!(quote_edges(&format!("Go {scotland}")), (0, 0));
+        assert_eq!(quote_edges(" x \u{200b}"), (1, 4));
+        assert_eq!(quote_edges("\u{feff}x"), (3, 0));
+        assert_eq!(quote_edges("  "), (2, 0));
     }
 
     /// A context cut inside a character as the reader sees it is shown

@@ -49,9 +49,7 @@ pub(super) fn trim_range(text: &str, a: usize, b: usize) -> (usize, usize) {
     // bidirectional mark at a quotation's edge made `--add all` refuse
     // every candidate).
     let s = slice(text, a, b);
-    let blank = crate::text::blank_at_quote_edge;
-    let lead = s.len() - s.trim_start_matches(blank).len();
-    let trail = s.len() - s.trim_end_matches(blank).len();
+    let (lead, trail) = crate::text::quote_edges(s);
     if lead + trail >= s.len() {
         return (a, a);
     }

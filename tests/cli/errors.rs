@@ -477,7 +477,7 @@ fn bad_input_leaves_the_log_unchanged() {
         // A program on the reader's machine, of a scheme no list names.
         (
             "zoommtg://zoom.us/join?confno=1",
-            "a zoommtg: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are http, https, urn, doi, hdl, ark, info, tag, ipfs, ipns, at, ftp, ftps, mailto, news)",
+            "a zoommtg: address opens a program on the reader's machine, or is no address of where a source was published (give its web address; the schemes taken are http, https, urn, doi, hdl, ark, info, tag, ipfs, ipns, at, ftp, ftps, mailto, news, magnet)",
         ),
         // A Cyrillic а in al-monitor: shown as the site, a link to another.
         (

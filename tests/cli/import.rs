@@ -1502,6 +1502,8 @@ fn a_file_line_reads_only_inside_the_import_files_directory() {
     for (name, text) in [
         ("court2.txt", "The exhibit read:\n-----BEGIN RSA PRIVATE KEY-----\n[Contents withheld by order of the court under section 11 of the Contempt of Court Act 1981]\n-----END RSA PRIVATE KEY-----\n"),
         ("pem.txt", "Security desk:\nSuch a file begins with the line -----BEGIN OPENSSH PRIVATE KEY----- and what follows it is the key itself, encoded, until it closes with -----END OPENSSH PRIVATE KEY----- on its own line.\n"),
+        // A threat report: the markers named in prose, hashes between them.
+        ("threat.txt", "The stealer looks for files holding -----BEGIN OPENSSH PRIVATE KEY----- and sends them out. Samples:\n3f786850e387550fdab836ed7e6dc881de23001b3f786850e387550fdab836ed\nd2a84f4b8b650937ec8f73cd8be2c74add5a911ba64df27458ed8229da804a26\nIt stops at -----END OPENSSH PRIVATE KEY----- and moves on.\n"),
     ] {
         std::fs::write(w.path(name), text).unwrap();
         w.run(Some("analyst"), &["source", "add", name, "--kind", "article"])

@@ -2951,6 +2951,37 @@ fn the_context_shown_does_not_make_a_flag_of_two_halves() {
     );
 }
 
+/// A quote that ends in an emoji with its variation selector (`✌️`,
+/// `⚠️`), as tweets are written: claimed as it is (the selector was taken
+/// for a character that draws nothing, and the hint's span, cutting the
+/// emoji, was refused in turn). Red-team, session 62.
+#[test]
+fn a_quote_may_end_in_an_emoji_with_its_variation_selector() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "tweet",
+        "Rescue teams are on site in Ariha. Stay safe \u{270c}\u{fe0f}\n",
+    );
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--quote",
+            "Stay safe \u{270c}\u{fe0f}",
+            "--speaker",
+            "SCD",
+            "--provenance",
+            "tweet",
+        ],
+    );
+    assert_eq!(r.ok(), "C1\n");
+    w.run(None, &["verify"]).ok();
+}
+
 /// `show` marks with `…` only where the source goes on beyond the context
 /// it shows: a quote at the very start of its source had a `…` before it.
 #[test]

@@ -427,8 +427,16 @@ pub fn check_url(url: &str) -> Result<(), String> {
         return not(&if c == ' ' {
             "it contains a space (a browser writes %20)".to_string()
         } else {
+            // The escape itself, to type in its place (a Persian path's
+            // zero-width non-joiner is `%E2%80%8C`).
+            let mut utf8 = [0u8; 4];
+            let escaped: String = c
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect();
             format!(
-                "it contains the character U+{:04X} (a browser writes it percent-encoded)",
+                "it contains the character U+{:04X} (a browser writes it percent-encoded: {escaped})",
                 c as u32
             )
         });
@@ -572,9 +580,15 @@ pub fn check_url(url: &str) -> Result<(), String> {
         // punycode (`xn--`) as its letters: the same look-alike came
         // through written so.
         let shown_host = parsed.host_str().map(|h| idna::domain_to_unicode(h).0);
+        // Latin beside Han, kana or Hangul (`nttドコモ.jp`, `bbc中文.com`)
+        // is how Japanese, Chinese and Korean names are written: UTS #39's
+        // "highly restrictive" level, as browsers show such hosts.
         if let Some(label) = shown_host.as_deref().and_then(|h| {
-            use unicode_security::MixedScript;
-            h.split('.').find(|label| !label.is_single_script())
+            use unicode_security::{MixedScript, RestrictionLevel, RestrictionLevelDetection};
+            h.split('.').find(|label| {
+                !label.is_single_script()
+                    && label.detect_restriction_level() != RestrictionLevel::HighlyRestrictive
+            })
         }) {
             return not(&format!(
                 "its host name part `{}` mixes letters of different scripts, so it looks like another site (such as a Cyrillic а among Latin letters)",
@@ -1290,6 +1304,10 @@ mod tests {
             "https://\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}/",
             // A host typed in decomposed form (an accent apart).
             "https://cafe\u{301}.fr/",
+            // Latin with Japanese or Chinese, as those names are written.
+            "https://ntt\u{30c9}\u{30b3}\u{30e2}.jp/",
+            "https://bbc\u{4e2d}\u{6587}.com/news",
+            "https://xn--bbc-x68do18h.com/",
             "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a",
             "http://[::1]:8080/",
             "http://127.0.0.1:8000/",
@@ -1335,6 +1353,10 @@ mod tests {
             ),
             ("https://www.reuters.com/world/\u{202e}fdp.exe", "U+202E"),
             ("https://www.reuters\u{200b}.com/", "U+200B"),
+            (
+                "https://fa.wikipedia.org/wiki/\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}",
+                "the character U+200C (a browser writes it percent-encoded: %E2%80%8C)",
+            ),
             ("LiveScript:x", "a livescript: address"),
             // Nothing after the scheme; what a browser would not open.
             ("urn:", "nothing follows its scheme urn:"),

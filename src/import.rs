@@ -62,7 +62,7 @@
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys::Signer;
-use crate::log::{claim_body, Bulk, NewEntry, StoreHistory, TextKind};
+use crate::log::{claim_body_in, Bulk, NewEntry, StoreHistory, TextKind};
 use crate::model::*;
 use crate::rules::{self, History, KeyInfo};
 use crate::store::Store;
@@ -1867,10 +1867,11 @@ struct Batch {
     /// publisher, author, url, published), by position: a later line of
     /// the same bytes that says otherwise is told, as one whose source the
     /// log held before the run is.
-    said: HashMap<usize, (u64, [Option<String>; 6])>,
-    /// Lines merged into a source of this batch, with the fields they gave
-    /// otherwise: [`MergedSource`]s once the batch gives the source its id.
-    merged: Vec<(u64, usize, Vec<&'static str>)>,
+    said: HashMap<usize, [Option<String>; 6]>,
+    /// Lines merged into the source at a position of this batch, with the
+    /// fields they gave otherwise; their `source` is set when the batch
+    /// gives the source its id.
+    merged: Vec<(usize, MergedSource)>,
     text_bytes: usize,
     /// First and last line with an entry in the batch (0 when empty).
     first_line: u64,
@@ -2636,7 +2637,7 @@ impl<'a> Importer<'a> {
             // Two lines of one file with the same bytes: the first made
             // the source; what the second says otherwise is said, as for
             // a source the log held before (whichever batch each was in).
-            let first = self.batch.said.get(&pos).map(|(_, f)| f);
+            let first = self.batch.said.get(&pos);
             let fields: Vec<&'static str> = FIELDS
                 .iter()
                 .zip(&says)
@@ -2645,7 +2646,13 @@ impl<'a> Importer<'a> {
                 .map(|(_, (name, _))| *name)
                 .collect();
             if !fields.is_empty() {
-                self.batch.merged.push((line, pos, fields));
+                let merged = MergedSource {
+                    line,
+                    source: ItemId::source(0),
+                    fields,
+                    first_line: self.made.get(&sha256).copied(),
+                };
+                self.batch.merged.push((pos, merged));
             }
             return Ok(Outcome::Skipped(LabelState::Pending(pos)));
         }
@@ -2721,7 +2728,7 @@ impl<'a> Importer<'a> {
             derived_from,
         });
         self.batch.shas.insert(sha256, self.batch.len);
-        self.batch.said.insert(self.batch.len, (line, says));
+        self.batch.said.insert(self.batch.len, says);
         self.made.insert(sha256, line);
         self.batch.text_bytes += data.len();
         Ok(Outcome::Append(Box::new(NewEntry {
@@ -2743,25 +2750,14 @@ impl<'a> Importer<'a> {
         // The span the hint gives, in the file's terms (it said `--span
         // 0..6` of a line or a row).
         let spelling = self.opts.format.spelling();
-        let body = claim_body(source, &src, range, &l.speaker, l.provenance, l.text).map_err(
-            |e| match e {
-                Error::Invalid { what, hint } => match hint
-                    .strip_prefix("give the words alone: --span ")
-                {
-                    Some(span) => Error::invalid(
-                        what,
-                        format!(
-                            "give the words alone: {}",
-                            match spelling {
-                                Spelling::Import => spelling.value("span", &format!("\"{span}\"")),
-                                _ => spelling.value("span", span),
-                            }
-                        ),
-                    ),
-                    None => Error::Invalid { what, hint },
-                },
-                e => e,
-            },
+        let body = claim_body_in(
+            spelling,
+            source,
+            &src,
+            range,
+            &l.speaker,
+            l.provenance,
+            l.text,
         )?;
         let Body::ClaimAdd(b) = &body else {
             return Err(Error::Internal("claim_body built another kind".into()));
@@ -3226,14 +3222,11 @@ impl<'a> Importer<'a> {
         for kind in &batch.kinds {
             self.appended.add(*kind);
         }
-        for (line, pos, fields) in batch.merged {
+        // (The source's id, known now that the batch is settled.)
+        for (pos, mut merged) in batch.merged {
             if let Some(source) = out.get(pos).and_then(|a| a.id) {
-                self.merged_sources.push(MergedSource {
-                    line,
-                    source,
-                    fields,
-                    first_line: batch.said.get(&pos).map(|(first, _)| *first),
-                });
+                merged.source = source;
+                self.merged_sources.push(merged);
             }
         }
         Ok(())

@@ -105,6 +105,29 @@ pub fn check_new_origin(origin: &str) -> Result<()> {
 pub fn claim_body(
     source: Ref,
     source_text: &str,
+    span: (usize, usize),
+    speaker: &str,
+    provenance: SourceKind,
+    paraphrase: Option<String>,
+) -> Result<Body> {
+    let spelling = crate::sources::Spelling::Cli;
+    claim_body_in(
+        spelling,
+        source,
+        source_text,
+        span,
+        speaker,
+        provenance,
+        paraphrase,
+    )
+}
+
+/// [`claim_body`], its refusals giving values as `spelling` writes them
+/// (an import line's `"span": "0..6"`, not `--span 0..6`).
+pub fn claim_body_in(
+    spelling: crate::sources::Spelling,
+    source: Ref,
+    source_text: &str,
     (start, end): (usize, usize),
     speaker: &str,
     provenance: SourceKind,
@@ -157,7 +180,10 @@ pub fn claim_body(
                 "the quote {at} with {what} ({})",
                 code_points(&format!("{lead}{trail}"))
             ),
-            format!("give the words alone: --span {from}..{}", end - trail.len()),
+            format!(
+                "give the words alone: {}",
+                spelling.span(from, end - trail.len())
+            ),
         ));
     }
     Ok(Body::ClaimAdd(ClaimAdd {

@@ -1248,6 +1248,15 @@ fn said_by(speaker: Option<&str>, part: Option<&crate::text::Part>) -> bool {
     part.is_none_or(|p| speaker.is_some_and(|s| p.in_speaker(s)))
 }
 
+/// The order rows are read in: newest first with `--last N`, so that the
+/// reading stops at the Nth match; else oldest first.
+fn newest_first(last: Option<u64>) -> &'static str {
+    match last {
+        Some(_) => "DESC",
+        None => "ASC",
+    }
+}
+
 /// What a `for_each_…` function hands over, as a `Vec`.
 fn collect<T>(
     for_each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
@@ -1655,10 +1664,7 @@ fn for_each_selected(
     // With --last N the rows are read newest first and the reading stops
     // at the Nth that matches (`--verdict false --last 5` read every claim
     // of a million-entry log, 1.7 s, to keep five).
-    let order = match filter.last {
-        Some(_) => "DESC",
-        None => "ASC",
-    };
+    let order = newest_first(filter.last);
     let enough = |ids: &Vec<_>| filter.last.is_some_and(|n| ids.len() as u64 >= n);
     if filter.contains.is_none() {
         let mut stmt = conn.prepare(&format!(
@@ -1881,10 +1887,7 @@ pub fn for_each_annotation(
         // are read newest first, and the reading stops at the Nth match
         // (it read every annotation of a million-entry log, 1.8 s, to
         // keep five); then put back in id order.
-        let order = match filter.last {
-            Some(_) => "DESC",
-            None => "ASC",
-        };
+        let order = newest_first(filter.last);
         let mut stmt = conn.prepare(&format!(
             "SELECT {ANNOTATION_COLS} FROM annotations a {cond} ORDER BY a.id {order}"
         ))?;

@@ -561,11 +561,7 @@ pub fn check_url(url: &str) -> Result<(), String> {
         // parts too, so the address shown is not the one linked. An IPv4
         // host is taken only as it is written out (`127.0.0.1`).
         if let Some(url::Host::Ipv4(ip)) = parsed.host() {
-            let written = host.unwrap_or_default();
-            let written = match written.rsplit_once(':') {
-                Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-                _ => written,
-            };
+            let written = written_host(host.unwrap_or_default());
             if written != ip.to_string() {
                 return not(&format!(
                     "its host `{}` is the address {ip} written another way, which a reader does not recognise (give it as {ip})",
@@ -603,17 +599,7 @@ pub fn check_url(url: &str) -> Result<(), String> {
         // letters, and an IPv6 address written another way
         // (`[::ffff:127.0.0.1]`).
         if let (Some(written), Some(goes)) = (host, parsed.host_str()) {
-            let written = written.rsplit_once('@').map_or(written, |(_, h)| h);
-            let written = match written.rsplit_once(':') {
-                Some((h, port))
-                    if !h.is_empty()
-                        && (!h.starts_with('[') || h.ends_with(']'))
-                        && port.bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    h
-                }
-                _ => written,
-            };
+            let written = written_host(written);
             // (In Unicode's composed form, as the browser reads a name:
             // `café` typed with its accent apart is the same host.)
             let written: String =
@@ -631,6 +617,22 @@ pub fn check_url(url: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The host of an authority as written (`user@host:port` → `host`, an
+/// IPv6 address with its brackets).
+fn written_host(authority: &str) -> &str {
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match host.rsplit_once(':') {
+        Some((h, port))
+            if !h.is_empty()
+                && (!h.starts_with('[') || h.ends_with(']'))
+                && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            h
+        }
+        _ => host,
+    }
 }
 
 /// The authority (`user@host:port`) of an `http://`, `https://`, `ftp://`
@@ -679,6 +681,15 @@ impl Spelling {
             Spelling::Cli => format!("--{field} {value}"),
             Spelling::Import => format!("\"{field}\": {value}"),
             Spelling::Csv => format!("{value} in the {field} column"),
+        }
+    }
+
+    /// The span `start..end` as a value to give: `--span 0..6`, `"span":
+    /// "0..6"` (a string in JSON), `0..6 in the span column`.
+    pub fn span(self, start: usize, end: usize) -> String {
+        match self {
+            Spelling::Import => self.value("span", &format!("\"{start}..{end}\"")),
+            _ => self.value("span", &format!("{start}..{end}")),
         }
     }
 
@@ -1132,12 +1143,11 @@ fn use_span(src: &str, start: usize, end: usize, spelling: Spelling) -> String {
     // combining mark, and such a span is refused.
     let (start, _) = text::grapheme_boundaries_around(src, start);
     let (_, end) = text::grapheme_boundaries_around(src, end);
-    let span = spelling.name("span");
-    match spelling {
-        Spelling::Cli => format!("{span} {start}..{end} instead of --quote"),
-        Spelling::Import => format!("{span}: \"{start}..{end}\" instead of \"quote\""),
-        Spelling::Csv => format!("{start}..{end} in the span column instead of the quote"),
-    }
+    let quote = match spelling {
+        Spelling::Csv => "the quote".to_string(),
+        _ => spelling.name("quote"),
+    };
+    format!("{} instead of {quote}", spelling.span(start, end))
 }
 
 /// The error for a quote that leaves text out ("A … B"), whose parts were

@@ -1890,8 +1890,8 @@ mod tests {
             "\u{1f1f8}\u{1f1fe}",
             "\u{1f1fe}\u{1f1ea}",
         );
-        assert_eq!(sy, "\u{1f1f8}\u{1f1fe}");
         let cut = &format!("{us}{ye}x")["\u{1f1fa}".len()..];
+        assert!(cut.starts_with(sy), "the cut context reads as Syria's flag");
         assert_eq!(whole_start(cut), format!("{ye}x"));
         assert_eq!(whole_start(&format!("{us}{ye}x")), format!("{us}{ye}x"));
         assert_eq!(whole_start("\u{301}\u{301}ab"), "ab");

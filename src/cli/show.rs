@@ -235,6 +235,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     ""
                 }
             )?;
+            let shown = c.shown_context();
             match &c.quote {
                 // A quote over several lines goes on indented deeper than
                 // the fields below, so that none of its lines can pass
@@ -245,12 +246,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 // shown after a `…`).
                 Some(q) => outln!(
                     "\n  {}{}[{}]{}{}\n",
-                    if c.shown_context().more_before {
-                        "…"
-                    } else {
-                        ""
-                    },
-                    escape(c.shown_context().prefix),
+                    if shown.more_before { "…" } else { "" },
+                    escape(shown.prefix),
                     escape_keep_newlines(q)
                         .split('\n')
                         .enumerate()
@@ -260,12 +257,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         })
                         .collect::<Vec<_>>()
                         .join("\n"),
-                    escape(c.shown_context().suffix),
-                    if c.shown_context().more_after {
-                        "…"
-                    } else {
-                        ""
-                    },
+                    escape(shown.suffix),
+                    if shown.more_after { "…" } else { "" },
                 )?,
                 None => outln!("\n  (the source was redacted; the quote's hash stays signed)\n")?,
             }

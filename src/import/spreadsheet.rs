@@ -277,12 +277,12 @@ impl<R: Read> Rows<R> {
         // digits, and one that begins with exactly three.
         // Only in a row that ends early, where there is a way out for two
         // cells that are right as they are: the row's empty cells written.
-        let cells: Vec<&[u8]> = self.record.iter().collect();
-        let early = self.commas && cells.len() < self.columns.len();
-        if let Some(i) = (1..cells.len())
-            .filter(|_| early)
-            .find(|&i| cut_number(cells[i - 1], cells[i]))
-        {
+        let early = self.commas && self.record.len() < self.columns.len();
+        let cells: Vec<&[u8]> = match early {
+            true => self.record.iter().collect(),
+            false => Vec::new(),
+        };
+        if let Some(i) = (1..cells.len()).find(|&i| cut_number(cells[i - 1], cells[i])) {
             let shown = |c: &[u8]| crate::text::escape(&String::from_utf8_lossy(c)).into_owned();
             return Err(line_err(
                 format!(

@@ -13,8 +13,6 @@ use super::visible;
 use crate::model::ItemId;
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::count;
-#[cfg(test)]
-use crate::text::CONTEXT_CHARS;
 use std::fmt::Write;
 
 pub fn render(r: &Report) -> String {
@@ -485,7 +483,21 @@ fn entries(o: &mut String, r: &Report) {
     }
 }
 
-/// The quote in its signed context, as a blockquote with the quote in bold.
+/// A claim's quote in its context as shown ([`crate::query::ClaimView::shown_context`]:
+/// cut at whole characters, `…` where the source goes on).
+fn quote_in_shown_context(c: &crate::query::ClaimView, quote: &str) -> String {
+    let shown = c.shown_context();
+    quote_marked(
+        shown.prefix,
+        quote,
+        shown.suffix,
+        shown.more_before,
+        shown.more_after,
+    )
+}
+
+/// The quote in its signed context, as a blockquote with the quote in bold,
+/// and `…` before it (`lead`) and after it (`tail`) where the source goes on.
 ///
 /// `**` marks the quote only when CommonMark's flanking rules let it open
 /// and close: an opening `**` followed by punctuation must have white
@@ -500,26 +512,6 @@ fn entries(o: &mut String, r: &Report) {
 /// space, a zero-width one or an HTML tag would have changed the text, or
 /// been dropped by renderers that leave out HTML; another marker (`__`)
 /// has the same rules.
-#[cfg(test)]
-fn quote_in_context(prefix: &str, quote: &str, suffix: &str) -> String {
-    let lead = prefix.chars().count() >= CONTEXT_CHARS;
-    let tail = suffix.chars().count() >= CONTEXT_CHARS;
-    quote_marked(prefix, quote, suffix, lead, tail)
-}
-
-/// A claim's quote in its context as shown ([`crate::query::ClaimView::shown_context`]:
-/// cut at whole characters, `…` where the source goes on).
-fn quote_in_shown_context(c: &crate::query::ClaimView, quote: &str) -> String {
-    let shown = c.shown_context();
-    quote_marked(
-        shown.prefix,
-        quote,
-        shown.suffix,
-        shown.more_before,
-        shown.more_after,
-    )
-}
-
 fn quote_marked(prefix: &str, quote: &str, suffix: &str, lead: bool, tail: bool) -> String {
     let mut lines: Vec<String> = vec![String::new()];
     let lead = if lead { "…" } else { "" };
@@ -825,6 +817,11 @@ fn code(s: &(impl std::fmt::Display + ?Sized)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A quote in a context that reaches its source's ends (no `…`).
+    fn quote_in_context(prefix: &str, quote: &str, suffix: &str) -> String {
+        quote_marked(prefix, quote, suffix, false, false)
+    }
 
     #[test]
     fn markup_and_html_are_escaped() {

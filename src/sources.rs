@@ -1101,21 +1101,27 @@ fn shown(src: &str, m: &text::NearMatch, quote: &str) -> String {
     // typed. (Elsewhere these stay, as scripts need them: a zero-width
     // non-joiner in Persian.)
     let ds = text::Difference::between(&src[m.start..m.end], quote);
-    let found =
-        if ds.contains(&text::Difference::Invisible) || ds.contains(&text::Difference::Spacing) {
-            found
-                .chars()
-                .map(|c| match c {
-                    ' ' | '\n' | '\t' => c.to_string(),
-                    c if c.is_whitespace() || text::is_invisible_in_copy(c) => {
-                        format!("\\u{{{:x}}}", c as u32)
-                    }
-                    c => c.to_string(),
-                })
-                .collect()
-        } else {
-            found
-        };
+    let joiners = ds.contains(&text::Difference::Joiners);
+    let found = if ds.contains(&text::Difference::Invisible)
+        || ds.contains(&text::Difference::Spacing)
+        || joiners
+    {
+        found
+            .chars()
+            .map(|c| match c {
+                ' ' | '\n' | '\t' => c.to_string(),
+                c if c.is_whitespace()
+                    || text::is_invisible_in_copy(c)
+                    || (joiners && matches!(c, '\u{200c}' | '\u{200d}')) =>
+                {
+                    format!("\\u{{{:x}}}", c as u32)
+                }
+                c => c.to_string(),
+            })
+            .collect()
+    } else {
+        found
+    };
     format!("{}: `{}`", place(src, m), text::escape(&found))
 }
 

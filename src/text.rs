@@ -290,10 +290,19 @@ pub enum Difference {
     /// (`well-` then `known`) is read as one word, `wellknown`: typed with
     /// its hyphen it is not found, as before, and `--span` takes it.
     LineBreakHyphen,
+    /// Zero-width non-joiners and joiners (U+200C, U+200D), which Persian,
+    /// Kurdish and Indic scripts write inside words (`می‌خواهیم`, a
+    /// "half-space") and which a quote typed on another keyboard, or
+    /// copied through an app that drops them, leaves out (`میخواهیم`):
+    /// such a quote was "not found", with no span offered. They change how
+    /// the letters join, not which letters the word has. (A space typed
+    /// for the half-space is a word break, and is still a difference no
+    /// rule sets aside.)
+    Joiners,
 }
 
 impl Difference {
-    pub const ALL: [Difference; 9] = [
+    pub const ALL: [Difference; 10] = [
         Difference::QuoteMarks,
         Difference::Dashes,
         Difference::Spacing,
@@ -303,6 +312,7 @@ impl Difference {
         Difference::Invisible,
         Difference::ArabicMarks,
         Difference::LineBreakHyphen,
+        Difference::Joiners,
     ];
 
     /// How a message names it.
@@ -321,6 +331,7 @@ impl Difference {
             }
             Difference::ArabicMarks => "Arabic vowel marks or the tatweel",
             Difference::LineBreakHyphen => "hyphens at line ends",
+            Difference::Joiners => "zero-width non-joiners or joiners (half-spaces)",
         }
     }
 
@@ -355,10 +366,13 @@ pub struct NearMatch {
 fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, usize, &str)) {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::{char::is_combining_mark, is_nfkc_quick, IsNormalized};
-    let [quotes, dashes, spacing, ellipsis, case, form, invisible, arabic, hyphenation] =
+    let [quotes, dashes, spacing, ellipsis, case, form, invisible, arabic, hyphenation, joiners] =
         Difference::ALL.map(|d| allow.contains(&d));
-    let set_aside =
-        |c: char| (invisible && is_invisible_in_copy(c)) || (arabic && is_arabic_mark(c));
+    let set_aside = |c: char| {
+        (invisible && is_invisible_in_copy(c))
+            || (arabic && is_arabic_mark(c))
+            || (joiners && matches!(c, '\u{200c}' | '\u{200d}'))
+    };
     let mut buf = [0u8; 16];
     let (mut unit, mut composed) = (String::new(), String::new());
     // Whether a character is its own NFKC form, for the last characters
@@ -410,7 +424,7 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             // One run, with what draws nothing inside it (`White ​ Helmets`
             // with a zero-width space between two spaces).
             while let Some(&(i, w)) = chars.peek() {
-                if !(w.is_whitespace() || (invisible && is_invisible_in_copy(w))) {
+                if !(w.is_whitespace() || set_aside(w)) {
                     break;
                 }
                 end = i + w.len_utf8();
@@ -2069,6 +2083,26 @@ mod tests {
         assert_eq!(diff(t, &m[0], "wait..."), [Difference::Ellipsis]);
         // Speakers' names typed either way are one name.
         assert!(same_name("Caf\u{e9} Owner", "cafe\u{301} owner"));
+    }
+
+    #[test]
+    fn near_matches_set_persian_half_spaces_aside() {
+        let diff = |t: &str, m: &NearMatch, q| Difference::between(&t[m.start..m.end], q);
+        // `می‌خواهیم` ("we want") with its zero-width non-joiner, typed
+        // without it: found, and the difference named.
+        let t = "\u{627}\u{648} \u{6af}\u{641}\u{62a}: \u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{6cc}\u{645}";
+        let typed = "\u{645}\u{6cc}\u{62e}\u{648}\u{627}\u{647}\u{6cc}\u{645}";
+        let m = near_matches(t, typed);
+        assert_eq!(m.len(), 1);
+        assert_eq!(&t[m[0].start..m[0].end], &t[t.find('\u{645}').unwrap()..]);
+        assert_eq!(diff(t, &m[0], typed), [Difference::Joiners]);
+        // The other way round: a joiner typed where the source has none.
+        let m = near_matches(typed, &t[t.find('\u{645}').unwrap()..]);
+        assert_eq!((m[0].start, m[0].end), (0, typed.len()));
+        // A space typed for the half-space is a word break: not the same
+        // text.
+        let spaced = "\u{645}\u{6cc} \u{62e}\u{648}\u{627}\u{647}\u{6cc}\u{645}";
+        assert!(near_matches(t, spaced).is_empty());
     }
 
     #[test]

@@ -2552,6 +2552,42 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
     );
 }
 
+/// Persian writes a zero-width non-joiner inside words (`می‌خواهیم`, "we
+/// want"), and a quote typed on another keyboard often leaves it out: the
+/// quote is found with the half-space set aside, the difference named, the
+/// source's own text shown with it escaped, and the span offered works.
+#[test]
+fn a_persian_quote_typed_without_its_half_space_is_found() {
+    let w = Work::with_team();
+    let text = "\u{648}\u{632}\u{6cc}\u{631} \u{6af}\u{641}\u{62a}: \u{ab}\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{6cc}\u{645} \u{635}\u{644}\u{62d} \u{628}\u{627}\u{634}\u{62f}\u{bb}";
+    let s = w.source_from_stdin("analyst", "statement", text);
+    let typed = "\u{645}\u{6cc}\u{62e}\u{648}\u{627}\u{647}\u{6cc}\u{645} \u{635}\u{644}\u{62d} \u{628}\u{627}\u{634}\u{62f}";
+    let (at, end) = (text.find('\u{645}').unwrap(), text.find('\u{bb}').unwrap());
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "add", "--source", &s, "--quote", typed, "--speaker", "Minister", "--provenance", "statement"],
+        &format!("the quote does not occur in S1 as given, but with other zero-width non-joiners or joiners (half-spaces) it does, at line 1 col 12 (bytes {at}..{end}): `\u{645}\u{6cc}\\u{{200c}}"),
+    );
+    let span = format!("{at}..{end}");
+    let claim = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--span",
+            &span,
+            "--speaker",
+            "Minister",
+            "--provenance",
+            "statement",
+        ],
+    );
+    assert_eq!(claim.ok(), "C1\n");
+}
+
 /// Text from web pages carries characters that draw nothing (a zero-width
 /// space, a soft hyphen): the quote typed from the page is found, and the
 /// difference named; `--contains` finds the text; a speaker pasted with

@@ -90,7 +90,7 @@ pub enum Error {
     Invalid { what: String, hint: String },
     /// A reader holds the lock too on a log still in rollback-journal mode
     /// (a restored backup, until its first append switches it to WAL).
-    #[error("the database is busy: another process held its lock for more than {0} s (a writer, or a reader of a log not yet in WAL mode, as a restored backup is until its first append)")]
+    #[error("the database is busy: {}", busy_message(*.0))]
     Busy(u64),
     #[error("the log changed during this command: another process wrote after entry {expected} (the last entry is now {}), and an entry prepared before no longer passes: {refusal}", found.map_or("none".to_string(), |s| s.to_string()))]
     LogMoved {
@@ -285,6 +285,7 @@ impl Error {
             Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),
+            Error::Busy(0) => "try again, or set CLAIMTRAIL_BUSY_TIMEOUT to the seconds it may wait; unset, it waits 30".into(),
             Error::Busy(_) => "try again when the other process has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogReplaced(_) => "what this command appended before went to the file it had open, which no longer has that name, and nothing to the file now there: check that file with `claimtrail verify`, and run the command again on the log you mean".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
@@ -321,6 +322,17 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
             format!("a table holds a value that no entry can imply: {n}, out of range there")
         }
         e => e.to_string(),
+    }
+}
+
+/// Why the database was busy. With `CLAIMTRAIL_BUSY_TIMEOUT=0` nothing is
+/// waited for, and a reader of a log in WAL mode meets a writer's lock for
+/// the instant of its commit or checkpoint: that message spoke of "more
+/// than 0 s" and of a log not in WAL mode, neither of which was the case.
+fn busy_message(waited: u64) -> String {
+    match waited {
+        0 => "another process held its lock, and CLAIMTRAIL_BUSY_TIMEOUT=0 waits for none (a writer holds it while it commits; a reader too, on a log not yet in WAL mode, as a restored backup is until its first append)".into(),
+        s => format!("another process held its lock for more than {s} s (a writer, or a reader of a log not yet in WAL mode, as a restored backup is until its first append)"),
     }
 }
 

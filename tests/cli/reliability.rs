@@ -101,6 +101,15 @@ fn a_lock_held_past_the_timeout_is_a_clear_error() {
         None,
     );
     r.error("the database is busy: another process held its lock for more than 1 s");
+    // With no wait at all, the message says so, and does not speak of
+    // "more than 0 s".
+    let r = w.run_with(
+        Some("analyst"),
+        &[("CLAIMTRAIL_BUSY_TIMEOUT", "0")],
+        &["annotate", "C1", "--verdict", "false"],
+        None,
+    );
+    r.error("error: the database is busy: another process held its lock, and CLAIMTRAIL_BUSY_TIMEOUT=0 waits for none (a writer holds it while it commits; a reader too, on a log not yet in WAL mode, as a restored backup is until its first append) (hint: try again, or set CLAIMTRAIL_BUSY_TIMEOUT to the seconds it may wait; unset, it waits 30)");
     // Readers are not blocked by a writer.
     assert!(w.run(None, &["list", "claims"]).ok().contains("C2"));
     holder.execute_batch("ROLLBACK").unwrap();

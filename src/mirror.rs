@@ -346,6 +346,7 @@ pub fn mirror(
         Some(old) if 0 < old.size.0 && old.size < cp.size => read_by_extends(old.size, cp.size),
         _ => HashSet::new(),
     };
+    let mirrors_a_tree = held.is_some();
     progress(0, total);
 
     // The fetchers take the next file in turn and send what came of it;
@@ -379,8 +380,13 @@ pub fn mirror(
                     // a run cut short) is the one the server has (or the
                     // check will say it is not); but the tiles that judge
                     // the served tree are the server's, fetched for this
-                    // checkpoint (`dest`), never DIR's.
-                    let here = !judged.contains(&id) && dir.join(id.path()).is_file();
+                    // checkpoint (`dest`), never DIR's. A DIR with no
+                    // checkpoint mirrors nothing yet, and its files are
+                    // no mirror's: one left there (a copy, another log's
+                    // tile) was kept run after run, and the directory
+                    // failed `verify-published` for good.
+                    let here =
+                        mirrors_a_tree && !judged.contains(&id) && dir.join(id.path()).is_file();
                     let fetched = if here || dest.is_file() {
                         Ok(Got::Kept)
                     } else {

@@ -371,6 +371,27 @@ fn a_mirror_cut_short_leaves_the_last_whole_mirror() {
     crate::verify_published::check(&w, &m, &[]).ok();
 }
 
+/// A directory with no checkpoint mirrors no tree yet: a tile file in it
+/// (a copy, another log's) is not taken for the server's. It was kept run
+/// after run, and the mirror failed `verify-published` for good.
+#[test]
+fn a_stray_tile_in_a_directory_with_no_checkpoint_is_replaced() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    let stray = m.join("tile/0/000");
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    std::fs::write(&stray, vec![7u8; 32 * 256]).unwrap();
+    let r = mirror(&w, &[&server.url, m.to_str().unwrap()]);
+    r.ok();
+    assert!(server.requests().contains(&"/tile/0/000".to_string()));
+    assert_eq!(
+        std::fs::read(&stray).unwrap(),
+        std::fs::read(site.join("tile/0/000")).unwrap()
+    );
+    crate::verify_published::check(&w, &m, &[]).ok();
+}
+
 /// Files a mirror cut short fetched wait for the tree they belong to: when
 /// the server shows another checkpoint on the next run, they are fetched
 /// again (a resumed mirror put the tiles of two trees side by side, exited

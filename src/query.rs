@@ -1157,6 +1157,59 @@ pub fn claims_overlapping(
         .collect())
 }
 
+/// A standing claim of the same source, by the same speaker as lists
+/// group them ([`crate::text::speaker_key`]: `Dr. Hassan al-Ahmad`, `Dr
+/// Hassan al-Ahmad`, `dr. hassan al-ahmad`), whose bytes overlap a new
+/// claim's: what `claim add` notes after it records one. Such a claim is
+/// often the same quote recorded twice (the speaker typed otherwise, the
+/// quotation marks copied with the words), which splits its judgments
+/// between two ids; it may also be a correction, which is recorded first
+/// and then replaces the wrong one (`claim retract --replaced-by`), so the
+/// command notes it and refuses nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overlapping {
+    pub id: ItemId,
+    pub start: u64,
+    pub end: u64,
+    pub speaker: String,
+    pub provenance: String,
+}
+
+/// The [`Overlapping`] claims of `source` for the bytes `[start, end)`
+/// said by `speaker`, in claim order.
+pub fn same_speaker_overlapping(
+    conn: &Connection,
+    source: u64,
+    (start, end): (u64, u64),
+    speaker: &str,
+) -> Result<Vec<Overlapping>> {
+    let key = crate::text::speaker_key(speaker);
+    let mut stmt = conn.prepare_cached(&format!(
+        r#"SELECT id, start, "end", speaker, provenance FROM claims c
+           WHERE source_id = ?1 AND start < ?3 AND "end" > ?2 AND {STANDING} ORDER BY id"#
+    ))?;
+    let rows = stmt.query_map(
+        rusqlite::params![source as i64, start as i64, end as i64],
+        |r| {
+            Ok(Overlapping {
+                id: ItemId::claim(r.get::<_, i64>(0)?.max(0) as u64),
+                start: r.get::<_, i64>(1)?.max(0) as u64,
+                end: r.get::<_, i64>(2)?.max(0) as u64,
+                speaker: r.get(3)?,
+                provenance: r.get(4)?,
+            })
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let o = row?;
+        if crate::text::speaker_key(&o.speaker) == key {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
 /// The source that already holds these exact bytes, if any.
 pub fn source_by_sha(conn: &Connection, sha: &Hash) -> Result<Option<ItemId>> {
     Ok(conn

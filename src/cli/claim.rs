@@ -146,16 +146,51 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let body =
         claimtrail::log::claim_body(source, src, (start, end), &a.speaker, a.provenance, a.text)?;
     claimtrail::log::refuse_recorded_claim(store.conn(), &body)?;
+    let overlapping = query::same_speaker_overlapping(
+        store.conn(),
+        id.n,
+        (start as u64, end as u64),
+        &a.speaker,
+    )?;
     let entry = NewEntry::new(body);
     let signer = ctx.signer_for(store.conn(), &entry)?;
     let e = append(&mut store, &signer, entry)?;
     let cid = e.id.map(|i| i.to_string()).unwrap_or_default();
     if ctx.json {
-        output::json(&serde_json::json!({"id": cid, "start": start, "end": end, "entry": e}))?;
+        let overlaps: Vec<String> = overlapping.iter().map(|o| o.id.to_string()).collect();
+        output::json(
+            &serde_json::json!({"id": cid, "start": start, "end": end, "entry": e, "overlaps": overlaps}),
+        )?;
     } else {
         outln!("{cid}")?;
     }
+    for o in &overlapping {
+        eprintln!("{}", overlap_note(&cid, (start as u64, end as u64), &id, o));
+    }
     Ok(Outcome::Done)
+}
+
+/// The note on a claim just recorded that overlaps `o`, a claim of the
+/// same source by the same speaker as the lists group speakers: what it
+/// is likely to be, and the command for each case.
+fn overlap_note(
+    cid: &str,
+    (start, end): (u64, u64),
+    source: &ItemId,
+    o: &query::Overlapping,
+) -> String {
+    let place = match (o.start, o.end) == (start, end) {
+        true => format!("records the same bytes {start}..{end} of {source}"),
+        false => format!(
+            "records bytes {}..{} of {source}, which overlap {start}..{end}",
+            o.start, o.end
+        ),
+    };
+    let (other, by) = (o.id, text::escape(&o.speaker));
+    format!(
+        "note: {other} {place}, said by {by} via {}, the same speaker as the lists group them: if {cid} corrects {other}, retract {other} with `claimtrail claim retract {other} --replaced-by {cid} --reason \"…\"`; if it records {other} again, retract {cid} (two claims of one quote split its verdicts)",
+        o.provenance
+    )
 }
 
 fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {

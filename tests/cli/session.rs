@@ -3089,3 +3089,104 @@ fn the_last_matching_annotations_are_shown_in_order() {
     assert_eq!(ids(&["--contains", "alpha", "--last", "9"]), every);
     assert!(ids(&["--contains", "alpha", "--last", "0"]).is_empty());
 }
+
+/// One quote recorded again under the same speaker typed another way
+/// (`Dr Hassan` for `Dr. Hassan`, in other capitals), or with its
+/// quotation marks copied: the lists count one speaker, so the claim is
+/// noted, with the two ways out (a correction replaces the first; a
+/// repeat is retracted). The claim is still recorded: recording the
+/// corrected claim first is how `--replaced-by` works.
+#[test]
+fn a_claim_that_repeats_one_by_the_same_speaker_is_noted() {
+    let w = Work::with_team();
+    let text = "Dr. Hassan al-Ahmad said: \u{201c}Six civilians were killed, among them two women.\u{201d}\n";
+    let s = w.source_from_stdin("analyst", "statement", text);
+    let quote = "Six civilians were killed, among them two women.";
+    let (at, end) = (text.find("Six").unwrap(), text.find('\u{201d}').unwrap());
+    let add = |speaker: &str, quote: &str| {
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                &s,
+                "--quote",
+                quote,
+                "--speaker",
+                speaker,
+                "--provenance",
+                "interview",
+            ],
+        )
+    };
+    assert_eq!(add("Dr. Hassan al-Ahmad", quote).ok(), "C1\n");
+    // Another speaker's claim of the same words is no repeat.
+    assert_eq!(add("Reuters", quote).ok(), "C2\n");
+    let again = add("dr hassan al-ahmad", quote);
+    assert_eq!((again.code, again.stdout.as_str()), (0, "C3\n"));
+    assert_eq!(
+        again.stderr,
+        format!("note: C1 records the same bytes {at}..{end} of S1, said by Dr. Hassan al-Ahmad via interview, the same speaker as the lists group them: if C3 corrects C1, retract C1 with `claimtrail claim retract C1 --replaced-by C3 --reason \"…\"`; if it records C1 again, retract C3 (two claims of one quote split its verdicts)\n")
+    );
+    let marks = add(
+        "Dr. Hassan al-Ahmad",
+        "\u{201c}Six civilians were killed, among them two women.\u{201d}",
+    );
+    assert_eq!(marks.stdout, "C4\n");
+    let notes: Vec<&str> = marks.stderr.lines().collect();
+    assert_eq!(notes.len(), 2, "{}", marks.stderr);
+    assert!(notes[0].starts_with(&format!("note: C1 records bytes {at}..{end} of S1, which overlap {}..{}, said by Dr. Hassan al-Ahmad", at - 3, end + 3)), "{}", notes[0]);
+    assert!(
+        notes[1].starts_with("note: C3 records bytes"),
+        "{}",
+        notes[1]
+    );
+    // The lists count one speaker, and `--speaker` finds it typed either way.
+    let speakers = w.run(
+        None,
+        &[
+            "list",
+            "speakers",
+            "--speaker",
+            "dr hassan al ahmad",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(speakers.ok()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["claims"], 3);
+    // The correction path the note gives works as pasted.
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "retract",
+            "C1",
+            "--replaced-by",
+            "C3",
+            "--reason",
+            "speaker spelled as the desk spells him",
+        ],
+    )
+    .ok();
+    // `--json` names them too.
+    let json = w.run(
+        Some("analyst"),
+        &[
+            "--json",
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--quote",
+            quote,
+            "--speaker",
+            "DR HASSAN AL AHMAD",
+            "--provenance",
+            "interview",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["overlaps"], serde_json::json!(["C3", "C4"]));
+}

@@ -844,7 +844,8 @@ impl<'d> Monitor<'d> {
                 format!("payload seq {} is not its place in the tree ({seq})", h.seq),
             );
         }
-        if h.log != self.origin {
+        let of_this_log = h.log == self.origin;
+        if !of_this_log {
             let d = format!(
                 "log `{}` is not the checkpoint's origin `{}`",
                 crate::text::escape(&h.log),
@@ -875,10 +876,13 @@ impl<'d> Monitor<'d> {
             Ok(info) => Some(info.public.ed25519_bytes()),
             Err(_) => self.h.keys.get(&h.signer).map(|k| k.public.ed25519_bytes()),
         };
+        // As verify: only an authentic entry (signed by the key it names,
+        // for this log) changes the state later entries are judged by.
+        let mut valid = of_this_log;
         if let Some(d) = sigcheck::judge(&p.sig, enrolled) {
             self.problem(s, kind, id, Check::Signature, d);
+            valid = false;
         }
-        let mut valid = true;
         if let Err(Violation { check, detail, .. }) = auth {
             self.problem(s, kind, id, check, detail);
             valid = false;

@@ -1433,6 +1433,9 @@ struct Verifier<'c> {
     current_id: Option<ItemId>,
     /// Keys enrolled by the entries that passed, as of `current`.
     keys: HashMap<Fingerprint, std::rc::Rc<KeyInfo>>,
+    /// Keys that an entry which did not pass would have enrolled, with
+    /// its seq: an entry such a key signs is not enrolled, and says why.
+    not_enrolled: HashMap<Fingerprint, u64>,
     /// Sources redacted by entries that passed.
     redacted: HashSet<u64>,
     /// The text hash of each source added by an entry that passed, and the
@@ -1483,6 +1486,7 @@ impl<'c> Verifier<'c> {
             current: 0,
             current_id: None,
             keys: HashMap::new(),
+            not_enrolled: HashMap::new(),
             redacted: HashSet::new(),
             source_shas: HashMap::new(),
             retracted: HashMap::new(),
@@ -1750,8 +1754,10 @@ impl<'c> Verifier<'c> {
                 self.origin = Some(b.origin.clone());
             }
         }
+        let mut of_this_log = true;
         if let Some(origin) = &self.origin {
             if &h.log != origin {
+                of_this_log = false;
                 let d = format!(
                     "log `{}` is not this log's origin `{origin}`",
                     crate::text::escape(&h.log)
@@ -1772,17 +1778,46 @@ impl<'c> Verifier<'c> {
             Ok(info) => Some(info.public.ed25519_bytes()),
             Err(_) => self.keys.get(&h.signer).map(|k| k.public.ed25519_bytes()),
         };
+        // An entry changes what later entries are judged by (who is
+        // enrolled, revoked, redacted) only when it is authentic: signed by
+        // the key its header names, for this log, as well as authorized and
+        // well formed. A `key.add` signed by another key than the admin's it
+        // names had enrolled its key, and everything that key signed after
+        // (a revocation of the admin, retractions, more admins) passed, the
+        // report naming the one bad signature. A broken chain or sequence
+        // does not count here: a row deleted before an entry breaks it
+        // without making the entry any less the signer's.
+        let mut valid = of_this_log;
         if let Some(d) = sigcheck::judge(&p.sig, expected) {
             self.problem(s, k, id, Check::Signature, d);
+            valid = false;
         }
-        let mut valid = true;
         if let Err(Violation { check, detail, .. }) = auth {
+            // An entry signed by a key whose enrolment did not pass says so.
+            let detail = match self.not_enrolled.get(&h.signer) {
+                Some(at) if self.keys.get(&h.signer).is_none() => format!(
+                    "{detail}: entry {at} enrolled it, and that entry did not pass its checks"
+                ),
+                _ => detail,
+            };
             self.problem(s, k, id, check, detail);
             valid = false;
         }
         if let Err(Violation { check, detail, .. }) = rules::check_body(self, h, &parsed.body)? {
             self.problem(s, k, id, check, detail);
             valid = false;
+        }
+        if !valid {
+            let enrolled = match &parsed.body {
+                Body::KeyAdd(b) => crate::keys::PublicKey::from_openssh(&b.key)
+                    .ok()
+                    .map(|k| k.fingerprint().clone()),
+                Body::LogInit(_) => Some(h.signer.clone()),
+                _ => None,
+            };
+            if let Some(f) = enrolled {
+                self.not_enrolled.entry(f).or_insert(seq);
+            }
         }
 
         // Source texts.

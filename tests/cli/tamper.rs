@@ -6,7 +6,8 @@ use claimtrail::entry::{Header, Payload};
 use claimtrail::hash::Hash;
 use claimtrail::keys::Signer;
 use claimtrail::model::{
-    AnnotationAdd, Body, ClaimRetract, ItemId, KeyAdd, Ref, Role, Seq, Verdict,
+    AnnotationAdd, Body, ClaimRetract, Fingerprint, ItemId, KeyAdd, KeyRevoke, Ref, Role, Seq,
+    Verdict,
 };
 
 // Entries of `Work::with_claims()`: 0 log.init, 1-2 key.add, 3 source.add S1,
@@ -592,6 +593,12 @@ fn edited_projection_rows() {
 
 /// Appends a validly signed entry by hand, bypassing claimtrail's append path.
 pub(crate) fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
+    forge_as(w, signer.fingerprint(), signer, body)
+}
+
+/// [`forge`], with `named` as the header's signer: an entry that claims
+/// to be another key's.
+pub(crate) fn forge_as(w: &Work, named: &Fingerprint, signer: &Signer, body: Body) -> u64 {
     let seq: i64 = rusqlite::Connection::open(&w.db)
         .unwrap()
         .query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))
@@ -602,7 +609,7 @@ pub(crate) fn forge(w: &Work, signer: &Signer, body: Body) -> u64 {
             seq: Seq(seq as u64 + 1),
             prev: w.entry_hash_at(seq),
             time: "2026-11-25T10:00:00Z".into(),
-            signer: signer.fingerprint().clone(),
+            signer: named.clone(),
             kind: body.kind(),
         },
         body,
@@ -626,6 +633,63 @@ fn validly_signed_entry_from_an_unenrolled_key() {
     let r = w.run(None, &["verify"]);
     r.problem(&format!("entry {seq} (key.add)"), "authorization");
     assert!(r.stdout.contains("is not enrolled"), "{}", r.stdout);
+}
+
+/// An intruder writes a `key.add` that names the admin as its signer,
+/// signed with the intruder's own key, then signs as the admin it made
+/// itself: the revocation of the real admin, and a retraction. The
+/// enrolment did not pass, so it enrolls nothing: each later entry is
+/// named, and the admin stays enrolled. (It enrolled the intruder, and
+/// the report named only the bad signature.)
+#[test]
+fn a_key_enrolled_by_an_entry_that_fails_its_signature_signs_nothing() {
+    let w = Work::with_claims();
+    let admin = Signer::load(&w.path("admin")).unwrap();
+    let intruder = Signer::generate("intruder").unwrap();
+    let body = Body::KeyAdd(KeyAdd {
+        key: intruder.public().to_openssh(),
+        name: "Intruder".into(),
+        role: Role::Admin,
+    });
+    let enrol = forge_as(&w, admin.fingerprint(), &intruder, body);
+    let revoke = forge(
+        &w,
+        &intruder,
+        Body::KeyRevoke(KeyRevoke {
+            fingerprint: admin.fingerprint().clone(),
+            reason: "taking over".into(),
+        }),
+    );
+    let retract = forge(
+        &w,
+        &intruder,
+        Body::ClaimRetract(ClaimRetract {
+            claim: reference(&w, ItemId::claim(1), 4),
+            reason: "gone".into(),
+            replaced_by: None,
+        }),
+    );
+    let r = w.run(None, &["verify", "--max-problems", "0"]);
+    r.problem(&format!("entry {enrol} (key.add)"), "signature");
+    let not_enrolled = format!(
+        "signer {} is not enrolled: entry {enrol} enrolled it, and that entry did not pass its checks",
+        intruder.fingerprint()
+    );
+    r.problem(&format!("entry {revoke} (key.revoke)"), "authorization");
+    r.problem(&format!("entry {retract} (claim.retract)"), "authorization");
+    assert_eq!(r.stdout.matches(&not_enrolled).count(), 2, "{}", r.stdout);
+    // The admin was not revoked: an entry the admin signs after passes.
+    let v: serde_json::Value = serde_json::from_str(
+        &w.run(None, &["--json", "verify", "--max-problems", "0"])
+            .stdout,
+    )
+    .unwrap();
+    let revoked_admin = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["detail"].as_str().unwrap_or("").contains("was revoked"));
+    assert!(!revoked_admin, "{v}");
 }
 
 #[test]

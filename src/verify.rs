@@ -1795,7 +1795,7 @@ impl<'c> Verifier<'c> {
         if let Err(Violation { check, detail, .. }) = auth {
             // An entry signed by a key whose enrolment did not pass says so.
             let detail = match self.not_enrolled.get(&h.signer) {
-                Some(at) if self.keys.get(&h.signer).is_none() => format!(
+                Some(at) if !self.keys.contains_key(&h.signer) => format!(
                     "{detail}: entry {at} enrolled it, and that entry did not pass its checks"
                 ),
                 _ => detail,

@@ -327,10 +327,13 @@ fn committed(a: &Appended) -> String {
 /// `publish` do): an admin's checkpoint vouches for the log up to its size,
 /// and signed over damage it would lend that damage the admin's word (a
 /// later `verify` still finds it, but readers of the checkpoint alone would
-/// not). Entries another writer appends between the verification and the
-/// checkpoint's own entry went through the append path's rules, but their
-/// signatures were not checked again here. Refused, before any work, for a
-/// key that may not sign checkpoints.
+/// not). It is signed only over the tree verify checked: under the write
+/// lock, the log's size and root must still be those verify derived from
+/// the entries (a checkpoint was signed over a row written into the file
+/// by hand while verify ran, which no rule had seen). A log that grew
+/// meanwhile, by another writer's append, is verified again, up to
+/// [`CHECKPOINT_TRIES`] times in all. Refused, before any work, for a key
+/// that may not sign checkpoints.
 ///
 /// `refusal` is what a log that fails verify is told: what signing would
 /// have done, and what to do first ([`does_not_verify`]), in the terms of
@@ -349,12 +352,46 @@ pub fn verified_checkpoint(
     if let Some(e) = checkpoint_refusal(store.conn(), signer)? {
         return Err(e);
     }
-    let report = crate::verify::verify_with_progress(store, &[], progress)?;
-    if !report.ok {
-        return Err(does_not_verify(&report, refusal.0, refusal.1));
+    let mut keep = Some(keep);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let report = crate::verify::verify_with_progress(store, &[], progress)?;
+        if !report.ok {
+            return Err(does_not_verify(&report, refusal.0, refusal.1));
+        }
+        let verified = (report.tree_size, report.tree_root);
+        let moved = std::cell::Cell::new(None);
+        let result = checkpoint_of(
+            store,
+            signer,
+            Some((verified, &moved)),
+            |conn, note| match keep.take() {
+                Some(keep) => keep(conn, note),
+                None => Err(Error::Internal("checkpoint kept twice".into())),
+            },
+        );
+        match moved.get() {
+            Some(now) if tries == CHECKPOINT_TRIES => {
+                return Err(Error::invalid(
+                    format!(
+                        "the log changed while it was verified, {}: verify checked {} and the log then held {}, so nothing was signed",
+                        crate::text::count(tries as u64, "time"),
+                        crate::text::count(verified.0 .0, "entry"),
+                        crate::text::count(now.0, "entry")
+                    ),
+                    "run it again when the log is quieter (an import keeps it growing); if no one appends, run `claimtrail verify`: rows written into the file by hand change it too",
+                ))
+            }
+            Some(_) => continue,
+            None => return result,
+        }
     }
-    checkpoint(store, signer, keep)
 }
+
+/// How many times [`verified_checkpoint`] verifies a log that grows
+/// while it is verified before it gives up.
+pub const CHECKPOINT_TRIES: u32 = 3;
 
 /// What `checkpoint` is told of a log that fails verify ([`verified_checkpoint`]).
 pub const CHECKPOINT_REFUSAL: (&str, &str) = (
@@ -406,6 +443,23 @@ pub fn checkpoint(
     signer: &Signer,
     keep: impl FnOnce(&Connection, &crate::checkpoint::SignedNote) -> Result<()>,
 ) -> Result<(Appended, crate::checkpoint::SignedNote)> {
+    checkpoint_of(store, signer, None, keep)
+}
+
+/// The tree verify checked, and where [`checkpoint_of`] says the size the
+/// log had instead (nothing is then signed).
+type Verified<'a> = (
+    (crate::merkle::TreeSize, Hash),
+    &'a std::cell::Cell<Option<crate::merkle::TreeSize>>,
+);
+
+/// [`checkpoint`], which with `verified` signs only that tree.
+fn checkpoint_of(
+    store: &mut Store,
+    signer: &Signer,
+    verified: Option<Verified<'_>>,
+    keep: impl FnOnce(&Connection, &crate::checkpoint::SignedNote) -> Result<()>,
+) -> Result<(Appended, crate::checkpoint::SignedNote)> {
     let origin = store.origin()?;
     let mut note = None;
     let e = append_with(store, signer, |conn, seq| {
@@ -421,6 +475,14 @@ pub fn checkpoint(
         }
         let size = crate::merkle::TreeSize(seq.0);
         let root = crate::tree::root(conn, size)?;
+        if let Some((tree, moved)) = verified {
+            if (size, root) != tree {
+                moved.set(Some(size));
+                return Err(Error::Internal(
+                    "the log moved after it was verified".into(),
+                ));
+            }
+        }
         let signed = crate::tree::sign_note(&origin, size, root, signer)?;
         let body = Body::CheckpointAdd(CheckpointAdd {
             size: seq.0,
@@ -2365,6 +2427,99 @@ mod tests {
             .conn()
             .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
             .unwrap()
+    }
+
+    /// A checkpoint is signed only over the tree verify checked. Another
+    /// writer's append while verify runs (here, from its progress
+    /// callback) makes it verify again and cover that entry too; a row
+    /// written into the file by hand in that time is found by the second
+    /// verification, and nothing is signed (it was signed over); a log
+    /// that never stops growing is refused after three tries.
+    #[test]
+    fn a_checkpoint_signs_only_the_tree_verify_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, admin) = new_log(dir.path());
+        append(&mut store, &admin, source("one 0")).unwrap();
+        let path = store.path().to_path_buf();
+        let append_other = |text: &str| {
+            let mut other = Store::open(&path).unwrap();
+            append(&mut other, &admin, source(text)).unwrap();
+        };
+        let mut grown = 0;
+        let (e, note) = verified_checkpoint(
+            &mut store,
+            &admin,
+            &mut |_, _| {
+                if grown == 0 {
+                    grown += 1;
+                    append_other("two 0");
+                }
+            },
+            CHECKPOINT_REFUSAL,
+            |_, _| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(grown, 1);
+        assert_eq!(e.seq, Seq(3));
+        assert!(note.to_string().contains("\n3\n"), "{note}");
+        assert!(verify(&store).unwrap().ok);
+
+        // By hand: a copy of the last row, one seq further.
+        let mut forged = false;
+        let err = verified_checkpoint(
+            &mut store,
+            &admin,
+            &mut |_, _| {
+                if !forged {
+                    forged = true;
+                    rusqlite::Connection::open(&path)
+                        .unwrap()
+                        .execute_batch(
+                            "INSERT INTO entries SELECT seq + 1, kind, payload, sig, randomblob(32) FROM entries WHERE seq = (SELECT MAX(seq) FROM entries)",
+                        )
+                        .unwrap();
+                }
+            },
+            CHECKPOINT_REFUSAL,
+            |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("this log does not verify"),
+            "{err}"
+        );
+        assert_eq!(rows(&store), 5);
+
+        // Always growing.
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, admin) = new_log(dir.path());
+        let path = store.path().to_path_buf();
+        let mut n = 0;
+        let err = verified_checkpoint(
+            &mut store,
+            &admin,
+            &mut |_, _| {
+                n += 1;
+                let mut other = Store::open(&path).unwrap();
+                append(&mut other, &admin, source(&format!("text {n}"))).unwrap();
+            },
+            CHECKPOINT_REFUSAL,
+            |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the log changed while it was verified, 3 times"),
+            "{err}"
+        );
+        assert!(!store
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM entries WHERE kind = 'checkpoint.add'",
+                [],
+                |r| r.get::<_, bool>(0)
+            )
+            .unwrap());
     }
 
     /// A batch signed on the second thread is the log the entry-by-entry

@@ -30,7 +30,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         .ids
         .iter()
         .map(|s| {
-            s.parse().map_err(|e: claimtrail::model::BadId| {
+            // `C1, C2` (as `show` prints links) is split at the comma only.
+            s.trim().parse().map_err(|e: claimtrail::model::BadId| {
                 Error::invalid(e.to_string(), super::output::LIST_IDS_HINT)
             })
         })

@@ -382,6 +382,24 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 /// Parses an id of the expected kind from the command line; the spaces a
 /// list typed as `S7, S1` puts around it are set aside.
 pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::model::ItemId> {
+    // A list where one id goes (`claim retract C18,C19`): said as such,
+    // not as "not an id".
+    if s.contains(',')
+        && s.split(',')
+            .all(|p| p.trim().parse::<claimtrail::model::ItemId>().is_ok())
+    {
+        return Err(Error::invalid(
+            format!(
+                "`{}` is a list of ids, and this takes one {} id",
+                claimtrail::text::escape(s),
+                want.noun()
+            ),
+            format!(
+                "give one id per command; in a shell, `for id in {}; do claimtrail … $id …; done`",
+                s.split(',').map(str::trim).collect::<Vec<_>>().join(" ")
+            ),
+        ));
+    }
     let id: claimtrail::model::ItemId =
         s.trim().parse().map_err(|e: claimtrail::model::BadId| {
             Error::invalid(

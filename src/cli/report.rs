@@ -54,7 +54,9 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
         .ids
         .iter()
         .map(|s| {
-            s.parse::<ItemId>()
+            // `C1, C2` (as `show` prints links) is split at the comma only.
+            s.trim()
+                .parse::<ItemId>()
                 .map_err(|e: BadId| Error::invalid(e.to_string(), super::output::LIST_IDS_HINT))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -4059,3 +4059,29 @@ fn a_quote_copied_with_shows_escapes_is_given_its_span() {
     );
     assert_eq!(r.ok(), "C1\n");
 }
+
+/// A list of ids where a command takes one is said to be a list; where a
+/// command takes a list, `C1, C2` (as `show` prints links) is two ids.
+#[test]
+fn a_list_of_ids_where_one_goes_and_a_list_pasted_with_spaces() {
+    let w = Work::with_claims();
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "retract", "C1,C2", "--reason", "both recorded in error"],
+        "error: `C1,C2` is a list of ids, and this takes one claim id (hint: give one id per command; in a shell, `for id in C1 C2; do claimtrail … $id …; done`)",
+    );
+    let csv = w.run(None, &["report", "C1, C2", "--format", "csv"]);
+    let rows: Vec<&str> = csv.ok().lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].contains(",C1,") && rows[1].contains(",C2,"),
+        "{rows:?}"
+    );
+    let out = w.path("two.bundle");
+    w.run(
+        Some("admin"),
+        &["export", "C1, C2", "--out", out.to_str().unwrap()],
+    )
+    .ok();
+}

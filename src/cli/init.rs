@@ -33,6 +33,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let signer = ctx.signer()?;
     let name = a.name.unwrap_or_else(|| default_name(signer.comment()));
     refuse(&name)?;
+    if from_comment {
+        super::key::refuse_account_as_name(&name)?;
+    }
     let e = claimtrail::log::init(db, &signer, &a.origin, &name)?;
     if ctx.json {
         super::output::json(&serde_json::json!({

@@ -6,7 +6,7 @@ use claimtrail::log::{append, NewEntry};
 use claimtrail::model::{Body, Fingerprint, KeyAdd, KeyRevoke, Role};
 use claimtrail::text::escape;
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
@@ -24,7 +24,9 @@ pub enum KeyCommand {
     },
     /// Enroll a public key (admin only).
     Add {
-        /// The .pub file (OpenSSH `ssh-ed25519 AAAA… comment`).
+        /// The .pub file (OpenSSH `ssh-ed25519 AAAA… comment`); `-` reads
+        /// it from standard input, and the key's line itself, quoted, is
+        /// taken too.
         pubkey_file: PathBuf,
         /// What the key may sign.
         #[arg(long, value_parser = values::one_of::<Role>(Role::NAMES))]
@@ -230,6 +232,33 @@ pub(super) fn name_refused(from_comment: bool, what: String, hint: &str) -> Erro
     }
 }
 
+/// Refuses, as a name taken from a key's comment, one that reads as
+/// ssh-keygen's default comment (`root@vm`, `rana@laptop.local`: the
+/// account and machine it ran on) or a mail address: the name is signed
+/// into the log for good, shown in every list and report and on the
+/// checkpoints it cosigns, and no command renames it. Given with --name,
+/// it is taken as chosen.
+pub(super) fn refuse_account_as_name(name: &str) -> Result<()> {
+    let Some((user, host)) = name.split_once('@') else {
+        return Ok(());
+    };
+    let word = |s: &str, extra: &[char]| {
+        !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || extra.contains(&c))
+    };
+    if !(word(user, &['_', '-', '.', '+']) && word(host, &['-', '.'])) {
+        return Ok(());
+    }
+    let shown = claimtrail::text::escape(name);
+    Err(Error::invalid(
+        format!(
+            "the key's comment `{shown}` reads as an account on a machine (ssh-keygen's default, user@host) or a mail address, not as a person's name, and the name is signed into the log for good"
+        ),
+        format!(
+            "give the name with --name \"…\" (as it should appear in lists and reports); to keep `{shown}`, give it so: --name '{shown}'"
+        ),
+    ))
+}
+
 /// What to give when `key add`'s file is not a public key.
 const PUBKEY_HINT: &str =
     "give the .pub file of an ed25519 key (ssh-keygen -t ed25519, or claimtrail key new)";
@@ -305,9 +334,25 @@ pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Resu
 }
 
 fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
+    // An admin is sent a new member's key as a line in a mail or a chat:
+    // `-` reads it from standard input, and the line itself is taken
+    // where no file has that name (both were "cannot read").
+    let given = file.to_str().map(str::trim).unwrap_or_default();
+    let (file, raw) = if given == "-" {
+        ctx.reading_stdin("the public key")?;
+        let bytes = claimtrail::files::read_capped(Path::new("/dev/stdin"), keys::MAX_KEY_FILE)?;
+        let shown = PathBuf::from("standard input");
+        let text = key_text(&shown, &bytes, PUBKEY_HINT)?;
+        (shown, text)
+    } else if !file.exists() && keys::begins_as_public_key(given.as_bytes()) {
+        (PathBuf::from("the key given"), given.to_string())
+    } else {
+        let text = read_key_text(&file, PUBKEY_HINT)?;
+        (file, text)
+    };
     // Read once: the key, then its comment as the default name (comment
     // lines above it read past, as OpenSSH reads them).
-    let text = keys::without_comment_lines(&read_key_text(&file, PUBKEY_HINT)?);
+    let text = keys::without_comment_lines(&raw);
     // An authorized_keys-like file of several keys enrolled its first and
     // said nothing of the others.
     // (Lines that begin as a public key does: a private key file given by
@@ -341,6 +386,9 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     })?;
     if let Some((what, hint)) = keys::name_problem(&name) {
         return Err(name_refused(!explicit, what, &hint));
+    }
+    if !explicit {
+        refuse_account_as_name(&name)?;
     }
     let mut store = ctx.open()?;
     let wanted = claimtrail::log::Enrolment {

@@ -4085,3 +4085,81 @@ fn a_list_of_ids_where_one_goes_and_a_list_pasted_with_spaces() {
     )
     .ok();
 }
+
+/// A public key handed over as a line in a mail or a chat is enrolled
+/// from standard input or from the line itself; a key whose comment is
+/// ssh-keygen's default (`root@vm`) is not enrolled under it unless the
+/// name is given, since the name is signed for good.
+#[test]
+fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
+    let w = Work::with_team();
+    w.run(
+        None,
+        &[
+            "key",
+            "new",
+            w.path("sami").to_str().unwrap(),
+            "--no-passphrase",
+            "--comment",
+            "Sami Nasser",
+        ],
+    )
+    .ok();
+    let line = std::fs::read_to_string(w.path("sami.pub")).unwrap();
+    let r = w.run_with(
+        Some("admin"),
+        &[],
+        &["key", "add", "-", "--role", "analyst"],
+        Some(line.as_bytes()),
+    );
+    assert!(r.ok().starts_with("enrolled Sami Nasser ("), "{}", r.stdout);
+    w.run(
+        None,
+        &[
+            "key",
+            "new",
+            w.path("lina").to_str().unwrap(),
+            "--no-passphrase",
+            "--comment",
+            "Lina Haddad",
+        ],
+    )
+    .ok();
+    let line = std::fs::read_to_string(w.path("lina.pub")).unwrap();
+    let r = w.run(
+        Some("admin"),
+        &["key", "add", line.trim(), "--role", "auditor"],
+    );
+    assert!(r.ok().starts_with("enrolled Lina Haddad ("), "{}", r.stdout);
+    w.run(
+        None,
+        &[
+            "key",
+            "new",
+            w.path("vm").to_str().unwrap(),
+            "--no-passphrase",
+            "--comment",
+            "root@vm",
+        ],
+    )
+    .ok();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", w.path("vm.pub").to_str().unwrap(), "--role", "auditor"],
+        "error: the key's comment `root@vm` reads as an account on a machine (ssh-keygen's default, user@host) or a mail address, not as a person's name, and the name is signed into the log for good (hint: give the name with --name \"…\"",
+    );
+    let r = w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            w.path("vm.pub").to_str().unwrap(),
+            "--role",
+            "auditor",
+            "--name",
+            "root@vm",
+        ],
+    );
+    assert!(r.ok().starts_with("enrolled root@vm ("), "{}", r.stdout);
+}

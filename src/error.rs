@@ -294,7 +294,7 @@ impl Error {
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
             e if e.is_damage() => "the file is damaged: restore the log from a backup (a copy that `backup` wrote before the damage)".into(),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
-            Error::Damaged(_) => "run `claimtrail verify` to see every problem; keep the damaged file as evidence, and restore the log from a backup (`claimtrail backup PATH` writes one)".into(),
+            Error::Damaged(_) => "run `claimtrail verify` to see every problem; keep the damaged file as evidence, and restore the log from a backup made before the damage (the copies `claimtrail backup PATH` wrote then; a backup made now copies the damage)".into(),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }
     }

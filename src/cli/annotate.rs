@@ -31,15 +31,28 @@ pub struct Args {
     /// The claim, e.g. C3.
     #[arg(required = true)]
     pub claim: Option<String>,
-    /// Your verdict on the claim (the README's table says what each means).
+    /// Your verdict on the claim.
+    ///
+    /// confirmed: established from primary evidence; corroborated:
+    /// supported by independent sources; unverified: not (yet) established
+    /// either way; disputed: credible sources disagree; misleading: true in
+    /// part, misleading as presented; false: established to be false.
     #[arg(long, required = true, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
     pub verdict: Option<Verdict>,
     /// Admiralty reliability of the claim's speaker, A (completely reliable)
     /// to E (unreliable); F = cannot be judged.
+    ///
+    /// A: completely reliable; B: usually reliable; C: fairly reliable; D:
+    /// not usually reliable; E: unreliable; F: reliability cannot be
+    /// judged. It grades who the claim comes from, apart from the
+    /// information (--credibility); the two are never combined.
     #[arg(long, allow_hyphen_values = true, value_parser = values::one_of::<Reliability>(Reliability::NAMES))]
     pub reliability: Option<Reliability>,
     /// Admiralty credibility of this information, 1 (confirmed) to 5
     /// (improbable); 6 = cannot be judged.
+    ///
+    /// 1: confirmed by other sources; 2: probably true; 3: possibly true;
+    /// 4: doubtful; 5: improbable; 6: truth cannot be judged.
     #[arg(long, allow_hyphen_values = true, value_parser = values::one_of::<Credibility>(Credibility::NAMES))]
     pub credibility: Option<Credibility>,
     /// A note (use --edit or --note-file for a long one).

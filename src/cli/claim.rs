@@ -267,10 +267,15 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             output::json(&v)?;
         } else {
             for (i, (c, claims)) in found.iter().zip(&claimed).enumerate() {
+                // A candidate no speaker was found for says so (a blank
+                // and a double space read as a lost column).
+                let speaker = match c.speaker.trim().is_empty() {
+                    true => "(no speaker found)".into(),
+                    false => text::escape(&c.speaker),
+                };
                 outln!(
-                    "{:>3}. {} via {} (bytes {}..{})",
+                    "{:>3}. {speaker} via {} (bytes {}..{})",
                     i + 1,
-                    text::escape(&c.speaker),
                     c.provenance,
                     c.start,
                     c.end

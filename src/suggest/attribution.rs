@@ -549,6 +549,14 @@ impl<'t> Builder<'t> {
     fn resolve(&self, raw: &str) -> String {
         let raw = collapse_ws(raw);
         let lower = raw.to_lowercase();
+        // `no one would say more` after a quotation named no one: it was
+        // the speaker `no one`. No speaker leaves it to the hand.
+        if matches!(
+            lower.as_str(),
+            "no one" | "nobody" | "none" | "neither" | "anyone" | "anybody"
+        ) {
+            return String::new();
+        }
         if matches!(lower.as_str(), "he" | "she") {
             if let Some((at, m)) = &self.mention {
                 if *at == self.out.len() {

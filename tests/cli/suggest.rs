@@ -632,3 +632,30 @@ fn many_candidates_give_a_short_hint() {
         "{last}"
     );
 }
+
+/// A quotation no speaker was found for is listed as such, not with a
+/// blank and a double space where the speaker goes.
+#[test]
+fn a_candidate_without_a_speaker_says_so() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "The market was hit at noon. \u{201c}There was nothing left of the stalls, nothing at all.\u{201d} Fires burned until dusk.\n",
+    );
+    let out = w.run(None, &["claim", "suggest", &s]);
+    let listed = out.ok();
+    let first = listed.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("  1. (no speaker found) via "),
+        "{listed}"
+    );
+    // `no one` after a quotation is no speaker either.
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "\u{201c}There was nothing left of the stalls,\u{201d} the sign read, and no one would say more.\n",
+    );
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    assert!(!listed.ok().contains("no one via"), "{}", listed.stdout);
+}

@@ -1331,7 +1331,7 @@ fn prove_fails_for_an_edited_entry_and_for_an_unsigned_stored_checkpoint() {
 fn commands_that_meet_an_altered_file_say_so_and_report_still_reports() {
     let w = Work::with_claims();
     w.run(Some("admin"), &["checkpoint"]).ok();
-    let damaged = "the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence, and restore the log from a backup (`claimtrail backup PATH` writes one)";
+    let damaged = "the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence, and restore the log from a backup made before the damage (the copies `claimtrail backup PATH` wrote then; a backup made now copies the damage)";
 
     // A tree node that the proofs of entries 0 and 1 go through.
     // (Node (1, 1) is made when entry 3 completes it.)

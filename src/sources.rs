@@ -524,6 +524,30 @@ pub fn check_url(url: &str) -> Result<(), String> {
     if url[scheme.len() + 1..].is_empty() {
         return not(&format!("nothing follows its scheme {scheme}:"));
     }
+    // Characters that no URI holds unescaped (RFC 3986 §2; RFC 3987 §2.2
+    // for IRIs): the linked-data reports write the address as an IRI, and
+    // one `<` or `"` there made an RDF reader refuse the whole export.
+    if let Some(c) = url.chars().find(|c| "<>\"{}|\\^`".contains(*c)) {
+        let shown = match c {
+            '`' => "a backquote".to_string(),
+            c => format!("`{c}`"),
+        };
+        return not(&format!(
+            "it contains {shown}, which no URL holds as it is (a browser writes it %{:02X})",
+            c as u32
+        ));
+    }
+    let bytes = url.as_bytes();
+    if let Some(at) = (0..bytes.len()).find(|&i| {
+        bytes[i] == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    }) {
+        let shown: String = url[at..].chars().take(3).collect();
+        return not(&format!(
+            "`{shown}` is no percent escape: a `%` is followed by two hexadecimal digits (a `%` itself is written %25)"
+        ));
+    }
     // A server's host, as the browser reads it (ftp: is one of its
     // "special" schemes, read as http's are).
     if ["http", "https", "ftp", "ftps"]
@@ -1409,6 +1433,16 @@ mod tests {
                 "it names the anonymous log-in before an @",
             ),
             ("x-apple.systempreferences:com.apple.preference.security", "a x-apple.systempreferences: address"),
+            // What no IRI holds: an RDF reader refused a whole report.
+            ("https://a.example/<x>", "it contains `<`, which no URL holds as it is (a browser writes it %3C)"),
+            ("https://a.example/q?\"x\"", "it contains `\"`"),
+            ("https://a.example/{a}", "it contains `{`"),
+            ("https://a.example/a|b", "it contains `|`"),
+            ("https://a.example/a\\b", "it contains `\\`"),
+            ("https://a.example/a^b", "it contains `^`"),
+            ("https://a.example/a`b", "it contains a backquote"),
+            ("https://a.example/100%zz", "`%zz` is no percent escape"),
+            ("https://a.example/100%", "`%` is no percent escape"),
         ] {
             let e = check_url(bad).unwrap_err();
             assert!(e.contains(why), "{bad:?}: {e}");

@@ -46,6 +46,22 @@ impl Run {
         assert!(self.stderr.is_empty(), "unexpected stderr: {}", self.stderr);
         &self.stdout
     }
+    /// Asserts success with nothing on stderr but notes (`note: …`, as
+    /// `claim add` writes of a claim it overlaps), and returns stdout.
+    #[track_caller]
+    pub fn ok_noted(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.lines().all(|l| l.starts_with("note: ")),
+            "unexpected stderr: {}",
+            self.stderr
+        );
+        &self.stdout
+    }
     /// Asserts an error: exit 2, nothing on stdout, one `error: … (hint: …)` line on stderr.
     #[track_caller]
     pub fn error(&self, contains: &str) {

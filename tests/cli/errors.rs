@@ -2650,7 +2650,7 @@ fn invisible_characters_from_web_copy_are_set_aside_when_looking() {
                 via,
             ],
         )
-        .ok();
+        .ok_noted();
     }
     let speakers = w.run(None, &["list", "speakers"]);
     assert!(speakers.ok().contains("3 spellings"), "{}", speakers.stdout);
@@ -3334,7 +3334,7 @@ fn french_and_chinese_quotation_marks_are_found_as_near_matches() {
         Some("analyst"),
         &["claim", "add", "--source", &fa, "--quote", "\u{645}\u{627} \u{627}\u{6cc}\u{646} \u{62d}\u{645}\u{644}\u{647} \u{631}\u{627} \u{645}\u{62d}\u{6a9}\u{648}\u{645} \u{645}\u{6cc}\u{6a9}\u{646}\u{6cc}\u{645}", "--speaker", "X", "--provenance", "statement"],
     );
-    r.error("and then the source has `\\u{200c}\u{6a9}\u{646}\u{6cc}\u{645}\u{bb}.\\n` where the quote has `\u{6a9}\u{646}\u{6cc}\u{645}`");
+    r.error("but with other zero-width non-joiners or joiners (half-spaces) it does, at line 1 col 8 (bytes 12..64): `\u{645}\u{627} \u{627}\u{6cc}\u{646} \u{62d}\u{645}\u{644}\u{647} \u{631}\u{627} \u{645}\u{62d}\u{6a9}\u{648}\u{645} \u{645}\u{6cc}\\u{200c}\u{6a9}\u{646}\u{6cc}\u{645}`");
 }
 
 /// Superseding an annotation of another claim is refused as such, even
@@ -3709,7 +3709,9 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         "C5"
     );
     assert_eq!(
-        w.claim_on_s1(&["--span", &span], "مصطفـى بكور").ok().trim(),
+        w.claim_on_s1(&["--span", &span], "مصطفـى بكور")
+            .ok_noted()
+            .trim(),
         "C6"
     );
     // Searched and grouped as typed without them.
@@ -3765,7 +3767,11 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         "C9"
     );
     assert_eq!(w.claim_on_s1(&quote, "Mehmet Aydin").ok().trim(), "C10");
-    assert_eq!(w.claim_on_s1(&quote, "Mehmet Aydın").ok().trim(), "C11");
+    // (One speaker to the lists, as Turkish case folds them: noted.)
+    assert_eq!(
+        w.claim_on_s1(&quote, "Mehmet Aydın").ok_noted().trim(),
+        "C11"
+    );
 }
 
 /// Greek's final sigma and German's sharp s: lower case alone kept `ς`

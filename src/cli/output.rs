@@ -306,17 +306,29 @@ impl Table {
 /// characters draw nothing and take no column; a cell without such
 /// letters is left as it is. (Inside a cell, the text was escaped
 /// first: no control of its own is left to unbalance them.)
+///
+/// A cell of more left-to-right letters than right-to-left ones (`log`'s
+/// summary, `مصطفى بكور via interview in S4`) is isolated left to right
+/// (U+2066): isolated by its first letter, the Arabic name's, it was laid
+/// out right to left, and its English words read in the wrong order.
 fn isolate(cell: String) -> String {
-    if cell.chars().any(is_right_to_left) {
-        format!("\u{2068}{cell}\u{2069}")
-    } else {
-        cell
+    let rtl = cell.chars().filter(|&c| is_right_to_left(c)).count();
+    if rtl == 0 {
+        return cell;
+    }
+    let ltr = cell
+        .chars()
+        .filter(|&c| c.is_alphabetic() && !is_right_to_left(c))
+        .count();
+    match ltr > rtl {
+        true => format!("\u{2066}{cell}\u{2069}"),
+        false => format!("\u{2068}{cell}\u{2069}"),
     }
 }
 
 /// A cell without the isolates [`isolate`] put around it, to cut it again.
 fn unisolated(cell: &str) -> &str {
-    cell.strip_prefix('\u{2068}')
+    cell.strip_prefix(['\u{2068}', '\u{2066}'])
         .and_then(|c| c.strip_suffix('\u{2069}'))
         .unwrap_or(cell)
 }

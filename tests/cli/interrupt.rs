@@ -839,7 +839,14 @@ fn a_signal_at_the_last_step_says_what_was_done() {
         3,
         &["--db", "new.db", "init", "--origin", "x.example/new"],
     );
-    assert_eq!(r.code, 128 + 15, "{}{}", r.stdout, r.stderr);
+    // (On a loaded machine init may make fewer unlinks and finish: then
+    // it made its log, whole.)
+    assert!(
+        r.code == 128 + 15 || (r.code == 0 && w.path("new.db").exists()),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
     // (Where the third unlink falls varies with the load on the machine:
     // what must hold either way is that no log said to hold entry 0 is
     // gone.)

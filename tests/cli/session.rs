@@ -2626,6 +2626,31 @@ fn right_to_left_cells_are_isolated_from_their_neighbours() {
     // Latin cells as before, JSON untouched.
     assert!(!w.run(None, &["list", "claims"]).ok().contains('\u{2068}'));
     assert!(!w.run(None, &["--json", "log"]).ok().contains('\u{2068}'));
+    // A summary of more Latin letters than Arabic ones (an Arabic
+    // speaker's claim) is isolated left to right, so that its English
+    // words keep their order.
+    w.run(
+        Some("rana_ar"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--span",
+            "0..10",
+            "--speaker",
+            "\u{645}\u{635}\u{637}\u{641}\u{649} \u{628}\u{643}\u{648}\u{631}",
+            "--provenance",
+            "interview",
+        ],
+    )
+    .ok();
+    let log = w.run(None, &["log"]);
+    let row = log.ok().lines().last().unwrap().to_string();
+    assert!(
+        row.ends_with("  \u{2066}\u{645}\u{635}\u{637}\u{641}\u{649} \u{628}\u{643}\u{648}\u{631} via interview in S1\u{2069}"),
+        "{row:?}"
+    );
 }
 
 /// Closed sets typed as people type them: other capitals, `-` for `_`.

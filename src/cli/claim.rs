@@ -133,6 +133,9 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     let id = parse_id(&a.source, IdKind::Source)?;
     check_given("text", a.text.as_deref(), Spelling::Cli)?;
     let mut store = ctx.open()?;
+    // A key that may not add claims is told so first, not where its quote
+    // occurs (an auditor was asked to choose an --occurrence, then refused).
+    ctx.check_kind(store.conn(), claimtrail::model::Kind::ClaimAdd)?;
     let source = query::reference(store.conn(), id)?;
     let data = query::source_text(store.conn(), id.n)?.ok_or_else(|| {
         Error::invalid(

@@ -781,6 +781,25 @@ fn bad_input_leaves_the_log_unchanged() {
         ],
         "has role auditor, which may not sign claim.add",
     );
+    // Told first, before what the quote would meet (`the` occurs many
+    // times: it was asked to choose an --occurrence, then refused).
+    refused(
+        &w,
+        Some("auditor"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "the",
+            "--speaker",
+            "x",
+            "--provenance",
+            "statement",
+        ],
+        "has role auditor, which may not sign claim.add",
+    );
     refused(
         &w,
         Some("analyst"),

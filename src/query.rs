@@ -2122,6 +2122,23 @@ pub fn key_with_whole_name(conn: &Connection, name: &str) -> Result<Fingerprint>
             ),
             "give the key's whole name or its fingerprint, as `claimtrail key list` shows them, or its .pub file",
         )),
+        // Every key of that name revoked already: a fingerprint would only
+        // be told "already revoked" in turn.
+        many if many.iter().all(|k| k.revoked_seq.is_some()) => Err(Error::invalid(
+            format!(
+                "every key named `{}` is revoked already: {}",
+                crate::text::escape(name),
+                many.iter()
+                    .map(|k| format!(
+                        "{} at entry {}",
+                        k.fingerprint,
+                        k.revoked_seq.map_or(0, |s| s.0)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "nothing is left to revoke under that name: `claimtrail key list` shows the keys that sign now",
+        )),
         many => Err(Error::invalid(
             format!(
                 "{} keys are named `{}`: {}",

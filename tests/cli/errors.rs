@@ -4188,3 +4188,29 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
     );
     assert!(r.ok().starts_with("enrolled root@vm ("), "{}", r.stdout);
 }
+
+/// `key revoke NAME` when every key of that name is revoked already says
+/// so, rather than asking for a fingerprint that would only be told
+/// "already revoked" in turn.
+#[test]
+fn revoking_a_name_whose_keys_are_all_revoked_says_so() {
+    let w = Work::with_team();
+    w.enroll("ana1", "analyst", "Ana Lyst");
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "Ana Lyst", "--reason", "laptop stolen"],
+    )
+    .ok();
+    w.enroll("ana2", "analyst", "Ana Lyst");
+    w.run(
+        Some("admin"),
+        &["key", "revoke", "Ana Lyst", "--reason", "left the desk"],
+    )
+    .ok();
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "ana lyst", "--reason", "again"],
+        "error: every key named `ana lyst` is revoked already: SHA256:",
+    );
+}

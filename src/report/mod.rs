@@ -143,6 +143,7 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
                 later: Default::default(),
                 speaker_reliability: Default::default(),
                 char_spans: Default::default(),
+                quote_contexts: Default::default(),
                 entries: Vec::new(),
                 ..report.clone()
             };

@@ -2038,3 +2038,100 @@ fn markdown_heading_keeps_a_title_ending_in_a_hash() {
         "{md}"
     );
 }
+
+/// An Arabic report, laid out as a reader sees it (checked in headless
+/// Chromium): the page is English, left to right, and each piece of user
+/// text takes its own direction. A context and a note are paragraphs of
+/// their own (`dir="auto"`): their closing `”.` was drawn at the far
+/// right, before the words that precede it. Names, titles and labels are
+/// isolated (`<bdi>`), and in the SVG graph, which has neither, the
+/// speaker and the quote sit between U+2068 and U+2069, the `…` of a cut
+/// inside them: it was drawn at the quote's first word. Text without
+/// right-to-left letters is written as it was.
+#[test]
+fn html_gives_right_to_left_text_its_own_direction() {
+    let w = Work::with_team();
+    let text = "إدلب — قال مصطفى بكور، المتحدث باسم الدفاع المدني، إن «سبعة مدنيين، بينهم أربعة أطفال من عائلة واحدة، قُتلوا» في القصف.\nوأضاف بكور: “لم يكن هناك أي هدف عسكري في المنطقة”.\n";
+    std::fs::write(w.path("ar.txt"), text).unwrap();
+    let title = "مقتل سبعة مدنيين في قصف على إدلب";
+    w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "ar.txt",
+            "--kind",
+            "article",
+            "--title",
+            title,
+            "--publisher",
+            "عنب بلدي",
+        ],
+    )
+    .ok();
+    let speaker = "مصطفى بكور";
+    let long = "سبعة مدنيين، بينهم أربعة أطفال من عائلة واحدة، قُتلوا";
+    let short = "لم يكن هناك أي هدف عسكري في المنطقة";
+    for quote in [long, short] {
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--speaker",
+                speaker,
+                "--provenance",
+                "statement",
+                "--quote",
+                quote,
+            ],
+        )
+        .ok();
+    }
+    let note = "لا توجد صور أقمار صناعية تؤكد ذلك؛ المصدر: “تقرير الأمم المتحدة”.";
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed", "--note", note],
+    )
+    .ok();
+    let html = report(&w, None, &["--format", "html"]).ok().to_string();
+    for want in [
+        format!("<h3>S1 — <bdi>{title}</bdi>"),
+        "<dt>publisher</dt><dd><bdi>عنب بلدي</bdi></dd>".to_string(),
+        format!("<h3>C1 — <bdi>{speaker}</bdi>"),
+        format!("<dt>speaker</dt><dd><bdi>{speaker}</bdi></dd>"),
+        format!("S1</a> “<bdi>{title}</bdi>”, bytes"),
+        "<blockquote class=\"context\" dir=\"auto\">".to_string(),
+        format!("<p class=\"note\" dir=\"auto\">{note}</p>"),
+        // The graph: the speaker, and the long quote cut inside its
+        // isolate, the quotation marks kept around it.
+        format!("C1 · statement · \u{2068}{speaker}\u{2069}</text>"),
+        format!("“\u{2068}{short}\u{2069}”</text>"),
+    ] {
+        assert!(html.contains(&want), "{want}\n{html}");
+    }
+    let cut = html
+        .split("id=\"node-C1\"")
+        .nth(1)
+        .and_then(|n| n.split("</g></g>").next())
+        .unwrap();
+    assert!(cut.contains("“\u{2068}سبعة مدنيين"), "{cut}");
+    assert!(cut.contains("…\u{2069}”</text>"), "{cut}");
+    // Every isolate is closed, and no other bidirectional control is
+    // written raw (the log's own are shown as escapes).
+    assert_eq!(
+        html.matches('\u{2068}').count(),
+        html.matches('\u{2069}').count()
+    );
+    assert!(!html.contains(['\u{202e}', '\u{2066}', '\u{2067}', '\u{200f}']));
+
+    // An English report: no isolate, no <bdi>.
+    let (w, db) = demo();
+    let english = report(&w, Some(&db), &["--format", "html"])
+        .ok()
+        .to_string();
+    assert!(!english.contains("<bdi>") && !english.contains('\u{2068}'));
+    assert!(english.contains("<blockquote class=\"context\" dir=\"auto\">"));
+}

@@ -394,14 +394,14 @@ fn items(
             continue;
         };
         let text = String::from_utf8_lossy(&text);
+        let mut spans = Vec::new();
         for c in claims.iter().filter(|c| c.source == s.id) {
             if let Some(span) = char_span(&text, c.start, c.end) {
                 char_spans.insert(c.id, span);
             }
-            if let Some(context) = unique_context(&text, c.start, c.end) {
-                quote_contexts.insert(c.id, context);
-            }
+            spans.push((c.id, c.start, c.end));
         }
+        quote_contexts.extend(unique_contexts(&text, &spans));
     }
 
     let mut wanted: BTreeSet<Seq> = BTreeSet::new();
@@ -501,6 +501,59 @@ pub fn unique_context(text: &str, start: u64, end: u64) -> Option<QuoteContext> 
         }
         chars = (chars * 2).min(MAX_QUOTE_CONTEXT);
     }
+}
+
+/// [`unique_context`] of each claim `(id, start, end)` of one text: the
+/// signed 32 characters each side are judged for every claim in one pass
+/// over the text (overlapping matches of all of them at once), and only a
+/// claim whose context occurs more than once is searched again with
+/// longer ones. A claim per pass was a pass over the text per claim: a
+/// source of megabytes quoted a thousand times is read a thousand times.
+pub fn unique_contexts(text: &str, spans: &[(ItemId, u64, u64)]) -> BTreeMap<ItemId, QuoteContext> {
+    let n = crate::text::CONTEXT_CHARS;
+    // Each claim's first needle, and where it must be found.
+    let mut needles: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = Default::default();
+    let mut first = Vec::new();
+    for &(id, start, end) in spans {
+        let (Ok(s), Ok(e)) = (usize::try_from(start), usize::try_from(end)) else {
+            continue;
+        };
+        let Some(exact) = text.get(s..e).filter(|q| !q.is_empty()) else {
+            continue;
+        };
+        let (prefix, suffix) = (last_chars(&text[..s], n), first_chars(&text[e..], n));
+        let needle = format!("{prefix}{exact}{suffix}");
+        let i = *index.entry(needle.clone()).or_insert_with(|| {
+            needles.push(needle);
+            needles.len() - 1
+        });
+        first.push((id, start, end, i, prefix, suffix));
+    }
+    let mut found = vec![0u8; needles.len()];
+    if let Ok(searcher) = aho_corasick::AhoCorasick::new(&needles) {
+        for m in searcher.find_overlapping_iter(text) {
+            let count = &mut found[m.pattern().as_usize()];
+            *count = count.saturating_add(1);
+        }
+    } else {
+        // Not built (too many patterns for its limits): each its own way.
+        found.fill(2);
+    }
+    let mut out = BTreeMap::new();
+    for (id, start, end, i, prefix, suffix) in first {
+        let context = match found[i] {
+            1 => Some(QuoteContext {
+                prefix: prefix.to_string(),
+                suffix: suffix.to_string(),
+            }),
+            _ => unique_context(text, start, end),
+        };
+        if let Some(context) = context {
+            out.insert(id, context);
+        }
+    }
+    out
 }
 
 /// Whether `needle`, found at byte `at` of `text`, occurs again after
@@ -1290,6 +1343,21 @@ mod tests {
         assert_eq!((c.prefix.as_str(), c.suffix.as_str()), ("a", "a"));
         assert_eq!(unique_context("ab", 0, 0), None);
         assert_eq!(unique_context("é", 1, 2), None);
+        // All of a text's claims at once say what each alone says.
+        let p = "Officials said the crossing would stay closed until further notice, they added.";
+        let t = format!("{p}\n\n{p}\n\n{p}\nThe crossing, they said, would reopen.\n");
+        let mut spans = Vec::new();
+        for (i, (at, _)) in t.match_indices("crossing").enumerate() {
+            spans.push((ItemId::claim(i as u64 + 1), at as u64, (at + 8) as u64));
+        }
+        spans.push((ItemId::claim(9), 0, 4));
+        spans.push((ItemId::claim(10), 0, 4));
+        spans.push((ItemId::claim(11), 1, 1));
+        let all = unique_contexts(&t, &spans);
+        for (id, s, e) in spans {
+            assert_eq!(all.get(&id), unique_context(&t, s, e).as_ref(), "{id}");
+        }
+        assert_eq!(all.len(), 6);
     }
 
     #[test]

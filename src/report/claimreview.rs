@@ -19,14 +19,22 @@ use serde_json::{json, Map, Value};
 
 pub fn render(r: &Report) -> Result<String> {
     let log_id = format!("{}log", super::namespace_iri(&r.origin));
-    let mut graph = vec![json!({
+    // `dateModified` is when the log was last changed (schema.org: "the
+    // date on which the CreativeWork was most recently modified"), its
+    // last entry's signed time; it was the report's own time, which
+    // changed with every report of an unchanged log. Left out when the
+    // last entry cannot be read.
+    let mut dataset = json!({
         "@type": "Dataset",
         "@id": log_id,
         "name": format!("claimtrail log {}", r.origin),
         "description": format!("{}. {}.", r.verify_line(), r.checkpoint_line()),
         "identifier": r.verify.head.clone().map(|h| format!("sha256:{h}")),
-        "dateModified": r.generated,
-    })];
+    });
+    if let (Some(t), Some(obj)) = (&r.head_time, dataset.as_object_mut()) {
+        obj.insert("dateModified".into(), json!(t));
+    }
+    let mut graph = vec![dataset];
     // A retracted claim was recorded in error: nothing about it is
     // published as a review (the JSON and HTML reports show the retraction).
     // Nor is a review of a claim with nothing to review: its source was

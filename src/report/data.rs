@@ -146,6 +146,11 @@ pub struct Report {
     pub origin: String,
     /// When the report was made (RFC 3339 UTC; `CLAIMTRAIL_NOW` overrides).
     pub generated: String,
+    /// The signed time of the log's last entry (the head), when it can be
+    /// read: when the log last changed, which ClaimReview's
+    /// `Dataset.dateModified` says (it said when the report was made).
+    #[serde(skip)]
+    pub head_time: Option<String>,
     pub verify: VerifySummary,
     /// The checkpoint the report is anchored to; `None`: no checkpoint yet.
     pub checkpoint: Option<CheckpointInfo>,
@@ -168,6 +173,13 @@ pub struct Report {
     /// code points `[start, end)` (claimtrail's spans count UTF-8 bytes;
     /// W3C TextPositionSelector counts characters).
     pub char_spans: BTreeMap<ItemId, [u64; 2]>,
+    /// For each claim whose source text is available: the context that
+    /// makes its quote's `TextQuoteSelector` select it and no other copy
+    /// of the same words ([`unique_context`]); none when no context up to
+    /// [`MAX_QUOTE_CONTEXT`] characters does. Web Annotation only: the
+    /// other formats show the signed context.
+    #[serde(skip)]
+    pub quote_contexts: BTreeMap<ItemId, QuoteContext>,
     /// The signed entries behind the reported items (and every key entry).
     pub entries: Vec<EntryRecord>,
     /// Annotations that are no longer their analyst's current judgment,
@@ -228,9 +240,21 @@ pub fn gather(
         Err(e) => return Err(e),
     };
 
+    // When the log last changed: its last entry's signed time (read as
+    // `log` reads it, so a damaged last entry gives none).
+    let head_time = match v.entries.checked_sub(1) {
+        Some(last) => query::log_line(conn, Seq(last))
+            .ok()
+            .flatten()
+            .map(|l| l.time)
+            .filter(|t| !t.is_empty()),
+        None => None,
+    };
+
     Ok(Report {
         origin,
         generated: crate::clock::now(),
+        head_time,
         verify: VerifySummary {
             ok: v.ok,
             entries: v.entries,
@@ -253,6 +277,7 @@ pub fn gather(
         later: items.later,
         speaker_reliability: items.speaker_reliability,
         char_spans: items.char_spans,
+        quote_contexts: items.quote_contexts,
         entries: items.entries,
     })
 }
@@ -269,6 +294,7 @@ struct Items {
     later: BTreeMap<ItemId, ItemId>,
     speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
     char_spans: BTreeMap<ItemId, [u64; 2]>,
+    quote_contexts: BTreeMap<ItemId, QuoteContext>,
     entries: Vec<EntryRecord>,
 }
 
@@ -359,6 +385,7 @@ fn items(
     }
 
     let mut char_spans = BTreeMap::new();
+    let mut quote_contexts = BTreeMap::new();
     for s in &sources {
         if s.redaction.is_some() {
             continue;
@@ -367,11 +394,14 @@ fn items(
             continue;
         };
         let text = String::from_utf8_lossy(&text);
+        let mut spans = Vec::new();
         for c in claims.iter().filter(|c| c.source == s.id) {
             if let Some(span) = char_span(&text, c.start, c.end) {
                 char_spans.insert(c.id, span);
             }
+            spans.push((c.id, c.start, c.end));
         }
+        quote_contexts.extend(unique_contexts(&text, &spans));
     }
 
     let mut wanted: BTreeSet<Seq> = BTreeSet::new();
@@ -418,8 +448,136 @@ fn items(
         later,
         speaker_reliability,
         char_spans,
+        quote_contexts,
         entries,
     })
+}
+
+/// The context a `TextQuoteSelector` gives its quote: as many characters
+/// before and after it, up to [`MAX_QUOTE_CONTEXT`] on each side, as make
+/// `prefix + exact + suffix` occur once in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuoteContext {
+    pub prefix: String,
+    pub suffix: String,
+}
+
+/// The most characters of context a `TextQuoteSelector` is given on each
+/// side of its quote (it starts from the signed 32 and doubles).
+pub const MAX_QUOTE_CONTEXT: usize = 1024;
+
+/// The context that tells the quote at bytes `start..end` of `text` from
+/// every other place the same words occur (W3C Web Annotation §4.2.4:
+/// prefix and suffix are there "to distinguish between multiple copies"
+/// of the text): the signed 32 characters on each side when those make
+/// `prefix + exact + suffix` occur once in `text`, else twice as many,
+/// and so on up to [`MAX_QUOTE_CONTEXT`] (or the whole text on a side).
+/// `None` when no such context is unique (the same passage repeated at
+/// more than that length) or the span is not on character boundaries:
+/// the selector would then land a client on another copy than the one
+/// claimed (`--occurrence 2` of three repeated paragraphs was anchored
+/// on the first), and the Web Annotation report gives the position alone.
+/// Occurrences are counted overlapping (`aa` occurs twice in `aaa`), as a
+/// client searching for the text would find them.
+pub fn unique_context(text: &str, start: u64, end: u64) -> Option<QuoteContext> {
+    let (start, end) = (usize::try_from(start).ok()?, usize::try_from(end).ok()?);
+    let exact = text.get(start..end).filter(|q| !q.is_empty())?;
+    let (before, after) = (&text[..start], &text[end..]);
+    let mut chars = crate::text::CONTEXT_CHARS;
+    loop {
+        let prefix = last_chars(before, chars);
+        let suffix = first_chars(after, chars);
+        let needle = format!("{prefix}{exact}{suffix}");
+        let at = start - prefix.len();
+        if text.find(&needle) == Some(at) && !occurs_after(text, at, &needle) {
+            return Some(QuoteContext {
+                prefix: prefix.to_string(),
+                suffix: suffix.to_string(),
+            });
+        }
+        let whole = prefix.len() == before.len() && suffix.len() == after.len();
+        if whole || chars >= MAX_QUOTE_CONTEXT {
+            return None;
+        }
+        chars = (chars * 2).min(MAX_QUOTE_CONTEXT);
+    }
+}
+
+/// [`unique_context`] of each claim `(id, start, end)` of one text: the
+/// signed 32 characters each side are judged for every claim in one pass
+/// over the text (overlapping matches of all of them at once), and only a
+/// claim whose context occurs more than once is searched again with
+/// longer ones. A claim per pass was a pass over the text per claim: a
+/// source of megabytes quoted a thousand times is read a thousand times.
+pub fn unique_contexts(text: &str, spans: &[(ItemId, u64, u64)]) -> BTreeMap<ItemId, QuoteContext> {
+    let n = crate::text::CONTEXT_CHARS;
+    // Each claim's first needle, and where it must be found.
+    let mut needles: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = Default::default();
+    let mut first = Vec::new();
+    for &(id, start, end) in spans {
+        let (Ok(s), Ok(e)) = (usize::try_from(start), usize::try_from(end)) else {
+            continue;
+        };
+        let Some(exact) = text.get(s..e).filter(|q| !q.is_empty()) else {
+            continue;
+        };
+        let (prefix, suffix) = (last_chars(&text[..s], n), first_chars(&text[e..], n));
+        let needle = format!("{prefix}{exact}{suffix}");
+        let i = *index.entry(needle.clone()).or_insert_with(|| {
+            needles.push(needle);
+            needles.len() - 1
+        });
+        first.push((id, start, end, i, prefix, suffix));
+    }
+    let mut found = vec![0u8; needles.len()];
+    if let Ok(searcher) = aho_corasick::AhoCorasick::new(&needles) {
+        for m in searcher.find_overlapping_iter(text) {
+            let count = &mut found[m.pattern().as_usize()];
+            *count = count.saturating_add(1);
+        }
+    } else {
+        // Not built (too many patterns for its limits): each its own way.
+        found.fill(2);
+    }
+    let mut out = BTreeMap::new();
+    for (id, start, end, i, prefix, suffix) in first {
+        let context = match found[i] {
+            1 => Some(QuoteContext {
+                prefix: prefix.to_string(),
+                suffix: suffix.to_string(),
+            }),
+            _ => unique_context(text, start, end),
+        };
+        if let Some(context) = context {
+            out.insert(id, context);
+        }
+    }
+    out
+}
+
+/// Whether `needle`, found at byte `at` of `text`, occurs again after
+/// that place's first character (overlapping occurrences count).
+fn occurs_after(text: &str, at: usize, needle: &str) -> bool {
+    let step = text[at..].chars().next().map_or(1, char::len_utf8);
+    text[at + step..].contains(needle)
+}
+
+/// The last `n` characters of `s` (all of it when shorter).
+fn last_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().rev().nth(n.saturating_sub(1)) {
+        Some((i, _)) if n > 0 => &s[i..],
+        _ if n == 0 => "",
+        _ => s,
+    }
+}
+
+/// The first `n` characters of `s` (all of it when shorter).
+fn first_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
 }
 
 /// The code-point offsets of the byte span `start..end` of `text`, when
@@ -711,6 +869,46 @@ impl Report {
             return Vec::new();
         }
         crate::query::current(self.annotations_on(claim))
+    }
+
+    /// The ids of the annotations that are their analyst's current
+    /// judgment ([`Report::current`] over every shown claim, in one pass):
+    /// the linked-data formats say of each annotation whether it still
+    /// counts, as the JSON report's `superseded_by`, `replaced_by`,
+    /// `retraction` and `claim_retracted` say it between them.
+    pub fn current_ids(&self) -> std::collections::HashSet<ItemId> {
+        let retracted: BTreeSet<ItemId> = self
+            .claims
+            .iter()
+            .filter(|c| c.retraction.is_some())
+            .map(|c| c.id)
+            .collect();
+        let mut by_claim: BTreeMap<ItemId, Vec<&AnnotationView>> = BTreeMap::new();
+        for a in self
+            .annotations
+            .iter()
+            .filter(|a| !retracted.contains(&a.claim))
+        {
+            by_claim.entry(a.claim).or_default().push(a);
+        }
+        by_claim
+            .into_values()
+            .flat_map(|anns| crate::query::current(anns).into_iter().map(|a| a.id))
+            .collect()
+    }
+
+    /// The annotation that counts instead of `a`, when one does: the one
+    /// that supersedes it, or else the same analyst's later annotation of
+    /// the claim that replaced it without superseding it (the JSON
+    /// report's `superseded_by` and `replaced_by`).
+    pub fn replacement(&self, a: &AnnotationView) -> Option<(ItemId, bool)> {
+        match a.superseded_by {
+            Some(s) => Some((s, true)),
+            None => a
+                .replaced_by
+                .or_else(|| self.later.get(&a.id).copied())
+                .map(|l| (l, false)),
+        }
     }
 
     /// The sources `source` was derived from, transitively, nearest first.
@@ -1103,6 +1301,63 @@ mod tests {
             }
         }
         sel
+    }
+
+    /// A quote selector's context grows until the passage it quotes is
+    /// told from its copies, and is given up when no bounded context is.
+    #[test]
+    fn quote_contexts_grow_until_the_quote_is_unique() {
+        // Once in the text: the signed 32 characters each side.
+        let t = "Before the quote. The words claimed here. After it, more.";
+        let q = "The words claimed";
+        let s = t.find(q).unwrap() as u64;
+        let c = unique_context(t, s, s + q.len() as u64).unwrap();
+        assert_eq!(
+            (c.prefix.as_str(), c.suffix.as_str()),
+            ("Before the quote. ", " here. After it, more.")
+        );
+        // Three copies of a paragraph, the second claimed: 32 characters
+        // each side are the same around all three; longer ones are not,
+        // and prefix + exact + suffix occurs once, at the second.
+        let p = "Officials said the crossing would stay closed until further notice, they added.";
+        let t = format!("{p}\n\n{p}\n\n{p}\n");
+        let q = "the crossing would stay closed";
+        let s = p.len() + 2 + p.find(q).unwrap();
+        let c = unique_context(&t, s as u64, (s + q.len()) as u64).unwrap();
+        assert!(c.prefix.chars().count() > 32 && c.prefix.chars().count() <= MAX_QUOTE_CONTEXT);
+        let needle = format!("{}{q}{}", c.prefix, c.suffix);
+        assert_eq!(t.matches(&needle).count(), 1);
+        assert_eq!(t.find(&needle), Some(s - c.prefix.len()));
+        // The first copy: the prefix reaches the start of the text.
+        let s1 = p.find(q).unwrap();
+        let c1 = unique_context(&t, s1 as u64, (s1 + q.len()) as u64).unwrap();
+        assert_eq!(t.find(&format!("{}{q}{}", c1.prefix, c1.suffix)), Some(0));
+        // Copies longer than the bound: no unique context.
+        let long = format!("{} {q} {}", "word ".repeat(300), "more ".repeat(300));
+        let t = format!("{long}\n{long}\n{long}\n");
+        let s = long.len() + 1 + long.find(q).unwrap();
+        assert_eq!(unique_context(&t, s as u64, (s + q.len()) as u64), None);
+        // Overlapping copies count: "aa" occurs three times in "aaaa";
+        // with the whole text around it, the middle one occurs once.
+        let c = unique_context("aaaa", 1, 3).unwrap();
+        assert_eq!((c.prefix.as_str(), c.suffix.as_str()), ("a", "a"));
+        assert_eq!(unique_context("ab", 0, 0), None);
+        assert_eq!(unique_context("é", 1, 2), None);
+        // All of a text's claims at once say what each alone says.
+        let p = "Officials said the crossing would stay closed until further notice, they added.";
+        let t = format!("{p}\n\n{p}\n\n{p}\nThe crossing, they said, would reopen.\n");
+        let mut spans = Vec::new();
+        for (i, (at, _)) in t.match_indices("crossing").enumerate() {
+            spans.push((ItemId::claim(i as u64 + 1), at as u64, (at + 8) as u64));
+        }
+        spans.push((ItemId::claim(9), 0, 4));
+        spans.push((ItemId::claim(10), 0, 4));
+        spans.push((ItemId::claim(11), 1, 1));
+        let all = unique_contexts(&t, &spans);
+        for (id, s, e) in spans {
+            assert_eq!(all.get(&id), unique_context(&t, s, e).as_ref(), "{id}");
+        }
+        assert_eq!(all.len(), 6);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! inline SVG. Responsive CSS for phones, `@media print` for paper. Every
 //! piece of text from the log is HTML-escaped (and control/bidi characters
 //! made visible); a Content-Security-Policy forbids scripts and loads even
-//! if something slipped through.
+//! if something slipped through. Right-to-left text takes its own
+//! direction: `dir="auto"` on contexts and notes, [`bdi`] around names and
+//! titles, Unicode isolates in the SVG graph ([`label`]).
 
 use super::data::Report;
 use super::{cut, visible};
@@ -29,6 +31,34 @@ pub fn esc(s: &(impl std::fmt::Display + ?Sized)) -> String {
         }
     }
     out
+}
+
+/// [`esc`], inside `<bdi>` when the text holds right-to-left letters: a
+/// name, a title or a reason set in an English sentence or table cell
+/// takes its own direction, and the punctuation and digits around it stay
+/// where the sentence has them. Without it an Arabic title's closing
+/// quotation mark was drawn before its first word, a note's closing `”.`
+/// at the far end. Text without such letters is left as it was.
+pub fn bdi(s: &(impl std::fmt::Display + ?Sized)) -> String {
+    let s = s.to_string();
+    if s.chars().any(super::is_right_to_left) {
+        format!("<bdi>{}</bdi>", esc(&s))
+    } else {
+        esc(&s)
+    }
+}
+
+/// [`esc`] between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL
+/// ISOLATE when the text holds right-to-left letters: SVG text has no
+/// `<bdi>` and no `dir="auto"`, and the isolates do the same. The text
+/// was escaped first, so no bidirectional control of its own is left raw
+/// to unbalance them.
+fn isolated(s: &str) -> String {
+    if s.chars().any(super::is_right_to_left) {
+        format!("\u{2068}{}\u{2069}", esc(s))
+    } else {
+        esc(s)
+    }
 }
 
 /// The colour of a verdict (graph, badges, legend).
@@ -65,7 +95,7 @@ a{color:#0969da}
 dl.fields{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.15rem 1rem;margin:.6rem 0}
 dl.fields dt{color:var(--muted)}
 dl.fields dd{margin:0;overflow-wrap:anywhere}
-blockquote.context{margin:.6rem 0;padding:.6rem .9rem;border-left:4px solid #d4a72c;background:#fffbeb;white-space:pre-wrap;overflow-wrap:anywhere;border-radius:0 6px 6px 0}
+blockquote.context{margin:.6rem 0;padding:.6rem .9rem;border-inline-start:4px solid #d4a72c;background:#fffbeb;white-space:pre-wrap;overflow-wrap:anywhere;border-start-end-radius:6px;border-end-end-radius:6px}
 blockquote.context .ctx{color:var(--muted)}
 blockquote.context mark{background:#fff1a8;color:inherit;font-weight:600;padding:0 .1em}
 .unavailable{font-style:italic;color:var(--muted)}
@@ -238,7 +268,7 @@ fn sources(o: &mut String, r: &Report) {
 fn signed_by(name: &str, fp: &Fingerprint, seq: Seq, time: &str) -> String {
     format!(
         "{} (<code>{}</code>) at entry {seq}, {}",
-        esc(name),
+        bdi(name),
         esc(fp),
         esc(time)
     )
@@ -250,7 +280,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
         "<article class=\"card source\" id=\"{}\">\n<h3>{} — {} <span class=\"badge kind\">{}</span></h3>",
         esc(&s.id),
         esc(&s.id),
-        esc(s.title.as_deref().unwrap_or("(untitled)")),
+        bdi(s.title.as_deref().unwrap_or("(untitled)")),
         esc(&s.kind)
     );
     if let Some(red) = &s.redaction {
@@ -259,15 +289,15 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
             "<div class=\"redacted-box\"><strong>REDACTED</strong> by {}: {}<br>\
              The text is gone from the database; its hash, length and provenance stay signed. Quotes of its claims are unavailable.</div>",
             signed_by(&red.signer_name, &red.signer, red.seq, &red.time),
-            esc(&red.reason)
+            bdi(&red.reason)
         );
     }
     let mut rows: Vec<(&str, String)> = Vec::new();
     if let Some(p) = &s.publisher {
-        rows.push(("publisher", esc(p)));
+        rows.push(("publisher", bdi(p)));
     }
     if let Some(a) = &s.author {
-        rows.push(("author", esc(a)));
+        rows.push(("author", bdi(a)));
     }
     if let Some(u) = &s.url {
         rows.push(("url", link(u)));
@@ -306,7 +336,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     }
     // The fields above are the current ones; each correction says what it was.
     for a in &s.amendments {
-        rows.push(("amended", esc(&super::amendment_text(a))));
+        rows.push(("amended", amendment(a)));
     }
     let claims: Vec<String> = r
         .claims_of(s.id)
@@ -322,6 +352,22 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     ));
     fields(o, &rows);
     let _ = writeln!(o, "</article>");
+}
+
+/// [`super::amendment_text`] in HTML, each value, the signer's name and
+/// the reason isolated ([`bdi`]) when right to left: an Arabic title's
+/// quotation marks around it were drawn out of place.
+fn amendment(a: &crate::query::SourceAmendment) -> String {
+    let changes = super::amendment_changes(a, |v| std::borrow::Cow::Owned(bdi(v)));
+    format!(
+        "at entry {} by {}, {}: {} ({})",
+        a.seq,
+        bdi(&a.signer_name),
+        esc(&a.time),
+        // The quotation marks around the values, escaped as `esc` does.
+        changes.replace('"', "&quot;"),
+        bdi(&a.reason)
+    )
 }
 
 fn claims(o: &mut String, r: &Report) {
@@ -340,7 +386,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         "<article class=\"card claim\" id=\"{}\">\n<h3>{} — {} <span class=\"badge kind\">{}</span></h3>",
         esc(&c.id),
         esc(&c.id),
-        esc(&c.speaker),
+        bdi(&c.speaker),
         esc(&c.provenance)
     );
     if let Some(rt) = &c.retraction {
@@ -353,7 +399,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             "<div class=\"redacted-box\"><strong>RETRACTED</strong> by {}: {}<br>\
              The claim was withdrawn as recorded in error; its entry stays signed in the log.{by}</div>",
             signed_by(&rt.signer_name, &rt.signer, rt.seq, &rt.time),
-            esc(&rt.reason)
+            bdi(&rt.reason)
         );
     }
     match &c.quote {
@@ -362,9 +408,13 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
             let (prefix, suffix) = (shown.prefix, shown.suffix);
             let lead = if shown.more_before { "…" } else { "" };
             let tail = if shown.more_after { "…" } else { "" };
+            // The context takes the direction of its first letter
+            // (`dir="auto"`): in the page's left-to-right an Arabic
+            // context's closing `”.` was drawn at the far right, before
+            // the words that precede it, and its `…` at the wrong end.
             let _ = writeln!(
                 o,
-                "<blockquote class=\"context\"><span class=\"ctx\">{lead}{}</span><mark>{}</mark><span class=\"ctx\">{}{tail}</span></blockquote>",
+                "<blockquote class=\"context\" dir=\"auto\"><span class=\"ctx\">{lead}{}</span><mark>{}</mark><span class=\"ctx\">{}{tail}</span></blockquote>",
                 esc(prefix),
                 esc(q),
                 esc(suffix)
@@ -380,7 +430,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     let src = r.source(c.source);
     let mut rows: Vec<(&str, String)> = vec![
-        ("speaker", esc(&c.speaker)),
+        ("speaker", bdi(&c.speaker)),
         ("provenance", esc(&c.provenance)),
         (
             "source",
@@ -388,10 +438,9 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
                 "<a href=\"#{}\">{}</a> {}, bytes {}..{}",
                 esc(&c.source),
                 esc(&c.source),
-                esc(&src
-                    .and_then(|s| s.title.clone())
-                    .map(|t| format!("“{t}”"))
-                    .unwrap_or_default()),
+                src.and_then(|s| s.title.as_deref())
+                    .map(|t| format!("“{}”", bdi(t)))
+                    .unwrap_or_default(),
                 c.start,
                 c.end
             ),
@@ -402,7 +451,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
         ),
     ];
     if let Some(p) = &c.paraphrase {
-        rows.push(("paraphrase", esc(p)));
+        rows.push(("paraphrase", bdi(p)));
     }
     rows.push((
         "recorded by",
@@ -422,7 +471,7 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
                 format!(
                     "{} by {} on {} ({}{})",
                     esc(&g.reliability),
-                    esc(&g.signer_name),
+                    bdi(&g.signer_name),
                     esc(&g.claim),
                     esc(&g.annotation),
                     esc(&super::superseded_note(g))
@@ -498,11 +547,12 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
              The annotation was withdrawn as made in error; its entry stays signed in the log, \
              and its verdict and links no longer stand.</div>",
             signed_by(&rt.signer_name, &rt.signer, rt.seq, &rt.time),
-            esc(&rt.reason)
+            bdi(&rt.reason)
         );
     }
     if let Some(n) = &a.note {
-        let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(n));
+        // A paragraph of its own, in its own direction (as the context).
+        let _ = writeln!(o, "<p class=\"note\" dir=\"auto\">{}</p>", esc(n));
     }
     let mut links = Vec::new();
     for (what, ids) in [
@@ -537,7 +587,7 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
         let _ = writeln!(
             o,
             "<div class=\"meta\">key revoked later, at entry {seq}: {}</div>",
-            esc(reason)
+            bdi(reason)
         );
     }
     let _ = writeln!(o, "</div>");
@@ -562,9 +612,9 @@ fn relations(o: &mut String, r: &Report) {
                 "<a href=\"#{}\">{}</a> {}",
                 esc(&id),
                 esc(&id),
-                esc(&c.speaker)
+                bdi(&c.speaker)
             ),
-            esc(&r.claim_label(c, 120)),
+            claim_label(r, c, 120),
         ),
         None => (esc(&id), "(not in this report)".into()),
     };
@@ -579,11 +629,23 @@ fn relations(o: &mut String, r: &Report) {
             esc(&rel.annotation),
             esc(&rel.annotation),
             esc(&rel.verdict),
-            esc(&rel.signer_name),
+            bdi(&rel.signer_name),
             rel.state()
         );
     }
     let _ = writeln!(o, "</tbody></table></div>");
+}
+
+/// [`Report::claim_label`] in HTML: the paraphrase or the quote isolated
+/// ([`bdi`]) inside the label's quotation marks, so that an Arabic quote's
+/// marks and the `…` of a cut are drawn at its ends.
+fn claim_label(r: &Report, c: &ClaimView, max: usize) -> String {
+    let cut = |t: &str, marks: usize| super::cut(t, max.saturating_sub(marks).max(8));
+    match (&c.paraphrase, &c.quote) {
+        (Some(p), _) => format!("{} (paraphrase)", bdi(&cut(p, 13))),
+        (None, Some(q)) => format!("“{}”", bdi(&cut(q, 2))),
+        (None, None) => esc(&r.claim_label(c, max)),
+    }
 }
 
 fn signers(o: &mut String, r: &Report) {
@@ -594,14 +656,14 @@ fn signers(o: &mut String, r: &Report) {
     );
     for k in &r.keys {
         let revoked = match (k.revoked_seq, &k.revoke_reason) {
-            (Some(s), Some(why)) => format!("at entry {s}: {}", esc(why)),
+            (Some(s), Some(why)) => format!("at entry {s}: {}", bdi(why)),
             (Some(s), None) => format!("at entry {s}"),
             _ => "no".into(),
         };
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>entry {}</td><td>{revoked}</td></tr>",
-            esc(&k.name),
+            bdi(&k.name),
             esc(&k.role),
             esc(&k.fingerprint),
             k.enrolled_seq
@@ -633,7 +695,7 @@ fn entries(o: &mut String, r: &Report) {
             esc(&e.kind),
             esc(&e.id.map(|i| i.to_string()).unwrap_or_default()),
             esc(&e.time),
-            esc(&e.signer_name),
+            bdi(&e.signer_name),
             esc(&e.hash)
         );
     }
@@ -890,23 +952,23 @@ fn graph(o: &mut String, r: &Report) {
         } else {
             format!("{} · {}", s.id, s.kind)
         };
-        let line2 = s
-            .title
-            .clone()
-            .or_else(|| s.publisher.clone())
-            .unwrap_or_else(|| "(untitled)".into());
+        let (bold, regular) = widths(SW);
+        let line2 = match (&s.title, &s.publisher) {
+            (Some(t), _) | (None, Some(t)) => label("", t, "", regular),
+            (None, None) => esc("(untitled)"),
+        };
         node(
             o,
             &format!("node source{}", if redacted { " redacted" } else { "" }),
             s.id,
             (SX, n.y, SW),
             (fill, stroke, dash, "#1f2328"),
-            &line1,
+            &label(&line1, "", "", bold),
             &line2,
             &format!(
                 "{}: {}{}",
-                s.id,
-                s.title.as_deref().unwrap_or("(untitled)"),
+                esc(&s.id),
+                isolated(s.title.as_deref().unwrap_or("(untitled)")),
                 if redacted { " (redacted)" } else { "" }
             ),
         );
@@ -929,6 +991,30 @@ fn graph(o: &mut String, r: &Report) {
         // A retracted claim is drawn faded and dashed, as a superseded
         // annotation is: still in the record, out of the current view.
         let retracted = c.retraction.is_some();
+        let (bold, regular) = widths(CW);
+        // The speaker and the quote each in their own direction (an
+        // Arabic quote's marks and the `…` of its cut were drawn at the
+        // wrong ends), the quotation marks kept when the quote is cut.
+        let line1 = label(
+            &format!(
+                "{}{} · {} · ",
+                c.id,
+                if retracted { " · RETRACTED" } else { "" },
+                c.provenance
+            ),
+            &c.speaker,
+            "",
+            bold,
+        );
+        let line2 = match &c.quote {
+            Some(q) => label("“", q, "”", regular),
+            None => label(
+                &format!("(quote unavailable: {})", c.quote_unavailable()),
+                "",
+                "",
+                regular,
+            ),
+        };
         node(
             o,
             if retracted {
@@ -943,23 +1029,14 @@ fn graph(o: &mut String, r: &Report) {
             } else {
                 ("#ffffff", stroke, "", "#1f2328")
             },
-            &format!(
-                "{}{} · {} · {}",
-                c.id,
-                if retracted { " · RETRACTED" } else { "" },
-                c.provenance,
-                c.speaker
-            ),
-            &c.quote
-                .clone()
-                .map(|q| format!("“{q}”"))
-                .unwrap_or_else(|| format!("(quote unavailable: {})", c.quote_unavailable())),
+            &line1,
+            &line2,
             &format!(
                 "{} ({}, {}): {}",
-                c.id,
-                c.speaker,
-                c.provenance,
-                c.quote.as_deref().unwrap_or("(quote unavailable)")
+                esc(&c.id),
+                isolated(&c.speaker),
+                esc(&c.provenance),
+                isolated(c.quote.as_deref().unwrap_or("(quote unavailable)"))
             ),
         );
     }
@@ -983,19 +1060,20 @@ fn graph(o: &mut String, r: &Report) {
         } else {
             format!("{} · {} · {grades}", a.id, a.verdict)
         };
-        let line2 = if retracted {
-            format!("{} · RETRACTED", a.signed.signer_name)
+        let state = if retracted {
+            " · RETRACTED".to_string()
         } else if let (None, Some(l)) = (a.superseded_by, replaced) {
-            format!("{} (not current: {l})", a.signed.signer_name)
+            format!(" (not current: {l})")
         } else if superseded {
             format!(
-                "{} (superseded by {})",
-                a.signed.signer_name,
+                " (superseded by {})",
                 a.superseded_by.map(|s| s.to_string()).unwrap_or_default()
             )
         } else {
-            a.signed.signer_name.clone()
+            String::new()
         };
+        let (bold, regular) = widths(AW);
+        let line2 = label("", &a.signed.signer_name, &state, regular);
         node(
             o,
             &format!(
@@ -1014,17 +1092,17 @@ fn graph(o: &mut String, r: &Report) {
                 },
                 "#ffffff",
             ),
-            &line1,
+            &label(&line1, "", "", bold),
             &line2,
             &format!(
                 "{} on {}: {} by {}{}",
-                a.id,
-                a.claim,
-                a.verdict,
-                a.signed.signer_name,
+                esc(&a.id),
+                esc(&a.claim),
+                esc(&a.verdict),
+                isolated(&a.signed.signer_name),
                 a.note
                     .as_deref()
-                    .map(|n| format!(" — {n}"))
+                    .map(|n| format!(" — {}", isolated(n)))
                     .unwrap_or_default()
             ),
         );
@@ -1038,8 +1116,41 @@ fn graph(o: &mut String, r: &Report) {
     );
 }
 
-/// One node: a rounded box with an id line and a label line, and the full
-/// text as its tooltip.
+/// How many characters a node of width `w` holds on its bold line and on
+/// its regular one: estimated widths (bold ~7.2 px, regular ~6.6 px a
+/// character at 12 px); a clip path keeps any wider text inside the box
+/// anyway.
+fn widths(w: f64) -> (usize, usize) {
+    (((w - 18.0) / 7.2) as usize, ((w - 18.0) / 6.6) as usize)
+}
+
+/// A line of a graph node, escaped, of at most `max` characters: `before`
+/// and `after` are claimtrail's words, `text` (a speaker, a quote, a
+/// title, a name) is cut to fit between them, `…` marking the cut inside
+/// it, and isolated ([`isolated`]) when right to left, so that the `…`
+/// and the marks around it are drawn at its ends. Line breaks read as
+/// spaces. When `before` and `after` leave too little room, the line is
+/// cut as a whole.
+fn label(before: &str, text: &str, after: &str, max: usize) -> String {
+    let flat = |s: &str| s.replace('\n', " ");
+    let (before, text, after) = (flat(before), flat(text), flat(after));
+    let fixed = before.chars().count() + after.chars().count();
+    if fixed + text.chars().count() <= max {
+        return format!("{}{}{}", esc(&before), isolated(&text), esc(&after));
+    }
+    if text.is_empty() || fixed + 8 > max {
+        return esc(&cut(&format!("{before}{text}{after}"), max));
+    }
+    format!(
+        "{}{}{}",
+        esc(&before),
+        isolated(&cut(&text, max - fixed)),
+        esc(&after)
+    )
+}
+
+/// One node: a rounded box with an id line and a label line (escaped, as
+/// [`label`] makes them), and the full text as its tooltip (escaped).
 #[allow(clippy::too_many_arguments)]
 fn node(
     o: &mut String,
@@ -1051,10 +1162,6 @@ fn node(
     line2: &str,
     title: &str,
 ) {
-    // Estimated widths (bold ~7.2 px, regular ~6.6 px a character at
-    // 12 px); a clip path keeps any wider text inside the box anyway.
-    let bold = ((w - 18.0) / 7.2) as usize;
-    let regular = ((w - 18.0) / 6.6) as usize;
     let _ = writeln!(
         o,
         "<g class=\"{class}\" id=\"node-{}\"><title>{}</title>\
@@ -1064,16 +1171,16 @@ fn node(
          <text x=\"{}\" y=\"{}\" font-weight=\"700\" fill=\"{text}\">{}</text>\
          <text x=\"{}\" y=\"{}\" fill=\"{text}\">{}</text></g></g>",
         esc(&id),
-        esc(title),
+        title,
         esc(&id),
         w - 6.0,
         esc(&id),
         x + 9.0,
         y + 18.0,
-        esc(&cut(&line1.replace('\n', " "), bold)),
+        line1,
         x + 9.0,
         y + 36.0,
-        esc(&cut(&line2.replace('\n', " "), regular)),
+        line2,
     );
 }
 
@@ -1149,6 +1256,27 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
         assert_eq!(esc("a\u{202e}b\u{0}"), "a\\u{202e}b\\u{0}");
+    }
+
+    /// Right-to-left text is isolated, with a cut's `…` inside the
+    /// isolate and claimtrail's words outside; other text is as it was.
+    #[test]
+    fn right_to_left_values_are_isolated() {
+        assert_eq!(bdi("Rana <b>"), "Rana &lt;b&gt;");
+        assert_eq!(bdi("رنا حداد"), "<bdi>رنا حداد</bdi>");
+        // The log's own controls stay escapes inside the isolate.
+        assert_eq!(bdi("رنا\u{202e}"), "<bdi>رنا\\u{202e}</bdi>");
+        assert_eq!(label("“", "short", "”", 30), "“short”");
+        assert_eq!(
+            label("“", "سبعة مدنيين بينهم أربعة أطفال", "”", 14),
+            "“\u{2068}سبعة مدنيين…\u{2069}”"
+        );
+        assert_eq!(
+            label("A1 · ", "رنا", " (not current: A2)", 40),
+            "A1 · \u{2068}رنا\u{2069} (not current: A2)"
+        );
+        // Too little room beside the fixed words: the line is cut whole.
+        assert_eq!(label("C1 · statement · ", "x", "", 10), "C1 · stat…");
     }
 
     #[test]

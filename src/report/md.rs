@@ -7,6 +7,11 @@
 //! A word that GitHub's Markdown would link by itself (`www.`, `https://`,
 //! an e-mail address) is a code span instead, exact and never a link: only
 //! a source's URL is linked.
+//!
+//! Right-to-left text gets no direction marks here (the HTML report
+//! isolates it): HTML would be escaped, and Unicode isolates would be the
+//! report's own bidirectional controls in a text that shows every other
+//! one as `\u{…}` (docs/REPORTS.md "md").
 
 use super::data::Report;
 use super::visible;

@@ -143,6 +143,7 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
                 later: Default::default(),
                 speaker_reliability: Default::default(),
                 char_spans: Default::default(),
+                quote_contexts: Default::default(),
                 entries: Vec::new(),
                 ..report.clone()
             };
@@ -226,6 +227,16 @@ pub(crate) fn visible(s: &str) -> String {
 }
 
 pub(crate) use crate::text::cut;
+
+/// A letter of a script written right to left (the blocks of Hebrew to
+/// NKo and Samaritan to Arabic Extended, their presentation forms, and the
+/// right-to-left blocks of the supplementary planes), as the CLI's tables
+/// judge a cell that needs isolating. The HTML report isolates a value
+/// holding one from the English around it.
+pub(crate) fn is_right_to_left(c: char) -> bool {
+    matches!(c, '\u{0590}'..='\u{08ff}' | '\u{fb1d}'..='\u{fdff}' | '\u{fe70}'..='\u{fefe}' | '\u{10800}'..='\u{10fff}' | '\u{1e800}'..='\u{1efff}')
+        && c.is_alphabetic()
+}
 
 /// A `urn:claimtrail:` IRI for an item of this log, used as the `@id` /
 /// `id` of nodes in the JSON-LD and PROV formats. The origin is

@@ -13,9 +13,16 @@
 //!   corroborate or contradict it) and generated an assessment entity
 //!   (`wasGeneratedBy`, `wasAttributedTo` the signer); a superseding
 //!   assessment is a revision (`prov:Revision`) of the one it replaces.
+//! - Each assessment says whether it is still its analyst's current
+//!   judgment (`ct:current`) and, when it is not, which assessment counts
+//!   instead: `ct:supersededBy` (a later one superseded it) or
+//!   `ct:replacedBy` (the same analyst annotated the claim again without
+//!   --supersedes), as the JSON report's `superseded_by` and `replaced_by`.
 //! - A retracted claim `wasInvalidatedBy` its retraction (an activity
-//!   `wasAssociatedWith` the signer); the claim that replaces it is a
-//!   revision of it (`prov:Revision`).
+//!   `wasAssociatedWith` the signer); the claim that replaces it is named
+//!   by `ct:replacedBy` and is an alternate of it (`alternateOf`, which
+//!   holds whichever was recorded first; a `prov:Revision` would say the
+//!   replacement was generated after it, often untrue).
 //! - A retracted annotation's assessment `wasInvalidatedBy` its retraction
 //!   in the same way (`ct:retracted` true on the assessment).
 //! - The log itself is the entity `log:log`, carrying the verify result and
@@ -263,6 +270,11 @@ pub fn render(r: &Report) -> Result<String> {
         }
         let rec = signer(&mut d, &c.signed.signer, &c.signed.signer_name);
         e.insert("ct:recordedBy".into(), qname(&rec));
+        e.insert("ct:retracted".into(), json!(c.retraction.is_some()));
+        let replaced_by = c.retraction.as_ref().and_then(|rt| rt.replaced_by);
+        if let Some(n) = replaced_by {
+            e.insert("ct:replacedBy".into(), qname(&format!("log:{n}")));
+        }
         d.entity.insert(id.clone(), Value::Object(e));
         if r.source(c.source).is_some() {
             d.relation(
@@ -290,20 +302,25 @@ pub fn render(r: &Report) -> Result<String> {
                 c.id,
                 (rt.seq, &rt.reason, &rt.signer, &rt.signer_name, &rt.time),
             );
-            if let Some(n) = rt.replaced_by {
+            // The claim that replaces it: two records of the same
+            // statement (`alternateOf`), and which one counts
+            // (`ct:replacedBy` above). Not a `prov:Revision`: that is a
+            // derivation, whose generated entity PROV-Constraints requires
+            // to be generated after the one it was derived from, and the
+            // replacement is often a claim recorded long before the one
+            // retracted as its duplicate (the demo's C4, entry 7, replaces
+            // C9, entry 18). `alternateOf` holds in either order.
+            if let Some(n) = replaced_by.filter(|n| r.claim(*n).is_some()) {
                 d.relation(
-                    "wasDerivedFrom",
-                    "wDF",
-                    json!({
-                        "prov:generatedEntity": format!("log:{n}"),
-                        "prov:usedEntity": id,
-                        "prov:type": qname("prov:Revision"),
-                    }),
+                    "alternateOf",
+                    "aO",
+                    json!({"prov:alternate1": id, "prov:alternate2": format!("log:{n}")}),
                 );
             }
         }
     }
 
+    let current = r.current_ids();
     for a in &r.annotations {
         let act = format!("log:{}", a.id);
         let out = format!("log:{}-assessment", a.id);
@@ -317,11 +334,20 @@ pub fn render(r: &Report) -> Result<String> {
             }),
         );
         let (value, name) = super::rating(a.verdict);
+        let is_current = current.contains(&a.id);
+        let replacement = r.replacement(a);
         let mut e = Map::new();
         e.insert("prov:type".into(), qname("ct:Assessment"));
+        let state = match (&a.retraction, replacement) {
+            _ if is_current => String::new(),
+            (Some(_), _) => " (not current: retracted)".into(),
+            (None, Some((s, true))) => format!(" (not current: superseded by {s})"),
+            (None, Some((l, false))) => format!(" (not current: replaced by {l})"),
+            (None, None) => format!(" (not current: {} retracted)", a.claim),
+        };
         e.insert(
             "prov:label".into(),
-            json!(format!("{} {}", a.claim, a.verdict)),
+            json!(format!("{} {}{state}", a.claim, a.verdict)),
         );
         e.insert("ct:verdict".into(), json!(a.verdict));
         e.insert("ct:claimReviewRating".into(), json!(value));
@@ -335,8 +361,32 @@ pub fn render(r: &Report) -> Result<String> {
         if let Some(n) = &a.note {
             e.insert("ct:note".into(), json!(n));
         }
+        // Whether it still counts, and what counts instead, on the old
+        // assessment itself: `ct:superseded` alone was false for one that
+        // the same analyst's later annotation replaced without
+        // --supersedes (the JSON report's `replaced_by`), and a superseded
+        // one named nothing (only the newer one's revision pointed back).
+        e.insert("ct:current".into(), json!(is_current));
         e.insert("ct:superseded".into(), json!(a.superseded_by.is_some()));
+        match replacement {
+            Some((s, true)) => {
+                e.insert(
+                    "ct:supersededBy".into(),
+                    qname(&format!("log:{s}-assessment")),
+                );
+            }
+            Some((l, false)) => {
+                e.insert(
+                    "ct:replacedBy".into(),
+                    qname(&format!("log:{l}-assessment")),
+                );
+            }
+            None => {}
+        }
         e.insert("ct:retracted".into(), json!(a.retraction.is_some()));
+        if a.claim_retracted {
+            e.insert("ct:claimRetracted".into(), json!(true));
+        }
         e.insert("ct:entrySeq".into(), json!(a.signed.seq));
         if let Some(en) = r.entry(a.signed.seq) {
             e.insert("ct:entryHash".into(), json!(en.hash));

@@ -4,25 +4,33 @@
 //! the verify result and the checkpoint, with one embedded
 //! `AnnotationPage` holding:
 //!
-//! - one annotation per claim, motivation `highlighting`: its target is the
-//!   source's exact text (a `SpecificResource` whose `source` is the RFC
-//!   6920 `ni:///sha-256;…` URI of those bytes, `scope` the published URL
-//!   when known) with a `TextQuoteSelector` {exact, prefix, suffix} and a
-//!   `TextPositionSelector` {start, end}; bodies tag the speaker and the
-//!   provenance kind, and describe the paraphrase;
+//! - one annotation per claim, motivation `highlighting`, id
+//!   `…:C<n>/highlight` ([`highlight_iri`]): its target is the source's
+//!   exact text (a `SpecificResource` whose `source` is the RFC 6920
+//!   `ni:///sha-256;…` URI of those bytes, `scope` the published URL when
+//!   known) with a `TextQuoteSelector` {exact, prefix, suffix}, its
+//!   context long enough to be unique in the text, and a
+//!   `TextPositionSelector` {start, end}; bodies identify the claim (its
+//!   IRI `…:C<n>`, the one ClaimReview and PROV give it), tag the speaker
+//!   and the provenance kind, and describe the paraphrase;
 //! - one annotation per analyst annotation, motivation `assessing`: its
-//!   target is the claim's annotation, its bodies the verdict (purpose
+//!   target is the claim `…:C<n>`, its bodies the verdict (purpose
 //!   `assessing`), the Admiralty grades (`classifying`), the note
 //!   (`commenting`) and links to the claims it corroborates or contradicts
-//!   (`linking`).
+//!   (`linking`). One that no longer counts is tagged `not current`, with
+//!   what counts instead (`superseded by A5`, `replaced by A2`, and
+//!   `dcterms:isReplacedBy`).
 //!
 //! A retracted claim's annotation is tagged `retracted`, with the reason;
 //! so is a retracted analyst annotation (its verdict and links no longer
 //! stand).
 //!
 //! Positions count Unicode code points, as the model requires, not the
-//! UTF-8 byte offsets claimtrail stores; a claim of a redacted source keeps
-//! only its signed context (prefix, suffix) and no exact text or positions.
+//! UTF-8 byte offsets claimtrail stores; a claim of a redacted source has
+//! no selector (its quote is gone), only the source's hash.
+//!
+//! The collection's one page has an IRI (`…:annotations/page1`) and
+//! `partOf` the collection, as the model requires (§5.2).
 
 use super::data::Report;
 use super::item_iri;
@@ -34,12 +42,24 @@ use serde_json::{json, Value};
 /// The JSON-LD context of the Web Annotation model.
 pub const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
 
+/// The IRI of a claim's `highlighting` annotation: the claim's IRI and
+/// `/highlight` (`urn:claimtrail:<origin>:C1/highlight`). The claim's own
+/// IRI names the claim, as ClaimReview's `itemReviewed` and PROV's
+/// `log:C1` do; the highlight annotation had it too, so that merged with
+/// either one node was both a claim and an `oa:Annotation`.
+pub fn highlight_iri(origin: &str, claim: crate::model::ItemId) -> String {
+    format!("{}/highlight", item_iri(origin, claim))
+}
+
 pub fn render(r: &Report) -> Result<String> {
     let mut items = Vec::new();
     for c in &r.claims {
         items.push(claim_annotation(r, c));
     }
+    let current = r.current_ids();
     for a in &r.annotations {
+        // The claim it assesses, by the claim's IRI (which the claim's
+        // highlight annotation identifies with its `identifying` body).
         let target = item_iri(&r.origin, a.claim);
         let mut body = vec![json!({
             "type": "TextualBody",
@@ -84,8 +104,36 @@ pub fn render(r: &Report) -> Result<String> {
             body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "retracted"}));
             body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": format!("retracted by {} at {}: {} (its verdict and links no longer stand)", rt.signer_name, rt.time, rt.reason), "format": "text/plain"}));
         }
+        // An annotation that no longer counts says so itself, and which
+        // one counts instead: one replaced by the same analyst's later
+        // annotation of the claim (no --supersedes) was a second live
+        // `assessing` annotation, and a superseded one carried nothing
+        // (only its successor's `supersedes` tag named it).
+        let replacement = r.replacement(a);
+        if !current.contains(&a.id) {
+            body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "not current"}));
+            let why = match replacement {
+                Some((s, true)) => {
+                    body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": format!("superseded by {s}")}));
+                    Some(format!("not current: superseded by {s}"))
+                }
+                Some((l, false)) => {
+                    body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": format!("replaced by {l}")}));
+                    Some(format!(
+                        "not current: {l}, appended later by the same person, counts instead"
+                    ))
+                }
+                None if a.retraction.is_none() && a.claim_retracted => {
+                    Some(format!("not current: {} was retracted", a.claim))
+                }
+                None => None,
+            };
+            if let Some(why) = why {
+                body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": why, "format": "text/plain"}));
+            }
+        }
         revoked_signer(r, &a.signed.signer, &mut body);
-        let anno = json!({
+        let mut anno = json!({
             "id": item_iri(&r.origin, a.id),
             "type": "Annotation",
             "motivation": "assessing",
@@ -99,23 +147,56 @@ pub fn render(r: &Report) -> Result<String> {
             "body": body,
             "target": target,
         });
+        // The same as links between the annotations, for programs
+        // (Dublin Core terms, a prefix of the model's context): the old
+        // one `isReplacedBy` what counts instead; a superseding one
+        // `replaces` what it superseded while that stands superseded by it.
+        if let Some(obj) = anno.as_object_mut() {
+            if let Some((l, _)) = replacement.filter(|_| !current.contains(&a.id)) {
+                obj.insert(
+                    "dcterms:isReplacedBy".into(),
+                    json!({"id": item_iri(&r.origin, l)}),
+                );
+            }
+            let replaced = a.supersedes.and_then(|s| r.annotation(s));
+            if let Some(old) = replaced.filter(|o| o.superseded_by == Some(a.id)) {
+                obj.insert(
+                    "dcterms:replaces".into(),
+                    json!({"id": item_iri(&r.origin, old.id)}),
+                );
+            }
+        }
         items.push(anno);
     }
     let total = items.len();
+    // The page has an IRI of its own and names its collection (the model,
+    // §5.2: a page MUST have an IRI, SHOULD have `partOf`); it had
+    // neither. One page holds every item, so it is the first and the last.
+    let collection = format!("{}annotations", super::namespace_iri(&r.origin));
+    let page = page_iri(&r.origin);
     super::to_json_ld(&json!({
         "@context": CONTEXT,
-        "id": format!("{}annotations", super::namespace_iri(&r.origin)),
+        "id": collection,
         "type": "AnnotationCollection",
         "label": format!("claimtrail log {} — {}. {}.", r.origin, r.verify_line(), r.checkpoint_line()),
         "generator": {"type": "Software", "name": "claimtrail"},
         "generated": r.generated,
         "total": total,
         "first": {
+            "id": page,
             "type": "AnnotationPage",
+            "partOf": collection,
             "startIndex": 0,
             "items": items,
         },
+        "last": page,
     }))
+}
+
+/// The IRI of the collection's one page: the collection's and `/page1`
+/// (`urn:claimtrail:<origin>:annotations/page1`).
+pub fn page_iri(origin: &str) -> String {
+    format!("{}annotations/page1", super::namespace_iri(origin))
 }
 
 /// A `commenting` body saying that the annotation's creator had their key
@@ -151,14 +232,25 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
     // has none, and its target is the source's bytes alone (it had a
     // selector with `prefix` and `suffix` only, a single object where
     // every other claim had a list).
+    //
+    // The TextQuoteSelector's prefix and suffix are as long as it takes
+    // for the quote to be found at its own place and no other
+    // ([`super::data::unique_context`]): the signed 32 characters each
+    // side are not when the passage around the quote is repeated, and a
+    // client then anchored `--occurrence 2` on the first copy while the
+    // position selector said the second. When no context of up to
+    // [`super::data::MAX_QUOTE_CONTEXT`] characters is unique, the quote
+    // selector is left out and the position selector stands alone.
     let mut selectors = Vec::new();
     if let Some(q) = &c.quote {
-        selectors.push(json!({
-            "type": "TextQuoteSelector",
-            "exact": q,
-            "prefix": c.prefix,
-            "suffix": c.suffix,
-        }));
+        if let Some(context) = r.quote_contexts.get(&c.id) {
+            selectors.push(json!({
+                "type": "TextQuoteSelector",
+                "exact": q,
+                "prefix": context.prefix,
+                "suffix": context.suffix,
+            }));
+        }
         if let Some([start, end]) = r.char_spans.get(&c.id) {
             selectors.push(json!({"type": "TextPositionSelector", "start": start, "end": end}));
         }
@@ -181,6 +273,9 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
         obj.insert("scope".into(), json!(url));
     }
     let mut body = vec![
+        // What the highlighted text is: the claim, by its IRI, which the
+        // assessing annotations target and ClaimReview and PROV name.
+        json!({"type": "SpecificResource", "purpose": "identifying", "source": item_iri(&r.origin, c.id)}),
         json!({"type": "TextualBody", "purpose": "identifying", "value": format!("speaker: {}", c.speaker), "format": "text/plain"}),
         json!({"type": "TextualBody", "purpose": "tagging", "value": c.provenance}),
     ];
@@ -197,7 +292,7 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
         body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": format!("retracted by {} at {}: {}{by}", rt.signer_name, rt.time, rt.reason), "format": "text/plain"}));
     }
     json!({
-        "id": item_iri(&r.origin, c.id),
+        "id": highlight_iri(&r.origin, c.id),
         "type": "Annotation",
         "motivation": "highlighting",
         "created": c.signed.time,

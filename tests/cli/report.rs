@@ -482,6 +482,11 @@ fn claimreview_has_the_fields_fact_check_tools_need() {
         .as_str()
         .unwrap()
         .starts_with("verify passed"));
+    // The log was last modified by its last entry, not when the report
+    // was made (CLAIMTRAIL_NOW, which it said).
+    let last = log_json(&w, Some(&db)).last().unwrap()["time"].clone();
+    assert_eq!(graph[0]["dateModified"], last);
+    assert_ne!(graph[0]["dateModified"], NOW);
     let reviews: Vec<&Value> = graph
         .iter()
         .filter(|n| n["@type"] == "ClaimReview")
@@ -655,6 +660,26 @@ fn prov_json_relations_reference_declared_ids() {
                 && r["prov:usedEntity"] == "log:A4-assessment"
         });
     assert!(revision);
+    // The superseded assessment says so itself, and by which: it said
+    // only `ct:superseded` (the link was on A5's side alone).
+    let a4 = &doc["entity"]["log:A4-assessment"];
+    assert_eq!(a4["ct:current"], false, "{a4}");
+    assert_eq!(a4["ct:supersededBy"]["$"], "log:A5-assessment", "{a4}");
+    assert_eq!(doc["entity"]["log:A5-assessment"]["ct:current"], true);
+    // C9 was retracted and replaced by C4, recorded before it (entry 7,
+    // C9 entry 18): not a revision, which PROV orders after what it
+    // revises, but an alternate, and which one counts.
+    let derivations = doc["wasDerivedFrom"].as_object().unwrap();
+    assert!(!derivations
+        .values()
+        .any(|r| r["prov:usedEntity"] == "log:C9"));
+    let alternates: Vec<&Value> = doc["alternateOf"].as_object().unwrap().values().collect();
+    assert_eq!(
+        alternates,
+        [&serde_json::json!({"prov:alternate1": "log:C9", "prov:alternate2": "log:C4"})]
+    );
+    assert_eq!(doc["entity"]["log:C9"]["ct:replacedBy"]["$"], "log:C4");
+    assert_eq!(doc["entity"]["log:C9"]["ct:retracted"], true);
     let contradicts = doc["used"].as_object().unwrap().values().any(|u| {
         u["prov:activity"] == "log:A1"
             && u["prov:entity"] == "log:C2"
@@ -672,16 +697,35 @@ fn web_annotations_select_quotes_by_code_points() {
     assert!(doc["label"].as_str().unwrap().contains("verify passed"));
     let items = doc["first"]["items"].as_array().unwrap();
     assert_eq!(doc["total"], items.len());
+    // The page has its own IRI and names its collection (it had neither).
+    let collection = "urn:claimtrail:newsroom.example/idlib-2022:annotations";
+    assert_eq!(doc["id"], collection);
+    assert_eq!(doc["first"]["id"], format!("{collection}/page1"));
+    assert_eq!(doc["first"]["partOf"], collection);
+    assert_eq!(doc["last"], doc["first"]["id"]);
     let text: Vec<char> = std::fs::read_to_string(FIXTURE).unwrap().chars().collect();
     let claims: Vec<&Value> = items
         .iter()
         .filter(|a| a["motivation"] == "highlighting")
         .collect();
     assert_eq!(claims.len(), 9);
+    // The claims each highlight annotation identifies, by the claim's IRI.
     let mut ids = BTreeSet::new();
     for a in &claims {
         assert_eq!(a["type"], "Annotation");
-        ids.insert(a["id"].as_str().unwrap().to_string());
+        let claim = a["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["purpose"] == "identifying" && b["type"] == "SpecificResource")
+            .unwrap()["source"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // Its own IRI, not the claim's (merged with ClaimReview or PROV,
+        // one node was both a claim and an annotation).
+        assert_eq!(a["id"].as_str().unwrap(), format!("{claim}/highlight"));
+        ids.insert(claim);
         let t = &a["target"];
         assert!(t["source"]["id"]
             .as_str()
@@ -716,7 +760,7 @@ fn web_annotations_select_quotes_by_code_points() {
     let c2 = json(w.run(None, &["--db", &db, "--json", "show", "C2"]).ok());
     let c2_wa = claims
         .iter()
-        .find(|a| a["id"].as_str().unwrap().ends_with(":C2"))
+        .find(|a| a["id"].as_str().unwrap().ends_with(":C2/highlight"))
         .unwrap();
     let pos = c2_wa["target"]["selector"][1]["start"].as_u64().unwrap();
     assert!(pos < c2["claim"]["start"].as_u64().unwrap());
@@ -728,7 +772,7 @@ fn web_annotations_select_quotes_by_code_points() {
     for a in &assessing {
         assert!(
             ids.contains(a["target"].as_str().unwrap()),
-            "targets a claim annotation"
+            "targets a claim that a highlight identifies"
         );
         let body = a["body"].as_array().unwrap();
         assert!(body
@@ -745,6 +789,227 @@ fn web_annotations_select_quotes_by_code_points() {
         .unwrap()
         .iter()
         .any(|b| b["purpose"] == "linking" && b["source"].as_str().unwrap().ends_with(":C2")));
+    // A4, superseded by A5, says so itself (it carried nothing; only A5
+    // had the tag `supersedes A4`).
+    let by_id = |id: &str| {
+        *assessing
+            .iter()
+            .find(|a| a["id"].as_str().unwrap().ends_with(&format!(":{id}")))
+            .unwrap()
+    };
+    let tags = |a: &Value| -> Vec<String> {
+        a["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["purpose"] == "tagging")
+            .map(|b| b["value"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(tags(by_id("A4")), ["not current", "superseded by A5"]);
+    assert!(by_id("A4")["dcterms:isReplacedBy"]["id"]
+        .as_str()
+        .unwrap()
+        .ends_with(":A5"));
+    assert!(by_id("A5")["dcterms:replaces"]["id"]
+        .as_str()
+        .unwrap()
+        .ends_with(":A4"));
+    assert!(!tags(by_id("A5")).contains(&"not current".to_string()));
+
+    // One IRI, one kind of thing across the three linked-data formats: a
+    // claim's IRI names the claim (ClaimReview's itemReviewed, PROV's
+    // entity), never an annotation.
+    let annotation_ids: BTreeSet<String> = items
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    let reviews = json(report(&w, Some(&db), &["--format", "claimreview"]).ok());
+    for node in reviews["@graph"].as_array().unwrap().iter().skip(1) {
+        let claim = node["itemReviewed"]["@id"].as_str().unwrap();
+        assert!(ids.contains(claim), "{claim}");
+        assert!(!annotation_ids.contains(claim), "{claim}");
+    }
+    let prov = json(report(&w, Some(&db), &["--format", "prov"]).ok());
+    let namespace = prov["prefix"]["log"].as_str().unwrap();
+    for (id, e) in prov["entity"].as_object().unwrap() {
+        if e["prov:type"]["$"] == "ct:Claim" {
+            let iri = format!("{namespace}{}", id.strip_prefix("log:").unwrap());
+            assert!(
+                ids.contains(&iri) && !annotation_ids.contains(&iri),
+                "{iri}"
+            );
+        }
+    }
+}
+
+/// An analyst who annotates a claim again without --supersedes replaces
+/// her earlier annotation: the log no longer counts it (`list
+/// annotations`: "not current: A2"; the JSON report's `replaced_by`).
+/// PROV said `ct:superseded` false and nothing else; Web Annotation gave
+/// two live `assessing` annotations with nothing marking the first.
+#[test]
+fn an_annotation_replaced_without_supersedes_is_not_current_in_prov_and_wa() {
+    let w = Work::with_claims();
+    // with_claims' A1: C1 disputed. The same analyst, later: false.
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    let doc = json(report(&w, None, &["--format", "json"]).ok());
+    assert_eq!(doc["annotations"][0]["replaced_by"], "A2");
+    assert_eq!(doc["verdicts"]["C1"], serde_json::json!(["false"]));
+
+    let prov = json(report(&w, None, &["--format", "prov"]).ok());
+    let a1 = &prov["entity"]["log:A1-assessment"];
+    assert_eq!(a1["ct:current"], false, "{a1}");
+    assert_eq!(a1["ct:superseded"], false, "{a1}");
+    assert_eq!(a1["ct:replacedBy"]["$"], "log:A2-assessment", "{a1}");
+    assert_eq!(
+        a1["prov:label"],
+        "C1 disputed (not current: replaced by A2)"
+    );
+    let a2 = &prov["entity"]["log:A2-assessment"];
+    assert_eq!(a2["ct:current"], true, "{a2}");
+    assert!(a2.get("ct:replacedBy").is_none(), "{a2}");
+
+    let wa = json(report(&w, None, &["--format", "wa"]).ok());
+    let items = wa["first"]["items"].as_array().unwrap();
+    let find = |id: &str| {
+        items
+            .iter()
+            .find(|a| a["id"].as_str().unwrap().ends_with(&format!(":{id}")))
+            .unwrap()
+    };
+    let values = |a: &Value, purpose: &str| -> Vec<String> {
+        a["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["purpose"] == purpose && b["type"] == "TextualBody")
+            .map(|b| b["value"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let a1 = find("A1");
+    assert_eq!(
+        values(a1, "tagging"),
+        ["contradicts C2", "not current", "replaced by A2"]
+    );
+    assert!(values(a1, "commenting")
+        .contains(&"not current: A2, appended later by the same person, counts instead".into()));
+    assert!(a1["dcterms:isReplacedBy"]["id"]
+        .as_str()
+        .unwrap()
+        .ends_with(":A2"));
+    let a2 = find("A2");
+    assert!(values(a2, "tagging").is_empty(), "{a2}");
+    assert!(a2.get("dcterms:isReplacedBy").is_none());
+}
+
+/// A quote claimed in a passage that the text repeats: the Web Annotation
+/// TextQuoteSelector's prefix + exact + suffix occurs once in the text,
+/// where the position selector points (a client anchoring by the quote
+/// landed on the first copy, `--occurrence 2` claimed the second); when
+/// no context of up to 1,024 characters a side tells the copies apart,
+/// the quote selector is left out and the position stands alone.
+#[test]
+fn web_annotation_quote_selectors_tell_repeated_passages_apart() {
+    let w = Work::with_team();
+    let short = "Officials said the crossing would stay closed until further notice, they added.";
+    let long = format!(
+        "{} The port would stay shut, a spokesman said. {}",
+        "Talks went on. ".repeat(80),
+        "Nothing changed. ".repeat(80)
+    );
+    let text = format!(
+        "{short}
+
+{short}
+
+{short}
+
+{long}
+
+{long}
+
+{long}
+"
+    );
+    std::fs::write(w.path("repeated.txt"), &text).unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "repeated.txt", "--kind", "article"],
+    )
+    .ok();
+    for (quote, occurrence) in [
+        ("the crossing would stay closed", "2"),
+        ("The port would stay shut", "2"),
+    ] {
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--speaker",
+                "Officials",
+                "--provenance",
+                "statement",
+                "--quote",
+                quote,
+                "--occurrence",
+                occurrence,
+            ],
+        )
+        .ok();
+    }
+    let wa = json(report(&w, None, &["--format", "wa"]).ok());
+    let items = wa["first"]["items"].as_array().unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let selectors = |claim: &str| {
+        items
+            .iter()
+            .find(|a| {
+                a["id"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!(":{claim}/highlight"))
+            })
+            .unwrap()["target"]["selector"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let c1 = selectors("C1");
+    let quote = c1
+        .iter()
+        .find(|s| s["type"] == "TextQuoteSelector")
+        .unwrap();
+    let position = c1
+        .iter()
+        .find(|s| s["type"] == "TextPositionSelector")
+        .unwrap();
+    let (prefix, exact, suffix) = (
+        quote["prefix"].as_str().unwrap(),
+        quote["exact"].as_str().unwrap(),
+        quote["suffix"].as_str().unwrap(),
+    );
+    let whole = format!("{prefix}{exact}{suffix}");
+    assert_eq!(text.matches(&whole).count(), 1, "{whole:?}");
+    let found = text[..text.find(&whole).unwrap()].chars().count() + prefix.chars().count();
+    assert_eq!(position["start"].as_u64().unwrap() as usize, found);
+    let start = found;
+    assert_eq!(
+        chars[start..start + exact.chars().count()]
+            .iter()
+            .collect::<String>(),
+        exact
+    );
+    // The second copy of the short paragraph, not the first.
+    assert!(start > short.chars().count() && start < 2 * short.chars().count() + 4);
+    // The long passage: no context within the bound is unique.
+    let c2 = selectors("C2");
+    assert_eq!(c2.len(), 1, "{c2:?}");
+    assert_eq!(c2[0]["type"], "TextPositionSelector");
 }
 
 const SCRIPT: &str = "<script>alert(1)</script>";
@@ -931,7 +1196,9 @@ fn redacted_source_renders_as_redacted() {
     assert_eq!(doc["char_spans"].as_object().unwrap().len(), 1);
     let wa = json(report(&w, None, &["--format", "wa"]).ok());
     for a in wa["first"]["items"].as_array().unwrap() {
-        if a["motivation"] == "highlighting" && !a["id"].as_str().unwrap().ends_with(":C3") {
+        if a["motivation"] == "highlighting"
+            && !a["id"].as_str().unwrap().ends_with(":C3/highlight")
+        {
             // No selector at all: a TextQuoteSelector must have its
             // `exact`, which a redacted source no longer has.
             assert!(a["target"].get("selector").is_none(), "{a}");
@@ -1770,4 +2037,101 @@ fn markdown_heading_keeps_a_title_ending_in_a_hash() {
         md.contains("\n### S2 — Ranked: the deadliest strikes, \\#\n"),
         "{md}"
     );
+}
+
+/// An Arabic report, laid out as a reader sees it (checked in headless
+/// Chromium): the page is English, left to right, and each piece of user
+/// text takes its own direction. A context and a note are paragraphs of
+/// their own (`dir="auto"`): their closing `”.` was drawn at the far
+/// right, before the words that precede it. Names, titles and labels are
+/// isolated (`<bdi>`), and in the SVG graph, which has neither, the
+/// speaker and the quote sit between U+2068 and U+2069, the `…` of a cut
+/// inside them: it was drawn at the quote's first word. Text without
+/// right-to-left letters is written as it was.
+#[test]
+fn html_gives_right_to_left_text_its_own_direction() {
+    let w = Work::with_team();
+    let text = "إدلب — قال مصطفى بكور، المتحدث باسم الدفاع المدني، إن «سبعة مدنيين، بينهم أربعة أطفال من عائلة واحدة، قُتلوا» في القصف.\nوأضاف بكور: “لم يكن هناك أي هدف عسكري في المنطقة”.\n";
+    std::fs::write(w.path("ar.txt"), text).unwrap();
+    let title = "مقتل سبعة مدنيين في قصف على إدلب";
+    w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "ar.txt",
+            "--kind",
+            "article",
+            "--title",
+            title,
+            "--publisher",
+            "عنب بلدي",
+        ],
+    )
+    .ok();
+    let speaker = "مصطفى بكور";
+    let long = "سبعة مدنيين، بينهم أربعة أطفال من عائلة واحدة، قُتلوا";
+    let short = "لم يكن هناك أي هدف عسكري في المنطقة";
+    for quote in [long, short] {
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "add",
+                "--source",
+                "S1",
+                "--speaker",
+                speaker,
+                "--provenance",
+                "statement",
+                "--quote",
+                quote,
+            ],
+        )
+        .ok();
+    }
+    let note = "لا توجد صور أقمار صناعية تؤكد ذلك؛ المصدر: “تقرير الأمم المتحدة”.";
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed", "--note", note],
+    )
+    .ok();
+    let html = report(&w, None, &["--format", "html"]).ok().to_string();
+    for want in [
+        format!("<h3>S1 — <bdi>{title}</bdi>"),
+        "<dt>publisher</dt><dd><bdi>عنب بلدي</bdi></dd>".to_string(),
+        format!("<h3>C1 — <bdi>{speaker}</bdi>"),
+        format!("<dt>speaker</dt><dd><bdi>{speaker}</bdi></dd>"),
+        format!("S1</a> “<bdi>{title}</bdi>”, bytes"),
+        "<blockquote class=\"context\" dir=\"auto\">".to_string(),
+        format!("<p class=\"note\" dir=\"auto\">{note}</p>"),
+        // The graph: the speaker, and the long quote cut inside its
+        // isolate, the quotation marks kept around it.
+        format!("C1 · statement · \u{2068}{speaker}\u{2069}</text>"),
+        format!("“\u{2068}{short}\u{2069}”</text>"),
+    ] {
+        assert!(html.contains(&want), "{want}\n{html}");
+    }
+    let cut = html
+        .split("id=\"node-C1\"")
+        .nth(1)
+        .and_then(|n| n.split("</g></g>").next())
+        .unwrap();
+    assert!(cut.contains("“\u{2068}سبعة مدنيين"), "{cut}");
+    assert!(cut.contains("…\u{2069}”</text>"), "{cut}");
+    // Every isolate is closed, and no other bidirectional control is
+    // written raw (the log's own are shown as escapes).
+    assert_eq!(
+        html.matches('\u{2068}').count(),
+        html.matches('\u{2069}').count()
+    );
+    assert!(!html.contains(['\u{202e}', '\u{2066}', '\u{2067}', '\u{200f}']));
+
+    // An English report: no isolate, no <bdi>.
+    let (w, db) = demo();
+    let english = report(&w, Some(&db), &["--format", "html"])
+        .ok()
+        .to_string();
+    assert!(!english.contains("<bdi>") && !english.contains('\u{2068}'));
+    assert!(english.contains("<blockquote class=\"context\" dir=\"auto\">"));
 }

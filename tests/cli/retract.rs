@@ -449,7 +449,11 @@ fn reports_and_bundles_carry_the_retraction() {
         .as_array()
         .unwrap_or_else(|| panic!("{wa}"))
         .iter()
-        .find(|a| a["id"].as_str().is_some_and(|id| id.ends_with(":C2")))
+        .find(|a| {
+            a["id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with(":C2/highlight"))
+        })
         .unwrap_or_else(|| panic!("{wa}"));
     let bodies: Vec<&str> = c2["body"]
         .as_array()

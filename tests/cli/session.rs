@@ -847,12 +847,17 @@ fn key_rotation_keeps_old_entries_valid() {
     assert_eq!(review("A2")["description"], serde_json::json!(note));
     assert_eq!(review("A3").get("description"), None, "{reviews}");
     let wa = machine("wa");
+    // A claim's highlight annotation is `…:C2/highlight`, an analyst's
+    // annotation `…:A2`.
     let commented = |id: &str| -> Vec<String> {
         let item = wa["first"]["items"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|n| n["id"].as_str().unwrap().ends_with(&format!(":{id}")))
+            .find(|n| {
+                let n = n["id"].as_str().unwrap();
+                n.ends_with(&format!(":{id}")) || n.ends_with(&format!(":{id}/highlight"))
+            })
             .unwrap();
         item["body"]
             .as_array()

@@ -39,6 +39,10 @@ pub struct BundleContents {
     /// leave out later annotations made elsewhere in the log, so this is
     /// where the claim stood as of the bundle's entries.
     pub standing: Vec<Standing>,
+    /// The ids the bundle says `export` was asked for (its `requested`
+    /// member, those that name an item of the bundle); `null` for a
+    /// version 1 bundle, which does not say.
+    pub requested: Option<Vec<ItemId>>,
 }
 
 /// A claim's current annotations and their verdicts (see
@@ -48,6 +52,29 @@ pub struct Standing {
     pub claim: ItemId,
     pub verdicts: Vec<Verdict>,
     pub current: Vec<ItemId>,
+    /// Whether the bundle was exported for this claim or its source, and
+    /// so carries every annotation of it that the log held at the
+    /// checkpoint (FORMAT §12), by the exporter's word (`requested`, not
+    /// signed). False for a claim carried because another entry refers to
+    /// it (an annotation that links to it, one of its annotations that was
+    /// exported alone, a retraction that names it as the replacement):
+    /// such a claim comes with the annotations that brought it, not
+    /// necessarily all of its own, so `verdicts` may lack some. False for
+    /// every claim of a version 1 bundle, which does not say what it was
+    /// exported for.
+    pub complete: bool,
+    /// For a claim that is not `complete`: the first bundled entry that
+    /// refers to it (its seq, and the id of the item it makes, if any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referred_to_by: Option<Referrer>,
+}
+
+/// An entry that refers to a claim ([`Standing::referred_to_by`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Referrer {
+    pub seq: Seq,
+    pub kind: Kind,
+    pub id: Option<ItemId>,
 }
 
 impl BundleContents {
@@ -57,11 +84,14 @@ impl BundleContents {
     }
 }
 
-/// Builds the contents from the entries that passed, in log order.
+/// Builds the contents from the entries that passed, in log order, for a
+/// bundle exported for `requested` (`None`: a version 1 bundle, which
+/// does not say).
 pub(super) fn build(
     passed: &[(Header, Body, Option<ItemId>)],
     keys: &HashMap<Fingerprint, Rc<KeyInfo>>,
     texts: &HashMap<Hash, Rc<SourceText>>,
+    requested: Option<&[ItemId]>,
 ) -> BundleContents {
     let signed = |h: &Header| {
         let key = keys.get(&h.signer);
@@ -74,7 +104,25 @@ pub(super) fn build(
             signer_role: key.map(|k| k.role),
         }
     };
-    let mut c = BundleContents::default();
+    let mut c = BundleContents {
+        requested: requested.map(<[ItemId]>::to_vec),
+        ..Default::default()
+    };
+    // The first entry that refers to each claim, but the claim's own
+    // retraction, which comes with it.
+    let mut referrer: HashMap<ItemId, Referrer> = HashMap::new();
+    for (h, body, id) in passed {
+        for (_, r) in body.refs() {
+            let own_retraction = matches!(body, Body::ClaimRetract(b) if b.claim.id == r.id);
+            if r.id.kind == IdKind::Claim && !own_retraction {
+                referrer.entry(r.id).or_insert(Referrer {
+                    seq: h.seq,
+                    kind: h.kind,
+                    id: *id,
+                });
+            }
+        }
+    }
     // Where each item is in its list (sources, claims and annotations have
     // ids of their own kinds): a bundle may hold hundreds of thousands of
     // annotations, too many to search the list for each reference.
@@ -259,10 +307,17 @@ pub(super) fn build(
         if claim.retraction.is_some() {
             current.clear();
         }
+        let complete =
+            requested.is_some_and(|r| r.contains(&claim.id) || r.contains(&claim.source));
         c.standing.push(Standing {
             claim: claim.id,
             verdicts: crate::query::verdicts_of(current.iter().map(|a| a.verdict)),
             current: current.iter().map(|a| a.id).collect(),
+            complete,
+            referred_to_by: match complete {
+                true => None,
+                false => referrer.get(&claim.id).cloned(),
+            },
         });
     }
     for (old, by) in replaced {

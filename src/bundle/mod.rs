@@ -6,8 +6,11 @@
 //! Verifying a bundle proves that every entry in it was signed by a key its
 //! bundled key entries enrolled, that every entry is in the tree the
 //! checkpoint commits to, and that texts and quotes match their hashes. It
-//! does not prove that the bundle holds *every* annotation of a claim (an
-//! exporter can leave some out), and without `--vkey` it does not prove whose
+//! does not prove that the bundle holds *every* annotation of a claim (nothing
+//! binds the set of entries: anyone who handles it can leave some out, and
+//! what `export` was asked for, `requested`, is its word), nor that it is
+//! the log's latest state (a checkpoint the reader kept that is larger makes
+//! it `stale`), and without `--vkey` it does not prove whose
 //! log it is: anyone can make a self-consistent log, so check the checkpoint
 //! against the log's published verifier key.
 
@@ -21,7 +24,9 @@ use crate::model::*;
 use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::store::Store;
 use crate::text::SourceText;
-use crate::verify::{judge_kept_by, CheckpointCheck, KeptCheckpoint, Problem, Signers, Trees};
+use crate::verify::{
+    judge_kept_by, CheckpointCheck, CheckpointStatus, KeptCheckpoint, Problem, Signers, Trees,
+};
 use crate::{query, tree};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -30,7 +35,9 @@ use std::collections::{BTreeSet, HashMap};
 pub mod contents;
 
 pub const FORMAT: &str = "claimtrail-bundle";
-pub const VERSION: u64 = 1;
+/// The version `export` writes. Version 2 adds `requested`; version 1
+/// bundles, which lack it, are still read.
+pub const VERSION: u64 = 2;
 /// Largest bundle accepted: a bound for hostile input.
 pub const MAX_BUNDLE_BYTES: usize = 256 << 20;
 
@@ -40,6 +47,16 @@ pub struct Bundle {
     pub format: String,
     pub version: u64,
     pub origin: String,
+    /// The ids `export` was asked for (version 2; absent from version 1),
+    /// as the log spells them: the exporter's word, not signed, of which
+    /// claims the bundle carries with every annotation the log held at its
+    /// checkpoint (a claim asked for, or the claims of a source asked
+    /// for). Any other claim is in it because an entry refers to it, and
+    /// comes without its own annotations but those that brought it:
+    /// `verify-bundle --show` says so, where it showed such a claim's
+    /// verdicts as if complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<Vec<String>>,
     /// The signed checkpoint (C2SP signed note) every entry is proven in.
     pub checkpoint: String,
     pub entries: Vec<BundleEntry>,
@@ -314,7 +331,7 @@ pub fn export(
                 let (would, then) = crate::log::EXPORT_REFUSAL;
                 return Err(crate::log::does_not_verify(&report, would, then));
             }
-            let bundle = assemble(store.conn(), origin, &seqs, note)?;
+            let bundle = assemble(store.conn(), origin, ids, &seqs, note)?;
             sound(&bundle)?;
             keep(&bundle)?;
             (bundle, None)
@@ -331,7 +348,7 @@ pub fn export(
                 progress,
                 crate::log::EXPORT_REFUSAL,
                 |conn, note| {
-                    let bundle = assemble(conn, origin, &seqs, note.to_string())?;
+                    let bundle = assemble(conn, origin, ids, &seqs, note.to_string())?;
                     sound(&bundle)?;
                     keep(&bundle)?;
                     made = Some(bundle);
@@ -401,10 +418,12 @@ enum Proven {
     SignNow,
 }
 
-/// The bundle of the entries `seqs`, proven in the checkpoint `note`.
+/// The bundle of the entries `seqs`, chosen for the items `ids`, proven in
+/// the checkpoint `note`.
 fn assemble(
     conn: &rusqlite::Connection,
     origin: String,
+    ids: &[ItemId],
     seqs: &BTreeSet<u64>,
     note: String,
 ) -> Result<Bundle> {
@@ -441,10 +460,18 @@ fn assemble(
             inclusion_proof: proof.iter().map(Hash::to_hex).collect(),
         });
     }
+    let mut requested: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = id.to_string();
+        if !requested.contains(&id) {
+            requested.push(id);
+        }
+    }
     Ok(Bundle {
         format: FORMAT.into(),
         version: VERSION,
         origin,
+        requested: Some(requested),
         checkpoint: note,
         entries,
         sources,
@@ -664,12 +691,71 @@ pub struct BundleReport {
     /// each judged beside the bundle's: signed by the log, and of the same
     /// tree when of the same size (`forked` otherwise: the log's key
     /// signed two trees of one size); of another size, `not_compared`.
-    pub checkpoints: Vec<CheckpointCheck>,
+    pub checkpoints: Vec<BundleKept>,
+    /// Whether a checkpoint the reader kept is the log's and larger than
+    /// the bundle's tree ([`BundleReport::newer_checkpoints`]).
+    ///
+    /// Not a problem, and `ok` stays true (exit 0): every bundle is of its
+    /// day, and a reader who keeps the log's checkpoints as they come holds
+    /// a newer one for any bundle older than the last, so failing it would
+    /// fail every bundle but the freshest, and teach the reader to stop
+    /// giving `--checkpoint`, which is what catches a fork of the bundle's
+    /// size. But it is said plainly (a warning, the verdict "as of" the
+    /// bundle's size, this field), since an older tree cannot be shown
+    /// consistent with a newer one offline (a bundle holds no consistency
+    /// proof), and whatever the log recorded since (a retraction, a later
+    /// verdict) is not in the bundle. A stale bundle may also be a made-up
+    /// log of the same origin, signed with a stolen key of an admin revoked
+    /// since whose revocation it leaves out: only the log (`claimtrail prove
+    /// --consistency`, `verify-published --checkpoint`) or a fresh export
+    /// settles it.
+    pub stale: bool,
+    /// The kept checkpoints behind `stale` (`{file, size}`), largest
+    /// first.
+    pub newer_checkpoints: Vec<NewerCheckpoint>,
     /// What the bundle holds, from its entries that passed: only when it
     /// verified (`ok`), and only in the JSON when asked for
     /// (`verify-bundle --show`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<contents::BundleContents>,
+}
+
+/// A kept checkpoint judged beside a bundle: the verdict `verify` gives a
+/// kept checkpoint, and, when no key given signed it, the admin of the
+/// bundle's entries that did (see `judge_kept_beside`).
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleKept {
+    #[serde(flatten)]
+    pub check: CheckpointCheck,
+    /// Set when the checkpoint is taken as the log's by the signature of an
+    /// admin that the bundle's entries enroll and do not revoke before its
+    /// size, no key given having signed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_in_bundle: Option<BundleAdmin>,
+}
+
+impl std::ops::Deref for BundleKept {
+    type Target = CheckpointCheck;
+    fn deref(&self) -> &CheckpointCheck {
+        &self.check
+    }
+}
+
+/// An admin as the bundle's key entries show it: its name, the entry that
+/// enrolled its key and the one that revoked it, if the bundle holds one.
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleAdmin {
+    pub name: String,
+    pub enrolled_at: Seq,
+    pub revoked_at: Option<Seq>,
+}
+
+/// A kept checkpoint of the log larger than the bundle's tree.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewerCheckpoint {
+    /// Its name, as given (`--checkpoint FILE`).
+    pub file: String,
+    pub size: u64,
 }
 
 /// A `claim.retract` entry of a bundle that verified.
@@ -725,8 +811,12 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
 /// compared`: the bundle carries no consistency proof between sizes), nor
 /// that the log was not forked before the reader kept anything. Without
 /// `vkeys`, a kept checkpoint signed only by an admin the bundle does not
-/// enroll is `unsigned`. `Err` also for a kept file that is not a
-/// checkpoint, or a checkpoint of another log (exit 2).
+/// enroll is `unsigned`; with them, one signed by an admin the bundle's
+/// anchored entries show live at its size counts too, within the bundle's
+/// tree (see `judge_kept_beside`). A kept checkpoint larger than the
+/// bundle's tree makes the report `stale`, which is not a problem
+/// ([`BundleReport::stale`] says why). `Err` also for a kept file that is
+/// not a checkpoint, or a checkpoint of another log (exit 2).
 pub fn verify_bundle_with(
     bytes: &[u8],
     vkeys: &[VerifierKey],
@@ -747,11 +837,23 @@ pub fn verify_bundle_with(
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let b: Bundle =
         serde_json::from_slice(bytes).map_err(|e| bad(format!("not a claimtrail bundle ({e})")))?;
-    if b.format != FORMAT || b.version != VERSION {
+    if b.format != FORMAT || !(1..=VERSION).contains(&b.version) {
         return Err(bad(format!(
-            "format `{}` version {} is not {FORMAT} version {VERSION}",
+            "format `{}` version {} is not {FORMAT} version 1 or {VERSION}",
             crate::text::escape(&b.format),
             b.version
+        )));
+    }
+    // `requested` came with version 2: a version 1 bundle that has it, or
+    // a version 2 one that lacks it, was not written so by `export`.
+    if b.requested.is_some() != (b.version >= 2) {
+        return Err(bad(format!(
+            "a version {} bundle {} a `requested` member",
+            b.version,
+            match b.version {
+                1 => "with",
+                _ => "without",
+            }
         )));
     }
     // `export` writes a checkpoint that parses: one that does not was
@@ -792,6 +894,7 @@ pub fn verify_bundle_with(
         h: BundleHistory::default(),
         problems: Vec::new(),
         last_ids: HashMap::new(),
+        requested: None,
     };
     if cp.origin != b.origin {
         v.log_problem(
@@ -981,17 +1084,17 @@ pub fn verify_bundle_with(
         size: cp.size,
         root: cp.root,
     };
-    let by = match vkeys.is_empty() {
-        true => Signers::Enrolled(&enrolled),
-        false => Signers::GivenBeside {
-            given: vkeys,
-            enrolled: &enrolled,
-        },
-    };
-    let (checkpoints, problems) = judge_kept_by(&b.origin, &tree, &kept, by);
-    v.problems.extend(problems);
+    // The bundle's entries vouch for its admins only when a key given
+    // signed its checkpoint and every entry passed (each is then in that
+    // tree): see [`judge_kept_beside`].
+    let vouches = anchored && v.problems.is_empty();
+    let checkpoints = judge_kept_beside(&b.origin, &tree, &kept, vkeys, &enrolled, vouches);
+    v.problems.extend(kept_problems(&checkpoints));
+    let newer_checkpoints = newer(&checkpoints, cp.size.0);
+    v.check_requested(&b);
     let ok = v.problems.is_empty();
-    let contents = ok.then(|| contents::build(&v.h.passed, &v.h.keys, &v.h.texts));
+    let contents =
+        ok.then(|| contents::build(&v.h.passed, &v.h.keys, &v.h.texts, v.requested.as_deref()));
     Ok(BundleReport {
         origin: b.origin,
         checkpoint_size: cp.size.0,
@@ -1009,8 +1112,150 @@ pub fn verify_bundle_with(
         ok,
         problems: v.problems,
         checkpoints,
+        stale: !newer_checkpoints.is_empty(),
+        newer_checkpoints,
         contents,
     })
+}
+
+/// Each kept checkpoint judged beside the bundle's tree, by the keys the
+/// bundle's checkpoint is judged by ([`judge_kept_by`]): `vkeys`, judged
+/// beside the bundle's key entries, else the admins the bundle enrolls,
+/// live at its size.
+///
+/// With `vkeys`, one that no key given signed is also the log's when an
+/// admin that the bundle's entries enroll, and do not revoke before its
+/// size, signed it, provided the bundle `vouches` (a key given signed the
+/// bundle's checkpoint and every entry passed) and its size is at most the
+/// bundle's. An auditor's file of the log's keys as they are now leaves a
+/// revoked admin out, so a genuine checkpoint that admin signed before the
+/// revocation was `unsigned` with the keys given and passed without any.
+/// Why that is sound: every bundled entry is proven in a tree that a key
+/// given signed, so its key entries are the log's own, and within that
+/// tree they say who was an admin at a smaller size as the log itself does
+/// (`verify --checkpoint` takes such a signature too: a key revoked later
+/// signed validly before, FORMAT §9.6). What it does not prove: that the
+/// bundle kept the admin's revocation, since anyone who handles a bundle
+/// can leave entries out; a holder of the stolen key gains nothing by
+/// that, though, who can sign a checkpoint of any size before the
+/// revocation anyway. Of a size beyond the bundle's tree, its entries say
+/// nothing (a revocation since is not in them): only the keys given
+/// count, and the detail names the admin and says why it was not taken.
+fn judge_kept_beside(
+    origin: &str,
+    tree: &Trees,
+    kept: &[crate::verify::KeptNote],
+    vkeys: &[VerifierKey],
+    enrolled: &[std::rc::Rc<KeyInfo>],
+    vouches: bool,
+) -> Vec<BundleKept> {
+    let bundle_size = match tree {
+        Trees::One { size, .. } | Trees::Log { current: size, .. } => size.0,
+    };
+    let mut out = Vec::with_capacity(kept.len());
+    for k in kept {
+        let one = std::slice::from_ref(k);
+        let by = match vkeys.is_empty() {
+            true => Signers::Enrolled(enrolled),
+            false => Signers::GivenBeside {
+                given: vkeys,
+                enrolled,
+            },
+        };
+        let mut check = judge_kept_by(origin, tree, one, by).0.remove(0);
+        let mut admin_in_bundle = None;
+        let (_, note, cp) = k;
+        let size = cp.size.0;
+        let signer = (!vkeys.is_empty() && check.status == CheckpointStatus::Unsigned)
+            .then(|| {
+                rules::note_verifiers(enrolled, origin, size)
+                    .into_iter()
+                    .filter(|(_, key)| key.role == Role::Admin)
+                    .find(|(vk, _)| verify_log_note(note, origin, std::slice::from_ref(vk)).is_ok())
+            })
+            .flatten();
+        // Judged again with that admin's key among those given: still
+        // `unsigned` when something else is wrong (a line of a live key
+        // that fails), whose detail then stands.
+        let again = signer.map(|(vk, key)| {
+            let mut given = vkeys.to_vec();
+            given.push(vk);
+            let by = Signers::GivenBeside {
+                given: &given,
+                enrolled,
+            };
+            (judge_kept_by(origin, tree, one, by).0.remove(0), key)
+        });
+        if let Some((again, key)) = again.filter(|(a, _)| a.status != CheckpointStatus::Unsigned) {
+            let why_not = match (vouches, size <= bundle_size) {
+                (true, true) => None,
+                (false, _) => Some(
+                    "the bundle did not check out under the keys given, so its entries vouch for no admin".to_string(),
+                ),
+                (true, false) => Some(format!(
+                    "this checkpoint is of {} and the bundle's tree ends at {}, so its entries cannot say that {} was still an admin then (a revocation after its checkpoint is not in it)",
+                    crate::text::count(size, "entry"),
+                    crate::text::count(bundle_size, "entry"),
+                    crate::text::escape(&key.name)
+                )),
+            };
+            match why_not {
+                None => {
+                    check = again;
+                    admin_in_bundle = Some(BundleAdmin {
+                        name: key.name.clone(),
+                        enrolled_at: key.enrolled,
+                        revoked_at: key.revoked,
+                    });
+                }
+                Some(why) => {
+                    check.detail = format!(
+                        "signed by {}, an admin whom the bundle enrolls at entry {}, but by no key given, and not taken as the log's: {why}; pass that admin's verifier key with --vkey if you hold it as the log's",
+                        crate::text::escape(&key.name),
+                        key.enrolled
+                    )
+                }
+            }
+        }
+        out.push(BundleKept {
+            check,
+            admin_in_bundle,
+        });
+    }
+    out
+}
+
+/// A problem for each kept checkpoint whose verdict is a finding, as
+/// [`judge_kept_by`] words them.
+fn kept_problems(checks: &[BundleKept]) -> Vec<Problem> {
+    checks
+        .iter()
+        .filter(|c| c.check.status.is_finding())
+        .map(|c| Problem {
+            seq: None,
+            kind: None,
+            id: None,
+            checkpoint: Some(c.check.name.clone()),
+            check: Check::Checkpoint,
+            detail: format!("{}: {}", c.check.status, c.check.detail),
+        })
+        .collect()
+}
+
+/// The kept checkpoints that are the log's and larger than the bundle's
+/// tree, largest first: the log had grown past the bundle when they were
+/// signed ([`BundleReport::newer_checkpoints`]).
+fn newer(checks: &[BundleKept], bundle_size: u64) -> Vec<NewerCheckpoint> {
+    let mut newer: Vec<NewerCheckpoint> = checks
+        .iter()
+        .filter(|c| c.check.status == CheckpointStatus::NotCompared && c.check.size.0 > bundle_size)
+        .map(|c| NewerCheckpoint {
+            file: c.check.name.clone(),
+            size: c.check.size.0,
+        })
+        .collect();
+    newer.sort_by_key(|n| std::cmp::Reverse(n.size));
+    newer
 }
 
 struct BundleCheck {
@@ -1018,9 +1263,46 @@ struct BundleCheck {
     problems: Vec<Problem>,
     /// The last friendly id of each kind the bundle gave, and its seq.
     last_ids: HashMap<IdKind, (u64, u64)>,
+    /// The bundle's `requested` ids that name an item of the bundle
+    /// (version 2); `None` for a version 1 bundle.
+    requested: Option<Vec<ItemId>>,
 }
 
 impl BundleCheck {
+    /// Each id of `requested` must name, as the log spells it, an item
+    /// that an entry of the bundle created, once: export asks for items
+    /// and carries each. Not signed (anyone can edit it, as the ids): it
+    /// is the exporter's word of which claims come with all their
+    /// annotations, and no more.
+    fn check_requested(&mut self, b: &Bundle) {
+        let Some(requested) = &b.requested else {
+            return;
+        };
+        let mut ids = Vec::with_capacity(requested.len());
+        for word in requested {
+            let shown =
+                crate::text::escape(&word.chars().take(20).collect::<String>()).into_owned();
+            let id = word
+                .parse::<ItemId>()
+                .ok()
+                .filter(|id| id.to_string() == *word && self.h.items.contains_key(id));
+            match id {
+                Some(id) if ids.contains(&id) => self.log_problem(
+                    Check::Reference,
+                    format!("`requested` names `{shown}` more than once"),
+                ),
+                Some(id) => ids.push(id),
+                None => self.log_problem(
+                    Check::Reference,
+                    format!(
+                        "`requested` names `{shown}`, but no entry of the bundle that checked out creates an item of that id"
+                    ),
+                ),
+            }
+        }
+        self.requested = Some(ids);
+    }
+
     fn problem(&mut self, e: &BundleEntry, kind: Option<Kind>, check: Check, detail: String) {
         self.problems.push(Problem {
             seq: Some(Seq(e.seq)),
@@ -1106,14 +1388,31 @@ impl BundleCheck {
             );
         };
         let hash = entry_hash(&payload, &sig);
-        let proof: Option<Vec<Hash>> = e
+        // Lower-case only, as `export` writes them and the format says
+        // (one spelling, as for ids): an upper-case hash is named as such.
+        let proof: std::result::Result<Vec<Hash>, String> = e
             .inclusion_proof
             .iter()
-            .map(|h| Hash::from_hex(h))
+            .enumerate()
+            .map(|(i, h)| {
+                Hash::from_hex(h).ok_or_else(|| {
+                    let shown =
+                        crate::text::escape(&h.chars().take(64).collect::<String>()).into_owned();
+                    let upper = Hash::from_hex(&h.to_ascii_lowercase()).is_some();
+                    format!(
+                        "hash {} of the inclusion proof, `{shown}`, is not 64 lower-case hex digits{}",
+                        i + 1,
+                        match upper {
+                            true => " (it is upper-case: a bundle writes its hashes in lower case, as `export` does)",
+                            false => "",
+                        }
+                    )
+                })
+            })
             .collect();
         let included = match proof {
-            None => Err("the inclusion proof is not hex hashes".to_string()),
-            Some(proof) => {
+            Err(why) => Err(why),
+            Ok(proof) => {
                 merkle::verify_inclusion(&hash, LeafIndex(e.seq), cp.size, &proof, &cp.root)
                     .map_err(|err| format!("not in the checkpoint's tree: {err}"))
             }

@@ -1,5 +1,6 @@
 use super::{output, Ctx, Outcome};
 use claimtrail::bundle::contents::BundleContents;
+use claimtrail::bundle::{BundleKept, BundleReport};
 use claimtrail::error::Result;
 use claimtrail::model;
 use claimtrail::query::Signed;
@@ -14,14 +15,17 @@ use std::path::PathBuf;
 /// found. Exit 2: the check could not run.
 ///
 /// What a bundle cannot prove: that it holds every annotation of its claims,
-/// or a claim's retraction (whoever made it can leave some out), or anything
-/// appended after its checkpoint; without --vkey, whose log it is; and,
-/// alone, that its checkpoint is of the history you were shown before: give
-/// the checkpoints of the log you kept with --checkpoint, and one of the
-/// bundle's size with another root shows a forked log.
+/// or a claim's retraction (anyone who handles it can leave entries out),
+/// or anything appended after its checkpoint; without --vkey, whose log it
+/// is; and, alone, that its checkpoint is of the history you were shown
+/// before: give the checkpoints of the log you kept with --checkpoint, and
+/// one of the bundle's size with another root shows a forked log, and one
+/// larger than the bundle's says that the bundle is stale (a warning: exit
+/// 0 still).
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The bundle file, as `claimtrail export` writes it.
+    /// The bundle file, as `claimtrail export` writes it; `-` reads it from
+    /// standard input.
     pub bundle: PathBuf,
     /// The log's verifier key(s) (from `claimtrail key vkey`), obtained
     /// independently: without one, the bundle is only checked against
@@ -30,10 +34,13 @@ pub struct Args {
     #[arg(long, value_name = "KEY|FILE")]
     pub vkey: Vec<String>,
     /// A checkpoint of this log you kept (`claimtrail checkpoint --out`,
-    /// cosigned or not): signed by the log (by --vkey, else by an admin
-    /// the bundle enrolls), and, of the bundle's size, with the bundle's
-    /// root, or the log is forked (exit 1). One of another size is not
-    /// compared: a bundle carries no consistency proof. Repeat for each.
+    /// cosigned or not): signed by the log (by --vkey, or, no larger than
+    /// the bundle's, by an admin its entries show at that size; else by an
+    /// admin the bundle enrolls), and, of the bundle's size, with the
+    /// bundle's root, or the log is forked (exit 1). One of another size is
+    /// not compared: a bundle carries no consistency proof; one larger than
+    /// the bundle's says the bundle is stale (a warning, exit 0). Repeat
+    /// for each.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Vec<PathBuf>,
     /// After the check, show what the bundle holds: its sources, the claims
@@ -45,10 +52,35 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let vkeys = super::values::verifier_keys(&a.vkey)?;
+    // `-` is standard input, as for the other commands' inputs (it was
+    // looked for as a file named `-`); taken once, so that a kept
+    // checkpoint given as /dev/stdin beside it is refused, not read empty.
+    let stdin = a.bundle.as_os_str() == "-";
+    if stdin || output::is_stdin(&a.bundle) {
+        ctx.reading_stdin("the bundle")?;
+    }
+    for c in a.checkpoint.iter().filter(|c| output::is_stdin(c)) {
+        output::take_stdin(&format!("--checkpoint {}", c.display()))?;
+    }
     let kept = claimtrail::verify::KeptCheckpoint::read_all(&a.checkpoint)?;
     // A longer file is refused by `verify_bundle`, which says so.
-    let bytes =
-        claimtrail::files::read_capped(&a.bundle, claimtrail::bundle::MAX_BUNDLE_BYTES as u64)?;
+    let cap = claimtrail::bundle::MAX_BUNDLE_BYTES as u64;
+    let bytes = match stdin {
+        true => {
+            use std::io::Read;
+            let mut data = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(cap + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| claimtrail::error::Error::Io {
+                    path: "standard input".into(),
+                    reason: claimtrail::keys::io_reason(&e),
+                })?;
+            data
+        }
+        false => claimtrail::files::read_capped(&a.bundle, cap)?,
+    };
     let mut r = claimtrail::bundle::verify_bundle_with(&bytes, &vkeys, &kept)?;
     let contents = r.contents.take();
     if ctx.json {
@@ -108,10 +140,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             r.checkpoint_size,
             r.checkpoint_root,
         )?;
-        super::verify::kept_lines(&r.checkpoints)?;
+        kept_lines(&r.checkpoints)?;
         super::verify::problem_lines(&r.problems, "bundle")?;
-        if r.ok {
+        stale_lines(&r)?;
+        if r.ok && r.stale {
+            // Not a bare OK: the check holds of the bundle's tree, which a
+            // checkpoint the reader kept shows the log has outgrown.
+            outln!(
+                "OK, but stale: every signature, proof, text and quote checks out as of the log's first {}, and a checkpoint you kept shows {}",
+                output::count(r.checkpoint_size, "entry"),
+                r.newer_checkpoints[0].size
+            )?;
+        } else if r.ok {
             outln!("OK: every signature, proof, text and quote checks out")?;
+        }
+        if r.ok {
             if !r.anchored {
                 outln!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is")?;
             }
@@ -126,7 +169,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             super::verify::failed_lines(r.problems.len(), 0)?;
         }
         match contents {
-            Some(c) if a.show => show(&c)?,
+            Some(c) if a.show => show(&c, &r)?,
             None if a.show => {
                 outln!("not shown: what a bundle holds is shown only when it verifies")?
             }
@@ -140,9 +183,90 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     })
 }
 
+/// Each kept checkpoint's line, as `verify --checkpoint` prints them
+/// ([`super::verify::kept_lines`]), and, for one taken as the log's by an
+/// admin of the bundle's entries rather than by a key given, who that is
+/// and by which entries.
+fn kept_lines(checks: &[BundleKept]) -> Result<()> {
+    use claimtrail::verify::CheckpointStatus;
+    for c in checks {
+        let how = c
+            .admin_in_bundle
+            .as_ref()
+            .map(|a| {
+                format!(
+                    ", an admin at size {} by the bundle's entries (enrolled at entry {}, {}), no key given having signed it",
+                    c.size,
+                    a.enrolled_at,
+                    a.revoked_at
+                        .map_or("not revoked in the bundle".to_string(), |r| format!(
+                            "revoked at entry {r}"
+                        ))
+                )
+            })
+            .unwrap_or_default();
+        let by = super::verify::signers(&c.signed_by);
+        outln!(
+            "checkpoint {} (size {}): {}{}",
+            escape(&c.name),
+            c.size,
+            c.status,
+            match c.status {
+                CheckpointStatus::Consistent => format!(", signed by {by}{how}"),
+                CheckpointStatus::NotCompared => {
+                    format!(", signed by {by}{how}: {}", escape(&c.detail))
+                }
+                _ => String::new(),
+            }
+        )?;
+        if !c.unchecked_lines.is_empty() && !c.status.is_finding() {
+            outln!(
+                "  not checked: {} by no key known at size {} (a witness's, one revoked before that size or enrolled after it, or a line altered): {}",
+                output::count(c.unchecked_lines.len() as u64, "signature line"),
+                c.size,
+                escape(&c.unchecked_lines.join(", "))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The warning for a bundle older than a checkpoint the reader kept
+/// ([`BundleReport::stale`]), before the verdict.
+fn stale_lines(r: &BundleReport) -> Result<()> {
+    let Some(largest) = r.newer_checkpoints.first() else {
+        return Ok(());
+    };
+    let files: Vec<String> = r
+        .newer_checkpoints
+        .iter()
+        .map(|n| escape(&n.file).into_owned())
+        .collect();
+    let kept = match files.len() {
+        1 => format!(
+            "a checkpoint you kept ({}) shows the log at {}",
+            files[0],
+            output::count(largest.size, "entry")
+        ),
+        _ => format!(
+            "checkpoints you kept ({}) show the log at up to {}",
+            files.join(", "),
+            output::count(largest.size, "entry")
+        ),
+    };
+    outln!(
+        "WARNING: {kept}, and this bundle shows it at {}: the bundle cannot be compared with {}, so nothing here shows it is of the same history, and anything recorded since (a retraction, a later verdict) is not in it; ask the desk for a fresh export, or check it with `claimtrail prove --consistency` on the log",
+        r.checkpoint_size,
+        match files.len() {
+            1 => "it",
+            _ => "them",
+        }
+    )
+}
+
 /// What a bundle that verified holds, as `--show` prints it: each source,
 /// then each claim with its quote and its annotations.
-fn show(c: &BundleContents) -> Result<()> {
+fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
     // Each claim's annotations, found once (a bundle may hold many).
     let mut of_claim: std::collections::HashMap<_, Vec<_>> = Default::default();
     for an in &c.annotations {
@@ -163,7 +287,17 @@ fn show(c: &BundleContents) -> Result<()> {
         )
     };
     outln!()?;
-    outln!("the bundle holds (from its checked entries; ids are the bundle's labels):")?;
+    match r.newer_checkpoints.first() {
+        Some(n) => outln!(
+            "the bundle holds, as of the log's first {} (a checkpoint you kept shows {}: what the log recorded since is not here) (from its checked entries; ids are the bundle's labels):",
+            output::count(r.checkpoint_size, "entry"),
+            n.size
+        )?,
+        None => outln!("the bundle holds (from its checked entries; ids are the bundle's labels):")?,
+    }
+    if c.requested.is_none() {
+        outln!("this bundle (version 1) does not say which items it was exported for: any claim's annotations, and so its verdicts, may not all be here")?;
+    }
     for s in &c.sources {
         outln!()?;
         let mut what = vec![s.kind.to_string()];
@@ -214,6 +348,26 @@ fn show(c: &BundleContents) -> Result<()> {
             claim.start,
             claim.end
         )?;
+        // A claim the bundle carries because an entry refers to it, not
+        // because it (or its source) was exported: it comes with the
+        // annotations that brought it, not necessarily all of its own.
+        let standing = c.standing_of(claim.id);
+        let partial = c.requested.is_some() && standing.is_some_and(|s| !s.complete);
+        if partial {
+            let why = match standing.and_then(|s| s.referred_to_by.as_ref()) {
+                Some(r) => format!(
+                    "in this bundle because {} refers to it",
+                    match r.id {
+                        Some(id) => id.to_string(),
+                        None => format!("entry {} ({})", r.seq, r.kind),
+                    }
+                ),
+                None => "in this bundle, though not among the items it was exported for".into(),
+            };
+            outln!(
+                "    {why}, not exported itself: its own annotations are not necessarily all here"
+            )?;
+        }
         match &claim.quote {
             Some(q) => outln!("    “{}”", escape(q))?,
             None => outln!("    (quote unavailable: {})", claim.quote_unavailable())?,
@@ -233,14 +387,19 @@ fn show(c: &BundleContents) -> Result<()> {
             )?;
         }
         // Where it stands by the bundle's annotations, as `show` says it.
-        let standing = c.standing_of(claim.id);
         let current = standing.map(|s| s.current.as_slice()).unwrap_or_default();
         let verdicts = standing
             .filter(|s| !s.verdicts.is_empty())
             .map_or("none in the bundle".to_string(), |s| {
                 model::join(&s.verdicts, ", ")
             });
-        outln!("    verdicts: {verdicts}")?;
+        match partial {
+            true => outln!(
+                "    verdicts: {verdicts} (incomplete: from the annotations this bundle holds, not necessarily all of {}'s)",
+                claim.id
+            )?,
+            false => outln!("    verdicts: {verdicts}")?,
+        }
         let annotations = of_claim
             .get(&claim.id)
             .map(Vec::as_slice)

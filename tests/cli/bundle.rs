@@ -1205,7 +1205,7 @@ fn a_bundle_shows_which_annotation_counts() {
     let standing = &json["contents"]["standing"];
     assert_eq!(
         standing[0],
-        serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"]}),
+        serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"], "complete": true}),
         "{standing}"
     );
     // A bundle that carries A1 for another reason (C2's, which A1
@@ -1220,9 +1220,12 @@ fn a_bundle_shows_which_annotation_counts() {
         );
         let json: Value = serde_json::from_str(r.ok()).unwrap();
         let standing = &json["contents"]["standing"];
+        // C1 is carried there because A1 refers to it, not exported
+        // itself: not `complete` (its annotations are not all promised).
         assert_eq!(
             standing[0],
-            serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"]}),
+            serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"], "complete": false,
+                "referred_to_by": {"seq": 6, "kind": "annotation.add", "id": "A1"}}),
             "{ids:?}: {standing}"
         );
     }
@@ -1849,5 +1852,421 @@ fn a_line_by_a_key_no_one_gave_is_named_as_not_checked() {
             .unwrap()
             .starts_with("Independent_auditor+"),
         "{j}"
+    );
+}
+
+/// A bundle older than a checkpoint the reader kept: the log grew after
+/// it, and whatever it recorded since (here C1's retraction) is not in the
+/// bundle, nor can the two trees be compared offline. It passed with a bare
+/// "OK", exit 0, and `--show` gave C1 as it stood before; the same went for
+/// a made-up log of the same origin signed with the stolen key of an admin
+/// revoked since, whose key an auditor's file of the log's keys over time
+/// holds. Now a warning before the verdict, a verdict "as of" the bundle's
+/// size, and `stale` and `newer_checkpoints` in JSON; still exit 0 (a
+/// genuine bundle is of its day, and a reader who keeps the log's
+/// checkpoints holds a newer one for every bundle but the latest). Found
+/// by a red-team tester.
+#[test]
+fn a_bundle_older_than_a_kept_checkpoint_says_it_is_stale() {
+    let w = Work::with_claims();
+    let old_key = w.vkey();
+    let (path, _) = exported(&w, &["C1"]);
+    std::fs::copy(&path, w.path("old.bundle")).unwrap();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C1", "--reason", "wrong count"],
+    )
+    .ok();
+    w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
+        .ok();
+    let reader = |args: &[&str]| {
+        w.run_with(
+            None,
+            &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+            args,
+            None,
+        )
+    };
+    let r = reader(&[
+        "verify-bundle",
+        "old.bundle",
+        "--vkey",
+        &old_key,
+        "--checkpoint",
+        "kept.txt",
+        "--show",
+    ]);
+    let out = r.ok();
+    let warning = "WARNING: a checkpoint you kept (kept.txt) shows the log at 9 entries, and this bundle shows it at 7: \
+        the bundle cannot be compared with it, so nothing here shows it is of the same history, and anything recorded \
+        since (a retraction, a later verdict) is not in it; ask the desk for a fresh export, or check it with \
+        `claimtrail prove --consistency` on the log\n";
+    let verdict = "OK, but stale: every signature, proof, text and quote checks out as of the log's first 7 entries, \
+        and a checkpoint you kept shows 9\n";
+    assert!(
+        out.contains(&format!("{warning}{verdict}"))
+            && !out.contains("OK: every")
+            && out.contains("\nthe bundle holds, as of the log's first 7 entries (a checkpoint you kept shows 9: what the log recorded since is not here)")
+            && !out.contains("RETRACTED"),
+        "{out}"
+    );
+    let j = reader(&[
+        "--json",
+        "verify-bundle",
+        "old.bundle",
+        "--vkey",
+        &old_key,
+        "--checkpoint",
+        "kept.txt",
+    ]);
+    let j: Value = serde_json::from_str(j.ok()).unwrap();
+    assert_eq!(
+        (&j["ok"], &j["stale"], &j["newer_checkpoints"]),
+        (
+            &Value::Bool(true),
+            &Value::Bool(true),
+            &serde_json::json!([{"file": "kept.txt", "size": 9}])
+        ),
+        "{j}"
+    );
+    // A fresh bundle beside the same checkpoint is not stale.
+    let (fresh, _) = exported(&w, &["C1"]);
+    let r = reader(&[
+        "--json",
+        "verify-bundle",
+        fresh.to_str().unwrap(),
+        "--checkpoint",
+        "kept.txt",
+    ]);
+    let j: Value = serde_json::from_str(r.ok()).unwrap();
+    assert_eq!(
+        (&j["stale"], &j["newer_checkpoints"]),
+        (&Value::Bool(false), &serde_json::json!([])),
+        "{j}"
+    );
+
+    // The admin's key is stolen and revoked; the log goes on under a
+    // second admin, whose checkpoint the auditor keeps too.
+    w.second_admin("Second admin");
+    w.revoke("admin2", "admin", "laptop stolen");
+    w.run(Some("admin2"), &["checkpoint", "--out", "kept2.txt"])
+        .ok();
+    let keys = format!(
+        "{old_key}\n{}\n",
+        w.run(None, &["key", "vkey"]).ok().lines().next().unwrap()
+    );
+    std::fs::write(w.path("keys-over-time.vkey"), keys).unwrap();
+    // The thief makes a log of the same origin with the stolen key.
+    let thief = Work::new();
+    for f in ["admin", "admin.pub"] {
+        std::fs::copy(w.path(f), thief.path(f)).unwrap();
+    }
+    thief
+        .run(Some("admin"), &["init", "--origin", "test.example/idlib"])
+        .ok();
+    thief
+        .run(
+            Some("admin"),
+            &["source", "add", FIXTURE, "--kind", "article"],
+        )
+        .ok();
+    let fake = w.path("fake.bundle");
+    thief
+        .run(
+            Some("admin"),
+            &["export", "S1", "--out", fake.to_str().unwrap()],
+        )
+        .ok();
+    let fake = fake.to_str().unwrap();
+    // Alone, it checks out: nothing in it shows it is not the log.
+    checks_out(&reader(&[
+        "verify-bundle",
+        fake,
+        "--vkey",
+        "keys-over-time.vkey",
+    ]));
+    // Beside the checkpoints kept, it is said to be older than both.
+    let r = reader(&[
+        "verify-bundle",
+        fake,
+        "--vkey",
+        "keys-over-time.vkey",
+        "--checkpoint",
+        "kept.txt",
+        "--checkpoint",
+        "kept2.txt",
+    ]);
+    let out = r.ok();
+    assert!(
+        out.contains("\nWARNING: checkpoints you kept (kept2.txt, kept.txt) show the log at up to 12 entries, and this bundle shows it at 2: ")
+            && out.ends_with("OK, but stale: every signature, proof, text and quote checks out as of the log's first 2 entries, and a checkpoint you kept shows 12\n"),
+        "{out}"
+    );
+}
+
+/// A checkpoint the auditor kept, signed by an admin the desk revoked
+/// since, checked with the log's verifier keys as they are now (which
+/// leave that admin out): it was `unsigned`, "not from a known key", exit
+/// 1, though the bundle itself enrolls that admin and shows it live at the
+/// checkpoint's size (and without --vkey it passed). The bundle's entries,
+/// proven in a tree that a key given signed, now vouch for their admins at
+/// a size within that tree, and the line says so; beyond the bundle's tree
+/// they cannot, and the message names the admin and says why.
+#[test]
+fn a_kept_checkpoint_of_an_admin_revoked_since_is_judged_by_the_bundles_entries() {
+    let w = Work::with_claims();
+    w.second_admin("Second admin");
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    w.run(None, &["export", "C1", "--out", "early.bundle"]).ok();
+    let second = w
+        .run(None, &["key", "vkey"])
+        .ok()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(second.starts_with("test.example/idlib+"), "{second}");
+    w.run(Some("admin"), &["checkpoint", "--out", "kept-old.txt"])
+        .ok();
+    w.revoke("admin2", "admin", "laptop stolen");
+    w.run(Some("admin2"), &["checkpoint", "--out", "kept-new.txt"])
+        .ok();
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin2"), &["checkpoint"]).ok();
+    w.run(None, &["export", "C1", "--out", "c1.bundle"]).ok();
+    std::fs::write(w.path("current.vkey"), w.run(None, &["key", "vkey"]).ok()).unwrap();
+    let reader = |args: &[&str]| {
+        w.run_with(
+            None,
+            &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+            args,
+            None,
+        )
+    };
+    let args = [
+        "verify-bundle",
+        "c1.bundle",
+        "--vkey",
+        "current.vkey",
+        "--checkpoint",
+        "kept-old.txt",
+        "--checkpoint",
+        "kept-new.txt",
+    ];
+    let r = reader(&args);
+    let out = r.ok();
+    assert!(
+        out.contains(
+            "\ncheckpoint kept-old.txt (size 9): not compared, signed by admin (key revoked at entry 10), \
+             an admin at size 9 by the bundle's entries (enrolled at entry 0, revoked at entry 10), \
+             no key given having signed it: this checkpoint is of 9 entries, the bundle's of 13 entries"
+        ) && out.contains("\ncheckpoint kept-new.txt (size 11): not compared, signed by Second admin: ")
+            && out.contains("\nOK: every signature, proof, text and quote checks out\n"),
+        "{out}"
+    );
+    let mut json = vec!["--json"];
+    json.extend_from_slice(&args);
+    let j: Value = serde_json::from_str(reader(&json).ok()).unwrap();
+    assert_eq!(
+        j["checkpoints"][0]["admin_in_bundle"],
+        serde_json::json!({"name": "admin", "enrolled_at": 0, "revoked_at": 10}),
+        "{j}"
+    );
+    assert_eq!(j["checkpoints"][1].get("admin_in_bundle"), None, "{j}");
+
+    // The early bundle's tree ends at 8 entries: it cannot say who was an
+    // admin at 9, so only the keys given count, and the message says so.
+    let r = reader(&[
+        "verify-bundle",
+        "early.bundle",
+        "--vkey",
+        &second,
+        "--checkpoint",
+        "kept-old.txt",
+    ]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "PROBLEM checkpoint kept-old.txt: checkpoint: unsigned: signed by admin, an admin whom the bundle enrolls at entry 0, \
+             but by no key given, and not taken as the log's: this checkpoint is of 9 entries and the bundle's tree ends at 8 entries, \
+             so its entries cannot say that admin was still an admin then (a revocation after its checkpoint is not in it); \
+             pass that admin's verifier key with --vkey if you hold it as the log's\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A claim carried because an entry of another refers to it (C2, which
+/// C1's annotation contradicts) comes with the annotations that brought
+/// it, not all its own: `--show` gave it a full block and `standing` gave
+/// its verdicts as if complete ("disputed", though another analyst's
+/// later "confirmed" is in the log). The bundle now says what it was
+/// exported for (`requested`, version 2), and such a claim is marked.
+#[test]
+fn a_claim_carried_by_a_reference_is_marked_as_incomplete() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C2",
+            "--verdict",
+            "disputed",
+            "--contradicts",
+            "C1",
+        ],
+    )
+    .ok();
+    w.enroll("analyst2", "analyst", "Omar Haddad");
+    w.run(
+        Some("analyst2"),
+        &["annotate", "C2", "--verdict", "confirmed"],
+    )
+    .ok();
+    let (path, b) = exported(&w, &["C1"]);
+    assert_eq!(
+        (&b["version"], &b["requested"]),
+        (&serde_json::json!(2), &serde_json::json!(["C1"]))
+    );
+    let r = w.run(None, &["verify-bundle", path.to_str().unwrap(), "--show"]);
+    let out = r.ok();
+    let (c1, c2) = out.split_once("\nC2  ").unwrap();
+    assert!(
+        c1.contains("\n    verdicts: disputed\n") && !c1.contains("in this bundle because"),
+        "{out}"
+    );
+    assert!(
+        c2.contains(
+            "\n    in this bundle because A1 refers to it, not exported itself: its own annotations are not necessarily all here\n"
+        ) && c2.contains(
+            "\n    verdicts: disputed (incomplete: from the annotations this bundle holds, not necessarily all of C2's)\n"
+        ),
+        "{out}"
+    );
+    let j = w.run(
+        None,
+        &["--json", "verify-bundle", path.to_str().unwrap(), "--show"],
+    );
+    let j: Value = serde_json::from_str(j.ok()).unwrap();
+    assert_eq!(j["contents"]["requested"], serde_json::json!(["C1"]));
+    let standing = &j["contents"]["standing"];
+    assert_eq!(
+        (&standing[0]["complete"], &standing[1]["complete"]),
+        (&Value::Bool(true), &Value::Bool(false)),
+        "{standing}"
+    );
+    assert_eq!(
+        standing[1]["referred_to_by"],
+        serde_json::json!({"seq": 6, "kind": "annotation.add", "id": "A1"})
+    );
+    // Exported for itself, C2 carries all its annotations; a source's
+    // claims come with theirs.
+    let (_, b2) = exported(&w, &["C2"]);
+    let j: Value = serde_json::from_str(check_shown(&w, &b2).ok()).unwrap();
+    let standing = &j["contents"]["standing"];
+    assert_eq!(
+        standing[1]["verdicts"],
+        serde_json::json!(["disputed", "confirmed"]),
+        "{standing}"
+    );
+    assert_eq!(standing[1]["complete"], true, "{standing}");
+    assert_eq!(standing[0]["complete"], false, "{standing}");
+    let (_, s1) = exported(&w, &["S1"]);
+    let j: Value = serde_json::from_str(check_shown(&w, &s1).ok()).unwrap();
+    assert!(
+        j["contents"]["standing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["complete"] == true),
+        "{j}"
+    );
+
+    // A version 1 bundle (an older export) does not say: the reader is
+    // told that no claim's annotations are known to be all there.
+    let mut v1 = b.clone();
+    v1.as_object_mut().unwrap().remove("requested");
+    v1["version"] = 1.into();
+    let p = w.path("v1.json");
+    std::fs::write(&p, serde_json::to_string(&v1).unwrap()).unwrap();
+    let out = w.run(None, &["verify-bundle", p.to_str().unwrap(), "--show"]);
+    assert!(
+        out.ok().contains("\nthis bundle (version 1) does not say which items it was exported for: any claim's annotations, and so its verdicts, may not all be here\n")
+            && !out.stdout.contains("in this bundle because"),
+        "{}",
+        out.stdout
+    );
+    // `requested` is the bundle's word: it must name its items, as the
+    // log spells them, and come with version 2 only.
+    for bad in [serde_json::json!(["C9"]), serde_json::json!(["c1"])] {
+        let mut t = b.clone();
+        t["requested"] = bad;
+        let r = check(&w, &t, None);
+        r.problem("bundle", "reference");
+        assert!(r.stdout.contains("`requested` names `"), "{}", r.stdout);
+    }
+    let mut t = b.clone();
+    t.as_object_mut().unwrap().remove("requested");
+    check(&w, &t, None).error("a version 2 bundle without a `requested` member");
+    let mut t = b.clone();
+    t["version"] = 1.into();
+    check(&w, &t, None).error("a version 1 bundle with a `requested` member");
+}
+
+/// `verify-bundle --json --show` of an edited bundle, with no database.
+fn check_shown(w: &Work, bundle: &Value) -> Run {
+    let p = w.path("shown.json");
+    std::fs::write(&p, serde_json::to_string(bundle).unwrap()).unwrap();
+    w.run_with(
+        None,
+        &[("CLAIMTRAIL_DB", "/nonexistent/none.db")],
+        &["--json", "verify-bundle", p.to_str().unwrap(), "--show"],
+        None,
+    )
+}
+
+/// `verify-bundle -` reads the bundle from standard input, as other
+/// commands read `-` (it looked for a file named `-`); standard input is
+/// read once, so a kept checkpoint given as /dev/stdin beside it is
+/// refused. And a proof hash in upper case, which `export` never writes,
+/// is named as such: "the inclusion proof is not hex hashes" read as if
+/// the hashes were not hex at all.
+#[test]
+fn a_bundle_is_read_from_standard_input_and_its_hashes_in_lower_case() {
+    let w = Work::with_claims();
+    let (path, b) = exported(&w, &["C1"]);
+    let bytes = std::fs::read(&path).unwrap();
+    let none = [("CLAIMTRAIL_DB", "/nonexistent/none.db")];
+    let key = w.vkey();
+    checks_out(&w.run_with(
+        None,
+        &none,
+        &["verify-bundle", "-", "--vkey", &key],
+        Some(&bytes),
+    ));
+    w.run_with(
+        None,
+        &none,
+        &["verify-bundle", "-", "--checkpoint", "/dev/stdin"],
+        Some(&bytes),
+    )
+    .error("standard input is given for both the bundle and --checkpoint /dev/stdin");
+
+    let mut t = b.clone();
+    let first = t["entries"][1]["inclusion_proof"][0]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
+    t["entries"][1]["inclusion_proof"][0] = Value::String(first.clone());
+    let r = check(&w, &t, None);
+    r.problem("entry 1", "inclusion");
+    assert!(
+        r.stdout.contains(&format!(
+            "hash 1 of the inclusion proof, `{first}`, is not 64 lower-case hex digits (it is upper-case: a bundle writes its hashes in lower case, as `export` does)"
+        )),
+        "{}",
+        r.stdout
     );
 }

@@ -11,6 +11,9 @@
 //! - `tile`: every entry bundle the checkpoint's size needs is present and
 //!   well formed, and every hash tile (full and partial, at each level) is
 //!   present and holds exactly the hashes of the tree the entries make;
+//!   the partial tiles of each kept checkpoint given whose full tile does
+//!   not exist yet are present (tlog-tiles has a log serve them); and no
+//!   file under `tile/` has a path that names no tile;
 //! - the entries, one by one, as `verify` checks them: canonical payload,
 //!   header, sequence, chain, signature (the same Ed25519 rule, batched on
 //!   all cores, see [`crate::sigcheck`]), authorization, body and
@@ -29,7 +32,7 @@
 //! can publish a log of his own that checks out. An item's friendly id
 //! (`C12`) is its place among the entries of its kind, as in the database.
 
-use crate::checkpoint::{Checkpoint, SignedNote, VerifierKey};
+use crate::checkpoint::{Checkpoint, KeyType, NoteError, SignedNote, VerifierKey};
 use crate::entry::{split_leaf, Payload, PayloadError};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -39,7 +42,9 @@ use crate::rules::{self, Check, History, KeyInfo, SourceInfo, Violation};
 use crate::sigcheck;
 use crate::text::SourceText;
 use crate::tiles::{TileId, TileLevel, Tiler, MAX_BUNDLED_LEAF, TILE_WIDTH};
-use crate::verify::{CheckpointCheck, Counts, KeptCheckpoint, KeptNote, Problem, MAX_LISTED};
+use crate::verify::{
+    CheckpointCheck, CheckpointStatus, Counts, KeptCheckpoint, KeptNote, Problem, MAX_LISTED,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -560,33 +565,55 @@ impl<'d> Monitor<'d> {
     /// keeps them for clients of older checkpoints): each must be a prefix
     /// of the tile at its place in this tree, which was checked above. A
     /// tile past this tree's size belongs to a larger tree: the directory
-    /// was rolled back, or the file does not belong to it. Files that are
-    /// not named as tiles are left alone.
+    /// was rolled back, or the file does not belong to it.
+    ///
+    /// A file under `tile/` whose path no tlog-tiles tile has is a problem
+    /// too, named with the rule it breaks: an empty tile (`.p/0`, which
+    /// the spec says MUST NOT be served), a width over 255, a level over
+    /// 63, leading zeroes, an index not in x-prefixed groups of three, or
+    /// anything else (`tile/foo`). `tile/` is the spec's; publish and
+    /// mirror write nothing else there, and a client that reads such a
+    /// path loosely (`000.p/007` as width 7) is served what no checkpoint
+    /// vouches for. (They were passed over, and such a directory passed.)
+    /// Hidden names are left alone: a web host's own files (`.htaccess`
+    /// setting the tiles' cache headers), which no tlog-tiles client asks
+    /// for, since no tile's path has them.
     fn earlier_tiles(&mut self) {
         let mut found = Vec::new();
+        let mut strays = Vec::new();
         let mut stack = vec![self.dir.join("tile")];
         while let Some(d) = stack.pop() {
             let Ok(listing) = std::fs::read_dir(&d) else {
                 continue;
             };
             for e in listing.flatten() {
+                if e.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
                 let p = e.path();
                 // A real directory only: publish makes no links, and two
                 // links to `.` would make the walk endless (2^40 paths).
                 if e.file_type().is_ok_and(|t| t.is_dir()) {
                     stack.push(p);
-                } else if let Some(id) = p
-                    .strip_prefix(self.dir)
-                    .ok()
-                    .and_then(|r| r.to_str())
-                    .and_then(tile_of_path)
-                {
-                    found.push(id);
+                    continue;
+                }
+                let rel = p.strip_prefix(self.dir).unwrap_or(&p);
+                match rel.to_str().and_then(tile_of_path) {
+                    Some(id) => found.push(id),
+                    None => strays.push(rel.to_string_lossy().into_owned()),
                 }
             }
         }
         // In the order of the paths, so that reports are the same each run.
         found.sort_by_key(|id| id.path());
+        strays.sort();
+        for path in strays {
+            let why = not_a_tile(&path);
+            self.tile_problem(format!(
+                "{} is no tlog-tiles tile's path: {why} (publish and mirror write nothing else under tile/: remove it)",
+                crate::text::escape(&path)
+            ));
+        }
         // A `publish` or `mirror` stopped (killed) while it moved a new
         // tree's tiles in, before its checkpoint, leaves such tiles too,
         // and its staging directory beside them: said, since an honest
@@ -652,6 +679,98 @@ impl<'d> Monitor<'d> {
                     current.path(),
                     covering(id)
                 ));
+            }
+        }
+    }
+
+    /// Each kept checkpoint of this tree (`consistent`) that is smaller
+    /// than it: its partial tiles whose full tile this tree does not have
+    /// yet must be here ([`crate::tiles::partials_needed`]). tlog-tiles:
+    /// "Logs MUST serve partial tiles corresponding to tree sizes for which
+    /// a checkpoint was produced"; a reader holding that checkpoint gets a
+    /// 404 otherwise. The tree rebuilt from the entries has the kept root
+    /// either way, which hid the gap: the check said `consistent`. What
+    /// such a tile holds, when it is here, [`Monitor::earlier_tiles`]
+    /// checked. A checkpoint not kept is not known here, so its tiles
+    /// are not asked for.
+    fn kept_partials(&mut self, checks: &[CheckpointCheck]) {
+        let now = TreeSize(self.size);
+        let mut asked = HashSet::new();
+        for c in checks
+            .iter()
+            .filter(|c| c.status == CheckpointStatus::Consistent && c.size < now)
+        {
+            for id in crate::tiles::partials_needed(c.size, now, self.with_entries) {
+                // The tree's own partial tile is checked as such.
+                if self.current_width(id) == Some(id.width) || !asked.insert(id) {
+                    continue;
+                }
+                if std::fs::symlink_metadata(self.dir.join(id.path())).is_ok() {
+                    continue;
+                }
+                let full = TileId {
+                    width: TILE_WIDTH as u16,
+                    ..id
+                };
+                self.tile_problem(format!(
+                    "{} is missing{}: readers of the kept checkpoint {} ({}) fetch it until {} exists, and tlog-tiles says a log MUST serve the partial tiles of each tree size it produced a checkpoint for (a directory published by claimtrail before 2026-12-06 lacks them: publish again, which adds them; a copy that `mirror` made holds those of the checkpoints it mirrored only)",
+                    id.path(),
+                    covering(id),
+                    crate::text::escape(&c.name),
+                    crate::text::count(c.size.0, "entry"),
+                    full.path()
+                ));
+            }
+        }
+    }
+
+    /// Refusals of the directory's checkpoint and the kept ones worded by
+    /// what happened where the shared words (`verify --checkpoint`'s) do
+    /// not fit a directory:
+    /// - entries that enroll no admin at all (a tlog that is not
+    ///   claimtrail's, checked without `--tree-only`): the refusal said
+    ///   "no key given is the log's own; give the log's verifier key too",
+    ///   of keys no one gave (the entries' own, none), when the key given
+    ///   had signed it;
+    /// - without entries, a kept note signed by a key given under another
+    ///   name than the origin ([`other_name`]).
+    fn reword_unsigned(
+        &mut self,
+        notes: &[KeptNote],
+        checks: &mut [CheckpointCheck],
+        keys: &[Rc<KeyInfo>],
+        vkeys: &[VerifierKey],
+    ) {
+        let no_admin = self.with_entries && !keys.iter().any(|k| k.role == Role::Admin);
+        for (i, (name, note, _)) in notes.iter().enumerate() {
+            let by_given = || crate::checkpoint::verify_log_note(note, &self.origin, vkeys);
+            let reword: Box<dyn Fn(&str) -> String> = if no_admin {
+                let lines = by_given().map(|v| log_lines(&v, &self.origin));
+                let detail = no_admin_detail(&lines.unwrap_or_default());
+                Box::new(move |_| detail.clone())
+            } else if !self.with_entries && i > 0 {
+                // (The directory's own was worded where it was judged.)
+                let Err(e) = by_given() else { continue };
+                let Some(better) = other_name(&e, vkeys) else {
+                    continue;
+                };
+                let said = e.to_string();
+                Box::new(move |d: &str| d.replace(&said, &better))
+            } else {
+                continue;
+            };
+            for p in self.problems.iter_mut().filter(|p| {
+                p.checkpoint.as_deref() == Some(name.as_str()) && p.check == Check::Checkpoint
+            }) {
+                if let Some(d) = p.detail.strip_prefix("unsigned: ") {
+                    p.detail = format!("unsigned: {}", reword(d));
+                }
+            }
+            for c in checks
+                .iter_mut()
+                .filter(|c| &c.name == name && c.status == CheckpointStatus::Unsigned)
+            {
+                c.detail = reword(&c.detail);
             }
         }
     }
@@ -1096,12 +1215,17 @@ impl<'d> Monitor<'d> {
                         None,
                         Check::Checkpoint,
                         format!(
-                            "{name} is not signed by the verifier key given: {e}{}",
+                            "{name} is not signed by the verifier key given: {}{}",
+                            other_name(&e, vkeys).unwrap_or_else(|| e.to_string()),
                             rotated.unwrap_or_default()
                         ),
                     )
                 }
             }
+        }
+        if !self.stopped {
+            self.reword_unsigned(&notes, &mut checkpoints, &keys, vkeys);
+            self.kept_partials(&checkpoints);
         }
         // Lines by neither those nor a key given were not checked: a key
         // revoked before the checkpoint, or enrolled after, among them.
@@ -1151,6 +1275,82 @@ impl<'d> Monitor<'d> {
     }
 }
 
+/// The log's own signatures among those that verified, as `name+keyid`:
+/// Ed25519 lines under the origin.
+fn log_lines(v: &crate::checkpoint::Verified, origin: &str) -> Vec<String> {
+    v.signatures
+        .iter()
+        .filter(|s| s.key_type == KeyType::Ed25519 && s.name == origin)
+        .map(|s| format!("{}+{}", s.name, s.key_id))
+        .collect()
+}
+
+/// Why a checkpoint is not taken as signed when the entries enroll no
+/// admin: `by_given` are the log's lines a key given verified.
+fn no_admin_detail(by_given: &[String]) -> String {
+    let none = "the entries enroll no admin key (no log.init or admin key.add among them passes claimtrail's rules)";
+    let what = "this is not a claimtrail log, or its log.init is damaged";
+    match by_given {
+        [] => format!(
+            "{none}, so none of theirs signed it: {what}; a tlog that is not claimtrail's is checked with --tree-only and its verifier key (--vkey)"
+        ),
+        keys => format!(
+            "it is signed by the verifier key given ({}), but {}, so they do not make that key this log's: {what}; a tlog that is not claimtrail's is checked with --tree-only",
+            crate::text::escape(&keys.join(", ")),
+            none
+        ),
+    }
+}
+
+/// A note refused as not the log's ([`NoteError::NotSignedByLog`]) that a
+/// key given signed as a log signs its notes, Ed25519 (type 0x01), under
+/// another name than the checkpoint's origin: the refusal with the rule
+/// it breaks, that a log signs its checkpoint under its origin (FORMAT
+/// §9.3). The shared words called that signature a cosignature ("a
+/// cosignature counts beside the log's signature"), which it is not.
+/// `None` for any other refusal, whose words stand.
+fn other_name(e: &NoteError, vkeys: &[VerifierKey]) -> Option<String> {
+    let NoteError::NotSignedByLog { origin, names } = e else {
+        return None;
+    };
+    let plain = |n: &String| {
+        vkeys
+            .iter()
+            .any(|k| k.name() == n && k.key_type() == KeyType::Ed25519)
+    };
+    let (notes, cosigners): (Vec<&String>, Vec<&String>) = names.iter().partition(|n| plain(n));
+    let list = |v: &[&String]| {
+        v.iter()
+            .map(|n| crate::text::escape(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let signature = match notes.len() {
+        0 => return None,
+        1 => format!(
+            "the signature by {} is a log's note signature (Ed25519) under a name other than the checkpoint's origin",
+            list(&notes)
+        ),
+        _ => format!(
+            "the signatures by {} are log's note signatures (Ed25519) under names other than the checkpoint's origin",
+            list(&notes)
+        ),
+    };
+    let cosigned = match cosigners.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; the cosignature by {} counts beside the log's signature, never instead of it",
+            list(&cosigners)
+        ),
+    };
+    Some(format!(
+        "it is signed by {} but not by the log `{}` itself: {signature}, and a checkpoint is the log's only when signed under its origin (the log's verifier key is the one named `{}`){cosigned}",
+        list(&names.iter().collect::<Vec<_>>()),
+        crate::text::escape(origin),
+        crate::text::escape(origin)
+    ))
+}
+
 /// The entry bundle `index` of a tree of `size` leaves.
 fn bundle_id(index: u64, size: u64) -> TileId {
     TileId {
@@ -1168,7 +1368,13 @@ fn tile_of_path(path: &str) -> Option<TileId> {
     let (level, rest) = rest.split_once('/')?;
     let level = match level {
         "entries" => TileLevel::Entries,
-        l => TileLevel::Hashes(l.parse().ok().filter(|_| !l.starts_with('+'))?),
+        // tlog-tiles: "L MUST be between 0 and 63".
+        l => TileLevel::Hashes(
+            l.parse()
+                .ok()
+                .filter(|l| *l <= MAX_LEVEL)
+                .filter(|_| !l.starts_with('+'))?,
+        ),
     };
     let (index, width) = match rest.split_once(".p/") {
         Some((i, w)) => {
@@ -1195,6 +1401,87 @@ fn tile_of_path(path: &str) -> Option<TileId> {
         width,
     };
     (id.path() == path).then_some(id)
+}
+
+/// The highest tile level tlog-tiles allows.
+const MAX_LEVEL: u8 = 63;
+
+/// Why a file under `tile/` names no tile, as tlog-tiles words the rule it
+/// breaks where it has one (for a path [`tile_of_path`] does not read).
+fn not_a_tile(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let leading_zero = |s: &str| s.len() > 1 && s.starts_with('0');
+    let shown = |s: &str| crate::text::escape(s).into_owned();
+    if parts.len() < 3 {
+        return "tiles are tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>]".into();
+    }
+    let level = parts[1];
+    if level != "entries" {
+        if !digits(level) {
+            return format!(
+                "its level `{}` is neither a number nor `entries`",
+                shown(level)
+            );
+        }
+        if leading_zero(level) {
+            return format!(
+                "its level `{level}` has a leading zero, which tlog-tiles paths do not have"
+            );
+        }
+        if level
+            .parse::<u64>()
+            .map_or(true, |l| l > u64::from(MAX_LEVEL))
+        {
+            return format!(
+                "its level L is {level}, and tlog-tiles says L MUST be between 0 and {MAX_LEVEL}"
+            );
+        }
+    }
+    let rest = parts[2..].join("/");
+    let (index, width) = match rest.split_once(".p/") {
+        Some((i, w)) => (i, Some(w)),
+        None => (rest.as_str(), None),
+    };
+    if let Some(w) = width {
+        if !digits(w) {
+            return format!("its width `{}` is not a number", shown(w));
+        }
+        if leading_zero(w) {
+            return format!(
+                "its width `{w}` has a leading zero, which tlog-tiles paths do not have"
+            );
+        }
+        match w.parse::<u64>() {
+            Ok(0) => {
+                return "it is an empty tile (width 0), and tlog-tiles says empty tiles MUST NOT be served".into()
+            }
+            Ok(1..=255) => {}
+            _ => {
+                return format!(
+                    "its width W is {w}, and tlog-tiles says W is between 1 and 255 (a full tile's path has no .p/<W>)"
+                )
+            }
+        }
+    }
+    let groups: Vec<&str> = index.split('/').collect();
+    let (last, first) = groups.split_last().unwrap_or((&"", &[]));
+    let grouped = three_digits(last).is_some()
+        && first
+            .iter()
+            .all(|g| g.strip_prefix('x').and_then(three_digits).is_some());
+    if !grouped {
+        return format!(
+            "its index `{}` is not N as tlog-tiles writes it (groups of three digits, all but the last prefixed x: x001/234)",
+            shown(index)
+        );
+    }
+    if first.first() == Some(&"x000") {
+        return format!(
+            "its index `{index}` begins with a group of zeroes, and tlog-tiles writes N with no additional leading zeroes"
+        );
+    }
+    "it is not a tile's path".into()
 }
 
 fn three_digits(s: &str) -> Option<u64> {
@@ -1316,6 +1603,11 @@ mod tests {
                 index: 999,
                 width: 256,
             },
+            TileId {
+                level: TileLevel::Hashes(MAX_LEVEL),
+                index: 0,
+                width: 1,
+            },
         ] {
             assert_eq!(tile_of_path(&id.path()), Some(id), "{}", id.path());
         }
@@ -1329,6 +1621,8 @@ mod tests {
             "tile/0/001/000",
             "tile/0/x000/001",
             "tile/data/000",
+            "tile/64/000.p/1",
+            "tile/00/000",
             "checkpoint",
         ] {
             assert_eq!(tile_of_path(bad), None, "{bad}");

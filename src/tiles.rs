@@ -1,6 +1,8 @@
 //! The log published as static files in the C2SP tlog-tiles layout
 //! (<https://c2sp.org/tlog-tiles>): the latest checkpoint, the tree's hashes
-//! in tiles of 256, and the entries in bundles of 256.
+//! in tiles of 256, and the entries in bundles of 256; and, for readers of
+//! the log's earlier checkpoints, their partial tiles until the full ones
+//! exist ([`partials_needed`]).
 //!
 //! Why: a desk that wants outsiders to watch its log needs no server and no
 //! claimtrail on their side. The directory is served as it is (any static
@@ -100,8 +102,9 @@ impl TileId {
 /// Every tile (and, with `entries`, every entry bundle) in which a tree of
 /// `size` leaves is served: at each level, its full tiles and its partial
 /// one, if any, level by level and in index order. That is what `publish`
-/// writes for the tree (beside the partial tiles it keeps from earlier
-/// sizes), and what a tlog-tiles client fetches to read the whole tree.
+/// writes for the tree (beside the partial tiles of the log's earlier
+/// checkpoints, [`partials_needed`], and those it keeps from earlier
+/// publishes), and what a tlog-tiles client fetches to read the whole tree.
 /// Lazy: a size read from a server may be absurd.
 pub fn tree_tiles(size: TreeSize, entries: bool) -> impl Iterator<Item = TileId> {
     let width = TILE_WIDTH as u64;
@@ -125,6 +128,46 @@ pub fn tree_tiles(size: TreeSize, entries: bool) -> impl Iterator<Item = TileId>
         .flat_map(move |(l, nodes)| level(TileLevel::Hashes(l), nodes));
     let bundles = level(TileLevel::Entries, if entries { size.0 } else { 0 });
     hashes.chain(bundles)
+}
+
+/// The partial tiles (and, with `entries`, the partial entry bundle) that
+/// a reader of a checkpoint of `size` leaves fetches and that a directory
+/// serving the tree of `now` leaves (no smaller) must still serve: those
+/// whose full tile the tree of `now` does not have yet. At most one a
+/// level, found from the two sizes alone.
+///
+/// Why: tlog-tiles says "Logs MUST serve partial tiles corresponding to
+/// tree sizes for which a checkpoint was produced, but MAY delete any
+/// partial tile once the corresponding full tile is either available […]".
+/// A client holding a checkpoint signed since the last publish (handed to
+/// an auditor, cosigned) reads its tree from these: without them it gets
+/// a 404. A partial tile whose full tile exists is not named (the reader
+/// takes the full one, as the spec lets it). `publish` writes these for
+/// every checkpoint the log stored; `verify-published` asks for them for
+/// each checkpoint it is given to keep.
+///
+/// What it does not say: anything of the tiles' contents (a function of
+/// the first leaves of the tree, the same in any tree that extends it).
+pub fn partials_needed(
+    size: TreeSize,
+    now: TreeSize,
+    entries: bool,
+) -> impl Iterator<Item = TileId> {
+    let width = TILE_WIDTH as u64;
+    let at = move |level: TileLevel, height: u32| {
+        let nodes = size.0.checked_shr(height).unwrap_or(0);
+        let nodes_now = now.0.checked_shr(height).unwrap_or(0);
+        let index = nodes / width;
+        // Partial at `size`, and its full tile not made at `now`.
+        (!nodes.is_multiple_of(width) && nodes_now < (index + 1) * width).then(|| TileId {
+            level,
+            index,
+            width: (nodes % width) as u16,
+        })
+    };
+    let hashes = (0u8..8).filter_map(move |l| at(TileLevel::Hashes(l), 8 * u32::from(l)));
+    let bundle = entries.then(|| at(TileLevel::Entries, 0)).flatten();
+    hashes.chain(bundle)
 }
 
 /// Cuts a sequence of leaves into tiles and entry bundles as they come:
@@ -301,6 +344,11 @@ pub struct Published {
     /// Tiles and bundles already there from an earlier publish, left as
     /// they are.
     pub kept: u64,
+    /// The log's earlier checkpoints (smaller than this one) whose partial
+    /// tiles the directory serves beside this tree's, because their full
+    /// tiles do not exist yet: a reader holding one of them fetches those
+    /// ([`partials_needed`]). Written now, or kept from an earlier publish.
+    pub earlier_checkpoints: u64,
     /// Files of an earlier publish that no longer held what it wrote,
     /// written again (paths under the directory).
     pub replaced: Vec<String>,
@@ -312,7 +360,10 @@ pub struct Published {
 
 /// Publishes the tree of the log's latest checkpoint into `dir` (made if
 /// missing): new or empty, or where this log was published before, in
-/// which case only what changed is written. `progress(done, total)` follows
+/// which case only what changed is written. The partial tiles of every
+/// smaller checkpoint the log stored whose full tiles the tree does not
+/// have yet are written too ([`partials_needed`]): a publish once a day
+/// after several checkpoints served none of theirs. `progress(done, total)` follows
 /// the leaves.
 pub fn publish(
     store: &crate::store::Store,
@@ -396,11 +447,38 @@ pub fn publish(
         "",
         crate::interrupt::Leftover::Directory,
     );
+    // The log's earlier checkpoints whose readers still fetch partial
+    // tiles of theirs (a checkpoint signed since the last publish, handed
+    // to an auditor): tlog-tiles has a log serve them until the full tile
+    // exists ([`partials_needed`]), so each is cut when the leaves reach
+    // its size. By size alone, from the `checkpoints` rows: a row altered
+    // there adds a tile cut from these same leaves, the start of a tile of
+    // this tree, which `verify-published` checks as such.
+    let mut earlier: std::collections::BTreeMap<u64, Vec<TileId>> = Default::default();
+    {
+        let mut sizes = tx.prepare(
+            "SELECT DISTINCT size FROM checkpoints WHERE size > 0 AND size < ? ORDER BY size",
+        )?;
+        let mut sizes = sizes.query([size.0 as i64])?;
+        while let Some(r) = sizes.next()? {
+            let s = TreeSize(r.get::<_, i64>(0)? as u64);
+            let ids: Vec<TileId> = partials_needed(s, size, opts.entries).collect();
+            if !ids.is_empty() {
+                earlier.insert(s.0, ids);
+            }
+        }
+    }
     let mut staged: Vec<(TileId, u64)> = Vec::new();
     let mut kept = 0u64;
     let mut replaced: Vec<String> = Vec::new();
     let old = previous.as_ref().map_or(0, |(cp, _)| cp.size.0);
+    // Two checkpoints can need one tile (both sizes in the same level-1
+    // node), and the tree's own partial tiles can be an earlier one's.
+    let mut seen: std::collections::HashSet<TileId> = Default::default();
     let mut stage = |id: TileId, bytes: &[u8]| -> Result<()> {
+        if !seen.insert(id) {
+            return Ok(());
+        }
         // What the earlier publish wrote is a function of the tree up to its
         // size, which was checked to be this one's prefix: a file there is
         // kept when it holds those bytes, and replaced when it does not (a
@@ -457,6 +535,13 @@ pub fn publish(
         tiler.push(&leaf, hash, &mut stage)?;
         if tiler.size().0 == old {
             old_root = Some(tiler.root());
+        }
+        if let Some(ids) = earlier.get(&tiler.size().0) {
+            for (id, bytes) in tiler.partial() {
+                if ids.contains(&id) {
+                    stage(id, bytes)?;
+                }
+            }
         }
         if n.is_multiple_of(4096) {
             progress(n, size.0);
@@ -544,6 +629,7 @@ pub fn publish(
         bytes_written: staged.iter().map(|(_, b)| b).sum::<u64>() + note_bytes.len() as u64,
         kept,
         replaced,
+        earlier_checkpoints: earlier.len() as u64,
         entries: opts.entries,
         cosignatures,
         leftovers_removed,
@@ -1115,6 +1201,47 @@ mod tests {
         // Eight levels hold a tree of any size; nothing is made up front.
         let mut huge = tree_tiles(TreeSize(u64::MAX), true);
         assert_eq!(huge.next().unwrap().path(), "tile/0/000");
+    }
+
+    /// `partials_needed` names, of the partial tiles a tree of `size`
+    /// is served in, exactly those whose full tile the tree of `now` does
+    /// not have: at tile edges and across levels.
+    #[test]
+    fn partials_needed_are_those_whose_full_tile_is_not_made() {
+        let sizes = [
+            1, 2, 255, 256, 257, 258, 511, 512, 513, 65_535, 65_536, 65_537, 65_792, 66_000,
+            131_072, 16_777_217,
+        ];
+        for (i, &s) in sizes.iter().enumerate() {
+            for &now in &sizes[i..] {
+                for entries in [false, true] {
+                    let full_now: std::collections::HashSet<(TileLevel, u64)> =
+                        tree_tiles(TreeSize(now), entries)
+                            .filter(TileId::is_full)
+                            .map(|t| (t.level, t.index))
+                            .collect();
+                    let want: Vec<TileId> = tree_tiles(TreeSize(s), entries)
+                        .filter(|t| !t.is_full() && !full_now.contains(&(t.level, t.index)))
+                        .collect();
+                    let got: Vec<TileId> =
+                        partials_needed(TreeSize(s), TreeSize(now), entries).collect();
+                    assert_eq!(got, want, "{s} at {now}, entries {entries}");
+                }
+            }
+        }
+        // The tester's case: 257 at 259 needs tile/0/001.p/1 and the
+        // bundle; 255 at 259 nothing (tile/0/000 is full).
+        let paths = |s, now| -> Vec<String> {
+            partials_needed(TreeSize(s), TreeSize(now), true)
+                .map(|t| t.path())
+                .collect()
+        };
+        assert_eq!(
+            paths(257, 259),
+            ["tile/0/001.p/1", "tile/1/000.p/1", "tile/entries/001.p/1"]
+        );
+        assert!(paths(255, 259).is_empty());
+        assert_eq!(paths(259, 259).len(), 3);
     }
 
     /// A leaf too long for a bundle is refused by number, and is fine

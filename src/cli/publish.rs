@@ -13,7 +13,10 @@ use std::path::PathBuf;
 /// web host: transparency-log witnesses cosign its checkpoint and monitors
 /// follow its entries with the tools they already have, without claimtrail
 /// or the database. Source texts are not in entries, so they are not
-/// published; quotes, speakers and notes are.
+/// published; quotes, speakers and notes are. The partial tiles of the
+/// log's earlier checkpoints whose full tiles do not exist yet are written
+/// too: a client holding one of them (a checkpoint signed since the last
+/// publish) reads its tree from them.
 ///
 /// `--checkpoint FILE` publishes a cosigned copy of one of the log's
 /// checkpoints instead (`checkpoint cosign --out`): each cosignature by an
@@ -110,6 +113,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             count(p.kept, "tile")
         )?,
         None => {}
+    }
+    if p.earlier_checkpoints > 0 {
+        outln!(
+            "  with the partial tiles that readers of {} of this log still fetch (tlog-tiles serves them until their full tiles exist)",
+            count(p.earlier_checkpoints, "earlier checkpoint")
+        )?;
     }
     if !p.replaced.is_empty() {
         let shown: Vec<&str> = p.replaced.iter().take(5).map(String::as_str).collect();

@@ -18,7 +18,9 @@ use std::path::PathBuf;
 /// the database's tables; and, without --vkey, whose log it is. Keep the
 /// checkpoint files of earlier runs and give them with --checkpoint: the
 /// directory must still hold those trees (no rollback, no rewritten
-/// history).
+/// history), and the partial tiles their readers fetch until the full
+/// tiles exist (tlog-tiles has a log serve them). A file under tile/ whose
+/// path names no tile is a problem too.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The directory `claimtrail publish` wrote (or a copy of it).

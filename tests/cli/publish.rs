@@ -195,12 +195,18 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
         text.contains("the directory held this tree already: 5 tiles left as they were"),
         "{text}"
     );
-    // Once more after a few entries: the full tiles are kept.
+    // Once more after a few entries: the full tiles are kept, and so are
+    // the partial ones of the checkpoint of 308 (its readers still fetch
+    // tile/0/001.p/52, which the tree of 310 has not filled).
     w.annotations(1);
     w.run(Some("admin"), &["checkpoint"]).ok();
     let text = publish(&w, &site);
     assert!(
-        text.contains("the directory held the tree of 308 entries (a prefix of this one): 3 tiles of these were there already"),
+        text.contains("the directory held the tree of 308 entries (a prefix of this one): 5 tiles of these were there already"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  with the partial tiles that readers of 1 earlier checkpoint of this log still fetch (tlog-tiles serves them until their full tiles exist)\n"),
         "{text}"
     );
     check_published(&w, &site);
@@ -673,4 +679,132 @@ fn a_failing_line_of_an_auditor_enrolled_since_is_not_published() {
         .ok()
         .to_string();
     assert!(text.contains(", with 1 cosignature) to "), "{text}");
+}
+
+/// Checkpoints signed between two publishes, across a tile's edge (254 to
+/// 259 entries, each `checkpoint --out` handed to an auditor): tlog-tiles
+/// says a log MUST serve the partial tiles of every tree size it produced
+/// a checkpoint for, until the full tile exists. Publish wrote only the
+/// latest tree's, and a client holding the checkpoint of 257 entries got
+/// a 404 on `tile/0/001.p/1`. Now each is there, byte for byte what a
+/// publish at that checkpoint writes, and a tlog client holding any of
+/// them reads its tree from the directory.
+#[test]
+fn the_partial_tiles_of_earlier_checkpoints_are_published() {
+    let w = Work::with_claims();
+    w.annotations(247);
+    let sizes = 254..=259u64;
+    for n in sizes.clone() {
+        w.run(
+            Some("admin"),
+            &["checkpoint", "--out", &format!("cp{n}.txt")],
+        )
+        .ok();
+    }
+    let site = w.path("site");
+    let text = publish(&w, &site);
+    assert!(
+        text.starts_with("published the tree of 259 entries (the checkpoint at entry 259, "),
+        "{text}"
+    );
+    // Those of 254 and 255 were in tile/0/000.p/…: the full tile is
+    // there, which the spec lets a log serve instead. 256 needs the
+    // level-1 tile the tree has too.
+    assert!(
+        text.contains("\n  with the partial tiles that readers of 3 earlier checkpoints of this log still fetch (tlog-tiles serves them until their full tiles exist)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("wrote 5 hash tiles and 4 entry bundles"),
+        "{text}"
+    );
+    assert_eq!(
+        files(&site),
+        [
+            "checkpoint",
+            "tile/0/000",
+            "tile/0/001.p/1",
+            "tile/0/001.p/2",
+            "tile/0/001.p/3",
+            "tile/1/000.p/1",
+            "tile/entries/000",
+            "tile/entries/001.p/1",
+            "tile/entries/001.p/2",
+            "tile/entries/001.p/3",
+        ]
+    );
+    let d = Dir(site.clone());
+    for n in sizes.clone() {
+        let cp = w.path(&format!("cp{n}.txt"));
+        // What a publish at that checkpoint writes is there, but for the
+        // partial tiles whose full tile is.
+        let alone = w.path(&format!("site{n}"));
+        w.run(
+            None,
+            &[
+                "publish",
+                alone.to_str().unwrap(),
+                "--checkpoint",
+                cp.to_str().unwrap(),
+            ],
+        )
+        .ok();
+        let here: std::collections::BTreeMap<String, Vec<u8>> =
+            dir_files(&site).into_iter().collect();
+        for (path, bytes) in dir_files(&alone) {
+            if path == "checkpoint" {
+                continue;
+            }
+            match here.get(&path) {
+                Some(b) => assert_eq!(b, &bytes, "{path} of {n}"),
+                None => {
+                    let full = path.split(".p/").next().unwrap();
+                    assert!(
+                        path.contains(".p/") && here.contains_key(full),
+                        "{path}, which readers of {n} need, is not in site"
+                    );
+                }
+            }
+        }
+        // A tlog client holding it reads its tree from the directory
+        // (one of 254 or 255 entries reads the full tile instead, as the
+        // spec has it; tlog_tiles asks for the partial one).
+        let note = std::fs::read(&cp).unwrap();
+        let text_end = note.windows(2).position(|w| w == b"\n\n").unwrap() + 1;
+        let c = tlog_tiles::Checkpoint::from_bytes(&note[..text_end]).unwrap();
+        if n > 256 {
+            let hr = TileHashReader::new(c.size(), *c.hash(), &d);
+            assert_eq!(tlog_tiles::tree_hash(c.size(), &hr).unwrap(), *c.hash());
+            assert_eq!(d.leaves(n).len() as u64, n);
+        }
+        w.run(
+            None,
+            &[
+                "--db",
+                "no-such.db",
+                "verify-published",
+                site.to_str().unwrap(),
+                "--checkpoint",
+                cp.to_str().unwrap(),
+            ],
+        )
+        .ok();
+    }
+    check_published(&w, &site);
+
+    // A directory published before publish wrote them gets them from the
+    // next publish, of the same tree.
+    for gone in ["tile/0/001.p/1", "tile/entries/001.p/2"] {
+        std::fs::remove_file(site.join(gone)).unwrap();
+    }
+    let text = publish(&w, &site);
+    assert!(
+        text.contains("wrote 1 hash tile and 1 entry bundle"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the directory held this tree already: 7 tiles left as they were"),
+        "{text}"
+    );
+    assert_eq!(files(&site).len(), 10);
 }

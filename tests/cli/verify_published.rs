@@ -774,6 +774,24 @@ fn an_older_checkpoint_over_a_larger_trees_tiles_is_named_a_rollback() {
     let site = w.path("site");
     w.run(None, &["publish", site.to_str().unwrap()]).ok();
     std::fs::copy(w.path("small.txt"), site.join("checkpoint")).unwrap();
+    // Publish serves the smaller checkpoint's partial tiles too (its
+    // readers fetch them): the tiles of the larger tree beside them are
+    // what shows the rollback.
+    let r = check(&w, &site, &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "PROBLEM directory: tile: tile/0/000.p/9 belongs to a larger tree than the checkpoint's 7 entries: the directory was rolled back, or the file is not this log's\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    // Without them (a server that deleted them, or a publish of before
+    // 2026-12-06, which wrote the latest tree's alone), the one missing is
+    // named beside the wider one.
+    for p in ["tile/0/000.p/7", "tile/entries/000.p/7"] {
+        std::fs::remove_file(site.join(p)).unwrap();
+    }
     let r = check(&w, &site, &[]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
@@ -868,4 +886,296 @@ fn an_old_verifier_key_after_a_rotation_is_told_what_the_log_shows() {
     );
     // With the new key, the directory checks out.
     check(&w, &w.path("site"), &["--vkey", &w.vkey()]).ok();
+}
+
+/// A kept checkpoint smaller than the directory's, whose full tile does
+/// not exist yet: tlog-tiles says a log MUST serve its partial tiles, and
+/// a client holding it gets a 404 without them. The check rebuilt the
+/// tree from the entries, found the kept root at its size and called it
+/// `consistent`, hiding the gap (an independent checker found it). Now
+/// each tile it needs is asked for: missing, it is a problem naming the
+/// kept file; publish adds it.
+#[test]
+fn the_partial_tiles_a_kept_checkpoint_needs_must_be_there() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint", "--out", "cp7.txt"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let v = w.vkey();
+    let out = check(&w, &site, &["--checkpoint", "cp7.txt"])
+        .ok()
+        .to_string();
+    assert!(
+        out.contains("read 8 entries in 1 bundle and 1 hash tile, and 2 tiles kept for readers of earlier checkpoints; head "),
+        "{out}"
+    );
+    // As a directory published before publish wrote them has it.
+    for p in ["tile/0/000.p/7", "tile/entries/000.p/7"] {
+        std::fs::remove_file(site.join(p)).unwrap();
+    }
+    let missing = |tile: &str, covering: &str| {
+        format!(
+            "PROBLEM directory: tile: {tile} is missing{covering}: readers of the kept checkpoint cp7.txt (7 entries) fetch it until {} exists, and tlog-tiles says a log MUST serve the partial tiles of each tree size it produced a checkpoint for (a directory published by claimtrail before 2026-12-06 lacks them: publish again, which adds them; a copy that `mirror` made holds those of the checkpoints it mirrored only)\n",
+            tile.split(".p/").next().unwrap()
+        )
+    };
+    let r = check(&w, &site, &["--checkpoint", "cp7.txt"]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout.contains(&missing("tile/0/000.p/7", "")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(&missing("tile/entries/000.p/7", " (entries 0..6)")),
+        "{}",
+        r.stdout
+    );
+    // The kept tree is still the directory's.
+    assert!(
+        r.stdout
+            .contains("checkpoint cp7.txt (size 7): consistent, signed by admin\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("FAILED: 2 problems found"),
+        "{}",
+        r.stdout
+    );
+    // Without the kept file the check does not know of that checkpoint.
+    check(&w, &site, &[]).ok();
+    // The tree alone: the hash tile is asked for, not the bundle.
+    let r = check(
+        &w,
+        &site,
+        &["--tree-only", "--vkey", &v, "--checkpoint", "cp7.txt"],
+    );
+    assert!(
+        r.stdout.contains(&missing("tile/0/000.p/7", "")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("FAILED: 1 problem found"), "{}", r.stdout);
+    // A later publish adds them.
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    check(&w, &site, &["--checkpoint", "cp7.txt"]).ok();
+
+    // Once the full tile exists, the partial ones may go (the spec lets a
+    // log delete them): nothing is asked for.
+    w.annotations(260);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let grown = w.path("grown");
+    w.run(None, &["publish", grown.to_str().unwrap()]).ok();
+    assert!(!grown.join("tile/0/000.p/7").exists());
+    check(&w, &grown, &["--checkpoint", "cp7.txt"]).ok();
+}
+
+/// Files under tile/ that no tlog-tiles path names, added to a directory
+/// that checks out: each passed (exit 0). Each is now a problem naming the
+/// rule it breaks; a web host's hidden file (.htaccess) is left alone.
+#[test]
+fn a_file_under_tile_that_names_no_tile_is_a_problem() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let stray = [
+        (
+            "tile/0/000.p/0",
+            "it is an empty tile (width 0), and tlog-tiles says empty tiles MUST NOT be served",
+        ),
+        (
+            "tile/entries/000.p/0",
+            "it is an empty tile (width 0), and tlog-tiles says empty tiles MUST NOT be served",
+        ),
+        (
+            "tile/0/000.p/256",
+            "its width W is 256, and tlog-tiles says W is between 1 and 255 (a full tile's path has no .p/<W>)",
+        ),
+        (
+            "tile/0/000.p/007",
+            "its width `007` has a leading zero, which tlog-tiles paths do not have",
+        ),
+        (
+            "tile/0/1000.p/1",
+            "its index `1000` is not N as tlog-tiles writes it (groups of three digits, all but the last prefixed x: x001/234)",
+        ),
+        (
+            "tile/0/x000/000.p/1",
+            "its index `x000/000` begins with a group of zeroes, and tlog-tiles writes N with no additional leading zeroes",
+        ),
+        (
+            "tile/foo",
+            "tiles are tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>]",
+        ),
+        // It was called a tile of a larger tree than the checkpoint's.
+        (
+            "tile/64/000.p/1",
+            "its level L is 64, and tlog-tiles says L MUST be between 0 and 63",
+        ),
+    ];
+    for (path, why) in stray {
+        let file = site.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, [0u8; 32]).unwrap();
+        let r = check(&w, &site, &[]);
+        r.problem("directory", "tile");
+        assert!(
+            r.stdout.contains(&format!(
+                "PROBLEM directory: tile: {path} is no tlog-tiles tile's path: {why} (publish and mirror write nothing else under tile/: remove it)\n"
+            )),
+            "{path}: {}",
+            r.stdout
+        );
+        assert!(r.stdout.contains("FAILED: 1 problem found"), "{}", r.stdout);
+        std::fs::remove_file(&file).unwrap();
+    }
+    std::fs::write(
+        site.join("tile/.htaccess"),
+        "Header set Cache-Control immutable\n",
+    )
+    .unwrap();
+    check(&w, &site, &[]).ok();
+}
+
+/// The real tessera log checked without --tree-only, under the very key
+/// that signed its checkpoint: the refusal said the key given was not the
+/// log's own ("give the log's verifier key too"), judging by keys the
+/// entries enroll, of which there are none. It now says what happened.
+#[test]
+fn a_tlog_that_is_not_claimtrails_is_told_so() {
+    let w = Work::new();
+    let tess = w.path("tess");
+    let status = std::process::Command::new("cp")
+        .args([
+            "-r",
+            &format!("{}/tests/vectors/tessera-log", env!("CARGO_MANIFEST_DIR")),
+            tess.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let key = "example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx";
+    let what = "the entries enroll no admin key (no log.init or admin key.add among them passes claimtrail's rules)";
+    let r = check(&w, &tess, &["--vkey", key]);
+    r.problem("checkpoint", "checkpoint");
+    assert!(
+        r.stdout.contains(&format!(
+            "checkpoint: unsigned: it is signed by the verifier key given (example.com/log/testdata+33d7b496), but {what}, so they do not make that key this log's: this is not a claimtrail log, or its log.init is damaged; a tlog that is not claimtrail's is checked with --tree-only\n"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("no key given"), "{}", r.stdout);
+    let r = check(&w, &tess, &[]);
+    assert!(
+        r.stdout.contains(&format!(
+            "checkpoint: unsigned: {what}, so none of theirs signed it: this is not a claimtrail log, or its log.init is damaged; a tlog that is not claimtrail's is checked with --tree-only and its verifier key (--vkey)\n"
+        )),
+        "{}",
+        r.stdout
+    );
+    // A kept checkpoint of it is told the same way.
+    let r = check(
+        &w,
+        &tess,
+        &[
+            "--vkey",
+            key,
+            "--checkpoint",
+            tess.join("checkpoint.9").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        r.stdout.contains(&format!(
+            "checkpoint.9: checkpoint: unsigned: it is signed by the verifier key given (example.com/log/testdata+33d7b496), but {what}"
+        )),
+        "{}",
+        r.stdout
+    );
+    // As the advice says.
+    check(
+        &w,
+        &tess,
+        &[
+            "--tree-only",
+            "--vkey",
+            key,
+            "--checkpoint",
+            tess.join("checkpoint.9").to_str().unwrap(),
+        ],
+    )
+    .ok();
+}
+
+/// The log's checkpoint signed with its key (Ed25519, a note signature)
+/// under a name other than its origin, that key given under that name: the
+/// refusal (the log signs under its origin, which stays) called the
+/// signature "a cosignature", which it is not.
+#[test]
+fn a_log_signature_under_another_name_is_not_called_a_cosignature() {
+    use claimtrail::checkpoint::{KeyType, SignedNote, VerifierKey};
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let cp = site.join("checkpoint");
+    let note = SignedNote::parse(&std::fs::read(&cp).unwrap()).unwrap();
+    let admin = Signer::load(&w.path("admin")).unwrap();
+    let mut desk = SignedNote::unsigned(note.text()).unwrap();
+    desk.add_signed(
+        "desk",
+        &admin.verifying_key(),
+        &admin.sign_raw(note.text().as_bytes()).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(&cp, desk.to_string()).unwrap();
+    std::fs::write(w.path("desk.txt"), desk.to_string()).unwrap();
+    let vkey = VerifierKey::new("desk", KeyType::Ed25519, admin.verifying_key())
+        .unwrap()
+        .to_string();
+    let said = "it is signed by desk but not by the log `test.example/idlib` itself: the signature by desk is a log's note signature (Ed25519) under a name other than the checkpoint's origin, and a checkpoint is the log's only when signed under its origin (the log's verifier key is the one named `test.example/idlib`)\n";
+    for args in [&["--vkey", &vkey][..], &["--tree-only", "--vkey", &vkey]] {
+        let r = check(&w, &site, args);
+        r.problem("directory", "checkpoint");
+        assert!(
+            r.stdout.contains(&format!(
+                "PROBLEM directory: checkpoint: {} is not signed by the verifier key given: {said}",
+                cp.display()
+            )),
+            "{args:?}: {}",
+            r.stdout
+        );
+        assert!(!r.stdout.contains("cosignature"), "{}", r.stdout);
+    }
+    // Kept, in a check of the tree alone (judged by the keys given).
+    let site = w.path("site2");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let admin_vkey = w.vkey();
+    let r = check(
+        &w,
+        &site,
+        &[
+            "--tree-only",
+            "--vkey",
+            &admin_vkey,
+            "--vkey",
+            &vkey,
+            "--checkpoint",
+            "desk.txt",
+        ],
+    );
+    r.problem("desk.txt", "checkpoint");
+    assert!(
+        r.stdout.contains(&format!(
+            "PROBLEM checkpoint desk.txt: checkpoint: unsigned: not signed by the verifier key given: {said}"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("cosignature"), "{}", r.stdout);
 }

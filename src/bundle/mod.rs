@@ -1444,7 +1444,8 @@ impl BundleCheck {
                 return;
             }
         };
-        if p.header.seq.0 != e.seq || p.header.log != origin {
+        let of_this_log = p.header.log == origin;
+        if p.header.seq.0 != e.seq || !of_this_log {
             self.problem(
                 e,
                 kind,
@@ -1496,16 +1497,23 @@ impl BundleCheck {
             Ok(a) => a,
             Err(err) => return self.problem(e, kind, Check::Body, err.to_string()),
         };
+        // As verify: only an authentic entry (its signature good under the
+        // key it names, of this log) changes who is enrolled, revoked or
+        // redacted for the entries after it.
+        let mut valid = of_this_log;
         match (&auth, keys::parse_sig(&sig)) {
-            (_, Err(err)) => self.problem(e, kind, Check::Signature, err),
+            (_, Err(err)) => {
+                self.problem(e, kind, Check::Signature, err);
+                valid = false;
+            }
             (Ok(info), Ok(ps)) => {
                 if let Err(err) = keys::verify(&info.public.verifying_key(), &payload, &ps) {
                     self.problem(e, kind, Check::Signature, err);
+                    valid = false;
                 }
             }
             (Err(_), Ok(_)) => {}
         }
-        let mut valid = true;
         if let Err(Violation { check, detail, .. }) = auth {
             self.problem(e, kind, check, detail);
             valid = false;

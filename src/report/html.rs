@@ -5,7 +5,7 @@
 //! made visible); a Content-Security-Policy forbids scripts and loads even
 //! if something slipped through. Right-to-left text takes its own
 //! direction: `dir="auto"` on contexts and notes, [`bdi`] around names and
-//! titles, Unicode isolates in the SVG graph ([`label`]).
+//! titles, Unicode isolates in the SVG graph (`label`).
 
 use super::data::Report;
 use super::{cut, visible};

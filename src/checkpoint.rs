@@ -442,7 +442,7 @@ pub enum NoteError {
     /// Signatures verified, but none is the log's own (an Ed25519
     /// signature under the log's origin): a cosigner, or a key given under
     /// another name, signed this text alone.
-    #[error("it is signed by {} but not by the log `{origin}` itself: a cosignature counts beside the log's signature, never instead of it", names.join(", "))]
+    #[error("it is signed by {} but not by the log `{origin}` itself: the log signs under its origin, and a signature under another name, a cosigner's or another key's, counts beside it, never instead of it", names.join(", "))]
     NotSignedByLog {
         /// The log's origin, the name its own signature must carry.
         origin: String,
@@ -1632,7 +1632,7 @@ mod tests {
         assert_eq!(
             err.unwrap_err().to_string(),
             "it is signed by b.example, auditor.example/w1 but not by the log `a.example` itself: \
-             a cosignature counts beside the log's signature, never instead of it"
+             the log signs under its origin, and a signature under another name, a cosigner's or another key's, counts beside it, never instead of it"
         );
         // A cosignature beside the log's signature is fine, and is listed.
         let mut both = note.clone();

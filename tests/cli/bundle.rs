@@ -248,7 +248,7 @@ fn a_cosignature_alone_does_not_anchor_a_bundle() {
         assert!(
             r.stdout.contains(
                 "it is signed by auditor but not by the log `test.example/idlib` itself: \
-                 a cosignature counts beside the log's signature, never instead of it"
+                 the log signs under its origin, and a signature under another name, a cosigner's or another key's, counts beside it, never instead of it"
             ),
             "{}",
             r.stdout

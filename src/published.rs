@@ -109,6 +109,10 @@ pub struct PublishedReport {
     /// Tiles and bundles of earlier sizes, kept for readers of earlier
     /// checkpoints, each checked to be the start of its tile now.
     pub earlier_tiles: u64,
+    /// Partial tiles that a kept checkpoint's readers fetch and that the
+    /// directory lacks (tlog-tiles: a log MUST serve them): said, not
+    /// counted as problems.
+    pub missing_partial_tiles: Vec<String>,
     /// The hash of the last entry read.
     pub head: Option<Hash>,
     /// What the entries that passed hold (with entries only).
@@ -360,6 +364,9 @@ struct Monitor<'d> {
     tiles: u64,
     bundles: u64,
     earlier: u64,
+    /// Partial tiles a kept checkpoint needs that are not here
+    /// ([`Monitor::kept_partials`]).
+    missing_partials: Vec<String>,
     problems: Vec<Problem>,
     more: u64,
     /// Set when a bundle is missing or unreadable: the entries after it
@@ -480,6 +487,7 @@ impl<'d> Monitor<'d> {
             tiles: 0,
             bundles: 0,
             earlier: 0,
+            missing_partials: Vec::new(),
             problems: Vec::new(),
             more: 0,
             stopped: false,
@@ -692,7 +700,11 @@ impl<'d> Monitor<'d> {
     /// either way, which hid the gap: the check said `consistent`. What
     /// such a tile holds, when it is here, [`Monitor::earlier_tiles`]
     /// checked. A checkpoint not kept is not known here, so its tiles
-    /// are not asked for.
+    /// are not asked for. A missing one is a note, not a problem: the tree
+    /// and the kept checkpoint are proven without it, a directory that an
+    /// older claimtrail published lacks them, and so does a mirror that
+    /// never fetched that checkpoint; failing those (exit 1) would cry
+    /// tampering where a reader only gets a 404.
     fn kept_partials(&mut self, checks: &[CheckpointCheck]) {
         let now = TreeSize(self.size);
         let mut asked = HashSet::new();
@@ -712,7 +724,7 @@ impl<'d> Monitor<'d> {
                     width: TILE_WIDTH as u16,
                     ..id
                 };
-                self.tile_problem(format!(
+                self.missing_partials.push(format!(
                     "{} is missing{}: readers of the kept checkpoint {} ({}) fetch it until {} exists, and tlog-tiles says a log MUST serve the partial tiles of each tree size it produced a checkpoint for (a directory published by claimtrail before 2026-12-06 lacks them: publish again, which adds them; a copy that `mirror` made holds those of the checkpoints it mirrored only)",
                     id.path(),
                     covering(id),
@@ -1263,6 +1275,7 @@ impl<'d> Monitor<'d> {
             tiles: self.tiles,
             bundles: self.bundles,
             earlier_tiles: self.earlier,
+            missing_partial_tiles: self.missing_partials,
             head: (self.next_seq > 0).then_some(self.prev),
             counts: self.counts,
             checks,

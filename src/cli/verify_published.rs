@@ -126,5 +126,8 @@ fn text(r: &PublishedReport) -> Result<()> {
     } else {
         super::verify::failed_lines(r.problems.len(), r.more_problems)?;
     }
+    for missing in &r.missing_partial_tiles {
+        outln!("note: {}", escape(missing))?;
+    }
     Ok(())
 }

@@ -6,14 +6,19 @@ use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum What {
     /// The sources, with their kind, publisher and title.
+    #[value(alias = "source")]
     Sources,
     /// The claims, with their speakers and current verdicts.
+    #[value(alias = "claim")]
     Claims,
     /// The analysts' annotations, superseded ones included.
+    #[value(alias = "annotation")]
     Annotations,
     /// The enrolled keys, as `key list`.
+    #[value(alias = "key")]
     Keys,
     /// The speakers of the claims, with their claims and reliability grades.
+    #[value(alias = "speaker")]
     Speakers,
 }
 
@@ -34,7 +39,10 @@ impl What {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// What to list.
-    #[arg(ignore_case = true)]
+    #[arg(
+        ignore_case = true,
+        value_name = "sources|claims|annotations|keys|speakers"
+    )]
     pub what: What,
     /// Sources of this kind.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]

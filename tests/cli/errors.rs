@@ -848,7 +848,7 @@ fn bad_input_leaves_the_log_unchanged() {
         assert!(r.stderr.starts_with(says), "{}", r.stderr);
     }
     w.run(None, &["list", "\u{1b}[2Jclaims"])
-        .error("error: invalid value `\\u{1b}[2Jclaims` for <WHAT>: it holds U+001B");
+        .error("error: invalid value `\\u{1b}[2Jclaims` for <sources|claims|annotations|keys|speakers>: it holds U+001B");
     assert!(before == w.db_bytes());
     // A key that is not enrolled.
     w.key("stranger");
@@ -4212,5 +4212,23 @@ fn revoking_a_name_whose_keys_are_all_revoked_says_so() {
         Some("admin"),
         &["key", "revoke", "ana lyst", "--reason", "again"],
         "error: every key named `ana lyst` is revoked already: SHA256:",
+    );
+}
+
+/// `list` with nothing after it names the choices, and a singular
+/// (`list claim`) is the plural.
+#[test]
+fn list_names_what_it_lists_and_takes_the_singular() {
+    let w = Work::with_claims();
+    w.run(None, &["list"]).error(
+        "error: the following required arguments were not provided: <sources|claims|annotations|keys|speakers>",
+    );
+    assert_eq!(
+        w.run(None, &["list", "claim"]).ok(),
+        w.run(None, &["list", "claims"]).ok()
+    );
+    assert_eq!(
+        w.run(None, &["list", "Source"]).ok(),
+        w.run(None, &["list", "sources"]).ok()
     );
 }

@@ -52,7 +52,10 @@ where
                 s.parse::<T>().or_else(|e| {
                     match names.iter().find(|n| claimtrail::text::spells(n, &s, b"-")) {
                         Some(name) => name.parse::<T>(),
-                        None => Err(e),
+                        None => Err(match closest(names, &s) {
+                            Some(n) => format!("{e}; did you mean `{n}`?"),
+                            None => e,
+                        }),
                     }
                 })
             })
@@ -62,6 +65,19 @@ where
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         Some(Box::new(self.names.iter().map(PossibleValue::new)))
     }
+}
+
+/// The name of `names` that `typed` most likely misspells (`artcle`,
+/// `fals`), as clap finds the command or option meant: Jaro-Winkler
+/// similarity above 0.8, in lower case.
+fn closest(names: &[&'static str], typed: &str) -> Option<&'static str> {
+    let typed = typed.trim().to_lowercase();
+    names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &typed), *n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
 }
 
 /// A clap value parser for free text (a reason, a speaker, a quote, a

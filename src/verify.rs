@@ -1433,9 +1433,9 @@ struct Verifier<'c> {
     current_id: Option<ItemId>,
     /// Keys enrolled by the entries that passed, as of `current`.
     keys: HashMap<Fingerprint, std::rc::Rc<KeyInfo>>,
-    /// Keys that an entry which did not pass would have enrolled, with
-    /// its seq: an entry such a key signs is not enrolled, and says why.
-    not_enrolled: HashMap<Fingerprint, u64>,
+    /// Keys that an entry which did not pass would have enrolled: an
+    /// entry such a key signs is not enrolled, and says why.
+    not_enrolled: HashMap<Fingerprint, NotEnrolled>,
     /// Sources redacted by entries that passed.
     redacted: HashSet<u64>,
     /// The text hash of each source added by an entry that passed, and the
@@ -1466,6 +1466,16 @@ struct Verifier<'c> {
     /// Sizes whose root (of `frontier`) the kept checkpoints need, filled
     /// in as the tree reaches each.
     roots_at: BTreeMap<u64, Option<Hash>>,
+}
+
+/// A key that only an entry which did not pass enrolled
+/// ([`Verifier::not_enrolled`]): that entry, and the entries the key
+/// signed after it (how many, and the last).
+#[derive(Clone, Copy, Debug)]
+struct NotEnrolled {
+    enrolled_by: u64,
+    count: u64,
+    last: u64,
 }
 
 impl<'c> Verifier<'c> {
@@ -1793,14 +1803,32 @@ impl<'c> Verifier<'c> {
             valid = false;
         }
         if let Err(Violation { check, detail, .. }) = auth {
-            // An entry signed by a key whose enrolment did not pass says so.
-            let detail = match self.not_enrolled.get(&h.signer) {
-                Some(at) if !self.keys.contains_key(&h.signer) => format!(
-                    "{detail}: entry {at} enrolled it, and that entry did not pass its checks"
-                ),
-                _ => detail,
+            // An entry signed by a key whose enrolment did not pass says
+            // so, the first of them; the others are counted, and said in
+            // one line after the last entry: one flipped byte in the
+            // log.init's signature made every entry of the log a problem,
+            // and the 1,000 listed hid a separate edit.
+            let unenrolled = match self.keys.contains_key(&h.signer) {
+                true => None,
+                false => self.not_enrolled.get_mut(&h.signer).map(|after| {
+                    after.count += 1;
+                    after.last = seq;
+                    (after.count, after.enrolled_by)
+                }),
             };
-            self.problem(s, k, id, check, detail);
+            match unenrolled {
+                Some((1, by)) => self.problem(
+                    s,
+                    k,
+                    id,
+                    check,
+                    format!(
+                        "{detail}: entry {by} enrolled it, and that entry did not pass its checks"
+                    ),
+                ),
+                Some(_) => {}
+                None => self.problem(s, k, id, check, detail),
+            }
             valid = false;
         }
         if let Err(Violation { check, detail, .. }) = rules::check_body(self, h, &parsed.body)? {
@@ -1816,7 +1844,11 @@ impl<'c> Verifier<'c> {
                 _ => None,
             };
             if let Some(f) = enrolled {
-                self.not_enrolled.entry(f).or_insert(seq);
+                self.not_enrolled.entry(f).or_insert(NotEnrolled {
+                    enrolled_by: seq,
+                    count: 0,
+                    last: seq,
+                });
             }
         }
 
@@ -2005,6 +2037,27 @@ impl<'c> Verifier<'c> {
     /// What can only be judged after the last entry: texts no entry
     /// accounts for, rows no entry implies, an empty log.
     fn final_checks(&mut self) -> Result<()> {
+        let mut unenrolled: Vec<(Fingerprint, NotEnrolled)> = self
+            .not_enrolled
+            .iter()
+            .filter(|(_, n)| n.count > 1)
+            .map(|(f, n)| (f.clone(), *n))
+            .collect();
+        unenrolled.sort_by_key(|(_, n)| n.enrolled_by);
+        for (f, n) in unenrolled {
+            self.problem(
+                None,
+                None,
+                None,
+                Check::Authorization,
+                format!(
+                    "{} more, up to entry {}, signed by {f}, a key that only entry {} enrolled, which did not pass its checks (said in this one line, not one by one)",
+                    crate::text::count(n.count - 1, "entry"),
+                    n.last,
+                    n.enrolled_by
+                ),
+            );
+        }
         if self.entries == 0 {
             self.problem(
                 None,

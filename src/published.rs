@@ -109,10 +109,11 @@ pub struct PublishedReport {
     /// Tiles and bundles of earlier sizes, kept for readers of earlier
     /// checkpoints, each checked to be the start of its tile now.
     pub earlier_tiles: u64,
-    /// Partial tiles that a kept checkpoint's readers fetch and that the
-    /// directory lacks (tlog-tiles: a log MUST serve them): said, not
-    /// counted as problems.
-    pub missing_partial_tiles: Vec<String>,
+    /// What the directory serves against tlog-tiles while the tree and
+    /// the log are proven: partial tiles a kept checkpoint's readers fetch
+    /// and the directory lacks (a log MUST serve them), files under
+    /// `tile/` that no tile's path names. Said, not counted as problems.
+    pub notes: Vec<String>,
     /// The hash of the last entry read.
     pub head: Option<Hash>,
     /// What the entries that passed hold (with entries only).
@@ -364,9 +365,11 @@ struct Monitor<'d> {
     tiles: u64,
     bundles: u64,
     earlier: u64,
-    /// Partial tiles a kept checkpoint needs that are not here
-    /// ([`Monitor::kept_partials`]).
-    missing_partials: Vec<String>,
+    /// What the directory serves against tlog-tiles without the tree or
+    /// the log being other than proven: partial tiles a kept checkpoint
+    /// needs that are not here ([`Monitor::kept_partials`]), files under
+    /// `tile/` that no tile's path names ([`Monitor::earlier_tiles`]).
+    notes: Vec<String>,
     problems: Vec<Problem>,
     more: u64,
     /// Set when a bundle is missing or unreadable: the entries after it
@@ -487,7 +490,7 @@ impl<'d> Monitor<'d> {
             tiles: 0,
             bundles: 0,
             earlier: 0,
-            missing_partials: Vec::new(),
+            notes: Vec::new(),
             problems: Vec::new(),
             more: 0,
             stopped: false,
@@ -575,8 +578,9 @@ impl<'d> Monitor<'d> {
     /// tile past this tree's size belongs to a larger tree: the directory
     /// was rolled back, or the file does not belong to it.
     ///
-    /// A file under `tile/` whose path no tlog-tiles tile has is a problem
-    /// too, named with the rule it breaks: an empty tile (`.p/0`, which
+    /// A file under `tile/` whose path no tlog-tiles tile has is noted
+    /// (not a problem: no tile of the tree is read from it, and a copy
+    /// with a stray file failed for good), named with the rule it breaks: an empty tile (`.p/0`, which
     /// the spec says MUST NOT be served), a width over 255, a level over
     /// 63, leading zeroes, an index not in x-prefixed groups of three, or
     /// anything else (`tile/foo`). `tile/` is the spec's; publish and
@@ -617,7 +621,7 @@ impl<'d> Monitor<'d> {
         strays.sort();
         for path in strays {
             let why = not_a_tile(&path);
-            self.tile_problem(format!(
+            self.notes.push(format!(
                 "{} is no tlog-tiles tile's path: {why} (publish and mirror write nothing else under tile/: remove it)",
                 crate::text::escape(&path)
             ));
@@ -724,7 +728,7 @@ impl<'d> Monitor<'d> {
                     width: TILE_WIDTH as u16,
                     ..id
                 };
-                self.missing_partials.push(format!(
+                self.notes.push(format!(
                     "{} is missing{}: readers of the kept checkpoint {} ({}) fetch it until {} exists, and tlog-tiles says a log MUST serve the partial tiles of each tree size it produced a checkpoint for (a directory published by claimtrail before 2026-12-06 lacks them: publish again, which adds them; a copy that `mirror` made holds those of the checkpoints it mirrored only)",
                     id.path(),
                     covering(id),
@@ -1275,7 +1279,7 @@ impl<'d> Monitor<'d> {
             tiles: self.tiles,
             bundles: self.bundles,
             earlier_tiles: self.earlier,
-            missing_partial_tiles: self.missing_partials,
+            notes: self.notes,
             head: (self.next_seq > 0).then_some(self.prev),
             counts: self.counts,
             checks,

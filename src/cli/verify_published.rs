@@ -126,8 +126,8 @@ fn text(r: &PublishedReport) -> Result<()> {
     } else {
         super::verify::failed_lines(r.problems.len(), r.more_problems)?;
     }
-    for missing in &r.missing_partial_tiles {
-        outln!("note: {}", escape(missing))?;
+    for note in &r.notes {
+        outln!("note: {}", escape(note))?;
     }
     Ok(())
 }

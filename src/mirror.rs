@@ -128,6 +128,9 @@ pub struct Mirrored {
     /// Staging directories that killed mirrors left in the directory,
     /// removed ([`crate::interrupt::sweep`]).
     pub leftovers_removed: Vec<PathBuf>,
+    /// Where the `tile/` that a directory with no checkpoint held was
+    /// moved (`set_aside_stray_tiles`).
+    pub set_aside: Option<PathBuf>,
 }
 
 /// Why the server's checkpoint was not taken: the tree it names cannot
@@ -495,6 +498,10 @@ pub fn mirror(
 
     // The files fetched, into their places; then the checkpoint, so the
     // directory never names a tree whose tiles it has not tried to fetch.
+    let set_aside = match held {
+        None => set_aside_stray_tiles(dir)?,
+        Some(_) => None,
+    };
     move_into_place(&waiting, dir)?;
     let _ = std::fs::remove_file(&fetched_for);
     let staged = staging.path().join("checkpoint");
@@ -518,7 +525,36 @@ pub fn mirror(
         gave_up,
         entries,
         leftovers_removed,
+        set_aside,
     }))
+}
+
+/// Moves the `tile/` of a directory that holds no checkpoint aside, to
+/// `.claimtrail-mirror-stray` (or `-2`, `-3`…), before the first tree's
+/// files take their places: no checkpoint vouched for those files (a
+/// copy, another log's tiles, a run stopped before its checkpoint), and
+/// one at a path the tree does not fetch (an earlier size's partial tile)
+/// was kept and judged for ever, failing `verify-published`. Set aside,
+/// not removed: they may be someone's.
+fn set_aside_stray_tiles(dir: &Path) -> Result<Option<PathBuf>> {
+    let tile = dir.join("tile");
+    if std::fs::symlink_metadata(&tile).is_err() {
+        return Ok(None);
+    }
+    let mut n = 1;
+    let to = loop {
+        let name = match n {
+            1 => ".claimtrail-mirror-stray".to_string(),
+            n => format!(".claimtrail-mirror-stray-{n}"),
+        };
+        let to = dir.join(name);
+        if std::fs::symlink_metadata(&to).is_err() {
+            break to;
+        }
+        n += 1;
+    };
+    std::fs::rename(&tile, &to).map_err(|e| Error::write(&tile, &e))?;
+    Ok(Some(to))
 }
 
 /// Leaves the directory as it is, but for the served note, saved under

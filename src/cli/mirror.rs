@@ -74,6 +74,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "staging directory",
             "staging directories",
         );
+        if let Some(to) = &m.set_aside {
+            eprintln!(
+                "note: {} held tile/ but no checkpoint, so no mirror's: its files were moved aside to {}",
+                output::shown(&m.dir),
+                output::shown(to)
+            );
+        }
     }
     let ok = match &outcome {
         mirror::Outcome::Mirrored(m) => {

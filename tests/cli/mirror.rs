@@ -382,14 +382,30 @@ fn a_stray_tile_in_a_directory_with_no_checkpoint_is_replaced() {
     let stray = m.join("tile/0/000");
     std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
     std::fs::write(&stray, vec![7u8; 32 * 256]).unwrap();
+    // And at paths the tree does not fetch: an earlier size's partial
+    // tile (judged against the tree now, and failing for ever), a name
+    // that is no tile's.
+    std::fs::create_dir_all(m.join("tile/1/000.p")).unwrap();
+    std::fs::write(m.join("tile/1/000.p/1"), [9u8; 32]).unwrap();
+    std::fs::write(m.join("tile/0/x999"), b"j").unwrap();
     let r = mirror(&w, &[&server.url, m.to_str().unwrap()]);
-    r.ok();
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.starts_with("note: ")
+            && r.stderr.contains(
+                "held tile/ but no checkpoint, so no mirror's: its files were moved aside to "
+            ),
+        "{}",
+        r.stderr
+    );
     assert!(server.requests().contains(&"/tile/0/000".to_string()));
     assert_eq!(
         std::fs::read(&stray).unwrap(),
         std::fs::read(site.join("tile/0/000")).unwrap()
     );
-    crate::verify_published::check(&w, &m, &[]).ok();
+    assert!(m.join(".claimtrail-mirror-stray/0/x999").exists());
+    let checked = crate::verify_published::check(&w, &m, &[]);
+    assert!(!checked.ok().contains("tile/"), "{}", checked.stdout);
 }
 
 /// Files a mirror cut short fetched wait for the tree they belong to: when

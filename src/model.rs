@@ -120,10 +120,21 @@ pub fn join<T: fmt::Display>(items: impl IntoIterator<Item = T>, sep: &str) -> S
 
 /// Error for an id that is not `S<n>`, `C<n>` or `A<n>` with n ≥ 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation){}", match .0.as_str() { "" => "an empty value (in a list: two commas in a row, or one at the end?)".to_string(), s => format!("`{s}`") }, self.meant().map(|id| format!("; without its leading zeros it is {id}")).unwrap_or_default())]
+#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation){}", match .0.as_str() { "" => "an empty value (in a list: two commas in a row, or one at the end?)".to_string(), s => format!("`{s}`") }, match self.is_list() { true => "; it is a list of ids, and one is taken here".to_string(), false => self.meant().map(|id| format!("; without its leading zeros it is {id}")).unwrap_or_default() })]
 pub struct BadId(pub String);
 
 impl BadId {
+    /// Whether the word is ids with commas between them (`C1,C2`, as
+    /// `show` prints links), given where one id goes (`show`, `prove`):
+    /// it was "not an id", as if it held no id.
+    pub fn is_list(&self) -> bool {
+        self.0.contains(',')
+            && self
+                .0
+                .split(',')
+                .all(|p| p.trim().parse::<ItemId>().is_ok())
+    }
+
     /// The id a word with leading zeros was meant as (`C01`, `a007`): an id
     /// has one spelling, and the message says which.
     pub fn meant(&self) -> Option<ItemId> {

@@ -245,7 +245,7 @@ pub(super) fn refuse_account_as_name(name: &str) -> Result<()> {
     let word = |s: &str, extra: &[char]| {
         !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || extra.contains(&c))
     };
-    if !(word(user, &['_', '-', '.', '+']) && word(host, &['-', '.'])) {
+    if !(word(user, &['_', '-', '.', '+', '\'', '\u{2019}']) && word(host, &['-', '.'])) {
         return Ok(());
     }
     let shown = claimtrail::text::escape(name);

@@ -4096,6 +4096,8 @@ fn a_list_of_ids_where_one_goes_and_a_list_pasted_with_spaces() {
         &["claim", "retract", "C1,C2", "--reason", "both recorded in error"],
         "error: `C1,C2` is a list of ids, and this takes one claim id (hint: give one id per command; in a shell, `for id in C1 C2; do claimtrail … $id …; done`)",
     );
+    // Where one id goes, the list is said to be one.
+    w.run(None, &["show", "C1,C2"]).error("error: `C1,C2` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); it is a list of ids, and one is taken here");
     let csv = w.run(None, &["report", "C1, C2", "--format", "csv"]);
     let rows: Vec<&str> = csv.ok().lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -4187,6 +4189,31 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
         ],
     );
     assert!(r.ok().starts_with("enrolled root@vm ("), "{}", r.stdout);
+    // An apostrophe in the account is still an account (o'neil@laptop).
+    w.run(
+        None,
+        &[
+            "key",
+            "new",
+            w.path("on").to_str().unwrap(),
+            "--no-passphrase",
+            "--comment",
+            "o'neil@laptop",
+        ],
+    )
+    .ok();
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            w.path("on.pub").to_str().unwrap(),
+            "--role",
+            "auditor",
+        ],
+        "error: the key's comment `o'neil@laptop` reads as an account on a machine",
+    );
 }
 
 /// `key revoke NAME` when every key of that name is revoked already says

@@ -204,14 +204,21 @@ pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> 
                 _ => String::new(),
             }
         )?;
-        if !c.unchecked_lines.is_empty() && !c.status.is_finding() {
-            outln!(
-                "  not checked: {} by no key known at size {} (a witness's, one revoked before that size or enrolled after it, or a line altered): {}",
-                output::count(c.unchecked_lines.len() as u64, "signature line"),
-                c.size,
-                escape(&c.unchecked_lines.join(", "))
-            )?;
-        }
+        unchecked_lines(c)?;
+    }
+    Ok(())
+}
+
+/// The signature lines of a kept checkpoint that no key known at its size
+/// could check, as `verify` and `verify-bundle` print them under it.
+pub(super) fn unchecked_lines(c: &claimtrail::verify::CheckpointCheck) -> Result<()> {
+    if !c.unchecked_lines.is_empty() && !c.status.is_finding() {
+        outln!(
+            "  not checked: {} by no key known at size {} (a witness's, one revoked before that size or enrolled after it, or a line altered): {}",
+            output::count(c.unchecked_lines.len() as u64, "signature line"),
+            c.size,
+            escape(&c.unchecked_lines.join(", "))
+        )?;
     }
     Ok(())
 }

@@ -219,14 +219,7 @@ fn kept_lines(checks: &[BundleKept]) -> Result<()> {
                 _ => String::new(),
             }
         )?;
-        if !c.unchecked_lines.is_empty() && !c.status.is_finding() {
-            outln!(
-                "  not checked: {} by no key known at size {} (a witness's, one revoked before that size or enrolled after it, or a line altered): {}",
-                output::count(c.unchecked_lines.len() as u64, "signature line"),
-                c.size,
-                escape(&c.unchecked_lines.join(", "))
-            )?;
-        }
+        super::verify::unchecked_lines(c)?;
     }
     Ok(())
 }

@@ -26,15 +26,48 @@ fn independent(db: &std::path::Path, args: &[&str]) -> Run {
 }
 
 /// (seq, check) of every problem in a `--json` report, projection aside.
+/// claimtrail names the entries a key signed that only a failed entry
+/// enrolled in one line ("N entries more, up to entry M, signed by K"),
+/// after the first of them: that line stands for an `authorization`
+/// problem at each entry from that first one to M (the independent
+/// verifier names each).
 fn named(json: &str) -> BTreeSet<(Option<u64>, String)> {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    v["problems"]
-        .as_array()
-        .unwrap()
+    let problems = v["problems"].as_array().unwrap();
+    let mut out: BTreeSet<(Option<u64>, String)> = problems
         .iter()
         .filter(|p| p["check"] != "projection")
         .map(|p| (p["seq"].as_u64(), p["check"].as_str().unwrap().to_string()))
-        .collect()
+        .collect();
+    for p in problems {
+        let detail = p["detail"].as_str().unwrap_or_default();
+        let Some(rest) = detail.split(" more, up to entry ").nth(1) else {
+            continue;
+        };
+        let (Some(last), Some(key)) = (
+            rest.split(',').next().and_then(|n| n.parse::<u64>().ok()),
+            rest.split("signed by ")
+                .nth(1)
+                .and_then(|k| k.split(',').next()),
+        ) else {
+            continue;
+        };
+        let first = problems
+            .iter()
+            .filter(|q| {
+                q["check"] == "authorization"
+                    && q["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.contains(key) && d.contains(" is not enrolled: entry "))
+            })
+            .filter_map(|q| q["seq"].as_u64())
+            .min()
+            .unwrap_or(last);
+        for seq in first..=last {
+            out.insert((Some(seq), "authorization".to_string()));
+        }
+    }
+    out
 }
 
 /// Every problem the independent verifier names (its `--json` report),

@@ -757,15 +757,21 @@ class Log:
             report("header", f"the kind column says {row_kind}")
         if seq == 0 and kind == "log.init" and isinstance(body, dict):
             self.origin = body.get("origin")
+        # Only an authentic entry (its signature good under the key it
+        # names, of this log) changes the state later entries are judged by
+        # (FORMAT §7.2 step 16, since 2026-12-06); a broken chain or
+        # sequence does not make it any less its signer's.
+        valid = True
         if self.origin is not None and p["log"] != self.origin:
             report("header", "log is not the log's origin")
+            valid = False
         if p["prev"] != prev.hex():
             report("chain", "prev is not the hash of the entry before")
         try:
             self.signature(p, payload, sig)
         except Rejected as e:
             report(e.check, e.detail)
-        valid = True
+            valid = False
         # Authorization (step 11) and the body rules (step 12) are both
         # checked: an entry from the wrong key is also judged on what it says.
         for check in (self.authorize, self.rules):

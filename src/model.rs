@@ -128,11 +128,12 @@ impl BadId {
     /// `show` prints links), given where one id goes (`show`, `prove`):
     /// it was "not an id", as if it held no id.
     pub fn is_list(&self) -> bool {
-        self.0.contains(',')
-            && self
-                .0
-                .split(',')
-                .all(|p| p.trim().parse::<ItemId>().is_ok())
+        let parts: Vec<&str> = self
+            .0
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.len() > 1 && parts.iter().all(|p| p.parse::<ItemId>().is_ok())
     }
 
     /// The id a word with leading zeros was meant as (`C01`, `a007`): an id

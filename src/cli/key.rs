@@ -239,13 +239,19 @@ pub(super) fn name_refused(from_comment: bool, what: String, hint: &str) -> Erro
 /// checkpoints it cosigns, and no command renames it. Given with --name,
 /// it is taken as chosen.
 pub(super) fn refuse_account_as_name(name: &str) -> Result<()> {
-    let Some((user, host)) = name.split_once('@') else {
+    // The account and host as the first word of the comment (`root@localhost
+    // (work)`), a Windows domain account (`CORP\jdoe@LAPTOP-1`), a host
+    // that is an address (`user@[::1]`).
+    let first = name.split_whitespace().next().unwrap_or_default();
+    let Some((user, host)) = first.split_once('@') else {
         return Ok(());
     };
     let word = |s: &str, extra: &[char]| {
         !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || extra.contains(&c))
     };
-    if !(word(user, &['_', '-', '.', '+', '\'', '\u{2019}']) && word(host, &['-', '.'])) {
+    if !(word(user, &['_', '-', '.', '+', '\'', '\u{2019}', '\\', '$'])
+        && word(host, &['-', '.', '[', ']', ':']))
+    {
         return Ok(());
     }
     let shown = claimtrail::text::escape(name);

@@ -4098,6 +4098,8 @@ fn a_list_of_ids_where_one_goes_and_a_list_pasted_with_spaces() {
     );
     // Where one id goes, the list is said to be one.
     w.run(None, &["show", "C1,C2"]).error("error: `C1,C2` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); it is a list of ids, and one is taken here");
+    w.run(None, &["show", "C1 C2"])
+        .error("it is a list of ids, and one is taken here");
     let csv = w.run(None, &["report", "C1, C2", "--format", "csv"]);
     let rows: Vec<&str> = csv.ok().lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -4213,6 +4215,66 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
             "auditor",
         ],
         "error: the key's comment `o'neil@laptop` reads as an account on a machine",
+    );
+    // A Windows domain account, and an account followed by a remark.
+    for (file, comment) in [
+        ("win", "CORP\\jdoe@LAPTOP-1"),
+        ("lh", "root@localhost (work)"),
+    ] {
+        w.run(
+            None,
+            &[
+                "key",
+                "new",
+                w.path(file).to_str().unwrap(),
+                "--no-passphrase",
+                "--comment",
+                comment,
+            ],
+        )
+        .ok();
+        let pubkey = format!("{file}.pub");
+        refused(
+            &w,
+            Some("admin"),
+            &[
+                "key",
+                "add",
+                w.path(&pubkey).to_str().unwrap(),
+                "--role",
+                "auditor",
+            ],
+            "reads as an account on a machine",
+        );
+    }
+    // A name with an address after it is a name.
+    w.run(
+        None,
+        &[
+            "key",
+            "new",
+            w.path("rh").to_str().unwrap(),
+            "--no-passphrase",
+            "--comment",
+            "Rana Haddad (desk@newsroom.example)",
+        ],
+    )
+    .ok();
+    let r = w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            w.path("rh.pub").to_str().unwrap(),
+            "--role",
+            "auditor",
+        ],
+    );
+    assert!(
+        r.ok()
+            .starts_with("enrolled Rana Haddad (desk@newsroom.example) ("),
+        "{}",
+        r.stdout
     );
 }
 

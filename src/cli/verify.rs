@@ -187,31 +187,36 @@ pub fn counts_line(c: &claimtrail::verify::Counts) -> Result<()> {
 /// signed it when that is not a finding (whose PROBLEM line says the
 /// rest), and why one was not compared, which no PROBLEM line says.
 pub fn kept_lines(checks: &[claimtrail::verify::CheckpointCheck]) -> Result<()> {
-    use claimtrail::verify::CheckpointStatus;
     for c in checks {
-        outln!(
-            "checkpoint {} (size {}): {}{}",
-            escape(&c.name),
-            c.size,
-            c.status,
-            match c.status {
-                CheckpointStatus::Consistent => format!(", signed by {}", signers(&c.signed_by)),
-                CheckpointStatus::NotCompared => format!(
-                    ", signed by {}: {}",
-                    signers(&c.signed_by),
-                    escape(&c.detail)
-                ),
-                _ => String::new(),
-            }
-        )?;
-        unchecked_lines(c)?;
+        kept_line(c, "")?;
     }
     Ok(())
 }
 
+/// One kept checkpoint's line (see [`kept_lines`]), `how` said after its
+/// signers (`verify-bundle`: how a signer was taken as the log's).
+pub(super) fn kept_line(c: &claimtrail::verify::CheckpointCheck, how: &str) -> Result<()> {
+    use claimtrail::verify::CheckpointStatus;
+    let by = signers(&c.signed_by);
+    outln!(
+        "checkpoint {} (size {}): {}{}",
+        escape(&c.name),
+        c.size,
+        c.status,
+        match c.status {
+            CheckpointStatus::Consistent => format!(", signed by {by}{how}"),
+            CheckpointStatus::NotCompared => {
+                format!(", signed by {by}{how}: {}", escape(&c.detail))
+            }
+            _ => String::new(),
+        }
+    )?;
+    unchecked_lines(c)
+}
+
 /// The signature lines of a kept checkpoint that no key known at its size
 /// could check, as `verify` and `verify-bundle` print them under it.
-pub(super) fn unchecked_lines(c: &claimtrail::verify::CheckpointCheck) -> Result<()> {
+fn unchecked_lines(c: &claimtrail::verify::CheckpointCheck) -> Result<()> {
     if !c.unchecked_lines.is_empty() && !c.status.is_finding() {
         outln!(
             "  not checked: {} by no key known at size {} (a witness's, one revoked before that size or enrolled after it, or a line altered): {}",

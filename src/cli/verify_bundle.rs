@@ -188,7 +188,6 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 /// admin of the bundle's entries rather than by a key given, who that is
 /// and by which entries.
 fn kept_lines(checks: &[BundleKept]) -> Result<()> {
-    use claimtrail::verify::CheckpointStatus;
     for c in checks {
         let how = c
             .admin_in_bundle
@@ -205,21 +204,7 @@ fn kept_lines(checks: &[BundleKept]) -> Result<()> {
                 )
             })
             .unwrap_or_default();
-        let by = super::verify::signers(&c.signed_by);
-        outln!(
-            "checkpoint {} (size {}): {}{}",
-            escape(&c.name),
-            c.size,
-            c.status,
-            match c.status {
-                CheckpointStatus::Consistent => format!(", signed by {by}{how}"),
-                CheckpointStatus::NotCompared => {
-                    format!(", signed by {by}{how}: {}", escape(&c.detail))
-                }
-                _ => String::new(),
-            }
-        )?;
-        super::verify::unchecked_lines(c)?;
+        super::verify::kept_line(c, &how)?;
     }
     Ok(())
 }

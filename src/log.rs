@@ -372,30 +372,26 @@ pub fn verified_checkpoint(
             return Err(does_not_verify(&report, refusal.0, refusal.1));
         }
         let verified = (report.tree_size, report.tree_root);
-        let moved = std::cell::Cell::new(None);
-        let result = checkpoint_of(
-            store,
-            signer,
-            Some((verified, &moved)),
-            |conn, note| match keep.take() {
+        let result = checkpoint_of(store, signer, Some(verified), |conn, note| {
+            match keep.take() {
                 Some(keep) => keep(conn, note),
                 None => Err(Error::Internal("checkpoint kept twice".into())),
-            },
-        );
-        match moved.get() {
-            Some(now) if tries == CHECKPOINT_TRIES => {
+            }
+        });
+        match result {
+            Err(Error::LogMoved { found, .. }) if tries == CHECKPOINT_TRIES => {
                 return Err(Error::invalid(
                     format!(
                         "the log changed while it was verified, {}: verify checked {} and the log then held {}, so nothing was signed",
                         crate::text::count(tries as u64, "time"),
                         crate::text::count(verified.0 .0, "entry"),
-                        crate::text::count(now.0, "entry")
+                        crate::text::count(found.map_or(0, |s| s.0 + 1), "entry")
                     ),
                     "run it again when the log is quieter (an import keeps it growing); if no one appends, run `claimtrail verify`: rows written into the file by hand change it too",
                 ))
             }
-            Some(_) => continue,
-            None => return result,
+            Err(Error::LogMoved { .. }) => continue,
+            result => return result,
         }
     }
 }
@@ -467,18 +463,13 @@ pub fn checkpoint(
     checkpoint_of(store, signer, None, keep)
 }
 
-/// The tree verify checked, and where [`checkpoint_of`] says the size the
-/// log had instead (nothing is then signed).
-type Verified<'a> = (
-    (crate::merkle::TreeSize, Hash),
-    &'a std::cell::Cell<Option<crate::merkle::TreeSize>>,
-);
-
-/// [`checkpoint`], which with `verified` signs only that tree.
+/// [`checkpoint`], which with `verified` (the tree verify checked) signs
+/// only that tree: a log whose size or root is another under the write
+/// lock is [`Error::LogMoved`], and nothing is signed.
 fn checkpoint_of(
     store: &mut Store,
     signer: &Signer,
-    verified: Option<Verified<'_>>,
+    verified: Option<(crate::merkle::TreeSize, Hash)>,
     keep: impl FnOnce(&Connection, &crate::checkpoint::SignedNote) -> Result<()>,
 ) -> Result<(Appended, crate::checkpoint::SignedNote)> {
     let origin = store.origin()?;
@@ -496,13 +487,12 @@ fn checkpoint_of(
         }
         let size = crate::merkle::TreeSize(seq.0);
         let root = crate::tree::root(conn, size)?;
-        if let Some((tree, moved)) = verified {
-            if (size, root) != tree {
-                moved.set(Some(size));
-                return Err(Error::Internal(
-                    "the log moved after it was verified".into(),
-                ));
-            }
+        if let Some(tree) = verified.filter(|&tree| tree != (size, root)) {
+            return Err(Error::LogMoved {
+                expected: Seq(tree.0 .0.saturating_sub(1)),
+                found: seq.0.checked_sub(1).map(Seq),
+                refusal: "the checkpoint would sign a tree verify did not check".into(),
+            });
         }
         let signed = crate::tree::sign_note(&origin, size, root, signer)?;
         let body = Body::CheckpointAdd(CheckpointAdd {

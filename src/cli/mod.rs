@@ -384,10 +384,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::model::ItemId> {
     // A list where one id goes (`claim retract C18,C19`): said as such,
     // not as "not an id".
-    if s.contains(',')
-        && s.split(',')
-            .all(|p| p.trim().parse::<claimtrail::model::ItemId>().is_ok())
-    {
+    if claimtrail::model::BadId(s.to_string()).is_list() {
         return Err(Error::invalid(
             format!(
                 "`{}` is a list of ids, and this takes one {} id",
@@ -396,7 +393,10 @@ pub fn parse_id(s: &str, want: claimtrail::model::IdKind) -> Result<claimtrail::
             ),
             format!(
                 "give one id per command; in a shell, `for id in {}; do claimtrail … $id …; done`",
-                s.split(',').map(str::trim).collect::<Vec<_>>().join(" ")
+                s.split([',', ' '])
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
         ));
     }

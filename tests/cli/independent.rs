@@ -30,7 +30,10 @@ fn independent(db: &std::path::Path, args: &[&str]) -> Run {
 /// enrolled in one line ("N entries more, up to entry M, signed by K"),
 /// after the first of them: that line stands for an `authorization`
 /// problem at each entry from that first one to M (the independent
-/// verifier names each).
+/// verifier names each). The line does not list which entries of that
+/// span K signed, so every entry of it counts: a span where another key's
+/// authorization problem went unnamed by claimtrail would not be caught
+/// here (the tamper tests name those one by one).
 fn named(json: &str) -> BTreeSet<(Option<u64>, String)> {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
     let problems = v["problems"].as_array().unwrap();

@@ -412,7 +412,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// An analyst's judgment of a claim. See README for the ClaimReview mapping.
+    /// An analyst's judgment of a claim. See docs/REPORTS.md for the ClaimReview mapping.
     Verdict, "verdict" {
         Confirmed = "confirmed",
         Corroborated = "corroborated",

@@ -31,7 +31,8 @@ also reports the projection rows and tree nodes that no longer match.
 Exit 0 when every case agreed, 1 when one did not (each difference printed),
 2 when the log could not be built. It is run by hand (400 cases take about
 2.5 minutes on two cores); the test suite keeps a fixed few of each kind
-(tests/cli/independent.rs). README, "Checking a log without claimtrail",
+(tests/cli/independent.rs). docs/AUDIT.md, "Checking a log without
+claimtrail",
 says what the comparison found.
 """
 

@@ -28,7 +28,8 @@ rotations (below),
 checkpoints, and ids, dates, kinds and reasons that do not exist or are
 blank.
 
-A key rotation (README, "To replace a person's key") gives one of the
+A key rotation (docs/AUDIT.md, "Checking signatures
+with OpenSSH": a person's new key) gives one of the
 desk's four people (the admin, the analyst, the second analyst once
 enrolled, the auditor) a new key made with `key new`: an analyst's or
 auditor's (or an admin's while another admin is live) is revoked by an
@@ -71,7 +72,7 @@ It checks the contract of every command:
   same person (under any live key of theirs) of the same claim, of an
   annotation not superseded yet, with no links and right values, is;
 - `key add` and `key revoke` do what the model of the keys says (FORMAT
-  §3.2, §3.3, README "a person's new key"): signed by an enrolled,
+  §3.2, §3.3, docs/AUDIT.md "a person's new key"): signed by an enrolled,
   unrevoked admin, an enrolment of a key never enrolled, under a name no
   live key holds or reads as, and, when a revoked key holds it, given with
   --name exactly as before and for its role, is appended, as is a
@@ -612,8 +613,8 @@ class Session:
         return sorted({k for k in before if k != key and k in self.revoked})
 
     def rotate(self, refusals):
-        """A key rotation of one of the desk's people (README, "To replace
-        a person's key"): a new key made with `key new`, then, for an
+        """A key rotation of one of the desk's people (docs/AUDIT.md, "Checking
+        signatures with OpenSSH": a person's new key): a new key made with `key new`, then, for an
         analyst or auditor (or an admin while another admin is live), the
         old key revoked by an admin and the new one enrolled under the old
         one's name, given with --name, for its role, so that it signs for
@@ -731,7 +732,7 @@ class Session:
             self.signed_by_rotated(key, args)
         if r.returncode == 0:
             # A redaction run again on a source already redacted signs
-            # nothing and rebuilds the file (README, "Redacting"): asked
+            # nothing and rebuilds the file (docs/GUIDE.md, "Redaction"): asked
             # again with --json, it says it appended no entry.
             again = False
             if after[0] == before[0] and args[:2] == ["source", "redact"]:
@@ -900,14 +901,14 @@ class Session:
     @staticmethod
     def reads_as(a, b):
         """Whether two names read alike as `key add` judges them, as far as
-        the names this tool gives go (case and spacing aside: README,
+        the names this tool gives go (case and spacing aside: docs/AUDIT.md,
         "`key add` refuses a name that an enrolled key holds, or that reads
         as it")."""
         return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
     def key_expectation(self, key, args):
         """What `key add` or `key revoke` must do (FORMAT §3.2, §3.3, and
-        the command's own refusals, README "a person's new key"): signed
+        the command's own refusals, docs/AUDIT.md "a person's new key"): signed
         by an enrolled, unrevoked admin; an enrolment of a key never
         enrolled, under a name no live key holds (or reads as) and, when a
         revoked key holds it, given with --name exactly as that key's and
@@ -1226,7 +1227,7 @@ class Session:
         """{claim: [its current annotations]}: each person's latest
         annotation of the claim that is not retracted, as if retracted
         annotations were absent; a person is every key enrolled under one
-        name for one role (a rotated key: README, "a claim shows one
+        name for one role (a rotated key: docs/AUDIT.md, "a claim shows one
         current verdict of that person's (the latest of either key's)")."""
         latest = {}
         for a in sorted(self.claim_of, key=lambda i: int(i[1:])):
@@ -1240,7 +1241,7 @@ class Session:
     def model_keys(self):
         """The keys against the model: `key list --json` gives each key the
         model enrolled, with its name, role and whether it is revoked; and
-        `--mine` of one of them (README: "your own key, earlier keys of
+        `--mine` of one of them (docs/GUIDE.md: "your own key, earlier keys of
         yours included") gives, in `list sources|claims|annotations` and
         `log`, exactly what the model says that person signed, under any
         of their keys."""
@@ -1616,7 +1617,7 @@ class Session:
                                                     for x in k))
             if self.rng.random() < 0.4:
                 # A key's fingerprint selects what its person signed, under
-                # any of their keys (README, `--by`: "with the other keys
+                # any of their keys (docs/GUIDE.md, `--by`: "with the other keys
                 # enrolled under the same name (a rotated key's: one
                 # person's work)").
                 fp = self.rng.choice(signers)

@@ -615,7 +615,7 @@ fn an_analyst_exports_once_an_admin_has_signed_a_checkpoint() {
         checked.stdout
     );
 
-    // The only admin's key is replaced (README, key rotation): the new
+    // The only admin's key is replaced (docs/AUDIT.md, a person's new key): the new
     // admin revokes the old one. The bundle must carry that revocation
     // (the old admin enrolled the analyst), which no checkpoint covers:
     // export names it, where it said only "no checkpoint covers these

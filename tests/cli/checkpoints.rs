@@ -1834,7 +1834,7 @@ fn a_stored_checkpoint_with_a_failing_auditor_line_fails_verify() {
 }
 
 /// `key vkey` gives the admins' keys first: `key vkey | head -1`, the
-/// README's recipe for a monitor, is then the log's own key also after an
+/// recipe for a monitor in docs/PUBLISHING.md, is then the log's own key also after an
 /// admin's key was rotated, when the auditor was enrolled before the new
 /// admin (it gave the auditor's, a cosigner's key, which anchors nothing).
 #[test]

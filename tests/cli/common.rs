@@ -374,7 +374,7 @@ impl Work {
         .ok();
     }
 
-    /// The analyst's key rotated as the README says (revoked, then a new
+    /// The analyst's key rotated as docs/AUDIT.md says (revoked, then a new
     /// key `analyst2` enrolled under the name), and the new key at work
     /// on what the old one signed: it supersedes A1 and retracts C2.
     pub fn rotate_analyst(&self) {

@@ -118,7 +118,7 @@ fn imports_sources_claims_and_annotations_of_the_fixture() {
         assert_eq!(c["source"], "S2", "{c}");
     }
     assert_eq!(five["paraphrase"], "five children killed, nine injured");
-    // The second occurrence of "Tehran summit" (README: bytes 4118..4131).
+    // The second occurrence of "Tehran summit" (docs/GUIDE.md: bytes 4118..4131).
     assert_eq!(
         (tehran["start"].as_u64(), tehran["end"].as_u64()),
         (Some(4118), Some(4131))

@@ -791,8 +791,8 @@ fn both_verifiers_check_the_signatures_of_checkpoint_notes() {
     assert_eq!(named(&theirs.stdout), at_17, "{}", theirs.stdout);
 }
 
-/// The two differential tools run by hand (README, "Checking a log without
-/// claimtrail") keep working: a few cases of each, on this build.
+/// The two differential tools run by hand (docs/AUDIT.md, "Checking a log
+/// without claimtrail") keep working: a few cases of each, on this build.
 #[test]
 fn the_comparison_tools_run() {
     let tool = |name: &str, args: &[&str]| {

@@ -897,7 +897,7 @@ fn key_rotation_keeps_old_entries_valid() {
     .error("last admin");
 }
 
-/// A key rotated as the README says (the old one revoked, the new one
+/// A key rotated as docs/AUDIT.md says (the old one revoked, the new one
 /// enrolled under the same name) signs for the same analyst: her earlier
 /// judgments can still be revised and her claims retracted, and a claim
 /// shows one current verdict of hers, not one per key.

@@ -1984,7 +1984,7 @@ pub enum TextKind {
     /// so the same quote was signed three times, its judgments split
     /// between them).
     Name,
-    /// A title: one line.
+    /// A title: one line, with no white space at either end.
     Line,
     /// A note, a paraphrase, a reason: may run over lines.
     Lines,
@@ -2031,6 +2031,20 @@ pub fn check_text(field: &str, value: &str, kind: TextKind) -> Result<()> {
                 c as u32
             ),
             format!("type the {field} again without it"),
+        ));
+    }
+    // A title with a space at an end reads as the title without it: given
+    // to `source amend`, it was signed as a correction whose one change
+    // nobody can see (`show` printed the "old" and "new" titles alike).
+    if kind == TextKind::Line
+        && (value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace))
+    {
+        return Err(Error::invalid(
+            format!(
+                "the {field} \"{}\" begins or ends with white space",
+                crate::text::escape(value)
+            ),
+            format!("give the {field} without it (it reads as the {field} without it)"),
         ));
     }
     if kind == TextKind::Name {

@@ -362,7 +362,8 @@ pub fn file_note(text: &str) -> String {
 }
 
 /// The note of `annotate --note-file`: a file's text, or standard input's for `-`,
-/// without its trailing newline and spaces. Refused when it cannot fit in
+/// without white space at either end (its trailing newline, a first line's
+/// indentation). Refused when it cannot fit in
 /// an entry, is not UTF-8 or is empty, before the log is opened.
 pub fn read_note(path: &Path) -> Result<String> {
     use std::io::Read;

@@ -59,7 +59,8 @@ pub struct Args {
     #[arg(long, allow_hyphen_values = true, value_parser = values::text(), conflicts_with_all = ["edit", "note_file"])]
     pub note: Option<String>,
     /// Read the note from FILE, or from standard input with `-` (a note a
-    /// script wrote); its trailing newline is not part of the note.
+    /// script wrote); white space at either end (the trailing newline, a
+    /// first line's indentation) is not part of the note.
     #[arg(long, value_name = "FILE", conflicts_with = "edit")]
     pub note_file: Option<std::path::PathBuf>,
     /// Write the note in your editor ($VISUAL, else $EDITOR, else vi).

@@ -103,7 +103,11 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
     let signer = ctx.signer_for(store.conn(), &entry)?;
     let e = append(&mut store, &signer, entry)?;
     if ctx.json {
-        output::json(&serde_json::json!({"retracted": id.to_string(), "entry": e}))?;
+        output::json(&serde_json::json!({
+            "retracted": id.to_string(),
+            "replaced_by": replaced.map(|r| r.to_string()),
+            "entry": e,
+        }))?;
     } else {
         let by = replaced
             .map(|r| format!(", replaced by {r}"))
@@ -615,7 +619,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         .filter_map(|e| e.id.map(|i| i.to_string()))
         .collect();
     if ctx.json {
-        output::json(&serde_json::json!({"added": ids}))?;
+        output::json(&serde_json::json!({"added": ids, "entries": added}))?;
     } else {
         outln!("{}", ids.join("\n"))?;
     }

@@ -53,6 +53,69 @@ fn retracted() -> Work {
     w
 }
 
+/// `claim retract --json` says what the text says: the claim retracted,
+/// the claim that replaces it (or null), and the entry.
+#[test]
+fn retract_in_json_names_the_claim_that_replaces_it() {
+    let w = Work::with_claims();
+    let c3 = w.claim_on(
+        "S1",
+        &[
+            "--quote",
+            "At least five children were killed and nine injured",
+        ],
+        "Adele Khodr, UNICEF MENA representative",
+        "statement",
+    );
+    assert_eq!(c3.ok(), "C3\n");
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "--json",
+            "claim",
+            "retract",
+            "C2",
+            "--reason",
+            REASON,
+            "--replaced-by",
+            "C3",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(
+        (
+            &j["retracted"],
+            &j["replaced_by"],
+            &j["entry"]["seq"],
+            &j["entry"]["kind"]
+        ),
+        (
+            &serde_json::json!("C2"),
+            &serde_json::json!("C3"),
+            &serde_json::json!(8),
+            &serde_json::json!("claim.retract")
+        ),
+        "{j}"
+    );
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "--json",
+            "claim",
+            "retract",
+            "C1",
+            "--reason",
+            "recorded twice",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(
+        (&j["retracted"], &j["replaced_by"]),
+        (&serde_json::json!("C1"), &serde_json::Value::Null),
+        "{j}"
+    );
+}
+
 #[test]
 fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
     let w = retracted();

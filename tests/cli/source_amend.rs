@@ -217,6 +217,18 @@ fn who_may_amend_and_what_is_refused_leaves_the_log_unchanged() {
             &["source", "amend", "S1", "--title", "T\nU", "--reason", "fix"],
             "the title is one line",
         ),
+        // A space after the title reads as the title: signed, it was a
+        // correction nobody could see.
+        (
+            "analyst",
+            &["source", "amend", "S1", "--title", &format!("{TITLE} "), "--reason", "typo"],
+            &format!("the title \"{TITLE} \" begins or ends with white space (hint: give the title without it"),
+        ),
+        (
+            "analyst",
+            &["source", "amend", "S1", "--title", " Other", "--reason", "typo"],
+            "the title \" Other\" begins or ends with white space",
+        ),
         (
             "analyst",
             &["source", "amend", "S1", "--title", "Other", "--reason", "REASON"],

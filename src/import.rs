@@ -817,19 +817,12 @@ pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> 
         ));
     }
     let s = std::str::from_utf8(bytes).map_err(|e| {
-        let legacy = crate::text::legacy_text(bytes, e.valid_up_to());
-        line_err(
+        let at = format!("column {}", char_column(bytes, e.valid_up_to()));
+        not_utf8(bytes, e.valid_up_to(), "", &at, |encoding| {
             format!(
-                "not UTF-8 (invalid byte at column {}); read as {}, it says `{}`",
-                e.valid_up_to() + 1,
-                legacy.encoding,
-                legacy.line
-            ),
-            format!(
-                "if that reads right, save the file as UTF-8 (`iconv -f {} -t UTF-8` converts it) and import that copy; if not, ask whoever sent it which encoding it is in",
-                legacy.encoding
-            ),
-        )
+                "if that reads right, save the file as UTF-8 (`iconv -f {encoding} -t UTF-8` converts it) and import that copy; if not, ask whoever sent it which encoding it is in"
+            )
+        })
     })?;
     if s.trim().is_empty() {
         return Ok(None);
@@ -843,26 +836,124 @@ pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> 
     serde_json::from_str::<Line>(s).map(Some).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => line_err(
-                format!("malformed JSON: {}", strip_position(&e)),
-                r#"each line is one complete JSON object, e.g. {"type":"claim","source":"S1",…}"#,
-            ),
+            Category::Syntax | Category::Eof | Category::Io => match lone_surrogate(s) {
+                Some(escape) => line_err(
+                    format!(
+                        "the escape {escape} is half of a character (a UTF-16 surrogate without its other half): the text was cut inside a character, often an emoji"
+                    ),
+                    "give the whole character (an emoji above U+FFFF takes two escapes, e.g. \\ud83d\\ude00), or delete the half",
+                ),
+                None => line_err(
+                    format!("malformed JSON: {}", strip_position(&e, s)),
+                    r#"each line is one complete JSON object, e.g. {"type":"claim","source":"S1",…}"#,
+                ),
+            },
             Category::Data => data_error(&e, s),
         }
     })
 }
 
+/// The column, in characters as an editor counts them, of byte `at` of a
+/// line whose bytes before `at` are UTF-8 (serde_json and `from_utf8` count
+/// bytes: a line with Arabic before its error was off by dozens).
+fn char_column(line: &[u8], at: usize) -> usize {
+    let mut at = at.min(line.len());
+    while at > 0 && std::str::from_utf8(&line[..at]).is_err() {
+        at -= 1;
+    }
+    String::from_utf8_lossy(&line[..at]).chars().count() + 1
+}
+
+/// What is said of an import line or a CSV cell that is not UTF-8 (`field`
+/// names the cell's field, with its colon, or is empty; `at` says where):
+/// UTF-8 text with a few stray bytes is said to be so, as `source add`
+/// says it of a file (converting the whole of it from the legacy
+/// encoding a detector guesses, as the hint said, garbled every Arabic or
+/// Cyrillic letter of a line with one stray byte); other bytes are read
+/// in the likely legacy encoding, and `convert` says what to do.
+pub(crate) fn not_utf8(
+    bytes: &[u8],
+    bad_at: usize,
+    field: &str,
+    at: &str,
+    convert: impl Fn(&str) -> String,
+) -> LineError {
+    if let Some(stray) = crate::text::stray_bytes(bytes) {
+        return line_err(
+            format!(
+                "{field}UTF-8 text but for {} that {} not (the first at {at}, shown as \u{fffd} in `{}`)",
+                crate::text::count(stray as u64, "byte"),
+                if stray == 1 { "is" } else { "are" },
+                crate::text::line_shown(bytes, bad_at, String::from_utf8_lossy)
+            ),
+            "fix them where they came from, or drop them (`iconv -f UTF-8 -t UTF-8 -c` does), check that the copy reads right, and import that copy",
+        );
+    }
+    let legacy = crate::text::legacy_text(bytes, bad_at);
+    line_err(
+        format!(
+            "{field}not UTF-8 (invalid byte at {at}); read as {}, it says `{}`",
+            legacy.encoding, legacy.line
+        ),
+        convert(&legacy.encoding),
+    )
+}
+
 /// serde's message without serde_json's " at line 1 column N" suffix, which
 /// only adds noise for a one-line document whose type check ran at its end.
-fn strip_position(e: &serde_json::Error) -> String {
+fn strip_position(e: &serde_json::Error, line: &str) -> String {
     let s = e.to_string();
     match s.rfind(" at line ") {
         Some(i) => match e.classify() {
             serde_json::error::Category::Data => s[..i].to_string(),
-            _ => format!("{} (column {})", &s[..i], e.column()),
+            // serde_json counts bytes from 1; an editor counts characters.
+            _ => format!(
+                "{} (column {})",
+                &s[..i],
+                char_column(line.as_bytes(), e.column().saturating_sub(1))
+            ),
         },
         None => s,
     }
+}
+
+/// The first `\uXXXX` escape of `line` that is half a surrogate pair with
+/// no other half beside it (a tweet cut inside an emoji by a scraper), which
+/// serde_json reports as "unexpected end of hex escape" or "lone leading
+/// surrogate": the escape is complete, the character is not.
+fn lone_surrogate(line: &str) -> Option<String> {
+    let b = line.as_bytes();
+    let unit = |i: usize| -> Option<u16> {
+        let hex = line.get(i + 2..i + 6)?;
+        (b.get(i) == Some(&b'\\') && matches!(b.get(i + 1), Some(b'u')))
+            .then(|| u16::from_str_radix(hex, 16).ok())
+            .flatten()
+    };
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if let Some(u) = unit(i) {
+                match u {
+                    0xD800..=0xDBFF => match unit(i + 6) {
+                        Some(0xDC00..=0xDFFF) => {
+                            i += 12;
+                            continue;
+                        }
+                        _ => return Some(line[i..i + 6].to_string()),
+                    },
+                    0xDC00..=0xDFFF => return Some(line[i..i + 6].to_string()),
+                    _ => {}
+                }
+                i += 6;
+                continue;
+            }
+            // Any other escape: skip the character escaped (`\\` too).
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    None
 }
 
 fn data_error(e: &serde_json::Error, line: &str) -> LineError {
@@ -874,7 +965,7 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
             "give one \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"",
         );
     }
-    let said = strip_position(e);
+    let said = strip_position(e, line);
     // The field and what is wrong with it come from the one failure: the
     // second read (below) meets the fields in another order than the
     // first, and where two were wrong it named one and quoted the other.
@@ -888,7 +979,9 @@ fn data_error(e: &serde_json::Error, line: &str) -> LineError {
         _ => said,
     };
     if let Some(rest) = msg.strip_prefix("unknown variant ") {
-        let found = rest.split(',').next().unwrap_or(rest);
+        // serde: "unknown variant `claim, source`, expected one of …": the
+        // value may hold a comma of its own.
+        let found = rest.split(", expected").next().unwrap_or(rest);
         return line_err(
             format!("unknown type {found}"),
             "use \"type\": \"source\", \"claim\", \"annotation\", \"retraction\", \"annotation_retraction\" or \"source_amendment\"",
@@ -1307,12 +1400,20 @@ pub fn import(
     // dry run writes nothing, and does not wait.
     let _lock = match opts.dry_run {
         true => None,
-        false => Some(ImportLock::acquire(store.path(), &mut |holder| {
-            progress(&Progress {
-                waiting: Some(Waiting { holder }),
-                ..Progress::default()
-            })
-        })?),
+        false => {
+            // Ctrl-C while waiting for another import's lock: the line
+            // IMPORT.md promises an interrupted import leaves (it exited 130
+            // without one).
+            let _waiting = interrupt::say_on_interrupt(|| {
+                "import interrupted while waiting for the import already running: nothing was appended (hint: run the same import again, once that one has ended)".to_string()
+            });
+            Some(ImportLock::acquire(store.path(), &mut |holder| {
+                progress(&Progress {
+                    waiting: Some(Waiting { holder }),
+                    ..Progress::default()
+                })
+            })?)
+        }
     };
     let started = Instant::now();
     // A bulk load touches every index of the log: give this connection a

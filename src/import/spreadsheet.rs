@@ -317,20 +317,16 @@ impl<R: Read> Rows<R> {
                 continue;
             };
             let text = std::str::from_utf8(cell).map_err(|e| {
-                let legacy = crate::text::legacy_text(cell, e.valid_up_to());
-                line_err(
-                    format!(
-                        "{field}: not UTF-8 (invalid byte at byte {} of the cell); read as {}, it says `{}`",
-                        e.valid_up_to() + 1,
-                        legacy.encoding,
-                        legacy.line
-                    ),
+                let at = format!(
+                    "character {} of the cell",
+                    super::char_column(cell, e.valid_up_to())
+                );
+                super::not_utf8(cell, e.valid_up_to(), &format!("{field}: "), &at, |encoding| {
                     format!(
                         "export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or, if that \
-                         reads right, convert it (`iconv -f {} -t UTF-8` does) and import that copy",
-                        legacy.encoding
-                    ),
-                )
+                         reads right, convert it (`iconv -f {encoding} -t UTF-8` does) and import that copy"
+                    )
+                })
             })?;
             object.insert(field.to_string(), value(field, text));
         }
@@ -408,7 +404,27 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
             e.hint,
         );
     }
-    if e.what.starts_with("unknown type ") {
+    if let Some(found) = e
+        .what
+        .strip_prefix("unknown type `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        // `annotation,C1,false` in the type cell of a file whose header is
+        // separated by `;`: a type of its own, and then the row's other
+        // cells, joined by another separator than the header's.
+        if let Some(sep) = found
+            .find([',', ';', '\t'])
+            .filter(|&i| TYPES.contains(&found[..i].trim()))
+        {
+            let shown = match &found[sep..sep + 1] {
+                "\t" => "tabs".to_string(),
+                c => format!("`{c}`"),
+            };
+            return line_err(
+                format!("unknown type `{found}`: this row's cells are separated by {shown}, and the header's are not"),
+                "separate every row as the header is (save the file again with one separator throughout), then import it",
+            );
+        }
         return line_err(
             e.what,
             "write source, claim, annotation, retraction, annotation_retraction or source_amendment in the row's type column",
@@ -416,6 +432,16 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
     }
     e
 }
+
+/// The types of rows, as the type column names them.
+const TYPES: [&str; 6] = [
+    "source",
+    "claim",
+    "annotation",
+    "retraction",
+    "annotation_retraction",
+    "source_amendment",
+];
 
 /// A cell's text as the value of `field`.
 fn value(field: &str, text: &str) -> Value {
@@ -975,7 +1001,7 @@ mod tests {
         let (_, line) = r.next_row().unwrap().unwrap();
         assert_eq!(
             line.unwrap_err().what,
-            "note: not UTF-8 (invalid byte at byte 4 of the cell); read as WINDOWS-1252, it says `café`"
+            "note: not UTF-8 (invalid byte at character 4 of the cell); read as WINDOWS-1252, it says `café`"
         );
     }
 

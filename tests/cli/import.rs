@@ -668,7 +668,19 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
     )
     .unwrap();
     w.run(Some("analyst"), &["import", "cp1251.csv"]).error(
-        "row 2: note: not UTF-8 (invalid byte at byte 1 of the cell); read as WINDOWS-1251, it says `Генпрокурор перевірив` (hint: export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or, if that reads right, convert it (`iconv -f WINDOWS-1251 -t UTF-8` does)",
+        "row 2: note: not UTF-8 (invalid byte at character 1 of the cell); read as WINDOWS-1251, it says `Генпрокурор перевірив` (hint: export the spreadsheet as UTF-8 CSV (Excel: \"CSV UTF-8\"), or, if that reads right, convert it (`iconv -f WINDOWS-1251 -t UTF-8` does)",
+    );
+    assert!(before == w.db_bytes());
+    // A header separated by `;` (as Excel writes it in much of Europe)
+    // above rows separated by `,`: the row was "unknown type
+    // `annotation,C1,false`", which reads like a good type.
+    std::fs::write(
+        w.path("mixed.csv"),
+        "type;claim;verdict\nannotation,C1,false\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "mixed.csv"]).error(
+        "row 2: unknown type `annotation,C1,false`: this row's cells are separated by `,`, and the header's are not (hint: separate every row as the header is",
     );
     assert!(before == w.db_bytes());
 }
@@ -737,6 +749,35 @@ fn a_second_import_of_the_same_file_waits_for_the_first_and_appends_nothing() {
         count(&w, "entries"),
         before,
         "the second appended while waiting"
+    );
+    // A third waits too, and is stopped with Ctrl-C: it says so, as an
+    // interrupted import does (it died of the signal without a word).
+    let third_err = w.path("third.err");
+    let third = w
+        .std_command(Some("analyst"), &[], &["import", "ann.jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&third_err).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !std::fs::read_to_string(&third_err)
+        .unwrap()
+        .contains("waiting for the import already running")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "third import did not wait"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = interrupted(third);
+    assert_eq!(out.status.signal(), Some(libc::SIGINT));
+    assert_eq!(out.stdout, b"");
+    let said = std::fs::read_to_string(&third_err).unwrap();
+    assert_eq!(
+        said.lines().last(),
+        Some("import interrupted while waiting for the import already running: nothing was appended (hint: run the same import again, once that one has ended)"),
+        "{said}"
     );
     first
         .stdin
@@ -1007,6 +1048,33 @@ fn bad_lines_are_named_and_change_nothing() {
         (
             b"{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\",\"note\":\"\xc3\xe5\xed\xef\xf0\xee\xea\xf3\xf0\xee\xf0: \xef\xe5\xf0\xe5\xe2\xb3\xf0\xe8\xf2\xe8\"}".to_vec(),
             "not UTF-8 (invalid byte at column 61); read as WINDOWS-1251, it says `…ct\":\"false\",\"note\":\"Генпрокурор: перевірити\"}` (hint: if that reads right, save the file as UTF-8 (`iconv -f WINDOWS-1251 -t UTF-8` converts it)",
+        ),
+        // UTF-8 Ukrainian with one stray byte: read as a legacy encoding,
+        // it was "GBK", and the hint's iconv garbled every letter.
+        (
+            [
+                "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\",\"note\":\"загинули семеро цивільних ".as_bytes(),
+                b"\xa0\"}",
+            ]
+            .concat(),
+            "UTF-8 text but for 1 byte that is not (the first at column 87, shown as \u{fffd} in `…ли семеро цивільних \u{fffd}\"}`) (hint: fix them where they came from, or drop them (`iconv -f UTF-8 -t UTF-8 -c` does)",
+        ),
+        // The column an editor shows, in characters: 11 Cyrillic letters
+        // before the error were 11 columns more, in bytes.
+        (
+            r#"{"type":"annotation","claim":"C1","verdict":"false","note":"Генпрокурор" x}"#.as_bytes().to_vec(),
+            "malformed JSON: expected `,` or `}` (column 74)",
+        ),
+        // Half an emoji, as a scraper that cuts tweets leaves it: the
+        // escape is whole, and serde said "unexpected end of hex escape".
+        (
+            br#"{"type":"annotation","claim":"C1","verdict":"false","note":"killed \ud83d"}"#.to_vec(),
+            "the escape \\ud83d is half of a character (a UTF-16 surrogate without its other half)",
+        ),
+        // A type with a comma in it, named whole (it was cut at the comma).
+        (
+            br#"{"type":"claim, source"}"#.to_vec(),
+            "unknown type `claim, source` (hint:",
         ),
         (
             b"\xff\xfe{\x00\"\x00".to_vec(),

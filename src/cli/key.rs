@@ -53,7 +53,23 @@ pub enum KeyCommand {
     AllowedSigners,
     /// Print the log's C2SP verifier keys (admins: checkpoint signers under
     /// the origin; auditors: cosigners), for `checkpoint verify` and tlog tools.
-    Vkey,
+    ///
+    /// With `--origin` and `--pub`, no database is read: the verifier key of
+    /// that admin's public key for that log is made from the two, for an
+    /// auditor who was given only the admin's .pub file and a published
+    /// directory or bundle (whose checkpoint's first line is the origin).
+    /// Nothing vouches that the .pub file is the admin's: get it from the
+    /// desk by a channel you trust.
+    Vkey {
+        /// The log's origin: the first line of its checkpoint, as `status`
+        /// or a published `checkpoint` file shows it.
+        #[arg(long, requires = "pub_file", value_parser = values::text())]
+        origin: Option<String>,
+        /// An admin's OpenSSH public key (.pub file, or `-` for standard
+        /// input) to make the verifier key of, without the database.
+        #[arg(long = "pub", value_name = "FILE", requires = "origin")]
+        pub_file: Option<PathBuf>,
+    },
 }
 
 pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
@@ -71,7 +87,11 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
         KeyCommand::Revoke { which, reason } => revoke(ctx, which, reason),
         KeyCommand::List => list(ctx),
         KeyCommand::AllowedSigners => allowed_signers(ctx),
-        KeyCommand::Vkey => super::checkpoint::vkeys(ctx),
+        KeyCommand::Vkey {
+            origin: Some(origin),
+            pub_file: Some(file),
+        } => offline_vkey(ctx, &origin, file),
+        KeyCommand::Vkey { .. } => super::checkpoint::vkeys(ctx),
     }
 }
 
@@ -339,12 +359,41 @@ pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Resu
         .map_err(|_| Error::invalid(format!("{} is not a text file", path.display()), hint))
 }
 
-fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
-    // An admin is sent a new member's key as a line in a mail or a chat:
-    // `-` reads it from standard input, and the line itself is taken
-    // where no file has that name (both were "cannot read").
+/// `key vkey --origin ORIGIN --pub FILE`: the verifier key (C2SP signed
+/// note, Ed25519) of an admin's public key for the log `origin`, made with
+/// no database, as `key vkey` makes the admins' lines from the log.
+fn offline_vkey(ctx: &Ctx, origin: &str, file: PathBuf) -> Result<Outcome> {
+    let (file, text) = public_key_text(ctx, file)?;
+    let text = keys::without_comment_lines(&text);
+    let pk = parse_key(&file, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
+    let vkey = claimtrail::checkpoint::VerifierKey::new(
+        origin,
+        claimtrail::checkpoint::KeyType::Ed25519,
+        pk.verifying_key(),
+    )
+    .map_err(|e| {
+        Error::invalid(
+            format!("`{}` is not a log's origin: {e}", escape(origin)),
+            "give the first line of the log's checkpoint (a published directory's `checkpoint` file, or a bundle's checkpoint)",
+        )
+    })?;
+    if ctx.json {
+        output::json(&serde_json::json!({
+            "vkey": vkey.to_string(),
+            "origin": origin,
+            "fingerprint": pk.fingerprint(),
+        }))?;
+    } else {
+        outln!("{vkey}")?;
+    }
+    Ok(Outcome::Done)
+}
+
+/// The text of a public key given as a file, `-` (standard input), or the
+/// key's line itself, and the name to call it by.
+fn public_key_text(ctx: &Ctx, file: PathBuf) -> Result<(PathBuf, String)> {
     let given = file.to_str().map(str::trim).unwrap_or_default();
-    let (file, raw) = if given == "-" {
+    Ok(if given == "-" {
         ctx.reading_stdin("the public key")?;
         let bytes = claimtrail::files::read_capped(Path::new("/dev/stdin"), keys::MAX_KEY_FILE)?;
         let shown = PathBuf::from("standard input");
@@ -355,7 +404,14 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     } else {
         let text = read_key_text(&file, PUBKEY_HINT)?;
         (file, text)
-    };
+    })
+}
+
+fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Outcome> {
+    // An admin is sent a new member's key as a line in a mail or a chat:
+    // `-` reads it from standard input, and the line itself is taken
+    // where no file has that name (both were "cannot read").
+    let (file, raw) = public_key_text(ctx, file)?;
     // Read once: the key, then its comment as the default name (comment
     // lines above it read past, as OpenSSH reads them).
     let text = keys::without_comment_lines(&raw);

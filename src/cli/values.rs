@@ -210,6 +210,12 @@ pub fn verifier_keys(
             Err(_) => {}
         }
         let shown = claimtrail::text::escape(v);
+        if claimtrail::keys::begins_as_public_key(v.trim().as_bytes()) {
+            return Err(Error::invalid(
+                "that is an OpenSSH public key, not a verifier key (a verifier key names the log as well as the key)",
+                "make the verifier key from it and the log's origin, with no database: `claimtrail key vkey --origin ORIGIN --pub admin.pub` (ORIGIN: the first line of the log's checkpoint)",
+            ));
+        }
         return Err(if v.trim_end().contains('\n') {
             Error::invalid(
                 format!("`{shown}` is not a verifier key: {err}"),
@@ -262,6 +268,15 @@ fn verifier_key_file(
         let line = line.trim_end_matches('\r').trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
+        }
+        if claimtrail::keys::begins_as_public_key(line.as_bytes()) {
+            return Err(Error::invalid(
+                format!(
+                    "the --vkey file {shown}, line {}, is an OpenSSH public key, not a verifier key (a verifier key names the log as well as the key)",
+                    n + 1
+                ),
+                format!("make the verifier key from it and the log's origin, with no database: `claimtrail key vkey --origin ORIGIN --pub {shown}` (ORIGIN: the first line of the log's checkpoint)"),
+            ));
         }
         let key = line.parse().map_err(|e| {
             Error::invalid(

@@ -1980,3 +1980,100 @@ fn a_checkpoint_signed_by_a_revoked_admin_key_names_the_key() {
         v.stdout
     );
 }
+
+/// An auditor given only the admin's .pub file and a published directory
+/// (or a bundle) makes the log's verifier key with no database: `key vkey
+/// --origin --pub`. The .pub file given as a `--vkey` is said to be an
+/// OpenSSH key, with that command (it was "key name … is invalid", and the
+/// hint sent the auditor to `key vkey`, which needs the database).
+#[test]
+fn an_auditor_with_only_the_admins_pub_file_makes_the_verifier_key() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", "site"]).ok();
+    w.run(None, &["export", "C1", "--out", "c1.bundle"]).ok();
+    let pubfile = w.path("admin.pub");
+    let pubfile = pubfile.to_str().unwrap();
+    // No database: a path where none is.
+    let auditor = Work::new();
+    let made = auditor.run(
+        None,
+        &[
+            "key",
+            "vkey",
+            "--origin",
+            "test.example/idlib",
+            "--pub",
+            pubfile,
+        ],
+    );
+    assert_eq!(made.ok(), format!("{}\n", w.vkey()));
+    assert!(!auditor.db.exists(), "a database was made");
+    let vkey = made.stdout.trim_end().to_string();
+    let site = w.path("site");
+    let r = auditor.run(
+        None,
+        &["verify-published", site.to_str().unwrap(), "--vkey", &vkey],
+    );
+    assert!(r.ok().contains("OK: every published entry"), "{}", r.stdout);
+    let bundle = w.path("c1.bundle");
+    auditor
+        .run(
+            None,
+            &["verify-bundle", bundle.to_str().unwrap(), "--vkey", &vkey],
+        )
+        .ok();
+    // The key's line itself, and standard input, are taken too.
+    let line = std::fs::read_to_string(pubfile).unwrap();
+    let r = auditor.run(
+        None,
+        &[
+            "key",
+            "vkey",
+            "--origin",
+            "test.example/idlib",
+            "--pub",
+            line.trim(),
+        ],
+    );
+    assert_eq!(r.ok(), made.stdout);
+    let r = auditor.run_with(
+        None,
+        &[],
+        &[
+            "key",
+            "vkey",
+            "--origin",
+            "test.example/idlib",
+            "--pub",
+            "-",
+        ],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(r.ok(), made.stdout);
+
+    let hint = "(hint: make the verifier key from it and the log's origin, with no database: `claimtrail key vkey --origin ORIGIN --pub";
+    let r = auditor.run(
+        None,
+        &[
+            "verify-published",
+            site.to_str().unwrap(),
+            "--vkey",
+            pubfile,
+        ],
+    );
+    r.error(", line 1, is an OpenSSH public key, not a verifier key");
+    r.error(hint);
+    auditor
+        .run(
+            None,
+            &["verify-bundle", bundle.to_str().unwrap(), "--vkey", line.trim()],
+        )
+        .error(&format!("error: that is an OpenSSH public key, not a verifier key (a verifier key names the log as well as the key) {hint}"));
+    auditor
+        .run(None, &["key", "vkey", "--pub", pubfile])
+        .error("--origin");
+    auditor
+        .run(None, &["key", "vkey", "--origin", "a b", "--pub", pubfile])
+        .error("error: `a b` is not a log's origin");
+}

@@ -463,6 +463,18 @@ pub enum NoteError {
         /// The names whose signatures did verify.
         names: Vec<String>,
     },
+    /// No signature verified, and the log keys given (Ed25519, type 0x01)
+    /// are all under other origins: the note is another log's than the
+    /// one the caller trusts. [`NoteError::LogKeyNotGiven`]'s advice, to
+    /// give the note's own log key, would make another log's bundle or
+    /// directory pass where this log's was expected.
+    #[error("it is the log `{origin}`'s, and the log key given is of {}: another log than the one you trust", logs.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", "))]
+    OtherLog {
+        /// The note's origin.
+        origin: String,
+        /// The origins of the log keys given.
+        logs: Vec<String>,
+    },
 }
 
 /// Key names: non-empty, no Unicode white space, no `+`, no control
@@ -1125,6 +1137,21 @@ pub fn verify_log_note(
         // (as the log stores them): the log's key is what is missing,
         // not a known line. It said "not from a known key", where
         // `checkpoint verify` of a cosigned note names the key to give.
+        Err(NoteError::NoKnownSignature { .. })
+            if !keys.iter().any(|k| k.name == origin)
+                && keys.iter().any(|k| k.key_type == KeyType::Ed25519) =>
+        {
+            let mut logs: Vec<String> = keys
+                .iter()
+                .filter(|k| k.key_type == KeyType::Ed25519)
+                .map(|k| k.name.clone())
+                .collect();
+            logs.dedup();
+            return Err(NoteError::OtherLog {
+                origin: origin.to_string(),
+                logs,
+            });
+        }
         Err(NoteError::NoKnownSignature { .. })
             if !keys.iter().any(|k| k.name == origin)
                 && note.signatures.iter().any(|l| l.name == origin) =>

@@ -2077,3 +2077,46 @@ fn an_auditor_with_only_the_admins_pub_file_makes_the_verifier_key() {
         .run(None, &["key", "vkey", "--origin", "a b", "--pub", pubfile])
         .error("error: `a b` is not a log's origin");
 }
+
+/// Another log's checkpoint, bundle or published directory checked with
+/// this log's key: said to be another log's. The message said "no key
+/// given is the log's own; give the log's verifier key too (the line …
+/// that starts with `other.example/log+`)": an auditor who followed it
+/// fetched the other log's key, and the other log's bundle passed.
+#[test]
+fn another_logs_files_checked_with_this_logs_key_are_said_to_be_another_logs() {
+    let w = Work::with_claims();
+    let vkey = w.vkey();
+    let other = another_log("other.example/log");
+    let s1 = other.source_from_stdin("admin", "article", "Their own article.\n");
+    let cp = other.path("theirs.txt");
+    other
+        .run(
+            Some("admin"),
+            &["checkpoint", "--out", cp.to_str().unwrap()],
+        )
+        .ok();
+    let bundle = other.path("s1.bundle");
+    other
+        .run(None, &["export", &s1, "--out", bundle.to_str().unwrap()])
+        .ok();
+    let site = other.path("site");
+    other.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let says = "it is the log `other.example/log`'s, and the log key given is of `test.example/idlib`: another log than the one you trust";
+    for args in [
+        &[
+            "checkpoint",
+            "verify",
+            cp.to_str().unwrap(),
+            "--vkey",
+            &vkey,
+        ][..],
+        &["verify-bundle", bundle.to_str().unwrap(), "--vkey", &vkey],
+        &["verify-published", site.to_str().unwrap(), "--vkey", &vkey],
+    ] {
+        let r = w.run(None, args);
+        assert_eq!(r.code, 1, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains(says), "{args:?}\n{}", r.stdout);
+        assert!(!r.stdout.contains("verifier key too"), "{}", r.stdout);
+    }
+}

@@ -111,8 +111,10 @@ pub struct Report {
 /// limit ([`verify_listing`]); the rest are only counted
 /// ([`Report::more_problems`]), so that the report of a badly damaged
 /// million-entry log stays small. Which problems are listed is the order
-/// verify finds them in: entry by entry, then what can only be judged at
-/// the end (source texts no entry accounts for, rows no entry implies).
+/// verify finds them in: the schema's and the file's first (SQLite's own
+/// checks, found last but listed whatever the cap: they explain the
+/// rest), then entry by entry, then what can only be judged at the end
+/// (source texts no entry accounts for, rows no entry implies).
 pub const MAX_LISTED: usize = 1000;
 
 /// Rows read from SQLite per chunk: one signature batch per core on this
@@ -425,7 +427,7 @@ pub fn verify_listing(
                 crate::text::count(v.entries, "entry"),
                 e.sqlite_message()
             );
-            v.problem(None, None, None, Check::File, detail)
+            v.cause(Check::File, detail)
         }
         Err(e) if !schema.is_empty() => v.problem(
             None,
@@ -477,7 +479,7 @@ pub fn verify_listing(
         }
     }
     for found in file_findings(integrity) {
-        v.problem(None, None, None, Check::File, found);
+        v.cause(Check::File, found);
     }
     let roots: BTreeMap<u64, Hash> = v
         .roots_at
@@ -644,6 +646,54 @@ pub(crate) enum Trees<'a> {
     /// is `not compared`, since no consistency proof between the two sizes
     /// is at hand (a bundle's inclusion proofs are proofs in its own tree).
     One { size: TreeSize, root: Hash },
+}
+
+/// What `verify` (or `verify-published`, judging by the log's own
+/// enrolments) says of a kept checkpoint that no admin the log holds at
+/// its size signed. Not that the file is forged: a log cut back to before
+/// the enrolment of the admin who signed it holds no such admin either
+/// (the same file the intact log calls consistent), so a checkpoint of a
+/// larger tree than the log says so; and the way to judge the file apart
+/// from this copy of the log is `checkpoint verify` with the log's
+/// verifier key (the advice of [`NoteError::LogKeyNotGiven`], "give the
+/// log's verifier key too", named an option `verify` has not).
+fn unsigned_in_log(
+    e: &crate::checkpoint::NoteError,
+    size: TreeSize,
+    tree: &Trees,
+    file: &str,
+) -> String {
+    let said = match e {
+        crate::checkpoint::NoteError::LogKeyNotGiven {
+            origin,
+            key_ids,
+            names,
+        } => format!(
+            "its signature by the log `{origin}` (key ID {}) is by no admin key this log holds at that size{}",
+            key_ids
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            match names.is_empty() {
+                true => String::new(),
+                false => format!(" (only {} verified)", names.join(", ")),
+            }
+        ),
+        e => e.to_string(),
+    };
+    let beyond = match tree {
+        Trees::Log { current, .. } if size.0 > current.0 => format!(
+            "; its tree ({}) is larger than this log ({}): if it was signed by an admin enrolled in entries this log no longer holds, the log was cut short",
+            crate::text::count(size.0, "entry"),
+            crate::text::count(current.0, "entry"),
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "not signed by an admin enrolled at size {size}: {said}{beyond}; to judge the file apart from this copy of the log, check it with the log's verifier key obtained from the desk (`claimtrail checkpoint verify {} --vkey KEY`)",
+        crate::text::shell_word(std::path::Path::new(file))
+    )
 }
 
 /// Whose signature makes a kept checkpoint the log's.
@@ -851,7 +901,7 @@ pub(crate) fn judge_kept_by(
                             "not signed by an admin enrolled at size {}: it is signed by {who}",
                             cp.size
                         ),
-                        None => format!("not signed by an admin enrolled at size {}: {e}", cp.size),
+                        None => unsigned_in_log(&e, cp.size, tree, &check.name),
                     },
                 }),
             Signers::Given(given) => verify_log_note(note, origin, given)
@@ -1539,6 +1589,47 @@ impl<'c> Verifier<'c> {
             check,
             detail: detail.into(),
         });
+    }
+
+    /// A finding about the file itself (SQLite's own checks: a damaged
+    /// page, an index that disagrees with its table), listed whatever the
+    /// cap, after the schema's and the file's other findings and before the
+    /// entries': it explains the entries' findings that follow from it. A
+    /// torn copy of a log gave 1,000 "tree node is missing" lines, and the
+    /// integrity check's lines that said why were only counted.
+    fn cause(&mut self, check: Check, detail: impl Into<String>) {
+        if self.problems.len() >= self.listed {
+            let last = self
+                .problems
+                .iter()
+                .rposition(|p| !matches!(p.check, Check::Schema | Check::File));
+            match last {
+                Some(i) => {
+                    self.problems.remove(i);
+                    self.more += 1;
+                }
+                None => {
+                    self.more += 1;
+                    return;
+                }
+            }
+        }
+        let at = self
+            .problems
+            .iter()
+            .take_while(|p| matches!(p.check, Check::Schema | Check::File))
+            .count();
+        self.problems.insert(
+            at,
+            Problem {
+                seq: None,
+                kind: None,
+                id: None,
+                checkpoint: None,
+                check,
+                detail: detail.into(),
+            },
+        );
     }
 
     /// Streams the rows through the two stages (see the module doc).

@@ -2120,3 +2120,33 @@ fn another_logs_files_checked_with_this_logs_key_are_said_to_be_another_logs() {
         assert!(!r.stdout.contains("verifier key too"), "{}", r.stdout);
     }
 }
+
+/// A log cut back to before the enrolment of the admin who signed a kept
+/// checkpoint holds no such admin: the file is "unsigned" to it, as a
+/// forged one is. The finding says that the file's tree is larger than
+/// the log, what that means if its signer was enrolled in the entries
+/// removed, and how to judge the file apart from this copy (it advised
+/// "give the log's verifier key too", an option verify has not).
+#[test]
+fn a_log_cut_back_before_its_signers_enrolment_says_what_the_checkpoint_shows() {
+    let w = Work::with_team();
+    w.second_admin("Desk admin (2027)");
+    w.revoke("admin2", "admin", "rotated");
+    w.run(Some("admin2"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.run(None, &["verify", "--checkpoint", "cp.txt"]).ok();
+    // Rolled back to its first three entries (init, the analyst's and the
+    // auditor's enrolments), the admin2's enrolment gone with the rest.
+    w.sql(
+        "DELETE FROM entries WHERE seq >= 3; DELETE FROM keys WHERE seq >= 3; \
+         DELETE FROM revocations; DELETE FROM checkpoints; DELETE FROM merkle_nodes;",
+    );
+    let r = w.run(None, &["verify", "--checkpoint", "cp.txt"]);
+    r.problem("checkpoint cp.txt", "checkpoint");
+    assert!(
+        r.stdout.contains("larger than this log (3 entries): if it was signed by an admin enrolled in entries this log no longer holds, the log was cut short; to judge the file apart from this copy of the log, check it with the log's verifier key obtained from the desk (`claimtrail checkpoint verify cp.txt --vkey KEY`)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("verifier key too"), "{}", r.stdout);
+}

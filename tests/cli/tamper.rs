@@ -1094,6 +1094,30 @@ fn an_index_edited_below_its_table() {
         "{}",
         r.stdout
     );
+    // With the entries' own findings past the cap (here two, a tree level
+    // deleted besides), the file's finding, which SQLite's check makes
+    // last, is still listed, first: it was only counted, and a torn copy
+    // of a log showed 1,000 "tree node is missing" lines and not why.
+    w.sql("DELETE FROM merkle_nodes WHERE level = 1");
+    let r = w.run(None, &["verify", "--max-problems", "2"]);
+    r.problem("log", "file");
+    let problems: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("PROBLEM "))
+        .collect();
+    assert_eq!(problems.len(), 2, "{}", r.stdout);
+    assert!(
+        problems[0].starts_with("PROBLEM log: file: "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        problems[1].contains(": projection: tree node (level 1"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("more problems"), "{}", r.stdout);
 }
 
 /// The index of entry hashes (`entries.hash` is UNIQUE), through which

@@ -131,6 +131,13 @@ pub struct Mirrored {
     /// Where the `tile/` that a directory with no checkpoint held was
     /// moved (`set_aside_stray_tiles`).
     pub set_aside: Option<PathBuf>,
+    /// Whether the served checkpoint was written into the directory: not
+    /// when the mirror gave up ([`Mirrored::gave_up`]), and the directory
+    /// then holds what it held.
+    pub installed: bool,
+    /// Where the directory's checkpoint was moved, and why, when the
+    /// verifier keys given did not sign it (see [`mirror`]).
+    pub unsigned_set_aside: Option<(PathBuf, String)>,
 }
 
 /// Why the server's checkpoint was not taken: the tree it names cannot
@@ -224,7 +231,8 @@ pub fn mirror(
             ));
         }
     }
-    let held = held(dir)?;
+    let held_note = crate::tiles::checkpoint_in(dir, HELD_HINT)?;
+    let held_raw = held_note.as_ref().map(|(_, cp, _)| (cp.size, cp.root));
     let client = Client {
         agent: agent(authorities, http_scheme(&base) == Some("https://")),
         base: base.clone(),
@@ -268,6 +276,25 @@ pub fn mirror(
             )
         })?;
     }
+    // The directory's checkpoint, judged by the keys given as the served
+    // one is: one they did not sign (left by a run without --vkey, served
+    // by a spoofing server) is no tree the log went back on. It was held
+    // as one, and every later run, the right key and an honest server
+    // given, was refused as a rollback or a fork, for good. Moved aside
+    // (kept: it may be evidence of something), and the directory mirrors
+    // the served tree anew.
+    let unsigned_held = match &held_note {
+        Some((note, old, _)) if !vkeys.is_empty() => {
+            crate::checkpoint::verify_log_note(note, &old.origin, vkeys)
+                .err()
+                .map(|e| e.to_string())
+        }
+        _ => None,
+    };
+    let held = match unsigned_held {
+        Some(_) => None,
+        None => held_note.map(|(_, cp, _)| cp),
+    };
     if let Some(old) = &held {
         if old.origin != cp.origin {
             return Err(Error::invalid(
@@ -295,12 +322,16 @@ pub fn mirror(
     // its checkpoint put back by the mirror's older one, last. What the
     // directory held is read again under the lock.
     let _one_at_a_time = crate::tiles::lock_dir(dir)?;
-    if self::held(dir)?.map(|c| (c.size, c.root)) != held.as_ref().map(|c| (c.size, c.root)) {
+    if self::held(dir)?.map(|c| (c.size, c.root)) != held_raw {
         return Err(Error::invalid(
             format!("{} changed while this mirror began", dir.display()),
             "run the same command again",
         ));
     }
+    let unsigned_set_aside = match unsigned_held {
+        Some(why) => Some((set_aside(dir, "checkpoint", "unsigned-checkpoint")?, why)),
+        None => None,
+    };
     // Fetched files wait here, under their own paths, until every file of
     // the tree has been tried; only then do they take their places, and
     // the checkpoint last. A run cut short (a server error, Ctrl-C) keeps
@@ -498,15 +529,23 @@ pub fn mirror(
 
     // The files fetched, into their places; then the checkpoint, so the
     // directory never names a tree whose tiles it has not tried to fetch.
-    let set_aside = match held {
-        None => set_aside_stray_tiles(dir)?,
-        Some(_) => None,
+    // Not after giving up: the tree was not tried, and a checkpoint no
+    // key checked, of a size no server holds (a trillion entries), held
+    // in a new directory, was then what every later run, an honest server
+    // and the right key given, was judged against. The files fetched wait
+    // for a run that is served a tree it can read.
+    let installed = !gave_up;
+    let set_aside = match (held.is_some(), installed) {
+        (false, true) => set_aside_stray_tiles(dir)?,
+        _ => None,
     };
-    move_into_place(&waiting, dir)?;
-    let _ = std::fs::remove_file(&fetched_for);
-    let staged = staging.path().join("checkpoint");
-    std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
-    place(&staged, &dir.join("checkpoint"))?;
+    if installed {
+        move_into_place(&waiting, dir)?;
+        let _ = std::fs::remove_file(&fetched_for);
+        let staged = staging.path().join("checkpoint");
+        std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
+        place(&staged, &dir.join("checkpoint"))?;
+    }
 
     Ok(Outcome::Mirrored(Mirrored {
         url: shown,
@@ -526,6 +565,8 @@ pub fn mirror(
         entries,
         leftovers_removed,
         set_aside,
+        installed,
+        unsigned_set_aside,
     }))
 }
 
@@ -537,15 +578,21 @@ pub fn mirror(
 /// was kept and judged for ever, failing `verify-published`. Set aside,
 /// not removed: they may be someone's.
 fn set_aside_stray_tiles(dir: &Path) -> Result<Option<PathBuf>> {
-    let tile = dir.join("tile");
-    if std::fs::symlink_metadata(&tile).is_err() {
+    if std::fs::symlink_metadata(dir.join("tile")).is_err() {
         return Ok(None);
     }
+    set_aside(dir, "tile", "stray").map(Some)
+}
+
+/// Moves `dir/name` to `dir/.claimtrail-mirror-{aside}` (or `-2`, `-3`…,
+/// never over an earlier one), and says where.
+fn set_aside(dir: &Path, name: &str, aside: &str) -> Result<PathBuf> {
+    let from = dir.join(name);
     let mut n = 1;
     let to = loop {
         let name = match n {
-            1 => ".claimtrail-mirror-stray".to_string(),
-            n => format!(".claimtrail-mirror-stray-{n}"),
+            1 => format!(".claimtrail-mirror-{aside}"),
+            n => format!(".claimtrail-mirror-{aside}-{n}"),
         };
         let to = dir.join(name);
         if std::fs::symlink_metadata(&to).is_err() {
@@ -553,8 +600,8 @@ fn set_aside_stray_tiles(dir: &Path) -> Result<Option<PathBuf>> {
         }
         n += 1;
     };
-    std::fs::rename(&tile, &to).map_err(|e| Error::write(&tile, &e))?;
-    Ok(Some(to))
+    std::fs::rename(&from, &to).map_err(|e| Error::write(&from, &e))?;
+    Ok(to)
 }
 
 /// Leaves the directory as it is, but for the served note, saved under
@@ -843,9 +890,11 @@ fn without_password(url: &str) -> String {
 /// The checkpoint a directory holds, when it holds one; refuses a
 /// directory that holds anything else.
 fn held(dir: &Path) -> Result<Option<Checkpoint>> {
-    let hint = "mirror into a new or empty directory, or one an earlier mirror or publish of this log wrote";
-    Ok(crate::tiles::checkpoint_in(dir, hint)?.map(|(_, cp, _)| cp))
+    Ok(crate::tiles::checkpoint_in(dir, HELD_HINT)?.map(|(_, cp, _)| cp))
 }
+
+const HELD_HINT: &str =
+    "mirror into a new or empty directory, or one an earlier mirror or publish of this log wrote";
 
 /// How many files [`tree_tiles`] names, counted without naming them.
 fn tile_count(size: TreeSize, entries: bool) -> u64 {

@@ -74,7 +74,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "staging directory",
             "staging directories",
         );
-        if let Some(to) = &m.set_aside {
+        if let Some((to, why)) = &m.unsigned_set_aside {
+            let tiles = match &m.set_aside {
+                Some(t) => format!(", its tile/ to {}", output::shown(t)),
+                None => String::new(),
+            };
+            eprintln!(
+                "note: {}'s checkpoint is not signed by the verifier key given ({}): it was moved aside to {}{tiles}, and the directory mirrors the served tree anew",
+                output::shown(&m.dir),
+                escape(why),
+                output::shown(to)
+            );
+        } else if let Some(to) = &m.set_aside {
             eprintln!(
                 "note: {} held tile/ but no checkpoint, so no mirror's: its files were moved aside to {}",
                 output::shown(&m.dir),
@@ -111,7 +122,11 @@ fn mirrored(m: &Mirrored) -> Result<()> {
     // In a command to paste, the directory is quoted for the shell.
     let word = claimtrail::text::shell_word(&m.dir);
     outln!(
-        "mirrored log {} from {} into {dir}: checkpoint of {}, root {}",
+        "{} log {} from {} into {dir}: checkpoint of {}, root {}",
+        match m.installed {
+            true => "mirrored",
+            false => "did not mirror",
+        },
         escape(&m.origin),
         escape(&m.url),
         output::count(m.size.0, "entry"),
@@ -184,8 +199,9 @@ fn mirrored(m: &Mirrored) -> Result<()> {
     }
     if m.gave_up {
         outln!(
-            "stopped after {} not served or served damaged: the server does not hold the tree its checkpoint names",
-            output::count(mirror::GIVE_UP, "file")
+            "stopped after {} not served or served damaged: the server does not hold the tree its checkpoint names, and its checkpoint was not written ({} holds what it held; the files fetched wait there for a later run)",
+            output::count(mirror::GIVE_UP, "file"),
+            escape(&m.dir.display().to_string())
         )?;
     }
     let unserved = m.missing.len() + m.damaged.len() + m.undecoded.len();
@@ -203,7 +219,7 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         )?;
     } else {
         outln!(
-            "FAILED: {} of the tree not served; `claimtrail verify-published {word}` shows what is left unchecked",
+            "FAILED: {} of the tree not served, or served damaged; `claimtrail verify-published {word}` shows what is left unchecked",
             output::count(unserved as u64, "file")
         )?;
     }
@@ -252,9 +268,9 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
     let saved = escape(&r.saved_as.display().to_string()).to_string();
     let saved_word = claimtrail::text::shell_word(&r.saved_as);
     let evidence = if signed {
-        format!("the served one, signed by the verifier key given, is saved as {saved}; check the held one with `claimtrail checkpoint verify`, and keep both as evidence")
+        format!("the served one is saved as {saved}; both it and the held one are signed by the verifier key given: keep both as evidence")
     } else {
-        format!("the served one is saved as {saved}: check it with `claimtrail checkpoint verify {saved} --vkey KEY`; signed by the log, it and the held one are evidence to keep")
+        format!("the served one is saved as {saved}; no signature was checked (no --vkey): check both with `claimtrail checkpoint verify FILE --vkey KEY`, and if the log's key signed both, keep them as evidence")
     };
     // How to see the fork again from what is kept: a kept checkpoint of a
     // size the directory's tree reaches is judged against that tree; a

@@ -759,10 +759,9 @@ fn what_the_server_gets_wrong_is_named() {
     assert_eq!(
         lines[1],
         format!(
-            "FAILED: {} holds the tree it held; the served one is saved as {}: check it with `claimtrail checkpoint verify {} --vkey KEY`; signed by the log, it and the held one are evidence to keep; mirror into a new directory to see what is served now",
+            "FAILED: {} holds the tree it held; the served one is saved as {}; no signature was checked (no --vkey): check both with `claimtrail checkpoint verify FILE --vkey KEY`, and if the log's key signed both, keep them as evidence; mirror into a new directory to see what is served now",
             m.display(),
             saved.display(),
-            saved.display()
         )
     );
     assert_eq!(
@@ -804,7 +803,7 @@ fn what_the_server_gets_wrong_is_named() {
     );
     assert!(
         r.stdout.ends_with(&format!(
-            "FAILED: 1 file of the tree not served; `claimtrail verify-published {}` shows what is left unchecked\n",
+            "FAILED: 1 file of the tree not served, or served damaged; `claimtrail verify-published {}` shows what is left unchecked\n",
             m2.display()
         )),
         "{}",
@@ -869,10 +868,11 @@ fn what_the_server_gets_wrong_is_named() {
     assert!(
         r.stdout.contains("checkpoint of 1,000,000,000,000,000 entries")
             && r.stdout.contains(" more files not served (`--json` lists them)\n")
-            && r.stdout.contains("\nstopped after 1,000 files not served or served damaged: the server does not hold the tree its checkpoint names\n"),
+            && r.stdout.contains(&format!("\nstopped after 1,000 files not served or served damaged: the server does not hold the tree its checkpoint names, and its checkpoint was not written ({} holds what it held; the files fetched wait there for a later run)\n", m3.display())),
         "{}",
         r.stdout
     );
+    assert!(!m3.join("checkpoint").exists());
     // Counted with the few that the other fetchers had asked for already:
     // at most one each of the seven others.
     let failed = r
@@ -1123,7 +1123,7 @@ fn a_fork_that_grew_is_refused_and_the_evidence_kept() {
     assert_eq!(
         lines[1],
         format!(
-            "FAILED: {d} holds the tree it held; the served one, signed by the verifier key given, is saved as {}; check the held one with `claimtrail checkpoint verify`, and keep both as evidence; mirror the address into a new directory NEW and `claimtrail verify-published NEW --checkpoint {d}/checkpoint` shows the fork, while the server serves it",
+            "FAILED: {d} holds the tree it held; the served one is saved as {}; both it and the held one are signed by the verifier key given: keep both as evidence; mirror the address into a new directory NEW and `claimtrail verify-published NEW --checkpoint {d}/checkpoint` shows the fork, while the server serves it",
             saved.display()
         )
     );
@@ -1359,4 +1359,69 @@ fn a_smaller_tree_is_told_from_a_fork_by_the_held_tiles() {
         "{}",
         r.stdout
     );
+}
+
+/// A checkpoint no key checked neither sticks nor blocks. A spoofing
+/// server's checkpoint of a trillion entries, mirrored without --vkey into
+/// a new directory, was written there after the mirror gave up on its
+/// tiles; and every later run, the right --vkey and an honest server
+/// given, was refused as a rollback of that "held" tree, for good. Now a
+/// run that gives up writes no checkpoint, and one the verifier key given
+/// did not sign is moved aside, not held. Found by a red-team helper.
+#[test]
+fn a_checkpoint_no_key_signed_neither_sticks_nor_blocks() {
+    let (w, site) = published();
+    let vkey = w.vkey();
+    let honest = std::fs::read_to_string(site.join("checkpoint")).unwrap();
+    let (_, signatures) = honest.split_once("\n\n").unwrap();
+    let forged = |size: u64| {
+        format!(
+            "test.example/idlib\n{size}\n{}\n\n{signatures}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [0x11u8; 32])
+        )
+    };
+    let evil = w.path("evil");
+    std::fs::create_dir(&evil).unwrap();
+    std::fs::write(evil.join("checkpoint"), forged(1_000_000_000_000)).unwrap();
+    let spoofing = serve(evil);
+    let m = w.path("mirror");
+    let r = mirror(&w, &[&spoofing.url, m.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "its checkpoint was not written ({} holds what it held; the files fetched wait there for a later run)",
+            m.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.starts_with("did not mirror log "), "{}", r.stdout);
+    assert!(!m.join("checkpoint").exists());
+
+    // A forged checkpoint held all the same (left by an older claimtrail):
+    // with --vkey, it is moved aside and the honest tree mirrored.
+    let server = serve(site.clone());
+    mirror(&w, &[&server.url, m.to_str().unwrap()]).ok();
+    std::fs::write(m.join("checkpoint"), forged(400)).unwrap();
+    let r = mirror(&w, &[&server.url, m.to_str().unwrap(), "--vkey", &vkey]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let aside = m.join(".claimtrail-mirror-unsigned-checkpoint");
+    assert!(
+        r.stderr.starts_with(&format!(
+            "note: {}'s checkpoint is not signed by the verifier key given (",
+            m.display()
+        )) && r.stderr.contains(&format!(
+            "it was moved aside to {}, its tile/ to {}, and the directory mirrors the served tree anew",
+            aside.display(),
+            m.join(".claimtrail-mirror-stray").display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&aside).unwrap(), forged(400));
+    assert_eq!(
+        std::fs::read_to_string(m.join("checkpoint")).unwrap(),
+        honest
+    );
+    crate::verify_published::check(&w, &m, &["--vkey", &vkey]).ok();
 }

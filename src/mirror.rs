@@ -1188,9 +1188,15 @@ fn certificate_hint(why: &rustls::CertificateError, ca_file: Option<&Path>) -> S
 }
 
 fn not_published(base: &str, why: String) -> Error {
+    // The checkpoint's own address, pasted from a browser: the log is
+    // the directory above it.
+    let hint = match base.strip_suffix("/checkpoint") {
+        Some(above) => format!("give the address of the directory that holds `checkpoint` and `tile/`, without `/checkpoint`: {above}/"),
+        None => "give the address under which `checkpoint` and `tile/` are served (where `claimtrail publish`'s directory is)".to_string(),
+    };
     Error::invalid(
         format!("{base} does not serve a published log: {why}"),
-        "give the address under which `checkpoint` and `tile/` are served (where `claimtrail publish`'s directory is)",
+        hint,
     )
 }
 

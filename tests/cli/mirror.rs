@@ -986,6 +986,11 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     let nothing = serve(empty.clone());
     mirror(&w, &[&nothing.url, m_arg])
         .error("does not serve a published log: it serves no `checkpoint` (404)");
+    // The checkpoint's own address, pasted: the log is the one above it.
+    let above = nothing.url.trim_end_matches('/');
+    mirror(&w, &[&format!("{above}/checkpoint"), m_arg]).error(&format!(
+        "(hint: give the address of the directory that holds `checkpoint` and `tile/`, without `/checkpoint`: {above}/)"
+    ));
     std::fs::write(empty.join("checkpoint"), "<html>hello</html>\n").unwrap();
     mirror(&w, &[&nothing.url, m_arg]).error("its `checkpoint` is not one (");
     assert!(!m.exists(), "a refused mirror made its directory");

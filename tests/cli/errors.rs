@@ -4022,6 +4022,74 @@ fn a_quote_whose_end_occurs_is_shown_where_it_parts_from_the_source() {
         .error("error: the quote does not occur in S2; its last 14 characters do, at line 1 col 27 (bytes 26..40), and before them the source has `…e council said the well ` where the quote has `the well-` (hint: copy the passage exactly from `claimtrail show S2 --text`, or use --span)");
 }
 
+/// Searches set Latin accents aside (`Stephane` finds `Stéphane`, `lodz`
+/// `Łódź`, `jose` José's key), and speakers are still grouped with their
+/// accents: `Stéphane Dujarric` and `Stephane Dujarric` stay two speakers
+/// (merging look-alike names merged different people). Found by a
+/// red-team tester: `--speaker Stephane` found nothing.
+#[test]
+fn searches_set_latin_accents_aside_and_speakers_stay_apart() {
+    let w = Work::with_team();
+    w.enroll("jose", "analyst", "José Ruiz");
+    let s1 = w.source_from_stdin(
+        "jose",
+        "statement",
+        "St\u{e9}phane Dujarric said: \"We are concerned about \u{141}\u{f3}d\u{17a}.\" Stephane Dujarric, a farmer, said: \"We are not.\"\n",
+    );
+    assert_eq!(s1, "S1");
+    let c1 = w.claim_on(
+        "S1",
+        &["--quote", "We are concerned about Łódź."],
+        "Stéphane Dujarric",
+        "statement",
+    );
+    assert_eq!(c1.ok().trim(), "C1");
+    let c2 = w.claim_on(
+        "S1",
+        &["--quote", "We are not."],
+        "Stephane Dujarric",
+        "statement",
+    );
+    assert_eq!(c2.ok().trim(), "C2");
+    let ids = |args: &[&str]| -> String {
+        let found = w.run(None, args);
+        found
+            .ok()
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(' ').next())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for part in ["Stephane", "stéphane dujarric", "STEPHANE"] {
+        assert_eq!(
+            ids(&["list", "claims", "--speaker", part]),
+            "C1 C2",
+            "{part}"
+        );
+    }
+    assert_eq!(ids(&["list", "claims", "--contains", "about lodz"]), "C1");
+    assert_eq!(ids(&["list", "sources", "--contains", "LODZ"]), "S1");
+    assert_eq!(ids(&["list", "sources", "--by", "jose"]), "S1");
+    // Two speakers, as before, found both by one search.
+    let speakers = w.run(None, &["list", "speakers", "--speaker", "stephane"]);
+    let out = speakers.ok();
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows.iter().any(|r| r.starts_with("Stéphane Dujarric ")),
+        "{out}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("Stephane Dujarric ")),
+        "{out}"
+    );
+    assert!(!out.contains("spellings"), "{out}");
+    // And a name with no accent to set aside is still not found.
+    w.run(None, &["list", "claims", "--speaker", "Stefan"])
+        .nothing();
+}
+
 /// Standard input can be read once. `--key /dev/stdin` beside `import -`
 /// imported nothing and exited 0 (the key had read the stream), and beside
 /// `--note-file -` the note took the key and the key was "empty". Found

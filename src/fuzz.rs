@@ -91,8 +91,8 @@ proptest! {
         let _ = text::holds(Some(&s), &t);
         let _ = text::escape(&t);
         let _ = text::elided_parts(&t, &s);
-        let _ = text::partial_match(&t, &s);
-        let _ = text::partial_match(&s, &t);
+        let _ = text::partial_match(&t, &s, 12);
+        let _ = text::partial_match(&s, &t, 12);
     }
 
     /// Locating a quote or span a user gave, and every message made when it

@@ -122,6 +122,25 @@ pub fn claim_body(
     )
 }
 
+/// "the quote ends with white space (U+0020)": what a quote with `lead`
+/// and `trail` blank bytes ([`crate::text::quote_edges`]) is refused for.
+pub(crate) fn blank_edges(quote: &str, lead: usize, trail: usize) -> String {
+    let (lead, trail) = (&quote[..lead], &quote[quote.len() - trail..]);
+    let at = match (lead.is_empty(), trail.is_empty()) {
+        (false, false) => "begins and ends",
+        (false, true) => "begins",
+        _ => "ends",
+    };
+    let what = match format!("{lead}{trail}").chars().all(char::is_whitespace) {
+        true => "white space",
+        false => "white space or a character that draws nothing",
+    };
+    format!(
+        "the quote {at} with {what} ({})",
+        code_points(&format!("{lead}{trail}"))
+    )
+}
+
 /// [`claim_body`], its refusals giving values as `spelling` writes them
 /// (an import line's `"span": "0..6"`, not `--span 0..6`).
 pub fn claim_body_in(
@@ -163,26 +182,12 @@ pub fn claim_body_in(
     // (Nor with a character that draws nothing, a zero-width space or a
     // byte order mark, which made the same twin.)
     let (lead, trail) = crate::text::quote_edges(quote);
-    let (lead, trail) = (&quote[..lead], &quote[quote.len() - trail..]);
-    if !(lead.is_empty() && trail.is_empty()) {
-        let at = match (lead.is_empty(), trail.is_empty()) {
-            (false, false) => "begins and ends",
-            (false, true) => "begins",
-            _ => "ends",
-        };
-        let what = match format!("{lead}{trail}").chars().all(char::is_whitespace) {
-            true => "white space",
-            false => "white space or a character that draws nothing",
-        };
-        let from = start + lead.len();
+    if lead + trail > 0 {
         return Err(Error::invalid(
-            format!(
-                "the quote {at} with {what} ({})",
-                code_points(&format!("{lead}{trail}"))
-            ),
+            blank_edges(quote, lead, trail),
             format!(
                 "give the words alone: {}",
-                spelling.span(from, end - trail.len())
+                spelling.span(start + lead, end - trail)
             ),
         ));
     }

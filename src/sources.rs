@@ -1039,6 +1039,12 @@ fn not_found(
             format!("to claim the source's own text, use {}", use_span(src, at, end, spelling)),
         );
     }
+    // Copied with a space or a line break at an end, where the source has
+    // a comma or a closing quotation mark: the words alone are looked for
+    // (a claim neither begins nor ends with white space).
+    if let Some(e) = blank_edged(src, quote, id, spelling, occurrence) {
+        return e;
+    }
     let near = text::near_matches(src, quote);
     let Some(first) = near.first() else {
         // Parts of a word or two are found almost anywhere, and parts far
@@ -1054,8 +1060,8 @@ fn not_found(
         }) {
             return elided(src, id, &parts, spelling);
         }
-        if let Some(e) =
-            text::partial_match(src, quote).and_then(|m| parted(src, quote, id, &m, spelling))
+        if let Some(e) = text::partial_match(src, quote, PARTIAL_MIN_CHARS)
+            .and_then(|m| parted(src, quote, id, &m, spelling))
         {
             return e;
         }
@@ -1116,6 +1122,73 @@ fn not_found(
     )
 }
 
+/// The error for a quote that begins or ends with white space (or a
+/// character that draws nothing, [`text::quote_edges`]) and does not occur
+/// as given, when its words alone occur, exactly or as a near match: that
+/// it begins or ends so, and where the words are, with their span. `None`
+/// when the quote has no such edge, or its words do not occur either.
+fn blank_edged(
+    src: &str,
+    quote: &str,
+    id: &str,
+    spelling: Spelling,
+    occurrence: Option<usize>,
+) -> Option<Error> {
+    let (lead, trail) = text::quote_edges(quote);
+    let words = quote.get(lead..quote.len().checked_sub(trail)?)?;
+    if lead + trail == 0 || words.is_empty() {
+        return None;
+    }
+    let said = crate::log::blank_edges(quote, lead, trail);
+    let mut found = text::occurrences(src, words);
+    found.retain(|&at| {
+        text::is_grapheme_boundary(src, at) && text::is_grapheme_boundary(src, at + words.len())
+    });
+    let pick = match (found.len(), occurrence) {
+        (0, _) => None,
+        (1, None) => found.first(),
+        (_, Some(k)) => found.get(k.wrapping_sub(1)),
+        (_, None) => None,
+    };
+    if let Some(&at) = pick {
+        let m = text::NearMatch {
+            start: at,
+            end: at + words.len(),
+        };
+        return Some(Error::invalid(
+            format!(
+                "{said}, and without it the quote occurs in {id} at {}",
+                place(src, &m)
+            ),
+            format!("give the words alone: {}", spelling.span(m.start, m.end)),
+        ));
+    }
+    if !found.is_empty() {
+        return Some(Error::invalid(
+            format!(
+                "{said}, and without it the quote occurs {} times in {id}",
+                text::grouped(found.len() as u64)
+            ),
+            format!(
+                "give the words alone with {}, and choose one with {} (1 to {})",
+                spelling.name("quote"),
+                spelling.value("occurrence", "K"),
+                found.len()
+            ),
+        ));
+    }
+    if text::near_matches(src, words).is_empty() {
+        return None;
+    }
+    match not_found(src, words, id, spelling, occurrence) {
+        Error::Invalid { what, hint } => Some(Error::invalid(
+            format!("{said}, and without it {what}"),
+            hint,
+        )),
+        other => Some(other),
+    }
+}
+
 /// Where `m` is and the text it covers, for a message: "line 5 col 78
 /// (bytes 442..567): `Seven civilians…`".
 fn shown(src: &str, m: &text::NearMatch, quote: &str) -> String {
@@ -1137,6 +1210,7 @@ fn shown(src: &str, m: &text::NearMatch, quote: &str) -> String {
                 ' ' | '\n' | '\t' => c.to_string(),
                 c if c.is_whitespace()
                     || text::is_invisible_in_copy(c)
+                    || text::is_variation_selector(c)
                     || (joiners && matches!(c, '\u{200c}' | '\u{200d}')) =>
                 {
                     format!("\\u{{{:x}}}", c as u32)

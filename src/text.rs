@@ -271,7 +271,9 @@ pub enum Difference {
     UnicodeForm,
     /// Characters that draw nothing and that web pages scatter in text:
     /// zero-width spaces, soft hyphens, word joiners, bidirectional marks, a byte order mark
-    /// inside text (see [`is_invisible_in_copy`]).
+    /// inside text (see [`is_invisible_in_copy`]); and, in a quote and its
+    /// source only, variation selectors (see [`is_variation_selector`]:
+    /// `We ❤ Idlib.` typed for a source's `We ❤️ Idlib.`, U+2764 U+FE0F).
     Invisible,
     /// Arabic's vowel marks (harakat: fatha, damma, kasra, shadda, sukun,
     /// tanwin, the dagger alif) and the tatweel that stretches a word
@@ -286,9 +288,13 @@ pub enum Difference {
     /// when the next line goes on with a small letter the hyphen and the
     /// break are set aside (`evacuation`), and before a capital only the
     /// break, the hyphen being the name's (`Jisr al-` then `Shughur` reads
-    /// `al-Shughur`). A compound of small letters broken at its own hyphen
-    /// (`well-` then `known`) is read as one word, `wellknown`: typed with
-    /// its hyphen it is not found, as before, and `--span` takes it.
+    /// `al-Shughur`).
+    ///
+    /// In a quote ([`near_matches`]), such a hyphen may also be copied as
+    /// a PDF viewer copies it, the break a space (`evacu- ation`, `Jisr
+    /// al- Shughur`) or gone (`evacu-ation`), or typed as the compound
+    /// reads (`well-known` for `well-` then `known`): each finds the
+    /// broken word, which must then hold a hyphen at a line's end.
     LineBreakHyphen,
     /// Zero-width non-joiners and joiners (U+200C, U+200D), which Persian,
     /// Kurdish and Indic scripts write inside words (`می‌خواهیم`, a
@@ -299,10 +305,18 @@ pub enum Difference {
     /// for the half-space is a word break, and is still a difference no
     /// rule sets aside.)
     Joiners,
+    /// Arabic-Indic digits (U+0660–U+0669 `٠١٢…`, and the extended ones
+    /// Persian and Urdu write, U+06F0–U+06F9 `۰۱۲…`) against the digits
+    /// `0`–`9`, and the Arabic comma, semicolon and question mark (`،`
+    /// `؛` `؟`) against `,` `;` `?`: a quote typed on a Latin keyboard
+    /// (`وأصيب 12 آخرون`) for a source's `وأُصيب ١٢ آخرون` was "not found".
+    /// The same number, written with another keyboard's digits. Quotes
+    /// only: names and searches do not set it aside.
+    ArabicDigits,
 }
 
 impl Difference {
-    pub const ALL: [Difference; 10] = [
+    pub const ALL: [Difference; 11] = [
         Difference::QuoteMarks,
         Difference::Dashes,
         Difference::Spacing,
@@ -313,6 +327,7 @@ impl Difference {
         Difference::ArabicMarks,
         Difference::LineBreakHyphen,
         Difference::Joiners,
+        Difference::ArabicDigits,
     ];
 
     /// How a message names it.
@@ -327,11 +342,14 @@ impl Difference {
                 "Unicode forms (accents typed apart, ligatures, presentation forms)"
             }
             Difference::Invisible => {
-                "invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks)"
+                "invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks, variation selectors)"
             }
             Difference::ArabicMarks => "Arabic vowel marks or the tatweel",
             Difference::LineBreakHyphen => "hyphens at line ends",
             Difference::Joiners => "zero-width non-joiners or joiners (half-spaces)",
+            Difference::ArabicDigits => {
+                "Arabic digits or punctuation (١٢ against 12, ، against ,)"
+            }
         }
     }
 
@@ -339,16 +357,77 @@ impl Difference {
     /// `needle`: each one without which they would not match. Empty for
     /// the same text, and in the unlikely case that a match starts or ends
     /// inside one folded character (within a `…`).
+    ///
+    /// When none is needed alone, as where two would each do, those that
+    /// would each do; but a hyphen and a space where the source breaks a
+    /// word at a line's end (`evacu- ation` for `evacu-` then `ation`, which
+    /// spacing would do too) is one difference, the hyphen at a line's end.
     pub fn between(found: &str, needle: &str) -> Vec<Difference> {
-        Difference::ALL
+        let needed: Vec<Difference> = Difference::ALL
             .into_iter()
             .filter(|&d| {
                 let others: Vec<Difference> =
                     Difference::ALL.into_iter().filter(|&o| o != d).collect();
-                fold(found, &others) != fold(needle, &others)
+                !folds_alike(found, needle, &others)
             })
-            .collect()
+            .collect();
+        if !needed.is_empty() || folds_alike(found, needle, &[]) {
+            return needed;
+        }
+        let alone: Vec<Difference> = Difference::ALL
+            .into_iter()
+            .filter(|&d| folds_alike(found, needle, &[d]))
+            .collect();
+        match alone.contains(&Difference::LineBreakHyphen) {
+            true => vec![Difference::LineBreakHyphen],
+            false => alone,
+        }
     }
+}
+
+/// Whether the source's text `found` reads as `needle` once the `allow`ed
+/// differences are set aside, as [`near_matches`] compares them: the
+/// needle read as typed, or (with [`Difference::LineBreakHyphen`]) its
+/// hyphens read as line ends ([`Reading`]).
+fn folds_alike(found: &str, needle: &str, allow: &[Difference]) -> bool {
+    let found = fold_as(found, allow, Reading::Quote);
+    let readings: &[Reading] = match allow.contains(&Difference::LineBreakHyphen) {
+        true => &Reading::QUOTE,
+        false => &[Reading::Quote],
+    };
+    readings
+        .iter()
+        .any(|&how| fold_as(needle, allow, how) == found)
+}
+
+/// How [`fold_units`] reads a text. Names and searches are read as they
+/// always were: what sets two names apart is not changed by what helps
+/// find a quote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reading {
+    /// A name or a searched text ([`name_key`], [`Part`]): variation
+    /// selectors and Arabic digits are kept.
+    Name,
+    /// A source's text, or a quote as typed, when a quote is looked for:
+    /// variation selectors are set aside with [`Difference::Invisible`],
+    /// and [`Difference::ArabicDigits`] applies.
+    Quote,
+    /// A quote whose hyphens after a letter and before spaces and a letter
+    /// (`evacu- ation`, `al- Shughur`) are read as a line's end, as a PDF
+    /// viewer copies a word broken across lines.
+    QuoteSpacedBreaks,
+    /// As [`Reading::QuoteSpacedBreaks`], and a hyphen between two letters
+    /// too (`evacu-ation`, `well-known`).
+    QuoteAllBreaks,
+}
+
+impl Reading {
+    /// The ways a quote is read, as typed first.
+    const QUOTE: [Reading; 3] = [
+        Reading::Quote,
+        Reading::QuoteSpacedBreaks,
+        Reading::QuoteAllBreaks,
+    ];
 }
 
 /// A place where a quote occurs up to [`Difference`]s: byte offsets of the
@@ -363,13 +442,20 @@ pub struct NearMatch {
 /// a character, or a run of white space when [`Difference::Spacing`] is
 /// allowed, with `[start, end)` its bytes in `original` and `folded` what it
 /// becomes once the `allow`ed differences are set aside.
-fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, usize, &str)) {
+fn fold_units(
+    original: &str,
+    allow: &[Difference],
+    how: Reading,
+    mut each: impl FnMut(usize, usize, &str),
+) {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::{char::is_combining_mark, is_nfkc_quick, IsNormalized};
-    let [quotes, dashes, spacing, ellipsis, case, form, invisible, arabic, hyphenation, joiners] =
+    let [quotes, dashes, spacing, ellipsis, case, form, invisible, arabic, hyphenation, joiners, digits] =
         Difference::ALL.map(|d| allow.contains(&d));
+    let in_quote = how != Reading::Name;
+    let digits = digits && in_quote;
     let set_aside = |c: char| {
-        (invisible && is_invisible_in_copy(c))
+        (invisible && (is_invisible_in_copy(c) || (in_quote && is_variation_selector(c))))
             || (arabic && is_arabic_mark(c))
             || (joiners && matches!(c, '\u{200c}' | '\u{200d}'))
     };
@@ -399,7 +485,12 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             && matches!(c, '-' | '\u{2010}' | '\u{00ad}')
             && before.is_alphabetic()
         {
-            true => line_end_hyphen(chars.clone()),
+            true => line_end_hyphen(chars.clone()).or_else(|| match how {
+                _ if c == '\u{00ad}' => None,
+                Reading::QuoteSpacedBreaks => typed_break(chars.clone(), true),
+                Reading::QuoteAllBreaks => typed_break(chars.clone(), false),
+                Reading::Name | Reading::Quote => None,
+            }),
             false => None,
         };
         let folded: &str = if let Some(kept) = broken {
@@ -440,6 +531,8 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
             } else {
                 " "
             }
+        } else if let Some(typed) = digits.then(|| arabic_typed(c)).flatten() {
+            typed.encode_utf8(&mut buf)
         } else if c.is_ascii_alphanumeric() && !marks_follow {
             // Most of a text: no table lookups.
             let c = if case { c.to_ascii_lowercase() } else { c };
@@ -477,7 +570,8 @@ fn fold_units(original: &str, allow: &[Difference], mut each: impl FnMut(usize, 
                 if !is_combining_mark(m) {
                     break;
                 }
-                if !(arabic && is_arabic_mark(m)) {
+                // A variation selector is a mark too (`❤` U+FE0F).
+                if !set_aside(m) {
                     unit.push(m);
                 }
                 end = i + m.len_utf8();
@@ -541,6 +635,53 @@ fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
         }
     }
     None
+}
+
+/// Whether what follows a hyphen in a quote is a line's end as a PDF
+/// viewer copies it ([`Reading::QuoteSpacedBreaks`]): spaces or tabs (at
+/// least one when `spaced`), then a letter; `Some(false)` for a small one,
+/// `Some(true)` for a capital, as [`line_end_hyphen`].
+fn typed_break(ahead: impl Iterator<Item = (usize, char)>, spaced: bool) -> Option<bool> {
+    let mut spaces = 0;
+    for (_, c) in ahead {
+        match c {
+            ' ' | '\t' => spaces += 1,
+            c if c.is_alphabetic() && (spaces > 0 || !spaced) => return Some(!c.is_lowercase()),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether `text` holds a hyphen at a line's end that breaks a word
+/// ([`Difference::LineBreakHyphen`]): where a quote whose hyphens were read
+/// as line ends may be found.
+fn has_broken_word(text: &str) -> bool {
+    let mut before = '\0';
+    for (at, c) in text.char_indices() {
+        if matches!(c, '-' | '\u{2010}' | '\u{00ad}')
+            && before.is_alphabetic()
+            && line_end_hyphen(text[at + c.len_utf8()..].char_indices()).is_some()
+        {
+            return true;
+        }
+        before = c;
+    }
+    false
+}
+
+/// The character a Latin keyboard types for an Arabic-Indic digit or an
+/// Arabic comma, semicolon or question mark ([`Difference::ArabicDigits`]).
+fn arabic_typed(c: char) -> Option<char> {
+    let digit = |zero: char| char::from(b'0' + (c as u32 - zero as u32) as u8);
+    match c {
+        '\u{0660}'..='\u{0669}' => Some(digit('\u{0660}')),
+        '\u{06f0}'..='\u{06f9}' => Some(digit('\u{06f0}')),
+        '\u{060c}' => Some(','),
+        '\u{061b}' => Some(';'),
+        '\u{061f}' => Some('?'),
+        _ => None,
+    }
 }
 
 /// The first `max` characters of `s` as a reader counts them (grapheme
@@ -668,6 +809,17 @@ pub fn is_invisible_in_copy(c: char) -> bool {
     ) || is_bidi_control(c)
 }
 
+/// The variation selectors U+FE00–U+FE0F, which choose how the character
+/// before them is drawn: U+FE0F as an emoji (`❤️`), U+FE0E as text. A
+/// quote typed or copied without one (`We ❤ Idlib.`) is the same text, and
+/// [`Difference::Invisible`] sets them aside when a quote is looked for.
+/// Kept apart from [`is_invisible_in_copy`], whose other users (what a
+/// claim may begin or end with, a URL, a suggested speaker) an emoji's own
+/// selector is no business of, and names do not set them aside.
+pub fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{fe00}'..='\u{fe0f}')
+}
+
 /// Arabic's vowel marks (U+064B–U+065F: tanwin, fatha, damma, kasra,
 /// shadda, sukun and the rarer marks after them), the dagger alif
 /// (U+0670) and the tatweel (U+0640), which lengthens the joint between
@@ -684,24 +836,36 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// `original` with the `allow`ed differences set aside.
+/// `original` with the `allow`ed differences set aside, read as a name
+/// ([`Reading::Name`]).
 fn fold(original: &str, allow: &[Difference]) -> String {
+    fold_as(original, allow, Reading::Name)
+}
+
+/// `original` with the `allow`ed differences set aside, read `how`.
+fn fold_as(original: &str, allow: &[Difference], how: Reading) -> String {
     let mut out = String::with_capacity(original.len());
-    fold_units(original, allow, |_, _, f| out.push_str(f));
+    fold_units(original, allow, how, |_, _, f| out.push_str(f));
     out
 }
 
-/// The `[start, end)` in `original` of the unit that each of the sorted
-/// byte offsets `at` of its folded form (under every difference) falls in.
+/// The `[start, end)` in `original` (a source's text) of the unit that
+/// each of the sorted byte offsets `at` of its folded form (under every
+/// difference, [`Reading::Quote`]) falls in.
 fn units_at(original: &str, at: &[usize]) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(at.len());
     let mut folded = 0;
-    fold_units(original, &Difference::ALL, |start, end, f| {
-        folded += f.len();
-        while out.len() < at.len() && at[out.len()] < folded {
-            out.push((start, end));
-        }
-    });
+    fold_units(
+        original,
+        &Difference::ALL,
+        Reading::Quote,
+        |start, end, f| {
+            folded += f.len();
+            while out.len() < at.len() && at[out.len()] < folded {
+                out.push((start, end));
+            }
+        },
+    );
     out
 }
 
@@ -751,20 +915,41 @@ pub fn near_matches(text: &str, needle: &str) -> Vec<NearMatch> {
     if needle.trim().is_empty() {
         return Vec::new();
     }
-    let quote = fold(needle, &Difference::ALL);
-    let found = occurrences(&fold(text, &Difference::ALL), &quote);
-    // The units where each match begins and ends, found in one pass over
-    // the text (a source may be 16 MiB: no map of every byte is kept).
-    // Both lists are sorted, as every match has the same length.
-    let last: Vec<usize> = found.iter().map(|&at| at + quote.len() - 1).collect();
-    let (starts, ends) = (units_at(text, &found), units_at(text, &last));
+    let folded_text = fold_as(text, &Difference::ALL, Reading::Quote);
     let mut out: Vec<NearMatch> = Vec::new();
-    for (&(start, _), &(_, end)) in starts.iter().zip(&ends) {
-        if out.last().is_some_and(|m| m.start == start && m.end == end) {
-            continue; // the same text found again from inside a folded unit
+    let mut read: Vec<String> = Vec::new();
+    let mut broken_words = None;
+    for how in Reading::QUOTE {
+        let quote = fold_as(needle, &Difference::ALL, how);
+        if quote.is_empty() || read.contains(&quote) {
+            continue;
         }
-        out.push(NearMatch { start, end });
+        // The quote's hyphens read as line ends: only where the source
+        // breaks a word (a quote's `well-known` is not a near match of a
+        // source's `wellknown`).
+        let breaks = how != Reading::Quote;
+        if breaks && !*broken_words.get_or_insert_with(|| has_broken_word(text)) {
+            break;
+        }
+        let found = occurrences(&folded_text, &quote);
+        // The units where each match begins and ends, found in one pass
+        // over the text (a source may be 16 MiB: no map of every byte is
+        // kept). Both lists are sorted, as every match of one reading has
+        // the same length.
+        let last: Vec<usize> = found.iter().map(|&at| at + quote.len() - 1).collect();
+        let (starts, ends) = (units_at(text, &found), units_at(text, &last));
+        for (&(start, _), &(_, end)) in starts.iter().zip(&ends) {
+            if breaks && !has_broken_word(&text[start..end]) {
+                continue;
+            }
+            out.push(NearMatch { start, end });
+        }
+        read.push(quote);
     }
+    // In order, each once: the same text may be found again from inside a
+    // folded unit, or by another reading.
+    out.sort_by_key(|m| (m.start, m.end));
+    out.dedup();
     out
 }
 
@@ -815,18 +1000,21 @@ pub struct PartialMatch {
 /// Where the longest beginning of `needle` occurs in `text`, or its
 /// longest end when that is more than twice as long (up to
 /// [`Difference`]s), when the whole of it does not occur there. `None` when it does, or when no beginning or
-/// end of it does.
+/// end of it does. A beginning lighter than `min_weight` ([`weight`]) gives
+/// way to an end that is not: `the well-known shelter`, whose `the well`
+/// was too short to show, where `known shelter` was not, was said "does
+/// not occur" with no place.
 ///
 /// A quote retyped or copied with one word changed (a dropped comma, a
 /// digit for a number word) is found up to the change, so that the
 /// message can show where the quote and the source part ways. It decides
 /// nothing: the analyst still claims the source's own bytes.
-pub fn partial_match(text: &str, needle: &str) -> Option<PartialMatch> {
-    let folded_text = fold(text, &Difference::ALL);
+pub fn partial_match(text: &str, needle: &str, min_weight: usize) -> Option<PartialMatch> {
+    let folded_text = fold_as(text, &Difference::ALL, Reading::Quote);
     // The needle's units: its bytes, and where each ends in its folded form.
     let mut folded = String::new();
     let mut units: Vec<(usize, usize, usize)> = Vec::new();
-    fold_units(needle, &Difference::ALL, |start, end, f| {
+    fold_units(needle, &Difference::ALL, Reading::Quote, |start, end, f| {
         folded.push_str(f);
         units.push((start, end, folded.len()));
     });
@@ -860,11 +1048,20 @@ pub fn partial_match(text: &str, needle: &str) -> Option<PartialMatch> {
     }
     // The beginning reads best ("its first N characters occur, then the
     // source has … where the quote has …"): the end only when the
-    // beginning is much shorter (the quote went wrong early).
-    let (piece, quote) = if 2 * upto(k).len() >= from(j).len() {
-        (upto(k), 0..if k == 0 { 0 } else { units[k - 1].1 })
-    } else {
-        (from(j), units[j].0..needle.len())
+    // beginning is much shorter (the quote went wrong early), or too short
+    // to show.
+    let begin = if k == 0 { 0 } else { units[k - 1].1 };
+    let end = if j == n { needle.len() } else { units[j].0 };
+    let light = |q: &str| weight(q) < min_weight;
+    let prefer_begin = 2 * upto(k).len() >= from(j).len();
+    let prefer_begin = match (light(&needle[..begin]), light(&needle[end..])) {
+        (true, false) => false,
+        (false, true) => true,
+        _ => prefer_begin,
+    };
+    let (piece, quote) = match prefer_begin {
+        true => (upto(k), 0..begin),
+        false => (from(j), end..needle.len()),
     };
     let at = occurrences(&folded_text, piece);
     let first = *at.first()?;
@@ -1050,11 +1247,11 @@ impl Part {
         let folded = fold(&without_joiners(part), &Difference::ALL);
         match loosen(&folded) {
             Some(words) => Part {
-                folded: Some(words),
+                folded: Some(without_accents(&words).into_owned()),
                 loose: true,
             },
             None => Part {
-                folded: Some(folded),
+                folded: Some(without_accents(&folded).into_owned()),
                 loose: false,
             },
         }
@@ -1066,8 +1263,10 @@ impl Part {
             (Some(part), Some(t)) => {
                 let folded = fold(&without_joiners(t), &Difference::ALL);
                 match self.loose {
-                    true => loosen(&folded).is_some_and(|w| w.contains(part.as_str())),
-                    false => folded.contains(part.as_str()),
+                    true => {
+                        loosen(&folded).is_some_and(|w| without_accents(&w).contains(part.as_str()))
+                    }
+                    false => without_accents(&folded).contains(part.as_str()),
                 }
             }
             _ => false,
@@ -1079,6 +1278,67 @@ impl Part {
     pub fn in_speaker(&self, name: &str) -> bool {
         self.in_text(Some(name)) || (!name.is_ascii() && self.in_text(Some(&speaker_key(name))))
     }
+}
+
+/// `folded` (a [`fold`]ed text, in small letters) with the accents of
+/// Latin letters taken off, as searches read it: `--speaker Stephane`
+/// finds `Stéphane`, `lodz` `Łódź`, `sorensen` `Sørensen` (ı, ß and ẞ are
+/// already `i` and `ss`). A letter whose canonical decomposition is an
+/// ASCII letter and marks is that letter; a combining mark after an ASCII
+/// letter is dropped. Other scripts keep their marks (`й` is not `и`, nor
+/// `ά` `α`; Arabic's vowel marks are [`Difference::ArabicMarks`]).
+///
+/// Searches only: names are grouped and told apart with their accents
+/// ([`name_key`], [`speaker_key`]), since two names that differ by one
+/// may be two people.
+fn without_accents(folded: &str) -> Cow<'_, str> {
+    use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+    if folded.is_ascii() {
+        return folded.into();
+    }
+    let mut out = String::with_capacity(folded.len());
+    let mut after_latin = false;
+    for c in folded.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            after_latin = c.is_ascii_alphabetic();
+            continue;
+        }
+        if after_latin && is_combining_mark(c) {
+            continue;
+        }
+        let own = match c {
+            'ł' | 'Ł' => Some('l'),
+            'ø' | 'Ø' => Some('o'),
+            'đ' | 'Đ' => Some('d'),
+            _ => None,
+        };
+        let base = own.or_else(|| {
+            let mut parts = Vec::with_capacity(4);
+            decompose_canonical(c, |d| parts.push(d));
+            match parts.split_first() {
+                Some((&b, marks))
+                    if b.is_ascii_alphabetic()
+                        && !marks.is_empty()
+                        && marks.iter().all(|&m| is_combining_mark(m)) =>
+                {
+                    Some(b)
+                }
+                _ => None,
+            }
+        });
+        match base {
+            Some(b) => {
+                out.push(b);
+                after_latin = true;
+            }
+            None => {
+                out.push(c);
+                after_latin = false;
+            }
+        }
+    }
+    out.into()
 }
 
 /// `s` without zero-width joiners and non-joiners, which change how
@@ -2189,16 +2449,135 @@ mod tests {
         // A capital: the hyphen is the name's own.
         assert_eq!(found("Jisr al-Shughur"), ["Jisr al-\r\nShughur"]);
         assert!(found("Jisr alShughur").is_empty());
-        // A compound of small letters reads as one word (its hyphen typed
-        // is not found), and no hyphen after a space or before a blank
-        // line joins anything.
+        // A compound of small letters reads as one word, and no hyphen
+        // after a space or before a blank line joins anything.
         assert_eq!(found("wellknown villages"), ["well-\nknown  villages"]);
-        assert!(found("well-known villages").is_empty());
         assert!(found("a b").is_empty() && found("ab").is_empty());
         assert!(found("xy").is_empty());
         // A soft hyphen at the line's end breaks the word the same way.
         let soft = "the evacu\u{ad}\nation";
         assert_eq!(near_matches(soft, "the evacuation").len(), 1);
+    }
+
+    #[test]
+    fn a_word_a_pdf_broke_is_found_as_a_pdf_viewer_copies_it() {
+        let t = "Officials said the evacu-\n  ation was ordered at dawn from Jisr al-\r\nShughur and from well-\nknown  villages; a well-known rule.";
+        let found = |q: &str| -> Vec<&str> {
+            near_matches(t, q)
+                .iter()
+                .map(|m| &t[m.start..m.end])
+                .collect()
+        };
+        // The break copied as a space, or gone: the hyphen stays.
+        for q in [
+            "the evacu- ation was",
+            "the evacu-ation was",
+            "the evacu-  ation was",
+        ] {
+            assert_eq!(found(q), ["the evacu-\n  ation was"], "{q}");
+            assert_eq!(
+                Difference::between("the evacu-\n  ation was", q),
+                [Difference::LineBreakHyphen],
+                "{q}"
+            );
+        }
+        // A compound typed as it reads, or as a viewer copies it.
+        for q in ["from well-known villages", "from well- known villages"] {
+            assert_eq!(found(q), ["from well-\nknown  villages"], "{q}");
+        }
+        // A name's hyphen before a capital, the break a space.
+        assert_eq!(found("Jisr al- Shughur"), ["Jisr al-\r\nShughur"]);
+        assert_eq!(found("Jisr al-Shughur and"), ["Jisr al-\r\nShughur and"]);
+        // Only where the source breaks a word at a line's end: its own
+        // `well-known` is not found by `well- known`, nor by `wellknown`,
+        // nor a word with no hyphen by one typed with it.
+        assert!(found("a well- known rule").is_empty());
+        assert!(found("a wellknown rule").is_empty());
+        assert!(found("Offi-cials said").is_empty());
+        assert!(near_matches("a wellknown rule", "a well-known rule").is_empty());
+        // Names are read as before: a hyphen and a space are a break.
+        assert_ne!(name_key("Abu- bakr"), name_key("Abubakr"));
+    }
+
+    #[test]
+    fn a_quote_found_without_an_emoji_selector_and_names_keep_it() {
+        let t = "A U.N. spokesperson said: \u{201c}We \u{2764}\u{fe0f} Idlib.\u{201d}";
+        let m = near_matches(t, "We \u{2764} Idlib.");
+        assert_eq!(m.len(), 1);
+        assert_eq!(&t[m[0].start..m[0].end], "We \u{2764}\u{fe0f} Idlib.");
+        assert_eq!(
+            Difference::between(&t[m[0].start..m[0].end], "We \u{2764} Idlib."),
+            [Difference::Invisible]
+        );
+        // The other way round, and the text selector U+FE0E.
+        assert_eq!(
+            near_matches("We \u{2764} Idlib.", "We \u{2764}\u{fe0f} Idlib.").len(),
+            1
+        );
+        assert_eq!(
+            near_matches("x \u{2764}\u{fe0e} y", "x \u{2764} y").len(),
+            1
+        );
+        // Not set aside where the other users of what draws nothing look.
+        assert!(!is_invisible_in_copy('\u{fe0f}') && is_variation_selector('\u{fe0f}'));
+        assert_eq!(quote_edges("Stay safe \u{270c}\u{fe0f}"), (0, 0));
+        // Names keep it: grouping is not changed.
+        assert_ne!(name_key("Team \u{2764}\u{fe0f}"), name_key("Team \u{2764}"));
+    }
+
+    #[test]
+    fn a_quote_typed_with_latin_digits_and_punctuation_is_found_in_arabic() {
+        let t = "قال رائد الصالح: «قُتل سبعة مدنيين، وأُصيب ١٢ آخرون؛ هل من مجيب؟». و۳۴ طفلا.";
+        let found = |q: &str| -> Vec<&str> {
+            near_matches(t, q)
+                .iter()
+                .map(|m| &t[m.start..m.end])
+                .collect()
+        };
+        assert_eq!(
+            found("قتل سبعة مدنيين، وأصيب 12 آخرون"),
+            ["قُتل سبعة مدنيين، وأُصيب ١٢ آخرون"]
+        );
+        assert_eq!(found("مدنيين, وأصيب"), ["مدنيين، وأُصيب"]);
+        assert_eq!(found("آخرون; هل من مجيب?"), ["آخرون؛ هل من مجيب؟"]);
+        assert_eq!(found("و34 طفلا"), ["و۳۴ طفلا"]);
+        assert_eq!(
+            Difference::between("وأصيب ١٢ آخرون", "وأصيب 12 آخرون"),
+            [Difference::ArabicDigits]
+        );
+        // Another number is another number.
+        assert!(found("وأصيب 13 آخرون").is_empty());
+        // Names are compared as before.
+        assert_ne!(name_key("فرقة ١٢"), name_key("فرقة 12"));
+    }
+
+    #[test]
+    fn searches_take_latin_accents_off_and_names_keep_them() {
+        for (text, part) in [
+            ("Stéphane Dujarric", "Stephane"),
+            ("Stephane Dujarric", "Stéphane"),
+            ("Ste\u{301}phane", "stephane"),
+            ("Łódź", "lodz"),
+            ("Sørensen", "sorensen"),
+            ("Straße", "strasse"),
+            ("Işık", "isik"),
+            ("Nguyễn", "nguyen"),
+        ] {
+            assert!(holds(Some(text), part), "{text} / {part}");
+            assert!(speaker_holds(text, part), "{text} / {part}");
+        }
+        // Other scripts keep their marks.
+        assert!(!holds(Some("й"), "и"));
+        assert!(!holds(Some("ά"), "α"));
+        // Speakers are grouped as before: two names, not one.
+        for (a, b) in [
+            ("Stéphane Dujarric", "Stephane Dujarric"),
+            ("Łódź", "Lodz"),
+            ("Sørensen", "Sorensen"),
+        ] {
+            assert_ne!(speaker_key(a), speaker_key(b), "{a} / {b}");
+            assert!(!same_name(a, b), "{a} / {b}");
+        }
     }
 
     #[test]
@@ -2309,7 +2688,8 @@ mod tests {
     #[test]
     fn a_quote_that_parts_from_the_text_is_found_up_to_where_it_does() {
         let t = "Seven civilians, including four children, were killed, and 12 injured.";
-        let m = partial_match(t, "Seven civilians, including four children were killed").unwrap();
+        let m =
+            partial_match(t, "Seven civilians, including four children were killed", 0).unwrap();
         assert_eq!(
             &t[m.found.start..m.found.end],
             "Seven civilians, including four children"
@@ -2318,10 +2698,10 @@ mod tests {
         assert_eq!(m.others, 0);
         // The beginning, unless the end is more than twice as long.
         let q = "Seven civilians, including 4 children, were killed, and 12 injured.";
-        let m = partial_match(t, q).unwrap();
+        let m = partial_match(t, q, 0).unwrap();
         assert_eq!(&q[m.quote.clone()], "Seven civilians, including ");
         let q = "Seven people, including four children, were killed, and 12 injured.";
-        let m = partial_match(t, q).unwrap();
+        let m = partial_match(t, q, 0).unwrap();
         assert_eq!(
             &t[m.found.start..m.found.end],
             ", including four children, were killed, and 12 injured."
@@ -2333,6 +2713,7 @@ mod tests {
         let m = partial_match(
             "a “quoted” word, twice: a “quoted” thing",
             "A \"QUOTED\" WORD!",
+            0,
         )
         .unwrap();
         assert_eq!(
@@ -2343,12 +2724,21 @@ mod tests {
             }
         );
         assert_eq!(m.others, 0);
-        let m = partial_match("wait… wait… wait", "wait... no").unwrap();
+        let m = partial_match("wait… wait… wait", "wait... no", 0).unwrap();
         assert_eq!((m.found.start, m.others), (0, 1));
+        // A beginning too short to show gives way to an end that is not
+        // (`the well` to `known shelter.`), which was left unshown.
+        let (t2, q2) = ("we said the well known shelter.", "the well-known shelter.");
+        assert_eq!(partial_match(t2, q2, 0).unwrap().quote, 0..8);
+        let m = partial_match(t2, q2, 12).unwrap();
+        assert_eq!(
+            (&q2[m.quote.clone()], &t2[m.found.start..m.found.end]),
+            ("known shelter.", "known shelter.")
+        );
         // The whole quote occurs, or nothing of it: none.
-        assert_eq!(partial_match(t, "were killed"), None);
-        assert_eq!(partial_match(t, "xyz"), None);
-        assert_eq!(partial_match(t, ""), None);
+        assert_eq!(partial_match(t, "were killed", 0), None);
+        assert_eq!(partial_match(t, "xyz", 0), None);
+        assert_eq!(partial_match(t, "", 0), None);
     }
 
     proptest::proptest! {
@@ -2361,7 +2751,7 @@ mod tests {
             t in "[aİ…’ x.\u{301}-]{0,24}",
             q in "[aİ…’ x.\u{301}-]{1,12}",
         ) {
-            if let Some(m) = partial_match(&t, &q) {
+            if let Some(m) = partial_match(&t, &q, 0) {
                 proptest::prop_assert!(t.is_char_boundary(m.found.start) && t.is_char_boundary(m.found.end));
                 proptest::prop_assert!(m.found.start < m.found.end);
                 proptest::prop_assert!(q.is_char_boundary(m.quote.start) && q.is_char_boundary(m.quote.end));

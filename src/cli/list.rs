@@ -47,22 +47,23 @@ pub struct Args {
     /// Sources of this kind.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub kind: Option<SourceKind>,
-    /// Sources whose publisher contains TEXT; case, punctuation and
-    /// spacing do not matter ("al monitor" finds Al-Monitor).
+    /// Sources whose publisher contains TEXT; case, accents, punctuation
+    /// and spacing do not matter ("al monitor" finds Al-Monitor).
     #[arg(long, allow_hyphen_values = true, value_parser = values::text(), value_name = "TEXT")]
     pub publisher: Option<String>,
     /// Claims of this source, e.g. S1.
     #[arg(long, value_name = "S<n>")]
     pub source: Option<String>,
-    /// Claims (or speakers) whose speaker contains TEXT; case,
-    /// punctuation, spacing and Arabic's alef, yeh and teh marbuta forms
-    /// do not matter ("white helmets", "dr hassan al ahmad").
+    /// Claims (or speakers) whose speaker contains TEXT; case, accents on
+    /// Latin letters, punctuation, spacing and Arabic's alef, yeh and teh
+    /// marbuta forms do not matter ("white helmets", "dr hassan al ahmad",
+    /// "stephane" for Stéphane).
     #[arg(long, allow_hyphen_values = true, value_parser = values::text(), value_name = "TEXT")]
     pub speaker: Option<String>,
     /// Claims whose quote or paraphrase contains TEXT, sources whose text
-    /// or title does, annotations whose note does; case, punctuation,
-    /// spacing and Arabic's alef, yeh and teh marbuta forms do not matter
-    /// ("five children", "jisr al shughur").
+    /// or title does, annotations whose note does; case, accents on Latin
+    /// letters, punctuation, spacing and Arabic's alef, yeh and teh marbuta
+    /// forms do not matter ("five children", "jisr al shughur").
     #[arg(long, allow_hyphen_values = true, value_parser = values::text(), value_name = "TEXT")]
     pub contains: Option<String>,
     /// Claims that reached their source this way.

@@ -8,9 +8,9 @@ use claimtrail::query::{self, Period};
 /// Who signed, and when.
 #[derive(clap::Args, Debug, Default)]
 pub struct Signed {
-    /// Only what this key signed: its enrolled name, part of it, or its
-    /// fingerprint; with the keys enrolled under the same name (a rotated
-    /// key's, the same person's).
+    /// Only what this key signed: its enrolled name, part of it (case and
+    /// accents aside), or its fingerprint; with the keys enrolled under the
+    /// same name (a rotated key's, the same person's).
     #[arg(long, value_name = "KEY")]
     pub by: Option<String>,
     /// Only what your key signed (--key or CLAIMTRAIL_KEY; read without

@@ -208,7 +208,7 @@ fn bidirectional_controls_around_a_speaker_and_empty_quotes_do_not_stop_add_all(
             "tweet",
         ],
     );
-    r.error("but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks) it does, at line 1 col 1 (bytes 0..49)");
+    r.error("but with other invisible characters (zero-width spaces, soft hyphens, word joiners, bidirectional marks, variation selectors) it does, at line 1 col 1 (bytes 0..49)");
 }
 
 /// A zero-width space or a bidirectional embedding inside the quotation

@@ -2049,7 +2049,7 @@ pub fn check_text(field: &str, value: &str, kind: TextKind) -> Result<()> {
                 "the {field} \"{}\" begins or ends with white space",
                 crate::text::escape(value)
             ),
-            format!("give the {field} without it (it reads as the {field} without it)"),
+            format!("give the {field} without the white space"),
         ));
     }
     if kind == TextKind::Name {

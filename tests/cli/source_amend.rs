@@ -222,7 +222,7 @@ fn who_may_amend_and_what_is_refused_leaves_the_log_unchanged() {
         (
             "analyst",
             &["source", "amend", "S1", "--title", &format!("{TITLE} "), "--reason", "typo"],
-            &format!("the title \"{TITLE} \" begins or ends with white space (hint: give the title without it"),
+            &format!("the title \"{TITLE} \" begins or ends with white space (hint: give the title without the white space"),
         ),
         (
             "analyst",

@@ -621,7 +621,7 @@ fn fold_units(
 /// then a letter: `Some(false)` for a small one (the hyphen only breaks the
 /// word), `Some(true)` for a capital (the hyphen is the word's own:
 /// `al-` then `Shughur`), `None` otherwise.
-fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
+pub(crate) fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
     let mut breaks = 0;
     for (_, c) in ahead {
         match c {

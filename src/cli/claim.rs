@@ -470,20 +470,11 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         }
         left_out = left.into_iter().filter(|&i| speakerless(i)).collect();
         // Of candidates that overlap (a sentence and the quotation inside
-        // it), the first: `--add all` recorded both, while one added
-        // before made it leave the other out as already claimed.
-        let mut kept: Vec<usize> = Vec::new();
-        let mut is_kept = vec![false; found.len()];
-        for i in new {
-            // The first kept (kept in the order of their numbers).
-            match overlaps[i].iter().map(|n| n - 1).find(|&j| is_kept[j]) {
-                Some(j) => nested.push((i, j)),
-                None => {
-                    is_kept[i] = true;
-                    kept.push(i);
-                }
-            }
-        }
+        // it), one: `--add all` recorded both, while one added before made
+        // it leave the other out as already claimed. Which one: see
+        // `keep_one_of_overlapping`.
+        let (kept, left) = claimtrail::suggest::keep_one_of_overlapping(&found, new, &overlaps);
+        nested = left;
         kept
     } else {
         pick.split(',')

@@ -29,6 +29,13 @@
 //! Short quotations (under four words) without a direct cue are taken for
 //! scare quotes or titles and dropped.
 //!
+//! Channels: `according to a statement`, `according to reports`, `A
+//! statement said` name how words came out, not who said them
+//! (`lexicon::names_no_one`): with a speech verb in the sentence the
+//! speaker is its subject (see `merge_according`), else no one; a channel
+//! with an author (`a report by Reuters`, `the ministry's statement`)
+//! gives the author (`lexicon::channel_author`).
+//!
 //! Speakers: the subject as written, with its apposition (`Tamer Kirolos,
 //! director of Save the Children in Syria`), without introductory phrases
 //! (`On July 20,`, `In a statement,`, `Speaking for X, which …,`) or asides
@@ -36,7 +43,10 @@
 //! `adding that`, see `opens_clause`), an auxiliary (`had said`), an aside
 //! that reports another speech act (`, who told reporter Amy Fox`), or the
 //! listener of `told` (`told reporter Amy Fox “…”`). Terminal escape
-//! sequences are read as spaces (`text::blank_escapes`). `Speaking for X`
+//! sequences are read as spaces (`text::blank_escapes`), a word broken by
+//! a hyphen at a line's end is made whole (`text::join_line_hyphens`), and
+//! symbols at a speaker's ends (`Abu Ahmad 🙏`) are left out
+//! (`text::trim_symbols`). `Speaking for X`
 //! is kept as the role. Pronouns (`He went on`) resolve to the latest
 //! speaker, or to a person just named as the subject of a sentence without
 //! a cue (`Marsh disagreed. “…,” she said`), or, with neither, to no one
@@ -69,7 +79,10 @@
 use super::lexicon::{self, VerbClass};
 use super::quotes::Ending;
 use super::sentence::{self, Item, Kind, Para};
-use super::text::{collapse_ws, has_phrase, is_capitalised, paragraphs, slice, word_count};
+use super::text::{
+    collapse_ws, has_phrase, is_capitalised, join_line_hyphens, paragraphs, slice, trim_symbols,
+    word_count,
+};
 use super::Candidate;
 use std::collections::HashMap;
 
@@ -97,6 +110,9 @@ struct Cue {
     /// The sentence has at most ten words: a short `X said.` may attribute
     /// the quotation just before it.
     short_sentence: bool,
+    /// For an `according to <X>` cue: X as written, and the kind X names
+    /// (`a statement`: `statement`; `Interfax`: `news_agency`), if any.
+    according: Option<(String, Option<&'static str>)>,
 }
 
 /// The subject of a cue.
@@ -210,7 +226,9 @@ impl<'t> Builder<'t> {
     /// Collapsed text from the start of item `a` to the end of item `b - 1`.
     fn span_text(&self, items: &[Item], a: usize, b: usize) -> String {
         match (items.get(a), b.checked_sub(1).and_then(|l| items.get(l))) {
-            (Some(x), Some(y)) if b > a && y.e > x.s => collapse_ws(slice(self.text, x.s, y.e)),
+            (Some(x), Some(y)) if b > a && y.e > x.s => {
+                collapse_ws(&join_line_hyphens(slice(self.text, x.s, y.e)))
+            }
             _ => String::new(),
         }
     }
@@ -476,7 +494,9 @@ impl<'t> Builder<'t> {
         {
             return false;
         }
-        let speaker = self.resolve(raw_speaker);
+        // An emoji or a symbol after a name is none of it (`volunteer Abu
+        // Ahmad 🙏` was signed so).
+        let speaker = self.resolve(trim_symbols(raw_speaker));
         let provenance = kind
             .or_else(|| {
                 self.out
@@ -662,8 +682,12 @@ impl<'t> Builder<'t> {
             }
             if lw == "according" && self.is_word(items, k + 1, "to") {
                 if let Some(c) = self.according(p, s0, s1, k) {
-                    if let Target::Clause(a, b) = c.target {
-                        claimed = (a, b);
+                    // `According to X, Y said …`: a speech verb after it
+                    // is a cue of its own, its subject read from after the
+                    // comma (see `merge_according`).
+                    match c.target {
+                        Target::Clause(a, _) | Target::Direct(a) if a > k => ws_floor = a,
+                        _ => {}
                     }
                     cues.push(c);
                 }
@@ -716,6 +740,41 @@ impl<'t> Builder<'t> {
                 cues.push(c);
             }
             k += verb_len;
+        }
+        Self::merge_according(cues)
+    }
+
+    /// An `according to X` whose clause holds a speech verb with its own
+    /// cue (`The rebels said they had "pushed back the assault", according
+    /// to a statement`; `According to Interfax, the ministry said …`) is
+    /// not a claim of its own: it says how the verb's words came out (a
+    /// statement) or who relayed them (Interfax). The speaker is the verb's
+    /// subject, the kind the one X names, if any; the `according to` cue
+    /// is dropped. It made a second candidate over the first, whose speaker
+    /// was `a statement`, and `--add all` signed that one.
+    fn merge_according(mut cues: Vec<Cue>) -> Vec<Cue> {
+        let mut i = 0;
+        while i < cues.len() {
+            let info = cues.get(i).and_then(|c| match (&c.according, c.target) {
+                (Some((source, kind)), Target::Clause(a, b)) => Some((source.clone(), *kind, a, b)),
+                _ => None,
+            });
+            let merged = info.is_some_and(|(source, kind, a, b)| {
+                cues.iter_mut()
+                    .find(|v| v.according.is_none() && (a..b).contains(&v.verb_item))
+                    .map(|v| {
+                        if kind.is_some() {
+                            v.kind = kind;
+                        }
+                        v.cue_text = format!("{}, according to {source}", v.cue_text);
+                    })
+                    .is_some()
+            });
+            if merged {
+                cues.remove(i);
+            } else {
+                i += 1;
+            }
         }
         cues
     }
@@ -936,6 +995,13 @@ impl<'t> Builder<'t> {
         };
         let context = format!("{} {}", subject.context, channel_only);
         let kind = decide_kind(verb, &context, subject.via.as_deref(), subject.report);
+        // `A statement from the army said`: the army; `A statement said`,
+        // `Reports said`: a channel, and no one named (no speaker).
+        if let Some(author) = lexicon::channel_author(&subject.speaker) {
+            subject.speaker = author;
+        } else if lexicon::names_no_one(&subject.speaker) {
+            subject.speaker.clear();
+        }
         let cue_text = match &subject.via {
             Some(via) if class != VerbClass::Quoted => format!("{via}, citing: {channel}"),
             Some(via) => format!("{via} {channel}"),
@@ -948,6 +1014,7 @@ impl<'t> Builder<'t> {
             cue_text,
             target,
             short_sentence: sentence_words <= 10,
+            according: None,
         })
     }
 
@@ -1007,18 +1074,29 @@ impl<'t> Builder<'t> {
         }
         let lower = source.to_lowercase();
         let report = lexicon::REPORT_NOUNS.iter().any(|n| has_phrase(&lower, n));
-        let kind = if lexicon::is_agency(&source) {
+        let named_kind = if lexicon::is_agency(&source) {
             Some("news_agency")
         } else {
-            decide_kind("according to", &source, None, report).or(Some("other"))
+            decide_kind("according to", &source, None, report)
+        };
+        // `according to a statement`, `according to reports` name a
+        // channel, not a speaker: no one (the speaker was `a statement`);
+        // `according to a report by Reuters` names its author.
+        let (speaker, cue_text) = match lexicon::channel_author(&source) {
+            Some(author) => (author, format!("according to {source}")),
+            None if lexicon::names_no_one(&source) => {
+                (String::new(), format!("according to {source}"))
+            }
+            None => (source.clone(), "according to".to_string()),
         };
         Some(Cue {
             verb_item: k,
-            speaker: source,
-            kind,
-            cue_text: "according to".into(),
+            speaker,
+            kind: named_kind.or(Some("other")),
+            cue_text,
             target,
             short_sentence: false,
+            according: Some((source, named_kind)),
         })
     }
 

@@ -485,9 +485,11 @@ pub(super) const REPORT_NOUNS: &[&str] = &[
 ];
 
 /// Organisation nouns that name one kind of body, which `the army` or `the
-/// police` refer back to only by the same word: the army is not the police.
+/// police` refer back to only by the same word: the army is not the police,
+/// and a group (armed, rights, industry) is no ministry.
 pub(super) const BODY_NOUNS: &[&str] = &[
     "army", "police", "military", "embassy", "party", "union", "charity", "company", "firm",
+    "group",
 ];
 
 /// Nouns that name an organisation: `the agency said` refers back to the
@@ -522,3 +524,221 @@ pub(super) const ORG_NOUNS: &[&str] = &[
     "military",
     "embassy",
 ];
+
+/// Nouns for the form words came out in, never for who said them:
+/// `according to a statement`, `in a statement`, `according to reports`.
+/// A phrase made of these and words that name no one (see
+/// [`names_no_one`]) is a channel, not a speaker. Not `lawsuit`, `study`,
+/// `records`: a document named as the subject of what it found (`The
+/// lawsuit alleges`) is how the gold files give its claims.
+pub(super) const CHANNEL_NOUNS: &[&str] = &[
+    "statement",
+    "statements",
+    "release",
+    "communique",
+    "communiqué",
+    "announcement",
+    "report",
+    "reports",
+    "reporting",
+    "post",
+    "posts",
+    "tweet",
+    "tweets",
+    "message",
+    "letter",
+    "video",
+    "footage",
+    "transcript",
+    "bulletin",
+];
+
+/// Words before a channel noun that name no one: determiners and the like,
+/// which a sentence may capitalise (`A statement said`).
+pub(super) const DETERMINERS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "its",
+    "their",
+    "his",
+    "her",
+    "our",
+    "one",
+    "another",
+    "some",
+    "several",
+    "earlier",
+    "later",
+    "recent",
+    "local",
+    "media",
+    "unconfirmed",
+];
+
+/// Nouns for people or bodies left unnamed (`witnesses`, `a source`, `a
+/// spokesperson`, `officials`): the source attributes words to them, and a
+/// claim may say so, but they name no one in particular
+/// ([`super::SpeakerRank::Generic`]).
+pub(super) const GENERIC_SPEAKERS: &[&str] = &[
+    "witnesses",
+    "witness",
+    "sources",
+    "source",
+    "officials",
+    "official",
+    "residents",
+    "resident",
+    "activists",
+    "activist",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "people",
+    "police",
+    "authorities",
+    "analysts",
+    "experts",
+    "observers",
+    "medics",
+    "doctors",
+    "rescuers",
+    "survivors",
+    "locals",
+    "diplomats",
+    "aides",
+    "monitors",
+    "others",
+    "someone",
+    "everyone",
+];
+
+/// Whether `word` (as written) names someone: capitalised, and not only
+/// because a sentence starts with it (a determiner), nor a month or a day.
+pub(super) fn names_someone(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    super::text::is_capitalised(word)
+        && !DETERMINERS.contains(&lower.as_str())
+        && !is_month(&lower)
+        && !is_day_word(&lower)
+}
+
+/// The words of a phrase, without the punctuation around them.
+fn phrase_words(phrase: &str) -> Vec<&str> {
+    phrase
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | ':' | ';'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether `phrase` is a channel that names no one: its head is a channel
+/// noun ([`CHANNEL_NOUNS`]) and no word before it names someone (`a
+/// statement`, `A July 22 statement`, `local media reports`), whatever
+/// follows it but an author (`a statement posted on Telegram` names no
+/// one; `a report by Reuters`, `the ministry's statement` do, see
+/// [`channel_author`]).
+pub(super) fn names_no_one(phrase: &str) -> bool {
+    let words = phrase_words(phrase);
+    let Some(head) = words.iter().position(|w| {
+        CHANNEL_NOUNS.contains(
+            &w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+                .as_str(),
+        ) && !w.contains(['\'', '’'])
+    }) else {
+        return false;
+    };
+    let before_ok = words
+        .iter()
+        .take(head)
+        .all(|w| !names_someone(w) && !w.contains(['\'', '’']));
+    // An author (`by Reuters`), or a clause that tells which one it is
+    // (`A report that the ministry published`), is no bare channel.
+    let told_apart = words.get(head + 1).is_some_and(|w| {
+        matches!(
+            w.to_lowercase().as_str(),
+            "by" | "from" | "of" | "that" | "which" | "who" | "whose"
+        )
+    });
+    before_ok && !told_apart
+}
+
+/// Words between a channel noun and `by`/`from` that keep the author the
+/// channel's (`a statement issued by the army`); not `seen`, `obtained`,
+/// `cited`: `a report seen by Reuters` is not Reuters's.
+const AUTHORED: &[&str] = &[
+    "issued",
+    "released",
+    "published",
+    "posted",
+    "signed",
+    "sent",
+    "written",
+    "put",
+    "out",
+];
+
+/// The author a channel phrase names: `a report by Reuters` → `Reuters`,
+/// `a statement from the Interior Ministry` → `the Interior Ministry`,
+/// `the ministry's statement` → `the ministry`. `None` when the phrase is
+/// not a channel with an author (`An FDA report from 2022`: a year is no
+/// author; `a report seen by Reuters`: Reuters read it).
+pub(super) fn channel_author(phrase: &str) -> Option<String> {
+    let phrase = phrase.trim();
+    // `<channel> by|from|of <author>`
+    for prep in [" by ", " from ", " of "] {
+        let Some(at) = phrase.find(prep) else {
+            continue;
+        };
+        let (head, author) = (&phrase[..at], phrase[at + prep.len()..].trim());
+        let head_words = phrase_words(head);
+        let joined = head_words.last().is_some_and(|w| {
+            let l = w.to_lowercase();
+            CHANNEL_NOUNS.contains(&l.as_str()) || AUTHORED.contains(&l.as_str())
+        });
+        let first = author.split_whitespace().next().unwrap_or("");
+        let authorlike = names_someone(first)
+            || (DETERMINERS.contains(&first.to_lowercase().as_str())
+                && author.split_whitespace().count() > 1);
+        if joined && names_no_one(head) && authorlike && !names_no_one(author) {
+            return Some(without_time(author).to_string());
+        }
+    }
+    // `<author>'s <channel>`
+    for mark in ["'s ", "’s ", "s' ", "s’ "] {
+        if let Some(at) = phrase.rfind(mark) {
+            let owner_end = at + usize::from(mark.starts_with('s'));
+            let (owner, rest) = (&phrase[..owner_end], &phrase[at + mark.len()..]);
+            if !owner.trim().is_empty() && names_no_one(rest) {
+                return Some(owner.trim().to_string());
+            }
+        }
+    }
+    None
+}
+
+/// `author` without a time phrase at its end (`the army on Tuesday`, `the
+/// ministry late Monday`, `the UN on July 22`), which says when the
+/// channel came out, not who wrote it.
+fn without_time(author: &str) -> &str {
+    let mut end = author.len();
+    let mut rest = author;
+    while let Some((head, last)) = rest.trim_end().rsplit_once(' ') {
+        let l = last.to_lowercase();
+        let digits = !l.is_empty() && l.chars().all(|c| c.is_ascii_digit() || c == ',');
+        if is_time_word(&l)
+            || digits
+            || matches!(l.as_str(), "on" | "last" | "this" | "late" | "early")
+        {
+            rest = head;
+            end = head.len();
+        } else {
+            break;
+        }
+    }
+    author.get(..end).unwrap_or(author).trim_end()
+}

@@ -87,6 +87,97 @@ impl Candidate {
     pub fn quote<'a>(&self, text: &'a str) -> &'a str {
         text.get(self.start..self.end).unwrap_or("")
     }
+
+    /// How far the speaker says who spoke: see [`SpeakerRank`].
+    pub fn speaker_rank(&self) -> SpeakerRank {
+        speaker_rank(&self.speaker)
+    }
+}
+
+/// How far a speaker says who spoke, in increasing order: `--add all`,
+/// of candidates that overlap, adds the one of the highest rank (the first
+/// of them on a tie), so that a sentence given to `officials` does not
+/// push out the quotation inside it that a named person said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum SpeakerRank {
+    /// No speaker was found.
+    None,
+    /// People or a body left unnamed: `witnesses`, `a source`, `officials`,
+    /// `the mayor`, `a spokesperson for the ministry`: no word but the
+    /// first is capitalised, and that one only as a sentence's first, or
+    /// it is one of `lexicon::GENERIC_SPEAKERS` (`Witnesses`).
+    Generic,
+    /// A name: a capitalised word after the first (`Tamer Kirolos`, `the
+    /// State Health Authority`, `a spokesperson for the Interior
+    /// Ministry`), or one capitalised word that is not a generic noun
+    /// (`Kirolos`, `UNICEF`), or a handle (`@SyriaCivilDef`).
+    Named,
+}
+
+/// Of `candidates` (indexes into `found`), those `--add all` adds when some
+/// overlap (`overlaps[i]`: the numbers, from 1, of the candidates that
+/// candidate `i` overlaps), in order, and each left out with the one kept
+/// that it overlaps. Kept first: the candidate whose speaker says most who
+/// spoke ([`SpeakerRank`]: a name, then people left unnamed), the first of
+/// those on a tie; then each that overlaps none kept. It kept the first,
+/// and a sentence given to `a statement` pushed out the clause inside it
+/// that the opposition front said, which a name now keeps.
+pub fn keep_one_of_overlapping(
+    found: &[Candidate],
+    candidates: Vec<usize>,
+    overlaps: &[Vec<usize>],
+) -> (Vec<usize>, Vec<(usize, usize)>) {
+    let rank = |i: usize| {
+        found
+            .get(i)
+            .map_or(SpeakerRank::None, Candidate::speaker_rank)
+    };
+    let mut order = candidates;
+    order.sort_by_key(|&i| (std::cmp::Reverse(rank(i)), i));
+    let mut kept: Vec<usize> = Vec::new();
+    let mut left: Vec<(usize, usize)> = Vec::new();
+    let mut is_kept = vec![false; found.len()];
+    for i in order {
+        let over = overlaps.get(i).map_or(&[][..], Vec::as_slice);
+        match over
+            .iter()
+            .filter_map(|n| n.checked_sub(1))
+            .find(|&j| is_kept.get(j).copied().unwrap_or(false))
+        {
+            Some(j) => left.push((i, j)),
+            None => {
+                if let Some(k) = is_kept.get_mut(i) {
+                    *k = true;
+                }
+                kept.push(i);
+            }
+        }
+    }
+    kept.sort_unstable();
+    left.sort_unstable();
+    (kept, left)
+}
+
+/// [`SpeakerRank`] of a speaker as written.
+pub fn speaker_rank(speaker: &str) -> SpeakerRank {
+    let words: Vec<&str> = speaker
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '’' | '-' | '.' | '@')))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    let Some(first) = words.first() else {
+        return SpeakerRank::None;
+    };
+    // A handle (`@SyriaCivilDef`) names its account.
+    let handle = words.iter().any(|w| w.len() > 1 && w.starts_with('@'));
+    let later_name = handle || words.iter().skip(1).any(|w| lexicon::names_someone(w));
+    let lone_name = words.len() == 1
+        && lexicon::names_someone(first)
+        && !lexicon::GENERIC_SPEAKERS.contains(&first.to_lowercase().as_str());
+    if later_name || lone_name {
+        SpeakerRank::Named
+    } else {
+        SpeakerRank::Generic
+    }
 }
 
 /// Proposes the claims carried by `text`, sorted by start offset.
@@ -133,7 +224,9 @@ pub fn suggest(text: &str) -> Vec<Candidate> {
         while let Some((at, ch)) = crate::keys::hidden_in_name_at(&c.speaker, true) {
             c.speaker.replace_range(at..at + ch.len_utf8(), "");
         }
-        c.speaker = c.speaker.trim().to_string();
+        // Nor is an emoji or another symbol at its ends (`volunteer Abu
+        // Ahmad 🙏`), once what draws nothing beside it is gone.
+        c.speaker = text::trim_symbols(&c.speaker).to_string();
     }
     found
 }

@@ -227,3 +227,79 @@ fn string_len(bytes: &[u8], at: usize) -> usize {
     }
     0
 }
+
+/// `s` with each word that a hyphen breaks at a line's end made whole
+/// again, as the quote matcher reads it ([`crate::text::Difference::LineBreakHyphen`]):
+/// before a small letter the hyphen and the break go (`Hu-` then `man
+/// Rights` reads `Human Rights`), before a capital only the break (`Jisr
+/// al-` then `Shughur` reads `al-Shughur`). A soft hyphen at a line's end
+/// goes with its break in both cases. PDFs and print layouts break names
+/// so: the speaker was `the Syrian Network for Hu- man Rights`.
+pub(super) fn join_line_hyphens(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\n') || !s.contains(['-', '\u{ad}']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((_, c)) = chars.next() {
+        let hyphen = matches!(c, '-' | '\u{ad}') && prev.is_some_and(char::is_alphabetic);
+        let capital = if hyphen {
+            crate::text::line_end_hyphen(chars.clone())
+        } else {
+            None
+        };
+        match capital {
+            Some(capital) => {
+                if capital && c == '-' {
+                    out.push('-');
+                }
+                // The break and the next line's indent, up to its letter.
+                while chars.peek().is_some_and(|&(_, w)| w.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            None => out.push(c),
+        }
+        prev = Some(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether `c` is a symbol or a mark that only dresses one (an emoji, its
+/// skin tone and presentation selectors, the joiner of a sequence, a
+/// keycap, a flag's tags, a dingbat, an arrow): what pages put after a name
+/// (`volunteer Abu Ahmad 🙏`), never a letter of it. Unicode's symbol
+/// categories (So, Sk, Sm) outside ASCII, by their blocks.
+fn is_symbol_dress(c: char) -> bool {
+    !c.is_alphanumeric()
+        && matches!(c,
+            '\u{a6}' | '\u{a8}' | '\u{a9}' | '\u{ae}' | '\u{af}' | '\u{b0}' | '\u{b4}' | '\u{b8}'
+            | '\u{2c2}'..='\u{2c5}' | '\u{2d2}'..='\u{2df}' | '\u{2e5}'..='\u{2ff}'
+            | '\u{200d}' | '\u{203c}' | '\u{2049}' | '\u{20d0}'..='\u{20ff}'
+            | '\u{2100}'..='\u{214f}' | '\u{2190}'..='\u{2bff}'
+            | '\u{3030}' | '\u{303d}' | '\u{3297}' | '\u{3299}'
+            | '\u{fe00}'..='\u{fe0f}' | '\u{fffc}' | '\u{fffd}'
+            | '\u{1f000}'..='\u{1fbff}' | '\u{e0000}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// `s` without the symbols at its ends ([`is_symbol_dress`], whole
+/// grapheme clusters: a family emoji goes with its joiners), nor the
+/// white space and invisible characters beside them. Symbols inside a name
+/// are left: they may be its own.
+pub(super) fn trim_symbols(s: &str) -> &str {
+    use unicode_segmentation::UnicodeSegmentation;
+    let dress = |g: &str| {
+        g.chars().all(|c| {
+            is_symbol_dress(c) || c.is_whitespace() || crate::text::is_invisible_in_copy(c)
+        })
+    };
+    let mut t = s;
+    while let Some(g) = t.graphemes(true).next_back().filter(|g| dress(g)) {
+        t = &t[..t.len() - g.len()];
+    }
+    while let Some(g) = t.graphemes(true).next().filter(|g| dress(g)) {
+        t = &t[g.len()..];
+    }
+    t
+}

@@ -659,3 +659,56 @@ fn a_candidate_without_a_speaker_says_so() {
     let listed = w.run(None, &["claim", "suggest", &s]);
     assert!(!listed.ok().contains("no one via"), "{}", listed.stdout);
 }
+
+/// The red team's source (round 3): a speaker named by a channel
+/// (`according to a statement`), a name broken by a hyphen at a line's
+/// end, an emoji after a name. `--add all` signed `a statement` as the
+/// speaker and left out the clause the opposition front said, and signed
+/// `the Syrian Network for Hu- man Rights` and `volunteer Abu Ahmad 🙏`.
+/// A channel that names no one gives no speaker, and is left for the hand.
+#[test]
+fn add_all_signs_no_channel_as_a_speaker_nor_a_broken_name() {
+    let w = Work::with_team();
+    let s = w.source_from_stdin(
+        "analyst",
+        "report",
+        "According to the Syrian Network for Hu-\nman Rights, \u{201c}seven civilians were killed.\u{201d}\n\n\
+         \u{201c}Our teams are still searching,\u{201d} said volunteer Abu Ahmad \u{1f64f}\n\n\
+         The opposition's National Front for Liberation said it had \"responded immediately\" to the attack, according to a statement.\n\n\
+         Seven people were killed in the strike, according to a report.\n",
+    );
+    let listed = w.run(None, &["claim", "suggest", &s]);
+    assert_eq!(
+        listed.ok(),
+        "  1. the Syrian Network for Human Rights via other (bytes 55..83)\n\
+         \x20    \u{201c}seven civilians were killed.\u{201d}\n\
+         \x20    cue: according to\n\
+         \x20 2. volunteer Abu Ahmad via other (bytes 91..120)\n\
+         \x20    \u{201c}Our teams are still searching\u{201d}\n\
+         \x20    cue: said\n\
+         \x20 3. The opposition's National Front for Liberation via statement (bytes 208..252)\n\
+         \x20    \u{201c}it had \"responded immediately\" to the attack\u{201d}\n\
+         \x20    cue: said, according to a statement\n\
+         \x20 4. (no speaker found) via report (bytes 281..319)\n\
+         \x20    \u{201c}Seven people were killed in the strike\u{201d}\n\
+         \x20    cue: according to a report\n\
+         4 candidates in S1; add the ones you choose with `claimtrail claim suggest S1 --add 1,2,3`, or every one not claimed yet with `--add all`; 4 has no speaker, and is added by hand\n"
+    );
+    let added = w.run(Some("analyst"), &["claim", "suggest", &s, "--add", "all"]);
+    assert_eq!(
+        (added.code, added.stdout.as_str(), added.stderr.as_str()),
+        (
+            0,
+            "C1\nC2\nC3\n",
+            "note: candidate 4 was not added: no speaker was found near it; add it by hand with who said it, e.g. `claimtrail claim add --source S1 --span 281..319 --provenance report` and its --speaker\n"
+        )
+    );
+    assert_eq!(
+        claim_speakers(&w),
+        [
+            "the Syrian Network for Human Rights",
+            "volunteer Abu Ahmad",
+            "The opposition's National Front for Liberation"
+        ]
+    );
+}

@@ -712,3 +712,48 @@ fn add_all_signs_no_channel_as_a_speaker_nor_a_broken_name() {
         ]
     );
 }
+
+/// `--add --json` gives the entries it appended, as every other command
+/// that signs does (it gave the ids alone).
+#[test]
+fn add_in_json_gives_the_entries_appended() {
+    let w = Work::with_team();
+    w.run(
+        Some("analyst"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+    )
+    .ok();
+    let out = w.run(
+        Some("analyst"),
+        &["--json", "claim", "suggest", "S1", "--add", "1,2"],
+    );
+    let j: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(j["added"], serde_json::json!(["C1", "C2"]), "{j}");
+    let entries = j["entries"].as_array().unwrap();
+    let got: Vec<(&serde_json::Value, &serde_json::Value, &serde_json::Value)> = entries
+        .iter()
+        .map(|e| (&e["seq"], &e["kind"], &e["id"]))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                &serde_json::json!(4),
+                &serde_json::json!("claim.add"),
+                &serde_json::json!("C1")
+            ),
+            (
+                &serde_json::json!(5),
+                &serde_json::json!("claim.add"),
+                &serde_json::json!("C2")
+            ),
+        ],
+        "{j}"
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64)),
+        "{j}"
+    );
+}

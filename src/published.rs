@@ -9,8 +9,13 @@
 //! serves the files:
 //!
 //! - `tile`: every entry bundle the checkpoint's size needs is present and
-//!   well formed, and every hash tile (full and partial, at each level) is
-//!   present and holds exactly the hashes of the tree the entries make;
+//!   well formed; the hash tiles are judged against the signed root first,
+//!   the entries against the leaves then: when every hash tile (full and
+//!   partial, at each level) is present, agrees with the level below and
+//!   they make the checkpoint's root, under a signed checkpoint, each entry
+//!   must hash to its leaf there (one that does not is its bundle's fault);
+//!   otherwise every hash tile must hold exactly the hashes of the tree
+//!   the entries make;
 //!   the partial tiles of each kept checkpoint given whose full tile does
 //!   not exist yet are present (tlog-tiles has a log serve them); and no
 //!   file under `tile/` has a path that names no tile;
@@ -207,14 +212,48 @@ pub fn verify_published(
         ));
     }
 
-    let mut m = Monitor::new(dir, &cp, &kept, with_entries);
+    // The order of judgement: first the hash tiles against the signed
+    // root, then the entries against the leaves. When the tiles make the
+    // checkpoint's root, the tree is the one the checkpoint states, and an
+    // entry that does not hash to its leaf there is a fault of the bundle
+    // that holds it: one changed byte in a bundle made the (correct) hash
+    // tiles "not hold the hashes of the tree its entries make", and the
+    // checkpoint "forked". Otherwise (tiles missing, damaged, or making
+    // another root: a fork) the tree is the one the entries make, and the
+    // tiles and the checkpoint are judged against it, as before.
+    let tiles_first = with_entries && tiles_make_root(dir, &cp, &kept);
+    let mut m = Monitor::new(dir, &cp, &kept, with_entries, tiles_first);
     if with_entries {
         m.replay(progress);
     } else {
         m.hashes_only(progress);
     }
-    Ok(m.finish(note_path, &note, cp, vkeys, &kept))
+    let (report, stands) = m.finish(note_path.clone(), &note, cp.clone(), vkeys, &kept);
+    if stands {
+        return Ok(report);
+    }
+    let mut m = Monitor::new(dir, &cp, &kept, with_entries, false);
+    m.replay(progress);
+    Ok(m.finish(note_path, &note, cp, vkeys, &kept).0)
 }
+
+/// Whether the hash tiles of `cp`'s size are all present, agree with one
+/// another level by level, and make `cp`'s root: then they are the tree
+/// the checkpoint states, and the entries are judged against its leaves.
+fn tiles_make_root(dir: &Path, cp: &Checkpoint, kept: &[KeptNote]) -> bool {
+    let mut m = Monitor::new(dir, cp, kept, false, false);
+    m.hashes_only(&mut |_, _| {});
+    if m.stopped || !m.problems.is_empty() || m.more > 0 {
+        return false;
+    }
+    m.compare_partials();
+    m.problems.is_empty() && m.tiler.size() == cp.size && m.tiler.root() == cp.root
+}
+
+/// What a problem with a file of the directory adds, the first time, on
+/// how to get a good copy: a directory that `publish` wrote is published
+/// again, and `mirror` never fetches a file it holds again.
+const RECOVER: &str = "publish writes a damaged file again; `claimtrail mirror` keeps the files it holds, since tiles never change, so in a copy it made, delete the file and run the mirror again";
 
 /// One entry read from a bundle, checked on its own (stage 1, in
 /// parallel): its leaf hash, the parsed payload and the signature against
@@ -291,6 +330,9 @@ fn set_nth<T>(v: &mut Vec<Option<T>>, n: u64, x: T) {
 struct ReadChunk {
     data: Vec<Vec<u8>>,
     leaves: Vec<(usize, std::ops::Range<usize>)>,
+    /// When the tiles make the signed root: each entry's leaf in the
+    /// level-0 tile at its bundle's place.
+    signed: Vec<Hash>,
     /// Why the chunk ends early (a bundle missing or malformed): the
     /// entries after it cannot be read, so the replay stops there.
     problem: Option<String>,
@@ -380,9 +422,23 @@ struct Monitor<'d> {
     prev: Hash,
     /// Whether the leaves come from entry bundles (else from level-0 tiles).
     with_entries: bool,
+    /// Whether the hash tiles make the checkpoint's root
+    /// ([`tiles_make_root`]): the tree is then theirs, and each entry is
+    /// judged against its leaf there.
+    tiles_first: bool,
+    /// Entries (in the tree's bundles, and in bundles kept for earlier
+    /// sizes) that do not hash to their leaf in the tiles' tree.
+    mismatched: u64,
+    /// Problems of hash tiles that do not hold the entries' tree, by
+    /// place: told how to recover when the entries make the checkpoint's
+    /// root (the tile, not the tree, is then what is wrong).
+    tile_mismatches: Vec<usize>,
     /// Roots of the tree at the sizes the kept checkpoints need.
     roots_at: BTreeMap<u64, Option<Hash>>,
     h: Replayed,
+    /// Keys that only an entry which did not pass enrolled, as `verify`
+    /// folds the entries they sign.
+    unenrolled: crate::verify::Unenrolled,
     counts: Counts,
 }
 
@@ -476,7 +532,13 @@ impl History for Replayed {
 }
 
 impl<'d> Monitor<'d> {
-    fn new(dir: &'d Path, cp: &Checkpoint, kept: &[KeptNote], with_entries: bool) -> Self {
+    fn new(
+        dir: &'d Path,
+        cp: &Checkpoint,
+        kept: &[KeptNote],
+        with_entries: bool,
+        tiles_first: bool,
+    ) -> Self {
         let mut roots_at: BTreeMap<u64, Option<Hash>> =
             kept.iter().map(|(_, _, k)| (k.size.0, None)).collect();
         roots_at.insert(cp.size.0, None);
@@ -498,8 +560,12 @@ impl<'d> Monitor<'d> {
             next_seq: 0,
             prev: Hash::ZERO,
             with_entries,
+            tiles_first,
+            mismatched: 0,
+            tile_mismatches: Vec::new(),
             roots_at,
             h: Replayed::default(),
+            unenrolled: Default::default(),
             counts: Counts::default(),
         }
     }
@@ -528,6 +594,35 @@ impl<'d> Monitor<'d> {
 
     fn tile_problem(&mut self, detail: String) {
         self.problem(None, None, None, Check::Tile, detail);
+    }
+
+    /// An entry of a bundle that does not hash to its leaf in the tiles'
+    /// tree: a `tile` problem of that bundle, the first one told how to
+    /// get a good copy ([`RECOVER`]).
+    fn mismatch(&mut self, detail: String) {
+        let hint = match self.mismatched {
+            0 => format!(" ({RECOVER})"),
+            _ => String::new(),
+        };
+        self.mismatched += 1;
+        self.tile_problem(format!("{detail}{hint}"));
+    }
+
+    /// Compares the partial tiles of this size with the files (a full
+    /// tile was compared when it was completed); without entries, the
+    /// level-0 ones are what the tree was read from.
+    fn compare_partials(&mut self) {
+        let partial: Vec<(TileId, Vec<u8>)> = self
+            .tiler
+            .partial()
+            .into_iter()
+            .map(|(id, b)| (id, b.to_vec()))
+            .collect();
+        for (id, bytes) in partial {
+            if self.with_entries || id.level != TileLevel::Hashes(0) {
+                self.compare_tile(id, &bytes);
+            }
+        }
     }
 
     /// Reads a tile or bundle; `None` (and a problem) if it is missing or
@@ -563,6 +658,9 @@ impl<'d> Monitor<'d> {
         self.tiles += 1;
         if let Some(got) = self.read(id, want.len()) {
             if got != want {
+                if self.problems.len() < MAX_LISTED {
+                    self.tile_mismatches.push(self.problems.len());
+                }
                 self.tile_problem(format!(
                     "{} does not hold the hashes of the tree its entries make{}",
                     id.path(),
@@ -671,6 +769,10 @@ impl<'d> Monitor<'d> {
                     continue;
                 }
             };
+            if self.tiles_first && id.level == TileLevel::Entries && self.kept_bundle(id, now, &old)
+            {
+                continue;
+            }
             let Ok(cur) =
                 crate::files::read_regular_capped(&self.dir.join(current.path()), cap(current))
             else {
@@ -693,6 +795,43 @@ impl<'d> Monitor<'d> {
                 ));
             }
         }
+    }
+
+    /// A bundle kept for readers of an earlier checkpoint (`id`, read as
+    /// `old`), when the hash tiles make the checkpoint's root: each of its
+    /// entries must hash to its leaf in the level-0 tile at its place now
+    /// (of width `now`), which the tiles' tree vouches for. Compared with
+    /// the start of the tree's own bundle instead, a damaged byte in that
+    /// bundle made the good kept one "differ". `false` when it cannot be
+    /// judged so (it does not split into its entries): it is then compared
+    /// with the start of the tree's own bundle, as without the tiles.
+    fn kept_bundle(&mut self, id: TileId, now: u16, old: &[u8]) -> bool {
+        let tile = TileId {
+            level: TileLevel::Hashes(0),
+            width: now,
+            ..id
+        };
+        let Ok(leaves) =
+            crate::files::read_regular_capped(&self.dir.join(tile.path()), u64::from(now) * 32)
+        else {
+            return false;
+        };
+        let Ok(entries) = split_bundle(old, id.width) else {
+            return false;
+        };
+        let first = id.index * TILE_WIDTH as u64;
+        for (i, r) in entries.into_iter().enumerate() {
+            let leaf = leaves.get(i * 32..i * 32 + 32);
+            if leaf != Some(&crate::merkle::leaf_hash(&old[r]).0[..]) {
+                let seq = first + i as u64;
+                self.mismatch(format!(
+                    "{}, kept for readers of an earlier checkpoint: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): the file is damaged",
+                    id.path(),
+                    tile.path()
+                ));
+            }
+        }
+        true
     }
 
     /// Each kept checkpoint of this tree (`consistent`) that is smaller
@@ -822,11 +961,12 @@ impl<'d> Monitor<'d> {
             while reading && b < bundles && pending.len() < IN_FLIGHT {
                 let mut chunk = self.read_chunk(b, (b + per_chunk).min(bundles));
                 let problem = chunk.problem.take();
+                let signed = std::mem::take(&mut chunk.signed);
                 reading = problem.is_none();
                 b += per_chunk;
-                pending.push_back((problem, launch(chunk)));
+                pending.push_back((problem, signed, launch(chunk)));
             }
-            let Some((problem, stage1)) = pending.pop_front() else {
+            let Some((problem, signed, stage1)) = pending.pop_front() else {
                 break;
             };
             if let Some(detail) = problem {
@@ -836,10 +976,13 @@ impl<'d> Monitor<'d> {
             // The sender is dropped without sending only if stage 1
             // panicked, which rayon reports when the pool unwinds.
             let Ok(prepared) = stage1.recv() else { break };
-            for p in &prepared {
-                self.entry(p);
+            for (i, p) in prepared.iter().enumerate() {
+                self.entry(p, signed.get(i));
             }
             progress(self.next_seq, self.size);
+        }
+        for line in self.unenrolled.summaries() {
+            self.problem(None, None, None, Check::Authorization, line);
         }
         if self.stopped {
             let done = self.next_seq;
@@ -874,6 +1017,31 @@ impl<'d> Monitor<'d> {
             };
             match split_bundle(&bytes, id.width) {
                 Ok(entries) => {
+                    if self.tiles_first {
+                        // The leaves of the tiles' tree at the bundle's
+                        // place (read and found whole by `tiles_make_root`).
+                        let tile = TileId {
+                            level: TileLevel::Hashes(0),
+                            ..id
+                        };
+                        let hashes = match read_tile(self.dir, tile, usize::from(id.width) * 32) {
+                            Ok(h) if h.len() == usize::from(id.width) * 32 => h,
+                            Ok(_) => {
+                                chunk.problem =
+                                    Some(format!("{} changed while it was checked", tile.path()));
+                                break;
+                            }
+                            Err(detail) => {
+                                chunk.problem = Some(detail);
+                                break;
+                            }
+                        };
+                        chunk.signed.extend(
+                            hashes
+                                .chunks_exact(32)
+                                .map(|h| Hash::from_slice(h).unwrap_or(Hash::ZERO)),
+                        );
+                    }
                     let n = chunk.data.len();
                     chunk.leaves.extend(entries.into_iter().map(|e| (n, e)));
                 }
@@ -922,11 +1090,34 @@ impl<'d> Monitor<'d> {
     }
 
     /// Stage 2 for one entry: every check that needs the entries before it.
-    fn entry(&mut self, p: &Prepared) {
+    /// `leaf`: the entry's leaf in the tiles' tree, when the tiles make the
+    /// checkpoint's root ([`Monitor::tiles_first`]). The tree, the chain
+    /// and the references then go by that leaf (the signed tree's entry
+    /// hash), and an entry whose bytes do not hash to it is a fault of its
+    /// bundle, named as such: the entry's own checks then say what in it
+    /// is wrong, and the entries after it are judged as the tree has them.
+    fn entry(&mut self, p: &Prepared, leaf: Option<&Hash>) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.h.frontier_root = Some((self.tiler.size().0, self.tiler.root()));
-        let prev = std::mem::replace(&mut self.prev, p.hash);
+        let hash = match leaf {
+            Some(leaf) if *leaf != p.hash => {
+                let bundle = bundle_id(seq / TILE_WIDTH as u64, self.size);
+                let tile = TileId {
+                    level: TileLevel::Hashes(0),
+                    ..bundle
+                };
+                self.mismatch(format!(
+                    "{}: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): the file is damaged",
+                    bundle.path(),
+                    tile.path()
+                ));
+                *leaf
+            }
+            Some(leaf) => *leaf,
+            None => p.hash,
+        };
+        let prev = std::mem::replace(&mut self.prev, hash);
         let s = Some(seq);
         if !p.framing {
             self.problem(
@@ -936,7 +1127,7 @@ impl<'d> Monitor<'d> {
                 Check::Canonical,
                 "the bundled entry is not string(payload) || string(signature)",
             );
-            self.push(p.hash);
+            self.push(hash);
             return;
         }
         let parsed = match &p.parsed {
@@ -959,7 +1150,7 @@ impl<'d> Monitor<'d> {
                 if let Some(k) = p.guessed.and_then(Kind::creates) {
                     self.h.items[k.index()].push(None);
                 }
-                self.push(p.hash);
+                self.push(hash);
                 return;
             }
         };
@@ -1019,7 +1210,15 @@ impl<'d> Monitor<'d> {
             valid = false;
         }
         if let Err(Violation { check, detail, .. }) = auth {
-            self.problem(s, kind, id, check, detail);
+            // As verify: the entries a key signs that only a failed entry
+            // enrolled are said once, with that entry ([`crate::verify::Unenrolled`]).
+            let enrolled = self.h.keys.contains_key(&h.signer);
+            if let Some(d) = self
+                .unenrolled
+                .authorization(seq, &h.signer, enrolled, detail)
+            {
+                self.problem(s, kind, id, check, d);
+            }
             valid = false;
         }
         match rules::check_body(&self.h, h, &parsed.body) {
@@ -1033,12 +1232,12 @@ impl<'d> Monitor<'d> {
                 valid = false;
             }
         }
-        self.push(p.hash);
+        self.push(hash);
 
         // Every item is remembered (references to it are judged by seq and
         // hash, as in verify); state changes only from entries that passed.
         if let Some(id) = id {
-            self.h.items[id.kind.index()][id.n as usize - 1] = Some((Seq(seq), p.hash));
+            self.h.items[id.kind.index()][id.n as usize - 1] = Some((Seq(seq), hash));
             let signer = self.h.signer_number(&h.signer);
             match &parsed.body {
                 Body::SourceAdd(b) => {
@@ -1051,6 +1250,9 @@ impl<'d> Monitor<'d> {
                 }
                 _ => {}
             }
+        }
+        if !valid {
+            self.unenrolled.failed(seq, h, &parsed.body);
         }
         if valid {
             match &parsed.body {
@@ -1089,22 +1291,17 @@ impl<'d> Monitor<'d> {
         cp: Checkpoint,
         vkeys: &[VerifierKey],
         kept: &[KeptNote],
-    ) -> PublishedReport {
+    ) -> (PublishedReport, bool) {
+        // The bool: whether the report stands. The tiles' tree is the
+        // signed one only if the checkpoint is signed (by a key given,
+        // else by an admin the entries enroll): when it is not, and
+        // entries disagree with the tiles, nothing says which of the two
+        // is the log's, and the caller judges the entries' tree instead.
         let with_entries = self.with_entries;
         // The partial tiles of this size (a full tile was compared when it
         // was completed).
         if !self.stopped {
-            let partial: Vec<(TileId, Vec<u8>)> = self
-                .tiler
-                .partial()
-                .into_iter()
-                .map(|(id, b)| (id, b.to_vec()))
-                .collect();
-            for (id, bytes) in partial {
-                if with_entries || id.level != TileLevel::Hashes(0) {
-                    self.compare_tile(id, &bytes);
-                }
-            }
+            self.compare_partials();
             self.earlier_tiles();
         }
         let size = self.tiler.size();
@@ -1121,6 +1318,21 @@ impl<'d> Monitor<'d> {
         let keys: Vec<Rc<KeyInfo>> = self.h.keys.values().cloned().collect();
         let mut signed_by = Vec::new();
         let mut checkpoints = Vec::new();
+        // Whether an admin the entries enroll signed the directory's
+        // checkpoint, live at its size, over the tree at hand.
+        let mut own_signed = false;
+        // A hash tile that does not hold the entries' tree, when the
+        // entries make the checkpoint's root, is a damaged file, and is
+        // told how to get a good copy.
+        if with_entries && roots.get(&cp.size.0) == Some(&cp.root) {
+            if let Some(p) = self
+                .tile_mismatches
+                .first()
+                .and_then(|&i| self.problems.get_mut(i))
+            {
+                p.detail = format!("{}: the file is damaged ({RECOVER})", p.detail);
+            }
+        }
         if with_entries && !self.stopped {
             let tree = crate::verify::Trees::Log {
                 current: size,
@@ -1130,6 +1342,7 @@ impl<'d> Monitor<'d> {
                 crate::verify::judge_kept(&cp.origin, &tree, &notes, &keys);
             self.problems.extend(problems);
             let own = checks.remove(0);
+            own_signed = own.status == CheckpointStatus::Consistent;
             signed_by = own.signed_by;
             checkpoints = checks;
         } else if !self.stopped {
@@ -1266,7 +1479,11 @@ impl<'d> Monitor<'d> {
                 .collect();
         }
         let ok = self.problems.is_empty() && self.more == 0;
-        PublishedReport {
+        let signed = match vkeys.is_empty() {
+            true => own_signed,
+            false => anchored,
+        };
+        let report = PublishedReport {
             dir: self.dir.to_path_buf(),
             origin: cp.origin,
             checkpoint_size: cp.size,
@@ -1288,7 +1505,8 @@ impl<'d> Monitor<'d> {
             problems: self.problems,
             more_problems: self.more,
             checkpoints,
-        }
+        };
+        (report, signed || self.mismatched == 0)
     }
 }
 
@@ -1580,6 +1798,73 @@ fn rotated_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes the tiles and bundles of a tree of `n` made-up leaves into
+    /// `dir`, and returns the checkpoint of it.
+    fn tiled(dir: &Path, n: u64) -> Checkpoint {
+        let mut tiler = Tiler::new(true);
+        let mut write = |id: TileId, bytes: &[u8]| -> Result<()> {
+            let p = dir.join(id.path());
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+            Ok(())
+        };
+        for i in 0..n {
+            let leaf = format!("leaf {i}").into_bytes();
+            let hash = crate::merkle::leaf_hash(&leaf);
+            tiler.push(&leaf, hash, &mut write).unwrap();
+        }
+        let partial: Vec<(TileId, Vec<u8>)> = tiler
+            .partial()
+            .into_iter()
+            .map(|(id, b)| (id, b.to_vec()))
+            .collect();
+        for (id, b) in partial {
+            write(id, &b).unwrap();
+        }
+        Checkpoint {
+            origin: "test.example/log".into(),
+            size: tiler.size(),
+            root: tiler.root(),
+            extensions: Vec::new(),
+        }
+    }
+
+    /// The hash tiles are the checkpoint's tree only when every one the
+    /// size needs is there, each level holds the hashes of the one below,
+    /// and they make its root: an entry bundle is not read for that.
+    #[test]
+    fn the_tiles_make_the_root_or_the_entries_make_the_tree() {
+        let d = tempfile::tempdir().unwrap();
+        let cp = tiled(d.path(), 300);
+        assert!(tiles_make_root(d.path(), &cp, &[]));
+        // Entries play no part: a damaged bundle leaves the tiles' tree.
+        std::fs::write(d.path().join("tile/entries/000"), b"damaged").unwrap();
+        assert!(tiles_make_root(d.path(), &cp, &[]));
+        // Another root (a fork, or a checkpoint of another tree).
+        let other = Checkpoint {
+            root: Hash::ZERO,
+            ..cp.clone()
+        };
+        assert!(!tiles_make_root(d.path(), &other, &[]));
+        // A level-1 tile that does not hold the hashes of level 0.
+        let up = d.path().join("tile/1/000.p/1");
+        let good = std::fs::read(&up).unwrap();
+        let mut bad = good.clone();
+        bad[0] ^= 1;
+        std::fs::write(&up, &bad).unwrap();
+        assert!(!tiles_make_root(d.path(), &cp, &[]));
+        std::fs::write(&up, &good).unwrap();
+        // A leaf changed: another root.
+        let leaves = d.path().join("tile/0/001.p/44");
+        let mut bad = std::fs::read(&leaves).unwrap();
+        bad[0] ^= 1;
+        std::fs::write(&leaves, &bad).unwrap();
+        assert!(!tiles_make_root(d.path(), &cp, &[]));
+        // A tile missing.
+        std::fs::remove_file(&leaves).unwrap();
+        assert!(!tiles_make_root(d.path(), &cp, &[]));
+    }
 
     #[test]
     fn bundles_split_into_exactly_their_entries() {

@@ -1485,7 +1485,7 @@ struct Verifier<'c> {
     keys: HashMap<Fingerprint, std::rc::Rc<KeyInfo>>,
     /// Keys that an entry which did not pass would have enrolled: an
     /// entry such a key signs is not enrolled, and says why.
-    not_enrolled: HashMap<Fingerprint, NotEnrolled>,
+    not_enrolled: Unenrolled,
     /// Sources redacted by entries that passed.
     redacted: HashSet<u64>,
     /// The text hash of each source added by an entry that passed, and the
@@ -1519,13 +1519,125 @@ struct Verifier<'c> {
 }
 
 /// A key that only an entry which did not pass enrolled
-/// ([`Verifier::not_enrolled`]): that entry, and the entries the key
-/// signed after it (how many, and the last).
+/// ([`Unenrolled`]): that entry, and the entries the key signed after it
+/// (how many, and the last).
 #[derive(Clone, Copy, Debug)]
 struct NotEnrolled {
-    enrolled_by: u64,
+    /// `None`: no entry of the bundle enrolls the key ([`Unenrolled::absent`]).
+    enrolled_by: Option<u64>,
+    /// The entry it was recorded at (that one, or the first the key signed).
+    since: u64,
     count: u64,
     last: u64,
+}
+
+/// Keys that only an entry which did not pass would have enrolled, and
+/// the entries each signed after it. An entry such a key signs is not
+/// enrolled: the first says why (`… is not enrolled: entry N enrolled it,
+/// and that entry did not pass its checks`), the others are counted and
+/// said in one line after the last entry ([`Unenrolled::summaries`]): one
+/// flipped byte in the log.init's signature made every entry of the log a
+/// problem, and the 1,000 listed hid a separate edit.
+///
+/// One rule for `verify`, `verify-published` and `verify-bundle`, which
+/// each keep one of these beside the keys their replay enrolled (a
+/// directory's damaged `key.add` gave a bare `is not enrolled` line for
+/// every entry its key signed after, naming no cause).
+#[derive(Debug, Default)]
+pub(crate) struct Unenrolled(HashMap<Fingerprint, NotEnrolled>);
+
+impl Unenrolled {
+    /// Entry `seq` did not pass its checks: the key it would have enrolled
+    /// (a `key.add`'s key, a `log.init`'s signer), if any, is one such.
+    pub(crate) fn failed(&mut self, seq: u64, header: &crate::entry::Header, body: &Body) {
+        let enrolled = match body {
+            Body::KeyAdd(b) => crate::keys::PublicKey::from_openssh(&b.key)
+                .ok()
+                .map(|k| k.fingerprint().clone()),
+            Body::LogInit(_) => Some(header.signer.clone()),
+            _ => None,
+        };
+        if let Some(f) = enrolled {
+            self.0.entry(f).or_insert(NotEnrolled {
+                enrolled_by: Some(seq),
+                since: seq,
+                count: 0,
+                last: seq,
+            });
+        }
+    }
+
+    /// For a bundle, which may leave entries of the log out: `signer`, not
+    /// enrolled, is one that no entry of the bundle enrolls, unless a
+    /// failed entry did; the entries it signs are folded
+    /// as those of a failed enrolment are, with that cause. (A bundle that
+    /// lost the `key.add` of a signer gave a bare line for each entry the
+    /// key signed. `verify` reads every entry of the log, where a signer
+    /// no entry enrolled is each entry's own finding.)
+    pub(crate) fn absent(&mut self, seq: u64, signer: &Fingerprint) {
+        self.0.entry(signer.clone()).or_insert(NotEnrolled {
+            enrolled_by: None,
+            since: seq,
+            count: 0,
+            last: seq,
+        });
+    }
+
+    /// The words for entry `seq`'s authorization problem `detail`, its
+    /// signer `signer` being `enrolled` or not by the entries that passed:
+    /// `detail` itself, or with its cause for the first entry a key that
+    /// only a failed entry enrolled signs; `None` for the later ones, which
+    /// [`Unenrolled::summaries`] counts.
+    pub(crate) fn authorization(
+        &mut self,
+        seq: u64,
+        signer: &Fingerprint,
+        enrolled: bool,
+        detail: String,
+    ) -> Option<String> {
+        let after = match enrolled {
+            true => None,
+            false => self.0.get_mut(signer),
+        };
+        let Some(after) = after else {
+            return Some(detail);
+        };
+        after.count += 1;
+        after.last = seq;
+        (after.count == 1).then(|| match after.enrolled_by {
+            Some(by) => {
+                format!("{detail}: entry {by} enrolled it, and that entry did not pass its checks")
+            }
+            None => format!(
+                "{detail}: no entry of the bundle enrolls it (the entry that enrolled it is left out, or does not parse)"
+            ),
+        })
+    }
+
+    /// One `authorization` line, after the last entry, for each key whose
+    /// entries after the first were folded: in the order of the entries
+    /// that failed to enroll them.
+    pub(crate) fn summaries(&self) -> Vec<String> {
+        let mut folded: Vec<(&Fingerprint, &NotEnrolled)> =
+            self.0.iter().filter(|(_, n)| n.count > 1).collect();
+        folded.sort_by_key(|(_, n)| n.since);
+        folded
+            .into_iter()
+            .map(|(f, n)| {
+                let key = match n.enrolled_by {
+                    Some(by) => format!(
+                        "a key that only entry {by} enrolled, which did not pass its checks"
+                    ),
+                    None => "a key that no entry of the bundle enrolls".into(),
+                };
+                format!(
+                    "{} more, up to entry {}, signed by {f}, {key} (said in this one line, not one by one)",
+                    crate::text::count(n.count - 1, "entry"),
+                    n.last,
+                )
+            })
+            .collect()
+    }
 }
 
 impl<'c> Verifier<'c> {
@@ -1546,7 +1658,7 @@ impl<'c> Verifier<'c> {
             current: 0,
             current_id: None,
             keys: HashMap::new(),
-            not_enrolled: HashMap::new(),
+            not_enrolled: Unenrolled::default(),
             redacted: HashSet::new(),
             source_shas: HashMap::new(),
             retracted: HashMap::new(),
@@ -1895,30 +2007,13 @@ impl<'c> Verifier<'c> {
         }
         if let Err(Violation { check, detail, .. }) = auth {
             // An entry signed by a key whose enrolment did not pass says
-            // so, the first of them; the others are counted, and said in
-            // one line after the last entry: one flipped byte in the
-            // log.init's signature made every entry of the log a problem,
-            // and the 1,000 listed hid a separate edit.
-            let unenrolled = match self.keys.contains_key(&h.signer) {
-                true => None,
-                false => self.not_enrolled.get_mut(&h.signer).map(|after| {
-                    after.count += 1;
-                    after.last = seq;
-                    (after.count, after.enrolled_by)
-                }),
-            };
-            match unenrolled {
-                Some((1, by)) => self.problem(
-                    s,
-                    k,
-                    id,
-                    check,
-                    format!(
-                        "{detail}: entry {by} enrolled it, and that entry did not pass its checks"
-                    ),
-                ),
-                Some(_) => {}
-                None => self.problem(s, k, id, check, detail),
+            // so, the first of them; the others are counted ([`Unenrolled`]).
+            let enrolled = self.keys.contains_key(&h.signer);
+            if let Some(d) = self
+                .not_enrolled
+                .authorization(seq, &h.signer, enrolled, detail)
+            {
+                self.problem(s, k, id, check, d);
             }
             valid = false;
         }
@@ -1927,20 +2022,7 @@ impl<'c> Verifier<'c> {
             valid = false;
         }
         if !valid {
-            let enrolled = match &parsed.body {
-                Body::KeyAdd(b) => crate::keys::PublicKey::from_openssh(&b.key)
-                    .ok()
-                    .map(|k| k.fingerprint().clone()),
-                Body::LogInit(_) => Some(h.signer.clone()),
-                _ => None,
-            };
-            if let Some(f) = enrolled {
-                self.not_enrolled.entry(f).or_insert(NotEnrolled {
-                    enrolled_by: seq,
-                    count: 0,
-                    last: seq,
-                });
-            }
+            self.not_enrolled.failed(seq, h, &parsed.body);
         }
 
         // Source texts.
@@ -2128,26 +2210,8 @@ impl<'c> Verifier<'c> {
     /// What can only be judged after the last entry: texts no entry
     /// accounts for, rows no entry implies, an empty log.
     fn final_checks(&mut self) -> Result<()> {
-        let mut unenrolled: Vec<(Fingerprint, NotEnrolled)> = self
-            .not_enrolled
-            .iter()
-            .filter(|(_, n)| n.count > 1)
-            .map(|(f, n)| (f.clone(), *n))
-            .collect();
-        unenrolled.sort_by_key(|(_, n)| n.enrolled_by);
-        for (f, n) in unenrolled {
-            self.problem(
-                None,
-                None,
-                None,
-                Check::Authorization,
-                format!(
-                    "{} more, up to entry {}, signed by {f}, a key that only entry {} enrolled, which did not pass its checks (said in this one line, not one by one)",
-                    crate::text::count(n.count - 1, "entry"),
-                    n.last,
-                    n.enrolled_by
-                ),
-            );
+        for line in self.not_enrolled.summaries() {
+            self.problem(None, None, None, Check::Authorization, line);
         }
         if self.entries == 0 {
             self.problem(
@@ -2734,6 +2798,79 @@ impl History for Verifier<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The entries a key signs after its enrolment failed: the first with
+    /// the entry that enrolled it, the rest counted into one line per key,
+    /// in the order of the failed enrolments; a key never enrolled by a
+    /// failed entry, or enrolled, is each entry's own finding; a bundle's
+    /// key that no entry of it enrolls is folded with that cause.
+    #[test]
+    fn the_entries_of_a_key_whose_enrolment_failed_are_folded() {
+        let fp = |c: char| -> Fingerprint {
+            format!("SHA256:{}", c.to_string().repeat(43))
+                .parse()
+                .unwrap()
+        };
+        let (a, b, c, d) = (fp('a'), fp('b'), fp('c'), fp('d'));
+        let header = |signer: &Fingerprint| crate::entry::Header {
+            log: "test.example/log".into(),
+            seq: Seq(0),
+            prev: Hash::ZERO,
+            time: "2026-12-07T00:00:00Z".into(),
+            signer: signer.clone(),
+            kind: Kind::LogInit,
+        };
+        let init = Body::LogInit(LogInit {
+            key: String::new(),
+            name: "admin".into(),
+            origin: "test.example/log".into(),
+        });
+        let mut u = Unenrolled::default();
+        u.failed(0, &header(&a), &init);
+        // A body that enrolls no key records nothing.
+        let checkpoint = Body::CheckpointAdd(CheckpointAdd {
+            note: String::new(),
+            root: Hash::ZERO,
+            size: 1,
+        });
+        u.failed(1, &header(&b), &checkpoint);
+        let not = |s: &Fingerprint| format!("signer {s} is not enrolled");
+        assert_eq!(
+            u.authorization(2, &a, false, not(&a)).as_deref(),
+            Some(
+                format!(
+                    "{}: entry 0 enrolled it, and that entry did not pass its checks",
+                    not(&a)
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(u.authorization(3, &a, false, not(&a)), None);
+        assert_eq!(u.authorization(5, &a, false, not(&a)), None);
+        // Enrolled (by an entry that passed since), or never by a failed
+        // entry: the finding as it is.
+        assert_eq!(
+            u.authorization(6, &a, true, "revoked".into()).as_deref(),
+            Some("revoked")
+        );
+        assert_eq!(u.authorization(7, &b, false, not(&b)), Some(not(&b)));
+        // A key signing once after its failed enrolment needs no summary.
+        u.failed(8, &header(&c), &init);
+        assert!(u.authorization(9, &c, false, not(&c)).is_some());
+        // A bundle's key that no entry of it enrolls.
+        u.absent(10, &d);
+        assert!(u
+            .authorization(10, &d, false, not(&d))
+            .is_some_and(|l| l.ends_with(": no entry of the bundle enrolls it (the entry that enrolled it is left out, or does not parse)")));
+        assert_eq!(u.authorization(11, &d, false, not(&d)), None);
+        assert_eq!(
+            u.summaries(),
+            [
+                format!("2 entries more, up to entry 5, signed by {a}, a key that only entry 0 enrolled, which did not pass its checks (said in this one line, not one by one)"),
+                format!("1 entry more, up to entry 11, signed by {d}, a key that no entry of the bundle enrolls (said in this one line, not one by one)"),
+            ]
+        );
+    }
 
     /// The item cache holds exactly the last `cap` items created; an item
     /// read back out of order takes its slot; a small log gets a small

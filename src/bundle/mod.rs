@@ -895,6 +895,7 @@ pub fn verify_bundle_with(
         problems: Vec::new(),
         last_ids: HashMap::new(),
         requested: None,
+        unenrolled: Default::default(),
     };
     if cp.origin != b.origin {
         v.log_problem(
@@ -926,6 +927,9 @@ pub fn verify_bundle_with(
         }
         last = Some(e.seq);
         v.entry(e, &b.origin, &cp, &mut counts, &mut claims);
+    }
+    for line in v.unenrolled.summaries() {
+        v.log_problem(Check::Authorization, line);
     }
     if b.entries.first().map(|e| e.seq) != Some(0) {
         v.log_problem(
@@ -1266,6 +1270,10 @@ struct BundleCheck {
     /// The bundle's `requested` ids that name an item of the bundle
     /// (version 2); `None` for a version 1 bundle.
     requested: Option<Vec<ItemId>>,
+    /// Keys that only an entry which did not pass enrolled, or that no
+    /// entry of the bundle enrolls: the entries they sign are folded as
+    /// `verify` folds them.
+    unenrolled: crate::verify::Unenrolled,
 }
 
 impl BundleCheck {
@@ -1515,7 +1523,19 @@ impl BundleCheck {
             (Err(_), Ok(_)) => {}
         }
         if let Err(Violation { check, detail, .. }) = auth {
-            self.problem(e, kind, check, detail);
+            // As verify: the entries a key signs that only a failed entry
+            // enrolled (or, in a bundle, that no entry of it enrolls) are
+            // said once, with the cause ([`crate::verify::Unenrolled`]).
+            let enrolled = self.h.keys.contains_key(&p.header.signer);
+            if !enrolled {
+                self.unenrolled.absent(e.seq, &p.header.signer);
+            }
+            if let Some(d) =
+                self.unenrolled
+                    .authorization(e.seq, &p.header.signer, enrolled, detail)
+            {
+                self.problem(e, kind, check, d);
+            }
             valid = false;
         }
         match rules::check_body(&self.h, &p.header, &p.body) {
@@ -1531,6 +1551,8 @@ impl BundleCheck {
         }
         if valid {
             self.h.apply(&p.header, &p.body, id, hash, counts, claims);
+        } else {
+            self.unenrolled.failed(e.seq, &p.header, &p.body);
         }
     }
 }

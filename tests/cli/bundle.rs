@@ -2270,3 +2270,78 @@ fn a_bundle_is_read_from_standard_input_and_its_hashes_in_lower_case() {
         r.stdout
     );
 }
+
+/// The `key.add` of the analyst who signed most of a bundle damaged, or
+/// left out: the entries the key signs are not enrolled, said as `verify`
+/// says them, the first with the cause and the rest in one line. It was a
+/// bare `is not enrolled` line for each of them.
+#[test]
+fn the_entries_of_a_key_not_enrolled_in_a_bundle_are_said_once() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1", "C2"]);
+    let analyst = claimtrail::keys::Signer::load(&w.path("analyst")).unwrap();
+    let analyst = analyst.fingerprint();
+    let at = |b: &Value, seq: u64| {
+        b["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|e| e["seq"] == seq)
+            .unwrap()
+    };
+    let problems = |r: &Run| -> Vec<String> {
+        r.stdout
+            .lines()
+            .filter(|l| l.starts_with("PROBLEM"))
+            .map(str::to_string)
+            .collect()
+    };
+    // Entry 1 enrolls the analyst, who signs entries 3 to 6; its
+    // signature's last byte flipped.
+    let mut t = b.clone();
+    let i = at(&t, 1);
+    let mut sig = B64
+        .decode(t["entries"][i]["signature"].as_str().unwrap())
+        .unwrap();
+    let last = sig.len() - 1;
+    sig[last] ^= 1;
+    t["entries"][i]["signature"] = Value::String(B64.encode(sig));
+    let r = check(&w, &t, None);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let found = problems(&r);
+    // (The references to S1 and C1 fail too: a bundle remembers only the
+    // items of entries that passed.)
+    for line in [
+        format!("PROBLEM entry 3 (source.add S1): authorization: signer {analyst} is not enrolled: entry 1 enrolled it, and that entry did not pass its checks"),
+        format!("PROBLEM bundle: authorization: 3 entries more, up to entry 6, signed by {analyst}, a key that only entry 1 enrolled, which did not pass its checks (said in this one line, not one by one)"),
+        "PROBLEM entry 1 (key.add): signature: Ed25519 signature does not verify".to_string(),
+    ] {
+        assert!(found.contains(&line), "{line}\n{}", r.stdout);
+    }
+    assert_eq!(
+        r.stdout.matches(": authorization: ").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+
+    // Left out of the bundle: no entry of it enrolls the key.
+    let mut t = b.clone();
+    let i = at(&t, 1);
+    t["entries"].as_array_mut().unwrap().remove(i);
+    let r = check(&w, &t, None);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let found = problems(&r);
+    for line in [
+        format!("PROBLEM entry 3 (source.add S1): authorization: signer {analyst} is not enrolled: no entry of the bundle enrolls it (the entry that enrolled it is left out, or does not parse)"),
+        format!("PROBLEM bundle: authorization: 3 entries more, up to entry 6, signed by {analyst}, a key that no entry of the bundle enrolls (said in this one line, not one by one)"),
+    ] {
+        assert!(found.contains(&line), "{line}\n{}", r.stdout);
+    }
+    assert_eq!(
+        r.stdout.matches(": authorization: ").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+}

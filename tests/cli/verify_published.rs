@@ -386,8 +386,13 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
     let bundle = "tile/entries/000.p/7";
     let copy = |name: &str| copy_site(&w, &site, name);
 
-    // A speaker's name changed in the bundle (still canonical JSON): only
-    // the signature says so; the tree no longer has the checkpoint's root.
+    // A speaker's name changed in the bundle (still canonical JSON): the
+    // signature says so, and the entry no longer hashes to its leaf in the
+    // hash tiles, which make the signed root: the bundle is at fault, not
+    // the tiles, and the tree is not forked. (Until 2026-12-06 the tree
+    // was the entries': the correct tile "did not hold the hashes of the
+    // tree its entries make", entry 5's chain broke, and the checkpoint
+    // was "forked".)
     let d = copy("speaker");
     let mut b = std::fs::read(d.join(bundle)).unwrap();
     let at = b.windows(13).position(|w| w == b"White Helmets").unwrap();
@@ -395,9 +400,16 @@ fn tampered_files_fail_naming_the_entry_and_the_check() {
     std::fs::write(d.join(bundle), b).unwrap();
     let r = check(&w, &d, &[]);
     r.problem("entry 4 (claim.add C1)", "signature");
-    r.problem("entry 5 (claim.add C2)", "chain");
-    r.problem("directory", "tile");
-    assert!(r.stdout.contains("checkpoint: forked: "), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("PROBLEM directory: tile: tile/entries/000.p/7: entry 4 does not hash to leaf 4 of the signed tree (in tile/0/000.p/7, whose hash tiles make the checkpoint's root): the file is damaged ("),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with("FAILED: 2 problems found\n") && !r.stdout.contains("forked"),
+        "{}",
+        r.stdout
+    );
 
     // A byte appended after the bundle's seven entries: said as such (it
     // was "ends inside an entry's length").
@@ -1180,4 +1192,160 @@ fn a_log_signature_under_another_name_is_not_called_a_cosignature() {
         r.stdout
     );
     assert!(!r.stdout.contains("cosignature"), "{}", r.stdout);
+}
+
+/// Flips a byte near the end of entry `n`'s leaf in the entry bundle at
+/// `path`: inside its SSHSIG's signature, so the entry still parses and
+/// its signature fails, and it no longer hashes to its leaf.
+fn damage_entry(path: &Path, n: usize) {
+    let mut b = std::fs::read(path).unwrap();
+    let len_at = |b: &[u8], at: usize| usize::from(u16::from_be_bytes([b[at], b[at + 1]]));
+    let mut at = 0;
+    for _ in 0..n {
+        at += 2 + len_at(&b, at);
+    }
+    let end = at + 2 + len_at(&b, at);
+    b[end - 5] ^= 1;
+    std::fs::write(path, b).unwrap();
+}
+
+/// One changed byte in one entry bundle, with the hash tiles and the
+/// checkpoint as published: the tiles make the signed root, so the tree
+/// is the checkpoint's, and the entry that does not hash to its leaf is
+/// the fault of the bundle that holds it, named with the entry and how
+/// to get a good copy. It was the correct hash tiles that "did not hold
+/// the hashes of the tree its entries make", the good bundle kept for an
+/// earlier checkpoint that "differed", and the checkpoint "forked: its
+/// history was rewritten": 17 to 21 problems for one byte.
+#[test]
+fn a_damaged_entry_is_its_bundles_fault_when_the_tiles_make_the_signed_root() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    w.annotations(300);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let v = w.vkey();
+    let hint = "(publish writes a damaged file again; `claimtrail mirror` keeps the files it holds, since tiles never change, so in a copy it made, delete the file and run the mirror again)";
+
+    // An entry of the tree's full bundle (tile/entries/000.p/7, kept for
+    // the 7-entry checkpoint's readers, holds the good one).
+    let d = copy_site(&w, &site, "entry");
+    damage_entry(&d.join("tile/entries/000"), 6);
+    let r = check(&w, &d, &["--vkey", &v]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let problems: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("PROBLEM"))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            format!("PROBLEM directory: tile: tile/entries/000: entry 6 does not hash to leaf 6 of the signed tree (in tile/0/000, whose hash tiles make the checkpoint's root): the file is damaged {hint}").as_str(),
+            "PROBLEM entry 6 (annotation.add A1): signature: Ed25519 signature does not verify",
+        ],
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with("FAILED: 2 problems found\n"),
+        "{}",
+        r.stdout
+    );
+
+    // The bundle kept for the earlier checkpoint damaged: judged against
+    // the leaves too, not against the start of the tree's own bundle.
+    let d = copy_site(&w, &site, "kept");
+    damage_entry(&d.join("tile/entries/000.p/7"), 4);
+    let r = check(&w, &d, &["--vkey", &v]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("\nPROBLEM directory: tile: tile/entries/000.p/7, kept for readers of an earlier checkpoint: entry 4 does not hash to leaf 4 of the signed tree (in tile/0/000, whose hash tiles make the checkpoint's root): the file is damaged {hint}\nFAILED: 1 problem found\n")),
+        "{}",
+        r.stdout
+    );
+
+    // A hash tile damaged, the entries as published: the tiles do not
+    // make the root, the entries do; the tile is named, told how to
+    // recover, and the tree is not forked.
+    let d = copy_site(&w, &site, "tile");
+    let mut t = std::fs::read(d.join("tile/0/000")).unwrap();
+    t[40] ^= 1;
+    std::fs::write(d.join("tile/0/000"), t).unwrap();
+    let r = check(&w, &d, &["--vkey", &v]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("PROBLEM directory: tile: tile/0/000 does not hold the hashes of the tree its entries make: the file is damaged {hint}\n")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("forked") && !r.stdout.contains("does not hash to leaf"),
+        "{}",
+        r.stdout
+    );
+
+    // The same damaged bundle under a checkpoint whose signature does not
+    // verify: nothing says the tiles' tree is the log's, so the tree is
+    // the entries' and the tiles and the checkpoint are judged by it, as
+    // before.
+    let d = copy_site(&w, &site, "unsigned");
+    damage_entry(&d.join("tile/entries/000"), 6);
+    let note = std::fs::read_to_string(d.join("checkpoint")).unwrap();
+    let at = note.rfind(' ').unwrap() + 5;
+    let mut b = note.into_bytes();
+    b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(d.join("checkpoint"), b).unwrap();
+    let r = check(&w, &d, &[]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout
+            .contains("tile/0/000 does not hold the hashes of the tree its entries make")
+            && r.stdout.contains("checkpoint: unsigned: ")
+            && !r.stdout.contains("does not hash to leaf"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A damaged `key.add` in a published directory: the entries its key
+/// signs after it are not enrolled, said as `verify` says them, the first
+/// with the entry that enrolled the key, the rest in one line. It was one
+/// bare `is not enrolled` line for each of them, naming no cause.
+#[test]
+fn the_entries_of_a_key_whose_enrolment_failed_are_said_once() {
+    let w = Work::with_claims();
+    w.annotations(20);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let analyst = analyst.fingerprint();
+    // Entry 1 enrolls the analyst, who signs entries 3 to 26.
+    damage_entry(&site.join("tile/entries/000.p/27"), 1);
+    let r = check(&w, &site, &[]);
+    r.problem("entry 3 (source.add S1)", "authorization");
+    let problems: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("PROBLEM"))
+        .collect();
+    assert_eq!(
+        problems[1..],
+        [
+            "PROBLEM entry 1 (key.add): signature: Ed25519 signature does not verify".to_string(),
+            format!("PROBLEM entry 3 (source.add S1): authorization: signer {analyst} is not enrolled: entry 1 enrolled it, and that entry did not pass its checks"),
+            format!("PROBLEM directory: authorization: 23 entries more, up to entry 26, signed by {analyst}, a key that only entry 1 enrolled, which did not pass its checks (said in this one line, not one by one)"),
+        ],
+        "{}",
+        r.stdout
+    );
+    assert!(
+        problems[0].contains("tile/entries/000.p/27: entry 1 does not hash to leaf 1 "),
+        "{}",
+        r.stdout
+    );
 }

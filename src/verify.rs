@@ -1477,6 +1477,8 @@ struct Verifier<'c> {
     origin: Option<String>,
     next_seq: u64,
     prev: Hash,
+    /// The seq of the row whose hash `prev` is (none before the first).
+    prev_seq: Option<u64>,
     entries: u64,
     /// Seq of the entry being checked, and the item it creates.
     current: u64,
@@ -1654,6 +1656,7 @@ impl<'c> Verifier<'c> {
             origin: None,
             next_seq: 0,
             prev: Hash::ZERO,
+            prev_seq: None,
             entries: 0,
             current: 0,
             current_id: None,
@@ -1894,6 +1897,7 @@ impl<'c> Verifier<'c> {
 
         let computed = p.computed;
         let prev = std::mem::replace(&mut self.prev, computed);
+        let prev_seq = self.prev_seq.replace(seq);
         const HASH_DETAIL: &str =
             "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
 
@@ -1979,7 +1983,17 @@ impl<'c> Verifier<'c> {
             }
         }
         if h.prev != prev {
-            self.problem(s, k, id, Check::Chain, chain_detail(&h.prev, seq, &prev));
+            // The entry before is missing (the `sequence` problem says so):
+            // `prev` was held against the hash of another row, or zeros,
+            // and shown as the missing entry's hash.
+            let detail = match seq.checked_sub(1) {
+                Some(before) if prev_seq != Some(before) => format!(
+                    "prev {} names entry {before}, which is missing, so the chain cannot be followed to it",
+                    &h.prev.to_hex()[..12]
+                ),
+                _ => chain_detail(&h.prev, seq, &prev),
+            };
+            self.problem(s, k, id, Check::Chain, detail);
         }
 
         // Signature: stage 1 checked it against the key inside the SSHSIG;

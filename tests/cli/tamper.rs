@@ -232,6 +232,27 @@ fn deleted_entry() {
         r.stdout
     );
     r.problem("entry 5 (claim.add", "chain");
+    // Not held against entry 3's hash as if it were entry 4's.
+    assert!(
+        r.stdout.contains(": chain: prev ")
+            && r.stdout.contains(
+                " names entry 4, which is missing, so the chain cannot be followed to it\n"
+            ),
+        "{}",
+        r.stdout
+    );
+    // The first entry gone: no hash of zeros shown as entry 0's.
+    let w = Work::with_claims();
+    w.sql("DELETE FROM entries WHERE seq = 0");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 1 (key.add", "chain");
+    assert!(
+        r.stdout
+            .contains(" names entry 0, which is missing, so the chain cannot be followed to it\n")
+            && !r.stdout.contains("(000000000000)"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -1989,7 +1989,9 @@ pub enum TextKind {
     /// so the same quote was signed three times, its judgments split
     /// between them).
     Name,
-    /// A title: one line, with no white space at either end.
+    /// A title: one line, with no white space or bidirectional mark at
+    /// either end, and no character that draws nothing where writing puts
+    /// none (the names' rule, [`crate::keys::hidden_in_name`]).
     Line,
     /// A note, a paraphrase, a reason: may run over lines.
     Lines,
@@ -2041,21 +2043,54 @@ pub fn check_text(field: &str, value: &str, kind: TextKind) -> Result<()> {
     // A title with a space at an end reads as the title without it: given
     // to `source amend`, it was signed as a correction whose one change
     // nobody can see (`show` printed the "old" and "new" titles alike).
-    if kind == TextKind::Line
-        && (value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace))
-    {
+    let at_edge = |c: char| c.is_whitespace() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}');
+    if kind == TextKind::Line && (value.starts_with(at_edge) || value.ends_with(at_edge)) {
+        let what =
+            match value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
+                true => "white space",
+                false => "a bidirectional mark",
+            };
         return Err(Error::invalid(
             format!(
-                "the {field} \"{}\" begins or ends with white space",
-                crate::text::escape(value)
+                "the {field} \"{}\" begins or ends with {what}",
+                crate::text::escape(&shown_hidden(value))
             ),
-            format!("give the {field} without the white space"),
+            format!("give the {field} without it"),
         ));
+    }
+    // Nor a character that draws nothing (a zero-width space, a soft
+    // hyphen, a byte order mark…), as in a name: `Title<U+200B>` was signed
+    // as a correction of `Title` that `show` printed as the same title.
+    // Those that writing puts there (a Persian half-space, an emoji's
+    // joiner) are kept.
+    if kind == TextKind::Line {
+        if let Some(c) = crate::keys::hidden_in_name(value, true) {
+            return Err(Error::invalid(
+                format!(
+                    "the {field} \"{}\" holds U+{:04X}, a character that draws nothing",
+                    crate::text::escape(&shown_hidden(value)),
+                    c as u32
+                ),
+                format!("type the {field} again without it (it would be another {field} that looks the same)"),
+            ));
+        }
     }
     if kind == TextKind::Name {
         check_name(field, value)?;
     }
     Ok(())
+}
+
+/// `value` with each character that draws nothing shown as its code
+/// point, where it is: `escape` leaves some to the scripts that write one.
+fn shown_hidden(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match crate::text::draws_nothing(c) {
+            true => format!("\\u{{{:x}}}", c as u32),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 /// A [`TextKind::Name`]'s own rules: nothing around it (white space, or a

@@ -222,12 +222,28 @@ fn who_may_amend_and_what_is_refused_leaves_the_log_unchanged() {
         (
             "analyst",
             &["source", "amend", "S1", "--title", &format!("{TITLE} "), "--reason", "typo"],
-            &format!("the title \"{TITLE} \" begins or ends with white space (hint: give the title without the white space"),
+            &format!("the title \"{TITLE} \" begins or ends with white space (hint: give the title without it"),
         ),
         (
             "analyst",
             &["source", "amend", "S1", "--title", " Other", "--reason", "typo"],
             "the title \" Other\" begins or ends with white space",
+        ),
+        // Nor a character that draws nothing, inside or at an end.
+        (
+            "analyst",
+            &["source", "amend", "S1", "--title", &format!("{TITLE}\u{200b}"), "--reason", "typo"],
+            &format!("the title \"{TITLE}\\u{{200b}}\" holds U+200B, a character that draws nothing"),
+        ),
+        (
+            "analyst",
+            &["source", "amend", "S1", "--title", "Dam to be fin\u{ad}ished by May", "--reason", "typo"],
+            "holds U+00AD, a character that draws nothing",
+        ),
+        (
+            "analyst",
+            &["source", "amend", "S1", "--title", &format!("\u{200e}{TITLE}"), "--reason", "typo"],
+            "begins or ends with a bidirectional mark (hint: give the title without it",
         ),
         (
             "analyst",

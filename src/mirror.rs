@@ -135,9 +135,6 @@ pub struct Mirrored {
     /// when the mirror gave up ([`Mirrored::gave_up`]), and the directory
     /// then holds what it held.
     pub installed: bool,
-    /// Where the directory's checkpoint was moved, and why, when the
-    /// verifier keys given did not sign it (see [`mirror`]).
-    pub unsigned_set_aside: Option<(PathBuf, String)>,
 }
 
 /// Why the server's checkpoint was not taken: the tree it names cannot
@@ -161,6 +158,10 @@ pub struct Refused {
     pub saved_as: PathBuf,
     /// What the two trees are to each other, as far as the tiles tell.
     pub reason: Reason,
+    /// Why the verifier keys given do not sign the directory's own
+    /// checkpoint, when they were given and do not: an earlier admin key
+    /// may have signed it, or a run without them took it from a server.
+    pub held_unsigned: Option<String>,
 }
 
 /// Why a served checkpoint was refused.
@@ -277,13 +278,13 @@ pub fn mirror(
         })?;
     }
     // The directory's checkpoint, judged by the keys given as the served
-    // one is: one they did not sign (left by a run without --vkey, served
-    // by a spoofing server) is no tree the log went back on. It was held
-    // as one, and every later run, the right key and an honest server
-    // given, was refused as a rollback or a fork, for good. Moved aside
-    // (kept: it may be evidence of something), and the directory mirrors
-    // the served tree anew.
-    let unsigned_held = match &held_note {
+    // one is, for the refusal's words only: one they did not sign may be
+    // an earlier admin key's (the desk rotated its key, and the monitor
+    // was given only the new one: moved aside, it let a rewritten history
+    // through) or one a run without --vkey took from a spoofing server;
+    // the mirror cannot tell which, so it is still held, and the refusal
+    // says so.
+    let held_unsigned = match &held_note {
         Some((note, old, _)) if !vkeys.is_empty() => {
             crate::checkpoint::verify_log_note(note, &old.origin, vkeys)
                 .err()
@@ -291,10 +292,7 @@ pub fn mirror(
         }
         _ => None,
     };
-    let held = match unsigned_held {
-        Some(_) => None,
-        None => held_note.map(|(_, cp, _)| cp),
-    };
+    let held = held_note.map(|(_, cp, _)| cp);
     if let Some(old) = &held {
         if old.origin != cp.origin {
             return Err(Error::invalid(
@@ -309,10 +307,10 @@ pub fn mirror(
         }
         if old.size > cp.size {
             let reason = older_or_fork(dir, old, &cp);
-            return refuse(&shown, dir, &note, cp, old, reason);
+            return refuse(&shown, dir, &note, cp, old, reason, held_unsigned);
         }
         if old.size == cp.size && old.root != cp.root {
-            return refuse(&shown, dir, &note, cp, old, Reason::Fork);
+            return refuse(&shown, dir, &note, cp, old, Reason::Fork, held_unsigned);
         }
     }
 
@@ -328,10 +326,7 @@ pub fn mirror(
             "run the same command again",
         ));
     }
-    let unsigned_set_aside = match unsigned_held {
-        Some(why) => Some((set_aside(dir, "checkpoint", "unsigned-checkpoint")?, why)),
-        None => None,
-    };
+
     // Fetched files wait here, under their own paths, until every file of
     // the tree has been tried; only then do they take their places, and
     // the checkpoint last. A run cut short (a server error, Ctrl-C) keeps
@@ -523,7 +518,7 @@ pub fn mirror(
         if let Some(reason) = reason {
             // The fetched files wait where they are, for a run that is
             // served this checkpoint again.
-            return refuse(&shown, dir, &note, cp, old, reason);
+            return refuse(&shown, dir, &note, cp, old, reason, held_unsigned);
         }
     }
 
@@ -566,7 +561,6 @@ pub fn mirror(
         leftovers_removed,
         set_aside,
         installed,
-        unsigned_set_aside,
     }))
 }
 
@@ -614,6 +608,7 @@ fn refuse(
     cp: Checkpoint,
     old: &Checkpoint,
     reason: Reason,
+    held_unsigned: Option<String>,
 ) -> Result<Outcome> {
     let saved_as = keep_evidence(
         &dir.join(".claimtrail-served"),
@@ -631,6 +626,7 @@ fn refuse(
         served: cp.size,
         served_root: cp.root,
         reason,
+        held_unsigned,
     }))
 }
 

@@ -74,18 +74,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "staging directory",
             "staging directories",
         );
-        if let Some((to, why)) = &m.unsigned_set_aside {
-            let tiles = match &m.set_aside {
-                Some(t) => format!(", its tile/ to {}", output::shown(t)),
-                None => String::new(),
-            };
-            eprintln!(
-                "note: {}'s checkpoint is not signed by the verifier key given ({}): it was moved aside to {}{tiles}, and the directory mirrors the served tree anew",
-                output::shown(&m.dir),
-                escape(why),
-                output::shown(to)
-            );
-        } else if let Some(to) = &m.set_aside {
+        if let Some(to) = &m.set_aside {
             eprintln!(
                 "note: {} held tile/ but no checkpoint, so no mirror's: its files were moved aside to {}",
                 output::shown(&m.dir),
@@ -237,7 +226,12 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
         output::count(r.served.0, "entry"),
         output::count(r.held.0, "entry"),
     );
-    let signers = "a fork: the log's signer signed two histories";
+    // Two histories signed by the log only when the keys given signed
+    // both checkpoints; else what the trees alone show.
+    let signers = match signed && r.held_unsigned.is_none() {
+        true => "a fork: the log's signer signed two histories",
+        false => "a fork, if the log's key signed both checkpoints",
+    };
     let what = match &r.reason {
         Reason::Older => format!(
             "the held tree has that root at {served}: the log was rolled back, or the server serves an older copy"
@@ -267,7 +261,9 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
     )?;
     let saved = escape(&r.saved_as.display().to_string()).to_string();
     let saved_word = claimtrail::text::shell_word(&r.saved_as);
-    let evidence = if signed {
+    let evidence = if let Some(why) = &r.held_unsigned {
+        format!("the served one, signed by the verifier key given, is saved as {saved}; but {dir}'s own checkpoint is not ({}): if an earlier key of the log signed it (give that one too, with another --vkey), the two are evidence to keep; if {dir} was mirrored without --vkey from a server you do not trust, move {}/checkpoint aside and run again", escape(why), word)
+    } else if signed {
         format!("the served one is saved as {saved}; both it and the held one are signed by the verifier key given: keep both as evidence")
     } else {
         format!("the served one is saved as {saved}; no signature was checked (no --vkey): check both with `claimtrail checkpoint verify FILE --vkey KEY`, and if the log's key signed both, keep them as evidence")

@@ -825,7 +825,7 @@ impl<'d> Monitor<'d> {
             if leaf != Some(&crate::merkle::leaf_hash(&old[r]).0[..]) {
                 let seq = first + i as u64;
                 self.mismatch(format!(
-                    "{}, kept for readers of an earlier checkpoint: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): the file is damaged",
+                    "{}, kept for readers of an earlier checkpoint: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): the file is damaged, or holds another history's entry (a fork: keep a copy as evidence before you replace it)",
                     id.path(),
                     tile.path()
                 ));
@@ -1107,11 +1107,24 @@ impl<'d> Monitor<'d> {
                     level: TileLevel::Hashes(0),
                     ..bundle
                 };
-                self.mismatch(format!(
-                    "{}: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): the file is damaged",
-                    bundle.path(),
-                    tile.path()
-                ));
+                // A signed, well-formed entry of this log at that seq is no
+                // stray byte: another history's (the log signed two, and
+                // this bundle is left from the other), and deleting it, as
+                // the damage's hint says, would throw the evidence away.
+                let signed = p.parsed.as_ref().is_ok_and(|e| e.header.log == self.origin)
+                    && matches!(p.sig, Ok((_, Ok(()))));
+                match signed {
+                    true => self.tile_problem(format!(
+                        "{}: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root), yet it is a well-formed entry of this log whose signature verifies: another history of the log at that entry (a fork, or a copy of another log under this one's name), not damage; keep the file as evidence",
+                        bundle.path(),
+                        tile.path()
+                    )),
+                    false => self.mismatch(format!(
+                        "{}: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): the file is damaged",
+                        bundle.path(),
+                        tile.path()
+                    )),
+                }
                 *leaf
             }
             Some(leaf) => *leaf,

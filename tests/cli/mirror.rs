@@ -1440,3 +1440,29 @@ fn a_checkpoint_no_key_signed_neither_sticks_nor_blocks() {
     );
     crate::verify_published::check(&w, &m, &["--vkey", &vkey]).ok();
 }
+
+/// A bundle of another history beside a tree the log signed: its entries
+/// are well formed and signed, so they are a fork's, not damage to delete
+/// (the hint said to delete the file and mirror again, which threw the
+/// evidence away). Here fork B's directory with fork A's entry bundle,
+/// each of the same size. Found by a red-team helper.
+#[test]
+fn another_historys_entry_bundle_is_told_from_damage() {
+    let (w, site_a, site_b) = forked_by(3, 3);
+    let n = size_of(&site_a);
+    assert_eq!(n, size_of(&site_b));
+    let bundle = format!("tile/entries/000.p/{n}");
+    std::fs::copy(site_a.join(&bundle), site_b.join(&bundle)).unwrap();
+    let r = crate::verify_published::check(&w, &site_b, &["--vkey", &w.vkey()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!(
+            "PROBLEM directory: tile: {bundle}: entry {} does not hash to leaf {} of the signed tree (in tile/0/000.p/{n}, whose hash tiles make the checkpoint's root), yet it is a well-formed entry of this log whose signature verifies: another history of the log at that entry (a fork, or a copy of another log under this one's name), not damage; keep the file as evidence\n",
+            n - 3,
+            n - 3
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("delete the file"), "{}", r.stdout);
+}

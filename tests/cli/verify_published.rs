@@ -1263,7 +1263,7 @@ fn a_damaged_entry_is_its_bundles_fault_when_the_tiles_make_the_signed_root() {
     let r = check(&w, &d, &["--vkey", &v]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
-        r.stdout.contains(&format!("\nPROBLEM directory: tile: tile/entries/000.p/7, kept for readers of an earlier checkpoint: entry 4 does not hash to leaf 4 of the signed tree (in tile/0/000, whose hash tiles make the checkpoint's root): the file is damaged {hint}\nFAILED: 1 problem found\n")),
+        r.stdout.contains(&format!("\nPROBLEM directory: tile: tile/entries/000.p/7, kept for readers of an earlier checkpoint: entry 4 does not hash to leaf 4 of the signed tree (in tile/0/000, whose hash tiles make the checkpoint's root): the file is damaged, or holds another history's entry (a fork: keep a copy as evidence before you replace it) {hint}\nFAILED: 1 problem found\n")),
         "{}",
         r.stdout
     );

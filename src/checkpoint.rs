@@ -468,7 +468,7 @@ pub enum NoteError {
     /// one the caller trusts. [`NoteError::LogKeyNotGiven`]'s advice, to
     /// give the note's own log key, would make another log's bundle or
     /// directory pass where this log's was expected.
-    #[error("it is the log `{origin}`'s, and the log key given is of {}: another log than the one you trust", logs.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", "))]
+    #[error("it names the log `{origin}`, and the log key given is of {}: another log than the one you trust, and no signature in it is by a key given", logs.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", "))]
     OtherLog {
         /// The note's origin.
         origin: String,
@@ -1137,9 +1137,15 @@ pub fn verify_log_note(
         // (as the log stores them): the log's key is what is missing,
         // not a known line. It said "not from a known key", where
         // `checkpoint verify` of a cosigned note names the key to give.
+        // And no signature line under a log key's name given: a note of
+        // this log whose origin line alone was edited is not another log's.
         Err(NoteError::NoKnownSignature { .. })
             if !keys.iter().any(|k| k.name == origin)
-                && keys.iter().any(|k| k.key_type == KeyType::Ed25519) =>
+                && keys.iter().any(|k| k.key_type == KeyType::Ed25519)
+                && !note
+                    .signatures
+                    .iter()
+                    .any(|l| keys.iter().any(|k| k.name == l.name)) =>
         {
             let mut logs: Vec<String> = keys
                 .iter()

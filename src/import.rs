@@ -836,8 +836,12 @@ pub fn parse_line(bytes: &[u8]) -> std::result::Result<Option<Line>, LineError> 
     serde_json::from_str::<Line>(s).map(Some).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => match lone_surrogate(s) {
-                Some(escape) => line_err(
+            Category::Syntax | Category::Eof | Category::Io => match lone_surrogate(s)
+                // Only where serde stopped: a line whose first fault is a
+                // missing comma before it was blamed on the escape.
+                .filter(|(at, _)| (at + 1..=at + 13).contains(&e.column()))
+            {
+                Some((_, escape)) => line_err(
                     format!(
                         "the escape {escape} is half of a character (a UTF-16 surrogate without its other half): the text was cut inside a character, often an emoji"
                     ),
@@ -921,7 +925,7 @@ fn strip_position(e: &serde_json::Error, line: &str) -> String {
 /// no other half beside it (a tweet cut inside an emoji by a scraper), which
 /// serde_json reports as "unexpected end of hex escape" or "lone leading
 /// surrogate": the escape is complete, the character is not.
-fn lone_surrogate(line: &str) -> Option<String> {
+fn lone_surrogate(line: &str) -> Option<(usize, String)> {
     let b = line.as_bytes();
     let unit = |i: usize| -> Option<u16> {
         let hex = line.get(i + 2..i + 6)?;
@@ -939,9 +943,9 @@ fn lone_surrogate(line: &str) -> Option<String> {
                             i += 12;
                             continue;
                         }
-                        _ => return Some(line[i..i + 6].to_string()),
+                        _ => return Some((i, line[i..i + 6].to_string())),
                     },
-                    0xDC00..=0xDFFF => return Some(line[i..i + 6].to_string()),
+                    0xDC00..=0xDFFF => return Some((i, line[i..i + 6].to_string())),
                     _ => {}
                 }
                 i += 6;

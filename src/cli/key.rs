@@ -365,6 +365,19 @@ pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Resu
 fn offline_vkey(ctx: &Ctx, origin: &str, file: PathBuf) -> Result<Outcome> {
     let (file, text) = public_key_text(ctx, file)?;
     let text = keys::without_comment_lines(&text);
+    // As `key add`: a file of several keys made the first one's key and
+    // said nothing of the others.
+    let keys_in = text
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| keys::begins_as_public_key(l.as_bytes()))
+        .count();
+    if keys_in > 1 {
+        return Err(Error::invalid(
+            format!("{} holds {keys_in} keys, one a line", file.display()),
+            "give the admin's one key: its own .pub file",
+        ));
+    }
     let pk = parse_key(&file, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
     let vkey = claimtrail::checkpoint::VerifierKey::new(
         origin,

@@ -412,10 +412,11 @@ fn in_cells(e: LineError, kind: &str) -> LineError {
         // `annotation,C1,false` in the type cell of a file whose header is
         // separated by `;`: a type of its own, and then the row's other
         // cells, joined by another separator than the header's.
-        if let Some(sep) = found
-            .find([',', ';', '\t'])
-            .filter(|&i| TYPES.contains(&found[..i].trim()))
-        {
+        if let Some(sep) = found.find([',', ';', '\t']).filter(|&i| {
+            TYPES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(found[..i].trim()))
+        }) {
             let shown = match &found[sep..sep + 1] {
                 "\t" => "tabs".to_string(),
                 c => format!("`{c}`"),

@@ -2073,6 +2073,23 @@ fn an_auditor_with_only_the_admins_pub_file_makes_the_verifier_key() {
     auditor
         .run(None, &["key", "vkey", "--pub", pubfile])
         .error("--origin");
+    // A file of several keys, as `key add` refuses it (it made the first).
+    let two = w.path("two.pub");
+    let analyst = std::fs::read_to_string(w.path("analyst.pub")).unwrap();
+    std::fs::write(&two, format!("{line}{analyst}")).unwrap();
+    auditor
+        .run(
+            None,
+            &[
+                "key",
+                "vkey",
+                "--origin",
+                "test.example/idlib",
+                "--pub",
+                two.to_str().unwrap(),
+            ],
+        )
+        .error("holds 2 keys, one a line (hint: give the admin's one key: its own .pub file)");
     auditor
         .run(None, &["key", "vkey", "--origin", "a b", "--pub", pubfile])
         .error("error: `a b` is not a log's origin");
@@ -2102,7 +2119,7 @@ fn another_logs_files_checked_with_this_logs_key_are_said_to_be_another_logs() {
         .ok();
     let site = other.path("site");
     other.run(None, &["publish", site.to_str().unwrap()]).ok();
-    let says = "it is the log `other.example/log`'s, and the log key given is of `test.example/idlib`: another log than the one you trust";
+    let says = "it names the log `other.example/log`, and the log key given is of `test.example/idlib`: another log than the one you trust, and no signature in it is by a key given";
     for args in [
         &[
             "checkpoint",

@@ -676,11 +676,11 @@ fn a_bad_spreadsheet_is_named_by_row_and_changes_nothing() {
     // `annotation,C1,false`", which reads like a good type.
     std::fs::write(
         w.path("mixed.csv"),
-        "type;claim;verdict\nannotation,C1,false\n",
+        "type;claim;verdict\nAnnotation,C1,false\n",
     )
     .unwrap();
     w.run(Some("analyst"), &["import", "mixed.csv"]).error(
-        "row 2: unknown type `annotation,C1,false`: this row's cells are separated by `,`, and the header's are not (hint: separate every row as the header is",
+        "row 2: unknown type `Annotation,C1,false`: this row's cells are separated by `,`, and the header's are not (hint: separate every row as the header is",
     );
     assert!(before == w.db_bytes());
 }
@@ -1070,6 +1070,12 @@ fn bad_lines_are_named_and_change_nothing() {
         (
             br#"{"type":"annotation","claim":"C1","verdict":"false","note":"killed \ud83d"}"#.to_vec(),
             "the escape \\ud83d is half of a character (a UTF-16 surrogate without its other half)",
+        ),
+        // A line whose first fault is before a half emoji: that fault is
+        // named, not the escape.
+        (
+            br#"{"type":"annotation" "claim":"C1","verdict":"false","note":"killed \ud83d"}"#.to_vec(),
+            "malformed JSON: expected `,` or `}` (column 22)",
         ),
         // A type with a comma in it, named whole (it was cut at the comma).
         (

@@ -294,7 +294,10 @@ pub enum Difference {
     /// a PDF viewer copies it, the break a space (`evacu- ation`, `Jisr
     /// al- Shughur`) or gone (`evacu-ation`), or typed as the compound
     /// reads (`well-known` for `well-` then `known`): each finds the
-    /// broken word, which must then hold a hyphen at a line's end.
+    /// broken word. Each hyphen so read must stand where the source has a
+    /// hyphen at a line's end, and the quote's other hyphens are read as
+    /// typed (`cease-fire … well-known` finds `cease-fire … well-` then
+    /// `known`; `re-creation` never finds `recreation`).
     LineBreakHyphen,
     /// Zero-width non-joiners and joiners (U+200C, U+200D), which Persian,
     /// Kurdish and Indic scripts write inside words (`می‌خواهیم`, a
@@ -387,17 +390,21 @@ impl Difference {
 
 /// Whether the source's text `found` reads as `needle` once the `allow`ed
 /// differences are set aside, as [`near_matches`] compares them: the
-/// needle read as typed, or (with [`Difference::LineBreakHyphen`]) its
-/// hyphens read as line ends ([`Reading`]).
+/// needle read as typed, or (with [`Difference::LineBreakHyphen`]) some of
+/// its hyphens read as the source's hyphens at line ends, each one where
+/// the source has one ([`line_end_pattern`]).
 fn folds_alike(found: &str, needle: &str, allow: &[Difference]) -> bool {
-    let found = fold_as(found, allow, Reading::Quote);
-    let readings: &[Reading] = match allow.contains(&Difference::LineBreakHyphen) {
-        true => &Reading::QUOTE,
-        false => &[Reading::Quote],
+    if fold_as(found, allow, Reading::Quote) == fold_as(needle, allow, Reading::Quote) {
+        return true;
+    }
+    if !allow.contains(&Difference::LineBreakHyphen) {
+        return false;
+    }
+    let Some(pattern) = line_end_pattern(needle, allow) else {
+        return false;
     };
-    readings
-        .iter()
-        .any(|&how| fold_as(needle, allow, how) == found)
+    let marked = fold_as(found, allow, Reading::Marked);
+    regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(&marked))
 }
 
 /// How [`fold_units`] reads a text. Names and searches are read as they
@@ -412,22 +419,84 @@ enum Reading {
     /// variation selectors are set aside with [`Difference::Invisible`],
     /// and [`Difference::ArabicDigits`] applies.
     Quote,
-    /// A quote whose hyphens after a letter and before spaces and a letter
-    /// (`evacu- ation`, `al- Shughur`) are read as a line's end, as a PDF
-    /// viewer copies a word broken across lines.
-    QuoteSpacedBreaks,
-    /// As [`Reading::QuoteSpacedBreaks`], and a hyphen between two letters
-    /// too (`evacu-ation`, `well-known`).
-    QuoteAllBreaks,
+    /// A source's text as [`Reading::Quote`], but each hyphen at a line's
+    /// end that breaks a word, with the break, folded to a mark of its own
+    /// ([`BREAK_SMALL`] before a small letter, [`BREAK_CAPITAL`] before a
+    /// capital), which a quote's hyphen read as a line's end matches
+    /// ([`line_end_pattern`]), and no other character does.
+    Marked,
 }
 
-impl Reading {
-    /// The ways a quote is read, as typed first.
-    const QUOTE: [Reading; 3] = [
-        Reading::Quote,
-        Reading::QuoteSpacedBreaks,
-        Reading::QuoteAllBreaks,
-    ];
+/// What a source's hyphen at a line's end before a small letter folds to
+/// in [`Reading::Marked`]: a noncharacter, which a source's own is not
+/// folded to (it reads as U+FFFD there).
+const BREAK_SMALL: char = '\u{fdd0}';
+/// As [`BREAK_SMALL`], before a capital (`Jisr al-` then `Shughur`).
+const BREAK_CAPITAL: char = '\u{fdd1}';
+
+/// A pattern (regular expression) for `needle` folded as a quote
+/// ([`Reading::Quote`], the `allow`ed differences set aside) to be looked
+/// for in a source folded with its line-end hyphens marked
+/// ([`Reading::Marked`]), or `None` when no hyphen of the quote may be
+/// read as a line's end. Each hyphen after a letter and before a letter,
+/// or before spaces and a letter (`evacu-ation`, `well-known`, `evacu-
+/// ation`, `al- Shughur`), matches itself or one of the source's hyphens at
+/// a line's end, and between two letters the source may break the word
+/// (`evacuation`, not before a capital). So each hyphen read as a line's
+/// end is one in the source: `re-creation` does not find `recreation`
+/// because a `well-` then `known` is near, and `cease-fire` keeps its own
+/// hyphen where `well-known` is found at a line's end.
+fn line_end_pattern(needle: &str, allow: &[Difference]) -> Option<String> {
+    let mut units: Vec<(usize, usize, String)> = Vec::new();
+    fold_units(needle, allow, Reading::Quote, |start, end, f| {
+        units.push((start, end, f.to_string()))
+    });
+    let (small, capital) = (
+        regex::escape(&BREAK_SMALL.to_string()),
+        regex::escape(&BREAK_CAPITAL.to_string()),
+    );
+    let mut pattern = String::new();
+    let mut hyphens = 0;
+    let mut i = 0;
+    let mut last_letter = false; // whether the folded text so far ends with a letter
+    while i < units.len() {
+        let (start, _, ref f) = units[i];
+        let c = needle[start..].chars().next().unwrap_or('\0');
+        let before = needle[..start].chars().next_back().unwrap_or('\0');
+        let rest = &needle[start + c.len_utf8()..];
+        let read_as_break = matches!(c, '-' | '\u{2010}')
+            && before.is_alphabetic()
+            && typed_break(rest.char_indices()).is_some();
+        if read_as_break {
+            // The hyphen, and the spaces copied for the break.
+            let mut typed = f.clone();
+            let mut j = i + 1;
+            while j < units.len()
+                && needle[units[j].0..units[j].1]
+                    .chars()
+                    .all(char::is_whitespace)
+            {
+                typed.push_str(&units[j].2);
+                j += 1;
+            }
+            pattern.push_str(&format!("(?:{}|{small}|{capital})", regex::escape(&typed)));
+            hyphens += 1;
+            i = j;
+            last_letter = false;
+            continue;
+        }
+        if f.is_empty() {
+            i += 1;
+            continue;
+        }
+        if last_letter && f.chars().next().is_some_and(char::is_alphabetic) {
+            pattern.push_str(&format!("(?:{small})?"));
+        }
+        pattern.push_str(&regex::escape(f));
+        last_letter = f.chars().next_back().is_some_and(char::is_alphabetic);
+        i += 1;
+    }
+    (hyphens > 0).then_some(pattern)
 }
 
 /// A place where a quote occurs up to [`Difference`]s: byte offsets of the
@@ -485,12 +554,7 @@ fn fold_units(
             && matches!(c, '-' | '\u{2010}' | '\u{00ad}')
             && before.is_alphabetic()
         {
-            true => line_end_hyphen(chars.clone()).or_else(|| match how {
-                _ if c == '\u{00ad}' => None,
-                Reading::QuoteSpacedBreaks => typed_break(chars.clone(), true),
-                Reading::QuoteAllBreaks => typed_break(chars.clone(), false),
-                Reading::Name | Reading::Quote => None,
-            }),
+            true => line_end_hyphen(chars.clone()),
             false => None,
         };
         let folded: &str = if let Some(kept) = broken {
@@ -503,10 +567,14 @@ fn fold_units(
                 end = i + w.len_utf8();
                 chars.next();
             }
-            match kept && c != '\u{00ad}' {
-                true => "-",
-                false => "",
+            match (how, kept && c != '\u{00ad}') {
+                (Reading::Marked, true) => BREAK_CAPITAL.encode_utf8(&mut buf),
+                (Reading::Marked, false) => BREAK_SMALL.encode_utf8(&mut buf),
+                (_, true) => "-",
+                (_, false) => "",
             }
+        } else if how == Reading::Marked && matches!(c, BREAK_SMALL | BREAK_CAPITAL) {
+            "\u{fffd}"
         } else if set_aside(c) {
             // Only at the start of the text: after anything else, they
             // are taken into the unit before them (below).
@@ -637,16 +705,15 @@ pub(crate) fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Opt
     None
 }
 
-/// Whether what follows a hyphen in a quote is a line's end as a PDF
-/// viewer copies it ([`Reading::QuoteSpacedBreaks`]): spaces or tabs (at
-/// least one when `spaced`), then a letter; `Some(false)` for a small one,
-/// `Some(true)` for a capital, as [`line_end_hyphen`].
-fn typed_break(ahead: impl Iterator<Item = (usize, char)>, spaced: bool) -> Option<bool> {
-    let mut spaces = 0;
+/// Whether what follows a hyphen in a quote may be a line's end as a PDF
+/// viewer copies it ([`line_end_pattern`]): spaces or tabs, or none, then
+/// a letter; `Some(false)` for a small one, `Some(true)` for a capital, as
+/// [`line_end_hyphen`].
+fn typed_break(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
     for (_, c) in ahead {
         match c {
-            ' ' | '\t' => spaces += 1,
-            c if c.is_alphabetic() && (spaces > 0 || !spaced) => return Some(!c.is_lowercase()),
+            ' ' | '\t' => {}
+            c if c.is_alphabetic() => return Some(!c.is_lowercase()),
             _ => return None,
         }
     }
@@ -851,21 +918,16 @@ fn fold_as(original: &str, allow: &[Difference], how: Reading) -> String {
 
 /// The `[start, end)` in `original` (a source's text) of the unit that
 /// each of the sorted byte offsets `at` of its folded form (under every
-/// difference, [`Reading::Quote`]) falls in.
-fn units_at(original: &str, at: &[usize]) -> Vec<(usize, usize)> {
+/// difference, read `how`) falls in.
+fn units_at(original: &str, at: &[usize], how: Reading) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(at.len());
     let mut folded = 0;
-    fold_units(
-        original,
-        &Difference::ALL,
-        Reading::Quote,
-        |start, end, f| {
-            folded += f.len();
-            while out.len() < at.len() && at[out.len()] < folded {
-                out.push((start, end));
-            }
-        },
-    );
+    fold_units(original, &Difference::ALL, how, |start, end, f| {
+        folded += f.len();
+        while out.len() < at.len() && at[out.len()] < folded {
+            out.push((start, end));
+        }
+    });
     out
 }
 
@@ -917,40 +979,65 @@ pub fn near_matches(text: &str, needle: &str) -> Vec<NearMatch> {
     }
     let folded_text = fold_as(text, &Difference::ALL, Reading::Quote);
     let mut out: Vec<NearMatch> = Vec::new();
-    let mut read: Vec<String> = Vec::new();
-    let mut broken_words = None;
-    for how in Reading::QUOTE {
-        let quote = fold_as(needle, &Difference::ALL, how);
-        if quote.is_empty() || read.contains(&quote) {
-            continue;
-        }
-        // The quote's hyphens read as line ends: only where the source
-        // breaks a word (a quote's `well-known` is not a near match of a
-        // source's `wellknown`).
-        let breaks = how != Reading::Quote;
-        if breaks && !*broken_words.get_or_insert_with(|| has_broken_word(text)) {
-            break;
-        }
+    let quote = fold_as(needle, &Difference::ALL, Reading::Quote);
+    if !quote.is_empty() {
         let found = occurrences(&folded_text, &quote);
         // The units where each match begins and ends, found in one pass
         // over the text (a source may be 16 MiB: no map of every byte is
-        // kept). Both lists are sorted, as every match of one reading has
-        // the same length.
+        // kept). Both lists are sorted, as every match has the same
+        // length.
         let last: Vec<usize> = found.iter().map(|&at| at + quote.len() - 1).collect();
-        let (starts, ends) = (units_at(text, &found), units_at(text, &last));
+        let (starts, ends) = (
+            units_at(text, &found, Reading::Quote),
+            units_at(text, &last, Reading::Quote),
+        );
         for (&(start, _), &(_, end)) in starts.iter().zip(&ends) {
-            if breaks && !has_broken_word(&text[start..end]) {
-                continue;
-            }
             out.push(NearMatch { start, end });
         }
-        read.push(quote);
+    }
+    // The quote's hyphens read as line ends, each where the source breaks
+    // a word at one (a quote's `well-known` is not a near match of a
+    // source's `wellknown`, nor its `re-creation` of `recreation`), the
+    // others as typed (`cease-fire`).
+    if let Some(pattern) = line_end_pattern(needle, &Difference::ALL) {
+        if has_broken_word(text) {
+            out.extend(marked_matches(text, &pattern));
+        }
     }
     // In order, each once: the same text may be found again from inside a
     // folded unit, or by another reading.
     out.sort_by_key(|m| (m.start, m.end));
     out.dedup();
     out
+}
+
+/// Where `pattern` ([`line_end_pattern`]) matches `text` folded with its
+/// line-end hyphens marked ([`Reading::Marked`]): matches that do not
+/// overlap, found in time linear in the text.
+fn marked_matches(text: &str, pattern: &str) -> Vec<NearMatch> {
+    let Ok(re) = regex::RegexBuilder::new(pattern)
+        .size_limit(64 << 20)
+        .build()
+    else {
+        return Vec::new();
+    };
+    let marked = fold_as(text, &Difference::ALL, Reading::Marked);
+    let (mut found, mut last) = (Vec::new(), Vec::new());
+    for m in re.find_iter(&marked) {
+        if m.start() < m.end() {
+            found.push(m.start());
+            last.push(m.end() - 1);
+        }
+    }
+    let (starts, ends) = (
+        units_at(text, &found, Reading::Marked),
+        units_at(text, &last, Reading::Marked),
+    );
+    starts
+        .iter()
+        .zip(&ends)
+        .map(|(&(start, _), &(_, end))| NearMatch { start, end })
+        .collect()
 }
 
 /// Marks with which a quotation leaves text out, longest first: "A … B",
@@ -1065,7 +1152,7 @@ pub fn partial_match(text: &str, needle: &str, min_weight: usize) -> Option<Part
     };
     let at = occurrences(&folded_text, piece);
     let first = *at.first()?;
-    let bounds = units_at(text, &[first, first + piece.len() - 1]);
+    let bounds = units_at(text, &[first, first + piece.len() - 1], Reading::Quote);
     let [(start, _), (_, end)] = bounds[..] else {
         return None;
     };
@@ -2497,6 +2584,53 @@ mod tests {
         assert!(near_matches("a wellknown rule", "a well-known rule").is_empty());
         // Names are read as before: a hyphen and a space are a break.
         assert_ne!(name_key("Abu- bakr"), name_key("Abubakr"));
+    }
+
+    #[test]
+    fn each_hyphen_read_as_a_line_end_is_one_in_the_source() {
+        let found = |t: &str, q: &str| -> Vec<String> {
+            near_matches(t, q)
+                .iter()
+                .map(|m| t[m.start..m.end].to_string())
+                .collect()
+        };
+        // A hyphen where the source has no break is not read as one
+        // because the source breaks another word elsewhere in the span:
+        // `re-creation` is not `recreation`, `well-known` not `wellknown`.
+        let t = "He said the recreation of the well-\nknown park was a wellknown figure's idea and the evacu-\nation followed.";
+        assert!(found(t, "the re-creation of the well-known park").is_empty());
+        assert!(found(t, "a well-known figure's idea and the evacuation").is_empty());
+        assert!(found(t, "a well-known figure's idea and the evacu-ation").is_empty());
+        // Each on its own line end, still found.
+        assert_eq!(
+            found(t, "the recreation of the well-known park"),
+            ["the recreation of the well-\nknown park"]
+        );
+        assert_eq!(
+            found(t, "a wellknown figure's idea and the evacu- ation"),
+            ["a wellknown figure's idea and the evacu-\nation"]
+        );
+        // A real compound and one broken at a line's end, in one quote:
+        // each hyphen is read on its own.
+        let t = "The cease-fire line, drawn by the well-\nknown monitor, held.";
+        let q = "The cease-fire line, drawn by the well-known monitor";
+        assert_eq!(
+            found(t, q),
+            ["The cease-fire line, drawn by the well-\nknown monitor"]
+        );
+        assert_eq!(
+            Difference::between("The cease-fire line, drawn by the well-\nknown monitor", q),
+            [Difference::LineBreakHyphen]
+        );
+        assert_eq!(
+            found(t, "cease-fire line, drawn by the well- known"),
+            ["cease-fire line, drawn by the well-\nknown"]
+        );
+        // The real hyphen is not set aside for it.
+        assert!(found(t, "The ceasefire line, drawn by the well-known monitor").is_empty());
+        assert!(found(t, "The cease- fire line, drawn by the well-known").is_empty());
+        // A source's own noncharacters are not its marks.
+        assert!(near_matches("well\u{fdd0}known and a-\nb", "well-known").is_empty());
     }
 
     #[test]

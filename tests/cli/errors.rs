@@ -4522,3 +4522,48 @@ fn list_names_what_it_lists_and_takes_the_singular() {
         w.run(None, &["list", "sources"]).ok()
     );
 }
+
+/// Each hyphen of a quote read as a line's end must be one in the source:
+/// `re-creation` did find `recreation` because the source broke another
+/// word (`well-` then `known`) in the same span, and `well-known` a
+/// source's own `wellknown`, named "hyphens at line ends". And a quote
+/// with a real compound (`cease-fire`) and one broken at a line's end
+/// (`well-known`) was not found, all its hyphens being read alike. Found by
+/// a red-team tester.
+#[test]
+fn each_hyphen_read_as_a_line_end_is_one_in_the_source() {
+    let w = Work::with_claims();
+    let s2 = w.source_from_stdin(
+        "analyst",
+        "report",
+        "He said the recreation of the well-\nknown park was a wellknown figure's idea and the evacu-\nation followed.\n",
+    );
+    assert_eq!(s2, "S2");
+    let s3 = w.source_from_stdin(
+        "analyst",
+        "report",
+        "The cease-fire line, drawn by the well-\nknown monitor, held.\n",
+    );
+    assert_eq!(s3, "S3");
+    let on = |s: &str, q: &str| w.claim_on(s, &["--quote", q], "Witnesses", "interview");
+    let before = w.db_bytes();
+    for q in [
+        "the re-creation of the well-known park",
+        "a well-known figure's idea and the evacuation",
+    ] {
+        let r = on("S2", q);
+        r.error("error: the quote does not occur in S2");
+        assert!(!r.stderr.contains("hyphens at line ends"), "{}", r.stderr);
+        assert!(!r.stderr.contains("instead of --quote"), "{}", r.stderr);
+    }
+    on("S3", "The cease-fire line, drawn by the well-known monitor").error(
+        "error: the quote does not occur in S3 as given, but with other hyphens at line ends it does, at line 1 col 1 (bytes 0..53): `The cease-fire line, drawn by the well-\\nknown monitor` (hint: to claim the source's own text, use --span 0..53 instead of --quote)",
+    );
+    on("S3", "cease-fire line, drawn by the well- known monitor")
+        .error("at line 1 col 5 (bytes 4..53)");
+    // The real hyphen is not set aside for the other.
+    let r = on("S3", "The ceasefire line, drawn by the well-known monitor");
+    r.error("error: the quote does not occur in S3");
+    assert!(!r.stderr.contains("--span 0..53"), "{}", r.stderr);
+    assert!(w.db_bytes() == before, "a near match recorded something");
+}

@@ -230,6 +230,14 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             found[i].start, found[i].end, found[i].provenance
         ))
     };
+    // The same with a --speaker to fill in: for a speaker joined across a
+    // line's end by a guess, which is given in the source's spelling.
+    let by_hand_speaker_line = |i: usize| {
+        super::pasteable(&format!(
+            "`claimtrail claim add --source {id} --span {}..{} --provenance {} --speaker \"…\"`",
+            found[i].start, found[i].end, found[i].provenance
+        ))
+    };
     let names = |ids: &[ItemId]| {
         ids.iter()
             .map(|i| i.to_string())
@@ -269,16 +277,24 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 .iter()
                 .zip(&claimed)
                 .enumerate()
-                .map(|(i, (c, claims))| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue, "claimed": claims, "overlaps": overlaps[i]}))
+                .map(|(i, (c, claims))| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue, "speaker_hyphenated": c.speaker_hyphenated, "claimed": claims, "overlaps": overlaps[i]}))
                 .collect();
             output::json(&v)?;
         } else {
             for (i, (c, claims)) in found.iter().zip(&claimed).enumerate() {
                 // A candidate no speaker was found for says so (a blank
                 // and a double space read as a lost column).
-                let speaker = match c.speaker.trim().is_empty() {
-                    true => "(no speaker found)".into(),
-                    false => text::escape(&c.speaker),
+                // A speaker joined across a line's end by a guess (a
+                // broken word or a compound) is marked, with the other
+                // spelling: `--add` leaves it to the hand.
+                let speaker = match (c.speaker.trim().is_empty(), c.speaker_broken()) {
+                    (true, _) => "(no speaker found)".into(),
+                    (false, false) => text::escape(&c.speaker),
+                    (false, true) => format!(
+                        "{} (speaker broken across lines: check it)",
+                        text::escape(&c.speaker)
+                    )
+                    .into(),
                 };
                 outln!(
                     "{:>3}. {speaker} via {} (bytes {}..{})",
@@ -289,6 +305,9 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 )?;
                 outln!("     “{}”", text::escape(&output::cut(c.quote(src), 200)))?;
                 outln!("     cue: {}", text::escape(&c.cue))?;
+                if let Some(h) = &c.speaker_hyphenated {
+                    outln!("     or, with the line's hyphen kept: {}", text::escape(h))?;
+                }
                 if !claims.is_empty() {
                     let verb = if claims.len() == 1 {
                         "overlaps"
@@ -318,6 +337,10 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             let (open, speakerless): (Vec<usize>, Vec<usize>) = (0..found.len())
                 .filter(|&i| claimed[i].is_empty())
                 .partition(|&i| !found[i].speaker.trim().is_empty());
+            // And those whose speaker is joined across a line's end by a
+            // guess: added by hand too, in the spelling the source means.
+            let (broken, open): (Vec<usize>, Vec<usize>) =
+                open.into_iter().partition(|&i| found[i].speaker_broken());
             // Past a screenful, the first few and how many (the hint of a
             // 16 MiB source listed 74,889 numbers on one line).
             let numbers = |is: &[usize]| {
@@ -346,6 +369,24 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     "{} in {id}, all already claimed",
                     output::count(found.len() as u64, "candidate")
                 )?;
+            } else if open.is_empty() && !broken.is_empty() {
+                // Those left are all added by hand: nothing `--add` can add.
+                outln!(
+                    "{} in {id}{already}; none is for --add: {}{}; add {} by hand, e.g. {}",
+                    output::count(found.len() as u64, "candidate"),
+                    broken_words(&numbers(&broken), broken.len()),
+                    match speakerless.len() {
+                        0 => String::new(),
+                        1 => format!(", and {} has no speaker", numbers(&speakerless)),
+                        _ => format!(", and {} have no speaker", numbers(&speakerless)),
+                    },
+                    if broken.len() + speakerless.len() == 1 {
+                        "it"
+                    } else {
+                        "each"
+                    },
+                    by_hand_speaker_line(broken[0])
+                )?;
             } else if open.is_empty() {
                 // Those left have no speaker: nothing `--add` can add.
                 outln!(
@@ -360,7 +401,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     if speakerless.len() == 1 { "it" } else { "each" },
                     by_hand_line(speakerless[0])
                 )?;
-            } else if found.len() == 1 {
+            } else if found.len() == 1 && broken.is_empty() {
                 outln!(
                     "1 candidate in {id}; add it with {}",
                     super::pasteable(&format!("`claimtrail claim suggest {id} --add 1`"))
@@ -379,7 +420,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     ),
                 };
                 outln!(
-                    "{} in {id}{already}; add the ones you choose with {}{of}{}{}",
+                    "{} in {id}{already}; add the ones you choose with {}{of}{}{}{}",
                     output::count(found.len() as u64, "candidate"),
                     super::pasteable(&format!("`claimtrail claim suggest {id} --add {pick}`")),
                     match open.len() {
@@ -396,6 +437,14 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                             "; {} have no speaker, and are added by hand",
                             numbers(&speakerless)
                         ),
+                    },
+                    match broken.len() {
+                        0 => String::new(),
+                        n => format!(
+                            "; {}, and {} added by hand",
+                            broken_words(&numbers(&broken), n),
+                            if n == 1 { "is" } else { "are" }
+                        ),
                     }
                 )?;
             }
@@ -406,6 +455,27 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // near it) is added by hand, naming who said it: `--add all` leaves it
     // out (it failed as a whole, "the speaker is empty", adding none).
     let speakerless = |i: usize| found[i].speaker.trim().is_empty();
+    // Nor does it add one whose speaker joins a word a hyphen breaks at a
+    // line's end before a small letter: a broken word (`Hu-` `man`) or a
+    // compound (`Turkish-` `backed`), which the text cannot tell; it
+    // signed `The Turkishbacked Syrian National Army`. Asked for by
+    // number, it is refused, unless its --speaker is given.
+    let broken = |i: usize| !speakerless(i) && found[i].speaker_broken();
+    let broken_by_hand = |i: usize| {
+        let c = &found[i];
+        Error::invalid(
+            format!(
+                "candidate {}'s speaker `{}` joins a word broken across lines by a hyphen: it may be `{}`, and the source cannot tell",
+                i + 1,
+                text::escape(&c.speaker),
+                text::escape(c.speaker_hyphenated.as_deref().unwrap_or_default()),
+            ),
+            format!(
+                "add it by hand, with the speaker spelt as the source means it: {}",
+                by_hand_speaker_line(i)
+            ),
+        )
+    };
     let by_hand = |i: usize| {
         Error::invalid(
             format!(
@@ -421,16 +491,45 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // Candidates `--add all` leaves out for want of a speaker, said once
     // the others are added (they were left out without a word).
     let mut left_out: Vec<usize> = Vec::new();
+    // And those it leaves out for a speaker broken across lines.
+    let mut broken_out: Vec<usize> = Vec::new();
     // Candidates `--add all` leaves out as overlapping an earlier one it
     // adds: (candidate, the earlier one).
     let mut nested: Vec<(usize, usize)> = Vec::new();
     let chosen: Vec<usize> = if pick.trim().eq_ignore_ascii_case("all") {
         let new: Vec<usize> = (0..found.len())
-            .filter(|&i| claimed[i].is_empty() && !speakerless(i))
+            .filter(|&i| claimed[i].is_empty() && !speakerless(i) && !broken(i))
             .collect();
         let left: Vec<usize> = (0..found.len())
             .filter(|&i| claimed[i].is_empty())
             .collect();
+        if let (true, Some(&i)) = (new.is_empty(), left.iter().find(|&&i| broken(i))) {
+            // Every candidate not claimed yet is for the hand, and one at
+            // least for a speaker broken across lines.
+            let (hyphen, none): (Vec<usize>, Vec<usize>) = left.iter().partition(|&&i| broken(i));
+            let list = |is: &[usize]| {
+                is.iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(Error::invalid(
+                format!(
+                    "no candidate in {id} is left for --add all: {}{}",
+                    broken_words(&list(&hyphen), hyphen.len()),
+                    match none.len() {
+                        0 => String::new(),
+                        1 => format!(", and {} has no speaker", list(&none)),
+                        _ => format!(", and {} have no speaker", list(&none)),
+                    }
+                ),
+                format!(
+                    "add {} by hand, with the speaker spelt as the source means it, e.g. {}",
+                    if left.len() == 1 { "it" } else { "each" },
+                    by_hand_speaker_line(i)
+                ),
+            ));
+        }
         if let (true, Some(&i)) = (new.is_empty(), left.first()) {
             // Every candidate not claimed yet has no speaker: say so of
             // them all, not of the first as if it had been asked for.
@@ -468,6 +567,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 format!("annotate those claims (`claimtrail list claims --source {id}`); a candidate that only overlaps a claim is added by its number with --add"),
             ));
         }
+        broken_out = left.iter().copied().filter(|&i| broken(i)).collect();
         left_out = left.into_iter().filter(|&i| speakerless(i)).collect();
         // Of candidates that overlap (a sentence and the quotation inside
         // it), one: `--add all` recorded both, while one added before made
@@ -513,6 +613,12 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         .find(|&&i| speakerless(i) && given_speaker.is_none())
     {
         return Err(by_hand(i));
+    }
+    if let Some(&i) = chosen
+        .iter()
+        .find(|&&i| broken(i) && given_speaker.is_none())
+    {
+        return Err(broken_by_hand(i));
     }
     // A number given twice signed the same claim twice, for ever.
     if let Some(twice) = chosen
@@ -635,6 +741,26 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             by_hand_line(*i)
         );
     }
+    if let Some(&first) = broken_out.first() {
+        let numbers: Vec<String> = broken_out.iter().map(|i| (i + 1).to_string()).collect();
+        eprintln!(
+            "note: {} not added: {}; add {} by hand with the speaker spelt as the source means it, e.g. {}",
+            match broken_out.len() {
+                1 => format!("candidate {} was", numbers[0]),
+                _ => format!("candidates {} were", numbers.join(", ")),
+            },
+            match broken_out.len() {
+                1 => format!(
+                    "its speaker `{}` joins a word broken across lines by a hyphen, and may be `{}`",
+                    text::escape(&found[first].speaker),
+                    text::escape(found[first].speaker_hyphenated.as_deref().unwrap_or_default())
+                ),
+                _ => "their speakers join a word broken across lines by a hyphen (a broken word or a compound: the source cannot tell)".into(),
+            },
+            if broken_out.len() == 1 { "it" } else { "each" },
+            by_hand_speaker_line(first)
+        );
+    }
     if let Some(&first) = left_out.first() {
         let numbers: Vec<String> = left_out.iter().map(|i| (i + 1).to_string()).collect();
         eprintln!(
@@ -650,6 +776,19 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Done)
+}
+
+/// Candidates `nums` (`n` of them) whose speakers join a word broken
+/// across lines by a hyphen, said in a summary.
+fn broken_words(nums: &str, n: usize) -> String {
+    match n {
+        1 => format!(
+            "{nums} has a speaker broken across lines (a broken word or a compound: check it)"
+        ),
+        _ => format!(
+            "{nums} have speakers broken across lines (broken words or compounds: check them)"
+        ),
+    }
 }
 
 /// A candidate's entry refused by the input rules: which candidate, and

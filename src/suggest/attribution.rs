@@ -513,6 +513,7 @@ impl<'t> Builder<'t> {
             speaker,
             provenance,
             cue,
+            speaker_hyphenated: None,
         });
         true
     }

@@ -80,6 +80,14 @@ pub struct Candidate {
     /// The words the attribution relies on, e.g. `said in a July 22
     /// statement`, `according to`, or `continues the quotation of …`.
     pub cue: String,
+    /// When the speaker joins a word that a hyphen breaks at a line's end
+    /// before a small letter (`Turkish-` then `backed Syrian National
+    /// Army`): the speaker with that hyphen kept (`Turkish-backed …`). The
+    /// text cannot tell a broken word (`Hu-` then `man`) from a compound,
+    /// so the joined [`speaker`](Self::speaker) is a guess: the candidate
+    /// is listed, and added by hand in the spelling the source means
+    /// (`--add all` signed `The Turkishbacked Syrian National Army`).
+    pub speaker_hyphenated: Option<String>,
 }
 
 impl Candidate {
@@ -91,6 +99,12 @@ impl Candidate {
     /// How far the speaker says who spoke: see [`SpeakerRank`].
     pub fn speaker_rank(&self) -> SpeakerRank {
         speaker_rank(&self.speaker)
+    }
+
+    /// Whether the speaker is a guess at a word broken across lines: see
+    /// [`speaker_hyphenated`](Self::speaker_hyphenated).
+    pub fn speaker_broken(&self) -> bool {
+        self.speaker_hyphenated.is_some()
     }
 }
 
@@ -198,8 +212,14 @@ pub fn speaker_rank(speaker: &str) -> SpeakerRank {
 /// Nor does a speaker keep a terminal escape sequence (`Kim\x1b[1m Lee`):
 /// the rules read the text with each blanked (`text::blank_escapes`), so
 /// the name is `Kim Lee`, not `Kim[1m Lee`.
+///
+/// A speaker that joins a word a hyphen breaks at a line's end before a
+/// small letter is a guess (a broken word, or a compound), and says so:
+/// [`Candidate::speaker_hyphenated`].
 pub fn suggest(text: &str) -> Vec<Candidate> {
-    let mut found = attribution::run(&text::blank_escapes(text));
+    let blanked = text::blank_escapes(text);
+    let mut found = attribution::run(&blanked);
+    let joins = text::ambiguous_line_hyphens(&blanked);
     found.retain(|c| {
         crate::text::is_grapheme_boundary(text, c.start)
             && crate::text::is_grapheme_boundary(text, c.end)
@@ -227,6 +247,9 @@ pub fn suggest(text: &str) -> Vec<Candidate> {
         // Nor is an emoji or another symbol at its ends (`volunteer Abu
         // Ahmad 🙏`), once what draws nothing beside it is gone.
         c.speaker = text::trim_symbols(&c.speaker).to_string();
+        if !joins.is_empty() {
+            c.speaker_hyphenated = text::hyphen_kept(&c.speaker, &joins);
+        }
     }
     found
 }

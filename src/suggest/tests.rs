@@ -479,6 +479,7 @@ fn matching_rule() {
         speaker: speaker.into(),
         provenance,
         cue: String::new(),
+        speaker_hyphenated: None,
     };
     let s = evaluate(
         &[cand(0, 9, "Ruiz", "tweet"), cand(0, 10, "X", "other")],
@@ -960,6 +961,66 @@ fn a_name_broken_at_a_line_end_is_made_whole() {
     }
 }
 
+/// Before a small letter a hyphen at a line's end breaks a word (`Hu-`
+/// `man`) or ends a compound's first word (`Turkish-` `backed`): the
+/// speaker is joined as a guess and says so, with the hyphen kept as the
+/// other spelling; `--add all` signed `The Turkishbacked Syrian National
+/// Army`. Before a capital or a digit the hyphen stays, with no guess
+/// (`al-Shughur`, `COVID-19`: the speaker was `The COVID- 19 Task Force`);
+/// a soft hyphen is a break's alone.
+#[test]
+fn a_speaker_joined_across_a_line_by_a_guess_says_so() {
+    for (text, speaker, hyphenated) in [
+        (
+            "The Turkish-\nbacked Syrian National Army said it had \u{201c}repelled an infiltration attempt\u{201d}.",
+            "The Turkishbacked Syrian National Army",
+            Some("The Turkish-backed Syrian National Army"),
+        ),
+        (
+            "The pro-\ngovernment Al-Watan newspaper reported that \u{201c}the army advanced five kilometres.\u{201d}",
+            "The progovernment Al-Watan newspaper",
+            Some("The pro-government Al-Watan newspaper"),
+        ),
+        (
+            "Kurdish self-\r\n  defense units said \u{201c}the town is under our control.\u{201d}",
+            "Kurdish selfdefense units",
+            Some("Kurdish self-defense units"),
+        ),
+        (
+            "According to the Syrian Network for Hu-\nman Rights, \u{201c}seven civilians were killed.\u{201d}",
+            "the Syrian Network for Human Rights",
+            Some("the Syrian Network for Hu-man Rights"),
+        ),
+        (
+            "The COVID-\n19 Task Force said \u{201c}the spread has slowed in the past week.\u{201d}",
+            "The COVID-19 Task Force",
+            None,
+        ),
+        (
+            "According to the council of Jisr al-\nShughur, \u{201c}seven civilians were killed.\u{201d}",
+            "the council of Jisr al-Shughur",
+            None,
+        ),
+        (
+            "According to the Syrian Network for Hu\u{ad}\nman Rights, \u{201c}seven civilians were killed.\u{201d}",
+            "the Syrian Network for Human Rights",
+            None,
+        ),
+    ] {
+        // A sentence and the quotation in it may both be candidates.
+        let found = suggest(text);
+        assert!(!found.is_empty(), "{text:?}");
+        for c in found {
+            assert_eq!(
+                (c.speaker.as_str(), c.speaker_hyphenated.as_deref()),
+                (speaker, hyphenated),
+                "{text:?}"
+            );
+            assert_eq!(c.speaker_broken(), hyphenated.is_some(), "{text:?}");
+        }
+    }
+}
+
 /// An emoji or a symbol at a speaker's ends is none of the name (`said
 /// volunteer Abu Ahmad 🙏` gave `volunteer Abu Ahmad 🙏`): the whole
 /// sequence goes, selectors, skin tones and joiners with it.
@@ -997,6 +1058,7 @@ fn add_all_keeps_the_named_one_of_overlapping_candidates() {
         speaker: speaker.into(),
         provenance: "other",
         cue: String::new(),
+        speaker_hyphenated: None,
     };
     let found = [
         cand(0, 100, "a statement"),

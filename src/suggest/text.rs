@@ -229,12 +229,18 @@ fn string_len(bytes: &[u8], at: usize) -> usize {
 }
 
 /// `s` with each word that a hyphen breaks at a line's end made whole
-/// again, as the quote matcher reads it ([`crate::text::Difference::LineBreakHyphen`]):
-/// before a small letter the hyphen and the break go (`Hu-` then `man
-/// Rights` reads `Human Rights`), before a capital only the break (`Jisr
-/// al-` then `Shughur` reads `al-Shughur`). A soft hyphen at a line's end
-/// goes with its break in both cases. PDFs and print layouts break names
-/// so: the speaker was `the Syrian Network for Hu- man Rights`.
+/// again: before a small letter the hyphen and the break go (`Hu-` then
+/// `man Rights` reads `Human Rights`), before a capital only the break
+/// (`Jisr al-` then `Shughur` reads `al-Shughur`), as the quote matcher
+/// reads it ([`crate::text::Difference::LineBreakHyphen`]), and before a
+/// digit only the break too (`COVID-` then `19` reads `COVID-19`: no
+/// word is broken before its digits). A soft hyphen at a line's end goes
+/// with its break in every case. PDFs and print layouts break names so:
+/// the speaker was `the Syrian Network for Hu- man Rights`.
+///
+/// Before a small letter the join is a guess: the hyphen may be the
+/// word's own (`Turkish-` then `backed`), which the text cannot tell from
+/// a broken word; [`ambiguous_line_hyphens`] finds those joins.
 pub(super) fn join_line_hyphens(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('\n') || !s.contains(['-', '\u{ad}']) {
         return std::borrow::Cow::Borrowed(s);
@@ -244,14 +250,14 @@ pub(super) fn join_line_hyphens(s: &str) -> std::borrow::Cow<'_, str> {
     let mut prev: Option<char> = None;
     while let Some((_, c)) = chars.next() {
         let hyphen = matches!(c, '-' | '\u{ad}') && prev.is_some_and(char::is_alphabetic);
-        let capital = if hyphen {
-            crate::text::line_end_hyphen(chars.clone())
+        let next = if hyphen {
+            after_line_end(chars.clone())
         } else {
             None
         };
-        match capital {
-            Some(capital) => {
-                if capital && c == '-' {
+        match next {
+            Some(next) => {
+                if c == '-' && !next.is_lowercase() {
                     out.push('-');
                 }
                 // The break and the next line's indent, up to its letter.
@@ -264,6 +270,92 @@ pub(super) fn join_line_hyphens(s: &str) -> std::borrow::Cow<'_, str> {
         prev = Some(c);
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// What follows a hyphen when it ends a line: spaces or tabs, one line
+/// break (`\n`, `\r\n`), the next line's indent, then a letter or a digit,
+/// which is given; `None` otherwise (as [`crate::text::line_end_hyphen`],
+/// with digits).
+fn after_line_end(ahead: impl Iterator<Item = (usize, char)>) -> Option<char> {
+    let mut breaks = 0;
+    for (_, c) in ahead {
+        match c {
+            '\n' => breaks += 1,
+            ' ' | '\t' | '\r' => {}
+            c if breaks == 1 && c.is_alphanumeric() => return Some(c),
+            _ => return None,
+        }
+        if breaks > 1 {
+            return None;
+        }
+    }
+    None
+}
+
+/// The words [`join_line_hyphens`] joins by a guess in `text`: each
+/// hyphen (not a soft one) at a line's end between letters, a small one
+/// after it, as `(joined, hyphenated)`: `("Turkishbacked",
+/// "Turkish-backed")` for `Turkish-` then `backed`, as `("Human",
+/// "Hu-man")` for `Hu-` then `man`. The parts are the letters and digits
+/// either side (`pro-Turkish-` then `backed`: `Turkish`, `backed`).
+pub(super) fn ambiguous_line_hyphens(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut prev: Option<char> = None;
+    for (at, c) in text.char_indices() {
+        let broken = c == '-'
+            && prev.is_some_and(char::is_alphabetic)
+            && after_line_end(slice(text, at + 1, text.len()).char_indices())
+                .is_some_and(char::is_lowercase);
+        prev = Some(c);
+        if !broken {
+            continue;
+        }
+        let before = slice(text, 0, at);
+        let left_at = before
+            .char_indices()
+            .rev()
+            .take_while(|&(_, w)| w.is_alphanumeric())
+            .last()
+            .map_or(at, |(i, _)| i);
+        let after = slice(text, at + 1, text.len()).trim_start();
+        let right: String = after.chars().take_while(|w| w.is_alphanumeric()).collect();
+        let left = slice(text, left_at, at);
+        let pair = (format!("{left}{right}"), format!("{left}-{right}"));
+        if !out.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    out
+}
+
+/// `speaker` with each word that [`ambiguous_line_hyphens`] says was
+/// joined by a guess (`joined`, a whole word between characters other
+/// than letters and digits) given its hyphen back; `None` when it holds
+/// none.
+pub(super) fn hyphen_kept(speaker: &str, joins: &[(String, String)]) -> Option<String> {
+    let mut out = String::with_capacity(speaker.len());
+    let mut changed = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String, changed: &mut bool| {
+        match joins.iter().find(|(j, _)| j == word) {
+            Some((_, h)) => {
+                out.push_str(h);
+                *changed = true;
+            }
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in speaker.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out, &mut changed);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out, &mut changed);
+    changed.then_some(out)
 }
 
 /// Whether `c` is a symbol or a mark that only dresses one (an emoji, its

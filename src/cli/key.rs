@@ -363,22 +363,7 @@ pub(super) fn key_text(path: &std::path::Path, bytes: &[u8], hint: &str) -> Resu
 /// note, Ed25519) of an admin's public key for the log `origin`, made with
 /// no database, as `key vkey` makes the admins' lines from the log.
 fn offline_vkey(ctx: &Ctx, origin: &str, file: PathBuf) -> Result<Outcome> {
-    let (file, text) = public_key_text(ctx, file)?;
-    let text = keys::without_comment_lines(&text);
-    // As `key add`: a file of several keys made the first one's key and
-    // said nothing of the others.
-    let keys_in = text
-        .lines()
-        .map(str::trim_start)
-        .filter(|l| keys::begins_as_public_key(l.as_bytes()))
-        .count();
-    if keys_in > 1 {
-        return Err(Error::invalid(
-            format!("{} holds {keys_in} keys, one a line", file.display()),
-            "give the admin's one key: its own .pub file",
-        ));
-    }
-    let pk = parse_key(&file, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
+    let (_, _, pk) = one_public_key(ctx, file, "give the admin's one key: its own .pub file")?;
     let vkey = claimtrail::checkpoint::VerifierKey::new(
         origin,
         claimtrail::checkpoint::KeyType::Ed25519,
@@ -400,6 +385,32 @@ fn offline_vkey(ctx: &Ctx, origin: &str, file: PathBuf) -> Result<Outcome> {
         outln!("{vkey}")?;
     }
     Ok(Outcome::Done)
+}
+
+/// The one public key given as a file, `-` or the key's line itself
+/// ([`public_key_text`]): the name to call it by, its text without the
+/// comment lines above it (read past, as OpenSSH reads them), and the key.
+/// An authorized_keys-like file of several keys is refused (`several`
+/// says what to do): it enrolled its first, or made the first one's
+/// verifier key, and said nothing of the others. (Lines that begin as a
+/// public key does: a private key file given by mistake is said to be one
+/// by [`parse_key`].)
+fn one_public_key(ctx: &Ctx, file: PathBuf, several: &str) -> Result<(PathBuf, String, PublicKey)> {
+    let (file, raw) = public_key_text(ctx, file)?;
+    let text = keys::without_comment_lines(&raw);
+    let keys = text
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| keys::begins_as_public_key(l.as_bytes()))
+        .count();
+    if keys > 1 {
+        return Err(Error::invalid(
+            format!("{} holds {keys} keys, one a line", file.display()),
+            several,
+        ));
+    }
+    let pk = parse_key(&file, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
+    Ok((file, text, pk))
 }
 
 /// The text of a public key given as a file, `-` (standard input), or the
@@ -424,26 +435,12 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     // An admin is sent a new member's key as a line in a mail or a chat:
     // `-` reads it from standard input, and the line itself is taken
     // where no file has that name (both were "cannot read").
-    let (file, raw) = public_key_text(ctx, file)?;
-    // Read once: the key, then its comment as the default name (comment
-    // lines above it read past, as OpenSSH reads them).
-    let text = keys::without_comment_lines(&raw);
-    // An authorized_keys-like file of several keys enrolled its first and
-    // said nothing of the others.
-    // (Lines that begin as a public key does: a private key file given by
-    // mistake is said to be one below.)
-    let keys = text
-        .lines()
-        .map(str::trim_start)
-        .filter(|l| keys::begins_as_public_key(l.as_bytes()))
-        .count();
-    if keys > 1 {
-        return Err(Error::invalid(
-            format!("{} holds {keys} keys, one a line", file.display()),
-            "enroll one key at a time: give each its own .pub file",
-        ));
-    }
-    let pk = parse_key(&file, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
+    // Read once: the key, then its comment as the default name.
+    let (_, text, pk) = one_public_key(
+        ctx,
+        file,
+        "enroll one key at a time: give each its own .pub file",
+    )?;
     let comment = {
         let line = text.lines().next().unwrap_or("").trim().to_string();
         let mut parts = line.splitn(3, char::is_whitespace);

@@ -78,14 +78,7 @@ const NAMES: &[&str] = &[
 /// The closed set a field's value comes from, if it has one.
 fn closed_set(field: &str) -> Option<&'static [&'static str]> {
     match field {
-        "type" => Some(&[
-            "source",
-            "claim",
-            "annotation",
-            "retraction",
-            "annotation_retraction",
-            "source_amendment",
-        ]),
+        "type" => Some(&TYPES),
         "kind" | "provenance" => Some(SourceKind::NAMES),
         "verdict" => Some(Verdict::NAMES),
         "clear" => Some(SourceField::NAMES),

@@ -809,14 +809,7 @@ mod tests {
     /// meets an unknown one) are in it.
     #[test]
     fn fields_are_those_of_the_line_types() {
-        for t in [
-            "source",
-            "claim",
-            "annotation",
-            "retraction",
-            "annotation_retraction",
-            "source_amendment",
-        ] {
+        for t in TYPES {
             let e = parse_line(format!(r#"{{"type":"{t}","zz":1}}"#).as_bytes()).unwrap_err();
             // serde says "expected `a` or `b`" of a type of two fields.
             let listed = e.what.split("expected ").nth(1).unwrap();

@@ -10,6 +10,20 @@ use crate::common::*;
 
 const REASON: &str = "speaker recorded without her title; see C3";
 
+/// C3: C2's quote with the speaker's full title, the claim that replaces it.
+fn add_c3(w: &Work) {
+    let c3 = w.claim_on(
+        "S1",
+        &[
+            "--quote",
+            "At least five children were killed and nine injured",
+        ],
+        "Adele Khodr, UNICEF MENA representative",
+        "statement",
+    );
+    assert_eq!(c3.ok(), "C3\n");
+}
+
 fn retracted() -> Work {
     let w = Work::with_claims();
     let a2 = w.run(
@@ -24,16 +38,7 @@ fn retracted() -> Work {
         ],
     );
     assert_eq!(a2.ok(), "A2\n");
-    let c3 = w.claim_on(
-        "S1",
-        &[
-            "--quote",
-            "At least five children were killed and nine injured",
-        ],
-        "Adele Khodr, UNICEF MENA representative",
-        "statement",
-    );
-    assert_eq!(c3.ok(), "C3\n");
+    add_c3(&w);
     let out = w.run(
         Some("analyst"),
         &[
@@ -58,16 +63,7 @@ fn retracted() -> Work {
 #[test]
 fn retract_in_json_names_the_claim_that_replaces_it() {
     let w = Work::with_claims();
-    let c3 = w.claim_on(
-        "S1",
-        &[
-            "--quote",
-            "At least five children were killed and nine injured",
-        ],
-        "Adele Khodr, UNICEF MENA representative",
-        "statement",
-    );
-    assert_eq!(c3.ok(), "C3\n");
+    add_c3(&w);
     let out = w.run(
         Some("analyst"),
         &[

@@ -2112,6 +2112,18 @@ fn check_name(field: &str, value: &str) -> Result<()> {
             ),
         ));
     }
+    // A name of no letter or digit is a placeholder (`...`, `…`, `?`): a
+    // hint's `--speaker "…"`, pasted, was refused with "give it as ...",
+    // and `...` was then signed as who said it.
+    if !value.chars().any(char::is_alphanumeric) {
+        return Err(Error::invalid(
+            format!(
+                "the {field} \"{}\" has no letter or digit: it names no one",
+                crate::text::escape(value)
+            ),
+            format!("give the {field}'s name in words"),
+        ));
+    }
     if let Some(c) = crate::keys::hidden_in_name(value, true) {
         // Shown as its code point, where it is: a zero-width space, which
         // `escape` leaves to the scripts that write one, was printed raw.

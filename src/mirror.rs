@@ -161,7 +161,18 @@ pub struct Refused {
     /// Why the verifier keys given do not sign the directory's own
     /// checkpoint, when they were given and do not: an earlier admin key
     /// may have signed it, or a run without them took it from a server.
-    pub held_unsigned: Option<String>,
+    pub held_unsigned: Option<HeldUnsigned>,
+}
+
+/// The directory's checkpoint, not signed by the verifier keys given.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HeldUnsigned {
+    /// Why, as the signed-note check says it.
+    pub why: String,
+    /// A signature line of a key given does not verify: the text was
+    /// changed after that key signed it (or the line was made up), which
+    /// no earlier key explains.
+    pub altered: bool,
 }
 
 /// Why a served checkpoint was refused.
@@ -288,7 +299,12 @@ pub fn mirror(
         Some((note, old, _)) if !vkeys.is_empty() => {
             crate::checkpoint::verify_log_note(note, &old.origin, vkeys)
                 .err()
-                .map(|e| e.to_string())
+                .map(|e| HeldUnsigned {
+                    // A line of a key given that does not verify: no
+                    // earlier key signed what that line signs.
+                    altered: matches!(e, crate::checkpoint::NoteError::BadSignature { .. }),
+                    why: e.to_string(),
+                })
         }
         _ => None,
     };
@@ -608,7 +624,7 @@ fn refuse(
     cp: Checkpoint,
     old: &Checkpoint,
     reason: Reason,
-    held_unsigned: Option<String>,
+    held_unsigned: Option<HeldUnsigned>,
 ) -> Result<Outcome> {
     let saved_as = keep_evidence(
         &dir.join(".claimtrail-served"),

@@ -225,18 +225,27 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // How a candidate with no speaker is added by hand: the line to paste
     // (with its provenance, which `claim add` requires), then its speaker.
     let by_hand_line = |i: usize| {
-        super::pasteable(&format!(
+        super::pasteable_signed(&format!(
             "`claimtrail claim add --source {id} --span {}..{} --provenance {}`",
             found[i].start, found[i].end, found[i].provenance
         ))
     };
-    // The same with a --speaker to fill in: for a speaker joined across a
-    // line's end by a guess, which is given in the source's spelling.
+    // The same, for a speaker joined across a line's end by a guess: the
+    // two readings to choose from, neither given as `--speaker` (a guess
+    // pasted is signed), nor a placeholder (`--speaker "…"`, pasted, led
+    // hint after hint to a claim signed with the speaker `...`).
     let by_hand_speaker_line = |i: usize| {
-        super::pasteable(&format!(
-            "`claimtrail claim add --source {id} --span {}..{} --provenance {} --speaker \"…\"`",
-            found[i].start, found[i].end, found[i].provenance
-        ))
+        format!(
+            "{} with its --speaker, {} or {}",
+            by_hand_line(i),
+            text::shell_text(&found[i].speaker),
+            text::shell_text(
+                found[i]
+                    .speaker_hyphenated
+                    .as_deref()
+                    .unwrap_or(&found[i].speaker)
+            )
+        )
     };
     let names = |ids: &[ItemId]| {
         ids.iter()

@@ -237,7 +237,7 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
             "the held tree has that root at {served}: the log was rolled back, or the server serves an older copy"
         ),
         Reason::Fork if r.served == r.held => {
-            "two histories of one log under one size: a fork".to_string()
+            format!("two histories of one log under one size: {signers}")
         }
         Reason::Fork if r.served < r.held => format!(
             "the held tree's first {served} hash to another root: {signers}"
@@ -261,8 +261,10 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
     )?;
     let saved = escape(&r.saved_as.display().to_string()).to_string();
     let saved_word = claimtrail::text::shell_word(&r.saved_as);
-    let evidence = if let Some(why) = &r.held_unsigned {
-        format!("the served one, signed by the verifier key given, is saved as {saved}; but {dir}'s own checkpoint is not ({}): if an earlier key of the log signed it (give that one too, with another --vkey), the two are evidence to keep; if {dir} was mirrored without --vkey from a server you do not trust, move {}/checkpoint aside and run again", escape(why), word)
+    let evidence = if let Some(h) = r.held_unsigned.as_ref().filter(|h| h.altered) {
+        format!("the served one, signed by the verifier key given, is saved as {saved}; but {dir}'s own checkpoint does not verify under that key ({}): it was altered or damaged since it was signed; move {}/checkpoint aside (keep it if you need to know how) and run again", escape(&h.why), word)
+    } else if let Some(h) = &r.held_unsigned {
+        format!("the served one, signed by the verifier key given, is saved as {saved}; but {dir}'s own checkpoint is not ({}): if an earlier key of the log signed it (give that one too, with another --vkey), the two are evidence to keep; if {dir} was mirrored without --vkey from a server you do not trust, move {}/checkpoint aside and run again", escape(&h.why), word)
     } else if signed {
         format!("the served one is saved as {saved}; both it and the held one are signed by the verifier key given: keep both as evidence")
     } else {

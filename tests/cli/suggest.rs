@@ -703,7 +703,7 @@ fn add_all_signs_no_channel_as_a_speaker_nor_a_broken_name() {
         (
             0,
             "C1\nC2\n",
-            "note: candidate 1 was not added: its speaker `the Syrian Network for Human Rights` joins a word broken across lines by a hyphen, and may be `the Syrian Network for Hu-man Rights`; add it by hand with the speaker spelt as the source means it, e.g. `claimtrail claim add --source S1 --span 55..83 --provenance other --speaker \"…\"`\n\
+            "note: candidate 1 was not added: its speaker `the Syrian Network for Human Rights` joins a word broken across lines by a hyphen, and may be `the Syrian Network for Hu-man Rights`; add it by hand with the speaker spelt as the source means it, e.g. `claimtrail claim add --source S1 --span 55..83 --provenance other` with its --speaker, 'the Syrian Network for Human Rights' or 'the Syrian Network for Hu-man Rights'\n\
              note: candidate 4 was not added: no speaker was found near it; add it by hand with who said it, e.g. `claimtrail claim add --source S1 --span 281..319 --provenance report` and its --speaker\n"
         )
     );
@@ -807,7 +807,7 @@ fn a_speaker_broken_across_lines_before_a_small_letter_is_added_by_hand() {
         (
             2,
             "",
-            "error: candidate 1's speaker `The Turkishbacked Syrian National Army` joins a word broken across lines by a hyphen: it may be `The Turkish-backed Syrian National Army`, and the source cannot tell (hint: add it by hand, with the speaker spelt as the source means it: `claimtrail claim add --source S1 --span 46..98 --provenance other --speaker \"…\"`)\n"
+            "error: candidate 1's speaker `The Turkishbacked Syrian National Army` joins a word broken across lines by a hyphen: it may be `The Turkish-backed Syrian National Army`, and the source cannot tell (hint: add it by hand, with the speaker spelt as the source means it: `claimtrail claim add --source S1 --span 46..98 --provenance other` with its --speaker, 'The Turkishbacked Syrian National Army' or 'The Turkish-backed Syrian National Army')\n"
         )
     );
     assert!(w.db_bytes() == before, "--add 3,1 changed the log");
@@ -818,7 +818,7 @@ fn a_speaker_broken_across_lines_before_a_small_letter_is_added_by_hand() {
         (
             0,
             "C1\n",
-            "note: candidates 1, 2 were not added: their speakers join a word broken across lines by a hyphen (a broken word or a compound: the source cannot tell); add each by hand with the speaker spelt as the source means it, e.g. `claimtrail claim add --source S1 --span 46..98 --provenance other --speaker \"…\"`\n"
+            "note: candidates 1, 2 were not added: their speakers join a word broken across lines by a hyphen (a broken word or a compound: the source cannot tell); add each by hand with the speaker spelt as the source means it, e.g. `claimtrail claim add --source S1 --span 46..98 --provenance other` with its --speaker, 'The Turkishbacked Syrian National Army' or 'The Turkish-backed Syrian National Army'\n"
         )
     );
     assert_eq!(claim_speakers(&w), ["The COVID-19 Task Force"]);
@@ -843,4 +843,43 @@ fn a_speaker_broken_across_lines_before_a_small_letter_is_added_by_hand() {
             "The Turkish-backed Syrian National Army"
         ]
     );
+    // A character that draws nothing inside a part (a soft hyphen, as web
+    // pages scatter them) cut the part short, the speaker was not taken
+    // for a guess, and `--add all` signed `The Turkishbacked …`.
+    let soft = w.source_from_stdin(
+        "analyst",
+        "article",
+        "The Russian-
+back\u{ad}ed militia said it had \"taken the ridge\" overnight.\n",
+    );
+    let listed = w.run(None, &["claim", "suggest", &soft]);
+    assert!(
+        listed
+            .ok()
+            .contains("The Russianbacked militia (speaker broken across lines: check it)")
+            && listed
+                .stdout
+                .contains("or, with the line's hyphen kept: The Russian-backed militia"),
+        "{}",
+        listed.stdout
+    );
+    // A placeholder is no speaker: `--speaker "…"`, pasted from a hint,
+    // was refused with "give it as ...", and `...` was then signed.
+    let before = w.db_bytes();
+    for placeholder in ["\u{2026}", "...", "?"] {
+        w.run(
+            Some("analyst"),
+            &[
+                "claim",
+                "suggest",
+                &s,
+                "--add",
+                "2",
+                "--speaker",
+                placeholder,
+            ],
+        )
+        .error("has no letter or digit: it names no one (hint: give the speaker's name in words");
+    }
+    assert!(w.db_bytes() == before, "a placeholder changed the log");
 }

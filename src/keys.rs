@@ -519,7 +519,8 @@ pub fn hidden_in_name_at(name: &str, marks: bool) -> Option<(usize, char)> {
 /// - a joiner between two emoji (`👨‍👩‍👧`), and the emoji presentation
 ///   selector U+FE0F (or the text one, U+FE0E) after a symbol or a keycap's
 ///   digit (`I ❤️ NY`, `1️⃣`);
-/// - a Mongolian free variation selector after a Mongolian letter.
+/// - a Mongolian free variation selector after a Mongolian letter;
+/// - the tags of a subdivision flag after the black flag (`🏴󠁧󠁢󠁳󠁣󠁴󠁿`).
 ///
 /// Anywhere else (`Ra<ZWJ>na`, `भा<ZWJ>रत`, at a word's edge, between two
 /// scripts) it draws nothing, and is refused.
@@ -539,6 +540,10 @@ fn written_there(c: char, before: Option<char>, after: Option<char>) -> bool {
         }
         '\u{fe0e}' | '\u{fe0f}' => pictograph(before) || matches!(before, '0'..='9' | '#' | '*'),
         '\u{180b}'..='\u{180d}' | '\u{180f}' => matches!(before, '\u{1820}'..='\u{18aa}'),
+        // A subdivision flag's tags (🏴 then `gbsct`, then the cancel tag:
+        // Scotland's, England's, Wales's flags), which a title from a
+        // British page carries; it was refused as drawing nothing.
+        '\u{e0020}'..='\u{e007f}' => matches!(before, '\u{1f3f4}' | '\u{e0020}'..='\u{e007e}'),
         _ => false,
     }
 }
@@ -1440,6 +1445,14 @@ mod tests {
         assert!(name_problem(&"q".repeat(MAX_NAME_BYTES + 1)).is_some());
         // Japanese mixes Han and kana in one word, as it is written.
         assert_eq!(name_problem("山田はなこ"), None);
+        // A subdivision flag's tags are written after the black flag, and
+        // nowhere else.
+        let scotland = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}";
+        assert_eq!(hidden_in_name(&format!("Rangers {scotland}"), true), None);
+        assert_eq!(
+            hidden_in_name("Rangers \u{e0067}\u{e007f}", true),
+            Some('\u{e0067}')
+        );
         for (a, b) in [
             ("Desk admin", "desk  ADMIN"),
             ("Desk admin", "Desk adm\u{131}n"),

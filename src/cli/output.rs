@@ -1083,11 +1083,29 @@ pub fn opt(s: &Option<String>) -> String {
 /// texts are escaped (a value that was not given, or a field cleared,
 /// reads `(none)`).
 pub fn amendment(a: &claimtrail::query::SourceAmendment) -> String {
+    // A zero-width space, soft hyphen, word joiner or byte order mark in a
+    // value is shown as its code point too: an amendment that only took
+    // one out (of a title signed before the commands refused them) read
+    // `"Title" → "Title"`.
+    fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+        let unseen = |c: char| {
+            matches!(
+                c,
+                '\u{200b}' | '\u{ad}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
+            )
+        };
+        match s.chars().any(unseen) {
+            true => std::borrow::Cow::Owned(
+                escape(&claimtrail::text::escape_each(s, unseen)).into_owned(),
+            ),
+            false => escape(s),
+        }
+    }
     format!(
         "amended at entry {} by {}: {} ({})",
         a.seq,
         escape(&a.signer_name),
-        claimtrail::report::amendment_changes(a, escape),
+        claimtrail::report::amendment_changes(a, shown),
         escape(&a.reason)
     )
 }

@@ -1307,3 +1307,42 @@ fn a_version_7_log_gets_the_cleared_lists_with_its_first_append() {
         r.stdout
     );
 }
+
+/// A title signed before the commands refused a zero-width space in one
+/// (here signed outside them) is corrected by an amendment that takes it
+/// out; `show` prints the character as its code point, where it read
+/// `title "Title" → "Title"`, a correction nobody could see. The log still
+/// verifies: the title rule is the commands', not verify's.
+#[test]
+fn an_amendment_that_takes_out_a_hidden_character_shows_it() {
+    let w = Work::with_team();
+    let s = w.source_unchecked(
+        "analyst",
+        b"Some text.\n",
+        "Dam report\u{200b}",
+        "Valley Times",
+    );
+    w.run(None, &["verify"]).ok();
+    w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            &s,
+            "--title",
+            "Dam report",
+            "--reason",
+            "a zero-width space",
+        ],
+    )
+    .ok();
+    let shown = w.run(None, &["show", &s]);
+    assert!(
+        shown
+            .ok()
+            .contains("title \"Dam report\\u{200b}\" → \"Dam report\" (a zero-width space)"),
+        "{}",
+        shown.stdout
+    );
+    w.run(None, &["verify"]).ok();
+}

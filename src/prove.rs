@@ -294,6 +294,11 @@ pub struct Consistency {
     /// not signed by one of them.
     pub log_differs: Option<String>,
     pub verified: bool,
+    /// Who signed both files, when they are two trees of one size with
+    /// different roots and an admin of the log signed each: the files
+    /// alone prove a fork, whatever this copy of the log holds (it was
+    /// "prove it on the copy of the log they came from").
+    pub signed_fork: Option<String>,
 }
 
 /// Proves that NEW extends OLD, and that both are this log's trees: the
@@ -389,17 +394,36 @@ pub fn consistency(
             }
         }
     }
+    let (old_by, new_by) = (signers(conn, &old.note, a)?, signers(conn, &new.note, b)?);
+    let signed_fork = (a.size == b.size
+        && a.root != b.root
+        && old_by.refused.is_none()
+        && new_by.refused.is_none()
+        && !old_by.admins.is_empty()
+        && !new_by.admins.is_empty())
+    .then(|| {
+        let mut names = old_by.admins.clone();
+        names.extend(
+            new_by
+                .admins
+                .iter()
+                .filter(|n| !old_by.admins.contains(n))
+                .cloned(),
+        );
+        names.join(", ")
+    });
     Ok(Consistency {
         old_size: a.size,
         old_root: a.root,
-        old_checkpoint: signed_by(&signers(conn, &old.note, a)?, &old_name),
+        old_checkpoint: signed_by(&old_by, &old_name),
         new_size: b.size,
         new_root: b.root,
-        new_checkpoint: signed_by(&signers(conn, &new.note, b)?, &new_name),
+        new_checkpoint: signed_by(&new_by, &new_name),
         proof,
         extends,
         verified: extends && differs.is_none(),
         log_differs: differs,
+        signed_fork,
     })
 }
 

@@ -134,6 +134,16 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
     for p in &c.proof {
         outln!("  {p}")?;
     }
+    if let Some(by) = &c.signed_fork {
+        // The two files prove it alone: no copy of the log can make one
+        // tree of a size have two roots.
+        outln!(
+            "FAILED: {old_name} and {new_name} are two trees of {} with different roots, each signed by an admin of the log ({}): the log's key signed two histories, a fork; keep both files as evidence",
+            claimtrail::text::count(c.new_size.0, "entry"),
+            by
+        )?;
+        return Ok(());
+    }
     match (&c.log_differs, c.extends) {
         // The proof and the roots are the stored tree's: a check of the two
         // files, not of the entries, which verify hashes again.

@@ -2167,3 +2167,77 @@ fn a_log_cut_back_before_its_signers_enrolment_says_what_the_checkpoint_shows() 
     );
     assert!(!r.stdout.contains("verifier key too"), "{}", r.stdout);
 }
+
+/// Two checkpoints of one size with different roots, each signed by the
+/// log's admin, prove a fork by themselves: `prove --consistency` says so,
+/// where it told the auditor to "prove it on the copy of the log they came
+/// from", which no copy can do. Found by a red-team helper.
+#[test]
+fn two_signed_trees_of_one_size_are_said_to_prove_a_fork() {
+    let a = Work::with_claims();
+    let b = Work::new();
+    for k in ["admin", "analyst", "auditor"] {
+        for ext in ["", ".pub"] {
+            let name = format!("{k}{ext}");
+            std::fs::copy(a.path(&name), b.path(&name)).unwrap();
+        }
+    }
+    std::fs::write(&b.db, a.db_bytes()).unwrap();
+    a.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    b.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "confirmed"],
+    )
+    .ok();
+    let (cp_a, cp_b) = (a.path("a.txt"), a.path("b.txt"));
+    a.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp_a.to_str().unwrap()],
+    )
+    .ok();
+    b.run(
+        Some("admin"),
+        &["checkpoint", "--out", cp_b.to_str().unwrap()],
+    )
+    .ok();
+    let r = a.run(
+        None,
+        &[
+            "prove",
+            "--consistency",
+            cp_a.to_str().unwrap(),
+            cp_b.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.ends_with(&format!(
+            "FAILED: {} and {} are two trees of 8 entries with different roots, each signed by an admin of the log (admin): the log's key signed two histories, a fork; keep both files as evidence\n",
+            cp_a.display(),
+            cp_b.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    let j: serde_json::Value = serde_json::from_str(
+        a.run(
+            None,
+            &[
+                "--json",
+                "prove",
+                "--consistency",
+                cp_a.to_str().unwrap(),
+                cp_b.to_str().unwrap(),
+            ],
+        )
+        .stdout
+        .as_str(),
+    )
+    .unwrap();
+    assert_eq!(
+        (&j["signed_fork"], &j["verified"]),
+        (&serde_json::json!("admin"), &serde_json::json!(false)),
+        "{j}"
+    );
+}

@@ -2043,37 +2043,24 @@ pub fn check_text(field: &str, value: &str, kind: TextKind) -> Result<()> {
     // A title with a space at an end reads as the title without it: given
     // to `source amend`, it was signed as a correction whose one change
     // nobody can see (`show` printed the "old" and "new" titles alike).
-    let at_edge = |c: char| c.is_whitespace() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}');
-    if kind == TextKind::Line && (value.starts_with(at_edge) || value.ends_with(at_edge)) {
-        let what =
-            match value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
+    // Nor may it hold a character that draws nothing, as a name may not.
+    if kind == TextKind::Line {
+        if value.starts_with(at_name_edge) || value.ends_with(at_name_edge) {
+            let what = match value.starts_with(char::is_whitespace)
+                || value.ends_with(char::is_whitespace)
+            {
                 true => "white space",
                 false => "a bidirectional mark",
             };
-        return Err(Error::invalid(
-            format!(
-                "the {field} \"{}\" begins or ends with {what}",
-                crate::text::escape(&shown_hidden(value))
-            ),
-            format!("give the {field} without it"),
-        ));
-    }
-    // Nor a character that draws nothing (a zero-width space, a soft
-    // hyphen, a byte order mark…), as in a name: `Title<U+200B>` was signed
-    // as a correction of `Title` that `show` printed as the same title.
-    // Those that writing puts there (a Persian half-space, an emoji's
-    // joiner) are kept.
-    if kind == TextKind::Line {
-        if let Some(c) = crate::keys::hidden_in_name(value, true) {
             return Err(Error::invalid(
                 format!(
-                    "the {field} \"{}\" holds U+{:04X}, a character that draws nothing",
-                    crate::text::escape(&shown_hidden(value)),
-                    c as u32
+                    "the {field} \"{}\" begins or ends with {what}",
+                    crate::text::escape(value)
                 ),
-                format!("type the {field} again without it (it would be another {field} that looks the same)"),
+                format!("give the {field} without it"),
             ));
         }
+        refuse_hidden(field, value)?;
     }
     if kind == TextKind::Name {
         check_name(field, value)?;
@@ -2081,16 +2068,31 @@ pub fn check_text(field: &str, value: &str, kind: TextKind) -> Result<()> {
     Ok(())
 }
 
-/// `value` with each character that draws nothing shown as its code
-/// point, where it is: `escape` leaves some to the scripts that write one.
-fn shown_hidden(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| match crate::text::draws_nothing(c) {
-            true => format!("\\u{{{:x}}}", c as u32),
-            false => c.to_string(),
-        })
-        .collect()
+/// What may not stand at either end of a name or a title: white space,
+/// or a bidirectional mark, which draws nothing there.
+fn at_name_edge(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// Refuses a name or title holding a character that draws nothing where
+/// writing puts none ([`crate::keys::hidden_in_name`]: Persian's
+/// half-space and an emoji's joiner are kept): `UNI<U+200B>CEF` and
+/// `Title<U+200B>` look like `UNICEF` and `Title`.
+fn refuse_hidden(field: &str, value: &str) -> Result<()> {
+    if let Some(c) = crate::keys::hidden_in_name(value, true) {
+        // Shown as its code point, where it is: a zero-width space, which
+        // `escape` leaves to the scripts that write one, was printed raw.
+        let shown = value.replace(c, &format!("\\u{{{:x}}}", c as u32));
+        return Err(Error::invalid(
+            format!(
+                "the {field} \"{}\" holds U+{:04X}, a character that draws nothing",
+                crate::text::escape(&shown),
+                c as u32
+            ),
+            format!("type the {field} again without it (it would be another {field} that looks the same)"),
+        ));
+    }
+    Ok(())
 }
 
 /// A [`TextKind::Name`]'s own rules: nothing around it (white space, or a
@@ -2100,8 +2102,7 @@ fn shown_hidden(value: &str) -> String {
 /// directions). A name that looks like another is not refused here, as
 /// `key add` refuses it: `list speakers` shows such spellings together.
 fn check_name(field: &str, value: &str) -> Result<()> {
-    let at_edge = |c: char| c.is_whitespace() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}');
-    if value.starts_with(at_edge) || value.ends_with(at_edge) {
+    if value.starts_with(at_name_edge) || value.ends_with(at_name_edge) {
         return Err(Error::invalid(
             format!(
                 "the {field} \"{}\" begins or ends with white space or a bidirectional mark",
@@ -2124,19 +2125,7 @@ fn check_name(field: &str, value: &str) -> Result<()> {
             format!("give the {field}'s name in words"),
         ));
     }
-    if let Some(c) = crate::keys::hidden_in_name(value, true) {
-        // Shown as its code point, where it is: a zero-width space, which
-        // `escape` leaves to the scripts that write one, was printed raw.
-        let shown = value.replace(c, &format!("\\u{{{:x}}}", c as u32));
-        return Err(Error::invalid(
-            format!(
-                "the {field} \"{}\" holds U+{:04X}, a character that draws nothing",
-                crate::text::escape(&shown),
-                c as u32
-            ),
-            format!("type the {field} again without it (it would be another {field} that looks the same)"),
-        ));
-    }
+    refuse_hidden(field, value)?;
     // Marks that draw over a letter's neighbours: a strike-through on
     // every letter (`p̶r̶é̶f̶e̶t̶` read as a name crossed out) or a pile of
     // them (300 marks on `Pre` drew over the rows above and below). No

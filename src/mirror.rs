@@ -121,7 +121,8 @@ pub struct Mirrored {
     /// decode (not gzip, or x-gzip, its old name): path and the coding,
     /// as sent. None of them was written; their bytes are not the file.
     pub undecoded: Vec<(String, String)>,
-    /// The mirror stopped after [`GIVE_UP`] files not served.
+    /// The mirror stopped after [`GIVE_UP`] files not served, and wrote
+    /// no checkpoint: the directory holds what it held.
     pub gave_up: bool,
     /// Whether entry bundles were fetched (not `--no-entries`).
     pub entries: bool,
@@ -131,10 +132,6 @@ pub struct Mirrored {
     /// Where the `tile/` that a directory with no checkpoint held was
     /// moved (`set_aside_stray_tiles`).
     pub set_aside: Option<PathBuf>,
-    /// Whether the served checkpoint was written into the directory: not
-    /// when the mirror gave up ([`Mirrored::gave_up`]), and the directory
-    /// then holds what it held.
-    pub installed: bool,
 }
 
 /// Why the server's checkpoint was not taken: the tree it names cannot
@@ -545,12 +542,11 @@ pub fn mirror(
     // in a new directory, was then what every later run, an honest server
     // and the right key given, was judged against. The files fetched wait
     // for a run that is served a tree it can read.
-    let installed = !gave_up;
-    let set_aside = match (held.is_some(), installed) {
-        (false, true) => set_aside_stray_tiles(dir)?,
+    let set_aside = match (held.is_some(), gave_up) {
+        (false, false) => set_aside_stray_tiles(dir)?,
         _ => None,
     };
-    if installed {
+    if !gave_up {
         move_into_place(&waiting, dir)?;
         let _ = std::fs::remove_file(&fetched_for);
         let staged = staging.path().join("checkpoint");
@@ -576,7 +572,6 @@ pub fn mirror(
         entries,
         leftovers_removed,
         set_aside,
-        installed,
     }))
 }
 
@@ -588,21 +583,15 @@ pub fn mirror(
 /// was kept and judged for ever, failing `verify-published`. Set aside,
 /// not removed: they may be someone's.
 fn set_aside_stray_tiles(dir: &Path) -> Result<Option<PathBuf>> {
-    if std::fs::symlink_metadata(dir.join("tile")).is_err() {
+    let tile = dir.join("tile");
+    if std::fs::symlink_metadata(&tile).is_err() {
         return Ok(None);
     }
-    set_aside(dir, "tile", "stray").map(Some)
-}
-
-/// Moves `dir/name` to `dir/.claimtrail-mirror-{aside}` (or `-2`, `-3`…,
-/// never over an earlier one), and says where.
-fn set_aside(dir: &Path, name: &str, aside: &str) -> Result<PathBuf> {
-    let from = dir.join(name);
     let mut n = 1;
     let to = loop {
         let name = match n {
-            1 => format!(".claimtrail-mirror-{aside}"),
-            n => format!(".claimtrail-mirror-{aside}-{n}"),
+            1 => ".claimtrail-mirror-stray".to_string(),
+            n => format!(".claimtrail-mirror-stray-{n}"),
         };
         let to = dir.join(name);
         if std::fs::symlink_metadata(&to).is_err() {
@@ -610,8 +599,8 @@ fn set_aside(dir: &Path, name: &str, aside: &str) -> Result<PathBuf> {
         }
         n += 1;
     };
-    std::fs::rename(&from, &to).map_err(|e| Error::write(&from, &e))?;
-    Ok(to)
+    std::fs::rename(&tile, &to).map_err(|e| Error::write(&tile, &e))?;
+    Ok(Some(to))
 }
 
 /// Leaves the directory as it is, but for the served note, saved under

@@ -690,12 +690,22 @@ fn fold_units(
 /// word), `Some(true)` for a capital (the hyphen is the word's own:
 /// `al-` then `Shughur`), `None` otherwise.
 pub(crate) fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
+    after_line_end(ahead)
+        .filter(|c| c.is_alphabetic())
+        .map(|c| !c.is_lowercase())
+}
+
+/// What follows a hyphen when it ends a line: spaces or tabs, one line
+/// break (`\n`, `\r\n`), the next line's indent, then a letter or a digit,
+/// which is given; `None` otherwise. The quote matcher's reading
+/// ([`line_end_hyphen`]) and the suggester's mending of names both go by it.
+pub(crate) fn after_line_end(ahead: impl Iterator<Item = (usize, char)>) -> Option<char> {
     let mut breaks = 0;
     for (_, c) in ahead {
         match c {
             '\n' => breaks += 1,
             ' ' | '\t' | '\r' => {}
-            c if breaks == 1 && c.is_alphabetic() => return Some(!c.is_lowercase()),
+            c if breaks == 1 && c.is_alphanumeric() => return Some(c),
             _ => return None,
         }
         if breaks > 1 {

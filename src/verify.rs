@@ -1477,8 +1477,6 @@ struct Verifier<'c> {
     origin: Option<String>,
     next_seq: u64,
     prev: Hash,
-    /// The seq of the row whose hash `prev` is (none before the first).
-    prev_seq: Option<u64>,
     entries: u64,
     /// Seq of the entry being checked, and the item it creates.
     current: u64,
@@ -1656,7 +1654,6 @@ impl<'c> Verifier<'c> {
             origin: None,
             next_seq: 0,
             prev: Hash::ZERO,
-            prev_seq: None,
             entries: 0,
             current: 0,
             current_id: None,
@@ -1870,6 +1867,9 @@ impl<'c> Verifier<'c> {
         let seq = row_seq.max(0) as u64;
         let s = Some(seq);
         let k = Some(row_kind);
+        // Entries missing just before this one: `prev` is then not held
+        // against another row's hash (or zeros) as theirs.
+        let before_missing = row_seq >= 0 && seq > self.next_seq;
         if row_seq < 0 || seq != self.next_seq {
             let detail = if row_seq < 0 || seq < self.next_seq {
                 format!(
@@ -1897,7 +1897,6 @@ impl<'c> Verifier<'c> {
 
         let computed = p.computed;
         let prev = std::mem::replace(&mut self.prev, computed);
-        let prev_seq = self.prev_seq.replace(seq);
         const HASH_DETAIL: &str =
             "stored hash is not SHA-256(0x00 || leaf) of the payload and signature";
 
@@ -1986,12 +1985,13 @@ impl<'c> Verifier<'c> {
             // The entry before is missing (the `sequence` problem says so):
             // `prev` was held against the hash of another row, or zeros,
             // and shown as the missing entry's hash.
-            let detail = match seq.checked_sub(1) {
-                Some(before) if prev_seq != Some(before) => format!(
-                    "prev {} names entry {before}, which is missing, so the chain cannot be followed to it",
-                    &h.prev.to_hex()[..12]
+            let detail = match before_missing {
+                true => format!(
+                    "prev {} names entry {}, which is missing, so the chain cannot be followed to it",
+                    &h.prev.to_hex()[..12],
+                    seq - 1
                 ),
-                _ => chain_detail(&h.prev, seq, &prev),
+                false => chain_detail(&h.prev, seq, &prev),
             };
             self.problem(s, k, id, Check::Chain, detail);
         }

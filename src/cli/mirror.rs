@@ -112,9 +112,9 @@ fn mirrored(m: &Mirrored) -> Result<()> {
     let word = claimtrail::text::shell_word(&m.dir);
     outln!(
         "{} log {} from {} into {dir}: checkpoint of {}, root {}",
-        match m.installed {
-            true => "mirrored",
-            false => "did not mirror",
+        match m.gave_up {
+            false => "mirrored",
+            true => "did not mirror",
         },
         escape(&m.origin),
         escape(&m.url),

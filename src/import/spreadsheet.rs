@@ -820,16 +820,7 @@ mod tests {
             }
         }
         for f in FIELDS {
-            let known = [
-                "source",
-                "claim",
-                "annotation",
-                "retraction",
-                "annotation_retraction",
-                "source_amendment",
-            ]
-            .iter()
-            .any(|t| {
+            let known = TYPES.iter().any(|t| {
                 let line = format!(r#"{{"type":"{t}","{f}":null}}"#);
                 !parse_line(line.as_bytes())
                     .err()

@@ -253,7 +253,7 @@ pub(super) fn join_line_hyphens(s: &str) -> std::borrow::Cow<'_, str> {
     while let Some((_, c)) = chars.next() {
         let hyphen = matches!(c, '-' | '\u{ad}') && prev.is_some_and(char::is_alphabetic);
         let next = if hyphen {
-            after_line_end(chars.clone())
+            crate::text::after_line_end(chars.clone())
         } else {
             None
         };
@@ -272,26 +272,6 @@ pub(super) fn join_line_hyphens(s: &str) -> std::borrow::Cow<'_, str> {
         prev = Some(c);
     }
     std::borrow::Cow::Owned(out)
-}
-
-/// What follows a hyphen when it ends a line: spaces or tabs, one line
-/// break (`\n`, `\r\n`), the next line's indent, then a letter or a digit,
-/// which is given; `None` otherwise (as [`crate::text::line_end_hyphen`],
-/// with digits).
-fn after_line_end(ahead: impl Iterator<Item = (usize, char)>) -> Option<char> {
-    let mut breaks = 0;
-    for (_, c) in ahead {
-        match c {
-            '\n' => breaks += 1,
-            ' ' | '\t' | '\r' => {}
-            c if breaks == 1 && c.is_alphanumeric() => return Some(c),
-            _ => return None,
-        }
-        if breaks > 1 {
-            return None;
-        }
-    }
-    None
 }
 
 /// The words [`join_line_hyphens`] joins by a guess in `text`: each
@@ -319,7 +299,7 @@ pub(super) fn ambiguous_line_hyphens(text: &str) -> HashMap<String, String> {
     for (at, c) in text.char_indices() {
         let broken = c == '-'
             && prev.is_some_and(char::is_alphabetic)
-            && after_line_end(slice(text, at + 1, text.len()).char_indices())
+            && crate::text::after_line_end(slice(text, at + 1, text.len()).char_indices())
                 .is_some_and(char::is_lowercase);
         if !crate::text::draws_nothing(c) {
             prev = Some(c);

@@ -2175,14 +2175,7 @@ fn a_log_cut_back_before_its_signers_enrolment_says_what_the_checkpoint_shows() 
 #[test]
 fn two_signed_trees_of_one_size_are_said_to_prove_a_fork() {
     let a = Work::with_claims();
-    let b = Work::new();
-    for k in ["admin", "analyst", "auditor"] {
-        for ext in ["", ".pub"] {
-            let name = format!("{k}{ext}");
-            std::fs::copy(a.path(&name), b.path(&name)).unwrap();
-        }
-    }
-    std::fs::write(&b.db, a.db_bytes()).unwrap();
+    let b = a.copy();
     a.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
         .ok();
     b.run(

@@ -432,6 +432,21 @@ impl Work {
             .to_string()
     }
 
+    /// A second workspace holding a copy of this one's log and of the
+    /// team's keys: appended to apart, the two are one log signed two
+    /// ways (a fork).
+    pub fn copy(&self) -> Work {
+        let b = Work::new();
+        for k in ["admin", "analyst", "auditor"] {
+            for ext in ["", ".pub"] {
+                let name = format!("{k}{ext}");
+                std::fs::copy(self.path(&name), b.path(&name)).unwrap();
+            }
+        }
+        std::fs::write(&b.db, self.db_bytes()).unwrap();
+        b
+    }
+
     /// A log with an admin, an analyst and an auditor enrolled.
     pub fn with_team() -> Work {
         let w = Work::new();

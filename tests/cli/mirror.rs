@@ -1068,14 +1068,7 @@ fn forked() -> (Work, PathBuf, PathBuf) {
 /// [`forked`], with `a` and `b` grown by `more_a` and `more_b` annotations.
 fn forked_by(more_a: usize, more_b: usize) -> (Work, PathBuf, PathBuf) {
     let a = Work::with_claims();
-    let b = Work::new();
-    for k in ["admin", "analyst", "auditor"] {
-        for ext in ["", ".pub"] {
-            let name = format!("{k}{ext}");
-            std::fs::copy(a.path(&name), b.path(&name)).unwrap();
-        }
-    }
-    std::fs::write(&b.db, a.db_bytes()).unwrap();
+    let b = a.copy();
     a.annotations_noted(more_a, Some("fork A"));
     a.run(Some("admin"), &["checkpoint"]).ok();
     b.annotations_noted(more_b, Some("fork B"));

@@ -1039,7 +1039,12 @@ impl<'t> Builder<'t> {
                 Target::Clause(comma + 1, end)
             };
             (comma, t)
-        } else if k > s0 && items.get(k - 1).is_some_and(|i| i.kind == Kind::Punct(',')) {
+        } else if k > s0
+            && items.get(k - 1).is_some_and(|i| {
+                // `“…,” according to X`: the comma is inside the marks.
+                i.kind == Kind::Punct(',') || (k - 1 == s0 && matches!(i.kind, Kind::Quote(_)))
+            })
+        {
             let mut x_end = s1.min(x_start + WINDOW);
             while x_end > x_start
                 && matches!(
@@ -1060,7 +1065,7 @@ impl<'t> Builder<'t> {
             }
             let claim_start = s0;
             if matches!(items.get(claim_start).map(|i| i.kind), Some(Kind::Quote(_)))
-                && k - 1 == claim_start + 1
+                && (k - 1 == claim_start + 1 || k - 1 == claim_start)
             {
                 (x_end, Target::TailQuote(claim_start))
             } else {
@@ -1481,7 +1486,8 @@ impl<'t> Builder<'t> {
                 report = true;
                 if via.is_none() {
                     if let Some(by) = (x..y).find(|&j| self.is_word(items, j, "by")) {
-                        speaker_parts = vec![self.span_text(items, by + 1, y)];
+                        let author = self.span_text(items, by + 1, y);
+                        speaker_parts = vec![lexicon::author_only(&author).to_string()];
                         context.push(self.span_text(items, x, y));
                     }
                 }

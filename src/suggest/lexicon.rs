@@ -705,7 +705,7 @@ pub(super) fn channel_author(phrase: &str) -> Option<String> {
             || (DETERMINERS.contains(&first.to_lowercase().as_str())
                 && author.split_whitespace().count() > 1);
         if joined && names_no_one(head) && authorlike && !names_no_one(author) {
-            return Some(without_time(author).to_string());
+            return Some(author_only(author).to_string());
         }
     }
     // `<author>'s <channel>`
@@ -719,6 +719,24 @@ pub(super) fn channel_author(phrase: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The author named after a channel's `by`, without what follows it: when
+/// or where the channel came out (`a report by Reuters published on
+/// Monday`: Reuters, not `Reuters published`).
+pub(super) fn author_only(author: &str) -> &str {
+    without_time(without_when_out(author))
+}
+
+fn without_when_out(author: &str) -> &str {
+    let mut at = 0;
+    for (i, w) in author.split(' ').enumerate() {
+        if i > 0 && (AUTHORED.contains(&w) || matches!(w, "dated" | "seen" | "obtained")) {
+            return author[..at].trim_end();
+        }
+        at += w.len() + 1;
+    }
+    author
 }
 
 /// `author` without a time phrase at its end (`the army on Tuesday`, `the

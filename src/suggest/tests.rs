@@ -329,6 +329,17 @@ fn reported_speech() {
     assert_eq!(c.quote(text), "Power was cut to 12,000 homes");
     assert_eq!(c.provenance, "news_agency");
 
+    // The comma inside the marks: the quotation is the claim.
+    for text in [
+        "\"The road is closed,\" according to the Red Crescent.",
+        "“The road to Idlib is closed,” according to the Red Crescent.",
+    ] {
+        let c = only(text);
+        assert!(c.quote(text).starts_with("The road"), "{text}: {c:?}");
+        assert!(!c.quote(text).contains('"'), "{text}: {c:?}");
+        assert_eq!(c.speaker, "the Red Crescent", "{text}: {c:?}");
+    }
+
     let text = "Interfax, citing a police source, reported that two suspects had been detained.";
     let c = only(text);
     assert_eq!(c.quote(text), "two suspects had been detained");
@@ -859,6 +870,12 @@ fn a_channel_after_according_to_is_no_speaker() {
             "A statement issued by the army said the strike killed nine people.",
             "the army",
             "statement",
+        ),
+        // The participle after the author says when it came out.
+        (
+            "A report by Reuters published on Monday said 40 people had died.",
+            "Reuters",
+            "report",
         ),
         // A relay after the verb's clause: the verb's subject speaks.
         (

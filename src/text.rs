@@ -465,7 +465,7 @@ fn line_end_pattern(needle: &str, allow: &[Difference]) -> Option<String> {
         let before = needle[..start].chars().next_back().unwrap_or('\0');
         let rest = &needle[start + c.len_utf8()..];
         let read_as_break = matches!(c, '-' | '\u{2010}')
-            && before.is_alphabetic()
+            && before.is_alphanumeric()
             && typed_break(rest.char_indices()).is_some();
         if read_as_break {
             // The hyphen, and the spaces copied for the break.
@@ -552,7 +552,7 @@ fn fold_units(
                 .is_some_and(|&(_, m)| !m.is_ascii() && is_combining_mark(m));
         let broken = match hyphenation
             && matches!(c, '-' | '\u{2010}' | '\u{00ad}')
-            && before.is_alphabetic()
+            && before.is_alphanumeric()
         {
             true => line_end_hyphen(chars.clone()),
             false => None,
@@ -691,7 +691,7 @@ fn fold_units(
 /// `al-` then `Shughur`), `None` otherwise.
 pub(crate) fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
     after_line_end(ahead)
-        .filter(|c| c.is_alphabetic())
+        .filter(|c| c.is_alphanumeric())
         .map(|c| !c.is_lowercase())
 }
 
@@ -723,7 +723,7 @@ fn typed_break(ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
     for (_, c) in ahead {
         match c {
             ' ' | '\t' => {}
-            c if c.is_alphabetic() => return Some(!c.is_lowercase()),
+            c if c.is_alphanumeric() => return Some(!c.is_lowercase()),
             _ => return None,
         }
     }
@@ -737,7 +737,7 @@ fn has_broken_word(text: &str) -> bool {
     let mut before = '\0';
     for (at, c) in text.char_indices() {
         if matches!(c, '-' | '\u{2010}' | '\u{00ad}')
-            && before.is_alphabetic()
+            && before.is_alphanumeric()
             && line_end_hyphen(text[at + c.len_utf8()..].char_indices()).is_some()
         {
             return true;

@@ -3857,13 +3857,14 @@ fn a_speaker_in_greek_or_german_capitals_is_the_same_speaker() {
 /// Text copied out of a PDF breaks words across lines with a hyphen
 /// (`evacu-` then `ation`): a quote typed as the word reads is found
 /// there, with the span to claim; a name's own hyphen before a capital
-/// stays. It was "does not occur", with no place shown.
+/// or a digit (`COVID-` then `19`) stays. It was "does not occur", with
+/// no place shown.
 #[test]
 fn a_word_a_pdf_broke_across_lines_is_found_with_its_span() {
     let w = Work::with_claims();
     std::fs::write(
         w.path("pdf.txt"),
-        "Officials said the evacu-\nation was ordered at dawn from Jisr al-\nShughur.\n",
+        "Officials said the evacu-\nation was ordered at dawn from Jisr al-\nShughur. The COVID-\n19 ward was full.\n",
     )
     .unwrap();
     let add = ["source", "add", "pdf.txt", "--kind", "statement"];
@@ -3874,6 +3875,7 @@ fn a_word_a_pdf_broke_across_lines_is_found_with_its_span() {
         "error: the quote does not occur in S2 as given, but with other hyphens at line ends it does, at line 1 col 16 (bytes 15..43): `the evacu-\\nation was ordered` (hint: to claim the source's own text, use --span 15..43 instead of --quote)",
     );
     on_s2(&["--quote", "Jisr al-Shughur"]).error("at line 2 col 32 (bytes 57..73): `Jisr al-\\nShughur` (hint: to claim the source's own text, use --span 57..73");
+    on_s2(&["--quote", "The COVID-19 ward"]).error("at line 3 col 10 (bytes 75..93): `The COVID-\\n19 ward` (hint: to claim the source's own text, use --span 75..93");
     assert!(w.db_bytes() == before);
     assert_eq!(on_s2(&["--span", "15..43"]).ok().trim(), "C3");
     // Searched as the word reads, too.

@@ -1170,8 +1170,8 @@ def main():
     ap.add_argument("db", nargs="?")
     ap.add_argument("--self-test", action="store_true",
                     help="check the Ed25519 and signed-note code on known answers, and exit")
-    ap.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
-                    help="a checkpoint kept outside the log")
+    ap.add_argument("--checkpoint", action="extend", nargs="+", default=[], metavar="FILE",
+                    help="checkpoints kept outside the log (one or more; may be repeated)")
     ap.add_argument("--no-signatures", action="store_true",
                     help="skip the ssh-keygen call per entry (every other signature check stays)")
     ap.add_argument("--json", action="store_true")
@@ -1196,8 +1196,10 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             log = Log(db, None if args.no_signatures else OpenSsh(tmp))
             log.run()
+        judged = []
         for path in args.checkpoint:
             status, detail = kept(log, path)
+            judged.append({"file": path, "status": status, "detail": detail})
             if status != "consistent":
                 log.problem(None, None, None, "checkpoint", f"{path}: {status}: {detail}")
     except (sqlite3.Error, OSError, ValueError) as e:
@@ -1206,9 +1208,13 @@ def main():
     root = tree_root(log.leaves).hex()
     if args.json:
         print(json.dumps({"origin": log.origin, "entries": len(log.leaves), "tree_root": root,
-                          "ok": not log.problems, "problems": log.problems}, indent=2))
+                          "checkpoints": judged, "ok": not log.problems,
+                          "problems": log.problems}, indent=2))
     else:
         print(f"log {log.origin}: {len(log.leaves)} entries, tree root {root}")
+        for j in judged:
+            if j["status"] == "consistent":
+                print(f"checkpoint {j['file']} ({j['detail']}): consistent")
         for pr in log.problems:
             where = "log" if pr["seq"] is None else f"entry {pr['seq']} ({pr['kind']}" + (
                 f" {pr['id']})" if pr["id"] else ")")

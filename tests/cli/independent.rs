@@ -192,6 +192,15 @@ fn the_independent_verifier_agrees_on_every_kind_of_entry() {
     assert_eq!(ours["counts"]["redacted_sources"], 1);
     assert_eq!(ours["counts"]["retracted_claims"], 1);
     assert_eq!(ours["counts"]["revoked_keys"], 1);
+    assert_eq!(theirs["checkpoints"][0]["status"], "consistent");
+
+    // Several kept files after one `--checkpoint`, as `verify` takes them,
+    // each judged on a line of its own.
+    let theirs = independent(&w.db, &["--checkpoint", &cp, &cp]);
+    let line = format!("checkpoint {cp} (size 17): consistent\n");
+    assert_eq!(theirs.code, 0, "{}\n{}", theirs.stdout, theirs.stderr);
+    assert_eq!(theirs.stdout.matches(&line).count(), 2, "{}", theirs.stdout);
+    assert!(theirs.stdout.ends_with("OK: no problems found\n"));
 }
 
 #[test]

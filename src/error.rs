@@ -5,6 +5,13 @@
 use crate::model::{Fingerprint, ItemId, Kind, Role};
 use std::path::PathBuf;
 
+/// How to put a backup back: the -wal and -shm files beside a log belong
+/// to that file, and SQLite reads a -wal left there with whatever file
+/// takes the name (a backup copied over a crashed log's file, beside the
+/// crashed state's -wal, read as damage, and a command could write into
+/// that mixture).
+pub const RESTORE: &str = "restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place";
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("no claimtrail database at {0}")]
@@ -53,7 +60,10 @@ pub enum Error {
     },
     #[error("cannot use key {path}: {reason}")]
     KeyFile { path: PathBuf, reason: String },
-    #[error("key file {path} is readable by others (mode {mode:03o})")]
+    #[error("key file {path} is open to {} (mode {mode:03o})", match mode & 0o007 {
+        0 => "its group",
+        _ => "other users",
+    })]
     KeyPermissions { path: PathBuf, mode: u32 },
     #[error("no signing key given")]
     NoKey,
@@ -282,7 +292,7 @@ impl Error {
             Error::WrongPassphrase(_) => "check what you typed and try again".into(),
             Error::NotEnrolled(_) => "ask an admin to enroll it: `claimtrail --key ADMIN_KEY key add YOUR_KEY.pub --role analyst` (or auditor, or admin)".into(),
             Error::Revoked { successor: Some(new), name, .. } => format!("sign with {}'s new key, {new}, enrolled under the same name: give its file with --key (or CLAIMTRAIL_KEY)", crate::text::escape(name)),
-            Error::Revoked { .. } => "use your new key; ask an admin to enroll one with `claimtrail key add`".into(),
+            Error::Revoked { .. } => "this log holds no newer key of that name: ask an admin to enroll one (`claimtrail key new` makes it; the admin runs `claimtrail key add` with its .pub and your name as --name)".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } => hint.clone(),
             Error::Busy(0) => "try again, or set CLAIMTRAIL_BUSY_TIMEOUT to the seconds it may wait; unset, it waits 30".into(),
@@ -292,9 +302,9 @@ impl Error {
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them; when another user, who could only read the log, made them, `ls -l` shows theirs, and they or an admin remove the two while no one uses the log): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
-            e if e.is_damage() => "the file is damaged: restore the log from a backup (a copy that `backup` wrote before the damage)".into(),
+            e if e.is_damage() => format!("the file is damaged: run `claimtrail verify` to see why; {RESTORE}"),
             Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
-            Error::Damaged(_) => "run `claimtrail verify` to see every problem; keep the damaged file as evidence, and restore the log from a backup made before the damage (the copies `claimtrail backup PATH` wrote then; a backup made now copies the damage)".into(),
+            Error::Damaged(_) => format!("run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and {RESTORE}"),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }
     }

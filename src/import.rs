@@ -3608,6 +3608,9 @@ fn at(unit: &str, n: u64, e: Error) -> Error {
         }
         Error::Invalid { what, hint } => Error::invalid(format!("{unit} {n}: {what}"), hint),
         e if e.is_failure() => e,
+        // The key revoked while the import ran (by an admin, between two
+        // batches): no fault of the line, which the hint had said to fix.
+        e @ Error::Revoked { .. } => e,
         other => Error::invalid(format!("{unit} {n}: {other}"), other.hint()),
     }
 }

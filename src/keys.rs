@@ -149,8 +149,9 @@ impl PublicKey {
         }
         // A byte order mark, as Notepad writes it, is not part of the key.
         let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        let ssh = SshPublicKey::from_openssh(line.trim()).map_err(|e| {
-            other_key_format(line).unwrap_or_else(|| format!("not an OpenSSH public key ({e})"))
+        let line = fields_one_space_apart(line);
+        let ssh = SshPublicKey::from_openssh(&line).map_err(|e| {
+            other_key_format(&line).unwrap_or_else(|| format!("not an OpenSSH public key ({e})"))
         })?;
         PublicKey::from_ssh(ssh)
     }
@@ -888,9 +889,13 @@ impl Signer {
             reason,
         })?;
         let Some(agent) = crate::agent::Agent::from_env() else {
+            let why = match std::env::var_os("SSH_AUTH_SOCK") {
+                Some(_) => "SSH_AUTH_SOCK is empty",
+                None => "SSH_AUTH_SOCK is not set",
+            };
             return Err(Error::Invalid {
                 what: format!(
-                    "cannot use key {}: it is a public key, and no ssh-agent is running to sign with it (SSH_AUTH_SOCK is not set)",
+                    "cannot use key {}: it is a public key, and no ssh-agent is running to sign with it ({why})",
                     path.display()
                 ),
                 hint: "give the private key file (without .pub), or start `ssh-agent` and `ssh-add` the key".into(),
@@ -1157,9 +1162,33 @@ fn key_blob(public: &PublicKey) -> Vec<u8> {
     blob
 }
 
+/// A public key line (`ssh-ed25519 AAAA… comment`) with its fields one
+/// space apart, the comment as it was: OpenSSH reads any run of spaces and
+/// tabs between them (a line pasted from a mail or a chat often has a tab
+/// or two spaces), where the `ssh-key` crate refused such a line as
+/// "character encoding invalid".
+fn fields_one_space_apart(line: &str) -> String {
+    let blank = |c: char| c == ' ' || c == '\t';
+    let line = line.trim();
+    let mut rest = line;
+    let mut fields = Vec::with_capacity(3);
+    for _ in 0..2 {
+        let end = rest.find(blank).unwrap_or(rest.len());
+        fields.push(&rest[..end]);
+        rest = rest[end..].trim_start_matches(blank);
+        if rest.is_empty() {
+            break;
+        }
+    }
+    if !rest.is_empty() {
+        fields.push(rest);
+    }
+    fields.join(" ")
+}
+
 /// The comment of a public key line (`ssh-ed25519 AAAA… comment`).
 fn comment_of(line: &str) -> String {
-    SshPublicKey::from_openssh(line.trim())
+    SshPublicKey::from_openssh(&fields_one_space_apart(line))
         .map(|k| k.comment().to_string())
         .unwrap_or_default()
 }
@@ -1338,6 +1367,17 @@ mod tests {
         );
         assert_eq!(back.fingerprint(), s.fingerprint());
         assert!(s.fingerprint().as_str().starts_with("SHA256:"));
+        // Fields apart by a tab or several spaces, as OpenSSH reads them;
+        // the comment keeps its own spacing.
+        let (kind, b64) = line.split_once(' ').unwrap();
+        for spaced in [
+            format!("{kind}\t{b64}\tRana  Haddad"),
+            format!("{kind}  {b64} \t Rana  Haddad\t"),
+        ] {
+            let k = PublicKey::from_openssh(&spaced).unwrap();
+            assert_eq!(k.fingerprint(), s.fingerprint(), "{spaced:?}");
+            assert_eq!(comment_of(&spaced), "Rana  Haddad", "{spaced:?}");
+        }
     }
 
     #[test]

@@ -138,7 +138,10 @@ const MAX_SHOWN: usize = 2000;
 /// panic and exit 101.
 fn say(line: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{line}");
+    // In one write, newline included: stderr is unbuffered, and `writeln!`
+    // wrote the line and its newline apart, so that two commands sharing
+    // one log file (`2>>errors.log`) ran their lines together.
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }
 
 /// A usage error as the one line every other error is, `error: what (hint:

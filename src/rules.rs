@@ -514,6 +514,17 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                          `claimtrail key new PATH` and enroll that",
                     )));
                 }
+                let hint = match k.role == b.role {
+                    // Enrolled again as it is: nothing to do.
+                    true => {
+                        "a key is enrolled once, and this one already has that role, as \
+                             `claimtrail key list` shows: nothing to do"
+                    }
+                    false => {
+                        "a key is enrolled once, as `claimtrail key list` shows; for \
+                              another role, make a new key and enroll that"
+                    }
+                };
                 return Ok(Err(v(
                     Check::Body,
                     format!(
@@ -523,10 +534,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                         k.name
                     ),
                 )
-                .hint(
-                    "a key is enrolled once, as `claimtrail key list` shows; for another role, \
-                     make a new key and enroll that",
-                )));
+                .hint(hint)));
             }
             // Keys under one name sign for one person (`same_person`): a
             // second key under a live key's name would be taken for that

@@ -415,6 +415,13 @@ pub fn verify_listing(
         .reader()
         .ok()
         .map(|c| std::thread::spawn(move || sqlite_checks(&c, false)));
+    // A damaged file read with a -wal beside it may be a copy put back
+    // (a restore) beside the -wal of a later state, which SQLite reads
+    // with whatever file has that name: the pair reads as damage while
+    // the file alone may be whole. The findings say so.
+    let wal = crate::store::has_pending_wal(store.path())
+        .then(|| wal_beside(&crate::store::sibling(store.path(), "-wal")));
+    let wal = wal.as_deref().unwrap_or("");
     let mut passed = false;
     match v.run(progress).and_then(|()| v.final_checks()) {
         Ok(()) => passed = true,
@@ -423,9 +430,10 @@ pub fn verify_listing(
         // it, not a failure to run.
         Err(e) if e.is_damage() => {
             let detail = format!(
-                "the file is damaged: SQLite stopped reading after {} ({}); restore the log from a backup",
+                "the file is damaged: SQLite stopped reading after {} ({}){wal}; {}",
                 crate::text::count(v.entries, "entry"),
-                e.sqlite_message()
+                e.sqlite_message(),
+                crate::error::RESTORE
             );
             v.cause(Check::File, detail)
         }
@@ -478,7 +486,7 @@ pub fn verify_listing(
             }
         }
     }
-    for found in file_findings(integrity) {
+    for found in file_findings(integrity, wal) {
         v.cause(Check::File, found);
     }
     let roots: BTreeMap<u64, Hash> = v
@@ -545,10 +553,17 @@ fn run_checks(conn: &rusqlite::Connection, pragmas: &[String]) -> Result<Vec<Str
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let bytes = blob_ref(row.get_ref(0)?).into_owned();
-                let line = crate::text::escape(&String::from_utf8_lossy(&bytes)).into_owned();
-                // A damaged page of a table is found by both checks.
-                if line != "ok" && !found.contains(&line) {
-                    found.push(line);
+                // One row may hold many findings, a line each, under a
+                // `*** in database main ***` heading: they were one
+                // problem line thousands of characters long, with `\n`s.
+                for line in String::from_utf8_lossy(&bytes).lines() {
+                    let line = crate::text::escape(line.trim()).into_owned();
+                    // A damaged page of a table is found by both checks.
+                    if !matches!(line.as_str(), "ok" | "" | "*** in database main ***")
+                        && !found.contains(&line)
+                    {
+                        found.push(line);
+                    }
                 }
             }
         }
@@ -564,14 +579,34 @@ fn run_checks(conn: &rusqlite::Connection, pragmas: &[String]) -> Result<Vec<Str
     }
 }
 
+/// What a damage finding adds when a -wal file with commits is beside the
+/// log (`path`): the two may not belong together.
+fn wal_beside(path: &std::path::Path) -> String {
+    format!(
+        ", read with the -wal file beside it ({}): if a copy was put in the file's place (a restore) while that -wal, of another state of the log, stayed, the pair reads as damage: move the -wal and the -shm aside and verify again",
+        path.display()
+    )
+}
+
 /// The findings of the checks of the file, as verify reports them: the
 /// first says what such findings mean; the others, only what.
-fn file_findings(lines: Vec<String>) -> Vec<String> {
+fn file_findings(mut lines: Vec<String>, wal: &str) -> Vec<String> {
+    // A torn file can give a line per page: the first ones say what is
+    // wrong, and `PRAGMA integrity_check` run by hand lists the rest.
+    const SHOWN: usize = 10;
+    if lines.len() > SHOWN + 1 {
+        let more = lines.len() - SHOWN;
+        lines.truncate(SHOWN);
+        lines.push(format!(
+            "and {} of the same check (SQLite's `PRAGMA integrity_check` lists them all)",
+            crate::text::count(more as u64, "more finding")
+        ));
+    }
     lines
         .into_iter()
         .enumerate()
         .map(|(i, words)| match i {
-            0 => format!("SQLite's integrity check of the file: {words}; the file was changed below its tables (an index that no longer matches its table, a damaged page): restore the log from a backup"),
+            0 => format!("SQLite's integrity check of the file: {words}; the file was changed below its tables (an index that no longer matches its table, a damaged page){wal}: {}", crate::error::RESTORE),
             _ => format!("SQLite's integrity check of the file: {words}"),
         })
         .collect()
@@ -861,10 +896,14 @@ pub(crate) fn judge_kept_by(
         // An admin's signature under the origin makes the checkpoint the
         // log's; an auditor's cosignature is listed beside it, never
         // accepted instead of it. Signers are named as the entries name
-        // them, else by the note's names.
+        // them, else by the note's names: the log's own signature first,
+        // then the cosigners in the note's order (they were in the order
+        // the log enrolled their keys, an auditor before a later admin).
         let named = |v: crate::checkpoint::Verified| -> Vec<String> {
-            v.signatures
-                .iter()
+            let mut signatures: Vec<_> = v.signatures.iter().collect();
+            signatures.sort_by_key(|s| s.name != origin);
+            signatures
+                .into_iter()
                 .map(|s| {
                     vkeys
                         .iter()
@@ -875,13 +914,7 @@ pub(crate) fn judge_kept_by(
         };
         let judged: std::result::Result<Vec<String>, String> = match &signers {
             Signers::Enrolled(_) => verify_log_note(note, origin, &verifiers)
-                .map(|v| {
-                    vkeys
-                        .iter()
-                        .filter(|(k, _)| v.verified_by(k))
-                        .map(|(_, n)| n.clone())
-                        .collect()
-                })
+                .map(named)
                 .map_err(|e| match e {
                     // A line of a key the log enrolled that does not
                     // verify makes the whole note refused (as C2SP's

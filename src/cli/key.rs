@@ -73,24 +73,34 @@ pub enum KeyCommand {
 }
 
 pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
+    // A quoted `"~/.ssh/desk"` reaches us with its `~`, as `--key` and
+    // CLAIMTRAIL_KEY may (see [`super::home`]): a key's path means the same
+    // to every key command.
+    use super::home;
     match c {
         KeyCommand::New {
             path,
             comment,
             no_passphrase,
-        } => new(ctx, path, comment, no_passphrase),
+        } => new(ctx, home(path), comment, no_passphrase),
         KeyCommand::Add {
             pubkey_file,
             role,
             name,
-        } => add(ctx, pubkey_file, role, name),
-        KeyCommand::Revoke { which, reason } => revoke(ctx, which, reason),
+        } => add(ctx, home(pubkey_file), role, name),
+        KeyCommand::Revoke { which, reason } => {
+            let which = match which.starts_with("~/") {
+                true => home(PathBuf::from(&which)).to_string_lossy().into_owned(),
+                false => which,
+            };
+            revoke(ctx, which, reason)
+        }
         KeyCommand::List => list(ctx),
         KeyCommand::AllowedSigners => allowed_signers(ctx),
         KeyCommand::Vkey {
             origin: Some(origin),
             pub_file: Some(file),
-        } => offline_vkey(ctx, &origin, file),
+        } => offline_vkey(ctx, &origin, home(file)),
         KeyCommand::Vkey { .. } => super::checkpoint::vkeys(ctx),
     }
 }
@@ -147,6 +157,15 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             return Err(Error::invalid(
                 "the comment is empty, and `key add` takes it as the key's name",
                 "give the person's or desk's name, e.g. --comment \"Rana Haddad\", or leave --comment out",
+            ));
+        }
+        if reads_as_account(c) {
+            return Err(Error::invalid(
+                format!(
+                    "the comment `{}` reads as an account on a machine or a mail address: `key add` takes the comment as the key's name, signed into the log for good, and would refuse it",
+                    escape(c)
+                ),
+                "give the person's or desk's name as it should appear in lists and reports, e.g. --comment \"Rana Haddad\"",
             ));
         }
         if let Some((what, hint)) = keys::name_problem(c) {
@@ -259,19 +278,7 @@ pub(super) fn name_refused(from_comment: bool, what: String, hint: &str) -> Erro
 /// checkpoints it cosigns, and no command renames it. Given with --name,
 /// it is taken as chosen.
 pub(super) fn refuse_account_as_name(name: &str) -> Result<()> {
-    // The account and host as the first word of the comment (`root@localhost
-    // (work)`), a Windows domain account (`CORP\jdoe@LAPTOP-1`), a host
-    // that is an address (`user@[::1]`).
-    let first = name.split_whitespace().next().unwrap_or_default();
-    let Some((user, host)) = first.split_once('@') else {
-        return Ok(());
-    };
-    let word = |s: &str, extra: &[char]| {
-        !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || extra.contains(&c))
-    };
-    if !(word(user, &['_', '-', '.', '+', '\'', '\u{2019}', '\\', '$'])
-        && word(host, &['-', '.', '[', ']', ':']))
-    {
+    if !reads_as_account(name) {
         return Ok(());
     }
     let shown = claimtrail::text::escape(name);
@@ -283,6 +290,23 @@ pub(super) fn refuse_account_as_name(name: &str) -> Result<()> {
             "give the name with --name \"…\" (as it should appear in lists and reports); to keep `{shown}`, give it so: --name '{shown}'"
         ),
     ))
+}
+
+/// Whether a key's comment reads as an account on a machine or a mail
+/// address ([`refuse_account_as_name`]): the account and host as the
+/// first word of the comment (`root@localhost (work)`), a Windows domain
+/// account (`CORP\jdoe@LAPTOP-1`), a host that is an address
+/// (`user@[::1]`).
+fn reads_as_account(name: &str) -> bool {
+    let first = name.split_whitespace().next().unwrap_or_default();
+    let Some((user, host)) = first.split_once('@') else {
+        return false;
+    };
+    let word = |s: &str, extra: &[char]| {
+        !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || extra.contains(&c))
+    };
+    word(user, &['_', '-', '.', '+', '\'', '\u{2019}', '\\', '$'])
+        && word(host, &['-', '.', '[', ']', ':'])
 }
 
 /// What to give when `key add`'s file is not a public key.

@@ -810,6 +810,12 @@ fn bad_input_leaves_the_log_unchanged() {
         &w,
         Some("admin"),
         &["key", "add", "analyst.pub", "--role", "analyst"],
+        "already enrolled (entry 1) as Rana Haddad (hint: a key is enrolled once, and this one already has that role, as `claimtrail key list` shows: nothing to do)",
+    );
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "add", "analyst.pub", "--role", "auditor"],
         "already enrolled (entry 1) as Rana Haddad (hint: a key is enrolled once, as `claimtrail key list` shows; for another role, make a new key and enroll that)",
     );
     refused(
@@ -4363,18 +4369,7 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
         &["key", "add", line.trim(), "--role", "auditor"],
     );
     assert!(r.ok().starts_with("enrolled Lina Haddad ("), "{}", r.stdout);
-    w.run(
-        None,
-        &[
-            "key",
-            "new",
-            w.path("vm").to_str().unwrap(),
-            "--no-passphrase",
-            "--comment",
-            "root@vm",
-        ],
-    )
-    .ok();
+    commented_key(&w, "vm", "root@vm");
     refused(
         &w,
         Some("admin"),
@@ -4395,18 +4390,7 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
     );
     assert!(r.ok().starts_with("enrolled root@vm ("), "{}", r.stdout);
     // An apostrophe in the account is still an account (o'neil@laptop).
-    w.run(
-        None,
-        &[
-            "key",
-            "new",
-            w.path("on").to_str().unwrap(),
-            "--no-passphrase",
-            "--comment",
-            "o'neil@laptop",
-        ],
-    )
-    .ok();
+    commented_key(&w, "on", "o'neil@laptop");
     refused(
         &w,
         Some("admin"),
@@ -4424,18 +4408,7 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
         ("win", "CORP\\jdoe@LAPTOP-1"),
         ("lh", "root@localhost (work)"),
     ] {
-        w.run(
-            None,
-            &[
-                "key",
-                "new",
-                w.path(file).to_str().unwrap(),
-                "--no-passphrase",
-                "--comment",
-                comment,
-            ],
-        )
-        .ok();
+        commented_key(&w, file, comment);
         let pubkey = format!("{file}.pub");
         refused(
             &w,
@@ -4451,18 +4424,7 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
         );
     }
     // A name with an address after it is a name.
-    w.run(
-        None,
-        &[
-            "key",
-            "new",
-            w.path("rh").to_str().unwrap(),
-            "--no-passphrase",
-            "--comment",
-            "Rana Haddad (desk@newsroom.example)",
-        ],
-    )
-    .ok();
+    commented_key(&w, "rh", "Rana Haddad (desk@newsroom.example)");
     let r = w.run(
         Some("admin"),
         &[
@@ -4479,6 +4441,98 @@ fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
         "{}",
         r.stdout
     );
+}
+
+/// A key whose .pub carries `comment`, as ssh-keygen's default comment
+/// (`user@host`) gives it: `key new` refuses such a comment.
+fn commented_key(w: &Work, file: &str, comment: &str) {
+    let path = w.path(file);
+    w.run(
+        None,
+        &[
+            "key",
+            "new",
+            path.to_str().unwrap(),
+            "--no-passphrase",
+            "--comment",
+            "x",
+        ],
+    )
+    .ok();
+    let pubfile = w.path(&format!("{file}.pub"));
+    let line = std::fs::read_to_string(&pubfile).unwrap();
+    let line = line.trim_end().strip_suffix(" x").unwrap();
+    std::fs::write(&pubfile, format!("{line} {comment}\n")).unwrap();
+}
+
+/// `key new` refuses a comment `key add` would refuse as the key's name
+/// (its printed next step failed); a .pub line whose fields are a tab or
+/// two spaces apart is read as OpenSSH reads it; and a quoted `~/` is the
+/// home directory for the key commands, as for `--key`.
+#[test]
+fn key_commands_take_what_openssh_and_the_shell_take() {
+    let w = Work::with_team();
+    let before = w.db_bytes();
+    w.run(
+        None,
+        &["key", "new", w.path("uh").to_str().unwrap(), "--no-passphrase", "--comment", "rana@newsroom.example"],
+    )
+    .error("error: the comment `rana@newsroom.example` reads as an account on a machine or a mail address: `key add` takes the comment as the key's name, signed into the log for good, and would refuse it (hint: give the person's or desk's name");
+    assert!(!w.path("uh").exists() && !w.path("uh.pub").exists());
+    // Fields a tab and two spaces apart, as a mail or a chat leaves them.
+    commented_key(&w, "tab", "Tab Key");
+    let line = std::fs::read_to_string(w.path("tab.pub")).unwrap();
+    let spaced = line.replacen(' ', "\t", 1).replacen(' ', "  ", 1);
+    std::fs::write(w.path("tab.pub"), &spaced).unwrap();
+    let r = w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            w.path("tab.pub").to_str().unwrap(),
+            "--role",
+            "analyst",
+        ],
+    );
+    assert!(r.ok().starts_with("enrolled Tab Key ("), "{}", r.stdout);
+    assert!(w.db_bytes() != before);
+    // `"~/keys/tilde"`, quoted, is under HOME.
+    let home = w.path("home");
+    std::fs::create_dir_all(home.join("keys")).unwrap();
+    let env = [("HOME", home.to_str().unwrap())];
+    w.run_with(
+        None,
+        &env,
+        &[
+            "key",
+            "new",
+            "~/keys/tilde",
+            "--no-passphrase",
+            "--comment",
+            "Tilde Person",
+        ],
+        None,
+    )
+    .ok();
+    assert!(home.join("keys/tilde.pub").exists());
+    let r = w.run_with(
+        Some("admin"),
+        &env,
+        &["key", "add", "~/keys/tilde.pub", "--role", "auditor"],
+        None,
+    );
+    assert!(
+        r.ok().starts_with("enrolled Tilde Person ("),
+        "{}",
+        r.stdout
+    );
+    let r = w.run_with(
+        Some("admin"),
+        &env,
+        &["key", "revoke", "~/keys/tilde.pub", "--reason", "left"],
+        None,
+    );
+    assert!(r.ok().contains("Tilde Person"), "{}", r.stdout);
 }
 
 /// `key revoke NAME` when every key of that name is revoked already says

@@ -378,6 +378,57 @@ fn commit_kept_in_the_wal(w: &Work) -> rusqlite::Connection {
     reader
 }
 
+/// A backup put back over a crashed log's file, beside the -wal the
+/// crashed writer left (`cp good.db claimtrail.db`, as the hint said):
+/// SQLite reads the two together, pages of two states. No command appends
+/// into that (an `annotate` did, in 2 of 14 red-team runs, and the log
+/// could then not be read at all); verify says the -wal may be why; moved
+/// aside with its -shm, the backup verifies.
+#[test]
+fn a_backup_put_back_beside_a_crashed_writers_wal_is_not_written_into() {
+    let w = Work::with_claims();
+    w.run(None, &["backup", "good.db"]).ok();
+    std::fs::write(
+        w.path("long.txt"),
+        "A statement read out at length. ".repeat(3000),
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "long.txt", "--kind", "statement"],
+    )
+    .ok();
+    for c in ["C1", "C2"] {
+        w.run(Some("analyst"), &["annotate", c, "--verdict", "disputed"])
+            .ok();
+    }
+    // The writer's -wal as a crash leaves it: commits not folded yet.
+    let reader = commit_kept_in_the_wal(&w);
+    let wal = std::fs::read(format!("{}-wal", w.db.display())).unwrap();
+    assert!(!wal.is_empty());
+    drop(reader);
+    std::fs::copy(w.path("good.db"), &w.db).unwrap();
+    std::fs::write(format!("{}-wal", w.db.display()), &wal).unwrap();
+    let _ = std::fs::remove_file(format!("{}-shm", w.db.display()));
+    let files = || ["", "-wal"].map(|s| std::fs::read(format!("{}{s}", w.db.display())).unwrap());
+    let before = files();
+    let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
+    r.error("-wal), the log's entries create ");
+    r.error(": a copy put in the file's place beside that -wal reads so: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place)");
+    assert!(files() == before, "the log's files changed");
+    let v = w.run(None, &["verify"]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(
+        v.stdout
+            .contains("PROBLEM entry 7 (source.add S2): projection: table sources has no row id=2"),
+        "{}",
+        v.stdout
+    );
+    std::fs::remove_file(format!("{}-wal", w.db.display())).unwrap();
+    let _ = std::fs::remove_file(format!("{}-shm", w.db.display()));
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+}
+
 /// A command refused before it appends leaves a log's files as they were,
 /// also commits still in its -wal: closing the last connection folded the
 /// -wal into the file and deleted it, so the file a chain of custody had

@@ -652,7 +652,7 @@ fn a_rotated_keys_refusal_names_the_new_key() {
     w.revoke("admin", "analyst", "rotated");
     // No successor yet: the general hint.
     w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
-        .error("(hint: use your new key; ask an admin to enroll one with `claimtrail key add`)");
+        .error("(hint: this log holds no newer key of that name: ask an admin to enroll one (`claimtrail key new` makes it; the admin runs `claimtrail key add` with its .pub and your name as --name))");
     w.enroll("analyst2", "analyst", "Rana Haddad");
     let keys: serde_json::Value =
         serde_json::from_str(w.run(None, &["--json", "key", "list"]).ok()).unwrap();
@@ -1182,7 +1182,16 @@ fn passphrase_protected_keys() {
         &["source", "add", FIXTURE, "--kind", "article"],
         None,
     )
-    .error("readable by others");
+    .error("is open to other users (mode 644) (hint: run `chmod 600 ");
+    // Open to its group only: said so (it said "readable by others").
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+    w.run_with(
+        Some("secret"),
+        &[("CLAIMTRAIL_PASSPHRASE", "correct horse")],
+        &["source", "add", FIXTURE, "--kind", "article"],
+        None,
+    )
+    .error("is open to its group (mode 640) (hint: run `chmod 600 ");
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
     // What the log would refuse of a key is refused before the key is
     // unlocked: a protected analyst key asked to enroll a key is told its

@@ -62,7 +62,13 @@ pub fn render(r: &Report) -> String {
                         Some(_) => " (key revoked)",
                         None => "",
                     };
-                    f(a).map(|v| format!("{}{revoked}: {v}", a.signed.signer_name))
+                    // An auditor's audit note is shown, as the lists show
+                    // it, but not as one of the desk's verdicts.
+                    let auditor = match a.signed.signer_role {
+                        Some(crate::model::Role::Auditor) => " (auditor)",
+                        _ => "",
+                    };
+                    f(a).map(|v| format!("{}{auditor}{revoked}: {v}", a.signed.signer_name))
                 })
                 .collect::<Vec<_>>()
                 .join("; ")

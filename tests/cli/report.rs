@@ -2135,3 +2135,26 @@ fn html_gives_right_to_left_text_its_own_direction() {
     assert!(!english.contains("<bdi>") && !english.contains('\u{2068}'));
     assert!(english.contains("<blockquote class=\"context\" dir=\"auto\">"));
 }
+
+/// An auditor's audit note is in the CSV's `latest_verdicts`, as the lists
+/// show it, but marked as the auditor's: a reader saw `false, confirmed`
+/// with no way to tell that `confirmed` was no verdict of the desk's.
+#[test]
+fn csv_marks_an_auditors_note_apart_from_the_desks_verdicts() {
+    let w = Work::with_claims();
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .ok();
+    w.run(
+        Some("auditor"),
+        &["annotate", "C1", "--verdict", "confirmed"],
+    )
+    .ok();
+    let csv = report(&w, None, &["C1", "--format", "csv"])
+        .ok()
+        .to_string();
+    let recs = csv_records(&csv);
+    assert_eq!(
+        recs[0]["latest_verdicts"],
+        "Rana Haddad: false (A2); auditor (auditor): confirmed (A3)"
+    );
+}

@@ -1871,6 +1871,7 @@ pub fn count(n: u64, noun: &str) -> String {
         ("1", _) => format!("1 {noun}"),
         (_, "entry") => format!("{n} entries"),
         (_, "batch") => format!("{n} batches"),
+        (_, "hash") => format!("{n} hashes"),
         (_, "directory") => format!("{n} directories"),
         _ => format!("{n} {noun}s"),
     }
@@ -2330,6 +2331,7 @@ mod tests {
         assert_eq!(count(2, "entry"), "2 entries");
         assert_eq!(count(0, "claim"), "0 claims");
         assert_eq!(count(3, "batch"), "3 batches");
+        assert_eq!(count(0, "hash"), "0 hashes");
         assert_eq!(count(999, "line"), "999 lines");
         assert_eq!(count(119_000, "entry"), "119,000 entries");
         assert_eq!(count(1_000_000, "source"), "1,000,000 sources");

@@ -1045,7 +1045,7 @@ fn judge_beside(
     } else {
         check.status = CheckpointStatus::NotCompared;
         check.detail = format!(
-            "this checkpoint is of {}, the bundle's of {}, and a bundle carries no consistency proof between two sizes: to compare them, save the bundle's checkpoint to a file as it is (`jq -j .checkpoint BUNDLE > FILE`: `jq -r` would add a newline that the signed note does not end with) and run `claimtrail prove --consistency OLD NEW` with the two files on a copy of the log, or `claimtrail verify-published DIR --checkpoint FILE` with each on the log's published directory",
+            "this checkpoint is of {}, the bundle's of {}, and a bundle carries no consistency proof between two sizes: to compare them, save the bundle's checkpoint to a file as it is (`jq -j .checkpoint BUNDLE > FILE`: `jq -r` would add a second newline after the one the signed note ends with, and the file would not read as a note) and run `claimtrail prove --consistency OLD NEW` with the two files on a copy of the log, or `claimtrail verify-published DIR --checkpoint FILE` with each on the log's published directory",
             count(cp.size.0),
             count(size.0)
         );

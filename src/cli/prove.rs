@@ -92,10 +92,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             out.against
         )?;
         outln!(
-            "leaf hash {}\nroot      {}\nproof ({} hashes, RFC 9162 §2.1.3):",
+            "leaf hash {}\nroot      {}\nproof ({}, RFC 9162 §2.1.3):",
             out.leaf_hash,
             out.root,
-            out.proof.len()
+            output::count(out.proof.len() as u64, "hash")
         )?;
         for p in &out.proof {
             outln!("  {p}")?;
@@ -130,7 +130,10 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
         c.new_root
     )?;
     outln!("old: {}\nnew: {}", c.old_checkpoint, c.new_checkpoint)?;
-    outln!("proof ({} hashes, RFC 9162 §2.1.4):", c.proof.len())?;
+    outln!(
+        "proof ({}, RFC 9162 §2.1.4):",
+        output::count(c.proof.len() as u64, "hash")
+    )?;
     for p in &c.proof {
         outln!("  {p}")?;
     }

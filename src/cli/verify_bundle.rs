@@ -160,7 +160,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             }
             if !r.unchecked_lines.is_empty() {
                 outln!(
-                    "note: the checkpoint carries {} by a key neither given nor enrolled by the bundle at its size, not checked: {} (a witness's, a key revoked before or enrolled after, or a line altered; pass its key with --vkey to check it)",
+                    "note: the checkpoint carries {} by a key neither given nor enrolled by the bundle at its size, not checked: {} (most often an auditor's cosignature: a bundle carries the enrolments of its own entries' signers only; else a witness's, a key revoked before or enrolled after that size, or a line altered; pass the key with --vkey, as `claimtrail key vkey` prints the log's, to check it)",
                     output::count(r.unchecked_lines.len() as u64, "signature line"),
                     escape(&r.unchecked_lines.join(", "))
                 )?;

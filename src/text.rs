@@ -310,8 +310,9 @@ pub enum Difference {
     Joiners,
     /// Arabic-Indic digits (U+0660–U+0669 `٠١٢…`, and the extended ones
     /// Persian and Urdu write, U+06F0–U+06F9 `۰۱۲…`) against the digits
-    /// `0`–`9`, and the Arabic comma, semicolon and question mark (`،`
-    /// `؛` `؟`) against `,` `;` `?`: a quote typed on a Latin keyboard
+    /// `0`–`9`, the Arabic comma, semicolon and question mark (`،`
+    /// `؛` `؟`) against `,` `;` `?`, and the Arabic decimal and thousands
+    /// separators (`٫` `٬`) against `.` `,`: a quote typed on a Latin keyboard
     /// (`وأصيب 12 آخرون`) for a source's `وأُصيب ١٢ آخرون` was "not found".
     /// The same number, written with another keyboard's digits. Quotes
     /// only: names and searches do not set it aside.
@@ -757,6 +758,9 @@ fn arabic_typed(c: char) -> Option<char> {
         '\u{060c}' => Some(','),
         '\u{061b}' => Some(';'),
         '\u{061f}' => Some('?'),
+        // The Arabic decimal and thousands separators (`٣٫٥`, `١٬٢٠٠`).
+        '\u{066b}' => Some('.'),
+        '\u{066c}' => Some(','),
         _ => None,
     }
 }
@@ -2687,6 +2691,13 @@ mod tests {
         assert_eq!(found("مدنيين, وأصيب"), ["مدنيين، وأُصيب"]);
         assert_eq!(found("آخرون; هل من مجيب?"), ["آخرون؛ هل من مجيب؟"]);
         assert_eq!(found("و34 طفلا"), ["و۳۴ طفلا"]);
+        // The decimal and thousands separators too.
+        let t2 = "نزح ١٬٢٠٠ شخص خلال ٣٫٥ أيام";
+        let m = near_matches(t2, "نزح 1,200 شخص خلال 3.5 أيام");
+        assert_eq!(
+            m.iter().map(|m| &t2[m.start..m.end]).collect::<Vec<_>>(),
+            [t2]
+        );
         assert_eq!(
             Difference::between("وأصيب ١٢ آخرون", "وأصيب 12 آخرون"),
             [Difference::ArabicDigits]

@@ -259,7 +259,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         s.id.to_string(),
                         s.kind.to_string(),
                         output::opt(&s.publisher),
-                        output::opt(&s.title),
+                        output::shown_field(&output::opt(&s.title)).into_owned(),
                         match s.retracted_claims {
                             0 => s.claims.to_string(),
                             n => format!("{} ({n} retracted)", s.claims),

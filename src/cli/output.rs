@@ -1078,34 +1078,37 @@ pub fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "-".into())
 }
 
+/// A title or other one-line field as the terminal shows it ([`escape`]),
+/// with a zero-width space, soft hyphen, word joiner or byte order mark
+/// shown as its code point too: the commands refuse them in titles now,
+/// but one signed before (or outside the CLI) printed raw, and an
+/// amendment that only took one out read `"Title" → "Title"`. (Text
+/// bodies keep them: Thai and Khmer break words with zero-width spaces.)
+pub fn shown_field(s: &str) -> std::borrow::Cow<'_, str> {
+    let unseen = |c: char| {
+        matches!(
+            c,
+            '\u{200b}' | '\u{ad}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
+        )
+    };
+    match s.chars().any(unseen) {
+        true => {
+            std::borrow::Cow::Owned(escape(&claimtrail::text::escape_each(s, unseen)).into_owned())
+        }
+        false => escape(s),
+    }
+}
+
 /// One amendment of a source, as `show` and `verify-bundle --show` print
 /// it: `amended at entry N by NAME: field "was" → "now"; … (reason)`. The
 /// texts are escaped (a value that was not given, or a field cleared,
 /// reads `(none)`).
 pub fn amendment(a: &claimtrail::query::SourceAmendment) -> String {
-    // A zero-width space, soft hyphen, word joiner or byte order mark in a
-    // value is shown as its code point too: an amendment that only took
-    // one out (of a title signed before the commands refused them) read
-    // `"Title" → "Title"`.
-    fn shown(s: &str) -> std::borrow::Cow<'_, str> {
-        let unseen = |c: char| {
-            matches!(
-                c,
-                '\u{200b}' | '\u{ad}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
-            )
-        };
-        match s.chars().any(unseen) {
-            true => std::borrow::Cow::Owned(
-                escape(&claimtrail::text::escape_each(s, unseen)).into_owned(),
-            ),
-            false => escape(s),
-        }
-    }
     format!(
         "amended at entry {} by {}: {} ({})",
         a.seq,
         escape(&a.signer_name),
-        claimtrail::report::amendment_changes(a, shown),
+        claimtrail::report::amendment_changes(a, shown_field),
         escape(&a.reason)
     )
 }

@@ -114,7 +114,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             outln!(
                 "{}  {}",
                 s.id,
-                escape(s.title.as_deref().unwrap_or("(untitled)"))
+                output::shown_field(s.title.as_deref().unwrap_or("(untitled)"))
             )?;
             field("kind", &s.kind)?;
             for (k, v) in [

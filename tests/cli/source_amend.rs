@@ -1323,6 +1323,21 @@ fn an_amendment_that_takes_out_a_hidden_character_shows_it() {
         "Valley Times",
     );
     w.run(None, &["verify"]).ok();
+    // Before: the title itself shows it, in `show` and in the list.
+    let shown = w.run(None, &["show", &s]);
+    assert!(
+        shown
+            .ok()
+            .starts_with(&format!("{s}  Dam report\\u{{200b}}\n")),
+        "{}",
+        shown.stdout
+    );
+    let listed = w.run(None, &["list", "sources"]);
+    assert!(
+        listed.ok().contains("Dam report\\u{200b}"),
+        "{}",
+        listed.stdout
+    );
     w.run(
         Some("analyst"),
         &[

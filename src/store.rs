@@ -697,7 +697,8 @@ impl Store {
     /// log could not be read at all. Only when no other process has the
     /// log open ([`alone_with_the_log`]), so that a -wal that other
     /// commands are using costs nothing: then SQLite's `quick_check` reads
-    /// every page once (about 2 s on the bench's million entries). What it
+    /// every page once (1.0 s, and the counts 0.3 s, on the bench's million entries,
+    /// 1.35 GB, in the page cache; Python's sqlite3, 2026-12-06). What it
     /// does not prove: that the -wal is this file's (a consistent pair of
     /// another state is a log too, which `verify` judges).
     fn refuse_a_torn_pair(&self) -> Result<()> {
@@ -715,7 +716,7 @@ impl Store {
             // Pages of two states can each be whole and still disagree:
             // a source's entry read from the -wal beside a `sources` table
             // of the older file. The items' tables against their entries,
-            // in one pass over the kinds (about a second on a million).
+            // in one pass over the kinds (0.3 s on a million).
             let (entries, rows): (i64, i64) = self.conn.query_row(
                 "SELECT (SELECT COUNT(*) FROM entries
                          WHERE kind IN ('source.add', 'claim.add', 'annotation.add')),

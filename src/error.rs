@@ -270,8 +270,8 @@ impl Error {
             }
             Error::NotADatabase { .. } => "check the --db path: a claimtrail log is the file that init made, and init makes one only at a path where nothing is yet".into(),
             Error::NewerSchema { .. } => "use a newer claimtrail to open this log".into(),
-            Error::EditedHeader { .. } => "its header (PRAGMA user_version) was changed: restore the log from a backup (a copy that `backup` wrote before the change)".into(),
-            Error::ForeignSchema { .. } => "claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference, and restore the log from a backup".into(),
+            Error::EditedHeader { .. } => format!("its header (PRAGMA user_version) was changed: {RESTORE}"),
+            Error::ForeignSchema { .. } => format!("claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference, and {RESTORE}"),
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
             Error::UnknownId { id, .. } => format!("see `claimtrail list {}s` for the {} ids in this log", id.kind.noun(), id.kind.noun()),
@@ -303,7 +303,7 @@ impl Error {
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
             e if e.is_damage() => format!("the file is damaged: run `claimtrail verify` to see why; {RESTORE}"),
-            Error::Sqlite(_) => "run `claimtrail verify`; if the file is damaged, restore it from a backup".into(),
+            Error::Sqlite(_) => format!("run `claimtrail verify`; if the file is damaged, {RESTORE}"),
             Error::Damaged(_) => format!("run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and {RESTORE}"),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
         }

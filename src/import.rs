@@ -1996,6 +1996,12 @@ struct Batch {
 struct InFile {
     retracted: std::collections::HashMap<String, u64>,
     superseded: std::collections::HashMap<String, u64>,
+    /// The Latin speakers of the claim lines so far, by their ASCII lower
+    /// case, with the spelling and line: a speaker in letters of another
+    /// script that print like one (`ВВС` after `BBC`) is a fault of the
+    /// lines alone, refused before anything is committed (the append path
+    /// found it only once the lines before it were committed).
+    latin_speakers: std::collections::HashMap<String, (String, u64)>,
 }
 
 impl InFile {
@@ -2019,6 +2025,28 @@ impl InFile {
             seen.insert(item.to_string(), n);
             Ok(())
         };
+        if let Line::Claim(l) = line {
+            match text::latin_lookalike(&l.speaker) {
+                Some(latin) => {
+                    if let Some((earlier, first)) =
+                        self.latin_speakers.get(&latin.to_ascii_lowercase())
+                    {
+                        return Err(crate::log::lookalike_speaker(
+                            &l.speaker,
+                            earlier,
+                            &format!("a speaker given at {unit} {first} of this import"),
+                        ));
+                    }
+                }
+                None if l.speaker.is_ascii() => {
+                    let key = l.speaker.to_ascii_lowercase();
+                    self.latin_speakers
+                        .entry(key)
+                        .or_insert_with(|| (l.speaker.clone(), n));
+                }
+                None => {}
+            }
+        }
         match line {
             Line::Retraction(l) => once(
                 &mut self.retracted,

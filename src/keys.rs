@@ -1186,8 +1186,9 @@ fn fields_one_space_apart(line: &str) -> String {
     fields.join(" ")
 }
 
-/// The comment of a public key line (`ssh-ed25519 AAAA… comment`).
-fn comment_of(line: &str) -> String {
+/// The comment of a public key line (`ssh-ed25519 AAAA… comment`), its
+/// fields apart by any run of spaces and tabs, as OpenSSH reads them.
+pub fn comment_of(line: &str) -> String {
     SshPublicKey::from_openssh(&fields_one_space_apart(line))
         .map(|k| k.comment().to_string())
         .unwrap_or_default()

@@ -274,6 +274,7 @@ pub fn append_batch(
         // of the text stays in the -wal file either.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
+    store.appended();
     Ok(out)
 }
 
@@ -298,6 +299,7 @@ pub fn append_with(
     let entry = build(&tx, seq)?;
     let out = append_one(&tx, signer, entry, crate::clock::now())?;
     commit_told(tx, std::slice::from_ref(&out))?;
+    store.appended();
     Ok(out)
 }
 
@@ -418,14 +420,14 @@ pub const CHECKPOINT_TRIES: u32 = 3;
 /// What `checkpoint` is told of a log that fails verify ([`verified_checkpoint`]).
 pub const CHECKPOINT_REFUSAL: (&str, &str) = (
     "a checkpoint would sign it as it is",
-    "restore the log from a backup before signing a checkpoint",
+    "restore the log from a backup before signing a checkpoint (move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage)",
 );
 
 /// What `export` is told of a log that fails verify, whether it signs a
 /// checkpoint for the bundle or uses a stored one.
 pub const EXPORT_REFUSAL: (&str, &str) = (
     "a bundle would carry what its tables say",
-    "restore the log from a backup before exporting",
+    "restore the log from a backup before exporting (move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage)",
 );
 
 /// The refusal of a command that vouches for the log as a whole (signs a
@@ -1101,6 +1103,7 @@ impl<'s> Bulk<'s> {
             }
             self.conn.execute_batch("COMMIT").map_err(busy)?;
             self.txn = false;
+            self.store.appended();
         }
         self.settled = false;
         if let Some(o) = self

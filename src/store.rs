@@ -254,6 +254,14 @@ pub struct Store {
     /// The device and inode of the file at `path` when it was opened:
     /// [`FileCheck`].
     file_id: Option<(u64, u64)>,
+    /// Whether a -wal with commits was beside the file when it was opened:
+    /// then closing folds it into the file only once this connection has
+    /// committed an entry ([`Store::appended`]). A command refused after
+    /// [`Store::ready_to_write`] (a tree node missing from a torn pair)
+    /// had folded that -wal into the file on closing, so that the file
+    /// was no longer the copy put there, and the hint's "move the -wal
+    /// aside" came too late.
+    wal_at_open: bool,
 }
 
 /// The file a [`Store`] opened, as its path named it then.
@@ -482,6 +490,7 @@ impl Store {
             snapshot: std::cell::Cell::new(false),
             immutable: false,
             file_id: file_id(path),
+            wal_at_open: has_pending_wal(path),
         };
         if how == Migrate::InMemory || store.conn.is_readonly(rusqlite::MAIN_DB)? {
             // Nothing to set: the journal mode is stored in the file, and
@@ -683,10 +692,23 @@ impl Store {
             self.migrate_in_file()?;
         }
         self.wal()?;
-        self.conn
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+        if !self.wal_at_open {
+            self.conn
+                .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+        }
         self.write_ready.set(true);
         Ok(())
+    }
+
+    /// Called by the append path once it has committed: closing may now
+    /// fold the -wal into the file, as it does for every writer (see
+    /// [`Store::wal_at_open`]).
+    pub(crate) fn appended(&self) {
+        if self.wal_at_open {
+            let _ = self
+                .conn
+                .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false);
+        }
     }
 
     /// Before the first write after a crash, checks the file with the
@@ -705,6 +727,21 @@ impl Store {
         if !has_pending_wal(&self.path) || !alone_with_the_log(&self.path) {
             return Ok(());
         }
+        // One snapshot for every count: another writer may start and
+        // commit between two statements.
+        let own = self.conn.is_autocommit();
+        if own {
+            self.conn.execute_batch("BEGIN")?;
+        }
+        let judged = self.judge_the_pair();
+        if own {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        judged
+    }
+
+    /// [`Store::refuse_a_torn_pair`]'s checks, in the caller's snapshot.
+    fn judge_the_pair(&self) -> Result<()> {
         let first: String = self
             .conn
             .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
@@ -717,20 +754,14 @@ impl Store {
             // a source's entry read from the -wal beside a `sources` table
             // of the older file. The items' tables against their entries,
             // in one pass over the kinds (0.3 s on a million).
-            let (entries, rows): (i64, i64) = self.conn.query_row(
-                "SELECT (SELECT COUNT(*) FROM entries
-                         WHERE kind IN ('source.add', 'claim.add', 'annotation.add')),
-                        (SELECT COUNT(*) FROM sources) + (SELECT COUNT(*) FROM claims)
-                         + (SELECT COUNT(*) FROM annotations)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            if entries == rows {
+            let differs = self.torn_tables()?;
+            if differs.is_empty() {
                 return Ok(());
             }
             return Err(Error::Damaged(format!(
-                "read with the -wal file a writer that stopped left beside it ({}), the log's entries create {entries} sources, claims and annotations where its tables hold {rows}: a copy put in the file's place beside that -wal reads so",
-                sibling(&self.path, "-wal").display()
+                "read with the -wal file a writer that stopped left beside it ({}), {}: a copy put in the file's place beside that -wal reads so",
+                sibling(&self.path, "-wal").display(),
+                differs.join("; ")
             )));
         }
         Err(Error::Damaged(format!(
@@ -738,6 +769,68 @@ impl Store {
             sibling(&self.path, "-wal").display(),
             crate::text::escape(first.lines().find(|l| !l.starts_with("***")).unwrap_or(&first).trim())
         )))
+    }
+
+    /// What [`Store::refuse_a_torn_pair`] counts, in one pass over the
+    /// entries' kinds: each table that gets one row per entry of a kind
+    /// against the number of those entries, and the tree's stored nodes
+    /// against the number a tree of that many leaves has (every complete
+    /// subtree of level 1 or more: n minus the ones in n's binary form,
+    /// whatever kind each entry is). Each difference, said.
+    fn torn_tables(&self) -> Result<Vec<String>> {
+        const ONE_ROW_EACH: &[(&str, &str)] = &[
+            ("source.add", "sources"),
+            ("claim.add", "claims"),
+            ("annotation.add", "annotations"),
+            ("claim.retract", "retractions"),
+            ("annotation.retract", "annotation_retractions"),
+            ("source.amend", "source_amendments"),
+            ("source.redact", "redactions"),
+            ("key.revoke", "revocations"),
+            ("checkpoint.add", "checkpoints"),
+        ];
+        // A log of an older schema version lacks the later tables until
+        // its first append migrates it: those are left out.
+        let tables: std::collections::HashSet<String> = self
+            .conn
+            .prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut by_kind: std::collections::HashMap<String, i64> = Default::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, COUNT(*) FROM entries GROUP BY kind")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            by_kind.insert(r.get(0)?, r.get(1)?);
+        }
+        let count = |table: &str| -> Result<i64> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        let mut differs = Vec::new();
+        for (kind, table) in ONE_ROW_EACH.iter().filter(|(_, t)| tables.contains(*t)) {
+            let (want, got) = (by_kind.get(*kind).copied().unwrap_or(0), count(table)?);
+            if want != got {
+                differs.push(format!(
+                    "its entries hold {want} {kind} where the table {table} holds {got} rows"
+                ));
+            }
+        }
+        let leaves: i64 = by_kind.values().sum();
+        let want = leaves - i64::from(leaves.max(0).count_ones());
+        // (Version 1 had no stored tree: its migration fills it in.)
+        let got = match tables.contains("merkle_nodes") {
+            true => count("merkle_nodes")?,
+            false => want,
+        };
+        if want != got {
+            differs.push(format!(
+                "a tree of its {leaves} entries has {want} nodes where the table merkle_nodes holds {got}"
+            ));
+        }
+        Ok(differs)
     }
 
     /// WAL mode, stored in the file: readers see a consistent snapshot
@@ -1016,7 +1109,7 @@ pub(crate) fn has_pending_wal(path: &Path) -> bool {
 /// locks) is another process's. Unsure (no -shm, a lock that cannot be
 /// asked about), it says no: the caller then skips a check, as before.
 /// Linux and other Unix systems: SQLite's unix VFS locks so.
-fn alone_with_the_log(path: &Path) -> bool {
+pub(crate) fn alone_with_the_log(path: &Path) -> bool {
     use std::os::fd::AsRawFd;
     let Ok(shm) = std::fs::File::open(sibling(path, "-shm")) else {
         return false;
@@ -1241,6 +1334,40 @@ mod tests {
             None
         );
         assert_eq!(temporary_schema("ALTER TABLE t RENAME TO u;"), None);
+    }
+
+    /// A -wal with commits beside the log when a command opens it (a
+    /// writer that stopped) is folded into the file on closing only once
+    /// the command has appended: one refused after making the file ready
+    /// to write left the file changed.
+    #[test]
+    fn a_stopped_writers_wal_is_folded_only_after_an_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        Store::create(&path, |_| Ok(())).unwrap();
+        {
+            // A writer that commits and stops without folding its -wal.
+            let w = Connection::open(&path).unwrap();
+            w.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+                .unwrap();
+            w.execute_batch("CREATE TABLE zz (a); DROP TABLE zz;")
+                .unwrap();
+        }
+        let files = || ["", "-wal"].map(|s| std::fs::read(sibling(&path, s)).unwrap_or_default());
+        let before = files();
+        assert!(!before[1].is_empty());
+        {
+            let store = Store::open(&path).unwrap();
+            store.ready_to_write().unwrap();
+            // Refused here: nothing appended.
+        }
+        assert!(files() == before, "closing folded the -wal");
+        {
+            let store = Store::open(&path).unwrap();
+            store.ready_to_write().unwrap();
+            store.appended();
+        }
+        assert!(files()[1].is_empty(), "an append's close leaves the -wal");
     }
 
     #[test]

@@ -551,11 +551,8 @@ fn fold_units(
             && chars
                 .peek()
                 .is_some_and(|&(_, m)| !m.is_ascii() && is_combining_mark(m));
-        let broken = match hyphenation
-            && matches!(c, '-' | '\u{2010}' | '\u{00ad}')
-            && before.is_alphanumeric()
-        {
-            true => line_end_hyphen(chars.clone()),
+        let broken = match hyphenation && matches!(c, '-' | '\u{2010}' | '\u{00ad}') {
+            true => hyphen_at_line_end(before, chars.clone()),
             false => None,
         };
         let folded: &str = if let Some(kept) = broken {
@@ -696,6 +693,17 @@ pub(crate) fn line_end_hyphen(ahead: impl Iterator<Item = (usize, char)>) -> Opt
         .map(|c| !c.is_lowercase())
 }
 
+/// [`line_end_hyphen`] of a hyphen after `before`, a letter or a digit:
+/// after a digit the hyphen is always the word's own (`12-` then `year-old`
+/// is `12-year-old`, never `12year-old`, which a quote typed so was offered).
+fn hyphen_at_line_end(before: char, ahead: impl Iterator<Item = (usize, char)>) -> Option<bool> {
+    match before.is_alphabetic() {
+        true => line_end_hyphen(ahead),
+        false if before.is_alphanumeric() => line_end_hyphen(ahead).map(|_| true),
+        false => None,
+    }
+}
+
 /// What follows a hyphen when it ends a line: spaces or tabs, one line
 /// break (`\n`, `\r\n`), the next line's indent, then a letter or a digit,
 /// which is given; `None` otherwise. The quote matcher's reading
@@ -738,8 +746,7 @@ fn has_broken_word(text: &str) -> bool {
     let mut before = '\0';
     for (at, c) in text.char_indices() {
         if matches!(c, '-' | '\u{2010}' | '\u{00ad}')
-            && before.is_alphanumeric()
-            && line_end_hyphen(text[at + c.len_utf8()..].char_indices()).is_some()
+            && hyphen_at_line_end(before, text[at + c.len_utf8()..].char_indices()).is_some()
         {
             return true;
         }
@@ -1249,10 +1256,11 @@ fn arabic_variant(c: char) -> char {
 /// looks for the mark itself).
 ///
 /// A mark between two letters or digits is part of the word (`O'Neil`,
-/// `U.N`, `1.5`, `8,200`, `1-2`), but for a dash or `_` between two
-/// letters, which joins two words (`al-Ahmad`, `al Ahmad`): read as a
-/// break, `O'Neil` was `O. Neil`, another person whose grades were shown
-/// as his, and `--speaker U.N.` found `Lieu Nguyen`.
+/// `U.N`, `1.5`, `8,200`, `1-2`), but for a dash or `_` with a letter on
+/// one side, which joins two words (`al-Ahmad`, `al Ahmad`; `COVID-19`,
+/// `COVID 19`, `F-16`: searched for with a space, they were not found):
+/// read as a break, `O'Neil` was `O. Neil`, another person whose grades
+/// were shown as his, and `--speaker U.N.` found `Lieu Nguyen`.
 fn loosen(folded: &str) -> Option<String> {
     let chars: Vec<char> = folded.chars().collect();
     let mut out = String::with_capacity(folded.len());
@@ -1262,7 +1270,11 @@ fn loosen(folded: &str) -> Option<String> {
             let before = i.checked_sub(1).and_then(|b| chars.get(b)).copied();
             let after = chars.get(i + 1).copied();
             match (before, after) {
-                (Some(b), Some(a)) if joins => b.is_alphabetic() && a.is_alphabetic(),
+                (Some(b), Some(a)) if joins => {
+                    (b.is_alphabetic() || a.is_alphabetic())
+                        && b.is_alphanumeric()
+                        && a.is_alphanumeric()
+                }
                 (Some(b), Some(a)) => b.is_alphanumeric() && a.is_alphanumeric(),
                 _ => false,
             }
@@ -2626,6 +2638,13 @@ mod tests {
             found(t, "a wellknown figure's idea and the evacu- ation"),
             ["a wellknown figure's idea and the evacu-\nation"]
         );
+        // After a digit the hyphen is the word's own, whatever follows:
+        // `12-` then `year-old` is `12-year-old`, never `12year-old`.
+        let t = "A 12-\nyear-old girl and the COVID-\n19 ward.";
+        assert_eq!(found(t, "A 12-year-old girl"), ["A 12-\nyear-old girl"]);
+        assert!(found(t, "A 12year-old girl").is_empty());
+        assert_eq!(found(t, "the COVID-19 ward"), ["the COVID-\n19 ward"]);
+        assert!(found(t, "the COVID19 ward").is_empty());
         // A real compound and one broken at a line's end, in one quote:
         // each hyphen is read on its own.
         let t = "The cease-fire line, drawn by the well-\nknown monitor, held.";

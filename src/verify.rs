@@ -318,7 +318,7 @@ pub fn damaged_header(path: &std::path::Path, e: &Error) -> Option<Report> {
             ": the -wal file beside it ({}), which SQLite reads with it, is another database's or damaged, or the file's header is: move the -wal aside to check the file alone, or restore the log from a backup",
             crate::store::sibling(path, "-wal").display()
         ),
-        false => format!(" ({e}): its header was damaged or altered; restore the log from a backup"),
+        false => format!(" ({e}): its header was damaged or altered; {}", crate::error::RESTORE),
     };
     let mut report = unreadable(e);
     report.problems[0].detail = format!(
@@ -337,11 +337,21 @@ pub fn unreadable(e: &Error) -> Report {
     // file was altered (a finding under `schema`), not one verify cannot
     // run on (it exited 2, which a script reads as "could not check").
     let (check, detail) = match e {
-        Error::EditedHeader { .. } => (Check::Schema, format!("{e}: its header (PRAGMA user_version) was changed; restore the log from a backup")),
-        e => (Check::File, format!(
-            "the file is damaged: SQLite cannot open it as a database ({}); restore the log from a backup",
-            e.sqlite_message()
-        )),
+        Error::EditedHeader { .. } => (
+            Check::Schema,
+            format!(
+                "{e}: its header (PRAGMA user_version) was changed; {}",
+                crate::error::RESTORE
+            ),
+        ),
+        e => (
+            Check::File,
+            format!(
+                "the file is damaged: SQLite cannot open it as a database ({}); {}",
+                e.sqlite_message(),
+                crate::error::RESTORE
+            ),
+        ),
     };
     Report {
         origin: None,
@@ -421,6 +431,9 @@ pub fn verify_listing(
     // the file alone may be whole. The findings say so.
     let wal = crate::store::has_pending_wal(store.path())
         .then(|| wal_beside(&crate::store::sibling(store.path(), "-wal")));
+    // A -wal that no other process is writing: a writer stopped (killed,
+    // a power cut), or the file was put back beside it.
+    let stopped_writer = wal.is_some() && crate::store::alone_with_the_log(store.path());
     let wal = wal.as_deref().unwrap_or("");
     let mut passed = false;
     match v.run(progress).and_then(|()| v.final_checks()) {
@@ -486,7 +499,21 @@ pub fn verify_listing(
             }
         }
     }
-    for found in file_findings(integrity, wal) {
+    let file_findings = file_findings(integrity, wal);
+    // Tables that disagree with the entries, read beside a stopped
+    // writer's -wal: pages of two states read so too (a backup copied over
+    // the file of a crashed log), which the other findings would have an
+    // auditor take for tampering.
+    if file_findings.is_empty() && stopped_writer && !v.problems.is_empty() {
+        v.cause(
+            Check::File,
+            format!(
+                "the file was read with the -wal file a writer that stopped left beside it ({}): if a copy was put in the file's place (a restore) while that -wal stayed, the pair reads as the differences below; move the -wal and the -shm aside and verify again",
+                crate::store::sibling(store.path(), "-wal").display()
+            ),
+        );
+    }
+    for found in file_findings {
         v.cause(Check::File, found);
     }
     let roots: BTreeMap<u64, Hash> = v

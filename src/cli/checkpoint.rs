@@ -337,9 +337,14 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     // (`--json` gave none then, where the text named the cosigner):
     // name+keyid, as `key vkey` begins each key; every admin's key has the
     // origin as its name, so the ID tells which signed.
+    // The log's own signature first, then the cosigners, as `verify`
+    // lists them (the note's order put a cosigner first when its line came
+    // first).
     let by: Vec<String> = claimtrail::checkpoint::verify_note(&note, &keys)
         .map(|v| {
-            v.signatures
+            let mut signatures: Vec<_> = v.signatures.iter().collect();
+            signatures.sort_by_key(|s| s.name != cp.origin);
+            signatures
                 .iter()
                 .map(|s| format!("{}+{} ({})", s.name, s.key_id, s.key_type))
                 .collect()

@@ -172,7 +172,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         outln!("{cid}")?;
     }
     for o in &overlapping {
-        eprintln!("{}", overlap_note(&cid, (start as u64, end as u64), &id, o));
+        errln!("{}", overlap_note(&cid, (start as u64, end as u64), &id, o));
     }
     Ok(Outcome::Done)
 }
@@ -736,7 +736,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             .and_then(|k| ids.get(k))
             .map(|id| format!(", added as {id}"))
             .unwrap_or_default();
-        eprintln!(
+        errln!(
             "note: candidate {} was not added: it overlaps candidate {}{added_as}; if it is a claim of its own, add it with `--add {}`",
             i + 1,
             j + 1,
@@ -744,7 +744,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         );
     }
     for (i, what) in &refused {
-        eprintln!(
+        errln!(
             "note: candidate {} was not added: {what}; if it is a claim, add it by hand: {} and its --speaker",
             i + 1,
             by_hand_line(*i)
@@ -752,7 +752,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     }
     if let Some(&first) = broken_out.first() {
         let numbers: Vec<String> = broken_out.iter().map(|i| (i + 1).to_string()).collect();
-        eprintln!(
+        errln!(
             "note: {} not added: {}; add {} by hand with the speaker spelt as the source means it, e.g. {}",
             match broken_out.len() {
                 1 => format!("candidate {} was", numbers[0]),
@@ -772,7 +772,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     }
     if let Some(&first) = left_out.first() {
         let numbers: Vec<String> = left_out.iter().map(|i| (i + 1).to_string()).collect();
-        eprintln!(
+        errln!(
             "note: {} not added: no speaker was found near {}; add {} by hand with who said {}, e.g. {} and its --speaker",
             match left_out.len() {
                 1 => format!("candidate {} was", numbers[0]),

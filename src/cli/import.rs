@@ -186,7 +186,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 None => String::new(),
             };
             let say = || {
-                eprintln!("waiting for the import already running on {db}{holder} to end; then this one appends what it did not (Ctrl-C stops waiting)")
+                errln!("waiting for the import already running on {db}{holder} to end; then this one appends what it did not (Ctrl-C stops waiting)")
             };
             match &bar {
                 Some(b) => b.suspend(say),
@@ -216,7 +216,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // Said on stderr in either form: a judgment the user may have meant to
     // make, and that does not stand.
     for o in &summary.outdated {
-        eprintln!(
+        errln!(
             "note: {} {} repeats {} of {}, which the log already holds, so it was skipped; your later {} of {} is not in this input, and stands (to judge {} again as that {} does, give it \"supersedes\": \"{}\")",
             format.unit(),
             o.line,
@@ -235,7 +235,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             Some(first) => format!("which {} {first} gave", format.unit()),
             None => "which the log already holds".to_string(),
         };
-        eprintln!(
+        errln!(
             "note: {} {} has the bytes of {}, {held} with another {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
             format.unit(),
             m.line,

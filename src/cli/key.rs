@@ -465,13 +465,13 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
         file,
         "enroll one key at a time: give each its own .pub file",
     )?;
+    // The comment as the key's parser reads it: split at the first blank
+    // and again, a line whose fields were two spaces or tabs apart gave
+    // the key's own base64 as the name, signed into the log for good.
     let comment = {
-        let line = text.lines().next().unwrap_or("").trim().to_string();
-        let mut parts = line.splitn(3, char::is_whitespace);
-        parts
-            .nth(2)
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
+        let lines = keys::without_comment_lines(&text);
+        let line = lines.lines().next().unwrap_or("");
+        Some(keys::comment_of(line).trim().to_string()).filter(|c| !c.is_empty())
     };
     let explicit = name.is_some();
     let name = name.or(comment).ok_or_else(|| {

@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "staging directories",
         );
         if let Some(to) = &m.set_aside {
-            eprintln!(
+            errln!(
                 "note: {} held tile/ but no checkpoint, so no mirror's: its files were moved aside to {}",
                 output::shown(&m.dir),
                 output::shown(to)

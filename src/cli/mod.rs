@@ -13,6 +13,18 @@ macro_rules! outln {
     };
 }
 
+/// `eprintln!` in one write, newline included: stderr is unbuffered, and
+/// `eprintln!` wrote a line and its newline apart, so that two commands
+/// sharing one log file (`2>>errors.log`) ran their notes together. A
+/// stderr that cannot be written loses the line, not the command.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = std::io::stderr()
+            .write_all(format!("{}\n", format_args!($($arg)*)).as_bytes());
+    }};
+}
+
 /// `print!` as [`outln!`] makes `println!`.
 macro_rules! out {
     ($($arg:tt)*) => {

@@ -14,7 +14,7 @@ pub fn reading_stdin(what: &str) -> Result<()> {
     use std::io::IsTerminal;
     take_stdin(what)?;
     if std::io::stdin().is_terminal() {
-        eprintln!("reading {what} from standard input: end it with Ctrl-D on a line of its own (Ctrl-C gives up)");
+        errln!("reading {what} from standard input: end it with Ctrl-D on a line of its own (Ctrl-C gives up)");
     }
     Ok(())
 }
@@ -101,8 +101,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>], empty: &str) -> Result<()> {
 /// ("no claim matches these conditions, of 9"). Like every line on
 /// standard error it may be lost (`2>/dev/full`); it changes no exit code.
 fn say_empty(empty: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{empty}");
+    errln!("{empty}");
 }
 
 /// Separates cells, and rows, in [`Table`]'s store: control characters,
@@ -795,7 +794,7 @@ pub fn leftovers_removed(paths: &[std::path::PathBuf], one: &str, many: &str) {
         .iter()
         .map(|p| claimtrail::text::escape(&p.display().to_string()).into_owned())
         .collect();
-    eprintln!(
+    errln!(
         "note: removed {} that a killed run left (no signal it could catch, as kill -9 sends): {}",
         match paths.len() {
             1 => format!("1 {one}"),

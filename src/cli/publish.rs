@@ -81,7 +81,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::shown(&p.dir)
     )?;
     if let Some(at) = p.signer_revoked_at {
-        eprintln!(
+        errln!(
             "warning: {}'s key, which signed this checkpoint, was revoked at entry {at}: `claimtrail key vkey` no longer lists it, so a monitor given the log's current keys refuses the directory; an admin's `claimtrail checkpoint` signs a new one, then publish again",
             claimtrail::text::escape(&p.signer_name)
         );
@@ -126,7 +126,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             n if n > 5 => format!(" and {} more", n - 5),
             _ => String::new(),
         };
-        eprintln!(
+        errln!(
             "warning: {} in {} no longer held what an earlier publish wrote, and {} written again: {}{more}",
             count(p.replaced.len() as u64, "file"),
             output::shown(&p.dir),

@@ -366,7 +366,7 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     if !scrubbed {
         // The entry is in the log: not an error, but the file is not yet
         // what the redaction promises, and a copy of it now would not be.
-        eprintln!(
+        errln!(
             "warning: another process is reading the log, so its file still holds an old copy of {id}'s text (copy no file of the log now); when no other claimtrail command runs, run {} again to remove it",
             super::pasteable_signed(&format!("`{again}`"))
         );

@@ -289,7 +289,7 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
         outln!(
             "{}  {}",
             s.id,
-            escape(s.title.as_deref().unwrap_or("(untitled)"))
+            output::shown_field(s.title.as_deref().unwrap_or("(untitled)"))
         )?;
         outln!("    {}", what.join(", "))?;
         if let Some(u) = &s.url {

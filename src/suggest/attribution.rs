@@ -1054,12 +1054,19 @@ impl<'t> Builder<'t> {
             {
                 x_end -= 1;
             }
-            // "…, according to Reuters, which cited …": stop at the aside.
-            if let Some(c) = (x_start..x_end).find(|&j| {
-                items.get(j).is_some_and(|i| i.kind == Kind::Punct(','))
-                    && self
-                        .lower(items, j + 1)
+            // "…, according to Reuters, which cited …": stop at the aside;
+            // and at what goes on past the source's name: a quotation
+            // (`according to the hospital, "and ten were injured."`), a
+            // semicolon or a colon (`according to the hospital; ten more
+            // …`), which the speaker ran on to.
+            if let Some(c) = (x_start..x_end).find(|&j| match items.get(j).map(|i| i.kind) {
+                Some(Kind::Punct(',')) => {
+                    self.lower(items, j + 1)
                         .is_some_and(|w| matches!(w.as_str(), "which" | "who" | "whose"))
+                        || matches!(items.get(j + 1).map(|i| i.kind), Some(Kind::Quote(_)))
+                }
+                Some(Kind::Punct(';' | ':') | Kind::Quote(_)) => true,
+                _ => false,
             }) {
                 x_end = c;
             }

@@ -329,6 +329,25 @@ fn reported_speech() {
     assert_eq!(c.quote(text), "Power was cut to 12,000 homes");
     assert_eq!(c.provenance, "news_agency");
 
+    // The source's name ends where a quotation, a semicolon or a colon
+    // goes on past it.
+    for text in [
+        "\"Three people died,\" according to the hospital, \"and ten were injured in the strike.\"",
+        "Three people died in the strike, according to the hospital; ten more were injured.",
+    ] {
+        let cs = suggest(text);
+        assert!(!cs.is_empty(), "{text}");
+        for c in &cs {
+            assert!(
+                c.speaker.is_empty() || c.speaker == "the hospital",
+                "{text}: {c:?}"
+            );
+        }
+        assert!(
+            cs.iter().any(|c| c.speaker == "the hospital"),
+            "{text}: {cs:?}"
+        );
+    }
     // The comma inside the marks: the quotation is the claim.
     for text in [
         "\"The road is closed,\" according to the Red Crescent.",

@@ -1165,7 +1165,7 @@ fn usage_errors_are_one_line_with_a_hint() {
     // An id typed with a leading zero: which one it is, said.
     w.run(None, &["show", "C01"])
         .error("error: `C01` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); without its leading zeros it is C1 (hint: ");
-    w.run(None, &["show", "C0"]).error("error: `C0` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation) (hint: ");
+    w.run(None, &["show", "C0"]).error("error: `C0` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); ids start at 1 (S1, C1, A1) (hint: ");
     // A usage of two lines, as one (its line break was shown as `\n`).
     w.run(None, &["annotate", "C5", "C6", "--verdict", "false"])
         .error("unexpected argument 'C6' found (hint: usage: claimtrail annotate [OPTIONS] --verdict <VERDICT> <CLAIM>, or claimtrail annotate retract --reason <REASON> <ANNOTATION>; more in `claimtrail annotate --help`)");
@@ -3776,7 +3776,7 @@ fn speakers_that_print_alike_and_arabic_vowel_marks() {
         &w,
         Some("analyst"),
         &["import", "both.jsonl"],
-        "error: line 2: the speaker \"\\u{410}\\u{420}\" is written in letters of another script that print like \"AP\", a speaker given earlier in this import (hint: ",
+        "error: line 2: the speaker \"\\u{410}\\u{420}\" is written in letters of another script that print like \"AP\", a speaker given at line 1 of this import (hint: ",
     );
     // In other capitals too, and with a capital I (whose skeleton is `l`).
     speaker_refused("\u{412}\u{412}\u{441}", "error: the speaker \"\\u{412}\\u{412}\\u{441}\" is written in letters of another script that print like \"BBC\"");
@@ -4496,6 +4496,40 @@ fn key_commands_take_what_openssh_and_the_shell_take() {
     );
     assert!(r.ok().starts_with("enrolled Tab Key ("), "{}", r.stdout);
     assert!(w.db_bytes() != before);
+    // Two blanks between the type and the key: the comment is still the
+    // name (it was the key's base64, signed into the log), and a line
+    // with none has none.
+    commented_key(&w, "sami", "Sami Nasser");
+    let line = std::fs::read_to_string(w.path("sami.pub")).unwrap();
+    std::fs::write(w.path("sami.pub"), line.replacen(' ', " \t ", 1)).unwrap();
+    let r = w.run(
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            w.path("sami.pub").to_str().unwrap(),
+            "--role",
+            "analyst",
+        ],
+    );
+    assert!(r.ok().starts_with("enrolled Sami Nasser ("), "{}", r.stdout);
+    commented_key(&w, "bare", "x");
+    let line = std::fs::read_to_string(w.path("bare.pub")).unwrap();
+    let (kind, rest) = line.split_once(' ').unwrap();
+    let b64 = rest.split_whitespace().next().unwrap();
+    std::fs::write(w.path("bare.pub"), format!("{kind}\t\t{b64}\n")).unwrap();
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            w.path("bare.pub").to_str().unwrap(),
+            "--role",
+            "analyst",
+        ],
+        "error: the key has no comment to use as a name (hint: pass --name NAME)",
+    );
     // `"~/keys/tilde"`, quoted, is under HOME.
     let home = w.path("home");
     std::fs::create_dir_all(home.join("keys")).unwrap();

@@ -3341,3 +3341,26 @@ fn an_import_stops_when_the_logs_file_is_replaced_under_it() {
     );
     assert_eq!(count(&w, "sources"), 0);
 }
+
+/// A speaker in letters of another script that print like one of an
+/// earlier line of the same file (`ВВС`, Cyrillic, after `BBC`) is a fault
+/// of the lines alone: refused before anything is committed. The source
+/// line before them was committed (its claims waited for it), and the
+/// import exited 2 with an entry written.
+#[test]
+fn a_lookalike_speaker_of_an_earlier_line_writes_nothing() {
+    let w = Work::with_team();
+    let before = w.db_bytes();
+    let file = w.path("bbc.jsonl");
+    write_lines(
+        &file,
+        &[
+            serde_json::json!({"type": "source", "label": "s", "text": "BBC said the bridge fell. Others said the bridge fell.", "kind": "article"}).to_string(),
+            serde_json::json!({"type": "claim", "source": "@s", "quote": "BBC said the bridge fell.", "speaker": "BBC", "provenance": "article"}).to_string(),
+            serde_json::json!({"type": "claim", "source": "@s", "quote": "Others said the bridge fell.", "speaker": "\u{412}\u{412}\u{421}", "provenance": "article"}).to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", file.to_str().unwrap()])
+        .error("error: line 3: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print like \"BBC\", a speaker given at line 2 of this import");
+    assert!(w.db_bytes() == before, "an entry was written");
+}

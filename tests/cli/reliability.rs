@@ -413,14 +413,15 @@ fn a_backup_put_back_beside_a_crashed_writers_wal_is_not_written_into() {
     let files = || ["", "-wal"].map(|s| std::fs::read(format!("{}{s}", w.db.display())).unwrap());
     let before = files();
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
-    r.error("-wal), the log's entries create ");
+    r.error("-wal), its entries hold 2 source.add where the table sources holds 1 rows; a tree of its 11 entries has 8 nodes where the table merkle_nodes holds 4: a copy put");
     r.error(": a copy put in the file's place beside that -wal reads so: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place)");
     assert!(files() == before, "the log's files changed");
     let v = w.run(None, &["verify"]);
     assert_eq!(v.code, 1, "{}", v.stdout);
     assert!(
-        v.stdout
-            .contains("PROBLEM entry 7 (source.add S2): projection: table sources has no row id=2"),
+        v.stdout.contains("PROBLEM entry 7 (source.add S2): projection: table sources has no row id=2")
+            && v.stdout.contains("PROBLEM log: file: the file was read with the -wal file a writer that stopped left beside it (")
+            && v.stdout.contains("move the -wal and the -shm aside and verify again"),
         "{}",
         v.stdout
     );

@@ -3229,3 +3229,48 @@ fn a_claim_that_repeats_one_by_the_same_speaker_is_noted() {
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v["overlaps"], serde_json::json!(["C3", "C4"]));
 }
+
+/// A dash between a letter and a digit joins two words, as between two
+/// letters: `COVID 19` finds `COVID-19`, and `F 16` finds `F-16` (they
+/// found nothing). Digits on both sides stay one word: a date is not its
+/// numbers apart.
+#[test]
+fn a_dash_beside_a_digit_is_searched_as_a_space() {
+    let w = Work::with_claims();
+    let covid = w.path("covid.txt");
+    std::fs::write(
+        &covid,
+        "The COVID-19 toll rose as F-16 jets struck Route M-4 on 2022-07-22.",
+    )
+    .unwrap();
+    let s2 = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            covid.to_str().unwrap(),
+            "--kind",
+            "statement",
+        ],
+    );
+    assert_eq!(s2.ok().trim(), "S2");
+    let found = |q: &str| -> Vec<String> {
+        let r = w.run(None, &["--json", "list", "sources", "--contains", q]);
+        let v: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for q in [
+        "covid 19",
+        "COVID-19",
+        "f 16 jets",
+        "route m 4",
+        "2022-07-22",
+    ] {
+        assert_eq!(found(q), ["S2"], "{q}");
+    }
+    assert!(found("2022 07").is_empty());
+}

@@ -202,7 +202,7 @@ fn a_head_with_a_negative_seq_stops_the_commands_and_fails_verify() {
     w.sql("UPDATE entries SET seq = -1");
     for args in [&["status"][..], &["prove", "0"]] {
         w.run(None, args)
-            .error("error: database error: a table holds a value that no entry can imply: -1, out of range there (hint: run `claimtrail verify`; if the file is damaged, restore it from a backup)");
+            .error("error: database error: a table holds a value that no entry can imply: -1, out of range there (hint: run `claimtrail verify`; if the file is damaged, restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place)");
     }
     w.run(None, &["verify"]).problem("log", "sequence");
 }

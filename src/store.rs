@@ -719,8 +719,9 @@ impl Store {
     /// log could not be read at all. Only when no other process has the
     /// log open ([`alone_with_the_log`]), so that a -wal that other
     /// commands are using costs nothing: then SQLite's `quick_check` reads
-    /// every page once (1.0 s, and the counts 0.3 s, on the bench's million entries,
-    /// 1.35 GB, in the page cache; Python's sqlite3, 2026-12-06). What it
+    /// every page once, and the tables are counted against the entries
+    /// (the first `annotate` after a crash took 2.2–2.8 s on the bench's
+    /// million entries, 1.35 GB in the page cache, 2026-12-06). What it
     /// does not prove: that the -wal is this file's (a consistent pair of
     /// another state is a log too, which `verify` judges).
     fn refuse_a_torn_pair(&self) -> Result<()> {

@@ -378,6 +378,24 @@ fn commit_kept_in_the_wal(w: &Work) -> rusqlite::Connection {
     reader
 }
 
+/// One more commit kept in the -wal as a writer that dies leaves it, then
+/// `backup` (a file `backup` wrote earlier) copied over the log's file
+/// beside that -wal, its -shm gone: a restore that left the -wal.
+fn put_back_beside_a_crashed_writers_wal(w: &Work, backup: &str) {
+    let reader = commit_kept_in_the_wal(w);
+    let wal = std::fs::read(format!("{}-wal", w.db.display())).unwrap();
+    assert!(!wal.is_empty());
+    drop(reader);
+    std::fs::copy(w.path(backup), &w.db).unwrap();
+    std::fs::write(format!("{}-wal", w.db.display()), &wal).unwrap();
+    let _ = std::fs::remove_file(format!("{}-shm", w.db.display()));
+}
+
+/// The bytes of the log's file and of its -wal.
+fn log_files(w: &Work) -> [Vec<u8>; 2] {
+    ["", "-wal"].map(|s| std::fs::read(format!("{}{s}", w.db.display())).unwrap())
+}
+
 /// A backup put back over a crashed log's file, beside the -wal the
 /// crashed writer left (`cp good.db claimtrail.db`, as the hint said):
 /// SQLite reads the two together, pages of two states. No command appends
@@ -402,20 +420,12 @@ fn a_backup_put_back_beside_a_crashed_writers_wal_is_not_written_into() {
         w.run(Some("analyst"), &["annotate", c, "--verdict", "disputed"])
             .ok();
     }
-    // The writer's -wal as a crash leaves it: commits not folded yet.
-    let reader = commit_kept_in_the_wal(&w);
-    let wal = std::fs::read(format!("{}-wal", w.db.display())).unwrap();
-    assert!(!wal.is_empty());
-    drop(reader);
-    std::fs::copy(w.path("good.db"), &w.db).unwrap();
-    std::fs::write(format!("{}-wal", w.db.display()), &wal).unwrap();
-    let _ = std::fs::remove_file(format!("{}-shm", w.db.display()));
-    let files = || ["", "-wal"].map(|s| std::fs::read(format!("{}{s}", w.db.display())).unwrap());
-    let before = files();
+    put_back_beside_a_crashed_writers_wal(&w, "good.db");
+    let before = log_files(&w);
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
     r.error("-wal), its entries hold 2 source.add where the table sources holds 1 rows; a tree of its 11 entries has 8 nodes where the table merkle_nodes holds 4: a copy put");
     r.error(": a copy put in the file's place beside that -wal reads so: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place)");
-    assert!(files() == before, "the log's files changed");
+    assert!(log_files(&w) == before, "the log's files changed");
     let v = w.run(None, &["verify"]);
     assert_eq!(v.code, 1, "{}", v.stdout);
     assert!(
@@ -465,17 +475,11 @@ fn a_torn_pair_of_keys_is_not_written_into() {
         )
         .ok();
     }
-    let reader = commit_kept_in_the_wal(&w);
-    let wal = std::fs::read(format!("{}-wal", w.db.display())).unwrap();
-    drop(reader);
-    std::fs::copy(w.path("good.db"), &w.db).unwrap();
-    std::fs::write(format!("{}-wal", w.db.display()), &wal).unwrap();
-    let _ = std::fs::remove_file(format!("{}-shm", w.db.display()));
-    let files = || ["", "-wal"].map(|s| std::fs::read(format!("{}{s}", w.db.display())).unwrap());
-    let before = files();
+    put_back_beside_a_crashed_writers_wal(&w, "good.db");
+    let before = log_files(&w);
     w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
         .error("its entries enroll 5 keys where the table keys holds 3 rows");
-    assert!(files() == before, "the log's files changed");
+    assert!(log_files(&w) == before, "the log's files changed");
 }
 
 /// A command refused before it appends leaves a log's files as they were,

@@ -2234,3 +2234,52 @@ fn two_signed_trees_of_one_size_are_said_to_prove_a_fork() {
         "{j}"
     );
 }
+
+/// A checkpoint's signers are listed with the log's own signature first,
+/// then its cosigners: listed in the order the log enrolled their keys,
+/// an auditor enrolled before a second admin came first ("signed by
+/// auditor, Admin Two"), where AUDIT.md shows the log's signer first.
+#[test]
+fn the_logs_own_signature_is_listed_before_its_cosigners() {
+    let w = Work::with_claims();
+    w.enroll("admin2", "admin", "Admin Two");
+    let cp = w.path("cp.txt");
+    let cps = cp.to_str().unwrap();
+    w.run(Some("admin2"), &["checkpoint", "--out", cps]).ok();
+    w.run(Some("auditor"), &["checkpoint", "cosign", cps]).ok();
+    let v = w.run(None, &["verify", "--checkpoint", cps]);
+    assert!(
+        v.ok().contains("consistent, signed by Admin Two, auditor"),
+        "{}",
+        v.stdout
+    );
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    std::fs::write(w.path("desk.vkey"), vkeys).unwrap();
+    let desk = w.path("desk.vkey");
+    let c = w.run(
+        None,
+        &[
+            "checkpoint",
+            "verify",
+            cps,
+            "--vkey",
+            desk.to_str().unwrap(),
+        ],
+    );
+    let by = c
+        .ok()
+        .lines()
+        .find(|l| l.starts_with("OK: signed by "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        by.starts_with("OK: signed by test.example/idlib+"),
+        "{}",
+        c.stdout
+    );
+    assert!(
+        by.contains(", Independent_auditor+") || by.contains(", auditor+"),
+        "{}",
+        c.stdout
+    );
+}

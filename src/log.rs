@@ -420,20 +420,21 @@ pub const CHECKPOINT_TRIES: u32 = 3;
 /// What `checkpoint` is told of a log that fails verify ([`verified_checkpoint`]).
 pub const CHECKPOINT_REFUSAL: (&str, &str) = (
     "a checkpoint would sign it as it is",
-    "restore the log from a backup before signing a checkpoint (move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage)",
+    "restore the log from a backup before signing a checkpoint",
 );
 
 /// What `export` is told of a log that fails verify, whether it signs a
 /// checkpoint for the bundle or uses a stored one.
 pub const EXPORT_REFUSAL: (&str, &str) = (
     "a bundle would carry what its tables say",
-    "restore the log from a backup before exporting (move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage)",
+    "restore the log from a backup before exporting",
 );
 
 /// The refusal of a command that vouches for the log as a whole (signs a
 /// checkpoint of it, exports a bundle from it) when `report`, verify's,
 /// found problems: how many, the first, and what the command would have
-/// done (`would`); the hint adds `then` to "run `claimtrail verify`".
+/// done (`would`); the hint adds `then` to "run `claimtrail verify`",
+/// and how to restore (the -wal and -shm files moved aside too).
 pub fn does_not_verify(report: &crate::verify::Report, would: &str, then: &str) -> Error {
     let n = report.problems.len() as u64 + report.more_problems;
     let first = report
@@ -452,9 +453,14 @@ pub fn does_not_verify(report: &crate::verify::Report, would: &str, then: &str) 
             "this log does not verify ({}{first}): {would}",
             crate::text::count(n, "problem")
         ),
-        format!("run `claimtrail verify` to see what is wrong; {then}"),
+        format!("run `claimtrail verify` to see what is wrong; {then} ({RESTORE_STEPS})"),
     )
 }
+
+/// How a backup is put back in the refusals of [`does_not_verify`]: the
+/// -wal and -shm files belong to the file beside them
+/// ([`crate::error::RESTORE`]).
+const RESTORE_STEPS: &str = "move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage";
 
 /// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`
 /// entry) and returns the entry and the signed note. `keep` is given the

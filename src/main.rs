@@ -1,6 +1,7 @@
 //! The `claimtrail` binary: parse, run, and map the outcome to the exit
 //! code in one place: 0 success, 1 verification found problems, 2 error.
 
+#[macro_use]
 mod cli;
 
 use std::process::ExitCode;
@@ -133,15 +134,11 @@ fn shortened(msg: &str) -> std::borrow::Cow<'_, str> {
 /// The most characters of an error's words shown whole.
 const MAX_SHOWN: usize = 2000;
 
-/// Writes the one error line to stderr. A stderr that cannot be written
-/// (`2>/dev/full`) loses the line but not the exit code: `eprintln!` would
-/// panic and exit 101.
+/// Writes the one error line to stderr, in one write ([`errln!`]). A
+/// stderr that cannot be written (`2>/dev/full`) loses the line but not
+/// the exit code: `eprintln!` would panic and exit 101.
 fn say(line: &str) {
-    use std::io::Write;
-    // In one write, newline included: stderr is unbuffered, and `writeln!`
-    // wrote the line and its newline apart, so that two commands sharing
-    // one log file (`2>>errors.log`) ran their lines together.
-    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+    errln!("{line}");
 }
 
 /// A usage error as the one line every other error is, `error: what (hint:

@@ -700,6 +700,12 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a -wal with commits was beside the file when it was opened
+    /// (see [`Store::wal_at_open`]): what was read, was read with it.
+    pub(crate) fn wal_at_open(&self) -> bool {
+        self.wal_at_open
+    }
+
     /// Called by the append path once it has committed: closing may now
     /// fold the -wal into the file, as it does for every writer (see
     /// [`Store::wal_at_open`]).
@@ -725,7 +731,7 @@ impl Store {
     /// does not prove: that the -wal is this file's (a consistent pair of
     /// another state is a log too, which `verify` judges).
     fn refuse_a_torn_pair(&self) -> Result<()> {
-        if !has_pending_wal(&self.path) || !alone_with_the_log(&self.path) {
+        if !self.wal_at_open || !alone_with_the_log(&self.path) {
             return Ok(());
         }
         // One snapshot for every count: another writer may start and
@@ -741,7 +747,11 @@ impl Store {
         judged
     }
 
-    /// [`Store::refuse_a_torn_pair`]'s checks, in the caller's snapshot.
+    /// [`Store::refuse_a_torn_pair`]'s checks, in the caller's snapshot:
+    /// SQLite's check of the pages, then, for pages of two states that are
+    /// each whole and still disagree (a source's entry read from the -wal
+    /// beside a `sources` table of the older file), the tables against the
+    /// entries ([`Store::torn_tables`]).
     fn judge_the_pair(&self) -> Result<()> {
         let first: String = self
             .conn
@@ -750,25 +760,28 @@ impl Store {
                 e if e.is_damage() => Ok(e.sqlite_message()),
                 e => Err(e),
             })?;
-        if first == "ok" {
-            // Pages of two states can each be whole and still disagree:
-            // a source's entry read from the -wal beside a `sources` table
-            // of the older file. The items' tables against their entries,
-            // in one pass over the kinds (0.3 s on a million).
-            let differs = self.torn_tables()?;
-            if differs.is_empty() {
-                return Ok(());
-            }
-            return Err(Error::Damaged(format!(
-                "read with the -wal file a writer that stopped left beside it ({}), {}: a copy put in the file's place beside that -wal reads so",
-                sibling(&self.path, "-wal").display(),
-                differs.join("; ")
-            )));
-        }
+        let beside = format!(
+            "read with the -wal file a writer that stopped left beside it ({})",
+            sibling(&self.path, "-wal").display()
+        );
+        let found = match first.as_str() {
+            "ok" => match self.torn_tables()? {
+                differs if differs.is_empty() => return Ok(()),
+                differs => format!("{beside}, {}", differs.join("; ")),
+            },
+            _ => format!(
+                "SQLite's check of the file, {beside}, finds {}",
+                crate::text::escape(
+                    first
+                        .lines()
+                        .find(|l| !l.starts_with("***"))
+                        .unwrap_or(&first)
+                        .trim()
+                )
+            ),
+        };
         Err(Error::Damaged(format!(
-            "SQLite's check of the file, read with the -wal file a writer that stopped left beside it ({}), finds {}: a copy put in the file's place beside that -wal reads so",
-            sibling(&self.path, "-wal").display(),
-            crate::text::escape(first.lines().find(|l| !l.starts_with("***")).unwrap_or(&first).trim())
+            "{found}: a copy put in the file's place beside that -wal reads so"
         )))
     }
 
@@ -779,17 +792,6 @@ impl Store {
     /// subtree of level 1 or more: n minus the ones in n's binary form,
     /// whatever kind each entry is). Each difference, said.
     fn torn_tables(&self) -> Result<Vec<String>> {
-        const ONE_ROW_EACH: &[(&str, &str)] = &[
-            ("source.add", "sources"),
-            ("claim.add", "claims"),
-            ("annotation.add", "annotations"),
-            ("claim.retract", "retractions"),
-            ("annotation.retract", "annotation_retractions"),
-            ("source.amend", "source_amendments"),
-            ("source.redact", "redactions"),
-            ("key.revoke", "revocations"),
-            ("checkpoint.add", "checkpoints"),
-        ];
         // A log of an older schema version lacks the later tables until
         // its first append migrates it: those are left out.
         let tables: std::collections::HashSet<String> = self
@@ -829,14 +831,7 @@ impl Store {
         }
         // The links a body lists, one row each: read from the payloads
         // (SQLite's JSON functions; the payload is canonical JSON text).
-        for (table, kind, lists) in [
-            (
-                "relations",
-                "annotation.add",
-                &["corroborates", "contradicts"][..],
-            ),
-            ("source_links", "source.add", &["derived_from"][..]),
-        ] {
+        for &(table, kind, lists) in LISTED_LINKS {
             if !tables.contains(table) {
                 continue;
             }
@@ -1164,6 +1159,31 @@ pub(crate) fn has_pending_wal(path: &Path) -> bool {
     std::fs::metadata(sibling(path, "-wal")).is_ok_and(|m| m.len() > 0)
 }
 
+/// The projection tables that get one row per entry of a kind, as
+/// [`Store::torn_tables`] counts them.
+const ONE_ROW_EACH: &[(&str, &str)] = &[
+    ("source.add", "sources"),
+    ("claim.add", "claims"),
+    ("annotation.add", "annotations"),
+    ("claim.retract", "retractions"),
+    ("annotation.retract", "annotation_retractions"),
+    ("source.amend", "source_amendments"),
+    ("source.redact", "redactions"),
+    ("key.revoke", "revocations"),
+    ("checkpoint.add", "checkpoints"),
+];
+
+/// The projection tables of links a body lists (table, the entries' kind,
+/// the lists), one row a link, as [`Store::torn_tables`] counts them.
+const LISTED_LINKS: &[(&str, &str, &[&str])] = &[
+    (
+        "relations",
+        "annotation.add",
+        &["corroborates", "contradicts"],
+    ),
+    ("source_links", "source.add", &["derived_from"]),
+];
+
 /// Whether no other process has the log at `path` open in WAL mode. Each
 /// SQLite connection to a WAL database holds a shared POSIX lock on one
 /// byte of the -shm file (its "dead-man switch", offset 128 in SQLite's
@@ -1432,6 +1452,20 @@ mod tests {
             store.appended();
         }
         assert!(files()[1].is_empty(), "an append's close leaves the -wal");
+    }
+
+    /// Every projection table is counted by the check after a crash: one
+    /// missing from it (keys, relations and source links were) let torn
+    /// pairs of it be written into the file. `log_meta` is the one row
+    /// of `log.init`.
+    #[test]
+    fn the_torn_pair_check_counts_every_projection_table() {
+        for table in crate::projection::TABLES {
+            let counted = ONE_ROW_EACH.iter().any(|(_, t)| t == table)
+                || LISTED_LINKS.iter().any(|(t, _, _)| t == table)
+                || matches!(*table, "keys" | "log_meta");
+            assert!(counted, "{table} is not counted");
+        }
     }
 
     #[test]

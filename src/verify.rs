@@ -429,12 +429,19 @@ pub fn verify_listing(
     // (a restore) beside the -wal of a later state, which SQLite reads
     // with whatever file has that name: the pair reads as damage while
     // the file alone may be whole. The findings say so.
-    let wal = crate::store::has_pending_wal(store.path())
-        .then(|| wal_beside(&crate::store::sibling(store.path(), "-wal")));
+    let wal_path = crate::store::sibling(store.path(), "-wal");
+    let wal = match store.wal_at_open() {
+        true => {
+            format!(
+                ", read with the -wal file beside it ({})",
+                wal_path.display()
+            ) + &if_put_back("damage")
+        }
+        false => String::new(),
+    };
     // A -wal that no other process is writing: a writer stopped (killed,
     // a power cut), or the file was put back beside it.
-    let stopped_writer = wal.is_some() && crate::store::alone_with_the_log(store.path());
-    let wal = wal.as_deref().unwrap_or("");
+    let stopped_writer = store.wal_at_open() && crate::store::alone_with_the_log(store.path());
     let mut passed = false;
     match v.run(progress).and_then(|()| v.final_checks()) {
         Ok(()) => passed = true,
@@ -499,7 +506,7 @@ pub fn verify_listing(
             }
         }
     }
-    let file_findings = file_findings(integrity, wal);
+    let file_findings = file_findings(integrity, &wal);
     // Tables that disagree with the entries, read beside a stopped
     // writer's -wal: pages of two states read so too (a backup copied over
     // the file of a crashed log), which the other findings would have an
@@ -508,8 +515,9 @@ pub fn verify_listing(
         v.cause(
             Check::File,
             format!(
-                "the file was read with the -wal file a writer that stopped left beside it ({}): if a copy was put in the file's place (a restore) while that -wal stayed, the pair reads as the differences below; move the -wal and the -shm aside and verify again",
-                crate::store::sibling(store.path(), "-wal").display()
+                "the file was read with the -wal file a writer that stopped left beside it ({}){}",
+                wal_path.display(),
+                if_put_back("the differences below")
             ),
         );
     }
@@ -606,13 +614,11 @@ fn run_checks(conn: &rusqlite::Connection, pragmas: &[String]) -> Result<Vec<Str
     }
 }
 
-/// What a damage finding adds when a -wal file with commits is beside the
-/// log (`path`): the two may not belong together.
-fn wal_beside(path: &std::path::Path) -> String {
-    format!(
-        ", read with the -wal file beside it ({}): if a copy was put in the file's place (a restore) while that -wal, of another state of the log, stayed, the pair reads as damage: move the -wal and the -shm aside and verify again",
-        path.display()
-    )
+/// What a finding read beside a -wal with commits adds: the file and the
+/// -wal may not belong together, and the pair then `reads_as` what was
+/// found.
+fn if_put_back(reads_as: &str) -> String {
+    format!(": if a copy was put in the file's place (a restore) while that -wal, of another state of the log, stayed, the pair reads as {reads_as}: move the -wal and the -shm aside and verify again")
 }
 
 /// The findings of the checks of the file, as verify reports them: the

@@ -89,10 +89,8 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Outcome> {
             name,
         } => add(ctx, home(pubkey_file), role, name),
         KeyCommand::Revoke { which, reason } => {
-            let which = match which.starts_with("~/") {
-                true => home(PathBuf::from(&which)).to_string_lossy().into_owned(),
-                false => which,
-            };
+            // (A name or a fingerprint is no `~` path: it is kept as given.)
+            let which = home(PathBuf::from(which)).to_string_lossy().into_owned();
             revoke(ctx, which, reason)
         }
         KeyCommand::List => list(ctx),
@@ -468,11 +466,8 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     // The comment as the key's parser reads it: split at the first blank
     // and again, a line whose fields were two spaces or tabs apart gave
     // the key's own base64 as the name, signed into the log for good.
-    let comment = {
-        let lines = keys::without_comment_lines(&text);
-        let line = lines.lines().next().unwrap_or("");
-        Some(keys::comment_of(line).trim().to_string()).filter(|c| !c.is_empty())
-    };
+    let line = text.lines().next().unwrap_or("");
+    let comment = Some(keys::comment_of(line).trim().to_string()).filter(|c| !c.is_empty());
     let explicit = name.is_some();
     let name = name.or(comment).ok_or_else(|| {
         Error::invalid(

@@ -112,7 +112,7 @@ pub enum Error {
     /// (see `store::FileCheck`).
     #[error("the log's file {} was replaced or removed while this command ran (by a restore, a sync tool or another program): nothing more was appended", .0.display())]
     LogReplaced(PathBuf),
-    #[error("database error: {}", sqlite_message(.0))]
+    #[error("{}", sqlite_error(.0))]
     Sqlite(#[from] rusqlite::Error),
     /// What claimtrail read from the log's file is not what it writes
     /// there: a projection row, a tree node, a stored key or hash altered
@@ -302,7 +302,7 @@ impl Error {
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them; when another user, who could only read the log, made them, `ls -l` shows theirs, and they or an admin remove the two while no one uses the log): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
-            e if e.is_damage() => format!("the file is damaged: run `claimtrail verify` to see why; {RESTORE}"),
+            e if e.is_damage() => format!("run `claimtrail verify` to see where; {RESTORE}"),
             Error::Sqlite(_) => format!("run `claimtrail verify`; if the file is damaged, {RESTORE}"),
             Error::Damaged(_) => format!("run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and {RESTORE}"),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
@@ -332,6 +332,19 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
             format!("a table holds a value that no entry can imply: {n}, out of range there")
         }
         e => e.to_string(),
+    }
+}
+
+/// An SQLite error as the error line says it: damage first, in words a
+/// user knows (after a crash and a restore, "database error: database
+/// disk image is malformed" left them to guess whose file and what kind of
+/// error), and SQLite's own words after it.
+fn sqlite_error(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            format!("the log's file is damaged (SQLite: {})", sqlite_message(e))
+        }
+        _ => format!("database error: {}", sqlite_message(e)),
     }
 }
 

@@ -1087,8 +1087,9 @@ fn a_damaged_page_of_the_entries_table() {
         r.stdout
     );
     // Any other command says so in its error, and what to do.
-    w.run(None, &["list", "claims"])
-        .error("database disk image is malformed");
+    w.run(None, &["list", "claims"]).error(
+        "error: the log's file is damaged (SQLite: database disk image is malformed) (hint: run `claimtrail verify` to see where; restore the log from a backup",
+    );
 }
 
 #[test]

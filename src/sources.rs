@@ -549,6 +549,42 @@ pub fn check_url(url: &str) -> Result<(), String> {
             "`{shown}` is no percent escape: a `%` is followed by two hexadecimal digits (a `%` itself is written %25)"
         ));
     }
+    // A bidirectional control written percent-encoded: Markdown renderers
+    // (markdown-it, so VS Code and many sites) decode a link's text, and
+    // `…/%E2%80%AE%3Cscript%3E` showed the reordering character itself.
+    // Other hidden characters stay taken encoded (a Persian path's
+    // zero-width non-joiner is `%E2%80%8C`): they reorder nothing.
+    let decoded: Vec<u8> = {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+            match (
+                bytes[i],
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (b'%', Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                }
+                (b, _, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        out
+    };
+    if let Some(c) = String::from_utf8_lossy(&decoded)
+        .chars()
+        .find(|&c| crate::text::is_bidi_control(c))
+    {
+        return not(&format!(
+            "it holds the bidirectional control U+{:04X} percent-encoded, which pages that decode addresses show as the character, reordering the text around it",
+            c as u32
+        ));
+    }
     // A server's host, as the browser reads it (ftp: is one of its
     // "special" schemes, read as http's are).
     if ["http", "https", "ftp", "ftps"]

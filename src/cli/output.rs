@@ -860,6 +860,46 @@ fn open_special(path: &std::path::Path, what: &str) -> Result<std::fs::File> {
     Ok(file)
 }
 
+/// Refuses to replace a file marked read-only (no write permission for
+/// its owner) or one this user may not write: the rename that replaces a
+/// file needs only the directory's permission, so a report archived as
+/// 0444, or another user's file in a shared directory, was replaced
+/// without a word, where `>` and `cp` refuse, and `rm` and `mv` ask even
+/// root about a write-protected file.
+fn refuse_read_only(path: &std::path::Path, target: &std::path::Path, what: &str) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(m) = std::fs::metadata(target) else {
+        return Ok(());
+    };
+    if !m.is_file() {
+        return Ok(());
+    }
+    let writable = std::ffi::CString::new(target.as_os_str().as_bytes())
+        // SAFETY: access(2) reads a NUL-terminated path it does not keep.
+        .map(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+        .unwrap_or(true);
+    let mode = m.permissions().mode();
+    if writable && mode & 0o200 != 0 {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        format!(
+            "{} is read-only (mode {:03o}{}), and is not replaced",
+            path.display(),
+            mode & 0o777,
+            match writable {
+                true => "",
+                false => ", not writable by you",
+            }
+        ),
+        format!(
+            "write {what} to another file, or make it writable first (`chmod u+w {}`) if it is to be replaced",
+            claimtrail::text::shell_word(path)
+        ),
+    ))
+}
+
 impl Staged {
     pub fn new(path: &std::path::Path, what: &str) -> Result<Staged> {
         refuse_slash(path, what)?;
@@ -886,6 +926,7 @@ impl Staged {
                 })?,
                 false => path.to_path_buf(),
             };
+            refuse_read_only(path, &target, what)?;
             let dir = dir_of(&target);
             let mut builder = tempfile::Builder::new();
             #[cfg(unix)]

@@ -60,6 +60,10 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
                 .map_err(|e: BadId| Error::invalid(e.to_string(), super::output::LIST_IDS_HINT))
         })
         .collect::<Result<Vec<_>>>()?;
+    // An id given twice (`S1 s1 C1`) is in the scope once: the report said
+    // "covers S1, S1, C1".
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<ItemId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
     if let Some(out) = &a.out {
         check_out(out, ctx.db()?)?;
     }

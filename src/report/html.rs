@@ -629,7 +629,7 @@ fn relations(o: &mut String, r: &Report) {
             esc(&rel.annotation),
             esc(&rel.annotation),
             esc(&rel.verdict),
-            bdi(&rel.signer_name),
+            bdi(&rel.signer_name) + &super::revoked_mark(r, rel.signer.as_str()),
             rel.state()
         );
     }
@@ -695,7 +695,7 @@ fn entries(o: &mut String, r: &Report) {
             esc(&e.kind),
             esc(&e.id.map(|i| i.to_string()).unwrap_or_default()),
             esc(&e.time),
-            bdi(&e.signer_name),
+            bdi(&e.signer_name) + &super::revoked_mark(r, &e.signer),
             esc(&e.hash)
         );
     }

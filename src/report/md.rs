@@ -428,7 +428,7 @@ fn relations(o: &mut String, r: &Report) {
             rel.relation,
             rel.other,
             rel.annotation,
-            inline(&rel.signer_name),
+            inline(&rel.signer_name) + &super::revoked_mark(r, rel.signer.as_str()),
             inline(&rel.verdict)
         );
     }
@@ -482,7 +482,7 @@ fn entries(o: &mut String, r: &Report) {
             inline(&e.kind),
             e.id.map(|i| i.to_string()).unwrap_or_default(),
             inline(&e.time),
-            inline(&e.signer_name),
+            inline(&e.signer_name) + &super::revoked_mark(r, &e.signer),
             code(&e.hash)
         );
     }

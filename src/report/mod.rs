@@ -199,7 +199,8 @@ pub(crate) fn to_json_ld<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 /// Whether a URL is made a link (HTML) or an autolink (Markdown): only when
-/// the link goes where the signed URL goes. http(s) with a host and no
+/// the link goes where the signed URL goes. http(s) only (an `ftp://`
+/// address was linked, though REPORTS.md says no other scheme is), with a host and no
 /// user name before it (`https://www.reuters.com%2Fworld@evil.example/`
 /// shows one site and goes to another; `--url` refuses it since
 /// 2026-12-04, but a log may hold one from before), no white space, and
@@ -211,7 +212,11 @@ pub(crate) fn to_json_ld<T: serde::Serialize>(value: &T) -> Result<String> {
 /// addresses, and an amendment signed outside the CLI put
 /// `https://www.аl-monitor.com/…`, its `а` Cyrillic, into a live link.
 pub(crate) fn linkable(url: &str) -> bool {
-    crate::sources::check_url(url).is_ok()
+    let web = ["http://", "https://"].iter().any(|p| {
+        url.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    });
+    web && crate::sources::check_url(url).is_ok()
         && crate::sources::web_authority(url).is_some_and(|h| !h.is_empty() && !h.contains('@'))
         && !url
             .chars()
@@ -325,6 +330,21 @@ pub fn record_summary(
 pub fn revoked_later(r: &data::Report, signer: &crate::model::Fingerprint) -> String {
     r.revoked_since(signer)
         .map(|(seq, _)| format!("; key revoked later, at entry {seq}"))
+        .unwrap_or_default()
+}
+
+/// ` (key revoked later, at entry N)` after a signer's name in a table
+/// row (the relations between claims, the signed entries), where
+/// [`revoked_later`]'s `; …` after a time does not fit: a reader of the
+/// casualty counts' comparison alone should see it as the annotation's
+/// card shows it. `signer` as an entry record holds it, read and not yet
+/// parsed; nothing when it is no fingerprint.
+pub fn revoked_mark(r: &data::Report, signer: &str) -> String {
+    signer
+        .parse::<crate::model::Fingerprint>()
+        .ok()
+        .and_then(|f| r.revoked_since(&f).map(|(seq, _)| seq))
+        .map(|seq| format!(" (key revoked later, at entry {seq})"))
         .unwrap_or_default()
 }
 

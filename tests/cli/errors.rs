@@ -504,6 +504,14 @@ fn bad_input_leaves_the_log_unchanged() {
             "https://0177.0.0.1:8080/wire",
             "its host `0177.0.0.1` is the address 127.0.0.1 written another way, which a reader does not recognise (give it as 127.0.0.1)",
         ),
+        // Encoded, a right-to-left override still reorders what a page
+        // that decodes the address shows (markdown-it decodes a link's
+        // text); an encoded zero-width non-joiner of a Persian path is
+        // taken (the end of this test).
+        (
+            "https://example.com/%e2%80%AE%3Cscript%3E",
+            "it holds the bidirectional control U+202E percent-encoded, which pages that decode addresses show as the character, reordering the text around it",
+        ),
     ] {
         refused(
             &w,
@@ -865,6 +873,23 @@ fn bad_input_leaves_the_log_unchanged() {
         "is not enrolled in this log",
     );
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
+    // An encoded zero-width non-joiner, as a Persian path holds, reorders
+    // nothing and is taken as the browser wrote it.
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "article",
+            "--url",
+            "https://fa.example/%D9%85%DB%8C%E2%80%8C%D8%B1%D9%88%D9%85",
+        ],
+        Some(b"A Persian page."),
+    )
+    .ok();
 }
 
 #[test]

@@ -234,6 +234,9 @@ fn a_report_of_one_claim_brings_its_context() {
     // (`report C1,C2` was "`C1,C2` is not an id").
     let two = json(report(&w, Some(&db), &["C2,C4", "--format", "json"]).ok());
     assert_eq!(two["scope"]["requested"], serde_json::json!(["C2", "C4"]));
+    // An id given twice is in the scope once (it said "covers C2, C2, C4").
+    let again = json(report(&w, Some(&db), &["C2", "c2", "C4,C2", "--format", "json"]).ok());
+    assert_eq!(again["scope"]["requested"], serde_json::json!(["C2", "C4"]));
     let ids = |k: &str| ids_of(&doc, k);
     // C2, its annotation A2, A1 (C1 contradicts C2) and A3 (C4 corroborates
     // C2), the claims those are about, and their source.
@@ -1372,6 +1375,34 @@ fn markdown_links_a_source_url_as_it_is_and_shows_line_breaks() {
     .ok();
     let md = report(&w, None, &["--format", "md"]).ok().to_string();
     assert!(md.contains("| url | `urn:x-wire:afp_2022%7C7` |\n"), "{md}");
+    // ftp is a server's address, but not the web's: text too, in both
+    // readable formats (it was a link in each).
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &[
+            "source",
+            "add",
+            "-",
+            "--kind",
+            "other",
+            "--url",
+            "ftp://ftp.example.org/f.txt",
+        ],
+        Some(b"A file on a server."),
+    )
+    .ok();
+    let md = report(&w, None, &["--format", "md"]).ok().to_string();
+    assert!(
+        md.contains("| url | `ftp://ftp.example.org/f.txt` |\n"),
+        "{md}"
+    );
+    let html = report(&w, None, &["--format", "html"]).ok().to_string();
+    assert!(
+        html.contains("<dt>url</dt><dd>ftp://ftp.example.org/f.txt</dd>"),
+        "{html}"
+    );
+    assert!(!html.contains("href=\"ftp:"), "{html}");
 }
 
 #[test]
@@ -1445,6 +1476,22 @@ fn report_errors_exit_2_with_one_line() {
         let meta = std::fs::metadata(&private).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
         assert!(std::fs::read_to_string(&private).unwrap().contains("C1"));
+        // One marked read-only is not replaced: the rename needs only the
+        // directory's permission, and an archived report was lost.
+        let archived = w.path("final.md");
+        std::fs::write(&archived, "ARCHIVED").unwrap();
+        std::fs::set_permissions(&archived, std::fs::Permissions::from_mode(0o444)).unwrap();
+        report(
+            &w,
+            None,
+            &["C1", "--format", "md", "--out", archived.to_str().unwrap()],
+        )
+        .error(&format!(
+            "error: {} is read-only (mode 444), and is not replaced (hint: write the report to another file, or make it writable first (`chmod u+w {}`) if it is to be replaced)",
+            archived.display(),
+            archived.display()
+        ));
+        assert_eq!(std::fs::read_to_string(&archived).unwrap(), "ARCHIVED");
     }
     // Nor a private key (the analyst's own, named by mistake) or another
     // log: what they hold is worth more than any report.
@@ -2157,4 +2204,49 @@ fn csv_marks_an_auditors_note_apart_from_the_desks_verdicts() {
         recs[0]["latest_verdicts"],
         "Rana Haddad: false (A2); auditor (auditor): confirmed (A3)"
     );
+}
+
+/// An analyst's key revoked after they judged the casualty counts: the
+/// table that compares the counts, and the table of signed entries, mark
+/// them as the annotation's card does (a reader of the comparison alone
+/// saw no mark).
+#[test]
+fn a_revoked_analyst_is_marked_in_the_tables_too() {
+    let w = Work::with_claims();
+    w.revoke("admin", "analyst", "laptop stolen");
+    let last = log_json(&w, None).last().unwrap()["seq"].clone();
+    let mark = format!("Rana Haddad (key revoked later, at entry {last})");
+    let md = report(&w, None, &["C1", "--format", "md"]).ok().to_string();
+    let row = |heading: &str, start: &str| -> String {
+        md.lines()
+            .skip_while(|l| !l.starts_with(heading))
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no {start} row under {heading}:\n{md}"))
+            .to_string()
+    };
+    let relation = row("## Claims that corroborate or contradict", "| C1 |");
+    assert!(
+        relation.contains(&format!("| A1 | {mark} | disputed |")),
+        "{relation}"
+    );
+    let entries: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("## Signed entries"))
+        .filter(|l| l.starts_with("| ") && l.contains(" | 20"))
+        .collect();
+    let c1 = entries.iter().find(|l| l.contains(" | C1 | ")).unwrap();
+    assert!(c1.contains(&mark), "{c1}");
+    // What the admin signed is not marked: only the revoked key's items.
+    let init = entries
+        .iter()
+        .find(|l| l.contains(" | log.init | "))
+        .unwrap();
+    assert!(!init.contains("revoked"), "{init}");
+    let html = report(&w, None, &["C1", "--format", "html"])
+        .ok()
+        .to_string();
+    assert!(html.contains(&format!("disputed by {mark}")), "{html}");
+    let signed = entries.iter().filter(|l| l.contains(&mark)).count();
+    assert!(signed >= 3, "S1, C1 and A1 at least: {entries:?}");
+    assert_eq!(html.matches(&mark).count(), 1 + signed, "{html}");
 }

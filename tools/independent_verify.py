@@ -1142,10 +1142,22 @@ def kept_signers(log, size):
 
 
 def kept(log, path):
-    """A kept checkpoint file against the log's tree (FORMAT §9.6)."""
-    with open(path, encoding="utf-8") as f:
-        text, signatures = signed_note(f.read())
-    origin, size, root = checkpoint_text(text)
+    """A kept checkpoint file against the log's tree (FORMAT §9.6). A file
+    that is no checkpoint is an error naming the file (with several, the
+    reader could not tell which), read as it is: Python's universal
+    newlines would make a copy saved with Windows line endings LF again,
+    which claimtrail refuses (the signature covers LF alone)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            note = f.read()
+        if "\r" in note:
+            raise ValueError("it has Windows line endings (a carriage return at character "
+                             f"{note.index(chr(13))}): convert it back with `dos2unix FILE`; "
+                             "the signature covers the text with newlines alone")
+        text, signatures = signed_note(note)
+        origin, size, root = checkpoint_text(text)
+    except ValueError as e:  # UnicodeDecodeError too
+        raise ValueError(f"checkpoint {path}: {e}") from None
     n = len(log.leaves)
     if origin != log.origin:
         return "foreign", f"of log {origin}"

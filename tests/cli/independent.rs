@@ -779,6 +779,41 @@ fn both_verifiers_check_the_signatures_of_checkpoint_notes() {
             theirs.stdout
         );
     }
+    // A copy saved with Windows line endings is refused by both (exit 2),
+    // and a file that is no checkpoint, among several, is named: the
+    // independent verifier read the first as LF again and said
+    // `unsigned`, and said "its text is not a checkpoint" of no file.
+    std::fs::write(&cp, &note).unwrap();
+    let crlf = w.path("cp-crlf.txt");
+    std::fs::write(&crlf, note.replace('\n', "\r\n")).unwrap();
+    let crlf = crlf.to_str().unwrap();
+    w.run(None, &["verify", "--checkpoint", crlf])
+        .error("signed note has Windows line endings");
+    let theirs = independent(&w.db, &["--checkpoint", &cp, crlf]);
+    assert_eq!(
+        (theirs.code, theirs.stdout.as_str()),
+        (2, ""),
+        "{}",
+        theirs.stderr
+    );
+    assert!(
+        theirs.stderr.starts_with(&format!(
+            "error: checkpoint {crlf}: it has Windows line endings (a carriage return at character "
+        )),
+        "{}",
+        theirs.stderr
+    );
+    let notes = w.path("notes.txt");
+    std::fs::write(&notes, "call UNICEF back\n\n\u{2014} x AAAAAAA=\n").unwrap();
+    let notes = notes.to_str().unwrap();
+    let theirs = independent(&w.db, &["--checkpoint", &cp, notes]);
+    assert_eq!(
+        (theirs.code, theirs.stderr.as_str()),
+        (
+            2,
+            format!("error: checkpoint {notes}: its text is not a checkpoint\n").as_str()
+        )
+    );
 
     // The stored note of the last checkpoint.add (entry 17) with a bad
     // signature line, the entry itself signed again by the admin.

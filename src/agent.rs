@@ -50,6 +50,9 @@ const LIST_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum AgentError {
     /// The socket could not be reached (no agent running there).
     Unreachable(String),
+    /// The agent closed the connection before its answer was whole (it
+    /// was reached: "cannot reach it (unexpected end of file)" said not).
+    Closed,
     /// The agent answered `SSH_AGENT_FAILURE` (it refused, or a
     /// confirmation was declined).
     Refused,
@@ -65,6 +68,9 @@ impl std::fmt::Display for AgentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AgentError::Unreachable(why) => write!(f, "cannot reach it ({why})"),
+            AgentError::Closed => {
+                f.write_str("it closed the connection before its answer was whole")
+            }
             AgentError::Refused => f.write_str("it refused the request"),
             AgentError::Timeout(waited) => {
                 write!(f, "it did not answer within {} s", waited.as_secs())
@@ -155,7 +161,7 @@ impl Agent {
                 Ok(answer) => return Ok(answer),
                 // Closed under us: try a new connection (signing again is
                 // harmless, Ed25519 signatures being deterministic).
-                Err(AgentError::Unreachable(_)) => *kept = None,
+                Err(AgentError::Unreachable(_) | AgentError::Closed) => *kept = None,
                 Err(e) => {
                     *kept = None;
                     return Err(e);
@@ -186,6 +192,7 @@ fn exchange(
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
             AgentError::Timeout(patience)
         }
+        std::io::ErrorKind::UnexpectedEof => AgentError::Closed,
         _ => AgentError::Unreachable(crate::keys::io_reason(&e)),
     };
     let mut msg = Vec::with_capacity(5 + body.len());
@@ -240,8 +247,17 @@ fn expect(answer: &[u8], want: u8) -> Result<&[u8], AgentError> {
     }
 }
 
+/// A field of an answer that does not decode, in the protocol's terms:
+/// ssh-encoding's own words for a length past the end ("internal overflow
+/// error", "length invalid") read as claimtrail's bug, not the agent's.
 fn garbled(e: ssh_encoding::Error) -> AgentError {
-    AgentError::Garbled(e.to_string())
+    AgentError::Garbled(match e {
+        ssh_encoding::Error::Overflow | ssh_encoding::Error::Length => {
+            "a field's length runs past the end of the message".into()
+        }
+        ssh_encoding::Error::CharacterEncoding => "a name that is not UTF-8".into(),
+        e => e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -338,6 +354,15 @@ mod tests {
             );
             h.join().unwrap();
         }
+        // A length past the end is said in the protocol's terms, not
+        // ssh-encoding's ("internal overflow error").
+        let (dir, h) = fake(vec![[&[SIGN_RESPONSE][..], b"abcd"].concat()]);
+        let agent = Agent::at(&dir.path().join("sock"));
+        assert_eq!(
+            agent.sign_ed25519(&blob, b"x").unwrap_err().to_string(),
+            "its answer is not valid (a field's length runs past the end of the message)"
+        );
+        h.join().unwrap();
     }
 
     /// The deadline is for the whole answer: an agent that sends its

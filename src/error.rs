@@ -98,6 +98,11 @@ pub enum Error {
     /// Bad input from the user: what is wrong, and what to do.
     #[error("{what}")]
     Invalid { what: String, hint: String },
+    /// The ssh-agent that signs for the key failed to (gone, refused, or
+    /// an answer that is no signature): no fault of what was being signed,
+    /// so an import does not tell the user to fix a line.
+    #[error("{what}")]
+    Agent { what: String, hint: String },
     /// A reader holds the lock too on a log still in rollback-journal mode
     /// (a restored backup, until its first append switches it to WAL).
     #[error("the database is busy: {}", busy_message(*.0))]
@@ -218,6 +223,7 @@ impl Error {
         matches!(
             self,
             Error::Sqlite(_)
+                | Error::Agent { .. }
                 | Error::Busy(_)
                 | Error::Damaged(_)
                 | Error::Internal(_)
@@ -294,7 +300,7 @@ impl Error {
             Error::Revoked { successor: Some(new), name, .. } => format!("sign with {}'s new key, {new}, enrolled under the same name: give its file with --key (or CLAIMTRAIL_KEY)", crate::text::escape(name)),
             Error::Revoked { .. } => "this log holds no newer key of that name: ask an admin to enroll one (`claimtrail key new` makes it; the admin runs `claimtrail key add` with its .pub and your name as --name)".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
-            Error::Invalid { hint, .. } => hint.clone(),
+            Error::Invalid { hint, .. } | Error::Agent { hint, .. } => hint.clone(),
             Error::Busy(0) => "try again, or set CLAIMTRAIL_BUSY_TIMEOUT to the seconds it may wait; unset, it waits 30".into(),
             Error::Busy(_) => "try again when the other process has finished (CLAIMTRAIL_BUSY_TIMEOUT sets the wait in seconds)".into(),
             Error::LogReplaced(_) => "what this command appended before went to the file it had open, which no longer has that name, and nothing to the file now there: check that file with `claimtrail verify`, and run the command again on the log you mean".into(),

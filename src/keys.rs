@@ -1074,7 +1074,7 @@ impl Signer {
                     }
                 }
                 let failed = |e: String| {
-                    Error::Invalid {
+                    Error::Agent {
                     what: format!(
                         "the ssh-agent at {} did not sign with {}: {e}",
                         agent.path().display(),

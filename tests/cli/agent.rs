@@ -286,6 +286,9 @@ fn a_key_in_ssh_agent_signs_without_its_passphrase() {
 enum Answer {
     Refuse,
     WrongSignature,
+    /// Signs the first n requests with the private key beside `pub_file`,
+    /// then refuses: an agent that dies or is locked mid-import.
+    SignThenRefuse(usize),
 }
 
 /// A stand-in agent on `sock` that holds the key of `pub_file` and answers
@@ -298,7 +301,13 @@ fn stand_in(sock: &Path, pub_file: &Path, answer: Answer) -> std::thread::JoinHa
         .unwrap();
     let listener = UnixListener::bind(sock).unwrap();
     let string = |b: &[u8]| [(b.len() as u32).to_be_bytes().as_slice(), b].concat();
+    let private = pub_file.with_extension("");
     std::thread::spawn(move || {
+        let signer = {
+            let file = claimtrail::keys::KeyFile::read(&private).unwrap();
+            claimtrail::keys::Signer::from_key_file(&private, &file).unwrap()
+        };
+        let mut signed = 0;
         let (mut s, _) = listener.accept().unwrap();
         loop {
             let mut len = [0u8; 4];
@@ -315,6 +324,21 @@ fn stand_in(sock: &Path, pub_file: &Path, answer: Answer) -> std::thread::JoinHa
                     string(&[string(b"ssh-ed25519"), string(&[7; 64])].concat()),
                 ]
                 .concat(),
+                (13, Answer::SignThenRefuse(n)) if signed < n => {
+                    signed += 1;
+                    // string(key blob), string(data), flags
+                    let at =
+                        |i: usize| u32::from_be_bytes(msg[i..i + 4].try_into().unwrap()) as usize;
+                    let key_len = at(1);
+                    let data_at = 1 + 4 + key_len;
+                    let data = &msg[data_at + 4..data_at + 4 + at(data_at)];
+                    let sig = signer.sign_raw(data).unwrap().to_bytes();
+                    [
+                        vec![14],
+                        string(&[string(b"ssh-ed25519"), string(&sig)].concat()),
+                    ]
+                    .concat()
+                }
                 _ => vec![5],
             };
             s.write_all(&(reply.len() as u32).to_be_bytes()).unwrap();
@@ -393,5 +417,58 @@ fn agent_errors_are_clear_and_change_nothing() {
     )
     .error("may not sign checkpoint.add entries");
     assert!(before == w.db_bytes(), "an agent's failure changed the log");
+    assert!(w.run(None, &["verify"]).ok().contains("OK"));
+}
+
+/// An agent that stops signing part-way through an import (killed,
+/// locked): nothing is wrong with any line, so the error does not say to
+/// fix one; it says what stays committed, and the import run again with
+/// the key's file appends the rest.
+#[test]
+fn an_agent_that_stops_signing_mid_import_is_not_blamed_on_a_line() {
+    let w = Work::with_claims();
+    let lines: String = (0..5)
+        .map(|i| format!("{{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"unverified\",\"note\":\"call {i}\"}}\n"))
+        .collect();
+    std::fs::write(w.path("calls.jsonl"), &lines).unwrap();
+    let entries = |w: &Work| {
+        w.run(None, &["--json", "log"])
+            .ok()
+            .matches("\"seq\"")
+            .count()
+    };
+    let before = entries(&w);
+    let sock = w.path("stand-in.sock");
+    let h = stand_in(&sock, &w.path("analyst.pub"), Answer::SignThenRefuse(3));
+    let r = w.run_with(
+        Some("analyst.pub"),
+        &[("SSH_AUTH_SOCK", sock.to_str().unwrap())],
+        &["import", "calls.jsonl", "--batch-size", "2"],
+        None,
+    );
+    h.join().unwrap();
+    r.error("did not sign with SHA256:");
+    assert!(
+        r.stderr.starts_with("error: the ssh-agent at ")
+            && r.stderr
+                .contains(": it refused the request (hint: check the agent"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("fix the line"), "{}", r.stderr);
+    let appended = entries(&w) - before;
+    assert!(appended <= 3, "{appended}");
+    let said = match appended {
+        0 => "nothing was imported".to_string(),
+        n => format!(
+            "{n} {} appended in 1 batch before the error: once that is fixed, run the same import again",
+            if n == 1 { "entry was" } else { "entries were" }
+        ),
+    };
+    assert!(r.stderr.contains(&said), "{appended}: {}", r.stderr);
+    // With the key's file, the same import appends the rest, once each.
+    let again = w.run(Some("analyst"), &["import", "calls.jsonl"]);
+    again.ok();
+    assert_eq!(entries(&w) - before, 5, "{}", again.stdout);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
 }

@@ -1113,13 +1113,25 @@ impl<'d> Monitor<'d> {
                 // the damage's hint says, would throw the evidence away.
                 let signed = p.parsed.as_ref().is_ok_and(|e| e.header.log == self.origin)
                     && matches!(p.sig, Ok((_, Ok(()))));
-                match signed {
-                    true => self.tile_problem(format!(
+                // Unless it says another seq: then it is this history's
+                // own entry out of its place (bundles swapped or copied
+                // over), which a fork's entry at this seq would not say.
+                let moved = match &p.parsed {
+                    Ok(e) if signed && e.header.seq.0 != seq => Some(e.header.seq),
+                    _ => None,
+                };
+                match (signed, moved) {
+                    (true, Some(said)) => self.mismatch(format!(
+                        "{}: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): it holds a signed entry of this log that says it is entry {said}, out of its place (files swapped or copied over one another), not another history",
+                        bundle.path(),
+                        tile.path()
+                    )),
+                    (true, None) => self.tile_problem(format!(
                         "{}: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root), yet it is a well-formed entry of this log whose signature verifies: another history of the log at that entry (a fork, or a copy of another log under this one's name), not damage; keep the file as evidence",
                         bundle.path(),
                         tile.path()
                     )),
-                    false => self.mismatch(format!(
+                    (false, _) => self.mismatch(format!(
                         "{}: entry {seq} does not hash to leaf {seq} of the signed tree (in {}, whose hash tiles make the checkpoint's root): the file is damaged",
                         bundle.path(),
                         tile.path()

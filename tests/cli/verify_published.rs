@@ -1209,6 +1209,20 @@ fn damage_entry(path: &Path, n: usize) {
     std::fs::write(path, b).unwrap();
 }
 
+/// Swaps entries `a` and `b` (a < b) of the entry bundle at `path`.
+fn swap_entries(path: &Path, a: usize, b: usize) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut entries: Vec<&[u8]> = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
+        entries.push(&bytes[at..at + 2 + len]);
+        at += 2 + len;
+    }
+    entries.swap(a, b);
+    std::fs::write(path, entries.concat()).unwrap();
+}
+
 /// One changed byte in one entry bundle, with the hash tiles and the
 /// checkpoint as published: the tiles make the signed root, so the tree
 /// is the checkpoint's, and the entry that does not hash to its leaf is
@@ -1255,6 +1269,19 @@ fn a_damaged_entry_is_its_bundles_fault_when_the_tiles_make_the_signed_root() {
         "{}",
         r.stdout
     );
+
+    // Two entries of the bundle swapped: each is the log's own, signed,
+    // and says its seq, so it is out of its place, not a fork's entry
+    // (which the hint would have had kept as evidence).
+    let d = copy_site(&w, &site, "swapped");
+    swap_entries(&d.join("tile/entries/000"), 5, 6);
+    let r = check(&w, &d, &["--vkey", &v]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    for (at, says) in [(5, 6), (6, 5)] {
+        let line = format!("PROBLEM directory: tile: tile/entries/000: entry {at} does not hash to leaf {at} of the signed tree (in tile/0/000, whose hash tiles make the checkpoint's root): it holds a signed entry of this log that says it is entry {says}, out of its place (files swapped or copied over one another), not another history");
+        assert!(r.stdout.contains(&line), "{line}\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("fork"), "{}", r.stdout);
 
     // The bundle kept for the earlier checkpoint damaged: judged against
     // the leaves too, not against the start of the tree's own bundle.

@@ -445,7 +445,16 @@ fn public_key_text(ctx: &Ctx, file: PathBuf) -> Result<(PathBuf, String)> {
         let shown = PathBuf::from("standard input");
         let text = key_text(&shown, &bytes, PUBKEY_HINT)?;
         (shown, text)
-    } else if !file.exists() && keys::begins_as_public_key(given.as_bytes()) {
+    } else if !file.exists()
+        && (keys::begins_as_public_key(given.as_bytes())
+            // An authorized_keys line, options first (`from="…" ssh-ed25519
+            // AAAA…`): read as the key given, whose parse says to give the
+            // key alone; as a file's name it was "no such file".
+            || given
+                .split_whitespace()
+                .skip(1)
+                .any(|w| keys::begins_as_public_key(w.as_bytes())))
+    {
         (PathBuf::from("the key given"), given.to_string())
     } else {
         let text = read_key_text(&file, PUBKEY_HINT)?;

@@ -322,6 +322,11 @@ fn public_keys_in_other_formats_are_named_with_how_to_convert_them() {
     ] {
         w.run(Some("admin"), &["key", "add", file, "--role", "analyst"]).error(says);
     }
+    // The same line pasted from authorized_keys, not a file: named as the
+    // key given (it was "cannot read from=…: no such file").
+    let pasted = format!("from=\"10.0.0.1\" {line}");
+    w.run(Some("admin"), &["key", "add", &pasted, "--role", "analyst"])
+        .error("the key given: this line has options before the key, as in authorized_keys: give the key alone");
     assert!(w.db_bytes() == before);
     std::fs::write(w.path("bom.pub"), format!("\u{feff}{line}")).unwrap();
     assert!(w

@@ -496,6 +496,13 @@ impl<'a> KeyCheck<'a> {
         };
         signed_by(&bytes, &sig, signer)
             .map_err(|e| damaged(format!("was enrolled by entry {at}, whose signature {e}")))?;
+        if at.0 != 0 {
+            if let Some(why) = may_not_manage_keys(signer, at) {
+                return Err(damaged(format!(
+                    "was enrolled by entry {at}, signed by {why}"
+                )));
+            }
+        }
         if let Some(seq) = k.revoked_seq {
             let (payload, bytes, sig) = signed_entry(self.conn, seq)?;
             let revokes =
@@ -505,7 +512,12 @@ impl<'a> KeyCheck<'a> {
                     self.key(signer)?;
                     signed_by(&bytes, &sig, signer).map_err(|e| {
                         damaged(format!("was revoked by entry {seq}, whose signature {e}"))
-                    })?
+                    })?;
+                    if let Some(why) = may_not_manage_keys(signer, seq) {
+                        return Err(damaged(format!(
+                            "was revoked by entry {seq}, signed by {why}"
+                        )));
+                    }
                 }
                 _ => {
                     return Err(damaged(format!(
@@ -515,6 +527,33 @@ impl<'a> KeyCheck<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// Why `signer` could not sign entry `at`, a key's enrolment or
+/// revocation, as verify's authorization rule says (an admin, not revoked
+/// before it); `None` when it could. A signature that verifies is not
+/// enough: a `key.add` an analyst signed (or an admin whose key was
+/// revoked, a stolen key), written into the file with its row, made `key
+/// vkey` hand out the new key as the log's, and a checkpoint it alone
+/// signed passed `checkpoint verify` with that file.
+fn may_not_manage_keys(signer: &KeyView, at: Seq) -> Option<String> {
+    let who = format!(
+        "{} ({})",
+        crate::text::escape(&signer.name),
+        signer.fingerprint
+    );
+    if signer.role != Role::Admin {
+        return Some(format!(
+            "{who}, whose role {} may not enroll or revoke keys",
+            signer.role
+        ));
+    }
+    match signer.revoked_seq {
+        Some(r) if r < at => Some(format!(
+            "{who}, whose key was revoked at entry {r}, before it"
+        )),
+        _ => None,
     }
 }
 

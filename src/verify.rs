@@ -728,6 +728,7 @@ pub(crate) enum Trees<'a> {
 fn unsigned_in_log(
     e: &crate::checkpoint::NoteError,
     size: TreeSize,
+    root: &Hash,
     tree: &Trees,
     file: &str,
 ) -> String {
@@ -756,6 +757,22 @@ fn unsigned_in_log(
             crate::text::count(size.0, "entry"),
             crate::text::count(current.0, "entry"),
         ),
+        // Within the log: its root at that size says whether the file
+        // and the log still agree. A log restored from a backup made
+        // before an admin's enrolment and appended to holds neither the
+        // admin nor the tree that admin signed: the file was "unsigned",
+        // and nothing pointed at the log's rewritten history.
+        Trees::Log { roots, .. } => match roots.get(&size.0) {
+            Some(r) if r == root => format!(
+                "; this log's first {} do hash to its root",
+                crate::text::count(size.0, "entry")
+            ),
+            Some(_) => format!(
+                "; and this log's first {} hash to another root than the file's: if the file is the log's (its signature checks with the desk's verifier key), the log's history was rewritten after that admin signed it (a backup from before the admin's enrolment restored and appended to: a fork), and both are evidence to keep",
+                crate::text::count(size.0, "entry")
+            ),
+            None => String::new(),
+        },
         _ => String::new(),
     };
     format!(
@@ -967,7 +984,7 @@ pub(crate) fn judge_kept_by(
                             "not signed by an admin enrolled at size {}: it is signed by {who}",
                             cp.size
                         ),
-                        None => unsigned_in_log(&e, cp.size, tree, &check.name),
+                        None => unsigned_in_log(&e, cp.size, &cp.root, tree, &check.name),
                     },
                 }),
             Signers::Given(given) => verify_log_note(note, origin, given)

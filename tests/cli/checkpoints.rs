@@ -2168,6 +2168,39 @@ fn a_log_cut_back_before_its_signers_enrolment_says_what_the_checkpoint_shows() 
     assert!(!r.stdout.contains("verifier key too"), "{}", r.stdout);
 }
 
+/// A backup from before an admin rotation restored, and appended to with
+/// the old admin's key (revived by the rollback) past the size of a
+/// checkpoint the new admin signed: the kept file is unsigned to this log,
+/// which no longer enrolls its signer, and its tree is not the log's.
+/// Verify says both; it said only "unsigned", which pointed the auditor
+/// at their own cosigned file and not at the rewritten log. (Red team.)
+#[test]
+fn a_log_rolled_back_past_a_rotation_and_rewritten_says_its_root_differs() {
+    let w = Work::with_team();
+    let backup = w.db_bytes();
+    w.second_admin("Desk admin (2027)");
+    w.revoke("admin2", "admin", "rotated");
+    w.run(Some("admin2"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    w.restore(&backup);
+    for n in 0..4 {
+        w.run_with(
+            Some("admin"),
+            &[],
+            &["source", "add", "-", "--kind", "statement"],
+            Some(format!("statement {n}").as_bytes()),
+        )
+        .ok();
+    }
+    let r = w.run(None, &["verify", "--checkpoint", "cp.txt"]);
+    r.problem("checkpoint cp.txt", "checkpoint");
+    assert!(
+        r.stdout.contains("unsigned: not signed by an admin enrolled at size 5: the note's one signature line is not from a known key; and this log's first 5 entries hash to another root than the file's: if the file is the log's (its signature checks with the desk's verifier key), the log's history was rewritten after that admin signed it (a backup from before the admin's enrolment restored and appended to: a fork), and both are evidence to keep; to judge the file apart from this copy of the log, check it with the log's verifier key obtained from the desk (`claimtrail checkpoint verify cp.txt --vkey KEY`)"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// Two checkpoints of one size with different roots, each signed by the
 /// log's admin, prove a fork by themselves: `prove --consistency` says so,
 /// where it told the auditor to "prove it on the copy of the log they came

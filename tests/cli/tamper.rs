@@ -1498,6 +1498,64 @@ fn key_lists_for_other_tools_refuse_an_edited_keys_table() {
         .contains("Rana_Haddad"));
 }
 
+/// A key enrolled by an entry that verify refuses for its signer (an
+/// analyst's `key.add`, or one a revoked admin's key signed), written into
+/// the file with its row: its signature verifies, and `key vkey` handed it
+/// out as the log's verifier key, `key allowed-signers` as an active admin,
+/// and it signed entries; a checkpoint it alone signed then passed
+/// `checkpoint verify` with the desk's vkey file. Each link of the chain
+/// back to the log's first key must be one verify's authorization rule
+/// takes.
+#[test]
+fn a_key_enrolled_by_a_signer_that_may_not_is_not_handed_out() {
+    let w = Work::with_claims();
+    w.enroll("admin2", "admin", "Second admin");
+    w.revoke("admin", "admin2", "laptop stolen");
+    let pristine = w.db_bytes();
+    let analyst = Signer::load(&w.path("analyst")).unwrap();
+    let thief = Signer::load(&w.path("admin2")).unwrap();
+    w.key("stranger");
+    let stranger = Signer::load(&w.path("stranger")).unwrap();
+    for (signer, why) in [
+        (&analyst, "Rana Haddad (SHA256:".to_string()),
+        (&thief, "Second admin (SHA256:".to_string()),
+    ] {
+        w.restore(&pristine);
+        let seq = forge(
+            &w,
+            signer,
+            Body::KeyAdd(KeyAdd {
+                key: stranger.public().to_openssh(),
+                name: "Stranger".into(),
+                role: Role::Admin,
+            }),
+        );
+        w.sql(&format!(
+            "INSERT INTO keys VALUES ('{}', {seq}, '{}', 'Stranger', 'admin')",
+            stranger.fingerprint(),
+            stranger.public().to_openssh()
+        ));
+        let said = match signer.fingerprint() == analyst.fingerprint() {
+            true => "whose role analyst may not enroll or revoke keys",
+            false => "whose key was revoked at entry 8, before it",
+        };
+        let before = w.db_bytes();
+        for command in ["vkey", "allowed-signers"] {
+            let r = w.run(None, &["key", command]);
+            r.error(&format!(
+                "error: the enrolled key Stranger ({}) was enrolled by entry {seq}, signed by {why}",
+                stranger.fingerprint()
+            ));
+            r.error(said);
+        }
+        w.run(Some("stranger"), &["annotate", "C1", "--verdict", "false"])
+            .error(said);
+        assert!(w.db_bytes() == before);
+        w.run(None, &["verify"])
+            .problem(&format!("entry {seq} (key.add)"), "authorization");
+    }
+}
+
 /// A revocation row deleted by hand put a departed admin back among the
 /// log's verifier keys (`key vkey`) and the principals of `key
 /// allowed-signers`, marked active: a checkpoint the departed key signed

@@ -995,7 +995,7 @@ pub fn for_each_source(
     // The texts are read only to look in them.
     let texts = if filter.contains.is_some() {
         format!(
-            "{}, (SELECT b.data FROM blobs b WHERE b.sha256 = s.sha256)",
+            "{}, (SELECT b.data FROM blobs b WHERE b.sha256 = s.sha256 AND {NOT_REDACTED})",
             current_source_field("title")
         )
     } else {
@@ -1043,9 +1043,9 @@ pub fn source(conn: &Connection, n: u64) -> Result<SourceView> {
 pub fn source_text(conn: &Connection, n: u64) -> Result<Option<Vec<u8>>> {
     require(conn, ItemId::source(n))?;
     Ok(conn
-        .prepare_cached(
-            "SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = ?",
-        )?
+        .prepare_cached(&format!(
+            "SELECT b.data FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = ? AND {NOT_REDACTED}"
+        ))?
         .query_row([n as i64], |r| r.get(0))
         .optional()?)
 }
@@ -1262,8 +1262,17 @@ const CLAIM_COLS: &str =
     "c.id, c.source_id, c.start, c.\"end\", c.prefix, c.suffix, c.quote_sha256,
     c.speaker, c.provenance, c.paraphrase, c.seq, c.signer, c.time,
     (SELECT substr(CAST(b.data AS BLOB), c.start + 1, c.\"end\" - c.start)
-     FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id),
+     FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id
+       AND s.id NOT IN (SELECT source_id FROM redactions)),
     r.seq, r.reason, r.replaced_by, r.signer, r.time";
+
+/// A source `s` that no signed redaction removed: a redacted source's text
+/// put back into `blobs` by hand (verify names it: "was redacted but its
+/// text is still stored") was printed by `show S2 --text`, in its claims'
+/// contexts and found by searches, exit 0. What the redaction signed
+/// holds instead. (A list, not a probe a row: the few redactions are
+/// read once a statement.)
+const NOT_REDACTED: &str = "s.id NOT IN (SELECT source_id FROM redactions)";
 
 /// What [`CLAIM_COLS`] selects from: a claim and its retraction, if any
 /// (one index probe a claim; five subqueries made `list claims` 8 % slower).

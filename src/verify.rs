@@ -2389,7 +2389,10 @@ impl<'c> Verifier<'c> {
                 None,
                 None,
                 Check::Blob,
-                format!("{} stored texts belong to no source", blobs - want_blobs),
+                format!(
+                    "table blobs holds {} more than the sources not redacted have: a text of no source, or a redacted source's text put back",
+                    crate::text::count(blobs - want_blobs, "text")
+                ),
             );
         }
         Ok(())

@@ -722,7 +722,9 @@ class Log:
         live = self.counters["S"] - len(self.redacted)  # every source.add counts (FORMAT §5)
         (blobs,) = self.db.execute("SELECT COUNT(*) FROM blobs").fetchone()
         if blobs > live:
-            self.problem(None, None, None, "blob", f"{blobs - live} stored texts belong to no source")
+            self.problem(None, None, None, "blob", f"table blobs holds {blobs - live} "
+                         f"text{'' if blobs - live == 1 else 's'} more than the sources not redacted "
+                         "have: a text of no source, or a redacted source's text put back")
 
     def entry(self, seq, row_kind, payload, sig, stored, h, prev):
         item = None

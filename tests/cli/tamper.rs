@@ -2023,3 +2023,44 @@ fn a_failed_log_init_signature_does_not_drown_other_problems() {
         .count();
     assert!(problems < 20, "{problems}: {}", r.stdout);
 }
+
+/// A redacted source's text put back into `blobs` by hand: verify names
+/// the redaction's entry, and nothing shows the text, which the signed
+/// redaction removed (`show S1 --text` printed it, and `show C1` the
+/// quote in its context, exit 0).
+#[test]
+fn a_redacted_text_put_back_is_not_shown() {
+    let w = Work::with_claims();
+    let text = std::fs::read(FIXTURE).unwrap();
+    w.run(
+        Some("admin"),
+        &["source", "redact", "S1", "--reason", "court order"],
+    )
+    .ok();
+    let hex: String = text.iter().map(|b| format!("{b:02x}")).collect();
+    w.sql(&format!(
+        "INSERT INTO blobs SELECT sha256, X'{hex}' FROM sources WHERE id = 1"
+    ));
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 7 (source.redact)", "blob");
+    assert!(
+        r.stdout.contains("S1 was redacted but its text is still stored")
+            && r.stdout.contains("table blobs holds 1 text more than the sources not redacted have: a text of no source, or a redacted source's text put back"),
+        "{}",
+        r.stdout
+    );
+    w.run(None, &["show", "S1", "--text"])
+        .error("S1 was redacted; its text is gone");
+    let c1 = w.run(None, &["show", "C1"]);
+    assert!(
+        c1.ok().contains("redacted") && !c1.stdout.contains("Seven civilians"),
+        "{}",
+        c1.stdout
+    );
+    let found = w.run(None, &["list", "sources", "--contains", "Idlib"]);
+    assert!(
+        found.stderr.contains("no source matches these conditions"),
+        "{}",
+        found.stderr
+    );
+}

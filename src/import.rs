@@ -1992,9 +1992,19 @@ struct Batch {
 /// never kept. An annotation retraction may free what its annotation
 /// superseded, and may name it by an id not known yet: from there on the
 /// supersession check is left to the append path.
+///
+/// A later line that uses an item an earlier line retracts (annotates the
+/// claim, cites it, names it as a replacement, supersedes the annotation)
+/// is a fault of the file alone too, and is said so: it was found by the
+/// append path once the lines before the retraction were committed, and
+/// told "C5 was retracted at entry 21", an entry of the batch it was in,
+/// which was rolled back and never in the log.
 #[derive(Clone, Default)]
 struct InFile {
+    /// Claims retracted, as the file names them.
     retracted: std::collections::HashMap<String, u64>,
+    /// Annotations retracted, as the file names them.
+    retracted_annotations: std::collections::HashMap<String, u64>,
     superseded: std::collections::HashMap<String, u64>,
     /// The Latin speakers of the claim lines so far, by their ASCII lower
     /// case, with the spelling and line: a speaker in letters of another
@@ -2047,6 +2057,7 @@ impl InFile {
                 None => {}
             }
         }
+        self.uses_retracted(line, unit)?;
         match line {
             Line::Retraction(l) => once(
                 &mut self.retracted,
@@ -2057,7 +2068,7 @@ impl InFile {
             Line::AnnotationRetraction(l) => {
                 self.superseded.clear();
                 once(
-                    &mut self.retracted,
+                    &mut self.retracted_annotations,
                     &l.annotation,
                     "retracted",
                     "an item is retracted once: delete one of the two lines",
@@ -2074,6 +2085,83 @@ impl InFile {
             ),
             _ => Ok(()),
         }
+    }
+
+    /// Refuses a line that uses an item an earlier line of the file
+    /// retracts: the append path refuses it too, but only once the lines
+    /// before the retraction are committed (see the type's doc).
+    fn uses_retracted(&self, line: &Line, unit: &str) -> Result<()> {
+        let refused = |field: &str, item: &str, first: u64, hint: &str| {
+            Error::invalid(
+                format!(
+                    "{field}{} is retracted by {unit} {first} of this import",
+                    text::escape(item)
+                ),
+                hint,
+            )
+        };
+        match line {
+            Line::Annotation(l) => {
+                if let Some(&first) = self.retracted.get(&l.claim) {
+                    return Err(refused(
+                        "",
+                        &l.claim,
+                        first,
+                        &format!(
+                            "a retracted claim takes no new annotation: annotate the claim that \
+                             replaces it, or put this {unit} before the retraction"
+                        ),
+                    ));
+                }
+                for (field, list) in [
+                    ("corroborates", &l.corroborates),
+                    ("contradicts", &l.contradicts),
+                ] {
+                    if let Some((r, &first)) = list
+                        .iter()
+                        .find_map(|r| self.retracted.get(r).map(|first| (r, first)))
+                    {
+                        return Err(refused(
+                            &format!("{field}: "),
+                            r,
+                            first,
+                            &format!(
+                                "a retracted claim is no evidence: name the claim that replaces \
+                                 it, or take {} out of {field}",
+                                text::escape(r)
+                            ),
+                        ));
+                    }
+                }
+                if let Some((s, &first)) = l
+                    .supersedes
+                    .as_ref()
+                    .and_then(|s| self.retracted_annotations.get(s).map(|first| (s, first)))
+                {
+                    return Err(refused(
+                        "supersedes: ",
+                        s,
+                        first,
+                        "a retracted annotation is superseded by nothing: leave supersedes out",
+                    ));
+                }
+            }
+            Line::Retraction(RetractionLine {
+                replaced_by: Some(r),
+                ..
+            }) => {
+                if let Some(&first) = self.retracted.get(r) {
+                    return Err(refused(
+                        "replaced_by: ",
+                        r,
+                        first,
+                        "name a claim that stands",
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

@@ -2410,6 +2410,9 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
 
     // A line after a retraction is checked against the retracted claim:
     // it is not moved before the retraction the way waiting lines move.
+    // The file alone shows the fault, so it is refused before the line
+    // before the retraction is committed (it was committed, and the line
+    // was told of an entry 14 that was rolled back: lines_that_use_…).
     let lines = [
         json!({"type":"annotation","claim":"C1","verdict":"unverified","note":"before"}),
         json!({"type":"retraction","claim":"C1","reason":"the count is Al-Monitor's"}),
@@ -2417,18 +2420,12 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
     ]
     .map(|v| v.to_string());
     write_lines(&w.path("after.jsonl"), &lines);
-    // The line before the retraction is committed before it; the
-    // retraction's batch, which the refused line is in, is not.
-    let out = w.run(Some("analyst"), &["import", "after.jsonl"]);
-    out.error("line 3: C1 was retracted at entry 14");
-    assert!(
-        out.stderr
-            .contains("1 entry was appended in 1 batch before the error"),
-        "{}",
-        out.stderr
-    );
+    let db = w.db_bytes();
+    w.run(Some("analyst"), &["import", "after.jsonl"])
+        .error("error: line 3: C1 is retracted by line 2 of this import");
+    assert!(db == w.db_bytes());
     assert_eq!(count(&w, "retractions"), 2);
-    assert_eq!(count(&w, "entries"), before + 1);
+    assert_eq!(count(&w, "entries"), before);
     w.run(None, &["verify"]).ok();
 
     // An analyst retracts only their own claims.
@@ -2457,6 +2454,102 @@ fn retraction_lines_close_the_batch_before_them_and_the_claim_after_them() {
         .error("line 1: C5 was added by another key");
     assert!(db == w.db_bytes());
     w.run(Some("admin"), &["import", "other.jsonl"]).ok();
+    w.run(None, &["verify"]).ok();
+}
+
+/// A line that uses what an earlier line of the same file retracts is a
+/// fault of the file alone: refused, in the file's terms, before anything
+/// is committed. It was refused by the append path once the lines before
+/// the retraction were committed, with "C5 was retracted at entry 21", an
+/// entry of the rolled-back batch that the log never held (red team).
+#[test]
+fn lines_that_use_an_item_the_file_retracts_are_refused_before_anything_is_committed() {
+    let w = Work::with_claims();
+    let db = w.db_bytes();
+    let claim_hint = "(hint: a retracted claim takes no new annotation: annotate the claim that replaces it, or put this line before the retraction; nothing was imported)";
+    for (lines, says) in [
+        // The claim annotated after its retraction.
+        (
+            vec![
+                json!({"type":"retraction","claim":"C2","reason":"recorded in error"}),
+                json!({"type":"annotation","claim":"C2","verdict":"false"}),
+            ],
+            format!("error: line 2: C2 is retracted by line 1 of this import {claim_hint}"),
+        ),
+        // Cited as evidence, with a line before the retraction that the
+        // retraction used to commit first.
+        (
+            vec![
+                json!({"type":"annotation","claim":"C1","verdict":"unverified"}),
+                json!({"type":"retraction","claim":"C2","reason":"recorded in error"}),
+                json!({"type":"annotation","claim":"C1","verdict":"false","contradicts":["C2"]}),
+            ],
+            "error: line 3: contradicts: C2 is retracted by line 2 of this import (hint: a retracted claim is no evidence: name the claim that replaces it, or take C2 out of contradicts; nothing was imported)".into(),
+        ),
+        // A claim of the file, by its label.
+        (
+            vec![
+                json!({"type":"claim","label":"k","source":"S1","quote":"Tehran summit","occurrence":1,"speaker":"Col. Mustafa Bakour","provenance":"interview"}),
+                json!({"type":"retraction","claim":"@k","reason":"two words, not a claim"}),
+                json!({"type":"annotation","claim":"@k","verdict":"false"}),
+            ],
+            format!("error: line 3: @k is retracted by line 2 of this import {claim_hint}"),
+        ),
+        // Named as the claim that replaces another.
+        (
+            vec![
+                json!({"type":"retraction","claim":"C1","reason":"recorded in error"}),
+                json!({"type":"retraction","claim":"C2","reason":"recorded twice","replaced_by":"C1"}),
+            ],
+            "error: line 2: replaced_by: C1 is retracted by line 1 of this import (hint: name a claim that stands; nothing was imported)".into(),
+        ),
+        // An annotation retracted, then superseded.
+        (
+            vec![
+                json!({"type":"annotation_retraction","annotation":"A1","reason":"wrong claim"}),
+                json!({"type":"annotation","claim":"C1","verdict":"false","supersedes":"A1"}),
+            ],
+            "error: line 2: supersedes: A1 is retracted by line 1 of this import (hint: a retracted annotation is superseded by nothing: leave supersedes out; nothing was imported)".into(),
+        ),
+    ] {
+        let lines: Vec<String> = lines.iter().map(Value::to_string).collect();
+        write_lines(&w.path("uses.jsonl"), &lines);
+        w.run(Some("analyst"), &["import", "uses.jsonl"]).error(&says);
+        assert!(db == w.db_bytes(), "{says}");
+    }
+    // A dry run says the same; a spreadsheet says it by rows.
+    write_lines(
+        &w.path("uses.jsonl"),
+        &[
+            json!({"type":"retraction","claim":"C2","reason":"recorded in error"}).to_string(),
+            json!({"type":"annotation","claim":"C2","verdict":"false"}).to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", "uses.jsonl", "--dry-run"])
+        .error("error: line 2: C2 is retracted by line 1 of this import");
+    std::fs::write(
+        w.path("uses.csv"),
+        "type,claim,verdict,reason\nannotation,C1,unverified,\nretraction,C2,,recorded in error\nannotation,C2,false,\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "uses.csv"])
+        .error("error: row 4: C2 is retracted by row 3 of this import (hint: a retracted claim takes no new annotation: annotate the claim that replaces it, or put this row before the retraction; nothing was imported)");
+    assert!(db == w.db_bytes());
+    // As the hint says: the annotation before the retraction.
+    write_lines(
+        &w.path("uses.jsonl"),
+        &[
+            json!({"type":"annotation","claim":"C2","verdict":"false"}).to_string(),
+            json!({"type":"retraction","claim":"C2","reason":"recorded in error"}).to_string(),
+        ],
+    );
+    let out = w.run(Some("analyst"), &["import", "uses.jsonl"]);
+    assert!(
+        out.ok()
+            .contains("appended 2 entries (0 sources, 0 claims, 1 annotation, 1 retraction)"),
+        "{}",
+        out.stdout
+    );
     w.run(None, &["verify"]).ok();
 }
 

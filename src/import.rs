@@ -1788,6 +1788,35 @@ impl LineSource for JsonLines {
                           with `cat` keep each one's)"
                     .into();
             }
+            // A UTF-16 file joined after a UTF-8 one: the mark begins this
+            // line, not the file, which was said to be UTF-16 and to start
+            // with the mark, though its first byte was `{`.
+            if crate::text::utf16_bom(line) {
+                e.what = "starts with a UTF-16 byte order mark: the file is UTF-8 up to here \
+                          and UTF-16 from here on (a UTF-16 file joined after it, with `cat` \
+                          say), and a byte order mark may only begin the file"
+                    .into();
+                e.hint = "convert the UTF-16 file to UTF-8 before joining the files (`iconv -f \
+                          UTF-16 -t UTF-8` converts it), and import the joined copy"
+                    .into();
+            }
+        }
+        if let Err(e) = &mut parsed {
+            // Lines ended by a CR alone (classic Mac OS, some old exports)
+            // are one line here, and serde_json said "malformed JSON:
+            // trailing characters (column 54)". They are refused, not
+            // split: JSON Lines end in LF (CRLF tolerated), and telling a
+            // lone CR from the first half of a CRLF on a pipe would mean
+            // waiting for the next byte; no program of a desk writes them.
+            if e.what.starts_with("malformed JSON") && cr_between_objects(trim_newline(line)) {
+                e.what = "the file's lines end in a CR alone (old Mac OS line ends), so this \
+                          line holds several JSON objects; JSON Lines end each line in LF or CRLF"
+                    .into();
+                e.hint = "convert the line ends and import that copy: `tr '\\r' '\\n' < FILE \
+                          > COPY` does (a JSON string holds no raw CR); CSV import reads such \
+                          files as they are"
+                    .into();
+            }
         }
         if let (1, Err(e)) = (self.n, &mut parsed) {
             // UTF-16 without a byte order mark: a byte 00 beside each
@@ -1843,6 +1872,25 @@ impl LineSource for CsvRows {
 
 /// U+FEFF in UTF-8.
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Whether a CR stands between two JSON objects of the line (`}\r{`, white
+/// space around the CR allowed): a line end of a file whose lines end in a
+/// CR alone, rather than a raw CR inside a string.
+fn cr_between_objects(line: &[u8]) -> bool {
+    // One pass (a line may be 65 MiB): after a `}`, whether a CR came
+    // among the white space since.
+    let (mut closed, mut cr) = (false, false);
+    for &b in line {
+        match b {
+            b'}' => (closed, cr) = (true, false),
+            b'\r' => cr |= closed,
+            b' ' | b'\t' => {}
+            b'{' if closed && cr => return true,
+            _ => (closed, cr) = (false, false),
+        }
+    }
+    false
+}
 
 fn trim_newline(b: &[u8]) -> &[u8] {
     b.strip_suffix(b"\n").unwrap_or(b)

@@ -1093,7 +1093,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             b"\xff\xfe{\x00\"\x00".to_vec(),
-            "the file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8 (hint: save it as UTF-8 (`iconv -f UTF-16 -t UTF-8` converts it), and import that copy",
+            "starts with a UTF-16 byte order mark: the file is UTF-8 up to here and UTF-16 from here on (a UTF-16 file joined after it, with `cat` say), and a byte order mark may only begin the file (hint: convert the UTF-16 file to UTF-8 before joining the files (`iconv -f UTF-16 -t UTF-8` converts it)",
         ),
         // Read on the reading thread: the lines before it are checked first.
         (vec![b' '; (65 << 20) + 1], "longer than 65 MiB"),
@@ -2285,6 +2285,68 @@ fn a_byte_order_mark_and_crlf_lines_are_read() {
     w.run(Some("analyst"), &["import", "joined.jsonl"])
         .error("line 2: starts with a byte order mark (U+FEFF), which is not JSON (hint: delete it: a byte order mark may only begin the file (files joined with `cat` keep each one's); nothing was imported)");
     assert!(before == w.db_bytes());
+    // A UTF-16 file joined after a UTF-8 one: said of the line, not of the
+    // file, which starts with `{` (it was "the file is UTF-16 (it starts
+    // with a UTF-16 byte order mark)").
+    let mut joined = b"{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\n".to_vec();
+    joined.extend(b"\xff\xfe");
+    for c in "{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\n".encode_utf16() {
+        joined.extend(c.to_le_bytes());
+    }
+    std::fs::write(w.path("joined16.jsonl"), joined).unwrap();
+    w.run(Some("analyst"), &["import", "joined16.jsonl"])
+        .error("error: line 2: starts with a UTF-16 byte order mark: the file is UTF-8 up to here and UTF-16 from here on (a UTF-16 file joined after it, with `cat` say), and a byte order mark may only begin the file (hint: convert the UTF-16 file to UTF-8 before joining the files (`iconv -f UTF-16 -t UTF-8` converts it), and import the joined copy; nothing was imported)");
+    assert!(before == w.db_bytes());
+}
+
+/// Lines ended by a CR alone (classic Mac OS) read as one line holding
+/// several objects: said so, with the command that converts them (it was
+/// "malformed JSON: trailing characters (column 54)"). The same items as
+/// CSV rows so ended import, as CSV import reads such files.
+#[test]
+fn json_lines_ended_by_a_cr_alone_are_named_and_the_converted_copy_imports() {
+    let w = Work::with_claims();
+    let lines = "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\"}\r{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\r";
+    std::fs::write(w.path("mac.jsonl"), lines).unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "mac.jsonl"])
+        .error("error: line 1: the file's lines end in a CR alone (old Mac OS line ends), so this line holds several JSON objects; JSON Lines end each line in LF or CRLF (hint: convert the line ends and import that copy: `tr '\\r' '\\n' < FILE > COPY` does (a JSON string holds no raw CR); CSV import reads such files as they are; nothing was imported)");
+    assert!(before == w.db_bytes());
+    // As the hint says.
+    let converted = Command::new("tr")
+        .args(["\\r", "\\n"])
+        .stdin(std::fs::File::open(w.path("mac.jsonl")).unwrap())
+        .output()
+        .unwrap();
+    std::fs::write(w.path("copy.jsonl"), converted.stdout).unwrap();
+    let out = w.run(Some("analyst"), &["import", "copy.jsonl"]);
+    assert!(
+        out.ok()
+            .contains("appended 2 entries (0 sources, 0 claims, 2 annotations)"),
+        "{}",
+        out.stdout
+    );
+    // The same sheet as CSV, its rows so ended, imports as it is.
+    std::fs::write(
+        w.path("mac.csv"),
+        "type,claim,verdict\rannotation,C1,unverified\rannotation,C2,unverified\r",
+    )
+    .unwrap();
+    let out = w.run(Some("analyst"), &["import", "mac.csv"]);
+    assert!(
+        out.ok()
+            .contains("appended 2 entries (0 sources, 0 claims, 2 annotations)"),
+        "{}",
+        out.stdout
+    );
+    // A raw CR inside a string is not taken for a line end.
+    std::fs::write(
+        w.path("cr-in-note.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C1\",\"verdict\":\"false\",\"note\":\"a\rb\"}\n",
+    )
+    .unwrap();
+    let out = w.run(Some("analyst"), &["import", "cr-in-note.jsonl"]);
+    out.error("line 1: malformed JSON: control character");
 }
 
 #[test]

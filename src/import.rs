@@ -2983,6 +2983,41 @@ impl<'a> Importer<'a> {
                 id,
             )?)));
         }
+        // A spreadsheet's inline text that differs from a source of the
+        // log only in its line ends: the CSV was saved again with other
+        // line ends (Notepad, git's `core.autocrlf`) since it was imported.
+        // The text is kept byte for byte (a source is its bytes' SHA-256,
+        // and quotes are matched against them), so it would be another
+        // source, and every claim on it would be signed again: refused.
+        if matches!(self.opts.format, Format::Csv) && l.text.is_some() {
+            let text = String::from_utf8_lossy(&data);
+            let (here, there, other) = match text.contains("\r\n") {
+                true => ("CRLF", "LF", text.replace("\r\n", "\n")),
+                false => ("LF", "CRLF", text.replace('\n', "\r\n")),
+            };
+            let held = match other.len() != data.len() {
+                true => query::source_by_sha(self.store.conn(), &Hash::sha256(other.as_bytes()))?,
+                false => None,
+            };
+            if let Some(id) = held {
+                let convert = match there {
+                    "LF" => "sed -i 's/\\r$//' FILE",
+                    _ => "sed -i 's/$/\\r/' FILE",
+                };
+                return Err(Error::invalid(
+                    format!(
+                        "this text is {id}'s but for its line ends ({here} here, {there} in {id}): \
+                         the file was saved with other line ends since {id} was imported \
+                         (Notepad, git's core.autocrlf)"
+                    ),
+                    format!(
+                        "give the file its {there} line ends again (`{convert}` does) and import \
+                         it: the {} is then skipped as already in the log",
+                        self.unit()
+                    ),
+                ));
+            }
+        }
         let body = Body::SourceAdd(SourceAdd {
             kind: l.kind,
             title: l.title,

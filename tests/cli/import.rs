@@ -2299,6 +2299,62 @@ fn a_byte_order_mark_and_crlf_lines_are_read() {
     assert!(before == w.db_bytes());
 }
 
+/// A sheet imported, then saved again with CRLF line ends (Notepad, git's
+/// `core.autocrlf`), and imported again: its multi-line notes are the same
+/// notes, skipped (each was appended again, with an invisible `\r`); a
+/// multi-line source text, kept byte for byte, is refused with the command
+/// that gives the file its line ends back, rather than signed as a second
+/// source.
+#[test]
+fn a_sheet_saved_again_with_crlf_line_ends_imports_nothing_twice() {
+    let w = Work::with_claims();
+    let notes = "type,claim,verdict,note\nannotation,C1,false,\"line one\nline two\"\nannotation,C2,unverified,plain\n";
+    std::fs::write(w.path("notes.csv"), notes).unwrap();
+    let out = w.run(Some("analyst"), &["import", "notes.csv"]);
+    assert!(
+        out.ok()
+            .contains("appended 2 entries (0 sources, 0 claims, 2 annotations)"),
+        "{}",
+        out.stdout
+    );
+    std::fs::write(w.path("notes-crlf.csv"), notes.replace('\n', "\r\n")).unwrap();
+    let again = w.run(Some("analyst"), &["import", "notes-crlf.csv"]);
+    let text = again.ok();
+    assert!(
+        text.contains("appended 0 entries") && text.contains("skipped 2 rows already in the log"),
+        "{text}"
+    );
+    let shown = w.run(None, &["--json", "show", "C1"]);
+    assert_eq!(
+        shown.ok().matches("line one").count(),
+        1,
+        "{}",
+        shown.stdout
+    );
+
+    // A source's text in a cell, with a line break in it.
+    let desk = "type,kind,text\nsource,statement,\"Water is rationed.\nFrom today.\"\n";
+    std::fs::write(w.path("desk.csv"), desk).unwrap();
+    assert!(w
+        .run(Some("analyst"), &["import", "desk.csv"])
+        .ok()
+        .contains("appended 1 entry (1 source, 0 claims, 0 annotations)"));
+    std::fs::write(w.path("desk-crlf.csv"), desk.replace('\n', "\r\n")).unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "desk-crlf.csv"])
+        .error("error: row 2: this text is S2's but for its line ends (CRLF here, LF in S2): the file was saved with other line ends since S2 was imported (Notepad, git's core.autocrlf) (hint: give the file its LF line ends again (`sed -i 's/\\r$//' FILE` does) and import it: the row is then skipped as already in the log; nothing was imported)");
+    assert!(before == w.db_bytes());
+    // As the hint says.
+    let sed = Command::new("sed")
+        .args(["-i", "s/\\r$//"])
+        .arg(w.path("desk-crlf.csv"))
+        .status()
+        .unwrap();
+    assert!(sed.success());
+    let out = w.run(Some("analyst"), &["import", "desk-crlf.csv"]);
+    assert!(out.ok().contains("appended 0 entries"), "{}", out.stdout);
+}
+
 /// Lines ended by a CR alone (classic Mac OS) read as one line holding
 /// several objects: said so, with the command that converts them (it was
 /// "malformed JSON: trailing characters (column 54)"). The same items as

@@ -1788,6 +1788,35 @@ impl LineSource for JsonLines {
                           with `cat` keep each one's)"
                     .into();
             }
+            // A UTF-16 file joined after a UTF-8 one: the mark begins this
+            // line, not the file, which was said to be UTF-16 and to start
+            // with the mark, though its first byte was `{`.
+            if crate::text::utf16_bom(line) {
+                e.what = "starts with a UTF-16 byte order mark: the file is UTF-8 up to here \
+                          and UTF-16 from here on (a UTF-16 file joined after it, with `cat` \
+                          say), and a byte order mark may only begin the file"
+                    .into();
+                e.hint = "convert the UTF-16 file to UTF-8 before joining the files (`iconv -f \
+                          UTF-16 -t UTF-8` converts it), and import the joined copy"
+                    .into();
+            }
+        }
+        if let Err(e) = &mut parsed {
+            // Lines ended by a CR alone (classic Mac OS, some old exports)
+            // are one line here, and serde_json said "malformed JSON:
+            // trailing characters (column 54)". They are refused, not
+            // split: JSON Lines end in LF (CRLF tolerated), and telling a
+            // lone CR from the first half of a CRLF on a pipe would mean
+            // waiting for the next byte; no program of a desk writes them.
+            if e.what.starts_with("malformed JSON") && cr_between_objects(trim_newline(line)) {
+                e.what = "the file's lines end in a CR alone (old Mac OS line ends), so this \
+                          line holds several JSON objects; JSON Lines end each line in LF or CRLF"
+                    .into();
+                e.hint = "convert the line ends and import that copy: `tr '\\r' '\\n' < FILE \
+                          > COPY` does (a JSON string holds no raw CR); CSV import reads such \
+                          files as they are"
+                    .into();
+            }
         }
         if let (1, Err(e)) = (self.n, &mut parsed) {
             // UTF-16 without a byte order mark: a byte 00 beside each
@@ -1843,6 +1872,25 @@ impl LineSource for CsvRows {
 
 /// U+FEFF in UTF-8.
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Whether a CR stands between two JSON objects of the line (`}\r{`, white
+/// space around the CR allowed): a line end of a file whose lines end in a
+/// CR alone, rather than a raw CR inside a string.
+fn cr_between_objects(line: &[u8]) -> bool {
+    // One pass (a line may be 65 MiB): after a `}`, whether a CR came
+    // among the white space since.
+    let (mut closed, mut cr) = (false, false);
+    for &b in line {
+        match b {
+            b'}' => (closed, cr) = (true, false),
+            b'\r' => cr |= closed,
+            b' ' | b'\t' => {}
+            b'{' if closed && cr => return true,
+            _ => (closed, cr) = (false, false),
+        }
+    }
+    false
+}
 
 fn trim_newline(b: &[u8]) -> &[u8] {
     b.strip_suffix(b"\n").unwrap_or(b)
@@ -1992,9 +2040,19 @@ struct Batch {
 /// never kept. An annotation retraction may free what its annotation
 /// superseded, and may name it by an id not known yet: from there on the
 /// supersession check is left to the append path.
+///
+/// A later line that uses an item an earlier line retracts (annotates the
+/// claim, cites it, names it as a replacement, supersedes the annotation)
+/// is a fault of the file alone too, and is said so: it was found by the
+/// append path once the lines before the retraction were committed, and
+/// told "C5 was retracted at entry 21", an entry of the batch it was in,
+/// which was rolled back and never in the log.
 #[derive(Clone, Default)]
 struct InFile {
+    /// Claims retracted, as the file names them.
     retracted: std::collections::HashMap<String, u64>,
+    /// Annotations retracted, as the file names them.
+    retracted_annotations: std::collections::HashMap<String, u64>,
     superseded: std::collections::HashMap<String, u64>,
     /// The Latin speakers of the claim lines so far, by their ASCII lower
     /// case, with the spelling and line: a speaker in letters of another
@@ -2047,6 +2105,7 @@ impl InFile {
                 None => {}
             }
         }
+        self.uses_retracted(line, unit)?;
         match line {
             Line::Retraction(l) => once(
                 &mut self.retracted,
@@ -2057,7 +2116,7 @@ impl InFile {
             Line::AnnotationRetraction(l) => {
                 self.superseded.clear();
                 once(
-                    &mut self.retracted,
+                    &mut self.retracted_annotations,
                     &l.annotation,
                     "retracted",
                     "an item is retracted once: delete one of the two lines",
@@ -2074,6 +2133,83 @@ impl InFile {
             ),
             _ => Ok(()),
         }
+    }
+
+    /// Refuses a line that uses an item an earlier line of the file
+    /// retracts: the append path refuses it too, but only once the lines
+    /// before the retraction are committed (see the type's doc).
+    fn uses_retracted(&self, line: &Line, unit: &str) -> Result<()> {
+        let refused = |field: &str, item: &str, first: u64, hint: &str| {
+            Error::invalid(
+                format!(
+                    "{field}{} is retracted by {unit} {first} of this import",
+                    text::escape(item)
+                ),
+                hint,
+            )
+        };
+        match line {
+            Line::Annotation(l) => {
+                if let Some(&first) = self.retracted.get(&l.claim) {
+                    return Err(refused(
+                        "",
+                        &l.claim,
+                        first,
+                        &format!(
+                            "a retracted claim takes no new annotation: annotate the claim that \
+                             replaces it, or put this {unit} before the retraction"
+                        ),
+                    ));
+                }
+                for (field, list) in [
+                    ("corroborates", &l.corroborates),
+                    ("contradicts", &l.contradicts),
+                ] {
+                    if let Some((r, &first)) = list
+                        .iter()
+                        .find_map(|r| self.retracted.get(r).map(|first| (r, first)))
+                    {
+                        return Err(refused(
+                            &format!("{field}: "),
+                            r,
+                            first,
+                            &format!(
+                                "a retracted claim is no evidence: name the claim that replaces \
+                                 it, or take {} out of {field}",
+                                text::escape(r)
+                            ),
+                        ));
+                    }
+                }
+                if let Some((s, &first)) = l
+                    .supersedes
+                    .as_ref()
+                    .and_then(|s| self.retracted_annotations.get(s).map(|first| (s, first)))
+                {
+                    return Err(refused(
+                        "supersedes: ",
+                        s,
+                        first,
+                        "a retracted annotation is superseded by nothing: leave supersedes out",
+                    ));
+                }
+            }
+            Line::Retraction(RetractionLine {
+                replaced_by: Some(r),
+                ..
+            }) => {
+                if let Some(&first) = self.retracted.get(r) {
+                    return Err(refused(
+                        "replaced_by: ",
+                        r,
+                        first,
+                        "name a claim that stands",
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -2846,6 +2982,41 @@ impl<'a> Importer<'a> {
                 self.store.conn(),
                 id,
             )?)));
+        }
+        // A spreadsheet's inline text that differs from a source of the
+        // log only in its line ends: the CSV was saved again with other
+        // line ends (Notepad, git's `core.autocrlf`) since it was imported.
+        // The text is kept byte for byte (a source is its bytes' SHA-256,
+        // and quotes are matched against them), so it would be another
+        // source, and every claim on it would be signed again: refused.
+        if matches!(self.opts.format, Format::Csv) && l.text.is_some() {
+            let text = String::from_utf8_lossy(&data);
+            let (here, there, other) = match text.contains("\r\n") {
+                true => ("CRLF", "LF", text.replace("\r\n", "\n")),
+                false => ("LF", "CRLF", text.replace('\n', "\r\n")),
+            };
+            let held = match other.len() != data.len() {
+                true => query::source_by_sha(self.store.conn(), &Hash::sha256(other.as_bytes()))?,
+                false => None,
+            };
+            if let Some(id) = held {
+                let convert = match there {
+                    "LF" => "sed -i 's/\\r$//' FILE",
+                    _ => "sed -i 's/$/\\r/' FILE",
+                };
+                return Err(Error::invalid(
+                    format!(
+                        "this text is {id}'s but for its line ends ({here} here, {there} in {id}): \
+                         the file was saved with other line ends since {id} was imported \
+                         (Notepad, git's core.autocrlf)"
+                    ),
+                    format!(
+                        "give the file its {there} line ends again (`{convert}` does) and import \
+                         it: the {} is then skipped as already in the log",
+                        self.unit()
+                    ),
+                ));
+            }
         }
         let body = Body::SourceAdd(SourceAdd {
             kind: l.kind,

@@ -19,7 +19,8 @@
 //! closed sets (type, kind, provenance, verdict, reliability) other
 //! capitals and `-` for `_`, as on the command line; ids and labels are
 //! taken without the spaces around them. Free texts (a quote above all)
-//! are taken exactly as they are.
+//! are taken exactly as they are, but for the CRLF of the desk's own
+//! words ([`PROSE`]), made LF.
 
 use super::{line_err, parse_line, LineError, ReadLine, MAX_LINE_BYTES, UTF8_BOM};
 use crate::error::{Error, Result};
@@ -74,6 +75,25 @@ const NAMES: &[&str] = &[
     "annotation",
     "span",
 ];
+
+/// Fields of the desk's own words (a claim's paraphrase, its `text`, too):
+/// a line break in such a cell is the file's, not the text's, so a CRLF
+/// there is made LF, as `annotate --note-file` reads a file. A sheet
+/// exported with LF and saved again with CRLF (Notepad, git's
+/// `core.autocrlf`) then signs the same note, and a re-run skips it: it
+/// appended every multi-line note again, with an invisible `\r` in it.
+/// A quote and a source's text are evidence, kept byte for byte: a quote
+/// must be the source's own bytes, and a source is its bytes' SHA-256
+/// (see `Importer::source` for a source text that changed only so).
+const PROSE: &[&str] = &["note", "reason", "title", "publisher", "author", "speaker"];
+
+/// Makes the CRLF line ends of `text` LF, a CR before a CRLF (`a\r\r\nb`)
+/// too, as `sources::file_note` does; a lone CR is left.
+fn lf(text: &mut String) {
+    while text.contains("\r\n") {
+        *text = text.replace("\r\n", "\n");
+    }
+}
 
 /// The closed set a field's value comes from, if it has one.
 fn closed_set(field: &str) -> Option<&'static [&'static str]> {
@@ -325,6 +345,13 @@ impl<R: Read> Rows<R> {
         }
         if object.is_empty() {
             return Ok(None);
+        }
+        let claim = object.get("type").and_then(Value::as_str) == Some("claim");
+        for (field, value) in object.iter_mut() {
+            let prose = PROSE.contains(&field.as_str()) || (claim && field == "text");
+            if let (true, Value::String(text)) = (prose, &mut *value) {
+                lf(text);
+            }
         }
         if !object.contains_key("type") {
             return Err(line_err(

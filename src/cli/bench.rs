@@ -9,9 +9,11 @@ use std::time::Duration;
 
 /// Measure claimtrail against the machine's raw limits.
 ///
-/// Builds a log of N entries in a temporary directory, verifies it, makes
-/// proofs, runs `annotate`, and compares each step with the machine's raw
-/// limits measured in the same run (Ed25519, SHA-256, SQLite). Takes minutes
+/// Builds a log of N entries in a temporary directory (TMPDIR) through
+/// `import`, verifies it, makes proofs, runs `annotate`, writes a report
+/// and a bundle, publishes the log and checks the published directory, and
+/// compares each step with the machine's raw limits measured in the same
+/// run (Ed25519, SHA-256, SQLite). Takes minutes and about 3.5 GB of disk
 /// for a million entries.
 #[derive(clap::Args, Debug)]
 pub struct Args {

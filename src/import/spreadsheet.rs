@@ -346,7 +346,11 @@ impl<R: Read> Rows<R> {
         if object.is_empty() {
             return Ok(None);
         }
-        let claim = object.get("type").and_then(Value::as_str) == Some("claim");
+        // Any capitals, as the type's value is read (`Claim`).
+        let claim = object
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("claim"));
         for (field, value) in object.iter_mut() {
             let prose = PROSE.contains(&field.as_str()) || (claim && field == "text");
             if let (true, Value::String(text)) = (prose, &mut *value) {

@@ -125,3 +125,26 @@ fn bench_json_has_every_step() {
     assert!(v["database"]["ratio"].as_f64().unwrap() > 0.0);
     assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
 }
+
+/// A bench larger than the temporary directory's disk holds is refused
+/// before it writes anything, with a count that fits (`--entries
+/// 99999999999` filled a 27 GB disk, then ended as "internal error").
+#[test]
+fn a_bench_the_disk_cannot_hold_is_refused_first() {
+    let w = Work::new();
+    let tmp = w.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let r = w.run_with(
+        None,
+        &[("TMPDIR", tmp.to_str().unwrap())],
+        &["bench", "--entries", "99999999999"],
+        None,
+    );
+    r.error(&format!(
+        "error: a bench of 99,999,999,999 entries needs about 330000.2 GB of disk in {}, which has ",
+        tmp.display()
+    ));
+    r.error(" GB free (hint: give --entries ");
+    r.error(" or fewer, make room there, or set TMPDIR to a directory on a larger disk)");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+}

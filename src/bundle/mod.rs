@@ -882,9 +882,12 @@ pub fn verify_bundle_with(
     let cp = Checkpoint::parse(note.text()).map_err(damaged)?;
     // A kept checkpoint of another log says nothing of this one: the
     // wrong file given, refused before anything is judged (not a finding
-    // about the bundle).
-    if let Some((name, _, other)) = kept.iter().find(|(_, _, k)| k.origin != b.origin) {
-        let (theirs, ours) = crate::text::escape_apart(&other.origin, &b.origin);
+    // about the bundle). The log is the one its checkpoint names, which
+    // is signed: the bundle's `origin` field is not, and one edited there
+    // made the auditor's own file "a checkpoint of another log" (exit 2),
+    // where the edit is the bundle's finding (below).
+    if let Some((name, _, other)) = kept.iter().find(|(_, _, k)| k.origin != cp.origin) {
+        let (theirs, ours) = crate::text::escape_apart(&other.origin, &cp.origin);
         return Err(Error::invalid(
             format!("{name} is a checkpoint of `{theirs}`, not of the bundle's log `{ours}`"),
             "give --checkpoint the checkpoints you kept of the bundle's log, as `claimtrail checkpoint --out FILE` writes them on its side",
@@ -1092,7 +1095,9 @@ pub fn verify_bundle_with(
     // signed its checkpoint and every entry passed (each is then in that
     // tree): see [`judge_kept_beside`].
     let vouches = anchored && v.problems.is_empty();
-    let checkpoints = judge_kept_beside(&b.origin, &tree, &kept, vkeys, &enrolled, vouches);
+    // Judged as checkpoints of the log the bundle's signed checkpoint
+    // names (its `origin` field is not signed: see above).
+    let checkpoints = judge_kept_beside(&cp.origin, &tree, &kept, vkeys, &enrolled, vouches);
     v.problems.extend(kept_problems(&checkpoints));
     let newer_checkpoints = newer(&checkpoints, cp.size.0);
     v.check_requested(&b);

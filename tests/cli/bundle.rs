@@ -1542,6 +1542,21 @@ fn a_kept_checkpoint_catches_a_bundle_from_a_forked_log() {
         );
     }
 
+    // The bundle's `origin` field edited (it is not signed): the edit is
+    // the bundle's finding, exit 1, and the auditor's kept file is not
+    // refused as another log's (exit 2, as if they gave the wrong file).
+    let mut edited: Value =
+        serde_json::from_slice(&std::fs::read(w.path("honest.bundle")).unwrap()).unwrap();
+    edited["origin"] = "edited.example/x".into();
+    std::fs::write(w.path("edited.bundle"), edited.to_string()).unwrap();
+    let r = reader(&["verify-bundle", "edited.bundle", "--checkpoint", "kept.txt"]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("\nPROBLEM bundle: checkpoint: the checkpoint is of `test.example/idlib`, not of `edited.example/x`\n"),
+        "{}",
+        r.stdout
+    );
+
     // Another size: not compared, not a finding, and what to do instead.
     let r = reader(&["verify-bundle", "fork.bundle", "--checkpoint", "early.txt"]);
     assert!(

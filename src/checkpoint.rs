@@ -449,6 +449,22 @@ pub enum NoteError {
         /// The names whose signatures did verify.
         names: Vec<String>,
     },
+    /// The note's lines under the log's origin are by other keys of the
+    /// log than those given under that name: after an admin's key is
+    /// rotated, an auditor's file holds the old admin's line, and the
+    /// advice "give the log's verifier key too" told them to give what
+    /// they had given. Not a finding about the note either.
+    #[error("its signature by the log `{origin}` (key ID {}) was not checked: the log's key given (key ID {}) is another admin's{}; give the verifier key of the admin who signed it (after an admin's key is rotated, `claimtrail key vkey` prints a line for each admin, and the new one starts with `{origin}+{}`)", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), given.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) }, key_ids.first().map(|k| k.to_string()).unwrap_or_default())]
+    OtherAdminsKey {
+        /// The log's origin.
+        origin: String,
+        /// The key IDs of the note's lines under that name.
+        key_ids: Vec<KeyId>,
+        /// The key IDs given under that name.
+        given: Vec<KeyId>,
+        /// The names whose signatures did verify.
+        names: Vec<String>,
+    },
     /// Signatures verified, none of them the log's own, and the note does
     /// carry a line under the log's origin that no key given could check:
     /// the log's own verifier key was not among those given (an auditor
@@ -1158,6 +1174,16 @@ pub fn verify_log_note(
                 logs,
             });
         }
+        // The log's name given, with another key ID than the note's
+        // lines under it: another admin's key (a rotation).
+        Err(NoteError::NoKnownSignature { .. })
+            if keys
+                .iter()
+                .any(|k| k.name == origin && k.key_type == KeyType::Ed25519)
+                && note.signatures.iter().any(|l| l.name == origin) =>
+        {
+            return Err(other_admins_key(note, origin, keys, Vec::new()));
+        }
         Err(NoteError::NoKnownSignature { .. })
             if !keys.iter().any(|k| k.name == origin)
                 && note.signatures.iter().any(|l| l.name == origin) =>
@@ -1189,6 +1215,15 @@ pub fn verify_log_note(
         .filter(|l| l.name == origin && !given(l))
         .map(|l| l.key_id)
         .collect();
+    let named: Vec<String> = verified.signatures.iter().map(|s| s.name.clone()).collect();
+    if !by_log
+        && !unchecked.is_empty()
+        && keys
+            .iter()
+            .any(|k| k.name == origin && k.key_type == KeyType::Ed25519)
+    {
+        return Err(other_admins_key(note, origin, keys, named));
+    }
     if !by_log && !unchecked.is_empty() {
         return Err(NoteError::LogKeyNotGiven {
             origin: origin.to_string(),
@@ -1203,6 +1238,32 @@ pub fn verify_log_note(
         });
     }
     Ok(verified)
+}
+
+/// [`NoteError::OtherAdminsKey`] of `note`, whose lines under `origin`
+/// none of the log keys given (under that name) signed.
+fn other_admins_key(
+    note: &SignedNote,
+    origin: &str,
+    keys: &[VerifierKey],
+    names: Vec<String>,
+) -> NoteError {
+    let given: Vec<KeyId> = keys
+        .iter()
+        .filter(|k| k.name == origin && k.key_type == KeyType::Ed25519)
+        .map(|k| k.key_id)
+        .collect();
+    NoteError::OtherAdminsKey {
+        origin: origin.to_string(),
+        key_ids: note
+            .signatures
+            .iter()
+            .filter(|l| l.name == origin && !given.contains(&l.key_id))
+            .map(|l| l.key_id)
+            .collect(),
+        given,
+        names,
+    }
 }
 
 /// Verifies the cosignature of one cosigner (a [`KeyType::CosignatureV1`]
@@ -1602,9 +1663,21 @@ mod tests {
         // Same name, other key: a different key ID, so ignored, not an error.
         let ka2 = VerifierKey::new("a.example", KeyType::Ed25519, c.verifying_key()).unwrap();
         assert!(matches!(
-            verify_note(&note, &[ka2]),
+            verify_note(&note, std::slice::from_ref(&ka2)),
             Err(NoteError::NoKnownSignature { .. })
         ));
+        // As the log's note, that is another admin's key of the log (a
+        // rotation): said so, with the key ID to look for, not "give the
+        // log's verifier key too", which was given.
+        assert_eq!(
+            verify_log_note(&note, "a.example", std::slice::from_ref(&ka2)),
+            Err(NoteError::OtherAdminsKey {
+                origin: "a.example".into(),
+                key_ids: vec![ka.key_id()],
+                given: vec![ka2.key_id()],
+                names: vec![],
+            })
+        );
         // A known key whose signature fails rejects the note, even though
         // another known signature verifies.
         let forged = SignedNote::sign(note.text(), "b.example", &c).unwrap();

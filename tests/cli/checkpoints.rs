@@ -2201,6 +2201,55 @@ fn a_log_rolled_back_past_a_rotation_and_rewritten_says_its_root_differs() {
     );
 }
 
+/// An auditor's verifier key of the log from before an admin rotation,
+/// and a checkpoint the new admin signed: the key given is the log's, but
+/// another admin's, and the message says so and which key ID to look for
+/// (it said "no key given is the log's own; give the log's verifier key
+/// too", which the auditor had given). (Red team.)
+#[test]
+fn the_old_admins_vkey_after_a_rotation_is_said_to_be_another_admins() {
+    let w = Work::with_team();
+    let old = w.vkey();
+    w.second_admin("Desk admin (2027)");
+    w.revoke("admin2", "admin", "rotated");
+    w.run(Some("admin2"), &["checkpoint", "--out", "cp.txt"])
+        .ok();
+    let lines = w.run(None, &["key", "vkey"]).ok().to_string();
+    let new = lines
+        .lines()
+        .find(|l| *l != old && l.starts_with("test.example/idlib+"))
+        .unwrap();
+    let id = |vkey: &str| vkey.split('+').nth(1).unwrap().to_string();
+    for args in [
+        &["checkpoint", "verify", "cp.txt", "--vkey", old.as_str()][..],
+        &[
+            "prove",
+            "1",
+            "--checkpoint",
+            "cp.txt",
+            "--vkey",
+            old.as_str(),
+        ],
+    ] {
+        let r = w.run(None, args);
+        let said = format!(
+            "its signature by the log `test.example/idlib` (key ID {}) was not checked: the log's key given (key ID {}) is another admin's; give the verifier key of the admin who signed it (after an admin's key is rotated, `claimtrail key vkey` prints a line for each admin, and the new one starts with `test.example/idlib+{}`)",
+            id(new),
+            id(&old),
+            id(new)
+        );
+        assert!(
+            r.stdout.contains(&said) || r.stderr.contains(&said),
+            "{args:?}\n{}\n{}",
+            r.stdout,
+            r.stderr
+        );
+        assert_ne!(r.code, 0);
+    }
+    w.run(None, &["checkpoint", "verify", "cp.txt", "--vkey", new])
+        .ok();
+}
+
 /// Two checkpoints of one size with different roots, each signed by the
 /// log's admin, prove a fork by themselves: `prove --consistency` says so,
 /// where it told the auditor to "prove it on the copy of the log they came

@@ -1240,6 +1240,28 @@ pub fn verify_log_note(
     Ok(verified)
 }
 
+impl NoteError {
+    /// The error as said where the keys judged by are those a log's entries
+    /// enroll, not keys a user gave: [`NoteError::OtherAdminsKey`]'s "the
+    /// log's key given" is then no key given (`verify` and a bundle say
+    /// what the entries hold, from [`NoteError::LogKeyNotGiven`]).
+    pub fn as_enrolled(self) -> NoteError {
+        match self {
+            NoteError::OtherAdminsKey {
+                origin,
+                key_ids,
+                names,
+                ..
+            } => NoteError::LogKeyNotGiven {
+                origin,
+                key_ids,
+                names,
+            },
+            e => e,
+        }
+    }
+}
+
 /// [`NoteError::OtherAdminsKey`] of `note`, whose lines under `origin`
 /// none of the log keys given (under that name) signed.
 fn other_admins_key(

@@ -965,6 +965,7 @@ pub(crate) fn judge_kept_by(
         let judged: std::result::Result<Vec<String>, String> = match &signers {
             Signers::Enrolled(_) => verify_log_note(note, origin, &verifiers)
                 .map(named)
+                .map_err(crate::checkpoint::NoteError::as_enrolled)
                 .map_err(|e| match e {
                     // A line of a key the log enrolled that does not
                     // verify makes the whole note refused (as C2SP's

@@ -1017,7 +1017,9 @@ pub fn verify_bundle_with(
             .collect();
     let (anchored, signed_by) = if vkeys.is_empty() {
         let keys: Vec<VerifierKey> = signers.iter().map(|(k, _)| k.clone()).collect();
-        match verify_log_note(&note, &b.origin, &keys) {
+        match verify_log_note(&note, &b.origin, &keys)
+            .map_err(crate::checkpoint::NoteError::as_enrolled)
+        {
             Ok(res) => (
                 false,
                 signers

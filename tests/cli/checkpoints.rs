@@ -2195,7 +2195,7 @@ fn a_log_rolled_back_past_a_rotation_and_rewritten_says_its_root_differs() {
     let r = w.run(None, &["verify", "--checkpoint", "cp.txt"]);
     r.problem("checkpoint cp.txt", "checkpoint");
     assert!(
-        r.stdout.contains("unsigned: not signed by an admin enrolled at size 5: the note's one signature line is not from a known key; and this log's first 5 entries hash to another root than the file's: if the file is the log's (its signature checks with the desk's verifier key), the log's history was rewritten after that admin signed it (a backup from before the admin's enrolment restored and appended to: a fork), and both are evidence to keep; to judge the file apart from this copy of the log, check it with the log's verifier key obtained from the desk (`claimtrail checkpoint verify cp.txt --vkey KEY`)"),
+        r.stdout.contains(") is by no admin key this log holds at that size; and this log's first 5 entries hash to another root than the file's: if the file is the log's (its signature checks with the desk's verifier key), the log's history was rewritten after that admin signed it (a backup from before the admin's enrolment restored and appended to: a fork), and both are evidence to keep; to judge the file apart from this copy of the log, check it with the log's verifier key obtained from the desk (`claimtrail checkpoint verify cp.txt --vkey KEY`)"),
         "{}",
         r.stdout
     );

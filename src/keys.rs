@@ -961,7 +961,8 @@ impl Signer {
         })?;
         if key.algorithm() != Algorithm::Ed25519 {
             return Err(key_err(format!(
-                "{} keys are not supported; make one with `claimtrail key new` or `ssh-keygen -t ed25519`",
+                // The hint says how to make one (it was said twice).
+                "{} keys are not supported: claimtrail signs with ssh-ed25519 only",
                 key.algorithm()
             )));
         }

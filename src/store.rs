@@ -35,6 +35,19 @@ pub fn dir_for_new_database(path: &Path) -> Result<PathBuf> {
     if path.exists() {
         return Err(Error::exists(path.to_path_buf()));
     }
+    // A link to nothing: the new file is never made through a link (it is
+    // renamed into place), and the rename refused it as "already exists",
+    // though `status` said the link leads nowhere.
+    if let Ok(to) = std::fs::read_link(path) {
+        return Err(Error::invalid(
+            format!(
+                "{} is a symbolic link to {}, which does not exist",
+                path.display(),
+                to.display()
+            ),
+            "a new file is made only where nothing is: give the link's target instead, or remove the link",
+        ));
+    }
     refuse_leftover_journal(path)?;
     Ok(match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

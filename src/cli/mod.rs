@@ -198,6 +198,10 @@ impl Ctx {
             )
         })?;
         output::refuse_dash(db, "the log")?;
+        // `x.db/`: status said there was no log there and to run init,
+        // and init that the path existed (or, for a new directory, that a
+        // part of it was a file).
+        output::refuse_slash(db, "the log")?;
         Ok(db)
     }
 

@@ -136,8 +136,27 @@ fn init_errors() {
     )
     .error("the name Desk\\u{2060} admin holds U+2060, a control or invisible character (hint: type the name again without it");
     assert!(!w.db.exists());
+    // A path ending in `/`, new or the name of a log: one error for every
+    // command (status said "no database there, run init", and init that
+    // the path existed, or that a part of a new one was a file).
+    for args in [&["status"][..], &["init", "--origin", "x.example/a"]] {
+        let mut all = vec!["--db", "new/"];
+        all.extend_from_slice(args);
+        w.run(Some("admin"), &all).error("error: new/ ends with /, which names a directory, and the log is a file (hint: give the file's name without the / at its end)");
+    }
+    assert!(!w.path("new").exists());
+    // A link to nothing: said so, not "already exists".
+    std::os::unix::fs::symlink("nowhere.db", w.path("dangling.db")).unwrap();
+    w.run(
+        Some("admin"),
+        &["--db", "dangling.db", "init", "--origin", "x.example/a"],
+    )
+    .error("error: dangling.db is a symbolic link to nowhere.db, which does not exist (hint: a new file is made only where nothing is: give the link's target instead, or remove the link)");
     w.run(Some("admin"), &["init", "--origin", "x.example/a"])
         .ok();
+    let db = format!("{}/", w.db.display());
+    w.run(None, &["--db", &db, "status"])
+        .error("ends with /, which names a directory, and the log is a file");
     refused(
         &w,
         Some("admin"),

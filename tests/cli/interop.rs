@@ -479,6 +479,13 @@ fn keys_of_other_types_made_by_ssh_keygen_are_refused_by_type() {
             "{}",
             r.stderr
         );
+        // Its private key says so once, and the hint how to make one.
+        let r = w.run(
+            None,
+            &["--key", name, "annotate", "C1", "--verdict", "false"],
+        );
+        r.error(" keys are not supported: claimtrail signs with ssh-ed25519 only (hint: ");
+        assert_eq!(r.stderr.matches("key new").count(), 1, "{}", r.stderr);
         // Nor does `key add` take them, or two keys in one file.
         w.run(Some("admin"), &["key", "add", &public, "--role", "analyst"])
             .error("keys are not supported");

@@ -406,14 +406,17 @@ pub enum NoteError {
         /// What failed.
         reason: &'static str,
     },
-    /// None of the signature lines is from a known key.
-    #[error("{}", match lines {
-        1 => "the note's one signature line is not from a known key".to_string(),
-        n => format!("none of the note's {n} signature lines is from a known key"),
+    /// None of the signature lines is from a known key. Each line is
+    /// named (`name+keyid`), as `key vkey` names the keys: after a
+    /// rotation, a genuine old file, another log of the same name and a
+    /// forgery read alike, and the key ID is what tells them apart.
+    #[error("{}", match signers.as_slice() {
+        [one] => format!("the note's one signature line ({one}) is not from a known key"),
+        all => format!("none of the note's {} signature lines ({}) is from a known key", all.len(), all.join(", ")),
     })]
     NoKnownSignature {
-        /// Signature lines in the note.
-        lines: usize,
+        /// The lines, as `name+keyid`.
+        signers: Vec<String>,
     },
     /// The note carries no signature line of the given key.
     #[error("the note has no signature line from {name}+{key_id}")]
@@ -989,6 +992,17 @@ impl SignedNote {
         &self.signatures
     }
 
+    /// [`NoteError::NoKnownSignature`] of this note.
+    pub fn no_known_signature(&self) -> NoteError {
+        NoteError::NoKnownSignature {
+            signers: self
+                .signatures
+                .iter()
+                .map(|l| format!("{}+{}", l.name, l.key_id))
+                .collect(),
+        }
+    }
+
     /// The signature lines by none of `keys` (matched by name and key ID),
     /// as `name+keyid`: lines a check by those keys leaves unread, as C2SP
     /// signed notes ask, and which every check names, since a reader of
@@ -1125,9 +1139,7 @@ pub fn verify_note(note: &SignedNote, keys: &[VerifierKey]) -> Result<Verified, 
         }
     }
     if out.signatures.is_empty() {
-        return Err(NoteError::NoKnownSignature {
-            lines: note.signatures.len(),
-        });
+        return Err(note.no_known_signature());
     }
     Ok(out)
 }
@@ -1612,7 +1624,7 @@ mod tests {
         assert_ne!(as_plain.key_id(), cosigner_key.key_id());
         assert!(matches!(
             verify_note(&reparsed, std::slice::from_ref(&as_plain)),
-            Err(NoteError::NoKnownSignature { lines: 2 })
+            Err(NoteError::NoKnownSignature { .. })
         ));
         assert!(matches!(
             verify_cosignature(&reparsed, &as_plain),
@@ -1679,7 +1691,7 @@ mod tests {
         let kc = VerifierKey::new("c.example", KeyType::Ed25519, c.verifying_key()).unwrap();
         assert_eq!(
             verify_note(&note, std::slice::from_ref(&kc)),
-            Err(NoteError::NoKnownSignature { lines: 2 })
+            Err(note.no_known_signature())
         );
         assert!(verify_note(&note, &[]).is_err());
         // Same name, other key: a different key ID, so ignored, not an error.

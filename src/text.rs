@@ -2351,15 +2351,19 @@ mod tests {
         assert_eq!(count(999, "line"), "999 lines");
         assert_eq!(count(119_000, "entry"), "119,000 entries");
         assert_eq!(count(1_000_000, "source"), "1,000,000 sources");
-        let one = crate::checkpoint::NoteError::NoKnownSignature { lines: 1 };
+        let one = crate::checkpoint::NoteError::NoKnownSignature {
+            signers: vec!["a.example+0badcafe".into()],
+        };
         assert_eq!(
             one.to_string(),
-            "the note's one signature line is not from a known key"
+            "the note's one signature line (a.example+0badcafe) is not from a known key"
         );
-        let two = crate::checkpoint::NoteError::NoKnownSignature { lines: 2 };
+        let two = crate::checkpoint::NoteError::NoKnownSignature {
+            signers: vec!["a.example+0badcafe".into(), "auditor+12345678".into()],
+        };
         assert_eq!(
             two.to_string(),
-            "none of the note's 2 signature lines is from a known key"
+            "none of the note's 2 signature lines (a.example+0badcafe, auditor+12345678) is from a known key"
         );
     }
 

@@ -857,9 +857,7 @@ pub(crate) fn given_beside(
             Some(who) => NotBeside::OutOfTime(who),
             None => NotBeside::Note(match (by_given(), other) {
                 (Err(e), _) | (Ok(_), Err(e)) => e,
-                (Ok(_), Ok(_)) => NoteError::NoKnownSignature {
-                    lines: note.signatures().len(),
-                },
+                (Ok(_), Ok(_)) => note.no_known_signature(),
             }),
         }),
     }

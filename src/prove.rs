@@ -299,6 +299,10 @@ pub struct Consistency {
     /// alone prove a fork, whatever this copy of the log holds (it was
     /// "prove it on the copy of the log they came from").
     pub signed_fork: Option<String>,
+    /// Whether a file is signed by an admin of the log whose key was not
+    /// live at its size (see `Signers::out_of_time`): then it is not the
+    /// log's, and no copy of the log is to prove it on.
+    pub signed_out_of_time: bool,
 }
 
 /// Proves that NEW extends OLD, and that both are this log's trees: the
@@ -424,6 +428,7 @@ pub fn consistency(
         verified: extends && differs.is_none(),
         log_differs: differs,
         signed_fork,
+        signed_out_of_time: old_by.out_of_time.is_some() || new_by.out_of_time.is_some(),
     })
 }
 
@@ -438,6 +443,13 @@ struct Signers {
     cosigners: Vec<String>,
     /// Why the note is not taken as signed, when it is not.
     refused: Option<String>,
+    /// An admin of the log whose key was not live at the note's size and
+    /// signed it: revoked before (what a lost or stolen key makes) or
+    /// enrolled after. Said as `verify --checkpoint` says it; a fork's
+    /// checkpoint signed with a revoked key was only "NOT signed by an
+    /// admin of this log", then "prove it on the copy of the log they
+    /// came from", which is the thief's.
+    out_of_time: Option<String>,
 }
 
 /// The keys of this log that signed a checkpoint and could sign one of
@@ -459,11 +471,12 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
             })
             .collect()
     };
-    Ok(match crate::checkpoint::verify_note(note, &vkeys) {
+    let mut found = match crate::checkpoint::verify_note(note, &vkeys) {
         Ok(v) => Signers {
             admins: names(&v, true),
             cosigners: names(&v, false),
             refused: None,
+            out_of_time: None,
         },
         // A line of a key the log had that does not verify refuses the
         // note whole; no line of a known key is "not signed by an admin".
@@ -472,8 +485,30 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
             cosigners: Vec::new(),
             refused: matches!(e, crate::checkpoint::NoteError::BadSignature { .. })
                 .then(|| e.to_string()),
+            out_of_time: None,
         },
-    })
+    };
+    if found.admins.is_empty() && found.refused.is_none() {
+        let size = cp.size.0;
+        let dead = tree::verifier_keys_where(conn, &cp.origin, &|k| {
+            k.role == Role::Admin && !crate::rules::live_at(k.enrolled_seq, k.revoked_seq, size)
+        })?;
+        found.out_of_time = dead.iter().find_map(|k| {
+            crate::checkpoint::verify_log_note(note, &cp.origin, std::slice::from_ref(&k.vkey))
+                .ok()?;
+            let name = escape(&k.key.name);
+            Some(match k.key.revoked_seq {
+                Some(r) if r.0 < size => format!(
+                    "{name}, whose key was revoked at entry {r}, within those {size} entries (a signature made after a revocation is what a lost or stolen key makes)"
+                ),
+                _ => format!(
+                    "{name}, whose key was enrolled only at entry {}, after those {size} entries",
+                    k.key.enrolled_seq
+                ),
+            })
+        });
+    }
+    Ok(found)
 }
 
 /// Names a checkpoint (a file, or one stored in the log) and who signed it.
@@ -482,9 +517,14 @@ fn signed_by(s: &Signers, what: &str) -> String {
         (Some(why), _) => format!(
             "{what}, NOT taken as signed ({why}): the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
         ),
-        (None, []) => format!(
-            "{what}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
-        ),
+        (None, []) => match &s.out_of_time {
+            Some(who) => format!(
+                "{what}, NOT signed by an admin of this log at its size: it is signed by {who}; `claimtrail verify --checkpoint` says more"
+            ),
+            None => format!(
+                "{what}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
+            ),
+        },
         (None, admins) => match s.cosigners.as_slice() {
             [] => format!("{what}, signed by {}", admins.join(", ")),
             cosigners => format!(

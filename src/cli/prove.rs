@@ -168,6 +168,11 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
         // to each other: saying NEW "does not extend" OLD accused their
         // signer of a fork when NEW came from another copy that extends
         // OLD.
+        // A file signed with a key the log had revoked (or not yet
+        // enrolled) at its size is no copy's checkpoint to prove it on.
+        (Some(why), false) if c.signed_out_of_time => outln!(
+            "FAILED: {why}; a checkpoint signed with a key that was not an admin's of the log at its size is not the log's (a signature made after a revocation is what a lost or stolen key makes): keep it as evidence"
+        )?,
         (Some(why), false) => outln!(
             "FAILED: {why}; so a proof made from this log cannot say whether {new_name} extends {old_name} (prove it on the copy of the log they came from)"
         )?,

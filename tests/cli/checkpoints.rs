@@ -2250,6 +2250,47 @@ fn the_old_admins_vkey_after_a_rotation_is_said_to_be_another_admins() {
         .ok();
 }
 
+/// A fork's checkpoint signed with an admin key the log revoked before
+/// that size (a thief's, on a copy taken before the rotation), beside
+/// the genuine one of the same size: `prove --consistency` names the
+/// revoked signer as `verify --checkpoint` does, and does not send the
+/// auditor to "the copy of the log they came from", the thief's. (Red
+/// team.)
+#[test]
+fn a_fork_signed_with_a_revoked_key_is_named_by_prove() {
+    let w = Work::with_claims();
+    let thief = w.copy();
+    w.second_admin("Desk admin (2027)");
+    w.revoke("admin2", "admin", "laptop stolen");
+    w.run(Some("admin2"), &["checkpoint", "--out", "good.txt"])
+        .ok();
+    for verdict in ["false", "confirmed"] {
+        thief
+            .run(Some("analyst"), &["annotate", "C1", "--verdict", verdict])
+            .ok();
+    }
+    let bad = w.path("bad.txt");
+    thief
+        .run(
+            Some("admin"),
+            &["checkpoint", "--out", bad.to_str().unwrap()],
+        )
+        .ok();
+    let r = w.run(None, &["prove", "--consistency", "good.txt", "bad.txt"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("new: bad.txt, NOT signed by an admin of this log at its size: it is signed by admin, whose key was revoked at entry 8, within those 9 entries (a signature made after a revocation is what a lost or stolen key makes)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("is not the log's (a signature made after a revocation is what a lost or stolen key makes): keep it as evidence")
+            && !r.stdout.contains("the copy of the log they came from"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// Two checkpoints of one size with different roots, each signed by the
 /// log's admin, prove a fork by themselves: `prove --consistency` says so,
 /// where it told the auditor to "prove it on the copy of the log they came

@@ -93,7 +93,7 @@ fn with_option(text: &str, args: &[std::ffi::OsString], name: &str) -> String {
 /// The value of a global option (`--db`, `--key`) as the command line gave
 /// it, `--name VALUE` or `--name=VALUE` (the last one wins, as clap has it);
 /// none from the environment.
-fn given_option(args: &[std::ffi::OsString], name: &str) -> Option<std::ffi::OsString> {
+pub(crate) fn given_option(args: &[std::ffi::OsString], name: &str) -> Option<std::ffi::OsString> {
     let mut value = None;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {

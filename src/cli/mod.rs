@@ -368,6 +368,25 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         json: cli.json,
         key_file: std::cell::OnceCell::new(),
     };
+    // Commands that make their own log take no --db: `--db mine.db demo`
+    // built the demo elsewhere without a word, and mine.db was never made.
+    // (CLAIMTRAIL_DB, set for the desk's own log, is left unread.)
+    let own_log = match &cli.command {
+        Command::Demo(_) => Some("demo builds its log in its own directory (DIR/claimtrail.db)"),
+        Command::Bench(_) => Some("bench builds its log in a temporary directory"),
+        _ => None,
+    };
+    if let Some(own) = own_log {
+        if crate::given_option(&std::env::args_os().collect::<Vec<_>>(), "--db").is_some() {
+            return Err(Error::invalid(
+                format!("{own} and takes no --db"),
+                match matches!(cli.command, Command::Demo(_)) {
+                    true => "leave --db out: `--dir DIR` chooses where the demo goes, and its log is DIR/claimtrail.db",
+                    false => "leave --db out: TMPDIR chooses where the bench's log goes",
+                },
+            ));
+        }
+    }
     match cli.command {
         Command::Key(c) => key::run(&ctx, c),
         Command::Init(a) => init::run(&ctx, a),

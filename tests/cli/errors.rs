@@ -1357,6 +1357,24 @@ fn a_commands_help_says_more_than_its_line_in_the_list() {
     );
 }
 
+/// `demo` and `bench` build their own logs: a --db given to them is
+/// refused (`--db mine.db demo` built the demo elsewhere without a word,
+/// and mine.db was never made). CLAIMTRAIL_DB, set for the desk's own
+/// log, is left alone (the tests' own runs set it).
+#[test]
+fn demo_and_bench_take_no_db() {
+    let w = Work::new();
+    let dir = w.path("d");
+    w.run(
+        None,
+        &["--db", "mine.db", "demo", "--dir", dir.to_str().unwrap()],
+    )
+    .error("error: demo builds its log in its own directory (DIR/claimtrail.db) and takes no --db (hint: leave --db out: `--dir DIR` chooses where the demo goes, and its log is DIR/claimtrail.db)");
+    w.run(None, &["bench", "--entries", "3", "--db=mine.db"])
+        .error("error: bench builds its log in a temporary directory and takes no --db (hint: leave --db out: TMPDIR chooses where the bench's log goes)");
+    assert!(!dir.exists() && !w.path("mine.db").exists());
+}
+
 #[test]
 fn bench_steps_meant_for_its_children_are_refused_clearly() {
     // `bench` runs its heavy steps in children, told their step through

@@ -358,6 +358,17 @@ impl Work {
         .ok();
     }
 
+    /// `source add -` as the analyst: `text` on standard input, published
+    /// at `url`.
+    pub fn source_at(&self, url: &str, text: &[u8]) -> Run {
+        self.run_with(
+            Some("analyst"),
+            &[],
+            &["source", "add", "-", "--kind", "article", "--url", url],
+            Some(text),
+        )
+    }
+
     /// Revokes the key `key` (its .pub in the workspace), signed by `by`.
     pub fn revoke(&self, by: &str, key: &str, reason: &str) {
         let public = self.path(&format!("{key}.pub"));

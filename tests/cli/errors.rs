@@ -894,19 +894,9 @@ fn bad_input_leaves_the_log_unchanged() {
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
     // An encoded zero-width non-joiner, as a Persian path holds, reorders
     // nothing and is taken as the browser wrote it.
-    w.run_with(
-        Some("analyst"),
-        &[],
-        &[
-            "source",
-            "add",
-            "-",
-            "--kind",
-            "article",
-            "--url",
-            "https://fa.example/%D9%85%DB%8C%E2%80%8C%D8%B1%D9%88%D9%85",
-        ],
-        Some(b"A Persian page."),
+    w.source_at(
+        "https://fa.example/%D9%85%DB%8C%E2%80%8C%D8%B1%D9%88%D9%85",
+        b"A Persian page.",
     )
     .ok();
 }

@@ -1358,40 +1358,14 @@ fn markdown_links_a_source_url_as_it_is_and_shows_line_breaks() {
         "{md}"
     );
     // Another scheme is a code span: exact, and never made a link.
-    w.run_with(
-        Some("analyst"),
-        &[],
-        &[
-            "source",
-            "add",
-            "-",
-            "--kind",
-            "article",
-            "--url",
-            "urn:x-wire:afp_2022%7C7",
-        ],
-        Some(b"Another text."),
-    )
-    .ok();
+    w.source_at("urn:x-wire:afp_2022%7C7", b"Another text.")
+        .ok();
     let md = report(&w, None, &["--format", "md"]).ok().to_string();
     assert!(md.contains("| url | `urn:x-wire:afp_2022%7C7` |\n"), "{md}");
     // ftp is a server's address, but not the web's: text too, in both
     // readable formats (it was a link in each).
-    w.run_with(
-        Some("analyst"),
-        &[],
-        &[
-            "source",
-            "add",
-            "-",
-            "--kind",
-            "other",
-            "--url",
-            "ftp://ftp.example.org/f.txt",
-        ],
-        Some(b"A file on a server."),
-    )
-    .ok();
+    w.source_at("ftp://ftp.example.org/f.txt", b"A file on a server.")
+        .ok();
     let md = report(&w, None, &["--format", "md"]).ok().to_string();
     assert!(
         md.contains("| url | `ftp://ftp.example.org/f.txt` |\n"),

@@ -523,18 +523,10 @@ fn occurrence<'de, D: serde::Deserializer<'de>>(
     };
     match value.as_u64().and_then(|n| usize::try_from(n).ok()) {
         Some(n) if n > 0 => Ok(Some(n)),
-        _ => {
-            let what = match &value {
-                // serde_json reads a whole number past 2⁶⁴ − 1 as a float.
-                serde_json::Value::Number(n)
-                    if n.is_f64() && n.as_f64().is_some_and(|f| f >= 2f64.powi(64)) =>
-                {
-                    "a number too large to be one".to_string()
-                }
-                other => shown(other),
-            };
-            Err(D::Error::custom(format!("{OCCURRENCE_IS}, not {what}")))
-        }
+        _ => Err(D::Error::custom(format!(
+            "{OCCURRENCE_IS}, not {}",
+            shown(&value)
+        ))),
     }
 }
 
@@ -1125,6 +1117,22 @@ fn shown(value: &serde_json::Value) -> String {
         Value::String(s) => format!("the text `{}`", text::escape(&text::cut(s, 40))),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "an object".into(),
+        // serde_json reads a whole number past 2⁶⁴ − 1, and one written
+        // with an exponent or a point (`1e0`, `3.0`), as a float, which it
+        // prints as `1.8446744073709552e+19` or `1.0`: not what was typed.
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f >= 2f64.powi(64)) => {
+            "a number too large to be one".into()
+        }
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 2f64.powi(53))
+                && n.is_f64() =>
+        {
+            format!(
+                "a number written with a decimal point or an exponent (write it as {})",
+                n.as_f64().unwrap_or_default() as i64
+            )
+        }
         other => other.to_string(),
     }
 }

@@ -3222,6 +3222,13 @@ fn a_credibility_that_is_no_grade_is_told_the_grades() {
         ("\"3\"", "the text `3`"),
         ("true", "true"),
         ("[3]", "a list"),
+        // Not as serde_json prints the float it read (`1.0`,
+        // `1.8446744073709552e+19`): what was typed is not that.
+        (
+            "1e0",
+            "a number written with a decimal point or an exponent (write it as 1)",
+        ),
+        ("18446744073709551617", "a number too large to be one"),
     ] {
         let line = format!(
             r#"{{"type":"annotation","claim":"C1","verdict":"false","credibility":{given}}}"#

@@ -2070,6 +2070,17 @@ struct InFile {
     latin_speakers: std::collections::HashMap<String, (String, u64)>,
 }
 
+/// How the lines of one file name an item, for [`InFile`]'s maps: an id
+/// as the log writes it (`c5` and ` C5` are C5, as import reads them
+/// everywhere else: a retraction of `c5` slipped past the check of a
+/// later `C5` line), a label (`@k`) as it is.
+fn item_key(given: &str) -> String {
+    match given.trim().parse::<crate::model::ItemId>() {
+        Ok(id) => id.to_string(),
+        Err(_) => given.to_string(),
+    }
+}
+
 impl InFile {
     /// Takes in line `n`, or says which earlier line it repeats.
     fn note(&mut self, line: &Line, n: u64, format: Format) -> Result<()> {
@@ -2079,16 +2090,17 @@ impl InFile {
                     done: &str,
                     hint: &str|
          -> Result<()> {
-            if let Some(first) = seen.get(item) {
+            let item = item_key(item);
+            if let Some(first) = seen.get(&item) {
                 return Err(Error::invalid(
                     format!(
                         "{} is already {done} by {unit} {first} of this import",
-                        text::escape(item)
+                        text::escape(&item)
                     ),
                     hint,
                 ));
             }
-            seen.insert(item.to_string(), n);
+            seen.insert(item, n);
             Ok(())
         };
         if let Line::Claim(l) = line {
@@ -2151,14 +2163,14 @@ impl InFile {
             Error::invalid(
                 format!(
                     "{field}{} is retracted by {unit} {first} of this import",
-                    text::escape(item)
+                    text::escape(&item_key(item))
                 ),
                 hint,
             )
         };
         match line {
             Line::Annotation(l) => {
-                if let Some(&first) = self.retracted.get(&l.claim) {
+                if let Some(&first) = self.retracted.get(&item_key(&l.claim)) {
                     return Err(refused(
                         "",
                         &l.claim,
@@ -2175,7 +2187,7 @@ impl InFile {
                 ] {
                     if let Some((r, &first)) = list
                         .iter()
-                        .find_map(|r| self.retracted.get(r).map(|first| (r, first)))
+                        .find_map(|r| self.retracted.get(&item_key(r)).map(|first| (r, first)))
                     {
                         return Err(refused(
                             &format!("{field}: "),
@@ -2189,11 +2201,11 @@ impl InFile {
                         ));
                     }
                 }
-                if let Some((s, &first)) = l
-                    .supersedes
-                    .as_ref()
-                    .and_then(|s| self.retracted_annotations.get(s).map(|first| (s, first)))
-                {
+                if let Some((s, &first)) = l.supersedes.as_ref().and_then(|s| {
+                    self.retracted_annotations
+                        .get(&item_key(s))
+                        .map(|first| (s, first))
+                }) {
                     return Err(refused(
                         "supersedes: ",
                         s,
@@ -2206,7 +2218,7 @@ impl InFile {
                 replaced_by: Some(r),
                 ..
             }) => {
-                if let Some(&first) = self.retracted.get(r) {
+                if let Some(&first) = self.retracted.get(&item_key(r)) {
                     return Err(refused(
                         "replaced_by: ",
                         r,

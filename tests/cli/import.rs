@@ -2613,6 +2613,22 @@ fn lines_that_use_an_item_the_file_retracts_are_refused_before_anything_is_commi
             ],
             format!("error: line 3: @k is retracted by line 2 of this import {claim_hint}"),
         ),
+        // An id in other capitals is the same item (`c2` slipped past,
+        // and the append path named an entry that was never in the log).
+        (
+            vec![
+                json!({"type":"retraction","claim":"c2","reason":"recorded in error"}),
+                json!({"type":"annotation","claim":"C2","verdict":"false"}),
+            ],
+            format!("error: line 2: C2 is retracted by line 1 of this import {claim_hint}"),
+        ),
+        (
+            vec![
+                json!({"type":"retraction","claim":"C2","reason":"recorded in error"}),
+                json!({"type":"retraction","claim":"c2","reason":"again"}),
+            ],
+            "error: line 2: C2 is already retracted by line 1 of this import (hint: an item is retracted once: delete one of the two lines; nothing was imported)".into(),
+        ),
         // Named as the claim that replaces another.
         (
             vec![

@@ -107,7 +107,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
     // Made before the checkpoint is signed: see `output::Staged`.
     let mut staged = out
         .as_deref()
-        .map(|p| ctx.staged(p, "the checkpoint"))
+        .map(|p| ctx.staged_new_file(p, "the checkpoint"))
         .transpose()?;
     // A kept checkpoint is evidence (against truncation and rollback): a
     // file there is never replaced (it was until 2026-12-04: a typo in a

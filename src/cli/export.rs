@@ -74,7 +74,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         .as_ref()
         .map(|fp| (fp, &unlock as &dyn Fn() -> Result<claimtrail::keys::Signer>));
     // Made before a checkpoint may be signed: see `output::Staged`.
-    let mut file = ctx.staged(&a.out, "the bundle")?;
+    let mut file = ctx.staged_new_file(&a.out, "the bundle")?;
     // Written before a checkpoint signed for it is committed, so a bundle
     // that cannot be written leaves the log as it was; named once it is.
     // The whole log is verified first (a bar on a terminal), whether a

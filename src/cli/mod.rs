@@ -224,6 +224,13 @@ impl Ctx {
         output::Staged::new(path, what)
     }
 
+    /// [`Ctx::staged`] for a file that must be new ([`output::Staged::new_file`]).
+    pub fn staged_new_file(&self, path: &Path, what: &str) -> Result<output::Staged> {
+        output::refuse_dash(path, what)?;
+        output::refuse_log_files(path, self.db()?, what)?;
+        output::Staged::new_file(path, what)
+    }
+
     pub fn signer(&self) -> Result<Signer> {
         let path = self.key.as_ref().ok_or(Error::NoKey)?;
         Signer::from_key_file(path, self.key_file(path)?)

@@ -901,7 +901,21 @@ fn refuse_read_only(path: &std::path::Path, target: &std::path::Path, what: &str
 }
 
 impl Staged {
+    /// A file to write at `path`, replacing one there when the command
+    /// finishes with `replace` (a read-only one is refused first:
+    /// [`refuse_read_only`]).
     pub fn new(path: &std::path::Path, what: &str) -> Result<Staged> {
+        Staged::open(path, what, true)
+    }
+
+    /// [`Staged::new`] for a file that must be new (a kept checkpoint,
+    /// which is never replaced): a file there, read-only or not, is the
+    /// command's own refusal to make ("already exists"), not this one's.
+    pub fn new_file(path: &std::path::Path, what: &str) -> Result<Staged> {
+        Staged::open(path, what, false)
+    }
+
+    fn open(path: &std::path::Path, what: &str, replaces: bool) -> Result<Staged> {
         refuse_slash(path, what)?;
         if path.is_dir() {
             return Err(Error::IsDirectory(path.to_path_buf()));
@@ -926,7 +940,9 @@ impl Staged {
                 })?,
                 false => path.to_path_buf(),
             };
-            refuse_read_only(path, &target, what)?;
+            if replaces {
+                refuse_read_only(path, &target, what)?;
+            }
             let dir = dir_of(&target);
             let mut builder = tempfile::Builder::new();
             #[cfg(unix)]

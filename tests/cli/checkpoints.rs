@@ -550,6 +550,17 @@ fn kept_checkpoints_are_never_replaced_and_global_options_go_anywhere() {
         ));
     assert_eq!(entries(&w), before, "a checkpoint was signed");
     assert_eq!(std::fs::read(w.path("kept.txt")).unwrap(), kept);
+    // Kept read-only: still "already exists" (it was told to be made
+    // writable "if it is to be replaced", and then refused as existing).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(w.path("kept.txt"), std::fs::Permissions::from_mode(0o444))
+            .unwrap();
+        w.run(Some("admin"), &["checkpoint", "--out", "kept.txt"])
+            .error("error: kept.txt already exists (hint: a kept checkpoint is never replaced");
+        std::fs::set_permissions(w.path("kept.txt"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+    }
     // A link to nowhere: the checkpoint was signed and stored, then the
     // file could not take its name.
     std::os::unix::fs::symlink("nowhere.txt", w.path("dangling.txt")).unwrap();

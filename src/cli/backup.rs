@@ -16,6 +16,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // and a copy written there was taken for a hot journal and deleted by
     // the next command that opened the log.
     output::refuse_dash(&a.path, "the backup")?;
+    // `nb/`: "a part of the path is a file", which nothing on it was.
+    output::refuse_slash(&a.path, "the backup")?;
     output::refuse_log_files(&a.path, ctx.db()?, "the backup")?;
     let store = ctx.read()?;
     let left = store.backup(&a.path)?;

@@ -157,6 +157,7 @@ fn init_errors() {
     let db = format!("{}/", w.db.display());
     w.run(None, &["--db", &db, "status"])
         .error("ends with /, which names a directory, and the log is a file");
+    w.run(None, &["backup", "nb/"]).error("error: nb/ ends with /, which names a directory, and the backup is a file (hint: give the file's name without the / at its end)");
     refused(
         &w,
         Some("admin"),

@@ -553,7 +553,7 @@ pub fn check_url(url: &str) -> Result<(), String> {
     // (markdown-it, so VS Code and many sites) decode a link's text, and
     // `…/%E2%80%AE%3Cscript%3E` showed the reordering character itself.
     // Other hidden characters stay taken encoded (a Persian path's
-    // zero-width non-joiner is `%E2%80%8C`): they reorder nothing.
+    // zero-width non-joiner is `%E2%80%8C`).
     let decoded: Vec<u8> = {
         let mut out = Vec::with_capacity(bytes.len());
         let mut i = 0;
@@ -576,9 +576,13 @@ pub fn check_url(url: &str) -> Result<(), String> {
         }
         out
     };
+    // The embeddings, overrides and isolates, which reorder a run of
+    // text; not the marks (U+200E, U+200F, U+061C), which right-to-left
+    // sites' addresses hold encoded and which reorder nothing around them
+    // on their own.
     if let Some(c) = String::from_utf8_lossy(&decoded)
         .chars()
-        .find(|&c| crate::text::is_bidi_control(c))
+        .find(|&c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
     {
         return not(&format!(
             "it holds the bidirectional control U+{:04X} percent-encoded, which pages that decode addresses show as the character, reordering the text around it",

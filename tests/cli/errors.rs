@@ -900,6 +900,13 @@ fn bad_input_leaves_the_log_unchanged() {
         b"A Persian page.",
     )
     .ok();
+    // Nor an encoded right-to-left mark, as right-to-left sites' slugs
+    // hold: a mark reorders no run of text, as an override does.
+    w.source_at(
+        "https://ar.example/%E2%80%8F%D8%AE%D8%A8%D8%B1",
+        b"An Arabic page.",
+    )
+    .ok();
 }
 
 #[test]

@@ -1212,6 +1212,9 @@ pub struct Overlapping {
     pub end: u64,
     pub speaker: String,
     pub provenance: String,
+    /// Who recorded it (a fingerprint as the table holds it): the note on
+    /// a new claim says who may retract it.
+    pub signer: String,
 }
 
 /// The [`Overlapping`] claims of `source` for the bytes `[start, end)`
@@ -1224,7 +1227,7 @@ pub fn same_speaker_overlapping(
 ) -> Result<Vec<Overlapping>> {
     let key = crate::text::speaker_key(speaker);
     let mut stmt = conn.prepare_cached(&format!(
-        r#"SELECT id, start, "end", speaker, provenance FROM claims c
+        r#"SELECT id, start, "end", speaker, provenance, signer FROM claims c
            WHERE source_id = ?1 AND start < ?3 AND "end" > ?2 AND {STANDING} ORDER BY id"#
     ))?;
     let rows = stmt.query_map(
@@ -1236,6 +1239,7 @@ pub fn same_speaker_overlapping(
                 end: r.get::<_, i64>(2)?.max(0) as u64,
                 speaker: r.get(3)?,
                 provenance: r.get(4)?,
+                signer: r.get(5)?,
             })
         },
     )?;

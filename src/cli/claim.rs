@@ -171,8 +171,23 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     } else {
         outln!("{cid}")?;
     }
+    let keys = query::keys(store.conn())?;
+    let me = keys.iter().find(|k| &k.fingerprint == signer.fingerprint());
     for o in &overlapping {
-        errln!("{}", overlap_note(&cid, (start as u64, end as u64), &id, o));
+        // Who may retract it (`rules`: an admin, or whoever recorded it,
+        // under any of their keys): the note told an analyst to retract
+        // another's claim, which the command then refused.
+        let author = keys.iter().find(|k| k.fingerprint.as_str() == o.signer);
+        let theirs = match (me, author) {
+            (Some(me), _) if me.role == claimtrail::model::Role::Admin => None,
+            (Some(me), Some(a)) if a.name == me.name && a.role == me.role => None,
+            (_, Some(a)) => Some(a.name.as_str()),
+            (_, None) => Some("its author"),
+        };
+        errln!(
+            "{}",
+            overlap_note(&cid, (start as u64, end as u64), &id, o, theirs)
+        );
     }
     Ok(Outcome::Done)
 }
@@ -185,6 +200,7 @@ fn overlap_note(
     (start, end): (u64, u64),
     source: &ItemId,
     o: &query::Overlapping,
+    author: Option<&str>,
 ) -> String {
     let place = match (o.start, o.end) == (start, end) {
         true => format!("records the same bytes {start}..{end} of {source}"),
@@ -194,8 +210,16 @@ fn overlap_note(
         ),
     };
     let (other, by) = (o.id, text::escape(&o.speaker));
+    let retract = format!("`claimtrail claim retract {other} --replaced-by {cid} --reason \"…\"`");
+    let corrects = match author {
+        None => format!("retract {other} with {retract}"),
+        Some(who) => format!(
+            "ask {} (who recorded it) or an admin to retract it with {retract}",
+            text::escape(who)
+        ),
+    };
     format!(
-        "note: {other} {place}, said by {by} via {}, the same speaker as the lists group them: if {cid} corrects {other}, retract {other} with `claimtrail claim retract {other} --replaced-by {cid} --reason \"…\"`; if it records {other} again, retract {cid} (two claims of one quote split its verdicts)",
+        "note: {other} {place}, said by {by} via {}, the same speaker as the lists group them: if {cid} corrects {other}, {corrects}; if it records {other} again, retract {cid} (two claims of one quote split its verdicts)",
         o.provenance
     )
 }

@@ -3228,6 +3228,31 @@ fn a_claim_that_repeats_one_by_the_same_speaker_is_noted() {
     );
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v["overlaps"], serde_json::json!(["C3", "C4"]));
+    // Recorded by another analyst, who may not retract Rana's claims: the
+    // note says whom to ask (it told them to retract it, which the
+    // command then refused).
+    w.enroll("sami", "analyst", "Sami Nasser");
+    let other = w.run(
+        Some("sami"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--quote",
+            quote,
+            "--speaker",
+            "Dr Hassan al-Ahmad",
+            "--provenance",
+            "interview",
+        ],
+    );
+    assert!(
+        (other.code, other.stdout.as_str()) == (0, "C6\n")
+            && other.stderr.contains(": if C6 corrects C5, ask Rana Haddad (who recorded it) or an admin to retract it with `claimtrail claim retract C5 --replaced-by C6 --reason \"…\"`; if it records C5 again, retract C6"),
+        "{}",
+        other.stderr
+    );
 }
 
 /// A dash between a letter and a digit joins two words, as between two

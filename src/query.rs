@@ -2439,6 +2439,12 @@ const STANDING: &str = "NOT EXISTS (SELECT 1 FROM retractions x WHERE x.claim_id
 /// desk's queue, which it did when any annotation counted. A key's role
 /// is the one it was enrolled with, for good (a new role is a new key).
 /// A retracted annotation judges nothing: its claim awaits review again.
+/// An annotation `a` by no auditor: a speaker's reliability record is the
+/// desk's judgments, as the review queue is (an auditor's grade counted
+/// in `list speakers` and `show`'s record, unmarked, while its claim still
+/// awaited the desk's review). The auditor's note stays on its claim.
+const NOT_AUDITORS: &str = "a.signer NOT IN (SELECT fingerprint FROM keys WHERE role = 'auditor')";
+
 const UNANNOTATED: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.claim_id = c.id
     AND a.signer NOT IN (SELECT fingerprint FROM keys WHERE role = 'auditor')
     AND NOT EXISTS (SELECT 1 FROM annotation_retractions y WHERE y.annotation_id = a.id))";
@@ -2517,6 +2523,7 @@ impl Speakers {
              FROM annotations a JOIN claims c ON c.id = a.claim_id
              LEFT JOIN keys k ON k.fingerprint = a.signer
              WHERE c.speaker = ? AND a.reliability IS NOT NULL AND {} AND NOT {RETRACTED}
+               AND {NOT_AUDITORS}
              ORDER BY a.id",
             self.standing
         ))?;
@@ -2627,7 +2634,7 @@ pub fn speakers(conn: &Connection, part: Option<&str>) -> Result<Vec<SpeakerSumm
     let mut stmt = conn.prepare(&format!(
         "SELECT a.claim_id, c.speaker, {PERSON}, {SUPERSEDED}, {RETRACTED}, a.reliability
          FROM annotations a JOIN claims c ON c.id = a.claim_id
-         WHERE {standing} ORDER BY a.claim_id, a.id"
+         WHERE {standing} AND {NOT_AUDITORS} ORDER BY a.claim_id, a.id"
     ))?;
     let mut rows = stmt.query([])?;
     let mut claim: Option<(i64, String)> = None;

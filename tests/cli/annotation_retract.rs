@@ -751,3 +751,46 @@ fn a_revoked_name_enrolled_again_with_another_role_is_another_person() {
         .collect();
     assert_eq!(ids, ["A3"], "{}", mine.stdout);
 }
+
+/// An auditor's grade of a speaker, in an audit note, is not the desk's
+/// judgment: the speaker's reliability record (`show`, `list speakers`,
+/// reports) leaves it out, as the review queue does (it counted, unmarked,
+/// while the claim still awaited the desk's review). The note keeps it.
+#[test]
+fn an_auditors_grade_is_not_in_the_speakers_record() {
+    let w = Work::with_claims();
+    let audit = w.run(
+        Some("auditor"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--reliability",
+            "E",
+            "--credibility",
+            "5",
+            "--note",
+            "audit note",
+        ],
+    );
+    assert_eq!(audit.ok().trim(), "A2");
+    let out = w.run(None, &["show", "C1"]).ok().to_string();
+    assert!(
+        out.contains("speaker reliability: B (Rana Haddad on C1)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  A2 on C1: false reliability E credibility 5"),
+        "{out}"
+    );
+    let speakers: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "speakers"]).ok()).unwrap();
+    let wh = speakers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["speaker"] == "White Helmets")
+        .unwrap();
+    assert_eq!(wh["reliability"], serde_json::json!({"B": 1}), "{wh}");
+}

@@ -3056,7 +3056,17 @@ fn summarize(body: &Body) -> String {
             b.provenance,
             b.source.id
         ),
-        Body::ClaimRetract(b) => format!("{} retracted: {}", b.claim.id, cut(&b.reason, 40)),
+        // With what replaced it, as `show` gives it (the log said only
+        // that it was retracted).
+        Body::ClaimRetract(b) => format!(
+            "{} retracted{}: {}",
+            b.claim.id,
+            b.replaced_by
+                .as_ref()
+                .map(|r| format!(", replaced by {}", r.id))
+                .unwrap_or_default(),
+            cut(&b.reason, 40)
+        ),
         Body::AnnotationRetract(b) => {
             format!("{} retracted: {}", b.annotation.id, cut(&b.reason, 40))
         }

@@ -240,7 +240,10 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
             &serde_json::json!({"retracted": id.to_string(), "entry": e, "claim": claim.to_string(), "counted": counted, "verdicts": verdicts}),
         )?;
     } else {
+        // A retracted claim had none before either: not "now".
+        let retracted = query::claim(store.conn(), claim.n)?.retraction.is_some();
         let standing = match verdicts.is_empty() {
+            true if retracted => format!("{claim}, retracted, has no verdict"),
             true => format!("{claim} has no verdict now"),
             false => format!(
                 "{claim} now stands at {}",

@@ -366,11 +366,15 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
         }
         // Where it stands by the bundle's annotations, as `show` says it.
         let current = standing.map(|s| s.current.as_slice()).unwrap_or_default();
-        let verdicts = standing
-            .filter(|s| !s.verdicts.is_empty())
-            .map_or("none in the bundle".to_string(), |s| {
-                model::join(&s.verdicts, ", ")
-            });
+        // A retracted claim has none, in or out of the bundle: said as
+        // `show` says it ("none in the bundle" read as left out).
+        let verdicts = standing.filter(|s| !s.verdicts.is_empty()).map_or_else(
+            || match claim.retraction.is_some() {
+                true => "none (retracted: it takes no annotation)".to_string(),
+                false => "none in the bundle".to_string(),
+            },
+            |s| model::join(&s.verdicts, ", "),
+        );
         match partial {
             true => outln!(
                 "    verdicts: {verdicts} (incomplete: from the annotations this bundle holds, not necessarily all of {}'s)",

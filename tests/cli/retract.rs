@@ -235,10 +235,36 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
     let log = w.run(None, &["log", "--seq", "9"]);
     assert!(log.ok().contains("claim.retract"), "{}", log.stdout);
     assert!(
-        log.stdout.contains("C2 retracted: speaker recorded"),
+        log.stdout
+            .contains("C2 retracted, replaced by C3: speaker recorded"),
         "{}",
         log.stdout
     );
+    // A bundle says it as `show` does ("none in the bundle" read as left
+    // out of it).
+    w.run(Some("admin"), &["export", "C2", "--out", "c2.bundle"])
+        .ok();
+    let shown = w.run(None, &["verify-bundle", "c2.bundle", "--show"]);
+    assert!(
+        shown
+            .ok()
+            .contains("    verdicts: none (retracted: it takes no annotation)\n"),
+        "{}",
+        shown.stdout
+    );
+    // Its annotation retracted in turn: C2 had no verdict before either
+    // (it said "C2 has no verdict now").
+    let pristine = w.db_bytes();
+    let r = w.run(
+        Some("analyst"),
+        &["annotate", "retract", "A2", "--reason", "moot"],
+    );
+    assert!(
+        r.ok().ends_with("; C2, retracted, has no verdict\n"),
+        "{}",
+        r.stdout
+    );
+    w.restore(&pristine);
 
     let verify = w.run(None, &["verify"]);
     assert!(

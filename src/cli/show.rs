@@ -22,7 +22,19 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let id: ItemId = a.id.parse().map_err(|e: claimtrail::model::BadId| {
-        Error::invalid(e.to_string(), super::output::LIST_IDS_HINT)
+        // A name (`show "Adele Khodr"`): shown is an item, and a speaker's
+        // claims are a list, which the hint names.
+        let name = a.id.trim();
+        let hint = match name.chars().filter(|c| c.is_alphabetic()).count() > 3
+            && !name.contains('\n')
+        {
+            true => format!(
+                "show takes an id: a speaker's claims are listed by `claimtrail list claims --speaker {}`, the speakers by `claimtrail list speakers`, and the ids by `claimtrail list claims`, `claimtrail list sources` or `claimtrail list annotations`",
+                claimtrail::text::shell_word(std::path::Path::new(name)),
+            ),
+            false => super::output::LIST_IDS_HINT.to_string(),
+        };
+        Error::invalid(e.to_string(), hint)
     })?;
     let store = ctx.read()?;
     let conn = store.conn();

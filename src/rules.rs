@@ -253,8 +253,16 @@ fn not_own(
     if same_person(h, &fp, signer)? {
         return Ok(None);
     }
+    // A key revoked since is said to be: its person may sign with a new
+    // key under the same name, which the refusal named only by the old.
     Ok(Some(match h.key(&fp)? {
-        Some(k) => format!(" ({}, {fp})", crate::text::escape(&k.name)),
+        Some(k) => match k.revoked {
+            Some(r) => format!(
+                " ({}, {fp}, a key revoked at entry {r})",
+                crate::text::escape(&k.name)
+            ),
+            None => format!(" ({}, {fp})", crate::text::escape(&k.name)),
+        },
         None => format!(" ({fp})"),
     }))
 }

@@ -1361,3 +1361,53 @@ fn an_amendment_that_takes_out_a_hidden_character_shows_it() {
     );
     w.run(None, &["verify"]).ok();
 }
+
+/// Another analyst's source, whose key was revoked since (its person
+/// signs with a new key under the same name): the refusal says the key it
+/// names was revoked, as it named only the old key.
+#[test]
+fn a_refusal_over_a_revoked_authors_source_says_the_key_was_revoked() {
+    let w = Work::with_claims();
+    w.enroll("sami", "analyst", "Sami Nasser");
+    let s2 = w.source_from_stdin("sami", "statement", "Sami's statement.\n");
+    assert_eq!(s2, "S2");
+    w.revoke("admin", "sami", "laptop stolen");
+    let revoked = w
+        .run(None, &["--json", "log"])
+        .ok()
+        .matches("\"seq\"")
+        .count()
+        - 1;
+    w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S2",
+            "--title",
+            "Mine",
+            "--reason",
+            "I know better",
+        ],
+    )
+    .error("error: S2 was added by another key (Sami Nasser, SHA256:");
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S2",
+            "--title",
+            "Mine",
+            "--reason",
+            "I know better",
+        ],
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            ", a key revoked at entry {revoked}); an analyst amends only the sources they added"
+        )),
+        "{}",
+        r.stderr
+    );
+}

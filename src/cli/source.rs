@@ -282,6 +282,10 @@ fn amend(ctx: &Ctx, a: AmendArgs) -> Result<Outcome> {
         .iter()
         .filter_map(|(f, v)| v.as_ref().map(|_| *f))
         .collect();
+    // A field that was empty is added, not corrected (`show` has it as
+    // `(none) → …`).
+    let was_empty = |f: &str| now.clone().set_field(f, None).is_none();
+    let (added, corrected): (Vec<&str>, Vec<&str>) = fields.iter().partition(|f| was_empty(f));
     let cleared: Vec<&str> = changes
         .iter()
         .filter_map(|(f, v)| v.is_none().then_some(*f))
@@ -294,11 +298,15 @@ fn amend(ctx: &Ctx, a: AmendArgs) -> Result<Outcome> {
             "entry": e,
         }))?;
     } else {
-        let done: Vec<String> = [(fields, "corrected"), (cleared, "cleared")]
-            .into_iter()
-            .filter(|(f, _)| !f.is_empty())
-            .map(|(f, what)| format!("{} {what}", f.join(", ")))
-            .collect();
+        let done: Vec<String> = [
+            (corrected, "corrected"),
+            (added, "added"),
+            (cleared, "cleared"),
+        ]
+        .into_iter()
+        .filter(|(f, _)| !f.is_empty())
+        .map(|(f, what)| format!("{} {what}", f.join(", ")))
+        .collect();
         outln!(
             "{id} amended at entry {}: {}; its source.add entry stays as signed",
             e.seq,

@@ -770,7 +770,8 @@ fn a_field_recorded_in_error_is_cleared_and_every_view_leaves_it_out() {
         "{}",
         log.stdout
     );
-    // A cleared field can be given again.
+    // A cleared field can be given again: added, as it was empty (it
+    // said "corrected").
     let out = w.run(
         Some("analyst"),
         &[
@@ -785,7 +786,7 @@ fn a_field_recorded_in_error_is_cleared_and_every_view_leaves_it_out() {
     );
     assert_eq!(
         out.ok(),
-        "S1 amended at entry 7: author corrected; its source.add entry stays as signed\n"
+        "S1 amended at entry 7: author added; its source.add entry stays as signed\n"
     );
     let show = w.run(None, &["show", "S1"]);
     assert!(

@@ -1217,6 +1217,21 @@ pub struct Overlapping {
     pub signer: String,
 }
 
+/// Each spelling of a speaker among the standing claims, with its first
+/// claim: what `claim suggest` compares its guesses with.
+pub fn speaker_spellings(conn: &Connection) -> Result<Vec<(String, ItemId)>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT speaker, MIN(id) FROM claims c WHERE {STANDING} GROUP BY speaker"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            ItemId::claim(r.get::<_, i64>(1)?.max(0) as u64),
+        ))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// The [`Overlapping`] claims of `source` for the bytes `[start, end)`
 /// said by `speaker`, in claim order.
 pub fn same_speaker_overlapping(

@@ -224,6 +224,26 @@ fn overlap_note(
     )
 }
 
+/// How the log already writes a speaker that a suggestion spells another
+/// way: the same person (the name before the first comma, as lists read
+/// names) with other words after it (`Capt. Naji Mustafa, speaking for
+/// the National Front for Liberation` beside `Capt. Naji Mustafa, National
+/// Front for Liberation`). Added as suggested, the two were two speakers
+/// with two reliability records, without a word.
+fn logged_spelling<'k>(
+    known: &'k [(String, ItemId)],
+    speaker: &str,
+) -> Option<&'k (String, ItemId)> {
+    let person = |s: &str| text::name_key(s.split(',').next().unwrap_or(s));
+    let (mine, me) = (person(speaker), text::speaker_key(speaker));
+    if mine.is_empty() {
+        return None;
+    }
+    known
+        .iter()
+        .find(|(k, _)| person(k) == mine && text::speaker_key(k) != me)
+}
+
 fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     let id = parse_id(&a.source, IdKind::Source)?;
     // Only --add appends: without it, the log's files are left as they are.
@@ -241,6 +261,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     let src = std::str::from_utf8(&data)
         .map_err(|_| Error::Damaged(format!("the text of {id} is not UTF-8")))?;
     let found = claimtrail::suggest::suggest(src);
+    let known = query::speaker_spellings(store.conn())?;
     // The source's claims that each candidate overlaps: a candidate a desk
     // has already claimed (by hand, or from an earlier suggestion) is
     // marked, and `--add all` leaves it out.
@@ -340,6 +361,13 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 outln!("     cue: {}", text::escape(&c.cue))?;
                 if let Some(h) = &c.speaker_hyphenated {
                     outln!("     or, with the line's hyphen kept: {}", text::escape(h))?;
+                }
+                if let Some((spelled, first)) = logged_spelling(&known, &c.speaker) {
+                    outln!(
+                        "     the log writes this speaker `{}` ({first}): add it with --speaker {} to keep one record",
+                        text::escape(spelled),
+                        text::shell_text(spelled)
+                    )?;
                 }
                 if !claims.is_empty() {
                     let verb = if claims.len() == 1 {
@@ -752,6 +780,24 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
         output::json(&serde_json::json!({"added": ids, "entries": added}))?;
     } else {
         outln!("{}", ids.join("\n"))?;
+    }
+    // Added as suggested under another spelling of a speaker the log
+    // has: two records now, which the desk may not want.
+    if given_speaker.is_none() {
+        for (&i, id) in appended.iter().zip(&ids) {
+            if let Some((spelled, first)) = logged_spelling(&known, &found[i].speaker) {
+                errln!(
+                    "{}",
+                    super::pasteable(&format!(
+                        "note: {id}'s speaker `{}` is written `{}` in {first}: `claimtrail list speakers` counts two speakers, with a reliability record each; if they are one, retract {id} (`claimtrail claim retract {id} --reason \"speaker spelt as the log spells it\"`) and add candidate {} again with --speaker {}",
+                        text::escape(&found[i].speaker),
+                        text::escape(spelled),
+                        i + 1,
+                        text::shell_text(spelled)
+                    ))
+                );
+            }
+        }
     }
     for &(i, j) in &nested {
         let added_as = appended

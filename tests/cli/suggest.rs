@@ -883,3 +883,81 @@ back\u{ad}ed militia said it had \"taken the ridge\" overnight.\n",
     }
     assert!(w.db_bytes() == before, "a placeholder changed the log");
 }
+
+/// A suggestion that spells a speaker the log has another way (the
+/// demo's `Capt. Naji Mustafa, National Front for Liberation`, suggested
+/// as `…, speaking for the National Front for Liberation`): the listing
+/// says how the log writes them and how to keep one record, and adding it
+/// as suggested says what it did (two speakers, two reliability records,
+/// without a word before).
+#[test]
+fn a_suggested_speaker_the_log_spells_otherwise_is_noted() {
+    let w = Work::new();
+    let dir = w.path("demo");
+    w.run(None, &["demo", "--dir", dir.to_str().unwrap()]).ok();
+    let db = dir.join("claimtrail.db");
+    let db = db.to_str().unwrap();
+    let key = dir.join("analyst");
+    let logged = "Capt. Naji Mustafa, National Front for Liberation";
+    let json: serde_json::Value = serde_json::from_str(
+        w.run(None, &["--db", db, "--json", "claim", "suggest", "S1"])
+            .ok(),
+    )
+    .unwrap();
+    let n = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| {
+            c["speaker"].as_str().unwrap().contains("speaking for")
+                && c["claimed"].as_array().unwrap().is_empty()
+        })
+        .unwrap()
+        + 1;
+    let list = w.run(None, &["--db", db, "claim", "suggest", "S1"]);
+    assert!(
+        list.ok().contains(&format!(
+            "     the log writes this speaker `{logged}` (C5): add it with --speaker '{logged}' to keep one record\n"
+        )),
+        "{}",
+        list.stdout
+    );
+    let added = w.run_with(
+        None,
+        &[
+            ("CLAIMTRAIL_DB", db),
+            ("CLAIMTRAIL_KEY", key.to_str().unwrap()),
+        ],
+        &["claim", "suggest", "S1", "--add", &n.to_string()],
+        None,
+    );
+    assert_eq!(added.stdout, "C10\n", "{}", added.stderr);
+    assert_eq!(
+        added.stderr,
+        format!("note: C10's speaker `Capt. Naji Mustafa, speaking for the National Front for Liberation` is written `{logged}` in C5: `claimtrail list speakers` counts two speakers, with a reliability record each; if they are one, retract C10 (`claimtrail claim retract C10 --reason \"speaker spelt as the log spells it\"`) and add candidate {n} again with --speaker '{logged}'\n")
+    );
+    // Given the log's spelling, one record, and no note.
+    let w2 = Work::new();
+    let dir2 = w2.path("demo");
+    w2.run(None, &["demo", "--dir", dir2.to_str().unwrap()])
+        .ok();
+    let db2 = dir2.join("claimtrail.db");
+    let key2 = dir2.join("analyst");
+    let one = w2.run(
+        None,
+        &[
+            "--db",
+            db2.to_str().unwrap(),
+            "--key",
+            key2.to_str().unwrap(),
+            "claim",
+            "suggest",
+            "S1",
+            "--add",
+            &n.to_string(),
+            "--speaker",
+            logged,
+        ],
+    );
+    assert_eq!((one.stdout.as_str(), one.stderr.as_str()), ("C10\n", ""));
+}

@@ -1066,6 +1066,27 @@ fn not_found(
     occurrence: Option<usize>,
 ) -> Error {
     let span = spelling.name("span");
+    // A spreadsheet saved again with other line ends (Notepad, git's
+    // `core.autocrlf`) since its quotes were taken from the source: a
+    // multi-line quote then differs from the source in its line ends
+    // alone. Said so, with the command that gives the file its line ends
+    // back, as a source text cell in that state is told (it was "other
+    // spacing" and a span to use instead).
+    if spelling == Spelling::Csv {
+        let (lf, crlf) = (quote.replace("\r\n", "\n"), quote.replace('\n', "\r\n"));
+        let (here, there, other, convert) = match quote.contains("\r\n") {
+            true => ("CRLF", "LF", lf, "sed -i 's/\\r$//' FILE"),
+            false => ("LF", "CRLF", crlf, "sed -i 's/$/\\r/' FILE"),
+        };
+        if other != quote && src.contains(other.as_str()) {
+            return Error::invalid(
+                format!(
+                    "the quote does not occur in {id} as given: its line ends are {here}, and {id}'s {there} (the file was saved with other line ends since the quote was copied: Notepad, git's core.autocrlf)"
+                ),
+                format!("give the file its {there} line ends again (`{convert}` does) and import it"),
+            );
+        }
+    }
     // Copied from `show S --text`, which prints a tab as `\t` and an
     // invisible character as `\u{200f}`: the quote holds the escapes as
     // typed, the source the characters. Said so, with the span (a shell

@@ -2353,6 +2353,17 @@ fn a_sheet_saved_again_with_crlf_line_ends_imports_nothing_twice() {
     assert!(sed.success());
     let out = w.run(Some("analyst"), &["import", "desk-crlf.csv"]);
     assert!(out.ok().contains("appended 0 entries"), "{}", out.stdout);
+
+    // A multi-line quote of that source, from a sheet saved since with
+    // CRLF: its line ends are said, with the same command (it was "other
+    // spacing" and a span to use instead).
+    let quote =
+        "type,source,quote,speaker,provenance\nclaim,S2,\"rationed.\nFrom\",the desk,statement\n";
+    std::fs::write(w.path("quote-crlf.csv"), quote.replace('\n', "\r\n")).unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "quote-crlf.csv"])
+        .error("error: row 2: the quote does not occur in S2 as given: its line ends are CRLF, and S2's LF (the file was saved with other line ends since the quote was copied: Notepad, git's core.autocrlf) (hint: give the file its LF line ends again (`sed -i 's/\\r$//' FILE` does) and import it; nothing was imported)");
+    assert!(before == w.db_bytes());
 }
 
 /// Lines ended by a CR alone (classic Mac OS) read as one line holding

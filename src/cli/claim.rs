@@ -230,18 +230,26 @@ fn overlap_note(
 /// the National Front for Liberation` beside `Capt. Naji Mustafa, National
 /// Front for Liberation`). Added as suggested, the two were two speakers
 /// with two reliability records, without a word.
+///
+/// Only names of two words or more, each spelling with words after its
+/// comma: `Mohammed, a father of four` and `Mohammed, a nurse`, or `Ahmed`
+/// and `Ahmed, a shopkeeper`, are as likely two people, and the advice
+/// would have put one's words under the other's name. Even so it is
+/// said as a possibility, never as a fact.
 fn logged_spelling<'k>(
     known: &'k [(String, ItemId)],
     speaker: &str,
 ) -> Option<&'k (String, ItemId)> {
-    let person = |s: &str| text::name_key(s.split(',').next().unwrap_or(s));
-    let (mine, me) = (person(speaker), text::speaker_key(speaker));
-    if mine.is_empty() {
-        return None;
-    }
+    let person = |s: &str| -> Option<String> {
+        let (name, rest) = s.split_once(',')?;
+        let key = text::name_key(name);
+        (key.split(' ').count() >= 2 && !rest.trim().is_empty()).then_some(key)
+    };
+    let mine = person(speaker)?;
+    let me = text::speaker_key(speaker);
     known
         .iter()
-        .find(|(k, _)| person(k) == mine && text::speaker_key(k) != me)
+        .find(|(k, _)| person(k).as_ref() == Some(&mine) && text::speaker_key(k) != me)
 }
 
 fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
@@ -331,7 +339,13 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 .iter()
                 .zip(&claimed)
                 .enumerate()
-                .map(|(i, (c, claims))| serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue, "speaker_hyphenated": c.speaker_hyphenated, "claimed": claims, "overlaps": overlaps[i]}))
+                .map(|(i, (c, claims))| {
+                    // The log's spelling of what may be the same speaker,
+                    // as the text listing gives it.
+                    let logged = logged_spelling(&known, &c.speaker)
+                        .map(|(s, first)| serde_json::json!({"speaker": s, "claim": first.to_string()}));
+                    serde_json::json!({"n": i + 1, "start": c.start, "end": c.end, "quote": c.quote(src), "speaker": c.speaker, "provenance": c.provenance, "cue": c.cue, "speaker_hyphenated": c.speaker_hyphenated, "logged_speaker": logged, "claimed": claims, "overlaps": overlaps[i]})
+                })
                 .collect();
             output::json(&v)?;
         } else {
@@ -364,7 +378,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 }
                 if let Some((spelled, first)) = logged_spelling(&known, &c.speaker) {
                     outln!(
-                        "     the log writes this speaker `{}` ({first}): add it with --speaker {} to keep one record",
+                        "     the log has `{}` ({first}): if that is this speaker, add it with --speaker {} to keep one record",
                         text::escape(spelled),
                         text::shell_text(spelled)
                     )?;
@@ -789,7 +803,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                 errln!(
                     "{}",
                     super::pasteable(&format!(
-                        "note: {id}'s speaker `{}` is written `{}` in {first}: `claimtrail list speakers` counts two speakers, with a reliability record each; if they are one, retract {id} (`claimtrail claim retract {id} --reason \"speaker spelt as the log spells it\"`) and add candidate {} again with --speaker {}",
+                        "note: {id}'s speaker `{}` may be `{}` of {first}: `claimtrail list speakers` counts two speakers, with a reliability record each; if they are one, add candidate {} again with --speaker {}, then retract {id} in favour of the claim that prints (`claimtrail claim retract {id} --replaced-by C<n> --reason \"speaker spelt as the log spells it\"`)",
                         text::escape(&found[i].speaker),
                         text::escape(spelled),
                         i + 1,

@@ -915,9 +915,15 @@ fn a_suggested_speaker_the_log_spells_otherwise_is_noted() {
         .unwrap()
         + 1;
     let list = w.run(None, &["--db", db, "claim", "suggest", "S1"]);
+    let logged_json = &json.as_array().unwrap()[n - 1]["logged_speaker"];
+    assert_eq!(
+        logged_json,
+        &serde_json::json!({"speaker": logged, "claim": "C5"}),
+        "{json}"
+    );
     assert!(
         list.ok().contains(&format!(
-            "     the log writes this speaker `{logged}` (C5): add it with --speaker '{logged}' to keep one record\n"
+            "     the log has `{logged}` (C5): if that is this speaker, add it with --speaker '{logged}' to keep one record\n"
         )),
         "{}",
         list.stdout
@@ -934,7 +940,7 @@ fn a_suggested_speaker_the_log_spells_otherwise_is_noted() {
     assert_eq!(added.stdout, "C10\n", "{}", added.stderr);
     assert_eq!(
         added.stderr,
-        format!("note: C10's speaker `Capt. Naji Mustafa, speaking for the National Front for Liberation` is written `{logged}` in C5: `claimtrail list speakers` counts two speakers, with a reliability record each; if they are one, retract C10 (`claimtrail claim retract C10 --reason \"speaker spelt as the log spells it\"`) and add candidate {n} again with --speaker '{logged}'\n")
+        format!("note: C10's speaker `Capt. Naji Mustafa, speaking for the National Front for Liberation` may be `{logged}` of C5: `claimtrail list speakers` counts two speakers, with a reliability record each; if they are one, add candidate {n} again with --speaker '{logged}', then retract C10 in favour of the claim that prints (`claimtrail claim retract C10 --replaced-by C<n> --reason \"speaker spelt as the log spells it\"`)\n")
     );
     // Given the log's spelling, one record, and no note.
     let w2 = Work::new();
@@ -960,4 +966,23 @@ fn a_suggested_speaker_the_log_spells_otherwise_is_noted() {
         ],
     );
     assert_eq!((one.stdout.as_str(), one.stderr.as_str()), ("C10\n", ""));
+}
+
+/// One name (`Mohammed, a nurse` after `Mohammed, a father of four`) is
+/// as likely two people: the listing gives no advice to put one's words
+/// under the other's name, and adding it notes nothing.
+#[test]
+fn one_given_name_before_a_comma_is_not_taken_for_the_same_speaker() {
+    let w = Work::with_team();
+    let text = "\"The roof fell on us while we slept,\" said Mohammed, a father of four from Ariha.\n\n\"We carried the wounded ourselves,\" said Mohammed, a nurse at the Ariha clinic.\n";
+    let s1 = w.source_from_stdin("analyst", "article", text);
+    let first = w.run(Some("analyst"), &["claim", "suggest", &s1, "--add", "1"]);
+    assert_eq!((first.stdout.as_str(), first.stderr.as_str()), ("C1\n", ""));
+    let list = w.run(None, &["claim", "suggest", &s1]);
+    assert!(!list.ok().contains("the log has"), "{}", list.stdout);
+    let second = w.run(Some("analyst"), &["claim", "suggest", &s1, "--add", "2"]);
+    assert_eq!(
+        (second.stdout.as_str(), second.stderr.as_str()),
+        ("C2\n", "")
+    );
 }

@@ -1123,6 +1123,8 @@ fn shown(value: &serde_json::Value) -> String {
         Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f >= 2f64.powi(64)) => {
             "a number too large to be one".into()
         }
+        // `-0` too is read as a float: it is 0.
+        Value::Number(n) if n.is_f64() && n.as_f64() == Some(0.0) => "0".into(),
         Value::Number(n)
             if n.as_f64()
                 .is_some_and(|f| f.fract() == 0.0 && f.abs() < 2f64.powi(53))

@@ -1072,18 +1072,18 @@ fn not_found(
     // alone. Said so, with the command that gives the file its line ends
     // back, as a source text cell in that state is told (it was "other
     // spacing" and a span to use instead).
-    if spelling == Spelling::Csv {
-        let (lf, crlf) = (quote.replace("\r\n", "\n"), quote.replace('\n', "\r\n"));
-        let (here, there, other, convert) = match quote.contains("\r\n") {
-            true => ("CRLF", "LF", lf, "sed -i 's/\\r$//' FILE"),
-            false => ("LF", "CRLF", crlf, "sed -i 's/$/\\r/' FILE"),
-        };
-        if other != quote && src.contains(other.as_str()) {
+    // (Only that way round: a sheet with LF line ends against a source
+    // with CRLF ones was never saved otherwise, and `sed` adding CRs
+    // doubles those a partly converted file has; its quote takes the
+    // near-match error and a span.)
+    if spelling == Spelling::Csv && quote.contains("\r\n") {
+        let lf = quote.replace("\r\n", "\n");
+        if src.contains(lf.as_str()) {
             return Error::invalid(
                 format!(
-                    "the quote does not occur in {id} as given: its line ends are {here}, and {id}'s {there} (the file was saved with other line ends since the quote was copied: Notepad, git's core.autocrlf)"
+                    "the quote does not occur in {id} as given: its line ends are CRLF, and {id}'s LF (the file was saved with Windows line ends since the quote was copied: Notepad, git's core.autocrlf)"
                 ),
-                format!("give the file its {there} line ends again (`{convert}` does) and import it"),
+                "give the file its LF line ends again (`sed -i 's/\\r$//' FILE` does) and import it",
             );
         }
     }

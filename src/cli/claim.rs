@@ -181,12 +181,20 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
         let theirs = match (me, author) {
             (Some(me), _) if me.role == claimtrail::model::Role::Admin => None,
             (Some(me), Some(a)) if a.name == me.name && a.role == me.role => None,
-            (_, Some(a)) => Some(a.name.as_str()),
-            (_, None) => Some("its author"),
+            // "ask admin (who recorded it) or an admin" said one twice.
+            (_, Some(a)) if a.role == claimtrail::model::Role::Admin => Some(format!(
+                "{} (the admin who recorded it) or another admin",
+                text::escape(&a.name)
+            )),
+            (_, Some(a)) => Some(format!(
+                "{} (who recorded it) or an admin",
+                text::escape(&a.name)
+            )),
+            (_, None) => Some("its author or an admin".to_string()),
         };
         errln!(
             "{}",
-            overlap_note(&cid, (start as u64, end as u64), &id, o, theirs)
+            overlap_note(&cid, (start as u64, end as u64), &id, o, theirs.as_deref())
         );
     }
     Ok(Outcome::Done)
@@ -213,10 +221,7 @@ fn overlap_note(
     let retract = format!("`claimtrail claim retract {other} --replaced-by {cid} --reason \"…\"`");
     let corrects = match author {
         None => format!("retract {other} with {retract}"),
-        Some(who) => format!(
-            "ask {} (who recorded it) or an admin to retract it with {retract}",
-            text::escape(who)
-        ),
+        Some(who) => format!("ask {who} to retract it with {retract}"),
     };
     format!(
         "note: {other} {place}, said by {by} via {}, the same speaker as the lists group them: if {cid} corrects {other}, {corrects}; if it records {other} again, retract {cid} (two claims of one quote split its verdicts)",

@@ -25,6 +25,17 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         // A name (`show "Adele Khodr"`): shown is an item, and a speaker's
         // claims are a list, which the hint names.
         let name = a.id.trim();
+        // A key's fingerprint is no speaker: where keys are, and what one
+        // signed.
+        if name.len() > 7 && name[..7].eq_ignore_ascii_case("sha256:") {
+            return Error::invalid(
+                e.to_string(),
+                format!(
+                    "that is a key's fingerprint: `claimtrail key list` lists the keys, and `claimtrail log --by {}` what it signed",
+                    claimtrail::text::shell_word(std::path::Path::new(name))
+                ),
+            );
+        }
         let hint = match name.chars().filter(|c| c.is_alphabetic()).count() > 3
             && !name.contains('\n')
         {
@@ -356,7 +367,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 "verdicts",
                 &if standing.is_empty() && c.retraction.is_some() {
                     // Not "none yet": a retracted claim takes no more.
-                    "none (retracted: it takes no annotation)".to_string()
+                    "none (retracted: its annotations no longer count, and it takes no new one)"
+                        .to_string()
                 } else if standing.is_empty() && anns.iter().any(|a| a.retraction.is_some()) {
                     // Its annotations were all retracted: it awaits review
                     // again, and was not "never annotated".

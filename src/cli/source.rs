@@ -307,10 +307,14 @@ fn amend(ctx: &Ctx, a: AmendArgs) -> Result<Outcome> {
         .filter(|(f, _)| !f.is_empty())
         .map(|(f, what)| format!("{} {what}", f.join(", ")))
         .collect();
+        // "title corrected, url added and publisher cleared".
+        let said = match done.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => done.join(""),
+        };
         outln!(
-            "{id} amended at entry {}: {}; its source.add entry stays as signed",
-            e.seq,
-            done.join(" and ")
+            "{id} amended at entry {}: {said}; its source.add entry stays as signed",
+            e.seq
         )?;
     }
     Ok(Outcome::Done)

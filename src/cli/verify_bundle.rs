@@ -370,7 +370,10 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
         // `show` says it ("none in the bundle" read as left out).
         let verdicts = standing.filter(|s| !s.verdicts.is_empty()).map_or_else(
             || match claim.retraction.is_some() {
-                true => "none (retracted: it takes no annotation)".to_string(),
+                true => {
+                    "none (retracted: its annotations no longer count, and it takes no new one)"
+                        .to_string()
+                }
                 false => "none in the bundle".to_string(),
             },
             |s| model::join(&s.verdicts, ", "),

@@ -859,6 +859,8 @@ fn bad_input_leaves_the_log_unchanged() {
         "--text prints a source's text, and C1 is a claim (hint: `claimtrail show C1` shows the quote in its context; `claimtrail show S1 --text` the whole text of its source)",
     );
     refused(&w, None, &["show", "X1"], "is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation) (hint: see the ids in this log with `claimtrail list claims`, `claimtrail list sources` or `claimtrail list annotations`)");
+    // A key's fingerprint: where keys are listed, and what it signed.
+    refused(&w, None, &["show", "SHA256:x1"], "error: `SHA256:x1` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation) (hint: that is a key's fingerprint: `claimtrail key list` lists the keys, and `claimtrail log --by SHA256:x1` what it signed)");
     // A speaker's name: where its claims are listed.
     refused(&w, None, &["show", "Adele Khodr"], "error: `Adele Khodr` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation) (hint: show takes an id: a speaker's claims are listed by `claimtrail list claims --speaker 'Adele Khodr'`, the speakers by `claimtrail list speakers`, and the ids by `claimtrail list claims`, `claimtrail list sources` or `claimtrail list annotations`)");
     refused(&w, None, &["show", "A5"], "no annotation A5");

@@ -2362,7 +2362,7 @@ fn a_sheet_saved_again_with_crlf_line_ends_imports_nothing_twice() {
     std::fs::write(w.path("quote-crlf.csv"), quote.replace('\n', "\r\n")).unwrap();
     let before = w.db_bytes();
     w.run(Some("analyst"), &["import", "quote-crlf.csv"])
-        .error("error: row 2: the quote does not occur in S2 as given: its line ends are CRLF, and S2's LF (the file was saved with other line ends since the quote was copied: Notepad, git's core.autocrlf) (hint: give the file its LF line ends again (`sed -i 's/\\r$//' FILE` does) and import it; nothing was imported)");
+        .error("error: row 2: the quote does not occur in S2 as given: its line ends are CRLF, and S2's LF (the file was saved with Windows line ends since the quote was copied: Notepad, git's core.autocrlf) (hint: give the file its LF line ends again (`sed -i 's/\\r$//' FILE` does) and import it; nothing was imported)");
     assert!(before == w.db_bytes());
 }
 
@@ -3256,6 +3256,8 @@ fn a_credibility_that_is_no_grade_is_told_the_grades() {
             "a number written with a decimal point or an exponent (write it as 1)",
         ),
         ("18446744073709551617", "a number too large to be one"),
+        // Read as a float too, with neither a point nor an exponent.
+        ("-0", "0"),
     ] {
         let line = format!(
             r#"{{"type":"annotation","claim":"C1","verdict":"false","credibility":{given}}}"#

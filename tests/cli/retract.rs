@@ -201,7 +201,7 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
     // `list claims --json`, the reports and a bundle (red-team round 4:
     // each but the text list still gave "unverified").
     assert!(
-        out.contains("  verdicts:            none (retracted: it takes no annotation)\n"),
+        out.contains("  verdicts:            none (retracted: its annotations no longer count, and it takes no new one)\n"),
         "{out}"
     );
     let listed: serde_json::Value =
@@ -248,7 +248,7 @@ fn a_retracted_claim_stays_in_the_log_marked_everywhere() {
     assert!(
         shown
             .ok()
-            .contains("    verdicts: none (retracted: it takes no annotation)\n"),
+            .contains("    verdicts: none (retracted: its annotations no longer count, and it takes no new one)\n"),
         "{}",
         shown.stdout
     );
@@ -683,7 +683,7 @@ fn a_retracted_claim_without_annotations_is_not_awaiting_review() {
     .ok();
     let out = w.run(None, &["show", "C2"]).ok().to_string();
     assert!(
-        out.contains("\n  verdicts:            none (retracted: it takes no annotation)\n"),
+        out.contains("\n  verdicts:            none (retracted: its annotations no longer count, and it takes no new one)\n"),
         "{out}"
     );
 }

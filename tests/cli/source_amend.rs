@@ -1412,3 +1412,31 @@ fn a_refusal_over_a_revoked_authors_source_says_the_key_was_revoked() {
         r.stderr
     );
 }
+
+/// One amendment that corrects a field, adds one that was empty and
+/// clears a third is said in one list ("… corrected and author added and
+/// published cleared" read as a run-on).
+#[test]
+fn an_amendment_of_three_kinds_is_said_as_one_list() {
+    let w = Work::with_claims();
+    let out = w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--publisher",
+            "Al-Monitor (English)",
+            "--author",
+            "Sultan al-Kanj",
+            "--clear",
+            "published",
+            "--reason",
+            "the print edition",
+        ],
+    );
+    assert_eq!(
+        out.ok(),
+        "S1 amended at entry 7: publisher corrected, author added and published cleared; its source.add entry stays as signed\n"
+    );
+}

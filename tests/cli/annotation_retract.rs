@@ -93,14 +93,7 @@ fn a_retracted_annotation_leaves_the_current_view_and_what_it_replaced_is_curren
         "{out}"
     );
     assert!(!out.contains("E (Rana Haddad"), "{out}");
-    let speakers: serde_json::Value =
-        serde_json::from_str(w.run(None, &["--json", "list", "speakers"]).ok()).unwrap();
-    let wh = speakers
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["speaker"] == "White Helmets")
-        .unwrap();
+    let wh = speaker_record(&w, "White Helmets");
     assert_eq!(wh["reliability"], serde_json::json!({"B": 1}), "{wh}");
 
     // show A2 says when, by whom and why.
@@ -784,13 +777,19 @@ fn an_auditors_grade_is_not_in_the_speakers_record() {
         out.contains("  A2 on C1: false reliability E credibility 5"),
         "{out}"
     );
+    let wh = speaker_record(&w, "White Helmets");
+    assert_eq!(wh["reliability"], serde_json::json!({"B": 1}), "{wh}");
+}
+
+/// The row of `list speakers --json` for `speaker`.
+fn speaker_record(w: &Work, speaker: &str) -> serde_json::Value {
     let speakers: serde_json::Value =
         serde_json::from_str(w.run(None, &["--json", "list", "speakers"]).ok()).unwrap();
-    let wh = speakers
+    speakers
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["speaker"] == "White Helmets")
-        .unwrap();
-    assert_eq!(wh["reliability"], serde_json::json!({"B": 1}), "{wh}");
+        .find(|s| s["speaker"] == speaker)
+        .cloned()
+        .unwrap_or_else(|| panic!("no speaker {speaker}: {speakers}"))
 }

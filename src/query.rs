@@ -1650,6 +1650,17 @@ impl RetractedClaims {
 /// A claim's current verdicts ([`current`]), each once, in the order of
 /// the annotations that give them; none when no one has annotated it.
 pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
+    Ok(current_verdicts_marked(conn, claim)?.0)
+}
+
+/// [`current_verdicts`], and those of them that only an auditor's audit
+/// note gives (no analyst's or admin's current judgment): `list claims`
+/// marks them, as `show` and the CSV report do; an audit note does not
+/// take a claim off the desk's review queue either.
+pub fn current_verdicts_marked(
+    conn: &Connection,
+    claim: u64,
+) -> Result<(Vec<Verdict>, Vec<Verdict>)> {
     // A retracted claim has no current verdict: its annotations are its
     // history, and it is out of the current view (as `list claims
     // --verdict` leaves it out, and `show` says "none (retracted…)").
@@ -1657,7 +1668,7 @@ pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM retractions WHERE claim_id = ?)")?
         .query_row([claim as i64], |r| r.get(0))?;
     if retracted {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {PERSON}, {SUPERSEDED}, {RETRACTED}, a.verdict
@@ -1673,7 +1684,16 @@ pub fn current_verdicts(conn: &Connection, claim: u64) -> Result<Vec<Verdict>> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(verdicts_of(current(rows).iter().map(|a| a.what)))
+    let now = current(rows);
+    let all = verdicts_of(now.iter().map(|a| a.what));
+    // `PERSON` ends with the signer's role.
+    let desk = verdicts_of(
+        now.iter()
+            .filter(|a| !a.signer.ends_with("\nauditor"))
+            .map(|a| a.what),
+    );
+    let auditors_only = all.iter().filter(|v| !desk.contains(v)).copied().collect();
+    Ok((all, auditors_only))
 }
 
 /// The verdicts of a claim's current annotations, each once, in order.
@@ -1694,16 +1714,25 @@ pub struct StandingClaim {
     #[serde(flatten)]
     pub claim: ClaimView,
     pub verdicts: Vec<Verdict>,
+    /// Those of `verdicts` that only an auditor's audit note gives
+    /// ([`current_verdicts_marked`]); absent from JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub auditor_verdicts: Vec<Verdict>,
 }
 
 impl StandingClaim {
     pub fn of(conn: &Connection, claim: ClaimView) -> Result<StandingClaim> {
+        let (verdicts, auditor_verdicts) = current_verdicts_marked(conn, claim.id.n)?;
         Ok(StandingClaim {
-            verdicts: current_verdicts(conn, claim.id.n)?,
+            verdicts,
+            auditor_verdicts,
             claim,
         })
     }
 }
+
+/// A claim's current verdicts and those only auditors give.
+type Marked = (Vec<Verdict>, Vec<Verdict>);
 
 /// The claims `filter` selects, in id order, one at a time (a list of
 /// every claim of a large log is not held in memory). Speakers alone are
@@ -1727,7 +1756,11 @@ pub fn for_each_standing_claim(
 ) -> Result<()> {
     for_each_selected(conn, filter, &mut |claim, verdicts| {
         each(match verdicts {
-            Some(verdicts) => StandingClaim { claim, verdicts },
+            Some((verdicts, auditor_verdicts)) => StandingClaim {
+                claim,
+                verdicts,
+                auditor_verdicts,
+            },
             None => StandingClaim::of(conn, claim)?,
         })
     })
@@ -1738,7 +1771,7 @@ pub fn for_each_standing_claim(
 fn for_each_selected(
     conn: &Connection,
     filter: &ClaimFilter,
-    each: &mut dyn FnMut(ClaimView, Option<Vec<Verdict>>) -> Result<()>,
+    each: &mut dyn FnMut(ClaimView, Option<Marked>) -> Result<()>,
 ) -> Result<()> {
     // The conditions SQLite can decide from the tables.
     let mut w = Where::default();
@@ -1759,12 +1792,12 @@ fn for_each_selected(
     // A claim's current verdicts are worked out as `current` says, claim
     // by claim, so that the list agrees with `show` and the reports: `None`
     // when the claim is not wanted, `Some(None)` when no verdict is asked.
-    let verdict_wanted = |id: i64| -> Result<Option<Option<Vec<Verdict>>>> {
+    let verdict_wanted = |id: i64| -> Result<Option<Option<Marked>>> {
         let Some(v) = filter.verdict else {
             return Ok(Some(None));
         };
-        let verdicts = current_verdicts(conn, id as u64)?;
-        Ok(verdicts.contains(&v).then_some(Some(verdicts)))
+        let marked = current_verdicts_marked(conn, id as u64)?;
+        Ok(marked.0.contains(&v).then_some(Some(marked)))
     };
     if filter.speaker.is_none()
         && filter.contains.is_none()

@@ -1,6 +1,6 @@
 use super::{output, parse_id, values, Ctx, Outcome};
 use claimtrail::error::{Error, Result};
-use claimtrail::model::{self, IdKind, ItemId, SourceKind, Verdict};
+use claimtrail::model::{IdKind, ItemId, SourceKind, Verdict};
 use claimtrail::query::{self, AnnotationFilter, ClaimFilter, SourceFilter};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -320,7 +320,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         } else if l.verdicts.is_empty() {
                             "-".into()
                         } else {
-                            model::join(&l.verdicts, ",")
+                            output::verdicts_marked(&l.verdicts, &l.auditor_verdicts, ",")
                         },
                         c.quote.clone().unwrap_or_else(|| match c.text_missing {
                             true => "(source text missing or damaged: run verify)".into(),

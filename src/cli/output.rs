@@ -827,6 +827,25 @@ pub fn keeps_nothing_error(path: &std::path::Path, what: &str, hint: &str) -> Er
     )
 }
 
+/// A claim's current verdicts as the lists print them, one that only an
+/// auditor's audit note gives marked `(auditor)`, as `show` and the CSV
+/// report mark it (`list claims` showed it as the desk's, beside a claim
+/// `status` counted as awaiting review).
+pub fn verdicts_marked(
+    verdicts: &[claimtrail::model::Verdict],
+    auditors_only: &[claimtrail::model::Verdict],
+    sep: &str,
+) -> String {
+    verdicts
+        .iter()
+        .map(|v| match auditors_only.contains(v) {
+            true => format!("{v} (auditor)"),
+            false => v.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// Opens a device or a named pipe to write `what` into, as it is (no
 /// temporary file beside it). A pipe that no program reads is refused at
 /// once: opened as a file is, the command waited for a reader for ever.

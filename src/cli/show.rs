@@ -187,13 +187,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             } else {
                 outln!("\n{}:", output::count(claims.len() as u64, "claim"))?;
             }
-            for query::StandingClaim { claim: c, verdicts } in &claims {
+            for query::StandingClaim {
+                claim: c,
+                verdicts,
+                auditor_verdicts,
+            } in &claims
+            {
                 let standing = if c.retraction.is_some() {
                     "retracted".to_string()
                 } else if verdicts.is_empty() {
                     "not annotated".to_string()
                 } else {
-                    model::join(verdicts, ", ")
+                    output::verdicts_marked(verdicts, auditor_verdicts, ", ")
                 };
                 outln!(
                     "  {}  {} via {}: “{}” ({standing})",

@@ -793,3 +793,44 @@ fn speaker_record(w: &Work, speaker: &str) -> serde_json::Value {
         .cloned()
         .unwrap_or_else(|| panic!("no speaker {speaker}: {speakers}"))
 }
+
+/// A verdict only an auditor's audit note gives is marked in `list claims`
+/// and `show S<n>` (`(auditor)`, `auditor_verdicts` in `--json`), as
+/// `show C<n>` and the CSV report mark it: it read as the desk's, beside
+/// the claim `status` counts as awaiting review.
+#[test]
+fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
+    let w = Work::with_claims();
+    w.run(
+        Some("auditor"),
+        &["annotate", "C2", "--verdict", "disputed", "--note", "audit"],
+    )
+    .ok();
+    let list = w.run(None, &["list", "claims"]).ok().to_string();
+    let row = |id: &str| -> String {
+        list.lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("C2").contains(" disputed (auditor) "), "{list}");
+    assert!(
+        row("C1").contains(" disputed ") && !row("C1").contains("(auditor)"),
+        "{list}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "list", "claims"]).ok()).unwrap();
+    assert_eq!(json[1]["verdicts"], serde_json::json!(["disputed"]));
+    assert_eq!(json[1]["auditor_verdicts"], serde_json::json!(["disputed"]));
+    assert!(json[0].get("auditor_verdicts").is_none(), "{json}");
+    let s1 = w.run(None, &["show", "S1"]).ok().to_string();
+    assert!(s1.contains("(disputed (auditor))"), "{s1}");
+    // The desk's own verdict beside it is no longer the auditor's alone.
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "disputed"],
+    )
+    .ok();
+    let list = w.run(None, &["list", "claims"]).ok().to_string();
+    assert!(!list.contains("(auditor)"), "{list}");
+}

@@ -2034,7 +2034,8 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
         &["annotate", "C1", "--verdict", "misleading"],
     )
     .ok();
-    assert_eq!(row("C1")[4], "corroborated,misleading");
+    // (Here another reviewer is the auditor, whose verdict is marked.)
+    assert_eq!(row("C1")[4], "corroborated,misleading (auditor)");
     for v in ["corroborated", "misleading"] {
         let found = queue(&["--verdict", v]);
         assert_eq!(found.lines().count(), 2, "{found}");
@@ -2085,7 +2086,7 @@ fn a_desk_sees_where_each_claim_stands_and_what_awaits_review() {
     w.restore(&pristine);
     let source = w.run(None, &["show", "S1"]).ok().to_string();
     for (claim, standing) in [
-        ("C1", "(corroborated, misleading)"),
+        ("C1", "(corroborated, misleading (auditor))"),
         ("C2", "(false)"),
         ("C3", "(not annotated)"),
     ] {
@@ -2917,7 +2918,7 @@ fn an_audit_note_does_not_take_a_claim_off_the_desks_queue() {
         .run(None, &["list", "claims", "--unannotated"])
         .ok()
         .to_string();
-    assert!(listed.contains("  unverified  "), "{listed}");
+    assert!(listed.contains("  unverified (auditor)  "), "{listed}");
     // `show` says whose it is: not the desk's verdict (it read as one).
     let shown = w.run(None, &["show", "C2"]);
     assert!(

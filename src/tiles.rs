@@ -344,6 +344,10 @@ pub struct Published {
     /// Tiles and bundles already there from an earlier publish, left as
     /// they are.
     pub kept: u64,
+    /// Partial tiles an earlier publish left whose full tile this tree
+    /// has, and which were not its start (damaged since): removed, as
+    /// tlog-tiles allows once the full tile is served.
+    pub removed: Vec<String>,
     /// The log's earlier checkpoints (smaller than this one) whose partial
     /// tiles the directory serves beside this tree's, because their full
     /// tiles do not exist yet: a reader holding one of them fetches those
@@ -475,9 +479,27 @@ pub fn publish(
     // Two checkpoints can need one tile (both sizes in the same level-1
     // node), and the tree's own partial tiles can be an earlier one's.
     let mut seen: std::collections::HashSet<TileId> = Default::default();
+    let mut removed: Vec<String> = Vec::new();
     let mut stage = |id: TileId, bytes: &[u8]| -> Result<()> {
         if !seen.insert(id) {
             return Ok(());
+        }
+        // A full tile: the partial tiles of it that an earlier publish left
+        // for readers of earlier checkpoints must be its start. One that is
+        // not (damaged since) failed every monitor's check while publish
+        // said nothing; tlog-tiles lets a log delete a partial tile once
+        // its full tile is served, and a reader then takes the full one.
+        if id.is_full() {
+            for (partial, width) in partials_of(dir, id) {
+                let want = prefix_of(id.level, bytes, width);
+                let held =
+                    crate::files::read_capped(&partial, want.map_or(0, |w| w.len() as u64) + 1);
+                if want.is_none() || held.ok().as_deref() != want {
+                    crate::interrupt::hold_off(|| std::fs::remove_file(&partial))
+                        .map_err(|e| Error::write(&partial, &e))?;
+                    removed.push(format!("{}.p/{width}", id.path()));
+                }
+            }
         }
         // What the earlier publish wrote is a function of the tree up to its
         // size, which was checked to be this one's prefix: a file there is
@@ -629,11 +651,43 @@ pub fn publish(
         bytes_written: staged.iter().map(|(_, b)| b).sum::<u64>() + note_bytes.len() as u64,
         kept,
         replaced,
+        removed,
         earlier_checkpoints: earlier.len() as u64,
         entries: opts.entries,
         cosignatures,
         leftovers_removed,
     })
+}
+
+/// The partial tiles of the full tile `full` that `dir` holds (`<full>.p/<w>`),
+/// with their widths; none when there is no such directory.
+fn partials_of(dir: &Path, full: TileId) -> Vec<(PathBuf, u16)> {
+    let Ok(read) = std::fs::read_dir(dir.join(format!("{}.p", full.path()))) else {
+        return Vec::new();
+    };
+    read.flatten()
+        .filter_map(|e| {
+            let w: u16 = e.file_name().to_str()?.parse().ok()?;
+            ((1..TILE_WIDTH as u16).contains(&w) && e.path().is_file()).then(|| (e.path(), w))
+        })
+        .collect()
+}
+
+/// The first `width` hashes (32 bytes each) or entries (each a 2-byte
+/// length and its bytes) of a full tile's `bytes`: what its partial tile
+/// of that width holds. `None` when the tile is shorter than that.
+fn prefix_of(level: TileLevel, bytes: &[u8], width: u16) -> Option<&[u8]> {
+    match level {
+        TileLevel::Hashes(_) => bytes.get(..usize::from(width) * 32),
+        TileLevel::Entries => {
+            let mut at = 0usize;
+            for _ in 0..width {
+                let len = u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]);
+                at += 2 + usize::from(len);
+            }
+            bytes.get(..at)
+        }
+    }
 }
 
 /// A checkpoint note given to publish: one this log stored (its size and

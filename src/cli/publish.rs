@@ -134,6 +134,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             shown.join(", ")
         );
     }
+    if !p.removed.is_empty() {
+        errln!(
+            "warning: {} in {} no longer held the start of {} full tile, and {} removed (a reader of an earlier checkpoint takes the full tile): {}",
+            count(p.removed.len() as u64, "partial tile"),
+            output::shown(&p.dir),
+            if p.removed.len() == 1 { "its" } else { "their" },
+            if p.removed.len() == 1 { "was" } else { "were" },
+            p.removed.join(", ")
+        );
+    }
     // What the checkpoint does not cover is not published: say so, or a
     // desk takes its latest entries (a redaction, a retraction) as public.
     // (Its own `checkpoint.add` entry aside, as in `status`.)

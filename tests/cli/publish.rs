@@ -237,6 +237,32 @@ fn a_published_log_reads_as_a_tlog_tiles_log() {
     );
     check_published(&w, &site);
 
+    // The partial tiles of the 7-entry checkpoint, kept beside their full
+    // tiles, damaged since: publish said nothing and every monitor failed
+    // the site. They are removed (tlog-tiles lets a log delete a partial
+    // tile once its full tile is served), and said so.
+    let partial = site.join("tile/0/000.p/7");
+    let mut b = std::fs::read(&partial).unwrap();
+    b[3] ^= 1;
+    std::fs::write(&partial, b).unwrap();
+    std::fs::write(site.join("tile/entries/000.p/7"), b"cut").unwrap();
+    let r = w.run(None, &["publish", site.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "warning: 2 partial tiles in {} no longer held the start of their full tile, and were removed (a reader of an earlier checkpoint takes the full tile): ",
+            site.display()
+        )) && r.stderr.contains("tile/0/000.p/7")
+            && r.stderr.contains("tile/entries/000.p/7"),
+        "{}",
+        r.stderr
+    );
+    assert!(!partial.exists() && !site.join("tile/entries/000.p/7").exists());
+    check_published(&w, &site);
+    // Whole, they are left as they are.
+    let r = w.run(None, &["publish", site.to_str().unwrap()]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+
     // A link inside the directory (someone else's write access to a web
     // root): every tile was written where it led, outside the directory.
     let elsewhere = w.path("elsewhere");

@@ -543,7 +543,7 @@ pub fn mirror(
     // and the right key given, was judged against. The files fetched wait
     // for a run that is served a tree it can read.
     let set_aside = match (held.is_some(), gave_up) {
-        (false, false) => set_aside_stray_tiles(dir)?,
+        (false, false) => crate::tiles::set_aside_stray_tiles(dir, ".claimtrail-mirror-stray")?,
         _ => None,
     };
     if !gave_up {
@@ -573,34 +573,6 @@ pub fn mirror(
         leftovers_removed,
         set_aside,
     }))
-}
-
-/// Moves the `tile/` of a directory that holds no checkpoint aside, to
-/// `.claimtrail-mirror-stray` (or `-2`, `-3`…), before the first tree's
-/// files take their places: no checkpoint vouched for those files (a
-/// copy, another log's tiles, a run stopped before its checkpoint), and
-/// one at a path the tree does not fetch (an earlier size's partial tile)
-/// was kept and judged for ever, failing `verify-published`. Set aside,
-/// not removed: they may be someone's.
-fn set_aside_stray_tiles(dir: &Path) -> Result<Option<PathBuf>> {
-    let tile = dir.join("tile");
-    if std::fs::symlink_metadata(&tile).is_err() {
-        return Ok(None);
-    }
-    let mut n = 1;
-    let to = loop {
-        let name = match n {
-            1 => ".claimtrail-mirror-stray".to_string(),
-            n => format!(".claimtrail-mirror-stray-{n}"),
-        };
-        let to = dir.join(name);
-        if std::fs::symlink_metadata(&to).is_err() {
-            break to;
-        }
-        n += 1;
-    };
-    std::fs::rename(&tile, &to).map_err(|e| Error::write(&tile, &e))?;
-    Ok(Some(to))
 }
 
 /// Leaves the directory as it is, but for the served note, saved under

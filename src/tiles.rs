@@ -348,6 +348,9 @@ pub struct Published {
     /// has, and which were not its start (damaged since): removed, as
     /// tlog-tiles allows once the full tile is served.
     pub removed: Vec<String>,
+    /// Where the `tile/` of a directory that held no checkpoint was moved
+    /// (`set_aside_stray_tiles`), if it held one.
+    pub set_aside: Option<PathBuf>,
     /// The log's earlier checkpoints (smaller than this one) whose partial
     /// tiles the directory serves beside this tree's, because their full
     /// tiles do not exist yet: a reader holding one of them fetches those
@@ -435,6 +438,10 @@ pub fn publish(
     // checkpoint back over it, and every monitor would see a rollback.
     let _one_at_a_time = lock_dir(dir)?;
     let previous = previous(dir, &origin, size, opts.note.is_some(), &admins)?;
+    let set_aside = match previous {
+        None => set_aside_stray_tiles(dir, ".claimtrail-publish-stray")?,
+        Some(_) => None,
+    };
 
     let staging = tempfile::Builder::new()
         .prefix(".claimtrail-publish-")
@@ -652,6 +659,7 @@ pub fn publish(
         kept,
         replaced,
         removed,
+        set_aside,
         earlier_checkpoints: earlier.len() as u64,
         entries: opts.entries,
         cosignatures,
@@ -903,6 +911,35 @@ pub(crate) fn checkpoint_in(
     let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes)
         .map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))?;
     Ok(Some((note, cp, path)))
+}
+
+/// Moves the `tile/` of a directory that holds no checkpoint aside, to
+/// `DIR/NAME` (or `NAME-2`, `-3`…), before the first tree's files take
+/// their places: no checkpoint vouched for those files (a copy, another
+/// log's tiles, a run stopped before its checkpoint), and one at a path
+/// the tree does not write (another tree's full tile, an earlier size's
+/// partial one) was kept and judged for ever, failing `verify-published`
+/// (publish of a 20-entry log over another log's 621-entry tiles said
+/// nothing, exit 0). Set aside, not removed: they may be someone's.
+/// (`NAME` must not be a sweep's prefix and six letters or digits.)
+pub(crate) fn set_aside_stray_tiles(dir: &Path, name: &str) -> Result<Option<PathBuf>> {
+    let tile = dir.join("tile");
+    if std::fs::symlink_metadata(&tile).is_err() {
+        return Ok(None);
+    }
+    let mut n = 1;
+    let to = loop {
+        let to = match n {
+            1 => dir.join(name),
+            n => dir.join(format!("{name}-{n}")),
+        };
+        if std::fs::symlink_metadata(&to).is_err() {
+            break to;
+        }
+        n += 1;
+    };
+    std::fs::rename(&tile, &to).map_err(|e| Error::write(&tile, &e))?;
+    Ok(Some(to))
 }
 
 /// Refuses a directory to write into that holds anything but directories

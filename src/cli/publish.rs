@@ -134,6 +134,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             shown.join(", ")
         );
     }
+    if let Some(to) = &p.set_aside {
+        errln!(
+            "note: {} held tile/ but no checkpoint, so no publish of this log: its files were moved aside to {} (look, then delete it)",
+            output::shown(&p.dir),
+            output::shown(to)
+        );
+    }
     if !p.removed.is_empty() {
         errln!(
             "warning: {} in {} no longer held the start of {} full tile, and {} removed (a reader of an earlier checkpoint takes the full tile): {}",

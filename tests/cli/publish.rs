@@ -302,11 +302,24 @@ fn publish_refuses_what_it_cannot_publish_and_writes_nothing() {
     assert_eq!(files(&site), ["index.html"]);
     std::fs::remove_file(site.join("index.html")).unwrap();
 
-    // The tiles of a publish interrupted before its checkpoint (a tile of
-    // garbage among them): written again.
+    // Tiles with no checkpoint (a publish interrupted before its
+    // checkpoint, or another log's tiles with theirs deleted: a full tile
+    // of a larger tree among them, which the tree of 7 entries does not
+    // write, was kept, and every monitor failed the site): moved aside,
+    // said so, and the tree written.
     std::fs::create_dir_all(site.join("tile/0/000.p")).unwrap();
     std::fs::write(site.join("tile/0/000.p/7"), "garbage").unwrap();
-    w.run(None, &["publish", s]).ok();
+    std::fs::write(site.join("tile/0/001"), [0u8; 32 * 256]).unwrap();
+    let r = w.run(None, &["publish", s]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "note: {site} held tile/ but no checkpoint, so no publish of this log: its files were moved aside to {site}/.claimtrail-publish-stray (look, then delete it)\n",
+            site = site.display()
+        )
+    );
+    assert!(site.join(".claimtrail-publish-stray/0/001").is_file());
     check_published(&w, &site);
     std::fs::remove_dir_all(&site).unwrap();
 

@@ -908,8 +908,23 @@ pub(crate) fn checkpoint_in(
         return Ok(None);
     }
     let bytes = crate::files::read_capped(&path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
-    let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes)
-        .map_err(|e| Error::invalid(format!("{}: {e}", path.display()), hint))?;
+    // Damaged, the file is not another directory's to be avoided: it is
+    // this one's, and the way on is to remove it (the tiles beside it are
+    // then set aside, and the tree written or fetched anew). The hint
+    // named the directory given as the one to use.
+    let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes).map_err(|e| {
+        Error::invalid(
+            format!("{}: {e}", path.display()),
+            format!(
+                "if it is damaged, move it out of the directory (`mv {} {}`) and run the command again: the tiles beside it are then set aside and written anew; or {hint}",
+                crate::text::shell_word(&path),
+                crate::text::shell_word(std::path::Path::new(&format!(
+                    "{}.checkpoint.damaged",
+                    dir.display().to_string().trim_end_matches('/')
+                )))
+            ),
+        )
+    })?;
     Ok(Some((note, cp, path)))
 }
 

@@ -321,6 +321,21 @@ fn publish_refuses_what_it_cannot_publish_and_writes_nothing() {
     );
     assert!(site.join(".claimtrail-publish-stray/0/001").is_file());
     check_published(&w, &site);
+    // Its checkpoint damaged: the hint says how to go on in it (it said
+    // to publish into "the one this log was published to", which it is).
+    std::fs::write(site.join("checkpoint"), "test.example/idlib\n7\n").unwrap();
+    w.run(None, &["publish", s]).error(&format!(
+        "error: {s}/checkpoint: signed note has no blank line separating its text from the signature lines (hint: if it is damaged, move it out of the directory (`mv {s}/checkpoint {s}.checkpoint.damaged`) and run the command again: the tiles beside it are then set aside and written anew; or publish into a new or empty directory, or the one this log was published to)"
+    ));
+    std::fs::rename(site.join("checkpoint"), format!("{s}.checkpoint.damaged")).unwrap();
+    let r = w.run(None, &["publish", s]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(".claimtrail-publish-stray-2"),
+        "{}",
+        r.stderr
+    );
+    check_published(&w, &site);
     std::fs::remove_dir_all(&site).unwrap();
 
     // Another log's directory; another log of the same origin (another

@@ -244,12 +244,24 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             signed_view::coverage(conn, &coverage)?;
             if ctx.json {
                 let verdicts = query::verdicts_of(standing.iter().map(|a| a.verdict));
+                // Those only an auditor's audit note gives, as `list claims
+                // --json` gives them (the text marks them).
+                let desk = query::verdicts_of(
+                    standing
+                        .iter()
+                        .filter(|a| a.signed.signer_role != Some(claimtrail::model::Role::Auditor))
+                        .map(|a| a.verdict),
+                );
+                let auditor_verdicts: Vec<_> =
+                    verdicts.iter().filter(|v| !desk.contains(v)).collect();
                 let signers = [&c.signed.signer, &s.signed.signer]
                     .into_iter()
                     .chain(anns.iter().chain(&links).map(|a| &a.signed.signer));
-                output::json(
-                    &serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces, "checkpoint": coverage, "revoked_signers": revoked.of(signers)}),
-                )?;
+                let mut v = serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces, "checkpoint": coverage, "revoked_signers": revoked.of(signers)});
+                if !auditor_verdicts.is_empty() {
+                    v["auditor_verdicts"] = serde_json::json!(auditor_verdicts);
+                }
+                output::json(&v)?;
                 return Ok(Outcome::Done);
             }
             outln!(

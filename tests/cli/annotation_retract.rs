@@ -825,6 +825,13 @@ fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
     assert!(json[0].get("auditor_verdicts").is_none(), "{json}");
     let s1 = w.run(None, &["show", "S1"]).ok().to_string();
     assert!(s1.contains("(disputed (auditor))"), "{s1}");
+    let c2: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "C2"]).ok()).unwrap();
+    assert_eq!(
+        c2["auditor_verdicts"],
+        serde_json::json!(["disputed"]),
+        "{c2}"
+    );
     // The desk's own verdict beside it is no longer the auditor's alone.
     w.run(
         Some("analyst"),

@@ -175,6 +175,26 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         },
         |each| query::for_each_log_line(store.conn(), &filter, a.limit, each),
     )?;
+    // A latest checkpoint past the log's end: nothing is "uncovered", and
+    // the log was cut short or its file altered, which `status` says (exit
+    // 1); `log --uncovered` listed nothing, exit 0, as if all were well.
+    if a.uncovered {
+        let entries = store.head()?.map_or(0, |(last, _)| last.0 + 1);
+        if let Some(c) = query::latest_checkpoint(store.conn())?
+            .filter(|c| c.size.0 > entries || c.seq.0 >= entries)
+        {
+            errln!(
+                "{}",
+                super::pasteable(&format!(
+                    "warning: the latest checkpoint (entry {}) commits to {} but the log has only {}: it was cut short or its file altered (`claimtrail verify` says what differs)",
+                    c.seq,
+                    claimtrail::text::count(c.size.0, "entry"),
+                    claimtrail::text::count(entries, "entry")
+                ))
+            );
+            return Ok(Outcome::ProblemsFound);
+        }
+    }
     Ok(Outcome::Done)
 }
 

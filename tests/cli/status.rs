@@ -160,6 +160,17 @@ fn status_does_not_present_a_checkpoint_past_the_end_as_covering_the_log() {
     assert_eq!(j.code, 1);
     let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(doc["status"]["checkpoint_beyond_log"], true, "{doc}");
+    // `log --uncovered`, which lists what `status` counts, says so too
+    // (it listed nothing, exit 0, as if every entry were covered).
+    let r = w.run(None, &["log", "--uncovered"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.ends_with("warning: the latest checkpoint (entry 7) commits to 7 entries but the log has only 6 entries: it was cut short or its file altered (`claimtrail verify` says what differs)\n"),
+        "{}",
+        r.stderr
+    );
+    let j = w.run(None, &["--json", "log", "--uncovered"]);
+    assert_eq!((j.code, j.stdout.trim()), (1, "[]"), "{}", j.stderr);
 }
 
 #[test]

@@ -176,6 +176,18 @@ pub fn verify_published(
     }
     let note_path = dir.join("checkpoint");
     if std::fs::symlink_metadata(&note_path).is_err() {
+        // A first mirror cut short (or still running) leaves tiles and its
+        // record of what it fetched, and no checkpoint yet: the way on is
+        // to run it again, not to find another directory.
+        if std::fs::symlink_metadata(dir.join(".claimtrail-mirror-fetched")).is_ok() {
+            return Err(Error::invalid(
+                format!(
+                    "{} holds no checkpoint: a first `claimtrail mirror` into it was cut short, or is still running",
+                    dir.display()
+                ),
+                "run the mirror again, with the same URL and DIR (it goes on from what it fetched), then check the directory",
+            ));
+        }
         return Err(not_published(format!(
             "{} holds no checkpoint",
             dir.display()

@@ -371,6 +371,35 @@ fn a_mirror_cut_short_leaves_the_last_whole_mirror() {
     crate::verify_published::check(&w, &m, &[]).ok();
 }
 
+/// A first mirror cut short leaves tiles and no checkpoint: verify-published
+/// says to run the mirror again (it said to give "the directory
+/// `claimtrail publish` wrote", which it is a copy of).
+#[test]
+fn a_first_mirror_cut_short_is_told_to_run_again() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    let m_arg = m.to_str().unwrap();
+    // The last entry bundle, a partial one, answered with an error.
+    let partial = std::fs::read_dir(site.join("tile/entries/001.p"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let broken = partial.with_extension("500");
+    std::fs::write(&broken, "").unwrap();
+    mirror(&w, &[&server.url, m_arg]).error("the server answered 500 Internal Server Error");
+    assert!(!m.join("checkpoint").exists());
+    crate::verify_published::check(&w, &m, &[]).error(&format!(
+        "error: {} holds no checkpoint: a first `claimtrail mirror` into it was cut short, or is still running (hint: run the mirror again, with the same URL and DIR (it goes on from what it fetched), then check the directory)",
+        m.display()
+    ));
+    std::fs::remove_file(&broken).unwrap();
+    mirror(&w, &[&server.url, m_arg]).ok();
+    crate::verify_published::check(&w, &m, &[]).ok();
+}
+
 /// A directory with no checkpoint mirrors no tree yet: a tile file in it
 /// (a copy, another log's) is not taken for the server's. It was kept run
 /// after run, and the mirror failed `verify-published` for good.

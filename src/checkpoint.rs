@@ -457,7 +457,7 @@ pub enum NoteError {
     /// rotated, an auditor's file holds the old admin's line, and the
     /// advice "give the log's verifier key too" told them to give what
     /// they had given. Not a finding about the note either.
-    #[error("its signature by the log `{origin}` (key ID {}) was not checked: the log's key given (key ID {}) is another admin's{}; give the verifier key of the admin who signed it (after an admin's key is rotated, `claimtrail key vkey` prints a line for each admin, and the new one starts with `{origin}+{}`)", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), given.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) }, key_ids.first().map(|k| k.to_string()).unwrap_or_default())]
+    #[error("its signature by the log `{origin}` (key ID {}) was not checked: the log's key given (key ID {}) is another admin's{}; give the verifier key of the admin who signed it (after an admin's key is rotated, `claimtrail key vkey` prints a line for each admin whose key is not revoked, and the new one starts with `{origin}+{}`)", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), given.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) }, key_ids.first().map(|k| k.to_string()).unwrap_or_default())]
     OtherAdminsKey {
         /// The log's origin.
         origin: String,

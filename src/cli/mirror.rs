@@ -265,6 +265,10 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
         format!("the served one, signed by the verifier key given, is saved as {saved}; but {dir}'s own checkpoint does not verify under that key ({}): it was altered or damaged since it was signed; move {}/checkpoint aside (keep it if you need to know how) and run again", escape(&h.why), word)
     } else if let Some(h) = &r.held_unsigned {
         format!("the served one, signed by the verifier key given, is saved as {saved}; but {dir}'s own checkpoint is not ({}): if an earlier key of the log signed it (give that one too, with another --vkey), the two are evidence to keep; if {dir} was mirrored without --vkey from a server you do not trust, move {}/checkpoint aside and run again", escape(&h.why), word)
+    } else if signed && matches!(r.reason, Reason::Older) {
+        // An older tree of the same history is no second history: a stale
+        // server or a rolled-back log (it said "keep both as evidence").
+        format!("the served one is saved as {saved}; both are signed by the verifier key given and of one history: the server is stale, or the log was rolled back (ask its desk which)")
     } else if signed {
         format!("the served one is saved as {saved}; both it and the held one are signed by the verifier key given: keep both as evidence")
     } else {

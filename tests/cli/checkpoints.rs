@@ -2244,7 +2244,7 @@ fn the_old_admins_vkey_after_a_rotation_is_said_to_be_another_admins() {
     ] {
         let r = w.run(None, args);
         let said = format!(
-            "its signature by the log `test.example/idlib` (key ID {}) was not checked: the log's key given (key ID {}) is another admin's; give the verifier key of the admin who signed it (after an admin's key is rotated, `claimtrail key vkey` prints a line for each admin, and the new one starts with `test.example/idlib+{}`)",
+            "its signature by the log `test.example/idlib` (key ID {}) was not checked: the log's key given (key ID {}) is another admin's; give the verifier key of the admin who signed it (after an admin's key is rotated, `claimtrail key vkey` prints a line for each admin whose key is not revoked, and the new one starts with `test.example/idlib+{}`)",
             id(new),
             id(&old),
             id(new)

@@ -817,6 +817,18 @@ fn what_the_server_gets_wrong_is_named() {
         std::fs::read(old.join("checkpoint")).unwrap()
     );
     assert_eq!(json["saved_as"].as_str().unwrap(), saved.to_str().unwrap());
+    // With the log's key: one history, an older tree of it, not two
+    // histories (it said "keep both as evidence").
+    let r = mirror(
+        &w,
+        &[&rolled_back.url, m.to_str().unwrap(), "--vkey", &w.vkey()],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("both are signed by the verifier key given and of one history: the server is stale, or the log was rolled back (ask its desk which)"),
+        "{}",
+        r.stdout
+    );
 
     // A file the tree needs is not served: named, the rest fetched, and
     // the check says what it leaves unchecked.

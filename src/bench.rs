@@ -1320,8 +1320,12 @@ pub const CHILD_DIR_ENV: &str = "CLAIMTRAIL_BENCH_DIR";
 /// run): 204 MB at 20,000 entries, 322 MB at 60,000, so about 3 KB an
 /// entry and 145 MB besides; with a margin.
 fn bench_bytes(entries: u64) -> u64 {
-    200_000_000 + entries.saturating_mul(3_300)
+    BENCH_FIXED_BYTES + entries.saturating_mul(BENCH_ENTRY_BYTES)
 }
+
+/// [`bench_bytes`]'s two figures: besides the entries, and an entry.
+const BENCH_FIXED_BYTES: u64 = 200_000_000;
+const BENCH_ENTRY_BYTES: u64 = 3_300;
 
 /// Refuses a bench the temporary directory's disk cannot hold, before it
 /// writes anything: `--entries 99999999999` filled a 27 GB disk and then
@@ -1342,7 +1346,7 @@ fn room_for(dir: &Path, entries: u64) -> Result<()> {
         return Ok(());
     }
     let gb = |b: u64| format!("{:.1} GB", b as f64 / 1e9);
-    let fits = free.saturating_sub(200_000_000) / 3_300;
+    let fits = free.saturating_sub(BENCH_FIXED_BYTES) / BENCH_ENTRY_BYTES;
     Err(Error::invalid(
         format!(
             "a bench of {} needs about {} of disk in {}, which has {} free",

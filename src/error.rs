@@ -235,13 +235,7 @@ impl Error {
     /// A damaged database file (SQLite: "database disk image is
     /// malformed"), as opposed to a lock, a full disk or a bug.
     pub fn is_damage(&self) -> bool {
-        matches!(
-            self,
-            Error::Sqlite(e) if matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
-            )
-        )
+        matches!(self, Error::Sqlite(e) if is_corrupt(e))
     }
 
     /// SQLite's own words, for an SQLite error; the whole message otherwise.
@@ -346,12 +340,19 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
 /// disk image is malformed" left them to guess whose file and what kind of
 /// error), and SQLite's own words after it.
 fn sqlite_error(e: &rusqlite::Error) -> String {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
-            format!("the log's file is damaged (SQLite: {})", sqlite_message(e))
-        }
-        _ => format!("database error: {}", sqlite_message(e)),
+    match is_corrupt(e) {
+        true => format!("the log's file is damaged (SQLite: {})", sqlite_message(e)),
+        false => format!("database error: {}", sqlite_message(e)),
     }
+}
+
+/// Whether SQLite found the file damaged ("database disk image is
+/// malformed", "file is not a database").
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
 }
 
 /// Why the database was busy. With `CLAIMTRAIL_BUSY_TIMEOUT=0` nothing is

@@ -753,7 +753,7 @@ fn older_or_fork(dir: &Path, held: &Checkpoint, served: &Checkpoint) -> Reason {
 /// Where fetched files wait in the mirror's directory until the run has
 /// tried every file of the tree (a `.claimtrail-` name: publish, mirror
 /// and verify-published pass over it).
-const WAITING: &str = ".claimtrail-mirror-fetched";
+pub(crate) const WAITING: &str = ".claimtrail-mirror-fetched";
 
 /// The checkpoint the files in [`WAITING`] were fetched for.
 const FETCHED_FOR: &str = ".claimtrail-mirror-fetched-for";

@@ -496,16 +496,12 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
         found.out_of_time = dead.iter().find_map(|k| {
             crate::checkpoint::verify_log_note(note, &cp.origin, std::slice::from_ref(&k.vkey))
                 .ok()?;
-            let name = escape(&k.key.name);
-            Some(match k.key.revoked_seq {
-                Some(r) if r.0 < size => format!(
-                    "{name}, whose key was revoked at entry {r}, within those {size} entries (a signature made after a revocation is what a lost or stolen key makes)"
-                ),
-                _ => format!(
-                    "{name}, whose key was enrolled only at entry {}, after those {size} entries",
-                    k.key.enrolled_seq
-                ),
-            })
+            Some(crate::verify::out_of_time(
+                &k.key.name,
+                k.key.enrolled_seq,
+                k.key.revoked_seq,
+                size,
+            ))
         });
     }
     Ok(found)

@@ -179,7 +179,7 @@ pub fn verify_published(
         // A first mirror cut short (or still running) leaves tiles and its
         // record of what it fetched, and no checkpoint yet: the way on is
         // to run it again, not to find another directory.
-        if std::fs::symlink_metadata(dir.join(".claimtrail-mirror-fetched")).is_ok() {
+        if std::fs::symlink_metadata(dir.join(crate::mirror::WAITING)).is_ok() {
             return Err(Error::invalid(
                 format!(
                     "{} holds no checkpoint: a first `claimtrail mirror` into it was cut short, or is still running",

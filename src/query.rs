@@ -1684,16 +1684,28 @@ pub fn current_verdicts_marked(
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let now = current(rows);
-    let all = verdicts_of(now.iter().map(|a| a.what));
     // `PERSON` ends with the signer's role.
+    Ok(verdicts_marked_of(
+        current(rows)
+            .iter()
+            .map(|a| (a.what, a.signer.ends_with("\nauditor"))),
+    ))
+}
+
+/// The verdicts of current annotations, each with whether an auditor
+/// gave it: each verdict once, in order, and those of them that no one but
+/// an auditor gives.
+pub fn verdicts_marked_of(current: impl IntoIterator<Item = (Verdict, bool)>) -> Marked {
+    let current: Vec<(Verdict, bool)> = current.into_iter().collect();
+    let all = verdicts_of(current.iter().map(|(v, _)| *v));
     let desk = verdicts_of(
-        now.iter()
-            .filter(|a| !a.signer.ends_with("\nauditor"))
-            .map(|a| a.what),
+        current
+            .iter()
+            .filter(|(_, auditor)| !auditor)
+            .map(|(v, _)| *v),
     );
     let auditors_only = all.iter().filter(|v| !desk.contains(v)).copied().collect();
-    Ok((all, auditors_only))
+    (all, auditors_only)
 }
 
 /// The verdicts of a claim's current annotations, each once, in order.
@@ -1732,7 +1744,7 @@ impl StandingClaim {
 }
 
 /// A claim's current verdicts and those only auditors give.
-type Marked = (Vec<Verdict>, Vec<Verdict>);
+pub type Marked = (Vec<Verdict>, Vec<Verdict>);
 
 /// The claims `filter` selects, in id order, one at a time (a list of
 /// every claim of a large log is not held in memory). Speakers alone are
@@ -3177,6 +3189,15 @@ pub struct CheckpointView {
     pub signer: Fingerprint,
     pub signer_name: String,
     pub time: String,
+}
+
+impl CheckpointView {
+    /// Whether it reaches past the end of a log of `entries` entries (its
+    /// tree, or its own entry): the log was cut short or its file altered.
+    /// `status` and `log --uncovered` say so.
+    pub fn beyond(&self, entries: u64) -> bool {
+        self.size.0 > entries || self.seq.0 >= entries
+    }
 }
 
 pub fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointView>> {

@@ -554,33 +554,12 @@ pub fn check_url(url: &str) -> Result<(), String> {
     // `…/%E2%80%AE%3Cscript%3E` showed the reordering character itself.
     // Other hidden characters stay taken encoded (a Persian path's
     // zero-width non-joiner is `%E2%80%8C`).
-    let decoded: Vec<u8> = {
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-            match (
-                bytes[i],
-                bytes.get(i + 1).and_then(|&b| hex(b)),
-                bytes.get(i + 2).and_then(|&b| hex(b)),
-            ) {
-                (b'%', Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 3;
-                }
-                (b, _, _) => {
-                    out.push(b);
-                    i += 1;
-                }
-            }
-        }
-        out
-    };
     // The embeddings, overrides and isolates, which reorder a run of
     // text; not the marks (U+200E, U+200F, U+061C), which right-to-left
     // sites' addresses hold encoded and which reorder nothing around them
     // on their own.
-    if let Some(c) = String::from_utf8_lossy(&decoded)
+    if let Some(c) = percent_encoding::percent_decode_str(url)
+        .decode_utf8_lossy()
         .chars()
         .find(|&c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
     {

@@ -115,9 +115,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
     }
     let checkpoint = query::latest_checkpoint(conn)?;
     let uncovered = query::Uncovered::after(checkpoint.as_ref()).count(entries);
-    let checkpoint_beyond_log = checkpoint
-        .as_ref()
-        .is_some_and(|c| c.size.0 > entries || c.seq.0 >= entries);
+    let checkpoint_beyond_log = checkpoint.as_ref().is_some_and(|c| c.beyond(entries));
     Ok(Status {
         origin,
         entries,

@@ -688,12 +688,8 @@ fn prefix_of(level: TileLevel, bytes: &[u8], width: u16) -> Option<&[u8]> {
     match level {
         TileLevel::Hashes(_) => bytes.get(..usize::from(width) * 32),
         TileLevel::Entries => {
-            let mut at = 0usize;
-            for _ in 0..width {
-                let len = u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]);
-                at += 2 + usize::from(len);
-            }
-            bytes.get(..at)
+            let entries = crate::published::split_bundle(bytes, TILE_WIDTH as u16).ok()?;
+            bytes.get(..entries.get(usize::from(width).checked_sub(1)?)?.end)
         }
     }
 }

@@ -1113,23 +1113,36 @@ fn signed_out_of_time(
     size: u64,
 ) -> Option<String> {
     keys.iter()
-        .filter(|k| k.role == crate::model::Role::Admin && !rules::live_at(k.enrolled, k.revoked, size))
+        .filter(|k| {
+            k.role == crate::model::Role::Admin && !rules::live_at(k.enrolled, k.revoked, size)
+        })
         .find_map(|k| {
             let vk = k.public.verifying_key();
             let v = rules::note_vkey(origin, k.role, &k.name, vk)?;
             crate::checkpoint::verify_log_note(note, origin, std::slice::from_ref(&v)).ok()?;
-            Some(match k.revoked {
-                Some(r) if r.0 < size => format!(
-                    "{}, whose key was revoked at entry {r}, within those {size} entries (a signature made after a revocation is what a lost or stolen key makes)",
-                    crate::text::escape(&k.name)
-                ),
-                _ => format!(
-                    "{}, whose key was enrolled only at entry {}, after those {size} entries",
-                    crate::text::escape(&k.name),
-                    k.enrolled
-                ),
-            })
+            Some(out_of_time(&k.name, k.enrolled, k.revoked, size))
         })
+}
+
+/// Who signed a checkpoint of `size` entries with an admin key that was
+/// not live then: revoked within those entries, or enrolled after them.
+/// Said so by `verify --checkpoint` and by `prove`.
+pub(crate) fn out_of_time(
+    name: &str,
+    enrolled: crate::model::Seq,
+    revoked: Option<crate::model::Seq>,
+    size: u64,
+) -> String {
+    match revoked {
+        Some(r) if r.0 < size => format!(
+            "{}, whose key was revoked at entry {r}, within those {size} entries (a signature made after a revocation is what a lost or stolen key makes)",
+            crate::text::escape(name)
+        ),
+        _ => format!(
+            "{}, whose key was enrolled only at entry {enrolled}, after those {size} entries",
+            crate::text::escape(name)
+        ),
+    }
 }
 
 /// Narrows each forked verdict to the first point of divergence the kept

@@ -180,9 +180,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // 1); `log --uncovered` listed nothing, exit 0, as if all were well.
     if a.uncovered {
         let entries = store.head()?.map_or(0, |(last, _)| last.0 + 1);
-        if let Some(c) = query::latest_checkpoint(store.conn())?
-            .filter(|c| c.size.0 > entries || c.seq.0 >= entries)
-        {
+        if let Some(c) = query::latest_checkpoint(store.conn())?.filter(|c| c.beyond(entries)) {
             errln!(
                 "{}",
                 super::pasteable(&format!(

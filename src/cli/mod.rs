@@ -219,16 +219,20 @@ impl Ctx {
     /// log (--out): never the log's database or its SQLite files
     /// ([`output::refuse_log_files`]), and not `-` ([`output::refuse_dash`]).
     pub fn staged(&self, path: &Path, what: &str) -> Result<output::Staged> {
-        output::refuse_dash(path, what)?;
-        output::refuse_log_files(path, self.db()?, what)?;
+        self.beside_log(path, what)?;
         output::Staged::new(path, what)
     }
 
     /// [`Ctx::staged`] for a file that must be new ([`output::Staged::new_file`]).
     pub fn staged_new_file(&self, path: &Path, what: &str) -> Result<output::Staged> {
-        output::refuse_dash(path, what)?;
-        output::refuse_log_files(path, self.db()?, what)?;
+        self.beside_log(path, what)?;
         output::Staged::new_file(path, what)
+    }
+
+    /// What [`Ctx::staged`] refuses before the file is made.
+    fn beside_log(&self, path: &Path, what: &str) -> Result<()> {
+        output::refuse_dash(path, what)?;
+        output::refuse_log_files(path, self.db()?, what)
     }
 
     pub fn signer(&self) -> Result<Signer> {

@@ -243,17 +243,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let coverage = query::coverage(conn, c.signed.seq)?;
             signed_view::coverage(conn, &coverage)?;
             if ctx.json {
-                let verdicts = query::verdicts_of(standing.iter().map(|a| a.verdict));
-                // Those only an auditor's audit note gives, as `list claims
-                // --json` gives them (the text marks them).
-                let desk = query::verdicts_of(
-                    standing
-                        .iter()
-                        .filter(|a| a.signed.signer_role != Some(claimtrail::model::Role::Auditor))
-                        .map(|a| a.verdict),
-                );
-                let auditor_verdicts: Vec<_> =
-                    verdicts.iter().filter(|v| !desk.contains(v)).collect();
+                // With those only an auditor's audit note gives, as `list
+                // claims --json` gives them (the text marks them).
+                let (verdicts, auditor_verdicts) =
+                    query::verdicts_marked_of(standing.iter().map(|a| {
+                        (
+                            a.verdict,
+                            a.signed.signer_role == Some(claimtrail::model::Role::Auditor),
+                        )
+                    }));
                 let signers = [&c.signed.signer, &s.signed.signer]
                     .into_iter()
                     .chain(anns.iter().chain(&links).map(|a| &a.signed.signer));

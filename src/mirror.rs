@@ -509,6 +509,17 @@ pub fn mirror(
         // Read from what this checkpoint's fetches brought alone: a tile
         // not served there is not made up for by DIR's at the same path.
         let reason = match extends(&[waiting.as_path()], old, &cp) {
+            Ok(Some(Reason::Unchecked(why))) => {
+                // The tiles read do not make the served root: they are not
+                // the served tree's, whatever sent them (a damaged cache,
+                // a tampered answer). Dropped, so that the next run fetches
+                // them again: kept waiting, they failed every later run,
+                // an honest server's too, and the message blamed it.
+                for id in &judged {
+                    let _ = std::fs::remove_file(waiting.join(id.path()));
+                }
+                Some(Reason::Unchecked(why))
+            }
             Ok(reason) => reason,
             Err(unread) => {
                 let sent_as = undecoded.iter().find(|(p, _)| *p == unread.path);
@@ -825,10 +836,22 @@ fn base_url(url: &str) -> Result<String> {
             }
             None => serve.to_string(),
         };
+        // Why, when the scheme is right: the one odd character says it.
+        let why = match url.chars().find(|&c| odd(c)) {
+            Some(_) if !scheme_ok => "",
+            Some('?') => {
+                ": it has a query (`?…`), and the log's files are served under a plain path"
+            }
+            Some('#') => {
+                ": it has a fragment (`#…`), and the log's files are served under a plain path"
+            }
+            Some(_) => ": it holds a space or a control character",
+            None => "",
+        };
         return Err(Error::invalid(
             format!(
-                "`{}` is not the http(s) address of a published log",
-                crate::text::escape(url)
+                "`{}` is not the http(s) address of a published log{why}",
+                crate::text::escape(&without_password(url))
             ),
             hint,
         ));
@@ -846,7 +869,7 @@ fn percent_decoded(path: &str) -> String {
 
 /// `url` with the password of its user information, if any, as `***`:
 /// `https://desk:secret@log.example` is shown `https://desk:***@log.example`.
-fn without_password(url: &str) -> String {
+pub(crate) fn without_password(url: &str) -> String {
     let Some(start) = url.find("://").map(|i| i + 3) else {
         return url.to_string();
     };

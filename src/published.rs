@@ -108,7 +108,8 @@ pub struct PublishedReport {
     pub with_entries: bool,
     /// Entries read and checked.
     pub entries: u64,
-    /// Hash tiles and entry bundles read.
+    /// Hash tiles and entry bundles read (a file missing or unreadable is
+    /// not counted: it is a problem).
     pub tiles: u64,
     pub bundles: u64,
     /// Tiles and bundles of earlier sizes, kept for readers of earlier
@@ -164,7 +165,7 @@ pub fn verify_published(
             return Err(Error::invalid(
                 format!(
                     "{} is an address, and verify-published checks a directory",
-                    crate::text::escape(&shown)
+                    crate::text::escape(&crate::mirror::without_password(&shown))
                 ),
                 "fetch the log first, then check the copy: claimtrail mirror URL DIR && claimtrail verify-published DIR",
             ));
@@ -667,8 +668,8 @@ impl<'d> Monitor<'d> {
     }
 
     fn compare_tile(&mut self, id: TileId, want: &[u8]) {
-        self.tiles += 1;
         if let Some(got) = self.read(id, want.len()) {
+            self.tiles += 1;
             if got != want {
                 if self.problems.len() < MAX_LISTED {
                     self.tile_mismatches.push(self.problems.len());
@@ -1019,9 +1020,11 @@ impl<'d> Monitor<'d> {
         for index in from..to {
             let id = bundle_id(index, self.size);
             let cap = usize::from(id.width) * (2 + MAX_BUNDLED_LEAF);
-            self.bundles += 1;
             let bytes = match read_tile(self.dir, id, cap) {
-                Ok(bytes) => bytes,
+                Ok(bytes) => {
+                    self.bundles += 1;
+                    bytes
+                }
                 Err(detail) => {
                     chunk.problem = Some(detail);
                     break;
@@ -1078,11 +1081,11 @@ impl<'d> Monitor<'d> {
                 index,
                 width,
             };
-            self.tiles += 1;
             let Some(bytes) = self.read(id, usize::from(width) * 32) else {
                 self.stopped = true;
                 return;
             };
+            self.tiles += 1;
             if bytes.len() != usize::from(width) * 32 {
                 self.tile_problem(format!(
                     "{} holds {} bytes, not {} hashes{}",

@@ -287,16 +287,18 @@ pub struct AnnotationView {
 
 /// One entry of `claimtrail log`, read without verifying it: the kind as
 /// the `entries` row names it, time and signer as the payload states them
-/// (empty when the payload does not parse), so that a damaged log can
+/// (`None` when the payload does not parse), so that a damaged log can
 /// still be listed to find the entry `verify` names.
 #[derive(Clone, Debug, Serialize)]
 pub struct LogLine {
     pub seq: Seq,
     pub kind: String,
     pub id: Option<ItemId>,
-    pub time: String,
-    pub signer: String,
-    pub signer_name: String,
+    pub time: Option<String>,
+    pub signer: Option<String>,
+    /// The signer's enrolment name (`?` for a key the log does not
+    /// enroll); `None` with the signer.
+    pub signer_name: Option<String>,
     pub hash: Hash,
     /// The item an entry acts on, when it makes none: the claim a
     /// `claim.retract` retracts, the source a `source.amend` or
@@ -2804,7 +2806,9 @@ impl LogFilter {
 
     /// The signer and time conditions, of a parsed line.
     fn holds(&self, l: &LogLine) -> bool {
-        self.meets(l.signer.as_bytes(), l.time.as_bytes())
+        let signer = l.signer.as_deref().unwrap_or_default();
+        let time = l.time.as_deref().unwrap_or_default();
+        self.meets(signer.as_bytes(), time.as_bytes())
     }
 
     fn meets(&self, signer: &[u8], time: &[u8]) -> bool {
@@ -2992,8 +2996,8 @@ fn log_line_of(
             (
                 id,
                 target,
-                p.header.time.clone(),
-                p.header.signer.to_string(),
+                Some(p.header.time.clone()),
+                Some(p.header.signer.to_string()),
                 match &p.body {
                     // The key by its name, as `key.add` names it (its
                     // fingerprint alone, cut short, named no one).
@@ -3006,13 +3010,25 @@ fn log_line_of(
                 },
             )
         }
-        Err(_) => (
-            None,
-            None,
-            String::new(),
-            String::new(),
-            "(unreadable payload: run `claimtrail verify`)".into(),
-        ),
+        Err(_) => {
+            // Its number is spent all the same, by the kind its row names
+            // (as verify and `log --seq` number the entries after it):
+            // not counted, every later item was listed one lower.
+            if let Some(k) = kind.parse::<Kind>().ok().and_then(Kind::creates) {
+                number(k)?;
+            }
+            (
+                None,
+                None,
+                None,
+                None,
+                "(unreadable payload: run `claimtrail verify`)".into(),
+            )
+        }
+    };
+    let signer_name = match &signer {
+        Some(s) => Some(key_name(conn, s)?),
+        None => None,
     };
     Ok(LogLine {
         seq,
@@ -3020,7 +3036,7 @@ fn log_line_of(
         id,
         target,
         time,
-        signer_name: key_name(conn, &signer)?,
+        signer_name,
         signer,
         hash,
         summary,

@@ -165,10 +165,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         |l: &query::LogLine| {
             vec![
                 l.seq.to_string(),
-                l.time.clone(),
+                l.time.clone().unwrap_or_default(),
                 l.kind.clone(),
                 l.id.map(|i| i.to_string()).unwrap_or_default(),
-                l.signer_name.clone(),
+                l.signer_name.clone().unwrap_or_else(|| "?".into()),
                 l.hash.to_hex()[..12].to_string(),
                 l.summary.clone(),
             ]

@@ -194,22 +194,34 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         )?;
     }
     let unserved = m.missing.len() + m.damaged.len() + m.undecoded.len();
+    // Said alike whatever came of each file: the PROBLEM lines tell a 404
+    // from a damaged answer (every file served damaged was "not served").
+    let files = format!(
+        "{} of the tree not served, or served damaged",
+        output::count(unserved as u64, "file")
+    );
     if unserved == 0 {
         let tree_only = if m.entries { "" } else { " --tree-only" };
         outln!(
             "check it with no database: claimtrail verify-published {word}{tree_only} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
         )?;
+    } else if m.previous.is_none() && (m.gave_up || !m.dir.join("tile/0").is_dir()) {
+        // Nothing to check: no checkpoint written (given up on), or no
+        // hash tile (verify-published found the one it named missing).
+        outln!(
+            "FAILED: {files}; {dir} holds no tree yet: run the same command again once the server serves the tree its checkpoint names"
+        )?;
+    } else if m.gave_up {
+        outln!("FAILED: {files}; `claimtrail verify-published {word}` checks the tree {dir} held")?;
     } else if m.entries && m.size.0 > 0 && !m.dir.join("tile/entries").is_dir() {
         // No entry bundle at all: verify-published would refuse the
         // directory as one without entries rather than list what is left.
         outln!(
-            "FAILED: {} of the tree not served, every entry bundle among them; `claimtrail verify-published {word} --tree-only --vkey KEY` checks what tree there is, without the entries",
-            output::count(unserved as u64, "file")
+            "FAILED: {files}, every entry bundle among them; `claimtrail verify-published {word} --tree-only --vkey KEY` checks what tree there is, without the entries"
         )?;
     } else {
         outln!(
-            "FAILED: {} of the tree not served, or served damaged; `claimtrail verify-published {word}` shows what is left unchecked",
-            output::count(unserved as u64, "file")
+            "FAILED: {files}; `claimtrail verify-published {word}` shows what is left unchecked"
         )?;
     }
     Ok(())
@@ -269,6 +281,10 @@ fn refused(r: &Refused, signed: bool) -> Result<()> {
         // An older tree of the same history is no second history: a stale
         // server or a rolled-back log (it said "keep both as evidence").
         format!("the served one is saved as {saved}; both are signed by the verifier key given and of one history: the server is stale, or the log was rolled back (ask its desk which)")
+    } else if signed && matches!(r.reason, Reason::Unchecked(_)) {
+        // Not evidence of two histories: the tiles that would tell were
+        // not served whole.
+        format!("the served one is saved as {saved}; both are signed by the verifier key given, and whether they are of one history is known only from the served tree's tiles")
     } else if signed {
         format!("the served one is saved as {saved}; both it and the held one are signed by the verifier key given: keep both as evidence")
     } else {

@@ -65,8 +65,8 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>, unreadable: Option<&Error>) -
                 l.seq,
                 l.kind,
                 l.id.map(|id| format!(" {id}")).unwrap_or_default(),
-                escape(&l.signer_name),
-                l.time
+                escape(l.signer_name.as_deref().unwrap_or("?")),
+                l.time.as_deref().unwrap_or("?")
             ),
         },
     )?;

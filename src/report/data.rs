@@ -246,8 +246,7 @@ pub fn gather(
         Some(last) => query::log_line(conn, Seq(last))
             .ok()
             .flatten()
-            .map(|l| l.time)
-            .filter(|t| !t.is_empty()),
+            .and_then(|l| l.time),
         None => None,
     };
 
@@ -797,9 +796,11 @@ fn entries(
             seq: l.seq,
             kind: l.kind,
             id: l.id,
-            time: l.time,
-            signer: l.signer,
-            signer_name: l.signer_name,
+            // A report is of a log verify found whole: every payload
+            // parses, so none of these is `None`.
+            time: l.time.unwrap_or_default(),
+            signer: l.signer.unwrap_or_default(),
+            signer_name: l.signer_name.unwrap_or_default(),
             hash: l.hash,
             prev,
             payload: text,

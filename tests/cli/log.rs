@@ -365,3 +365,47 @@ fn what_was_appended_after_a_kept_checkpoint() {
         .error("cannot read cp-none.txt");
     assert!(before == w.db_bytes());
 }
+
+/// A damaged log is listed to find the entry `verify` names: an entry
+/// whose payload no longer parses spends its item's number all the same,
+/// so the items after it have the numbers `verify`, `log --seq` and `show`
+/// give them (the listing gave each one lower), and what cannot be read
+/// is null, not an empty time or signer.
+#[test]
+fn an_unreadable_entry_keeps_the_numbers_after_it() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET payload = X'7B7D' WHERE seq = 4");
+    let all = lines(&w, None, &[]);
+    assert_eq!(all[4]["kind"], "claim.add");
+    assert_eq!(all[4]["id"], serde_json::Value::Null);
+    assert_eq!(all[4]["time"], serde_json::Value::Null);
+    assert_eq!(all[4]["signer"], serde_json::Value::Null);
+    assert_eq!(all[4]["signer_name"], serde_json::Value::Null);
+    assert_eq!(all[5]["id"], "C2", "{:?}", all[5]);
+    // Filtered, and the last few: the same numbers.
+    for args in [&["--kind", "claim"][..], &["-n", "3"][..]] {
+        let some = lines(&w, None, args);
+        let c2 = some.iter().find(|l| l["seq"] == 5).unwrap();
+        assert_eq!(c2["id"], "C2", "{args:?}");
+    }
+    let one: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "log", "--seq", "5"]).ok()).unwrap();
+    assert_eq!(one["entry"]["id"], "C2", "{one}");
+    let table = w.run(None, &["log"]).ok().to_string();
+    let row = table.lines().find(|l| l.starts_with("5 ")).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[2..4], ["claim.add", "C2"], "{table}");
+    let damaged = table.lines().find(|l| l.starts_with("4 ")).unwrap();
+    assert!(
+        damaged.contains("(unreadable payload: run `claimtrail verify`)")
+            && damaged.contains(" ? "),
+        "{table}"
+    );
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("PROBLEM entry 4 (claim.add"),
+        "{}",
+        r.stdout
+    );
+}

@@ -479,6 +479,52 @@ fn files_fetched_for_one_tree_are_not_kept_for_another() {
     crate::verify_published::check(&w, &m, &[]).ok();
 }
 
+/// A hash tile served damaged once (the right length, the wrong bytes)
+/// while the log grew: the mirror is refused, as it must be, and the next
+/// run against an honest server takes the tree. The damaged tile was kept
+/// waiting and never asked for again: every later run was refused, saying
+/// the honest server's tiles did not make its root, and "keep both as
+/// evidence" of what was no second history.
+#[test]
+fn a_tile_served_damaged_once_is_fetched_again() {
+    let (w, site) = published();
+    let v = w.vkey();
+    let m = w.path("mirror");
+    let d = m.to_str().unwrap();
+    let honest = serve(site.clone());
+    mirror(&w, &[&honest.url, d, "--vkey", &v]).ok();
+    grow(&w, "two");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let bad = crate::verify_published::copy_site(&w, &site, "bad");
+    let top = bad.join("tile/1/000.p/2");
+    let mut b = std::fs::read(&top).unwrap();
+    b[40] ^= 1;
+    std::fs::write(&top, b).unwrap();
+    let damaging = serve(bad);
+    let r = mirror(&w, &[&damaging.url, d, "--vkey", &v]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("the hash tiles served do not make the served root at 608 entries\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("both are signed by the verifier key given, and whether they are of one history is known only from the served tree's tiles; run the same command again once the server serves the tree whole"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("keep both as evidence"), "{}", r.stdout);
+    honest.requests();
+    let out = mirror(&w, &[&honest.url, d, "--vkey", &v]).ok().to_string();
+    assert!(out.contains("checkpoint of 608 entries"), "{out}");
+    assert!(
+        honest.requests().contains(&"/tile/1/000.p/2".to_string()),
+        "the damaged tile was not fetched again"
+    );
+    check(&w, &m, &["--vkey", &v]).ok();
+}
+
 #[test]
 fn a_monitor_follows_the_log_over_http() {
     let (w, site) = published();
@@ -863,7 +909,7 @@ fn what_the_server_gets_wrong_is_named() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout.ends_with(&format!(
-            " of the tree not served, every entry bundle among them; `claimtrail verify-published {} --tree-only --vkey KEY` checks what tree there is, without the entries\n",
+            " of the tree not served, or served damaged, every entry bundle among them; `claimtrail verify-published {} --tree-only --vkey KEY` checks what tree there is, without the entries\n",
             withheld.display()
         )),
         "{}",
@@ -892,6 +938,15 @@ fn what_the_server_gets_wrong_is_named() {
         assert!(r.stdout.contains(&format!("\n{line}\n")), "{}", r.stdout);
     }
     assert!(!shaped.join("tile/0/000").exists() && !shaped.join("tile/entries/000").exists());
+    // Said as what they are (files served damaged were "not served").
+    assert!(
+        r.stdout.ends_with(&format!(
+            " files of the tree not served, or served damaged; `claimtrail verify-published {}` shows what is left unchecked\n",
+            shaped.display()
+        )),
+        "{}",
+        r.stdout
+    );
     std::fs::write(&tile, tile_bytes).unwrap();
     std::fs::write(&bundle, bundle_bytes).unwrap();
 
@@ -914,6 +969,13 @@ fn what_the_server_gets_wrong_is_named() {
         r.stdout
     );
     assert!(!m3.join("checkpoint").exists());
+    // Nothing to check there: no verify-published sent to a directory
+    // with no checkpoint (it exits 2).
+    assert!(
+        r.stdout.ends_with(&format!(" of the tree not served, or served damaged; {} holds no tree yet: run the same command again once the server serves the tree its checkpoint names\n", m3.display())),
+        "{}",
+        r.stdout
+    );
     // Counted with the few that the other fetchers had asked for already:
     // at most one each of the seven others.
     let failed = r
@@ -985,6 +1047,14 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     ] {
         w.run(None, &["mirror", url, "copy"]).error(hint);
     }
+    // An address with a query or a fragment says so, and its password is
+    // not printed (it was, in full).
+    w.run(None, &["mirror", "https://desk:s3cret@log.example/?v=1", "copy"])
+        .error("error: `https://desk:***@log.example/?v=1` is not the http(s) address of a published log: it has a query (`?…`), and the log's files are served under a plain path (hint: ");
+    w.run(None, &["mirror", "https://desk:s3cret@log.example/#top", "copy"])
+        .error("error: `https://desk:***@log.example/#top` is not the http(s) address of a published log: it has a fragment (`#…`), ");
+    let r = w.run(None, &["mirror", "http://u:secret pw@127.0.0.1/", "copy"]);
+    r.error("error: `http://u:***@127.0.0.1/` is not the http(s) address of a published log: it holds a space or a control character (hint: ");
     // Another scheme is no directory: no such hint.
     let r = w.run(None, &["mirror", "ftp://example.org/log", "copy"]);
     r.error("error: `ftp://example.org/log` is not the http(s) address of a published log (hint: give the address under which `checkpoint` and `tile/` are served, e.g. https://log.example/)");

@@ -41,7 +41,7 @@ fn check_within(w: &Work, dir: &Path) -> Run {
 
 /// A copy of the published directory `site`, as `name` in the work
 /// directory, to tamper with.
-fn copy_site(w: &Work, site: &Path, name: &str) -> std::path::PathBuf {
+pub(crate) fn copy_site(w: &Work, site: &Path, name: &str) -> std::path::PathBuf {
     let d = w.path(name);
     let status = std::process::Command::new("cp")
         .args(["-r", site.to_str().unwrap(), d.to_str().unwrap()])
@@ -364,6 +364,8 @@ fn what_cannot_be_checked_is_refused_with_exit_2() {
     check(&w, Path::new("https://log.example/"), &[]).error(
         "error: https://log.example/ is an address, and verify-published checks a directory (hint: fetch the log first, then check the copy: claimtrail mirror URL DIR && claimtrail verify-published DIR)",
     );
+    check(&w, Path::new("https://desk:s3cret@log.example/"), &[])
+        .error("error: https://desk:***@log.example/ is an address, and verify-published checks a directory (hint: ");
     std::fs::create_dir(w.path("odd")).unwrap();
     std::fs::write(w.path("odd/checkpoint"), "not a note").unwrap();
     check(&w, &w.path("odd"), &[]).error("odd/checkpoint: ");
@@ -553,6 +555,15 @@ fn a_directory_of_several_chunks_is_checked_in_order() {
     });
     assert!(
         signature < missing && missing < stopped && signature.is_some(),
+        "{}",
+        r.stdout
+    );
+    // The counts are of the files read: the ten bundles before the missing
+    // one, and the level-0 tiles of the entries they hold (the missing
+    // bundle was counted as read).
+    assert!(
+        r.stdout
+            .contains("read 2,560 entries in 10 bundles and 10 hash tiles;"),
         "{}",
         r.stdout
     );

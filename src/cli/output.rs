@@ -494,17 +494,50 @@ pub fn while_verifying<T>(what: &str, f: impl FnOnce(&mut dyn FnMut(u64, u64)) -
     while_counting(what, "entries", f)
 }
 
-/// [`while_verifying`] for work counted in other `units` ("files").
+/// [`while_counting`] for work counted in other `units` ("files").
 pub fn while_counting<T>(
     what: &str,
     units: &str,
+    f: impl FnOnce(&mut dyn FnMut(u64, u64)) -> T,
+) -> T {
+    while_counting_then(what, units, None, f)
+}
+
+/// [`while_verifying`], then `then` and the time it has taken, once every
+/// entry is verified: the work after verify (a report of the whole log,
+/// seconds of it) showed a finished bar that did not move.
+pub fn while_verifying_then<T>(
+    what: &str,
+    then: &str,
+    f: impl FnOnce(&mut dyn FnMut(u64, u64)) -> T,
+) -> T {
+    while_counting_then(what, "entries", Some(then), f)
+}
+
+fn while_counting_then<T>(
+    what: &str,
+    units: &str,
+    then: Option<&str>,
     f: impl FnOnce(&mut dyn FnMut(u64, u64)) -> T,
 ) -> T {
     let bar = counting_bar(what, units);
     let _erased = bar
         .as_ref()
         .map(|_| claimtrail::interrupt::erase_line_on_interrupt());
-    let out = f(&mut |done, total| progress(&bar, done, total));
+    let mut after = then;
+    let out = f(&mut |done, total| {
+        progress(&bar, done, total);
+        if let (Some(b), true) = (&bar, done >= total) {
+            if let Some(then) = after.take() {
+                if let Ok(style) =
+                    indicatif::ProgressStyle::with_template(&format!("{then} {{elapsed}}"))
+                {
+                    b.set_style(style);
+                }
+                b.enable_steady_tick(std::time::Duration::from_millis(500));
+            }
+        }
+    });
     if let Some(b) = bar {
         b.finish_and_clear();
     }

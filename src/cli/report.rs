@@ -69,10 +69,15 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
     }
     let store = ctx.read()?;
     // Every report runs a full verify first: on a large log, seconds.
-    let data = output::while_verifying("verifying the log for the report:", |progress| {
-        report::gather_at_latest_checkpoint(&store, &ids, progress)
-    })?;
-    let text = report::render(&data, format)?;
+    let (data, text) = output::while_verifying_then(
+        "verifying the log for the report:",
+        "verified; making the report:",
+        |progress| -> Result<_> {
+            let data = report::gather_at_latest_checkpoint(&store, &ids, progress)?;
+            let text = report::render(&data, format)?;
+            Ok((data, text))
+        },
+    )?;
     match &a.out {
         Some(path) => {
             write_file(path, text.as_bytes())?;

@@ -375,12 +375,18 @@ fn claims(o: &mut String, r: &Report) {
     if r.claims.is_empty() {
         let _ = writeln!(o, "<p>None.</p>");
     }
+    // Each speaker's record once: the claims of one speaker share it, and
+    // made again per claim it was the most of a whole-log report's time.
+    let mut records = Records::new();
     for c in &r.claims {
-        claim(o, r, c);
+        claim(o, r, c, &mut records);
     }
 }
 
-fn claim(o: &mut String, r: &Report, c: &ClaimView) {
+/// Each speaker's reliability record as shown, by speaker.
+type Records<'a> = std::collections::HashMap<&'a str, String>;
+
+fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut Records<'a>) {
     let _ = writeln!(
         o,
         "<article class=\"card claim\" id=\"{}\">\n<h3>{} — {} <span class=\"badge kind\">{}</span></h3>",
@@ -467,17 +473,19 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     }
     if let Some(grades) = r.speaker_reliability.get(&c.speaker) {
         if !grades.is_empty() {
-            let record = super::record_summary(grades, |g| {
-                format!(
-                    "{} by {} on {} ({}{})",
-                    esc(&g.reliability),
-                    bdi(&g.signer_name),
-                    esc(&g.claim),
-                    esc(&g.annotation),
-                    esc(&super::superseded_note(g))
-                )
+            let record = records.entry(c.speaker.as_str()).or_insert_with(|| {
+                super::record_summary(grades, |g| {
+                    format!(
+                        "{} by {} on {} ({}{})",
+                        esc(&g.reliability),
+                        bdi(&g.signer_name),
+                        esc(&g.claim),
+                        esc(&g.annotation),
+                        esc(&super::superseded_note(g))
+                    )
+                })
             });
-            rows.push(("speaker's reliability record", record));
+            rows.push(("speaker's reliability record", record.clone()));
         }
     }
     fields(o, &rows);

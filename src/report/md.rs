@@ -214,12 +214,18 @@ fn claims(o: &mut String, r: &Report) {
     if r.claims.is_empty() {
         let _ = writeln!(o, "(none)\n");
     }
+    // Each speaker's record once: the claims of one speaker share it, and
+    // made again per claim it was the most of a whole-log report's time.
+    let mut records = Records::new();
     for c in &r.claims {
-        claim(o, r, c);
+        claim(o, r, c, &mut records);
     }
 }
 
-fn claim(o: &mut String, r: &Report, c: &ClaimView) {
+/// Each speaker's reliability record as shown, by speaker.
+type Records<'a> = std::collections::HashMap<&'a str, String>;
+
+fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut Records<'a>) {
     let _ = writeln!(
         o,
         "### {}\n",
@@ -295,15 +301,17 @@ fn claim(o: &mut String, r: &Report, c: &ClaimView) {
     );
     if let Some(grades) = r.speaker_reliability.get(&c.speaker) {
         if !grades.is_empty() {
-            let record = crate::report::record_summary(grades, |g| {
-                format!(
-                    "{} by {} on {} ({}{})",
-                    inline(&g.reliability),
-                    inline(&g.signer_name),
-                    g.claim,
-                    g.annotation,
-                    crate::report::superseded_note(g)
-                )
+            let record = records.entry(c.speaker.as_str()).or_insert_with(|| {
+                crate::report::record_summary(grades, |g| {
+                    format!(
+                        "{} by {} on {} ({}{})",
+                        inline(&g.reliability),
+                        inline(&g.signer_name),
+                        g.claim,
+                        g.annotation,
+                        crate::report::superseded_note(g)
+                    )
+                })
             });
             let _ = writeln!(o, "- **Speaker's reliability record:** {record}");
         }

@@ -145,6 +145,7 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
                 char_spans: Default::default(),
                 quote_contexts: Default::default(),
                 entries: Vec::new(),
+                index: Default::default(),
                 ..report.clone()
             };
             &withheld

@@ -576,6 +576,7 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
         }
     }
     let mut done = BTreeSet::new();
+    let mut replacements = query::Replacements::default();
     while let Some(seq) = todo.pop() {
         if !done.insert(seq) {
             continue;
@@ -646,7 +647,8 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
                 // annotation) showed it as the claim's current verdict,
                 // where the log, `show` and `report` give the later one.
                 for n in seqs_of("SELECT id FROM annotations WHERE seq = ?", &at)? {
-                    if let Some(later) = query::annotation(conn, n)?.replaced_by {
+                    let a = query::annotation_using(conn, n, &mut replacements)?;
+                    if let Some(later) = a.replaced_by {
                         todo.extend(seqs_of(
                             "SELECT seq FROM annotations WHERE id = ?",
                             &(later.n as i64),

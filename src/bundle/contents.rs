@@ -51,6 +51,10 @@ pub struct BundleContents {
 pub struct Standing {
     pub claim: ItemId,
     pub verdicts: Vec<Verdict>,
+    /// Those of `verdicts` that only an auditor's audit note gives, as
+    /// `list claims --json` marks them; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub auditor_verdicts: Vec<Verdict>,
     pub current: Vec<ItemId>,
     /// Whether the bundle was exported for this claim or its source, and
     /// so carries every annotation of it that the log held at the
@@ -309,9 +313,13 @@ pub(super) fn build(
         }
         let complete =
             requested.is_some_and(|r| r.contains(&claim.id) || r.contains(&claim.source));
+        let auditor = |a: &&AnnotationView| a.signed.signer_role == Some(Role::Auditor);
+        let (verdicts, auditor_verdicts) =
+            crate::query::verdicts_marked_of(current.iter().map(|a| (a.verdict, auditor(a))));
         c.standing.push(Standing {
             claim: claim.id,
-            verdicts: crate::query::verdicts_of(current.iter().map(|a| a.verdict)),
+            verdicts,
+            auditor_verdicts,
             current: current.iter().map(|a| a.id).collect(),
             complete,
             referred_to_by: match complete {

@@ -376,7 +376,7 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
                 }
                 false => "none in the bundle".to_string(),
             },
-            |s| model::join(&s.verdicts, ", "),
+            |s| output::verdicts_marked(&s.verdicts, &s.auditor_verdicts, ", "),
         );
         match partial {
             true => outln!(

@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys;
-use crate::model::{Fingerprint, IdKind, ItemId, Seq, Verdict};
+use crate::model::{Fingerprint, IdKind, ItemId, Role, Seq, Verdict};
 use crate::query::{self, AnnotationView, ClaimView, KeyView, SourceView, SpeakerGrade};
 use crate::store::Store;
 use crate::verify::{self, Problem};
@@ -166,6 +166,12 @@ pub struct Report {
     /// from the annotations the report shows; empty when none. A program
     /// reading the JSON had to apply that rule itself.
     pub verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>>,
+    /// Of each claim's `verdicts`, those that only an auditor's audit note
+    /// gives (`list claims --json`'s `auditor_verdicts`): a claim only an
+    /// auditor judged read, in the JSON report, as judged by the desk.
+    /// Claims with none are left out, and the member when no claim has any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub auditor_verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>>,
     /// For each speaker of a reported claim: every reliability grade the
     /// speaker received, across all claims of the log.
     pub speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
@@ -288,6 +294,7 @@ pub fn gather(
         annotations: items.annotations,
         relations: items.relations,
         verdicts: items.verdicts,
+        auditor_verdicts: items.auditor_verdicts,
         later: items.later,
         speaker_reliability: items.speaker_reliability,
         char_spans: items.char_spans,
@@ -306,6 +313,7 @@ struct Items {
     annotations: Vec<AnnotationView>,
     relations: Vec<Relation>,
     verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>>,
+    auditor_verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>>,
     later: BTreeMap<ItemId, ItemId>,
     speaker_reliability: BTreeMap<String, Vec<SpeakerGrade>>,
     char_spans: BTreeMap<ItemId, [u64; 2]>,
@@ -346,6 +354,7 @@ fn items(
     let mut later = BTreeMap::new();
     let mut verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>> =
         claims.iter().map(|c| (c.id, Vec::new())).collect();
+    let mut auditor_verdicts = BTreeMap::new();
     let retracted_claims: BTreeSet<ItemId> = claims
         .iter()
         .filter(|c| c.retraction.is_some())
@@ -358,7 +367,13 @@ fn items(
             .get_mut(&claim)
             .filter(|_| !retracted_claims.contains(&claim))
         {
-            *v = query::verdicts_of(now.iter().map(|a| a.verdict));
+            let auditor = |a: &&AnnotationView| a.signed.signer_role == Some(Role::Auditor);
+            let (all, auditors_only) =
+                query::verdicts_marked_of(now.iter().map(|a| (a.verdict, auditor(a))));
+            *v = all;
+            if !auditors_only.is_empty() {
+                auditor_verdicts.insert(claim, auditors_only);
+            }
         }
         current.extend(now.iter().map(|a| a.id));
         later.extend(query::replaced(&anns, &now));
@@ -460,6 +475,7 @@ fn items(
         annotations,
         relations,
         verdicts,
+        auditor_verdicts,
         later,
         speaker_reliability,
         char_spans,

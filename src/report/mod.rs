@@ -140,6 +140,7 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
                 annotations: Vec::new(),
                 relations: Vec::new(),
                 verdicts: Default::default(),
+                auditor_verdicts: Default::default(),
                 later: Default::default(),
                 speaker_reliability: Default::default(),
                 char_spans: Default::default(),

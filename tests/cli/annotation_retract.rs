@@ -832,6 +832,56 @@ fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
         serde_json::json!(["disputed"]),
         "{c2}"
     );
+    // The JSON report and a bundle mark it too (they gave it as the
+    // desk's), and verify-bundle --show says it as the lists do.
+    let report: serde_json::Value = serde_json::from_str(
+        w.run(None, &["report", "C1", "C2", "--format", "json"])
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(
+        report["auditor_verdicts"],
+        serde_json::json!({"C2": ["disputed"]}),
+        "{}",
+        report["auditor_verdicts"]
+    );
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let bundle = w.path("c2.bundle");
+    w.run(None, &["export", "C2", "--out", bundle.to_str().unwrap()])
+        .ok();
+    let shown = w
+        .run(None, &["verify-bundle", bundle.to_str().unwrap(), "--show"])
+        .ok()
+        .to_string();
+    assert!(
+        shown.contains("\n    verdicts: disputed (auditor)\n"),
+        "{shown}"
+    );
+    let v: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &[
+                "--json",
+                "verify-bundle",
+                bundle.to_str().unwrap(),
+                "--show",
+            ],
+        )
+        .ok(),
+    )
+    .unwrap();
+    let standing = &v["contents"]["standing"];
+    let c2 = standing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["claim"] == "C2")
+        .unwrap();
+    assert_eq!(
+        c2["auditor_verdicts"],
+        serde_json::json!(["disputed"]),
+        "{standing}"
+    );
     // The desk's own verdict beside it is no longer the auditor's alone.
     w.run(
         Some("analyst"),
@@ -840,4 +890,7 @@ fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
     .ok();
     let list = w.run(None, &["list", "claims"]).ok().to_string();
     assert!(!list.contains("(auditor)"), "{list}");
+    let report: serde_json::Value =
+        serde_json::from_str(w.run(None, &["report", "C2", "--format", "json"]).ok()).unwrap();
+    assert!(report.get("auditor_verdicts").is_none(), "{report}");
 }

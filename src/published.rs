@@ -106,8 +106,9 @@ pub struct PublishedReport {
     pub anchored: bool,
     /// Whether the directory holds its entries (not `publish --no-entries`).
     pub with_entries: bool,
-    /// Entries read and checked.
-    pub entries: u64,
+    /// Entries read and checked; `None` without entries (`--tree-only`,
+    /// `publish --no-entries`): none were read, which is not none found.
+    pub entries: Option<u64>,
     /// Hash tiles and entry bundles read (a file missing or unreadable is
     /// not counted: it is a problem).
     pub tiles: u64,
@@ -122,8 +123,8 @@ pub struct PublishedReport {
     pub notes: Vec<String>,
     /// The hash of the last entry read.
     pub head: Option<Hash>,
-    /// What the entries that passed hold (with entries only).
-    pub counts: Counts,
+    /// What the entries that passed hold; `None` without entries.
+    pub counts: Option<Counts>,
     pub checks: Vec<&'static str>,
     pub not_checked: Vec<&'static str>,
     pub ok: bool,
@@ -1532,13 +1533,13 @@ impl<'d> Monitor<'d> {
             unchecked_lines,
             anchored: anchored && ok,
             with_entries,
-            entries: self.next_seq, // 0 without entries: none were read
+            entries: with_entries.then_some(self.next_seq),
             tiles: self.tiles,
             bundles: self.bundles,
             earlier_tiles: self.earlier,
             notes: self.notes,
             head: (self.next_seq > 0).then_some(self.prev),
-            counts: self.counts,
+            counts: with_entries.then_some(self.counts),
             checks,
             not_checked,
             ok,

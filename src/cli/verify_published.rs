@@ -88,12 +88,14 @@ fn text(r: &PublishedReport) -> Result<()> {
         };
         outln!(
             "read {} in {} and {}{earlier}; head {}",
-            output::count(r.entries, "entry"),
+            output::count(r.entries.unwrap_or_default(), "entry"),
             output::count(r.bundles, "bundle"),
             output::count(r.tiles, "hash tile"),
             r.head.map_or("-".into(), |h| h.to_hex())
         )?;
-        super::verify::counts_line(&r.counts)?;
+        if let Some(counts) = &r.counts {
+            super::verify::counts_line(counts)?;
+        }
     } else {
         outln!(
             "read {}; the tree alone is checked (--tree-only)",

@@ -256,6 +256,15 @@ fn a_directory_without_entries_is_checked_as_a_tree_under_the_vkey() {
     assert!(out.ends_with(
         "OK: the tiles make the tree of the checkpoint, which the verifier key signed\n"
     ));
+    // No entry was read: none counted, not zero found (the JSON said 0
+    // entries and 0 of everything for a tree of 7).
+    let json: serde_json::Value =
+        serde_json::from_str(check(&w, &site, &["--vkey", &v, "--tree-only", "--json"]).ok())
+            .unwrap();
+    assert_eq!(json["checkpoint_size"], 7);
+    assert_eq!(json["entries"], serde_json::Value::Null, "{json}");
+    assert_eq!(json["counts"], serde_json::Value::Null, "{json}");
+    assert_eq!(json["tiles"], 1);
     // A hash changed in the level-0 tile: the tree is not the checkpoint's.
     let tile = site.join("tile/0/000.p/7");
     let mut b = std::fs::read(&tile).unwrap();

@@ -357,6 +357,14 @@ pub fn mirror(
     if waiting.exists() && !same_tree {
         std::fs::remove_dir_all(&waiting).map_err(|e| Error::write(&waiting, &e))?;
     }
+    // A run cut short while it moved this tree's files into place (`kill
+    // -9`): the files under `tile/` are its own, not strays to set aside
+    // (they were, hundreds at a time, and fetched again).
+    let placing = dir.join(PLACING);
+    let resumed_placing = same_tree && placing.is_file();
+    if !same_tree {
+        let _ = std::fs::remove_file(&placing);
+    }
     std::fs::write(&fetched_for, &note).map_err(|e| Error::write(&fetched_for, &e))?;
     let staging = tempfile::Builder::new()
         .prefix(".claimtrail-mirror-")
@@ -388,7 +396,9 @@ pub fn mirror(
         Some(old) if 0 < old.size.0 && old.size < cp.size => read_by_extends(old.size, cp.size),
         _ => HashSet::new(),
     };
-    let mirrors_a_tree = held.is_some();
+    // (Or this tree's own files, which a run cut short while placing them
+    // left in place.)
+    let mirrors_a_tree = held.is_some() || resumed_placing;
     progress(0, total);
 
     // The fetchers take the next file in turn and send what came of it;
@@ -553,16 +563,20 @@ pub fn mirror(
     // in a new directory, was then what every later run, an honest server
     // and the right key given, was judged against. The files fetched wait
     // for a run that is served a tree it can read.
-    let set_aside = match (held.is_some(), gave_up) {
-        (false, false) => crate::tiles::set_aside_stray_tiles(dir, ".claimtrail-mirror-stray")?,
+    let set_aside = match (held.is_some(), gave_up, resumed_placing) {
+        (false, false, false) => {
+            crate::tiles::set_aside_stray_tiles(dir, ".claimtrail-mirror-stray")?
+        }
         _ => None,
     };
     if !gave_up {
+        std::fs::write(&placing, b"").map_err(|e| Error::write(&placing, &e))?;
         move_into_place(&waiting, dir)?;
-        let _ = std::fs::remove_file(&fetched_for);
         let staged = staging.path().join("checkpoint");
         std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
         place(&staged, &dir.join("checkpoint"))?;
+        let _ = std::fs::remove_file(&fetched_for);
+        let _ = std::fs::remove_file(&placing);
     }
 
     Ok(Outcome::Mirrored(Mirrored {
@@ -768,6 +782,10 @@ pub(crate) const WAITING: &str = ".claimtrail-mirror-fetched";
 
 /// The checkpoint the files in [`WAITING`] were fetched for.
 const FETCHED_FOR: &str = ".claimtrail-mirror-fetched-for";
+
+/// Present while a run moves the files fetched for [`FETCHED_FOR`]'s
+/// checkpoint into their places, stray tiles already set aside.
+const PLACING: &str = ".claimtrail-mirror-placing";
 
 /// Moves every file under `from` to the same path under `to`, then
 /// removes `from`. Only directories and regular files are followed: this

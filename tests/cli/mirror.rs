@@ -400,6 +400,41 @@ fn a_first_mirror_cut_short_is_told_to_run_again() {
     crate::verify_published::check(&w, &m, &[]).ok();
 }
 
+/// A first mirror killed (`kill -9`) while it moved the files it fetched
+/// into their places: the next run takes the files under `tile/` as its
+/// own, not as strays to set aside and fetch again (hundreds were). The
+/// state is made as the kill leaves it: some files in place, the rest
+/// waiting, no checkpoint, the run's markers.
+#[test]
+fn a_first_mirror_killed_while_placing_its_files_goes_on() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    let m_arg = m.to_str().unwrap();
+    mirror(&w, &[&server.url, m_arg]).ok();
+    let note = std::fs::read(m.join("checkpoint")).unwrap();
+    std::fs::remove_file(m.join("checkpoint")).unwrap();
+    let waiting = m.join(".claimtrail-mirror-fetched/tile/entries");
+    std::fs::create_dir_all(&waiting).unwrap();
+    std::fs::rename(m.join("tile/entries/000"), waiting.join("000")).unwrap();
+    std::fs::write(m.join(".claimtrail-mirror-fetched-for"), &note).unwrap();
+    std::fs::write(m.join(".claimtrail-mirror-placing"), b"").unwrap();
+    server.requests();
+    let r = mirror(&w, &[&server.url, m_arg]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        !r.stdout.contains("stray") && !r.stderr.contains("stray"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(!m.join(".claimtrail-mirror-stray").exists());
+    assert_eq!(server.requests(), ["/checkpoint"]);
+    assert_eq!(std::fs::read(m.join("checkpoint")).unwrap(), note);
+    assert!(!m.join(".claimtrail-mirror-placing").exists());
+    crate::verify_published::check(&w, &m, &[]).ok();
+}
+
 /// A directory with no checkpoint mirrors no tree yet: a tile file in it
 /// (a copy, another log's) is not taken for the server's. It was kept run
 /// after run, and the mirror failed `verify-published` for good.

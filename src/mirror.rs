@@ -1113,7 +1113,16 @@ impl Client {
                     "an https:// log is fetched over TLS only; ask its keeper to serve it over https throughout",
                 );
             }
-            let hint = if path == "checkpoint" {
+            // An https:// address whose server answered in plain HTTP, or
+            // hung up on the TLS hello: rustls says only that the stream
+            // ended, or that the record was not TLS.
+            let not_tls = http_scheme(&url) == Some("https://")
+                && matches!(&e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof
+                    || io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()).is_some_and(|t| matches!(t, rustls::Error::InvalidMessage(_))))
+                || matches!(&e, ureq::Error::Rustls(rustls::Error::InvalidMessage(_)));
+            let hint = if not_tls {
+                "the server ended the connection at the TLS handshake: if it does not serve TLS at that address, give it as http:// (and check the log with --vkey), else check the address and the connection"
+            } else if path == "checkpoint" {
                 "check the address (where `checkpoint` and `tile/` are served) and the connection"
             } else {
                 "check the connection, then run the same command again: the files fetched so far are kept"
@@ -1121,18 +1130,43 @@ impl Client {
             Error::invalid(format!("cannot fetch {url}: {e}"), hint)
         };
         let mut resp = self.agent.get(&address).call().map_err(cannot)?;
-        match resp.status().as_u16() {
+        let status = resp.status().as_u16();
+        match status {
             200 => {}
             404 | 410 => return Ok(None),
             _ => {
-                return Err(Error::invalid(
-                    format!("cannot fetch {url}: the server answered {}", resp.status()),
-                    if path == "checkpoint" {
+                // A wait the server asks for (RFC 9110 §10.2.3: seconds,
+                // or a date), said as it gives it.
+                let wait = resp
+                    .headers()
+                    .get(ureq::http::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty() && !v.chars().any(char::is_control))
+                    .map(|v| match v.parse::<u64>() {
+                        Ok(n) => format!(
+                            ", and asks to wait {} (Retry-After)",
+                            crate::text::count(n, "second")
+                        ),
+                        Err(_) => format!(", and asks to wait until {v} (Retry-After)"),
+                    });
+                let hint = match (status, &wait) {
+                    (401, _) => "the server asks who you are: give the user and password in the address, https://USER:PASSWORD@HOST/…, as the log's host gave them",
+                    (403, _) => "the server refuses it to you: ask the log's host for access",
+                    (_, Some(_)) => "run the same command again after that: the files fetched so far are kept",
+                    _ if path == "checkpoint" => {
                         "check the address (where `checkpoint` and `tile/` are served)"
-                    } else {
-                        "run the same command again later: the files fetched so far are kept"
-                    },
-                ))
+                    }
+                    _ => "run the same command again later: the files fetched so far are kept",
+                };
+                return Err(Error::invalid(
+                    format!(
+                        "cannot fetch {url}: the server answered {}{}",
+                        resp.status(),
+                        wait.unwrap_or_default()
+                    ),
+                    hint,
+                ));
             }
         }
         // ureq decodes `Content-Encoding: gzip`, spelt so, and hands any
@@ -1197,6 +1231,11 @@ fn certificate_hint(why: &rustls::CertificateError, ca_file: Option<&Path>) -> S
             "the server's certificate must chain to a certificate in {}: check the file",
             ca.display()
         ),
+        // A self-signed certificate (a CA's, used as the server's own):
+        // webpki's CaUsedAsEndEntity, which rustls passes on only as text.
+        (E::Other(other), _) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+            "the server presents a certificate authority's own certificate (a self-signed one) as its certificate, which TLS does not accept: the server needs a certificate issued by a CA, whose certificate --ca-file then gives".into()
+        }
         _ => "ask the log's host about its certificate".into(),
     }
 }

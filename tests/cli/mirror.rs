@@ -93,8 +93,20 @@ fn answer(stream: impl Read + Write, root: &Path, seen: &Mutex<Vec<String>>) {
     // for what it sends (`FILE.gz`, or the file as it is), as a host
     // configured so labels it.
     let coding = std::fs::read_to_string(file.with_extension("encoding")).ok();
+    // `FILE.status` beside a file: the server answers with the status its
+    // first line gives, and the header lines after it.
+    let refused = std::fs::read_to_string(file.with_extension("status")).ok();
+    let (refused, headers) = match &refused {
+        Some(r) => {
+            let (status, headers) = r.split_once('\n').unwrap_or((r, ""));
+            let headers: String = headers.lines().map(|h| format!("{h}\r\n")).collect();
+            (Some(status.trim().to_string()), headers)
+        }
+        None => (None, String::new()),
+    };
     let (status, body) = match body.flatten() {
         _ if broken => ("500 Internal Server Error", b"oops\n".to_vec()),
+        _ if refused.is_some() => (refused.as_deref().unwrap_or_default(), b"no\n".to_vec()),
         _ if moved.is_some() => ("302 Found", Vec::new()),
         Some(_) if gzipped.is_some() => ("200 OK", gzipped.clone().unwrap_or_default()),
         Some(b) => ("200 OK", b),
@@ -107,7 +119,7 @@ fn answer(stream: impl Read + Write, root: &Path, seen: &Mutex<Vec<String>>) {
         _ => String::new(),
     };
     let head = format!(
-        "HTTP/1.1 {status}\r\n{location}{encoding}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\n{location}{encoding}{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let stream = reader.get_mut();
@@ -1152,6 +1164,34 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
 
     // The server fails half-way: what was fetched is kept, the checkpoint
     // is not, and the same command goes on from there.
+    // A server that asks for credentials, or to wait: said so, not "run
+    // the same command again later" (which cannot help a 401).
+    for (status, said, hint) in [
+        (
+            "401 Unauthorized",
+            "the server answered 401 Unauthorized",
+            "(hint: the server asks who you are: give the user and password in the address, https://USER:PASSWORD@HOST/…, as the log's host gave them)",
+        ),
+        (
+            "403 Forbidden",
+            "the server answered 403 Forbidden",
+            "(hint: the server refuses it to you: ask the log's host for access)",
+        ),
+        (
+            "429 Too Many Requests\nRetry-After: 120",
+            "the server answered 429 Too Many Requests, and asks to wait 120 seconds (Retry-After)",
+            "(hint: run the same command again after that: the files fetched so far are kept)",
+        ),
+    ] {
+        let marker = site.join("tile/entries/001.p/51.status");
+        std::fs::write(&marker, status).unwrap();
+        let r = mirror(&w, &[&server.url, w.path("m-status").to_str().unwrap()]);
+        r.error(&format!(
+            "cannot fetch {}tile/entries/001.p/51: {said} {hint}",
+            server.url
+        ));
+        std::fs::remove_file(&marker).unwrap();
+    }
     let broken = site.join("tile/entries/001.p/51.500");
     std::fs::write(&broken, "").unwrap();
     mirror(&w, &[&server.url, m_arg]).error(&format!(
@@ -1605,4 +1645,61 @@ fn another_historys_entry_bundle_is_told_from_damage() {
         r.stdout
     );
     assert!(!r.stdout.contains("delete the file"), "{}", r.stdout);
+}
+
+/// TLS mistakes a desk makes setting up its host, each told what it is:
+/// an https:// address of a server that speaks plain HTTP ("io: unexpected
+/// end of file" and the usual hint), and a self-signed certificate given
+/// as its own CA (rustls's "Other(OtherError(CaUsedAsEndEntity))" and "ask
+/// the log's host").
+#[test]
+fn tls_set_up_wrong_is_named() {
+    let (w, site) = published();
+    let plain = serve(site.clone());
+    let https = plain.url.replacen("http://", "https://", 1);
+    let r = mirror(&w, &[&https, w.path("m1").to_str().unwrap()]);
+    r.error(&format!("error: cannot fetch {https}checkpoint: "));
+    assert!(
+        r.stderr.contains("(hint: the server ended the connection at the TLS handshake: if it does not serve TLS at that address, give it as http:// (and check the log with --vkey), else check the address and the connection)"),
+        "{}",
+        r.stderr
+    );
+
+    // A certificate that is its own CA, for 127.0.0.1.
+    let mut own = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    own.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = own.self_signed(&key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let server = serve_with(site, Some(Arc::new(config)));
+    let pem = w.path("self-signed.pem");
+    std::fs::write(&pem, cert.pem()).unwrap();
+    let r = mirror(
+        &w,
+        &[
+            &server.url,
+            w.path("m2").to_str().unwrap(),
+            "--ca-file",
+            pem.to_str().unwrap(),
+        ],
+    );
+    r.error(&format!(
+        "error: cannot fetch {}checkpoint: the server's certificate is not trusted (",
+        server.url
+    ));
+    assert!(
+        r.stderr.contains("(hint: the server presents a certificate authority's own certificate (a self-signed one) as its certificate, which TLS does not accept: the server needs a certificate issued by a CA, whose certificate --ca-file then gives)"),
+        "{}",
+        r.stderr
+    );
 }

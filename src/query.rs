@@ -306,6 +306,10 @@ pub struct LogLine {
     /// withdraws (`id` was null for those, and the summary, cut to a
     /// line, was all that named it). `None` otherwise.
     pub target: Option<ItemId>,
+    /// The key a `log.init`, `key.add` or `key.revoke` enrolls or revokes,
+    /// by fingerprint (the summary names it cut, for people); `None`
+    /// otherwise, and for a key line that does not parse (verify says so).
+    pub key: Option<Fingerprint>,
     /// A line for people, cut: the payload (`log --seq N`) is the entry.
     pub summary: String,
 }
@@ -2993,8 +2997,20 @@ fn log_line_of(
     let kind: String = r.get(1)?;
     let payload: Vec<u8> = r.get(2)?;
     let hash: Hash = r.get(3)?;
+    let mut key = None;
     let (id, target, time, signer, summary) = match Payload::parse(&payload) {
         Ok(p) => {
+            let line = match &p.body {
+                Body::LogInit(b) => Some(&b.key),
+                Body::KeyAdd(b) => Some(&b.key),
+                _ => None,
+            };
+            key = match &p.body {
+                Body::KeyRevoke(b) => Some(b.fingerprint.clone()),
+                _ => line
+                    .and_then(|l| crate::keys::PublicKey::from_openssh(l).ok())
+                    .map(|k| k.fingerprint().clone()),
+            };
             let id = match p.body.creates() {
                 Some(k) => Some(ItemId::new(k, number(k)?)),
                 None => None,
@@ -3052,6 +3068,7 @@ fn log_line_of(
         signer_name,
         signer,
         hash,
+        key,
         summary,
     })
 }

@@ -258,6 +258,25 @@ fn a_revocation_names_the_key_it_revoked() {
         table.contains("Rana Haddad revoked: laptop stolen"),
         "{table}"
     );
+    // In JSON, the key by its fingerprint: the summary is cut, and
+    // `target` names items, not keys (it was null, and the cut prose all).
+    let keys: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "key", "list"]).ok()).unwrap();
+    let fp = |name: &str| {
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .unwrap()["fingerprint"]
+            .clone()
+    };
+    let all = lines(&w, None, &[]);
+    assert_eq!(all[0]["key"], fp("admin"), "{:?}", all[0]);
+    assert_eq!(all[1]["key"], fp("Rana Haddad"));
+    let revoked = all.iter().find(|l| l["kind"] == "key.revoke").unwrap();
+    assert_eq!(revoked["key"], fp("Rana Haddad"));
+    assert_eq!(all[3]["kind"], "source.add");
+    assert_eq!(all[3]["key"], serde_json::Value::Null);
 }
 
 /// An RFC 3339 instant within a second: entry times are whole seconds, so

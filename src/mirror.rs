@@ -132,6 +132,11 @@ pub struct Mirrored {
     /// Where the `tile/` that a directory with no checkpoint held was
     /// moved (`set_aside_stray_tiles`).
     pub set_aside: Option<PathBuf>,
+    /// Where the directory's checkpoint was kept when the server served
+    /// the same tree under other signature lines, with no `--vkey` to
+    /// judge either: replaced unseen, a note the log's key signed gave way
+    /// to one whose signature does not verify, and nothing kept it.
+    pub replaced_note: Option<PathBuf>,
 }
 
 /// Why the server's checkpoint was not taken: the tree it names cannot
@@ -326,6 +331,20 @@ pub fn mirror(
             return refuse(&shown, dir, &note, cp, old, Reason::Fork, held_unsigned);
         }
     }
+    let replaced_note = match &held {
+        Some(old) if vkeys.is_empty() && old.size == cp.size && old.root == cp.root => {
+            let path = dir.join("checkpoint");
+            match std::fs::read(&path) {
+                Ok(bytes) if bytes != note => Some(keep_evidence(
+                    &dir.join(".claimtrail-served"),
+                    &format!("replaced-{}-{}", old.size, old.root),
+                    &bytes,
+                )?),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
 
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
     // One writer at a time into a directory, as `publish` takes it: a
@@ -597,6 +616,7 @@ pub fn mirror(
         entries,
         leftovers_removed,
         set_aside,
+        replaced_note,
     }))
 }
 

@@ -74,6 +74,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             "staging directory",
             "staging directories",
         );
+        if let Some(kept) = &m.replaced_note {
+            errln!(
+                "note: the server signs this tree otherwise than {}'s checkpoint did, and no --vkey judged either: the one held is kept as {} (`claimtrail checkpoint verify FILE --vkey KEY` checks each)",
+                output::shown(&m.dir),
+                output::shown(kept)
+            );
+        }
         if let Some(to) = &m.set_aside {
             errln!(
                 "note: {} held tile/ but no checkpoint, so no mirror's: its files were moved aside to {}",

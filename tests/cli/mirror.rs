@@ -1703,3 +1703,41 @@ fn tls_set_up_wrong_is_named() {
         r.stderr
     );
 }
+
+/// Without --vkey, a server that serves the tree held under other
+/// signature lines (one that no longer verifies): the mirror takes it, as
+/// an unchecked mirror does, but keeps the note it held, and says so. The
+/// one the log's key signed was replaced unseen and kept nowhere.
+#[test]
+fn the_same_tree_signed_otherwise_keeps_the_note_held() {
+    let (w, site) = published();
+    let server = serve(site.clone());
+    let m = w.path("mirror");
+    let d = m.to_str().unwrap();
+    mirror(&w, &[&server.url, d]).ok();
+    let signed = std::fs::read_to_string(site.join("checkpoint")).unwrap();
+    // A character of the signature changed: the same tree, signed badly.
+    let at = signed.rfind(' ').unwrap() + 10;
+    let mut bad = signed.clone().into_bytes();
+    bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(site.join("checkpoint"), &bad).unwrap();
+    let r = mirror(&w, &[&server.url, d]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let kept = m.join(format!(
+        ".claimtrail-served/replaced-307-{}",
+        root_of(&site)
+    ));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "note: the server signs this tree otherwise than {d}'s checkpoint did, and no --vkey judged either: the one held is kept as {} (`claimtrail checkpoint verify FILE --vkey KEY` checks each)\n",
+            kept.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), signed);
+    assert_eq!(std::fs::read(m.join("checkpoint")).unwrap(), bad);
+    // The same note again: nothing more is kept or said.
+    let r = mirror(&w, &[&server.url, d]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+}

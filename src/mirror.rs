@@ -722,7 +722,34 @@ fn extends(
             crate::text::count(served.size.0, "entry")
         ))));
     }
-    Ok((root(held.size)? != held.root).then_some(Reason::Fork))
+    if root(held.size)? == held.root {
+        return Ok(None);
+    }
+    // The held root is read from tiles below those the served root is (a
+    // full tile/0/000 where the served root reads its node in tile/1):
+    // one of them served damaged made the held root another, and a
+    // damaged tile was called a fork the log's key signed. Each full tile
+    // read must hash to its node in the tile above.
+    for id in read_by_extends(held.size, served.size) {
+        let TileLevel::Hashes(l) = id.level else {
+            continue;
+        };
+        let (above, t) = (8 * (u32::from(l) + 1), id.index);
+        if usize::from(id.width) != TILE_WIDTH || tiles.tile_of(above, t).is_err() {
+            continue;
+        }
+        let below = |i| crate::merkle::NodeSource::node(&tiles, above - 1, i);
+        let made = crate::merkle::node_hash(&below(2 * t)?, &below(2 * t + 1)?);
+        if made != crate::merkle::NodeSource::node(&tiles, above, t)? {
+            let (parent, _, _) = tiles.tile_of(above, t)?;
+            return Ok(Some(Reason::Unchecked(format!(
+                "the hash tiles served disagree with each other: {} does not hash to its node in {}",
+                id.path(),
+                parent.path()
+            ))));
+        }
+    }
+    Ok(Some(Reason::Fork))
 }
 
 /// The hash tiles of the tree of `served` leaves that [`extends`] reads
@@ -912,8 +939,20 @@ pub(crate) fn without_password(url: &str) -> String {
         return url.to_string();
     };
     let end = url[start..].find('/').map_or(url.len(), |i| start + i);
-    let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
-        return url.to_string();
+    let at = match url[start..end].rfind('@') {
+        Some(i) => start + i,
+        // A password with a `/` (base64 tokens have them), which the
+        // address should have percent-encoded: the authority seems to end
+        // inside it. Masked up to the next `@` all the same, unless what
+        // follows the colon is a port.
+        None => {
+            let colon = url[start..end].find(':').map(|i| start + i + 1);
+            let port = colon.is_some_and(|c| url[c..end].bytes().all(|b| b.is_ascii_digit()));
+            match url[end..].find('@') {
+                Some(i) if colon.is_some() && !port => end + i,
+                _ => return url.to_string(),
+            }
+        }
     };
     match url[start..at].find(':') {
         Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
@@ -1306,6 +1345,14 @@ mod tests {
             ),
             ("https://desk@log.example", "https://desk@log.example"),
             ("http://u:p:q@127.0.0.1:8080", "http://u:***@127.0.0.1:8080"),
+            (
+                "https://desk:se/cret@log.example/",
+                "https://desk:***@log.example/",
+            ),
+            (
+                "https://log.example:8080/a@b",
+                "https://log.example:8080/a@b",
+            ),
             ("https://log.example/x:y@z", "https://log.example/x:y@z"),
         ] {
             assert_eq!(without_password(given), shown);

@@ -2823,9 +2823,12 @@ impl LogFilter {
 
     /// The signer and time conditions, of a parsed line.
     fn holds(&self, l: &LogLine) -> bool {
+        // An entry whose payload does not parse has no time, and lies in
+        // no period (it passed `--until` as if signed before any date).
+        let no_period = self.period.since.is_none() && self.period.until.is_none();
         let signer = l.signer.as_deref().unwrap_or_default();
         let time = l.time.as_deref().unwrap_or_default();
-        self.meets(signer.as_bytes(), time.as_bytes())
+        (no_period || l.time.is_some()) && self.meets(signer.as_bytes(), time.as_bytes())
     }
 
     fn meets(&self, signer: &[u8], time: &[u8]) -> bool {
@@ -2994,9 +2997,23 @@ fn log_line_of(
     mut number: impl FnMut(IdKind) -> Result<u64>,
 ) -> Result<LogLine> {
     let seq: Seq = r.get(0)?;
-    let kind: String = r.get(1)?;
-    let payload: Vec<u8> = r.get(2)?;
-    let hash: Hash = r.get(3)?;
+    // Read as a tampered row may hold them (a payload edited with SQL's
+    // replace() is stored as text, a kind as a blob): the listing is how
+    // a damaged log is read to find the entry verify names, and one such
+    // row made `log` refuse every line ("Invalid column type Text").
+    let bytes = |i: usize| -> Result<Vec<u8>> {
+        Ok(match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t.to_vec(),
+            _ => Vec::new(),
+        })
+    };
+    let kind = String::from_utf8_lossy(&bytes(1)?).into_owned();
+    let payload = bytes(2)?;
+    let hash: Hash = r.get(3).map_err(|_| {
+        Error::Damaged(format!(
+            "entry {seq}'s hash is not 32 bytes, so it cannot be listed: run `claimtrail verify`"
+        ))
+    })?;
     let mut key = None;
     let (id, target, time, signer, summary) = match Payload::parse(&payload) {
         Ok(p) => {

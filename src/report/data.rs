@@ -834,11 +834,11 @@ fn entries(
             seq: l.seq,
             kind: l.kind,
             id: l.id,
-            // A report is of a log verify found whole: every payload
-            // parses, so none of these is `None`.
+            // Empty, and `?` for the name, where the payload does not
+            // parse (a report of a log that failed verify says so).
             time: l.time.unwrap_or_default(),
             signer: l.signer.unwrap_or_default(),
-            signer_name: l.signer_name.unwrap_or_default(),
+            signer_name: l.signer_name.unwrap_or_else(|| "?".into()),
             hash: l.hash,
             prev,
             payload: text,

@@ -427,4 +427,42 @@ fn an_unreadable_entry_keeps_the_numbers_after_it() {
         "{}",
         r.stdout
     );
+    // With no time, it lies in no period: `--until` listed it as signed
+    // before any date, and `--since` never did.
+    for period in ["--until", "--since"] {
+        let some = lines(&w, None, &[period, "2000-01-01"]);
+        assert!(!some.iter().any(|l| l["seq"] == 4), "{period}: {some:?}");
+    }
+    // A report of the damaged log names the signer it cannot read `?`.
+    let report = w.run(None, &["report", "--format", "json"]);
+    assert_eq!(report.code, 1, "{}", report.stderr);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
+    let entry = report["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["seq"] == 4)
+        .unwrap();
+    assert_eq!(entry["signer_name"], "?", "{entry}");
+}
+
+/// A payload edited with SQL's replace() is stored as text, and a kind
+/// written as a blob: the log is still listed, to find the entry verify
+/// names (one such row made `log` refuse every line: "database error:
+/// Invalid column type Text"); a hash that is not 32 bytes is named.
+#[test]
+fn rows_tampered_with_sql_are_listed() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET payload = replace(payload, 'Seven', 'Eight') WHERE seq = 4");
+    w.sql("UPDATE entries SET kind = CAST(kind AS BLOB) WHERE seq = 5");
+    let all = lines(&w, None, &[]);
+    assert_eq!(all.len(), 7);
+    assert_eq!(all[4]["id"], "C1", "{:?}", all[4]);
+    assert_eq!(all[5]["kind"], "claim.add");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1);
+    w.sql("UPDATE entries SET hash = X'00' WHERE seq = 6");
+    w.run(None, &["log"]).error(
+        "error: entry 6's hash is not 32 bytes, so it cannot be listed: run `claimtrail verify`: the log's file is damaged or was altered outside claimtrail",
+    );
 }

@@ -1741,3 +1741,48 @@ fn the_same_tree_signed_otherwise_keeps_the_note_held() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
 }
+
+/// A full hash tile served damaged once, read for the held root only (the
+/// served root reads its node in the tile above): the tiles served
+/// disagree with each other, which is damage, not a fork the log's key
+/// signed. It was "a fork … keep both as evidence", run after run, for a
+/// tree the honest server's tiles showed extends the held one.
+#[test]
+fn a_damaged_tile_below_the_served_root_is_not_a_fork() {
+    let w = Work::with_claims();
+    w.annotations(190);
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let v = w.vkey();
+    let honest = serve(site.clone());
+    let m = w.path("mirror");
+    let d = m.to_str().unwrap();
+    mirror(&w, &[&honest.url, d, "--vkey", &v]).ok();
+    let held = size_of(&m);
+    assert!(held < 256, "{held}");
+    grow(&w, "two");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let bad = crate::verify_published::copy_site(&w, &site, "bad");
+    let tile = bad.join("tile/0/000");
+    let mut b = std::fs::read(&tile).unwrap();
+    b[100] ^= 1;
+    std::fs::write(&tile, b).unwrap();
+    let damaging = serve(bad);
+    let r = mirror(&w, &[&damaging.url, d, "--vkey", &v, "--json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["outcome"], "refused");
+    assert_ne!(json["reason"], "fork", "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the hash tiles served disagree with each other: tile/0/000 does not hash to its node in tile/1/000.p/"),
+        "{}",
+        r.stdout
+    );
+    let out = mirror(&w, &[&honest.url, d, "--vkey", &v]).ok().to_string();
+    assert!(
+        out.contains(&format!("checkpoint of {} entries", size_of(&site))),
+        "{out}"
+    );
+    check(&w, &m, &["--vkey", &v]).ok();
+}

@@ -39,13 +39,31 @@ pub fn dir_for_new_database(path: &Path) -> Result<PathBuf> {
     // renamed into place), and the rename refused it as "already exists",
     // though `status` said the link leads nowhere.
     if let Ok(to) = std::fs::read_link(path) {
+        // The target as the link resolves it (relative to the link's
+        // directory): its directory may be missing too, and then giving
+        // the target failed in turn.
+        let target = match (to.is_relative(), path.parent()) {
+            (true, Some(d)) => d.join(&to),
+            _ => to.clone(),
+        };
+        let missing_dir = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir());
+        let hint = match missing_dir {
+            Some(d) => format!(
+                "a new file is made only where nothing is, and the link's target's directory {} does not exist either: make it and give the target ({}), or remove the link",
+                d.display(),
+                target.display()
+            ),
+            None => "a new file is made only where nothing is: give the link's target instead, or remove the link".to_string(),
+        };
         return Err(Error::invalid(
             format!(
                 "{} is a symbolic link to {}, which does not exist",
                 path.display(),
                 to.display()
             ),
-            "a new file is made only where nothing is: give the link's target instead, or remove the link",
+            hint,
         ));
     }
     refuse_leftover_journal(path)?;

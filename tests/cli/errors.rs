@@ -152,6 +152,14 @@ fn init_errors() {
         &["--db", "dangling.db", "init", "--origin", "x.example/a"],
     )
     .error("error: dangling.db is a symbolic link to nowhere.db, which does not exist (hint: a new file is made only where nothing is: give the link's target instead, or remove the link)");
+    // A link into a directory that does not exist either: giving the
+    // target, as the hint said, failed in turn.
+    std::os::unix::fs::symlink("gone/log.db", w.path("deep.db")).unwrap();
+    w.run(
+        Some("admin"),
+        &["--db", "deep.db", "init", "--origin", "x.example/a"],
+    )
+    .error("error: deep.db is a symbolic link to gone/log.db, which does not exist (hint: a new file is made only where nothing is, and the link's target's directory gone does not exist either: make it and give the target (gone/log.db), or remove the link)");
     w.run(Some("admin"), &["init", "--origin", "x.example/a"])
         .ok();
     let db = format!("{}/", w.db.display());

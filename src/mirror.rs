@@ -331,20 +331,6 @@ pub fn mirror(
             return refuse(&shown, dir, &note, cp, old, Reason::Fork, held_unsigned);
         }
     }
-    let replaced_note = match &held {
-        Some(old) if vkeys.is_empty() && old.size == cp.size && old.root == cp.root => {
-            let path = dir.join("checkpoint");
-            match std::fs::read(&path) {
-                Ok(bytes) if bytes != note => Some(keep_evidence(
-                    &dir.join(".claimtrail-served"),
-                    &format!("replaced-{}-{}", old.size, old.root),
-                    &bytes,
-                )?),
-                _ => None,
-            }
-        }
-        _ => None,
-    };
 
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, &e))?;
     // One writer at a time into a directory, as `publish` takes it: a
@@ -358,6 +344,24 @@ pub fn mirror(
             "run the same command again",
         ));
     }
+
+    // The same tree under other signature lines, with no key to judge
+    // either: the note held is kept before it is replaced, the first time
+    // only (a server that sent other junk lines each time made every run
+    // keep one more; the first is the one held before any swap).
+    let replaced_note = match &held {
+        Some(old) if vkeys.is_empty() && old.size == cp.size && old.root == cp.root => {
+            let name = format!("replaced-{}-{}", old.size, old.root);
+            let served = dir.join(".claimtrail-served");
+            match std::fs::read(dir.join("checkpoint")) {
+                Ok(bytes) if bytes != note && !served.join(&name).exists() => {
+                    Some(keep_evidence(&served, &name, &bytes)?)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
 
     // Fetched files wait here, under their own paths, until every file of
     // the tree has been tried; only then do they take their places, and
@@ -694,8 +698,10 @@ fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::Pa
 /// Why the served tree cannot take the held one's place, if it cannot:
 /// read from the served tree's hash tiles in `dirs`, which must make the
 /// served root (else they are not the served tree, and say nothing of it:
-/// [`Reason::Unchecked`]), and whose first `held.size` leaves must make
-/// the held root (else [`Reason::Fork`]). `dirs` must hold the tiles
+/// [`Reason::Unchecked`]), and from which an RFC 9162 consistency proof
+/// of the held tree in the served one must verify against both roots
+/// (else [`Reason::Fork`], or [`Reason::Unchecked`] when the tiles read
+/// disagree with each other: damage). `dirs` must hold the tiles
 /// fetched for the served checkpoint alone ([`read_by_extends`] names
 /// them): a tile of the served size can have the same path as one of the
 /// held size (the top level's, when both sizes share it), and the held
@@ -722,14 +728,23 @@ fn extends(
             crate::text::count(served.size.0, "entry")
         ))));
     }
-    if root(held.size)? == held.root {
+    // The served tree extends the held one if a consistency proof made
+    // from the served tiles proves it against both signed roots. The held
+    // root made from the tiles alone proved nothing: it is read from tiles
+    // below those the served root reads (a full tile/0/001 where the
+    // served root reads its node in tile/1), and a server that put the
+    // held tree's hashes there had a fork taken as an extension, exit 0,
+    // its evidence replaced (red team).
+    let proof =
+        crate::merkle::consistency_proof(&tiles, held.size, served.size).map_err(unread_of)?;
+    if crate::merkle::verify_consistency(held.size, served.size, &held.root, &served.root, &proof)
+        .is_ok()
+    {
         return Ok(None);
     }
-    // The held root is read from tiles below those the served root is (a
-    // full tile/0/000 where the served root reads its node in tile/1):
-    // one of them served damaged made the held root another, and a
-    // damaged tile was called a fork the log's key signed. Each full tile
-    // read must hash to its node in the tile above.
+    // Damage or a fork. A tile served damaged below the served root made
+    // the proof fail too, and was called a fork the log's key signed:
+    // each full tile read must hash to its node in the tile above.
     for id in read_by_extends(held.size, served.size) {
         let TileLevel::Hashes(l) = id.level else {
             continue;
@@ -782,6 +797,7 @@ fn read_by_extends(held: TreeSize, served: TreeSize) -> HashSet<TileId> {
         // asked for one.
         let _ = crate::merkle::root(&reads, size);
     }
+    let _ = crate::merkle::consistency_proof(&reads, held, served);
     reads.seen.into_inner()
 }
 
@@ -791,13 +807,19 @@ fn tree_root(
     tiles: &crate::tiles::TileNodes,
     size: TreeSize,
 ) -> std::result::Result<Hash, crate::tiles::UnreadTile> {
-    crate::merkle::root(tiles, size).map_err(|e| match e {
+    crate::merkle::root(tiles, size).map_err(unread_of)
+}
+
+/// A tree error of tiles as the tile not read (a bad request, which the
+/// callers never make, named as a tile not read).
+fn unread_of(e: crate::merkle::TreeError<crate::tiles::UnreadTile>) -> crate::tiles::UnreadTile {
+    match e {
         crate::merkle::TreeError::Node { source, .. } => source,
         crate::merkle::TreeError::Proof(p) => crate::tiles::UnreadTile {
             path: "tile/".into(),
             why: p.to_string(),
         },
-    })
+    }
 }
 
 /// For a served tree smaller than the held one: whether the held tiles
@@ -943,16 +965,14 @@ pub(crate) fn without_password(url: &str) -> String {
         Some(i) => start + i,
         // A password with a `/` (base64 tokens have them), which the
         // address should have percent-encoded: the authority seems to end
-        // inside it. Masked up to the next `@` all the same, unless what
-        // follows the colon is a port.
-        None => {
-            let colon = url[start..end].find(':').map(|i| start + i + 1);
-            let port = colon.is_some_and(|c| url[c..end].bytes().all(|b| b.is_ascii_digit()));
-            match url[end..].find('@') {
-                Some(i) if colon.is_some() && !port => end + i,
-                _ => return url.to_string(),
-            }
-        }
+        // inside it.
+        // Masked up to the last `@` all the same (a password may hold
+        // digits only, or an `@`): an address with an `@` in its path
+        // shows a little less than it could.
+        None => match url[end..].rfind('@') {
+            Some(i) if url[start..end].contains(':') => end + i,
+            _ => return url.to_string(),
+        },
     };
     match url[start..at].find(':') {
         Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
@@ -1202,14 +1222,21 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .map(str::trim)
                     .filter(|v| !v.is_empty() && !v.chars().any(char::is_control))
-                    .map(|v| match v.parse::<u64>() {
-                        Ok(n) => format!(
+                    .and_then(|v| match v.parse::<u64>() {
+                        Ok(n) => Some(format!(
                             ", and asks to wait {} (Retry-After)",
                             crate::text::count(n, "second")
-                        ),
-                        Err(_) => format!(", and asks to wait until {v} (Retry-After)"),
+                        )),
+                        // An HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT");
+                        // anything else is not repeated.
+                        Err(_) if v.len() <= 40 && v.ends_with(" GMT") && v.contains(',') => {
+                            Some(format!(", and asks to wait until {v} (Retry-After)"))
+                        }
+                        Err(_) => None,
                     });
+                let credentials = self.shown.contains(":***@");
                 let hint = match (status, &wait) {
+                    (401, _) if credentials => "the server did not accept the user and password in the address: check them with the log's host",
                     (401, _) => "the server asks who you are: give the user and password in the address, https://USER:PASSWORD@HOST/…, as the log's host gave them",
                     (403, _) => "the server refuses it to you: ask the log's host for access",
                     (_, Some(_)) => "run the same command again after that: the files fetched so far are kept",
@@ -1293,7 +1320,7 @@ fn certificate_hint(why: &rustls::CertificateError, ca_file: Option<&Path>) -> S
         // A self-signed certificate (a CA's, used as the server's own):
         // webpki's CaUsedAsEndEntity, which rustls passes on only as text.
         (E::Other(other), _) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
-            "the server presents a certificate authority's own certificate (a self-signed one) as its certificate, which TLS does not accept: the server needs a certificate issued by a CA, whose certificate --ca-file then gives".into()
+            "the server presents a certificate authority's certificate (CA:TRUE, as `openssl req -x509` makes by default) as its own, which TLS does not accept: give the server a certificate a CA issued (and that CA's with --ca-file), or a self-signed one with basicConstraints CA:FALSE".into()
         }
         _ => "ask the log's host about its certificate".into(),
     }
@@ -1349,10 +1376,9 @@ mod tests {
                 "https://desk:se/cret@log.example/",
                 "https://desk:***@log.example/",
             ),
-            (
-                "https://log.example:8080/a@b",
-                "https://log.example:8080/a@b",
-            ),
+            ("http://u:1234/ab@host/", "http://u:***@host/"),
+            ("http://u:se/cr@t@host/", "http://u:***@host/"),
+            ("https://log.example/a@b", "https://log.example/a@b"),
             ("https://log.example/x:y@z", "https://log.example/x:y@z"),
         ] {
             assert_eq!(without_password(given), shown);

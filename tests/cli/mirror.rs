@@ -1192,6 +1192,21 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
         ));
         std::fs::remove_file(&marker).unwrap();
     }
+    // A 401 to credentials given: they were not accepted. A Retry-After
+    // that is neither seconds nor a date is not repeated.
+    let marker = site.join("tile/entries/001.p/51.status");
+    std::fs::write(&marker, "401 Unauthorized").unwrap();
+    let with_user = server.url.replacen("http://", "http://desk:s3cret@", 1);
+    mirror(&w, &[&with_user, w.path("m-user").to_str().unwrap()]).error(&format!(
+        "cannot fetch {}tile/entries/001.p/51: the server answered 401 Unauthorized (hint: the server did not accept the user and password in the address: check them with the log's host)",
+        server.url.replacen("http://", "http://desk:***@", 1)
+    ));
+    std::fs::write(&marker, "429 Too Many Requests\nRetry-After: -5").unwrap();
+    mirror(&w, &[&server.url, w.path("m-junk").to_str().unwrap()]).error(&format!(
+        "cannot fetch {}tile/entries/001.p/51: the server answered 429 Too Many Requests (hint: run the same command again later: the files fetched so far are kept)",
+        server.url
+    ));
+    std::fs::remove_file(&marker).unwrap();
     let broken = site.join("tile/entries/001.p/51.500");
     std::fs::write(&broken, "").unwrap();
     mirror(&w, &[&server.url, m_arg]).error(&format!(
@@ -1698,7 +1713,7 @@ fn tls_set_up_wrong_is_named() {
         server.url
     ));
     assert!(
-        r.stderr.contains("(hint: the server presents a certificate authority's own certificate (a self-signed one) as its certificate, which TLS does not accept: the server needs a certificate issued by a CA, whose certificate --ca-file then gives)"),
+        r.stderr.contains("(hint: the server presents a certificate authority's certificate (CA:TRUE, as `openssl req -x509` makes by default) as its own, which TLS does not accept: give the server a certificate a CA issued (and that CA's with --ca-file), or a self-signed one with basicConstraints CA:FALSE)"),
         "{}",
         r.stderr
     );
@@ -1740,6 +1755,21 @@ fn the_same_tree_signed_otherwise_keeps_the_note_held() {
     let r = mirror(&w, &[&server.url, d]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // Other junk lines again: the first note held is what is kept, and no
+    // more (a server that changed them each time made each run keep one).
+    let mut worse = bad.clone();
+    worse[at] = if worse[at] == b'C' { b'D' } else { b'C' };
+    std::fs::write(site.join("checkpoint"), &worse).unwrap();
+    let r = mirror(&w, &[&server.url, d]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_dir(m.join(".claimtrail-served"))
+            .unwrap()
+            .count(),
+        1
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), signed);
 }
 
 /// A full hash tile served damaged once, read for the held root only (the
@@ -1785,4 +1815,55 @@ fn a_damaged_tile_below_the_served_root_is_not_a_fork() {
         "{out}"
     );
     check(&w, &m, &["--vkey", &v]).ok();
+}
+
+/// A fork whose server puts the held tree's leaf hashes into the served
+/// tree's full tile read for the held root only (tile/0/001, where the
+/// served root reads its node in tile/1): the held root came out right
+/// from the tiles, and the fork was taken as an extension, exit 0, the
+/// signed evidence replaced (red team). A consistency proof from the
+/// served tiles must verify against both signed roots.
+#[test]
+fn a_fork_dressed_as_an_extension_is_refused() {
+    // Forked past the first 256 entries, which both histories share.
+    let w = Work::with_claims();
+    w.annotations(260);
+    let other = w.copy();
+    w.annotations_noted(30, Some("fork A"));
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    other.annotations_noted(330, Some("fork B"));
+    other.run(Some("admin"), &["checkpoint"]).ok();
+    let (site_a, site_b) = (w.path("site-a"), w.path("site-b"));
+    w.run(None, &["publish", site_a.to_str().unwrap()]).ok();
+    other.run(None, &["publish", site_b.to_str().unwrap()]).ok();
+    let v = w.vkey();
+    let (a, b) = (size_of(&site_a), size_of(&site_b));
+    assert!(256 < a && a < 512 && 512 <= b, "{a} {b}");
+    let dressed = crate::verify_published::copy_site(&w, &site_b, "dressed");
+    let held_hashes = std::fs::read(site_a.join(format!("tile/0/001.p/{}", a - 256))).unwrap();
+    let tile = dressed.join("tile/0/001");
+    let mut bytes = std::fs::read(&tile).unwrap();
+    bytes[..held_hashes.len()].copy_from_slice(&held_hashes);
+    std::fs::write(&tile, bytes).unwrap();
+    let (honest, forking) = (serve(site_a.clone()), serve(dressed));
+    let dir = w.path("mirror");
+    let d = dir.to_str().unwrap();
+    mirror(&w, &[&honest.url, d, "--vkey", &v]).ok();
+    let held = std::fs::read(dir.join("checkpoint")).unwrap();
+    let r = mirror(&w, &[&forking.url, d, "--vkey", &v, "--json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["outcome"], "refused", "{}", r.stdout);
+    assert_eq!(std::fs::read(dir.join("checkpoint")).unwrap(), held);
+    let saved = dir.join(format!(".claimtrail-served/{b}-{}", root_of(&site_b)));
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(site_b.join("checkpoint")).unwrap()
+    );
+    // Served as it is, the fork is named one.
+    let plain = serve(site_b.clone());
+    let r = mirror(&w, &[&plain.url, d, "--vkey", &v, "--json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["reason"], "fork", "{}", r.stdout);
 }

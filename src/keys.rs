@@ -941,8 +941,8 @@ impl Signer {
                 match (parts_disagree(&e), stated_algorithm(text)) {
                     (Some(why), _) => why.to_string(),
                     // A key of another type that the parser cannot read
-                    // (an ECDSA key whose scalar is shorter than 32 bytes,
-                    // one in 256 that ssh-keygen makes): its type, which
+                    // (an ECDSA key whose scalar is shorter than 32 bytes:
+                    // 3 of 400 that ssh-keygen made here): its type, which
                     // the file states before its secret, is what matters.
                     (None, Some(alg)) if alg != "ssh-ed25519" => format!(
                         "{} keys are not supported: claimtrail signs with ssh-ed25519 only",
@@ -1317,36 +1317,23 @@ fn no_passphrase_typed(how: &str) -> Error {
 /// then the first public key, whose first string is its type), read
 /// without the parser that reads the rest; `None` if it does not say.
 fn stated_algorithm(text: &[u8]) -> Option<String> {
-    use base64::Engine;
-    let text = std::str::from_utf8(text).ok()?;
-    let body: String = text
-        .lines()
-        .map(str::trim)
-        .skip_while(|l| !l.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .ok()?;
-    let mut rest = bytes.strip_prefix(b"openssh-key-v1\0")?;
-    fn take<'a>(rest: &mut &'a [u8], len: usize) -> Option<&'a [u8]> {
-        let (taken, tail) = (rest.get(..len)?, rest.get(len..)?);
-        *rest = tail;
-        Some(taken)
-    }
-    fn string<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
-        let len = u32::from_be_bytes(take(rest, 4)?.try_into().ok()?) as usize;
-        take(rest, len)
+    use ssh_encoding::{Decode, Reader};
+    // Read as ssh-key reads the file (ssh-encoding's PEM decoder, lines of
+    // 70), up to the public key.
+    let mut pem = ssh_encoding::pem::Decoder::new_wrapped(text, 70).ok()?;
+    let mut magic = [0u8; 15];
+    if pem.type_label() != "OPENSSH PRIVATE KEY"
+        || pem.read(&mut magic).ok()? != b"openssh-key-v1\0"
+    {
+        return None;
     }
     // Cipher, KDF, its options; the number of keys; the first public key.
     for _ in 0..3 {
-        string(&mut rest)?;
+        Vec::<u8>::decode(&mut pem).ok()?;
     }
-    take(&mut rest, 4)?;
-    let mut public = string(&mut rest)?;
-    let algorithm = string(&mut public)?;
-    String::from_utf8(algorithm.to_vec()).ok()
+    u32::decode(&mut pem).ok()?;
+    let public = Vec::<u8>::decode(&mut pem).ok()?;
+    String::decode(&mut public.as_slice()).ok()
 }
 
 #[cfg(test)]

@@ -541,13 +541,14 @@ pub fn mirror(
     if let Some(old) = held.as_ref().filter(|o| 0 < o.size.0 && o.size < cp.size) {
         // Read from what this checkpoint's fetches brought alone: a tile
         // not served there is not made up for by DIR's at the same path.
-        let reason = match extends(&[waiting.as_path()], old, &cp) {
+        let reason = match extends(&[waiting.as_path()], &judged, old, &cp) {
             Ok(Some(Reason::Unchecked(why))) => {
-                // The tiles read do not make the served root: they are not
-                // the served tree's, whatever sent them (a damaged cache,
-                // a tampered answer). Dropped, so that the next run fetches
-                // them again: kept waiting, they failed every later run,
-                // an honest server's too, and the message blamed it.
+                // The tiles read do not make the served root, or disagree
+                // with each other: they are not the served tree's, whatever
+                // sent them (a damaged cache, a tampered answer). Dropped,
+                // so that the next run fetches them again: kept waiting,
+                // they failed every later run, an honest server's too, and
+                // the message blamed it.
                 for id in &judged {
                     let _ = std::fs::remove_file(waiting.join(id.path()));
                 }
@@ -702,7 +703,7 @@ fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::Pa
 /// of the held tree in the served one must verify against both roots
 /// (else [`Reason::Fork`], or [`Reason::Unchecked`] when the tiles read
 /// disagree with each other: damage). `dirs` must hold the tiles
-/// fetched for the served checkpoint alone ([`read_by_extends`] names
+/// fetched for the served checkpoint alone (`read`, which [`read_by_extends`] names
 /// them): a tile of the served size can have the same path as one of the
 /// held size (the top level's, when both sizes share it), and the held
 /// one read in its place made a fork's root unmakeable. `Err`: a tile
@@ -714,6 +715,7 @@ fn keep_evidence(served: &Path, name: &str, note: &[u8]) -> Result<std::path::Pa
 /// made the served one up.
 fn extends(
     dirs: &[&Path],
+    read: &HashSet<TileId>,
     held: &Checkpoint,
     served: &Checkpoint,
 ) -> std::result::Result<Option<Reason>, crate::tiles::UnreadTile> {
@@ -745,7 +747,7 @@ fn extends(
     // Damage or a fork. A tile served damaged below the served root made
     // the proof fail too, and was called a fork the log's key signed:
     // each full tile read must hash to its node in the tile above.
-    for id in read_by_extends(held.size, served.size) {
+    for id in read {
         let TileLevel::Hashes(l) = id.level else {
             continue;
         };
@@ -965,10 +967,9 @@ pub(crate) fn without_password(url: &str) -> String {
         Some(i) => start + i,
         // A password with a `/` (base64 tokens have them), which the
         // address should have percent-encoded: the authority seems to end
-        // inside it.
-        // Masked up to the last `@` all the same (a password may hold
-        // digits only, or an `@`): an address with an `@` in its path
-        // shows a little less than it could.
+        // inside it. Masked up to the last `@` all the same (a password
+        // may hold digits only, or an `@`): an address with an `@` in its
+        // path shows a little less than it could.
         None => match url[end..].rfind('@') {
             Some(i) if url[start..end].contains(':') => end + i,
             _ => return url.to_string(),

@@ -285,6 +285,15 @@ pub struct AnnotationView {
     pub claim_retracted: bool,
 }
 
+impl AnnotationView {
+    /// Whether an auditor signed it: an audit note, not the desk's
+    /// judgment (the lists mark its verdict `(auditor)`, ClaimReview does
+    /// not publish it).
+    pub fn by_auditor(&self) -> bool {
+        self.signed.signer_role == Some(Role::Auditor)
+    }
+}
+
 /// One entry of `claimtrail log`, read without verifying it: the kind as
 /// the `entries` row names it, time and signer as the payload states them
 /// (`None` when the payload does not parse), so that a damaged log can
@@ -1714,6 +1723,12 @@ pub fn verdicts_marked_of(current: impl IntoIterator<Item = (Verdict, bool)>) ->
     (all, auditors_only)
 }
 
+/// [`verdicts_marked_of`] of current annotations at hand (a report's, a
+/// bundle's, `show`'s).
+pub fn verdicts_marked_among<'a>(current: impl IntoIterator<Item = &'a AnnotationView>) -> Marked {
+    verdicts_marked_of(current.into_iter().map(|a| (a.verdict, a.by_auditor())))
+}
+
 /// The verdicts of a claim's current annotations, each once, in order.
 pub fn verdicts_of(current: impl IntoIterator<Item = Verdict>) -> Vec<Verdict> {
     let mut out: Vec<Verdict> = Vec::new();
@@ -3017,16 +3032,16 @@ fn log_line_of(
     let mut key = None;
     let (id, target, time, signer, summary) = match Payload::parse(&payload) {
         Ok(p) => {
-            let line = match &p.body {
-                Body::LogInit(b) => Some(&b.key),
-                Body::KeyAdd(b) => Some(&b.key),
-                _ => None,
+            let enrolled = |line: &str| {
+                crate::keys::PublicKey::from_openssh(line)
+                    .ok()
+                    .map(|k| k.fingerprint().clone())
             };
             key = match &p.body {
+                Body::LogInit(b) => enrolled(&b.key),
+                Body::KeyAdd(b) => enrolled(&b.key),
                 Body::KeyRevoke(b) => Some(b.fingerprint.clone()),
-                _ => line
-                    .and_then(|l| crate::keys::PublicKey::from_openssh(l).ok())
-                    .map(|k| k.fingerprint().clone()),
+                _ => None,
             };
             let id = match p.body.creates() {
                 Some(k) => Some(ItemId::new(k, number(k)?)),

@@ -313,9 +313,8 @@ pub(super) fn build(
         }
         let complete =
             requested.is_some_and(|r| r.contains(&claim.id) || r.contains(&claim.source));
-        let auditor = |a: &&AnnotationView| a.signed.signer_role == Some(Role::Auditor);
         let (verdicts, auditor_verdicts) =
-            crate::query::verdicts_marked_of(current.iter().map(|a| (a.verdict, auditor(a))));
+            crate::query::verdicts_marked_among(current.iter().copied());
         c.standing.push(Standing {
             claim: claim.id,
             verdicts,

@@ -246,12 +246,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 // With those only an auditor's audit note gives, as `list
                 // claims --json` gives them (the text marks them).
                 let (verdicts, auditor_verdicts) =
-                    query::verdicts_marked_of(standing.iter().map(|a| {
-                        (
-                            a.verdict,
-                            a.signed.signer_role == Some(claimtrail::model::Role::Auditor),
-                        )
-                    }));
+                    query::verdicts_marked_among(standing.iter().copied());
                 let signers = [&c.signed.signer, &s.signed.signer]
                     .into_iter()
                     .chain(anns.iter().chain(&links).map(|a| &a.signed.signer));

@@ -13,7 +13,6 @@
 use super::data::Report;
 use super::{item_iri, rating};
 use crate::error::Result;
-use crate::model::Role;
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use serde_json::{json, Map, Value};
 
@@ -51,11 +50,7 @@ pub fn render(r: &Report) -> Result<String> {
         // (as `list claims --unannotated` counts them): published as a
         // ClaimReview, it read as the desk's fact-check. The other formats
         // show it.
-        for a in r
-            .current(c.id)
-            .into_iter()
-            .filter(|a| a.signed.signer_role != Some(Role::Auditor))
-        {
+        for a in r.current(c.id).into_iter().filter(|a| !a.by_auditor()) {
             graph.push(review(r, c, a, &log_id));
         }
     }

@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys;
-use crate::model::{Fingerprint, IdKind, ItemId, Role, Seq, Verdict};
+use crate::model::{Fingerprint, IdKind, ItemId, Seq, Verdict};
 use crate::query::{self, AnnotationView, ClaimView, KeyView, SourceView, SpeakerGrade};
 use crate::store::Store;
 use crate::verify::{self, Problem};
@@ -367,9 +367,7 @@ fn items(
             .get_mut(&claim)
             .filter(|_| !retracted_claims.contains(&claim))
         {
-            let auditor = |a: &&AnnotationView| a.signed.signer_role == Some(Role::Auditor);
-            let (all, auditors_only) =
-                query::verdicts_marked_of(now.iter().map(|a| (a.verdict, auditor(a))));
+            let (all, auditors_only) = query::verdicts_marked_among(now.iter().copied());
             *v = all;
             if !auditors_only.is_empty() {
                 auditor_verdicts.insert(claim, auditors_only);

@@ -9,7 +9,7 @@
 
 use super::data::Report;
 use super::{cut, visible};
-use crate::model::{Fingerprint, ItemId, Role, Seq, Verdict};
+use crate::model::{Fingerprint, ItemId, Seq, Verdict};
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::count;
 use std::collections::HashMap;
@@ -377,16 +377,13 @@ fn claims(o: &mut String, r: &Report) {
     }
     // Each speaker's record once: the claims of one speaker share it, and
     // made again per claim it was the most of a whole-log report's time.
-    let mut records = Records::new();
+    let mut records = super::Records::new();
     for c in &r.claims {
         claim(o, r, c, &mut records);
     }
 }
 
-/// Each speaker's reliability record as shown, by speaker.
-type Records<'a> = std::collections::HashMap<&'a str, String>;
-
-fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut Records<'a>) {
+fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut super::Records<'a>) {
     let _ = writeln!(
         o,
         "<article class=\"card claim\" id=\"{}\">\n<h3>{} — {} <span class=\"badge kind\">{}</span></h3>",
@@ -989,7 +986,7 @@ fn graph(o: &mut String, r: &Report) {
         // note colours a claim only when no analyst or admin has judged it
         // (it framed a claim over two desk verdicts).
         let current = r.current(c.id);
-        let desk = |a: &&&AnnotationView| a.signed.signer_role != Some(Role::Auditor);
+        let desk = |a: &&&AnnotationView| !a.by_auditor();
         let stroke = current
             .iter()
             .rfind(desk)

@@ -216,16 +216,13 @@ fn claims(o: &mut String, r: &Report) {
     }
     // Each speaker's record once: the claims of one speaker share it, and
     // made again per claim it was the most of a whole-log report's time.
-    let mut records = Records::new();
+    let mut records = super::Records::new();
     for c in &r.claims {
         claim(o, r, c, &mut records);
     }
 }
 
-/// Each speaker's reliability record as shown, by speaker.
-type Records<'a> = std::collections::HashMap<&'a str, String>;
-
-fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut Records<'a>) {
+fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut super::Records<'a>) {
     let _ = writeln!(
         o,
         "### {}\n",

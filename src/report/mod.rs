@@ -294,6 +294,11 @@ pub fn rating(verdict: Verdict) -> (u8, &'static str) {
 /// record is summed up.
 pub const RECORD_IN_FULL: usize = 10;
 
+/// Each speaker's reliability record as a format shows it, by speaker:
+/// made once per speaker while a report's claims are rendered (made per
+/// claim, it was most of a whole-log report's time).
+pub(crate) type Records<'a> = std::collections::HashMap<&'a str, String>;
+
 /// A speaker's reliability record as people read it (reports in HTML and
 /// Markdown, `show`): every grade when there are at most
 /// [`RECORD_IN_FULL`], otherwise how many of each grade and the five

@@ -469,8 +469,11 @@ mod tests {
             root: Hash([0xab; 32]),
             note: "newsroom.example/idlib-2022\n18\nq83vq83v\n\n— x y\n".into(),
         };
-        let proof = |seq: crate::model::Seq| -> Result<Option<Vec<String>>> {
-            Ok((seq.0 < 18).then(|| vec![format!("{:064x}", seq.0)]))
+        // A stand-in proof whose one node is the entry's seq, big-endian.
+        let proof = |seq: crate::model::Seq| -> Result<Option<Vec<Hash>>> {
+            let mut node = [0u8; 32];
+            node[24..].copy_from_slice(&seq.0.to_be_bytes());
+            Ok((seq.0 < 18).then(|| vec![Hash(node)]))
         };
         let ids = ["C1".parse().unwrap()];
         let r = gather(&store, &ids, Some(cp.clone()), &proof, &mut |_, _| {}).unwrap();

@@ -2763,8 +2763,8 @@ fn shown_apart(got: ValueRef<'_>, want: ValueRef<'_>) -> (String, String) {
                 let rest: String = s.chars().skip(from).take(TEXT).collect();
                 let more = s.chars().count() > from + TEXT;
                 format!(
-                    "…{:?}{} (from character {from})",
-                    rest,
+                    "…{}{} (from character {from})",
+                    quoted(&rest, TEXT),
                     if more { "…" } else { "" }
                 )
             };
@@ -2791,15 +2791,37 @@ fn shown_apart(got: ValueRef<'_>, want: ValueRef<'_>) -> (String, String) {
     }
 }
 
+/// A table's text in double quotes, as a problem line shows it: `"` and
+/// `\` escaped, and what [`crate::text::escape`] escapes so (a control or bidi
+/// character, `\u{202e}`, cannot rewrite the line on a terminal); cut after
+/// `max` characters, with `…` after the closing quote when it was cut (a
+/// fingerprint cut without a mark looked whole). Not Rust's `{:?}`, whose
+/// escapes (`\0`, `\r`, `\u{301}`) differ from those of every other line.
+fn quoted(s: &str, max: usize) -> String {
+    let cut = s.chars().count() > max;
+    let shown: String = s.chars().take(max).collect();
+    let mut out = String::with_capacity(shown.len() + 4);
+    out.push('"');
+    for c in shown.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push_str(&crate::text::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    out.push('"');
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
 fn show(v: ValueRef<'_>) -> String {
     match v {
         ValueRef::Null => "NULL".into(),
         ValueRef::Integer(i) => i.to_string(),
         ValueRef::Real(f) => f.to_string(),
-        ValueRef::Text(s) => {
-            let s: String = String::from_utf8_lossy(s).chars().take(40).collect();
-            format!("{:?}", s)
-        }
+        ValueRef::Text(s) => quoted(&String::from_utf8_lossy(s), 40),
         ValueRef::Blob(b) => format!("x'{}'", hex::encode(&b[..b.len().min(8)])),
     }
 }

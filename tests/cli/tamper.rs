@@ -2064,3 +2064,40 @@ fn a_redacted_text_put_back_is_not_shown() {
         found.stderr
     );
 }
+
+/// A table's text shown in a problem line is escaped as every other line
+/// escapes text (a bidi override as `\u{202e}`, a NUL as `\u{0}`, not
+/// Rust's `\0`), and a value cut at 40 characters says so with `…`: a
+/// fingerprint cut without a mark looked whole.
+#[test]
+fn a_tampered_text_column_is_shown_escaped_and_marked_where_cut() {
+    let w = Work::with_claims();
+    w.sql("UPDATE claims SET speaker = 'UNI' || char(8238) || 'CEF' || char(0) WHERE id = 1");
+    w.sql("UPDATE keys SET fingerprint = fingerprint || 'x' WHERE seq = 1");
+    let v = w.run(None, &["verify"]);
+    v.problem("entry", "projection");
+    let speaker = v
+        .stdout
+        .lines()
+        .find(|l| l.contains("column speaker is"))
+        .unwrap();
+    assert!(
+        speaker.contains(r#"column speaker is "UNI\u{202e}CEF\u{0}" but the entry implies"#),
+        "{speaker}"
+    );
+    assert!(
+        !speaker.contains('\u{202e}') && !speaker.contains(r"\0"),
+        "{speaker}"
+    );
+    // The admin's fingerprint (50 characters), cut and marked.
+    let key = v
+        .stdout
+        .lines()
+        .find(|l| l.contains("table keys has no row fingerprint="))
+        .unwrap();
+    assert!(
+        key.contains("fingerprint=\"SHA256:") && key.contains("\"…"),
+        "{key}"
+    );
+    assert_eq!(v.stderr, "");
+}

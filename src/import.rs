@@ -338,6 +338,10 @@ pub struct Summary {
     /// judged the claim again since, in an annotation this input does not
     /// repeat: the line's judgment is not the one that stands.
     pub outdated: Vec<OutdatedRepeat>,
+    /// Claim and annotation lines skipped as already in the log whose item
+    /// was retracted since, by an entry no line of this input repeats: the
+    /// line's item is not in force.
+    pub retracted_repeats: Vec<RetractedRepeat>,
     /// Source lines skipped because the log holds their bytes as a source
     /// whose kind, title, publisher, author, url or date differ.
     pub merged_sources: Vec<MergedSource>,
@@ -370,6 +374,19 @@ pub struct OutdatedRepeat {
     pub claim: ItemId,
     pub repeats: ItemId,
     pub later: ItemId,
+}
+
+/// A claim or annotation line (`line`) skipped because the log already
+/// holds its entry, `repeats`, which the log's entry `retracted_at` has
+/// retracted since, while no line of this input retracts it. Re-running a
+/// file must not bring back what was retracted after it ran, so the line
+/// is skipped; but a line given to put back an item retracted by mistake
+/// was skipped without a word, and the item stayed retracted.
+#[derive(Clone, Debug, Serialize)]
+pub struct RetractedRepeat {
+    pub line: u64,
+    pub repeats: ItemId,
+    pub retracted_at: Seq,
 }
 
 // ---------------------------------------------------------------------------
@@ -1575,6 +1592,14 @@ fn run(
         })
         .collect();
     outdated.sort_by_key(|o| o.line);
+    // Those whose retraction a line of this input repeats are a re-run's.
+    let retracted_repeats: Vec<RetractedRepeat> = std::mem::take(&mut imp.retracted_repeats)
+        .into_iter()
+        .filter(|r| match r.repeats.kind {
+            IdKind::Claim => !imp.matched_retractions.contains(&r.repeats.n),
+            _ => !imp.matched_annotation_retractions.contains(&r.repeats.n),
+        })
+        .collect();
     Ok(Summary {
         lines: imp.line - opts.format.header_lines(),
         blank_lines: imp.blank,
@@ -1590,6 +1615,7 @@ fn run(
         },
         dry_run: opts.dry_run,
         outdated,
+        retracted_repeats,
         merged_sources: {
             let mut m = std::mem::take(&mut imp.merged_sources);
             m.sort_by_key(|m| m.line);
@@ -2286,6 +2312,9 @@ struct Importer<'a> {
     /// and whether a line of this run annotates it anew ([`OutdatedRepeat`]).
     latest_annotation_of: HashMap<u64, u64>,
     repeated_on: HashMap<u64, (u64, u64)>,
+    /// Lines skipped as items of the log that are retracted
+    /// ([`RetractedRepeat`]), before the input's own retractions are known.
+    retracted_repeats: Vec<RetractedRepeat>,
     annotated_here: std::collections::HashSet<u64>,
     /// Source lines skipped as the log's sources of the same bytes that
     /// say other things of them ([`MergedSource`]).
@@ -2410,6 +2439,7 @@ impl<'a> Importer<'a> {
             annotations_of: HashMap::default(),
             latest_annotation_of: HashMap::default(),
             repeated_on: HashMap::default(),
+            retracted_repeats: Vec::new(),
             annotated_here: Default::default(),
             merged_sources: Vec::new(),
             made: HashMap::default(),
@@ -3113,6 +3143,7 @@ impl<'a> Importer<'a> {
                 self.claims_of.insert(n, e);
             }
             if let Some(r) = take_existing(self.claims_of.get_mut(&n), b)? {
+                self.note_if_retracted(n, r.id, "retractions", "claim_id")?;
                 return Ok(Outcome::Skipped(LabelState::Done(r)));
             }
         }
@@ -3173,6 +3204,7 @@ impl<'a> Importer<'a> {
                 if r.id.n >= seen.1 {
                     *seen = (line, r.id.n);
                 }
+                self.note_if_retracted(line, r.id, "annotation_retractions", "annotation_id")?;
                 return Ok(Outcome::Skipped(LabelState::Done(r)));
             }
         }
@@ -3207,6 +3239,31 @@ impl<'a> Importer<'a> {
         }
         let body = Body::AnnotationAdd(b);
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
+    }
+
+    /// Keeps line `line`, skipped as the log's `item`, when a retraction
+    /// in `table` (by its `column`) has retracted the item.
+    fn note_if_retracted(
+        &mut self,
+        line: u64,
+        item: ItemId,
+        table: &str,
+        column: &str,
+    ) -> Result<()> {
+        let at: Option<Seq> = self
+            .store
+            .conn()
+            .prepare_cached(&format!("SELECT seq FROM {table} WHERE {column} = ?"))?
+            .query_row([item.n as i64], |r| r.get(0))
+            .optional()?;
+        if let Some(retracted_at) = at {
+            self.retracted_repeats.push(RetractedRepeat {
+                line,
+                repeats: item,
+                retracted_at,
+            });
+        }
+        Ok(())
     }
 
     /// Line `n`, a retraction: it goes after every line before it.

@@ -229,6 +229,22 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             o.later
         );
     }
+    for r in &summary.retracted_repeats {
+        let anew = match r.repeats.kind {
+            claimtrail::model::IdKind::Claim => "`claimtrail claim add` records the claim anew",
+            _ => {
+                "`claimtrail annotate` records the judgment anew, as does a line with another note"
+            }
+        };
+        errln!(
+            "note: {} {} repeats {}, which the log already holds, so it was skipped; {} was retracted at entry {} and stays retracted ({anew})",
+            format.unit(),
+            r.line,
+            r.repeats,
+            r.repeats,
+            r.retracted_at,
+        );
+    }
     for m in &summary.merged_sources {
         // (A dry run holds nothing: the earlier line is named instead.)
         let held = match m.first_line {

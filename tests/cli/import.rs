@@ -3423,6 +3423,81 @@ fn an_empty_file_or_one_through_dotdot_is_refused_for_what_it_is() {
     assert!(r.ok().contains("1 source"), "{}", r.stdout);
 }
 
+/// A line that repeats a claim or an annotation the log holds is skipped
+/// (a re-run must not bring back what was retracted after the file ran),
+/// but when that item is retracted and no line of the input retracts it,
+/// the import says the line's item stays retracted: a line given to put
+/// back what was retracted by mistake was skipped without a word.
+#[test]
+fn a_line_that_repeats_a_retracted_item_is_said_to_stay_retracted() {
+    let w = Work::with_claims();
+    let claim = json!({"type": "claim", "source": "S1", "quote": "Seven civilians, including four children from one family, were killed", "speaker": "White Helmets", "provenance": "tweet"});
+    let note = "casualty figures fabricated";
+    let ann = json!({"type": "annotation", "claim": "C2", "verdict": "false", "note": note});
+    let args = ["annotate", "C2", "--verdict", "false", "--note", note];
+    let a = w.run(Some("analyst"), &args).ok().trim().to_string();
+    w.run(
+        Some("analyst"),
+        &["annotate", "retract", &a, "--reason", "meant for C1"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C1", "--reason", "wrong speaker"],
+    )
+    .ok();
+    let seq = |kind: &str| {
+        let r = w.run(None, &["--json", "log", "--kind", kind]);
+        let log: Value = serde_json::from_str(r.ok()).unwrap();
+        log[0]["seq"].as_u64().unwrap()
+    };
+    let (claim_at, ann_at) = (seq("claim.retract"), seq("annotation.retract"));
+    write_lines(&w.path("back.jsonl"), &[claim.to_string(), ann.to_string()]);
+    let before = w.db_bytes();
+    let r = w.run(Some("analyst"), &["import", "back.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("skipped 2 lines already in the log"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "note: line 1 repeats C1, which the log already holds, so it was skipped; C1 was retracted at entry {claim_at} and stays retracted (`claimtrail claim add` records the claim anew)\n\
+             note: line 2 repeats {a}, which the log already holds, so it was skipped; {a} was retracted at entry {ann_at} and stays retracted (`claimtrail annotate` records the judgment anew, as does a line with another note)\n"
+        )
+    );
+    assert!(before == w.db_bytes(), "nothing appended");
+    let r = w.run(Some("analyst"), &["--json", "import", "back.jsonl"]);
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        json["retracted_repeats"],
+        json!([
+            {"line": 1, "repeats": "C1", "retracted_at": claim_at},
+            {"line": 2, "repeats": a, "retracted_at": ann_at}
+        ])
+    );
+    // A re-run of a file that retracts them too: nothing to say.
+    let (mut claim, mut ann) = (claim, ann);
+    claim["label"] = json!("c");
+    ann["label"] = json!("a");
+    let rerun = [
+        claim.to_string(),
+        ann.to_string(),
+        json!({"type": "retraction", "claim": "@c", "reason": "wrong speaker"}).to_string(),
+        json!({"type": "annotation_retraction", "annotation": "@a", "reason": "meant for C1"})
+            .to_string(),
+    ];
+    write_lines(&w.path("rerun.jsonl"), &rerun);
+    let r = w.run(Some("analyst"), &["--json", "import", "rerun.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["retracted_repeats"], json!([]));
+    assert!(before == w.db_bytes(), "nothing appended");
+}
+
 /// A line that judges a claim again as the analyst once did is the same
 /// bytes as that earlier annotation, and is skipped as already in the log
 /// (which is what makes a re-run safe): the import says so when the

@@ -663,8 +663,22 @@ fn line_text(s: &str, at_start: bool) -> String {
                 }
                 start += c.len_utf8();
             }
+            // A closing bracket that balances one inside the address is
+            // the address's, as GFM's autolinks keep it
+            // (`https://en.wikipedia.org/wiki/Idlib_(city)`: the span held
+            // `…Idlib_(city`, which a reader copied broken).
+            let balanced = |span: &str, close: char| {
+                let open = match close {
+                    ')' => '(',
+                    ']' => '[',
+                    '}' => '{',
+                    _ => return false,
+                };
+                span.matches(close).count() <= span.matches(open).count()
+            };
             while let Some(c) = word[start..end].chars().next_back().filter(|&c| edge(c)) {
-                if !address_like(&word[start..end - c.len_utf8()]) {
+                if !address_like(&word[start..end - c.len_utf8()]) || balanced(&word[start..end], c)
+                {
                     break;
                 }
                 end -= c.len_utf8();
@@ -890,6 +904,17 @@ mod tests {
             inline("(\"https://x.org/a_b\"), or www.)"),
             "(\"`https://x.org/a_b`\"), or `www.`)"
         );
+        // A closing bracket that balances one inside is the address's;
+        // one more than it opens is prose.
+        assert_eq!(
+            inline("See https://en.wikipedia.org/wiki/Idlib_(city) now."),
+            "See `https://en.wikipedia.org/wiki/Idlib_(city)` now."
+        );
+        assert_eq!(
+            inline("(see https://en.wikipedia.org/wiki/Idlib_(city))."),
+            "(see `https://en.wikipedia.org/wiki/Idlib_(city)`)."
+        );
+        assert_eq!(inline("[www.x.com/a[1]]"), "\\[`www.x.com/a[1]`\\]");
         assert_eq!(
             inline("https://x.org/\u{202e}a_b"),
             "`https://x.org/\\u{202e}a_b`"

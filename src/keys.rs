@@ -165,6 +165,13 @@ impl PublicKey {
             // Its parts name two keys: which one it stands for is not known.
             Err(e) => match parts_disagree(&e) {
                 Some(why) => Err(why.into()),
+                // A private key that does not read: damaged, or of another
+                // type, said as signing says it (it was "a private key
+                // file, which stays with its owner: give its .pub", where a
+                // private key file is what was asked for).
+                None if text.trim_start().starts_with(OPENSSH_PRIVATE) => {
+                    Err(unreadable_private_key(text.trim().as_bytes(), &e))
+                }
                 // Lines starting with `#` are comments, as OpenSSH reads
                 // an `authorized_keys` or a .pub file (`ssh-keygen -l` took
                 // a .pub with a comment line above the key; claimtrail
@@ -707,6 +714,27 @@ pub fn begins_as_public_key(line: &[u8]) -> bool {
 
 /// Armors a binary SSHSIG blob as the PEM text `ssh-keygen -Y` reads
 /// (`-----BEGIN SSH SIGNATURE-----`, base64 in lines of 70).
+/// How an OpenSSH private key file begins.
+const OPENSSH_PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
+
+/// Why a file that begins as an OpenSSH private key does not read: a key
+/// of another type that the parser cannot read (an ECDSA key whose scalar
+/// is shorter than 32 bytes: 3 of 400 that ssh-keygen made here) is named
+/// by the type the file states before its secret; anything else is damage.
+/// A stated type that is no SSH algorithm is damage too: one changed byte
+/// of an ed25519 key read as "s\u{3}h-ed25519 keys are not supported".
+fn unreadable_private_key(text: &[u8], e: &ssh_key::Error) -> String {
+    match stated_algorithm(text) {
+        Some(alg)
+            if alg != "ssh-ed25519"
+                && Algorithm::new(&alg).is_ok_and(|a| !matches!(a, Algorithm::Other(_))) =>
+        {
+            format!("{alg} keys are not supported: claimtrail signs with ssh-ed25519 only")
+        }
+        _ => format!("a damaged or cut-short OpenSSH private key ({e})"),
+    }
+}
+
 pub fn armor(blob: &[u8]) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
@@ -937,18 +965,10 @@ impl Signer {
             let start = start.trim_start();
             key_err(if start.trim().is_empty() {
                 "the file is empty".into()
-            } else if start.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
-                match (parts_disagree(&e), stated_algorithm(text)) {
-                    (Some(why), _) => why.to_string(),
-                    // A key of another type that the parser cannot read
-                    // (an ECDSA key whose scalar is shorter than 32 bytes:
-                    // 3 of 400 that ssh-keygen made here): its type, which
-                    // the file states before its secret, is what matters.
-                    (None, Some(alg)) if alg != "ssh-ed25519" => format!(
-                        "{} keys are not supported: claimtrail signs with ssh-ed25519 only",
-                        crate::text::escape(&alg)
-                    ),
-                    (None, _) => format!("a damaged or cut-short OpenSSH private key ({e})"),
+            } else if start.starts_with(OPENSSH_PRIVATE) {
+                match parts_disagree(&e) {
+                    Some(why) => why.to_string(),
+                    None => unreadable_private_key(text, &e),
                 }
             } else if start.starts_with("ssh-") {
                 "it is a public key (a .pub file), not the private key".into()

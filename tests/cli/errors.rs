@@ -112,6 +112,13 @@ fn init_errors() {
             patched_key(&w, "admin", "other", 1),
             "an OpenSSH private key whose parts do not agree",
         ),
+        // One changed byte in the type the file states: damage, not a
+        // key "of type s\u{3}h-ed25519".
+        (
+            "flipped",
+            flipped_type_byte(&w, "admin"),
+            "a damaged or cut-short OpenSSH private key (",
+        ),
         (
             "pkcs8",
             "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n".into(),
@@ -189,6 +196,40 @@ fn init_errors() {
 /// Key file `from` with the first `times` copies of its public key (an
 /// unencrypted OpenSSH key holds three: in the clear, and twice beside the
 /// private key) replaced by key `to`'s.
+/// `name`'s private key file with the second byte of the first
+/// `ssh-ed25519` it states changed to 0x03.
+fn flipped_type_byte(w: &Work, name: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let text = std::fs::read_to_string(w.path(name)).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut bytes = b64.decode(body).unwrap();
+    let at = bytes.windows(11).position(|x| x == b"ssh-ed25519").unwrap();
+    bytes[at + 1] = 3;
+    format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+        b64.encode(bytes)
+    )
+}
+
+/// A damaged private key given where a key file is read for its public
+/// half (`key revoke FILE`, `status --key`) is said to be damaged: it was
+/// "a private key file, which stays with its owner: give its .pub", where
+/// a private key file is what the command takes.
+#[test]
+fn a_damaged_private_key_is_said_damaged_where_its_public_half_is_read() {
+    let w = Work::with_team();
+    let key = std::fs::read_to_string(w.path("analyst")).unwrap();
+    std::fs::write(w.path("cut"), &key[..200]).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(w.path("cut"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let before = w.db_bytes();
+    let r = w.run(Some("admin"), &["key", "revoke", "cut", "--reason", "lost"]);
+    r.error("cut: a damaged or cut-short OpenSSH private key (");
+    assert!(!r.stderr.contains("stays with its owner"), "{}", r.stderr);
+    assert!(before == w.db_bytes());
+}
+
 fn patched_key(w: &Work, from: &str, to: &str, times: usize) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;

@@ -508,7 +508,10 @@ fn sound(bundle: &Bundle) -> Result<()> {
         .unwrap_or_default();
     Err(Error::Damaged(format!(
         "the bundle of these entries would not verify ({}; the first: {at}{}: {}), so it was not written",
-        crate::text::count(report.problems.len() as u64, "problem"),
+        crate::text::count(
+            report.problems.len() as u64 + report.more_problems,
+            "problem"
+        ),
         first.check,
         crate::text::escape(&first.detail)
     )))
@@ -820,6 +823,13 @@ pub struct BundleReport {
     pub amended_sources: Vec<BundleAmendment>,
     pub ok: bool,
     pub problems: Vec<Problem>,
+    /// Problems found beyond those listed: as `verify` does, the list is
+    /// capped at [`crate::verify::MAX_LISTED`] (a bundle's checkpoint
+    /// problems and those of the checkpoints the reader kept are listed
+    /// whatever the cap: they say what the rest is judged against). A
+    /// hostile bundle of 2 million junk entries printed 6 million PROBLEM
+    /// lines and held them all in memory (red team).
+    pub more_problems: u64,
     /// The checkpoints the reader kept (`verify-bundle --checkpoint`),
     /// each judged beside the bundle's: signed by the log, and of the same
     /// tree when of the same size (`forked` otherwise: the log's key
@@ -1036,6 +1046,7 @@ pub fn verify_bundle_with(
     let mut v = BundleCheck {
         h: BundleHistory::default(),
         problems: Vec::new(),
+        more: 0,
         last_ids: HashMap::new(),
         requested: None,
         unenrolled: Default::default(),
@@ -1241,14 +1252,14 @@ pub fn verify_bundle_with(
     // The bundle's entries vouch for its admins only when a key given
     // signed its checkpoint and every entry passed (each is then in that
     // tree): see [`judge_kept_beside`].
-    let vouches = anchored && v.problems.is_empty();
+    let vouches = anchored && v.problems.is_empty() && v.more == 0;
     // Judged as checkpoints of the log the bundle's signed checkpoint
     // names (its `origin` field is not signed: see above).
     let checkpoints = judge_kept_beside(&cp.origin, &tree, &kept, vkeys, &enrolled, vouches);
     v.problems.extend(kept_problems(&checkpoints));
     let newer_checkpoints = newer(&checkpoints, cp.size.0);
     v.check_requested(&b);
-    let ok = v.problems.is_empty();
+    let ok = v.problems.is_empty() && v.more == 0;
     let contents =
         ok.then(|| contents::build(&v.h.passed, &v.h.keys, &v.h.texts, v.requested.as_deref()));
     Ok(BundleReport {
@@ -1267,6 +1278,7 @@ pub fn verify_bundle_with(
         amended_sources: v.h.amendments,
         ok,
         problems: v.problems,
+        more_problems: v.more,
         checkpoints,
         stale: !newer_checkpoints.is_empty(),
         newer_checkpoints,
@@ -1417,6 +1429,9 @@ fn newer(checks: &[BundleKept], bundle_size: u64) -> Vec<NewerCheckpoint> {
 struct BundleCheck {
     h: BundleHistory,
     problems: Vec<Problem>,
+    /// Problems past [`crate::verify::MAX_LISTED`], counted only
+    /// ([`BundleReport::more_problems`]).
+    more: u64,
     /// The last friendly id of each kind the bundle gave, and its seq.
     last_ids: HashMap<IdKind, (u64, u64)>,
     /// The bundle's `requested` ids that name an item of the bundle
@@ -1462,8 +1477,18 @@ impl BundleCheck {
         self.requested = Some(ids);
     }
 
+    /// Lists `p`, or past the cap only counts it; a problem of the
+    /// checkpoint is listed whatever the cap.
+    fn push(&mut self, p: Problem) {
+        if self.problems.len() < crate::verify::MAX_LISTED || p.check == Check::Checkpoint {
+            self.problems.push(p);
+        } else {
+            self.more += 1;
+        }
+    }
+
     fn problem(&mut self, e: &BundleEntry, kind: Option<Kind>, check: Check, detail: String) {
-        self.problems.push(Problem {
+        self.push(Problem {
             seq: Some(Seq(e.seq)),
             kind: Some(kind.map_or("?".into(), |k| k.to_string())),
             // The bundle's own word for the id; one that does not parse, or
@@ -1520,7 +1545,7 @@ impl BundleCheck {
     }
 
     fn log_problem(&mut self, check: Check, detail: String) {
-        self.problems.push(Problem {
+        self.push(Problem {
             seq: None,
             kind: None,
             id: None,

@@ -154,7 +154,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 )?;
             }
         } else {
-            super::verify::failed_lines(r.problems.len(), 0)?;
+            super::verify::failed_lines(r.problems.len(), r.more_problems)?;
         }
         match contents {
             Some(c) if a.show => show(&c, &r)?,

@@ -2732,3 +2732,58 @@ fn a_bundles_unsigned_labels_are_cut_before_they_are_shown() {
     .unwrap();
     assert_eq!(j["origin"], format!("{cut}…"));
 }
+
+/// Problems past the first 1,000 are counted, not listed, as `verify`
+/// counts them: a bundle of 2 million junk entries printed 6 million
+/// PROBLEM lines and held them all (2 GB). The checkpoint's own problems
+/// are listed whatever the cap. (Red team, finding 5.)
+#[test]
+fn a_bundle_of_junk_entries_lists_a_thousand_problems_and_counts_the_rest() {
+    let w = Work::with_claims();
+    let (_, b) = exported(&w, &["C1"]);
+    let mut t = b.clone();
+    let entries = t["entries"].as_array_mut().unwrap();
+    for i in 0..1_200 {
+        entries.push(serde_json::json!({"seq": 100 + i, "id": null, "payload": "", "signature": "", "inclusion_proof": []}));
+    }
+    // And a checkpoint problem, found after them: the key of another log
+    // of the same origin given.
+    let other_key = Work::with_team().vkey();
+    std::fs::write(w.path("junk.json"), serde_json::to_string(&t).unwrap()).unwrap();
+    let junk = w.path("junk.json");
+    let junk = junk.to_str().unwrap();
+    let r = run_no_db(&w, &["verify-bundle", junk, "--vkey", &other_key], None);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{:.2000}", r.stdout);
+    let problems = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("PROBLEM "))
+        .count();
+    assert_eq!(problems, 1_001, "{:.2000}", r.stdout);
+    assert!(
+        r.stdout.contains("\nPROBLEM bundle: checkpoint: the checkpoint does not verify against the given verifier keys: its signature by the log `test.example/idlib` (key ID ")
+            && r.stdout.ends_with("\n… and 2,600 more problems\nFAILED: 3,601 problems found\n"),
+        "{}",
+        &r.stdout[r.stdout.len().saturating_sub(2000)..]
+    );
+    let j: Value = serde_json::from_str(
+        &run_no_db(
+            &w,
+            &["--json", "verify-bundle", junk, "--vkey", &other_key],
+            None,
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            &j["ok"],
+            j["problems"].as_array().unwrap().len(),
+            &j["more_problems"]
+        ),
+        (&Value::Bool(false), 1_001, &serde_json::json!(2_600))
+    );
+    // A bundle that checks out has none.
+    let j: Value = serde_json::from_str(check_shown(&w, &b).ok()).unwrap();
+    assert_eq!(j["more_problems"], 0);
+}

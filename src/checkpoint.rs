@@ -456,8 +456,14 @@ pub enum NoteError {
     /// log than those given under that name: after an admin's key is
     /// rotated, an auditor's file holds the old admin's line, and the
     /// advice "give the log's verifier key too" told them to give what
-    /// they had given. Not a finding about the note either.
-    #[error("its signature by the log `{origin}` (key ID {}) was not checked: the log's key given (key ID {}) is another admin's{}; give the verifier key of the admin who signed it (after an admin's key is rotated, `claimtrail key vkey` prints a line for each admin whose key is not revoked, and the new one starts with `{origin}+{}`)", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), given.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) }, key_ids.first().map(|k| k.to_string()).unwrap_or_default())]
+    /// they had given. But a log made up under the same origin (a forged
+    /// bundle or checkpoint) reads the same, so the message says that
+    /// first, and sends the reader to the publisher for the current keys,
+    /// never to the key ID the note carries (which anyone can make a
+    /// key for). (It said "give the verifier key of the admin who signed
+    /// it … the new one starts with `ORIGIN+<the note's key ID>`", which
+    /// pointed a reader of a forged bundle at the forger's key. Red team.)
+    #[error("its signature by the log `{origin}` (key ID {}) is by a key you did not give (the log's key you gave has key ID {}){}: this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the log's current verifier keys from its publisher through your own channel (they print them with `claimtrail key vkey`) and check again, never with a key taken from what you are checking", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), given.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) })]
     OtherAdminsKey {
         /// The log's origin.
         origin: String,
@@ -1701,8 +1707,8 @@ mod tests {
             Err(NoteError::NoKnownSignature { .. })
         ));
         // As the log's note, that is another admin's key of the log (a
-        // rotation): said so, with the key ID to look for, not "give the
-        // log's verifier key too", which was given.
+        // rotation, or a forgery under the same origin): said so, not
+        // "give the log's verifier key too", which was given.
         assert_eq!(
             verify_log_note(&note, "a.example", std::slice::from_ref(&ka2)),
             Err(NoteError::OtherAdminsKey {

@@ -59,8 +59,136 @@ pub struct Bundle {
     pub requested: Option<Vec<String>>,
     /// The signed checkpoint (C2SP signed note) every entry is proven in.
     pub checkpoint: String,
+    #[serde(deserialize_with = "objects")]
     pub entries: Vec<BundleEntry>,
+    #[serde(deserialize_with = "objects")]
     pub sources: Vec<BundleSource>,
+}
+
+/// What a bundle's part is, said where one is not a JSON object.
+trait Named {
+    const WHAT: &'static str;
+}
+impl Named for Bundle {
+    const WHAT: &'static str = "a bundle (a JSON object)";
+}
+impl Named for BundleEntry {
+    const WHAT: &'static str =
+        "an entry (a JSON object with the members seq, id, payload, signature and inclusion_proof)";
+}
+impl Named for BundleSource {
+    const WHAT: &'static str = "a source (a JSON object with the members id, sha256 and text)";
+}
+
+/// A bundle, an entry or a source read from a JSON object only. serde's
+/// derived `Deserialize` also takes a struct as an array of its members in
+/// order (`["claimtrail-bundle", 2, …]`), which FORMAT.md §12 does not
+/// define and `jq .checkpoint` cannot read: such a bundle verified (red
+/// team). And its messages named the Rust type (`expected struct
+/// Bundle`); this one says what was expected in the format's words.
+struct Object<T>(T);
+
+impl<'de, T: Named + Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Named + Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(T::WHAT)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+            .map(Object)
+    }
+}
+
+/// A list of JSON objects ([`Object`]).
+fn objects<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Named + Deserialize<'de>,
+{
+    let list: Vec<Object<T>> = Deserialize::deserialize(d)?;
+    Ok(list.into_iter().map(|o| o.0).collect())
+}
+
+/// What a JSON text holds at its top level when it is not an object, by
+/// its first byte: a bundle given as an array, `null` or a string is
+/// refused in those words, not serde's (`invalid type: map, expected a
+/// string`, `expected struct Bundle with 7 elements`). `None` for an
+/// object, and for what is no JSON value at all (serde says where).
+fn not_an_object(bytes: &[u8]) -> Option<&'static str> {
+    let first = bytes.iter().find(|b| !b" \t\r\n".contains(b))?;
+    Some(match first {
+        b'[' => "an array",
+        b'"' => "a string",
+        b'n' => "null",
+        b't' | b'f' => "a boolean",
+        b'-' | b'0'..=b'9' => "a number",
+        _ => return None,
+    })
+}
+
+/// serde's message on a bundle, in JSON's words rather than serde's or
+/// Rust's: `invalid type: sequence, expected u64` read as
+/// `invalid type: an array, expected a whole number (0 to 2^64 - 1)`.
+fn json_words(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let Some((how, rest)) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .find_map(|p| text.strip_prefix(p).map(|r| (*p, r)))
+    else {
+        return text;
+    };
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return text;
+    };
+    let (expected, at) = match expected.rsplit_once(" at line ") {
+        Some((x, at)) => (x, format!(" at line {at}")),
+        None => (expected, String::new()),
+    };
+    let found = match found {
+        "sequence" => "an array",
+        "map" => "an object",
+        f => f,
+    };
+    let expected = match expected {
+        "u64" => "a whole number (0 to 2^64 - 1)",
+        "a sequence" => "an array",
+        x => x,
+    };
+    format!("{how}{found}, expected {expected}{at}")
+}
+
+/// The longest an unsigned value of a bundle is shown, in characters: an
+/// id label or a `requested` id, a hash, the `origin` member.
+const SHOWN_ID: usize = 20;
+const SHOWN_HASH: usize = 64;
+const SHOWN_ORIGIN: usize = 100;
+
+/// An unsigned value of a bundle as a report carries it: its first `max`
+/// characters, with `…` when cut. Anything the bundle says outside its
+/// signed entries is whatever its sender wrote, a megabyte label as well
+/// (a 1,000,345-byte PROBLEM line, 6.6 MB for an `origin` of escapes: red
+/// team); escape it before printing ([`shown`]).
+pub fn cut_unsigned(word: &str, max: usize) -> String {
+    let mut chars = word.chars();
+    let mut out: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// [`cut_unsigned`], escaped, as a message shows it.
+fn shown(word: &str, max: usize) -> String {
+    crate::text::escape(&cut_unsigned(word, max)).into_owned()
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -380,7 +508,10 @@ fn sound(bundle: &Bundle) -> Result<()> {
         .unwrap_or_default();
     Err(Error::Damaged(format!(
         "the bundle of these entries would not verify ({}; the first: {at}{}: {}), so it was not written",
-        crate::text::count(report.problems.len() as u64, "problem"),
+        crate::text::count(
+            report.problems.len() as u64 + report.more_problems,
+            "problem"
+        ),
         first.check,
         crate::text::escape(&first.detail)
     )))
@@ -665,6 +796,9 @@ fn closure(conn: &rusqlite::Connection, ids: &[ItemId], also: &[u64]) -> Result<
 /// The verdict on a bundle.
 #[derive(Debug, Serialize)]
 pub struct BundleReport {
+    /// The bundle's `origin` member, which is not signed (the checkpoint's
+    /// origin is, and a problem says where they differ): cut to 100
+    /// characters, with `…` ([`cut_unsigned`]).
     pub origin: String,
     pub checkpoint_size: u64,
     pub checkpoint_root: Hash,
@@ -689,6 +823,13 @@ pub struct BundleReport {
     pub amended_sources: Vec<BundleAmendment>,
     pub ok: bool,
     pub problems: Vec<Problem>,
+    /// Problems found beyond those listed: as `verify` does, the list is
+    /// capped at [`crate::verify::MAX_LISTED`] (a bundle's checkpoint
+    /// problems and those of the checkpoints the reader kept are listed
+    /// whatever the cap: they say what the rest is judged against). A
+    /// hostile bundle of 2 million junk entries printed 6 million PROBLEM
+    /// lines and held them all in memory (red team).
+    pub more_problems: u64,
     /// The checkpoints the reader kept (`verify-bundle --checkpoint`),
     /// each judged beside the bundle's: signed by the log, and of the same
     /// tree when of the same size (`forked` otherwise: the log's key
@@ -837,8 +978,15 @@ pub fn verify_bundle_with(
     // its entries, hashed and signed, not in the file's bytes. (It was
     // refused as "expected value at line 1 column 1".)
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let b: Bundle =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("not a claimtrail bundle ({e})")))?;
+    if let Some(found) = not_an_object(bytes) {
+        return Err(Error::invalid(
+            format!("not a claimtrail bundle: a JSON object was expected, found {found}"),
+            "a bundle is one JSON object, `{\"format\": \"claimtrail-bundle\", …}`, as `claimtrail export` writes it: give that file, as it was sent",
+        ));
+    }
+    let b: Bundle = serde_json::from_slice::<Object<Bundle>>(bytes)
+        .map_err(|e| bad(format!("not a claimtrail bundle ({})", json_words(&e))))?
+        .0;
     if b.format != FORMAT || !(1..=VERSION).contains(&b.version) {
         return Err(bad(format!(
             "format `{}` version {} is not {FORMAT} version 1 or {VERSION}",
@@ -898,17 +1046,23 @@ pub fn verify_bundle_with(
     let mut v = BundleCheck {
         h: BundleHistory::default(),
         problems: Vec::new(),
+        more: 0,
         last_ids: HashMap::new(),
         requested: None,
         unenrolled: Default::default(),
     };
+    // Where they differ, that is the finding, and the rest is judged
+    // under the checkpoint's origin, which is signed: judged under the
+    // member's, every entry's header and the checkpoint's signature failed
+    // too, each problem repeating whatever the member held (a megabyte
+    // origin, red team).
     if cp.origin != b.origin {
         v.log_problem(
             Check::Checkpoint,
             format!(
                 "the checkpoint is of `{}`, not of `{}`",
-                crate::text::escape(&cp.origin),
-                crate::text::escape(&b.origin)
+                shown(&cp.origin, SHOWN_ORIGIN),
+                shown(&b.origin, SHOWN_ORIGIN)
             ),
         );
     }
@@ -931,7 +1085,7 @@ pub fn verify_bundle_with(
             );
         }
         last = Some(e.seq);
-        v.entry(e, &b.origin, &cp, &mut counts, &mut claims);
+        v.entry(e, &cp.origin, &cp, &mut counts, &mut claims);
     }
     for line in v.unenrolled.summaries() {
         v.log_problem(Check::Authorization, line);
@@ -952,8 +1106,8 @@ pub fn verify_bundle_with(
     let mut seen_shas = std::collections::HashSet::new();
     for s in &b.sources {
         // The member's own words, cut and escaped: they are unchecked.
-        let id = crate::text::escape(&s.id.chars().take(20).collect::<String>()).into_owned();
-        let sha = crate::text::escape(&s.sha256.chars().take(64).collect::<String>()).into_owned();
+        let id = shown(&s.id, SHOWN_ID);
+        let sha = shown(&s.sha256, SHOWN_HASH);
         if !seen_ids.insert(s.id.as_str()) || !seen_shas.insert(s.sha256.as_str()) {
             v.log_problem(
                 Check::Reference,
@@ -1013,13 +1167,13 @@ pub fn verify_bundle_with(
     // every line of a key the bundle enrolled for that size must verify.
     let enrolled: Vec<std::rc::Rc<KeyInfo>> = v.h.keys.values().cloned().collect();
     let signers: Vec<(VerifierKey, String)> =
-        rules::note_verifiers(&enrolled, &b.origin, cp.size.0)
+        rules::note_verifiers(&enrolled, &cp.origin, cp.size.0)
             .into_iter()
             .map(|(v, k)| (v, k.name.clone()))
             .collect();
     let (anchored, signed_by) = if vkeys.is_empty() {
         let keys: Vec<VerifierKey> = signers.iter().map(|(k, _)| k.clone()).collect();
-        match verify_log_note(&note, &b.origin, &keys)
+        match verify_log_note(&note, &cp.origin, &keys)
             .map_err(crate::checkpoint::NoteError::as_enrolled)
         {
             Ok(res) => (
@@ -1047,7 +1201,7 @@ pub fn verify_bundle_with(
         // beside what the bundle's entries say of the keys: one it shows
         // revoked by that size anchors nothing, and every line of an
         // admin it enrolls must verify ([`crate::verify::given_beside`]).
-        match crate::verify::given_beside(&note, &b.origin, cp.size.0, vkeys, &enrolled) {
+        match crate::verify::given_beside(&note, &cp.origin, cp.size.0, vkeys, &enrolled) {
             // A signature by a key the bundle enrolls as an admin is named
             // as without --vkey ("Desk admin"), not by the note's key name,
             // the origin; any other (a cosigner's) by the note's name.
@@ -1062,7 +1216,7 @@ pub fn verify_bundle_with(
                             .map_or_else(
                                 // Under the origin, the log's own key,
                                 // which no entry of the bundle names.
-                                || match s.name == b.origin {
+                                || match s.name == cp.origin {
                                     true => format!("the log's key ({})", s.name),
                                     false => s.name.clone(),
                                 },
@@ -1098,18 +1252,18 @@ pub fn verify_bundle_with(
     // The bundle's entries vouch for its admins only when a key given
     // signed its checkpoint and every entry passed (each is then in that
     // tree): see [`judge_kept_beside`].
-    let vouches = anchored && v.problems.is_empty();
+    let vouches = anchored && v.problems.is_empty() && v.more == 0;
     // Judged as checkpoints of the log the bundle's signed checkpoint
     // names (its `origin` field is not signed: see above).
     let checkpoints = judge_kept_beside(&cp.origin, &tree, &kept, vkeys, &enrolled, vouches);
     v.problems.extend(kept_problems(&checkpoints));
     let newer_checkpoints = newer(&checkpoints, cp.size.0);
     v.check_requested(&b);
-    let ok = v.problems.is_empty();
+    let ok = v.problems.is_empty() && v.more == 0;
     let contents =
         ok.then(|| contents::build(&v.h.passed, &v.h.keys, &v.h.texts, v.requested.as_deref()));
     Ok(BundleReport {
-        origin: b.origin,
+        origin: cut_unsigned(&b.origin, SHOWN_ORIGIN),
         checkpoint_size: cp.size.0,
         checkpoint_root: cp.root,
         anchored: anchored && ok,
@@ -1124,6 +1278,7 @@ pub fn verify_bundle_with(
         amended_sources: v.h.amendments,
         ok,
         problems: v.problems,
+        more_problems: v.more,
         checkpoints,
         stale: !newer_checkpoints.is_empty(),
         newer_checkpoints,
@@ -1274,6 +1429,9 @@ fn newer(checks: &[BundleKept], bundle_size: u64) -> Vec<NewerCheckpoint> {
 struct BundleCheck {
     h: BundleHistory,
     problems: Vec<Problem>,
+    /// Problems past [`crate::verify::MAX_LISTED`], counted only
+    /// ([`BundleReport::more_problems`]).
+    more: u64,
     /// The last friendly id of each kind the bundle gave, and its seq.
     last_ids: HashMap<IdKind, (u64, u64)>,
     /// The bundle's `requested` ids that name an item of the bundle
@@ -1297,8 +1455,7 @@ impl BundleCheck {
         };
         let mut ids = Vec::with_capacity(requested.len());
         for word in requested {
-            let shown =
-                crate::text::escape(&word.chars().take(20).collect::<String>()).into_owned();
+            let shown = shown(word, SHOWN_ID);
             let id = word
                 .parse::<ItemId>()
                 .ok()
@@ -1320,8 +1477,18 @@ impl BundleCheck {
         self.requested = Some(ids);
     }
 
+    /// Lists `p`, or past the cap only counts it; a problem of the
+    /// checkpoint is listed whatever the cap.
+    fn push(&mut self, p: Problem) {
+        if self.problems.len() < crate::verify::MAX_LISTED || p.check == Check::Checkpoint {
+            self.problems.push(p);
+        } else {
+            self.more += 1;
+        }
+    }
+
     fn problem(&mut self, e: &BundleEntry, kind: Option<Kind>, check: Check, detail: String) {
-        self.problems.push(Problem {
+        self.push(Problem {
             seq: Some(Seq(e.seq)),
             kind: Some(kind.map_or("?".into(), |k| k.to_string())),
             // The bundle's own word for the id; one that does not parse, or
@@ -1378,7 +1545,7 @@ impl BundleCheck {
     }
 
     fn log_problem(&mut self, check: Check, detail: String) {
-        self.problems.push(Problem {
+        self.push(Problem {
             seq: None,
             kind: None,
             id: None,
@@ -1413,8 +1580,7 @@ impl BundleCheck {
             .enumerate()
             .map(|(i, h)| {
                 Hash::from_hex(h).ok_or_else(|| {
-                    let shown =
-                        crate::text::escape(&h.chars().take(64).collect::<String>()).into_owned();
+                    let shown = shown(h, SHOWN_HASH);
                     let upper = Hash::from_hex(&h.to_ascii_lowercase()).is_some();
                     format!(
                         "hash {} of the inclusion proof, `{shown}`, is not 64 lower-case hex digits{}",
@@ -1487,7 +1653,7 @@ impl BundleCheck {
                 Check::Reference,
                 format!(
                     "the bundle gives this entry the id `{}`, but a {} entry creates no item",
-                    crate::text::escape(label),
+                    shown(label, SHOWN_ID),
                     p.header.kind
                 ),
             ),
@@ -1501,7 +1667,7 @@ impl BundleCheck {
                         Check::Reference,
                         format!(
                             "the bundle writes this entry's id as `{}`; the log writes it `{id}`",
-                            crate::text::escape(label)
+                            shown(label, SHOWN_ID)
                         ),
                     );
                 }

@@ -29,7 +29,8 @@ pub struct Args {
     pub bundle: PathBuf,
     /// The log's verifier key(s) (from `claimtrail key vkey`), obtained
     /// independently: without one, the bundle is only checked against
-    /// keys it enrolls itself. Repeat --vkey for each key, or give a file
+    /// keys it enrolls itself, which anyone can make, and the verdict is
+    /// `UNANCHORED`, not `OK`. Repeat --vkey for each key, or give a file
     /// of keys, one a line (`claimtrail key vkey > desk.vkey`).
     #[arg(long, value_name = "KEY|FILE")]
     pub vkey: Vec<String>,
@@ -143,21 +144,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         kept_lines(&r.checkpoints)?;
         super::verify::problem_lines(&r.problems, "bundle")?;
         stale_lines(&r)?;
-        if r.ok && r.stale {
-            // Not a bare OK: the check holds of the bundle's tree, which a
-            // checkpoint the reader kept shows the log has outgrown.
-            outln!(
-                "OK, but stale: every signature, proof, text and quote checks out as of the log's first {}, and a checkpoint you kept shows {}",
-                output::count(r.checkpoint_size, "entry"),
-                r.newer_checkpoints[0].size
-            )?;
-        } else if r.ok {
-            outln!("OK: every signature, proof, text and quote checks out")?;
-        }
         if r.ok {
-            if !r.anchored {
-                outln!("note: checked against the keys the bundle itself enrolls; pass --vkey with the log's published verifier key to know whose log it is")?;
-            }
+            verdict(&r)?;
             if !r.unchecked_lines.is_empty() {
                 outln!(
                     "note: the checkpoint carries {} by a key neither given nor enrolled by the bundle at its size, not checked: {} (most often an auditor's cosignature: a bundle carries the enrolments of its own entries' signers only; else a witness's, a key revoked before or enrolled after that size, or a line altered; pass the key with --vkey, as `claimtrail key vkey` prints the log's, to check it)",
@@ -166,7 +154,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 )?;
             }
         } else {
-            super::verify::failed_lines(r.problems.len(), 0)?;
+            super::verify::failed_lines(r.problems.len(), r.more_problems)?;
         }
         match contents {
             Some(c) if a.show => show(&c, &r)?,
@@ -181,6 +169,43 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         Outcome::ProblemsFound
     })
+}
+
+/// The verdict on a bundle that verified, and what it cannot prove.
+///
+/// Without --vkey, not `OK`: the bundle is checked against the keys it
+/// enrolls itself, which anyone can make (their own log under the desk's
+/// origin, with the desk's names), so the verdict says `UNANCHORED:` and
+/// what to do. It was `OK: …` with a `note:` after it, which a reader (or
+/// `verify-bundle x && publish`) took for acceptance of a made-up bundle
+/// (red team). The exit code and `ok` stay: the check itself found nothing
+/// wrong, and `anchored` says the rest. Stale (a checkpoint the reader kept
+/// is larger): the check holds of the bundle's tree, which the log has
+/// outgrown, said in the same line. Then, after every verdict, that a
+/// bundle proves what it holds and not that it holds everything: the
+/// leaving-out was said only under --show.
+fn verdict(r: &BundleReport) -> Result<()> {
+    let checks = "every signature, proof, text and quote checks out";
+    let grown = r.newer_checkpoints.first().map(|n| n.size);
+    let as_of = format!(
+        "as of the log's first {}",
+        output::count(r.checkpoint_size, "entry")
+    );
+    match (r.anchored, grown) {
+        (true, None) => outln!("OK: {checks}")?,
+        (true, Some(size)) => {
+            outln!("OK, but stale: {checks} {as_of}, and a checkpoint you kept shows {size}")?
+        }
+        (false, grown) => outln!(
+            "UNANCHORED: {checks}{}, but only against the keys the bundle enrolls itself: nothing shows whose log it is, and anyone can make such a bundle under any log's name; pass --vkey with the log's verifier key, obtained from its publisher apart from the bundle",
+            grown
+                .map(|size| format!(
+                    " {as_of} (a checkpoint you kept shows {size}: the bundle is stale)"
+                ))
+                .unwrap_or_default()
+        )?,
+    }
+    outln!("note: a bundle proves what it holds, not that it holds everything: anyone who handled it may have left out annotations, retractions, redactions or amendments, and its `requested` list is not signed")
 }
 
 /// Each kept checkpoint's line, as `verify --checkpoint` prints them
@@ -265,13 +290,19 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
         )
     };
     outln!()?;
+    // Unanchored, every name below is the bundle's own word: said where
+    // the reader looks, above them, not only in the verdict.
+    let unanchored = match r.anchored {
+        true => "",
+        false => "; UNANCHORED: checked only against the keys the bundle enrolls itself, so whose log this is, and every name below, is the bundle's own word",
+    };
     match r.newer_checkpoints.first() {
         Some(n) => outln!(
-            "the bundle holds, as of the log's first {} (a checkpoint you kept shows {}: what the log recorded since is not here) (from its checked entries; ids are the bundle's labels):",
+            "the bundle holds, as of the log's first {} (a checkpoint you kept shows {}: what the log recorded since is not here) (from its checked entries; ids are the bundle's labels{unanchored}):",
             output::count(r.checkpoint_size, "entry"),
             n.size
         )?,
-        None => outln!("the bundle holds (from its checked entries; ids are the bundle's labels):")?,
+        None => outln!("the bundle holds (from its checked entries; ids are the bundle's labels{unanchored}):")?,
     }
     if c.requested.is_none() {
         outln!("this bundle (version 1) does not say which items it was exported for: any claim's annotations, and so its verdicts, may not all be here")?;
@@ -378,12 +409,20 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
             },
             |s| output::verdicts_marked(&s.verdicts, &s.auditor_verdicts, ", "),
         );
-        match partial {
-            true => outln!(
+        // Exported itself: complete by the sender's word (`requested`,
+        // unsigned), not proven. It read as plain `verdicts: disputed`
+        // with the latest annotation (`false`) left out by a middleman.
+        let exported = standing.is_some_and(|s| s.complete);
+        match (partial, exported) {
+            (true, _) => outln!(
                 "    verdicts: {verdicts} (incomplete: from the annotations this bundle holds, not necessarily all of {}'s)",
                 claim.id
             )?,
-            false => outln!("    verdicts: {verdicts}")?,
+            (false, true) => outln!(
+                "    verdicts: {verdicts} (complete as the sender exported {}, by the bundle's unsigned `requested` list: not proven; an annotation left out would not show)",
+                claim.id
+            )?,
+            (false, false) => outln!("    verdicts: {verdicts}")?,
         }
         let annotations = of_claim
             .get(&claim.id)

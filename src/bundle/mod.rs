@@ -176,7 +176,7 @@ const SHOWN_ORIGIN: usize = 100;
 /// characters, with `…` when cut. Anything the bundle says outside its
 /// signed entries is whatever its sender wrote, a megabyte label as well
 /// (a 1,000,345-byte PROBLEM line, 6.6 MB for an `origin` of escapes: red
-/// team); escape it before printing ([`shown`]).
+/// team); escape it before printing (`shown`).
 pub fn cut_unsigned(word: &str, max: usize) -> String {
     let mut chars = word.chars();
     let mut out: String = chars.by_ref().take(max).collect();

@@ -110,13 +110,19 @@ fn text(r: &PublishedReport) -> Result<()> {
     super::verify::kept_lines(&r.checkpoints)?;
     super::verify::problem_lines(&r.problems, "directory")?;
     if r.ok {
-        if r.with_entries {
-            outln!("OK: every published entry, signature and tile checks out")?;
-        } else {
-            outln!("OK: the tiles make the tree of the checkpoint, which the verifier key signed")?;
-        }
-        if !r.anchored {
-            outln!("note: checked against the admin keys the log itself enrolls; pass --vkey with the log's verifier key, obtained independently, to know whose log it is")?;
+        // Without --vkey, not `OK`: the directory is checked against the
+        // admin keys its own entries enroll, which anyone can make (their
+        // own log under the desk's origin), as `verify-bundle` says of a
+        // bundle. It was `OK: …` and a `note:` after it. The exit code and
+        // `ok` stay; `anchored` says the rest.
+        match (r.anchored, r.with_entries) {
+            (true, true) => outln!("OK: every published entry, signature and tile checks out")?,
+            (true, false) => outln!(
+                "OK: the tiles make the tree of the checkpoint, which the verifier key signed"
+            )?,
+            (false, _) => outln!(
+                "UNANCHORED: every published entry, signature and tile checks out, but only against the admin keys the log enrolls itself: nothing shows whose log it is, and anyone can publish such a directory under any log's name; pass --vkey with the log's verifier key, obtained from its publisher apart from the directory"
+            )?,
         }
         if !r.unchecked_lines.is_empty() {
             outln!(

@@ -230,10 +230,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         );
     }
     for r in &summary.retracted_repeats {
-        let anew = match r.repeats.kind {
-            claimtrail::model::IdKind::Claim => "`claimtrail claim add` records the claim anew",
+        let anew = match (r.repeats.kind, r.replaced_by) {
+            (_, Some(by)) => format!("replaced by {by}, the claim that stands"),
+            (claimtrail::model::IdKind::Claim, None) => {
+                "`claimtrail claim add` records the claim anew".into()
+            }
             _ => {
                 "`claimtrail annotate` records the judgment anew, as does a line with another note"
+                    .into()
             }
         };
         errln!(

@@ -461,7 +461,7 @@ fn an_agent_that_stops_signing_mid_import_is_not_blamed_on_a_line() {
     let said = match appended {
         0 => "nothing was imported".to_string(),
         n => format!(
-            "{n} {} appended in 1 batch before the error: once that is fixed, run the same import again",
+            "{n} {} appended in 1 batch before the error was found: once that is fixed, run the same import again",
             if n == 1 { "entry was" } else { "entries were" }
         ),
     };

@@ -1147,7 +1147,7 @@ fn bad_lines_are_named_and_change_nothing() {
         ),
         (
             br#"{"type":"annotation","claim":"C2","verdict":"false","supersedes":"A1"}"#.to_vec(),
-            "A1 is an annotation of C1, not of C2, so it cannot be superseded by this one (hint: to replace it, annotate C1 with --supersedes A1; to judge C2 beside it, leave --supersedes out; nothing was imported)",
+            "A1 is an annotation of C1, not of C2, so it cannot be superseded by this one (hint: to replace it, annotate C1 with \"supersedes\": \"A1\"; to judge C2 beside it, leave \"supersedes\" out; nothing was imported)",
         ),
         (
             br#"{"type":"source","text":"","kind":"tweet"}"#.to_vec(),
@@ -1345,7 +1345,7 @@ fn an_error_in_a_later_batch_keeps_the_earlier_ones_and_a_rerun_completes() {
     out.error("line 6: claim: no claim C99 in this log (the last is C2)");
     assert!(
         out.stderr
-            .contains("4 entries were appended in 2 batches before the error"),
+            .contains("4 entries were appended in 2 batches before the error was found"),
         "{}",
         out.stderr
     );
@@ -2757,7 +2757,7 @@ fn a_typo_after_a_retraction_writes_nothing_within_the_first_256_lines() {
     out.error("error: line 263: \"verdict\": `flase` is not a verdict");
     assert!(
         out.stderr
-            .contains("1 entry was appended in 1 batch before the error"),
+            .contains("1 entry was appended in 1 batch before the error was found"),
         "{}",
         out.stderr
     );
@@ -3055,7 +3055,7 @@ fn an_id_an_earlier_run_of_the_file_created_is_refused_as_on_the_first() {
     );
     std::fs::write(w.path("f.jsonl"), lines.join("\n") + "\n").unwrap();
     w.run(Some("analyst"), &["import", "f.jsonl", "--batch-size", "2"])
-        .error("error: line 7: claim: C3 was created by this import (hint: refer to items the file creates by their @label, so that the file means the same on every run; 6 entries were appended in 3 batches before the error: fix the line and run the same import again, it skips what is already in the log)");
+        .error("error: line 7: claim: C3 was created by this import (hint: refer to items the file creates by their @label, so that the file means the same on every run; 6 entries were appended in 3 batches before the error was found: fix the line and run the same import again, it skips what is already in the log)");
     let before = w.db_bytes();
     w.run(Some("analyst"), &["import", "f.jsonl", "--batch-size", "2"])
         .error("error: line 7: claim: C3 is the item that line 1 of this file records (the log already held it, from an earlier run of the file or another command, so that line is skipped) (hint: refer to items the file creates by their @label, so that the file means the same on every run; nothing was imported)");
@@ -3133,7 +3133,7 @@ fn a_busy_log_after_a_batch_says_what_was_appended() {
     run.error("error: the database is busy: another process held its lock for more than 1 s");
     assert!(
         run.stderr.trim_end().ends_with(
-            "; 2 entries were appended in 1 batch before the error: once that is fixed, run the same import again, it skips what is already in the log)"
+            "; 2 entries were appended in 1 batch before the error was found: once that is fixed, run the same import again, it skips what is already in the log)"
         ),
         "{}",
         run.stderr
@@ -3423,6 +3423,77 @@ fn an_empty_file_or_one_through_dotdot_is_refused_for_what_it_is() {
     assert!(r.ok().contains("1 source"), "{}", r.stdout);
 }
 
+/// A line repeating a claim retracted as replaced by another names the
+/// claim that stands, rather than telling to record it anew.
+#[test]
+fn a_line_that_repeats_a_replaced_claim_names_the_claim_that_stands() {
+    let w = Work::with_claims();
+    let c3 = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "At least five children were killed and nine injured",
+            "--speaker",
+            "Adele Khodr, UNICEF Middle East and North Africa",
+            "--provenance",
+            "statement",
+        ],
+    );
+    assert_eq!(c3.ok().trim(), "C3");
+    let args = [
+        "claim",
+        "retract",
+        "C2",
+        "--reason",
+        "speaker's full title",
+        "--replaced-by",
+        "C3",
+    ];
+    w.run(Some("analyst"), &args).ok();
+    let c2 = json!({"type": "claim", "source": "S1", "quote": "At least five children were killed and nine injured", "speaker": "Adele Khodr, UNICEF", "provenance": "statement"});
+    write_lines(&w.path("c2.jsonl"), &[c2.to_string()]);
+    let r = w.run(Some("analyst"), &["--json", "import", "c2.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    let at = json["retracted_repeats"][0]["retracted_at"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        json["retracted_repeats"],
+        json!([{"line": 1, "repeats": "C2", "retracted_at": at, "replaced_by": "C3"}])
+    );
+    assert_eq!(
+        r.stderr,
+        format!("note: line 1 repeats C2, which the log already holds, so it was skipped; C2 was retracted at entry {at} and stays retracted (replaced by C3, the claim that stands)\n")
+    );
+}
+
+/// A line that supersedes one of the log's annotations of another claim
+/// is refused before anything is committed. Found only as the line was
+/// taken, it ended this 4-line file in exit 2 with 3 entries committed,
+/// one of them line 4's (line 2 waits for line 1's source, and line 4 went
+/// before it), and C1's standing verdict changed.
+#[test]
+fn superseding_another_claims_annotation_is_refused_before_anything_is_written() {
+    let w = Work::with_claims();
+    let lines = [
+        json!({"type": "source", "label": "s", "kind": "tweet", "text": "reorder test text"}),
+        json!({"type": "claim", "label": "c", "source": "@s", "quote": "reorder", "speaker": "X", "provenance": "tweet"}),
+        json!({"type": "annotation", "claim": "@c", "verdict": "false", "supersedes": "A1"}),
+        json!({"type": "annotation", "claim": "C1", "verdict": "confirmed", "note": "line four"}),
+    ];
+    write_lines(&w.path("reorder.jsonl"), &lines.map(|l| l.to_string()));
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", "reorder.jsonl"]).error(
+        "error: line 3: A1 is an annotation of C1, not of the claim @c creates, so it cannot be superseded by this one (hint: to replace it, annotate C1 with \"supersedes\": \"A1\"; to judge the claim @c creates beside it, leave \"supersedes\" out; nothing was imported)",
+    );
+    assert!(before == w.db_bytes(), "nothing written");
+}
+
 /// A line that repeats a claim or an annotation the log holds is skipped
 /// (a re-run must not bring back what was retracted after the file ran),
 /// but when that item is retracted and no line of the input retracts it,
@@ -3452,7 +3523,12 @@ fn a_line_that_repeats_a_retracted_item_is_said_to_stay_retracted() {
         log[0]["seq"].as_u64().unwrap()
     };
     let (claim_at, ann_at) = (seq("claim.retract"), seq("annotation.retract"));
-    write_lines(&w.path("back.jsonl"), &[claim.to_string(), ann.to_string()]);
+    // A blank line first: the note names the claim line's number, not its
+    // source's (S1, which it named).
+    write_lines(
+        &w.path("back.jsonl"),
+        &[String::new(), claim.to_string(), ann.to_string()],
+    );
     let before = w.db_bytes();
     let r = w.run(Some("analyst"), &["import", "back.jsonl"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -3464,8 +3540,8 @@ fn a_line_that_repeats_a_retracted_item_is_said_to_stay_retracted() {
     assert_eq!(
         r.stderr,
         format!(
-            "note: line 1 repeats C1, which the log already holds, so it was skipped; C1 was retracted at entry {claim_at} and stays retracted (`claimtrail claim add` records the claim anew)\n\
-             note: line 2 repeats {a}, which the log already holds, so it was skipped; {a} was retracted at entry {ann_at} and stays retracted (`claimtrail annotate` records the judgment anew, as does a line with another note)\n"
+            "note: line 2 repeats C1, which the log already holds, so it was skipped; C1 was retracted at entry {claim_at} and stays retracted (`claimtrail claim add` records the claim anew)\n\
+             note: line 3 repeats {a}, which the log already holds, so it was skipped; {a} was retracted at entry {ann_at} and stays retracted (`claimtrail annotate` records the judgment anew, as does a line with another note)\n"
         )
     );
     assert!(before == w.db_bytes(), "nothing appended");
@@ -3474,8 +3550,8 @@ fn a_line_that_repeats_a_retracted_item_is_said_to_stay_retracted() {
     assert_eq!(
         json["retracted_repeats"],
         json!([
-            {"line": 1, "repeats": "C1", "retracted_at": claim_at},
-            {"line": 2, "repeats": a, "retracted_at": ann_at}
+            {"line": 2, "repeats": "C1", "retracted_at": claim_at, "replaced_by": null},
+            {"line": 3, "repeats": a, "retracted_at": ann_at, "replaced_by": null}
         ])
     );
     // A re-run of a file that retracts them too: nothing to say.

@@ -2787,3 +2787,58 @@ fn a_bundle_of_junk_entries_lists_a_thousand_problems_and_counts_the_rest() {
     let j: Value = serde_json::from_str(check_shown(&w, &b).ok()).unwrap();
     assert_eq!(j["more_problems"], 0);
 }
+
+/// An origin longer than the 100 characters an unsigned one is cut to is
+/// shown whole when it is the signed checkpoint's: a script comparing
+/// `origin` with the log it expects read the cut name as another log's.
+#[test]
+fn a_long_signed_origin_is_shown_whole() {
+    let origin = format!("newsroom.example/{}", "idlib-".repeat(20));
+    let w = another_log(&origin);
+    w.run(
+        Some("admin"),
+        &["source", "add", FIXTURE, "--kind", "article"],
+    )
+    .ok();
+    let quote = "At least five children were killed and nine injured";
+    let claim = [
+        "claim",
+        "add",
+        "--source",
+        "S1",
+        "--quote",
+        quote,
+        "--speaker",
+        "UNICEF",
+        "--provenance",
+        "statement",
+    ];
+    w.run(Some("admin"), &claim).ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let out = w.path("c1.json");
+    w.run(
+        Some("admin"),
+        &["export", "C1", "--out", out.to_str().unwrap()],
+    )
+    .ok();
+    let vkey = w.vkey();
+    let args = [
+        "--json",
+        "verify-bundle",
+        out.to_str().unwrap(),
+        "--vkey",
+        &vkey,
+    ];
+    let r = run_no_db(&w, &args, None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let j: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["origin"], origin.as_str());
+    assert_eq!(j["anchored"], true);
+    let args = ["verify-bundle", out.to_str().unwrap(), "--vkey", &vkey];
+    let r = run_no_db(&w, &args, None);
+    assert!(
+        r.stdout.starts_with(&format!("bundle of log {origin}: ")),
+        "{}",
+        r.stdout
+    );
+}

@@ -169,11 +169,27 @@ impl Agent {
             }
         }
         let mut stream = UnixStream::connect(&self.path)
-            .map_err(|e| AgentError::Unreachable(crate::keys::io_reason(&e)))?;
+            .map_err(|e| AgentError::Unreachable(connect_reason(&self.path, &e)))?;
         let _ = stream.set_write_timeout(Some(TIMEOUT));
         let answer = exchange(&mut stream, kind, body, patience)?;
         *kept = Some(stream);
         Ok(answer)
+    }
+}
+
+/// Why the agent's socket could not be reached, in words: the system says
+/// "Connection refused (os error 111)" both of a socket no agent listens on
+/// any more and of a path that is no socket at all.
+fn connect_reason(path: &std::path::Path, e: &std::io::Error) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    if e.kind() != std::io::ErrorKind::ConnectionRefused {
+        return crate::keys::io_reason(e);
+    }
+    match std::fs::metadata(path).map(|m| m.file_type()) {
+        Ok(t) if t.is_socket() => "no agent listens on the socket: the agent has exited".into(),
+        Ok(t) if t.is_dir() => "it is a directory, not a socket".into(),
+        Ok(_) => "it is a file, not a socket".into(),
+        Err(e) => crate::keys::io_reason(&e),
     }
 }
 

@@ -731,7 +731,14 @@ fn unreadable_private_key(text: &[u8], e: &ssh_key::Error) -> String {
         {
             format!("{alg} keys are not supported: claimtrail signs with ssh-ed25519 only")
         }
-        _ => format!("a damaged or cut-short OpenSSH private key ({e})"),
+        // The parser's words, when they are plain: it quotes what it read
+        // with Rust's escapes (`invalid label: 's\u{3}h-ed25519'`).
+        _ => match e.to_string() {
+            why if why.chars().all(|c| c.is_ascii_graphic() || c == ' ') && !why.contains('\\') => {
+                format!("a damaged or cut-short OpenSSH private key ({why})")
+            }
+            _ => "a damaged or cut-short OpenSSH private key".into(),
+        },
     }
 }
 

@@ -77,15 +77,36 @@ fn with_db(hint: &str, args: &[std::ffi::OsString]) -> String {
 /// The commands of `text` with the global option `name` as this command
 /// line gave it (`given_option`). A command that gives the option already
 /// is left as it is (a file name that merely contains "--db" is not one).
+///
+/// `--db` is not added to the commands that read no log (`key new`,
+/// `verify-bundle`, …): "make one with `claimtrail --db i3.db key new
+/// PATH`" read as if the key went into that log.
 fn with_option(text: &str, args: &[std::ffi::OsString], name: &str) -> String {
+    const NO_LOG: &[&str] = &[
+        "key new",
+        "key vkey --origin",
+        "verify-bundle",
+        "verify-published",
+        "mirror",
+        "completions",
+        "demo",
+        "bench",
+    ];
     match given_option(args, name) {
-        Some(value) if !text.contains(&format!("claimtrail {name} ")) => text.replace(
-            "`claimtrail ",
-            &format!(
+        Some(value) if !text.contains(&format!("claimtrail {name} ")) => {
+            let with = format!(
                 "`claimtrail {name} {} ",
                 claimtrail::text::shell_word(std::path::Path::new(&value))
-            ),
-        ),
+            );
+            let mut parts = text.split("`claimtrail ");
+            let mut out = parts.next().unwrap_or_default().to_string();
+            for part in parts {
+                let reads_no_log = name == "--db" && NO_LOG.iter().any(|c| part.starts_with(c));
+                out.push_str(if reads_no_log { "`claimtrail " } else { &with });
+                out.push_str(part);
+            }
+            out
+        }
         _ => text.to_string(),
     }
 }
@@ -298,6 +319,14 @@ mod tests {
         assert_eq!(
             with_db(named, &args(&["claimtrail", "--db", "x.db", "backup"])),
             named
+        );
+        // Commands that read no log are left without it.
+        assert_eq!(
+            with_db(
+                "make one with `claimtrail key new PATH`, then `claimtrail key add`",
+                &args(&["claimtrail", "--db", "x.db", "init"])
+            ),
+            "make one with `claimtrail key new PATH`, then `claimtrail --db x.db key add`"
         );
         // A file name with "--db" in it does not count as naming one.
         assert_eq!(

@@ -370,6 +370,31 @@ fn agent_errors_are_clear_and_change_nothing() {
     );
     r.error("cannot use the ssh-agent at");
     assert!(r.stderr.contains("cannot reach it"), "{}", r.stderr);
+    // A path that is no socket, and a socket no agent listens on: said
+    // apart, not both as the system's "Connection refused (os error 111)".
+    let file = w.path("file.sock");
+    std::fs::write(&file, "").unwrap();
+    let dead = w.path("dead.sock");
+    drop(std::os::unix::net::UnixListener::bind(&dead).unwrap());
+    for (sock, why) in [
+        (&file, "it is a file, not a socket"),
+        (
+            &dead,
+            "no agent listens on the socket: the agent has exited",
+        ),
+    ] {
+        let r = w.run_with(
+            Some("analyst.pub"),
+            &[("SSH_AUTH_SOCK", sock.to_str().unwrap())],
+            &annotate,
+            None,
+        );
+        r.error(&format!(
+            "error: cannot use the ssh-agent at {}: cannot reach it ({why}) (hint: ",
+            sock.display()
+        ));
+        assert!(!r.stderr.contains("os error"), "{}", r.stderr);
+    }
 
     let agent = SshAgent::start(&w);
     let r = w.run_with(

@@ -117,7 +117,8 @@ fn init_errors() {
         (
             "flipped",
             flipped_type_byte(&w, "admin"),
-            "a damaged or cut-short OpenSSH private key (",
+            // Without the parser's words, which quote with Rust's escapes.
+            "a damaged or cut-short OpenSSH private key (hint: ",
         ),
         (
             "pkcs8",
@@ -206,9 +207,15 @@ fn flipped_type_byte(w: &Work, name: &str) -> String {
     let mut bytes = b64.decode(body).unwrap();
     let at = bytes.windows(11).position(|x| x == b"ssh-ed25519").unwrap();
     bytes[at + 1] = 3;
+    let body = b64.encode(bytes);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(70)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
     format!(
         "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
-        b64.encode(bytes)
+        lines.join("\n")
     )
 }
 

@@ -2037,7 +2037,12 @@ enum LabelState {
 }
 
 /// Entries of the log from before this run that lines may turn out to be:
-/// body digest → the items with that body, oldest first.
+/// body digest → the items with that body, oldest first, those retracted
+/// after those that stand. A claim retracted and then recorded again (the
+/// same bytes, `claim add` once more, as the import's note advises) is
+/// two items of one body: a line matched the retracted one, said again
+/// that it stays retracted, and its label named it, so that a later line
+/// annotating `@label` was refused.
 type Existing = HashMap<[u8; 32], VecDeque<Ref>>;
 
 /// The batch being filled.
@@ -3568,13 +3573,15 @@ impl<'a> Importer<'a> {
         let (sql, kind, before) = match of {
             ExistingOf::Claims => (
                 "SELECT t.id, e.hash, e.payload FROM claims t JOIN entries e ON e.seq = t.seq
-                 WHERE t.source_id = ?1 AND t.signer = ?2 AND t.id <= ?3 ORDER BY t.id",
+                 WHERE t.source_id = ?1 AND t.signer = ?2 AND t.id <= ?3
+                 ORDER BY t.id IN (SELECT claim_id FROM retractions), t.id",
                 IdKind::Claim,
                 self.start.claims,
             ),
             ExistingOf::Annotations => (
                 "SELECT t.id, e.hash, e.payload FROM annotations t JOIN entries e ON e.seq = t.seq
-                 WHERE t.claim_id = ?1 AND t.signer = ?2 AND t.id <= ?3 ORDER BY t.id",
+                 WHERE t.claim_id = ?1 AND t.signer = ?2 AND t.id <= ?3
+                 ORDER BY t.id IN (SELECT annotation_id FROM annotation_retractions), t.id",
                 IdKind::Annotation,
                 self.start.annotations,
             ),

@@ -412,7 +412,8 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
         // Exported itself: complete by the sender's word (`requested`,
         // unsigned), not proven. It read as plain `verdicts: disputed`
         // with the latest annotation (`false`) left out by a middleman.
-        let exported = standing.is_some_and(|s| s.complete);
+        // (A retracted claim's verdict is none whatever was left out.)
+        let exported = standing.is_some_and(|s| s.complete) && claim.retraction.is_none();
         match (partial, exported) {
             (true, _) => outln!(
                 "    verdicts: {verdicts} (incomplete: from the annotations this bundle holds, not necessarily all of {}'s)",

@@ -854,7 +854,7 @@ fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
         .ok()
         .to_string();
     assert!(
-        shown.contains("\n    verdicts: disputed (auditor)\n"),
+        shown.contains("\n    verdicts: disputed (auditor) (complete as the sender exported C2, by the bundle's unsigned `requested` list: not proven; an annotation left out would not show)\n"),
         "{shown}"
     );
     let v: serde_json::Value = serde_json::from_str(

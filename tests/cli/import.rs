@@ -3472,6 +3472,46 @@ fn a_line_that_repeats_a_replaced_claim_names_the_claim_that_stands() {
     );
 }
 
+/// A claim retracted and recorded again with `claim add`, as the note
+/// advises: a line of it matches the claim that stands, says nothing more,
+/// and its label names that claim. It matched the retracted one, repeated
+/// the advice on every run, and a later line annotating `@c` was refused.
+#[test]
+fn a_line_matches_the_claim_recorded_again_not_the_retracted_one() {
+    let w = Work::with_claims();
+    let quote = "Seven civilians, including four children from one family, were killed";
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C1", "--reason", "in error"],
+    )
+    .ok();
+    let again = [
+        "claim",
+        "add",
+        "--source",
+        "S1",
+        "--quote",
+        quote,
+        "--speaker",
+        "White Helmets",
+        "--provenance",
+        "tweet",
+    ];
+    assert_eq!(w.run(Some("analyst"), &again).ok().trim(), "C3");
+    let lines = [
+        json!({"type": "claim", "label": "c", "source": "S1", "quote": quote, "speaker": "White Helmets", "provenance": "tweet"}),
+        json!({"type": "annotation", "label": "a", "claim": "@c", "verdict": "false", "note": "on the claim that stands"}),
+    ];
+    write_lines(&w.path("again.jsonl"), &lines.map(|l| l.to_string()));
+    let r = w.run(Some("analyst"), &["--json", "import", "again.jsonl"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{}", r.stdout);
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["retracted_repeats"], json!([]));
+    assert_eq!(json["appended"]["annotations"], 1);
+    let shown: Value = serde_json::from_str(w.run(None, &["--json", "show", "A2"]).ok()).unwrap();
+    assert_eq!(shown["claim"], "C3", "{shown}");
+}
+
 /// A line that supersedes one of the log's annotations of another claim
 /// is refused before anything is committed. Found only as the line was
 /// taken, it ended this 4-line file in exit 2 with 3 entries committed,

@@ -825,7 +825,8 @@ pub struct BundleReport {
     pub ok: bool,
     pub problems: Vec<Problem>,
     /// Problems found beyond those listed: as `verify` does, the list is
-    /// capped at [`crate::verify::MAX_LISTED`] (a bundle's checkpoint
+    /// capped, at [`crate::verify::MAX_LISTED`] unless the caller gives
+    /// another bound (`--max-problems`; a bundle's checkpoint
     /// problems and those of the checkpoints the reader kept are listed
     /// whatever the cap: they say what the rest is judged against). A
     /// hostile bundle of 2 million junk entries printed 6 million PROBLEM
@@ -939,7 +940,7 @@ pub struct BundleAmendment {
 /// entries can be placed in a tree (exit 2, the hint saying not to rely on
 /// the copy); everything else wrong inside it is a [`Problem`] (exit 1).
 pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport> {
-    verify_bundle_with(bytes, vkeys, &[])
+    verify_bundle_with(bytes, vkeys, &[], Some(crate::verify::MAX_LISTED))
 }
 
 /// [`verify_bundle`], and each checkpoint of the log the reader `kept`
@@ -960,11 +961,14 @@ pub fn verify_bundle(bytes: &[u8], vkeys: &[VerifierKey]) -> Result<BundleReport
 /// tree (see `judge_kept_beside`). A kept checkpoint larger than the
 /// bundle's tree makes the report `stale`, which is not a problem
 /// ([`BundleReport::stale`] says why). `Err` also for a kept file that is
-/// not a checkpoint, or a checkpoint of another log (exit 2).
+/// not a checkpoint, or a checkpoint of another log (exit 2). Problems
+/// past `listed` are counted, not listed (`None` lists every one), as
+/// `verify --max-problems` has it.
 pub fn verify_bundle_with(
     bytes: &[u8],
     vkeys: &[VerifierKey],
     kept: &[KeptCheckpoint],
+    listed: Option<usize>,
 ) -> Result<BundleReport> {
     let kept = crate::verify::parse_kept(kept)?;
     let bad = |what: String| Error::invalid(what, "give a bundle written by `claimtrail export`");
@@ -1047,6 +1051,7 @@ pub fn verify_bundle_with(
     let mut v = BundleCheck {
         h: BundleHistory::default(),
         problems: Vec::new(),
+        listed,
         more: 0,
         last_ids: HashMap::new(),
         requested: None,
@@ -1435,7 +1440,9 @@ fn newer(checks: &[BundleKept], bundle_size: u64) -> Vec<NewerCheckpoint> {
 struct BundleCheck {
     h: BundleHistory,
     problems: Vec<Problem>,
-    /// Problems past [`crate::verify::MAX_LISTED`], counted only
+    /// How many problems to list (`None`: all).
+    listed: Option<usize>,
+    /// Problems past `listed`, counted only
     /// ([`BundleReport::more_problems`]).
     more: u64,
     /// The last friendly id of each kind the bundle gave, and its seq.
@@ -1486,7 +1493,7 @@ impl BundleCheck {
     /// Lists `p`, or past the cap only counts it; a problem of the
     /// checkpoint is listed whatever the cap.
     fn push(&mut self, p: Problem) {
-        if self.problems.len() < crate::verify::MAX_LISTED || p.check == Check::Checkpoint {
+        if self.listed.is_none_or(|n| self.problems.len() < n) || p.check == Check::Checkpoint {
             self.problems.push(p);
         } else {
             self.more += 1;

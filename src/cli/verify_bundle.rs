@@ -49,6 +49,11 @@ pub struct Args {
     /// Only for a bundle that verified, and only from its checked entries.
     #[arg(long)]
     pub show: bool,
+    /// List at most N problems in full, the rest only counted; 0 lists every
+    /// one (as `verify --max-problems`)
+    #[arg(long, value_name = "N", default_value_t = claimtrail::verify::MAX_LISTED,
+          allow_negative_numbers = true, value_parser = super::values::whole::<usize>)]
+    pub max_problems: usize,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
@@ -82,7 +87,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         }
         false => claimtrail::files::read_capped(&a.bundle, cap)?,
     };
-    let mut r = claimtrail::bundle::verify_bundle_with(&bytes, &vkeys, &kept)?;
+    let listed = (a.max_problems > 0).then_some(a.max_problems);
+    let mut r = claimtrail::bundle::verify_bundle_with(&bytes, &vkeys, &kept, listed)?;
     let contents = r.contents.take();
     if ctx.json {
         r.contents = contents.filter(|_| a.show);

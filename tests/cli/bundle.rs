@@ -2783,6 +2783,25 @@ fn a_bundle_of_junk_entries_lists_a_thousand_problems_and_counts_the_rest() {
         ),
         (&Value::Bool(false), 1_001, &serde_json::json!(2_600))
     );
+    // As `verify --max-problems`: 0 lists every one, N lists N (and the
+    // checkpoint's own problem, whatever N).
+    for (n, listed, more) in [("0", 3_601, 0), ("5", 6, 3_595)] {
+        let args = [
+            "--json",
+            "verify-bundle",
+            junk,
+            "--vkey",
+            &other_key,
+            "--max-problems",
+            n,
+        ];
+        let j: Value = serde_json::from_str(&run_no_db(&w, &args, None).stdout).unwrap();
+        assert_eq!(
+            (j["problems"].as_array().unwrap().len(), &j["more_problems"]),
+            (listed, &serde_json::json!(more)),
+            "--max-problems {n}"
+        );
+    }
     // A bundle that checks out has none.
     let j: Value = serde_json::from_str(check_shown(&w, &b).ok()).unwrap();
     assert_eq!(j["more_problems"], 0);

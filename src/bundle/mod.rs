@@ -156,6 +156,9 @@ fn json_words(e: &serde_json::Error) -> String {
     let found = match found {
         "sequence" => "an array",
         "map" => "an object",
+        // The string itself, in serde's `{:?}` form (`"S1\n\u{202e}…\0"`):
+        // whatever the sender wrote, said as "a string".
+        f if f.starts_with("string \"") => "a string",
         f => f,
     };
     let expected = match expected {

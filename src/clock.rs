@@ -186,6 +186,29 @@ pub fn check_published(s: &str) -> Result<(), String> {
 /// holding such a date stays valid.
 pub fn check_published_by(s: &str, retrieved: &str) -> Result<(), String> {
     let when = published(s)?;
+    // One spelling for one instant in the entries signed from now on: RFC
+    // 3339 reads `t`, `z` and a space as `T`, `Z` and `T`, which were
+    // signed as typed, three spellings of one time (red team).
+    if let Published::Instant(_) = when {
+        let canonical: String = s
+            .char_indices()
+            .map(|(i, c)| match c {
+                't' | ' ' if i == 10 => 'T',
+                'z' => 'Z',
+                c => c,
+            })
+            .collect();
+        if canonical != s {
+            return Err(format!(
+                "`{s}` is written `{canonical}` (T between the date and the time, Z for UTC): give it so, so that one time has one spelling in the log"
+            ));
+        }
+    }
+    if s.starts_with("0000") {
+        return Err(format!(
+            "`{s}` is in the year 0000, which no source was published in (a typo?)"
+        ));
+    }
     let retrieved = check_utc(retrieved)?;
     let latest = retrieved + time::Duration::days(1);
     let after = match when {
@@ -427,5 +450,20 @@ mod tests {
         assert!(check_published_by("22/07/2022", at)
             .unwrap_err()
             .contains("is not a date"));
+        // What the log holds stays valid (`check_published`), but what is
+        // signed from now on has one spelling for one time.
+        for (given, canonical) in [
+            ("2022-07-22t10:00:00z", "2022-07-22T10:00:00Z"),
+            ("2022-07-22 10:00:00Z", "2022-07-22T10:00:00Z"),
+            ("2022-07-22T10:00:00z", "2022-07-22T10:00:00Z"),
+        ] {
+            assert_eq!(
+                check_published_by(given, at).unwrap_err(),
+                format!("`{given}` is written `{canonical}` (T between the date and the time, Z for UTC): give it so, so that one time has one spelling in the log")
+            );
+        }
+        assert!(check_published_by("0000-01-01", at)
+            .unwrap_err()
+            .contains("year 0000"));
     }
 }

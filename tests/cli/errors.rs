@@ -634,6 +634,20 @@ fn bad_input_leaves_the_log_unchanged() {
             &format!("`{loose}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"),
         );
     }
+    // What RFC 3339 also reads (`t`, `z`, a space) is asked for in the one
+    // spelling the log signs, and the year 0000 is taken for a typo.
+    for (given, says) in [
+        ("2022-07-22t10:00:00z", "`2022-07-22t10:00:00z` is written `2022-07-22T10:00:00Z` (T between the date and the time, Z for UTC): give it so, so that one time has one spelling in the log (hint: fix --published)"),
+        ("2022-07-22 10:00:00Z", "`2022-07-22 10:00:00Z` is written `2022-07-22T10:00:00Z`"),
+        ("0000-01-01", "`0000-01-01` is in the year 0000, which no source was published in (a typo?) (hint: fix --published)"),
+    ] {
+        refused(
+            &w,
+            Some("analyst"),
+            &["source", "add", &p("wire.txt"), "--kind", "news_agency", "--published", given],
+            says,
+        );
+    }
     refused(
         &w,
         Some("analyst"),

@@ -80,22 +80,26 @@ pub fn inclusion(
                     "give a checkpoint of this log",
                 ));
             }
-            if cp.size > current {
+            let by = signers(conn, &g.note, &cp)?;
+            if cp.size > current && by.admins.is_empty() {
                 return Err(Error::invalid(
                     format!(
-                        "{} commits to {} entries but the log has only {current}",
+                        "{} commits to {} entries but the log has only {current}, and no admin of this log signed it",
                         path.display(),
                         cp.size
                     ),
                     format!(
-                        "run `claimtrail verify --checkpoint {}`: the log may have been truncated",
+                        "give a checkpoint of this log; if it is one, run `claimtrail verify --checkpoint {}`: the log may have been truncated",
                         shell_word(path)
                     ),
                 ));
             }
-            let by = signers(conn, &g.note, &cp)?;
             let against = signed_by(&by, &escape(&path.display().to_string()));
-            (cp.size, cp.root, against, None, Some(g.note))
+            // Signed by the log, larger than it: the log was cut short
+            // since, a finding (exit 1), as a fork is; it was exit 2, "bad
+            // input", which a script read as its own mistake.
+            let short = (cp.size > current).then(|| cut_short(path, cp.size, current));
+            (cp.size, cp.root, against, short, Some(g.note))
         }
         None => match query::checkpoints(conn)?
             .into_iter()
@@ -220,7 +224,11 @@ pub fn inclusion(
         }),
         f => f,
     };
-    let proof = tree::inclusion_proof(conn, LeafIndex(seq.0), size)?;
+    // No proof of a tree larger than the log's.
+    let proof = match size > current {
+        true => Vec::new(),
+        false => tree::inclusion_proof(conn, LeafIndex(seq.0), size)?,
+    };
     let verified = failed.is_none()
         && merkle::verify_inclusion(&leaf_hash, LeafIndex(seq.0), size, &proof, &root).is_ok();
     // The proof is made of the stored tree's nodes: one that fails says
@@ -354,16 +362,36 @@ pub fn consistency(
     }
     let current = tree::size(conn)?;
     if b.size > current {
-        return Err(Error::invalid(
-            format!(
-                "{new_name} commits to {} entries but the log has only {current}",
-                b.size
-            ),
-            format!(
-                "run `claimtrail verify --checkpoint {}` to see how the log differs",
-                shell_word(new.path)
-            ),
-        ));
+        let new_by = signers(conn, &new.note, b)?;
+        if new_by.admins.is_empty() {
+            return Err(Error::invalid(
+                format!(
+                    "{new_name} commits to {} entries but the log has only {current}, and no admin of this log signed it",
+                    b.size
+                ),
+                format!(
+                    "give a checkpoint of this log; if it is one, run `claimtrail verify --checkpoint {}` to see how the log differs",
+                    shell_word(new.path)
+                ),
+            ));
+        }
+        // Signed by the log, larger than it: a finding (exit 1), as in
+        // `inclusion`.
+        let old_by = signers(conn, &old.note, a)?;
+        return Ok(Consistency {
+            old_size: a.size,
+            old_root: a.root,
+            old_checkpoint: signed_by(&old_by, &old_name),
+            new_size: b.size,
+            new_root: b.root,
+            new_checkpoint: signed_by(&new_by, &new_name),
+            proof: Vec::new(),
+            extends: false,
+            log_differs: Some(cut_short(new.path, b.size, current)),
+            verified: false,
+            signed_fork: None,
+            signed_out_of_time: false,
+        });
     }
     let proof = if a.size.0 == 0 || a.size == b.size {
         vec![]
@@ -430,6 +458,17 @@ pub fn consistency(
         signed_fork,
         signed_out_of_time: old_by.out_of_time.is_some() || new_by.out_of_time.is_some(),
     })
+}
+
+/// Why a checkpoint an admin of the log signed, of `size` entries, cannot
+/// be proved against a log of `current`: the log was cut short since.
+fn cut_short(path: &Path, size: TreeSize, current: TreeSize) -> String {
+    format!(
+        "{} commits to {} entries, signed by an admin of this log, but the log has only {current}: it was cut short or rolled back since (`claimtrail verify --checkpoint {}` names what is missing)",
+        escape(&path.display().to_string()),
+        size,
+        shell_word(path)
+    )
 }
 
 /// Who signed a checkpoint, by the rule `verify --checkpoint` applies: the

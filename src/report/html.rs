@@ -48,6 +48,15 @@ pub fn bdi(s: &(impl std::fmt::Display + ?Sized)) -> String {
     }
 }
 
+/// [`bdi`] of a field that is one line (a title, a name, a speaker): a
+/// line break in it is shown as `\n`, as the Markdown report and the
+/// terminal show it. Left as it was, it was drawn as a space, and a title
+/// with a line break read as one with a space (such a value comes only
+/// from an entry another tool signed: the commands refuse it).
+pub fn one_line(s: &str) -> String {
+    bdi(&crate::text::escape(s))
+}
+
 /// [`esc`] between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL
 /// ISOLATE when the text holds right-to-left letters: SVG text has no
 /// `<bdi>` and no `dir="auto"`, and the isolates do the same. The text
@@ -280,7 +289,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
         "<article class=\"card source\" id=\"{}\">\n<h3>{} — {} <span class=\"badge kind\">{}</span></h3>",
         esc(&s.id),
         esc(&s.id),
-        bdi(s.title.as_deref().unwrap_or("(untitled)")),
+        one_line(s.title.as_deref().unwrap_or("(untitled)")),
         esc(&s.kind)
     );
     if let Some(red) = &s.redaction {
@@ -294,10 +303,10 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     }
     let mut rows: Vec<(&str, String)> = Vec::new();
     if let Some(p) = &s.publisher {
-        rows.push(("publisher", bdi(p)));
+        rows.push(("publisher", one_line(p)));
     }
     if let Some(a) = &s.author {
-        rows.push(("author", bdi(a)));
+        rows.push(("author", one_line(a)));
     }
     if let Some(u) = &s.url {
         rows.push(("url", link(u)));
@@ -362,7 +371,7 @@ fn amendment(a: &crate::query::SourceAmendment) -> String {
     format!(
         "at entry {} by {}, {}: {} ({})",
         a.seq,
-        bdi(&a.signer_name),
+        one_line(&a.signer_name),
         esc(&a.time),
         // The quotation marks around the values, escaped as `esc` does.
         changes.replace('"', "&quot;"),
@@ -389,7 +398,7 @@ fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut supe
         "<article class=\"card claim\" id=\"{}\">\n<h3>{} — {} <span class=\"badge kind\">{}</span></h3>",
         esc(&c.id),
         esc(&c.id),
-        bdi(&c.speaker),
+        one_line(&c.speaker),
         esc(&c.provenance)
     );
     if let Some(rt) = &c.retraction {
@@ -433,7 +442,7 @@ fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut supe
     }
     let src = r.source(c.source);
     let mut rows: Vec<(&str, String)> = vec![
-        ("speaker", bdi(&c.speaker)),
+        ("speaker", one_line(&c.speaker)),
         ("provenance", esc(&c.provenance)),
         (
             "source",
@@ -475,7 +484,7 @@ fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut supe
                     format!(
                         "{} by {} on {} ({}{})",
                         esc(&g.reliability),
-                        bdi(&g.signer_name),
+                        one_line(&g.signer_name),
                         esc(&g.claim),
                         esc(&g.annotation),
                         esc(&super::superseded_note(g))
@@ -617,7 +626,7 @@ fn relations(o: &mut String, r: &Report) {
                 "<a href=\"#{}\">{}</a> {}",
                 esc(&id),
                 esc(&id),
-                bdi(&c.speaker)
+                one_line(&c.speaker)
             ),
             claim_label(r, c, 120),
         ),
@@ -634,7 +643,7 @@ fn relations(o: &mut String, r: &Report) {
             esc(&rel.annotation),
             esc(&rel.annotation),
             esc(&rel.verdict),
-            bdi(&rel.signer_name) + &super::revoked_mark(r, rel.signer.as_str()),
+            one_line(&rel.signer_name) + &super::revoked_mark(r, rel.signer.as_str()),
             rel.state()
         );
     }
@@ -668,7 +677,7 @@ fn signers(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>entry {}</td><td>{revoked}</td></tr>",
-            bdi(&k.name),
+            one_line(&k.name),
             esc(&k.role),
             esc(&k.fingerprint),
             k.enrolled_seq
@@ -700,7 +709,7 @@ fn entries(o: &mut String, r: &Report) {
             esc(&e.kind),
             esc(&e.id.map(|i| i.to_string()).unwrap_or_default()),
             esc(&e.time),
-            bdi(&e.signer_name) + &super::revoked_mark(r, &e.signer),
+            one_line(&e.signer_name) + &super::revoked_mark(r, &e.signer),
             esc(&e.hash)
         );
     }

@@ -2416,3 +2416,57 @@ fn the_logs_own_signature_is_listed_before_its_cosigners() {
         c.stdout
     );
 }
+
+/// A checkpoint an admin of the log signed that commits to more entries
+/// than the log holds shows the log was cut short (or rolled back) since:
+/// `prove` says so as a failed check, exit 1 and a FAILED line (and its
+/// JSON), as it says a fork. It was exit 2, "bad input", which a script
+/// read as its own mistake.
+#[test]
+fn prove_against_a_checkpoint_beyond_the_log_fails_as_a_finding() {
+    let w = Work::with_claims();
+    let old = w.path("cp-old.txt");
+    let ahead = w.path("cp-ahead.txt");
+    let (old, ahead) = (old.to_str().unwrap(), ahead.to_str().unwrap());
+    w.run(Some("admin"), &["checkpoint", "--out", old]).ok();
+    let pristine = std::fs::read(&w.db).unwrap();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint", "--out", ahead]).ok();
+    // Rolled back: the file as it was before the annotation.
+    std::fs::write(&w.db, &pristine).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", w.db.display()));
+    }
+    let before = w.db_bytes();
+    let size = |file: &str| {
+        std::fs::read_to_string(file)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let ahead_size = size(ahead);
+    let status: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "status"]).ok()).unwrap();
+    let held = &status["status"]["entries"];
+    let says = format!(
+        "FAILED: {ahead} commits to {ahead_size} entries, signed by an admin of this log, but the log has only {held}: it was cut short or rolled back since (`claimtrail verify --checkpoint {ahead}` names what is missing)"
+    );
+    let r = w.run(None, &["prove", "C1", "--checkpoint", ahead]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{}", r.stdout);
+    assert!(r.stdout.ends_with(&format!("{says}\n")), "{}", r.stdout);
+    let r = w.run(None, &["--json", "prove", "C1", "--checkpoint", ahead]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["verified"], false);
+    assert_eq!(j["failed"], says.trim_start_matches("FAILED: "));
+    let r = w.run(None, &["prove", "--consistency", old, ahead]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{}", r.stdout);
+    assert!(r.stdout.contains(&says), "{}", r.stdout);
+    // As verify --checkpoint says it.
+    let r = w.run(None, &["verify", "--checkpoint", ahead]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(before == w.db_bytes(), "nothing written");
+}

@@ -1277,6 +1277,9 @@ mod tests {
     #[test]
     fn right_to_left_values_are_isolated() {
         assert_eq!(bdi("Rana <b>"), "Rana &lt;b&gt;");
+        // A one-line field's line break is shown, not drawn as a space.
+        assert_eq!(one_line("Title\nline <two>"), "Title\\nline &lt;two&gt;");
+        assert_eq!(bdi("Title\nline"), "Title\nline");
         assert_eq!(bdi("رنا حداد"), "<bdi>رنا حداد</bdi>");
         // The log's own controls stay escapes inside the isolate.
         assert_eq!(bdi("رنا\u{202e}"), "<bdi>رنا\\u{202e}</bdi>");

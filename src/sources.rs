@@ -760,6 +760,25 @@ pub fn check_given(field: &str, value: Option<&str>, spelling: Spelling) -> Resu
             format!("leave {f} out, or give its value"),
         ));
     }
+    // A title, publisher or author that is a placeholder (`…`, `...`,
+    // `?`, `-`): a hint's `--title "…"`, pasted as shown, was signed as
+    // the source's title. (A note has its own rules.) A value of
+    // signs alone that are no ASCII punctuation (an emoji) is taken.
+    let placeholder = |v: &str| {
+        v.chars()
+            .all(|c| c.is_whitespace() || c.is_ascii_punctuation() || "…‥–—".contains(c))
+    };
+    let names = matches!(field, "title" | "publisher" | "author");
+    if let Some(v) = value.filter(|v| names && placeholder(v)) {
+        let f = spelling.name(field);
+        return Err(Error::invalid(
+            format!(
+                "{f} \"{}\" has no letter or digit: a placeholder, not a value",
+                text::escape(v.trim())
+            ),
+            format!("give the {field} in words, or leave {f} out"),
+        ));
+    }
     Ok(())
 }
 

@@ -685,7 +685,7 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     if given_speaker.is_some() && (pick.trim().eq_ignore_ascii_case("all") || chosen.len() != 1) {
         return Err(Error::invalid(
             "--speaker names the speaker of one candidate",
-            format!("give --add one number with it, e.g. `claimtrail claim suggest {id} --add 2 --speaker NAME`"),
+            format!("give --add one number with it, e.g. `claimtrail claim suggest {id} --add 2 --speaker \"…\"` with the speaker's name for \"…\""),
         ));
     }
     if let Some(&i) = chosen

@@ -634,6 +634,18 @@ fn bad_input_leaves_the_log_unchanged() {
             &format!("`{loose}` is not a date: use YYYY-MM-DD (2022-07-22) or RFC 3339 (2022-07-22T09:30:00+03:00)"),
         );
     }
+    // A placeholder, as a hint's `--title "…"` pasted as shown, is no title.
+    for placeholder in ["…", "...", " ? "] {
+        refused(
+            &w,
+            Some("analyst"),
+            &["source", "add", &p("wire.txt"), "--kind", "news_agency", "--title", placeholder],
+            &format!(
+                "error: --title \"{}\" has no letter or digit: a placeholder, not a value (hint: give the title in words, or leave --title out)",
+                placeholder.trim()
+            ),
+        );
+    }
     // What RFC 3339 also reads (`t`, `z`, a space) is asked for in the one
     // spelling the log signs, and the year 0000 is taken for a typo.
     for (given, says) in [

@@ -576,7 +576,14 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
     // Candidates `--add all` leaves out as overlapping an earlier one it
     // adds: (candidate, the earlier one).
     let mut nested: Vec<(usize, usize)> = Vec::new();
+    // And those it leaves out as overlapping a claim of the log: said, as
+    // the others are (a claim of three words by another speaker inside a
+    // quotation left that quotation out without a word).
+    let mut claimed_out: Vec<usize> = Vec::new();
     let chosen: Vec<usize> = if pick.trim().eq_ignore_ascii_case("all") {
+        claimed_out = (0..found.len())
+            .filter(|&i| !claimed[i].is_empty())
+            .collect();
         let new: Vec<usize> = (0..found.len())
             .filter(|&i| claimed[i].is_empty() && !speakerless(i) && !broken(i))
             .collect();
@@ -830,6 +837,32 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
             i + 1,
             j + 1,
             i + 1
+        );
+    }
+    if !claimed_out.is_empty() {
+        let mut by: Vec<ItemId> = claimed_out
+            .iter()
+            .flat_map(|&i| claimed[i].iter().copied())
+            .collect();
+        by.sort_by_key(|i| i.n);
+        by.dedup();
+        let numbers: Vec<String> = claimed_out.iter().map(|i| (i + 1).to_string()).collect();
+        errln!(
+            "note: {} not added: {} already, or {} words of {} (see `claimtrail claim suggest {id}`); a candidate that only overlaps a claim of other words, or another speaker's, is added by its number, e.g. `--add {}`",
+            match claimed_out.len() {
+                1 => format!("candidate {} was", numbers[0]),
+                _ => format!("candidates {} were", numbers.join(", ")),
+            },
+            match claimed_out.len() {
+                1 => "it is claimed",
+                _ => "they are claimed",
+            },
+            match by.len() {
+                1 => format!("{} claims", by[0]),
+                _ => format!("{} claim", names(&by)),
+            },
+            if claimed_out.len() == 1 { "it" } else { "them" },
+            numbers[0]
         );
     }
     for (i, what) in &refused {

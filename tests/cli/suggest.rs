@@ -88,8 +88,15 @@ fn suggest_lists_the_idlib_claims_and_adds_the_chosen_ones() {
         list.stdout
     );
     let all = w.run(Some("analyst"), &["claim", "suggest", "S1", "--add", "all"]);
-    assert_eq!(all.ok().lines().count(), cands.len() - 2);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert_eq!(all.stdout.lines().count(), cands.len() - 2);
     assert_eq!(all.stdout.lines().next(), Some("C3"));
+    // The two left out are said, with how to add one that only overlaps
+    // another's words (they were left out without a word).
+    assert_eq!(
+        all.stderr,
+        "note: candidates 1, 2 were not added: they are claimed already, or C1, C2 claim words of them (see `claimtrail claim suggest S1`); a candidate that only overlaps a claim of other words, or another speaker's, is added by its number, e.g. `--add 1`\n"
+    );
     let json: serde_json::Value =
         serde_json::from_str(w.run(None, &["claim", "suggest", "S1", "--json"]).ok()).unwrap();
     let claimed: Vec<String> = json

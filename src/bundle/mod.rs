@@ -490,10 +490,15 @@ pub fn export(
             (bundle, Some(appended.seq))
         }
     };
+    let cosignatures = match given {
+        Some(g) => Some(crate::tiles::given(store.conn(), &store.origin()?, g.bytes, g.file)?.1),
+        None => None,
+    };
     Ok(Exported {
         bundle,
         stale,
         signed_checkpoint: signed,
+        cosignatures,
     })
 }
 
@@ -535,6 +540,11 @@ pub struct Exported {
     /// covered the entries and the key given was an admin's: the log grew,
     /// and the user should hear it.
     pub signed_checkpoint: Option<Seq>,
+    /// Of a checkpoint given (`--checkpoint FILE`), the cosignatures by
+    /// the log's auditors that verified; its other lines (a witness's, a
+    /// key the log does not know) were carried unchecked. A line by an
+    /// analyst's key was announced as "its cosignature included".
+    pub cosignatures: Option<usize>,
 }
 
 /// The revoked signer of a bundle's checkpoint ([`Exported::stale`]).

@@ -98,21 +98,33 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         let texts = bundle.sources.iter().filter(|s| s.text.is_some()).count();
         let checkpoint = match &a.checkpoint {
             Some(f) => {
-                // The lines beyond the log's own (what the file adds).
+                // The lines beyond the log's own (what the file adds):
+                // the auditors' cosignatures that verified, and the rest,
+                // carried as they are and checked by no one here.
                 let lines = claimtrail::checkpoint::SignedNote::parse(bundle.checkpoint.as_bytes())
                     .map_or(0, |n| n.signatures().len());
-                match lines.saturating_sub(1) {
+                let cosigned = exported.cosignatures.unwrap_or(0);
+                let unchecked = lines.saturating_sub(1 + cosigned);
+                let cosigned = match cosigned {
                     0 => format!(
-                        "the checkpoint of {}, which no one cosigned,",
+                        "the checkpoint of {}, which no auditor cosigned",
                         output::shown(f)
                     ),
                     1 => format!(
-                        "the checkpoint of {}, its cosignature included,",
+                        "the checkpoint of {}, its auditor's cosignature included",
                         output::shown(f)
                     ),
                     n => format!(
-                        "the checkpoint of {}, its {n} cosignatures included,",
+                        "the checkpoint of {}, its {n} auditors' cosignatures included",
                         output::shown(f)
+                    ),
+                };
+                match unchecked {
+                    0 => format!("{cosigned},"),
+                    n => format!(
+                        "{cosigned} and {} by no key this log has checked ({}),",
+                        output::count(n as u64, "signature line"),
+                        "a witness's, or a key the log does not know as an auditor's: a reader's verify-bundle lists it as not checked"
                     ),
                 }
             }

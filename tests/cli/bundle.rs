@@ -1291,9 +1291,9 @@ fn export_carries_a_cosigned_checkpoint_to_its_readers() {
     );
     assert!(
         out.ok().starts_with("wrote c1.bundle (")
-            && out
-                .stdout
-                .contains("with the checkpoint of cosigned.txt, its cosignature included,"),
+            && out.stdout.contains(
+                "with the checkpoint of cosigned.txt, its auditor's cosignature included,"
+            ),
         "{}",
         out.stdout
     );
@@ -1308,6 +1308,29 @@ fn export_carries_a_cosigned_checkpoint_to_its_readers() {
         checked.ok().contains(", signed by admin, auditor\n"),
         "{}",
         checked.stdout
+    );
+    // A line by a key the log does not know (a witness's) is carried, and
+    // said to be checked by no one: it was counted as "its cosignatures".
+    use base64::Engine;
+    let line = base64::engine::general_purpose::STANDARD.encode([7u8; 4 + 64]);
+    let mut witnessed = std::fs::read_to_string(w.path("cosigned.txt")).unwrap();
+    witnessed.push_str(&format!("— witness.example/w {line}\n"));
+    std::fs::write(w.path("witnessed.txt"), witnessed).unwrap();
+    let out = w.run(
+        None,
+        &[
+            "export",
+            "C1",
+            "--out",
+            "c1w.bundle",
+            "--checkpoint",
+            "witnessed.txt",
+        ],
+    );
+    assert!(
+        out.ok().contains("with the checkpoint of witnessed.txt, its auditor's cosignature included and 1 signature line by no key this log has checked (a witness's, or a key the log does not know as an auditor's: a reader's verify-bundle lists it as not checked),"),
+        "{}",
+        out.stdout
     );
     // Refused, nothing written: a checkpoint that does not reach the
     // bundle's entries, one that is not a note, one whose cosignature by

@@ -755,9 +755,18 @@ impl Spelling {
 pub fn check_given(field: &str, value: Option<&str>, spelling: Spelling) -> Result<()> {
     if value.is_some_and(|v| v.trim().is_empty()) {
         let f = spelling.name(field);
+        // An empty value given to empty the field: `source amend` does
+        // that with --clear (`--url ""` was "`` is not a URL").
+        let source_field = matches!(field, "title" | "publisher" | "author" | "url");
+        let clear = match spelling {
+            Spelling::Cli if source_field => {
+                format!(" (`claimtrail source amend` empties a field with --clear {field})")
+            }
+            _ => String::new(),
+        };
         return Err(Error::invalid(
             format!("{f} is empty"),
-            format!("leave {f} out, or give its value"),
+            format!("leave {f} out, or give its value{clear}"),
         ));
     }
     // A title, publisher or author that is a placeholder (`…`, `...`,

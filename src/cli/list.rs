@@ -72,9 +72,10 @@ pub struct Args {
     /// Annotations of this claim, e.g. C3.
     #[arg(long, value_name = "C<n>")]
     pub claim: Option<String>,
-    /// Claims whose current verdicts (each analyst's latest annotation of
-    /// the claim) include this one; annotations with this verdict
-    /// (superseded ones are marked so).
+    /// Claims whose current verdicts (each analyst's and auditor's latest
+    /// annotation of the claim; an auditor's is marked "(auditor)") include
+    /// this one; annotations with this verdict (superseded ones are marked
+    /// so).
     #[arg(long, value_parser = values::one_of::<Verdict>(Verdict::NAMES))]
     pub verdict: Option<Verdict>,
     /// Claims the desk has not annotated yet (its review queue; an

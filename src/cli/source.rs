@@ -81,6 +81,7 @@ impl Metadata {
             ("title", &self.title),
             ("publisher", &self.publisher),
             ("author", &self.author),
+            ("url", &self.url),
         ] {
             check_given(field, value.as_deref(), Spelling::Cli)?;
         }

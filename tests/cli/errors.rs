@@ -501,14 +501,24 @@ fn bad_input_leaves_the_log_unchanged() {
         (source, "--title", ""),
         (source, "--publisher", " "),
         (source, "--author", ""),
+        (source, "--url", ""),
         (claim, "--text", ""),
         (annotate, "--note", "\t"),
     ] {
+        // A source's field: how to empty one, which is what an empty value
+        // may have meant (`--url ""` was "`` is not a URL").
+        let clear = match command == source {
+            true => format!(
+                " (`claimtrail source amend` empties a field with --clear {})",
+                &field[2..]
+            ),
+            false => String::new(),
+        };
         refused(
             &w,
             Some("analyst"),
             &[command, &[field, value]].concat(),
-            &format!("{field} is empty (hint: leave {field} out, or give its value)"),
+            &format!("{field} is empty (hint: leave {field} out, or give its value{clear})"),
         );
     }
     // A directory given where the checkpoint file goes: refused before

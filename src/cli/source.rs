@@ -327,7 +327,14 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     let source = query::reference(store.conn(), id)?;
     // Run again on a source already redacted, only the file is scrubbed:
     // what a first run could not finish while another process read.
-    let earlier = query::source(store.conn(), id.n)?.redaction.map(|r| r.seq);
+    let redaction = query::source(store.conn(), id.n)?.redaction;
+    let earlier = redaction.as_ref().map(|r| r.seq);
+    // Its reason is the one signed then: one given now is not recorded
+    // (it was dropped without a word).
+    let other_reason = redaction
+        .as_ref()
+        .filter(|r| r.reason.trim() != reason.trim())
+        .map(|r| r.reason.clone());
     // The same refusals either way: a reason, and an admin's key (its
     // public half is enough to rebuild the file, which signs nothing).
     // The warning below gives the command to run again, with this reason
@@ -374,6 +381,13 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
                 "{id} was redacted at entry {}; the file was rebuilt again",
                 seq.map_or(0, |s| s.0)
             )?,
+        }
+        if let (None, Some(signed)) = (&entry, &other_reason) {
+            errln!(
+                "note: the reason given now is not recorded: a source is redacted once, and its redaction at entry {} gives its own (\"{}\")",
+                earlier.map_or(0, |s| s.0),
+                claimtrail::text::escape(signed)
+            );
         }
     }
     if !scrubbed {

@@ -1651,11 +1651,20 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         Some("admin"),
         &["source", "redact", "S1", "--reason", "again"],
     );
+    assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(
-        again.ok().starts_with("S1 was redacted at entry ")
+        again.stdout.starts_with("S1 was redacted at entry ")
             && again.stdout.ends_with("; the file was rebuilt again\n"),
         "{}",
         again.stdout
+    );
+    // Its reason is the one signed: the one given now is said not to be
+    // recorded (it was dropped without a word).
+    assert!(
+        again.stderr.starts_with("note: the reason given now is not recorded: a source is redacted once, and its redaction at entry ")
+            && again.stderr.ends_with(" gives its own (\"court order\")\n"),
+        "{}",
+        again.stderr
     );
     assert_eq!(w.run(None, &["--json", "status"]).ok(), entries);
     assert!(w.run(None, &["verify"]).ok().contains("OK"));

@@ -59,6 +59,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         return Ok(outcome(c.verified));
     }
     let id = a.id.unwrap_or_default();
+    // An entry number as `log` writes it: `+3` and `03` were taken as
+    // entry 3, where an id written so (`C03`) is refused.
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let written = id.strip_prefix('+').unwrap_or(&id);
+    if digits(written) && (written != id || (written.len() > 1 && written.starts_with('0'))) {
+        let bare = written.trim_start_matches('0');
+        return Err(Error::invalid(
+            format!(
+                "`{}` is not an entry number as the log writes it",
+                claimtrail::text::escape(&id)
+            ),
+            format!(
+                "give it without a sign or leading zeros, e.g. `claimtrail prove {}`",
+                if bare.is_empty() { "0" } else { bare }
+            ),
+        ));
+    }
     let (seq, item) = match id.parse::<u64>() {
         Ok(n) => (Seq(n), None),
         Err(_) => {

@@ -1097,6 +1097,13 @@ fn proofs_verify_and_render_as_json() {
     w.run(None, &["prove", "99"]).error(
         "there is no entry 99: the log has 12 entries (hint: see `claimtrail log` for the entries)",
     );
+    // An entry number with a sign or leading zeros, as an id with them
+    // (`C03`) is: refused, not taken as entry 3.
+    for given in ["+3", "03"] {
+        w.run(None, &["prove", given]).error(&format!(
+            "error: `{given}` is not an entry number as the log writes it (hint: give it without a sign or leading zeros, e.g. `claimtrail prove 3`)"
+        ));
+    }
 
     // Where the proof is empty (the same size twice, or from size 0), each
     // file is still held against the log's own tree: a root the log never

@@ -361,72 +361,64 @@ pub fn consistency(
         ));
     }
     let current = tree::size(conn)?;
-    if b.size > current {
-        let new_by = signers(conn, &new.note, b)?;
-        if new_by.admins.is_empty() {
-            return Err(Error::invalid(
-                format!(
-                    "{new_name} commits to {} entries but the log has only {current}, and no admin of this log signed it",
-                    b.size
-                ),
-                format!(
-                    "give a checkpoint of this log; if it is one, run `claimtrail verify --checkpoint {}` to see how the log differs",
-                    shell_word(new.path)
-                ),
-            ));
-        }
-        // Signed by the log, larger than it: a finding (exit 1), as in
-        // `inclusion`.
-        let old_by = signers(conn, &old.note, a)?;
-        return Ok(Consistency {
-            old_size: a.size,
-            old_root: a.root,
-            old_checkpoint: signed_by(&old_by, &old_name),
-            new_size: b.size,
-            new_root: b.root,
-            new_checkpoint: signed_by(&new_by, &new_name),
-            proof: Vec::new(),
-            extends: false,
-            log_differs: Some(cut_short(new.path, b.size, current)),
-            verified: false,
-            signed_fork: None,
-            signed_out_of_time: false,
-        });
+    let (old_by, new_by) = (signers(conn, &old.note, a)?, signers(conn, &new.note, b)?);
+    let short = b.size > current;
+    if short && new_by.admins.is_empty() {
+        return Err(Error::invalid(
+            format!(
+                "{new_name} commits to {} entries but the log has only {current}, and no admin of this log signed it",
+                b.size
+            ),
+            format!(
+                "give a checkpoint of this log; if it is one, run `claimtrail verify --checkpoint {}` to see how the log differs",
+                shell_word(new.path)
+            ),
+        ));
     }
-    let proof = if a.size.0 == 0 || a.size == b.size {
-        vec![]
+    // Signed by the log, larger than it: a finding (exit 1), as in
+    // `inclusion`, with no proof to make.
+    let (proof, extends, differs) = if short {
+        (
+            Vec::new(),
+            false,
+            Some(cut_short(new.path, b.size, current)),
+        )
     } else {
-        tree::consistency_proof(conn, a.size, b.size)?
-    };
-    let extends = if a.size.0 == 0 {
-        a.root == merkle::empty_root()
-    } else {
-        merkle::verify_consistency(a.size, b.size, &a.root, &b.root, &proof).is_ok()
-    };
-    // The first file whose root is not the log's at its size.
-    let mut differs = None;
-    for (name, cp) in [(&old_name, a), (&new_name, b)] {
-        let log_root = tree::root(conn, cp.size)?;
-        if differs.is_none() && log_root != cp.root {
-            differs = Some(format!(
-                "the log's tree of size {} has root {log_root}, not {name}'s {} (the log differs from the checkpoint)",
-                cp.size, cp.root
-            ));
+        let proof = if a.size.0 == 0 || a.size == b.size {
+            vec![]
+        } else {
+            tree::consistency_proof(conn, a.size, b.size)?
+        };
+        let extends = if a.size.0 == 0 {
+            a.root == merkle::empty_root()
+        } else {
+            merkle::verify_consistency(a.size, b.size, &a.root, &b.root, &proof).is_ok()
+        };
+        // The first file whose root is not the log's at its size.
+        let mut differs = None;
+        for (name, cp) in [(&old_name, a), (&new_name, b)] {
+            let log_root = tree::root(conn, cp.size)?;
+            if differs.is_none() && log_root != cp.root {
+                differs = Some(format!(
+                    "the log's tree of size {} has root {log_root}, not {name}'s {} (the log differs from the checkpoint)",
+                    cp.size, cp.root
+                ));
+            }
         }
-    }
-    // With verifier keys, each file must be signed by one of them.
-    if differs.is_none() && !vkeys.is_empty() {
-        for (name, note) in [(&old_name, &old.note), (&new_name, &new.note)] {
-            if differs.is_none() {
-                if let Err(e) = crate::checkpoint::verify_log_note(note, origin, vkeys) {
-                    differs = Some(format!(
-                        "{name} is not signed by the verifier key given: {e}"
-                    ));
+        // With verifier keys, each file must be signed by one of them.
+        if differs.is_none() && !vkeys.is_empty() {
+            for (name, note) in [(&old_name, &old.note), (&new_name, &new.note)] {
+                if differs.is_none() {
+                    if let Err(e) = crate::checkpoint::verify_log_note(note, origin, vkeys) {
+                        differs = Some(format!(
+                            "{name} is not signed by the verifier key given: {e}"
+                        ));
+                    }
                 }
             }
         }
-    }
-    let (old_by, new_by) = (signers(conn, &old.note, a)?, signers(conn, &new.note, b)?);
+        (proof, extends, differs)
+    };
     let signed_fork = (a.size == b.size
         && a.root != b.root
         && old_by.refused.is_none()

@@ -200,14 +200,27 @@ fn init_errors() {
 /// `name`'s private key file with the second byte of the first
 /// `ssh-ed25519` it states changed to 0x03.
 fn flipped_type_byte(w: &Work, name: &str) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let text = std::fs::read_to_string(w.path(name)).unwrap();
-    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    let mut bytes = b64.decode(body).unwrap();
+    let mut bytes = key_bytes(w, name);
     let at = bytes.windows(11).position(|x| x == b"ssh-ed25519").unwrap();
     bytes[at + 1] = 3;
-    let body = b64.encode(bytes);
+    key_file(&bytes)
+}
+
+/// The bytes of `name`'s OpenSSH private key file, its PEM armour off.
+fn key_bytes(w: &Work, name: &str) -> Vec<u8> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(w.path(name)).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+/// An OpenSSH private key file of `bytes`, in lines of 70 as ssh-keygen
+/// writes them.
+fn key_file(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let body = base64::engine::general_purpose::STANDARD.encode(bytes);
     let lines: Vec<&str> = body
         .as_bytes()
         .chunks(70)
@@ -246,9 +259,7 @@ fn patched_key(w: &Work, from: &str, to: &str, times: usize) -> String {
         blob[blob.len() - 32..].to_vec()
     };
     let (old, new) = (public(from), public(to));
-    let text = std::fs::read_to_string(w.path(from)).unwrap();
-    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    let mut bytes = b64.decode(body).unwrap();
+    let mut bytes = key_bytes(w, from);
     let mut found = 0;
     let mut i = 0;
     while found < times {
@@ -257,16 +268,7 @@ fn patched_key(w: &Work, from: &str, to: &str, times: usize) -> String {
         found += 1;
         i = at + 32;
     }
-    let body = b64.encode(bytes);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(70)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
-        lines.join("\n")
-    )
+    key_file(&bytes)
 }
 
 #[test]

@@ -913,9 +913,25 @@ pub(crate) fn judge_kept_by(
             detail: String::new(),
         };
         if cp.origin != origin {
-            check.status = CheckpointStatus::Foreign;
             let (theirs, ours) = crate::text::escape_apart(&cp.origin, origin);
-            check.detail = format!("it is a checkpoint of `{theirs}`, not of this log `{ours}`");
+            // A line named this log and of one of its admins' key IDs: this
+            // log's checkpoint with its first line altered (an editor's
+            // trailing space read as "another log's"). Its signature no
+            // longer verifies, and an unsigned note is what it is.
+            let admins = rules::note_verifiers(keys, origin, cp.size.0);
+            let ours_signed = note.signatures().iter().any(|l| {
+                l.name() == origin && admins.iter().any(|(v, _)| v.key_id() == l.key_id())
+            });
+            (check.status, check.detail) = match ours_signed {
+                true => (
+                    CheckpointStatus::Unsigned,
+                    format!("its first line reads `{theirs}`, not `{ours}`, yet it carries this log's signature line, which does not verify over it: this log's checkpoint, altered (a character of its first line changed, or a space added)"),
+                ),
+                false => (
+                    CheckpointStatus::Foreign,
+                    format!("it is a checkpoint of `{theirs}`, not of this log `{ours}`"),
+                ),
+            };
             checks.push(check);
             continue;
         }

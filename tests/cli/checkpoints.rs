@@ -2477,3 +2477,47 @@ fn prove_against_a_checkpoint_beyond_the_log_fails_as_a_finding() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(before == w.db_bytes(), "nothing written");
 }
+
+/// A kept checkpoint of another log is `foreign`; this log's checkpoint
+/// with its first line altered (an editor's trailing space) is this log's,
+/// `unsigned`, since its signature line no longer verifies: it was called
+/// another log's.
+#[test]
+fn a_kept_checkpoint_with_its_origin_line_altered_is_this_logs_unsigned() {
+    let w = Work::with_claims();
+    let kept = w.path("cp.txt");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", kept.to_str().unwrap()],
+    )
+    .ok();
+    let text = std::fs::read_to_string(&kept).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    std::fs::write(w.path("spaced.txt"), format!("{first} \n{rest}")).unwrap();
+    let other = another_log("elsewhere.example/log");
+    let theirs = other.path("theirs.txt");
+    other
+        .run(
+            Some("admin"),
+            &["checkpoint", "--out", theirs.to_str().unwrap()],
+        )
+        .ok();
+    std::fs::copy(&theirs, w.path("theirs.txt")).unwrap();
+    let before = w.db_bytes();
+    let r = w.run(
+        None,
+        &["verify", "--checkpoint", "spaced.txt", "theirs.txt"],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!(
+            "PROBLEM checkpoint spaced.txt: checkpoint: unsigned: its first line reads `{first} `, not `{first}`, yet it carries this log's signature line, which does not verify over it: this log's checkpoint, altered (a character of its first line changed, or a space added)\n"
+        )) && r.stdout.contains("checkpoint theirs.txt (size ")
+            && r.stdout.contains(&format!(
+                "it is a checkpoint of `elsewhere.example/log`, not of this log `{first}`"
+            )),
+        "{}",
+        r.stdout
+    );
+    assert!(before == w.db_bytes());
+}

@@ -204,7 +204,19 @@ fn narrowed(a: &Args) -> bool {
 /// What an empty list says instead of a header alone (see
 /// `output::listing`): that nothing matched, of how many, or how to add
 /// the first one.
-fn none(narrowed: bool, one: &str, many: &str, total: Option<ItemId>, add: &str) -> String {
+fn none(
+    last: Option<u64>,
+    narrowed: bool,
+    one: &str,
+    many: &str,
+    total: Option<ItemId>,
+    add: &str,
+) -> String {
+    // `-n 0` asks for none: nothing was left out by a condition (it said
+    // "no claim matches these conditions, of 9").
+    if last == Some(0) {
+        return format!("no {many} listed: -n 0 asks for none");
+    }
     match (narrowed, total) {
         (true, Some(n)) => format!("no {one} matches these conditions, of {}", n.n),
         (true, None) => format!("no {one} matches these conditions: the log has no {many}"),
@@ -249,6 +261,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 ],
                 &[last(IdKind::Source), output::widest(SourceKind::NAMES)],
                 &none(
+                    a.last,
                     narrowed,
                     "source",
                     "sources",
@@ -300,6 +313,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     output::widest(Verdict::NAMES),
                 ],
                 &none(
+                    a.last,
                     narrowed,
                     "claim",
                     "claims",
@@ -359,6 +373,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     output::widest(&e.key_names),
                 ],
                 &none(
+                    a.last,
                     narrowed,
                     "annotation",
                     "annotations",

@@ -151,6 +151,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     ];
     // Nothing listed says why on standard error (stdout stays empty).
     let empty = match e.last_seq {
+        // `-n 0` asks for none: no condition left them out.
+        Some(_) if a.limit == Some(0) => "no entries listed: -n 0 asks for none".to_string(),
         Some(last) => format!(
             "no entry matches these conditions, of the log's {}",
             last.0 + 1

@@ -1651,7 +1651,12 @@ fn lists_narrowed_down_by_source_speaker_verdict_signer_and_newest() {
         all.extend_from_slice(args);
         let run = w.run(None, &all);
         if run.stdout.is_empty() {
-            assert!(run.nothing().contains(" matches these conditions, of "));
+            let said = run.nothing();
+            assert!(
+                said.contains(" matches these conditions, of ")
+                    || said.contains(" listed: -n 0 asks for none"),
+                "{said}"
+            );
             return Vec::new();
         }
         let out = run.ok();
@@ -3301,4 +3306,32 @@ fn a_dash_beside_a_digit_is_searched_as_a_space() {
         assert_eq!(found(q), ["S2"], "{q}");
     }
     assert!(found("2022 07").is_empty());
+}
+
+/// `-n 0` asks for none, and says so: it said "no claim matches these
+/// conditions, of 2", where no condition had left anything out.
+#[test]
+fn minus_n_0_says_it_asked_for_none() {
+    let w = Work::with_claims();
+    for (args, said) in [
+        (
+            &["list", "claims", "-n", "0"][..],
+            "no claims listed: -n 0 asks for none\n",
+        ),
+        (
+            &["list", "sources", "-n", "0"][..],
+            "no sources listed: -n 0 asks for none\n",
+        ),
+        (
+            &["log", "-n", "0"][..],
+            "no entries listed: -n 0 asks for none\n",
+        ),
+    ] {
+        let r = w.run(None, args);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (0, "", said),
+            "{args:?}"
+        );
+    }
 }

@@ -1173,11 +1173,28 @@ fn narrow_forks(checks: &mut [CheckpointCheck]) {
         .filter(|c| c.status == CheckpointStatus::Consistent)
         .map(|c| c.size.0)
         .collect();
+    // A kept checkpoint of the same size that the log still matches: the
+    // log was not rewritten; its key signed a second tree of that size.
+    // It was "its history was rewritten", where `prove` named a fork.
+    let matched: Vec<(u64, String, Hash)> = checks
+        .iter()
+        .filter(|c| c.status == CheckpointStatus::Consistent)
+        .map(|c| (c.size.0, c.name.clone(), c.root))
+        .collect();
     for c in checks
         .iter_mut()
         .filter(|c| c.status == CheckpointStatus::Forked)
     {
         let size = c.size.0;
+        if let Some((_, name, root)) = matched.iter().find(|(s, _, _)| *s == size) {
+            c.detail = format!(
+                "the log's key signed two trees of {}: this checkpoint's, root {}, and {}'s, root {root}, which the log still holds: the log was not rewritten, but whoever held an admin key signed another history of the same size (a split view); keep both files as evidence",
+                crate::text::count(size, "entry"),
+                c.root,
+                crate::text::escape(name)
+            );
+            continue;
+        }
         match good.iter().filter(|&&g| g < size).max() {
             // The checkpoint of size g matches this log, not necessarily
             // the history this one was signed over: two logs under one

@@ -2521,3 +2521,41 @@ fn a_kept_checkpoint_with_its_origin_line_altered_is_this_logs_unsigned() {
     );
     assert!(before == w.db_bytes());
 }
+
+/// Two kept checkpoints of one size, both signed by the log's admin, with
+/// different roots, one of which the log still holds: the log was not
+/// rewritten; its key signed a second history of that size (a split
+/// view), as `prove --consistency` says of the two files. `verify
+/// --checkpoint` said "its history was rewritten".
+#[test]
+fn two_signed_trees_of_one_size_are_a_split_view_not_a_rewrite() {
+    let w = Work::with_claims();
+    let kept = w.path("cp.txt");
+    w.run(
+        Some("admin"),
+        &["checkpoint", "--out", kept.to_str().unwrap()],
+    )
+    .ok();
+    let text = std::fs::read_to_string(&kept).unwrap();
+    let mut lines = text.lines();
+    let (origin, size) = (lines.next().unwrap(), lines.next().unwrap());
+    let size: u64 = size.parse().unwrap();
+    let admin = claimtrail::keys::Signer::load(&w.path("admin")).unwrap();
+    let other = claimtrail::hash::Hash::sha256(b"the history shown to someone else");
+    let note =
+        claimtrail::tree::sign_note(origin, claimtrail::merkle::TreeSize(size), other, &admin)
+            .unwrap();
+    std::fs::write(w.path("other.txt"), note.to_bytes()).unwrap();
+    let before = w.db_bytes();
+    let r = w.run(None, &["verify", "--checkpoint", "cp.txt", "other.txt"]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{}", r.stdout);
+    let root = root_of_size(&w, size);
+    assert!(
+        r.stdout.contains(&format!(
+            "PROBLEM checkpoint other.txt: checkpoint: forked: the log's key signed two trees of {size} entries: this checkpoint's, root {other}, and cp.txt's, root {root}, which the log still holds: the log was not rewritten, but whoever held an admin key signed another history of the same size (a split view); keep both files as evidence\n"
+        )) && !r.stdout.contains("rewritten;"),
+        "{}",
+        r.stdout
+    );
+    assert!(before == w.db_bytes());
+}

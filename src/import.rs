@@ -2043,7 +2043,17 @@ enum LabelState {
 /// two items of one body: a line matched the retracted one, said again
 /// that it stays retracted, and its label named it, so that a later line
 /// annotating `@label` was refused.
-type Existing = HashMap<[u8; 32], VecDeque<Ref>>;
+type Existing = HashMap<[u8; 32], VecDeque<Held>>;
+
+/// An item of the log from before this run ([`Existing`]), and its
+/// retraction, if one withdrew it: read with the item, in the one query
+/// per source or claim, rather than looked up for every line skipped as
+/// it (a re-run skips every line).
+struct Held {
+    item: Ref,
+    /// The retracting entry, and the claim that replaces a claim, if any.
+    retracted: Option<(Seq, Option<ItemId>)>,
+}
 
 /// The batch being filled.
 #[derive(Default)]
@@ -3192,9 +3202,8 @@ impl<'a> Importer<'a> {
                 let e = self.existing(ExistingOf::Claims, s)?;
                 self.claims_of.insert(s, e);
             }
-            if let Some(r) = take_existing(self.claims_of.get_mut(&s), b)? {
-                self.note_if_retracted(n, r.id, "retractions", "claim_id")?;
-                return Ok(Outcome::Skipped(LabelState::Done(r)));
+            if let Some(held) = take_existing(self.claims_of.get_mut(&s), b)? {
+                return Ok(Outcome::Skipped(LabelState::Done(self.skipped(n, held))));
             }
         }
         // A claim is recorded once, as `claim add` refuses it twice: not
@@ -3245,17 +3254,17 @@ impl<'a> Importer<'a> {
             let n = claim.id.n;
             if !self.annotations_of.contains_key(&n) {
                 let e = self.existing(ExistingOf::Annotations, n)?;
-                let latest = e.values().flatten().map(|r| r.id.n).max();
+                let latest = e.values().flatten().map(|h| h.item.id.n).max();
                 self.latest_annotation_of.insert(n, latest.unwrap_or(0));
                 self.annotations_of.insert(n, e);
             }
-            if let Some(r) = take_existing(self.annotations_of.get_mut(&n), &b)? {
-                let seen = self.repeated_on.entry(n).or_insert((line, r.id.n));
-                if r.id.n >= seen.1 {
-                    *seen = (line, r.id.n);
+            if let Some(held) = take_existing(self.annotations_of.get_mut(&n), &b)? {
+                let id = held.item.id.n;
+                let seen = self.repeated_on.entry(n).or_insert((line, id));
+                if id >= seen.1 {
+                    *seen = (line, id);
                 }
-                self.note_if_retracted(line, r.id, "annotation_retractions", "annotation_id")?;
-                return Ok(Outcome::Skipped(LabelState::Done(r)));
+                return Ok(Outcome::Skipped(LabelState::Done(self.skipped(line, held))));
             }
         }
         self.annotated_here.insert(claim.id.n);
@@ -3291,39 +3300,24 @@ impl<'a> Importer<'a> {
         Ok(Outcome::Append(Box::new(NewEntry::new(body))))
     }
 
-    /// Keeps line `line`, skipped as the log's `item`, when a retraction
-    /// in `table` (by its `column`) from before this run has retracted the
-    /// item. One of this run's is a line of the input, which retracts the
-    /// item anyway (a line that waits for an earlier line's item is taken
-    /// after it: counted, the note came and went with timing).
-    fn note_if_retracted(
-        &mut self,
-        line: u64,
-        item: ItemId,
-        table: &str,
-        column: &str,
-    ) -> Result<()> {
-        let replaced = match table {
-            "retractions" => "replaced_by",
-            _ => "NULL",
-        };
-        let at: Option<(Seq, Option<i64>)> = self
-            .store
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT seq, {replaced} FROM {table} WHERE {column} = ?"
-            ))?
-            .query_row([item.n as i64], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        if let Some((retracted_at, by)) = at.filter(|(at, _)| at.0 <= self.start_seq) {
+    /// The log's item that line `line` is skipped as, kept as a
+    /// [`RetractedRepeat`] when a retraction from before this run has
+    /// withdrawn it. One of this run's is a line of the input, which
+    /// retracts the item anyway (a line that waits for an earlier line's
+    /// item is taken after it: counted, the note came and went with
+    /// timing).
+    fn skipped(&mut self, line: u64, held: Held) -> Ref {
+        if let Some((retracted_at, replaced_by)) =
+            held.retracted.filter(|(at, _)| at.0 <= self.start_seq)
+        {
             self.retracted_repeats.push(RetractedRepeat {
                 line,
-                repeats: item,
+                repeats: held.item.id,
                 retracted_at,
-                replaced_by: by.map(|n| ItemId::claim(n as u64)),
+                replaced_by,
             });
         }
-        Ok(())
+        held.item
     }
 
     /// Line `n`, a retraction: it goes after every line before it.
@@ -3572,16 +3566,20 @@ impl<'a> Importer<'a> {
     fn existing(&self, of: ExistingOf, n: u64) -> Result<Existing> {
         let (sql, kind, before) = match of {
             ExistingOf::Claims => (
-                "SELECT t.id, e.hash, e.payload FROM claims t JOIN entries e ON e.seq = t.seq
+                "SELECT t.id, e.hash, e.payload, x.seq, x.replaced_by
+                 FROM claims t JOIN entries e ON e.seq = t.seq
+                 LEFT JOIN retractions x ON x.claim_id = t.id
                  WHERE t.source_id = ?1 AND t.signer = ?2 AND t.id <= ?3
-                 ORDER BY t.id IN (SELECT claim_id FROM retractions), t.id",
+                 ORDER BY x.seq IS NOT NULL, t.id",
                 IdKind::Claim,
                 self.start.claims,
             ),
             ExistingOf::Annotations => (
-                "SELECT t.id, e.hash, e.payload FROM annotations t JOIN entries e ON e.seq = t.seq
+                "SELECT t.id, e.hash, e.payload, x.seq, NULL
+                 FROM annotations t JOIN entries e ON e.seq = t.seq
+                 LEFT JOIN annotation_retractions x ON x.annotation_id = t.id
                  WHERE t.claim_id = ?1 AND t.signer = ?2 AND t.id <= ?3
-                 ORDER BY t.id IN (SELECT annotation_id FROM annotation_retractions), t.id",
+                 ORDER BY x.seq IS NOT NULL, t.id",
                 IdKind::Annotation,
                 self.start.annotations,
             ),
@@ -3598,6 +3596,13 @@ impl<'a> Importer<'a> {
             let id: i64 = row.get(0)?;
             let hash: Vec<u8> = row.get(1)?;
             let payload: Vec<u8> = row.get(2)?;
+            let retracted = row
+                .get::<_, Option<Seq>>(3)?
+                .map(|at| -> rusqlite::Result<_> {
+                    let by = row.get::<_, Option<i64>>(4)?;
+                    Ok((at, by.map(|n| ItemId::claim(n as u64))))
+                })
+                .transpose()?;
             let Some(hash) = Hash::from_slice(&hash) else {
                 continue;
             };
@@ -3614,9 +3619,12 @@ impl<'a> Importer<'a> {
                 }
             };
             if let Some(Ok(d)) = digest {
-                out.entry(d).or_default().push_back(Ref {
-                    id: ItemId::new(kind, id as u64),
-                    hash,
+                out.entry(d).or_default().push_back(Held {
+                    item: Ref {
+                        id: ItemId::new(kind, id as u64),
+                        hash,
+                    },
+                    retracted,
                 });
             }
         }
@@ -4002,7 +4010,7 @@ fn digest<T: Serialize>(body: &T) -> Result<[u8; 32]> {
 }
 
 /// The next unmatched earlier item with this body, if any.
-fn take_existing<T: Serialize>(existing: Option<&mut Existing>, body: &T) -> Result<Option<Ref>> {
+fn take_existing<T: Serialize>(existing: Option<&mut Existing>, body: &T) -> Result<Option<Held>> {
     match existing {
         Some(e) if !e.is_empty() => {
             let d = digest(body)?;

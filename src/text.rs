@@ -1901,17 +1901,40 @@ pub fn count(n: u64, noun: &str) -> String {
 /// exact text back); only how it is spelled changes.
 pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::with_capacity(256);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, VisibleJson::default());
-    value.serialize(&mut ser)?;
+    write_json_pretty(&mut out, value, false)?;
     // The formatter writes only what serde_json gives it and ASCII escapes.
     Ok(String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
+/// [`to_json_pretty`] written to `w` as it is made, so that a document of
+/// a whole large log (a JSON report: about 4.5 KB an entry) is never held
+/// in memory whole. With `markup`, `<`, `>` and `&` in strings are escaped
+/// too (`\u003c`, `\u003e`, `\u0026`), so that the JSON can be pasted
+/// into an HTML `<script>` element, which no string can then close; a
+/// parser reads the same text either way.
+pub fn write_json_pretty<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    w: W,
+    value: &T,
+    markup: bool,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        w,
+        VisibleJson {
+            pretty: serde_json::ser::PrettyFormatter::default(),
+            markup,
+        },
+    );
+    value.serialize(&mut ser)
+}
+
 /// serde_json's pretty formatter, but for the characters it writes in
-/// strings (see [`to_json_pretty`]).
-#[derive(Default)]
-struct VisibleJson(serde_json::ser::PrettyFormatter<'static>);
+/// strings (see [`to_json_pretty`] and [`write_json_pretty`]).
+struct VisibleJson {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+    /// Escape `<`, `>` and `&` as well.
+    markup: bool,
+}
 
 impl serde_json::ser::Formatter for VisibleJson {
     fn write_string_fragment<W: ?Sized + std::io::Write>(
@@ -1921,7 +1944,7 @@ impl serde_json::ser::Formatter for VisibleJson {
     ) -> std::io::Result<()> {
         let mut plain = 0;
         for (i, c) in fragment.char_indices() {
-            if needs_escape(c) {
+            if needs_escape(c) || (self.markup && matches!(c, '<' | '>' | '&')) {
                 w.write_all(&fragment.as_bytes()[plain..i])?;
                 let mut units = [0u16; 2];
                 for u in c.encode_utf16(&mut units) {
@@ -1933,39 +1956,39 @@ impl serde_json::ser::Formatter for VisibleJson {
         w.write_all(&fragment.as_bytes()[plain..])
     }
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_array(w)
+        self.pretty.begin_array(w)
     }
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array(w)
+        self.pretty.end_array(w)
     }
     fn begin_array_value<W: ?Sized + std::io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        self.0.begin_array_value(w, first)
+        self.pretty.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array_value(w)
+        self.pretty.end_array_value(w)
     }
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object(w)
+        self.pretty.begin_object(w)
     }
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object(w)
+        self.pretty.end_object(w)
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        self.0.begin_object_key(w, first)
+        self.pretty.begin_object_key(w, first)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object_value(w)
+        self.pretty.begin_object_value(w)
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object_value(w)
+        self.pretty.end_object_value(w)
     }
 }
 

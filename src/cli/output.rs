@@ -1063,6 +1063,37 @@ impl Staged {
         .map_err(|e| Error::write(path, &e))
     }
 
+    /// Writes what `f` writes, as it writes it (through a buffer), and
+    /// makes sure it is on the disk, as [`Staged::write`] does for bytes
+    /// held whole: a report of a whole large log is never held as text.
+    /// Returns how many bytes were written.
+    pub fn write_with(
+        &mut self,
+        f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        use std::io::Write;
+        let path = &self.path;
+        let file: &mut dyn Write = match &mut self.to {
+            Target::InPlace(file) => file,
+            Target::Temporary(tmp, ..) => tmp.as_file_mut(),
+        };
+        let mut w = Counted {
+            inner: std::io::BufWriter::with_capacity(1 << 16, file),
+            bytes: 0,
+        };
+        f(&mut w)
+            .and_then(|()| w.inner.flush())
+            .map_err(|e| Error::write(path, &e))?;
+        let bytes = w.bytes;
+        drop(w);
+        if let Target::Temporary(tmp, ..) = &self.to {
+            tmp.as_file()
+                .sync_all()
+                .map_err(|e| Error::write(path, &e))?;
+        }
+        Ok(bytes)
+    }
+
     /// Gives the written file its name, replacing a file there or not (see
     /// [`Staged::finish`]); a device was written in place already.
     pub fn keep(self, replace: bool) -> Result<()> {
@@ -1079,6 +1110,23 @@ impl Staged {
             std::io::ErrorKind::AlreadyExists => Error::exists(path.clone()),
             _ => Error::write(&path, &e.error),
         })
+    }
+}
+
+/// A writer that counts the bytes written through it.
+pub struct Counted<W> {
+    pub inner: W,
+    pub bytes: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -68,26 +68,42 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
         check_out(out, ctx.db()?)?;
     }
     let store = ctx.read()?;
+    // Only the JSON report carries each entry's inclusion proof: about a
+    // kilobyte an entry, not read for the other formats.
+    let proofs = format == Format::Json;
+    // A file is written while the report is made (the progress line says
+    // so); standard output after, so that the report on a terminal does
+    // not mix with the progress line. Either way the text is written as it
+    // is made, not held whole.
+    let mut file = a
+        .out
+        .as_deref()
+        .map(|path| output::Staged::new(path, "the report"))
+        .transpose()?;
     // Every report runs a full verify first: on a large log, seconds.
-    let (data, text) = output::while_verifying_then(
+    let (data, bytes) = output::while_verifying_then(
         "verifying the log for the report:",
         "verified; making the report:",
         |progress| -> Result<_> {
-            let data = report::gather_at_latest_checkpoint(&store, &ids, progress)?;
-            let text = report::render(&data, format)?;
-            Ok((data, text))
+            let data = report::gather_at_latest_checkpoint(&store, &ids, proofs, progress)?;
+            let bytes = match &mut file {
+                Some(f) => Some(f.write_with(|w| report::render_to(&data, format, w))?),
+                None => None,
+            };
+            Ok((data, bytes))
         },
     )?;
-    match &a.out {
-        Some(path) => {
-            write_file(path, text.as_bytes())?;
+    match (file, &a.out) {
+        (Some(file), Some(path)) => {
+            // Replaced whole, never half-written.
+            file.keep(true)?;
             // As `export --out` and `checkpoint --out` say what they wrote.
             if !ctx.json {
                 outln!(
                     "wrote {} ({} report, {}; the log {})",
                     output::shown(path),
                     format,
-                    output::count(text.len() as u64, "byte"),
+                    output::count(bytes.unwrap_or(0), "byte"),
                     if data.verify.ok {
                         "verified"
                     } else {
@@ -96,11 +112,10 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
                 )?;
             }
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush())
+        _ => {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            report::render_to(&data, format, &mut stdout)
+                .and_then(|()| stdout.flush())
                 .map_err(output::stdout_error)?;
         }
     }
@@ -134,12 +149,4 @@ fn check_out(path: &Path, db: &Path) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Writes through a temporary file in the same directory and renames it
-/// into place, so the file is either the whole report or untouched (a
-/// terminal or pipe given as FILE is written in place): see
-/// [`output::Staged`].
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    output::Staged::new(path, "the report")?.finish(bytes, true)
 }

@@ -12,11 +12,10 @@
 
 use super::data::Report;
 use super::{item_iri, rating};
-use crate::error::Result;
 use crate::query::{AnnotationView, ClaimView, SourceView};
 use serde_json::{json, Map, Value};
 
-pub fn render(r: &Report) -> Result<String> {
+pub fn render(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let log_id = format!("{}log", super::namespace_iri(&r.origin));
     // `dateModified` is when the log was last changed (schema.org: "the
     // date on which the CreativeWork was most recently modified"), its
@@ -54,10 +53,13 @@ pub fn render(r: &Report) -> Result<String> {
             graph.push(review(r, c, a, &log_id));
         }
     }
-    super::to_json_ld(&json!({
-        "@context": "https://schema.org",
-        "@graph": graph,
-    }))
+    super::write_json_ld(
+        w,
+        &json!({
+            "@context": "https://schema.org",
+            "@graph": graph,
+        }),
+    )
 }
 
 fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value {

@@ -674,9 +674,14 @@ pub fn gather_unanchored(store: &Store, ids: &[ItemId]) -> Result<Report> {
 /// in the checkpoint's tree; newer entries carry none (the report says
 /// they are not yet covered). Without any checkpoint, as
 /// [`gather_unanchored`]. `progress` is told how verify goes.
+///
+/// Without `proofs`, the entries carry no inclusion proof: only the JSON
+/// report writes them, and they are about a kilobyte an entry (a report of
+/// 201,313 entries held 204 MB of them for formats that never showed one).
 pub fn gather_at_latest_checkpoint(
     store: &Store,
     ids: &[ItemId],
+    proofs: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
     let conn = store.conn();
@@ -692,7 +697,7 @@ pub fn gather_at_latest_checkpoint(
         note: c.note.clone(),
     };
     let proof = |seq: Seq| {
-        if seq.0 >= size.0 {
+        if !proofs || seq.0 >= size.0 {
             return Ok(None);
         }
         let proof = crate::tree::inclusion_proof(conn, crate::merkle::LeafIndex(seq.0), size)?;
@@ -1283,7 +1288,7 @@ mod tests {
                     .unwrap();
             }
         };
-        let r = gather_at_latest_checkpoint(&store, &[], &mut progress).unwrap();
+        let r = gather_at_latest_checkpoint(&store, &[], true, &mut progress).unwrap();
         assert!(forged && r.verify.ok, "{:?}", r.verify.problems);
         assert_eq!(r.annotations[0].note.as_deref(), Some(signed.as_str()));
         // The file did change: the next report (and verify) see it.

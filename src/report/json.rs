@@ -4,7 +4,6 @@
 //! for the checkpoint and inclusion proofs.
 
 use super::data::Report;
-use crate::error::Result;
 use serde::Serialize;
 
 /// The `format` field of the document.
@@ -22,11 +21,14 @@ struct Document<'a> {
     report: &'a Report,
 }
 
-pub fn render(report: &Report) -> Result<String> {
-    super::to_json(&Document {
-        format: FORMAT,
-        version: VERSION,
-        summary: [report.verify_line(), report.checkpoint_line()],
-        report,
-    })
+pub fn render(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::write_json(
+        w,
+        &Document {
+            format: FORMAT,
+            version: VERSION,
+            summary: [report.verify_line(), report.checkpoint_line()],
+            report,
+        },
+    )
 }

@@ -130,6 +130,22 @@ impl FromStr for Format {
 /// analyst's real name and key. The readable formats (Markdown, HTML,
 /// JSON, CSV) say the failure beside every item, and keep them.
 pub fn render(report: &Report, format: Format) -> Result<String> {
+    let mut out = Vec::new();
+    render_to(report, format, &mut out)
+        .map_err(|e| Error::Internal(format!("cannot make the report: {e}")))?;
+    // Every format writes UTF-8: text from the log and ASCII escapes.
+    String::from_utf8(out).map_err(|e| Error::Internal(format!("the report is not UTF-8: {e}")))
+}
+
+/// [`render`] written to `w`: the JSON formats as they are made, so that a
+/// report of a whole large log is not held in memory twice, once as data
+/// and once as text (a JSON report of 201,313 entries was 0.9 GB of text).
+/// The only errors are `w`'s.
+pub fn render_to(
+    report: &Report,
+    format: Format,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let withheld;
     let report = match format {
         Format::ClaimReview | Format::Prov | Format::Wa if !report.verify.ok => {
@@ -154,13 +170,13 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
         _ => report,
     };
     match format {
-        Format::Md => Ok(md::render(report)),
-        Format::Html => Ok(html::render(report)),
-        Format::Json => json::render(report),
-        Format::Csv => Ok(csv::render(report)),
-        Format::ClaimReview => claimreview::render(report),
-        Format::Prov => prov::render(report),
-        Format::Wa => wa::render(report),
+        Format::Md => w.write_all(md::render(report).as_bytes()),
+        Format::Html => w.write_all(html::render(report).as_bytes()),
+        Format::Json => json::render(report, w),
+        Format::Csv => w.write_all(csv::render(report).as_bytes()),
+        Format::ClaimReview => claimreview::render(report, w),
+        Format::Prov => prov::render(report, w),
+        Format::Wa => wa::render(report, w),
     }
 }
 
@@ -175,29 +191,28 @@ pub(crate) fn linkable_url(url: Option<&str>) -> Option<&str> {
     url.filter(|u| crate::sources::check_url(u).is_ok())
 }
 
-/// Pretty JSON text of a value, ending with a newline.
-pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    let mut s = crate::text::to_json_pretty(value)
-        .map_err(|e| Error::Internal(format!("cannot serialise the report: {e}")))?;
-    s.push('\n');
-    Ok(s)
+/// Pretty JSON of a value, then a newline, written to `w` as it is made
+/// ([`crate::text::write_json_pretty`]).
+pub(crate) fn write_json<T: serde::Serialize>(
+    w: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    crate::text::write_json_pretty(&mut *w, value, false)?;
+    w.write_all(b"\n")
 }
 
-/// [`to_json`] for the linked-data formats (ClaimReview, Web Annotation,
+/// [`write_json`] for the linked-data formats (ClaimReview, Web Annotation,
 /// PROV), which are pasted into web pages as they are: ClaimReview's
 /// purpose is a `<script type="application/ld+json">` element. `<`, `>`
-/// and `&` are written as `\u003c`, `\u003e` and `\u0026`, so that no
-/// quote, note or title can close that element (`</script>`); the JSON
-/// means the same. (In JSON text those characters occur only inside
-/// strings, where the escapes are equal to them.)
-pub(crate) fn to_json_ld<T: serde::Serialize>(value: &T) -> Result<String> {
-    let s = to_json(value)?;
-    if !s.contains(['<', '>', '&']) {
-        return Ok(s);
-    }
-    Ok(s.replace('&', "\\u0026")
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e"))
+/// and `&` in strings are written as `\u003c`, `\u003e` and `\u0026`, so
+/// that no quote, note or title can close that element (`</script>`); the
+/// JSON means the same.
+pub(crate) fn write_json_ld<T: serde::Serialize>(
+    w: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    crate::text::write_json_pretty(&mut *w, value, true)?;
+    w.write_all(b"\n")
 }
 
 /// Whether a URL is made a link (HTML) or an autolink (Markdown): only when
@@ -439,7 +454,9 @@ mod tests {
     #[test]
     fn linked_data_cannot_close_the_script_element_it_is_pasted_in() {
         let v = serde_json::json!({"reviewBody": "</script><script>alert(1)</script>", "url": "https://x.example/?a=1&b=2"});
-        let text = to_json_ld(&v).unwrap();
+        let mut text = Vec::new();
+        write_json_ld(&mut text, &v).unwrap();
+        let text = String::from_utf8(text).unwrap();
         assert!(!text.contains(['<', '>', '&']), "{text}");
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, v);

@@ -33,7 +33,6 @@
 //! `urn:claimtrail:<origin>:`).
 
 use super::data::Report;
-use crate::error::Result;
 use crate::model::{Fingerprint, ItemId, Seq};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -66,7 +65,7 @@ impl Doc {
     }
 }
 
-pub fn render(r: &Report) -> Result<String> {
+pub fn render(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut d = Doc {
         entity: Map::new(),
         agent: Map::new(),
@@ -487,5 +486,5 @@ pub fn render(r: &Report) -> Result<String> {
     for (k, v) in d.relations {
         doc.insert(k.into(), Value::Object(v));
     }
-    super::to_json_ld(&Value::Object(doc))
+    super::write_json_ld(w, &Value::Object(doc))
 }

@@ -34,7 +34,6 @@
 
 use super::data::Report;
 use super::item_iri;
-use crate::error::Result;
 use crate::model::Fingerprint;
 use crate::query::ClaimView;
 use serde_json::{json, Value};
@@ -51,7 +50,7 @@ pub fn highlight_iri(origin: &str, claim: crate::model::ItemId) -> String {
     format!("{}/highlight", item_iri(origin, claim))
 }
 
-pub fn render(r: &Report) -> Result<String> {
+pub fn render(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut items = Vec::new();
     for c in &r.claims {
         items.push(claim_annotation(r, c));
@@ -174,23 +173,26 @@ pub fn render(r: &Report) -> Result<String> {
     // neither. One page holds every item, so it is the first and the last.
     let collection = format!("{}annotations", super::namespace_iri(&r.origin));
     let page = page_iri(&r.origin);
-    super::to_json_ld(&json!({
-        "@context": CONTEXT,
-        "id": collection,
-        "type": "AnnotationCollection",
-        "label": format!("claimtrail log {} — {}. {}.", r.origin, r.verify_line(), r.checkpoint_line()),
-        "generator": {"type": "Software", "name": "claimtrail"},
-        "generated": r.generated,
-        "total": total,
-        "first": {
-            "id": page,
-            "type": "AnnotationPage",
-            "partOf": collection,
-            "startIndex": 0,
-            "items": items,
-        },
-        "last": page,
-    }))
+    super::write_json_ld(
+        w,
+        &json!({
+            "@context": CONTEXT,
+            "id": collection,
+            "type": "AnnotationCollection",
+            "label": format!("claimtrail log {} — {}. {}.", r.origin, r.verify_line(), r.checkpoint_line()),
+            "generator": {"type": "Software", "name": "claimtrail"},
+            "generated": r.generated,
+            "total": total,
+            "first": {
+                "id": page,
+                "type": "AnnotationPage",
+                "partOf": collection,
+                "startIndex": 0,
+                "items": items,
+            },
+            "last": page,
+        }),
+    )
 }
 
 /// The IRI of the collection's one page: the collection's and `/page1`

@@ -290,8 +290,31 @@ pub fn verify_with(store: &Store, kept: &[KeptCheckpoint]) -> Result<Report> {
 /// one changed byte of the header turned "tampered" into "usage error".
 pub fn damaged_header(path: &std::path::Path, e: &Error) -> Option<Report> {
     use std::io::Read;
+    // Only an error that says what the bytes are: a disk that is full or
+    // failing, a file or -shm that cannot be made or locked, memory
+    // running out, say nothing of the log. On a full disk with no -shm
+    // beside the log, SQLite's "disk I/O error" was reported here as a
+    // damaged header (and, with commits in the -wal, advice to move the
+    // -wal aside that would have dropped them): it is the system's
+    // failure, exit 2 with the disk's hint, as every other command says.
+    use rusqlite::ErrorCode as C;
+    let environmental = |code: C| {
+        matches!(
+            code,
+            C::SystemIoFailure
+                | C::DiskFull
+                | C::CannotOpen
+                | C::PermissionDenied
+                | C::ReadOnly
+                | C::OutOfMemory
+                | C::DatabaseBusy
+                | C::DatabaseLocked
+                | C::FileLockingProtocolFailed
+                | C::OperationInterrupted
+        )
+    };
     let candidate = matches!(e, Error::NotADatabase { .. })
-        || matches!(e, Error::Sqlite(err) if err.sqlite_error_code().is_some());
+        || matches!(e, Error::Sqlite(err) if err.sqlite_error_code().is_some_and(|c| !environmental(c)));
     // A device or a pipe is no log (and a pipe with no writer would hang
     // the read below).
     let len = match std::fs::metadata(path) {
@@ -358,7 +381,9 @@ pub fn unreadable(e: &Error) -> Report {
         entries: 0,
         head: None,
         counts: Counts::default(),
-        checks: ALL_CHECKS.iter().map(|c| c.as_str()).collect(),
+        // The one check that ran (`--json` listed all fifteen, as if each
+        // had run on a file none could read).
+        checks: vec![check.as_str()],
         ok: false,
         problems: vec![Problem {
             seq: None,

@@ -4824,3 +4824,50 @@ fn each_hyphen_read_as_a_line_end_is_one_in_the_source() {
     assert!(!r.stderr.contains("--span 0..53"), "{}", r.stderr);
     assert!(w.db_bytes() == before, "a near match recorded something");
 }
+
+/// A disk that is full (here a file size limit, which fails writes the
+/// same way) when verify needs the -shm file beside a cleanly closed log:
+/// SQLite's "disk I/O error" is the system's failure, exit 2 with the
+/// disk's hint, as every other command says. verify called it a damaged
+/// or altered header (exit 1) and advised restoring a backup, or, with
+/// commits in the -wal, moving the -wal aside, which drops them.
+#[test]
+fn verify_on_a_full_disk_says_the_disk_not_a_damaged_log() {
+    use std::os::unix::process::CommandExt;
+    let w = Work::with_claims();
+    // A cleanly closed log: no -shm beside it, so verify must make one.
+    let shm = std::path::PathBuf::from(format!("{}-shm", w.db.display()));
+    assert!(!shm.exists());
+    let before = w.db_bytes();
+    let mut c = w.std_command(None, &[], &["verify"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            Ok(())
+        });
+    }
+    let out = c.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.starts_with("error: database error: disk I/O error (hint: the system refused to read or write the log's file: check the disk it is on (free space, quota")
+            && stderr.lines().count() == 1
+            && !stderr.contains("damaged"),
+        "{stderr}"
+    );
+    assert!(before == w.db_bytes());
+    // With room, the same log verifies.
+    assert!(w
+        .run(None, &["verify"])
+        .ok()
+        .contains("OK: no problems found"));
+}

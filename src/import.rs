@@ -2730,15 +2730,34 @@ impl<'a> Importer<'a> {
                     b.texts.insert(pos, text.clone());
                 }
                 let (first, last) = (b.first_line, b.last_line);
+                let claim = match &entry.body {
+                    crate::model::Body::ClaimAdd(c) => Some(c.clone()),
+                    _ => None,
+                };
                 // The append path's check is the line's only check: its
-                // refusal is the line's error.
-                self.bulk
+                // refusal is the line's error, but for a claim another
+                // process added meanwhile.
+                let pushed = self
+                    .bulk
                     .try_push(*entry)
-                    .map_err(|e| in_batch(self.unit(), first, last, e))?
-                    .map_err(|e| at(self.unit(), n, for_import(e)))?;
-                self.batch.len += 1;
-                self.batch.kinds.push(kind);
-                LabelState::Pending(pos)
+                    .map_err(|e| in_batch(self.unit(), first, last, e))?;
+                match pushed {
+                    Ok(()) => {
+                        self.batch.len += 1;
+                        self.batch.kinds.push(kind);
+                        LabelState::Pending(pos)
+                    }
+                    Err(e) => match claim.map(|c| self.added_meanwhile(&c)).transpose()? {
+                        Some(Some(held)) => {
+                            self.skipped.add(kind);
+                            self.progress.skipped += 1;
+                            let r = self.skipped(n, held);
+                            self.found.entry(r.id).or_insert(n);
+                            LabelState::Done(r)
+                        }
+                        _ => return Err(at(self.unit(), n, for_import(e))),
+                    },
+                }
             }
         };
         if let Some(label) = label {
@@ -3306,6 +3325,18 @@ impl<'a> Importer<'a> {
     /// retracts the item anyway (a line that waits for an earlier line's
     /// item is taken after it: counted, the note came and went with
     /// timing).
+    /// The claim that records `b` exactly, signed by this run's key, which
+    /// another process added after the run began: a line the append path
+    /// refused as recorded twice is then already in the log, as it would
+    /// be on a second run of the same file (the run looked for the claims
+    /// of each source once, the first time a line named it; a `claim add`
+    /// at another terminal while the import ran stopped it with "fix the
+    /// line").
+    fn added_meanwhile(&self, b: &ClaimAdd) -> Result<Option<Held>> {
+        let mut found = self.existing(ExistingOf::ClaimsSince, b.source.id.n)?;
+        take_existing(Some(&mut found), b)
+    }
+
     fn skipped(&mut self, line: u64, held: Held) -> Ref {
         if let Some((retracted_at, replaced_by)) =
             held.retracted.filter(|(at, _)| at.0 <= self.start_seq)
@@ -3574,6 +3605,18 @@ impl<'a> Importer<'a> {
                 IdKind::Claim,
                 self.start.claims,
             ),
+            // Claims another process added since the run began (their ids
+            // are above those the log held then): see
+            // [`Run::added_meanwhile`].
+            ExistingOf::ClaimsSince => (
+                "SELECT t.id, e.hash, e.payload, x.seq, x.replaced_by
+                 FROM claims t JOIN entries e ON e.seq = t.seq
+                 LEFT JOIN retractions x ON x.claim_id = t.id
+                 WHERE t.source_id = ?1 AND t.signer = ?2 AND t.id > ?3
+                 ORDER BY x.seq IS NOT NULL, t.id",
+                IdKind::Claim,
+                self.start.claims,
+            ),
             ExistingOf::Annotations => (
                 "SELECT t.id, e.hash, e.payload, x.seq, NULL
                  FROM annotations t JOIN entries e ON e.seq = t.seq
@@ -3609,9 +3652,11 @@ impl<'a> Importer<'a> {
             // An entry that does not parse is verify's business; it is
             // simply not a match.
             let digest = match of {
-                ExistingOf::Claims => serde_json::from_slice::<Envelope<ClaimAdd>>(&payload)
-                    .ok()
-                    .map(|e| digest(&e.body)),
+                ExistingOf::Claims | ExistingOf::ClaimsSince => {
+                    serde_json::from_slice::<Envelope<ClaimAdd>>(&payload)
+                        .ok()
+                        .map(|e| digest(&e.body))
+                }
                 ExistingOf::Annotations => {
                     serde_json::from_slice::<Envelope<AnnotationAdd>>(&payload)
                         .ok()
@@ -3993,6 +4038,8 @@ enum Outcome {
 #[derive(Clone, Copy)]
 enum ExistingOf {
     Claims,
+    /// Claims added by another process since the run began.
+    ClaimsSince,
     Annotations,
 }
 

@@ -2979,7 +2979,11 @@ fn a_list_field_given_as_null_is_left_out() {
 /// compared with each other, and the table is asked too once another
 /// writer has appended between its batches. Here the import creates a
 /// source, pauses (its lines committed), an analyst records a claim of that
-/// source, and the import is then fed the same claim: refused, once.
+/// source, and the import is then fed the same claim: recorded once. With
+/// the same key and values the line is already in the log, as it would be
+/// on a second run of the file (the import stopped there with "fix the
+/// line" until 2026-12-07); with another speaker spelling or key it is
+/// the line's error.
 #[test]
 fn a_claim_added_beside_an_import_is_recorded_once() {
     let w = Work::with_claims();
@@ -3005,6 +3009,45 @@ fn a_claim_added_beside_an_import_is_recorded_once() {
     );
     drop(child.stdin.take());
     let run = Run::from(child.wait_with_output().unwrap());
+    let summary: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
+    assert_eq!(summary["appended"]["sources"], 1, "{summary}");
+    assert_eq!(summary["appended"]["claims"], 0, "{summary}");
+    assert_eq!(summary["skipped"]["claims"], 1, "{summary}");
+    assert_eq!(count(&w, "claims"), claims + 1);
+    w.run(None, &["verify"]).ok();
+
+    // Another key's claim of the same words: the line's error, as `claim
+    // add` would say.
+    w.enroll("second", "analyst", "Second Analyst");
+    let mut child = piped_import(&w, &["--flush-after", "0.2"]);
+    feed(
+        &mut child,
+        &[json!({"type":"source","label":"d8","text":"Dispatch 8. Officials denied any attack on the city.\n","kind":"article"}).to_string()],
+    );
+    until_rows(&w, "sources", 3);
+    let s = format!("S{}", count(&w, "sources"));
+    w.run(
+        Some("second"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            &s,
+            "--quote",
+            "Officials denied any attack",
+            "--speaker",
+            "Officials",
+            "--provenance",
+            "statement",
+        ],
+    )
+    .ok();
+    feed(
+        &mut child,
+        &[json!({"type":"claim","source":"@d8","quote":"Officials denied any attack","speaker":"Officials","provenance":"statement"}).to_string()],
+    );
+    drop(child.stdin.take());
+    let run = Run::from(child.wait_with_output().unwrap());
     run.error("line 2: C");
     assert!(
         run.stderr.contains(&format!(
@@ -3013,7 +3056,7 @@ fn a_claim_added_beside_an_import_is_recorded_once() {
         "{}",
         run.stderr
     );
-    assert_eq!(count(&w, "claims"), claims + 1);
+    assert_eq!(count(&w, "claims"), claims + 2);
     w.run(None, &["verify"]).ok();
 }
 

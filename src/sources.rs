@@ -198,6 +198,37 @@ fn utf8<'a>(
         }
         None => format!("convert it to UTF-8 first (`iconv -f {from} -t UTF-8` does)"),
     };
+    if let Some(format) = crate::text::document_format(data) {
+        let pdf = format.contains("PDF");
+        let extract = match file {
+            Some(f) => {
+                let text = {
+                    let mut t = f.as_os_str().to_owned();
+                    t.push(".txt");
+                    crate::text::shell_word(Path::new(&t))
+                };
+                match pdf {
+                    true => format!(
+                        "extract its text first (`pdftotext -enc UTF-8 {} {text}`), check the text against the original, then {}",
+                        crate::text::shell_word(f),
+                        then(&text)
+                    ),
+                    false => format!(
+                        "save its text from the program that opens it as plain text, UTF-8 (as {text}), check it against the original, then {}",
+                        then(&text)
+                    ),
+                }
+            }
+            None => match pdf {
+                true => "extract its text first (`pdftotext -enc UTF-8 FILE -`) and check it against the original".to_string(),
+                false => "save its text from the program that opens it as plain text, UTF-8, and check it against the original".to_string(),
+            },
+        };
+        return Err(Error::invalid(
+            format!("{what} is {format}, not text"),
+            extract,
+        ));
+    }
     if crate::text::utf16_bom(data) {
         return Err(Error::invalid(
             format!("{what} is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8"),

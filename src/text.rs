@@ -1853,6 +1853,39 @@ pub fn utf16_bom(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
 }
 
+/// What kind of file `bytes` are when they begin as a document or binary
+/// format that people send instead of its text (a PDF, a Word or
+/// OpenDocument file, an image, an archive, a database), named for a
+/// message: "a PDF document". Such a file read as text in a legacy
+/// encoding gave a hint to convert it with `iconv`, which makes a "UTF-8"
+/// file of garbage that `source add` then signs for good. Judged by the
+/// format's magic bytes only: it does not tell what any other bytes are.
+pub fn document_format(bytes: &[u8]) -> Option<&'static str> {
+    const FORMATS: &[(&[u8], &str)] = &[
+        (b"%PDF-", "a PDF document"),
+        (
+            b"PK\x03\x04",
+            "a ZIP archive (a Word .docx, OpenDocument .odt or EPUB file is one)",
+        ),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "an old Microsoft Office document (.doc, .xls, .ppt)",
+        ),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF87a", "a GIF image"),
+        (b"GIF89a", "a GIF image"),
+        (b"\x1F\x8B", "a gzip-compressed file"),
+        (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"),
+        (b"Rar!\x1A\x07", "a RAR archive"),
+    ];
+    FORMATS
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, name)| *name)
+}
+
 /// The UTF-16 encoding of `bytes` without a byte order mark ("UTF-16LE" or
 /// "UTF-16BE"), judged by their first 512 pairs of bytes: in text of the
 /// scripts below U+0900 (Latin, Greek, Cyrillic, Hebrew, Arabic…) the high

@@ -4871,3 +4871,54 @@ fn verify_on_a_full_disk_says_the_disk_not_a_damaged_log() {
         .ok()
         .contains("OK: no problems found"));
 }
+
+/// The PDF or Word file a desk was sent, given as a source: said to be
+/// one, with how to get its text. It was read as text in a legacy
+/// encoding, and the hint's `iconv` made a "UTF-8" file of garbage that
+/// `source add` would then sign for good.
+#[test]
+fn a_pdf_or_word_file_is_not_taken_for_text_in_another_encoding() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("report.pdf"),
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", "report.pdf", "--kind", "report"],
+        "error: report.pdf is a PDF document, not text (hint: extract its text first (`pdftotext -enc UTF-8 report.pdf report.pdf.txt`), check the text against the original, then give report.pdf.txt)",
+    );
+    std::fs::write(
+        w.path("memo.docx"),
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xdf\xa4",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", "memo.docx", "--kind", "statement"],
+        "error: memo.docx is a ZIP archive (a Word .docx, OpenDocument .odt or EPUB file is one), not text (hint: save its text from the program that opens it as plain text, UTF-8 (as memo.docx.txt), check it against the original, then give memo.docx.txt)",
+    );
+    let before = w.db_bytes();
+    w.run_with(
+        Some("analyst"),
+        &[],
+        &["source", "add", "-", "--kind", "report"],
+        Some(b"%PDF-1.7\n\x00\x01binary"),
+    )
+    .error("error: standard input is a PDF document, not text (hint: extract its text first (`pdftotext -enc UTF-8 FILE -`) and check it against the original)");
+    assert!(before == w.db_bytes());
+    // In an import, the hint names the copy as the line's "file".
+    std::fs::create_dir(w.path("in")).unwrap();
+    std::fs::write(w.path("in/scan.pdf"), b"%PDF-1.5\n%\xb5\xb5\xb5\xb5\n").unwrap();
+    std::fs::write(
+        w.path("in/lines.jsonl"),
+        "{\"type\":\"source\",\"file\":\"scan.pdf\",\"kind\":\"report\"}\n",
+    )
+    .unwrap();
+    let r = w.run(Some("analyst"), &["import", "in/lines.jsonl"]);
+    r.error("error: line 1: in/scan.pdf is a PDF document, not text (hint: extract its text first (`pdftotext -enc UTF-8 in/scan.pdf in/scan.pdf.txt`), check the text against the original, then");
+    assert!(before == w.db_bytes());
+}

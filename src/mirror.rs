@@ -1071,6 +1071,12 @@ impl Authorities {
 /// connection and went silent (the whole request has 300 s).
 pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long a connection to the server may take to set up (TLS included).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long one request may take in all, its body included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// The HTTP client. For an https:// log every request stays on TLS,
 /// redirects included: a server (or anyone who can make it redirect) that
 /// sent the mirror to a plain http:// address would hand the network in
@@ -1079,11 +1085,11 @@ fn agent(authorities: Option<&Authorities>, https: bool) -> ureq::Agent {
     let mut config = ureq::Agent::config_builder()
         .https_only(https)
         .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_connect(Some(CONNECT_TIMEOUT))
         // A server that accepts and then sends nothing: given up after
         // READ_TIMEOUT, not after the whole request's 300 s.
         .timeout_per_read(Some(READ_TIMEOUT))
-        .timeout_global(Some(Duration::from_secs(300)))
+        .timeout_global(Some(REQUEST_TIMEOUT))
         .user_agent(concat!("claimtrail/", env!("CARGO_PKG_VERSION")));
     if let Some(a) = authorities {
         config = config.tls_config(
@@ -1207,7 +1213,7 @@ impl Client {
             } else {
                 "check the connection, then run the same command again: the files fetched so far are kept"
             };
-            Error::invalid(format!("cannot fetch {url}: {e}"), hint)
+            Error::invalid(format!("cannot fetch {url}: {}", fetch_failure(&e)), hint)
         };
         let mut resp = self.agent.get(&address).call().map_err(cannot)?;
         let status = resp.status().as_u16();
@@ -1281,6 +1287,55 @@ impl Client {
             )))),
             Err(e) => Err(cannot(e)),
         }
+    }
+}
+
+/// What went wrong with a request, in words: a timeout or a connection
+/// cut are said as what the server did (it was ureq's own `timeout: per
+/// read`, `io: Peer disconnected`); anything else as ureq says it.
+fn fetch_failure(e: &ureq::Error) -> String {
+    // ureq hands some errors on inside an I/O error (read from the body).
+    let e = match e {
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<ureq::Error>())
+            .unwrap_or(e),
+        _ => e,
+    };
+    let secs = |d: Duration| crate::text::count(d.as_secs(), "second");
+    match e {
+        ureq::Error::Timeout(t) => match t {
+            ureq::Timeout::PerRead | ureq::Timeout::RecvResponse | ureq::Timeout::RecvBody => {
+                format!("the server sent nothing for {}", secs(READ_TIMEOUT))
+            }
+            ureq::Timeout::Connect | ureq::Timeout::Resolve => format!(
+                "no connection to the server within {}",
+                secs(CONNECT_TIMEOUT)
+            ),
+            ureq::Timeout::Global | ureq::Timeout::PerCall => format!(
+                "the request took longer than {}, the most one may take",
+                secs(REQUEST_TIMEOUT)
+            ),
+            _ => format!(
+                "the server did not take the request within {}",
+                secs(READ_TIMEOUT)
+            ),
+        },
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                "the server closed the connection before its answer was complete".into()
+            }
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                "the server cut the connection (reset)".into()
+            }
+            std::io::ErrorKind::ConnectionRefused => {
+                "the server refused the connection (nothing listens there)".into()
+            }
+            _ => io.to_string(),
+        },
+        ureq::Error::HostNotFound => "no such host (its name does not resolve)".into(),
+        ureq::Error::ConnectionFailed => "the connection to the server failed".into(),
+        _ => e.to_string(),
     }
 }
 

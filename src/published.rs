@@ -88,13 +88,20 @@ const IN_FLIGHT: usize = 4;
 #[derive(Clone, Debug, Serialize)]
 pub struct PublishedReport {
     pub dir: PathBuf,
-    /// The origin the directory's checkpoint names.
-    pub origin: String,
-    /// The tree of the directory's checkpoint, as the checkpoint states it.
-    pub checkpoint_size: TreeSize,
-    pub checkpoint_root: Hash,
+    /// The origin the directory's checkpoint names; `None` when the
+    /// checkpoint is damaged (no signed checkpoint could be read from it:
+    /// a problem, and nothing else is checked).
+    pub origin: Option<String>,
+    /// The tree of the directory's checkpoint, as the checkpoint states it
+    /// (`None` as `origin`).
+    pub checkpoint_size: Option<TreeSize>,
+    pub checkpoint_root: Option<Hash>,
     /// Names of the enrolled admins and auditors whose signatures on the
-    /// checkpoint verified.
+    /// checkpoint verified (those the log does not enroll, or whose
+    /// enrolment is among entries that could not be read, by their key's
+    /// name), whatever else failed: with a bundle missing or damaged, the
+    /// signature is still judged, by the keys given with --vkey, else by
+    /// those the entries read enroll.
     pub signed_by: Vec<String>,
     /// Signature lines of the checkpoint by keys neither the log enrolls
     /// nor the caller gave (`name+keyid`): ignored, as C2SP signed notes
@@ -102,7 +109,9 @@ pub struct PublishedReport {
     /// auditor's whose name or key ID was altered, which took the
     /// cosignature out of the list without a word.
     pub unchecked_lines: Vec<String>,
-    /// The checkpoint verified under a verifier key the caller gave.
+    /// The check passed (`ok`) and the checkpoint verified under a
+    /// verifier key the caller gave. With problems it is false even when
+    /// the key given signed the checkpoint: `signed_by` says that.
     pub anchored: bool,
     /// Whether the directory holds its entries (not `publish --no-entries`).
     pub with_entries: bool,
@@ -199,9 +208,29 @@ pub fn verify_published(
     // named as the tiles are, not said to be missing.
     let bytes =
         crate::files::read_regular_capped(&note_path, crate::checkpoint::MAX_NOTE_BYTES as u64)?;
-    let (note, cp) = crate::checkpoint::read_signed_checkpoint(&bytes)
-        .map_err(|e| not_published(format!("{}: {e}", note_path.display())))?;
-    let has_entries = dir.join("tile/entries").is_dir() || cp.size.0 == 0;
+    let (note, cp) = match crate::checkpoint::read_signed_checkpoint(&bytes) {
+        Ok(read) => read,
+        // The directory's checkpoint is there but is no signed checkpoint
+        // (altered, cut short, its signatures taken off): a finding about
+        // the directory, exit 1, not a mistake of the caller's (it was
+        // exit 2, with the hint to give the directory publish wrote).
+        Err(e) => return Ok(damaged_checkpoint(dir, &note_path, &e.to_string())),
+    };
+    // A `tile/entries` that cannot be looked at (a permission) is not one
+    // left out: said as what it is (it was "left out … a server that
+    // withholds them", with the hint to narrow the check).
+    let entries_dir = dir.join("tile/entries");
+    let has_entries = cp.size.0 == 0
+        || match std::fs::metadata(&entries_dir) {
+            Ok(m) => m.is_dir(),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(local_failure(dir, &entries_dir).unwrap_or(Error::Io {
+                    path: entries_dir,
+                    reason: crate::keys::io_reason(&e),
+                }));
+            }
+            Err(_) => false,
+        };
     if !has_entries && !tree_only {
         // Withheld, or never published: either way the entries' checks
         // cannot run, and the caller asked for them.
@@ -235,33 +264,119 @@ pub fn verify_published(
     // checkpoint "forked". Otherwise (tiles missing, damaged, or making
     // another root: a fork) the tree is the one the entries make, and the
     // tiles and the checkpoint are judged against it, as before.
-    let tiles_first = with_entries && tiles_make_root(dir, &cp, &kept);
-    let mut m = Monitor::new(dir, &cp, &kept, with_entries, tiles_first);
+    let first = match with_entries {
+        true => tiles_make_root(dir, &cp, &kept),
+        false => None,
+    };
+    let mut m = Monitor::new(dir, &cp, &kept, with_entries, first.is_some());
+    // The hash tiles read to find that they make the root count as read,
+    // though the replay stops before it compares them all (a bundle
+    // missing): "1 hash tile" was said of a tree whose 3 made its root.
+    m.tiles_read_first = first.unwrap_or(0);
     if with_entries {
         m.replay(progress);
     } else {
         m.hashes_only(progress);
     }
-    let (report, stands) = m.finish(note_path.clone(), &note, cp.clone(), vkeys, &kept);
+    let (report, stands) = m.finish(note_path.clone(), &note, cp.clone(), vkeys, &kept)?;
     if stands {
         return Ok(report);
     }
     let mut m = Monitor::new(dir, &cp, &kept, with_entries, false);
     m.replay(progress);
-    Ok(m.finish(note_path, &note, cp, vkeys, &kept).0)
+    Ok(m.finish(note_path, &note, cp, vkeys, &kept)?.0)
+}
+
+/// The report on a directory whose checkpoint file (at `path`) is no
+/// signed checkpoint (`why`): one `checkpoint` problem, and nothing else
+/// checked, since the tiles and entries are judged against the tree it
+/// states.
+fn damaged_checkpoint(dir: &Path, path: &Path, why: &str) -> PublishedReport {
+    let problem = Problem {
+        seq: None,
+        kind: None,
+        id: None,
+        checkpoint: None,
+        check: Check::Checkpoint,
+        detail: format!(
+            "{} is damaged: {why} (a log's checkpoint is a signed note: its origin, size and root hash, a blank line, then its signature lines); without it nothing else in the directory can be checked",
+            crate::text::escape(&path.display().to_string())
+        ),
+    };
+    PublishedReport {
+        dir: dir.to_path_buf(),
+        origin: None,
+        checkpoint_size: None,
+        checkpoint_root: None,
+        signed_by: Vec::new(),
+        unchecked_lines: Vec::new(),
+        anchored: false,
+        with_entries: false,
+        entries: None,
+        tiles: 0,
+        bundles: 0,
+        earlier_tiles: 0,
+        notes: Vec::new(),
+        head: None,
+        counts: None,
+        checks: vec![Check::Checkpoint.as_str()],
+        not_checked: CHECKS[..CHECKS.len() - 1]
+            .iter()
+            .chain(NOT_CHECKED)
+            .map(|c| c.as_str())
+            .collect(),
+        ok: false,
+        problems: vec![problem],
+        more_problems: 0,
+        checkpoints: Vec::new(),
+    }
+}
+
+/// When reading `path`, under `dir`, failed for a reason of this machine
+/// (a permission), not of what the directory holds: the error, naming
+/// what cannot be read (the directory that may not be searched, else the
+/// file) and why. `None` when the file is missing or is no regular file:
+/// that is the directory's own fault, a problem.
+fn local_failure(dir: &Path, path: &Path) -> Option<Error> {
+    let denied = |at: &Path, e: &std::io::Error| {
+        (e.kind() == std::io::ErrorKind::PermissionDenied).then(|| Error::Io {
+            path: at.to_path_buf(),
+            reason: crate::keys::io_reason(e),
+        })
+    };
+    let rel = path.strip_prefix(dir).ok()?;
+    let mut at = dir.to_path_buf();
+    for part in rel.components() {
+        let parent = at.clone();
+        at.push(part);
+        // A directory on the way that may not be searched: named, not
+        // the file below it.
+        if let Err(e) = std::fs::symlink_metadata(&at) {
+            return denied(&parent, &e);
+        }
+    }
+    // Opened only when it is a regular file: a FIFO would wait for ever.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    std::fs::File::open(path)
+        .err()
+        .and_then(|e| denied(path, &e))
 }
 
 /// Whether the hash tiles of `cp`'s size are all present, agree with one
 /// another level by level, and make `cp`'s root: then they are the tree
 /// the checkpoint states, and the entries are judged against its leaves.
-fn tiles_make_root(dir: &Path, cp: &Checkpoint, kept: &[KeptNote]) -> bool {
+/// `Some`: they do, and how many were read.
+fn tiles_make_root(dir: &Path, cp: &Checkpoint, kept: &[KeptNote]) -> Option<u64> {
     let mut m = Monitor::new(dir, cp, kept, false, false);
     m.hashes_only(&mut |_, _| {});
     if m.stopped || !m.problems.is_empty() || m.more > 0 {
-        return false;
+        return None;
     }
     m.compare_partials();
-    m.problems.is_empty() && m.tiler.size() == cp.size && m.tiler.root() == cp.root
+    (m.problems.is_empty() && m.tiler.size() == cp.size && m.tiler.root() == cp.root)
+        .then_some(m.tiles)
 }
 
 /// What a problem with a file of the directory adds, the first time, on
@@ -370,11 +485,22 @@ fn launch(chunk: ReadChunk) -> std::sync::mpsc::Receiver<Vec<Prepared>> {
     })
 }
 
-/// Reads a tile or bundle of `dir`, or says why it cannot (the problem's
-/// detail: missing or unreadable, and which entries it covers).
-fn read_tile(dir: &Path, id: TileId, cap: usize) -> std::result::Result<Vec<u8>, String> {
+/// Why a tile or bundle was not read.
+enum Unread {
+    /// The directory's fault (missing, not a file, …): the problem's
+    /// detail, which says which entries it covers.
+    Problem(String),
+    /// This machine's ([`local_failure`]): the check cannot run.
+    Local(Error),
+}
+
+/// Reads a tile or bundle of `dir`, or says why it cannot.
+fn read_tile(dir: &Path, id: TileId, cap: usize) -> std::result::Result<Vec<u8>, Unread> {
     let path = dir.join(id.path());
     crate::files::read_regular_capped(&path, cap as u64).map_err(|e| {
+        if let Some(local) = local_failure(dir, &path) {
+            return Unread::Local(local);
+        }
         let why = match std::fs::metadata(&path) {
             Err(_) => "is missing".to_string(),
             Ok(_) => format!("cannot be read ({e})"),
@@ -385,7 +511,7 @@ fn read_tile(dir: &Path, id: TileId, cap: usize) -> std::result::Result<Vec<u8>,
             ),
             None => String::new(),
         };
-        format!("{} {why}{}{larger}", id.path(), covering(id))
+        Unread::Problem(format!("{} {why}{}{larger}", id.path(), covering(id)))
     })
 }
 
@@ -431,6 +557,12 @@ struct Monitor<'d> {
     /// Set when a bundle is missing or unreadable: the entries after it
     /// cannot be read, so the replay stops there.
     stopped: bool,
+    /// A file or directory this machine does not let the check read (a
+    /// permission, [`local_failure`]): the check stops, and cannot run.
+    local: Option<Error>,
+    /// Hash tiles read by [`tiles_make_root`] before the replay, which
+    /// found that they make the checkpoint's root.
+    tiles_read_first: u64,
     origin: String,
     next_seq: u64,
     prev: Hash,
@@ -570,6 +702,8 @@ impl<'d> Monitor<'d> {
             problems: Vec::new(),
             more: 0,
             stopped: false,
+            local: None,
+            tiles_read_first: 0,
             origin: cp.origin.clone(),
             next_seq: 0,
             prev: Hash::ZERO,
@@ -642,9 +776,23 @@ impl<'d> Monitor<'d> {
     /// Reads a tile or bundle; `None` (and a problem) if it is missing or
     /// unreadable.
     fn read(&mut self, id: TileId, cap: usize) -> Option<Vec<u8>> {
-        read_tile(self.dir, id, cap)
-            .map_err(|detail| self.tile_problem(detail))
-            .ok()
+        match read_tile(self.dir, id, cap) {
+            Ok(bytes) => Some(bytes),
+            Err(Unread::Problem(detail)) => {
+                self.tile_problem(detail);
+                None
+            }
+            Err(Unread::Local(e)) => {
+                self.stop_local(e);
+                None
+            }
+        }
+    }
+
+    /// Stops the check at a file this machine does not let it read.
+    fn stop_local(&mut self, e: Error) {
+        self.stopped = true;
+        self.local.get_or_insert(e);
     }
 
     /// Adds a leaf hash to the tree and compares each hash tile it
@@ -707,8 +855,16 @@ impl<'d> Monitor<'d> {
         let mut strays = Vec::new();
         let mut stack = vec![self.dir.join("tile")];
         while let Some(d) = stack.pop() {
-            let Ok(listing) = std::fs::read_dir(&d) else {
-                continue;
+            let listing = match std::fs::read_dir(&d) {
+                Ok(listing) => listing,
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    self.stop_local(Error::Io {
+                        path: d,
+                        reason: crate::keys::io_reason(&e),
+                    });
+                    return;
+                }
+                Err(_) => continue,
             };
             for e in listing.flatten() {
                 if e.file_name().to_string_lossy().starts_with('.') {
@@ -776,6 +932,10 @@ impl<'d> Monitor<'d> {
             let old = match crate::files::read_regular_capped(&self.dir.join(id.path()), cap(id)) {
                 Ok(old) => old,
                 Err(e) => {
+                    if let Some(local) = local_failure(self.dir, &self.dir.join(id.path())) {
+                        self.stop_local(local);
+                        return;
+                    }
                     self.tile_problem(format!(
                         "{}, kept for readers of an earlier checkpoint, cannot be read ({e})",
                         id.path()
@@ -976,7 +1136,7 @@ impl<'d> Monitor<'d> {
                 let mut chunk = self.read_chunk(b, (b + per_chunk).min(bundles));
                 let problem = chunk.problem.take();
                 let signed = std::mem::take(&mut chunk.signed);
-                reading = problem.is_none();
+                reading = problem.is_none() && self.local.is_none();
                 b += per_chunk;
                 pending.push_back((problem, signed, launch(chunk)));
             }
@@ -986,6 +1146,10 @@ impl<'d> Monitor<'d> {
             if let Some(detail) = problem {
                 self.tile_problem(detail);
                 self.stopped = true;
+            }
+            if self.local.is_some() {
+                // Nothing more is said: the check cannot run.
+                return;
             }
             // The sender is dropped without sending only if stage 1
             // panicked, which rayon reports when the pool unwinds.
@@ -1026,8 +1190,12 @@ impl<'d> Monitor<'d> {
                     self.bundles += 1;
                     bytes
                 }
-                Err(detail) => {
+                Err(Unread::Problem(detail)) => {
                     chunk.problem = Some(detail);
+                    break;
+                }
+                Err(Unread::Local(e)) => {
+                    self.stop_local(e);
                     break;
                 }
             };
@@ -1047,8 +1215,12 @@ impl<'d> Monitor<'d> {
                                     Some(format!("{} changed while it was checked", tile.path()));
                                 break;
                             }
-                            Err(detail) => {
+                            Err(Unread::Problem(detail)) => {
                                 chunk.problem = Some(detail);
+                                break;
+                            }
+                            Err(Unread::Local(e)) => {
+                                self.stop_local(e);
                                 break;
                             }
                         };
@@ -1332,7 +1504,7 @@ impl<'d> Monitor<'d> {
         cp: Checkpoint,
         vkeys: &[VerifierKey],
         kept: &[KeptNote],
-    ) -> (PublishedReport, bool) {
+    ) -> Result<(PublishedReport, bool)> {
         // The bool: whether the report stands. The tiles' tree is the
         // signed one only if the checkpoint is signed (by a key given,
         // else by an admin the entries enroll): when it is not, and
@@ -1344,6 +1516,9 @@ impl<'d> Monitor<'d> {
         if !self.stopped {
             self.compare_partials();
             self.earlier_tiles();
+        }
+        if let Some(e) = self.local.take() {
+            return Err(e);
         }
         let size = self.tiler.size();
         // The directory's own checkpoint is judged as a kept one is: by a
@@ -1435,7 +1610,22 @@ impl<'d> Monitor<'d> {
                 true => crate::verify::given_beside(note, &cp.origin, cp.size.0, vkeys, &keys)
                     .map_err(|e| match e {
                         crate::verify::NotBeside::Note(e) => Some(e),
-                        _ => None,
+                        // Said with the directory's own checkpoint above,
+                        // unless the replay stopped before it was judged:
+                        // said here then.
+                        other => {
+                            if self.stopped {
+                                let detail = other.detail(cp.size.0);
+                                self.problem(
+                                    None,
+                                    None,
+                                    None,
+                                    Check::Checkpoint,
+                                    format!("{name} is {detail}"),
+                                );
+                            }
+                            None
+                        }
                     }),
                 false => crate::checkpoint::verify_log_note(note, &cp.origin, vkeys).map_err(Some),
             };
@@ -1447,6 +1637,13 @@ impl<'d> Monitor<'d> {
                     // the verifier keys' names are all there is.
                     if !with_entries {
                         signed_by = v.signatures.into_iter().map(|s| s.name).collect();
+                    } else if self.stopped {
+                        // The directory's own checkpoint was not judged
+                        // (the replay stopped): every signer is named
+                        // here, as the entries read name them. It named
+                        // none but a witness, and the header said the
+                        // checkpoint was "not accepted".
+                        signed_by = named_signers(&v, &keys, &cp);
                     } else {
                         // A witness given with --vkey, whom the log does
                         // not enroll, is named by its key's name (the
@@ -1496,6 +1693,19 @@ impl<'d> Monitor<'d> {
         if !self.stopped {
             self.reword_unsigned(&notes, &mut checkpoints, &keys, vkeys);
             self.kept_partials(&checkpoints);
+        } else if with_entries && vkeys.is_empty() {
+            // The replay stopped (a bundle missing or damaged) before the
+            // checkpoint could be judged against every entry; its
+            // signature is still judged, by the admins the entries read
+            // enroll (one enrolled among those not read is not known).
+            let enrolled = crate::rules::note_verifiers(&keys, &cp.origin, cp.size.0)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>();
+            if let Ok(v) = crate::checkpoint::verify_log_note(note, &cp.origin, &enrolled) {
+                signed_by = named_signers(&v, &keys, &cp);
+                own_signed = true;
+            }
         }
         // Lines by neither those nor a key given were not checked: a key
         // revoked before the checkpoint, or enrolled after, among them.
@@ -1526,15 +1736,15 @@ impl<'d> Monitor<'d> {
         };
         let report = PublishedReport {
             dir: self.dir.to_path_buf(),
-            origin: cp.origin,
-            checkpoint_size: cp.size,
-            checkpoint_root: cp.root,
+            origin: Some(cp.origin),
+            checkpoint_size: Some(cp.size),
+            checkpoint_root: Some(cp.root),
             signed_by,
             unchecked_lines,
             anchored: anchored && ok,
             with_entries,
             entries: with_entries.then_some(self.next_seq),
-            tiles: self.tiles,
+            tiles: self.tiles.max(self.tiles_read_first),
             bundles: self.bundles,
             earlier_tiles: self.earlier,
             notes: self.notes,
@@ -1547,8 +1757,30 @@ impl<'d> Monitor<'d> {
             more_problems: self.more,
             checkpoints,
         };
-        (report, signed || self.mismatched == 0)
+        Ok((report, signed || self.mismatched == 0))
     }
+}
+
+/// The signers of a checkpoint whose signatures verified (`v`), the log's
+/// own first, each named as the entries read name its key (live at the
+/// checkpoint's size), else by its key's name.
+fn named_signers(
+    v: &crate::checkpoint::Verified,
+    keys: &[Rc<KeyInfo>],
+    cp: &Checkpoint,
+) -> Vec<String> {
+    let enrolled = crate::rules::note_verifiers(keys, &cp.origin, cp.size.0);
+    let mut signatures: Vec<_> = v.signatures.iter().collect();
+    signatures.sort_by_key(|s| s.name != cp.origin);
+    signatures
+        .into_iter()
+        .map(|s| {
+            enrolled
+                .iter()
+                .find(|(k, _)| k.name() == s.name && k.key_id() == s.key_id)
+                .map_or_else(|| s.name.clone(), |(_, key)| key.name.clone())
+        })
+        .collect()
 }
 
 /// The log's own signatures among those that verified, as `name+keyid`:
@@ -1878,33 +2110,33 @@ mod tests {
     fn the_tiles_make_the_root_or_the_entries_make_the_tree() {
         let d = tempfile::tempdir().unwrap();
         let cp = tiled(d.path(), 300);
-        assert!(tiles_make_root(d.path(), &cp, &[]));
+        assert!(tiles_make_root(d.path(), &cp, &[]).is_some());
         // Entries play no part: a damaged bundle leaves the tiles' tree.
         std::fs::write(d.path().join("tile/entries/000"), b"damaged").unwrap();
-        assert!(tiles_make_root(d.path(), &cp, &[]));
+        assert!(tiles_make_root(d.path(), &cp, &[]).is_some());
         // Another root (a fork, or a checkpoint of another tree).
         let other = Checkpoint {
             root: Hash::ZERO,
             ..cp.clone()
         };
-        assert!(!tiles_make_root(d.path(), &other, &[]));
+        assert!(tiles_make_root(d.path(), &other, &[]).is_none());
         // A level-1 tile that does not hold the hashes of level 0.
         let up = d.path().join("tile/1/000.p/1");
         let good = std::fs::read(&up).unwrap();
         let mut bad = good.clone();
         bad[0] ^= 1;
         std::fs::write(&up, &bad).unwrap();
-        assert!(!tiles_make_root(d.path(), &cp, &[]));
+        assert!(tiles_make_root(d.path(), &cp, &[]).is_none());
         std::fs::write(&up, &good).unwrap();
         // A leaf changed: another root.
         let leaves = d.path().join("tile/0/001.p/44");
         let mut bad = std::fs::read(&leaves).unwrap();
         bad[0] ^= 1;
         std::fs::write(&leaves, &bad).unwrap();
-        assert!(!tiles_make_root(d.path(), &cp, &[]));
+        assert!(tiles_make_root(d.path(), &cp, &[]).is_none());
         // A tile missing.
         std::fs::remove_file(&leaves).unwrap();
-        assert!(!tiles_make_root(d.path(), &cp, &[]));
+        assert!(tiles_make_root(d.path(), &cp, &[]).is_none());
     }
 
     #[test]

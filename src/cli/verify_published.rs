@@ -11,8 +11,9 @@ use std::path::PathBuf;
 /// `verify` applies: payload, chain, signature, authorization, body and
 /// references, checkpoints. Then the directory's checkpoint: signed by an
 /// admin the entries enrolled (or by --vkey), with the entries' root.
-/// Exit 0: everything holds. Exit 1: problems found. Exit 2: the check
-/// could not run.
+/// Exit 0: everything holds. Exit 1: problems found (a damaged
+/// checkpoint file among them). Exit 2: the check could not run (no
+/// directory or checkpoint, a file it may not read, a bad option).
 ///
 /// What it cannot check: the quotes (source texts are not published) and
 /// the database's tables; and, without --vkey, whose log it is. Keep the
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 /// directory must still hold those trees (no rollback, no rewritten
 /// history), and the partial tiles their readers fetch until the full
 /// tiles exist (tlog-tiles has a log serve them). A file under tile/ whose
-/// path names no tile is a problem too.
+/// path names no tile is noted (a `note:` line), not a problem.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The directory `claimtrail publish` wrote (or a copy of it).
@@ -47,6 +48,21 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let vkeys = super::values::verifier_keys(&a.vkey)?;
+    // A directory given as a kept checkpoint (the published one, as like
+    // as not): its `checkpoint` is the example, not `DIR/NAME`.
+    if let Some(d) = a.checkpoint.iter().find(|p| p.is_dir()) {
+        let inside = d.join("checkpoint");
+        return Err(claimtrail::error::Error::invalid(
+            format!("--checkpoint {} is a directory", d.display()),
+            match inside.is_file() {
+                true => format!(
+                    "give a checkpoint file you kept, e.g. a copy of {} from an earlier check",
+                    inside.display()
+                ),
+                false => "give a checkpoint file you kept: a copy of a published directory's `checkpoint` from an earlier check".into(),
+            },
+        ));
+    }
     let kept = claimtrail::verify::KeptCheckpoint::read_all(&a.checkpoint)?;
     let r = output::while_verifying("checking", |progress| {
         claimtrail::published::verify_published(&a.dir, &vkeys, &kept, a.tree_only, progress)
@@ -64,19 +80,44 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
 }
 
 fn text(r: &PublishedReport) -> Result<()> {
+    let (Some(origin), Some(size), Some(root)) = (&r.origin, r.checkpoint_size, r.checkpoint_root)
+    else {
+        // The checkpoint file is damaged: the problem says how, and
+        // nothing else was checked.
+        outln!(
+            "published log in {}: its checkpoint cannot be read as a signed checkpoint, so neither the tiles nor the entries were checked",
+            escape(&r.dir.display().to_string())
+        )?;
+        super::verify::problem_lines(&r.problems, "directory")?;
+        return super::verify::failed_lines(r.problems.len(), r.more_problems);
+    };
+    // Where the replay stopped (a bundle missing or damaged), the
+    // checkpoint's signature is still judged, and said, beside what
+    // failed: it said "not accepted (see the problem below)" with no
+    // problem about the checkpoint below.
+    let stopped = match r.entries {
+        Some(read) if r.with_entries && read < size.0 => format!(
+            "; the check stopped at entry {read}: the entries from there on could not be read (see the problems below)"
+        ),
+        _ => String::new(),
+    };
     // "signed by -" read as a signer named "-" when no signature checked
     // (none of the log's, or a known key's line that fails): the problem
     // below says which.
-    let by = match r.signed_by.is_empty() {
-        true => "not accepted (see the problem below)".to_string(),
-        false => format!("signed by {}", super::verify::signers(&r.signed_by)),
+    let by = match (r.signed_by.is_empty(), stopped.is_empty()) {
+        (false, _) => format!("signed by {}", super::verify::signers(&r.signed_by)),
+        (true, true) => "not accepted (see the problem below)".to_string(),
+        (true, false) if r.problems.iter().any(|p| p.check == claimtrail::rules::Check::Checkpoint) => {
+            "not accepted (see the problems below)".to_string()
+        }
+        (true, false) => "its signature not judged: no admin key that the entries read enroll signed it, and the entries not read may enroll the one that did (--vkey judges it)".to_string(),
     };
     outln!(
-        "published log {} in {}: checkpoint of {}, root {}, {by}",
-        escape(&r.origin),
+        "published log {} in {}: checkpoint of {}, root {}, {by}{stopped}",
+        escape(origin),
         escape(&r.dir.display().to_string()),
-        output::count(r.checkpoint_size.0, "entry"),
-        r.checkpoint_root,
+        output::count(size.0, "entry"),
+        root,
     )?;
     if r.with_entries {
         let earlier = match r.earlier_tiles {

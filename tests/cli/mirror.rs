@@ -1113,7 +1113,7 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
         .port();
     let r = mirror(&w, &[&format!("http://127.0.0.1:{port}/"), m_arg]);
     r.error(&format!(
-        "cannot fetch http://127.0.0.1:{port}/checkpoint: "
+        "cannot fetch http://127.0.0.1:{port}/checkpoint: the server refused the connection (nothing listens there) (hint: "
     ));
     assert!(
         r.stderr.contains("(hint: check the address"),
@@ -1131,13 +1131,28 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     });
     let started = std::time::Instant::now();
     let r = mirror(&w, &[&format!("http://{at}/"), m_arg]);
-    r.error(&format!("cannot fetch http://{at}/checkpoint: "));
+    // Said in words, not as the HTTP library's `timeout: per read`.
+    r.error(&format!(
+        "cannot fetch http://{at}/checkpoint: the server sent nothing for 20 seconds (hint: "
+    ));
     let waited = started.elapsed().as_secs();
     assert!(
         (20..60).contains(&waited),
         "gave up after {waited} s: {}",
         r.stderr
     );
+    // A server that accepts the connection and hangs up at once: not
+    // `io: Peer disconnected`.
+    let rude = TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = rude.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in rude.incoming().take(4) {
+            drop(stream);
+        }
+    });
+    mirror(&w, &[&format!("http://{at}/"), m_arg]).error(&format!(
+        "cannot fetch http://{at}/checkpoint: the server closed the connection before its answer was complete (hint: "
+    ));
     // A server, but no log at that address.
     let empty = w.path("empty");
     std::fs::create_dir(&empty).unwrap();

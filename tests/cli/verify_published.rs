@@ -376,9 +376,6 @@ fn what_cannot_be_checked_is_refused_with_exit_2() {
     );
     check(&w, Path::new("https://desk:s3cret@log.example/"), &[])
         .error("error: https://desk:***@log.example/ is an address, and verify-published checks a directory (hint: ");
-    std::fs::create_dir(w.path("odd")).unwrap();
-    std::fs::write(w.path("odd/checkpoint"), "not a note").unwrap();
-    check(&w, &w.path("odd"), &[]).error("odd/checkpoint: ");
     w.run(Some("admin"), &["checkpoint"]).ok();
     let site = w.path("site");
     w.run(None, &["publish", site.to_str().unwrap()]).ok();
@@ -387,6 +384,261 @@ fn what_cannot_be_checked_is_refused_with_exit_2() {
     check(&w, &site, &["--checkpoint", "nowhere.txt"]).error("nowhere.txt");
     std::fs::write(w.path("junk.txt"), "junk").unwrap();
     check(&w, &site, &["--checkpoint", "junk.txt"]).error("junk.txt: ");
+    // The published directory given as the kept checkpoint: the example
+    // is its `checkpoint` (it was `site/NAME`).
+    check(&w, &site, &["--checkpoint", site.to_str().unwrap()]).error(&format!(
+        "error: --checkpoint {} is a directory (hint: give a checkpoint file you kept, e.g. a copy of {} from an earlier check)",
+        site.display(),
+        site.join("checkpoint").display()
+    ));
+}
+
+/// A checkpoint file that is there but is no signed checkpoint is a
+/// finding about the directory (exit 1), not a mistake in the command: it
+/// was exit 2, with the hint to give the directory publish wrote.
+#[test]
+fn a_damaged_checkpoint_in_the_directory_is_a_problem() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let vkey = vkeys.lines().next().unwrap();
+    let note = std::fs::read_to_string(site.join("checkpoint")).unwrap();
+    // Garbage, and the note with its signature lines taken off.
+    let unsigned: String = note.split_inclusive('\n').take(4).collect();
+    for (name, bytes, why) in [
+        (
+            "garbage",
+            "garbage\n".to_string(),
+            "signed note has no blank line separating its text from the signature lines",
+        ),
+        (
+            "unsigned",
+            unsigned,
+            "signed note's signature block is empty or does not end with a newline",
+        ),
+    ] {
+        let d = copy_site(&w, &site, name);
+        std::fs::write(d.join("checkpoint"), bytes).unwrap();
+        let r = check(&w, &d, &["--vkey", vkey]);
+        r.problem("directory", "checkpoint");
+        assert_eq!(
+            r.stdout,
+            format!(
+                "published log in {}: its checkpoint cannot be read as a signed checkpoint, so neither the tiles nor the entries were checked\n\
+                 PROBLEM directory: checkpoint: {} is damaged: {why} (a log's checkpoint is a signed note: its origin, size and root hash, a blank line, then its signature lines); without it nothing else in the directory can be checked\n\
+                 FAILED: 1 problem found\n",
+                d.display(),
+                d.join("checkpoint").display()
+            )
+        );
+        assert!(r.stderr.is_empty(), "{}", r.stderr);
+        let r = w.run(
+            None,
+            &[
+                "--json",
+                "--db",
+                "no-such.db",
+                "verify-published",
+                d.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["anchored"], false);
+        assert!(json["origin"].is_null() && json["checkpoint_size"].is_null());
+        assert_eq!(json["problems"][0]["check"], "checkpoint");
+    }
+}
+
+/// A bundle missing or damaged stops the replay, yet the checkpoint's
+/// signature is judged and said, beside what failed: it was "not
+/// accepted (see the problem below)" with no such problem, `signed_by`
+/// empty, and only the hash tiles compared before the stop counted.
+#[test]
+fn a_missing_bundle_leaves_the_checkpoints_signature_judged() {
+    let w = Work::with_claims();
+    w.annotations(260); // 267 entries: tile/entries/000 and 001.p/11
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let vkey = vkeys.lines().next().unwrap();
+
+    let missing = copy_site(&w, &site, "missing");
+    std::fs::remove_file(missing.join("tile/entries/001.p/11")).unwrap();
+    let damaged = copy_site(&w, &site, "damaged");
+    let mut b = std::fs::read(damaged.join("tile/entries/001.p/11")).unwrap();
+    b.extend_from_slice(b"junk");
+    std::fs::write(damaged.join("tile/entries/001.p/11"), b).unwrap();
+    for (d, what, bundles) in [
+        (&missing, "is missing (entries 256..266)", "1 bundle"),
+        (
+            &damaged,
+            "has 4 bytes after its 11 entries (entries 256..266)",
+            "2 bundles",
+        ),
+    ] {
+        for args in [&["--vkey", vkey][..], &[]] {
+            let r = check(&w, d, args);
+            r.problem("directory", "tile");
+            let lines: Vec<&str> = r.stdout.lines().collect();
+            assert!(
+                lines[0].ends_with(", signed by admin; the check stopped at entry 256: the entries from there on could not be read (see the problems below)"),
+                "{}",
+                r.stdout
+            );
+            assert!(
+                lines[1].starts_with(&format!(
+                    "read 256 entries in {bundles} and 3 hash tiles; head "
+                )),
+                "{}",
+                r.stdout
+            );
+            assert!(
+                r.stdout.ends_with(&format!(
+                    "PROBLEM directory: tile: tile/entries/001.p/11 {what}\n\
+                     PROBLEM directory: tile: the check stopped at entry 256: the 11 entries from there on could not be read\n\
+                     FAILED: 2 problems found\n"
+                )),
+                "{}",
+                r.stdout
+            );
+            assert!(!r.stdout.contains("not accepted"), "{}", r.stdout);
+        }
+        let mut all = vec![
+            "--json",
+            "--db",
+            "no-such.db",
+            "verify-published",
+            d.to_str().unwrap(),
+        ];
+        all.extend_from_slice(&["--vkey", vkey]);
+        let r = w.run(None, &all);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(json["signed_by"], serde_json::json!(["admin"]));
+        assert_eq!(json["tiles"], 3);
+        // `anchored` is true only when the check passed.
+        assert_eq!(json["anchored"], false);
+        assert_eq!(json["ok"], false);
+    }
+
+    // The first bundle missing: no entry enrolls anyone. With the vkey,
+    // the key's own name; without it, not judged, and said so.
+    let first = copy_site(&w, &site, "first");
+    std::fs::remove_file(first.join("tile/entries/000")).unwrap();
+    let r = check(&w, &first, &["--vkey", vkey]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout.lines().next().unwrap().ends_with(
+            ", signed by test.example/idlib; the check stopped at entry 0: the entries from there on could not be read (see the problems below)"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = check(&w, &first, &[]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout.lines().next().unwrap().ends_with(
+            ", its signature not judged: no admin key that the entries read enroll signed it, and the entries not read may enroll the one that did (--vkey judges it); the check stopped at entry 0: the entries from there on could not be read (see the problems below)"
+        ),
+        "{}",
+        r.stdout
+    );
+    // A vkey that did not sign it: the problem is there, and said.
+    let other = Work::with_claims();
+    let wrong = other.run(None, &["key", "vkey"]).ok().to_string();
+    let r = check(&w, &missing, &["--vkey", wrong.lines().next().unwrap()]);
+    r.problem("directory", "checkpoint");
+    assert!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains(", not accepted (see the problem"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Runs `verify-published` on `dir` as the unprivileged user `nobody`
+/// (permissions do not bind root); `None` where that cannot be done.
+fn check_as_nobody(w: &Work, dir: &Path, args: &[&str]) -> Option<Run> {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root
+        || std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        return None;
+    }
+    std::fs::set_permissions(w.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("claimtrail"))
+        .args([
+            "--db",
+            "no-such.db",
+            "verify-published",
+            dir.to_str().unwrap(),
+        ])
+        .args(args)
+        .current_dir(w.dir.path())
+        .env("HOME", w.dir.path())
+        .output()
+        .unwrap();
+    Some(Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// What this machine does not let the check read is no finding about the
+/// log (exit 2, naming what and why): an unreadable `tile/` was said to
+/// hold no entries, "left out … by a server that withholds them", with
+/// the hint to narrow the check, and an unreadable tile was a PROBLEM.
+#[test]
+fn what_the_check_may_not_read_is_an_error_not_a_finding() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let vkeys = w.run(None, &["key", "vkey"]).ok().to_string();
+    let vkey = vkeys.lines().next().unwrap();
+    let mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    for (name, path, m) in [
+        ("tile", "tile", 0o700),
+        ("entries", "tile/entries", 0o700),
+        ("bundle", "tile/entries/000.p/7", 0o600),
+        ("hashes", "tile/0/000.p/7", 0o600),
+    ] {
+        let d = copy_site(&w, &site, name);
+        mode(&d, 0o755);
+        mode(&d.join(path), m);
+        for args in [&["--vkey", vkey][..], &["--vkey", vkey, "--tree-only"]] {
+            let Some(r) = check_as_nobody(&w, &d, args) else {
+                return;
+            };
+            if path == "tile/entries/000.p/7" && args.len() == 3 {
+                // The tree alone reads no bundle.
+                assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+                continue;
+            }
+            r.error(&format!(
+                "error: cannot read {}: permission denied (hint: check the path and its permissions)",
+                d.join(path).display()
+            ));
+        }
+    }
 }
 
 #[test]
@@ -569,11 +821,12 @@ fn a_directory_of_several_chunks_is_checked_in_order() {
         r.stdout
     );
     // The counts are of the files read: the ten bundles before the missing
-    // one, and the level-0 tiles of the entries they hold (the missing
-    // bundle was counted as read).
+    // one (the missing bundle was counted as read), and the 19 hash tiles
+    // of the tree, read to find that they make the signed root before the
+    // entries (it counted the 10 compared before the stop).
     assert!(
         r.stdout
-            .contains("read 2,560 entries in 10 bundles and 10 hash tiles;"),
+            .contains("read 2,560 entries in 10 bundles and 19 hash tiles;"),
         "{}",
         r.stdout
     );
@@ -1020,6 +1273,20 @@ fn the_partial_tiles_a_kept_checkpoint_needs_must_be_there() {
 /// rule it breaks; a web host's hidden file (.htaccess) is left alone.
 #[test]
 fn a_file_under_tile_that_names_no_tile_is_noted() {
+    // The help says what the command does: noted, not a problem (it said
+    // "a problem too" after the change).
+    let w = Work::new();
+    let help = w
+        .run(None, &["verify-published", "--help"])
+        .ok()
+        .replace('\n', " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("is noted (a `note:` line), not a problem")
+            && !help.contains("a problem too"),
+        "{help}"
+    );
+    drop(w);
     let w = Work::with_claims();
     w.run(Some("admin"), &["checkpoint"]).ok();
     let site = w.path("site");

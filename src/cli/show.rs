@@ -164,7 +164,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     s.signed.signer,
                     s.signed.seq,
                     s.signed.time,
-                    revoked.since(&s.signed.signer, "; key revoked later, at entry")
+                    revoked.since(&s.signed.signer, s.signed.seq, "; ")
                 ),
             )?;
             field("checkpoint", &coverage.line(s.id))?;
@@ -327,7 +327,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     c.signed.signer,
                     c.signed.seq,
                     c.signed.time,
-                    revoked.since(&c.signed.signer, "; key revoked later, at entry")
+                    revoked.since(&c.signed.signer, c.signed.seq, "; ")
                 ),
             )?;
             field("checkpoint", &coverage.line(c.id))?;
@@ -369,7 +369,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                         a.verdict,
                         a.id,
                         a.signed.signer_name,
-                        revoked.since(&a.signed.signer, ", key revoked at entry")
+                        match revoked.keys.get(&a.signed.signer) {
+                            Some((seq, _)) if a.signed.seq < *seq => {
+                                format!(", key revoked at entry {seq}")
+                            }
+                            _ => revoked.since(&a.signed.signer, a.signed.seq, ", "),
+                        }
                     )
                 })
                 .collect();
@@ -455,8 +460,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     escape(&claim.speaker),
                     claim.provenance
                 )?;
+                // In brackets, as `show C<n>` marks it: a quote that
+                // begins with its own quotation mark was shown doubled
+                // inside “…” (`““Seven…`), and whether the mark was the
+                // quote's could not be told.
                 match &claim.quote {
-                    Some(q) => outln!("    “{}”\n", escape(q))?,
+                    Some(q) => outln!("    [{}]\n", escape(q))?,
                     None => outln!("    (its source was redacted)\n")?,
                 }
                 print_annotation(&a, &revoked)?;
@@ -475,6 +484,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     Ok(Outcome::Done)
 }
+
+/// `claimtrail verify` as `show` writes a command.
+const VERIFY: &str = "`claimtrail verify`";
 
 /// The longest field name `show` prints, colon included: every value
 /// starts one space after a column this wide.
@@ -524,8 +536,13 @@ fn print_annotation(a: &AnnotationView, revoked: &Revoked) -> Result<()> {
     )?;
     if let Some((seq, reason)) = revoked.keys.get(&a.signed.signer) {
         outln!(
-            "      key revoked later, at entry {seq}: {}",
-            escape(reason)
+            "      {}",
+            claimtrail::report::key_revoked_words(
+                a.signed.seq,
+                *seq,
+                Some(&escape(reason)),
+                VERIFY
+            )
         )?;
     }
     // Withdrawn: out of the current view (no verdict, no live link).
@@ -595,10 +612,18 @@ impl Revoked {
         serde_json::Value::Object(out)
     }
 
-    /// `{lead} N` when `signer`'s key was revoked at entry N, else nothing.
-    fn since(&self, signer: &Fingerprint, lead: &str) -> String {
+    /// `{sep}key revoked later, at entry N` when `signer`'s key was
+    /// revoked at entry N, after the item's entry `signed`; `{sep}signed
+    /// after its key was revoked at entry N: …` when the item came after
+    /// the revocation (verify rejects it: the tables read here hold it all
+    /// the same, and "later" told a reader that a lost key's signature
+    /// predated its loss); else nothing.
+    fn since(&self, signer: &Fingerprint, signed: Seq, sep: &str) -> String {
         match self.keys.get(signer) {
-            Some((seq, _)) => format!("{lead} {seq}"),
+            Some((seq, _)) => format!(
+                "{sep}{}",
+                claimtrail::report::key_revoked_words(signed, *seq, None, VERIFY)
+            ),
             None => String::new(),
         }
     }

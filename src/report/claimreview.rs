@@ -96,7 +96,7 @@ fn review(r: &Report, c: &ClaimView, a: &AnnotationView, log_id: &str) -> Value 
     {
         obj.insert(
             "description".into(),
-            json!(super::revocation_note(seq, reason)),
+            json!(super::revocation_note(a.signed.seq, seq, reason)),
         );
     }
     m.insert("author".into(), author);

@@ -58,7 +58,12 @@ pub fn render(r: &Report) -> String {
             current
                 .iter()
                 .filter_map(|a| {
+                    // One signed after the revocation is no valid entry
+                    // (verify rejects it): not said to be revoked "since".
                     let revoked = match r.revoked_since(&a.signed.signer) {
+                        Some((seq, _)) if a.signed.seq > seq => {
+                            " (signed after its key was revoked)"
+                        }
                         Some(_) => " (key revoked)",
                         None => "",
                     };
@@ -116,7 +121,7 @@ pub fn render(r: &Report) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(" "),
-            claim_checkpoint(r, c, &checkpoint),
+            claim_checkpoint(r, c, &current, &checkpoint),
             c.retraction
                 .as_ref()
                 .map(|rt| {
@@ -142,25 +147,46 @@ pub fn render(r: &Report) -> String {
 }
 
 /// The checkpoint column of a claim's row: the checkpoint, and which of
-/// the row's entries (the claim, its retraction, its annotations) came
-/// after it and are not covered yet.
-fn claim_checkpoint(r: &Report, c: &crate::query::ClaimView, checkpoint: &str) -> String {
+/// the entries the row's values come from came after it and are not
+/// covered yet: the claim, its retraction, its annotations and theirs, its
+/// source with the source's amendments (the title and publisher shown are
+/// the amended ones) and redaction, and the revocation of a key that
+/// signed one of the verdicts shown (marked `(key revoked)`), as the other
+/// formats name every entry shown after the checkpoint. `current`: the
+/// claim's current annotations, whose verdicts the row shows.
+fn claim_checkpoint(
+    r: &Report,
+    c: &crate::query::ClaimView,
+    current: &[&crate::query::AnnotationView],
+    checkpoint: &str,
+) -> String {
     let Some(cp) = &r.checkpoint else {
         return checkpoint.to_string();
     };
     let mut seqs = vec![c.signed.seq];
     seqs.extend(c.retraction.as_ref().map(|rt| rt.seq));
-    seqs.extend(r.annotations_on(c.id).map(|a| a.signed.seq));
+    for a in r.annotations_on(c.id) {
+        seqs.push(a.signed.seq);
+        seqs.extend(a.retraction.as_ref().map(|rt| rt.seq));
+    }
+    if let Some(s) = r.source(c.source) {
+        seqs.push(s.signed.seq);
+        seqs.extend(s.amendments.iter().map(|a| a.seq));
+        seqs.extend(s.redaction.as_ref().map(|red| red.seq));
+    }
     seqs.extend(
-        r.annotations_on(c.id)
-            .filter_map(|a| a.retraction.as_ref())
-            .map(|rt| rt.seq),
+        current
+            .iter()
+            .filter_map(|a| r.revoked_since(&a.signed.signer).map(|(seq, _)| seq)),
     );
     seqs.sort();
+    seqs.dedup();
+    let checkpoint_add = crate::model::Kind::CheckpointAdd.as_str();
     let after: Vec<_> = seqs
         .into_iter()
         .filter(|s| s.0 >= cp.size.0)
         .filter_map(|s| r.entry(s))
+        .filter(|e| e.kind != checkpoint_add)
         .collect();
     if after.is_empty() {
         return checkpoint.to_string();

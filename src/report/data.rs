@@ -141,6 +141,11 @@ pub struct Relation {
     pub signer: Fingerprint,
     pub signer_name: String,
     pub time: String,
+    /// The annotation's entry, which the readable reports compare with its
+    /// signer's revocation (not in the JSON report, whose annotations
+    /// carry it).
+    #[serde(skip)]
+    pub seq: Seq,
     /// True when a later annotation by the same analyst replaced this one,
     /// superseding it or not, or when it was retracted (it is no longer
     /// their current judgment).
@@ -431,6 +436,7 @@ fn items(
                     signer: a.signed.signer.clone(),
                     signer_name: a.signed.signer_name.clone(),
                     time: a.signed.time.clone(),
+                    seq: a.signed.seq,
                     superseded: !current.contains(&a.id),
                     retracted: a.retraction.is_some(),
                     replaced_by: later.get(&a.id).copied(),

@@ -15,6 +15,10 @@ use crate::text::count;
 use std::collections::HashMap;
 use std::fmt::Write;
 
+/// `claimtrail verify` as this format writes a command: what a reader runs
+/// to see why an item signed after its key's revocation is rejected.
+const VERIFY: &str = "<code>claimtrail verify</code>";
+
 /// Escapes text (or an id, a verdict…) for HTML element content and
 /// quoted attribute values.
 pub fn esc(s: &(impl std::fmt::Display + ?Sized)) -> String {
@@ -338,7 +342,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
             &s.signed.signer,
             s.signed.seq,
             &s.signed.time,
-        ) + &super::revoked_later(r, &s.signed.signer),
+        ) + &super::revoked_later(r, &s.signed.signer, s.signed.seq, VERIFY),
     ));
     if let Some(e) = r.entry(s.signed.seq) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
@@ -472,7 +476,7 @@ fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut supe
             &c.signed.signer,
             c.signed.seq,
             &c.signed.time,
-        ) + &super::revoked_later(r, &c.signed.signer),
+        ) + &super::revoked_later(r, &c.signed.signer, c.signed.seq, VERIFY),
     ));
     if let Some(e) = r.entry(c.signed.seq) {
         rows.push(("entry hash", format!("<code>{}</code>", esc(&e.hash))));
@@ -600,8 +604,8 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
     if let Some((seq, reason)) = r.revoked_since(&a.signed.signer) {
         let _ = writeln!(
             o,
-            "<div class=\"meta\">key revoked later, at entry {seq}: {}</div>",
-            bdi(reason)
+            "<div class=\"meta\">{}</div>",
+            super::key_revoked_words(a.signed.seq, seq, Some(&bdi(reason)), VERIFY)
         );
     }
     let _ = writeln!(o, "</div>");
@@ -643,7 +647,7 @@ fn relations(o: &mut String, r: &Report) {
             esc(&rel.annotation),
             esc(&rel.annotation),
             esc(&rel.verdict),
-            one_line(&rel.signer_name) + &super::revoked_mark(r, rel.signer.as_str()),
+            one_line(&rel.signer_name) + &super::revoked_mark(r, rel.signer.as_str(), rel.seq, VERIFY),
             rel.state()
         );
     }
@@ -709,7 +713,7 @@ fn entries(o: &mut String, r: &Report) {
             esc(&e.kind),
             esc(&e.id.map(|i| i.to_string()).unwrap_or_default()),
             esc(&e.time),
-            one_line(&e.signer_name) + &super::revoked_mark(r, &e.signer),
+            one_line(&e.signer_name) + &super::revoked_mark(r, &e.signer, e.seq, VERIFY),
             esc(&e.hash)
         );
     }

@@ -20,6 +20,10 @@ use crate::query::{AnnotationView, ClaimView, SourceView};
 use crate::text::count;
 use std::fmt::Write;
 
+/// `claimtrail verify` as this format writes a command: what a reader runs
+/// to see why an item signed after its key's revocation is rejected.
+const VERIFY: &str = "`claimtrail verify`";
+
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -182,7 +186,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
             code(&s.signed.signer),
             s.signed.seq,
             inline(&s.signed.time),
-            super::revoked_later(r, &s.signed.signer)
+            super::revoked_later(r, &s.signed.signer, s.signed.seq, VERIFY)
         ),
     );
     if let Some(e) = r.entry(s.signed.seq) {
@@ -291,7 +295,7 @@ fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut supe
         code(&c.signed.signer),
         c.signed.seq,
         inline(&c.signed.time),
-        super::revoked_later(r, &c.signed.signer),
+        super::revoked_later(r, &c.signed.signer, c.signed.seq, VERIFY),
         r.entry(c.signed.seq)
             .map(|e| format!("; entry hash {}", code(&e.hash)))
             .unwrap_or_default()
@@ -361,8 +365,8 @@ fn annotation(o: &mut String, r: &Report, a: &AnnotationView) {
     if let Some((seq, reason)) = r.revoked_since(&a.signed.signer) {
         let _ = writeln!(
             o,
-            "  - key revoked later, at entry {seq}: {}",
-            inline(reason)
+            "  - {}",
+            super::key_revoked_words(a.signed.seq, seq, Some(&inline(reason)), VERIFY)
         );
     }
     if let Some(rt) = &a.retraction {
@@ -433,7 +437,8 @@ fn relations(o: &mut String, r: &Report) {
             rel.relation,
             rel.other,
             rel.annotation,
-            inline(&rel.signer_name) + &super::revoked_mark(r, rel.signer.as_str()),
+            inline(&rel.signer_name)
+                + &super::revoked_mark(r, rel.signer.as_str(), rel.seq, VERIFY),
             inline(&rel.verdict)
         );
     }
@@ -487,7 +492,7 @@ fn entries(o: &mut String, r: &Report) {
             inline(&e.kind),
             e.id.map(|i| i.to_string()).unwrap_or_default(),
             inline(&e.time),
-            inline(&e.signer_name) + &super::revoked_mark(r, &e.signer),
+            inline(&e.signer_name) + &super::revoked_mark(r, &e.signer, e.seq, VERIFY),
             code(&e.hash)
         );
     }
@@ -529,8 +534,20 @@ fn quote_marked(prefix: &str, quote: &str, suffix: &str, lead: bool, tail: bool)
     // The last line ends with a closing `**` after a character that may
     // be punctuation: what follows it on the line must not be a letter.
     let mut closed_after_punct = false;
-    let mut add = |text: &str, bold: bool| {
-        for (i, part) in text.split('\n').enumerate() {
+    // The CR of a CRLF line end ends the line, as `show` and the HTML
+    // report take it (`escape_keep_newlines`): kept as a character, it was
+    // trimmed out of the bold as white space and written after it as
+    // `\u{d}`, so the bolded text was not the stored quote's line. A CR
+    // that ends one part with the LF opening the next (a quote ending at
+    // the CR) is a line end too; a lone CR stays shown as `\u{d}`.
+    let mut add = |text: &str, bold: bool, lf_follows: bool| {
+        let parts: Vec<&str> = text.split('\n').collect();
+        let last = parts.len() - 1;
+        for (i, part) in parts.into_iter().enumerate() {
+            let part = match part.strip_suffix('\r') {
+                Some(p) if i < last || lf_follows => p,
+                _ => part,
+            };
             if i > 0 {
                 lines.push(String::new());
                 closed_after_punct = false;
@@ -561,9 +578,10 @@ fn quote_marked(prefix: &str, quote: &str, suffix: &str, lead: bool, tail: bool)
             }
         }
     };
-    add(&format!("{lead}{prefix}"), false);
-    add(quote, true);
-    add(&format!("{suffix}{tail}"), false);
+    let suffix = format!("{suffix}{tail}");
+    add(&format!("{lead}{prefix}"), false, quote.starts_with('\n'));
+    add(quote, true, suffix.starts_with('\n'));
+    add(&suffix, false, false);
     lines
         .iter()
         .map(|l| {
@@ -972,5 +990,19 @@ mod tests {
         assert_eq!(q, "> said: “**Stop the \\*war\\*.**” Then");
         let q = quote_in_context("a\n", "one\n\ntwo ", "\nb");
         assert_eq!(q, "> a\n> **one**\n>\n> **two** \n> b");
+    }
+
+    #[test]
+    fn the_cr_of_a_crlf_ends_its_line_in_the_bold() {
+        let q = quote_in_context("x\r\n", "said today.\r\nNext line", " y\r\nz");
+        assert_eq!(q, "> x\n> **said today.**\n> **Next line** y\n> z");
+        // A quote that ends at the CR of a CRLF, or starts at its LF.
+        let q = quote_in_context("", "today.\r", "\nNext");
+        assert_eq!(q, "> **today.**\n> Next");
+        let q = quote_in_context("one\r", "\ntwo", "");
+        assert_eq!(q, "> one\n> **two**");
+        // A lone CR is no line end: still shown.
+        let q = quote_in_context("", "a\rb", "");
+        assert_eq!(q, "> **a\\\\u{d}b**");
     }
 }

@@ -346,12 +346,52 @@ pub fn record_summary(
     )
 }
 
+/// What a signer's revoked key means for an item it signed at entry
+/// `signed`, the key revoked at entry `revoked`: `key revoked later, at
+/// entry N` for an item signed before the revocation (it stays valid), and
+/// for one signed after it (a lost or stolen key's signature, which
+/// `claimtrail verify` rejects under `authorization`) that it was signed
+/// after: the tables `show` and the reports read said "later" of both.
+/// `reason`: the revocation's, escaped for the format, when it is to be
+/// said too. `verify`: the command as the format writes it (a code span,
+/// or plain).
+pub fn key_revoked_words(
+    signed: crate::model::Seq,
+    revoked: crate::model::Seq,
+    reason: Option<&str>,
+    verify: &str,
+) -> String {
+    match signed.cmp(&revoked) {
+        std::cmp::Ordering::Less => match reason {
+            Some(why) => format!("key revoked later, at entry {revoked}: {why}"),
+            None => format!("key revoked later, at entry {revoked}"),
+        },
+        // An admin's key may revoke itself: that entry is valid.
+        std::cmp::Ordering::Equal => match reason {
+            Some(why) => format!("key revoked by this entry: {why}"),
+            None => "key revoked by this entry".to_string(),
+        },
+        std::cmp::Ordering::Greater => {
+            let why = reason.map(|why| format!(" ({why})")).unwrap_or_default();
+            format!("signed after its key was revoked at entry {revoked}{why}: {verify} rejects it")
+        }
+    }
+}
+
 /// `; key revoked later, at entry N` after the signer of an item whose key
 /// was revoked since, for the readable reports (the reason is in the keys
-/// table and under each annotation); nothing otherwise.
-pub fn revoked_later(r: &data::Report, signer: &crate::model::Fingerprint) -> String {
+/// table and under each annotation), or `; signed after its key was
+/// revoked at entry N: …` for an item signed after the revocation
+/// ([`key_revoked_words`]); nothing otherwise. `signed`: the item's entry.
+/// `verify`: the command as the format writes it.
+pub fn revoked_later(
+    r: &data::Report,
+    signer: &crate::model::Fingerprint,
+    signed: crate::model::Seq,
+    verify: &str,
+) -> String {
     r.revoked_since(signer)
-        .map(|(seq, _)| format!("; key revoked later, at entry {seq}"))
+        .map(|(seq, _)| format!("; {}", key_revoked_words(signed, seq, None, verify)))
         .unwrap_or_default()
 }
 
@@ -360,24 +400,41 @@ pub fn revoked_later(r: &data::Report, signer: &crate::model::Fingerprint) -> St
 /// [`revoked_later`]'s `; …` after a time does not fit: a reader of the
 /// casualty counts' comparison alone should see it as the annotation's
 /// card shows it. `signer` as an entry record holds it, read and not yet
-/// parsed; nothing when it is no fingerprint.
-pub fn revoked_mark(r: &data::Report, signer: &str) -> String {
+/// parsed; nothing when it is no fingerprint. `signed`: the entry of the
+/// row's item, compared with the revocation's ([`key_revoked_words`]).
+pub fn revoked_mark(
+    r: &data::Report,
+    signer: &str,
+    signed: crate::model::Seq,
+    verify: &str,
+) -> String {
     signer
         .parse::<crate::model::Fingerprint>()
         .ok()
         .and_then(|f| r.revoked_since(&f).map(|(seq, _)| seq))
-        .map(|seq| format!(" (key revoked later, at entry {seq})"))
+        .map(|seq| format!(" ({})", key_revoked_words(signed, seq, None, verify)))
         .unwrap_or_default()
 }
 
 /// The sentence the machine formats (ClaimReview, Web Annotation) carry for
 /// an item whose signer's key was revoked since: the item stays valid, but
 /// whoever republishes it should weigh it knowing why the key was withdrawn.
-pub fn revocation_note(seq: crate::model::Seq, reason: &str) -> String {
-    if reason.is_empty() {
-        format!("the signer's key was revoked later, at entry {seq}")
-    } else {
-        format!("the signer's key was revoked later, at entry {seq}: {reason}")
+/// An item signed after the revocation is said to be
+/// ([`key_revoked_words`]): no valid entry, but a lost key's.
+pub fn revocation_note(signed: crate::model::Seq, seq: crate::model::Seq, reason: &str) -> String {
+    let why = |lead: &str, end: &str| match reason.is_empty() {
+        true => String::new(),
+        false => format!("{lead}{reason}{end}"),
+    };
+    match signed.cmp(&seq) {
+        std::cmp::Ordering::Greater => format!(
+            "this was signed after the signer's key was revoked at entry {seq}{}, and `claimtrail verify` rejects it",
+            why(" (", ")")
+        ),
+        _ => format!(
+            "the signer's key was revoked later, at entry {seq}{}",
+            why(": ", "")
+        ),
     }
 }
 
@@ -426,6 +483,43 @@ pub fn amendment_changes<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::model::Seq;
+
+    /// An item signed after its key's revocation is never said to have
+    /// been revoked "later" (verify rejects such an entry).
+    #[test]
+    fn an_item_signed_after_the_revocation_is_not_revoked_later() {
+        let v = "`claimtrail verify`";
+        assert_eq!(
+            key_revoked_words(Seq(4), Seq(7), None, v),
+            "key revoked later, at entry 7"
+        );
+        assert_eq!(
+            key_revoked_words(Seq(4), Seq(7), Some("lost"), v),
+            "key revoked later, at entry 7: lost"
+        );
+        assert_eq!(
+            key_revoked_words(Seq(7), Seq(7), None, v),
+            "key revoked by this entry"
+        );
+        assert_eq!(
+            key_revoked_words(Seq(8), Seq(7), Some("lost"), v),
+            "signed after its key was revoked at entry 7 (lost): `claimtrail verify` rejects it"
+        );
+        assert_eq!(
+            revocation_note(Seq(4), Seq(7), "lost"),
+            "the signer's key was revoked later, at entry 7: lost"
+        );
+        assert_eq!(
+            revocation_note(Seq(4), Seq(7), ""),
+            "the signer's key was revoked later, at entry 7"
+        );
+        assert_eq!(
+            revocation_note(Seq(8), Seq(7), "lost"),
+            "this was signed after the signer's key was revoked at entry 7 (lost), and `claimtrail verify` rejects it"
+        );
+    }
 
     /// A label is cut between the characters a reader sees: a family emoji
     /// and a letter with its accents are kept or left out whole.
@@ -440,8 +534,6 @@ mod tests {
         assert_eq!(cut("be\u{301}\u{301}xyz", 3), "be\u{301}\u{301}…");
         assert_eq!(cut("short", 5), "short");
     }
-
-    use super::*;
 
     #[test]
     fn formats_round_trip_their_names() {

@@ -34,7 +34,7 @@
 
 use super::data::Report;
 use super::item_iri;
-use crate::model::Fingerprint;
+use crate::model::{Fingerprint, Seq};
 use crate::query::ClaimView;
 use serde_json::{json, Value};
 
@@ -131,7 +131,7 @@ pub fn render(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
                 body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": why, "format": "text/plain"}));
             }
         }
-        revoked_signer(r, &a.signed.signer, &mut body);
+        revoked_signer(r, &a.signed.signer, a.signed.seq, &mut body);
         let mut anno = json!({
             "id": item_iri(&r.origin, a.id),
             "type": "Annotation",
@@ -202,13 +202,14 @@ pub fn page_iri(origin: &str) -> String {
 }
 
 /// A `commenting` body saying that the annotation's creator had their key
-/// revoked since, and why (the model's `creator` has no place for it).
-fn revoked_signer(r: &Report, signer: &Fingerprint, body: &mut Vec<Value>) {
+/// revoked since, and why (the model's `creator` has no place for it), or
+/// that the item, signed at entry `signed`, came after the revocation.
+fn revoked_signer(r: &Report, signer: &Fingerprint, signed: Seq, body: &mut Vec<Value>) {
     if let Some((seq, reason)) = r.revoked_since(signer) {
         body.push(json!({
             "type": "TextualBody",
             "purpose": "commenting",
-            "value": super::revocation_note(seq, reason),
+            "value": super::revocation_note(signed, seq, reason),
             "format": "text/plain",
         }));
     }
@@ -287,7 +288,7 @@ fn claim_annotation(r: &Report, c: &ClaimView) -> Value {
     if c.quote.is_none() {
         body.push(json!({"type": "TextualBody", "purpose": "describing", "value": format!("quote unavailable: {}", c.quote_unavailable()), "format": "text/plain"}));
     }
-    revoked_signer(r, &c.signed.signer, &mut body);
+    revoked_signer(r, &c.signed.signer, c.signed.seq, &mut body);
     if let Some(rt) = &c.retraction {
         let by = rt.replaced_by_note();
         body.push(json!({"type": "TextualBody", "purpose": "tagging", "value": "retracted"}));

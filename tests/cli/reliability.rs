@@ -1977,3 +1977,171 @@ fn a_backup_past_a_size_limit_names_the_limit() {
     );
     assert!(!w.path("copy.db").exists());
 }
+
+/// An entry validly signed with a key after that key's revocation (a lost
+/// or stolen key kept), written into the file with its projection row and
+/// tree nodes, as a writer of the file holding the key could: verify
+/// rejects it, and `show` and the reports, which read the tables, said
+/// "key revoked later" of it, telling a reader the verdict predated the
+/// loss. They say it was signed after the revocation; what the key signed
+/// before stays "revoked later".
+#[test]
+fn an_annotation_signed_after_its_keys_revocation_is_not_said_to_predate_it() {
+    use claimtrail::model::{AnnotationAdd, Body, ItemId, Verdict};
+    let w = Work::with_claims();
+    w.revoke("admin", "analyst", "laptop stolen");
+    let revoked = 7;
+    let analyst = claimtrail::keys::Signer::load(&w.path("analyst")).unwrap();
+    let body = Body::AnnotationAdd(AnnotationAdd {
+        claim: crate::tamper::reference(&w, ItemId::claim(2), 5),
+        verdict: Verdict::Confirmed,
+        reliability: None,
+        credibility: None,
+        note: Some("forged".into()),
+        corroborates: vec![],
+        contradicts: vec![],
+        supersedes: None,
+    });
+    let seq = crate::tamper::forge(&w, &analyst, body);
+    assert_eq!(seq, 8);
+    // The rows the append path would have written beside it.
+    {
+        let conn = rusqlite::Connection::open(&w.db).unwrap();
+        let payload: Vec<u8> = conn
+            .query_row(
+                "SELECT payload FROM entries WHERE seq = ?",
+                [seq as i64],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let p = claimtrail::entry::Payload::parse(&payload).unwrap();
+        for row in claimtrail::projection::rows(&p.header, &p.body, Some(2)) {
+            claimtrail::projection::insert(&conn, &row).unwrap();
+        }
+        claimtrail::tree::TreeWriter::default()
+            .append(
+                &conn,
+                claimtrail::merkle::LeafIndex(seq),
+                w.entry_hash_at(seq as i64),
+            )
+            .unwrap();
+    }
+    let v = w.run(None, &["verify"]);
+    v.problem("entry 8 (annotation.add A2)", "authorization");
+    assert!(
+        v.stdout
+            .contains(&format!("was revoked at entry {revoked}")),
+        "{}",
+        v.stdout
+    );
+
+    let after = format!(
+        "signed after its key was revoked at entry {revoked} (laptop stolen): `claimtrail verify` rejects it"
+    );
+    let before = format!("key revoked later, at entry {revoked}: laptop stolen");
+    let a2 = w.run(None, &["show", "A2"]);
+    let out = a2.ok();
+    assert!(
+        out.contains(&format!(
+            "      by Rana Haddad ({}) at entry 8, 2026-11-25T10:00:00Z\n      {after}\n",
+            analyst.fingerprint()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("later"), "{out}");
+    // A1, signed before the revocation, stays valid and "revoked later".
+    let a1 = w.run(None, &["show", "A1"]);
+    assert!(
+        a1.ok().contains(&format!("      {before}\n")),
+        "{}",
+        a1.stdout
+    );
+    let c2 = w.run(None, &["show", "C2"]);
+    let out = c2.ok();
+    assert!(
+        out.contains(&format!(
+            "confirmed (A2 by Rana Haddad, signed after its key was revoked at entry {revoked}: `claimtrail verify` rejects it)"
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!("      {after}\n")), "{out}");
+    // C2 itself was signed before: "later".
+    assert!(
+        out.contains(&format!("; key revoked later, at entry {revoked}\n")),
+        "{out}"
+    );
+
+    // The reports say verify failed first (exit 1), then the same.
+    let md = w.run(None, &["report", "C2", "--format", "md"]);
+    assert_eq!(md.code, 1, "{}", md.stderr);
+    assert!(md.stdout.contains("VERIFY FAILED"), "{}", md.stdout);
+    assert!(
+        md.stdout.contains(&format!("  - {after}\n")),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains(&format!(
+            "| 8 | annotation.add | A2 | 2026-11-25T10:00:00Z | Rana Haddad (signed after its key was revoked at entry {revoked}: `claimtrail verify` rejects it) |"
+        )),
+        "{}",
+        md.stdout
+    );
+    let html = w.run(None, &["report", "C2", "--format", "html"]);
+    assert_eq!(html.code, 1, "{}", html.stderr);
+    assert!(
+        html.stdout.contains(&format!(
+            "signed after its key was revoked at entry {revoked} (laptop stolen): <code>claimtrail verify</code> rejects it"
+        )),
+        "{}",
+        html.stdout
+    );
+    let csv = w.run(None, &["report", "C2", "--format", "csv"]);
+    assert_eq!(csv.code, 1, "{}", csv.stderr);
+    assert!(
+        csv.stdout
+            .contains("Rana Haddad (signed after its key was revoked): confirmed (A2)"),
+        "{}",
+        csv.stdout
+    );
+    // ClaimReview and Web Annotation publish no item of a log that fails
+    // verify (their wording is checked in the library's tests).
+    for format in ["claimreview", "wa"] {
+        let r = w.run(None, &["report", "C2", "--format", format]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stderr);
+        assert!(r.stderr.is_empty(), "{format}: {}", r.stderr);
+        assert!(!r.stdout.contains("revoked"), "{format}: {}", r.stdout);
+    }
+    // The failure is the report's own first lines: nothing on stderr.
+    for r in [&md, &html, &csv] {
+        assert!(r.stderr.is_empty(), "{}", r.stderr);
+    }
+}
+
+/// `show A<n>` gives its claim's quote in brackets, as `show C<n>` does:
+/// in “…” a quote that begins with its own quotation mark was shown with
+/// two (`““This cruel war…”`), and whether the mark was the quote's could
+/// not be told.
+#[test]
+fn show_annotation_marks_a_quote_that_begins_with_a_quotation_mark_once() {
+    let w = Work::with_claims();
+    let c3 = w.claim_on_s1(
+        &["--quote", "“This cruel war on children needs to stop."],
+        "Adele Khodr, UNICEF",
+    );
+    assert_eq!(c3.ok_noted().trim(), "C3");
+    w.run(
+        Some("analyst"),
+        &["annotate", "C3", "--verdict", "confirmed"],
+    )
+    .ok();
+    let r = w.run(None, &["show", "A2"]);
+    let out = r.ok();
+    assert!(
+        out.starts_with(
+            "A2  annotation of C3, Adele Khodr, UNICEF via tweet\n    [“This cruel war on children needs to stop.]\n\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("““"), "{out}");
+}

@@ -2224,3 +2224,133 @@ fn a_revoked_analyst_is_marked_in_the_tables_too() {
     assert!(signed >= 3, "S1, C1 and A1 at least: {entries:?}");
     assert_eq!(html.matches(&mark).count(), 1 + signed, "{html}");
 }
+
+/// The CSV's `checkpoint` column names every entry after the checkpoint
+/// that the row's values come from, as the other formats name the entries
+/// shown after it: a source's amendment (its title in `source_title`), its
+/// redaction (`source_redacted`) and the revocation of a key marked in
+/// `latest_verdicts`. The column named only the claim's own entries, and a
+/// row showing the amended title beside a bare `size N root …` read as
+/// covered by the checkpoint.
+#[test]
+fn csv_names_the_amendment_redaction_and_revocation_after_the_checkpoint() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let seq_of_last = |w: &Work| log_json(w, None).last().unwrap()["seq"].clone();
+    w.run(
+        Some("analyst"),
+        &[
+            "source",
+            "amend",
+            "S1",
+            "--title",
+            "Amended after the checkpoint",
+            "--reason",
+            "typo",
+        ],
+    )
+    .ok();
+    let amend = seq_of_last(&w);
+    w.revoke("admin", "analyst", "laptop stolen");
+    let revoke = seq_of_last(&w);
+    let r = report(&w, None, &["--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let recs = csv_records(&r.stdout);
+    assert_eq!(recs.len(), 2, "{}", r.stdout);
+    let c1 = recs.iter().find(|r| r["claim"] == "C1").unwrap();
+    assert_eq!(c1["source_title"], "Amended after the checkpoint");
+    assert_eq!(
+        c1["latest_verdicts"],
+        "Rana Haddad (key revoked): disputed (A1)"
+    );
+    assert!(
+        c1["checkpoint"].ends_with(&format!(
+            "; not covered yet: entry {amend} (source.amend), entry {revoke} (key.revoke)"
+        )),
+        "{}",
+        c1["checkpoint"]
+    );
+    // C2 has no verdict of the revoked key: its row shows the amended
+    // title, not the revocation.
+    let c2 = recs.iter().find(|r| r["claim"] == "C2").unwrap();
+    assert!(
+        c2["checkpoint"].ends_with(&format!("; not covered yet: entry {amend} (source.amend)")),
+        "{}",
+        c2["checkpoint"]
+    );
+    // What the Markdown report names, the CSV names too.
+    let md = report(&w, None, &["--format", "md"]).ok().to_string();
+    for e in [&amend, &revoke] {
+        assert!(md.contains(&format!("entry {e} (")), "{md}");
+    }
+    w.run(
+        Some("admin"),
+        &["source", "redact", "S1", "--reason", "court order"],
+    )
+    .ok();
+    let redact = seq_of_last(&w);
+    let r = report(&w, None, &["C2", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let recs = csv_records(&r.stdout);
+    let c2 = recs.iter().find(|r| r["claim"] == "C2").unwrap();
+    assert!(c2["source_redacted"].starts_with("yes: by "), "{c2:?}");
+    assert!(
+        c2["checkpoint"].ends_with(&format!(
+            "; not covered yet: entry {amend} (source.amend), entry {redact} (source.redact)"
+        )),
+        "{}",
+        c2["checkpoint"]
+    );
+    // A new checkpoint covers them all again.
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let csv = report(&w, None, &["--format", "csv"]).ok().to_string();
+    for row in csv_records(&csv) {
+        assert!(!row["checkpoint"].contains("not covered"), "{row:?}");
+    }
+}
+
+/// A quote over a Windows line end (CRLF) is bold up to the line's end in
+/// the Markdown report, its CR taken as the line end as `show` and the
+/// HTML report take it: the CR was written after the bold, as `\u{d}`, so
+/// the bolded text was not the quote's line.
+#[test]
+fn markdown_keeps_a_crlf_quote_whole_in_its_bold() {
+    let w = Work::with_team();
+    std::fs::write(
+        w.path("crlf.txt"),
+        "Spokesman said \"We will respond\" today.\r\nCRLF line follows here.\r\nEnd.\r\n",
+    )
+    .unwrap();
+    w.run(
+        Some("analyst"),
+        &["source", "add", "crlf.txt", "--kind", "other"],
+    )
+    .ok();
+    let q = "Spokesman said \"We will respond\" today.\r\nCRLF line follows here.";
+    w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            q,
+            "--speaker",
+            "Spokesman",
+            "--provenance",
+            "other",
+        ],
+    )
+    .ok();
+    let md = report(&w, None, &["C1", "--format", "md"]).ok().to_string();
+    assert!(
+        md.contains(
+            "> **Spokesman said \"We will respond\" today.**\n> **CRLF line follows here.**\n"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("u{d}"), "{md}");
+}

@@ -14,7 +14,7 @@ pub const RESTORE: &str = "restore the log from a backup made before the damage 
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("no claimtrail database at {0}")]
+    #[error("no claimtrail database at {}", in_directory(.0))]
     NoDatabase(PathBuf),
     #[error("{path} is not a claimtrail database ({reason})")]
     NotADatabase { path: PathBuf, reason: String },
@@ -249,7 +249,17 @@ impl Error {
     /// What the user should do next.
     pub fn hint(&self) -> String {
         match self {
-            Error::NoDatabase(_) => "run `claimtrail init --origin NAME --key KEY` first, or point --db / CLAIMTRAIL_DB at an existing log".into(),
+            Error::NoDatabase(_) => match sqlite_files_here().as_slice() {
+                // A new shell (CLAIMTRAIL_DB gone) or a `cd`: the first
+                // advice was `init`, a second, empty log beside the real one.
+                [] => "run `claimtrail init --origin NAME --key KEY` first, or point --db / CLAIMTRAIL_DB at an existing log".into(),
+                files => format!(
+                    "this directory holds {}: give --db {}, or `export CLAIMTRAIL_DB=\"$PWD/{}\"` (a full path, which a `cd` does not change; a new shell needs it set again); `claimtrail init` would make another, empty log",
+                    files.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+                    crate::text::shell_word(std::path::Path::new(&files[0])),
+                    files[0]
+                ),
+            },
             // No `claimtrail init` to paste: at this path it cannot work
             // (the path exists), and `--db` would be added to it.
             Error::NotADatabase { path, reason } if reason == "it is a directory" => {
@@ -348,6 +358,43 @@ fn sqlite_error(e: &rusqlite::Error) -> String {
 
 /// Whether SQLite found the file damaged ("database disk image is
 /// malformed", "file is not a database").
+/// A path as the user should read it in "no claimtrail database at …":
+/// a relative one with the directory it was looked for in (`desk.db in
+/// /home/rana`), since a relative `CLAIMTRAIL_DB` follows every `cd`.
+fn in_directory(path: &std::path::Path) -> String {
+    match std::env::current_dir() {
+        Ok(dir) if path.is_relative() => format!("{} in {}", path.display(), dir.display()),
+        _ => path.display().to_string(),
+    }
+}
+
+/// The SQLite files named `*.db` in the current directory (at most three,
+/// sorted), by their first 16 bytes: where the log a command did not find
+/// most likely is.
+fn sqlite_files_here() -> Vec<String> {
+    use std::io::Read;
+    let mut found: Vec<String> = std::fs::read_dir(".")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.ends_with(".db") || !e.file_type().ok()?.is_file() {
+                return None;
+            }
+            let mut magic = [0u8; 16];
+            std::fs::File::open(e.path())
+                .ok()?
+                .read_exact(&mut magic)
+                .ok()?;
+            (&magic == b"SQLite format 3\0").then_some(name)
+        })
+        .collect();
+    found.sort();
+    found.truncate(3);
+    found
+}
+
 fn is_corrupt(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),

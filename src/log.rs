@@ -2134,6 +2134,44 @@ fn check_name(field: &str, value: &str) -> Result<()> {
             format!("give the {field}'s name in words"),
         ));
     }
+    // A name pasted from a document or a chat, its quotation marks made
+    // typographic there: `--speaker “UNICEF”` passes the shell as one
+    // word, and the marks were signed into the name for good. A name
+    // with a quoted part (`Abu “the doctor” Hamid`) is taken.
+    let quoted = |open: char, close: char| {
+        let mut c = value.chars();
+        c.next() == Some(open) && c.next_back() == Some(close) && value.chars().count() > 2
+    };
+    if [
+        ('“', '”'),
+        ('„', '“'),
+        ('„', '”'),
+        ('‘', '’'),
+        ('«', '»'),
+        ('»', '«'),
+        ('"', '"'),
+        ('\'', '\''),
+    ]
+    .iter()
+    .any(|&(o, c)| quoted(o, c))
+    {
+        let inner: String = {
+            let mut c = value.chars();
+            c.next();
+            c.next_back();
+            c.collect()
+        };
+        return Err(Error::invalid(
+            format!(
+                "the {field} \"{}\" is wrapped in quotation marks, which would be signed as part of the name",
+                crate::text::escape(value)
+            ),
+            format!(
+                "give the {field} without them, \"{}\" (a word processor or chat app may have turned \"…\" into “…”, which the shell keeps)",
+                crate::text::escape(&inner)
+            ),
+        ));
+    }
     refuse_hidden(field, value)?;
     // Marks that draw over a letter's neighbours: a strike-through on
     // every letter (`p̶r̶é̶f̶e̶t̶` read as a name crossed out) or a pile of

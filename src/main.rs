@@ -213,7 +213,11 @@ fn usage_error(e: &clap::Error) -> String {
         false => format!("`claimtrail {} --help`", path.join(" ")),
         true => "`claimtrail --help`".to_string(),
     };
-    let hint = match (repeated_value(e), tip, usage) {
+    let hint = match (
+        repeated_value(e).or_else(|| typographic(&args_lossy())),
+        tip,
+        usage,
+    ) {
         (Some(hint), _, _) => hint,
         (None, Some(tip), _) => tip.to_string(),
         (None, None, Some(usage)) => format!("usage: {usage}; more in {help}"),
@@ -222,6 +226,34 @@ fn usage_error(e: &clap::Error) -> String {
     let what = claimtrail::text::escape(what);
     let (what, hint) = (shortened(&what), claimtrail::text::escape(&hint));
     format!("error: {what} (hint: {hint})")
+}
+
+/// What an argument typed with a word processor's or chat app's marks
+/// did, when one was (the words of a value in `“…”` taken as more
+/// arguments, `—db` for `--db`): clap's own error named the word after it,
+/// or the usage of the command, and never the mark.
+fn typographic(args: &[String]) -> Option<String> {
+    let args = args.iter().skip(1);
+    let mut quoted = None;
+    for a in args {
+        if let Some(dash) = a.chars().next().filter(|c| matches!(c, '—' | '–' | '−')) {
+            let rest = a.trim_start_matches(['—', '–', '−', '-']);
+            return Some(format!(
+                "`{}` begins with a long dash ({dash}), not two hyphens: type --{} (a word processor or chat app may have turned -- into {dash})",
+                claimtrail::text::escape(a),
+                claimtrail::text::escape(rest)
+            ));
+        }
+        if quoted.is_none() && a.starts_with(['“', '”', '„', '‘', '’', '«', '»']) {
+            quoted = Some(a);
+        }
+    }
+    quoted.map(|a| {
+        format!(
+            "`{}` begins with a typographic quotation mark, which the shell does not read as a quote, so the words after it were taken as more arguments: type the quotes as \"…\"",
+            claimtrail::text::escape(a)
+        )
+    })
 }
 
 /// A value refused by clap that holds a character a reader does not see:

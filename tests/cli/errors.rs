@@ -4922,3 +4922,81 @@ fn a_pdf_or_word_file_is_not_taken_for_text_in_another_encoding() {
     r.error("error: line 1: in/scan.pdf is a PDF document, not text (hint: extract its text first (`pdftotext -enc UTF-8 in/scan.pdf in/scan.pdf.txt`), check the text against the original, then");
     assert!(before == w.db_bytes());
 }
+
+/// A command run where the log is not (a new shell lost CLAIMTRAIL_DB, or
+/// a `cd`): the directory looked in is said, and a log beside it is
+/// offered before `init`, which would make a second, empty log.
+#[test]
+fn a_log_not_found_names_the_directory_and_the_log_beside_it() {
+    let w = Work::with_claims();
+    std::fs::copy(&w.db, w.path("desk.db")).unwrap();
+    let dir = w.dir.path().canonicalize().unwrap();
+    let r = w.run(None, &["--db", "nope.db", "status"]);
+    r.error(&format!(
+        "error: no claimtrail database at nope.db in {} (hint: this directory holds desk.db, trail.db: give --db desk.db, or `export CLAIMTRAIL_DB=\"$PWD/desk.db\"` (a full path, which a `cd` does not change; a new shell needs it set again); `claimtrail --db nope.db init` would make another, empty log)",
+        dir.display()
+    ));
+    assert!(!w.path("nope.db").exists());
+    // A -wal or a text file named .db is no log to offer.
+    let empty = Work::new();
+    std::fs::write(empty.path("notes.db"), "not a log").unwrap();
+    empty
+        .run(None, &["--db", "x.db", "list", "claims"])
+        .error("(hint: run `claimtrail --db x.db init --origin NAME --key KEY` first, or point --db / CLAIMTRAIL_DB at an existing log)");
+}
+
+/// Quotation marks and dashes a word processor or chat app made
+/// typographic, pasted into a command: a name wrapped in them is refused
+/// (the marks were signed into the name), and the shell's splitting of a
+/// value in `“…”` or a `—db` are said as such (clap named the next word,
+/// or the usage).
+#[test]
+fn typographic_quotes_and_dashes_are_named() {
+    let w = Work::with_claims();
+    std::fs::write(
+        w.path("wire.txt"),
+        "Dispatch 9. Shelling resumed at dawn.\n",
+    )
+    .unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["claim", "add", "--source", "S1", "--quote", "Seven civilians", "--speaker", "“UNICEF”", "--provenance", "statement"],
+        "error: the speaker \"“UNICEF”\" is wrapped in quotation marks, which would be signed as part of the name (hint: give the speaker without them, \"UNICEF\" (a word processor or chat app may have turned \"…\" into “…”, which the shell keeps))",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "source",
+            "add",
+            "wire.txt",
+            "--kind",
+            "article",
+            "--publisher",
+            "«Al-Monitor»",
+        ],
+        "error: the publisher \"«Al-Monitor»\" is wrapped in quotation marks",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", FIXTURE, "--kind", "article", "--title", "“Russia", "resumes", "bombing”"],
+        "error: unexpected argument 'resumes' found (hint: `“Russia` begins with a typographic quotation mark, which the shell does not read as a quote, so the words after it were taken as more arguments: type the quotes as \"…\")",
+    );
+    refused(
+        &w,
+        None,
+        &["—db", "x.db", "status"],
+        "error: unrecognized subcommand '—db' (hint: `—db` begins with a long dash (—), not two hyphens: type --db (a word processor or chat app may have turned -- into —))",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", FIXTURE, "–kind", "article"],
+        "(hint: `–kind` begins with a long dash (–), not two hyphens: type --kind",
+    );
+    // A name with a quoted part is a name.
+    w.claim_on_s1(&["--quote", "Seven civilians"], "Abu “the doctor” Hamid")
+        .ok();
+}

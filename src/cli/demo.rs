@@ -7,8 +7,9 @@ use std::path::PathBuf;
 /// Build a complete example trail from the bundled Idlib article.
 ///
 /// Three keys, the article, eight claims and annotations that record the
-/// disputed casualty counts, a misattributed claim retracted, and a signed
-/// checkpoint; then verifies the log and shows what to try next.
+/// disputed casualty counts, a ninth claim misattributed and retracted,
+/// and a signed checkpoint; then verifies the log and shows what to try
+/// next.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Where to build it (a new or empty directory; default: a fresh
@@ -64,13 +65,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         output::shown(&demo.auditor_key)
     )?;
     let c = &report.counts;
+    // Not a sum: the log's first entry, a retraction and the checkpoint
+    // are entries too (it read "21 entries: 3 keys, 1 source, 9 claims, 6
+    // annotations").
     outln!(
-        "  contents  {}: {}, {}, {}, {}",
+        "  contents  {} recording {}, {}, {} ({} retracted), {} and {}",
         output::count(report.entries, "entry"),
         output::count(c.keys, "key"),
         output::count(c.sources, "source"),
         output::count(c.claims, "claim"),
-        output::count(c.annotations, "annotation")
+        c.retracted_claims,
+        output::count(c.annotations, "annotation"),
+        output::count(c.checkpoints, "checkpoint")
     )?;
     outln!(
         "  verify    {}",
@@ -113,14 +119,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     )?;
     outln!("  claimtrail annotate C6 --verdict unverified --reliability C --credibility 3 --note 'analysis, not fact'")?;
     outln!("  claimtrail report C1 C2 --format html > idlib.html   # for readers: the quotes, verdicts and proofs")?;
-    outln!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --show   # for auditors, offline: the check, then what it holds")?;
+    // With the log's verification key: without it, a bundle or a published
+    // log is only UNANCHORED (consistent, but not shown to be this log's),
+    // which is a newcomer's first sight of the check.
+    outln!("  claimtrail key vkey > log.vkey   # the log's verification key, for the auditors' checks below")?;
+    outln!("  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --vkey log.vkey --show   # for auditors, offline: the check, then what it holds")?;
     outln!(
         "  claimtrail --key {} checkpoint cosign {} --out cosigned.txt   # the auditor vouches for the log",
         word(&demo.auditor_key),
         word(&demo.checkpoint)
     )?;
     outln!("  claimtrail publish site/   # the log as static files (C2SP tlog-tiles) for witnesses and monitors")?;
-    outln!("  claimtrail verify-published site/   # what a monitor runs on those files, with no database")?;
+    outln!("  claimtrail verify-published site/ --vkey log.vkey   # what a monitor runs on those files, with no database")?;
     outln!("  claimtrail key allowed-signers > allowed_signers   # for ssh-keygen -Y verify")?;
     Ok(if report.ok {
         Outcome::Done

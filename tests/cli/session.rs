@@ -220,7 +220,7 @@ fn demo_builds_a_trail_that_verifies() {
     let s = out.ok();
     assert!(s.contains("OK: every entry"), "{s}");
     assert!(
-        s.contains("21 entries: 3 keys, 1 source, 9 claims, 6 annotations"),
+        s.contains("21 entries recording 3 keys, 1 source, 9 claims (1 retracted), 6 annotations and 1 checkpoint"),
         "{s}"
     );
     // The article beside the log, for the README's session to quote from
@@ -339,8 +339,11 @@ fn demo_builds_a_trail_that_verifies() {
             "  claimtrail verify --checkpoint {}\n",
             checkpoint.display()
         ),
-        "  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --show "
+        "  claimtrail key vkey > log.vkey ".into(),
+        "  claimtrail export C1 --out c1.bundle && claimtrail verify-bundle c1.bundle --vkey log.vkey --show "
             .into(),
+        "  claimtrail verify-published site/ --vkey log.vkey ".into(),
+        "  contents  21 entries recording 3 keys, 1 source, 9 claims (1 retracted), 6 annotations and 1 checkpoint\n".into(),
     ] {
         assert!(s.contains(&line), "{line:?} not in:\n{s}");
     }

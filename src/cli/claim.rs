@@ -59,8 +59,9 @@ pub struct AddArgs {
     #[arg(long, requires = "quote", conflicts_with = "span", allow_negative_numbers = true,
           value_parser = values::counted)]
     pub occurrence: Option<usize>,
-    /// Byte offsets START..END into the source, on the boundaries of
-    /// characters as they are shown (a mark is taken with its letter).
+    /// Byte offsets START..END into the source, END excluded (0..5 is the
+    /// first five bytes), on the boundaries of characters as they are
+    /// shown (a mark is taken with its letter).
     #[arg(long, allow_hyphen_values = true)]
     pub span: Option<String>,
     /// Who said it, as the source gives it.

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 ///
 /// The bundle holds these items' entries, sources and annotations, their
 /// signers' key entries, the source texts (unless redacted), a signed
-/// checkpoint and inclusion proofs; `verify-bundle` checks it.
+/// checkpoint and inclusion proofs; `verify-bundle` checks it. When no
+/// checkpoint of the log covers the entries yet, an admin's --key makes
+/// export sign one and append it to the log first (as `claimtrail
+/// checkpoint` does); without it, export says so and writes nothing.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// S<n>, C<n> or A<n> (a source brings its claims, a claim its

@@ -1,5 +1,5 @@
 use super::{output, values, Ctx, Outcome};
-use claimtrail::error::Result;
+use claimtrail::error::{Error, Result};
 
 /// Create a new log, with your key as its first admin.
 ///
@@ -20,7 +20,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let db = ctx.db()?;
     // What can be refused without the key is refused before it is
     // unlocked: a passphrase typed for a log that could not be made.
-    claimtrail::store::dir_for_new_database(db)?;
+    claimtrail::store::dir_for_new_database(db).map_err(|e| match e {
+        // A log there already: which one it is, or how to make another.
+        Error::Exists(path) => Error::invalid(
+            format!("{} already exists", path.display()),
+            "`claimtrail status` shows the log it holds; for a new log, give another path with --db PATH",
+        ),
+        e => e,
+    })?;
     claimtrail::log::check_new_origin(&a.origin)?;
     let from_comment = a.name.is_none();
     let refuse = |name: &str| match claimtrail::keys::name_problem(name) {
@@ -30,7 +37,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     if let Some(name) = &a.name {
         refuse(name)?;
     }
-    let signer = ctx.signer()?;
+    let signer = ctx.signer().map_err(|e| match e {
+        // A first-time user has no key yet.
+        Error::NoKey => Error::invalid(
+            "no signing key given: the log's first admin signs its first entry",
+            "pass --key PATH (or set CLAIMTRAIL_KEY) to your OpenSSH ed25519 private key; `claimtrail key new PATH --comment \"Your Name\"` makes one",
+        ),
+        e => e,
+    })?;
     let name = a.name.unwrap_or_else(|| default_name(signer.comment()));
     refuse(&name)?;
     if from_comment {

@@ -14,7 +14,9 @@ pub enum KeyCommand {
     New {
         /// Where to write the private key (PATH.pub gets the public key).
         path: PathBuf,
-        /// Comment stored in the key (default: the file name).
+        /// Comment stored in the key (default: the file name): the name
+        /// `init` and `key add` enroll the key under unless given --name,
+        /// signed into the log for good, so a person's or desk's name.
         #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
         comment: Option<String>,
         /// Write the private key unencrypted (otherwise it is protected by
@@ -201,6 +203,7 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         }
         Some(p)
     };
+    let named_by_file = comment.is_none();
     let comment = comment.unwrap_or_else(|| {
         path.file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -222,6 +225,15 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
         outln!("fingerprint: {}", signer.fingerprint())?;
         if passphrase.is_none() {
             outln!("note: the private key is not passphrase-protected")?;
+        }
+        // The comment becomes the name a log enrolls the key under, signed
+        // for good: a file name (`me`, `id_ed25519`) chosen for it without
+        // a word was the admin's name in every list and report.
+        if named_by_file {
+            outln!(
+                "note: the key's comment, the name `init` and `key add` enroll it under unless given --name, is its file name `{}`; `key new PATH --comment \"Your Name\"` gives another",
+                claimtrail::text::escape(&comment)
+            )?;
         }
         // Where no log is yet, the first key starts one; where one is, an
         // admin enrolls the new key (the same line suggested enrolling a

@@ -5000,3 +5000,22 @@ fn typographic_quotes_and_dashes_are_named() {
     w.claim_on_s1(&["--quote", "Seven civilians"], "Abu “the doctor” Hamid")
         .ok();
 }
+
+/// `init` as a first-time user meets it: with no key yet, the hint says
+/// how to make one; over a log already there, how to look at it or make
+/// another elsewhere.
+#[test]
+fn init_hints_speak_to_a_first_time_user() {
+    let w = Work::new();
+    w.run(None, &["init", "--origin", "newsroom.example/a"]).error(
+        "error: no signing key given: the log's first admin signs its first entry (hint: pass --key PATH (or set CLAIMTRAIL_KEY) to your OpenSSH ed25519 private key; `claimtrail key new PATH --comment \"Your Name\"` makes one)",
+    );
+    assert!(!w.db.exists());
+    let w = Work::with_claims();
+    refused(
+        &w,
+        Some("admin"),
+        &["init", "--origin", "newsroom.example/b"],
+        "already exists (hint: `claimtrail status` shows the log it holds; for a new log, give another path with --db PATH)",
+    );
+}

@@ -1056,6 +1056,13 @@ fn passphrase_protected_keys() {
         None,
     );
     assert!(made.ok().contains("fingerprint: SHA256:"));
+    // Its comment, the name a log will enroll it under, is its file name:
+    // said, with how to give another.
+    assert!(
+        made.stdout.contains("\nnote: the key's comment, the name `init` and `key add` enroll it under unless given --name, is its file name `secret`; `key new PATH --comment \"Your Name\"` gives another\n"),
+        "{}",
+        made.stdout
+    );
     // No log here yet: starting one comes first.
     // (CLAIMTRAIL_DB names the workspace's log, so the commands do too:
     // without it they worked on ./claimtrail.db.)

@@ -341,6 +341,18 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
         rusqlite::Error::IntegralValueOutOfRange(_, n) => {
             format!("a table holds a value that no entry can imply: {n}, out of range there")
         }
+        // rusqlite's "Invalid column type Text at index: 0, name: payload".
+        rusqlite::Error::InvalidColumnType(_, name, ty) => {
+            use rusqlite::types::Type;
+            let ty = match ty {
+                Type::Null => "NULL",
+                Type::Integer => "an integer",
+                Type::Real => "a real number",
+                Type::Text => "text",
+                Type::Blob => "a blob",
+            };
+            format!("a table holds a value of a type no entry can imply: {ty} in its column `{name}`, which the file was edited to hold")
+        }
         e => e.to_string(),
     }
 }
@@ -356,8 +368,6 @@ fn sqlite_error(e: &rusqlite::Error) -> String {
     }
 }
 
-/// Whether SQLite found the file damaged ("database disk image is
-/// malformed", "file is not a database").
 /// A path as the user should read it in "no claimtrail database at …":
 /// a relative one with the directory it was looked for in (`desk.db in
 /// /home/rana`), since a relative `CLAIMTRAIL_DB` follows every `cd`.
@@ -395,6 +405,8 @@ fn sqlite_files_here() -> Vec<String> {
     found
 }
 
+/// Whether SQLite found the file damaged ("database disk image is
+/// malformed", "file is not a database").
 fn is_corrupt(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),

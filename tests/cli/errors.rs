@@ -5019,3 +5019,18 @@ fn init_hints_speak_to_a_first_time_user() {
         "already exists (hint: `claimtrail status` shows the log it holds; for a new log, give another path with --db PATH)",
     );
 }
+
+/// A cell the file was edited to hold as another type (an entry's payload
+/// stored as text): the commands that read it say so in words and send to
+/// verify, not rusqlite's "Invalid column type Text at index: 0, name:
+/// payload".
+#[test]
+fn a_cell_of_another_type_is_said_in_words() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET payload = CAST(payload AS TEXT) WHERE seq = 3");
+    let before = w.db_bytes();
+    let r = w.run(None, &["log", "--seq", "3"]);
+    r.error("error: database error: a table holds a value of a type no entry can imply: text in its column `payload`, which the file was edited to hold (hint: run `claimtrail verify`");
+    assert!(!r.stderr.contains("Invalid column type"));
+    assert!(before == w.db_bytes());
+}

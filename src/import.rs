@@ -140,7 +140,7 @@ pub const MAX_LINE_BYTES: usize = 4 * MAX_SOURCE_BYTES as usize + (1 << 20);
 /// that a file of large sources does not hold `batch_size` of them in memory.
 pub const MAX_BATCH_TEXT_BYTES: usize = 64 << 20;
 
-mod lock;
+pub mod lock;
 mod spreadsheet;
 
 pub use lock::ImportLock;

@@ -398,30 +398,58 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             ));
         }
     }
-    match cli.command {
-        Command::Key(c) => key::run(&ctx, c),
-        Command::Init(a) => init::run(&ctx, a),
-        Command::Source(c) => source::run(&ctx, c),
-        Command::Claim(c) => claim::run(&ctx, c),
-        Command::Annotate(a) => annotate::run(&ctx, a),
-        Command::List(a) => list::run(&ctx, a),
-        Command::Show(a) => show::run(&ctx, a),
-        Command::Log(a) => log::run(&ctx, a),
-        Command::Status(a) => status::run(&ctx, a),
-        Command::Report(a) => report::run(&ctx, a),
-        Command::Verify(a) => verify::run(&ctx, a),
-        Command::Checkpoint(a) => checkpoint::run(&ctx, a),
-        Command::Prove(a) => prove::run(&ctx, a),
-        Command::Export(a) => export::run(&ctx, a),
-        Command::VerifyBundle(a) => verify_bundle::run(&ctx, a),
-        Command::Demo(a) => demo::run(&ctx, a),
-        Command::Import(a) => import::run(&ctx, a),
-        Command::Bench(a) => bench::run(&ctx, a),
-        Command::Backup(a) => backup::run(&ctx, a),
-        Command::Publish(a) => publish::run(&ctx, a),
-        Command::VerifyPublished(a) => verify_published::run(&ctx, a),
-        Command::Mirror(a) => mirror::run(&ctx, a),
-        Command::Completions(a) => completions::run(&ctx, a),
+    let db = ctx.db.clone();
+    let done = run_command(&ctx, cli.command);
+    // A command that waited out the busy timeout behind an import: said
+    // to be one (it holds the write lock while it stores and commits each
+    // batch), not "another process".
+    match (done, db) {
+        (Err(Error::Busy(waited)), Some(db)) => match claimtrail::import::lock::running(&db)
+            // An import that met another writer's lock holds its own.
+            .filter(|pid| *pid != Some(std::process::id()))
+        {
+            Some(pid) => Err(Error::invalid(
+                format!(
+                    "the database is busy: an import{} {} (it holds it while it stores and commits each batch)",
+                    pid.map(|p| format!(" (process {p})")).unwrap_or_default(),
+                    match waited {
+                        0 => "held its write lock, and CLAIMTRAIL_BUSY_TIMEOUT=0 waits for none".to_string(),
+                        s => format!("held its write lock for more than {s} s"),
+                    }
+                ),
+                "run the command again between its batches or once it has ended (CLAIMTRAIL_BUSY_TIMEOUT sets how many seconds to wait; a smaller --batch-size makes an import's commits shorter)",
+            )),
+            None => Err(Error::Busy(waited)),
+        },
+        (done, _) => done,
+    }
+}
+
+fn run_command(ctx: &Ctx, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Key(c) => key::run(ctx, c),
+        Command::Init(a) => init::run(ctx, a),
+        Command::Source(c) => source::run(ctx, c),
+        Command::Claim(c) => claim::run(ctx, c),
+        Command::Annotate(a) => annotate::run(ctx, a),
+        Command::List(a) => list::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
+        Command::Log(a) => log::run(ctx, a),
+        Command::Status(a) => status::run(ctx, a),
+        Command::Report(a) => report::run(ctx, a),
+        Command::Verify(a) => verify::run(ctx, a),
+        Command::Checkpoint(a) => checkpoint::run(ctx, a),
+        Command::Prove(a) => prove::run(ctx, a),
+        Command::Export(a) => export::run(ctx, a),
+        Command::VerifyBundle(a) => verify_bundle::run(ctx, a),
+        Command::Demo(a) => demo::run(ctx, a),
+        Command::Import(a) => import::run(ctx, a),
+        Command::Bench(a) => bench::run(ctx, a),
+        Command::Backup(a) => backup::run(ctx, a),
+        Command::Publish(a) => publish::run(ctx, a),
+        Command::VerifyPublished(a) => verify_published::run(ctx, a),
+        Command::Mirror(a) => mirror::run(ctx, a),
+        Command::Completions(a) => completions::run(ctx, a),
     }
 }
 

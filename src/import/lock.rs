@@ -182,6 +182,23 @@ fn not_ours(path: &Path, e: std::io::Error) -> Error {
 }
 
 /// The process id the holder wrote in the file, if it did.
+/// Whether an import into the database at `db` is running now: its lock
+/// file is there and locked. `Some(pid)` when it is, the pid when the
+/// import wrote one. Opens the file read-only and never makes one; a
+/// shared lock is tried and, when granted, let go at once.
+pub fn running(db: &Path) -> Option<Option<u32>> {
+    let path = lock_path(&std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf()));
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .ok()?;
+    match file.try_lock_shared() {
+        Err(TryLockError::WouldBlock) => Some(holder(&mut file)),
+        _ => None,
+    }
+}
+
 fn holder(file: &mut File) -> Option<u32> {
     let mut s = String::new();
     file.take(32).read_to_string(&mut s).ok()?;

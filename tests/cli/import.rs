@@ -3881,3 +3881,33 @@ fn a_lookalike_speaker_of_an_earlier_line_writes_nothing() {
         .error("error: line 3: the speaker \"\\u{412}\\u{412}\\u{421}\" is written in letters of another script that print like \"BBC\", a speaker given at line 2 of this import");
     assert!(w.db_bytes() == before, "an entry was written");
 }
+
+/// A command that waits out the busy timeout behind an import's open
+/// batch is told it is an import, and which process, not "another
+/// process".
+#[test]
+fn a_command_kept_waiting_by_an_import_is_told_so() {
+    let w = Work::with_claims();
+    let note = |n: u32| {
+        json!({"type":"annotation","claim":"C2","verdict":"unverified","note":format!("n{n}")})
+            .to_string()
+    };
+    let annotations = count(&w, "annotations");
+    let child = paused_import(&w, &[note(1), note(2), note(3)]);
+    // Two committed, the third in the open batch: the import holds the
+    // write lock until it is fed the fourth.
+    until_rows(&w, "annotations", annotations + 2);
+    let before = w.db_bytes();
+    let r = w.run_with(
+        Some("analyst"),
+        &[("CLAIMTRAIL_BUSY_TIMEOUT", "1")],
+        &["annotate", "C1", "--verdict", "false"],
+        None,
+    );
+    r.error(&format!(
+        "error: the database is busy: an import (process {}) held its write lock for more than 1 s (it holds it while it stores and commits each batch) (hint: run the command again between its batches or once it has ended",
+        child.id()
+    ));
+    assert!(before == w.db_bytes());
+    resume(child, &note(4)).ok();
+}

@@ -167,7 +167,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     revoked.since(&s.signed.signer, s.signed.seq, "; ")
                 ),
             )?;
-            field("checkpoint", &coverage.line(s.id))?;
+            field("checkpoint", &super::pasteable(&coverage.line(s.id)))?;
             // Its metadata above is the current one: each correction, in
             // log order, says what it was.
             for a in &s.amendments {
@@ -330,7 +330,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     revoked.since(&c.signed.signer, c.signed.seq, "; ")
                 ),
             )?;
-            field("checkpoint", &coverage.line(c.id))?;
+            field("checkpoint", &super::pasteable(&coverage.line(c.id)))?;
             if let Some(r) = &c.retraction {
                 // A replacement retracted since points nowhere that stands:
                 // said, as "replaces: C1 (retracted)" says it the other way.
@@ -469,7 +469,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                     None => outln!("    (its source was redacted)\n")?,
                 }
                 print_annotation(&a, &revoked)?;
-                outln!("      checkpoint: {}", coverage.line(a.id))?;
+                outln!(
+                    "      checkpoint: {}",
+                    super::pasteable(&coverage.line(a.id))
+                )?;
                 // The judgment stands in the record; its claim may not.
                 if let Some(r) = claim.retraction {
                     outln!(

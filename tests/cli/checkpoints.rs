@@ -1416,6 +1416,16 @@ fn show_says_which_checkpoint_first_covers_an_item() {
             format!("in the checkpoint of tree size 7 (entry 7) and every later one; `claimtrail prove {id}` gives the proof")
         );
     }
+    // The log named with --db: the command to paste names it too.
+    let db = w.db.to_str().unwrap().to_string();
+    let shown = w.run(None, &["--db", &db, "show", "C1"]);
+    assert!(
+        shown.ok().contains(&format!(
+            "`claimtrail --db {db} prove C1` gives the proof\n"
+        )),
+        "{}",
+        shown.stdout
+    );
     assert_eq!(
         line(&a2),
         "not in one yet (the latest, of tree size 7, came before it); an admin's `claimtrail checkpoint` signs one"

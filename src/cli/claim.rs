@@ -70,7 +70,8 @@ pub struct AddArgs {
     /// How it reached the source.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
     pub provenance: SourceKind,
-    /// Your paraphrase of the claim.
+    /// Your paraphrase of the claim, in your words (shown as
+    /// `paraphrase`; the quote itself is --quote or --span).
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub text: Option<String>,
 }

@@ -387,6 +387,16 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Bench(_) => Some("bench builds its log in a temporary directory"),
         _ => None,
     };
+    // Nor a --key: the demo makes its own three keys, and `demo --key me`
+    // went on without a word. (CLAIMTRAIL_KEY is left unread.)
+    if matches!(cli.command, Command::Demo(_))
+        && crate::given_option(&std::env::args_os().collect::<Vec<_>>(), "--key").is_some()
+    {
+        return Err(Error::invalid(
+            "demo makes its own keys (DIR/admin, DIR/analyst, DIR/auditor) and takes no --key",
+            "leave --key out; the demo prints the commands to try with its keys",
+        ));
+    }
     if let Some(own) = own_log {
         if crate::given_option(&std::env::args_os().collect::<Vec<_>>(), "--db").is_some() {
             return Err(Error::invalid(

@@ -1468,6 +1468,9 @@ fn demo_and_bench_take_no_db() {
     .error("error: demo builds its log in its own directory (DIR/claimtrail.db) and takes no --db (hint: leave --db out: `--dir DIR` chooses where the demo goes, and its log is DIR/claimtrail.db)");
     w.run(None, &["bench", "--entries", "3", "--db=mine.db"])
         .error("error: bench builds its log in a temporary directory and takes no --db (hint: leave --db out: TMPDIR chooses where the bench's log goes)");
+    // Nor a key: it makes its own three (it went on without a word).
+    w.run(None, &["--key", "me", "demo", "--dir", dir.to_str().unwrap()])
+        .error("error: demo makes its own keys (DIR/admin, DIR/analyst, DIR/auditor) and takes no --key (hint: leave --key out; the demo prints the commands to try with its keys)");
     assert!(!dir.exists() && !w.path("mine.db").exists());
 }
 

@@ -960,7 +960,26 @@ impl<'d> Monitor<'d> {
                     .and_then(|e| e.get(usize::from(id.width)).cloned())
                     .map(|next| &cur[..next.start - 2]),
             };
-            if prefix != Some(&old[..]) {
+            // A hash tile of the wrong length is said to be one: "differs"
+            // left the reader to find that it was cut short.
+            let wrong_length = match id.level {
+                TileLevel::Hashes(_) => (old.len() != usize::from(id.width) * 32).then(|| {
+                    format!(
+                        " (it holds {} bytes; a tile of {} hashes holds {})",
+                        old.len(),
+                        id.width,
+                        usize::from(id.width) * 32
+                    )
+                }),
+                TileLevel::Entries => None,
+            };
+            if let Some(length) = wrong_length {
+                self.tile_problem(format!(
+                    "{}, kept for readers of an earlier checkpoint, is not a whole tile{length}{}",
+                    id.path(),
+                    covering(id)
+                ));
+            } else if prefix != Some(&old[..]) {
                 self.tile_problem(format!(
                     "{}, kept for readers of an earlier checkpoint, differs from the start of {}{}",
                     id.path(),

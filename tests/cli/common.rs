@@ -880,3 +880,22 @@ pub fn another_log(origin: &str) -> Work {
     other.run(Some("admin"), &["checkpoint"]).ok();
     other
 }
+
+/// Runs `c` under a file size limit of `bytes` (RLIMIT_FSIZE): writes past
+/// it fail with EFBIG, as on a full disk or past a quota, for root too.
+/// SIGXFSZ keeps its default action, as under a shell's `ulimit -f`
+/// (claimtrail ignores it itself).
+pub fn limit_file_size(c: &mut std::process::Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only setrlimit, async-signal-safe, between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            Ok(())
+        });
+    }
+}

@@ -4836,24 +4836,13 @@ fn each_hyphen_read_as_a_line_end_is_one_in_the_source() {
 /// commits in the -wal, moving the -wal aside, which drops them.
 #[test]
 fn verify_on_a_full_disk_says_the_disk_not_a_damaged_log() {
-    use std::os::unix::process::CommandExt;
     let w = Work::with_claims();
     // A cleanly closed log: no -shm beside it, so verify must make one.
     let shm = std::path::PathBuf::from(format!("{}-shm", w.db.display()));
     assert!(!shm.exists());
     let before = w.db_bytes();
     let mut c = w.std_command(None, &[], &["verify"]);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        c.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
-            Ok(())
-        });
-    }
+    limit_file_size(&mut c, 0);
     let out = c.output().unwrap();
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),

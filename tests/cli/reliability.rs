@@ -750,7 +750,6 @@ fn large_import(w: &Work) {
 fn a_write_the_system_refuses_is_a_clear_error_and_loses_nothing() {
     // RLIMIT_FSIZE makes writes past the limit fail (EFBIG, which SQLite
     // reports as a disk I/O error), for root too, as a quota would.
-    use std::os::unix::process::CommandExt;
     let w = Work::with_claims();
     large_import(&w);
     let before = w.db_bytes();
@@ -764,20 +763,7 @@ fn a_write_the_system_refuses_is_a_clear_error_and_loses_nothing() {
             .current_dir(w.dir.path())
             .env("CLAIMTRAIL_DB", &w.db)
             .env("CLAIMTRAIL_KEY", w.path("analyst"));
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        // (SIGXFSZ keeps its default action, as under a shell's `ulimit
-        // -f`: claimtrail ignores it itself; it was killed by it, exit 153
-        // and no word, until 2026-12-05.)
-        unsafe {
-            c.pre_exec(|| {
-                let lim = libc::rlimit {
-                    rlim_cur: 600_000,
-                    rlim_max: 600_000,
-                };
-                libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
-                Ok(())
-            });
-        }
+        limit_file_size(&mut c, 600_000);
         let out = c.output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
@@ -1900,7 +1886,6 @@ fn a_log_with_two_names_is_not_written() {
 /// 150 entries where the log held 100).
 #[test]
 fn an_import_stopped_by_a_size_limit_counts_what_it_kept() {
-    use std::os::unix::process::CommandExt;
     let w = Work::with_claims();
     let line = |n: usize| {
         serde_json::json!({"type": "source", "kind": "article", "text": format!("{n} {}", "words of a long dispatch ".repeat(120))})
@@ -1924,17 +1909,7 @@ fn an_import_stopped_by_a_size_limit_counts_what_it_kept() {
         .env("CLAIMTRAIL_DB", &w.db)
         .env("CLAIMTRAIL_KEY", w.path("analyst"));
     let limit = std::fs::metadata(&w.db).unwrap().len() + 400_000;
-    // SAFETY: only setrlimit between fork and exec.
-    unsafe {
-        c.pre_exec(move || {
-            let lim = libc::rlimit {
-                rlim_cur: limit,
-                rlim_max: limit,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
-            Ok(())
-        });
-    }
+    limit_file_size(&mut c, limit);
     let out = c.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -1951,23 +1926,12 @@ fn an_import_stopped_by_a_size_limit_counts_what_it_kept() {
 /// write (it advised to check that the directory exists).
 #[test]
 fn a_backup_past_a_size_limit_names_the_limit() {
-    use std::os::unix::process::CommandExt;
     let w = Work::with_claims();
     let mut c = bin();
     c.args(["backup", "copy.db"])
         .current_dir(w.dir.path())
         .env("CLAIMTRAIL_DB", &w.db);
-    // SAFETY: only setrlimit between fork and exec.
-    unsafe {
-        c.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: 40_000,
-                rlim_max: 40_000,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
-            Ok(())
-        });
-    }
+    limit_file_size(&mut c, 40_000);
     let out = c.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

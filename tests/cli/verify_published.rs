@@ -177,6 +177,15 @@ fn a_monitor_checks_the_published_log_without_the_database() {
         "{}",
         r.stdout
     );
+    // Cut short: said to be no whole tile, not to "differ".
+    std::fs::write(&kept, &good[..good.len() - 25]).unwrap();
+    let r = check(&w, &site, &[]);
+    r.problem("directory", "tile");
+    assert!(
+        r.stdout.contains("PROBLEM directory: tile: tile/0/000.p/7, kept for readers of an earlier checkpoint, is not a whole tile (it holds 199 bytes; a tile of 7 hashes holds 224)\n"),
+        "{}",
+        r.stdout
+    );
     std::fs::write(&kept, &good).unwrap();
     let bundle = site.join("tile/entries/000.p/7");
     let good = std::fs::read(&bundle).unwrap();

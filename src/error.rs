@@ -291,6 +291,13 @@ impl Error {
             // EFBIG: past a file size limit (`ulimit -f`, a quota).
             Error::Write { kind: std::io::ErrorKind::FileTooLarge, .. } => "the file passed a file size limit (`ulimit -f`, a quota): raise it, or write the file where none applies".into(),
             Error::Write { reason, .. } if reason.contains("disk I/O error") => "the system refused the write: check the disk's free space, a quota or a file size limit (`ulimit -f`), and `dmesg` for disk errors".into(),
+            // A directory where the file goes (a tile path made a
+            // directory by hand or by another tool): "check that the
+            // directory exists" pointed the other way.
+            Error::Write { path, kind: std::io::ErrorKind::IsADirectory, .. } => format!(
+                "a directory stands where the file goes: move {} aside (keep it if it may be evidence), then run the command again",
+                path.display()
+            ),
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),

@@ -862,3 +862,28 @@ fn the_partial_tiles_of_earlier_checkpoints_are_published() {
     );
     assert_eq!(files(&site).len(), 10);
 }
+
+/// A directory where a tile file goes (made by hand, or by another tool):
+/// said to be in the way, to be moved aside, not "check that the
+/// directory exists".
+#[test]
+fn a_directory_in_place_of_a_tile_is_said_to_be_in_the_way() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    publish(&w, &site);
+    let tiles: Vec<String> = files(&site)
+        .into_iter()
+        .filter(|f| f.starts_with("tile/0/"))
+        .collect();
+    let tile = site.join(&tiles[0]);
+    std::fs::remove_file(&tile).unwrap();
+    std::fs::create_dir(&tile).unwrap();
+    let r = w.run(None, &["publish", site.to_str().unwrap()]);
+    r.error(&format!(
+        "error: cannot write {}: it is a directory (hint: a directory stands where the file goes: move {} aside (keep it if it may be evidence), then run the command again)",
+        tile.display(),
+        tile.display()
+    ));
+    assert!(tile.is_dir());
+}

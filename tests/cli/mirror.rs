@@ -1146,13 +1146,26 @@ fn what_cannot_be_mirrored_is_refused_with_exit_2() {
     let rude = TcpListener::bind("127.0.0.1:0").unwrap();
     let at = rude.local_addr().unwrap();
     std::thread::spawn(move || {
-        for stream in rude.incoming().take(4) {
-            drop(stream);
+        // The request read first: closed with it unread, the connection
+        // was reset, not closed (the two are said apart).
+        for mut stream in rude.incoming().take(4).flatten() {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
         }
     });
-    mirror(&w, &[&format!("http://{at}/"), m_arg]).error(&format!(
-        "cannot fetch http://{at}/checkpoint: the server closed the connection before its answer was complete (hint: "
-    ));
+    let r = mirror(&w, &[&format!("http://{at}/"), m_arg]);
+    let closed = format!("error: cannot fetch http://{at}/checkpoint: the server closed the connection before its answer was complete (hint: ");
+    let reset = format!(
+        "error: cannot fetch http://{at}/checkpoint: the server cut the connection (reset) (hint: "
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&closed) || r.stderr.starts_with(&reset),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("Peer disconnected"), "{}", r.stderr);
     // A server, but no log at that address.
     let empty = w.path("empty");
     std::fs::create_dir(&empty).unwrap();

@@ -249,7 +249,12 @@ impl Error {
     /// What the user should do next.
     pub fn hint(&self) -> String {
         match self {
-            Error::NoDatabase(_) => match sqlite_files_here().as_slice() {
+            Error::NoDatabase(_) => match db_files_in(std::path::Path::new("."), true)
+                .iter()
+                .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
                 // A new shell (CLAIMTRAIL_DB gone) or a `cd`: the first
                 // advice was `init`, a second, empty log beside the real one.
                 [] => "run `claimtrail init --origin NAME --key KEY` first, or point --db / CLAIMTRAIL_DB at an existing log".into(),
@@ -263,14 +268,7 @@ impl Error {
             // No `claimtrail init` to paste: at this path it cannot work
             // (the path exists), and `--db` would be added to it.
             Error::NotADatabase { path, reason } if reason == "it is a directory" => {
-                let logs: Vec<PathBuf> = std::fs::read_dir(path)
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "db") && p.is_file())
-                    .collect();
-                match logs.as_slice() {
+                match db_files_in(path, false).as_slice() {
                     [one] => format!(
                         "give the log's file, not its directory: --db {}",
                         crate::text::shell_word(one)
@@ -385,26 +383,26 @@ fn in_directory(path: &std::path::Path) -> String {
     }
 }
 
-/// The SQLite files named `*.db` in the current directory (at most three,
-/// sorted), by their first 16 bytes: where the log a command did not find
-/// most likely is.
-fn sqlite_files_here() -> Vec<String> {
+/// The files named `*.db` in `dir` (at most three, sorted), with
+/// `sqlite_only` those that begin as SQLite files: where the log a command
+/// did not find most likely is (a `--db` naming their directory, or a
+/// command run beside them).
+fn db_files_in(dir: &std::path::Path, sqlite_only: bool) -> Vec<PathBuf> {
     use std::io::Read;
-    let mut found: Vec<String> = std::fs::read_dir(".")
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            if !name.ends_with(".db") || !e.file_type().ok()?.is_file() {
-                return None;
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "db") && p.is_file())
+        .filter(|p| {
+            if !sqlite_only {
+                return true;
             }
             let mut magic = [0u8; 16];
-            std::fs::File::open(e.path())
-                .ok()?
-                .read_exact(&mut magic)
-                .ok()?;
-            (&magic == b"SQLite format 3\0").then_some(name)
+            std::fs::File::open(p)
+                .and_then(|mut f| f.read_exact(&mut magic))
+                .is_ok_and(|()| &magic == b"SQLite format 3\0")
         })
         .collect();
     found.sort();

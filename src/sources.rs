@@ -179,15 +179,17 @@ fn utf8<'a>(
     then: &dyn Fn(&str) -> String,
     data: &'a [u8],
 ) -> Result<&'a str> {
-    // The file and the copy a hint's `iconv` writes, as words to type.
-    let words = |f: &Path| {
+    // The file and the copy a hint's command writes (`FILE.utf8` by
+    // `iconv`, `FILE.txt` by a text extractor), as words to type.
+    let named = |f: &Path, ext: &str| {
         let mut copy = f.as_os_str().to_owned();
-        copy.push(".utf8");
+        copy.push(ext);
         (
             crate::text::shell_word(f),
             crate::text::shell_word(Path::new(&copy)),
         )
     };
+    let words = |f: &Path| named(f, ".utf8");
     let hint = |from: &str| match file {
         Some(f) => {
             let (f, copy) = words(f);
@@ -202,15 +204,10 @@ fn utf8<'a>(
         let pdf = format.contains("PDF");
         let extract = match file {
             Some(f) => {
-                let text = {
-                    let mut t = f.as_os_str().to_owned();
-                    t.push(".txt");
-                    crate::text::shell_word(Path::new(&t))
-                };
+                let (f, text) = named(f, ".txt");
                 match pdf {
                     true => format!(
-                        "extract its text first (`pdftotext -enc UTF-8 {} {text}`), check the text against the original, then {}",
-                        crate::text::shell_word(f),
+                        "extract its text first (`pdftotext -enc UTF-8 {f} {text}`), check the text against the original, then {}",
                         then(&text)
                     ),
                     false => format!(

@@ -120,7 +120,10 @@ impl FromStr for Format {
     }
 }
 
-/// Renders a gathered report in one format.
+/// Renders a gathered report in one format to `w`: the JSON formats as
+/// they are made, so that a report of a whole large log is not held in
+/// memory twice, once as data and once as text (a JSON report of 201,313
+/// entries was 0.9 GB of text). The only errors are `w`'s.
 ///
 /// The linked-data formats (ClaimReview, PROV, Web Annotation) are cut up
 /// where they are used: a site embeds one review, one annotation. Only
@@ -129,18 +132,6 @@ impl FromStr for Format {
 /// verdict = 'confirmed'`) was a ready-to-embed review, "True", under the
 /// analyst's real name and key. The readable formats (Markdown, HTML,
 /// JSON, CSV) say the failure beside every item, and keep them.
-pub fn render(report: &Report, format: Format) -> Result<String> {
-    let mut out = Vec::new();
-    render_to(report, format, &mut out)
-        .map_err(|e| Error::Internal(format!("cannot make the report: {e}")))?;
-    // Every format writes UTF-8: text from the log and ASCII escapes.
-    String::from_utf8(out).map_err(|e| Error::Internal(format!("the report is not UTF-8: {e}")))
-}
-
-/// [`render`] written to `w`: the JSON formats as they are made, so that a
-/// report of a whole large log is not held in memory twice, once as data
-/// and once as text (a JSON report of 201,313 entries was 0.9 GB of text).
-/// The only errors are `w`'s.
 pub fn render_to(
     report: &Report,
     format: Format,
@@ -484,6 +475,13 @@ pub fn amendment_changes<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report as text, for the tests: [`render_to`] into memory.
+    fn render(report: &Report, format: Format) -> Result<String> {
+        let mut out = Vec::new();
+        render_to(report, format, &mut out).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(String::from_utf8(out).unwrap())
+    }
     use crate::model::Seq;
 
     /// An item signed after its key's revocation is never said to have

@@ -259,6 +259,7 @@ pub fn append_batch(
         }
     };
     crate::schema::require_own(&tx, &path)?;
+    crate::store::state_rows_complete(&tx)?;
     let out = if let Some(next_ids) = pipelined(&tx, &entries)? {
         append_pipelined(&tx, signer, entries, next_ids)?
     } else {
@@ -295,6 +296,7 @@ pub fn append_with(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(busy)?;
     crate::schema::require_own(&tx, &path)?;
+    crate::store::state_rows_complete(&tx)?;
     let seq = crate::store::head(&tx)?.map_or(Seq(0), |(s, _)| Seq(s.0 + 1));
     let entry = build(&tx, seq)?;
     let out = append_one(&tx, signer, entry, crate::clock::now())?;
@@ -1145,6 +1147,7 @@ impl<'s> Bulk<'s> {
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
         self.txn = true;
         crate::schema::require_own(self.conn, self.path)?;
+        crate::store::state_rows_complete(self.conn)?;
         if let Some(open) = &self.pipeline.open {
             let head = crate::store::head(self.conn)?;
             if head != Some(open.stored) {
@@ -1720,6 +1723,7 @@ pub fn checkpoint_refusal(conn: &Connection, signer: &Signer) -> Result<Option<E
 pub fn check_before_unlocking(conn: &Connection, signer: &Fingerprint, e: &NewEntry) -> Result<()> {
     // The signer's row against its entries, as [`key_refusal`] checks it.
     crate::query::key_as_signed(conn, signer)?;
+    crate::store::state_rows_complete(conn)?;
     let header = next_header(conn, signer, e, crate::clock::now())?;
     check_entry(&StoreHistory { conn }, signer, &header, e)
 }

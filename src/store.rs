@@ -119,6 +119,7 @@ pub const MIGRATIONS: &[Migration] = &[
         include_str!("../schema/0008_source_amendment_clears.sql"),
         None,
     ),
+    (include_str!("../schema/0009_state_entries.sql"), None),
 ];
 
 /// A migration's statements, comments left out, each trimmed.
@@ -1219,6 +1220,79 @@ const ONE_ROW_EACH: &[(&str, &str)] = &[
     ("key.revoke", "revocations"),
     ("checkpoint.add", "checkpoints"),
 ];
+
+/// The kinds of entry that change an item's state, each with the table
+/// the commands read that state from (one row an entry), and what such an
+/// entry does: [`state_rows_complete`] checks them.
+const STATE_KINDS: &[(&str, &str, &str)] = &[
+    ("claim.retract", "retractions", "retracts a claim"),
+    (
+        "annotation.retract",
+        "annotation_retractions",
+        "retracts an annotation",
+    ),
+    ("key.revoke", "revocations", "revokes a key"),
+    ("source.redact", "redactions", "redacts a source"),
+    ("source.amend", "source_amendments", "amends a source"),
+];
+
+/// Refuses to append to a log whose state tables lack a row that an entry
+/// implies. Commands read an item's state from those tables, so a row
+/// deleted by hand made a retracted claim or annotation read as standing,
+/// a revoked key sign again, a redacted or corrected source read as
+/// before; `annotate`, `claim retract` and the others then signed entries
+/// that verify refuses, an analyst's honest entry named as the finding.
+/// Counts each kind's entries (through schema version 9's partial indexes,
+/// so only they are read) against its table's rows; where they differ,
+/// names the first entry without its row. Run by the append path inside
+/// its write transaction, and by `check_before_unlocking` before a key is
+/// unlocked: a few index reads, however long the log.
+///
+/// What it does not prove: that the rows there are the right ones (a row
+/// edited to name another item keeps the count), nor anything about the
+/// other tables; `verify` checks every row against its entry.
+pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
+    for &(kind, table, does) in STATE_KINDS {
+        // An older log (before version 3, 6 or 7) lacks the table until
+        // the append migrates it, and holds no such entry either.
+        let exists: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1)
+                 OR EXISTS (SELECT 1 FROM temp.sqlite_schema WHERE type = 'table' AND name = ?1)",
+            )?
+            .query_row([table], |r| r.get(0))?;
+        if !exists {
+            continue;
+        }
+        // The kind is written into the statement, not bound: a partial
+        // index serves only a query whose WHERE states its condition.
+        let entries: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM entries WHERE kind = '{kind}'"
+            ))?
+            .query_row([], |r| r.get(0))?;
+        let rows: i64 = conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM {table}"))?
+            .query_row([], |r| r.get(0))?;
+        if entries == rows {
+            continue;
+        }
+        let missing: Option<Seq> = conn
+            .prepare_cached(&format!(
+                "SELECT seq FROM entries WHERE kind = '{kind}'
+                 AND seq NOT IN (SELECT seq FROM {table}) ORDER BY seq LIMIT 1"
+            ))?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        return Err(Error::Damaged(match missing {
+            Some(seq) => format!("entry {seq} {does}, and the table {table} has no row for it"),
+            None => format!(
+                "the table {table} has rows that no {kind} entry implies ({rows} rows for {entries} entries)"
+            ),
+        }));
+    }
+    Ok(())
+}
 
 /// The projection tables of links a body lists (table, the entries' kind,
 /// the lists), one row a link, as [`Store::torn_tables`] counts them.

@@ -541,6 +541,30 @@ fn edited_deleted_or_added_annotation_retraction_rows() {
     );
 }
 
+/// A deleted `annotation_retractions` row made A1 read as standing: a new
+/// annotation that supersedes it, or its retraction again, would be signed
+/// and then refused by verify. The append path counts the retraction
+/// entries against their rows first, and refuses.
+#[test]
+fn a_deleted_annotation_retraction_row_stops_the_append() {
+    let w = with_retraction();
+    w.sql("DELETE FROM annotation_retractions");
+    let before = w.db_bytes();
+    let said =
+        "entry 7 retracts an annotation, and the table annotation_retractions has no row for it";
+    w.run(
+        Some("analyst"),
+        &["annotate", "retract", "A1", "--reason", "again"],
+    )
+    .error(said);
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "false", "--supersedes", "A1"],
+    )
+    .error(said);
+    assert!(w.db_bytes() == before, "a refused append changed the file");
+}
+
 /// A retraction of another analyst's annotation, validly signed by a key
 /// the log enrolled, written into the file by hand: verify names it.
 #[test]

@@ -107,6 +107,11 @@ impl Run {
     }
 }
 
+/// SQL that takes a log back to before schema version 9 (the partial
+/// indexes of the state-changing entries): the start of every older
+/// version the tests make by hand.
+pub const BEFORE_V9: &str = "DROP INDEX entries_claim_retract; DROP INDEX entries_annotation_retract; DROP INDEX entries_key_revoke; DROP INDEX entries_source_redact; DROP INDEX entries_source_amend; ";
+
 /// The `seq` of each member of `doc["entries"]` (a bundle or a JSON
 /// report), in order.
 pub fn entry_seqs(doc: &serde_json::Value) -> Vec<u64> {

@@ -1146,7 +1146,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         v["tree_root"].as_str().unwrap().to_string()
     };
     // Make it look like a log written by schema version 1.
-    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
+    w.sql(&format!("{BEFORE_V9}DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;"));
     // A command that only reads leaves the file as it is (an auditor's
     // copy keeps its hash), and reads it as the current schema.
     let old = w.db_bytes();
@@ -1177,7 +1177,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
         &["annotate", "C2", "--verdict", "disputed"],
     )
     .ok();
-    assert_eq!(w.schema_version(), 8);
+    assert_eq!(w.schema_version(), 9);
     let v: serde_json::Value =
         serde_json::from_str(w.run(None, &["verify", "--json"]).ok()).unwrap();
     assert_eq!(v["ok"], true, "{v}");
@@ -1192,7 +1192,7 @@ fn a_version_1_log_is_migrated_and_its_tree_filled_in() {
 #[test]
 fn an_import_migrates_an_older_log_when_it_appends() {
     let w = Work::with_claims();
-    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 3;");
+    w.sql(&format!("{BEFORE_V9}DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 3;"));
     let old = w.db_bytes();
     std::fs::write(
         w.path("bad.jsonl"),
@@ -1209,7 +1209,7 @@ fn an_import_migrates_an_older_log_when_it_appends() {
     .unwrap();
     let out = w.run(Some("analyst"), &["import", "good.jsonl"]);
     assert!(out.ok().contains("1 annotation"), "{}", out.stdout);
-    assert_eq!(w.schema_version(), 8);
+    assert_eq!(w.schema_version(), 9);
     w.run(None, &["verify"]).ok();
 }
 
@@ -1219,7 +1219,7 @@ fn an_import_migrates_an_older_log_when_it_appends() {
 #[test]
 fn a_version_4_log_gets_the_index_by_place_and_speaker() {
     let w = Work::with_claims();
-    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_place ON claims(source_id, start, \"end\"); PRAGMA user_version = 4;");
+    w.sql(&format!("{BEFORE_V9}DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_place ON claims(source_id, start, \"end\"); PRAGMA user_version = 4;"));
     let index = || -> Vec<String> {
         let c = rusqlite::Connection::open(&w.db).unwrap();
         let mut st = c

@@ -263,7 +263,7 @@ fn an_import_takes_a_stale_lock_another_user_left_in_a_shared_directory() {
 fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     use std::os::unix::fs::PermissionsExt;
     let w = Work::with_claims();
-    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 2;");
+    w.sql(&format!("{BEFORE_V9}DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 2;"));
     let before = w.db_bytes();
     let set = |p: &std::path::Path, m: u32| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
@@ -305,7 +305,7 @@ fn an_auditor_verifies_a_read_only_copy_of_an_older_log() {
     )
     .ok();
     assert!(w.run(None, &["verify"]).ok().contains("OK"));
-    assert_eq!(w.schema_version(), 8);
+    assert_eq!(w.schema_version(), 9);
 }
 
 /// The same copy on a read-only file system (a read-only mount, a disk
@@ -849,7 +849,7 @@ export CLAIMTRAIL_DB=small/trail.db
 #[test]
 fn a_full_disk_during_a_migration_is_named_as_such() {
     let w = Work::with_claims();
-    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1; PRAGMA journal_mode = DELETE;");
+    w.sql(&format!("{BEFORE_V9}DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1; PRAGMA journal_mode = DELETE;"));
     // In rollback mode (a restored backup), as SQLite writes the
     // migration's pages to the -journal during its statements.
     let size = std::fs::metadata(&w.db).unwrap().len() + 256 * 1024;
@@ -1809,7 +1809,7 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
     let root = serde_json::from_str::<serde_json::Value>(w.run(None, &["verify", "--json"]).ok())
         .unwrap()["tree_root"]
         .clone();
-    w.sql("DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;");
+    w.sql(&format!("{BEFORE_V9}DROP TABLE source_amendments; DROP TABLE annotation_retractions; DROP TABLE merkle_nodes; DROP TABLE checkpoints; DROP INDEX annotations_by_supersedes; DROP TABLE retractions; DROP INDEX claims_by_place_and_speaker; CREATE INDEX claims_by_source ON claims(source_id); PRAGMA user_version = 1;"));
     // An import's dry run would have to migrate it: refused, file as it was.
     let old = w.db_bytes();
     let r = w.run(Some("analyst"), &["import", "lines.jsonl", "--dry-run"]);

@@ -1247,7 +1247,9 @@ fn an_import_clears_fields_and_runs_again_without_duplicates() {
 #[test]
 fn a_version_7_log_gets_the_cleared_lists_with_its_first_append() {
     let w = amended();
-    w.sql("ALTER TABLE source_amendments DROP COLUMN clear; PRAGMA user_version = 7;");
+    w.sql(&format!(
+        "{BEFORE_V9}ALTER TABLE source_amendments DROP COLUMN clear; PRAGMA user_version = 7;"
+    ));
     let old = w.db_bytes();
     assert!(w
         .run(None, &["verify"])
@@ -1284,7 +1286,7 @@ fn a_version_7_log_gets_the_cleared_lists_with_its_first_append() {
         out.ok(),
         "S1 amended at entry 7: publisher cleared; its source.add entry stays as signed\n"
     );
-    assert_eq!(w.schema_version(), 8);
+    assert_eq!(w.schema_version(), 9);
     assert!(w
         .run(None, &["verify"])
         .ok()

@@ -826,6 +826,73 @@ fn edited_deleted_or_added_retraction_rows() {
     );
 }
 
+/// A retraction row deleted by hand made C2 read as standing, and the
+/// analyst's honest `annotate C2` was signed and appended, to be named by
+/// verify as the finding. Every command that appends now counts the
+/// retraction entries against their rows first, and refuses.
+#[test]
+fn a_deleted_retraction_row_stops_every_append_before_it_signs() {
+    let w = with_retraction();
+    w.sql("DELETE FROM retractions");
+    let before = w.db_bytes();
+    let said = "entry 7 retracts a claim, and the table retractions has no row for it";
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "false", "--note", "n"],
+    )
+    .error(said);
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "again"],
+    )
+    .error(said);
+    // The bulk path, which checks once per transaction.
+    std::fs::write(
+        w.path("a.jsonl"),
+        "{\"type\":\"annotation\",\"claim\":\"C2\",\"verdict\":\"false\"}\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "a.jsonl"]).error(said);
+    assert!(w.db_bytes() == before, "a refused append changed the file");
+    w.run(None, &["verify"])
+        .problem("entry 7 (claim.retract)", "projection");
+}
+
+/// A departed analyst's revocation row deleted by hand: the key signed
+/// again, through the ordinary commands, and `show` counted its verdicts as
+/// current. Refused before anything is signed; verify names the row.
+#[test]
+fn a_deleted_revocation_row_does_not_bring_a_revoked_key_back() {
+    let w = Work::with_claims();
+    w.revoke("admin", "analyst", "left the desk");
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error("revoked");
+    w.sql("DELETE FROM revocations");
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error("entry 7 revokes a key, and the table revocations has no row for it");
+    // The admin's own work stops too: the log is damaged, and says so.
+    w.run(
+        Some("admin"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "nine injured",
+            "--speaker",
+            "x",
+            "--provenance",
+            "statement",
+        ],
+    )
+    .error("entry 7 revokes a key");
+    assert!(w.db_bytes() == before, "a refused append changed the file");
+    w.run(None, &["verify"])
+        .problem("entry 7 (key.revoke", "projection");
+}
+
 #[test]
 fn forged_retraction_of_another_analysts_claim() {
     let w = Work::with_claims();

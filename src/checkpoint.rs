@@ -346,6 +346,10 @@ pub enum NoteError {
     /// No `\n\n` separates text and signatures.
     #[error("signed note has no blank line separating its text from the signature lines")]
     MissingSignatureBlock,
+    /// Nothing at all, or white space only (an empty download, a file
+    /// truncated to nothing): said as such, not as a missing blank line.
+    #[error("the file is empty{}", if *.0 == 0 { String::new() } else { format!(" (only white space, {} bytes)", .0) })]
+    Empty(usize),
     /// Nothing after the blank line, or the last line lacks its `\n`.
     #[error("signed note's signature block is empty or does not end with a newline")]
     UnterminatedSignatureBlock,
@@ -463,7 +467,7 @@ pub enum NoteError {
     /// key for). (It said "give the verifier key of the admin who signed
     /// it … the new one starts with `ORIGIN+<the note's key ID>`", which
     /// pointed a reader of a forged bundle at the forger's key. Red team.)
-    #[error("its signature by the log `{origin}` (key ID {}) is by a key you did not give (the log's key you gave has key ID {}){}: this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the log's current verifier keys from its publisher through your own channel (they print them with `claimtrail key vkey`) and check again, never with a key taken from what you are checking", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), given.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) })]
+    #[error("its signature by the log `{origin}` (key ID {}) is by a key you did not give (the log's key you gave has key ID {}){}: this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the verifier key of the admin who signed it from the log's publisher through your own channel (`claimtrail key vkey` prints the current admins' keys; an admin revoked since, who signed before the rotation, is made with `claimtrail key vkey --origin ORIGIN --pub THEIR.pub`) and check again, never with a key taken from what you are checking", key_ids.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), given.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "), if names.is_empty() { String::new() } else { format!(", and only {} verified", names.join(", ")) })]
     OtherAdminsKey {
         /// The log's origin.
         origin: String,
@@ -797,6 +801,9 @@ impl SignedNote {
                 size: msg.len(),
                 max: MAX_NOTE_BYTES,
             });
+        }
+        if msg.trim_ascii().is_empty() {
+            return Err(NoteError::Empty(msg.len()));
         }
         let s = std::str::from_utf8(msg).map_err(|e| NoteError::NotUtf8 {
             offset: e.valid_up_to(),

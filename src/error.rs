@@ -307,7 +307,7 @@ impl Error {
             Error::WrongPassphrase(_) => "check what you typed and try again".into(),
             Error::NotEnrolled(_) => "ask an admin to enroll it: `claimtrail --key ADMIN_KEY key add YOUR_KEY.pub --role analyst` (or auditor, or admin)".into(),
             Error::Revoked { successor: Some(new), name, .. } => format!("sign with {}'s new key, {new}, enrolled under the same name: give its file with --key (or CLAIMTRAIL_KEY)", crate::text::escape(name)),
-            Error::Revoked { .. } => "this log holds no newer key of that name: ask an admin to enroll one (`claimtrail key new` makes it; the admin runs `claimtrail key add` with its .pub and your name as --name)".into(),
+            Error::Revoked { .. } => "this log holds no unrevoked key of that name: ask an admin to enroll one (`claimtrail key new` makes it; the admin runs `claimtrail key add` with its .pub and your name as --name)".into(),
             Error::Role { .. } => "sign with a key that has that role, or ask an admin to enroll one".into(),
             Error::Invalid { hint, .. } | Error::Agent { hint, .. } => hint.clone(),
             Error::Busy(0) => "try again, or set CLAIMTRAIL_BUSY_TIMEOUT to the seconds it may wait; unset, it waits 30".into(),

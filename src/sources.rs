@@ -1059,7 +1059,10 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
                 })
                 .collect();
             if n > PLACES_SHOWN {
-                list.push(format!("and {} more", n - PLACES_SHOWN));
+                list.push(format!(
+                    "and {} more",
+                    text::grouped((n - PLACES_SHOWN) as u64)
+                ));
             }
             return Err(Error::invalid(
                 format!(
@@ -1194,7 +1197,10 @@ fn not_found(
         })
         .collect();
     if near.len() > NEAR_MATCHES_SHOWN {
-        list.push(format!("and {} more", near.len() - NEAR_MATCHES_SHOWN));
+        list.push(format!(
+            "and {} more",
+            text::grouped((near.len() - NEAR_MATCHES_SHOWN) as u64)
+        ));
     }
     Error::invalid(
         format!(

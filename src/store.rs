@@ -715,10 +715,19 @@ impl Store {
     /// append path calls it under no transaction, before its own; a
     /// command refused before it appends never gets here, and leaves the
     /// file as it was (a backup copy in rollback mode, an older log).
+    ///
+    /// What the append path refuses inside its transaction because the file
+    /// was altered (a schema not claimtrail's, a state row deleted) it
+    /// refuses here too, first: a backup copy in rollback mode, altered,
+    /// was switched to WAL mode (and an older one migrated) by a command
+    /// that then refused it, and the damaged file kept as evidence was no
+    /// longer the one found.
     pub fn ready_to_write(&self) -> Result<()> {
         if self.write_ready.get() || self.conn.is_readonly(rusqlite::MAIN_DB)? {
             return Ok(());
         }
+        crate::schema::require_own(&self.conn, &self.path)?;
+        state_rows_complete(&self.conn)?;
         refuse_hard_links(&self.path)?;
         if self.snapshot.replace(false) {
             self.conn.execute_batch("ROLLBACK")?;

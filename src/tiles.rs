@@ -724,8 +724,8 @@ pub(crate) fn given(
         .find(|c| c.size == cp.size)
         .ok_or_else(|| {
             bad(format!(
-                "commits to {} entries, a tree this log stored no checkpoint of",
-                cp.size
+                "commits to {}, a tree this log stored no checkpoint of",
+                crate::text::count(cp.size.0, "entry")
             ))
         })?;
     if stored.root != cp.root {

@@ -996,6 +996,14 @@ pub fn verify_bundle_with(
     // its entries, hashed and signed, not in the file's bytes. (It was
     // refused as "expected value at line 1 column 1".)
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    // Nothing came (an empty pipe, a download that failed): said as such,
+    // not as JSON's "EOF while parsing a value".
+    if bytes.trim_ascii().is_empty() {
+        return Err(bad(match bytes.len() {
+            0 => "the bundle is empty (0 bytes)".into(),
+            n => format!("the bundle holds only white space ({n} bytes)"),
+        }));
+    }
     if let Some(found) = not_an_object(bytes) {
         return Err(Error::invalid(
             format!("not a claimtrail bundle: a JSON object was expected, found {found}"),

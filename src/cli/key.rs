@@ -40,8 +40,9 @@ pub enum KeyCommand {
     /// Revoke a key from now on (admin only); what it signed before stays valid.
     Revoke {
         /// The key: its fingerprint (`SHA256:…`), its .pub file (or private
-        /// key file), or the whole name it was enrolled with, as `claimtrail
-        /// key list` shows.
+        /// key file), its public key line itself or `-` to read that from
+        /// standard input (as `key add` takes them), or the whole name it
+        /// was enrolled with, as `claimtrail key list` shows.
         #[arg(value_name = "KEY")]
         which: String,
         /// Why (a lost laptop, someone leaving): signed with the revocation,
@@ -540,7 +541,7 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
 
 fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
     let mut store = ctx.open()?;
-    let fp = key_to_revoke(store.conn(), &key)?;
+    let fp = key_to_revoke(ctx, store.conn(), &key)?;
     let body = Body::KeyRevoke(KeyRevoke {
         fingerprint: fp.clone(),
         reason,
@@ -564,12 +565,20 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
 /// The fingerprint of the key `key revoke` is given: a fingerprint, a
 /// key file (public, or private: its public half), or a key's whole
 /// enrolled name ([`claimtrail::query::key_with_whole_name`]).
-fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> {
+fn key_to_revoke(ctx: &Ctx, conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> {
     if let Some(fp) = Fingerprint::as_given(key) {
         return fp
             .map_err(|e| Error::invalid(e, "copy the fingerprint from `claimtrail key list`"));
     }
     let path = PathBuf::from(key);
+    // `-` and a pasted key line, as `key add` takes them: both were read
+    // as a person's name ("no key in this log is named `-`").
+    let given = key.trim();
+    if given == "-" || (!path.exists() && keys::begins_as_public_key(given.as_bytes())) {
+        let (shown, text) = public_key_text(ctx, path)?;
+        let pk = parse_key(&shown, &text, PublicKey::from_openssh, PUBKEY_HINT)?;
+        return Ok(pk.fingerprint().clone());
+    }
     // A file, or a pipe (`<(cat rana.pub)`, as --key and `key add` read
     // one): not only a regular file, which sent a pipe's name to the
     // enrolled names.
@@ -607,7 +616,21 @@ fn key_to_revoke(conn: &rusqlite::Connection, key: &str) -> Result<Fingerprint> 
         }
         return Ok(file.fingerprint().clone());
     }
-    claimtrail::query::key_with_whole_name(conn, key)
+    claimtrail::query::key_with_whole_name(conn, key).map_err(|e| {
+        // A path to a key file that is not there reads as a file meant,
+        // not a name: say the file is missing.
+        let file_meant = key.ends_with(".pub") || key.contains('/');
+        match e {
+            Error::Invalid { .. } if file_meant && !path.exists() => Error::invalid(
+                format!(
+                    "{} does not exist, and no key in this log is named so",
+                    output::shown(&path)
+                ),
+                "check the path of the key's .pub file, or give its fingerprint or name, as `claimtrail key list` shows them",
+            ),
+            e => e,
+        }
+    })
 }
 
 /// Whether `bytes` begin as a key file of some format: OpenSSH's, PEM,

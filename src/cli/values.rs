@@ -52,9 +52,10 @@ where
                 s.parse::<T>().or_else(|e| {
                     match names.iter().find(|n| claimtrail::text::spells(n, &s, b"-")) {
                         Some(name) => name.parse::<T>(),
-                        None => Err(match closest(names, &s) {
-                            Some(n) => format!("{e}; did you mean `{n}`?"),
-                            None => e,
+                        None => Err(match (meant(names, &s), closest(names, &s)) {
+                            (Some(said), _) => format!("{e}; {said}"),
+                            (None, Some(n)) => format!("{e}; did you mean `{n}`?"),
+                            (None, None) => e,
                         }),
                     }
                 })
@@ -64,6 +65,25 @@ where
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         Some(Box::new(self.names.iter().map(PossibleValue::new)))
+    }
+}
+
+/// What a word people use for a value, and that no spelling distance
+/// finds, means here: a news agency's copy is a "wire" (README: "agency
+/// wire"), and the VERDICT column of `list claims` shows `retracted`,
+/// which is no verdict to give or filter by.
+fn meant(names: &[&'static str], typed: &str) -> Option<&'static str> {
+    let typed = typed.trim().to_lowercase().replace(['-', ' '], "_");
+    match typed.as_str() {
+        "wire" | "newswire" | "news_wire" | "wire_copy" | "agency" | "agency_wire" | "wire_service"
+            if names.contains(&"news_agency") =>
+        {
+            Some("did you mean `news_agency` (a news agency's wire copy)?")
+        }
+        "retracted" | "retract" | "retraction" | "withdrawn" if names.contains(&"confirmed") => {
+            Some("a retraction is no verdict: `claimtrail claim retract` or `claimtrail annotate retract` withdraws what was recorded in error, and `claimtrail list claims --retracted` lists the retracted claims")
+        }
+        _ => None,
     }
 }
 

@@ -2475,7 +2475,7 @@ fn a_bundle_without_the_logs_key_is_unanchored_not_ok() {
     r.problem("bundle", "checkpoint");
     assert!(r.stderr.is_empty(), "{}", r.stderr);
     let problem = format!(
-        "PROBLEM bundle: checkpoint: the checkpoint does not verify against the given verifier keys: its signature by the log `test.example/idlib` (key ID {forger_id}) is by a key you did not give (the log's key you gave has key ID {desk_id}): this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the log's current verifier keys from its publisher through your own channel (they print them with `claimtrail key vkey`) and check again, never with a key taken from what you are checking\n"
+        "PROBLEM bundle: checkpoint: the checkpoint does not verify against the given verifier keys: its signature by the log `test.example/idlib` (key ID {forger_id}) is by a key you did not give (the log's key you gave has key ID {desk_id}): this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the verifier key of the admin who signed it from the log's publisher through your own channel (`claimtrail key vkey` prints the current admins' keys; an admin revoked since, who signed before the rotation, is made with `claimtrail key vkey --origin ORIGIN --pub THEIR.pub`) and check again, never with a key taken from what you are checking\n"
     );
     assert!(r.stdout.contains(&problem), "{}", r.stdout);
     assert!(

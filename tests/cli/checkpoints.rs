@@ -2261,7 +2261,7 @@ fn the_old_admins_vkey_after_a_rotation_is_said_to_be_another_admins() {
     ] {
         let r = w.run(None, args);
         let said = format!(
-            "its signature by the log `test.example/idlib` (key ID {}) is by a key you did not give (the log's key you gave has key ID {}): this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the log's current verifier keys from its publisher through your own channel (they print them with `claimtrail key vkey`) and check again, never with a key taken from what you are checking",
+            "its signature by the log `test.example/idlib` (key ID {}) is by a key you did not give (the log's key you gave has key ID {}): this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the verifier key of the admin who signed it from the log's publisher through your own channel (`claimtrail key vkey` prints the current admins' keys; an admin revoked since, who signed before the rotation, is made with `claimtrail key vkey --origin ORIGIN --pub THEIR.pub`) and check again, never with a key taken from what you are checking",
             id(new),
             id(&old),
         );

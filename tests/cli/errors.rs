@@ -946,6 +946,14 @@ fn bad_input_leaves_the_log_unchanged() {
         &["key", "revoke", "SHA256:nope", "--reason", "x"],
         "not an OpenSSH SHA256 fingerprint",
     );
+    // A .pub path that is not there is said to be missing, not sought
+    // among the names.
+    refused(
+        &w,
+        Some("admin"),
+        &["key", "revoke", "keys/analyst.pub", "--reason", "x"],
+        "keys/analyst.pub does not exist, and no key in this log is named so",
+    );
     refused(
         &w,
         None,
@@ -5025,4 +5033,47 @@ fn a_cell_of_another_type_is_said_in_words() {
     r.error("error: database error: a table holds a value of a type no entry can imply: text in its column `payload`, which the file was edited to hold (hint: run `claimtrail verify`");
     assert!(!r.stderr.contains("Invalid column type"));
     assert!(before == w.db_bytes());
+}
+
+/// Nothing given where a bundle or a checkpoint was expected (an empty
+/// pipe, a download that failed) is said to be empty, not "EOF while
+/// parsing a value" or a missing blank line.
+#[test]
+fn an_empty_bundle_or_checkpoint_is_said_to_be_empty() {
+    let w = Work::with_claims();
+    w.run_with(None, &[], &["verify-bundle", "-"], Some(b""))
+        .error("the bundle is empty (0 bytes)");
+    std::fs::write(w.path("empty.txt"), "").unwrap();
+    std::fs::write(w.path("blank.txt"), "\n\n").unwrap();
+    let vkey = w.vkey();
+    w.run(
+        None,
+        &["checkpoint", "verify", "empty.txt", "--vkey", &vkey],
+    )
+    .error("empty.txt: the file is empty (hint: ");
+    w.run(
+        None,
+        &["checkpoint", "verify", "blank.txt", "--vkey", &vkey],
+    )
+    .error("blank.txt: the file is empty (only white space, 2 bytes)");
+}
+
+/// Words a desk uses for a value spelled otherwise here get a pointer
+/// that no spelling distance finds: a wire is `news_agency`, and the
+/// `retracted` that `list claims` shows in its VERDICT column is no verdict.
+#[test]
+fn everyday_words_for_values_point_to_what_is_meant() {
+    let w = Work::with_claims();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", "-", "--kind", "wire"],
+        "did you mean `news_agency` (a news agency's wire copy)?",
+    );
+    refused(
+        &w,
+        None,
+        &["list", "claims", "--verdict", "retracted"],
+        "`claimtrail list claims --retracted` lists the retracted claims",
+    );
 }

@@ -657,7 +657,7 @@ fn a_rotated_keys_refusal_names_the_new_key() {
     w.revoke("admin", "analyst", "rotated");
     // No successor yet: the general hint.
     w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
-        .error("(hint: this log holds no newer key of that name: ask an admin to enroll one (`claimtrail key new` makes it; the admin runs `claimtrail key add` with its .pub and your name as --name))");
+        .error("(hint: this log holds no unrevoked key of that name: ask an admin to enroll one (`claimtrail key new` makes it; the admin runs `claimtrail key add` with its .pub and your name as --name))");
     w.enroll("analyst2", "analyst", "Rana Haddad");
     let keys: serde_json::Value =
         serde_json::from_str(w.run(None, &["--json", "key", "list"]).ok()).unwrap();
@@ -3344,4 +3344,42 @@ fn minus_n_0_says_it_asked_for_none() {
             "{args:?}"
         );
     }
+}
+
+/// `key revoke` takes a key as `key add` does: its line pasted from a
+/// mail, or `-` to read it from standard input (both were taken for a
+/// person's name: "no key in this log is named `-`").
+#[test]
+fn a_key_is_revoked_from_its_pasted_line_or_standard_input() {
+    let w = Work::with_team();
+    let line = std::fs::read_to_string(w.path("analyst.pub")).unwrap();
+    let out = w.run(
+        Some("admin"),
+        &["key", "revoke", line.trim(), "--reason", "left the desk"],
+    );
+    assert!(
+        out.ok().starts_with("revoked Rana Haddad (SHA256:"),
+        "{}",
+        out.stdout
+    );
+    w.enroll("auditor2", "auditor", "Second auditor");
+    let line = std::fs::read(w.path("auditor2.pub")).unwrap();
+    let out = w.run_with(
+        Some("admin"),
+        &[],
+        &["key", "revoke", "-", "--reason", "contract ended"],
+        Some(&line),
+    );
+    assert!(
+        out.ok().starts_with("revoked Second auditor (SHA256:"),
+        "{}",
+        out.stdout
+    );
+    let keys = w.run(None, &["key", "list"]);
+    assert_eq!(
+        keys.ok().matches("revoked at entry").count(),
+        2,
+        "{}",
+        keys.stdout
+    );
 }

@@ -858,6 +858,47 @@ fn a_deleted_retraction_row_stops_every_append_before_it_signs() {
         .problem("entry 7 (claim.retract)", "projection");
 }
 
+/// A backup copy (rollback journal mode) altered and kept as evidence: a
+/// command that refuses it leaves every byte of it as it was. The refusals
+/// made inside the write transaction switched it to WAL mode first.
+#[test]
+fn a_refused_append_leaves_an_altered_backup_copy_byte_for_byte() {
+    let w = with_retraction();
+    for (alteration, said) in [
+        (
+            "DELETE FROM retractions",
+            "entry 7 retracts a claim, and the table retractions has no row for it",
+        ),
+        (
+            "CREATE TABLE extra (x)",
+            "table extra is not part of claimtrail's schema",
+        ),
+    ] {
+        let _ = std::fs::remove_file(w.path("copy.db"));
+        w.run(None, &["backup", "copy.db"]).ok();
+        let copy = w.path("copy.db");
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        c.execute_batch(alteration).unwrap();
+        drop(c);
+        let before = std::fs::read(&copy).unwrap();
+        w.run_with(
+            Some("analyst"),
+            &[("CLAIMTRAIL_DB", copy.to_str().unwrap())],
+            &["annotate", "C1", "--verdict", "false"],
+            None,
+        )
+        .error(said);
+        assert!(
+            std::fs::read(&copy).unwrap() == before,
+            "{alteration}: the copy changed"
+        );
+        assert!(
+            !w.path("copy.db-wal").exists(),
+            "{alteration}: a -wal was made"
+        );
+    }
+}
+
 /// A departed analyst's revocation row deleted by hand: the key signed
 /// again, through the ordinary commands, and `show` counted its verdicts as
 /// current. Refused before anything is signed; verify names the row.

@@ -1177,7 +1177,7 @@ fn an_old_verifier_key_after_a_rotation_is_told_what_the_log_shows() {
     assert!(
         r.stdout.contains("is not signed by the verifier key given: its signature by the log `test.example/idlib` (key ID ")
             && r.stdout.contains(") is by a key you did not give (the log's key you gave has key ID ")
-            && r.stdout.contains("): this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the log's current verifier keys from its publisher through your own channel (they print them with `claimtrail key vkey`) and check again, never with a key taken from what you are checking (the key given is that of admin, an admin whose key this log revoked at entry 8; this checkpoint is signed by Desk admin 2027: if you trust that change of key, get the new verifier key from the desk, apart from this directory, and check again)"),
+            && r.stdout.contains("): this may be another log under the same name, or a forgery; only if you know that the log's admin key was rotated, get the verifier key of the admin who signed it from the log's publisher through your own channel (`claimtrail key vkey` prints the current admins' keys; an admin revoked since, who signed before the rotation, is made with `claimtrail key vkey --origin ORIGIN --pub THEIR.pub`) and check again, never with a key taken from what you are checking (the key given is that of admin, an admin whose key this log revoked at entry 8; this checkpoint is signed by Desk admin 2027: if you trust that change of key, get the new verifier key from the desk, apart from this directory, and check again)"),
         "{}",
         r.stdout
     );

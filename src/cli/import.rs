@@ -27,14 +27,15 @@ pub struct Args {
     /// the summary says what would be appended, an error names the line.
     #[arg(long)]
     pub dry_run: bool,
-    /// Entries appended per transaction (all or none of a batch is kept if
-    /// the import is interrupted).
+    /// Entries appended per transaction, 1 to 100000 (all or none of a
+    /// batch is kept if the import is interrupted).
     #[arg(long, default_value_t = DEFAULT_BATCH_SIZE as u64, allow_negative_numbers = true,
           value_parser = super::values::from_one_to(MAX_BATCH_SIZE as u64))]
     pub batch_size: u64,
-    /// Commit the lines read so far once the input pauses this many seconds
-    /// (standard input fed by a program still at work); a slow input that
-    /// never pauses has its lines committed at least every ten times this.
+    /// Commit the lines read so far once the input pauses this many seconds,
+    /// 0.01 to 86400 (standard input fed by a program still at work); a
+    /// slow input that never pauses has its lines committed at least every
+    /// ten times this.
     #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true,
           default_value_t = import::DEFAULT_FLUSH_AFTER.as_secs_f64())]
     pub flush_after: f64,

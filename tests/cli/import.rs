@@ -2188,7 +2188,8 @@ fn a_steady_slow_input_is_committed_as_it_goes() {
 }
 
 /// `--flush-after` takes seconds; anything else is refused before reading,
-/// with the one-line error of every other usage error.
+/// with the one-line error of every other usage error. `--help` gives the
+/// ranges of both numbers (they were learnt only from the error).
 #[test]
 fn flush_after_must_be_a_number_of_seconds() {
     let w = Work::with_claims();
@@ -2198,6 +2199,16 @@ fn flush_after_must_be_a_number_of_seconds() {
             "`{bad}` is not a number of seconds from 0.01 to 86400 (hint: `claimtrail import --help`"
         ));
     }
+    let help = w.run(None, &["import", "--help"]);
+    let help = help.ok().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("Entries appended per transaction, 1 to 100000 ("),
+        "{help}"
+    );
+    assert!(
+        help.contains("pauses this many seconds, 0.01 to 86400 ("),
+        "{help}"
+    );
 }
 
 fn claim_on(source: &str, label: &str, occurrence: u64) -> String {

@@ -356,6 +356,12 @@ pub struct MergedSource {
     pub line: u64,
     pub source: ItemId,
     pub fields: Vec<&'static str>,
+    /// For each of `fields`, the value the source has (or the earlier line
+    /// that made it gave), if any, and the one this line gives: the note
+    /// says both ("another published" said neither, and "another" of a
+    /// date the source did not have).
+    #[serde(skip)]
+    pub values: Vec<(Option<String>, String)>,
     /// The earlier line of the same input that made the source, when it
     /// was not in the log before the run.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3092,18 +3098,21 @@ impl<'a> Importer<'a> {
             // the source; what the second says otherwise is said, as for
             // a source the log held before (whichever batch each was in).
             let first = self.batch.said.get(&pos);
-            let fields: Vec<&'static str> = FIELDS
-                .iter()
-                .zip(&says)
-                .enumerate()
-                .filter(|(i, (_, given))| given.is_some() && first.map(|f| &f[*i]) != Some(*given))
-                .map(|(_, (name, _))| *name)
-                .collect();
+            let mut fields: Vec<&'static str> = Vec::new();
+            let mut values = Vec::new();
+            for (i, (name, given)) in FIELDS.iter().zip(&says).enumerate() {
+                let had = first.and_then(|f| f[i].clone());
+                if let Some(given) = given.clone().filter(|g| had.as_ref() != Some(g)) {
+                    fields.push(name);
+                    values.push((had, given));
+                }
+            }
             if !fields.is_empty() {
                 let merged = MergedSource {
                     line,
                     source: ItemId::source(0),
                     fields,
+                    values,
                     first_line: self.made.get(&sha256).copied(),
                 };
                 self.batch.merged.push((pos, merged));
@@ -3136,6 +3145,7 @@ impl<'a> Importer<'a> {
             let held = query::source(self.store.conn(), id.n)?;
             let kind = l.kind.to_string();
             let mut fields: Vec<&'static str> = Vec::new();
+            let mut values = Vec::new();
             for (name, given, has) in [
                 ("kind", Some(&kind), Some(held.kind.to_string())),
                 ("title", l.title.as_ref(), held.title.clone()),
@@ -3153,6 +3163,7 @@ impl<'a> Importer<'a> {
                     .any(|c| c.was.as_ref() == Some(given) || c.now.as_ref() == Some(given));
                 if has.as_ref() != Some(given) && !had {
                     fields.push(name);
+                    values.push((has, given.clone()));
                 }
             }
             if !fields.is_empty() {
@@ -3160,6 +3171,7 @@ impl<'a> Importer<'a> {
                     line,
                     source: id,
                     fields,
+                    values,
                     first_line: self.made.get(&sha256).copied(),
                 });
             }

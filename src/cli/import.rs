@@ -252,16 +252,45 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     for m in &summary.merged_sources {
         // (A dry run holds nothing: the earlier line is named instead.)
-        let held = match m.first_line {
-            Some(first) => format!("which {} {first} gave", format.unit()),
-            None => "which the log already holds".to_string(),
+        let (held, holder, has) = match m.first_line {
+            Some(first) => (
+                format!("which {} {first} gave", format.unit()),
+                format!("{} {first}", format.unit()),
+                "gave",
+            ),
+            None => (
+                "which the log already holds".to_string(),
+                m.source.to_string(),
+                "has",
+            ),
         };
+        // Each field in words, with both values: "with another published"
+        // named the field by its key, and said "another" of a date the
+        // source did not have.
+        let said: Vec<String> = m
+            .fields
+            .iter()
+            .zip(&m.values)
+            .map(|(field, (had, given))| {
+                let had = match had {
+                    Some(v) => format!("`{}`", claimtrail::text::escape(v)),
+                    None => "none".to_string(),
+                };
+                format!(
+                    "{} ({holder} {has} {had}; {} {} gives `{}`)",
+                    field_in_words(field),
+                    format.unit(),
+                    m.line,
+                    claimtrail::text::escape(given)
+                )
+            })
+            .collect();
         errln!(
-            "note: {} {} has the bytes of {}, {held} with another {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
+            "note: {} {} has the bytes of {}, {held} with a different {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
             format.unit(),
             m.line,
             m.source,
-            match m.fields.split_last() {
+            match said.split_last() {
                 Some((last, [])) => last.to_string(),
                 Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
                 None => String::new(),
@@ -271,6 +300,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Done)
+}
+
+/// A source field as a note says it in words: `published` is its
+/// publication date.
+fn field_in_words(field: &str) -> &str {
+    match field {
+        "published" => "publication date",
+        "url" => "URL",
+        other => other,
+    }
 }
 
 /// A progress bar on stderr when it is a terminal (by bytes of a file, by

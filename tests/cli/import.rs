@@ -3816,7 +3816,8 @@ fn a_repeated_judgment_that_does_not_stand_is_said() {
 /// A source line with the bytes of a source the log holds is skipped, and
 /// its claims go to that source; when it says other things of the text (a
 /// partner desk's kind, title or publisher), the import says so rather
-/// than drop them without a word (red-team round 4). The same line as the
+/// than drop them without a word (red-team round 4), with the values of
+/// both (it said "with another published", of a date the source lacked). The same line as the
 /// log has it says nothing.
 #[test]
 fn a_source_line_that_the_log_holds_with_other_details_is_said() {
@@ -3837,7 +3838,7 @@ fn a_source_line_that_the_log_holds_with_other_details_is_said() {
     );
     assert_eq!(
         r.stderr,
-        "note: line 1 has the bytes of S1, which the log already holds with another kind, title and publisher: it was skipped, and its claims are on S1; what it says of the text is not recorded (`claimtrail source amend S1 …` records it, if it is right)\n"
+        "note: line 1 has the bytes of S1, which the log already holds with a different kind (S1 has `article`; line 1 gives `report`), title (S1 has none; line 1 gives `Partner desk's title`) and publisher (S1 has `Al-Monitor`; line 1 gives `Partner`): it was skipped, and its claims are on S1; what it says of the text is not recorded (`claimtrail source amend S1 …` records it, if it is right)\n"
     );
     let r = w.run(Some("analyst"), &["--json", "import", "l.jsonl"]);
     let json: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -3873,7 +3874,7 @@ fn a_second_line_of_the_same_bytes_with_other_details_is_said_in_any_batch() {
             claim.to_string(),
         ],
     );
-    let note = "note: line 2 has the bytes of S2, which line 1 gave with another author and published: it was skipped, and its claims are on S2; what it says of the text is not recorded (`claimtrail source amend S2 …` records it, if it is right)\n";
+    let note = "note: line 2 has the bytes of S2, which line 1 gave with a different author (line 1 gave `@acct_one`; line 2 gives `@acct_two`) and publication date (line 1 gave none; line 2 gives `2022-07-23`): it was skipped, and its claims are on S2; what it says of the text is not recorded (`claimtrail source amend S2 …` records it, if it is right)\n";
     for batch in [None, Some("1")] {
         let copy = w.path("copy.db");
         std::fs::copy(&w.db, &copy).unwrap();

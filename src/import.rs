@@ -356,6 +356,12 @@ pub struct MergedSource {
     pub line: u64,
     pub source: ItemId,
     pub fields: Vec<&'static str>,
+    /// For each of `fields`, the value the source has (or the earlier line
+    /// that made it gave), if any, and the one this line gives: the note
+    /// says both ("another published" said neither, and "another" of a
+    /// date the source did not have).
+    #[serde(skip)]
+    pub values: Vec<(Option<String>, String)>,
     /// The earlier line of the same input that made the source, when it
     /// was not in the log before the run.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -725,6 +731,49 @@ impl Line {
         }
         Ok(())
     }
+
+    /// A list that names an item twice, or an annotation's link to its own
+    /// claim, as the file writes them: checked once the items' ids are
+    /// (an empty item is said as such first), among the lines read together
+    /// and on a line that waits. A source's `derived_from` was found only
+    /// by the append path, once the batch before it was committed, and
+    /// named by an id the file never wrote.
+    fn check_lists(&self) -> Result<()> {
+        match self {
+            Line::Source(l) => crate::sources::listed_once(
+                "derived_from",
+                l.derived_from.iter().map(String::as_str),
+                "source",
+                Spelling::Import,
+            ),
+            Line::Annotation(l) => {
+                let mut seen = vec![l.claim.as_str()];
+                for (what, list) in [
+                    ("corroborates", &l.corroborates),
+                    ("contradicts", &l.contradicts),
+                ] {
+                    for r in list {
+                        if *r == l.claim {
+                            return Err(Error::invalid(
+                                format!("{what} links {r} to itself"),
+                                "a claim corroborates or contradicts other claims: name another one",
+                            ));
+                        }
+                        if seen.contains(&r.as_str()) {
+                            return Err(Error::invalid(
+                                format!("{r} is listed twice in corroborates/contradicts"),
+                                "list each claim once, as corroborated or as contradicted",
+                            ));
+                        }
+                        seen.push(r);
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn label(&self) -> Option<&str> {
         match self {
             Line::Source(l) => l.label.as_deref(),
@@ -2631,7 +2680,13 @@ impl<'a> Importer<'a> {
                     })
                     .and_then(|b| std::str::from_utf8(b).ok());
                 if let Some(src) = pending {
-                    locate(src, at, &l.source, self.opts.format.spelling())?;
+                    let spelling = self.opts.format.spelling();
+                    let (start, end) = locate(src, at, &l.source, spelling)?;
+                    // A quote of white space, or with white space at its
+                    // edges, is seen in the pending text as well.
+                    if let Some(quote) = src.get(start..end) {
+                        crate::log::quote_says_words(spelling, quote, (start, end))?;
+                    }
                 }
                 if l.speaker.trim().is_empty() {
                     return Err(Error::invalid(
@@ -2640,29 +2695,7 @@ impl<'a> Importer<'a> {
                     ));
                 }
             }
-            Line::Annotation(l) => {
-                let mut seen = vec![l.claim.as_str()];
-                for (what, list) in [
-                    ("corroborates", &l.corroborates),
-                    ("contradicts", &l.contradicts),
-                ] {
-                    for r in list {
-                        if *r == l.claim {
-                            return Err(Error::invalid(
-                                format!("{what} links {r} to itself"),
-                                "a claim corroborates or contradicts other claims: name another one",
-                            ));
-                        }
-                        if seen.contains(&r.as_str()) {
-                            return Err(Error::invalid(
-                                format!("{r} is listed twice in corroborates/contradicts"),
-                                "list each claim once, as corroborated or as contradicted",
-                            ));
-                        }
-                        seen.push(r);
-                    }
-                }
-            }
+            Line::Annotation(_) => line.check_lists()?,
         }
         Ok(())
     }
@@ -2825,11 +2858,11 @@ impl<'a> Importer<'a> {
     /// taken, while nothing of the import is committed, as far as the
     /// lines alone and the labels tell: each line's own fields
     /// ([`Line::check_given`]), the key's role for its kind, its label,
-    /// the labels it refers to and how its ids are written, and two lines
-    /// for one retraction or supersession. A retraction, or a source
-    /// derived from one still in the batch, commits the lines before it
-    /// early, and a fault further on ended in exit 2 with those lines
-    /// appended. What only the log can tell (an id that does not exist, a
+    /// the labels it refers to and how its ids are written, its lists
+    /// ([`Line::check_lists`]), and two lines for one retraction or
+    /// supersession. A retraction, or a source derived from one still in
+    /// the batch, commits the lines before it early, and a fault further
+    /// on ended in exit 2 with those lines appended. What only the log can tell (an id that does not exist, a
     /// quote not in its source, a claim retracted by an earlier run) is
     /// still found where its line is taken.
     fn look_ahead(&mut self, group: &[ReadLine]) -> Result<()> {
@@ -2884,6 +2917,7 @@ impl<'a> Importer<'a> {
                 }
                 .map_err(refused)?;
             }
+            line.check_lists().map_err(refused)?;
             if let Line::Annotation(l) = line {
                 self.supersedes_refusal(l).map_err(refused)?;
             }
@@ -3041,6 +3075,14 @@ impl<'a> Importer<'a> {
             _ => return Err(source_needs_one()),
         };
         let derived_from = self.resolve_all("derived_from", &l.derived_from, IdKind::Source)?;
+        // In the file's terms, on a line the look-ahead did not see
+        // (`Line::check_lists`).
+        crate::sources::listed_once(
+            "derived_from",
+            l.derived_from.iter().map(String::as_str),
+            "source",
+            Spelling::Import,
+        )?;
         let sha256 = Hash::sha256(&data);
         const FIELDS: [&str; 6] = ["kind", "title", "publisher", "author", "url", "published"];
         let says = [
@@ -3056,18 +3098,21 @@ impl<'a> Importer<'a> {
             // the source; what the second says otherwise is said, as for
             // a source the log held before (whichever batch each was in).
             let first = self.batch.said.get(&pos);
-            let fields: Vec<&'static str> = FIELDS
-                .iter()
-                .zip(&says)
-                .enumerate()
-                .filter(|(i, (_, given))| given.is_some() && first.map(|f| &f[*i]) != Some(*given))
-                .map(|(_, (name, _))| *name)
-                .collect();
+            let mut fields: Vec<&'static str> = Vec::new();
+            let mut values = Vec::new();
+            for (i, (name, given)) in FIELDS.iter().zip(&says).enumerate() {
+                let had = first.and_then(|f| f[i].clone());
+                if let Some(given) = given.clone().filter(|g| had.as_ref() != Some(g)) {
+                    fields.push(name);
+                    values.push((had, given));
+                }
+            }
             if !fields.is_empty() {
                 let merged = MergedSource {
                     line,
                     source: ItemId::source(0),
                     fields,
+                    values,
                     first_line: self.made.get(&sha256).copied(),
                 };
                 self.batch.merged.push((pos, merged));
@@ -3100,6 +3145,7 @@ impl<'a> Importer<'a> {
             let held = query::source(self.store.conn(), id.n)?;
             let kind = l.kind.to_string();
             let mut fields: Vec<&'static str> = Vec::new();
+            let mut values = Vec::new();
             for (name, given, has) in [
                 ("kind", Some(&kind), Some(held.kind.to_string())),
                 ("title", l.title.as_ref(), held.title.clone()),
@@ -3117,6 +3163,7 @@ impl<'a> Importer<'a> {
                     .any(|c| c.was.as_ref() == Some(given) || c.now.as_ref() == Some(given));
                 if has.as_ref() != Some(given) && !had {
                     fields.push(name);
+                    values.push((has, given.clone()));
                 }
             }
             if !fields.is_empty() {
@@ -3124,6 +3171,7 @@ impl<'a> Importer<'a> {
                     line,
                     source: id,
                     fields,
+                    values,
                     first_line: self.made.get(&sha256).copied(),
                 });
             }

@@ -141,6 +141,51 @@ pub(crate) fn blank_edges(quote: &str, lead: usize, trail: usize) -> String {
     )
 }
 
+/// The quote `start..end` of a claim, `quote`, refused when it holds no
+/// words, or begins or ends with white space (or a character that draws
+/// nothing); its refusals say values as `spelling` writes them. [`claim_body_in`]'s check of the quote, which
+/// `import` also makes of a claim whose source is in the open batch, before
+/// that batch is committed (found only when the claim was built, it ended
+/// the import in exit 2 with its source appended).
+pub(crate) fn quote_says_words(
+    spelling: crate::sources::Spelling,
+    quote: &str,
+    (start, end): (usize, usize),
+) -> Result<()> {
+    // A command's rule, not verify's: a claim quotes words. A quote of a
+    // space (which `--quote " "` and its `--occurrence` hint recorded) or
+    // of a character that draws nothing is no claim.
+    if crate::text::says_nothing(quote) {
+        return Err(Error::invalid(
+            format!(
+                "the quote holds only white space or characters that draw nothing ({})",
+                code_points(quote)
+            ),
+            format!(
+                "choose the claim's words with {} (or {})",
+                spelling.name("quote"),
+                spelling.name("span")
+            ),
+        ));
+    }
+    // Nor does a claim begin or end with white space: `--quote 'X '` (a
+    // space copied with the words) or a span one past them recorded a
+    // second claim of the same words that no list tells from the first.
+    // (Nor with a character that draws nothing, a zero-width space or a
+    // byte order mark, which made the same twin.)
+    let (lead, trail) = crate::text::quote_edges(quote);
+    if lead + trail > 0 {
+        return Err(Error::invalid(
+            blank_edges(quote, lead, trail),
+            format!(
+                "give the words alone: {}",
+                spelling.span(start + lead, end - trail)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// [`claim_body`], its refusals giving values as `spelling` writes them
 /// (an import line's `"span": "0..6"`, not `--span 0..6`).
 pub fn claim_body_in(
@@ -164,33 +209,7 @@ pub fn claim_body_in(
             "give who said it, as the source names them",
         ));
     }
-    // A command's rule, not verify's: a claim quotes words. A quote of a
-    // space (which `--quote " "` and its `--occurrence` hint recorded) or
-    // of a character that draws nothing is no claim.
-    if crate::text::says_nothing(quote) {
-        return Err(Error::invalid(
-            format!(
-                "the quote holds only white space or characters that draw nothing ({})",
-                code_points(quote)
-            ),
-            "choose the claim's words with --quote (or --span)",
-        ));
-    }
-    // Nor does a claim begin or end with white space: `--quote 'X '` (a
-    // space copied with the words) or a span one past them recorded a
-    // second claim of the same words that no list tells from the first.
-    // (Nor with a character that draws nothing, a zero-width space or a
-    // byte order mark, which made the same twin.)
-    let (lead, trail) = crate::text::quote_edges(quote);
-    if lead + trail > 0 {
-        return Err(Error::invalid(
-            blank_edges(quote, lead, trail),
-            format!(
-                "give the words alone: {}",
-                spelling.span(start + lead, end - trail)
-            ),
-        ));
-    }
+    quote_says_words(spelling, quote, (start, end))?;
     Ok(Body::ClaimAdd(ClaimAdd {
         source,
         start: start as u64,

@@ -868,6 +868,35 @@ pub fn cleared(given: &[String], spelling: Spelling) -> Result<Cleared> {
     Ok(Cleared::of(fields))
 }
 
+/// Refuses a list that names one item twice, in the terms it was given
+/// in: `--derived-from S1,S2,S1` is "S1 is listed twice in
+/// --derived-from", an import line's `"derived_from": ["@a", "@a"]` "@a is
+/// listed twice in derived_from" (the append path's rule, which sees the
+/// ids, said "derived_from lists S1 twice": an option the command does not
+/// have, and of an import an id its file never wrote, after the lines
+/// before it were committed). `each` is what the hint asks to list once.
+pub fn listed_once<'a>(
+    field: &str,
+    list: impl IntoIterator<Item = &'a str>,
+    each: &str,
+    spelling: Spelling,
+) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for item in list {
+        if !seen.insert(item) {
+            let field = match spelling {
+                Spelling::Cli => format!("--{}", field.replace('_', "-")),
+                Spelling::Import | Spelling::Csv => field.to_string(),
+            };
+            return Err(Error::invalid(
+                format!("{} is listed twice in {field}", text::escape(item)),
+                format!("list each {each} once"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an amendment that corrects a field and clears it too (a body
 /// that does not parse: it has no one meaning).
 pub fn check_not_both(body: &SourceAmend, spelling: Spelling) -> Result<()> {

@@ -96,6 +96,25 @@ fn retract(ctx: &Ctx, a: RetractArgs) -> Result<Outcome> {
     let replaced_by = replaced
         .map(|r| query::reference(store.conn(), r))
         .transpose()?;
+    // A retracted replacement, said here with the option's name: the
+    // append path's rule, which import lines meet too, names the field
+    // ("replaced_by refers to C3"). Its earlier refusals (the claim already
+    // retracted, a claim that replaces itself) are left to it.
+    if let Some(r) = replaced.filter(|&r| r != id) {
+        let standing = query::claim(store.conn(), id.n)?.retraction.is_none();
+        if let Some(at) = query::claim(store.conn(), r.n)?
+            .retraction
+            .filter(|_| standing)
+        {
+            return Err(Error::invalid(
+                format!(
+                    "--replaced-by refers to {r}, which was retracted at entry {}",
+                    at.seq
+                ),
+                "name a claim that stands",
+            ));
+        }
+    }
     let body = Body::ClaimRetract(ClaimRetract {
         claim,
         reason: a.reason,

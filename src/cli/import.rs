@@ -27,14 +27,15 @@ pub struct Args {
     /// the summary says what would be appended, an error names the line.
     #[arg(long)]
     pub dry_run: bool,
-    /// Entries appended per transaction (all or none of a batch is kept if
-    /// the import is interrupted).
+    /// Entries appended per transaction, 1 to 100000 (all or none of a
+    /// batch is kept if the import is interrupted).
     #[arg(long, default_value_t = DEFAULT_BATCH_SIZE as u64, allow_negative_numbers = true,
           value_parser = super::values::from_one_to(MAX_BATCH_SIZE as u64))]
     pub batch_size: u64,
-    /// Commit the lines read so far once the input pauses this many seconds
-    /// (standard input fed by a program still at work); a slow input that
-    /// never pauses has its lines committed at least every ten times this.
+    /// Commit the lines read so far once the input pauses this many seconds,
+    /// 0.01 to 86400 (standard input fed by a program still at work); a
+    /// slow input that never pauses has its lines committed at least every
+    /// ten times this.
     #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true,
           default_value_t = import::DEFAULT_FLUSH_AFTER.as_secs_f64())]
     pub flush_after: f64,
@@ -251,16 +252,45 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     }
     for m in &summary.merged_sources {
         // (A dry run holds nothing: the earlier line is named instead.)
-        let held = match m.first_line {
-            Some(first) => format!("which {} {first} gave", format.unit()),
-            None => "which the log already holds".to_string(),
+        let (held, holder, has) = match m.first_line {
+            Some(first) => (
+                format!("which {} {first} gave", format.unit()),
+                format!("{} {first}", format.unit()),
+                "gave",
+            ),
+            None => (
+                "which the log already holds".to_string(),
+                m.source.to_string(),
+                "has",
+            ),
         };
+        // Each field in words, with both values: "with another published"
+        // named the field by its key, and said "another" of a date the
+        // source did not have.
+        let said: Vec<String> = m
+            .fields
+            .iter()
+            .zip(&m.values)
+            .map(|(field, (had, given))| {
+                let had = match had {
+                    Some(v) => format!("`{}`", claimtrail::text::escape(v)),
+                    None => "none".to_string(),
+                };
+                format!(
+                    "{} ({holder} {has} {had}; {} {} gives `{}`)",
+                    field_in_words(field),
+                    format.unit(),
+                    m.line,
+                    claimtrail::text::escape(given)
+                )
+            })
+            .collect();
         errln!(
-            "note: {} {} has the bytes of {}, {held} with another {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
+            "note: {} {} has the bytes of {}, {held} with a different {}: it was skipped, and its claims are on {}; what it says of the text is not recorded (`claimtrail source amend {} …` records it, if it is right)",
             format.unit(),
             m.line,
             m.source,
-            match m.fields.split_last() {
+            match said.split_last() {
                 Some((last, [])) => last.to_string(),
                 Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
                 None => String::new(),
@@ -270,6 +300,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Done)
+}
+
+/// A source field as a note says it in words: `published` is its
+/// publication date.
+fn field_in_words(field: &str) -> &str {
+    match field {
+        "published" => "publication date",
+        "url" => "URL",
+        other => other,
+    }
 }
 
 /// A progress bar on stderr when it is a terminal (by bytes of a file, by

@@ -172,11 +172,22 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
             format!("use {existing}; see `claimtrail show {existing}`"),
         ));
     }
-    let mut derived_from = Vec::new();
-    for d in &a.derived_from {
-        let id = parse_id(d, IdKind::Source)?;
-        derived_from.push(query::reference(store.conn(), id)?);
-    }
+    let ids = a
+        .derived_from
+        .iter()
+        .map(|d| parse_id(d, IdKind::Source))
+        .collect::<Result<Vec<_>>>()?;
+    let named: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    claimtrail::sources::listed_once(
+        "derived_from",
+        named.iter().map(String::as_str),
+        "source",
+        Spelling::Cli,
+    )?;
+    let derived_from = ids
+        .into_iter()
+        .map(|id| query::reference(store.conn(), id))
+        .collect::<Result<Vec<_>>>()?;
     let Metadata {
         title,
         publisher,

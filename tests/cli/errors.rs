@@ -3424,7 +3424,8 @@ fn a_list_with_spaces_after_its_commas_is_read_as_typed() {
         ],
     );
     assert_eq!(out.ok(), "A2\n");
-    // A source listed twice is named.
+    // A source listed twice is named, as the option gives it (it said
+    // "derived_from lists S1 twice", a name the command does not have).
     std::fs::write(w.path("copy2.txt"), "Another copy of the wire.\n").unwrap();
     refused(
         &w,
@@ -3438,7 +3439,7 @@ fn a_list_with_spaces_after_its_commas_is_read_as_typed() {
             "--derived-from",
             "S1,S2,S1",
         ],
-        "derived_from lists S1 twice (hint: list each source once)",
+        "S1 is listed twice in --derived-from (hint: list each source once)",
     );
 }
 

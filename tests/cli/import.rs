@@ -1324,6 +1324,89 @@ fn bad_lines_are_named_and_change_nothing() {
     w.run(None, &["verify"]).ok();
 }
 
+/// A source line whose `derived_from` names one source twice: a fault of
+/// the line alone, found among the lines read together before any is
+/// taken, and said as the file writes it. It was found by the append
+/// path, as "derived_from lists S1 twice", once the batch with @a was
+/// committed (the line is derived from a source of the open batch), so
+/// exit 2 left S1 in the log (red team).
+#[test]
+fn a_list_naming_a_source_twice_is_found_before_anything_is_written() {
+    let w = Work::with_team();
+    let before = w.db_bytes();
+    write_lines(
+        &w.path("dup.jsonl"),
+        &[
+            json!({"type":"source","label":"a","kind":"tweet","text":"Water is rationed."}).to_string(),
+            json!({"type":"source","label":"b","kind":"article","text":"Water is rationed, it said.","derived_from":["@a","@a"]}).to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", "dup.jsonl"])
+        .error("error: line 2: @a is listed twice in derived_from (hint: list each source once; nothing was imported)");
+    assert!(before == w.db_bytes(), "the database changed");
+    std::fs::write(
+        w.path("dup.csv"),
+        "type,label,kind,text,derived_from\n\
+         source,a,tweet,Water is rationed.,\n\
+         source,b,article,\"Water is rationed, it said.\",\"@a, @a\"\n",
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "dup.csv"])
+        .error("error: row 3: @a is listed twice in derived_from (hint: list each source once; nothing was imported)");
+    assert!(before == w.db_bytes(), "the database changed");
+}
+
+/// A claim on a source of the same file whose quote begins or ends with
+/// white space, or is only white space (a span selecting such): seen in
+/// the pending text at once, with nothing written, as a quote not in it
+/// is. It was found when the claim was built, after its source's batch
+/// was committed (red team). The hints name the file's fields: `"span"`,
+/// and `"quote"` (or `"span"`), not `--quote (or --span)`.
+#[test]
+fn a_quote_with_blank_edges_on_a_pending_source_writes_nothing() {
+    let w = Work::with_team();
+    let before = w.db_bytes();
+    let text = "Water is rationed from today in the valley.";
+    let source = json!({"type":"source","label":"s","kind":"tweet","text":text}).to_string();
+    let claim = |at: (&str, &str)| {
+        json!({"type":"claim","source":"@s",at.0:at.1,"speaker":"V","provenance":"tweet"})
+            .to_string()
+    };
+    for (at, said) in [
+        (("quote", " is rationed"), "error: line 2: the quote begins with white space (U+0020) (hint: give the words alone: \"span\": \"6..17\"; nothing was imported)"),
+        (("quote", "is rationed "), "error: line 2: the quote ends with white space (U+0020) (hint: give the words alone: \"span\": \"6..17\"; nothing was imported)"),
+        (("span", "5..18"), "error: line 2: the quote begins and ends with white space (U+0020) (hint: give the words alone: \"span\": \"6..17\"; nothing was imported)"),
+        (("span", "5..6"), "error: line 2: the quote holds only white space or characters that draw nothing (U+0020) (hint: choose the claim's words with \"quote\" (or \"span\"); nothing was imported)"),
+    ] {
+        write_lines(&w.path("ws.jsonl"), &[source.clone(), claim(at)]);
+        w.run(Some("analyst"), &["import", "ws.jsonl"]).error(said);
+        assert!(before == w.db_bytes(), "the database changed: {at:?}");
+    }
+    // A spreadsheet's row says it of its columns.
+    std::fs::write(
+        w.path("ws.csv"),
+        format!("type,label,kind,text,source,span,speaker,provenance\nsource,s,tweet,{text},,,,\nclaim,,,,@s,5..6,V,tweet\n"),
+    )
+    .unwrap();
+    w.run(Some("analyst"), &["import", "ws.csv"])
+        .error("error: row 3: the quote holds only white space or characters that draw nothing (U+0020) (hint: choose the claim's words with the quote column (or the span column); nothing was imported)");
+    assert!(before == w.db_bytes(), "the database changed");
+    // On a source of the log, in the file's terms too.
+    write_lines(&w.path("s.jsonl"), &[source]);
+    w.run(Some("analyst"), &["import", "s.jsonl"]).ok();
+    let before = w.db_bytes();
+    write_lines(
+        &w.path("sp.jsonl"),
+        &[
+            json!({"type":"claim","source":"S1","span":"5..6","speaker":"V","provenance":"tweet"})
+                .to_string(),
+        ],
+    );
+    w.run(Some("analyst"), &["import", "sp.jsonl"])
+        .error("error: line 1: the quote holds only white space or characters that draw nothing (U+0020) (hint: choose the claim's words with \"quote\" (or \"span\"); nothing was imported)");
+    assert!(before == w.db_bytes(), "the database changed");
+}
+
 #[test]
 fn an_error_in_a_later_batch_keeps_the_earlier_ones_and_a_rerun_completes() {
     let w = Work::with_claims();
@@ -2105,7 +2188,8 @@ fn a_steady_slow_input_is_committed_as_it_goes() {
 }
 
 /// `--flush-after` takes seconds; anything else is refused before reading,
-/// with the one-line error of every other usage error.
+/// with the one-line error of every other usage error. `--help` gives the
+/// ranges of both numbers (they were learnt only from the error).
 #[test]
 fn flush_after_must_be_a_number_of_seconds() {
     let w = Work::with_claims();
@@ -2115,6 +2199,16 @@ fn flush_after_must_be_a_number_of_seconds() {
             "`{bad}` is not a number of seconds from 0.01 to 86400 (hint: `claimtrail import --help`"
         ));
     }
+    let help = w.run(None, &["import", "--help"]);
+    let help = help.ok().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("Entries appended per transaction, 1 to 100000 ("),
+        "{help}"
+    );
+    assert!(
+        help.contains("pauses this many seconds, 0.01 to 86400 ("),
+        "{help}"
+    );
 }
 
 fn claim_on(source: &str, label: &str, occurrence: u64) -> String {
@@ -3722,7 +3816,8 @@ fn a_repeated_judgment_that_does_not_stand_is_said() {
 /// A source line with the bytes of a source the log holds is skipped, and
 /// its claims go to that source; when it says other things of the text (a
 /// partner desk's kind, title or publisher), the import says so rather
-/// than drop them without a word (red-team round 4). The same line as the
+/// than drop them without a word (red-team round 4), with the values of
+/// both (it said "with another published", of a date the source lacked). The same line as the
 /// log has it says nothing.
 #[test]
 fn a_source_line_that_the_log_holds_with_other_details_is_said() {
@@ -3743,7 +3838,7 @@ fn a_source_line_that_the_log_holds_with_other_details_is_said() {
     );
     assert_eq!(
         r.stderr,
-        "note: line 1 has the bytes of S1, which the log already holds with another kind, title and publisher: it was skipped, and its claims are on S1; what it says of the text is not recorded (`claimtrail source amend S1 …` records it, if it is right)\n"
+        "note: line 1 has the bytes of S1, which the log already holds with a different kind (S1 has `article`; line 1 gives `report`), title (S1 has none; line 1 gives `Partner desk's title`) and publisher (S1 has `Al-Monitor`; line 1 gives `Partner`): it was skipped, and its claims are on S1; what it says of the text is not recorded (`claimtrail source amend S1 …` records it, if it is right)\n"
     );
     let r = w.run(Some("analyst"), &["--json", "import", "l.jsonl"]);
     let json: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -3779,7 +3874,7 @@ fn a_second_line_of_the_same_bytes_with_other_details_is_said_in_any_batch() {
             claim.to_string(),
         ],
     );
-    let note = "note: line 2 has the bytes of S2, which line 1 gave with another author and published: it was skipped, and its claims are on S2; what it says of the text is not recorded (`claimtrail source amend S2 …` records it, if it is right)\n";
+    let note = "note: line 2 has the bytes of S2, which line 1 gave with a different author (line 1 gave `@acct_one`; line 2 gives `@acct_two`) and publication date (line 1 gave none; line 2 gives `2022-07-23`): it was skipped, and its claims are on S2; what it says of the text is not recorded (`claimtrail source amend S2 …` records it, if it is right)\n";
     for batch in [None, Some("1")] {
         let copy = w.path("copy.db");
         std::fs::copy(&w.db, &copy).unwrap();

@@ -418,7 +418,8 @@ fn what_a_retraction_refuses_leaves_the_log_unchanged() {
         (
             "analyst",
             &["claim", "retract", "C1", "--reason", "x", "--replaced-by", "C2"],
-            "replaced_by refers to C2, which was retracted at entry 9",
+            // The option's name, not the entry's field (red team).
+            "--replaced-by refers to C2, which was retracted at entry 9 (hint: name a claim that stands)",
         ),
         (
             "analyst",

@@ -143,10 +143,11 @@ pub(crate) fn blank_edges(quote: &str, lead: usize, trail: usize) -> String {
 
 /// The quote `start..end` of a claim, `quote`, refused when it holds no
 /// words, or begins or ends with white space (or a character that draws
-/// nothing); its refusals say values as `spelling` writes them. [`claim_body_in`]'s check of the quote, which
-/// `import` also makes of a claim whose source is in the open batch, before
-/// that batch is committed (found only when the claim was built, it ended
-/// the import in exit 2 with its source appended).
+/// nothing); its refusals say values as `spelling` writes them.
+/// [`claim_body_in`]'s check of the quote, which `import` also makes of a
+/// claim whose source is in the open batch, before that batch is committed
+/// (found only when the claim was built, it ended the import in exit 2
+/// with its source appended).
 pub(crate) fn quote_says_words(
     spelling: crate::sources::Spelling,
     quote: &str,

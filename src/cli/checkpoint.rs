@@ -156,6 +156,11 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
         )
     })?;
     let text = note.to_string();
+    // The root in hex beside the note, as `checkpoint list`, `prove` and
+    // `verify` give it (the note holds it in base64).
+    let root = claimtrail::checkpoint::Checkpoint::parse(note.text())
+        .map(|cp| cp.root.to_hex())
+        .map_err(|e| Error::Internal(format!("the checkpoint just signed does not parse: {e}")))?;
     match &out {
         Some(path) => {
             staged
@@ -163,7 +168,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                 .keep(false)?;
             if ctx.json {
                 output::json(
-                    &serde_json::json!({"file": output::json_path(path), "size": e.seq.0, "entry": e, "note": text}),
+                    &serde_json::json!({"file": output::json_path(path), "size": e.seq.0, "root": root, "entry": e, "note": text}),
                 )?;
             } else {
                 outln!(
@@ -182,7 +187,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
             }
         }
         None if ctx.json => {
-            output::json(&serde_json::json!({"size": e.seq.0, "entry": e, "note": text}))?
+            output::json(&serde_json::json!({"size": e.seq.0, "root": root, "entry": e, "note": text}))?
         }
         None => out!("{text}")?,
     }
@@ -252,7 +257,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
         });
     if ctx.json {
         output::json(
-            &serde_json::json!({"file": output::json_path(&target), "cosigner": name, "timestamp": now, "size": cp.size.0, "replaced_earlier": replaced}),
+            &serde_json::json!({"file": output::json_path(&target), "cosigner": name, "timestamp": now, "size": cp.size.0, "root": cp.root.to_hex(), "replaced_earlier": replaced}),
         )?;
     } else {
         outln!(

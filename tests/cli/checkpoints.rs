@@ -2569,3 +2569,22 @@ fn two_signed_trees_of_one_size_are_a_split_view_not_a_rewrite() {
     );
     assert!(before == w.db_bytes());
 }
+
+/// `checkpoint --json` and `checkpoint cosign --json` give the root in hex,
+/// as `checkpoint list --json` does (it was only in the note, in base64),
+/// so a script compares it without decoding the note.
+#[test]
+fn a_signed_or_cosigned_checkpoint_gives_its_root_in_hex() {
+    let w = Work::with_claims();
+    let signed = w.run(Some("admin"), &["--json", "checkpoint", "--out", "cp.txt"]);
+    let signed: serde_json::Value = serde_json::from_str(signed.ok()).unwrap();
+    let listed = w.run(None, &["--json", "checkpoint", "list"]);
+    let listed: serde_json::Value = serde_json::from_str(listed.ok()).unwrap();
+    let root = listed[0]["root"].as_str().unwrap();
+    assert_eq!(root.len(), 64, "{listed}");
+    assert_eq!(signed["root"], root, "{signed}");
+    let cosigned = w.run(Some("auditor"), &["--json", "checkpoint", "cosign", "cp.txt"]);
+    let cosigned: serde_json::Value = serde_json::from_str(cosigned.ok()).unwrap();
+    assert_eq!(cosigned["root"], root, "{cosigned}");
+    assert_eq!(cosigned["size"], signed["size"], "{cosigned}");
+}

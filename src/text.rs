@@ -352,7 +352,7 @@ impl Difference {
             Difference::LineBreakHyphen => "hyphens at line ends",
             Difference::Joiners => "zero-width non-joiners or joiners (half-spaces)",
             Difference::ArabicDigits => {
-                "Arabic digits or punctuation (١٢ against 12, ، against ,)"
+                "Arabic digits or punctuation (for example ١٢ for 12, or ، for ,)"
             }
         }
     }

@@ -4183,10 +4183,10 @@ fn a_quote_typed_with_latin_digits_is_found_in_arabic_text() {
     let before = w.db_bytes();
     let on_s2 = |q: &str| w.claim_on(&s2, &["--quote", q], "رائد الصالح", "statement");
     on_s2("سبعة مدنيين، وأصيب 12 آخرون").error(
-        "error: the quote does not occur in S2 as given, but with other Arabic vowel marks or the tatweel and Arabic digits or punctuation (١٢ against 12, ، against ,) it does, at line 1 col 24 (bytes 41..93): `سبعة مدنيين، وأُصيب ١٢ آخرون` (hint: to claim the source's own text, use --span 41..93 instead of --quote)",
+        "error: the quote does not occur in S2 as given, but with other Arabic vowel marks or the tatweel and Arabic digits or punctuation (for example ١٢ for 12, or ، for ,) it does, at line 1 col 24 (bytes 41..93): `سبعة مدنيين، وأُصيب ١٢ آخرون` (hint: to claim the source's own text, use --span 41..93 instead of --quote)",
     );
     on_s2("سبعة مدنيين, وأُصيب ١٢").error(
-        "but with other Arabic digits or punctuation (١٢ against 12, ، against ,) it does, at line 1 col 24 (bytes 41..82)",
+        "but with other Arabic digits or punctuation (for example ١٢ for 12, or ، for ,) it does, at line 1 col 24 (bytes 41..82)",
     );
     // Another number is not a near match.
     on_s2("سبعة مدنيين، وأُصيب 13 آخرون").error("error: the quote does not occur in S2;");

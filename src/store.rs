@@ -1230,38 +1230,66 @@ const ONE_ROW_EACH: &[(&str, &str)] = &[
     ("checkpoint.add", "checkpoints"),
 ];
 
-/// The kinds of entry that change an item's state, each with the table
-/// the commands read that state from (one row an entry), and what such an
-/// entry does: [`state_rows_complete`] checks them.
-const STATE_KINDS: &[(&str, &str, &str)] = &[
-    ("claim.retract", "retractions", "retracts a claim"),
+/// The kinds of entry that change an item's state: each with the table
+/// the commands read that state from (one row an entry), what such an
+/// entry does, and schema version 9's partial index of those entries.
+/// [`state_rows_complete`] and [`state_index_findings`] check them.
+pub(crate) const STATE_KINDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "claim.retract",
+        "retractions",
+        "retracts a claim",
+        "entries_claim_retract",
+    ),
     (
         "annotation.retract",
         "annotation_retractions",
         "retracts an annotation",
+        "entries_annotation_retract",
     ),
-    ("key.revoke", "revocations", "revokes a key"),
-    ("source.redact", "redactions", "redacts a source"),
-    ("source.amend", "source_amendments", "amends a source"),
+    (
+        "key.revoke",
+        "revocations",
+        "revokes a key",
+        "entries_key_revoke",
+    ),
+    (
+        "source.redact",
+        "redactions",
+        "redacts a source",
+        "entries_source_redact",
+    ),
+    (
+        "source.amend",
+        "source_amendments",
+        "amends a source",
+        "entries_source_amend",
+    ),
 ];
 
-/// Refuses to append to a log whose state tables lack a row that an entry
-/// implies. Commands read an item's state from those tables, so a row
+/// Refuses to append to a log whose state tables disagree with the
+/// entries. Commands read an item's state from those tables, so a row
 /// deleted by hand made a retracted claim or annotation read as standing,
 /// a revoked key sign again, a redacted or corrected source read as
 /// before; `annotate`, `claim retract` and the others then signed entries
 /// that verify refuses, an analyst's honest entry named as the finding.
-/// Counts each kind's entries (through schema version 9's partial indexes,
-/// so only they are read) against its table's rows; where they differ,
-/// names the first entry without its row. Run by the append path inside
-/// its write transaction, and by `check_before_unlocking` before a key is
+/// For each kind, matches its entries (through schema version 9's partial
+/// indexes, so only they are read) with its table's rows by entry number,
+/// both ways: an entry without its row, or a row of no such entry (a row
+/// deleted and another made up, which kept the count). One statement a
+/// kind, so one snapshot: another process's append commits an entry and
+/// its row together, and counted in two statements, one in between read
+/// as damage (a healthy log was refused beside a running import). Run by
+/// the append path inside its write transaction, before the file is made
+/// ready to write, and by `check_before_unlocking` before a key is
 /// unlocked: a few index reads, however long the log.
 ///
-/// What it does not prove: that the rows there are the right ones (a row
-/// edited to name another item keeps the count), nor anything about the
-/// other tables; `verify` checks every row against its entry.
+/// What it does not prove: that the rows there say what their entries say
+/// (a row edited to name another item), that an entry's `kind` column is
+/// its payload's, or that the index is its table's; verify checks all
+/// three (the last in [`state_index_findings`]).
 pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
-    for &(kind, table, does) in STATE_KINDS {
+    for &(kind, table, does, index) in STATE_KINDS {
         // An older log (before version 3, 6 or 7) lacks the table until
         // the append migrates it, and holds no such entry either.
         let exists: bool = conn
@@ -1275,32 +1303,105 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
         }
         // The kind is written into the statement, not bound: a partial
         // index serves only a query whose WHERE states its condition.
-        let entries: i64 = conn
+        let (missing, extra): (Option<Seq>, Option<Seq>) = conn
             .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM entries WHERE kind = '{kind}'"
+                "SELECT
+                   (SELECT seq FROM entries WHERE kind = '{kind}'
+                     AND seq NOT IN (SELECT seq FROM {table}) ORDER BY seq LIMIT 1),
+                   (SELECT seq FROM {table}
+                     WHERE seq NOT IN (SELECT seq FROM entries WHERE kind = '{kind}')
+                     ORDER BY seq LIMIT 1)"
             ))?
-            .query_row([], |r| r.get(0))?;
-        let rows: i64 = conn
-            .prepare_cached(&format!("SELECT COUNT(*) FROM {table}"))?
-            .query_row([], |r| r.get(0))?;
-        if entries == rows {
-            continue;
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if let Some(seq) = missing {
+            // Found through the index: the row itself says whether it is
+            // one (an index rebuilt to list a `claim.add` named an entry
+            // that retracts nothing).
+            let column: Option<String> = conn
+                .prepare_cached("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?
+                .query_row([seq.0 as i64], |r| r.get(0))
+                .optional()?;
+            return Err(Error::Damaged(match column {
+                Some(k) if k == kind => {
+                    format!("entry {seq} {does}, and the table {table} has no row for it")
+                }
+                _ => format!(
+                    "the index {index} lists entry {seq}, which is no {kind} entry: the file was changed below its tables"
+                ),
+            }));
         }
-        let missing: Option<Seq> = conn
-            .prepare_cached(&format!(
-                "SELECT seq FROM entries WHERE kind = '{kind}'
-                 AND seq NOT IN (SELECT seq FROM {table}) ORDER BY seq LIMIT 1"
-            ))?
-            .query_row([], |r| r.get(0))
-            .optional()?;
-        return Err(Error::Damaged(match missing {
-            Some(seq) => format!("entry {seq} {does}, and the table {table} has no row for it"),
-            None => format!(
-                "the table {table} has rows that no {kind} entry implies ({rows} rows for {entries} entries)"
-            ),
-        }));
+        if let Some(seq) = extra {
+            return Err(Error::Damaged(format!(
+                "the table {table} has a row for entry {seq}, which is no {kind} entry"
+            )));
+        }
     }
     Ok(())
+}
+
+/// What verify finds of schema version 9's partial indexes: each must list
+/// exactly the rows whose `kind` column is its kind, `seen` (verify's pass
+/// collects them, in order, one list per [`STATE_KINDS`] member). SQLite's
+/// own check of `entries` is left out for its cost (see
+/// [`crate::hash_index`]), and these indexes are what the append path
+/// counts through: one rebuilt to list a `claim.add` had every signing
+/// command refuse the log over an entry that retracts nothing, while
+/// verify found nothing; one that leaves an entry out hides its deleted
+/// row from [`state_rows_complete`]. Read in the pass's snapshot, from the
+/// index alone (the rows it names are not read again). Nothing for a log
+/// without them (older, read in memory): the schema check says whether
+/// they should be there. What this does not prove: anything about the
+/// rows themselves (the entry checks do).
+pub(crate) fn state_index_findings(conn: &Connection, seen: &[Vec<i64>]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (&(kind, _, _, index), seen) in STATE_KINDS.iter().zip(seen) {
+        let mut stmt = match conn.prepare(&format!(
+            "SELECT seq FROM entries INDEXED BY {index} WHERE kind = '{kind}' ORDER BY seq"
+        )) {
+            Ok(stmt) => stmt,
+            Err(_) => continue,
+        };
+        let listed: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if listed == *seen {
+            continue;
+        }
+        let absent = |from: &[i64], of: &[i64]| -> Vec<i64> {
+            from.iter()
+                .filter(|s| of.binary_search(s).is_err())
+                .copied()
+                .collect()
+        };
+        let shown = |seqs: &[i64]| -> String {
+            let mut words: Vec<String> = seqs.iter().take(5).map(|s| s.to_string()).collect();
+            if seqs.len() > 5 {
+                words.push(format!("and {} more", seqs.len() - 5));
+            }
+            words.join(", ")
+        };
+        let (foreign, left_out) = (absent(&listed, seen), absent(seen, &listed));
+        if !foreign.is_empty() {
+            out.push(format!(
+                "the index {index} lists entries whose kind is not {kind}: {}",
+                shown(&foreign)
+            ));
+        }
+        if !left_out.is_empty() {
+            out.push(format!(
+                "the index {index} leaves out {kind} entries: {}",
+                shown(&left_out)
+            ));
+        }
+        if foreign.is_empty() && left_out.is_empty() {
+            out.push(format!(
+                "the index {index} lists {} entries where the table has {} of kind {kind}",
+                listed.len(),
+                seen.len()
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The projection tables of links a body lists (table, the entries' kind,

@@ -520,6 +520,17 @@ pub fn verify_listing(
         },
         false => crate::hash_index::Found::Undecided,
     };
+    // The partial indexes the append path counts state entries through.
+    if passed {
+        match crate::store::state_index_findings(tx, &v.state_seqs) {
+            Ok(found) => integrity.extend(found),
+            Err(e) if e.is_damage() => integrity.push(format!(
+                "the indexes of retractions, revocations, redactions and amendments cannot be read: {}",
+                e.sqlite_message()
+            )),
+            Err(e) => return Err(e),
+        }
+    }
     match index {
         crate::hash_index::Found::Whole => {}
         crate::hash_index::Found::Wrong(lines) => integrity.extend(lines),
@@ -1621,6 +1632,10 @@ struct Verifier<'c> {
     /// ([`crate::hash_index`]).
     marks: std::sync::Arc<crate::hash_index::Marks>,
     table_marks: crate::hash_index::TableMarks,
+    /// The rows whose `kind` column is each of
+    /// [`crate::store::STATE_KINDS`], in order: what their partial
+    /// indexes must list ([`crate::store::state_index_findings`]).
+    state_seqs: Vec<Vec<i64>>,
     problems: Vec<Problem>,
     /// How many problems to list in full; the rest are counted in `more`.
     listed: usize,
@@ -1799,6 +1814,7 @@ impl<'c> Verifier<'c> {
             conn,
             marks: std::sync::Arc::new(crate::hash_index::Marks::random()),
             table_marks: Default::default(),
+            state_seqs: vec![Vec::new(); crate::store::STATE_KINDS.len()],
             problems: Vec::new(),
             listed: MAX_LISTED,
             more: 0,
@@ -1974,6 +1990,13 @@ impl<'c> Verifier<'c> {
                 .map_err(|_| Error::Internal("a verify worker stopped".into()))?;
             for (i, p) in prepared.iter().flatten().enumerate() {
                 self.table_marks.add(p.mark);
+                let kind = chunk.column(i, 0);
+                if let Some(k) = crate::store::STATE_KINDS
+                    .iter()
+                    .position(|(name, ..)| name.as_bytes() == kind)
+                {
+                    self.state_seqs[k].push(p.seq);
+                }
                 if p.seq < 0 {
                     // No position in the log (they count from 0): a row put
                     // into the file, named as itself and left out of the

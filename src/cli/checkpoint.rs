@@ -186,9 +186,9 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
                 )?;
             }
         }
-        None if ctx.json => {
-            output::json(&serde_json::json!({"size": e.seq.0, "root": root, "entry": e, "note": text}))?
-        }
+        None if ctx.json => output::json(
+            &serde_json::json!({"size": e.seq.0, "root": root, "entry": e, "note": text}),
+        )?,
         None => out!("{text}")?,
     }
     Ok(Outcome::Done)

@@ -2583,7 +2583,10 @@ fn a_signed_or_cosigned_checkpoint_gives_its_root_in_hex() {
     let root = listed[0]["root"].as_str().unwrap();
     assert_eq!(root.len(), 64, "{listed}");
     assert_eq!(signed["root"], root, "{signed}");
-    let cosigned = w.run(Some("auditor"), &["--json", "checkpoint", "cosign", "cp.txt"]);
+    let cosigned = w.run(
+        Some("auditor"),
+        &["--json", "checkpoint", "cosign", "cp.txt"],
+    );
     let cosigned: serde_json::Value = serde_json::from_str(cosigned.ok()).unwrap();
     assert_eq!(cosigned["root"], root, "{cosigned}");
     assert_eq!(cosigned["size"], signed["size"], "{cosigned}");

@@ -858,6 +858,61 @@ fn a_deleted_retraction_row_stops_every_append_before_it_signs() {
         .problem("entry 7 (claim.retract)", "projection");
 }
 
+/// A retraction row deleted and another made up in its place, so that
+/// the rows still number the entries: matched by entry, not counted, the
+/// made-up row is found, and verify names both.
+#[test]
+fn a_deleted_retraction_row_replaced_by_a_made_up_one_is_found() {
+    let w = with_retraction();
+    w.sql("DELETE FROM retractions; INSERT INTO retractions SELECT 4, 1, 'made up', NULL, signer, time FROM annotations WHERE id = 1");
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error("entry 7 retracts a claim, and the table retractions has no row for it");
+    w.sql("INSERT INTO retractions SELECT 7, 2, 'wrong speaker', NULL, signer, time FROM annotations WHERE id = 1");
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .error("the table retractions has a row for entry 4, which is no claim.retract entry");
+    assert!(w.db_bytes() == before, "a refused append changed the file");
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "projection");
+    assert!(
+        r.stdout
+            .contains("table retractions row seq=4 is implied by no entry"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The partial index the append path counts retractions through, rebuilt
+/// below its table to list every claim too, its `CREATE` text put back:
+/// verify's pass finds the index listing entries that are no retraction
+/// (SQLite's own check of `entries`, left out for its cost, would), and
+/// the signing commands name the index, not an entry that retracts
+/// nothing.
+#[test]
+fn a_partial_index_rebuilt_below_its_table_is_a_finding() {
+    let w = with_retraction();
+    w.sql(
+        "DROP INDEX entries_claim_retract;
+         CREATE INDEX entries_claim_retract ON entries(seq) WHERE kind IN ('claim.retract', 'claim.add');
+         PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET sql = 'CREATE INDEX entries_claim_retract ON entries(seq) WHERE kind = ''claim.retract''' WHERE name = 'entries_claim_retract';
+         PRAGMA writable_schema = OFF;",
+    );
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "file");
+    assert!(
+        r.stdout.contains(
+            "the index entries_claim_retract lists entries whose kind is not claim.retract: 4, 5"
+        ),
+        "{}",
+        r.stdout
+    );
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"])
+        .error("the index entries_claim_retract lists entry 4, which is no claim.retract entry");
+    assert!(w.db_bytes() == before, "a refused append changed the file");
+}
+
 /// A backup copy (rollback journal mode) altered and kept as evidence: a
 /// command that refuses it leaves every byte of it as it was. The refusals
 /// made inside the write transaction switched it to WAL mode first.

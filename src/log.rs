@@ -2796,7 +2796,10 @@ mod tests {
         );
         assert_eq!(err, "C1 was retracted at entry 6");
         let cited = refused(&mut store, vec![retract(c2), annotate(c3, vec![c2])]);
-        assert_eq!(cited, "C2 was retracted at entry 5");
+        assert_eq!(
+            cited,
+            "corroborates refers to C2, which was retracted at entry 5"
+        );
         let err = refused(&mut store, vec![retract(c2), retract(c2)]);
         assert_eq!(err, "C2 was already retracted at entry 5");
         // The same refusal, one entry at a time.

@@ -408,17 +408,31 @@ pub fn authorize(
     Ok(Ok(key))
 }
 
-/// A claim an annotation names (as its subject or as evidence) must not
-/// have been retracted: a retracted claim is out of the current view.
-fn not_retracted(h: &dyn History, claim: &Ref) -> Result<Result<(), Violation>> {
-    Ok(match h.retraction(claim.id.n)? {
-        None => Ok(()),
-        Some(at) => Err(v(
+/// A claim an annotation names (as its subject, or as evidence in the
+/// list `link`) must not have been retracted: a retracted claim is out of
+/// the current view. A link says which list names it, so that the
+/// annotation's own claim is not taken for the one refused.
+fn not_retracted(
+    h: &dyn History,
+    claim: &Ref,
+    link: Option<&str>,
+) -> Result<Result<(), Violation>> {
+    Ok(match (h.retraction(claim.id.n)?, link) {
+        (None, _) => Ok(()),
+        (Some(at), None) => Err(v(
             Check::Reference,
             format!("{} was retracted at entry {at}", claim.id),
         )
         .hint(format!(
             "`claimtrail show {}` says why, and which claim replaces it",
+            claim.id
+        ))),
+        (Some(at), Some(list)) => Err(v(
+            Check::Reference,
+            format!("{list} refers to {}, which was retracted at entry {at}", claim.id),
+        )
+        .hint(format!(
+            "link the claim that replaces it, if one does (`claimtrail show {}` says), or leave it out",
             claim.id
         ))),
     })
@@ -820,7 +834,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
             if let Err(e) = check_ref(h, "claim", &b.claim, IdKind::Claim)? {
                 return Ok(Err(e));
             }
-            if let Err(e) = not_retracted(h, &b.claim)? {
+            if let Err(e) = not_retracted(h, &b.claim, None)? {
                 return Ok(Err(e));
             }
             for (what, refs) in [
@@ -831,7 +845,7 @@ pub fn check_body(h: &dyn History, header: &Header, body: &Body) -> Result<Resul
                     if let Err(e) = check_ref(h, what, r, IdKind::Claim)? {
                         return Ok(Err(e));
                     }
-                    if let Err(e) = not_retracted(h, r)? {
+                    if let Err(e) = not_retracted(h, r, Some(what))? {
                         return Ok(Err(e));
                     }
                     if r.id == b.claim.id {

@@ -1331,9 +1331,19 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
             }));
         }
         if let Some(seq) = extra {
-            return Err(Error::Damaged(format!(
-                "the table {table} has a row for entry {seq}, which is no {kind} entry"
-            )));
+            // Likewise: an index that leaves the entry out, not the row.
+            let column: Option<String> = conn
+                .prepare_cached("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?
+                .query_row([seq.0 as i64], |r| r.get(0))
+                .optional()?;
+            return Err(Error::Damaged(match column {
+                Some(k) if k == kind => format!(
+                    "the index {index} leaves out entry {seq}, a {kind} entry: the file was changed below its tables"
+                ),
+                _ => format!(
+                    "the table {table} has a row for entry {seq}, which is no {kind} entry"
+                ),
+            }));
         }
     }
     Ok(())
@@ -1382,10 +1392,32 @@ pub(crate) fn state_index_findings(conn: &Connection, seen: &[Vec<i64>]) -> Resu
         };
         let (foreign, left_out) = (absent(&listed, seen), absent(seen, &listed));
         if !foreign.is_empty() {
-            out.push(format!(
-                "the index {index} lists entries whose kind is not {kind}: {}",
-                shown(&foreign)
-            ));
+            // What the first few are in the table (no index read): rows of
+            // another kind, or rows the table does not hold at all.
+            let mut kinds =
+                conn.prepare("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?;
+            let (mut other, mut none) = (Vec::new(), Vec::new());
+            for &seq in &foreign {
+                match kinds
+                    .query_row([seq], |r| r.get::<_, Option<String>>(0))
+                    .optional()?
+                {
+                    Some(_) => other.push(seq),
+                    None => none.push(seq),
+                }
+            }
+            if !other.is_empty() {
+                out.push(format!(
+                    "the index {index} lists entries whose kind is not {kind}: {}",
+                    shown(&other)
+                ));
+            }
+            if !none.is_empty() {
+                out.push(format!(
+                    "the index {index} lists entries the table does not hold: {}",
+                    shown(&none)
+                ));
+            }
         }
         if !left_out.is_empty() {
             out.push(format!(

@@ -675,8 +675,8 @@ fn file_findings(mut lines: Vec<String>, wal: &str) -> Vec<String> {
         .into_iter()
         .enumerate()
         .map(|(i, words)| match i {
-            0 => format!("SQLite's integrity check of the file: {words}; the file was changed below its tables (an index that no longer matches its table, a damaged page){wal}: {}", crate::error::RESTORE),
-            _ => format!("SQLite's integrity check of the file: {words}"),
+            0 => format!("integrity check of the file: {words}; the file was changed below its tables (an index that no longer matches its table, a damaged page){wal}: {}", crate::error::RESTORE),
+            _ => format!("integrity check of the file: {words}"),
         })
         .collect()
 }

@@ -872,7 +872,20 @@ fn bad_input_leaves_the_log_unchanged() {
             "--corroborates",
             "C2",
         ],
-        "C2 is listed twice in corroborates/contradicts (hint: list each claim once, as corroborated or as contradicted)",
+        "C2 is listed in both --corroborates and --contradicts (hint: a claim is corroborated or contradicted: give it to one of the two)",
+    );
+    refused(
+        &w,
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "false",
+            "--contradicts",
+            "C2,C2",
+        ],
+        "C2 is listed twice in --contradicts (hint: list each claim once)",
     );
     refused(
         &w,

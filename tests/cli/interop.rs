@@ -484,7 +484,7 @@ fn keys_of_other_types_made_by_ssh_keygen_are_refused_by_type() {
             None,
             &["--key", name, "annotate", "C1", "--verdict", "false"],
         );
-        r.error(" keys are not supported: claimtrail signs with ssh-ed25519 only (hint: ");
+        r.error(" keys are not supported: claimtrail signs with ssh-ed25519 only (hint: give an ed25519 key with --key");
         assert_eq!(r.stderr.matches("key new").count(), 1, "{}", r.stderr);
         // Nor does `key add` take them, or two keys in one file.
         w.run(Some("admin"), &["key", "add", &public, "--role", "analyst"])

@@ -625,7 +625,7 @@ fn a_read_only_copy_is_checked_with_its_wal() {
     assert!(!shown.ok().contains("A2 on C2"), "{}", shown.stdout);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("PROBLEM log: file: SQLite's integrity check of the file: row 2 missing from index annotations_by_claim"),
+        r.stdout.contains("PROBLEM log: file: integrity check of the file: row 2 missing from index annotations_by_claim"),
         "{}",
         r.stdout
     );

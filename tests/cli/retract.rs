@@ -398,7 +398,7 @@ fn what_a_retraction_refuses_leaves_the_log_unchanged() {
         (
             "analyst",
             &["annotate", "C1", "--verdict", "disputed", "--corroborates", "C2"],
-            "C2 was retracted at entry 9",
+            "corroborates refers to C2, which was retracted at entry 9 (hint: link the claim that replaces it, if one does (`claimtrail show C2` says), or leave it out)",
         ),
         (
             "analyst",

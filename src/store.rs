@@ -1303,7 +1303,7 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
         }
         // The kind is written into the statement, not bound: a partial
         // index serves only a query whose WHERE states its condition.
-        let (missing, extra): (Option<Seq>, Option<Seq>) = conn
+        let (missing, extra): (Option<i64>, Option<i64>) = conn
             .prepare_cached(&format!(
                 "SELECT
                    (SELECT seq FROM entries WHERE kind = '{kind}'
@@ -1319,7 +1319,7 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
             // that retracts nothing).
             let column: Option<String> = conn
                 .prepare_cached("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?
-                .query_row([seq.0 as i64], |r| r.get(0))
+                .query_row([seq], |r| r.get(0))
                 .optional()?;
             return Err(Error::Damaged(match column {
                 Some(k) if k == kind => {
@@ -1334,7 +1334,7 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
             // Likewise: an index that leaves the entry out, not the row.
             let column: Option<String> = conn
                 .prepare_cached("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?
-                .query_row([seq.0 as i64], |r| r.get(0))
+                .query_row([seq], |r| r.get(0))
                 .optional()?;
             return Err(Error::Damaged(match column {
                 Some(k) if k == kind => format!(

@@ -299,7 +299,7 @@ impl Error {
             Error::Write { .. } => "check that the directory exists and that you may write there".into(),
             // A key of another type given: what to give instead, not the
             // same "give your private key file" that it just was.
-            Error::KeyFile { reason, .. } if reason.contains("keys are not supported") => "give an ed25519 key with --key or CLAIMTRAIL_KEY; make one with `claimtrail key new PATH` (or `ssh-keygen -t ed25519`), and have an admin enroll its .pub".into(),
+            Error::KeyFile { reason, .. } if reason.ends_with(crate::keys::NOT_ED25519) => "give an ed25519 key with --key or CLAIMTRAIL_KEY; make one with `claimtrail key new PATH` (or `ssh-keygen -t ed25519`), and have an admin enroll its .pub".into(),
             Error::KeyFile { .. } => "give your private key file with --key or CLAIMTRAIL_KEY (its .pub will do when your ssh-agent holds the key); make one with `claimtrail key new PATH`".into(),
             Error::KeyPermissions { path, .. } => format!("run `chmod 600 {}`", path.display()),
             Error::NoKey => "pass --key PATH or set CLAIMTRAIL_KEY to your OpenSSH ed25519 private key".into(),

@@ -183,10 +183,7 @@ impl PublicKey {
 
     fn from_ssh(mut ssh: SshPublicKey) -> Result<PublicKey, String> {
         if ssh.algorithm() != Algorithm::Ed25519 {
-            return Err(format!(
-                "{} keys are not supported: claimtrail signs with ssh-ed25519 only",
-                ssh.algorithm()
-            ));
+            return Err(format!("{} {NOT_ED25519}", ssh.algorithm()));
         }
         ssh.set_comment("");
         let ed = ssh
@@ -714,6 +711,10 @@ pub fn begins_as_public_key(line: &[u8]) -> bool {
 
 /// Armors a binary SSHSIG blob as the PEM text `ssh-keygen -Y` reads
 /// (`-----BEGIN SSH SIGNATURE-----`, base64 in lines of 70).
+/// What a key of another type than Ed25519 is told, after its type's
+/// name; the error's hint recognises it by these words (`error.rs`).
+pub const NOT_ED25519: &str = "keys are not supported: claimtrail signs with ssh-ed25519 only";
+
 /// How an OpenSSH private key file begins.
 const OPENSSH_PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
 
@@ -729,7 +730,7 @@ fn unreadable_private_key(text: &[u8], e: &ssh_key::Error) -> String {
             if alg != "ssh-ed25519"
                 && Algorithm::new(&alg).is_ok_and(|a| !matches!(a, Algorithm::Other(_))) =>
         {
-            format!("{alg} keys are not supported: claimtrail signs with ssh-ed25519 only")
+            format!("{alg} {NOT_ED25519}")
         }
         // The parser's words, when they are plain: it quotes what it read
         // with Rust's escapes (`invalid label: 's\u{3}h-ed25519'`).
@@ -996,11 +997,8 @@ impl Signer {
             })
         })?;
         if key.algorithm() != Algorithm::Ed25519 {
-            return Err(key_err(format!(
-                // The hint says how to make one (it was said twice).
-                "{} keys are not supported: claimtrail signs with ssh-ed25519 only",
-                key.algorithm()
-            )));
+            // The hint says how to make one (it was said twice).
+            return Err(key_err(format!("{} {NOT_ED25519}", key.algorithm())));
         }
         let key = if key.is_encrypted() {
             let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()))?

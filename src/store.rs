@@ -1317,10 +1317,7 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
             // Found through the index: the row itself says whether it is
             // one (an index rebuilt to list a `claim.add` named an entry
             // that retracts nothing).
-            let column: Option<String> = conn
-                .prepare_cached("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?
-                .query_row([seq], |r| r.get(0))
-                .optional()?;
+            let column = kind_column(conn, seq)?;
             return Err(Error::Damaged(match column {
                 Some(k) if k == kind => {
                     format!("entry {seq} {does}, and the table {table} has no row for it")
@@ -1332,10 +1329,7 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
         }
         if let Some(seq) = extra {
             // Likewise: an index that leaves the entry out, not the row.
-            let column: Option<String> = conn
-                .prepare_cached("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?
-                .query_row([seq], |r| r.get(0))
-                .optional()?;
+            let column = kind_column(conn, seq)?;
             return Err(Error::Damaged(match column {
                 Some(k) if k == kind => format!(
                     "the index {index} leaves out entry {seq}, a {kind} entry: the file was changed below its tables"
@@ -1347,6 +1341,19 @@ pub(crate) fn state_rows_complete(conn: &Connection) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The `kind` column of row `seq`, read from the table itself (its row
+/// number, no index): what an entry found through a partial index is.
+/// `None` for a row the table does not hold; `Some("")` for a kind that
+/// is no text.
+fn kind_column(conn: &Connection, seq: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?
+        .query_row([seq], |r| {
+            Ok(r.get::<_, Option<String>>(0)?.unwrap_or_default())
+        })
+        .optional()?)
 }
 
 /// What verify finds of schema version 9's partial indexes: each must list
@@ -1394,14 +1401,9 @@ pub(crate) fn state_index_findings(conn: &Connection, seen: &[Vec<i64>]) -> Resu
         if !foreign.is_empty() {
             // What the first few are in the table (no index read): rows of
             // another kind, or rows the table does not hold at all.
-            let mut kinds =
-                conn.prepare("SELECT CAST(kind AS TEXT) FROM entries NOT INDEXED WHERE seq = ?")?;
             let (mut other, mut none) = (Vec::new(), Vec::new());
             for &seq in &foreign {
-                match kinds
-                    .query_row([seq], |r| r.get::<_, Option<String>>(0))
-                    .optional()?
-                {
+                match kind_column(conn, seq)? {
                     Some(_) => other.push(seq),
                     None => none.push(seq),
                 }

@@ -164,28 +164,29 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     // A claim named twice, said in the options' names (the rules' own
     // words, "listed twice in corroborates/contradicts", name the entry's
     // fields, as an import line writes them).
-    let mut seen = std::collections::HashMap::new();
-    for (option, r) in corroborates
+    for (field, list) in [
+        ("corroborates", &corroborates),
+        ("contradicts", &contradicts),
+    ] {
+        let ids: Vec<String> = list.iter().map(|r| r.id.to_string()).collect();
+        claimtrail::sources::listed_once(
+            field,
+            ids.iter().map(String::as_str),
+            "claim",
+            Spelling::Cli,
+        )?;
+    }
+    if let Some(r) = corroborates
         .iter()
-        .map(|r| ("--corroborates", r))
-        .chain(contradicts.iter().map(|r| ("--contradicts", r)))
+        .find(|r| contradicts.iter().any(|c| c.id == r.id))
     {
-        if let Some(first) = seen.insert(r.id, option) {
-            let (what, hint) = match first == option {
-                true => (
-                    format!("{} is listed twice in {option}", r.id),
-                    "list each claim once",
-                ),
-                false => (
-                    format!(
-                        "{} is listed in both --corroborates and --contradicts",
-                        r.id
-                    ),
-                    "a claim is corroborated or contradicted: give it to one of the two",
-                ),
-            };
-            return Err(Error::invalid(what, hint));
-        }
+        return Err(Error::invalid(
+            format!(
+                "{} is listed in both --corroborates and --contradicts",
+                r.id
+            ),
+            "a claim is corroborated or contradicted: give it to one of the two",
+        ));
     }
     let supersedes = match &a.supersedes {
         Some(s) => Some(query::reference(conn, parse_id(s, IdKind::Annotation)?)?),

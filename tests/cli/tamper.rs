@@ -882,6 +882,20 @@ fn a_deleted_retraction_row_replaced_by_a_made_up_one_is_found() {
     );
 }
 
+/// Rebuilds the partial index of `claim.retract` entries below its table
+/// to hold the rows `condition` selects, then puts claimtrail's `CREATE`
+/// text back (`writable_schema`), so that the schema check sees its own
+/// index and only the index's content differs.
+fn rebuild_retraction_index(w: &Work, condition: &str) {
+    w.sql(&format!(
+        "DROP INDEX entries_claim_retract;
+         CREATE INDEX entries_claim_retract ON entries(seq) WHERE {condition};
+         PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET sql = 'CREATE INDEX entries_claim_retract ON entries(seq) WHERE kind = ''claim.retract''' WHERE name = 'entries_claim_retract';
+         PRAGMA writable_schema = OFF;"
+    ));
+}
+
 /// The partial index the append path counts retractions through, rebuilt
 /// below its table to list every claim too, its `CREATE` text put back:
 /// verify's pass finds the index listing entries that are no retraction
@@ -891,13 +905,7 @@ fn a_deleted_retraction_row_replaced_by_a_made_up_one_is_found() {
 #[test]
 fn a_partial_index_rebuilt_below_its_table_is_a_finding() {
     let w = with_retraction();
-    w.sql(
-        "DROP INDEX entries_claim_retract;
-         CREATE INDEX entries_claim_retract ON entries(seq) WHERE kind IN ('claim.retract', 'claim.add');
-         PRAGMA writable_schema = ON;
-         UPDATE sqlite_schema SET sql = 'CREATE INDEX entries_claim_retract ON entries(seq) WHERE kind = ''claim.retract''' WHERE name = 'entries_claim_retract';
-         PRAGMA writable_schema = OFF;",
-    );
+    rebuild_retraction_index(&w, "kind IN ('claim.retract', 'claim.add')");
     let r = w.run(None, &["verify"]);
     r.problem("log", "file");
     assert!(
@@ -914,13 +922,7 @@ fn a_partial_index_rebuilt_below_its_table_is_a_finding() {
     // Rebuilt to leave the retraction out: its row reads as made up to the
     // signing commands, which name the index, as verify does.
     let w = with_retraction();
-    w.sql(
-        "DROP INDEX entries_claim_retract;
-         CREATE INDEX entries_claim_retract ON entries(seq) WHERE kind = 'claim.retract' AND seq <> 7;
-         PRAGMA writable_schema = ON;
-         UPDATE sqlite_schema SET sql = 'CREATE INDEX entries_claim_retract ON entries(seq) WHERE kind = ''claim.retract''' WHERE name = 'entries_claim_retract';
-         PRAGMA writable_schema = OFF;",
-    );
+    rebuild_retraction_index(&w, "kind = 'claim.retract' AND seq <> 7");
     let r = w.run(None, &["verify"]);
     r.problem("log", "file");
     assert!(

@@ -283,6 +283,16 @@ impl KeyType {
         }
     }
 
+    /// A short, stable name for scripts (`--json`): `ed25519` or
+    /// `cosignature/v1`, as C2SP's signed-note and tlog-cosignature specs
+    /// call the two algorithms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::Ed25519 => "ed25519",
+            KeyType::CosignatureV1 => "cosignature/v1",
+        }
+    }
+
     fn from_type_byte(b: u8) -> Option<KeyType> {
         match b {
             SIG_TYPE_ED25519 => Some(KeyType::Ed25519),

@@ -125,7 +125,7 @@ pub struct Mirrored {
     /// no checkpoint: the directory holds what it held.
     pub gave_up: bool,
     /// Whether entry bundles were fetched (not `--no-entries`).
-    pub entries: bool,
+    pub with_entries: bool,
     /// Staging directories that killed mirrors left in the directory,
     /// removed ([`crate::interrupt::sweep`]).
     pub leftovers_removed: Vec<PathBuf>,
@@ -618,7 +618,7 @@ pub fn mirror(
         damaged,
         undecoded,
         gave_up,
-        entries,
+        with_entries: entries,
         leftovers_removed,
         set_aside,
         replaced_note,

@@ -44,12 +44,19 @@ pub struct Inclusion {
     pub root: Hash,
     /// The checkpoint proved against and who signed it, in words.
     pub against: String,
+    /// The names of this log's keys that signed that checkpoint, admins
+    /// first, as `verify --checkpoint` gives them; empty when no admin of
+    /// the log at its size signed it (or for the current tree, which no
+    /// checkpoint covers yet). From the database's `keys` table: only a
+    /// verifier key given apart (`--vkey`) makes a signature mean more
+    /// than the file it was read from.
+    pub signed_by: Vec<String>,
     pub proof: Vec<Hash>,
     pub verified: bool,
     /// Why the proof could not hold, when it is not the proof itself: the
     /// entry's bytes do not hash to the tree's leaf, or the checkpoint's
-    /// root is not one an admin (or the verifier key given) signed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// root is not one an admin (or the verifier key given) signed. `null`
+    /// when nothing failed, as `prove --consistency` gives `log_differs`.
     pub failed: Option<String>,
 }
 
@@ -66,7 +73,7 @@ pub fn inclusion(
     vkeys: &[VerifierKey],
 ) -> Result<Inclusion> {
     let current = tree::size(conn)?;
-    let (size, root, against, failed, note) = match given {
+    let (size, root, against, signed, failed, note) = match given {
         Some(g) => {
             let path = g.path;
             let cp = g.checkpoint;
@@ -99,7 +106,14 @@ pub fn inclusion(
             // since, a finding (exit 1), as a fork is; it was exit 2, "bad
             // input", which a script read as its own mistake.
             let short = (cp.size > current).then(|| cut_short(path, cp.size, current));
-            (cp.size, cp.root, against, short, Some(g.note))
+            (
+                cp.size,
+                cp.root,
+                against,
+                by.signed_by(),
+                short,
+                Some(g.note),
+            )
         }
         None => match query::checkpoints(conn)?
             .into_iter()
@@ -114,12 +128,13 @@ pub fn inclusion(
                     Ok((note, cp)) if cp.size == c.size => {
                         let by = signers(conn, &note, &cp)?;
                         let failed = by.admins.is_empty().then(|| format!("the {stored} is not signed by an admin of this log (the database was edited: run `claimtrail verify`)"));
-                        (cp.size, cp.root, signed_by(&by, &stored), failed, Some(note))
+                        (cp.size, cp.root, signed_by(&by, &stored), by.signed_by(), failed, Some(note))
                     }
                     _ => (
                         c.size,
                         c.root,
                         stored.clone(),
+                        Vec::new(),
                         Some(format!("the {stored} is not a signed checkpoint of that size (the database was edited: run `claimtrail verify`)")),
                         None,
                     ),
@@ -129,6 +144,7 @@ pub fn inclusion(
                 current,
                 tree::root(conn, current)?,
                 "the current tree, which no signed checkpoint covers yet".into(),
+                Vec::new(),
                 None,
                 None,
             ),
@@ -253,6 +269,7 @@ pub fn inclusion(
         leaf_hash,
         root,
         against,
+        signed_by: signed,
         proof,
         verified,
         failed,
@@ -291,9 +308,12 @@ pub struct Consistency {
     pub old_root: Hash,
     /// The old checkpoint's file and who signed it, in words.
     pub old_checkpoint: String,
+    /// Who signed it, by name, as [`Inclusion::signed_by`].
+    pub old_signed_by: Vec<String>,
     pub new_size: TreeSize,
     pub new_root: Hash,
     pub new_checkpoint: String,
+    pub new_signed_by: Vec<String>,
     pub proof: Vec<Hash>,
     /// Whether the proof leads from the old root to the new one.
     pub extends: bool,
@@ -440,9 +460,11 @@ pub fn consistency(
         old_size: a.size,
         old_root: a.root,
         old_checkpoint: signed_by(&old_by, &old_name),
+        old_signed_by: old_by.signed_by(),
         new_size: b.size,
         new_root: b.root,
         new_checkpoint: signed_by(&new_by, &new_name),
+        new_signed_by: new_by.signed_by(),
         proof,
         extends,
         verified: extends && differs.is_none(),
@@ -472,6 +494,10 @@ fn cut_short(path: &Path, size: TreeSize, current: TreeSize) -> String {
 struct Signers {
     admins: Vec<String>,
     cosigners: Vec<String>,
+    /// The same keys' names as they are (neither escaped nor marked),
+    /// admins first: what `--json` gives as `signed_by`, as `verify
+    /// --checkpoint` does.
+    names: Vec<String>,
     /// Why the note is not taken as signed, when it is not.
     refused: Option<String>,
     /// An admin of the log whose key was not live at the note's size and
@@ -502,10 +528,16 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
             })
             .collect()
     };
+    let raw = |v: &crate::checkpoint::Verified| -> Vec<String> {
+        let mut signed: Vec<_> = keys.iter().filter(|k| v.verified_by(&k.vkey)).collect();
+        signed.sort_by_key(|k| k.key.role != Role::Admin);
+        signed.into_iter().map(|k| k.key.name.clone()).collect()
+    };
     let mut found = match crate::checkpoint::verify_note(note, &vkeys) {
         Ok(v) => Signers {
             admins: names(&v, true),
             cosigners: names(&v, false),
+            names: raw(&v),
             refused: None,
             out_of_time: None,
         },
@@ -514,6 +546,7 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
         Err(e) => Signers {
             admins: Vec::new(),
             cosigners: Vec::new(),
+            names: Vec::new(),
             refused: matches!(e, crate::checkpoint::NoteError::BadSignature { .. })
                 .then(|| e.to_string()),
             out_of_time: None,
@@ -536,6 +569,17 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
         });
     }
     Ok(found)
+}
+
+impl Signers {
+    /// The names for `--json`'s `signed_by`: none unless an admin of the
+    /// log at the note's size signed it.
+    fn signed_by(&self) -> Vec<String> {
+        match (&self.refused, self.admins.is_empty()) {
+            (None, false) => self.names.clone(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Names a checkpoint (a file, or one stored in the log) and who signed it.

@@ -24,10 +24,7 @@ pub struct Status {
     pub last: Option<LogLine>,
     pub sources: SourceCounts,
     pub claims: ClaimCounts,
-    pub annotations: u64,
-    /// Annotations withdrawn by `annotate retract` (counted in
-    /// `annotations`: they stay in the log).
-    pub retracted_annotations: u64,
+    pub annotations: AnnotationCounts,
     pub keys: KeyCounts,
     /// The latest signed checkpoint stored in the log, if any.
     pub checkpoint: Option<CheckpointView>,
@@ -48,6 +45,14 @@ pub struct SourceCounts {
     pub redacted: u64,
     /// `source.amend` entries, as the `source_amendments` table holds them.
     pub amendments: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AnnotationCounts {
+    pub total: u64,
+    /// Annotations withdrawn by `annotate retract` (counted in `total`:
+    /// they stay in the log).
+    pub retracted: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -99,8 +104,10 @@ pub fn status(conn: &Connection) -> Result<Status> {
         retracted: count("SELECT COUNT(*) FROM retractions")?,
         unannotated: query::awaiting_review(conn)?,
     };
-    let annotations = count("SELECT COUNT(*) FROM annotations")?;
-    let retracted_annotations = count("SELECT COUNT(*) FROM annotation_retractions")?;
+    let annotations = AnnotationCounts {
+        total: count("SELECT COUNT(*) FROM annotations")?,
+        retracted: count("SELECT COUNT(*) FROM annotation_retractions")?,
+    };
     let mut keys = KeyCounts::default();
     for k in query::keys(conn)? {
         if k.revoked_seq.is_some() {
@@ -123,7 +130,6 @@ pub fn status(conn: &Connection) -> Result<Status> {
         sources,
         claims,
         annotations,
-        retracted_annotations,
         keys,
         checkpoint,
         uncovered,
@@ -132,8 +138,11 @@ pub fn status(conn: &Connection) -> Result<Status> {
 }
 
 /// Who a key is in a log: its enrolment, or that it has none.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "enrolled", rename_all = "snake_case")]
+///
+/// In JSON one shape either way, so a script reads the same members:
+/// `{"enrolled": true|false, "fingerprint", "name", "role", "revoked_seq"}`,
+/// the last three `null` for a key the log does not hold.
+#[derive(Clone, Debug)]
 pub enum You {
     /// Enrolled (and perhaps revoked since: then it can no longer sign).
     Yes {
@@ -144,6 +153,41 @@ pub enum You {
     },
     /// Not enrolled in this log: an admin's `key add` enrolls it.
     No { fingerprint: Fingerprint },
+}
+
+impl Serialize for You {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shape<'a> {
+            enrolled: bool,
+            fingerprint: &'a Fingerprint,
+            name: Option<&'a str>,
+            role: Option<Role>,
+            revoked_seq: Option<Seq>,
+        }
+        match self {
+            You::Yes {
+                fingerprint,
+                name,
+                role,
+                revoked_seq,
+            } => Shape {
+                enrolled: true,
+                fingerprint,
+                name: Some(name),
+                role: Some(*role),
+                revoked_seq: *revoked_seq,
+            },
+            You::No { fingerprint } => Shape {
+                enrolled: false,
+                fingerprint,
+                name: None,
+                role: None,
+                revoked_seq: None,
+            },
+        }
+        .serialize(s)
+    }
 }
 
 /// Looks `key` up among the log's enrolled keys.

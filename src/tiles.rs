@@ -322,6 +322,8 @@ pub struct Options {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Published {
     pub dir: PathBuf,
+    /// The log's origin, the first line of the checkpoint published.
+    pub origin: String,
     /// The tree published: the latest checkpoint's.
     pub size: TreeSize,
     pub root: Hash,
@@ -359,7 +361,9 @@ pub struct Published {
     /// Files of an earlier publish that no longer held what it wrote,
     /// written again (paths under the directory).
     pub replaced: Vec<String>,
-    pub entries: bool,
+    /// Whether entry bundles were published (not `--no-entries`): the
+    /// name `verify-published --json` gives the same fact.
+    pub with_entries: bool,
     /// Staging directories that killed publishes left in the directory,
     /// removed ([`crate::interrupt::sweep`]): they sat in the web root.
     pub leftovers_removed: Vec<PathBuf>,
@@ -643,6 +647,7 @@ pub fn publish(
     };
     Ok(Published {
         dir: dir.to_path_buf(),
+        origin: origin.clone(),
         size,
         root: latest.root,
         checkpoint_entry: latest.seq,
@@ -661,7 +666,7 @@ pub fn publish(
         removed,
         set_aside,
         earlier_checkpoints: earlier.len() as u64,
-        entries: opts.entries,
+        with_entries: opts.entries,
         cosignatures,
         leftovers_removed,
     })

@@ -911,8 +911,9 @@ pub struct BundleAdmin {
 /// A kept checkpoint of the log larger than the bundle's tree.
 #[derive(Clone, Debug, Serialize)]
 pub struct NewerCheckpoint {
-    /// Its name, as given (`--checkpoint FILE`).
-    pub file: String,
+    /// Its name, as given (`--checkpoint FILE`): `name`, as the same
+    /// file's entry in `checkpoints` calls it.
+    pub name: String,
     pub size: u64,
 }
 
@@ -1450,7 +1451,7 @@ fn newer(checks: &[BundleKept], bundle_size: u64) -> Vec<NewerCheckpoint> {
         .iter()
         .filter(|c| c.check.status == CheckpointStatus::NotCompared && c.check.size.0 > bundle_size)
         .map(|c| NewerCheckpoint {
-            file: c.check.name.clone(),
+            name: c.check.name.clone(),
             size: c.check.size.0,
         })
         .collect();

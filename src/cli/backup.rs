@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         Err(e) => {
             if ctx.json {
                 output::json(
-                    &serde_json::json!({"path": output::json_path(&a.path), "entries": null, "root": null, "damaged": e.to_string()}),
+                    &serde_json::json!({"file": output::json_path(&a.path), "entries": null, "root": null, "damaged": e.to_string()}),
                 )?;
             } else {
                 outln!(
@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     };
     if ctx.json {
         output::json(
-            &serde_json::json!({"path": output::json_path(&a.path), "entries": size.0, "root": root.to_hex()}),
+            &serde_json::json!({"file": output::json_path(&a.path), "entries": size.0, "root": root.to_hex()}),
         )?;
     } else {
         outln!(

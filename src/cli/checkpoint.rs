@@ -345,16 +345,19 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     // The log's own signature first, then the cosigners, as `verify`
     // lists them (the note's order put a cosigner first when its line came
     // first).
-    let by: Vec<String> = claimtrail::checkpoint::verify_note(&note, &keys)
+    // `--json` gives each as `{name, key_id, key_type}`: the parts, not
+    // the sentence the text shows.
+    let signatures = claimtrail::checkpoint::verify_note(&note, &keys)
         .map(|v| {
-            let mut signatures: Vec<_> = v.signatures.iter().collect();
+            let mut signatures = v.signatures;
             signatures.sort_by_key(|s| s.name != cp.origin);
             signatures
-                .iter()
-                .map(|s| format!("{}+{} ({})", s.name, s.key_id, s.key_type))
-                .collect()
         })
         .unwrap_or_default();
+    let by: Vec<String> = signatures
+        .iter()
+        .map(|s| format!("{}+{} ({})", s.name, s.key_id, s.key_type))
+        .collect();
     let (ok, why) = match &result {
         Ok(_) => (true, None),
         Err(e) => (false, Some(e.to_string())),
@@ -365,7 +368,7 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     let unchecked = note.lines_unchecked_by(&keys);
     if ctx.json {
         output::json(
-            &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": by, "unchecked_lines": unchecked, "error": why}),
+            &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": signatures.iter().map(|s| serde_json::json!({"name": s.name, "key_id": s.key_id.to_string(), "key_type": s.key_type.as_str()})).collect::<Vec<_>>(), "unchecked_lines": unchecked, "error": why}),
         )?;
     } else if ok {
         outln!(

@@ -91,7 +91,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let bundle = &exported.bundle;
     if ctx.json {
         output::json(&serde_json::json!({
-            "out": output::json_path(&a.out),
+            "file": output::json_path(&a.out),
             "entries": bundle.entries.len(),
             "sources": bundle.sources.len(),
             "checkpoint_signer_revoked_at": exported.stale.as_ref().map(|s| s.revoked_at),

@@ -128,7 +128,7 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         output::count(m.size.0, "entry"),
         m.root
     )?;
-    let fetched = if m.entries {
+    let fetched = if m.with_entries {
         format!(
             "{} and {}",
             output::count(m.tiles_fetched, "hash tile"),
@@ -208,7 +208,7 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         output::count(unserved as u64, "file")
     );
     if unserved == 0 {
-        let tree_only = if m.entries { "" } else { " --tree-only" };
+        let tree_only = if m.with_entries { "" } else { " --tree-only" };
         outln!(
             "check it with no database: claimtrail verify-published {word}{tree_only} --vkey KEY (the log's verifier key, from the desk), with --checkpoint FILE for each checkpoint you kept from earlier checks"
         )?;
@@ -220,7 +220,7 @@ fn mirrored(m: &Mirrored) -> Result<()> {
         )?;
     } else if m.gave_up {
         outln!("FAILED: {files}; `claimtrail verify-published {word}` checks the tree {dir} held")?;
-    } else if m.entries && m.size.0 > 0 && !m.dir.join("tile/entries").is_dir() {
+    } else if m.with_entries && m.size.0 > 0 && !m.dir.join("tile/entries").is_dir() {
         // No entry bundle at all: verify-published would refuse the
         // directory as one without entries rather than list what is left.
         outln!(

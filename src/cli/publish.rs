@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             claimtrail::text::escape(&p.signer_name)
         );
     }
-    let written = if p.entries {
+    let written = if p.with_entries {
         format!(
             "{} and {}",
             count(p.tiles_written, "hash tile"),

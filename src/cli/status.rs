@@ -99,9 +99,9 @@ fn print(ctx: &Ctx, s: &Status, you: Option<&You>, unreadable: Option<&Error>) -
         }
     }
     row("claims", &claims)?;
-    let mut annotations = grouped(s.annotations);
-    if s.retracted_annotations > 0 {
-        annotations += &format!(" ({} retracted)", grouped(s.retracted_annotations));
+    let mut annotations = grouped(s.annotations.total);
+    if s.annotations.retracted > 0 {
+        annotations += &format!(" ({} retracted)", grouped(s.annotations.retracted));
     }
     row("annotations", &annotations)?;
     let k = &s.keys;

@@ -249,7 +249,7 @@ fn stale_lines(r: &BundleReport) -> Result<()> {
     let files: Vec<String> = r
         .newer_checkpoints
         .iter()
-        .map(|n| escape(&n.file).into_owned())
+        .map(|n| escape(&n.name).into_owned())
         .collect();
     let kept = match files.len() {
         1 => format!(

@@ -77,6 +77,7 @@ fn export_says_when_it_signed_a_checkpoint() {
     );
     let j: Value = serde_json::from_str(r.ok()).unwrap();
     assert_eq!(j["signed_checkpoint_entry"], Value::Null, "{j}");
+    assert_eq!(j["file"], "two.json", "{j}");
     let cps: Value = serde_json::from_str(
         w.run(None, &["log", "--kind", "checkpoint.add", "--json"])
             .ok(),
@@ -1977,7 +1978,7 @@ fn a_bundle_older_than_a_kept_checkpoint_says_it_is_stale() {
         (
             &Value::Bool(true),
             &Value::Bool(true),
-            &serde_json::json!([{"file": "kept.txt", "size": 9}])
+            &serde_json::json!([{"name": "kept.txt", "size": 9}])
         ),
         "{j}"
     );

@@ -844,12 +844,13 @@ fn cosign_vkeys_and_checkpoint_verify() {
     )
     .unwrap();
     assert_eq!(j["ok"], false);
+    let (name, id) = name_and_id(lines[1])
+        .split_once('+')
+        .map(|(n, i)| (n.to_string(), i.to_string()))
+        .unwrap();
     assert_eq!(
-        j["verified_by"][0].as_str().unwrap(),
-        format!(
-            "{} (Ed25519 cosignature/v1 (type 0x04))",
-            name_and_id(lines[1])
-        ),
+        j["verified_by"][0],
+        serde_json::json!({"name": name, "key_id": id, "key_type": "cosignature/v1"}),
         "{j}"
     );
     assert!(
@@ -1009,6 +1010,12 @@ fn proofs_verify_and_render_as_json() {
     assert_eq!(p["tree_size"], 10);
     let against = p["against"].as_str().unwrap();
     assert!(against.ends_with("new.txt, signed by admin"), "{against}");
+    // The signer by name for scripts, and `failed` there as null.
+    assert_eq!(
+        (&p["signed_by"], &p["failed"]),
+        (&serde_json::json!(["admin"]), &serde_json::Value::Null),
+        "{p}"
+    );
     // The same root under a signature that does not verify: the proof
     // still holds against the root, and the first line says whose it is not.
     let note = std::fs::read_to_string(&new).unwrap();
@@ -1025,6 +1032,21 @@ fn proofs_verify_and_render_as_json() {
         first.ends_with("forged.txt, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more)"),
         "{first}"
     );
+    let j: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &[
+                "--json",
+                "prove",
+                "C1",
+                "--checkpoint",
+                forged.to_str().unwrap(),
+            ],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(j["signed_by"], serde_json::json!([]), "{j}");
     assert!(!p["proof"].as_array().unwrap().is_empty());
     let text = w.run(None, &["prove", "A1"]);
     assert!(
@@ -1066,6 +1088,11 @@ fn proofs_verify_and_render_as_json() {
     assert_eq!(
         (c["old_size"].as_u64(), c["new_size"].as_u64()),
         (Some(7), Some(10))
+    );
+    assert_eq!(
+        (&c["old_signed_by"], &c["new_signed_by"]),
+        (&serde_json::json!(["admin"]), &serde_json::json!(["admin"])),
+        "{c}"
     );
     let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
     let text = w.run(None, &["prove", "--consistency", o, n]);

@@ -413,6 +413,15 @@ fn publish_refuses_what_it_cannot_publish_and_writes_nothing() {
         .ok()
         .to_string();
     assert!(text.contains("(no entries: --no-entries)"), "{text}");
+    // The same for scripts: `with_entries`, as verify-published names it,
+    // and the log's origin.
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "publish", s, "--no-entries"]).ok()).unwrap();
+    assert_eq!(
+        (&j["with_entries"], &j["size"], j["origin"].is_string()),
+        (&serde_json::json!(false), &serde_json::json!(14), true),
+        "{j}"
+    );
     assert!(files(&site).contains(&"tile/0/000.p/14".to_string()));
     assert!(!files(&site)
         .iter()

@@ -1834,7 +1834,10 @@ fn commands_that_only_read_leave_an_evidence_copy_as_it_was() {
     assert!(w.db_bytes() == old);
     let b = w.run(None, &["--json", "backup", "old.db"]);
     let b: serde_json::Value = serde_json::from_str(b.ok()).unwrap();
-    assert_eq!((b["entries"].clone(), b["root"].clone()), (9.into(), root));
+    assert_eq!(
+        (b["entries"].clone(), b["root"].clone(), b["file"].clone()),
+        (9.into(), root, "old.db".into())
+    );
     // The backup copy put into use: its first append switches it to WAL
     // mode, as a log beside readers needs, and it verifies.
     w.run(

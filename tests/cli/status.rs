@@ -95,8 +95,12 @@ fn status_says_what_the_log_holds_and_what_awaits() {
         s["claims"],
         serde_json::json!({"total": 2, "retracted": 1, "unannotated": 0})
     );
+    assert_eq!(
+        s["annotations"],
+        serde_json::json!({"total": 2, "retracted": 0})
+    );
     assert_eq!(s["last"]["kind"], "claim.retract");
-    assert_eq!(json["you"]["enrolled"], "yes");
+    assert_eq!(json["you"]["enrolled"], true);
     assert_eq!(json["you"]["role"], "analyst");
     assert_eq!(json["db"], db);
 
@@ -109,6 +113,13 @@ fn status_says_what_the_log_holds_and_what_awaits() {
             "{} is not enrolled in this log (an admin enrolls it with `claimtrail --key ADMIN_KEY key add YOUR_KEY.pub --role analyst`)",
             fp("stranger")
         )
+    );
+    // One shape either way: the members a script reads are there, null.
+    let j: serde_json::Value =
+        serde_json::from_str(w.run(Some("stranger"), &["--json", "status"]).ok()).unwrap();
+    assert_eq!(
+        j["you"],
+        serde_json::json!({"enrolled": false, "fingerprint": fp("stranger"), "name": null, "role": null, "revoked_seq": null})
     );
     w.run(
         Some("admin"),

@@ -155,7 +155,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let conn = store.conn();
     let claim = query::reference(conn, claim_id)?;
     let refs = |ids: &[String]| -> Result<Vec<_>> {
-        ids.iter()
+        super::values::id_words(ids)
             .map(|s| query::reference(conn, parse_id(s, IdKind::Claim)?))
             .collect()
     };

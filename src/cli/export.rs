@@ -29,12 +29,9 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
-    let ids: Vec<ItemId> = a
-        .ids
-        .iter()
+    let ids: Vec<ItemId> = super::values::id_words(&a.ids)
         .map(|s| {
-            // `C1, C2` (as `show` prints links) is split at the comma only.
-            s.trim().parse().map_err(|e: claimtrail::model::BadId| {
+            s.parse().map_err(|e: claimtrail::model::BadId| {
                 Error::invalid(e.to_string(), super::output::LIST_IDS_HINT)
             })
         })

@@ -50,13 +50,9 @@ pub fn run(ctx: &Ctx, mut a: Args) -> Result<Outcome> {
             "give --format json for the JSON report (or claimreview, prov, wa for JSON-LD and PROV-JSON), or drop --json",
         ));
     }
-    let ids = a
-        .ids
-        .iter()
+    let ids = super::values::id_words(&a.ids)
         .map(|s| {
-            // `C1, C2` (as `show` prints links) is split at the comma only.
-            s.trim()
-                .parse::<ItemId>()
+            s.parse::<ItemId>()
                 .map_err(|e: BadId| Error::invalid(e.to_string(), super::output::LIST_IDS_HINT))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -172,9 +172,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
             format!("use {existing}; see `claimtrail show {existing}`"),
         ));
     }
-    let ids = a
-        .derived_from
-        .iter()
+    let ids = super::values::id_words(&a.derived_from)
         .map(|d| parse_id(d, IdKind::Source))
         .collect::<Result<Vec<_>>>()?;
     let named: Vec<String> = ids.iter().map(ToString::to_string).collect();

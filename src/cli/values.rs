@@ -317,3 +317,19 @@ fn verifier_key_file(
     }
     Ok(keys)
 }
+
+/// The ids of an argument that takes several (`report`, `export`,
+/// `--corroborates`, `--contradicts`, `--derived-from`): clap splits at
+/// commas, and this at spaces too, so that `'C1 C2'` quoted as one word
+/// (or `C1, C2`, as `show` prints links) is the two ids it plainly is, not
+/// "a list where one id is taken". An empty value (`C1,,C2`) stays, for
+/// the id parser to name.
+pub fn id_words(values: &[String]) -> impl Iterator<Item = &str> {
+    values.iter().flat_map(|v| {
+        let mut words: Vec<&str> = v.split_whitespace().collect();
+        if words.is_empty() {
+            words.push("");
+        }
+        words
+    })
+}

@@ -4487,7 +4487,9 @@ fn a_quote_copied_with_shows_escapes_is_given_its_span() {
 }
 
 /// A list of ids where a command takes one is said to be a list; where a
-/// command takes a list, `C1, C2` (as `show` prints links) is two ids.
+/// command takes a list, `C1, C2` (as `show` prints links) is two ids, and
+/// so is `'C1 C2'` quoted as one word (it was "one is taken here", from a
+/// command that takes several).
 #[test]
 fn a_list_of_ids_where_one_goes_and_a_list_pasted_with_spaces() {
     let w = Work::with_claims();
@@ -4514,6 +4516,33 @@ fn a_list_of_ids_where_one_goes_and_a_list_pasted_with_spaces() {
         &["export", "C1, C2", "--out", out.to_str().unwrap()],
     )
     .ok();
+    let csv = w.run(None, &["report", "C1 C2", "--format", "csv"]);
+    assert_eq!(csv.ok().lines().skip(1).count(), 2, "{}", csv.stdout);
+    let spaced = w.path("spaced.bundle");
+    w.run(
+        Some("admin"),
+        &["export", "C2 C1", "--out", spaced.to_str().unwrap()],
+    )
+    .ok();
+    let a = w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "disputed",
+            "--contradicts",
+            "C2 ",
+        ],
+    );
+    assert_eq!(a.ok().trim(), "A2");
+    // An empty item is still named, whatever the spaces.
+    refused(
+        &w,
+        None,
+        &["report", "C1, ,C2"],
+        "error: an empty value (in a list: two commas in a row, or one at the end?) is not an id",
+    );
 }
 
 /// A public key handed over as a line in a mail or a chat is enrolled

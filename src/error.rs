@@ -284,7 +284,10 @@ impl Error {
             Error::IsDirectory(p) => format!("give a file's path, e.g. {}", p.join("NAME").display()),
             Error::UnknownId { id, .. } => format!("see `claimtrail list {}s` for the {} ids in this log", id.kind.noun(), id.kind.noun()),
             Error::Io { .. } => "check the path and its permissions".into(),
-            Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere; a command that signs has appended its entries all the same (`claimtrail log -n 1` shows the last entry)".into(),
+            // What was appended is in the log whatever became of the
+            // output; a command that appended nothing is simply run again.
+            Error::Write { path, .. } if path.as_os_str() == STDOUT && crate::store::appended_in_this_process() => "make room where standard output goes, or send it elsewhere; the entries were appended all the same (`claimtrail log -n 1` shows the last entry): run the command again only for what is not there".into(),
+            Error::Write { path, .. } if path.as_os_str() == STDOUT => "make room where standard output goes, or send it elsewhere, and run the command again".into(),
             Error::Write { kind: std::io::ErrorKind::StorageFull, .. } => "make room on that disk, or write the file to another one".into(),
             // EFBIG: past a file size limit (`ulimit -f`, a quota).
             Error::Write { kind: std::io::ErrorKind::FileTooLarge, .. } => "the file passed a file size limit (`ulimit -f`, a quota): raise it, or write the file where none applies".into(),

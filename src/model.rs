@@ -120,7 +120,7 @@ pub fn join<T: fmt::Display>(items: impl IntoIterator<Item = T>, sep: &str) -> S
 
 /// Error for an id that is not `S<n>`, `C<n>` or `A<n>` with n ≥ 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation){}", match .0.as_str() { "" => "an empty value (in a list: two commas in a row, or one at the end?)".to_string(), s => format!("`{s}`") }, match self.is_list() { true => "; it is a list of ids, and one is taken here".to_string(), false => self.meant().map(|id| format!("; without its leading zeros it is {id}")).or_else(|| self.is_zero().then(|| "; ids start at 1 (S1, C1, A1)".to_string())).unwrap_or_default() })]
+#[error("{} is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation){}", match .0.as_str() { "" => "an empty value (in a list: two commas in a row, or one at the end?)".to_string(), s => format!("`{s}`") }, match self.is_list() { true => "; it is a list of ids, and one is taken here".to_string(), false => self.meant().map(|id| format!("; without its leading zeros it is {id}")).or_else(|| self.is_zero().then(|| "; ids start at 1 (S1, C1, A1)".to_string())).or_else(|| self.is_too_large().then(|| "; its number is larger than any log can hold (at most 18 digits)".to_string())).unwrap_or_default() })]
 pub struct BadId(pub String);
 
 impl BadId {
@@ -138,6 +138,17 @@ impl BadId {
 
     /// The id a word with leading zeros was meant as (`C01`, `a007`): an id
     /// has one spelling, and the message says which.
+    /// Whether it is a kind's letter and more digits than an id has
+    /// (`C9223372036854775807`): the form the message shows, so it says
+    /// why that is not one.
+    fn is_too_large(&self) -> bool {
+        let s = self.0.as_str();
+        s.starts_with(['S', 'C', 'A', 's', 'c', 'a'])
+            && s.len() > 19
+            && !s[1..].starts_with('0')
+            && s[1..].bytes().all(|b| b.is_ascii_digit())
+    }
+
     /// Whether it is a kind's letter and zeros (`S0`): ids start at 1.
     fn is_zero(&self) -> bool {
         let s = self.0.as_str();

@@ -763,10 +763,12 @@ impl Store {
         self.wal_at_open
     }
 
-    /// Called by the append path once it has committed: closing may now
+    /// Called by the append path once it has committed (which also makes
+    /// [`appended_in_this_process`] true): closing may now
     /// fold the -wal into the file, as it does for every writer (see
     /// [`Store::wal_at_open`]).
     pub(crate) fn appended(&self) {
+        APPENDED.store(true, std::sync::atomic::Ordering::SeqCst);
         if self.wal_at_open {
             let _ = self
                 .conn
@@ -1612,6 +1614,16 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
         }
         _ => Error::Sqlite(e),
     }
+}
+
+/// Whether this process committed entries to a log: a failure after it
+/// (standard output full, closed) then says that they are in the log all
+/// the same, and a failure of a command that signs nothing does not.
+static APPENDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the append path committed entries in this process.
+pub fn appended_in_this_process() -> bool {
+    APPENDED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 #[cfg(test)]

@@ -1370,9 +1370,9 @@ class Session:
                 self.breaches.append(f"show {a} --json: retraction {got}, the model "
                                      f"{self.retracted_by[a]}")
         status = view("status")
-        if status is not None and status["status"]["retracted_annotations"] != \
+        if status is not None and status["status"]["annotations"]["retracted"] != \
                 len(self.retracted_by):
-            self.breaches.append(f"status says {status['status']['retracted_annotations']} "
+            self.breaches.append(f"status says {status['status']['annotations']['retracted']} "
                                  f"retracted annotations, the model {len(self.retracted_by)}")
 
     def keep(self, where):
@@ -1677,8 +1677,8 @@ class Session:
                         "amendments": kinds["source.amend"]},
             "claims": {"total": kinds["claim.add"], "retracted": kinds["claim.retract"],
                        "unannotated": len(claims - judged - retracted)},
-            "annotations": kinds["annotation.add"],
-            "retracted_annotations": kinds["annotation.retract"],
+            "annotations": {"total": kinds["annotation.add"],
+                            "retracted": kinds["annotation.retract"]},
             "uncovered": total if last is None else max(total - last[1] - 1, 0),
         }
         for k, v in want.items():

@@ -234,6 +234,14 @@ impl Table {
         }
         if let Some(columns) = self.fit {
             self.fitted = fit(&mut self.widths, &self.floors, columns);
+            if !self.fitted && columns > Self::MAX {
+                // Too narrow for the table even at its least: printed as
+                // without `COLUMNS`, its text cut at [`Table::MAX`]. The
+                // rows held were cut at the width (`most`), so a
+                // 120-column width gave rows wider than no width at all.
+                self.fit = None;
+                self.recut(more);
+            }
         }
         self.out = Some(std::io::BufWriter::new(std::io::stdout().lock()));
         let held = std::mem::take(&mut self.cells);
@@ -241,6 +249,34 @@ impl Table {
             self.write_row(row.split_terminator(CELL_END))?;
         }
         Ok(())
+    }
+
+    /// Cuts the held cells again at [`Table::most`] (after `fit` was
+    /// dropped) and measures the widths anew, widened to the hints if
+    /// more rows are to come.
+    fn recut(&mut self, more: bool) {
+        let held = std::mem::take(&mut self.cells);
+        self.widths.iter_mut().for_each(|w| *w = 0);
+        for row in held.split_terminator(ROW_END) {
+            for (i, c) in row.split_terminator(CELL_END).enumerate() {
+                let most = self.most(i);
+                let c = match c.width() > most {
+                    true => isolate(cut(unisolated(c), most)),
+                    false => c.to_string(),
+                };
+                if let Some(w) = self.widths.get_mut(i) {
+                    *w = (*w).max(c.width());
+                }
+                self.cells.push_str(&c);
+                self.cells.push(CELL_END);
+            }
+            self.cells.push(ROW_END);
+        }
+        if more {
+            for (w, h) in self.widths.iter_mut().zip(&self.hints) {
+                *w = (*w).max(*h);
+            }
+        }
     }
 
     fn write_row<'a>(&mut self, cells: impl Iterator<Item = &'a str>) -> Result<()> {

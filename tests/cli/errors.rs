@@ -1327,6 +1327,8 @@ fn usage_errors_are_one_line_with_a_hint() {
     w.run(None, &["show", "C01"])
         .error("error: `C01` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); without its leading zeros it is C1 (hint: ");
     w.run(None, &["show", "C0"]).error("error: `C0` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); ids start at 1 (S1, C1, A1) (hint: ");
+    // The form the message shows, with more digits than an id has.
+    w.run(None, &["show", "C9223372036854775807"]).error("error: `C9223372036854775807` is not an id: ids look like S3 (source), C12 (claim) or A7 (annotation); its number is larger than any log can hold (at most 18 digits) (hint: ");
     // A usage of two lines, as one (its line break was shown as `\n`).
     w.run(None, &["annotate", "C5", "C6", "--verdict", "false"])
         .error("unexpected argument 'C6' found (hint: usage: claimtrail annotate [OPTIONS] --verdict <VERDICT> <CLAIM>, or claimtrail annotate retract --reason <REASON> <ANNOTATION>; more in `claimtrail annotate --help`)");
@@ -2039,6 +2041,13 @@ fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
     ] {
         let r = w.run_to_full_disk(None, args);
         r.error(error);
+        // Nothing was appended: the hint does not say it was.
+        assert!(
+            r.stderr
+                .ends_with("or send it elsewhere, and run the command again)\n"),
+            "{args:?}: {}",
+            r.stderr
+        );
         assert!(
             !r.stderr.contains("internal error"),
             "{args:?}: {}",
@@ -2061,7 +2070,7 @@ fn a_full_disk_under_standard_output_is_an_error_not_a_panic() {
     let n = entries(&w).len();
     let r = w.run_to_full_disk(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
     r.error(
-        "a command that signs has appended its entries all the same (`claimtrail log -n 1` shows the last entry)",
+        "the entries were appended all the same (`claimtrail log -n 1` shows the last entry): run the command again only for what is not there",
     );
     let after = entries(&w);
     assert_eq!(after.len(), n + 1);

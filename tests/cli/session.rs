@@ -2502,6 +2502,13 @@ fn tables_fit_the_terminal_and_cut_only_text() {
     let keys = w.run_with(None, &[("COLUMNS", "60")], &["key", "list"], None);
     assert_eq!(keys.ok(), w.run(None, &["key", "list"]).ok());
     assert!(keys.stdout.contains("SHA256:"), "{}", keys.stdout);
+    // A width the table cannot fit even with its text at the least (the
+    // links and the note's floor need more than 66 columns here): printed
+    // as without COLUMNS, text cut at 60. It was cut at the width given,
+    // so rows came out wider than with no width at all.
+    let piped = w.run(None, &["list", "annotations"]);
+    let unfit = w.run_with(None, &[("COLUMNS", "66")], &["list", "annotations"], None);
+    assert_eq!(unfit.ok(), piped.ok());
     // A COLUMNS that is not a width is the shell's business: ignored.
     for junk in ["", "abc", "0", "12"] {
         let r = w.run_with(None, &[("COLUMNS", junk)], &["list", "claims"], None);

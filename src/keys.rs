@@ -1279,7 +1279,16 @@ pub fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
         std::io::ErrorKind::NotADirectory => "a part of the path is a file, not a directory".into(),
         std::io::ErrorKind::IsADirectory => "it is a directory".into(),
-        _ => e.to_string(),
+        // EFBIG: `ulimit -f` or a quota (with SIGXFSZ ignored, see main).
+        std::io::ErrorKind::FileTooLarge => "the file would pass a file size limit".into(),
+        // The system's words without Rust's "(os error N)" after them.
+        _ => {
+            let said = e.to_string();
+            match said.rfind(" (os error ") {
+                Some(at) if said.ends_with(')') => said[..at].to_string(),
+                _ => said,
+            }
+        }
     }
 }
 

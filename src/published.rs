@@ -153,7 +153,66 @@ pub struct PublishedReport {
 /// with `--no-entries`. Without it a directory with no entries is refused:
 /// the check is not quietly narrowed to the tree because a server left
 /// the entry bundles out.
+///
+/// A `publish` or `mirror` writing into the directory holds its lock
+/// (`tiles::lock_dir`): the check waits for it to finish before it starts,
+/// and when it finds problems it looks again. If a writer held the lock
+/// meanwhile and the checkpoint changed, the directory was checked while
+/// it moved from one tree to the next (the new tree's tiles beside the old
+/// checkpoint read as "rolled back": 5 runs of 6 during a publish), and it
+/// is checked again, up to three times; a report that stands after that
+/// says so in its notes.
 pub fn verify_published(
+    dir: &Path,
+    vkeys: &[VerifierKey],
+    kept: &[KeptCheckpoint],
+    tree_only: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PublishedReport> {
+    let checkpoint = || std::fs::read(dir.join("checkpoint")).ok();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let writing = writer_finished(dir);
+        let before = checkpoint();
+        let mut report = verify_published_once(dir, vkeys, kept, tree_only, progress)?;
+        if report.ok {
+            return Ok(report);
+        }
+        let writing = writing | writer_finished(dir);
+        let changed = checkpoint() != before;
+        if !changed {
+            return Ok(report);
+        }
+        if tries == 3 {
+            report.notes.push(format!(
+                "the directory's checkpoint changed while it was checked, {}: a `publish` or `mirror` was writing into it{}; check it again once nothing writes into it",
+                crate::text::count(tries, "time"),
+                if writing { "" } else { " (or another program)" }
+            ));
+            return Ok(report);
+        }
+    }
+}
+
+/// Waits until no `publish` or `mirror` writes into `dir` (they hold its
+/// lock: `tiles::lock_dir`); whether one was. The lock is not kept: a
+/// monitor checking the directory must not stop the desk's publish.
+fn writer_finished(dir: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(dir) else {
+        return false;
+    };
+    match f.try_lock_shared() {
+        Ok(()) => false,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let _ = f.lock_shared();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+fn verify_published_once(
     dir: &Path,
     vkeys: &[VerifierKey],
     kept: &[KeptCheckpoint],

@@ -1038,7 +1038,8 @@ impl Store {
         // what SIGKILL leaves, the next backup here removes.
         interrupt::hold(tmp.as_file());
         let interrupted = interrupt::remove_on_interrupt(tmp.path(), Leftover::Database);
-        let left = interrupt::sweep(&dir, BACKUP_PREFIX, ".db", Leftover::Database);
+        let mut left = interrupt::sweep(&dir, BACKUP_PREFIX, ".db", Leftover::Database);
+        left.extend(orphan_journals(&dir));
         // What fails in writing the copy is said of the copy: a full disk
         // there is not the log's.
         let copy = |e: rusqlite::Error| match e.sqlite_error_code() {
@@ -1046,7 +1047,7 @@ impl Store {
             Some(rusqlite::ErrorCode::SystemIoFailure) => io(std::io::Error::other(e)),
             _ => Error::Sqlite(e),
         };
-        {
+        let copied = (|| -> Result<()> {
             let mut out = Connection::open(not_a_uri(tmp.path())).map_err(copy)?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut out).map_err(copy)?;
             // All pages in one step, in one read transaction: copied a few
@@ -1070,7 +1071,16 @@ impl Store {
             // One self-contained file: no -wal beside the copy.
             out.execute_batch("PRAGMA journal_mode = DELETE;")
                 .map_err(copy)?;
-            out.close().map_err(|(_, e)| copy(e))?;
+            out.close().map_err(|(_, e)| copy(e))
+        })();
+        if let Err(e) = copied {
+            // The partial copy goes with `tmp`; the rollback journal that
+            // SQLite kept beside it after a failed write (a full disk, a
+            // file size limit) went nowhere, and no later backup took it.
+            let mut journal = tmp.path().as_os_str().to_owned();
+            journal.push("-journal");
+            let _ = std::fs::remove_file(journal);
+            return Err(e);
         }
         interrupted
             .disarm(|| tmp.persist_noclobber(dest))
@@ -1614,6 +1624,46 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
         }
         _ => Error::Sqlite(e),
     }
+}
+
+/// Rollback journals of backups' partial copies whose copy is gone (a
+/// backup killed, or one whose write failed, before it removed them): a
+/// backup still running has its copy beside its journal, so only those
+/// left unchanged for [`interrupt::LEFT_FOR`] without one are removed.
+fn orphan_journals(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(db) = name
+            .to_str()
+            .and_then(|n| n.strip_suffix("-journal"))
+            .filter(|n| n.starts_with(BACKUP_PREFIX) && n.ends_with(".db"))
+        else {
+            continue;
+        };
+        let random = &db[BACKUP_PREFIX.len()..db.len() - 3];
+        if random.len() != 6 || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let path = entry.path();
+        let old = std::fs::symlink_metadata(&path)
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age >= interrupt::LEFT_FOR);
+        if old
+            && std::fs::symlink_metadata(dir.join(db)).is_err()
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    removed
 }
 
 /// Whether this process committed entries to a log: a failure after it

@@ -615,17 +615,24 @@ pub fn publish(
         stage(id, bytes)?;
     }
 
-    // Into place: tiles first, the checkpoint last, each by a rename.
-    for (id, _) in &staged {
-        place(&staging.path().join(id.path()), &dir.join(id.path()))?;
-    }
     let note = staging.path().join("checkpoint");
     write_new(&note, note_bytes)?;
-    // Once the checkpoint is in place the directory is published whole: an
-    // interrupt from then on says so (it died with 143 and no word, and a
-    // script took the publish for failed).
+    // Into place: tiles first, the checkpoint last, each by a rename, with
+    // an interrupt held off until the checkpoint is in place (renames: a
+    // fraction of a second even at a million entries). Ctrl-C among the
+    // tiles' renames left the new tree's tiles beside the old checkpoint
+    // and removed the staging directory, the one sign that a publish had
+    // stopped there: `verify-published` then called the directory rolled
+    // back (5 runs of 5). Once the checkpoint is in place the directory is
+    // published whole, and an interrupt says so (it died with 143 and no
+    // word, and a script took the publish for failed).
     crate::interrupt::commit_then_say(
-        || place(&note, &dir.join("checkpoint")),
+        || {
+            for (id, _) in &staged {
+                place(&staging.path().join(id.path()), &dir.join(id.path()))?;
+            }
+            place(&note, &dir.join("checkpoint"))
+        },
         format!(
             "interrupted: {} was published whole before the interrupt (its checkpoint of {} is in place): there is nothing to run again",
             crate::text::escape(&dir.display().to_string()),
@@ -802,7 +809,7 @@ pub(crate) fn lock_dir(dir: &Path) -> Result<std::fs::File> {
                 "another claimtrail publish or mirror is writing into {}",
                 dir.display()
             ),
-            "run this one again once it has finished: the directory stays consistent meanwhile",
+            "run this one again once it has finished (readers of the directory see the old tree or the new one meanwhile, and `verify-published` waits for it)",
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::Io {
             path: dir.to_path_buf(),

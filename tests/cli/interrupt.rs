@@ -744,6 +744,18 @@ fn a_later_run_removes_what_killed_runs_left() {
     assert!(running.exists() && fresh.exists() && not_ours.exists());
     drop(held);
     w.run(None, &["--db", "bk/copy.db", "verify"]).ok();
+    // A journal whose copy is gone (a backup whose write failed removed
+    // its copy and not the journal) is taken too; one beside its copy
+    // (a backup running) is not.
+    let orphan = left(".claimtrail-backup-Qr90St.db-journal", true);
+    let beside = left(".claimtrail-backup-Ij56Kl.db-journal", true);
+    let r = w.run(None, &["backup", "bk/copy2.db"]);
+    assert!(
+        r.stderr.contains("bk/.claimtrail-backup-Qr90St.db-journal"),
+        "{}",
+        r.stderr
+    );
+    assert!(!orphan.exists() && beside.exists());
 
     // A publish's staging directory, in the directory it publishes to.
     w.run(Some("admin"), &["checkpoint"]).ok();

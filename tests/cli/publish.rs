@@ -649,7 +649,7 @@ fn a_second_publish_into_one_directory_stops() {
     held.lock().unwrap();
     let before = dir_files(&site);
     w.run(None, &["publish", site.to_str().unwrap()]).error(&format!(
-        "another claimtrail publish or mirror is writing into {} (hint: run this one again once it has finished: the directory stays consistent meanwhile)",
+        "another claimtrail publish or mirror is writing into {} (hint: run this one again once it has finished (readers of the directory see the old tree or the new one meanwhile, and `verify-published` waits for it))",
         site.display()
     ));
     assert_eq!(dir_files(&site), before);

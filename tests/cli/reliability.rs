@@ -1943,6 +1943,43 @@ fn a_backup_past_a_size_limit_names_the_limit() {
         "{err}"
     );
     assert!(!w.path("copy.db").exists());
+    // Nothing of the partial copy is left: its rollback journal stayed,
+    // and no later backup took it.
+    let left: Vec<String> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".claimtrail-backup-"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new());
+}
+
+/// A report written past a file size limit says so in words (it said
+/// "File too large (os error 27)"), and leaves nothing behind.
+#[test]
+fn a_report_past_a_size_limit_says_so_in_words() {
+    let w = Work::with_claims();
+    // A report larger than the limit, which the log's -shm (32 KiB) is not.
+    let long = "a long note ".repeat(5_000);
+    w.run(
+        Some("analyst"),
+        &["annotate", "C2", "--verdict", "false", "--note", &long],
+    )
+    .ok();
+    let mut c = bin();
+    c.args(["report", "--format", "json", "--out", "r.json"])
+        .current_dir(w.dir.path())
+        .env("CLAIMTRAIL_DB", &w.db);
+    limit_file_size(&mut c, 33_000);
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(
+            "error: cannot write r.json: the file would pass a file size limit (hint: "
+        ) && !err.contains("os error"),
+        "{err}"
+    );
+    assert!(!w.path("r.json").exists());
 }
 
 /// An entry validly signed with a key after that key's revocation (a lost

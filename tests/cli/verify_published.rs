@@ -236,6 +236,68 @@ fn a_monitor_checks_the_published_log_without_the_database() {
     );
 }
 
+/// A directory checked while a `publish` moves a larger tree into it (its
+/// tiles in, its checkpoint not yet): the publish holds the directory's
+/// lock, and the check waits for it, then checks the new tree. It read
+/// the old checkpoint beside the new tiles and said "rolled back" (5 runs
+/// of 6, red team H).
+#[test]
+fn a_check_waits_for_a_publish_writing_into_the_directory() {
+    let w = Work::with_claims();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    let site = w.path("site");
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let old = std::fs::read(site.join("checkpoint")).unwrap();
+    w.run(Some("analyst"), &["annotate", "C2", "--verdict", "false"])
+        .ok();
+    w.run(Some("admin"), &["checkpoint"]).ok();
+    w.run(None, &["publish", site.to_str().unwrap()]).ok();
+    let new = std::fs::read(site.join("checkpoint")).unwrap();
+    // Mid-publish: the new tree's tiles beside the old checkpoint.
+    std::fs::write(site.join("checkpoint"), &old).unwrap();
+    let r = check(&w, &site, &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("belongs to a larger tree"),
+        "{}",
+        r.stdout
+    );
+    // The same state with the publish's lock held: the check waits, and
+    // finds the directory whole once the publish has put its checkpoint.
+    let held = std::fs::File::open(&site).unwrap();
+    held.lock().unwrap();
+    let monitor = w
+        .std_command(
+            None,
+            &[],
+            &[
+                "--db",
+                "no-such.db",
+                "verify-published",
+                site.to_str().unwrap(),
+            ],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::fs::write(site.join("checkpoint"), &new).unwrap();
+    drop(held);
+    let out = monitor.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("checkpoint of 9 entries") && !stdout.contains("PROBLEM"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_directory_without_entries_is_checked_as_a_tree_under_the_vkey() {
     let w = Work::with_claims();

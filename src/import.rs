@@ -277,19 +277,10 @@ pub struct Counts {
     pub annotations: u64,
     /// `claim.retract` entries (retraction lines), which create no item.
     pub retractions: u64,
-    /// `annotation.retract` entries (annotation retraction lines); in
-    /// the JSON only when there are some, so that the summary of a file
-    /// without them reads as it did before they could be imported.
-    #[serde(skip_serializing_if = "is_zero")]
+    /// `annotation.retract` entries (annotation retraction lines).
     pub annotation_retractions: u64,
-    /// `source.amend` entries (source amendment lines); in the JSON only
-    /// when there are some, as annotation retractions.
-    #[serde(skip_serializing_if = "is_zero")]
+    /// `source.amend` entries (source amendment lines).
     pub source_amendments: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 impl Counts {
@@ -363,8 +354,7 @@ pub struct MergedSource {
     #[serde(skip)]
     pub values: Vec<(Option<String>, String)>,
     /// The earlier line of the same input that made the source, when it
-    /// was not in the log before the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// was not in the log before the run; `null` otherwise.
     pub first_line: Option<u64>,
 }
 

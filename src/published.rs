@@ -169,7 +169,15 @@ pub fn verify_published(
     tree_only: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PublishedReport> {
-    let checkpoint = || std::fs::read(dir.join("checkpoint")).ok();
+    // Read as the check reads it: capped, and only a regular file (a
+    // link to /dev/zero read for ever).
+    let checkpoint = || {
+        crate::files::read_regular_capped(
+            &dir.join("checkpoint"),
+            crate::checkpoint::MAX_NOTE_BYTES as u64,
+        )
+        .ok()
+    };
     let mut tries = 0;
     loop {
         tries += 1;
@@ -199,6 +207,11 @@ pub fn verify_published(
 /// lock: `tiles::lock_dir`); whether one was. The lock is not kept: a
 /// monitor checking the directory must not stop the desk's publish.
 fn writer_finished(dir: &Path) -> bool {
+    // Only a directory is opened: a pipe given as DIR would block the
+    // open, and the check says what DIR is instead.
+    if !std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
     let Ok(f) = std::fs::File::open(dir) else {
         return false;
     };

@@ -29,11 +29,10 @@ pub struct Signed {
     /// The time the entry states (RFC 3339, as signed).
     pub time: String,
     /// The entry that revoked the signer's key, when it has been revoked
-    /// since (absent otherwise). What the key signed before stays valid;
+    /// since (`null` otherwise). What the key signed before stays valid;
     /// this tells a reader weighing the item that its signer is no longer
     /// trusted to sign. It is read from the `keys` projection, as the name
     /// is: `verify` is what says the projection matches the log.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signer_revoked_at: Option<Seq>,
     /// The signer's role, when its key is known: with the name, what
     /// tells one person's rotated keys from another's under the same name
@@ -201,7 +200,6 @@ pub struct ClaimView {
     /// is missing or is not the text the claim was made from (a damaged or
     /// altered file, which `verify` names). Lists and reports said "source
     /// redacted" of it.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub text_missing: bool,
 }
 
@@ -1748,8 +1746,7 @@ pub struct StandingClaim {
     pub claim: ClaimView,
     pub verdicts: Vec<Verdict>,
     /// Those of `verdicts` that only an auditor's audit note gives
-    /// ([`current_verdicts_marked`]); absent from JSON when none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// ([`current_verdicts_marked`]); `[]` when none.
     pub auditor_verdicts: Vec<Verdict>,
 }
 

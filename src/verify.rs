@@ -60,8 +60,8 @@ pub struct Problem {
     pub kind: Option<String>,
     /// The item the entry makes, if any.
     pub id: Option<ItemId>,
-    /// For a problem with a kept checkpoint (`verify --checkpoint`): its name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// For a problem with a kept checkpoint (`verify --checkpoint`): its
+    /// name; `null` for a problem of the log itself.
     pub checkpoint: Option<String>,
     pub check: Check,
     pub detail: String,

@@ -52,8 +52,7 @@ pub struct Standing {
     pub claim: ItemId,
     pub verdicts: Vec<Verdict>,
     /// Those of `verdicts` that only an auditor's audit note gives, as
-    /// `list claims --json` marks them; absent when none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// `list claims --json` marks them; `[]` when none.
     pub auditor_verdicts: Vec<Verdict>,
     pub current: Vec<ItemId>,
     /// Whether the bundle was exported for this claim or its source, and
@@ -68,8 +67,8 @@ pub struct Standing {
     /// exported for.
     pub complete: bool,
     /// For a claim that is not `complete`: the first bundled entry that
-    /// refers to it (its seq, and the id of the item it makes, if any).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// refers to it (its seq, and the id of the item it makes, if any);
+    /// `null` for a complete one.
     pub referred_to_by: Option<Referrer>,
 }
 

@@ -873,8 +873,7 @@ pub struct BundleReport {
     pub newer_checkpoints: Vec<NewerCheckpoint>,
     /// What the bundle holds, from its entries that passed: only when it
     /// verified (`ok`), and only in the JSON when asked for
-    /// (`verify-bundle --show`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// (`verify-bundle --show`); `null` otherwise.
     pub contents: Option<contents::BundleContents>,
 }
 
@@ -887,8 +886,7 @@ pub struct BundleKept {
     pub check: CheckpointCheck,
     /// Set when the checkpoint is taken as the log's by the signature of an
     /// admin that the bundle's entries enroll and do not revoke before its
-    /// size, no key given having signed it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// size, no key given having signed it; `null` otherwise.
     pub admin_in_bundle: Option<BundleAdmin>,
 }
 

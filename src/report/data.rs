@@ -213,8 +213,7 @@ pub struct Report {
     /// Of each claim's `verdicts`, those that only an auditor's audit note
     /// gives (`list claims --json`'s `auditor_verdicts`): a claim only an
     /// auditor judged read, in the JSON report, as judged by the desk.
-    /// Claims with none are left out, and the member when no claim has any.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Claims with none are left out (`{}` when no claim has any).
     pub auditor_verdicts: BTreeMap<ItemId, Vec<crate::model::Verdict>>,
     /// For each speaker of a reported claim: every reliability grade the
     /// speaker received, across all claims of the log.

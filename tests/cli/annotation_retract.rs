@@ -846,7 +846,7 @@ fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
         serde_json::from_str(w.run(None, &["--json", "list", "claims"]).ok()).unwrap();
     assert_eq!(json[1]["verdicts"], serde_json::json!(["disputed"]));
     assert_eq!(json[1]["auditor_verdicts"], serde_json::json!(["disputed"]));
-    assert!(json[0].get("auditor_verdicts").is_none(), "{json}");
+    assert_eq!(json[0]["auditor_verdicts"], serde_json::json!([]), "{json}");
     let s1 = w.run(None, &["show", "S1"]).ok().to_string();
     assert!(s1.contains("(disputed (auditor))"), "{s1}");
     let c2: serde_json::Value =
@@ -916,5 +916,9 @@ fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
     assert!(!list.contains("(auditor)"), "{list}");
     let report: serde_json::Value =
         serde_json::from_str(w.run(None, &["report", "C2", "--format", "json"]).ok()).unwrap();
-    assert!(report.get("auditor_verdicts").is_none(), "{report}");
+    assert_eq!(
+        report["auditor_verdicts"],
+        serde_json::json!({}),
+        "{report}"
+    );
 }

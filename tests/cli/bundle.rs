@@ -954,7 +954,7 @@ fn a_reader_sees_what_a_verified_bundle_holds() {
         None,
     );
     let plain: Value = serde_json::from_str(plain.ok()).unwrap();
-    assert_eq!(plain.get("contents"), None);
+    assert_eq!(plain.get("contents"), Some(&Value::Null));
     // A bundle of the replaced annotation alone carries what replaced it.
     let (path_a1, b_a1) = exported(&w, &["A1"]);
     assert!(
@@ -1219,7 +1219,7 @@ fn a_bundle_shows_which_annotation_counts() {
     let standing = &json["contents"]["standing"];
     assert_eq!(
         standing[0],
-        serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"], "complete": true}),
+        serde_json::json!({"claim": "C1", "verdicts": ["false"], "auditor_verdicts": [], "current": ["A2"], "complete": true, "referred_to_by": null}),
         "{standing}"
     );
     // A bundle that carries A1 for another reason (C2's, which A1
@@ -1238,7 +1238,7 @@ fn a_bundle_shows_which_annotation_counts() {
         // itself: not `complete` (its annotations are not all promised).
         assert_eq!(
             standing[0],
-            serde_json::json!({"claim": "C1", "verdicts": ["false"], "current": ["A2"], "complete": false,
+            serde_json::json!({"claim": "C1", "verdicts": ["false"], "auditor_verdicts": [], "current": ["A2"], "complete": false,
                 "referred_to_by": {"seq": 6, "kind": "annotation.add", "id": "A1"}}),
             "{ids:?}: {standing}"
         );
@@ -2126,7 +2126,11 @@ fn a_kept_checkpoint_of_an_admin_revoked_since_is_judged_by_the_bundles_entries(
         serde_json::json!({"name": "admin", "enrolled_at": 0, "revoked_at": 10}),
         "{j}"
     );
-    assert_eq!(j["checkpoints"][1].get("admin_in_bundle"), None, "{j}");
+    assert_eq!(
+        j["checkpoints"][1].get("admin_in_bundle"),
+        Some(&Value::Null),
+        "{j}"
+    );
 
     // The early bundle's tree ends at 8 entries: it cannot say who was an
     // admin at 9, so only the keys given count, and the message says so.
@@ -2575,7 +2579,7 @@ fn a_bundle_says_it_does_not_prove_it_holds_everything() {
     .unwrap();
     assert_eq!(
         j["contents"]["standing"][0],
-        serde_json::json!({"claim": "C1", "verdicts": ["disputed"], "current": ["A1"], "complete": true}),
+        serde_json::json!({"claim": "C1", "verdicts": ["disputed"], "auditor_verdicts": [], "current": ["A1"], "complete": true, "referred_to_by": null}),
         "{j}"
     );
 }

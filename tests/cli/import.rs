@@ -160,11 +160,11 @@ fn imports_sources_claims_and_annotations_of_the_fixture() {
     );
     assert_eq!(
         again["appended"],
-        json!({"sources":0,"claims":0,"annotations":0,"retractions":0})
+        json!({"sources":0,"claims":0,"annotations":0,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     assert_eq!(
         again["skipped"],
-        json!({"sources":1,"claims":4,"annotations":4,"retractions":0})
+        json!({"sources":1,"claims":4,"annotations":4,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     assert_eq!(again["batches"], 0);
     assert_eq!(count(&w, "entries"), entries);
@@ -830,11 +830,11 @@ fn repeated_lines_are_each_imported_once() {
     );
     assert_eq!(
         first["appended"],
-        json!({"sources":0,"claims":1,"annotations":3,"retractions":0})
+        json!({"sources":0,"claims":1,"annotations":3,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     assert_eq!(
         first["skipped"],
-        json!({"sources":0,"claims":1,"annotations":0,"retractions":0})
+        json!({"sources":0,"claims":1,"annotations":0,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     assert_eq!(count(&w, "claims"), claims + 1);
     assert_eq!(count(&w, "annotations"), anns + 3);
@@ -844,11 +844,11 @@ fn repeated_lines_are_each_imported_once() {
     );
     assert_eq!(
         again["appended"],
-        json!({"sources":0,"claims":0,"annotations":0,"retractions":0})
+        json!({"sources":0,"claims":0,"annotations":0,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     assert_eq!(
         again["skipped"],
-        json!({"sources":0,"claims":2,"annotations":3,"retractions":0})
+        json!({"sources":0,"claims":2,"annotations":3,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     // One more copy of the line is one more annotation.
     let mut more = lines.clone();
@@ -860,7 +860,7 @@ fn repeated_lines_are_each_imported_once() {
     );
     assert_eq!(
         third["appended"],
-        json!({"sources":0,"claims":0,"annotations":1,"retractions":0})
+        json!({"sources":0,"claims":0,"annotations":1,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     // The same annotation signed by another key is another annotation.
     write_lines(&w.path("aud.jsonl"), &[lines[2].clone()]);
@@ -978,7 +978,7 @@ fn a_claim_is_recorded_once() {
     );
     assert_eq!(
         out["appended"],
-        json!({"sources":0,"claims":2,"annotations":0,"retractions":1})
+        json!({"sources":0,"claims":2,"annotations":0,"retractions":1,"annotation_retractions":0,"source_amendments":0})
     );
     w.run(None, &["verify"]).ok();
 }
@@ -1488,7 +1488,7 @@ fn lines_that_refer_to_the_open_batch_wait_for_it() {
     );
     assert_eq!(
         s["appended"],
-        json!({"sources":0,"claims":10,"annotations":13,"retractions":0})
+        json!({"sources":0,"claims":10,"annotations":13,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
     // 23 entries: 6 batches if every batch were full; waiting costs a few more.
     let batches = s["batches"].as_u64().unwrap();
@@ -1506,7 +1506,7 @@ fn lines_that_refer_to_the_open_batch_wait_for_it() {
     );
     assert_eq!(
         again["appended"],
-        json!({"sources":0,"claims":0,"annotations":0,"retractions":0})
+        json!({"sources":0,"claims":0,"annotations":0,"retractions":0,"annotation_retractions":0,"source_amendments":0})
     );
 }
 
@@ -1985,12 +1985,12 @@ fn killed_at_random_points_then_rerun_completes_without_duplicates() {
         + s["appended"]["annotations"].as_i64().unwrap();
     assert_eq!(
         s["appended"],
-        json!({"sources":50,"claims":949,"annotations":1000,"retractions":0}),
+        json!({"sources":50,"claims":949,"annotations":1000,"retractions":0,"annotation_retractions":0,"source_amendments":0}),
         "{s}"
     );
     assert_eq!(
         s["skipped"],
-        json!({"sources":0,"claims":1,"annotations":0,"retractions":0}),
+        json!({"sources":0,"claims":1,"annotations":0,"retractions":0,"annotation_retractions":0,"source_amendments":0}),
         "{s}"
     );
     assert_eq!(
@@ -2152,7 +2152,7 @@ fn a_piped_input_is_committed_when_it_pauses() {
     let s = summary(run.ok());
     assert_eq!(
         s["appended"],
-        json!({"sources":1,"claims":1,"annotations":1,"retractions":0}),
+        json!({"sources":1,"claims":1,"annotations":1,"retractions":0,"annotation_retractions":0,"source_amendments":0}),
         "{s}"
     );
     assert_eq!(s["batches"], json!(3), "{s}");
@@ -2245,7 +2245,7 @@ fn another_writer_between_batches_is_taken_in_stride() {
     let s = summary(run.ok());
     assert_eq!(
         s["appended"],
-        json!({"sources":0,"claims":3,"annotations":1,"retractions":0}),
+        json!({"sources":0,"claims":3,"annotations":1,"retractions":0,"annotation_retractions":0,"source_amendments":0}),
         "{s}"
     );
     assert_eq!(count(&w, "claims"), claims + 3);
@@ -3844,7 +3844,7 @@ fn a_source_line_that_the_log_holds_with_other_details_is_said() {
     let json: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         json["merged_sources"],
-        json!([{"line": 1, "source": "S1", "fields": ["kind", "title", "publisher"]}])
+        json!([{"line": 1, "source": "S1", "fields": ["kind", "title", "publisher"], "first_line": null}])
     );
     let same = json!({"type":"source","file":"art.txt","kind":"article","publisher":"Al-Monitor"});
     write_lines(&w.path("same.jsonl"), &[same.to_string()]);

@@ -819,7 +819,10 @@ fn key_rotation_keeps_old_entries_valid() {
             .clone()
     };
     assert_eq!(signed("A2")["signer_revoked_at"], at_seq);
-    assert_eq!(signed("A3").get("signer_revoked_at"), None);
+    assert_eq!(
+        signed("A3").get("signer_revoked_at"),
+        Some(&serde_json::Value::Null)
+    );
     let claims = listed("claims");
     let c2 = claims.as_array().unwrap().iter().find(|c| c["id"] == "C2");
     assert_eq!(c2.unwrap()["signed"]["signer_revoked_at"], at_seq);

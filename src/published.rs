@@ -181,15 +181,22 @@ pub fn verify_published(
     let mut tries = 0;
     loop {
         tries += 1;
-        let writing = writer_finished(dir);
+        let first = writer_finished(dir);
         let before = checkpoint();
         let mut report = verify_published_once(dir, vkeys, kept, tree_only, progress)?;
         if report.ok {
             return Ok(report);
         }
-        let writing = writing | writer_finished(dir);
+        let then = writer_finished(dir);
+        let writing = first != Writer::None || then != Writer::None;
         let changed = checkpoint() != before;
         if !changed {
+            if first == Writer::Stayed || then == Writer::Stayed {
+                report.notes.push(format!(
+                    "a `publish` or `mirror` held the directory for more than {} s (CLAIMTRAIL_BUSY_TIMEOUT) while it was checked: what is found may be its work in progress; check it again once nothing writes into it",
+                    crate::store::busy_timeout().as_secs()
+                ));
+            }
             return Ok(report);
         }
         if tries == 3 {
@@ -203,25 +210,43 @@ pub fn verify_published(
     }
 }
 
+/// Whether a `publish` or `mirror` was writing into a directory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    None,
+    /// One was, and finished while the check waited.
+    Finished,
+    /// One still held the directory when the wait ran out.
+    Stayed,
+}
+
 /// Waits until no `publish` or `mirror` writes into `dir` (they hold its
-/// lock: `tiles::lock_dir`); whether one was. The lock is not kept: a
+/// lock: `tiles::lock_dir`), for at most `CLAIMTRAIL_BUSY_TIMEOUT`, as a
+/// writer waits for another (a monitor run from cron must not hang behind
+/// a process that holds the lock for ever). The lock is not kept: a
 /// monitor checking the directory must not stop the desk's publish.
-fn writer_finished(dir: &Path) -> bool {
+fn writer_finished(dir: &Path) -> Writer {
     // Only a directory is opened: a pipe given as DIR would block the
     // open, and the check says what DIR is instead.
     if !std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
-        return false;
+        return Writer::None;
     }
     let Ok(f) = std::fs::File::open(dir) else {
-        return false;
+        return Writer::None;
     };
-    match f.try_lock_shared() {
-        Ok(()) => false,
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let _ = f.lock_shared();
-            true
+    let until = std::time::Instant::now() + crate::store::busy_timeout();
+    let mut waited = false;
+    loop {
+        match f.try_lock_shared() {
+            Ok(()) if waited => return Writer::Finished,
+            Ok(()) => return Writer::None,
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < until => {
+                waited = true;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Writer::Stayed,
+            Err(_) => return Writer::None,
         }
-        Err(_) => false,
     }
 }
 

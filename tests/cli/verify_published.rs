@@ -296,6 +296,31 @@ fn a_check_waits_for_a_publish_writing_into_the_directory() {
         stdout.contains("checkpoint of 9 entries") && !stdout.contains("PROBLEM"),
         "{stdout}"
     );
+    // A writer that holds the directory for ever (a stuck publish) does
+    // not hang a monitor run from cron: it waits as long as a writer waits
+    // for another (CLAIMTRAIL_BUSY_TIMEOUT), checks, and says why what it
+    // found may be that writer's work.
+    std::fs::write(site.join("checkpoint"), &old).unwrap();
+    let held = std::fs::File::open(&site).unwrap();
+    held.lock().unwrap();
+    let r = w.run_with(
+        None,
+        &[("CLAIMTRAIL_BUSY_TIMEOUT", "1")],
+        &[
+            "--db",
+            "no-such.db",
+            "verify-published",
+            site.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("a `publish` or `mirror` held the directory for more than 1 s (CLAIMTRAIL_BUSY_TIMEOUT) while it was checked"),
+        "{}",
+        r.stdout
+    );
+    drop(held);
 }
 
 #[test]

@@ -3350,8 +3350,11 @@ fn checkpoints_where(conn: &Connection, order: &str) -> Result<Vec<CheckpointVie
 /// the log's key vouches for), or else the latest one there is, if any.
 /// Read from the `checkpoints` table: `verify` checks that table against
 /// the entries.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[serde(tag = "covered", rename_all = "snake_case")]
+///
+/// In JSON one shape in both states, `{"covered": "since"|"not_yet",
+/// "seq", "size", "latest"}`, with what does not apply `null`: a script
+/// reads the same members whatever the entry's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Coverage {
     /// Covered since the checkpoint stored at entry `seq`, of tree `size`.
     Since {
@@ -3362,6 +3365,33 @@ pub enum Coverage {
     NotYet {
         latest: Option<crate::merkle::TreeSize>,
     },
+}
+
+impl Serialize for Coverage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shape {
+            covered: &'static str,
+            seq: Option<Seq>,
+            size: Option<crate::merkle::TreeSize>,
+            latest: Option<crate::merkle::TreeSize>,
+        }
+        match *self {
+            Coverage::Since { seq, size } => Shape {
+                covered: "since",
+                seq: Some(seq),
+                size: Some(size),
+                latest: None,
+            },
+            Coverage::NotYet { latest } => Shape {
+                covered: "not_yet",
+                seq: None,
+                size: None,
+                latest,
+            },
+        }
+        .serialize(s)
+    }
 }
 
 pub fn coverage(conn: &Connection, seq: Seq) -> Result<Coverage> {

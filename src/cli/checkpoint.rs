@@ -187,7 +187,7 @@ fn sign(ctx: &Ctx, out: Option<PathBuf>) -> Result<Outcome> {
             }
         }
         None if ctx.json => output::json(
-            &serde_json::json!({"size": e.seq.0, "root": root, "entry": e, "note": text}),
+            &serde_json::json!({"file": null, "size": e.seq.0, "root": root, "entry": e, "note": text}),
         )?,
         None => out!("{text}")?,
     }

@@ -1466,7 +1466,7 @@ fn show_says_which_checkpoint_first_covers_an_item() {
             serde_json::from_str(w.run(None, &["show", id, "--json"]).ok()).unwrap();
         assert_eq!(
             json["checkpoint"],
-            serde_json::json!({"covered": "since", "seq": 7, "size": 7}),
+            serde_json::json!({"covered": "since", "seq": 7, "size": 7, "latest": null}),
             "{id}"
         );
     }
@@ -1474,7 +1474,7 @@ fn show_says_which_checkpoint_first_covers_an_item() {
         serde_json::from_str(w.run(None, &["show", &a2, "--json"]).ok()).unwrap();
     assert_eq!(
         json["checkpoint"],
-        serde_json::json!({"covered": "not_yet", "latest": 7})
+        serde_json::json!({"covered": "not_yet", "seq": null, "size": null, "latest": 7})
     );
     assert_eq!(
         json["verdict"], "disputed",

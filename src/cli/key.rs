@@ -214,7 +214,7 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
     let pub_path = signer.write(&path, passphrase.as_ref().map(|p| p.as_str()))?;
     if ctx.json {
         output::json(&serde_json::json!({
-            "private_key": output::json_path(&path), "public_key": output::json_path(&pub_path),
+            "private_key_file": output::json_path(&path), "public_key_file": output::json_path(&pub_path),
             "fingerprint": signer.fingerprint().as_str(), "encrypted": passphrase.is_some(),
         }))?;
     } else {

@@ -4561,18 +4561,32 @@ fn a_list_of_ids_where_one_goes_and_a_list_pasted_with_spaces() {
 #[test]
 fn a_key_is_enrolled_from_a_pasted_line_and_not_under_a_machine_account() {
     let w = Work::with_team();
-    w.run(
-        None,
-        &[
-            "key",
-            "new",
-            w.path("sami").to_str().unwrap(),
-            "--no-passphrase",
-            "--comment",
-            "Sami Nasser",
-        ],
+    let made: serde_json::Value = serde_json::from_str(
+        w.run(
+            None,
+            &[
+                "--json",
+                "key",
+                "new",
+                w.path("sami").to_str().unwrap(),
+                "--no-passphrase",
+                "--comment",
+                "Sami Nasser",
+            ],
+        )
+        .ok(),
     )
-    .ok();
+    .unwrap();
+    // The two files written, by name (`public_key` is a key's text in
+    // `key list`).
+    assert_eq!(
+        (&made["public_key_file"], &made["encrypted"]),
+        (
+            &serde_json::json!(w.path("sami.pub").to_str().unwrap()),
+            &serde_json::json!(false)
+        ),
+        "{made}"
+    );
     let line = std::fs::read_to_string(w.path("sami.pub")).unwrap();
     let r = w.run_with(
         Some("admin"),

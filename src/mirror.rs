@@ -595,10 +595,25 @@ pub fn mirror(
     };
     if !gave_up {
         std::fs::write(&placing, b"").map_err(|e| Error::write(&placing, &e))?;
-        move_into_place(&waiting, dir)?;
         let staged = staging.path().join("checkpoint");
         std::fs::write(&staged, &note).map_err(|e| Error::write(&staged, &e))?;
-        place(&staged, &dir.join("checkpoint"))?;
+        // The files, then the checkpoint, with an interrupt held off until
+        // the checkpoint is in place, as `publish` holds it: Ctrl-C among
+        // the moves (a `timeout … claimtrail mirror` in cron) left the new
+        // tree's files beside the old checkpoint. A kill -9 there still
+        // can, and the `placing` mark says so to the next run and to
+        // `verify-published`.
+        crate::interrupt::commit_then_say(
+            || {
+                move_into_place(&waiting, dir)?;
+                place(&staged, &dir.join("checkpoint"))
+            },
+            format!(
+                "interrupted: {} was mirrored whole before the interrupt (its checkpoint of {} is in place): there is nothing to run again",
+                crate::text::escape(&dir.display().to_string()),
+                crate::text::count(cp.size.0, "entry")
+            ),
+        )?;
         let _ = std::fs::remove_file(&fetched_for);
         let _ = std::fs::remove_file(&placing);
     }

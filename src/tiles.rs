@@ -304,6 +304,11 @@ impl Tiler {
     }
 }
 
+/// The mark a publish leaves in its directory when a move into place
+/// failed halfway (see [`publish`]); named as its staging directories are,
+/// so that `verify-published` reads it as a publish stopped there.
+const PUBLISH_PLACING: &str = ".claimtrail-publish-placing";
+
 /// What `publish` is asked to do.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -626,7 +631,8 @@ pub fn publish(
     // back (5 runs of 5). Once the checkpoint is in place the directory is
     // published whole, and an interrupt says so (it died with 143 and no
     // word, and a script took the publish for failed).
-    crate::interrupt::commit_then_say(
+    let placing = dir.join(PUBLISH_PLACING);
+    let placed = crate::interrupt::commit_then_say(
         || {
             for (id, _) in &staged {
                 place(&staging.path().join(id.path()), &dir.join(id.path()))?;
@@ -638,7 +644,17 @@ pub fn publish(
             crate::text::escape(&dir.display().to_string()),
             crate::text::count(size.0, "entry")
         ),
-    )?;
+    );
+    // A move refused halfway (a tile directory another user owns) leaves
+    // the moved files beside the old checkpoint, and the staging
+    // directory goes: this mark is what then tells `verify-published`
+    // (and the reader of its report) that a publish stopped there, and to
+    // run it again. The next publish that gets through removes it.
+    if placed.is_err() {
+        let _ = std::fs::write(&placing, b"");
+    }
+    placed?;
+    let _ = std::fs::remove_file(&placing);
     made.keep();
     // The staging directory goes while its removal on an interrupt is
     // still registered: dropped after that registration, as locals are,

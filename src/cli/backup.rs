@@ -21,10 +21,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     output::refuse_log_files(&a.path, ctx.db()?, "the backup")?;
     let store = ctx.read()?;
     let left = store.backup(&a.path)?;
+    let (journals, copies): (Vec<_>, Vec<_>) = left
+        .into_iter()
+        .partition(|p| p.to_string_lossy().ends_with("-journal"));
     output::leftovers_removed(
-        &left,
+        &copies,
         "partial copy of the log",
         "partial copies of the log",
+    );
+    output::leftovers_removed(
+        &journals,
+        "rollback journal of a partial copy",
+        "rollback journals of partial copies",
     );
     // Read as it was written, as any command that only reads it does: a
     // copy meant for read-only media stays one file in rollback-journal

@@ -895,4 +895,12 @@ fn a_directory_in_place_of_a_tile_is_said_to_be_in_the_way() {
         tile.display()
     ));
     assert!(tile.is_dir());
+    // A move refused halfway leaves a mark, which `verify-published`
+    // reads as a publish stopped there ("run it again"); the publish that
+    // gets through removes it.
+    let mark = site.join(".claimtrail-publish-placing");
+    assert!(mark.is_file());
+    std::fs::remove_dir(&tile).unwrap();
+    publish(&w, &site);
+    assert!(!mark.exists());
 }

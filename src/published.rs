@@ -284,6 +284,11 @@ fn verify_published_once(
     }
     let note_path = dir.join("checkpoint");
     if std::fs::symlink_metadata(&note_path).is_err() {
+        // A directory this user may not enter is said to be one: it was
+        // "holds no checkpoint" (red team K #5).
+        if let Some(e) = local_failure(dir, &note_path) {
+            return Err(e);
+        }
         // A first mirror cut short (or still running) leaves tiles and its
         // record of what it fetched, and no checkpoint yet: the way on is
         // to run it again, not to find another directory.

@@ -735,6 +735,16 @@ fn what_the_check_may_not_read_is_an_error_not_a_finding() {
             ));
         }
     }
+    // The directory itself, which this user may not enter: said so, not
+    // "holds no checkpoint".
+    let d = copy_site(&w, &site, "closed");
+    mode(&d, 0o700);
+    if let Some(r) = check_as_nobody(&w, &d, &["--vkey", vkey]) {
+        r.error(&format!(
+            "error: cannot read {}: permission denied (hint: check the path and its permissions)",
+            d.display()
+        ));
+    }
 }
 
 #[test]

@@ -295,14 +295,10 @@ pub fn sweep(dir: &Path, prefix: &str, suffix: &str, what: Leftover) -> Vec<Path
     let mut removed = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(random) = name
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix(suffix))
-        else {
-            continue;
-        };
-        if random.len() != 6 || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if !name
+            .to_str()
+            .is_some_and(|n| temporary_name(n, prefix, suffix))
+        {
             continue;
         }
         let path = entry.path();
@@ -313,12 +309,7 @@ pub fn sweep(dir: &Path, prefix: &str, suffix: &str, what: Leftover) -> Vec<Path
             Leftover::Directory => meta.is_dir(),
             Leftover::File | Leftover::Database => meta.is_file(),
         };
-        let old = meta
-            .modified()
-            .ok()
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|age| age >= LEFT_FOR);
-        if !kind_matches || !old {
+        if !kind_matches || !left_alone(&meta) {
             continue;
         }
         let Ok(probe) = std::fs::File::open(&path) else {
@@ -340,6 +331,25 @@ pub fn sweep(dir: &Path, prefix: &str, suffix: &str, what: Leftover) -> Vec<Path
 /// How long a temporary path must have been left unchanged before
 /// [`sweep`] takes it, unheld, as a leftover.
 pub const LEFT_FOR: Duration = Duration::from_secs(2);
+
+/// Whether `name` is `prefix`, six letters or digits (as `tempfile` makes
+/// them), then `suffix`: the name of one of claimtrail's temporary paths,
+/// never a name a user chose.
+pub fn temporary_name(name: &str, prefix: &str, suffix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|random| {
+            random.len() == 6 && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// Whether a path was left unchanged for at least [`LEFT_FOR`].
+pub fn left_alone(meta: &std::fs::Metadata) -> bool {
+    meta.modified()
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_some_and(|age| age >= LEFT_FOR)
+}
 
 /// A registration; dropped, it is forgotten (the command got past the point
 /// where an interrupt would have to undo it).

@@ -136,27 +136,31 @@ impl BadId {
         parts.len() > 1 && parts.iter().all(|p| p.parse::<ItemId>().is_ok())
     }
 
-    /// The id a word with leading zeros was meant as (`C01`, `a007`): an id
-    /// has one spelling, and the message says which.
+    /// What follows a kind's letter (`S`, `C`, `A`, in either case), when
+    /// the word begins with one.
+    fn after_kind(&self) -> Option<&str> {
+        let s = self.0.as_str();
+        s.starts_with(['S', 'C', 'A', 's', 'c', 'a'])
+            .then(|| &s[1..])
+    }
+
     /// Whether it is a kind's letter and more digits than an id has
     /// (`C9223372036854775807`): the form the message shows, so it says
     /// why that is not one.
     fn is_too_large(&self) -> bool {
-        let s = self.0.as_str();
-        s.starts_with(['S', 'C', 'A', 's', 'c', 'a'])
-            && s.len() > 19
-            && !s[1..].starts_with('0')
-            && s[1..].bytes().all(|b| b.is_ascii_digit())
+        self.after_kind().is_some_and(|d| {
+            d.len() > 18 && !d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit())
+        })
     }
 
     /// Whether it is a kind's letter and zeros (`S0`): ids start at 1.
     fn is_zero(&self) -> bool {
-        let s = self.0.as_str();
-        s.len() > 1
-            && s.starts_with(['S', 'C', 'A', 's', 'c', 'a'])
-            && s[1..].bytes().all(|b| b == b'0')
+        self.after_kind()
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b == b'0'))
     }
 
+    /// The id a word with leading zeros was meant as (`C01`, `a007`): an id
+    /// has one spelling, and the message says which.
     pub fn meant(&self) -> Option<ItemId> {
         let s = self.0.as_str();
         let digits = s.get(1..)?;

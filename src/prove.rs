@@ -517,30 +517,34 @@ struct Signers {
 fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Signers> {
     let keys = tree::verifier_keys(conn, &cp.origin, Some(cp.size.0))?;
     let vkeys: Vec<_> = keys.iter().map(|k| k.vkey.clone()).collect();
-    let names = |v: &crate::checkpoint::Verified, admin: bool| -> Vec<String> {
-        keys.iter()
-            .filter(|k| (k.key.role == Role::Admin) == admin && v.verified_by(&k.vkey))
-            // Marked as `verify --checkpoint` marks it: a signature can be
-            // made with a key at any time by whoever holds it.
+    // Marked as `verify --checkpoint` marks it: a signature can be made
+    // with a key at any time by whoever holds it.
+    let marked = |ks: &[&tree::LogVerifierKey]| -> Vec<String> {
+        ks.iter()
             .map(|k| match k.key.revoked_seq {
                 Some(r) => format!("{} (key revoked at entry {r})", escape(&k.key.name)),
                 None => escape(&k.key.name).into_owned(),
             })
             .collect()
     };
-    let raw = |v: &crate::checkpoint::Verified| -> Vec<String> {
-        let mut signed: Vec<_> = keys.iter().filter(|k| v.verified_by(&k.vkey)).collect();
-        signed.sort_by_key(|k| k.key.role != Role::Admin);
-        signed.into_iter().map(|k| k.key.name.clone()).collect()
-    };
     let mut found = match crate::checkpoint::verify_note(note, &vkeys) {
-        Ok(v) => Signers {
-            admins: names(&v, true),
-            cosigners: names(&v, false),
-            names: raw(&v),
-            refused: None,
-            out_of_time: None,
-        },
+        Ok(v) => {
+            let (admins, cosigners): (Vec<_>, Vec<_>) = keys
+                .iter()
+                .filter(|k| v.verified_by(&k.vkey))
+                .partition(|k| k.key.role == Role::Admin);
+            Signers {
+                admins: marked(&admins),
+                cosigners: marked(&cosigners),
+                names: admins
+                    .iter()
+                    .chain(&cosigners)
+                    .map(|k| k.key.name.clone())
+                    .collect(),
+                refused: None,
+                out_of_time: None,
+            }
+        }
         // A line of a key the log had that does not verify refuses the
         // note whole; no line of a known key is "not signed by an admin".
         Err(e) => Signers {

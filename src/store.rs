@@ -1639,22 +1639,14 @@ fn orphan_journals(dir: &Path) -> Vec<PathBuf> {
         let name = entry.file_name();
         let Some(db) = name
             .to_str()
+            .filter(|n| interrupt::temporary_name(n, BACKUP_PREFIX, ".db-journal"))
             .and_then(|n| n.strip_suffix("-journal"))
-            .filter(|n| n.starts_with(BACKUP_PREFIX) && n.ends_with(".db"))
         else {
             continue;
         };
-        let random = &db[BACKUP_PREFIX.len()..db.len() - 3];
-        if random.len() != 6 || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            continue;
-        }
         let path = entry.path();
         let old = std::fs::symlink_metadata(&path)
-            .ok()
-            .filter(|m| m.is_file())
-            .and_then(|m| m.modified().ok())
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|age| age >= interrupt::LEFT_FOR);
+            .is_ok_and(|m| m.is_file() && interrupt::left_alone(&m));
         if old
             && std::fs::symlink_metadata(dir.join(db)).is_err()
             && std::fs::remove_file(&path).is_ok()

@@ -227,11 +227,7 @@ impl Table {
     /// Prints the held rows (with the widths widened to the hints if more
     /// are to come) and streams from now on.
     fn settle(&mut self, more: bool) -> Result<()> {
-        if more {
-            for (w, h) in self.widths.iter_mut().zip(&self.hints) {
-                *w = (*w).max(*h);
-            }
-        }
+        self.widen_to_hints(more);
         if let Some(columns) = self.fit {
             self.fitted = fit(&mut self.widths, &self.floors, columns);
             if !self.fitted && columns > Self::MAX {
@@ -272,6 +268,12 @@ impl Table {
             }
             self.cells.push(ROW_END);
         }
+        self.widen_to_hints(more);
+    }
+
+    /// Widens the columns to their hints when more rows are to come than
+    /// were held.
+    fn widen_to_hints(&mut self, more: bool) {
         if more {
             for (w, h) in self.widths.iter_mut().zip(&self.hints) {
                 *w = (*w).max(*h);

@@ -56,7 +56,7 @@ pub struct Inclusion {
     /// Why the proof could not hold, when it is not the proof itself: the
     /// entry's bytes do not hash to the tree's leaf, or the checkpoint's
     /// root is not one an admin (or the verifier key given) signed. `null`
-    /// when nothing failed, as `prove --consistency` gives `log_differs`.
+    /// when nothing failed, as in [`Consistency::failed`].
     pub failed: Option<String>,
 }
 
@@ -317,16 +317,21 @@ pub struct Consistency {
     pub proof: Vec<Hash>,
     /// Whether the proof leads from the old root to the new one.
     pub extends: bool,
-    /// The first way the files differ from the log, if they do: a root
-    /// that is not the log's at its size, or (with verifier keys) a file
-    /// not signed by one of them.
-    pub log_differs: Option<String>,
+    /// Whether either file differs from this log: a root that is not the
+    /// log's at its size, a size past the log's end, or (with verifier
+    /// keys) a file not signed by one of them. Then the proof, made from
+    /// this log's tree, says nothing of how the two files stand to each
+    /// other.
+    pub log_differs: bool,
     pub verified: bool,
-    /// Who signed both files, when they are two trees of one size with
-    /// different roots and an admin of the log signed each: the files
-    /// alone prove a fork, whatever this copy of the log holds (it was
-    /// "prove it on the copy of the log they came from").
-    pub signed_fork: Option<String>,
+    /// Why it failed, in words (what `prove` prints after `FAILED:`);
+    /// `null` when verified, as in [`Inclusion::failed`].
+    pub failed: Option<String>,
+    /// The admins of the log who signed both files, when they are two
+    /// trees of one size with different roots and an admin of the log
+    /// signed each: the files alone prove a fork, whatever this copy of
+    /// the log holds. Empty when the files prove no fork.
+    pub signed_fork: Vec<String>,
     /// Whether a file is signed by an admin of the log whose key was not
     /// live at its size (see `Signers::out_of_time`): then it is not the
     /// log's, and no copy of the log is to prove it on.
@@ -439,13 +444,13 @@ pub fn consistency(
         }
         (proof, extends, differs)
     };
-    let signed_fork = (a.size == b.size
+    let signed_fork = if a.size == b.size
         && a.root != b.root
         && old_by.refused.is_none()
         && new_by.refused.is_none()
         && !old_by.admins.is_empty()
-        && !new_by.admins.is_empty())
-    .then(|| {
+        && !new_by.admins.is_empty()
+    {
         let mut names = old_by.admins.clone();
         names.extend(
             new_by
@@ -454,8 +459,19 @@ pub fn consistency(
                 .filter(|n| !old_by.admins.contains(n))
                 .cloned(),
         );
-        names.join(", ")
-    });
+        names
+    } else {
+        Vec::new()
+    };
+    let out_of_time = old_by.out_of_time.is_some() || new_by.out_of_time.is_some();
+    let failed = consistency_failure(
+        (&old_name, &new_name),
+        b.size,
+        &signed_fork,
+        differs.as_deref(),
+        extends,
+        out_of_time,
+    );
     Ok(Consistency {
         old_size: a.size,
         old_root: a.root,
@@ -467,11 +483,51 @@ pub fn consistency(
         new_signed_by: new_by.signed_by(),
         proof,
         extends,
-        verified: extends && differs.is_none(),
-        log_differs: differs,
+        log_differs: differs.is_some(),
+        verified: failed.is_none(),
+        failed,
         signed_fork,
-        signed_out_of_time: old_by.out_of_time.is_some() || new_by.out_of_time.is_some(),
+        signed_out_of_time: out_of_time,
     })
+}
+
+/// Why a consistency check failed, in the words `prove` prints after
+/// `FAILED:`, or `None` when it holds. A signed fork is said first: the two
+/// files prove it alone. Then why the files are not the log's, which says
+/// which; the proof was made from this log's tree, which is not the
+/// files' history, so its failure says nothing of how the two files stand
+/// to each other (saying NEW "does not extend" OLD accused their signer of
+/// a fork when NEW came from another copy that extends OLD).
+fn consistency_failure(
+    (old_name, new_name): (&str, &str),
+    size: TreeSize,
+    signed_fork: &[String],
+    differs: Option<&str>,
+    extends: bool,
+    out_of_time: bool,
+) -> Option<String> {
+    if !signed_fork.is_empty() {
+        return Some(format!(
+            "{old_name} and {new_name} are two trees of {} with different roots, each signed by an admin of the log ({}): the log's key signed two histories, a fork; keep both files as evidence",
+            crate::text::count(size.0, "entry"),
+            signed_fork.join(", ")
+        ));
+    }
+    match (differs, extends) {
+        (None, true) => None,
+        (None, false) => Some(format!(
+            "{new_name} does not extend {old_name} (the log forked or was rewritten)"
+        )),
+        // A file signed with a key the log had revoked (or not yet
+        // enrolled) at its size is no copy's checkpoint to prove it on.
+        (Some(why), false) if out_of_time => Some(format!(
+            "{why}; a checkpoint signed with a key that was not an admin's of the log at its size is not the log's (a signature made after a revocation is what a lost or stolen key makes): keep it as evidence"
+        )),
+        (Some(why), false) => Some(format!(
+            "{why}; so a proof made from this log cannot say whether {new_name} extends {old_name} (prove it on the copy of the log they came from)"
+        )),
+        (Some(why), true) => Some(why.to_string()),
+    }
 }
 
 /// Why a checkpoint an admin of the log signed, of `size` entries, cannot

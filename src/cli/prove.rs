@@ -154,20 +154,11 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
     for p in &c.proof {
         outln!("  {p}")?;
     }
-    if let Some(by) = &c.signed_fork {
-        // The two files prove it alone: no copy of the log can make one
-        // tree of a size have two roots.
-        outln!(
-            "FAILED: {old_name} and {new_name} are two trees of {} with different roots, each signed by an admin of the log ({}): the log's key signed two histories, a fork; keep both files as evidence",
-            claimtrail::text::count(c.new_size.0, "entry"),
-            by
-        )?;
-        return Ok(());
-    }
-    match (&c.log_differs, c.extends) {
+    match &c.failed {
+        Some(why) => outln!("FAILED: {why}")?,
         // The proof and the roots are the stored tree's: a check of the two
         // files, not of the entries, which verify hashes again.
-        (None, true) => outln!(
+        None => outln!(
             "verified: {new_name} extends {old_name}, and the log's stored tree holds both roots\n\
              (the entries themselves are checked against both by {})",
             super::pasteable(&format!(
@@ -176,24 +167,6 @@ fn print_consistency(ctx: &Ctx, c: &prove::Consistency, old: &Path, new: &Path) 
                 claimtrail::text::shell_word(new)
             ))
         )?,
-        (None, false) => outln!(
-            "FAILED: {new_name} does not extend {old_name} (the log forked or was rewritten)"
-        )?,
-        // Why the files are not the log's comes first: it says which. The
-        // proof was made from this log's tree, which is not the files'
-        // history, so its failure says nothing of how the two files stand
-        // to each other: saying NEW "does not extend" OLD accused their
-        // signer of a fork when NEW came from another copy that extends
-        // OLD.
-        // A file signed with a key the log had revoked (or not yet
-        // enrolled) at its size is no copy's checkpoint to prove it on.
-        (Some(why), false) if c.signed_out_of_time => outln!(
-            "FAILED: {why}; a checkpoint signed with a key that was not an admin's of the log at its size is not the log's (a signature made after a revocation is what a lost or stolen key makes): keep it as evidence"
-        )?,
-        (Some(why), false) => outln!(
-            "FAILED: {why}; so a proof made from this log cannot say whether {new_name} extends {old_name} (prove it on the copy of the log they came from)"
-        )?,
-        (Some(why), true) => outln!("FAILED: {why}")?,
     }
     Ok(())
 }

@@ -1085,6 +1085,16 @@ fn proofs_verify_and_render_as_json() {
     )
     .unwrap();
     assert_eq!(c["verified"], true);
+    // Every member is there when nothing failed.
+    assert_eq!(
+        (&c["failed"], &c["signed_fork"], &c["log_differs"]),
+        (
+            &serde_json::Value::Null,
+            &serde_json::json!([]),
+            &serde_json::json!(false)
+        ),
+        "{c}"
+    );
     assert_eq!(
         (c["old_size"].as_u64(), c["new_size"].as_u64()),
         (Some(7), Some(10))
@@ -1284,11 +1294,16 @@ fn proofs_verify_and_render_as_json() {
             .as_str(),
     )
     .unwrap();
-    let why = json["log_differs"].as_str().unwrap();
-    assert_eq!(json["extends"], false, "{json}");
+    let why = json["failed"].as_str().unwrap();
     assert_eq!(
-        last,
-        format!("FAILED: {why}; so a proof made from this log cannot say whether {n} extends {o} (prove it on the copy of the log they came from)")
+        (&json["extends"], &json["log_differs"]),
+        (&serde_json::json!(false), &serde_json::json!(true)),
+        "{json}"
+    );
+    assert_eq!(last, format!("FAILED: {why}"));
+    assert!(
+        why.ends_with(&format!("; so a proof made from this log cannot say whether {n} extends {o} (prove it on the copy of the log they came from)")),
+        "{why}"
     );
 }
 
@@ -2407,7 +2422,7 @@ fn two_signed_trees_of_one_size_are_said_to_prove_a_fork() {
     .unwrap();
     assert_eq!(
         (&j["signed_fork"], &j["verified"]),
-        (&serde_json::json!("admin"), &serde_json::json!(false)),
+        (&serde_json::json!(["admin"]), &serde_json::json!(false)),
         "{j}"
     );
 }

@@ -156,7 +156,9 @@ pub struct Refused {
     /// back on a tree it had signed (a server that shows a fork to one
     /// client once may never show it again).
     pub served_note: String,
-    /// Where that note was saved: `DIR/.claimtrail-served/SIZE-ROOT`.
+    /// Where that note was saved: `DIR/.claimtrail-served/SIZE-ROOT`
+    /// (`file` in `--json`, as every command names a file it wrote).
+    #[serde(rename = "file")]
     pub saved_as: PathBuf,
     /// What the two trees are to each other, as far as the tiles tell.
     pub reason: Reason,
@@ -177,9 +179,11 @@ pub struct HeldUnsigned {
     pub altered: bool,
 }
 
-/// Why a served checkpoint was refused.
-#[derive(Clone, Debug, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Why a served checkpoint was refused. In `--json` it is one shape for
+/// every kind, `{"kind": "fork", "why": null}`, `why` being the words of
+/// the two kinds that carry them: a script reads `reason.kind` whichever
+/// it is (it was a string for two kinds and an object for the others).
+#[derive(Clone, Debug)]
 pub enum Reason {
     /// A smaller tree whose root the held tiles give at its size: the log
     /// was rolled back, or the server serves an older copy.
@@ -196,6 +200,36 @@ pub enum Reason {
     /// (why: a tile not served or served damaged, or tiles that do not
     /// make the served root).
     Unchecked(String),
+}
+
+impl Reason {
+    /// The kind's name in `--json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reason::Older => "older",
+            Reason::Fork => "fork",
+            Reason::OlderOrFork(_) => "older_or_fork",
+            Reason::Unchecked(_) => "unchecked",
+        }
+    }
+
+    /// Why the tiles could not tell, for the kinds that say it.
+    pub fn why(&self) -> Option<&str> {
+        match self {
+            Reason::Older | Reason::Fork => None,
+            Reason::OlderOrFork(why) | Reason::Unchecked(why) => Some(why),
+        }
+    }
+}
+
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut r = s.serialize_struct("Reason", 2)?;
+        r.serialize_field("kind", self.kind())?;
+        r.serialize_field("why", &self.why())?;
+        r.end()
+    }
 }
 
 /// The outcome: the directory brought up to the server's tree, or left as

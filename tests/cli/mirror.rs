@@ -909,7 +909,7 @@ fn what_the_server_gets_wrong_is_named() {
         json["served_note"].as_str().unwrap().as_bytes(),
         std::fs::read(old.join("checkpoint")).unwrap()
     );
-    assert_eq!(json["saved_as"].as_str().unwrap(), saved.to_str().unwrap());
+    assert_eq!(json["file"].as_str().unwrap(), saved.to_str().unwrap());
     // With the log's key: one history, an older tree of it, not two
     // histories (it said "keep both as evidence").
     let r = mirror(
@@ -1397,7 +1397,11 @@ fn a_fork_that_grew_is_refused_and_the_evidence_kept() {
     )
     .unwrap();
     assert_eq!(json["outcome"], "refused");
-    assert_eq!(json["reason"], "fork");
+    assert_eq!(
+        json["reason"],
+        serde_json::json!({"kind": "fork", "why": null}),
+        "{json}"
+    );
     assert_eq!(
         (json["held"].as_u64(), json["served"].as_u64()),
         (Some(m), Some(n))
@@ -1489,8 +1493,8 @@ fn a_fork_whose_top_tile_has_the_held_ones_path_is_told_a_fork() {
         assert_eq!(r.code, 1, "{run}: {}{}", r.stdout, r.stderr);
         let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(json["outcome"], "refused", "{run}");
-        assert_eq!(json["reason"], "fork", "{run}: {}", r.stdout);
-        assert_eq!(json["saved_as"], saved.to_str().unwrap());
+        assert_eq!(json["reason"]["kind"], "fork", "{run}: {}", r.stdout);
+        assert_eq!(json["file"], saved.to_str().unwrap());
         let now: Vec<_> = dir_files(&dir)
             .into_iter()
             .filter(|(name, _)| !name.starts_with(".claimtrail-"))
@@ -1831,7 +1835,14 @@ fn a_damaged_tile_below_the_served_root_is_not_a_fork() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(json["outcome"], "refused");
-    assert_ne!(json["reason"], "fork", "{}", r.stdout);
+    assert_eq!(json["reason"]["kind"], "unchecked", "{}", r.stdout);
+    assert!(
+        json["reason"]["why"]
+            .as_str()
+            .is_some_and(|why| why.contains("tile/0/000 does not hash to its node")),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("the hash tiles served disagree with each other: tile/0/000 does not hash to its node in tile/1/000.p/"),
         "{}",
@@ -1893,5 +1904,5 @@ fn a_fork_dressed_as_an_extension_is_refused() {
     let r = mirror(&w, &[&plain.url, d, "--vkey", &v, "--json"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(json["reason"], "fork", "{}", r.stdout);
+    assert_eq!(json["reason"]["kind"], "fork", "{}", r.stdout);
 }

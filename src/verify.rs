@@ -761,30 +761,50 @@ pub(crate) enum Trees<'a> {
 /// from this copy of the log is `checkpoint verify` with the log's
 /// verifier key (the advice of [`NoteError::LogKeyNotGiven`], "give the
 /// log's verifier key too", named an option `verify` has not).
+///
+/// A signature by a key this copy of the log never held at all is said
+/// to be that first: the likeliest reading is another log under the same
+/// name (a demo's or a test's log of the same origin beside the desk's),
+/// which `verify-bundle` names too, before any talk of forks.
 fn unsigned_in_log(
     e: &crate::checkpoint::NoteError,
     size: TreeSize,
     root: &Hash,
     tree: &Trees,
     file: &str,
+    keys: &[std::rc::Rc<KeyInfo>],
 ) -> String {
     let said = match e {
         crate::checkpoint::NoteError::LogKeyNotGiven {
             origin,
             key_ids,
             names,
-        } => format!(
-            "its signature by the log `{origin}` (key ID {}) is by no admin key this log holds at that size{}",
-            key_ids
-                .iter()
-                .map(|k| k.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            match names.is_empty() {
-                true => String::new(),
-                false => format!(" (only {} verified)", names.join(", ")),
-            }
-        ),
+        } => {
+            let ever_held = keys.iter().any(|k| {
+                crate::checkpoint::VerifierKey::new(
+                    origin,
+                    crate::checkpoint::KeyType::Ed25519,
+                    k.public.verifying_key(),
+                )
+                .is_ok_and(|v| key_ids.contains(&v.key_id()))
+            });
+            format!(
+                "its signature by the log `{origin}` (key ID {}) is by no admin key this log holds at that size{}{}",
+                key_ids
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match names.is_empty() {
+                    true => String::new(),
+                    false => format!(" (only {} verified)", names.join(", ")),
+                },
+                match ever_held {
+                    true => "",
+                    false => ", nor by any key it has ever held: it may be another log's under the same name (a demo's or a test's log of the same origin), a forgery, or signed by an admin enrolled in entries this copy no longer holds",
+                }
+            )
+        }
         e => e.to_string(),
     };
     let beyond = match tree {
@@ -1035,7 +1055,7 @@ pub(crate) fn judge_kept_by(
                             "not signed by an admin enrolled at size {}: it is signed by {who}",
                             cp.size
                         ),
-                        None => unsigned_in_log(&e, cp.size, &cp.root, tree, &check.name),
+                        None => unsigned_in_log(&e, cp.size, &cp.root, tree, &check.name, keys),
                     },
                 }),
             Signers::Given(given) => verify_log_note(note, origin, given)

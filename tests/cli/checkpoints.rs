@@ -2235,6 +2235,36 @@ fn a_log_cut_back_before_its_signers_enrolment_says_what_the_checkpoint_shows() 
     assert!(!r.stdout.contains("verifier key too"), "{}", r.stdout);
 }
 
+/// Two logs under one name, as the README's session leaves a newcomer
+/// (the demo's log and their own): the other's checkpoint, given to
+/// `verify --checkpoint`, is said to be possibly another log's first. It
+/// was "not signed by an admin enrolled at size N" and a fork's evidence
+/// to keep, with no word of a second log (red team N #1).
+#[test]
+fn a_checkpoint_of_another_log_under_the_same_name_is_said_to_be_maybe_that() {
+    let w = Work::with_claims();
+    let other = another_log("test.example/idlib");
+    for n in 0..3 {
+        other.source_from_stdin("admin", "article", &format!("Their article {n}.\n"));
+    }
+    let cp = other.path("theirs.txt");
+    other
+        .run(
+            Some("admin"),
+            &["checkpoint", "--out", cp.to_str().unwrap()],
+        )
+        .ok();
+    let before = w.db_bytes();
+    let r = w.run(None, &["verify", "--checkpoint", cp.to_str().unwrap()]);
+    r.problem(&format!("checkpoint {}", cp.display()), "checkpoint");
+    assert!(
+        r.stdout.contains("is by no admin key this log holds at that size, nor by any key it has ever held: it may be another log's under the same name (a demo's or a test's log of the same origin), a forgery, or signed by an admin enrolled in entries this copy no longer holds"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(w.db_bytes(), before);
+}
+
 /// A backup from before an admin rotation restored, and appended to with
 /// the old admin's key (revived by the rollback) past the size of a
 /// checkpoint the new admin signed: the kept file is unsigned to this log,
@@ -2262,7 +2292,7 @@ fn a_log_rolled_back_past_a_rotation_and_rewritten_says_its_root_differs() {
     let r = w.run(None, &["verify", "--checkpoint", "cp.txt"]);
     r.problem("checkpoint cp.txt", "checkpoint");
     assert!(
-        r.stdout.contains(") is by no admin key this log holds at that size; and this log's first 5 entries hash to another root than the file's: if the file is the log's (its signature checks with the desk's verifier key), the log's history was rewritten after that admin signed it (a backup from before the admin's enrolment restored and appended to: a fork), and both are evidence to keep; to judge the file apart from this copy of the log, check it with the log's verifier key obtained from the desk (`claimtrail checkpoint verify cp.txt --vkey KEY`)"),
+        r.stdout.contains(") is by no admin key this log holds at that size, nor by any key it has ever held: it may be another log's under the same name (a demo's or a test's log of the same origin), a forgery, or signed by an admin enrolled in entries this copy no longer holds; and this log's first 5 entries hash to another root than the file's: if the file is the log's (its signature checks with the desk's verifier key), the log's history was rewritten after that admin signed it (a backup from before the admin's enrolment restored and appended to: a fork), and both are evidence to keep; to judge the file apart from this copy of the log, check it with the log's verifier key obtained from the desk (`claimtrail checkpoint verify cp.txt --vkey KEY`)"),
         "{}",
         r.stdout
     );

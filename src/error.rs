@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// takes the name (a backup copied over a crashed log's file, beside the
 /// crashed state's -wal, read as damage, and a command could write into
 /// that mixture).
-pub const RESTORE: &str = "restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place";
+pub const RESTORE: &str = "restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy the backup in its place";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

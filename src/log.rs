@@ -482,7 +482,7 @@ pub fn does_not_verify(report: &crate::verify::Report, would: &str, then: &str) 
 /// How a backup is put back in the refusals of [`does_not_verify`]: the
 /// -wal and -shm files belong to the file beside them
 /// ([`crate::error::RESTORE`]).
-const RESTORE_STEPS: &str = "move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage";
+const RESTORE_STEPS: &str = "move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage";
 
 /// Signs a checkpoint of the log as it stands (an admin's `checkpoint.add`
 /// entry) and returns the entry and the signed note. `keep` is given the

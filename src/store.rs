@@ -406,6 +406,9 @@ impl Store {
             }
             Ok(_) => {}
         }
+        if in_wal_mode(path) && has_hot_journal(path) {
+            return Err(foreign_journal(path));
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
             Connection::open_with_flags(not_a_uri(path), flags).map_err(|e| open_error(path, e))?;
@@ -1555,6 +1558,37 @@ fn has_hot_journal(path: &Path) -> bool {
     std::fs::File::open(sibling(path, "-journal"))
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok_and(|()| head == MAGIC)
+}
+
+/// Whether the file's header says WAL mode (bytes 18 and 19 of an SQLite
+/// file are 2): its writers then keep a `-wal`, and write no rollback
+/// journal.
+fn in_wal_mode(path: &Path) -> bool {
+    let mut head = [0u8; 20];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head.starts_with(b"SQLite format 3\0") && head[18..20] == [2, 2])
+}
+
+/// A hot `-journal` beside a log in WAL mode: no writer of this file made
+/// it (one of another file of that name left it, or someone put it
+/// there), and opening the log would have SQLite roll it back into the
+/// file, for good, and delete it: every command, `verify` too, changed the
+/// file and destroyed the evidence (red team O, M1). A log still in
+/// rollback mode (a restored backup before its first append) is rolled
+/// back as SQLite requires: there the journal is the log's own.
+fn foreign_journal(path: &Path) -> Error {
+    let journal = sibling(path, "-journal");
+    Error::invalid(
+        format!(
+            "{} is a rollback journal, but the log is in WAL mode, in which SQLite writes none: it is not this log's, and opening the log would write its pages into the file",
+            journal.display()
+        ),
+        format!(
+            "move {} aside (keep it, if the log may have been tampered with) and run the command again",
+            crate::text::shell_word(&journal)
+        ),
+    )
 }
 
 /// `path` with `suffix` after its name (`-wal`, `-shm`), where SQLite looks

@@ -169,6 +169,18 @@ impl Relation {
     /// a claim of the link was, " (not current: A7)" where the same
     /// person's later annotation counts instead, " (superseded)" where a
     /// later one supersedes it, nothing otherwise.
+    /// Whether the link stands: its annotation is its analyst's current
+    /// judgment, not withdrawn, and neither claim was retracted. The
+    /// readable reports list the links that stand apart from the others,
+    /// so that a reader scanning the relation and verdict columns does not
+    /// take a withdrawn judgment for a standing one.
+    pub fn stands(&self) -> bool {
+        !self.retracted
+            && self.claim_retracted.is_none()
+            && self.replaced_by.is_none()
+            && !self.superseded
+    }
+
     pub fn state(&self) -> String {
         if self.retracted {
             " (retracted)".into()

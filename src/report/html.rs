@@ -7,7 +7,7 @@
 //! direction: `dir="auto"` on contexts and notes, [`bdi`] around names and
 //! titles, Unicode isolates in the SVG graph (`label`).
 
-use super::data::Report;
+use super::data::{Relation, Report};
 use super::{cut, visible};
 use crate::model::{Fingerprint, ItemId, Seq, Verdict};
 use crate::query::{AnnotationView, ClaimView, SourceView};
@@ -620,6 +620,24 @@ fn relations(o: &mut String, r: &Report) {
         let _ = writeln!(o, "<p>No annotation links claims to each other.</p>");
         return;
     }
+    let (standing, past): (Vec<&Relation>, Vec<&Relation>) =
+        r.relations.iter().partition(|rel| rel.stands());
+    match standing.is_empty() {
+        true => {
+            let _ = writeln!(o, "<p>No link made by an annotation stands now.</p>");
+        }
+        false => relation_table(o, r, &standing),
+    }
+    if !past.is_empty() {
+        let _ = writeln!(
+            o,
+            "<h3 id=\"relations-past\">Links that no longer stand</h3>\n<p>Their annotation was retracted, or replaced by its analyst's later one, or a claim of the link was retracted: history, not the desk's judgment now.</p>"
+        );
+        relation_table(o, r, &past);
+    }
+}
+
+fn relation_table(o: &mut String, r: &Report, rels: &[&Relation]) {
     let _ = writeln!(
         o,
         "<div class=\"table-wrap\"><table>\n<thead><tr><th>claim</th><th>says</th><th>relation</th><th>other claim</th><th>it says</th><th>annotation</th></tr></thead>\n<tbody>"
@@ -636,7 +654,7 @@ fn relations(o: &mut String, r: &Report) {
         ),
         None => (esc(&id), "(not in this report)".into()),
     };
-    for rel in &r.relations {
+    for rel in rels {
         let (c1, s1) = describe(rel.claim);
         let (c2, s2) = describe(rel.other);
         let _ = writeln!(

@@ -13,7 +13,7 @@
 //! report's own bidirectional controls in a text that shows every other
 //! one as `\u{…}` (docs/REPORTS.md "md").
 
-use super::data::Report;
+use super::data::{Relation, Report};
 use super::visible;
 use crate::model::ItemId;
 use crate::query::{AnnotationView, ClaimView, SourceView};
@@ -418,11 +418,30 @@ fn relations(o: &mut String, r: &Report) {
         let _ = writeln!(o, "No annotation links claims to each other.\n");
         return;
     }
+    let (standing, past): (Vec<&Relation>, Vec<&Relation>) =
+        r.relations.iter().partition(|rel| rel.stands());
+    match standing.is_empty() {
+        true => {
+            let _ = writeln!(o, "No link made by an annotation stands now.\n");
+        }
+        false => relation_table(o, r, &standing),
+    }
+    if !past.is_empty() {
+        let _ = writeln!(o, "### Links that no longer stand\n");
+        let _ = writeln!(
+            o,
+            "Their annotation was retracted, or replaced by its analyst's later one, or a claim of the link was retracted: history, not the desk's judgment now.\n"
+        );
+        relation_table(o, r, &past);
+    }
+}
+
+fn relation_table(o: &mut String, r: &Report, rels: &[&Relation]) {
     let _ = writeln!(
         o,
         "| claim | speaker | says | relation | other claim | its speaker | it says | annotation | analyst | verdict |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
-    for rel in &r.relations {
+    for rel in rels {
         let describe = |id: ItemId| match r.claim(id) {
             Some(c) => (inline(&c.speaker), inline(&r.claim_label(c, 90))),
             None => ("?".into(), "(not in this report)".into()),

@@ -422,7 +422,32 @@ fn reports_and_bundles_carry_the_retraction() {
         link.contains("(retracted)") && !link.contains("(superseded)"),
         "{link}"
     );
+    // And it is listed apart from the links that stand, under a heading
+    // that says they no longer do: in one table, a reader who scanned the
+    // relation and verdict columns took it for a standing judgment (red
+    // team N #9).
+    let section: Vec<&str> = md
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("## Claims that corroborate or contradict"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .collect();
+    let (apart, row) = (
+        section
+            .iter()
+            .position(|l| *l == "### Links that no longer stand")
+            .unwrap_or_else(|| panic!("{}", section.join("\n"))),
+        section.iter().position(|l| *l == link).unwrap(),
+    );
+    assert!(apart < row, "{}", section.join("\n"));
     let html = w.run(None, &["report", "C1", "--format", "html"]);
+    assert!(
+        html.ok()
+            .contains("<h3 id=\"relations-past\">Links that no longer stand</h3>"),
+        "{}",
+        html.stdout
+    );
     assert!(html.ok().contains("<em>RETRACTED</em>"), "html");
     assert!(html
         .stdout

@@ -109,7 +109,7 @@ fn export_refuses_a_log_that_does_not_verify() {
         "error: this log does not verify (2 problems; the first: entry 7, projection: table retractions has no row seq=7",
     );
     assert!(
-        r.stderr.contains("): a bundle would carry what its tables say (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before exporting (move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage))"),
+        r.stderr.contains("): a bundle would carry what its tables say (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before exporting (move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage))"),
         "{}",
         r.stderr
     );
@@ -1102,7 +1102,7 @@ fn a_damaged_log_exports_no_bundle_and_signs_no_checkpoint() {
     // In export's terms, though it was to sign a checkpoint (it gave the
     // `checkpoint` command's "a checkpoint would sign it as it is").
     assert!(
-        r.stderr.contains("): a bundle would carry what its tables say (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before exporting (move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage))"),
+        r.stderr.contains("): a bundle would carry what its tables say (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before exporting (move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage))"),
         "{}",
         r.stderr
     );

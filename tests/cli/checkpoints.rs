@@ -406,7 +406,7 @@ fn an_admin_signs_a_checkpoint_only_of_a_log_that_verifies() {
         r.error("this log does not verify (");
         assert!(
             r.stderr.contains(first)
-                && r.stderr.contains("): a checkpoint would sign it as it is (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before signing a checkpoint (move the damaged file aside together with the -wal and -shm files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage))"),
+                && r.stderr.contains("): a checkpoint would sign it as it is (hint: run `claimtrail verify` to see what is wrong; restore the log from a backup before signing a checkpoint (move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy in a backup `claimtrail backup PATH` wrote before the damage))"),
             "{}",
             r.stderr
         );

@@ -424,7 +424,7 @@ fn a_backup_put_back_beside_a_crashed_writers_wal_is_not_written_into() {
     let before = log_files(&w);
     let r = w.run(Some("analyst"), &["annotate", "C1", "--verdict", "false"]);
     r.error("-wal), its entries hold 2 source.add where the table sources holds 1 rows; a tree of its 11 entries has 8 nodes where the table merkle_nodes holds 4: a copy put");
-    r.error(": a copy put in the file's place beside that -wal reads so: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place)");
+    r.error(": a copy put in the file's place beside that -wal reads so: the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy the backup in its place)");
     assert!(log_files(&w) == before, "the log's files changed");
     let v = w.run(None, &["verify"]);
     assert_eq!(v.code, 1, "{}", v.stdout);
@@ -686,6 +686,45 @@ fn a_read_only_copy_with_a_hot_journal_is_refused_not_read_half_written() {
         r.stdout
     );
     w.run(None, &["--db", "ro/trail.db", "verify"]).ok();
+}
+
+/// A hot -journal beside a log in WAL mode, whose writers make none: one
+/// left by another file of that name, or put there. SQLite rolled it back
+/// into the log on the first open, any command's, `verify`'s too, and
+/// deleted it: the file changed for good and the evidence was gone (red
+/// team O, M1). It is refused, the file and the journal left as they are.
+#[test]
+fn a_foreign_journal_beside_a_wal_mode_log_is_refused_not_rolled_into_it() {
+    let w = Work::with_claims();
+    w.run(None, &["backup", "copy.db"]).ok();
+    let copy = w.path("copy.db");
+    {
+        // A real hot journal, of the backup (a rollback-mode file): its
+        // writer spilled pages into the file before it committed.
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        c.execute_batch("PRAGMA cache_size = 1; BEGIN; UPDATE claims SET speaker = 'forged'; UPDATE entries SET payload = zeroblob(length(payload));")
+            .unwrap();
+        std::fs::copy(
+            format!("{}-journal", copy.display()),
+            format!("{}-journal", w.db.display()),
+        )
+        .unwrap();
+    }
+    let journal = format!("{}-journal", w.db.display());
+    // Read as bytes: opened with SQLite, the journal would be rolled back.
+    let (log, kept) = (
+        std::fs::read(&w.db).unwrap(),
+        std::fs::read(&journal).unwrap(),
+    );
+    for args in [&["verify"][..], &["status"], &["list", "claims"]] {
+        w.run(None, args).error(&format!(
+            "error: {journal} is a rollback journal, but the log is in WAL mode, in which SQLite writes none: it is not this log's, and opening the log would write its pages into the file (hint: move {journal} aside (keep it, if the log may have been tampered with) and run the command again)"
+        ));
+        assert_eq!(std::fs::read(&w.db).unwrap(), log, "{args:?}");
+        assert_eq!(std::fs::read(&journal).unwrap(), kept, "{args:?}");
+    }
+    std::fs::rename(&journal, w.path("kept-journal")).unwrap();
+    w.run(None, &["verify"]).ok();
 }
 
 /// Through a symbolic link, the -wal beside the file it leads to is the

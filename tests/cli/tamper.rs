@@ -202,7 +202,7 @@ fn a_head_with_a_negative_seq_stops_the_commands_and_fails_verify() {
     w.sql("UPDATE entries SET seq = -1");
     for args in [&["status"][..], &["prove", "0"]] {
         w.run(None, args)
-            .error("error: database error: a table holds a value that no entry can imply: -1, out of range there (hint: run `claimtrail verify`; if the file is damaged, restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place)");
+            .error("error: database error: a table holds a value that no entry can imply: -1, out of range there (hint: run `claimtrail verify`; if the file is damaged, restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy the backup in its place)");
     }
     w.run(None, &["verify"]).problem("log", "sequence");
 }
@@ -1267,7 +1267,7 @@ fn a_damaged_page_of_the_entries_table() {
     let r = w.run(None, &["verify"]);
     r.problem("log", "file");
     assert!(
-        r.stdout.contains("PROBLEM log: file: the file is damaged: SQLite stopped reading after 0 entries (database disk image is malformed); restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place\n"),
+        r.stdout.contains("PROBLEM log: file: the file is damaged: SQLite stopped reading after 0 entries (database disk image is malformed); restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy the backup in its place\n"),
         "{}",
         r.stdout
     );
@@ -1572,7 +1572,7 @@ fn prove_fails_for_an_edited_entry_and_for_an_unsigned_stored_checkpoint() {
 fn commands_that_meet_an_altered_file_say_so_and_report_still_reports() {
     let w = Work::with_claims();
     w.run(Some("admin"), &["checkpoint"]).ok();
-    let damaged = "the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal and -shm files beside it, then copy the backup in its place)";
+    let damaged = "the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and restore the log from a backup made before the damage (one `claimtrail backup PATH` wrote): move the damaged file aside together with the -wal, -shm and -journal files beside it, then copy the backup in its place)";
 
     // A tree node that the proofs of entries 0 and 1 go through.
     // (Node (1, 1) is made when entry 3 completes it.)

@@ -442,6 +442,7 @@ impl<'a> KeyCheck<'a> {
                 && c.role == k.role
                 && c.enrolled_seq == k.enrolled_seq
                 && c.revoked_seq == k.revoked_seq
+                && c.revoke_reason == k.revoke_reason
         };
         if CHECKED_KEYS.with(|c| c.borrow().iter().any(seen)) {
             return Ok(());
@@ -520,6 +521,18 @@ impl<'a> KeyCheck<'a> {
             let (payload, bytes, sig) = signed_entry(self.conn, seq)?;
             let revokes =
                 matches!(&payload.body, Body::KeyRevoke(b) if b.fingerprint == k.fingerprint);
+            // The reason `show`, `list keys` and the reports print ("laptop
+            // stolen" casts doubt further back than "left the desk"): an
+            // edited row was printed as the signed one.
+            let reason = match &payload.body {
+                Body::KeyRevoke(b) => Some(&b.reason),
+                _ => None,
+            };
+            if revokes && reason != k.revoke_reason.as_ref() {
+                return Err(damaged(format!(
+                    "is said to be revoked for another reason than entry {seq} gives"
+                )));
+            }
             match (revokes, self.by_fp.get(&payload.header.signer).copied()) {
                 (true, Some(signer)) => {
                     self.key(signer)?;

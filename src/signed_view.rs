@@ -25,6 +25,17 @@ use crate::model::{Body, Fingerprint, ItemId, Ref, Seq};
 use crate::query::{self, AnnotationView, ClaimView, Signed, SourceView};
 use rusqlite::Connection;
 
+/// Checks that every entry that changes an item's state (a retraction,
+/// a redaction, a revocation, an amendment) has its row in the table the
+/// views read that state from, and no row is of no such entry: a row
+/// deleted by hand made `show` print a retracted claim as standing, and
+/// the checks of each view, which read the rows that are there, cannot
+/// see a row that is not. A few index reads, however long the log (the
+/// append path's own check, `store::state_rows_complete`).
+pub fn state_rows(conn: &Connection) -> Result<()> {
+    crate::store::state_rows_complete(conn)
+}
+
 /// Checks a source's view against its `source.add` entry.
 pub fn source(conn: &Connection, v: &SourceView) -> Result<()> {
     let p = entry(conn, v.id, &v.signed)?;
@@ -140,12 +151,19 @@ pub fn claim(conn: &Connection, v: &ClaimView) -> Result<()> {
     );
     d.result()?;
     // No quote is shown only for a redacted source: a text altered under
-    // its hash read as "the source was redacted".
-    if v.quote.is_none() && query::source(conn, v.source.n)?.redaction.is_none() {
-        return Err(Error::Damaged(format!(
-            "{}'s quote is not in the stored text of {}, and no redaction removed that text",
-            v.id, v.source
-        )));
+    // its hash read as "the source was redacted". And the redaction is
+    // checked against its entry: another source's redaction row moved to
+    // this one made `show A<n>` print "(its source was redacted)" in place
+    // of the quote (`show C<n>` refused, by its source's check).
+    if v.quote.is_none() {
+        let s = query::source(conn, v.source.n)?;
+        if s.redaction.is_none() {
+            return Err(Error::Damaged(format!(
+                "{}'s quote is not in the stored text of {}, and no redaction removed that text",
+                v.id, v.source
+            )));
+        }
+        source(conn, &s)?;
     }
     in_order(conn, v.id, v.signed.seq)?;
     if let Some(r) = &v.retraction {
@@ -207,6 +225,32 @@ pub fn annotation(conn: &Connection, v: &AnnotationView) -> Result<()> {
                 _ => None,
             },
         )?;
+    }
+    // The same person's later annotation of the claim that counts instead
+    // ("not current: A12"): a row made up in the table named one that no
+    // entry adds. It is checked as this one is, and must be of the same
+    // claim, by the same person, later.
+    if let Some(later) = v.replaced_by {
+        let l = query::annotation(conn, later.n).map_err(|_| {
+            Error::Damaged(format!(
+                "the tables say {later} replaces {}, and the log holds no {later}",
+                v.id
+            ))
+        })?;
+        // Its view against its entry (and, in turn, what replaces it).
+        annotation(conn, &l).map_err(|e| match e {
+            Error::Damaged(why) => Error::Damaged(format!(
+                "the tables say {later} replaces {}, and of {later}: {why}",
+                v.id
+            )),
+            e => e,
+        })?;
+        if l.claim != v.claim || l.signed.seq <= v.signed.seq {
+            return Err(Error::Damaged(format!(
+                "the tables say {later} replaces {}, and its entry {} is not a later annotation of {}",
+                v.id, l.signed.seq, v.claim
+            )));
+        }
     }
     // The annotation said to replace it says so in its own entry.
     if let Some(later) = v.superseded_by {

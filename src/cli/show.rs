@@ -79,6 +79,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             hint,
         ));
     }
+    // Every retraction, redaction, revocation and amendment entry has its
+    // row: a row deleted by hand showed a retracted claim as standing.
+    signed_view::state_rows(conn)?;
     // Not for `--text`, which prints the source's text alone.
     let revoked = || Revoked::load(conn);
     match id.kind {

@@ -1830,17 +1830,17 @@ fn show_refuses_rows_that_are_not_what_their_entries_signed() {
         (
             "INSERT INTO retractions SELECT 98, 1, 'made up', NULL, fingerprint, '2026-01-01T00:00:00Z' FROM keys WHERE role = 'admin'",
             "C1",
-            "C1's retraction: entry 98 is missing",
+            "the table retractions has a row for entry 98, which is no claim.retract entry",
         ),
         (
             "INSERT INTO redactions SELECT 97, 1, 'made up', fingerprint, '2026-01-01T00:00:00Z' FROM keys WHERE role = 'admin'",
             "S1",
-            "S1's redaction: entry 97 is missing",
+            "the table redactions has a row for entry 97, which is no source.redact entry",
         ),
         (
             "INSERT INTO retractions SELECT 6, 1, 'made up', NULL, signer, time FROM annotations WHERE id = 1",
             "C1",
-            "the tables say entry 6 is C1's retraction, and it is not",
+            "the table retractions has a row for entry 6, which is no claim.retract entry",
         ),
     ] {
         w.restore(&pristine);
@@ -1871,6 +1871,73 @@ fn show_refuses_rows_that_are_not_what_their_entries_signed() {
     w.restore(&pristine);
     for id in ["C1", "C2", "S1", "A1"] {
         w.run(None, &["show", id]).ok();
+    }
+}
+
+/// The state `show` prints beside an item, each row edited, moved,
+/// deleted or made up (red team O, M2): it printed each with exit 0.
+/// Another source's redaction moved to S1 (`show A1` printed "(its source
+/// was redacted)" in place of C1's quote), a revocation's reason edited,
+/// a retraction's row deleted (a retracted claim shown as standing), and
+/// an annotation row made up (`show A1` said "not current: A3", an
+/// annotation no entry adds).
+#[test]
+fn show_refuses_state_rows_moved_edited_deleted_or_made_up() {
+    let w = Work::with_claims();
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "disputed"],
+    )
+    .ok();
+    let s2 = w.source_from_stdin("analyst", "statement", "A statement to redact.\n");
+    w.run(
+        Some("admin"),
+        &["source", "redact", &s2, "--reason", "protects a witness"],
+    )
+    .ok();
+    w.run(
+        Some("analyst"),
+        &["claim", "retract", "C2", "--reason", "wrong speaker"],
+    )
+    .ok();
+    w.enroll("other", "analyst", "Omar Said");
+    w.revoke("admin", "other", "left the desk");
+    let pristine = w.db_bytes();
+    for id in ["A1", "C1", "C2", "S1", "S2"] {
+        w.run(None, &["show", id]).ok();
+    }
+    let damaged = ": the log's file is damaged or was altered outside claimtrail (hint: run `claimtrail verify`";
+    for (sql, id, says) in [
+        (
+            "UPDATE redactions SET source_id = 1",
+            "A1",
+            "is S1's redaction, and it is not",
+        ),
+        (
+            "UPDATE revocations SET reason = 'fired'",
+            "A1",
+            "is said to be revoked for another reason than entry",
+        ),
+        (
+            "DELETE FROM retractions WHERE claim_id = 2",
+            "C2",
+            "retracts a claim, and the table retractions has no row for it",
+        ),
+        (
+            "INSERT INTO annotations SELECT 50, 99, claim_id, signer, '2099-01-01T00:00:00Z', 'false', NULL, NULL, NULL, NULL FROM annotations WHERE id = 1",
+            "A1",
+            "the tables say A50 replaces A1, and",
+        ),
+    ] {
+        w.restore(&pristine);
+        w.sql(sql);
+        let before = w.db_bytes();
+        let r = w.run(None, &["show", id]);
+        r.error(says);
+        r.error(damaged);
+        assert!(r.stdout.is_empty(), "{sql}: {}", r.stdout);
+        assert!(w.db_bytes() == before, "{sql}");
+        assert_eq!(w.run(None, &["verify"]).code, 1, "{sql}");
     }
 }
 

@@ -369,6 +369,15 @@ pub fn name_problem(name: &str) -> Option<(String, String)> {
             "give the person's or desk's name with --name".into(),
         ));
     }
+    // A name is read to tell people apart: `!!!` and `???` are two names
+    // that say nobody (they even share the principal `___` in
+    // `key allowed-signers`), and `-` reads as an empty cell in a table.
+    if !name.chars().any(char::is_alphanumeric) {
+        return Some((
+            format!("the name {shown} holds no letter or digit"),
+            "give the person's or desk's name with --name".into(),
+        ));
+    }
     if name.len() > MAX_NAME_BYTES {
         return Some((
             format!(
@@ -1547,6 +1556,9 @@ mod tests {
         }
         for (bad, says) in [
             ("", "empty"),
+            ("-", "no letter or digit"),
+            ("!!!", "no letter or digit"),
+            ("\u{2014}", "no letter or digit"),
             ("Rana ", "white space"),
             (" Rana", "white space"),
             ("Ra\u{2060}na", "U+2060"),

@@ -11,7 +11,8 @@ pub struct Args {
     /// (e.g. newsroom.example/idlib-2022).
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub origin: String,
-    /// Your name as the admin (default: the key's comment).
+    /// Your name as the admin, signed for good (default: the key's
+    /// comment, or `admin` when the key has none).
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub name: Option<String>,
 }

@@ -488,7 +488,9 @@ fn add(ctx: &Ctx, file: PathBuf, role: Role, name: Option<String>) -> Result<Out
     // The comment as the key's parser reads it: split at the first blank
     // and again, a line whose fields were two spaces or tabs apart gave
     // the key's own base64 as the name, signed into the log for good.
-    let line = text.lines().next().unwrap_or("");
+    // The line that holds the key: a key pasted from a mail with a blank
+    // line above it was said to have "no comment" (red team L #1).
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let comment = Some(keys::comment_of(line).trim().to_string()).filter(|c| !c.is_empty());
     let explicit = name.is_some();
     let name = name.or(comment).ok_or_else(|| {
@@ -551,7 +553,7 @@ fn revoke(ctx: &Ctx, key: String, reason: String) -> Result<Outcome> {
     let e = append(&mut store, &signer, entry)?;
     let name = claimtrail::query::key_name(store.conn(), fp.as_str())?;
     if ctx.json {
-        output::json(&serde_json::json!({"revoked": fp.as_str(), "name": name, "entry": e}))?;
+        output::json(&serde_json::json!({"fingerprint": fp.as_str(), "name": name, "entry": e}))?;
     } else {
         outln!(
             "revoked {} ({fp}) at entry {}; what it signed before stays valid",
@@ -696,7 +698,7 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
         let v: Vec<_> = keys
             .iter()
             .zip(&principals)
-            .map(|(k, p)| serde_json::json!({"principal": p, "key": k.public_key, "fingerprint": k.fingerprint, "revoked_seq": k.revoked_seq}))
+            .map(|(k, p)| serde_json::json!({"principal": p, "public_key": k.public_key, "fingerprint": k.fingerprint, "revoked_seq": k.revoked_seq}))
             .collect();
         output::json(&v)?;
         return Ok(Outcome::Done);

@@ -547,9 +547,10 @@ fn edited_deleted_or_added_annotation_retraction_rows() {
     // A retraction that no entry signed, which would take A1 out of view.
     let w = Work::with_claims();
     w.sql("INSERT INTO annotation_retractions SELECT 5, 1, 'made up', signer, time FROM annotations WHERE id = 1");
-    // `show` checks the act against the entry the row names, and refuses.
-    w.run(None, &["show", "C1"])
-        .error("the tables say entry 5 is A1's retraction, and it is not");
+    // `show` finds the row of no such entry, and refuses.
+    w.run(None, &["show", "C1"]).error(
+        "the table annotation_retractions has a row for entry 5, which is no annotation.retract entry",
+    );
     let r = w.run(None, &["verify"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(

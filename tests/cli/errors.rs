@@ -4757,6 +4757,32 @@ fn key_commands_take_what_openssh_and_the_shell_take() {
         ],
     );
     assert!(r.ok().starts_with("enrolled Sami Nasser ("), "{}", r.stdout);
+    // Pasted from a mail with blank lines above it: the comment is read
+    // from the key's own line, as ssh-keygen reads it (it was "no comment
+    // to use as a name"; red team L #1).
+    commented_key(&w, "pasted", "Lina Pasted");
+    let line = std::fs::read_to_string(w.path("pasted.pub")).unwrap();
+    let r = w.run_with(
+        Some("admin"),
+        &[],
+        &["key", "add", "-", "--role", "analyst"],
+        Some(format!("\n  \n{line}").as_bytes()),
+    );
+    assert!(r.ok().starts_with("enrolled Lina Pasted ("), "{}", r.stdout);
+    // A comment that names nobody: no letter or digit.
+    commented_key(&w, "marks", "!!!");
+    refused(
+        &w,
+        Some("admin"),
+        &[
+            "key",
+            "add",
+            w.path("marks.pub").to_str().unwrap(),
+            "--role",
+            "analyst",
+        ],
+        "error: the name !!! holds no letter or digit (the name was taken from the key's comment)",
+    );
     commented_key(&w, "bare", "x");
     let line = std::fs::read_to_string(w.path("bare.pub")).unwrap();
     let (kind, rest) = line.split_once(' ').unwrap();

@@ -453,6 +453,57 @@ fn allowed_signers_principals_keep_arabic_names_and_never_merge_two_people() {
         !out.status.success(),
         "ssh-keygen took the impostor's signature for Rana Haddad's"
     );
+    // In --json, a key's line is `public_key`, as in `key list`, and each
+    // principal is there with its fingerprint; `key revoke` names the key
+    // revoked by its `fingerprint`, as `key add` names the key enrolled.
+    let listed: serde_json::Value = w
+        .run(None, &["--json", "key", "allowed-signers"])
+        .ok()
+        .parse()
+        .unwrap();
+    let impostor = claimtrail::keys::PublicKey::from_openssh(&public).unwrap();
+    let entry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["principal"] == "Rana_Haddad-2")
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(
+        (
+            &entry["public_key"],
+            &entry["fingerprint"],
+            &entry["revoked_seq"]
+        ),
+        (
+            &serde_json::json!(line.join(" ")),
+            &serde_json::json!(impostor.fingerprint().as_str()),
+            &serde_json::Value::Null
+        ),
+        "{entry}"
+    );
+    let revoked: serde_json::Value = w
+        .run(
+            Some("admin"),
+            &[
+                "--json",
+                "key",
+                "revoke",
+                "impostor.pub",
+                "--reason",
+                "not hers",
+            ],
+        )
+        .ok()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        (&revoked["fingerprint"], &revoked["name"]),
+        (
+            &serde_json::json!(impostor.fingerprint().as_str()),
+            &serde_json::json!("Rana_Haddad")
+        ),
+        "{revoked}"
+    );
 }
 
 #[test]

@@ -438,10 +438,10 @@ fn an_edited_or_invented_amendment_row_is_found() {
     // show sees the row that is gone too: it undid the correction there,
     // and showed the old URL as checked.
     w.run(None, &["show", "S1"])
-        .error("entry 6 amends S1, and the database's tables do not say so");
+        .error("entry 6 amends a source, and the table source_amendments has no row for it");
     // And a claim of the source, which prints the source's title and URL.
     w.run(None, &["show", "C1"])
-        .error("entry 6 amends S1, and the database's tables do not say so");
+        .error("entry 6 amends a source, and the table source_amendments has no row for it");
     // The entry's kind column changed as well: its payload still says.
     w.sql("UPDATE entries SET kind = 'claim.add' WHERE seq = 6");
     w.run(None, &["show", "S1"])
@@ -456,7 +456,7 @@ fn an_edited_or_invented_amendment_row_is_found() {
     let w = amended();
     w.sql("INSERT INTO source_amendments SELECT 4, 1, NULL, 'Made up', NULL, NULL, NULL, NULL, 'x', signer, time, NULL FROM sources WHERE id = 1");
     w.run(None, &["show", "S1"])
-        .error("the tables say entry 4 is S1's amendment, and it is not");
+        .error("the table source_amendments has a row for entry 4, which is no source.amend entry");
     let r = w.run(None, &["verify"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(

@@ -150,6 +150,17 @@ pub fn inclusion(
             ),
         },
     };
+    // An entry past the log's end is said so first: with --vkey, it was
+    // "no signed checkpoint covers entry 99 yet".
+    if seq.0 >= current.0 {
+        return Err(Error::invalid(
+            format!(
+                "there is no entry {seq}: the log has {}",
+                crate::text::count(current.0, "entry")
+            ),
+            "see `claimtrail log` for the entries",
+        ));
+    }
     // Against a verifier key given apart from the database, the
     // checkpoint's signature means something that no edit of the file can
     // fake: the `keys` table can be edited with the rest.
@@ -186,15 +197,6 @@ pub fn inclusion(
             ),
         },
     };
-    if seq.0 >= current.0 {
-        return Err(Error::invalid(
-            format!(
-                "there is no entry {seq}: the log has {}",
-                crate::text::count(current.0, "entry")
-            ),
-            "see `claimtrail log` for the entries",
-        ));
-    }
     if seq.0 >= size.0 {
         return Err(Error::invalid(
             format!("entry {seq} is not in the tree of size {size}"),

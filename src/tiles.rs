@@ -431,8 +431,8 @@ pub fn publish(
             (latest, bytes, 0)
         }
         Some(bytes) => {
-            let (latest, cosignatures) = given(tx, &origin, bytes, opts.note_file.as_deref())?;
-            (latest, bytes.clone(), cosignatures)
+            let g = given(tx, &origin, bytes, opts.note_file.as_deref())?;
+            (g.stored, bytes.clone(), g.cosignatures)
         }
     };
     let note_bytes = note_bytes.as_slice();
@@ -726,14 +726,13 @@ fn prefix_of(level: TileLevel, bytes: &[u8], width: u16) -> Option<&[u8]> {
 /// root), signed by an admin of the log at that size, with any
 /// cosignatures by the log's auditors verified too (a line by a key the log
 /// had at that size that does not verify is refused; lines by other keys
-/// are left as they are, as signed notes allow). Returns the stored
-/// checkpoint and the number of cosignatures.
+/// are left as they are, as signed notes allow).
 pub(crate) fn given(
     tx: &rusqlite::Connection,
     origin: &str,
     bytes: &[u8],
     file: Option<&std::path::Path>,
-) -> Result<(crate::query::CheckpointView, usize)> {
+) -> Result<GivenNote> {
     let bad = |what: String| {
         Error::invalid(
             format!("the checkpoint given {what}"),
@@ -806,7 +805,23 @@ pub(crate) fn given(
     if by(crate::checkpoint::KeyType::Ed25519) == 0 {
         return Err(bad("is not signed by an admin of this log".into()));
     }
-    Ok((stored, by(crate::checkpoint::KeyType::CosignatureV1)))
+    Ok(GivenNote {
+        stored,
+        cosignatures: by(crate::checkpoint::KeyType::CosignatureV1),
+        unchecked: note.lines_unchecked_by(&keys).len(),
+    })
+}
+
+/// A checkpoint given as a file ([`given`]), checked against the log.
+pub(crate) struct GivenNote {
+    /// The checkpoint the log stored of the same tree.
+    pub stored: crate::query::CheckpointView,
+    /// The auditors' cosignatures on it that verified.
+    pub cosignatures: usize,
+    /// Its lines by no key of the log's (a witness's, a key the log does
+    /// not know), carried unchecked; an admin's line given twice is not
+    /// one (it was counted as one, by subtracting one admin line).
+    pub unchecked: usize,
 }
 
 /// An advisory `flock` on the directory itself, held while the returned

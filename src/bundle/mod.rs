@@ -282,7 +282,7 @@ fn choose(
     let given = match given {
         Some(g) => {
             let origin = store.origin()?;
-            let (stored, _) = crate::tiles::given(store.conn(), &origin, g.bytes, g.file)?;
+            let stored = crate::tiles::given(store.conn(), &origin, g.bytes, g.file)?.stored;
             let text = std::str::from_utf8(g.bytes)
                 .map_err(|_| Error::Internal("a verified note is not UTF-8".into()))?;
             Some((stored, text.to_string()))
@@ -490,15 +490,19 @@ pub fn export(
             (bundle, Some(appended.seq))
         }
     };
-    let cosignatures = match given {
-        Some(g) => Some(crate::tiles::given(store.conn(), &store.origin()?, g.bytes, g.file)?.1),
+    let lines = match given {
+        Some(g) => {
+            let n = crate::tiles::given(store.conn(), &store.origin()?, g.bytes, g.file)?;
+            Some((n.cosignatures, n.unchecked))
+        }
         None => None,
     };
     Ok(Exported {
         bundle,
         stale,
         signed_checkpoint: signed,
-        cosignatures,
+        cosignatures: lines.map(|(c, _)| c),
+        unchecked_lines: lines.map_or(0, |(_, u)| u),
     })
 }
 
@@ -545,6 +549,9 @@ pub struct Exported {
     /// key the log does not know) were carried unchecked. A line by an
     /// analyst's key was announced as "its cosignature included".
     pub cosignatures: Option<usize>,
+    /// Of a checkpoint given, its signature lines by no key of the log's
+    /// (a witness's, a key the log does not know), carried unchecked.
+    pub unchecked_lines: usize,
 }
 
 /// The revoked signer of a bundle's checkpoint ([`Exported::stale`]).

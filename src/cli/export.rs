@@ -101,10 +101,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 // The lines beyond the log's own (what the file adds):
                 // the auditors' cosignatures that verified, and the rest,
                 // carried as they are and checked by no one here.
-                let lines = claimtrail::checkpoint::SignedNote::parse(bundle.checkpoint.as_bytes())
-                    .map_or(0, |n| n.signatures().len());
                 let cosigned = exported.cosignatures.unwrap_or(0);
-                let unchecked = lines.saturating_sub(1 + cosigned);
+                let unchecked = exported.unchecked_lines;
                 let cosigned = match cosigned {
                     0 => format!(
                         "the checkpoint of {}, which no auditor cosigned",

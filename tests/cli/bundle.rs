@@ -1333,6 +1333,31 @@ fn export_carries_a_cosigned_checkpoint_to_its_readers() {
         "{}",
         out.stdout
     );
+    // The admin's own line given twice is the log's, checked, not a
+    // stranger's: lines were counted as all but one admin line (red team
+    // M #2).
+    let cosigned = std::fs::read_to_string(w.path("cosigned.txt")).unwrap();
+    let (text, lines) = cosigned.split_once("\n\n").unwrap();
+    let first = lines.lines().next().unwrap();
+    std::fs::write(w.path("twice.txt"), format!("{text}\n\n{first}\n{lines}")).unwrap();
+    let out = w.run(
+        None,
+        &[
+            "export",
+            "C1",
+            "--out",
+            "c1t.bundle",
+            "--checkpoint",
+            "twice.txt",
+        ],
+    );
+    assert!(
+        out.ok().contains(
+            "with the checkpoint of twice.txt, its auditor's cosignature included, and an inclusion proof"
+        ),
+        "{}",
+        out.stdout
+    );
     // Refused, nothing written: a checkpoint that does not reach the
     // bundle's entries, one that is not a note, one whose cosignature by
     // the log's auditor was altered.

@@ -1134,6 +1134,12 @@ fn proofs_verify_and_render_as_json() {
     w.run(None, &["prove", "99"]).error(
         "there is no entry 99: the log has 12 entries (hint: see `claimtrail log` for the entries)",
     );
+    // With a verifier key too: it was "no signed checkpoint covers entry
+    // 99 yet, so --vkey has nothing to check" (red team M #3).
+    let vkey = w.vkey();
+    w.run(None, &["prove", "99", "--vkey", &vkey]).error(
+        "there is no entry 99: the log has 12 entries (hint: see `claimtrail log` for the entries)",
+    );
     // An entry number with a sign or leading zeros, as an id with them
     // (`C03`) is: refused, not taken as entry 3.
     for given in ["+3", "03"] {

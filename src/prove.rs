@@ -565,6 +565,11 @@ struct Signers {
     /// admin of this log", then "prove it on the copy of the log they
     /// came from", which is the thief's.
     out_of_time: Option<String>,
+    /// The note's signature lines by no key this log had at its size
+    /// (`name+keyid`): a witness's, a key revoked before or enrolled
+    /// after, or a line altered. Not checked, and said so, as `verify
+    /// --checkpoint` says it (prove said nothing of them).
+    unchecked: Vec<String>,
 }
 
 /// The keys of this log that signed a checkpoint and could sign one of
@@ -601,6 +606,7 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
                     .collect(),
                 refused: None,
                 out_of_time: None,
+                unchecked: note.lines_unchecked_by(&vkeys),
             }
         }
         // A line of a key the log had that does not verify refuses the
@@ -612,6 +618,7 @@ fn signers(conn: &Connection, note: &SignedNote, cp: &Checkpoint) -> Result<Sign
             refused: matches!(e, crate::checkpoint::NoteError::BadSignature { .. })
                 .then(|| e.to_string()),
             out_of_time: None,
+            unchecked: note.lines_unchecked_by(&vkeys),
         },
     };
     if found.admins.is_empty() && found.refused.is_none() {
@@ -658,13 +665,23 @@ fn signed_by(s: &Signers, what: &str) -> String {
                 "{what}, NOT signed by an admin of this log: the root is only as good as where the file came from; `claimtrail verify --checkpoint` says more"
             ),
         },
-        (None, admins) => match s.cosigners.as_slice() {
-            [] => format!("{what}, signed by {}", admins.join(", ")),
-            cosigners => format!(
-                "{what}, signed by {}, cosigned by {}",
-                admins.join(", "),
-                cosigners.join(", ")
-            ),
-        },
+        (None, admins) => {
+            let signed = match s.cosigners.as_slice() {
+                [] => format!("{what}, signed by {}", admins.join(", ")),
+                cosigners => format!(
+                    "{what}, signed by {}, cosigned by {}",
+                    admins.join(", "),
+                    cosigners.join(", ")
+                ),
+            };
+            match s.unchecked.as_slice() {
+                [] => signed,
+                lines => format!(
+                    "{signed} (not checked: {} by no key this log had at its size: {})",
+                    crate::text::count(lines.len() as u64, "signature line"),
+                    escape(&lines.join(", "))
+                ),
+            }
+        }
     }
 }

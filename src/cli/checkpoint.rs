@@ -354,9 +354,23 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
             signatures
         })
         .unwrap_or_default();
+    // A cosignature's time is signed with it (C2SP tlog-cosignature: the
+    // cosigner saw this tree then), and shown: a cosignature dated before
+    // the log existed, or years ahead, passed unseen.
+    let when = |s: &claimtrail::checkpoint::VerifiedSignature| {
+        s.timestamp.map(|t| {
+            time::OffsetDateTime::from_unix_timestamp(t as i64).map_or_else(
+                |_| format!("{t} seconds after 1970"),
+                claimtrail::clock::format_utc,
+            )
+        })
+    };
     let by: Vec<String> = signatures
         .iter()
-        .map(|s| format!("{}+{} ({})", s.name, s.key_id, s.key_type))
+        .map(|s| match when(s) {
+            Some(t) => format!("{}+{} ({}, at {t})", s.name, s.key_id, s.key_type),
+            None => format!("{}+{} ({})", s.name, s.key_id, s.key_type),
+        })
         .collect();
     let (ok, why) = match &result {
         Ok(_) => (true, None),
@@ -368,7 +382,7 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     let unchecked = note.lines_unchecked_by(&keys);
     if ctx.json {
         output::json(
-            &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": signatures.iter().map(|s| serde_json::json!({"name": s.name, "key_id": s.key_id.to_string(), "key_type": s.key_type.as_str()})).collect::<Vec<_>>(), "unchecked_lines": unchecked, "error": why}),
+            &serde_json::json!({"ok": ok, "origin": cp.origin, "size": cp.size.0, "root": cp.root.to_hex(), "verified_by": signatures.iter().map(|s| serde_json::json!({"name": s.name, "key_id": s.key_id.to_string(), "key_type": s.key_type.as_str(), "timestamp": when(s)})).collect::<Vec<_>>(), "unchecked_lines": unchecked, "error": why}),
         )?;
     } else if ok {
         outln!(

@@ -1333,6 +1333,14 @@ fn export_carries_a_cosigned_checkpoint_to_its_readers() {
         "{}",
         out.stdout
     );
+    // `prove` against it names the line it did not check (it said
+    // nothing of it; red team M #4).
+    let proved = w.run(None, &["prove", "C1", "--checkpoint", "witnessed.txt"]);
+    assert!(
+        proved.ok().contains(", cosigned by auditor (not checked: 1 signature line by no key this log had at its size: witness.example/w+07070707))\n"),
+        "{}",
+        proved.stdout
+    );
     // The admin's own line given twice is the log's, checked, not a
     // stranger's: lines were counted as all but one admin line (red team
     // M #2).

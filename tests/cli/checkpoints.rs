@@ -778,8 +778,14 @@ fn cosign_vkeys_and_checkpoint_verify() {
     w.run(Some("admin"), &["checkpoint", "--out", cps]).ok();
     w.run(Some("analyst"), &["checkpoint", "cosign", cps])
         .error("cosignatures are made by auditors");
+    // At a time of its own: a cosignature's time is signed with it, and
+    // shown.
     assert!(w
-        .run(Some("auditor"), &["checkpoint", "cosign", cps])
+        .run_at(
+            "2026-11-30T10:00:00Z",
+            Some("auditor"),
+            &["checkpoint", "cosign", cps]
+        )
         .ok()
         .contains("cosigned the checkpoint of 7 entries as auditor"));
     let vkeys = w.run(None, &["key", "vkey"]);
@@ -850,7 +856,7 @@ fn cosign_vkeys_and_checkpoint_verify() {
         .unwrap();
     assert_eq!(
         j["verified_by"][0],
-        serde_json::json!({"name": name, "key_id": id, "key_type": "cosignature/v1"}),
+        serde_json::json!({"name": name, "key_id": id, "key_type": "cosignature/v1", "timestamp": "2026-11-30T10:00:00Z"}),
         "{j}"
     );
     assert!(
@@ -880,6 +886,28 @@ fn cosign_vkeys_and_checkpoint_verify() {
         "{j}"
     );
     assert_eq!(j["verified_by"].as_array().unwrap().len(), 2, "{j}");
+    assert_eq!(j["verified_by"][0]["timestamp"], serde_json::Value::Null);
+    let v = w.run(
+        None,
+        &[
+            "checkpoint",
+            "verify",
+            cps,
+            "--vkey",
+            lines[0],
+            "--vkey",
+            lines[1],
+        ],
+    );
+    assert!(
+        v.ok().contains(&format!(
+            "OK: signed by {} (Ed25519 note signature (type 0x01)), {} (Ed25519 cosignature/v1 (type 0x04), at 2026-11-30T10:00:00Z)\n",
+            name_and_id(lines[0]),
+            name_and_id(lines[1])
+        )),
+        "{}",
+        v.stdout
+    );
     // A cosignature alone does not make a checkpoint valid under the log's key if the note changes.
     let text = std::fs::read_to_string(&cp)
         .unwrap()

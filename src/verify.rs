@@ -260,8 +260,7 @@ pub struct CheckpointCheck {
     /// line altered. Not checked, so they add nothing to `signed_by`, and
     /// not a finding (a note may carry any number of other signatures);
     /// listed so that a cosignature that does not count is not silently
-    /// dropped.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// dropped. `[]` when there are none.
     pub unchecked_lines: Vec<String>,
     pub detail: String,
 }

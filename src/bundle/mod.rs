@@ -1530,7 +1530,9 @@ impl BundleCheck {
     fn problem(&mut self, e: &BundleEntry, kind: Option<Kind>, check: Check, detail: String) {
         self.push(Problem {
             seq: Some(Seq(e.seq)),
-            kind: Some(kind.map_or("?".into(), |k| k.to_string())),
+            // `null` when the payload names no kind of the format's (it was
+            // "?", where verify gives `null`).
+            kind: kind.map(|k| k.to_string()),
             // The bundle's own word for the id; one that does not parse, or
             // that an entry of this kind cannot have, is not repeated (the
             // entry's seq still names it).

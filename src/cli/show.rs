@@ -253,10 +253,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 let signers = [&c.signed.signer, &s.signed.signer]
                     .into_iter()
                     .chain(anns.iter().chain(&links).map(|a| &a.signed.signer));
-                let mut v = serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces, "checkpoint": coverage, "revoked_signers": revoked.of(signers)});
-                if !auditor_verdicts.is_empty() {
-                    v["auditor_verdicts"] = serde_json::json!(auditor_verdicts);
-                }
+                // `auditor_verdicts` is `[]` when there are none, as in
+                // `list claims` (it was left out: red team Q F1).
+                let v = serde_json::json!({"claim": c, "source": s, "verdicts": verdicts, "auditor_verdicts": auditor_verdicts, "annotations": anns, "linked_from": links, "speaker_reliability": history, "replaces": replaces, "checkpoint": coverage, "revoked_signers": revoked.of(signers)});
                 output::json(&v)?;
                 return Ok(Outcome::Done);
             }

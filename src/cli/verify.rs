@@ -261,6 +261,8 @@ pub fn problem_lines(problems: &[claimtrail::verify::Problem], whole: &str) -> R
                 escape(k),
                 p.id.map(|i| format!(" {i}")).unwrap_or_default()
             ),
+            // An entry whose payload names no kind: named by its seq.
+            (Some(s), None, _) => format!("entry {s}"),
             (None, _, Some(name)) => format!("checkpoint {}", escape(name)),
             _ => whole.into(),
         };

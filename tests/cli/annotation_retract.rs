@@ -882,6 +882,10 @@ fn a_verdict_only_an_auditor_gives_is_marked_in_the_lists() {
         serde_json::json!(["disputed"]),
         "{c2}"
     );
+    // `[]` when there are none, as in `list claims` (it was left out).
+    let c1: serde_json::Value =
+        serde_json::from_str(w.run(None, &["--json", "show", "C1"]).ok()).unwrap();
+    assert_eq!(c1["auditor_verdicts"], serde_json::json!([]), "{c1}");
     // The JSON report and a bundle mark it too (they gave it as the
     // desk's), and verify-bundle --show says it as the lists do.
     let report: serde_json::Value = serde_json::from_str(

@@ -684,6 +684,25 @@ pub fn amendments_complete(conn: &Connection, v: &SourceView) -> Result<()> {
 }
 
 /// The entry at `seq`: its payload read, its bytes and its signature.
+/// The log's origin as its `log.init` entry signs it (whose signature
+/// [`keys_as_signed`] checks with the first admin's key): the name `key
+/// vkey` puts on the verifier key that readers and auditors are told to
+/// keep, and that `key allowed-signers` heads its file with. The
+/// `log_meta` row alone, edited, made `key vkey` hand out a key under
+/// another log's name, exit 0 (red team O, M3).
+pub fn origin_as_signed(conn: &Connection) -> Result<String> {
+    let stored = crate::store::origin(conn)?
+        .ok_or_else(|| Error::Damaged("the log has no log.init entry".into()))?;
+    let (payload, _, _) = signed_entry(conn, Seq(0))?;
+    if payload.header.log != stored {
+        let (table, signed) = crate::text::escape_apart(&stored, &payload.header.log);
+        return Err(Error::Damaged(format!(
+            "the table log_meta gives the log's origin as `{table}`, and its log.init entry 0 signs `{signed}`"
+        )));
+    }
+    Ok(stored)
+}
+
 pub(crate) fn signed_entry(
     conn: &Connection,
     seq: Seq,

@@ -459,7 +459,8 @@ fn list(ctx: &Ctx) -> Result<Outcome> {
 /// Prints the log's verifier keys (see `tree::verifier_keys`).
 pub fn vkeys(ctx: &Ctx) -> Result<Outcome> {
     let store = ctx.read()?;
-    let keys = tree::verifier_keys(store.conn(), &store.origin()?, None)?;
+    let origin = claimtrail::query::origin_as_signed(store.conn())?;
+    let keys = tree::verifier_keys(store.conn(), &origin, None)?;
     // A revoked key is not handed out as one to trust (see there).
     claimtrail::query::revocations_complete(
         store.conn(),

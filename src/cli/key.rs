@@ -692,6 +692,7 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
     let store = ctx.read()?;
     let keys = claimtrail::query::keys_as_signed(store.conn())?;
     claimtrail::query::revocations_complete(store.conn(), &keys)?;
+    let origin = claimtrail::query::origin_as_signed(store.conn())?;
     let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
     let principals = keys::allowed_signers_principals(&names);
     if ctx.json {
@@ -705,7 +706,7 @@ fn allowed_signers(ctx: &Ctx) -> Result<Outcome> {
     }
     outln!(
         "# allowed_signers for claimtrail log {} (ssh-keygen -Y verify -n {})",
-        store.origin()?,
+        origin,
         keys::NAMESPACE
     )?;
     for (k, principal) in keys.iter().zip(&principals) {

@@ -1941,6 +1941,22 @@ fn show_refuses_state_rows_moved_edited_deleted_or_made_up() {
     }
 }
 
+/// The log's origin edited in `log_meta` alone: `key vkey` handed out the
+/// log's verifier key under another log's name, and `key allowed-signers`
+/// headed its file with it, exit 0 (red team O, M3). Both take the origin
+/// its `log.init` entry signs, and refuse the edited row.
+#[test]
+fn an_edited_origin_row_gives_no_verifier_key_under_another_name() {
+    let w = Work::with_claims();
+    w.sql("UPDATE log_meta SET origin = 'evil.example/x'");
+    let says = "the table log_meta gives the log's origin as `evil.example/x`, and its log.init entry 0 signs `test.example/idlib`";
+    for args in [&["key", "vkey"][..], &["key", "allowed-signers"]] {
+        w.run(None, args).error(says);
+    }
+    w.run(None, &["verify"])
+        .problem("entry 0 (log.init)", "projection");
+}
+
 /// A retraction validly signed by a key that may not sign it (another
 /// analyst's claim) retracts nothing (FORMAT §4): verify finds it, and
 /// `show` does not present it as a retraction.

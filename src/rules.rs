@@ -457,9 +457,7 @@ fn check_ref(h: &dyn History, what: &str, r: &Ref, want: IdKind) -> Result<Resul
             Check::Reference,
             format!(
                 "{what} refers to {} with hash {}, but that entry's hash is {}",
-                r.id,
-                short(&r.hash),
-                short(&hash)
+                r.id, r.hash, hash
             ),
         )),
         Some((seq, _)) => Ok(seq),

@@ -2304,7 +2304,30 @@ pub fn precheck(body: &Body) -> Result<()> {
     let said = reason
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
-    if ["", "reason", "text", "what was wrong"].contains(&said.as_str()) {
+    // And the stand-ins people type when a field insists (`n/a`, `x`,
+    // `tbd`: a red team's amendment "for" `n/a` was signed for good), one
+    // letter alone among them.
+    const PLACEHOLDERS: &[&str] = &[
+        "",
+        "reason",
+        "text",
+        "what was wrong",
+        "n/a",
+        "na",
+        "n.a",
+        "none",
+        "tbd",
+        "todo",
+        "to do",
+        "xx",
+        "xxx",
+        "test",
+        "testing",
+        "asdf",
+        "foo",
+        "tba",
+    ];
+    if PLACEHOLDERS.contains(&said.as_str()) || said.chars().count() == 1 {
         return Err(Error::invalid(
             format!("the reason `{}` is a placeholder", reason.trim()),
             "say why in words: the reason is signed, and shown with the entry for good",

@@ -297,12 +297,12 @@ fn what_an_annotation_retraction_refuses_leaves_the_log_unchanged() {
     let cases: &[(&str, &[&str], &str)] = &[
         (
             "analyst",
-            &["annotate", "retract", "C1", "--reason", "x"],
+            &["annotate", "retract", "C1", "--reason", "mistyped"],
             "C1 is not an annotation id",
         ),
         (
             "analyst",
-            &["annotate", "retract", "A9", "--reason", "x"],
+            &["annotate", "retract", "A9", "--reason", "mistyped"],
             "no annotation A9",
         ),
         (
@@ -342,7 +342,7 @@ fn what_an_annotation_retraction_refuses_leaves_the_log_unchanged() {
         ),
         (
             "analyst",
-            &["annotate", "--verdict", "false", "retract", "A1", "--reason", "x"],
+            &["annotate", "--verdict", "false", "retract", "A1", "--reason", "mistyped"],
             "--verdict was given with `annotate retract`, which takes an annotation and --reason only",
         ),
         (

@@ -956,7 +956,7 @@ fn bad_input_leaves_the_log_unchanged() {
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", "SHA256:nope", "--reason", "x"],
+        &["key", "revoke", "SHA256:nope", "--reason", "mistyped"],
         "not an OpenSSH SHA256 fingerprint",
     );
     // A .pub path that is not there is said to be missing, not sought
@@ -964,7 +964,7 @@ fn bad_input_leaves_the_log_unchanged() {
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", "keys/analyst.pub", "--reason", "x"],
+        &["key", "revoke", "keys/analyst.pub", "--reason", "mistyped"],
         "keys/analyst.pub does not exist, and no key in this log is named so",
     );
     refused(
@@ -1536,20 +1536,20 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", "admin.pub", "--reason", "x"],
+        &["key", "revoke", "admin.pub", "--reason", "mistyped"],
         ") is the last admin key; revoking it would leave nobody able to enroll keys (hint: enroll another admin first with `claimtrail key add KEY.pub --role admin --name \"NAME\"` (a name no enrolled key holds: the new key of the same person takes one of its own, such as \"Desk admin 2027\"), then revoke this key)",
     );
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", "nobody", "--reason", "x"],
+        &["key", "revoke", "nobody", "--reason", "mistyped"],
         "no key in this log is named `nobody` (hint: give the key's whole name or its fingerprint, as `claimtrail key list` shows them, or its .pub file)",
     );
     // Part of a name is not enough to revoke (it cannot be taken back).
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", "Rana", "--reason", "x"],
+        &["key", "revoke", "Rana", "--reason", "mistyped"],
         "no key in this log is named `Rana`",
     );
     // A fingerprint as ssh-keygen -E md5 prints it is named as such (it
@@ -1557,7 +1557,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", "MD5:18:66:2f:a7:3c:9a:07:55:f5:1e:e3:94:2b:8c:aa:0e", "--reason", "x"],
+        &["key", "revoke", "MD5:18:66:2f:a7:3c:9a:07:55:f5:1e:e3:94:2b:8c:aa:0e", "--reason", "mistyped"],
         "is an MD5 fingerprint; claimtrail names keys by their SHA256 fingerprint (`ssh-keygen -lf KEY.pub` prints it)",
     );
     // An admin given the private key file, which the analyst should never
@@ -1610,7 +1610,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", &pasted(&admin), "--reason", "x"],
+        &["key", "revoke", &pasted(&admin), "--reason", "mistyped"],
         "is the last admin key",
     );
     // The .pub file, as `key add` took it.
@@ -1627,7 +1627,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     refused(
         &w,
         Some("admin"),
-        &["key", "revoke", "auditor", "--reason", "x"],
+        &["key", "revoke", "auditor", "--reason", "mistyped"],
         "was already revoked at entry 7 (hint: nothing to do: see `claimtrail key list`)",
     );
     // Nor does a revoked key come back.

@@ -2333,8 +2333,11 @@ fn another_writer_that_invalidates_a_waiting_line_stops_the_import() {
     let (sources, claims) = (count(&w, "sources"), count(&w, "claims"));
     let child = paused_import(&w, &lines);
     until_rows(&w, "sources", sources + 1);
-    w.run(Some("admin"), &["source", "redact", "S2", "--reason", "x"])
-        .ok();
+    w.run(
+        Some("admin"),
+        &["source", "redact", "S2", "--reason", "mistyped"],
+    )
+    .ok();
     let run = resume(child, &claim_on("S1", "c2", 2));
     run.error("the log changed during this command: another process wrote after entry");
     assert!(

@@ -508,7 +508,9 @@ fn a_refused_command_leaves_commits_in_the_wal_where_they_are() {
     .error("no claim C9 in this log");
     w.run(
         Some("analyst"),
-        &["--db", "copy.db", "claim", "retract", "C9", "--reason", "x"],
+        &[
+            "--db", "copy.db", "claim", "retract", "C9", "--reason", "mistyped",
+        ],
     )
     .error("no claim C9 in this log");
     // An import whose one line is in the log already appends nothing.

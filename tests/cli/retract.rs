@@ -412,33 +412,33 @@ fn what_a_retraction_refuses_leaves_the_log_unchanged() {
         ),
         (
             "analyst",
-            &["claim", "retract", "C1", "--reason", "x", "--replaced-by", "C1"],
+            &["claim", "retract", "C1", "--reason", "mistyped", "--replaced-by", "C1"],
             "C1 cannot replace itself",
         ),
         (
             "analyst",
-            &["claim", "retract", "C1", "--reason", "x", "--replaced-by", "C2"],
+            &["claim", "retract", "C1", "--reason", "mistyped", "--replaced-by", "C2"],
             // The option's name, not the entry's field (red team).
             "--replaced-by refers to C2, which was retracted at entry 9 (hint: name a claim that stands)",
         ),
         (
             "analyst",
-            &["claim", "retract", "C1", "--reason", "x", "--replaced-by", "A1"],
+            &["claim", "retract", "C1", "--reason", "mistyped", "--replaced-by", "A1"],
             "A1 is not a claim id",
         ),
         (
             "analyst",
-            &["claim", "retract", "C9", "--reason", "x"],
+            &["claim", "retract", "C9", "--reason", "mistyped"],
             "no claim C9 in this log",
         ),
         (
             "analyst",
-            &["claim", "retract", "C4", "--reason", "x"],
+            &["claim", "retract", "C4", "--reason", "mistyped"],
             "C4 was added by another key (admin, SHA256:",
         ),
         (
             "auditor",
-            &["claim", "retract", "C1", "--reason", "x"],
+            &["claim", "retract", "C1", "--reason", "mistyped"],
             ") has role auditor, which may not sign claim.retract entries",
         ),
     ];
@@ -651,6 +651,12 @@ fn a_placeholder_reason_is_refused() {
         "…\u{200b}",
         ". . .",
         "?",
+        // Stand-ins typed when a field insists (red team N #6).
+        "n/a",
+        "N/A.",
+        "tbd",
+        "x",
+        "none",
     ] {
         w.run(
             Some("analyst"),

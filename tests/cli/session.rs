@@ -507,7 +507,7 @@ fn source_from_stdin_with_derivation_and_redaction() {
     // Only an admin may redact.
     w.run(
         Some("analyst"),
-        &["source", "redact", "S2", "--reason", "x"],
+        &["source", "redact", "S2", "--reason", "mistyped"],
     )
     .error("may not sign source.redact");
     let r = w.run(
@@ -900,7 +900,7 @@ fn key_rotation_keeps_old_entries_valid() {
     let admin_fp = keys[0]["fingerprint"].as_str().unwrap().to_string();
     w.run(
         Some("admin"),
-        &["key", "revoke", &admin_fp, "--reason", "x"],
+        &["key", "revoke", &admin_fp, "--reason", "mistyped"],
     )
     .error("last admin");
 }

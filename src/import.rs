@@ -2152,6 +2152,12 @@ struct InFile {
     /// lines alone, refused before anything is committed (the append path
     /// found it only once the lines before it were committed).
     latin_speakers: std::collections::HashMap<String, (String, u64)>,
+    /// The claim each labelled annotation line judges, as the file names
+    /// it ([`item_key`]), with the line: a later line that supersedes
+    /// `@label` must judge the same claim. Found only when the line was
+    /// taken, a 3-line file ended in exit 2 with its first 2 lines
+    /// committed (red team P, F1).
+    annotation_claims: std::collections::HashMap<String, (String, u64)>,
 }
 
 /// How the lines of one file name an item, for [`InFile`]'s maps: an id
@@ -2226,15 +2232,50 @@ impl InFile {
                     "an item is retracted once: delete one of the two lines",
                 )
             }
-            Line::Annotation(AnnotationLine {
-                supersedes: Some(s),
-                ..
-            }) => once(
-                &mut self.superseded,
-                s,
-                "superseded",
-                "supersede the annotation that line makes (give it a label), or drop one of the two",
-            ),
+            Line::Annotation(l) => {
+                let claim = item_key(&l.claim);
+                if let Some(s) = &l.supersedes {
+                    if let Some((of, first)) = s
+                        .strip_prefix('@')
+                        .and_then(|label| self.annotation_claims.get(label))
+                    {
+                        // Two ids, two labels, or a label beside an id:
+                        // a label's claim is one the file creates, and
+                        // the file refers to those by label alone.
+                        if *of != claim {
+                            let named = |c: &str| match c.starts_with('@') {
+                                true => format!("the claim {} creates", text::escape(c)),
+                                false => text::escape(c).into_owned(),
+                            };
+                            return Err(Error::invalid(
+                                format!(
+                                    "{} is the annotation {unit} {first} makes of {}, not of {}, so it cannot be superseded by this one",
+                                    text::escape(s),
+                                    named(of),
+                                    named(&claim)
+                                ),
+                                format!(
+                                    "to replace it, give this {unit} \"claim\": \"{}\"; to judge {} beside it, leave \"supersedes\" out",
+                                    text::escape(of),
+                                    named(&claim)
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if let Some(label) = &l.label {
+                    self.annotation_claims.insert(label.clone(), (claim, n));
+                }
+                match &l.supersedes {
+                    Some(s) => once(
+                        &mut self.superseded,
+                        s,
+                        "superseded",
+                        "supersede the annotation that line makes (give it a label), or drop one of the two",
+                    ),
+                    None => Ok(()),
+                }
+            }
             _ => Ok(()),
         }
     }

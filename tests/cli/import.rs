@@ -3674,6 +3674,38 @@ fn superseding_another_claims_annotation_is_refused_before_anything_is_written()
     assert!(before == w.db_bytes(), "nothing written");
 }
 
+/// The same, when the annotation superseded is one a line of the file
+/// makes (`"supersedes": "@a"`) of another claim: found only as the line
+/// was taken, it left lines 1 and 2 committed, exit 2 (red team P, F1),
+/// and the message named ids a dry run had rolled back.
+#[test]
+fn superseding_a_files_own_annotation_of_another_claim_is_refused_before_anything_is_written() {
+    let w = Work::with_claims();
+    let lines = [
+        json!({"type": "claim", "label": "c2", "source": "S1", "quote": "Tehran summit", "occurrence": 1, "speaker": "Zed", "provenance": "interview"}),
+        json!({"type": "annotation", "label": "a", "claim": "C1", "verdict": "false"}),
+        json!({"type": "annotation", "claim": "@c2", "verdict": "false", "supersedes": "@a"}),
+    ];
+    write_lines(&w.path("sup.jsonl"), &lines.clone().map(|l| l.to_string()));
+    let before = w.db_bytes();
+    let says = "error: line 3: @a is the annotation line 2 makes of C1, not of the claim @c2 creates, so it cannot be superseded by this one (hint: to replace it, give this line \"claim\": \"C1\"; to judge the claim @c2 creates beside it, leave \"supersedes\" out; nothing was imported)";
+    w.run(Some("analyst"), &["import", "sup.jsonl"]).error(says);
+    assert!(before == w.db_bytes(), "nothing written");
+    w.run(Some("analyst"), &["import", "sup.jsonl", "--dry-run"])
+        .error(
+            "error: line 3: @a is the annotation line 2 makes of C1, not of the claim @c2 creates",
+        );
+    // Of the same claim, it is taken.
+    let fixed = [
+        lines[0].clone(),
+        lines[1].clone(),
+        json!({"type": "annotation", "claim": "C1", "verdict": "disputed", "supersedes": "@a"}),
+    ];
+    write_lines(&w.path("fixed.jsonl"), &fixed.map(|l| l.to_string()));
+    w.run(Some("analyst"), &["import", "fixed.jsonl"]).ok();
+    w.run(None, &["verify"]).ok();
+}
+
 /// A line that repeats a claim or an annotation the log holds is skipped
 /// (a re-run must not bring back what was retracted after the file ran),
 /// but when that item is retracted and no line of the input retracts it,

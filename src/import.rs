@@ -1895,6 +1895,18 @@ impl LineSource for JsonLines {
                     .into();
             }
         }
+        if let Err(e) = &mut parsed {
+            // The last line, with no line break after it, whose object is
+            // not closed: the input was cut short (a truncated file, a
+            // producer that died), which "malformed JSON: EOF while
+            // parsing a string" made read as a typo in the line.
+            if e.what.starts_with("malformed JSON: EOF while parsing") && !line.ends_with(b"\n") {
+                e.what = "the input ends in the middle of this line (no line break after it, and its JSON object is not closed)".into();
+                e.hint = "the file was cut short, or the program writing it stopped: \
+                          make or fetch it whole, and import it again"
+                    .into();
+            }
+        }
         if let (1, Err(e)) = (self.n, &mut parsed) {
             // UTF-16 without a byte order mark: a byte 00 beside each
             // letter, which was "malformed JSON: key must be a string".
@@ -3092,15 +3104,24 @@ impl<'a> Importer<'a> {
                     }
                 };
                 // A converted copy is named in the line as the file is,
-                // from the import file's directory.
-                let copy = format!("{f}.utf8");
+                // from the import file's directory, with the ending the
+                // hint gives it (`.txt` for text saved from a document,
+                // `.utf8` for a converted one: the line was told `.utf8`
+                // where the hint said to save `.txt`).
                 let format = self.opts.format;
-                read_source_file_then(&path, &|_| match format {
-                    Format::JsonLines => format!(
-                        "write `\"file\": {}` in the line",
-                        serde_json::Value::String(copy.clone())
-                    ),
-                    Format::Csv => format!("write `{copy}` in the file column"),
+                read_source_file_then(&path, &|shown| {
+                    let ext = match shown.trim_end_matches('\'').ends_with(".txt") {
+                        true => ".txt",
+                        false => ".utf8",
+                    };
+                    let copy = format!("{f}{ext}");
+                    match format {
+                        Format::JsonLines => format!(
+                            "write `\"file\": {}` in the line",
+                            serde_json::Value::String(copy)
+                        ),
+                        Format::Csv => format!("write `{copy}` in the file column"),
+                    }
                 })?
             }
             _ => return Err(source_needs_one()),

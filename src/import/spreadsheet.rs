@@ -175,6 +175,14 @@ impl<R: Read> Rows<R> {
                 "delete that line: claimtrail tells a comma, a semicolon or a tab from the header row itself",
             ));
         }
+        // A JSON Lines file given with `--format csv`: said so, not as a
+        // quotation mark misplaced in row 1's first cell.
+        if line.trim_start().starts_with("{\"") {
+            return Err(Error::invalid(
+                "row 1 is a JSON object, not a row of columns: the file is JSON Lines",
+                "import it as JSON Lines, with --format jsonl (a file named .csv, or given --format csv, is read as CSV)",
+            ));
+        }
         let separator = delimiter(&first);
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)

@@ -1554,6 +1554,31 @@ fn a_file_not_in_utf8_is_fixed_as_the_hint_says() {
     .unwrap();
     w.run(Some("analyst"), &["import", "in/data.csv"])
         .error("then write `latin1.txt.utf8` in the file column;");
+    // A document's text is saved as `.txt`, and the line is told that
+    // name (it was told `.utf8`; red team P F3).
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend([0u8; 64]);
+    std::fs::write(w.path("in/report.pdf"), pdf).unwrap();
+    write_lines(
+        &w.path("in/data.jsonl"),
+        &[json!({"type":"source","file":"report.pdf","kind":"tweet"}).to_string()],
+    );
+    w.run(Some("analyst"), &["import", "in/data.jsonl"]).error(
+        "(`pdftotext -enc UTF-8 in/report.pdf in/report.pdf.txt`), check the text against the original, then write `\"file\": \"report.pdf.txt\"` in the line;",
+    );
+    // The same lines read as CSV: said to be JSON Lines (it was a
+    // quotation mark misplaced in row 1; red team P F5).
+    w.run(Some("analyst"), &["import", "in/data.jsonl", "--format", "csv"])
+        .error("error: row 1 is a JSON object, not a row of columns: the file is JSON Lines (hint: import it as JSON Lines, with --format jsonl");
+    // Cut short in the middle of its last line: said so, not "malformed
+    // JSON: EOF while parsing a string" (P F4).
+    let cut = format!(
+        "{}\n{{\"type\":\"source\",\"fi",
+        json!({"type":"source","file":"latin1.txt.utf8","kind":"tweet"})
+    );
+    std::fs::write(w.path("in/cut.jsonl"), cut).unwrap();
+    w.run(Some("analyst"), &["import", "in/cut.jsonl"])
+        .error("error: line 2: the input ends in the middle of this line (no line break after it, and its JSON object is not closed) (hint: the file was cut short, or the program writing it stopped: make or fetch it whole, and import it again;");
 }
 
 #[test]

@@ -64,7 +64,10 @@ pub struct Metadata {
     /// Who wrote it, or the account that posted it.
     #[arg(long, allow_hyphen_values = true, value_parser = values::text())]
     pub author: Option<String>,
-    /// Where it was retrieved from (recorded as given, not fetched).
+    /// Where it was retrieved from: a web address (https://…), checked for
+    /// form (a scheme that opens a program, spaces, invisible or
+    /// bidirectional characters are refused) and recorded as given, never
+    /// fetched.
     #[arg(long)]
     pub url: Option<String>,
     /// Publication date: YYYY-MM-DD or RFC 3339.
@@ -99,7 +102,9 @@ impl Metadata {
 
 #[derive(clap::Args, Debug)]
 pub struct AddArgs {
-    /// The text file, or - for standard input. Must be UTF-8.
+    /// The text file, or - for standard input: UTF-8 text of at most 16
+    /// MiB, not empty or blank (a PDF, a word processor's file or another
+    /// encoding is refused with how to convert it).
     pub file: PathBuf,
     /// What the source is.
     #[arg(long, value_parser = values::one_of::<SourceKind>(SourceKind::NAMES))]
@@ -387,7 +392,7 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
                 e.seq
             )?,
             (None, seq) => outln!(
-                "{id} was redacted at entry {}; the file was rebuilt again",
+                "{id} was already redacted, at entry {}: nothing new was signed; the file was rebuilt again, so that no page of it holds the text",
                 seq.map_or(0, |s| s.0)
             )?,
         }

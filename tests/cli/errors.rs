@@ -1681,8 +1681,8 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
     );
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(
-        again.stdout.starts_with("S1 was redacted at entry ")
-            && again.stdout.ends_with("; the file was rebuilt again\n"),
+        again.stdout.starts_with("S1 was already redacted, at entry ")
+            && again.stdout.ends_with(": nothing new was signed; the file was rebuilt again, so that no page of it holds the text\n"),
         "{}",
         again.stdout
     );

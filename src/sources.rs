@@ -967,6 +967,20 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
             for (what, at) in [("start", s), ("end", e)] {
                 if !text::is_grapheme_boundary(src, at) {
                     let (before, after) = text::grapheme_boundaries_around(src, at);
+                    // Between the CR and the LF of a Windows line break:
+                    // the one boundary a span takes there is named (the
+                    // other would hold the break, white space a quote
+                    // may not end or begin with, and was refused next).
+                    if src.as_bytes().get(at.wrapping_sub(1)..=at) == Some(b"\r\n") {
+                        let (place, take) = match what {
+                            "end" => ("end it before the break, at", before),
+                            _ => ("start it after the break, at", after),
+                        };
+                        return Err(Error::invalid(
+                            format!("span {what} {at} falls inside a line break (a CR and an LF, which are one break): {place} {take}"),
+                            hint(),
+                        ));
+                    }
                     return Err(Error::invalid(
                         format!(
                             "span {what} {at} falls inside a character as it is shown: U+{:04X} there is drawn as one with the character before it (nearest boundaries: {before} and {after})",

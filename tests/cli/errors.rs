@@ -2775,6 +2775,38 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
         ],
         "(hint: to claim the source's own text, use --span 0..21 instead of --quote)",
     );
+    // Between the CR and the LF of a Windows line break: the boundary a
+    // span takes there is named (it gave both sides, and the one after
+    // the break was refused next, as ending in white space; red team N #3).
+    let crlf = w.source_from_stdin(
+        "analyst",
+        "statement",
+        "Line one said hello.\r\nLine two said more.\r\n",
+    );
+    let span = |span: &str| {
+        [
+            "claim",
+            "add",
+            "--source",
+            &crlf,
+            "--span",
+            span,
+            "--speaker",
+            "X",
+            "--provenance",
+            "statement",
+        ]
+        .map(String::from)
+    };
+    let args = span("14..21");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(&w, Some("analyst"), &args, "error: span end 21 falls inside a line break (a CR and an LF, which are one break): end it before the break, at 20 (hint: ");
+    let args = span("21..30");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(&w, Some("analyst"), &args, "error: span start 21 falls inside a line break (a CR and an LF, which are one break): start it after the break, at 22 (hint: ");
+    let args = span("14..20");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    w.run(Some("analyst"), &args).ok();
 }
 
 /// Persian writes a zero-width non-joiner inside words (`می‌خواهیم`, "we

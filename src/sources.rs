@@ -238,6 +238,29 @@ fn utf8<'a>(
             hint(from),
         ));
     }
+    // A NUL is in no text a desk quotes: it marks binary or broken input
+    // (a file half converted from UTF-16, a word processor's format the
+    // sniffing above does not know), and a claim could hold it unseen.
+    if let Some(at) = data.iter().position(|&b| b == 0) {
+        let line = crate::text::line_shown(data, at, String::from_utf8_lossy);
+        let fix = match file {
+            Some(f) => {
+                let (f, copy) = named(f, ".clean");
+                format!(
+                    "if the text is otherwise right, `tr -d '\\000' < {f} > {copy}` removes them; check the copy against the original, then {}",
+                    then(&copy)
+                )
+            }
+            None => "if the text is otherwise right, `tr -d '\\000'` removes them; check the result against the original".to_string(),
+        };
+        return Err(Error::invalid(
+            format!(
+                "{what} holds a NUL byte (U+0000) at offset {at}, in `{}`: text holds none, and it marks binary or broken input",
+                crate::text::escape(&line)
+            ),
+            fix,
+        ));
+    }
     std::str::from_utf8(data).map_err(|e| {
         // UTF-8 text with a few stray bytes (two files put together, a
         // character cut by a copy): converting all of it from a legacy

@@ -2775,6 +2775,15 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
         ],
         "(hint: to claim the source's own text, use --span 0..21 instead of --quote)",
     );
+    // A NUL byte: binary or broken input, refused with where it is (it
+    // was taken, and a claim could hold it unseen; red team N #5).
+    std::fs::write(w.path("nul.txt"), b"nul here\0 and after.\n").unwrap();
+    refused(
+        &w,
+        Some("analyst"),
+        &["source", "add", "nul.txt", "--kind", "statement"],
+        "error: nul.txt holds a NUL byte (U+0000) at offset 8, in `nul here\\u{0} and after.`: text holds none, and it marks binary or broken input (hint: if the text is otherwise right, `tr -d '\\000' < nul.txt > nul.txt.clean` removes them; check the copy against the original, then give nul.txt.clean)",
+    );
     // Between the CR and the LF of a Windows line break: the boundary a
     // span takes there is named (it gave both sides, and the one after
     // the break was refused next, as ending in white space; red team N #3).

@@ -980,14 +980,20 @@ fn hostile_text_is_stored_exactly_and_shown_safely() {
     let speaker = "\u{1b}[1mBobby\u{9b}31m";
     let note = "note \u{1b}]8;;http://evil\u{7}link";
     // The commands refuse control characters in the texts they sign (a
-    // source's text is the source's, and kept exactly), and say so escaped.
+    // source's text is the source's, and kept exactly, but for a NUL,
+    // which marks binary input), and say so escaped.
+    std::fs::write(w.path("plain.txt"), "A plain statement.\n").unwrap();
     let refusals = [
         (
-            vec!["source", "add", "hostile.txt", "--kind", "other", "--title", title],
+            vec!["source", "add", "hostile.txt", "--kind", "other"],
+            "error: hostile.txt holds a NUL byte (U+0000) at offset 31",
+        ),
+        (
+            vec!["source", "add", "plain.txt", "--kind", "other", "--title", title],
             "error: the title \\u{1b}[2J<script>alert(1)</script>\\u{202e} holds U+001B, a control character (hint: type the title again without it)",
         ),
         (
-            vec!["source", "add", "hostile.txt", "--kind", "other", "--title", "T\u{202e}"],
+            vec!["source", "add", "plain.txt", "--kind", "other", "--title", "T\u{202e}"],
             "error: the title T\\u{202e} holds U+202E, a line separator or bidirectional control",
         ),
     ];

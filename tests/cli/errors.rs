@@ -1127,7 +1127,7 @@ fn a_retyped_quote_is_refused_with_the_sources_own_text_and_span() {
     assert_eq!(c.ok().trim(), "C4");
     // A span over a paragraph break: its next lines go on indented deeper
     // than the fields, so that none can pass for one.
-    assert_eq!(claim(&["--span", "750..795"]).ok().trim(), "C5");
+    assert_eq!(claim(&["--span", "750..795"]).ok_noted().trim(), "C5");
     let shown = w.run(None, &["show", "C5"]);
     assert!(
         shown
@@ -2816,6 +2816,17 @@ fn a_quote_that_cuts_a_character_in_two_is_refused() {
     let args = span("14..20");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     w.run(Some("analyst"), &args).ok();
+    // A span that begins inside a word is recorded, and said to cut it,
+    // with the span of the whole word (red team N #2: `EPP` out of
+    // `ALEPPO` was signed without a word).
+    let args = span("16..25");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = w.run(Some("analyst"), &args);
+    let c = r.ok_noted().trim().to_string();
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(format!("note: {c} (16..25) cuts the words `hello` and `Line` of S3: if whole words were meant, record --span 14..26 and retract {c} (`claimtrail claim retract {c} --replaced-by C<n> --reason \"…\"`)").as_str())
+    );
 }
 
 /// Persian writes a zero-width non-joiner inside words (`می‌خواهیم`, "we

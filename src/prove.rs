@@ -36,7 +36,9 @@ pub struct GivenCheckpoint<'a> {
 /// `--json` gives it: the member names are the command's).
 #[derive(Debug, serde::Serialize)]
 pub struct Inclusion {
-    pub entry: Seq,
+    /// The entry proved (`seq`, as every command names an entry's number;
+    /// it was `entry`, which elsewhere is the entry's object).
+    pub seq: Seq,
     pub id: Option<ItemId>,
     pub leaf_index: Seq,
     pub tree_size: TreeSize,
@@ -264,7 +266,7 @@ pub fn inclusion(
         (_, failed) => failed,
     };
     Ok(Inclusion {
-        entry: seq,
+        seq,
         id,
         leaf_index: seq,
         tree_size: size,

@@ -256,8 +256,20 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
                 .any(|(n, k)| *n == name && *k == l.key_id().to_string())
         });
     if ctx.json {
+        // Named as `checkpoint verify` names a signature: `name` is the
+        // signature line's key name, `timestamp` the signed time in RFC
+        // 3339; the key as everywhere else, `signer` and `signer_name`
+        // (it gave `cosigner`, the line's name, and a Unix `timestamp`).
+        let fp = signer.fingerprint();
+        let enrolled = claimtrail::query::keys(store.conn())?
+            .into_iter()
+            .find(|k| &k.fingerprint == fp)
+            .map(|k| k.name);
+        let timestamp = time::OffsetDateTime::from_unix_timestamp(now as i64)
+            .map(claimtrail::clock::format_utc)
+            .ok();
         output::json(
-            &serde_json::json!({"file": output::json_path(&target), "cosigner": name, "timestamp": now, "size": cp.size.0, "root": cp.root.to_hex(), "replaced_earlier": replaced}),
+            &serde_json::json!({"file": output::json_path(&target), "name": name, "signer": fp.as_str(), "signer_name": enrolled, "timestamp": timestamp, "size": cp.size.0, "root": cp.root.to_hex(), "replaced_earlier": replaced}),
         )?;
     } else {
         outln!(

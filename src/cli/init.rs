@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     let e = claimtrail::log::init(db, &signer, &a.origin, &name)?;
     if ctx.json {
         super::output::json(&serde_json::json!({
-            "db": super::output::json_path(db), "origin": a.origin, "admin": name,
+            "db": super::output::json_path(db), "origin": a.origin, "name": name,
             "fingerprint": signer.fingerprint().as_str(), "entry": e,
         }))?;
     } else {

@@ -103,7 +103,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
     } else {
         outln!(
             "inclusion of entry {}{} in the tree of size {} ({})",
-            out.entry,
+            out.seq,
             out.id.map(|i| format!(" ({i})")).unwrap_or_default(),
             out.tree_size,
             out.against

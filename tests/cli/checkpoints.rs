@@ -788,6 +788,36 @@ fn cosign_vkeys_and_checkpoint_verify() {
         )
         .ok()
         .contains("cosigned the checkpoint of 7 entries as auditor"));
+    // Again, in --json: the line's key name, the key, the signed time in
+    // RFC 3339 (it gave `cosigner` and a Unix `timestamp`).
+    let j: serde_json::Value = serde_json::from_str(
+        w.run_at(
+            "2026-11-30T10:00:00Z",
+            Some("auditor"),
+            &["--json", "checkpoint", "cosign", cps],
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            &j["name"],
+            &j["timestamp"],
+            &j["replaced_earlier"],
+            &j["size"]
+        ),
+        (
+            &serde_json::json!("auditor"),
+            &serde_json::json!("2026-11-30T10:00:00Z"),
+            &serde_json::json!(true),
+            &serde_json::json!(7)
+        ),
+        "{j}"
+    );
+    assert!(
+        j["signer"].as_str().unwrap().starts_with("SHA256:") && j["signer_name"].is_string(),
+        "{j}"
+    );
     let vkeys = w.run(None, &["key", "vkey"]);
     let lines: Vec<&str> = vkeys.ok().lines().collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
@@ -1034,7 +1064,10 @@ fn proofs_verify_and_render_as_json() {
     )
     .unwrap();
     assert_eq!(p["verified"], true);
-    assert_eq!(p["entry"], 4);
+    assert_eq!(
+        (&p["seq"], &p["entry"]),
+        (&serde_json::json!(4), &serde_json::Value::Null)
+    );
     assert_eq!(p["tree_size"], 10);
     let against = p["against"].as_str().unwrap();
     assert!(against.ends_with("new.txt, signed by admin"), "{against}");

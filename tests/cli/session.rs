@@ -1080,22 +1080,37 @@ fn passphrase_protected_keys() {
     // Beside a log, enrolling it does.
     let beside_db = w.path("beside.db");
     let beside_db = beside_db.to_str().unwrap();
-    w.run_with(
+    let beside = w.run_with(
         None,
         &[
             ("CLAIMTRAIL_PASSPHRASE", "correct horse"),
             ("CLAIMTRAIL_DB", beside_db),
         ],
         &[
+            "--json",
             "--key",
             p.to_str().unwrap(),
             "init",
             "--origin",
             "desk.example/x",
+            "--name",
+            "Desk admin",
         ],
         None,
-    )
-    .ok();
+    );
+    // `--json` names the admin `name`, as every command names a key's
+    // enrolled name (it was `admin`).
+    let j: serde_json::Value = serde_json::from_str(beside.ok()).unwrap();
+    assert_eq!(
+        (&j["origin"], &j["name"], &j["entry"]["seq"]),
+        (
+            &serde_json::json!("desk.example/x"),
+            &serde_json::json!("Desk admin"),
+            &serde_json::json!(0)
+        ),
+        "{j}"
+    );
+    assert!(j["fingerprint"].as_str().unwrap().starts_with("SHA256:"));
     let other = w.path("other");
     let beside = w.run_with(
         None,

@@ -372,7 +372,12 @@ pub fn name_problem(name: &str) -> Option<(String, String)> {
     // A name is read to tell people apart: `!!!` and `???` are two names
     // that say nobody (they even share the principal `___` in
     // `key allowed-signers`), and `-` reads as an empty cell in a table.
-    if !name.chars().any(char::is_alphanumeric) {
+    // A letter that stands on its own: marks alone (`\u{5b0}`, a vowel
+    // sign) draw nothing, or a dotted circle (red team R, R3).
+    if !name
+        .chars()
+        .any(|c| c.is_alphanumeric() && !unicode_normalization::char::is_combining_mark(c))
+    {
         return Some((
             format!("the name {shown} holds no letter or digit"),
             "give the person's or desk's name with --name".into(),
@@ -1559,6 +1564,8 @@ mod tests {
             ("-", "no letter or digit"),
             ("!!!", "no letter or digit"),
             ("\u{2014}", "no letter or digit"),
+            ("\u{5b0}", "no letter or digit"),
+            ("\u{93e}", "no letter or digit"),
             ("Rana ", "white space"),
             (" Rana", "white space"),
             ("Ra\u{2060}na", "U+2060"),

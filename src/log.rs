@@ -2305,29 +2305,31 @@ pub fn precheck(body: &Body) -> Result<()> {
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
     // And the stand-ins people type when a field insists (`n/a`, `x`,
-    // `tbd`: a red team's amendment "for" `n/a` was signed for good), one
-    // letter alone among them.
+    // `tbd`: a red team's amendment "for" `n/a` was signed for good),
+    // compared by their letters and digits alone (`N / A`, `n.a.`), one
+    // Latin letter or digit alone, or a run of x (a word of one Chinese
+    // or Japanese character, `错`, "wrong", is a reason).
     const PLACEHOLDERS: &[&str] = &[
         "",
         "reason",
         "text",
-        "what was wrong",
-        "n/a",
+        "whatwaswrong",
         "na",
-        "n.a",
         "none",
         "tbd",
+        "tba",
         "todo",
-        "to do",
-        "xx",
-        "xxx",
         "test",
         "testing",
         "asdf",
         "foo",
-        "tba",
+        "placeholder",
     ];
-    if PLACEHOLDERS.contains(&said.as_str()) || said.chars().count() == 1 {
+    let letters: String = said.chars().filter(|c| c.is_alphanumeric()).collect();
+    let placeholder = PLACEHOLDERS.contains(&letters.as_str())
+        || (letters.chars().count() == 1 && letters.is_ascii())
+        || (!letters.is_empty() && letters.chars().all(|c| c == 'x'));
+    if placeholder {
         return Err(Error::invalid(
             format!("the reason `{}` is a placeholder", reason.trim()),
             "say why in words: the reason is signed, and shown with the entry for good",

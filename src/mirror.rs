@@ -166,6 +166,10 @@ pub struct Refused {
     /// checkpoint, when they were given and do not: an earlier admin key
     /// may have signed it, or a run without them took it from a server.
     pub held_unsigned: Option<HeldUnsigned>,
+    /// Whether entry bundles were asked for (not `--no-entries`), as a
+    /// mirror that ran gives it: one member set for both outcomes' common
+    /// facts (red team Q F3).
+    pub with_entries: bool,
 }
 
 /// The directory's checkpoint, not signed by the verifier keys given.
@@ -359,10 +363,32 @@ pub fn mirror(
         }
         if old.size > cp.size {
             let reason = older_or_fork(dir, old, &cp);
-            return refuse(&shown, dir, &note, cp, old, reason, held_unsigned);
+            return refuse(
+                Asked {
+                    shown: &shown,
+                    dir,
+                    with_entries: entries,
+                },
+                &note,
+                cp,
+                old,
+                reason,
+                held_unsigned,
+            );
         }
         if old.size == cp.size && old.root != cp.root {
-            return refuse(&shown, dir, &note, cp, old, Reason::Fork, held_unsigned);
+            return refuse(
+                Asked {
+                    shown: &shown,
+                    dir,
+                    with_entries: entries,
+                },
+                &note,
+                cp,
+                old,
+                Reason::Fork,
+                held_unsigned,
+            );
         }
     }
 
@@ -610,7 +636,18 @@ pub fn mirror(
         if let Some(reason) = reason {
             // The fetched files wait where they are, for a run that is
             // served this checkpoint again.
-            return refuse(&shown, dir, &note, cp, old, reason, held_unsigned);
+            return refuse(
+                Asked {
+                    shown: &shown,
+                    dir,
+                    with_entries: entries,
+                },
+                &note,
+                cp,
+                old,
+                reason,
+                held_unsigned,
+            );
         }
     }
 
@@ -674,18 +711,30 @@ pub fn mirror(
     }))
 }
 
+/// What a mirror was asked to do: the address as shown, the directory,
+/// and whether entry bundles were asked for.
+struct Asked<'a> {
+    shown: &'a str,
+    dir: &'a Path,
+    with_entries: bool,
+}
+
 /// Leaves the directory as it is, but for the served note, saved under
 /// `.claimtrail-served` as evidence: the one way a served checkpoint is
 /// refused, whatever the reason.
 fn refuse(
-    shown: &str,
-    dir: &Path,
+    asked: Asked<'_>,
     note: &[u8],
     cp: Checkpoint,
     old: &Checkpoint,
     reason: Reason,
     held_unsigned: Option<HeldUnsigned>,
 ) -> Result<Outcome> {
+    let Asked {
+        shown,
+        dir,
+        with_entries,
+    } = asked;
     let saved_as = keep_evidence(
         &dir.join(".claimtrail-served"),
         &format!("{}-{}", cp.size, cp.root),
@@ -703,6 +752,7 @@ fn refuse(
         served_root: cp.root,
         reason,
         held_unsigned,
+        with_entries,
     }))
 }
 

@@ -32,8 +32,62 @@ use rusqlite::Connection;
 /// the checks of each view, which read the rows that are there, cannot
 /// see a row that is not. A few index reads, however long the log (the
 /// append path's own check, `store::state_rows_complete`).
+///
+/// And each retraction's and redaction's row names the item its entry
+/// acts on: a row moved to another item (C9's retraction edited to name
+/// C8) left every entry with its row, and `show C9` printed the retracted
+/// claim as standing, exit 0 (red team R, R1). One pass over those rows
+/// and their entries (few, in a desk's log), not one per item shown.
+/// A revocation's row is checked with the keys ([`query::keys_as_signed`]),
+/// an amendment's where its source is shown.
 pub fn state_rows(conn: &Connection) -> Result<()> {
-    crate::store::state_rows_complete(conn)
+    crate::store::state_rows_complete(conn)?;
+    const TARGETS: &[(&str, &str, crate::model::IdKind)] = &[
+        ("retractions", "claim_id", crate::model::IdKind::Claim),
+        (
+            "annotation_retractions",
+            "annotation_id",
+            crate::model::IdKind::Annotation,
+        ),
+        ("redactions", "source_id", crate::model::IdKind::Source),
+    ];
+    for &(table, column, kind) in TARGETS {
+        let exists: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
+            )?
+            .query_row([table], |r| r.get(0))?;
+        if !exists {
+            continue;
+        }
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT t.seq, t.{column}, e.payload FROM {table} t JOIN entries e ON e.seq = t.seq"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (seq, n, payload): (i64, i64, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let named = ItemId {
+                kind,
+                n: n.max(0) as u64,
+            };
+            let acts_on = Payload::parse(&payload).ok().and_then(|p| match p.body {
+                Body::ClaimRetract(b) => Some(b.claim.id),
+                Body::AnnotationRetract(b) => Some(b.annotation.id),
+                Body::SourceRedact(b) => Some(b.source.id),
+                _ => None,
+            });
+            if acts_on != Some(named) {
+                return Err(Error::Damaged(format!(
+                    "the table {table} says entry {seq} acts on {named}, and {}",
+                    match acts_on {
+                        Some(id) => format!("it acts on {id}"),
+                        None => "it is no such act".to_string(),
+                    }
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks a source's view against its `source.add` entry.

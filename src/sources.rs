@@ -251,6 +251,8 @@ fn utf8<'a>(
                     then(&copy)
                 )
             }
+            // An import line's "text" holds it as the escape `\u0000`.
+            None if what == "\"text\"" => "remove each \\u0000 from the line's \"text\" if the text is otherwise right, and check it against the original".to_string(),
             None => "if the text is otherwise right, `tr -d '\\000'` removes them; check the result against the original".to_string(),
         };
         return Err(Error::invalid(

@@ -406,7 +406,7 @@ impl Store {
             }
             Ok(_) => {}
         }
-        if in_wal_mode(path) && has_hot_journal(path) {
+        if in_wal_mode(path) && journal_sqlite_reads(path) {
             return Err(foreign_journal(path));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -1558,6 +1558,19 @@ fn has_hot_journal(path: &Path) -> bool {
     std::fs::File::open(sibling(path, "-journal"))
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok_and(|()| head == MAGIC)
+}
+
+/// Whether SQLite would act on `<path>-journal` when it opens the log:
+/// a journal of some bytes whose first is not zero, which it rolls back
+/// if its header holds, and deletes if not (a journal with a damaged
+/// header beside a WAL-mode log was deleted by `verify`: evidence gone).
+/// An empty or zeroed journal, as `truncate` and `persist` modes leave,
+/// is passed over.
+fn journal_sqlite_reads(path: &Path) -> bool {
+    let mut first = [0u8; 1];
+    std::fs::File::open(sibling(path, "-journal"))
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut first))
+        .is_ok_and(|()| first[0] != 0)
 }
 
 /// Whether the file's header says WAL mode (bytes 18 and 19 of an SQLite

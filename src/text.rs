@@ -93,6 +93,9 @@ pub fn word_cut(text: &str, start: usize, end: usize) -> Option<(String, (usize,
             .split_word_bound_indices()
             .map(|(i, w)| (from + i, w))
             .find(|&(i, w)| i < at && at < i + w.len())
+            // A word that runs past the window is not named (a piece of
+            // it was, twice, with a "whole word" span that cut it too).
+            .filter(|&(i, w)| (i > from || from == 0) && (i + w.len() < to || to == text.len()))
             .map(|(i, w)| (w.to_string(), (i, i + w.len())))
     })
 }
@@ -2426,6 +2429,9 @@ mod tests {
         assert_eq!(word_cut(t, at("7"), at(";")), None);
         let han = at("京");
         assert_eq!(word_cut(t, han, t.len()), None);
+        // A word longer than the window read around each end: not named.
+        let long = format!("a {} b", "x".repeat(1000));
+        assert_eq!(word_cut(&long, 500, 600), None);
     }
 
     #[test]

@@ -1396,7 +1396,11 @@ fn a_fork_that_grew_is_refused_and_the_evidence_kept() {
             .as_str(),
     )
     .unwrap();
-    assert_eq!(json["outcome"], "refused");
+    assert_eq!(
+        (&json["outcome"], &json["with_entries"]),
+        (&serde_json::json!("refused"), &serde_json::json!(true)),
+        "{json}"
+    );
     assert_eq!(
         json["reason"],
         serde_json::json!({"kind": "fork", "why": null}),

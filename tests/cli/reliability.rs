@@ -727,6 +727,15 @@ fn a_foreign_journal_beside_a_wal_mode_log_is_refused_not_rolled_into_it() {
     }
     std::fs::rename(&journal, w.path("kept-journal")).unwrap();
     w.run(None, &["verify"]).ok();
+    // One whose header is damaged: SQLite deleted it unread, so it is
+    // refused too (red team R, R7); a zeroed one, as `persist` mode
+    // leaves, is passed over.
+    std::fs::write(&journal, [7u8; 600]).unwrap();
+    w.run(None, &["verify"])
+        .error("is a rollback journal, but the log is in WAL mode");
+    assert_eq!(std::fs::read(&journal).unwrap(), [7u8; 600]);
+    std::fs::write(&journal, [0u8; 600]).unwrap();
+    w.run(None, &["verify"]).ok();
 }
 
 /// Through a symbolic link, the -wal beside the file it leads to is the

@@ -657,6 +657,9 @@ fn a_placeholder_reason_is_refused() {
         "tbd",
         "x",
         "none",
+        "N / A",
+        "xxxx",
+        "placeholder",
     ] {
         w.run(
             Some("analyst"),
@@ -670,6 +673,36 @@ fn a_placeholder_reason_is_refused() {
         .error("is a placeholder");
     }
     assert!(before == w.db_bytes());
+    // Short words that say why pass: one Chinese character ("wrong"), an
+    // abbreviation (red team R, R2: `错` was refused as one letter).
+    for (n, reason) in ["错", "OCR"].into_iter().enumerate() {
+        let c = w
+            .run(
+                Some("analyst"),
+                &[
+                    "claim",
+                    "add",
+                    "--source",
+                    "S1",
+                    "--quote",
+                    "Idlib",
+                    "--occurrence",
+                    &(n + 1).to_string(),
+                    "--speaker",
+                    "Al-Monitor",
+                    "--provenance",
+                    "article",
+                ],
+            )
+            .ok_noted()
+            .trim()
+            .to_string();
+        w.run(
+            Some("analyst"),
+            &["claim", "retract", &c, "--reason", reason],
+        )
+        .ok();
+    }
     // An empty reason's hint names the claim to show.
     w.run(
         Some("analyst"),

@@ -1911,7 +1911,7 @@ fn show_refuses_state_rows_moved_edited_deleted_or_made_up() {
         (
             "UPDATE redactions SET source_id = 1",
             "A1",
-            "is S1's redaction, and it is not",
+            "the table redactions says entry 9 acts on S1, and it acts on S2",
         ),
         (
             "UPDATE revocations SET reason = 'fired'",
@@ -1922,6 +1922,13 @@ fn show_refuses_state_rows_moved_edited_deleted_or_made_up() {
             "DELETE FROM retractions WHERE claim_id = 2",
             "C2",
             "retracts a claim, and the table retractions has no row for it",
+        ),
+        // Moved to another claim: every entry keeps its row, and C2 was
+        // shown standing (red team R, R1).
+        (
+            "UPDATE retractions SET claim_id = 1 WHERE claim_id = 2",
+            "C2",
+            "acts on C1, and it acts on C2",
         ),
         (
             "INSERT INTO annotations SELECT 50, 99, claim_id, signer, '2099-01-01T00:00:00Z', 'false', NULL, NULL, NULL, NULL FROM annotations WHERE id = 1",

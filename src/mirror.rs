@@ -272,6 +272,11 @@ pub fn mirror(
     // The address as messages and the report show it: a password in it
     // (https://user:secret@host/) is not printed.
     let shown = without_password(&base);
+    let asked = Asked {
+        shown: &shown,
+        dir,
+        with_entries: entries,
+    };
     if let Some(a) = authorities {
         if http_scheme(&base) != Some("https://") {
             return Err(Error::invalid(
@@ -363,32 +368,10 @@ pub fn mirror(
         }
         if old.size > cp.size {
             let reason = older_or_fork(dir, old, &cp);
-            return refuse(
-                Asked {
-                    shown: &shown,
-                    dir,
-                    with_entries: entries,
-                },
-                &note,
-                cp,
-                old,
-                reason,
-                held_unsigned,
-            );
+            return refuse(asked, &note, cp, old, reason, held_unsigned);
         }
         if old.size == cp.size && old.root != cp.root {
-            return refuse(
-                Asked {
-                    shown: &shown,
-                    dir,
-                    with_entries: entries,
-                },
-                &note,
-                cp,
-                old,
-                Reason::Fork,
-                held_unsigned,
-            );
+            return refuse(asked, &note, cp, old, Reason::Fork, held_unsigned);
         }
     }
 
@@ -636,18 +619,7 @@ pub fn mirror(
         if let Some(reason) = reason {
             // The fetched files wait where they are, for a run that is
             // served this checkpoint again.
-            return refuse(
-                Asked {
-                    shown: &shown,
-                    dir,
-                    with_entries: entries,
-                },
-                &note,
-                cp,
-                old,
-                reason,
-                held_unsigned,
-            );
+            return refuse(asked, &note, cp, old, reason, held_unsigned);
         }
     }
 
@@ -713,6 +685,7 @@ pub fn mirror(
 
 /// What a mirror was asked to do: the address as shown, the directory,
 /// and whether entry bundles were asked for.
+#[derive(Clone, Copy)]
 struct Asked<'a> {
     shown: &'a str,
     dir: &'a Path,

@@ -181,6 +181,10 @@ impl Relation {
             && !self.superseded
     }
 
+    /// What the readable reports say above the links that no longer
+    /// stand.
+    pub const PAST: &'static str = "Their annotation was retracted, or replaced by its analyst's later one, or a claim of the link was retracted: history, not the desk's judgment now.";
+
     pub fn state(&self) -> String {
         if self.retracted {
             " (retracted)".into()
@@ -194,6 +198,12 @@ impl Relation {
             String::new()
         }
     }
+}
+
+/// The links that stand, then those that no longer do ([`Relation::stands`]),
+/// as the readable reports list them apart.
+pub fn relations_apart(relations: &[Relation]) -> (Vec<&Relation>, Vec<&Relation>) {
+    relations.iter().partition(|rel| rel.stands())
 }
 
 /// Everything a report shows. Built by [`gather`]; rendered by the formats.

@@ -620,8 +620,7 @@ fn relations(o: &mut String, r: &Report) {
         let _ = writeln!(o, "<p>No annotation links claims to each other.</p>");
         return;
     }
-    let (standing, past): (Vec<&Relation>, Vec<&Relation>) =
-        r.relations.iter().partition(|rel| rel.stands());
+    let (standing, past) = super::data::relations_apart(&r.relations);
     match standing.is_empty() {
         true => {
             let _ = writeln!(o, "<p>No link made by an annotation stands now.</p>");
@@ -631,7 +630,8 @@ fn relations(o: &mut String, r: &Report) {
     if !past.is_empty() {
         let _ = writeln!(
             o,
-            "<h3 id=\"relations-past\">Links that no longer stand</h3>\n<p>Their annotation was retracted, or replaced by its analyst's later one, or a claim of the link was retracted: history, not the desk's judgment now.</p>"
+            "<h3 id=\"relations-past\">Links that no longer stand</h3>\n<p>{}</p>",
+            Relation::PAST
         );
         relation_table(o, r, &past);
     }

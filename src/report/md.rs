@@ -418,8 +418,7 @@ fn relations(o: &mut String, r: &Report) {
         let _ = writeln!(o, "No annotation links claims to each other.\n");
         return;
     }
-    let (standing, past): (Vec<&Relation>, Vec<&Relation>) =
-        r.relations.iter().partition(|rel| rel.stands());
+    let (standing, past) = super::data::relations_apart(&r.relations);
     match standing.is_empty() {
         true => {
             let _ = writeln!(o, "No link made by an annotation stands now.\n");
@@ -428,10 +427,7 @@ fn relations(o: &mut String, r: &Report) {
     }
     if !past.is_empty() {
         let _ = writeln!(o, "### Links that no longer stand\n");
-        let _ = writeln!(
-            o,
-            "Their annotation was retracted, or replaced by its analyst's later one, or a claim of the link was retracted: history, not the desk's judgment now.\n"
-        );
+        let _ = writeln!(o, "{}\n", Relation::PAST);
         relation_table(o, r, &past);
     }
 }

@@ -2169,7 +2169,19 @@ struct InFile {
     /// `@label` must judge the same claim. Found only when the line was
     /// taken, a 3-line file ended in exit 2 with its first 2 lines
     /// committed (red team P, F1).
-    annotation_claims: std::collections::HashMap<String, (String, u64)>,
+    /// By the line of each labelled annotation, the claim it judges: the
+    /// line that creates it (`@c`), or its id. Numbers, not names: a
+    /// million-line import held a million strings here (140 MB).
+    annotation_claims: std::collections::HashMap<u64, ClaimAt>,
+}
+
+/// The claim an annotation line judges, as the look-ahead knows it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClaimAt {
+    /// The claim this line of the file creates (by its label).
+    Line(u64),
+    /// A claim of the log, by its id.
+    Id(crate::model::ItemId),
 }
 
 /// How the lines of one file name an item, for [`InFile`]'s maps: an id
@@ -2185,7 +2197,13 @@ fn item_key(given: &str) -> String {
 
 impl InFile {
     /// Takes in line `n`, or says which earlier line it repeats.
-    fn note(&mut self, line: &Line, n: u64, format: Format) -> Result<()> {
+    fn note(
+        &mut self,
+        line: &Line,
+        n: u64,
+        format: Format,
+        defined: &dyn Fn(&str) -> Option<u64>,
+    ) -> Result<()> {
         let unit = format.unit();
         let once = |seen: &mut std::collections::HashMap<String, u64>,
                     item: &str,
@@ -2245,38 +2263,43 @@ impl InFile {
                 )
             }
             Line::Annotation(l) => {
-                let claim = item_key(&l.claim);
-                if let Some(s) = &l.supersedes {
-                    if let Some((of, first)) = s
-                        .strip_prefix('@')
-                        .and_then(|label| self.annotation_claims.get(label))
-                    {
-                        // Two ids, two labels, or a label beside an id:
-                        // a label's claim is one the file creates, and
-                        // the file refers to those by label alone.
-                        if *of != claim {
-                            let named = |c: &str| match c.starts_with('@') {
-                                true => format!("the claim {} creates", text::escape(c)),
-                                false => text::escape(c).into_owned(),
-                            };
-                            return Err(Error::invalid(
-                                format!(
-                                    "{} is the annotation {unit} {first} makes of {}, not of {}, so it cannot be superseded by this one",
-                                    text::escape(s),
-                                    named(of),
-                                    named(&claim)
-                                ),
-                                format!(
-                                    "to replace it, give this {unit} \"claim\": \"{}\"; to judge {} beside it, leave \"supersedes\" out",
-                                    text::escape(of),
-                                    named(&claim)
-                                ),
-                            ));
-                        }
+                let claim = match l.claim.strip_prefix('@') {
+                    Some(name) => defined(name).map(ClaimAt::Line),
+                    None => l.claim.trim().parse().ok().map(ClaimAt::Id),
+                };
+                let superseded = l
+                    .supersedes
+                    .as_deref()
+                    .and_then(|s| s.strip_prefix('@'))
+                    .and_then(defined)
+                    .and_then(|m| Some((m, *self.annotation_claims.get(&m)?)));
+                if let (Some(claim), Some((first, of))) = (claim, superseded) {
+                    // Two ids, two labels, or a label beside an id: a
+                    // label's claim is one the file creates, and the file
+                    // refers to those by label alone.
+                    if of != claim {
+                        let named = |c: ClaimAt| match c {
+                            ClaimAt::Line(m) => format!("the claim {unit} {m} creates"),
+                            ClaimAt::Id(id) => id.to_string(),
+                        };
+                        let s = l.supersedes.as_deref().unwrap_or_default();
+                        return Err(Error::invalid(
+                            format!(
+                                "{} is the annotation {unit} {first} makes of {}, not of {}, so it cannot be superseded by this one",
+                                text::escape(s),
+                                named(of),
+                                named(claim)
+                            ),
+                            format!(
+                                "to replace it, annotate {} instead; to judge {} beside it, leave \"supersedes\" out",
+                                named(of),
+                                named(claim)
+                            ),
+                        ));
                     }
                 }
-                if let Some(label) = &l.label {
-                    self.annotation_claims.insert(label.clone(), (claim, n));
+                if let (Some(_), Some(claim)) = (&l.label, claim) {
+                    self.annotation_claims.insert(n, claim);
                 }
                 match &l.supersedes {
                     Some(s) => once(
@@ -2654,8 +2677,11 @@ impl<'a> Importer<'a> {
         // (and, before anything is committed, before any line of its group
         // is taken: `run`).
         if n > self.noted_through {
+            let labels = &self.labels;
             self.in_file
-                .note(&line, n, self.opts.format)
+                .note(&line, n, self.opts.format, &|name| {
+                    labels.get(name).map(|l| l.line)
+                })
                 .map_err(|e| at(self.unit(), n, e))?;
         }
         if matches!(
@@ -2950,7 +2976,11 @@ impl<'a> Importer<'a> {
                 definition_refusal(line, label, before, format).map_err(refused)?;
             }
             self.role_refusal(line.entry_kind()).map_err(refused)?;
-            in_file.note(line, n, format).map_err(refused)?;
+            in_file
+                .note(line, n, format, &|name| {
+                    defined(&here, name).map(|(_, l)| l)
+                })
+                .map_err(refused)?;
             for (field, r, want) in line.typed_references() {
                 match r.strip_prefix('@') {
                     Some(name) => {

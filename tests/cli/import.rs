@@ -3713,12 +3713,12 @@ fn superseding_a_files_own_annotation_of_another_claim_is_refused_before_anythin
     ];
     write_lines(&w.path("sup.jsonl"), &lines.clone().map(|l| l.to_string()));
     let before = w.db_bytes();
-    let says = "error: line 3: @a is the annotation line 2 makes of C1, not of the claim @c2 creates, so it cannot be superseded by this one (hint: to replace it, give this line \"claim\": \"C1\"; to judge the claim @c2 creates beside it, leave \"supersedes\" out; nothing was imported)";
+    let says = "error: line 3: @a is the annotation line 2 makes of C1, not of the claim line 1 creates, so it cannot be superseded by this one (hint: to replace it, annotate C1 instead; to judge the claim line 1 creates beside it, leave \"supersedes\" out; nothing was imported)";
     w.run(Some("analyst"), &["import", "sup.jsonl"]).error(says);
     assert!(before == w.db_bytes(), "nothing written");
     w.run(Some("analyst"), &["import", "sup.jsonl", "--dry-run"])
         .error(
-            "error: line 3: @a is the annotation line 2 makes of C1, not of the claim @c2 creates",
+            "error: line 3: @a is the annotation line 2 makes of C1, not of the claim line 1 creates",
         );
     // Of the same claim, it is taken.
     let fixed = [

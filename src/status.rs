@@ -66,6 +66,9 @@ pub struct ClaimCounts {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct KeyCounts {
+    /// Every key the log enrolled, revoked ones included: the whole, as
+    /// each group's `total` is (GUIDE's JSON rules).
+    pub total: u64,
     /// Keys that can sign, by role.
     pub admin: u64,
     pub analyst: u64,
@@ -110,6 +113,7 @@ pub fn status(conn: &Connection) -> Result<Status> {
     };
     let mut keys = KeyCounts::default();
     for k in query::keys(conn)? {
+        keys.total += 1;
         if k.revoked_seq.is_some() {
             keys.revoked += 1;
             continue;

@@ -137,6 +137,27 @@ fn new(ctx: &Ctx, path: PathBuf, comment: Option<String>, no_passphrase: bool) -
             ),
         ));
     }
+    // Its public half is written beside it, with O_EXCL too: a dangling
+    // link there was "already exists" (red team L #5), said after the
+    // passphrase was asked for.
+    let public = {
+        let mut p = path.clone().into_os_string();
+        p.push(".pub");
+        PathBuf::from(p)
+    };
+    if let (Ok(to), false) = (std::fs::read_link(&public), public.exists()) {
+        return Err(Error::invalid(
+            format!(
+                "{} is a symbolic link (to {}, which does not exist), where the public key would be written",
+                output::shown(&public),
+                output::shown(&to)
+            ),
+            "remove the link, or choose another path for the key",
+        ));
+    }
+    if public.exists() {
+        return Err(Error::exists(public));
+    }
     // The .pub file is one line, `ssh-ed25519 AAAA… comment`, and `key
     // add` takes its comment as the name: a line break would cut it.
     if let Some(c) = comment

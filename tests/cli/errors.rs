@@ -2459,6 +2459,12 @@ fn a_name_ssh_keygen_cannot_match_or_that_reads_as_a_fingerprint_is_refused() {
     std::os::unix::fs::symlink("nowhere/key", w.path("linked")).unwrap();
     w.run(None, &["key", "new", "linked", "--no-passphrase"])
         .error("linked is a symbolic link (to nowhere/key, which does not exist) (hint: remove the link, or choose another path for the key)");
+    // And where its public half would go (it was "already exists"; red
+    // team L #5), before a passphrase is asked for.
+    std::os::unix::fs::symlink("nowhere/key.pub", w.path("halved.pub")).unwrap();
+    w.run(None, &["key", "new", "halved", "--no-passphrase"])
+        .error("halved.pub is a symbolic link (to nowhere/key.pub, which does not exist), where the public key would be written (hint: remove the link, or choose another path for the key)");
+    assert!(!w.path("halved").exists());
     // A name wholly in another script is a name like any other.
     w.run(
         Some("admin"),

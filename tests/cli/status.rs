@@ -141,7 +141,7 @@ fn status_says_what_the_log_holds_and_what_awaits() {
         serde_json::from_str(w.run(None, &["--json", "status"]).ok()).unwrap();
     assert_eq!(
         j["status"]["keys"],
-        serde_json::json!({"admin": 1, "analyst": 0, "auditor": 1, "revoked": 1})
+        serde_json::json!({"total": 3, "admin": 1, "analyst": 0, "auditor": 1, "revoked": 1})
     );
 }
 

@@ -61,6 +61,13 @@ pub fn check_env() -> Result<(), crate::error::Error> {
     }
 }
 
+/// A Unix time (a cosignature's, C2SP tlog-cosignature) as [`format_utc`]
+/// writes times; `None` past what a date can hold.
+pub fn format_unix(t: u64) -> Option<String> {
+    let t = i64::try_from(t).ok()?;
+    OffsetDateTime::from_unix_timestamp(t).ok().map(format_utc)
+}
+
 pub fn format_utc(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
     let f = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");

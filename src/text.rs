@@ -64,40 +64,39 @@ pub fn is_grapheme_boundary(text: &str, at: usize) -> bool {
         .unwrap_or(true)
 }
 
-/// The word a claim's span `start..end` of `text` cuts, if it starts or
-/// ends inside one: `(word, its span)`, the start's first. Words are
-/// UAX #29's, so text written without spaces between words (Chinese,
-/// Japanese) is cut anywhere between its characters without a word; a
-/// span cut between two letters or digits that UAX #29 joins is inside
-/// one (`EPP` out of `ALEPPO`, `kill` out of `skill`). Read in a window of
-/// the text around each end, so a 16 MiB source costs no more than a
-/// tweet. What this does not judge: whether the cut was meant (a claim of
-/// one part of a compound may be), which is why it is a note.
-pub fn word_cut(text: &str, start: usize, end: usize) -> Option<(String, (usize, usize))> {
+/// The word that byte `at` of `text` falls inside, if it does: `(word,
+/// its span)`. A claim's span that begins or ends there cuts the word.
+/// Words are UAX #29's, so text written without spaces between words
+/// (Chinese, Japanese) is cut anywhere between its characters without a
+/// word; a cut between two letters or digits that UAX #29 joins is
+/// inside one (`EPP` out of `ALEPPO`, `kill` out of `skill`). Read in a
+/// window of the text around `at`, so a 16 MiB source costs no more than
+/// a tweet. What this does not judge: whether the cut was meant (a claim
+/// of one part of a compound may be), which is why `claim add` only notes
+/// it.
+pub fn word_cut(text: &str, at: usize) -> Option<(String, (usize, usize))> {
     use unicode_segmentation::UnicodeSegmentation;
     const WINDOW: usize = 256;
-    [start, end].into_iter().find_map(|at| {
-        let before = text.get(..at)?.chars().next_back()?;
-        let after = text.get(at..)?.chars().next()?;
-        if !before.is_alphanumeric() || !after.is_alphanumeric() {
-            return None;
-        }
-        let from = (0..=at.saturating_sub(WINDOW))
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
-        let to = (at + WINDOW.min(text.len() - at)..=text.len())
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(text.len());
-        text[from..to]
-            .split_word_bound_indices()
-            .map(|(i, w)| (from + i, w))
-            .find(|&(i, w)| i < at && at < i + w.len())
-            // A word that runs past the window is not named (a piece of
-            // it was, twice, with a "whole word" span that cut it too).
-            .filter(|&(i, w)| (i > from || from == 0) && (i + w.len() < to || to == text.len()))
-            .map(|(i, w)| (w.to_string(), (i, i + w.len())))
-    })
+    let before = text.get(..at)?.chars().next_back()?;
+    let after = text.get(at..)?.chars().next()?;
+    if !before.is_alphanumeric() || !after.is_alphanumeric() {
+        return None;
+    }
+    let from = (0..=at.saturating_sub(WINDOW))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let to = (at + WINDOW.min(text.len() - at)..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    text[from..to]
+        .split_word_bound_indices()
+        .map(|(i, w)| (from + i, w))
+        .find(|&(i, w)| i < at && at < i + w.len())
+        // A word that runs past the window is not named (a piece of it
+        // was, twice, with a "whole word" span that cut it too).
+        .filter(|&(i, w)| (i > from || from == 0) && (i + w.len() < to || to == text.len()))
+        .map(|(i, w)| (w.to_string(), (i, i + w.len())))
 }
 
 /// The reader's character boundaries ([`is_grapheme_boundary`]) at or
@@ -2414,24 +2413,27 @@ mod tests {
         let t = "Shelling of ALEPPO killed 7; skill 東京都庁";
         let at = |w: &str| t.find(w).unwrap();
         let aleppo = at("ALEPPO");
-        assert_eq!(
-            word_cut(t, aleppo + 2, aleppo + 5),
-            Some(("ALEPPO".to_string(), (aleppo, aleppo + 6)))
-        );
-        assert_eq!(word_cut(t, aleppo, aleppo + 6), None);
+        let whole = Some(("ALEPPO".to_string(), (aleppo, aleppo + 6)));
+        assert_eq!(word_cut(t, aleppo + 2), whole);
+        assert_eq!(word_cut(t, aleppo + 5), whole);
+        assert_eq!(word_cut(t, aleppo), None);
+        assert_eq!(word_cut(t, aleppo + 6), None);
         let skill = at("skill");
         assert_eq!(
-            word_cut(t, skill + 1, skill + 5).map(|(w, _)| w),
+            word_cut(t, skill + 1).map(|(w, _)| w),
             Some("skill".to_string())
         );
         // Between digits and punctuation, and between Han characters: no
         // word is cut.
-        assert_eq!(word_cut(t, at("7"), at(";")), None);
+        assert_eq!(word_cut(t, at("7")), None);
+        assert_eq!(word_cut(t, at(";")), None);
         let han = at("京");
-        assert_eq!(word_cut(t, han, t.len()), None);
-        // A word longer than the window read around each end: not named.
+        assert_eq!(word_cut(t, han), None);
+        assert_eq!(word_cut(t, t.len()), None);
+        // A word longer than the window read around `at`: not named.
         let long = format!("a {} b", "x".repeat(1000));
-        assert_eq!(word_cut(&long, 500, 600), None);
+        assert_eq!(word_cut(&long, 500), None);
+        assert_eq!(word_cut(&long, 600), None);
     }
 
     #[test]

@@ -265,9 +265,7 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
             .into_iter()
             .find(|k| &k.fingerprint == fp)
             .map(|k| k.name);
-        let timestamp = time::OffsetDateTime::from_unix_timestamp(now as i64)
-            .map(claimtrail::clock::format_utc)
-            .ok();
+        let timestamp = claimtrail::clock::format_unix(now);
         output::json(
             &serde_json::json!({"file": output::json_path(&target), "name": name, "signer": fp.as_str(), "signer_name": enrolled, "timestamp": timestamp, "size": cp.size.0, "root": cp.root.to_hex(), "replaced_earlier": replaced}),
         )?;
@@ -371,10 +369,7 @@ fn verify(ctx: &Ctx, file: &Path, vkeys: &[String]) -> Result<Outcome> {
     // the log existed, or years ahead, passed unseen.
     let when = |s: &claimtrail::checkpoint::VerifiedSignature| {
         s.timestamp.map(|t| {
-            time::OffsetDateTime::from_unix_timestamp(t as i64).map_or_else(
-                |_| format!("{t} seconds after 1970"),
-                claimtrail::clock::format_utc,
-            )
+            claimtrail::clock::format_unix(t).unwrap_or_else(|| format!("{t} seconds after 1970"))
         })
     };
     let by: Vec<String> = signatures

@@ -195,31 +195,25 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<Outcome> {
     // A span that starts or ends inside a word quotes letters the speaker
     // did not say as a word (`EPP` out of `ALEPPO`); recorded, since a
     // part of a compound may be meant, and said (red team N #2).
-    let (at_start, at_end) = (
-        text::word_cut(src, start, start),
-        text::word_cut(src, end, end),
-    );
-    if at_start.is_some() || at_end.is_some() {
-        let mut words: Vec<String> = Vec::new();
-        for (w, place) in [&at_start, &at_end].into_iter().flatten() {
-            // One word cut at both ends is named once.
-            let named = format!("`{}`", text::escape(w));
-            if at_start.as_ref().map(|(_, p)| p) != Some(place) || words.is_empty() {
-                words.push(named);
-            }
-        }
-        let whole = (
-            at_start.as_ref().map_or(start, |(_, (ws, _))| *ws),
-            at_end.as_ref().map_or(end, |(_, (_, we))| *we),
-        );
+    let mut cuts: Vec<_> = [start, end]
+        .into_iter()
+        .filter_map(|at| text::word_cut(src, at))
+        .collect();
+    // One word cut at both ends is named once.
+    cuts.dedup_by_key(|(_, place)| *place);
+    if let (Some((_, (ws, _))), Some((_, (_, we)))) = (cuts.first(), cuts.last()) {
+        let words: Vec<String> = cuts
+            .iter()
+            .map(|(w, _)| format!("`{}`", text::escape(w)))
+            .collect();
         errln!(
             "note: {cid} ({start}..{end}) cuts {} of {id}: if whole words were meant, record --span {}..{} and retract {cid} (`claimtrail claim retract {cid} --replaced-by C<n> --reason \"…\"`)",
             match words.as_slice() {
                 [one] => format!("the word {one}"),
                 _ => format!("the words {}", words.join(" and ")),
             },
-            whole.0,
-            whole.1
+            start.min(*ws),
+            end.max(*we)
         );
     }
     let keys = query::keys(store.conn())?;

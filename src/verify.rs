@@ -1660,6 +1660,9 @@ struct Verifier<'c> {
     listed: usize,
     more: u64,
     expected_rows: BTreeMap<&'static str, u64>,
+    /// Tables in which some entry's rows were found missing or different:
+    /// where a link table's forged rows are looked for at the end.
+    tables_apart: std::collections::BTreeSet<&'static str>,
     counts: Counts,
     origin: Option<String>,
     next_seq: u64,
@@ -1838,6 +1841,7 @@ impl<'c> Verifier<'c> {
             listed: MAX_LISTED,
             more: 0,
             expected_rows: BTreeMap::new(),
+            tables_apart: std::collections::BTreeSet::new(),
             counts: Counts::default(),
             origin: None,
             next_seq: 0,
@@ -2300,6 +2304,7 @@ impl<'c> Verifier<'c> {
                 }
             };
             if !details.is_empty() {
+                self.tables_apart.insert(first.table);
                 if let Some(i) = id.filter(|i| table_of(i.kind) == first.table) {
                     self.misplaced.insert(i, seq);
                 }
@@ -2472,6 +2477,21 @@ impl<'c> Verifier<'c> {
                     );
                 }
             }
+            // Link rows carry no seq, so the query above cannot tell a
+            // forged one: they are judged against the entry of the item
+            // they hang from, when the count or some entry's rows already
+            // showed the table edited (never on an honest log).
+            if got > want || self.tables_apart.contains(table) {
+                for row in self.unimplied_links(table)? {
+                    self.problem(
+                        None,
+                        None,
+                        None,
+                        Check::Projection,
+                        format!("table {table} row {row} is implied by no entry"),
+                    );
+                }
+            }
         }
         // Texts are compared as bytes, which a TEXT value holds as well:
         // its storage class is checked apart (`typeof` reads no text).
@@ -2610,6 +2630,96 @@ impl<'c> Verifier<'c> {
         Ok(ItemInfo::of(seq as u64, entry_hash(&payload, &sig), &p))
     }
 
+    /// Up to ten rows of a link table (`relations`, `source_links`) that
+    /// the entry of the item they hang from (an annotation, a source) does
+    /// not imply, named by their key; empty for other tables. The item's
+    /// entry is found as [`Verifier::fetch`] finds it. This names forged
+    /// rows; it does not re-check the rows an entry does imply (the entry's
+    /// own check did).
+    fn unimplied_links(&self, table: &str) -> Result<Vec<String>> {
+        let (t, kind) = match table {
+            "relations" => (&projection::RELATIONS, IdKind::Annotation),
+            "source_links" => (&projection::SOURCE_LINKS, IdKind::Source),
+            _ => return Ok(Vec::new()),
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            t.cols.join(", "),
+            t.name,
+            t.cols[..t.key].join(", ")
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut implied: Option<(i64, Vec<projection::Row>)> = None;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let n = match r.get_ref(0)? {
+                ValueRef::Integer(n) => n,
+                _ => -1,
+            };
+            if implied.as_ref().map(|(k, _)| *k) != Some(n) {
+                let rows = match u64::try_from(n) {
+                    Ok(n) if n > 0 => self.implied_by(ItemId::new(kind, n), t.name)?,
+                    _ => Vec::new(),
+                };
+                implied = Some((n, rows));
+            }
+            let mut found = false;
+            for want in implied.iter().flat_map(|(_, rows)| rows) {
+                let mut same = true;
+                for c in 0..t.key {
+                    same = same && same_value(r.get_ref(c)?, &want.values[c]);
+                }
+                found = found || same;
+            }
+            if !found {
+                let mut key = Vec::with_capacity(t.key);
+                for (c, col) in t.cols[..t.key].iter().enumerate() {
+                    key.push(format!("{}={}", col.trim_matches('"'), show(r.get_ref(c)?)));
+                }
+                out.push(key.join(", "));
+                if out.len() == 10 {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The rows of `table` that item `id`'s entry implies (none when the
+    /// item has no entry that creates it).
+    fn implied_by(&self, id: ItemId, table: &str) -> Result<Vec<projection::Row>> {
+        let seq = match self.misplaced.get(&id) {
+            Some(&s) => Some(s as i64),
+            None => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT seq FROM {} WHERE id = ?",
+                    table_of(id.kind)
+                ))?
+                .query_row([id.n as i64], |r| {
+                    Ok(match r.get_ref(0)? {
+                        ValueRef::Integer(n) => Some(n),
+                        _ => None,
+                    })
+                })
+                .optional()?
+                .flatten(),
+        };
+        let Some(seq) = seq.and_then(|s| u64::try_from(s).ok()) else {
+            return Ok(Vec::new());
+        };
+        let Some((_, _, p)) = self.read_back(seq)? else {
+            return Ok(Vec::new());
+        };
+        if p.body.creates() != Some(id.kind) {
+            return Ok(Vec::new());
+        }
+        Ok(projection::rows(&p.header, &p.body, Some(id.n))
+            .into_iter()
+            .filter(|r| r.table == table)
+            .collect())
+    }
+
     /// An earlier entry read back by seq: its payload, signature and
     /// parsed payload; `None` when the row is gone or does not parse.
     fn read_back(&self, seq: u64) -> Result<Option<ReadBack>> {
@@ -2637,8 +2747,8 @@ type ReadBack = (Vec<u8>, Vec<u8>, Payload);
 /// Up to ten rows of `table` that no entry of a log of `entries` entries
 /// can imply: an item row whose `seq` is no entry of the kind that makes
 /// it, a tree node past the tree's complete subtrees. Named by their key
-/// and seq. Tables whose rows carry no seq (links, relations) are left to
-/// the row count.
+/// and seq. Tables whose rows carry no seq (links, relations) are named by
+/// [`Verifier::unimplied_links`].
 fn unimplied_rows(conn: &Connection, table: &str, entries: u64) -> Result<Vec<String>> {
     let kinds = match table {
         "keys" => "'log.init', 'key.add'",
@@ -2807,25 +2917,39 @@ fn no_row(row: &projection::Row) -> String {
     format!("table {} has no row {}", row.table, key_desc(row))
 }
 
-/// The first column in which a table's row differs from the row an entry
-/// implies. It does not allocate when they are equal, and a column holding
-/// invalid UTF-8 is reported like any other difference, never a failure.
+/// Every column in which a table's row differs from the row an entry
+/// implies, in one detail: an auditor sizing the damage of a row edited in
+/// three columns must see all three, not the first. It does not allocate
+/// when they are equal, and a column holding invalid UTF-8 is reported
+/// like any other difference, never a failure.
 fn column_difference(found: &rusqlite::Row<'_>, row: &projection::Row) -> Result<Option<String>> {
+    let mut out: Option<String> = None;
     for (i, (col, want)) in row.cols.iter().zip(&row.values).enumerate() {
         let got = found.get_ref(i)?;
         if !same_value(got, want) {
             let apart = shown_apart(got, want.into());
-            return Ok(Some(format!(
-                "table {} row {}: column {} is {} but the entry implies {}",
-                row.table,
-                key_desc(row),
+            let column = format!(
+                "column {} is {} but the entry implies {}",
                 col.trim_matches('"'),
                 apart.0,
                 apart.1
-            )));
+            );
+            match &mut out {
+                None => {
+                    out = Some(format!(
+                        "table {} row {}: {column}",
+                        row.table,
+                        key_desc(row)
+                    ))
+                }
+                Some(d) => {
+                    d.push_str("; ");
+                    d.push_str(&column);
+                }
+            }
         }
     }
-    Ok(None)
+    Ok(out)
 }
 
 /// The 32 bytes of an enrolled ed25519 key (`None` if it is not ed25519,

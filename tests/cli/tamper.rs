@@ -610,6 +610,40 @@ fn edited_projection_rows() {
         "{}",
         r.stdout
     );
+    // The extra row itself is named, so the auditor need not diff tables.
+    assert!(
+        r.stdout.contains(
+            "table relations row annotation_id=1, relation=\"corroborates\", other_claim=2 is implied by no entry"
+        ),
+        "{}",
+        r.stdout
+    );
+    // A row swapped for a forged one (the count unchanged): both named.
+    let w = Work::with_claims();
+    w.sql("UPDATE relations SET other_claim = 99");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("PROBLEM entry 6 (annotation.add A1): projection: table relations has no row annotation_id=1")
+            && r.stdout.contains("other_claim=99 is implied by no entry"),
+        "{}",
+        r.stdout
+    );
+    // A row edited in several columns: every column named, in one problem.
+    let w = Work::with_claims();
+    w.sql("UPDATE annotations SET verdict = 'false', note = 'forged' WHERE id = 1");
+    let r = w.run(None, &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("PROBLEM entry 6 (annotation.add A1): projection:"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(
+        line.contains("column verdict is \"false\" but the entry implies")
+            && line.contains("; column note is \"forged\" but the entry implies"),
+        "{line}"
+    );
 }
 
 /// Appends a validly signed entry by hand, bypassing claimtrail's append path.

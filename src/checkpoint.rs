@@ -577,6 +577,13 @@ impl VerifierKey {
             .map(KeyId)
             .map_err(|_| NoteError::MalformedVerifierKey("the key ID is not 8 hex digits"))?;
         // `name+id+key  # the desk's key`: a comment pasted after the key.
+        // Several lines: `VKEY=$(claimtrail key vkey)` of a log with an
+        // auditor enrolled holds two keys, said as "after a space".
+        if key64.contains(['\n', '\r']) {
+            return Err(NoteError::MalformedVerifierKey(
+                "it holds several lines, where a key is one (give each key its own --vkey, or the file `claimtrail key vkey > FILE` wrote)",
+            ));
+        }
         if key64.contains(char::is_whitespace) {
             return Err(NoteError::MalformedVerifierKey(
                 "text follows the key after a space (a key is one word; a comment goes on a line of its own, after #)",

@@ -277,7 +277,10 @@ impl Error {
                 }
             }
             Error::NotADatabase { .. } => "check the --db path: a claimtrail log is the file that init made, and init makes one only at a path where nothing is yet".into(),
-            Error::NewerSchema { .. } => "use a newer claimtrail to open this log".into(),
+            // The version is a header field anyone who can write the file
+            // can set: an auditor must not go looking for a release that
+            // does not exist (red team V, L1).
+            Error::NewerSchema { .. } => "use a newer claimtrail to open this log; if no claimtrail release makes that schema version, the file's header was edited: restore the log from a backup, or ask whoever gave you the file".into(),
             Error::EditedHeader { .. } => format!("its header (PRAGMA user_version) was changed: {RESTORE}"),
             Error::ForeignSchema { .. } => format!("claimtrail adds nothing to a log in this state: run `claimtrail verify` to see every difference, and {RESTORE}"),
             Error::Exists(_) => "choose another path, or move the existing file away".into(),
@@ -324,6 +327,7 @@ impl Error {
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
             e if e.is_damage() => format!("run `claimtrail verify` to see where; {RESTORE}"),
+            Error::Sqlite(e) if schema_altered(e) => format!("run `claimtrail verify` to see every difference, and {RESTORE}"),
             Error::Sqlite(_) => format!("run `claimtrail verify`; if the file is damaged, {RESTORE}"),
             Error::Damaged(_) => format!("run `claimtrail verify` to see every problem; keep the damaged file as evidence (a backup made now copies the damage), and {RESTORE}"),
             Error::Internal(_) => "this is a bug in claimtrail; please report it with the command you ran".into(),
@@ -375,8 +379,26 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
 fn sqlite_error(e: &rusqlite::Error) -> String {
     match is_corrupt(e) {
         true => format!("the log's file is damaged (SQLite: {})", sqlite_message(e)),
+        false if schema_altered(e) => format!(
+            "the log's tables are not claimtrail's: the file was altered outside claimtrail (SQLite: {})",
+            sqlite_message(e)
+        ),
         false => format!("database error: {}", sqlite_message(e)),
     }
+}
+
+/// Whether SQLite refused a statement because the file's tables are not
+/// the ones claimtrail made and queries (a table dropped or renamed, a
+/// view in a table's place, a column dropped): claimtrail's statements
+/// name only its own schema's tables and columns.
+fn schema_altered(e: &rusqlite::Error) -> bool {
+    let rusqlite::Error::SqliteFailure(_, Some(msg)) = e else {
+        return false;
+    };
+    msg.starts_with("no such table:")
+        || msg.starts_with("no such column:")
+        || (msg.starts_with("access to view ") && msg.ends_with(" prohibited"))
+        || msg.contains(" has no column named ")
 }
 
 /// A path as the user should read it in "no claimtrail database at …":

@@ -1209,6 +1209,19 @@ pub fn claim_key(conn: &Connection, n: u64) -> Result<Option<ClaimKey>> {
         }))
 }
 
+/// Every claim of a source, retracted ones too, in id order: what a
+/// redaction of the source leaves in their signed entries (a speaker, a
+/// quote's hash and span, the context around it).
+pub fn claims_of_source(conn: &Connection, source: u64) -> Result<Vec<ItemId>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM claims WHERE source_id = ? ORDER BY id")?;
+    let ids = stmt
+        .query_map([source as i64], |r| {
+            Ok(ItemId::claim(r.get::<_, i64>(0)?.max(0) as u64))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 /// For each byte span `[start, end)` of a source's text, the source's
 /// claims that overlap it, in claim order: what `claim suggest` marks as
 /// already claimed. A retracted claim no longer claims its span.

@@ -115,6 +115,12 @@ pub enum Difference {
     Missing(Object),
     /// An object of that name, made otherwise.
     Altered { expected: Object, found: Object },
+    /// The file stores text in another encoding than the UTF-8 claimtrail
+    /// makes every log in (SQLite's `PRAGMA encoding`): a copy rebuilt
+    /// outside claimtrail. Its rows may read the same, but SQL that
+    /// reads a blob as text (the check after a crash) reads UTF-8 bytes
+    /// as UTF-16 there (red team V, L2).
+    Encoding(String),
 }
 
 impl fmt::Display for Difference {
@@ -127,6 +133,11 @@ impl fmt::Display for Difference {
                 o.statement()
             ),
             Difference::Missing(o) => write!(f, "{} is missing", o.describe()),
+            Difference::Encoding(found) => write!(
+                f,
+                "the file stores text as {}, where claimtrail makes every log in UTF-8: it was rebuilt outside claimtrail",
+                crate::text::escape(found)
+            ),
             Difference::Altered { expected, found } if expected.kind != found.kind => write!(
                 f,
                 "{} should be a {}, and is a {}: {}",
@@ -303,12 +314,16 @@ pub fn differences(conn: &Connection) -> Result<Vec<Difference>> {
         .unwrap_or(0)
         .min(crate::store::MIGRATIONS.len());
     let objects = objects(conn)?;
+    let encoding: String = conn.query_row("PRAGMA main.encoding", [], |r| r.get(0))?;
+    let mut out = Vec::new();
+    if encoding != "UTF-8" {
+        out.push(Difference::Encoding(encoding));
+    }
     if version == crate::store::MIGRATIONS.len() && digest(&objects).to_hex() == CURRENT {
-        return Ok(Vec::new());
+        return Ok(out);
     }
     let mut want = expected(version)?;
     let mut statistics = statistics()?.clone();
-    let mut out = Vec::new();
     for found in objects {
         // Each expected object, and each statistics table, matches once: a
         // second object of its name is one added.

@@ -406,7 +406,7 @@ impl Store {
             }
             Ok(_) => {}
         }
-        if in_wal_mode(path) && journal_sqlite_reads(path) {
+        if in_wal_mode(path) && journal_sqlite_reads(path) && !interrupted_mode_switch(path) {
             return Err(foreign_journal(path));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -760,6 +760,48 @@ impl Store {
         Ok(())
     }
 
+    /// Refuses a file that holds no log: no `entries` table (dropped,
+    /// renamed, or never there in a file that carries claimtrail's
+    /// application id), a view in its place, or a table with no entry
+    /// (every log is made with its `log.init`). Without it, a reader
+    /// showed such a file as an empty log (an origin of "", "no claims
+    /// yet", exit 0), read through the TEMP tables an older log's read
+    /// makes, or stopped with SQLite's raw words. Every command but
+    /// `verify` calls it; verify reports the same as findings (exit 1).
+    pub fn require_log(&self) -> Result<()> {
+        let ty: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT CAST(type AS TEXT) FROM main.sqlite_schema WHERE name = 'entries'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let difference = match ty.as_deref() {
+            Some("table") => {
+                let any: bool =
+                    self.conn
+                        .query_row("SELECT EXISTS (SELECT 1 FROM main.entries)", [], |r| {
+                            r.get(0)
+                        })?;
+                if any {
+                    return Ok(());
+                }
+                "table entries holds no entry, where every log begins with its log.init".to_string()
+            }
+            Some(other) => format!(
+                "entries should be a table, and is a {}",
+                crate::text::escape(other)
+            ),
+            None => "table entries is missing".to_string(),
+        };
+        Err(Error::ForeignSchema {
+            path: self.path.clone(),
+            difference,
+            more: 0,
+        })
+    }
+
     /// Whether a -wal with commits was beside the file when it was opened
     /// (see [`Store::wal_at_open`]): what was read, was read with it.
     pub(crate) fn wal_at_open(&self) -> bool {
@@ -957,8 +999,11 @@ impl Store {
     /// WAL mode, stored in the file: readers see a consistent snapshot
     /// while a writer appends.
     fn wal(&self) -> Result<()> {
-        self.conn
-            .execute_batch("PRAGMA journal_mode = WAL;")
+        // Held off from SIGINT and SIGTERM: SQLite switches a file in
+        // rollback mode (a restored backup) in a small transaction of its
+        // own, and a command stopped inside it left a hot -journal beside
+        // a header that says WAL ([`interrupted_mode_switch`]).
+        interrupt::hold_off(|| self.conn.execute_batch("PRAGMA journal_mode = WAL;"))
             .map_err(|e| open_error(&self.path, e))
     }
 
@@ -1571,6 +1616,61 @@ fn journal_sqlite_reads(path: &Path) -> bool {
     std::fs::File::open(sibling(path, "-journal"))
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut first))
         .is_ok_and(|()| first[0] != 0)
+}
+
+/// Whether `<path>-journal` is the one SQLite leaves when the switch of a
+/// log in rollback mode (a restored backup) to WAL mode is stopped (a
+/// `kill -9`, a power cut) after page 1 was written and before the
+/// journal was deleted: one record, page 1 as it was, and the file's page 1
+/// the same but for the mode (bytes 18 and 19: 1 then, 2 now), the change
+/// counter (24–27) and the version it is valid for (92–95), in a file as
+/// long as the journal says it was. SQLite rolls that back when the log is
+/// opened: the file is again the backup as restored, and the next append
+/// switches it again. Refused as another log's journal, every command,
+/// `verify` too, was locked out of a sound log (red team S, 1).
+/// What it does not prove: that the journal was written by claimtrail
+/// (its content is the file's own page 1, as it was before the switch,
+/// whoever wrote it).
+fn interrupted_mode_switch(path: &Path) -> bool {
+    use std::io::Read;
+    let mut journal = Vec::new();
+    let read = std::fs::File::open(sibling(path, "-journal"))
+        .and_then(|f| f.take(1 << 17).read_to_end(&mut journal));
+    let word = |b: &[u8], at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    const MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+    if read.is_err() || !journal.starts_with(&MAGIC) {
+        return false;
+    }
+    let (Some(records), Some(pages_before), Some(sector), Some(page_size)) = (
+        word(&journal, 8),
+        word(&journal, 16),
+        word(&journal, 20),
+        word(&journal, 24),
+    ) else {
+        return false;
+    };
+    let (sector, page_size) = (sector as usize, page_size as usize);
+    if records != 1 || !(512..=65536).contains(&page_size) || !(28..=65536).contains(&sector) {
+        return false;
+    }
+    let Some(before) = journal.get(sector + 4..sector + 4 + page_size) else {
+        return false;
+    };
+    if word(&journal, sector) != Some(1) {
+        return false;
+    }
+    let mut now = vec![0u8; page_size];
+    let whole = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut now).and_then(|()| f.metadata()))
+        .is_ok_and(|m| m.len() == pages_before as u64 * page_size as u64);
+    whole
+        && before[18..20] == [1, 1]
+        && now[18..20] == [2, 2]
+        && (0..page_size)
+            .filter(|i| !matches!(i, 18 | 19 | 24..=27 | 92..=95))
+            .all(|i| before[i] == now[i])
 }
 
 /// Whether the file's header says WAL mode (bytes 18 and 19 of an SQLite

@@ -205,14 +205,22 @@ impl Ctx {
         Ok(db)
     }
 
+    /// The log, for a command that may append to it; a file that holds
+    /// no log is refused ([`Store::require_log`]).
     pub fn open(&self) -> Result<Store> {
-        Store::open(self.db()?)
+        let store = Store::open(self.db()?)?;
+        store.require_log()?;
+        Ok(store)
     }
 
     /// The log, for a command that only reads it ([`Store::open_to_read`]:
-    /// an older log's file is not migrated).
+    /// an older log's file is not migrated); a file that holds no log is
+    /// refused ([`Store::require_log`]). `verify` opens it itself, and
+    /// reports such a file as findings.
     pub fn read(&self) -> Result<Store> {
-        Store::open_to_read(self.db()?)
+        let store = Store::open_to_read(self.db()?)?;
+        store.require_log()?;
+        Ok(store)
     }
 
     /// [`output::Staged::new`] for a file that commands write beside the

@@ -381,10 +381,14 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
     // made ready as an append would (VACUUM needs no snapshot open).
     store.ready_to_write()?;
     let scrubbed = scrub(&store)?;
+    let claims = query::claims_of_source(store.conn(), id.n)?;
     if ctx.json {
-        output::json(
-            &serde_json::json!({"redacted": id.to_string(), "entry": entry, "scrubbed": scrubbed}),
-        )?;
+        output::json(&serde_json::json!({
+            "redacted": id.to_string(),
+            "entry": entry,
+            "scrubbed": scrubbed,
+            "claims": claims.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        }))?;
     } else {
         match (&entry, earlier) {
             (Some(e), _) => outln!(
@@ -395,6 +399,21 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
                 "{id} was already redacted, at entry {}: nothing new was signed; the file was rebuilt again, so that no page of it holds the text",
                 seq.map_or(0, |s| s.0)
             )?,
+        }
+        // A desk redacts to protect someone, who is often the speaker of
+        // the source's claims too: what stays signed is said, with the
+        // claims, so that no one takes the redaction for more than it is.
+        if entry.is_some() && !claims.is_empty() {
+            let ids: Vec<String> = claims.iter().map(|c| c.to_string()).collect();
+            let keep = match claims.len() {
+                1 => "keeps its speaker, quote hash and span, and up to 32 characters of the text on each side of the quote in its signed entry",
+                _ => "keep their speakers, quote hashes and spans, and up to 32 characters of the text on each side of each quote in their signed entries",
+            };
+            errln!(
+                "note: {} of {id} ({}) {keep}, which no redaction removes: reports, bundles and publications show them",
+                claimtrail::text::count(claims.len() as u64, "claim"),
+                ids.join(", "),
+            );
         }
         if let (None, Some(signed)) = (&entry, &other_reason) {
             errln!(

@@ -152,11 +152,31 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
         stale_lines(&r)?;
         if r.ok {
             verdict(&r)?;
-            if !r.unchecked_lines.is_empty() {
+            // A line under the log's own name, by a key not the log's, is
+            // no auditor's: another admin key of the log (a rotated one),
+            // or a line made to look like the log's (red team T, F2).
+            let own: Vec<&String> = r
+                .unchecked_lines
+                .iter()
+                .filter(|l| l.rsplit_once('+').is_some_and(|(name, _)| name == r.origin))
+                .collect();
+            if !own.is_empty() {
                 outln!(
-                    "note: the checkpoint carries {} by a key neither given nor enrolled by the bundle at its size, not checked: {} (most often an auditor's cosignature: a bundle carries the enrolments of its own entries' signers only; else a witness's, a key revoked before or enrolled after that size, or a line altered; pass the key with --vkey, as `claimtrail key vkey` prints the log's, to check it)",
-                    output::count(r.unchecked_lines.len() as u64, "signature line"),
-                    escape(&r.unchecked_lines.join(", "))
+                    "note: the checkpoint carries {} under the log's own name by a key that is not the log's key at its size, not checked: {} (another admin key of the log, revoked before or enrolled after that size, or a line made to look like the log's: pass the log's keys with --vkey, as `claimtrail key vkey` prints them, to check it)",
+                    output::count(own.len() as u64, "signature line"),
+                    escape(&own.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "))
+                )?;
+            }
+            let others: Vec<&String> = r
+                .unchecked_lines
+                .iter()
+                .filter(|l| !own.contains(l))
+                .collect();
+            if !others.is_empty() {
+                outln!(
+                    "note: the checkpoint carries {} by a key neither given nor enrolled by the bundle at its size, not checked: {} (perhaps an auditor's cosignature, which only the auditor's key can tell: a bundle carries the enrolments of its own entries' signers only; or a witness's, a key revoked before or enrolled after that size, or a line altered or made up; pass the key with --vkey, as `claimtrail key vkey` prints the log's, to check it)",
+                    output::count(others.len() as u64, "signature line"),
+                    escape(&others.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "))
                 )?;
             }
         } else {

@@ -300,7 +300,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
         let _ = writeln!(
             o,
             "<div class=\"redacted-box\"><strong>REDACTED</strong> by {}: {}<br>\
-             The text is gone from the database; its hash, length and provenance stay signed. Quotes of its claims are unavailable.</div>",
+             The text is gone from the database; its hash, length and provenance stay signed. Quotes of its claims are not shown; each claim's signed quote hash and span stay, and would confirm a guessed quote.</div>",
             signed_by(&red.signer_name, &red.signer, red.seq, &red.time),
             bdi(&red.reason)
         );

@@ -137,7 +137,7 @@ fn source(o: &mut String, r: &Report, s: &SourceView) {
     if let Some(red) = &s.redaction {
         let _ = writeln!(
             o,
-            "> **REDACTED** by {} ({}) at entry {}, {}: {}\n>\n> The text is gone from the database; its hash, length and provenance stay signed. Quotes of its claims are unavailable.\n",
+            "> **REDACTED** by {} ({}) at entry {}, {}: {}\n>\n> The text is gone from the database; its hash, length and provenance stay signed. Quotes of its claims are not shown; each claim's signed quote hash and span stay, and would confirm a guessed quote.\n",
             inline(&red.signer_name),
             code(&red.signer),
             red.seq,

@@ -510,7 +510,7 @@ fn redacted_sources_export_and_verify_as_redacted() {
         Some("admin"),
         &["source", "redact", "S2", "--reason", "names a minor"],
     )
-    .ok();
+    .ok_noted();
     let (path, b) = exported(&w, &["C3"]);
     assert!(b["sources"][0]["text"].is_null());
     assert!(!std::fs::read_to_string(&path)
@@ -1908,6 +1908,25 @@ fn a_line_by_a_key_no_one_gave_is_named_as_not_checked() {
     }
     let r = check(&w, &b, Some(&log_key));
     assert!(!r.ok().contains("not checked"), "{}", r.stdout);
+    // A line under the log's own name by another key is no auditor's, and
+    // is not said to be most likely one (red team T, F2).
+    let origin = b["origin"].as_str().unwrap().to_string();
+    let mut own =
+        claimtrail::checkpoint::SignedNote::parse(b["checkpoint"].as_str().unwrap().as_bytes())
+            .unwrap();
+    let sig = stranger.sign_raw(own.text().as_bytes()).unwrap();
+    own.add_signed(&origin, &stranger.verifying_key(), &sig)
+        .unwrap();
+    let mut t2 = b.clone();
+    t2["checkpoint"] = Value::String(own.to_string());
+    let r = check(&w, &t2, None);
+    checks_out(&r);
+    assert!(
+        r.stdout.contains(&format!("note: the checkpoint carries 1 signature line under the log's own name by a key that is not the log's key at its size, not checked: {origin}+"))
+            && !r.stdout.contains("auditor's cosignature"),
+        "{}",
+        r.stdout
+    );
     std::fs::write(w.path("cp.txt"), note.to_string()).unwrap();
     let r = w.run(
         None,

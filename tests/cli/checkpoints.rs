@@ -754,6 +754,11 @@ fn a_saved_key_vkey_file_is_taken_by_every_vkey_option() {
         &["checkpoint", "verify", "cp.txt", "--vkey", "noted.vkey"],
     )
     .error("the --vkey file noted.vkey, line 1, is not a verifier key: verifier key is malformed: text follows the key after a space (a key is one word; a comment goes on a line of its own, after #)");
+    // `--vkey "$VKEY"` with `VKEY=$(claimtrail key vkey)` of a log with
+    // two keys: several lines, not "text after a space" (red team U, F2).
+    let two = format!("{first}\n{first}");
+    let r = w.run(None, &["checkpoint", "verify", "cp.txt", "--vkey", &two]);
+    r.error("verifier key is malformed: it holds several lines, where a key is one (give each key its own --vkey, or the file `claimtrail key vkey > FILE` wrote)");
     // `--vkey=~/…`: the shell leaves the `~` after `=`.
     let home = w.path("").display().to_string();
     let r = w.run_with(

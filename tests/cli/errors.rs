@@ -1671,7 +1671,7 @@ fn revoking_and_redacting_name_the_key_and_refuse_with_what_to_do() {
         Some("admin"),
         &["source", "redact", "S1", "--reason", "court order"],
     )
-    .ok();
+    .ok_noted();
     // Again, it signs nothing (the source is redacted) and only rebuilds
     // the file: what finishes a redaction that a reader held up.
     let entries = w.run(None, &["--json", "status"]).ok().to_string();

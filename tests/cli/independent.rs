@@ -125,7 +125,7 @@ fn full_log() -> (Work, String) {
     w.key("admin2");
     let run = |key: &str, args: &str| {
         let args: Vec<&str> = args.split('|').collect();
-        w.run(Some(key), &args).ok().to_string()
+        w.run(Some(key), &args).ok_noted().to_string()
     };
     run("admin", "key|add|admin2.pub|--role|admin");
     let s2 = w.source_from_stdin(

@@ -738,6 +738,88 @@ fn a_foreign_journal_beside_a_wal_mode_log_is_refused_not_rolled_into_it() {
     w.run(None, &["verify"]).ok();
 }
 
+/// The journal SQLite leaves when the switch of a restored backup (a file
+/// in rollback mode) to WAL mode is stopped after page 1 was written: the
+/// header says WAL, and a hot -journal holds page 1 as it was. It is the
+/// log's own, and SQLite rolls it back; refused as another log's journal,
+/// it locked every command, `verify` too, out of a sound log (red team S,
+/// 1: about one `annotate` in a hundred killed at random after a restore).
+/// Made here byte for byte as SQLite writes it (one record, page 1, its
+/// checksum), as a kill cannot be timed in a test.
+#[test]
+fn an_interrupted_switch_to_wal_mode_is_rolled_back_not_refused() {
+    let w = Work::with_claims();
+    w.run(None, &["backup", "copy.db"]).ok();
+    let copy = w.path("copy.db");
+    let mut file = std::fs::read(&copy).unwrap();
+    assert_eq!(file[18..20], [1, 1], "a backup is in rollback mode");
+    let page_size = match u16::from_be_bytes([file[16], file[17]]) {
+        1 => 65536,
+        n => n as usize,
+    };
+    let before = file[..page_size].to_vec();
+    let nonce: u32 = 0x5eed_1234;
+    let mut journal = vec![0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+    for word in [
+        1,
+        nonce,
+        (file.len() / page_size) as u32,
+        512,
+        page_size as u32,
+    ] {
+        journal.extend_from_slice(&word.to_be_bytes());
+    }
+    journal.resize(512, 0);
+    journal.extend_from_slice(&1u32.to_be_bytes());
+    journal.extend_from_slice(&before);
+    let mut checksum = nonce;
+    let mut i = page_size - 200;
+    while i > 0 {
+        checksum = checksum.wrapping_add(before[i] as u32);
+        i = i.saturating_sub(200);
+    }
+    journal.extend_from_slice(&checksum.to_be_bytes());
+    file[18] = 2;
+    file[19] = 2;
+    file[27] = file[27].wrapping_add(1);
+    file[95] = file[95].wrapping_add(1);
+    std::fs::write(&copy, &file).unwrap();
+    let journal_path = w.path("copy.db-journal");
+    std::fs::write(&journal_path, &journal).unwrap();
+    let r = w.run(None, &["--db", "copy.db", "verify"]);
+    assert!(r.ok().ends_with("OK: no problems found\n"), "{}", r.stdout);
+    assert!(!journal_path.exists(), "SQLite rolled the journal back");
+    assert_eq!(std::fs::read(&copy).unwrap()[..page_size], before[..]);
+    w.run(
+        Some("analyst"),
+        &[
+            "--db",
+            "copy.db",
+            "annotate",
+            "C1",
+            "--verdict",
+            "unverified",
+        ],
+    )
+    .ok();
+    w.run(None, &["--db", "copy.db", "verify"]).ok();
+    // The same journal beside a page 1 that differs elsewhere too is not
+    // the switch's: refused as before, the file and journal left alone.
+    w.run(None, &["backup", "other.db"]).ok();
+    let other = w.path("other.db");
+    let mut bytes = std::fs::read(&other).unwrap();
+    bytes[18] = 2;
+    bytes[19] = 2;
+    bytes[60] ^= 1;
+    std::fs::write(&other, &bytes).unwrap();
+    let other_journal = w.path("other.db-journal");
+    std::fs::write(&other_journal, &journal).unwrap();
+    w.run(None, &["--db", "other.db", "verify"])
+        .error("is a rollback journal, but the log is in WAL mode");
+    assert_eq!(std::fs::read(&other).unwrap(), bytes);
+    assert_eq!(std::fs::read(&other_journal).unwrap(), journal);
+}
+
 /// Through a symbolic link, the -wal beside the file it leads to is the
 /// log's: a reader looked for one beside the link, found none, and folded
 /// the file's -wal into it (the evidence copy changed).

@@ -1149,7 +1149,7 @@ fn redacted_source_renders_as_redacted() {
         &["annotate", "C3", "--verdict", "confirmed"],
     )
     .ok();
-    w.run(
+    let r = w.run(
         Some("admin"),
         &[
             "source",
@@ -1158,9 +1158,15 @@ fn redacted_source_renders_as_redacted() {
             "--reason",
             "protects a named minor",
         ],
-    )
-    .ok();
+    );
+    // What stays signed is said, with the claims (red teams T F1, U F1).
+    assert_eq!(r.ok_noted().lines().count(), 1, "{}", r.stdout);
+    assert_eq!(
+        r.stderr,
+        "note: 2 claims of S1 (C1, C2) keep their speakers, quote hashes and spans, and up to 32 characters of the text on each side of each quote in their signed entries, which no redaction removes: reports, bundles and publications show them\n"
+    );
     let md = report(&w, None, &["--format", "md"]).ok().to_string();
+    assert!(md.contains("Quotes of its claims are not shown; each claim's signed quote hash and span stay, and would confirm a guessed quote."));
     assert!(md.contains("> **REDACTED** by"));
     assert!(md.contains("protects a named minor"));
     assert!(md.contains("*Quote unavailable: the source was redacted."));
@@ -2288,7 +2294,7 @@ fn csv_names_the_amendment_redaction_and_revocation_after_the_checkpoint() {
         Some("admin"),
         &["source", "redact", "S1", "--reason", "court order"],
     )
-    .ok();
+    .ok_noted();
     let redact = seq_of_last(&w);
     let r = report(&w, None, &["C2", "--format", "csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

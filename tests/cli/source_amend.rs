@@ -276,7 +276,7 @@ fn who_may_amend_and_what_is_refused_leaves_the_log_unchanged() {
         Some("admin"),
         &["source", "redact", "S1", "--reason", "a person's safety"],
     )
-    .ok();
+    .ok_noted();
     let out = w.run(
         Some("admin"),
         &[

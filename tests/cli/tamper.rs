@@ -1231,7 +1231,7 @@ fn a_table_dropped_from_the_file() {
     for line in [
         "PROBLEM log: schema: table relations is missing\n",
         "PROBLEM log: schema: index relations_by_other on relations is missing\n",
-        "PROBLEM log: schema: verify stopped after 0 entries: database error: no such table: relations\n",
+        "PROBLEM log: schema: verify stopped after 0 entries (SQLite: no such table: relations)\n",
     ] {
         assert!(r.stdout.contains(line), "{line}\n{}", r.stdout);
     }
@@ -2345,7 +2345,7 @@ fn a_redacted_text_put_back_is_not_shown() {
         Some("admin"),
         &["source", "redact", "S1", "--reason", "court order"],
     )
-    .ok();
+    .ok_noted();
     let hex: String = text.iter().map(|b| format!("{b:02x}")).collect();
     w.sql(&format!(
         "INSERT INTO blobs SELECT sha256, X'{hex}' FROM sources WHERE id = 1"
@@ -2409,4 +2409,163 @@ fn a_tampered_text_column_is_shown_escaped_and_marked_where_cut() {
         "{key}"
     );
     assert_eq!(v.stderr, "");
+}
+
+/// The whole log taken away: `entries` dropped, or a view put in its
+/// place that hides an entry. Verify stopped with SQLite's raw "no such
+/// table" (exit 2, as if the auditor had mistyped) where every other
+/// dropped table is a finding; now it is one (exit 1), and every other
+/// command refuses the file in words (red team V, M1 and L6).
+#[test]
+fn the_entries_table_dropped_or_replaced_by_a_view() {
+    let w = Work::with_claims();
+    w.sql("DROP TABLE entries");
+    let r = w.run(None, &["verify"]);
+    r.problem("log", "schema");
+    assert!(
+        r.stdout
+            .contains("PROBLEM log: schema: table entries is missing\n"),
+        "{}",
+        r.stdout
+    );
+    let r = w.run(None, &["--json", "verify"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let before = w.db_bytes();
+    for args in [&["status"][..], &["list", "claims"], &["show", "C1"]] {
+        w.run(None, args)
+            .error("has been altered outside claimtrail: table entries is missing (hint: claimtrail adds nothing to a log in this state: run `claimtrail");
+    }
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "unverified"],
+    )
+    .error("has been altered outside claimtrail: table entries is missing");
+    assert!(w.db_bytes() == before, "a refusal changed the file");
+
+    let w = Work::with_claims();
+    w.sql(
+        "ALTER TABLE entries RENAME TO e2; CREATE VIEW entries AS SELECT * FROM e2 WHERE seq <> 3",
+    );
+    let r = w.run(None, &["verify"]);
+    assert!(
+        r.stdout.contains(
+            "PROBLEM log: schema: entries should be a table, and is a view: CREATE VIEW entries"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.code, 1);
+    let before = w.db_bytes();
+    w.run(None, &["show", "C1"])
+        .error("altered outside claimtrail: entries should be a table, and is a view");
+    w.run(
+        Some("analyst"),
+        &["annotate", "C1", "--verdict", "unverified"],
+    )
+    .error("altered outside claimtrail: entries should be a table, and is a view");
+    assert!(w.db_bytes() == before, "a refusal changed the file");
+}
+
+/// An SQLite file with claimtrail's application id and none of its
+/// tables (or every entry deleted) is no log: the readers showed it as an
+/// empty one ("no claims yet", an origin of "", exit 0) through the
+/// tables an older log is read with (red team V, L5).
+#[test]
+fn a_file_with_claimtrails_id_and_no_log_is_refused_by_readers() {
+    let w = Work::new();
+    let path = w.path("empty.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("PRAGMA application_id = 1131179348; CREATE TABLE foo(x);")
+        .unwrap();
+    drop(c);
+    for args in [&["status"][..], &["list", "claims"]] {
+        let mut a = vec!["--db", "empty.db"];
+        a.extend_from_slice(args);
+        w.run(None, &a)
+            .error("empty.db has been altered outside claimtrail: table entries is missing");
+    }
+    let r = w.run(None, &["--db", "empty.db", "verify"]);
+    r.problem("log", "sequence");
+    let w = Work::with_claims();
+    w.sql("DELETE FROM entries");
+    w.run(None, &["status"]).error(
+        "has been altered outside claimtrail: table entries holds no entry, where every log begins with its log.init",
+    );
+    w.run(None, &["verify"]).problem("log", "sequence");
+}
+
+/// A copy of the log rebuilt with its text stored as UTF-16: its rows
+/// read the same, and verify said OK, but SQL that reads a blob as text
+/// (the check after a crash) read the UTF-8 payloads as UTF-16, and an
+/// append refused it as "malformed JSON" with a hint to run verify, which
+/// said OK (red team V, L2). claimtrail makes every log in UTF-8: another
+/// encoding is a schema finding, and appends are refused.
+#[test]
+fn a_copy_rebuilt_in_utf16_is_a_schema_finding() {
+    use rusqlite::types::Value;
+    let w = Work::with_claims();
+    let copy = w.path("u16.db");
+    {
+        let src = rusqlite::Connection::open(&w.db).unwrap();
+        let dst = rusqlite::Connection::open(&copy).unwrap();
+        dst.execute_batch("PRAGMA encoding = 'UTF-16le';").unwrap();
+        let objects: Vec<(String, String, String)> = src
+            .prepare("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite%' ORDER BY type = 'index'")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for (ty, name, sql) in &objects {
+            dst.execute_batch(sql).unwrap();
+            if ty != "table" {
+                continue;
+            }
+            let mut read = src.prepare(&format!("SELECT * FROM \"{name}\"")).unwrap();
+            let n = read.column_count();
+            let rows: Vec<Vec<Value>> = read
+                .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let marks = vec!["?"; n].join(", ");
+            for row in rows {
+                dst.execute(
+                    &format!("INSERT INTO \"{name}\" VALUES ({marks})"),
+                    rusqlite::params_from_iter(row),
+                )
+                .unwrap();
+            }
+        }
+        let version: i64 = src
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        dst.execute_batch(&format!(
+            "PRAGMA user_version = {version}; PRAGMA application_id = 1131179348;"
+        ))
+        .unwrap();
+    }
+    let r = w.run(None, &["--db", "u16.db", "verify"]);
+    r.problem("log", "schema");
+    assert!(
+        r.stdout.contains("PROBLEM log: schema: the file stores text as UTF-16le, where claimtrail makes every log in UTF-8: it was rebuilt outside claimtrail\n"),
+        "{}",
+        r.stdout
+    );
+    let before = std::fs::read(&copy).unwrap();
+    w.run(
+        Some("analyst"),
+        &[
+            "--db",
+            "u16.db",
+            "annotate",
+            "C1",
+            "--verdict",
+            "unverified",
+        ],
+    )
+    .error("u16.db has been altered outside claimtrail: the file stores text as UTF-16le");
+    assert!(std::fs::read(&copy).unwrap() == before);
 }

@@ -159,6 +159,11 @@ fn json_words(e: &serde_json::Error) -> String {
         // The string itself, in serde's `{:?}` form (`"S1\n\u{202e}…\0"`):
         // whatever the sender wrote, said as "a string".
         f if f.starts_with("string \"") => "a string",
+        // A whole number past 2^64 - 1 is read as a float, and was said as
+        // "floating point 1.8446744073709552e19".
+        f if f.starts_with("floating point ") && expected == "u64" => {
+            "a number that is not whole or is too large"
+        }
         f => f,
     };
     let expected = match expected {
@@ -1175,10 +1180,15 @@ pub fn verify_bundle_with(
             // A redaction removed the text from the log for a reason (a
             // person's safety, a legal request): the bundle must not carry
             // it back, as verify reports a text still stored (FORMAT §7.2).
-            Some(_) if info.redacted => v.log_problem(
-                Check::Blob,
-                format!("{id}: the bundle carries the text of a source that a bundled source.redact entry removed"),
-            ),
+            // (Counted as redacted: the header said "0 redacted" beside
+            // the problem that says it was.)
+            Some(_) if info.redacted => {
+                redacted += 1;
+                v.log_problem(
+                    Check::Blob,
+                    format!("{id}: the bundle carries the text of a source that a bundled source.redact entry removed"),
+                )
+            }
             Some(t)
                 if Hash::sha256(t.bytes()) == info.sha256
                     && t.bytes().len() as u64 == info.length => {}
@@ -1683,11 +1693,24 @@ impl BundleCheck {
             id.filter(|i| i.kind == k)
         });
         match (p.body.creates(), &e.id, id) {
-            (Some(_), _, None) => self.problem(
+            (Some(_), None, None) => self.problem(
                 e,
                 kind,
                 Check::Reference,
-                "the entry's friendly id is missing or of the wrong kind".into(),
+                "the bundle gives this entry no id, where the item it creates has one".into(),
+            ),
+            // Given, but no id of the item's kind (`C01`, `A` and 100
+            // digits, `C1` and a NUL): shown, as the spelling case shows it.
+            (Some(k), Some(label), None) => self.problem(
+                e,
+                kind,
+                Check::Reference,
+                format!(
+                    "the bundle gives this entry the id `{}`, which is no {} id (`{}` and a number from 1, as the log writes it)",
+                    shown(label, SHOWN_ID),
+                    k.noun(),
+                    ItemId::new(k, 1).to_string().trim_end_matches('1')
+                ),
             ),
             (None, Some(label), _) => self.problem(
                 e,

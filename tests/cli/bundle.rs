@@ -798,7 +798,7 @@ fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
     // Each case: the labels set (entry index, id), where the problem is
     // reported, and what it says.
     type Labels = &'static [(usize, &'static str)];
-    let cases: [(Labels, &str, &str); 5] = [
+    let cases: [(Labels, &str, &str); 7] = [
         (
             &[(3, "c1")],
             "PROBLEM entry 4 (claim.add C1): reference: ",
@@ -823,6 +823,18 @@ fn friendly_ids_that_the_log_could_not_have_given_are_caught() {
             &[(1, "S1")],
             "PROBLEM entry 1 (key.add): reference: ",
             "the bundle gives this entry the id `S1`, but a key.add entry creates no item",
+        ),
+        // An id given that is none: said as given (it read "missing or
+        // of the wrong kind"; red team T, F3).
+        (
+            &[(3, "C01")],
+            "PROBLEM entry 4 (claim.add): reference: ",
+            "the bundle gives this entry the id `C01`, which is no claim id (`C` and a number from 1, as the log writes it)",
+        ),
+        (
+            &[(3, "S1")],
+            "PROBLEM entry 4 (claim.add): reference: ",
+            "the bundle gives this entry the id `S1`, which is no claim id (`C` and a number from 1, as the log writes it)",
         ),
     ];
     for (labels, at, says) in cases {
@@ -2716,6 +2728,8 @@ fn a_bundle_that_is_not_a_json_object_is_refused_in_jsons_words() {
     seq_text["entries"][1]["seq"] = Value::String("1".into());
     let mut entries_text = b.clone();
     entries_text["entries"] = Value::String("none".into());
+    let mut seq_big = b.clone();
+    seq_big["entries"][1]["seq"] = serde_json::json!(18446744073709551616.0);
     for (v, said) in [
         (&entries_as_arrays, "invalid type: an array, expected an entry (a JSON object with the members seq, id, payload, signature and inclusion_proof) at line 1 column "),
         (&source_as_array, "invalid type: an array, expected a source (a JSON object with the members id, sha256 and text) at line 1 column "),
@@ -2724,6 +2738,7 @@ fn a_bundle_that_is_not_a_json_object_is_refused_in_jsons_words() {
         // Rust's `{:?}` form (`\0`, `\u{301}`).
         (&seq_text, "invalid type: a string, expected a whole number (0 to 2^64 - 1) at line 1 column "),
         (&entries_text, "invalid type: a string, expected an array at line 1 column "),
+        (&seq_big, "invalid type: a number that is not whole or is too large, expected a whole number (0 to 2^64 - 1) at line 1 column "),
     ] {
         let r = run_no_db(&w, &["verify-bundle", &write("inside.json", v), "--vkey", &key], None);
         r.error(&format!("error: not a claimtrail bundle ({said}"));

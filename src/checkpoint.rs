@@ -581,7 +581,7 @@ impl VerifierKey {
         // auditor enrolled holds two keys, said as "after a space".
         if key64.contains(['\n', '\r']) {
             return Err(NoteError::MalformedVerifierKey(
-                "it holds several lines, where a key is one (give each key its own --vkey, or the file `claimtrail key vkey > FILE` wrote)",
+                "it holds several lines, one key each, where a --vkey value is one key",
             ));
         }
         if key64.contains(char::is_whitespace) {

@@ -381,9 +381,20 @@ fn sqlite_error(e: &rusqlite::Error) -> String {
         true => format!("the log's file is damaged (SQLite: {})", sqlite_message(e)),
         false if schema_altered(e) => format!(
             "the log's tables are not claimtrail's: the file was altered outside claimtrail (SQLite: {})",
-            sqlite_message(e)
+            schema_words(e)
         ),
         false => format!("database error: {}", sqlite_message(e)),
+    }
+}
+
+/// SQLite's own words for a failed statement, without the statement
+/// (a dropped column's error quoted claimtrail's whole query, its line
+/// breaks as `\n`; red team W, M1).
+fn schema_words(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        e => e.to_string(),
     }
 }
 
@@ -392,9 +403,7 @@ fn sqlite_error(e: &rusqlite::Error) -> String {
 /// view in a table's place, a column dropped): claimtrail's statements
 /// name only its own schema's tables and columns.
 fn schema_altered(e: &rusqlite::Error) -> bool {
-    let rusqlite::Error::SqliteFailure(_, Some(msg)) = e else {
-        return false;
-    };
+    let msg = schema_words(e);
     msg.starts_with("no such table:")
         || msg.starts_with("no such column:")
         || (msg.starts_with("access to view ") && msg.ends_with(" prohibited"))

@@ -406,6 +406,26 @@ impl Store {
             }
             Ok(_) => {}
         }
+        // SQLite opens the files beside the log to see whether they hold
+        // anything, and a named pipe there blocks that open until a writer
+        // comes: every command hung (red team W).
+        for suffix in ["-journal", "-wal", "-shm"] {
+            let beside = sibling(path, suffix);
+            if std::fs::symlink_metadata(&beside).is_ok() && !regular_file(&beside) {
+                return Err(Error::invalid(
+                    format!(
+                        "{} is not a file (a named pipe, a directory, a device or a broken link), where SQLite keeps the log's {} file, and would wait on it or fail",
+                        beside.display(),
+                        suffix.trim_start_matches('-')
+                    ),
+                    format!(
+                        "remove it, or move it aside (`mv {} {}.aside`), and run the command again",
+                        crate::text::shell_word(&beside),
+                        crate::text::shell_word(&beside)
+                    ),
+                ));
+            }
+        }
         if in_wal_mode(path) && journal_sqlite_reads(path) && !interrupted_mode_switch(path) {
             return Err(foreign_journal(path));
         }
@@ -1600,7 +1620,11 @@ fn refuse_hard_links(path: &Path) -> Result<()> {
 fn has_hot_journal(path: &Path) -> bool {
     const MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
     let mut head = [0u8; 8];
-    std::fs::File::open(sibling(path, "-journal"))
+    let journal = sibling(path, "-journal");
+    if !regular_file(&journal) {
+        return false;
+    }
+    std::fs::File::open(journal)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok_and(|()| head == MAGIC)
 }
@@ -1613,7 +1637,13 @@ fn has_hot_journal(path: &Path) -> bool {
 /// is passed over.
 fn journal_sqlite_reads(path: &Path) -> bool {
     let mut first = [0u8; 1];
-    std::fs::File::open(sibling(path, "-journal"))
+    let journal = sibling(path, "-journal");
+    // A named pipe there hung every command in this read (red team W); a
+    // journal is a file, and SQLite takes anything else for none.
+    if !regular_file(&journal) {
+        return false;
+    }
+    std::fs::File::open(journal)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut first))
         .is_ok_and(|()| first[0] != 0)
 }
@@ -1631,11 +1661,21 @@ fn journal_sqlite_reads(path: &Path) -> bool {
 /// What it does not prove: that the journal was written by claimtrail
 /// (its content is the file's own page 1, as it was before the switch,
 /// whoever wrote it).
+///
+/// The journal must hold that one record and nothing after it: SQLite
+/// plays back every segment of a journal, each with a header of its own,
+/// and a second segment after a first that passed rewrote any page of the
+/// log (red team W, H1). Its sector and page sizes must be ones SQLite
+/// plays back (powers of two), or SQLite deletes it unread.
 fn interrupted_mode_switch(path: &Path) -> bool {
     use std::io::Read;
+    let journal_path = sibling(path, "-journal");
+    if !regular_file(&journal_path) {
+        return false;
+    }
     let mut journal = Vec::new();
-    let read = std::fs::File::open(sibling(path, "-journal"))
-        .and_then(|f| f.take(1 << 17).read_to_end(&mut journal));
+    let read = std::fs::File::open(&journal_path)
+        .and_then(|f| f.take((1 << 17) + 1).read_to_end(&mut journal));
     let word = |b: &[u8], at: usize| -> Option<u32> {
         Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
     };
@@ -1652,7 +1692,12 @@ fn interrupted_mode_switch(path: &Path) -> bool {
         return false;
     };
     let (sector, page_size) = (sector as usize, page_size as usize);
-    if records != 1 || !(512..=65536).contains(&page_size) || !(28..=65536).contains(&sector) {
+    let size_ok = |n: usize| (512..=65536).contains(&n) && n.is_power_of_two();
+    if records != 1
+        || !size_ok(page_size)
+        || !size_ok(sector)
+        || journal.len() != sector + 4 + page_size + 4
+    {
         return false;
     }
     let Some(before) = journal.get(sector + 4..sector + 4 + page_size) else {
@@ -1671,6 +1716,13 @@ fn interrupted_mode_switch(path: &Path) -> bool {
         && (0..page_size)
             .filter(|i| !matches!(i, 18 | 19 | 24..=27 | 92..=95))
             .all(|i| before[i] == now[i])
+}
+
+/// Whether `path` is a regular file (through a symbolic link): what may be
+/// opened and read without blocking (a named pipe blocks until a writer
+/// comes).
+fn regular_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// Whether the file's header says WAL mode (bytes 18 and 19 of an SQLite

@@ -2149,8 +2149,45 @@ fn quoted_word(bytes: &[u8]) -> String {
     }
 }
 
+/// The quotation marks to show around a quoted text: `“` and `”`, or none
+/// when the text carries its own pair (a claim recorded with the speaker's
+/// marks, `“This cruel war on children needs to stop.”`, or a title in
+/// «guillemets»), which were shown doubled (`““…””`; red team N, 7).
+pub fn marks_for(t: &str) -> (&'static str, &'static str) {
+    const PAIRS: &[(char, char)] = &[
+        ('“', '”'),
+        ('"', '"'),
+        ('„', '“'),
+        ('„', '”'),
+        ('«', '»'),
+        ('»', '«'),
+        ('‹', '›'),
+        ('‘', '’'),
+        ('\'', '\''),
+        ('「', '」'),
+        ('『', '』'),
+    ];
+    let mut chars = t.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(open), Some(close)) if PAIRS.contains(&(open, close)) => ("", ""),
+        _ => ("“", "”"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_text_with_its_own_marks_gets_no_second_pair() {
+        assert_eq!(marks_for("Stop the war."), ("“", "”"));
+        assert_eq!(marks_for("“Stop the war.”"), ("", ""));
+        assert_eq!(marks_for("\"we will rebuild\""), ("", ""));
+        assert_eq!(marks_for("«Non à la guerre»"), ("", ""));
+        // One mark alone, or a pair that does not match, is part of the words.
+        assert_eq!(marks_for("“"), ("“", "”"));
+        assert_eq!(marks_for("“Stop” the war"), ("“", "”"));
+        assert_eq!(marks_for("«Stop”"), ("“", "”"));
+    }
     #[test]
     fn latin_lookalikes_are_names_in_letters_that_print_as_latin_ones() {
         assert_eq!(

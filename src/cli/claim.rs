@@ -421,7 +421,11 @@ fn suggest(ctx: &Ctx, a: SuggestArgs) -> Result<Outcome> {
                     c.start,
                     c.end
                 )?;
-                outln!("     “{}”", text::escape(&output::cut(c.quote(src), 200)))?;
+                let (open, close) = text::marks_for(c.quote(src));
+                outln!(
+                    "     {open}{}{close}",
+                    text::escape(&output::cut(c.quote(src), 200))
+                )?;
                 outln!("     cue: {}", text::escape(&c.cue))?;
                 if let Some(h) = &c.speaker_hyphenated {
                     outln!("     or, with the line's hyphen kept: {}", text::escape(h))?;

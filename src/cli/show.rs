@@ -203,12 +203,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
                 } else {
                     output::verdicts_marked(verdicts, auditor_verdicts, ", ")
                 };
+                let quote = c.quote.as_deref().unwrap_or("(redacted)");
+                let (open, close) = claimtrail::text::marks_for(quote);
                 outln!(
-                    "  {}  {} via {}: “{}” ({standing})",
+                    "  {}  {} via {}: {open}{}{close} ({standing})",
                     c.id,
                     escape(&c.speaker),
                     c.provenance,
-                    escape(&output::cut(c.quote.as_deref().unwrap_or("(redacted)"), 70))
+                    escape(&output::cut(quote, 70))
                 )?;
             }
         }

@@ -406,8 +406,8 @@ fn redact(ctx: &Ctx, id: String, reason: String) -> Result<Outcome> {
         if entry.is_some() && !claims.is_empty() {
             let ids: Vec<String> = claims.iter().map(|c| c.to_string()).collect();
             let keep = match claims.len() {
-                1 => "keeps its speaker, quote hash and span, and up to 32 characters of the text on each side of the quote in its signed entry",
-                _ => "keep their speakers, quote hashes and spans, and up to 32 characters of the text on each side of each quote in their signed entries",
+                1 => "keeps its speaker, its paraphrase if it has one, its quote's hash and span, and up to 32 characters of the text on each side of the quote in its signed entry",
+                _ => "keep their speakers, their paraphrases where they have one, their quotes' hashes and spans, and up to 32 characters of the text on each side of each quote in their signed entries",
             };
             errln!(
                 "note: {} of {id} ({}) {keep}, which no redaction removes: reports, bundles and publications show them",

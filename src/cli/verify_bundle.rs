@@ -404,7 +404,10 @@ fn show(c: &BundleContents, r: &BundleReport) -> Result<()> {
             )?;
         }
         match &claim.quote {
-            Some(q) => outln!("    “{}”", escape(q))?,
+            Some(q) => {
+                let (open, close) = claimtrail::text::marks_for(q);
+                outln!("    {open}{}{close}", escape(q))?
+            }
             None => outln!("    (quote unavailable: {})", claim.quote_unavailable())?,
         }
         if let Some(p) = &claim.paraphrase {

@@ -1168,7 +1168,10 @@ impl Report {
         let cut = |t: &str, marks: usize| super::cut(t, max.saturating_sub(marks).max(8));
         match (&c.paraphrase, &c.quote) {
             (Some(p), _) => format!("{} (paraphrase)", cut(p, 13)),
-            (None, Some(q)) => format!("“{}”", cut(q, 2)),
+            (None, Some(q)) => {
+                let (open, close) = crate::text::marks_for(q);
+                format!("{open}{}{close}", cut(q, 2))
+            }
             (None, None) => format!("(quote unavailable: {})", c.quote_unavailable()),
         }
     }

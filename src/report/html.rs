@@ -455,7 +455,10 @@ fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut supe
                 esc(&c.source),
                 esc(&c.source),
                 src.and_then(|s| s.title.as_deref())
-                    .map(|t| format!("“{}”", bdi(t)))
+                    .map(|t| {
+                        let (open, close) = crate::text::marks_for(t);
+                        format!("{open}{}{close}", bdi(t))
+                    })
                     .unwrap_or_default(),
                 c.start,
                 c.end
@@ -679,7 +682,10 @@ fn claim_label(r: &Report, c: &ClaimView, max: usize) -> String {
     let cut = |t: &str, marks: usize| super::cut(t, max.saturating_sub(marks).max(8));
     match (&c.paraphrase, &c.quote) {
         (Some(p), _) => format!("{} (paraphrase)", bdi(&cut(p, 13))),
-        (None, Some(q)) => format!("“{}”", bdi(&cut(q, 2))),
+        (None, Some(q)) => {
+            let (open, close) = crate::text::marks_for(q);
+            format!("{open}{}{close}", bdi(&cut(q, 2)))
+        }
         (None, None) => esc(&r.claim_label(c, max)),
     }
 }
@@ -1043,7 +1049,10 @@ fn graph(o: &mut String, r: &Report) {
             bold,
         );
         let line2 = match &c.quote {
-            Some(q) => label("“", q, "”", regular),
+            Some(q) => {
+                let (open, close) = crate::text::marks_for(q);
+                label(open, q, close, regular)
+            }
             None => label(
                 &format!("(quote unavailable: {})", c.quote_unavailable()),
                 "",

@@ -279,7 +279,10 @@ fn claim<'a>(o: &mut String, r: &'a Report, c: &'a ClaimView, records: &mut supe
         "- **Source:** {}{}, bytes {}..{}; quote SHA-256 {}",
         c.source,
         src.and_then(|s| s.title.as_ref())
-            .map(|t| format!(" {}", inline(&format!("“{t}”"))))
+            .map(|t| {
+                let (open, close) = crate::text::marks_for(t);
+                format!(" {}", inline(&format!("{open}{t}{close}")))
+            })
             .unwrap_or_default(),
         c.start,
         c.end,

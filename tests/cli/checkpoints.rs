@@ -758,7 +758,12 @@ fn a_saved_key_vkey_file_is_taken_by_every_vkey_option() {
     // two keys: several lines, not "text after a space" (red team U, F2).
     let two = format!("{first}\n{first}");
     let r = w.run(None, &["checkpoint", "verify", "cp.txt", "--vkey", &two]);
-    r.error("verifier key is malformed: it holds several lines, where a key is one (give each key its own --vkey, or the file `claimtrail key vkey > FILE` wrote)");
+    r.error("verifier key is malformed: it holds several lines, one key each, where a --vkey value is one key");
+    assert!(
+        r.stderr.contains("(hint: give one key per --vkey"),
+        "{}",
+        r.stderr
+    );
     // `--vkey=~/…`: the shell leaves the `~` after `=`.
     let home = w.path("").display().to_string();
     let r = w.run_with(

@@ -785,6 +785,16 @@ fn an_interrupted_switch_to_wal_mode_is_rolled_back_not_refused() {
     file[95] = file[95].wrapping_add(1);
     std::fs::write(&copy, &file).unwrap();
     let journal_path = w.path("copy.db-journal");
+    // Anything after the one record is refused: SQLite plays back every
+    // segment of a journal, and a second one rewrote any page of the log
+    // (red team W, H1).
+    let mut longer = journal.clone();
+    longer.extend_from_slice(&journal);
+    std::fs::write(&journal_path, &longer).unwrap();
+    w.run(None, &["--db", "copy.db", "status"])
+        .error("is a rollback journal, but the log is in WAL mode");
+    assert_eq!(std::fs::read(&copy).unwrap(), file);
+    assert_eq!(std::fs::read(&journal_path).unwrap(), longer);
     std::fs::write(&journal_path, &journal).unwrap();
     let r = w.run(None, &["--db", "copy.db", "verify"]);
     assert!(r.ok().ends_with("OK: no problems found\n"), "{}", r.stdout);
@@ -818,6 +828,31 @@ fn an_interrupted_switch_to_wal_mode_is_rolled_back_not_refused() {
         .error("is a rollback journal, but the log is in WAL mode");
     assert_eq!(std::fs::read(&other).unwrap(), bytes);
     assert_eq!(std::fs::read(&other_journal).unwrap(), journal);
+}
+
+/// A named pipe where SQLite looks for the log's -journal (or -wal, -shm):
+/// SQLite's open of it to see whether it holds anything blocked until a
+/// writer came, and every command hung (red team W). It is refused.
+#[test]
+fn a_named_pipe_beside_the_log_is_refused_not_waited_on() {
+    let w = Work::with_claims();
+    for suffix in ["-journal", "-wal"] {
+        let pipe = format!("{}{suffix}", w.db.display());
+        let _ = std::fs::remove_file(&pipe);
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: no mkfifo");
+            return;
+        }
+        for args in [&["status"][..], &["verify"]] {
+            w.run(None, args).error(&format!(
+                "{pipe} is not a file (a named pipe, a directory, a device or a broken link), where SQLite keeps the log's {} file, and would wait on it or fail",
+                suffix.trim_start_matches('-')
+            ));
+        }
+        std::fs::remove_file(&pipe).unwrap();
+    }
+    w.run(None, &["verify"]).ok();
 }
 
 /// Through a symbolic link, the -wal beside the file it leads to is the

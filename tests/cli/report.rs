@@ -1114,6 +1114,55 @@ fn hostile_text_is_escaped_or_neutralised_in_every_format() {
     }
 }
 
+/// A quote recorded with the speaker's own marks is shown in them alone:
+/// `show` and the reports wrapped it in a second pair (`““…””`; red team
+/// N, 7).
+#[test]
+fn a_quote_with_its_own_marks_is_not_wrapped_again() {
+    let w = Work::with_claims();
+    let r = w.run(
+        Some("analyst"),
+        &[
+            "claim",
+            "add",
+            "--source",
+            "S1",
+            "--quote",
+            "“This cruel war on children needs to stop.”",
+            "--speaker",
+            "Save the Children",
+            "--provenance",
+            "statement",
+        ],
+    );
+    assert_eq!(r.ok_noted(), "C3\n");
+    let shown = w.run(None, &["show", "S1"]).ok().to_string();
+    assert!(
+        shown.contains("via statement: “This cruel war on children needs to stop.” (")
+            && !shown.contains("““"),
+        "{shown}"
+    );
+    w.run(
+        Some("analyst"),
+        &[
+            "annotate",
+            "C1",
+            "--verdict",
+            "disputed",
+            "--corroborates",
+            "C3",
+        ],
+    )
+    .ok();
+    for format in ["md", "html"] {
+        let out = report(&w, None, &["--format", format]).ok().to_string();
+        assert!(
+            !out.contains("““") && out.contains("“This cruel war"),
+            "{format}: {out}"
+        );
+    }
+}
+
 #[test]
 fn redacted_source_renders_as_redacted() {
     let w = Work::with_claims();
@@ -1163,7 +1212,7 @@ fn redacted_source_renders_as_redacted() {
     assert_eq!(r.ok_noted().lines().count(), 1, "{}", r.stdout);
     assert_eq!(
         r.stderr,
-        "note: 2 claims of S1 (C1, C2) keep their speakers, quote hashes and spans, and up to 32 characters of the text on each side of each quote in their signed entries, which no redaction removes: reports, bundles and publications show them\n"
+        "note: 2 claims of S1 (C1, C2) keep their speakers, their paraphrases where they have one, their quotes' hashes and spans, and up to 32 characters of the text on each side of each quote in their signed entries, which no redaction removes: reports, bundles and publications show them\n"
     );
     let md = report(&w, None, &["--format", "md"]).ok().to_string();
     assert!(md.contains("Quotes of its claims are not shown; each claim's signed quote hash and span stay, and would confirm a guessed quote."));

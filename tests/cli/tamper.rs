@@ -2468,6 +2468,27 @@ fn the_entries_table_dropped_or_replaced_by_a_view() {
     assert!(w.db_bytes() == before, "a refusal changed the file");
 }
 
+/// A column dropped from a table the readers query: SQLite's words, not
+/// claimtrail's whole statement with its line breaks as `\n` (red team
+/// W, M1).
+#[test]
+fn a_column_dropped_is_said_in_sqlites_words() {
+    let w = Work::with_claims();
+    w.sql("ALTER TABLE claims DROP COLUMN paraphrase");
+    let before = w.db_bytes();
+    for args in [&["show", "C1"][..], &["list", "claims"]] {
+        let r = w.run(None, args);
+        r.error("the log's tables are not claimtrail's: the file was altered outside claimtrail (SQLite: no such column: ");
+        assert!(
+            !r.stderr.contains("\\n") && !r.stderr.contains("SELECT"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(w.db_bytes() == before);
+    w.run(None, &["verify"]).problem("log", "schema");
+}
+
 /// An SQLite file with claimtrail's application id and none of its
 /// tables (or every entry deleted) is no log: the readers showed it as an
 /// empty one ("no claims yet", an origin of "", exit 0) through the

@@ -324,8 +324,8 @@ impl Error {
             Error::LogReplaced(_) => "what this command appended before went to the file it had open, which no longer has that name, and nothing to the file now there: check that file with `claimtrail verify`, and run the command again on the log you mean".into(),
             Error::LogMoved { .. } => "run the command again (an import skips the lines already in the log, and names a line that no longer passes)".into(),
             Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "the log, its directory, or the -wal and -shm files beside it are read-only here (a reader of the log while it was read-only leaves those read-only: `chmod u+w` them; when another user, who could only read the log, made them, `ls -l` shows theirs, and they or an admin remove the two while no one uses the log): claimtrail can read it (verify, list, show, report) but not add to it; ask for write access, or work on a copy".into(),
-            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {UNWRITTEN}"),
-            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {UNWRITTEN}"),
+            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => format!("the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; {}", unwritten()),
+            Error::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => format!("the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; {}", unwritten()),
             e if e.is_damage() => format!("run `claimtrail verify` to see where; {RESTORE}"),
             Error::Sqlite(e) if schema_altered(e) => format!("run `claimtrail verify` to see every difference, and {RESTORE}"),
             Error::Sqlite(_) => format!("run `claimtrail verify`; if the file is damaged, {RESTORE}"),
@@ -339,7 +339,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What a failed write to the log leaves: SQLite's transaction is undone
 /// whole, so nothing of it is in the log.
-const UNWRITTEN: &str = "what failed was not written to the log, and an import keeps the batches it committed and skips them when run again";
+/// What a write the system refused left in the log: nothing, or what the
+/// command committed before it (an import's batches). A read-only
+/// command's hint spoke of imports (red team S, 4).
+fn unwritten() -> &'static str {
+    match crate::store::appended_in_this_process() {
+        true => "what failed was not written to the log; what this command committed before it stays there (an import skips it when run again)",
+        false => "nothing was written to the log",
+    }
+}
 
 /// How errors name standard output, e.g. in [`Error::Write`] when a disk
 /// is full under a redirection.

@@ -214,7 +214,9 @@ fn usage_error(e: &clap::Error) -> String {
         true => "`claimtrail --help`".to_string(),
     };
     let hint = match (
-        repeated_value(e).or_else(|| typographic(&args_lossy())),
+        repeated_value(e)
+            .or_else(|| dash_value(e))
+            .or_else(|| typographic(&args_lossy())),
         tip,
         usage,
     ) {
@@ -311,6 +313,42 @@ fn repeated_value(e: &clap::Error) -> Option<String> {
     } else {
         None
     }
+}
+
+/// The hint for a value that begins with `-` given after an option that
+/// takes one (`--db -d.db`, `--reason -`): clap read it as an option and
+/// said only "unexpected argument '-d'" (red team S, 4).
+fn dash_value(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let args = args_lossy();
+    let at = args
+        .iter()
+        .rposition(|a| a.starts_with(bad.as_str()) && !a.starts_with("--"))?;
+    let option = args.get(at.checked_sub(1)?)?;
+    if !option.starts_with("--") || option.contains('=') || option.len() < 3 {
+        return None;
+    }
+    // Only an option that takes a value (`--json -d` is a flag and a
+    // mistyped option).
+    fn takes_value(cmd: &clap::Command, long: &str) -> bool {
+        cmd.get_arguments()
+            .any(|a| a.get_long() == Some(long) && a.get_action().takes_values())
+            || cmd.get_subcommands().any(|s| takes_value(s, long))
+    }
+    let cmd = <cli::Cli as clap::CommandFactory>::command();
+    if !takes_value(&cmd, &option[2..]) {
+        return None;
+    }
+    let value = claimtrail::text::escape(&args[at]).into_owned();
+    Some(format!(
+        "`{value}` begins with '-', so it was read as an option, not as the value of {option}: give it as {option}={value} (or ./{value} for a file)"
+    ))
 }
 
 /// The command line as text, for the usage error's hint. An argument that

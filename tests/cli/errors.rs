@@ -5227,3 +5227,16 @@ fn everyday_words_for_values_point_to_what_is_meant() {
         "`claimtrail list claims --retracted` lists the retracted claims",
     );
 }
+
+/// A value that begins with `-` after an option that takes one: clap read
+/// it as an option and said only "unexpected argument '-d' found" (red
+/// team S, 4). The hint says how to give it; a flag before it gets none.
+#[test]
+fn a_value_that_begins_with_a_dash_is_explained() {
+    let w = Work::with_claims();
+    let r = w.run(None, &["--db", "-d.db", "status"]);
+    r.error("unexpected argument '-d' found (hint: `-d.db` begins with '-', so it was read as an option, not as the value of --db: give it as --db=-d.db (or ./-d.db for a file))");
+    let r = w.run(None, &["status", "--json", "-d"]);
+    r.error("unexpected argument '-d' found");
+    assert!(!r.stderr.contains("--json=-d"), "{}", r.stderr);
+}

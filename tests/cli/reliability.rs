@@ -920,7 +920,7 @@ fn a_write_the_system_refuses_is_a_clear_error_and_loses_nothing() {
     let w = Work::with_claims();
     large_import(&w);
     let before = w.db_bytes();
-    let error = "error: database error: disk I/O error (hint: the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; what failed was not written to the log";
+    let error = "error: database error: disk I/O error (hint: the system refused to read or write the log's file: check the disk it is on (free space, quota, a file size limit such as `ulimit -f`, errors in `dmesg`) and run the command again; nothing was written to the log)";
     for args in [
         &["source", "add", "big.txt", "--kind", "news_agency"][..],
         &["import", "big.jsonl"],
@@ -991,7 +991,7 @@ export CLAIMTRAIL_DB=small/trail.db
     let Some(r) = on_a_small_disk(&w, Some("analyst"), size, script) else {
         return;
     };
-    let error = "error: database error: database or disk is full (hint: the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; what failed was not written to the log";
+    let error = "error: database error: database or disk is full (hint: the disk that holds the log is full: make room there, or move the log to a larger disk, and run the command again; nothing was written to the log)";
     assert_eq!(
         r.stderr.lines().filter(|l| l.starts_with(error)).count(),
         2,

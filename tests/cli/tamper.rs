@@ -629,6 +629,18 @@ fn edited_projection_rows() {
         "{}",
         r.stdout
     );
+    // An annotation renumbered past the log's last, its relations moved
+    // with it: the moved rows are named too (red team W, L1).
+    let w = Work::with_claims();
+    w.sql("UPDATE annotations SET id = 50 WHERE id = 1; UPDATE relations SET annotation_id = 50");
+    let r = w.run(None, &["verify"]);
+    assert!(
+        r.stdout
+            .contains("table relations row annotation_id=50, relation=")
+            && r.code == 1,
+        "{}",
+        r.stdout
+    );
     // A row edited in several columns: every column named, in one problem.
     let w = Work::with_claims();
     w.sql("UPDATE annotations SET verdict = 'false', note = 'forged' WHERE id = 1");

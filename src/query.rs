@@ -1338,7 +1338,7 @@ pub fn source_by_sha(conn: &Connection, sha: &Hash) -> Result<Option<ItemId>> {
 const CLAIM_COLS: &str =
     "c.id, c.source_id, c.start, c.\"end\", c.prefix, c.suffix, c.quote_sha256,
     c.speaker, c.provenance, c.paraphrase, c.seq, c.signer, c.time,
-    (SELECT substr(CAST(b.data AS BLOB), c.start + 1, c.\"end\" - c.start)
+    (SELECT CAST(b.sha256 AS BLOB)
      FROM sources s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = c.source_id
        AND s.id NOT IN (SELECT source_id FROM redactions)),
     r.seq, r.reason, r.replaced_by, r.signer, r.time";
@@ -1351,21 +1351,67 @@ const CLAIM_COLS: &str =
 /// read once a statement.)
 const NOT_REDACTED: &str = "s.id NOT IN (SELECT source_id FROM redactions)";
 
+/// A source text read by [`source_bytes`], under its SHA-256.
+type KeptText = (Vec<u8>, std::rc::Rc<Vec<u8>>);
+
+thread_local! {
+    /// The texts [`source_bytes`] read last, newest first.
+    static TEXTS: std::cell::RefCell<Vec<KeptText>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many source texts [`source_bytes`] keeps: a source's claims come
+/// together in id order (or nearly), and a text may be 16 MiB.
+const TEXTS_KEPT: usize = 2;
+
+/// The stored text whose SHA-256 is `sha`, read once and kept for the
+/// claims after it (`None`: not stored). Keyed by the hash, which names
+/// the bytes: a text kept is the one the table held when it was read.
+fn source_bytes(conn: &Connection, sha: &[u8]) -> rusqlite::Result<Option<std::rc::Rc<Vec<u8>>>> {
+    let kept = TEXTS.with(|t| {
+        t.borrow()
+            .iter()
+            .find(|(k, _)| k == sha)
+            .map(|(_, v)| v.clone())
+    });
+    if kept.is_some() {
+        return Ok(kept);
+    }
+    let data: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT CAST(data AS BLOB) FROM blobs WHERE sha256 = ?")?
+        .query_row([sha], |r| r.get(0))
+        .optional()?;
+    let Some(data) = data else { return Ok(None) };
+    let data = std::rc::Rc::new(data);
+    TEXTS.with(|t| {
+        let mut t = t.borrow_mut();
+        t.insert(0, (sha.to_vec(), data.clone()));
+        t.truncate(TEXTS_KEPT);
+    });
+    Ok(Some(data))
+}
+
 /// What [`CLAIM_COLS`] selects from: a claim and its retraction, if any
 /// (one index probe a claim; five subqueries made `list claims` 8 % slower).
 const CLAIMS: &str = "claims c LEFT JOIN retractions r ON r.claim_id = c.id";
 
-fn claim_row(r: &Row<'_>) -> rusqlite::Result<ClaimView> {
+fn claim_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<ClaimView> {
     let start = r.get::<_, i64>(2)? as u64;
     let end = r.get::<_, i64>(3)? as u64;
-    // The quote's bytes alone, cut out by SQLite (`substr` of a BLOB
-    // counts bytes): the whole text was selected for each claim, copied
-    // and checked as UTF-8 to print a few words, and sorted with the rows
-    // (`show` of a 740 KB source with 10,000 claims took 31 s and 3.9 GB).
-    let data: Option<Vec<u8>> = r.get(13)?;
-    let quote = data
-        .filter(|d| d.len() as u64 == end.saturating_sub(start))
-        .and_then(|d| String::from_utf8(d).ok());
+    // The quote's bytes alone, cut from the source's text, which is read
+    // once for the claims of a source that follow each other
+    // ([`source_bytes`]). The whole text was selected for each claim,
+    // copied and sorted with the rows (`show` of a 740 KB source with
+    // 10,000 claims took 31 s and 3.9 GB); then cut by SQLite's `substr`,
+    // which still read the whole text a claim (4,000 claims of a 15 MB
+    // source: `list claims` 16 s, `export S1` 30 s; red team Y, F1).
+    let sha: Option<Vec<u8>> = r.get(13)?;
+    let quote = match sha {
+        Some(sha) => source_bytes(conn, &sha)?.and_then(|text| {
+            let span = text.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)?;
+            String::from_utf8(span.to_vec()).ok()
+        }),
+        None => None,
+    };
     let context = |i: usize| -> rusqlite::Result<Option<String>> {
         Ok(match quote {
             Some(_) => Some(r.get(i)?),
@@ -1884,7 +1930,7 @@ fn for_each_selected(
         ))?;
         let mut rows = stmt.query(params())?;
         while let Some(r) = rows.next()? {
-            each(complete_claim(conn, claim_row(r)?)?, None)?;
+            each(complete_claim(conn, claim_row(conn, r)?)?, None)?;
         }
         return Ok(());
     }
@@ -1922,7 +1968,7 @@ fn for_each_selected(
             if enough(&ids) {
                 break;
             }
-            let c = claim_row(r)?;
+            let c = claim_row(conn, r)?;
             let id = r.get::<_, i64>(0)?;
             if said_by(Some(&c.speaker), speaker.as_ref())
                 && (wanted(c.quote.as_deref(), want) || wanted(c.paraphrase.as_deref(), want))
@@ -1938,7 +1984,7 @@ fn for_each_selected(
     }
     let mut stmt = conn.prepare(&format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?"))?;
     for (id, verdicts) in ids {
-        let c = stmt.query_row([id], claim_row)?;
+        let c = stmt.query_row([id], |r| claim_row(conn, r))?;
         each(complete_claim(conn, c)?, verdicts)?;
     }
     Ok(())
@@ -1983,7 +2029,7 @@ pub fn items_with_ids(
     for n in claims {
         let row = conn
             .prepare_cached(&sql)?
-            .query_row([*n as i64], claim_row)
+            .query_row([*n as i64], |r| claim_row(conn, r))
             .optional()?;
         if let Some(c) = row {
             out.1.push(complete_claim(conn, c)?);
@@ -2020,7 +2066,7 @@ pub fn claim(conn: &Connection, n: u64) -> Result<ClaimView> {
     // Cached: the commands that sign check each item they refer to.
     let c = conn
         .prepare_cached(&format!("SELECT {CLAIM_COLS} FROM {CLAIMS} WHERE c.id = ?"))?
-        .query_row([n as i64], claim_row)?;
+        .query_row([n as i64], |r| claim_row(conn, r))?;
     complete_claim(conn, c)
 }
 

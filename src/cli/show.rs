@@ -116,13 +116,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             let s = query::source(conn, id.n)?;
             signed_view::source(conn, &s)?;
             query::amendments_complete(conn, &s)?;
+            let mut checked = signed_view::Checked::default();
             let claims = query::claims(conn, Some(id.n))?
                 .into_iter()
                 .map(|c| {
                     signed_view::claim(conn, &c)?;
                     // The verdicts listed beside it come from these.
                     for a in query::annotations(conn, Some(c.id.n))? {
-                        signed_view::annotation(conn, &a)?;
+                        signed_view::annotation_in(conn, &a, &mut checked)?;
                     }
                     query::StandingClaim::of(conn, c)
                 })
@@ -226,8 +227,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<Outcome> {
             // Its source's title and URL are printed as corrected: a
             // correction's row deleted would bring back the old ones.
             query::amendments_complete(conn, &s)?;
+            let mut checked = signed_view::Checked::default();
             for a in anns.iter().chain(&links) {
-                signed_view::annotation(conn, a)?;
+                signed_view::annotation_in(conn, a, &mut checked)?;
             }
             let history = query::speaker_history(conn, &c.speaker)?;
             // Where the claim stands: each analyst's latest annotation of it

@@ -2041,7 +2041,9 @@ impl Lines {
             if buf.len() + take > MAX_LINE_BYTES + 1 {
                 return Err(Error::invalid(
                     format!("line {n}: longer than {} MiB", MAX_LINE_BYTES >> 20),
-                    "give a large source text with \"file\" instead of \"text\"",
+                    // Not yet parsed, the line may be of any type: the
+                    // hint spoke of sources only (red team Y, F8).
+                    "only a source's text may be that long, given with \"file\" instead of \"text\"; a line of any other type holds at most 1 MiB, as its entry does",
                 ));
             }
             buf.extend_from_slice(&chunk[..take]);

@@ -1096,7 +1096,10 @@ fn bad_lines_are_named_and_change_nothing() {
             "starts with a UTF-16 byte order mark: the file is UTF-8 up to here and UTF-16 from here on (a UTF-16 file joined after it, with `cat` say), and a byte order mark may only begin the file (hint: convert the UTF-16 file to UTF-8 before joining the files (`iconv -f UTF-16 -t UTF-8` converts it)",
         ),
         // Read on the reading thread: the lines before it are checked first.
-        (vec![b' '; (65 << 20) + 1], "longer than 65 MiB"),
+        (
+            vec![b' '; (65 << 20) + 1],
+            "longer than 65 MiB (hint: only a source's text may be that long, given with \"file\" instead of \"text\"; a line of any other type holds at most 1 MiB, as its entry does;",
+        ),
         (br#"{"type":"claim","source":"S1","#.to_vec(), "malformed JSON"),
         (br#"["type","claim"]"#.to_vec(), "not a JSON object"),
         (

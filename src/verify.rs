@@ -2475,35 +2475,29 @@ impl<'c> Verifier<'c> {
                     ),
                 );
             }
+            // The rows that cannot be any entry's, named, so that an
+            // auditor need not diff the tables by hand to find a row that
+            // `list` and `show` present as real. (A row that copies a real
+            // one's seq is counted above, not named.) Link rows carry no
+            // seq, so that query cannot tell a forged one: they are judged
+            // against the entry of the item they hang from, when the count
+            // or some entry's rows already showed the table edited (never
+            // on an honest log).
+            let mut unimplied = Vec::new();
             if got > want {
-                // The rows that cannot be any entry's, named, so that an
-                // auditor need not diff the tables by hand to find a row
-                // that `list` and `show` present as real. (A row that
-                // copies a real one's seq is counted above, not named.)
-                for row in unimplied_rows(self.conn, table, self.entries)? {
-                    self.problem(
-                        None,
-                        None,
-                        None,
-                        Check::Projection,
-                        format!("table {table} row {row} is implied by no entry"),
-                    );
-                }
+                unimplied = unimplied_rows(self.conn, table, self.entries)?;
             }
-            // Link rows carry no seq, so the query above cannot tell a
-            // forged one: they are judged against the entry of the item
-            // they hang from, when the count or some entry's rows already
-            // showed the table edited (never on an honest log).
             if got > want || self.tables_apart.contains(table) {
-                for row in self.unimplied_links(table)? {
-                    self.problem(
-                        None,
-                        None,
-                        None,
-                        Check::Projection,
-                        format!("table {table} row {row} is implied by no entry"),
-                    );
-                }
+                unimplied.extend(self.unimplied_links(table)?);
+            }
+            for row in unimplied {
+                self.problem(
+                    None,
+                    None,
+                    None,
+                    Check::Projection,
+                    format!("table {table} row {row} is implied by no entry"),
+                );
             }
         }
         // Texts are compared as bytes, which a TEXT value holds as well:
@@ -2617,23 +2611,9 @@ impl<'c> Verifier<'c> {
     /// (checked equal to the entries' numbering when the item was verified,
     /// or else recorded in `misplaced`), then the entry itself.
     fn fetch(&self, id: ItemId) -> Result<Option<ItemInfo>> {
-        let seq = match self.misplaced.get(&id) {
-            Some(&s) => Some(s as i64),
-            None => {
-                let sql = format!("SELECT seq FROM {} WHERE id = ?", table_of(id.kind));
-                self.conn
-                    .prepare_cached(&sql)?
-                    .query_row([id.n as i64], |r| {
-                        Ok(match r.get_ref(0)? {
-                            ValueRef::Integer(n) => Some(n),
-                            _ => None,
-                        })
-                    })
-                    .optional()?
-                    .flatten()
-            }
+        let Some(seq) = self.item_seq(id)? else {
+            return Ok(None);
         };
-        let Some(seq) = seq else { return Ok(None) };
         let Some((payload, sig, p)) = self.read_back(seq as u64)? else {
             return Ok(None);
         };
@@ -2707,24 +2687,7 @@ impl<'c> Verifier<'c> {
         if id.n >= self.next_n[id.kind.index()] {
             return Ok(Vec::new());
         }
-        let seq = match self.misplaced.get(&id) {
-            Some(&s) => Some(s as i64),
-            None => self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT seq FROM {} WHERE id = ?",
-                    table_of(id.kind)
-                ))?
-                .query_row([id.n as i64], |r| {
-                    Ok(match r.get_ref(0)? {
-                        ValueRef::Integer(n) => Some(n),
-                        _ => None,
-                    })
-                })
-                .optional()?
-                .flatten(),
-        };
-        let Some(seq) = seq.and_then(|s| u64::try_from(s).ok()) else {
+        let Some(seq) = self.item_seq(id)?.and_then(|s| u64::try_from(s).ok()) else {
             return Ok(Vec::new());
         };
         let Some((_, _, p)) = self.read_back(seq)? else {
@@ -2737,6 +2700,27 @@ impl<'c> Verifier<'c> {
             .into_iter()
             .filter(|r| r.table == table)
             .collect())
+    }
+
+    /// Where item `id`'s entry is: its seq from the projection table
+    /// (checked equal to the entries' numbering when the item was
+    /// verified, or else recorded in `misplaced`).
+    fn item_seq(&self, id: ItemId) -> Result<Option<i64>> {
+        if let Some(&s) = self.misplaced.get(&id) {
+            return Ok(Some(s as i64));
+        }
+        let sql = format!("SELECT seq FROM {} WHERE id = ?", table_of(id.kind));
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id.n as i64], |r| {
+                Ok(match r.get_ref(0)? {
+                    ValueRef::Integer(n) => Some(n),
+                    _ => None,
+                })
+            })
+            .optional()?
+            .flatten())
     }
 
     /// An earlier entry read back by seq: its payload, signature and

@@ -246,15 +246,14 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
         }
     }
     staged.finish(note.to_string().as_bytes(), true)?;
-    let replaced = note
-        .signatures()
-        .iter()
-        .filter(|l| l.name() == name)
-        .any(|l| {
-            before
-                .iter()
-                .any(|(n, k)| *n == name && *k == l.key_id().to_string())
-        });
+    // Replaced when the file held a line of this key: its name and its
+    // key ID. Two auditors whose names make the same note name (`رنا حداد`
+    // and `محمد علي` are both `________`) have different key IDs, and the
+    // second was told it replaced its earlier cosignature (red team C, 3).
+    let mut key = vec![claimtrail::checkpoint::SIG_TYPE_COSIGNATURE_V1];
+    key.extend_from_slice(signer.verifying_key().as_bytes());
+    let mine = claimtrail::checkpoint::key_id(&name, &key).to_string();
+    let replaced = before.iter().any(|(n, k)| *n == name && *k == mine);
     if ctx.json {
         // Named as `checkpoint verify` names a signature: `name` is the
         // signature line's key name, `timestamp` the signed time in RFC

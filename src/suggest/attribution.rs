@@ -485,6 +485,15 @@ impl<'t> Builder<'t> {
         if end <= start || slice(self.text, start, end).is_empty() {
             return false;
         }
+        // Nor a passage longer than any quotation or sentence a news text
+        // gives: text without full stops or closing marks ran from a
+        // `said` to its end (a 15 MB candidate, signed by `--add 1`; red
+        // team Y, F6).
+        if end - start > super::CANDIDATE_BYTES_MAX
+            || word_count(slice(self.text, start, end)) > super::CANDIDATE_WORDS_MAX
+        {
+            return false;
+        }
         if self
             .out
             .iter()

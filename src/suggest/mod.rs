@@ -65,6 +65,17 @@ pub const PROVENANCE_KINDS: [&str; 8] = [
     "other",
 ];
 
+/// The most words a candidate has: the longest claim of the gold files
+/// has 91, a long quoted statement a few hundred. A longer span is text
+/// without the full stops or closing marks that would end it (a `said`
+/// in unpunctuated text ran to the text's end), so none is proposed; the
+/// analyst can still claim any span with `claim add --span`.
+pub const CANDIDATE_WORDS_MAX: usize = 1_000;
+
+/// The most bytes a candidate spans: [`CANDIDATE_WORDS_MAX`] words of any
+/// script with room to spare, so that a text with few spaces is bounded too.
+pub const CANDIDATE_BYTES_MAX: usize = 32 * 1024;
+
 /// One proposed claim.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Candidate {

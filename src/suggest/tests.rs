@@ -1112,3 +1112,24 @@ fn add_all_keeps_the_named_one_of_overlapping_candidates() {
     let (kept, left) = keep_one_of_overlapping(&found, vec![0, 2], &overlaps);
     assert_eq!((kept, left), (vec![0], vec![(2, 0)]));
 }
+
+#[test]
+fn a_passage_longer_than_any_sentence_is_not_proposed() {
+    // Unpunctuated text after a `said` ran to the text's end as one
+    // "reported clause" (red team Y, F6).
+    let words = |n: usize| vec!["the rebuilding of the road"; n / 5].join(" ");
+    let short = format!("The mayor said {}.\n", words(200));
+    let found = suggest(&short);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].speaker, "The mayor");
+    let long = format!("The mayor said {}\n", words(CANDIDATE_WORDS_MAX + 5));
+    assert!(suggest(&long).is_empty());
+    // Nor in a script written without spaces.
+    let cjk = format!(
+        "市长说：“{}”\n",
+        "重建道路".repeat(CANDIDATE_BYTES_MAX / 10)
+    );
+    assert!(suggest(&cjk)
+        .iter()
+        .all(|c| c.end - c.start <= CANDIDATE_BYTES_MAX));
+}

@@ -2740,3 +2740,44 @@ fn a_signed_or_cosigned_checkpoint_gives_its_root_in_hex() {
     assert_eq!(cosigned["root"], root, "{cosigned}");
     assert_eq!(cosigned["size"], signed["size"], "{cosigned}");
 }
+
+/// Two auditors whose names make the same note key name (`________`:
+/// FORMAT §8 keeps ASCII letters and digits only) are told apart by their
+/// key IDs: the second to cosign adds a line and is told so, not that it
+/// replaced "this key's earlier cosignature" (red team C, 3).
+#[test]
+fn a_second_auditor_under_the_same_note_name_replaces_nothing() {
+    let w = Work::with_claims();
+    w.enroll("rana", "auditor", "رنا حداد");
+    w.enroll("mohammad", "auditor", "محمد علي");
+    let cp = w.path("cp.txt");
+    let cps = cp.to_str().unwrap();
+    w.run(Some("admin"), &["checkpoint", "--out", cps]).ok();
+    let first = w.run(Some("rana"), &["checkpoint", "cosign", cps]);
+    assert!(
+        first
+            .ok()
+            .starts_with("cosigned the checkpoint of 9 entries as ________ in "),
+        "{}",
+        first.stdout
+    );
+    let second = w.run(Some("mohammad"), &["--json", "checkpoint", "cosign", cps]);
+    let j: serde_json::Value = serde_json::from_str(second.ok()).unwrap();
+    assert_eq!(j["name"], "________");
+    assert_eq!(j["replaced_earlier"], false, "{j}");
+    let lines = std::fs::read_to_string(&cp).unwrap();
+    assert_eq!(lines.matches("— ________ ").count(), 2, "{lines}");
+    // Cosigning again is a replacement, of that key's line only.
+    let again = w.run(Some("rana"), &["checkpoint", "cosign", cps]);
+    assert!(
+        again
+            .ok()
+            .contains("as ________ (replacing this key's earlier cosignature, and its time)"),
+        "{}",
+        again.stdout
+    );
+    let lines = std::fs::read_to_string(&cp).unwrap();
+    assert_eq!(lines.matches("— ________ ").count(), 2, "{lines}");
+    let v = w.run(None, &["verify", "--checkpoint", cps]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+}

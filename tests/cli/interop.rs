@@ -550,3 +550,97 @@ fn keys_of_other_types_made_by_ssh_keygen_are_refused_by_type() {
     w.run(Some("admin"), &["key", "add", "two.pub", "--role", "analyst"])
         .error("two.pub holds 2 keys, one a line (hint: enroll one key at a time: give each its own .pub file)");
 }
+
+/// `ssh-keygen -Y verify` checks an Ed25519 signature's S against 2²⁵³
+/// only, so anyone can turn an entry's signature (R, S) into (R, S + ℓ)
+/// without its key: OpenSSH still calls it good, while the entry's bytes,
+/// and so its hash and the tree root, change. verify refuses it, and so
+/// does `tools/check_sshsig_s.py`, which AUDIT.md has an auditor who
+/// checks signatures with OpenSSH run beside it (red team C, 1).
+#[test]
+fn a_signature_rewritten_to_s_plus_l_passes_openssh_alone_but_not_verify() {
+    const L: &str = "1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed";
+    let w = Work::with_claims();
+    let log: serde_json::Value =
+        serde_json::from_str(w.run(None, &["log", "--json"]).ok()).unwrap();
+    let last = log.as_array().unwrap().last().unwrap();
+    let seq = last["seq"].to_string();
+    assert_eq!(last["signer_name"], "Rana Haddad", "the last entry is hers");
+    let principal = "Rana_Haddad";
+    w.ssh_keygen_accepts(&seq, principal);
+    let check = |sig: &std::path::Path| {
+        Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tools/check_sshsig_s.py"
+            ))
+            .arg(sig)
+            .output()
+            .expect("python3 runs (the CI installs it)")
+    };
+    assert!(check(&w.path("entry.sig")).status.success());
+
+    // S + ℓ, little-endian, in the blob's last 32 bytes; the hash column
+    // recomputed, as a forger would.
+    let c = rusqlite::Connection::open(&w.db).unwrap();
+    let (payload, mut sig): (Vec<u8>, Vec<u8>) = c
+        .query_row(
+            "SELECT payload, sig FROM entries WHERE seq = ?",
+            [&seq],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let n = sig.len();
+    let l: Vec<u8> = (0..32)
+        .rev()
+        .map(|i| u8::from_str_radix(&L[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let mut carry = 0u16;
+    for (s, l) in sig[n - 32..].iter_mut().zip(&l) {
+        let t = *s as u16 + *l as u16 + carry;
+        *s = t as u8;
+        carry = t >> 8;
+    }
+    assert_eq!(carry, 0);
+    assert!(
+        sig[n - 1] < 0x20,
+        "S + ℓ is below 2²⁵³, as OpenSSH requires"
+    );
+    let hash = claimtrail::entry::entry_hash(&payload, &sig);
+    c.execute(
+        "UPDATE entries SET sig = ?, hash = ? WHERE seq = ?",
+        rusqlite::params![sig, &hash.0[..], seq],
+    )
+    .unwrap();
+    drop(c);
+
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &sig);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(70)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    let armored = format!(
+        "-----BEGIN SSH SIGNATURE-----\n{}\n-----END SSH SIGNATURE-----\n",
+        lines.join("\n")
+    );
+    std::fs::write(w.path("forged.sig"), armored).unwrap();
+    let openssh = ssh_keygen_verify(
+        &w.path("allowed_signers"),
+        principal,
+        &w.path("forged.sig"),
+        &w.path("entry.payload"),
+    );
+    assert!(
+        openssh.status.success(),
+        "OpenSSH took S + ℓ before; if it refuses it now, AUDIT.md can say so: {}",
+        String::from_utf8_lossy(&openssh.stderr)
+    );
+    let refused = check(&w.path("forged.sig"));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("forged.sig: S is not below the group order"));
+    let v = w.run(None, &["verify"]);
+    v.problem(&seq, "signature");
+    assert!(v.stdout.contains("not reduced modulo ℓ"), "{}", v.stdout);
+}

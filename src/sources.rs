@@ -1089,7 +1089,23 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
         (0, _) => return Err(not_found(src, quote, id, spelling, occurrence)),
         (n, Some(k)) if k == 0 || k > n => {
             // 0 is refused before this by both commands and import.
+            let alikes = match n {
+                1 => text::look_alikes(src, quote, found[0]),
+                _ => Vec::new(),
+            };
             return Err(match n {
+                1 if !alikes.is_empty() => Error::invalid(
+                    format!(
+                        "{}: the quote occurs only once in {id} as typed, at {}, and {}",
+                        spelling.value("occurrence", &k.to_string()),
+                        place_of(src, found[0], quote.len()),
+                        look_alike_places(src, &alikes, quote)
+                    ),
+                    format!(
+                        "{occ} counts the places it occurs as typed: {}",
+                        spans_of(src, &alikes, spelling)
+                    ),
+                ),
                 1 => Error::invalid(
                     format!(
                         "{}: the quote occurs only once in {id}",
@@ -1108,7 +1124,25 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
             });
         }
         (_, Some(k)) => found.get(k - 1).copied().unwrap_or_default(),
-        (1, None) => found.first().copied().unwrap_or_default(),
+        (1, None) => {
+            let at = found.first().copied().unwrap_or_default();
+            let alikes = text::look_alikes(src, quote, at);
+            if !alikes.is_empty() {
+                return Err(Error::invalid(
+                    format!(
+                        "the quote occurs once in {id} as typed, at {}, and {}: which one is meant?",
+                        place_of(src, at, quote.len()),
+                        look_alike_places(src, &alikes, quote)
+                    ),
+                    format!(
+                        "{} takes the one typed, {}",
+                        spelling.value("occurrence", "1"),
+                        spans_of(src, &alikes, spelling)
+                    ),
+                ));
+            }
+            at
+        }
         (n, None) => {
             // The first few places, then a count: a quote of one common
             // word or a space occurs thousands of times, and each place
@@ -1147,6 +1181,50 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
         }
     };
     Ok((pick, pick + quote.len()))
+}
+
+/// `line L col C (bytes A..B)`: where `len` bytes at `at` are.
+fn place_of(src: &str, at: usize, len: usize) -> String {
+    let (l, c) = text::line_col(src, at);
+    format!("line {l} col {c} (bytes {at}..{})", at + len)
+}
+
+/// Where the [`text::look_alikes`] of `quote` are, each with what differs
+/// there (what the reader does not see: said, so that the analyst knows
+/// why the two places read alike).
+fn look_alike_places(src: &str, alikes: &[text::NearMatch], quote: &str) -> String {
+    let mut list: Vec<String> = alikes
+        .iter()
+        .take(PLACES_SHOWN)
+        .map(|m| {
+            format!(
+                "{}, with other {}",
+                place_of(src, m.start, m.end - m.start),
+                differences(src, m, quote)
+            )
+        })
+        .collect();
+    if alikes.len() > PLACES_SHOWN {
+        list.push(format!(
+            "and {} more",
+            text::grouped((alikes.len() - PLACES_SHOWN) as u64)
+        ));
+    }
+    format!("reads the same at {}", list.join("; "))
+}
+
+/// `--span A..B` for each of the first look-alikes ("or" between them).
+fn spans_of(src: &str, alikes: &[text::NearMatch], spelling: Spelling) -> String {
+    let spans: Vec<String> = alikes
+        .iter()
+        .take(3)
+        .map(|m| {
+            let (start, _) = text::grapheme_boundaries_around(src, m.start);
+            let (_, end) = text::grapheme_boundaries_around(src, m.end);
+            spelling.span(start, end)
+        })
+        .collect();
+    format!("{} takes the other", spans.join(" or "))
 }
 
 /// Places shown in an "occurs n times" error; the rest are counted.

@@ -1133,3 +1133,45 @@ fn a_passage_longer_than_any_sentence_is_not_proposed() {
         .iter()
         .all(|c| c.end - c.start <= CANDIDATE_BYTES_MAX));
 }
+
+#[test]
+fn one_long_line_does_not_cut_hard_wrapped_quotations() {
+    // The article's own tracking line at the end made every wrap a
+    // paragraph's end (red team A, F2).
+    let tracked = "Tamer Kirolos, director of Save the Children in Syria, said in a\n\
+        statement, “This cruel war on children needs to stop. We call on all\n\
+        parties to protect children.”\n\
+        Read more: https://www.al-monitor.com/originals/2022/07/five-children-dead-russia-resumes-bombing-northwest-syria#ixzz7aeD6z5yU\n";
+    let found = suggest(tracked);
+    let quote = found
+        .iter()
+        .find(|c| c.quote(tracked).starts_with("This cruel war"));
+    let quote = quote.unwrap_or_else(|| panic!("{found:?}"));
+    assert!(
+        quote.quote(tracked).ends_with("protect children."),
+        "{found:?}"
+    );
+    assert!(quote.speaker.starts_with("Tamer Kirolos"), "{found:?}");
+    // A wrapped line of 76 characters that holds Arabic is 105 bytes.
+    let bilingual =
+        "IDLIB, Syria (AP) — Abu Mohammed al-Halabi (أبو محمد الحلبي، متطوع في الدفاع\n\
+        المدني) of the White Helmets said “we pulled seven bodies from the rubble,\n\
+        and four of them were children,” adding that the search would go on.\n";
+    assert!(bilingual.lines().next().unwrap().len() > 100);
+    let found = suggest(bilingual);
+    assert!(
+        found
+            .iter()
+            .any(|c| c.quote(bilingual).ends_with("four of them were children")),
+        "{found:?}"
+    );
+    // Lines of a paragraph each, most of them long, are still paragraphs.
+    let lined = format!(
+        "Headline\n{}\n“We will rebuild,” she said.\n{}\n",
+        "The mayor spoke at length about the road. ".repeat(4),
+        "The council met again on Friday to vote on the budget. ".repeat(3)
+    );
+    assert!(suggest(&lined)
+        .iter()
+        .any(|c| c.quote(&lined) == "We will rebuild"));
+}

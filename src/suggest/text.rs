@@ -58,14 +58,23 @@ pub(super) fn trim_range(text: &str, a: usize, b: usize) -> (usize, usize) {
     (a + lead, b - trail)
 }
 
+/// A line longer than this many characters, and of more than
+/// [`LONG_LINE_WORDS`] words, was not wrapped by hand.
+const LONG_LINE_CHARS: usize = 100;
+
+/// See [`LONG_LINE_CHARS`]: a long line of a few words is a URL or a code.
+const LONG_LINE_WORDS: usize = 8;
+
 /// The paragraphs of `text` as trimmed byte ranges.
 ///
 /// A paragraph ends at a blank line, so a quotation that runs over a single
 /// line break (hard-wrapped copy) stays in one paragraph. Text without any
-/// blank line but with long lines (over 100 bytes, i.e. not hard-wrapped) is
-/// taken to use one line per paragraph. Not caught: hard-wrapped text with no
-/// blank lines between paragraphs is read as a single paragraph, so an
-/// unclosed quotation there runs on until the end of the text.
+/// blank line in which at least a quarter of the lines are long (over 100
+/// characters and 8 words, i.e. not hard-wrapped) is taken to use one line per
+/// paragraph. Not caught: hard-wrapped text with no blank lines between
+/// paragraphs is read as a single paragraph, so an unclosed quotation there
+/// runs on until the end of the text (or until [`super::CANDIDATE_WORDS_MAX`]
+/// words, past which nothing is proposed).
 pub(super) fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     let mut lines = Vec::new();
     let mut start = 0;
@@ -88,7 +97,22 @@ pub(super) fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     let inner_blank = lines
         .get(first..=last)
         .is_some_and(|ls| ls.iter().any(blank));
-    let one_per_line = !inner_blank && lines.iter().any(|&(a, b)| b - a > 100);
+    // Long lines counted in characters, not bytes (a 76-character line
+    // with a few Arabic words is 105 bytes), of words (a URL is one long
+    // word), and a quarter of the lines at least: one long line (the
+    // tracking URL at an article's end, a table row) made every hard wrap
+    // a paragraph's end, and cut each quotation that ran over one (red
+    // team A, F2).
+    let written: Vec<&(usize, usize)> = lines.iter().filter(|l| !blank(l)).collect();
+    let long = written
+        .iter()
+        .filter(|&&&(a, b)| {
+            let line = slice(text, a, b);
+            line.chars().nth(LONG_LINE_CHARS).is_some()
+                && line.split_whitespace().nth(LONG_LINE_WORDS).is_some()
+        })
+        .count();
+    let one_per_line = !inner_blank && long > 0 && long * 4 >= written.len();
     let mut out = Vec::new();
     let mut cur: Option<(usize, usize)> = None;
     for l in &lines {

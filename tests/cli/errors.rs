@@ -5240,3 +5240,67 @@ fn a_value_that_begins_with_a_dash_is_explained() {
     r.error("unexpected argument '-d' found");
     assert!(!r.stderr.contains("--json=-d"), "{}", r.stderr);
 }
+
+/// The same words twice, one of them with a no-break space or an accent
+/// typed apart: a quote typed with a plain space (or composed) occurs once
+/// byte for byte, and was signed there without a word, over the other
+/// speaker's sentence (red team A, F1). The analyst is asked which one.
+#[test]
+fn a_quote_that_reads_the_same_at_another_place_is_asked_about() {
+    let w = Work::with_claims();
+    let s = w.source_from_stdin(
+        "analyst",
+        "article",
+        "The ministry said seven\u{a0}civilians were killed in Idlib on Friday.\n\
+         The White Helmets said seven civilians were killed in Idlib on Friday.\n",
+    );
+    let quote = "seven civilians were killed in Idlib on Friday";
+    let before = w.db_bytes();
+    w.claim_on(&s, &["--quote", quote], "The ministry", "statement")
+        .error(&format!(
+        "the quote occurs once in {s} as typed, at line 2 col 24 (bytes 90..136), and reads the \
+         same at line 1 col 19 (bytes 18..65), with other spacing: which one is meant? \
+         (hint: --occurrence 1 takes the one typed, --span 18..65 takes the other)"
+    ));
+    w.claim_on(&s, &["--quote", quote, "--occurrence", "2"], "The ministry", "statement")
+        .error(&format!(
+            "--occurrence 2: the quote occurs only once in {s} as typed, at line 2 col 24 (bytes \
+             90..136), and reads the same at line 1 col 19 (bytes 18..65), with other spacing \
+             (hint: --occurrence counts the places it occurs as typed: --span 18..65 takes the other)"
+        ));
+    assert!(before == w.db_bytes(), "nothing was signed");
+    // Each of the two, as the hint says.
+    let ministry = w.claim_on(&s, &["--span", "18..65"], "The ministry", "statement");
+    let helmets = w.claim_on(
+        &s,
+        &["--quote", quote, "--occurrence", "1"],
+        "The White Helmets",
+        "statement",
+    );
+    let (ministry, helmets) = (ministry.ok().trim(), helmets.ok().trim());
+    assert!(w
+        .run(None, &["show", ministry])
+        .ok()
+        .contains("The ministry said [seven"));
+    assert!(w
+        .run(None, &["show", helmets])
+        .ok()
+        .contains("Helmets said [seven"));
+    // An import line is asked the same, in its own words.
+    let import = w.path("claims.jsonl");
+    let line = format!(
+        r#"{{"type":"claim","source":"{s}","quote":"{quote}","speaker":"X","provenance":"other"}}"#
+    );
+    std::fs::write(&import, line + "\n").unwrap();
+    let before = w.db_bytes();
+    w.run(Some("analyst"), &["import", import.to_str().unwrap()]).error(
+        "reads the same at line 1 col 19 (bytes 18..65), with other spacing: which one is meant? \
+         (hint: \"occurrence\": 1 takes the one typed, \"span\": \"18..65\" takes the other; \
+         nothing was imported)",
+    );
+    assert!(before == w.db_bytes());
+    // Letter case is seen: a capital is another place, not the same words.
+    let s2 = w.source_from_stdin("analyst", "article", "Seven died. He said seven died.\n");
+    w.claim_on(&s2, &["--quote", "seven died"], "X", "other")
+        .ok();
+}

@@ -112,6 +112,16 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+/// How much a [`read_capped`] read holds, said of the file: `N bytes`, or
+/// `more than CAP bytes` when the read stopped past the cap (the count
+/// read, one more than the cap, was given as the file's size).
+pub fn size_read(read: usize, cap: usize) -> String {
+    match read > cap {
+        true => format!("more than {cap} bytes"),
+        false => format!("{read} bytes"),
+    }
+}
+
 /// [`read_capped`] for a file of a directory that someone else made (a
 /// published log, a mirror): it must be a regular file, as everything
 /// claimtrail writes there is. A FIFO there would block the read until

@@ -1382,9 +1382,9 @@ impl<'d> Monitor<'d> {
             self.tiles += 1;
             if bytes.len() != usize::from(width) * 32 {
                 self.tile_problem(format!(
-                    "{} holds {} bytes, not {} hashes{}",
+                    "{} holds {}, not {} hashes{}",
                     id.path(),
-                    bytes.len(),
+                    crate::files::size_read(bytes.len(), usize::from(width) * 32),
                     width,
                     covering(id)
                 ));

@@ -379,7 +379,16 @@ mod layout {
 /// path that explains what is wrong with a blob.
 fn decode_sshsig(blob: &[u8]) -> Result<SshsigParts, String> {
     let mut reader = blob;
-    let sig = SshSig::decode(&mut reader).map_err(|e| format!("not an SSHSIG blob ({e})"))?;
+    let sig = SshSig::decode(&mut reader).map_err(|e| {
+        // ssh-key's words for a length that runs past the blob ("internal
+        // overflow error") said nothing to an auditor (red team B, L2).
+        let said = e.to_string();
+        let why = match said.contains("overflow") || said.contains("length") {
+            true => "a length field runs past its end, or it ends early".to_string(),
+            false => said,
+        };
+        format!("not an SSHSIG blob ({why})")
+    })?;
     if !reader.is_empty() {
         return Err(match reader.len() {
             1 => "1 byte follows the SSHSIG blob".to_string(),

@@ -1164,8 +1164,8 @@ impl crate::merkle::NodeSource for TileNodes<'_> {
             .map_err(|e| unread(format!("cannot be read ({e})")))?;
         if bytes.len() != want {
             return Err(unread(format!(
-                "holds {} bytes, not the {} of {} hashes",
-                bytes.len(),
+                "holds {}, not the {} of {} hashes",
+                crate::files::size_read(bytes.len(), want),
                 want,
                 id.width
             )));

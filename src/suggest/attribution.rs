@@ -74,7 +74,10 @@
 //!   `called on`), beliefs (`fear that`), and reported speech that goes on over
 //!   several sentences (only the first is taken);
 //! - cues in languages other than English (the quotation marks of other
-//!   languages are found, their verbs are not).
+//!   languages are found, their verbs are not);
+//! - a quotation interrupted by its cue (`"We will rebuild," Mayor Ann Smith
+//!   said, "but we need help."`) gives one of its halves only (red team A,
+//!   F4).
 
 use super::lexicon::{self, VerbClass};
 use super::quotes::Ending;
@@ -1320,6 +1323,36 @@ impl<'t> Builder<'t> {
         (a..b).find_map(|j| self.lower(items, j))
     }
 
+    /// When `segs[idx]` begins with `of`, the index of the segment before
+    /// it that names whom it belongs to, past an age (`Ahmad Hassan, 41,
+    /// of the White Helmets`): a segment of at most five words, not an
+    /// introduction, that begins with a capital.
+    fn name_before_of(&self, items: &[Item], segs: &[(usize, usize)], idx: usize) -> Option<usize> {
+        let &(x, y) = segs.get(idx)?;
+        if self.first_word(items, x, y).as_deref() != Some("of") {
+            return None;
+        }
+        let mut j = idx.checked_sub(1)?;
+        loop {
+            let (x, y) = *segs.get(j)?;
+            let words: Vec<String> = (x..y).filter_map(|k| self.lower(items, k)).collect();
+            let age = words.len() == 1 && words[0].chars().all(|c| c.is_ascii_digit());
+            if !age {
+                let capital = (x..y)
+                    .filter_map(|k| items.get(k))
+                    .find(|it| it.kind == Kind::Word)
+                    .map(|it| self.word(it))
+                    .and_then(|w| w.chars().next())
+                    .is_some_and(char::is_uppercase);
+                let intro = words
+                    .first()
+                    .is_some_and(|w| lexicon::INTRO_WORDS.contains(&w.as_str()));
+                return (capital && !intro && (1..=5).contains(&words.len())).then_some(j);
+            }
+            j = j.checked_sub(1)?;
+        }
+    }
+
     /// The subject in `items[a..b]` (the words before a speech verb).
     fn subject(&self, items: &[Item], a: usize, b: usize) -> Subject {
         let segs = Self::segments(items, a, b);
@@ -1386,6 +1419,13 @@ impl<'t> Builder<'t> {
                         }
                         context.push(text);
                     }
+                } else if let Some(name) = self.name_before_of(items, &segs, idx) {
+                    // `Ahmad Hassan, 41, of the White Helmets said`: the
+                    // phrase that begins with `of` belongs to the name
+                    // before it (and its age), as with a comma after it.
+                    // The speaker was `of the White Helmets`, which
+                    // `--add all` signed (red team A, F3).
+                    kept.extend_from_slice(&segs[name..idx]);
                 } else {
                     trailing_comma = Some(last.0 - 1);
                 }

@@ -1175,3 +1175,27 @@ fn one_long_line_does_not_cut_hard_wrapped_quotations() {
         .iter()
         .any(|c| c.quote(&lined) == "We will rebuild"));
 }
+
+#[test]
+fn a_name_and_age_before_of_are_the_speaker() {
+    // The speaker was `of the White Helmets`, which `--add all` signed
+    // (red team A, F3); with a comma after the organisation it was right.
+    for text in [
+        "Ahmad Hassan, 41, of the White Helmets said \"we will stay.\"\n",
+        "Ahmad Hassan, 41, of the White Helmets, said \"we will stay.\"\n",
+    ] {
+        let found = suggest(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].speaker, "Ahmad Hassan, 41, of the White Helmets",
+            "{text}"
+        );
+    }
+    // Not a clause before it: `In the north, of all places, officials said`.
+    let text = "In the north, of all places, officials said \"the road is open.\"\n";
+    let found = suggest(text);
+    assert!(
+        found.iter().all(|c| !c.speaker.starts_with("In the north")),
+        "{found:?}"
+    );
+}

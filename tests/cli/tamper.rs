@@ -99,6 +99,22 @@ fn flipped_signature_byte() {
         .problem("entry 6 (annotation.add A1)", "signature");
 }
 
+/// A signature blob cut short is said in an auditor's words, not the
+/// decoder's ("internal overflow error"; red team B, L2).
+#[test]
+fn a_truncated_signature_blob_is_said_so() {
+    let w = Work::with_claims();
+    w.sql("UPDATE entries SET sig = substr(sig, 1, 100) WHERE seq = 6");
+    let r = w.run(None, &["verify"]);
+    r.problem("entry 6 (annotation.add A1)", "signature");
+    assert!(
+        r.stdout
+            .contains("not an SSHSIG blob (a length field runs past its end, or it ends early)"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn edited_hash_column() {
     let w = Work::with_claims();

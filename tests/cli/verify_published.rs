@@ -370,6 +370,20 @@ fn a_directory_without_entries_is_checked_as_a_tree_under_the_vkey() {
     let r = check(&w, &site, &["--vkey", &v, "--tree-only"]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("PROBLEM directory: checkpoint: the tiles make a tree of 7 whose root is not the checkpoint's root"), "{}", r.stdout);
+    // Bytes added to it: said as more than it should hold (it said 225
+    // bytes whatever the file's size: the count read; red team B, L1).
+    let mut b = std::fs::read(&tile).unwrap();
+    b[40] ^= 1;
+    b.extend_from_slice(&[0; 40]);
+    std::fs::write(&tile, b).unwrap();
+    let r = check(&w, &site, &["--vkey", &v, "--tree-only"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("tile: tile/0/000.p/7 holds more than 224 bytes, not 7 hashes"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// A witness of a directory without entries keeps the checkpoints it saw

@@ -1085,27 +1085,23 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
         }
     }
     let occ = spelling.name("occurrence");
+    if found.is_empty() {
+        return Err(not_found(src, quote, id, spelling, occurrence));
+    }
+    // The same words, read the same elsewhere (a no-break space, a soft
+    // hyphen, an accent typed apart): the places the analyst sees are not
+    // those `--occurrence` counts, so only a span says which is meant. The
+    // copy typed was taken without a word, over another speaker's sentence
+    // (red team A, F1), and `--occurrence 2` of three lines alike took the
+    // third (red team D, D1).
+    let alikes = text::look_alikes(src, quote, &found);
+    if !alikes.is_empty() {
+        return Err(read_alike(src, quote, id, &found, &alikes, spelling));
+    }
     let pick = match (found.len(), occurrence) {
-        (0, _) => return Err(not_found(src, quote, id, spelling, occurrence)),
         (n, Some(k)) if k == 0 || k > n => {
             // 0 is refused before this by both commands and import.
-            let alikes = match n {
-                1 => text::look_alikes(src, quote, found[0]),
-                _ => Vec::new(),
-            };
             return Err(match n {
-                1 if !alikes.is_empty() => Error::invalid(
-                    format!(
-                        "{}: the quote occurs only once in {id} as typed, at {}, and {}",
-                        spelling.value("occurrence", &k.to_string()),
-                        place_of(src, found[0], quote.len()),
-                        look_alike_places(src, &alikes, quote)
-                    ),
-                    format!(
-                        "{occ} counts the places it occurs as typed: {}",
-                        spans_of(src, &alikes, spelling)
-                    ),
-                ),
                 1 => Error::invalid(
                     format!(
                         "{}: the quote occurs only once in {id}",
@@ -1124,25 +1120,7 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
             });
         }
         (_, Some(k)) => found.get(k - 1).copied().unwrap_or_default(),
-        (1, None) => {
-            let at = found.first().copied().unwrap_or_default();
-            let alikes = text::look_alikes(src, quote, at);
-            if !alikes.is_empty() {
-                return Err(Error::invalid(
-                    format!(
-                        "the quote occurs once in {id} as typed, at {}, and {}: which one is meant?",
-                        place_of(src, at, quote.len()),
-                        look_alike_places(src, &alikes, quote)
-                    ),
-                    format!(
-                        "{} takes the one typed, {}",
-                        spelling.value("occurrence", "1"),
-                        spans_of(src, &alikes, spelling)
-                    ),
-                ));
-            }
-            at
-        }
+        (1, None) => found.first().copied().unwrap_or_default(),
         (n, None) => {
             // The first few places, then a count: a quote of one common
             // word or a space occurs thousands of times, and each place
@@ -1189,42 +1167,72 @@ fn place_of(src: &str, at: usize, len: usize) -> String {
     format!("line {l} col {c} (bytes {at}..{})", at + len)
 }
 
-/// Where the [`text::look_alikes`] of `quote` are, each with what differs
-/// there (what the reader does not see: said, so that the analyst knows
-/// why the two places read alike).
-fn look_alike_places(src: &str, alikes: &[text::NearMatch], quote: &str) -> String {
-    let mut list: Vec<String> = alikes
+/// The error for a quote that occurs byte for byte at `found` and reads
+/// the same at `alikes` ([`text::look_alikes`]): every place, in the text's
+/// order, what differs at each, and the span of each to choose from.
+fn read_alike(
+    src: &str,
+    quote: &str,
+    id: &str,
+    found: &[usize],
+    alikes: &[text::NearMatch],
+    spelling: Spelling,
+) -> Error {
+    let mut places: Vec<text::NearMatch> = found
+        .iter()
+        .map(|&at| text::NearMatch {
+            start: at,
+            end: at + quote.len(),
+        })
+        .chain(alikes.iter().copied())
+        .collect();
+    places.sort_by_key(|m| m.start);
+    let total = places.len();
+    let mut list: Vec<String> = places
         .iter()
         .take(PLACES_SHOWN)
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
+            let exact = found.contains(&m.start) && m.end - m.start == quote.len();
             format!(
-                "{}, with other {}",
+                "{}: {}{}",
+                i + 1,
                 place_of(src, m.start, m.end - m.start),
-                differences(src, m, quote)
+                match exact {
+                    true => ", as typed".to_string(),
+                    false => format!(", with other {}", differences(src, m, quote)),
+                }
             )
         })
         .collect();
-    if alikes.len() > PLACES_SHOWN {
+    if total > PLACES_SHOWN {
         list.push(format!(
             "and {} more",
-            text::grouped((alikes.len() - PLACES_SHOWN) as u64)
+            text::grouped((total - PLACES_SHOWN) as u64)
         ));
     }
-    format!("reads the same at {}", list.join("; "))
-}
-
-/// `--span A..B` for each of the first look-alikes ("or" between them).
-fn spans_of(src: &str, alikes: &[text::NearMatch], spelling: Spelling) -> String {
-    let spans: Vec<String> = alikes
+    let spans: Vec<String> = places
         .iter()
         .take(3)
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let (start, _) = text::grapheme_boundaries_around(src, m.start);
             let (_, end) = text::grapheme_boundaries_around(src, m.end);
-            spelling.span(start, end)
+            format!("{} for {}", spelling.span(start, end), i + 1)
         })
         .collect();
-    format!("{} takes the other", spans.join(" or "))
+    Error::invalid(
+        format!(
+            "the quote reads the same at {total} places in {id}, which differ only in what a reader does not see: {}",
+            list.join("; ")
+        ),
+        format!(
+            "claim the one you mean by its span ({}{}); {} counts copies byte for byte only",
+            spans.join(", "),
+            if total > 3 { ", …" } else { "" },
+            spelling.name("occurrence")
+        ),
+    )
 }
 
 /// Places shown in an "occurs n times" error; the rest are counted.

@@ -1067,75 +1067,100 @@ pub fn near_matches(text: &str, needle: &str) -> Vec<NearMatch> {
     out
 }
 
-/// The differences a reader does not see: spacing (a no-break space for a
-/// space, a line break), the Unicode form (an accent typed apart), the
-/// characters that draw nothing (a soft hyphen, a zero-width space) and
-/// the joiners. Two places that differ only in these read as the same
-/// words, so a quote found exactly at one of them may have meant the other.
-pub const UNSEEN: [Difference; 4] = [
-    Difference::Spacing,
-    Difference::UnicodeForm,
-    Difference::Invisible,
-    Difference::Joiners,
-];
+/// `s` as a reader sees it, for [`look_alikes`]: without the characters
+/// that draw nothing ([`is_invisible_in_copy`]: a soft hyphen, a zero-width
+/// space, a bidirectional mark), with each space of another width (a
+/// no-break space) as a space, and composed (NFC: an accent typed apart is
+/// the accented letter). Nothing else is set aside: a line break, a tab,
+/// a joiner (which changes how Persian letters join), a variation selector
+/// (an emoji against its text form) and the compatibility forms (`10²`,
+/// `CO₂`, full-width letters, which NFKC would make `102`, `CO2`) are seen.
+fn as_seen(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.chars()
+        .filter(|&c| !is_invisible_in_copy(c))
+        .map(|c| match c {
+            '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}' => ' ',
+            c => c,
+        })
+        .nfc()
+        .collect()
+}
 
-/// The places besides `[at, at + needle.len())`, where `needle` occurs
-/// exactly, at which `text` reads as `needle` to the eye: it differs there
-/// only in [`UNSEEN`] ways. (Pages scatter no-break spaces and soft
-/// hyphens: `seven\u{a0}civilians` and `seven civilians` are the same
-/// words on the screen, and a claim took the one typed without a word;
-/// red team A, F1.)
+/// The places besides those in `exact`, where `needle` occurs byte for
+/// byte, at which `text` reads as `needle` to the eye (`as_seen`: a
+/// no-break space for a space, a soft hyphen, an accent typed apart).
+/// Pages scatter these: `seven\u{a0}civilians` and `seven civilians` are
+/// the same words on the screen, and a claim took the one typed without a
+/// word, over another speaker's sentence (red team A, F1).
 ///
-/// Costs one fold of the whole text, linear in it; a [`near_matches`]
-/// only when the folded text has the needle more than once (a full one
-/// cost 0.7 ms a claim of a 5 KB article, ten times an import's exact
-/// search).
-pub fn look_alikes(text: &str, needle: &str, at: usize) -> Vec<NearMatch> {
-    let folded = fold_as(needle, &UNSEEN, Reading::Quote);
-    if folded.is_empty() {
+/// Costs one pass over the text (kept for the next call), and a
+/// [`near_matches`] only when the text as seen holds the
+/// needle more often than `exact` has it.
+pub fn look_alikes(text: &str, needle: &str, exact: &[usize]) -> Vec<NearMatch> {
+    let seen = as_seen(needle);
+    if seen.is_empty() {
         return Vec::new();
     }
-    let twice = unseen_folded(text, |folded_text| {
-        memchr::memmem::find_iter(folded_text.as_bytes(), folded.as_bytes())
-            .nth(1)
-            .is_some()
+    // Each copy byte for byte is a place in the text as seen: only more
+    // places than those can be another.
+    let more = seen_text(text, |seen_text| {
+        occurrences(seen_text, &seen).len() > exact.len()
     });
-    if !twice {
+    if !more {
         return Vec::new();
     }
     near_matches(text, needle)
         .into_iter()
-        .filter(|m| m.end <= at || m.start >= at + needle.len())
+        .filter(|m| {
+            exact
+                .iter()
+                .all(|&at| m.end <= at || m.start >= at + needle.len())
+        })
         .filter(|m| {
             text.get(m.start..m.end)
-                .is_some_and(|found| folds_alike(found, needle, &UNSEEN))
+                .is_some_and(|found| as_seen(found) == seen)
         })
         .collect()
 }
 
-/// `look` at `text` folded with the [`UNSEEN`] differences set aside. The
-/// last text folded is kept, by its SHA-256: an import of many claims of
-/// one source folded it once a line (hashing it costs a twentieth of
-/// folding it).
-fn unseen_folded<T>(text: &str, look: impl FnOnce(&str) -> T) -> T {
-    use sha2::Digest;
+/// `look` at [`as_seen`] of `text`. The last two texts are kept, found
+/// again by comparing their bytes (a `memcmp`, tens of times faster than
+/// the pass, and than the SHA-256 that keyed them first: 25 ms a line of
+/// an import of claims of a 14 MB source, against 2.7 ms before the check;
+/// red team D, D3): an import of many claims of one or two sources made
+/// the pass once a line.
+fn seen_text<T>(text: &str, look: impl FnOnce(&str) -> T) -> T {
+    type Kept = Vec<(std::rc::Rc<str>, std::rc::Rc<str>)>;
     thread_local! {
-        static LAST: std::cell::RefCell<Option<([u8; 32], String)>> =
-            const { std::cell::RefCell::new(None) };
+        static KEPT: std::cell::RefCell<Kept> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let hash: [u8; 32] = sha2::Sha256::digest(text.as_bytes()).into();
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        match &*last {
-            Some((h, folded)) if *h == hash => look(folded),
-            _ => {
-                let folded = fold_as(text, &UNSEEN, Reading::Quote);
-                let out = look(&folded);
-                *last = Some((hash, folded));
-                out
-            }
+    let kept = KEPT.with(|k| {
+        k.borrow()
+            .iter()
+            .find(|(original, _)| original.len() == text.len() && **original == *text)
+            .map(|(_, seen)| seen.clone())
+    });
+    let seen = match kept {
+        Some(seen) => seen,
+        None => {
+            let seen: std::rc::Rc<str> = as_seen(text).into();
+            KEPT.with(|k| {
+                let mut k = k.borrow_mut();
+                if k.len() == 2 {
+                    k.remove(0);
+                }
+                k.push((text.into(), seen.clone()));
+            });
+            seen
         }
-    })
+    };
+    look(&seen)
 }
 
 /// Where `pattern` ([`line_end_pattern`]) matches `text` folded with its

@@ -1324,19 +1324,29 @@ impl<'t> Builder<'t> {
     }
 
     /// When `segs[idx]` begins with `of`, the index of the segment before
-    /// it that names whom it belongs to, past an age (`Ahmad Hassan, 41,
-    /// of the White Helmets`): a segment of at most five words, not an
-    /// introduction, that begins with a capital.
+    /// it that names whom it belongs to, past an age of two digits (`Ahmad
+    /// Hassan, 41, of the White Helmets`): a segment of at most five words,
+    /// no digits, not an introduction, that begins with a capital.
     fn name_before_of(&self, items: &[Item], segs: &[(usize, usize)], idx: usize) -> Option<usize> {
         let &(x, y) = segs.get(idx)?;
-        if self.first_word(items, x, y).as_deref() != Some("of") {
+        // `of` and a word (`of the White Helmets`), not a number (`Smith,
+        // 2, of 3`).
+        let mut words = (x..y).filter_map(|k| self.lower(items, k));
+        let second = words.nth(1);
+        if self.first_word(items, x, y).as_deref() != Some("of")
+            || !second.is_some_and(|w| w.chars().any(char::is_alphabetic))
+        {
             return None;
         }
         let mut j = idx.checked_sub(1)?;
         loop {
             let (x, y) = *segs.get(j)?;
             let words: Vec<String> = (x..y).filter_map(|k| self.lower(items, k)).collect();
-            let age = words.len() == 1 && words[0].chars().all(|c| c.is_ascii_digit());
+            // An age: a number of two digits (`Reuters, 2022, of the
+            // agency's reporters` is a year, not an age; red team D, D5).
+            let age = words.len() == 1
+                && words[0].len() == 2
+                && words[0].chars().all(|c| c.is_ascii_digit());
             if !age {
                 let capital = (x..y)
                     .filter_map(|k| items.get(k))
@@ -1347,7 +1357,9 @@ impl<'t> Builder<'t> {
                 let intro = words
                     .first()
                     .is_some_and(|w| lexicon::INTRO_WORDS.contains(&w.as_str()));
-                return (capital && !intro && (1..=5).contains(&words.len())).then_some(j);
+                let digits = words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()));
+                return (capital && !intro && !digits && (1..=5).contains(&words.len()))
+                    .then_some(j);
             }
             j = j.checked_sub(1)?;
         }

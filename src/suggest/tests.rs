@@ -1174,6 +1174,25 @@ fn one_long_line_does_not_cut_hard_wrapped_quotations() {
     assert!(suggest(&lined)
         .iter()
         .any(|c| c.quote(&lined) == "We will rebuild"));
+    // A live blog: lines mostly short (time stamps), one paragraph each; read
+    // as one paragraph, its speakers took the time stamps (red team D, D2).
+    let live = "LIVE: Strikes on Idlib\n10:02 GMT\n\
+        The Syrian Civil Defense said in a statement on Friday morning that rescuers had pulled seven bodies from the rubble of a house in Jadida.\n\
+        10:15 GMT\nUNICEF's Adele Khodr said: \"At least five children were killed.\n\
+        10:45 GMT\nSave the Children's Tamer Kirolos said: \"This cruel war on children needs to stop.\"\n";
+    let found = suggest(live);
+    let cruel = found
+        .iter()
+        .find(|c| c.quote(live).starts_with("This cruel war"));
+    assert_eq!(
+        cruel.map(|c| c.speaker.as_str()),
+        Some("Save the Children's Tamer Kirolos"),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().all(|c| !c.speaker.contains("GMT")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -1189,6 +1208,17 @@ fn a_name_and_age_before_of_are_the_speaker() {
         assert_eq!(
             found[0].speaker, "Ahmad Hassan, 41, of the White Helmets",
             "{text}"
+        );
+    }
+    // Not a year, nor a number after `of` (red team D, D5).
+    for text in [
+        "Reuters, 2022, of the agency's reporters said \"we will stay.\"\n",
+        "Smith, 2, of 3 said \"we will stay.\"\n",
+    ] {
+        let found = suggest(text);
+        assert!(
+            found.iter().all(|c| !c.speaker.contains(", 2")),
+            "{found:?}"
         );
     }
     // Not a clause before it: `In the north, of all places, officials said`.

@@ -69,8 +69,8 @@ const LONG_LINE_WORDS: usize = 8;
 ///
 /// A paragraph ends at a blank line, so a quotation that runs over a single
 /// line break (hard-wrapped copy) stays in one paragraph. Text without any
-/// blank line in which at least a quarter of the lines are long (over 100
-/// characters and 8 words, i.e. not hard-wrapped) is taken to use one line per
+/// blank line but with a long line (over 100 characters and 8 words, i.e.
+/// not hard-wrapped; a URL is one word) is taken to use one line per
 /// paragraph. Not caught: hard-wrapped text with no blank lines between
 /// paragraphs is read as a single paragraph, so an unclosed quotation there
 /// runs on until the end of the text (or until [`super::CANDIDATE_WORDS_MAX`]
@@ -99,20 +99,20 @@ pub(super) fn paragraphs(text: &str) -> Vec<(usize, usize)> {
         .is_some_and(|ls| ls.iter().any(blank));
     // Long lines counted in characters, not bytes (a 76-character line
     // with a few Arabic words is 105 bytes), of words (a URL is one long
-    // word), and a quarter of the lines at least: one long line (the
-    // tracking URL at an article's end, a table row) made every hard wrap
-    // a paragraph's end, and cut each quotation that ran over one (red
-    // team A, F2).
-    let written: Vec<&(usize, usize)> = lines.iter().filter(|l| !blank(l)).collect();
-    let long = written
+    // word): the tracking URL at an article's end made every hard wrap a
+    // paragraph's end, and cut each quotation that ran over one (red team
+    // A, F2). One such line is enough: a live blog's lines are mostly
+    // short (time stamps, headings), and read as one paragraph its speakers
+    // took the time stamps before them (red team D, D2).
+    let long = lines
         .iter()
-        .filter(|&&&(a, b)| {
+        .filter(|&&(a, b)| {
             let line = slice(text, a, b);
             line.chars().nth(LONG_LINE_CHARS).is_some()
                 && line.split_whitespace().nth(LONG_LINE_WORDS).is_some()
         })
         .count();
-    let one_per_line = !inner_blank && long > 0 && long * 4 >= written.len();
+    let one_per_line = !inner_blank && long > 0;
     let mut out = Vec::new();
     let mut cur: Option<(usize, usize)> = None;
     for l in &lines {

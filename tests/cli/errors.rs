@@ -5256,27 +5256,29 @@ fn a_quote_that_reads_the_same_at_another_place_is_asked_about() {
     );
     let quote = "seven civilians were killed in Idlib on Friday";
     let before = w.db_bytes();
+    let asked = format!(
+        "the quote reads the same at 2 places in {s}, which differ only in what a reader does \
+         not see: 1: line 1 col 19 (bytes 18..65), with other spacing; 2: line 2 col 24 (bytes \
+         90..136), as typed (hint: claim the one you mean by its span (--span 18..65 for 1, \
+         --span 90..136 for 2); --occurrence counts copies byte for byte only)"
+    );
     w.claim_on(&s, &["--quote", quote], "The ministry", "statement")
-        .error(&format!(
-        "the quote occurs once in {s} as typed, at line 2 col 24 (bytes 90..136), and reads the \
-         same at line 1 col 19 (bytes 18..65), with other spacing: which one is meant? \
-         (hint: --occurrence 1 takes the one typed, --span 18..65 takes the other)"
-    ));
-    w.claim_on(&s, &["--quote", quote, "--occurrence", "2"], "The ministry", "statement")
-        .error(&format!(
-            "--occurrence 2: the quote occurs only once in {s} as typed, at line 2 col 24 (bytes \
-             90..136), and reads the same at line 1 col 19 (bytes 18..65), with other spacing \
-             (hint: --occurrence counts the places it occurs as typed: --span 18..65 takes the other)"
-        ));
+        .error(&asked);
+    // `--occurrence` counts copies byte for byte, not the places the
+    // analyst sees: refused as well, whatever it says.
+    for k in ["1", "2"] {
+        w.claim_on(
+            &s,
+            &["--quote", quote, "--occurrence", k],
+            "The ministry",
+            "statement",
+        )
+        .error(&asked);
+    }
     assert!(before == w.db_bytes(), "nothing was signed");
     // Each of the two, as the hint says.
     let ministry = w.claim_on(&s, &["--span", "18..65"], "The ministry", "statement");
-    let helmets = w.claim_on(
-        &s,
-        &["--quote", quote, "--occurrence", "1"],
-        "The White Helmets",
-        "statement",
-    );
+    let helmets = w.claim_on(&s, &["--span", "90..136"], "The White Helmets", "statement");
     let (ministry, helmets) = (ministry.ok().trim(), helmets.ok().trim());
     assert!(w
         .run(None, &["show", ministry])
@@ -5286,6 +5288,24 @@ fn a_quote_that_reads_the_same_at_another_place_is_asked_about() {
         .run(None, &["show", helmets])
         .ok()
         .contains("Helmets said [seven"));
+    // Three lines alike, two of them byte for byte: `--occurrence 2` took
+    // the third line (red team D, D1); all three are named.
+    let s3 = w.source_from_stdin(
+        "analyst",
+        "article",
+        "A said seven died.\nB said seven\u{a0}died.\nC said seven died.\n",
+    );
+    w.claim_on(
+        &s3,
+        &["--quote", "seven died", "--occurrence", "2"],
+        "B",
+        "other",
+    )
+    .error(&format!(
+        "the quote reads the same at 3 places in {s3}, which differ only in what a reader \
+             does not see: 1: line 1 col 8 (bytes 7..17), as typed; 2: line 2 col 8 (bytes \
+             26..37), with other spacing; 3: line 3 col 8 (bytes 46..56), as typed"
+    ));
     // An import line is asked the same, in its own words.
     let import = w.path("claims.jsonl");
     let line = format!(
@@ -5294,13 +5314,18 @@ fn a_quote_that_reads_the_same_at_another_place_is_asked_about() {
     std::fs::write(&import, line + "\n").unwrap();
     let before = w.db_bytes();
     w.run(Some("analyst"), &["import", import.to_str().unwrap()]).error(
-        "reads the same at line 1 col 19 (bytes 18..65), with other spacing: which one is meant? \
-         (hint: \"occurrence\": 1 takes the one typed, \"span\": \"18..65\" takes the other; \
-         nothing was imported)",
+        "(hint: claim the one you mean by its span (\"span\": \"18..65\" for 1, \"span\": \
+         \"90..136\" for 2); \"occurrence\" counts copies byte for byte only; nothing was imported)",
     );
     assert!(before == w.db_bytes());
-    // Letter case is seen: a capital is another place, not the same words.
-    let s2 = w.source_from_stdin("analyst", "article", "Seven died. He said seven died.\n");
-    w.claim_on(&s2, &["--quote", "seven died"], "X", "other")
-        .ok();
+    // What a reader sees is not set aside: letter case, a superscript
+    // (`10²` is not `102`), a line break.
+    let s2 = w.source_from_stdin(
+        "analyst",
+        "article",
+        "Seven died. He said seven died.\nIt was 10\u{b2} people. Then 102 people fled.\nthe road\nis open; the road is open.\n",
+    );
+    for q in ["seven died", "102 people", "the road is open"] {
+        w.claim_on(&s2, &["--quote", q], "X", "other").ok();
+    }
 }

@@ -1161,12 +1161,6 @@ pub fn locate(src: &str, at: Where<'_>, id: &str, spelling: Spelling) -> Result<
     Ok((pick, pick + quote.len()))
 }
 
-/// `line L col C (bytes A..B)`: where `len` bytes at `at` are.
-fn place_of(src: &str, at: usize, len: usize) -> String {
-    let (l, c) = text::line_col(src, at);
-    format!("line {l} col {c} (bytes {at}..{})", at + len)
-}
-
 /// The error for a quote that occurs byte for byte at `found` and reads
 /// the same at `alikes` ([`text::look_alikes`]): every place, in the text's
 /// order, what differs at each, and the span of each to choose from.
@@ -1197,7 +1191,7 @@ fn read_alike(
             format!(
                 "{}: {}{}",
                 i + 1,
-                place_of(src, m.start, m.end - m.start),
+                place(src, m),
                 match exact {
                     true => ", as typed".to_string(),
                     false => format!(", with other {}", differences(src, m, quote)),
@@ -1216,9 +1210,11 @@ fn read_alike(
         .take(3)
         .enumerate()
         .map(|(i, m)| {
-            let (start, _) = text::grapheme_boundaries_around(src, m.start);
-            let (_, end) = text::grapheme_boundaries_around(src, m.end);
-            format!("{} for {}", spelling.span(start, end), i + 1)
+            format!(
+                "{} for {}",
+                whole_span(src, m.start, m.end, spelling),
+                i + 1
+            )
         })
         .collect();
     Error::invalid(
@@ -1499,16 +1495,24 @@ fn cut(piece: &str) -> String {
 /// How to give the span `start..end` instead of the quote, as the command
 /// line or an import line says it.
 fn use_span(src: &str, start: usize, end: usize, spelling: Spelling) -> String {
-    // Whole characters as the reader sees them: a near match found with
-    // typography set aside may end inside an emoji sequence or before a
-    // combining mark, and such a span is refused.
-    let (start, _) = text::grapheme_boundaries_around(src, start);
-    let (_, end) = text::grapheme_boundaries_around(src, end);
     let quote = match spelling {
         Spelling::Csv => "the quote".to_string(),
         _ => spelling.name("quote"),
     };
-    format!("{} instead of {quote}", spelling.span(start, end))
+    format!(
+        "{} instead of {quote}",
+        whole_span(src, start, end, spelling)
+    )
+}
+
+/// `--span A..B` of `[start, end)` widened to whole characters as the
+/// reader sees them: a near match found with typography set aside may end
+/// inside an emoji sequence or before a combining mark, and such a span is
+/// refused.
+fn whole_span(src: &str, start: usize, end: usize, spelling: Spelling) -> String {
+    let (start, _) = text::grapheme_boundaries_around(src, start);
+    let (_, end) = text::grapheme_boundaries_around(src, end);
+    spelling.span(start, end)
 }
 
 /// The error for a quote that leaves text out ("A … B"), whose parts were

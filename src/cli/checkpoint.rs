@@ -250,9 +250,14 @@ fn cosign(ctx: &Ctx, file: &Path, out: Option<PathBuf>, after: &[PathBuf]) -> Re
     // key ID. Two auditors whose names make the same note name (`رنا حداد`
     // and `محمد علي` are both `________`) have different key IDs, and the
     // second was told it replaced its earlier cosignature (red team C, 3).
-    let mut key = vec![claimtrail::checkpoint::SIG_TYPE_COSIGNATURE_V1];
-    key.extend_from_slice(signer.verifying_key().as_bytes());
-    let mine = claimtrail::checkpoint::key_id(&name, &key).to_string();
+    let mine = claimtrail::checkpoint::VerifierKey::new(
+        &name,
+        claimtrail::checkpoint::KeyType::CosignatureV1,
+        signer.verifying_key(),
+    )
+    .map_err(|e| Error::Internal(format!("the cosigner's note name {name}: {e}")))?
+    .key_id()
+    .to_string();
     let replaced = before.iter().any(|(n, k)| *n == name && *k == mine);
     if ctx.json {
         // Named as `checkpoint verify` names a signature: `name` is the

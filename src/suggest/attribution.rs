@@ -1332,9 +1332,10 @@ impl<'t> Builder<'t> {
         // `of` and a word (`of the White Helmets`), not a number (`Smith,
         // 2, of 3`).
         let mut words = (x..y).filter_map(|k| self.lower(items, k));
-        let second = words.nth(1);
-        if self.first_word(items, x, y).as_deref() != Some("of")
-            || !second.is_some_and(|w| w.chars().any(char::is_alphabetic))
+        if words.next().as_deref() != Some("of")
+            || !words
+                .next()
+                .is_some_and(|w| w.chars().any(char::is_alphabetic))
         {
             return None;
         }

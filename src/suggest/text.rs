@@ -104,15 +104,12 @@ pub(super) fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     // A, F2). One such line is enough: a live blog's lines are mostly
     // short (time stamps, headings), and read as one paragraph its speakers
     // took the time stamps before them (red team D, D2).
-    let long = lines
-        .iter()
-        .filter(|&&(a, b)| {
+    let one_per_line = !inner_blank
+        && lines.iter().any(|&(a, b)| {
             let line = slice(text, a, b);
             line.chars().nth(LONG_LINE_CHARS).is_some()
                 && line.split_whitespace().nth(LONG_LINE_WORDS).is_some()
-        })
-        .count();
-    let one_per_line = !inner_blank && long > 0;
+        });
     let mut out = Vec::new();
     let mut cur: Option<(usize, usize)> = None;
     for l in &lines {
